@@ -1,0 +1,38 @@
+/**
+ * What every custody command shares: `--json`, the documented exit codes, and finding the case.
+ *
+ * Exit codes: 0 success, 1 some work failed, 2 wrong usage, 3 an integrity check failed.
+ * oclif's own catch drops `this.error(msg, {exit})` under --json and exits 1; this one keeps the
+ * code in both modes.
+ */
+import {Command, Flags} from '@oclif/core'
+import {Case, locateCase} from '../src/case/case.js'
+import {CustodyError} from '../src/errors.js'
+
+export const caseFlag = Flags.string({
+  description: 'the case folder (the one holding .custody/); default: $CUSTODY_CASE, else the nearest case above the working directory',
+  helpValue: 'DIR',
+})
+
+export abstract class CustodyCommand extends Command {
+  static override enableJsonFlag = true
+
+  protected openCase(caseDir: string | undefined): Case {
+    return Case.open(locateCase({caseDir}))
+  }
+
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (err instanceof CustodyError) {
+      if (this.jsonEnabled()) {
+        process.exitCode = err.exitCode
+        this.logJson({error: err.toJSON()})
+        return undefined
+      }
+
+      this.error(err.message, {exit: err.exitCode, code: err.code})
+    }
+
+    if (err.oclif?.exit !== undefined) err.exitCode = err.oclif.exit
+    return super.catch(err)
+  }
+}

@@ -1,0 +1,37 @@
+import {Args} from '@oclif/core'
+import {listEvents, type EventView} from '../src/exhibits/exhibits.js'
+import {renderLog} from '../src/render/reports.js'
+import {CustodyCommand, caseFlag} from './_base.js'
+
+export default class Log extends CustodyCommand {
+  static override args = {
+    exhibit: Args.string({description: 'only the events of this exhibit (EX-000007, or just 7)'}),
+  }
+
+  static override description = `Print the custody events, oldest first.
+
+Each line is one ledger event: its sequence number, UTC time, action, exhibit, actor and what it
+was about. With --json, each event is given whole, with its hash and the previous event's hash.`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %>', description: 'Every event of the case'},
+    {command: '<%= config.bin %> <%= command.id %> EX-000003', description: 'The events of one exhibit'},
+    {command: "<%= config.bin %> <%= command.id %> --json | jq '.events[] | select(.action == \"ingest\") | .exhibit'", description: 'Exhibit IDs, for scripts'},
+  ]
+
+  static override flags = {
+    case: caseFlag,
+  }
+
+  async run(): Promise<{events: EventView[]}> {
+    const {args, flags} = await this.parse(Log)
+    const kase = this.openCase(flags.case)
+    try {
+      const events = listEvents(kase, args.exhibit)
+      this.log(renderLog(events))
+      return {events}
+    } finally {
+      kase.close()
+    }
+  }
+}

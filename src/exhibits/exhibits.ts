@@ -1,0 +1,89 @@
+/** Reading exhibits and their events back from the ledger, for `custody show` and `custody log`. */
+import type {JsonValue} from '../canonical/jcs.js'
+import type {Case} from '../case/case.js'
+import {CustodyError} from '../errors.js'
+import type {LedgerEvent} from '../ledger/event.js'
+import type {NormalisedMetadata} from '../metadata/normalise.js'
+
+export interface EventView extends LedgerEvent {
+  hash: string
+}
+
+export interface ExhibitView {
+  exhibit: string
+  caseId: string
+  digests: {sha256: string; sha512: string}
+  size: number
+  file: {[key: string]: JsonValue}
+  collected: {[key: string]: JsonValue}
+  note: string | null
+  ingestedAt: string
+  ingestedBy: string
+  metadata: {
+    record: string
+    recordPath: string
+    reader: string
+    normalised: NormalisedMetadata
+    warnings: string[]
+    errors: string[]
+  }
+  vault: {path: string; relativePath: string}
+  events: EventView[]
+}
+
+/** Accepts `EX-000007`, `ex-7` and `7` for the exhibit `EX-000007` of a case with prefix EX. */
+export function resolveExhibitId(kase: Case, given: string): string {
+  const trimmed = given.trim()
+  const match = /^(?:([A-Za-z][A-Za-z0-9]*)-)?(\d{1,9})$/.exec(trimmed)
+  if (!match || (match[1] !== undefined && match[1].toUpperCase() !== kase.info.prefix)) {
+    throw new CustodyError('EXHIBIT_NOT_FOUND', `${JSON.stringify(given)} is not an exhibit ID of this case; they look like ${kase.info.prefix}-000001 (see \`custody log\`)`)
+  }
+
+  return `${kase.info.prefix}-${match[2]!.replace(/^0+(?=\d)/, '').padStart(6, '0')}`
+}
+
+function view(stored: {event: LedgerEvent; hash: string}): EventView {
+  return {...stored.event, hash: stored.hash}
+}
+
+export function listEvents(kase: Case, exhibit?: string): EventView[] {
+  if (exhibit === undefined) return kase.ledger.events().map(view)
+  const id = resolveExhibitId(kase, exhibit)
+  if (kase.ledger.ingestEvent(id) === undefined) {
+    throw new CustodyError('EXHIBIT_NOT_FOUND', `there is no exhibit ${id} in this case; \`custody log\` lists them`, {subject: id})
+  }
+
+  return kase.ledger.events(id).map(view)
+}
+
+export function getExhibit(kase: Case, exhibit: string): ExhibitView {
+  const id = resolveExhibitId(kase, exhibit)
+  const ingest = kase.ledger.ingestEvent(id)
+  if (ingest === undefined) {
+    throw new CustodyError('EXHIBIT_NOT_FOUND', `there is no exhibit ${id} in this case; \`custody log\` lists them`, {subject: id})
+  }
+
+  const p = ingest.event.payload as unknown as {
+    digests: {sha256: string; sha512: string}
+    size: number
+    file: {[key: string]: JsonValue}
+    collected: {[key: string]: JsonValue}
+    note: string | null
+    vault: string
+    metadata: Omit<ExhibitView['metadata'], 'recordPath'>
+  }
+  return {
+    exhibit: id,
+    caseId: kase.info.caseId,
+    digests: p.digests,
+    size: p.size,
+    file: p.file,
+    collected: p.collected,
+    note: p.note,
+    ingestedAt: ingest.event.time,
+    ingestedBy: ingest.event.actor,
+    metadata: {...p.metadata, recordPath: kase.vault.objectPath(p.metadata.record)},
+    vault: {path: kase.vault.objectPath(p.digests.sha256), relativePath: p.vault},
+    events: kase.ledger.events(id).map(view),
+  }
+}

@@ -1,0 +1,347 @@
+/**
+ * The ingest pipeline. For each file, in this order:
+ *
+ *   1. stage   copy it into the vault's temp folder while hashing it (SHA-256 and SHA-512) in one
+ *              streaming pass; refuse it if it is empty, unreadable or changes while read; fsync
+ *              the copy and hash it again to check it
+ *   2. dedupe  a file whose SHA-256 is already an exhibit gets no second exhibit
+ *   3. read    its metadata with ExifTool from the checked copy, normalised, and keep the
+ *              complete record in the vault
+ *   4. commit  rename the copy to its content address, read-only, durably
+ *   5. record  append the event in one transaction, which also gives a new exhibit its ID
+ *
+ * A file that fails at any step leaves nothing in the vault or the ledger but an `ingest-failed`
+ * event saying why; the other files go on. A stop request (Ctrl-C) lets files past step 1 finish
+ * and stops the rest, so the case stays consistent.
+ */
+import {basename, relative} from 'node:path'
+import {stat} from 'node:fs/promises'
+import type {JsonValue} from '../canonical/jcs.js'
+import {canonicalize} from '../canonical/jcs.js'
+import type {Case} from '../case/case.js'
+import {CASE_FOLDER} from '../case/case.js'
+import {CustodyError, messageOf} from '../errors.js'
+import type {EventDraft, StoredEvent} from '../ledger/event.js'
+import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
+import {normaliseMetadata, parseExifDate, type NormalisedMetadata} from '../metadata/normalise.js'
+import type {StagedObject} from '../vault/vault.js'
+import {collectInputs, type InputFile} from './inputs.js'
+
+export interface IngestOptions {
+  paths: readonly string[]
+  recursive?: boolean
+  actor?: string | undefined
+  collectedAt?: string | undefined
+  collectedBy?: string | undefined
+  location?: string | undefined
+  source?: string | undefined
+  note?: string | undefined
+  cwd?: string
+  signal?: AbortSignal
+  /** Files in flight at once: hashing, copying and ExifTool overlap across them. */
+  concurrency?: number
+  onProgress?: (progress: IngestProgress) => void
+}
+
+export interface IngestProgress {
+  filesDone: number
+  filesTotal: number
+  bytesDone: number
+  bytesTotal: number
+  last: IngestFileResult
+}
+
+export type IngestStatus = 'ingested' | 'already-present' | 'failed' | 'skipped'
+
+export interface IngestFileResult {
+  path: string
+  status: IngestStatus
+  exhibit?: string
+  sha256?: string
+  size?: number
+  seq?: number
+  symlinkTarget?: string
+  /** ExifTool's warnings and errors about the file (a corrupt JPEG is ingested with them). */
+  metadataWarnings?: string[]
+  noMetadata?: boolean
+  error?: {code: string; message: string}
+  reason?: string
+}
+
+export interface IngestReport {
+  caseId: string
+  results: IngestFileResult[]
+  counts: {ingested: number; alreadyPresent: number; failed: number; skipped: number}
+  bytesIngested: number
+  interrupted: boolean
+}
+
+interface Provenance {
+  actor: string
+  collected: {[key: string]: JsonValue}
+  note: string | null
+}
+
+function provenanceOf(options: IngestOptions, kase: Case): Provenance {
+  const collected: {[key: string]: JsonValue} = {}
+  if (options.collectedAt !== undefined) {
+    const parsed = parseExifDate(options.collectedAt)
+    if (parsed === null || !/^\d{4}-/.test(options.collectedAt.trim())) {
+      throw new CustodyError(
+        'INVALID_ARGUMENT',
+        `--collected-at must be an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00, got ${JSON.stringify(options.collectedAt)}`,
+      )
+    }
+
+    collected.at = options.collectedAt.trim()
+    collected.offset = parsed.offset
+  }
+
+  for (const [key, value] of [
+    ['by', options.collectedBy],
+    ['location', options.location],
+    ['source', options.source],
+  ] as const) {
+    if (value !== undefined && value.trim() !== '') collected[key] = value.trim()
+  }
+
+  const actor = options.actor?.trim() || kase.info.investigator
+  return {actor, collected, note: options.note?.trim() || null}
+}
+
+function exhibitId(prefix: string, n: number): string {
+  return `${prefix}-${String(n).padStart(6, '0')}`
+}
+
+/** Errors worth an `ingest-failed` event: the file was there and was presented, but could not be taken in. */
+const RECORDED_FAILURES = new Set(['INPUT_UNREADABLE', 'INPUT_EMPTY', 'INPUT_CHANGED', 'INPUT_NOT_REGULAR', 'DISK_FULL', 'COPY_MISMATCH', 'STORAGE_FAILED'])
+
+function fileFacts(input: InputFile, modifiedAt: string | null): {[key: string]: JsonValue} {
+  const facts: {[key: string]: JsonValue} = {name: basename(input.path), path: input.path, modifiedAt}
+  if (input.relativePath !== null) facts.relativePath = input.relativePath
+  if (input.symlinkTarget !== null) facts.symlinkTarget = input.symlinkTarget
+  return facts
+}
+
+class IngestRun {
+  private readonly kase: Case
+  private readonly provenance: Provenance
+  private readonly reader: MetadataReader
+  private readonly signal: AbortSignal | undefined
+
+  constructor(kase: Case, provenance: Provenance, reader: MetadataReader, signal: AbortSignal | undefined) {
+    this.kase = kase
+    this.provenance = provenance
+    this.reader = reader
+    this.signal = signal
+  }
+
+  /**
+   * `waitTurn` resolves once every file before this one has been recorded: the pipeline runs
+   * several files at once, but their events (and so exhibit IDs) follow the order of the input.
+   */
+  async ingestOne(input: InputFile, waitTurn: () => Promise<void>): Promise<IngestFileResult> {
+    const base: IngestFileResult = {path: input.path, status: 'failed'}
+    if (input.symlinkTarget !== null) base.symlinkTarget = input.symlinkTarget
+    const modified = await stat(input.path).catch(() => undefined)
+    const facts = fileFacts(input, modified ? modified.mtime.toISOString() : null)
+
+    // 1. stage
+    let staged: StagedObject
+    try {
+      staged = await this.kase.vault.stageFile(input.path, this.signal ? {signal: this.signal} : {})
+    } catch (error) {
+      await waitTurn()
+      return this.failed(base, facts, error)
+    }
+
+    const {sha256, sha512} = staged.digests
+    base.sha256 = sha256
+    base.size = staged.size
+    try {
+      // 2. dedupe (checked again inside the transaction, where it cannot race)
+      if (this.kase.ledger.exhibitBySha256(sha256) !== undefined) {
+        await this.kase.vault.discard(staged)
+        await waitTurn()
+        return this.record(base, facts, staged, null)
+      }
+
+      // 3. read metadata from the checked copy
+      const record = await this.reader.read(staged.tempPath)
+      const recordBytes = new TextEncoder().encode(canonicalize(record))
+      const stored = await this.kase.vault.putBytes(recordBytes)
+      const normalised = normaliseMetadata(record.tags)
+
+      // 4. commit the copy to its address
+      await this.kase.vault.commit(staged)
+
+      // 5. record
+      await waitTurn()
+      return this.record(base, facts, staged, {record, recordSha256: stored.sha256, normalised})
+    } catch (error) {
+      await this.kase.vault.discard(staged)
+      await waitTurn()
+      return this.failed(base, facts, error)
+    }
+  }
+
+  private record(
+    base: IngestFileResult,
+    facts: {[key: string]: JsonValue},
+    staged: StagedObject,
+    metadata: {record: MetadataRecord; recordSha256: string; normalised: NormalisedMetadata} | null,
+  ): IngestFileResult {
+    const {actor, collected, note} = this.provenance
+    const {sha256, sha512} = staged.digests
+    const {events, result} = this.kase.ledger.append<{status: 'ingested' | 'already-present'; exhibit: string | undefined}>((view) => {
+      const existing = view.exhibitBySha256(sha256)
+      if (existing !== undefined || metadata === null) {
+        const draft: EventDraft = {
+          actor,
+          action: 'presented-again',
+          exhibit: existing ?? null,
+          payload: {file: facts, digests: {sha256, sha512}, size: staged.size, collected, note},
+        }
+        return {drafts: [draft], result: {status: 'already-present', exhibit: existing}}
+      }
+
+      const exhibit = exhibitId(this.kase.info.prefix, view.exhibitCount() + 1)
+      const draft: EventDraft = {
+        actor,
+        action: 'ingest',
+        exhibit,
+        payload: {
+          file: facts,
+          digests: {sha256, sha512},
+          size: staged.size,
+          vault: `${relative(this.kase.dataDir, this.kase.vault.objectPath(sha256)).split('\\').join('/')}`,
+          collected,
+          note,
+          metadata: {
+            record: metadata.recordSha256,
+            reader: `${metadata.record.reader.name} ${metadata.record.reader.version}`,
+            normalised: metadata.normalised as unknown as JsonValue,
+            warnings: metadata.record.warnings,
+            errors: metadata.record.errors,
+          },
+        },
+      }
+      return {drafts: [draft], result: {status: 'ingested', exhibit}}
+    })
+    const event = events[0] as StoredEvent
+    const out: IngestFileResult = {...base, status: result.status, seq: event.event.seq}
+    if (result.exhibit !== undefined) out.exhibit = result.exhibit
+    if (metadata !== null && result.status === 'ingested') {
+      const notes = [...metadata.record.errors, ...metadata.record.warnings]
+      if (notes.length > 0) out.metadataWarnings = notes
+      if (hasNoEmbeddedMetadata(metadata.record)) out.noMetadata = true
+    }
+
+    return out
+  }
+
+  private failed(base: IngestFileResult, facts: {[key: string]: JsonValue}, error: unknown): IngestFileResult {
+    const err =
+      error instanceof CustodyError
+        ? error
+        : new CustodyError('STORAGE_FAILED', `could not ingest ${base.path}: ${messageOf(error)}`, {cause: error, subject: base.path})
+    if (RECORDED_FAILURES.has(err.code)) {
+      try {
+        this.kase.ledger.append(() => ({
+          drafts: [
+            {actor: this.provenance.actor, action: 'ingest-failed', exhibit: null, payload: {file: facts, error: {code: err.code, message: err.message}}},
+          ],
+          result: undefined,
+        }))
+      } catch {
+        // The ledger may be on the disk that just filled up: the report below still says what failed.
+      }
+    }
+
+    return {...base, status: 'failed', error: {code: err.code, message: err.message}}
+  }
+}
+
+/** True when ExifTool found nothing embedded: only what it can say of any file (type, size). */
+function hasNoEmbeddedMetadata(record: MetadataRecord): boolean {
+  return Object.keys(record.tags).every((key) => key.startsWith('File:') || key.startsWith('ExifTool:'))
+}
+
+export async function ingest(kase: Case, options: IngestOptions): Promise<IngestReport> {
+  const provenance = provenanceOf(options, kase)
+  const collected = await collectInputs(options.paths, {recursive: options.recursive ?? false, ...(options.cwd ? {cwd: options.cwd} : {})})
+  await kase.vault.removeStaleTempFiles()
+
+  const results: IngestFileResult[] = []
+  for (const problem of collected.problems) {
+    results.push({path: problem.path, status: 'failed', error: {code: problem.error.code, message: problem.error.message}})
+  }
+
+  for (const skipped of collected.skipped) results.push({path: skipped.path, status: 'skipped', reason: skipped.reason})
+
+  // A file inside the case's own data folder is never evidence.
+  const files = collected.files.filter((file) => {
+    const inside = !relative(kase.dataDir, file.symlinkTarget ?? file.path).startsWith('..')
+    if (inside) results.push({path: file.path, status: 'skipped', reason: `it is part of the case's own ${CASE_FOLDER} folder`})
+    return !inside
+  })
+
+  const bytesTotal = files.reduce((sum, file) => sum + file.size, 0)
+  let bytesDone = 0
+  let filesDone = 0
+  let interrupted = false
+  if (files.length > 0) {
+    await using reader = await MetadataReader.start()
+    const run = new IngestRun(kase, provenance, reader, options.signal)
+    const fileResults: IngestFileResult[] = Array.from({length: files.length})
+    // finished[i] resolves when file i has been recorded (or has failed).
+    const finish: Array<() => void> = []
+    const finished = files.map(() => new Promise<void>((resolve) => finish.push(resolve)))
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < files.length) {
+        if (options.signal?.aborted) {
+          interrupted = true
+          return
+        }
+
+        const index = next++
+        const file = files[index]!
+        let result: IngestFileResult
+        try {
+          result = await run.ingestOne(file, async () => (index > 0 ? finished[index - 1] : undefined))
+        } finally {
+          finish[index]!()
+        }
+
+        if (result.error?.code === 'INTERRUPTED') interrupted = true
+        fileResults[index] = result
+        filesDone++
+        bytesDone += file.size
+        options.onProgress?.({filesDone, filesTotal: files.length, bytesDone, bytesTotal, last: result})
+      }
+    }
+
+    const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, files.length))
+    await Promise.all(Array.from({length: concurrency}, () => worker()))
+    files.forEach((file, i) => {
+      results.push(
+        fileResults[i] ?? {path: file.path, status: 'skipped', reason: 'the run was interrupted before this file; run the same command again to ingest it'},
+      )
+    })
+  }
+
+  await kase.recordHead()
+  const counts = {ingested: 0, alreadyPresent: 0, failed: 0, skipped: 0}
+  let bytesIngested = 0
+  for (const result of results) {
+    if (result.status === 'ingested') {
+      counts.ingested++
+      bytesIngested += result.size ?? 0
+    } else if (result.status === 'already-present') counts.alreadyPresent++
+    else if (result.status === 'failed') counts.failed++
+    else counts.skipped++
+  }
+
+  return {caseId: kase.info.caseId, results, counts, bytesIngested, interrupted}
+}

@@ -1,0 +1,144 @@
+/**
+ * Turns the paths given to `custody ingest` into the list of files to take in.
+ *
+ * Rules, each said in the output: a missing path fails; a folder needs --recursive; a symlink to
+ * a file is followed and both its path and its target are recorded; inside a folder walk a symlink
+ * to a folder is not followed (it could loop or leave the folder), and is reported as skipped; a
+ * case's own `.custody` folder is never walked into.
+ */
+import {lstat, readdir, realpath, stat} from 'node:fs/promises'
+import {join, relative, resolve, sep} from 'node:path'
+import {CustodyError, errnoOf, messageOf} from '../errors.js'
+
+export interface InputFile {
+  /** Absolute path, as given (not resolved through symlinks). */
+  path: string
+  /** Path relative to the folder that was walked, for files found with --recursive. */
+  relativePath: string | null
+  /** Where a symlink led, when the path is one. */
+  symlinkTarget: string | null
+  size: number
+}
+
+export interface InputProblem {
+  path: string
+  error: CustodyError
+}
+
+export interface SkippedInput {
+  path: string
+  reason: string
+}
+
+export interface CollectedInputs {
+  files: InputFile[]
+  problems: InputProblem[]
+  skipped: SkippedInput[]
+}
+
+const CASE_FOLDER = '.custody'
+
+export async function collectInputs(paths: readonly string[], options: {recursive: boolean; cwd?: string}): Promise<CollectedInputs> {
+  const out: CollectedInputs = {files: [], problems: [], skipped: []}
+  const seen = new Set<string>()
+  const cwd = options.cwd ?? process.cwd()
+
+  const addFile = async (path: string, relativePath: string | null, symlinkTarget: string | null): Promise<void> => {
+    const key = symlinkTarget ?? path
+    if (seen.has(key)) return
+    seen.add(key)
+    const size = (await stat(path).catch(() => undefined))?.size ?? 0
+    out.files.push({path, relativePath, symlinkTarget, size})
+  }
+
+  const walk = async (top: string, dir: string): Promise<void> => {
+    let entries
+    try {
+      entries = await readdir(dir, {withFileTypes: true})
+    } catch (error) {
+      out.problems.push({
+        path: dir,
+        error: new CustodyError('INPUT_UNREADABLE', `cannot list the folder ${dir}: ${messageOf(error)}; check its permissions`, {subject: dir}),
+      })
+      return
+    }
+
+    // Sorted, so that the same folder gives the same exhibit numbers in the same order.
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const entry of entries) {
+      const path = join(dir, entry.name)
+      const rel = relative(top, path).split(sep).join('/')
+      if (entry.isDirectory()) {
+        if (entry.name === CASE_FOLDER) {
+          out.skipped.push({path, reason: "a custody case's own data folder is never ingested"})
+          continue
+        }
+
+        await walk(top, path)
+      } else if (entry.isSymbolicLink()) {
+        const target = await stat(path).catch(() => undefined)
+        if (target === undefined) {
+          out.problems.push({path, error: brokenLink(path)})
+        } else if (target.isDirectory()) {
+          out.skipped.push({path, reason: 'a symlink to a folder is not followed inside a folder walk; give its target as a path to ingest it'})
+        } else {
+          await addFile(path, rel, await realpath(path))
+        }
+      } else {
+        await addFile(path, rel, null)
+      }
+    }
+  }
+
+  for (const given of paths) {
+    const path = resolve(cwd, given)
+    let info
+    try {
+      info = await lstat(path)
+    } catch (error) {
+      const missing = errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR'
+      out.problems.push({
+        path,
+        error: missing
+          ? new CustodyError('INPUT_MISSING', `${path} does not exist; check the path`, {subject: path})
+          : new CustodyError('INPUT_UNREADABLE', `cannot look at ${path}: ${messageOf(error)}`, {subject: path}),
+      })
+      continue
+    }
+
+    let symlinkTarget: string | null = null
+    if (info.isSymbolicLink()) {
+      const target = await stat(path).catch(() => undefined)
+      if (target === undefined) {
+        out.problems.push({path, error: brokenLink(path)})
+        continue
+      }
+
+      symlinkTarget = await realpath(path)
+      info = target
+    }
+
+    if (info.isDirectory()) {
+      if (!options.recursive) {
+        out.problems.push({
+          path,
+          error: new CustodyError('INPUT_IS_FOLDER', `${path} is a folder; add --recursive to ingest every file in it`, {subject: path}),
+        })
+        continue
+      }
+
+      await walk(symlinkTarget ?? path, symlinkTarget ?? path)
+      continue
+    }
+
+    await addFile(path, null, symlinkTarget)
+  }
+
+  return out
+}
+
+function brokenLink(path: string): CustodyError {
+  return new CustodyError('INPUT_BROKEN_SYMLINK', `${path} is a symlink to something that does not exist; ingest the file it should point to`, {
+    subject: path,
+  })
+}

@@ -1,0 +1,76 @@
+/**
+ * The last tree head a custody command wrote, kept beside the ledger in `head.json`.
+ *
+ * The hash chain catches an event edited, inserted, removed or moved in the middle of the ledger,
+ * but not events cut off its end. This record catches that: the ledger must still hold at least
+ * `size` events, and its first `size` events must still have this Merkle root. It is written after
+ * each command's commits (a crash leaves it behind the ledger, never ahead). Signed checkpoints
+ * will make it proof against someone who rewrites this file too.
+ */
+import {randomBytes} from 'node:crypto'
+import {open, readFile, rename, rm} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+
+export const HEAD_FILE = 'head.json'
+
+export interface TreeHeadRecord {
+  size: number
+  /** Hex RFC 6962 root of the first `size` events. */
+  root: string
+  /** Hash of event size-1. */
+  lastHash: string
+  writtenAt: string
+}
+
+export async function readHeadRecord(dataDir: string): Promise<{record?: TreeHeadRecord; problem?: string}> {
+  let text: string
+  try {
+    text = await readFile(join(dataDir, HEAD_FILE), 'utf8')
+  } catch {
+    return {problem: `${HEAD_FILE} is missing`}
+  }
+
+  try {
+    const parsed = JSON.parse(text) as Partial<TreeHeadRecord>
+    if (
+      !Number.isSafeInteger(parsed.size) ||
+      (parsed.size ?? -1) < 0 ||
+      typeof parsed.root !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(parsed.root) ||
+      typeof parsed.lastHash !== 'string' ||
+      typeof parsed.writtenAt !== 'string'
+    ) {
+      return {problem: `${HEAD_FILE} does not hold a valid tree head`}
+    }
+
+    return {record: parsed as TreeHeadRecord}
+  } catch {
+    return {problem: `${HEAD_FILE} is not valid JSON`}
+  }
+}
+
+/** Durable replace: temp file in the same folder, write, fsync, rename, fsync the folder. */
+export async function writeHeadRecord(dataDir: string, record: TreeHeadRecord): Promise<void> {
+  const target = join(dataDir, HEAD_FILE)
+  const temp = join(dataDir, `.${HEAD_FILE}.${process.pid}.${randomBytes(4).toString('hex')}`)
+  try {
+    const handle = await open(temp, 'wx', 0o644)
+    try {
+      await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+
+    await rename(temp, target)
+    const folder = await open(dirname(target), 'r')
+    try {
+      await folder.sync()
+    } finally {
+      await folder.close()
+    }
+  } catch (error) {
+    await rm(temp, {force: true})
+    throw error
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The custody ledger: an append-only, hash-chained table of events in SQLite.
+ *
+ * Appends are synchronous IMMEDIATE transactions, so concurrent writers (two ingests on one case)
+ * queue rather than interleave, and an append either returns durably assigned sequence numbers
+ * or throws, nothing in between. Hashing of files and metadata extraction happen before, never
+ * inside, a transaction.
+ */
+import Database from 'better-sqlite3'
+import {CustodyError, messageOf} from '../errors.js'
+import {MerkleTree} from '../merkle/tree.js'
+import {EVENT_VERSION, GENESIS_HASH, eventLeafHash, sealEvent, type EventDraft, type LedgerEvent, type StoredEvent} from './event.js'
+import {SCHEMA_SQL, SCHEMA_VERSION} from './schema.js'
+
+export interface RawRow {
+  seq: number
+  prev_hash: string
+  hash: string
+  event: string
+}
+
+/** What a transaction may look at before it decides which events to append. */
+export interface LedgerView {
+  exhibitBySha256(sha256: string): string | undefined
+  exhibitCount(): number
+}
+
+function wrapSqliteError(err: unknown, path: string): CustodyError {
+  if (err instanceof CustodyError) return err
+  const code = (err as {code?: unknown}).code
+  if (code === 'SQLITE_BUSY') {
+    return new CustodyError('LEDGER_BUSY', `the ledger ${path} is busy in another custody command; wait for it to finish and try again`, {cause: err})
+  }
+
+  if (code === 'SQLITE_CONSTRAINT_TRIGGER' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new CustodyError('LEDGER_APPEND_REFUSED', `the ledger ${path} refused an append: ${messageOf(err)}`, {cause: err})
+  }
+
+  return new CustodyError('LEDGER_UNREADABLE', `cannot use the ledger ${path}: ${messageOf(err)}; run \`custody verify\``, {cause: err})
+}
+
+export class Ledger {
+  readonly path: string
+  private readonly db: Database.Database
+
+  private constructor(path: string, db: Database.Database) {
+    this.path = path
+    this.db = db
+  }
+
+  private static connect(path: string, fileMustExist: boolean): Database.Database {
+    const db = new Database(path, {fileMustExist})
+    // WAL persists in the file; synchronous does not, and WAL's default (NORMAL) can lose the
+    // last commit on power loss.
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.pragma('busy_timeout = 60000')
+    return db
+  }
+
+  /** Creates the ledger file with its schema and first event. */
+  static create(path: string, first: EventDraft): {ledger: Ledger; event: StoredEvent} {
+    let db: Database.Database | undefined
+    try {
+      db = Ledger.connect(path, false)
+      db.exec(SCHEMA_SQL)
+      const ledger = new Ledger(path, db)
+      const [event] = ledger.append(() => ({drafts: [first], result: undefined})).events
+      return {ledger, event: event!}
+    } catch (error) {
+      db?.close()
+      throw wrapSqliteError(error, path)
+    }
+  }
+
+  static open(path: string): Ledger {
+    let db: Database.Database | undefined
+    try {
+      db = Ledger.connect(path, true)
+      const version = db.pragma('user_version', {simple: true})
+      if (version !== SCHEMA_VERSION) {
+        throw new CustodyError('LEDGER_UNREADABLE', `the ledger ${path} has schema version ${String(version)}, expected ${SCHEMA_VERSION}; it was not made by this version of custody`)
+      }
+
+      return new Ledger(path, db)
+    } catch (error) {
+      db?.close()
+      throw wrapSqliteError(error, path)
+    }
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  /**
+   * Appends the events that `compose` decides on, in one IMMEDIATE transaction: `compose` sees the
+   * ledger as it is once the write lock is held, so its decisions (a new exhibit or one already
+   * present, the next exhibit number) cannot race another writer.
+   */
+  append<T>(compose: (view: LedgerView) => {drafts: EventDraft[]; result: T}): {events: StoredEvent[]; result: T} {
+    const insert = this.db.prepare('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)')
+    const last = this.db.prepare<[], {seq: number; hash: string}>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1')
+    const view: LedgerView = {
+      exhibitBySha256: (sha256) => this.exhibitBySha256(sha256),
+      exhibitCount: () =>
+        this.db.prepare<[], {n: number}>("SELECT count(*) AS n FROM events WHERE action = 'ingest'").get()!.n,
+    }
+    const run = this.db.transaction(() => {
+      const {drafts, result} = compose(view)
+      const head = last.get()
+      let seq = head === undefined ? 0 : head.seq + 1
+      let prev = head?.hash ?? GENESIS_HASH
+      const events: StoredEvent[] = []
+      for (const draft of drafts) {
+        const event: LedgerEvent = {v: EVENT_VERSION, seq, time: new Date().toISOString(), ...draft, prev}
+        const stored = sealEvent(event)
+        insert.run(seq, prev, stored.hash, stored.canonical)
+        events.push(stored)
+        prev = stored.hash
+        seq++
+      }
+
+      return {events, result}
+    })
+    try {
+      return run.immediate()
+    } catch (error) {
+      throw wrapSqliteError(error, this.path)
+    }
+  }
+
+  /** The rows exactly as stored, oldest first, without trusting them (for verification). */
+  *rawRows(): Generator<RawRow> {
+    try {
+      yield* this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events ORDER BY seq').iterate()
+    } catch (error) {
+      throw wrapSqliteError(error, this.path)
+    }
+  }
+
+  /** Events, oldest first; for one exhibit when `exhibit` is given. */
+  events(exhibit?: string): StoredEvent[] {
+    try {
+      const rows =
+        exhibit === undefined
+          ? this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events ORDER BY seq').all()
+          : this.db.prepare<[string], RawRow>('SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ? ORDER BY seq').all(exhibit)
+      return rows.map((row) => ({event: JSON.parse(row.event) as LedgerEvent, canonical: row.event, hash: row.hash}))
+    } catch (error) {
+      throw wrapSqliteError(error, this.path)
+    }
+  }
+
+  /** The exhibit whose original has this SHA-256, if there is one (outside a transaction: a hint). */
+  exhibitBySha256(sha256: string): string | undefined {
+    return this.db
+      .prepare<[string], {exhibit: string}>("SELECT exhibit FROM events WHERE action = 'ingest' AND sha256 = ?")
+      .get(sha256)?.exhibit
+  }
+
+  /** The ingest event that created an exhibit. */
+  ingestEvent(exhibit: string): StoredEvent | undefined {
+    const row = this.db
+      .prepare<[string], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' AND exhibit = ?")
+      .get(exhibit)
+    return row && {event: JSON.parse(row.event) as LedgerEvent, canonical: row.event, hash: row.hash}
+  }
+
+  ingestEvents(): StoredEvent[] {
+    return this.db
+      .prepare<[], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' ORDER BY seq")
+      .all()
+      .map((row) => ({event: JSON.parse(row.event) as LedgerEvent, canonical: row.event, hash: row.hash}))
+  }
+
+  firstEvent(): StoredEvent {
+    const row = this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events WHERE seq = 0').get()
+    if (!row) throw new CustodyError('LEDGER_UNREADABLE', `the ledger ${this.path} has no first event; run \`custody verify\``)
+    return {event: JSON.parse(row.event) as LedgerEvent, canonical: row.event, hash: row.hash}
+  }
+
+  lastHash(): string | undefined {
+    return this.db.prepare<[], {hash: string}>('SELECT hash FROM events ORDER BY seq DESC LIMIT 1').get()?.hash
+  }
+
+  size(): number {
+    return this.db.prepare<[], {n: number}>('SELECT count(*) AS n FROM events').get()!.n
+  }
+
+  /** The Merkle tree over every event, leaf i being event i's canonical JSON. */
+  tree(): MerkleTree {
+    const leaves: Uint8Array[] = []
+    for (const row of this.db.prepare<[], {event: string}>('SELECT event FROM events ORDER BY seq').iterate()) {
+      leaves.push(eventLeafHash(row.event))
+    }
+
+    return new MerkleTree(leaves)
+  }
+
+  /** Schema facts that verification compares with what custody created. */
+  schemaFacts(): {triggers: string[]; integrity: string[]; userVersion: number} {
+    const triggers = this.db
+      .prepare<[], {name: string}>("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+      .all()
+      .map((r) => r.name)
+    const integrity = this.db.prepare<[], {integrity_check: string}>('PRAGMA integrity_check').all().map((r) => r.integrity_check)
+    return {triggers, integrity, userVersion: Number(this.db.pragma('user_version', {simple: true}))}
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The ledger's SQLite schema: one append-only table of events.
+ *
+ * The canonical JSON is the record; `action`, `exhibit` and `sha256` are generated from it, so they
+ * can be indexed but can never disagree with it. Triggers refuse UPDATE, DELETE, and any INSERT
+ * that is not the next sequence number chained to the current head, which also stops
+ * `INSERT OR REPLACE` over an existing row (the REPLACE would not fire the DELETE trigger).
+ * Triggers stop mistakes; tamper evidence comes from the hash chain and the Merkle tree head.
+ */
+import {GENESIS_HASH} from './event.js'
+
+export const SCHEMA_VERSION = 1
+
+export const TRIGGERS = ['events_no_update', 'events_no_delete', 'events_append_only'] as const
+
+export const SCHEMA_SQL = `
+CREATE TABLE events (
+  seq       INTEGER PRIMARY KEY CHECK (seq >= 0),
+  prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+  hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
+  event     TEXT NOT NULL,
+  action    TEXT GENERATED ALWAYS AS (json_extract(event, '$.action')) VIRTUAL,
+  exhibit   TEXT GENERATED ALWAYS AS (json_extract(event, '$.exhibit')) VIRTUAL,
+  sha256    TEXT GENERATED ALWAYS AS (json_extract(event, '$.payload.digests.sha256')) VIRTUAL
+);
+CREATE INDEX events_by_exhibit ON events (exhibit, seq);
+CREATE UNIQUE INDEX exhibits_by_id ON events (exhibit) WHERE action = 'ingest';
+CREATE UNIQUE INDEX exhibits_by_sha256 ON events (sha256) WHERE action = 'ingest';
+
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN
+  SELECT RAISE(ABORT, 'the custody ledger is append-only: UPDATE is refused');
+END;
+
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN
+  SELECT RAISE(ABORT, 'the custody ledger is append-only: DELETE is refused');
+END;
+
+CREATE TRIGGER events_append_only BEFORE INSERT ON events
+WHEN NEW.seq IS NOT (SELECT coalesce(max(seq) + 1, 0) FROM events)
+  OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM events ORDER BY seq DESC LIMIT 1), '${GENESIS_HASH}')
+BEGIN
+  SELECT RAISE(ABORT, 'the custody ledger is append-only: an event must take the next sequence number and chain to the last event');
+END;
+
+PRAGMA user_version = ${SCHEMA_VERSION};
+`

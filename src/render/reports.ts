@@ -1,0 +1,147 @@
+/** Human-readable renderings of the results that commands also return as JSON. */
+import type {CaseInfo} from '../case/case.js'
+import type {EventView, ExhibitView} from '../exhibits/exhibits.js'
+import type {IngestFileResult, IngestReport} from '../ingest/ingest.js'
+import type {VerifyReport} from '../verify/verify-case.js'
+import {formatBytes, plural, safeText} from './text.js'
+
+export function renderInit(result: {root: string; info: CaseInfo}): string {
+  const {info} = result
+  return [
+    `Created case "${safeText(info.title)}" in ${safeText(result.root)}`,
+    `  case ID        ${info.caseId}`,
+    `  investigator   ${safeText(info.investigator)}`,
+    ...(info.organisation ? [`  organisation   ${safeText(info.organisation)}`] : []),
+    `  exhibit IDs    ${info.prefix}-000001, ${info.prefix}-000002, ...`,
+    '',
+    'Next: custody ingest PHOTO... (or a folder with --recursive), run from inside this folder or with --case.',
+  ].join('\n')
+}
+
+function ingestLine(r: IngestFileResult): string {
+  const path = safeText(r.path)
+  const via = r.symlinkTarget ? ` (symlink, followed to ${safeText(r.symlinkTarget)})` : ''
+  switch (r.status) {
+    case 'ingested': {
+      const notes: string[] = []
+      if (r.noMetadata) notes.push('no embedded metadata')
+      if (r.metadataWarnings?.length) notes.push(`ExifTool: ${safeText(r.metadataWarnings.join('; '))}`)
+      return `${r.exhibit}  ${path}${via}  sha256:${r.sha256?.slice(0, 16)}…${notes.length ? `  [${notes.join('; ')}]` : ''}`
+    }
+
+    case 'already-present': {
+      return `${r.exhibit ?? '?'}  ${path}${via}  already in the case as ${r.exhibit ?? '?'} (recorded as presented again)`
+    }
+
+    case 'skipped': {
+      return `skipped    ${path}: ${safeText(r.reason ?? '')}`
+    }
+
+    default: {
+      return `FAILED     ${path}: ${safeText(r.error?.message ?? 'unknown error')}`
+    }
+  }
+}
+
+export function renderIngest(report: IngestReport): string {
+  const {counts} = report
+  const lines = report.results.map((r) => ingestLine(r))
+  lines.push(
+    '',
+    `${plural(counts.ingested, 'file')} ingested (${formatBytes(report.bytesIngested)}), ${counts.alreadyPresent} already present, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}.`,
+  )
+  if (report.interrupted) lines.push('Interrupted: the case is consistent. Run the same command again to ingest the rest.')
+  return lines.join('\n')
+}
+
+function eventSummary(e: EventView): string {
+  const p = e.payload as Record<string, unknown>
+  const file = (p.file ?? {}) as Record<string, unknown>
+  const name = typeof file.path === 'string' ? safeText(file.path) : ''
+  switch (e.action) {
+    case 'create-case': {
+      return `case "${safeText(String(p.title))}" created (prefix ${String(p.prefix)})`
+    }
+
+    case 'ingest': {
+      const digests = (p.digests ?? {}) as Record<string, unknown>
+      return `${name}  sha256:${String(digests.sha256).slice(0, 16)}…  ${formatBytes(Number(p.size))}`
+    }
+
+    case 'presented-again': {
+      return `${name} presented again (same SHA-256)`
+    }
+
+    case 'ingest-failed': {
+      const error = (p.error ?? {}) as Record<string, unknown>
+      return `${name}: ${safeText(String(error.message))}`
+    }
+
+    default: {
+      return ''
+    }
+  }
+}
+
+export function renderLog(events: EventView[]): string {
+  if (events.length === 0) return 'No events.'
+  return events
+    .map((e) => `#${String(e.seq).padEnd(5)} ${e.time}  ${e.action.padEnd(15)} ${(e.exhibit ?? '').padEnd(10)} ${safeText(e.actor)}  ${eventSummary(e)}`)
+    .join('\n')
+}
+
+export function renderShow(x: ExhibitView): string {
+  const m = x.metadata.normalised
+  const capture = m.captureTime
+  const captureText = capture
+    ? `${capture.local}${capture.offset ?? ''}${capture.offset === null ? '  (no time-zone offset in the file)' : ''}${capture.utc ? `  = ${capture.utc}` : ''}  [${capture.source}]`
+    : 'none in the file'
+  const gps = m.gps ? `${m.gps.latitude}, ${m.gps.longitude}${m.gps.altitude === null ? '' : `, altitude ${m.gps.altitude} m`}  [${m.gps.source}]` : 'none in the file'
+  const device = [m.device.make, m.device.model].filter(Boolean).join(' ') || 'unknown'
+  const collected = Object.entries(x.collected)
+    .filter(([key]) => key !== 'offset')
+    .map(([key, value]) => `${key} ${safeText(String(value))}`)
+  const lines = [
+    `${x.exhibit}  ${safeText(String(x.file.name))}`,
+    `  original path    ${safeText(String(x.file.path))}${x.file.symlinkTarget ? ` (symlink to ${safeText(String(x.file.symlinkTarget))})` : ''}`,
+    `  size             ${x.size} bytes (${formatBytes(x.size)})`,
+    `  sha256           ${x.digests.sha256}`,
+    `  sha512           ${x.digests.sha512}`,
+    `  vault            ${safeText(x.vault.path)}`,
+    `  ingested         ${x.ingestedAt} by ${safeText(x.ingestedBy)}`,
+    ...(collected.length ? [`  collected        ${collected.join('; ')}`] : []),
+    ...(x.note ? [`  note             ${safeText(x.note)}`] : []),
+    '  metadata',
+    `    type           ${m.mimeType ?? 'unknown'}${m.fileType ? ` (${m.fileType})` : ''}`,
+    `    captured       ${captureText}`,
+    `    GPS            ${gps}`,
+    `    device         ${safeText(device)}${m.device.serialNumber ? `, serial ${safeText(m.device.serialNumber)}` : ''}`,
+    `    software       ${safeText(m.software ?? 'none recorded')}`,
+    `    image size     ${m.image ? `${m.image.width} x ${m.image.height}` : 'n/a'}`,
+    `    full record    ${safeText(x.metadata.recordPath)} (${x.metadata.reader})`,
+    ...[...x.metadata.errors, ...x.metadata.warnings].map((w) => `    ExifTool says  ${safeText(w)}`),
+    '  events',
+    ...renderLog(x.events)
+      .split('\n')
+      .map((line) => `    ${line}`),
+  ]
+  return lines.join('\n')
+}
+
+export function renderVerify(report: VerifyReport): string {
+  const lines = report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(12)} ${c.detail}`)
+  for (const p of report.problems) {
+    lines.push(`FAIL  ${p.subject}: ${safeText(p.message)}`)
+    if (p.expected !== undefined) lines.push(`        expected ${safeText(p.expected)}`)
+    if (p.actual !== undefined) lines.push(`        actual   ${safeText(p.actual)}`)
+  }
+
+  for (const w of report.warnings) lines.push(`note  ${safeText(w)}`)
+  lines.push(
+    '',
+    report.ok
+      ? `Case intact: ${plural(report.ledger.events, 'event')}, ${plural(report.exhibits.total, 'exhibit')}, tree head ${report.ledger.treeHead}.`
+      : `INTEGRITY CHECK FAILED: ${plural(report.problems.length, 'problem')}. Do not add to this case until it is explained; keep a copy of it as it is.`,
+  )
+  return lines.join('\n')
+}

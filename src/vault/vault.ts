@@ -1,0 +1,335 @@
+/**
+ * The vault: a content-addressed store of the exact bytes that entered the case.
+ *
+ * An object lives at `sha256/<first two hex digits>/<sha256 hex>`, read-only. It is written as a
+ * temp file in `tmp/`, fsynced, checked by hashing the copy again, then renamed into place and
+ * the folder fsynced: an object is either whole at its address or absent, never half-written.
+ */
+import {randomBytes} from 'node:crypto'
+import {constants, type BigIntStats} from 'node:fs'
+import {chmod, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
+import {CustodyError, errnoOf, messageOf} from '../errors.js'
+import {CHUNK_SIZE, createDigests, digestFile, sha256Hex, type Digests} from '../hashing/digests.js'
+
+const HEX64 = /^[0-9a-f]{64}$/
+
+export interface StagedObject {
+  /** The temp file holding the copy; it keeps the source's extension so ExifTool can tell file types apart. */
+  readonly tempPath: string
+  readonly digests: Digests
+  readonly size: number
+}
+
+export interface ObjectCheck {
+  readonly sha256: string
+  readonly path: string
+  readonly status: 'intact' | 'missing' | 'modified' | 'truncated' | 'unreadable'
+  readonly expected: {size?: number; sha256: string; sha512?: string}
+  readonly actual?: {size: number; sha256: string; sha512?: string}
+  readonly detail?: string
+}
+
+function storageError(err: unknown, what: string, vaultRoot: string): CustodyError {
+  const errno = errnoOf(err)
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+    return new CustodyError(
+      'DISK_FULL',
+      `the disk holding the vault (${vaultRoot}) is full while ${what}; free some space and run the same command again`,
+      {cause: err},
+    )
+  }
+
+  if (err instanceof CustodyError) return err
+  return new CustodyError('STORAGE_FAILED', `could not write to the vault (${vaultRoot}) while ${what}: ${messageOf(err)}`, {
+    cause: err,
+  })
+}
+
+async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  let offset = 0
+  while (offset < chunk.length) {
+    const {bytesWritten} = await handle.write(chunk, offset, chunk.length - offset, null)
+    offset += bytesWritten
+  }
+}
+
+async function fsyncFolder(path: string): Promise<void> {
+  const handle = await open(path, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+function sameFileState(a: BigIntStats, b: BigIntStats): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ino === b.ino && a.dev === b.dev
+}
+
+function safeExtension(name: string): string {
+  const match = /\.([A-Za-z0-9]{1,12})$/.exec(name)
+  return match ? `.${match[1]!.toLowerCase()}` : ''
+}
+
+export class Vault {
+  readonly root: string
+
+  constructor(root: string) {
+    this.root = root
+  }
+
+  static objectRelativePath(sha256: string): string {
+    if (!HEX64.test(sha256)) throw new CustodyError('INVALID_ARGUMENT', `expected a SHA-256 in lower-case hex, got ${JSON.stringify(sha256)}`)
+    return `sha256/${sha256.slice(0, 2)}/${sha256}`
+  }
+
+  objectPath(sha256: string): string {
+    return join(this.root, Vault.objectRelativePath(sha256))
+  }
+
+  private get tempFolder(): string {
+    return join(this.root, 'tmp')
+  }
+
+  async create(): Promise<void> {
+    await mkdir(join(this.root, 'sha256'), {recursive: true})
+    await mkdir(this.tempFolder, {recursive: true})
+  }
+
+  private tempPathFor(extension: string): string {
+    return join(this.tempFolder, `${process.pid}-${randomBytes(8).toString('hex')}${extension}`)
+  }
+
+  /**
+   * Copies `sourcePath` into a temp file of the vault while hashing it, in one streaming pass.
+   * Refuses what is not a regular file or is empty, and a file that changed while it was read.
+   * The temp copy is fsynced and hashed again before this returns.
+   */
+  async stageFile(sourcePath: string, options: {signal?: AbortSignal} = {}): Promise<StagedObject> {
+    let source: FileHandle
+    try {
+      // O_NONBLOCK: opening a FIFO must not hang waiting for a writer; regular files ignore it.
+      source = await open(sourcePath, constants.O_RDONLY | constants.O_NONBLOCK)
+    } catch (error) {
+      throw new CustodyError('INPUT_UNREADABLE', `cannot open ${sourcePath}: ${messageOf(error)}; check its permissions`, {
+        cause: error,
+        subject: sourcePath,
+      })
+    }
+
+    let tempPath: string | undefined
+    try {
+      const before = await source.stat({bigint: true})
+      if (!before.isFile()) {
+        throw new CustodyError('INPUT_NOT_REGULAR', `${sourcePath} is not a regular file (a device, socket or pipe); copy its contents to a file first`, {
+          subject: sourcePath,
+        })
+      }
+
+      if (before.size === 0n) {
+        throw new CustodyError(
+          'INPUT_EMPTY',
+          `${sourcePath} is empty (0 bytes): there is nothing to preserve; check the copy from the device it came from`,
+          {subject: sourcePath},
+        )
+      }
+
+      tempPath = this.tempPathFor(safeExtension(basename(sourcePath)))
+      const {digests, size} = await this.copyWhileHashing(source, tempPath, sourcePath, options.signal)
+
+      const afterOpen = await source.stat({bigint: true})
+      const afterPath = await stat(sourcePath, {bigint: true}).catch(() => undefined)
+      if (BigInt(size) !== before.size || !sameFileState(before, afterOpen) || !afterPath || !sameFileState(before, afterPath)) {
+        throw new CustodyError(
+          'INPUT_CHANGED',
+          `${sourcePath} changed while it was being read (size or modification time moved); wait until nothing is writing to it and ingest it again`,
+          {subject: sourcePath},
+        )
+      }
+
+      // Check the copy: the bytes now on disk must hash to what was read from the source.
+      const copy = await digestFile(tempPath, 'sha256')
+      if (copy.sha256 !== digests.sha256 || copy.size !== size) {
+        throw new CustodyError(
+          'COPY_MISMATCH',
+          `the vault copy of ${sourcePath} does not match what was read (sha256 ${copy.sha256} instead of ${digests.sha256}); the disk may be failing: check it and ingest again`,
+          {subject: sourcePath},
+        )
+      }
+
+      return {tempPath, digests, size}
+    } catch (error) {
+      if (tempPath !== undefined) await rm(tempPath, {force: true})
+      throw error instanceof CustodyError ? error : storageError(error, `copying ${sourcePath}`, this.root)
+    } finally {
+      await source.close()
+    }
+  }
+
+  /**
+   * Double-buffered copy: the next chunk is read (on libuv's thread pool) while this one is hashed
+   * and written, so disk and CPU overlap.
+   */
+  private async copyWhileHashing(
+    source: FileHandle,
+    tempPath: string,
+    sourcePath: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{digests: Digests; size: number}> {
+    const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+    const buffers = [Buffer.allocUnsafe(CHUNK_SIZE), Buffer.allocUnsafe(CHUNK_SIZE)] as const
+    let pendingRead = source.read(buffers[0], 0, CHUNK_SIZE, null)
+    let pendingWrite: Promise<void> = Promise.resolve()
+    try {
+      const digests = createDigests()
+      let size = 0
+      for (let i = 0; ; i++) {
+        let bytesRead: number
+        try {
+          ;({bytesRead} = await pendingRead)
+        } catch (error) {
+          throw new CustodyError('INPUT_UNREADABLE', `cannot read ${sourcePath}: ${messageOf(error)}; check the medium and ingest it again`, {
+            cause: error,
+            subject: sourcePath,
+          })
+        }
+
+        if (bytesRead === 0) break
+        if (signal?.aborted) throw new CustodyError('INTERRUPTED', `interrupted while copying ${sourcePath}`, {subject: sourcePath})
+        const current = buffers[i % 2]!
+        await pendingWrite
+        pendingRead = source.read(buffers[(i + 1) % 2]!, 0, CHUNK_SIZE, null)
+        const chunk = current.subarray(0, bytesRead)
+        digests.update(chunk)
+        pendingWrite = writeAll(target, chunk)
+        size += bytesRead
+      }
+
+      await pendingWrite
+      await target.sync()
+      return {digests: digests.digest(), size}
+    } catch (error) {
+      throw error instanceof CustodyError ? error : storageError(error, `copying ${sourcePath}`, this.root)
+    } finally {
+      // An early exit may leave a read or a write in flight: let it settle before the handles close.
+      await Promise.allSettled([pendingRead, pendingWrite])
+      await target.close()
+    }
+  }
+
+  /**
+   * Moves a staged copy to its address, read-only, and makes the rename durable.
+   * When the address already holds the object, the staged copy is dropped.
+   */
+  async commit(staged: StagedObject): Promise<{path: string; existed: boolean}> {
+    const path = this.objectPath(staged.digests.sha256)
+    try {
+      const existing = await stat(path).catch(() => undefined)
+      if (existing?.isFile() && existing.size === staged.size) {
+        await unlink(staged.tempPath)
+        return {path, existed: true}
+      }
+
+      await chmod(staged.tempPath, 0o444)
+      await mkdir(dirname(path), {recursive: true})
+      await rename(staged.tempPath, path)
+      await fsyncFolder(dirname(path))
+      return {path, existed: false}
+    } catch (error) {
+      await rm(staged.tempPath, {force: true})
+      throw storageError(error, `storing object ${staged.digests.sha256}`, this.root)
+    }
+  }
+
+  async discard(staged: StagedObject): Promise<void> {
+    await rm(staged.tempPath, {force: true})
+  }
+
+  /** Stores small content (a metadata record) durably under its SHA-256. */
+  async putBytes(bytes: Uint8Array): Promise<{sha256: string; path: string}> {
+    const sha256 = sha256Hex(bytes)
+    const path = this.objectPath(sha256)
+    if ((await stat(path).catch(() => undefined))?.size === bytes.length) return {sha256, path}
+    const tempPath = this.tempPathFor('.json')
+    try {
+      const handle = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+      try {
+        await writeAll(handle, bytes)
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+
+      await chmod(tempPath, 0o444)
+      await mkdir(dirname(path), {recursive: true})
+      await rename(tempPath, path)
+      await fsyncFolder(dirname(path))
+      return {sha256, path}
+    } catch (error) {
+      await rm(tempPath, {force: true})
+      throw storageError(error, `storing object ${sha256}`, this.root)
+    }
+  }
+
+  /** Re-hashes an object and compares it with what the ledger says it is. */
+  async checkObject(expected: {sha256: string; size?: number; sha512?: string}): Promise<ObjectCheck> {
+    const path = this.objectPath(expected.sha256)
+    const base = {sha256: expected.sha256, path, expected}
+    let actual: Digests & {size: number}
+    try {
+      actual = await digestFile(path, expected.sha512 === undefined ? 'sha256' : 'both')
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return {...base, status: 'missing'}
+      return {...base, status: 'unreadable', detail: messageOf(error)}
+    }
+
+    const found = expected.sha512 === undefined ? {size: actual.size, sha256: actual.sha256} : actual
+    const intact =
+      (expected.size === undefined || actual.size === expected.size) &&
+      actual.sha256 === expected.sha256 &&
+      (expected.sha512 === undefined || actual.sha512 === expected.sha512)
+    if (intact) return {...base, status: 'intact'}
+    return {...base, status: expected.size !== undefined && actual.size < expected.size ? 'truncated' : 'modified', actual: found}
+  }
+
+  /** Every object address in the vault, for finding objects the ledger does not know. */
+  async listObjects(): Promise<string[]> {
+    const found: string[] = []
+    const top = join(this.root, 'sha256')
+    for (const prefix of await readdir(top).catch(() => [])) {
+      for (const name of await readdir(join(top, prefix)).catch(() => [])) found.push(`${prefix}/${name}`)
+    }
+
+    return found.sort()
+  }
+
+  /** Temp files left by a process that no longer runs (a crash or a power cut): safe to remove. */
+  async removeStaleTempFiles(): Promise<string[]> {
+    const removed: string[] = []
+    for (const name of await readdir(this.tempFolder).catch(() => [])) {
+      const pid = Number.parseInt(name.split('-')[0] ?? '', 10)
+      if (Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid)) {
+        await rm(join(this.tempFolder, name), {force: true})
+        removed.push(name)
+      }
+    }
+
+    return removed
+  }
+
+  /** Temp files present now, whoever left them. */
+  async listTempFiles(): Promise<string[]> {
+    return (await readdir(this.tempFolder).catch(() => [])).sort()
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return errnoOf(error) === 'EPERM'
+  }
+}

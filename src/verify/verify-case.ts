@@ -1,0 +1,380 @@
+/**
+ * `custody verify` of a local case: an fsck of the ledger and the vault.
+ *
+ * Every stored row is hostile input. The checks, each reported with what was expected and what
+ * was found:
+ *   1. the SQLite file is sound (PRAGMA integrity_check) and its append-only triggers are there;
+ *   2. the events form an unbroken chain: sequence numbers 0, 1, 2, ... with no gap; each event is
+ *      canonical JSON (RFC 8785) that names its own sequence number and the previous hash; each
+ *      stored hash is SHA-256(previous hash || canonical event);
+ *   3. the Merkle tree head (RFC 6962) recomputed over all events agrees with the last recorded
+ *      head: the ledger still has at least that many events, and its prefix has the same root;
+ *   4. every exhibit's original and metadata record in the vault hash to what the ledger says.
+ * Objects the ledger does not mention and temp files are reported as warnings: an interrupted
+ * ingest leaves them, and they change nothing that the ledger claims.
+ */
+import {bytesToHex} from '@noble/hashes/utils.js'
+import {canonicalize} from '../canonical/jcs.js'
+import {Case as CaseClass, CASE_FOLDER, type Case} from '../case/case.js'
+import {messageOf} from '../errors.js'
+import {chainHash, EVENT_VERSION, eventLeafHash, GENESIS_HASH} from '../ledger/event.js'
+import {HEAD_FILE, readHeadRecord} from '../ledger/head-file.js'
+import {TRIGGERS} from '../ledger/schema.js'
+import {MerkleTree} from '../merkle/tree.js'
+import type {ObjectCheck} from '../vault/vault.js'
+
+export type ProblemKind = 'ledger-file' | 'ledger-schema' | 'event' | 'chain' | 'tree-head' | 'vault-object' | 'metadata-record'
+
+export interface VerifyProblem {
+  kind: ProblemKind
+  /** What the problem is about: `event 12`, `EX-000003`, a file. */
+  subject: string
+  message: string
+  expected?: string
+  actual?: string
+}
+
+export interface VerifyCheck {
+  name: string
+  ok: boolean
+  detail: string
+}
+
+export interface VerifyReport {
+  ok: boolean
+  caseId: string
+  root: string
+  ledger: {events: number; treeHead: string; lastHash: string | null}
+  exhibits: {total: number; intact: number}
+  checks: VerifyCheck[]
+  problems: VerifyProblem[]
+  warnings: string[]
+}
+
+export interface VerifyProgress {
+  objectsDone: number
+  objectsTotal: number
+}
+
+interface ExhibitClaim {
+  exhibit: string
+  seq: number
+  sha256: string
+  sha512: string | undefined
+  size: number | undefined
+  record: string | undefined
+}
+
+const HEX64 = /^[0-9a-f]{64}$/
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Reads an exhibit's claims from an ingest event without trusting its shape. */
+function claimOf(seq: number, event: Record<string, unknown>): ExhibitClaim | string {
+  const payload = event.payload
+  if (!isRecord(payload) || !isRecord(payload.digests)) return 'its payload has no digests'
+  const {sha256, sha512} = payload.digests
+  if (typeof sha256 !== 'string' || !HEX64.test(sha256)) return 'its SHA-256 is not 64 hex digits'
+  const metadata = isRecord(payload.metadata) ? payload.metadata : {}
+  return {
+    exhibit: typeof event.exhibit === 'string' ? event.exhibit : `event ${seq}`,
+    seq,
+    sha256,
+    sha512: typeof sha512 === 'string' ? sha512 : undefined,
+    size: typeof payload.size === 'number' ? payload.size : undefined,
+    record: typeof metadata.record === 'string' && HEX64.test(metadata.record) ? metadata.record : undefined,
+  }
+}
+
+function checkLedgerFile(kase: Case, problems: VerifyProblem[], checks: VerifyCheck[]): void {
+  const facts = kase.ledger.schemaFacts()
+  const sound = facts.integrity.length === 1 && facts.integrity[0] === 'ok'
+  if (!sound) {
+    problems.push({kind: 'ledger-file', subject: kase.ledger.path, message: `SQLite integrity check failed: ${facts.integrity.slice(0, 5).join('; ')}`})
+  }
+
+  const missing = TRIGGERS.filter((name) => !facts.triggers.includes(name))
+  for (const name of missing) {
+    problems.push({
+      kind: 'ledger-schema',
+      subject: kase.ledger.path,
+      message: `the append-only trigger ${name} has been removed: someone changed the ledger's schema outside custody`,
+      expected: name,
+      actual: 'missing',
+    })
+  }
+
+  checks.push({name: 'ledger file', ok: sound && missing.length === 0, detail: sound ? `SQLite integrity ok, ${TRIGGERS.length - missing.length}/${TRIGGERS.length} append-only triggers` : 'SQLite integrity check failed'})
+}
+
+function checkChain(kase: Case, problems: VerifyProblem[]): {leaves: Uint8Array[]; claims: ExhibitClaim[]; lastHash: string | null} {
+  const leaves: Uint8Array[] = []
+  const claims: ExhibitClaim[] = []
+  let expectedSeq = 0
+  let prevHash = GENESIS_HASH
+  let lastHash: string | null = null
+  let ingests = 0
+  const prefix = kase.info.prefix
+  for (const row of kase.ledger.rawRows()) {
+    const at = `event ${row.seq}`
+    if (row.seq !== expectedSeq) {
+      problems.push({
+        kind: 'chain',
+        subject: at,
+        message:
+          row.seq > expectedSeq
+            ? `events ${expectedSeq}..${row.seq - 1} are missing: the sequence jumps from ${expectedSeq - 1} to ${row.seq}`
+            : `sequence number ${row.seq} is out of order`,
+        expected: String(expectedSeq),
+        actual: String(row.seq),
+      })
+    }
+
+    leaves.push(eventLeafHash(typeof row.event === 'string' ? row.event : String(row.event)))
+    let event: unknown
+    try {
+      event = JSON.parse(row.event)
+    } catch (error) {
+      problems.push({kind: 'event', subject: at, message: `its stored JSON does not parse: ${messageOf(error)}`})
+    }
+
+    if (event !== undefined) {
+      let canonical: string | undefined
+      try {
+        canonical = canonicalize(event)
+      } catch (error) {
+        problems.push({kind: 'event', subject: at, message: messageOf(error)})
+      }
+
+      if (canonical !== undefined && canonical !== row.event) {
+        problems.push({kind: 'event', subject: at, message: 'its stored JSON is not in canonical form: it was written by something other than custody'})
+      }
+
+      if (!isRecord(event) || event.v !== EVENT_VERSION) {
+        problems.push({kind: 'event', subject: at, message: `it is not a version ${EVENT_VERSION} custody event`})
+      } else {
+        if (event.seq !== row.seq) {
+          problems.push({kind: 'chain', subject: at, message: `the event inside says it is event ${String(event.seq)}: it was moved`, expected: String(row.seq), actual: String(event.seq)})
+        }
+
+        if (event.prev !== row.prev_hash) {
+          problems.push({kind: 'event', subject: at, message: "the previous hash inside the event differs from the row's", expected: row.prev_hash, actual: String(event.prev)})
+        }
+
+        if (row.seq === 0 && event.action !== 'create-case') {
+          problems.push({kind: 'event', subject: at, message: 'the ledger does not start with create-case', expected: 'create-case', actual: String(event.action)})
+        }
+
+        if (event.action === 'ingest') {
+          ingests++
+          const expectedId = `${prefix}-${String(ingests).padStart(6, '0')}`
+          if (event.exhibit !== expectedId) {
+            problems.push({kind: 'event', subject: at, message: `exhibit IDs are not sequential: this ingest should have created ${expectedId}`, expected: expectedId, actual: String(event.exhibit)})
+          }
+
+          const claim = claimOf(row.seq, event)
+          if (typeof claim === 'string') problems.push({kind: 'event', subject: at, message: `ingest event is malformed: ${claim}`})
+          else claims.push(claim)
+        }
+      }
+    }
+
+    if (row.prev_hash !== prevHash) {
+      problems.push({
+        kind: 'chain',
+        subject: at,
+        message: `it does not chain to event ${row.seq - 1}: its previous hash is not that event's hash (an event before it was edited, removed or inserted)`,
+        expected: prevHash,
+        actual: row.prev_hash,
+      })
+    }
+
+    const computed = chainHash(HEX64.test(row.prev_hash) ? row.prev_hash : GENESIS_HASH, String(row.event))
+    if (computed !== row.hash) {
+      problems.push({kind: 'chain', subject: at, message: 'its stored hash does not match its content: the event was edited', expected: computed, actual: row.hash})
+    }
+
+    prevHash = row.hash
+    lastHash = row.hash
+    expectedSeq = row.seq + 1
+  }
+
+  return {leaves, claims, lastHash}
+}
+
+async function checkTreeHead(kase: Case, tree: MerkleTree, problems: VerifyProblem[], warnings: string[]): Promise<string> {
+  const {record, problem} = await readHeadRecord(kase.dataDir)
+  const subject = `${CASE_FOLDER}/${HEAD_FILE}`
+  if (record === undefined) {
+    problems.push({kind: 'tree-head', subject, message: `${problem ?? 'unreadable'}: the last recorded tree head cannot be compared (it was deleted or edited)`})
+    return 'no recorded tree head'
+  }
+
+  if (record.size > tree.size) {
+    problems.push({
+      kind: 'tree-head',
+      subject: `events ${tree.size}..${record.size - 1}`,
+      message: `the ledger has ${tree.size} events but ${record.size} were recorded on ${record.writtenAt}: events were removed from its end`,
+      expected: String(record.size),
+      actual: String(tree.size),
+    })
+    return 'ledger shorter than its recorded head'
+  }
+
+  const root = bytesToHex(tree.root(record.size))
+  if (root !== record.root) {
+    problems.push({
+      kind: 'tree-head',
+      subject,
+      message: `the first ${record.size} events no longer have the Merkle root recorded on ${record.writtenAt}: the ledger was rewritten`,
+      expected: record.root,
+      actual: root,
+    })
+    return 'recorded head does not match'
+  }
+
+  if (record.size < tree.size) {
+    warnings.push(`${tree.size - record.size} event(s) after the last recorded tree head (size ${record.size}); an interrupted command leaves this, and the next command records it`)
+  }
+
+  return `recorded head at size ${record.size} matches`
+}
+
+function describeObject(check: ObjectCheck): {message: string; expected?: string; actual?: string} {
+  const expected = check.expected.sha256
+  switch (check.status) {
+    case 'missing': {
+      return {message: `its vault file ${check.path} is missing`}
+    }
+
+    case 'unreadable': {
+      return {message: `its vault file ${check.path} cannot be read: ${check.detail ?? ''}`}
+    }
+
+    case 'truncated': {
+      return {message: `its vault file ${check.path} was truncated`, expected: `${check.expected.size} bytes`, actual: `${check.actual?.size} bytes`}
+    }
+
+    default: {
+      return {message: `its vault file ${check.path} was modified`, expected: `sha256 ${expected}`, actual: `sha256 ${check.actual?.sha256}`}
+    }
+  }
+}
+
+export async function verifyCase(kase: Case, options: {onProgress?: (progress: VerifyProgress) => void} = {}): Promise<VerifyReport> {
+  const problems: VerifyProblem[] = []
+  const warnings: string[] = []
+  const checks: VerifyCheck[] = []
+
+  // 1. the ledger file
+  checkLedgerFile(kase, problems, checks)
+
+  // 2. the chain
+  const chainProblemsBefore = problems.length
+  const {leaves, claims, lastHash} = checkChain(kase, problems)
+  const chainOk = problems.length === chainProblemsBefore
+  checks.push({name: 'event chain', ok: chainOk, detail: `${leaves.length} events${chainOk ? ', every hash and link intact' : ''}`})
+
+  // 3. the tree head
+  const tree = new MerkleTree(leaves)
+  const headBefore = problems.length
+  const headDetail = await checkTreeHead(kase, tree, problems, warnings)
+  const treeHead = bytesToHex(tree.root())
+  checks.push({name: 'tree head', ok: problems.length === headBefore, detail: `root ${treeHead} over ${tree.size} events; ${headDetail}`})
+
+  // 4. the vault
+  const objectsTotal = claims.length * 2
+  let objectsDone = 0
+  let intact = 0
+  const vaultBefore = problems.length
+  const referenced = new Set<string>()
+  const queue = [...claims]
+  const worker = async (): Promise<void> => {
+    for (let claim = queue.shift(); claim !== undefined; claim = queue.shift()) {
+      referenced.add(claim.sha256)
+      const original = await kase.vault.checkObject({
+        sha256: claim.sha256,
+        ...(claim.size === undefined ? {} : {size: claim.size}),
+        ...(claim.sha512 === undefined ? {} : {sha512: claim.sha512}),
+      })
+      let ok = original.status === 'intact'
+      if (!ok) problems.push({kind: 'vault-object', subject: claim.exhibit, ...describeObject(original)})
+      objectsDone++
+      if (claim.record === undefined) {
+        problems.push({kind: 'metadata-record', subject: claim.exhibit, message: 'its ingest event names no metadata record'})
+        ok = false
+      } else {
+        referenced.add(claim.record)
+        const record = await kase.vault.checkObject({sha256: claim.record})
+        if (record.status !== 'intact') {
+          const described = describeObject(record)
+          problems.push({kind: 'metadata-record', subject: claim.exhibit, ...described, message: described.message.replace('its vault file', 'its metadata record')})
+          ok = false
+        }
+      }
+
+      objectsDone++
+      if (ok) intact++
+      options.onProgress?.({objectsDone, objectsTotal})
+    }
+  }
+
+  await Promise.all(Array.from({length: 2}, () => worker()))
+  checks.push({name: 'vault', ok: problems.length === vaultBefore, detail: `${intact}/${claims.length} exhibits intact (original and metadata record re-hashed)`})
+
+  for (const address of await kase.vault.listObjects()) {
+    const name = address.split('/')[1] ?? address
+    if (!HEX64.test(name) || address.split('/')[0] !== name.slice(0, 2)) {
+      warnings.push(`the vault holds a file that is not a custody object: sha256/${address}`)
+    } else if (!referenced.has(name)) {
+      warnings.push(`vault object ${name} is not named by any event (left by an interrupted ingest; harmless)`)
+    }
+  }
+
+  for (const temp of await kase.vault.listTempFiles()) warnings.push(`temp file vault/tmp/${temp} (left by an interrupted or running ingest)`)
+
+  return {
+    ok: problems.length === 0,
+    caseId: kase.info.caseId,
+    root: kase.root,
+    ledger: {events: tree.size, treeHead, lastHash},
+    exhibits: {total: claims.length, intact},
+    checks,
+    problems,
+    warnings,
+  }
+}
+
+
+/**
+ * Opens the case and verifies it. A ledger too damaged to open is itself an integrity failure
+ * (exit 3), not a usage error: the report says so.
+ */
+export async function verifyCaseAt(
+  location: {root: string; foundBy: 'flag' | 'environment' | 'working directory'},
+  options: {onProgress?: (progress: VerifyProgress) => void} = {},
+): Promise<VerifyReport> {
+  let kase: Case
+  try {
+    kase = CaseClass.open(location)
+  } catch (error) {
+    return {
+      ok: false,
+      caseId: 'unknown',
+      root: location.root,
+      ledger: {events: 0, treeHead: '', lastHash: null},
+      exhibits: {total: 0, intact: 0},
+      checks: [{name: 'ledger file', ok: false, detail: 'cannot be opened'}],
+      problems: [{kind: 'ledger-file', subject: `${CASE_FOLDER}/ledger.sqlite`, message: `the ledger cannot be opened: ${messageOf(error)}`}],
+      warnings: [],
+    }
+  }
+
+  try {
+    return await verifyCase(kase, options)
+  } finally {
+    kase.close()
+  }
+}
