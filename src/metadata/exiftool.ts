@@ -78,11 +78,19 @@ export class MetadataReader implements AsyncDisposable {
     try {
       const raw = (await this.exiftool.readRaw(path, {readArgs: [...EXIFTOOL_READ_ARGS]})) as Record<string, unknown>
       const {errors, warnings, SourceFile: _sourceFile, ...tags} = raw
+      // With group names, ExifTool's complaints arrive as the tags ExifTool:Warning and ExifTool:Error.
+      const collect = (fromVendored: unknown, tag: string): string[] => {
+        const found = new Set(Array.isArray(fromVendored) ? fromVendored.map(String) : [])
+        const value = tags[tag]
+        if (typeof value === 'string' && value.trim() !== '') found.add(value)
+        return [...found]
+      }
+
       return {
         reader,
         tags: toJson(tags) as {[key: string]: JsonValue},
-        warnings: Array.isArray(warnings) ? warnings.map(String) : [],
-        errors: Array.isArray(errors) ? errors.map(String) : [],
+        warnings: collect(warnings, 'ExifTool:Warning'),
+        errors: collect(errors, 'ExifTool:Error'),
       }
     } catch (error) {
       return {reader, tags: {}, warnings: [], errors: [`ExifTool could not read the file: ${messageOf(error)}`]}

@@ -1,0 +1,153 @@
+import {createHash} from 'node:crypto'
+import {readFileSync} from 'node:fs'
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+import {hashLeaf} from '../../src/merkle/rfc6962.js'
+import {MerkleTree} from '../../src/merkle/tree.js'
+import {ProofError, verifyConsistency, verifyInclusion} from '../../src/merkle/verify.js'
+
+interface Vectors {
+  leaves: string[]
+  roots: string[]
+  inclusion: Array<{desc: string; index: number; size: number; leafOf?: number; rootOf?: number; proof: string[]; wantErr: boolean}>
+  consistency: Array<{desc: string; size1: number; size2: number; root2Of?: number; proof: string[]; wantErr: boolean}>
+}
+
+const vectors = JSON.parse(readFileSync(new URL('../vectors/rfc6962.json', import.meta.url), 'utf8')) as Vectors
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
+
+// A naive reference written straight from RFC 6962 §2.1, over the raw leaf entries: slices and
+// recursion, no stored levels. The fast tree is checked against it.
+const sha = (...parts: Uint8Array[]): Uint8Array => {
+  const h = createHash('sha256')
+  for (const p of parts) h.update(p)
+  return new Uint8Array(h.digest())
+}
+
+const naive = {
+  k(n: number): number {
+    let k = 1
+    while (k * 2 < n) k *= 2
+    return k
+  },
+  mth(d: Uint8Array[]): Uint8Array {
+    if (d.length === 0) return sha()
+    if (d.length === 1) return sha(Uint8Array.of(0), d[0]!)
+    const k = naive.k(d.length)
+    return sha(Uint8Array.of(1), naive.mth(d.slice(0, k)), naive.mth(d.slice(k)))
+  },
+  path(m: number, d: Uint8Array[]): Uint8Array[] {
+    if (d.length <= 1) return []
+    const k = naive.k(d.length)
+    return m < k ? [...naive.path(m, d.slice(0, k)), naive.mth(d.slice(k))] : [...naive.path(m - k, d.slice(k)), naive.mth(d.slice(0, k))]
+  },
+  subproof(m: number, d: Uint8Array[], b: boolean): Uint8Array[] {
+    if (m === d.length) return b ? [] : [naive.mth(d)]
+    const k = naive.k(d.length)
+    return m <= k
+      ? [...naive.subproof(m, d.slice(0, k), b), naive.mth(d.slice(k))]
+      : [...naive.subproof(m - k, d.slice(k), false), naive.mth(d.slice(0, k))]
+  },
+}
+
+const entries = vectors.leaves.map((h) => bytes(h))
+const leafHashes = entries.map((e) => hashLeaf(e))
+
+describe('RFC 6962 Merkle tree, golden vectors', () => {
+  it('gives the published root for every size 0..8', () => {
+    for (let n = 0; n <= 8; n++) {
+      expect(hex(new MerkleTree(leafHashes.slice(0, n)).root()), `size ${n}`).toBe(vectors.roots[n])
+      expect(hex(new MerkleTree(leafHashes).root(n)), `prefix ${n}`).toBe(vectors.roots[n])
+    }
+  })
+
+  for (const v of vectors.inclusion) {
+    it(`inclusion: ${v.desc}`, () => {
+      const leaf = leafHashes[v.leafOf ?? v.index]!
+      const root = bytes(vectors.roots[v.rootOf ?? v.size]!)
+      const proof = v.proof.map((h) => bytes(h))
+      if (v.wantErr) {
+        expect(() => verifyInclusion(v.index, v.size, leaf, proof, root)).toThrow(ProofError)
+      } else {
+        expect(() => verifyInclusion(v.index, v.size, leaf, proof, root)).not.toThrow()
+        expect(new MerkleTree(leafHashes.slice(0, v.size)).inclusionProof(v.index).map((p) => hex(p))).toEqual(v.proof)
+      }
+    })
+  }
+
+  for (const v of vectors.consistency) {
+    it(`consistency: ${v.desc}`, () => {
+      const root1 = bytes(vectors.roots[v.size1]!)
+      const root2 = bytes(vectors.roots[v.root2Of ?? v.size2]!)
+      const proof = v.proof.map((h) => bytes(h))
+      if (v.wantErr) {
+        expect(() => verifyConsistency(v.size1, v.size2, root1, root2, proof)).toThrow(ProofError)
+      } else {
+        expect(() => verifyConsistency(v.size1, v.size2, root1, root2, proof)).not.toThrow()
+        expect(new MerkleTree(leafHashes.slice(0, v.size2)).consistencyProof(v.size1).map((p) => hex(p))).toEqual(v.proof)
+      }
+    })
+  }
+
+  it('carries the expected and calculated roots in a mismatch', () => {
+    const proof = new MerkleTree(leafHashes).inclusionProof(3)
+    const wrong = bytes(vectors.roots[7]!)
+    try {
+      verifyInclusion(3, 8, leafHashes[3]!, proof, wrong)
+      expect.unreachable()
+    } catch (error) {
+      expect(error).toBeInstanceOf(ProofError)
+      expect((error as ProofError).expected).toBe(vectors.roots[7])
+      expect((error as ProofError).calculated).toBe(vectors.roots[8])
+    }
+  })
+
+  it('rejects hashes of the wrong length instead of throwing something else', () => {
+    expect(() => verifyInclusion(0, 2, leafHashes[0]!, [new Uint8Array(31)], bytes(vectors.roots[2]!))).toThrow(ProofError)
+    expect(() => verifyConsistency(1, 2, new Uint8Array(0), bytes(vectors.roots[2]!), [leafHashes[1]!])).toThrow(ProofError)
+  })
+})
+
+describe('RFC 6962 Merkle tree against the naive reference', () => {
+  const many = Array.from({length: 70}, (_, i) => new TextEncoder().encode(`event ${i}`))
+  const manyHashes = many.map((e) => hashLeaf(e))
+  const tree = new MerkleTree(manyHashes)
+
+  it('has the same root, every inclusion proof and every consistency proof for sizes up to 70', () => {
+    for (let n = 0; n <= many.length; n++) {
+      const d = many.slice(0, n)
+      const root = naive.mth(d)
+      expect(hex(tree.root(n))).toBe(hex(root))
+      for (let m = 0; m < n; m++) {
+        const proof = tree.inclusionProof(m, n)
+        expect(proof.map((p) => hex(p))).toEqual(naive.path(m, d).map((p) => hex(p)))
+        verifyInclusion(m, n, manyHashes[m]!, proof, root)
+      }
+
+      for (let m = 1; m < n; m++) {
+        const proof = tree.consistencyProof(m, n)
+        expect(proof.map((p) => hex(p))).toEqual(naive.subproof(m, d, true).map((p) => hex(p)))
+        verifyConsistency(m, n, naive.mth(d.slice(0, m)), root, proof)
+      }
+    }
+  })
+
+  it('rejects any single flipped bit in a proof (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({min: 2, max: 70}), fc.nat(), fc.nat(), fc.integer({min: 0, max: 255}), (n, i, j, bit) => {
+        const index = i % n
+        const proof = tree.inclusionProof(index, n)
+        fc.pre(proof.length > 0)
+        const which = j % proof.length
+        const tampered = proof.map((p, k) => {
+          if (k !== which) return p
+          const copy = new Uint8Array(p)
+          copy[bit % 32]! ^= 1 << (bit % 8)
+          return copy
+        })
+        expect(() => verifyInclusion(index, n, manyHashes[index]!, tampered, tree.root(n))).toThrow(ProofError)
+      }),
+    )
+  })
+})
