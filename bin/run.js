@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+import {execute, settings} from '@oclif/core'
 
+// Always run the compiled commands, whatever NODE_ENV says (oclif looks for TypeScript sources under test/development).
+settings.enableAutoTranspile = false
 await execute({dir: import.meta.url})

@@ -23,13 +23,11 @@ export abstract class CustodyCommand extends Command {
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (err instanceof CustodyError) {
-      if (this.jsonEnabled()) {
-        process.exitCode = err.exitCode
-        this.logJson({error: err.toJSON()})
-        return undefined
-      }
-
-      this.error(err.message, {exit: err.exitCode, code: err.code})
+      process.exitCode = err.exitCode
+      // One unwrapped line: scripts grep it, and terminals wrap by themselves.
+      if (this.jsonEnabled()) this.logJson({error: err.toJSON()})
+      else process.stderr.write(`Error: ${err.message}\n`)
+      return undefined
     }
 
     if (err.oclif?.exit !== undefined) err.exitCode = err.oclif.exit

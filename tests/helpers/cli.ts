@@ -1,0 +1,83 @@
+/** Runs the built CLI (bin/run.js) as a child process, as a user or a script would. */
+import {spawn, spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+export const ROOT = new URL('../../', import.meta.url).pathname
+export const BIN = join(ROOT, 'bin', 'run.js')
+export const SAMPLES = join(ROOT, 'fixtures', 'camera-samples')
+export const HOSTILE = join(ROOT, 'fixtures', 'hostile')
+
+export interface CliResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+export interface CliOptions {
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  uid?: number
+  gid?: number
+}
+
+function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...extra}
+  if (!('CUSTODY_CASE' in extra)) delete env.CUSTODY_CASE
+  return env
+}
+
+export function custody(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: childEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : {uid: options.uid, gid: options.gid ?? options.uid}),
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}))
+  })
+}
+
+/** Runs the CLI with --json and parses stdout, which must be exactly one JSON document. */
+export async function custodyJson<T = Record<string, unknown>>(args: string[], options: CliOptions = {}): Promise<CliResult & {json: T}> {
+  const result = await custody([...args, '--json'], options)
+  let json: T
+  try {
+    json = JSON.parse(result.stdout) as T
+  } catch {
+    throw new Error(`stdout is not one JSON document (exit ${result.code}):\n${result.stdout}\nstderr:\n${result.stderr}`)
+  }
+
+  return {...result, json}
+}
+
+export function tempDir(prefix = 'custody-test-'): {path: string; remove: () => void} {
+  const path = mkdtempSync(join(tmpdir(), prefix))
+  return {path, remove: () => rmSync(path, {recursive: true, force: true})}
+}
+
+/** The sqlite3 shell, as someone tampering with a case would use it. */
+export function sqlite(db: string, sql: string): string {
+  const result = spawnSync('sqlite3', [db], {input: sql, encoding: 'utf8'})
+  if (result.status !== 0) throw new Error(`sqlite3 failed: ${result.stderr}`)
+  return result.stdout
+}
+
+/** Makes a case in a fresh temp folder. */
+export async function newCase(prefix?: string): Promise<{dir: string; remove: () => void}> {
+  const tmp = tempDir()
+  const dir = join(tmp.path, 'case')
+  const args = ['init', dir, '--title', 'Test case', '--investigator', 'A. Investigator', '--organisation', 'Test NGO']
+  if (prefix) args.push('--prefix', prefix)
+  const result = await custody(args)
+  if (result.code !== 0) throw new Error(`init failed: ${result.stderr}`)
+  return {dir, remove: tmp.remove}
+}

@@ -1,0 +1,96 @@
+import Database from 'better-sqlite3'
+import {join} from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {canonicalize} from '../../src/canonical/jcs.js'
+import {chainHash, GENESIS_HASH, type EventDraft} from '../../src/ledger/event.js'
+import {Ledger} from '../../src/ledger/ledger.js'
+import {tempDir} from '../helpers/cli.js'
+
+const draft = (n: number): EventDraft => ({actor: 'tester', action: 'ingest-failed', exhibit: null, payload: {n}})
+
+describe('the ledger', () => {
+  let tmp: ReturnType<typeof tempDir>
+  let path: string
+  let ledger: Ledger
+
+  beforeEach(() => {
+    tmp = tempDir()
+    path = join(tmp.path, 'ledger.sqlite')
+    ledger = Ledger.create(path, {actor: 'tester', action: 'create-case', exhibit: null, payload: {caseId: 'c', prefix: 'EX', title: 't'}}).ledger
+  })
+
+  afterEach(() => {
+    ledger.close()
+    tmp.remove()
+  })
+
+  it('chains every event to the one before, over its canonical JSON', () => {
+    ledger.append(() => ({drafts: [draft(1), draft(2)], result: undefined}))
+    const events = ledger.events()
+    expect(events.map((e) => e.event.seq)).toEqual([0, 1, 2])
+    let prev = GENESIS_HASH
+    for (const e of events) {
+      expect(e.event.prev).toBe(prev)
+      expect(e.canonical).toBe(canonicalize(e.event))
+      expect(e.hash).toBe(chainHash(prev, e.canonical))
+      prev = e.hash
+    }
+  })
+
+  it('uses WAL and FULL synchronous on every open', () => {
+    const db = new Database(path, {readonly: true})
+    expect(db.pragma('journal_mode', {simple: true})).toBe('wal')
+    db.close()
+    // synchronous is per connection: check the ledger's own connection through a fresh open.
+    const again = Ledger.open(path)
+    const raw = (again as unknown as {db: Database.Database}).db
+    expect(raw.pragma('synchronous', {simple: true})).toBe(2)
+    again.close()
+  })
+
+  it('refuses UPDATE, DELETE, INSERT OR REPLACE and an insert out of sequence', () => {
+    ledger.append(() => ({drafts: [draft(1)], result: undefined}))
+    const db = new Database(path)
+    expect(() => db.prepare("UPDATE events SET event = '{}' WHERE seq = 1").run()).toThrow(/append-only: UPDATE/)
+    expect(() => db.prepare('DELETE FROM events WHERE seq = 1').run()).toThrow(/append-only: DELETE/)
+    const row = db.prepare('SELECT * FROM events WHERE seq = 1').get() as {prev_hash: string; hash: string; event: string}
+    expect(() =>
+      db.prepare('INSERT OR REPLACE INTO events (seq, prev_hash, hash, event) VALUES (1, ?, ?, ?)').run(row.prev_hash, 'f'.repeat(64), row.event),
+    ).toThrow(/append-only/)
+    expect(() => db.prepare('INSERT INTO events (seq, prev_hash, hash, event) VALUES (5, ?, ?, ?)').run(row.hash, 'e'.repeat(64), '{}')).toThrow(
+      /append-only/,
+    )
+    expect(() => db.prepare('INSERT INTO events (seq, prev_hash, hash, event) VALUES (2, ?, ?, ?)').run(GENESIS_HASH, 'e'.repeat(64), '{}')).toThrow(
+      /append-only/,
+    )
+    db.close()
+    expect(ledger.size()).toBe(2)
+  })
+
+  it('lets compose decide inside the write lock, and appends nothing when compose throws', () => {
+    expect(() =>
+      ledger.append(() => {
+        throw new Error('changed my mind')
+      }),
+    ).toThrow('changed my mind')
+    expect(ledger.size()).toBe(1)
+    const {result} = ledger.append((view) => ({drafts: [], result: view.exhibitCount()}))
+    expect(result).toBe(0)
+  })
+
+  it('keeps exhibits unique by SHA-256 and by ID', () => {
+    const ingest = (exhibit: string, sha256: string): EventDraft => ({actor: 't', action: 'ingest', exhibit, payload: {digests: {sha256}}})
+    ledger.append(() => ({drafts: [ingest('EX-000001', 'a'.repeat(64))], result: undefined}))
+    expect(() => ledger.append(() => ({drafts: [ingest('EX-000002', 'a'.repeat(64))], result: undefined}))).toThrow(/refused an append/)
+    expect(() => ledger.append(() => ({drafts: [ingest('EX-000001', 'b'.repeat(64))], result: undefined}))).toThrow(/refused an append/)
+    expect(ledger.exhibitBySha256('a'.repeat(64))).toBe('EX-000001')
+    expect(ledger.size()).toBe(2)
+  })
+
+  it('builds the Merkle tree over the canonical events', () => {
+    ledger.append(() => ({drafts: [draft(1), draft(2), draft(3)], result: undefined}))
+    const tree = ledger.tree()
+    expect(tree.size).toBe(4)
+    expect(tree.root(4)).not.toEqual(tree.root(3))
+  })
+})
