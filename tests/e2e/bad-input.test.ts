@@ -1,0 +1,347 @@
+/**
+ * Bad input, each with a clear message naming the file while the other files of the run still go
+ * in; nothing half-written left behind; and the case still verifies.
+ */
+import {spawn, spawnSync} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
+import {chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {BIN, custody, custodyJson, HOSTILE, newCase, ROOT, SAMPLES} from '../helpers/cli.js'
+
+interface FileResult {
+  path: string
+  status: string
+  exhibit?: string
+  sha256?: string
+  symlinkTarget?: string
+  noMetadata?: boolean
+  metadataWarnings?: string[]
+  reason?: string
+  error?: {code: string; message: string}
+}
+
+interface IngestJson {
+  results: FileResult[]
+  counts: {ingested: number; alreadyPresent: number; failed: number; skipped: number}
+  interrupted: boolean
+}
+
+interface LogJson {
+  events: Array<{seq: number; action: string; exhibit: string | null; payload: {digests?: {sha256: string}; file?: {path: string}; error?: {code: string}}}>
+}
+
+let kase: {dir: string; remove: () => void}
+let input: string
+
+beforeEach(async () => {
+  kase = await newCase()
+  input = join(kase.dir, '..', 'input')
+  mkdirSync(input)
+})
+
+afterEach(() => kase.remove())
+
+const good = (): string => {
+  const path = join(input, 'good.jpg')
+  copyFileSync(join(SAMPLES, 'GPS.jpg'), path)
+  return path
+}
+
+async function expectVerifies(): Promise<void> {
+  const verified = await custodyJson<{ok: boolean; problems: unknown[]}>(['verify', '--case', kase.dir])
+  expect(verified.json.problems).toEqual([])
+  expect(verified.code).toBe(0)
+}
+
+async function ingestEvents(): Promise<LogJson['events']> {
+  const log = await custodyJson<LogJson>(['log', '--case', kase.dir])
+  return log.json.events.filter((e) => e.action === 'ingest')
+}
+
+function byPath(report: IngestJson, path: string): FileResult {
+  const found = report.results.find((r) => r.path === path)
+  if (!found) throw new Error(`no result for ${path} in ${JSON.stringify(report.results)}`)
+  return found
+}
+
+describe('bad input to custody ingest', () => {
+  it('a missing path fails with its name while the other files go in (exit 1)', async () => {
+    const missing = join(input, 'IMG_404.jpg')
+    const run = await custodyJson<IngestJson>(['ingest', good(), missing, '--case', kase.dir])
+    expect(run.code).toBe(1)
+    expect(byPath(run.json, missing).error).toEqual({code: 'INPUT_MISSING', message: `${missing} does not exist; check the path`})
+    expect(run.json.counts).toMatchObject({ingested: 1, failed: 1})
+    const text = await custody(['ingest', missing, '--case', kase.dir])
+    expect(text.code).toBe(1)
+    expect(text.stdout).toContain(`FAILED     ${missing}: ${missing} does not exist; check the path`)
+    await expectVerifies()
+  })
+
+  it('a folder needs --recursive, which keeps each path relative to the folder', async () => {
+    const card = join(input, 'DCIM')
+    mkdirSync(join(card, '100CANON'), {recursive: true})
+    copyFileSync(join(SAMPLES, 'Canon.jpg'), join(card, '100CANON', 'IMG_0001.JPG'))
+    copyFileSync(join(SAMPLES, 'Nikon.jpg'), join(card, 'DSC_0002.JPG'))
+    const refused = await custodyJson<IngestJson>(['ingest', card, '--case', kase.dir])
+    expect(refused.code).toBe(1)
+    expect(refused.json.results[0]!.error!.message).toBe(`${card} is a folder; add --recursive to ingest every file in it`)
+    expect(await ingestEvents()).toEqual([])
+
+    const walked = await custodyJson<IngestJson>(['ingest', card, '--recursive', '--case', kase.dir])
+    expect(walked.code).toBe(0)
+    expect(walked.json.counts.ingested).toBe(2)
+    const events = await ingestEvents()
+    expect(events.map((e) => (e.payload.file as unknown as {relativePath: string}).relativePath)).toEqual(['100CANON/IMG_0001.JPG', 'DSC_0002.JPG'])
+  })
+
+  it('an unreadable file fails with its name and what to do', async () => {
+    const secret = join(input, 'locked.jpg')
+    copyFileSync(join(SAMPLES, 'Sony.jpg'), secret)
+    chmodSync(secret, 0o000)
+    const path = good()
+    // Root reads everything: run the CLI as an unprivileged user then.
+    const asUser = process.getuid?.() === 0 ? {uid: 65534, gid: 65534} : {}
+    if (process.getuid?.() === 0) {
+      spawnSync('chown', ['-R', '65534:65534', join(kase.dir, '..')])
+      chmodSync(secret, 0o000)
+    }
+
+    const run = await custodyJson<IngestJson>(['ingest', path, secret, '--case', kase.dir], asUser)
+    expect(run.code).toBe(1)
+    expect(byPath(run.json, secret).error!.code).toBe('INPUT_UNREADABLE')
+    expect(byPath(run.json, secret).error!.message).toMatch(new RegExp(`cannot open ${secret}: .*check its permissions`))
+    expect(byPath(run.json, path).status).toBe('ingested')
+    const failed = (await custodyJson<LogJson>(['log', '--case', kase.dir], asUser)).json.events.filter((e) => e.action === 'ingest-failed')
+    expect(failed.map((e) => e.payload.error?.code)).toEqual(['INPUT_UNREADABLE'])
+  })
+
+  it('an empty file is refused and the refusal recorded', async () => {
+    const empty = join(input, 'empty.jpg')
+    writeFileSync(empty, '')
+    const run = await custodyJson<IngestJson>(['ingest', empty, good(), '--case', kase.dir])
+    expect(run.code).toBe(1)
+    expect(byPath(run.json, empty).error!.message).toMatch(/is empty \(0 bytes\).*check the copy/)
+    const log = (await custodyJson<LogJson>(['log', '--case', kase.dir])).json.events
+    expect(log.map((e) => e.action)).toEqual(['create-case', 'ingest-failed', 'ingest'])
+    expect(readdirSync(join(kase.dir, '.custody', 'vault', 'tmp'))).toEqual([])
+    await expectVerifies()
+  })
+
+  it('a file that changes while it is read is refused, leaving nothing half-written', async () => {
+    const growing = join(input, 'recording.wav')
+    writeFileSync(growing, Buffer.alloc(96 * 1024 * 1024, 3))
+    const writer = spawn('sh', ['-c', `while true; do printf x >> '${growing}'; done`], {stdio: 'ignore'})
+    let run
+    try {
+      await new Promise((r) => setTimeout(r, 100))
+      run = await custodyJson<IngestJson>(['ingest', growing, good(), '--case', kase.dir])
+    } finally {
+      writer.kill('SIGKILL')
+    }
+
+    expect(run.code).toBe(1)
+    expect(byPath(run.json, growing).error!.code).toBe('INPUT_CHANGED')
+    expect(byPath(run.json, growing).error!.message).toContain('changed while it was being read')
+    expect(run.json.counts.ingested).toBe(1)
+    expect(readdirSync(join(kase.dir, '.custody', 'vault', 'tmp'))).toEqual([])
+    await expectVerifies()
+  })
+
+  it('a file with no metadata at all, and a corrupt JPEG, are ingested with what ExifTool said', async () => {
+    const blob = join(input, 'blob.bin')
+    writeFileSync(blob, randomBytes(4096))
+    const corrupt = join(input, 'corrupt.jpg')
+    copyFileSync(join(HOSTILE, 'corrupt-truncated.jpg'), corrupt)
+    const run = await custodyJson<IngestJson>(['ingest', blob, corrupt, '--case', kase.dir])
+    expect(run.code).toBe(0)
+    expect(byPath(run.json, blob)).toMatchObject({status: 'ingested', noMetadata: true})
+    expect(byPath(run.json, corrupt).status).toBe('ingested')
+    expect(byPath(run.json, corrupt).metadataWarnings).toContain('JPEG format error')
+    const shown = await custody(['show', byPath(run.json, corrupt).exhibit!, '--case', kase.dir])
+    expect(shown.stdout).toContain('ExifTool says  JPEG format error')
+    const blobShown = await custodyJson<{metadata: {normalised: {captureTime: null; gps: null}; errors: string[]}}>(['show', byPath(run.json, blob).exhibit!, '--case', kase.dir])
+    expect(blobShown.json.metadata.normalised).toMatchObject({captureTime: null, gps: null})
+    await expectVerifies()
+  })
+
+  it('a symlink to a file is followed and recorded; a broken one fails; a folder link in a walk is skipped', async () => {
+    const target = good()
+    const link = join(input, 'link.jpg')
+    symlinkSync(target, link)
+    const broken = join(input, 'broken.jpg')
+    symlinkSync(join(input, 'gone.jpg'), broken)
+    const run = await custodyJson<IngestJson>(['ingest', link, broken, '--case', kase.dir])
+    expect(run.code).toBe(1)
+    expect(byPath(run.json, link)).toMatchObject({status: 'ingested', symlinkTarget: target})
+    expect(byPath(run.json, broken).error!.code).toBe('INPUT_BROKEN_SYMLINK')
+    const events = await ingestEvents()
+    expect(events[0]!.payload.file).toMatchObject({path: link, symlinkTarget: target})
+    const text = await custody(['ingest', link, '--case', kase.dir])
+    expect(text.stdout).toContain(`(symlink, followed to ${target})`)
+
+    const walk = join(input, 'walk')
+    mkdirSync(walk)
+    symlinkSync(input, join(walk, 'loop'))
+    copyFileSync(join(SAMPLES, 'PNG.png'), join(walk, 'a.png'))
+    const walked = await custodyJson<IngestJson>(['ingest', walk, '-r', '--case', kase.dir])
+    expect(walked.code).toBe(0)
+    expect(byPath(walked.json, join(walk, 'loop'))).toMatchObject({status: 'skipped'})
+    expect(byPath(walked.json, join(walk, 'loop')).reason).toMatch(/symlink to a folder is not followed/)
+    expect(walked.json.counts.ingested).toBe(1)
+  })
+
+  it('names with newlines and odd Unicode go in unchanged and print safely', async () => {
+    const names = ['line\nbreak.jpg', 'Cafe\u0301 NFD.jpg', 'evil\u202Egpj.exe', '\u0421\u0456\u043C\u0444\u0435\u0440\u043E\u043F\u043E\u043B\u044C \uD83D\uDCF7.jpg']
+    const samples = ['Canon.jpg', 'Casio.jpg', 'Nikon.jpg', 'Sony.jpg']
+    const paths = names.map((name, i) => {
+      const path = join(input, name)
+      copyFileSync(join(SAMPLES, samples[i]!), path)
+      return path
+    })
+    const run = await custodyJson<IngestJson>(['ingest', ...paths, '--case', kase.dir])
+    expect(run.code).toBe(0)
+    expect(run.json.results.map((r) => r.path)).toEqual(paths)
+    const events = await ingestEvents()
+    expect(events.map((e) => e.payload.file?.path)).toEqual(paths)
+
+    const log = await custody(['log', '--case', kase.dir])
+    const lines = log.stdout.trimEnd().split('\n')
+    expect(lines).toHaveLength(1 + names.length)
+    expect(log.stdout).toContain('line\\nbreak.jpg')
+    expect(log.stdout).toContain('evil\\u{202e}gpj.exe')
+    expect(log.stdout).toContain('Cafe\u0301 NFD.jpg')
+    await expectVerifies()
+  })
+
+  it('two ingests at once on one case: every file exactly once, exhibit IDs without gaps', async () => {
+    const files = Array.from({length: 24}, (_, i) => {
+      const path = join(input, `f${String(i).padStart(2, '0')}.bin`)
+      writeFileSync(path, randomBytes(2048))
+      return path
+    })
+    const [a, b] = await Promise.all([
+      custodyJson<IngestJson>(['ingest', ...files.slice(0, 16), '--case', kase.dir]),
+      custodyJson<IngestJson>(['ingest', ...files.slice(8), '--case', kase.dir]),
+    ])
+    expect(a.code).toBe(0)
+    expect(b.code).toBe(0)
+    const events = await ingestEvents()
+    expect(events).toHaveLength(24)
+    expect(new Set(events.map((e) => e.payload.digests!.sha256)).size).toBe(24)
+    expect(events.map((e) => e.exhibit).sort()).toEqual(files.map((_, i) => `EX-${String(i + 1).padStart(6, '0')}`))
+    expect(a.json.counts.ingested + b.json.counts.ingested).toBe(24)
+    expect(a.json.counts.alreadyPresent + b.json.counts.alreadyPresent).toBe(8)
+    await expectVerifies()
+  })
+})
+
+describe('interruptions', () => {
+  function makeFiles(n: number, size: number): string[] {
+    return Array.from({length: n}, (_, i) => {
+      const path = join(input, `clip-${String(i).padStart(3, '0')}.mp4`)
+      writeFileSync(path, randomBytes(size))
+      return path
+    })
+  }
+
+  async function waitForObjects(min: number): Promise<void> {
+    const vault = join(kase.dir, '.custody', 'vault', 'sha256')
+    for (let i = 0; i < 600; i++) {
+      const count = existsSync(vault) ? readdirSync(vault).length : 0
+      if (count >= min) return
+      await new Promise((r) => setTimeout(r, 20))
+    }
+
+    throw new Error('ingest never started')
+  }
+
+  async function expectEachOnce(files: string[]): Promise<void> {
+    const events = await ingestEvents()
+    const paths = events.map((e) => e.payload.file?.path)
+    expect([...paths].sort()).toEqual([...files].sort())
+    expect(events.map((e) => e.exhibit)).toEqual(files.map((_, i) => `EX-${String(i + 1).padStart(6, '0')}`))
+  }
+
+  it('Ctrl-C in the middle of a batch: consistent case, and running again ingests the rest', async () => {
+    const files = makeFiles(60, 2 * 1024 * 1024)
+    const child = spawn(process.execPath, [BIN, 'ingest', ...files, '--case', kase.dir, '--json'], {cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    await waitForObjects(4)
+    child.kill('SIGINT')
+    const code = await exited
+    expect(code).toBe(1)
+    const report = JSON.parse(stdout) as IngestJson
+    expect(report.interrupted).toBe(true)
+    expect(report.counts.ingested).toBeGreaterThan(0)
+    expect(report.counts.ingested).toBeLessThan(files.length)
+    expect(report.results.filter((r) => r.status === 'skipped').every((r) => /interrupted/.test(r.reason ?? ''))).toBe(true)
+    expect(readdirSync(join(kase.dir, '.custody', 'vault', 'tmp'))).toEqual([])
+    await expectVerifies()
+
+    const again = await custodyJson<IngestJson>(['ingest', ...files, '--case', kase.dir])
+    expect(again.code).toBe(0)
+    expect(again.json.counts.ingested).toBe(files.length - report.counts.ingested)
+    expect(again.json.counts.alreadyPresent).toBe(report.counts.ingested)
+    await expectEachOnce(files)
+    await expectVerifies()
+  })
+
+  it('a crash (SIGKILL) mid-batch: the case still verifies, and running again completes it', async () => {
+    const files = makeFiles(40, 2 * 1024 * 1024)
+    const child = spawn(process.execPath, [BIN, 'ingest', ...files, '--case', kase.dir], {cwd: ROOT, stdio: 'ignore'})
+    const exited = new Promise((resolve) => child.on('close', resolve))
+    await waitForObjects(3)
+    child.kill('SIGKILL')
+    // ExifTool's processes see their input close and exit by themselves.
+    await exited
+    await expectVerifies()
+    const again = await custodyJson<IngestJson>(['ingest', ...files, '--case', kase.dir])
+    expect(again.code).toBe(0)
+    await expectEachOnce(files)
+    await expectVerifies()
+  })
+})
+
+const canUnshare = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'true']).status === 0
+
+describe.skipIf(!canUnshare)('a disk that fills up', () => {
+  it('fails the file that does not fit, with what to do, and keeps the rest and a verifiable case', () => {
+    const small1 = join(input, 'a.jpg')
+    const small2 = join(input, 'c.jpg')
+    const big = join(input, 'b-video.mov')
+    copyFileSync(join(SAMPLES, 'Canon.jpg'), small1)
+    copyFileSync(join(SAMPLES, 'Nikon.jpg'), small2)
+    writeFileSync(big, randomBytes(6 * 1024 * 1024))
+    const disk = join(input, 'disk')
+    mkdirSync(disk)
+    if (process.getuid?.() === 0) chownSync(disk, 0, 0)
+    // A 3 MB tmpfs in a private mount namespace holds the case; the video does not fit.
+    const script = `
+      set -e
+      mount -t tmpfs -o size=3m tmpfs "$DISK"
+      node "$BIN" init "$DISK/case" --title Full --investigator Tester > /dev/null
+      set +e
+      node "$BIN" ingest "$S1" "$BIG" "$S2" --case "$DISK/case" --json > "$OUT/ingest.json"; echo $? > "$OUT/ingest.rc"
+      node "$BIN" verify --case "$DISK/case" --json > "$OUT/verify.json"; echo $? > "$OUT/verify.rc"
+      ls -A "$DISK/case/.custody/vault/tmp" > "$OUT/tmp.txt"
+    `
+    const result = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', script], {
+      env: {...process.env, DISK: disk, BIN, S1: small1, S2: small2, BIG: big, OUT: input},
+      encoding: 'utf8',
+    })
+    expect(result.status, result.stderr).toBe(0)
+    const ingest = JSON.parse(readFileSync(join(input, 'ingest.json'), 'utf8')) as IngestJson
+    expect(readFileSync(join(input, 'ingest.rc'), 'utf8').trim()).toBe('1')
+    expect(ingest.results.map((r) => r.status)).toEqual(['ingested', 'failed', 'ingested'])
+    expect(ingest.results[1]!.error!.code).toBe('DISK_FULL')
+    expect(ingest.results[1]!.error!.message).toMatch(/is full .* free some space and run the same command again/)
+    expect(ingest.results.map((r) => r.exhibit)).toEqual(['EX-000001', undefined, 'EX-000002'])
+    expect(readFileSync(join(input, 'tmp.txt'), 'utf8')).toBe('')
+    const verify = JSON.parse(readFileSync(join(input, 'verify.json'), 'utf8')) as {ok: boolean; problems: unknown[]}
+    expect(verify.problems).toEqual([])
+    expect(readFileSync(join(input, 'verify.rc'), 'utf8').trim()).toBe('0')
+  })
+})
