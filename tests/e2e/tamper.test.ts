@@ -1,0 +1,237 @@
+/**
+ * The tamper matrix for a local case: each change made behind custody's back, with the sqlite3
+ * shell or straight on the files, is caught by `custody verify` with exit 3 and a message naming
+ * the exhibit or event, with what was expected and what was found.
+ */
+import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {chmodSync, cpSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {SCHEMA_SQL} from '../../src/ledger/schema.js'
+import {custody, custodyJson, newCase, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+
+interface Problem {
+  kind: string
+  subject: string
+  message: string
+  expected?: string
+  actual?: string
+}
+
+interface VerifyJson {
+  ok: boolean
+  problems: Problem[]
+  warnings: string[]
+}
+
+const FILES = ['Canon.jpg', 'GPS.jpg', 'Ricoh2.jpg', 'PDF.pdf']
+let pristine: {dir: string; remove: () => void}
+const work = tempDir('custody-tamper-')
+let n = 0
+
+/** The triggers as custody creates them, so a careful attacker can put them back after tampering. */
+const TRIGGER_SQL = [...SCHEMA_SQL.matchAll(/CREATE TRIGGER[\s\S]*?END;/g)].map((m) => m[0]).join('\n')
+const DROP_TRIGGERS = 'DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; DROP TRIGGER events_append_only;'
+
+beforeAll(async () => {
+  pristine = await newCase()
+  const ingest = await custody(['ingest', ...FILES.map((f) => join(SAMPLES, f)), '--location', 'Simferopol', '--case', pristine.dir])
+  expect(ingest.code).toBe(0)
+  expect((await custody(['ingest', join(SAMPLES, 'GPS.jpg'), '--case', pristine.dir])).code).toBe(0)
+})
+
+afterAll(() => {
+  pristine.remove()
+  work.remove()
+})
+
+/** A fresh copy of the pristine case to tamper with. */
+function copyCase(): {dir: string; db: string; vault: string} {
+  const dir = join(work.path, `case-${n++}`)
+  cpSync(pristine.dir, dir, {recursive: true})
+  return {dir, db: join(dir, '.custody', 'ledger.sqlite'), vault: join(dir, '.custody', 'vault')}
+}
+
+function objectPath(vault: string, file: string): string {
+  const digest = createHash('sha256').update(readFileSync(join(SAMPLES, file))).digest('hex')
+  return join(vault, 'sha256', digest.slice(0, 2), digest)
+}
+
+async function verifyFails(dir: string): Promise<Problem[]> {
+  const result = await custodyJson<VerifyJson>(['verify', '--case', dir])
+  expect(result.code).toBe(3)
+  expect(result.json.ok).toBe(false)
+  const text = await custody(['verify', '--case', dir])
+  expect(text.code).toBe(3)
+  expect(text.stdout).toContain('INTEGRITY CHECK FAILED')
+  return result.json.problems
+}
+
+function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex')
+}
+
+/** hash(n) = SHA-256(bytes of hash(n-1) || canonical event n), computed here independently of custody. */
+function rehashFrom(db: string, from: number): void {
+  const rows = JSON.parse(sqlite(db, `.mode json\nSELECT seq, prev_hash, hash, event FROM events ORDER BY seq;`)) as Array<{seq: number; prev_hash: string; hash: string; event: string}>
+  let prev = rows.find((r) => r.seq === from - 1)!.hash
+  const updates: string[] = []
+  for (const row of rows.filter((r) => r.seq >= from)) {
+    // Only the link changes: the canonical text keeps its order, with the new previous hash in it.
+    const canonical = row.event.replace(`"prev":"${row.prev_hash}"`, `"prev":"${prev}"`)
+    const hash = sha256Hex(Buffer.concat([Buffer.from(prev, 'hex'), Buffer.from(canonical)]))
+    updates.push(`UPDATE events SET prev_hash='${prev}', hash='${hash}', event='${canonical.replaceAll("'", "''")}' WHERE seq=${row.seq};`)
+    prev = hash
+  }
+
+  sqlite(db, `${DROP_TRIGGERS}\n${updates.join('\n')}\n${TRIGGER_SQL}`)
+}
+
+describe('tampering with the vault', () => {
+  it('one byte of an original flipped', async () => {
+    const c = copyCase()
+    const path = objectPath(c.vault, 'GPS.jpg')
+    chmodSync(path, 0o644)
+    const bytes = readFileSync(path)
+    bytes[100]! ^= 0x01
+    writeFileSync(path, bytes)
+    const problems = await verifyFails(c.dir)
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatchObject({kind: 'vault-object', subject: 'EX-000002', message: expect.stringContaining('was modified')})
+    expect(problems[0]!.expected).toBe(`sha256 ${sha256Hex(readFileSync(join(SAMPLES, 'GPS.jpg')))}`)
+    expect(problems[0]!.actual).toBe(`sha256 ${sha256Hex(bytes)}`)
+  })
+
+  it('an original truncated', async () => {
+    const c = copyCase()
+    const path = objectPath(c.vault, 'Canon.jpg')
+    chmodSync(path, 0o644)
+    writeFileSync(path, readFileSync(path).subarray(0, 1000))
+    const problems = await verifyFails(c.dir)
+    expect(problems).toEqual([expect.objectContaining({subject: 'EX-000001', message: expect.stringContaining('truncated'), actual: '1000 bytes'})])
+  })
+
+  it('an original removed', async () => {
+    const c = copyCase()
+    rmSync(objectPath(c.vault, 'PDF.pdf'))
+    const problems = await verifyFails(c.dir)
+    expect(problems).toEqual([expect.objectContaining({subject: 'EX-000004', message: expect.stringContaining('is missing')})])
+  })
+
+  it('a metadata record edited', async () => {
+    const c = copyCase()
+    const log = JSON.parse((await custody(['show', 'EX-000003', '--json', '--case', c.dir])).stdout) as {metadata: {recordPath: string}}
+    const record = log.metadata.recordPath.replace(pristine.dir, c.dir)
+    chmodSync(record, 0o644)
+    writeFileSync(record, readFileSync(record, 'utf8').replace('RICOH', 'NIKON'))
+    const problems = await verifyFails(c.dir)
+    expect(problems).toEqual([expect.objectContaining({kind: 'metadata-record', subject: 'EX-000003', message: expect.stringContaining('metadata record')})])
+  })
+})
+
+describe('tampering with the ledger through the sqlite3 shell', () => {
+  it('is refused by the triggers when done plainly', () => {
+    const c = copyCase()
+    for (const sql of ["UPDATE events SET event = '{}' WHERE seq = 1;", 'DELETE FROM events WHERE seq = 1;', "INSERT OR REPLACE INTO events (seq, prev_hash, hash, event) SELECT seq, prev_hash, hash, event FROM events WHERE seq = 1;"]) {
+      const result = spawnSync('sqlite3', [c.db, sql], {encoding: 'utf8'})
+      expect(result.stderr).toMatch(/append-only/)
+    }
+  })
+
+  it('an event edited past the triggers', async () => {
+    const c = copyCase()
+    sqlite(c.db, `${DROP_TRIGGERS} UPDATE events SET event = replace(event, 'Simferopol', 'Sevastopol') WHERE seq = 2; ${TRIGGER_SQL}`)
+    const problems = await verifyFails(c.dir)
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'chain', subject: 'event 2', message: expect.stringContaining('was edited')}))
+    expect(problems.filter((p) => p.kind === 'tree-head')).toHaveLength(1)
+  })
+
+  it('an event edited and its own hash recomputed', async () => {
+    const c = copyCase()
+    const row = JSON.parse(sqlite(c.db, '.mode json\nSELECT prev_hash, event FROM events WHERE seq = 3;')) as Array<{prev_hash: string; event: string}>
+    const edited = row[0]!.event.replace('Simferopol', 'Sevastopol')
+    const hash = sha256Hex(Buffer.concat([Buffer.from(row[0]!.prev_hash, 'hex'), Buffer.from(edited)]))
+    sqlite(c.db, `${DROP_TRIGGERS} UPDATE events SET event = '${edited}', hash = '${hash}' WHERE seq = 3; ${TRIGGER_SQL}`)
+    const problems = await verifyFails(c.dir)
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'chain', subject: 'event 4', message: expect.stringContaining('does not chain to event 3'), actual: expect.any(String)}))
+  })
+
+  it('the whole chain rewritten after an edit', async () => {
+    const c = copyCase()
+    sqlite(c.db, `${DROP_TRIGGERS} UPDATE events SET event = replace(event, 'Simferopol', 'Sevastopol') WHERE seq = 2; ${TRIGGER_SQL}`)
+    rehashFrom(c.db, 2)
+    const problems = await verifyFails(c.dir)
+    // Every link holds now; what gives it away is the tree head recorded before.
+    expect(problems).toEqual([expect.objectContaining({kind: 'tree-head', message: expect.stringContaining('the ledger was rewritten')})])
+  })
+
+  it('an event deleted from the middle', async () => {
+    const c = copyCase()
+    sqlite(c.db, `${DROP_TRIGGERS} DELETE FROM events WHERE seq = 2; ${TRIGGER_SQL}`)
+    const problems = await verifyFails(c.dir)
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'chain', subject: 'event 3', message: expect.stringContaining('events 2..2 are missing')}))
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'chain', subject: 'event 3', message: expect.stringContaining('does not chain')}))
+  })
+
+  it('events cut off the end', async () => {
+    const c = copyCase()
+    sqlite(c.db, `${DROP_TRIGGERS} DELETE FROM events WHERE seq >= 4; ${TRIGGER_SQL}`)
+    const problems = await verifyFails(c.dir)
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'tree-head', subject: 'events 4..5', message: expect.stringContaining('events were removed from its end')}))
+  })
+
+  it('an event inserted in the middle', async () => {
+    const c = copyCase()
+    const forged = '{"action":"ingest-failed","actor":"Someone","exhibit":null,"payload":{},"prev":"' + '0'.repeat(64) + '","seq":3,"time":"2026-01-01T00:00:00.000Z","v":1}'
+    sqlite(
+      c.db,
+      `${DROP_TRIGGERS}
+       UPDATE events SET seq = seq + 100 WHERE seq >= 3;
+       UPDATE events SET seq = seq - 99 WHERE seq >= 103;
+       INSERT INTO events (seq, prev_hash, hash, event) VALUES (3, '${'0'.repeat(64)}', '${'1'.repeat(64)}', '${forged}');
+       ${TRIGGER_SQL}`,
+    )
+    const problems = await verifyFails(c.dir)
+    expect(problems).toContainEqual(expect.objectContaining({subject: 'event 3', message: expect.stringContaining('does not chain to event 2')}))
+    expect(problems).toContainEqual(expect.objectContaining({subject: 'event 4', message: expect.stringContaining('says it is event 3: it was moved')}))
+  })
+
+  it('two events swapped', async () => {
+    const c = copyCase()
+    sqlite(
+      c.db,
+      `${DROP_TRIGGERS}
+       UPDATE events SET seq = 100 WHERE seq = 2;
+       UPDATE events SET seq = 2 WHERE seq = 3;
+       UPDATE events SET seq = 3 WHERE seq = 100;
+       ${TRIGGER_SQL}`,
+    )
+    const problems = await verifyFails(c.dir)
+    expect(problems).toContainEqual(expect.objectContaining({subject: 'event 2', message: expect.stringContaining('says it is event 3: it was moved'), expected: '2', actual: '3'}))
+    expect(problems).toContainEqual(expect.objectContaining({subject: 'event 3', message: expect.stringContaining('says it is event 2')}))
+  })
+
+  it('the append-only triggers dropped', async () => {
+    const c = copyCase()
+    sqlite(c.db, 'DROP TRIGGER events_no_delete;')
+    const problems = await verifyFails(c.dir)
+    expect(problems).toEqual([expect.objectContaining({kind: 'ledger-schema', message: expect.stringContaining('events_no_delete has been removed')})])
+  })
+
+  it('the recorded tree head deleted', async () => {
+    const c = copyCase()
+    rmSync(join(c.dir, '.custody', 'head.json'))
+    const problems = await verifyFails(c.dir)
+    expect(problems).toEqual([expect.objectContaining({kind: 'tree-head', message: expect.stringContaining('head.json is missing')})])
+  })
+
+  it('the ledger file replaced by garbage', async () => {
+    const c = copyCase()
+    rmSync(`${c.db}-wal`, {force: true})
+    rmSync(`${c.db}-shm`, {force: true})
+    writeFileSync(c.db, Buffer.alloc(8192, 0x41))
+    const problems = await verifyFails(c.dir)
+    expect(problems).toEqual([expect.objectContaining({kind: 'ledger-file', message: expect.stringContaining('the ledger cannot be opened')})])
+  })
+})
