@@ -11,6 +11,20 @@ import {open} from 'node:fs/promises'
 /** Large reads: at 1 MiB node:crypto reaches OpenSSL's speed; at 64 KiB it loses a third. */
 export const CHUNK_SIZE = 1024 * 1024
 
+/**
+ * Read buffers are reused: a batch of small files would otherwise allocate megabytes per file and
+ * keep the garbage collector busy. A buffer goes back only once no read or write uses it.
+ */
+const freeBuffers: Buffer[] = []
+
+export function takeBuffer(): Buffer {
+  return freeBuffers.pop() ?? Buffer.allocUnsafe(CHUNK_SIZE)
+}
+
+export function giveBack(...buffers: Buffer[]): void {
+  for (const buffer of buffers) if (freeBuffers.length < 16) freeBuffers.push(buffer)
+}
+
 export interface Digests {
   sha256: string
   sha512: string
@@ -43,7 +57,7 @@ export async function digestFile(path: string, algorithms: 'both' | 'sha256' = '
   try {
     const h256 = createHash('sha256')
     const h512 = algorithms === 'both' ? createHash('sha512') : undefined
-    const buffer = Buffer.allocUnsafe(CHUNK_SIZE)
+    const buffer = takeBuffer()
     let size = 0
     for (;;) {
       const {bytesRead} = await handle.read(buffer, 0, CHUNK_SIZE, null)
@@ -54,6 +68,7 @@ export async function digestFile(path: string, algorithms: 'both' | 'sha256' = '
       size += bytesRead
     }
 
+    giveBack(buffer)
     return {sha256: h256.digest('hex'), sha512: h512?.digest('hex') ?? '', size}
   } finally {
     await handle.close()

@@ -21,7 +21,7 @@ import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import {CASE_FOLDER} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
-import type {EventDraft, StoredEvent} from '../ledger/event.js'
+import type {EventDraft} from '../ledger/event.js'
 import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
 import {normaliseMetadata, parseExifDate, type NormalisedMetadata} from '../metadata/normalise.js'
 import type {StagedObject} from '../vault/vault.js'
@@ -123,6 +123,18 @@ function fileFacts(input: InputFile, modifiedAt: string | null): {[key: string]:
   return facts
 }
 
+/** What steps 1-4 leave for step 5 to record. */
+type Outcome =
+  | {kind: 'new'; base: IngestFileResult; facts: {[key: string]: JsonValue}; staged: StagedObject; metadata: ReadMetadata}
+  | {kind: 'known'; base: IngestFileResult; facts: {[key: string]: JsonValue}; staged: StagedObject}
+  | {kind: 'failed'; base: IngestFileResult; facts: {[key: string]: JsonValue}; error: CustodyError}
+
+interface ReadMetadata {
+  record: MetadataRecord
+  recordSha256: string
+  normalised: NormalisedMetadata
+}
+
 class IngestRun {
   private readonly kase: Case
   private readonly provenance: Provenance
@@ -136,11 +148,8 @@ class IngestRun {
     this.signal = signal
   }
 
-  /**
-   * `waitTurn` resolves once every file before this one has been recorded: the pipeline runs
-   * several files at once, but their events (and so exhibit IDs) follow the order of the input.
-   */
-  async ingestOne(input: InputFile, waitTurn: () => Promise<void>): Promise<IngestFileResult> {
+  /** Steps 1-4 for one file. Never throws: a failure is an outcome to record. */
+  async prepare(input: InputFile): Promise<Outcome> {
     const base: IngestFileResult = {path: input.path, status: 'failed'}
     if (input.symlinkTarget !== null) base.symlinkTarget = input.symlinkTarget
     const modified = await stat(input.path).catch(() => undefined)
@@ -151,114 +160,145 @@ class IngestRun {
     try {
       staged = await this.kase.vault.stageFile(input.path, this.signal ? {signal: this.signal} : {})
     } catch (error) {
-      await waitTurn()
-      return this.failed(base, facts, error)
+      return {kind: 'failed', base, facts, error: asCustodyError(error, input.path)}
     }
 
-    const {sha256, sha512} = staged.digests
-    base.sha256 = sha256
+    base.sha256 = staged.digests.sha256
     base.size = staged.size
     try {
-      // 2. dedupe (checked again inside the transaction, where it cannot race)
-      if (this.kase.ledger.exhibitBySha256(sha256) !== undefined) {
+      // 2. dedupe (checked again when recording, inside the transaction, where it cannot race)
+      if (this.kase.ledger.exhibitBySha256(staged.digests.sha256) !== undefined) {
         await this.kase.vault.discard(staged)
-        await waitTurn()
-        return this.record(base, facts, staged, null)
+        return {kind: 'known', base, facts, staged}
       }
 
-      // 3. read metadata from the checked copy
+      // 3. read metadata from the checked copy, and keep the complete record
       const record = await this.reader.read(staged.tempPath)
-      const recordBytes = new TextEncoder().encode(canonicalize(record))
-      const stored = await this.kase.vault.putBytes(recordBytes)
+      const stored = await this.kase.vault.putBytes(new TextEncoder().encode(canonicalize(record)))
       const normalised = normaliseMetadata(record.tags)
 
       // 4. commit the copy to its address
       await this.kase.vault.commit(staged)
-
-      // 5. record
-      await waitTurn()
-      return this.record(base, facts, staged, {record, recordSha256: stored.sha256, normalised})
+      return {kind: 'new', base, facts, staged, metadata: {record, recordSha256: stored.sha256, normalised}}
     } catch (error) {
       await this.kase.vault.discard(staged)
-      await waitTurn()
-      return this.failed(base, facts, error)
+      return {kind: 'failed', base, facts, error: asCustodyError(error, input.path)}
     }
   }
 
-  private record(
-    base: IngestFileResult,
-    facts: {[key: string]: JsonValue},
-    staged: StagedObject,
-    metadata: {record: MetadataRecord; recordSha256: string; normalised: NormalisedMetadata} | null,
-  ): IngestFileResult {
+  /**
+   * Step 5 for consecutive files, in one transaction: fewer durable commits, the same events.
+   * A file whose SHA-256 became an exhibit meanwhile (another ingest, or an earlier file of the
+   * same batch) is recorded as presented again.
+   */
+  record(outcomes: Outcome[]): IngestFileResult[] {
     const {actor, collected, note} = this.provenance
-    const {sha256, sha512} = staged.digests
-    const {events, result} = this.kase.ledger.append<{status: 'ingested' | 'already-present'; exhibit: string | undefined}>((view) => {
-      const existing = view.exhibitBySha256(sha256)
-      if (existing !== undefined || metadata === null) {
-        const draft: EventDraft = {
-          actor,
-          action: 'presented-again',
-          exhibit: existing ?? null,
-          payload: {file: facts, digests: {sha256, sha512}, size: staged.size, collected, note},
+    try {
+      const {events, result} = this.kase.ledger.append((view) => {
+        const drafts: EventDraft[] = []
+        const results: Array<{result: IngestFileResult; draft: number | null}> = []
+        const assigned = new Map<string, string>()
+        let count = view.exhibitCount()
+        for (const outcome of outcomes) {
+          if (outcome.kind === 'failed') {
+            const {error} = outcome
+            let draft: number | null = null
+            if (RECORDED_FAILURES.has(error.code)) {
+              draft = drafts.push({actor, action: 'ingest-failed', exhibit: null, payload: {file: outcome.facts, error: {code: error.code, message: error.message}}}) - 1
+            }
+
+            results.push({result: {...outcome.base, status: 'failed', error: {code: error.code, message: error.message}}, draft})
+            continue
+          }
+
+          const {sha256, sha512} = outcome.staged.digests
+          const existing = assigned.get(sha256) ?? view.exhibitBySha256(sha256)
+          if (existing !== undefined || outcome.kind === 'known') {
+            const draft = drafts.push({
+              actor,
+              action: 'presented-again',
+              exhibit: existing ?? null,
+              payload: {file: outcome.facts, digests: {sha256, sha512}, size: outcome.staged.size, collected, note},
+            })
+            const result: IngestFileResult = {...outcome.base, status: 'already-present'}
+            if (existing !== undefined) result.exhibit = existing
+            results.push({result, draft: draft - 1})
+            continue
+          }
+
+          const exhibit = exhibitId(this.kase.info.prefix, ++count)
+          assigned.set(sha256, exhibit)
+          const {metadata} = outcome
+          const draft = drafts.push({
+            actor,
+            action: 'ingest',
+            exhibit,
+            payload: {
+              file: outcome.facts,
+              digests: {sha256, sha512},
+              size: outcome.staged.size,
+              vault: relative(this.kase.dataDir, this.kase.vault.objectPath(sha256)).split('\\').join('/'),
+              collected,
+              note,
+              metadata: {
+                record: metadata.recordSha256,
+                reader: `${metadata.record.reader.name} ${metadata.record.reader.version}`,
+                normalised: metadata.normalised as unknown as JsonValue,
+                warnings: metadata.record.warnings,
+                errors: metadata.record.errors,
+              },
+            },
+          })
+          const result: IngestFileResult = {...outcome.base, status: 'ingested', exhibit}
+          const notes = [...metadata.record.errors, ...metadata.record.warnings]
+          if (notes.length > 0) result.metadataWarnings = notes
+          if (hasNoEmbeddedMetadata(metadata.record)) result.noMetadata = true
+          results.push({result, draft: draft - 1})
         }
-        return {drafts: [draft], result: {status: 'already-present', exhibit: existing}}
-      }
 
-      const exhibit = exhibitId(this.kase.info.prefix, view.exhibitCount() + 1)
-      const draft: EventDraft = {
-        actor,
-        action: 'ingest',
-        exhibit,
-        payload: {
-          file: facts,
-          digests: {sha256, sha512},
-          size: staged.size,
-          vault: `${relative(this.kase.dataDir, this.kase.vault.objectPath(sha256)).split('\\').join('/')}`,
-          collected,
-          note,
-          metadata: {
-            record: metadata.recordSha256,
-            reader: `${metadata.record.reader.name} ${metadata.record.reader.version}`,
-            normalised: metadata.normalised as unknown as JsonValue,
-            warnings: metadata.record.warnings,
-            errors: metadata.record.errors,
-          },
-        },
-      }
-      return {drafts: [draft], result: {status: 'ingested', exhibit}}
-    })
-    const event = events[0] as StoredEvent
-    const out: IngestFileResult = {...base, status: result.status, seq: event.event.seq}
-    if (result.exhibit !== undefined) out.exhibit = result.exhibit
-    if (metadata !== null && result.status === 'ingested') {
-      const notes = [...metadata.record.errors, ...metadata.record.warnings]
-      if (notes.length > 0) out.metadataWarnings = notes
-      if (hasNoEmbeddedMetadata(metadata.record)) out.noMetadata = true
+        return {drafts, result: results}
+      })
+      return result.map(({result: r, draft}) => (draft === null ? r : {...r, seq: events[draft]!.event.seq}))
+    } catch (error) {
+      // Nothing of this batch was recorded (the transaction rolled back): each file says why.
+      const err = asCustodyError(error, this.kase.ledger.path)
+      return outcomes.map((o) => ({...o.base, status: 'failed', error: {code: err.code, message: `not recorded: ${err.message}`}}))
     }
+  }
+}
 
-    return out
+function asCustodyError(error: unknown, subject: string): CustodyError {
+  return error instanceof CustodyError
+    ? error
+    : new CustodyError('STORAGE_FAILED', `could not ingest ${subject}: ${messageOf(error)}`, {cause: error, subject})
+}
+
+/**
+ * Records outcomes in the order of the input, whatever order they finish in, so that exhibit IDs
+ * follow the order the files were given; files ready together are recorded in one transaction.
+ */
+class Recorder {
+  private next = 0
+  private readonly waiting = new Map<number, {outcome: Outcome; resolve: (result: IngestFileResult) => void}>()
+  private readonly run: IngestRun
+
+  constructor(run: IngestRun) {
+    this.run = run
   }
 
-  private failed(base: IngestFileResult, facts: {[key: string]: JsonValue}, error: unknown): IngestFileResult {
-    const err =
-      error instanceof CustodyError
-        ? error
-        : new CustodyError('STORAGE_FAILED', `could not ingest ${base.path}: ${messageOf(error)}`, {cause: error, subject: base.path})
-    if (RECORDED_FAILURES.has(err.code)) {
-      try {
-        this.kase.ledger.append(() => ({
-          drafts: [
-            {actor: this.provenance.actor, action: 'ingest-failed', exhibit: null, payload: {file: facts, error: {code: err.code, message: err.message}}},
-          ],
-          result: undefined,
-        }))
-      } catch {
-        // The ledger may be on the disk that just filled up: the report below still says what failed.
+  submit(index: number, outcome: Outcome): Promise<IngestFileResult> {
+    return new Promise((resolve) => {
+      this.waiting.set(index, {outcome, resolve})
+      const batch: Array<{outcome: Outcome; resolve: (result: IngestFileResult) => void}> = []
+      for (let item = this.waiting.get(this.next); item !== undefined; item = this.waiting.get(this.next)) {
+        batch.push(item)
+        this.waiting.delete(this.next++)
       }
-    }
 
-    return {...base, status: 'failed', error: {code: err.code, message: err.message}}
+      if (batch.length === 0) return
+      const results = this.run.record(batch.map((b) => b.outcome))
+      batch.forEach((b, i) => b.resolve(results[i]!))
+    })
   }
 }
 
@@ -293,10 +333,8 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
   if (files.length > 0) {
     await using reader = await MetadataReader.start()
     const run = new IngestRun(kase, provenance, reader, options.signal)
+    const recorder = new Recorder(run)
     const fileResults: IngestFileResult[] = Array.from({length: files.length})
-    // finished[i] resolves when file i has been recorded (or has failed).
-    const finish: Array<() => void> = []
-    const finished = files.map(() => new Promise<void>((resolve) => finish.push(resolve)))
     let next = 0
     const worker = async (): Promise<void> => {
       while (next < files.length) {
@@ -307,13 +345,8 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
 
         const index = next++
         const file = files[index]!
-        let result: IngestFileResult
-        try {
-          result = await run.ingestOne(file, async () => (index > 0 ? finished[index - 1] : undefined))
-        } finally {
-          finish[index]!()
-        }
-
+        // Every index taken is submitted, or the files after it would wait for it forever.
+        const result = await recorder.submit(index, await run.prepare(file))
         if (result.error?.code === 'INTERRUPTED') interrupted = true
         fileResults[index] = result
         filesDone++

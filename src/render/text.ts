@@ -5,6 +5,7 @@
  */
 
 // C0 and C1 controls, DEL, and the Unicode bidirectional overrides and isolates.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/gu
 
 export function safeText(value: string): string {

@@ -10,7 +10,7 @@ import {constants, type BigIntStats} from 'node:fs'
 import {chmod, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
-import {CHUNK_SIZE, createDigests, digestFile, sha256Hex, type Digests} from '../hashing/digests.js'
+import {CHUNK_SIZE, createDigests, digestFile, giveBack, sha256Hex, takeBuffer, type Digests} from '../hashing/digests.js'
 
 const HEX64 = /^[0-9a-f]{64}$/
 
@@ -178,7 +178,7 @@ export class Vault {
     signal: AbortSignal | undefined,
   ): Promise<{digests: Digests; size: number}> {
     const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
-    const buffers = [Buffer.allocUnsafe(CHUNK_SIZE), Buffer.allocUnsafe(CHUNK_SIZE)] as const
+    const buffers = [takeBuffer(), takeBuffer()] as const
     let pendingRead = source.read(buffers[0], 0, CHUNK_SIZE, null)
     let pendingWrite: Promise<void> = Promise.resolve()
     try {
@@ -214,6 +214,7 @@ export class Vault {
     } finally {
       // An early exit may leave a read or a write in flight: let it settle before the handles close.
       await Promise.allSettled([pendingRead, pendingWrite])
+      giveBack(...buffers)
       await target.close()
     }
   }

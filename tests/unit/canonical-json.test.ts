@@ -27,6 +27,7 @@ describe('RFC 8785 canonical JSON', () => {
       [1e21, '1e+21'],
       [1e-7, '1e-7'],
       [0.000001, '0.000001'],
+      // eslint-disable-next-line no-loss-of-precision -- RFC 8785 §3.2.2.3 uses this literal to show rounding
       [333333333.33333329, '333333333.3333333'],
       [9007199254740991, '9007199254740991'],
       [-1.5, '-1.5'],

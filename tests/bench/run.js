@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// `npm run bench`: custody's ingest throughput beside baselines done with standard tools on the
+// same files, measured in the same run (machines here are noisy: only the ratios mean anything).
+//
+//   (a) one 1 GiB file: `custody ingest` against `cp` + `sync` of the copy, `openssl dgst -sha256`
+//       and `openssl dgst -sha512` (what custody does: copy durably, hash twice). Aim: >= 0.8x.
+//   (b) 1,000 generated JPEGs of ~300 KB with EXIF: `custody ingest --recursive` against one
+//       `exiftool -j -n DIR` batch run. Aim: >= 0.5x.
+// Peak memory (VmHWM of the custody process) is printed for a 256 MiB and a 1 GiB file, and for
+// 100 and 1,000 files: it must not grow with the size of the input.
+//
+// Options: --runs N (default 3, the median is reported), --keep (keep the generated data).
+import {spawn, spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync, statSync} from 'node:fs'
+import {randomFillSync} from 'node:crypto'
+import {cpus, tmpdir, totalmem} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const bin = join(root, 'bin', 'run.js')
+const exiftool = join(root, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')
+const args = process.argv.slice(2)
+const runs = Number(args[args.indexOf('--runs') + 1]) || 3
+const work = join(tmpdir(), 'custody-bench')
+mkdirSync(work, {recursive: true})
+
+const MiB = 1024 * 1024
+
+function writeRandomFile(path, size) {
+  if (existsSync(path) && statSync(path).size === size) return
+  const fd = openSync(path, 'w')
+  const chunk = Buffer.alloc(8 * MiB)
+  for (let done = 0; done < size; done += chunk.length) {
+    randomFillSync(chunk)
+    writeSync(fd, chunk, 0, Math.min(chunk.length, size - done))
+  }
+
+  closeSync(fd)
+}
+
+/** JPEGs with real camera EXIF, each made distinct and ~300 KB by random bytes after the image. */
+function makeJpegs(dir, count) {
+  if (existsSync(join(dir, `IMG_${String(count - 1).padStart(5, '0')}.JPG`))) return
+  rmSync(dir, {recursive: true, force: true})
+  mkdirSync(dir, {recursive: true})
+  const samples = ['Canon.jpg', 'Nikon.jpg', 'Sony.jpg', 'Ricoh2.jpg', 'GPS.jpg', 'Olympus2.jpg'].map((f) =>
+    readFileSync(join(root, 'fixtures', 'camera-samples', f)),
+  )
+  const tail = Buffer.alloc(300 * 1024)
+  for (let i = 0; i < count; i++) {
+    randomFillSync(tail)
+    const fd = openSync(join(dir, `IMG_${String(i).padStart(5, '0')}.JPG`), 'w')
+    writeSync(fd, samples[i % samples.length])
+    writeSync(fd, tail)
+    closeSync(fd)
+  }
+}
+
+/** Runs a command, returning wall seconds and the peak resident memory of that process (VmHWM). */
+function timed(command, commandArgs, options = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint()
+    const child = spawn(command, commandArgs, {stdio: ['ignore', 'ignore', 'pipe'], ...options})
+    let peakKiB = 0
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+        if (m) peakKiB = Math.max(peakKiB, Number(m[1]))
+      } catch {
+        // the process has just ended
+      }
+    }, 10)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearInterval(poll)
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      if (code !== 0) reject(new Error(`${command} ${commandArgs.join(' ')} exited ${code}: ${stderr}`))
+      else resolve({seconds, peakMiB: peakKiB / 1024})
+    })
+  })
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+function freshCase(name) {
+  const dir = join(work, name)
+  rmSync(dir, {recursive: true, force: true})
+  const r = spawnSync(process.execPath, [bin, 'init', dir, '--title', 'bench', '--investigator', 'bench'], {encoding: 'utf8'})
+  if (r.status !== 0) throw new Error(r.stderr)
+  return dir
+}
+
+async function custodyIngest(paths, extra = []) {
+  const dir = freshCase('case')
+  spawnSync('sync')
+  const result = await timed(process.execPath, [bin, 'ingest', ...paths, ...extra, '--case', dir])
+  rmSync(dir, {recursive: true, force: true})
+  return result
+}
+
+async function shell(script) {
+  spawnSync('sync')
+  return timed('sh', ['-c', script])
+}
+
+async function measure(label, fn) {
+  const results = []
+  for (let i = 0; i < runs; i++) results.push(await fn())
+  const seconds = median(results.map((r) => r.seconds))
+  const peakMiB = Math.max(...results.map((r) => r.peakMiB))
+  process.stderr.write(`  ${label}: ${results.map((r) => r.seconds.toFixed(2)).join(' s, ')} s\n`)
+  return {seconds, peakMiB}
+}
+
+const rows = []
+function report(name, custody, baseline, unit, amount, aim) {
+  const ratio = baseline.seconds / custody.seconds
+  rows.push({
+    benchmark: name,
+    custody: `${(amount / custody.seconds).toFixed(1)} ${unit}`,
+    baseline: `${(amount / baseline.seconds).toFixed(1)} ${unit}`,
+    ratio: `${ratio.toFixed(2)}x`,
+    aim: `>= ${aim}x`,
+    verdict: ratio >= aim ? 'ok' : 'BELOW AIM',
+  })
+}
+
+process.stderr.write(`custody bench: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, median of ${runs} runs\n`)
+
+// (a) one large file
+const big = join(work, 'big-1GiB.bin')
+const medium = join(work, 'medium-256MiB.bin')
+process.stderr.write('generating 1 GiB and 256 MiB of random data (cached between runs)...\n')
+writeRandomFile(big, 1024 * MiB)
+writeRandomFile(medium, 256 * MiB)
+const copy = join(work, 'copy.bin')
+const baselineA = await measure('cp+sync, openssl sha256, openssl sha512 (1 GiB)', () =>
+  shell(`cp '${big}' '${copy}' && sync '${copy}' && openssl dgst -sha256 '${big}' >/dev/null && openssl dgst -sha512 '${big}' >/dev/null; rm -f '${copy}'`),
+)
+const custodyA = await measure('custody ingest (1 GiB)', () => custodyIngest([big]))
+const custodyMedium = await measure('custody ingest (256 MiB)', () => custodyIngest([medium]))
+report('(a) one 1 GiB file', custodyA, baselineA, 'MB/s', 1024 * MiB / 1e6, 0.8)
+
+// (b) many photos
+const photos = join(work, 'jpegs-1000')
+const photos100 = join(work, 'jpegs-100')
+process.stderr.write('generating 1,000 JPEGs of ~300 KB (cached between runs)...\n')
+makeJpegs(photos, 1000)
+makeJpegs(photos100, 100)
+const baselineB = await measure('exiftool -j -n DIR (1,000 JPEGs)', () => shell(`'${exiftool}' -j -n '${photos}' > /dev/null`))
+const custodyB = await measure('custody ingest --recursive (1,000 JPEGs)', () => custodyIngest([photos], ['--recursive']))
+const custody100 = await measure('custody ingest --recursive (100 JPEGs)', () => custodyIngest([photos100], ['--recursive']))
+report('(b) 1,000 JPEGs of ~300 KB', custodyB, baselineB, 'files/s', 1000, 0.5)
+
+console.log('')
+console.table(rows)
+console.log('')
+console.log('Peak memory of the custody process (VmHWM):')
+console.table([
+  {input: 'one 256 MiB file', 'peak MiB': custodyMedium.peakMiB.toFixed(0)},
+  {input: 'one 1 GiB file', 'peak MiB': custodyA.peakMiB.toFixed(0)},
+  {input: '100 JPEGs', 'peak MiB': custody100.peakMiB.toFixed(0)},
+  {input: '1,000 JPEGs', 'peak MiB': custodyB.peakMiB.toFixed(0)},
+])
+if (!args.includes('--keep')) rmSync(work, {recursive: true, force: true})
