@@ -5,7 +5,7 @@
  * SHA-256 manifests, and files can be far larger than memory. Bulk hashing uses node:crypto
  * (OpenSSL, with the CPU's SHA instructions); pure-JS hashing is kept for small inputs.
  */
-import {createHash, type Hash} from 'node:crypto'
+import {createHash} from 'node:crypto'
 import {open} from 'node:fs/promises'
 
 /** Large reads: at 1 MiB node:crypto reaches OpenSSL's speed; at 64 KiB it loses a third. */
@@ -28,23 +28,6 @@ export function giveBack(...buffers: Buffer[]): void {
 export interface Digests {
   sha256: string
   sha512: string
-}
-
-export interface DigestAccumulator {
-  update(chunk: Uint8Array): void
-  digest(): Digests
-}
-
-export function createDigests(): DigestAccumulator {
-  const h256: Hash = createHash('sha256')
-  const h512: Hash = createHash('sha512')
-  return {
-    update(chunk) {
-      h256.update(chunk)
-      h512.update(chunk)
-    },
-    digest: () => ({sha256: h256.digest('hex'), sha512: h512.digest('hex')}),
-  }
 }
 
 export function sha256Hex(data: Uint8Array | string): string {

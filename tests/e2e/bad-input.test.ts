@@ -294,9 +294,11 @@ describe('interruptions', () => {
     const child = spawn(process.execPath, [BIN, 'ingest', ...files, '--case', kase.dir], {cwd: ROOT, stdio: 'ignore'})
     const exited = new Promise((resolve) => child.on('close', resolve))
     await waitForObjects(3)
+    const helpers = spawnSync('pgrep', ['-P', String(child.pid)], {encoding: 'utf8'}).stdout.split('\n').filter(Boolean)
     child.kill('SIGKILL')
-    // ExifTool's processes see their input close and exit by themselves.
     await exited
+    // A killed parent orphans its ExifTool processes (they wait for more input): end them as a user would.
+    for (const pid of helpers) spawnSync('kill', [pid])
     await expectVerifies()
     const again = await custodyJson<IngestJson>(['ingest', ...files, '--case', kase.dir])
     expect(again.code).toBe(0)

@@ -44,6 +44,18 @@ describe('the vault', () => {
     expect(readdirSync(join(tmp.path, 'vault', 'tmp'))).toEqual([])
   })
 
+  it('hashes a large file on two threads with the same digests', async () => {
+    // 40 MiB and a bit: past the parallel-hashing threshold, and not a whole number of chunks.
+    const content = Buffer.alloc(40 * 1024 * 1024 + 12345)
+    for (let i = 0; i < content.length; i += 4096) content.writeUInt32LE(i, i)
+    const source = join(tmp.path, 'video.mov')
+    writeFileSync(source, content)
+    const staged = await vault.stageFile(source)
+    expect(staged.digests).toEqual({sha256: sha256(content), sha512: sha512(content)})
+    expect(sha256(readFileSync(staged.tempPath))).toBe(sha256(content))
+    await vault.discard(staged)
+  })
+
   it('keeps one object for the same bytes', async () => {
     writeFileSync(join(tmp.path, 'a'), 'same bytes')
     writeFileSync(join(tmp.path, 'b'), 'same bytes')
