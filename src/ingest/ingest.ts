@@ -10,16 +10,17 @@
  *   4. commit  rename the copy to its content address, read-only, durably
  *   5. record  append the event in one transaction, which also gives a new exhibit its ID
  *
- * A file that fails at any step leaves nothing in the vault or the ledger but an `ingest-failed`
- * event saying why; the other files go on. A stop request (Ctrl-C) lets files past step 1 finish
- * and stops the rest, so the case stays consistent.
+ * Several files are in flight at once, but step 5 runs in the order the files were given, so
+ * exhibit IDs follow that order. A file that fails at any step leaves no exhibit, only an
+ * `ingest-failed` event saying why (a metadata record already stored stays as an unnamed object,
+ * which verification reports as harmless); the other files go on. A stop request (Ctrl-C) stops
+ * copies in progress and starts no new file; files already copied are recorded, so the case stays
+ * consistent.
  */
 import {basename, relative} from 'node:path'
 import {stat} from 'node:fs/promises'
-import type {JsonValue} from '../canonical/jcs.js'
-import {canonicalize} from '../canonical/jcs.js'
-import type {Case} from '../case/case.js'
-import {CASE_FOLDER} from '../case/case.js'
+import {canonicalize, type JsonValue} from '../canonical/jcs.js'
+import {CASE_FOLDER, type Case} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
 import type {EventDraft} from '../ledger/event.js'
 import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
@@ -174,6 +175,12 @@ class IngestRun {
 
       // 3. read metadata from the checked copy, and keep the complete record
       const record = await this.reader.read(staged.tempPath)
+      if (this.signal?.aborted && Object.keys(record.tags).length === 0) {
+        // Ctrl-C on a terminal reaches ExifTool's processes too: a read that died with them is an
+        // interruption, not a file without metadata.
+        throw new CustodyError('INTERRUPTED', `interrupted while reading the metadata of ${input.path}`, {subject: input.path})
+      }
+
       const stored = await this.kase.vault.putBytes(new TextEncoder().encode(canonicalize(record)))
       const normalised = normaliseMetadata(record.tags)
 
