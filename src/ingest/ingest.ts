@@ -110,6 +110,8 @@ function provenanceOf(options: IngestOptions, kase: Case): Provenance {
   return {actor, collected, note: options.note?.trim() || null}
 }
 
+export const INTERRUPTED_REASON = 'the run was interrupted before this file went in; run the same command again to ingest it'
+
 function exhibitId(prefix: string, n: number): string {
   return `${prefix}-${String(n).padStart(6, '0')}`
 }
@@ -214,7 +216,12 @@ class IngestRun {
               draft = drafts.push({actor, action: 'ingest-failed', exhibit: null, payload: {file: outcome.facts, error: {code: error.code, message: error.message}}}) - 1
             }
 
-            results.push({result: {...outcome.base, status: 'failed', error: {code: error.code, message: error.message}}, draft})
+            // A file stopped by Ctrl-C did not fail: it is simply not in the case yet.
+            const result: IngestFileResult =
+              error.code === 'INTERRUPTED'
+                ? {...outcome.base, status: 'skipped', reason: `${INTERRUPTED_REASON} (stopped while it was being read)`}
+                : {...outcome.base, status: 'failed', error: {code: error.code, message: error.message}}
+            results.push({result, draft})
             continue
           }
 
@@ -336,7 +343,6 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
   const bytesTotal = files.reduce((sum, file) => sum + file.size, 0)
   let bytesDone = 0
   let filesDone = 0
-  let interrupted = false
   if (files.length > 0) {
     await using reader = await MetadataReader.start()
     const run = new IngestRun(kase, provenance, reader, options.signal)
@@ -345,16 +351,12 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
     let next = 0
     const worker = async (): Promise<void> => {
       while (next < files.length) {
-        if (options.signal?.aborted) {
-          interrupted = true
-          return
-        }
+        if (options.signal?.aborted) return
 
         const index = next++
         const file = files[index]!
         // Every index taken is submitted, or the files after it would wait for it forever.
         const result = await recorder.submit(index, await run.prepare(file))
-        if (result.error?.code === 'INTERRUPTED') interrupted = true
         fileResults[index] = result
         filesDone++
         bytesDone += file.size
@@ -366,7 +368,7 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
     await Promise.all(Array.from({length: concurrency}, () => worker()))
     files.forEach((file, i) => {
       results.push(
-        fileResults[i] ?? {path: file.path, status: 'skipped', reason: 'the run was interrupted before this file; run the same command again to ingest it'},
+        fileResults[i] ?? {path: file.path, status: 'skipped', reason: INTERRUPTED_REASON},
       )
     })
   }
@@ -383,5 +385,5 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
     else counts.skipped++
   }
 
-  return {caseId: kase.info.caseId, results, counts, bytesIngested, interrupted}
+  return {caseId: kase.info.caseId, results, counts, bytesIngested, interrupted: options.signal?.aborted ?? false}
 }

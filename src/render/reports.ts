@@ -1,7 +1,7 @@
 /** Human-readable renderings of the results that commands also return as JSON. */
 import type {CaseInfo} from '../case/case.js'
 import type {EventView, ExhibitView} from '../exhibits/exhibits.js'
-import type {IngestFileResult, IngestReport} from '../ingest/ingest.js'
+import {INTERRUPTED_REASON, type IngestFileResult, type IngestReport} from '../ingest/ingest.js'
 import type {VerifyReport} from '../verify/verify-case.js'
 import {formatBytes, plural, safeText} from './text.js'
 
@@ -45,7 +45,10 @@ function ingestLine(r: IngestFileResult): string {
 
 export function renderIngest(report: IngestReport): string {
   const {counts} = report
-  const lines = report.results.map((r) => ingestLine(r))
+  // After Ctrl-C, one line for the files that did not go in rather than one line each.
+  const notStarted = report.results.filter((r) => r.status === 'skipped' && r.reason?.startsWith(INTERRUPTED_REASON))
+  const lines = report.results.filter((r) => !notStarted.includes(r)).map((r) => ingestLine(r))
+  if (notStarted.length > 0) lines.push(`not in   ${plural(notStarted.length, 'file')}: the run was interrupted (--json lists them)`)
   lines.push(
     '',
     `${plural(counts.ingested, 'file')} ingested (${formatBytes(report.bytesIngested)}), ${counts.alreadyPresent} already present, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}.`,
