@@ -9,24 +9,23 @@ export interface EventView extends LedgerEvent {
   hash: string
 }
 
-export interface ExhibitView {
-  exhibit: string
-  caseId: string
+/** The payload of an `ingest` event, as src/ingest/ingest.ts writes it. */
+interface IngestPayload {
   digests: {sha256: string; sha512: string}
   size: number
   file: {[key: string]: JsonValue}
   collected: {[key: string]: JsonValue}
   note: string | null
+  vault: string
+  metadata: {record: string; reader: string; normalised: NormalisedMetadata; warnings: string[]; errors: string[]}
+}
+
+export interface ExhibitView extends Omit<IngestPayload, 'vault' | 'metadata'> {
+  exhibit: string
+  caseId: string
   ingestedAt: string
   ingestedBy: string
-  metadata: {
-    record: string
-    recordPath: string
-    reader: string
-    normalised: NormalisedMetadata
-    warnings: string[]
-    errors: string[]
-  }
+  metadata: IngestPayload['metadata'] & {recordPath: string}
   vault: {path: string; relativePath: string}
   events: EventView[]
 }
@@ -63,15 +62,7 @@ export function getExhibit(kase: Case, exhibit: string): ExhibitView {
     throw new CustodyError('EXHIBIT_NOT_FOUND', `there is no exhibit ${id} in this case; \`custody log\` lists them`, {subject: id})
   }
 
-  const p = ingest.event.payload as unknown as {
-    digests: {sha256: string; sha512: string}
-    size: number
-    file: {[key: string]: JsonValue}
-    collected: {[key: string]: JsonValue}
-    note: string | null
-    vault: string
-    metadata: Omit<ExhibitView['metadata'], 'recordPath'>
-  }
+  const p = ingest.event.payload as unknown as IngestPayload
   return {
     exhibit: id,
     caseId: kase.info.caseId,

@@ -25,6 +25,11 @@ export interface LedgerView {
   exhibitCount(): number
 }
 
+/** A row as custody wrote it; verification reads rows without this trust (rawRows). */
+function toStored(row: RawRow): StoredEvent {
+  return {event: JSON.parse(row.event) as LedgerEvent, canonical: row.event, hash: row.hash}
+}
+
 function wrapSqliteError(err: unknown, path: string): CustodyError {
   if (err instanceof CustodyError) return err
   const code = (err as {code?: unknown}).code
@@ -146,7 +151,7 @@ export class Ledger {
         exhibit === undefined
           ? this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events ORDER BY seq').all()
           : this.db.prepare<[string], RawRow>('SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ? ORDER BY seq').all(exhibit)
-      return rows.map((row) => ({event: JSON.parse(row.event) as LedgerEvent, canonical: row.event, hash: row.hash}))
+      return rows.map(toStored)
     } catch (error) {
       throw wrapSqliteError(error, this.path)
     }
@@ -164,20 +169,20 @@ export class Ledger {
     const row = this.db
       .prepare<[string], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' AND exhibit = ?")
       .get(exhibit)
-    return row && {event: JSON.parse(row.event) as LedgerEvent, canonical: row.event, hash: row.hash}
+    return row && toStored(row)
   }
 
   ingestEvents(): StoredEvent[] {
     return this.db
       .prepare<[], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' ORDER BY seq")
       .all()
-      .map((row) => ({event: JSON.parse(row.event) as LedgerEvent, canonical: row.event, hash: row.hash}))
+      .map(toStored)
   }
 
   firstEvent(): StoredEvent {
     const row = this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events WHERE seq = 0').get()
     if (!row) throw new CustodyError('LEDGER_UNREADABLE', `the ledger ${this.path} has no first event; run \`custody verify\``)
-    return {event: JSON.parse(row.event) as LedgerEvent, canonical: row.event, hash: row.hash}
+    return toStored(row)
   }
 
   lastHash(): string | undefined {
