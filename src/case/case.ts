@@ -14,7 +14,7 @@ import {dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {CustodyError} from '../errors.js'
 import type {LedgerEvent} from '../ledger/event.js'
-import {readHeadRecord, writeHeadRecord} from '../ledger/head-file.js'
+import {compareWithHead, writeHeadRecord} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
 import {Vault} from '../vault/vault.js'
 import {CUSTODY_VERSION} from '../version.js'
@@ -101,11 +101,27 @@ export class Case implements AsyncDisposable {
     }
   }
 
-  /** Records the current tree head, unless another command already recorded a later one. */
+  /**
+   * Refuses to add to a ledger that no longer holds its recorded tree head: appending would bury
+   * the evidence of tampering under a new head. Run before a command appends anything.
+   */
+  async assertIntactHead(): Promise<void> {
+    const head = await compareWithHead(this.dataDir, this.ledger.tree())
+    if (head.status === 'matches') return
+    const what =
+      head.status === 'unreadable' ? head.problem : head.status === 'shorter' ? 'events were removed from its end' : 'its recorded events were rewritten'
+    throw new CustodyError(
+      'INTEGRITY',
+      `the ledger of this case does not match its last recorded tree head (${what}); nothing was added. Run \`custody verify\`, and keep a copy of the case as it is`,
+    )
+  }
+
+  /** Records the current tree head when it extends the recorded one (another command may have gone further). */
   async recordHead(): Promise<void> {
-    const {record} = await readHeadRecord(this.dataDir)
-    if (record !== undefined && record.size >= this.ledger.size()) return
-    await writeCurrentHead(this.dataDir, this.ledger)
+    const tree = this.ledger.tree()
+    const head = await compareWithHead(this.dataDir, tree)
+    if (head.status !== 'matches' || head.behind === 0) return
+    await writeCurrentHead(this.dataDir, this.ledger, tree)
   }
 
   close(): void {
@@ -117,8 +133,7 @@ export class Case implements AsyncDisposable {
   }
 }
 
-async function writeCurrentHead(dataDir: string, ledger: Ledger): Promise<void> {
-  const tree = ledger.tree()
+async function writeCurrentHead(dataDir: string, ledger: Ledger, tree = ledger.tree()): Promise<void> {
   await writeHeadRecord(dataDir, {
     size: tree.size,
     root: bytesToHex(tree.root()),

@@ -323,6 +323,7 @@ function hasNoEmbeddedMetadata(record: MetadataRecord): boolean {
 
 export async function ingest(kase: Case, options: IngestOptions): Promise<IngestReport> {
   const provenance = provenanceOf(options, kase)
+  await kase.assertIntactHead()
   const collected = await collectInputs(options.paths, {recursive: options.recursive ?? false, ...(options.cwd ? {cwd: options.cwd} : {})})
   await kase.vault.removeStaleTempFiles()
 

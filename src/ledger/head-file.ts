@@ -10,6 +10,8 @@
 import {randomBytes} from 'node:crypto'
 import {open, readFile, rename, rm} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
+import {bytesToHex} from '@noble/hashes/utils.js'
+import type {MerkleTree} from '../merkle/tree.js'
 
 export const HEAD_FILE = 'head.json'
 
@@ -73,4 +75,20 @@ export async function writeHeadRecord(dataDir: string, record: TreeHeadRecord): 
     await rm(temp, {force: true})
     throw error
   }
+}
+
+export type HeadComparison =
+  | {status: 'matches'; record: TreeHeadRecord; /** events appended since the record */ behind: number}
+  | {status: 'unreadable'; problem: string}
+  | {status: 'shorter'; record: TreeHeadRecord; size: number}
+  | {status: 'rewritten'; record: TreeHeadRecord; root: string}
+
+/** Does the ledger (as `tree`) still hold the recorded head as a prefix? */
+export async function compareWithHead(dataDir: string, tree: MerkleTree): Promise<HeadComparison> {
+  const {record, problem} = await readHeadRecord(dataDir)
+  if (record === undefined) return {status: 'unreadable', problem: problem ?? `${HEAD_FILE} is unreadable`}
+  if (record.size > tree.size) return {status: 'shorter', record, size: tree.size}
+  const root = bytesToHex(tree.root(record.size))
+  if (root !== record.root) return {status: 'rewritten', record, root}
+  return {status: 'matches', record, behind: tree.size - record.size}
 }

@@ -18,7 +18,7 @@ import {canonicalize} from '../canonical/jcs.js'
 import {Case as CaseClass, CASE_FOLDER, type Case} from '../case/case.js'
 import {messageOf} from '../errors.js'
 import {chainHash, EVENT_VERSION, eventLeafHash, GENESIS_HASH} from '../ledger/event.js'
-import {HEAD_FILE, readHeadRecord} from '../ledger/head-file.js'
+import {compareWithHead, HEAD_FILE} from '../ledger/head-file.js'
 import {TRIGGERS} from '../ledger/schema.js'
 import {MerkleTree} from '../merkle/tree.js'
 import type {ObjectCheck} from '../vault/vault.js'
@@ -205,41 +205,44 @@ function checkChain(kase: Case, problems: VerifyProblem[]): {leaves: Uint8Array[
 }
 
 async function checkTreeHead(kase: Case, tree: MerkleTree, problems: VerifyProblem[], warnings: string[]): Promise<string> {
-  const {record, problem} = await readHeadRecord(kase.dataDir)
   const subject = `${CASE_FOLDER}/${HEAD_FILE}`
-  if (record === undefined) {
-    problems.push({kind: 'tree-head', subject, message: `${problem ?? 'unreadable'}: the last recorded tree head cannot be compared (it was deleted or edited)`})
-    return 'no recorded tree head'
-  }
+  const head = await compareWithHead(kase.dataDir, tree)
+  switch (head.status) {
+    case 'unreadable': {
+      problems.push({kind: 'tree-head', subject, message: `${head.problem}: the last recorded tree head cannot be compared (it was deleted or edited)`})
+      return 'no recorded tree head'
+    }
 
-  if (record.size > tree.size) {
-    problems.push({
-      kind: 'tree-head',
-      subject: `events ${tree.size}..${record.size - 1}`,
-      message: `the ledger has ${tree.size} events but ${record.size} were recorded on ${record.writtenAt}: events were removed from its end`,
-      expected: String(record.size),
-      actual: String(tree.size),
-    })
-    return 'ledger shorter than its recorded head'
-  }
+    case 'shorter': {
+      problems.push({
+        kind: 'tree-head',
+        subject: `events ${head.size}..${head.record.size - 1}`,
+        message: `the ledger has ${head.size} events but ${head.record.size} were recorded on ${head.record.writtenAt}: events were removed from its end`,
+        expected: String(head.record.size),
+        actual: String(head.size),
+      })
+      return 'ledger shorter than its recorded head'
+    }
 
-  const root = bytesToHex(tree.root(record.size))
-  if (root !== record.root) {
-    problems.push({
-      kind: 'tree-head',
-      subject,
-      message: `the first ${record.size} events no longer have the Merkle root recorded on ${record.writtenAt}: the ledger was rewritten`,
-      expected: record.root,
-      actual: root,
-    })
-    return 'recorded head does not match'
-  }
+    case 'rewritten': {
+      problems.push({
+        kind: 'tree-head',
+        subject,
+        message: `the first ${head.record.size} events no longer have the Merkle root recorded on ${head.record.writtenAt}: the ledger was rewritten`,
+        expected: head.record.root,
+        actual: head.root,
+      })
+      return 'recorded head does not match'
+    }
 
-  if (record.size < tree.size) {
-    warnings.push(`${tree.size - record.size} event(s) after the last recorded tree head (size ${record.size}); an interrupted command leaves this, and the next command records it`)
-  }
+    default: {
+      if (head.behind > 0) {
+        warnings.push(`${head.behind} event(s) after the last recorded tree head (size ${head.record.size}); an interrupted command leaves this, and the next command records it`)
+      }
 
-  return `recorded head at size ${record.size} matches`
+      return `recorded head at size ${head.record.size} matches`
+    }
+  }
 }
 
 function describeObject(check: ObjectCheck): {message: string; expected?: string; actual?: string} {

@@ -164,6 +164,14 @@ describe('tampering with the ledger through the sqlite3 shell', () => {
     const problems = await verifyFails(c.dir)
     // Every link holds now; what gives it away is the tree head recorded before.
     expect(problems).toEqual([expect.objectContaining({kind: 'tree-head', message: expect.stringContaining('the ledger was rewritten')})])
+
+    // Adding to the case now would bury the evidence under a new tree head: ingest refuses.
+    const headBefore = readFileSync(join(c.dir, '.custody', 'head.json'), 'utf8')
+    const ingest = await custodyJson<{error: {code: string; message: string}}>(['ingest', join(SAMPLES, 'Sony.jpg'), '--case', c.dir])
+    expect(ingest.code).toBe(3)
+    expect(ingest.json.error.message).toMatch(/does not match its last recorded tree head .*nothing was added/)
+    expect(readFileSync(join(c.dir, '.custody', 'head.json'), 'utf8')).toBe(headBefore)
+    expect(await verifyFails(c.dir)).toEqual(problems)
   })
 
   it('an event deleted from the middle', async () => {
@@ -179,6 +187,9 @@ describe('tampering with the ledger through the sqlite3 shell', () => {
     sqlite(c.db, `${DROP_TRIGGERS} DELETE FROM events WHERE seq >= 4; ${TRIGGER_SQL}`)
     const problems = await verifyFails(c.dir)
     expect(problems).toContainEqual(expect.objectContaining({kind: 'tree-head', subject: 'events 4..5', message: expect.stringContaining('events were removed from its end')}))
+    const ingest = await custody(['ingest', join(SAMPLES, 'Sony.jpg'), '--case', c.dir])
+    expect(ingest.code).toBe(3)
+    expect(ingest.stderr).toContain('events were removed from its end')
   })
 
   it('an event inserted in the middle', async () => {
