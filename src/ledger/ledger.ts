@@ -150,7 +150,14 @@ export class Ledger {
       const rows =
         exhibit === undefined
           ? this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events ORDER BY seq').all()
-          : this.db.prepare<[string], RawRow>('SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ? ORDER BY seq').all(exhibit)
+          : this.db
+              .prepare<[string, string], RawRow>(
+                // An exhibit's own events, and the seals that took it.
+                `SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ?
+                 OR (action = 'seal' AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.exhibits') WHERE value = ?))
+                 ORDER BY seq`,
+              )
+              .all(exhibit, exhibit)
       return rows.map(toStored)
     } catch (error) {
       throw wrapSqliteError(error, this.path)

@@ -2,6 +2,7 @@
 import type {CaseInfo} from '../case/case.js'
 import type {EventView, ExhibitView} from '../exhibits/exhibits.js'
 import {INTERRUPTED_REASON, type IngestFileResult, type IngestReport} from '../ingest/ingest.js'
+import type {SealReport} from '../seal/seal.js'
 import type {VerifyReport} from '../verify/verify-case.js'
 import {formatBytes, plural, safeText} from './text.js'
 
@@ -80,6 +81,12 @@ function eventSummary(e: EventView): string {
       return `${name}: ${safeText(String(error.message))}`
     }
 
+    case 'seal': {
+      const archive = (p.archive ?? {}) as Record<string, unknown>
+      const exhibits = Array.isArray(p.exhibits) ? p.exhibits.length : 0
+      return `${String(p.sealId)}: ${plural(exhibits, 'exhibit')} sealed into ${safeText(String(archive.name))}  sha256:${String(archive.sha256).slice(0, 16)}…`
+    }
+
     default: {
       return ''
     }
@@ -147,4 +154,18 @@ export function renderVerify(report: VerifyReport): string {
       : `INTEGRITY CHECK FAILED: ${plural(report.problems.length, 'problem')}. Do not add to this case until it is explained; keep a copy of it as it is.`,
   )
   return lines.join('\n')
+}
+
+export function renderSeal(report: SealReport): string {
+  const s = report.statement
+  return [
+    `Sealed ${plural(s.exhibits.length, 'exhibit')} into ${safeText(report.archive)}`,
+    `  seal           ${s.sealId} (ledger event #${report.seq})`,
+    `  archive        ${formatBytes(report.size)}, sha256 ${report.sha256}`,
+    `  bag            ${report.bag}/ (BagIt 1.0, SHA-256 and SHA-512 manifests)`,
+    `  tree head      ${s.treeHead.size} events, root ${s.treeHead.root}`,
+    ...(s.purpose ? [`  purpose        ${safeText(s.purpose)}`] : []),
+    '',
+    `Check it anywhere: unzip it, then in ${report.bag}/ run sha256sum -c manifest-sha256.txt (README.txt explains the rest).`,
+  ].join('\n')
 }

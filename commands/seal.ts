@@ -1,0 +1,64 @@
+import {Args, Flags} from '@oclif/core'
+import {renderSeal} from '../src/render/reports.js'
+import {progressLine} from '../src/render/progress.js'
+import {sealArchive, type SealReport} from '../src/seal/seal.js'
+import {CustodyCommand, caseFlag} from './_base.js'
+
+export default class Seal extends CustodyCommand {
+  static override args = {
+    exhibit: Args.string({description: 'exhibits to seal (EX-000007, or just 7); all exhibits when none are given'}),
+  }
+
+  static override description = `Seal exhibits into one ZIP archive for a court: a BagIt 1.0 bag.
+
+The ZIP holds one folder, a BagIt bag (RFC 8493): each exhibit's original bytes and its metadata
+record under data/exhibits/, the custody events of those exhibits with a Merkle inclusion proof
+of each against the ledger's tree head, a seal statement, SHA-256 and SHA-512 manifests, and a
+README.txt telling a court's expert how to check it all with unzip and sha256sum alone.
+
+Each original is hashed again as it goes in: a vault file that no longer matches the ledger stops
+the seal (exit 3). The archive is written beside --out under a temporary name and renamed when
+complete; an existing --out is never replaced without --force. Sealing is itself a custody event.
+The same case, exhibits and --sealed-at give a byte-identical archive.`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %> --out crimea-2024-seal.zip --purpose "ICC Article 15 communication"', description: 'Seal every exhibit'},
+    {command: '<%= config.bin %> <%= command.id %> EX-000003 EX-000007 --out for-lawyer.zip --note "requested by counsel"', description: 'Seal two exhibits'},
+    {command: '<%= config.bin %> <%= command.id %> --out seal.zip --sealed-at 2024-05-01T09:00:00Z --json', description: 'Seal at a fixed time, with JSON output'},
+  ]
+
+  static override flags = {
+    case: caseFlag,
+    out: Flags.string({char: 'o', description: 'the ZIP file to write', required: true, helpValue: 'FILE.zip'}),
+    purpose: Flags.string({description: 'what the archive is for (recorded in the seal and the ledger)', helpValue: 'TEXT'}),
+    note: Flags.string({description: 'a note recorded with the seal', helpValue: 'TEXT'}),
+    force: Flags.boolean({description: 'replace an existing --out', default: false}),
+    'sealed-at': Flags.string({description: 'the seal time, ISO 8601 with a zone (default: now)', helpValue: 'ISO-8601'}),
+    actor: Flags.string({description: "who seals (default: the case's investigator)", helpValue: 'NAME'}),
+  }
+
+  static override strict = false
+
+  async run(): Promise<SealReport> {
+    const {argv, flags} = await this.parse(Seal)
+    const kase = this.openCase(flags.case)
+    const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+    try {
+      const report = await sealArchive(kase, {
+        exhibits: argv as string[],
+        out: flags.out,
+        purpose: flags.purpose,
+        note: flags.note,
+        force: flags.force,
+        sealedAt: flags['sealed-at'],
+        actor: flags.actor,
+        onProgress: (done, total) => progress.update(`sealing: ${done}/${total} exhibits`),
+      })
+      progress.done()
+      this.log(renderSeal(report))
+      return report
+    } finally {
+      kase.close()
+    }
+  }
+}

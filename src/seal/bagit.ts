@@ -1,0 +1,69 @@
+/**
+ * BagIt 1.0 (RFC 8493) text files: the bag declaration (§2.1.1), the bag metadata (§2.2.2) and the
+ * payload and tag manifests (§2.1.3, §2.2.1).
+ */
+
+export const BAGIT_TXT = 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n'
+
+export interface ManifestEntry {
+  /** Path inside the bag, with `/` separators (RFC 8493 §2.1.3). */
+  path: string
+  sha256: string
+  sha512: string
+}
+
+/** `<hex>  <path>` lines, sorted by path, as sha256sum -c and bagit-python read them. */
+export function manifest(entries: readonly ManifestEntry[], algorithm: 'sha256' | 'sha512'): string {
+  return [...entries]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((e) => `${e[algorithm]}  ${e.path}\n`)
+    .join('')
+}
+
+/** A metadata label's value on one line: RFC 8493 §2.2.2 allows folding, custody never folds. */
+function oneLine(value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is being replaced
+  return value.replace(/[\u0000-\u001F\u007F]+/g, ' ').trim()
+}
+
+export function bagInfo(labels: ReadonlyArray<readonly [string, string]>): string {
+  return labels.map(([label, value]) => `${label}: ${oneLine(value)}\n`).join('')
+}
+
+/** RFC 8493 §2.2.2 suggests a human-readable size. */
+export function bagSize(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000
+    unit++
+  }
+
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`
+}
+
+/**
+ * A file name that is safe in a bag and on any file system a court's expert may unzip to: Unicode
+ * NFC; no path separators, control characters or `%` (RFC 8493 §2.1.3 percent-encodes CR, LF and
+ * `%`: custody keeps them out instead); no leading dot or trailing dot/space; at most 120 UTF-8
+ * bytes, keeping the extension. The original name is recorded beside the safe one.
+ */
+export function safeFileName(name: string): string {
+  let safe = name
+    .normalize('NFC')
+    // eslint-disable-next-line no-control-regex -- control characters are what is being replaced
+    .replace(/[\u0000-\u001F\u007F-\u009F/\\%:*?"<>|\u202A-\u202E\u2066-\u2069]/g, '_')
+    .replace(/^[.\s]+/, '')
+    .replace(/[.\s]+$/, '')
+  if (safe === '') safe = 'file'
+  const encoder = new TextEncoder()
+  if (encoder.encode(safe).length > 120) {
+    const ext = /\.[A-Za-z0-9]{1,10}$/.exec(safe)?.[0] ?? ''
+    let stem = safe.slice(0, safe.length - ext.length)
+    while (encoder.encode(stem + ext).length > 120) stem = [...stem].slice(0, -1).join('')
+    safe = stem + ext
+  }
+
+  return safe
+}

@@ -1,0 +1,309 @@
+/**
+ * Sealing: exhibits, their metadata records and their custody events packed into one ZIP that holds
+ * one BagIt 1.0 bag (RFC 8493), for a court. The steps:
+ *
+ *   1. choose   the exhibits (all when none are named) and check that the ledger still holds its
+ *               recorded tree head
+ *   2. prove    take the tree head of the ledger as it is, and an RFC 9162 inclusion proof of each
+ *               event that goes in (event 0, which names the case, and every event of the exhibits)
+ *   3. payload  stream each original from the vault into the ZIP while hashing it again (a vault
+ *               file that no longer matches its ledger digests stops the seal), then its metadata
+ *               record, the events (JSON Lines), the tree head and the seal statement
+ *   4. tags     bagit.txt, bag-info.txt, both payload manifests, README.txt, both tag manifests
+ *   5. publish  fsync the ZIP (written beside --out under a temp name) and rename it into place
+ *   6. record   a `seal` event: which exhibits went into which archive, its SHA-256, purpose, note
+ *
+ * The archive depends only on the case state, the exhibits and the seal time: the same three give
+ * the same bytes.
+ */
+import {createHash, randomBytes} from 'node:crypto'
+import {createReadStream, existsSync} from 'node:fs'
+import {link, readFile, rename, rm} from 'node:fs/promises'
+import {basename, dirname, join, resolve} from 'node:path'
+import {Transform} from 'node:stream'
+import {bytesToHex} from '@noble/hashes/utils.js'
+import {canonicalize} from '../canonical/jcs.js'
+import type {Case} from '../case/case.js'
+import {CHUNK_SIZE} from '../hashing/digests.js'
+import {CustodyError, errnoOf} from '../errors.js'
+import {getExhibit, resolveExhibitId, type ExhibitView} from '../exhibits/exhibits.js'
+import {eventLeafHash} from '../ledger/event.js'
+import {CUSTODY_VERSION} from '../version.js'
+import {BAGIT_TXT, bagInfo, bagSize, manifest, safeFileName, type ManifestEntry} from './bagit.js'
+import {bagReadme} from './readme.js'
+import {ZipWriter} from './zip-writer.js'
+
+export interface SealOptions {
+  exhibits: readonly string[]
+  out: string
+  purpose?: string | undefined
+  note?: string | undefined
+  force?: boolean
+  /** ISO 8601; default now. The same case, exhibits and time give a byte-identical archive. */
+  sealedAt?: string | undefined
+  actor?: string | undefined
+  cwd?: string
+  onProgress?: (done: number, total: number) => void
+}
+
+export interface SealedExhibit {
+  exhibit: string
+  originalName: string
+  path: string
+  metadataPath: string
+  sha256: string
+  sha512: string
+  size: number
+  metadataRecord: string
+}
+
+export interface SealStatement {
+  type: 'custody-seal'
+  version: 1
+  sealId: string
+  case: {id: string; title: string; organisation: string | null; investigator: string}
+  sealer: string
+  sealedAt: string
+  purpose: string | null
+  note: string | null
+  treeHead: {size: number; root: string}
+  exhibits: SealedExhibit[]
+  custodyVersion: string
+}
+
+export interface SealReport {
+  archive: string
+  sha256: string
+  size: number
+  bag: string
+  statement: SealStatement
+  seq: number
+}
+
+function parseSealedAt(value: string | undefined): Date {
+  if (value === undefined) return new Date(Math.floor(Date.now() / 1000) * 1000)
+  const date = new Date(value)
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(date.getTime())) {
+    throw new CustodyError('INVALID_ARGUMENT', `--sealed-at must be an ISO 8601 time with a zone, such as 2024-05-01T09:00:00Z, got ${JSON.stringify(value)}`)
+  }
+
+  return date
+}
+
+/** Hashes a stream as it passes into the ZIP: what goes in is checked, not what was there before. */
+function hashingStream(): {stream: Transform; result: () => {sha256: string; sha512: string; size: number}} {
+  const h256 = createHash('sha256')
+  const h512 = createHash('sha512')
+  let size = 0
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      h256.update(chunk)
+      h512.update(chunk)
+      size += chunk.length
+      callback(null, chunk)
+    },
+  })
+  return {stream, result: () => ({sha256: h256.digest('hex'), sha512: h512.digest('hex'), size})}
+}
+
+function digestsOf(bytes: Uint8Array): {sha256: string; sha512: string} {
+  return {sha256: createHash('sha256').update(bytes).digest('hex'), sha512: createHash('sha512').update(bytes).digest('hex')}
+}
+
+export async function sealArchive(kase: Case, options: SealOptions): Promise<SealReport> {
+  const out = resolve(options.cwd ?? process.cwd(), options.out)
+  if (!out.toLowerCase().endsWith('.zip')) {
+    throw new CustodyError('INVALID_ARGUMENT', `--out must name a .zip file, got ${JSON.stringify(options.out)}`)
+  }
+
+  if (existsSync(out) && !options.force) {
+    throw new CustodyError('INVALID_ARGUMENT', `${out} already exists; choose another --out, or add --force to replace it`)
+  }
+
+  const sealedAt = parseSealedAt(options.sealedAt)
+  const sealer = options.actor?.trim() || kase.info.investigator
+
+  // 1. choose
+  const ids = options.exhibits.length > 0 ? [...new Set(options.exhibits.map((e) => resolveExhibitId(kase, e)))] : kase.ledger.ingestEvents().map((e) => e.event.exhibit!)
+  if (ids.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
+  const exhibits: ExhibitView[] = ids.sort().map((id) => getExhibit(kase, id))
+  await kase.assertIntactHead()
+
+  // 2. prove
+  const all = kase.ledger.events()
+  const tree = kase.ledger.tree()
+  const treeHead = {size: tree.size, root: bytesToHex(tree.root())}
+  const chosen = new Set(ids)
+  const sealedEvents = all.filter((e) => e.event.seq === 0 || (e.event.exhibit !== null && chosen.has(e.event.exhibit)))
+  const eventLines = sealedEvents.map((e) =>
+    canonicalize({
+      seq: e.event.seq,
+      hash: e.hash,
+      prev: e.event.prev,
+      leafHash: bytesToHex(eventLeafHash(e.canonical)),
+      inclusionProof: tree.inclusionProof(e.event.seq).map((h) => bytesToHex(h)),
+      event: e.event,
+    }),
+  )
+
+  const sealedExhibits: SealedExhibit[] = exhibits.map((x) => {
+    const originalName = String(x.file.name ?? 'file')
+    return {
+      exhibit: x.exhibit,
+      originalName,
+      path: `data/exhibits/${x.exhibit}/original/${safeFileName(originalName)}`,
+      metadataPath: `data/exhibits/${x.exhibit}/metadata.json`,
+      sha256: x.digests.sha256,
+      sha512: x.digests.sha512,
+      size: x.size,
+      metadataRecord: x.metadata.record,
+    }
+  })
+  const identity = {caseId: kase.info.caseId, treeHead, exhibits: ids, sealedAt: sealedAt.toISOString(), purpose: options.purpose ?? null}
+  const sealId = `SEAL-${createHash('sha256').update(canonicalize(identity)).digest('hex').slice(0, 16)}`
+  const bag = `custody-${sealId}`
+  const statement: SealStatement = {
+    type: 'custody-seal',
+    version: 1,
+    sealId,
+    case: {id: kase.info.caseId, title: kase.info.title, organisation: kase.info.organisation, investigator: kase.info.investigator},
+    sealer,
+    sealedAt: sealedAt.toISOString(),
+    purpose: options.purpose?.trim() || null,
+    note: options.note?.trim() || null,
+    treeHead,
+    exhibits: sealedExhibits,
+    custodyVersion: CUSTODY_VERSION,
+  }
+
+  // 3. payload
+  const temp = join(dirname(out), `.${basename(out)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`)
+  const zip = new ZipWriter(temp, sealedAt)
+  const payload: ManifestEntry[] = []
+  let payloadBytes = 0
+  try {
+    for (const [i, x] of sealedExhibits.entries()) {
+      const source = kase.vault.objectPath(x.sha256)
+      const hashed = hashingStream()
+      await zip.add(`${bag}/${x.path}`, () => createReadStream(source, {highWaterMark: CHUNK_SIZE}).pipe(hashed.stream))
+      const found = hashed.result()
+      if (found.sha256 !== x.sha256 || found.sha512 !== x.sha512 || found.size !== x.size) {
+        throw new CustodyError(
+          'INTEGRITY',
+          `${x.exhibit}: its vault file no longer matches the ledger (sha256 ${found.sha256}, expected ${x.sha256}); nothing was sealed. Run \`custody verify\``,
+          {subject: x.exhibit},
+        )
+      }
+
+      payload.push({path: x.path, sha256: x.sha256, sha512: x.sha512})
+      payloadBytes += x.size
+      const record = await readFile(kase.vault.objectPath(x.metadataRecord))
+      const recordDigests = digestsOf(record)
+      if (recordDigests.sha256 !== x.metadataRecord) {
+        throw new CustodyError('INTEGRITY', `${x.exhibit}: its metadata record no longer matches the ledger; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
+      }
+
+      await zip.add(`${bag}/${x.metadataPath}`, record)
+      payload.push({path: x.metadataPath, ...recordDigests})
+      payloadBytes += record.length
+      options.onProgress?.(i + 1, sealedExhibits.length)
+    }
+
+    const custodyFiles: Array<[string, Buffer]> = [
+      ['data/custody/events.jsonl', Buffer.from(eventLines.map((line) => `${line}\n`).join(''))],
+      ['data/custody/tree-head.json', Buffer.from(`${canonicalize(treeHead)}\n`)],
+      ['data/custody/seal.json', Buffer.from(`${JSON.stringify(statement, null, 2)}\n`)],
+    ]
+    for (const [path, bytes] of custodyFiles) {
+      await zip.add(`${bag}/${path}`, bytes)
+      payload.push({path, ...digestsOf(bytes)})
+      payloadBytes += bytes.length
+    }
+
+    // 4. tags
+    const tags: Array<[string, Buffer]> = [
+      ['bagit.txt', Buffer.from(BAGIT_TXT)],
+      [
+        'bag-info.txt',
+        Buffer.from(
+          bagInfo([
+            ['Source-Organization', kase.info.organisation ?? 'not recorded'],
+            ['Contact-Name', kase.info.investigator],
+            ['External-Identifier', kase.info.caseId],
+            ['External-Description', `${kase.info.title}${statement.purpose ? ` (sealed for: ${statement.purpose})` : ''}`],
+            ['Bagging-Date', statement.sealedAt.slice(0, 10)],
+            ['Payload-Oxum', `${payloadBytes}.${payload.length}`],
+            ['Bag-Size', bagSize(payloadBytes)],
+            ['Bag-Software-Agent', `custody ${CUSTODY_VERSION}`],
+            ['Custody-Seal-Identifier', sealId],
+            ['Custody-Sealed-At', statement.sealedAt],
+            ['Custody-Sealed-By', sealer],
+            ['Custody-Tree-Head', `${treeHead.size} ${treeHead.root}`],
+          ]),
+        ),
+      ],
+      ['manifest-sha256.txt', Buffer.from(manifest(payload, 'sha256'))],
+      ['manifest-sha512.txt', Buffer.from(manifest(payload, 'sha512'))],
+      ['README.txt', Buffer.from(bagReadme({bag, statement}))],
+    ]
+    const tagEntries: ManifestEntry[] = []
+    for (const [path, bytes] of tags) {
+      await zip.add(`${bag}/${path}`, bytes)
+      tagEntries.push({path, ...digestsOf(bytes)})
+    }
+
+    await zip.add(`${bag}/tagmanifest-sha256.txt`, Buffer.from(manifest(tagEntries, 'sha256')))
+    await zip.add(`${bag}/tagmanifest-sha512.txt`, Buffer.from(manifest(tagEntries, 'sha512')))
+
+    // 5. publish
+    const written = await zip.finish(temp)
+    await publish(temp, out, options.force ?? false)
+
+    // 6. record
+    const {events} = kase.ledger.append(() => ({
+      drafts: [
+        {
+          actor: sealer,
+          action: 'seal',
+          exhibit: null,
+          payload: {
+            sealId,
+            archive: {name: basename(out), sha256: written.sha256, size: written.size},
+            exhibits: ids,
+            treeHead,
+            sealedAt: statement.sealedAt,
+            purpose: statement.purpose,
+            note: statement.note,
+          },
+        },
+      ],
+      result: undefined,
+    }))
+    await kase.recordHead()
+    return {archive: out, sha256: written.sha256, size: written.size, bag, statement, seq: events[0]!.event.seq}
+  } catch (error) {
+    zip.abort()
+    await rm(temp, {force: true})
+    throw error
+  }
+}
+
+/** Renames into place; without --force, a link that fails on an existing name never overwrites. */
+async function publish(temp: string, out: string, force: boolean): Promise<void> {
+  if (force) {
+    await rename(temp, out)
+    return
+  }
+
+  try {
+    await link(temp, out)
+  } catch (error) {
+    if (errnoOf(error) === 'EEXIST') {
+      throw new CustodyError('INVALID_ARGUMENT', `${out} appeared while sealing; nothing was replaced. Choose another --out, or add --force`)
+    }
+
+    throw error
+  }
+
+  await rm(temp, {force: true})
+}

@@ -1,0 +1,190 @@
+/** `custody seal`: a BagIt bag in a ZIP that standard tools check, deterministic and recorded. */
+import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {verifyInclusion} from '../../src/merkle/verify.js'
+import {canonicalize} from '../../src/canonical/jcs.js'
+import {custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
+
+const sha = (alg: 'sha256' | 'sha512', data: Buffer | string): string => createHash(alg).update(data).digest('hex')
+const SAMPLE_FILES = readdirSync(SAMPLES).filter((f) => f !== 'expected-tags.json').sort()
+
+interface SealJson {
+  archive: string
+  sha256: string
+  bag: string
+  seq: number
+  statement: {sealId: string; treeHead: {size: number; root: string}; exhibits: Array<{exhibit: string; originalName: string; path: string; sha256: string}>}
+}
+
+let kase: {dir: string; remove: () => void}
+const work = tempDir('custody-seal-')
+
+beforeAll(async () => {
+  kase = await newCase()
+  const odd = join(work.path, 'odd')
+  mkdirSync(odd)
+  // Not the same bytes as Sony.jpg, or it would be the same exhibit.
+  writeFileSync(join(odd, 'evil\u202Egpj.exe'), Buffer.concat([readFileSync(join(SAMPLES, 'Sony.jpg')), Buffer.from('x')]))
+  writeFileSync(join(odd, 'line\nbreak %41.txt'), 'a statement typed in the field\n')
+  const ingest = await custody(['ingest', ...SAMPLE_FILES.map((f) => join(SAMPLES, f)), join(odd, 'evil\u202Egpj.exe'), join(odd, 'line\nbreak %41.txt'), '--case', kase.dir])
+  expect(ingest.code, ingest.stderr).toBe(0)
+})
+
+afterAll(() => {
+  kase.remove()
+  work.remove()
+})
+
+function unzip(archive: string): string {
+  const into = join(work.path, `unzipped-${Math.random().toString(16).slice(2)}`)
+  mkdirSync(into)
+  const result = spawnSync('unzip', ['-q', archive, '-d', into], {encoding: 'utf8'})
+  expect(result.status, result.stderr).toBe(0)
+  return into
+}
+
+describe('custody seal', () => {
+  let sealed: SealJson
+  let bagDir: string
+
+  beforeAll(async () => {
+    const result = await custodyJson<SealJson>(['seal', '--out', join(work.path, 'all.zip'), '--purpose', 'ICC communication', '--note', 'all exhibits', '--case', kase.dir])
+    expect(result.code, result.stderr).toBe(0)
+    sealed = result.json
+    const into = unzip(sealed.archive)
+    expect(readdirSync(into)).toEqual([sealed.bag])
+    bagDir = join(into, sealed.bag)
+  })
+
+  it('gives a bag that sha256sum -c and sha512sum -c accept, tag manifests included', () => {
+    for (const [tool, file] of [
+      ['sha256sum', 'manifest-sha256.txt'],
+      ['sha512sum', 'manifest-sha512.txt'],
+      ['sha256sum', 'tagmanifest-sha256.txt'],
+      ['sha512sum', 'tagmanifest-sha512.txt'],
+    ]) {
+      const check = spawnSync(tool!, ['-c', file!], {cwd: bagDir, encoding: 'utf8'})
+      expect(check.status, `${tool} -c ${file}: ${check.stdout}${check.stderr}`).toBe(0)
+      expect(check.stdout).not.toMatch(/FAILED/)
+    }
+
+    // Every payload file is in the manifest, and nothing else is.
+    const listed = readFileSync(join(bagDir, 'manifest-sha256.txt'), 'utf8').trim().split('\n').map((l) => l.slice(66)).sort()
+    const found = spawnSync('find', ['data', '-type', 'f'], {cwd: bagDir, encoding: 'utf8'}).stdout.trim().split('\n').sort()
+    expect(listed).toEqual(found)
+    expect(listed).toHaveLength((SAMPLE_FILES.length + 2) * 2 + 3)
+  })
+
+  it('declares BagIt 1.0 and carries the bag metadata, with a true Payload-Oxum', () => {
+    expect(readFileSync(join(bagDir, 'bagit.txt'), 'utf8')).toBe('BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n')
+    const info = Object.fromEntries(
+      readFileSync(join(bagDir, 'bag-info.txt'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
+    )
+    expect(info).toMatchObject({'Source-Organization': 'Test NGO', 'Contact-Name': 'A. Investigator', 'Custody-Seal-Identifier': sealed.statement.sealId})
+    expect(info['External-Identifier']).toMatch(/^[0-9a-f-]{36}$/)
+    expect(info['Bagging-Date']).toMatch(/^\d{4}-\d{2}-\d{2}$/)
+    const files = spawnSync('find', ['data', '-type', 'f'], {cwd: bagDir, encoding: 'utf8'}).stdout.trim().split('\n')
+    const bytes = files.reduce((sum, f) => sum + statSync(join(bagDir, f)).size, 0)
+    expect(info['Payload-Oxum']).toBe(`${bytes}.${files.length}`)
+    expect(readFileSync(join(bagDir, 'README.txt'), 'utf8')).toContain('sha256sum -c manifest-sha256.txt')
+  })
+
+  it('carries each original byte for byte, under a safe name recorded beside the original one', () => {
+    for (const x of sealed.statement.exhibits) {
+      expect(sha('sha256', readFileSync(join(bagDir, x.path)))).toBe(x.sha256)
+    }
+
+    const evil = sealed.statement.exhibits.find((x) => x.originalName === 'evil\u202Egpj.exe')!
+    expect(evil.path).toMatch(/\/original\/evil_gpj\.exe$/)
+    const odd = sealed.statement.exhibits.find((x) => x.originalName === 'line\nbreak %41.txt')!
+    expect(odd.path).toMatch(/\/original\/line_break _41\.txt$/)
+    const stored = JSON.parse(readFileSync(join(bagDir, 'data', 'custody', 'seal.json'), 'utf8')) as SealJson['statement']
+    expect(stored).toEqual(sealed.statement)
+  })
+
+  it('ties every event to the tree head: hash, leaf hash and inclusion proof, checked independently', () => {
+    const head = JSON.parse(readFileSync(join(bagDir, 'data', 'custody', 'tree-head.json'), 'utf8')) as {size: number; root: string}
+    expect(head).toEqual(sealed.statement.treeHead)
+    const lines = readFileSync(join(bagDir, 'data', 'custody', 'events.jsonl'), 'utf8').trim().split('\n')
+    const events = lines.map((l) => JSON.parse(l) as {seq: number; hash: string; prev: string; leafHash: string; inclusionProof: string[]; event: Record<string, unknown>})
+    expect(events[0]!.event.action).toBe('create-case')
+    expect(events.filter((e) => e.event.action === 'ingest')).toHaveLength(SAMPLE_FILES.length + 2)
+    for (const e of events) {
+      const canonical = canonicalize(e.event)
+      expect(e.hash).toBe(sha('sha256', Buffer.concat([Buffer.from(e.prev, 'hex'), Buffer.from(canonical)])))
+      expect(e.leafHash).toBe(sha('sha256', Buffer.concat([Buffer.of(0), Buffer.from(canonical)])))
+      verifyInclusion(e.seq, head.size, Buffer.from(e.leafHash, 'hex'), e.inclusionProof.map((p) => Buffer.from(p, 'hex')), Buffer.from(head.root, 'hex'))
+    }
+  })
+
+  it('is a custody event naming the archive, its SHA-256 and the exhibits, and the case still verifies', async () => {
+    const log = await custodyJson<{events: Array<{seq: number; action: string; payload: {archive: {sha256: string}; exhibits: string[]; purpose: string}}>}>(['log', '--case', kase.dir])
+    const seal = log.json.events.find((e) => e.seq === sealed.seq)!
+    expect(seal.action).toBe('seal')
+    expect(seal.payload.archive.sha256).toBe(sha('sha256', readFileSync(sealed.archive)))
+    expect(seal.payload.exhibits).toEqual(sealed.statement.exhibits.map((x) => x.exhibit))
+    expect(seal.payload.purpose).toBe('ICC communication')
+    const forOne = await custodyJson<{events: Array<{action: string}>}>(['log', 'EX-000001', '--case', kase.dir])
+    expect(forOne.json.events.map((e) => e.action)).toEqual(['ingest', 'seal'])
+    expect((await custody(['verify', '--case', kase.dir])).code).toBe(0)
+  })
+})
+
+describe('custody seal, more', () => {
+  it('gives byte-identical archives for the same case state, exhibits and --sealed-at', async () => {
+    const a = join(work.path, 'copy-a')
+    const b = join(work.path, 'copy-b')
+    cpSync(kase.dir, a, {recursive: true})
+    cpSync(kase.dir, b, {recursive: true})
+    const args = ['EX-000002', '3', '--sealed-at', '2024-05-01T09:00:00Z']
+    expect((await custody(['seal', ...args, '--out', join(work.path, 'a.zip'), '--case', a])).code).toBe(0)
+    expect((await custody(['seal', ...args, '--out', join(work.path, 'b.zip'), '--case', b], {env: {TZ: 'Pacific/Kiritimati'}})).code).toBe(0)
+    expect(sha('sha256', readFileSync(join(work.path, 'a.zip')))).toBe(sha('sha256', readFileSync(join(work.path, 'b.zip'))))
+    const later = await custodyJson<SealJson>(['seal', ...args.slice(0, 2), '--sealed-at', '2024-05-01T09:00:02Z', '--out', join(work.path, 'c.zip'), '--case', a])
+    expect(later.code).toBe(0)
+    expect(later.json.sha256).not.toBe(sha('sha256', readFileSync(join(work.path, 'a.zip'))))
+    expect(later.json.statement.exhibits.map((x) => x.exhibit)).toEqual(['EX-000002', 'EX-000003'])
+  })
+
+  it('never replaces an existing --out without --force', async () => {
+    const out = join(work.path, 'exists.zip')
+    writeFileSync(out, 'not an archive')
+    const refused = await custodyJson<{error: {message: string}}>(['seal', '--out', out, '--case', kase.dir])
+    expect(refused.code).toBe(2)
+    expect(refused.json.error.message).toContain('add --force')
+    expect(readFileSync(out, 'utf8')).toBe('not an archive')
+    const forced = await custody(['seal', '--out', out, '--force', '--case', kase.dir])
+    expect(forced.code).toBe(0)
+    expect(readFileSync(out).subarray(0, 2).toString()).toBe('PK')
+  })
+
+  it('refuses to seal a vault file that no longer matches the ledger, leaving no archive', async () => {
+    const damaged = join(work.path, 'damaged')
+    cpSync(kase.dir, damaged, {recursive: true})
+    const digest = sha('sha256', readFileSync(join(SAMPLES, 'Canon.jpg')))
+    const object = join(damaged, '.custody', 'vault', 'sha256', digest.slice(0, 2), digest)
+    chmodSync(object, 0o644)
+    const bytes = readFileSync(object)
+    bytes[50]! ^= 0xff
+    writeFileSync(object, bytes)
+    const out = join(work.path, 'damaged.zip')
+    const result = await custodyJson<{error: {code: string; message: string}}>(['seal', '--out', out, '--case', damaged])
+    expect(result.code).toBe(3)
+    expect(result.json.error.message).toMatch(/EX-000001: its vault file no longer matches the ledger/)
+    expect(existsSync(out)).toBe(false)
+    expect(readdirSync(work.path).filter((f) => f.endsWith('.partial'))).toEqual([])
+  })
+
+  it('names an unknown exhibit and a bad --out or --sealed-at with exit 2', async () => {
+    expect((await custody(['seal', 'EX-000999', '--out', join(work.path, 'x.zip'), '--case', kase.dir])).code).toBe(2)
+    expect((await custody(['seal', '--out', join(work.path, 'x.tar'), '--case', kase.dir])).code).toBe(2)
+    expect((await custody(['seal', '--out', join(work.path, 'x.zip'), '--sealed-at', 'yesterday', '--case', kase.dir])).code).toBe(2)
+    expect(existsSync(join(work.path, 'x.zip'))).toBe(false)
+  })
+})
