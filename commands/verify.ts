@@ -1,36 +1,56 @@
+import {Args} from '@oclif/core'
 import {locateCase} from '../src/case/case.js'
 import {progressLine} from '../src/render/progress.js'
-import {renderVerify} from '../src/render/reports.js'
+import {renderArchiveVerify, renderVerify} from '../src/render/reports.js'
+import {verifyArchive, type ArchiveReport} from '../src/verify/verify-archive.js'
 import {verifyCaseAt, type VerifyReport} from '../src/verify/verify-case.js'
 import {CustodyCommand, caseFlag} from './_base.js'
 
 export default class Verify extends CustodyCommand {
-  static override args = {}
+  static override args = {
+    archive: Args.string({description: 'a sealed archive (ZIP) to check; without it, the local case is checked'}),
+  }
 
-  static override description = `Check that the case is intact: every vault file and every ledger event.
+  static override description = `Check that the case, or a sealed archive, is intact.
 
-Re-hashes every exhibit's original (SHA-256 and SHA-512) and metadata record in the vault,
-recomputes the ledger's hash chain and its RFC 6962 Merkle tree head, and compares that with the
-last recorded tree head. Exit 0 when all is intact; exit 3 when anything does not match, naming
-each exhibit or event with what was expected and what was found: a vault file modified, truncated
-or missing; a ledger event edited, deleted, inserted or reordered, even past the ledger's triggers.`
+Without ARCHIVE: re-hashes every exhibit's original (SHA-256 and SHA-512) and metadata record in
+the vault, recomputes the ledger's hash chain and its RFC 6962 Merkle tree head, and compares that
+with the last recorded tree head: a vault file modified, truncated or missing, or a ledger event
+edited, deleted, inserted or reordered, even past the ledger's triggers, is named.
+
+With ARCHIVE: checks a sealed archive on any machine, with no case and no network, straight from
+the ZIP (nothing is unpacked): a safe ZIP (one bag folder; no duplicate names, symlinks, '..' or
+entries that lie about their size), BagIt 1.0, every file against both manifests, the tag
+manifests, Payload-Oxum, the seal statement against the payload, every event's hash, and every
+inclusion proof against the sealed tree head. A bag unzipped and zipped again by another tool
+still verifies.
+
+Exit 0 when everything holds; exit 3 when anything does not, naming the exhibit, event or file with
+what was expected and what was found.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %>', description: 'Verify the case around the working directory'},
     {command: '<%= config.bin %> <%= command.id %> --case ~/cases/crimea --json', description: 'Verify a named case, as JSON'},
+    {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip', description: 'Verify a sealed archive received from the field'},
   ]
 
   static override flags = {
     case: caseFlag,
   }
 
-  async run(): Promise<VerifyReport> {
-    const {flags} = await this.parse(Verify)
-    const location = locateCase({caseDir: flags.case})
+  async run(): Promise<VerifyReport | ArchiveReport> {
+    const {args, flags} = await this.parse(Verify)
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
-    const report = await verifyCaseAt(location, {
-      onProgress: (p) => progress.update(`verifying: ${p.objectsDone}/${p.objectsTotal} vault objects re-hashed`),
-    })
+    const onProgress = (done: number, total: number): void => progress.update(`verifying: ${done}/${total} files re-hashed`)
+    if (args.archive !== undefined) {
+      const report = await verifyArchive(args.archive, {onProgress})
+      progress.done()
+      this.log(renderArchiveVerify(report))
+      if (!report.ok) process.exitCode = 3
+      return report
+    }
+
+    const report = await verifyCaseAt(locateCase({caseDir: flags.case}), {onProgress: (p) => onProgress(p.objectsDone, p.objectsTotal)})
     progress.done()
     this.log(renderVerify(report))
     if (!report.ok) process.exitCode = 3

@@ -3,6 +3,7 @@ import type {CaseInfo} from '../case/case.js'
 import type {EventView, ExhibitView} from '../exhibits/exhibits.js'
 import {INTERRUPTED_REASON, type IngestFileResult, type IngestReport} from '../ingest/ingest.js'
 import type {SealReport} from '../seal/seal.js'
+import type {ArchiveReport} from '../verify/verify-archive.js'
 import type {VerifyReport} from '../verify/verify-case.js'
 import {formatBytes, plural, safeText} from './text.js'
 
@@ -168,4 +169,21 @@ export function renderSeal(report: SealReport): string {
     '',
     `Check it anywhere: unzip it, then in ${report.bag}/ run sha256sum -c manifest-sha256.txt (README.txt explains the rest).`,
   ].join('\n')
+}
+
+export function renderArchiveVerify(report: ArchiveReport): string {
+  const lines = report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(10)} ${safeText(c.detail)}`)
+  for (const p of report.problems) {
+    lines.push(`FAIL  ${safeText(p.subject)}: ${safeText(p.message)}`)
+    if (p.expected !== undefined) lines.push(`        expected ${safeText(p.expected)}`)
+    if (p.actual !== undefined) lines.push(`        actual   ${safeText(p.actual)}`)
+  }
+
+  lines.push(
+    '',
+    report.ok
+      ? `Archive intact: seal ${report.sealId}, ${plural(report.exhibits, 'exhibit')}, ${plural(report.events, 'event')}.`
+      : `ARCHIVE CHECK FAILED: ${plural(report.problems.length, 'problem')} in ${safeText(report.archive)}.`,
+  )
+  return lines.join('\n')
 }

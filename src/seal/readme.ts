@@ -65,6 +65,10 @@ export function bagReadme({bag, statement}: {bag: string; statement: SealStateme
     '   combines two hashes as SHA-256( 0x01 || left || right )), must lead from leafHash at',
     '   index "seq" to the root in data/custody/tree-head.json. That ties every event of every',
     '   exhibit to one tree head: an event changed, added or removed would not lead there.',
+    '   data/custody/seal.json also states how many events the file holds and its SHA-256.',
+    '',
+    '   With custody installed, `custody verify ARCHIVE.zip` does all of the above in one',
+    '   command, straight from the ZIP.',
     '',
   ]
   return `${lines.join('\n')}`

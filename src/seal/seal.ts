@@ -67,6 +67,8 @@ export interface SealStatement {
   purpose: string | null
   note: string | null
   treeHead: {size: number; root: string}
+  /** The events file: how many events, and its SHA-256, so that none can be left out unseen. */
+  events: {path: string; count: number; sha256: string}
   exhibits: SealedExhibit[]
   custodyVersion: string
 }
@@ -159,6 +161,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       metadataRecord: x.metadata.record,
     }
   })
+  const eventsBytes = Buffer.from(eventLines.map((line) => `${line}\n`).join(''))
   const identity = {caseId: kase.info.caseId, treeHead, exhibits: ids, sealedAt: sealedAt.toISOString(), purpose: options.purpose ?? null}
   const sealId = `SEAL-${createHash('sha256').update(canonicalize(identity)).digest('hex').slice(0, 16)}`
   const bag = `custody-${sealId}`
@@ -172,6 +175,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     purpose: options.purpose?.trim() || null,
     note: options.note?.trim() || null,
     treeHead,
+    events: {path: 'data/custody/events.jsonl', count: eventLines.length, sha256: createHash('sha256').update(eventsBytes).digest('hex')},
     exhibits: sealedExhibits,
     custodyVersion: CUSTODY_VERSION,
   }
@@ -210,7 +214,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     }
 
     const custodyFiles: Array<[string, Buffer]> = [
-      ['data/custody/events.jsonl', Buffer.from(eventLines.map((line) => `${line}\n`).join(''))],
+      ['data/custody/events.jsonl', eventsBytes],
       ['data/custody/tree-head.json', Buffer.from(`${canonicalize(treeHead)}\n`)],
       ['data/custody/seal.json', Buffer.from(`${JSON.stringify(statement, null, 2)}\n`)],
     ]

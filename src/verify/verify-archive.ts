@@ -1,0 +1,347 @@
+/**
+ * `custody verify ARCHIVE.zip`: checks a sealed archive on any machine, with no case, no key and no
+ * network, straight from the ZIP (nothing is unpacked). What counts is the bag, not the ZIP's bytes:
+ * a bag unzipped and zipped again by another tool still verifies. The checks:
+ *
+ *   1. zip        one top folder; no duplicate names (also after Unicode normalisation), no
+ *                 symlinks, no `..`, absolute names or backslashes, no entry that lies about its
+ *                 size or overlaps another
+ *   2. bagit      bagit.txt declares BagIt 1.0 (RFC 8493 §2.1.1)
+ *   3. manifests  every line of both payload manifests matches its file (§3), every payload file is
+ *                 in both, and every tag manifest line matches its file
+ *   4. oxum       Payload-Oxum in bag-info.txt is the payload's byte and file count (§2.2.2)
+ *   5. statement  the seal statement's exhibits are in the payload with the digests it states, and
+ *                 the payload holds no exhibit it does not state
+ *   6. events     each event's hash is SHA-256(prev || canonical event), consecutive events chain,
+ *                 each exhibit's ingest event states the exhibit's digests, and every inclusion
+ *                 proof (RFC 9162 §2.1.3.2) leads to the tree head the seal records
+ */
+import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
+import {createHash} from 'node:crypto'
+import {SafeZip, type ZipEntryInfo} from '../archive/zip-reader.js'
+import {canonicalize} from '../canonical/jcs.js'
+import {messageOf} from '../errors.js'
+import {eventLeafHash} from '../ledger/event.js'
+import {verifyInclusion} from '../merkle/verify.js'
+import {BAGIT_TXT} from '../seal/bagit.js'
+
+export interface ArchiveProblem {
+  check: string
+  subject: string
+  message: string
+  expected?: string
+  actual?: string
+}
+
+export interface ArchiveCheck {
+  name: string
+  ok: boolean
+  detail: string
+}
+
+export interface ArchiveReport {
+  ok: boolean
+  archive: string
+  bag: string | null
+  sealId: string | null
+  exhibits: number
+  events: number
+  checks: ArchiveCheck[]
+  problems: ArchiveProblem[]
+}
+
+const HEX64 = /^[0-9a-f]{64}$/
+const KEEP_LIMIT = 64 * 1024 * 1024
+
+interface Digested {
+  sha256: string
+  sha512: string
+  size: number
+  bytes?: Buffer
+}
+
+function parseManifest(text: string): Array<{hex: string; path: string; line: number}> | string {
+  const out: Array<{hex: string; path: string; line: number}> = []
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line === '') continue
+    const match = /^([0-9a-fA-F]+)[ \t]+\*?(.+)$/.exec(line)
+    if (!match) return `line ${i + 1} is not "<digest>  <path>"`
+    out.push({hex: match[1]!.toLowerCase(), path: match[2]!, line: i + 1})
+  }
+
+  return out
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+export async function verifyArchive(path: string, options: {onProgress?: (done: number, total: number) => void} = {}): Promise<ArchiveReport> {
+  const problems: ArchiveProblem[] = []
+  const checks: ArchiveCheck[] = []
+  const report = (bag: string | null, sealId: string | null, exhibits: number, events: number): ArchiveReport => ({
+    ok: problems.length === 0,
+    archive: path,
+    bag,
+    sealId,
+    exhibits,
+    events,
+    checks,
+    problems,
+  })
+  const check = (name: string, before: number, detail: string): void => {
+    checks.push({name, ok: problems.length === before, detail})
+  }
+
+  // 1. zip
+  let zip: SafeZip
+  try {
+    zip = await SafeZip.open(path)
+  } catch (error) {
+    problems.push({check: 'zip', subject: path, message: `not a readable ZIP: ${messageOf(error)} (truncated, damaged, or holding an unsafe name)`})
+    check('zip', -1, 'unreadable')
+    return report(null, null, 0, 0)
+  }
+
+  try {
+    let before = problems.length
+    const {problems: structural, top} = zip.structuralProblems()
+    for (const p of structural) problems.push({check: 'zip', ...p})
+    check('zip', before, `${zip.entries.length} entries${top ? `, one bag folder ${top}/` : ''}`)
+    if (top === undefined || structural.length > 0) return report(top ?? null, null, 0, 0)
+
+    // Hash every file once, straight from the ZIP. Tag and custody files are kept to be read.
+    const files = new Map<string, {info: ZipEntryInfo; digest: Digested}>()
+    const fileEntries = zip.entries.filter((e) => !e.isDirectory)
+    for (const [i, info] of fileEntries.entries()) {
+      const inBag = info.name.slice(top.length + 1)
+      const keep = (!inBag.startsWith('data/') || inBag.startsWith('data/custody/')) && info.uncompressedSize <= KEEP_LIMIT
+      try {
+        files.set(inBag, {info, digest: await zip.digest(info, keep)})
+      } catch (error) {
+        problems.push({check: 'zip', subject: info.name, message: `cannot be read: ${messageOf(error)}`})
+      }
+
+      options.onProgress?.(i + 1, fileEntries.length)
+    }
+
+    if (problems.length > 0) {
+      check('zip', before, 'entries unreadable')
+      return report(top, null, 0, 0)
+    }
+
+    const text = (name: string): string | undefined => files.get(name)?.digest.bytes?.toString('utf8')
+
+    // 2. bagit
+    before = problems.length
+    const declaration = text('bagit.txt')
+    if (declaration !== BAGIT_TXT) {
+      problems.push({check: 'bagit', subject: 'bagit.txt', message: declaration === undefined ? 'missing' : 'does not declare BagIt 1.0 in UTF-8', expected: BAGIT_TXT, ...(declaration === undefined ? {} : {actual: declaration})})
+    }
+
+    check('bagit', before, 'BagIt-Version 1.0, UTF-8')
+
+    // 3. manifests
+    before = problems.length
+    const payloadFiles = [...files.keys()].filter((name) => name.startsWith('data/'))
+    for (const algorithm of ['sha256', 'sha512'] as const) {
+      for (const kind of ['manifest', 'tagmanifest'] as const) {
+        const name = `${kind}-${algorithm}.txt`
+        const body = text(name)
+        if (body === undefined) {
+          problems.push({check: 'manifests', subject: name, message: 'missing'})
+          continue
+        }
+
+        const lines = parseManifest(body)
+        if (typeof lines === 'string') {
+          problems.push({check: 'manifests', subject: name, message: lines})
+          continue
+        }
+
+        const listed = new Set<string>()
+        for (const {hex, path: listedPath, line} of lines) {
+          if (listed.has(listedPath)) problems.push({check: 'manifests', subject: `${name} line ${line}`, message: `${listedPath} is listed twice`})
+          listed.add(listedPath)
+          const file = files.get(listedPath)
+          if (kind === 'manifest' && !listedPath.startsWith('data/')) {
+            problems.push({check: 'manifests', subject: `${name} line ${line}`, message: `${listedPath} is not a payload file`})
+          } else if (file === undefined) {
+            problems.push({check: 'manifests', subject: listedPath, message: `listed in ${name} (line ${line}) but not in the bag`})
+          } else if (file.digest[algorithm] !== hex) {
+            problems.push({check: 'manifests', subject: listedPath, message: `its ${algorithm === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${name} line ${line}`, expected: hex, actual: file.digest[algorithm]})
+          }
+        }
+
+        if (kind === 'manifest') {
+          for (const payloadFile of payloadFiles) {
+            if (!listed.has(payloadFile)) problems.push({check: 'manifests', subject: payloadFile, message: `is in the bag but not in ${name}`})
+          }
+        }
+      }
+    }
+
+    check('manifests', before, `${payloadFiles.length} payload files against SHA-256 and SHA-512 manifests; tag manifests`)
+
+    // 4. oxum
+    before = problems.length
+    const info = Object.fromEntries(
+      (text('bag-info.txt') ?? '')
+        .split('\n')
+        .filter((line) => line.includes(':'))
+        .map((line) => [line.slice(0, line.indexOf(':')).trim(), line.slice(line.indexOf(':') + 1).trim()]),
+    )
+    const payloadBytes = payloadFiles.reduce((sum, name) => sum + files.get(name)!.digest.size, 0)
+    const oxum = `${payloadBytes}.${payloadFiles.length}`
+    if (info['Payload-Oxum'] !== oxum) {
+      problems.push({check: 'oxum', subject: 'bag-info.txt', message: 'Payload-Oxum does not match the payload', expected: oxum, actual: String(info['Payload-Oxum'] ?? 'missing')})
+    }
+
+    check('oxum', before, `Payload-Oxum ${oxum}`)
+
+    // 5. statement
+    before = problems.length
+    let statement: Record<string, unknown> = {}
+    try {
+      statement = JSON.parse(text('data/custody/seal.json') ?? 'null') as Record<string, unknown>
+      if (!isRecord(statement)) throw new Error('missing or not an object')
+    } catch (error) {
+      problems.push({check: 'statement', subject: 'data/custody/seal.json', message: `cannot be read: ${messageOf(error)}`})
+      statement = {}
+    }
+
+    const sealId = typeof statement.sealId === 'string' ? statement.sealId : null
+    const exhibits = Array.isArray(statement.exhibits) ? statement.exhibits.filter(isRecord) : []
+    const stated = new Map<string, Record<string, unknown>>()
+    for (const x of exhibits) {
+      const id = String(x.exhibit)
+      stated.set(id, x)
+      const original = files.get(String(x.path))
+      if (original === undefined) {
+        problems.push({check: 'statement', subject: id, message: `its original ${String(x.path)} is not in the bag`})
+      } else {
+        for (const field of ['sha256', 'sha512'] as const) {
+          if (original.digest[field] !== x[field]) {
+            problems.push({check: 'statement', subject: id, message: `the seal statement's ${field === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${String(x.path)}`, expected: String(x[field]), actual: original.digest[field]})
+          }
+        }
+
+        if (original.digest.size !== x.size) problems.push({check: 'statement', subject: id, message: 'the stated size does not match', expected: String(x.size), actual: String(original.digest.size)})
+      }
+
+      const record = files.get(String(x.metadataPath))
+      if (record === undefined) problems.push({check: 'statement', subject: id, message: `its metadata record ${String(x.metadataPath)} is not in the bag`})
+      else if (record.digest.sha256 !== x.metadataRecord) {
+        problems.push({check: 'statement', subject: id, message: 'its metadata record is not the one the seal states', expected: String(x.metadataRecord), actual: record.digest.sha256})
+      }
+    }
+
+    const statedPaths = new Set(exhibits.flatMap((x) => [String(x.path), String(x.metadataPath)]))
+    for (const name of payloadFiles) {
+      if (name.startsWith('data/exhibits/') && !statedPaths.has(name)) {
+        problems.push({check: 'statement', subject: name, message: 'is in the payload but the seal statement does not name it'})
+      }
+    }
+
+    check('statement', before, `${exhibits.length} exhibits as the seal ${sealId ?? '?'} states them`)
+
+    // 6. events
+    before = problems.length
+    const treeHead = isRecord(statement.treeHead) ? statement.treeHead : {}
+    let headFile: unknown
+    try {
+      headFile = JSON.parse(text('data/custody/tree-head.json') ?? 'null')
+    } catch {
+      headFile = null
+    }
+
+    const size = Number(treeHead.size)
+    const root = String(treeHead.root)
+    if (!isRecord(headFile) || headFile.size !== treeHead.size || headFile.root !== treeHead.root) {
+      problems.push({check: 'events', subject: 'data/custody/tree-head.json', message: 'does not state the tree head of the seal statement', expected: `${String(treeHead.size)} ${root}`, actual: isRecord(headFile) ? `${String(headFile.size)} ${String(headFile.root)}` : 'unreadable'})
+    }
+
+    if (info['Custody-Tree-Head'] !== undefined && info['Custody-Tree-Head'] !== `${String(treeHead.size)} ${root}`) {
+      problems.push({check: 'events', subject: 'bag-info.txt', message: 'Custody-Tree-Head differs from the seal statement', expected: `${String(treeHead.size)} ${root}`, actual: String(info['Custody-Tree-Head'])})
+    }
+
+    const lines = (text('data/custody/events.jsonl') ?? '').split('\n').filter((l) => l !== '')
+    const ingestOf = new Map<string, Record<string, unknown>>()
+    let previous: {seq: number; hash: string} | undefined
+    for (const [i, line] of lines.entries()) {
+      const at = `event line ${i + 1}`
+      let entry: Record<string, unknown>
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>
+        if (!isRecord(entry) || !isRecord(entry.event)) throw new Error('not an event record')
+      } catch (error) {
+        problems.push({check: 'events', subject: at, message: `cannot be read: ${messageOf(error)}`})
+        continue
+      }
+
+      const event = entry.event as Record<string, unknown>
+      const seq = Number(entry.seq)
+      const subject = `event ${seq}`
+      let canonical: string
+      try {
+        canonical = canonicalize(event)
+      } catch (error) {
+        problems.push({check: 'events', subject, message: messageOf(error)})
+        continue
+      }
+
+      if (event.seq !== seq || event.prev !== entry.prev) problems.push({check: 'events', subject, message: 'the event does not state the sequence number and previous hash beside it'})
+      const prev = String(entry.prev)
+      const hash = HEX64.test(prev) ? createHash('sha256').update(hexToBytes(prev)).update(canonical).digest('hex') : ''
+      if (hash !== entry.hash) problems.push({check: 'events', subject, message: 'its hash does not match its content: the event was changed', expected: hash, actual: String(entry.hash)})
+      if (previous && previous.seq + 1 === seq && prev !== previous.hash) {
+        problems.push({check: 'events', subject, message: `it does not chain to event ${previous.seq}`, expected: previous.hash, actual: prev})
+      }
+
+      if (previous && seq <= previous.seq) problems.push({check: 'events', subject, message: 'events are not in ledger order'})
+      const leaf = eventLeafHash(canonical)
+      if (bytesToHex(leaf) !== entry.leafHash) problems.push({check: 'events', subject, message: 'its leaf hash does not match its content', expected: bytesToHex(leaf), actual: String(entry.leafHash)})
+      try {
+        const proof = Array.isArray(entry.inclusionProof) ? entry.inclusionProof.map((h) => hexToBytes(String(h))) : []
+        verifyInclusion(seq, size, leaf, proof, hexToBytes(HEX64.test(root) ? root : '00'.repeat(32)))
+      } catch (error) {
+        const e = error as {expected?: string; calculated?: string}
+        problems.push({check: 'events', subject, message: `its inclusion proof does not lead to the sealed tree head: ${messageOf(error)}`, ...(e.expected ? {expected: e.expected} : {}), ...(e.calculated ? {actual: e.calculated} : {})})
+      }
+
+      if (event.action === 'ingest' && typeof event.exhibit === 'string') ingestOf.set(event.exhibit, event)
+      if (seq === 0 && isRecord(event.payload) && isRecord(statement.case) && event.payload.caseId !== statement.case.id) {
+        problems.push({check: 'events', subject, message: 'the case of the first event is not the case of the seal', expected: String(statement.case.id), actual: String(event.payload.caseId)})
+      }
+
+      previous = {seq, hash: String(entry.hash)}
+    }
+
+    if (lines.length === 0 || !lines[0]!.includes('"seq":0')) problems.push({check: 'events', subject: 'data/custody/events.jsonl', message: "the case's first event is missing"})
+    const statedEvents = isRecord(statement.events) ? statement.events : {}
+    const eventsFile = files.get('data/custody/events.jsonl')
+    if (statedEvents.count !== lines.length || statedEvents.sha256 !== eventsFile?.digest.sha256) {
+      problems.push({
+        check: 'events',
+        subject: 'data/custody/events.jsonl',
+        message: 'is not the events file the seal statement names (an event was added, removed or changed)',
+        expected: `${String(statedEvents.count)} events, sha256 ${String(statedEvents.sha256)}`,
+        actual: `${lines.length} events, sha256 ${eventsFile?.digest.sha256 ?? 'missing'}`,
+      })
+    }
+
+    for (const [id, x] of stated) {
+      const ingest = ingestOf.get(id)
+      const digests = isRecord(ingest?.payload) && isRecord(ingest.payload.digests) ? ingest.payload.digests : undefined
+      if (!digests) problems.push({check: 'events', subject: id, message: 'its ingest event is not in the archive'})
+      else if (digests.sha256 !== x.sha256 || digests.sha512 !== x.sha512) {
+        problems.push({check: 'events', subject: id, message: 'its ingest event states other digests than the seal', expected: String(digests.sha256), actual: String(x.sha256)})
+      }
+    }
+
+    check('events', before, `${lines.length} events, each tied to the tree head ${root.slice(0, 16)}… of ${size} events`)
+    return report(top, sealId, exhibits.length, lines.length)
+  } finally {
+    zip.close()
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * `custody verify ARCHIVE`: the tamper matrix for sealed archives. Each tampered archive is made
+ * as a forger would: unzip, change, zip again with the system zip (or Python's zipfile for entries
+ * zip will not write); a careful forger also rewrites the manifests so that deeper checks must
+ * catch the change.
+ */
+import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join, relative} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
+
+interface ArchiveJson {
+  ok: boolean
+  problems: Array<{check: string; subject: string; message: string; expected?: string; actual?: string}>
+}
+
+const work = tempDir('custody-archive-')
+let kase: {dir: string; remove: () => void}
+let archive: string
+let pristine: string
+let bag: string
+let n = 0
+
+const digest = (alg: string, data: Buffer): string => createHash(alg).update(data).digest('hex')
+
+function listFiles(dir: string, under = dir): string[] {
+  return readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), under) : [relative(under, join(dir, e.name))]))
+}
+
+/** What a careful forger does after a change: manifests and tag manifests made to match again. */
+function rewriteManifests(bagDir: string): void {
+  const payload = listFiles(join(bagDir, 'data')).map((f) => `data/${f}`).sort()
+  for (const alg of ['sha256', 'sha512']) {
+    writeFileSync(join(bagDir, `manifest-${alg}.txt`), payload.map((f) => `${digest(alg, readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
+  }
+
+  const tags = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'manifest-sha512.txt', 'README.txt']
+  for (const alg of ['sha256', 'sha512']) {
+    writeFileSync(join(bagDir, `tagmanifest-${alg}.txt`), tags.map((f) => `${digest(alg, readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
+  }
+}
+
+function forge(change: (bagDir: string) => void, options: {rewriteManifests?: boolean} = {}): string {
+  const dir = join(work.path, `forge-${n++}`)
+  cpSync(pristine, dir, {recursive: true})
+  change(join(dir, bag))
+  if (options.rewriteManifests) rewriteManifests(join(dir, bag))
+  const out = `${dir}.zip`
+  const zipped = spawnSync('zip', ['-q', '-r', '-X', out, bag], {cwd: dir, encoding: 'utf8'})
+  expect(zipped.status, zipped.stderr).toBe(0)
+  return out
+}
+
+/** Python's zipfile writes what zip will not: duplicate names, `../x`, symlink entries. */
+function forgeWithPython(kind: 'duplicate' | 'dotdot' | 'symlink'): string {
+  const out = join(work.path, `py-${kind}.zip`)
+  const script = `
+import sys, zipfile
+src, out, kind = sys.argv[1], sys.argv[2], sys.argv[3]
+with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, 'w') as zout:
+    names = zin.namelist()
+    for name in names:
+        zout.writestr(zin.getinfo(name), zin.read(name))
+    top = names[0].split('/')[0]
+    if kind == 'duplicate':
+        zout.writestr(names[0], b'a second file under the same name')
+    elif kind == 'dotdot':
+        zout.writestr(top + '/../x', b'outside the bag')
+    else:
+        info = zipfile.ZipInfo(top + '/data/link')
+        info.create_system = 3
+        info.external_attr = (0o120777 << 16)
+        zout.writestr(info, '/etc/passwd')
+`
+  const result = spawnSync('python3', ['-W', 'ignore', '-c', script, archive, out, kind], {encoding: 'utf8'})
+  expect(result.status, result.stderr).toBe(0)
+  return out
+}
+
+async function verifyFails(zip: string): Promise<ArchiveJson['problems']> {
+  const result = await custodyJson<ArchiveJson>(['verify', zip])
+  expect(result.code, JSON.stringify(result.json.problems ?? result.json)).toBe(3)
+  expect(result.json.ok).toBe(false)
+  return result.json.problems
+}
+
+beforeAll(async () => {
+  kase = await newCase()
+  expect((await custody(['ingest', ...['GPS.jpg', 'Ricoh2.jpg', 'Canon.jpg'].map((f) => join(SAMPLES, f)), '--case', kase.dir])).code).toBe(0)
+  archive = join(work.path, 'sealed.zip')
+  const sealed = await custodyJson<{bag: string}>(['seal', '--out', archive, '--case', kase.dir])
+  expect(sealed.code).toBe(0)
+  bag = sealed.json.bag
+  pristine = join(work.path, 'pristine')
+  mkdirSync(pristine)
+  expect(spawnSync('unzip', ['-q', archive, '-d', pristine]).status).toBe(0)
+})
+
+afterAll(() => {
+  kase.remove()
+  work.remove()
+})
+
+describe('verifying a sealed archive', () => {
+  it('passes as sealed, and after another tool unzipped and zipped it again (deflated)', async () => {
+    const ok = await custodyJson<ArchiveJson & {exhibits: number}>(['verify', archive])
+    expect(ok.code).toBe(0)
+    expect(ok.json.exhibits).toBe(3)
+    const rezipped = join(work.path, 'rezipped.zip')
+    expect(spawnSync('zip', ['-q', '-r', '-9', rezipped, bag], {cwd: pristine}).status).toBe(0)
+    const again = await custody(['verify', rezipped])
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain('Archive intact')
+  })
+
+  it('works with no case anywhere near', async () => {
+    const result = await custody(['verify', archive], {cwd: work.path, env: {CUSTODY_CASE: '/nonexistent'}})
+    expect(result.code).toBe(0)
+  })
+})
+
+describe('the tamper matrix', () => {
+  it('one byte of an exhibit flipped', async () => {
+    const zip = forge((b) => {
+      const file = join(b, 'data/exhibits/EX-000002/original/Ricoh2.jpg')
+      const bytes = readFileSync(file)
+      bytes[200]! ^= 0x01
+      writeFileSync(file, bytes)
+    })
+    const problems = await verifyFails(zip)
+    expect(problems).toContainEqual(expect.objectContaining({check: 'manifests', subject: 'data/exhibits/EX-000002/original/Ricoh2.jpg', message: expect.stringContaining('SHA-256 does not match manifest-sha256.txt')}))
+    expect(problems).toContainEqual(expect.objectContaining({check: 'statement', subject: 'EX-000002'}))
+  })
+
+  it('an exhibit removed', async () => {
+    const problems = await verifyFails(forge((b) => rmSync(join(b, 'data/exhibits/EX-000001/original/GPS.jpg'))))
+    expect(problems).toContainEqual(expect.objectContaining({subject: 'data/exhibits/EX-000001/original/GPS.jpg', message: expect.stringContaining('but not in the bag')}))
+    expect(problems).toContainEqual(expect.objectContaining({check: 'statement', subject: 'EX-000001', message: expect.stringContaining('is not in the bag')}))
+  })
+
+  it('a file added', async () => {
+    const problems = await verifyFails(forge((b) => writeFileSync(join(b, 'data/exhibits/EX-000001/original/planted.jpg'), 'planted')))
+    expect(problems).toContainEqual(expect.objectContaining({subject: 'data/exhibits/EX-000001/original/planted.jpg', message: 'is in the bag but not in manifest-sha256.txt'}))
+    expect(problems).toContainEqual(expect.objectContaining({check: 'oxum'}))
+  })
+
+  it('a manifest line edited', async () => {
+    const problems = await verifyFails(
+      forge((b) => {
+        const file = join(b, 'manifest-sha512.txt')
+        writeFileSync(file, readFileSync(file, 'utf8').replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0')))
+      }),
+    )
+    expect(problems).toContainEqual(expect.objectContaining({check: 'manifests', message: expect.stringContaining('SHA-512 does not match manifest-sha512.txt line 1')}))
+    expect(problems).toContainEqual(expect.objectContaining({subject: 'manifest-sha512.txt', message: expect.stringContaining('tagmanifest')}))
+  })
+
+  it('an event edited, even with the manifests rewritten to match', async () => {
+    const zip = forge(
+      (b) => {
+        const file = join(b, 'data/custody/events.jsonl')
+        writeFileSync(file, readFileSync(file, 'utf8').replace('"actor":"A. Investigator"', '"actor":"Someone Else"'))
+      },
+      {rewriteManifests: true},
+    )
+    const problems = await verifyFails(zip)
+    expect(problems).toContainEqual(expect.objectContaining({check: 'events', subject: 'event 0', message: expect.stringContaining('its hash does not match its content')}))
+    expect(problems).toContainEqual(expect.objectContaining({check: 'events', message: expect.stringContaining('inclusion proof does not lead to the sealed tree head')}))
+  })
+
+  it('an event removed, even with the manifests rewritten to match', async () => {
+    const zip = forge(
+      (b) => {
+        const file = join(b, 'data/custody/events.jsonl')
+        const lines = readFileSync(file, 'utf8').trim().split('\n')
+        writeFileSync(file, `${lines.filter((_, i) => i !== 2).join('\n')}\n`)
+      },
+      {rewriteManifests: true},
+    )
+    const problems = await verifyFails(zip)
+    expect(problems).toContainEqual(expect.objectContaining({check: 'events', message: expect.stringContaining('is not the events file the seal statement names')}))
+    expect(problems).toContainEqual(expect.objectContaining({check: 'events', subject: 'EX-000002', message: 'its ingest event is not in the archive'}))
+  })
+
+  it('the seal statement edited', async () => {
+    const zip = forge(
+      (b) => {
+        const file = join(b, 'data/custody/seal.json')
+        const statement = JSON.parse(readFileSync(file, 'utf8')) as {exhibits: Array<{sha256: string}>}
+        statement.exhibits[0]!.sha256 = 'f'.repeat(64)
+        writeFileSync(file, JSON.stringify(statement, null, 2))
+      },
+      {rewriteManifests: true},
+    )
+    const problems = await verifyFails(zip)
+    expect(problems).toContainEqual(expect.objectContaining({check: 'statement', subject: 'EX-000001', message: expect.stringContaining("seal statement's SHA-256 does not match"), expected: 'f'.repeat(64)}))
+  })
+
+  it('the tree head edited', async () => {
+    const zip = forge(
+      (b) => {
+        for (const name of ['data/custody/tree-head.json', 'data/custody/seal.json']) {
+          const file = join(b, name)
+          writeFileSync(file, readFileSync(file, 'utf8').replace(/("root": ?")([0-9a-f])/, (_, head: string, c: string) => `${head}${c === '0' ? '1' : '0'}`))
+        }
+      },
+      {rewriteManifests: true},
+    )
+    const problems = await verifyFails(zip)
+    const proofs = problems.filter((p) => p.message.includes('inclusion proof does not lead to the sealed tree head'))
+    expect(proofs.length).toBeGreaterThanOrEqual(4)
+  })
+
+  it('an inclusion proof edited', async () => {
+    const zip = forge(
+      (b) => {
+        const file = join(b, 'data/custody/events.jsonl')
+        const lines = readFileSync(file, 'utf8').trim().split('\n')
+        const entry = JSON.parse(lines[1]!) as {inclusionProof: string[]}
+        entry.inclusionProof[0] = 'a'.repeat(64)
+        lines[1] = JSON.stringify(entry)
+        writeFileSync(file, `${lines.join('\n')}\n`)
+      },
+      {rewriteManifests: true},
+    )
+    const problems = await verifyFails(zip)
+    expect(problems).toContainEqual(expect.objectContaining({check: 'events', subject: 'event 1', message: expect.stringContaining('inclusion proof does not lead to the sealed tree head')}))
+  })
+
+  it('two entries with the same name', async () => {
+    const problems = await verifyFails(forgeWithPython('duplicate'))
+    expect(problems).toContainEqual(expect.objectContaining({check: 'zip', message: 'two entries have this same name'}))
+  })
+
+  it('an entry named ../x', async () => {
+    const problems = await verifyFails(forgeWithPython('dotdot'))
+    expect(problems).toEqual([expect.objectContaining({check: 'zip', message: expect.stringMatching(/not a readable ZIP: .*\.\.\/x/)})])
+  })
+
+  it('a symlink entry', async () => {
+    const problems = await verifyFails(forgeWithPython('symlink'))
+    expect(problems).toContainEqual(expect.objectContaining({check: 'zip', subject: expect.stringMatching(/\/data\/link$/), message: expect.stringContaining('symbolic link')}))
+  })
+
+  it('a truncated ZIP', async () => {
+    const truncated = join(work.path, 'truncated.zip')
+    const bytes = readFileSync(archive)
+    writeFileSync(truncated, bytes.subarray(0, bytes.length - 100))
+    const problems = await verifyFails(truncated)
+    expect(problems).toEqual([expect.objectContaining({check: 'zip', message: expect.stringContaining('not a readable ZIP')})])
+    const text = await custody(['verify', truncated])
+    expect(text.code).toBe(3)
+    expect(text.stdout).toContain('ARCHIVE CHECK FAILED')
+  })
+})
