@@ -55,7 +55,7 @@ export function listEvents(kase: Case, exhibit?: string): EventView[] {
   return kase.ledger.events(id).map(view)
 }
 
-export function getExhibit(kase: Case, exhibit: string): ExhibitView {
+export function getExhibit(kase: Case, exhibit: string, options: {withEvents?: boolean} = {}): ExhibitView {
   const id = resolveExhibitId(kase, exhibit)
   const ingest = kase.ledger.ingestEvent(id)
   if (ingest === undefined) {
@@ -75,6 +75,6 @@ export function getExhibit(kase: Case, exhibit: string): ExhibitView {
     ingestedBy: ingest.event.actor,
     metadata: {...p.metadata, recordPath: kase.vault.objectPath(p.metadata.record)},
     vault: {path: kase.vault.objectPath(p.digests.sha256), relativePath: p.vault},
-    events: kase.ledger.events(id).map(view),
+    events: options.withEvents === false ? [] : kase.ledger.events(id).map(view),
   }
 }

@@ -152,9 +152,11 @@ export class Ledger {
           ? this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events ORDER BY seq').all()
           : this.db
               .prepare<[string, string], RawRow>(
-                // An exhibit's own events, and the seals that took it.
+                // An exhibit's own events, and the seals that took it: two indexed lookups.
                 `SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ?
-                 OR (action = 'seal' AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.exhibits') WHERE value = ?))
+                 UNION ALL
+                 SELECT seq, prev_hash, hash, event FROM events
+                 WHERE action = 'seal' AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.exhibits') WHERE value = ?)
                  ORDER BY seq`,
               )
               .all(exhibit, exhibit)

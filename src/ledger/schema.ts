@@ -24,6 +24,7 @@ CREATE TABLE events (
   sha256    TEXT GENERATED ALWAYS AS (json_extract(event, '$.payload.digests.sha256')) VIRTUAL
 );
 CREATE INDEX events_by_exhibit ON events (exhibit, seq);
+CREATE INDEX events_by_action ON events (action, seq);
 CREATE UNIQUE INDEX exhibits_by_id ON events (exhibit) WHERE action = 'ingest';
 CREATE UNIQUE INDEX exhibits_by_sha256 ON events (sha256) WHERE action = 'ingest';
 

@@ -128,7 +128,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   // 1. choose
   const ids = options.exhibits.length > 0 ? [...new Set(options.exhibits.map((e) => resolveExhibitId(kase, e)))] : kase.ledger.ingestEvents().map((e) => e.event.exhibit!)
   if (ids.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
-  const exhibits: ExhibitView[] = ids.sort().map((id) => getExhibit(kase, id))
+  const exhibits: ExhibitView[] = ids.sort().map((id) => getExhibit(kase, id, {withEvents: false}))
   await kase.assertIntactHead()
 
   // 2. prove

@@ -6,10 +6,15 @@
 //       and `openssl dgst -sha512` (what custody does: copy durably, hash twice). Aim: >= 0.8x.
 //   (b) 1,000 generated JPEGs of ~300 KB with EXIF: `custody ingest --recursive` against one
 //       `exiftool -j -n DIR` batch run. Aim: >= 0.5x.
+//   (c) sealing 1,000 files / 1 GiB: `custody seal` against `zip -0 -r` of the same files.
+//       Aim: >= 0.8x.
+//   (d) verifying that archive: `custody verify ARCHIVE` against `unzip` then `sha256sum -c`.
+//       Aim: >= 1.5x. Peak memory of seal and verify must stay under 200 MB.
 // Peak memory (VmHWM of the custody process) is printed for a 256 MiB and a 1 GiB file, and for
 // 100 and 1,000 files: it must not grow with the size of the input.
 //
-// Options: --runs N (default 3, the median is reported), --keep (keep the generated data).
+// Options: --runs N (default 3, the median is reported), --keep (keep the generated data),
+// --only a,b,c,d (run some of the benchmarks).
 import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync, statSync} from 'node:fs'
 import {randomFillSync} from 'node:crypto'
@@ -22,6 +27,7 @@ const bin = join(root, 'bin', 'run.js')
 const exiftool = join(root, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')
 const args = process.argv.slice(2)
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd'])
 const work = join(tmpdir(), 'custody-bench')
 mkdirSync(work, {recursive: true})
 
@@ -130,7 +136,10 @@ function report(name, custody, baseline, unit, amount, aim) {
 
 process.stderr.write(`custody bench: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, median of ${runs} runs\n`)
 
+const memory = []
+
 // (a) one large file
+if (only.has('a')) {
 const big = join(work, 'big-1GiB.bin')
 const medium = join(work, 'medium-256MiB.bin')
 process.stderr.write('generating 1 GiB and 256 MiB of random data (cached between runs)...\n')
@@ -143,8 +152,11 @@ const baselineA = await measure('cp+sync, openssl sha256, openssl sha512 (1 GiB)
 const custodyA = await measure('custody ingest (1 GiB)', () => custodyIngest([big]))
 const custodyMedium = await measure('custody ingest (256 MiB)', () => custodyIngest([medium]))
 report('(a) one 1 GiB file', custodyA, baselineA, 'MB/s', 1024 * MiB / 1e6, 0.8)
+memory.push({input: 'ingest one 256 MiB file', 'peak MiB': custodyMedium.peakMiB.toFixed(0)}, {input: 'ingest one 1 GiB file', 'peak MiB': custodyA.peakMiB.toFixed(0)})
+}
 
 // (b) many photos
+if (only.has('b')) {
 const photos = join(work, 'jpegs-1000')
 const photos100 = join(work, 'jpegs-100')
 process.stderr.write('generating 1,000 JPEGs of ~300 KB (cached between runs)...\n')
@@ -154,15 +166,47 @@ const baselineB = await measure('exiftool -j -n DIR (1,000 JPEGs)', () => shell(
 const custodyB = await measure('custody ingest --recursive (1,000 JPEGs)', () => custodyIngest([photos], ['--recursive']))
 const custody100 = await measure('custody ingest --recursive (100 JPEGs)', () => custodyIngest([photos100], ['--recursive']))
 report('(b) 1,000 JPEGs of ~300 KB', custodyB, baselineB, 'files/s', 1000, 0.5)
+memory.push({input: 'ingest 100 JPEGs', 'peak MiB': custody100.peakMiB.toFixed(0)}, {input: 'ingest 1,000 JPEGs', 'peak MiB': custodyB.peakMiB.toFixed(0)})
+}
+
+// (c) and (d): seal and verify 1,000 files of 1 MiB
+if (only.has('c') || only.has('d')) {
+  const files = join(work, 'files-1000')
+  process.stderr.write('generating 1,000 files of 1 MiB and a case holding them (cached between runs)...\n')
+  if (!existsSync(join(files, 'f0999.bin'))) {
+    mkdirSync(files, {recursive: true})
+    for (let i = 0; i < 1000; i++) writeRandomFile(join(files, `f${String(i).padStart(4, '0')}.bin`), MiB)
+  }
+
+  const sealCase = join(work, 'seal-case')
+  if (!existsSync(join(sealCase, '.custody'))) {
+    rmSync(sealCase, {recursive: true, force: true})
+    spawnSync(process.execPath, [bin, 'init', sealCase, '--title', 'bench', '--investigator', 'bench'])
+    const r = spawnSync(process.execPath, [bin, 'ingest', files, '--recursive', '--case', sealCase], {encoding: 'utf8'})
+    if (r.status !== 0) throw new Error(r.stderr)
+  }
+
+  const archive = join(work, 'sealed.zip')
+  const zipped = join(work, 'zip0.zip')
+  const baselineC = await measure('zip -0 -r (1,000 files, 1 GiB)', () => shell(`rm -f '${zipped}' && cd '${files}' && zip -q -0 -r '${zipped}' .`))
+  // Each seal adds a seal event, so the case grows by one event a run: negligible against 1 GiB.
+  const custodyC = await measure('custody seal (1,000 files, 1 GiB)', () => timed(process.execPath, [bin, 'seal', '--out', archive, '--force', '--case', sealCase]))
+  if (only.has('c')) report('(c) seal 1,000 files / 1 GiB', custodyC, baselineC, 'MB/s', 1024 * MiB / 1e6, 0.8)
+  memory.push({input: 'seal 1,000 files / 1 GiB', 'peak MiB': custodyC.peakMiB.toFixed(0)})
+  if (only.has('d')) {
+    const unpacked = join(work, 'unpacked')
+    const baselineD = await measure('unzip + sha256sum -c', () =>
+      shell(`rm -rf '${unpacked}' && unzip -q '${archive}' -d '${unpacked}' && cd '${unpacked}'/custody-SEAL-* && sha256sum --quiet -c manifest-sha256.txt; rm -rf '${unpacked}'`),
+    )
+    const custodyD = await measure('custody verify ARCHIVE', () => timed(process.execPath, [bin, 'verify', archive]))
+    report('(d) verify that archive', custodyD, baselineD, 'MB/s', 1024 * MiB / 1e6, 1.5)
+    memory.push({input: 'verify a 1 GiB archive', 'peak MiB': custodyD.peakMiB.toFixed(0)})
+  }
+}
 
 console.log('')
 console.table(rows)
 console.log('')
 console.log('Peak memory of the custody process (VmHWM):')
-console.table([
-  {input: 'one 256 MiB file', 'peak MiB': custodyMedium.peakMiB.toFixed(0)},
-  {input: 'one 1 GiB file', 'peak MiB': custodyA.peakMiB.toFixed(0)},
-  {input: '100 JPEGs', 'peak MiB': custody100.peakMiB.toFixed(0)},
-  {input: '1,000 JPEGs', 'peak MiB': custodyB.peakMiB.toFixed(0)},
-])
+console.table(memory)
 if (!args.includes('--keep')) rmSync(work, {recursive: true, force: true})
