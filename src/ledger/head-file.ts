@@ -11,6 +11,7 @@ import {randomBytes} from 'node:crypto'
 import {open, readFile, rename, rm} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
+import {fsyncFolder} from '../io/files.js'
 import type {MerkleTree} from '../merkle/tree.js'
 
 export const HEAD_FILE = 'head.json'
@@ -65,12 +66,7 @@ export async function writeHeadRecord(dataDir: string, record: TreeHeadRecord): 
     }
 
     await rename(temp, target)
-    const folder = await open(dirname(target), 'r')
-    try {
-      await folder.sync()
-    } finally {
-      await folder.close()
-    }
+    await fsyncFolder(dirname(target))
   } catch (error) {
     await rm(temp, {force: true})
     throw error

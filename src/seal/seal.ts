@@ -17,15 +17,13 @@
  * the same bytes.
  */
 import {createHash, randomBytes} from 'node:crypto'
-import {createReadStream, existsSync} from 'node:fs'
-import {link, readFile, rename, rm} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {link, open, readFile, rename, rm} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
-import {Transform} from 'node:stream'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
-import {CHUNK_SIZE} from '../hashing/digests.js'
-import {CustodyError, errnoOf} from '../errors.js'
+import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import {getExhibit, resolveExhibitId, type ExhibitView} from '../exhibits/exhibits.js'
 import {eventLeafHash} from '../ledger/event.js'
 import {CUSTODY_VERSION} from '../version.js'
@@ -90,22 +88,6 @@ function parseSealedAt(value: string | undefined): Date {
   }
 
   return date
-}
-
-/** Hashes a stream as it passes into the ZIP: what goes in is checked, not what was there before. */
-function hashingStream(): {stream: Transform; result: () => {sha256: string; sha512: string; size: number}} {
-  const h256 = createHash('sha256')
-  const h512 = createHash('sha512')
-  let size = 0
-  const stream = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      h256.update(chunk)
-      h512.update(chunk)
-      size += chunk.length
-      callback(null, chunk)
-    },
-  })
-  return {stream, result: () => ({sha256: h256.digest('hex'), sha512: h512.digest('hex'), size})}
 }
 
 function digestsOf(bytes: Uint8Array): {sha256: string; sha512: string} {
@@ -182,15 +164,21 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
 
   // 3. payload
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`)
-  const zip = new ZipWriter(temp, sealedAt)
+  const zip = await ZipWriter.create(temp, sealedAt)
   const payload: ManifestEntry[] = []
   let payloadBytes = 0
   try {
     for (const [i, x] of sealedExhibits.entries()) {
-      const source = kase.vault.objectPath(x.sha256)
-      const hashed = hashingStream()
-      await zip.add(`${bag}/${x.path}`, () => createReadStream(source, {highWaterMark: CHUNK_SIZE}).pipe(hashed.stream))
-      const found = hashed.result()
+      const source = await open(kase.vault.objectPath(x.sha256), 'r')
+      let found: {sha256: string; sha512: string; size: number}
+      try {
+        found = await zip.addFile(`${bag}/${x.path}`, source, x.size, (error) =>
+          new CustodyError('INTEGRITY', `${x.exhibit}: its vault file cannot be read: ${messageOf(error)}; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit}),
+        )
+      } finally {
+        await source.close()
+      }
+
       if (found.sha256 !== x.sha256 || found.sha512 !== x.sha512 || found.size !== x.size) {
         throw new CustodyError(
           'INTEGRITY',
@@ -207,7 +195,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
         throw new CustodyError('INTEGRITY', `${x.exhibit}: its metadata record no longer matches the ledger; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
       }
 
-      await zip.add(`${bag}/${x.metadataPath}`, record)
+      await zip.addBytes(`${bag}/${x.metadataPath}`, record)
       payload.push({path: x.metadataPath, ...recordDigests})
       payloadBytes += record.length
       options.onProgress?.(i + 1, sealedExhibits.length)
@@ -219,7 +207,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       ['data/custody/seal.json', Buffer.from(`${JSON.stringify(statement, null, 2)}\n`)],
     ]
     for (const [path, bytes] of custodyFiles) {
-      await zip.add(`${bag}/${path}`, bytes)
+      await zip.addBytes(`${bag}/${path}`, bytes)
       payload.push({path, ...digestsOf(bytes)})
       payloadBytes += bytes.length
     }
@@ -252,15 +240,15 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     ]
     const tagEntries: ManifestEntry[] = []
     for (const [path, bytes] of tags) {
-      await zip.add(`${bag}/${path}`, bytes)
+      await zip.addBytes(`${bag}/${path}`, bytes)
       tagEntries.push({path, ...digestsOf(bytes)})
     }
 
-    await zip.add(`${bag}/tagmanifest-sha256.txt`, Buffer.from(manifest(tagEntries, 'sha256')))
-    await zip.add(`${bag}/tagmanifest-sha512.txt`, Buffer.from(manifest(tagEntries, 'sha512')))
+    await zip.addBytes(`${bag}/tagmanifest-sha256.txt`, Buffer.from(manifest(tagEntries, 'sha256')))
+    await zip.addBytes(`${bag}/tagmanifest-sha512.txt`, Buffer.from(manifest(tagEntries, 'sha512')))
 
     // 5. publish
-    const written = await zip.finish(temp)
+    const written = await zip.finish()
     await publish(temp, out, options.force ?? false)
 
     // 6. record
@@ -286,7 +274,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     await kase.recordHead()
     return {archive: out, sha256: written.sha256, size: written.size, bag, statement, seq: events[0]!.event.seq}
   } catch (error) {
-    zip.abort()
+    await zip.abort()
     await rm(temp, {force: true})
     throw error
   }

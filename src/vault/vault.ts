@@ -5,13 +5,14 @@
  * temp file in `tmp/`, fsynced, checked by hashing the copy again, then renamed into place and
  * the folder fsynced: an object is either whole at its address or absent, never half-written.
  */
-import {createHash, randomBytes, type Hash} from 'node:crypto'
+import {randomBytes} from 'node:crypto'
 import {constants, type BigIntStats} from 'node:fs'
 import {chmod, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
-import {CHUNK_SIZE, digestFile, giveBack, sha256Hex, takeBuffer, type Digests} from '../hashing/digests.js'
-import {HashWorker, type WorkerHash} from '../hashing/hash-worker.js'
+import {digestFile, sha256Hex, type Digests} from '../hashing/digests.js'
+import {pumpHashed} from '../hashing/pump.js'
+import {fsyncFolder, writeAll} from '../io/files.js'
 
 const HEX64 = /^[0-9a-f]{64}$/
 
@@ -45,38 +46,6 @@ function storageError(err: unknown, what: string, vaultRoot: string): CustodyErr
   return new CustodyError('STORAGE_FAILED', `could not write to the vault (${vaultRoot}) while ${what}: ${messageOf(err)}`, {
     cause: err,
   })
-}
-
-/** Writes all of `chunk`, at `position` in the file when given (writes may then run in any order). */
-async function writeAll(handle: FileHandle, chunk: Uint8Array, position: number | null = null): Promise<void> {
-  let offset = 0
-  while (offset < chunk.length) {
-    const at = position === null ? null : position + offset
-    const {bytesWritten} = await handle.write(chunk, offset, chunk.length - offset, at)
-    offset += bytesWritten
-  }
-}
-
-/**
- * The same promise, with a handler attached at once: a read or write that fails while the loop is
- * awaiting something else must not count as an unhandled rejection. It is still awaited later.
- */
-function quietly<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined)
-  return promise
-}
-
-/** Below this, one core hashes both digests faster than handing chunks to a worker. */
-const PARALLEL_HASH_BYTES = 16 * 1024 * 1024
-const SLOTS = 4
-
-async function fsyncFolder(path: string): Promise<void> {
-  const handle = await open(path, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
 }
 
 function sameFileState(a: BigIntStats, b: BigIntStats): boolean {
@@ -183,11 +152,7 @@ export class Vault {
     }
   }
 
-  /**
-   * The copy: the next chunk is read (on libuv's thread pool) while this one is hashed and written,
-   * so disk and CPU overlap. From PARALLEL_HASH_BYTES up, chunks live in shared memory and a worker
-   * thread computes the SHA-512 while this thread computes the SHA-256: two cores instead of one.
-   */
+  /** The copy: see pumpHashed. Writes are positional, so chunks may land in any order. */
   private async copyWhileHashing(
     source: FileHandle,
     tempPath: string,
@@ -196,56 +161,22 @@ export class Vault {
     signal: AbortSignal | undefined,
   ): Promise<{digests: Digests; size: number}> {
     const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
-    const shared = expectedSize >= PARALLEL_HASH_BYTES ? new SharedArrayBuffer(SLOTS * CHUNK_SIZE) : undefined
-    const slots: Buffer[] = shared
-      ? Array.from({length: SLOTS}, (_, i) => Buffer.from(shared, i * CHUNK_SIZE, CHUNK_SIZE))
-      : [takeBuffer(), takeBuffer()]
-    const sha256 = createHash('sha256')
-    const sha512 = shared ? HashWorker.shared().job('sha512') : createHash('sha512')
-    // busy[i] settles when slot i's write and worker hash are done and its memory may be reused.
-    const busy: Array<Promise<unknown>> = slots.map(() => Promise.resolve())
-    let pendingRead = quietly(source.read(slots[0]!, 0, CHUNK_SIZE, null))
-    let finished = false
     try {
-      let size = 0
-      for (let i = 0; ; i++) {
-        let bytesRead: number
-        try {
-          ;({bytesRead} = await pendingRead)
-        } catch (error) {
-          throw new CustodyError('INPUT_UNREADABLE', `cannot read ${sourcePath}: ${messageOf(error)}; check the medium and ingest it again`, {
+      const result = await pumpHashed(source, (chunk, offset) => writeAll(target, chunk, offset), {
+        expectedSize,
+        signal,
+        readError: (error) =>
+          new CustodyError('INPUT_UNREADABLE', `cannot read ${sourcePath}: ${messageOf(error)}; check the medium and ingest it again`, {
             cause: error,
             subject: sourcePath,
-          })
-        }
-
-        if (bytesRead === 0) break
-        if (signal?.aborted) throw new CustodyError('INTERRUPTED', `interrupted while copying ${sourcePath}`, {subject: sourcePath})
-        const slot = i % slots.length
-        const nextSlot = (i + 1) % slots.length
-        await busy[nextSlot]
-        pendingRead = quietly(source.read(slots[nextSlot]!, 0, CHUNK_SIZE, null))
-        const chunk = slots[slot]!.subarray(0, bytesRead)
-        sha256.update(chunk)
-        const work: Array<Promise<unknown>> = [writeAll(target, chunk, size)]
-        if (shared) work.push((sha512 as WorkerHash).update(shared, slot * CHUNK_SIZE, bytesRead))
-        else (sha512 as Hash).update(chunk)
-        busy[slot] = quietly(Promise.all(work))
-        size += bytesRead
-      }
-
-      await Promise.all(busy)
-      const sha512Hex = shared ? await (sha512 as WorkerHash).digest() : (sha512 as Hash).digest('hex')
-      finished = true
+          }),
+        abortError: () => new CustodyError('INTERRUPTED', `interrupted while copying ${sourcePath}`, {subject: sourcePath}),
+      })
       await target.sync()
-      return {digests: {sha256: sha256.digest('hex'), sha512: sha512Hex}, size}
+      return result
     } catch (error) {
       throw error instanceof CustodyError ? error : storageError(error, `copying ${sourcePath}`, this.root)
     } finally {
-      // An early exit may leave reads, writes or hashing in flight: let them settle first.
-      await Promise.allSettled([pendingRead, ...busy])
-      if (shared && !finished) (sha512 as WorkerHash).drop()
-      if (!shared) giveBack(...slots)
       await target.close()
     }
   }
