@@ -30,19 +30,6 @@ export function bagInfo(labels: ReadonlyArray<readonly [string, string]>): strin
   return labels.map(([label, value]) => `${label}: ${oneLine(value)}\n`).join('')
 }
 
-/** RFC 8493 §2.2.2 suggests a human-readable size. */
-export function bagSize(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`
-}
-
 /**
  * A file name that is safe in a bag and on any file system a court's expert may unzip to: Unicode
  * NFC; no path separators, control characters or `%` (RFC 8493 §2.1.3 percent-encodes CR, LF and

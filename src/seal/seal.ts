@@ -26,8 +26,10 @@ import type {Case} from '../case/case.js'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import {getExhibit, resolveExhibitId, type ExhibitView} from '../exhibits/exhibits.js'
 import {eventLeafHash} from '../ledger/event.js'
+import {MerkleTree} from '../merkle/tree.js'
 import {CUSTODY_VERSION} from '../version.js'
-import {BAGIT_TXT, bagInfo, bagSize, manifest, safeFileName, type ManifestEntry} from './bagit.js'
+import {formatBytes} from '../render/text.js'
+import {BAGIT_TXT, bagInfo, manifest, safeFileName, type ManifestEntry} from './bagit.js'
 import {bagReadme} from './readme.js'
 import {ZipWriter} from './zip-writer.js'
 
@@ -115,7 +117,8 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
 
   // 2. prove
   const all = kase.ledger.events()
-  const tree = kase.ledger.tree()
+  const leaves = all.map((e) => eventLeafHash(e.canonical))
+  const tree = new MerkleTree(leaves)
   const treeHead = {size: tree.size, root: bytesToHex(tree.root())}
   const chosen = new Set(ids)
   const sealedEvents = all.filter((e) => e.event.seq === 0 || (e.event.exhibit !== null && chosen.has(e.event.exhibit)))
@@ -124,7 +127,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       seq: e.event.seq,
       hash: e.hash,
       prev: e.event.prev,
-      leafHash: bytesToHex(eventLeafHash(e.canonical)),
+      leafHash: bytesToHex(leaves[e.event.seq]!),
       inclusionProof: tree.inclusionProof(e.event.seq).map((h) => bytesToHex(h)),
       event: e.event,
     }),
@@ -169,7 +172,9 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   let payloadBytes = 0
   try {
     for (const [i, x] of sealedExhibits.entries()) {
-      const source = await open(kase.vault.objectPath(x.sha256), 'r')
+      const source = await open(kase.vault.objectPath(x.sha256), 'r').catch((error: unknown) => {
+        throw new CustodyError('INTEGRITY', `${x.exhibit}: its vault file cannot be opened (${messageOf(error)}); nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
+      })
       let found: {sha256: string; sha512: string; size: number}
       try {
         found = await zip.addFile(`${bag}/${x.path}`, source, x.size, (error) =>
@@ -225,7 +230,8 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
             ['External-Description', `${kase.info.title}${statement.purpose ? ` (sealed for: ${statement.purpose})` : ''}`],
             ['Bagging-Date', statement.sealedAt.slice(0, 10)],
             ['Payload-Oxum', `${payloadBytes}.${payload.length}`],
-            ['Bag-Size', bagSize(payloadBytes)],
+            // RFC 8493 §2.2.2: a human-readable size.
+            ['Bag-Size', formatBytes(payloadBytes)],
             ['Bag-Software-Agent', `custody ${CUSTODY_VERSION}`],
             ['Custody-Seal-Identifier', sealId],
             ['Custody-Sealed-At', statement.sealedAt],

@@ -1,7 +1,7 @@
 /** `custody seal`: a BagIt bag in a ZIP that standard tools check, deterministic and recorded. */
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {verifyInclusion} from '../../src/merkle/verify.js'
@@ -179,6 +179,17 @@ describe('custody seal, more', () => {
     expect(result.json.error.message).toMatch(/EX-000001: its vault file no longer matches the ledger/)
     expect(existsSync(out)).toBe(false)
     expect(readdirSync(work.path).filter((f) => f.endsWith('.partial'))).toEqual([])
+  })
+
+  it('refuses to seal when an exhibit is missing from the vault', async () => {
+    const missing = join(work.path, 'missing')
+    cpSync(kase.dir, missing, {recursive: true})
+    const digest = sha('sha256', readFileSync(join(SAMPLES, 'Nikon.jpg')))
+    rmSync(join(missing, '.custody', 'vault', 'sha256', digest.slice(0, 2), digest))
+    const result = await custodyJson<{error: {message: string}}>(['seal', '--out', join(work.path, 'missing.zip'), '--case', missing])
+    expect(result.code).toBe(3)
+    expect(result.json.error.message).toMatch(/its vault file cannot be opened .*nothing was sealed/)
+    expect(existsSync(join(work.path, 'missing.zip'))).toBe(false)
   })
 
   it('names an unknown exhibit and a bad --out or --sealed-at with exit 2', async () => {
