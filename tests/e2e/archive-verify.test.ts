@@ -244,6 +244,27 @@ describe('the tamper matrix', () => {
     expect(problems).toContainEqual(expect.objectContaining({check: 'zip', subject: expect.stringMatching(/\/data\/link$/), message: expect.stringContaining('symbolic link')}))
   })
 
+  it('an entry that lies about its size', async () => {
+    // Claim, in the central directory, that README.txt is 100 bytes longer than it is.
+    const bytes = Buffer.from(readFileSync(archive))
+    const name = Buffer.from(`${bag}/README.txt`)
+    let at = -1
+    for (let i = bytes.length - 22; i >= 0; i--) {
+      if (bytes.readUInt32LE(i) === 0x02014b50 && bytes.subarray(i + 46, i + 46 + name.length).equals(name)) {
+        at = i
+        break
+      }
+    }
+
+    expect(at).toBeGreaterThan(0)
+    bytes.writeUInt32LE(bytes.readUInt32LE(at + 20) + 100, at + 20)
+    bytes.writeUInt32LE(bytes.readUInt32LE(at + 24) + 100, at + 24)
+    const liar = join(work.path, 'liar.zip')
+    writeFileSync(liar, bytes)
+    const problems = await verifyFails(liar)
+    expect(problems).toContainEqual(expect.objectContaining({check: 'zip', message: expect.stringMatching(/README\.txt|size/)}))
+  })
+
   it('a truncated ZIP', async () => {
     const truncated = join(work.path, 'truncated.zip')
     const bytes = readFileSync(archive)
