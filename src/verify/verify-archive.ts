@@ -18,9 +18,10 @@
  */
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {createHash} from 'node:crypto'
+import {stat} from 'node:fs/promises'
 import {SafeZip, type ZipEntryInfo} from '../archive/zip-reader.js'
 import {canonicalize} from '../canonical/jcs.js'
-import {messageOf} from '../errors.js'
+import {CustodyError, messageOf} from '../errors.js'
 import {eventLeafHash} from '../ledger/event.js'
 import {verifyInclusion} from '../merkle/verify.js'
 import {BAGIT_TXT} from '../seal/bagit.js'
@@ -92,6 +93,9 @@ export async function verifyArchive(path: string, options: {onProgress?: (done: 
   const check = (name: string, before: number, detail: string): void => {
     checks.push({name, ok: problems.length === before, detail})
   }
+
+  const found = await stat(path).catch(() => undefined)
+  if (!found?.isFile()) throw new CustodyError('INVALID_ARGUMENT', `${path} is not a file; give the path of a sealed archive (.zip)`)
 
   // 1. zip
   let zip: SafeZip

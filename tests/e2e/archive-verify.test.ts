@@ -115,6 +115,12 @@ describe('verifying a sealed archive', () => {
     expect(again.stdout).toContain('Archive intact')
   })
 
+  it('says plainly when the archive is not there (exit 2)', async () => {
+    const missing = await custodyJson<{error: {message: string}}>(['verify', join(work.path, 'nope.zip')])
+    expect(missing.code).toBe(2)
+    expect(missing.json.error.message).toContain('give the path of a sealed archive')
+  })
+
   it('works with no case anywhere near', async () => {
     const result = await custody(['verify', archive], {cwd: work.path, env: {CUSTODY_CASE: '/nonexistent'}})
     expect(result.code).toBe(0)
