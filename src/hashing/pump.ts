@@ -22,6 +22,8 @@ export interface PumpOptions {
   expectedSize: number
   /** Hash the SHA-512 on the worker whatever the size (a batch of many files keeps it busy). */
   parallel?: boolean
+  /** 'sha256' skips the SHA-512 (the result's sha512 is then empty). */
+  algorithms?: 'both' | 'sha256'
   signal?: AbortSignal | undefined
   /** Turns a read failure into the error to throw. */
   readError: (error: unknown) => Error
@@ -42,7 +44,8 @@ export function quietly<T>(promise: Promise<T>): Promise<T> {
 const freeShared: SharedArrayBuffer[] = []
 
 export async function pumpHashed(source: FileHandle, sink: ChunkSink, options: PumpOptions): Promise<{digests: Digests; size: number}> {
-  const parallel = options.parallel === true || options.expectedSize >= PARALLEL_HASH_BYTES
+  const withSha512 = options.algorithms !== 'sha256'
+  const parallel = withSha512 && (options.parallel === true || options.expectedSize >= PARALLEL_HASH_BYTES)
   const shared = parallel ? (freeShared.pop() ?? new SharedArrayBuffer(SLOTS * CHUNK_SIZE)) : undefined
   const slots: Buffer[] = shared ? Array.from({length: SLOTS}, (_, i) => Buffer.from(shared, i * CHUNK_SIZE, CHUNK_SIZE)) : [takeBuffer(), takeBuffer()]
   const sha256 = createHash('sha256')
@@ -71,13 +74,13 @@ export async function pumpHashed(source: FileHandle, sink: ChunkSink, options: P
       sha256.update(chunk)
       const work: Array<Promise<unknown>> = [sink(chunk, size)]
       if (shared) work.push((sha512 as WorkerHash).update(shared, slot * CHUNK_SIZE, bytesRead))
-      else (sha512 as Hash).update(chunk)
+      else if (withSha512) (sha512 as Hash).update(chunk)
       busy[slot] = quietly(Promise.all(work))
       size += bytesRead
     }
 
     await Promise.all(busy)
-    const sha512Hex = shared ? await (sha512 as WorkerHash).digest() : (sha512 as Hash).digest('hex')
+    const sha512Hex = shared ? await (sha512 as WorkerHash).digest() : withSha512 ? (sha512 as Hash).digest('hex') : ''
     finished = true
     return {digests: {sha256: sha256.digest('hex'), sha512: sha512Hex}, size}
   } finally {

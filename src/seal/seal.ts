@@ -7,7 +7,7 @@
  *   2. prove    take the tree head of the ledger as it is, and an RFC 9162 inclusion proof of each
  *               event that goes in (event 0, which names the case, and every event of the exhibits)
  *   3. payload  stream each original from the vault into the ZIP while hashing it again (a vault
- *               file that no longer matches its ledger digests stops the seal), then its metadata
+ *               file that no longer matches its ledger SHA-256 stops the seal), then its metadata
  *               record, the events (JSON Lines), the tree head and the seal statement
  *   4. tags     bagit.txt, bag-info.txt, both payload manifests, README.txt, both tag manifests
  *   5. publish  fsync the ZIP (written beside --out under a temp name) and rename it into place
@@ -18,7 +18,7 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {link, open, readFile, rename, rm} from 'node:fs/promises'
+import {link, open, readFile, rename, rm, stat} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
@@ -31,7 +31,7 @@ import {CUSTODY_VERSION} from '../version.js'
 import {formatBytes} from '../render/text.js'
 import {BAGIT_TXT, bagInfo, manifest, safeFileName, type ManifestEntry} from './bagit.js'
 import {bagReadme} from './readme.js'
-import {ZipWriter} from './zip-writer.js'
+import {ZipWriter, type ZipSlot} from './zip-writer.js'
 
 export interface SealOptions {
   exhibits: readonly string[]
@@ -171,39 +171,16 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   const payload: ManifestEntry[] = []
   let payloadBytes = 0
   try {
-    for (const [i, x] of sealedExhibits.entries()) {
-      const source = await open(kase.vault.objectPath(x.sha256), 'r').catch((error: unknown) => {
-        throw new CustodyError('INTEGRITY', `${x.exhibit}: its vault file cannot be opened (${messageOf(error)}); nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
-      })
-      let found: {sha256: string; sha512: string; size: number}
-      try {
-        found = await zip.addFile(`${bag}/${x.path}`, source, x.size, (error) =>
-          new CustodyError('INTEGRITY', `${x.exhibit}: its vault file cannot be read: ${messageOf(error)}; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit}),
-        )
-      } finally {
-        await source.close()
+    // Every entry's size is known, so every entry's place is fixed now and several can be written
+    // at once: reading, hashing and writing of different files overlap.
+    const places: Array<{original: ZipSlot; record: ZipSlot}> = []
+    for (const x of sealedExhibits) {
+      const recordSize = (await stat(kase.vault.objectPath(x.metadataRecord)).catch(() => undefined))?.size
+      if (recordSize === undefined) {
+        throw new CustodyError('INTEGRITY', `${x.exhibit}: its metadata record is missing from the vault; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
       }
 
-      if (found.sha256 !== x.sha256 || found.sha512 !== x.sha512 || found.size !== x.size) {
-        throw new CustodyError(
-          'INTEGRITY',
-          `${x.exhibit}: its vault file no longer matches the ledger (sha256 ${found.sha256}, expected ${x.sha256}); nothing was sealed. Run \`custody verify\``,
-          {subject: x.exhibit},
-        )
-      }
-
-      payload.push({path: x.path, sha256: x.sha256, sha512: x.sha512})
-      payloadBytes += x.size
-      const record = await readFile(kase.vault.objectPath(x.metadataRecord))
-      const recordDigests = digestsOf(record)
-      if (recordDigests.sha256 !== x.metadataRecord) {
-        throw new CustodyError('INTEGRITY', `${x.exhibit}: its metadata record no longer matches the ledger; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
-      }
-
-      await zip.addBytes(`${bag}/${x.metadataPath}`, record)
-      payload.push({path: x.metadataPath, ...recordDigests})
-      payloadBytes += record.length
-      options.onProgress?.(i + 1, sealedExhibits.length)
+      places.push({original: zip.reserve(`${bag}/${x.path}`, x.size, true), record: zip.reserve(`${bag}/${x.metadataPath}`, recordSize, false)})
     }
 
     const custodyFiles: Array<[string, Buffer]> = [
@@ -211,8 +188,64 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       ['data/custody/tree-head.json', Buffer.from(`${canonicalize(treeHead)}\n`)],
       ['data/custody/seal.json', Buffer.from(`${JSON.stringify(statement, null, 2)}\n`)],
     ]
-    for (const [path, bytes] of custodyFiles) {
-      await zip.addBytes(`${bag}/${path}`, bytes)
+    const custodyPlaces = custodyFiles.map(([path, bytes]) => zip.reserve(`${bag}/${path}`, bytes.length, false))
+    const recordDigests: Array<{sha256: string; sha512: string}> = []
+    let next = 0
+    let done = 0
+    let failure: unknown
+    const sealOne = async (i: number): Promise<void> => {
+      const x = sealedExhibits[i]!
+      const unreadable = (error: unknown): CustodyError =>
+        new CustodyError('INTEGRITY', `${x.exhibit}: its vault file cannot be read (${messageOf(error)}); nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
+      const source = await open(kase.vault.objectPath(x.sha256), 'r').catch((error: unknown) => {
+        throw unreadable(error)
+      })
+      let found: {sha256: string; size: number}
+      try {
+        found = await zip.writeFile(places[i]!.original, source, unreadable)
+      } finally {
+        await source.close()
+      }
+
+      // The SHA-256 proves the bytes are the ones ingested; the SHA-512 recorded then goes in the manifest.
+      if (found.sha256 !== x.sha256) {
+        throw new CustodyError(
+          'INTEGRITY',
+          `${x.exhibit}: its vault file no longer matches the ledger (sha256 ${found.sha256}, expected ${x.sha256}); nothing was sealed. Run \`custody verify\``,
+          {subject: x.exhibit},
+        )
+      }
+
+      const record = await readFile(kase.vault.objectPath(x.metadataRecord))
+      const digests = digestsOf(record)
+      if (digests.sha256 !== x.metadataRecord) {
+        throw new CustodyError('INTEGRITY', `${x.exhibit}: its metadata record no longer matches the ledger; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
+      }
+
+      await zip.writeBytes(places[i]!.record, record)
+      recordDigests[i] = digests
+      options.onProgress?.(++done, sealedExhibits.length)
+    }
+
+    const worker = async (): Promise<void> => {
+      while (failure === undefined && next < sealedExhibits.length) {
+        try {
+          await sealOne(next++)
+        } catch (error) {
+          failure ??= error
+        }
+      }
+    }
+
+    await Promise.all(Array.from({length: Math.min(4, sealedExhibits.length)}, () => worker()))
+    if (failure !== undefined) throw failure
+    for (const [i, x] of sealedExhibits.entries()) {
+      payload.push({path: x.path, sha256: x.sha256, sha512: x.sha512}, {path: x.metadataPath, ...recordDigests[i]!})
+      payloadBytes += x.size + places[i]!.record.size
+    }
+
+    for (const [i, [path, bytes]] of custodyFiles.entries()) {
+      await zip.writeBytes(custodyPlaces[i]!, bytes)
       payload.push({path, ...digestsOf(bytes)})
       payloadBytes += bytes.length
     }

@@ -188,7 +188,7 @@ describe('custody seal, more', () => {
     rmSync(join(missing, '.custody', 'vault', 'sha256', digest.slice(0, 2), digest))
     const result = await custodyJson<{error: {message: string}}>(['seal', '--out', join(work.path, 'missing.zip'), '--case', missing])
     expect(result.code).toBe(3)
-    expect(result.json.error.message).toMatch(/its vault file cannot be opened .*nothing was sealed/)
+    expect(result.json.error.message).toMatch(/EX-000007: its vault file cannot be read \(ENOENT.*nothing was sealed/)
     expect(existsSync(join(work.path, 'missing.zip'))).toBe(false)
   })
 

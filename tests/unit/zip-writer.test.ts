@@ -20,9 +20,9 @@ async function writeZip(name: string, forceZip64: boolean): Promise<{path: strin
   const zip = await ZipWriter.create(path, new Date('2024-05-01T09:00:00Z'), {forceZip64})
   await zip.addBytes('bag/bagit.txt', Buffer.from('BagIt-Version: 1.0\n'))
   const handle = await open(source, 'r')
-  const digests = await zip.addFile('bag/data/vidéo \u{1F4F7}.mov', handle, big.length, (e) => e as Error)
+  const digests = await zip.writeFile(zip.reserve('bag/data/vidéo \u{1F4F7}.mov', big.length, true), handle, (e) => e as Error)
   await handle.close()
-  expect(digests).toMatchObject({size: big.length, sha256: createHash('sha256').update(big).digest('hex'), sha512: createHash('sha512').update(big).digest('hex')})
+  expect(digests).toEqual({size: big.length, sha256: createHash('sha256').update(big).digest('hex')})
   await zip.addBytes('bag/empty.txt', Buffer.alloc(0))
   const result = await zip.finish()
   return {path, ...result, big}
