@@ -54,7 +54,9 @@ function forge(change: (bagDir: string) => void, options: {rewriteManifests?: bo
 }
 
 /** Python's zipfile writes what zip will not: duplicate names, `../x`, symlink entries. */
-function forgeWithPython(kind: 'duplicate' | 'dotdot' | 'symlink'): string {
+type PythonForgery = 'duplicate' | 'nfc-duplicate' | 'dotdot' | 'absolute' | 'backslash' | 'outside' | 'symlink'
+
+function forgeWithPython(kind: PythonForgery): string {
   const out = join(work.path, `py-${kind}.zip`)
   const script = `
 import sys, zipfile
@@ -66,8 +68,17 @@ with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, 'w') as zout:
     top = names[0].split('/')[0]
     if kind == 'duplicate':
         zout.writestr(names[0], b'a second file under the same name')
+    elif kind == 'nfc-duplicate':
+        zout.writestr(top + '/data/Cafe\u0301.txt', b'decomposed')
+        zout.writestr(top + '/data/Caf\u00e9.txt', b'composed')
     elif kind == 'dotdot':
         zout.writestr(top + '/../x', b'outside the bag')
+    elif kind == 'absolute':
+        zout.writestr('/etc/cron.d/x', b'absolute')
+    elif kind == 'backslash':
+        zout.writestr(top + chr(92) + 'data' + chr(92) + 'x.txt', b'backslashes')
+    elif kind == 'outside':
+        zout.writestr('another-folder/x.txt', b'a second top folder')
     else:
         info = zipfile.ZipInfo(top + '/data/link')
         info.create_system = 3
@@ -243,6 +254,17 @@ describe('the tamper matrix', () => {
   it('an entry named ../x', async () => {
     const problems = await verifyFails(forgeWithPython('dotdot'))
     expect(problems).toEqual([expect.objectContaining({check: 'zip', message: expect.stringMatching(/not a readable ZIP: .*\.\.\/x/)})])
+  })
+
+  it('two names that are the same after Unicode normalisation', async () => {
+    const problems = await verifyFails(forgeWithPython('nfc-duplicate'))
+    expect(problems).toContainEqual(expect.objectContaining({check: 'zip', message: expect.stringContaining('the same after Unicode normalisation')}))
+  })
+
+  it('an absolute name, a name with backslashes, and a second top folder', async () => {
+    expect(await verifyFails(forgeWithPython('absolute'))).toEqual([expect.objectContaining({check: 'zip', message: expect.stringMatching(/not a readable ZIP: .*absolute path/)})])
+    expect(await verifyFails(forgeWithPython('backslash'))).toEqual([expect.objectContaining({check: 'zip', message: expect.stringMatching(/not a readable ZIP: .*\\/)})])
+    expect(await verifyFails(forgeWithPython('outside'))).toContainEqual(expect.objectContaining({check: 'zip', message: expect.stringContaining('expected exactly one top-level folder')}))
   })
 
   it('a symlink entry', async () => {
