@@ -17,12 +17,11 @@
  *                 proof (RFC 9162 §2.1.3.2) leads to the tree head the seal records
  */
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
-import {createHash} from 'node:crypto'
 import {stat} from 'node:fs/promises'
 import {SafeZip, type ZipEntryInfo} from '../archive/zip-reader.js'
 import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError, messageOf} from '../errors.js'
-import {eventLeafHash} from '../ledger/event.js'
+import {chainHash, eventLeafHash} from '../ledger/event.js'
 import {verifyInclusion} from '../merkle/verify.js'
 import {BAGIT_TXT} from '../seal/bagit.js'
 
@@ -296,7 +295,7 @@ export async function verifyArchive(path: string, options: {onProgress?: (done: 
 
       if (event.seq !== seq || event.prev !== entry.prev) problems.push({check: 'events', subject, message: 'the event does not state the sequence number and previous hash beside it'})
       const prev = String(entry.prev)
-      const hash = HEX64.test(prev) ? createHash('sha256').update(hexToBytes(prev)).update(canonical).digest('hex') : ''
+      const hash = HEX64.test(prev) ? chainHash(prev, canonical) : ''
       if (hash !== entry.hash) problems.push({check: 'events', subject, message: 'its hash does not match its content: the event was changed', expected: hash, actual: String(entry.hash)})
       if (previous && previous.seq + 1 === seq && prev !== previous.hash) {
         problems.push({check: 'events', subject, message: `it does not chain to event ${previous.seq}`, expected: previous.hash, actual: prev})
