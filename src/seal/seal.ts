@@ -43,6 +43,8 @@ export interface SealOptions {
   sealedAt?: string | undefined
   actor?: string | undefined
   cwd?: string
+  /** Ctrl-C: stop, remove the partial archive, record nothing. */
+  signal?: AbortSignal
   onProgress?: (done: number, total: number) => void
 }
 
@@ -229,6 +231,11 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
 
     const worker = async (): Promise<void> => {
       while (failure === undefined && next < sealedExhibits.length) {
+        if (options.signal?.aborted) {
+          failure ??= new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${out} was not written`)
+          return
+        }
+
         try {
           await sealOne(next++)
         } catch (error) {

@@ -1,12 +1,12 @@
 /** `custody seal`: a BagIt bag in a ZIP that standard tools check, deterministic and recorded. */
-import {spawnSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
+import {spawn, spawnSync} from 'node:child_process'
+import {createHash, randomBytes} from 'node:crypto'
 import {chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {verifyInclusion} from '../../src/merkle/verify.js'
 import {canonicalize} from '../../src/canonical/jcs.js'
-import {custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
+import {BIN, custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
 
 const sha = (alg: 'sha256' | 'sha512', data: Buffer | string): string => createHash(alg).update(data).digest('hex')
 const SAMPLE_FILES = readdirSync(SAMPLES).filter((f) => f !== 'expected-tags.json').sort()
@@ -190,6 +190,25 @@ describe('custody seal, more', () => {
     expect(result.code).toBe(3)
     expect(result.json.error.message).toMatch(/EX-000007: its vault file cannot be read \(ENOENT.*nothing was sealed/)
     expect(existsSync(join(work.path, 'missing.zip'))).toBe(false)
+  })
+
+  it('Ctrl-C while sealing leaves no partial archive and records nothing', async () => {
+    const big = join(work.path, 'big-case')
+    cpSync(kase.dir, big, {recursive: true})
+    const clips = join(work.path, 'clips')
+    mkdirSync(clips)
+    for (let i = 0; i < 40; i++) writeFileSync(join(clips, `clip-${i}.mp4`), randomBytes(2 * 1024 * 1024))
+    expect((await custody(['ingest', clips, '-r', '--case', big])).code).toBe(0)
+    const eventsBefore = (await custodyJson<{events: unknown[]}>(['log', '--case', big])).json.events.length
+    const out = join(work.path, 'interrupted.zip')
+    const child = spawn(process.execPath, [BIN, 'seal', '--out', out, '--case', big], {stdio: 'ignore'})
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    for (let i = 0; i < 500 && !readdirSync(work.path).some((f) => f.endsWith('.partial')); i++) await new Promise((r) => setTimeout(r, 5))
+    child.kill('SIGINT')
+    expect(await exited).toBe(1)
+    expect(existsSync(out)).toBe(false)
+    expect(readdirSync(work.path).filter((f) => f.endsWith('.partial'))).toEqual([])
+    expect((await custodyJson<{events: unknown[]}>(['log', '--case', big])).json.events).toHaveLength(eventsBefore)
   })
 
   it('names an unknown exhibit and a bad --out or --sealed-at with exit 2', async () => {
