@@ -21,6 +21,29 @@ export abstract class CustodyCommand extends Command {
     return Case.open(locateCase({caseDir}))
   }
 
+  /**
+   * The first Ctrl-C (or SIGTERM) asks the work to stop cleanly through the signal; a second one
+   * exits at once. Call release() when the work is over.
+   */
+  protected interruptible(message?: string): {signal: AbortSignal; release: () => void} {
+    const controller = new AbortController()
+    const onInterrupt = (): void => {
+      if (controller.signal.aborted) process.exit(1)
+      if (message) process.stderr.write(`\n${message}\n`)
+      controller.abort()
+    }
+
+    process.on('SIGINT', onInterrupt)
+    process.on('SIGTERM', onInterrupt)
+    return {
+      signal: controller.signal,
+      release: () => {
+        process.off('SIGINT', onInterrupt)
+        process.off('SIGTERM', onInterrupt)
+      },
+    }
+  }
+
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (err instanceof CustodyError) {
       process.exitCode = err.exitCode

@@ -53,15 +53,7 @@ command again ingests the rest.`
   async run(): Promise<IngestReport> {
     const {argv, flags} = await this.parse(Ingest)
     const kase = this.openCase(flags.case)
-    const controller = new AbortController()
-    const onInterrupt = (): void => {
-      if (controller.signal.aborted) process.exit(1)
-      process.stderr.write('\nStopping after the files in progress (Ctrl-C again to stop now)...\n')
-      controller.abort()
-    }
-
-    process.on('SIGINT', onInterrupt)
-    process.on('SIGTERM', onInterrupt)
+    const interrupt = this.interruptible('Stopping after the files in progress (Ctrl-C again to stop now)...')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const startedAt = Date.now()
     try {
@@ -74,7 +66,7 @@ command again ingests the rest.`
         location: flags.location,
         source: flags.source,
         note: flags.note,
-        signal: controller.signal,
+        signal: interrupt.signal,
         onProgress: (p) => progress.update(describeRate(p.filesDone, p.filesTotal, p.bytesDone, p.bytesTotal, startedAt)),
       })
       progress.done()
@@ -82,8 +74,7 @@ command again ingests the rest.`
       if (report.counts.failed > 0 || report.interrupted) process.exitCode = 1
       return report
     } finally {
-      process.off('SIGINT', onInterrupt)
-      process.off('SIGTERM', onInterrupt)
+      interrupt.release()
       kase.close()
     }
   }

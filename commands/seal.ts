@@ -43,14 +43,7 @@ The same case, exhibits and --sealed-at give a byte-identical archive.`
     const {argv, flags} = await this.parse(Seal)
     const kase = this.openCase(flags.case)
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
-    const controller = new AbortController()
-    const onInterrupt = (): void => {
-      if (controller.signal.aborted) process.exit(1)
-      controller.abort()
-    }
-
-    process.on('SIGINT', onInterrupt)
-    process.on('SIGTERM', onInterrupt)
+    const interrupt = this.interruptible('Stopping: the partial archive will be removed (Ctrl-C again to stop now)...')
     try {
       const report = await sealArchive(kase, {
         exhibits: argv as string[],
@@ -60,15 +53,14 @@ The same case, exhibits and --sealed-at give a byte-identical archive.`
         force: flags.force,
         sealedAt: flags['sealed-at'],
         actor: flags.actor,
-        signal: controller.signal,
+        signal: interrupt.signal,
         onProgress: (done, total) => progress.update(`sealing: ${done}/${total} exhibits`),
       })
       progress.done()
       this.log(renderSeal(report))
       return report
     } finally {
-      process.off('SIGINT', onInterrupt)
-      process.off('SIGTERM', onInterrupt)
+      interrupt.release()
       kase.close()
     }
   }
