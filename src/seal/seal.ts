@@ -98,6 +98,132 @@ function digestsOf(bytes: Uint8Array): {sha256: string; sha512: string} {
   return {sha256: createHash('sha256').update(bytes).digest('hex'), sha512: createHash('sha512').update(bytes).digest('hex')}
 }
 
+/** Step 2: the tree head of the ledger as it is, and each sealed event with its inclusion proof. */
+function proveEvents(kase: Case, ids: readonly string[]): {treeHead: {size: number; root: string}; eventLines: string[]} {
+  const all = kase.ledger.events()
+  const leaves = all.map((e) => eventLeafHash(e.canonical))
+  const tree = new MerkleTree(leaves)
+  const chosen = new Set(ids)
+  // Event 0 names the case; then every event of the sealed exhibits.
+  const sealed = all.filter((e) => e.event.seq === 0 || (e.event.exhibit !== null && chosen.has(e.event.exhibit)))
+  const eventLines = sealed.map((e) =>
+    canonicalize({
+      seq: e.event.seq,
+      hash: e.hash,
+      prev: e.event.prev,
+      leafHash: bytesToHex(leaves[e.event.seq]!),
+      inclusionProof: tree.inclusionProof(e.event.seq).map((h) => bytesToHex(h)),
+      event: e.event,
+    }),
+  )
+  return {treeHead: {size: tree.size, root: bytesToHex(tree.root())}, eventLines}
+}
+
+function custodyFiles(eventsBytes: Buffer, treeHead: {size: number; root: string}, statement: SealStatement): Array<[string, Buffer]> {
+  return [
+    ['data/custody/events.jsonl', eventsBytes],
+    ['data/custody/tree-head.json', Buffer.from(`${canonicalize(treeHead)}\n`)],
+    ['data/custody/seal.json', Buffer.from(`${JSON.stringify(statement, null, 2)}\n`)],
+  ]
+}
+
+/**
+ * Step 3: the payload. Every entry's size is known, so every entry's place is fixed first and
+ * several exhibits are then written at once: reading, hashing and writing of different files
+ * overlap. Each original's SHA-256 is checked against the ledger as it goes in.
+ */
+async function writePayload(
+  zip: ZipWriter,
+  kase: Case,
+  bag: string,
+  sealedExhibits: readonly SealedExhibit[],
+  custody: ReadonlyArray<[string, Buffer]>,
+  options: Pick<SealOptions, 'signal' | 'onProgress'> & {out?: string},
+): Promise<{payload: ManifestEntry[]; bytes: number}> {
+  const payload: ManifestEntry[] = []
+  let payloadBytes = 0
+  // Every entry's size is known, so every entry's place is fixed now and several can be written
+  // at once: reading, hashing and writing of different files overlap.
+  const places: Array<{original: ZipSlot; record: ZipSlot}> = []
+  for (const x of sealedExhibits) {
+    const recordSize = (await stat(kase.vault.objectPath(x.metadataRecord)).catch(() => undefined))?.size
+    if (recordSize === undefined) {
+      throw new CustodyError('INTEGRITY', `${x.exhibit}: its metadata record is missing from the vault; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
+    }
+
+    places.push({original: zip.reserve(`${bag}/${x.path}`, x.size, true), record: zip.reserve(`${bag}/${x.metadataPath}`, recordSize, false)})
+  }
+
+  const custodyPlaces = custody.map(([path, bytes]) => zip.reserve(`${bag}/${path}`, bytes.length, false))
+  const recordDigests: Array<{sha256: string; sha512: string}> = []
+  let next = 0
+  let done = 0
+  let failure: unknown
+  const sealOne = async (i: number): Promise<void> => {
+    const x = sealedExhibits[i]!
+    const unreadable = (error: unknown): CustodyError =>
+      new CustodyError('INTEGRITY', `${x.exhibit}: its vault file cannot be read (${messageOf(error)}); nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
+    const source = await open(kase.vault.objectPath(x.sha256), 'r').catch((error: unknown) => {
+      throw unreadable(error)
+    })
+    let found: {sha256: string; size: number}
+    try {
+      found = await zip.writeFile(places[i]!.original, source, unreadable)
+    } finally {
+      await source.close()
+    }
+
+    // The SHA-256 proves the bytes are the ones ingested; the SHA-512 recorded then goes in the manifest.
+    if (found.sha256 !== x.sha256) {
+      throw new CustodyError(
+        'INTEGRITY',
+        `${x.exhibit}: its vault file no longer matches the ledger (sha256 ${found.sha256}, expected ${x.sha256}); nothing was sealed. Run \`custody verify\``,
+        {subject: x.exhibit},
+      )
+    }
+
+    const record = await readFile(kase.vault.objectPath(x.metadataRecord))
+    const digests = digestsOf(record)
+    if (digests.sha256 !== x.metadataRecord) {
+      throw new CustodyError('INTEGRITY', `${x.exhibit}: its metadata record no longer matches the ledger; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
+    }
+
+    await zip.writeBytes(places[i]!.record, record)
+    recordDigests[i] = digests
+    options.onProgress?.(++done, sealedExhibits.length)
+  }
+
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < sealedExhibits.length) {
+      if (options.signal?.aborted) {
+        failure ??= new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${options.out ?? 'the archive'} was not written`)
+        return
+      }
+
+      try {
+        await sealOne(next++)
+      } catch (error) {
+        failure ??= error
+      }
+    }
+  }
+
+  await Promise.all(Array.from({length: Math.min(4, sealedExhibits.length)}, () => worker()))
+  if (failure !== undefined) throw failure
+  for (const [i, x] of sealedExhibits.entries()) {
+    payload.push({path: x.path, sha256: x.sha256, sha512: x.sha512}, {path: x.metadataPath, ...recordDigests[i]!})
+    payloadBytes += x.size + places[i]!.record.size
+  }
+
+  for (const [i, [path, bytes]] of custody.entries()) {
+    await zip.writeBytes(custodyPlaces[i]!, bytes)
+    payload.push({path, ...digestsOf(bytes)})
+    payloadBytes += bytes.length
+  }
+
+  return {payload, bytes: payloadBytes}
+}
+
 export async function sealArchive(kase: Case, options: SealOptions): Promise<SealReport> {
   const out = resolve(options.cwd ?? process.cwd(), options.out)
   if (!out.toLowerCase().endsWith('.zip')) {
@@ -118,22 +244,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   await kase.assertIntactHead()
 
   // 2. prove
-  const all = kase.ledger.events()
-  const leaves = all.map((e) => eventLeafHash(e.canonical))
-  const tree = new MerkleTree(leaves)
-  const treeHead = {size: tree.size, root: bytesToHex(tree.root())}
-  const chosen = new Set(ids)
-  const sealedEvents = all.filter((e) => e.event.seq === 0 || (e.event.exhibit !== null && chosen.has(e.event.exhibit)))
-  const eventLines = sealedEvents.map((e) =>
-    canonicalize({
-      seq: e.event.seq,
-      hash: e.hash,
-      prev: e.event.prev,
-      leafHash: bytesToHex(leaves[e.event.seq]!),
-      inclusionProof: tree.inclusionProof(e.event.seq).map((h) => bytesToHex(h)),
-      event: e.event,
-    }),
-  )
+  const {treeHead, eventLines} = proveEvents(kase, ids)
 
   const sealedExhibits: SealedExhibit[] = exhibits.map((x) => {
     const originalName = String(x.file.name ?? 'file')
@@ -170,92 +281,8 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   // 3. payload
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`)
   const zip = await ZipWriter.create(temp, sealedAt)
-  const payload: ManifestEntry[] = []
-  let payloadBytes = 0
   try {
-    // Every entry's size is known, so every entry's place is fixed now and several can be written
-    // at once: reading, hashing and writing of different files overlap.
-    const places: Array<{original: ZipSlot; record: ZipSlot}> = []
-    for (const x of sealedExhibits) {
-      const recordSize = (await stat(kase.vault.objectPath(x.metadataRecord)).catch(() => undefined))?.size
-      if (recordSize === undefined) {
-        throw new CustodyError('INTEGRITY', `${x.exhibit}: its metadata record is missing from the vault; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
-      }
-
-      places.push({original: zip.reserve(`${bag}/${x.path}`, x.size, true), record: zip.reserve(`${bag}/${x.metadataPath}`, recordSize, false)})
-    }
-
-    const custodyFiles: Array<[string, Buffer]> = [
-      ['data/custody/events.jsonl', eventsBytes],
-      ['data/custody/tree-head.json', Buffer.from(`${canonicalize(treeHead)}\n`)],
-      ['data/custody/seal.json', Buffer.from(`${JSON.stringify(statement, null, 2)}\n`)],
-    ]
-    const custodyPlaces = custodyFiles.map(([path, bytes]) => zip.reserve(`${bag}/${path}`, bytes.length, false))
-    const recordDigests: Array<{sha256: string; sha512: string}> = []
-    let next = 0
-    let done = 0
-    let failure: unknown
-    const sealOne = async (i: number): Promise<void> => {
-      const x = sealedExhibits[i]!
-      const unreadable = (error: unknown): CustodyError =>
-        new CustodyError('INTEGRITY', `${x.exhibit}: its vault file cannot be read (${messageOf(error)}); nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
-      const source = await open(kase.vault.objectPath(x.sha256), 'r').catch((error: unknown) => {
-        throw unreadable(error)
-      })
-      let found: {sha256: string; size: number}
-      try {
-        found = await zip.writeFile(places[i]!.original, source, unreadable)
-      } finally {
-        await source.close()
-      }
-
-      // The SHA-256 proves the bytes are the ones ingested; the SHA-512 recorded then goes in the manifest.
-      if (found.sha256 !== x.sha256) {
-        throw new CustodyError(
-          'INTEGRITY',
-          `${x.exhibit}: its vault file no longer matches the ledger (sha256 ${found.sha256}, expected ${x.sha256}); nothing was sealed. Run \`custody verify\``,
-          {subject: x.exhibit},
-        )
-      }
-
-      const record = await readFile(kase.vault.objectPath(x.metadataRecord))
-      const digests = digestsOf(record)
-      if (digests.sha256 !== x.metadataRecord) {
-        throw new CustodyError('INTEGRITY', `${x.exhibit}: its metadata record no longer matches the ledger; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
-      }
-
-      await zip.writeBytes(places[i]!.record, record)
-      recordDigests[i] = digests
-      options.onProgress?.(++done, sealedExhibits.length)
-    }
-
-    const worker = async (): Promise<void> => {
-      while (failure === undefined && next < sealedExhibits.length) {
-        if (options.signal?.aborted) {
-          failure ??= new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${out} was not written`)
-          return
-        }
-
-        try {
-          await sealOne(next++)
-        } catch (error) {
-          failure ??= error
-        }
-      }
-    }
-
-    await Promise.all(Array.from({length: Math.min(4, sealedExhibits.length)}, () => worker()))
-    if (failure !== undefined) throw failure
-    for (const [i, x] of sealedExhibits.entries()) {
-      payload.push({path: x.path, sha256: x.sha256, sha512: x.sha512}, {path: x.metadataPath, ...recordDigests[i]!})
-      payloadBytes += x.size + places[i]!.record.size
-    }
-
-    for (const [i, [path, bytes]] of custodyFiles.entries()) {
-      await zip.writeBytes(custodyPlaces[i]!, bytes)
-      payload.push({path, ...digestsOf(bytes)})
-      payloadBytes += bytes.length
-    }
+    const {payload, bytes: payloadBytes} = await writePayload(zip, kase, bag, sealedExhibits, custodyFiles(eventsBytes, treeHead, statement), {...options, out})
 
     // 4. tags
     const tags: Array<[string, Buffer]> = [
