@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The passphrase of every test case, also for tests that spawn the CLI themselves. A test
+    // that wants no passphrase sets CUSTODY_PASSPHRASE to '' for its child.
+    env: {CUSTODY_PASSPHRASE: 'correct horse battery staple'},
   },
 })

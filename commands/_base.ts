@@ -5,13 +5,20 @@
  * oclif's own catch drops `this.error(msg, {exit})` under --json and exits 1; this one keeps the
  * code in both modes.
  */
+import {password} from '@inquirer/prompts'
 import {Command, Flags} from '@oclif/core'
 import {Case, locateCase} from '../src/case/case.js'
 import {CustodyError} from '../src/errors.js'
+import {checkNewPassphrase, missingPassphrase, passphraseFromFileOrEnv} from '../src/keys/passphrase.js'
 
 export const caseFlag = Flags.string({
   description: 'the case folder (the one holding .custody/); default: $CUSTODY_CASE, else the nearest case above the working directory',
   helpValue: 'DIR',
+})
+
+export const passphraseFileFlag = Flags.string({
+  description: 'read the case passphrase from this file (its first line); default: $CUSTODY_PASSPHRASE, else a prompt on a terminal',
+  helpValue: 'FILE',
 })
 
 export abstract class CustodyCommand extends Command {
@@ -19,6 +26,37 @@ export abstract class CustodyCommand extends Command {
 
   protected openCase(caseDir: string | undefined): Case {
     return Case.open(locateCase({caseDir}))
+  }
+
+  /**
+   * The case passphrase from --passphrase-file, CUSTODY_PASSPHRASE or a prompt on the terminal.
+   * Without any of them it throws before the command has done anything.
+   */
+  protected async passphrase(file: string | undefined, what: string, options: {confirm?: boolean} = {}): Promise<string> {
+    const given = await passphraseFromFileOrEnv(file)
+    if (given !== undefined) return given
+    if (!process.stdin.isTTY || !process.stderr.isTTY) throw missingPassphrase(what)
+    const ask = (message: string): Promise<string> => password({message, mask: '*'}, {output: process.stderr})
+    const first = await ask(options.confirm ? 'New case passphrase (protects the signing key):' : 'Case passphrase:')
+    if (!options.confirm) return first
+    checkNewPassphrase(first)
+    if ((await ask('The same passphrase again:')) !== first) {
+      throw new CustodyError('INVALID_ARGUMENT', 'the two passphrases differ; nothing was done. Run the command again')
+    }
+
+    return first
+  }
+
+  /** Opens the case and its signing key, for a command that appends to the ledger. */
+  protected async openCaseForWriting(caseDir: string | undefined, passphraseFile: string | undefined, what: string): Promise<Case> {
+    const kase = this.openCase(caseDir)
+    try {
+      await kase.unlock(await this.passphrase(passphraseFile, what))
+      return kase
+    } catch (error) {
+      kase.close()
+      throw error
+    }
   }
 
   /**

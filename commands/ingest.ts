@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {ingest, type IngestReport} from '../src/ingest/ingest.js'
 import {describeRate, progressLine} from '../src/render/progress.js'
 import {renderIngest} from '../src/render/reports.js'
-import {CustodyCommand, caseFlag} from './_base.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag} from './_base.js'
 
 export default class Ingest extends CustodyCommand {
   static override args = {
@@ -39,6 +39,7 @@ command again ingests the rest.`
 
   static override flags = {
     case: caseFlag,
+    'passphrase-file': passphraseFileFlag,
     recursive: Flags.boolean({char: 'r', description: 'ingest every file inside the folders given', default: false}),
     'collected-at': Flags.string({description: 'when the evidence was collected, ISO 8601 (2024-03-01T14:05:00+02:00)', helpValue: 'ISO-8601'}),
     'collected-by': Flags.string({description: 'who collected the evidence', helpValue: 'NAME'}),
@@ -52,7 +53,7 @@ command again ingests the rest.`
 
   async run(): Promise<IngestReport> {
     const {argv, flags} = await this.parse(Ingest)
-    const kase = this.openCase(flags.case)
+    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest')
     const interrupt = this.interruptible('Stopping after the files in progress (Ctrl-C again to stop now)...')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const startedAt = Date.now()

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {initCase, type CaseInfo} from '../src/case/case.js'
 import {renderInit} from '../src/render/reports.js'
-import {CustodyCommand} from './_base.js'
+import {CustodyCommand, passphraseFileFlag} from './_base.js'
 
 export default class Init extends CustodyCommand {
   static override args = {
@@ -12,7 +12,13 @@ export default class Init extends CustodyCommand {
 
 Creates DIR/.custody/ holding the ledger (SQLite, append-only, hash-chained) and the vault where
 originals are kept under their SHA-256. The first ledger event records the case's title,
-investigator, organisation and exhibit prefix. An existing case is refused and left unchanged.`
+investigator, organisation and exhibit prefix. An existing case is refused and left unchanged.
+
+Init also makes the investigator's Ed25519 signing key, which signs a checkpoint of the ledger
+after every command that adds to it. The private key is kept in .custody/keys/, encrypted under
+the case passphrase (scrypt, then AES-256-GCM). The passphrase comes from --passphrase-file, else
+$CUSTODY_PASSPHRASE, else a prompt; it must be at least 8 characters. Keep it safe: without it
+nothing more can be added to the case (what is in it can still be verified and sealed copies read).`
 
   static override examples = [
     {
@@ -23,6 +29,10 @@ investigator, organisation and exhibit prefix. An existing case is refused and l
       command: '<%= config.bin %> <%= command.id %> --title "Protest, 12 May" --investigator "M. Sokolova" --prefix PR12',
       description: 'Make a case in the working directory with exhibit IDs PR12-000001, ...',
     },
+    {
+      command: '<%= config.bin %> <%= command.id %> case-17 --title "Trial of K." --investigator "A. Petrenko" --passphrase-file ~/.custody-pass',
+      description: 'Make a case without a prompt, for a script',
+    },
   ]
 
   static override flags = {
@@ -30,9 +40,10 @@ investigator, organisation and exhibit prefix. An existing case is refused and l
     investigator: Flags.string({description: 'name of the investigator responsible for the case', required: true}),
     organisation: Flags.string({description: 'organisation conducting the investigation'}),
     prefix: Flags.string({description: 'exhibit ID prefix: capital letters and digits', default: 'EX'}),
+    'passphrase-file': passphraseFileFlag,
   }
 
-  async run(): Promise<{root: string; case: CaseInfo}> {
+  async run(): Promise<{root: string; case: CaseInfo; signingKey: string}> {
     const {args, flags} = await this.parse(Init)
     const result = await initCase({
       dir: args.dir,
@@ -40,8 +51,9 @@ investigator, organisation and exhibit prefix. An existing case is refused and l
       investigator: flags.investigator,
       organisation: flags.organisation,
       prefix: flags.prefix,
+      passphrase: await this.passphrase(flags['passphrase-file'], 'init (to protect the new signing key)', {confirm: true}),
     })
     this.log(renderInit(result))
-    return {root: result.root, case: result.info}
+    return {root: result.root, case: result.info, signingKey: result.signingKey}
   }
 }

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {renderSeal} from '../src/render/reports.js'
 import {progressLine} from '../src/render/progress.js'
 import {sealArchive, type SealReport} from '../src/seal/seal.js'
-import {CustodyCommand, caseFlag} from './_base.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag} from './_base.js'
 
 export default class Seal extends CustodyCommand {
   static override args = {
@@ -29,6 +29,7 @@ The same case, exhibits and --sealed-at give a byte-identical archive.`
 
   static override flags = {
     case: caseFlag,
+    'passphrase-file': passphraseFileFlag,
     out: Flags.string({char: 'o', description: 'the ZIP file to write', required: true, helpValue: 'FILE.zip'}),
     purpose: Flags.string({description: 'what the archive is for (recorded in the seal and the ledger)', helpValue: 'TEXT'}),
     note: Flags.string({description: 'a note recorded with the seal', helpValue: 'TEXT'}),
@@ -41,7 +42,7 @@ The same case, exhibits and --sealed-at give a byte-identical archive.`
 
   async run(): Promise<SealReport> {
     const {argv, flags} = await this.parse(Seal)
-    const kase = this.openCase(flags.case)
+    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const interrupt = this.interruptible('Stopping: the partial archive will be removed (Ctrl-C again to stop now)...')
     try {

@@ -12,6 +12,8 @@ export type UsageErrorCode =
   | 'CASE_EXISTS'
   | 'EXHIBIT_NOT_FOUND'
   | 'INVALID_ARGUMENT'
+  | 'PASSPHRASE_MISSING'
+  | 'WRONG_PASSPHRASE'
 
 export type InputErrorCode =
   | 'INPUT_MISSING'
@@ -26,9 +28,13 @@ export type StorageErrorCode = 'DISK_FULL' | 'COPY_MISMATCH' | 'STORAGE_FAILED' 
 
 export type LedgerErrorCode = 'LEDGER_UNREADABLE' | 'LEDGER_BUSY' | 'LEDGER_APPEND_REFUSED' | 'CANONICAL_JSON'
 
+export type KeyErrorCode = 'KEY_UNREADABLE'
+
+export type TimestampErrorCode = 'TSA_UNAVAILABLE' | 'TIMESTAMP_INVALID'
+
 export type IntegrityErrorCode = 'INTEGRITY'
 
-export type CustodyErrorCode = UsageErrorCode | InputErrorCode | StorageErrorCode | LedgerErrorCode | IntegrityErrorCode
+export type CustodyErrorCode = UsageErrorCode | InputErrorCode | StorageErrorCode | LedgerErrorCode | KeyErrorCode | TimestampErrorCode | IntegrityErrorCode
 
 const USAGE_CODES: ReadonlySet<CustodyErrorCode> = new Set<UsageErrorCode>([
   'USAGE',
@@ -36,6 +42,8 @@ const USAGE_CODES: ReadonlySet<CustodyErrorCode> = new Set<UsageErrorCode>([
   'CASE_EXISTS',
   'EXHIBIT_NOT_FOUND',
   'INVALID_ARGUMENT',
+  'PASSPHRASE_MISSING',
+  'WRONG_PASSPHRASE',
 ])
 
 export const EXIT = {

@@ -1,6 +1,6 @@
 /**
- * A case on disk: `DIR/.custody/` holding the ledger (`ledger.sqlite`), the vault (`vault/`) and
- * the last tree head (`head.json`).
+ * A case on disk: `DIR/.custody/` holding the ledger (`ledger.sqlite`), the vault (`vault/`), the
+ * investigator's encrypted signing key (`keys/`) and the last tree head (`head.json`).
  *
  * A command finds its case from `--case DIR`, else `CUSTODY_CASE`, else by walking up from the
  * working directory, as git finds its repository. The case's own facts (title, investigator,
@@ -16,6 +16,8 @@ import {CustodyError} from '../errors.js'
 import type {LedgerEvent} from '../ledger/event.js'
 import {compareWithHead, writeHeadRecord} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
+import {checkNewPassphrase} from '../keys/passphrase.js'
+import {createSigningKey, openSigningKey, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
 import {Vault} from '../vault/vault.js'
 import {CUSTODY_VERSION} from '../version.js'
 
@@ -124,6 +126,27 @@ export class Case implements AsyncDisposable {
     await writeCurrentHead(this.dataDir, this.ledger, tree)
   }
 
+  /** The key that signs this case's checkpoints now: the one the latest key event names. */
+  signingKey(): PublicKeyInfo {
+    const latest = this.ledger.eventsOfKind('key-created').at(-1)
+    const key = latest === undefined ? undefined : keyFromEvent(latest.event)
+    if (key === undefined) {
+      throw new CustodyError('LEDGER_UNREADABLE', 'the ledger records no signing key for this case; run `custody verify`')
+    }
+
+    return key
+  }
+
+  /**
+   * Opens the signing key with the passphrase; every append from now on ends with a checkpoint
+   * it signs. Commands that append call this before doing any other work.
+   */
+  async unlock(passphrase: string): Promise<Signer> {
+    const signer = await openSigningKey(this.dataDir, this.signingKey().fingerprint, passphrase)
+    this.ledger.useSigner({caseId: this.info.caseId, signer})
+    return signer
+  }
+
   close(): void {
     this.ledger.close()
   }
@@ -140,6 +163,13 @@ async function writeCurrentHead(dataDir: string, ledger: Ledger, tree = ledger.t
     lastHash: ledger.lastHash() ?? '',
     writtenAt: new Date().toISOString(),
   })
+}
+
+/** The public key a key-created event records, read without trusting the event's shape. */
+export function keyFromEvent(event: {payload: {[key: string]: unknown}}): PublicKeyInfo | undefined {
+  const {fingerprint, publicKey, algorithm} = event.payload
+  if (algorithm !== 'Ed25519' || typeof fingerprint !== 'string' || typeof publicKey !== 'string') return undefined
+  return {algorithm: 'Ed25519', fingerprint, spki: Buffer.from(publicKey, 'base64')}
 }
 
 function caseInfoFrom(event: LedgerEvent): CaseInfo {
@@ -165,6 +195,8 @@ export interface InitOptions {
   investigator: string
   organisation?: string | undefined
   prefix?: string | undefined
+  /** Protects the investigator's signing key, which init creates. */
+  passphrase: string
 }
 
 function required(value: string | undefined, flag: string): string {
@@ -178,7 +210,7 @@ function required(value: string | undefined, flag: string): string {
  * when complete, so an interrupted init leaves no half-made case; an existing case is refused and
  * left untouched.
  */
-export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo}> {
+export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo; signingKey: string}> {
   const root = resolve(options.dir)
   const title = required(options.title, '--title')
   const investigator = required(options.investigator, '--investigator')
@@ -188,6 +220,7 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   }
 
   const organisation = options.organisation?.trim() || null
+  checkNewPassphrase(options.passphrase)
   const target = join(root, CASE_FOLDER)
   if (existsSync(target)) {
     throw new CustodyError('CASE_EXISTS', `${root} already holds a custody case (${target}); nothing was changed. Use that case, or init another folder`)
@@ -203,12 +236,27 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   try {
     await mkdir(staging)
     await new Vault(join(staging, VAULT_FOLDER)).create()
-    const {ledger} = Ledger.create(join(staging, LEDGER_FILE), {
-      actor: investigator,
-      action: 'create-case',
-      exhibit: null,
-      payload: {caseId: randomUUID(), title, investigator, organisation, prefix, custodyVersion: CUSTODY_VERSION},
-    })
+    const signer = await createSigningKey(staging, options.passphrase)
+
+    const caseId = randomUUID()
+    const {ledger} = Ledger.create(
+      join(staging, LEDGER_FILE),
+      [
+        {
+          actor: investigator,
+          action: 'create-case',
+          exhibit: null,
+          payload: {caseId, title, investigator, organisation, prefix, custodyVersion: CUSTODY_VERSION},
+        },
+        {
+          actor: investigator,
+          action: 'key-created',
+          exhibit: null,
+          payload: {algorithm: 'Ed25519', fingerprint: signer.fingerprint, publicKey: signer.spki.toString('base64'), holder: investigator},
+        },
+      ],
+      {caseId, signer},
+    )
     try {
       await writeCurrentHead(staging, ledger)
     } finally {
@@ -226,5 +274,5 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   }
 
   await using opened = Case.open({root, foundBy: 'flag'})
-  return {root, info: opened.info}
+  return {root, info: opened.info, signingKey: opened.signingKey().fingerprint}
 }

@@ -1,5 +1,8 @@
-/** Small file-writing helpers shared by the vault and the archive writer. */
-import {open, type FileHandle} from 'node:fs/promises'
+/** Small file-writing helpers shared by the vault, the key store, the head record and the archive writer. */
+import {randomBytes} from 'node:crypto'
+import {link, open, rename, rm, type FileHandle} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
+import {errnoOf} from '../errors.js'
 
 /** Writes all of `chunk`, at `position` in the file when given (writes may then run in any order). */
 export async function writeAll(handle: FileHandle, chunk: Uint8Array, position: number | null = null): Promise<void> {
@@ -18,5 +21,51 @@ export async function fsyncFolder(path: string): Promise<void> {
     await handle.sync()
   } finally {
     await handle.close()
+  }
+}
+
+/**
+ * Puts a finished temp file at `target`. With `overwrite` a rename replaces what is there;
+ * without it a hard link, which fails on an existing name, so nothing is ever replaced (false).
+ * The temp name is gone afterwards either way, unless an error other than EEXIST is thrown.
+ */
+export async function moveIntoPlace(temp: string, target: string, overwrite: boolean): Promise<boolean> {
+  if (overwrite) {
+    await rename(temp, target)
+  } else {
+    try {
+      await link(temp, target)
+    } catch (error) {
+      if (errnoOf(error) !== 'EEXIST') throw error
+      await rm(temp, {force: true})
+      return false
+    }
+
+    await rm(temp, {force: true})
+  }
+
+  await fsyncFolder(dirname(target))
+  return true
+}
+
+/**
+ * Durable write of a small file: a temp file in the same folder, write, fsync, then moveIntoPlace.
+ * Returns false, having changed nothing, when `target` exists and `overwrite` is false.
+ */
+export async function writeFileDurably(target: string, data: string | Uint8Array, options: {mode?: number; overwrite?: boolean} = {}): Promise<boolean> {
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  try {
+    const handle = await open(temp, 'wx', options.mode ?? 0o644)
+    try {
+      await handle.writeFile(data)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+
+    return await moveIntoPlace(temp, target, options.overwrite ?? true)
+  } catch (error) {
+    await rm(temp, {force: true})
+    throw error
   }
 }

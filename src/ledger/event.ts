@@ -17,7 +17,15 @@ import {hashLeaf} from '../merkle/rfc6962.js'
 export const EVENT_VERSION = 1
 export const GENESIS_HASH = '0'.repeat(64)
 
-export type EventAction = 'create-case' | 'ingest' | 'presented-again' | 'ingest-failed' | 'seal'
+export type EventAction =
+  | 'create-case'
+  | 'key-created'
+  | 'config'
+  | 'ingest'
+  | 'presented-again'
+  | 'ingest-failed'
+  | 'seal'
+  | 'timestamp'
 
 export interface LedgerEvent {
   v: typeof EVENT_VERSION

@@ -7,11 +7,10 @@
  * each command's commits (a crash leaves it behind the ledger, never ahead). Signed checkpoints
  * will make it proof against someone who rewrites this file too.
  */
-import {randomBytes} from 'node:crypto'
-import {open, readFile, rename, rm} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
-import {fsyncFolder} from '../io/files.js'
+import {writeFileDurably} from '../io/files.js'
 import type {MerkleTree} from '../merkle/tree.js'
 
 export const HEAD_FILE = 'head.json'
@@ -54,23 +53,7 @@ export async function readHeadRecord(dataDir: string): Promise<{record?: TreeHea
 
 /** Durable replace: temp file in the same folder, write, fsync, rename, fsync the folder. */
 export async function writeHeadRecord(dataDir: string, record: TreeHeadRecord): Promise<void> {
-  const target = join(dataDir, HEAD_FILE)
-  const temp = join(dataDir, `.${HEAD_FILE}.${process.pid}.${randomBytes(4).toString('hex')}`)
-  try {
-    const handle = await open(temp, 'wx', 0o644)
-    try {
-      await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-
-    await rename(temp, target)
-    await fsyncFolder(dirname(target))
-  } catch (error) {
-    await rm(temp, {force: true})
-    throw error
-  }
+  await writeFileDurably(join(dataDir, HEAD_FILE), `${JSON.stringify(record, null, 2)}\n`)
 }
 
 export type HeadComparison =

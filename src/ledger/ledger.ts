@@ -7,9 +7,13 @@
  * inside, a transaction.
  */
 import Database from 'better-sqlite3'
+import {bytesToHex} from '@noble/hashes/utils.js'
+import {signCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {CustodyError, messageOf} from '../errors.js'
+import type {Signer} from '../keys/signing-key.js'
+import {CompactRange} from '../merkle/compact-range.js'
 import {MerkleTree} from '../merkle/tree.js'
-import {EVENT_VERSION, GENESIS_HASH, eventLeafHash, sealEvent, type EventDraft, type LedgerEvent, type StoredEvent} from './event.js'
+import {EVENT_VERSION, GENESIS_HASH, eventLeafHash, sealEvent, type EventAction, type EventDraft, type LedgerEvent, type StoredEvent} from './event.js'
 import {SCHEMA_SQL, SCHEMA_VERSION} from './schema.js'
 
 export interface RawRow {
@@ -44,9 +48,18 @@ function wrapSqliteError(err: unknown, path: string): CustodyError {
   return new CustodyError('LEDGER_UNREADABLE', `cannot use the ledger ${path}: ${messageOf(err)}; run \`custody verify\``, {cause: err})
 }
 
+/** Who signs the checkpoint that every append ends with. */
+export interface CheckpointSigner {
+  caseId: string
+  signer: Signer
+}
+
 export class Ledger {
   readonly path: string
   private readonly db: Database.Database
+  private checkpointSigner: CheckpointSigner | undefined
+  /** The tree head of the events read so far; caught up inside each append's transaction. */
+  private range = new CompactRange()
 
   private constructor(path: string, db: Database.Database) {
     this.path = path
@@ -63,15 +76,16 @@ export class Ledger {
     return db
   }
 
-  /** Creates the ledger file with its schema and first event. */
-  static create(path: string, first: EventDraft): {ledger: Ledger; event: StoredEvent} {
+  /** Creates the ledger file with its schema and first events, and signs its first checkpoint. */
+  static create(path: string, first: EventDraft[], signer: CheckpointSigner): {ledger: Ledger; events: StoredEvent[]} {
     let db: Database.Database | undefined
     try {
       db = Ledger.connect(path, false)
       db.exec(SCHEMA_SQL)
       const ledger = new Ledger(path, db)
-      const [event] = ledger.append(() => ({drafts: [first], result: undefined})).events
-      return {ledger, event: event!}
+      ledger.useSigner(signer)
+      const {events} = ledger.append(() => ({drafts: first, result: undefined}))
+      return {ledger, events}
     } catch (error) {
       db?.close()
       throw wrapSqliteError(error, path)
@@ -98,10 +112,16 @@ export class Ledger {
     this.db.close()
   }
 
+  /** From now on, appends end with a checkpoint signed by this key. */
+  useSigner(signer: CheckpointSigner): void {
+    this.checkpointSigner = signer
+  }
+
   /**
    * Appends the events that `compose` decides on, in one IMMEDIATE transaction: `compose` sees the
    * ledger as it is once the write lock is held, so its decisions (a new exhibit or one already
-   * present, the next exhibit number) cannot race another writer.
+   * present, the next exhibit number) cannot race another writer. The same transaction adds a
+   * checkpoint over the new tree head, signed, so no event is ever committed without one.
    */
   append<T>(compose: (view: LedgerView) => {drafts: EventDraft[]; result: T}): {events: StoredEvent[]; result: T} {
     const insert = this.db.prepare('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)')
@@ -111,8 +131,14 @@ export class Ledger {
       exhibitCount: () =>
         this.db.prepare<[], {n: number}>("SELECT count(*) AS n FROM events WHERE action = 'ingest'").get()!.n,
     }
+    const signer = this.checkpointSigner
+    if (signer === undefined) {
+      throw new CustodyError('KEY_UNREADABLE', 'internal: the ledger was asked to append before the signing key was opened')
+    }
+
     const run = this.db.transaction(() => {
       const {drafts, result} = compose(view)
+      if (drafts.length === 0) return {events: [], result}
       const head = last.get()
       let seq = head === undefined ? 0 : head.seq + 1
       let prev = head?.hash ?? GENESIS_HASH
@@ -126,13 +152,45 @@ export class Ledger {
         seq++
       }
 
+      const range = this.caughtUpRange(events[0]!.event.seq)
+      for (const stored of events) range.push(eventLeafHash(stored.canonical))
+      const checkpoint = signCheckpoint(signer.signer, signer.caseId, {treeSize: seq, rootHash: bytesToHex(range.root()), lastEventHash: prev})
+      this.db
+        .prepare('INSERT INTO checkpoints (seq, tree_size, body, signature) VALUES ((SELECT coalesce(max(seq) + 1, 0) FROM checkpoints), ?, ?, ?)')
+        .run(seq, checkpoint.body, checkpoint.signature)
+      this.range = range
       return {events, result}
     })
     try {
       return run.immediate()
     } catch (error) {
+      this.range = new CompactRange()
       throw wrapSqliteError(error, this.path)
     }
+  }
+
+  /** A copy of the cached tree head state, brought up to `size` events by reading only those it lacks. */
+  private caughtUpRange(size: number): CompactRange {
+    const range = this.range.size <= size ? this.range.clone() : new CompactRange()
+    if (range.size < size) {
+      const rows = this.db.prepare<[number, number], {event: string}>('SELECT event FROM events WHERE seq >= ? AND seq < ? ORDER BY seq')
+      for (const row of rows.iterate(range.size, size)) range.push(eventLeafHash(row.event))
+    }
+
+    return range
+  }
+
+  /** The signed checkpoints, oldest first, as stored. */
+  checkpoints(): SignedCheckpoint[] {
+    try {
+      return this.db.prepare<[], SignedCheckpoint>('SELECT seq, body, signature FROM checkpoints ORDER BY seq').all()
+    } catch (error) {
+      throw wrapSqliteError(error, this.path)
+    }
+  }
+
+  latestCheckpoint(): SignedCheckpoint | undefined {
+    return this.db.prepare<[], SignedCheckpoint>('SELECT seq, body, signature FROM checkpoints ORDER BY seq DESC LIMIT 1').get()
   }
 
   /** The rows exactly as stored, oldest first, without trusting them (for verification). */
@@ -179,6 +237,14 @@ export class Ledger {
       .prepare<[string], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' AND exhibit = ?")
       .get(exhibit)
     return row && toStored(row)
+  }
+
+  /** Every event of these kinds, oldest first. */
+  eventsOfKind(...actions: EventAction[]): StoredEvent[] {
+    return this.db
+      .prepare<string[], RawRow>(`SELECT seq, prev_hash, hash, event FROM events WHERE action IN (${actions.map(() => '?').join(', ')}) ORDER BY seq`)
+      .all(...actions)
+      .map(toStored)
   }
 
   ingestEvents(): StoredEvent[] {

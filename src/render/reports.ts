@@ -1,5 +1,6 @@
 /** Human-readable renderings of the results that commands also return as JSON. */
 import type {CaseInfo} from '../case/case.js'
+import type {KeyView} from '../keys/case-key.js'
 import type {EventView, ExhibitView} from '../exhibits/exhibits.js'
 import {INTERRUPTED_REASON, type IngestFileResult, type IngestReport} from '../ingest/ingest.js'
 import type {SealReport} from '../seal/seal.js'
@@ -7,7 +8,7 @@ import type {ArchiveReport} from '../verify/verify-archive.js'
 import type {VerifyReport} from '../verify/verify-case.js'
 import {formatBytes, plural, safeText} from './text.js'
 
-export function renderInit(result: {root: string; info: CaseInfo}): string {
+export function renderInit(result: {root: string; info: CaseInfo; signingKey: string}): string {
   const {info} = result
   return [
     `Created case "${safeText(info.title)}" in ${safeText(result.root)}`,
@@ -15,8 +16,19 @@ export function renderInit(result: {root: string; info: CaseInfo}): string {
     `  investigator   ${safeText(info.investigator)}`,
     ...(info.organisation ? [`  organisation   ${safeText(info.organisation)}`] : []),
     `  exhibit IDs    ${info.prefix}-000001, ${info.prefix}-000002, ...`,
+    `  signing key    Ed25519 ${result.signingKey}`,
+    '                 (its private half is in .custody/keys/, encrypted under the passphrase)',
     '',
     'Next: custody ingest PHOTO... (or a folder with --recursive), run from inside this folder or with --case.',
+  ].join('\n')
+}
+
+export function renderKey(view: KeyView): string {
+  return [
+    `Signing key   ${view.algorithm} ${view.fingerprint}`,
+    `Recorded      event ${view.recordedIn.seq}, ${view.recordedIn.time}, held by ${safeText(view.recordedIn.holder)}`,
+    '',
+    view.publicKeyPem.trimEnd(),
   ].join('\n')
 }
 
@@ -66,6 +78,25 @@ function eventSummary(e: EventView): string {
   switch (e.action) {
     case 'create-case': {
       return `case "${safeText(String(p.title))}" created (prefix ${String(p.prefix)})`
+    }
+
+    case 'key-created': {
+      return `signing key ${String(p.algorithm)} ${String(p.fingerprint)} held by ${safeText(String(p.holder))}`
+    }
+
+    case 'config': {
+      const value = Array.isArray(p.value) ? p.value.map((v) => (typeof v === 'string' ? v : String((v as Record<string, unknown>).subject))) : []
+      return `set ${String(p.setting)} = ${safeText(value.join(', ')) || '(nothing)'}`
+    }
+
+    case 'timestamp': {
+      const checkpoint = (p.checkpoint ?? {}) as Record<string, unknown>
+      const tokens = Array.isArray(p.tokens) ? (p.tokens as Record<string, unknown>[]) : []
+      const failures = Array.isArray(p.failures) ? p.failures.length : 0
+      const over = `checkpoint ${String(checkpoint.seq)} (${String(checkpoint.treeSize)} events)`
+      return tokens.length === 0
+        ? `${over} waiting: no Time-Stamp Authority answered (${plural(failures, 'failure')})`
+        : `${over} stamped by ${tokens.map((t) => `${safeText(String(t.tsa))} at ${String(t.genTime)}`).join('; ')}${failures ? `; ${plural(failures, 'TSA')} failed` : ''}`
     }
 
     case 'ingest': {

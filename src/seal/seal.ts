@@ -18,16 +18,17 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {link, open, readFile, rename, rm, stat} from 'node:fs/promises'
+import {open, readFile, rm, stat} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
-import {CustodyError, errnoOf, messageOf} from '../errors.js'
+import {CustodyError, messageOf} from '../errors.js'
 import {getExhibit, resolveExhibitId, type ExhibitView} from '../exhibits/exhibits.js'
 import {eventLeafHash} from '../ledger/event.js'
 import {MerkleTree} from '../merkle/tree.js'
 import {CUSTODY_VERSION} from '../version.js'
+import {moveIntoPlace} from '../io/files.js'
 import {formatBytes} from '../render/text.js'
 import {BAGIT_TXT, bagInfo, manifest, safeFileName, type ManifestEntry} from './bagit.js'
 import {bagReadme} from './readme.js'
@@ -355,20 +356,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
 
 /** Renames into place; without --force, a link that fails on an existing name never overwrites. */
 async function publish(temp: string, out: string, force: boolean): Promise<void> {
-  if (force) {
-    await rename(temp, out)
-    return
+  if (!(await moveIntoPlace(temp, out, force))) {
+    throw new CustodyError('INVALID_ARGUMENT', `${out} appeared while sealing; nothing was replaced. Choose another --out, or add --force`)
   }
-
-  try {
-    await link(temp, out)
-  } catch (error) {
-    if (errnoOf(error) === 'EEXIST') {
-      throw new CustodyError('INVALID_ARGUMENT', `${out} appeared while sealing; nothing was replaced. Choose another --out, or add --force`)
-    }
-
-    throw error
-  }
-
-  await rm(temp, {force: true})
 }

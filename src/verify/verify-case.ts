@@ -9,7 +9,11 @@
  *      stored hash is SHA-256(previous hash || canonical event);
  *   3. the Merkle tree head (RFC 6962) recomputed over all events agrees with the last recorded
  *      head: the ledger still has at least that many events, and its prefix has the same root;
- *   4. every exhibit's original and metadata record in the vault hash to what the ledger says.
+ *   4. every signed checkpoint: its Ed25519 signature by a key the ledger recorded, and its root
+ *      equal to the root recomputed over the events it covers, so each is a prefix of the next and
+ *      of the ledger now (RFC 9162 §2.1.4 consistency, checked on the events themselves); the
+ *      last one covers every event. A ledger rebuilt by someone without the key fails here;
+ *   5. every exhibit's original and metadata record in the vault hash to what the ledger says.
  * Objects the ledger does not mention and temp files are reported as warnings: an interrupted
  * ingest leaves them, and they change nothing that the ledger claims.
  */
@@ -20,10 +24,12 @@ import {messageOf} from '../errors.js'
 import {chainHash, EVENT_VERSION, eventLeafHash, GENESIS_HASH} from '../ledger/event.js'
 import {compareWithHead, HEAD_FILE} from '../ledger/head-file.js'
 import {TRIGGERS} from '../ledger/schema.js'
+import {keyFromEvent} from '../case/case.js'
+import {checkCheckpointSeries, keyProblem, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import {MerkleTree} from '../merkle/tree.js'
 import type {ObjectCheck} from '../vault/vault.js'
 
-export type ProblemKind = 'ledger-file' | 'ledger-schema' | 'event' | 'chain' | 'tree-head' | 'vault-object' | 'metadata-record'
+export type ProblemKind = 'ledger-file' | 'ledger-schema' | 'event' | 'chain' | 'tree-head' | 'checkpoint' | 'key' | 'vault-object' | 'metadata-record'
 
 export interface VerifyProblem {
   kind: ProblemKind
@@ -109,9 +115,19 @@ function checkLedgerFile(kase: Case, problems: VerifyProblem[], checks: VerifyCh
   checks.push({name: 'ledger file', ok: sound && missing.length === 0, detail: sound ? `SQLite integrity ok, ${TRIGGERS.length - missing.length}/${TRIGGERS.length} append-only triggers` : 'SQLite integrity check failed'})
 }
 
-function checkChain(kase: Case, problems: VerifyProblem[]): {leaves: Uint8Array[]; claims: ExhibitClaim[]; lastHash: string | null} {
+interface ChainFacts {
+  leaves: Uint8Array[]
+  hashes: string[]
+  claims: ExhibitClaim[]
+  keys: RecordedKey[]
+  lastHash: string | null
+}
+
+function checkChain(kase: Case, problems: VerifyProblem[]): ChainFacts {
   const leaves: Uint8Array[] = []
+  const hashes: string[] = []
   const claims: ExhibitClaim[] = []
+  const keys: RecordedKey[] = []
   let expectedSeq = 0
   let prevHash = GENESIS_HASH
   let lastHash: string | null = null
@@ -178,6 +194,13 @@ function checkChain(kase: Case, problems: VerifyProblem[]): {leaves: Uint8Array[
           if (typeof claim === 'string') problems.push({kind: 'event', subject: at, message: `ingest event is malformed: ${claim}`})
           else claims.push(claim)
         }
+
+        if (event.action === 'key-created') {
+          const key = isRecord(event.payload) ? keyFromEvent({payload: event.payload}) : undefined
+          const problem = key === undefined ? 'it records no Ed25519 key' : keyProblem({...key, seq: row.seq})
+          if (key === undefined || problem !== undefined) problems.push({kind: 'key', subject: at, message: `key event is malformed: ${problem ?? ''}`})
+          else keys.push({...key, seq: row.seq})
+        }
       }
     }
 
@@ -198,10 +221,11 @@ function checkChain(kase: Case, problems: VerifyProblem[]): {leaves: Uint8Array[
 
     prevHash = row.hash
     lastHash = row.hash
+    hashes.push(row.hash)
     expectedSeq = row.seq + 1
   }
 
-  return {leaves, claims, lastHash}
+  return {leaves, hashes, claims, keys, lastHash}
 }
 
 async function checkTreeHead(kase: Case, tree: MerkleTree, problems: VerifyProblem[], warnings: string[]): Promise<string> {
@@ -276,7 +300,7 @@ export async function verifyCase(kase: Case, options: {onProgress?: (progress: V
 
   // 2. the chain
   const chainProblemsBefore = problems.length
-  const {leaves, claims, lastHash} = checkChain(kase, problems)
+  const {leaves, hashes, claims, keys, lastHash} = checkChain(kase, problems)
   const chainOk = problems.length === chainProblemsBefore
   checks.push({name: 'event chain', ok: chainOk, detail: `${leaves.length} events${chainOk ? ', every hash and link intact' : ''}`})
 
@@ -287,7 +311,27 @@ export async function verifyCase(kase: Case, options: {onProgress?: (progress: V
   const treeHead = bytesToHex(tree.root())
   checks.push({name: 'tree head', ok: problems.length === headBefore, detail: `root ${treeHead} over ${tree.size} events; ${headDetail}`})
 
-  // 4. the vault
+  // 4. the signed checkpoints
+  const checkpointRows = kase.ledger.checkpoints()
+  const series = checkCheckpointSeries(checkpointRows, {
+    caseId: kase.info.caseId,
+    keys,
+    size: tree.size,
+    rootAt: (size) => bytesToHex(tree.root(size)),
+    hashAt: (seq) => hashes[seq],
+  })
+  for (const problem of series.problems) problems.push({kind: 'checkpoint', ...problem})
+  const signers = [...new Set(keys.map((k) => k.fingerprint))].join(', ')
+  checks.push({
+    name: 'checkpoints',
+    ok: series.problems.length === 0,
+    detail:
+      series.problems.length === 0
+        ? `${checkpointRows.length} signed checkpoints, each a prefix of the next; the last covers all ${tree.size} events; signed by ${signers}`
+        : `${series.problems.length} problem(s) in ${checkpointRows.length} checkpoints`,
+  })
+
+  // 5. the vault
   const objectsTotal = claims.length * 2
   let objectsDone = 0
   let intact = 0

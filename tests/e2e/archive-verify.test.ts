@@ -243,7 +243,7 @@ describe('the tamper matrix', () => {
       {rewriteManifests: true},
     )
     const problems = await verifyFails(zip)
-    expect(problems).toContainEqual(expect.objectContaining({check: 'events', subject: 'event 1', message: expect.stringContaining('inclusion proof does not lead to the sealed tree head')}))
+    expect(problems).toContainEqual(expect.objectContaining({check: 'events', subject: 'event 2', message: expect.stringContaining('inclusion proof does not lead to the sealed tree head')}))
   })
 
   it('two entries with the same name', async () => {

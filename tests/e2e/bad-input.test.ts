@@ -123,7 +123,7 @@ describe('bad input to custody ingest', () => {
     expect(run.code).toBe(1)
     expect(byPath(run.json, empty).error!.message).toMatch(/is empty \(0 bytes\).*check the copy/)
     const log = (await custodyJson<LogJson>(['log', '--case', kase.dir])).json.events
-    expect(log.map((e) => e.action)).toEqual(['create-case', 'ingest-failed', 'ingest'])
+    expect(log.map((e) => e.action)).toEqual(['create-case', 'key-created', 'ingest-failed', 'ingest'])
     expect(readdirSync(join(kase.dir, '.custody', 'vault', 'tmp'))).toEqual([])
     await expectVerifies()
   })
@@ -207,7 +207,7 @@ describe('bad input to custody ingest', () => {
 
     const log = await custody(['log', '--case', kase.dir])
     const lines = log.stdout.trimEnd().split('\n')
-    expect(lines).toHaveLength(1 + names.length)
+    expect(lines).toHaveLength(2 + names.length)
     expect(log.stdout).toContain('line\\nbreak.jpg')
     expect(log.stdout).toContain('evil\\u{202e}gpj.exe')
     expect(log.stdout).toContain('Cafe\u0301 NFD.jpg')

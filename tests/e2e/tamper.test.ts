@@ -8,7 +8,11 @@ import {createHash} from 'node:crypto'
 import {chmodSync, cpSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {bytesToHex} from '@noble/hashes/utils.js'
+import {canonicalize} from '../../src/canonical/jcs.js'
+import {eventLeafHash} from '../../src/ledger/event.js'
 import {SCHEMA_SQL} from '../../src/ledger/schema.js'
+import {MerkleTree} from '../../src/merkle/tree.js'
 import {custody, custodyJson, newCase, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
 
 interface Problem {
@@ -31,7 +35,7 @@ const work = tempDir('custody-tamper-')
 let n = 0
 
 /** The triggers as custody creates them, so a careful attacker can put them back after tampering. */
-const TRIGGER_SQL = [...SCHEMA_SQL.matchAll(/CREATE TRIGGER[\s\S]*?END;/g)].map((m) => m[0]).join('\n')
+const TRIGGER_SQL = [...SCHEMA_SQL.matchAll(/CREATE TRIGGER \w+ BEFORE \w+ ON events[\s\S]*?END;/g)].map((m) => m[0]).join('\n')
 const DROP_TRIGGERS = 'DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; DROP TRIGGER events_append_only;'
 
 beforeAll(async () => {
@@ -162,8 +166,10 @@ describe('tampering with the ledger through the sqlite3 shell', () => {
     sqlite(c.db, `${DROP_TRIGGERS} UPDATE events SET event = replace(event, 'Simferopol', 'Sevastopol') WHERE seq = 2; ${TRIGGER_SQL}`)
     rehashFrom(c.db, 2)
     const problems = await verifyFails(c.dir)
-    // Every link holds now; what gives it away is the tree head recorded before.
-    expect(problems).toEqual([expect.objectContaining({kind: 'tree-head', message: expect.stringContaining('the ledger was rewritten')})])
+    // Every link holds now; what gives it away is the tree head recorded before, and the signed checkpoints.
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'tree-head', message: expect.stringContaining('the ledger was rewritten')}))
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'checkpoint', subject: 'checkpoint 1', message: expect.stringContaining('the ledger was rewritten')}))
+    expect(problems.every((p) => p.kind === 'tree-head' || p.kind === 'checkpoint')).toBe(true)
 
     // Adding to the case now would bury the evidence under a new tree head: ingest refuses.
     const headBefore = readFileSync(join(c.dir, '.custody', 'head.json'), 'utf8')
@@ -172,6 +178,39 @@ describe('tampering with the ledger through the sqlite3 shell', () => {
     expect(ingest.json.error.message).toMatch(/does not match its last recorded tree head .*nothing was added/)
     expect(readFileSync(join(c.dir, '.custody', 'head.json'), 'utf8')).toBe(headBefore)
     expect(await verifyFails(c.dir)).toEqual(problems)
+  })
+
+  it('a ledger rebuilt without the key: chain, tree head record and checkpoint roots all recomputed', async () => {
+    const c = copyCase()
+    sqlite(c.db, `${DROP_TRIGGERS} UPDATE events SET event = replace(event, 'Simferopol', 'Sevastopol') WHERE seq = 2; ${TRIGGER_SQL}`)
+    rehashFrom(c.db, 2)
+    const rows = JSON.parse(sqlite(c.db, '.mode json\nSELECT event, hash FROM events ORDER BY seq;')) as Array<{event: string; hash: string}>
+    const tree = new MerkleTree(rows.map((r) => eventLeafHash(r.event)))
+    const head = JSON.parse(readFileSync(join(c.dir, '.custody', 'head.json'), 'utf8')) as {root: string; lastHash: string}
+    writeFileSync(join(c.dir, '.custody', 'head.json'), JSON.stringify({...head, root: bytesToHex(tree.root()), lastHash: rows.at(-1)!.hash}))
+    const checkpoints = JSON.parse(sqlite(c.db, '.mode json\nSELECT seq, body FROM checkpoints ORDER BY seq;')) as Array<{seq: number; body: string}>
+    const rewrites = checkpoints.map(({seq, body}) => {
+      const doc = JSON.parse(body) as {treeSize: number}
+      const forged = canonicalize({...doc, rootHash: bytesToHex(tree.root(doc.treeSize)), lastEventHash: rows[doc.treeSize - 1]!.hash})
+      return `UPDATE checkpoints SET body = '${forged}' WHERE seq = ${seq};`
+    })
+    sqlite(c.db, `DROP TRIGGER checkpoints_no_update; ${rewrites.join('\n')} ${[...SCHEMA_SQL.matchAll(/CREATE TRIGGER checkpoints_no_update[\s\S]*?END;/g)][0]![0]}`)
+    const problems = await verifyFails(c.dir)
+    // Only the signatures, which need the key, give it away now.
+    expect(problems.length).toBeGreaterThan(0)
+    const unsigned = problems.filter((p) => !p.message.includes('signature does not verify'))
+    expect(problems.filter((p) => p.message.includes('signature does not verify')).map((p) => p.subject)).toEqual(checkpoints.slice(1).map((r) => `checkpoint ${r.seq}`))
+    expect(unsigned).toEqual([expect.objectContaining({kind: 'checkpoint', subject: 'events 2..6', message: expect.stringContaining('no validly signed checkpoint')})])
+  })
+
+  it('the signed checkpoints deleted', async () => {
+    const c = copyCase()
+    sqlite(c.db, 'DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints WHERE seq >= 1;')
+    let problems = await verifyFails(c.dir)
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'checkpoint', subject: 'events 2..6', message: expect.stringContaining('no validly signed checkpoint covers these events')}))
+    sqlite(c.db, 'DELETE FROM checkpoints;')
+    problems = await verifyFails(c.dir)
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'checkpoint', message: expect.stringContaining('no signed checkpoint at all')}))
   })
 
   it('an event deleted from the middle', async () => {
@@ -186,7 +225,7 @@ describe('tampering with the ledger through the sqlite3 shell', () => {
     const c = copyCase()
     sqlite(c.db, `${DROP_TRIGGERS} DELETE FROM events WHERE seq >= 4; ${TRIGGER_SQL}`)
     const problems = await verifyFails(c.dir)
-    expect(problems).toContainEqual(expect.objectContaining({kind: 'tree-head', subject: 'events 4..5', message: expect.stringContaining('events were removed from its end')}))
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'tree-head', subject: 'events 4..6', message: expect.stringContaining('events were removed from its end')}))
     const ingest = await custody(['ingest', join(SAMPLES, 'Sony.jpg'), '--case', c.dir])
     expect(ingest.code).toBe(3)
     expect(ingest.stderr).toContain('events were removed from its end')

@@ -23,6 +23,9 @@ export interface CliOptions {
   gid?: number
 }
 
+/** The passphrase of every test case (vitest.config.ts puts it in the environment). */
+export const PASSPHRASE = process.env.CUSTODY_PASSPHRASE ?? ''
+
 function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...extra}
   if (!('CUSTODY_CASE' in extra)) delete env.CUSTODY_CASE

@@ -4,9 +4,15 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {canonicalize} from '../../src/canonical/jcs.js'
 import {chainHash, GENESIS_HASH, type EventDraft} from '../../src/ledger/event.js'
 import {Ledger} from '../../src/ledger/ledger.js'
+import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
+import {parseCheckpoint} from '../../src/checkpoints/checkpoint.js'
+import {verifySignature} from '../../src/keys/signing-key.js'
 import {tempDir} from '../helpers/cli.js'
+import {memorySigner} from '../helpers/keys.js'
 
 const draft = (n: number): EventDraft => ({actor: 'tester', action: 'ingest-failed', exhibit: null, payload: {n}})
+
+const signer = memorySigner()
 
 describe('the ledger', () => {
   let tmp: ReturnType<typeof tempDir>
@@ -16,7 +22,7 @@ describe('the ledger', () => {
   beforeEach(() => {
     tmp = tempDir()
     path = join(tmp.path, 'ledger.sqlite')
-    ledger = Ledger.create(path, {actor: 'tester', action: 'create-case', exhibit: null, payload: {caseId: 'c', prefix: 'EX', title: 't'}}).ledger
+    ledger = Ledger.create(path, [{actor: 'tester', action: 'create-case', exhibit: null, payload: {caseId: 'c', prefix: 'EX', title: 't'}}], {caseId: 'c', signer}).ledger
   })
 
   afterEach(() => {
@@ -35,6 +41,49 @@ describe('the ledger', () => {
       expect(e.hash).toBe(chainHash(prev, e.canonical))
       prev = e.hash
     }
+  })
+
+  it('ends every append with a signed checkpoint over the new tree head, in the same transaction', () => {
+    ledger.append(() => ({drafts: [draft(1), draft(2)], result: undefined}))
+    ledger.append(() => ({drafts: [], result: undefined}))
+    ledger.append(() => ({drafts: [draft(3)], result: undefined}))
+    const rows = ledger.checkpoints()
+    expect(rows.map((r) => r.seq)).toEqual([0, 1, 2])
+    const tree = ledger.tree()
+    const events = ledger.events()
+    for (const [i, size] of [1, 3, 4].entries()) {
+      const body = parseCheckpoint(rows[i]!.body)
+      if ('problem' in body) throw new Error(body.problem)
+      expect(body.treeSize).toBe(size)
+      expect(body.rootHash).toBe(bytesToHex(tree.root(size)))
+      expect(body.lastEventHash).toBe(events[size - 1]!.hash)
+      expect(body.keyFingerprint).toBe(signer.fingerprint)
+      expect(verifySignature(signer.spki, Buffer.from(rows[i]!.body), hexToBytes(rows[i]!.signature))).toBe(true)
+    }
+  })
+
+  it('catches up its cached tree head with events another connection appended', () => {
+    const other = Ledger.open(path)
+    other.useSigner({caseId: 'c', signer})
+    other.append(() => ({drafts: [draft(1), draft(2), draft(3)], result: undefined}))
+    other.close()
+    ledger.append(() => ({drafts: [draft(4)], result: undefined}))
+    const last = parseCheckpoint(ledger.latestCheckpoint()!.body)
+    if ('problem' in last) throw new Error(last.problem)
+    expect(last.rootHash).toBe(bytesToHex(ledger.tree().root()))
+  })
+
+  it('refuses to append before a signing key is opened', () => {
+    const other = Ledger.open(path)
+    expect(() => other.append(() => ({drafts: [draft(1)], result: undefined}))).toThrow(/signing key/)
+    other.close()
+  })
+
+  it('refuses to change or remove a checkpoint', () => {
+    const db = new Database(path)
+    expect(() => db.prepare("UPDATE checkpoints SET body = '{}'").run()).toThrow(/append-only/)
+    expect(() => db.prepare('DELETE FROM checkpoints').run()).toThrow(/append-only/)
+    db.close()
   })
 
   it('uses WAL and FULL synchronous on every open', () => {

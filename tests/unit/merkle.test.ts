@@ -3,6 +3,7 @@ import {readFileSync} from 'node:fs'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {hashLeaf} from '../../src/merkle/rfc6962.js'
+import {CompactRange} from '../../src/merkle/compact-range.js'
 import {MerkleTree} from '../../src/merkle/tree.js'
 import {ProofError, verifyConsistency, verifyInclusion} from '../../src/merkle/verify.js'
 
@@ -149,5 +150,31 @@ describe('RFC 6962 Merkle tree against the naive reference', () => {
         expect(() => verifyInclusion(index, n, manyHashes[index]!, tampered, tree.root(n))).toThrow(ProofError)
       }),
     )
+  })
+})
+
+describe('the compact range (the running tree head of the ledger)', () => {
+  it('gives the published root at every size 0..8', () => {
+    const range = new CompactRange()
+    expect(hex(range.root())).toBe(vectors.roots[0])
+    for (let n = 1; n <= 8; n++) {
+      range.push(leafHashes[n - 1]!)
+      expect(hex(range.root()), `size ${n}`).toBe(vectors.roots[n])
+    }
+  })
+
+  it('agrees with the naive reference at every size up to 300, and a clone grows on its own', () => {
+    const d = Array.from({length: 300}, (_, i) => Uint8Array.of(i & 0xff, i >> 8))
+    const range = new CompactRange()
+    let clone: CompactRange | undefined
+    for (const [i, entry] of d.entries()) {
+      range.push(hashLeaf(entry))
+      expect(hex(range.root()), `size ${i + 1}`).toBe(hex(naive.mth(d.slice(0, i + 1))))
+      if (i === 100) clone = range.clone()
+    }
+
+    clone!.push(hashLeaf(Uint8Array.of(9)))
+    expect(clone!.size).toBe(102)
+    expect(hex(clone!.root())).toBe(hex(naive.mth([...d.slice(0, 101), Uint8Array.of(9)])))
   })
 })

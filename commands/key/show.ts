@@ -1,0 +1,36 @@
+import {describeSigningKey, type KeyView} from '../../src/keys/case-key.js'
+import {renderKey} from '../../src/render/reports.js'
+import {CustodyCommand, caseFlag} from '../_base.js'
+
+export default class KeyShow extends CustodyCommand {
+  static override args = {}
+
+  static override description = `Print the case's public signing key and its fingerprint.
+
+The investigator's Ed25519 key signs a checkpoint of the ledger after every command that adds to
+it, and every seal statement. The fingerprint is SHA256: and the hex SHA-256 of the key's DER
+(SubjectPublicKeyInfo), which anyone can recompute from the PEM:
+  openssl pkey -pubin -in KEY.pem -outform DER | sha256sum
+No passphrase is needed: only the public half is shown.`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %>', description: 'Show the key of the case in the working directory'},
+    {command: '<%= config.bin %> <%= command.id %> --json', description: 'The same, as JSON'},
+  ]
+
+  static override flags = {
+    case: caseFlag,
+  }
+
+  async run(): Promise<KeyView> {
+    const {flags} = await this.parse(KeyShow)
+    const kase = this.openCase(flags.case)
+    try {
+      const view = describeSigningKey(kase)
+      this.log(renderKey(view))
+      return view
+    } finally {
+      kase.close()
+    }
+  }
+}

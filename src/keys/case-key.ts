@@ -1,0 +1,40 @@
+/**
+ * The case's public signing key as the investigator and a court see it: fingerprint, PEM, and
+ * when the ledger recorded it.
+ */
+import {resolve} from 'node:path'
+import type {Case} from '../case/case.js'
+import {CustodyError} from '../errors.js'
+import {writeFileDurably} from '../io/files.js'
+import {publicKeyPem} from './signing-key.js'
+
+export interface KeyView {
+  algorithm: 'Ed25519'
+  fingerprint: string
+  publicKeyPem: string
+  /** The ledger event that recorded it, and when. */
+  recordedIn: {seq: number; time: string; holder: string}
+}
+
+export function describeSigningKey(kase: Case): KeyView {
+  const key = kase.signingKey()
+  const event = kase.ledger.eventsOfKind('key-created').findLast((e) => e.event.payload.fingerprint === key.fingerprint)!.event
+  const holder = typeof event.payload.holder === 'string' ? event.payload.holder : event.actor
+  return {
+    algorithm: key.algorithm,
+    fingerprint: key.fingerprint,
+    publicKeyPem: publicKeyPem(key.spki),
+    recordedIn: {seq: event.seq, time: event.time, holder},
+  }
+}
+
+/** Writes the public key as PEM (SPKI); an existing file is replaced only with `force`. */
+export async function exportPublicKey(kase: Case, out: string, force: boolean): Promise<KeyView & {path: string}> {
+  const view = describeSigningKey(kase)
+  const path = resolve(out)
+  if (!(await writeFileDurably(path, view.publicKeyPem, {overwrite: force}))) {
+    throw new CustodyError('INVALID_ARGUMENT', `${path} already exists; nothing was replaced. Choose another --out, or add --force`, {subject: path})
+  }
+
+  return {...view, path}
+}

@@ -1,0 +1,143 @@
+/**
+ * The investigator's Ed25519 key (RFC 8032), which signs every checkpoint of the ledger and every
+ * seal statement.
+ *
+ * The public key travels as SPKI (RFC 8410), DER in the ledger and PEM in archives, because
+ * `openssl pkey` and `openssl pkeyutl -verify -rawin` read it as it is. Its fingerprint is
+ * `SHA256:` and the hex SHA-256 of that DER, which anyone can recompute:
+ *     openssl pkey -pubin -in KEY.pem -outform DER | sha256sum
+ * The private key is PKCS#8 DER inside a secret box under the case passphrase, in
+ * `.custody/keys/<fingerprint hex>.json`; it never leaves the case in clear.
+ */
+import {createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject} from 'node:crypto'
+import {mkdir, readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {sha256} from '@noble/hashes/sha2.js'
+import {bytesToHex} from '@noble/hashes/utils.js'
+import {CustodyError, errnoOf} from '../errors.js'
+import {writeFileDurably} from '../io/files.js'
+import {openSecret, sealSecret, type SecretBox} from './secret-box.js'
+
+export const KEYS_FOLDER = 'keys'
+const FINGERPRINT = /^SHA256:[0-9a-f]{64}$/
+
+export interface PublicKeyInfo {
+  algorithm: 'Ed25519'
+  fingerprint: string
+  /** SubjectPublicKeyInfo, DER. */
+  spki: Buffer
+}
+
+/** What a command holds once the passphrase has opened the key. */
+export interface Signer extends PublicKeyInfo {
+  sign(message: Uint8Array): Buffer
+}
+
+interface KeyFile {
+  format: 'custody-signing-key/v1'
+  algorithm: 'Ed25519'
+  fingerprint: string
+  /** Base64 SPKI DER. */
+  publicKey: string
+  createdAt: string
+  /** PKCS#8 DER of the private key, encrypted. */
+  privateKey: SecretBox
+}
+
+export function fingerprintOf(spki: Uint8Array): string {
+  return `SHA256:${bytesToHex(sha256(spki))}`
+}
+
+export function publicKeyPem(spki: Uint8Array): string {
+  return createPublicKey({key: Buffer.from(spki), format: 'der', type: 'spki'}).export({type: 'spki', format: 'pem'}).toString()
+}
+
+/** Reads an SPKI Ed25519 public key from hostile input; undefined when it is not one. */
+export function parsePublicKey(spki: Uint8Array): KeyObject | undefined {
+  try {
+    const key = createPublicKey({key: Buffer.from(spki), format: 'der', type: 'spki'})
+    return key.asymmetricKeyType === 'ed25519' ? key : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export function verifySignature(spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const key = parsePublicKey(spki)
+  if (key === undefined || signature.length !== 64) return false
+  try {
+    return verify(null, message, key, signature)
+  } catch {
+    return false
+  }
+}
+
+function keyFilePath(dataDir: string, fingerprint: string): string {
+  if (!FINGERPRINT.test(fingerprint)) throw new CustodyError('INVALID_ARGUMENT', `expected a key fingerprint SHA256:<64 hex>, got ${JSON.stringify(fingerprint)}`)
+  return join(dataDir, KEYS_FOLDER, `${fingerprint.slice(7)}.json`)
+}
+
+function signerFrom(privateKey: KeyObject): Signer {
+  const spki = createPublicKey(privateKey).export({type: 'spki', format: 'der'})
+  return {algorithm: 'Ed25519', fingerprint: fingerprintOf(spki), spki, sign: (message) => sign(null, message, privateKey)}
+}
+
+/**
+ * Makes a key pair and keeps the private half, encrypted, in `dataDir/keys/` (temp file, fsync,
+ * rename). Returns the signer, already open.
+ */
+export async function createSigningKey(dataDir: string, passphrase: string): Promise<Signer> {
+  const {privateKey} = generateKeyPairSync('ed25519')
+  const signer = signerFrom(privateKey)
+  const pkcs8 = privateKey.export({type: 'pkcs8', format: 'der'})
+  const file: KeyFile = {
+    format: 'custody-signing-key/v1',
+    algorithm: 'Ed25519',
+    fingerprint: signer.fingerprint,
+    publicKey: signer.spki.toString('base64'),
+    createdAt: new Date().toISOString(),
+    privateKey: await sealSecret(pkcs8, passphrase, labelFor(signer.fingerprint)),
+  }
+  pkcs8.fill(0)
+  await mkdir(join(dataDir, KEYS_FOLDER), {recursive: true, mode: 0o700})
+  await writeFileDurably(keyFilePath(dataDir, signer.fingerprint), `${JSON.stringify(file, null, 2)}\n`, {mode: 0o600, overwrite: false})
+  return signer
+}
+
+function labelFor(fingerprint: string): string {
+  return `custody signing key ${fingerprint}`
+}
+
+/** Opens the private key with this fingerprint; refuses a file whose key is not that one. */
+export async function openSigningKey(dataDir: string, fingerprint: string, passphrase: string): Promise<Signer> {
+  const path = keyFilePath(dataDir, fingerprint)
+  let file: Partial<KeyFile>
+  try {
+    file = JSON.parse(await readFile(path, 'utf8')) as Partial<KeyFile>
+  } catch (error) {
+    const missing = errnoOf(error) === 'ENOENT'
+    throw new CustodyError(
+      'KEY_UNREADABLE',
+      missing
+        ? `the case's signing key ${fingerprint} is missing (${path}); restore .custody/keys/ from a backup of the case`
+        : `the case's signing key file ${path} is unreadable; restore it from a backup of the case`,
+      {subject: path, cause: error},
+    )
+  }
+
+  const pkcs8 = await openSecret(file.privateKey, passphrase, labelFor(fingerprint), path)
+  let signer: Signer
+  try {
+    signer = signerFrom(createPrivateKey({key: pkcs8, format: 'der', type: 'pkcs8'}))
+  } catch (error) {
+    throw new CustodyError('KEY_UNREADABLE', `${path} does not hold an Ed25519 private key; restore it from a backup of the case`, {subject: path, cause: error})
+  } finally {
+    pkcs8.fill(0)
+  }
+
+  if (signer.fingerprint !== fingerprint) {
+    throw new CustodyError('KEY_UNREADABLE', `${path} holds the key ${signer.fingerprint}, not the case's key ${fingerprint}; restore it from a backup of the case`, {subject: path})
+  }
+
+  return signer
+}
