@@ -1,6 +1,9 @@
 /** Human-readable renderings of the results that commands also return as JSON. */
 import type {CaseInfo} from '../case/case.js'
+import type {CaseSettings} from '../case/settings.js'
+import type {CaseStatus} from '../case/status.js'
 import type {KeyView} from '../keys/case-key.js'
+import type {TimestampReport} from '../timestamps/stamp-case.js'
 import type {EventView, ExhibitView} from '../exhibits/exhibits.js'
 import {INTERRUPTED_REASON, type IngestFileResult, type IngestReport} from '../ingest/ingest.js'
 import type {SealReport} from '../seal/seal.js'
@@ -217,4 +220,44 @@ export function renderArchiveVerify(report: ArchiveReport): string {
       : `ARCHIVE CHECK FAILED: ${plural(report.problems.length, 'problem')} in ${safeText(report.archive)}.`,
   )
   return lines.join('\n')
+}
+
+export function renderSettings(settings: CaseSettings): string {
+  return [
+    `tsa      ${settings.tsa.length ? settings.tsa.join('\n         ') : '(none)'}`,
+    `tsa-ca   ${settings['tsa-ca'].length ? settings['tsa-ca'].map((r) => `${safeText(r.subject)}  sha256:${r.sha256.slice(0, 16)}…`).join('\n         ') : '(none)'}`,
+  ].join('\n')
+}
+
+export function renderTimestamp(report: TimestampReport): string {
+  const c = report.checkpoint
+  const over = `checkpoint ${c.seq} (${plural(c.treeSize, 'event')}, sha256 ${c.sha256.slice(0, 16)}…)`
+  const lines: string[] = []
+  if (report.status === 'up-to-date') return `Nothing new to stamp: ${over} already has a token and covers every event since.`
+  for (const t of report.tokens) lines.push(`ok    ${safeText(t.tsa)}  genTime ${t.genTime}  serial ${t.serial}  signed by ${safeText(t.signer)}`)
+  for (const f of report.failures) lines.push(`FAIL  ${safeText(f.tsa)}: ${safeText(f.problem)}`)
+  lines.push('')
+  lines.push(
+    report.status === 'stamped'
+      ? `Stamped ${over}: ${plural(report.pendingBefore, 'event')} newly covered by trusted time.`
+      : `No TSA answered: ${over} is recorded as waiting (${plural(report.pendingBefore, 'event')} not yet timestamped). Run \`custody timestamp\` again when there is a connection.`,
+  )
+  return lines.join('\n')
+}
+
+export function renderStatus(status: CaseStatus): string {
+  const t = status.timestamps
+  const stamped = t.lastStamped
+    ? `checkpoint ${t.lastStamped.checkpointSeq} (${plural(t.lastStamped.treeSize, 'event')}), by ${t.lastStamped.tokens.map((k) => `${safeText(k.tsa)} at ${k.genTime}`).join('; ')}`
+    : 'never'
+  const cp = status.latestCheckpoint
+  return [
+    `Case          "${safeText(status.case.title)}" (${status.case.caseId}) in ${safeText(status.root)}`,
+    `Ledger        ${plural(status.events, 'event')}, ${plural(status.exhibits, 'exhibit')}`,
+    `Signed        ${cp ? `checkpoint ${cp.seq} over ${plural(cp.treeSize, 'event')} at ${cp.time}` : 'no checkpoint'}, key ${status.signingKey}`,
+    `Timestamped   ${stamped}`,
+    `Not yet       ${t.pending === 0 ? 'nothing: every event is covered by a trusted timestamp' : `${plural(t.pending, 'event')} not covered by a trusted timestamp${t.waitingSince ? ` (waiting since ${t.waitingSince}: no TSA answered)` : ''}; run \`custody timestamp\``}`,
+    `TSAs          ${status.settings.tsa.length ? status.settings.tsa.map((u) => safeText(u)).join(', ') : '(none set: custody config set tsa URL)'}`,
+    `TSA roots     ${status.settings.tsaCa.length ? status.settings.tsaCa.map((u) => safeText(u)).join(', ') : '(none set: custody config set tsa-ca FILE)'}`,
+  ].join('\n')
 }

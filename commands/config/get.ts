@@ -1,0 +1,27 @@
+import {caseSettings, type CaseSettings} from '../../src/case/settings.js'
+import {renderSettings} from '../../src/render/reports.js'
+import {CustodyCommand, caseFlag} from '../_base.js'
+
+export default class ConfigGet extends CustodyCommand {
+  static override args = {}
+
+  static override description = `Print the case's settings (tsa, tsa-ca), as the latest config events give them.`
+
+  static override examples = [{command: '<%= config.bin %> <%= command.id %>', description: 'Show the settings'}]
+
+  static override flags = {
+    case: caseFlag,
+  }
+
+  async run(): Promise<CaseSettings> {
+    const {flags} = await this.parse(ConfigGet)
+    const kase = this.openCase(flags.case)
+    try {
+      const settings = caseSettings(kase)
+      this.log(renderSettings(settings))
+      return settings
+    } finally {
+      kase.close()
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import {caseStatus, type CaseStatus} from '../src/case/status.js'
+import {renderStatus} from '../src/render/reports.js'
+import {CustodyCommand, caseFlag} from './_base.js'
+
+export default class Status extends CustodyCommand {
+  static override args = {}
+
+  static override description = `Where the case stands: events, exhibits, the latest signed checkpoint, and what is not
+yet covered by a trusted timestamp.
+
+Exit 0 whatever the state; use \`custody verify\` to check integrity. With --json, scripts can
+read timestamps.pending to decide when to run \`custody timestamp\`.`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %>', description: 'The case in the working directory'},
+    {command: '<%= config.bin %> <%= command.id %> --json', description: 'The same, as JSON'},
+  ]
+
+  static override flags = {
+    case: caseFlag,
+  }
+
+  async run(): Promise<CaseStatus> {
+    const {flags} = await this.parse(Status)
+    const kase = this.openCase(flags.case)
+    try {
+      const status = caseStatus(kase)
+      this.log(renderStatus(status))
+      return status
+    } finally {
+      kase.close()
+    }
+  }
+}

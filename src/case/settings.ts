@@ -1,0 +1,98 @@
+/**
+ * A case's settings, kept as `config` events in the ledger like every other change of state: the
+ * current value of a setting is the one its latest config event gives.
+ *
+ *   tsa      the Time-Stamp Authorities `custody timestamp` asks (URLs)
+ *   tsa-ca   the root certificates their tokens must chain to (PEM, kept in the event itself)
+ */
+import {createHash} from 'node:crypto'
+import {readFile} from 'node:fs/promises'
+import {CustodyError, messageOf} from '../errors.js'
+import {parsePemCertificates, subjectOf} from '../timestamps/token.js'
+import type {Case} from './case.js'
+
+export const SETTINGS = ['tsa', 'tsa-ca'] as const
+export type SettingName = (typeof SETTINGS)[number]
+
+export interface TrustedRoot {
+  subject: string
+  /** Hex SHA-256 of the certificate's DER. */
+  sha256: string
+  pem: string
+}
+
+export interface CaseSettings {
+  tsa: string[]
+  'tsa-ca': TrustedRoot[]
+}
+
+export function caseSettings(kase: Case): CaseSettings {
+  const settings: CaseSettings = {tsa: [], 'tsa-ca': []}
+  for (const {event} of kase.ledger.eventsOfKind('config')) {
+    const {setting, value} = event.payload
+    if (setting === 'tsa' && Array.isArray(value)) settings.tsa = value.filter((v): v is string => typeof v === 'string')
+    if (setting === 'tsa-ca' && Array.isArray(value)) settings['tsa-ca'] = value as unknown as TrustedRoot[]
+  }
+
+  return settings
+}
+
+export function checkTsaUrl(url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new CustodyError('INVALID_ARGUMENT', `${JSON.stringify(url)} is not a URL; a TSA is named like https://freetsa.org/tsr`)
+  }
+
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new CustodyError('INVALID_ARGUMENT', `${url} is not an http or https URL; RFC 3161 over HTTP needs one`)
+  }
+
+  return parsed.toString()
+}
+
+/** Reads root certificates from PEM files, refusing a file that holds none. */
+export async function readTrustedRoots(files: readonly string[]): Promise<TrustedRoot[]> {
+  const roots: TrustedRoot[] = []
+  for (const file of files) {
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (error) {
+      throw new CustodyError('INPUT_UNREADABLE', `cannot read the TSA root certificate ${file}: ${messageOf(error)}`, {subject: file})
+    }
+
+    const blocks = [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)].map((m) => m[0])
+    if (blocks.length === 0) throw new CustodyError('INVALID_ARGUMENT', `${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`, {subject: file})
+    for (const pem of blocks) {
+      let subject: string
+      try {
+        subject = subjectOf(parsePemCertificates(pem)[0]!)
+      } catch {
+        throw new CustodyError('INVALID_ARGUMENT', `${file} holds a certificate that cannot be read`, {subject: file})
+      }
+
+      const der = Buffer.from(pem.replace(/-----[A-Z ]+-----/g, '').replaceAll(/\s/g, ''), 'base64')
+      roots.push({subject, sha256: createHash('sha256').update(der).digest('hex'), pem: `${pem}\n`})
+    }
+  }
+
+  return roots
+}
+
+/** Records a setting's new value as a config event. */
+export async function setSetting(kase: Case, setting: string, values: readonly string[], actor?: string): Promise<CaseSettings> {
+  if (!(SETTINGS as readonly string[]).includes(setting)) {
+    throw new CustodyError('INVALID_ARGUMENT', `unknown setting ${JSON.stringify(setting)}; the settings are ${SETTINGS.join(', ')}`)
+  }
+
+  const value = setting === 'tsa' ? values.map((v) => checkTsaUrl(v)) : await readTrustedRoots(values)
+  await kase.assertIntactHead()
+  kase.ledger.append(() => ({
+    drafts: [{actor: actor ?? kase.info.investigator, action: 'config', exhibit: null, payload: {setting, value: value as unknown as string[]}}],
+    result: undefined,
+  }))
+  await kase.recordHead()
+  return caseSettings(kase)
+}

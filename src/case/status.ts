@@ -1,0 +1,50 @@
+/** `custody status`: where the case stands, and what is not yet covered by trusted time. */
+import {parseCheckpoint} from '../checkpoints/checkpoint.js'
+import {timestampCoverage} from '../timestamps/stamp-case.js'
+import type {Case, CaseInfo} from './case.js'
+import {caseSettings, type CaseSettings} from './settings.js'
+
+export interface CaseStatus {
+  root: string
+  case: CaseInfo
+  events: number
+  exhibits: number
+  signingKey: string
+  latestCheckpoint: {seq: number; treeSize: number; time: string} | null
+  timestamps: {
+    /** The newest checkpoint with a token, and the tokens' times. */
+    lastStamped: {checkpointSeq: number; treeSize: number; tokens: {tsa: string; genTime: string}[]} | null
+    /** Events that no token covers yet (timestamp events themselves aside). */
+    pending: number
+    /** When the first unsuccessful attempt since the last token was recorded. */
+    waitingSince: string | null
+  }
+  settings: {tsa: string[]; tsaCa: string[]}
+}
+
+export function caseStatus(kase: Case): CaseStatus {
+  const latest = kase.ledger.latestCheckpoint()
+  const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
+  const coverage = timestampCoverage(kase)
+  const settings: CaseSettings = caseSettings(kase)
+  return {
+    root: kase.root,
+    case: kase.info,
+    events: kase.ledger.size(),
+    exhibits: kase.ledger.eventsOfKind('ingest').length,
+    signingKey: kase.signingKey().fingerprint,
+    latestCheckpoint: latest !== undefined && body !== undefined && !('problem' in body) ? {seq: latest.seq, treeSize: body.treeSize, time: body.time} : null,
+    timestamps: {
+      lastStamped: coverage.lastStamped
+        ? {
+            checkpointSeq: coverage.lastStamped.checkpoint.seq,
+            treeSize: coverage.lastStamped.checkpoint.treeSize,
+            tokens: coverage.lastStamped.tokens.map((t) => ({tsa: t.tsa, genTime: t.genTime})),
+          }
+        : null,
+      pending: coverage.pending,
+      waitingSince: coverage.waitingSince ?? null,
+    },
+    settings: {tsa: settings.tsa, tsaCa: settings['tsa-ca'].map((r) => r.subject)},
+  }
+}
