@@ -1,5 +1,7 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import {locateCase} from '../src/case/case.js'
+import {readTrustedRoots} from '../src/case/settings.js'
+import {parsePemCertificates} from '../src/timestamps/token.js'
 import {progressLine} from '../src/render/progress.js'
 import {renderArchiveVerify, renderVerify} from '../src/render/reports.js'
 import {verifyArchive, type ArchiveReport} from '../src/verify/verify-archive.js'
@@ -15,15 +17,20 @@ export default class Verify extends CustodyCommand {
 
 Without ARCHIVE: re-hashes every exhibit's original (SHA-256 and SHA-512) and metadata record in
 the vault, recomputes the ledger's hash chain and its RFC 6962 Merkle tree head, and compares that
-with the last recorded tree head: a vault file modified, truncated or missing, or a ledger event
-edited, deleted, inserted or reordered, even past the ledger's triggers, is named.
+with the last recorded tree head and with every signed checkpoint (its Ed25519 signature, and its
+root over the events it covers): a vault file modified, truncated or missing, or a ledger event
+edited, deleted, inserted or reordered, even past the ledger's triggers and with every hash
+recomputed, is named. Every RFC 3161 token is checked against the checkpoint it stamps.
 
 With ARCHIVE: checks a sealed archive on any machine, with no case and no network, straight from
 the ZIP (nothing is unpacked): a safe ZIP (one bag folder; no duplicate names, symlinks, '..' or
 entries that lie about their size), BagIt 1.0, every file against both manifests, the tag
 manifests, Payload-Oxum, the seal statement against the payload, every event's hash, and every
-inclusion proof against the sealed tree head. A bag unzipped and zipped again by another tool
-still verifies.
+inclusion proof against the sealed tree head; then the investigator's signatures on the
+checkpoint and the seal statement (with the key the sealed events record), and each timestamp
+token: over the stamped checkpoint's exact bytes, signed, and chained at its genTime to a TSA
+root. Give the root you trust with --tsa-ca; without it the roots the archive carries are used,
+and the report says so. A bag unzipped and zipped again by another tool still verifies.
 
 Exit 0 when everything holds; exit 3 when anything does not, naming the exhibit, event or file with
 what was expected and what was found.`
@@ -32,10 +39,15 @@ what was expected and what was found.`
     {command: '<%= config.bin %> <%= command.id %>', description: 'Verify the case around the working directory'},
     {command: '<%= config.bin %> <%= command.id %> --case ~/cases/crimea --json', description: 'Verify a named case, as JSON'},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip', description: 'Verify a sealed archive received from the field'},
+    {
+      command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --tsa-ca freetsa-root.pem',
+      description: "Verify it, checking the timestamps against a TSA root you obtained yourself",
+    },
   ]
 
   static override flags = {
     case: caseFlag,
+    'tsa-ca': Flags.string({description: 'with ARCHIVE: a PEM file of TSA root certificates you trust (repeatable)', multiple: true, helpValue: 'FILE'}),
   }
 
   async run(): Promise<VerifyReport | ArchiveReport> {
@@ -43,7 +55,8 @@ what was expected and what was found.`
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const onProgress = (done: number, total: number): void => progress.update(`verifying: ${done}/${total} files re-hashed`)
     if (args.archive !== undefined) {
-      const report = await verifyArchive(args.archive, {onProgress})
+      const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
+      const report = await verifyArchive(args.archive, {onProgress, ...(roots === undefined ? {} : {tsaRoots: roots})})
       progress.done()
       this.log(renderArchiveVerify(report))
       if (!report.ok) process.exitCode = 3

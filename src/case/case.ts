@@ -84,6 +84,7 @@ export class Case implements AsyncDisposable {
   readonly ledger: Ledger
   readonly vault: Vault
   readonly info: CaseInfo
+  private unlocked: Signer | undefined
 
   private constructor(root: string, ledger: Ledger) {
     this.root = root
@@ -144,7 +145,14 @@ export class Case implements AsyncDisposable {
   async unlock(passphrase: string): Promise<Signer> {
     const signer = await openSigningKey(this.dataDir, this.signingKey().fingerprint, passphrase)
     this.ledger.useSigner({caseId: this.info.caseId, signer})
+    this.unlocked = signer
     return signer
+  }
+
+  /** The open signing key; only after unlock(). */
+  signer(): Signer {
+    if (this.unlocked === undefined) throw new CustodyError('KEY_UNREADABLE', 'internal: the signing key was needed before the passphrase opened it')
+    return this.unlocked
   }
 
   close(): void {

@@ -4,11 +4,14 @@
  *
  *   1. choose   the exhibits (all when none are named) and check that the ledger still holds its
  *               recorded tree head
- *   2. prove    take the tree head of the ledger as it is, and an RFC 9162 inclusion proof of each
- *               event that goes in (event 0, which names the case, and every event of the exhibits)
+ *   2. prove    take the latest signed checkpoint of the ledger, and an RFC 9162 inclusion proof
+ *               against it of each event that goes in (event 0, which names the case, the key
+ *               events, and every event of the exhibits); gather the checkpoint, its signature,
+ *               the investigator's public key and the newest timestamp tokens (trust-files.ts)
  *   3. payload  stream each original from the vault into the ZIP while hashing it again (a vault
  *               file that no longer matches its ledger SHA-256 stops the seal), then its metadata
- *               record, the events (JSON Lines), the tree head and the seal statement
+ *               record, the events (JSON Lines), the checkpoint and timestamp files, and the seal
+ *               statement with its signature
  *   4. tags     bagit.txt, bag-info.txt, both payload manifests, README.txt, both tag manifests
  *   5. publish  fsync the ZIP (written beside --out under a temp name) and rename it into place
  *   6. record   a `seal` event: which exhibits went into which archive, its SHA-256, purpose, note
@@ -27,6 +30,8 @@ import {CustodyError, messageOf} from '../errors.js'
 import {getExhibit, resolveExhibitId, type ExhibitView} from '../exhibits/exhibits.js'
 import {eventLeafHash} from '../ledger/event.js'
 import {MerkleTree} from '../merkle/tree.js'
+import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
+import {trustFiles, type SealTrust} from './trust-files.js'
 import {CUSTODY_VERSION} from '../version.js'
 import {moveIntoPlace} from '../io/files.js'
 import {formatBytes} from '../render/text.js'
@@ -70,6 +75,10 @@ export interface SealStatement {
   purpose: string | null
   note: string | null
   treeHead: {size: number; root: string}
+  /** The signed checkpoint the tree head comes from, the key, and the trusted time (trust-files.ts). */
+  checkpoint: SealTrust['checkpoint']
+  key: SealTrust['key']
+  timestamp: SealTrust['timestamp']
   /** The events file: how many events, and its SHA-256, so that none can be left out unseen. */
   events: {path: string; count: number; sha256: string}
   exhibits: SealedExhibit[]
@@ -99,14 +108,28 @@ function digestsOf(bytes: Uint8Array): {sha256: string; sha512: string} {
   return {sha256: createHash('sha256').update(bytes).digest('hex'), sha512: createHash('sha512').update(bytes).digest('hex')}
 }
 
-/** Step 2: the tree head of the ledger as it is, and each sealed event with its inclusion proof. */
-function proveEvents(kase: Case, ids: readonly string[]): {treeHead: {size: number; root: string}; eventLines: string[]} {
-  const all = kase.ledger.events()
+/** Step 2: the latest signed checkpoint, and each sealed event with its inclusion proof against it. */
+function proveEvents(
+  kase: Case,
+  ids: readonly string[],
+): {treeHead: {size: number; root: string}; eventLines: string[]; tree: MerkleTree; base: SignedCheckpoint & {treeSize: number}} {
+  const latest = kase.ledger.latestCheckpoint()
+  const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
+  if (latest === undefined || body === undefined || 'problem' in body) {
+    throw new CustodyError('INTEGRITY', 'the ledger has no readable signed checkpoint to seal against; nothing was sealed. Run `custody verify`')
+  }
+
+  const size = body.treeSize
+  const all = kase.ledger.events().filter((e) => e.event.seq < size)
   const leaves = all.map((e) => eventLeafHash(e.canonical))
   const tree = new MerkleTree(leaves)
+  if (bytesToHex(tree.root()) !== body.rootHash) {
+    throw new CustodyError('INTEGRITY', `the ledger no longer has the root its checkpoint ${latest.seq} signed; nothing was sealed. Run \`custody verify\``)
+  }
+
   const chosen = new Set(ids)
-  // Event 0 names the case; then every event of the sealed exhibits.
-  const sealed = all.filter((e) => e.event.seq === 0 || (e.event.exhibit !== null && chosen.has(e.event.exhibit)))
+  // Event 0 names the case, key events name the key that signs; then every event of the sealed exhibits.
+  const sealed = all.filter((e) => e.event.seq === 0 || e.event.action === 'key-created' || (e.event.exhibit !== null && chosen.has(e.event.exhibit)))
   const eventLines = sealed.map((e) =>
     canonicalize({
       seq: e.event.seq,
@@ -117,14 +140,17 @@ function proveEvents(kase: Case, ids: readonly string[]): {treeHead: {size: numb
       event: e.event,
     }),
   )
-  return {treeHead: {size: tree.size, root: bytesToHex(tree.root())}, eventLines}
+  return {treeHead: {size: tree.size, root: bytesToHex(tree.root())}, eventLines, tree, base: {...latest, treeSize: size}}
 }
 
-function custodyFiles(eventsBytes: Buffer, treeHead: {size: number; root: string}, statement: SealStatement): Array<[string, Buffer]> {
+/** The custody files of the payload; the statement is signed by the case's key (seal.json.sig). */
+function custodyFiles(kase: Case, eventsBytes: Buffer, trust: Array<[string, Buffer]>, statement: SealStatement): Array<[string, Buffer]> {
+  const statementBytes = Buffer.from(`${JSON.stringify(statement, null, 2)}\n`)
   return [
     ['data/custody/events.jsonl', eventsBytes],
-    ['data/custody/tree-head.json', Buffer.from(`${canonicalize(treeHead)}\n`)],
-    ['data/custody/seal.json', Buffer.from(`${JSON.stringify(statement, null, 2)}\n`)],
+    ...trust,
+    ['data/custody/seal.json', statementBytes],
+    ['data/custody/seal.json.sig', kase.signer().sign(statementBytes)],
   ]
 }
 
@@ -245,7 +271,8 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   await kase.assertIntactHead()
 
   // 2. prove
-  const {treeHead, eventLines} = proveEvents(kase, ids)
+  const {treeHead, eventLines, tree, base} = proveEvents(kase, ids)
+  const {files: trustFileList, trust} = trustFiles(kase, base, tree)
 
   const sealedExhibits: SealedExhibit[] = exhibits.map((x) => {
     const originalName = String(x.file.name ?? 'file')
@@ -274,6 +301,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     purpose: options.purpose?.trim() || null,
     note: options.note?.trim() || null,
     treeHead,
+    ...trust,
     events: {path: 'data/custody/events.jsonl', count: eventLines.length, sha256: createHash('sha256').update(eventsBytes).digest('hex')},
     exhibits: sealedExhibits,
     custodyVersion: CUSTODY_VERSION,
@@ -283,7 +311,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`)
   const zip = await ZipWriter.create(temp, sealedAt)
   try {
-    const {payload, bytes: payloadBytes} = await writePayload(zip, kase, bag, sealedExhibits, custodyFiles(eventsBytes, treeHead, statement), {...options, out})
+    const {payload, bytes: payloadBytes} = await writePayload(zip, kase, bag, sealedExhibits, custodyFiles(kase, eventsBytes, trustFileList, statement), {...options, out})
 
     // 4. tags
     const tags: Array<[string, Buffer]> = [
@@ -305,6 +333,8 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
             ['Custody-Sealed-At', statement.sealedAt],
             ['Custody-Sealed-By', sealer],
             ['Custody-Tree-Head', `${treeHead.size} ${treeHead.root}`],
+            ['Custody-Signing-Key', trust.key.fingerprint],
+            ...(trust.timestamp ? ([['Custody-Timestamped', `${trust.timestamp.treeSize} events by ${trust.timestamp.tokens.map((t) => t.genTime).join(', ')}`]] as Array<[string, string]>) : []),
           ]),
         ),
       ],

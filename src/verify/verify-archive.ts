@@ -15,6 +15,7 @@
  *   6. events     each event's hash is SHA-256(prev || canonical event), consecutive events chain,
  *                 each exhibit's ingest event states the exhibit's digests, and every inclusion
  *                 proof (RFC 9162 §2.1.3.2) leads to the tree head the seal records
+ *   7, 8.        the signatures and the trusted timestamps (archive-trust.ts)
  */
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {stat} from 'node:fs/promises'
@@ -23,7 +24,11 @@ import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {chainHash, eventLeafHash} from '../ledger/event.js'
 import {verifyInclusion} from '../merkle/verify.js'
+import type {Certificate} from 'pkijs'
 import {BAGIT_TXT} from '../seal/bagit.js'
+import {keyFromEvent} from '../case/case.js'
+import type {RecordedKey} from '../checkpoints/verify-checkpoints.js'
+import {checkArchiveTrust, type ArchiveTrust} from './archive-trust.js'
 
 export interface ArchiveProblem {
   check: string
@@ -46,6 +51,8 @@ export interface ArchiveReport {
   sealId: string | null
   exhibits: number
   events: number
+  /** Who signed, with which key, and the trusted times (null when the archive could not be read that far). */
+  trust: ArchiveTrust | null
   checks: ArchiveCheck[]
   problems: ArchiveProblem[]
 }
@@ -76,9 +83,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-export async function verifyArchive(path: string, options: {onProgress?: (done: number, total: number) => void} = {}): Promise<ArchiveReport> {
+export async function verifyArchive(
+  path: string,
+  options: {onProgress?: (done: number, total: number) => void; tsaRoots?: Certificate[]} = {},
+): Promise<ArchiveReport> {
   const problems: ArchiveProblem[] = []
   const checks: ArchiveCheck[] = []
+  let trust: ArchiveTrust | null = null
   const report = (bag: string | null, sealId: string | null, exhibits: number, events: number): ArchiveReport => ({
     ok: problems.length === 0,
     archive: path,
@@ -86,6 +97,7 @@ export async function verifyArchive(path: string, options: {onProgress?: (done: 
     sealId,
     exhibits,
     events,
+    trust,
     checks,
     problems,
   })
@@ -251,25 +263,15 @@ export async function verifyArchive(path: string, options: {onProgress?: (done: 
     // 6. events
     before = problems.length
     const treeHead = isRecord(statement.treeHead) ? statement.treeHead : {}
-    let headFile: unknown
-    try {
-      headFile = JSON.parse(text('data/custody/tree-head.json') ?? 'null')
-    } catch {
-      headFile = null
-    }
-
     const size = Number(treeHead.size)
     const root = String(treeHead.root)
-    if (!isRecord(headFile) || headFile.size !== treeHead.size || headFile.root !== treeHead.root) {
-      problems.push({check: 'events', subject: 'data/custody/tree-head.json', message: 'does not state the tree head of the seal statement', expected: `${String(treeHead.size)} ${root}`, actual: isRecord(headFile) ? `${String(headFile.size)} ${String(headFile.root)}` : 'unreadable'})
-    }
-
     if (info['Custody-Tree-Head'] !== undefined && info['Custody-Tree-Head'] !== `${String(treeHead.size)} ${root}`) {
       problems.push({check: 'events', subject: 'bag-info.txt', message: 'Custody-Tree-Head differs from the seal statement', expected: `${String(treeHead.size)} ${root}`, actual: String(info['Custody-Tree-Head'])})
     }
 
     const lines = (text('data/custody/events.jsonl') ?? '').split('\n').filter((l) => l !== '')
     const ingestOf = new Map<string, Record<string, unknown>>()
+    const keys: Array<RecordedKey & {holder: string}> = []
     let previous: {seq: number; hash: string} | undefined
     for (const [i, line] of lines.entries()) {
       const at = `event line ${i + 1}`
@@ -313,6 +315,8 @@ export async function verifyArchive(path: string, options: {onProgress?: (done: 
       }
 
       if (event.action === 'ingest' && typeof event.exhibit === 'string') ingestOf.set(event.exhibit, event)
+      const key = event.action === 'key-created' && isRecord(event.payload) ? keyFromEvent({payload: event.payload}) : undefined
+      if (key !== undefined) keys.push({...key, seq, holder: String((event.payload as Record<string, unknown>).holder)})
       if (seq === 0 && isRecord(event.payload) && isRecord(statement.case) && event.payload.caseId !== statement.case.id) {
         problems.push({check: 'events', subject, message: 'the case of the first event is not the case of the seal', expected: String(statement.case.id), actual: String(event.payload.caseId)})
       }
@@ -343,6 +347,23 @@ export async function verifyArchive(path: string, options: {onProgress?: (done: 
     }
 
     check('events', before, `${lines.length} events, each tied to the tree head ${root.slice(0, 16)}… of ${size} events`)
+
+    // 7, 8. signatures and timestamps
+    const checked = await checkArchiveTrust({
+      file: (name) => files.get(name)?.digest.bytes,
+      statement,
+      caseId: isRecord(statement.case) ? String(statement.case.id) : '',
+      keys,
+      treeHead: {size, root},
+      ...(options.tsaRoots === undefined ? {} : {tsaRoots: options.tsaRoots}),
+    })
+    for (const name of ['signatures', 'timestamps'] as const) {
+      before = problems.length
+      problems.push(...checked.problems.filter((p) => p.check === name))
+      check(name, before, checked.details[name])
+    }
+
+    trust = checked.trust
     return report(top, sealId, exhibits.length, lines.length)
   } finally {
     zip.close()

@@ -13,7 +13,9 @@
  *      equal to the root recomputed over the events it covers, so each is a prefix of the next and
  *      of the ledger now (RFC 9162 §2.1.4 consistency, checked on the events themselves); the
  *      last one covers every event. A ledger rebuilt by someone without the key fails here;
- *   5. every exhibit's original and metadata record in the vault hash to what the ledger says.
+ *   5. every RFC 3161 token a timestamp event holds: over the exact bytes of its checkpoint,
+ *      signed, and chained (at its genTime) to the roots recorded with it;
+ *   6. every exhibit's original and metadata record in the vault hash to what the ledger says.
  * Objects the ledger does not mention and temp files are reported as warnings: an interrupted
  * ingest leaves them, and they change nothing that the ledger claims.
  */
@@ -25,11 +27,25 @@ import {chainHash, EVENT_VERSION, eventLeafHash, GENESIS_HASH} from '../ledger/e
 import {compareWithHead, HEAD_FILE} from '../ledger/head-file.js'
 import {TRIGGERS} from '../ledger/schema.js'
 import {keyFromEvent} from '../case/case.js'
+import type {SignedCheckpoint} from '../checkpoints/checkpoint.js'
+import {plural} from '../render/text.js'
+import {timestampCoverage, timestampHistory} from '../timestamps/stamp-case.js'
+import {checkTimestampReply, parsePemCertificates} from '../timestamps/token.js'
 import {checkCheckpointSeries, keyProblem, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import {MerkleTree} from '../merkle/tree.js'
 import type {ObjectCheck} from '../vault/vault.js'
 
-export type ProblemKind = 'ledger-file' | 'ledger-schema' | 'event' | 'chain' | 'tree-head' | 'checkpoint' | 'key' | 'vault-object' | 'metadata-record'
+export type ProblemKind =
+  | 'ledger-file'
+  | 'ledger-schema'
+  | 'event'
+  | 'chain'
+  | 'tree-head'
+  | 'checkpoint'
+  | 'key'
+  | 'timestamp'
+  | 'vault-object'
+  | 'metadata-record'
 
 export interface VerifyProblem {
   kind: ProblemKind
@@ -269,6 +285,40 @@ async function checkTreeHead(kase: Case, tree: MerkleTree, problems: VerifyProbl
   }
 }
 
+/** Re-checks every stored token against the checkpoint it stamps; returns the check's detail line. */
+async function checkTimestamps(kase: Case, checkpoints: readonly SignedCheckpoint[], problems: VerifyProblem[]): Promise<string> {
+  const bodies = new Map(checkpoints.map((c) => [c.seq, c.body]))
+  let good = 0
+  let newest: {treeSize: number; genTime: string} | undefined
+  for (const record of timestampHistory(kase)) {
+    const body = bodies.get(record.checkpoint.seq)
+    for (const token of record.tokens) {
+      const subject = `event ${record.eventSeq} (token from ${token.tsa})`
+      if (body === undefined) {
+        problems.push({kind: 'timestamp', subject, message: `it stamps checkpoint ${record.checkpoint.seq}, which the ledger does not have`})
+        continue
+      }
+
+      const check = await checkTimestampReply(Buffer.from(String(token.token), 'base64'), {
+        data: Buffer.from(body, 'utf8'),
+        trusted: record.roots.flatMap((r) => parsePemCertificates(r.pem)),
+      })
+      if (!check.ok) {
+        problems.push({kind: 'timestamp', subject, message: `the token does not hold: ${check.problem}`})
+      } else if (check.genTime !== token.genTime) {
+        problems.push({kind: 'timestamp', subject, message: 'the time recorded for the token is not the time inside it', expected: check.genTime, actual: String(token.genTime)})
+      } else {
+        good++
+        if (newest === undefined || record.checkpoint.treeSize >= newest.treeSize) newest = {treeSize: record.checkpoint.treeSize, genTime: check.genTime}
+      }
+    }
+  }
+
+  const {pending} = timestampCoverage(kase)
+  if (newest === undefined) return `no trusted timestamp yet; ${plural(pending, 'event')} waiting (run \`custody timestamp\`)`
+  return `${plural(good, 'token')} valid; events 0..${newest.treeSize - 1} existed by ${newest.genTime}; ${plural(pending, 'event')} not yet timestamped`
+}
+
 function describeObject(check: ObjectCheck): {message: string; expected?: string; actual?: string} {
   const expected = check.expected.sha256
   switch (check.status) {
@@ -331,7 +381,12 @@ export async function verifyCase(kase: Case, options: {onProgress?: (progress: V
         : `${series.problems.length} problem(s) in ${checkpointRows.length} checkpoints`,
   })
 
-  // 5. the vault
+  // 5. the timestamps
+  const stampBefore = problems.length
+  const stamps = await checkTimestamps(kase, checkpointRows, problems)
+  checks.push({name: 'timestamps', ok: problems.length === stampBefore, detail: stamps})
+
+  // 6. the vault
   const objectsTotal = claims.length * 2
   let objectsDone = 0
   let intact = 0
