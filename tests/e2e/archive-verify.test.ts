@@ -5,10 +5,10 @@
  * catch the change.
  */
 import {spawnSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
-import {cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {join, relative} from 'node:path'
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {forgeBag} from '../helpers/bag.js'
 import {custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
 
 interface ArchiveJson {
@@ -23,34 +23,8 @@ let pristine: string
 let bag: string
 let n = 0
 
-const digest = (alg: string, data: Buffer): string => createHash(alg).update(data).digest('hex')
-
-function listFiles(dir: string, under = dir): string[] {
-  return readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), under) : [relative(under, join(dir, e.name))]))
-}
-
-/** What a careful forger does after a change: manifests and tag manifests made to match again. */
-function rewriteManifests(bagDir: string): void {
-  const payload = listFiles(join(bagDir, 'data')).map((f) => `data/${f}`).sort()
-  for (const alg of ['sha256', 'sha512']) {
-    writeFileSync(join(bagDir, `manifest-${alg}.txt`), payload.map((f) => `${digest(alg, readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
-  }
-
-  const tags = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'manifest-sha512.txt', 'README.txt']
-  for (const alg of ['sha256', 'sha512']) {
-    writeFileSync(join(bagDir, `tagmanifest-${alg}.txt`), tags.map((f) => `${digest(alg, readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
-  }
-}
-
 function forge(change: (bagDir: string) => void, options: {rewriteManifests?: boolean} = {}): string {
-  const dir = join(work.path, `forge-${n++}`)
-  cpSync(pristine, dir, {recursive: true})
-  change(join(dir, bag))
-  if (options.rewriteManifests) rewriteManifests(join(dir, bag))
-  const out = `${dir}.zip`
-  const zipped = spawnSync('zip', ['-q', '-r', '-X', out, bag], {cwd: dir, encoding: 'utf8'})
-  expect(zipped.status, zipped.stderr).toBe(0)
-  return out
+  return forgeBag(pristine, bag, join(work.path, `forge-${n++}`), change, options)
 }
 
 /** Python's zipfile writes what zip will not: duplicate names, `../x`, symlink entries. */
@@ -192,7 +166,7 @@ describe('the tamper matrix', () => {
       (b) => {
         const file = join(b, 'data/custody/events.jsonl')
         const lines = readFileSync(file, 'utf8').trim().split('\n')
-        writeFileSync(file, `${lines.filter((_, i) => i !== 2).join('\n')}\n`)
+        writeFileSync(file, `${lines.filter((_, i) => i !== 3).join('\n')}\n`)
       },
       {rewriteManifests: true},
     )
@@ -215,12 +189,12 @@ describe('the tamper matrix', () => {
     expect(problems).toContainEqual(expect.objectContaining({check: 'statement', subject: 'EX-000001', message: expect.stringContaining("seal statement's SHA-256 does not match"), expected: 'f'.repeat(64)}))
   })
 
-  it('the tree head edited', async () => {
+  it('the tree head edited, in the signed checkpoint and the statement', async () => {
     const zip = forge(
       (b) => {
-        for (const name of ['data/custody/tree-head.json', 'data/custody/seal.json']) {
+        for (const name of ['data/custody/checkpoint.json', 'data/custody/seal.json']) {
           const file = join(b, name)
-          writeFileSync(file, readFileSync(file, 'utf8').replace(/("root": ?")([0-9a-f])/, (_, head: string, c: string) => `${head}${c === '0' ? '1' : '0'}`))
+          writeFileSync(file, readFileSync(file, 'utf8').replace(/("root(?:Hash)?": ?")([0-9a-f])/, (_, head: string, c: string) => `${head}${c === '0' ? '1' : '0'}`))
         }
       },
       {rewriteManifests: true},
@@ -228,6 +202,8 @@ describe('the tamper matrix', () => {
     const problems = await verifyFails(zip)
     const proofs = problems.filter((p) => p.message.includes('inclusion proof does not lead to the sealed tree head'))
     expect(proofs.length).toBeGreaterThanOrEqual(4)
+    expect(problems).toContainEqual(expect.objectContaining({check: 'signatures', subject: 'data/custody/checkpoint.json', message: expect.stringContaining('signature does not verify')}))
+    expect(problems).toContainEqual(expect.objectContaining({check: 'signatures', subject: 'data/custody/seal.json', message: expect.stringContaining('seal.json.sig does not verify')}))
   })
 
   it('an inclusion proof edited', async () => {
@@ -235,9 +211,9 @@ describe('the tamper matrix', () => {
       (b) => {
         const file = join(b, 'data/custody/events.jsonl')
         const lines = readFileSync(file, 'utf8').trim().split('\n')
-        const entry = JSON.parse(lines[1]!) as {inclusionProof: string[]}
+        const entry = JSON.parse(lines[2]!) as {inclusionProof: string[]}
         entry.inclusionProof[0] = 'a'.repeat(64)
-        lines[1] = JSON.stringify(entry)
+        lines[2] = JSON.stringify(entry)
         writeFileSync(file, `${lines.join('\n')}\n`)
       },
       {rewriteManifests: true},

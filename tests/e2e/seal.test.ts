@@ -75,7 +75,8 @@ describe('custody seal', () => {
     const listed = readFileSync(join(bagDir, 'manifest-sha256.txt'), 'utf8').trim().split('\n').map((l) => l.slice(66)).sort()
     const found = spawnSync('find', ['data', '-type', 'f'], {cwd: bagDir, encoding: 'utf8'}).stdout.trim().split('\n').sort()
     expect(listed).toEqual(found)
-    expect(listed).toHaveLength((SAMPLE_FILES.length + 2) * 2 + 3)
+    // events, checkpoint and its signature, the public key, the statement and its signature
+    expect(listed).toHaveLength((SAMPLE_FILES.length + 2) * 2 + 6)
   })
 
   it('declares BagIt 1.0 and carries the bag metadata, with a true Payload-Oxum', () => {
@@ -109,7 +110,8 @@ describe('custody seal', () => {
   })
 
   it('ties every event to the tree head: hash, leaf hash and inclusion proof, checked independently', () => {
-    const head = JSON.parse(readFileSync(join(bagDir, 'data', 'custody', 'tree-head.json'), 'utf8')) as {size: number; root: string}
+    const checkpoint = JSON.parse(readFileSync(join(bagDir, 'data', 'custody', 'checkpoint.json'), 'utf8')) as {treeSize: number; rootHash: string}
+    const head = {size: checkpoint.treeSize, root: checkpoint.rootHash}
     expect(head).toEqual(sealed.statement.treeHead)
     const lines = readFileSync(join(bagDir, 'data', 'custody', 'events.jsonl'), 'utf8').trim().split('\n')
     const events = lines.map((l) => JSON.parse(l) as {seq: number; hash: string; prev: string; leafHash: string; inclusionProof: string[]; event: Record<string, unknown>})

@@ -1,0 +1,288 @@
+/**
+ * Who and when, provably: the investigator's key and passphrase, signed checkpoints, RFC 3161
+ * tokens from a real TSA on 127.0.0.1 (OpenSSL's `openssl ts -reply` behind a Node HTTP server),
+ * and sealed archives that a court checks with openssl alone.
+ */
+import {spawnSync} from 'node:child_process'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {LocalTsa} from '../../src/timestamps/local-tsa.js'
+import {forgeBag} from '../helpers/bag.js'
+import {custody, custodyJson, newCase, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+
+interface ArchiveJson {
+  ok: boolean
+  trust: {signingKey: string | null; holder: string | null; timestamps: Array<{genTime: string; treeSize: number; signer: string}>; tsaRootsFrom: string | null}
+  problems: Array<{check: string; subject: string; message: string}>
+}
+
+interface StatusJson {
+  events: number
+  timestamps: {lastStamped: {treeSize: number} | null; pending: number; waitingSince: string | null}
+}
+
+const work = tempDir('custody-trust-')
+let tsa: LocalTsa
+let otherCa: LocalTsa
+let kase: {dir: string; remove: () => void}
+let archive: string
+let pristine: string
+let bag: string
+let n = 0
+
+function ledgerSize(dir: string): number {
+  return Number(sqlite(join(dir, '.custody', 'ledger.sqlite'), 'SELECT count(*) FROM events;').trim())
+}
+
+beforeAll(async () => {
+  tsa = await (await LocalTsa.create()).start()
+  otherCa = await (await LocalTsa.create({name: 'Some other TSA'})).start()
+  kase = await newCase()
+  expect((await custody(['ingest', join(SAMPLES, 'Canon.jpg'), join(SAMPLES, 'GPS.jpg'), '--case', kase.dir])).code).toBe(0)
+  const stamped = await custody(['timestamp', '--tsa', tsa.url, '--tsa-ca', tsa.caFile, '--case', kase.dir])
+  expect(stamped.code, stamped.stderr).toBe(0)
+  // An exhibit added after the token: signed, not yet timestamped.
+  expect((await custody(['ingest', join(SAMPLES, 'PDF.pdf'), '--case', kase.dir])).code).toBe(0)
+  archive = join(work.path, 'sealed.zip')
+  const sealed = await custody(['seal', '--out', archive, '--sealed-at', '2026-01-01T00:00:00Z', '--case', kase.dir])
+  expect(sealed.code, sealed.stderr).toBe(0)
+  pristine = join(work.path, 'pristine')
+  mkdirSync(pristine)
+  expect(spawnSync('unzip', ['-q', archive, '-d', pristine]).status).toBe(0)
+  bag = spawnSync('ls', [pristine], {encoding: 'utf8'}).stdout.trim()
+})
+
+afterAll(async () => {
+  await tsa[Symbol.asyncDispose]()
+  await otherCa[Symbol.asyncDispose]()
+  kase.remove()
+  work.remove()
+})
+
+const forge = (change: (bagDir: string) => void, options: {rewriteManifests?: boolean} = {rewriteManifests: true}): string =>
+  forgeBag(pristine, bag, join(work.path, `forge-${n++}`), change, options)
+
+async function verifyArchive(zip: string, roots: string[] = [tsa.caFile]): Promise<{code: number | null; json: ArchiveJson}> {
+  return custodyJson<ArchiveJson>(['verify', zip, ...roots.flatMap((r) => ['--tsa-ca', r])])
+}
+
+describe('the passphrase', () => {
+  it('without one and without a terminal, a command that needs the key stops before doing anything', async () => {
+    const before = ledgerSize(kase.dir)
+    for (const args of [['ingest', join(SAMPLES, 'Sony.jpg')], ['timestamp', '--tsa', tsa.url, '--tsa-ca', tsa.caFile], ['seal', '--out', join(work.path, 'x.zip')]]) {
+      const result = await custodyJson<{error: {code: string; message: string}}>([...args, '--case', kase.dir], {env: {CUSTODY_PASSPHRASE: ''}})
+      expect(result.code).toBe(2)
+      expect(result.json.error).toMatchObject({code: 'PASSPHRASE_MISSING', message: expect.stringContaining('set CUSTODY_PASSPHRASE or pass --passphrase-file FILE. Nothing was done')})
+    }
+
+    expect(ledgerSize(kase.dir)).toBe(before)
+    expect(spawnSync('ls', [work.path], {encoding: 'utf8'}).stdout).not.toContain('x.zip')
+    const init = await custody(['init', join(work.path, 'no-pass'), '--title', 't', '--investigator', 'i'], {env: {CUSTODY_PASSPHRASE: ''}})
+    expect(init.code).toBe(2)
+    expect(spawnSync('ls', [work.path], {encoding: 'utf8'}).stdout).not.toContain('no-pass')
+  })
+
+  it('a wrong one is refused; --passphrase-file is read, without its line break', async () => {
+    const before = ledgerSize(kase.dir)
+    const wrong = await custody(['ingest', join(SAMPLES, 'Sony.jpg'), '--case', kase.dir], {env: {CUSTODY_PASSPHRASE: 'not the passphrase'}})
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toContain('the passphrase does not open')
+    expect(ledgerSize(kase.dir)).toBe(before)
+    const file = join(work.path, 'pass.txt')
+    writeFileSync(file, `${process.env.CUSTODY_PASSPHRASE}\n`)
+    const right = await custody(['config', 'set', 'tsa', tsa.url, '--passphrase-file', file, '--case', kase.dir], {env: {CUSTODY_PASSPHRASE: ''}})
+    expect(right.code, right.stderr).toBe(0)
+    expect(ledgerSize(kase.dir)).toBeGreaterThan(before)
+  })
+
+  it('a new case refuses a passphrase shorter than 8 characters, and keeps no key in clear', async () => {
+    const short = await custody(['init', join(work.path, 'short'), '--title', 't', '--investigator', 'i'], {env: {CUSTODY_PASSPHRASE: 'abc'}})
+    expect(short.code).toBe(2)
+    expect(short.stderr).toContain('at least 8 characters')
+    const keys = spawnSync('sh', ['-c', `cat ${join(kase.dir, '.custody', 'keys')}/*.json`], {encoding: 'utf8'}).stdout
+    expect(keys).toContain('"aes-256-gcm"')
+    expect(keys).not.toContain('PRIVATE KEY')
+  })
+})
+
+describe('the key', () => {
+  it('key show and key export give the same key, whose fingerprint openssl recomputes', async () => {
+    const shown = await custodyJson<{fingerprint: string; publicKeyPem: string}>(['key', 'show', '--case', kase.dir])
+    expect(shown.code).toBe(0)
+    const out = join(work.path, 'investigator.pem')
+    expect((await custody(['key', 'export', '--out', out, '--case', kase.dir])).code).toBe(0)
+    expect(readFileSync(out, 'utf8')).toBe(shown.json.publicKeyPem)
+    const der = spawnSync('openssl', ['pkey', '-pubin', '-in', out, '-outform', 'DER'])
+    expect(`SHA256:${spawnSync('sha256sum', {input: der.stdout, encoding: 'utf8'}).stdout.split(' ')[0]}`).toBe(shown.json.fingerprint)
+    const again = await custody(['key', 'export', '--out', out, '--case', kase.dir])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain('already exists')
+  })
+})
+
+describe('a sealed archive, checked by custody and by openssl', () => {
+  it('verifies, and reports who signed and the trusted time', async () => {
+    const result = await verifyArchive(archive)
+    expect(result.code).toBe(0)
+    expect(result.json.trust.signingKey).toMatch(/^SHA256:[0-9a-f]{64}$/)
+    expect(result.json.trust.holder).toBe('A. Investigator')
+    expect(result.json.trust.tsaRootsFrom).toBe('given')
+    expect(result.json.trust.timestamps).toEqual([expect.objectContaining({treeSize: 4, signer: 'CN=custody demonstration TSA (untrusted)'})])
+  })
+
+  it("the README's openssl commands succeed on the unzipped archive", () => {
+    const bagDir = join(pristine, bag)
+    const readme = readFileSync(join(bagDir, 'README.txt'), 'utf8')
+    const commands = readme
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('openssl pkeyutl -verify') || l.startsWith('openssl ts -verify'))
+    expect(commands.filter((c) => c.startsWith('openssl pkeyutl'))).toHaveLength(2)
+    expect(commands.filter((c) => c.startsWith('openssl ts'))).toHaveLength(1)
+    for (const command of commands) {
+      const run = spawnSync('sh', ['-c', command.replace('TSA-ROOT.pem', tsa.caFile)], {cwd: bagDir, encoding: 'utf8'})
+      expect(run.status, `${command}\n${run.stderr}`).toBe(0)
+      expect(run.stdout).toMatch(/Signature Verified Successfully|Verification: OK/)
+    }
+  })
+
+  it('the checkpoint edited is caught', async () => {
+    const zip = forge((b) => {
+      const file = join(b, 'data/custody/timestamped-checkpoint.json')
+      writeFileSync(file, readFileSync(file, 'utf8').replace('"treeSize":4', '"treeSize":3'))
+    })
+    const result = await verifyArchive(zip)
+    expect(result.code).toBe(3)
+    expect(result.json.problems).toContainEqual(expect.objectContaining({check: 'timestamps', subject: 'data/custody/timestamped-checkpoint.json', message: expect.stringContaining('signature does not verify')}))
+    expect(result.json.problems).toContainEqual(expect.objectContaining({check: 'timestamps', message: expect.stringContaining('message imprint')}))
+  })
+
+  it('its signature edited is caught', async () => {
+    const zip = forge((b) => {
+      const file = join(b, 'data/custody/checkpoint.json.sig')
+      const sig = readFileSync(file)
+      sig[10]! ^= 0x01
+      writeFileSync(file, sig)
+    })
+    const result = await verifyArchive(zip)
+    expect(result.code).toBe(3)
+    expect(result.json.problems).toEqual([expect.objectContaining({check: 'signatures', subject: 'data/custody/checkpoint.json', message: expect.stringContaining('signature does not verify')})])
+  })
+
+  it('the token edited is caught', async () => {
+    const zip = forge((b) => {
+      const file = join(b, 'data/custody/timestamped-checkpoint.json.tsr')
+      const token = readFileSync(file)
+      token[token.length - 20]! ^= 0x01
+      writeFileSync(file, token)
+    })
+    const result = await verifyArchive(zip)
+    expect(result.code).toBe(3)
+    expect(result.json.problems).toEqual([expect.objectContaining({check: 'timestamps', subject: 'data/custody/timestamped-checkpoint.json.tsr'})])
+  })
+
+  it('a token from a different CA swapped in is caught against the root the court trusts', async () => {
+    const bagDir = join(pristine, bag)
+    const query = join(work.path, 'other.tsq')
+    expect(spawnSync('openssl', ['ts', '-query', '-data', join(bagDir, 'data/custody/timestamped-checkpoint.json'), '-sha256', '-cert', '-out', query]).status).toBe(0)
+    const reply = await fetch(otherCa.url, {method: 'POST', headers: {'content-type': 'application/timestamp-query'}, body: readFileSync(query)})
+    const otherToken = Buffer.from(await reply.arrayBuffer())
+    // A forger swaps the token and the roots the archive carries.
+    const zip = forge((b) => {
+      writeFileSync(join(b, 'data/custody/timestamped-checkpoint.json.tsr'), otherToken)
+      writeFileSync(join(b, 'data/custody/tsa-roots.pem'), otherCa.caPem)
+    })
+    const result = await verifyArchive(zip)
+    expect(result.code).toBe(3)
+    expect(result.json.problems).toEqual([expect.objectContaining({check: 'timestamps', message: expect.stringContaining('certificate chain does not verify')})])
+    // Trusting the archive's own roots, the signed seal statement still gives the swap away: it
+    // names the time of the token that was there.
+    const trustingTheArchive = await custodyJson<ArchiveJson>(['verify', zip])
+    expect(trustingTheArchive.code).toBe(3)
+    expect(trustingTheArchive.json.trust.tsaRootsFrom).toBe('archive')
+    expect(trustingTheArchive.json.problems).toEqual([expect.objectContaining({check: 'timestamps', message: expect.stringContaining('states another time than the token')})])
+  })
+
+  it('a consistency proof edited is caught', async () => {
+    const zip = forge((b) => {
+      const file = join(b, 'data/custody/consistency-proof.json')
+      const proof = JSON.parse(readFileSync(file, 'utf8')) as {proof: string[]}
+      proof.proof[0] = 'b'.repeat(64)
+      writeFileSync(file, JSON.stringify(proof))
+    })
+    const result = await verifyArchive(zip)
+    expect(result.code).toBe(3)
+    expect(result.json.problems).toEqual([expect.objectContaining({check: 'timestamps', subject: 'data/custody/consistency-proof.json'})])
+  })
+
+  it('another key put in, re-signing the checkpoint and the statement, is caught: the events record another key', async () => {
+    const zip = forge((b) => {
+      const key = join(work.path, `forger-${n}.key`)
+      spawnSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key])
+      spawnSync('openssl', ['pkey', '-in', key, '-pubout', '-out', join(b, 'data/custody/investigator.pem')])
+      for (const name of ['checkpoint.json', 'seal.json']) {
+        const file = join(b, 'data/custody', name)
+        spawnSync('openssl', ['pkeyutl', '-sign', '-inkey', key, '-rawin', '-in', file, '-out', `${file}.sig`])
+      }
+    })
+    const result = await verifyArchive(zip)
+    expect(result.code).toBe(3)
+    expect(result.json.problems).toContainEqual(expect.objectContaining({check: 'signatures', subject: 'data/custody/investigator.pem', message: expect.stringContaining('no key-created event names it')}))
+  })
+})
+
+describe('offline, then online again', () => {
+  it('records a waiting checkpoint with the TSA down, and one later call covers everything', async () => {
+    const c = await newCase()
+    try {
+      expect((await custody(['config', 'set', 'tsa', tsa.url, '--case', c.dir])).code).toBe(0)
+      expect((await custody(['config', 'set', 'tsa-ca', tsa.caFile, '--case', c.dir])).code).toBe(0)
+      expect((await custody(['ingest', join(SAMPLES, 'Canon.jpg'), '--case', c.dir])).code).toBe(0)
+      await tsa.stop()
+      const down = await custody(['timestamp', '--case', c.dir])
+      expect(down.code).toBe(1)
+      expect(down.stdout).toContain('recorded as waiting')
+      expect(down.stdout).toContain(`FAIL  ${tsa.url}`)
+      expect((await custody(['ingest', join(SAMPLES, 'GPS.jpg'), '--case', c.dir])).code).toBe(0)
+      const waiting = await custodyJson<StatusJson>(['status', '--case', c.dir])
+      expect(waiting.json.timestamps).toMatchObject({lastStamped: null, pending: 6, waitingSince: expect.any(String)})
+
+      await tsa.start()
+      const up = await custodyJson<{status: string; pendingBefore: number; checkpoint: {treeSize: number}}>(['timestamp', '--case', c.dir])
+      expect(up.code).toBe(0)
+      expect(up.json).toMatchObject({status: 'stamped', pendingBefore: 6, checkpoint: {treeSize: 7}})
+      const after = await custodyJson<StatusJson>(['status', '--case', c.dir])
+      expect(after.json.timestamps).toMatchObject({lastStamped: {treeSize: 7}, pending: 0, waitingSince: null})
+      const nothing = await custodyJson<{status: string}>(['timestamp', '--case', c.dir])
+      expect(nothing.json.status).toBe('up-to-date')
+      const verified = await custodyJson<{ok: boolean; checks: Array<{name: string; ok: boolean; detail: string}>}>(['verify', '--case', c.dir])
+      expect(verified.code).toBe(0)
+      expect(verified.json.checks).toContainEqual({name: 'timestamps', ok: true, detail: expect.stringContaining('events 0..6 existed by')})
+    } finally {
+      c.remove()
+    }
+  })
+
+  it('a TSA whose root is not trusted is reported and nothing is kept from it', async () => {
+    const c = await newCase()
+    try {
+      const result = await custodyJson<{status: string; tokens: unknown[]; failures: Array<{tsa: string; problem: string}>}>([
+        'timestamp',
+        '--tsa',
+        otherCa.url,
+        '--tsa',
+        tsa.url,
+        '--tsa-ca',
+        tsa.caFile,
+        '--case',
+        c.dir,
+      ])
+      expect(result.code).toBe(0)
+      expect(result.json.tokens).toHaveLength(1)
+      expect(result.json.failures).toEqual([{tsa: otherCa.url, problem: expect.stringContaining('certificate chain does not verify')}])
+    } finally {
+      c.remove()
+    }
+  })
+})

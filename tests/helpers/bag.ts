@@ -1,0 +1,41 @@
+/** Forging sealed archives as a careful forger would: unzip, change, fix the manifests, zip again. */
+import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {cpSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {join, relative} from 'node:path'
+
+const digest = (alg: string, data: Buffer): string => createHash(alg).update(data).digest('hex')
+
+function listFiles(dir: string, under = dir): string[] {
+  return readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), under) : [relative(under, join(dir, e.name))]))
+}
+
+/** What a careful forger does after a change: Payload-Oxum, manifests and tag manifests made to match again. */
+export function rewriteManifests(bagDir: string): void {
+  const payload = listFiles(join(bagDir, 'data')).map((f) => `data/${f}`).sort()
+  const bytes = payload.reduce((sum, f) => sum + statSync(join(bagDir, f)).size, 0)
+  const info = join(bagDir, 'bag-info.txt')
+  writeFileSync(info, readFileSync(info, 'utf8').replace(/^Payload-Oxum: .*$/m, `Payload-Oxum: ${bytes}.${payload.length}`))
+  for (const alg of ['sha256', 'sha512']) {
+    writeFileSync(join(bagDir, `manifest-${alg}.txt`), payload.map((f) => `${digest(alg, readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
+  }
+
+  const tags = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'manifest-sha512.txt', 'README.txt']
+  for (const alg of ['sha256', 'sha512']) {
+    writeFileSync(join(bagDir, `tagmanifest-${alg}.txt`), tags.map((f) => `${digest(alg, readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
+  }
+}
+
+/**
+ * Copies the unzipped `pristine` folder (holding the bag folder `bag`) to `dir`, lets `change`
+ * edit the bag, optionally rewrites the manifests, and zips it with the system zip.
+ */
+export function forgeBag(pristine: string, bag: string, dir: string, change: (bagDir: string) => void, options: {rewriteManifests?: boolean} = {}): string {
+  cpSync(pristine, dir, {recursive: true})
+  change(join(dir, bag))
+  if (options.rewriteManifests) rewriteManifests(join(dir, bag))
+  const out = `${dir}.zip`
+  const zipped = spawnSync('zip', ['-q', '-r', '-X', out, bag], {cwd: dir, encoding: 'utf8'})
+  if (zipped.status !== 0) throw new Error(`zip failed: ${zipped.stderr}`)
+  return out
+}
