@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The Quick-start demo: a fresh case in a temporary folder, the bundled fixtures ingested, the log
-// shown, one exhibit shown, the case verified. Runs the built CLI as a user would, and fails
-// loudly if any step does not give the exit code it should.
-import {spawnSync} from 'node:child_process'
+// shown, one exhibit shown, a trusted timestamp from a local demonstration TSA, the case verified,
+// a sealed archive made and checked, by custody and by openssl as a court would. Runs the built
+// CLI as a user would, and fails loudly if any step does not give the exit code it should.
+import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, readdirSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -17,18 +18,33 @@ const caseDir = join(work, 'case')
 const passphraseFile = join(work, 'passphrase.txt')
 writeFileSync(passphraseFile, 'demo passphrase, not a secret\n', {mode: 0o600})
 
-function step(title, args, expectedCode = 0) {
-  process.stdout.write(`\n== ${title}\n$ custody ${args.map((a) => (/[\s"]/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`)
-  const result = spawnSync(process.execPath, [join(root, 'bin', 'run.js'), ...args], {
-    cwd: work,
-    stdio: 'inherit',
-    env: {...process.env, CUSTODY_PASSPHRASE: ''},
-  })
-  if (result.status !== expectedCode) {
-    process.stderr.write(`\ndemo failed: \`custody ${args[0]}\` exited ${result.status}, expected ${expectedCode}\n`)
+const quote = (a) => (/[\s"]/.test(a) ? JSON.stringify(a) : a)
+
+function run(title, command, args, options = {}) {
+  process.stdout.write(`\n== ${title}\n$ ${options.shown ?? command} ${args.slice(options.hidden ?? 0).map(quote).join(' ')}\n`)
+  const result = spawnSync(command, args, {cwd: options.cwd ?? work, stdio: 'inherit', env: {...process.env, CUSTODY_PASSPHRASE: ''}})
+  if (result.status !== (options.expectedCode ?? 0)) {
+    process.stderr.write(`\ndemo failed: \`${options.shown ?? command} ${args[options.hidden ?? 0]}\` exited ${result.status}, expected ${options.expectedCode ?? 0}\n`)
+    tsa?.kill()
     process.exit(1)
   }
 }
+
+const step = (title, args) => run(title, process.execPath, [join(root, 'bin', 'run.js'), ...args], {shown: 'custody', hidden: 1})
+
+// A real RFC 3161 TSA on 127.0.0.1 (OpenSSL's `openssl ts -reply`), made up for the demo. Anyone
+// can run one, so its tokens prove nothing to a court: the demo says so.
+let tsa
+const tsaInfo = await new Promise((resolve, reject) => {
+  tsa = spawn(process.execPath, ['--input-type=module', '-e', `
+    import {LocalTsa} from ${JSON.stringify(join(root, 'dist', 'src', 'timestamps', 'local-tsa.js'))}
+    const tsa = await (await LocalTsa.create()).start()
+    process.stdout.write(JSON.stringify({url: tsa.url, ca: tsa.caFile}) + '\\n')
+    process.on('SIGTERM', async () => { await tsa[Symbol.asyncDispose](); process.exit(0) })
+  `], {stdio: ['ignore', 'pipe', 'inherit']})
+  tsa.stdout.once('data', (d) => resolve(JSON.parse(String(d))))
+  tsa.once('exit', (code) => reject(new Error(`the demonstration TSA stopped (exit ${code})`)))
+})
 
 const files = readdirSync(samples)
   .filter((name) => name !== 'expected-tags.json')
@@ -51,5 +67,28 @@ step('Ingest the bundled fixtures (photos, raw, video, audio, PDF)', [
 step('Present one file again: no second exhibit', ['ingest', join(samples, 'GPS.jpg'), '--case', caseDir, '--passphrase-file', passphraseFile])
 step('The custody log', ['log', '--case', caseDir])
 step('One exhibit in full: a photo with GPS', ['show', 'EX-000015', '--case', caseDir])
-step('Verify the case', ['verify', '--case', caseDir])
-process.stdout.write(`\nDemo complete. The case is in ${caseDir}; try \`custody log --case ${caseDir}\`.\n`)
+process.stdout.write(`\n(The next step uses a demonstration Time-Stamp Authority running on this machine, ${tsaInfo.url}.\n It is NOT trusted: a real case uses a public TSA and that TSA's root certificate.)\n`)
+step('Trusted time for the ledger (RFC 3161), from the demonstration TSA', [
+  'timestamp', '--tsa', tsaInfo.url, '--tsa-ca', tsaInfo.ca, '--case', caseDir, '--passphrase-file', passphraseFile,
+])
+step('What is timestamped', ['status', '--case', caseDir])
+step('Verify the case: chain, signed checkpoints, tokens, vault', ['verify', '--case', caseDir])
+const archive = join(work, 'demo-seal.zip')
+step('Seal every exhibit into an archive for a court', [
+  'seal', '--out', archive, '--purpose', 'demonstration', '--case', caseDir, '--passphrase-file', passphraseFile,
+])
+step('Verify the archive as the legal team would, anywhere', ['verify', archive, '--tsa-ca', tsaInfo.ca])
+const unpacked = join(work, 'unpacked')
+run('Or without custody: unzip it and check it with standard tools', 'unzip', ['-q', archive, '-d', unpacked])
+const bagDir = join(unpacked, readdirSync(unpacked)[0])
+run('  every file against the manifest', 'sha256sum', ['--quiet', '-c', 'manifest-sha256.txt'], {cwd: bagDir})
+const key = 'data/custody/investigator.pem'
+run('  the investigator\'s signature on the sealed checkpoint', 'openssl', [
+  'pkeyutl', '-verify', '-pubin', '-inkey', key, '-rawin', '-in', 'data/custody/checkpoint.json', '-sigfile', 'data/custody/checkpoint.json.sig',
+], {cwd: bagDir})
+const stamped = readdirSync(join(bagDir, 'data', 'custody')).includes('timestamped-checkpoint.json') ? 'timestamped-checkpoint.json' : 'checkpoint.json'
+run('  the TSA\'s token over the stamped checkpoint', 'openssl', [
+  'ts', '-verify', '-data', `data/custody/${stamped}`, '-in', `data/custody/${stamped}.tsr`, '-CAfile', tsaInfo.ca,
+], {cwd: bagDir})
+tsa.kill('SIGTERM')
+process.stdout.write(`\nDemo complete. The case is in ${caseDir}, the archive is ${archive}; its README.txt explains every check.\n`)

@@ -23,6 +23,8 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+// The benchmark cases' passphrase; every custody child inherits it.
+process.env.CUSTODY_PASSPHRASE ||= 'benchmark passphrase'
 const bin = join(root, 'bin', 'run.js')
 const exiftool = join(root, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')
 const args = process.argv.slice(2)
