@@ -1,0 +1,104 @@
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {ed25519} from '@noble/curves/ed25519.js'
+import {afterAll, describe, expect, it} from 'vitest'
+import {parseCheckpoint, signCheckpoint} from '../../src/checkpoints/checkpoint.js'
+import {passphraseFromFileOrEnv} from '../../src/keys/passphrase.js'
+import {openSecret, sealSecret} from '../../src/keys/secret-box.js'
+import {createSigningKey, fingerprintOf, KEYS_FOLDER, openSigningKey, verifySignature} from '../../src/keys/signing-key.js'
+import {tempDir} from '../helpers/cli.js'
+import {memorySigner} from '../helpers/keys.js'
+
+const tmp = tempDir('custody-keys-')
+afterAll(() => tmp.remove())
+
+describe('the secret box (scrypt + AES-256-GCM)', () => {
+  it('opens with the passphrase and label it was sealed with, and with nothing else', async () => {
+    const secret = new TextEncoder().encode('the private key')
+    const box = await sealSecret(secret, 'a long passphrase', 'label A')
+    expect(box.kdf).toMatchObject({name: 'scrypt', logN: 17, r: 8, p: 1})
+    expect(Buffer.from(box.ciphertext, 'base64').toString()).not.toContain('private')
+    expect(new TextDecoder().decode(await openSecret(box, 'a long passphrase', 'label A', 'box'))).toBe('the private key')
+    await expect(openSecret(box, 'a long passphrasE', 'label A', 'box')).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
+    await expect(openSecret(box, 'a long passphrase', 'label B', 'box')).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
+    const flipped = Buffer.from(box.ciphertext, 'base64')
+    flipped[0]! ^= 1
+    await expect(openSecret({...box, ciphertext: flipped.toString('base64')}, 'a long passphrase', 'label A', 'box')).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
+  })
+
+  it('refuses a box whose KDF parameters were weakened or are absurd', async () => {
+    const box = await sealSecret(new Uint8Array([1]), 'a long passphrase', 'l')
+    for (const kdf of [{...box.kdf, logN: 10}, {...box.kdf, logN: 40}, {...box.kdf, name: 'pbkdf2'}]) {
+      await expect(openSecret({...box, kdf}, 'a long passphrase', 'l', 'box')).rejects.toMatchObject({code: 'KEY_UNREADABLE'})
+    }
+
+    await expect(openSecret(null, 'x', 'l', 'box')).rejects.toMatchObject({code: 'KEY_UNREADABLE'})
+  })
+})
+
+describe('the signing key', () => {
+  it('is stored encrypted, opens with the passphrase, and signs what @noble/curves verifies', async () => {
+    const dir = join(tmp.path, 'case')
+    const signer = await createSigningKey(dir, 'correct horse battery staple')
+    const [file] = readdirSync(join(dir, KEYS_FOLDER))
+    expect(file).toBe(`${signer.fingerprint.slice(7)}.json`)
+    expect(readFileSync(join(dir, KEYS_FOLDER, file!), 'utf8')).not.toMatch(/PRIVATE KEY/)
+    const opened = await openSigningKey(dir, signer.fingerprint, 'correct horse battery staple')
+    expect(opened.fingerprint).toBe(signer.fingerprint)
+    const message = new TextEncoder().encode('checkpoint bytes')
+    const signature = opened.sign(message)
+    // RFC 8410: the last 32 bytes of an Ed25519 SPKI are the raw public key.
+    expect(ed25519.verify(signature, message, opened.spki.subarray(-32))).toBe(true)
+    expect(verifySignature(opened.spki, message, signature)).toBe(true)
+    expect(verifySignature(opened.spki, new TextEncoder().encode('other bytes'), signature)).toBe(false)
+    await expect(openSigningKey(dir, signer.fingerprint, 'wrong passphrase')).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
+  })
+
+  it("refuses a key file that holds another key than the one the case names", async () => {
+    const dir = join(tmp.path, 'swap')
+    const a = await createSigningKey(dir, 'passphrase one')
+    const b = await createSigningKey(dir, 'passphrase one')
+    writeFileSync(join(dir, KEYS_FOLDER, `${a.fingerprint.slice(7)}.json`), readFileSync(join(dir, KEYS_FOLDER, `${b.fingerprint.slice(7)}.json`)))
+    await expect(openSigningKey(dir, a.fingerprint, 'passphrase one')).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
+    await expect(openSigningKey(dir, fingerprintOf(new Uint8Array(44)), 'passphrase one')).rejects.toMatchObject({code: 'KEY_UNREADABLE'})
+  })
+})
+
+describe('checkpoints', () => {
+  const signer = memorySigner()
+  const head = {treeSize: 3, rootHash: 'a'.repeat(64), lastEventHash: 'b'.repeat(64)}
+
+  it('are canonical JSON whose exact bytes are signed', () => {
+    const {body, signature} = signCheckpoint(signer, 'case-1', head, new Date('2026-01-02T03:04:05Z'))
+    expect(body).toBe(
+      `{"case":"case-1","keyFingerprint":"${signer.fingerprint}","lastEventHash":"${'b'.repeat(64)}","rootHash":"${'a'.repeat(64)}","time":"2026-01-02T03:04:05.000Z","treeSize":3,"type":"custody-checkpoint/v1"}`,
+    )
+    expect(verifySignature(signer.spki, Buffer.from(body), Buffer.from(signature, 'hex'))).toBe(true)
+    expect(parseCheckpoint(body)).toMatchObject({treeSize: 3, case: 'case-1'})
+  })
+
+  it('are refused when not canonical, incomplete or padded with fields', () => {
+    const {body} = signCheckpoint(signer, 'case-1', head)
+    const doc = JSON.parse(body) as Record<string, unknown>
+    expect(parseCheckpoint(JSON.stringify(doc, null, 1))).toEqual({problem: expect.stringContaining('canonical form')})
+    expect(parseCheckpoint(body.replace('"treeSize":3', '"treeSize":0'))).toEqual({problem: expect.stringContaining('treeSize')})
+    expect(parseCheckpoint(body.replace('"case":"case-1",', ''))).toEqual({problem: 'it names no case'})
+    expect(parseCheckpoint(body.replace(/}$/, ',"zzz":1}'))).toEqual({problem: 'it has fields a checkpoint does not have'})
+    expect(parseCheckpoint('not json')).toEqual({problem: 'it is not JSON'})
+  })
+})
+
+describe('the passphrase file', () => {
+  it('drops one trailing line break, refuses an empty file, and falls back to the environment', async () => {
+    const file = join(tmp.path, 'pass')
+    writeFileSync(file, 'two words\r\n')
+    expect(await passphraseFromFileOrEnv(file, {})).toBe('two words')
+    writeFileSync(file, '  spaced  \n\n')
+    expect(await passphraseFromFileOrEnv(file, {})).toBe('  spaced  \n')
+    writeFileSync(file, '\n')
+    await expect(passphraseFromFileOrEnv(file, {})).rejects.toMatchObject({code: 'PASSPHRASE_MISSING'})
+    await expect(passphraseFromFileOrEnv(join(tmp.path, 'missing'), {})).rejects.toMatchObject({code: 'PASSPHRASE_MISSING'})
+    expect(await passphraseFromFileOrEnv(undefined, {CUSTODY_PASSPHRASE: 'from env'})).toBe('from env')
+    expect(await passphraseFromFileOrEnv(undefined, {CUSTODY_PASSPHRASE: ''})).toBeUndefined()
+  })
+})

@@ -1,0 +1,90 @@
+import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {writeFileSync} from 'node:fs'
+import {createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {LocalTsa} from '../../src/timestamps/local-tsa.js'
+import {checkTimestampReply, parsePemCertificates, timestampRequest} from '../../src/timestamps/token.js'
+import {postTimestampQuery} from '../../src/timestamps/tsa-client.js'
+import {tempDir} from '../helpers/cli.js'
+
+const tmp = tempDir('custody-ts-')
+let tsa: LocalTsa
+let other: LocalTsa
+const data = Buffer.from('{"treeSize":3}')
+const digest = createHash('sha256').update(data).digest()
+
+beforeAll(async () => {
+  tsa = await (await LocalTsa.create()).start()
+  other = await LocalTsa.create({name: 'Unrelated CA'})
+})
+
+afterAll(async () => {
+  await tsa[Symbol.asyncDispose]()
+  await other[Symbol.asyncDispose]()
+  tmp.remove()
+})
+
+describe('RFC 3161 requests', () => {
+  it('are DER that openssl reads as a SHA-256 imprint with our nonce and certReq', () => {
+    const request = timestampRequest(digest)
+    const file = join(tmp.path, 'req.tsq')
+    writeFileSync(file, request.der)
+    const text = spawnSync('openssl', ['ts', '-query', '-in', file, '-text'], {encoding: 'utf8'}).stdout
+    expect(text).toMatch(/Hash Algorithm: sha256/)
+    const dumped = [...text.matchAll(/^\s*[0-9a-f]{4} - ((?:[0-9a-f]{2}[ -]){15}[0-9a-f]{2})/gm)].map((m) => m[1]!.replaceAll(/[ -]/g, '')).join('')
+    expect(dumped).toBe(digest.toString('hex'))
+    expect(text).toMatch(new RegExp(`Nonce: 0x${request.nonce.toString(16).toUpperCase()}`))
+    expect(text).toMatch(/Certificate required: yes/)
+    expect(timestampRequest(digest).nonce).not.toBe(request.nonce)
+  })
+})
+
+describe('RFC 3161 replies', () => {
+  const trusted = (): ReturnType<typeof parsePemCertificates> => parsePemCertificates(tsa.caPem)
+
+  it('from a real TSA hold: genTime, serial, signer and the chain to the root', async () => {
+    const request = timestampRequest(digest)
+    const reply = await postTimestampQuery(tsa.url, request.der)
+    const check = await checkTimestampReply(reply, {data, nonce: request.nonce, trusted: trusted()})
+    expect(check).toMatchObject({ok: true, signer: 'CN=custody demonstration TSA (untrusted)', chain: ['CN=custody demonstration TSA (untrusted)', 'CN=custody demonstration TSA (untrusted) root']})
+    expect(Math.abs(Date.parse(check.genTime!) - Date.now())).toBeLessThan(60_000)
+  })
+
+  it('are refused over other bytes, with another nonce, against another root, without a root, or as garbage', async () => {
+    const request = timestampRequest(digest)
+    const reply = await postTimestampQuery(tsa.url, request.der)
+    expect(await checkTimestampReply(reply, {data: Buffer.from('other'), trusted: trusted()})).toMatchObject({ok: false, problem: expect.stringContaining('message imprint')})
+    expect(await checkTimestampReply(reply, {data, nonce: request.nonce + 1n, trusted: trusted()})).toMatchObject({ok: false, problem: expect.stringContaining('nonce')})
+    expect(await checkTimestampReply(reply, {data, trusted: parsePemCertificates(other.caPem)})).toMatchObject({ok: false, problem: expect.stringContaining('certificate chain')})
+    expect(await checkTimestampReply(reply, {data, trusted: []})).toMatchObject({ok: false, problem: expect.stringContaining('no TSA root certificate was given')})
+    expect(await checkTimestampReply(Buffer.from('not DER'), {data, trusted: trusted()})).toMatchObject({ok: false, problem: 'it is not a DER TimeStampResp'})
+    for (const at of [40, reply.length - 40]) {
+      const bent = Buffer.from(reply)
+      bent[at]! ^= 0x01
+      expect((await checkTimestampReply(bent, {data, trusted: trusted()})).ok).toBe(false)
+    }
+  })
+
+  it('refusing a bad request are reported with the TSA status', async () => {
+    const reply = await postTimestampQuery(tsa.url, Buffer.from('not a request'))
+    expect(await checkTimestampReply(reply, {data, trusted: trusted()})).toMatchObject({ok: false, problem: expect.stringMatching(/^the TSA refused: status 2/)})
+  })
+
+  it('that are not replies at all, or never come, are reported with the URL', async () => {
+    await expect(postTimestampQuery('http://127.0.0.1:1/tsa', timestampRequest(digest).der)).rejects.toMatchObject({
+      code: 'TSA_UNAVAILABLE',
+      message: expect.stringContaining('no answer from http://127.0.0.1:1/tsa'),
+    })
+    const web = createServer((_req, res) => res.writeHead(200, {'content-type': 'text/html'}).end('<html></html>'))
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', () => resolve()))
+    const url = `http://127.0.0.1:${(web.address() as AddressInfo).port}/`
+    try {
+      await expect(postTimestampQuery(url, timestampRequest(digest).der)).rejects.toMatchObject({code: 'TSA_UNAVAILABLE', message: expect.stringContaining('is it a Time-Stamp Authority?')})
+    } finally {
+      web.close()
+    }
+  })
+})
