@@ -36,7 +36,14 @@ export abstract class CustodyCommand extends Command {
     const given = await passphraseFromFileOrEnv(file)
     if (given !== undefined) return given
     if (!process.stdin.isTTY || !process.stderr.isTTY) throw missingPassphrase(what)
-    const ask = (message: string): Promise<string> => password({message, mask: '*'}, {output: process.stderr})
+    const ask = (message: string): Promise<string> =>
+      password({message, mask: '*'}, {output: process.stderr}).catch((error: unknown) => {
+        if (error instanceof Error && error.name === 'ExitPromptError') {
+          throw new CustodyError('INTERRUPTED', `${what} was cancelled at the passphrase prompt; nothing was done`)
+        }
+
+        throw error
+      })
     const first = await ask(options.confirm ? 'New case passphrase (protects the signing key):' : 'Case passphrase:')
     if (!options.confirm) return first
     checkNewPassphrase(first)
