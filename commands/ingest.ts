@@ -25,7 +25,11 @@ and the exit code is 1. A symlink to a file is followed and both paths are recor
 folder walk a symlink to a folder is not followed.
 
 Ctrl-C stops after the files in progress; the case stays consistent, and running the same
-command again ingests the rest.`
+command again ingests the rest.
+
+The ledger events are signed (a checkpoint with every batch), so ingest needs the case passphrase:
+--passphrase-file, else $CUSTODY_PASSPHRASE, else a prompt. Without any of them and no terminal it
+stops before reading any file.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> IMG_0412.JPG IMG_0413.JPG', description: 'Ingest two photos'},

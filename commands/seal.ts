@@ -13,12 +13,15 @@ export default class Seal extends CustodyCommand {
 
 The ZIP holds one folder, a BagIt bag (RFC 8493): each exhibit's original bytes and its metadata
 record under data/exhibits/, the custody events of those exhibits with a Merkle inclusion proof
-of each against the ledger's tree head, a seal statement, SHA-256 and SHA-512 manifests, and a
-README.txt telling a court's expert how to check it all with unzip and sha256sum alone.
+of each against the ledger's latest signed checkpoint, that checkpoint with the investigator's
+signature and public key, the newest RFC 3161 timestamp tokens, a seal statement signed by the
+investigator, SHA-256 and SHA-512 manifests, and a README.txt telling a court's expert how to
+check it all with unzip, sha256sum and openssl alone.
 
 Each original is hashed again as it goes in: a vault file that no longer matches the ledger stops
 the seal (exit 3). The archive is written beside --out under a temporary name and renamed when
-complete; an existing --out is never replaced without --force. Sealing is itself a custody event.
+complete; an existing --out is never replaced without --force. Sealing is itself a custody event,
+and needs the case passphrase (to sign).
 The same case, exhibits and --sealed-at give a byte-identical archive.`
 
   static override examples = [

@@ -5,8 +5,10 @@ import {CustodyCommand, caseFlag} from './_base.js'
 export default class Status extends CustodyCommand {
   static override args = {}
 
-  static override description = `Where the case stands: events, exhibits, the latest signed checkpoint, and what is not
-yet covered by a trusted timestamp.
+  static override description = `Show where the case stands, and what is not yet timestamped.
+
+Prints the events and exhibits, the latest signed checkpoint and its key, the newest checkpoint
+with a trusted timestamp, the events no token covers yet, and the TSA settings.
 
 Exit 0 whatever the state; use \`custody verify\` to check integrity. With --json, scripts can
 read timestamps.pending to decide when to run \`custody timestamp\`.`
