@@ -32,8 +32,8 @@ export abstract class CustodyCommand extends Command {
    * The case passphrase from --passphrase-file, CUSTODY_PASSPHRASE or a prompt on the terminal.
    * Without any of them it throws before the command has done anything.
    */
-  protected async passphrase(file: string | undefined, what: string, options: {confirm?: boolean} = {}): Promise<string> {
-    const given = await passphraseFromFileOrEnv(file)
+  protected async passphrase(file: string | undefined, what: string, options: {confirm?: boolean; env?: NodeJS.ProcessEnv} = {}): Promise<string> {
+    const given = await passphraseFromFileOrEnv(file, options.env)
     if (given !== undefined) return given
     if (!process.stdin.isTTY || !process.stderr.isTTY) throw missingPassphrase(what)
     const ask = (message: string): Promise<string> =>

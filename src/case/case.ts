@@ -129,7 +129,7 @@ export class Case implements AsyncDisposable {
 
   /** The key that signs this case's checkpoints now: the one the latest key event names. */
   signingKey(): PublicKeyInfo {
-    const latest = this.ledger.eventsOfKind('key-created').at(-1)
+    const latest = this.ledger.eventsOfKind('key-created', 'key-rotated').at(-1)
     const key = latest === undefined ? undefined : keyFromEvent(latest.event)
     if (key === undefined) {
       throw new CustodyError('LEDGER_UNREADABLE', 'the ledger records no signing key for this case; run `custody verify`')
@@ -147,6 +147,12 @@ export class Case implements AsyncDisposable {
     this.ledger.useSigner({caseId: this.info.caseId, signer})
     this.unlocked = signer
     return signer
+  }
+
+  /** From now on this key signs (after a rotation has recorded it). */
+  useSigner(signer: Signer): void {
+    this.ledger.useSigner({caseId: this.info.caseId, signer})
+    this.unlocked = signer
   }
 
   /** The open signing key; only after unlock(). */

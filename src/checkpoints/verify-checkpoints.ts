@@ -16,8 +16,22 @@ export interface CheckpointProblem {
 
 /** A key the ledger recorded, and the first event after it (a checkpoint must cover its event). */
 export interface RecordedKey extends PublicKeyInfo {
-  /** Sequence number of the key-created event. */
+  /** Sequence number of the key-created or key-rotated event that recorded it. */
   seq: number
+  /** Sequence number of the key-rotated event that replaced it, if one did. */
+  until?: number
+}
+
+/**
+ * The keys of key-created and key-rotated events, in ledger order, each with the event that
+ * replaced it. A key signs the checkpoints after its own event, up to and including the one over
+ * the event that replaces it (the old key vouches for the new).
+ */
+export function keyHistory<K extends RecordedKey>(events: readonly K[]): K[] {
+  return events.map((key, i) => {
+    const next = events[i + 1]
+    return next === undefined ? {...key} : {...key, until: next.seq}
+  })
 }
 
 /** Does the key event hold a sound Ed25519 key with the fingerprint it claims? */
@@ -49,6 +63,8 @@ export function checkSignedCheckpoint(
     problems.push({subject, message: `it is signed by the key ${parsed.keyFingerprint}, which the ledger never recorded`})
   } else if (key.seq >= parsed.treeSize) {
     problems.push({subject, message: `it is signed by a key recorded only at event ${key.seq}, after the events it covers`})
+  } else if (key.until !== undefined && parsed.treeSize > key.until + 1) {
+    problems.push({subject, message: `it is signed by the key ${key.fingerprint}, which event ${key.until} replaced before the events it covers`})
   } else if (!verifySignature(key.spki, Buffer.from(body, 'utf8'), signature)) {
     problems.push({subject, message: `its Ed25519 signature does not verify with the key ${key.fingerprint}: the checkpoint or its signature was altered`})
   }

@@ -14,17 +14,22 @@ export interface KeyView {
   publicKeyPem: string
   /** The ledger event that recorded it, and when. */
   recordedIn: {seq: number; time: string; holder: string}
+  /** Keys it replaced, oldest first, with the event that retired each. */
+  previous: {fingerprint: string; holder: string; recordedAt: number; replacedAt: number}[]
 }
 
 export function describeSigningKey(kase: Case): KeyView {
   const key = kase.signingKey()
-  const event = kase.ledger.eventsOfKind('key-created').findLast((e) => e.event.payload.fingerprint === key.fingerprint)!.event
-  const holder = typeof event.payload.holder === 'string' ? event.payload.holder : event.actor
+  const history = kase.ledger.eventsOfKind('key-created', 'key-rotated').map((e) => e.event)
+  const event = history.findLast((e) => e.payload.fingerprint === key.fingerprint)!
+  const holderOf = (e: (typeof history)[number]): string => (typeof e.payload.holder === 'string' ? e.payload.holder : e.actor)
+  const holder = holderOf(event)
   return {
     algorithm: key.algorithm,
     fingerprint: key.fingerprint,
     publicKeyPem: publicKeyPem(key.spki),
     recordedIn: {seq: event.seq, time: event.time, holder},
+    previous: history.slice(0, -1).map((e, i) => ({fingerprint: String(e.payload.fingerprint), holder: holderOf(e), recordedAt: e.seq, replacedAt: history[i + 1]!.seq})),
   }
 }
 

@@ -20,6 +20,7 @@ export const GENESIS_HASH = '0'.repeat(64)
 export type EventAction =
   | 'create-case'
   | 'key-created'
+  | 'key-rotated'
   | 'config'
   | 'ingest'
   | 'presented-again'

@@ -30,6 +30,7 @@ export function renderKey(view: KeyView): string {
   return [
     `Signing key   ${view.algorithm} ${view.fingerprint}`,
     `Recorded      event ${view.recordedIn.seq}, ${view.recordedIn.time}, held by ${safeText(view.recordedIn.holder)}`,
+    ...view.previous.map((p) => `Replaced      ${p.fingerprint} (held by ${safeText(p.holder)}, events ${p.recordedAt}..${p.replacedAt})`),
     '',
     view.publicKeyPem.trimEnd(),
   ].join('\n')
@@ -85,6 +86,10 @@ function eventSummary(e: EventView): string {
 
     case 'key-created': {
       return `signing key ${String(p.algorithm)} ${String(p.fingerprint)} held by ${safeText(String(p.holder))}`
+    }
+
+    case 'key-rotated': {
+      return `signing key ${String(p.fingerprint)} held by ${safeText(String(p.holder))} replaces ${String(p.replaces)}: ${safeText(String(p.reason))}`
     }
 
     case 'config': {

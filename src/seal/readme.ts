@@ -98,12 +98,20 @@ export function bagReadme({bag, statement}: {bag: string; statement: SealStateme
     `     openssl pkey -pubin -in ${s.key.path} -outform DER | sha256sum`,
     '',
     `   It must be ${s.key.fingerprint.slice(7)}, the fingerprint that the`,
-    '   "key-created" event in events.jsonl records (that event is proven into the tree like the',
+    '   "key-created" or "key-rotated" event in events.jsonl records (proven into the tree like the',
     '   others), and the "keyFingerprint" in checkpoint.json. checkpoint.json\'s "treeSize" and',
     '   "rootHash" are the tree head that every inclusion proof above must lead to.',
     '',
     ...(s.timestamp
       ? [
+          ...(s.timestamp.checkpoint === s.checkpoint.path
+            ? []
+            : [
+                `   The stamped checkpoint (step 5) is signed too, by the key in ${s.timestamp.key}:`,
+                '',
+                `     openssl pkeyutl -verify -pubin -inkey ${s.timestamp.key} -rawin -in ${s.timestamp.checkpoint} -sigfile ${s.timestamp.checkpoint}.sig`,
+                '',
+              ]),
           '5. Check the trusted time. Obtain the Time-Stamp Authority\'s root certificate yourself',
           '   (the copy in data/custody/tsa-roots.pem is the one custody used, for convenience), then:',
           '',

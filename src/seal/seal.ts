@@ -129,7 +129,7 @@ function proveEvents(
 
   const chosen = new Set(ids)
   // Event 0 names the case, key events name the key that signs; then every event of the sealed exhibits.
-  const sealed = all.filter((e) => e.event.seq === 0 || e.event.action === 'key-created' || (e.event.exhibit !== null && chosen.has(e.event.exhibit)))
+  const sealed = all.filter((e) => e.event.seq === 0 || e.event.action === 'key-created' || e.event.action === 'key-rotated' || (e.event.exhibit !== null && chosen.has(e.event.exhibit)))
   const eventLines = sealed.map((e) =>
     canonicalize({
       seq: e.event.seq,

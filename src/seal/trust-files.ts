@@ -9,6 +9,8 @@
  *   data/custody/timestamped-checkpoint.json(.sig, .tsr, .2.tsr ...)
  *                                        the newest checkpoint with tokens, when it is not
  *                                        checkpoint.json itself (then the tokens sit beside that)
+ *   data/custody/timestamped-checkpoint.pem
+ *                                        its signer's public key, when a key rotation came between
  *   data/custody/consistency-proof.json  RFC 9162 §2.1.4 proof that the stamped tree is a prefix
  *                                        of the sealed one
  *   data/custody/tsa-roots.pem           the TSA roots the tokens were checked against when they
@@ -17,7 +19,8 @@
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
-import type {SignedCheckpoint} from '../checkpoints/checkpoint.js'
+import {keyFromEvent} from '../case/case.js'
+import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {CustodyError} from '../errors.js'
 import {publicKeyPem} from '../keys/signing-key.js'
 import type {MerkleTree} from '../merkle/tree.js'
@@ -27,6 +30,7 @@ export const CUSTODY_DIR = 'data/custody'
 export const CHECKPOINT_PATH = `${CUSTODY_DIR}/checkpoint.json`
 export const STAMPED_CHECKPOINT_PATH = `${CUSTODY_DIR}/timestamped-checkpoint.json`
 export const KEY_PATH = `${CUSTODY_DIR}/investigator.pem`
+export const STAMPED_KEY_PATH = `${CUSTODY_DIR}/timestamped-checkpoint.pem`
 export const CONSISTENCY_PATH = `${CUSTODY_DIR}/consistency-proof.json`
 export const TSA_ROOTS_PATH = `${CUSTODY_DIR}/tsa-roots.pem`
 
@@ -36,6 +40,8 @@ export interface SealTrust {
   key: {path: string; fingerprint: string; algorithm: 'Ed25519'}
   timestamp: {
     checkpoint: string
+    /** The public key that signed the stamped checkpoint (investigator.pem unless a rotation came between). */
+    key: string
     treeSize: number
     tokens: {path: string; tsa: string; genTime: string}[]
     consistencyProof: string | null
@@ -71,7 +77,20 @@ export function trustFiles(kase: Case, base: SignedCheckpoint & {treeSize: numbe
 
   const same = row.seq === base.seq
   const path = same ? CHECKPOINT_PATH : STAMPED_CHECKPOINT_PATH
-  if (!same) files.push([path, Buffer.from(row.body, 'utf8')], [`${path}.sig`, signature(row.signature)])
+  let stampedKey = KEY_PATH
+  if (!same) {
+    files.push([path, Buffer.from(row.body, 'utf8')], [`${path}.sig`, signature(row.signature)])
+    const body = parseCheckpoint(row.body)
+    const signer = 'problem' in body ? undefined : kase.ledger.eventsOfKind('key-created', 'key-rotated').find((e) => e.event.payload.fingerprint === body.keyFingerprint)
+    const stampedBy = signer === undefined ? undefined : keyFromEvent(signer.event)
+    if (stampedBy === undefined) throw new CustodyError('INTEGRITY', `checkpoint ${row.seq} names a key the ledger does not record; run \`custody verify\``)
+    if (stampedBy.fingerprint !== key.fingerprint) {
+      // Signed before a key rotation: its own key travels beside it.
+      stampedKey = STAMPED_KEY_PATH
+      files.push([STAMPED_KEY_PATH, Buffer.from(publicKeyPem(stampedBy.spki))])
+    }
+  }
+
   const tokens = stamped.tokens.map((t, i) => ({path: tokenPath(path, i), tsa: t.tsa, genTime: t.genTime}))
   for (const [i, t] of stamped.tokens.entries()) files.push([tokens[i]!.path, Buffer.from(String(t.token), 'base64')])
   let consistencyProof: string | null = null
@@ -87,6 +106,6 @@ export function trustFiles(kase: Case, base: SignedCheckpoint & {treeSize: numbe
   }
 
   files.push([TSA_ROOTS_PATH, Buffer.from(stamped.roots.map((r) => r.pem).join(''))])
-  trust.timestamp = {checkpoint: path, treeSize: stamped.checkpoint.treeSize, tokens, consistencyProof, roots: TSA_ROOTS_PATH}
+  trust.timestamp = {checkpoint: path, key: stampedKey, treeSize: stamped.checkpoint.treeSize, tokens, consistencyProof, roots: TSA_ROOTS_PATH}
   return {files, trust}
 }

@@ -1,7 +1,7 @@
 /**
  * The trust checks of `custody verify ARCHIVE`, after the bag and its events have been checked:
  *
- *   7. signatures  investigator.pem is a key the sealed events record (key-created, proven into
+ *   7. signatures  investigator.pem is a key the sealed events record (key-created or -rotated, proven into
  *                  the tree); checkpoint.json is a checkpoint of this case signed by it
  *                  (checkpoint.json.sig) whose tree head is the one the seal's inclusion proofs
  *                  lead to; seal.json is signed by it too (seal.json.sig)
@@ -34,7 +34,7 @@ export interface TrustProblem {
 export interface ArchiveTrust {
   /** Fingerprint of the key that signed the checkpoint and the seal statement, when they verify. */
   signingKey: string | null
-  /** Who holds it, as its key-created event says. */
+  /** Who holds it, as its key event says. */
   holder: string | null
   /** Each token that holds: the events it covers and the time it proves they existed by. */
   timestamps: {tsa: string; genTime: string; signer: string; treeSize: number}[]
@@ -46,7 +46,7 @@ export interface TrustInput {
   file: (name: string) => Buffer | undefined
   statement: Record<string, unknown>
   caseId: string
-  /** Keys recorded by key-created events in the sealed events. */
+  /** Keys recorded by key events in the sealed events, with when each was replaced. */
   keys: readonly (RecordedKey & {holder: string})[]
   treeHead: {size: number; root: string}
   /** Roots the court trusts; when absent, the archive's tsa-roots.pem is used and said to be. */
@@ -88,7 +88,7 @@ export async function checkArchiveTrust(input: TrustInput): Promise<{problems: T
   if (spki === undefined) {
     problems.push({check: 'signatures', subject: KEY_PATH, message: pem === undefined ? 'is missing from the bag' : 'is not a PEM public key'})
   } else if (recorded === undefined) {
-    problems.push({check: 'signatures', subject: KEY_PATH, message: 'is not a key that the sealed events record (no key-created event names it)', actual: String(fingerprint)})
+    problems.push({check: 'signatures', subject: KEY_PATH, message: 'is not a key that the sealed events record (no key-created or key-rotated event names it)', actual: String(fingerprint)})
   }
 
   const statedKey = isRecord(input.statement.key) ? input.statement.key.fingerprint : undefined

@@ -27,7 +27,7 @@ import {verifyInclusion} from '../merkle/verify.js'
 import type {Certificate} from 'pkijs'
 import {BAGIT_TXT} from '../seal/bagit.js'
 import {keyFromEvent} from '../case/case.js'
-import type {RecordedKey} from '../checkpoints/verify-checkpoints.js'
+import {keyHistory, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import {checkArchiveTrust, type ArchiveTrust} from './archive-trust.js'
 
 export interface ArchiveProblem {
@@ -315,7 +315,8 @@ export async function verifyArchive(
       }
 
       if (event.action === 'ingest' && typeof event.exhibit === 'string') ingestOf.set(event.exhibit, event)
-      const key = event.action === 'key-created' && isRecord(event.payload) ? keyFromEvent({payload: event.payload}) : undefined
+      const isKeyEvent = event.action === 'key-created' || event.action === 'key-rotated'
+      const key = isKeyEvent && isRecord(event.payload) ? keyFromEvent({payload: event.payload}) : undefined
       if (key !== undefined) keys.push({...key, seq, holder: String((event.payload as Record<string, unknown>).holder)})
       if (seq === 0 && isRecord(event.payload) && isRecord(statement.case) && event.payload.caseId !== statement.case.id) {
         problems.push({check: 'events', subject, message: 'the case of the first event is not the case of the seal', expected: String(statement.case.id), actual: String(event.payload.caseId)})
@@ -353,7 +354,7 @@ export async function verifyArchive(
       file: (name) => files.get(name)?.digest.bytes,
       statement,
       caseId: isRecord(statement.case) ? String(statement.case.id) : '',
-      keys,
+      keys: keyHistory(keys),
       treeHead: {size, root},
       ...(options.tsaRoots === undefined ? {} : {tsaRoots: options.tsaRoots}),
     })

@@ -31,7 +31,7 @@ import type {SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {plural} from '../render/text.js'
 import {timestampCoverage, timestampHistory} from '../timestamps/stamp-case.js'
 import {checkTimestampReply, parsePemCertificates} from '../timestamps/token.js'
-import {checkCheckpointSeries, keyProblem, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
+import {checkCheckpointSeries, keyHistory, keyProblem, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import {MerkleTree} from '../merkle/tree.js'
 import type {ObjectCheck} from '../vault/vault.js'
 
@@ -211,9 +211,16 @@ function checkChain(kase: Case, problems: VerifyProblem[]): ChainFacts {
           else claims.push(claim)
         }
 
-        if (event.action === 'key-created') {
-          const key = isRecord(event.payload) ? keyFromEvent({payload: event.payload}) : undefined
-          const problem = key === undefined ? 'it records no Ed25519 key' : keyProblem({...key, seq: row.seq})
+        if (event.action === 'key-created' || event.action === 'key-rotated') {
+          const payload = isRecord(event.payload) ? event.payload : {}
+          const key = keyFromEvent({payload})
+          const current = keys.at(-1)?.fingerprint
+          const problem =
+            key === undefined
+              ? 'it records no Ed25519 key'
+              : (keyProblem({...key, seq: row.seq}) ??
+                (event.action === 'key-created' && current !== undefined ? 'a second key-created event: a new key must be a rotation' : undefined) ??
+                (event.action === 'key-rotated' && payload.replaces !== current ? `it says it replaces ${String(payload.replaces)}, but the current key is ${String(current)}` : undefined))
           if (key === undefined || problem !== undefined) problems.push({kind: 'key', subject: at, message: `key event is malformed: ${problem ?? ''}`})
           else keys.push({...key, seq: row.seq})
         }
@@ -241,7 +248,7 @@ function checkChain(kase: Case, problems: VerifyProblem[]): ChainFacts {
     expectedSeq = row.seq + 1
   }
 
-  return {leaves, hashes, claims, keys, lastHash}
+  return {leaves, hashes, claims, keys: keyHistory(keys), lastHash}
 }
 
 async function checkTreeHead(kase: Case, tree: MerkleTree, problems: VerifyProblem[], warnings: string[]): Promise<string> {

@@ -138,7 +138,8 @@ describe('a sealed archive, checked by custody and by openssl', () => {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l.startsWith('openssl pkeyutl -verify') || l.startsWith('openssl ts -verify'))
-    expect(commands.filter((c) => c.startsWith('openssl pkeyutl'))).toHaveLength(2)
+    // checkpoint.json, seal.json, and the stamped checkpoint (it is not the sealed one here)
+    expect(commands.filter((c) => c.startsWith('openssl pkeyutl'))).toHaveLength(3)
     expect(commands.filter((c) => c.startsWith('openssl ts'))).toHaveLength(1)
     for (const command of commands) {
       const run = spawnSync('sh', ['-c', command.replace('TSA-ROOT.pem', tsa.caFile)], {cwd: bagDir, encoding: 'utf8'})
@@ -228,7 +229,7 @@ describe('a sealed archive, checked by custody and by openssl', () => {
     })
     const result = await verifyArchive(zip)
     expect(result.code).toBe(3)
-    expect(result.json.problems).toContainEqual(expect.objectContaining({check: 'signatures', subject: 'data/custody/investigator.pem', message: expect.stringContaining('no key-created event names it')}))
+    expect(result.json.problems).toContainEqual(expect.objectContaining({check: 'signatures', subject: 'data/custody/investigator.pem', message: expect.stringContaining('no key-created or key-rotated event names it')}))
   })
 })
 
@@ -281,6 +282,66 @@ describe('offline, then online again', () => {
       expect(result.code).toBe(0)
       expect(result.json.tokens).toHaveLength(1)
       expect(result.json.failures).toEqual([{tsa: otherCa.url, problem: expect.stringContaining('certificate chain does not verify')}])
+    } finally {
+      c.remove()
+    }
+  })
+})
+
+describe('key rotation', () => {
+  it('the old key vouches for the new; later checkpoints and seals use the new; a checkpoint later signed with the old one is caught', async () => {
+    const c = await newCase()
+    try {
+      const db = join(c.dir, '.custody', 'ledger.sqlite')
+      expect((await custody(['ingest', join(SAMPLES, 'Canon.jpg'), '--case', c.dir])).code).toBe(0)
+      expect((await custody(['timestamp', '--tsa', tsa.url, '--tsa-ca', tsa.caFile, '--case', c.dir])).code).toBe(0)
+      const old = (await custodyJson<{fingerprint: string}>(['key', 'show', '--case', c.dir])).json.fingerprint
+      const rotated = await custodyJson<{previous: string; current: string; seq: number}>(['key', 'rotate', '--reason', 'laptop out of sight at a checkpoint', '--case', c.dir])
+      expect(rotated.code, rotated.stderr).toBe(0)
+      expect(rotated.json.previous).toBe(old)
+      expect(rotated.json.current).not.toBe(old)
+      expect((await custody(['ingest', join(SAMPLES, 'GPS.jpg'), '--case', c.dir])).code).toBe(0)
+
+      const bodies = sqlite(db, 'SELECT body FROM checkpoints ORDER BY seq;').trim().split('\n').map((b) => JSON.parse(b) as {treeSize: number; keyFingerprint: string})
+      const rotation = bodies.find((b) => b.treeSize === rotated.json.seq + 1)!
+      expect(rotation.keyFingerprint).toBe(old)
+      expect(bodies.at(-1)!.keyFingerprint).toBe(rotated.json.current)
+      const shown = await custodyJson<{fingerprint: string; previous: Array<{fingerprint: string; replacedAt: number}>}>(['key', 'show', '--case', c.dir])
+      expect(shown.json).toMatchObject({fingerprint: rotated.json.current, previous: [{fingerprint: old, replacedAt: rotated.json.seq}]})
+      expect((await custody(['verify', '--case', c.dir])).code).toBe(0)
+
+      // Sealed after the rotation, with a token from before it: the archive carries both keys.
+      const zip = join(work.path, 'rotated.zip')
+      expect((await custody(['seal', '--out', zip, '--case', c.dir])).code).toBe(0)
+      expect((await verifyArchive(zip)).code).toBe(0)
+      const dir = join(work.path, 'rotated')
+      mkdirSync(dir)
+      expect(spawnSync('unzip', ['-q', zip, '-d', dir]).status).toBe(0)
+      const bagDir = join(dir, spawnSync('ls', [dir], {encoding: 'utf8'}).stdout.trim())
+      const commands = readFileSync(join(bagDir, 'README.txt'), 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith('openssl pkeyutl -verify') || l.startsWith('openssl ts -verify'))
+      expect(commands.some((l) => l.includes('-inkey data/custody/timestamped-checkpoint.pem'))).toBe(true)
+      for (const command of commands) {
+        const run = spawnSync('sh', ['-c', command.replace('TSA-ROOT.pem', tsa.caFile)], {cwd: bagDir, encoding: 'utf8'})
+        expect(run.status, `${command}\n${run.stderr}`).toBe(0)
+      }
+
+      // Someone with the old key and passphrase signs a checkpoint after the rotation.
+      const {openSigningKey} = await import('../../src/keys/signing-key.js')
+      const {signCheckpoint} = await import('../../src/checkpoints/checkpoint.js')
+      const oldKey = await openSigningKey(join(c.dir, '.custody'), old, process.env.CUSTODY_PASSPHRASE!)
+      const [seq, latest] = sqlite(db, 'SELECT seq, body FROM checkpoints ORDER BY seq DESC LIMIT 1;').trim().split('|')
+      const last = JSON.parse(latest!) as {case: string; treeSize: number; rootHash: string; lastEventHash: string}
+      const forged = signCheckpoint(oldKey, last.case, last)
+      const next = Number(seq) + 1
+      sqlite(db, `INSERT INTO checkpoints (seq, tree_size, body, signature) VALUES (${next}, ${last.treeSize}, '${forged.body}', '${forged.signature}');`)
+      const verified = await custodyJson<{problems: Array<{kind: string; subject: string; message: string}>}>(['verify', '--case', c.dir])
+      expect(verified.code).toBe(3)
+      expect(verified.json.problems).toEqual([
+        expect.objectContaining({kind: 'checkpoint', subject: `checkpoint ${next}`, message: expect.stringContaining(`which event ${rotated.json.seq} replaced`)}),
+      ])
     } finally {
       c.remove()
     }
