@@ -14,7 +14,8 @@ import type {Case} from './case.js'
 export const SETTINGS = ['tsa', 'tsa-ca'] as const
 export type SettingName = (typeof SETTINGS)[number]
 
-export interface TrustedRoot {
+// Type aliases rather than interfaces: they go into ledger events, which hold JSON values.
+export type TrustedRoot = {
   subject: string
   /** Hex SHA-256 of the certificate's DER. */
   sha256: string
@@ -31,10 +32,15 @@ export function caseSettings(kase: Case): CaseSettings {
   for (const {event} of kase.ledger.eventsOfKind('config')) {
     const {setting, value} = event.payload
     if (setting === 'tsa' && Array.isArray(value)) settings.tsa = value.filter((v): v is string => typeof v === 'string')
-    if (setting === 'tsa-ca' && Array.isArray(value)) settings['tsa-ca'] = value as unknown as TrustedRoot[]
+    if (setting === 'tsa-ca' && Array.isArray(value)) settings['tsa-ca'] = value.filter(isTrustedRoot)
   }
 
   return settings
+}
+
+export function isTrustedRoot(value: unknown): value is TrustedRoot {
+  const r = value as Partial<TrustedRoot> | null
+  return typeof r === 'object' && r !== null && typeof r.subject === 'string' && typeof r.sha256 === 'string' && typeof r.pem === 'string'
 }
 
 export function checkTsaUrl(url: string): string {
@@ -90,7 +96,7 @@ export async function setSetting(kase: Case, setting: string, values: readonly s
   const value = setting === 'tsa' ? values.map((v) => checkTsaUrl(v)) : await readTrustedRoots(values)
   await kase.assertIntactHead()
   kase.ledger.append(() => ({
-    drafts: [{actor: actor ?? kase.info.investigator, action: 'config', exhibit: null, payload: {setting, value: value as unknown as string[]}}],
+    drafts: [{actor: actor ?? kase.info.investigator, action: 'config', exhibit: null, payload: {setting, value}}],
     result: undefined,
   }))
   await kase.recordHead()

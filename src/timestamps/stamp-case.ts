@@ -15,14 +15,14 @@
  */
 import {createHash} from 'node:crypto'
 import type {Case} from '../case/case.js'
-import {caseSettings, checkTsaUrl, readTrustedRoots, type TrustedRoot} from '../case/settings.js'
+import {caseSettings, checkTsaUrl, isTrustedRoot, readTrustedRoots, type TrustedRoot} from '../case/settings.js'
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {CustodyError, messageOf} from '../errors.js'
 import type {LedgerEvent} from '../ledger/event.js'
 import {checkTimestampReply, parsePemCertificates, timestampRequest, type TokenFacts} from './token.js'
 import {postTimestampQuery} from './tsa-client.js'
 
-export interface StoredToken extends TokenFacts {
+export type StoredToken = TokenFacts & {
   tsa: string
   /** Base64 DER TimeStampResp, as the TSA sent it. */
   token: string
@@ -58,7 +58,7 @@ function recordFrom(event: LedgerEvent): TimestampRecord | undefined {
     checkpoint: c,
     tokens: Array.isArray(tokens) ? (tokens as unknown as StoredToken[]) : [],
     failures: Array.isArray(failures) ? (failures as unknown as TimestampRecord['failures']) : [],
-    roots: Array.isArray(roots) ? (roots as unknown as TrustedRoot[]).filter((r) => typeof r?.pem === 'string') : [],
+    roots: Array.isArray(roots) ? roots.filter(isTrustedRoot) : [],
   }
 }
 
@@ -160,9 +160,9 @@ export async function stampCase(kase: Case, options: StampOptions = {}): Promise
         payload: {
           checkpoint,
           status: tokens.length > 0 ? 'stamped' : 'waiting',
-          tokens: tokens as unknown as string[],
-          failures: failures as unknown as string[],
-          roots: roots as unknown as string[],
+          tokens,
+          failures,
+          roots,
         },
       },
     ],

@@ -50,8 +50,8 @@ export function timestampRequest(digest: Uint8Array): TimestampRequest {
   return {der: Buffer.from(request.toSchema().toBER(false)), nonce: toBigInt(nonce)}
 }
 
-/** What a good token says. */
-export interface TokenFacts {
+/** What a good token says (a type alias: it goes into ledger events). */
+export type TokenFacts = {
   genTime: string
   serial: string
   policy: string
