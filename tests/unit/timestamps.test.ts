@@ -9,6 +9,7 @@ import {LocalTsa} from '../../src/timestamps/local-tsa.js'
 import {checkTimestampReply, parsePemCertificates, timestampRequest} from '../../src/timestamps/token.js'
 import {postTimestampQuery} from '../../src/timestamps/tsa-client.js'
 import {tempDir} from '../helpers/cli.js'
+import {pastTsa} from '../helpers/past-tsa.js'
 
 const tmp = tempDir('custody-ts-')
 let tsa: LocalTsa
@@ -66,6 +67,15 @@ describe('RFC 3161 replies', () => {
       bent[at]! ^= 0x01
       expect((await checkTimestampReply(bent, {data, trusted: trusted()})).ok).toBe(false)
     }
+  })
+
+  it("are judged at their genTime: valid after the TSA's certificate expired, refused when made outside its validity", async () => {
+    const past = pastTsa(tmp.path)
+    const roots = parsePemCertificates(past.caPem)
+    const during = await checkTimestampReply(past.stamp(data, new Date('2020-06-01T12:00:00Z')), {data, trusted: roots})
+    expect(during).toMatchObject({ok: true, genTime: '2020-06-01T12:00:00.000Z', signer: 'CN=Past TSA', chain: ['CN=Past TSA', 'CN=Past root']})
+    const after = await checkTimestampReply(past.stamp(data, new Date('2022-06-01T12:00:00Z')), {data, trusted: roots})
+    expect(after).toMatchObject({ok: false, problem: expect.stringContaining('certificate chain does not verify')})
   })
 
   it('refusing a bad request are reported with the TSA status', async () => {
