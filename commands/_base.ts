@@ -54,11 +54,17 @@ export abstract class CustodyCommand extends Command {
     return first
   }
 
-  /** Opens the case and its signing key, for a command that appends to the ledger. */
-  protected async openCaseForWriting(caseDir: string | undefined, passphraseFile: string | undefined, what: string): Promise<Case> {
+  /**
+   * Opens the case and its signing key, for a command that appends to the ledger. With
+   * `background`, the key is still being opened when this returns, and the domain function
+   * awaits kase.ready() before anything it could not undo.
+   */
+  protected async openCaseForWriting(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: {background?: boolean} = {}): Promise<Case> {
     const kase = this.openCase(caseDir)
     try {
-      await kase.unlock(await this.passphrase(passphraseFile, what))
+      const passphrase = await this.passphrase(passphraseFile, what)
+      if (options.background) kase.beginUnlock(passphrase)
+      else await kase.unlock(passphrase)
       return kase
     } catch (error) {
       kase.close()

@@ -57,7 +57,7 @@ stops before reading any file.`
 
   async run(): Promise<IngestReport> {
     const {argv, flags} = await this.parse(Ingest)
-    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest')
+    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest', {background: true})
     const interrupt = this.interruptible('Stopping after the files in progress (Ctrl-C again to stop now)...')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const startedAt = Date.now()

@@ -85,6 +85,7 @@ export class Case implements AsyncDisposable {
   readonly vault: Vault
   readonly info: CaseInfo
   private unlocked: Signer | undefined
+  private unlocking: Promise<Signer> | undefined
 
   private constructor(root: string, ledger: Ledger) {
     this.root = root
@@ -147,6 +148,24 @@ export class Case implements AsyncDisposable {
     this.ledger.useSigner({caseId: this.info.caseId, signer})
     this.unlocked = signer
     return signer
+  }
+
+  /**
+   * Starts opening the signing key and returns at once: the key derivation (about half a second)
+   * then runs beside the first steps of the work. The command awaits ready() before anything it
+   * would have to undo: a wrong passphrase still leaves nothing behind.
+   */
+  beginUnlock(passphrase: string): void {
+    this.unlocking = this.unlock(passphrase)
+    // A rejection is reported by ready(); without this it would also be an unhandled one.
+    this.unlocking.catch(() => undefined)
+  }
+
+  /** The open signing key, once beginUnlock() (or unlock()) has opened it; throws what opening threw. */
+  async ready(): Promise<Signer> {
+    if (this.unlocked !== undefined) return this.unlocked
+    if (this.unlocking === undefined) throw new CustodyError('KEY_UNREADABLE', 'internal: the signing key was needed before the passphrase was given')
+    return this.unlocking
   }
 
   /** From now on this key signs (after a rotation has recorded it). */

@@ -346,6 +346,8 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
   let filesDone = 0
   if (files.length > 0) {
     await using reader = await MetadataReader.start()
+    // The key has been opening beside the steps above; nothing is copied into the vault before it is open.
+    await kase.ready()
     const run = new IngestRun(kase, provenance, reader, options.signal)
     const recorder = new Recorder(run)
     const fileResults: IngestFileResult[] = Array.from({length: files.length})
@@ -374,6 +376,7 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
     })
   }
 
+  await kase.ready()
   await kase.recordHead()
   const counts = {ingested: 0, alreadyPresent: 0, failed: 0, skipped: 0}
   let bytesIngested = 0

@@ -143,15 +143,20 @@ function proveEvents(
   return {treeHead: {size: tree.size, root: bytesToHex(tree.root())}, eventLines, tree, base: {...latest, treeSize: size}}
 }
 
-/** The custody files of the payload; the statement is signed by the case's key (seal.json.sig). */
-function custodyFiles(kase: Case, eventsBytes: Buffer, trust: Array<[string, Buffer]>, statement: SealStatement): Array<[string, Buffer]> {
+/**
+ * The custody files of the payload. The statement is signed by the case's key (seal.json.sig);
+ * an Ed25519 signature is always 64 bytes, so its place is reserved now and `sign` fills it in
+ * once the key is open (it may still be opening while the exhibits are written).
+ */
+function custodyFiles(kase: Case, eventsBytes: Buffer, trust: Array<[string, Buffer]>, statement: SealStatement): {files: Array<[string, Buffer]>; sign: () => Promise<void>} {
   const statementBytes = Buffer.from(`${JSON.stringify(statement, null, 2)}\n`)
-  return [
-    ['data/custody/events.jsonl', eventsBytes],
-    ...trust,
-    ['data/custody/seal.json', statementBytes],
-    ['data/custody/seal.json.sig', kase.signer().sign(statementBytes)],
-  ]
+  const signature = Buffer.alloc(64)
+  return {
+    files: [['data/custody/events.jsonl', eventsBytes], ...trust, ['data/custody/seal.json', statementBytes], ['data/custody/seal.json.sig', signature]],
+    sign: async () => {
+      signature.set((await kase.ready()).sign(statementBytes))
+    },
+  }
 }
 
 /**
@@ -164,7 +169,7 @@ async function writePayload(
   kase: Case,
   bag: string,
   sealedExhibits: readonly SealedExhibit[],
-  custody: ReadonlyArray<[string, Buffer]>,
+  custody: {files: ReadonlyArray<[string, Buffer]>; sign: () => Promise<void>},
   options: Pick<SealOptions, 'signal' | 'onProgress'> & {out?: string},
 ): Promise<{payload: ManifestEntry[]; bytes: number}> {
   const payload: ManifestEntry[] = []
@@ -181,7 +186,7 @@ async function writePayload(
     places.push({original: zip.reserve(`${bag}/${x.path}`, x.size, true), record: zip.reserve(`${bag}/${x.metadataPath}`, recordSize, false)})
   }
 
-  const custodyPlaces = custody.map(([path, bytes]) => zip.reserve(`${bag}/${path}`, bytes.length, false))
+  const custodyPlaces = custody.files.map(([path, bytes]) => zip.reserve(`${bag}/${path}`, bytes.length, false))
   const recordDigests: Array<{sha256: string; sha512: string}> = []
   let next = 0
   let done = 0
@@ -242,7 +247,8 @@ async function writePayload(
     payloadBytes += x.size + places[i]!.record.size
   }
 
-  for (const [i, [path, bytes]] of custody.entries()) {
+  await custody.sign()
+  for (const [i, [path, bytes]] of custody.files.entries()) {
     await zip.writeBytes(custodyPlaces[i]!, bytes)
     payload.push({path, ...digestsOf(bytes)})
     payloadBytes += bytes.length

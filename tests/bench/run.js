@@ -181,7 +181,9 @@ if (only.has('c') || only.has('d')) {
   }
 
   const sealCase = join(work, 'seal-case')
-  if (!existsSync(join(sealCase, '.custody'))) {
+  // A case cached by an older custody (another ledger schema) is made again.
+  const usable = existsSync(join(sealCase, '.custody')) && spawnSync(process.execPath, [bin, 'status', '--case', sealCase]).status === 0
+  if (!usable) {
     rmSync(sealCase, {recursive: true, force: true})
     spawnSync(process.execPath, [bin, 'init', sealCase, '--title', 'bench', '--investigator', 'bench'])
     const r = spawnSync(process.execPath, [bin, 'ingest', files, '--recursive', '--case', sealCase], {encoding: 'utf8'})
