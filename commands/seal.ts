@@ -45,7 +45,7 @@ The same case, exhibits and --sealed-at give a byte-identical archive.`
 
   async run(): Promise<SealReport> {
     const {argv, flags} = await this.parse(Seal)
-    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal', {background: true})
+    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const interrupt = this.interruptible('Stopping: the partial archive will be removed (Ctrl-C again to stop now)...')
     try {

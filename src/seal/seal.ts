@@ -144,19 +144,18 @@ function proveEvents(
 }
 
 /**
- * The custody files of the payload. The statement is signed by the case's key (seal.json.sig);
- * an Ed25519 signature is always 64 bytes, so its place is reserved now and `sign` fills it in
- * once the key is open (it may still be opening while the exhibits are written).
+ * The custody files of the payload; the statement is signed by the case's key (seal.json.sig).
+ * The key is opened before sealing starts rather than beside it: its 64 MiB of scrypt on top of
+ * the payload's buffers would take the seal past its memory budget, for no gain in time.
  */
-function custodyFiles(kase: Case, eventsBytes: Buffer, trust: Array<[string, Buffer]>, statement: SealStatement): {files: Array<[string, Buffer]>; sign: () => Promise<void>} {
+function custodyFiles(kase: Case, eventsBytes: Buffer, trust: Array<[string, Buffer]>, statement: SealStatement): Array<[string, Buffer]> {
   const statementBytes = Buffer.from(`${JSON.stringify(statement, null, 2)}\n`)
-  const signature = Buffer.alloc(64)
-  return {
-    files: [['data/custody/events.jsonl', eventsBytes], ...trust, ['data/custody/seal.json', statementBytes], ['data/custody/seal.json.sig', signature]],
-    sign: async () => {
-      signature.set((await kase.ready()).sign(statementBytes))
-    },
-  }
+  return [
+    ['data/custody/events.jsonl', eventsBytes],
+    ...trust,
+    ['data/custody/seal.json', statementBytes],
+    ['data/custody/seal.json.sig', kase.signer().sign(statementBytes)],
+  ]
 }
 
 /**
@@ -169,7 +168,7 @@ async function writePayload(
   kase: Case,
   bag: string,
   sealedExhibits: readonly SealedExhibit[],
-  custody: {files: ReadonlyArray<[string, Buffer]>; sign: () => Promise<void>},
+  custody: ReadonlyArray<[string, Buffer]>,
   options: Pick<SealOptions, 'signal' | 'onProgress'> & {out?: string},
 ): Promise<{payload: ManifestEntry[]; bytes: number}> {
   const payload: ManifestEntry[] = []
@@ -186,7 +185,7 @@ async function writePayload(
     places.push({original: zip.reserve(`${bag}/${x.path}`, x.size, true), record: zip.reserve(`${bag}/${x.metadataPath}`, recordSize, false)})
   }
 
-  const custodyPlaces = custody.files.map(([path, bytes]) => zip.reserve(`${bag}/${path}`, bytes.length, false))
+  const custodyPlaces = custody.map(([path, bytes]) => zip.reserve(`${bag}/${path}`, bytes.length, false))
   const recordDigests: Array<{sha256: string; sha512: string}> = []
   let next = 0
   let done = 0
@@ -247,8 +246,7 @@ async function writePayload(
     payloadBytes += x.size + places[i]!.record.size
   }
 
-  await custody.sign()
-  for (const [i, [path, bytes]] of custody.files.entries()) {
+  for (const [i, [path, bytes]] of custody.entries()) {
     await zip.writeBytes(custodyPlaces[i]!, bytes)
     payload.push({path, ...digestsOf(bytes)})
     payloadBytes += bytes.length
