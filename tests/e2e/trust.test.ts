@@ -85,9 +85,18 @@ describe('the passphrase', () => {
 
   it('a wrong one is refused; --passphrase-file is read, without its line break', async () => {
     const before = ledgerSize(kase.dir)
-    const wrong = await custody(['ingest', join(SAMPLES, 'Sony.jpg'), '--case', kase.dir], {env: {CUSTODY_PASSPHRASE: 'not the passphrase'}})
+    const vault = (): string => spawnSync('find', [join(kase.dir, '.custody', 'vault')], {encoding: 'utf8'}).stdout
+    const vaultBefore = vault()
+    // ingest opens the key beside its first steps: a wrong passphrase must still leave nothing behind.
+    const wrong = await custody(['ingest', join(SAMPLES, 'Sony.jpg'), join(SAMPLES, 'PNG.png'), '--case', kase.dir], {env: {CUSTODY_PASSPHRASE: 'not the passphrase'}})
     expect(wrong.code).toBe(2)
     expect(wrong.stderr).toContain('the passphrase does not open')
+    expect(ledgerSize(kase.dir)).toBe(before)
+    expect(vault()).toBe(vaultBefore)
+    const out = join(work.path, 'wrong.zip')
+    const seal = await custody(['seal', '--out', out, '--case', kase.dir], {env: {CUSTODY_PASSPHRASE: 'not the passphrase'}})
+    expect(seal.code).toBe(2)
+    expect(spawnSync('ls', ['-a', work.path], {encoding: 'utf8'}).stdout).not.toContain('wrong.zip')
     expect(ledgerSize(kase.dir)).toBe(before)
     const file = join(work.path, 'pass.txt')
     writeFileSync(file, `${process.env.CUSTODY_PASSPHRASE}\n`)
