@@ -189,6 +189,10 @@ export class Ledger {
     }
   }
 
+  checkpoint(seq: number): SignedCheckpoint | undefined {
+    return this.db.prepare<[number], SignedCheckpoint>('SELECT seq, body, signature FROM checkpoints WHERE seq = ?').get(seq)
+  }
+
   latestCheckpoint(): SignedCheckpoint | undefined {
     return this.db.prepare<[], SignedCheckpoint>('SELECT seq, body, signature FROM checkpoints ORDER BY seq DESC LIMIT 1').get()
   }

@@ -70,7 +70,7 @@ export function trustFiles(kase: Case, base: SignedCheckpoint & {treeSize: numbe
 
   const stamped = timestampHistory(kase).findLast((r) => r.tokens.length > 0 && r.checkpoint.treeSize <= base.treeSize)
   if (stamped === undefined) return {files, trust}
-  const row = kase.ledger.checkpoints().find((c) => c.seq === stamped.checkpoint.seq)
+  const row = kase.ledger.checkpoint(stamped.checkpoint.seq)
   if (row === undefined) {
     throw new CustodyError('INTEGRITY', `timestamp event ${stamped.eventSeq} stamps checkpoint ${stamped.checkpoint.seq}, which the ledger does not have; run \`custody verify\``)
   }
