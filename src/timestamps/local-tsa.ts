@@ -54,8 +54,6 @@ ess_cert_id_alg = sha256
 export interface LocalTsaOptions {
   /** Subject CN of the root; tests make a second, unrelated CA with another name. */
   name?: string
-  /** Days the TSA certificate is valid from now; negative values need `notBefore`. */
-  tsaDays?: number
 }
 
 export class LocalTsa implements AsyncDisposable {
@@ -65,7 +63,8 @@ export class LocalTsa implements AsyncDisposable {
   private server: Server | undefined
   private queue: Promise<unknown> = Promise.resolve()
   private port = 0
-  requests = 0
+  /** Requests answered so far; also names each request's files. */
+  private requests = 0
 
   private constructor(dir: string, caPem: string) {
     this.dir = dir
@@ -83,7 +82,7 @@ export class LocalTsa implements AsyncDisposable {
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes']
     await openssl('req', '-x509', '-new', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650', '-subj', `/CN=${name} root`, '-config', 'tsa.cnf', '-extensions', 'ca_ext')
     await openssl('req', '-new', ...ec, '-keyout', 'tsa.key', '-out', 'tsa.csr', '-subj', `/CN=${name}`, '-config', 'tsa.cnf')
-    await openssl('x509', '-req', '-in', 'tsa.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tsa.crt', '-days', String(options.tsaDays ?? 825), '-extfile', 'tsa.cnf', '-extensions', 'tsa_ext')
+    await openssl('x509', '-req', '-in', 'tsa.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tsa.crt', '-days', '825', '-extfile', 'tsa.cnf', '-extensions', 'tsa_ext')
     return new LocalTsa(dir, await readFile(join(dir, 'ca.crt'), 'utf8'))
   }
 
