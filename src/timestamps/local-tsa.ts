@@ -17,7 +17,11 @@ import {promisify} from 'node:util'
 
 const run = promisify(execFile)
 
-const CONFIG = `
+/**
+ * OpenSSL config sections for a root (`ca_ext`) and a TSA certificate (`tsa_ext`) with the one,
+ * critical extendedKeyUsage timeStamping that RFC 3161 §2.3 requires.
+ */
+export const TSA_CERTIFICATE_PROFILE = `
 [req]
 distinguished_name = dn
 [dn]
@@ -31,6 +35,9 @@ keyUsage = critical,digitalSignature,nonRepudiation
 extendedKeyUsage = critical,timeStamping
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+`
+
+const CONFIG = `${TSA_CERTIFICATE_PROFILE}
 [tsa]
 default_tsa = tsa_config1
 [tsa_config1]

@@ -10,6 +10,7 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import * as asn1js from 'asn1js'
 import * as pkijs from 'pkijs'
+import {TSA_CERTIFICATE_PROFILE} from '../../src/timestamps/local-tsa.js'
 
 const CONFIG = `
 [ca]
@@ -23,20 +24,7 @@ policy = any
 unique_subject = no
 [any]
 commonName = supplied
-[req]
-distinguished_name = dn
-[dn]
-[ca_ext]
-basicConstraints = critical,CA:true
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[tsa_ext]
-basicConstraints = critical,CA:false
-keyUsage = critical,digitalSignature,nonRepudiation
-extendedKeyUsage = critical,timeStamping
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-`
+${TSA_CERTIFICATE_PROFILE}`
 
 export interface PastTsa {
   caPem: string
