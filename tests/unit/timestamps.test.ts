@@ -37,7 +37,7 @@ describe('RFC 3161 requests', () => {
     expect(text).toMatch(/Hash Algorithm: sha256/)
     const dumped = [...text.matchAll(/^\s*[0-9a-f]{4} - ((?:[0-9a-f]{2}[ -]){15}[0-9a-f]{2})/gm)].map((m) => m[1]!.replaceAll(/[ -]/g, '')).join('')
     expect(dumped).toBe(digest.toString('hex'))
-    expect(text).toMatch(new RegExp(`Nonce: 0x${request.nonce.toString(16).toUpperCase()}`))
+    expect(text).toMatch(new RegExp(`Nonce: 0x${request.nonce.toString(16).toUpperCase().padStart(16, '0')}`))
     expect(text).toMatch(/Certificate required: yes/)
     expect(timestampRequest(digest).nonce).not.toBe(request.nonce)
   })
