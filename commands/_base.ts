@@ -60,12 +60,17 @@ export abstract class CustodyCommand extends Command {
    * awaits kase.ready() before anything it could not undo.
    */
   protected async openCaseForWriting(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: {background?: boolean} = {}): Promise<Case> {
+    return (await this.unlockCase(caseDir, passphraseFile, what, options)).kase
+  }
+
+  /** openCaseForWriting(), also returning the passphrase, for work that opens another key with it. */
+  protected async unlockCase(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: {background?: boolean} = {}): Promise<{kase: Case; passphrase: string}> {
     const kase = this.openCase(caseDir)
     try {
       const passphrase = await this.passphrase(passphraseFile, what)
       if (options.background) kase.beginUnlock(passphrase)
       else await kase.unlock(passphrase)
-      return kase
+      return {kase, passphrase}
     } catch (error) {
       kase.close()
       throw error

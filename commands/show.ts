@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {getExhibit, type ExhibitView} from '../src/exhibits/exhibits.js'
+import {describeExhibit, type DescribedExhibit} from '../src/exhibits/describe.js'
 import {renderShow} from '../src/render/reports.js'
 import {CustodyCommand, caseFlag} from './_base.js'
 
@@ -12,22 +12,27 @@ export default class Show extends CustodyCommand {
 
 The capture time is shown with its time-zone offset when the file records one, and says so when
 it does not. Each normalised value names the ExifTool tag it came from; the full metadata record
-is kept in the vault at the path shown.`
+is kept in the vault at the path shown.
+
+For a testimony it also shows the interview, the consent given and every change of it, the
+statement's versions, the attachments, and each time the protected identity was looked at (never
+the identity itself). For a later statement version or an attachment, it names the testimony.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> EX-000001', description: 'Show an exhibit'},
     {command: '<%= config.bin %> <%= command.id %> 1 --json', description: 'The same, as JSON'},
+    {command: '<%= config.bin %> <%= command.id %> EX-000012', description: 'A testimony: interview, consent history, statement versions'},
   ]
 
   static override flags = {
     case: caseFlag,
   }
 
-  async run(): Promise<ExhibitView> {
+  async run(): Promise<DescribedExhibit> {
     const {args, flags} = await this.parse(Show)
     const kase = this.openCase(flags.case)
     try {
-      const exhibit = getExhibit(kase, args.exhibit)
+      const exhibit = describeExhibit(kase, args.exhibit)
       this.log(renderShow(exhibit))
       return exhibit
     } finally {

@@ -14,6 +14,7 @@ export type UsageErrorCode =
   | 'INVALID_ARGUMENT'
   | 'PASSPHRASE_MISSING'
   | 'WRONG_PASSPHRASE'
+  | 'CONSENT_REFUSED'
 
 export type InputErrorCode =
   | 'INPUT_MISSING'
@@ -44,6 +45,7 @@ const USAGE_CODES: ReadonlySet<CustodyErrorCode> = new Set<UsageErrorCode>([
   'INVALID_ARGUMENT',
   'PASSPHRASE_MISSING',
   'WRONG_PASSPHRASE',
+  'CONSENT_REFUSED',
 ])
 
 export const EXIT = {

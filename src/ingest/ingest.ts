@@ -5,9 +5,9 @@
  *              streaming pass; refuse it if it is empty, unreadable or changes while read; fsync
  *              the copy and hash it again to check it
  *   2. dedupe  a file whose SHA-256 is already an exhibit gets no second exhibit
- *   3. read    its metadata with ExifTool from the checked copy, normalised, and keep the
- *              complete record in the vault
- *   4. commit  rename the copy to its content address, read-only, durably
+ *   3. read    its metadata with ExifTool from the checked copy, normalised
+ *   4. commit  store the complete metadata record, and rename the copy to its content address,
+ *              read-only, durably
  *   5. record  append the event in one transaction, which also gives a new exhibit its ID
  *
  * Several files are in flight at once, but step 5 runs in the order the files were given, so
@@ -23,6 +23,8 @@ import {canonicalize, type JsonValue} from '../canonical/jcs.js'
 import {CASE_FOLDER, type Case} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
 import type {EventDraft} from '../ledger/event.js'
+import type {LedgerView} from '../ledger/ledger.js'
+import {sha256Hex} from '../hashing/digests.js'
 import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
 import {normaliseMetadata, parseExifDate, type NormalisedMetadata} from '../metadata/normalise.js'
 import type {StagedObject} from '../vault/vault.js'
@@ -77,13 +79,13 @@ export interface IngestReport {
   interrupted: boolean
 }
 
-interface Provenance {
+export interface Provenance {
   actor: string
   collected: {[key: string]: JsonValue}
   note: string | null
 }
 
-function provenanceOf(options: IngestOptions, kase: Case): Provenance {
+export function provenanceOf(options: Pick<IngestOptions, 'actor' | 'collectedAt' | 'collectedBy' | 'location' | 'source' | 'note'>, kase: Case): Provenance {
   const collected: {[key: string]: JsonValue} = {}
   if (options.collectedAt !== undefined) {
     const parsed = parseExifDate(options.collectedAt)
@@ -119,7 +121,8 @@ function exhibitId(prefix: string, n: number): string {
 /** Errors worth an `ingest-failed` event: the file was there and was presented, but could not be taken in. */
 const RECORDED_FAILURES = new Set(['INPUT_UNREADABLE', 'INPUT_EMPTY', 'INPUT_CHANGED', 'INPUT_NOT_REGULAR', 'DISK_FULL', 'COPY_MISMATCH', 'STORAGE_FAILED'])
 
-function fileFacts(input: InputFile, modifiedAt: string | null): {[key: string]: JsonValue} {
+function fileFacts(input: InputFile, modifiedAt: string | null, recordAs: string | undefined): {[key: string]: JsonValue} {
+  if (recordAs !== undefined) return {name: recordAs, path: null, modifiedAt, withheld: 'the original file name and path, to protect the witness'}
   const facts: {[key: string]: JsonValue} = {name: basename(input.path), path: input.path, modifiedAt}
   if (input.relativePath !== null) facts.relativePath = input.relativePath
   if (input.symlinkTarget !== null) facts.symlinkTarget = input.symlinkTarget
@@ -127,36 +130,45 @@ function fileFacts(input: InputFile, modifiedAt: string | null): {[key: string]:
 }
 
 /** What steps 1-4 leave for step 5 to record. */
-type Outcome =
+export type Outcome =
   | {kind: 'new'; base: IngestFileResult; facts: {[key: string]: JsonValue}; staged: StagedObject; metadata: ReadMetadata}
   | {kind: 'known'; base: IngestFileResult; facts: {[key: string]: JsonValue}; staged: StagedObject}
   | {kind: 'failed'; base: IngestFileResult; facts: {[key: string]: JsonValue}; error: CustodyError}
 
 interface ReadMetadata {
   record: MetadataRecord
+  recordBytes: Uint8Array
   recordSha256: string
   normalised: NormalisedMetadata
 }
 
-class IngestRun {
+export interface PrepareOptions {
+  /**
+   * Record this name instead of the file's own name and path (a witness's statement or recording,
+   * whose file name may name the witness).
+   */
+  recordAs?: string
+  /** Leave a new file staged (not yet in the vault) so that a caller can still drop it: see commitOutcome(). */
+  commit?: boolean
+}
+
+export class IngestRun {
   private readonly kase: Case
-  private readonly provenance: Provenance
   private readonly reader: MetadataReader
   private readonly signal: AbortSignal | undefined
 
-  constructor(kase: Case, provenance: Provenance, reader: MetadataReader, signal: AbortSignal | undefined) {
+  constructor(kase: Case, reader: MetadataReader, signal: AbortSignal | undefined) {
     this.kase = kase
-    this.provenance = provenance
     this.reader = reader
     this.signal = signal
   }
 
-  /** Steps 1-4 for one file. Never throws: a failure is an outcome to record. */
-  async prepare(input: InputFile): Promise<Outcome> {
+  /** Steps 1-4 for one file (step 4 only with `commit`, the default). Never throws: a failure is an outcome to record. */
+  async prepare(input: InputFile, options: PrepareOptions = {}): Promise<Outcome> {
     const base: IngestFileResult = {path: input.path, status: 'failed'}
     if (input.symlinkTarget !== null) base.symlinkTarget = input.symlinkTarget
     const modified = await stat(input.path).catch(() => undefined)
-    const facts = fileFacts(input, modified ? modified.mtime.toISOString() : null)
+    const facts = fileFacts(input, modified ? modified.mtime.toISOString() : null, options.recordAs)
 
     // 1. stage
     let staged: StagedObject
@@ -175,7 +187,7 @@ class IngestRun {
         return {kind: 'known', base, facts, staged}
       }
 
-      // 3. read metadata from the checked copy, and keep the complete record
+      // 3. read metadata from the checked copy
       const record = await this.reader.read(staged.tempPath)
       if (this.signal?.aborted && Object.keys(record.tags).length === 0) {
         // Ctrl-C on a terminal reaches ExifTool's processes too: a read that died with them is an
@@ -183,95 +195,41 @@ class IngestRun {
         throw new CustodyError('INTERRUPTED', `interrupted while reading the metadata of ${input.path}`, {subject: input.path})
       }
 
-      const stored = await this.kase.vault.putBytes(new TextEncoder().encode(canonicalize(record)))
-      const normalised = normaliseMetadata(record.tags)
-
-      // 4. commit the copy to its address
-      await this.kase.vault.commit(staged)
-      return {kind: 'new', base, facts, staged, metadata: {record, recordSha256: stored.sha256, normalised}}
+      const recordBytes = new TextEncoder().encode(canonicalize(record))
+      const outcome: Outcome = {
+        kind: 'new',
+        base,
+        facts,
+        staged,
+        metadata: {record, recordBytes, recordSha256: sha256Hex(recordBytes), normalised: normaliseMetadata(record.tags)},
+      }
+      // 4. commit
+      if (options.commit !== false) await this.commitOutcome(outcome)
+      return outcome
     } catch (error) {
       await this.kase.vault.discard(staged)
       return {kind: 'failed', base, facts, error: asCustodyError(error, input.path)}
     }
   }
 
+  /** Step 4: the complete metadata record, then the copy, into the vault under their addresses. */
+  async commitOutcome(outcome: Outcome): Promise<void> {
+    if (outcome.kind !== 'new') return
+    await this.kase.vault.putBytes(outcome.metadata.recordBytes)
+    await this.kase.vault.commit(outcome.staged)
+  }
+
+  /** Drops what prepare() staged and did not commit. */
+  async discardOutcome(outcome: Outcome): Promise<void> {
+    if (outcome.kind !== 'failed') await this.kase.vault.discard(outcome.staged)
+  }
+
   /**
    * Step 5 for consecutive files, in one transaction: fewer durable commits, the same events.
-   * A file whose SHA-256 became an exhibit meanwhile (another ingest, or an earlier file of the
-   * same batch) is recorded as presented again.
    */
-  record(outcomes: Outcome[]): IngestFileResult[] {
-    const {actor, collected, note} = this.provenance
+  record(outcomes: Outcome[], provenance: Provenance): IngestFileResult[] {
     try {
-      const {events, result} = this.kase.ledger.append((view) => {
-        const drafts: EventDraft[] = []
-        const results: Array<{result: IngestFileResult; draft: number | null}> = []
-        const assigned = new Map<string, string>()
-        let count = view.exhibitCount()
-        for (const outcome of outcomes) {
-          if (outcome.kind === 'failed') {
-            const {error} = outcome
-            let draft: number | null = null
-            if (RECORDED_FAILURES.has(error.code)) {
-              draft = drafts.push({actor, action: 'ingest-failed', exhibit: null, payload: {file: outcome.facts, error: {code: error.code, message: error.message}}}) - 1
-            }
-
-            // A file stopped by Ctrl-C did not fail: it is simply not in the case yet.
-            const result: IngestFileResult =
-              error.code === 'INTERRUPTED'
-                ? {...outcome.base, status: 'skipped', reason: `${INTERRUPTED_REASON} (stopped while it was being read)`}
-                : {...outcome.base, status: 'failed', error: {code: error.code, message: error.message}}
-            results.push({result, draft})
-            continue
-          }
-
-          const {sha256, sha512} = outcome.staged.digests
-          const existing = assigned.get(sha256) ?? view.exhibitBySha256(sha256)
-          if (existing !== undefined || outcome.kind === 'known') {
-            const draft = drafts.push({
-              actor,
-              action: 'presented-again',
-              exhibit: existing ?? null,
-              payload: {file: outcome.facts, digests: {sha256, sha512}, size: outcome.staged.size, collected, note},
-            })
-            const result: IngestFileResult = {...outcome.base, status: 'already-present'}
-            if (existing !== undefined) result.exhibit = existing
-            results.push({result, draft: draft - 1})
-            continue
-          }
-
-          const exhibit = exhibitId(this.kase.info.prefix, ++count)
-          assigned.set(sha256, exhibit)
-          const {metadata} = outcome
-          const draft = drafts.push({
-            actor,
-            action: 'ingest',
-            exhibit,
-            payload: {
-              file: outcome.facts,
-              digests: {sha256, sha512},
-              size: outcome.staged.size,
-              vault: relative(this.kase.dataDir, this.kase.vault.objectPath(sha256)).split('\\').join('/'),
-              collected,
-              note,
-              metadata: {
-                record: metadata.recordSha256,
-                reader: `${metadata.record.reader.name} ${metadata.record.reader.version}`,
-                normalised: metadata.normalised as unknown as JsonValue,
-                warnings: metadata.record.warnings,
-                errors: metadata.record.errors,
-              },
-            },
-          })
-          const result: IngestFileResult = {...outcome.base, status: 'ingested', exhibit}
-          const notes = [...metadata.record.errors, ...metadata.record.warnings]
-          if (notes.length > 0) result.metadataWarnings = notes
-          if (hasNoEmbeddedMetadata(metadata.record)) result.noMetadata = true
-          results.push({result, draft: draft - 1})
-        }
-
-        return {drafts, result: results}
-      })
+      const {events, result} = this.kase.ledger.append((view) => composeIngestEvents(this.kase, view, outcomes, provenance))
       return result.map(({result: r, draft}) => (draft === null ? r : {...r, seq: events[draft]!.event.seq}))
     } catch (error) {
       // Nothing of this batch was recorded (the transaction rolled back): each file says why.
@@ -279,6 +237,87 @@ class IngestRun {
       return outcomes.map((o) => ({...o.base, status: 'failed', error: {code: err.code, message: `not recorded: ${err.message}`}}))
     }
   }
+}
+
+/**
+ * The events that record prepared files, decided inside the ledger's transaction (`view`). A file
+ * whose SHA-256 became an exhibit meanwhile (another ingest, or an earlier file of the same batch)
+ * is recorded as presented again. Each result names the index of its draft, if it has one.
+ */
+export function composeIngestEvents(
+  kase: Case,
+  view: LedgerView,
+  outcomes: readonly Outcome[],
+  provenance: Provenance,
+): {drafts: EventDraft[]; result: Array<{result: IngestFileResult; draft: number | null}>} {
+  const {actor, collected, note} = provenance
+  const drafts: EventDraft[] = []
+  const results: Array<{result: IngestFileResult; draft: number | null}> = []
+  const assigned = new Map<string, string>()
+  let count = view.exhibitCount()
+  for (const outcome of outcomes) {
+    if (outcome.kind === 'failed') {
+      const {error} = outcome
+      let draft: number | null = null
+      if (RECORDED_FAILURES.has(error.code)) {
+        draft = drafts.push({actor, action: 'ingest-failed', exhibit: null, payload: {file: outcome.facts, error: {code: error.code, message: error.message}}}) - 1
+      }
+
+      // A file stopped by Ctrl-C did not fail: it is simply not in the case yet.
+      const result: IngestFileResult =
+        error.code === 'INTERRUPTED'
+          ? {...outcome.base, status: 'skipped', reason: `${INTERRUPTED_REASON} (stopped while it was being read)`}
+          : {...outcome.base, status: 'failed', error: {code: error.code, message: error.message}}
+      results.push({result, draft})
+      continue
+    }
+
+    const {sha256, sha512} = outcome.staged.digests
+    const existing = assigned.get(sha256) ?? view.exhibitBySha256(sha256)
+    if (existing !== undefined || outcome.kind === 'known') {
+      const draft = drafts.push({
+        actor,
+        action: 'presented-again',
+        exhibit: existing ?? null,
+        payload: {file: outcome.facts, digests: {sha256, sha512}, size: outcome.staged.size, collected, note},
+      })
+      const result: IngestFileResult = {...outcome.base, status: 'already-present'}
+      if (existing !== undefined) result.exhibit = existing
+      results.push({result, draft: draft - 1})
+      continue
+    }
+
+    const exhibit = exhibitId(kase.info.prefix, ++count)
+    assigned.set(sha256, exhibit)
+    const {metadata} = outcome
+    const draft = drafts.push({
+      actor,
+      action: 'ingest',
+      exhibit,
+      payload: {
+        file: outcome.facts,
+        digests: {sha256, sha512},
+        size: outcome.staged.size,
+        vault: relative(kase.dataDir, kase.vault.objectPath(sha256)).split('\\').join('/'),
+        collected,
+        note,
+        metadata: {
+          record: metadata.recordSha256,
+          reader: `${metadata.record.reader.name} ${metadata.record.reader.version}`,
+          normalised: metadata.normalised as unknown as JsonValue,
+          warnings: metadata.record.warnings,
+          errors: metadata.record.errors,
+        },
+      },
+    })
+    const result: IngestFileResult = {...outcome.base, status: 'ingested', exhibit}
+    const notes = [...metadata.record.errors, ...metadata.record.warnings]
+    if (notes.length > 0) result.metadataWarnings = notes
+    if (hasNoEmbeddedMetadata(metadata.record)) result.noMetadata = true
+    results.push({result, draft: draft - 1})
+  }
+
+  return {drafts, result: results}
 }
 
 function asCustodyError(error: unknown, subject: string): CustodyError {
@@ -295,9 +334,11 @@ class Recorder {
   private next = 0
   private readonly waiting = new Map<number, {outcome: Outcome; resolve: (result: IngestFileResult) => void}>()
   private readonly run: IngestRun
+  private readonly provenance: Provenance
 
-  constructor(run: IngestRun) {
+  constructor(run: IngestRun, provenance: Provenance) {
     this.run = run
+    this.provenance = provenance
   }
 
   submit(index: number, outcome: Outcome): Promise<IngestFileResult> {
@@ -310,7 +351,7 @@ class Recorder {
       }
 
       if (batch.length === 0) return
-      const results = this.run.record(batch.map((b) => b.outcome))
+      const results = this.run.record(batch.map((b) => b.outcome), this.provenance)
       batch.forEach((b, i) => b.resolve(results[i]!))
     })
   }
@@ -348,8 +389,8 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
     await using reader = await MetadataReader.start()
     // The key has been opening beside the steps above; nothing is copied into the vault before it is open.
     await kase.ready()
-    const run = new IngestRun(kase, provenance, reader, options.signal)
-    const recorder = new Recorder(run)
+    const run = new IngestRun(kase, reader, options.signal)
+    const recorder = new Recorder(run, provenance)
     const fileResults: IngestFileResult[] = Array.from({length: files.length})
     let next = 0
     const worker = async (): Promise<void> => {

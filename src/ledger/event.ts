@@ -27,6 +27,10 @@ export type EventAction =
   | 'ingest-failed'
   | 'seal'
   | 'timestamp'
+  | 'testimony'
+  | 'testimony-amended'
+  | 'consent-changed'
+  | 'identity-viewed'
 
 export interface LedgerEvent {
   v: typeof EVENT_VERSION

@@ -213,15 +213,22 @@ export class Ledger {
         exhibit === undefined
           ? this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events ORDER BY seq').all()
           : this.db
-              .prepare<[string, string], RawRow>(
-                // An exhibit's own events, and the seals that took it: two indexed lookups.
+              .prepare<string[], RawRow>(
+                // An exhibit's own events, the seals that took it, and the testimony that it is a
+                // later statement version or an attachment of: indexed lookups by action.
                 `SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ?
                  UNION ALL
                  SELECT seq, prev_hash, hash, event FROM events
                  WHERE action = 'seal' AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.exhibits') WHERE value = ?)
+                 UNION ALL
+                 SELECT seq, prev_hash, hash, event FROM events
+                 WHERE action = 'testimony' AND exhibit IS NOT ? AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.attachments') WHERE json_extract(value, '$.exhibit') = ?)
+                 UNION ALL
+                 SELECT seq, prev_hash, hash, event FROM events
+                 WHERE action = 'testimony-amended' AND exhibit IS NOT ? AND json_extract(event, '$.payload.statement.exhibit') = ?
                  ORDER BY seq`,
               )
-              .all(exhibit, exhibit)
+              .all(exhibit, exhibit, exhibit, exhibit, exhibit, exhibit)
       return rows.map(toStored)
     } catch (error) {
       throw wrapSqliteError(error, this.path)

@@ -4,7 +4,9 @@ import type {CaseSettings} from '../case/settings.js'
 import type {CaseStatus} from '../case/status.js'
 import type {KeyView} from '../keys/case-key.js'
 import type {TimestampReport} from '../timestamps/stamp-case.js'
-import type {EventView, ExhibitView} from '../exhibits/exhibits.js'
+import type {DescribedExhibit} from '../exhibits/describe.js'
+import type {EventView} from '../exhibits/exhibits.js'
+import {renderTestimonySection} from './testimony.js'
 import {INTERRUPTED_REASON, type IngestFileResult, type IngestReport} from '../ingest/ingest.js'
 import type {SealReport} from '../seal/seal.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
@@ -78,7 +80,7 @@ export function renderIngest(report: IngestReport): string {
 function eventSummary(e: EventView): string {
   const p = e.payload as Record<string, unknown>
   const file = (p.file ?? {}) as Record<string, unknown>
-  const name = typeof file.path === 'string' ? safeText(file.path) : ''
+  const name = typeof file.path === 'string' ? safeText(file.path) : typeof file.name === 'string' ? safeText(file.name) : ''
   switch (e.action) {
     case 'create-case': {
       return `case "${safeText(String(p.title))}" created (prefix ${String(p.prefix)})`
@@ -127,6 +129,28 @@ function eventSummary(e: EventView): string {
       return `${String(p.sealId)}: ${plural(exhibits, 'exhibit')} sealed into ${safeText(String(archive.name))}  sha256:${String(archive.sha256).slice(0, 16)}…`
     }
 
+    case 'testimony': {
+      const consent = (p.consent ?? {}) as Record<string, unknown>
+      const scopes = Array.isArray(consent.scopes) ? consent.scopes.join(', ') : ''
+      const attachments = Array.isArray(p.attachments) ? p.attachments.length : 0
+      return `testimony of ${safeText(String(p.witness))}; consent: ${scopes || 'none'}; ${plural(attachments, 'attachment')}${p.identity ? '; identity encrypted' : ''}`
+    }
+
+    case 'testimony-amended': {
+      const statement = (p.statement ?? {}) as Record<string, unknown>
+      return `statement of ${safeText(String(p.witness))} version ${String(p.version)} is ${String(statement.exhibit)}: ${safeText(String(p.reason))}`
+    }
+
+    case 'consent-changed': {
+      const granted = Array.isArray(p.granted) ? p.granted.map((s) => `+${String(s)}`) : []
+      const withdrawn = Array.isArray(p.withdrawn) ? p.withdrawn.map((s) => `-${String(s)}`) : []
+      return `consent of ${safeText(String(p.witness))}: ${[...granted, ...withdrawn].join(' ')} (as of ${String(p.at)})`
+    }
+
+    case 'identity-viewed': {
+      return `identity of ${safeText(String(p.witness))} looked at${typeof p.reason === 'string' ? `: ${safeText(p.reason)}` : ''}${p.disclosed ? ' (disclosed to a file)' : ''}`
+    }
+
     default: {
       return ''
     }
@@ -140,7 +164,7 @@ export function renderLog(events: EventView[]): string {
     .join('\n')
 }
 
-export function renderShow(x: ExhibitView): string {
+export function renderShow(x: DescribedExhibit): string {
   const m = x.metadata.normalised
   const capture = m.captureTime
   const captureText = capture
@@ -153,7 +177,9 @@ export function renderShow(x: ExhibitView): string {
     .map(([key, value]) => `${key} ${safeText(String(value))}`)
   const lines = [
     `${x.exhibit}  ${safeText(String(x.file.name))}`,
-    `  original path    ${safeText(String(x.file.path))}${x.file.symlinkTarget ? ` (symlink to ${safeText(String(x.file.symlinkTarget))})` : ''}`,
+    typeof x.file.path === 'string'
+      ? `  original path    ${safeText(x.file.path)}${x.file.symlinkTarget ? ` (symlink to ${safeText(String(x.file.symlinkTarget))})` : ''}`
+      : `  original path    not recorded (${safeText(String(x.file.withheld ?? 'withheld'))})`,
     `  size             ${x.size} bytes (${formatBytes(x.size)})`,
     `  sha256           ${x.digests.sha256}`,
     `  sha512           ${x.digests.sha512}`,
@@ -170,6 +196,8 @@ export function renderShow(x: ExhibitView): string {
     `    image size     ${m.image ? `${m.image.width} x ${m.image.height}` : 'n/a'}`,
     `    full record    ${safeText(x.metadata.recordPath)} (${x.metadata.reader})`,
     ...[...x.metadata.errors, ...x.metadata.warnings].map((w) => `    ExifTool says  ${safeText(w)}`),
+    ...(x.testimony ? renderTestimonySection(x.testimony) : []),
+    ...x.partOf.map((p) => `  part of          testimony ${p.testimony} of ${safeText(p.witness)}, as its ${p.role}`),
     '  events',
     ...renderLog(x.events)
       .split('\n')
@@ -205,6 +233,8 @@ export function renderSeal(report: SealReport): string {
     `  bag            ${report.bag}/ (BagIt 1.0, SHA-256 and SHA-512 manifests)`,
     `  tree head      ${s.treeHead.size} events, root ${s.treeHead.root}`,
     ...(s.purpose ? [`  purpose        ${safeText(s.purpose)}`] : []),
+    ...(s.testimonies.length ? [`  testimony      ${s.testimonies.map((t) => `${safeText(t.witness)} (${t.exhibit})`).join(', ')}`] : []),
+    ...report.leftOut.map((l) => `  left out       ${l.exhibit} (testimony ${l.testimony}): ${safeText(l.reason)}`),
     '',
     `Check it anywhere: unzip it, then in ${report.bag}/ run sha256sum -c manifest-sha256.txt (README.txt explains the rest).`,
   ].join('\n')

@@ -2,7 +2,9 @@
  * Sealing: exhibits, their metadata records and their custody events packed into one ZIP that holds
  * one BagIt 1.0 bag (RFC 8493), for a court. The steps:
  *
- *   1. choose   the exhibits (all when none are named) and check that the ledger still holds its
+ *   1. choose   the exhibits (all when none are named; a named testimony brings its statement
+ *               versions and attachments), leave out testimony whose witness has not consented
+ *               to the --purpose (consent-filter.ts), and check that the ledger still holds its
  *               recorded tree head
  *   2. prove    take the latest signed checkpoint of the ledger, and an RFC 9162 inclusion proof
  *               against it of each event that goes in (event 0, which names the case, the key
@@ -32,6 +34,8 @@ import {eventLeafHash} from '../ledger/event.js'
 import {MerkleTree} from '../merkle/tree.js'
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {trustFiles, type SealTrust} from './trust-files.js'
+import {selectByConsent, type LeftOut} from '../testimony/consent-filter.js'
+import type {Interview} from '../testimony/record.js'
 import {CUSTODY_VERSION} from '../version.js'
 import {moveIntoPlace} from '../io/files.js'
 import {formatBytes} from '../render/text.js'
@@ -82,7 +86,21 @@ export interface SealStatement {
   /** The events file: how many events, and its SHA-256, so that none can be left out unseen. */
   events: {path: string; count: number; sha256: string}
   exhibits: SealedExhibit[]
+  /** The testimonies sealed: the open record only, with the commitment to the protected identity. */
+  testimonies: SealedTestimony[]
   custodyVersion: string
+}
+
+export interface SealedTestimony {
+  exhibit: string
+  witness: string
+  interview: Interview
+  vulnerable: boolean
+  /** The witness's consent when sealed; it covers the seal's purpose. */
+  consent: string[]
+  identityCommitment: string | null
+  versions: Array<{version: number; exhibit: string; sha256: string; reason: string | null}>
+  attachments: string[]
 }
 
 export interface SealReport {
@@ -91,6 +109,8 @@ export interface SealReport {
   size: number
   bag: string
   statement: SealStatement
+  /** Exhibits of testimony left out because consent does not cover the purpose. */
+  leftOut: LeftOut[]
   seq: number
 }
 
@@ -269,9 +289,17 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   const sealer = options.actor?.trim() || kase.info.investigator
 
   // 1. choose
-  const ids = options.exhibits.length > 0 ? [...new Set(options.exhibits.map((e) => resolveExhibitId(kase, e)))] : kase.ledger.ingestEvents().map((e) => e.event.exhibit!)
-  if (ids.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
-  const exhibits: ExhibitView[] = ids.sort().map((id) => getExhibit(kase, id, {withEvents: false}))
+  const named = options.exhibits.length > 0
+  const asked = named ? [...new Set(options.exhibits.map((e) => resolveExhibitId(kase, e)))] : kase.ledger.ingestEvents().map((e) => e.event.exhibit!)
+  if (asked.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
+  for (const id of asked) getExhibit(kase, id, {withEvents: false})
+  const selection = selectByConsent(kase, asked, named, options.purpose ?? null)
+  const ids = selection.exhibits
+  if (ids.length === 0) {
+    throw new CustodyError('CONSENT_REFUSED', `nothing can be sealed: ${selection.leftOut.map((l) => `${l.exhibit}: ${l.reason}`).join('; ')}`)
+  }
+
+  const exhibits: ExhibitView[] = ids.map((id) => getExhibit(kase, id, {withEvents: false}))
   await kase.assertIntactHead()
 
   // 2. prove
@@ -308,6 +336,16 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     ...trust,
     events: {path: 'data/custody/events.jsonl', count: eventLines.length, sha256: createHash('sha256').update(eventsBytes).digest('hex')},
     exhibits: sealedExhibits,
+    testimonies: selection.testimonies.map((t) => ({
+      exhibit: t.exhibit,
+      witness: t.witness,
+      interview: t.interview,
+      vulnerable: t.vulnerable,
+      consent: t.consent.current,
+      identityCommitment: t.identity?.commitment ?? null,
+      versions: t.versions.map((v) => ({version: v.version, exhibit: v.exhibit, sha256: v.sha256, reason: v.reason})),
+      attachments: t.attachments.map((a) => a.exhibit).filter((x) => ids.includes(x)),
+    })),
     custodyVersion: CUSTODY_VERSION,
   }
 
@@ -374,13 +412,14 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
             sealedAt: statement.sealedAt,
             purpose: statement.purpose,
             note: statement.note,
+            leftOut: selection.leftOut.map((l) => ({exhibit: l.exhibit, testimony: l.testimony, reason: l.reason})),
           },
         },
       ],
       result: undefined,
     }))
     await kase.recordHead()
-    return {archive: out, sha256: written.sha256, size: written.size, bag, statement, seq: events[0]!.event.seq}
+    return {archive: out, sha256: written.sha256, size: written.size, bag, statement, leftOut: selection.leftOut, seq: events[0]!.event.seq}
   } catch (error) {
     await zip.abort()
     await rm(temp, {force: true})

@@ -15,7 +15,10 @@
  *      last one covers every event. A ledger rebuilt by someone without the key fails here;
  *   5. every RFC 3161 token a timestamp event holds: over the exact bytes of its checkpoint,
  *      signed, and chained (at its genTime) to the roots recorded with it;
- *   6. every exhibit's original and metadata record in the vault hash to what the ledger says.
+ *   6. every exhibit's original and metadata record in the vault hash to what the ledger says;
+ *   7. every testimony's statement versions and attachments are exhibits with the digests it
+ *      names, and each sealed witness identity is intact in the vault, encrypted to the case's
+ *      identity key (it is not decrypted: verification needs no passphrase).
  * Objects the ledger does not mention and temp files are reported as warnings: an interrupted
  * ingest leaves them, and they change nothing that the ledger claims.
  */
@@ -34,6 +37,9 @@ import {checkTimestampReply, parsePemCertificates} from '../timestamps/token.js'
 import {checkCheckpointSeries, keyHistory, keyProblem, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import {MerkleTree} from '../merkle/tree.js'
 import type {ObjectCheck} from '../vault/vault.js'
+import type {StoredEvent} from '../ledger/event.js'
+import {IDENTITY_KEY_FILE, identityPublicKey} from '../testimony/identity.js'
+import {listTestimonies, type TestimonyView} from '../testimony/testimonies.js'
 
 export type ProblemKind =
   | 'ledger-file'
@@ -46,6 +52,7 @@ export type ProblemKind =
   | 'timestamp'
   | 'vault-object'
   | 'metadata-record'
+  | 'testimony'
 
 export interface VerifyProblem {
   kind: ProblemKind
@@ -326,6 +333,66 @@ async function checkTimestamps(kase: Case, checkpoints: readonly SignedCheckpoin
   return `${plural(good, 'token')} valid; events 0..${newest.treeSize - 1} existed by ${newest.genTime}; ${plural(pending, 'event')} not yet timestamped`
 }
 
+async function checkTestimonies(kase: Case, claims: readonly ExhibitClaim[], problems: VerifyProblem[], referenced: Set<string>): Promise<string> {
+  let views: TestimonyView[]
+  let orphans: StoredEvent[]
+  try {
+    views = listTestimonies(kase)
+    const known = new Set(views.map((v) => v.exhibit))
+    orphans = kase.ledger.eventsOfKind('testimony-amended', 'consent-changed', 'identity-viewed').filter((e) => e.event.exhibit === null || !known.has(e.event.exhibit))
+  } catch (error) {
+    problems.push({kind: 'testimony', subject: 'testimony events', message: `cannot be read: ${messageOf(error)}`})
+    return 'testimony events unreadable'
+  }
+
+  const digests = new Map(claims.map((c) => [c.exhibit, c.sha256]))
+  for (const orphan of orphans) {
+    problems.push({kind: 'testimony', subject: `event ${orphan.event.seq}`, message: `a ${orphan.event.action} event for ${String(orphan.event.exhibit)}, which is not a testimony`})
+  }
+
+  const key = await identityPublicKey(kase.dataDir).catch(() => undefined)
+  let identities = 0
+  for (const view of views) {
+    const subject = `${view.exhibit} (testimony of ${view.witness})`
+    const linked: Array<[string, {exhibit: string; sha256: string}]> = [
+      ...view.versions.map((v): [string, {exhibit: string; sha256: string}] => [`statement version ${v.version}`, v]),
+      ...view.attachments.map((a): [string, {exhibit: string; sha256: string}] => ['attachment', a]),
+    ]
+    if (view.versions[0]?.exhibit !== view.exhibit) problems.push({kind: 'testimony', subject, message: 'its first statement version is not the testimony exhibit itself', expected: view.exhibit, actual: String(view.versions[0]?.exhibit)})
+    view.versions.forEach((v, i) => {
+      if (v.version !== i + 1) problems.push({kind: 'testimony', subject, message: 'its statement versions are not numbered 1, 2, 3, ...', expected: String(i + 1), actual: String(v.version)})
+    })
+    for (const [role, x] of linked) {
+      const recorded = digests.get(x.exhibit)
+      if (recorded !== x.sha256) {
+        problems.push({kind: 'testimony', subject, message: `its ${role} ${x.exhibit} ${recorded === undefined ? 'is not an exhibit of the case' : 'is not the file it names'}`, expected: x.sha256, actual: recorded ?? 'no such exhibit'})
+      }
+    }
+
+    if (view.identity === null) continue
+    identities++
+    referenced.add(view.identity.sealedRecord)
+    const sealed = await kase.vault.checkObject({sha256: String(view.identity.sealedRecord)})
+    if (sealed.status !== 'intact') {
+      const described = describeObject(sealed)
+      problems.push({kind: 'testimony', subject, ...described, message: described.message.replace('its vault file', 'its sealed identity record')})
+    }
+
+    const fingerprint = key?.fingerprint
+    if (view.identity.encryptedTo !== fingerprint) {
+      problems.push({
+        kind: 'testimony',
+        subject,
+        message: fingerprint === undefined ? `the case's witness identity key (.custody/keys/${IDENTITY_KEY_FILE}) is missing or unreadable: the identity cannot be opened` : 'its identity is encrypted to another key than the case\'s identity key',
+        expected: view.identity.encryptedTo,
+        actual: fingerprint ?? 'no key',
+      })
+    }
+  }
+
+  return views.length === 0 ? 'no testimonies' : `${plural(views.length, 'testimony', 'testimonies')}: statement versions and attachments are the exhibits they name; ${plural(identities, 'sealed identity', 'sealed identities')} intact`
+}
+
 function describeObject(check: ObjectCheck): {message: string; expected?: string; actual?: string} {
   const expected = check.expected.sha256
   switch (check.status) {
@@ -432,6 +499,11 @@ export async function verifyCase(kase: Case, options: {onProgress?: (progress: V
 
   await Promise.all(Array.from({length: 2}, () => worker()))
   checks.push({name: 'vault', ok: problems.length === vaultBefore, detail: `${intact}/${claims.length} exhibits intact (original and metadata record re-hashed)`})
+
+  // 7. the testimonies
+  const testimonyBefore = problems.length
+  const testimonyDetail = await checkTestimonies(kase, claims, problems, referenced)
+  checks.push({name: 'testimonies', ok: problems.length === testimonyBefore, detail: testimonyDetail})
 
   for (const address of await kase.vault.listObjects()) {
     const name = address.split('/')[1] ?? address

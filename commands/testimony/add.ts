@@ -1,0 +1,122 @@
+import {Flags} from '@oclif/core'
+import {CustodyError} from '../../src/errors.js'
+import {renderTestimonyTaken} from '../../src/render/testimony.js'
+import {interview} from '../../src/testimony/interview.js'
+import {checkGiven, checkTestimony, missingFlags, type TestimonyInput} from '../../src/testimony/record.js'
+import {takeTestimony, type TestimonyReport} from '../../src/testimony/take-testimony.js'
+import {CONSENT_METHODS, CONSENT_SCOPES} from '../../src/testimony/vocabulary.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag} from '../_base.js'
+
+export default class TestimonyAdd extends CustodyCommand {
+  static override description = `Record a witness's testimony: the interview, informed consent, the statement and its attachments.
+
+On a terminal it asks, one question at a time, for everything the flags do not give, then shows
+a summary to confirm. Scripts give flags and never see a prompt: with no terminal (or with
+--no-input) and a required flag missing, it stops, names the missing flags, and writes nothing.
+Required: --witness, --interviewed-at, --place, --interviewer, --consent (or --consent none),
+--consent-method (unless none) and the statement (--statement-file, or typed in $EDITOR).
+
+The statement becomes an exhibit (its original is kept and hashed like any exhibit, under a name
+such as W-014-statement-v1.txt, never the file's own name); each --attach file is ingested as an
+exhibit too and linked to the testimony. All of it is recorded together or not at all: if one
+attachment cannot be ingested, nothing is recorded.
+
+The witness's name, contact details, identifying notes, what makes them vulnerable and any
+referral are encrypted to the case's identity key (opened only with the case passphrase) and
+never stored in clear. The ledger and every sealed archive carry only the witness code and a
+salted SHA-256 commitment to that identity record. See \`custody testimony identity\`.
+
+Consent scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; ')}.
+Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %>', description: 'Take a testimony interactively'},
+    {
+      command:
+        '<%= config.bin %> <%= command.id %> --witness W-014 --interviewed-at 2024-03-01T10:00+02:00/2024-03-01T11:30+02:00 --place "Kyiv, safe location" --interviewer "A. Investigator" --interpreter "B. Interpreter" --language uk --language en --consent court --consent international --consent-method signed-form --statement-file w014-statement.pdf --attach w014-interview.m4a --witness-name "..." --witness-contact "..."',
+      description: 'Record a testimony from flags (for scripts)',
+    },
+    {
+      command: '<%= config.bin %> <%= command.id %> --witness W-015 --interviewed-at 2024-03-02T09:00Z --place Kherson --interviewer "A. Investigator" --consent none --statement-file w015.txt --json',
+      description: 'A witness who consented to nothing, with JSON output',
+    },
+  ]
+
+  static override flags = {
+    case: caseFlag,
+    'passphrase-file': passphraseFileFlag,
+    witness: Flags.string({description: 'the witness code, a pseudonym such as W-014 (never the name)', helpValue: 'CODE'}),
+    'interviewed-at': Flags.string({description: 'when the interview started, ISO 8601 with zone; or START/END', helpValue: 'ISO-8601'}),
+    'ended-at': Flags.string({description: 'when the interview ended, ISO 8601 with zone', helpValue: 'ISO-8601'}),
+    place: Flags.string({description: 'where the interview took place', helpValue: 'TEXT'}),
+    interviewer: Flags.string({description: 'who interviewed (repeat for each)', multiple: true, helpValue: 'NAME'}),
+    present: Flags.string({description: 'anyone else present, by name or role (repeat for each)', multiple: true, helpValue: 'NAME'}),
+    interpreter: Flags.string({description: 'the interpreter', helpValue: 'NAME'}),
+    language: Flags.string({description: 'a language of the interview, BCP 47 (uk, ru, crh, en); repeat for each', multiple: true, helpValue: 'TAG'}),
+    vulnerable: Flags.boolean({description: 'the witness is vulnerable (a minor, a survivor of sexual violence, at particular risk)', allowNo: true}),
+    vulnerability: Flags.string({description: 'in what way the witness is vulnerable (encrypted)', helpValue: 'TEXT'}),
+    referral: Flags.string({description: 'a referral made, e.g. to medical or psychosocial support (encrypted)', helpValue: 'TEXT'}),
+    consent: Flags.string({description: `a scope the witness consented to: ${Object.keys(CONSENT_SCOPES).join(', ')}; repeat for each, or give none`, multiple: true, helpValue: 'SCOPE'}),
+    'consent-method': Flags.string({description: `how consent was given: ${Object.keys(CONSENT_METHODS).join(', ')}`, helpValue: 'METHOD'}),
+    'consent-at': Flags.string({description: 'when consent was given (default: when the interview started)', helpValue: 'ISO-8601'}),
+    'statement-file': Flags.string({description: 'the statement: text, transcript, or a scan of the signed statement', helpValue: 'FILE'}),
+    attach: Flags.string({description: 'a file to ingest and link: a recording of the interview, a photo the witness handed over (repeat for each)', multiple: true, helpValue: 'FILE'}),
+    'witness-name': Flags.string({description: "the witness's name (encrypted, never stored in clear)", helpValue: 'TEXT'}),
+    'witness-contact': Flags.string({description: "the witness's contact details (encrypted)", helpValue: 'TEXT'}),
+    'identity-note': Flags.string({description: 'other identifying notes (encrypted)', helpValue: 'TEXT'}),
+    note: Flags.string({description: 'a note recorded with the testimony (in clear: nothing identifying)', helpValue: 'TEXT'}),
+    actor: Flags.string({description: "who records it (default: the case's investigator)", helpValue: 'NAME'}),
+    'no-input': Flags.boolean({description: 'never prompt, even on a terminal: fail if a required flag is missing', default: false}),
+  }
+
+  async run(): Promise<TestimonyReport> {
+    const {flags} = await this.parse(TestimonyAdd)
+    const given: TestimonyInput = {
+      witness: flags.witness,
+      interviewedAt: flags['interviewed-at'],
+      endedAt: flags['ended-at'],
+      place: flags.place,
+      interviewers: flags.interviewer,
+      present: flags.present,
+      interpreter: flags.interpreter,
+      languages: flags.language,
+      vulnerable: flags.vulnerable,
+      vulnerability: flags.vulnerability,
+      referral: flags.referral,
+      consent: flags.consent,
+      consentMethod: flags['consent-method'],
+      consentAt: flags['consent-at'],
+      statementFile: flags['statement-file'],
+      attachments: flags.attach,
+      witnessName: flags['witness-name'],
+      witnessContact: flags['witness-contact'],
+      identityNotes: flags['identity-note'],
+      note: flags.note,
+    }
+    checkGiven(given)
+    const missing = missingFlags(given)
+    const canAsk = !flags['no-input'] && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY)
+    if (missing.length > 0 && !canAsk) {
+      throw new CustodyError(
+        'INVALID_ARGUMENT',
+        `a testimony needs ${missing.join(', ')}${canAsk || flags['no-input'] ? '' : ' (there is no terminal to ask on)'}; nothing was recorded. Give them as flags, or run on a terminal to be asked`,
+      )
+    }
+
+    const record = missing.length === 0 ? checkTestimony(given) : undefined
+    const {kase, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony add')
+    try {
+      const complete = record ?? checkTestimony(await interview(given, {investigator: kase.info.investigator}))
+      const interrupt = this.interruptible('Stopping: nothing of this testimony will be recorded (Ctrl-C again to stop now)...')
+      try {
+        const report = await takeTestimony(kase, complete, {passphrase, actor: flags.actor, signal: interrupt.signal})
+        this.log(renderTestimonyTaken(report))
+        return report
+      } finally {
+        interrupt.release()
+      }
+    } finally {
+      kase.close()
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import {Args, Flags} from '@oclif/core'
+import {renderConsentChange} from '../../src/render/testimony.js'
+import {changeConsent, type ConsentChangeReport} from '../../src/testimony/change-consent.js'
+import {CONSENT_METHODS, CONSENT_SCOPES} from '../../src/testimony/vocabulary.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag} from '../_base.js'
+
+export default class TestimonyConsent extends CustodyCommand {
+  static override args = {
+    testimony: Args.string({description: 'the witness code (W-014) or the testimony exhibit ID', required: true}),
+  }
+
+  static override description = `Record a change of the witness's consent: scopes granted or withdrawn.
+
+The change is a new custody event; what was recorded before is never rewritten, and \`custody show\`
+lists the whole history. From then on \`custody seal --purpose SCOPE\` leaves the testimony (and its
+attachments) out of archives whose purpose its consent no longer covers.
+
+Scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; ')}.`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %> W-014 --withdraw advocacy --at 2024-06-01T10:00+03:00 --note "asked by phone"', description: 'The witness withdraws consent to advocacy use'},
+    {command: '<%= config.bin %> <%= command.id %> W-014 --grant international --method signed-form', description: 'The witness now also consents to sharing with UN bodies'},
+  ]
+
+  static override flags = {
+    case: caseFlag,
+    'passphrase-file': passphraseFileFlag,
+    grant: Flags.string({description: 'a scope the witness now consents to (repeat for each)', multiple: true, helpValue: 'SCOPE'}),
+    withdraw: Flags.string({description: 'a scope the witness withdraws (repeat for each)', multiple: true, helpValue: 'SCOPE'}),
+    method: Flags.string({description: `how the witness said so: ${Object.keys(CONSENT_METHODS).join(', ')} (required with --grant)`, helpValue: 'METHOD'}),
+    at: Flags.string({description: 'when the witness said so, ISO 8601 with zone (default: now)', helpValue: 'ISO-8601'}),
+    note: Flags.string({description: 'a note recorded with the change', helpValue: 'TEXT'}),
+    actor: Flags.string({description: "who records it (default: the case's investigator)", helpValue: 'NAME'}),
+  }
+
+  async run(): Promise<ConsentChangeReport> {
+    const {args, flags} = await this.parse(TestimonyConsent)
+    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'testimony consent')
+    try {
+      const report = await changeConsent(kase, args.testimony, {grant: flags.grant ?? [], withdraw: flags.withdraw ?? [], method: flags.method, at: flags.at, note: flags.note, actor: flags.actor})
+      this.log(renderConsentChange(report))
+      return report
+    } finally {
+      kase.close()
+    }
+  }
+}

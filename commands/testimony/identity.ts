@@ -1,0 +1,45 @@
+import {Args, Flags} from '@oclif/core'
+import {renderIdentity} from '../../src/render/testimony.js'
+import {viewIdentity, type IdentityViewReport} from '../../src/testimony/view-identity.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag} from '../_base.js'
+
+export default class TestimonyIdentity extends CustodyCommand {
+  static override args = {
+    testimony: Args.string({description: 'the witness code (W-014) or the testimony exhibit ID', required: true}),
+  }
+
+  static override description = `Show a witness's protected identity: name, contact, notes, vulnerability, referral.
+
+It needs the case passphrase, and every look is recorded first as a custody event (who looked,
+when, and --reason). The decrypted record is checked against the commitment recorded at the
+interview, which sealed archives carry.
+
+For a lawful disclosure, --disclose FILE writes the exact bytes committed to; anyone can then
+check them against an archive with standard tools:
+    sha256sum FILE     (equals identityCommitment in the archive's data/custody/seal.json)`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %> W-014 --reason "arrange protective measures"', description: 'Look up the identity'},
+    {command: '<%= config.bin %> <%= command.id %> W-014 --reason "order of the Pre-Trial Chamber" --disclose w014-identity.json', description: 'Write the record for a lawful disclosure'},
+  ]
+
+  static override flags = {
+    case: caseFlag,
+    'passphrase-file': passphraseFileFlag,
+    reason: Flags.string({description: 'why the identity is looked at (recorded)', helpValue: 'TEXT'}),
+    disclose: Flags.string({description: 'also write the committed identity record to this new file', helpValue: 'FILE'}),
+    actor: Flags.string({description: "who looks (default: the case's investigator)", helpValue: 'NAME'}),
+  }
+
+  async run(): Promise<IdentityViewReport> {
+    const {args, flags} = await this.parse(TestimonyIdentity)
+    const {kase, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony identity')
+    try {
+      const report = await viewIdentity(kase, args.testimony, {passphrase, reason: flags.reason, actor: flags.actor, disclose: flags.disclose})
+      this.log(renderIdentity(report))
+      return report
+    } finally {
+      kase.close()
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import {renderTestimonyList} from '../../src/render/testimony.js'
+import {listTestimonies, type TestimonyView} from '../../src/testimony/testimonies.js'
+import {CustodyCommand, caseFlag} from '../_base.js'
+
+export default class TestimonyList extends CustodyCommand {
+  static override description = `List the testimonies of the case: witness code, exhibit, interview, current consent, versions.
+
+Only what is recorded in clear is shown; the witness's identity stays encrypted (see
+\`custody testimony identity\`).`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %>', description: 'Every testimony'},
+    {command: "<%= config.bin %> <%= command.id %> --json | jq -r '.testimonies[] | select(.consent.current | index(\"court\")) | .witness'", description: 'Witnesses who consented to use in court'},
+  ]
+
+  static override flags = {
+    case: caseFlag,
+  }
+
+  async run(): Promise<{testimonies: TestimonyView[]}> {
+    const {flags} = await this.parse(TestimonyList)
+    const kase = this.openCase(flags.case)
+    try {
+      const testimonies = listTestimonies(kase)
+      this.log(renderTestimonyList(testimonies))
+      return {testimonies}
+    } finally {
+      kase.close()
+    }
+  }
+}

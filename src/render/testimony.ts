@@ -1,0 +1,92 @@
+/** Human-readable renderings of testimony results. Only what is recorded in clear; never an identity unless asked for. */
+import type {AmendReport} from '../testimony/amend.js'
+import type {ConsentChangeReport} from '../testimony/change-consent.js'
+import type {TestimonyReport} from '../testimony/take-testimony.js'
+import type {TestimonyView} from '../testimony/testimonies.js'
+import type {IdentityViewReport} from '../testimony/view-identity.js'
+import {formatBytes, plural, safeText} from './text.js'
+
+function consentText(scopes: readonly string[]): string {
+  return scopes.length === 0 ? 'none' : scopes.join(', ')
+}
+
+export function renderTestimonyTaken(report: TestimonyReport): string {
+  return [
+    `Recorded the testimony of ${report.witness} as ${report.exhibit} (ledger event #${report.seq})`,
+    `  statement      ${report.statement.exhibit}  sha256 ${report.statement.sha256}  ${formatBytes(report.statement.size)}`,
+    ...report.attachments.map((a) => `  attachment     ${a.exhibit}  ${safeText(a.path)}${a.status === 'already-present' ? '  (already in the case)' : ''}`),
+    `  consent        ${consentText(report.consent.scopes)}${report.consent.method ? ` (${report.consent.method}, ${report.consent.givenAt})` : ''}`,
+    report.identity === null
+      ? '  identity       none recorded'
+      : `  identity       ${report.identity.fields.join(', ')}: encrypted; commitment sha256 ${report.identity.commitment}`,
+  ].join('\n')
+}
+
+export function renderTestimonyList(views: readonly TestimonyView[]): string {
+  if (views.length === 0) return 'No testimonies. Record one with `custody testimony add`.'
+  return views
+    .map(
+      (t) =>
+        `${t.exhibit}  ${safeText(t.witness).padEnd(10)} ${t.interview.startedAt}  ${safeText(t.interview.place)}  consent: ${consentText(t.consent.current)}  ${plural(t.versions.length, 'version')}, ${plural(t.attachments.length, 'attachment')}${t.vulnerable ? '  [vulnerable]' : ''}`,
+    )
+    .join('\n')
+}
+
+/** The testimony part of `custody show`. */
+export function renderTestimonySection(t: TestimonyView): string[] {
+  const i = t.interview
+  return [
+    '  testimony',
+    `    witness        ${safeText(t.witness)}${t.vulnerable ? '  (vulnerable: special care)' : ''}`,
+    `    interviewed    ${i.startedAt}${i.endedAt ? ` to ${i.endedAt}` : ''} at ${safeText(i.place)}`,
+    `    interviewers   ${safeText(i.interviewers.join(', '))}`,
+    ...(i.present.length ? [`    also present   ${safeText(i.present.join(', '))}`] : []),
+    ...(i.interpreter ? [`    interpreter    ${safeText(i.interpreter)}`] : []),
+    ...(i.languages.length ? [`    languages      ${i.languages.join(', ')}`] : []),
+    `    consent now    ${consentText(t.consent.current)}`,
+    `    given          ${consentText(t.consent.given.scopes)}${t.consent.given.method ? ` (${t.consent.given.method}, ${t.consent.given.givenAt})` : ''} at the interview`,
+    ...t.consent.changes.map(
+      (c) =>
+        `    changed        #${c.seq} ${c.at}: ${[...c.granted.map((s) => `+${s}`), ...c.withdrawn.map((s) => `-${s}`)].join(' ')}${c.method ? ` (${c.method})` : ''}${c.note ? ` "${safeText(c.note)}"` : ''}`,
+    ),
+    t.identity === null
+      ? '    identity       none recorded'
+      : `    identity       encrypted (${t.identity.fields.join(', ')}); commitment sha256 ${t.identity.commitment}`,
+    ...t.identityViews.map((v) => `    looked at      #${v.seq} ${v.time} by ${safeText(v.actor)}${v.reason ? `: ${safeText(v.reason)}` : ''}`),
+    ...t.versions.map((v) => `    version ${String(v.version).padEnd(6)} ${v.exhibit}  sha256 ${v.sha256.slice(0, 16)}…  ${v.time}${v.reason ? `  reason: ${safeText(v.reason)}` : ''}`),
+    ...t.attachments.map((a) => `    attachment     ${a.exhibit}  sha256 ${a.sha256.slice(0, 16)}…`),
+  ]
+}
+
+export function renderConsentChange(r: ConsentChangeReport): string {
+  return [
+    `Recorded a change of consent for ${r.witness} (${r.exhibit}, ledger event #${r.seq})`,
+    ...(r.granted.length ? [`  granted        ${r.granted.join(', ')}`] : []),
+    ...(r.withdrawn.length ? [`  withdrawn      ${r.withdrawn.join(', ')}`] : []),
+    `  consent now    ${consentText(r.current)} (was ${consentText(r.before)})`,
+  ].join('\n')
+}
+
+export function renderAmend(r: AmendReport): string {
+  return [
+    `Recorded version ${r.version} of the statement of ${r.witness} (${r.exhibit}, ledger event #${r.seq})`,
+    `  new version    ${r.statement.exhibit}  sha256 ${r.statement.sha256}  ${formatBytes(r.statement.size)}`,
+    `  follows        version ${r.previous.version}, ${r.previous.exhibit}  sha256 ${r.previous.sha256}`,
+    `  reason         ${safeText(r.reason)}`,
+  ].join('\n')
+}
+
+export function renderIdentity(r: IdentityViewReport): string {
+  const id = r.identity
+  const field = (label: string, value: string | null): string[] => (value === null ? [] : [`  ${label.padEnd(14)} ${safeText(value)}`])
+  return [
+    `Identity of witness ${r.witness} (${r.exhibit}); this access is ledger event #${r.seq}`,
+    ...field('name', id.name),
+    ...field('contact', id.contact),
+    ...field('notes', id.notes),
+    ...field('vulnerability', id.vulnerability),
+    ...field('referral', id.referral),
+    `  commitment     sha256 ${r.commitment} (matches the testimony)`,
+    ...(r.disclosedTo ? [`  disclosed to   ${safeText(r.disclosedTo)} (sha256sum of that file gives the commitment)`] : []),
+  ].join('\n')
+}

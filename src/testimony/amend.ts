@@ -1,0 +1,82 @@
+/**
+ * A correction. A statement is never edited in place: the corrected text is a new exhibit, and a
+ * `testimony-amended` event links it to the testimony as its next version, naming the version it
+ * follows and the reason. `show` lists every version; a seal of the testimony carries them all.
+ */
+import type {Case} from '../case/case.js'
+import {CustodyError} from '../errors.js'
+import {IngestRun, composeIngestEvents, provenanceOf} from '../ingest/ingest.js'
+import {MetadataReader} from '../metadata/exiftool.js'
+import type {TestimonyRecord} from './record.js'
+import {collectFiles, recordedName, stageTogether, withStatementFile} from './take-testimony.js'
+import {findTestimony} from './testimonies.js'
+
+export interface AmendOptions {
+  statement: TestimonyRecord['statement']
+  reason: string
+  actor?: string | undefined
+  cwd?: string
+  signal?: AbortSignal
+}
+
+export interface AmendReport {
+  exhibit: string
+  witness: string
+  version: number
+  statement: {exhibit: string; sha256: string; size: number}
+  previous: {version: number; exhibit: string; sha256: string}
+  reason: string
+  seq: number
+}
+
+export async function amendStatement(kase: Case, ref: string, options: AmendOptions): Promise<AmendReport> {
+  const reason = options.reason.trim()
+  if (reason === '') throw new CustodyError('INVALID_ARGUMENT', '--reason must say why the statement is corrected; nothing was recorded')
+  if ('text' in options.statement && options.statement.text.trim() === '') throw new CustodyError('INVALID_ARGUMENT', 'the corrected statement is empty; nothing was recorded')
+  await kase.assertIntactHead()
+  const view = findTestimony(kase, ref)
+  const provenance = provenanceOf({actor: options.actor, source: `testimony of witness ${view.witness}`}, kase)
+
+  return withStatementFile(options.statement, async (path) => {
+    const [input] = await collectFiles([path], options.cwd, () => 'the corrected statement')
+    await using reader = await MetadataReader.start()
+    await kase.ready()
+    const run = new IngestRun(kase, reader, options.signal)
+    const version = view.versions.length + 1
+    const [outcome] = await stageTogether(run, [
+      {input: input!, recordAs: recordedName(view.witness, `statement-v${version}`, 'file' in options.statement ? path : 'statement.txt'), role: 'the corrected statement'},
+    ])
+    if (outcome!.kind === 'known') {
+      throw new CustodyError('INVALID_ARGUMENT', `the corrected statement ${path} is already exhibit ${kase.ledger.exhibitBySha256(outcome!.base.sha256!) ?? '?'} of this case: nothing changed, so nothing was recorded`, {subject: path})
+    }
+
+    await run.commitOutcome(outcome!)
+    const {events, result} = kase.ledger.append((ledgerView) => {
+      // The version number is decided under the write lock: two amendments at once cannot both be version n.
+      const current = findTestimony(kase, view.exhibit)
+      const previous = current.versions.at(-1)!
+      const ingest = composeIngestEvents(kase, ledgerView, [outcome!], provenance)
+      const [first] = ingest.result
+      if (first?.result.status !== 'ingested') {
+        throw new CustodyError('INVALID_ARGUMENT', `the corrected statement ${path} became an exhibit while it was being recorded; nothing was recorded`)
+      }
+
+      const statement = {exhibit: first.result.exhibit!, sha256: first.result.sha256!}
+      const n = current.versions.length + 1
+      return {
+        drafts: [
+          ...ingest.drafts,
+          {
+            actor: provenance.actor,
+            action: 'testimony-amended' as const,
+            exhibit: current.exhibit,
+            payload: {witness: current.witness, version: n, statement, previous: {version: previous.version, exhibit: previous.exhibit, sha256: previous.sha256}, reason},
+          },
+        ],
+        result: {version: n, statement: {...statement, size: first.result.size!}, previous: {version: previous.version, exhibit: previous.exhibit, sha256: previous.sha256}},
+      }
+    })
+    await kase.recordHead()
+    return {exhibit: view.exhibit, witness: view.witness, ...result, reason, seq: events.at(-1)!.event.seq}
+  })
+}

@@ -1,0 +1,73 @@
+/**
+ * A change of consent after the interview: scopes granted or withdrawn, how and when the witness
+ * said so. It is one `consent-changed` event; what was recorded before is never rewritten, and
+ * the current consent is always the fold of the whole history (testimonies.ts).
+ */
+import type {Case} from '../case/case.js'
+import {CustodyError} from '../errors.js'
+import {checkTime} from './record.js'
+import {findTestimony, type TestimonyView} from './testimonies.js'
+import {CONSENT_METHODS, CONSENT_SCOPES, isConsentMethod, isConsentScope, type ConsentScope} from './vocabulary.js'
+
+export interface ConsentChangeOptions {
+  grant?: readonly string[]
+  withdraw?: readonly string[]
+  method?: string | undefined
+  /** When the witness gave or withdrew it; default now. */
+  at?: string | undefined
+  note?: string | undefined
+  actor?: string | undefined
+}
+
+export interface ConsentChangeReport {
+  exhibit: string
+  witness: string
+  seq: number
+  granted: ConsentScope[]
+  withdrawn: ConsentScope[]
+  before: ConsentScope[]
+  current: ConsentScope[]
+}
+
+function checkScopes(values: readonly string[] | undefined, flag: string): ConsentScope[] {
+  const scopes = [...new Set((values ?? []).map((v) => v.trim()))]
+  for (const scope of scopes) {
+    if (!isConsentScope(scope)) throw new CustodyError('INVALID_ARGUMENT', `${flag} must be one of ${Object.keys(CONSENT_SCOPES).join(', ')}, got ${JSON.stringify(scope)}`)
+  }
+
+  return (scopes as ConsentScope[]).sort()
+}
+
+export async function changeConsent(kase: Case, ref: string, options: ConsentChangeOptions): Promise<ConsentChangeReport> {
+  const granted = checkScopes(options.grant, '--grant')
+  const withdrawn = checkScopes(options.withdraw, '--withdraw')
+  if (granted.length === 0 && withdrawn.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'say what changes: --grant SCOPE or --withdraw SCOPE (each may be repeated)')
+  const both = granted.filter((s) => withdrawn.includes(s))
+  if (both.length > 0) throw new CustodyError('INVALID_ARGUMENT', `${both.join(', ')} cannot be granted and withdrawn at once`)
+  const method = options.method?.trim()
+  if (granted.length > 0 && (method === undefined || !isConsentMethod(method))) {
+    throw new CustodyError('INVALID_ARGUMENT', `--method must say how the new consent was given: ${Object.keys(CONSENT_METHODS).join(', ')}; got ${JSON.stringify(options.method ?? '')}`)
+  }
+
+  if (method !== undefined && !isConsentMethod(method)) {
+    throw new CustodyError('INVALID_ARGUMENT', `--method must be one of ${Object.keys(CONSENT_METHODS).join(', ')}, got ${JSON.stringify(method)}`)
+  }
+
+  const at = options.at === undefined ? new Date().toISOString() : checkTime(options.at, '--at')
+  await kase.assertIntactHead()
+  const view: TestimonyView = findTestimony(kase, ref)
+  const {events} = kase.ledger.append(() => ({
+    drafts: [
+      {
+        actor: options.actor?.trim() || kase.info.investigator,
+        action: 'consent-changed',
+        exhibit: view.exhibit,
+        payload: {witness: view.witness, granted, withdrawn, method: method ?? null, at, note: options.note?.trim() || null},
+      },
+    ],
+    result: undefined,
+  }))
+  await kase.recordHead()
+  const after = findTestimony(kase, view.exhibit)
+  return {exhibit: view.exhibit, witness: view.witness, seq: events[0]!.event.seq, granted, withdrawn, before: view.consent.current, current: after.consent.current}
+}

@@ -1,0 +1,236 @@
+/**
+ * Witness identities, encrypted at rest, with a commitment that travels in clear.
+ *
+ * The case has one identity key pair, X25519 (RFC 7748). Its private half is PKCS#8 in a secret box
+ * under the case passphrase, in `.custody/keys/identities.json`; its public half needs no
+ * passphrase, so recording an identity never decrypts any other.
+ *
+ * An identity is sealed to that key as in ECIES: a fresh X25519 key pair per record, the shared
+ * secret through HKDF-SHA256 (RFC 5869) into an AES-256-GCM key; the case and witness code are the
+ * associated data, so a sealed record cannot be moved to stand for another witness. The sealed
+ * record is a vault object; the ledger names it by its SHA-256.
+ *
+ * The commitment is the SHA-256 of the plaintext record (RFC 8785 canonical JSON), which holds a
+ * random 256-bit salt: without the record nobody can test guesses of the name against it; with a
+ * record disclosed later, `sha256sum` shows that it is the one recorded at the interview.
+ */
+import {createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject} from 'node:crypto'
+import {mkdir, readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {canonicalize, type JsonValue} from '../canonical/jcs.js'
+import {CustodyError, errnoOf} from '../errors.js'
+import {sha256Hex} from '../hashing/digests.js'
+import {writeFileDurably} from '../io/files.js'
+import {KEYS_FOLDER} from '../keys/signing-key.js'
+import {openSecret, sealSecret, type SecretBox} from '../keys/secret-box.js'
+import type {ProtectedDetails} from './record.js'
+
+export const IDENTITY_KEY_FILE = 'identities.json'
+const HKDF_INFO = 'custody witness identity v1'
+
+interface IdentityKeyFile {
+  format: 'custody-identity-key/v1'
+  algorithm: 'X25519'
+  fingerprint: string
+  /** Base64 SPKI DER. */
+  publicKey: string
+  createdAt: string
+  privateKey: SecretBox
+}
+
+/** The plaintext that is encrypted and committed to. */
+export interface IdentityRecord extends ProtectedDetails {
+  type: 'custody-witness-identity/v1'
+  case: string
+  witness: string
+  /** 32 random bytes, hex: the commitment's salt. */
+  salt: string
+}
+
+export interface SealedIdentity {
+  format: 'custody-sealed-identity/v1'
+  /** Fingerprint of the case identity key it is encrypted to. */
+  to: string
+  /** Base64 SPKI DER of the one-time X25519 key. */
+  ephemeral: string
+  iv: string
+  tag: string
+  ciphertext: string
+}
+
+export interface IdentityPublicKey {
+  fingerprint: string
+  key: KeyObject
+  spki: Buffer
+}
+
+function keyPath(dataDir: string): string {
+  return join(dataDir, KEYS_FOLDER, IDENTITY_KEY_FILE)
+}
+
+function fingerprintOf(spki: Buffer): string {
+  return `SHA256:${sha256Hex(spki)}`
+}
+
+async function readKeyFile(dataDir: string): Promise<IdentityKeyFile | undefined> {
+  const path = keyPath(dataDir)
+  let parsed: Partial<IdentityKeyFile>
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<IdentityKeyFile>
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined
+    throw new CustodyError('KEY_UNREADABLE', `the witness identity key file ${path} is unreadable; restore it from a backup of the case`, {subject: path, cause: error})
+  }
+
+  if (parsed.format !== 'custody-identity-key/v1' || typeof parsed.publicKey !== 'string' || typeof parsed.fingerprint !== 'string') {
+    throw new CustodyError('KEY_UNREADABLE', `${path} is not a custody identity key; restore it from a backup of the case`, {subject: path})
+  }
+
+  return parsed as IdentityKeyFile
+}
+
+function publicFrom(file: IdentityKeyFile, path: string): IdentityPublicKey {
+  const spki = Buffer.from(file.publicKey, 'base64')
+  let key: KeyObject
+  try {
+    key = createPublicKey({key: spki, format: 'der', type: 'spki'})
+  } catch (error) {
+    throw new CustodyError('KEY_UNREADABLE', `${path} holds no readable public key; restore it from a backup of the case`, {subject: path, cause: error})
+  }
+
+  if (key.asymmetricKeyType !== 'x25519' || fingerprintOf(spki) !== file.fingerprint) {
+    throw new CustodyError('KEY_UNREADABLE', `${path} does not hold the X25519 key it names; restore it from a backup of the case`, {subject: path})
+  }
+
+  return {fingerprint: file.fingerprint, key, spki}
+}
+
+/** The public identity key, if the case has one yet. */
+export async function identityPublicKey(dataDir: string): Promise<IdentityPublicKey | undefined> {
+  const file = await readKeyFile(dataDir)
+  return file === undefined ? undefined : publicFrom(file, keyPath(dataDir))
+}
+
+/**
+ * The case's identity key, made on first need (the first testimony with protected details). Two
+ * commands making it at once cannot both win: the second finds the first's file and uses it.
+ */
+export async function ensureIdentityKey(dataDir: string, passphrase: string): Promise<IdentityPublicKey> {
+  const existing = await identityPublicKey(dataDir)
+  if (existing !== undefined) return existing
+  const {privateKey, publicKey} = generateKeyPairSync('x25519')
+  const spki = publicKey.export({type: 'spki', format: 'der'})
+  const fingerprint = fingerprintOf(spki)
+  const pkcs8 = privateKey.export({type: 'pkcs8', format: 'der'})
+  const file: IdentityKeyFile = {
+    format: 'custody-identity-key/v1',
+    algorithm: 'X25519',
+    fingerprint,
+    publicKey: spki.toString('base64'),
+    createdAt: new Date().toISOString(),
+    privateKey: await sealSecret(pkcs8, passphrase, labelFor(fingerprint)),
+  }
+  pkcs8.fill(0)
+  await mkdir(join(dataDir, KEYS_FOLDER), {recursive: true, mode: 0o700})
+  const written = await writeFileDurably(keyPath(dataDir), `${JSON.stringify(file, null, 2)}\n`, {mode: 0o600, overwrite: false})
+  if (!written) return (await identityPublicKey(dataDir))!
+  return {fingerprint, key: publicKey, spki}
+}
+
+function labelFor(fingerprint: string): string {
+  return `custody witness identity key ${fingerprint}`
+}
+
+/** The private identity key, opened with the passphrase. */
+export async function openIdentityKey(dataDir: string, passphrase: string): Promise<{fingerprint: string; key: KeyObject}> {
+  const path = keyPath(dataDir)
+  const file = await readKeyFile(dataDir)
+  if (file === undefined) {
+    throw new CustodyError('KEY_UNREADABLE', `the witness identity key ${path} is missing; restore .custody/keys/ from a backup of the case`, {subject: path})
+  }
+
+  const pkcs8 = await openSecret(file.privateKey, passphrase, labelFor(file.fingerprint), path)
+  try {
+    const key = createPrivateKey({key: pkcs8, format: 'der', type: 'pkcs8'})
+    const spki = createPublicKey(key).export({type: 'spki', format: 'der'})
+    if (key.asymmetricKeyType !== 'x25519' || fingerprintOf(spki) !== file.fingerprint) throw new Error('not the key the file names')
+    return {fingerprint: file.fingerprint, key}
+  } catch (error) {
+    throw new CustodyError('KEY_UNREADABLE', `${path} does not hold the witness identity key; restore it from a backup of the case`, {subject: path, cause: error})
+  } finally {
+    pkcs8.fill(0)
+  }
+}
+
+export function identityRecord(caseId: string, witness: string, details: ProtectedDetails): IdentityRecord {
+  return {type: 'custody-witness-identity/v1', case: caseId, witness, ...details, salt: randomBytes(32).toString('hex')}
+}
+
+/** The exact bytes committed to, and disclosed. */
+export function identityBytes(record: IdentityRecord): Buffer {
+  return Buffer.from(canonicalize(record as unknown as JsonValue), 'utf8')
+}
+
+export function commitmentOf(record: IdentityRecord): string {
+  return sha256Hex(identityBytes(record))
+}
+
+function associatedData(caseId: string, witness: string): Buffer {
+  return Buffer.from(`custody witness identity ${caseId} ${witness}`, 'utf8')
+}
+
+function aeadKey(shared: Buffer, ephemeral: Buffer, recipient: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([ephemeral, recipient]), HKDF_INFO, 32))
+}
+
+export function sealIdentity(record: IdentityRecord, to: IdentityPublicKey): SealedIdentity {
+  const {privateKey, publicKey} = generateKeyPairSync('x25519')
+  const ephemeral = publicKey.export({type: 'spki', format: 'der'})
+  const key = aeadKey(diffieHellman({privateKey, publicKey: to.key}), ephemeral, to.spki)
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', key, iv)
+  cipher.setAAD(associatedData(record.case, record.witness))
+  const ciphertext = Buffer.concat([cipher.update(identityBytes(record)), cipher.final()])
+  key.fill(0)
+  return {
+    format: 'custody-sealed-identity/v1',
+    to: to.fingerprint,
+    ephemeral: ephemeral.toString('base64'),
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    ciphertext: ciphertext.toString('base64'),
+  }
+}
+
+/** Opens a sealed identity; the plaintext must be the record of this case and witness. */
+export function openIdentity(sealed: unknown, key: {fingerprint: string; key: KeyObject}, expected: {caseId: string; witness: string}, where: string): {record: IdentityRecord; bytes: Buffer} {
+  const box = sealed as Partial<SealedIdentity> | null
+  if (typeof box !== 'object' || box === null || box.format !== 'custody-sealed-identity/v1' || typeof box.ephemeral !== 'string' || typeof box.iv !== 'string' || typeof box.tag !== 'string' || typeof box.ciphertext !== 'string') {
+    throw new CustodyError('INTEGRITY', `${where} is not a sealed witness identity`, {subject: where})
+  }
+
+  if (box.to !== key.fingerprint) {
+    throw new CustodyError('INTEGRITY', `${where} is encrypted to the identity key ${String(box.to)}, not to this case's ${key.fingerprint}`, {subject: where})
+  }
+
+  let bytes: Buffer
+  try {
+    const ephemeral = Buffer.from(box.ephemeral, 'base64')
+    const recipient = createPublicKey(key.key).export({type: 'spki', format: 'der'})
+    const aes = aeadKey(diffieHellman({privateKey: key.key, publicKey: createPublicKey({key: ephemeral, format: 'der', type: 'spki'})}), ephemeral, recipient)
+    const decipher = createDecipheriv('aes-256-gcm', aes, Buffer.from(box.iv, 'base64'))
+    decipher.setAAD(associatedData(expected.caseId, expected.witness))
+    decipher.setAuthTag(Buffer.from(box.tag, 'base64'))
+    bytes = Buffer.concat([decipher.update(Buffer.from(box.ciphertext, 'base64')), decipher.final()])
+    aes.fill(0)
+  } catch (error) {
+    throw new CustodyError('INTEGRITY', `${where} does not decrypt as the identity of ${expected.witness} in this case: it was altered or belongs elsewhere`, {subject: where, cause: error})
+  }
+
+  const record = JSON.parse(bytes.toString('utf8')) as IdentityRecord
+  if (record.type !== 'custody-witness-identity/v1' || record.case !== expected.caseId || record.witness !== expected.witness) {
+    throw new CustodyError('INTEGRITY', `${where} holds an identity record for another case or witness`, {subject: where})
+  }
+
+  return {record, bytes}
+}

@@ -1,0 +1,175 @@
+/**
+ * Taking a testimony on a terminal: one question at a time for everything the flags did not
+ * give, each answer checked as it is typed (by the same checks as the flags, record.ts), then a
+ * summary to confirm. Prompts go to stderr, so `--json` output stays clean. Ctrl-C at any prompt
+ * records nothing.
+ */
+import {statSync} from 'node:fs'
+import {resolve} from 'node:path'
+import {checkbox, confirm, editor, input, select} from '@inquirer/prompts'
+import {CustodyError, messageOf} from '../errors.js'
+import {checkLanguages, checkTime, checkWitnessCode, type TestimonyInput} from './record.js'
+import {CONSENT_METHODS, CONSENT_SCOPES, NO_CONSENT} from './vocabulary.js'
+
+export interface InterviewContext {
+  /** Where prompts are drawn; default stderr. */
+  output?: NodeJS.WritableStream
+  cwd?: string
+  /** Default interviewer: the case's investigator. */
+  investigator?: string
+  now?: Date
+}
+
+/** The current time as the investigator's clock shows it, with its offset: 2024-03-01T14:05+02:00. */
+export function localTime(date: Date): string {
+  const offset = -date.getTimezoneOffset()
+  const local = new Date(date.getTime() + offset * 60_000).toISOString().slice(0, 16)
+  const sign = offset < 0 ? '-' : '+'
+  const abs = Math.abs(offset)
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
+}
+
+/** A prompt validator from a check that throws. */
+function checked(check: (value: string) => unknown, optional = false): (value: string) => true | string {
+  return (value) => {
+    if (optional && value.trim() === '') return true
+    try {
+      check(value)
+      return true
+    } catch (error) {
+      return messageOf(error).replace(/^--[a-z-]+ /, '')
+    }
+  }
+}
+
+function required(what: string): (value: string) => true | string {
+  return (value) => value.trim() !== '' || `${what} is required`
+}
+
+function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
+}
+
+function isFile(cwd: string): (value: string) => true | string {
+  return (value) => {
+    try {
+      return statSync(resolve(cwd, value.trim())).isFile() || 'that is not a file'
+    } catch {
+      return 'no such file'
+    }
+  }
+}
+
+/**
+ * Asks for every field of `given` that is undefined, and returns the whole input. Throws
+ * INTERRUPTED when the investigator stops at a prompt or does not confirm.
+ */
+export async function interview(given: TestimonyInput, context: InterviewContext = {}): Promise<TestimonyInput> {
+  const ctx = {output: context.output ?? process.stderr}
+  const cwd = context.cwd ?? process.cwd()
+  const answers: TestimonyInput = {...given}
+  try {
+    answers.witness ??= await input({message: "Witness code (a pseudonym such as W-014, never the name):", validate: checked((v) => checkWitnessCode(v))}, ctx)
+    answers.interviewedAt ??= await input(
+      {message: 'Interview started (ISO 8601 with zone):', default: localTime(context.now ?? new Date()), validate: checked((v) => checkTime(v, '--interviewed-at'))},
+      ctx,
+    )
+    if (!answers.interviewedAt.includes('/')) {
+      const start = new Date(answers.interviewedAt).getTime()
+      answers.endedAt ??= await input(
+        {
+          message: 'Interview ended (ISO 8601 with zone; empty if not noted):',
+          validate: (value) => {
+            const ok = checked((v) => checkTime(v, '--ended-at'), true)(value)
+            return ok !== true || value.trim() === '' || new Date(value.trim()).getTime() >= start || 'the interview cannot end before it started'
+          },
+        },
+        ctx,
+      )
+    }
+
+    answers.place ??= await input({message: 'Where the interview took place:', validate: required('the place')}, ctx)
+    answers.interviewers ??= commaList(
+      await input({message: 'Interviewer(s), separated by commas:', ...(context.investigator ? {default: context.investigator} : {}), validate: required('at least one interviewer')}, ctx),
+    )
+    answers.present ??= commaList(await input({message: 'Anyone else present (names or roles, separated by commas; empty if nobody):'}, ctx))
+    answers.interpreter ??= await input({message: 'Interpreter (empty if none):'}, ctx)
+    answers.languages ??= commaList(
+      await input({message: 'Languages of the interview (BCP 47 tags such as uk, ru, crh, en; separated by commas):', validate: checked((v) => checkLanguages(commaList(v)), true)}, ctx),
+    )
+    answers.vulnerable ??= await confirm({message: 'Is the witness vulnerable (a minor, a survivor of sexual violence, at particular risk)?', default: false}, ctx)
+    if (answers.vulnerable) {
+      answers.vulnerability ??= await input({message: 'In what way (kept encrypted with the identity):'}, ctx)
+      answers.referral ??= await input({message: 'Referral made, if any (kept encrypted with the identity):'}, ctx)
+    }
+
+    if (answers.consent === undefined) {
+      for (;;) {
+        const scopes = await checkbox(
+          {message: 'Informed consent: what did the witness agree to?', choices: Object.entries(CONSENT_SCOPES).map(([value, meaning]) => ({value, name: `${value}: ${meaning}`}))},
+          ctx,
+        )
+        if (scopes.length > 0) {
+          answers.consent = scopes
+          break
+        }
+
+        if (await confirm({message: 'Record that the witness consented to none of these?', default: false}, ctx)) {
+          answers.consent = [NO_CONSENT]
+          break
+        }
+      }
+    }
+
+    if (!answers.consent.includes(NO_CONSENT)) {
+      answers.consentMethod ??= await select({message: 'How was consent given?', choices: Object.entries(CONSENT_METHODS).map(([value, meaning]) => ({value, name: `${value}: ${meaning}`}))}, ctx)
+      answers.consentAt ??= await input(
+        {message: 'When was consent given (ISO 8601 with zone)?', default: answers.interviewedAt.split('/')[0]!, validate: checked((v) => checkTime(v, '--consent-at'))},
+        ctx,
+      )
+    }
+
+    if (answers.statementFile === undefined && answers.statementText === undefined) {
+      const how = await select(
+        {message: 'The statement:', choices: [{value: 'editor', name: 'type it in the editor ($EDITOR)'}, {value: 'file', name: 'a file (text, transcript, or a scan of the signed statement)'}]},
+        ctx,
+      )
+      if (how === 'file') answers.statementFile = await input({message: 'Statement file:', validate: isFile(cwd)}, ctx)
+      else answers.statementText = await editor({message: 'Type the statement in your editor; save and close it to go on:', validate: (v) => v.trim() !== '' || 'the statement is empty'}, ctx)
+    }
+
+    if (answers.attachments === undefined) {
+      const attachments: string[] = []
+      for (;;) {
+        const path = await input({message: `Attachment ${attachments.length + 1} (recording, photo handed over; empty when done):`, validate: (v) => v.trim() === '' || isFile(cwd)(v)}, ctx)
+        if (path.trim() === '') break
+        attachments.push(path.trim())
+      }
+
+      answers.attachments = attachments
+    }
+
+    const code = answers.witness
+    answers.witnessName ??= await input(
+      {message: "Witness's name (encrypted; never stored in clear; empty to leave out):", validate: checked((name) => checkWitnessCode(code, name), true)},
+      ctx,
+    )
+    answers.witnessContact ??= await input({message: 'Contact details (encrypted; empty to leave out):'}, ctx)
+    answers.identityNotes ??= await input({message: 'Other identifying notes (encrypted; empty to leave out):'}, ctx)
+
+    if (!(await confirm({message: `Record the testimony of ${answers.witness}?`, default: true}, ctx))) {
+      throw new CustodyError('INTERRUPTED', 'the testimony was not recorded (not confirmed); nothing was written')
+    }
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ExitPromptError') {
+      throw new CustodyError('INTERRUPTED', 'the testimony was cancelled at a prompt; nothing was recorded')
+    }
+
+    throw error
+  }
+
+  return answers
+}

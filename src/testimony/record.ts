@@ -1,0 +1,242 @@
+/**
+ * A testimony as it is taken: what the investigator gives (from flags or prompts), checked field by
+ * field into the record that custody keeps.
+ *
+ * What can identify the witness (name, contact, identifying notes, what makes them vulnerable, the
+ * referral made) is split off into the protected part, which is encrypted (identity.ts) and never
+ * written in clear; the rest is the open record that the ledger and sealed archives carry.
+ */
+import {CustodyError} from '../errors.js'
+import {CONSENT_METHODS, CONSENT_SCOPES, NO_CONSENT, isConsentMethod, isConsentScope, type ConsentMethod, type ConsentScope} from './vocabulary.js'
+
+/** Everything as given, unchecked; every field has a flag of the same meaning. */
+export interface TestimonyInput {
+  witness?: string | undefined
+  /** The start, or an ISO 8601 interval START/END. */
+  interviewedAt?: string | undefined
+  endedAt?: string | undefined
+  place?: string | undefined
+  interviewers?: readonly string[] | undefined
+  present?: readonly string[] | undefined
+  interpreter?: string | undefined
+  languages?: readonly string[] | undefined
+  vulnerable?: boolean | undefined
+  vulnerability?: string | undefined
+  referral?: string | undefined
+  /** Scopes, or exactly ['none']. */
+  consent?: readonly string[] | undefined
+  consentMethod?: string | undefined
+  consentAt?: string | undefined
+  statementFile?: string | undefined
+  /** A statement typed in the editor, instead of a file. */
+  statementText?: string | undefined
+  attachments?: readonly string[] | undefined
+  witnessName?: string | undefined
+  witnessContact?: string | undefined
+  identityNotes?: string | undefined
+  note?: string | undefined
+}
+
+export interface Interview {
+  startedAt: string
+  endedAt: string | null
+  place: string
+  interviewers: string[]
+  present: string[]
+  interpreter: string | null
+  languages: string[]
+}
+
+export interface ConsentRecord {
+  /** Empty when the witness consented to nothing (`--consent none`). */
+  scopes: ConsentScope[]
+  method: ConsentMethod | null
+  givenAt: string | null
+}
+
+/** What is encrypted and never stored in clear. */
+export interface ProtectedDetails {
+  name: string | null
+  contact: string | null
+  notes: string | null
+  vulnerability: string | null
+  referral: string | null
+}
+
+export interface TestimonyRecord {
+  witness: string
+  interview: Interview
+  vulnerable: boolean
+  consent: ConsentRecord
+  protectedDetails: ProtectedDetails
+  statement: {file: string} | {text: string}
+  attachments: string[]
+  note: string | null
+}
+
+/** The flags a script must give; the order in which the interactive flow asks. */
+export const REQUIRED_FLAGS = ['--witness', '--interviewed-at', '--place', '--interviewer', '--consent', '--consent-method', '--statement-file'] as const
+
+const WITNESS_CODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/
+
+function text(value: string | undefined): string | null {
+  const trimmed = value?.trim() ?? ''
+  return trimmed === '' ? null : trimmed
+}
+
+function list(values: readonly string[] | undefined): string[] {
+  return [...new Set((values ?? []).map((v) => v.trim()).filter((v) => v !== ''))]
+}
+
+/** The flags still missing from `input` before a testimony can be recorded. */
+export function missingFlags(input: TestimonyInput): string[] {
+  const consent = list(input.consent)
+  const missing: Array<[string, boolean]> = [
+    ['--witness', text(input.witness) === null],
+    ['--interviewed-at', text(input.interviewedAt) === null],
+    ['--place', text(input.place) === null],
+    ['--interviewer', list(input.interviewers).length === 0],
+    ['--consent', consent.length === 0],
+    ['--consent-method', consent.length > 0 && !consent.includes(NO_CONSENT) && text(input.consentMethod) === null],
+    ['--statement-file', text(input.statementFile) === null && text(input.statementText) === null],
+  ]
+  return missing.filter(([, isMissing]) => isMissing).map(([flag]) => flag)
+}
+
+export function checkWitnessCode(value: string, name?: string | null): string {
+  const code = value.trim()
+  if (!WITNESS_CODE.test(code)) {
+    throw new CustodyError('INVALID_ARGUMENT', `--witness must be a code such as W-014 (letters, digits, '.', '_' or '-', at most 32), never a name; got ${JSON.stringify(value)}`)
+  }
+
+  // The code travels in clear into the ledger and every archive: it must not carry the name.
+  const parts = (name ?? '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((part) => part.length >= 3)
+  const lower = code.toLowerCase()
+  if (parts.some((part) => lower.includes(part))) {
+    throw new CustodyError('INVALID_ARGUMENT', `the witness code ${JSON.stringify(code)} contains part of the witness's name; choose a code that does not identify them (such as W-014)`)
+  }
+
+  return code
+}
+
+/** An ISO 8601 date and time with its zone, as recorded: the offset of the place matters in court. */
+export function checkTime(value: string, flag: string): string {
+  const trimmed = value.trim()
+  const match = ISO_TIME.exec(trimmed)
+  if (!match || Number.isNaN(new Date(trimmed).getTime()) || Number(match[2]) > 12 || Number(match[4]) > 23 || Number(match[5]) > 59) {
+    throw new CustodyError(
+      'INVALID_ARGUMENT',
+      `${flag} must be an ISO 8601 date and time with its zone, such as 2024-03-01T14:05+02:00 or 2024-03-01T12:05:00Z, got ${JSON.stringify(value)}`,
+    )
+  }
+
+  return trimmed
+}
+
+/** BCP 47 language tags (uk, ru, crh, en-GB), checked and put in canonical case. */
+export function checkLanguages(values: readonly string[]): string[] {
+  return values.map((tag) => {
+    try {
+      const [canonical] = Intl.getCanonicalLocales(tag)
+      if (canonical === undefined) throw new Error('empty')
+      return canonical
+    } catch {
+      throw new CustodyError('INVALID_ARGUMENT', `--language must be a BCP 47 language tag such as uk, ru, crh or en-GB, got ${JSON.stringify(tag)}`)
+    }
+  })
+}
+
+export function checkConsent(scopes: readonly string[], method: string | undefined, givenAt: string | undefined, startedAt: string): ConsentRecord {
+  const given = list(scopes)
+  if (given.includes(NO_CONSENT)) {
+    if (given.length > 1) throw new CustodyError('INVALID_ARGUMENT', `--consent none cannot be given together with scopes (${given.filter((s) => s !== NO_CONSENT).join(', ')})`)
+    return {scopes: [], method: null, givenAt: null}
+  }
+
+  for (const scope of given) {
+    if (!isConsentScope(scope)) {
+      throw new CustodyError('INVALID_ARGUMENT', `--consent must be one of ${Object.keys(CONSENT_SCOPES).join(', ')} (or none), got ${JSON.stringify(scope)}`)
+    }
+  }
+
+  const how = text(method)
+  if (how === null || !isConsentMethod(how)) {
+    throw new CustodyError('INVALID_ARGUMENT', `--consent-method must say how consent was given: ${Object.keys(CONSENT_METHODS).join(', ')}; got ${JSON.stringify(method ?? '')}`)
+  }
+
+  return {scopes: (given as ConsentScope[]).sort(), method: how, givenAt: givenAt === undefined || givenAt.trim() === '' ? startedAt : checkTime(givenAt, '--consent-at')}
+}
+
+/**
+ * Checks the fields that were given, before asking for the rest: a bad flag is reported at once,
+ * not after a whole interview.
+ */
+export function checkGiven(input: TestimonyInput): void {
+  if (text(input.witness) !== null) checkWitnessCode(input.witness!, text(input.witnessName))
+  for (const [value, flag] of [
+    [input.interviewedAt?.split('/')[0], '--interviewed-at'],
+    [input.interviewedAt?.split('/')[1] ?? input.endedAt, '--ended-at'],
+    [input.consentAt, '--consent-at'],
+  ] as const) {
+    if (text(value) !== null) checkTime(value!, flag)
+  }
+
+  checkLanguages(list(input.languages))
+  const consent = list(input.consent)
+  if (consent.length > 0) checkConsent(consent, input.consentMethod ?? Object.keys(CONSENT_METHODS)[0], undefined, '1970-01-01T00:00Z')
+  if (text(input.consentMethod) !== null && !isConsentMethod(input.consentMethod!.trim())) {
+    throw new CustodyError('INVALID_ARGUMENT', `--consent-method must be one of ${Object.keys(CONSENT_METHODS).join(', ')}, got ${JSON.stringify(input.consentMethod)}`)
+  }
+}
+
+/** Checks everything given; the first problem is thrown, naming its flag. */
+export function checkTestimony(input: TestimonyInput): TestimonyRecord {
+  const missing = missingFlags(input)
+  if (missing.length > 0) {
+    throw new CustodyError('INVALID_ARGUMENT', `a testimony needs ${missing.join(', ')}; nothing was recorded`)
+  }
+
+  const name = text(input.witnessName)
+  const witness = checkWitnessCode(input.witness!, name)
+  const [start, givenEnd] = input.interviewedAt!.includes('/') ? input.interviewedAt!.split('/', 2) : [input.interviewedAt!, input.endedAt]
+  const startedAt = checkTime(start!, '--interviewed-at')
+  const end = text(givenEnd)
+  const endedAt = end === null ? null : checkTime(end, '--ended-at')
+  if (endedAt !== null && new Date(endedAt).getTime() < new Date(startedAt).getTime()) {
+    throw new CustodyError('INVALID_ARGUMENT', `the interview cannot end (${endedAt}) before it started (${startedAt})`)
+  }
+
+  const statementFile = text(input.statementFile)
+  const statementText = input.statementText ?? ''
+  if (statementFile === null && statementText.trim() === '') {
+    throw new CustodyError('INVALID_ARGUMENT', 'the statement is empty; nothing was recorded')
+  }
+
+  const vulnerability = text(input.vulnerability)
+  return {
+    witness,
+    interview: {
+      startedAt,
+      endedAt,
+      place: text(input.place)!,
+      interviewers: list(input.interviewers),
+      present: list(input.present),
+      interpreter: text(input.interpreter),
+      languages: checkLanguages(list(input.languages)),
+    },
+    vulnerable: (input.vulnerable ?? false) || vulnerability !== null,
+    consent: checkConsent(input.consent ?? [], input.consentMethod, input.consentAt, startedAt),
+    protectedDetails: {name, contact: text(input.witnessContact), notes: text(input.identityNotes), vulnerability, referral: text(input.referral)},
+    statement: statementFile === null ? {text: statementText} : {file: statementFile},
+    attachments: list(input.attachments),
+    note: text(input.note),
+  }
+}
+
+export function hasProtectedDetails(details: ProtectedDetails): boolean {
+  return Object.values(details).some((value) => value !== null)
+}

@@ -1,0 +1,196 @@
+/**
+ * Recording a testimony. The steps:
+ *
+ *   1. check    the record (record.ts), and that the statement and every attachment is a readable
+ *               file; any problem stops here, with nothing written
+ *   2. stage    copy and hash the statement and the attachments, and read their metadata, as
+ *               `custody ingest` does, but keep them staged: if any file fails, all are dropped
+ *   3. protect  encrypt the witness's protected details to the case's identity key, and commit
+ *               to them (identity.ts); only the sealed record is stored
+ *   4. commit   the staged files into the vault
+ *   5. record   in one ledger transaction: the statement as a new exhibit, each attachment as a new
+ *               exhibit (or as presented again, when the case already holds it), and the
+ *               `testimony` event linking them. Either all of it is recorded or none.
+ *
+ * File names are not recorded for the statement and attachments (`W-014-statement-v1.txt` stands
+ * for the name): a file named after the witness must not put the name into the ledger.
+ */
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {extname, join} from 'node:path'
+import type {JsonValue} from '../canonical/jcs.js'
+import type {Case} from '../case/case.js'
+import {CustodyError} from '../errors.js'
+import {collectInputs, type InputFile} from '../ingest/inputs.js'
+import {IngestRun, composeIngestEvents, provenanceOf, type Outcome, type Provenance} from '../ingest/ingest.js'
+import type {EventDraft} from '../ledger/event.js'
+import {MetadataReader} from '../metadata/exiftool.js'
+import {commitmentOf, ensureIdentityKey, identityRecord, sealIdentity} from './identity.js'
+import {hasProtectedDetails, type ProtectedDetails, type TestimonyRecord} from './record.js'
+import type {IdentityReference} from './testimonies.js'
+
+export interface TakeOptions {
+  /** The case passphrase: the identity key is made with it the first time it is needed. */
+  passphrase: string
+  actor?: string | undefined
+  cwd?: string
+  signal?: AbortSignal
+}
+
+export interface TestimonyReport {
+  exhibit: string
+  witness: string
+  seq: number
+  statement: {exhibit: string; sha256: string; size: number}
+  attachments: Array<{path: string; exhibit: string; sha256: string; status: 'ingested' | 'already-present'}>
+  identity: {commitment: string; fields: string[]} | null
+  consent: TestimonyRecord['consent']
+}
+
+/** A stand-in name that keeps the file's type and says nothing else about it. */
+export function recordedName(witness: string, role: string, original: string): string {
+  const ext = extname(original).toLowerCase()
+  return `${witness}-${role}${/^\.[a-z0-9]{1,8}$/.test(ext) ? ext : ''}`
+}
+
+/** Step 1 for a list of paths: each must be one readable, non-empty regular file. */
+export async function collectFiles(paths: readonly string[], cwd: string | undefined, role: (path: string) => string): Promise<InputFile[]> {
+  const collected = await collectInputs(paths, {recursive: false, ...(cwd ? {cwd} : {})})
+  const problem = collected.problems[0] ?? collected.skipped[0]
+  if (problem !== undefined) {
+    const message = 'error' in problem ? problem.error.message : `${problem.path} was skipped: ${problem.reason}`
+    throw new CustodyError('INPUT_UNREADABLE', `${role(problem.path)}: ${message}; nothing was recorded`, {subject: problem.path})
+  }
+
+  return collected.files
+}
+
+/**
+ * Step 2 for files that must go in together: stages them all, and if any fails drops them all
+ * and throws, naming the file.
+ */
+export async function stageTogether(run: IngestRun, files: ReadonlyArray<{input: InputFile; recordAs: string; role: string}>): Promise<Outcome[]> {
+  const outcomes = await Promise.all(files.map((f) => run.prepare(f.input, {recordAs: f.recordAs, commit: false})))
+  const failed = outcomes.findIndex((o) => o.kind === 'failed')
+  if (failed === -1) return outcomes
+  await Promise.all(outcomes.map((o) => run.discardOutcome(o)))
+  const outcome = outcomes[failed]! as Extract<Outcome, {kind: 'failed'}>
+  throw new CustodyError(outcome.error.code, `${files[failed]!.role} ${files[failed]!.input.path} could not be taken in: ${outcome.error.message}. Nothing was recorded; fix or leave out that file and run the command again`, {
+    subject: files[failed]!.input.path,
+    cause: outcome.error,
+  })
+}
+
+/** Writes a statement typed in the editor to a private temp file, so that it is ingested like any file. */
+export async function withStatementFile<T>(statement: TestimonyRecord['statement'], work: (path: string) => Promise<T>): Promise<T> {
+  if ('file' in statement) return work(statement.file)
+  const folder = await mkdtemp(join(tmpdir(), 'custody-statement-'))
+  try {
+    const path = join(folder, 'statement.txt')
+    await writeFile(path, statement.text.endsWith('\n') ? statement.text : `${statement.text}\n`, {mode: 0o600})
+    return await work(path)
+  } finally {
+    await rm(folder, {recursive: true, force: true})
+  }
+}
+
+function protectedFields(details: ProtectedDetails): string[] {
+  return Object.entries(details)
+    .filter(([, value]) => value !== null)
+    .map(([field]) => field)
+}
+
+export async function takeTestimony(kase: Case, record: TestimonyRecord, options: TakeOptions): Promise<TestimonyReport> {
+  await kase.assertIntactHead()
+  const {witness} = record
+  const provenance: Provenance = provenanceOf(
+    {
+      actor: options.actor,
+      collectedAt: record.interview.startedAt,
+      collectedBy: record.interview.interviewers.join(', '),
+      location: record.interview.place,
+      source: `testimony of witness ${witness}`,
+      note: record.note ?? undefined,
+    },
+    kase,
+  )
+
+  return withStatementFile(record.statement, async (statementPath) => {
+    // 1. check
+    const [statement] = await collectFiles([statementPath], options.cwd, () => 'the statement')
+    const attachments = await collectFiles(record.attachments, options.cwd, (path) => `the attachment ${path}`)
+
+    // 2. stage
+    await using reader = await MetadataReader.start()
+    await kase.ready()
+    const run = new IngestRun(kase, reader, options.signal)
+    const outcomes = await stageTogether(run, [
+      {input: statement!, recordAs: recordedName(witness, 'statement-v1', 'file' in record.statement ? statementPath : 'statement.txt'), role: 'the statement'},
+      ...attachments.map((input, i) => ({input, recordAs: recordedName(witness, `attachment-${i + 1}`, input.path), role: 'the attachment'})),
+    ])
+    const [statementOutcome] = outcomes
+    if (statementOutcome!.kind === 'known') {
+      await Promise.all(outcomes.map((o) => run.discardOutcome(o)))
+      throw new CustodyError(
+        'INVALID_ARGUMENT',
+        `the statement ${statementPath} is already exhibit ${kase.ledger.exhibitBySha256(statementOutcome!.base.sha256!) ?? '?'} of this case; a statement must be a new document. Nothing was recorded`,
+        {subject: statementPath},
+      )
+    }
+
+    // 3. protect
+    let identity: IdentityReference | null = null
+    try {
+      if (hasProtectedDetails(record.protectedDetails)) {
+        const key = await ensureIdentityKey(kase.dataDir, options.passphrase)
+        const plain = identityRecord(kase.info.caseId, witness, record.protectedDetails)
+        const sealed = await kase.vault.putBytes(Buffer.from(`${JSON.stringify(sealIdentity(plain, key))}\n`))
+        identity = {commitment: commitmentOf(plain), sealedRecord: sealed.sha256, encryptedTo: key.fingerprint, fields: protectedFields(record.protectedDetails)}
+      }
+
+      // 4. commit
+      for (const outcome of outcomes) await run.commitOutcome(outcome)
+    } catch (error) {
+      await Promise.all(outcomes.map((o) => run.discardOutcome(o)))
+      throw error
+    }
+
+    // 5. record
+    const {events, result} = kase.ledger.append((view) => {
+      const ingest = composeIngestEvents(kase, view, outcomes, provenance)
+      const [first, ...rest] = ingest.result
+      if (first?.result.status !== 'ingested' || first.result.exhibit === undefined) {
+        throw new CustodyError('INVALID_ARGUMENT', `the statement ${statementPath} became an exhibit of this case while it was being recorded; nothing was recorded`)
+      }
+
+      const exhibit = first.result.exhibit
+      const linked = rest.map((r) => ({path: r.result.path, exhibit: r.result.exhibit!, sha256: r.result.sha256!, status: r.result.status as 'ingested' | 'already-present'}))
+      const draft: EventDraft = {
+        actor: provenance.actor,
+        action: 'testimony',
+        exhibit,
+        payload: {
+          witness,
+          interview: record.interview as unknown as JsonValue,
+          vulnerable: record.vulnerable,
+          consent: record.consent as unknown as JsonValue,
+          identity: identity as unknown as JsonValue,
+          statement: {version: 1, exhibit, sha256: first.result.sha256!},
+          attachments: linked.map((a) => ({exhibit: a.exhibit, sha256: a.sha256})),
+          note: record.note,
+        },
+      }
+      return {drafts: [...ingest.drafts, draft], result: {exhibit, size: first.result.size!, sha256: first.result.sha256!, linked}}
+    })
+    await kase.recordHead()
+    return {
+      exhibit: result.exhibit,
+      witness,
+      seq: events.at(-1)!.event.seq,
+      statement: {exhibit: result.exhibit, sha256: result.sha256, size: result.size},
+      attachments: result.linked,
+      identity: identity === null ? null : {commitment: identity.commitment, fields: identity.fields},
+      consent: record.consent,
+    }
+  })
+}

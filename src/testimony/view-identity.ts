@@ -1,0 +1,82 @@
+/**
+ * Opening a witness's protected identity. It needs the case passphrase, and every opening is a
+ * custody event (`identity-viewed`: who, when, why) appended before anything is shown. The
+ * decrypted record must hash to the commitment the testimony recorded; with `disclose`, its exact
+ * bytes are written to a file, so a court can check them with `sha256sum` against that commitment.
+ */
+import {readFile, rm} from 'node:fs/promises'
+import {resolve} from 'node:path'
+import type {Case} from '../case/case.js'
+import {CustodyError, messageOf} from '../errors.js'
+import {sha256Hex} from '../hashing/digests.js'
+import {writeFileDurably} from '../io/files.js'
+import {openIdentity, openIdentityKey, type IdentityRecord} from './identity.js'
+import {findTestimony} from './testimonies.js'
+
+export interface ViewIdentityOptions {
+  passphrase: string
+  reason?: string | undefined
+  actor?: string | undefined
+  /** Write the committed bytes of the record to this file (never over an existing one). */
+  disclose?: string | undefined
+  cwd?: string
+}
+
+export interface IdentityViewReport {
+  exhibit: string
+  witness: string
+  identity: IdentityRecord
+  commitment: string
+  disclosedTo: string | null
+  seq: number
+}
+
+export async function viewIdentity(kase: Case, ref: string, options: ViewIdentityOptions): Promise<IdentityViewReport> {
+  await kase.assertIntactHead()
+  const view = findTestimony(kase, ref)
+  if (view.identity === null) {
+    throw new CustodyError('INVALID_ARGUMENT', `no identity was recorded for witness ${view.witness} (${view.exhibit}): the testimony was taken without a name, contact or protected notes`)
+  }
+
+  const where = `the sealed identity of ${view.witness} (vault object ${view.identity.sealedRecord})`
+  let sealed: unknown
+  try {
+    const bytes = await readFile(kase.vault.objectPath(view.identity.sealedRecord))
+    if (sha256Hex(bytes) !== view.identity.sealedRecord) throw new Error('it no longer has the SHA-256 the ledger recorded')
+    sealed = JSON.parse(bytes.toString('utf8'))
+  } catch (error) {
+    throw new CustodyError('INTEGRITY', `${where} cannot be used: ${messageOf(error)}. Run \`custody verify\``, {subject: view.exhibit, cause: error})
+  }
+
+  const key = await openIdentityKey(kase.dataDir, options.passphrase)
+  const {record, bytes} = openIdentity(sealed, key, {caseId: kase.info.caseId, witness: view.witness}, where)
+  const commitment = sha256Hex(bytes)
+  if (commitment !== view.identity.commitment) {
+    throw new CustodyError('INTEGRITY', `${where} does not match the commitment recorded at the interview (${view.identity.commitment}, found ${commitment}). Run \`custody verify\``, {subject: view.exhibit})
+  }
+
+  const disclosedTo = options.disclose === undefined ? null : resolve(options.cwd ?? process.cwd(), options.disclose)
+  if (disclosedTo !== null && !(await writeFileDurably(disclosedTo, bytes, {mode: 0o600, overwrite: false}))) {
+    throw new CustodyError('INVALID_ARGUMENT', `${disclosedTo} already exists; choose another --disclose file. Nothing was recorded`)
+  }
+
+  try {
+    const {events} = kase.ledger.append(() => ({
+      drafts: [
+        {
+          actor: options.actor?.trim() || kase.info.investigator,
+          action: 'identity-viewed',
+          exhibit: view.exhibit,
+          payload: {witness: view.witness, reason: options.reason?.trim() || null, disclosed: disclosedTo === null ? null : {sha256: commitment}},
+        },
+      ],
+      result: undefined,
+    }))
+    await kase.recordHead()
+    return {exhibit: view.exhibit, witness: view.witness, identity: record, commitment, disclosedTo, seq: events[0]!.event.seq}
+  } catch (error) {
+    // Shown or disclosed only once the access is on record.
+    if (disclosedTo !== null) await rm(disclosedTo, {force: true})
+    throw error
+  }
+}

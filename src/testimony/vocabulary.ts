@@ -1,0 +1,39 @@
+/**
+ * The fixed vocabulary of informed consent. A witness consents, or not, to each scope separately;
+ * a seal's --purpose names one scope, and only testimony whose current consent covers it goes in.
+ * The words are part of the ledger's record: never rename one, only add.
+ */
+
+export const CONSENT_SCOPES = {
+  court: 'use of the statement and its attachments in judicial proceedings',
+  international: 'sharing with UN bodies, international courts and international investigative mechanisms',
+  advocacy: 'anonymised use in public reports and advocacy',
+  contact: 'being contacted again by the organisation',
+} as const
+
+export type ConsentScope = keyof typeof CONSENT_SCOPES
+
+export const CONSENT_METHODS = {
+  'signed-form': 'a consent form signed by the witness',
+  'recorded-orally': 'given orally and recorded (audio or video)',
+  'oral-noted': 'given orally and noted by the interviewer, not recorded',
+} as const
+
+export type ConsentMethod = keyof typeof CONSENT_METHODS
+
+/** What `--consent none` records: the witness was asked and consented to nothing. */
+export const NO_CONSENT = 'none'
+
+export function isConsentScope(value: string): value is ConsentScope {
+  return Object.hasOwn(CONSENT_SCOPES, value)
+}
+
+export function isConsentMethod(value: string): value is ConsentMethod {
+  return Object.hasOwn(CONSENT_METHODS, value)
+}
+
+export function describeScopes(): string {
+  return Object.entries(CONSENT_SCOPES)
+    .map(([scope, meaning]) => `${scope} (${meaning})`)
+    .join('; ')
+}
