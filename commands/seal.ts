@@ -6,7 +6,7 @@ import {CustodyCommand, caseFlag, passphraseFileFlag} from './_base.js'
 
 export default class Seal extends CustodyCommand {
   static override args = {
-    exhibit: Args.string({description: 'exhibits to seal (EX-000007, or just 7); all exhibits when none are given'}),
+    exhibit: Args.string({description: 'exhibits to seal (EX-000007, or just 7), or testimonies by witness code (W-014); all exhibits when none are given'}),
   }
 
   static override description = `Seal exhibits into one ZIP archive for a court: a BagIt 1.0 bag.
