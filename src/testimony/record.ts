@@ -127,7 +127,9 @@ export function checkWitnessCode(value: string, name?: string | null): string {
 export function checkTime(value: string, flag: string): string {
   const trimmed = value.trim()
   const match = ISO_TIME.exec(trimmed)
-  if (!match || Number.isNaN(new Date(trimmed).getTime()) || Number(match[2]) > 12 || Number(match[4]) > 23 || Number(match[5]) > 59) {
+  // Date.parse rolls 30 February over into March; the calendar day must exist as written.
+  const day = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : undefined
+  if (!match || Number.isNaN(new Date(trimmed).getTime()) || day?.getUTCDate() !== Number(match[3]) || day.getUTCMonth() !== Number(match[2]) - 1 || Number(match[4]) > 23 || Number(match[5]) > 59) {
     throw new CustodyError(
       'INVALID_ARGUMENT',
       `${flag} must be an ISO 8601 date and time with its zone, such as 2024-03-01T14:05+02:00 or 2024-03-01T12:05:00Z, got ${JSON.stringify(value)}`,
