@@ -63,6 +63,23 @@ function isFile(cwd: string): (value: string) => true | string {
   }
 }
 
+/** What is about to be recorded, for the investigator to check before confirming. Identities are not echoed. */
+function summary(a: TestimonyInput): string {
+  const scopes = a.consent ?? []
+  const identity = [a.witnessName, a.witnessContact, a.identityNotes, a.vulnerability, a.referral].filter((v) => v?.trim()).length
+  const rows: Array<[string, string]> = [
+    ['witness', `${a.witness ?? ''}${a.vulnerable ? ' (vulnerable)' : ''}`],
+    ['interview', `${a.interviewedAt ?? ''}${a.endedAt?.trim() ? ` to ${a.endedAt.trim()}` : ''} at ${a.place ?? ''}`],
+    ['interviewers', (a.interviewers ?? []).join(', ')],
+    ['interpreter', a.interpreter?.trim() || 'none'],
+    ['consent', scopes.includes(NO_CONSENT) ? 'none' : `${scopes.join(', ')} (${a.consentMethod ?? ''}, ${a.consentAt ?? ''})`],
+    ['statement', a.statementFile === undefined ? `typed, ${a.statementText?.length ?? 0} characters` : a.statementFile],
+    ['attachments', String((a.attachments ?? []).length)],
+    ['identity', identity === 0 ? 'none given' : `${identity} protected detail(s), to be encrypted`],
+  ]
+  return ['', ...rows.map(([k, v]) => `  ${k.padEnd(13)} ${v}`), ''].join('\n')
+}
+
 /**
  * Asks for every field of `given` that is undefined, and returns the whole input. Throws
  * INTERRUPTED when the investigator stops at a prompt or does not confirm.
@@ -160,6 +177,7 @@ export async function interview(given: TestimonyInput, context: InterviewContext
     answers.witnessContact ??= await input({message: 'Contact details (encrypted; empty to leave out):'}, ctx)
     answers.identityNotes ??= await input({message: 'Other identifying notes (encrypted; empty to leave out):'}, ctx)
 
+    ctx.output.write(`${summary(answers)}\n`)
     if (!(await confirm({message: `Record the testimony of ${answers.witness}?`, default: true}, ctx))) {
       throw new CustodyError('INTERRUPTED', 'the testimony was not recorded (not confirmed); nothing was written')
     }

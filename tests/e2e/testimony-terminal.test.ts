@@ -1,0 +1,100 @@
+/**
+ * `custody testimony add` at a real terminal (tmux): the passphrase prompt, every question of the
+ * interview answered from the keyboard, the statement typed in $EDITOR, and Ctrl-C halfway.
+ */
+import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {custody, custodyJson, newCase, PASSPHRASE, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+import {Terminal} from '../helpers/terminal.js'
+
+const work = tempDir('custody-terminal-')
+let kase: {dir: string; remove: () => void}
+let editor: string
+
+async function exitCode(file: string, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs
+  while (!existsSync(file) || readFileSync(file, 'utf8').trim() === '') {
+    if (Date.now() > deadline) throw new Error('the command did not finish')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+
+  return Number(readFileSync(file, 'utf8').trim())
+}
+
+beforeAll(async () => {
+  kase = await newCase()
+  // An "editor" that types the statement into the file it is given, as a person would.
+  editor = join(work.path, 'editor.sh')
+  writeFileSync(editor, '#!/bin/sh\nprintf "I was held for nine days in the basement of the police station.\\n" > "$1"\n')
+  chmodSync(editor, 0o755)
+})
+
+afterAll(() => {
+  kase.remove()
+  work.remove()
+})
+
+describe('custody testimony add on a terminal', () => {
+  it('asks one question at a time, takes the statement from $EDITOR, and records it all', async () => {
+    const exitFile = join(work.path, 'interactive.exit')
+    using term = new Terminal(['testimony', 'add', '--case', kase.dir], {cwd: work.path, env: {EDITOR: editor, VISUAL: editor}, exitFile})
+    await term.answer('Case passphrase:', PASSPHRASE)
+    await term.answer('Witness code', 'W-050')
+    await term.answer('Interview started', '2024-04-02T15:00+03:00')
+    await term.answer('Interview ended', '')
+    await term.answer('Where the interview took place', 'Zaporizhzhia, partner office')
+    await term.answer('Interviewer(s)', '') // the default: the case's investigator
+    await term.answer('Anyone else present', 'a psychologist')
+    await term.answer('Interpreter', 'B. Interpreter')
+    await term.answer('Languages of the interview', 'uk, en')
+    await term.answer('Is the witness vulnerable', 'n')
+    await term.waitFor('Informed consent')
+    term.send('', 'Space', 'Down', 'Space', 'Enter') // court, international
+    await term.waitFor('How was consent given?')
+    term.send('', 'Down', 'Enter') // recorded-orally
+    await term.answer('When was consent given', '')
+    await term.waitFor('The statement:')
+    term.send('', 'Enter') // type it in the editor
+    await term.answer('launch your preferred editor', '')
+    await term.answer('Attachment 1', join(SAMPLES, 'Sony.jpg'))
+    await term.answer('Attachment 2', '')
+    await term.answer("Witness's name", 'Taras Shevchuk')
+    await term.answer('Contact details', '')
+    await term.answer('Other identifying notes', '')
+    await term.answer('Record the testimony of W-050?', '')
+    expect(await exitCode(exitFile)).toBe(0)
+    expect(term.screen()).toContain('Recorded the testimony of W-050')
+    // The passphrase was never echoed.
+    expect(term.screen()).not.toContain(PASSPHRASE)
+
+    const {json} = await custodyJson<{testimonies: Array<{witness: string; exhibit: string; interview: Record<string, unknown>; consent: {given: Record<string, unknown>}; identity: {fields: string[]}; attachments: unknown[]}>}>([
+      'testimony',
+      'list',
+      '--case',
+      kase.dir,
+    ])
+    const [t] = json.testimonies
+    expect(t!.interview).toMatchObject({startedAt: '2024-04-02T15:00+03:00', endedAt: null, place: 'Zaporizhzhia, partner office', interviewers: ['A. Investigator'], present: ['a psychologist'], languages: ['uk', 'en']})
+    expect(t!.consent.given).toEqual({scopes: ['court', 'international'], method: 'recorded-orally', givenAt: '2024-04-02T15:00+03:00'})
+    expect(t!.identity.fields).toEqual(['name'])
+    expect(t!.attachments).toHaveLength(1)
+    const show = await custodyJson<{vault: {path: string}; file: {name: string}}>(['show', t!.exhibit, '--case', kase.dir])
+    expect(readFileSync(show.json.vault.path, 'utf8')).toBe('I was held for nine days in the basement of the police station.\n')
+    expect(show.json.file.name).toBe('W-050-statement-v1.txt')
+    expect((await custody(['verify', '--case', kase.dir])).code).toBe(0)
+  })
+
+  it('Ctrl-C in the middle of the interview records nothing', async () => {
+    const before = sqlite(join(kase.dir, '.custody', 'ledger.sqlite'), 'SELECT count(*) FROM events;')
+    const exitFile = join(work.path, 'cancel.exit')
+    using term = new Terminal(['testimony', 'add', '--case', kase.dir, '--witness', 'W-051'], {cwd: work.path, env: {EDITOR: editor}, exitFile})
+    await term.answer('Case passphrase:', PASSPHRASE)
+    await term.answer('Interview started', '2024-04-03T09:00+03:00')
+    await term.waitFor('Interview ended')
+    term.send('', 'C-c')
+    expect(await exitCode(exitFile)).toBe(1)
+    expect(term.screen()).toContain('the testimony was cancelled at a prompt; nothing was recorded')
+    expect(sqlite(join(kase.dir, '.custody', 'ledger.sqlite'), 'SELECT count(*) FROM events;')).toBe(before)
+  })
+})

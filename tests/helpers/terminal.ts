@@ -1,0 +1,61 @@
+/**
+ * A real terminal for the interactive commands: tmux runs the built CLI in a detached session, the
+ * test types keys into it and reads the screen back, as a person at the keyboard would.
+ */
+import {spawnSync} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
+import {BIN} from './cli.js'
+
+function tmux(...args: string[]): string {
+  const result = spawnSync('tmux', args, {encoding: 'utf8'})
+  if (result.status !== 0) throw new Error(`tmux ${args[0]} failed: ${result.stderr}`)
+  return result.stdout
+}
+
+function quote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`
+}
+
+export class Terminal implements Disposable {
+  readonly session = `custody-test-${randomBytes(4).toString('hex')}`
+  private readonly exitFile: string
+
+  /** Starts `custody ARGS` in a fresh terminal; its exit code is written to `exitFile` when it ends. */
+  constructor(args: string[], options: {cwd: string; env: Record<string, string>; exitFile: string}) {
+    this.exitFile = options.exitFile
+    const env = Object.entries({NO_COLOR: '1', ...options.env}).map(([k, v]) => `${k}=${quote(v)}`)
+    const command = `cd ${quote(options.cwd)} && env -u CUSTODY_PASSPHRASE -u CUSTODY_CASE ${env.join(' ')} ${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(' ')}; echo $? > ${quote(options.exitFile)}; sleep 600`
+    tmux('new-session', '-d', '-s', this.session, '-x', '200', '-y', '50', command)
+  }
+
+  screen(): string {
+    return tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', this.session)
+  }
+
+  /** Waits until the screen shows `text`; fails with the screen as it is. */
+  async waitFor(text: string | RegExp, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const screen = this.screen()
+      if (typeof text === 'string' ? screen.includes(text) : text.test(screen)) return
+      if (Date.now() > deadline) throw new Error(`the terminal never showed ${String(text)}; it shows:\n${screen}`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+
+  /** Types text literally, then presses each named key (Enter, Space, Down, C-c). */
+  send(text: string, ...keys: string[]): void {
+    if (text !== '') tmux('send-keys', '-t', this.session, '-l', text)
+    for (const key of keys) tmux('send-keys', '-t', this.session, key)
+  }
+
+  /** Types `text` once `prompt` is on screen, then Enter. */
+  async answer(prompt: string | RegExp, text: string): Promise<void> {
+    await this.waitFor(prompt)
+    this.send(text, 'Enter')
+  }
+
+  [Symbol.dispose](): void {
+    spawnSync('tmux', ['kill-session', '-t', this.session])
+  }
+}
