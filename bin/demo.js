@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The Quick-start demo: a fresh case in a temporary folder, the bundled fixtures ingested, the log
-// shown, one exhibit shown, a trusted timestamp from a local demonstration TSA, the case verified,
+// The Quick-start demo: a fresh case in a temporary folder, the bundled fixtures ingested, a
+// witness's testimony taken, corrected and its consent changed, the log shown, one exhibit shown, a trusted timestamp from a local demonstration TSA, the case verified,
 // a sealed archive made and checked, by custody and by openssl as a court would. Runs the built
 // CLI as a user would, and fails loudly if any step does not give the exit code it should.
 import {spawn, spawnSync} from 'node:child_process'
@@ -65,6 +65,24 @@ step('Ingest the bundled fixtures (photos, raw, video, audio, PDF)', [
   passphraseFile,
 ])
 step('Present one file again: no second exhibit', ['ingest', join(samples, 'GPS.jpg'), '--case', caseDir, '--passphrase-file', passphraseFile])
+const testimony = join(root, 'fixtures', 'testimony')
+step("Take a witness's testimony (a script gives flags; on a terminal, custody asks)", [
+  'testimony', 'add', '--witness', 'W-001',
+  '--interviewed-at', '2024-04-02T15:00+03:00/2024-04-02T16:10+03:00', '--place', 'partner office (fictional)',
+  '--interviewer', 'Demo Investigator', '--interpreter', 'Demo Interpreter', '--language', 'uk', '--language', 'en',
+  '--consent', 'court', '--consent', 'advocacy', '--consent-method', 'signed-form',
+  '--statement-file', join(testimony, 'W-001-statement.txt'), '--attach', join(samples, 'RIFF.wav'),
+  '--witness-name', 'Fictional Name', '--witness-contact', 'none (demo)',
+  '--case', caseDir, '--passphrase-file', passphraseFile,
+])
+step('Correct the statement: a new version, the first kept', [
+  'testimony', 'amend', 'W-001', '--statement-file', join(testimony, 'W-001-statement-corrected.txt'),
+  '--reason', 'the witness corrected the date', '--case', caseDir, '--passphrase-file', passphraseFile,
+])
+step('The witness withdraws consent to advocacy use', [
+  'testimony', 'consent', 'W-001', '--withdraw', 'advocacy', '--at', '2024-05-10T11:00+03:00', '--case', caseDir, '--passphrase-file', passphraseFile,
+])
+step('The testimony: interview, consent history, versions (the name stays encrypted)', ['show', 'W-001', '--case', caseDir])
 step('The custody log', ['log', '--case', caseDir])
 step('One exhibit in full: a photo with GPS', ['show', 'EX-000015', '--case', caseDir])
 process.stdout.write(`\n(The next step uses a demonstration Time-Stamp Authority running on this machine, ${tsaInfo.url}.\n It is NOT trusted: a real case uses a public TSA and that TSA's root certificate.)\n`)
@@ -74,8 +92,8 @@ step('Trusted time for the ledger (RFC 3161), from the demonstration TSA', [
 step('What is timestamped', ['status', '--case', caseDir])
 step('Verify the case: chain, signed checkpoints, tokens, vault', ['verify', '--case', caseDir])
 const archive = join(work, 'demo-seal.zip')
-step('Seal every exhibit into an archive for a court', [
-  'seal', '--out', archive, '--purpose', 'demonstration', '--case', caseDir, '--passphrase-file', passphraseFile,
+step('Seal every exhibit into an archive for a court (testimony goes in only where the witness consented to court use)', [
+  'seal', '--out', archive, '--purpose', 'court', '--note', 'demonstration', '--case', caseDir, '--passphrase-file', passphraseFile,
 ])
 step('Verify the archive as the legal team would, anywhere', ['verify', archive, '--tsa-ca', tsaInfo.ca])
 const unpacked = join(work, 'unpacked')

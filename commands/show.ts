@@ -5,7 +5,7 @@ import {CustodyCommand, caseFlag} from './_base.js'
 
 export default class Show extends CustodyCommand {
   static override args = {
-    exhibit: Args.string({description: 'the exhibit ID (EX-000007, or just 7)', required: true}),
+    exhibit: Args.string({description: 'the exhibit ID (EX-000007, or just 7), or a witness code (W-014) for that testimony', required: true}),
   }
 
   static override description = `Print one exhibit: its digests, normalised metadata, vault location and events.
@@ -21,7 +21,7 @@ the identity itself). For a later statement version or an attachment, it names t
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> EX-000001', description: 'Show an exhibit'},
     {command: '<%= config.bin %> <%= command.id %> 1 --json', description: 'The same, as JSON'},
-    {command: '<%= config.bin %> <%= command.id %> EX-000012', description: 'A testimony: interview, consent history, statement versions'},
+    {command: '<%= config.bin %> <%= command.id %> W-014', description: 'A testimony, by witness code: interview, consent history, statement versions'},
   ]
 
   static override flags = {

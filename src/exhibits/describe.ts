@@ -1,6 +1,6 @@
 /** One exhibit with everything `custody show` tells about it, including the testimony it belongs to. */
 import type {Case} from '../case/case.js'
-import {listTestimonies, testimoniesByExhibit, type TestimonyView} from '../testimony/testimonies.js'
+import {findTestimony, listTestimonies, testimoniesByExhibit, type TestimonyView} from '../testimony/testimonies.js'
 import {getExhibit, type ExhibitView} from './exhibits.js'
 
 export interface DescribedExhibit extends ExhibitView {
@@ -10,8 +10,19 @@ export interface DescribedExhibit extends ExhibitView {
   partOf: Array<{testimony: string; witness: string; role: string}>
 }
 
+/** `ref` is an exhibit ID, or a witness code standing for that witness's testimony. */
 export function describeExhibit(kase: Case, ref: string): DescribedExhibit {
-  const exhibit = getExhibit(kase, ref)
+  let exhibit: ExhibitView
+  try {
+    exhibit = getExhibit(kase, ref)
+  } catch (error) {
+    try {
+      exhibit = getExhibit(kase, findTestimony(kase, ref).exhibit)
+    } catch {
+      throw error
+    }
+  }
+
   const views = listTestimonies(kase)
   const testimony = views.find((t) => t.exhibit === exhibit.exhibit) ?? null
   const partOf = (testimoniesByExhibit(views).get(exhibit.exhibit) ?? [])

@@ -77,8 +77,8 @@ function nullableText(value: JsonValue | undefined): string | null {
   return typeof value === 'string' ? value : null
 }
 
-/** Folds the testimony events of the ledger, oldest first, into one view per testimony. */
-function fold(events: readonly StoredEvent[]): Map<string, TestimonyView> {
+/** Folds the testimony events of a ledger (or of an archive), oldest first, into one view per testimony. */
+export function foldTestimonies(events: ReadonlyArray<Pick<StoredEvent, 'event'>>): Map<string, TestimonyView> {
   const views = new Map<string, TestimonyView>()
   for (const {event} of events) {
     const p = event.payload
@@ -134,7 +134,7 @@ function fold(events: readonly StoredEvent[]): Map<string, TestimonyView> {
 }
 
 export function listTestimonies(kase: Case): TestimonyView[] {
-  return [...fold(kase.ledger.eventsOfKind(...TESTIMONY_ACTIONS)).values()]
+  return [...foldTestimonies(kase.ledger.eventsOfKind(...TESTIMONY_ACTIONS)).values()]
 }
 
 /** Every exhibit that belongs to a testimony: its statement versions and attachments. */

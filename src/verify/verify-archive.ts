@@ -16,13 +16,16 @@
  *                 each exhibit's ingest event states the exhibit's digests, and every inclusion
  *                 proof (RFC 9162 §2.1.3.2) leads to the tree head the seal records
  *   7, 8.        the signatures and the trusted timestamps (archive-trust.ts)
+ *   9. testimony  each testimony as the statement gives it agrees with its own sealed events, and
+ *                 its consent covers the seal's purpose (archive-testimony.ts)
  */
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {stat} from 'node:fs/promises'
 import {SafeZip, type ZipEntryInfo} from '../archive/zip-reader.js'
 import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError, messageOf} from '../errors.js'
-import {chainHash, eventLeafHash} from '../ledger/event.js'
+import {chainHash, eventLeafHash, type LedgerEvent} from '../ledger/event.js'
+import {checkArchiveTestimony} from './archive-testimony.js'
 import {verifyInclusion} from '../merkle/verify.js'
 import type {Certificate} from 'pkijs'
 import {BAGIT_TXT} from '../seal/bagit.js'
@@ -271,6 +274,7 @@ export async function verifyArchive(
 
     const lines = (text('data/custody/events.jsonl') ?? '').split('\n').filter((l) => l !== '')
     const ingestOf = new Map<string, Record<string, unknown>>()
+    const sealedEvents: LedgerEvent[] = []
     const keys: Array<RecordedKey & {holder: string}> = []
     let previous: {seq: number; hash: string} | undefined
     for (const [i, line] of lines.entries()) {
@@ -315,6 +319,7 @@ export async function verifyArchive(
       }
 
       if (event.action === 'ingest' && typeof event.exhibit === 'string') ingestOf.set(event.exhibit, event)
+      sealedEvents.push(event as unknown as LedgerEvent)
       const isKeyEvent = event.action === 'key-created' || event.action === 'key-rotated'
       const key = isKeyEvent && isRecord(event.payload) ? keyFromEvent({payload: event.payload}) : undefined
       if (key !== undefined) keys.push({...key, seq, holder: String((event.payload as Record<string, unknown>).holder)})
@@ -365,6 +370,12 @@ export async function verifyArchive(
     }
 
     trust = checked.trust
+
+    // 9. testimony
+    before = problems.length
+    const testimony = checkArchiveTestimony(statement, sealedEvents, stated)
+    problems.push(...testimony.problems)
+    check('testimony', before, testimony.detail)
     return report(top, sealId, exhibits.length, lines.length)
   } finally {
     zip.close()

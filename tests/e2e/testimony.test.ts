@@ -8,6 +8,7 @@ import {createHash} from 'node:crypto'
 import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {forgeBag} from '../helpers/bag.js'
 import {custody, custodyJson, newCase, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
 
 const NAME = 'Olena Kovalenko'
@@ -405,5 +406,51 @@ describe('tampering with testimony', () => {
     const swapped = await custodyJson<{problems: Array<{kind: string; message: string}>}>(['verify', '--case', copy])
     expect(swapped.code).toBe(3)
     expect(swapped.json.problems.some((p) => p.kind === 'testimony' && p.message.includes('identity key'))).toBe(true)
+  })
+})
+
+describe('testimony in a sealed archive', () => {
+  interface ArchiveJson {
+    ok: boolean
+    checks: Array<{name: string; ok: boolean; detail: string}>
+    problems: Array<{check: string; subject: string; message: string}>
+  }
+
+  let pristine: string
+  let bag: string
+  beforeAll(async () => {
+    const archive = join(work.path, 'testimony-archive.zip')
+    const sealed = await custody(['seal', 'W-014', '--out', archive, '--purpose', 'court', '--sealed-at', '2026-01-01T00:00:00Z', '--case', kase.dir])
+    expect(sealed.code, sealed.stderr).toBe(0)
+    pristine = join(work.path, 'testimony-pristine')
+    expect(spawnSync('unzip', ['-q', archive, '-d', pristine]).status).toBe(0)
+    bag = readdirSync(pristine)[0]!
+    const ok = await custodyJson<ArchiveJson>(['verify', archive])
+    expect(ok.code).toBe(0)
+    expect(ok.json.checks.find((c) => c.name === 'testimony')?.detail).toContain('1 testimony: versions, attachments, commitment and consent (covering "court") agree with their events')
+  })
+
+  function editStatement(change: (statement: {purpose: string; testimonies: Array<Record<string, unknown>>}) => void): (bagDir: string) => void {
+    return (bagDir) => {
+      const path = join(bagDir, 'data', 'custody', 'seal.json')
+      const statement = JSON.parse(readFileSync(path, 'utf8')) as {purpose: string; testimonies: Array<Record<string, unknown>>}
+      change(statement)
+      writeFileSync(path, `${JSON.stringify(statement, null, 2)}\n`)
+    }
+  }
+
+  it.each([
+    ['a wider consent claimed than the events show', editStatement((s) => (s.testimonies[0]!.consent = ['advocacy', 'contact', 'court', 'international'])), "differs from the consent recomputed from the testimony's events"],
+    ['another identity commitment', editStatement((s) => (s.testimonies[0]!.identityCommitment = 'ab'.repeat(32))), 'the identity commitment differs'],
+    ['the purpose changed to one the witness did not consent to', editStatement((s) => (s.purpose = 'contact')), 'does not cover the seal\'s purpose "contact"'],
+    ['a statement version dropped from the account', editStatement((s) => (s.testimonies[0]!.versions = (s.testimonies[0]!.versions as unknown[]).slice(0, 1))), 'the statement versions differ'],
+    ['the testimony removed from the account', editStatement((s) => (s.testimonies = [])), 'the seal statement does not account for it'],
+  ])('is caught when the seal statement is forged: %s', async (_name, change, message) => {
+    // The manifests are rewritten too, as a forger would: the signature check fails as well, but
+    // the testimony check names what was changed.
+    const forged = forgeBag(pristine, bag, join(work.path, `forged-${createHash('sha256').update(message).digest('hex').slice(0, 8)}`), change, {rewriteManifests: true})
+    const result = await custodyJson<ArchiveJson>(['verify', forged])
+    expect(result.code).toBe(3)
+    expect(result.json.problems).toContainEqual(expect.objectContaining({check: 'testimony', message: expect.stringContaining(message) as string}))
   })
 })

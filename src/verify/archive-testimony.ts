@@ -1,0 +1,83 @@
+/**
+ * Check 9 of `custody verify ARCHIVE`: the testimony an archive carries. The seal statement's
+ * account of each testimony (witness code, identity commitment, statement versions, attachments,
+ * consent) is compared with the testimony's own sealed events, which the events check has tied to
+ * the tree head; the consent recomputed from those events must cover the seal's purpose.
+ */
+import type {LedgerEvent} from '../ledger/event.js'
+import {foldTestimonies, type TestimonyView} from '../testimony/testimonies.js'
+import {isConsentScope} from '../testimony/vocabulary.js'
+import {messageOf} from '../errors.js'
+import type {ArchiveProblem} from './verify-archive.js'
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+const same = (a: readonly unknown[], b: readonly unknown[]): boolean => JSON.stringify([...a].map(String).sort()) === JSON.stringify([...b].map(String).sort())
+
+export function checkArchiveTestimony(
+  statement: Record<string, unknown>,
+  events: readonly LedgerEvent[],
+  sealed: ReadonlyMap<string, Record<string, unknown>>,
+): {problems: ArchiveProblem[]; detail: string} {
+  const problems: ArchiveProblem[] = []
+  const fail = (subject: string, message: string, expected?: string, actual?: string): void => {
+    problems.push({check: 'testimony', subject, message, ...(expected === undefined ? {} : {expected}), ...(actual === undefined ? {} : {actual})})
+  }
+
+  let views: Map<string, TestimonyView>
+  try {
+    views = foldTestimonies(events.map((event) => ({event})))
+  } catch (error) {
+    fail('data/custody/events.jsonl', `the testimony events cannot be read: ${messageOf(error)}`)
+    return {problems, detail: 'testimony events unreadable'}
+  }
+
+  const stated = Array.isArray(statement.testimonies) ? statement.testimonies.filter(isRecord) : []
+  const purpose = typeof statement.purpose === 'string' ? statement.purpose.toLowerCase() : null
+  for (const view of views.values()) {
+    if (!stated.some((t) => t.exhibit === view.exhibit)) fail(view.exhibit, `the archive holds the testimony of ${view.witness}, but the seal statement does not account for it`)
+  }
+
+  for (const t of stated) {
+    const id = String(t.exhibit)
+    const subject = `${id} (testimony of ${String(t.witness)})`
+    const view = views.get(id)
+    if (view === undefined) {
+      fail(subject, 'the seal statement names a testimony whose testimony event is not in the archive')
+      continue
+    }
+
+    if (view.witness !== t.witness) fail(subject, 'the witness code differs from the testimony event', view.witness, String(t.witness))
+    const commitment = view.identity?.commitment ?? null
+    if (commitment !== (t.identityCommitment ?? null)) fail(subject, 'the identity commitment differs from the one recorded at the interview', String(commitment), String(t.identityCommitment))
+    const versions = Array.isArray(t.versions) ? t.versions.filter(isRecord) : []
+    if (!same(versions.map((v) => `${String(v.exhibit)} ${String(v.sha256)}`), view.versions.map((v) => `${v.exhibit} ${v.sha256}`))) {
+      fail(subject, 'the statement versions differ from the testimony events', view.versions.map((v) => v.exhibit).join(', '), versions.map((v) => String(v.exhibit)).join(', '))
+    }
+
+    for (const v of view.versions) {
+      const x = sealed.get(v.exhibit)
+      if (x === undefined) fail(subject, `its statement version ${v.version} (${v.exhibit}) is not in the archive`)
+      else if (x.sha256 !== v.sha256) fail(subject, `its statement version ${v.version} is not the file the testimony event names`, v.sha256, String(x.sha256))
+    }
+
+    for (const a of Array.isArray(t.attachments) ? t.attachments : []) {
+      const recorded = view.attachments.find((r) => r.exhibit === a)
+      if (recorded === undefined) fail(subject, `the seal statement lists ${String(a)} as an attachment, but the testimony event does not`)
+      else if (sealed.get(recorded.exhibit)?.sha256 !== recorded.sha256) fail(subject, `its attachment ${recorded.exhibit} is not in the archive as the testimony event names it`)
+    }
+
+    const consent = Array.isArray(t.consent) ? t.consent : []
+    if (!same(consent, view.consent.current)) fail(subject, "the consent stated differs from the consent recomputed from the testimony's events", view.consent.current.join(', ') || 'none', consent.join(', ') || 'none')
+    if (purpose === null || !isConsentScope(purpose) || !view.consent.current.includes(purpose)) {
+      fail(subject, `the witness's consent (${view.consent.current.join(', ') || 'none'}) does not cover the seal's purpose ${JSON.stringify(statement.purpose ?? null)}`)
+    }
+  }
+
+  return {
+    problems,
+    detail: stated.length === 0 ? 'no testimony in this archive' : `${stated.length} testimon${stated.length === 1 ? 'y' : 'ies'}: versions, attachments, commitment and consent (covering "${String(statement.purpose)}") agree with their events`,
+  }
+}
