@@ -428,6 +428,9 @@ describe('testimony in a sealed archive', () => {
     const ok = await custodyJson<ArchiveJson>(['verify', archive])
     expect(ok.code).toBe(0)
     expect(ok.json.checks.find((c) => c.name === 'testimony')?.detail).toContain('1 testimony: versions, attachments, commitment and consent (covering "court") agree with their events')
+    const readme = readFileSync(join(pristine, bag, 'README.txt'), 'utf8')
+    expect(readme).toContain('6. Witness testimony: W-014 (EX-000001).')
+    expect(readme).toContain("which must print that witness's identityCommitment")
   })
 
   function editStatement(change: (statement: {purpose: string; testimonies: Array<Record<string, unknown>>}) => void): (bagDir: string) => void {
