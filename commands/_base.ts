@@ -21,6 +21,29 @@ export const passphraseFileFlag = Flags.string({
   helpValue: 'FILE',
 })
 
+/**
+ * A command description as prose: the lines of a paragraph are joined, so that oclif wraps them to
+ * the terminal's width instead of breaking them twice; indented lines (commands to type) are kept
+ * as they are, and blank lines still separate paragraphs.
+ */
+export function prose(strings: TemplateStringsArray, ...values: unknown[]): string {
+  const text = strings.reduce((all, part, i) => all + part + (i < values.length ? String(values[i]) : ''), '')
+  return text
+    .split('\n\n')
+    .map((paragraph) =>
+      paragraph
+        .split('\n')
+        .reduce<string[]>((lines, line) => {
+          const last = lines.at(-1)
+          if (last === undefined || /^\s/.test(line) || /^\s/.test(last)) lines.push(line)
+          else lines[lines.length - 1] = `${last} ${line}`
+          return lines
+        }, [])
+        .join('\n'),
+    )
+    .join('\n\n')
+}
+
 export abstract class CustodyCommand extends Command {
   static override enableJsonFlag = true
 

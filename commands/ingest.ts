@@ -2,14 +2,14 @@ import {Args, Flags} from '@oclif/core'
 import {ingest, type IngestReport} from '../src/ingest/ingest.js'
 import {describeRate, progressLine} from '../src/render/progress.js'
 import {renderIngest} from '../src/render/reports.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag} from './_base.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
 
 export default class Ingest extends CustodyCommand {
   static override args = {
     path: Args.string({description: 'files to ingest (folders with --recursive)', required: true}),
   }
 
-  static override description = `Take files into the case as exhibits.
+  static override description = prose`Take files into the case as exhibits.
 
 Each file is hashed (SHA-256 and SHA-512) in one streaming pass while it is copied into the vault;
 the copy is fsynced, checked, and kept read-only under its SHA-256. The original is never modified

@@ -1,14 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 import {initCase, type CaseInfo} from '../src/case/case.js'
 import {renderInit} from '../src/render/reports.js'
-import {CustodyCommand, passphraseFileFlag} from './_base.js'
+import {CustodyCommand, passphraseFileFlag, prose} from './_base.js'
 
 export default class Init extends CustodyCommand {
   static override args = {
     dir: Args.string({description: 'folder for the case; created if missing', default: '.'}),
   }
 
-  static override description = `Make a new case: a vault for evidence and a custody ledger.
+  static override description = prose`Make a new case: a vault for evidence and a custody ledger.
 
 Creates DIR/.custody/ holding the ledger (SQLite, append-only, hash-chained) and the vault where
 originals are kept under their SHA-256. The first ledger event records the case's title,

@@ -1,14 +1,14 @@
 import {Args} from '@oclif/core'
 import {listEvents, type EventView} from '../src/exhibits/exhibits.js'
 import {renderLog} from '../src/render/reports.js'
-import {CustodyCommand, caseFlag} from './_base.js'
+import {CustodyCommand, caseFlag, prose} from './_base.js'
 
 export default class Log extends CustodyCommand {
   static override args = {
     exhibit: Args.string({description: 'only the events of this exhibit (EX-000007, or just 7)'}),
   }
 
-  static override description = `Print the custody events, oldest first.
+  static override description = prose`Print the custody events, oldest first.
 
 Each line is one ledger event: its sequence number, UTC time, action, exhibit, actor and what it
 was about. With --json, each event is given whole, with its hash and the previous event's hash.`

@@ -2,14 +2,14 @@ import {Args, Flags} from '@oclif/core'
 import {renderSeal} from '../src/render/reports.js'
 import {progressLine} from '../src/render/progress.js'
 import {sealArchive, type SealReport} from '../src/seal/seal.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag} from './_base.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
 
 export default class Seal extends CustodyCommand {
   static override args = {
     exhibit: Args.string({description: 'exhibits to seal (EX-000007, or just 7), or testimonies by witness code (W-014); all exhibits when none are given'}),
   }
 
-  static override description = `Seal exhibits into one ZIP archive for a court: a BagIt 1.0 bag.
+  static override description = prose`Seal exhibits into one ZIP archive for a court: a BagIt 1.0 bag.
 
 The ZIP holds one folder, a BagIt bag (RFC 8493): each exhibit's original bytes and its metadata
 record under data/exhibits/, the custody events of those exhibits with a Merkle inclusion proof

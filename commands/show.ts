@@ -1,14 +1,14 @@
 import {Args} from '@oclif/core'
 import {describeExhibit, type DescribedExhibit} from '../src/exhibits/describe.js'
 import {renderShow} from '../src/render/reports.js'
-import {CustodyCommand, caseFlag} from './_base.js'
+import {CustodyCommand, caseFlag, prose} from './_base.js'
 
 export default class Show extends CustodyCommand {
   static override args = {
     exhibit: Args.string({description: 'the exhibit ID (EX-000007, or just 7), or a witness code (W-014) for that testimony', required: true}),
   }
 
-  static override description = `Print one exhibit: its digests, normalised metadata, vault location and events.
+  static override description = prose`Print one exhibit: its digests, normalised metadata, vault location and events.
 
 The capture time is shown with its time-zone offset when the file records one, and says so when
 it does not. Each normalised value names the ExifTool tag it came from; the full metadata record

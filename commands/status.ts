@@ -1,11 +1,11 @@
 import {caseStatus, type CaseStatus} from '../src/case/status.js'
 import {renderStatus} from '../src/render/reports.js'
-import {CustodyCommand, caseFlag} from './_base.js'
+import {CustodyCommand, caseFlag, prose} from './_base.js'
 
 export default class Status extends CustodyCommand {
   static override args = {}
 
-  static override description = `Show where the case stands, and what is not yet timestamped.
+  static override description = prose`Show where the case stands, and what is not yet timestamped.
 
 Prints the events and exhibits, the latest signed checkpoint and its key, the newest checkpoint
 with a trusted timestamp, the events no token covers yet, and the TSA settings.

@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 import {renderTimestamp} from '../src/render/reports.js'
 import {stampCase, type TimestampReport} from '../src/timestamps/stamp-case.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag} from './_base.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
 
 export default class Timestamp extends CustodyCommand {
   static override args = {}
 
-  static override description = `Get trusted time for the ledger from RFC 3161 Time-Stamp Authorities.
+  static override description = prose`Get trusted time for the ledger from RFC 3161 Time-Stamp Authorities.
 
 Asks each TSA for a token over the latest signed checkpoint (the ledger's tree head), checks each
 reply (status, imprint, nonce, signature, and the TSA's certificate chain up to a root you trust,

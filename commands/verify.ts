@@ -6,14 +6,14 @@ import {progressLine} from '../src/render/progress.js'
 import {renderArchiveVerify, renderVerify} from '../src/render/reports.js'
 import {verifyArchive, type ArchiveReport} from '../src/verify/verify-archive.js'
 import {verifyCaseAt, type VerifyReport} from '../src/verify/verify-case.js'
-import {CustodyCommand, caseFlag} from './_base.js'
+import {CustodyCommand, caseFlag, prose} from './_base.js'
 
 export default class Verify extends CustodyCommand {
   static override args = {
     archive: Args.string({description: 'a sealed archive (ZIP) to check; without it, the local case is checked'}),
   }
 
-  static override description = `Check that the case, or a sealed archive, is intact.
+  static override description = prose`Check that the case, or a sealed archive, is intact.
 
 Without ARCHIVE: re-hashes every exhibit's original (SHA-256 and SHA-512) and metadata record in
 the vault, recomputes the ledger's hash chain and its RFC 6962 Merkle tree head, and compares that

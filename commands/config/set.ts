@@ -1,19 +1,19 @@
 import {Args} from '@oclif/core'
 import {setSetting, SETTINGS, type CaseSettings} from '../../src/case/settings.js'
 import {renderSettings} from '../../src/render/reports.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag} from '../_base.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class ConfigSet extends CustodyCommand {
   static override args = {
     setting: Args.string({description: 'the setting to change', required: true, options: [...SETTINGS]}),
   }
 
-  static override description = `Change a setting of the case, recorded as a ledger event.
+  static override description = prose`Change a setting of the case, recorded as a ledger event.
 
 Settings:
-  tsa      URL... the Time-Stamp Authorities \`custody timestamp\` asks
-  tsa-ca   FILE... PEM root certificates the TSAs' tokens must chain to (the certificates
-           themselves are kept in the event)
+  tsa URL...      the Time-Stamp Authorities \`custody timestamp\` asks
+  tsa-ca FILE...  PEM root certificates the TSAs' tokens must chain to (kept in the event)
+
 The values given replace the current ones; give none to clear the setting.`
 
   static override examples = [

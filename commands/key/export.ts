@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 import {exportPublicKey, type KeyView} from '../../src/keys/case-key.js'
-import {CustodyCommand, caseFlag} from '../_base.js'
+import {CustodyCommand, caseFlag, prose} from '../_base.js'
 
 export default class KeyExport extends CustodyCommand {
   static override args = {}
 
-  static override description = `Write the case's public signing key as a PEM file (SPKI).
+  static override description = prose`Write the case's public signing key as a PEM file (SPKI).
 
 Give it to whoever must check signatures made by this case (a sealed archive carries it too):
   openssl pkeyutl -verify -pubin -inkey KEY.pem -rawin -in FILE -sigfile FILE.sig

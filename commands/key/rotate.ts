@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 import {passphraseFromFileOrEnv} from '../../src/keys/passphrase.js'
 import {rotateSigningKey, type RotationResult} from '../../src/keys/rotate.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag} from '../_base.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class KeyRotate extends CustodyCommand {
   static override args = {}
 
-  static override description = `Replace the case's signing key with a new one.
+  static override description = prose`Replace the case's signing key with a new one.
 
 Records a key-rotated event naming the key it replaces and why. The checkpoint over that event is
 signed by the old key, which so vouches for the new one; every later checkpoint and seal is signed

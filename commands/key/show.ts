@@ -1,11 +1,11 @@
 import {describeSigningKey, type KeyView} from '../../src/keys/case-key.js'
 import {renderKey} from '../../src/render/reports.js'
-import {CustodyCommand, caseFlag} from '../_base.js'
+import {CustodyCommand, caseFlag, prose} from '../_base.js'
 
 export default class KeyShow extends CustodyCommand {
   static override args = {}
 
-  static override description = `Print the case's public signing key and its fingerprint.
+  static override description = prose`Print the case's public signing key and its fingerprint.
 
 The investigator's Ed25519 key signs a checkpoint of the ledger after every command that adds to
 it, and every seal statement. The fingerprint is SHA256: and the hex SHA-256 of the key's DER

@@ -5,10 +5,10 @@ import {interview} from '../../src/testimony/interview.js'
 import {checkGiven, checkTestimony, missingFlags, type TestimonyInput} from '../../src/testimony/record.js'
 import {takeTestimony, type TestimonyReport} from '../../src/testimony/take-testimony.js'
 import {CONSENT_METHODS, CONSENT_SCOPES} from '../../src/testimony/vocabulary.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag} from '../_base.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TestimonyAdd extends CustodyCommand {
-  static override description = `Record a witness's testimony: the interview, informed consent, the statement and its attachments.
+  static override description = prose`Record a witness's testimony: the interview, informed consent, the statement and its attachments.
 
 On a terminal it asks, one question at a time, for everything the flags do not give, then shows
 a summary to confirm. Scripts give flags and never see a prompt: with no terminal (or with

@@ -3,14 +3,14 @@ import {Args, Flags} from '@oclif/core'
 import {CustodyError} from '../../src/errors.js'
 import {renderAmend} from '../../src/render/testimony.js'
 import {amendStatement, type AmendReport} from '../../src/testimony/amend.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag} from '../_base.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TestimonyAmend extends CustodyCommand {
   static override args = {
     testimony: Args.string({description: 'the witness code (W-014) or the testimony exhibit ID', required: true}),
   }
 
-  static override description = `Add a corrected version of a statement; the earlier versions stay as they are.
+  static override description = prose`Add a corrected version of a statement; the earlier versions stay as they are.
 
 Statements are never edited in place. The corrected statement (--statement-file, or typed in $EDITOR
 on a terminal) becomes a new exhibit, linked to the testimony as its next version with the reason.

@@ -2,14 +2,14 @@ import {Args, Flags} from '@oclif/core'
 import {renderConsentChange} from '../../src/render/testimony.js'
 import {changeConsent, type ConsentChangeReport} from '../../src/testimony/change-consent.js'
 import {CONSENT_METHODS, CONSENT_SCOPES} from '../../src/testimony/vocabulary.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag} from '../_base.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TestimonyConsent extends CustodyCommand {
   static override args = {
     testimony: Args.string({description: 'the witness code (W-014) or the testimony exhibit ID', required: true}),
   }
 
-  static override description = `Record a change of the witness's consent: scopes granted or withdrawn.
+  static override description = prose`Record a change of the witness's consent: scopes granted or withdrawn.
 
 The change is a new custody event; what was recorded before is never rewritten, and \`custody show\`
 lists the whole history. From then on \`custody seal --purpose SCOPE\` leaves the testimony (and its

@@ -1,14 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 import {renderIdentity} from '../../src/render/testimony.js'
 import {viewIdentity, type IdentityViewReport} from '../../src/testimony/view-identity.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag} from '../_base.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TestimonyIdentity extends CustodyCommand {
   static override args = {
     testimony: Args.string({description: 'the witness code (W-014) or the testimony exhibit ID', required: true}),
   }
 
-  static override description = `Show a witness's protected identity: name, contact, notes, vulnerability, referral.
+  static override description = prose`Show a witness's protected identity: name, contact, notes, vulnerability, referral.
 
 It needs the case passphrase, and every look is recorded first as a custody event (who looked,
 when, and --reason). The decrypted record is checked against the commitment recorded at the

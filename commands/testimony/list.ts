@@ -1,9 +1,9 @@
 import {renderTestimonyList} from '../../src/render/testimony.js'
 import {listTestimonies, type TestimonyView} from '../../src/testimony/testimonies.js'
-import {CustodyCommand, caseFlag} from '../_base.js'
+import {CustodyCommand, caseFlag, prose} from '../_base.js'
 
 export default class TestimonyList extends CustodyCommand {
-  static override description = `List the testimonies of the case: witness code, exhibit, interview, current consent, versions.
+  static override description = prose`List the testimonies of the case: witness code, exhibit, interview, current consent, versions.
 
 Only what is recorded in clear is shown; the witness's identity stays encrypted (see
 \`custody testimony identity\`).`
