@@ -15,7 +15,8 @@ the investigator changes, when the passphrase may have been seen, or when the la
 your hands.
 
 The current passphrase opens the old key. The new key is protected by --new-passphrase-file, or a
-prompt on a terminal, or, when neither is given and there is no terminal, the same passphrase.`
+prompt on a terminal, or, when neither is given and there is no terminal, the same passphrase.
+A new passphrase also takes over the witness identity key, so one passphrase opens the case.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> --reason "laptop held at the border for two hours"', description: 'Rotate after the laptop was out of your hands'},
@@ -41,7 +42,7 @@ prompt on a terminal, or, when neither is given and there is no terminal, the sa
     const kase = this.openCase(flags.case)
     try {
       await kase.unlock(current)
-      const result = await rotateSigningKey(kase, {passphrase: next, reason: flags.reason, ...(flags.holder === undefined ? {} : {holder: flags.holder})})
+      const result = await rotateSigningKey(kase, {passphrase: next, currentPassphrase: current, reason: flags.reason, ...(flags.holder === undefined ? {} : {holder: flags.holder})})
       this.log(`Rotated the signing key (ledger event #${result.seq}):\n  replaced   ${result.previous}\n  now        ${result.current}\n  reason     ${result.reason}`)
       return result
     } finally {

@@ -8,6 +8,7 @@
 import type {Case} from '../case/case.js'
 import {checkNewPassphrase} from './passphrase.js'
 import {createSigningKey} from './signing-key.js'
+import {openIdentityKeyIfAny, rewrapIdentityKey} from '../testimony/identity.js'
 
 export interface RotationResult {
   previous: string
@@ -16,9 +17,16 @@ export interface RotationResult {
   reason: string
 }
 
-export async function rotateSigningKey(kase: Case, options: {passphrase: string; reason: string; holder?: string; actor?: string}): Promise<RotationResult> {
+/**
+ * `passphrase` protects the new key; `currentPassphrase` is the one that opened the old key. When
+ * they differ, the witness identity key is put under the new passphrase too, so that one
+ * passphrase keeps opening the whole case and the old one opens nothing new.
+ */
+export async function rotateSigningKey(kase: Case, options: {passphrase: string; currentPassphrase: string; reason: string; holder?: string; actor?: string}): Promise<RotationResult> {
   checkNewPassphrase(options.passphrase)
   await kase.assertIntactHead()
+  // Opened first, so that a rotation that could not carry the identity key along does not begin.
+  const identityKey = options.passphrase === options.currentPassphrase ? undefined : await openIdentityKeyIfAny(kase.dataDir, options.currentPassphrase)
   const previous = kase.signer()
   // The new key file is written first: if the append then fails, an unused key file is all that is left.
   const next = await createSigningKey(kase.dataDir, options.passphrase)
@@ -42,6 +50,7 @@ export async function rotateSigningKey(kase: Case, options: {passphrase: string;
     result: undefined,
   }))
   kase.useSigner(next)
+  if (identityKey !== undefined) await rewrapIdentityKey(kase.dataDir, identityKey, options.passphrase)
   await kase.recordHead()
   return {previous: previous.fingerprint, current: next.fingerprint, seq: events[0]!.event.seq, reason: options.reason}
 }

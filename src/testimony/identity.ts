@@ -162,6 +162,23 @@ export async function openIdentityKey(dataDir: string, passphrase: string): Prom
   }
 }
 
+/** The private identity key, or undefined when the case has none yet (no testimony with protected details). */
+export async function openIdentityKeyIfAny(dataDir: string, passphrase: string): Promise<{fingerprint: string; key: KeyObject} | undefined> {
+  return (await readKeyFile(dataDir)) === undefined ? undefined : openIdentityKey(dataDir, passphrase)
+}
+
+/** Puts the identity key under a new passphrase (temp file, fsync, rename over the old file). */
+export async function rewrapIdentityKey(dataDir: string, key: {fingerprint: string; key: KeyObject}, passphrase: string): Promise<void> {
+  const file = (await readKeyFile(dataDir))!
+  const pkcs8 = key.key.export({type: 'pkcs8', format: 'der'})
+  try {
+    const rewrapped: IdentityKeyFile = {...file, privateKey: await sealSecret(pkcs8, passphrase, labelFor(key.fingerprint))}
+    await writeFileDurably(keyPath(dataDir), `${JSON.stringify(rewrapped, null, 2)}\n`, {mode: 0o600, overwrite: true})
+  } finally {
+    pkcs8.fill(0)
+  }
+}
+
 export function identityRecord(caseId: string, witness: string, details: ProtectedDetails): IdentityRecord {
   return {type: 'custody-witness-identity/v1', case: caseId, witness, ...details, salt: randomBytes(32).toString('hex')}
 }

@@ -379,6 +379,22 @@ describe('custody testimony identity', () => {
     expect(again.stderr).toContain('already exists')
   })
 
+  it('after a key rotation to a new passphrase, the new passphrase opens the identities and the old one does not', async () => {
+    const copy = join(work.path, 'rotated-case')
+    mkdirSync(copy)
+    expect(spawnSync('cp', ['-a', join(kase.dir, '.custody'), copy]).status).toBe(0)
+    const next = join(work.path, 'new-passphrase.txt')
+    writeFileSync(next, 'a brand new passphrase\n')
+    const rotated = await custody(['key', 'rotate', '--reason', 'laptop was out of our hands', '--new-passphrase-file', next, '--case', copy])
+    expect(rotated.code, rotated.stderr).toBe(0)
+    const opened = await custodyJson<{identity: {name: string}}>(['testimony', 'identity', 'W-014', '--passphrase-file', next, '--case', copy])
+    expect(opened.code, opened.stderr).toBe(0)
+    expect(opened.json.identity.name).toBe(NAME)
+    const old = await custody(['testimony', 'identity', 'W-014', '--case', copy])
+    expect(old.code).toBe(2)
+    expect(old.stdout).not.toContain(NAME)
+  })
+
   it('says so when no identity was recorded', async () => {
     const result = await custody(['testimony', 'identity', 'W-030', '--case', kase.dir])
     expect(result.code).toBe(2)
