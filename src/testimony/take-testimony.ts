@@ -58,8 +58,8 @@ export async function collectFiles(paths: readonly string[], cwd: string | undef
   const collected = await collectInputs(paths, {recursive: false, ...(cwd ? {cwd} : {})})
   const problem = collected.problems[0] ?? collected.skipped[0]
   if (problem !== undefined) {
-    const message = 'error' in problem ? problem.error.message : `${problem.path} was skipped: ${problem.reason}`
-    throw new CustodyError('INPUT_UNREADABLE', `${role(problem.path)}: ${message}; nothing was recorded`, {subject: problem.path})
+    const [code, message] = 'error' in problem ? [problem.error.code, problem.error.message] : (['INPUT_NOT_REGULAR', `${problem.path} was skipped: ${problem.reason}`] as const)
+    throw new CustodyError(code, `${role(problem.path)}: ${message}; nothing was recorded`, {subject: problem.path})
   }
 
   return collected.files

@@ -85,6 +85,23 @@ describe('custody testimony add on a terminal', () => {
     expect((await custody(['verify', '--case', kase.dir])).code).toBe(0)
   })
 
+  it('amend takes the corrected statement from $EDITOR', async () => {
+    const corrector = join(work.path, 'corrector.sh')
+    writeFileSync(corrector, '#!/bin/sh\nprintf "I was held for ten days, not nine, in the basement of the police station.\\n" > "$1"\n')
+    chmodSync(corrector, 0o755)
+    const exitFile = join(work.path, 'amend.exit')
+    using term = new Terminal(['testimony', 'amend', 'W-050', '--reason', 'the witness corrected the number of days', '--case', kase.dir], {cwd: work.path, env: {EDITOR: corrector, VISUAL: corrector}, exitFile})
+    await term.answer('Case passphrase:', PASSPHRASE)
+    await term.answer('launch your preferred editor', '')
+    expect(await exitCode(exitFile)).toBe(0)
+    expect(term.screen()).toContain('Recorded version 2 of the statement of W-050')
+    const show = await custodyJson<{testimony: {versions: Array<{exhibit: string; reason: string | null}>}}>(['show', 'W-050', '--case', kase.dir])
+    const v2 = show.json.testimony.versions[1]!
+    expect(v2.reason).toBe('the witness corrected the number of days')
+    const stored = await custodyJson<{vault: {path: string}}>(['show', v2.exhibit, '--case', kase.dir])
+    expect(readFileSync(stored.json.vault.path, 'utf8')).toContain('ten days, not nine')
+  })
+
   it('Ctrl-C in the middle of the interview records nothing', async () => {
     const before = sqlite(join(kase.dir, '.custody', 'ledger.sqlite'), 'SELECT count(*) FROM events;')
     const exitFile = join(work.path, 'cancel.exit')
