@@ -112,6 +112,10 @@ export function provenanceOf(options: Pick<IngestOptions, 'actor' | 'collectedAt
   return {actor, collected, note: options.note?.trim() || null}
 }
 
+/** Files in flight at once: copying, hashing and ExifTool overlap across them. */
+const DEFAULT_CONCURRENCY = 8
+const MAX_UNRECORDED = 512
+
 export const INTERRUPTED_REASON = 'the run was interrupted before this file went in; run the same command again to ingest it'
 
 function exhibitId(prefix: string, n: number): string {
@@ -328,11 +332,18 @@ function asCustodyError(error: unknown, subject: string): CustodyError {
 
 /**
  * Records outcomes in the order of the input, whatever order they finish in, so that exhibit IDs
- * follow the order the files were given; files ready together are recorded in one transaction.
+ * follow the order the files were given. Outcomes ready in order are gathered and recorded
+ * together, in one transaction (one fsync of the ledger, one signed checkpoint) for up to
+ * GROUP_SIZE files or GROUP_DELAY_MS, whichever comes first: the files behind them go on being
+ * copied and read meanwhile.
  */
 class Recorder {
+  static readonly GROUP_SIZE = 128
+  static readonly GROUP_DELAY_MS = 250
   private next = 0
   private readonly waiting = new Map<number, {outcome: Outcome; resolve: (result: IngestFileResult) => void}>()
+  private ready: Array<{outcome: Outcome; resolve: (result: IngestFileResult) => void}> = []
+  private timer: NodeJS.Timeout | undefined
   private readonly run: IngestRun
   private readonly provenance: Provenance
 
@@ -341,19 +352,29 @@ class Recorder {
     this.provenance = provenance
   }
 
+  /** Resolves once the file's events are recorded (or its batch failed to record). */
   submit(index: number, outcome: Outcome): Promise<IngestFileResult> {
     return new Promise((resolve) => {
       this.waiting.set(index, {outcome, resolve})
-      const batch: Array<{outcome: Outcome; resolve: (result: IngestFileResult) => void}> = []
       for (let item = this.waiting.get(this.next); item !== undefined; item = this.waiting.get(this.next)) {
-        batch.push(item)
+        this.ready.push(item)
         this.waiting.delete(this.next++)
       }
 
-      if (batch.length === 0) return
-      const results = this.run.record(batch.map((b) => b.outcome), this.provenance)
-      batch.forEach((b, i) => b.resolve(results[i]!))
+      if (this.ready.length >= Recorder.GROUP_SIZE) this.flush()
+      else if (this.ready.length > 0) this.timer ??= setTimeout(() => this.flush(), Recorder.GROUP_DELAY_MS)
     })
+  }
+
+  /** Records what is ready now. */
+  flush(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    const batch = this.ready
+    this.ready = []
+    if (batch.length === 0) return
+    const results = this.run.record(batch.map((b) => b.outcome), this.provenance)
+    batch.forEach((b, i) => b.resolve(results[i]!))
   }
 }
 
@@ -393,23 +414,32 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
     const recorder = new Recorder(run, provenance)
     const fileResults: IngestFileResult[] = Array.from({length: files.length})
     let next = 0
+    // Files copied and read but not yet recorded; past this many, a worker waits for the recorder.
+    const recording = new Set<Promise<void>>()
     const worker = async (): Promise<void> => {
       while (next < files.length) {
         if (options.signal?.aborted) return
+        while (recording.size >= MAX_UNRECORDED) await Promise.race(recording)
 
         const index = next++
         const file = files[index]!
         // Every index taken is submitted, or the files after it would wait for it forever.
-        const result = await recorder.submit(index, await run.prepare(file))
-        fileResults[index] = result
-        filesDone++
-        bytesDone += file.size
-        options.onProgress?.({filesDone, filesTotal: files.length, bytesDone, bytesTotal, last: result})
+        const outcome = await run.prepare(file)
+        const recorded = recorder.submit(index, outcome).then((result) => {
+          fileResults[index] = result
+          filesDone++
+          bytesDone += file.size
+          options.onProgress?.({filesDone, filesTotal: files.length, bytesDone, bytesTotal, last: result})
+          recording.delete(recorded)
+        })
+        recording.add(recorded)
       }
     }
 
-    const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, files.length))
+    const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, files.length))
     await Promise.all(Array.from({length: concurrency}, () => worker()))
+    recorder.flush()
+    await Promise.all(recording)
     files.forEach((file, i) => {
       results.push(
         fileResults[i] ?? {path: file.path, status: 'skipped', reason: INTERRUPTED_REASON},
