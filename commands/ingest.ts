@@ -1,12 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 import {ingest, type IngestReport} from '../src/ingest/ingest.js'
-import {describeRate, progressLine} from '../src/render/progress.js'
+import {describeProgress, progressLine} from '../src/render/progress.js'
 import {renderIngest} from '../src/render/reports.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
 
 export default class Ingest extends CustodyCommand {
   static override args = {
-    path: Args.string({description: 'files to ingest (folders with --recursive)', required: true}),
+    path: Args.string({description: 'files to ingest (folders with --recursive); or none, with --manifest'}),
   }
 
   static override description = prose`Take files into the case as exhibits.
@@ -27,6 +27,20 @@ folder walk a symlink to a folder is not followed.
 Ctrl-C stops after the files in progress; the case stays consistent, and running the same
 command again ingests the rest.
 
+A manifest (--manifest FILE, CSV with a header row or JSON Lines) describes a batch, one row per
+file. Columns: path (relative to the manifest's folder), collected_at (ISO 8601), collected_by,
+location, latitude and longitude (decimal degrees), source, note; any other column is kept as a
+tag. The values are recorded beside, never instead of, what the file's own metadata says. Every
+row is checked first: a manifest with any bad row (a missing file, a date that does not parse, a
+latitude out of range, a path given twice) ingests nothing, and each problem is reported with its
+line (exit 2). --dry-run checks and reports what would happen, and writes nothing.
+
+A manifest or a folder (--recursive) is a batch, recorded in the ledger: its start (with the
+manifest's SHA-256), every file's event, and its end with the counts. Running the same command
+again after a crash, a power cut or Ctrl-C continues the batch: what an earlier run took in
+(same path, size and modification time) is reported as already present without being read
+again, and only the rest goes in.
+
 The ledger events are signed (a checkpoint with every batch), so ingest needs the case passphrase:
 --passphrase-file, else $CUSTODY_PASSPHRASE, else a prompt. Without any of them and no terminal it
 stops before reading any file.`
@@ -39,6 +53,8 @@ stops before reading any file.`
       description: 'Ingest a camera card with where and when it was collected',
     },
     {command: '<%= config.bin %> <%= command.id %> --case ~/cases/crimea --json recording.m4a', description: 'Ingest into a named case, with JSON output for scripts'},
+    {command: '<%= config.bin %> <%= command.id %> --manifest phone-dump/manifest.csv --dry-run', description: 'Check a batch manifest and see what it would do'},
+    {command: '<%= config.bin %> <%= command.id %> --manifest phone-dump/manifest.csv --json > batch-result.json', description: 'Ingest the batch (run it again to resume after an interruption)'},
   ]
 
   static override flags = {
@@ -51,13 +67,16 @@ stops before reading any file.`
     source: Flags.string({description: 'where the files came from (a device, a person, a platform)', helpValue: 'TEXT'}),
     note: Flags.string({description: 'a note recorded with each file', helpValue: 'TEXT'}),
     actor: Flags.string({description: "who is ingesting (default: the case's investigator)", helpValue: 'NAME'}),
+    manifest: Flags.string({char: 'm', description: 'a CSV or JSON Lines file naming the files of a batch, one row each', helpValue: 'FILE'}),
+    'dry-run': Flags.boolean({description: 'check everything and print what would happen; write nothing', default: false}),
   }
 
   static override strict = false
 
   async run(): Promise<IngestReport> {
     const {argv, flags} = await this.parse(Ingest)
-    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest', {background: true})
+    const dryRun = flags['dry-run']
+    const kase = dryRun ? this.openCase(flags.case) : await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest', {background: true})
     const interrupt = this.interruptible('Stopping after the files in progress (Ctrl-C again to stop now)...')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const startedAt = Date.now()
@@ -71,8 +90,10 @@ stops before reading any file.`
         location: flags.location,
         source: flags.source,
         note: flags.note,
+        manifest: flags.manifest,
+        dryRun,
         signal: interrupt.signal,
-        onProgress: (p) => progress.update(describeRate(p.filesDone, p.filesTotal, p.bytesDone, p.bytesTotal, startedAt)),
+        onProgress: (p) => progress.update(describeProgress(p.filesDone, p.filesTotal, p.bytesDone, p.bytesTotal, startedAt)),
       })
       progress.done()
       this.log(renderIngest(report))

@@ -15,6 +15,7 @@ export type UsageErrorCode =
   | 'PASSPHRASE_MISSING'
   | 'WRONG_PASSPHRASE'
   | 'CONSENT_REFUSED'
+  | 'MANIFEST_INVALID'
 
 export type InputErrorCode =
   | 'INPUT_MISSING'
@@ -46,6 +47,7 @@ const USAGE_CODES: ReadonlySet<CustodyErrorCode> = new Set<UsageErrorCode>([
   'PASSPHRASE_MISSING',
   'WRONG_PASSPHRASE',
   'CONSENT_REFUSED',
+  'MANIFEST_INVALID',
 ])
 
 export const EXIT = {
@@ -62,11 +64,14 @@ export class CustodyError extends Error {
   readonly code: CustodyErrorCode
   /** The file, exhibit or event the error is about, when there is one. */
   readonly subject: string | undefined
+  /** Everything wrong, for --json, when the message can only summarise (a manifest's bad rows). */
+  readonly problems: ReadonlyArray<{line: number; message: string}> | undefined
 
-  constructor(code: CustodyErrorCode, message: string, options: {cause?: unknown; subject?: string} = {}) {
+  constructor(code: CustodyErrorCode, message: string, options: {cause?: unknown; subject?: string; problems?: ReadonlyArray<{line: number; message: string}>} = {}) {
     super(message, options.cause === undefined ? undefined : {cause: options.cause})
     this.code = code
     this.subject = options.subject
+    this.problems = options.problems
   }
 
   get exitCode(): ExitCode {
@@ -75,10 +80,13 @@ export class CustodyError extends Error {
     return EXIT.failed
   }
 
-  toJSON(): {code: CustodyErrorCode; message: string; subject?: string} {
-    return this.subject === undefined
-      ? {code: this.code, message: this.message}
-      : {code: this.code, message: this.message, subject: this.subject}
+  toJSON(): {code: CustodyErrorCode; message: string; subject?: string; problems?: ReadonlyArray<{line: number; message: string}>} {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.subject === undefined ? {} : {subject: this.subject}),
+      ...(this.problems === undefined ? {} : {problems: this.problems}),
+    }
   }
 }
 

@@ -17,6 +17,11 @@ interface IngestPayload {
   collected: {[key: string]: JsonValue}
   note: string | null
   vault: string
+  /** Columns of a manifest row that custody has no field for. */
+  tags?: {[column: string]: string}
+  /** The batch the exhibit came in with, and its manifest line. */
+  batch?: string
+  manifestLine?: number
   metadata: {record: string; reader: string; normalised: NormalisedMetadata; warnings: string[]; errors: string[]}
 }
 
@@ -71,6 +76,9 @@ export function getExhibit(kase: Case, exhibit: string, options: {withEvents?: b
     file: p.file,
     collected: p.collected,
     note: p.note,
+    ...(p.tags === undefined ? {} : {tags: p.tags}),
+    ...(p.batch === undefined ? {} : {batch: p.batch}),
+    ...(p.manifestLine === undefined ? {} : {manifestLine: p.manifestLine}),
     ingestedAt: ingest.event.time,
     ingestedBy: ingest.event.actor,
     metadata: {...p.metadata, recordPath: kase.vault.objectPath(p.metadata.record)},

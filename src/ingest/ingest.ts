@@ -17,14 +17,17 @@
  * copies in progress and starts no new file; files already copied are recorded, so the case stays
  * consistent.
  */
-import {basename, relative} from 'node:path'
+import {basename, relative, resolve} from 'node:path'
 import {stat} from 'node:fs/promises'
 import {canonicalize, type JsonValue} from '../canonical/jcs.js'
 import {CASE_FOLDER, type Case} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
 import type {EventDraft} from '../ledger/event.js'
 import type {LedgerView} from '../ledger/ledger.js'
-import {sha256Hex} from '../hashing/digests.js'
+import {digestFile, sha256Hex} from '../hashing/digests.js'
+import {readManifest, type ManifestInput, type RowFacts} from '../manifest/manifest.js'
+import {plural} from '../render/text.js'
+import {batchIdentity, earlierRuns, endBatch, filesOfEarlierRuns, startBatch, type BatchIdentity, type BatchInfo, type EarlierFile} from './batch.js'
 import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
 import {normaliseMetadata, parseExifDate, type NormalisedMetadata} from '../metadata/normalise.js'
 import type {StagedObject} from '../vault/vault.js'
@@ -32,6 +35,10 @@ import {collectInputs, type InputFile} from './inputs.js'
 
 export interface IngestOptions {
   paths: readonly string[]
+  /** A CSV or JSON Lines manifest, one row per file (src/manifest/manifest.ts), instead of paths. */
+  manifest?: string | undefined
+  /** Check everything and say what would happen; write nothing (no passphrase needed). */
+  dryRun?: boolean
   recursive?: boolean
   actor?: string | undefined
   collectedAt?: string | undefined
@@ -54,10 +61,12 @@ export interface IngestProgress {
   last: IngestFileResult
 }
 
-export type IngestStatus = 'ingested' | 'already-present' | 'failed' | 'skipped'
+export type IngestStatus = 'ingested' | 'already-present' | 'failed' | 'skipped' | 'would-ingest'
 
 export interface IngestFileResult {
   path: string
+  /** The manifest line of the file, for a manifest batch. */
+  line?: number
   status: IngestStatus
   exhibit?: string
   sha256?: string
@@ -73,6 +82,9 @@ export interface IngestFileResult {
 
 export interface IngestReport {
   caseId: string
+  /** A manifest or folder ingest is a recorded batch (batch.ts); null for files named one by one. */
+  batch: BatchInfo | null
+  dryRun: boolean
   results: IngestFileResult[]
   counts: {ingested: number; alreadyPresent: number; failed: number; skipped: number}
   bytesIngested: number
@@ -134,10 +146,14 @@ function fileFacts(input: InputFile, modifiedAt: string | null, recordAs: string
 }
 
 /** What steps 1-4 leave for step 5 to record. */
-export type Outcome =
+export type Outcome = (
   | {kind: 'new'; base: IngestFileResult; facts: {[key: string]: JsonValue}; staged: StagedObject; metadata: ReadMetadata}
   | {kind: 'known'; base: IngestFileResult; facts: {[key: string]: JsonValue}; staged: StagedObject}
   | {kind: 'failed'; base: IngestFileResult; facts: {[key: string]: JsonValue}; error: CustodyError}
+) & {
+  /** What a manifest row said of the file. */
+  row?: RowFacts
+}
 
 interface ReadMetadata {
   record: MetadataRecord
@@ -160,26 +176,30 @@ export class IngestRun {
   private readonly kase: Case
   private readonly reader: MetadataReader
   private readonly signal: AbortSignal | undefined
+  /** The batch every event of this run names, if it is one. */
+  readonly batch: string | null
 
-  constructor(kase: Case, reader: MetadataReader, signal: AbortSignal | undefined) {
+  constructor(kase: Case, reader: MetadataReader, signal: AbortSignal | undefined, batch: string | null = null) {
     this.kase = kase
     this.reader = reader
     this.signal = signal
+    this.batch = batch
   }
 
   /** Steps 1-4 for one file (step 4 only with `commit`, the default). Never throws: a failure is an outcome to record. */
   async prepare(input: InputFile, options: PrepareOptions = {}): Promise<Outcome> {
-    const base: IngestFileResult = {path: input.path, status: 'failed'}
+    const base: IngestFileResult = {path: input.path, status: 'failed', ...lineOf(input)}
     if (input.symlinkTarget !== null) base.symlinkTarget = input.symlinkTarget
     const modified = await stat(input.path).catch(() => undefined)
     const facts = fileFacts(input, modified ? modified.mtime.toISOString() : null, options.recordAs)
+    const row = 'row' in input ? (input as ManifestInput).row : undefined
 
     // 1. stage
     let staged: StagedObject
     try {
       staged = await this.kase.vault.stageFile(input.path, this.signal ? {signal: this.signal} : {})
     } catch (error) {
-      return {kind: 'failed', base, facts, error: asCustodyError(error, input.path)}
+      return {kind: 'failed', base, facts, error: asCustodyError(error, input.path), ...(row ? {row} : {})}
     }
 
     base.sha256 = staged.digests.sha256
@@ -188,7 +208,7 @@ export class IngestRun {
       // 2. dedupe (checked again when recording, inside the transaction, where it cannot race)
       if (this.kase.ledger.exhibitBySha256(staged.digests.sha256) !== undefined) {
         await this.kase.vault.discard(staged)
-        return {kind: 'known', base, facts, staged}
+        return {kind: 'known', base, facts, staged, ...(row ? {row} : {})}
       }
 
       // 3. read metadata from the checked copy
@@ -205,6 +225,7 @@ export class IngestRun {
         base,
         facts,
         staged,
+        ...(row ? {row} : {}),
         metadata: {record, recordBytes, recordSha256: sha256Hex(recordBytes), normalised: normaliseMetadata(record.tags)},
       }
       // 4. commit
@@ -212,7 +233,7 @@ export class IngestRun {
       return outcome
     } catch (error) {
       await this.kase.vault.discard(staged)
-      return {kind: 'failed', base, facts, error: asCustodyError(error, input.path)}
+      return {kind: 'failed', base, facts, error: asCustodyError(error, input.path), ...(row ? {row} : {})}
     }
   }
 
@@ -233,7 +254,7 @@ export class IngestRun {
    */
   record(outcomes: Outcome[], provenance: Provenance): IngestFileResult[] {
     try {
-      const {events, result} = this.kase.ledger.append((view) => composeIngestEvents(this.kase, view, outcomes, provenance))
+      const {events, result} = this.kase.ledger.append((view) => composeIngestEvents(this.kase, view, outcomes, provenance, this.batch))
       return result.map(({result: r, draft}) => (draft === null ? r : {...r, seq: events[draft]!.event.seq}))
     } catch (error) {
       // Nothing of this batch was recorded (the transaction rolled back): each file says why.
@@ -253,18 +274,27 @@ export function composeIngestEvents(
   view: LedgerView,
   outcomes: readonly Outcome[],
   provenance: Provenance,
+  batch: string | null = null,
 ): {drafts: EventDraft[]; result: Array<{result: IngestFileResult; draft: number | null}>} {
-  const {actor, collected, note} = provenance
+  const {actor} = provenance
   const drafts: EventDraft[] = []
   const results: Array<{result: IngestFileResult; draft: number | null}> = []
   const assigned = new Map<string, string>()
   let count = view.exhibitCount()
   for (const outcome of outcomes) {
+    // A manifest row's values go beside the run's own (--collected-by etc.), and win over them.
+    const collected = outcome.row ? {...provenance.collected, ...outcome.row.collected} : provenance.collected
+    const note = outcome.row?.note ?? provenance.note
+    const extra: {[key: string]: JsonValue} = {
+      ...(outcome.row && Object.keys(outcome.row.tags).length > 0 ? {tags: outcome.row.tags} : {}),
+      ...(outcome.row ? {manifestLine: outcome.row.line} : {}),
+      ...(batch === null ? {} : {batch}),
+    }
     if (outcome.kind === 'failed') {
       const {error} = outcome
       let draft: number | null = null
       if (RECORDED_FAILURES.has(error.code)) {
-        draft = drafts.push({actor, action: 'ingest-failed', exhibit: null, payload: {file: outcome.facts, error: {code: error.code, message: error.message}}}) - 1
+        draft = drafts.push({actor, action: 'ingest-failed', exhibit: null, payload: {file: outcome.facts, error: {code: error.code, message: error.message}, ...extra}}) - 1
       }
 
       // A file stopped by Ctrl-C did not fail: it is simply not in the case yet.
@@ -283,7 +313,7 @@ export function composeIngestEvents(
         actor,
         action: 'presented-again',
         exhibit: existing ?? null,
-        payload: {file: outcome.facts, digests: {sha256, sha512}, size: outcome.staged.size, collected, note},
+        payload: {file: outcome.facts, digests: {sha256, sha512}, size: outcome.staged.size, collected, note, ...extra},
       })
       const result: IngestFileResult = {...outcome.base, status: 'already-present'}
       if (existing !== undefined) result.exhibit = existing
@@ -312,6 +342,7 @@ export function composeIngestEvents(
           warnings: metadata.record.warnings,
           errors: metadata.record.errors,
         },
+        ...extra,
       },
     })
     const result: IngestFileResult = {...outcome.base, status: 'ingested', exhibit}
@@ -383,34 +414,135 @@ function hasNoEmbeddedMetadata(record: MetadataRecord): boolean {
   return Object.keys(record.tags).every((key) => key.startsWith('File:') || key.startsWith('ExifTool:'))
 }
 
-export async function ingest(kase: Case, options: IngestOptions): Promise<IngestReport> {
-  const provenance = provenanceOf(options, kase)
-  await kase.assertIntactHead()
-  const collected = await collectInputs(options.paths, {recursive: options.recursive ?? false, ...(options.cwd ? {cwd: options.cwd} : {})})
-  await kase.vault.removeStaleTempFiles()
-
+/** Step 0: the files to ingest, from the paths given or a manifest, and what is said of them up front. */
+async function gather(kase: Case, options: IngestOptions): Promise<{files: InputFile[]; results: IngestFileResult[]; batch: BatchIdentity | null}> {
+  const cwd = options.cwd ?? process.cwd()
   const results: IngestFileResult[] = []
-  for (const problem of collected.problems) {
-    results.push({path: problem.path, status: 'failed', error: {code: problem.error.code, message: problem.error.message}})
+  let files: InputFile[]
+  let batch: BatchIdentity | null = null
+  if (options.manifest !== undefined) {
+    if (options.paths.length > 0) throw new CustodyError('INVALID_ARGUMENT', 'give either --manifest or paths to ingest, not both')
+    const manifest = await readManifest(options.manifest, {cwd})
+    if (manifest.problems.length > 0) {
+      const shown = manifest.problems.slice(0, 50).map((p) => `  line ${p.line}: ${p.message}`)
+      const more = manifest.problems.length > shown.length ? [`  and ${manifest.problems.length - shown.length} more (--json lists them all)`] : []
+      throw new CustodyError(
+        'MANIFEST_INVALID',
+        [`${manifest.path} has ${plural(manifest.problems.length, 'problem')}, so nothing was ingested:`, ...shown, ...more, 'Correct the manifest and run the command again.'].join('\n'),
+        {subject: manifest.path, problems: manifest.problems},
+      )
+    }
+
+    files = manifest.files
+    batch = batchIdentity({manifest: {path: manifest.path, sha256: manifest.sha256, rows: manifest.rows}})
+  } else {
+    if (options.paths.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'name the files or folders to ingest, or give --manifest FILE')
+    const collected = await collectInputs(options.paths, {recursive: options.recursive ?? false, cwd})
+    for (const problem of collected.problems) results.push({path: problem.path, status: 'failed', error: {code: problem.error.code, message: problem.error.message}})
+    for (const skipped of collected.skipped) results.push({path: skipped.path, status: 'skipped', reason: skipped.reason})
+    files = collected.files
+    if (options.recursive) batch = batchIdentity({paths: options.paths.map((p) => resolve(cwd, p)), recursive: true})
   }
 
-  for (const skipped of collected.skipped) results.push({path: skipped.path, status: 'skipped', reason: skipped.reason})
-
   // A file inside the case's own data folder is never evidence.
-  const files = collected.files.filter((file) => {
+  files = files.filter((file) => {
     const inside = !relative(kase.dataDir, file.symlinkTarget ?? file.path).startsWith('..')
     if (inside) results.push({path: file.path, status: 'skipped', reason: `it is part of the case's own ${CASE_FOLDER} folder`})
     return !inside
   })
+  return {files, results, batch}
+}
 
+/**
+ * A file that an earlier run of the same batch took in, unchanged since (same size and
+ * modification time), is already present: it is not read again.
+ */
+async function takenEarlier(file: InputFile, earlier: ReadonlyMap<string, EarlierFile>): Promise<IngestFileResult | undefined> {
+  const before = earlier.get(file.path)
+  if (before === undefined) return undefined
+  const now = await stat(file.path).catch(() => undefined)
+  if (now === undefined || now.size !== before.size || now.mtime.toISOString() !== before.modifiedAt) return undefined
+  return {path: file.path, status: 'already-present', exhibit: before.exhibit, size: before.size, reason: 'taken in by an earlier run of this batch', ...lineOf(file)}
+}
+
+function lineOf(file: InputFile): {line?: number} {
+  return 'row' in file ? {line: (file as ManifestInput).row.line} : {}
+}
+
+/** --dry-run: what each file would be, read (SHA-256 only) but nothing written. */
+async function plan(kase: Case, files: readonly InputFile[], signal: AbortSignal | undefined): Promise<IngestFileResult[]> {
+  const seen = new Map<string, string>()
+  const out: IngestFileResult[] = []
+  for (const file of files) {
+    if (signal?.aborted) break
+    const base = {path: file.path, ...lineOf(file)}
+    try {
+      const {sha256, size} = await digestFile(file.path, 'sha256')
+      if (size === 0) throw new CustodyError('INPUT_EMPTY', `${file.path} is empty (0 bytes): it would be refused`)
+      const exhibit = kase.ledger.exhibitBySha256(sha256)
+      const earlier = seen.get(sha256)
+      if (exhibit !== undefined) out.push({...base, status: 'already-present', exhibit, sha256, size})
+      else if (earlier !== undefined) out.push({...base, status: 'already-present', sha256, size, reason: `the same content as ${earlier}, earlier in this batch`})
+      else out.push({...base, status: 'would-ingest', sha256, size})
+      seen.set(sha256, file.path)
+    } catch (error) {
+      const err = asCustodyError(error, file.path)
+      out.push({...base, status: 'failed', error: {code: err.code, message: err.message}})
+    }
+  }
+
+  return out
+}
+
+function countResults(results: readonly IngestFileResult[]): {counts: IngestReport['counts']; bytesIngested: number} {
+  const counts = {ingested: 0, alreadyPresent: 0, failed: 0, skipped: 0}
+  let bytesIngested = 0
+  for (const result of results) {
+    if (result.status === 'ingested' || result.status === 'would-ingest') {
+      counts.ingested++
+      bytesIngested += result.size ?? 0
+    } else if (result.status === 'already-present') counts.alreadyPresent++
+    else if (result.status === 'failed') counts.failed++
+    else counts.skipped++
+  }
+
+  return {counts, bytesIngested}
+}
+
+export async function ingest(kase: Case, options: IngestOptions): Promise<IngestReport> {
+  const provenance = provenanceOf(options, kase)
+  if (!options.dryRun) await kase.assertIntactHead()
+
+  // 0. gather, and leave out what an earlier run of the same batch already took in
+  const {files: asked, results, batch} = await gather(kase, options)
+  const earlier = batch === null ? new Map<string, EarlierFile>() : filesOfEarlierRuns(kase, batch.id)
+  const inOrder: Array<IngestFileResult | undefined> = await Promise.all(asked.map((file) => takenEarlier(file, earlier)))
+  const files = asked.filter((_, i) => inOrder[i] === undefined)
+  const batchInfo: BatchInfo | null = batch === null ? null : {...batch, earlierRuns: earlierRuns(kase, batch.id), startedSeq: null, endedSeq: null}
+  const finish = (interrupted: boolean): IngestReport => {
+    const all = [...results, ...asked.map((file, i) => inOrder[i] ?? {path: file.path, status: 'skipped' as const, reason: INTERRUPTED_REASON, ...lineOf(file)})]
+    return {caseId: kase.info.caseId, batch: batchInfo, dryRun: options.dryRun ?? false, results: all, ...countResults(all), interrupted}
+  }
+
+  if (options.dryRun) {
+    const planned = await plan(kase, files, options.signal)
+    let next = 0
+    inOrder.forEach((r, i) => {
+      if (r === undefined && next < planned.length) inOrder[i] = planned[next++]
+    })
+    return finish(options.signal?.aborted ?? false)
+  }
+
+  await kase.vault.removeStaleTempFiles()
   const bytesTotal = files.reduce((sum, file) => sum + file.size, 0)
   let bytesDone = 0
   let filesDone = 0
+  // The key has been opening beside the steps above; nothing is written before it is open.
+  await kase.ready()
+  if (batchInfo !== null) batchInfo.startedSeq = startBatch(kase, batchInfo, {files: asked.length, bytes: asked.reduce((sum, file) => sum + file.size, 0), earlier: batchInfo.earlierRuns}, provenance.actor)
   if (files.length > 0) {
     await using reader = await MetadataReader.start()
-    // The key has been opening beside the steps above; nothing is copied into the vault before it is open.
-    await kase.ready()
-    const run = new IngestRun(kase, reader, options.signal)
+    const run = new IngestRun(kase, reader, options.signal, batch?.id ?? null)
     const recorder = new Recorder(run, provenance)
     const fileResults: IngestFileResult[] = Array.from({length: files.length})
     let next = 0
@@ -440,25 +572,14 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
     await Promise.all(Array.from({length: concurrency}, () => worker()))
     recorder.flush()
     await Promise.all(recording)
-    files.forEach((file, i) => {
-      results.push(
-        fileResults[i] ?? {path: file.path, status: 'skipped', reason: INTERRUPTED_REASON},
-      )
+    let k = 0
+    inOrder.forEach((r, i) => {
+      if (r === undefined) inOrder[i] = fileResults[k++]
     })
   }
 
-  await kase.ready()
+  const report = finish(options.signal?.aborted ?? false)
+  if (batchInfo !== null) batchInfo.endedSeq = endBatch(kase, batchInfo, report, provenance.actor)
   await kase.recordHead()
-  const counts = {ingested: 0, alreadyPresent: 0, failed: 0, skipped: 0}
-  let bytesIngested = 0
-  for (const result of results) {
-    if (result.status === 'ingested') {
-      counts.ingested++
-      bytesIngested += result.size ?? 0
-    } else if (result.status === 'already-present') counts.alreadyPresent++
-    else if (result.status === 'failed') counts.failed++
-    else counts.skipped++
-  }
-
-  return {caseId: kase.info.caseId, results, counts, bytesIngested, interrupted: options.signal?.aborted ?? false}
+  return report
 }

@@ -31,6 +31,8 @@ export type EventAction =
   | 'testimony-amended'
   | 'consent-changed'
   | 'identity-viewed'
+  | 'batch-started'
+  | 'batch-ended'
 
 export interface LedgerEvent {
   v: typeof EVENT_VERSION

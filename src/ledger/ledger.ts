@@ -258,6 +258,16 @@ export class Ledger {
       .map(toStored)
   }
 
+  /** The ingest and presented-again events that carry this batch ID, oldest first. */
+  eventsInBatch(batch: string): StoredEvent[] {
+    return this.db
+      .prepare<[string], RawRow>(
+        "SELECT seq, prev_hash, hash, event FROM events WHERE action IN ('ingest', 'presented-again') AND json_extract(event, '$.payload.batch') = ? ORDER BY seq",
+      )
+      .all(batch)
+      .map(toStored)
+  }
+
   ingestEvents(): StoredEvent[] {
     return this.db
       .prepare<[], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' ORDER BY seq")

@@ -28,10 +28,19 @@ export function progressLine(stream: NodeJS.WriteStream = process.stderr, enable
   }
 }
 
-/** "12/100 files, 34.5 MB/120 MB, 20.1 MB/s, about 4 s left" */
-export function describeRate(done: number, total: number, bytesDone: number, bytesTotal: number, startedAt: number): string {
-  const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001)
+/** "[#####.....] 12/100 files, 34.5 MB/120 MB, 20.1 MB/s, 3.2 files/s, about 4 s left" */
+export function describeProgress(done: number, total: number, bytesDone: number, bytesTotal: number, startedAt: number, now = Date.now()): string {
+  const seconds = Math.max((now - startedAt) / 1000, 0.001)
   const rate = bytesDone / seconds
-  const left = rate > 0 ? Math.ceil((bytesTotal - bytesDone) / rate) : undefined
-  return `${done}/${total} files, ${formatBytes(bytesDone)}/${formatBytes(bytesTotal)}, ${formatBytes(rate)}/s${left === undefined ? '' : `, about ${left} s left`}`
+  const share = bytesTotal > 0 ? bytesDone / bytesTotal : total > 0 ? done / total : 1
+  const width = 20
+  const filled = Math.min(width, Math.round(share * width))
+  const left = rate > 0 && bytesDone > 0 ? Math.ceil((bytesTotal - bytesDone) / rate) : undefined
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} files, ${formatBytes(bytesDone)}/${formatBytes(bytesTotal)}, ${formatBytes(rate)}/s, ${(done / seconds).toFixed(1)} files/s${left === undefined ? '' : `, about ${formatDuration(left)} left`}`
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${seconds} s`
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`
+  return `${(seconds / 3600).toFixed(1)} h`
 }

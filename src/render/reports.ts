@@ -39,7 +39,7 @@ export function renderKey(view: KeyView): string {
 }
 
 function ingestLine(r: IngestFileResult): string {
-  const path = safeText(r.path)
+  const path = `${r.line === undefined ? '' : `line ${r.line}: `}${safeText(r.path)}`
   const via = r.symlinkTarget ? ` (symlink, followed to ${safeText(r.symlinkTarget)})` : ''
   switch (r.status) {
     case 'ingested': {
@@ -49,8 +49,13 @@ function ingestLine(r: IngestFileResult): string {
       return `${r.exhibit}  ${path}${via}  sha256:${r.sha256?.slice(0, 16)}…${notes.length ? `  [${notes.join('; ')}]` : ''}`
     }
 
+    case 'would-ingest': {
+      return `new        ${path}${via}  sha256:${r.sha256?.slice(0, 16)}…  would be ingested`
+    }
+
     case 'already-present': {
-      return `${r.exhibit ?? '?'}  ${path}${via}  already in the case as ${r.exhibit ?? '?'} (recorded as presented again)`
+      const what = r.reason ?? `already in the case as ${r.exhibit ?? '?'} (recorded as presented again)`
+      return `${(r.exhibit ?? 'present').padEnd(10)} ${path}${via}  ${r.exhibit && r.reason ? `${r.exhibit}: ` : ''}${safeText(what)}`
     }
 
     case 'skipped': {
@@ -69,10 +74,24 @@ export function renderIngest(report: IngestReport): string {
   const notStarted = report.results.filter((r) => r.status === 'skipped' && r.reason?.startsWith(INTERRUPTED_REASON))
   const lines = report.results.filter((r) => !notStarted.includes(r)).map((r) => ingestLine(r))
   if (notStarted.length > 0) lines.push(`not in   ${plural(notStarted.length, 'file')}: the run was interrupted (--json lists them)`)
+  const b = report.batch
+  if (report.dryRun) {
+    lines.push(
+      '',
+      `Dry run: ${plural(counts.ingested, 'file')} would be ingested (${formatBytes(report.bytesIngested)}), ${counts.alreadyPresent} already present, ${counts.failed} would fail${counts.skipped ? `, ${counts.skipped} skipped` : ''}. Nothing was written.`,
+    )
+    return lines.join('\n')
+  }
+
   lines.push(
     '',
     `${plural(counts.ingested, 'file')} ingested (${formatBytes(report.bytesIngested)}), ${counts.alreadyPresent} already present, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}.`,
   )
+  if (b !== null) {
+    const from = b.manifest ? `manifest ${safeText(b.manifest.path)} (sha256 ${b.manifest.sha256.slice(0, 16)}…)` : `${safeText(b.inputs?.paths.join(', ') ?? '')}`
+    lines.push(`Batch ${b.id} from ${from}: events #${b.startedSeq ?? '?'} to #${b.endedSeq ?? '?'}${b.earlierRuns.length ? `; run ${b.earlierRuns.length + 1} of this batch` : ''}.`)
+  }
+
   if (report.interrupted) lines.push('Interrupted: the case is consistent. Run the same command again to ingest the rest.')
   return lines.join('\n')
 }
@@ -147,6 +166,18 @@ function eventSummary(e: EventView): string {
       return `consent of ${safeText(String(p.witness))}: ${[...granted, ...withdrawn].join(' ')} (as of ${String(p.at)})`
     }
 
+    case 'batch-started': {
+      const manifest = (p.manifest ?? null) as Record<string, unknown> | null
+      const inputs = (p.inputs ?? null) as Record<string, unknown> | null
+      const from = manifest ? `manifest ${safeText(String(manifest.path))} sha256:${String(manifest.sha256).slice(0, 16)}…` : safeText(Array.isArray(inputs?.paths) ? inputs.paths.join(', ') : '')
+      return `${String(p.batch)} started: ${plural(Number(p.files), 'file')} (${formatBytes(Number(p.bytes))}) from ${from}${p.resumes === null ? '' : `; runs again the batch of #${String(p.resumes)}`}`
+    }
+
+    case 'batch-ended': {
+      const counts = (p.counts ?? {}) as Record<string, unknown>
+      return `${String(p.batch)} ${p.interrupted ? 'interrupted' : 'ended'}: ${String(counts.ingested)} ingested, ${String(counts.alreadyPresent)} already present, ${String(counts.failed)} failed, ${String(counts.skipped)} skipped`
+    }
+
     case 'identity-viewed': {
       return `identity of ${safeText(String(p.witness))} looked at${typeof p.reason === 'string' ? `: ${safeText(p.reason)}` : ''}${p.disclosed ? ' (disclosed to a file)' : ''}`
     }
@@ -187,6 +218,8 @@ export function renderShow(x: DescribedExhibit): string {
     `  ingested         ${x.ingestedAt} by ${safeText(x.ingestedBy)}`,
     ...(collected.length ? [`  collected        ${collected.join('; ')}`] : []),
     ...(x.note ? [`  note             ${safeText(x.note)}`] : []),
+    ...(x.tags ? [`  tags             ${Object.entries(x.tags).map(([k, v]) => `${safeText(k)}=${safeText(v)}`).join('; ')}`] : []),
+    ...(x.batch ? [`  batch            ${x.batch}${x.manifestLine === undefined ? '' : `, manifest line ${x.manifestLine}`}`] : []),
     '  metadata',
     `    type           ${m.mimeType ?? 'unknown'}${m.fileType ? ` (${m.fileType})` : ''}`,
     `    captured       ${captureText}`,

@@ -1,0 +1,102 @@
+/**
+ * A batch: an ingest of a manifest or of a folder, recorded as a unit. A `batch-started` event
+ * names it (and the manifest's SHA-256) before any file goes in; each file's event carries the
+ * batch ID; a `batch-ended` event gives the counts. The ID is derived from what was asked (the
+ * manifest's bytes, or the folders and files given), so running the same command again after a
+ * crash, a power cut or Ctrl-C is the same batch: files an earlier run already took in, at the
+ * same path with the same size and modification time, are reported as already present without
+ * being read again, and only the rest go in. The case is consistent at every moment in between:
+ * an unfinished batch is simply a `batch-started` with no `batch-ended`.
+ */
+import {createHash} from 'node:crypto'
+import type {JsonValue} from '../canonical/jcs.js'
+import {canonicalize} from '../canonical/jcs.js'
+import type {Case} from '../case/case.js'
+import type {IngestReport} from './ingest.js'
+
+export interface BatchIdentity {
+  id: string
+  manifest: {path: string; sha256: string; rows: number} | null
+  inputs: {paths: string[]; recursive: boolean} | null
+}
+
+export interface BatchInfo extends BatchIdentity {
+  /** The earlier runs of the same batch, by the sequence numbers of their batch-started events. */
+  earlierRuns: number[]
+  startedSeq: number | null
+  endedSeq: number | null
+}
+
+/** What an earlier run recorded of one source path. */
+export interface EarlierFile {
+  exhibit: string
+  size: number
+  modifiedAt: string | null
+}
+
+export function batchIdentity(what: {manifest: {path: string; sha256: string; rows: number}} | {paths: string[]; recursive: boolean}): BatchIdentity {
+  const key = 'manifest' in what ? {manifest: what.manifest.sha256} : {paths: [...what.paths].sort(), recursive: what.recursive}
+  const id = `BATCH-${createHash('sha256').update(canonicalize(key)).digest('hex').slice(0, 16)}`
+  return 'manifest' in what ? {id, manifest: what.manifest, inputs: null} : {id, manifest: null, inputs: {paths: what.paths, recursive: what.recursive}}
+}
+
+/** The sequence numbers of earlier batch-started events of this batch. */
+export function earlierRuns(kase: Case, id: string): number[] {
+  return kase.ledger
+    .eventsOfKind('batch-started')
+    .filter((e) => e.event.payload.batch === id)
+    .map((e) => e.event.seq)
+}
+
+/**
+ * Source paths that earlier runs of this batch took in (as a new exhibit, or as a file the case
+ * already held), with the size and modification time they had then.
+ */
+export function filesOfEarlierRuns(kase: Case, id: string): Map<string, EarlierFile> {
+  const found = new Map<string, EarlierFile>()
+  for (const {event} of kase.ledger.eventsInBatch(id)) {
+    const p = event.payload
+    const file = (p.file ?? {}) as {[key: string]: JsonValue}
+    if (typeof file.path !== 'string' || event.exhibit === null) continue
+    found.set(file.path, {exhibit: event.exhibit, size: Number(p.size), modifiedAt: typeof file.modifiedAt === 'string' ? file.modifiedAt : null})
+  }
+
+  return found
+}
+
+export function startBatch(kase: Case, batch: BatchIdentity, planned: {files: number; bytes: number; earlier: number[]}, actor: string): number {
+  const {events} = kase.ledger.append(() => ({
+    drafts: [
+      {
+        actor,
+        action: 'batch-started',
+        exhibit: null,
+        payload: {
+          batch: batch.id,
+          manifest: batch.manifest as unknown as JsonValue,
+          inputs: batch.inputs as unknown as JsonValue,
+          files: planned.files,
+          bytes: planned.bytes,
+          resumes: planned.earlier.at(-1) ?? null,
+        },
+      },
+    ],
+    result: undefined,
+  }))
+  return events[0]!.event.seq
+}
+
+export function endBatch(kase: Case, batch: BatchIdentity, report: Pick<IngestReport, 'counts' | 'bytesIngested' | 'interrupted'>, actor: string): number {
+  const {events} = kase.ledger.append(() => ({
+    drafts: [
+      {
+        actor,
+        action: 'batch-ended',
+        exhibit: null,
+        payload: {batch: batch.id, counts: report.counts, bytesIngested: report.bytesIngested, interrupted: report.interrupted},
+      },
+    ],
+    result: undefined,
+  }))
+  return events[0]!.event.seq
+}
