@@ -29,7 +29,7 @@ import {readManifest, type ManifestInput, type RowFacts} from '../manifest/manif
 import {plural} from '../render/text.js'
 import {batchIdentity, earlierRuns, endBatch, filesOfEarlierRuns, startBatch, type BatchIdentity, type BatchInfo, type EarlierFile} from './batch.js'
 import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
-import {normaliseMetadata, parseExifDate, type NormalisedMetadata} from '../metadata/normalise.js'
+import {normaliseMetadata, parseGivenDate, type NormalisedMetadata} from '../metadata/normalise.js'
 import type {StagedObject} from '../vault/vault.js'
 import {collectInputs, type InputFile} from './inputs.js'
 
@@ -100,8 +100,8 @@ export interface Provenance {
 export function provenanceOf(options: Pick<IngestOptions, 'actor' | 'collectedAt' | 'collectedBy' | 'location' | 'source' | 'note'>, kase: Case): Provenance {
   const collected: {[key: string]: JsonValue} = {}
   if (options.collectedAt !== undefined) {
-    const parsed = parseExifDate(options.collectedAt)
-    if (parsed === null || !/^\d{4}-/.test(options.collectedAt.trim())) {
+    const parsed = parseGivenDate(options.collectedAt)
+    if (parsed === null) {
       throw new CustodyError(
         'INVALID_ARGUMENT',
         `--collected-at must be an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00, got ${JSON.stringify(options.collectedAt)}`,

@@ -20,7 +20,7 @@ import {dirname, resolve} from 'node:path'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import {sha256Hex} from '../hashing/digests.js'
 import type {InputFile} from '../ingest/inputs.js'
-import {parseExifDate} from '../metadata/normalise.js'
+import {parseGivenDate} from '../metadata/normalise.js'
 import {CsvError, parseCsv} from './csv.js'
 
 export const KNOWN_COLUMNS = ['path', 'collected_at', 'collected_by', 'location', 'latitude', 'longitude', 'source', 'note'] as const
@@ -149,8 +149,8 @@ function rowFacts(line: number, cells: Cells): {facts: RowFacts; problems: strin
   const collected: RowFacts['collected'] = {}
   const at = text('collected_at')
   if (at !== undefined) {
-    const parsed = parseExifDate(at)
-    if (parsed === null || !/^\d{4}-/.test(at)) problems.push(`collected_at ${JSON.stringify(at)} is not an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00`)
+    const parsed = parseGivenDate(at)
+    if (parsed === null) problems.push(`collected_at ${JSON.stringify(at)} is not an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00`)
     else Object.assign(collected, {at, offset: parsed.offset})
   }
 

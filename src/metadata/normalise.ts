@@ -125,6 +125,23 @@ export function parseExifDate(value: JsonValue): ParsedDate | null {
   return {local, offset, secondKey, complete}
 }
 
+/**
+ * An ISO 8601 date or time as a person gives it (`--collected-at`, a manifest's collected_at):
+ * year first, and a day that exists in its month (2024-02-30 does not). Null when it is not one.
+ */
+export function parseGivenDate(value: string): ParsedDate | null {
+  const trimmed = value.trim()
+  const parsed = /^\d{4}-/.test(trimmed) ? parseExifDate(trimmed) : null
+  if (parsed === null) return null
+  const [year, month, day] = parsed.local.slice(0, 10).split('-').map(Number)
+  if (month !== undefined && day !== undefined) {
+    const date = new Date(Date.UTC(year!, month - 1, day))
+    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null
+  }
+
+  return parsed
+}
+
 function toUtc(local: string, offset: string): string | null {
   const instant = new Date(`${local}${offset}`)
   return Number.isNaN(instant.getTime()) ? null : instant.toISOString()

@@ -1,0 +1,141 @@
+/** Batch manifests: the CSV reader (RFC 4180), and the row checks that run before anything is ingested. */
+import {mkdirSync, symlinkSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import fc from 'fast-check'
+import {afterAll, describe, expect, it} from 'vitest'
+import {CsvError, parseCsv} from '../../src/manifest/csv.js'
+import {readManifest} from '../../src/manifest/manifest.js'
+import {describeProgress} from '../../src/render/progress.js'
+import {tempDir} from '../helpers/cli.js'
+
+const work = tempDir('custody-manifest-')
+afterAll(() => work.remove())
+
+/** Writes a CSV field as a spreadsheet would: quoted when it must be. */
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) || value === '' ? `"${value.replaceAll('"', '""')}"` : value
+}
+
+describe('parseCsv', () => {
+  it('reads quoted fields with commas, doubled quotes and line breaks, CRLF, a BOM, and keeps the start line', () => {
+    const text = '\uFEFFpath,note\r\n"a, b.jpg","said ""hello""\r\nthen left"\r\nc.jpg,\n\nd.jpg,last'
+    expect(parseCsv(text)).toEqual([
+      {line: 1, fields: ['path', 'note']},
+      {line: 2, fields: ['a, b.jpg', 'said "hello"\r\nthen left']},
+      {line: 4, fields: ['c.jpg', '']},
+      {line: 6, fields: ['d.jpg', 'last']},
+    ])
+  })
+
+  it('names the line of a quote left open, or text after a closing quote', () => {
+    expect(() => parseCsv('path\n"a.jpg\nb.jpg\n')).toThrow(CsvError)
+    try {
+      parseCsv('path,note\nx.jpg,"ok"x\n')
+    } catch (error) {
+      expect((error as CsvError).line).toBe(2)
+      expect((error as Error).message).toContain('after a closing quote')
+    }
+
+    expect.assertions(3)
+  })
+
+  it('reads back any table a spreadsheet writes (property)', () => {
+    const cell = fc.string({unit: fc.constantFrom('a', 'Ж', ',', '"', '\n', '\r\n', ' ', 'é', '🙂')})
+    fc.assert(
+      fc.property(fc.integer({min: 1, max: 4}).chain((width) => fc.array(fc.array(cell, {minLength: width, maxLength: width}), {minLength: 1, maxLength: 6})), (table) => {
+        // A row of one empty field is a blank line, which readers skip; give it a visible cell.
+        const rows = table.map((row) => (row.length === 1 && row[0] === '' ? ['x'] : row))
+        const text = rows.map((row) => row.map((f) => csvField(f)).join(',')).join('\r\n')
+        expect(parseCsv(text).map((r) => r.fields)).toEqual(rows)
+      }),
+    )
+  })
+})
+
+describe('readManifest', () => {
+  const dir = join(work.path, 'dump')
+  mkdirSync(join(dir, 'DCIM'), {recursive: true})
+  for (const name of ['a.jpg', 'b.jpg', 'c.jpg']) writeFileSync(join(dir, 'DCIM', name), name)
+  symlinkSync(join(dir, 'DCIM', 'a.jpg'), join(dir, 'DCIM', 'link-to-a.jpg'))
+  mkdirSync(join(dir, 'DCIM', 'folder'))
+
+  it('resolves paths against its own folder, whatever the working directory, and keeps unknown columns as tags', async () => {
+    writeFileSync(
+      join(dir, 'good.csv'),
+      'path,collected_at,collected_by,location,latitude,longitude,source,note,device_owner\nDCIM/a.jpg,2024-03-01T14:05:00+02:00,A. P.,Simferopol,44.95,34.1,phone,"first, of two",W-014\nDCIM/b.jpg,,,,,,,,\n',
+    )
+    const manifest = await readManifest('dump/good.csv', {cwd: work.path})
+    expect(manifest.problems).toEqual([])
+    expect(manifest.format).toBe('csv')
+    expect(manifest.files.map((f) => f.path)).toEqual([join(dir, 'DCIM', 'a.jpg'), join(dir, 'DCIM', 'b.jpg')])
+    expect(manifest.files[0]!.row).toEqual({
+      line: 2,
+      given: 'DCIM/a.jpg',
+      collected: {at: '2024-03-01T14:05:00+02:00', offset: '+02:00', by: 'A. P.', location: 'Simferopol', latitude: 44.95, longitude: 34.1, source: 'phone'},
+      note: 'first, of two',
+      tags: {device_owner: 'W-014'},
+    })
+    expect(manifest.files[1]!.row).toMatchObject({collected: {}, note: null, tags: {}})
+  })
+
+  it('reports every bad row with its line: unknown file, bad date, coordinates, duplicates, folders', async () => {
+    writeFileSync(
+      join(dir, 'bad.csv'),
+      [
+        'path,collected_at,latitude,longitude',
+        'DCIM/a.jpg,2024-02-30,,',
+        'DCIM/missing.jpg,,,',
+        'DCIM/b.jpg,,-91,200',
+        'DCIM/a.jpg,,,',
+        'DCIM/link-to-a.jpg,,,',
+        'DCIM/folder,,,',
+        'DCIM/c.jpg,,45,',
+        ',,,',
+        'DCIM/c.jpg,2024-03-01,north,10',
+        'x,y,z,w,extra',
+      ].join('\n'),
+    )
+    const {problems, files} = await readManifest(join(dir, 'bad.csv'))
+    expect(problems.map((p) => [p.line, p.message])).toEqual([
+      [2, 'collected_at "2024-02-30" is not an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00'],
+      [3, `no such file: ${join(dir, 'DCIM', 'missing.jpg')}`],
+      [4, 'latitude -91 is out of range (-90 to 90)'],
+      [4, 'longitude 200 is out of range (-180 to 180)'],
+      [5, 'the same file as line 2 (DCIM/a.jpg)'],
+      [6, 'the same file as line 2 (DCIM/link-to-a.jpg)'],
+      [7, `${join(dir, 'DCIM', 'folder')} is a folder; a manifest names files, one per row`],
+      [8, 'latitude and longitude go together: give both or neither'],
+      [9, 'no path'],
+      [10, 'the same file as line 8 (DCIM/c.jpg)'],
+      [10, 'latitude "north" is not a number in decimal degrees'],
+      [11, '5 fields, but the header names 4 columns'],
+    ])
+    expect(files.length).toBeLessThan(10)
+  })
+
+  it('reads JSON Lines, numbers included, and names a line that is not an object', async () => {
+    writeFileSync(join(dir, 'good.jsonl'), '{"path": "DCIM/a.jpg", "latitude": 44.95, "longitude": 34.1, "case_ref": 7}\n\n{"path": "DCIM/b.jpg"}\n')
+    const good = await readManifest(join(dir, 'good.jsonl'))
+    expect(good.problems).toEqual([])
+    expect(good.files[0]!.row).toMatchObject({line: 1, collected: {latitude: 44.95, longitude: 34.1}, tags: {case_ref: '7'}})
+    expect(good.files[1]!.row.line).toBe(3)
+    writeFileSync(join(dir, 'bad.jsonl'), '{"path": "DCIM/a.jpg"}\n["DCIM/b.jpg"]\n{"path": "DCIM/c.jpg", "tags": {"x": 1}}\n{not json\n')
+    const bad = await readManifest(join(dir, 'bad.jsonl'))
+    expect(bad.problems.map((p) => p.line)).toEqual([2, 3, 4])
+    expect(bad.problems[1]!.message).toContain('must be a string or a number')
+  })
+
+  it('refuses a header without a path column, and an empty manifest', async () => {
+    writeFileSync(join(dir, 'nopath.csv'), 'file,note\nDCIM/a.jpg,x\n')
+    expect((await readManifest(join(dir, 'nopath.csv'))).problems[0]).toEqual({line: 1, message: 'the header row has no "path" column (it has: file, note)'})
+    writeFileSync(join(dir, 'empty.csv'), 'path\n')
+    expect((await readManifest(join(dir, 'empty.csv'))).problems).toEqual([{line: 1, message: 'the manifest names no files'}])
+  })
+})
+
+describe('describeProgress', () => {
+  it('shows a bar, files and bytes done, the rate and the time left', () => {
+    const line = describeProgress(25, 100, 250e6, 1000e6, 0, 10_000)
+    expect(line).toBe('[#####...............] 25/100 files, 250.0 MB/1.00 GB, 25.0 MB/s, 2.5 files/s, about 30 s left')
+  })
+})
