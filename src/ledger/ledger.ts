@@ -60,6 +60,12 @@ export class Ledger {
   private checkpointSigner: CheckpointSigner | undefined
   /** The tree head of the events read so far; caught up inside each append's transaction. */
   private range = new CompactRange()
+  /**
+   * Statements of the hot paths (every file of an ingest), prepared once: each prepare holds a
+   * native SQLite statement until the garbage collector finalises it, which on a batch of
+   * thousands of files lets the process grow for no use.
+   */
+  private readonly prepared = new Map<string, Database.Statement>()
 
   private constructor(path: string, db: Database.Database) {
     this.path = path
@@ -112,6 +118,16 @@ export class Ledger {
     this.db.close()
   }
 
+  private cached<P extends unknown[], R>(sql: string): Database.Statement<P, R> {
+    let statement = this.prepared.get(sql)
+    if (statement === undefined) {
+      statement = this.db.prepare(sql)
+      this.prepared.set(sql, statement)
+    }
+
+    return statement as unknown as Database.Statement<P, R>
+  }
+
   /** From now on, appends end with a checkpoint signed by this key. */
   useSigner(signer: CheckpointSigner): void {
     this.checkpointSigner = signer
@@ -124,12 +140,12 @@ export class Ledger {
    * checkpoint over the new tree head, signed, so no event is ever committed without one.
    */
   append<T>(compose: (view: LedgerView) => {drafts: EventDraft[]; result: T}): {events: StoredEvent[]; result: T} {
-    const insert = this.db.prepare('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)')
-    const last = this.db.prepare<[], {seq: number; hash: string}>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1')
+    const insert = this.cached<[number, string, string, string], unknown>('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)')
+    const last = this.cached<[], {seq: number; hash: string}>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1')
     const view: LedgerView = {
       exhibitBySha256: (sha256) => this.exhibitBySha256(sha256),
       exhibitCount: () =>
-        this.db.prepare<[], {n: number}>("SELECT count(*) AS n FROM events WHERE action = 'ingest'").get()!.n,
+        this.cached<[], {n: number}>("SELECT count(*) AS n FROM events WHERE action = 'ingest'").get()!.n,
     }
     const signer = this.checkpointSigner
     if (signer === undefined) {
@@ -155,8 +171,8 @@ export class Ledger {
       const range = this.caughtUpRange(events[0]!.event.seq)
       for (const stored of events) range.push(eventLeafHash(stored.canonical))
       const checkpoint = signCheckpoint(signer.signer, signer.caseId, {treeSize: seq, rootHash: bytesToHex(range.root()), lastEventHash: prev})
-      this.db
-        .prepare('INSERT INTO checkpoints (seq, tree_size, body, signature) VALUES ((SELECT coalesce(max(seq) + 1, 0) FROM checkpoints), ?, ?, ?)')
+      this
+        .cached<[number, string, string], unknown>('INSERT INTO checkpoints (seq, tree_size, body, signature) VALUES ((SELECT coalesce(max(seq) + 1, 0) FROM checkpoints), ?, ?, ?)')
         .run(seq, checkpoint.body, checkpoint.signature)
       this.range = range
       return {events, result}
@@ -237,8 +253,7 @@ export class Ledger {
 
   /** The exhibit whose original has this SHA-256, if there is one (outside a transaction: a hint). */
   exhibitBySha256(sha256: string): string | undefined {
-    return this.db
-      .prepare<[string], {exhibit: string}>("SELECT exhibit FROM events WHERE action = 'ingest' AND sha256 = ?")
+    return this.cached<[string], {exhibit: string}>("SELECT exhibit FROM events WHERE action = 'ingest' AND sha256 = ?")
       .get(sha256)?.exhibit
   }
 

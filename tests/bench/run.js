@@ -10,13 +10,18 @@
 //       Aim: >= 0.8x.
 //   (d) verifying that archive: `custody verify ARCHIVE` against `unzip` then `sha256sum -c`.
 //       Aim: >= 1.5x. Peak memory of seal and verify must stay under 200 MB.
+//   (e) a batch of 10,000 generated JPEGs of ~300 KB with EXIF, from a manifest: `custody ingest
+//       --manifest` against one `exiftool -j -n DIR` batch run, in files/s. Aim: >= 1.0x.
+//   (f) the same custody run against copying the files (`cp -r` + `sync`) and hashing them with
+//       `openssl dgst -sha256` and `-sha512`, in MB/s. Aim: >= 0.8x.
+//       Peak memory at 1,000 and at 10,000 files must be the same.
 // Peak memory (VmHWM of the custody process) is printed for a 256 MiB and a 1 GiB file, and for
 // 100 and 1,000 files: it must not grow with the size of the input.
 //
 // Options: --runs N (default 3, the median is reported), --keep (keep the generated data),
 // --only a,b,c,d (run some of the benchmarks).
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync, statSync} from 'node:fs'
+import {existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, statSync} from 'node:fs'
 import {randomFillSync} from 'node:crypto'
 import {cpus, tmpdir, totalmem} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -29,7 +34,7 @@ const bin = join(root, 'bin', 'run.js')
 const exiftool = join(root, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')
 const args = process.argv.slice(2)
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3
-const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd'])
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e'])
 const work = join(tmpdir(), 'custody-bench')
 mkdirSync(work, {recursive: true})
 
@@ -169,6 +174,27 @@ const custodyB = await measure('custody ingest --recursive (1,000 JPEGs)', () =>
 const custody100 = await measure('custody ingest --recursive (100 JPEGs)', () => custodyIngest([photos100], ['--recursive']))
 report('(b) 1,000 JPEGs of ~300 KB', custodyB, baselineB, 'files/s', 1000, 0.5)
 memory.push({input: 'ingest 100 JPEGs', 'peak MiB': custody100.peakMiB.toFixed(0)}, {input: 'ingest 1,000 JPEGs', 'peak MiB': custodyB.peakMiB.toFixed(0)})
+}
+
+// (e) and (f): a batch of 10,000 photos from a manifest
+if (only.has('e') || only.has('f')) {
+  const photos = join(work, 'jpegs-10000')
+  process.stderr.write('generating 10,000 JPEGs of ~300 KB and their manifest (cached between runs)...\n')
+  makeJpegs(photos, 10_000)
+  const manifest = join(work, 'manifest-10000.csv')
+  const rows = ['path,collected_by,source']
+  for (let i = 0; i < 10_000; i++) rows.push(`jpegs-10000/IMG_${String(i).padStart(5, '0')}.JPG,bench,generated`)
+  writeFileSync(manifest, `${rows.join('\n')}\n`)
+  const bytes = Number(spawnSync('du', ['-sb', photos], {encoding: 'utf8'}).stdout.split('\t')[0])
+  const copied = join(work, 'copied-10000')
+  const baselineE = await measure('exiftool -j -n DIR (10,000 JPEGs)', () => shell(`'${exiftool}' -j -n '${photos}' > /dev/null`))
+  const baselineF = await measure('cp -r + sync, openssl sha256 and sha512 (10,000 JPEGs)', () =>
+    shell(`rm -rf '${copied}' && cp -r '${photos}' '${copied}' && sync && cd '${copied}' && openssl dgst -sha256 * >/dev/null && openssl dgst -sha512 * >/dev/null; rm -rf '${copied}'`),
+  )
+  const custodyE = await measure('custody ingest --manifest (10,000 JPEGs)', () => custodyIngest([], ['--manifest', manifest]))
+  report('(e) batch of 10,000 JPEGs vs exiftool', custodyE, baselineE, 'files/s', 10_000, 1.0)
+  report('(f) batch of 10,000 JPEGs vs cp + openssl', custodyE, baselineF, 'MB/s', bytes / 1e6, 0.8)
+  memory.push({input: 'ingest a batch of 10,000 JPEGs', 'peak MiB': custodyE.peakMiB.toFixed(0)})
 }
 
 // (c) and (d): seal and verify 1,000 files of 1 MiB
