@@ -1,5 +1,9 @@
 /**
- * The ingest pipeline. For each file, in this order:
+ * The ingest pipeline. First the files are gathered: from the paths given, or from a manifest
+ * whose every row is checked before anything else happens (src/manifest/manifest.ts). A manifest
+ * or a folder is a recorded batch (batch.ts): it starts with a `batch-started` event, files that
+ * an earlier run of the same batch took in are left out, and it ends with `batch-ended`. Then, for
+ * each file, in this order:
  *
  *   1. stage   copy it into the vault's temp folder while hashing it (SHA-256 and SHA-512) in one
  *              streaming pass; refuse it if it is empty, unreadable or changes while read; fsync
@@ -484,7 +488,7 @@ async function plan(kase: Case, files: readonly InputFile[], signal: AbortSignal
       if (exhibit !== undefined) out.push({...base, status: 'already-present', exhibit, sha256, size})
       else if (earlier !== undefined) out.push({...base, status: 'already-present', sha256, size, reason: `the same content as ${earlier}, earlier in this batch`})
       else out.push({...base, status: 'would-ingest', sha256, size})
-      seen.set(sha256, file.path)
+      if (!seen.has(sha256)) seen.set(sha256, file.path)
     } catch (error) {
       const err = asCustodyError(error, file.path)
       out.push({...base, status: 'failed', error: {code: err.code, message: err.message}})
@@ -516,7 +520,8 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
   // 0. gather, and leave out what an earlier run of the same batch already took in
   const {files: asked, results, batch} = await gather(kase, options)
   const earlier = batch === null ? new Map<string, EarlierFile>() : filesOfEarlierRuns(kase, batch.id)
-  const inOrder: Array<IngestFileResult | undefined> = await Promise.all(asked.map((file) => takenEarlier(file, earlier)))
+  const inOrder: Array<IngestFileResult | undefined> = []
+  for (const file of asked) inOrder.push(await takenEarlier(file, earlier))
   const files = asked.filter((_, i) => inOrder[i] === undefined)
   const batchInfo: BatchInfo | null = batch === null ? null : {...batch, earlierRuns: earlierRuns(kase, batch.id), startedSeq: null, endedSeq: null}
   const finish = (interrupted: boolean): IngestReport => {
