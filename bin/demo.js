@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The Quick-start demo: a fresh case in a temporary folder, the bundled fixtures ingested, a
-// witness's testimony taken, corrected and its consent changed, the log shown, one exhibit shown, a trusted timestamp from a local demonstration TSA, the case verified,
-// a sealed archive made and checked, by custody and by openssl as a court would. Runs the built
+// The Quick-start demo: a fresh case in a temporary folder, the bundled fixtures ingested from a
+// batch manifest, a witness's testimony taken, corrected and its consent changed, the log shown,
+// one exhibit shown, a trusted timestamp from a local demonstration TSA, the case verified, a
+// sealed archive made and checked, by custody and by openssl as a court would. Runs the built
 // CLI as a user would, and fails loudly if any step does not give the exit code it should.
 import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, readdirSync, writeFileSync} from 'node:fs'
@@ -46,23 +47,11 @@ const tsaInfo = await new Promise((resolve, reject) => {
   tsa.once('exit', (code) => reject(new Error(`the demonstration TSA stopped (exit ${code})`)))
 })
 
-const files = readdirSync(samples)
-  .filter((name) => name !== 'expected-tags.json')
-  .sort()
-  .map((name) => join(samples, name))
-
 step('Make a case', ['init', caseDir, '--title', 'Demo: camera samples', '--investigator', 'Demo Investigator', '--organisation', 'custody demo', '--passphrase-file', passphraseFile])
-step('Ingest the bundled fixtures (photos, raw, video, audio, PDF)', [
-  'ingest',
-  ...files,
-  '--case',
-  caseDir,
-  '--collected-by',
-  'Demo Investigator',
-  '--source',
-  'fixtures/camera-samples',
-  '--passphrase-file',
-  passphraseFile,
+const manifest = join(root, 'fixtures', 'batch', 'camera-samples.csv')
+step('Check a batch manifest of the bundled fixtures: every row, nothing written', ['ingest', '--manifest', manifest, '--dry-run', '--case', caseDir])
+step('Ingest the batch (photos, raw, video, audio, PDF): a recorded batch, resumable by running it again', [
+  'ingest', '--manifest', manifest, '--case', caseDir, '--passphrase-file', passphraseFile,
 ])
 step('Present one file again: no second exhibit', ['ingest', join(samples, 'GPS.jpg'), '--case', caseDir, '--passphrase-file', passphraseFile])
 const testimony = join(root, 'fixtures', 'testimony')
@@ -84,7 +73,7 @@ step('The witness withdraws consent to advocacy use', [
 ])
 step('The testimony: interview, consent history, versions (the name stays encrypted)', ['show', 'W-001', '--case', caseDir])
 step('The custody log', ['log', '--case', caseDir])
-step('One exhibit in full: a photo with GPS', ['show', 'EX-000015', '--case', caseDir])
+step("One exhibit in full: a photo's own GPS, and beside it where the investigator noted it", ['show', 'EX-000005', '--case', caseDir])
 process.stdout.write(`\n(The next step uses a demonstration Time-Stamp Authority running on this machine, ${tsaInfo.url}.\n It is NOT trusted: a real case uses a public TSA and that TSA's root certificate.)\n`)
 step('Trusted time for the ledger (RFC 3161), from the demonstration TSA', [
   'timestamp', '--tsa', tsaInfo.url, '--tsa-ca', tsaInfo.ca, '--case', caseDir, '--passphrase-file', passphraseFile,

@@ -8,7 +8,7 @@ const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname
 describe('fixtures/README.md', () => {
   it('names every fixture with its true SHA-256', () => {
     const readme = readFileSync(join(FIXTURES, 'README.md'), 'utf8')
-    for (const folder of ['camera-samples', 'hostile', 'testimony']) {
+    for (const folder of ['camera-samples', 'hostile', 'testimony', 'batch']) {
       for (const name of readdirSync(join(FIXTURES, folder))) {
         const digest = createHash('sha256').update(readFileSync(join(FIXTURES, folder, name))).digest('hex')
         const row = readme.split('\n').find((line) => line.startsWith(`| ${name} |`))
