@@ -5,6 +5,7 @@
  * photo. The pool owns processes, so the reader is AsyncDisposable and must be ended.
  */
 import {availableParallelism} from 'node:os'
+import {StringDecoder} from 'node:string_decoder'
 import type {ExifTool as ExifToolClass} from 'exiftool-vendored'
 import type {JsonValue} from '../canonical/jcs.js'
 import {messageOf} from '../errors.js'
@@ -46,19 +47,70 @@ function toJson(value: unknown): JsonValue {
   return String(value)
 }
 
+interface GroupAnswer {
+  answers: unknown[]
+  /** ExifTool's complaints on stderr, by line; a line names the file it is about. */
+  errors: string[]
+  warnings: string[]
+}
+
+/**
+ * One ExifTool request for several files (`-json FILE...`): each file gets the record a request
+ * of its own would give, without paying ExifTool's per-request set-up every time. Its output is
+ * decoded as one UTF-8 stream: batch-cluster decodes every pipe chunk on its own, which breaks a
+ * character that straddles two chunks (an output over 64 KiB, a name such as "årtîst").
+ */
+function groupTask(module: typeof import('exiftool-vendored'), paths: readonly string[]): import('exiftool-vendored').ExifToolTask<GroupAnswer> {
+  class ReadGroupTask extends module.ExifToolTask<GroupAnswer> {
+    private readonly decoder = new StringDecoder('utf8')
+
+    constructor() {
+      super(['-charset', 'filename=utf8', ...EXIFTOOL_READ_ARGS, '-json', ...paths])
+    }
+
+    override onStdout(buf: string | Buffer): void {
+      super.onStdout(typeof buf === 'string' ? buf : this.decoder.write(buf))
+    }
+
+    protected parse(data: string, error?: Error): GroupAnswer {
+      const complaints = {errors: [...this.errors], warnings: [...this.warnings]}
+      if (data.trim() === '') {
+        if (error !== undefined && paths.length === 1) throw error
+        return {answers: [], ...complaints}
+      }
+
+      const parsed = JSON.parse(data) as unknown
+      if (!Array.isArray(parsed)) throw new Error('ExifTool did not answer with a JSON list')
+      return {answers: parsed, ...complaints}
+    }
+  }
+
+  return new ReadGroupTask()
+}
+
+/** At most this many files in one ExifTool request. */
+const MAX_GROUP = 16
+
 export class MetadataReader implements AsyncDisposable {
   private readonly exiftool: ExifToolClass
+  private readonly module: typeof import('exiftool-vendored')
+  private readonly maxProcs: number
   private cachedVersion: string | undefined
+  /** Reads asked for and not yet sent to ExifTool. */
+  private queue: Array<{path: string; resolve: (record: MetadataRecord) => void}> = []
+  private inFlight = 0
 
-  private constructor(exiftool: ExifToolClass) {
+  private constructor(exiftool: ExifToolClass, module: typeof import('exiftool-vendored'), maxProcs: number) {
     this.exiftool = exiftool
+    this.module = module
+    this.maxProcs = maxProcs
   }
 
   /** Loads exiftool-vendored only when metadata is needed: it is heavy at start-up. */
   static async start(options: {maxProcs?: number} = {}): Promise<MetadataReader> {
-    const {ExifTool} = await import('exiftool-vendored')
+    const module = await import('exiftool-vendored')
     const maxProcs = options.maxProcs ?? Math.max(1, Math.min(4, availableParallelism()))
-    const exiftool = new ExifTool({
+    const exiftool = new module.ExifTool({
       maxProcs,
       minDelayBetweenSpawnMillis: 0,
       taskTimeoutMillis: 5 * 60 * 1000,
@@ -66,7 +118,7 @@ export class MetadataReader implements AsyncDisposable {
       ignoreMinorErrors: false,
       useMWG: false,
     })
-    return new MetadataReader(exiftool)
+    return new MetadataReader(exiftool, module, maxProcs)
   }
 
   async version(): Promise<string> {
@@ -74,28 +126,81 @@ export class MetadataReader implements AsyncDisposable {
     return this.cachedVersion
   }
 
-  /** Never throws for a bad file: ExifTool's complaint becomes part of the record. */
+  /**
+   * Never throws for a bad file: ExifTool's complaint becomes part of the record. Reads asked for
+   * while every ExifTool process is busy wait, and go together in the next request.
+   */
   async read(path: string): Promise<MetadataRecord> {
-    const reader = {name: 'ExifTool' as const, version: await this.version(), args: [...EXIFTOOL_READ_ARGS]}
-    try {
-      const raw = (await this.exiftool.readRaw(path, {readArgs: [...EXIFTOOL_READ_ARGS]})) as Record<string, unknown>
-      const {errors, warnings, SourceFile: _sourceFile, ...tags} = raw
-      // With group names, ExifTool's complaints arrive as the tags ExifTool:Warning and ExifTool:Error.
-      const collect = (fromVendored: unknown, tag: string): string[] => {
-        const found = new Set(Array.isArray(fromVendored) ? fromVendored.map(String) : [])
-        const value = tags[tag]
-        if (typeof value === 'string' && value.trim() !== '') found.add(value)
-        return [...found]
-      }
+    await this.version()
+    return new Promise((resolve) => {
+      this.queue.push({path, resolve})
+      this.pump()
+    })
+  }
 
-      return {
-        reader,
-        tags: toJson(tags) as {[key: string]: JsonValue},
-        warnings: collect(warnings, 'ExifTool:Warning'),
-        errors: collect(errors, 'ExifTool:Error'),
-      }
+  /** Sends what is waiting to the processes that are free, in equal shares. */
+  private pump(): void {
+    while (this.inFlight < this.maxProcs && this.queue.length > 0) {
+      const share = Math.min(MAX_GROUP, Math.ceil(this.queue.length / (this.maxProcs - this.inFlight)))
+      const group = this.queue.splice(0, share)
+      this.inFlight++
+      void this.readGroup(group.map((g) => g.path))
+        .then((records) => group.forEach((g, i) => g.resolve(records[i]!)))
+        .finally(() => {
+          this.inFlight--
+          this.pump()
+        })
+    }
+  }
+
+  private async readGroup(paths: readonly string[]): Promise<MetadataRecord[]> {
+    const reader = {name: 'ExifTool' as const, version: this.cachedVersion ?? 'unknown', args: [...EXIFTOOL_READ_ARGS]}
+    let answer: GroupAnswer
+    try {
+      answer = await this.exiftool.enqueueTask(() => groupTask(this.module, paths))
     } catch (error) {
-      return {reader, tags: {}, warnings: [], errors: [`ExifTool could not read the file: ${messageOf(error)}`]}
+      // A request that failed as a whole is retried file by file, so that one bad file cannot
+      // take the others' records with it.
+      if (paths.length > 1) return Promise.all(paths.map((path) => this.readGroup([path]).then((records) => records[0]!)))
+      return [{reader, tags: {}, warnings: [], errors: [`ExifTool could not read the file: ${messageOf(error)}`]}]
+    }
+
+    const bySource = new Map<string, Record<string, unknown>>()
+    for (const item of answer.answers) {
+      if (typeof item === 'object' && item !== null && typeof (item as {SourceFile?: unknown}).SourceFile === 'string') {
+        bySource.set((item as {SourceFile: string}).SourceFile, item as Record<string, unknown>)
+      }
+    }
+
+    return Promise.all(
+      paths.map(async (path) => {
+        const about = (lines: string[]): string[] => (paths.length === 1 ? lines : lines.filter((line) => line.includes(path)))
+        const raw = bySource.get(path)
+        if (raw !== undefined) return this.recordOf(raw, about(answer.errors), about(answer.warnings))
+        // No answer for this file: asked again on its own, it gets its own complaint.
+        if (paths.length > 1) return (await this.readGroup([path]))[0]!
+        const why = about(answer.errors)
+        return {reader, tags: {}, warnings: about(answer.warnings), errors: [`ExifTool could not read the file${why.length ? `: ${why.join('; ')}` : ''}`]}
+      }),
+    )
+  }
+
+  private recordOf(raw: Record<string, unknown>, errors: string[], warnings: string[]): MetadataRecord {
+    const reader = {name: 'ExifTool' as const, version: this.cachedVersion ?? 'unknown', args: [...EXIFTOOL_READ_ARGS]}
+    const {SourceFile: _sourceFile, ...tags} = raw
+    // With group names, ExifTool's complaints arrive as the tags ExifTool:Warning and ExifTool:Error.
+    const collect = (fromStderr: string[], tag: string): string[] => {
+      const found = new Set(fromStderr)
+      const value = tags[tag]
+      if (typeof value === 'string' && value.trim() !== '') found.add(value)
+      return [...found]
+    }
+
+    return {
+      reader,
+      tags: toJson(tags) as {[key: string]: JsonValue},
+      warnings: collect(warnings, 'ExifTool:Warning'),
+      errors: collect(errors, 'ExifTool:Error'),
     }
   }
 

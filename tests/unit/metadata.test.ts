@@ -116,6 +116,26 @@ describe('metadata from real camera files (ExifTool)', () => {
     expect(record.errors.length).toBeGreaterThan(0)
     expect(record.tags).toEqual({})
   })
+
+  it('gives each file the same record when many are read at once (several files per ExifTool request)', async () => {
+    // All at once: while both processes are busy the reads queue and go in shared requests. A
+    // missing file and a corrupt one among them keep their own complaints and spoil nothing else.
+    const paths = [
+      ...expectedTags.map((e) => join(SAMPLES, e.SourceFile)),
+      join(FIXTURES, 'no-such-file.jpg'),
+      join(FIXTURES, 'hostile', 'corrupt-truncated.jpg'),
+      ...expectedTags.map((e) => join(SAMPLES, e.SourceFile)),
+    ]
+    const together = await Promise.all(paths.map((path) => reader.read(path)))
+    for (const [i, expected] of expectedTags.entries()) {
+      expect(together[i], expected.SourceFile).toEqual(records.get(expected.SourceFile))
+      expect(together[i + expectedTags.length + 2], expected.SourceFile).toEqual(records.get(expected.SourceFile))
+    }
+
+    expect(together[expectedTags.length]!.tags).toEqual({})
+    expect(together[expectedTags.length]!.errors.length).toBeGreaterThan(0)
+    expect(together[expectedTags.length + 1]!.warnings.join(' ')).toMatch(/JPEG format error/)
+  })
 })
 
 describe('ExifTool date parsing', () => {
