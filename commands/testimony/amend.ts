@@ -1,8 +1,8 @@
-import {editor} from '@inquirer/prompts'
 import {Args, Flags} from '@oclif/core'
 import {CustodyError} from '../../src/errors.js'
 import {renderAmend} from '../../src/render/testimony.js'
 import {amendStatement, type AmendReport} from '../../src/testimony/amend.js'
+import {askCorrectedStatement} from '../../src/testimony/interview.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TestimonyAmend extends CustodyCommand {
@@ -38,17 +38,7 @@ on a terminal) becomes a new exhibit, linked to the testimony as its next versio
 
     const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'testimony amend')
     try {
-      const statement =
-        flags['statement-file'] === undefined
-          ? {
-              text: await editor({message: 'Type the corrected statement; save and close the editor to go on:', validate: (v) => v.trim() !== '' || 'the statement is empty'}, {output: process.stderr}).catch(
-                (error: unknown) => {
-                  if (error instanceof Error && error.name === 'ExitPromptError') throw new CustodyError('INTERRUPTED', 'the correction was cancelled; nothing was recorded')
-                  throw error
-                },
-              ),
-            }
-          : {file: flags['statement-file']}
+      const statement = flags['statement-file'] === undefined ? {text: await askCorrectedStatement()} : {file: flags['statement-file']}
       const report = await amendStatement(kase, args.testimony, {statement, reason: flags.reason, actor: flags.actor})
       this.log(renderAmend(report))
       return report

@@ -1,6 +1,6 @@
 /** One exhibit with everything `custody show` tells about it, including the testimony it belongs to. */
 import type {Case} from '../case/case.js'
-import {findTestimony, listTestimonies, testimoniesByExhibit, type TestimonyView} from '../testimony/testimonies.js'
+import {listTestimonies, resolveExhibitOrWitness, testimoniesByExhibit, type TestimonyView} from '../testimony/testimonies.js'
 import {getExhibit, type ExhibitView} from './exhibits.js'
 
 export interface DescribedExhibit extends ExhibitView {
@@ -12,16 +12,7 @@ export interface DescribedExhibit extends ExhibitView {
 
 /** `ref` is an exhibit ID, or a witness code standing for that witness's testimony. */
 export function describeExhibit(kase: Case, ref: string): DescribedExhibit {
-  let exhibit: ExhibitView
-  try {
-    exhibit = getExhibit(kase, ref)
-  } catch (error) {
-    try {
-      exhibit = getExhibit(kase, findTestimony(kase, ref).exhibit)
-    } catch {
-      throw error
-    }
-  }
+  const exhibit = getExhibit(kase, resolveExhibitOrWitness(kase, ref))
 
   const views = listTestimonies(kase)
   const testimony = views.find((t) => t.exhibit === exhibit.exhibit) ?? null

@@ -498,6 +498,14 @@ async function plan(kase: Case, files: readonly InputFile[], signal: AbortSignal
   return out
 }
 
+/** Puts the results of the files that were worked on into the places the earlier runs left open, in order. */
+function fillGaps(inOrder: Array<IngestFileResult | undefined>, worked: ReadonlyArray<IngestFileResult | undefined>): void {
+  let next = 0
+  inOrder.forEach((result, i) => {
+    if (result === undefined) inOrder[i] = worked[next++]
+  })
+}
+
 function countResults(results: readonly IngestFileResult[]): {counts: IngestReport['counts']; bytesIngested: number} {
   const counts = {ingested: 0, alreadyPresent: 0, failed: 0, skipped: 0}
   let bytesIngested = 0
@@ -530,11 +538,7 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
   }
 
   if (options.dryRun) {
-    const planned = await plan(kase, files, options.signal)
-    let next = 0
-    inOrder.forEach((r, i) => {
-      if (r === undefined && next < planned.length) inOrder[i] = planned[next++]
-    })
+    fillGaps(inOrder, await plan(kase, files, options.signal))
     return finish(options.signal?.aborted ?? false)
   }
 
@@ -577,10 +581,7 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
     await Promise.all(Array.from({length: concurrency}, () => worker()))
     recorder.flush()
     await Promise.all(recording)
-    let k = 0
-    inOrder.forEach((r, i) => {
-      if (r === undefined) inOrder[i] = fileResults[k++]
-    })
+    fillGaps(inOrder, fileResults)
   }
 
   const report = finish(options.signal?.aborted ?? false)

@@ -29,13 +29,13 @@ import {bytesToHex} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
-import {getExhibit, resolveExhibitId, type ExhibitView} from '../exhibits/exhibits.js'
+import {getExhibit, type ExhibitView} from '../exhibits/exhibits.js'
 import {eventLeafHash} from '../ledger/event.js'
 import {MerkleTree} from '../merkle/tree.js'
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {trustFiles, type SealTrust} from './trust-files.js'
 import {selectByConsent, type LeftOut} from '../testimony/consent-filter.js'
-import {findTestimony} from '../testimony/testimonies.js'
+import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
 import type {Interview} from '../testimony/record.js'
 import {CUSTODY_VERSION} from '../version.js'
 import {moveIntoPlace} from '../io/files.js'
@@ -291,7 +291,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
 
   // 1. choose
   const named = options.exhibits.length > 0
-  const asked = named ? [...new Set(options.exhibits.map((e) => resolveSealable(kase, e)))] : kase.ledger.ingestEvents().map((e) => e.event.exhibit!)
+  const asked = named ? [...new Set(options.exhibits.map((e) => resolveExhibitOrWitness(kase, e)))] : kase.ledger.ingestEvents().map((e) => e.event.exhibit!)
   if (asked.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
   for (const id of asked) getExhibit(kase, id, {withEvents: false})
   const selection = selectByConsent(kase, asked, named, options.purpose ?? null)
@@ -425,19 +425,6 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     await zip.abort()
     await rm(temp, {force: true})
     throw error
-  }
-}
-
-/** An exhibit ID, or a witness code standing for that witness's testimony. */
-function resolveSealable(kase: Case, given: string): string {
-  try {
-    return resolveExhibitId(kase, given)
-  } catch (error) {
-    try {
-      return findTestimony(kase, given).exhibit
-    } catch {
-      throw error
-    }
   }
 }
 

@@ -7,7 +7,7 @@ import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
 import {checkTime} from './record.js'
 import {findTestimony, type TestimonyView} from './testimonies.js'
-import {CONSENT_METHODS, CONSENT_SCOPES, isConsentMethod, isConsentScope, type ConsentScope} from './vocabulary.js'
+import {checkMethod, checkScope, type ConsentScope} from './vocabulary.js'
 
 export interface ConsentChangeOptions {
   grant?: readonly string[]
@@ -30,12 +30,7 @@ export interface ConsentChangeReport {
 }
 
 function checkScopes(values: readonly string[] | undefined, flag: string): ConsentScope[] {
-  const scopes = [...new Set((values ?? []).map((v) => v.trim()))]
-  for (const scope of scopes) {
-    if (!isConsentScope(scope)) throw new CustodyError('INVALID_ARGUMENT', `${flag} must be one of ${Object.keys(CONSENT_SCOPES).join(', ')}, got ${JSON.stringify(scope)}`)
-  }
-
-  return (scopes as ConsentScope[]).sort()
+  return [...new Set((values ?? []).map((v) => checkScope(v.trim(), flag)))].sort()
 }
 
 export async function changeConsent(kase: Case, ref: string, options: ConsentChangeOptions): Promise<ConsentChangeReport> {
@@ -44,14 +39,8 @@ export async function changeConsent(kase: Case, ref: string, options: ConsentCha
   if (granted.length === 0 && withdrawn.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'say what changes: --grant SCOPE or --withdraw SCOPE (each may be repeated)')
   const both = granted.filter((s) => withdrawn.includes(s))
   if (both.length > 0) throw new CustodyError('INVALID_ARGUMENT', `${both.join(', ')} cannot be granted and withdrawn at once`)
-  const method = options.method?.trim()
-  if (granted.length > 0 && (method === undefined || !isConsentMethod(method))) {
-    throw new CustodyError('INVALID_ARGUMENT', `--method must say how the new consent was given: ${Object.keys(CONSENT_METHODS).join(', ')}; got ${JSON.stringify(options.method ?? '')}`)
-  }
-
-  if (method !== undefined && !isConsentMethod(method)) {
-    throw new CustodyError('INVALID_ARGUMENT', `--method must be one of ${Object.keys(CONSENT_METHODS).join(', ')}, got ${JSON.stringify(method)}`)
-  }
+  // Required with a grant; checked whenever given.
+  const method = granted.length > 0 || options.method !== undefined ? checkMethod(options.method, '--method', granted.length > 0 ? 'the new consent' : 'the change') : undefined
 
   const at = options.at === undefined ? new Date().toISOString() : checkTime(options.at, '--at')
   await kase.assertIntactHead()

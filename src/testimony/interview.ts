@@ -80,6 +80,21 @@ function summary(a: TestimonyInput): string {
   return ['', ...rows.map(([k, v]) => `  ${k.padEnd(13)} ${v}`), ''].join('\n')
 }
 
+/** A statement typed in $EDITOR; an empty one is refused at the prompt. */
+function typeStatement(message: string, ctx: {output: NodeJS.WritableStream}): Promise<string> {
+  return editor({message, validate: (v) => v.trim() !== '' || 'the statement is empty'}, ctx)
+}
+
+/** The corrected statement for `testimony amend`, typed in $EDITOR; Ctrl-C records nothing. */
+export async function askCorrectedStatement(context: Pick<InterviewContext, 'output'> = {}): Promise<string> {
+  try {
+    return await typeStatement('Type the corrected statement; save and close the editor to go on:', {output: context.output ?? process.stderr})
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ExitPromptError') throw new CustodyError('INTERRUPTED', 'the correction was cancelled; nothing was recorded')
+    throw error
+  }
+}
+
 /**
  * Asks for every field of `given` that is undefined, and returns the whole input. Throws
  * INTERRUPTED when the investigator stops at a prompt or does not confirm.
@@ -155,7 +170,7 @@ export async function interview(given: TestimonyInput, context: InterviewContext
         ctx,
       )
       if (how === 'file') answers.statementFile = await input({message: 'Statement file:', validate: isFile(cwd)}, ctx)
-      else answers.statementText = await editor({message: 'Type the statement in your editor; save and close it to go on:', validate: (v) => v.trim() !== '' || 'the statement is empty'}, ctx)
+      else answers.statementText = await typeStatement('Type the statement in your editor; save and close it to go on:', ctx)
     }
 
     if (answers.attachments === undefined) {

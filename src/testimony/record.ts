@@ -7,7 +7,7 @@
  * written in clear; the rest is the open record that the ledger and sealed archives carry.
  */
 import {CustodyError} from '../errors.js'
-import {CONSENT_METHODS, CONSENT_SCOPES, NO_CONSENT, isConsentMethod, isConsentScope, type ConsentMethod, type ConsentScope} from './vocabulary.js'
+import {NO_CONSENT, checkMethod, checkScope, type ConsentMethod, type ConsentScope} from './vocabulary.js'
 
 /** Everything as given, unchecked; every field has a flag of the same meaning. */
 export interface TestimonyInput {
@@ -159,18 +159,9 @@ export function checkConsent(scopes: readonly string[], method: string | undefin
     return {scopes: [], method: null, givenAt: null}
   }
 
-  for (const scope of given) {
-    if (!isConsentScope(scope)) {
-      throw new CustodyError('INVALID_ARGUMENT', `--consent must be one of ${Object.keys(CONSENT_SCOPES).join(', ')} (or none), got ${JSON.stringify(scope)}`)
-    }
-  }
-
-  const how = text(method)
-  if (how === null || !isConsentMethod(how)) {
-    throw new CustodyError('INVALID_ARGUMENT', `--consent-method must say how consent was given: ${Object.keys(CONSENT_METHODS).join(', ')}; got ${JSON.stringify(method ?? '')}`)
-  }
-
-  return {scopes: (given as ConsentScope[]).sort(), method: how, givenAt: givenAt === undefined || givenAt.trim() === '' ? startedAt : checkTime(givenAt, '--consent-at')}
+  const checked = given.map((scope) => checkScope(scope, '--consent', true)).sort()
+  const how = checkMethod(method, '--consent-method', 'consent')
+  return {scopes: checked, method: how, givenAt: givenAt === undefined || givenAt.trim() === '' ? startedAt : checkTime(givenAt, '--consent-at')}
 }
 
 /**
@@ -189,10 +180,9 @@ export function checkGiven(input: TestimonyInput): void {
 
   checkLanguages(list(input.languages))
   const consent = list(input.consent)
-  if (consent.length > 0) checkConsent(consent, input.consentMethod ?? Object.keys(CONSENT_METHODS)[0], undefined, '1970-01-01T00:00Z')
-  if (text(input.consentMethod) !== null && !isConsentMethod(input.consentMethod!.trim())) {
-    throw new CustodyError('INVALID_ARGUMENT', `--consent-method must be one of ${Object.keys(CONSENT_METHODS).join(', ')}, got ${JSON.stringify(input.consentMethod)}`)
-  }
+  if (consent.includes(NO_CONSENT)) checkConsent(consent, undefined, undefined, '')
+  else for (const scope of consent) checkScope(scope, '--consent', true)
+  if (text(input.consentMethod) !== null) checkMethod(input.consentMethod, '--consent-method', 'consent')
 }
 
 /** Checks everything given; the first problem is thrown, naming its flag. */

@@ -152,6 +152,22 @@ export function testimoniesByExhibit(views: readonly TestimonyView[]): Map<strin
   return byExhibit
 }
 
+/**
+ * An exhibit ID (EX-000012, or 12), or a witness code (W-014) standing for that witness's
+ * testimony. When neither fits, the exhibit ID's error is the one reported.
+ */
+export function resolveExhibitOrWitness(kase: Case, ref: string): string {
+  try {
+    return resolveExhibitId(kase, ref)
+  } catch (error) {
+    try {
+      return findTestimony(kase, ref).exhibit
+    } catch {
+      throw error
+    }
+  }
+}
+
 /** Finds a testimony by its witness code (W-014) or its exhibit ID (EX-000012, or 12). */
 export function findTestimony(kase: Case, ref: string): TestimonyView {
   const all = listTestimonies(kase)
