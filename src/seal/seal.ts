@@ -23,7 +23,7 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {open, readFile, rm, stat} from 'node:fs/promises'
+import {rm} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
@@ -42,7 +42,10 @@ import {moveIntoPlace} from '../io/files.js'
 import {formatBytes} from '../render/text.js'
 import {BAGIT_TXT, bagInfo, manifest, safeFileName, type ManifestEntry} from './bagit.js'
 import {bagReadme} from './readme.js'
-import {ZipWriter, type ZipSlot} from './zip-writer.js'
+import {ZipWriter} from './zip-writer.js'
+import {ReadAhead, type ReadChunk} from '../io/read-ahead.js'
+import {HashWorker} from '../hashing/hash-worker.js'
+import {quietly} from '../hashing/pump.js'
 
 export interface SealOptions {
   exhibits: readonly string[]
@@ -167,7 +170,8 @@ function proveEvents(
 /**
  * The custody files of the payload; the statement is signed by the case's key (seal.json.sig).
  * The key is opened before sealing starts rather than beside it: its 64 MiB of scrypt on top of
- * the payload's buffers would take the seal past its memory budget, for no gain in time.
+ * the case's events in memory and the payload's buffers would take the seal near its memory
+ * budget (measured: 190 MB against 157 MB for 1,000 exhibits), for a third of a second.
  */
 function custodyFiles(kase: Case, eventsBytes: Buffer, trust: Array<[string, Buffer]>, statement: SealStatement): Array<[string, Buffer]> {
   const statementBytes = Buffer.from(`${JSON.stringify(statement, null, 2)}\n`)
@@ -180,10 +184,21 @@ function custodyFiles(kase: Case, eventsBytes: Buffer, trust: Array<[string, Buf
 }
 
 /**
- * Step 3: the payload. Every entry's size is known, so every entry's place is fixed first and
- * several exhibits are then written at once: reading, hashing and writing of different files
- * overlap. Each original's SHA-256 is checked against the ledger as it goes in.
+ * Step 3: the payload, written in archive order: each original, checked against the ledger's
+ * SHA-256 as it goes in, then its metadata record, then the custody files. The vault files are
+ * read ahead of the writer (ReadAhead), so reading, hashing and writing of different files overlap.
  */
+/** A release to be called when the chunk is written; the memory goes back once it is hashed too. */
+function releaseWhenSettled(hashed: Promise<unknown>, release: () => void): () => void {
+  let waiting = 2
+  const settled = (): void => {
+    if (--waiting === 0) release()
+  }
+
+  hashed.then(settled, settled)
+  return settled
+}
+
 async function writePayload(
   zip: ZipWriter,
   kase: Case,
@@ -194,81 +209,88 @@ async function writePayload(
 ): Promise<{payload: ManifestEntry[]; bytes: number}> {
   const payload: ManifestEntry[] = []
   let payloadBytes = 0
-  // Every entry's size is known, so every entry's place is fixed now and several can be written
-  // at once: reading, hashing and writing of different files overlap.
-  const places: Array<{original: ZipSlot; record: ZipSlot}> = []
-  for (const x of sealedExhibits) {
-    const recordSize = (await stat(kase.vault.objectPath(x.metadataRecord)).catch(() => undefined))?.size
-    if (recordSize === undefined) {
-      throw new CustodyError('INTEGRITY', `${x.exhibit}: its metadata record is missing from the vault; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
+  const interrupted = (): CustodyError => new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${options.out ?? 'the archive'} was not written`)
+  // Two sources an exhibit: its original (which must have the ledger's size), then its record.
+  const reader = new ReadAhead(
+    sealedExhibits.flatMap((x) => [{path: kase.vault.objectPath(x.sha256), size: x.size}, {path: kase.vault.objectPath(x.metadataRecord)}]),
+    {
+      shared: true,
+      readError: (index, error) => {
+        const x = sealedExhibits[index >> 1]!
+        const what = index % 2 === 0 ? 'its vault file' : 'its metadata record'
+        return new CustodyError('INTEGRITY', `${x.exhibit}: ${what} cannot be read (${messageOf(error)}); nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
+      },
+    },
+  )
+  /** Passes each chunk of the next source to `take`, in order. */
+  const eachChunk = async (source: number, take: (chunk: ReadChunk) => Promise<void>): Promise<void> => {
+    for (;;) {
+      if (options.signal?.aborted) throw interrupted()
+      const chunk = await reader.next()
+      if (chunk?.source !== source) throw new Error(`sealing read source ${chunk?.source ?? 'none'} where ${source} was due`)
+      await take(chunk)
+      if (chunk.last) return
     }
-
-    places.push({original: zip.reserve(`${bag}/${x.path}`, x.size, true), record: zip.reserve(`${bag}/${x.metadataPath}`, recordSize, false)})
   }
 
-  const custodyPlaces = custody.map(([path, bytes]) => zip.reserve(`${bag}/${path}`, bytes.length, false))
-  const recordDigests: Array<{sha256: string; sha512: string}> = []
-  let next = 0
-  let done = 0
-  let failure: unknown
-  const sealOne = async (i: number): Promise<void> => {
-    const x = sealedExhibits[i]!
-    const unreadable = (error: unknown): CustodyError =>
-      new CustodyError('INTEGRITY', `${x.exhibit}: its vault file cannot be read (${messageOf(error)}); nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
-    const source = await open(kase.vault.objectPath(x.sha256), 'r').catch((error: unknown) => {
-      throw unreadable(error)
-    })
-    let found: {sha256: string; size: number}
-    try {
-      found = await zip.writeFile(places[i]!.original, source, unreadable)
-    } finally {
-      await source.close()
-    }
-
-    // The SHA-256 proves the bytes are the ones ingested; the SHA-512 recorded then goes in the manifest.
-    if (found.sha256 !== x.sha256) {
-      throw new CustodyError(
-        'INTEGRITY',
-        `${x.exhibit}: its vault file no longer matches the ledger (sha256 ${found.sha256}, expected ${x.sha256}); nothing was sealed. Run \`custody verify\``,
-        {subject: x.exhibit},
-      )
-    }
-
-    const record = await readFile(kase.vault.objectPath(x.metadataRecord))
-    const digests = digestsOf(record)
-    if (digests.sha256 !== x.metadataRecord) {
-      throw new CustodyError('INTEGRITY', `${x.exhibit}: its metadata record no longer matches the ledger; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
-    }
-
-    await zip.writeBytes(places[i]!.record, record)
-    recordDigests[i] = digests
-    options.onProgress?.(++done, sealedExhibits.length)
-  }
-
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < sealedExhibits.length) {
-      if (options.signal?.aborted) {
-        failure ??= new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${options.out ?? 'the archive'} was not written`)
-        return
-      }
-
+  // Each original's SHA-256 is computed on the hash worker, from the shared read buffers, while
+  // this thread computes the CRC-32 and the archive's SHA-256; it is compared once it is ready.
+  const checks: Array<Promise<void>> = []
+  try {
+    for (const [i, x] of sealedExhibits.entries()) {
+      const entry = await zip.startFile(`${bag}/${x.path}`, x.size)
+      const sha256 = HashWorker.shared().job('sha256')
       try {
-        await sealOne(next++)
+        await eachChunk(2 * i, (chunk) => {
+          const hashed = sha256.update(chunk.shared!.memory, chunk.shared!.offset, chunk.bytes.length)
+          return zip.writeChunk(entry, chunk.bytes, releaseWhenSettled(hashed, chunk.release))
+        })
       } catch (error) {
-        failure ??= error
+        sha256.drop()
+        throw error
       }
+
+      await zip.endFile(entry)
+      // The SHA-256 proves the bytes are the ones ingested; the SHA-512 recorded then goes in the manifest.
+      checks.push(
+        quietly(
+          sha256.digest().then((found) => {
+            if (found !== x.sha256) {
+              throw new CustodyError(
+                'INTEGRITY',
+                `${x.exhibit}: its vault file no longer matches the ledger (sha256 ${found}, expected ${x.sha256}); nothing was sealed. Run \`custody verify\``,
+                {subject: x.exhibit},
+              )
+            }
+          }),
+        ),
+      )
+
+      const parts: Buffer[] = []
+      await eachChunk(2 * i + 1, async (chunk) => {
+        parts.push(Buffer.from(chunk.bytes))
+        chunk.release()
+      })
+      const record = Buffer.concat(parts)
+      const digests = digestsOf(record)
+      if (digests.sha256 !== x.metadataRecord) {
+        throw new CustodyError('INTEGRITY', `${x.exhibit}: its metadata record no longer matches the ledger; nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
+      }
+
+      await zip.addBytes(`${bag}/${x.metadataPath}`, record)
+      payload.push({path: x.path, sha256: x.sha256, sha512: x.sha512}, {path: x.metadataPath, ...digests})
+      payloadBytes += x.size + record.length
+      options.onProgress?.(i + 1, sealedExhibits.length)
     }
+  } finally {
+    await reader.close()
+    await Promise.allSettled(checks)
   }
 
-  await Promise.all(Array.from({length: Math.min(4, sealedExhibits.length)}, () => worker()))
-  if (failure !== undefined) throw failure
-  for (const [i, x] of sealedExhibits.entries()) {
-    payload.push({path: x.path, sha256: x.sha256, sha512: x.sha512}, {path: x.metadataPath, ...recordDigests[i]!})
-    payloadBytes += x.size + places[i]!.record.size
-  }
+  for (const check of checks) await check
 
-  for (const [i, [path, bytes]] of custody.entries()) {
-    await zip.writeBytes(custodyPlaces[i]!, bytes)
+  for (const [path, bytes] of custody) {
+    await zip.addBytes(`${bag}/${path}`, bytes)
     payload.push({path, ...digestsOf(bytes)})
     payloadBytes += bytes.length
   }

@@ -3,19 +3,19 @@
  *
  * Entries are stored, not deflated: media is already compressed, and stored bytes do not depend on
  * a zlib version. Every entry has the same date (the seal time) and mode, and entries are written
- * in the order they are reserved, so the same entries give the same bytes. Because every entry's
- * size is known when it is reserved, every entry's place in the file is known too, and several
- * entries can be written at once (the caller decides how many). File data is streamed with its
- * CRC-32 (zlib's native crc32) and SHA-256 computed on the way, followed by a data
- * descriptor (§4.3.9); the archive's own SHA-256 is computed from the finished file. ZIP64 records
- * (§4.5.3, §4.3.14-16) are written for an entry of 4 GiB or more, an offset past 4 GiB or more than
- * 65,534 entries, and only then. Names are UTF-8 (general purpose bit 11).
+ * one after the other in the order they are added, so the same entries give the same bytes. A
+ * file's data is streamed in, chunk by chunk, with its CRC-32 (zlib's native crc32) computed on
+ * the way and a data descriptor after it (§4.3.9). Every byte of the archive passes through the
+ * writer in order, so the archive's own SHA-256 is computed as it is written, not read back. Writes
+ * are not awaited one by one: small pieces (headers, descriptors, records) are gathered into one
+ * write, and a chunk's memory is handed back once its write is done. ZIP64 records (§4.5.3,
+ * §4.3.14-16) are written for an entry of 4 GiB or more, an offset past 4 GiB or more than 65,534
+ * entries, and only then. Names are UTF-8 (general purpose bit 11).
  */
+import {createHash} from 'node:crypto'
 import {constants} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 import {crc32} from 'node:zlib'
-import {digestFile} from '../hashing/digests.js'
-import {pumpHashed, quietly} from '../hashing/pump.js'
 import {writeAll} from '../io/files.js'
 
 const LOCAL_HEADER = 0x04034b50
@@ -33,21 +33,41 @@ const MADE_BY = (3 << 8) | 45
 /** -rw-r--r-- regular file, in the high 16 bits of the external attributes. */
 const EXTERNAL_ATTRIBUTES = (0o100644 << 16) >>> 0
 
-/** An entry's place in the file, fixed when it is reserved; crc is filled in once written. */
-export interface ZipSlot {
+/** An entry as the central directory will describe it; crc is filled in once its data is written. */
+export interface ZipEntry {
   name: Buffer
   size: number
   offset: number
   flags: number
   zip64: boolean
   crc: number
-  written: boolean
+  /** Bytes of data written so far (streamed entries). */
+  written: number
+}
+
+export interface ZipWriterOptions {
+  /** ZIP64 records for every entry (tests exercise them without 4 GiB of data). */
+  forceZip64?: boolean
+  /** Bytes between flushes to disk while writing (default SYNC_STEP). */
+  syncStep?: number
 }
 
 export interface ZipResult {
   sha256: string
   size: number
 }
+
+/** Pieces smaller than this are copied into one buffer and written together. */
+const SMALL = 64 * 1024
+const STAGE_SIZE = 256 * 1024
+/** Small writes in flight before the writer waits for the oldest. */
+const MAX_WRITES = 32
+/**
+ * The archive is flushed to disk in steps of this size while it is written, so that the disk works
+ * while files are still being read and hashed, and the final fsync has little left to do. One
+ * flush at a time: a slow disk must not take every thread of libuv's pool.
+ */
+const SYNC_STEP = 128 * 1024 * 1024
 
 function dosDateTime(date: Date): {time: number; day: number} {
   const year = Math.min(Math.max(date.getUTCFullYear(), 1980), 2107)
@@ -59,42 +79,108 @@ function dosDateTime(date: Date): {time: number; day: number} {
 
 export class ZipWriter {
   private readonly handle: FileHandle
-  private readonly path: string
   private readonly stamp: {time: number; day: number}
-  private readonly slots: ZipSlot[] = []
-  /** Where the next reserved entry starts. */
-  private end = 0
-  /** Test hook: ZIP64 records for every entry, to exercise them without 4 GiB of data. */
+  private readonly entries: ZipEntry[] = []
+  private readonly archive = createHash('sha256')
+  /** Where the next byte goes. */
+  private position = 0
+  /** Small pieces not yet written, and where they start. */
+  private stage = Buffer.allocUnsafe(STAGE_SIZE)
+  private staged = 0
+  private stageStart = 0
+  private readonly writes = new Set<Promise<void>>()
+  private failure: unknown
+  /** How much of the archive the last flush started covered, and whether one is running. */
+  private synced = 0
+  private syncing = false
+  /** The streamed entry being written, if any. */
+  private open: ZipEntry | undefined
   private readonly forceZip64: boolean
+  private readonly syncStep: number
 
-  private constructor(handle: FileHandle, path: string, date: Date, forceZip64: boolean) {
+  private constructor(handle: FileHandle, date: Date, options: ZipWriterOptions) {
     this.handle = handle
-    this.path = path
     this.stamp = dosDateTime(date)
-    this.forceZip64 = forceZip64
+    this.forceZip64 = options.forceZip64 ?? false
+    this.syncStep = options.syncStep ?? SYNC_STEP
   }
 
   /** Creates the file; never overwrites (the caller picks a fresh temp name). */
-  static async create(path: string, date: Date, options: {forceZip64?: boolean} = {}): Promise<ZipWriter> {
+  static async create(path: string, date: Date, options: ZipWriterOptions = {}): Promise<ZipWriter> {
     const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
-    return new ZipWriter(handle, path, date, options.forceZip64 ?? false)
+    return new ZipWriter(handle, date, options)
+  }
+
+  private write(bytes: Buffer, position: number, done?: () => void): Promise<void> {
+    const write = writeAll(this.handle, bytes, position).then(
+      () => done?.(),
+      (error: unknown) => {
+        this.failure ??= error
+        done?.()
+      },
+    )
+    this.writes.add(write)
+    void write.then(() => this.writes.delete(write))
+    return write
+  }
+
+  private syncSoFar(): void {
+    this.syncing = true
+    this.synced = this.position
+    const sync = this.handle.datasync().then(
+      () => {
+        this.syncing = false
+      },
+      (error: unknown) => {
+        this.failure ??= error
+      },
+    )
+    this.writes.add(sync)
+    void sync.then(() => this.writes.delete(sync))
+  }
+
+  private flushStage(): void {
+    if (this.staged === 0) return
+    void this.write(this.stage.subarray(0, this.staged), this.stageStart)
+    this.stage = Buffer.allocUnsafe(STAGE_SIZE)
+    this.staged = 0
   }
 
   /**
-   * Fixes an entry's place: its local header, `size` bytes of data, and a data descriptor when the
-   * data is streamed. Entries appear in the ZIP in the order they are reserved.
+   * Appends bytes at the end of the archive and hashes them. Small ones are copied (the caller may
+   * reuse them at once); a large one is written from the caller's memory, and `release` is called
+   * when that memory is free again.
    */
-  reserve(name: string, size: number, streamed: boolean): ZipSlot {
-    const nameBytes = Buffer.from(name, 'utf8')
-    const zip64 = this.forceZip64 || size >= MAX32
-    const slot: ZipSlot = {name: nameBytes, size, offset: this.end, flags: FLAG_UTF8 | (streamed ? FLAG_DESCRIPTOR : 0), zip64, crc: 0, written: false}
-    this.end += 30 + nameBytes.length + (zip64 ? 20 : 0) + size + (streamed ? (zip64 ? 24 : 16) : 0)
-    this.slots.push(slot)
-    return slot
+  private async append(bytes: Buffer, release?: () => void): Promise<void> {
+    if (this.position - this.synced >= this.syncStep && !this.syncing) this.syncSoFar()
+    if (this.failure !== undefined) throw this.failure
+    this.archive.update(bytes)
+    if (bytes.length < SMALL) {
+      if (this.staged + bytes.length > STAGE_SIZE) this.flushStage()
+      if (this.staged === 0) this.stageStart = this.position
+      bytes.copy(this.stage, this.staged)
+      this.staged += bytes.length
+      release?.()
+    } else {
+      this.flushStage()
+      void this.write(bytes, this.position, release)
+    }
+
+    this.position += bytes.length
+    while (this.writes.size > MAX_WRITES) await Promise.race(this.writes)
   }
 
-  private localHeader(slot: ZipSlot): Buffer {
-    const {zip64, flags, size} = slot
+  private entry(name: string, size: number, streamed: boolean): ZipEntry {
+    if (this.open !== undefined) throw new Error(`${this.open.name.toString()} is still being written`)
+    const nameBytes = Buffer.from(name, 'utf8')
+    const zip64 = this.forceZip64 || size >= MAX32
+    const entry: ZipEntry = {name: nameBytes, size, offset: this.position, flags: FLAG_UTF8 | (streamed ? FLAG_DESCRIPTOR : 0), zip64, crc: 0, written: 0}
+    this.entries.push(entry)
+    return entry
+  }
+
+  private localHeader(entry: ZipEntry): Buffer {
+    const {zip64, flags, size} = entry
     const streamed = (flags & FLAG_DESCRIPTOR) !== 0
     const extra = zip64 ? Buffer.alloc(20) : Buffer.alloc(0)
     if (zip64) {
@@ -112,68 +198,67 @@ export class ZipWriter {
     header.writeUInt16LE(0, 8) // stored
     header.writeUInt16LE(this.stamp.time, 10)
     header.writeUInt16LE(this.stamp.day, 12)
-    header.writeUInt32LE(streamed ? 0 : slot.crc, 14)
+    header.writeUInt32LE(streamed ? 0 : entry.crc, 14)
     header.writeUInt32LE(zip64 ? MAX32 : streamed ? 0 : size, 18)
     header.writeUInt32LE(zip64 ? MAX32 : streamed ? 0 : size, 22)
-    header.writeUInt16LE(slot.name.length, 26)
+    header.writeUInt16LE(entry.name.length, 26)
     header.writeUInt16LE(extra.length, 28)
-    return Buffer.concat([header, slot.name, extra])
+    return Buffer.concat([header, entry.name, extra])
   }
 
-  /** Writes a reserved entry from memory (tag files, records): no data descriptor. */
-  async writeBytes(slot: ZipSlot, bytes: Buffer): Promise<void> {
-    if (bytes.length !== slot.size) throw new Error(`${slot.name.toString()}: reserved ${slot.size} bytes, given ${bytes.length}`)
-    slot.crc = crc32(bytes)
-    const header = this.localHeader(slot)
-    await writeAll(this.handle, header, slot.offset)
-    await writeAll(this.handle, bytes, slot.offset + header.length)
-    slot.written = true
-  }
-
-  /** Reserves and writes an entry from memory, after every entry reserved so far. */
+  /** Appends an entry whose bytes are all in memory (tag files, records): no data descriptor. */
   async addBytes(name: string, bytes: Buffer): Promise<void> {
-    await this.writeBytes(this.reserve(name, bytes.length, false), bytes)
+    const entry = this.entry(name, bytes.length, false)
+    entry.crc = crc32(bytes)
+    entry.written = bytes.length
+    await this.append(this.localHeader(entry))
+    await this.append(bytes)
   }
 
   /**
-   * Streams a file into a reserved entry, computing its CRC-32 and SHA-256 on the way, and returns
-   * the SHA-256 of what went in. A file that is not the reserved size is an error.
+   * Starts an entry of `size` bytes whose data follows in chunks (writeChunk), in order, before
+   * endFile(). Nothing else can be added meanwhile.
    */
-  async writeFile(slot: ZipSlot, source: FileHandle, readError: (error: unknown) => Error): Promise<{sha256: string; size: number}> {
-    const header = this.localHeader(slot)
-    await writeAll(this.handle, header, slot.offset)
-    const dataStart = slot.offset + header.length
-    let crc = 0
-    const {digests, size} = await pumpHashed(
-      source,
-      (chunk, at) => {
-        // Called in chunk order, so the CRC sees the bytes in file order; writes past the
-        // reserved size are refused rather than spilling into the next entry.
-        if (at + chunk.length > slot.size) return Promise.reject(readError(new Error(`it is larger than the ${slot.size} bytes expected`)))
-        crc = crc32(chunk, crc)
-        return quietly(writeAll(this.handle, chunk, dataStart + at))
-      },
-      {expectedSize: slot.size, algorithms: 'sha256', readError, abortError: () => new Error('aborted')},
-    )
-    if (size !== slot.size) throw readError(new Error(`it holds ${size} bytes, not the ${slot.size} expected`))
-    slot.crc = crc
-    const descriptor = Buffer.alloc(slot.zip64 ? 24 : 16)
-    descriptor.writeUInt32LE(DATA_DESCRIPTOR, 0)
-    descriptor.writeUInt32LE(crc, 4)
-    if (slot.zip64) {
-      descriptor.writeBigUInt64LE(BigInt(size), 8)
-      descriptor.writeBigUInt64LE(BigInt(size), 16)
-    } else {
-      descriptor.writeUInt32LE(size, 8)
-      descriptor.writeUInt32LE(size, 12)
-    }
-
-    await writeAll(this.handle, descriptor, dataStart + size)
-    slot.written = true
-    return {sha256: digests.sha256, size}
+  async startFile(name: string, size: number): Promise<ZipEntry> {
+    const entry = this.entry(name, size, true)
+    await this.append(this.localHeader(entry))
+    this.open = entry
+    return entry
   }
 
-  private centralHeader(e: ZipSlot): Buffer {
+  /** Appends the next chunk of the open entry; `release` is called once its memory is free. */
+  async writeChunk(entry: ZipEntry, chunk: Buffer, release?: () => void): Promise<void> {
+    if (entry !== this.open) throw new Error(`${entry.name.toString()} is not the entry being written`)
+    if (entry.written + chunk.length > entry.size) {
+      release?.()
+      throw new Error(`${entry.name.toString()}: more than the ${entry.size} bytes expected`)
+    }
+
+    entry.crc = crc32(chunk, entry.crc)
+    entry.written += chunk.length
+    await this.append(chunk, release)
+  }
+
+  /** Ends the open entry with its data descriptor. */
+  async endFile(entry: ZipEntry): Promise<void> {
+    if (entry !== this.open) throw new Error(`${entry.name.toString()} is not the entry being written`)
+    if (entry.written !== entry.size) throw new Error(`${entry.name.toString()}: ${entry.written} bytes written, not the ${entry.size} expected`)
+    this.open = undefined
+    const descriptor = Buffer.alloc(entry.zip64 ? 24 : 16)
+    descriptor.writeUInt32LE(DATA_DESCRIPTOR, 0)
+    descriptor.writeUInt32LE(entry.crc, 4)
+    if (entry.zip64) {
+      descriptor.writeBigUInt64LE(BigInt(entry.size), 8)
+      descriptor.writeBigUInt64LE(BigInt(entry.size), 16)
+    } else {
+      descriptor.writeUInt32LE(entry.size, 8)
+      descriptor.writeUInt32LE(entry.size, 12)
+    }
+
+    await this.append(descriptor)
+  }
+
+  private centralHeader(e: ZipEntry): Buffer {
     const big = e.zip64 || e.offset >= MAX32
     const extra = big ? Buffer.alloc(28) : Buffer.alloc(0)
     if (big) {
@@ -206,14 +291,13 @@ export class ZipWriter {
     return Buffer.concat([header, e.name, extra])
   }
 
-  /** Writes the central directory and end records, fsyncs and closes the file, and hashes it. */
+  /** Writes the central directory and end records, waits for every write, fsyncs and closes the file. */
   async finish(): Promise<ZipResult> {
-    const unwritten = this.slots.find((slot) => !slot.written)
-    if (unwritten) throw new Error(`${unwritten.name.toString()} was reserved but never written`)
-    const cdStart = this.end
-    const central = Buffer.concat(this.slots.map((slot) => this.centralHeader(slot)))
+    if (this.open !== undefined) throw new Error(`${this.open.name.toString()} was started but never ended`)
+    const cdStart = this.position
+    const central = Buffer.concat(this.entries.map((entry) => this.centralHeader(entry)))
     const cdSize = central.length
-    const count = this.slots.length
+    const count = this.entries.length
     const needs64 = this.forceZip64 || count >= MAX16 || cdStart >= MAX32 || cdSize >= MAX32
     const tail: Buffer[] = [central]
     if (needs64) {
@@ -246,16 +330,18 @@ export class ZipWriter {
     end.writeUInt32LE(needs64 ? MAX32 : cdStart, 16)
     end.writeUInt16LE(0, 20)
     tail.push(end)
-    const bytes = Buffer.concat(tail)
-    await writeAll(this.handle, bytes, cdStart)
+    for (const piece of tail) await this.append(piece)
+    this.flushStage()
+    await Promise.all(this.writes)
+    if (this.failure !== undefined) throw this.failure
     await this.handle.sync()
     await this.handle.close()
-    // Entries were written out of order: the archive's digest comes from the finished file.
-    const {sha256, size} = await digestFile(this.path, 'sha256')
-    return {sha256, size}
+    return {sha256: this.archive.digest('hex'), size: this.position}
   }
 
+  /** Waits for the writes in flight and closes the file; the caller removes it. */
   async abort(): Promise<void> {
+    await Promise.all(this.writes)
     await this.handle.close().catch(() => undefined)
   }
 }

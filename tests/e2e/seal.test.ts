@@ -1,7 +1,7 @@
 /** `custody seal`: a BagIt bag in a ZIP that standard tools check, deterministic and recorded. */
 import {spawn, spawnSync} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
-import {chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {verifyInclusion} from '../../src/merkle/verify.js'
@@ -192,6 +192,30 @@ describe('custody seal, more', () => {
     expect(result.code).toBe(3)
     expect(result.json.error.message).toMatch(/EX-000007: its vault file cannot be read \(ENOENT.*nothing was sealed/)
     expect(existsSync(join(work.path, 'missing.zip'))).toBe(false)
+  })
+
+  it('refuses a vault file that grew, and a metadata record gone from the vault', async () => {
+    const grown = join(work.path, 'grown')
+    cpSync(kase.dir, grown, {recursive: true})
+    const digest = sha('sha256', readFileSync(join(SAMPLES, 'Sony.jpg')))
+    const object = join(grown, '.custody', 'vault', 'sha256', digest.slice(0, 2), digest)
+    chmodSync(object, 0o644)
+    const size = readFileSync(object).length
+    appendFileSync(object, 'x')
+    const grew = await custodyJson<{error: {message: string}}>(['seal', '--out', join(work.path, 'grown.zip'), '--case', grown])
+    expect(grew.code).toBe(3)
+    expect(grew.json.error.message).toMatch(new RegExp(`EX-\\d+: its vault file cannot be read \\(it holds ${size + 1} bytes, not the ${size} expected\\); nothing was sealed`))
+
+    const noRecord = join(work.path, 'no-record')
+    cpSync(kase.dir, noRecord, {recursive: true})
+    const shown = await custodyJson<{metadata: {record: string}}>(['show', 'EX-000002', '--case', noRecord])
+    const record = shown.json.metadata.record
+    rmSync(join(noRecord, '.custody', 'vault', 'sha256', record.slice(0, 2), record))
+    const lost = await custodyJson<{error: {message: string}}>(['seal', '--out', join(work.path, 'no-record.zip'), '--case', noRecord])
+    expect(lost.code).toBe(3)
+    expect(lost.json.error.message).toMatch(/EX-000002: its metadata record cannot be read \(ENOENT.*nothing was sealed/)
+    expect(existsSync(join(work.path, 'grown.zip')) || existsSync(join(work.path, 'no-record.zip'))).toBe(false)
+    expect(readdirSync(work.path).filter((f) => f.endsWith('.partial'))).toEqual([])
   })
 
   it('Ctrl-C while sealing leaves no partial archive and records nothing', async () => {

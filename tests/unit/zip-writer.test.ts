@@ -1,7 +1,6 @@
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {readFileSync, writeFileSync} from 'node:fs'
-import {open} from 'node:fs/promises'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {SafeZip} from '../../src/archive/zip-reader.js'
@@ -14,17 +13,21 @@ afterAll(() => tmp.remove())
 async function writeZip(name: string, forceZip64: boolean): Promise<{path: string; sha256: string; size: number; big: Buffer}> {
   const big = Buffer.alloc(20 * 1024 * 1024 + 7)
   for (let i = 0; i < big.length; i += 997) big[i] = i % 251
-  const source = join(tmp.path, `${name}.bin`)
-  writeFileSync(source, big)
   const path = join(tmp.path, `${name}.zip`)
-  const zip = await ZipWriter.create(path, new Date('2024-05-01T09:00:00Z'), {forceZip64})
+  const zip = await ZipWriter.create(path, new Date('2024-05-01T09:00:00Z'), {forceZip64, syncStep: 4 * 1024 * 1024})
   await zip.addBytes('bag/bagit.txt', Buffer.from('BagIt-Version: 1.0\n'))
-  const handle = await open(source, 'r')
-  const digests = await zip.writeFile(zip.reserve('bag/data/vidéo \u{1F4F7}.mov', big.length, true), handle, (e) => e as Error)
-  await handle.close()
-  expect(digests).toEqual({size: big.length, sha256: createHash('sha256').update(big).digest('hex')})
+  // Streamed in uneven chunks, each released only once written.
+  const entry = await zip.startFile('bag/data/vidéo \u{1F4F7}.mov', big.length)
+  const released: number[] = []
+  for (let at = 0, i = 0; at < big.length; at += 3_000_001, i++) {
+    const chunk = Buffer.from(big.subarray(at, at + 3_000_001))
+    await zip.writeChunk(entry, chunk, () => released.push(i))
+  }
+
+  await zip.endFile(entry)
   await zip.addBytes('bag/empty.txt', Buffer.alloc(0))
   const result = await zip.finish()
+  expect(released.sort((a, b) => a - b)).toEqual(Array.from({length: Math.ceil(big.length / 3_000_001)}, (_, i) => i))
   return {path, ...result, big}
 }
 
@@ -57,5 +60,20 @@ describe('the ZIP writer', () => {
     const a = await writeZip('same-a', false)
     const b = await writeZip('same-b', false)
     expect(readFileSync(a.path).equals(readFileSync(b.path))).toBe(true)
+  })
+})
+
+describe('the ZIP writer, misused', () => {
+  it('refuses more or fewer bytes than an entry announced, and another entry while one is open', async () => {
+    const zip = await ZipWriter.create(join(tmp.path, 'misused.zip'), new Date('2024-05-01T09:00:00Z'))
+    const entry = await zip.startFile('bag/a.bin', 10)
+    await expect(zip.addBytes('bag/b.txt', Buffer.from('b'))).rejects.toThrow(/bag\/a.bin is still being written/)
+    let released = false
+    await expect(zip.writeChunk(entry, Buffer.alloc(11), () => (released = true))).rejects.toThrow(/more than the 10 bytes expected/)
+    expect(released).toBe(true)
+    await zip.writeChunk(entry, Buffer.alloc(4))
+    await expect(zip.endFile(entry)).rejects.toThrow(/4 bytes written, not the 10 expected/)
+    await expect(zip.finish()).rejects.toThrow(/started but never ended/)
+    await zip.abort()
   })
 })

@@ -1,0 +1,184 @@
+/**
+ * Reads a list of files, one after the other, as a stream of chunks in order, while reads of the
+ * chunks that come next are already running (on libuv's thread pool). A consumer that must take
+ * bytes in order, such as a ZIP writer that hashes the archive as it writes it, then never waits
+ * for the disk between files, however small they are.
+ *
+ * Memory is bounded: `depth` buffers of CHUNK_SIZE, each handed back by the consumer (release())
+ * once it is done with the chunk (its write has finished). At most about `depth` files are open.
+ * With `shared`, the buffers are views of one SharedArrayBuffer, so that a worker thread can hash
+ * a chunk without a copy (hash-worker.ts).
+ */
+import {open, type FileHandle} from 'node:fs/promises'
+import {CHUNK_SIZE} from '../hashing/digests.js'
+import {quietly} from '../hashing/pump.js'
+
+export interface ReadSource {
+  path: string
+  /** The size the file must have; when left out, whatever it holds when opened. */
+  size?: number
+  /** Read only `size` bytes from here (an entry inside an archive); the file must hold them. */
+  start?: number
+}
+
+export interface ReadChunk {
+  /** Index of the source in the list. */
+  source: number
+  /** Where the chunk starts in its source (from `start`). */
+  offset: number
+  bytes: Buffer
+  /** The size of the whole source. */
+  size: number
+  /** The file's last chunk (an empty file has one empty chunk). */
+  last: boolean
+  /** Where the bytes are, when the buffers are shared memory. */
+  shared?: {memory: SharedArrayBuffer; offset: number}
+  /** Hands the chunk's memory back: call it once nothing reads the bytes any more. */
+  release: () => void
+}
+
+export interface ReadAheadOptions {
+  /** Buffers, hence chunks read but not yet released (default 8). */
+  depth?: number
+  chunkSize?: number
+  /** Buffers in shared memory (ReadChunk.shared), for hashing on a worker thread. */
+  shared?: boolean
+  /** Turns a failure to open or read source `index` into the error the consumer gets. */
+  readError: (index: number, error: unknown) => Error
+}
+
+const END = Symbol('end')
+
+async function readFully(handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
+  let done = 0
+  while (done < length) {
+    const {bytesRead} = await handle.read(buffer, done, length - done, position + done)
+    if (bytesRead === 0) throw new Error(`it ends after ${position + done} bytes`)
+    done += bytesRead
+  }
+}
+
+export class ReadAhead {
+  private readonly sources: readonly ReadSource[]
+  private readonly chunkSize: number
+  private readonly readError: ReadAheadOptions['readError']
+  private readonly free: Buffer[]
+  private readonly memory: SharedArrayBuffer | undefined
+  /** Resolves the producer when a buffer comes back, or when reading stops. */
+  private bufferWaiter: (() => void) | undefined
+  /** Chunks in order; END after the last. */
+  private readonly queue: Array<Promise<ReadChunk> | typeof END> = []
+  private queueWaiter: (() => void) | undefined
+  private readonly closing: Array<Promise<unknown>> = []
+  private stopped = false
+  private readonly producer: Promise<void>
+
+  constructor(sources: readonly ReadSource[], options: ReadAheadOptions) {
+    this.sources = sources
+    this.chunkSize = options.chunkSize ?? CHUNK_SIZE
+    this.readError = options.readError
+    const depth = Math.max(1, options.depth ?? 8)
+    const memory = options.shared ? new SharedArrayBuffer(depth * this.chunkSize) : undefined
+    this.memory = memory
+    this.free = Array.from({length: depth}, (_, i) => (memory ? Buffer.from(memory, i * this.chunkSize, this.chunkSize) : Buffer.allocUnsafe(this.chunkSize)))
+    this.producer = this.produce()
+  }
+
+  private push(item: Promise<ReadChunk> | typeof END): void {
+    this.queue.push(item)
+    this.queueWaiter?.()
+    this.queueWaiter = undefined
+  }
+
+  private give(buffer: Buffer): void {
+    this.free.push(buffer)
+    this.bufferWaiter?.()
+    this.bufferWaiter = undefined
+  }
+
+  private async take(): Promise<Buffer | undefined> {
+    while (this.free.length === 0 && !this.stopped) await new Promise<void>((resolve) => (this.bufferWaiter = resolve))
+    return this.stopped ? undefined : this.free.pop()
+  }
+
+  private async produce(): Promise<void> {
+    for (let index = 0; index < this.sources.length && !this.stopped; index++) {
+      const {path, size: expected, start} = this.sources[index]!
+      let handle: FileHandle
+      let size: number
+      try {
+        handle = await open(path, 'r')
+      } catch (error) {
+        this.push(quietly(Promise.reject(this.readError(index, error))))
+        break
+      }
+
+      try {
+        const held = (await handle.stat()).size
+        if (start !== undefined) {
+          if (expected === undefined || start + expected > held) throw new Error(`it ends at ${held} bytes, before ${start} + ${expected ?? '?'}`)
+          size = expected
+        } else {
+          if (expected !== undefined && held !== expected) throw new Error(`it holds ${held} bytes, not the ${expected} expected`)
+          size = held
+        }
+      } catch (error) {
+        await handle.close().catch(() => undefined)
+        this.push(quietly(Promise.reject(this.readError(index, error))))
+        break
+      }
+
+      const reads: Array<Promise<unknown>> = []
+      const count = Math.max(1, Math.ceil(size / this.chunkSize))
+      for (let c = 0; c < count; c++) {
+        const buffer = await this.take()
+        if (buffer === undefined) break
+        const offset = c * this.chunkSize
+        const length = Math.min(this.chunkSize, size - offset)
+        const read = readFully(handle, buffer, length, (start ?? 0) + offset)
+        reads.push(read.catch(() => undefined))
+        this.push(
+          quietly(
+            read.then(
+              (): ReadChunk => ({
+                source: index,
+                offset,
+                bytes: buffer.subarray(0, length),
+                size,
+                last: c === count - 1,
+                ...(this.memory ? {shared: {memory: this.memory, offset: buffer.byteOffset}} : {}),
+                release: () => this.give(buffer),
+              }),
+              (error: unknown) => {
+                this.give(buffer)
+                throw this.readError(index, error)
+              },
+            ),
+          ),
+        )
+      }
+
+      this.closing.push(Promise.all(reads).then(() => handle.close()).catch(() => undefined))
+    }
+
+    this.push(END)
+  }
+
+  /** The next chunk in order, or undefined after the last. A failed read throws here, in its turn. */
+  async next(): Promise<ReadChunk | undefined> {
+    while (this.queue.length === 0) await new Promise<void>((resolve) => (this.queueWaiter = resolve))
+    const item = this.queue[0]!
+    if (item === END) return undefined
+    this.queue.shift()
+    return item
+  }
+
+  /** Stops reading, waits for the reads in flight and closes every file. Always call it. */
+  async close(): Promise<void> {
+    this.stopped = true
+    this.bufferWaiter?.()
+    await this.producer
+    for (const item of this.queue.splice(0)) if (item !== END) (await item.catch(() => undefined))?.release()
+    await Promise.all(this.closing)
+  }
+}
