@@ -4,12 +4,18 @@
  * yauzl reads the central directory and refuses absolute names, `..` and backslashes
  * (strictFileNames) and entries whose data is not the size they declare (validateEntrySizes). It
  * does not check CRC-32s, duplicate names, symlinks, overlapping entries or the folder layout:
- * those checks are here. Every entry is read as a stream and hashed; nothing is unpacked.
+ * those checks are here. Every entry is hashed as it is read; nothing is unpacked. Stored entries
+ * (what custody writes) are read straight from their place in the file, in large chunks and
+ * several ahead (ReadAhead), with the SHA-512 computed on the hash worker beside the SHA-256; an
+ * entry another tool deflated goes through yauzl's inflating stream.
  */
 import {createHash} from 'node:crypto'
 import {normalize} from 'node:path/posix'
 import yauzl from 'yauzl'
 import {messageOf} from '../errors.js'
+import {HashWorker} from '../hashing/hash-worker.js'
+import {quietly} from '../hashing/pump.js'
+import {ReadAhead, type ReadSource} from '../io/read-ahead.js'
 
 export interface ZipEntryInfo {
   name: string
@@ -20,6 +26,17 @@ export interface ZipEntryInfo {
   unixMode: number
   entry: yauzl.Entry
 }
+
+export interface EntryDigest {
+  sha256: string
+  sha512: string
+  size: number
+  /** The bytes, when asked to keep them. */
+  bytes?: Buffer
+}
+
+/** An entry's digest, or why it could not be read. */
+export type EntryResult = {digest: EntryDigest} | {error: string}
 
 export interface ZipProblem {
   subject: string
@@ -34,6 +51,7 @@ const S_IFLNK = 0o120000
 export class SafeZip {
   private constructor(
     private readonly zip: yauzl.ZipFile,
+    private readonly path: string,
     readonly entries: ZipEntryInfo[],
   ) {}
 
@@ -69,7 +87,7 @@ export class SafeZip {
       throw error
     }
 
-    return new SafeZip(zip, entries)
+    return new SafeZip(zip, path, entries)
   }
 
   /** The layout and header checks that yauzl leaves to its caller. */
@@ -112,6 +130,90 @@ export class SafeZip {
     }
 
     return {problems, top: tops.size === 1 ? [...tops][0] : undefined}
+  }
+
+  /**
+   * Hashes the entries (SHA-256 and SHA-512), in order, keeping the bytes of those `keep` names.
+   * Results are in the order given; once a read fails, the entries after it are left unread.
+   */
+  async digestAll(infos: readonly ZipEntryInfo[], keep: (info: ZipEntryInfo) => boolean, onEach?: (done: number) => void): Promise<EntryResult[]> {
+    const results: EntryResult[] = []
+    // Where each stored entry's data lies (from its local header), or why that cannot be found.
+    const places: Array<{start: number} | {error: string} | undefined> = []
+    for (const info of infos) places.push(await this.storedPlace(info).catch((error: unknown) => ({error: messageOf(error)})))
+    const stored = infos.flatMap((info, i) => {
+      const place = places[i]
+      return place !== undefined && 'start' in place ? [{path: this.path, start: place.start, size: info.uncompressedSize} satisfies ReadSource] : []
+    })
+    const reader = new ReadAhead(stored, {shared: true, readError: (_, error) => new Error(messageOf(error))})
+    const sha512s: Array<Promise<string> | undefined> = []
+    let source = 0
+    try {
+      for (const [i, info] of infos.entries()) {
+        const place = places[i]
+        if (place !== undefined && 'error' in place) {
+          results.push(place)
+        } else if (place === undefined) {
+          const digest = await this.digest(info, keep(info)).catch((error: unknown) => ({error: messageOf(error)}))
+          results.push('error' in digest ? digest : {digest})
+        } else {
+          const read = await this.hashStored(reader, source++, keep(info)).catch((error: unknown) => ({error: messageOf(error)}))
+          if ('error' in read) {
+            results.push(read)
+            break
+          }
+
+          sha512s[i] = read.sha512
+          results.push({digest: {sha256: read.sha256, sha512: '', size: read.size, ...(read.bytes ? {bytes: read.bytes} : {})}})
+        }
+
+        onEach?.(i + 1)
+      }
+    } finally {
+      await reader.close()
+      await Promise.allSettled(sha512s)
+    }
+
+    for (const [i, sha512] of sha512s.entries()) {
+      const result = results[i]
+      if (sha512 !== undefined && result !== undefined && 'digest' in result) result.digest.sha512 = await sha512
+    }
+
+    return results
+  }
+
+  /** Where a stored entry's data starts; undefined for a deflated one. */
+  private async storedPlace(info: ZipEntryInfo): Promise<{start: number} | undefined> {
+    const {entry} = info
+    if (entry.compressionMethod !== 0 || entry.isEncrypted()) return undefined
+    if (entry.compressedSize !== entry.uncompressedSize) throw new Error(`a stored entry of ${entry.uncompressedSize} bytes says it takes ${entry.compressedSize}`)
+    const {fileDataStart} = await this.zip.readLocalFileHeaderPromise(entry, {minimal: true})
+    return {start: fileDataStart}
+  }
+
+  /** The next stored entry from the reader: SHA-256 here, SHA-512 on the hash worker (a promise). */
+  private async hashStored(reader: ReadAhead, source: number, keep: boolean): Promise<{sha256: string; sha512: Promise<string>; size: number; bytes?: Buffer}> {
+    const h256 = createHash('sha256')
+    const h512 = HashWorker.shared().job('sha512')
+    const kept: Buffer[] = []
+    let size = 0
+    try {
+      for (;;) {
+        const chunk = await reader.next()
+        if (chunk?.source !== source) throw new Error(`read source ${chunk?.source ?? 'none'} where ${source} was due`)
+        h256.update(chunk.bytes)
+        if (keep) kept.push(Buffer.from(chunk.bytes))
+        size += chunk.bytes.length
+        const hashed = h512.update(chunk.shared!.memory, chunk.shared!.offset, chunk.bytes.length)
+        hashed.then(chunk.release, chunk.release)
+        if (chunk.last) break
+      }
+    } catch (error) {
+      h512.drop()
+      throw error
+    }
+
+    return {sha256: h256.digest('hex'), sha512: quietly(h512.digest()), size, ...(keep ? {bytes: Buffer.concat(kept)} : {})}
   }
 
   /** Streams an entry through SHA-256 and SHA-512; keeps the bytes when `keep` (small tag files). */

@@ -21,7 +21,7 @@
  */
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {stat} from 'node:fs/promises'
-import {SafeZip, type ZipEntryInfo} from '../archive/zip-reader.js'
+import {SafeZip, type EntryDigest, type ZipEntryInfo} from '../archive/zip-reader.js'
 import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {chainHash, eventLeafHash, type LedgerEvent} from '../ledger/event.js'
@@ -63,12 +63,7 @@ export interface ArchiveReport {
 const HEX64 = /^[0-9a-f]{64}$/
 const KEEP_LIMIT = 64 * 1024 * 1024
 
-interface Digested {
-  sha256: string
-  sha512: string
-  size: number
-  bytes?: Buffer
-}
+type Digested = EntryDigest
 
 function parseManifest(text: string): Array<{hex: string; path: string; line: number}> | string {
   const out: Array<{hex: string; path: string; line: number}> = []
@@ -131,16 +126,16 @@ export async function verifyArchive(
     // Hash every file once, straight from the ZIP. Tag and custody files are kept to be read.
     const files = new Map<string, {info: ZipEntryInfo; digest: Digested}>()
     const fileEntries = zip.entries.filter((e) => !e.isDirectory)
-    for (const [i, info] of fileEntries.entries()) {
-      const inBag = info.name.slice(top.length + 1)
-      const keep = (!inBag.startsWith('data/') || inBag.startsWith('data/custody/')) && info.uncompressedSize <= KEEP_LIMIT
-      try {
-        files.set(inBag, {info, digest: await zip.digest(info, keep)})
-      } catch (error) {
-        problems.push({check: 'zip', subject: info.name, message: `cannot be read: ${messageOf(error)}`})
-      }
-
-      options.onProgress?.(i + 1, fileEntries.length)
+    const inBag = (info: ZipEntryInfo): string => info.name.slice(top.length + 1)
+    const keep = (info: ZipEntryInfo): boolean => {
+      const name = inBag(info)
+      return (!name.startsWith('data/') || name.startsWith('data/custody/')) && info.uncompressedSize <= KEEP_LIMIT
+    }
+    const results = await zip.digestAll(fileEntries, keep, (done) => options.onProgress?.(done, fileEntries.length))
+    for (const [i, result] of results.entries()) {
+      const info = fileEntries[i]!
+      if ('digest' in result) files.set(inBag(info), {info, digest: result.digest})
+      else problems.push({check: 'zip', subject: info.name, message: `cannot be read: ${result.error}`})
     }
 
     if (problems.length > 0) {

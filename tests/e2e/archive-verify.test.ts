@@ -267,6 +267,14 @@ describe('the tamper matrix', () => {
     writeFileSync(liar, bytes)
     const problems = await verifyFails(liar)
     expect(problems).toContainEqual(expect.objectContaining({check: 'zip', message: expect.stringMatching(/README\.txt|size/)}))
+
+    // A stored entry whose two sizes disagree: only the uncompressed one grows (yauzl refuses it
+    // when listing the entries; the stored reader would too).
+    const halfLiar = Buffer.from(readFileSync(archive))
+    halfLiar.writeUInt32LE(halfLiar.readUInt32LE(at + 24) + 100, at + 24)
+    writeFileSync(liar, halfLiar)
+    const stored = await verifyFails(liar)
+    expect(stored).toContainEqual(expect.objectContaining({check: 'zip', message: expect.stringMatching(/size mismatch for stored file: \d+ != \d+|a stored entry of \d+ bytes says it takes \d+/)}))
   })
 
   it('a truncated ZIP', async () => {

@@ -77,3 +77,50 @@ describe('the ZIP writer, misused', () => {
     await zip.abort()
   })
 })
+
+const sha256Of = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
+
+describe('SafeZip.digestAll', () => {
+  it('hashes stored entries from their place in the file and deflated ones through inflation, in order', async () => {
+    const path = join(tmp.path, 'mixed.zip')
+    // Python writes a ZIP as another tool would: stored and deflated entries mixed.
+    const script = [
+      'import sys, zipfile, random',
+      'r = random.Random(7)',
+      'z = zipfile.ZipFile(sys.argv[1], "w")',
+      'z.writestr(zipfile.ZipInfo("bag/empty"), b"", compress_type=zipfile.ZIP_STORED)',
+      'z.writestr("bag/deflated.txt", b"words " * 100000, compress_type=zipfile.ZIP_DEFLATED)',
+      'z.writestr("bag/big.bin", r.randbytes(3 * 1024 * 1024 + 5), compress_type=zipfile.ZIP_STORED)',
+      'z.writestr("bag/small.txt", b"hello", compress_type=zipfile.ZIP_STORED)',
+      'z.close()',
+    ].join('\n')
+    const made = spawnSync('python3', ['-c', script, path], {encoding: 'utf8'})
+    expect(made.status, made.stderr).toBe(0)
+    const zip = await SafeZip.open(path)
+    try {
+      const done: number[] = []
+      const results = await zip.digestAll(zip.entries, (info) => info.name.endsWith('.txt'), (n) => done.push(n))
+      expect(done).toEqual([1, 2, 3, 4])
+      const expected = (bytes: Buffer): {sha256: string; sha512: string; size: number} => ({
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        sha512: createHash('sha512').update(bytes).digest('hex'),
+        size: bytes.length,
+      })
+      const contents = zip.entries.map((info) => {
+        const read = spawnSync('python3', ['-c', 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))', path, info.name], {maxBuffer: 64 * 1024 * 1024})
+        return read.stdout
+      })
+      expect(zip.entries.map((e) => e.entry.compressionMethod)).toEqual([0, 8, 0, 0])
+      // Kept bytes are compared by digest, so that a difference prints short.
+      const shown = results.map((r) => ('digest' in r ? {...r.digest, bytes: r.digest.bytes && sha256Of(r.digest.bytes)} : r))
+      expect(shown).toEqual([
+        {...expected(contents[0]!), bytes: undefined},
+        {...expected(contents[1]!), bytes: sha256Of(contents[1]!)},
+        {...expected(contents[2]!), bytes: undefined},
+        {...expected(contents[3]!), bytes: sha256Of(Buffer.from('hello'))},
+      ])
+    } finally {
+      zip.close()
+    }
+  })
+})
