@@ -10,10 +10,12 @@
  * entry another tool deflated goes through yauzl's inflating stream.
  */
 import {createHash} from 'node:crypto'
+import {open} from 'node:fs/promises'
 import {normalize} from 'node:path/posix'
 import yauzl from 'yauzl'
 import {messageOf} from '../errors.js'
-import {HashWorker} from '../hashing/hash-worker.js'
+import {CHUNK_SIZE} from '../hashing/digests.js'
+import {HashWorker, WorkerHash} from '../hashing/hash-worker.js'
 import {quietly} from '../hashing/pump.js'
 import {ReadAhead, type ReadSource} from '../io/read-ahead.js'
 
@@ -47,6 +49,10 @@ export interface ZipProblem {
 const MAX_RATIO = 200
 const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
+const LOCAL_HEADER_SIGNATURE = 0x04034b50
+const LOCAL_HEADER_SIZE = 30
+/** Entries from this size up have their SHA-512 computed on the worker thread. */
+const WORKER_HASH_BYTES = 64 * 1024
 
 export class SafeZip {
   private constructor(
@@ -139,8 +145,7 @@ export class SafeZip {
   async digestAll(infos: readonly ZipEntryInfo[], keep: (info: ZipEntryInfo) => boolean, onEach?: (done: number) => void): Promise<EntryResult[]> {
     const results: EntryResult[] = []
     // Where each stored entry's data lies (from its local header), or why that cannot be found.
-    const places: Array<{start: number} | {error: string} | undefined> = []
-    for (const info of infos) places.push(await this.storedPlace(info).catch((error: unknown) => ({error: messageOf(error)})))
+    const places = await this.storedPlaces(infos)
     const stored = infos.flatMap((info, i) => {
       const place = places[i]
       return place !== undefined && 'start' in place ? [{path: this.path, start: place.start, size: info.uncompressedSize} satisfies ReadSource] : []
@@ -157,7 +162,7 @@ export class SafeZip {
           const digest = await this.digest(info, keep(info)).catch((error: unknown) => ({error: messageOf(error)}))
           results.push('error' in digest ? digest : {digest})
         } else {
-          const read = await this.hashStored(reader, source++, keep(info)).catch((error: unknown) => ({error: messageOf(error)}))
+          const read = await this.hashStored(reader, source++, info.uncompressedSize, keep(info)).catch((error: unknown) => ({error: messageOf(error)}))
           if ('error' in read) {
             results.push(read)
             break
@@ -182,19 +187,66 @@ export class SafeZip {
     return results
   }
 
-  /** Where a stored entry's data starts; undefined for a deflated one. */
-  private async storedPlace(info: ZipEntryInfo): Promise<{start: number} | undefined> {
-    const {entry} = info
-    if (entry.compressionMethod !== 0 || entry.isEncrypted()) return undefined
-    if (entry.compressedSize !== entry.uncompressedSize) throw new Error(`a stored entry of ${entry.uncompressedSize} bytes says it takes ${entry.compressedSize}`)
-    const {fileDataStart} = await this.zip.readLocalFileHeaderPromise(entry, {minimal: true})
-    return {start: fileDataStart}
+  /**
+   * Where each stored entry's data starts, from its local header (§4.3.7), or why it cannot be
+   * found; undefined for an entry that is deflated or encrypted. Headers are read from 1 MiB
+   * windows of the file: one read serves many small entries.
+   */
+  private async storedPlaces(infos: readonly ZipEntryInfo[]): Promise<Array<{start: number} | {error: string} | undefined>> {
+    const handle = await open(this.path, 'r')
+    try {
+      const fileSize = (await handle.stat()).size
+      const window = Buffer.allocUnsafe(CHUNK_SIZE)
+      let windowStart = 0
+      let windowLength = 0
+      const places: Array<{start: number} | {error: string} | undefined> = []
+      for (const {entry, offset} of infos) {
+        if (entry.compressionMethod !== 0 || entry.isEncrypted()) {
+          places.push(undefined)
+          continue
+        }
+
+        if (entry.compressedSize !== entry.uncompressedSize) {
+          places.push({error: `a stored entry of ${entry.uncompressedSize} bytes says it takes ${entry.compressedSize}`})
+          continue
+        }
+
+        if (offset < windowStart || offset + LOCAL_HEADER_SIZE > windowStart + windowLength) {
+          windowStart = offset
+          windowLength = (await handle.read(window, 0, CHUNK_SIZE, offset)).bytesRead
+        }
+
+        if (offset + LOCAL_HEADER_SIZE > windowStart + windowLength) {
+          places.push({error: `its local header at ${offset} runs past the end of the file`})
+          continue
+        }
+
+        const header = window.subarray(offset - windowStart, offset - windowStart + LOCAL_HEADER_SIZE)
+        if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
+          places.push({error: `no local header at ${offset} (signature 0x${header.readUInt32LE(0).toString(16)})`})
+          continue
+        }
+
+        const start = offset + LOCAL_HEADER_SIZE + header.readUInt16LE(26) + header.readUInt16LE(28)
+        if (start + entry.compressedSize > fileSize) {
+          places.push({error: `its data runs past the end of the file (${start} + ${entry.compressedSize} > ${fileSize})`})
+          continue
+        }
+
+        places.push({start})
+      }
+
+      return places
+    } finally {
+      await handle.close()
+    }
   }
 
   /** The next stored entry from the reader: SHA-256 here, SHA-512 on the hash worker (a promise). */
-  private async hashStored(reader: ReadAhead, source: number, keep: boolean): Promise<{sha256: string; sha512: Promise<string>; size: number; bytes?: Buffer}> {
+  private async hashStored(reader: ReadAhead, source: number, expectedSize: number, keep: boolean): Promise<{sha256: string; sha512: Promise<string>; size: number; bytes?: Buffer}> {
     const h256 = createHash('sha256')
-    const h512 = HashWorker.shared().job('sha512')
+    // A small entry is hashed here: a message to the worker and back would cost more.
+    const h512 = expectedSize < WORKER_HASH_BYTES ? createHash('sha512') : HashWorker.shared().job('sha512')
     const kept: Buffer[] = []
     let size = 0
     try {
@@ -204,16 +256,23 @@ export class SafeZip {
         h256.update(chunk.bytes)
         if (keep) kept.push(Buffer.from(chunk.bytes))
         size += chunk.bytes.length
-        const hashed = h512.update(chunk.shared!.memory, chunk.shared!.offset, chunk.bytes.length)
-        hashed.then(chunk.release, chunk.release)
+        if (h512 instanceof WorkerHash) {
+          const hashed = h512.update(chunk.shared!.memory, chunk.shared!.offset, chunk.bytes.length)
+          hashed.then(chunk.release, chunk.release)
+        } else {
+          h512.update(chunk.bytes)
+          chunk.release()
+        }
+
         if (chunk.last) break
       }
     } catch (error) {
-      h512.drop()
+      if (h512 instanceof WorkerHash) h512.drop()
       throw error
     }
 
-    return {sha256: h256.digest('hex'), sha512: quietly(h512.digest()), size, ...(keep ? {bytes: Buffer.concat(kept)} : {})}
+    const sha512 = h512 instanceof WorkerHash ? quietly(h512.digest()) : Promise.resolve(h512.digest('hex'))
+    return {sha256: h256.digest('hex'), sha512, size, ...(keep ? {bytes: Buffer.concat(kept)} : {})}
   }
 
   /** Streams an entry through SHA-256 and SHA-512; keeps the bytes when `keep` (small tag files). */

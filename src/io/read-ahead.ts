@@ -49,6 +49,15 @@ export interface ReadAheadOptions {
 
 const END = Symbol('end')
 
+interface OpenFile {
+  path: string
+  handle: FileHandle
+  /** Its size when opened. */
+  held: number
+  /** Every read issued on it, settled or not, so it is closed only after the last. */
+  reads: Array<Promise<unknown>>
+}
+
 async function readFully(handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
   let done = 0
   while (done < length) {
@@ -69,7 +78,8 @@ export class ReadAhead {
   /** Chunks in order; END after the last. */
   private readonly queue: Array<Promise<ReadChunk> | typeof END> = []
   private queueWaiter: (() => void) | undefined
-  private readonly closing: Array<Promise<unknown>> = []
+  /** Files being closed once their reads are done. */
+  private readonly closing = new Set<Promise<unknown>>()
   private stopped = false
   private readonly producer: Promise<void>
 
@@ -101,20 +111,31 @@ export class ReadAhead {
     return this.stopped ? undefined : this.free.pop()
   }
 
+  /** Closes a file once every read issued on it is done. */
+  private closeAfter(file: OpenFile): void {
+    const closed = Promise.all(file.reads)
+      .then(() => file.handle.close())
+      .catch(() => undefined)
+    this.closing.add(closed)
+    void closed.then(() => this.closing.delete(closed))
+  }
+
   private async produce(): Promise<void> {
+    // Consecutive sources in the same file (entries of one archive) share one open file.
+    let file: OpenFile | undefined
     for (let index = 0; index < this.sources.length && !this.stopped; index++) {
       const {path, size: expected, start} = this.sources[index]!
-      let handle: FileHandle
       let size: number
       try {
-        handle = await open(path, 'r')
-      } catch (error) {
-        this.push(quietly(Promise.reject(this.readError(index, error))))
-        break
-      }
+        if (file?.path !== path) {
+          if (file !== undefined) this.closeAfter(file)
+          file = undefined
+          const handle = await open(path, 'r')
+          file = {path, handle, held: 0, reads: []}
+          file.held = (await handle.stat()).size
+        }
 
-      try {
-        const held = (await handle.stat()).size
+        const {held} = file
         if (start !== undefined) {
           if (expected === undefined || start + expected > held) throw new Error(`it ends at ${held} bytes, before ${start} + ${expected ?? '?'}`)
           size = expected
@@ -123,12 +144,11 @@ export class ReadAhead {
           size = held
         }
       } catch (error) {
-        await handle.close().catch(() => undefined)
         this.push(quietly(Promise.reject(this.readError(index, error))))
         break
       }
 
-      const reads: Array<Promise<unknown>> = []
+      const {handle, reads} = file
       const count = Math.max(1, Math.ceil(size / this.chunkSize))
       for (let c = 0; c < count; c++) {
         const buffer = await this.take()
@@ -157,10 +177,9 @@ export class ReadAhead {
           ),
         )
       }
-
-      this.closing.push(Promise.all(reads).then(() => handle.close()).catch(() => undefined))
     }
 
+    if (file !== undefined) this.closeAfter(file)
     this.push(END)
   }
 

@@ -9,10 +9,10 @@
  * hash(n-1)) and `seq`, so an event read on its own says where it belongs. The same canonical
  * bytes are the leaf entries of the ledger's RFC 6962 Merkle tree.
  */
-import {sha256} from '@noble/hashes/sha2.js'
-import {bytesToHex, hexToBytes, utf8ToBytes} from '@noble/hashes/utils.js'
+import {createHash} from 'node:crypto'
+import {hexToBytes} from '@noble/hashes/utils.js'
 import {canonicalize, type JsonValue} from '../canonical/jcs.js'
-import {hashLeaf} from '../merkle/rfc6962.js'
+import {hashLeafText} from '../merkle/rfc6962.js'
 
 export const EVENT_VERSION = 1
 export const GENESIS_HASH = '0'.repeat(64)
@@ -62,12 +62,7 @@ export interface StoredEvent {
 }
 
 export function chainHash(prevHex: string, canonical: string): string {
-  const prev = hexToBytes(prevHex)
-  const body = utf8ToBytes(canonical)
-  const input = new Uint8Array(prev.length + body.length)
-  input.set(prev, 0)
-  input.set(body, prev.length)
-  return bytesToHex(sha256(input))
+  return createHash('sha256').update(hexToBytes(prevHex)).update(canonical, 'utf8').digest('hex')
 }
 
 export function sealEvent(event: LedgerEvent): StoredEvent {
@@ -77,5 +72,5 @@ export function sealEvent(event: LedgerEvent): StoredEvent {
 
 /** RFC 6962 leaf hash of an event: its canonical JSON is the leaf entry. */
 export function eventLeafHash(canonical: string): Uint8Array {
-  return hashLeaf(utf8ToBytes(canonical))
+  return hashLeafText(canonical)
 }

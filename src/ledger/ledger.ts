@@ -222,6 +222,50 @@ export class Ledger {
     }
   }
 
+  /**
+   * The events before `size`, oldest first, as stored, with their action and exhibit, read a page at
+   * a time: memory stays flat however long the ledger, and no query stays open between pages (the
+   * caller may await between them).
+   */
+  *rowsBelow(size: number): Generator<RawRow & {action: string; exhibit: string | null}> {
+    const page = this.cached<[number, number], RawRow & {action: string; exhibit: string | null}>(
+      'SELECT seq, prev_hash, hash, event, action, exhibit FROM events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT 1000',
+    )
+    for (let from = 0; from < size; ) {
+      let rows: Array<RawRow & {action: string; exhibit: string | null}>
+      try {
+        rows = page.all(from, size)
+      } catch (error) {
+        throw wrapSqliteError(error, this.path)
+      }
+
+      if (rows.length === 0) return
+      yield* rows
+      from = rows.at(-1)!.seq + 1
+    }
+  }
+
+  /**
+   * What an archive needs of an exhibit's ingest event (its original's digests, size and name, and
+   * its metadata record), taken out by SQLite: sealing many exhibits parses no event in full.
+   */
+  exhibitFile(exhibit: string): {sha256: string; sha512: string; size: number; name: string | null; record: string} | undefined {
+    return this.cached<[string], {sha256: string; sha512: string; size: number; name: string | null; record: string}>(
+      `SELECT json_extract(event, '$.payload.digests.sha256') AS sha256, json_extract(event, '$.payload.digests.sha512') AS sha512,
+              json_extract(event, '$.payload.size') AS size, json_extract(event, '$.payload.file.name') AS name,
+              json_extract(event, '$.payload.metadata.record') AS record
+       FROM events WHERE action = 'ingest' AND exhibit = ?`,
+    ).get(exhibit)
+  }
+
+  /** Every exhibit's ID, in the order they were ingested. */
+  exhibitIds(): string[] {
+    return this.db
+      .prepare<[], {exhibit: string}>("SELECT exhibit FROM events WHERE action = 'ingest' ORDER BY seq")
+      .all()
+      .map((row) => row.exhibit)
+  }
+
   /** Events, oldest first; for one exhibit when `exhibit` is given. */
   events(exhibit?: string): StoredEvent[] {
     try {
@@ -259,9 +303,7 @@ export class Ledger {
 
   /** The ingest event that created an exhibit. */
   ingestEvent(exhibit: string): StoredEvent | undefined {
-    const row = this.db
-      .prepare<[string], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' AND exhibit = ?")
-      .get(exhibit)
+    const row = this.cached<[string], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' AND exhibit = ?").get(exhibit)
     return row && toStored(row)
   }
 

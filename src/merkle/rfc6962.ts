@@ -5,6 +5,7 @@
  * tree is SHA-256 of the empty string. A tree of n > 1 leaves splits at k, the largest power of two
  * smaller than n.
  */
+import {createHash} from 'node:crypto'
 import {sha256} from '@noble/hashes/sha2.js'
 
 export const HASH_SIZE = 32
@@ -17,6 +18,16 @@ export function hashLeaf(entry: Uint8Array): Uint8Array {
   input[0] = LEAF_PREFIX
   input.set(entry, 1)
   return sha256(input)
+}
+
+const LEAF_PREFIX_BYTES = Uint8Array.of(LEAF_PREFIX)
+
+/**
+ * The leaf hash of a text entry, as its UTF-8 bytes (OpenSSL's SHA-256, with no copy of the
+ * entry: a ledger's events are hashed this way every time its tree is built).
+ */
+export function hashLeafText(entry: string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(LEAF_PREFIX_BYTES).update(entry, 'utf8').digest())
 }
 
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {

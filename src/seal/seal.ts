@@ -29,8 +29,8 @@ import {bytesToHex} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
-import {getExhibit, type ExhibitView} from '../exhibits/exhibits.js'
-import {eventLeafHash} from '../ledger/event.js'
+import {getExhibit} from '../exhibits/exhibits.js'
+import {eventLeafHash, type LedgerEvent} from '../ledger/event.js'
 import {MerkleTree} from '../merkle/tree.js'
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {trustFiles, type SealTrust} from './trust-files.js'
@@ -45,7 +45,7 @@ import {bagReadme} from './readme.js'
 import {ZipWriter} from './zip-writer.js'
 import {ReadAhead, type ReadChunk} from '../io/read-ahead.js'
 import {HashWorker} from '../hashing/hash-worker.js'
-import {quietly} from '../hashing/pump.js'
+import {CHUNK_SIZE} from '../hashing/digests.js'
 
 export interface SealOptions {
   exhibits: readonly string[]
@@ -132,11 +132,111 @@ function digestsOf(bytes: Uint8Array): {sha256: string; sha512: string} {
   return {sha256: createHash('sha256').update(bytes).digest('hex'), sha512: createHash('sha512').update(bytes).digest('hex')}
 }
 
-/** Step 2: the latest signed checkpoint, and each sealed event with its inclusion proof against it. */
-function proveEvents(
-  kase: Case,
-  ids: readonly string[],
-): {treeHead: {size: number; root: string}; eventLines: string[]; tree: MerkleTree; base: SignedCheckpoint & {treeSize: number}} {
+/**
+ * The sealed events as JSON Lines (data/custody/events.jsonl), each with its inclusion proof:
+ * event 0, which names the case, the key events, which name the key that signs, and every event
+ * of the sealed exhibits. They are made twice, a page of the ledger at a time, rather than kept:
+ * once to measure them (size, digests, count), and once more while they are written into the ZIP,
+ * so memory does not grow with the ledger.
+ */
+class SealedEvents {
+  readonly path = 'data/custody/events.jsonl'
+  readonly size: number
+  readonly count: number
+  readonly sha256: string
+  readonly sha512: string
+
+  constructor(
+    private readonly kase: Case,
+    private readonly tree: MerkleTree,
+    private readonly chosen: ReadonlySet<string>,
+  ) {
+    const h256 = createHash('sha256')
+    const h512 = createHash('sha512')
+    let size = 0
+    let count = 0
+    for (const line of this.lines()) {
+      h256.update(line)
+      h512.update(line)
+      size += Buffer.byteLength(line)
+      count++
+    }
+
+    this.size = size
+    this.count = count
+    this.sha256 = h256.digest('hex')
+    this.sha512 = h512.digest('hex')
+  }
+
+  /** Each line, newline included. */
+  *lines(): Generator<string> {
+    for (const row of this.kase.ledger.rowsBelow(this.tree.size)) {
+      const sealed = row.seq === 0 || row.action === 'key-created' || row.action === 'key-rotated' || (row.exhibit !== null && this.chosen.has(row.exhibit))
+      if (!sealed) continue
+      const event = JSON.parse(row.event) as LedgerEvent
+      const line = canonicalize({
+        seq: row.seq,
+        hash: row.hash,
+        prev: event.prev,
+        leafHash: bytesToHex(eventLeafHash(row.event)),
+        inclusionProof: this.tree.inclusionProof(row.seq).map((h) => bytesToHex(h)),
+        event,
+      })
+      yield `${line}\n`
+    }
+  }
+
+  /**
+   * Streams the lines into the ZIP through two 1 MiB buffers, each reused once its write is done;
+   * they must be the lines measured.
+   */
+  async writeTo(zip: ZipWriter, name: string): Promise<void> {
+    const entry = await zip.startFile(name, this.size)
+    const h256 = createHash('sha256')
+    const changed = (): CustodyError => new CustodyError('INTEGRITY', 'the ledger changed while its events were being sealed; nothing was sealed. Run `custody verify`')
+    const buffers = [Buffer.allocUnsafe(CHUNK_SIZE), Buffer.allocUnsafe(CHUNK_SIZE)]
+    const free: Array<Promise<void>> = [Promise.resolve(), Promise.resolve()]
+    let current = 0
+    let filled = 0
+    let written = 0
+    /** Hands bytes to the ZIP; `released` settles once their memory may be reused. */
+    const send = async (bytes: Buffer): Promise<{released: Promise<void>}> => {
+      if (written + bytes.length > this.size) throw changed()
+      written += bytes.length
+      h256.update(bytes)
+      let release!: () => void
+      const released = new Promise<void>((resolve) => (release = resolve))
+      await zip.writeChunk(entry, bytes, release)
+      return {released}
+    }
+
+    const flush = async (): Promise<void> => {
+      if (filled === 0) return
+      free[current] = (await send(buffers[current]!.subarray(0, filled))).released
+      current = 1 - current
+      filled = 0
+      await free[current]
+    }
+
+    for (const line of this.lines()) {
+      const length = Buffer.byteLength(line)
+      if (filled + length > CHUNK_SIZE) await flush()
+      if (length > CHUNK_SIZE) await send(Buffer.from(line))
+      else filled += buffers[current]!.write(line, filled)
+    }
+
+    await flush()
+    await Promise.all(free)
+    if (written !== this.size || h256.digest('hex') !== this.sha256) throw changed()
+    await zip.endFile(entry)
+  }
+}
+
+/**
+ * Step 2: the latest signed checkpoint, the Merkle tree of the ledger up to it (which must have the
+ * root the checkpoint signed), and the sealed events with their inclusion proofs against it.
+ */
+function proveEvents(kase: Case, ids: readonly string[]): {treeHead: {size: number; root: string}; events: SealedEvents; tree: MerkleTree; base: SignedCheckpoint & {treeSize: number}} {
   const latest = kase.ledger.latestCheckpoint()
   const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
   if (latest === undefined || body === undefined || 'problem' in body) {
@@ -144,27 +244,14 @@ function proveEvents(
   }
 
   const size = body.treeSize
-  const all = kase.ledger.events().filter((e) => e.event.seq < size)
-  const leaves = all.map((e) => eventLeafHash(e.canonical))
+  const leaves: Uint8Array[] = []
+  for (const row of kase.ledger.rowsBelow(size)) leaves.push(eventLeafHash(row.event))
   const tree = new MerkleTree(leaves)
-  if (bytesToHex(tree.root()) !== body.rootHash) {
+  if (tree.size !== size || bytesToHex(tree.root()) !== body.rootHash) {
     throw new CustodyError('INTEGRITY', `the ledger no longer has the root its checkpoint ${latest.seq} signed; nothing was sealed. Run \`custody verify\``)
   }
 
-  const chosen = new Set(ids)
-  // Event 0 names the case, key events name the key that signs; then every event of the sealed exhibits.
-  const sealed = all.filter((e) => e.event.seq === 0 || e.event.action === 'key-created' || e.event.action === 'key-rotated' || (e.event.exhibit !== null && chosen.has(e.event.exhibit)))
-  const eventLines = sealed.map((e) =>
-    canonicalize({
-      seq: e.event.seq,
-      hash: e.hash,
-      prev: e.event.prev,
-      leafHash: bytesToHex(leaves[e.event.seq]!),
-      inclusionProof: tree.inclusionProof(e.event.seq).map((h) => bytesToHex(h)),
-      event: e.event,
-    }),
-  )
-  return {treeHead: {size: tree.size, root: bytesToHex(tree.root())}, eventLines, tree, base: {...latest, treeSize: size}}
+  return {treeHead: {size: tree.size, root: bytesToHex(tree.root())}, events: new SealedEvents(kase, tree, new Set(ids)), tree, base: {...latest, treeSize: size}}
 }
 
 /**
@@ -173,10 +260,9 @@ function proveEvents(
  * the case's events in memory and the payload's buffers would take the seal near its memory
  * budget (measured: 190 MB against 157 MB for 1,000 exhibits), for a third of a second.
  */
-function custodyFiles(kase: Case, eventsBytes: Buffer, trust: Array<[string, Buffer]>, statement: SealStatement): Array<[string, Buffer]> {
+function custodyFiles(kase: Case, trust: Array<[string, Buffer]>, statement: SealStatement): Array<[string, Buffer]> {
   const statementBytes = Buffer.from(`${JSON.stringify(statement, null, 2)}\n`)
   return [
-    ['data/custody/events.jsonl', eventsBytes],
     ...trust,
     ['data/custody/seal.json', statementBytes],
     ['data/custody/seal.json.sig', kase.signer().sign(statementBytes)],
@@ -188,6 +274,9 @@ function custodyFiles(kase: Case, eventsBytes: Buffer, trust: Array<[string, Buf
  * SHA-256 as it goes in, then its metadata record, then the custody files. The vault files are
  * read ahead of the writer (ReadAhead), so reading, hashing and writing of different files overlap.
  */
+/** Originals from this size up are hashed on the worker thread. */
+const WORKER_HASH_BYTES = 64 * 1024
+
 /** A release to be called when the chunk is written; the memory goes back once it is hashed too. */
 function releaseWhenSettled(hashed: Promise<unknown>, release: () => void): () => void {
   let waiting = 2
@@ -204,6 +293,7 @@ async function writePayload(
   kase: Case,
   bag: string,
   sealedExhibits: readonly SealedExhibit[],
+  events: SealedEvents,
   custody: ReadonlyArray<[string, Buffer]>,
   options: Pick<SealOptions, 'signal' | 'onProgress'> & {out?: string},
 ): Promise<{payload: ManifestEntry[]; bytes: number}> {
@@ -235,36 +325,51 @@ async function writePayload(
 
   // Each original's SHA-256 is computed on the hash worker, from the shared read buffers, while
   // this thread computes the CRC-32 and the archive's SHA-256; it is compared once it is ready.
-  const checks: Array<Promise<void>> = []
+  // A small file is hashed here: a message to the worker and back would cost more.
+  const checking = new Set<Promise<void>>()
+  let mismatch: unknown
+  const check = (x: SealedExhibit, found: string): void => {
+    if (found !== x.sha256) {
+      mismatch ??= new CustodyError(
+        'INTEGRITY',
+        `${x.exhibit}: its vault file no longer matches the ledger (sha256 ${found}, expected ${x.sha256}); nothing was sealed. Run \`custody verify\``,
+        {subject: x.exhibit},
+      )
+    }
+  }
+
   try {
     for (const [i, x] of sealedExhibits.entries()) {
       const entry = await zip.startFile(`${bag}/${x.path}`, x.size)
-      const sha256 = HashWorker.shared().job('sha256')
-      try {
+      if (x.size < WORKER_HASH_BYTES) {
+        const sha256 = createHash('sha256')
         await eachChunk(2 * i, (chunk) => {
-          const hashed = sha256.update(chunk.shared!.memory, chunk.shared!.offset, chunk.bytes.length)
-          return zip.writeChunk(entry, chunk.bytes, releaseWhenSettled(hashed, chunk.release))
+          sha256.update(chunk.bytes)
+          return zip.writeChunk(entry, chunk.bytes, chunk.release)
         })
-      } catch (error) {
-        sha256.drop()
-        throw error
+        check(x, sha256.digest('hex'))
+      } else {
+        const sha256 = HashWorker.shared().job('sha256')
+        try {
+          await eachChunk(2 * i, (chunk) => {
+            const hashed = sha256.update(chunk.shared!.memory, chunk.shared!.offset, chunk.bytes.length)
+            return zip.writeChunk(entry, chunk.bytes, releaseWhenSettled(hashed, chunk.release))
+          })
+        } catch (error) {
+          sha256.drop()
+          throw error
+        }
+
+        const digest: Promise<void> = sha256.digest().then(
+          (found) => check(x, found),
+          (error: unknown) => void (mismatch ??= error),
+        )
+        checking.add(digest)
+        void digest.then(() => checking.delete(digest))
       }
 
       await zip.endFile(entry)
-      // The SHA-256 proves the bytes are the ones ingested; the SHA-512 recorded then goes in the manifest.
-      checks.push(
-        quietly(
-          sha256.digest().then((found) => {
-            if (found !== x.sha256) {
-              throw new CustodyError(
-                'INTEGRITY',
-                `${x.exhibit}: its vault file no longer matches the ledger (sha256 ${found}, expected ${x.sha256}); nothing was sealed. Run \`custody verify\``,
-                {subject: x.exhibit},
-              )
-            }
-          }),
-        ),
-      )
+      if (mismatch !== undefined) throw mismatch
 
       const parts: Buffer[] = []
       await eachChunk(2 * i + 1, async (chunk) => {
@@ -284,11 +389,15 @@ async function writePayload(
     }
   } finally {
     await reader.close()
-    await Promise.allSettled(checks)
+    await Promise.all(checking)
   }
 
-  for (const check of checks) await check
+  // The SHA-256 proves the bytes are the ones ingested; the SHA-512 recorded then goes in the manifest.
+  if (mismatch !== undefined) throw mismatch
 
+  await events.writeTo(zip, `${bag}/${events.path}`)
+  payload.push({path: events.path, sha256: events.sha256, sha512: events.sha512})
+  payloadBytes += events.size
   for (const [path, bytes] of custody) {
     await zip.addBytes(`${bag}/${path}`, bytes)
     payload.push({path, ...digestsOf(bytes)})
@@ -313,36 +422,36 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
 
   // 1. choose
   const named = options.exhibits.length > 0
-  const asked = named ? [...new Set(options.exhibits.map((e) => resolveExhibitOrWitness(kase, e)))] : kase.ledger.ingestEvents().map((e) => e.event.exhibit!)
+  const asked = named ? [...new Set(options.exhibits.map((e) => resolveExhibitOrWitness(kase, e)))] : kase.ledger.exhibitIds()
   if (asked.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
-  for (const id of asked) getExhibit(kase, id, {withEvents: false})
+  if (named) for (const id of asked) getExhibit(kase, id, {withEvents: false})
   const selection = selectByConsent(kase, asked, named, options.purpose ?? null)
   const ids = selection.exhibits
   if (ids.length === 0) {
     throw new CustodyError('CONSENT_REFUSED', `nothing can be sealed: ${selection.leftOut.map((l) => `${l.exhibit}: ${l.reason}`).join('; ')}`)
   }
 
-  const exhibits: ExhibitView[] = ids.map((id) => getExhibit(kase, id, {withEvents: false}))
+  // Only what the archive needs is kept of each exhibit, so memory grows slowly with their number.
+  const sealedExhibits: SealedExhibit[] = ids.map((id) => {
+    const x = kase.ledger.exhibitFile(id)
+    if (x === undefined) throw new CustodyError('EXHIBIT_NOT_FOUND', `there is no exhibit ${id} in this case; \`custody log\` lists them`, {subject: id})
+    const originalName = String(x.name ?? 'file')
+    return {
+      exhibit: id,
+      originalName,
+      path: `data/exhibits/${id}/original/${safeFileName(originalName)}`,
+      metadataPath: `data/exhibits/${id}/metadata.json`,
+      sha256: x.sha256,
+      sha512: x.sha512,
+      size: x.size,
+      metadataRecord: x.record,
+    }
+  })
   await kase.assertIntactHead()
 
   // 2. prove
-  const {treeHead, eventLines, tree, base} = proveEvents(kase, ids)
+  const {treeHead, events, tree, base} = proveEvents(kase, ids)
   const {files: trustFileList, trust} = trustFiles(kase, base, tree)
-
-  const sealedExhibits: SealedExhibit[] = exhibits.map((x) => {
-    const originalName = String(x.file.name ?? 'file')
-    return {
-      exhibit: x.exhibit,
-      originalName,
-      path: `data/exhibits/${x.exhibit}/original/${safeFileName(originalName)}`,
-      metadataPath: `data/exhibits/${x.exhibit}/metadata.json`,
-      sha256: x.digests.sha256,
-      sha512: x.digests.sha512,
-      size: x.size,
-      metadataRecord: x.metadata.record,
-    }
-  })
-  const eventsBytes = Buffer.from(eventLines.map((line) => `${line}\n`).join(''))
   const identity = {caseId: kase.info.caseId, treeHead, exhibits: ids, sealedAt: sealedAt.toISOString(), purpose: options.purpose ?? null}
   const sealId = `SEAL-${createHash('sha256').update(canonicalize(identity)).digest('hex').slice(0, 16)}`
   const bag = `custody-${sealId}`
@@ -357,7 +466,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     note: options.note?.trim() || null,
     treeHead,
     ...trust,
-    events: {path: 'data/custody/events.jsonl', count: eventLines.length, sha256: createHash('sha256').update(eventsBytes).digest('hex')},
+    events: {path: events.path, count: events.count, sha256: events.sha256},
     exhibits: sealedExhibits,
     testimonies: selection.testimonies.map((t) => ({
       exhibit: t.exhibit,
@@ -376,7 +485,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`)
   const zip = await ZipWriter.create(temp, sealedAt)
   try {
-    const {payload, bytes: payloadBytes} = await writePayload(zip, kase, bag, sealedExhibits, custodyFiles(kase, eventsBytes, trustFileList, statement), {...options, out})
+    const {payload, bytes: payloadBytes} = await writePayload(zip, kase, bag, sealedExhibits, events, custodyFiles(kase, trustFileList, statement), {...options, out})
 
     // 4. tags
     const tags: Array<[string, Buffer]> = [
@@ -421,7 +530,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     await publish(temp, out, options.force ?? false)
 
     // 6. record
-    const {events} = kase.ledger.append(() => ({
+    const {events: recorded} = kase.ledger.append(() => ({
       drafts: [
         {
           actor: sealer,
@@ -442,7 +551,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       result: undefined,
     }))
     await kase.recordHead()
-    return {archive: out, sha256: written.sha256, size: written.size, bag, statement, leftOut: selection.leftOut, seq: events[0]!.event.seq}
+    return {archive: out, sha256: written.sha256, size: written.size, bag, statement, leftOut: selection.leftOut, seq: recorded[0]!.event.seq}
   } catch (error) {
     await zip.abort()
     await rm(temp, {force: true})

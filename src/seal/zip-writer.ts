@@ -85,7 +85,8 @@ export class ZipWriter {
   /** Where the next byte goes. */
   private position = 0
   /** Small pieces not yet written, and where they start. */
-  private stage = Buffer.allocUnsafe(STAGE_SIZE)
+  private stage: Buffer = Buffer.allocUnsafe(STAGE_SIZE)
+  private readonly freeStages: Buffer[] = []
   private staged = 0
   private stageStart = 0
   private readonly writes = new Set<Promise<void>>()
@@ -139,10 +140,12 @@ export class ZipWriter {
     void sync.then(() => this.writes.delete(sync))
   }
 
+  /** Writes what is staged; the stage's memory is reused once written (a few stages at most). */
   private flushStage(): void {
     if (this.staged === 0) return
-    void this.write(this.stage.subarray(0, this.staged), this.stageStart)
-    this.stage = Buffer.allocUnsafe(STAGE_SIZE)
+    const stage = this.stage
+    void this.write(stage.subarray(0, this.staged), this.stageStart, () => this.freeStages.push(stage))
+    this.stage = this.freeStages.pop() ?? Buffer.allocUnsafe(STAGE_SIZE)
     this.staged = 0
   }
 

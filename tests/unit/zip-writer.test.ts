@@ -1,6 +1,6 @@
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {SafeZip} from '../../src/archive/zip-reader.js'
@@ -119,6 +119,28 @@ describe('SafeZip.digestAll', () => {
         {...expected(contents[2]!), bytes: undefined},
         {...expected(contents[3]!), bytes: sha256Of(Buffer.from('hello'))},
       ])
+    } finally {
+      zip.close()
+    }
+  })
+})
+
+describe('SafeZip.digestAll on a damaged local header', () => {
+  it('names the entry whose local header is not one, and still hashes the others', async () => {
+    const {path} = await writeZip('damaged-header', false)
+    const bytes = readFileSync(path)
+    const zip0 = await SafeZip.open(path)
+    const second = zip0.entries[1]!.offset
+    zip0.close()
+    bytes.writeUInt32LE(0x12345678, second)
+    const damaged = join(tmp.path, 'damaged-header-2.zip')
+    writeFileSync(damaged, bytes)
+    const zip = await SafeZip.open(damaged)
+    try {
+      const results = await zip.digestAll(zip.entries, () => true)
+      expect(results[1]).toEqual({error: `no local header at ${second} (signature 0x12345678)`})
+      expect(results[0]).toEqual({digest: expect.objectContaining({bytes: Buffer.from('BagIt-Version: 1.0\n')})})
+      expect(results[2]).toEqual({digest: expect.objectContaining({size: 0})})
     } finally {
       zip.close()
     }
