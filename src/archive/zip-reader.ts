@@ -247,14 +247,15 @@ export class SafeZip {
     const h256 = createHash('sha256')
     // A small entry is hashed here: a message to the worker and back would cost more.
     const h512 = expectedSize < WORKER_HASH_BYTES ? createHash('sha512') : HashWorker.shared().job('sha512')
-    const kept: Buffer[] = []
+    // Kept bytes go straight into one buffer of the entry's size (its reads give exactly that).
+    const kept = keep ? Buffer.allocUnsafe(expectedSize) : undefined
     let size = 0
     try {
       for (;;) {
         const chunk = await reader.next()
         if (chunk?.source !== source) throw new Error(`read source ${chunk?.source ?? 'none'} where ${source} was due`)
         h256.update(chunk.bytes)
-        if (keep) kept.push(Buffer.from(chunk.bytes))
+        if (kept) chunk.bytes.copy(kept, chunk.offset)
         size += chunk.bytes.length
         if (h512 instanceof WorkerHash) {
           const hashed = h512.update(chunk.shared!.memory, chunk.shared!.offset, chunk.bytes.length)
@@ -272,7 +273,7 @@ export class SafeZip {
     }
 
     const sha512 = h512 instanceof WorkerHash ? quietly(h512.digest()) : Promise.resolve(h512.digest('hex'))
-    return {sha256: h256.digest('hex'), sha512, size, ...(keep ? {bytes: Buffer.concat(kept)} : {})}
+    return {sha256: h256.digest('hex'), sha512, size, ...(kept ? {bytes: kept} : {})}
   }
 
   /** Streams an entry through SHA-256 and SHA-512; keeps the bytes when `keep` (small tag files). */
