@@ -12,6 +12,7 @@
 import {createHash} from 'node:crypto'
 import {open} from 'node:fs/promises'
 import {normalize} from 'node:path/posix'
+import {StringDecoder} from 'node:string_decoder'
 import yauzl from 'yauzl'
 import {messageOf} from '../errors.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
@@ -276,14 +277,36 @@ export class SafeZip {
     return {sha256: h256.digest('hex'), sha512, size, ...(kept ? {bytes: kept} : {})}
   }
 
-  /** Streams an entry through SHA-256 and SHA-512; keeps the bytes when `keep` (small tag files). */
-  async digest(info: ZipEntryInfo, keep: boolean): Promise<{sha256: string; sha512: string; size: number; bytes?: Buffer}> {
-    const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) => {
+  /**
+   * The non-empty lines of a UTF-8 text entry, one at a time, so that a large one (a seal's events)
+   * is never whole in memory; `onBytes` sees every byte read, to hash them.
+   */
+  async *lines(info: ZipEntryInfo, onBytes?: (chunk: Buffer) => void): AsyncGenerator<string> {
+    const decoder = new StringDecoder('utf8')
+    let rest = ''
+    for await (const chunk of (await this.openStream(info)) as AsyncIterable<Buffer>) {
+      onBytes?.(chunk)
+      const parts = (rest + decoder.write(chunk)).split('\n')
+      rest = parts.pop()!
+      for (const line of parts) if (line !== '') yield line
+    }
+
+    rest += decoder.end()
+    if (rest !== '') yield rest
+  }
+
+  private openStream(info: ZipEntryInfo): Promise<NodeJS.ReadableStream> {
+    return new Promise<NodeJS.ReadableStream>((resolve, reject) => {
       this.zip.openReadStream(info.entry, (error, opened) => {
         if (error || !opened) reject(error ?? new Error('no stream'))
         else resolve(opened)
       })
     })
+  }
+
+  /** Streams an entry through SHA-256 and SHA-512; keeps the bytes when `keep` (small tag files). */
+  async digest(info: ZipEntryInfo, keep: boolean): Promise<{sha256: string; sha512: string; size: number; bytes?: Buffer}> {
+    const stream = await this.openStream(info)
     const h256 = createHash('sha256')
     const h512 = createHash('sha512')
     const kept: Buffer[] = []

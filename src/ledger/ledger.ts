@@ -23,6 +23,13 @@ export interface RawRow {
   event: string
 }
 
+/** A stored row with what its event says of itself: action, exhibit and previous hash. */
+export interface PagedRow extends RawRow {
+  action: string
+  exhibit: string | null
+  prev: string
+}
+
 /** What a transaction may look at before it decides which events to append. */
 export interface LedgerView {
   exhibitBySha256(sha256: string): string | undefined
@@ -223,16 +230,17 @@ export class Ledger {
   }
 
   /**
-   * The events before `size`, oldest first, as stored, with their action and exhibit, read a page at
+   * The events before `size`, oldest first, as stored, with their action, exhibit and previous
+   * hash (taken out by SQLite), read a page at
    * a time: memory stays flat however long the ledger, and no query stays open between pages (the
    * caller may await between them).
    */
-  *rowsBelow(size: number): Generator<RawRow & {action: string; exhibit: string | null}> {
-    const page = this.cached<[number, number], RawRow & {action: string; exhibit: string | null}>(
-      'SELECT seq, prev_hash, hash, event, action, exhibit FROM events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT 1000',
+  *rowsBelow(size: number): Generator<PagedRow> {
+    const page = this.cached<[number, number], PagedRow>(
+      "SELECT seq, prev_hash, hash, event, action, exhibit, json_extract(event, '$.prev') AS prev FROM events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT 1000",
     )
     for (let from = 0; from < size; ) {
-      let rows: Array<RawRow & {action: string; exhibit: string | null}>
+      let rows: PagedRow[]
       try {
         rows = page.all(from, size)
       } catch (error) {

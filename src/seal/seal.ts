@@ -30,7 +30,7 @@ import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {getExhibit} from '../exhibits/exhibits.js'
-import {eventLeafHash, type LedgerEvent} from '../ledger/event.js'
+import {eventLeafHash} from '../ledger/event.js'
 import {MerkleTree} from '../merkle/tree.js'
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {trustFiles, type SealTrust} from './trust-files.js'
@@ -173,15 +173,11 @@ class SealedEvents {
     for (const row of this.kase.ledger.rowsBelow(this.tree.size)) {
       const sealed = row.seq === 0 || row.action === 'key-created' || row.action === 'key-rotated' || (row.exhibit !== null && this.chosen.has(row.exhibit))
       if (!sealed) continue
-      const event = JSON.parse(row.event) as LedgerEvent
-      const line = canonicalize({
-        seq: row.seq,
-        hash: row.hash,
-        prev: event.prev,
-        leafHash: bytesToHex(eventLeafHash(row.event)),
-        inclusionProof: this.tree.inclusionProof(row.seq).map((h) => bytesToHex(h)),
-        event,
-      })
+      // The canonical JSON (RFC 8785) of {seq, hash, prev, leafHash, inclusionProof, event}, made
+      // by hand: its keys in sorted order, and the event as the ledger stores it, which is already
+      // its canonical JSON (its hashes are over that text). No event is parsed.
+      const proof = this.tree.inclusionProof(row.seq).map((h) => `"${bytesToHex(h)}"`)
+      const line = `{"event":${row.event},"hash":"${row.hash}","inclusionProof":[${proof.join(',')}],"leafHash":"${bytesToHex(eventLeafHash(row.event))}","prev":"${row.prev}","seq":${row.seq}}`
       yield `${line}\n`
     }
   }

@@ -20,12 +20,14 @@
  *                 its consent covers the seal's purpose (archive-testimony.ts)
  */
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
+import {createHash} from 'node:crypto'
 import {stat} from 'node:fs/promises'
 import {SafeZip, type EntryDigest, type ZipEntryInfo} from '../archive/zip-reader.js'
 import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {chainHash, eventLeafHash, type LedgerEvent} from '../ledger/event.js'
 import {checkArchiveTestimony} from './archive-testimony.js'
+import {TESTIMONY_ACTIONS} from '../testimony/testimonies.js'
 import {verifyInclusion} from '../merkle/verify.js'
 import type {Certificate} from 'pkijs'
 import {BAGIT_TXT} from '../seal/bagit.js'
@@ -62,6 +64,9 @@ export interface ArchiveReport {
 
 const HEX64 = /^[0-9a-f]{64}$/
 const KEEP_LIMIT = 64 * 1024 * 1024
+const EVENTS_PATH = 'data/custody/events.jsonl'
+
+async function* noLines(): AsyncGenerator<string> {}
 
 type Digested = EntryDigest
 
@@ -129,7 +134,8 @@ export async function verifyArchive(
     const inBag = (info: ZipEntryInfo): string => info.name.slice(top.length + 1)
     const keep = (info: ZipEntryInfo): boolean => {
       const name = inBag(info)
-      return (!name.startsWith('data/') || name.startsWith('data/custody/')) && info.uncompressedSize <= KEEP_LIMIT
+      // The events are read again line by line when they are checked, never whole.
+      return (!name.startsWith('data/') || name.startsWith('data/custody/')) && name !== EVENTS_PATH && info.uncompressedSize <= KEEP_LIMIT
     }
     const results = await zip.digestAll(fileEntries, keep, (done) => options.onProgress?.(done, fileEntries.length))
     for (const [i, result] of results.entries()) {
@@ -267,87 +273,105 @@ export async function verifyArchive(
       problems.push({check: 'events', subject: 'bag-info.txt', message: 'Custody-Tree-Head differs from the seal statement', expected: `${String(treeHead.size)} ${root}`, actual: String(info['Custody-Tree-Head'])})
     }
 
-    const lines = (text('data/custody/events.jsonl') ?? '').split('\n').filter((l) => l !== '')
-    const ingestOf = new Map<string, Record<string, unknown>>()
-    const sealedEvents: LedgerEvent[] = []
+    // Only what later checks need is kept of each event: the digests of ingest events, and the
+    // testimony events. An archive's events are read as a stream, hashed again on the way.
+    const eventsFile = files.get(EVENTS_PATH)
+    const read256 = createHash('sha256')
+    const lines = eventsFile ? zip.lines(eventsFile.info, (chunk) => read256.update(chunk)) : noLines()
+    const digestsOf = new Map<string, Record<string, unknown>>()
+    const testimonyEvents: LedgerEvent[] = []
+    let count = 0
+    let first: string | undefined
+    let readFailed = false
     const keys: Array<RecordedKey & {holder: string}> = []
     let previous: {seq: number; hash: string} | undefined
-    for (const [i, line] of lines.entries()) {
-      const at = `event line ${i + 1}`
-      let entry: Record<string, unknown>
-      try {
-        entry = JSON.parse(line) as Record<string, unknown>
-        if (!isRecord(entry) || !isRecord(entry.event)) throw new Error('not an event record')
-      } catch (error) {
-        problems.push({check: 'events', subject: at, message: `cannot be read: ${messageOf(error)}`})
-        continue
-      }
+    try {
+      for await (const line of lines) {
+        const at = `event line ${++count}`
+        first ??= line
+        let entry: Record<string, unknown>
+        try {
+          entry = JSON.parse(line) as Record<string, unknown>
+          if (!isRecord(entry) || !isRecord(entry.event)) throw new Error('not an event record')
+        } catch (error) {
+          problems.push({check: 'events', subject: at, message: `cannot be read: ${messageOf(error)}`})
+          continue
+        }
 
-      const event = entry.event as Record<string, unknown>
-      const seq = Number(entry.seq)
-      const subject = `event ${seq}`
-      let canonical: string
-      try {
-        canonical = canonicalize(event)
-      } catch (error) {
-        problems.push({check: 'events', subject, message: messageOf(error)})
-        continue
-      }
+        const event = entry.event as Record<string, unknown>
+        const seq = Number(entry.seq)
+        const subject = `event ${seq}`
+        let canonical: string
+        try {
+          canonical = canonicalize(event)
+        } catch (error) {
+          problems.push({check: 'events', subject, message: messageOf(error)})
+          continue
+        }
 
-      if (event.seq !== seq || event.prev !== entry.prev) problems.push({check: 'events', subject, message: 'the event does not state the sequence number and previous hash beside it'})
-      const prev = String(entry.prev)
-      const hash = HEX64.test(prev) ? chainHash(prev, canonical) : ''
-      if (hash !== entry.hash) problems.push({check: 'events', subject, message: 'its hash does not match its content: the event was changed', expected: hash, actual: String(entry.hash)})
-      if (previous && previous.seq + 1 === seq && prev !== previous.hash) {
-        problems.push({check: 'events', subject, message: `it does not chain to event ${previous.seq}`, expected: previous.hash, actual: prev})
-      }
+        if (event.seq !== seq || event.prev !== entry.prev) problems.push({check: 'events', subject, message: 'the event does not state the sequence number and previous hash beside it'})
+        const prev = String(entry.prev)
+        const hash = HEX64.test(prev) ? chainHash(prev, canonical) : ''
+        if (hash !== entry.hash) problems.push({check: 'events', subject, message: 'its hash does not match its content: the event was changed', expected: hash, actual: String(entry.hash)})
+        if (previous && previous.seq + 1 === seq && prev !== previous.hash) {
+          problems.push({check: 'events', subject, message: `it does not chain to event ${previous.seq}`, expected: previous.hash, actual: prev})
+        }
 
-      if (previous && seq <= previous.seq) problems.push({check: 'events', subject, message: 'events are not in ledger order'})
-      const leaf = eventLeafHash(canonical)
-      if (bytesToHex(leaf) !== entry.leafHash) problems.push({check: 'events', subject, message: 'its leaf hash does not match its content', expected: bytesToHex(leaf), actual: String(entry.leafHash)})
-      try {
-        const proof = Array.isArray(entry.inclusionProof) ? entry.inclusionProof.map((h) => hexToBytes(String(h))) : []
-        verifyInclusion(seq, size, leaf, proof, hexToBytes(HEX64.test(root) ? root : '00'.repeat(32)))
-      } catch (error) {
-        const e = error as {expected?: string; calculated?: string}
-        problems.push({check: 'events', subject, message: `its inclusion proof does not lead to the sealed tree head: ${messageOf(error)}`, ...(e.expected ? {expected: e.expected} : {}), ...(e.calculated ? {actual: e.calculated} : {})})
-      }
+        if (previous && seq <= previous.seq) problems.push({check: 'events', subject, message: 'events are not in ledger order'})
+        const leaf = eventLeafHash(canonical)
+        if (bytesToHex(leaf) !== entry.leafHash) problems.push({check: 'events', subject, message: 'its leaf hash does not match its content', expected: bytesToHex(leaf), actual: String(entry.leafHash)})
+        try {
+          const proof = Array.isArray(entry.inclusionProof) ? entry.inclusionProof.map((h) => hexToBytes(String(h))) : []
+          verifyInclusion(seq, size, leaf, proof, hexToBytes(HEX64.test(root) ? root : '00'.repeat(32)))
+        } catch (error) {
+          const e = error as {expected?: string; calculated?: string}
+          problems.push({check: 'events', subject, message: `its inclusion proof does not lead to the sealed tree head: ${messageOf(error)}`, ...(e.expected ? {expected: e.expected} : {}), ...(e.calculated ? {actual: e.calculated} : {})})
+        }
 
-      if (event.action === 'ingest' && typeof event.exhibit === 'string') ingestOf.set(event.exhibit, event)
-      sealedEvents.push(event as unknown as LedgerEvent)
-      const isKeyEvent = event.action === 'key-created' || event.action === 'key-rotated'
-      const key = isKeyEvent && isRecord(event.payload) ? keyFromEvent({payload: event.payload}) : undefined
-      if (key !== undefined) keys.push({...key, seq, holder: String((event.payload as Record<string, unknown>).holder)})
-      if (seq === 0 && isRecord(event.payload) && isRecord(statement.case) && event.payload.caseId !== statement.case.id) {
-        problems.push({check: 'events', subject, message: 'the case of the first event is not the case of the seal', expected: String(statement.case.id), actual: String(event.payload.caseId)})
-      }
+        if (event.action === 'ingest' && typeof event.exhibit === 'string' && isRecord(event.payload) && isRecord(event.payload.digests)) {
+          digestsOf.set(event.exhibit, event.payload.digests)
+        }
 
-      previous = {seq, hash: String(entry.hash)}
+        if ((TESTIMONY_ACTIONS as readonly unknown[]).includes(event.action)) testimonyEvents.push(event as unknown as LedgerEvent)
+        const isKeyEvent = event.action === 'key-created' || event.action === 'key-rotated'
+        const key = isKeyEvent && isRecord(event.payload) ? keyFromEvent({payload: event.payload}) : undefined
+        if (key !== undefined) keys.push({...key, seq, holder: String((event.payload as Record<string, unknown>).holder)})
+        if (seq === 0 && isRecord(event.payload) && isRecord(statement.case) && event.payload.caseId !== statement.case.id) {
+          problems.push({check: 'events', subject, message: 'the case of the first event is not the case of the seal', expected: String(statement.case.id), actual: String(event.payload.caseId)})
+        }
+
+        previous = {seq, hash: String(entry.hash)}
+      }
+    } catch (error) {
+      readFailed = true
+      problems.push({check: 'events', subject: EVENTS_PATH, message: `cannot be read: ${messageOf(error)}`})
     }
 
-    if (lines.length === 0 || !lines[0]!.includes('"seq":0')) problems.push({check: 'events', subject: 'data/custody/events.jsonl', message: "the case's first event is missing"})
+    if (eventsFile !== undefined && !readFailed && read256.digest('hex') !== eventsFile.digest.sha256) {
+      problems.push({check: 'events', subject: EVENTS_PATH, message: 'changed while it was being checked: read again, it is not the file hashed first'})
+    }
+
+    if (first === undefined || !first.includes('"seq":0')) problems.push({check: 'events', subject: 'data/custody/events.jsonl', message: "the case's first event is missing"})
     const statedEvents = isRecord(statement.events) ? statement.events : {}
-    const eventsFile = files.get('data/custody/events.jsonl')
-    if (statedEvents.count !== lines.length || statedEvents.sha256 !== eventsFile?.digest.sha256) {
+    if (statedEvents.count !== count || statedEvents.sha256 !== eventsFile?.digest.sha256) {
       problems.push({
         check: 'events',
         subject: 'data/custody/events.jsonl',
         message: 'is not the events file the seal statement names (an event was added, removed or changed)',
         expected: `${String(statedEvents.count)} events, sha256 ${String(statedEvents.sha256)}`,
-        actual: `${lines.length} events, sha256 ${eventsFile?.digest.sha256 ?? 'missing'}`,
+        actual: `${count} events, sha256 ${eventsFile?.digest.sha256 ?? 'missing'}`,
       })
     }
 
     for (const [id, x] of stated) {
-      const ingest = ingestOf.get(id)
-      const digests = isRecord(ingest?.payload) && isRecord(ingest.payload.digests) ? ingest.payload.digests : undefined
+      const digests = digestsOf.get(id)
       if (!digests) problems.push({check: 'events', subject: id, message: 'its ingest event is not in the archive'})
       else if (digests.sha256 !== x.sha256 || digests.sha512 !== x.sha512) {
         problems.push({check: 'events', subject: id, message: 'its ingest event states other digests than the seal', expected: String(digests.sha256), actual: String(x.sha256)})
       }
     }
 
-    check('events', before, `${lines.length} events, each tied to the tree head ${root.slice(0, 16)}… of ${size} events`)
+    check('events', before, `${count} events, each tied to the tree head ${root.slice(0, 16)}… of ${size} events`)
 
     // 7, 8. signatures and timestamps
     const checked = await checkArchiveTrust({
@@ -368,10 +392,10 @@ export async function verifyArchive(
 
     // 9. testimony
     before = problems.length
-    const testimony = checkArchiveTestimony(statement, sealedEvents, stated)
+    const testimony = checkArchiveTestimony(statement, testimonyEvents, stated)
     problems.push(...testimony.problems)
     check('testimony', before, testimony.detail)
-    return report(top, sealId, exhibits.length, lines.length)
+    return report(top, sealId, exhibits.length, count)
   } finally {
     zip.close()
   }

@@ -146,3 +146,26 @@ describe('SafeZip.digestAll on a damaged local header', () => {
     }
   })
 })
+
+describe('SafeZip.lines', () => {
+  it('gives the non-empty lines of an entry across read chunks, with characters split between chunks intact', async () => {
+    // Lines of varied length with multi-byte characters, ~200 KB: many stream chunks, some
+    // boundaries inside a character.
+    const lines = Array.from({length: 3000}, (_, i) => `{"seq":${i},"note":"${'é📷ж'.repeat(i % 23)}${'x'.repeat(i % 7)}"}`)
+    const text = `${lines.join('\n')}\n\n`
+    const path = join(tmp.path, 'lines.zip')
+    const zip = await ZipWriter.create(path, new Date('2024-05-01T09:00:00Z'))
+    await zip.addBytes('bag/events.jsonl', Buffer.from(text))
+    await zip.finish()
+    const read = await SafeZip.open(path)
+    try {
+      const seen: string[] = []
+      const hash = createHash('sha256')
+      for await (const line of read.lines(read.entries[0]!, (chunk) => hash.update(chunk))) seen.push(line)
+      expect(seen).toEqual(lines)
+      expect(hash.digest('hex')).toBe(sha256Of(Buffer.from(text)))
+    } finally {
+      read.close()
+    }
+  })
+})
