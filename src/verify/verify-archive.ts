@@ -66,9 +66,8 @@ const HEX64 = /^[0-9a-f]{64}$/
 const KEEP_LIMIT = 64 * 1024 * 1024
 const EVENTS_PATH = 'data/custody/events.jsonl'
 
+/** No events file: no lines. */
 async function* noLines(): AsyncGenerator<string> {}
-
-type Digested = EntryDigest
 
 function parseManifest(text: string): Array<{hex: string; path: string; line: number}> | string {
   const out: Array<{hex: string; path: string; line: number}> = []
@@ -129,7 +128,7 @@ export async function verifyArchive(
     if (top === undefined || structural.length > 0) return report(top ?? null, null, 0, 0)
 
     // Hash every file once, straight from the ZIP. Tag and custody files are kept to be read.
-    const files = new Map<string, {info: ZipEntryInfo; digest: Digested}>()
+    const files = new Map<string, {info: ZipEntryInfo; digest: EntryDigest}>()
     const fileEntries = zip.entries.filter((e) => !e.isDirectory)
     const inBag = (info: ZipEntryInfo): string => info.name.slice(top.length + 1)
     const keep = (info: ZipEntryInfo): boolean => {

@@ -117,6 +117,8 @@ describe('custody seal', () => {
     const events = lines.map((l) => JSON.parse(l) as {seq: number; hash: string; prev: string; leafHash: string; inclusionProof: string[]; event: Record<string, unknown>})
     expect(events[0]!.event.action).toBe('create-case')
     expect(events.filter((e) => e.event.action === 'ingest')).toHaveLength(SAMPLE_FILES.length + 2)
+    // Every line is itself canonical JSON (RFC 8785): custody writes them by hand.
+    expect(lines).toEqual(events.map((e) => canonicalize(e)))
     for (const e of events) {
       const canonical = canonicalize(e.event)
       expect(e.hash).toBe(sha('sha256', Buffer.concat([Buffer.from(e.prev, 'hex'), Buffer.from(canonical)])))
