@@ -333,13 +333,6 @@ export class Ledger {
       .map(toStored)
   }
 
-  ingestEvents(): StoredEvent[] {
-    return this.db
-      .prepare<[], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' ORDER BY seq")
-      .all()
-      .map(toStored)
-  }
-
   firstEvent(): StoredEvent {
     const row = this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events WHERE seq = 0').get()
     if (!row) throw new CustodyError('LEDGER_UNREADABLE', `the ledger ${this.path} has no first event; run \`custody verify\``)
