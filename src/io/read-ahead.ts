@@ -68,7 +68,7 @@ async function readFully(handle: FileHandle, buffer: Buffer, length: number, pos
 }
 
 export class ReadAhead {
-  private readonly sources: readonly ReadSource[]
+  private readonly sources: Iterable<ReadSource>
   private readonly chunkSize: number
   private readonly readError: ReadAheadOptions['readError']
   private readonly free: Buffer[]
@@ -83,7 +83,8 @@ export class ReadAhead {
   private stopped = false
   private readonly producer: Promise<void>
 
-  constructor(sources: readonly ReadSource[], options: ReadAheadOptions) {
+  /** `sources` is read lazily, as reading reaches them: a generator keeps a long list out of memory. */
+  constructor(sources: Iterable<ReadSource>, options: ReadAheadOptions) {
     this.sources = sources
     this.chunkSize = options.chunkSize ?? CHUNK_SIZE
     this.readError = options.readError
@@ -123,8 +124,10 @@ export class ReadAhead {
   private async produce(): Promise<void> {
     // Consecutive sources in the same file (entries of one archive) share one open file.
     let file: OpenFile | undefined
-    for (let index = 0; index < this.sources.length && !this.stopped; index++) {
-      const {path, size: expected, start} = this.sources[index]!
+    let next = 0
+    for (const {path, size: expected, start} of this.sources) {
+      if (this.stopped) break
+      const index = next++
       let size: number
       try {
         if (file?.path !== path) {

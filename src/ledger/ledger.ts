@@ -237,7 +237,7 @@ export class Ledger {
    */
   *rowsBelow(size: number): Generator<PagedRow> {
     const page = this.cached<[number, number], PagedRow>(
-      "SELECT seq, prev_hash, hash, event, action, exhibit, json_extract(event, '$.prev') AS prev FROM events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT 1000",
+      "SELECT seq, prev_hash, hash, event, action, exhibit, json_extract(event, '$.prev') AS prev FROM events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT 100",
     )
     for (let from = 0; from < size; ) {
       let rows: PagedRow[]

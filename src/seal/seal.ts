@@ -43,7 +43,7 @@ import {formatBytes} from '../render/text.js'
 import {BAGIT_TXT, bagInfo, manifest, safeFileName, type ManifestEntry} from './bagit.js'
 import {bagReadme} from './readme.js'
 import {ZipWriter} from './zip-writer.js'
-import {ReadAhead, type ReadChunk} from '../io/read-ahead.js'
+import {ReadAhead, type ReadChunk, type ReadSource} from '../io/read-ahead.js'
 import {HashWorker} from '../hashing/hash-worker.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
 
@@ -297,8 +297,15 @@ async function writePayload(
   let payloadBytes = 0
   const interrupted = (): CustodyError => new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${options.out ?? 'the archive'} was not written`)
   // Two sources an exhibit: its original (which must have the ledger's size), then its record.
+  function* sources(): Generator<ReadSource> {
+    for (const x of sealedExhibits) {
+      yield {path: kase.vault.objectPath(x.sha256), size: x.size}
+      yield {path: kase.vault.objectPath(x.metadataRecord)}
+    }
+  }
+
   const reader = new ReadAhead(
-    sealedExhibits.flatMap((x) => [{path: kase.vault.objectPath(x.sha256), size: x.size}, {path: kase.vault.objectPath(x.metadataRecord)}]),
+    sources(),
     {
       shared: true,
       readError: (index, error) => {

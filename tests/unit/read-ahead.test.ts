@@ -96,6 +96,28 @@ describe('ReadAhead', () => {
     }
   })
 
+  it('takes its sources from an iterable only as reading reaches them', async () => {
+    let pulled = 0
+    function* sources(): Generator<ReadSource> {
+      for (let i = 0; i < 1000; i++) {
+        pulled++
+        yield {path: paths[1]!}
+      }
+    }
+
+    const reader = new ReadAhead(sources(), {chunkSize: CHUNK, depth: 2, readError})
+    try {
+      const first = (await reader.next())!
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      // Two buffers: at most the two files being read and the one waiting for a buffer.
+      expect(pulled).toBeLessThanOrEqual(3)
+      first.release()
+      expect((await reader.next())!.source).toBe(1)
+    } finally {
+      await reader.close()
+    }
+  })
+
   it('closes cleanly when the consumer stops early', async () => {
     const reader = new ReadAhead(paths.map((path) => ({path})), {chunkSize: CHUNK, depth: 2, readError})
     const chunk = (await reader.next())!
