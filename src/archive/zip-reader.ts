@@ -16,7 +16,7 @@ import {StringDecoder} from 'node:string_decoder'
 import yauzl from 'yauzl'
 import {messageOf} from '../errors.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
-import {HashWorker, WorkerHash} from '../hashing/hash-worker.js'
+import {HashWorker, WORKER_HASH_BYTES, WorkerHash} from '../hashing/hash-worker.js'
 import {quietly} from '../hashing/pump.js'
 import {ReadAhead, type ReadSource} from '../io/read-ahead.js'
 
@@ -52,8 +52,6 @@ const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
 const LOCAL_HEADER_SIGNATURE = 0x04034b50
 const LOCAL_HEADER_SIZE = 30
-/** Entries from this size up have their SHA-512 computed on the worker thread. */
-const WORKER_HASH_BYTES = 64 * 1024
 
 export class SafeZip {
   private constructor(

@@ -29,6 +29,9 @@ parentPort.on('message', (m) => {
 })
 `
 
+/** Below this many bytes a file is hashed where it is read: a message to the worker and back costs more. */
+export const WORKER_HASH_BYTES = 64 * 1024
+
 type Reply = {type: 'ack'; job: number; seq: number} | {type: 'digest'; job: number; hex: string}
 
 export class HashWorker {

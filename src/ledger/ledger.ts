@@ -347,10 +347,10 @@ export class Ledger {
     return this.db.prepare<[], {n: number}>('SELECT count(*) AS n FROM events').get()!.n
   }
 
-  /** The Merkle tree over every event, leaf i being event i's canonical JSON. */
-  tree(): MerkleTree {
+  /** The Merkle tree over every event (or the first `size`), leaf i being event i's canonical JSON. */
+  tree(size = Number.MAX_SAFE_INTEGER): MerkleTree {
     const leaves: Uint8Array[] = []
-    for (const row of this.db.prepare<[], {event: string}>('SELECT event FROM events ORDER BY seq').iterate()) {
+    for (const row of this.db.prepare<[number], {event: string}>('SELECT event FROM events WHERE seq < ? ORDER BY seq').iterate(size)) {
       leaves.push(eventLeafHash(row.event))
     }
 

@@ -26,6 +26,13 @@ export class MerkleTree {
     return this.levels[0]!.length
   }
 
+  /** The hash of leaf `index`. */
+  leaf(index: number): Uint8Array {
+    const hash = Number.isInteger(index) ? this.levels[0]![index] : undefined
+    if (hash === undefined) throw new CustodyError('INVALID_ARGUMENT', `expected a leaf index in [0, ${this.size}), got ${index}`)
+    return hash
+  }
+
   /** The tree head (root hash) of the first `size` leaves; the whole tree by default. */
   root(size = this.size): Uint8Array {
     this.checkSize(size, 'size')

@@ -30,7 +30,6 @@ import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {getExhibit} from '../exhibits/exhibits.js'
-import {eventLeafHash} from '../ledger/event.js'
 import {MerkleTree} from '../merkle/tree.js'
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {trustFiles, type SealTrust} from './trust-files.js'
@@ -44,7 +43,7 @@ import {BAGIT_TXT, bagInfo, manifest, safeFileName, type ManifestEntry} from './
 import {bagReadme} from './readme.js'
 import {ZipWriter} from './zip-writer.js'
 import {ReadAhead, type ReadChunk, type ReadSource} from '../io/read-ahead.js'
-import {HashWorker} from '../hashing/hash-worker.js'
+import {HashWorker, WORKER_HASH_BYTES} from '../hashing/hash-worker.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
 
 export interface SealOptions {
@@ -177,7 +176,7 @@ class SealedEvents {
       // by hand: its keys in sorted order, and the event as the ledger stores it, which is already
       // its canonical JSON (its hashes are over that text). No event is parsed.
       const proof = this.tree.inclusionProof(row.seq).map((h) => `"${bytesToHex(h)}"`)
-      const line = `{"event":${row.event},"hash":"${row.hash}","inclusionProof":[${proof.join(',')}],"leafHash":"${bytesToHex(eventLeafHash(row.event))}","prev":"${row.prev}","seq":${row.seq}}`
+      const line = `{"event":${row.event},"hash":"${row.hash}","inclusionProof":[${proof.join(',')}],"leafHash":"${bytesToHex(this.tree.leaf(row.seq))}","prev":"${row.prev}","seq":${row.seq}}`
       yield `${line}\n`
     }
   }
@@ -240,9 +239,7 @@ function proveEvents(kase: Case, ids: readonly string[]): {treeHead: {size: numb
   }
 
   const size = body.treeSize
-  const leaves: Uint8Array[] = []
-  for (const row of kase.ledger.rowsBelow(size)) leaves.push(eventLeafHash(row.event))
-  const tree = new MerkleTree(leaves)
+  const tree = kase.ledger.tree(size)
   if (tree.size !== size || bytesToHex(tree.root()) !== body.rootHash) {
     throw new CustodyError('INTEGRITY', `the ledger no longer has the root its checkpoint ${latest.seq} signed; nothing was sealed. Run \`custody verify\``)
   }
@@ -264,9 +261,6 @@ function custodyFiles(kase: Case, trust: Array<[string, Buffer]>, statement: Sea
     ['data/custody/seal.json.sig', kase.signer().sign(statementBytes)],
   ]
 }
-
-/** Originals from this size up are hashed on the worker thread. */
-const WORKER_HASH_BYTES = 64 * 1024
 
 /** A release to be called when the chunk is written; the memory goes back once it is hashed too. */
 function releaseWhenSettled(hashed: Promise<unknown>, release: () => void): () => void {

@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 import {mkdirSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
+import {custody, custodyJson, newCase, SAMPLES, tempDir, vaultObject} from '../helpers/cli.js'
 
 const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex')
 const SAMPLE_FILES = readdirSync(SAMPLES)
@@ -92,7 +92,7 @@ describe('a case with the camera samples', () => {
   it('keeps each original, byte for byte, read-only under its SHA-256', () => {
     for (const f of SAMPLE_FILES) {
       const digest = sha256File(join(SAMPLES, f))
-      const stored = join(kase.dir, '.custody', 'vault', 'sha256', digest.slice(0, 2), digest)
+      const stored = vaultObject(kase.dir, digest)
       expect(sha256File(stored)).toBe(digest)
     }
   })

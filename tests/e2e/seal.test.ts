@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {verifyInclusion} from '../../src/merkle/verify.js'
 import {canonicalize} from '../../src/canonical/jcs.js'
-import {BIN, custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
+import {BIN, custody, custodyJson, newCase, SAMPLES, tempDir, vaultObject} from '../helpers/cli.js'
 
 const sha = (alg: 'sha256' | 'sha512', data: Buffer | string): string => createHash(alg).update(data).digest('hex')
 const SAMPLE_FILES = readdirSync(SAMPLES).filter((f) => f !== 'expected-tags.json').sort()
@@ -37,6 +37,13 @@ afterAll(() => {
   kase.remove()
   work.remove()
 })
+
+/** A copy of the sealed case under `name`, to damage without touching the others' case. */
+function copyCase(name: string): string {
+  const copy = join(work.path, name)
+  cpSync(kase.dir, copy, {recursive: true})
+  return copy
+}
 
 function unzip(archive: string): string {
   const into = join(work.path, `unzipped-${Math.random().toString(16).slice(2)}`)
@@ -169,10 +176,8 @@ describe('custody seal, more', () => {
   })
 
   it('refuses to seal a vault file that no longer matches the ledger, leaving no archive', async () => {
-    const damaged = join(work.path, 'damaged')
-    cpSync(kase.dir, damaged, {recursive: true})
-    const digest = sha('sha256', readFileSync(join(SAMPLES, 'Canon.jpg')))
-    const object = join(damaged, '.custody', 'vault', 'sha256', digest.slice(0, 2), digest)
+    const damaged = copyCase('damaged')
+    const object = vaultObject(damaged, sha('sha256', readFileSync(join(SAMPLES, 'Canon.jpg'))))
     chmodSync(object, 0o644)
     const bytes = readFileSync(object)
     bytes[50]! ^= 0xff
@@ -186,10 +191,8 @@ describe('custody seal, more', () => {
   })
 
   it('refuses to seal when an exhibit is missing from the vault', async () => {
-    const missing = join(work.path, 'missing')
-    cpSync(kase.dir, missing, {recursive: true})
-    const digest = sha('sha256', readFileSync(join(SAMPLES, 'Nikon.jpg')))
-    rmSync(join(missing, '.custody', 'vault', 'sha256', digest.slice(0, 2), digest))
+    const missing = copyCase('missing')
+    rmSync(vaultObject(missing, sha('sha256', readFileSync(join(SAMPLES, 'Nikon.jpg')))))
     const result = await custodyJson<{error: {message: string}}>(['seal', '--out', join(work.path, 'missing.zip'), '--case', missing])
     expect(result.code).toBe(3)
     expect(result.json.error.message).toMatch(/EX-000007: its vault file cannot be read \(ENOENT.*nothing was sealed/)
@@ -197,10 +200,8 @@ describe('custody seal, more', () => {
   })
 
   it('refuses a vault file that grew, and a metadata record gone from the vault', async () => {
-    const grown = join(work.path, 'grown')
-    cpSync(kase.dir, grown, {recursive: true})
-    const digest = sha('sha256', readFileSync(join(SAMPLES, 'Sony.jpg')))
-    const object = join(grown, '.custody', 'vault', 'sha256', digest.slice(0, 2), digest)
+    const grown = copyCase('grown')
+    const object = vaultObject(grown, sha('sha256', readFileSync(join(SAMPLES, 'Sony.jpg'))))
     chmodSync(object, 0o644)
     const size = readFileSync(object).length
     appendFileSync(object, 'x')
@@ -208,11 +209,9 @@ describe('custody seal, more', () => {
     expect(grew.code).toBe(3)
     expect(grew.json.error.message).toMatch(new RegExp(`EX-\\d+: its vault file cannot be read \\(it holds ${size + 1} bytes, not the ${size} expected\\); nothing was sealed`))
 
-    const noRecord = join(work.path, 'no-record')
-    cpSync(kase.dir, noRecord, {recursive: true})
+    const noRecord = copyCase('no-record')
     const shown = await custodyJson<{metadata: {record: string}}>(['show', 'EX-000002', '--case', noRecord])
-    const record = shown.json.metadata.record
-    rmSync(join(noRecord, '.custody', 'vault', 'sha256', record.slice(0, 2), record))
+    rmSync(vaultObject(noRecord, shown.json.metadata.record))
     const lost = await custodyJson<{error: {message: string}}>(['seal', '--out', join(work.path, 'no-record.zip'), '--case', noRecord])
     expect(lost.code).toBe(3)
     expect(lost.json.error.message).toMatch(/EX-000002: its metadata record cannot be read \(ENOENT.*nothing was sealed/)

@@ -9,7 +9,7 @@ import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, 
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {forgeBag} from '../helpers/bag.js'
-import {custody, custodyJson, newCase, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+import {custody, custodyJson, newCase, SAMPLES, sqlite, tempDir, vaultObject} from '../helpers/cli.js'
 
 const NAME = 'Olena Kovalenko'
 const CONTACT = '+380 44 555 0142'
@@ -409,7 +409,7 @@ describe('tampering with testimony', () => {
     expect(spawnSync('cp', ['-a', join(kase.dir, '.custody'), copy]).status).toBe(0)
     const {json} = await custodyJson<{testimonies: Array<{witness: string; identity: {sealedRecord: string} | null}>}>(['testimony', 'list', '--case', copy])
     const sealed = json.testimonies.find((t) => t.witness === 'W-014')!.identity!.sealedRecord
-    const object = join(copy, '.custody', 'vault', 'sha256', sealed.slice(0, 2), sealed)
+    const object = vaultObject(copy, sealed)
     renameSync(object, `${object}.gone`)
     const missing = await custodyJson<{problems: Array<{kind: string; subject: string; message: string}>}>(['verify', '--case', copy])
     expect(missing.code).toBe(3)

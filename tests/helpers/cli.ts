@@ -67,6 +67,11 @@ export function tempDir(prefix = 'custody-test-'): {path: string; remove: () => 
   return {path, remove: () => rmSync(path, {recursive: true, force: true})}
 }
 
+/** Where a case's vault keeps the object with this SHA-256 (to check or tamper with it). */
+export function vaultObject(caseDir: string, sha256: string): string {
+  return join(caseDir, '.custody', 'vault', 'sha256', sha256.slice(0, 2), sha256)
+}
+
 /** The sqlite3 shell, as someone tampering with a case would use it. */
 export function sqlite(db: string, sql: string): string {
   const result = spawnSync('sqlite3', [db], {input: sql, encoding: 'utf8'})

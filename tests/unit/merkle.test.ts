@@ -134,6 +134,11 @@ describe('RFC 6962 Merkle tree against the naive reference', () => {
     }
   })
 
+  it('gives back each leaf hash, and names an index that is not a leaf', () => {
+    expect(manyHashes.map((_, i) => hex(tree.leaf(i)))).toEqual(many.map((e) => hex(naive.mth([e]))))
+    for (const bad of [-1, 70, 1.5]) expect(() => tree.leaf(bad)).toThrow(`expected a leaf index in [0, 70), got ${bad}`)
+  })
+
   it('rejects any single flipped bit in a proof (property)', () => {
     fc.assert(
       fc.property(fc.integer({min: 2, max: 70}), fc.nat(), fc.nat(), fc.integer({min: 0, max: 255}), (n, i, j, bit) => {
