@@ -10,7 +10,9 @@
  * entry another tool deflated goes through yauzl's inflating stream.
  */
 import {createHash} from 'node:crypto'
+import {close, closeSync, fstat, open as openFd, read} from 'node:fs'
 import {open} from 'node:fs/promises'
+import {Readable} from 'node:stream'
 import {normalize} from 'node:path/posix'
 import {StringDecoder} from 'node:string_decoder'
 import yauzl from 'yauzl'
@@ -23,11 +25,15 @@ import {ReadAhead, type ReadSource} from '../io/read-ahead.js'
 export interface ZipEntryInfo {
   name: string
   isDirectory: boolean
+  /** 0 stored, 8 deflated. */
+  method: number
+  encrypted: boolean
   compressedSize: number
   uncompressedSize: number
   offset: number
   unixMode: number
-  entry: yauzl.Entry
+  /** yauzl's entry, kept only for an entry that is not stored plainly: it reads that one. */
+  entry?: yauzl.Entry
 }
 
 export interface EntryDigest {
@@ -52,34 +58,56 @@ const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
 const LOCAL_HEADER_SIGNATURE = 0x04034b50
 const LOCAL_HEADER_SIZE = 30
+/**
+ * Text read line by line comes in chunks this size. The lines of a chunk are held while they are
+ * checked one by one; from a 1 MiB chunk, many lived long enough to be moved to V8's old space,
+ * with the chunk's whole string (the lines are slices of it), and that grew the heap by tens of MB.
+ */
+const LINE_CHUNK = 64 * 1024
 
 export class SafeZip {
   private constructor(
     private readonly zip: yauzl.ZipFile,
+    private readonly fd: number,
     private readonly path: string,
     readonly entries: ZipEntryInfo[],
   ) {}
 
-  /** Opens the ZIP and lists its entries; a ZIP that cannot be read at all is an exception. */
+  /**
+   * Opens the ZIP and lists its entries; a ZIP that cannot be read at all is an exception. Only
+   * what the checks need is kept of each entry, so that a bag of many files stays small in memory.
+   */
   static async open(path: string): Promise<SafeZip> {
-    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
-      yauzl.open(path, {lazyEntries: true, autoClose: false, strictFileNames: true, validateEntrySizes: true}, (error, opened) => {
-        if (error || !opened) reject(error ?? new Error('no zip'))
-        else resolve(opened)
+    const fd = await new Promise<number>((resolve, reject) => openFd(path, 'r', (error, opened) => (error ? reject(error) : resolve(opened))))
+    let zip: yauzl.ZipFile
+    try {
+      const size = await new Promise<number>((resolve, reject) => fstat(fd, (error, stats) => (error ? reject(error) : resolve(stats.size))))
+      zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+        yauzl.fromRandomAccessReader(new WindowedReader(fd), size, {lazyEntries: true, autoClose: false, strictFileNames: true, validateEntrySizes: true}, (error, opened) => {
+          if (error || !opened) reject(error ?? new Error('no zip'))
+          else resolve(opened)
+        })
       })
-    })
+    } catch (error) {
+      close(fd, () => {})
+      throw error
+    }
+
     const entries: ZipEntryInfo[] = []
     try {
       await new Promise<void>((resolve, reject) => {
         zip.on('entry', (entry: yauzl.Entry) => {
+          const plain = entry.compressionMethod === 0 && !entry.isEncrypted()
           entries.push({
             name: entry.fileName,
             isDirectory: entry.fileName.endsWith('/'),
+            method: entry.compressionMethod,
+            encrypted: entry.isEncrypted(),
             compressedSize: entry.compressedSize,
             uncompressedSize: entry.uncompressedSize,
             offset: entry.relativeOffsetOfLocalHeader,
             unixMode: (entry.externalFileAttributes >>> 16) & 0xffff,
-            entry,
+            ...(plain ? {} : {entry}),
           })
           zip.readEntry()
         })
@@ -89,10 +117,11 @@ export class SafeZip {
       })
     } catch (error) {
       zip.close()
+      close(fd, () => {})
       throw error
     }
 
-    return new SafeZip(zip, path, entries)
+    return new SafeZip(zip, fd, path, entries)
   }
 
   /** The layout and header checks that yauzl leaves to its caller. */
@@ -199,14 +228,14 @@ export class SafeZip {
       let windowStart = 0
       let windowLength = 0
       const places: Array<{start: number} | {error: string} | undefined> = []
-      for (const {entry, offset} of infos) {
-        if (entry.compressionMethod !== 0 || entry.isEncrypted()) {
+      for (const {method, encrypted, offset, compressedSize, uncompressedSize} of infos) {
+        if (method !== 0 || encrypted) {
           places.push(undefined)
           continue
         }
 
-        if (entry.compressedSize !== entry.uncompressedSize) {
-          places.push({error: `a stored entry of ${entry.uncompressedSize} bytes says it takes ${entry.compressedSize}`})
+        if (compressedSize !== uncompressedSize) {
+          places.push({error: `a stored entry of ${uncompressedSize} bytes says it takes ${compressedSize}`})
           continue
         }
 
@@ -227,8 +256,8 @@ export class SafeZip {
         }
 
         const start = offset + LOCAL_HEADER_SIZE + header.readUInt16LE(26) + header.readUInt16LE(28)
-        if (start + entry.compressedSize > fileSize) {
-          places.push({error: `its data runs past the end of the file (${start} + ${entry.compressedSize} > ${fileSize})`})
+        if (start + compressedSize > fileSize) {
+          places.push({error: `its data runs past the end of the file (${start} + ${compressedSize} > ${fileSize})`})
           continue
         }
 
@@ -276,8 +305,9 @@ export class SafeZip {
   }
 
   /**
-   * The non-empty lines of a UTF-8 text entry, one at a time, so that a large one (a seal's events)
-   * is never whole in memory; `onBytes` sees every byte read, to hash them.
+   * The lines of a UTF-8 text entry, one at a time and empty ones included (but not the nothing
+   * after a final newline), so that a large one (a seal's events, its manifests) is never whole in
+   * memory; `onBytes` sees every byte read, to hash them.
    */
   async *lines(info: ZipEntryInfo, onBytes?: (chunk: Buffer) => void): AsyncGenerator<string> {
     const decoder = new StringDecoder('utf8')
@@ -286,16 +316,24 @@ export class SafeZip {
       onBytes?.(chunk)
       const parts = (rest + decoder.write(chunk)).split('\n')
       rest = parts.pop()!
-      for (const line of parts) if (line !== '') yield line
+      yield* parts
     }
 
     rest += decoder.end()
     if (rest !== '') yield rest
   }
 
-  private openStream(info: ZipEntryInfo): Promise<NodeJS.ReadableStream> {
+  /** The entry's bytes: a stored one straight from its place in the file, any other through yauzl. */
+  private async openStream(info: ZipEntryInfo): Promise<NodeJS.ReadableStream> {
+    const {entry} = info
+    if (entry === undefined) {
+      const [place] = await this.storedPlaces([info])
+      if (place === undefined || 'error' in place) throw new Error(`${info.name}: ${place?.error ?? 'not a stored entry'}`)
+      return rangeStream(this.fd, place.start, place.start + info.uncompressedSize)
+    }
+
     return new Promise<NodeJS.ReadableStream>((resolve, reject) => {
-      this.zip.openReadStream(info.entry, (error, opened) => {
+      this.zip.openReadStream(entry, (error, opened) => {
         if (error || !opened) reject(error ?? new Error('no stream'))
         else resolve(opened)
       })
@@ -326,5 +364,82 @@ export class SafeZip {
 
   close(): void {
     this.zip.close()
+    closeSync(this.fd)
+  }
+}
+
+/**
+ * The bytes from `start` to `end` of an open file, in chunks of LINE_CHUNK, leaving the file open
+ * (a file stream closes its descriptor when destroyed, whatever autoClose says).
+ */
+function rangeStream(fd: number, start: number, end: number): Readable {
+  let position = start
+  return new Readable({
+    highWaterMark: LINE_CHUNK,
+    read() {
+      const length = Math.min(LINE_CHUNK, end - position)
+      if (length <= 0) {
+        this.push(null)
+        return
+      }
+
+      const buffer = Buffer.allocUnsafe(length)
+      read(fd, buffer, 0, length, position, (error, n) => {
+        if (error) this.destroy(error)
+        else if (n === 0) this.destroy(new Error(`unexpected end of file at ${position}`))
+        else {
+          position += n
+          this.push(buffer.subarray(0, n))
+        }
+      })
+    },
+  })
+}
+
+/**
+ * The file under yauzl. yauzl reads the central directory in two small reads an entry (46 bytes,
+ * then the name and extra fields): 40,000 reads for a bag of 10,000 exhibits. Here such reads are
+ * served from a 1 MiB window of the file, read once; larger reads and entry streams go to the file.
+ */
+class WindowedReader extends yauzl.RandomAccessReader {
+  private window = Buffer.alloc(0)
+  private windowStart = 0
+
+  constructor(private readonly fd: number) {
+    super()
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    return rangeStream(this.fd, start, end)
+  }
+
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (error: Error | null, bytesRead?: number) => void): void {
+    const fromWindow = (): number => {
+      const at = position - this.windowStart
+      const n = Math.max(0, Math.min(length, this.window.length - at))
+      this.window.copy(buffer, offset, at, at + n)
+      return n
+    }
+
+    if (position >= this.windowStart && position + length <= this.windowStart + this.window.length) {
+      const n = fromWindow()
+      process.nextTick(callback, null, n)
+    } else if (length > CHUNK_SIZE) {
+      read(this.fd, buffer, offset, length, position, (error, n) => callback(error, n))
+    } else {
+      // A fresh buffer each time: a read still copying from the old window is not disturbed.
+      const window = Buffer.allocUnsafe(CHUNK_SIZE)
+      read(this.fd, window, 0, CHUNK_SIZE, position, (error, n) => {
+        if (error) return callback(error)
+        this.window = window.subarray(0, n)
+        this.windowStart = position
+        callback(null, fromWindow())
+      })
+    }
+  }
+
+  /** yauzl calls this whenever no stream is open; the file stays open until SafeZip.close(). */
+  override close(callback: (error: Error | null) => void): void {
+    setImmediate(callback, null)
   }
 }

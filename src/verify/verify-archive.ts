@@ -65,20 +65,23 @@ export interface ArchiveReport {
 const HEX64 = /^[0-9a-f]{64}$/
 const KEEP_LIMIT = 64 * 1024 * 1024
 const EVENTS_PATH = 'data/custody/events.jsonl'
+/** Files read again line by line when they are checked, never kept whole. */
+const STREAMED = new Set([EVENTS_PATH, 'manifest-sha256.txt', 'manifest-sha512.txt'])
+
+/** A file of the bag: where it is in the ZIP, its digests, and in which payload manifests it is listed (bits). */
+interface BagFile {
+  info: ZipEntryInfo
+  digest: EntryDigest
+  listed: number
+}
 
 /** No events file: no lines. */
 async function* noLines(): AsyncGenerator<string> {}
 
-function parseManifest(text: string): Array<{hex: string; path: string; line: number}> | string {
-  const out: Array<{hex: string; path: string; line: number}> = []
-  for (const [i, line] of text.split('\n').entries()) {
-    if (line === '') continue
-    const match = /^([0-9a-fA-F]+)[ \t]+\*?(.+)$/.exec(line)
-    if (!match) return `line ${i + 1} is not "<digest>  <path>"`
-    out.push({hex: match[1]!.toLowerCase(), path: match[2]!, line: i + 1})
-  }
-
-  return out
+/** One manifest line: "<digest>  <path>" (RFC 8493 §2.1.3); undefined when it is not one. */
+function parseManifestLine(line: string): {hex: string; path: string} | undefined {
+  const match = /^([0-9a-fA-F]+)[ \t]+\*?(.+)$/.exec(line)
+  return match ? {hex: match[1]!.toLowerCase(), path: match[2]!} : undefined
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -127,25 +130,20 @@ export async function verifyArchive(
     check('zip', before, `${zip.entries.length} entries${top ? `, one bag folder ${top}/` : ''}`)
     if (top === undefined || structural.length > 0) return report(top ?? null, null, 0, 0)
 
-    // Hash every file once, straight from the ZIP. Tag and custody files are kept to be read.
-    const files = new Map<string, {info: ZipEntryInfo; digest: EntryDigest}>()
+    // Hash every file once, straight from the ZIP. Tag and custody files are kept to be read; the
+    // payload manifests and the events are read again line by line when they are checked.
+    const files = new Map<string, BagFile>()
     const fileEntries = zip.entries.filter((e) => !e.isDirectory)
     const inBag = (info: ZipEntryInfo): string => info.name.slice(top.length + 1)
     const keep = (info: ZipEntryInfo): boolean => {
       const name = inBag(info)
-      // The events are read again line by line when they are checked, never whole.
-      return (!name.startsWith('data/') || name.startsWith('data/custody/')) && name !== EVENTS_PATH && info.uncompressedSize <= KEEP_LIMIT
+      return (!name.startsWith('data/') || name.startsWith('data/custody/')) && !STREAMED.has(name) && info.uncompressedSize <= KEEP_LIMIT
     }
     const results = await zip.digestAll(fileEntries, keep, (done) => options.onProgress?.(done, fileEntries.length))
     for (const [i, result] of results.entries()) {
       const info = fileEntries[i]!
-      if ('digest' in result) files.set(inBag(info), {info, digest: result.digest})
+      if ('digest' in result) files.set(inBag(info), {info, digest: result.digest, listed: 0})
       else problems.push({check: 'zip', subject: info.name, message: `cannot be read: ${result.error}`})
-    }
-
-    if (problems.length > 0) {
-      check('zip', before, 'entries unreadable')
-      return report(top, null, 0, 0)
     }
 
     const text = (name: string): string | undefined => files.get(name)?.digest.bytes?.toString('utf8')
@@ -162,38 +160,59 @@ export async function verifyArchive(
     // 3. manifests
     before = problems.length
     const payloadFiles = [...files.keys()].filter((name) => name.startsWith('data/'))
-    for (const algorithm of ['sha256', 'sha512'] as const) {
+    for (const [bit, algorithm] of (['sha256', 'sha512'] as const).entries()) {
       for (const kind of ['manifest', 'tagmanifest'] as const) {
         const name = `${kind}-${algorithm}.txt`
-        const body = text(name)
-        if (body === undefined) {
+        const manifestFile = files.get(name)
+        if (manifestFile === undefined) {
           problems.push({check: 'manifests', subject: name, message: 'missing'})
           continue
         }
 
-        const lines = parseManifest(body)
-        if (typeof lines === 'string') {
-          problems.push({check: 'manifests', subject: name, message: lines})
+        // A file listed in a payload manifest is marked in its bit of `listed`; a tag manifest is
+        // small, and its listed paths are kept aside.
+        const tagListed = new Set<string>()
+        const listed = (path: string): boolean => {
+          const file = files.get(path)
+          if (kind === 'tagmanifest') return tagListed.has(path) || (tagListed.add(path), false)
+          if (file === undefined) return false
+          const was = (file.listed & (1 << bit)) !== 0
+          file.listed |= 1 << bit
+          return was
+        }
+
+        let unreadable = false
+        try {
+          let line = 0
+          for await (const text of manifestFile.digest.bytes ? manifestFile.digest.bytes.toString('utf8').split('\n') : zip.lines(manifestFile.info)) {
+            line++
+            if (text === '') continue
+            const parsed = parseManifestLine(text)
+            if (parsed === undefined) {
+              problems.push({check: 'manifests', subject: name, message: `line ${line} is not "<digest>  <path>"`})
+              unreadable = true
+              break
+            }
+
+            const {hex, path: listedPath} = parsed
+            if (listed(listedPath)) problems.push({check: 'manifests', subject: `${name} line ${line}`, message: `${listedPath} is listed twice`})
+            const file = files.get(listedPath)
+            if (kind === 'manifest' && !listedPath.startsWith('data/')) {
+              problems.push({check: 'manifests', subject: `${name} line ${line}`, message: `${listedPath} is not a payload file`})
+            } else if (file === undefined) {
+              problems.push({check: 'manifests', subject: listedPath, message: `listed in ${name} (line ${line}) but not in the bag`})
+            } else if (file.digest[algorithm] !== hex) {
+              problems.push({check: 'manifests', subject: listedPath, message: `its ${algorithm === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${name} line ${line}`, expected: hex, actual: file.digest[algorithm]})
+            }
+          }
+        } catch (error) {
+          problems.push({check: 'manifests', subject: name, message: `cannot be read: ${messageOf(error)}`})
           continue
         }
 
-        const listed = new Set<string>()
-        for (const {hex, path: listedPath, line} of lines) {
-          if (listed.has(listedPath)) problems.push({check: 'manifests', subject: `${name} line ${line}`, message: `${listedPath} is listed twice`})
-          listed.add(listedPath)
-          const file = files.get(listedPath)
-          if (kind === 'manifest' && !listedPath.startsWith('data/')) {
-            problems.push({check: 'manifests', subject: `${name} line ${line}`, message: `${listedPath} is not a payload file`})
-          } else if (file === undefined) {
-            problems.push({check: 'manifests', subject: listedPath, message: `listed in ${name} (line ${line}) but not in the bag`})
-          } else if (file.digest[algorithm] !== hex) {
-            problems.push({check: 'manifests', subject: listedPath, message: `its ${algorithm === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${name} line ${line}`, expected: hex, actual: file.digest[algorithm]})
-          }
-        }
-
-        if (kind === 'manifest') {
+        if (kind === 'manifest' && !unreadable) {
           for (const payloadFile of payloadFiles) {
-            if (!listed.has(payloadFile)) problems.push({check: 'manifests', subject: payloadFile, message: `is in the bag but not in ${name}`})
+            if ((files.get(payloadFile)!.listed & (1 << bit)) === 0) problems.push({check: 'manifests', subject: payloadFile, message: `is in the bag but not in ${name}`})
           }
         }
       }
@@ -286,6 +305,7 @@ export async function verifyArchive(
     let previous: {seq: number; hash: string} | undefined
     try {
       for await (const line of lines) {
+        if (line === '') continue
         const at = `event line ${++count}`
         first ??= line
         let entry: Record<string, unknown>

@@ -148,6 +148,32 @@ describe('the tamper matrix', () => {
     expect(problems).toContainEqual(expect.objectContaining({subject: 'manifest-sha512.txt', message: expect.stringContaining('tagmanifest')}))
   })
 
+  it('a manifest line repeated after a blank line, and a line that is not one, named by line number', async () => {
+    const repeated = await verifyFails(
+      forge((b) => {
+        const file = join(b, 'manifest-sha256.txt')
+        const lines = readFileSync(file, 'utf8').trimEnd().split('\n')
+        writeFileSync(file, `${[lines[0], '', ...lines.slice(1), lines[1]].join('\n')}\n`)
+      }),
+    )
+    const listedTwice = repeated.filter((p) => p.message.includes('listed twice'))
+    expect(listedTwice).toEqual([expect.objectContaining({check: 'manifests', subject: expect.stringMatching(/^manifest-sha256\.txt line \d+$/)})])
+    // Line numbers count the blank line: the repeat is the last line, one past the original count.
+    const manifestLines = readFileSync(join(pristine, bag, 'manifest-sha256.txt'), 'utf8').trimEnd().split('\n').length
+    expect(listedTwice[0]!.subject).toBe(`manifest-sha256.txt line ${manifestLines + 2}`)
+
+    const garbled = await verifyFails(
+      forge((b) => {
+        const file = join(b, 'manifest-sha512.txt')
+        const lines = readFileSync(file, 'utf8').split('\n')
+        lines.splice(2, 0, 'this is not a manifest line')
+        writeFileSync(file, lines.join('\n'))
+      }),
+    )
+    expect(garbled).toContainEqual(expect.objectContaining({check: 'manifests', subject: 'manifest-sha512.txt', message: 'line 3 is not "<digest>  <path>"'}))
+    expect(garbled.filter((p) => p.message.includes('but not in manifest-sha512.txt'))).toEqual([])
+  })
+
   it('an event edited, even with the manifests rewritten to match', async () => {
     const zip = forge(
       (b) => {

@@ -110,7 +110,7 @@ describe('SafeZip.digestAll', () => {
         const read = spawnSync('python3', ['-c', 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))', path, info.name], {maxBuffer: 64 * 1024 * 1024})
         return read.stdout
       })
-      expect(zip.entries.map((e) => e.entry.compressionMethod)).toEqual([0, 8, 0, 0])
+      expect(zip.entries.map((e) => e.method)).toEqual([0, 8, 0, 0])
       // Kept bytes are compared by digest, so that a difference prints short.
       const shown = results.map((r) => ('digest' in r ? {...r.digest, bytes: r.digest.bytes && sha256Of(r.digest.bytes)} : r))
       expect(shown).toEqual([
@@ -148,11 +148,12 @@ describe('SafeZip.digestAll on a damaged local header', () => {
 })
 
 describe('SafeZip.lines', () => {
-  it('gives the non-empty lines of an entry across read chunks, with characters split between chunks intact', async () => {
-    // Lines of varied length with multi-byte characters, ~200 KB: many stream chunks, some
-    // boundaries inside a character.
-    const lines = Array.from({length: 3000}, (_, i) => `{"seq":${i},"note":"${'é📷ж'.repeat(i % 23)}${'x'.repeat(i % 7)}"}`)
-    const text = `${lines.join('\n')}\n\n`
+  it('gives the lines of an entry across read chunks, with characters split between chunks intact', async () => {
+    // Lines of varied length with multi-byte characters, ~1.2 MB: many stream chunks, some
+    // boundaries inside a character. An empty line is a line; the nothing after the last
+    // newline is not.
+    const lines = Array.from({length: 20_000}, (_, i) => (i === 7 ? '' : `{"seq":${i},"note":"${'é📷ж'.repeat(i % 23)}${'x'.repeat(i % 7)}"}`))
+    const text = `${lines.join('\n')}\n`
     const path = join(tmp.path, 'lines.zip')
     const zip = await ZipWriter.create(path, new Date('2024-05-01T09:00:00Z'))
     await zip.addBytes('bag/events.jsonl', Buffer.from(text))
@@ -164,6 +165,31 @@ describe('SafeZip.lines', () => {
       for await (const line of read.lines(read.entries[0]!, (chunk) => hash.update(chunk))) seen.push(line)
       expect(seen).toEqual(lines)
       expect(hash.digest('hex')).toBe(sha256Of(Buffer.from(text)))
+    } finally {
+      read.close()
+    }
+  })
+})
+
+describe('SafeZip.open on a large central directory', () => {
+  it('lists every entry of a central directory larger than its read window, as Python does', async () => {
+    // 12,000 entries with 120-byte names: a central directory of about 2 MB, read through the
+    // 1 MiB window in pieces, with entries that straddle two windows.
+    const path = join(tmp.path, 'many.zip')
+    const zip = await ZipWriter.create(path, new Date('2024-05-01T09:00:00Z'))
+    const names = Array.from({length: 12_000}, (_, i) => `bag/data/${String(i).padStart(6, '0')}-${'n'.repeat(100 + (i % 13))}.txt`)
+    for (const [i, name] of names.entries()) await zip.addBytes(name, Buffer.from(`entry ${i}\n`))
+    await zip.finish()
+    const listed = spawnSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', path], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
+    expect(listed.status, listed.stderr).toBe(0)
+    const read = await SafeZip.open(path)
+    try {
+      expect(read.entries.map((e) => e.name)).toEqual(listed.stdout.trimEnd().split('\n'))
+      expect(read.entries.map((e) => e.name)).toEqual(names)
+      const results = await read.digestAll(read.entries, () => true)
+      for (const i of [0, 5_999, 11_999]) {
+        expect(results[i]).toEqual({digest: expect.objectContaining({bytes: Buffer.from(`entry ${i}\n`), sha256: sha256Of(Buffer.from(`entry ${i}\n`))})})
+      }
     } finally {
       read.close()
     }
