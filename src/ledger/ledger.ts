@@ -12,6 +12,7 @@ import {signCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.j
 import {CustodyError, messageOf} from '../errors.js'
 import type {Signer} from '../keys/signing-key.js'
 import {CompactRange} from '../merkle/compact-range.js'
+import {HASH_SIZE} from '../merkle/rfc6962.js'
 import {MerkleTree} from '../merkle/tree.js'
 import {EVENT_VERSION, GENESIS_HASH, eventLeafHash, sealEvent, type EventAction, type EventDraft, type LedgerEvent, type StoredEvent} from './event.js'
 import {SCHEMA_SQL, SCHEMA_VERSION} from './schema.js'
@@ -349,12 +350,20 @@ export class Ledger {
 
   /** The Merkle tree over every event (or the first `size`), leaf i being event i's canonical JSON. */
   tree(size = Number.MAX_SAFE_INTEGER): MerkleTree {
-    const leaves: Uint8Array[] = []
+    // The leaf hashes are packed into one buffer, grown as needed.
+    let packed = new Uint8Array(HASH_SIZE * 1024)
+    let count = 0
     for (const row of this.db.prepare<[number], {event: string}>('SELECT event FROM events WHERE seq < ? ORDER BY seq').iterate(size)) {
-      leaves.push(eventLeafHash(row.event))
+      if ((count + 1) * HASH_SIZE > packed.length) {
+        const grown = new Uint8Array(packed.length * 2)
+        grown.set(packed)
+        packed = grown
+      }
+
+      packed.set(eventLeafHash(row.event), count++ * HASH_SIZE)
     }
 
-    return new MerkleTree(leaves)
+    return new MerkleTree(packed.slice(0, count * HASH_SIZE))
   }
 
   /** Schema facts that verification compares with what custody created. */

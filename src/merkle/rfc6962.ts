@@ -5,7 +5,7 @@
  * tree is SHA-256 of the empty string. A tree of n > 1 leaves splits at k, the largest power of two
  * smaller than n.
  */
-import {createHash} from 'node:crypto'
+import {createHash, hash} from 'node:crypto'
 import {sha256} from '@noble/hashes/sha2.js'
 
 export const HASH_SIZE = 32
@@ -30,12 +30,13 @@ export function hashLeafText(entry: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(LEAF_PREFIX_BYTES).update(entry, 'utf8').digest())
 }
 
+/** OpenSSL's one-shot SHA-256: building the tree of a large ledger hashes as many nodes as events. */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
   const input = new Uint8Array(1 + HASH_SIZE * 2)
   input[0] = NODE_PREFIX
   input.set(left, 1)
   input.set(right, 1 + HASH_SIZE)
-  return sha256(input)
+  return hash('sha256', input, 'buffer')
 }
 
 export function emptyRoot(): Uint8Array {

@@ -6,31 +6,60 @@
  * O(log n) hashes and a proof O(log² n): proving every event of a large ledger stays cheap.
  */
 import {CustodyError} from '../errors.js'
-import {emptyRoot, hashChildren, isPowerOfTwo, splitPoint} from './rfc6962.js'
+import {emptyRoot, hashChildren, HASH_SIZE, isPowerOfTwo, splitPoint} from './rfc6962.js'
 
 export class MerkleTree {
-  /** levels[k][i] is the root of the complete subtree over leaves [i·2^k, (i+1)·2^k). */
-  private readonly levels: Uint8Array[][]
+  /**
+   * levels[k] holds, HASH_SIZE bytes each, the roots of the complete subtrees over leaves
+   * [i·2^k, (i+1)·2^k): one buffer a level rather than an object a hash, so that the tree of a
+   * ledger of many events stays small (about 64 bytes an event).
+   */
+  private readonly levels: Uint8Array[]
+  readonly size: number
 
-  constructor(leafHashes: readonly Uint8Array[]) {
-    this.levels = [[...leafHashes]]
-    for (let level = this.levels[0]!; level.length > 1; ) {
-      const next: Uint8Array[] = []
-      for (let i = 0; i + 1 < level.length; i += 2) next.push(hashChildren(level[i]!, level[i + 1]!))
-      this.levels.push(next)
-      level = next
+  /** Over a list of leaf hashes, or over leaf hashes packed one after another (kept, not copied). */
+  constructor(leafHashes: readonly Uint8Array[] | Uint8Array) {
+    let packed: Uint8Array
+    if (leafHashes instanceof Uint8Array) {
+      if (leafHashes.length % HASH_SIZE !== 0) throw new CustodyError('INVALID_ARGUMENT', `packed leaf hashes must be a multiple of ${HASH_SIZE} bytes, got ${leafHashes.length}`)
+      packed = leafHashes
+    } else {
+      packed = new Uint8Array(leafHashes.length * HASH_SIZE)
+      for (const [i, hash] of leafHashes.entries()) {
+        if (hash.length !== HASH_SIZE) throw new CustodyError('INVALID_ARGUMENT', `leaf ${i} is ${hash.length} bytes, not ${HASH_SIZE}`)
+        packed.set(hash, i * HASH_SIZE)
+      }
     }
+
+    this.size = packed.length / HASH_SIZE
+    this.levels = MerkleTree.build(packed)
   }
 
-  get size(): number {
-    return this.levels[0]!.length
+  private static build(leaves: Uint8Array): Uint8Array[] {
+    const levels = [leaves]
+    for (let level = leaves; level.length > HASH_SIZE; ) {
+      const pairs = Math.floor(level.length / HASH_SIZE / 2)
+      const next = new Uint8Array(pairs * HASH_SIZE)
+      for (let i = 0; i < pairs; i++) {
+        const at = 2 * i * HASH_SIZE
+        next.set(hashChildren(level.subarray(at, at + HASH_SIZE), level.subarray(at + HASH_SIZE, at + 2 * HASH_SIZE)), i * HASH_SIZE)
+      }
+
+      levels.push(next)
+      level = next
+    }
+
+    return levels
   }
 
   /** The hash of leaf `index`. */
   leaf(index: number): Uint8Array {
-    const hash = Number.isInteger(index) ? this.levels[0]![index] : undefined
-    if (hash === undefined) throw new CustodyError('INVALID_ARGUMENT', `expected a leaf index in [0, ${this.size}), got ${index}`)
-    return hash
+    if (!Number.isInteger(index) || index < 0 || index >= this.size) throw new CustodyError('INVALID_ARGUMENT', `expected a leaf index in [0, ${this.size}), got ${index}`)
+    return this.node(0, index)
+  }
+
+  private node(level: number, index: number): Uint8Array {
+    return this.levels[level]!.subarray(index * HASH_SIZE, (index + 1) * HASH_SIZE)
   }
 
   /** The tree head (root hash) of the first `size` leaves; the whole tree by default. */
@@ -70,8 +99,7 @@ export class MerkleTree {
   private subtreeRoot(lo: number, hi: number): Uint8Array {
     const n = hi - lo
     if (isPowerOfTwo(n) && lo % n === 0) {
-      const level = Math.log2(n)
-      return this.levels[level]![lo / n]!
+      return this.node(Math.log2(n), lo / n)
     }
 
     const k = splitPoint(n)

@@ -60,6 +60,7 @@ export interface ZipResult {
 /** Pieces smaller than this are copied into one buffer and written together. */
 const SMALL = 64 * 1024
 const STAGE_SIZE = 256 * 1024
+const CENTRAL_CHUNK = 256 * 1024
 /** Small writes in flight before the writer waits for the oldest. */
 const MAX_WRITES = 32
 /**
@@ -80,7 +81,14 @@ function dosDateTime(date: Date): {time: number; day: number} {
 export class ZipWriter {
   private readonly handle: FileHandle
   private readonly stamp: {time: number; day: number}
-  private readonly entries: ZipEntry[] = []
+  /**
+   * The central directory so far: each entry's record is made as soon as the entry ends and
+   * packed into buffers of CENTRAL_CHUNK bytes, so an archive of many entries keeps about 130
+   * bytes of each rather than an object.
+   */
+  private readonly central: Buffer[] = []
+  private centralFill = 0
+  private count = 0
   private readonly archive = createHash('sha256')
   /** Where the next byte goes. */
   private position = 0
@@ -177,9 +185,7 @@ export class ZipWriter {
     if (this.open !== undefined) throw new Error(`${this.open.name.toString()} is still being written`)
     const nameBytes = Buffer.from(name, 'utf8')
     const zip64 = this.forceZip64 || size >= MAX32
-    const entry: ZipEntry = {name: nameBytes, size, offset: this.position, flags: FLAG_UTF8 | (streamed ? FLAG_DESCRIPTOR : 0), zip64, crc: 0, written: 0}
-    this.entries.push(entry)
-    return entry
+    return {name: nameBytes, size, offset: this.position, flags: FLAG_UTF8 | (streamed ? FLAG_DESCRIPTOR : 0), zip64, crc: 0, written: 0}
   }
 
   private localHeader(entry: ZipEntry): Buffer {
@@ -216,6 +222,7 @@ export class ZipWriter {
     entry.written = bytes.length
     await this.append(this.localHeader(entry))
     await this.append(bytes)
+    this.record(entry)
   }
 
   /**
@@ -259,6 +266,23 @@ export class ZipWriter {
     }
 
     await this.append(descriptor)
+    this.record(entry)
+  }
+
+  /** Adds the central directory record of an entry that has ended. */
+  private record(entry: ZipEntry): void {
+    const header = this.centralHeader(entry)
+    let last = this.central.at(-1)
+    if (last === undefined || this.centralFill + header.length > last.length) {
+      if (last !== undefined) this.central[this.central.length - 1] = last.subarray(0, this.centralFill)
+      last = Buffer.allocUnsafe(Math.max(CENTRAL_CHUNK, header.length))
+      this.central.push(last)
+      this.centralFill = 0
+    }
+
+    header.copy(last, this.centralFill)
+    this.centralFill += header.length
+    this.count++
   }
 
   private centralHeader(e: ZipEntry): Buffer {
@@ -298,11 +322,11 @@ export class ZipWriter {
   async finish(): Promise<ZipResult> {
     if (this.open !== undefined) throw new Error(`${this.open.name.toString()} was started but never ended`)
     const cdStart = this.position
-    const central = Buffer.concat(this.entries.map((entry) => this.centralHeader(entry)))
-    const cdSize = central.length
-    const count = this.entries.length
+    if (this.central.length > 0) this.central[this.central.length - 1] = this.central.at(-1)!.subarray(0, this.centralFill)
+    const cdSize = this.central.reduce((sum, chunk) => sum + chunk.length, 0)
+    const count = this.count
     const needs64 = this.forceZip64 || count >= MAX16 || cdStart >= MAX32 || cdSize >= MAX32
-    const tail: Buffer[] = [central]
+    const tail: Buffer[] = this.central.splice(0)
     if (needs64) {
       const record = Buffer.alloc(56)
       record.writeUInt32LE(ZIP64_END, 0)
