@@ -58,6 +58,7 @@ The same case, exhibits and --sealed-at give a byte-identical archive.`
         sealedAt: flags['sealed-at'],
         actor: flags.actor,
         signal: interrupt.signal,
+        listExhibits: this.jsonEnabled(),
         onProgress: (done, total) => progress.update(`sealing: ${done}/${total} exhibits`),
       })
       progress.done()

@@ -9,7 +9,9 @@
  * The private key is PKCS#8 DER inside a secret box under the case passphrase, in
  * `.custody/keys/<fingerprint hex>.json`; it never leaves the case in clear.
  */
-import {createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject} from 'node:crypto'
+import {createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject} from 'node:crypto'
+import {ed25519} from '@noble/curves/ed25519.js'
+import {bytesToNumberLE, numberToBytesLE} from '@noble/curves/utils.js'
 import {mkdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {sha256} from '@noble/hashes/sha2.js'
@@ -31,6 +33,12 @@ export interface PublicKeyInfo {
 /** What a command holds once the passphrase has opened the key. */
 export interface Signer extends PublicKeyInfo {
   sign(message: Uint8Array): Buffer
+  /**
+   * The same signature as sign() of the whole message, for a message too large to hold: `read`
+   * gives its bytes, and is called twice (Ed25519 hashes the message twice). Both readings must
+   * have the SHA-256 `sha256`, or nothing is signed.
+   */
+  signStreamed(read: () => AsyncIterable<Uint8Array>, sha256: string): Promise<Buffer>
 }
 
 interface KeyFile {
@@ -77,9 +85,50 @@ function keyFilePath(dataDir: string, fingerprint: string): string {
   return join(dataDir, KEYS_FOLDER, `${fingerprint.slice(7)}.json`)
 }
 
-function signerFrom(privateKey: KeyObject): Signer {
+/** The signer of an Ed25519 private key. */
+export function signerFrom(privateKey: KeyObject): Signer {
   const spki = createPublicKey(privateKey).export({type: 'spki', format: 'der'})
-  return {algorithm: 'Ed25519', fingerprint: fingerprintOf(spki), spki, sign: (message) => sign(null, message, privateKey)}
+  return {
+    algorithm: 'Ed25519',
+    fingerprint: fingerprintOf(spki),
+    spki,
+    sign: (message) => sign(null, message, privateKey),
+    signStreamed: (read, sha256) => signStreamed(privateKey, read, sha256),
+  }
+}
+
+/**
+ * RFC 8032 §5.1.6 with the message streamed: r = SHA-512(prefix || M), R = rB,
+ * k = SHA-512(R || A || M), S = r + k·s (mod L); the signature is R || S. Node's crypto signs only
+ * a message held whole, so the two hashes are computed here, over two readings of the message, and
+ * the curve arithmetic is @noble/curves'. Ed25519 is deterministic: the result is byte for byte
+ * what sign() gives (a unit test holds the two together).
+ */
+async function signStreamed(privateKey: KeyObject, read: () => AsyncIterable<Uint8Array>, sha256: string): Promise<Buffer> {
+  const reading = async (first: Uint8Array[]): Promise<Buffer> => {
+    const h512 = createHash('sha512')
+    const h256 = createHash('sha256')
+    for (const bytes of first) h512.update(bytes)
+    for await (const chunk of read()) {
+      h512.update(chunk)
+      h256.update(chunk)
+    }
+
+    if (h256.digest('hex') !== sha256) throw new CustodyError('INTEGRITY', 'the message changed while it was being signed; nothing was signed')
+    return h512.digest()
+  }
+
+  const seed = Buffer.from(String(privateKey.export({format: 'jwk'}).d), 'base64url')
+  try {
+    const {prefix, scalar, pointBytes} = ed25519.utils.getExtendedPublicKey(seed)
+    const Fn = ed25519.Point.Fn
+    const r = Fn.create(bytesToNumberLE(await reading([prefix])))
+    const R = ed25519.Point.BASE.multiply(r).toBytes()
+    const k = Fn.create(bytesToNumberLE(await reading([R, pointBytes])))
+    return Buffer.concat([R, numberToBytesLE(Fn.create(r + k * scalar), 32)])
+  } finally {
+    seed.fill(0)
+  }
 }
 
 /**

@@ -260,7 +260,7 @@ export function renderVerify(report: VerifyReport): string {
 export function renderSeal(report: SealReport): string {
   const s = report.statement
   return [
-    `Sealed ${plural(s.exhibits.length, 'exhibit')} into ${safeText(report.archive)}`,
+    `Sealed ${plural(report.exhibitCount, 'exhibit')} into ${safeText(report.archive)}`,
     `  seal           ${s.sealId} (ledger event #${report.seq})`,
     `  archive        ${formatBytes(report.size)}, sha256 ${report.sha256}`,
     `  bag            ${report.bag}/ (BagIt 1.0, SHA-256 and SHA-512 manifests)`,

@@ -1,7 +1,7 @@
 /** README.txt of a sealed bag: what each file is, and how to check it all without custody. */
-import type {SealStatement} from './seal.js'
+import type {SealStatementHead} from './seal.js'
 
-export function bagReadme({bag, statement}: {bag: string; statement: SealStatement}): string {
+export function bagReadme({bag, statement, exhibits}: {bag: string; statement: SealStatementHead; exhibits: number}): string {
   const s = statement
   const lines = [
     `SEALED EVIDENCE ARCHIVE ${s.sealId}`,
@@ -9,7 +9,7 @@ export function bagReadme({bag, statement}: {bag: string; statement: SealStateme
     `Case:       ${s.case.title} (${s.case.id})`,
     `Sealed by:  ${s.sealer}, ${s.sealedAt}`,
     ...(s.purpose ? [`Purpose:    ${s.purpose}`] : []),
-    `Exhibits:   ${s.exhibits.length}`,
+    `Exhibits:   ${exhibits}`,
     ...(s.testimonies.length ? [`Testimony:  ${s.testimonies.length} witness statement(s), by witness code only`] : []),
     `Tree head:  ${s.treeHead.size} events, root ${s.treeHead.root}`,
     `Signed by:  Ed25519 key ${s.key.fingerprint}`,

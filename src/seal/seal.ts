@@ -41,7 +41,10 @@ import {moveIntoPlace} from '../io/files.js'
 import {formatBytes} from '../render/text.js'
 import {BAGIT_TXT, bagInfo, manifest, safeFileName, type ManifestEntry} from './bagit.js'
 import {bagReadme} from './readme.js'
-import {ZipWriter} from './zip-writer.js'
+import {ZipWriter, type ZipEntry} from './zip-writer.js'
+import {SpillFile} from '../io/spill-file.js'
+
+const STATEMENT_PATH = 'data/custody/seal.json'
 import {ReadAhead, type ReadChunk, type ReadSource} from '../io/read-ahead.js'
 import {HashWorker, WORKER_HASH_BYTES} from '../hashing/hash-worker.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
@@ -59,6 +62,11 @@ export interface SealOptions {
   /** Ctrl-C: stop, remove the partial archive, record nothing. */
   signal?: AbortSignal
   onProgress?: (done: number, total: number) => void
+  /**
+   * Put the statement's exhibits in the report (for --json). They are read back from the sealed
+   * statement, so memory then grows with their number; sealing itself does not hold them.
+   */
+  listExhibits?: boolean
 }
 
 export interface SealedExhibit {
@@ -106,12 +114,18 @@ export interface SealedTestimony {
   attachments: string[]
 }
 
+/** The statement without its list of exhibits, which can be long; it is streamed, never held. */
+export type SealStatementHead = Omit<SealStatement, 'exhibits'>
+
 export interface SealReport {
   archive: string
   sha256: string
   size: number
   bag: string
-  statement: SealStatement
+  /** How many exhibits were sealed. */
+  exhibitCount: number
+  /** The statement as sealed; its `exhibits` only when asked for (SealOptions.listExhibits). */
+  statement: SealStatementHead & {exhibits?: SealedExhibit[]}
   /** Exhibits of testimony left out because consent does not cover the purpose. */
   leftOut: LeftOut[]
   seq: number
@@ -181,49 +195,80 @@ class SealedEvents {
     }
   }
 
-  /**
-   * Streams the lines into the ZIP through two 1 MiB buffers, each reused once its write is done;
-   * they must be the lines measured.
-   */
+  /** Streams the lines into the ZIP; they must be the lines measured. */
   async writeTo(zip: ZipWriter, name: string): Promise<void> {
-    const entry = await zip.startFile(name, this.size)
-    const h256 = createHash('sha256')
     const changed = (): CustodyError => new CustodyError('INTEGRITY', 'the ledger changed while its events were being sealed; nothing was sealed. Run `custody verify`')
-    const buffers = [Buffer.allocUnsafe(CHUNK_SIZE), Buffer.allocUnsafe(CHUNK_SIZE)]
-    const free: Array<Promise<void>> = [Promise.resolve(), Promise.resolve()]
-    let current = 0
-    let filled = 0
-    let written = 0
-    /** Hands bytes to the ZIP; `released` settles once their memory may be reused. */
-    const send = async (bytes: Buffer): Promise<{released: Promise<void>}> => {
-      if (written + bytes.length > this.size) throw changed()
-      written += bytes.length
-      h256.update(bytes)
-      let release!: () => void
-      const released = new Promise<void>((resolve) => (release = resolve))
-      await zip.writeChunk(entry, bytes, release)
-      return {released}
+    const out = await EntryWriter.start(zip, name, this.size, changed)
+    for (const line of this.lines()) await out.write(line)
+    if ((await out.end()).sha256 !== this.sha256) throw changed()
+  }
+}
+
+/**
+ * A streamed ZIP entry of known size, made of text and byte pieces packed into two 1 MiB buffers,
+ * each reused once its write is done; its SHA-256 (and SHA-512 when asked) as written. More or
+ * fewer bytes than announced is the `changed` error.
+ */
+class EntryWriter {
+  private readonly buffers = [Buffer.allocUnsafe(CHUNK_SIZE), Buffer.allocUnsafe(CHUNK_SIZE)]
+  private readonly free: Array<Promise<void>> = [Promise.resolve(), Promise.resolve()]
+  private current = 0
+  private filled = 0
+  private written = 0
+  private readonly h256 = createHash('sha256')
+  private readonly h512
+
+  private constructor(
+    private readonly zip: ZipWriter,
+    private readonly entry: ZipEntry,
+    private readonly size: number,
+    private readonly changed: () => Error,
+    sha512: boolean,
+  ) {
+    this.h512 = sha512 ? createHash('sha512') : undefined
+  }
+
+  static async start(zip: ZipWriter, name: string, size: number, changed: () => Error, options: {sha512?: boolean} = {}): Promise<EntryWriter> {
+    return new EntryWriter(zip, await zip.startFile(name, size), size, changed, options.sha512 ?? false)
+  }
+
+  async write(data: string | Uint8Array): Promise<void> {
+    if (typeof data === 'string' && Buffer.byteLength(data) <= CHUNK_SIZE - this.filled) {
+      this.filled += this.buffers[this.current]!.write(data, this.filled)
+      return
     }
 
-    const flush = async (): Promise<void> => {
-      if (filled === 0) return
-      free[current] = (await send(buffers[current]!.subarray(0, filled))).released
-      current = 1 - current
-      filled = 0
-      await free[current]
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data
+    for (let at = 0; at < bytes.length; ) {
+      const n = Math.min(CHUNK_SIZE - this.filled, bytes.length - at)
+      this.buffers[this.current]!.set(bytes.subarray(at, at + n), this.filled)
+      this.filled += n
+      at += n
+      if (this.filled === CHUNK_SIZE) await this.flush()
     }
+  }
 
-    for (const line of this.lines()) {
-      const length = Buffer.byteLength(line)
-      if (filled + length > CHUNK_SIZE) await flush()
-      if (length > CHUNK_SIZE) await send(Buffer.from(line))
-      else filled += buffers[current]!.write(line, filled)
-    }
+  private async flush(): Promise<void> {
+    if (this.filled === 0) return
+    const bytes = this.buffers[this.current]!.subarray(0, this.filled)
+    if (this.written + bytes.length > this.size) throw this.changed()
+    this.written += bytes.length
+    this.h256.update(bytes)
+    this.h512?.update(bytes)
+    let release!: () => void
+    this.free[this.current] = new Promise<void>((resolve) => (release = resolve))
+    await this.zip.writeChunk(this.entry, bytes, release)
+    this.current = 1 - this.current
+    this.filled = 0
+    await this.free[this.current]
+  }
 
-    await flush()
-    await Promise.all(free)
-    if (written !== this.size || h256.digest('hex') !== this.sha256) throw changed()
-    await zip.endFile(entry)
+  async end(): Promise<{sha256: string; sha512: string}> {
+    await this.flush()
+    await Promise.all(this.free)
+    if (this.written !== this.size) throw this.changed()
+    await this.zip.endFile(this.entry)
+    return {sha256: this.h256.digest('hex'), sha512: this.h512?.digest('hex') ?? ''}
   }
 }
 
@@ -247,21 +292,6 @@ function proveEvents(kase: Case, ids: readonly string[]): {treeHead: {size: numb
   return {treeHead: {size: tree.size, root: bytesToHex(tree.root())}, events: new SealedEvents(kase, tree, new Set(ids)), tree, base: {...latest, treeSize: size}}
 }
 
-/**
- * The custody files of the payload; the statement is signed by the case's key (seal.json.sig).
- * The key is opened before sealing starts rather than beside it: its 64 MiB of scrypt on top of
- * what sealing holds would take the seal near its memory budget (measured with 1,000 exhibits:
- * 190 MB against 157 MB), to save a third of a second.
- */
-function custodyFiles(kase: Case, trust: Array<[string, Buffer]>, statement: SealStatement): Array<[string, Buffer]> {
-  const statementBytes = Buffer.from(`${JSON.stringify(statement, null, 2)}\n`)
-  return [
-    ...trust,
-    ['data/custody/seal.json', statementBytes],
-    ['data/custody/seal.json.sig', kase.signer().sign(statementBytes)],
-  ]
-}
-
 /** A release to be called when the chunk is written; the memory goes back once it is hashed too. */
 function releaseWhenSettled(hashed: Promise<unknown>, release: () => void): () => void {
   let waiting = 2
@@ -273,26 +303,84 @@ function releaseWhenSettled(hashed: Promise<unknown>, release: () => void): () =
   return settled
 }
 
+/** What the archive holds of an exhibit, from the ledger; asked for again whenever it is needed. */
+function sealedExhibit(kase: Case, id: string): SealedExhibit {
+  const x = kase.ledger.exhibitFile(id)
+  if (x === undefined) throw new CustodyError('EXHIBIT_NOT_FOUND', `there is no exhibit ${id} in this case; \`custody log\` lists them`, {subject: id})
+  const originalName = String(x.name ?? 'file')
+  return {
+    exhibit: id,
+    originalName,
+    path: `data/exhibits/${id}/original/${safeFileName(originalName)}`,
+    metadataPath: `data/exhibits/${id}/metadata.json`,
+    sha256: x.sha256,
+    sha512: x.sha512,
+    size: x.size,
+    metadataRecord: x.record,
+  }
+}
+
 /**
- * Step 3: the payload, written in archive order: each original, checked against the ledger's
- * SHA-256 as it goes in, then its metadata record, then the custody files. The vault files are
- * read ahead of the writer (ReadAhead), so reading, hashing and writing of different files overlap.
+ * Exhibits in the order of their folders' paths: the payload is written, and its manifests made,
+ * in that order, so the manifest lines come out sorted without being held.
  */
-async function writePayload(
+function byBagPath(a: string, b: string): number {
+  const x = `${a}/`
+  const y = `${b}/`
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+/**
+ * The scratch files of one seal, beside its temporary archive: the two payload manifests' exhibit
+ * lines and the statement. All are removed however the seal ends.
+ */
+class Scratch {
+  private constructor(
+    readonly manifest256: SpillFile,
+    readonly manifest512: SpillFile,
+    readonly statement: SpillFile,
+  ) {}
+
+  static async create(temp: string): Promise<Scratch> {
+    const made: SpillFile[] = []
+    try {
+      for (const suffix of ['manifest-sha256', 'manifest-sha512', 'statement']) made.push(await SpillFile.create(`${temp}.${suffix}`))
+    } catch (error) {
+      await Promise.all(made.map((file) => file.remove()))
+      throw error
+    }
+
+    return new Scratch(made[0]!, made[1]!, made[2]!)
+  }
+
+  async remove(): Promise<void> {
+    await Promise.all([this.manifest256.remove(), this.manifest512.remove(), this.statement.remove()])
+  }
+}
+
+/**
+ * Step 3a: the exhibits, written in archive order: each original, checked against the ledger's
+ * SHA-256 as it goes in, then its metadata record. The vault files are read ahead of the writer
+ * (ReadAhead), so reading, hashing and writing of different files overlap. The manifest lines of
+ * both go to the scratch files.
+ */
+async function writeExhibits(
   zip: ZipWriter,
   kase: Case,
   bag: string,
-  sealedExhibits: readonly SealedExhibit[],
-  events: SealedEvents,
-  custody: ReadonlyArray<[string, Buffer]>,
+  ids: readonly string[],
+  scratch: Scratch,
   options: Pick<SealOptions, 'signal' | 'onProgress'> & {out?: string},
-): Promise<{payload: ManifestEntry[]; bytes: number}> {
-  const payload: ManifestEntry[] = []
+): Promise<{bytes: number}> {
   let payloadBytes = 0
   const interrupted = (): CustodyError => new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${options.out ?? 'the archive'} was not written`)
   // Two sources an exhibit: its original (which must have the ledger's size), then its record.
+  // The reader asks for sources ahead of the loop below, which takes their exhibits in turn.
+  const ahead: SealedExhibit[] = []
   function* sources(): Generator<ReadSource> {
-    for (const x of sealedExhibits) {
+    for (const id of ids) {
+      const x = sealedExhibit(kase, id)
+      ahead.push(x)
       yield {path: kase.vault.objectPath(x.sha256), size: x.size}
       yield {path: kase.vault.objectPath(x.metadataRecord)}
     }
@@ -303,18 +391,23 @@ async function writePayload(
     {
       shared: true,
       readError: (index, error) => {
-        const x = sealedExhibits[index >> 1]!
+        const id = ids[index >> 1]!
         const what = index % 2 === 0 ? 'its vault file' : 'its metadata record'
-        return new CustodyError('INTEGRITY', `${x.exhibit}: ${what} cannot be read (${messageOf(error)}); nothing was sealed. Run \`custody verify\``, {subject: x.exhibit})
+        return new CustodyError('INTEGRITY', `${id}: ${what} cannot be read (${messageOf(error)}); nothing was sealed. Run \`custody verify\``, {subject: id})
       },
     },
   )
-  /** Passes each chunk of the next source to `take`, in order. */
-  const eachChunk = async (source: number, take: (chunk: ReadChunk) => Promise<void>): Promise<void> => {
-    for (;;) {
-      if (options.signal?.aborted) throw interrupted()
-      const chunk = await reader.next()
-      if (chunk?.source !== source) throw new Error(`sealing read source ${chunk?.source ?? 'none'} where ${source} was due`)
+  /** The next chunk, which must be of `source`. */
+  const nextOf = async (source: number): Promise<ReadChunk> => {
+    if (options.signal?.aborted) throw interrupted()
+    const chunk = await reader.next()
+    if (chunk?.source !== source) throw new Error(`sealing read source ${chunk?.source ?? 'none'} where ${source} was due`)
+    return chunk
+  }
+
+  /** Passes each chunk of a source to `take`, in order, from its first. */
+  const eachChunk = async (first: ReadChunk, take: (chunk: ReadChunk) => Promise<void>): Promise<void> => {
+    for (let chunk = first; ; chunk = await nextOf(first.source)) {
       await take(chunk)
       if (chunk.last) return
     }
@@ -336,11 +429,15 @@ async function writePayload(
   }
 
   try {
-    for (const [i, x] of sealedExhibits.entries()) {
+    for (let i = 0; i < ids.length; i++) {
+      // Once the reader has given this exhibit's first chunk, it has taken its sources, and the
+      // exhibit is the first of those waiting.
+      const first = await nextOf(2 * i)
+      const x = ahead.shift()!
       const entry = await zip.startFile(`${bag}/${x.path}`, x.size)
       if (x.size < WORKER_HASH_BYTES) {
         const sha256 = createHash('sha256')
-        await eachChunk(2 * i, (chunk) => {
+        await eachChunk(first, (chunk) => {
           sha256.update(chunk.bytes)
           return zip.writeChunk(entry, chunk.bytes, chunk.release)
         })
@@ -348,7 +445,7 @@ async function writePayload(
       } else {
         const sha256 = HashWorker.shared().job('sha256')
         try {
-          await eachChunk(2 * i, (chunk) => {
+          await eachChunk(first, (chunk) => {
             const hashed = sha256.update(chunk.shared!.memory, chunk.shared!.offset, chunk.bytes.length)
             return zip.writeChunk(entry, chunk.bytes, releaseWhenSettled(hashed, chunk.release))
           })
@@ -369,7 +466,7 @@ async function writePayload(
       if (mismatch !== undefined) throw mismatch
 
       const parts: Buffer[] = []
-      await eachChunk(2 * i + 1, async (chunk) => {
+      await eachChunk(await nextOf(2 * i + 1), async (chunk) => {
         parts.push(Buffer.from(chunk.bytes))
         chunk.release()
       })
@@ -380,28 +477,93 @@ async function writePayload(
       }
 
       await zip.addBytes(`${bag}/${x.metadataPath}`, record)
-      payload.push({path: x.path, sha256: x.sha256, sha512: x.sha512}, {path: x.metadataPath, ...digests})
+      // In manifest order: metadata.json sorts before original/.
+      await scratch.manifest256.append(`${digests.sha256}  ${x.metadataPath}\n${x.sha256}  ${x.path}\n`)
+      // The SHA-256 proves the bytes are the ones ingested; the SHA-512 recorded then goes in the manifest.
+      await scratch.manifest512.append(`${digests.sha512}  ${x.metadataPath}\n${x.sha512}  ${x.path}\n`)
       payloadBytes += x.size + record.length
-      options.onProgress?.(i + 1, sealedExhibits.length)
+      options.onProgress?.(i + 1, ids.length)
     }
   } finally {
     await reader.close()
     await Promise.all(checking)
   }
 
-  // The SHA-256 proves the bytes are the ones ingested; the SHA-512 recorded then goes in the manifest.
   if (mismatch !== undefined) throw mismatch
+  return {bytes: payloadBytes}
+}
 
-  await events.writeTo(zip, `${bag}/${events.path}`)
-  payload.push({path: events.path, sha256: events.sha256, sha512: events.sha512})
-  payloadBytes += events.size
-  for (const [path, bytes] of custody) {
-    await zip.addBytes(`${bag}/${path}`, bytes)
-    payload.push({path, ...digestsOf(bytes)})
-    payloadBytes += bytes.length
+/**
+ * Step 3b: the seal statement, written to its scratch file as JSON.stringify(statement, null, 2)
+ * would write it, with its exhibits made one at a time from the ledger; its digests are taken on
+ * the way.
+ */
+async function writeStatement(kase: Case, head: SealStatementHead, ids: readonly string[], file: SpillFile): Promise<{sha256: string; sha512: string}> {
+  // The statement with a marker where the exhibits go, cut in two around it.
+  const marker = '\u0000exhibits\u0000'
+  const {testimonies, custodyVersion, ...before} = head
+  const text = `${JSON.stringify({...before, exhibits: marker, testimonies, custodyVersion}, null, 2)}\n`
+  const [opening, closing] = text.split(JSON.stringify(marker)) as [string, string]
+  const h256 = createHash('sha256')
+  const h512 = createHash('sha512')
+  const put = async (piece: string): Promise<void> => {
+    h256.update(piece)
+    h512.update(piece)
+    await file.append(piece)
   }
 
-  return {payload, bytes: payloadBytes}
+  // Each exhibit is an element of an array at depth 1: on its own line, indented by four spaces.
+  await put(`${opening}[`)
+  for (const [i, id] of ids.entries()) await put(`${i === 0 ? '' : ','}\n    ${JSON.stringify(sealedExhibit(kase, id), null, 2).replaceAll('\n', '\n    ')}`)
+  await put(`\n  ]${closing}`)
+  return {sha256: h256.digest('hex'), sha512: h512.digest('hex')}
+}
+
+/**
+ * Step 3c: the custody files after the exhibits: the events, the checkpoint, key and timestamp
+ * files, the statement and its signature. Returns their manifest entries and bytes.
+ */
+async function writeCustodyFiles(
+  zip: ZipWriter,
+  kase: Case,
+  bag: string,
+  events: SealedEvents,
+  trust: ReadonlyArray<[string, Buffer]>,
+  statement: {file: SpillFile; sha256: string; sha512: string},
+): Promise<{entries: ManifestEntry[]; bytes: number}> {
+  await events.writeTo(zip, `${bag}/${events.path}`)
+  const entries: ManifestEntry[] = [{path: events.path, sha256: events.sha256, sha512: events.sha512}]
+  let bytes = events.size
+  for (const [path, content] of trust) {
+    await zip.addBytes(`${bag}/${path}`, content)
+    entries.push({path, ...digestsOf(content)})
+    bytes += content.length
+  }
+
+  const changed = (): CustodyError => new CustodyError('INTEGRITY', `the seal statement's scratch file ${statement.file.path} changed while sealing; nothing was sealed`)
+  const signature = await kase.signer().signStreamed(() => statement.file.chunks(), statement.sha256)
+  const out = await EntryWriter.start(zip, `${bag}/${STATEMENT_PATH}`, statement.file.size, changed)
+  for await (const chunk of statement.file.chunks()) await out.write(chunk)
+  if ((await out.end()).sha256 !== statement.sha256) throw changed()
+  entries.push({path: STATEMENT_PATH, sha256: statement.sha256, sha512: statement.sha512})
+  await zip.addBytes(`${bag}/${STATEMENT_PATH}.sig`, signature)
+  entries.push({path: `${STATEMENT_PATH}.sig`, ...digestsOf(signature)})
+  bytes += statement.file.size + signature.length
+  return {entries, bytes}
+}
+
+/**
+ * A payload manifest: the custody files' lines, then the exhibits' lines from their scratch file
+ * (all of data/custody/ sorts before data/exhibits/). Returns its digests, for the tag manifests.
+ */
+async function writeManifest(zip: ZipWriter, bag: string, algorithm: 'sha256' | 'sha512', custody: readonly ManifestEntry[], exhibits: SpillFile): Promise<ManifestEntry> {
+  const name = `manifest-${algorithm}.txt`
+  const head = manifest(custody, algorithm)
+  const changed = (): CustodyError => new CustodyError('INTEGRITY', `the scratch file ${exhibits.path} changed while sealing; nothing was sealed`)
+  const out = await EntryWriter.start(zip, `${bag}/${name}`, Buffer.byteLength(head) + exhibits.size, changed, {sha512: true})
+  await out.write(head)
+  for await (const chunk of exhibits.chunks()) await out.write(chunk)
+  return {path: name, ...(await out.end())}
 }
 
 export async function sealArchive(kase: Case, options: SealOptions): Promise<SealReport> {
@@ -423,27 +585,11 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   if (asked.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
   if (named) for (const id of asked) getExhibit(kase, id, {withEvents: false})
   const selection = selectByConsent(kase, asked, named, options.purpose ?? null)
-  const ids = selection.exhibits
+  const ids = [...selection.exhibits].sort(byBagPath)
   if (ids.length === 0) {
     throw new CustodyError('CONSENT_REFUSED', `nothing can be sealed: ${selection.leftOut.map((l) => `${l.exhibit}: ${l.reason}`).join('; ')}`)
   }
 
-  // Only what the archive needs is kept of each exhibit, so memory grows slowly with their number.
-  const sealedExhibits: SealedExhibit[] = ids.map((id) => {
-    const x = kase.ledger.exhibitFile(id)
-    if (x === undefined) throw new CustodyError('EXHIBIT_NOT_FOUND', `there is no exhibit ${id} in this case; \`custody log\` lists them`, {subject: id})
-    const originalName = String(x.name ?? 'file')
-    return {
-      exhibit: id,
-      originalName,
-      path: `data/exhibits/${id}/original/${safeFileName(originalName)}`,
-      metadataPath: `data/exhibits/${id}/metadata.json`,
-      sha256: x.sha256,
-      sha512: x.sha512,
-      size: x.size,
-      metadataRecord: x.record,
-    }
-  })
   await kase.assertIntactHead()
 
   // 2. prove
@@ -452,7 +598,8 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   const identity = {caseId: kase.info.caseId, treeHead, exhibits: ids, sealedAt: sealedAt.toISOString(), purpose: options.purpose ?? null}
   const sealId = `SEAL-${createHash('sha256').update(canonicalize(identity)).digest('hex').slice(0, 16)}`
   const bag = `custody-${sealId}`
-  const statement: SealStatement = {
+  const inIds = new Set(ids)
+  const statement: SealStatementHead = {
     type: 'custody-seal',
     version: 1,
     sealId,
@@ -464,7 +611,6 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     treeHead,
     ...trust,
     events: {path: events.path, count: events.count, sha256: events.sha256},
-    exhibits: sealedExhibits,
     testimonies: selection.testimonies.map((t) => ({
       exhibit: t.exhibit,
       witness: t.witness,
@@ -473,57 +619,62 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       consent: t.consent.current,
       identityCommitment: t.identity?.commitment ?? null,
       versions: t.versions.map((v) => ({version: v.version, exhibit: v.exhibit, sha256: v.sha256, reason: v.reason})),
-      attachments: t.attachments.map((a) => a.exhibit).filter((x) => ids.includes(x)),
+      attachments: t.attachments.map((a) => a.exhibit).filter((x) => inIds.has(x)),
     })),
     custodyVersion: CUSTODY_VERSION,
   }
 
   // 3. payload
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`)
-  const zip = await ZipWriter.create(temp, sealedAt)
+  const scratch = await Scratch.create(temp)
+  let zip: ZipWriter | undefined
   try {
-    const {payload, bytes: payloadBytes} = await writePayload(zip, kase, bag, sealedExhibits, events, custodyFiles(kase, trustFileList, statement), {...options, out})
+    zip = await ZipWriter.create(temp, sealedAt)
+    const exhibits = await writeExhibits(zip, kase, bag, ids, scratch, {...options, out})
+    const statementDigests = await writeStatement(kase, statement, ids, scratch.statement)
+    const custody = await writeCustodyFiles(zip, kase, bag, events, trustFileList, {file: scratch.statement, ...statementDigests})
+    const payloadBytes = exhibits.bytes + custody.bytes
+    const payloadCount = 2 * ids.length + custody.entries.length
 
     // 4. tags
-    const tags: Array<[string, Buffer]> = [
-      ['bagit.txt', Buffer.from(BAGIT_TXT)],
-      [
-        'bag-info.txt',
-        Buffer.from(
-          bagInfo([
-            ['Source-Organization', kase.info.organisation ?? 'not recorded'],
-            ['Contact-Name', kase.info.investigator],
-            ['External-Identifier', kase.info.caseId],
-            ['External-Description', `${kase.info.title}${statement.purpose ? ` (sealed for: ${statement.purpose})` : ''}`],
-            ['Bagging-Date', statement.sealedAt.slice(0, 10)],
-            ['Payload-Oxum', `${payloadBytes}.${payload.length}`],
-            // RFC 8493 §2.2.2: a human-readable size.
-            ['Bag-Size', formatBytes(payloadBytes)],
-            ['Bag-Software-Agent', `custody ${CUSTODY_VERSION}`],
-            ['Custody-Seal-Identifier', sealId],
-            ['Custody-Sealed-At', statement.sealedAt],
-            ['Custody-Sealed-By', sealer],
-            ['Custody-Tree-Head', `${treeHead.size} ${treeHead.root}`],
-            ['Custody-Signing-Key', trust.key.fingerprint],
-            ...(trust.timestamp ? ([['Custody-Timestamped', `${trust.timestamp.treeSize} events by ${trust.timestamp.tokens.map((t) => t.genTime).join(', ')}`]] as Array<[string, string]>) : []),
-          ]),
-        ),
-      ],
-      ['manifest-sha256.txt', Buffer.from(manifest(payload, 'sha256'))],
-      ['manifest-sha512.txt', Buffer.from(manifest(payload, 'sha512'))],
-      ['README.txt', Buffer.from(bagReadme({bag, statement}))],
-    ]
     const tagEntries: ManifestEntry[] = []
-    for (const [path, bytes] of tags) {
-      await zip.addBytes(`${bag}/${path}`, bytes)
+    const addTag = async (path: string, bytes: Buffer): Promise<void> => {
+      await zip!.addBytes(`${bag}/${path}`, bytes)
       tagEntries.push({path, ...digestsOf(bytes)})
     }
 
+    await addTag('bagit.txt', Buffer.from(BAGIT_TXT))
+    await addTag(
+      'bag-info.txt',
+      Buffer.from(
+        bagInfo([
+          ['Source-Organization', kase.info.organisation ?? 'not recorded'],
+          ['Contact-Name', kase.info.investigator],
+          ['External-Identifier', kase.info.caseId],
+          ['External-Description', `${kase.info.title}${statement.purpose ? ` (sealed for: ${statement.purpose})` : ''}`],
+          ['Bagging-Date', statement.sealedAt.slice(0, 10)],
+          ['Payload-Oxum', `${payloadBytes}.${payloadCount}`],
+          // RFC 8493 §2.2.2: a human-readable size.
+          ['Bag-Size', formatBytes(payloadBytes)],
+          ['Bag-Software-Agent', `custody ${CUSTODY_VERSION}`],
+          ['Custody-Seal-Identifier', sealId],
+          ['Custody-Sealed-At', statement.sealedAt],
+          ['Custody-Sealed-By', sealer],
+          ['Custody-Tree-Head', `${treeHead.size} ${treeHead.root}`],
+          ['Custody-Signing-Key', trust.key.fingerprint],
+          ...(trust.timestamp ? ([['Custody-Timestamped', `${trust.timestamp.treeSize} events by ${trust.timestamp.tokens.map((t) => t.genTime).join(', ')}`]] as Array<[string, string]>) : []),
+        ]),
+      ),
+    )
+    tagEntries.push(await writeManifest(zip, bag, 'sha256', custody.entries, scratch.manifest256))
+    tagEntries.push(await writeManifest(zip, bag, 'sha512', custody.entries, scratch.manifest512))
+    await addTag('README.txt', Buffer.from(bagReadme({bag, statement, exhibits: ids.length})))
     await zip.addBytes(`${bag}/tagmanifest-sha256.txt`, Buffer.from(manifest(tagEntries, 'sha256')))
     await zip.addBytes(`${bag}/tagmanifest-sha512.txt`, Buffer.from(manifest(tagEntries, 'sha512')))
 
     // 5. publish
     const written = await zip.finish()
+    const listed = options.listExhibits ? await readStatementExhibits(scratch.statement) : undefined
     await publish(temp, out, options.force ?? false)
 
     // 6. record
@@ -548,12 +699,30 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       result: undefined,
     }))
     await kase.recordHead()
-    return {archive: out, sha256: written.sha256, size: written.size, bag, statement, leftOut: selection.leftOut, seq: recorded[0]!.event.seq}
+    return {
+      archive: out,
+      sha256: written.sha256,
+      size: written.size,
+      bag,
+      exhibitCount: ids.length,
+      statement: listed === undefined ? statement : {...statement, exhibits: listed},
+      leftOut: selection.leftOut,
+      seq: recorded[0]!.event.seq,
+    }
   } catch (error) {
-    await zip.abort()
+    await zip?.abort()
     await rm(temp, {force: true})
     throw error
+  } finally {
+    await scratch.remove()
   }
+}
+
+/** The exhibits of the statement just sealed, read back from its scratch file (for --json). */
+async function readStatementExhibits(file: SpillFile): Promise<SealedExhibit[]> {
+  const parts: Buffer[] = []
+  for await (const chunk of file.chunks()) parts.push(Buffer.from(chunk))
+  return (JSON.parse(Buffer.concat(parts).toString('utf8')) as SealStatement).exhibits
 }
 
 /** Renames into place; without --force, a link that fails on an existing name never overwrites. */

@@ -14,9 +14,10 @@
  */
 import {createHash} from 'node:crypto'
 import {constants} from 'node:fs'
-import {open, type FileHandle} from 'node:fs/promises'
+import {open, rm, type FileHandle} from 'node:fs/promises'
 import {crc32} from 'node:zlib'
 import {writeAll} from '../io/files.js'
+import {SpillFile} from '../io/spill-file.js'
 
 const LOCAL_HEADER = 0x04034b50
 const DATA_DESCRIPTOR = 0x08074b50
@@ -60,7 +61,6 @@ export interface ZipResult {
 /** Pieces smaller than this are copied into one buffer and written together. */
 const SMALL = 64 * 1024
 const STAGE_SIZE = 256 * 1024
-const CENTRAL_CHUNK = 256 * 1024
 /** Small writes in flight before the writer waits for the oldest. */
 const MAX_WRITES = 32
 /**
@@ -83,11 +83,10 @@ export class ZipWriter {
   private readonly stamp: {time: number; day: number}
   /**
    * The central directory so far: each entry's record is made as soon as the entry ends and
-   * packed into buffers of CENTRAL_CHUNK bytes, so an archive of many entries keeps about 130
-   * bytes of each rather than an object.
+   * appended to a scratch file beside the archive (held in memory up to 1 MiB), so that memory
+   * does not grow with the number of entries. It is copied into the archive by finish().
    */
-  private readonly central: Buffer[] = []
-  private centralFill = 0
+  private readonly central: SpillFile
   private count = 0
   private readonly archive = createHash('sha256')
   /** Where the next byte goes. */
@@ -107,8 +106,9 @@ export class ZipWriter {
   private readonly forceZip64: boolean
   private readonly syncStep: number
 
-  private constructor(handle: FileHandle, date: Date, options: ZipWriterOptions) {
+  private constructor(handle: FileHandle, central: SpillFile, date: Date, options: ZipWriterOptions) {
     this.handle = handle
+    this.central = central
     this.stamp = dosDateTime(date)
     this.forceZip64 = options.forceZip64 ?? false
     this.syncStep = options.syncStep ?? SYNC_STEP
@@ -117,7 +117,13 @@ export class ZipWriter {
   /** Creates the file; never overwrites (the caller picks a fresh temp name). */
   static async create(path: string, date: Date, options: ZipWriterOptions = {}): Promise<ZipWriter> {
     const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
-    return new ZipWriter(handle, date, options)
+    try {
+      return new ZipWriter(handle, await SpillFile.create(`${path}.central`), date, options)
+    } catch (error) {
+      await handle.close()
+      await rm(path, {force: true})
+      throw error
+    }
   }
 
   private write(bytes: Buffer, position: number, done?: () => void): Promise<void> {
@@ -222,7 +228,7 @@ export class ZipWriter {
     entry.written = bytes.length
     await this.append(this.localHeader(entry))
     await this.append(bytes)
-    this.record(entry)
+    await this.record(entry)
   }
 
   /**
@@ -266,22 +272,12 @@ export class ZipWriter {
     }
 
     await this.append(descriptor)
-    this.record(entry)
+    await this.record(entry)
   }
 
   /** Adds the central directory record of an entry that has ended. */
-  private record(entry: ZipEntry): void {
-    const header = this.centralHeader(entry)
-    let last = this.central.at(-1)
-    if (last === undefined || this.centralFill + header.length > last.length) {
-      if (last !== undefined) this.central[this.central.length - 1] = last.subarray(0, this.centralFill)
-      last = Buffer.allocUnsafe(Math.max(CENTRAL_CHUNK, header.length))
-      this.central.push(last)
-      this.centralFill = 0
-    }
-
-    header.copy(last, this.centralFill)
-    this.centralFill += header.length
+  private async record(entry: ZipEntry): Promise<void> {
+    await this.central.append(this.centralHeader(entry))
     this.count++
   }
 
@@ -322,11 +318,18 @@ export class ZipWriter {
   async finish(): Promise<ZipResult> {
     if (this.open !== undefined) throw new Error(`${this.open.name.toString()} was started but never ended`)
     const cdStart = this.position
-    if (this.central.length > 0) this.central[this.central.length - 1] = this.central.at(-1)!.subarray(0, this.centralFill)
-    const cdSize = this.central.reduce((sum, chunk) => sum + chunk.length, 0)
+    const cdSize = this.central.size
     const count = this.count
     const needs64 = this.forceZip64 || count >= MAX16 || cdStart >= MAX32 || cdSize >= MAX32
-    const tail: Buffer[] = this.central.splice(0)
+    // The scratch file is read back into one buffer, reused once each write of it is done.
+    for await (const chunk of this.central.chunks()) {
+      let release!: () => void
+      const released = new Promise<void>((resolve) => (release = resolve))
+      await this.append(chunk, release)
+      await released
+    }
+
+    const tail: Buffer[] = []
     if (needs64) {
       const record = Buffer.alloc(56)
       record.writeUInt32LE(ZIP64_END, 0)
@@ -363,6 +366,7 @@ export class ZipWriter {
     if (this.failure !== undefined) throw this.failure
     await this.handle.sync()
     await this.handle.close()
+    await this.central.remove()
     return {sha256: this.archive.digest('hex'), size: this.position}
   }
 
@@ -370,5 +374,6 @@ export class ZipWriter {
   async abort(): Promise<void> {
     await Promise.all(this.writes)
     await this.handle.close().catch(() => undefined)
+    await this.central.remove()
   }
 }

@@ -61,6 +61,8 @@ describe('custody seal', () => {
     const result = await custodyJson<SealJson>(['seal', '--out', join(work.path, 'all.zip'), '--purpose', 'ICC communication', '--note', 'all exhibits', '--case', kase.dir])
     expect(result.code, result.stderr).toBe(0)
     sealed = result.json
+    // No temporary archive or scratch file (manifest lines, statement, central directory) is left.
+    expect(readdirSync(work.path).filter((f) => f.includes('.partial'))).toEqual([])
     const into = unzip(sealed.archive)
     expect(readdirSync(into)).toEqual([sealed.bag])
     bagDir = join(into, sealed.bag)
@@ -163,6 +165,24 @@ describe('custody seal, more', () => {
     expect(later.json.statement.exhibits.map((x) => x.exhibit)).toEqual(['EX-000002', 'EX-000003'])
   })
 
+  it('seals exhibits named out of order in the order of their folders, with sorted manifests that sha256sum accepts', async () => {
+    const out = join(work.path, 'reversed.zip')
+    const result = await custodyJson<SealJson>(['seal', 'EX-000007', '3', 'EX-000001', '--out', out, '--case', copyCase('reversed')])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.json.statement.exhibits.map((x) => x.exhibit)).toEqual(['EX-000001', 'EX-000003', 'EX-000007'])
+    const bagDir = join(unzip(out), result.json.bag)
+    for (const [tool, file] of [['sha256sum', 'manifest-sha256.txt'], ['sha512sum', 'manifest-sha512.txt']] as const) {
+      const paths = readFileSync(join(bagDir, file), 'utf8').trimEnd().split('\n').map((line) => line.slice(line.indexOf('  ') + 2))
+      expect(paths).toEqual([...paths].sort())
+      expect(paths.filter((p) => p.startsWith('data/exhibits/'))).toHaveLength(6)
+      const check = spawnSync(tool, ['-c', '--quiet', file], {cwd: bagDir, encoding: 'utf8'})
+      expect(check.status, check.stdout + check.stderr).toBe(0)
+    }
+
+    const verified = await custody(['verify', out])
+    expect(verified.code, verified.stdout).toBe(0)
+  })
+
   it('never replaces an existing --out without --force', async () => {
     const out = join(work.path, 'exists.zip')
     writeFileSync(out, 'not an archive')
@@ -187,7 +207,7 @@ describe('custody seal, more', () => {
     expect(result.code).toBe(3)
     expect(result.json.error.message).toMatch(/EX-000001: its vault file no longer matches the ledger/)
     expect(existsSync(out)).toBe(false)
-    expect(readdirSync(work.path).filter((f) => f.endsWith('.partial'))).toEqual([])
+    expect(readdirSync(work.path).filter((f) => f.includes('.partial'))).toEqual([])
   })
 
   it('refuses to seal when an exhibit is missing from the vault', async () => {
@@ -216,7 +236,7 @@ describe('custody seal, more', () => {
     expect(lost.code).toBe(3)
     expect(lost.json.error.message).toMatch(/EX-000002: its metadata record cannot be read \(ENOENT.*nothing was sealed/)
     expect(existsSync(join(work.path, 'grown.zip')) || existsSync(join(work.path, 'no-record.zip'))).toBe(false)
-    expect(readdirSync(work.path).filter((f) => f.endsWith('.partial'))).toEqual([])
+    expect(readdirSync(work.path).filter((f) => f.includes('.partial'))).toEqual([])
   })
 
   it('Ctrl-C while sealing leaves no partial archive and records nothing', async () => {
@@ -234,7 +254,7 @@ describe('custody seal, more', () => {
     child.kill('SIGINT')
     expect(await exited).toBe(1)
     expect(existsSync(out)).toBe(false)
-    expect(readdirSync(work.path).filter((f) => f.endsWith('.partial'))).toEqual([])
+    expect(readdirSync(work.path).filter((f) => f.includes('.partial'))).toEqual([])
     expect((await custodyJson<{events: unknown[]}>(['log', '--case', big])).json.events).toHaveLength(eventsBefore)
   })
 

@@ -1,3 +1,4 @@
+import {createHash, randomBytes} from 'node:crypto'
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ed25519} from '@noble/curves/ed25519.js'
@@ -52,6 +53,32 @@ describe('the signing key', () => {
     expect(verifySignature(opened.spki, message, signature)).toBe(true)
     expect(verifySignature(opened.spki, new TextEncoder().encode('other bytes'), signature)).toBe(false)
     await expect(openSigningKey(dir, signer.fingerprint, 'wrong passphrase')).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
+  })
+
+  it('signs a streamed message exactly as it signs the whole message, and refuses one that changed between readings', async () => {
+    const signer = memorySigner()
+    const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+    // Empty, one byte, and messages cut into uneven pieces (one of them empty).
+    for (const length of [0, 1, 63, 64, 1000, 3 * 1024 * 1024 + 5]) {
+      const message = randomBytes(length)
+      const cuts = [0, Math.floor(length / 3), Math.floor(length / 3), Math.floor(length / 2), length]
+      async function* read(): AsyncGenerator<Uint8Array> {
+        for (let i = 1; i < cuts.length; i++) yield message.subarray(cuts[i - 1], cuts[i])
+      }
+
+      const streamed = await signer.signStreamed(read, sha256(message))
+      expect(streamed.toString('hex'), `length ${length}`).toBe(signer.sign(message).toString('hex'))
+      expect(ed25519.verify(streamed, message, signer.spki.subarray(-32))).toBe(true)
+    }
+
+    // The second reading differs from the first: nothing is signed.
+    const message = Buffer.from('the seal statement')
+    let readings = 0
+    async function* changing(): AsyncGenerator<Uint8Array> {
+      yield readings++ === 0 ? message : Buffer.from('the seal statemenT')
+    }
+
+    await expect(signer.signStreamed(changing, sha256(message))).rejects.toMatchObject({code: 'INTEGRITY'})
   })
 
   it("refuses a key file that holds another key than the one the case names", async () => {
