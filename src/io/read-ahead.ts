@@ -125,7 +125,20 @@ export class ReadAhead {
     // Consecutive sources in the same file (entries of one archive) share one open file.
     let file: OpenFile | undefined
     let next = 0
-    for (const {path, size: expected, start} of this.sources) {
+    // The sources are taken from their iterable as reading goes: one that throws (a generator
+    // looking them up) fails the reading in its turn, like a read that fails.
+    const sources = this.sources[Symbol.iterator]()
+    for (;;) {
+      let item: IteratorResult<ReadSource>
+      try {
+        item = sources.next()
+      } catch (error) {
+        this.push(quietly(Promise.reject(error)))
+        break
+      }
+
+      if (item.done) break
+      const {path, size: expected, start} = item.value
       if (this.stopped) break
       const index = next++
       let size: number

@@ -350,20 +350,16 @@ export class Ledger {
 
   /** The Merkle tree over every event (or the first `size`), leaf i being event i's canonical JSON. */
   tree(size = Number.MAX_SAFE_INTEGER): MerkleTree {
-    // The leaf hashes are packed into one buffer, grown as needed.
-    let packed = new Uint8Array(HASH_SIZE * 1024)
+    // The leaf hashes are packed into one buffer of the right size.
+    const {n} = this.db.prepare<[number], {n: number}>('SELECT count(*) AS n FROM events WHERE seq < ?').get(size)!
+    const packed = new Uint8Array(n * HASH_SIZE)
     let count = 0
     for (const row of this.db.prepare<[number], {event: string}>('SELECT event FROM events WHERE seq < ? ORDER BY seq').iterate(size)) {
-      if ((count + 1) * HASH_SIZE > packed.length) {
-        const grown = new Uint8Array(packed.length * 2)
-        grown.set(packed)
-        packed = grown
-      }
-
+      if (count === n) throw new CustodyError('INTEGRITY', 'the ledger grew while its tree was being built')
       packed.set(eventLeafHash(row.event), count++ * HASH_SIZE)
     }
 
-    return new MerkleTree(packed.slice(0, count * HASH_SIZE))
+    return new MerkleTree(packed.subarray(0, count * HASH_SIZE))
   }
 
   /** Schema facts that verification compares with what custody created. */

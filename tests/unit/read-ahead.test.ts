@@ -118,6 +118,27 @@ describe('ReadAhead', () => {
     }
   })
 
+  it('fails in its turn when its sources throw (a lookup that fails), after the sources before', async () => {
+    function* sources(): Generator<ReadSource> {
+      yield {path: paths[1]!}
+      yield {path: paths[2]!}
+      throw new Error('EX-000003 is not in the ledger')
+    }
+
+    const reader = new ReadAhead(sources(), {chunkSize: CHUNK, readError})
+    try {
+      for (const source of [0, 1]) {
+        const chunk = (await reader.next())!
+        expect(chunk.source).toBe(source)
+        chunk.release()
+      }
+
+      await expect(reader.next()).rejects.toThrow('EX-000003 is not in the ledger')
+    } finally {
+      await reader.close()
+    }
+  })
+
   it('closes cleanly when the consumer stops early', async () => {
     const reader = new ReadAhead(paths.map((path) => ({path})), {chunkSize: CHUNK, depth: 2, readError})
     const chunk = (await reader.next())!
