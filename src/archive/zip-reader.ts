@@ -9,7 +9,7 @@
  * several ahead (ReadAhead), with the SHA-512 computed on the hash worker beside the SHA-256; an
  * entry another tool deflated goes through yauzl's inflating stream.
  */
-import {createHash} from 'node:crypto'
+import {createHash, hash} from 'node:crypto'
 import {close, closeSync, fstat, open as openFd, read} from 'node:fs'
 import {open} from 'node:fs/promises'
 import {Readable} from 'node:stream'
@@ -58,6 +58,9 @@ const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
 const LOCAL_HEADER_SIGNATURE = 0x04034b50
 const LOCAL_HEADER_SIZE = 30
+/** storedPlaces(): an entry that is not stored plainly, and one whose data cannot be found. */
+const NOT_STORED = -1
+const PLACE_ERROR = -2
 /**
  * Text read line by line comes in chunks this size. The lines of a chunk are held while they are
  * checked one by one; from a 1 MiB chunk, many lived long enough to be moved to V8's old space,
@@ -167,75 +170,91 @@ export class SafeZip {
   }
 
   /**
-   * Hashes the entries (SHA-256 and SHA-512), in order, keeping the bytes of those `keep` names.
-   * Results are in the order given; once a read fails, the entries after it are left unread.
+   * Hashes the entries (SHA-256 and SHA-512), in order, keeping the bytes of those `keep` names,
+   * and hands each result to `onResult` with its index: nothing of the entries is gathered here, so
+   * a bag of many files costs only what the caller keeps. A result may come after later ones (a
+   * large entry's SHA-512 is finished on the worker); all have come when this resolves. Once a
+   * read fails, the entries after it are left unread.
    */
-  async digestAll(infos: readonly ZipEntryInfo[], keep: (info: ZipEntryInfo) => boolean, onEach?: (done: number) => void): Promise<EntryResult[]> {
-    const results: EntryResult[] = []
+  async digestEach(
+    infos: readonly ZipEntryInfo[],
+    keep: (info: ZipEntryInfo) => boolean,
+    onResult: (index: number, result: EntryResult) => void,
+    onEach?: (done: number) => void,
+  ): Promise<void> {
     // Where each stored entry's data lies (from its local header), or why that cannot be found.
-    const places = await this.storedPlaces(infos)
-    const stored = infos.flatMap((info, i) => {
-      const place = places[i]
-      return place !== undefined && 'start' in place ? [{path: this.path, start: place.start, size: info.uncompressedSize} satisfies ReadSource] : []
-    })
-    const reader = new ReadAhead(stored, {shared: true, readError: (_, error) => new Error(messageOf(error))})
-    const sha512s: Array<Promise<string> | undefined> = []
+    const {starts, errors} = await this.storedPlaces(infos)
+    const path = this.path
+    function* stored(): Generator<ReadSource> {
+      for (const [i, info] of infos.entries()) if (starts[i]! >= 0) yield {path, start: starts[i]!, size: info.uncompressedSize}
+    }
+
+    const reader = new ReadAhead(stored(), {shared: true, readError: (_, error) => new Error(messageOf(error))})
+    const finishing = new Set<Promise<void>>()
     let source = 0
     try {
       for (const [i, info] of infos.entries()) {
-        const place = places[i]
-        if (place !== undefined && 'error' in place) {
-          results.push(place)
-        } else if (place === undefined) {
+        const start = starts[i]!
+        if (start === PLACE_ERROR) {
+          onResult(i, {error: errors.get(i)!})
+        } else if (start === NOT_STORED) {
           const digest = await this.digest(info, keep(info)).catch((error: unknown) => ({error: messageOf(error)}))
-          results.push('error' in digest ? digest : {digest})
+          onResult(i, 'error' in digest ? digest : {digest})
         } else {
           const read = await this.hashStored(reader, source++, info.uncompressedSize, keep(info)).catch((error: unknown) => ({error: messageOf(error)}))
           if ('error' in read) {
-            results.push(read)
+            onResult(i, read)
             break
           }
 
-          sha512s[i] = read.sha512
-          results.push({digest: {sha256: read.sha256, sha512: '', size: read.size, ...(read.bytes ? {bytes: read.bytes} : {})}})
+          const {sha512, ...rest} = read
+          if (typeof sha512 === 'string') {
+            onResult(i, {digest: {...rest, sha512}})
+          } else {
+            const done: Promise<void> = sha512.then(
+              (hex) => onResult(i, {digest: {...rest, sha512: hex}}),
+              (error: unknown) => onResult(i, {error: messageOf(error)}),
+            )
+            finishing.add(done)
+            void done.then(() => finishing.delete(done))
+          }
         }
 
         onEach?.(i + 1)
       }
     } finally {
       await reader.close()
-      await Promise.allSettled(sha512s)
+      await Promise.all(finishing)
     }
-
-    for (const [i, sha512] of sha512s.entries()) {
-      const result = results[i]
-      if (sha512 !== undefined && result !== undefined && 'digest' in result) result.digest.sha512 = await sha512
-    }
-
-    return results
   }
 
   /**
-   * Where each stored entry's data starts, from its local header (§4.3.7), or why it cannot be
-   * found; undefined for an entry that is deflated or encrypted. Headers are read from 1 MiB
+   * Where each stored entry's data starts, from its local header (§4.3.7): NOT_STORED for an
+   * entry that is deflated or encrypted, PLACE_ERROR when it cannot be found (with the reason). Headers are read from 1 MiB
    * windows of the file: one read serves many small entries.
    */
-  private async storedPlaces(infos: readonly ZipEntryInfo[]): Promise<Array<{start: number} | {error: string} | undefined>> {
+  private async storedPlaces(infos: readonly ZipEntryInfo[]): Promise<{starts: Float64Array; errors: Map<number, string>}> {
     const handle = await open(this.path, 'r')
     try {
       const fileSize = (await handle.stat()).size
       const window = Buffer.allocUnsafe(CHUNK_SIZE)
       let windowStart = 0
       let windowLength = 0
-      const places: Array<{start: number} | {error: string} | undefined> = []
-      for (const {method, encrypted, offset, compressedSize, uncompressedSize} of infos) {
+      const starts = new Float64Array(infos.length)
+      const errors = new Map<number, string>()
+      const fail = (i: number, error: string): void => {
+        starts[i] = PLACE_ERROR
+        errors.set(i, error)
+      }
+
+      for (const [i, {method, encrypted, offset, compressedSize, uncompressedSize}] of infos.entries()) {
         if (method !== 0 || encrypted) {
-          places.push(undefined)
+          starts[i] = NOT_STORED
           continue
         }
 
         if (compressedSize !== uncompressedSize) {
-          places.push({error: `a stored entry of ${uncompressedSize} bytes says it takes ${compressedSize}`})
+          fail(i, `a stored entry of ${uncompressedSize} bytes says it takes ${compressedSize}`)
           continue
         }
 
@@ -245,33 +264,44 @@ export class SafeZip {
         }
 
         if (offset + LOCAL_HEADER_SIZE > windowStart + windowLength) {
-          places.push({error: `its local header at ${offset} runs past the end of the file`})
+          fail(i, `its local header at ${offset} runs past the end of the file`)
           continue
         }
 
         const header = window.subarray(offset - windowStart, offset - windowStart + LOCAL_HEADER_SIZE)
         if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
-          places.push({error: `no local header at ${offset} (signature 0x${header.readUInt32LE(0).toString(16)})`})
+          fail(i, `no local header at ${offset} (signature 0x${header.readUInt32LE(0).toString(16)})`)
           continue
         }
 
         const start = offset + LOCAL_HEADER_SIZE + header.readUInt16LE(26) + header.readUInt16LE(28)
         if (start + compressedSize > fileSize) {
-          places.push({error: `its data runs past the end of the file (${start} + ${compressedSize} > ${fileSize})`})
+          fail(i, `its data runs past the end of the file (${start} + ${compressedSize} > ${fileSize})`)
           continue
         }
 
-        places.push({start})
+        starts[i] = start
       }
 
-      return places
+      return {starts, errors}
     } finally {
       await handle.close()
     }
   }
 
   /** The next stored entry from the reader: SHA-256 here, SHA-512 on the hash worker (a promise). */
-  private async hashStored(reader: ReadAhead, source: number, expectedSize: number, keep: boolean): Promise<{sha256: string; sha512: Promise<string>; size: number; bytes?: Buffer}> {
+  private async hashStored(reader: ReadAhead, source: number, expectedSize: number, keep: boolean): Promise<{sha256: string; sha512: string | Promise<string>; size: number; bytes?: Buffer}> {
+    const first = await reader.next()
+    if (first?.source !== source) throw new Error(`read source ${first?.source ?? 'none'} where ${source} was due`)
+    if (first.last && expectedSize < WORKER_HASH_BYTES) {
+      // A small entry, whole in one chunk (most of a bag's files): one-shot digests, with no hash
+      // objects to create and collect for each of many thousand files.
+      const digests = {sha256: hash('sha256', first.bytes), sha512: hash('sha512', first.bytes), size: first.bytes.length}
+      const kept = keep ? Buffer.from(first.bytes) : undefined
+      first.release()
+      return kept ? {...digests, bytes: kept} : digests
+    }
+
     const h256 = createHash('sha256')
     // A small entry is hashed here: a message to the worker and back would cost more.
     const h512 = expectedSize < WORKER_HASH_BYTES ? createHash('sha512') : HashWorker.shared().job('sha512')
@@ -279,9 +309,7 @@ export class SafeZip {
     const kept = keep ? Buffer.allocUnsafe(expectedSize) : undefined
     let size = 0
     try {
-      for (;;) {
-        const chunk = await reader.next()
-        if (chunk?.source !== source) throw new Error(`read source ${chunk?.source ?? 'none'} where ${source} was due`)
+      for (let chunk = first; ; ) {
         h256.update(chunk.bytes)
         if (kept) chunk.bytes.copy(kept, chunk.offset)
         size += chunk.bytes.length
@@ -294,13 +322,16 @@ export class SafeZip {
         }
 
         if (chunk.last) break
+        const next = await reader.next()
+        if (next?.source !== source) throw new Error(`read source ${next?.source ?? 'none'} where ${source} was due`)
+        chunk = next
       }
     } catch (error) {
       if (h512 instanceof WorkerHash) h512.drop()
       throw error
     }
 
-    const sha512 = h512 instanceof WorkerHash ? quietly(h512.digest()) : Promise.resolve(h512.digest('hex'))
+    const sha512 = h512 instanceof WorkerHash ? quietly(h512.digest()) : h512.digest('hex')
     return {sha256: h256.digest('hex'), sha512, size, ...(kept ? {bytes: kept} : {})}
   }
 
@@ -312,7 +343,7 @@ export class SafeZip {
   async *lines(info: ZipEntryInfo, onBytes?: (chunk: Buffer) => void): AsyncGenerator<string> {
     const decoder = new StringDecoder('utf8')
     let rest = ''
-    for await (const chunk of (await this.openStream(info)) as AsyncIterable<Buffer>) {
+    for await (const chunk of this.chunks(info)) {
       onBytes?.(chunk)
       const parts = (rest + decoder.write(chunk)).split('\n')
       rest = parts.pop()!
@@ -323,13 +354,19 @@ export class SafeZip {
     if (rest !== '') yield rest
   }
 
+  /** An entry's bytes, in chunks of up to 64 KiB, read again from the ZIP. */
+  async *chunks(info: ZipEntryInfo): AsyncGenerator<Buffer> {
+    yield* (await this.openStream(info)) as AsyncIterable<Buffer>
+  }
+
   /** The entry's bytes: a stored one straight from its place in the file, any other through yauzl. */
   private async openStream(info: ZipEntryInfo): Promise<NodeJS.ReadableStream> {
     const {entry} = info
     if (entry === undefined) {
-      const [place] = await this.storedPlaces([info])
-      if (place === undefined || 'error' in place) throw new Error(`${info.name}: ${place?.error ?? 'not a stored entry'}`)
-      return rangeStream(this.fd, place.start, place.start + info.uncompressedSize)
+      const {starts, errors} = await this.storedPlaces([info])
+      const start = starts[0]!
+      if (start < 0) throw new Error(`${info.name}: ${errors.get(0) ?? 'not a stored entry'}`)
+      return rangeStream(this.fd, start, start + info.uncompressedSize)
     }
 
     return new Promise<NodeJS.ReadableStream>((resolve, reject) => {
@@ -402,8 +439,11 @@ function rangeStream(fd: number, start: number, end: number): Readable {
  * served from a 1 MiB window of the file, read once; larger reads and entry streams go to the file.
  */
 class WindowedReader extends yauzl.RandomAccessReader {
-  private window = Buffer.alloc(0)
+  private window: Buffer = Buffer.alloc(0)
   private windowStart = 0
+  /** The whole buffer behind the window, and one to read the next window into. */
+  private windowBuffer: Buffer | undefined
+  private spare: Buffer | undefined
 
   constructor(private readonly fd: number) {
     super()
@@ -427,11 +467,15 @@ class WindowedReader extends yauzl.RandomAccessReader {
     } else if (length > CHUNK_SIZE) {
       read(this.fd, buffer, offset, length, position, (error, n) => callback(error, n))
     } else {
-      // A fresh buffer each time: a read still copying from the old window is not disturbed.
-      const window = Buffer.allocUnsafe(CHUNK_SIZE)
-      read(this.fd, window, 0, CHUNK_SIZE, position, (error, n) => {
+      // The spare buffer becomes the window; while a read is in flight, a fresh one is used, so
+      // that two reads never share a buffer.
+      const buffer = this.spare ?? Buffer.allocUnsafe(CHUNK_SIZE)
+      this.spare = undefined
+      read(this.fd, buffer, 0, CHUNK_SIZE, position, (error, n) => {
         if (error) return callback(error)
-        this.window = window.subarray(0, n)
+        this.spare = this.windowBuffer
+        this.windowBuffer = buffer
+        this.window = buffer.subarray(0, n)
         this.windowStart = position
         callback(null, fromWindow())
       })

@@ -80,6 +80,33 @@ export function verifySignature(spki: Uint8Array, message: Uint8Array, signature
   }
 }
 
+/**
+ * verifySignature() for a message too large to hold: `read` gives its bytes, once. RFC 8032
+ * §5.1.7 as OpenSSL does it: S must be below L, A must decode, and the encoding of
+ * [S]B - [k]A, with k = SHA-512(R || A || M), must be R's bytes. A unit test holds it to node's
+ * verify() on good, altered and malformed signatures and keys.
+ */
+export async function verifySignatureStreamed(spki: Uint8Array, read: () => AsyncIterable<Uint8Array>, signature: Uint8Array): Promise<boolean> {
+  if (parsePublicKey(spki) === undefined || signature.length !== 64 || spki.length !== 44) return false
+  try {
+    const {Point} = ed25519
+    // RFC 8410: the last 32 bytes of an Ed25519 SPKI are the raw public key.
+    const a = spki.subarray(12)
+    const r = signature.subarray(0, 32)
+    const s = bytesToNumberLE(signature.subarray(32))
+    if (s >= Point.Fn.ORDER) return false
+    // OpenSSL decodes a public key whose y is not reduced below p (ZIP 215's rule); so does this.
+    const publicPoint = Point.fromBytes(a, true)
+    const h = createHash('sha512').update(r).update(a)
+    for await (const chunk of read()) h.update(chunk)
+    const k = Point.Fn.create(bytesToNumberLE(h.digest()))
+    const expected = Point.BASE.multiplyUnsafe(s).subtract(publicPoint.multiplyUnsafe(k))
+    return Buffer.from(expected.toBytes()).equals(r)
+  } catch {
+    return false
+  }
+}
+
 function keyFilePath(dataDir: string, fingerprint: string): string {
   if (!FINGERPRINT.test(fingerprint)) throw new CustodyError('INVALID_ARGUMENT', `expected a key fingerprint SHA256:<64 hex>, got ${JSON.stringify(fingerprint)}`)
   return join(dataDir, KEYS_FOLDER, `${fingerprint.slice(7)}.json`)

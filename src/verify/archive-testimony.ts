@@ -19,7 +19,8 @@ const same = (a: readonly unknown[], b: readonly unknown[]): boolean => JSON.str
 export function checkArchiveTestimony(
   statement: Record<string, unknown>,
   events: readonly LedgerEvent[],
-  sealed: ReadonlyMap<string, Record<string, unknown>>,
+  /** The SHA-256 the seal statement states for a sealed exhibit. */
+  sealedSha256: (exhibit: string) => string | undefined,
 ): {problems: ArchiveProblem[]; detail: string} {
   const problems: ArchiveProblem[] = []
   const fail = (subject: string, message: string, expected?: string, actual?: string): void => {
@@ -58,15 +59,15 @@ export function checkArchiveTestimony(
     }
 
     for (const v of view.versions) {
-      const x = sealed.get(v.exhibit)
-      if (x === undefined) fail(subject, `its statement version ${v.version} (${v.exhibit}) is not in the archive`)
-      else if (x.sha256 !== v.sha256) fail(subject, `its statement version ${v.version} is not the file the testimony event names`, v.sha256, String(x.sha256))
+      const sha256 = sealedSha256(v.exhibit)
+      if (sha256 === undefined) fail(subject, `its statement version ${v.version} (${v.exhibit}) is not in the archive`)
+      else if (sha256 !== v.sha256) fail(subject, `its statement version ${v.version} is not the file the testimony event names`, v.sha256, sha256)
     }
 
     for (const a of Array.isArray(t.attachments) ? t.attachments : []) {
       const recorded = view.attachments.find((r) => r.exhibit === a)
       if (recorded === undefined) fail(subject, `the seal statement lists ${String(a)} as an attachment, but the testimony event does not`)
-      else if (sealed.get(recorded.exhibit)?.sha256 !== recorded.sha256) fail(subject, `its attachment ${recorded.exhibit} is not in the archive as the testimony event names it`)
+      else if (sealedSha256(recorded.exhibit) !== recorded.sha256) fail(subject, `its attachment ${recorded.exhibit} is not in the archive as the testimony event names it`)
     }
 
     const consent = Array.isArray(t.consent) ? t.consent : []

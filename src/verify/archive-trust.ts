@@ -18,7 +18,7 @@ import type {Certificate} from 'pkijs'
 import {checkSignedCheckpoint, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import type {CheckpointBody} from '../checkpoints/checkpoint.js'
 import {messageOf} from '../errors.js'
-import {fingerprintOf, verifySignature} from '../keys/signing-key.js'
+import {fingerprintOf} from '../keys/signing-key.js'
 import {verifyConsistency} from '../merkle/verify.js'
 import {CHECKPOINT_PATH, CONSISTENCY_PATH, KEY_PATH} from '../seal/trust-files.js'
 import {checkTimestampReply, parsePemCertificates} from '../timestamps/token.js'
@@ -44,6 +44,11 @@ export interface ArchiveTrust {
 
 export interface TrustInput {
   file: (name: string) => Buffer | undefined
+  /**
+   * Whether seal.json (read as a stream: it grows with the exhibits) has this signature by this
+   * key; undefined when the bag has no seal.json.
+   */
+  statementSignature: ((spki: Uint8Array, signature: Uint8Array) => Promise<boolean>) | undefined
   statement: Record<string, unknown>
   caseId: string
   /** Keys recorded by key events in the sealed events, with when each was replaced. */
@@ -107,11 +112,10 @@ export async function checkArchiveTrust(input: TrustInput): Promise<{problems: T
     })
   }
 
-  const statementBytes = input.file('data/custody/seal.json')
   const statementSig = input.file('data/custody/seal.json.sig')
-  if (statementBytes !== undefined && recorded !== undefined) {
+  if (input.statementSignature !== undefined && recorded !== undefined) {
     if (statementSig === undefined) problems.push({check: 'signatures', subject: 'data/custody/seal.json.sig', message: 'is missing from the bag'})
-    else if (!verifySignature(recorded.spki, statementBytes, statementSig)) {
+    else if (!(await input.statementSignature(recorded.spki, statementSig))) {
       problems.push({check: 'signatures', subject: 'data/custody/seal.json', message: `its signature seal.json.sig does not verify with ${recorded.fingerprint}: the statement or its signature was altered`})
     }
   }

@@ -22,7 +22,10 @@
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {createHash} from 'node:crypto'
 import {stat} from 'node:fs/promises'
-import {SafeZip, type EntryDigest, type ZipEntryInfo} from '../archive/zip-reader.js'
+import {SafeZip, type ZipEntryInfo} from '../archive/zip-reader.js'
+import {BagFiles, IN_MANIFEST_SHA256, IN_MANIFEST_SHA512, STATED, StatedExhibits} from './bag-index.js'
+import {readStatement} from './statement-reader.js'
+import {verifySignatureStreamed} from '../keys/signing-key.js'
 import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {chainHash, eventLeafHash, type LedgerEvent} from '../ledger/event.js'
@@ -65,15 +68,9 @@ export interface ArchiveReport {
 const HEX64 = /^[0-9a-f]{64}$/
 const KEEP_LIMIT = 64 * 1024 * 1024
 const EVENTS_PATH = 'data/custody/events.jsonl'
-/** Files read again line by line when they are checked, never kept whole. */
-const STREAMED = new Set([EVENTS_PATH, 'manifest-sha256.txt', 'manifest-sha512.txt'])
-
-/** A file of the bag: where it is in the ZIP, its digests, and in which payload manifests it is listed (bits). */
-interface BagFile {
-  info: ZipEntryInfo
-  digest: EntryDigest
-  listed: number
-}
+const STATEMENT_PATH = 'data/custody/seal.json'
+/** Files read again as a stream when they are checked, never kept whole. */
+const STREAMED = new Set([EVENTS_PATH, STATEMENT_PATH, 'manifest-sha256.txt', 'manifest-sha512.txt'])
 
 /** No events file: no lines. */
 async function* noLines(): AsyncGenerator<string> {}
@@ -132,21 +129,27 @@ export async function verifyArchive(
 
     // Hash every file once, straight from the ZIP. Tag and custody files are kept to be read; the
     // payload manifests and the events are read again line by line when they are checked.
-    const files = new Map<string, BagFile>()
+    const files = new BagFiles()
     const fileEntries = zip.entries.filter((e) => !e.isDirectory)
     const inBag = (info: ZipEntryInfo): string => info.name.slice(top.length + 1)
     const keep = (info: ZipEntryInfo): boolean => {
       const name = inBag(info)
       return (!name.startsWith('data/') || name.startsWith('data/custody/')) && !STREAMED.has(name) && info.uncompressedSize <= KEEP_LIMIT
     }
-    const results = await zip.digestAll(fileEntries, keep, (done) => options.onProgress?.(done, fileEntries.length))
-    for (const [i, result] of results.entries()) {
-      const info = fileEntries[i]!
-      if ('digest' in result) files.set(inBag(info), {info, digest: result.digest, listed: 0})
-      else problems.push({check: 'zip', subject: info.name, message: `cannot be read: ${result.error}`})
-    }
+    const unreadable: Array<{index: number; error: string}> = []
+    await zip.digestEach(
+      fileEntries,
+      keep,
+      (i, result) => {
+        const info = fileEntries[i]!
+        if ('digest' in result) files.add(inBag(info), info, result.digest)
+        else unreadable.push({index: i, error: result.error})
+      },
+      (done) => options.onProgress?.(done, fileEntries.length),
+    )
+    for (const {index, error} of unreadable.sort((a, b) => a.index - b.index)) problems.push({check: 'zip', subject: fileEntries[index]!.name, message: `cannot be read: ${error}`})
 
-    const text = (name: string): string | undefined => files.get(name)?.digest.bytes?.toString('utf8')
+    const text = (name: string): string | undefined => files.get(name)?.bytes?.toString('utf8')
 
     // 2. bagit
     before = problems.length
@@ -159,8 +162,8 @@ export async function verifyArchive(
 
     // 3. manifests
     before = problems.length
-    const payloadFiles = [...files.keys()].filter((name) => name.startsWith('data/'))
-    for (const [bit, algorithm] of (['sha256', 'sha512'] as const).entries()) {
+    const payloadFiles = [...files.paths()].filter((name) => name.startsWith('data/'))
+    for (const [mark, algorithm] of [[IN_MANIFEST_SHA256, 'sha256'], [IN_MANIFEST_SHA512, 'sha512']] as const) {
       for (const kind of ['manifest', 'tagmanifest'] as const) {
         const name = `${kind}-${algorithm}.txt`
         const manifestFile = files.get(name)
@@ -169,22 +172,22 @@ export async function verifyArchive(
           continue
         }
 
-        // A file listed in a payload manifest is marked in its bit of `listed`; a tag manifest is
-        // small, and its listed paths are kept aside.
+        // A file listed in a payload manifest is marked with that manifest's bit; a tag manifest
+        // is small, and its listed paths are kept aside.
         const tagListed = new Set<string>()
         const listed = (path: string): boolean => {
           const file = files.get(path)
           if (kind === 'tagmanifest') return tagListed.has(path) || (tagListed.add(path), false)
           if (file === undefined) return false
-          const was = (file.listed & (1 << bit)) !== 0
-          file.listed |= 1 << bit
+          const was = (file.marks & mark) !== 0
+          file.marks |= mark
           return was
         }
 
         let unreadable = false
         try {
           let line = 0
-          for await (const text of manifestFile.digest.bytes ? manifestFile.digest.bytes.toString('utf8').split('\n') : zip.lines(manifestFile.info)) {
+          for await (const text of manifestFile.bytes ? manifestFile.bytes.toString('utf8').split('\n') : zip.lines(manifestFile.info)) {
             line++
             if (text === '') continue
             const parsed = parseManifestLine(text)
@@ -201,8 +204,8 @@ export async function verifyArchive(
               problems.push({check: 'manifests', subject: `${name} line ${line}`, message: `${listedPath} is not a payload file`})
             } else if (file === undefined) {
               problems.push({check: 'manifests', subject: listedPath, message: `listed in ${name} (line ${line}) but not in the bag`})
-            } else if (file.digest[algorithm] !== hex) {
-              problems.push({check: 'manifests', subject: listedPath, message: `its ${algorithm === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${name} line ${line}`, expected: hex, actual: file.digest[algorithm]})
+            } else if (files.digest(file, algorithm) !== hex) {
+              problems.push({check: 'manifests', subject: listedPath, message: `its ${algorithm === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${name} line ${line}`, expected: hex, actual: files.digest(file, algorithm)})
             }
           }
         } catch (error) {
@@ -212,7 +215,7 @@ export async function verifyArchive(
 
         if (kind === 'manifest' && !unreadable) {
           for (const payloadFile of payloadFiles) {
-            if ((files.get(payloadFile)!.listed & (1 << bit)) === 0) problems.push({check: 'manifests', subject: payloadFile, message: `is in the bag but not in ${name}`})
+            if ((files.get(payloadFile)!.marks & mark) === 0) problems.push({check: 'manifests', subject: payloadFile, message: `is in the bag but not in ${name}`})
           }
         }
       }
@@ -228,7 +231,7 @@ export async function verifyArchive(
         .filter((line) => line.includes(':'))
         .map((line) => [line.slice(0, line.indexOf(':')).trim(), line.slice(line.indexOf(':') + 1).trim()]),
     )
-    const payloadBytes = payloadFiles.reduce((sum, name) => sum + files.get(name)!.digest.size, 0)
+    const payloadBytes = payloadFiles.reduce((sum, name) => sum + files.get(name)!.size, 0)
     const oxum = `${payloadBytes}.${payloadFiles.length}`
     if (info['Payload-Oxum'] !== oxum) {
       problems.push({check: 'oxum', subject: 'bag-info.txt', message: 'Payload-Oxum does not match the payload', expected: oxum, actual: String(info['Payload-Oxum'] ?? 'missing')})
@@ -237,50 +240,72 @@ export async function verifyArchive(
     check('oxum', before, `Payload-Oxum ${oxum}`)
 
     // 5. statement
+    // Read as a stream: each exhibit it states is checked against the payload as it comes, and
+    // only its stated digests are kept (for the events check).
     before = problems.length
-    let statement: Record<string, unknown> = {}
-    try {
-      statement = JSON.parse(text('data/custody/seal.json') ?? 'null') as Record<string, unknown>
-      if (!isRecord(statement)) throw new Error('missing or not an object')
-    } catch (error) {
-      problems.push({check: 'statement', subject: 'data/custody/seal.json', message: `cannot be read: ${messageOf(error)}`})
-      statement = {}
-    }
-
-    const sealId = typeof statement.sealId === 'string' ? statement.sealId : null
-    const exhibits = Array.isArray(statement.exhibits) ? statement.exhibits.filter(isRecord) : []
-    const stated = new Map<string, Record<string, unknown>>()
-    for (const x of exhibits) {
+    const stated = new StatedExhibits()
+    const checkStated = (x: Record<string, unknown>): void => {
       const id = String(x.exhibit)
-      stated.set(id, x)
+      stated.add(id, x.sha256, x.sha512)
       const original = files.get(String(x.path))
       if (original === undefined) {
         problems.push({check: 'statement', subject: id, message: `its original ${String(x.path)} is not in the bag`})
       } else {
+        original.marks |= STATED
         for (const field of ['sha256', 'sha512'] as const) {
-          if (original.digest[field] !== x[field]) {
-            problems.push({check: 'statement', subject: id, message: `the seal statement's ${field === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${String(x.path)}`, expected: String(x[field]), actual: original.digest[field]})
+          if (files.digest(original, field) !== x[field]) {
+            problems.push({check: 'statement', subject: id, message: `the seal statement's ${field === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${String(x.path)}`, expected: String(x[field]), actual: files.digest(original, field)})
           }
         }
 
-        if (original.digest.size !== x.size) problems.push({check: 'statement', subject: id, message: 'the stated size does not match', expected: String(x.size), actual: String(original.digest.size)})
+        if (original.size !== x.size) problems.push({check: 'statement', subject: id, message: 'the stated size does not match', expected: String(x.size), actual: String(original.size)})
       }
 
       const record = files.get(String(x.metadataPath))
       if (record === undefined) problems.push({check: 'statement', subject: id, message: `its metadata record ${String(x.metadataPath)} is not in the bag`})
-      else if (record.digest.sha256 !== x.metadataRecord) {
-        problems.push({check: 'statement', subject: id, message: 'its metadata record is not the one the seal states', expected: String(x.metadataRecord), actual: record.digest.sha256})
+      else {
+        record.marks |= STATED
+        if (files.digest(record, 'sha256') !== x.metadataRecord) {
+          problems.push({check: 'statement', subject: id, message: 'its metadata record is not the one the seal states', expected: String(x.metadataRecord), actual: files.digest(record, 'sha256')})
+        }
       }
     }
 
-    const statedPaths = new Set(exhibits.flatMap((x) => [String(x.path), String(x.metadataPath)]))
+    let statement: Record<string, unknown> = {}
+    let exhibitCount = 0
+    const statementFile = files.get(STATEMENT_PATH)
+    try {
+      if (statementFile === undefined) throw new Error('missing or not an object')
+      const read = createHash('sha256')
+      const parsed = await readStatement(
+        (async function* (): AsyncGenerator<Buffer> {
+          for await (const chunk of zip.chunks(statementFile.info)) {
+            read.update(chunk)
+            yield chunk
+          }
+        })(),
+        (x) => {
+          if (!isRecord(x)) return
+          exhibitCount++
+          checkStated(x)
+        },
+      )
+      if (!isRecord(parsed)) throw new Error('missing or not an object')
+      statement = parsed
+      if (read.digest('hex') !== files.digest(statementFile, 'sha256')) throw new Error('it changed while it was being checked: read again, it is not the file hashed first')
+    } catch (error) {
+      problems.push({check: 'statement', subject: STATEMENT_PATH, message: `cannot be read: ${messageOf(error)}`})
+      statement = {}
+    }
+
+    const sealId = typeof statement.sealId === 'string' ? statement.sealId : null
     for (const name of payloadFiles) {
-      if (name.startsWith('data/exhibits/') && !statedPaths.has(name)) {
+      if (name.startsWith('data/exhibits/') && (files.get(name)!.marks & STATED) === 0) {
         problems.push({check: 'statement', subject: name, message: 'is in the payload but the seal statement does not name it'})
       }
     }
 
-    check('statement', before, `${exhibits.length} exhibits as the seal ${sealId ?? '?'} states them`)
+    check('statement', before, `${exhibitCount} exhibits as the seal ${sealId ?? '?'} states them`)
 
     // 6. events
     before = problems.length
@@ -291,12 +316,12 @@ export async function verifyArchive(
       problems.push({check: 'events', subject: 'bag-info.txt', message: 'Custody-Tree-Head differs from the seal statement', expected: `${String(treeHead.size)} ${root}`, actual: String(info['Custody-Tree-Head'])})
     }
 
-    // Only what later checks need is kept of each event: the digests of ingest events, and the
-    // testimony events. An archive's events are read as a stream, hashed again on the way.
+    // Only what later checks need is kept of each event: whether each stated exhibit's ingest
+    // event states its digests, and the testimony events. An archive's events are read as a
+    // stream, hashed again on the way.
     const eventsFile = files.get(EVENTS_PATH)
     const read256 = createHash('sha256')
     const lines = eventsFile ? zip.lines(eventsFile.info, (chunk) => read256.update(chunk)) : noLines()
-    const digestsOf = new Map<string, Record<string, unknown>>()
     const testimonyEvents: LedgerEvent[] = []
     let count = 0
     let first: string | undefined
@@ -348,7 +373,7 @@ export async function verifyArchive(
         }
 
         if (event.action === 'ingest' && typeof event.exhibit === 'string' && isRecord(event.payload) && isRecord(event.payload.digests)) {
-          digestsOf.set(event.exhibit, event.payload.digests)
+          stated.ingested(event.exhibit, event.payload.digests)
         }
 
         if ((TESTIMONY_ACTIONS as readonly unknown[]).includes(event.action)) testimonyEvents.push(event as unknown as LedgerEvent)
@@ -366,35 +391,34 @@ export async function verifyArchive(
       problems.push({check: 'events', subject: EVENTS_PATH, message: `cannot be read: ${messageOf(error)}`})
     }
 
-    if (eventsFile !== undefined && !readFailed && read256.digest('hex') !== eventsFile.digest.sha256) {
+    if (eventsFile !== undefined && !readFailed && read256.digest('hex') !== files.digest(eventsFile, 'sha256')) {
       problems.push({check: 'events', subject: EVENTS_PATH, message: 'changed while it was being checked: read again, it is not the file hashed first'})
     }
 
     if (first === undefined || !first.includes('"seq":0')) problems.push({check: 'events', subject: 'data/custody/events.jsonl', message: "the case's first event is missing"})
     const statedEvents = isRecord(statement.events) ? statement.events : {}
-    if (statedEvents.count !== count || statedEvents.sha256 !== eventsFile?.digest.sha256) {
+    const eventsSha256 = eventsFile === undefined ? undefined : files.digest(eventsFile, 'sha256')
+    if (statedEvents.count !== count || statedEvents.sha256 !== eventsSha256) {
       problems.push({
         check: 'events',
         subject: 'data/custody/events.jsonl',
         message: 'is not the events file the seal statement names (an event was added, removed or changed)',
         expected: `${String(statedEvents.count)} events, sha256 ${String(statedEvents.sha256)}`,
-        actual: `${count} events, sha256 ${eventsFile?.digest.sha256 ?? 'missing'}`,
+        actual: `${count} events, sha256 ${eventsSha256 ?? 'missing'}`,
       })
     }
 
-    for (const [id, x] of stated) {
-      const digests = digestsOf.get(id)
-      if (!digests) problems.push({check: 'events', subject: id, message: 'its ingest event is not in the archive'})
-      else if (digests.sha256 !== x.sha256 || digests.sha512 !== x.sha512) {
-        problems.push({check: 'events', subject: id, message: 'its ingest event states other digests than the seal', expected: String(digests.sha256), actual: String(x.sha256)})
-      }
+    for (const {id, stated: sha256, ingest} of stated.ingestResults()) {
+      if (ingest === 'missing') problems.push({check: 'events', subject: id, message: 'its ingest event is not in the archive'})
+      else if (ingest !== 'same') problems.push({check: 'events', subject: id, message: 'its ingest event states other digests than the seal', expected: ingest.sha256, actual: sha256})
     }
 
     check('events', before, `${count} events, each tied to the tree head ${root.slice(0, 16)}… of ${size} events`)
 
     // 7, 8. signatures and timestamps
     const checked = await checkArchiveTrust({
-      file: (name) => files.get(name)?.digest.bytes,
+      file: (name) => files.get(name)?.bytes,
+      statementSignature: statementFile === undefined ? undefined : (spki, signature) => verifySignatureStreamed(spki, () => zip.chunks(statementFile.info), signature),
       statement,
       caseId: isRecord(statement.case) ? String(statement.case.id) : '',
       keys: keyHistory(keys),
@@ -411,10 +435,10 @@ export async function verifyArchive(
 
     // 9. testimony
     before = problems.length
-    const testimony = checkArchiveTestimony(statement, testimonyEvents, stated)
+    const testimony = checkArchiveTestimony(statement, testimonyEvents, (id) => stated.sha256(id))
     problems.push(...testimony.problems)
     check('testimony', before, testimony.detail)
-    return report(top, sealId, exhibits.length, count)
+    return report(top, sealId, exhibitCount, count)
   } finally {
     zip.close()
   }
