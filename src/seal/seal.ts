@@ -39,7 +39,7 @@ import type {Interview} from '../testimony/record.js'
 import {CUSTODY_VERSION} from '../version.js'
 import {moveIntoPlace} from '../io/files.js'
 import {formatBytes} from '../render/text.js'
-import {BAGIT_TXT, bagInfo, manifest, safeFileName, type ManifestEntry} from './bagit.js'
+import {BAGIT_TXT, bagInfo, byFolder, manifest, safeFileName, type ManifestEntry} from './bagit.js'
 import {bagReadme} from './readme.js'
 import {ZipWriter, type ZipEntry} from './zip-writer.js'
 import {SpillFile} from '../io/spill-file.js'
@@ -320,15 +320,6 @@ function sealedExhibit(kase: Case, id: string): SealedExhibit {
   }
 }
 
-/**
- * Exhibits in the order of their folders' paths: the payload is written, and its manifests made,
- * in that order, so the manifest lines come out sorted without being held.
- */
-function byBagPath(a: string, b: string): number {
-  const x = `${a}/`
-  const y = `${b}/`
-  return x < y ? -1 : x > y ? 1 : 0
-}
 
 /**
  * The scratch files of one seal, beside its temporary archive: the two payload manifests' exhibit
@@ -585,7 +576,9 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   if (asked.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
   if (named) for (const id of asked) getExhibit(kase, id, {withEvents: false})
   const selection = selectByConsent(kase, asked, named, options.purpose ?? null)
-  const ids = [...selection.exhibits].sort(byBagPath)
+  // In the order of their folders' paths: the payload is written, and its manifests made, in
+  // that order, so the manifest lines come out sorted without being held.
+  const ids = [...selection.exhibits].sort(byFolder)
   if (ids.length === 0) {
     throw new CustodyError('CONSENT_REFUSED', `nothing can be sealed: ${selection.leftOut.map((l) => `${l.exhibit}: ${l.reason}`).join('; ')}`)
   }
