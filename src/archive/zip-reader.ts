@@ -230,8 +230,8 @@ export class SafeZip {
 
   /**
    * Where each stored entry's data starts, from its local header (§4.3.7): NOT_STORED for an
-   * entry that is deflated or encrypted, PLACE_ERROR when it cannot be found (with the reason). Headers are read from 1 MiB
-   * windows of the file: one read serves many small entries.
+   * entry that is deflated or encrypted, PLACE_ERROR when it cannot be found (with the reason).
+   * Headers are read from 1 MiB windows of the file: one read serves many small entries.
    */
   private async storedPlaces(infos: readonly ZipEntryInfo[]): Promise<{starts: Float64Array; errors: Map<number, string>}> {
     const handle = await open(this.path, 'r')

@@ -20,6 +20,10 @@
  *
  * The archive depends only on the case state, the exhibits and the seal time: the same three give
  * the same bytes.
+ *
+ * Memory does not grow with the number of exhibits: they are looked up in the ledger one at a time,
+ * in the order of their folders (the manifests' order), and what grows with them (the manifests'
+ * lines, the statement, the ZIP's central directory) goes to scratch files beside the archive.
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {existsSync} from 'node:fs'
@@ -43,11 +47,11 @@ import {BAGIT_TXT, bagInfo, byFolder, manifest, safeFileName, type ManifestEntry
 import {bagReadme} from './readme.js'
 import {ZipWriter, type ZipEntry} from './zip-writer.js'
 import {SpillFile} from '../io/spill-file.js'
-
-const STATEMENT_PATH = 'data/custody/seal.json'
 import {ReadAhead, type ReadChunk, type ReadSource} from '../io/read-ahead.js'
 import {HashWorker, WORKER_HASH_BYTES} from '../hashing/hash-worker.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
+
+const STATEMENT_PATH = 'data/custody/seal.json'
 
 export interface SealOptions {
   exhibits: readonly string[]
@@ -320,7 +324,6 @@ function sealedExhibit(kase: Case, id: string): SealedExhibit {
   }
 }
 
-
 /**
  * The scratch files of one seal, beside its temporary archive: the two payload manifests' exhibit
  * lines and the statement. All are removed however the seal ends.
@@ -361,10 +364,9 @@ async function writeExhibits(
   bag: string,
   ids: readonly string[],
   scratch: Scratch,
-  options: Pick<SealOptions, 'signal' | 'onProgress'> & {out?: string},
+  options: Pick<SealOptions, 'onProgress'> & {interrupted: () => Error | undefined},
 ): Promise<{bytes: number}> {
   let payloadBytes = 0
-  const interrupted = (): CustodyError => new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${options.out ?? 'the archive'} was not written`)
   // Two sources an exhibit: its original (which must have the ledger's size), then its record.
   // The reader asks for sources ahead of the loop below, which takes their exhibits in turn.
   const ahead: SealedExhibit[] = []
@@ -390,7 +392,8 @@ async function writeExhibits(
   )
   /** The next chunk, which must be of `source`. */
   const nextOf = async (source: number): Promise<ReadChunk> => {
-    if (options.signal?.aborted) throw interrupted()
+    const stop = options.interrupted()
+    if (stop !== undefined) throw stop
     const chunk = await reader.next()
     if (chunk?.source !== source) throw new Error(`sealing read source ${chunk?.source ?? 'none'} where ${source} was due`)
     return chunk
@@ -489,12 +492,14 @@ async function writeExhibits(
  * would write it, with its exhibits made one at a time from the ledger; its digests are taken on
  * the way.
  */
-async function writeStatement(kase: Case, head: SealStatementHead, ids: readonly string[], file: SpillFile): Promise<{sha256: string; sha512: string}> {
+async function writeStatement(kase: Case, head: SealStatementHead, ids: readonly string[], file: SpillFile, interrupted: () => Error | undefined): Promise<{sha256: string; sha512: string}> {
   // The statement with a marker where the exhibits go, cut in two around it.
-  const marker = '\u0000exhibits\u0000'
+  const marker = `\u0000exhibits ${randomBytes(8).toString('hex')}\u0000`
   const {testimonies, custodyVersion, ...before} = head
   const text = `${JSON.stringify({...before, exhibits: marker, testimonies, custodyVersion}, null, 2)}\n`
-  const [opening, closing] = text.split(JSON.stringify(marker)) as [string, string]
+  const cut = text.split(JSON.stringify(marker))
+  if (cut.length !== 2) throw new Error('the seal statement could not be laid out around its exhibits')
+  const [opening, closing] = cut as [string, string]
   const h256 = createHash('sha256')
   const h512 = createHash('sha512')
   const put = async (piece: string): Promise<void> => {
@@ -505,7 +510,12 @@ async function writeStatement(kase: Case, head: SealStatementHead, ids: readonly
 
   // Each exhibit is an element of an array at depth 1: on its own line, indented by four spaces.
   await put(`${opening}[`)
-  for (const [i, id] of ids.entries()) await put(`${i === 0 ? '' : ','}\n    ${JSON.stringify(sealedExhibit(kase, id), null, 2).replaceAll('\n', '\n    ')}`)
+  for (const [i, id] of ids.entries()) {
+    const stop = i % 1000 === 0 ? interrupted() : undefined
+    if (stop !== undefined) throw stop
+    await put(`${i === 0 ? '' : ','}\n    ${JSON.stringify(sealedExhibit(kase, id), null, 2).replaceAll('\n', '\n    ')}`)
+  }
+
   await put(`\n  ]${closing}`)
   return {sha256: h256.digest('hex'), sha512: h512.digest('hex')}
 }
@@ -623,8 +633,10 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   let zip: ZipWriter | undefined
   try {
     zip = await ZipWriter.create(temp, sealedAt)
-    const exhibits = await writeExhibits(zip, kase, bag, ids, scratch, {...options, out})
-    const statementDigests = await writeStatement(kase, statement, ids, scratch.statement)
+    const interrupted = (): CustodyError | undefined =>
+      options.signal?.aborted ? new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${out} was not written`) : undefined
+    const exhibits = await writeExhibits(zip, kase, bag, ids, scratch, {...options, interrupted})
+    const statementDigests = await writeStatement(kase, statement, ids, scratch.statement, interrupted)
     const custody = await writeCustodyFiles(zip, kase, bag, events, trustFileList, {file: scratch.statement, ...statementDigests})
     const payloadBytes = exhibits.bytes + custody.bytes
     const payloadCount = 2 * ids.length + custody.entries.length

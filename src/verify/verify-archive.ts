@@ -148,6 +148,10 @@ export async function verifyArchive(
       (done) => options.onProgress?.(done, fileEntries.length),
     )
     for (const {index, error} of unreadable.sort((a, b) => a.index - b.index)) problems.push({check: 'zip', subject: fileEntries[index]!.name, message: `cannot be read: ${error}`})
+    if (problems.length > 0) {
+      check('zip', before, 'entries unreadable')
+      return report(top, null, 0, 0)
+    }
 
     const text = (name: string): string | undefined => files.get(name)?.bytes?.toString('utf8')
 
