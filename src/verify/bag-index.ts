@@ -92,10 +92,6 @@ export class StatedExhibits {
   /** The ingest event's SHA-256 of each exhibit whose ingest digests differ from the statement's. */
   private readonly differing = new Map<number, string>()
 
-  get size(): number {
-    return this.rows.size
-  }
-
   add(id: string, sha256: unknown, sha512: unknown): void {
     const hex = typeof sha256 === 'string' && typeof sha512 === 'string' && HEX256.test(sha256) && HEX512.test(sha512)
     const [a, b] = hex ? [sha256, sha512] : ['00'.repeat(SHA256_BYTES), '00'.repeat(SHA512_BYTES)]
