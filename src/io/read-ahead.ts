@@ -9,7 +9,7 @@
  * With `shared`, the buffers are views of one SharedArrayBuffer, so that a worker thread can hash
  * a chunk without a copy (hash-worker.ts).
  */
-import {open, type FileHandle} from 'node:fs/promises'
+import {closeSync, fstatSync, openSync, read} from 'node:fs'
 import {CHUNK_SIZE} from '../hashing/digests.js'
 import {quietly} from '../hashing/pump.js'
 
@@ -51,17 +51,21 @@ const END = Symbol('end')
 
 interface OpenFile {
   path: string
-  handle: FileHandle
+  fd: number
   /** Its size when opened. */
   held: number
   /** Every read issued on it, settled or not, so it is closed only after the last. */
   reads: Array<Promise<unknown>>
 }
 
-async function readFully(handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
+function readAt(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buffer, offset, length, position, (error, n) => (error ? reject(error) : resolve(n))))
+}
+
+async function readFully(fd: number, buffer: Buffer, length: number, position: number): Promise<void> {
   let done = 0
   while (done < length) {
-    const {bytesRead} = await handle.read(buffer, done, length - done, position + done)
+    const bytesRead = await readAt(fd, buffer, done, length - done, position + done)
     if (bytesRead === 0) throw new Error(`it ends after ${position + done} bytes`)
     done += bytesRead
   }
@@ -115,7 +119,7 @@ export class ReadAhead {
   /** Closes a file once every read issued on it is done. */
   private closeAfter(file: OpenFile): void {
     const closed = Promise.all(file.reads)
-      .then(() => file.handle.close())
+      .then(() => closeSync(file.fd))
       .catch(() => undefined)
     this.closing.add(closed)
     void closed.then(() => this.closing.delete(closed))
@@ -146,9 +150,11 @@ export class ReadAhead {
         if (file?.path !== path) {
           if (file !== undefined) this.closeAfter(file)
           file = undefined
-          const handle = await open(path, 'r')
-          file = {path, handle, held: 0, reads: []}
-          file.held = (await handle.stat()).size
+          // Opened and measured synchronously: each is a few microseconds, where a trip through
+          // libuv's thread pool costs a hundred or more (sealing opens two files an exhibit).
+          const fd = openSync(path, 'r')
+          file = {path, fd, held: 0, reads: []}
+          file.held = fstatSync(fd).size
         }
 
         const {held} = file
@@ -164,18 +170,18 @@ export class ReadAhead {
         break
       }
 
-      const {handle, reads} = file
+      const {fd, reads} = file
       const count = Math.max(1, Math.ceil(size / this.chunkSize))
       for (let c = 0; c < count; c++) {
         const buffer = await this.take()
         if (buffer === undefined) break
         const offset = c * this.chunkSize
         const length = Math.min(this.chunkSize, size - offset)
-        const read = readFully(handle, buffer, length, (start ?? 0) + offset)
-        reads.push(read.catch(() => undefined))
+        const reading = readFully(fd, buffer, length, (start ?? 0) + offset)
+        reads.push(reading.catch(() => undefined))
         this.push(
           quietly(
-            read.then(
+            reading.then(
               (): ReadChunk => ({
                 source: index,
                 offset,
