@@ -1,5 +1,6 @@
 /** Small file-writing helpers shared by the vault, the key store, the head record and the archive writer. */
 import {randomBytes} from 'node:crypto'
+import {closeSync, fsync, openSync} from 'node:fs'
 import {link, open, rename, rm, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {errnoOf} from '../errors.js'
@@ -16,11 +17,12 @@ export async function writeAll(handle: FileHandle, chunk: Uint8Array, position: 
 
 /** Makes a rename or a new name in `path` durable (POSIX: fsync the folder). */
 export async function fsyncFolder(path: string): Promise<void> {
-  const handle = await open(path, 'r')
+  // Opened and closed synchronously (microseconds); the fsync itself waits for the disk.
+  const fd = openSync(path, 'r')
   try {
-    await handle.sync()
+    await new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())))
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
 }
 

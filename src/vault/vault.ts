@@ -7,7 +7,8 @@
  */
 import {randomBytes} from 'node:crypto'
 import {constants, type BigIntStats} from 'node:fs'
-import {chmod, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle} from 'node:fs/promises'
+import {chmodSync, mkdirSync, renameSync, statSync, unlinkSync} from 'node:fs'
+import {mkdir, open, readdir, rm, stat, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import {digestFile, sha256Hex, type Digests} from '../hashing/digests.js'
@@ -55,6 +56,18 @@ function sameFileState(a: BigIntStats, b: BigIntStats): boolean {
 function safeExtension(name: string): string {
   const match = /\.([A-Za-z0-9]{1,12})$/.exec(name)
   return match ? `.${match[1]!.toLowerCase()}` : ''
+}
+
+/**
+ * Makes a written, fsynced temp file read-only and renames it to its address. These metadata calls
+ * are made synchronously: each takes microseconds, where a trip through libuv's thread pool costs
+ * 0.1 to 0.2 ms of the main thread on a small VM, and ingest makes them twice a file. The rename
+ * is made durable by the caller (fsyncFolder, asynchronous: it waits for the disk).
+ */
+function placeObject(tempPath: string, path: string): void {
+  chmodSync(tempPath, 0o444)
+  mkdirSync(dirname(path), {recursive: true})
+  renameSync(tempPath, path)
 }
 
 export class Vault {
@@ -188,15 +201,14 @@ export class Vault {
   async commit(staged: StagedObject): Promise<{path: string; existed: boolean}> {
     const path = this.objectPath(staged.digests.sha256)
     try {
-      const existing = await stat(path).catch(() => undefined)
+      // The metadata calls are synchronous (see placeObject); the fsync of the folder is not.
+      const existing = statSync(path, {throwIfNoEntry: false})
       if (existing?.isFile() && existing.size === staged.size) {
-        await unlink(staged.tempPath)
+        unlinkSync(staged.tempPath)
         return {path, existed: true}
       }
 
-      await chmod(staged.tempPath, 0o444)
-      await mkdir(dirname(path), {recursive: true})
-      await rename(staged.tempPath, path)
+      placeObject(staged.tempPath, path)
       await fsyncFolder(dirname(path))
       return {path, existed: false}
     } catch (error) {
@@ -213,7 +225,7 @@ export class Vault {
   async putBytes(bytes: Uint8Array): Promise<{sha256: string; path: string}> {
     const sha256 = sha256Hex(bytes)
     const path = this.objectPath(sha256)
-    if ((await stat(path).catch(() => undefined))?.size === bytes.length) return {sha256, path}
+    if (statSync(path, {throwIfNoEntry: false})?.size === bytes.length) return {sha256, path}
     const tempPath = this.tempPathFor('.json')
     try {
       const handle = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
@@ -224,9 +236,7 @@ export class Vault {
         await handle.close()
       }
 
-      await chmod(tempPath, 0o444)
-      await mkdir(dirname(path), {recursive: true})
-      await rename(tempPath, path)
+      placeObject(tempPath, path)
       await fsyncFolder(dirname(path))
       return {sha256, path}
     } catch (error) {
