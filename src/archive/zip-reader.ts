@@ -354,21 +354,33 @@ export class SafeZip {
     if (rest !== '') yield rest
   }
 
-  /** An entry's bytes, in chunks of up to 64 KiB, read again from the ZIP. */
+  /**
+   * An entry's bytes, in chunks of up to 64 KiB, read again from the ZIP. A stored entry's chunks
+   * are read into one reused buffer: each is valid until the next is asked for.
+   */
   async *chunks(info: ZipEntryInfo): AsyncGenerator<Buffer> {
-    yield* (await this.openStream(info)) as AsyncIterable<Buffer>
-  }
-
-  /** The entry's bytes: a stored one straight from its place in the file, any other through yauzl. */
-  private async openStream(info: ZipEntryInfo): Promise<NodeJS.ReadableStream> {
-    const {entry} = info
-    if (entry === undefined) {
-      const {starts, errors} = await this.storedPlaces([info])
-      const start = starts[0]!
-      if (start < 0) throw new Error(`${info.name}: ${errors.get(0) ?? 'not a stored entry'}`)
-      return rangeStream(this.fd, start, start + info.uncompressedSize)
+    if (info.entry !== undefined) {
+      yield* (await this.openStream(info)) as AsyncIterable<Buffer>
+      return
     }
 
+    const {starts, errors} = await this.storedPlaces([info])
+    const start = starts[0]!
+    if (start < 0) throw new Error(`${info.name}: ${errors.get(0) ?? 'not a stored entry'}`)
+    const end = start + info.uncompressedSize
+    const buffer = Buffer.allocUnsafe(Math.min(LINE_CHUNK, info.uncompressedSize))
+    for (let at = start; at < end; ) {
+      const n = await new Promise<number>((resolve, reject) => read(this.fd, buffer, 0, Math.min(buffer.length, end - at), at, (error, got) => (error ? reject(error) : resolve(got))))
+      if (n === 0) throw new Error(`${info.name}: the file ends at ${at}, inside the entry`)
+      at += n
+      yield buffer.subarray(0, n)
+    }
+  }
+
+  /** The bytes of an entry that is not stored plainly, inflated by yauzl. */
+  private async openStream(info: ZipEntryInfo): Promise<NodeJS.ReadableStream> {
+    const {entry} = info
+    if (entry === undefined) throw new Error(`${info.name} is stored: read it with chunks()`)
     return new Promise<NodeJS.ReadableStream>((resolve, reject) => {
       this.zip.openReadStream(entry, (error, opened) => {
         if (error || !opened) reject(error ?? new Error('no stream'))
@@ -379,17 +391,17 @@ export class SafeZip {
 
   /** Streams an entry through SHA-256 and SHA-512; keeps the bytes when `keep` (small tag files). */
   async digest(info: ZipEntryInfo, keep: boolean): Promise<{sha256: string; sha512: string; size: number; bytes?: Buffer}> {
-    const stream = await this.openStream(info)
     const h256 = createHash('sha256')
     const h512 = createHash('sha512')
     const kept: Buffer[] = []
     let size = 0
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for await (const chunk of this.chunks(info)) {
         h256.update(chunk)
         h512.update(chunk)
         size += chunk.length
-        if (keep) kept.push(chunk)
+        // A stored entry's chunks share one buffer: what is kept is copied.
+        if (keep) kept.push(Buffer.from(chunk))
       }
     } catch (error) {
       throw new Error(`${info.name}: ${messageOf(error)}`, {cause: error})
