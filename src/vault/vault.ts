@@ -7,7 +7,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import {constants, type BigIntStats} from 'node:fs'
-import {chmodSync, mkdirSync, renameSync, statSync, unlinkSync} from 'node:fs'
+import {chmodSync, mkdirSync, renameSync, statSync, unlinkSync, type Stats} from 'node:fs'
 import {mkdir, open, readdir, rm, stat, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
@@ -56,6 +56,15 @@ function sameFileState(a: BigIntStats, b: BigIntStats): boolean {
 function safeExtension(name: string): string {
   const match = /\.([A-Za-z0-9]{1,12})$/.exec(name)
   return match ? `.${match[1]!.toLowerCase()}` : ''
+}
+
+/** What is at `path`, or undefined when nothing can be found there (whatever the reason). */
+function statIfThere(path: string): Stats | undefined {
+  try {
+    return statSync(path)
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -202,7 +211,7 @@ export class Vault {
     const path = this.objectPath(staged.digests.sha256)
     try {
       // The metadata calls are synchronous (see placeObject); the fsync of the folder is not.
-      const existing = statSync(path, {throwIfNoEntry: false})
+      const existing = statIfThere(path)
       if (existing?.isFile() && existing.size === staged.size) {
         unlinkSync(staged.tempPath)
         return {path, existed: true}
@@ -225,7 +234,7 @@ export class Vault {
   async putBytes(bytes: Uint8Array): Promise<{sha256: string; path: string}> {
     const sha256 = sha256Hex(bytes)
     const path = this.objectPath(sha256)
-    if (statSync(path, {throwIfNoEntry: false})?.size === bytes.length) return {sha256, path}
+    if (statIfThere(path)?.size === bytes.length) return {sha256, path}
     const tempPath = this.tempPathFor('.json')
     try {
       const handle = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
