@@ -11,7 +11,6 @@
  */
 import {createHash, hash} from 'node:crypto'
 import {close, closeSync, fstat, open as openFd, read} from 'node:fs'
-import {open} from 'node:fs/promises'
 import {Readable} from 'node:stream'
 import {normalize} from 'node:path/posix'
 import {StringDecoder} from 'node:string_decoder'
@@ -20,6 +19,7 @@ import {messageOf} from '../errors.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
 import {HashWorker, WORKER_HASH_BYTES, WorkerHash} from '../hashing/hash-worker.js'
 import {quietly} from '../hashing/pump.js'
+import {readAt} from '../io/files.js'
 import {ReadAhead, type ReadSource} from '../io/read-ahead.js'
 
 export interface ZipEntryInfo {
@@ -72,6 +72,8 @@ export class SafeZip {
   private constructor(
     private readonly zip: yauzl.ZipFile,
     private readonly fd: number,
+    /** The ZIP file's size when opened. */
+    private readonly size: number,
     private readonly path: string,
     readonly entries: ZipEntryInfo[],
   ) {}
@@ -83,8 +85,9 @@ export class SafeZip {
   static async open(path: string): Promise<SafeZip> {
     const fd = await new Promise<number>((resolve, reject) => openFd(path, 'r', (error, opened) => (error ? reject(error) : resolve(opened))))
     let zip: yauzl.ZipFile
+    let size: number
     try {
-      const size = await new Promise<number>((resolve, reject) => fstat(fd, (error, stats) => (error ? reject(error) : resolve(stats.size))))
+      size = await new Promise<number>((resolve, reject) => fstat(fd, (error, stats) => (error ? reject(error) : resolve(stats.size))))
       zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
         yauzl.fromRandomAccessReader(new WindowedReader(fd), size, {lazyEntries: true, autoClose: false, strictFileNames: true, validateEntrySizes: true}, (error, opened) => {
           if (error || !opened) reject(error ?? new Error('no zip'))
@@ -124,7 +127,7 @@ export class SafeZip {
       throw error
     }
 
-    return new SafeZip(zip, fd, path, entries)
+    return new SafeZip(zip, fd, size, path, entries)
   }
 
   /** The layout and header checks that yauzl leaves to its caller. */
@@ -234,59 +237,54 @@ export class SafeZip {
    * Headers are read from 1 MiB windows of the file: one read serves many small entries.
    */
   private async storedPlaces(infos: readonly ZipEntryInfo[]): Promise<{starts: Float64Array; errors: Map<number, string>}> {
-    const handle = await open(this.path, 'r')
-    try {
-      const fileSize = (await handle.stat()).size
-      const window = Buffer.allocUnsafe(CHUNK_SIZE)
-      let windowStart = 0
-      let windowLength = 0
-      const starts = new Float64Array(infos.length)
-      const errors = new Map<number, string>()
-      const fail = (i: number, error: string): void => {
-        starts[i] = PLACE_ERROR
-        errors.set(i, error)
-      }
-
-      for (const [i, {method, encrypted, offset, compressedSize, uncompressedSize}] of infos.entries()) {
-        if (method !== 0 || encrypted) {
-          starts[i] = NOT_STORED
-          continue
-        }
-
-        if (compressedSize !== uncompressedSize) {
-          fail(i, `a stored entry of ${uncompressedSize} bytes says it takes ${compressedSize}`)
-          continue
-        }
-
-        if (offset < windowStart || offset + LOCAL_HEADER_SIZE > windowStart + windowLength) {
-          windowStart = offset
-          windowLength = (await handle.read(window, 0, CHUNK_SIZE, offset)).bytesRead
-        }
-
-        if (offset + LOCAL_HEADER_SIZE > windowStart + windowLength) {
-          fail(i, `its local header at ${offset} runs past the end of the file`)
-          continue
-        }
-
-        const header = window.subarray(offset - windowStart, offset - windowStart + LOCAL_HEADER_SIZE)
-        if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
-          fail(i, `no local header at ${offset} (signature 0x${header.readUInt32LE(0).toString(16)})`)
-          continue
-        }
-
-        const start = offset + LOCAL_HEADER_SIZE + header.readUInt16LE(26) + header.readUInt16LE(28)
-        if (start + compressedSize > fileSize) {
-          fail(i, `its data runs past the end of the file (${start} + ${compressedSize} > ${fileSize})`)
-          continue
-        }
-
-        starts[i] = start
-      }
-
-      return {starts, errors}
-    } finally {
-      await handle.close()
+    // One entry (a file read again as a stream) needs only its header.
+    const window = Buffer.allocUnsafe(infos.length === 1 ? LOCAL_HEADER_SIZE : CHUNK_SIZE)
+    let windowStart = 0
+    let windowLength = 0
+    const starts = new Float64Array(infos.length)
+    const errors = new Map<number, string>()
+    const fail = (i: number, error: string): void => {
+      starts[i] = PLACE_ERROR
+      errors.set(i, error)
     }
+
+    for (const [i, {method, encrypted, offset, compressedSize, uncompressedSize}] of infos.entries()) {
+      if (method !== 0 || encrypted) {
+        starts[i] = NOT_STORED
+        continue
+      }
+
+      if (compressedSize !== uncompressedSize) {
+        fail(i, `a stored entry of ${uncompressedSize} bytes says it takes ${compressedSize}`)
+        continue
+      }
+
+      if (offset < windowStart || offset + LOCAL_HEADER_SIZE > windowStart + windowLength) {
+        windowStart = offset
+        windowLength = await readAt(this.fd, window, 0, window.length, offset)
+      }
+
+      if (offset + LOCAL_HEADER_SIZE > windowStart + windowLength) {
+        fail(i, `its local header at ${offset} runs past the end of the file`)
+        continue
+      }
+
+      const header = window.subarray(offset - windowStart, offset - windowStart + LOCAL_HEADER_SIZE)
+      if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
+        fail(i, `no local header at ${offset} (signature 0x${header.readUInt32LE(0).toString(16)})`)
+        continue
+      }
+
+      const start = offset + LOCAL_HEADER_SIZE + header.readUInt16LE(26) + header.readUInt16LE(28)
+      if (start + compressedSize > this.size) {
+        fail(i, `its data runs past the end of the file (${start} + ${compressedSize} > ${this.size})`)
+        continue
+      }
+
+      starts[i] = start
+    }
+
+    return {starts, errors}
   }
 
   /** The next stored entry from the reader: SHA-256 here, SHA-512 on the hash worker (a promise). */
@@ -343,8 +341,7 @@ export class SafeZip {
   async *lines(info: ZipEntryInfo, onBytes?: (chunk: Buffer) => void): AsyncGenerator<string> {
     const decoder = new StringDecoder('utf8')
     let rest = ''
-    for await (const chunk of this.chunks(info)) {
-      onBytes?.(chunk)
+    for await (const chunk of this.chunks(info, onBytes)) {
       const parts = (rest + decoder.write(chunk)).split('\n')
       rest = parts.pop()!
       yield* parts
@@ -355,12 +352,17 @@ export class SafeZip {
   }
 
   /**
-   * An entry's bytes, in chunks of up to 64 KiB, read again from the ZIP. A stored entry's chunks
-   * are read into one reused buffer: each is valid until the next is asked for.
+   * An entry's bytes, in chunks of up to 64 KiB, read again from the ZIP; `onBytes` sees each
+   * first (to hash them). A stored entry's chunks are read into one reused buffer: each is valid
+   * until the next is asked for.
    */
-  async *chunks(info: ZipEntryInfo): AsyncGenerator<Buffer> {
+  async *chunks(info: ZipEntryInfo, onBytes?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
     if (info.entry !== undefined) {
-      yield* (await this.openStream(info)) as AsyncIterable<Buffer>
+      for await (const chunk of (await this.openStream(info)) as AsyncIterable<Buffer>) {
+        onBytes?.(chunk)
+        yield chunk
+      }
+
       return
     }
 
@@ -370,10 +372,12 @@ export class SafeZip {
     const end = start + info.uncompressedSize
     const buffer = Buffer.allocUnsafe(Math.min(LINE_CHUNK, info.uncompressedSize))
     for (let at = start; at < end; ) {
-      const n = await new Promise<number>((resolve, reject) => read(this.fd, buffer, 0, Math.min(buffer.length, end - at), at, (error, got) => (error ? reject(error) : resolve(got))))
+      const n = await readAt(this.fd, buffer, 0, Math.min(buffer.length, end - at), at)
       if (n === 0) throw new Error(`${info.name}: the file ends at ${at}, inside the entry`)
       at += n
-      yield buffer.subarray(0, n)
+      const chunk = buffer.subarray(0, n)
+      onBytes?.(chunk)
+      yield chunk
     }
   }
 

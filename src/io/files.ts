@@ -1,6 +1,6 @@
 /** Small file-writing helpers shared by the vault, the key store, the head record and the archive writer. */
 import {randomBytes} from 'node:crypto'
-import {closeSync, fsync, openSync} from 'node:fs'
+import {closeSync, fsync, openSync, read} from 'node:fs'
 import {link, open, rename, rm, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {errnoOf} from '../errors.js'
@@ -13,6 +13,11 @@ export async function writeAll(handle: FileHandle, chunk: Uint8Array, position: 
     const {bytesWritten} = await handle.write(chunk, offset, chunk.length - offset, at)
     offset += bytesWritten
   }
+}
+
+/** One positional read of an open file: how many bytes came (0 at its end). */
+export function readAt(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buffer, offset, length, position, (error, n) => (error ? reject(error) : resolve(n))))
 }
 
 /** Makes a rename or a new name in `path` durable (POSIX: fsync the folder). */

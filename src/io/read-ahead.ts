@@ -9,9 +9,10 @@
  * With `shared`, the buffers are views of one SharedArrayBuffer, so that a worker thread can hash
  * a chunk without a copy (hash-worker.ts).
  */
-import {closeSync, fstatSync, openSync, read} from 'node:fs'
+import {closeSync, fstatSync, openSync} from 'node:fs'
 import {CHUNK_SIZE} from '../hashing/digests.js'
 import {quietly} from '../hashing/pump.js'
+import {readAt} from './files.js'
 
 export interface ReadSource {
   path: string
@@ -56,10 +57,6 @@ interface OpenFile {
   held: number
   /** Every read issued on it, settled or not, so it is closed only after the last. */
   reads: Array<Promise<unknown>>
-}
-
-function readAt(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => read(fd, buffer, offset, length, position, (error, n) => (error ? reject(error) : resolve(n))))
 }
 
 async function readFully(fd: number, buffer: Buffer, length: number, position: number): Promise<void> {

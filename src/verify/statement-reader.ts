@@ -121,7 +121,8 @@ export async function readStatement(chunks: AsyncIterable<Uint8Array>, onExhibit
         endElement(false)
       }
 
-      if (depth === 1) lastString = byte === QUOTE ? lastString : byte === COLON ? lastString : undefined
+      // Only a string directly before a colon is a key.
+      if (depth === 1 && byte !== QUOTE && byte !== COLON) lastString = undefined
     }
 
     cut(bytes.length, inExhibits ? element : rest)

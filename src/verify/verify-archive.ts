@@ -282,12 +282,7 @@ export async function verifyArchive(
       if (statementFile === undefined) throw new Error('missing or not an object')
       const read = createHash('sha256')
       const parsed = await readStatement(
-        (async function* (): AsyncGenerator<Buffer> {
-          for await (const chunk of zip.chunks(statementFile.info)) {
-            read.update(chunk)
-            yield chunk
-          }
-        })(),
+        zip.chunks(statementFile.info, (chunk) => read.update(chunk)),
         (x) => {
           if (!isRecord(x)) return
           exhibitCount++
