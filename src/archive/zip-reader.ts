@@ -2,27 +2,30 @@
  * Reading a ZIP that may be hostile, without writing anything to disk.
  *
  * yauzl reads the central directory and refuses absolute names, `..` and backslashes
- * (strictFileNames) and entries whose data is not the size they declare (validateEntrySizes). It
- * does not check CRC-32s, duplicate names, symlinks, overlapping entries or the folder layout:
- * those checks are here. Every entry is hashed as it is read; nothing is unpacked. Stored entries
- * (what custody writes) are read straight from their place in the file, in large chunks and
- * several ahead (ReadAhead), with the SHA-512 computed on the hash worker beside the SHA-256; an
- * entry another tool deflated goes through yauzl's inflating stream.
+ * (strictFileNames). It does not check CRC-32s, duplicate names, symlinks, overlapping entries or
+ * the folder layout: entryProblems() and the caller do. Every entry is hashed as it is read;
+ * nothing is unpacked. Stored entries (what custody writes) are read straight from their place in
+ * the file, in large chunks and several ahead (ReadAhead), with the SHA-512 computed on the hash
+ * worker beside the SHA-256; an entry another tool deflated is inflated here (node's zlib), and
+ * must come to exactly the size it states.
  */
 import {createHash, hash} from 'node:crypto'
-import {close, closeSync, fstat, open as openFd, read} from 'node:fs'
+import {closeSync, fstatSync, open as openFd, read, readSync} from 'node:fs'
 import {Readable} from 'node:stream'
 import {normalize} from 'node:path/posix'
 import {StringDecoder} from 'node:string_decoder'
+import {createInflateRaw} from 'node:zlib'
 import yauzl from 'yauzl'
 import {messageOf} from '../errors.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
 import {HashWorker, WORKER_HASH_BYTES, WorkerHash} from '../hashing/hash-worker.js'
 import {quietly} from '../hashing/pump.js'
 import {readAt} from '../io/files.js'
-import {ReadAhead, type ReadSource} from '../io/read-ahead.js'
+import {ReadAhead, type ReadChunk, type ReadSource} from '../io/read-ahead.js'
 
 export interface ZipEntryInfo {
+  /** Its place in the central directory, from 0. */
+  index: number
   name: string
   isDirectory: boolean
   /** 0 stored, 8 deflated. */
@@ -32,8 +35,6 @@ export interface ZipEntryInfo {
   uncompressedSize: number
   offset: number
   unixMode: number
-  /** yauzl's entry, kept only for an entry that is not stored plainly: it reads that one. */
-  entry?: yauzl.Entry
 }
 
 export interface EntryDigest {
@@ -47,20 +48,12 @@ export interface EntryDigest {
 /** An entry's digest, or why it could not be read. */
 export type EntryResult = {digest: EntryDigest} | {error: string}
 
-export interface ZipProblem {
-  subject: string
-  message: string
-}
-
 /** Above this ratio a deflated entry is treated as a zip bomb; stored media is about 1:1. */
 const MAX_RATIO = 200
 const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
 const LOCAL_HEADER_SIGNATURE = 0x04034b50
 const LOCAL_HEADER_SIZE = 30
-/** storedPlaces(): an entry that is not stored plainly, and one whose data cannot be found. */
-const NOT_STORED = -1
-const PLACE_ERROR = -2
 /**
  * Text read line by line comes in chunks this size. The lines of a chunk are held while they are
  * checked one by one; from a 1 MiB chunk, many lived long enough to be moved to V8's old space,
@@ -68,6 +61,70 @@ const PLACE_ERROR = -2
  */
 const LINE_CHUNK = 64 * 1024
 
+/** Stored plainly: its bytes are read straight from the file. */
+function isPlain(info: ZipEntryInfo): boolean {
+  return info.method === 0 && !info.encrypted
+}
+
+/**
+ * What is wrong with one entry on its own (the checks that need the other entries, such as
+ * duplicate names and overlapping data, are the caller's): yauzl already refused absolute names,
+ * `..` and backslashes.
+ */
+export function entryProblems(e: ZipEntryInfo): string[] {
+  const problems: string[] = []
+  if ((e.unixMode & S_IFMT) === S_IFLNK) problems.push('the entry is a symbolic link; a bag holds only files')
+  // eslint-disable-next-line no-control-regex -- control characters in names are what is refused
+  if (/[\u0000-\u001F\u007F]/.test(e.name)) problems.push('the name holds control characters')
+  if (normalize(e.name) !== e.name) problems.push('the name is not in normal form (empty or "." components)')
+  if (e.uncompressedSize > 1024 * 1024 && e.uncompressedSize > e.compressedSize * MAX_RATIO) {
+    problems.push(`the entry expands ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))} times (a zip bomb?)`)
+  }
+
+  return problems
+}
+
+/**
+ * Local headers (§4.3.7), read from windows of the file: one read serves many small entries. Reads
+ * are synchronous (microseconds from the page cache), so that places can be found inside the
+ * generator that feeds ReadAhead.
+ */
+class HeaderWindow {
+  private readonly buffer: Buffer
+  private start = 0
+  private length = 0
+
+  constructor(
+    private readonly fd: number,
+    /** The ZIP file's size. */
+    private readonly fileSize: number,
+    windowSize: number,
+  ) {
+    this.buffer = Buffer.allocUnsafe(Math.max(LOCAL_HEADER_SIZE, windowSize))
+  }
+
+  /** Where the entry's data starts, or why that cannot be found. */
+  dataStart(info: ZipEntryInfo): number | {error: string} {
+    const {offset, compressedSize} = info
+    if (offset < this.start || offset + LOCAL_HEADER_SIZE > this.start + this.length) {
+      this.start = offset
+      this.length = readSync(this.fd, this.buffer, 0, this.buffer.length, offset)
+    }
+
+    if (offset + LOCAL_HEADER_SIZE > this.start + this.length) return {error: `its local header at ${offset} runs past the end of the file`}
+    const header = this.buffer.subarray(offset - this.start, offset - this.start + LOCAL_HEADER_SIZE)
+    if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) return {error: `no local header at ${offset} (signature 0x${header.readUInt32LE(0).toString(16)})`}
+    const start = offset + LOCAL_HEADER_SIZE + header.readUInt16LE(26) + header.readUInt16LE(28)
+    if (start + compressedSize > this.fileSize) return {error: `its data runs past the end of the file (${start} + ${compressedSize} > ${this.fileSize})`}
+    return start
+  }
+}
+
+/**
+ * Reads a ZIP that may be hostile. The entries are handed out one at a time (list()), never held
+ * here: the caller keeps what it needs, where it likes (verify keeps them in a temporary database),
+ * so that an archive of any number of entries costs the same memory.
+ */
 export class SafeZip {
   private constructor(
     private readonly zip: yauzl.ZipFile,
@@ -75,36 +132,38 @@ export class SafeZip {
     /** The ZIP file's size when opened. */
     private readonly size: number,
     private readonly path: string,
-    readonly entries: ZipEntryInfo[],
   ) {}
 
-  /**
-   * Opens the ZIP and lists its entries; a ZIP that cannot be read at all is an exception. Only
-   * what the checks need is kept of each entry, so that a bag of many files stays small in memory.
-   */
+  /** Opens the ZIP and finds its central directory; a ZIP that cannot be read at all is an exception. */
   static async open(path: string): Promise<SafeZip> {
     const fd = await new Promise<number>((resolve, reject) => openFd(path, 'r', (error, opened) => (error ? reject(error) : resolve(opened))))
-    let zip: yauzl.ZipFile
-    let size: number
     try {
-      size = await new Promise<number>((resolve, reject) => fstat(fd, (error, stats) => (error ? reject(error) : resolve(stats.size))))
-      zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+      const size = fstatSync(fd).size
+      const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
         yauzl.fromRandomAccessReader(new WindowedReader(fd), size, {lazyEntries: true, autoClose: false, strictFileNames: true, validateEntrySizes: true}, (error, opened) => {
           if (error || !opened) reject(error ?? new Error('no zip'))
           else resolve(opened)
         })
       })
+      return new SafeZip(zip, fd, size, path)
     } catch (error) {
-      close(fd, () => {})
+      closeSync(fd)
       throw error
     }
+  }
 
-    const entries: ZipEntryInfo[] = []
-    try {
-      await new Promise<void>((resolve, reject) => {
-        zip.on('entry', (entry: yauzl.Entry) => {
-          const plain = entry.compressionMethod === 0 && !entry.isEncrypted()
-          entries.push({
+  /**
+   * Reads the central directory, handing each entry to `onEntry` in order, and resolves with how
+   * many there were. Call it once. A central directory that cannot be read is an exception.
+   */
+  async list(onEntry: (info: ZipEntryInfo) => void): Promise<number> {
+    const {zip} = this
+    let index = 0
+    await new Promise<void>((resolve, reject) => {
+      zip.on('entry', (entry: yauzl.Entry) => {
+        try {
+          onEntry({
+            index: index++,
             name: entry.fileName,
             isDirectory: entry.fileName.endsWith('/'),
             method: entry.compressionMethod,
@@ -113,184 +172,109 @@ export class SafeZip {
             uncompressedSize: entry.uncompressedSize,
             offset: entry.relativeOffsetOfLocalHeader,
             unixMode: (entry.externalFileAttributes >>> 16) & 0xffff,
-            ...(plain ? {} : {entry}),
           })
-          zip.readEntry()
-        })
-        zip.on('end', () => resolve())
-        zip.on('error', reject)
+        } catch (error) {
+          reject(error as Error)
+          return
+        }
+
         zip.readEntry()
       })
-    } catch (error) {
-      zip.close()
-      close(fd, () => {})
-      throw error
-    }
-
-    return new SafeZip(zip, fd, size, path, entries)
-  }
-
-  /** The layout and header checks that yauzl leaves to its caller. */
-  structuralProblems(): {problems: ZipProblem[]; top: string | undefined} {
-    const problems: ZipProblem[] = []
-    const seen = new Map<string, string>()
-    const tops = new Set<string>()
-    for (const e of this.entries) {
-      const normal = e.name.normalize('NFC')
-      const earlier = seen.get(normal)
-      if (earlier !== undefined) {
-        problems.push({subject: e.name, message: earlier === e.name ? 'two entries have this same name' : `this name and ${JSON.stringify(earlier)} are the same after Unicode normalisation`})
-      }
-
-      seen.set(normal, e.name)
-      if ((e.unixMode & S_IFMT) === S_IFLNK) problems.push({subject: e.name, message: 'the entry is a symbolic link; a bag holds only files'})
-      // eslint-disable-next-line no-control-regex -- control characters in names are what is refused
-      if (/[\u0000-\u001F\u007F]/.test(e.name)) problems.push({subject: e.name, message: 'the name holds control characters'})
-      if (normalize(e.name) !== e.name) {
-        problems.push({subject: e.name, message: 'the name is not in normal form (empty or "." components)'})
-      }
-
-      tops.add(e.name.split('/')[0]!)
-      if (e.uncompressedSize > 1024 * 1024 && e.uncompressedSize > e.compressedSize * MAX_RATIO) {
-        problems.push({subject: e.name, message: `the entry expands ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))} times (a zip bomb?)`})
-      }
-    }
-
-    const files = this.entries.filter((e) => !e.isDirectory)
-    if (tops.size !== 1) problems.push({subject: 'ZIP', message: `expected exactly one top-level folder (the bag), found ${tops.size}: ${[...tops].slice(0, 5).join(', ')}`})
-    else if (files.some((e) => !e.name.includes('/'))) problems.push({subject: 'ZIP', message: 'a file lies outside the bag folder'})
-
-    // Entries whose data overlap are a zip-bomb technique and never come from an honest writer.
-    const byOffset = [...this.entries].sort((a, b) => a.offset - b.offset)
-    for (let i = 1; i < byOffset.length; i++) {
-      const previous = byOffset[i - 1]!
-      if (previous.offset + previous.compressedSize > byOffset[i]!.offset) {
-        problems.push({subject: byOffset[i]!.name, message: `its data overlaps the entry ${JSON.stringify(previous.name)}`})
-      }
-    }
-
-    return {problems, top: tops.size === 1 ? [...tops][0] : undefined}
+      zip.on('end', () => resolve())
+      zip.on('error', reject)
+      zip.readEntry()
+    })
+    return index
   }
 
   /**
-   * Hashes the entries (SHA-256 and SHA-512), in order, keeping the bytes of those `keep` names,
-   * and hands each result to `onResult` with its index: nothing of the entries is gathered here, so
-   * a bag of many files costs only what the caller keeps. A result may come after later ones (a
-   * large entry's SHA-512 is finished on the worker); all have come when this resolves. Once a
-   * read fails, the entries after it are left unread.
+   * Hashes the entries (SHA-256 and SHA-512), keeping the bytes of those `keep` names, and hands
+   * each result to `onResult`: nothing of the entries is gathered here, so a bag of many files costs
+   * only what the caller keeps. `entries` is called twice and must give the same entries each time:
+   * the stored ones are read in the first pass, several ahead, and any other (deflated) in the
+   * second. Results may come in any order; all have come when this resolves. Once a read fails, the
+   * stored entries after it are left unread.
    */
   async digestEach(
-    infos: readonly ZipEntryInfo[],
+    entries: () => Iterable<ZipEntryInfo>,
     keep: (info: ZipEntryInfo) => boolean,
-    onResult: (index: number, result: EntryResult) => void,
+    onResult: (info: ZipEntryInfo, result: EntryResult) => void,
     onEach?: (done: number) => void,
   ): Promise<void> {
-    // Where each stored entry's data lies (from its local header), or why that cannot be found.
-    const {starts, errors} = await this.storedPlaces(infos)
-    const path = this.path
+    let done = 0
+    const result = (info: ZipEntryInfo, outcome: EntryResult): void => {
+      onResult(info, outcome)
+      onEach?.(++done)
+    }
+
+    // The reader takes its sources from this generator a few ahead of the loop below; `pending`
+    // holds the entries it has taken and the loop has not reached yet.
+    const {path} = this
+    const headers = new HeaderWindow(this.fd, this.size, CHUNK_SIZE)
+    const pending = new Map<number, ZipEntryInfo>()
+    let sources = 0
     function* stored(): Generator<ReadSource> {
-      for (const [i, info] of infos.entries()) if (starts[i]! >= 0) yield {path, start: starts[i]!, size: info.uncompressedSize}
+      for (const info of entries()) {
+        if (!isPlain(info)) continue
+        const start = info.compressedSize === info.uncompressedSize ? headers.dataStart(info) : {error: `a stored entry of ${info.uncompressedSize} bytes says it takes ${info.compressedSize}`}
+        if (typeof start !== 'number') {
+          result(info, start)
+          continue
+        }
+
+        pending.set(sources++, info)
+        yield {path, start, size: info.uncompressedSize}
+      }
     }
 
     const reader = new ReadAhead(stored(), {shared: true, readError: (_, error) => new Error(messageOf(error))})
     const finishing = new Set<Promise<void>>()
-    let source = 0
     try {
-      for (const [i, info] of infos.entries()) {
-        const start = starts[i]!
-        if (start === PLACE_ERROR) {
-          onResult(i, {error: errors.get(i)!})
-        } else if (start === NOT_STORED) {
-          const digest = await this.digest(info, keep(info)).catch((error: unknown) => ({error: messageOf(error)}))
-          onResult(i, 'error' in digest ? digest : {digest})
-        } else {
-          const read = await this.hashStored(reader, source++, info.uncompressedSize, keep(info)).catch((error: unknown) => ({error: messageOf(error)}))
-          if ('error' in read) {
-            onResult(i, read)
-            break
-          }
-
-          const {sha512, ...rest} = read
-          if (typeof sha512 === 'string') {
-            onResult(i, {digest: {...rest, sha512}})
-          } else {
-            const done: Promise<void> = sha512.then(
-              (hex) => onResult(i, {digest: {...rest, sha512: hex}}),
-              (error: unknown) => onResult(i, {error: messageOf(error)}),
-            )
-            finishing.add(done)
-            void done.then(() => finishing.delete(done))
-          }
+      for (;;) {
+        const first = await reader.next().catch((error: unknown) => ({error: messageOf(error)}))
+        if (first === undefined) break
+        if ('error' in first) {
+          // The source that failed is the next one due.
+          const info = pending.get(Math.min(...pending.keys()))
+          if (info !== undefined) result(info, first)
+          break
         }
 
-        onEach?.(i + 1)
+        const info = pending.get(first.source)!
+        pending.delete(first.source)
+        const read = await this.hashStored(reader, first, keep(info)).catch((error: unknown) => ({error: messageOf(error)}))
+        if ('error' in read) {
+          result(info, read)
+          break
+        }
+
+        const {sha512, ...rest} = read
+        if (typeof sha512 === 'string') {
+          result(info, {digest: {...rest, sha512}})
+        } else {
+          const finished: Promise<void> = sha512.then(
+            (hex) => result(info, {digest: {...rest, sha512: hex}}),
+            (error: unknown) => result(info, {error: messageOf(error)}),
+          )
+          finishing.add(finished)
+          void finished.then(() => finishing.delete(finished))
+        }
       }
     } finally {
       await reader.close()
       await Promise.all(finishing)
     }
+
+    for (const info of entries()) {
+      if (isPlain(info)) continue
+      const digest = await this.digest(info, keep(info)).catch((error: unknown) => ({error: messageOf(error)}))
+      result(info, 'error' in digest ? digest : {digest})
+    }
   }
 
-  /**
-   * Where each stored entry's data starts, from its local header (§4.3.7): NOT_STORED for an
-   * entry that is deflated or encrypted, PLACE_ERROR when it cannot be found (with the reason).
-   * Headers are read from 1 MiB windows of the file: one read serves many small entries.
-   */
-  private async storedPlaces(infos: readonly ZipEntryInfo[]): Promise<{starts: Float64Array; errors: Map<number, string>}> {
-    // One entry (a file read again as a stream) needs only its header.
-    const window = Buffer.allocUnsafe(infos.length === 1 ? LOCAL_HEADER_SIZE : CHUNK_SIZE)
-    let windowStart = 0
-    let windowLength = 0
-    const starts = new Float64Array(infos.length)
-    const errors = new Map<number, string>()
-    const fail = (i: number, error: string): void => {
-      starts[i] = PLACE_ERROR
-      errors.set(i, error)
-    }
-
-    for (const [i, {method, encrypted, offset, compressedSize, uncompressedSize}] of infos.entries()) {
-      if (method !== 0 || encrypted) {
-        starts[i] = NOT_STORED
-        continue
-      }
-
-      if (compressedSize !== uncompressedSize) {
-        fail(i, `a stored entry of ${uncompressedSize} bytes says it takes ${compressedSize}`)
-        continue
-      }
-
-      if (offset < windowStart || offset + LOCAL_HEADER_SIZE > windowStart + windowLength) {
-        windowStart = offset
-        windowLength = await readAt(this.fd, window, 0, window.length, offset)
-      }
-
-      if (offset + LOCAL_HEADER_SIZE > windowStart + windowLength) {
-        fail(i, `its local header at ${offset} runs past the end of the file`)
-        continue
-      }
-
-      const header = window.subarray(offset - windowStart, offset - windowStart + LOCAL_HEADER_SIZE)
-      if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
-        fail(i, `no local header at ${offset} (signature 0x${header.readUInt32LE(0).toString(16)})`)
-        continue
-      }
-
-      const start = offset + LOCAL_HEADER_SIZE + header.readUInt16LE(26) + header.readUInt16LE(28)
-      if (start + compressedSize > this.size) {
-        fail(i, `its data runs past the end of the file (${start} + ${compressedSize} > ${this.size})`)
-        continue
-      }
-
-      starts[i] = start
-    }
-
-    return {starts, errors}
-  }
-
-  /** The next stored entry from the reader: SHA-256 here, SHA-512 on the hash worker (a promise). */
-  private async hashStored(reader: ReadAhead, source: number, expectedSize: number, keep: boolean): Promise<{sha256: string; sha512: string | Promise<string>; size: number; bytes?: Buffer}> {
-    const first = await reader.next()
-    if (first?.source !== source) throw new Error(`read source ${first?.source ?? 'none'} where ${source} was due`)
+  /** A stored entry from the reader, from its first chunk: SHA-256 here, SHA-512 on the hash worker (a promise) when large. */
+  private async hashStored(reader: ReadAhead, first: ReadChunk, keep: boolean): Promise<{sha256: string; sha512: string | Promise<string>; size: number; bytes?: Buffer}> {
+    const {source, size: expectedSize} = first
     if (first.last && expectedSize < WORKER_HASH_BYTES) {
       // A small entry, whole in one chunk (most of a bag's files): one-shot digests, with no hash
       // objects to create and collect for each of many thousand files.
@@ -354,21 +338,20 @@ export class SafeZip {
   /**
    * An entry's bytes, in chunks of up to 64 KiB, read again from the ZIP; `onBytes` sees each
    * first (to hash them). A stored entry's chunks are read into one reused buffer: each is valid
-   * until the next is asked for.
+   * until the next is asked for. A deflated entry is inflated here, and must give exactly the
+   * size the central directory states (a zip bomb stops at that size).
    */
   async *chunks(info: ZipEntryInfo, onBytes?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
-    if (info.entry !== undefined) {
-      for await (const chunk of (await this.openStream(info)) as AsyncIterable<Buffer>) {
-        onBytes?.(chunk)
-        yield chunk
-      }
-
+    if (info.encrypted) throw new Error(`${info.name}: the entry is encrypted`)
+    if (info.method !== 0 && info.method !== 8) throw new Error(`${info.name}: compression method ${info.method} is not supported (only stored and deflated)`)
+    if (info.method === 0 && info.compressedSize !== info.uncompressedSize) throw new Error(`${info.name}: a stored entry of ${info.uncompressedSize} bytes says it takes ${info.compressedSize}`)
+    const start = new HeaderWindow(this.fd, this.size, LOCAL_HEADER_SIZE).dataStart(info)
+    if (typeof start !== 'number') throw new Error(`${info.name}: ${start.error}`)
+    if (info.method === 8) {
+      yield* this.inflated(info, start, onBytes)
       return
     }
 
-    const {starts, errors} = await this.storedPlaces([info])
-    const start = starts[0]!
-    if (start < 0) throw new Error(`${info.name}: ${errors.get(0) ?? 'not a stored entry'}`)
     const end = start + info.uncompressedSize
     const buffer = Buffer.allocUnsafe(Math.min(LINE_CHUNK, info.uncompressedSize))
     for (let at = start; at < end; ) {
@@ -381,16 +364,28 @@ export class SafeZip {
     }
   }
 
-  /** The bytes of an entry that is not stored plainly, inflated by yauzl. */
-  private async openStream(info: ZipEntryInfo): Promise<NodeJS.ReadableStream> {
-    const {entry} = info
-    if (entry === undefined) throw new Error(`${info.name} is stored: read it with chunks()`)
-    return new Promise<NodeJS.ReadableStream>((resolve, reject) => {
-      this.zip.openReadStream(entry, (error, opened) => {
-        if (error || !opened) reject(error ?? new Error('no stream'))
-        else resolve(opened)
-      })
-    })
+  /** A deflated entry's bytes (RFC 1951), inflated from its place in the file. */
+  private async *inflated(info: ZipEntryInfo, start: number, onBytes?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+    const raw = rangeStream(this.fd, start, start + info.compressedSize)
+    const inflate = createInflateRaw()
+    raw.on('error', (error) => inflate.destroy(error))
+    raw.pipe(inflate)
+    let size = 0
+    try {
+      for await (const chunk of inflate as AsyncIterable<Buffer>) {
+        size += chunk.length
+        if (size > info.uncompressedSize) throw new Error(`${info.name}: it inflates to more than the ${info.uncompressedSize} bytes it states`)
+        onBytes?.(chunk)
+        yield chunk
+      }
+    } catch (error) {
+      throw new Error(messageOf(error).startsWith(info.name) ? messageOf(error) : `${info.name}: ${messageOf(error)}`, {cause: error})
+    } finally {
+      raw.destroy()
+      inflate.destroy()
+    }
+
+    if (size !== info.uncompressedSize) throw new Error(`${info.name}: it inflates to ${size} bytes, not the ${info.uncompressedSize} it states`)
   }
 
   /** Streams an entry through SHA-256 and SHA-512; keeps the bytes when `keep` (small tag files). */
@@ -408,7 +403,7 @@ export class SafeZip {
         if (keep) kept.push(Buffer.from(chunk))
       }
     } catch (error) {
-      throw new Error(`${info.name}: ${messageOf(error)}`, {cause: error})
+      throw new Error(messageOf(error).startsWith(info.name) ? messageOf(error) : `${info.name}: ${messageOf(error)}`, {cause: error})
     }
 
     const out = {sha256: h256.digest('hex'), sha512: h512.digest('hex'), size}

@@ -55,8 +55,12 @@ interface OpenFile {
   fd: number
   /** Its size when opened. */
   held: number
-  /** Every read issued on it, settled or not, so it is closed only after the last. */
-  reads: Array<Promise<unknown>>
+  /**
+   * The reads issued on it that have not settled, so that it is closed only after the last. A
+   * settled read leaves the set: the entries of one archive share one open file, and a list of
+   * every read ever issued on it grew with the number of entries.
+   */
+  reads: Set<Promise<unknown>>
 }
 
 async function readFully(fd: number, buffer: Buffer, length: number, position: number): Promise<void> {
@@ -150,7 +154,7 @@ export class ReadAhead {
           // Opened and measured synchronously: each is a few microseconds, where a trip through
           // libuv's thread pool costs a hundred or more (sealing opens two files an exhibit).
           const fd = openSync(path, 'r')
-          file = {path, fd, held: 0, reads: []}
+          file = {path, fd, held: 0, reads: new Set()}
           file.held = fstatSync(fd).size
         }
 
@@ -175,7 +179,11 @@ export class ReadAhead {
         const offset = c * this.chunkSize
         const length = Math.min(this.chunkSize, size - offset)
         const reading = readFully(fd, buffer, length, (start ?? 0) + offset)
-        reads.push(reading.catch(() => undefined))
+        const settled: Promise<void> = reading.then(
+          () => void reads.delete(settled),
+          () => void reads.delete(settled),
+        )
+        reads.add(settled)
         this.push(
           quietly(
             reading.then(

@@ -22,8 +22,8 @@
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {createHash} from 'node:crypto'
 import {stat} from 'node:fs/promises'
-import {SafeZip, type ZipEntryInfo} from '../archive/zip-reader.js'
-import {BagFiles, IN_MANIFEST_SHA256, IN_MANIFEST_SHA512, STATED, StatedExhibits} from './bag-index.js'
+import {entryProblems, SafeZip, type ZipEntryInfo} from '../archive/zip-reader.js'
+import {BagIndex} from './bag-index.js'
 import {readStatement} from './statement-reader.js'
 import {verifySignatureStreamed} from '../keys/signing-key.js'
 import {canonicalize} from '../canonical/jcs.js'
@@ -120,34 +120,47 @@ export async function verifyArchive(
     return report(null, null, 0, 0)
   }
 
+  // Every entry, its digests and what names it, and the stated exhibits are kept in a temporary
+  // database, not in memory (bag-index.ts).
+  const files = new BagIndex()
   try {
     let before = problems.length
-    const {problems: structural, top} = zip.structuralProblems()
-    for (const p of structural) problems.push({check: 'zip', ...p})
-    check('zip', before, `${zip.entries.length} entries${top ? `, one bag folder ${top}/` : ''}`)
-    if (top === undefined || structural.length > 0) return report(top ?? null, null, 0, 0)
+    let entryCount: number
+    try {
+      entryCount = await zip.list((info) => {
+        files.addEntry(info)
+        for (const message of entryProblems(info)) problems.push({check: 'zip', subject: info.name, message})
+      })
+    } catch (error) {
+      problems.push({check: 'zip', subject: path, message: `not a readable ZIP: ${messageOf(error)} (truncated, damaged, or holding an unsafe name)`})
+      check('zip', -1, 'unreadable')
+      return report(null, null, 0, 0)
+    }
+
+    const {problems: layout, top} = files.layoutProblems()
+    for (const p of layout) problems.push({check: 'zip', ...p})
+    check('zip', before, `${entryCount} entries${top ? `, one bag folder ${top}/` : ''}`)
+    if (top === undefined || problems.length > before) return report(top ?? null, null, 0, 0)
 
     // Hash every file once, straight from the ZIP. Tag and custody files are kept to be read; the
     // payload manifests and the events are read again line by line when they are checked.
-    const files = new BagFiles()
-    const fileEntries = zip.entries.filter((e) => !e.isDirectory)
     const inBag = (info: ZipEntryInfo): string => info.name.slice(top.length + 1)
     const keep = (info: ZipEntryInfo): boolean => {
       const name = inBag(info)
       return (!name.startsWith('data/') || name.startsWith('data/custody/')) && !STREAMED.has(name) && info.uncompressedSize <= KEEP_LIMIT
     }
-    const unreadable: Array<{index: number; error: string}> = []
+    const unreadable: Array<{info: ZipEntryInfo; error: string}> = []
+    const fileCount = files.fileCount()
     await zip.digestEach(
-      fileEntries,
+      () => files.fileEntries(),
       keep,
-      (i, result) => {
-        const info = fileEntries[i]!
-        if ('digest' in result) files.add(inBag(info), info, result.digest)
-        else unreadable.push({index: i, error: result.error})
+      (info, result) => {
+        if ('digest' in result) files.setDigest(info, inBag(info), result.digest)
+        else unreadable.push({info, error: result.error})
       },
-      (done) => options.onProgress?.(done, fileEntries.length),
+      (done) => options.onProgress?.(done, fileCount),
     )
-    for (const {index, error} of unreadable.sort((a, b) => a.index - b.index)) problems.push({check: 'zip', subject: fileEntries[index]!.name, message: `cannot be read: ${error}`})
+    for (const {info, error} of unreadable.sort((a, b) => a.info.index - b.info.index)) problems.push({check: 'zip', subject: info.name, message: `cannot be read: ${error}`})
     if (problems.length > 0) {
       check('zip', before, 'entries unreadable')
       return report(top, null, 0, 0)
@@ -166,8 +179,8 @@ export async function verifyArchive(
 
     // 3. manifests
     before = problems.length
-    const payloadFiles = [...files.paths()].filter((name) => name.startsWith('data/'))
-    for (const [mark, algorithm] of [[IN_MANIFEST_SHA256, 'sha256'], [IN_MANIFEST_SHA512, 'sha512']] as const) {
+    const payload = files.payload()
+    for (const [naming, algorithm] of [['listed256', 'sha256'], ['listed512', 'sha512']] as const) {
       for (const kind of ['manifest', 'tagmanifest'] as const) {
         const name = `${kind}-${algorithm}.txt`
         const manifestFile = files.get(name)
@@ -176,16 +189,18 @@ export async function verifyArchive(
           continue
         }
 
-        // A file listed in a payload manifest is marked with that manifest's bit; a tag manifest
+        // The index counts the lines of a payload manifest that name each file; a tag manifest
         // is small, and its listed paths are kept aside.
         const tagListed = new Set<string>()
-        const listed = (path: string): boolean => {
-          const file = files.get(path)
-          if (kind === 'tagmanifest') return tagListed.has(path) || (tagListed.add(path), false)
-          if (file === undefined) return false
-          const was = (file.marks & mark) !== 0
-          file.marks |= mark
-          return was
+        const listed = (path: string): {twice: boolean; digest: string | undefined} => {
+          if (kind === 'manifest') {
+            const file = files.listed(path, algorithm)
+            return {twice: (file?.times ?? 0) > 1, digest: file?.digest}
+          }
+
+          const twice = tagListed.has(path)
+          tagListed.add(path)
+          return {twice, digest: files.get(path)?.[algorithm]}
         }
 
         let unreadable = false
@@ -202,14 +217,14 @@ export async function verifyArchive(
             }
 
             const {hex, path: listedPath} = parsed
-            if (listed(listedPath)) problems.push({check: 'manifests', subject: `${name} line ${line}`, message: `${listedPath} is listed twice`})
-            const file = files.get(listedPath)
+            const {twice, digest} = listed(listedPath)
+            if (twice) problems.push({check: 'manifests', subject: `${name} line ${line}`, message: `${listedPath} is listed twice`})
             if (kind === 'manifest' && !listedPath.startsWith('data/')) {
               problems.push({check: 'manifests', subject: `${name} line ${line}`, message: `${listedPath} is not a payload file`})
-            } else if (file === undefined) {
+            } else if (digest === undefined) {
               problems.push({check: 'manifests', subject: listedPath, message: `listed in ${name} (line ${line}) but not in the bag`})
-            } else if (files.digest(file, algorithm) !== hex) {
-              problems.push({check: 'manifests', subject: listedPath, message: `its ${algorithm === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${name} line ${line}`, expected: hex, actual: files.digest(file, algorithm)})
+            } else if (digest !== hex) {
+              problems.push({check: 'manifests', subject: listedPath, message: `its ${algorithm === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${name} line ${line}`, expected: hex, actual: digest})
             }
           }
         } catch (error) {
@@ -218,14 +233,12 @@ export async function verifyArchive(
         }
 
         if (kind === 'manifest' && !unreadable) {
-          for (const payloadFile of payloadFiles) {
-            if ((files.get(payloadFile)!.marks & mark) === 0) problems.push({check: 'manifests', subject: payloadFile, message: `is in the bag but not in ${name}`})
-          }
+          for (const payloadFile of files.unnamed('data/', naming)) problems.push({check: 'manifests', subject: payloadFile, message: `is in the bag but not in ${name}`})
         }
       }
     }
 
-    check('manifests', before, `${payloadFiles.length} payload files against SHA-256 and SHA-512 manifests; tag manifests`)
+    check('manifests', before, `${payload.count} payload files against SHA-256 and SHA-512 manifests; tag manifests`)
 
     // 4. oxum
     before = problems.length
@@ -235,8 +248,7 @@ export async function verifyArchive(
         .filter((line) => line.includes(':'))
         .map((line) => [line.slice(0, line.indexOf(':')).trim(), line.slice(line.indexOf(':') + 1).trim()]),
     )
-    const payloadBytes = payloadFiles.reduce((sum, name) => sum + files.get(name)!.size, 0)
-    const oxum = `${payloadBytes}.${payloadFiles.length}`
+    const oxum = `${payload.bytes}.${payload.count}`
     if (info['Payload-Oxum'] !== oxum) {
       problems.push({check: 'oxum', subject: 'bag-info.txt', message: 'Payload-Oxum does not match the payload', expected: oxum, actual: String(info['Payload-Oxum'] ?? 'missing')})
     }
@@ -245,33 +257,28 @@ export async function verifyArchive(
 
     // 5. statement
     // Read as a stream: each exhibit it states is checked against the payload as it comes, and
-    // only its stated digests are kept (for the events check).
+    // its stated digests go to the index (for the events check).
     before = problems.length
-    const stated = new StatedExhibits()
-    const checkStated = (x: Record<string, unknown>): void => {
+    const checkStated = (x: Record<string, unknown>, order: number): void => {
       const id = String(x.exhibit)
-      stated.add(id, x.sha256, x.sha512)
-      const original = files.get(String(x.path))
+      files.addStatedExhibit(id, order, x.sha256, x.sha512)
+      const original = files.statedFile(String(x.path))
       if (original === undefined) {
         problems.push({check: 'statement', subject: id, message: `its original ${String(x.path)} is not in the bag`})
       } else {
-        original.marks |= STATED
         for (const field of ['sha256', 'sha512'] as const) {
-          if (files.digest(original, field) !== x[field]) {
-            problems.push({check: 'statement', subject: id, message: `the seal statement's ${field === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${String(x.path)}`, expected: String(x[field]), actual: files.digest(original, field)})
+          if (original[field] !== x[field]) {
+            problems.push({check: 'statement', subject: id, message: `the seal statement's ${field === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${String(x.path)}`, expected: String(x[field]), actual: original[field]})
           }
         }
 
         if (original.size !== x.size) problems.push({check: 'statement', subject: id, message: 'the stated size does not match', expected: String(x.size), actual: String(original.size)})
       }
 
-      const record = files.get(String(x.metadataPath))
+      const record = files.statedFile(String(x.metadataPath))
       if (record === undefined) problems.push({check: 'statement', subject: id, message: `its metadata record ${String(x.metadataPath)} is not in the bag`})
-      else {
-        record.marks |= STATED
-        if (files.digest(record, 'sha256') !== x.metadataRecord) {
-          problems.push({check: 'statement', subject: id, message: 'its metadata record is not the one the seal states', expected: String(x.metadataRecord), actual: files.digest(record, 'sha256')})
-        }
+      else if (record.sha256 !== x.metadataRecord) {
+        problems.push({check: 'statement', subject: id, message: 'its metadata record is not the one the seal states', expected: String(x.metadataRecord), actual: record.sha256})
       }
     }
 
@@ -285,23 +292,20 @@ export async function verifyArchive(
         zip.chunks(statementFile.info, (chunk) => read.update(chunk)),
         (x) => {
           if (!isRecord(x)) return
-          exhibitCount++
-          checkStated(x)
+          checkStated(x, exhibitCount++)
         },
       )
       if (!isRecord(parsed)) throw new Error('missing or not an object')
       statement = parsed
-      if (read.digest('hex') !== files.digest(statementFile, 'sha256')) throw new Error('it changed while it was being checked: read again, it is not the file hashed first')
+      if (read.digest('hex') !== statementFile.sha256) throw new Error('it changed while it was being checked: read again, it is not the file hashed first')
     } catch (error) {
       problems.push({check: 'statement', subject: STATEMENT_PATH, message: `cannot be read: ${messageOf(error)}`})
       statement = {}
     }
 
     const sealId = typeof statement.sealId === 'string' ? statement.sealId : null
-    for (const name of payloadFiles) {
-      if (name.startsWith('data/exhibits/') && (files.get(name)!.marks & STATED) === 0) {
-        problems.push({check: 'statement', subject: name, message: 'is in the payload but the seal statement does not name it'})
-      }
+    for (const name of files.unnamed('data/exhibits/', 'stated')) {
+      problems.push({check: 'statement', subject: name, message: 'is in the payload but the seal statement does not name it'})
     }
 
     check('statement', before, `${exhibitCount} exhibits as the seal ${sealId ?? '?'} states them`)
@@ -372,7 +376,7 @@ export async function verifyArchive(
         }
 
         if (event.action === 'ingest' && typeof event.exhibit === 'string' && isRecord(event.payload) && isRecord(event.payload.digests)) {
-          stated.ingested(event.exhibit, event.payload.digests)
+          files.ingested(event.exhibit, event.payload.digests)
         }
 
         if ((TESTIMONY_ACTIONS as readonly unknown[]).includes(event.action)) testimonyEvents.push(event as unknown as LedgerEvent)
@@ -390,13 +394,13 @@ export async function verifyArchive(
       problems.push({check: 'events', subject: EVENTS_PATH, message: `cannot be read: ${messageOf(error)}`})
     }
 
-    if (eventsFile !== undefined && !readFailed && read256.digest('hex') !== files.digest(eventsFile, 'sha256')) {
+    if (eventsFile !== undefined && !readFailed && read256.digest('hex') !== eventsFile.sha256) {
       problems.push({check: 'events', subject: EVENTS_PATH, message: 'changed while it was being checked: read again, it is not the file hashed first'})
     }
 
     if (first === undefined || !first.includes('"seq":0')) problems.push({check: 'events', subject: 'data/custody/events.jsonl', message: "the case's first event is missing"})
     const statedEvents = isRecord(statement.events) ? statement.events : {}
-    const eventsSha256 = eventsFile === undefined ? undefined : files.digest(eventsFile, 'sha256')
+    const eventsSha256 = eventsFile?.sha256
     if (statedEvents.count !== count || statedEvents.sha256 !== eventsSha256) {
       problems.push({
         check: 'events',
@@ -407,7 +411,7 @@ export async function verifyArchive(
       })
     }
 
-    for (const {id, stated: sha256, ingest} of stated.ingestResults()) {
+    for (const {id, stated: sha256, ingest} of files.ingestResults()) {
       if (ingest === 'missing') problems.push({check: 'events', subject: id, message: 'its ingest event is not in the archive'})
       else if (ingest !== 'same') problems.push({check: 'events', subject: id, message: 'its ingest event states other digests than the seal', expected: ingest.sha256, actual: sha256})
     }
@@ -434,11 +438,12 @@ export async function verifyArchive(
 
     // 9. testimony
     before = problems.length
-    const testimony = checkArchiveTestimony(statement, testimonyEvents, (id) => stated.sha256(id))
+    const testimony = checkArchiveTestimony(statement, testimonyEvents, (id) => files.statedSha256(id))
     problems.push(...testimony.problems)
     check('testimony', before, testimony.detail)
     return report(top, sealId, exhibitCount, count)
   } finally {
+    files.close()
     zip.close()
   }
 }

@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {SafeZip, type EntryResult, type ZipEntryInfo} from '../../src/archive/zip-reader.js'
+import {entryProblems, SafeZip, type EntryResult, type ZipEntryInfo} from '../../src/archive/zip-reader.js'
 import {ZipWriter} from '../../src/seal/zip-writer.js'
 import {tempDir} from '../helpers/cli.js'
 
@@ -12,8 +12,16 @@ const tmp = tempDir('custody-zip-')
 /** Every entry's result, in the order of the entries (digestEach may give them out of order). */
 async function digestAll(zip: SafeZip, infos: readonly ZipEntryInfo[], keep: (info: ZipEntryInfo) => boolean, onEach?: (done: number) => void): Promise<EntryResult[]> {
   const results: EntryResult[] = []
-  await zip.digestEach(infos, keep, (i, result) => (results[i] = result), onEach)
+  await zip.digestEach(() => infos, keep, (info, result) => (results[info.index] = result), onEach)
   return results
+}
+
+/** Opens a ZIP and lists its entries into an array (verify keeps them in a database instead). */
+async function openListed(path: string): Promise<{zip: SafeZip; entries: ZipEntryInfo[]}> {
+  const zip = await SafeZip.open(path)
+  const entries: ZipEntryInfo[] = []
+  expect(await zip.list((info) => entries.push(info))).toBe(entries.length)
+  return {zip, entries}
 }
 afterAll(() => tmp.remove())
 
@@ -50,11 +58,12 @@ describe.each([false, true])('the ZIP writer (ZIP64 forced: %s)', (forceZip64) =
     const py = spawnSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.testzip()); print(len(z.read(z.namelist()[1])))', path], {encoding: 'utf8'})
     expect(py.stdout.trim().split('\n')).toEqual(['None', String(big.length)])
 
-    const zip = await SafeZip.open(path)
+    const {zip, entries} = await openListed(path)
     try {
-      expect(zip.entries.map((e) => e.name)).toEqual(['bag/bagit.txt', 'bag/data/vidéo \u{1F4F7}.mov', 'bag/empty.txt'])
-      expect(zip.structuralProblems().problems).toEqual([])
-      const read = await zip.digest(zip.entries[1]!, false)
+      expect(entries.map((e) => e.name)).toEqual(['bag/bagit.txt', 'bag/data/vidéo \u{1F4F7}.mov', 'bag/empty.txt'])
+      expect(entries.map((e) => e.index)).toEqual([0, 1, 2])
+      expect(entries.flatMap(entryProblems)).toEqual([])
+      const read = await zip.digest(entries[1]!, false)
       expect(read.sha256).toBe(createHash('sha256').update(big).digest('hex'))
     } finally {
       zip.close()
@@ -103,21 +112,21 @@ describe('SafeZip.digestEach', () => {
     ].join('\n')
     const made = spawnSync('python3', ['-c', script, path], {encoding: 'utf8'})
     expect(made.status, made.stderr).toBe(0)
-    const zip = await SafeZip.open(path)
+    const {zip, entries} = await openListed(path)
     try {
       const done: number[] = []
-      const results = await digestAll(zip, zip.entries, (info) => info.name.endsWith('.txt'), (n) => done.push(n))
+      const results = await digestAll(zip, entries, (info) => info.name.endsWith('.txt'), (n) => done.push(n))
       expect(done).toEqual([1, 2, 3, 4])
       const expected = (bytes: Buffer): {sha256: string; sha512: string; size: number} => ({
         sha256: createHash('sha256').update(bytes).digest('hex'),
         sha512: createHash('sha512').update(bytes).digest('hex'),
         size: bytes.length,
       })
-      const contents = zip.entries.map((info) => {
+      const contents = entries.map((info) => {
         const read = spawnSync('python3', ['-c', 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))', path, info.name], {maxBuffer: 64 * 1024 * 1024})
         return read.stdout
       })
-      expect(zip.entries.map((e) => e.method)).toEqual([0, 8, 0, 0])
+      expect(entries.map((e) => e.method)).toEqual([0, 8, 0, 0])
       // Kept bytes are compared by digest, so that a difference prints short.
       const shown = results.map((r) => ('digest' in r ? {...r.digest, bytes: r.digest.bytes && sha256Of(r.digest.bytes)} : r))
       expect(shown).toEqual([
@@ -136,15 +145,15 @@ describe('SafeZip.digestEach on a damaged local header', () => {
   it('names the entry whose local header is not one, and still hashes the others', async () => {
     const {path} = await writeZip('damaged-header', false)
     const bytes = readFileSync(path)
-    const zip0 = await SafeZip.open(path)
-    const second = zip0.entries[1]!.offset
-    zip0.close()
+    const listed = await openListed(path)
+    const second = listed.entries[1]!.offset
+    listed.zip.close()
     bytes.writeUInt32LE(0x12345678, second)
     const damaged = join(tmp.path, 'damaged-header-2.zip')
     writeFileSync(damaged, bytes)
-    const zip = await SafeZip.open(damaged)
+    const {zip, entries} = await openListed(damaged)
     try {
-      const results = await digestAll(zip, zip.entries, () => true)
+      const results = await digestAll(zip, entries, () => true)
       expect(results[1]).toEqual({error: `no local header at ${second} (signature 0x12345678)`})
       expect(results[0]).toEqual({digest: expect.objectContaining({bytes: Buffer.from('BagIt-Version: 1.0\n')})})
       expect(results[2]).toEqual({digest: expect.objectContaining({size: 0})})
@@ -165,11 +174,11 @@ describe('SafeZip.lines', () => {
     const zip = await ZipWriter.create(path, new Date('2024-05-01T09:00:00Z'))
     await zip.addBytes('bag/events.jsonl', Buffer.from(text))
     await zip.finish()
-    const read = await SafeZip.open(path)
+    const {zip: read, entries} = await openListed(path)
     try {
       const seen: string[] = []
       const hash = createHash('sha256')
-      for await (const line of read.lines(read.entries[0]!, (chunk) => hash.update(chunk))) seen.push(line)
+      for await (const line of read.lines(entries[0]!, (chunk) => hash.update(chunk))) seen.push(line)
       expect(seen).toEqual(lines)
       expect(hash.digest('hex')).toBe(sha256Of(Buffer.from(text)))
     } finally {
@@ -189,16 +198,43 @@ describe('SafeZip.open on a large central directory', () => {
     await zip.finish()
     const listed = spawnSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', path], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
     expect(listed.status, listed.stderr).toBe(0)
-    const read = await SafeZip.open(path)
+    const {zip: read, entries} = await openListed(path)
     try {
-      expect(read.entries.map((e) => e.name)).toEqual(listed.stdout.trimEnd().split('\n'))
-      expect(read.entries.map((e) => e.name)).toEqual(names)
-      const results = await digestAll(read, read.entries, () => true)
+      expect(entries.map((e) => e.name)).toEqual(listed.stdout.trimEnd().split('\n'))
+      expect(entries.map((e) => e.name)).toEqual(names)
+      const results = await digestAll(read, entries, () => true)
       for (const i of [0, 5_999, 11_999]) {
         expect(results[i]).toEqual({digest: expect.objectContaining({bytes: Buffer.from(`entry ${i}\n`), sha256: sha256Of(Buffer.from(`entry ${i}\n`))})})
       }
     } finally {
       read.close()
+    }
+  })
+})
+
+describe('SafeZip on a deflated entry whose stated size lies', () => {
+  it('stops at the stated size, and refuses an entry that inflates to less', async () => {
+    const path = join(tmp.path, 'lying.zip')
+    const made = spawnSync('python3', ['-c', 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], "w")\nz.writestr("bag/words.txt", b"words " * 10000, compress_type=zipfile.ZIP_DEFLATED)\nz.close()', path], {encoding: 'utf8'})
+    expect(made.status, made.stderr).toBe(0)
+    const bytes = readFileSync(path)
+    // The central directory's uncompressed size (offset 24 of its header), where readers look.
+    const central = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]))
+    expect(bytes.readUInt32LE(central + 24)).toBe(60_000)
+    for (const [stated, error] of [
+      [50_000, 'bag/words.txt: it inflates to more than the 50000 bytes it states'],
+      [70_000, 'bag/words.txt: it inflates to 60000 bytes, not the 70000 it states'],
+    ] as const) {
+      bytes.writeUInt32LE(stated, central + 24)
+      const lying = join(tmp.path, `lying-${stated}.zip`)
+      writeFileSync(lying, bytes)
+      const {zip, entries} = await openListed(lying)
+      try {
+        expect(entries[0]).toMatchObject({method: 8, uncompressedSize: stated})
+        expect(await digestAll(zip, entries, () => true)).toEqual([{error}])
+      } finally {
+        zip.close()
+      }
     }
   })
 })

@@ -1,0 +1,141 @@
+import {afterEach, describe, expect, it} from 'vitest'
+import {BagIndex} from '../../src/verify/bag-index.js'
+
+let open: BagIndex[] = []
+afterEach(() => {
+  for (const index of open) index.close()
+  open = []
+})
+
+/** Entries laid one after the other, each 100 bytes of data after its header, unless placed. */
+function indexOf(entries: Array<string | {name: string; offset?: number; size?: number}>): BagIndex {
+  const index = new BagIndex()
+  open.push(index)
+  let offset = 0
+  for (const [i, entry] of entries.entries()) {
+    const {name, offset: at = offset, size = 100} = typeof entry === 'string' ? {name: entry} : entry
+    index.addEntry({index: i, name, isDirectory: name.endsWith('/'), method: 0, encrypted: false, compressedSize: size, uncompressedSize: size, offset: at, unixMode: 0o100644})
+    offset = at + 30 + name.length + size
+  }
+
+  return index
+}
+
+const digest = (c: string, n: number): string => c.repeat(n)
+
+/** Every file given its digests as though read, with its path in the bag. */
+function read(index: BagIndex, sizes: Record<string, number> = {}): void {
+  for (const info of index.fileEntries()) {
+    const path = info.name.slice(info.name.indexOf('/') + 1)
+    index.setDigest(info, path, {sha256: digest(path.length % 2 ? 'a' : 'b', 64), sha512: digest('c', 128), size: sizes[path] ?? info.uncompressedSize})
+  }
+}
+
+describe('BagIndex.layoutProblems', () => {
+  it('finds nothing wrong with one bag folder of distinct, separate entries', () => {
+    const index = indexOf(['bag/', 'bag/bagit.txt', 'bag/data/', 'bag/data/a.jpg', 'bag/data/b.jpg'])
+    expect(index.layoutProblems()).toEqual({problems: [], top: 'bag'})
+  })
+
+  it('names each repeated name against the one before it, exact or after Unicode normalisation', () => {
+    const index = indexOf(['bag/a.txt', 'bag/Cafe\u0301.txt', 'bag/a.txt', 'bag/Caf\u00e9.txt', 'bag/a.txt'])
+    expect(index.layoutProblems().problems).toEqual([
+      {subject: 'bag/a.txt', message: 'two entries have this same name'},
+      {subject: 'bag/Caf\u00e9.txt', message: 'this name and "bag/Cafe\u0301.txt" are the same after Unicode normalisation'},
+      {subject: 'bag/a.txt', message: 'two entries have this same name'},
+    ])
+  })
+
+  it('wants exactly one top folder, holding every file', () => {
+    expect(indexOf(['bag/a.txt', 'other/b.txt', 'third/c.txt']).layoutProblems()).toEqual({
+      problems: [{subject: 'ZIP', message: 'expected exactly one top-level folder (the bag), found 3: bag, other, third'}],
+      top: undefined,
+    })
+    expect(indexOf(['bag/a.txt', 'bag']).layoutProblems().problems).toEqual([{subject: 'ZIP', message: 'a file lies outside the bag folder'}])
+  })
+
+  it('finds entries whose data overlap, in the order of their place in the file', () => {
+    const index = indexOf([
+      {name: 'bag/a.txt', offset: 0, size: 1000},
+      {name: 'bag/b.txt', offset: 5000, size: 10},
+      {name: 'bag/inside-a.txt', offset: 500, size: 10},
+    ])
+    expect(index.layoutProblems().problems).toEqual([{subject: 'bag/inside-a.txt', message: 'its data overlaps the entry "bag/a.txt"'}])
+  })
+})
+
+describe('BagIndex, naming and stating files', () => {
+  it('counts the manifest lines that name each file, and gives the files no line names', () => {
+    const index = indexOf(['bag/bagit.txt', 'bag/data/a.jpg', 'bag/data/bb.jpg', 'bag/data/custody/seal.json'])
+    expect(index.layoutProblems().problems).toEqual([])
+    read(index)
+    expect(index.listed('data/a.jpg', 'sha256')).toEqual({times: 1, digest: 'b'.repeat(64)})
+    expect(index.listed('data/a.jpg', 'sha256')).toEqual({times: 2, digest: 'b'.repeat(64)})
+    expect(index.listed('data/bb.jpg', 'sha512')).toEqual({times: 1, digest: 'c'.repeat(128)})
+    expect(index.listed('data/missing.jpg', 'sha256')).toBeUndefined()
+    expect([...index.unnamed('data/', 'listed256')]).toEqual(['data/bb.jpg', 'data/custody/seal.json'])
+    expect([...index.unnamed('data/', 'listed512')]).toEqual(['data/a.jpg', 'data/custody/seal.json'])
+    // A prefix is matched as it is spelled: DATA/ is not data/.
+    expect([...index.unnamed('DATA/', 'listed256')]).toEqual([])
+    expect(index.statedFile('data/a.jpg')).toEqual({size: 100, sha256: 'b'.repeat(64), sha512: 'c'.repeat(128)})
+    expect([...index.unnamed('data/', 'stated')]).toEqual(['data/bb.jpg', 'data/custody/seal.json'])
+    expect(index.payload()).toEqual({count: 3, bytes: 300})
+  })
+
+  it('pages through more files than a page holds, with files named as it goes', () => {
+    const names = Array.from({length: 2_500}, (_, i) => `bag/data/${String(i).padStart(5, '0')}.txt`)
+    const index = indexOf(names)
+    index.layoutProblems()
+    read(index)
+    const unnamed: string[] = []
+    for (const path of index.unnamed('data/', 'listed256')) {
+      unnamed.push(path)
+      // Writes between pages: the listing reads page by page, never through an open cursor.
+      index.listed(path, 'sha256')
+    }
+
+    expect(unnamed).toEqual(names.map((name) => name.slice(4)))
+    expect([...index.unnamed('data/', 'listed256')]).toEqual([])
+    expect([...index.fileEntries()].map((e) => e.index)).toEqual(names.map((_, i) => i))
+  })
+})
+
+describe('BagIndex, stated exhibits and their ingest events', () => {
+  it('gives each stated exhibit, in the order stated, with what its last ingest event said', () => {
+    const index = new BagIndex()
+    open.push(index)
+    const [a, b] = [digest('a', 64), digest('b', 128)]
+    index.addStatedExhibit('EX-3', 0, a, b)
+    index.addStatedExhibit('EX-1', 1, a, b)
+    index.addStatedExhibit('EX-2', 2, a, b)
+    index.addStatedExhibit('EX-4', 3, 42, null)
+    index.ingested('EX-1', {sha256: a, sha512: b})
+    index.ingested('EX-2', {sha256: a, sha512: b})
+    index.ingested('EX-2', {sha256: digest('f', 64), sha512: b})
+    index.ingested('EX-3', {sha256: digest('f', 64), sha512: b})
+    index.ingested('EX-3', {sha256: a, sha512: b})
+    // A digest that is not a string is never the stated one, even when it prints the same.
+    index.ingested('EX-4', {sha256: 42, sha512: 'null'})
+    index.ingested('EX-9', {sha256: a, sha512: b})
+    expect([...index.ingestResults()]).toEqual([
+      {id: 'EX-3', stated: a, ingest: 'same'},
+      {id: 'EX-1', stated: a, ingest: 'same'},
+      {id: 'EX-2', stated: a, ingest: {sha256: digest('f', 64)}},
+      {id: 'EX-4', stated: '42', ingest: {sha256: '42'}},
+    ])
+    expect(index.statedSha256('EX-1')).toBe(a)
+    expect(index.statedSha256('EX-9')).toBeUndefined()
+  })
+
+  it('keeps a repeated exhibit at its first place, with the digests stated last', () => {
+    const index = new BagIndex()
+    open.push(index)
+    index.addStatedExhibit('EX-1', 0, digest('a', 64), digest('b', 128))
+    index.addStatedExhibit('EX-2', 1, digest('a', 64), digest('b', 128))
+    index.addStatedExhibit('EX-1', 2, digest('d', 64), digest('b', 128))
+    expect([...index.ingestResults()]).toEqual([
+      {id: 'EX-1', stated: digest('d', 64), ingest: 'missing'},
+      {id: 'EX-2', stated: digest('a', 64), ingest: 'missing'},
+    ])
+  })
+})
