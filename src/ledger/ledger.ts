@@ -13,7 +13,7 @@ import {CustodyError, messageOf} from '../errors.js'
 import type {Signer} from '../keys/signing-key.js'
 import {CompactRange} from '../merkle/compact-range.js'
 import {HASH_SIZE} from '../merkle/rfc6962.js'
-import {MerkleTree} from '../merkle/tree.js'
+import {MerkleTree, type TreeFile} from '../merkle/tree.js'
 import {EVENT_VERSION, GENESIS_HASH, eventLeafHash, sealEvent, type EventAction, type EventDraft, type LedgerEvent, type StoredEvent} from './event.js'
 import {SCHEMA_SQL, SCHEMA_VERSION} from './schema.js'
 
@@ -348,10 +348,20 @@ export class Ledger {
     return this.db.prepare<[], {n: number}>('SELECT count(*) AS n FROM events').get()!.n
   }
 
-  /** The Merkle tree over every event (or the first `size`), leaf i being event i's canonical JSON. */
-  tree(size = Number.MAX_SAFE_INTEGER): MerkleTree {
-    // The leaf hashes are packed into one buffer of the right size.
+  /**
+   * The Merkle tree over every event (or the first `size`), leaf i being event i's canonical JSON.
+   * With `file`, its large levels go there (a seal of a large case), not to memory.
+   */
+  tree(size = Number.MAX_SAFE_INTEGER, file?: TreeFile): MerkleTree {
     const {n} = this.db.prepare<[number], {n: number}>('SELECT count(*) AS n FROM events WHERE seq < ?').get(size)!
+    if (file !== undefined) {
+      const rows = this.db.prepare<[number], {event: string}>('SELECT event FROM events WHERE seq < ? ORDER BY seq').iterate(size)
+      return MerkleTree.inFile((function* () {
+        for (const row of rows) yield eventLeafHash(row.event)
+      })(), n, file)
+    }
+
+    // The leaf hashes are packed into one buffer of the right size.
     const packed = new Uint8Array(n * HASH_SIZE)
     let count = 0
     for (const row of this.db.prepare<[number], {event: string}>('SELECT event FROM events WHERE seq < ? ORDER BY seq').iterate(size)) {

@@ -5,20 +5,121 @@
  * Complete, aligned subtrees are kept level by level, so the root of any subtree costs
  * O(log n) hashes and a proof O(log² n): proving every event of a large ledger stays cheap.
  */
+import {readSync, writeSync} from 'node:fs'
 import {CustodyError} from '../errors.js'
 import {emptyRoot, hashChildren, HASH_SIZE, isPowerOfTwo, splitPoint} from './rfc6962.js'
 
+/** The nodes of one level of a tree, HASH_SIZE bytes each. */
+interface Level {
+  readonly nodes: number
+  /** Node `index` (a view of a level in memory, a copy of one in a file). */
+  node(index: number): Uint8Array
+}
+
+class MemoryLevel implements Level {
+  readonly nodes: number
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.nodes = bytes.length / HASH_SIZE
+  }
+
+  node(index: number): Uint8Array {
+    return this.bytes.subarray(index * HASH_SIZE, (index + 1) * HASH_SIZE)
+  }
+}
+
+/** Levels at least this large go to the tree's file, when it has one. */
+const MEMORY_LEVEL_BYTES = 1024 * 1024
+/** A file level is read through a window of this many bytes (proofs of consecutive leaves share it). */
+const FILE_WINDOW_BYTES = 64 * 1024
+
+/** A level kept in a file, from `start`, read through a window. */
+class FileLevel implements Level {
+  private readonly window = Buffer.allocUnsafe(FILE_WINDOW_BYTES)
+  /** The first node in the window, and how many it holds. */
+  private first = 0
+  private held = 0
+
+  constructor(
+    private readonly fd: number,
+    private readonly start: number,
+    readonly nodes: number,
+  ) {}
+
+  node(index: number): Uint8Array {
+    if (index < this.first || index >= this.first + this.held) {
+      const count = Math.min(FILE_WINDOW_BYTES / HASH_SIZE, this.nodes - index)
+      let got = 0
+      while (got < count * HASH_SIZE) {
+        const n = readSync(this.fd, this.window, got, count * HASH_SIZE - got, this.start + index * HASH_SIZE + got)
+        if (n === 0) throw new CustodyError('INTEGRITY', 'the Merkle tree file ended early: it was changed while in use')
+        got += n
+      }
+
+      this.first = index
+      this.held = count
+    }
+
+    const at = (index - this.first) * HASH_SIZE
+    // A copy: the window moves on. (Buffer's slice() would be a view.)
+    return new Uint8Array(this.window.subarray(at, at + HASH_SIZE))
+  }
+}
+
+/** Writes nodes one after another into a file from `start`, through a buffer. */
+class LevelWriter {
+  private readonly buffer = Buffer.allocUnsafe(MEMORY_LEVEL_BYTES)
+  private filled = 0
+  private written = 0
+
+  constructor(
+    private readonly fd: number,
+    private readonly start: number,
+  ) {}
+
+  add(node: Uint8Array): void {
+    if (this.filled === this.buffer.length) this.flush()
+    this.buffer.set(node, this.filled)
+    this.filled += HASH_SIZE
+  }
+
+  /** Writes what is buffered; the level's bytes so far. */
+  flush(): number {
+    for (let done = 0; done < this.filled; ) done += writeSync(this.fd, this.buffer, done, this.filled - done, this.start + this.written + done)
+    this.written += this.filled
+    this.filled = 0
+    return this.written
+  }
+}
+
+/** Levels already built (MerkleTree.inFile). */
+class Built {
+  constructor(readonly levels: Level[]) {}
+}
+
+/** Where a tree's large levels go: an open file of its own (created empty, removed by its owner). */
+export interface TreeFile {
+  fd: number
+}
+
 export class MerkleTree {
   /**
-   * levels[k] holds, HASH_SIZE bytes each, the roots of the complete subtrees over leaves
-   * [i·2^k, (i+1)·2^k): one buffer a level rather than an object a hash, so that the tree of a
-   * ledger of many events stays small (about 64 bytes an event).
+   * levels[k] holds the roots of the complete subtrees over leaves [i·2^k, (i+1)·2^k): one buffer
+   * a level rather than an object a hash, so that the tree of a ledger of many events stays small
+   * (about 64 bytes an event). A tree built with a file (MerkleTree.inFile) keeps its large
+   * levels there, and then needs about 2 MiB of memory however many leaves it has.
    */
-  private readonly levels: Uint8Array[]
+  private readonly levels: Level[]
   readonly size: number
 
   /** Over a list of leaf hashes, or over leaf hashes packed one after another (kept, not copied). */
-  constructor(leafHashes: readonly Uint8Array[] | Uint8Array) {
+  constructor(leafHashes: readonly Uint8Array[] | Uint8Array | Built) {
+    if (leafHashes instanceof Built) {
+      this.levels = leafHashes.levels
+      this.size = this.levels[0]!.nodes
+      return
+    }
+
     let packed: Uint8Array
     if (leafHashes instanceof Uint8Array) {
       if (leafHashes.length % HASH_SIZE !== 0) throw new CustodyError('INVALID_ARGUMENT', `packed leaf hashes must be a multiple of ${HASH_SIZE} bytes, got ${leafHashes.length}`)
@@ -32,17 +133,61 @@ export class MerkleTree {
     }
 
     this.size = packed.length / HASH_SIZE
-    this.levels = MerkleTree.build(packed)
+    this.levels = MerkleTree.build(new MemoryLevel(packed))
   }
 
-  private static build(leaves: Uint8Array): Uint8Array[] {
+  /**
+   * Over `count` leaf hashes given one at a time, keeping each level of MEMORY_LEVEL_BYTES or more
+   * in `file` (which must be empty) rather than in memory. Fewer leaves than `count` is an error;
+   * more are not read.
+   */
+  static inFile(leaves: Iterable<Uint8Array>, count: number, file: TreeFile): MerkleTree {
+    let first: Level
+    if (count * HASH_SIZE < MEMORY_LEVEL_BYTES) {
+      const packed = new Uint8Array(count * HASH_SIZE)
+      let i = 0
+      for (const leaf of leaves) {
+        if (i === count) break
+        packed.set(leaf, i++ * HASH_SIZE)
+      }
+
+      if (i < count) throw new CustodyError('INTEGRITY', `expected ${count} leaves, got ${i}`)
+      first = new MemoryLevel(packed)
+    } else {
+      const writer = new LevelWriter(file.fd, 0)
+      let i = 0
+      for (const leaf of leaves) {
+        if (i === count) break
+        if (leaf.length !== HASH_SIZE) throw new CustodyError('INVALID_ARGUMENT', `leaf ${i} is ${leaf.length} bytes, not ${HASH_SIZE}`)
+        writer.add(leaf)
+        i++
+      }
+
+      if (i < count) throw new CustodyError('INTEGRITY', `expected ${count} leaves, got ${i}`)
+      writer.flush()
+      first = new FileLevel(file.fd, 0, count)
+    }
+
+    return new MerkleTree(new Built(MerkleTree.build(first, file)))
+  }
+
+  /** Every level above the leaves, each from the one below; large ones to `file` after the leaves. */
+  private static build(leaves: Level, file?: TreeFile): Level[] {
     const levels = [leaves]
-    for (let level = leaves; level.length > HASH_SIZE; ) {
-      const pairs = Math.floor(level.length / HASH_SIZE / 2)
-      const next = new Uint8Array(pairs * HASH_SIZE)
-      for (let i = 0; i < pairs; i++) {
-        const at = 2 * i * HASH_SIZE
-        next.set(hashChildren(level.subarray(at, at + HASH_SIZE), level.subarray(at + HASH_SIZE, at + 2 * HASH_SIZE)), i * HASH_SIZE)
+    let end = leaves instanceof FileLevel ? leaves.nodes * HASH_SIZE : 0
+    for (let level = leaves; level.nodes > 1; ) {
+      const pairs = Math.floor(level.nodes / 2)
+      let next: Level
+      const pair = (i: number): Uint8Array => hashChildren(level.node(2 * i), level.node(2 * i + 1))
+      if (file !== undefined && pairs * HASH_SIZE >= MEMORY_LEVEL_BYTES) {
+        const writer = new LevelWriter(file.fd, end)
+        for (let i = 0; i < pairs; i++) writer.add(pair(i))
+        next = new FileLevel(file.fd, end, pairs)
+        end += writer.flush()
+      } else {
+        const bytes = new Uint8Array(pairs * HASH_SIZE)
+        for (let i = 0; i < pairs; i++) bytes.set(pair(i), i * HASH_SIZE)
+        next = new MemoryLevel(bytes)
       }
 
       levels.push(next)
@@ -59,7 +204,7 @@ export class MerkleTree {
   }
 
   private node(level: number, index: number): Uint8Array {
-    return this.levels[level]!.subarray(index * HASH_SIZE, (index + 1) * HASH_SIZE)
+    return this.levels[level]!.node(index)
   }
 
   /** The tree head (root hash) of the first `size` leaves; the whole tree by default. */

@@ -26,7 +26,7 @@
  * lines, the statement, the ZIP's central directory) goes to scratch files beside the archive.
  */
 import {createHash, randomBytes} from 'node:crypto'
-import {existsSync} from 'node:fs'
+import {closeSync, existsSync, openSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
@@ -34,10 +34,10 @@ import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {getExhibit} from '../exhibits/exhibits.js'
-import {MerkleTree} from '../merkle/tree.js'
+import {MerkleTree, type TreeFile} from '../merkle/tree.js'
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {trustFiles, type SealTrust} from './trust-files.js'
-import {selectByConsent, type LeftOut} from '../testimony/consent-filter.js'
+import {selectByConsent, type ConsentSelection, type LeftOut} from '../testimony/consent-filter.js'
 import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
 import type {Interview} from '../testimony/record.js'
 import {CUSTODY_VERSION} from '../version.js'
@@ -280,7 +280,7 @@ class EntryWriter {
  * Step 2: the latest signed checkpoint, the Merkle tree of the ledger up to it (which must have the
  * root the checkpoint signed), and the sealed events with their inclusion proofs against it.
  */
-function proveEvents(kase: Case, ids: readonly string[]): {treeHead: {size: number; root: string}; events: SealedEvents; tree: MerkleTree; base: SignedCheckpoint & {treeSize: number}} {
+function proveEvents(kase: Case, ids: ReadonlySet<string>, file: TreeFile): {treeHead: {size: number; root: string}; events: SealedEvents; tree: MerkleTree; base: SignedCheckpoint & {treeSize: number}} {
   const latest = kase.ledger.latestCheckpoint()
   const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
   if (latest === undefined || body === undefined || 'problem' in body) {
@@ -288,12 +288,12 @@ function proveEvents(kase: Case, ids: readonly string[]): {treeHead: {size: numb
   }
 
   const size = body.treeSize
-  const tree = kase.ledger.tree(size)
+  const tree = kase.ledger.tree(size, file)
   if (tree.size !== size || bytesToHex(tree.root()) !== body.rootHash) {
     throw new CustodyError('INTEGRITY', `the ledger no longer has the root its checkpoint ${latest.seq} signed; nothing was sealed. Run \`custody verify\``)
   }
 
-  return {treeHead: {size: tree.size, root: bytesToHex(tree.root())}, events: new SealedEvents(kase, tree, new Set(ids)), tree, base: {...latest, treeSize: size}}
+  return {treeHead: {size: tree.size, root: bytesToHex(tree.root())}, events: new SealedEvents(kase, tree, ids), tree, base: {...latest, treeSize: size}}
 }
 
 /** A release to be called when the chunk is written; the memory goes back once it is hashed too. */
@@ -326,29 +326,34 @@ function sealedExhibit(kase: Case, id: string): SealedExhibit {
 
 /**
  * The scratch files of one seal, beside its temporary archive: the two payload manifests' exhibit
- * lines and the statement. All are removed however the seal ends.
+ * lines, the statement, and the large levels of the ledger's Merkle tree. All are removed however
+ * the seal ends.
  */
 class Scratch {
   private constructor(
     readonly manifest256: SpillFile,
     readonly manifest512: SpillFile,
     readonly statement: SpillFile,
+    /** The large levels of the ledger's Merkle tree (MerkleTree.inFile). */
+    readonly tree: TreeFile & {path: string},
   ) {}
 
   static async create(temp: string): Promise<Scratch> {
     const made: SpillFile[] = []
     try {
       for (const suffix of ['manifest-sha256', 'manifest-sha512', 'statement']) made.push(await SpillFile.create(`${temp}.${suffix}`))
+      const tree = `${temp}.tree`
+      return new Scratch(made[0]!, made[1]!, made[2]!, {fd: openSync(tree, 'wx+', 0o600), path: tree})
     } catch (error) {
       await Promise.all(made.map((file) => file.remove()))
       throw error
     }
-
-    return new Scratch(made[0]!, made[1]!, made[2]!)
   }
 
   async remove(): Promise<void> {
     await Promise.all([this.manifest256.remove(), this.manifest512.remove(), this.statement.remove()])
+    closeSync(this.tree.fd)
+    await rm(this.tree.path, {force: true})
   }
 }
 
@@ -567,6 +572,25 @@ async function writeManifest(zip: ZipWriter, bag: string, algorithm: 'sha256' | 
   return {path: name, ...(await out.end())}
 }
 
+/**
+ * Step 1: the exhibits to seal (those named, or all), less those a witness's consent keeps out, in
+ * the order of their folders' paths: the payload is written, and its manifests made, in that
+ * order, so the manifest lines come out sorted without being held. The lists it makes on the way
+ * are left behind here, not held through the seal.
+ */
+function chooseExhibits(kase: Case, options: SealOptions): {ids: string[]; selection: Omit<ConsentSelection, 'exhibits'>} {
+  const named = options.exhibits.length > 0
+  const asked = named ? [...new Set(options.exhibits.map((e) => resolveExhibitOrWitness(kase, e)))] : kase.ledger.exhibitIds()
+  if (asked.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
+  if (named) for (const id of asked) getExhibit(kase, id, {withEvents: false})
+  const {exhibits: ids, ...selection} = selectByConsent(kase, asked, named, options.purpose ?? null)
+  if (ids.length === 0) {
+    throw new CustodyError('CONSENT_REFUSED', `nothing can be sealed: ${selection.leftOut.map((l) => `${l.exhibit}: ${l.reason}`).join('; ')}`)
+  }
+
+  return {ids: ids.sort(byFolder), selection}
+}
+
 export async function sealArchive(kase: Case, options: SealOptions): Promise<SealReport> {
   const out = resolve(options.cwd ?? process.cwd(), options.out)
   if (!out.toLowerCase().endsWith('.zip')) {
@@ -581,57 +605,45 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   const sealer = options.actor?.trim() || kase.info.investigator
 
   // 1. choose
-  const named = options.exhibits.length > 0
-  const asked = named ? [...new Set(options.exhibits.map((e) => resolveExhibitOrWitness(kase, e)))] : kase.ledger.exhibitIds()
-  if (asked.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
-  if (named) for (const id of asked) getExhibit(kase, id, {withEvents: false})
-  const selection = selectByConsent(kase, asked, named, options.purpose ?? null)
-  // In the order of their folders' paths: the payload is written, and its manifests made, in
-  // that order, so the manifest lines come out sorted without being held.
-  const ids = [...selection.exhibits].sort(byFolder)
-  if (ids.length === 0) {
-    throw new CustodyError('CONSENT_REFUSED', `nothing can be sealed: ${selection.leftOut.map((l) => `${l.exhibit}: ${l.reason}`).join('; ')}`)
-  }
-
+  const {ids, selection} = chooseExhibits(kase, options)
   await kase.assertIntactHead()
-
-  // 2. prove
-  const {treeHead, events, tree, base} = proveEvents(kase, ids)
-  const {files: trustFileList, trust} = trustFiles(kase, base, tree)
-  const identity = {caseId: kase.info.caseId, treeHead, exhibits: ids, sealedAt: sealedAt.toISOString(), purpose: options.purpose ?? null}
-  const sealId = `SEAL-${createHash('sha256').update(canonicalize(identity)).digest('hex').slice(0, 16)}`
-  const bag = `custody-${sealId}`
-  const inIds = new Set(ids)
-  const statement: SealStatementHead = {
-    type: 'custody-seal',
-    version: 1,
-    sealId,
-    case: {id: kase.info.caseId, title: kase.info.title, organisation: kase.info.organisation, investigator: kase.info.investigator},
-    sealer,
-    sealedAt: sealedAt.toISOString(),
-    purpose: options.purpose?.trim() || null,
-    note: options.note?.trim() || null,
-    treeHead,
-    ...trust,
-    events: {path: events.path, count: events.count, sha256: events.sha256},
-    testimonies: selection.testimonies.map((t) => ({
-      exhibit: t.exhibit,
-      witness: t.witness,
-      interview: t.interview,
-      vulnerable: t.vulnerable,
-      consent: t.consent.current,
-      identityCommitment: t.identity?.commitment ?? null,
-      versions: t.versions.map((v) => ({version: v.version, exhibit: v.exhibit, sha256: v.sha256, reason: v.reason})),
-      attachments: t.attachments.map((a) => a.exhibit).filter((x) => inIds.has(x)),
-    })),
-    custodyVersion: CUSTODY_VERSION,
-  }
-
-  // 3. payload
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`)
   const scratch = await Scratch.create(temp)
   let zip: ZipWriter | undefined
   try {
+    // 2. prove
+    const inIds = new Set(ids)
+    const {treeHead, events, tree, base} = proveEvents(kase, inIds, scratch.tree)
+    const {files: trustFileList, trust} = trustFiles(kase, base, tree)
+    const identity = {caseId: kase.info.caseId, treeHead, exhibits: ids, sealedAt: sealedAt.toISOString(), purpose: options.purpose ?? null}
+    const sealId = `SEAL-${createHash('sha256').update(canonicalize(identity)).digest('hex').slice(0, 16)}`
+    const bag = `custody-${sealId}`
+    const statement: SealStatementHead = {
+      type: 'custody-seal',
+      version: 1,
+      sealId,
+      case: {id: kase.info.caseId, title: kase.info.title, organisation: kase.info.organisation, investigator: kase.info.investigator},
+      sealer,
+      sealedAt: sealedAt.toISOString(),
+      purpose: options.purpose?.trim() || null,
+      note: options.note?.trim() || null,
+      treeHead,
+      ...trust,
+      events: {path: events.path, count: events.count, sha256: events.sha256},
+      testimonies: selection.testimonies.map((t) => ({
+        exhibit: t.exhibit,
+        witness: t.witness,
+        interview: t.interview,
+        vulnerable: t.vulnerable,
+        consent: t.consent.current,
+        identityCommitment: t.identity?.commitment ?? null,
+        versions: t.versions.map((v) => ({version: v.version, exhibit: v.exhibit, sha256: v.sha256, reason: v.reason})),
+        attachments: t.attachments.map((a) => a.exhibit).filter((x) => inIds.has(x)),
+      })),
+      custodyVersion: CUSTODY_VERSION,
+    }
+
+    // 3. payload
     zip = await ZipWriter.create(temp, sealedAt)
     const interrupted = (): CustodyError | undefined =>
       options.signal?.aborted ? new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${out} was not written`) : undefined

@@ -73,5 +73,5 @@ export function selectByConsent(kase: Case, ids: readonly string[], named: boole
 
   const out = new Set(leftOut.map((l) => l.exhibit))
   const exhibits = [...wanted].filter((x) => !out.has(x)).sort()
-  return {exhibits, testimonies: views.filter((v) => exhibits.includes(v.exhibit)), leftOut, scope}
+  return {exhibits, testimonies: views.filter((v) => wanted.has(v.exhibit) && !out.has(v.exhibit)), leftOut, scope}
 }

@@ -1,7 +1,9 @@
 import {createHash} from 'node:crypto'
-import {readFileSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import fc from 'fast-check'
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 import {hashLeaf} from '../../src/merkle/rfc6962.js'
 import {CompactRange} from '../../src/merkle/compact-range.js'
 import {MerkleTree} from '../../src/merkle/tree.js'
@@ -181,5 +183,54 @@ describe('the compact range (the running tree head of the ledger)', () => {
     clone!.push(hashLeaf(Uint8Array.of(9)))
     expect(clone!.size).toBe(102)
     expect(hex(clone!.root())).toBe(hex(naive.mth([...d.slice(0, 101), Uint8Array.of(9)])))
+  })
+})
+
+describe('a Merkle tree whose large levels are kept in a file', () => {
+  // 70,001 leaves: the leaves (2.2 MB) and the first level above them (1.1 MB) go to the file,
+  // the levels above stay in memory; an odd count leaves unpaired nodes on several levels.
+  const count = 70_001
+  const leaves = Array.from({length: count}, (_, i) => hashLeaf(new TextEncoder().encode(`event ${i}`)))
+  const memory = new MerkleTree(leaves)
+  const dir = mkdtempSync(join(tmpdir(), 'custody-tree-'))
+  const path = join(dir, 'tree')
+  const fd = openSync(path, 'wx+', 0o600)
+  const inFile = MerkleTree.inFile(leaves, count, {fd})
+  afterAll(() => {
+    closeSync(fd)
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('keeps its large levels in the file, and gives every root and proof the in-memory tree gives', () => {
+    // Leaves, then the level of 35,000 nodes: the rest (under 1 MiB a level) stays in memory.
+    expect(statSync(path).size).toBe((count + Math.floor(count / 2)) * 32)
+    expect(inFile.size).toBe(count)
+    expect(hex(inFile.root())).toBe(hex(memory.root()))
+    for (const n of [1, 2, 3, 32_768, 65_536, 65_537, count]) expect(hex(inFile.root(n)), `root(${n})`).toBe(hex(memory.root(n)))
+    // Consecutive leaves (as a seal proves them) and scattered ones, which move the file windows back and forth.
+    const indices = [...Array.from({length: 3_000}, (_, i) => i + 31_000), 69_999, 0, 70_000, 2_047, 2_048, 40_000, 12]
+    for (const i of indices) {
+      expect(hex(inFile.leaf(i))).toBe(hex(leaves[i]!))
+      expect(inFile.inclusionProof(i).map(hex), `proof of ${i}`).toEqual(memory.inclusionProof(i).map(hex))
+    }
+
+    for (const [from, to] of [[1, count], [32_768, count], [50_001, 65_537], [69_999, count]] as const) {
+      expect(inFile.consistencyProof(from, to).map(hex)).toEqual(memory.consistencyProof(from, to).map(hex))
+    }
+
+    verifyInclusion(31_337, count, leaves[31_337]!, inFile.inclusionProof(31_337), memory.root())
+  })
+
+  it('keeps a small tree in memory, and refuses fewer leaves than it was told', () => {
+    const small = join(dir, 'small')
+    const smallFd = openSync(small, 'wx+', 0o600)
+    try {
+      expect(hex(MerkleTree.inFile(leaves.slice(0, 1000), 1000, {fd: smallFd}).root())).toBe(hex(memory.root(1000)))
+      expect(statSync(small).size).toBe(0)
+      expect(() => MerkleTree.inFile(leaves.slice(0, 10), 11, {fd: smallFd})).toThrow('expected 11 leaves, got 10')
+      expect(() => MerkleTree.inFile(leaves.slice(0, 40_000), 40_001, {fd: smallFd})).toThrow('expected 40001 leaves, got 40000')
+    } finally {
+      closeSync(smallFd)
+    }
   })
 })
