@@ -4,13 +4,19 @@
  * private temporary SQLite database (an empty file name: SQLite makes the file in the system's temp
  * folder, unlinked from the start, so that nothing is left behind even after a crash), not in the
  * heap, so that verifying an archive of any number of exhibits needs the same memory: SQLite's page
- * cache, a few MiB. All of it is one transaction, never committed. Reads of many rows go page by page (PAGE rows a query), never through an open
- * cursor, so that rows can be updated between pages.
+ * cache, a few MiB. All of it is one transaction, never committed. Reads of many rows go page by
+ * page (PAGE rows a query), never through an open cursor, so that rows can be updated between
+ * pages.
  */
 import Database from 'better-sqlite3'
 import type {ZipEntryInfo} from '../archive/zip-reader.js'
 
-const PAGE = 1000
+/**
+ * Rows a page. Small: a page lives while its entries are read and hashed, long enough for V8 to
+ * move it to the old generation. Verifying 50,000 exhibits, V8's old generation peaked at 25 to 29
+ * MB with pages of 1,000 rows, and at 11 to 12 MB with pages of 50, at the same speed.
+ */
+const PAGE = 50
 /** SQLite's page cache for the index (negative: KiB). */
 const CACHE_KIB = 4 * 1024
 
