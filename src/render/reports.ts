@@ -71,9 +71,10 @@ function ingestLine(r: IngestFileResult): string {
 export function renderIngest(report: IngestReport): string {
   const {counts} = report
   // After Ctrl-C, one line for the files that did not go in rather than one line each.
-  const notStarted = report.results.filter((r) => r.status === 'skipped' && r.reason?.startsWith(INTERRUPTED_REASON))
-  const lines = report.results.filter((r) => !notStarted.includes(r)).map((r) => ingestLine(r))
-  if (notStarted.length > 0) lines.push(`not in   ${plural(notStarted.length, 'file')}: the run was interrupted (--json lists them)`)
+  const notStarted = (r: IngestFileResult): boolean => r.status === 'skipped' && r.reason?.startsWith(INTERRUPTED_REASON) === true
+  const lines = report.results.filter((r) => !notStarted(r)).map((r) => ingestLine(r))
+  const notIn = report.results.length - lines.length
+  if (notIn > 0) lines.push(`not in   ${plural(notIn, 'file')}: the run was interrupted (--json lists them)`)
   const b = report.batch
   if (report.dryRun) {
     lines.push(

@@ -1,0 +1,28 @@
+import {describe, expect, it} from 'vitest'
+import {INTERRUPTED_REASON, type IngestFileResult, type IngestReport} from '../../src/ingest/ingest.js'
+import {renderIngest} from '../../src/render/reports.js'
+
+function report(results: IngestFileResult[]): IngestReport {
+  return {caseId: 'CASE-1', batch: null, dryRun: false, results, counts: {ingested: 2, alreadyPresent: 0, failed: 0, skipped: results.length - 2}, bytesIngested: 10, interrupted: true}
+}
+
+describe('renderIngest after Ctrl-C', () => {
+  it('gives one line for the files the run never reached, and a line for each of the others', () => {
+    const done: IngestFileResult[] = [
+      {path: '/in/a.jpg', status: 'ingested', exhibit: 'EX-000001', sha256: 'a'.repeat(64), size: 5},
+      {path: '/in/b.jpg', status: 'ingested', exhibit: 'EX-000002', sha256: 'b'.repeat(64), size: 5},
+      {path: '/in/.custody/x', status: 'skipped', reason: "it is part of the case's own .custody folder"},
+    ]
+    const notReached = Array.from({length: 20_000}, (_, i): IngestFileResult => ({path: `/in/${i}.jpg`, status: 'skipped', reason: INTERRUPTED_REASON}))
+    const text = renderIngest(report([...done, ...notReached]))
+    const lines = text.split('\n')
+    expect(lines.slice(0, 3)).toEqual([
+      `EX-000001  /in/a.jpg  sha256:${'a'.repeat(16)}…`,
+      `EX-000002  /in/b.jpg  sha256:${'b'.repeat(16)}…`,
+      expect.stringContaining('/in/.custody/x'),
+    ])
+    expect(lines[3]).toBe('not in   20000 files: the run was interrupted (--json lists them)')
+    expect(text).toContain('Interrupted: the case is consistent.')
+    expect(text).not.toContain('/in/19999.jpg')
+  })
+})
