@@ -213,10 +213,18 @@ export class SafeZip {
     const headers = new HeaderWindow(this.fd, this.size, CHUNK_SIZE)
     const pending = new Map<number, ZipEntryInfo>()
     let sources = 0
+    const placeOf = (info: ZipEntryInfo): number | {error: string} => {
+      try {
+        return headers.dataStart(info)
+      } catch (error) {
+        return {error: `its local header cannot be read: ${messageOf(error)}`}
+      }
+    }
+
     function* stored(): Generator<ReadSource> {
       for (const info of entries()) {
         if (!isPlain(info)) continue
-        const start = info.compressedSize === info.uncompressedSize ? headers.dataStart(info) : {error: `a stored entry of ${info.uncompressedSize} bytes says it takes ${info.compressedSize}`}
+        const start = info.compressedSize === info.uncompressedSize ? placeOf(info) : {error: `a stored entry of ${info.uncompressedSize} bytes says it takes ${info.compressedSize}`}
         if (typeof start !== 'number') {
           result(info, start)
           continue

@@ -21,9 +21,10 @@
  * The archive depends only on the case state, the exhibits and the seal time: the same three give
  * the same bytes.
  *
- * Memory does not grow with the number of exhibits: they are looked up in the ledger one at a time,
+ * Memory hardly grows with the number of exhibits: they are looked up in the ledger one at a time,
  * in the order of their folders (the manifests' order), and what grows with them (the manifests'
- * lines, the statement, the ZIP's central directory) goes to scratch files beside the archive.
+ * lines, the statement, the ZIP's central directory, the large levels of the Merkle tree) goes to
+ * scratch files beside the archive. Only their IDs are held, which the `seal` event lists.
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {closeSync, existsSync, openSync} from 'node:fs'
@@ -352,7 +353,12 @@ class Scratch {
 
   async remove(): Promise<void> {
     await Promise.all([this.manifest256.remove(), this.manifest512.remove(), this.statement.remove()])
-    closeSync(this.tree.fd)
+    try {
+      closeSync(this.tree.fd)
+    } catch {
+      // Closed already: removing twice is harmless, as with the spill files.
+    }
+
     await rm(this.tree.path, {force: true})
   }
 }
