@@ -30,7 +30,10 @@ inclusion proof against the sealed tree head; then the investigator's signatures
 checkpoint and the seal statement (with the key the sealed events record), and each timestamp
 token: over the stamped checkpoint's exact bytes, signed, and chained at its genTime to a TSA
 root. Give the root you trust with --tsa-ca; without it the roots the archive carries are used,
-and the report says so. A bag unzipped and zipped again by another tool still verifies.
+and the report says so. A bag unzipped and zipped again by another tool still verifies. What it
+remembers of each file while checking goes to a temporary SQLite file in $TMPDIR (else /var/tmp or
+/tmp), unlinked as soon as it is made, so memory stays the same however many exhibits the archive
+holds.
 
 Exit 0 when everything holds; exit 3 when anything does not, naming the exhibit, event or file with
 what was expected and what was found.`
