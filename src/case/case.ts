@@ -14,7 +14,7 @@ import {dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {CustodyError} from '../errors.js'
 import type {LedgerEvent} from '../ledger/event.js'
-import {compareWithHead, writeHeadRecord} from '../ledger/head-file.js'
+import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
 import {createSigningKey, openSigningKey, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
@@ -110,7 +110,7 @@ export class Case implements AsyncDisposable {
    * the evidence of tampering under a new head. Run before a command appends anything.
    */
   async assertIntactHead(): Promise<void> {
-    const head = await compareWithHead(this.dataDir, this.ledger.tree())
+    const head = await compareWithHead(this.dataDir, (recorded) => this.ledger.heads(recorded))
     if (head.status === 'matches') return
     const what =
       head.status === 'unreadable' ? head.problem : head.status === 'shorter' ? 'events were removed from its end' : 'its recorded events were rewritten'
@@ -122,10 +122,10 @@ export class Case implements AsyncDisposable {
 
   /** Records the current tree head when it extends the recorded one (another command may have gone further). */
   async recordHead(): Promise<void> {
-    const tree = this.ledger.tree()
-    const head = await compareWithHead(this.dataDir, tree)
+    let heads: TreeHeadSource | undefined
+    const head = await compareWithHead(this.dataDir, (recorded) => (heads = this.ledger.heads(recorded)))
     if (head.status !== 'matches' || head.behind === 0) return
-    await writeCurrentHead(this.dataDir, this.ledger, tree)
+    await writeCurrentHead(this.dataDir, this.ledger, heads)
   }
 
   /** The key that signs this case's checkpoints now: the one the latest key event names. */
@@ -189,7 +189,7 @@ export class Case implements AsyncDisposable {
   }
 }
 
-async function writeCurrentHead(dataDir: string, ledger: Ledger, tree = ledger.tree()): Promise<void> {
+async function writeCurrentHead(dataDir: string, ledger: Ledger, tree: TreeHeadSource = ledger.heads()): Promise<void> {
   await writeHeadRecord(dataDir, {
     size: tree.size,
     root: bytesToHex(tree.root()),

@@ -11,7 +11,6 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {writeFileDurably} from '../io/files.js'
-import type {MerkleTree} from '../merkle/tree.js'
 
 export const HEAD_FILE = 'head.json'
 
@@ -63,8 +62,20 @@ export type HeadComparison =
   | {status: 'rewritten'; record: TreeHeadRecord; root: string}
 
 /** Does the ledger (as `tree`) still hold the recorded head as a prefix? */
-export async function compareWithHead(dataDir: string, tree: MerkleTree): Promise<HeadComparison> {
+/** A tree's size and the heads of it and of its prefixes (a MerkleTree, or TreeHeads of the ledger). */
+export interface TreeHeadSource {
+  readonly size: number
+  /** The tree head of the first `size` leaves; of all by default. */
+  root(size?: number): Uint8Array
+}
+
+/**
+ * Compares a tree with the recorded head. `heads` is asked for the head of the recorded size once
+ * the record is read, so that a caller can compute just that (Ledger.heads) rather than a tree.
+ */
+export async function compareWithHead(dataDir: string, heads: TreeHeadSource | ((recordedSize: number | undefined) => TreeHeadSource)): Promise<HeadComparison> {
   const {record, problem} = await readHeadRecord(dataDir)
+  const tree = typeof heads === 'function' ? heads(record?.size) : heads
   if (record === undefined) return {status: 'unreadable', problem: problem ?? `${HEAD_FILE} is unreadable`}
   if (record.size > tree.size) return {status: 'shorter', record, size: tree.size}
   const root = bytesToHex(tree.root(record.size))

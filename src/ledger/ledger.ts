@@ -12,9 +12,10 @@ import {signCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.j
 import {CustodyError, messageOf} from '../errors.js'
 import type {Signer} from '../keys/signing-key.js'
 import {CompactRange} from '../merkle/compact-range.js'
-import {HASH_SIZE} from '../merkle/rfc6962.js'
+import {emptyRoot, HASH_SIZE} from '../merkle/rfc6962.js'
 import {MerkleTree, type TreeFile} from '../merkle/tree.js'
 import {EVENT_VERSION, GENESIS_HASH, eventLeafHash, sealEvent, type EventAction, type EventDraft, type LedgerEvent, type StoredEvent} from './event.js'
+import type {TreeHeadSource} from './head-file.js'
 import {SCHEMA_SQL, SCHEMA_VERSION} from './schema.js'
 
 export interface RawRow {
@@ -346,6 +347,30 @@ export class Ledger {
 
   size(): number {
     return this.db.prepare<[], {n: number}>('SELECT count(*) AS n FROM events').get()!.n
+  }
+
+  /**
+   * The tree head of all events and of the first `at`, in one pass over them with O(log n) memory
+   * (CompactRange): what a check against the recorded head needs, without building the tree.
+   */
+  heads(at?: number): TreeHeadSource {
+    const range = new CompactRange()
+    let rootAt = at === 0 ? emptyRoot() : undefined
+    for (const row of this.db.prepare<[], {event: string}>('SELECT event FROM events ORDER BY seq').iterate()) {
+      range.push(eventLeafHash(row.event))
+      if (range.size === at) rootAt = range.root()
+    }
+
+    const {size} = range
+    const root = range.root()
+    return {
+      size,
+      root(n = size): Uint8Array {
+        if (n === size) return root
+        if (n === at && rootAt !== undefined) return rootAt
+        throw new CustodyError('INVALID_ARGUMENT', `only the heads of ${size} and ${at ?? 'no other number of'} events were computed, not of ${n}`)
+      },
+    }
   }
 
   /**

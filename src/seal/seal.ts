@@ -44,7 +44,7 @@ import type {Interview} from '../testimony/record.js'
 import {CUSTODY_VERSION} from '../version.js'
 import {moveIntoPlace} from '../io/files.js'
 import {formatBytes} from '../render/text.js'
-import {BAGIT_TXT, bagInfo, byFolder, manifest, safeFileName, type ManifestEntry} from './bagit.js'
+import {BAGIT_TXT, bagInfo, byFolder, manifest, safeFileName, sortedMembership, type ManifestEntry, type Membership} from './bagit.js'
 import {bagReadme} from './readme.js'
 import {ZipWriter, type ZipEntry} from './zip-writer.js'
 import {SpillFile} from '../io/spill-file.js'
@@ -167,7 +167,7 @@ class SealedEvents {
   constructor(
     private readonly kase: Case,
     private readonly tree: MerkleTree,
-    private readonly chosen: ReadonlySet<string>,
+    private readonly chosen: Membership,
   ) {
     const h256 = createHash('sha256')
     const h512 = createHash('sha512')
@@ -281,7 +281,7 @@ class EntryWriter {
  * Step 2: the latest signed checkpoint, the Merkle tree of the ledger up to it (which must have the
  * root the checkpoint signed), and the sealed events with their inclusion proofs against it.
  */
-function proveEvents(kase: Case, ids: ReadonlySet<string>, file: TreeFile): {treeHead: {size: number; root: string}; events: SealedEvents; tree: MerkleTree; base: SignedCheckpoint & {treeSize: number}} {
+function proveEvents(kase: Case, ids: Membership, file: TreeFile): {treeHead: {size: number; root: string}; events: SealedEvents; tree: MerkleTree; base: SignedCheckpoint & {treeSize: number}} {
   const latest = kase.ledger.latestCheckpoint()
   const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
   if (latest === undefined || body === undefined || 'problem' in body) {
@@ -618,7 +618,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   let zip: ZipWriter | undefined
   try {
     // 2. prove
-    const inIds = new Set(ids)
+    const inIds = sortedMembership(ids)
     const {treeHead, events, tree, base} = proveEvents(kase, inIds, scratch.tree)
     const {files: trustFileList, trust} = trustFiles(kase, base, tree)
     const identity = {caseId: kase.info.caseId, treeHead, exhibits: ids, sealedAt: sealedAt.toISOString(), purpose: options.purpose ?? null}

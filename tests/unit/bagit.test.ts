@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {byFolder, manifest} from '../../src/seal/bagit.js'
+import {byFolder, manifest, sortedMembership} from '../../src/seal/bagit.js'
 
 describe('ordering exhibits by their folders', () => {
   it('orders names as `${name}/` strings compare, which is the order of their manifest lines', () => {
@@ -13,6 +13,18 @@ describe('ordering exhibits by their folders', () => {
       }),
       {numRuns: 5000},
     )
+  })
+
+  it('finds a name in a list sorted that way exactly when the list holds it', () => {
+    const name = fc.string({unit: fc.constantFrom('E', 'X', '-', '0', '1', '/', 'é', '\u{1F4F7}'), maxLength: 6})
+    fc.assert(
+      fc.property(fc.uniqueArray(name, {maxLength: 60}), fc.array(name, {maxLength: 20}), (names, others) => {
+        const members = sortedMembership([...names].sort(byFolder))
+        for (const n of [...names, ...others]) expect(members.has(n), JSON.stringify(n)).toBe(names.includes(n))
+      }),
+      {numRuns: 2000},
+    )
+    expect(sortedMembership([]).has('EX-1')).toBe(false)
   })
 
   it('gives the manifest order to exhibit folders, where plain string order would not', () => {

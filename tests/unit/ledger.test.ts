@@ -43,6 +43,22 @@ describe('the ledger', () => {
     }
   })
 
+  it('gives the heads of all events and of one prefix without a tree, as the tree gives them', () => {
+    ledger.append(() => ({drafts: Array.from({length: 40}, (_, i) => draft(i)), result: undefined}))
+    const tree = ledger.tree()
+    expect(tree.size).toBe(41)
+    for (const at of [undefined, 0, 1, 7, 32, 33, 40, 41]) {
+      const heads = ledger.heads(at)
+      expect(heads.size).toBe(41)
+      expect(bytesToHex(heads.root())).toBe(bytesToHex(tree.root()))
+      if (at !== undefined) expect(bytesToHex(heads.root(at)), `head of ${at}`).toBe(bytesToHex(tree.root(at)))
+    }
+
+    expect(() => ledger.heads(7).root(8)).toThrow('not of 8')
+    // A prefix longer than the ledger has no head (a record from a ledger that was cut short).
+    expect(() => ledger.heads(50).root(50)).toThrow('not of 50')
+  })
+
   it('ends every append with a signed checkpoint over the new tree head, in the same transaction', () => {
     ledger.append(() => ({drafts: [draft(1), draft(2)], result: undefined}))
     ledger.append(() => ({drafts: [], result: undefined}))
