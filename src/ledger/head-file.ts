@@ -61,8 +61,7 @@ export type HeadComparison =
   | {status: 'shorter'; record: TreeHeadRecord; size: number}
   | {status: 'rewritten'; record: TreeHeadRecord; root: string}
 
-/** Does the ledger (as `tree`) still hold the recorded head as a prefix? */
-/** A tree's size and the heads of it and of its prefixes (a MerkleTree, or TreeHeads of the ledger). */
+/** A tree's size and the heads of it and of its prefixes (a MerkleTree, or Ledger.heads()). */
 export interface TreeHeadSource {
   readonly size: number
   /** The tree head of the first `size` leaves; of all by default. */
@@ -70,8 +69,9 @@ export interface TreeHeadSource {
 }
 
 /**
- * Compares a tree with the recorded head. `heads` is asked for the head of the recorded size once
- * the record is read, so that a caller can compute just that (Ledger.heads) rather than a tree.
+ * Does the ledger (as `heads`) still hold the recorded head as a prefix? `heads` may be a function
+ * of the recorded size, called once the record is read, so that a caller computes only the heads
+ * it needs (Ledger.heads) rather than a tree.
  */
 export async function compareWithHead(dataDir: string, heads: TreeHeadSource | ((recordedSize: number | undefined) => TreeHeadSource)): Promise<HeadComparison> {
   const {record, problem} = await readHeadRecord(dataDir)
