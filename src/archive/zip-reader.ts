@@ -61,6 +61,12 @@ const LOCAL_HEADER_SIZE = 30
  */
 const LINE_CHUNK = 64 * 1024
 
+/** An error that names the entry, once. */
+function naming(info: ZipEntryInfo, error: unknown): Error {
+  const message = messageOf(error)
+  return new Error(message.startsWith(info.name) ? message : `${info.name}: ${message}`, {cause: error})
+}
+
 /** Stored plainly: its bytes are read straight from the file. */
 function isPlain(info: ZipEntryInfo): boolean {
   return info.method === 0 && !info.encrypted
@@ -103,9 +109,10 @@ class HeaderWindow {
     this.buffer = Buffer.allocUnsafe(Math.max(LOCAL_HEADER_SIZE, windowSize))
   }
 
-  /** Where the entry's data starts, or why that cannot be found. */
+  /** Where the entry's data starts, or why that cannot be found (or, stored, cannot be its size). */
   dataStart(info: ZipEntryInfo): number | {error: string} {
     const {offset, compressedSize} = info
+    if (info.method === 0 && compressedSize !== info.uncompressedSize) return {error: `a stored entry of ${info.uncompressedSize} bytes says it takes ${compressedSize}`}
     if (offset < this.start || offset + LOCAL_HEADER_SIZE > this.start + this.length) {
       this.start = offset
       this.length = readSync(this.fd, this.buffer, 0, this.buffer.length, offset)
@@ -224,7 +231,7 @@ export class SafeZip {
     function* stored(): Generator<ReadSource> {
       for (const info of entries()) {
         if (!isPlain(info)) continue
-        const start = info.compressedSize === info.uncompressedSize ? placeOf(info) : {error: `a stored entry of ${info.uncompressedSize} bytes says it takes ${info.compressedSize}`}
+        const start = placeOf(info)
         if (typeof start !== 'number') {
           result(info, start)
           continue
@@ -352,7 +359,6 @@ export class SafeZip {
   async *chunks(info: ZipEntryInfo, onBytes?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
     if (info.encrypted) throw new Error(`${info.name}: the entry is encrypted`)
     if (info.method !== 0 && info.method !== 8) throw new Error(`${info.name}: compression method ${info.method} is not supported (only stored and deflated)`)
-    if (info.method === 0 && info.compressedSize !== info.uncompressedSize) throw new Error(`${info.name}: a stored entry of ${info.uncompressedSize} bytes says it takes ${info.compressedSize}`)
     const start = new HeaderWindow(this.fd, this.size, LOCAL_HEADER_SIZE).dataStart(info)
     if (typeof start !== 'number') throw new Error(`${info.name}: ${start.error}`)
     if (info.method === 8) {
@@ -387,7 +393,7 @@ export class SafeZip {
         yield chunk
       }
     } catch (error) {
-      throw new Error(messageOf(error).startsWith(info.name) ? messageOf(error) : `${info.name}: ${messageOf(error)}`, {cause: error})
+      throw naming(info, error)
     } finally {
       raw.destroy()
       inflate.destroy()
@@ -411,7 +417,7 @@ export class SafeZip {
         if (keep) kept.push(Buffer.from(chunk))
       }
     } catch (error) {
-      throw new Error(messageOf(error).startsWith(info.name) ? messageOf(error) : `${info.name}: ${messageOf(error)}`, {cause: error})
+      throw naming(info, error)
     }
 
     const out = {sha256: h256.digest('hex'), sha512: h512.digest('hex'), size}

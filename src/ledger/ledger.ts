@@ -356,8 +356,8 @@ export class Ledger {
   heads(at?: number): TreeHeadSource {
     const range = new CompactRange()
     let rootAt = at === 0 ? emptyRoot() : undefined
-    for (const row of this.db.prepare<[], {event: string}>('SELECT event FROM events ORDER BY seq').iterate()) {
-      range.push(eventLeafHash(row.event))
+    for (const leaf of this.leafHashes()) {
+      range.push(leaf)
       if (range.size === at) rootAt = range.root()
     }
 
@@ -379,22 +379,21 @@ export class Ledger {
    */
   tree(size = Number.MAX_SAFE_INTEGER, file?: TreeFile): MerkleTree {
     const {n} = this.db.prepare<[number], {n: number}>('SELECT count(*) AS n FROM events WHERE seq < ?').get(size)!
-    if (file !== undefined) {
-      const rows = this.db.prepare<[number], {event: string}>('SELECT event FROM events WHERE seq < ? ORDER BY seq').iterate(size)
-      return MerkleTree.inFile((function* () {
-        for (const row of rows) yield eventLeafHash(row.event)
-      })(), n, file)
-    }
-
+    if (file !== undefined) return MerkleTree.inFile(this.leafHashes(size), n, file)
     // The leaf hashes are packed into one buffer of the right size.
     const packed = new Uint8Array(n * HASH_SIZE)
     let count = 0
-    for (const row of this.db.prepare<[number], {event: string}>('SELECT event FROM events WHERE seq < ? ORDER BY seq').iterate(size)) {
+    for (const leaf of this.leafHashes(size)) {
       if (count === n) throw new CustodyError('INTEGRITY', 'the ledger grew while its tree was being built')
-      packed.set(eventLeafHash(row.event), count++ * HASH_SIZE)
+      packed.set(leaf, count++ * HASH_SIZE)
     }
 
     return new MerkleTree(packed.subarray(0, count * HASH_SIZE))
+  }
+
+  /** The leaf hash of each event below `size`, in order (RFC 6962: SHA-256(0x00 || canonical event)). */
+  private *leafHashes(size = Number.MAX_SAFE_INTEGER): Generator<Uint8Array> {
+    for (const row of this.db.prepare<[number], {event: string}>('SELECT event FROM events WHERE seq < ? ORDER BY seq').iterate(size)) yield eventLeafHash(row.event)
   }
 
   /** Schema facts that verification compares with what custody created. */

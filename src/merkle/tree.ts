@@ -66,8 +66,33 @@ class FileLevel implements Level {
   }
 }
 
+/** Where the nodes of a level are put, one after another, before the level is read. */
+interface LevelSink {
+  add(node: Uint8Array): void
+  /** The level put. */
+  finish(): Level
+}
+
+class MemorySink implements LevelSink {
+  private readonly bytes: Uint8Array
+  private filled = 0
+
+  constructor(nodes: number) {
+    this.bytes = new Uint8Array(nodes * HASH_SIZE)
+  }
+
+  add(node: Uint8Array): void {
+    this.bytes.set(node, this.filled)
+    this.filled += HASH_SIZE
+  }
+
+  finish(): Level {
+    return new MemoryLevel(this.bytes)
+  }
+}
+
 /** Writes nodes one after another into a file from `start`, through a buffer. */
-class LevelWriter {
+class LevelWriter implements LevelSink {
   private readonly buffer = Buffer.allocUnsafe(MEMORY_LEVEL_BYTES)
   private filled = 0
   private written = 0
@@ -83,13 +108,21 @@ class LevelWriter {
     this.filled += HASH_SIZE
   }
 
-  /** Writes what is buffered; the level's bytes so far. */
-  flush(): number {
+  private flush(): void {
     for (let done = 0; done < this.filled; ) done += writeSync(this.fd, this.buffer, done, this.filled - done, this.start + this.written + done)
     this.written += this.filled
     this.filled = 0
-    return this.written
   }
+
+  finish(): Level {
+    this.flush()
+    return new FileLevel(this.fd, this.start, this.written / HASH_SIZE)
+  }
+}
+
+/** Where a level of `nodes` nodes goes: into `file` from `at` when it is large, else into memory. */
+function sinkFor(nodes: number, file: TreeFile | undefined, at: number): LevelSink {
+  return file !== undefined && nodes * HASH_SIZE >= MEMORY_LEVEL_BYTES ? new LevelWriter(file.fd, at) : new MemorySink(nodes)
 }
 
 /** Levels already built (MerkleTree.inFile). */
@@ -142,33 +175,17 @@ export class MerkleTree {
    * more are not read.
    */
   static inFile(leaves: Iterable<Uint8Array>, count: number, file: TreeFile): MerkleTree {
-    let first: Level
-    if (count * HASH_SIZE < MEMORY_LEVEL_BYTES) {
-      const packed = new Uint8Array(count * HASH_SIZE)
-      let i = 0
-      for (const leaf of leaves) {
-        if (i === count) break
-        packed.set(leaf, i++ * HASH_SIZE)
-      }
-
-      if (i < count) throw new CustodyError('INTEGRITY', `expected ${count} leaves, got ${i}`)
-      first = new MemoryLevel(packed)
-    } else {
-      const writer = new LevelWriter(file.fd, 0)
-      let i = 0
-      for (const leaf of leaves) {
-        if (i === count) break
-        if (leaf.length !== HASH_SIZE) throw new CustodyError('INVALID_ARGUMENT', `leaf ${i} is ${leaf.length} bytes, not ${HASH_SIZE}`)
-        writer.add(leaf)
-        i++
-      }
-
-      if (i < count) throw new CustodyError('INTEGRITY', `expected ${count} leaves, got ${i}`)
-      writer.flush()
-      first = new FileLevel(file.fd, 0, count)
+    const sink = sinkFor(count, file, 0)
+    let i = 0
+    for (const leaf of leaves) {
+      if (i === count) break
+      if (leaf.length !== HASH_SIZE) throw new CustodyError('INVALID_ARGUMENT', `leaf ${i} is ${leaf.length} bytes, not ${HASH_SIZE}`)
+      sink.add(leaf)
+      i++
     }
 
-    return new MerkleTree(new Built(MerkleTree.build(first, file)))
+    if (i < count) throw new CustodyError('INTEGRITY', `expected ${count} leaves, got ${i}`)
+    return new MerkleTree(new Built(MerkleTree.build(sink.finish(), file)))
   }
 
   /** Every level above the leaves, each from the one below; large ones to `file` after the leaves. */
@@ -177,19 +194,10 @@ export class MerkleTree {
     let end = leaves instanceof FileLevel ? leaves.nodes * HASH_SIZE : 0
     for (let level = leaves; level.nodes > 1; ) {
       const pairs = Math.floor(level.nodes / 2)
-      let next: Level
-      const pair = (i: number): Uint8Array => hashChildren(level.node(2 * i), level.node(2 * i + 1))
-      if (file !== undefined && pairs * HASH_SIZE >= MEMORY_LEVEL_BYTES) {
-        const writer = new LevelWriter(file.fd, end)
-        for (let i = 0; i < pairs; i++) writer.add(pair(i))
-        next = new FileLevel(file.fd, end, pairs)
-        end += writer.flush()
-      } else {
-        const bytes = new Uint8Array(pairs * HASH_SIZE)
-        for (let i = 0; i < pairs; i++) bytes.set(pair(i), i * HASH_SIZE)
-        next = new MemoryLevel(bytes)
-      }
-
+      const sink = sinkFor(pairs, file, end)
+      for (let i = 0; i < pairs; i++) sink.add(hashChildren(level.node(2 * i), level.node(2 * i + 1)))
+      const next = sink.finish()
+      if (next instanceof FileLevel) end += next.nodes * HASH_SIZE
       levels.push(next)
       level = next
     }

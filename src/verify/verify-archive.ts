@@ -107,6 +107,13 @@ export async function verifyArchive(
     checks.push({name, ok: problems.length === before, detail})
   }
 
+  /** A ZIP that cannot be opened, or whose central directory cannot be listed. */
+  const notAZip = (error: unknown): ArchiveReport => {
+    problems.push({check: 'zip', subject: path, message: `not a readable ZIP: ${messageOf(error)} (truncated, damaged, or holding an unsafe name)`})
+    check('zip', -1, 'unreadable')
+    return report(null, null, 0, 0)
+  }
+
   const found = await stat(path).catch(() => undefined)
   if (!found?.isFile()) throw new CustodyError('INVALID_ARGUMENT', `${path} is not a file; give the path of a sealed archive (.zip)`)
 
@@ -115,9 +122,7 @@ export async function verifyArchive(
   try {
     zip = await SafeZip.open(path)
   } catch (error) {
-    problems.push({check: 'zip', subject: path, message: `not a readable ZIP: ${messageOf(error)} (truncated, damaged, or holding an unsafe name)`})
-    check('zip', -1, 'unreadable')
-    return report(null, null, 0, 0)
+    return notAZip(error)
   }
 
   // Every entry, its digests and what names it, and the stated exhibits are kept in a temporary
@@ -132,9 +137,7 @@ export async function verifyArchive(
         for (const message of entryProblems(info)) problems.push({check: 'zip', subject: info.name, message})
       })
     } catch (error) {
-      problems.push({check: 'zip', subject: path, message: `not a readable ZIP: ${messageOf(error)} (truncated, damaged, or holding an unsafe name)`})
-      check('zip', -1, 'unreadable')
-      return report(null, null, 0, 0)
+      return notAZip(error)
     }
 
     const {problems: layout, top} = files.layoutProblems()
