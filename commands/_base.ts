@@ -5,6 +5,7 @@
  * oclif's own catch drops `this.error(msg, {exit})` under --json and exits 1; this one keeps the
  * code in both modes.
  */
+import {once} from 'node:events'
 import {password} from '@inquirer/prompts'
 import {Command, Flags} from '@oclif/core'
 import {Case, locateCase} from '../src/case/case.js'
@@ -121,6 +122,27 @@ export abstract class CustodyCommand extends Command {
         process.off('SIGTERM', onInterrupt)
       },
     }
+  }
+
+  /**
+   * Writes output too long to hold as one string (a batch's results), line by line, in pieces of
+   * about 64 KiB, waiting whenever stdout asks to.
+   */
+  protected async writeLines(lines: Iterable<string>): Promise<void> {
+    const write = async (text: string): Promise<void> => {
+      if (!process.stdout.write(text)) await once(process.stdout, 'drain')
+    }
+
+    let piece = ''
+    for (const line of lines) {
+      piece += `${line}\n`
+      if (piece.length >= 64 * 1024) {
+        await write(piece)
+        piece = ''
+      }
+    }
+
+    if (piece !== '') await write(piece)
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {ingest, type IngestReport} from '../src/ingest/ingest.js'
+import {ingest} from '../src/ingest/ingest.js'
+import {jsonWithList} from '../src/render/json-lines.js'
 import {describeProgress, progressLine} from '../src/render/progress.js'
 import {renderIngest} from '../src/render/reports.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
@@ -73,7 +74,7 @@ stops before reading any file.`
 
   static override strict = false
 
-  async run(): Promise<IngestReport> {
+  async run(): Promise<void> {
     const {argv, flags} = await this.parse(Ingest)
     const dryRun = flags['dry-run']
     const kase = dryRun ? this.openCase(flags.case) : await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest', {background: true})
@@ -95,10 +96,15 @@ stops before reading any file.`
         signal: interrupt.signal,
         onProgress: (p) => progress.update(describeProgress(p.filesDone, p.filesTotal, p.bytesDone, p.bytesTotal, startedAt)),
       })
-      progress.done()
-      this.log(renderIngest(report))
+      try {
+        progress.done()
+        // Written here, not returned to oclif: a batch's results are read as they are written.
+        await this.writeLines(this.jsonEnabled() ? jsonWithList(report, 'results', report.results) : renderIngest(report))
+      } finally {
+        report.close()
+      }
+
       if (report.counts.failed > 0 || report.interrupted) process.exitCode = 1
-      return report
     } finally {
       interrupt.release()
       kase.close()

@@ -29,6 +29,7 @@ export interface BatchInfo extends BatchIdentity {
 
 /** What an earlier run recorded of one source path. */
 export interface EarlierFile {
+  path: string
   exhibit: string
   size: number
   modifiedAt: string | null
@@ -50,18 +51,16 @@ export function earlierRuns(kase: Case, id: string): number[] {
 
 /**
  * Source paths that earlier runs of this batch took in (as a new exhibit, or as a file the case
- * already held), with the size and modification time they had then.
+ * already held), with the size and modification time they had then, oldest first: a path taken in
+ * twice comes twice, and the later one counts.
  */
-export function filesOfEarlierRuns(kase: Case, id: string): Map<string, EarlierFile> {
-  const found = new Map<string, EarlierFile>()
+export function* filesOfEarlierRuns(kase: Case, id: string): Generator<EarlierFile> {
   for (const {event} of kase.ledger.eventsInBatch(id)) {
     const p = event.payload
     const file = (p.file ?? {}) as {[key: string]: JsonValue}
     if (typeof file.path !== 'string' || event.exhibit === null) continue
-    found.set(file.path, {exhibit: event.exhibit, size: Number(p.size), modifiedAt: typeof file.modifiedAt === 'string' ? file.modifiedAt : null})
+    yield {path: file.path, exhibit: event.exhibit, size: Number(p.size), modifiedAt: typeof file.modifiedAt === 'string' ? file.modifiedAt : null}
   }
-
-  return found
 }
 
 export function startBatch(kase: Case, batch: BatchIdentity, planned: {files: number; bytes: number; earlier: number[]}, actor: string): number {

@@ -1,9 +1,11 @@
 /**
  * The ingest pipeline. First the files are gathered: from the paths given, or from a manifest
- * whose every row is checked before anything else happens (src/manifest/manifest.ts). A manifest
- * or a folder is a recorded batch (batch.ts): it starts with a `batch-started` event, files that
- * an earlier run of the same batch took in are left out, and it ends with `batch-ended`. Then, for
- * each file, in this order:
+ * whose every row is checked before anything else happens (src/manifest/manifest.ts). They go into
+ * the run's worklist (worklist.ts), a scratch database that also takes each file's result, so that
+ * a batch of any number of files is ingested in the same memory. A manifest or a folder is a
+ * recorded batch (batch.ts): it starts with a `batch-started` event, files that an earlier run of
+ * the same batch took in are left out, and it ends with `batch-ended`. Then, for each file, in
+ * this order:
  *
  *   1. stage   copy it into the vault's temp folder while hashing it (SHA-256 and SHA-512) in one
  *              streaming pass; refuse it if it is empty, unreadable or changes while read; fsync
@@ -31,11 +33,12 @@ import type {LedgerView} from '../ledger/ledger.js'
 import {digestFile, sha256Hex} from '../hashing/digests.js'
 import {readManifest, type ManifestInput, type RowFacts} from '../manifest/manifest.js'
 import {plural} from '../render/text.js'
-import {batchIdentity, earlierRuns, endBatch, filesOfEarlierRuns, startBatch, type BatchIdentity, type BatchInfo, type EarlierFile} from './batch.js'
+import {batchIdentity, earlierRuns, endBatch, filesOfEarlierRuns, startBatch, type BatchIdentity, type BatchInfo} from './batch.js'
 import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
 import {normaliseMetadata, parseGivenDate, type NormalisedMetadata} from '../metadata/normalise.js'
 import type {StagedObject} from '../vault/vault.js'
-import {collectInputs, type InputFile} from './inputs.js'
+import {walkInputs, type InputFile} from './inputs.js'
+import {Worklist} from './worklist.js'
 
 export interface IngestOptions {
   paths: readonly string[]
@@ -89,10 +92,13 @@ export interface IngestReport {
   /** A manifest or folder ingest is a recorded batch (batch.ts); null for files named one by one. */
   batch: BatchInfo | null
   dryRun: boolean
-  results: IngestFileResult[]
+  /** Each file's result, in order, read from the run's worklist (src/ingest/worklist.ts) as it is iterated, until close(). */
+  results: Iterable<IngestFileResult>
   counts: {ingested: number; alreadyPresent: number; failed: number; skipped: number}
   bytesIngested: number
   interrupted: boolean
+  /** Frees what the run kept of its files: the results can no longer be read. */
+  close: () => void
 }
 
 export interface Provenance {
@@ -418,15 +424,22 @@ function hasNoEmbeddedMetadata(record: MetadataRecord): boolean {
   return Object.keys(record.tags).every((key) => key.startsWith('File:') || key.startsWith('ExifTool:'))
 }
 
-/** Step 0: the files to ingest, from the paths given or a manifest, and what is said of them up front. */
-async function gather(kase: Case, options: IngestOptions): Promise<{files: InputFile[]; results: IngestFileResult[]; batch: BatchIdentity | null}> {
+/**
+ * Step 0: the files to ingest, from the paths given or a manifest, into the worklist in the order
+ * given, with what is said of them up front. Returns the batch they are, if they are one.
+ */
+async function gather(kase: Case, options: IngestOptions, work: Worklist): Promise<BatchIdentity | null> {
   const cwd = options.cwd ?? process.cwd()
-  const results: IngestFileResult[] = []
-  let files: InputFile[]
-  let batch: BatchIdentity | null = null
+  // A file inside the case's own data folder is never evidence.
+  const add = (file: InputFile): void => {
+    const inside = !relative(kase.dataDir, file.symlinkTarget ?? file.path).startsWith('..')
+    if (inside) work.addResult({path: file.path, status: 'skipped', reason: `it is part of the case's own ${CASE_FOLDER} folder`, ...lineOf(file)})
+    else work.add(file)
+  }
+
   if (options.manifest !== undefined) {
     if (options.paths.length > 0) throw new CustodyError('INVALID_ARGUMENT', 'give either --manifest or paths to ingest, not both')
-    const manifest = await readManifest(options.manifest, {cwd})
+    const manifest = await readManifest(options.manifest, {claim: (key, line) => work.claim(key, line), add}, {cwd})
     if (manifest.problems.length > 0) {
       const shown = manifest.problems.slice(0, 50).map((p) => `  line ${p.line}: ${p.message}`)
       const more = manifest.problems.length > shown.length ? [`  and ${manifest.problems.length - shown.length} more (--json lists them all)`] : []
@@ -437,36 +450,33 @@ async function gather(kase: Case, options: IngestOptions): Promise<{files: Input
       )
     }
 
-    files = manifest.files
-    batch = batchIdentity({manifest: {path: manifest.path, sha256: manifest.sha256, rows: manifest.rows}})
-  } else {
-    if (options.paths.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'name the files or folders to ingest, or give --manifest FILE')
-    const collected = await collectInputs(options.paths, {recursive: options.recursive ?? false, cwd})
-    for (const problem of collected.problems) results.push({path: problem.path, status: 'failed', error: {code: problem.error.code, message: problem.error.message}})
-    for (const skipped of collected.skipped) results.push({path: skipped.path, status: 'skipped', reason: skipped.reason})
-    files = collected.files
-    if (options.recursive) batch = batchIdentity({paths: options.paths.map((p) => resolve(cwd, p)), recursive: true})
+    return batchIdentity({manifest: {path: manifest.path, sha256: manifest.sha256, rows: manifest.rows}})
   }
 
-  // A file inside the case's own data folder is never evidence.
-  files = files.filter((file) => {
-    const inside = !relative(kase.dataDir, file.symlinkTarget ?? file.path).startsWith('..')
-    if (inside) results.push({path: file.path, status: 'skipped', reason: `it is part of the case's own ${CASE_FOLDER} folder`})
-    return !inside
+  if (options.paths.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'name the files or folders to ingest, or give --manifest FILE')
+  await walkInputs(options.paths, {recursive: options.recursive ?? false, cwd}, {
+    claim: (key) => work.claim(key) === undefined,
+    file: add,
+    problem: ({path, error}) => work.addResult({path, status: 'failed', error: {code: error.code, message: error.message}}),
+    skipped: ({path, reason}) => work.addResult({path, status: 'skipped', reason}),
   })
-  return {files, results, batch}
+  return options.recursive ? batchIdentity({paths: options.paths.map((p) => resolve(cwd, p)), recursive: true}) : null
 }
 
 /**
- * A file that an earlier run of the same batch took in, unchanged since (same size and
- * modification time), is already present: it is not read again.
+ * Leaves out what an earlier run of the same batch took in: a file it took in, unchanged since
+ * (same size and modification time), is already present and is not read again.
  */
-async function takenEarlier(file: InputFile, earlier: ReadonlyMap<string, EarlierFile>): Promise<IngestFileResult | undefined> {
-  const before = earlier.get(file.path)
-  if (before === undefined) return undefined
-  const now = await stat(file.path).catch(() => undefined)
-  if (now === undefined || now.size !== before.size || now.mtime.toISOString() !== before.modifiedAt) return undefined
-  return {path: file.path, status: 'already-present', exhibit: before.exhibit, size: before.size, reason: 'taken in by an earlier run of this batch', ...lineOf(file)}
+async function leaveOutEarlier(kase: Case, batch: BatchIdentity, work: Worklist): Promise<void> {
+  for (const file of filesOfEarlierRuns(kase, batch.id)) work.remember(file)
+  if (!work.hasEarlier()) return
+  for (const {i, file} of work.files('pending')) {
+    const before = work.earlier(file.path)
+    if (before === undefined) continue
+    const now = await stat(file.path).catch(() => undefined)
+    if (now === undefined || now.size !== before.size || now.mtime.toISOString() !== before.modifiedAt) continue
+    work.setResult(i, {path: file.path, status: 'already-present', exhibit: before.exhibit, size: before.size, reason: 'taken in by an earlier run of this batch', ...lineOf(file)})
+  }
 }
 
 function lineOf(file: InputFile): {line?: number} {
@@ -474,118 +484,108 @@ function lineOf(file: InputFile): {line?: number} {
 }
 
 /** --dry-run: what each file would be, read (SHA-256 only) but nothing written. */
-async function plan(kase: Case, files: readonly InputFile[], signal: AbortSignal | undefined): Promise<IngestFileResult[]> {
-  const seen = new Map<string, string>()
-  const out: IngestFileResult[] = []
-  for (const file of files) {
+async function plan(kase: Case, work: Worklist, signal: AbortSignal | undefined): Promise<void> {
+  for (const {i, file} of work.files('pending')) {
     if (signal?.aborted) break
     const base = {path: file.path, ...lineOf(file)}
     try {
       const {sha256, size} = await digestFile(file.path, 'sha256')
       if (size === 0) throw new CustodyError('INPUT_EMPTY', `${file.path} is empty (0 bytes): it would be refused`)
       const exhibit = kase.ledger.exhibitBySha256(sha256)
-      const earlier = seen.get(sha256)
-      if (exhibit !== undefined) out.push({...base, status: 'already-present', exhibit, sha256, size})
-      else if (earlier !== undefined) out.push({...base, status: 'already-present', sha256, size, reason: `the same content as ${earlier}, earlier in this batch`})
-      else out.push({...base, status: 'would-ingest', sha256, size})
-      if (!seen.has(sha256)) seen.set(sha256, file.path)
+      const earlier = work.firstWithContent(sha256, file.path)
+      if (exhibit !== undefined) work.setResult(i, {...base, status: 'already-present', exhibit, sha256, size})
+      else if (earlier !== undefined) work.setResult(i, {...base, status: 'already-present', sha256, size, reason: `the same content as ${earlier}, earlier in this batch`})
+      else work.setResult(i, {...base, status: 'would-ingest', sha256, size})
     } catch (error) {
       const err = asCustodyError(error, file.path)
-      out.push({...base, status: 'failed', error: {code: err.code, message: err.message}})
+      work.setResult(i, {...base, status: 'failed', error: {code: err.code, message: err.message}})
+    }
+  }
+}
+
+/** Steps 1 to 5 for every file of the worklist without a result, several at once. */
+async function takeIn(kase: Case, options: IngestOptions, provenance: Provenance, batch: string | null, work: Worklist): Promise<void> {
+  const {files: filesTotal, bytes: bytesTotal} = work.totals('pending')
+  if (filesTotal === 0) return
+  await using reader = await MetadataReader.start()
+  const run = new IngestRun(kase, reader, options.signal, batch)
+  const recorder = new Recorder(run, provenance)
+  const pending = work.files('pending')
+  let taken = 0
+  let bytesDone = 0
+  let filesDone = 0
+  // Files copied and read but not yet recorded; past this many, a worker waits for the recorder.
+  const recording = new Set<Promise<void>>()
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (options.signal?.aborted) return
+      while (recording.size >= MAX_UNRECORDED) await Promise.race(recording)
+      const next = pending.next()
+      if (next.done === true) return
+      const {i, file} = next.value
+      const index = taken++
+      // Every index taken is submitted, or the files after it would wait for it forever.
+      const outcome = await run.prepare(file)
+      const recorded = recorder.submit(index, outcome).then((result) => {
+        work.setResult(i, result)
+        filesDone++
+        bytesDone += file.size
+        options.onProgress?.({filesDone, filesTotal, bytesDone, bytesTotal, last: result})
+        recording.delete(recorded)
+      })
+      recording.add(recorded)
     }
   }
 
-  return out
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, filesTotal))
+  await Promise.all(Array.from({length: concurrency}, () => worker()))
+  recorder.flush()
+  await Promise.all(recording)
 }
 
-/** Puts the results of the files that were worked on into the places the earlier runs left open, in order. */
-function fillGaps(inOrder: Array<IngestFileResult | undefined>, worked: ReadonlyArray<IngestFileResult | undefined>): void {
-  let next = 0
-  inOrder.forEach((result, i) => {
-    if (result === undefined) inOrder[i] = worked[next++]
-  })
-}
-
-function countResults(results: readonly IngestFileResult[]): {counts: IngestReport['counts']; bytesIngested: number} {
-  const counts = {ingested: 0, alreadyPresent: 0, failed: 0, skipped: 0}
-  let bytesIngested = 0
-  for (const result of results) {
-    if (result.status === 'ingested' || result.status === 'would-ingest') {
-      counts.ingested++
-      bytesIngested += result.size ?? 0
-    } else if (result.status === 'already-present') counts.alreadyPresent++
-    else if (result.status === 'failed') counts.failed++
-    else counts.skipped++
-  }
-
-  return {counts, bytesIngested}
-}
-
+/**
+ * Ingests the files the options name. The report's results are read from the run's worklist
+ * as they are iterated: call its close() when done with them.
+ */
 export async function ingest(kase: Case, options: IngestOptions): Promise<IngestReport> {
   const provenance = provenanceOf(options, kase)
   if (!options.dryRun) await kase.assertIntactHead()
+  const work = new Worklist()
+  try {
+    // 0. gather, and leave out what an earlier run of the same batch already took in
+    const batch = await gather(kase, options, work)
+    if (batch !== null) await leaveOutEarlier(kase, batch, work)
+    const batchInfo: BatchInfo | null = batch === null ? null : {...batch, earlierRuns: earlierRuns(kase, batch.id), startedSeq: null, endedSeq: null}
+    const finish = (interrupted: boolean): IngestReport => ({
+      caseId: kase.info.caseId,
+      batch: batchInfo,
+      dryRun: options.dryRun ?? false,
+      results: {[Symbol.iterator]: () => work.results((file) => ({path: file.path, status: 'skipped', reason: INTERRUPTED_REASON, ...lineOf(file)}))},
+      ...work.counts(),
+      interrupted,
+      close: () => work.close(),
+    })
 
-  // 0. gather, and leave out what an earlier run of the same batch already took in
-  const {files: asked, results, batch} = await gather(kase, options)
-  const earlier = batch === null ? new Map<string, EarlierFile>() : filesOfEarlierRuns(kase, batch.id)
-  const inOrder: Array<IngestFileResult | undefined> = []
-  for (const file of asked) inOrder.push(await takenEarlier(file, earlier))
-  const files = asked.filter((_, i) => inOrder[i] === undefined)
-  const batchInfo: BatchInfo | null = batch === null ? null : {...batch, earlierRuns: earlierRuns(kase, batch.id), startedSeq: null, endedSeq: null}
-  const finish = (interrupted: boolean): IngestReport => {
-    const all = [...results, ...asked.map((file, i) => inOrder[i] ?? {path: file.path, status: 'skipped' as const, reason: INTERRUPTED_REASON, ...lineOf(file)})]
-    return {caseId: kase.info.caseId, batch: batchInfo, dryRun: options.dryRun ?? false, results: all, ...countResults(all), interrupted}
-  }
-
-  if (options.dryRun) {
-    fillGaps(inOrder, await plan(kase, files, options.signal))
-    return finish(options.signal?.aborted ?? false)
-  }
-
-  await kase.vault.removeStaleTempFiles()
-  const bytesTotal = files.reduce((sum, file) => sum + file.size, 0)
-  let bytesDone = 0
-  let filesDone = 0
-  // The key has been opening beside the steps above; nothing is written before it is open.
-  await kase.ready()
-  if (batchInfo !== null) batchInfo.startedSeq = startBatch(kase, batchInfo, {files: asked.length, bytes: asked.reduce((sum, file) => sum + file.size, 0), earlier: batchInfo.earlierRuns}, provenance.actor)
-  if (files.length > 0) {
-    await using reader = await MetadataReader.start()
-    const run = new IngestRun(kase, reader, options.signal, batch?.id ?? null)
-    const recorder = new Recorder(run, provenance)
-    const fileResults: IngestFileResult[] = Array.from({length: files.length})
-    let next = 0
-    // Files copied and read but not yet recorded; past this many, a worker waits for the recorder.
-    const recording = new Set<Promise<void>>()
-    const worker = async (): Promise<void> => {
-      while (next < files.length) {
-        if (options.signal?.aborted) return
-        while (recording.size >= MAX_UNRECORDED) await Promise.race(recording)
-
-        const index = next++
-        const file = files[index]!
-        // Every index taken is submitted, or the files after it would wait for it forever.
-        const outcome = await run.prepare(file)
-        const recorded = recorder.submit(index, outcome).then((result) => {
-          fileResults[index] = result
-          filesDone++
-          bytesDone += file.size
-          options.onProgress?.({filesDone, filesTotal: files.length, bytesDone, bytesTotal, last: result})
-          recording.delete(recorded)
-        })
-        recording.add(recorded)
-      }
+    if (options.dryRun) {
+      await plan(kase, work, options.signal)
+      return finish(options.signal?.aborted ?? false)
     }
 
-    const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, files.length))
-    await Promise.all(Array.from({length: concurrency}, () => worker()))
-    recorder.flush()
-    await Promise.all(recording)
-    fillGaps(inOrder, fileResults)
-  }
+    await kase.vault.removeStaleTempFiles()
+    // The key has been opening beside the steps above; nothing is written before it is open.
+    await kase.ready()
+    if (batchInfo !== null) {
+      const all = work.totals('all')
+      batchInfo.startedSeq = startBatch(kase, batchInfo, {files: all.files, bytes: all.bytes, earlier: batchInfo.earlierRuns}, provenance.actor)
+    }
 
-  const report = finish(options.signal?.aborted ?? false)
-  if (batchInfo !== null) batchInfo.endedSeq = endBatch(kase, batchInfo, report, provenance.actor)
-  await kase.recordHead()
-  return report
+    await takeIn(kase, options, provenance, batch?.id ?? null, work)
+    const report = finish(options.signal?.aborted ?? false)
+    if (batchInfo !== null) batchInfo.endedSeq = endBatch(kase, batchInfo, report, provenance.actor)
+    await kase.recordHead()
+    return report
+  } catch (error) {
+    work.close()
+    throw error
+  }
 }

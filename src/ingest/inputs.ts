@@ -36,19 +36,42 @@ export interface CollectedInputs {
   skipped: SkippedInput[]
 }
 
+/** Where walkInputs() puts what it finds, as it finds it. */
+export interface InputSink {
+  /** Claims a file (by its real path): false when it was claimed before, and is left out. */
+  claim(key: string): boolean
+  file(file: InputFile): void
+  problem(problem: InputProblem): void
+  skipped(skipped: SkippedInput): void
+}
+
 const CASE_FOLDER = '.custody'
 
+/** The inputs of a few paths, in memory (a testimony's files). */
 export async function collectInputs(paths: readonly string[], options: {recursive: boolean; cwd?: string}): Promise<CollectedInputs> {
   const out: CollectedInputs = {files: [], problems: [], skipped: []}
   const seen = new Set<string>()
+  await walkInputs(paths, options, {
+    claim(key) {
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    },
+    file: (file) => out.files.push(file),
+    problem: (problem) => out.problems.push(problem),
+    skipped: (skipped) => out.skipped.push(skipped),
+  })
+  return out
+}
+
+/** Walks the paths given, in order (each folder sorted by name), and hands each file found to the sink. */
+export async function walkInputs(paths: readonly string[], options: {recursive: boolean; cwd?: string}, sink: InputSink): Promise<void> {
   const cwd = options.cwd ?? process.cwd()
 
   const addFile = async (path: string, relativePath: string | null, symlinkTarget: string | null): Promise<void> => {
-    const key = symlinkTarget ?? path
-    if (seen.has(key)) return
-    seen.add(key)
+    if (!sink.claim(symlinkTarget ?? path)) return
     const size = (await stat(path).catch(() => undefined))?.size ?? 0
-    out.files.push({path, relativePath, symlinkTarget, size})
+    sink.file({path, relativePath, symlinkTarget, size})
   }
 
   const walk = async (top: string, dir: string): Promise<void> => {
@@ -56,7 +79,7 @@ export async function collectInputs(paths: readonly string[], options: {recursiv
     try {
       entries = await readdir(dir, {withFileTypes: true})
     } catch (error) {
-      out.problems.push({
+      sink.problem({
         path: dir,
         error: new CustodyError('INPUT_UNREADABLE', `cannot list the folder ${dir}: ${messageOf(error)}; check its permissions`, {subject: dir}),
       })
@@ -70,7 +93,7 @@ export async function collectInputs(paths: readonly string[], options: {recursiv
       const rel = relative(top, path).split(sep).join('/')
       if (entry.isDirectory()) {
         if (entry.name === CASE_FOLDER) {
-          out.skipped.push({path, reason: "a custody case's own data folder is never ingested"})
+          sink.skipped({path, reason: "a custody case's own data folder is never ingested"})
           continue
         }
 
@@ -78,9 +101,9 @@ export async function collectInputs(paths: readonly string[], options: {recursiv
       } else if (entry.isSymbolicLink()) {
         const target = await stat(path).catch(() => undefined)
         if (target === undefined) {
-          out.problems.push({path, error: brokenLink(path)})
+          sink.problem({path, error: brokenLink(path)})
         } else if (target.isDirectory()) {
-          out.skipped.push({path, reason: 'a symlink to a folder is not followed inside a folder walk; give its target as a path to ingest it'})
+          sink.skipped({path, reason: 'a symlink to a folder is not followed inside a folder walk; give its target as a path to ingest it'})
         } else {
           await addFile(path, rel, await realpath(path))
         }
@@ -97,7 +120,7 @@ export async function collectInputs(paths: readonly string[], options: {recursiv
       info = await lstat(path)
     } catch (error) {
       const missing = errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR'
-      out.problems.push({
+      sink.problem({
         path,
         error: missing
           ? new CustodyError('INPUT_MISSING', `${path} does not exist; check the path`, {subject: path})
@@ -110,7 +133,7 @@ export async function collectInputs(paths: readonly string[], options: {recursiv
     if (info.isSymbolicLink()) {
       const target = await stat(path).catch(() => undefined)
       if (target === undefined) {
-        out.problems.push({path, error: brokenLink(path)})
+        sink.problem({path, error: brokenLink(path)})
         continue
       }
 
@@ -120,7 +143,7 @@ export async function collectInputs(paths: readonly string[], options: {recursiv
 
     if (info.isDirectory()) {
       if (!options.recursive) {
-        out.problems.push({
+        sink.problem({
           path,
           error: new CustodyError('INPUT_IS_FOLDER', `${path} is a folder; add --recursive to ingest every file in it`, {subject: path}),
         })
@@ -133,8 +156,6 @@ export async function collectInputs(paths: readonly string[], options: {recursiv
 
     await addFile(path, null, symlinkTarget)
   }
-
-  return out
 }
 
 function brokenLink(path: string): CustodyError {

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {signCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {CustodyError, messageOf} from '../errors.js'
+import {keysetPages} from '../io/keyset-pages.js'
 import type {Signer} from '../keys/signing-key.js'
 import {CompactRange} from '../merkle/compact-range.js'
 import {emptyRoot, HASH_SIZE} from '../merkle/rfc6962.js'
@@ -325,14 +326,15 @@ export class Ledger {
       .map(toStored)
   }
 
-  /** The ingest and presented-again events that carry this batch ID, oldest first. */
-  eventsInBatch(batch: string): StoredEvent[] {
-    return this.db
-      .prepare<[string], RawRow>(
-        "SELECT seq, prev_hash, hash, event FROM events WHERE action IN ('ingest', 'presented-again') AND json_extract(event, '$.payload.batch') = ? ORDER BY seq",
-      )
-      .all(batch)
-      .map(toStored)
+  /**
+   * The ingest and presented-again events that carry this batch ID, oldest first: read page by
+   * page, so that a batch of any size is not held in memory.
+   */
+  *eventsInBatch(batch: string): Generator<StoredEvent> {
+    const page = this.db.prepare<[number, string], RawRow>(
+      "SELECT seq, prev_hash, hash, event FROM events WHERE seq > ? AND action IN ('ingest', 'presented-again') AND json_extract(event, '$.payload.batch') = ? ORDER BY seq LIMIT 200",
+    )
+    for (const row of keysetPages((after: number) => page.all(after, batch), (r) => r.seq, -1)) yield toStored(row)
   }
 
   firstEvent(): StoredEvent {

@@ -15,13 +15,15 @@
  * Every row is checked before anything is ingested, and every problem is reported with its line
  * in the file. The manifest's SHA-256 identifies the batch.
  */
-import {lstat, readFile, realpath, stat} from 'node:fs/promises'
+import {createHash} from 'node:crypto'
+import {createReadStream} from 'node:fs'
+import {lstat, realpath, stat} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
+import {TextDecoder} from 'node:util'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
-import {sha256Hex} from '../hashing/digests.js'
 import type {InputFile} from '../ingest/inputs.js'
 import {parseGivenDate} from '../metadata/normalise.js'
-import {CsvError, parseCsv} from './csv.js'
+import {CsvError, CsvParser, type CsvRecord} from './csv.js'
 
 export const KNOWN_COLUMNS = ['path', 'collected_at', 'collected_by', 'location', 'latitude', 'longitude', 'source', 'note'] as const
 
@@ -44,13 +46,23 @@ export interface ManifestProblem {
   message: string
 }
 
+/** The manifest's summary; its files went to the sink, row by row, as they were read. */
 export interface Manifest {
   path: string
   sha256: string
   format: 'csv' | 'jsonl'
   rows: number
-  files: ManifestInput[]
+  /** The rows without problems. */
+  files: number
   problems: ManifestProblem[]
+}
+
+/** Where readManifest() puts the files of a manifest as it reads them. */
+export interface ManifestSink {
+  /** Claims the file a row names (its real path): the line of the row that claimed it first, if another did. */
+  claim(key: string, line: number): number | undefined
+  /** The file of a row without problems. */
+  add(file: ManifestInput): void
 }
 
 const MAX_MANIFEST_BYTES = 512 * 1024 * 1024
@@ -58,75 +70,116 @@ const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/
 
 type Cells = Map<string, string>
 
-function formatOf(path: string, text: string): 'csv' | 'jsonl' {
+/** A row of the manifest, as read: its line and its cells by column name. */
+type Row = {line: number; cells: Cells}
+
+/** Turns pieces of a manifest's text into rows; problems of form are reported, not thrown. */
+interface RowReader {
+  push(text: string): Row[]
+  end(): Row[]
+}
+
+function formatOf(path: string, firstText: string): 'csv' | 'jsonl' {
   const lower = path.toLowerCase()
   if (lower.endsWith('.csv')) return 'csv'
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl'
-  return text.trimStart().startsWith('{') ? 'jsonl' : 'csv'
+  return firstText.trimStart().startsWith('{') ? 'jsonl' : 'csv'
 }
 
-function csvRows(text: string, problems: ManifestProblem[]): Array<{line: number; cells: Cells}> {
-  let records
-  try {
-    records = parseCsv(text)
-  } catch (error) {
-    problems.push({line: error instanceof CsvError ? error.line : 1, message: messageOf(error)})
-    return []
+function csvRows(problems: ManifestProblem[]): RowReader {
+  const parser = new CsvParser()
+  let names: string[] | undefined
+  let failed = false
+  const rowsOf = (records: () => CsvRecord[]): Row[] => {
+    if (failed) return []
+    let read: CsvRecord[]
+    try {
+      read = records()
+    } catch (error) {
+      // Past a quote left open nothing can be read with confidence: the rest is not read.
+      failed = true
+      problems.push({line: error instanceof CsvError ? error.line : 1, message: messageOf(error)})
+      return []
+    }
+
+    const rows: Row[] = []
+    for (const record of read) {
+      if (names === undefined) {
+        names = header(record, problems)
+        continue
+      }
+
+      if (record.fields.length > names.length) problems.push({line: record.line, message: `${record.fields.length} fields, but the header names ${names.length} columns`})
+      else rows.push({line: record.line, cells: new Map(record.fields.map((value, i) => [names![i]!, value.trim()]))})
+    }
+
+    return rows
   }
 
-  const [header, ...rest] = records
-  if (header === undefined) return []
-  const names = header.fields.map((name) => name.trim())
+  return {push: (text) => rowsOf(() => parser.push(text)), end: () => rowsOf(() => parser.end())}
+}
+
+/** The column names of the header row, with its problems. */
+function header(record: CsvRecord, problems: ManifestProblem[]): string[] {
+  const names = record.fields.map((name) => name.trim())
   const seen = new Set<string>()
   for (const name of names) {
-    if (name === '') problems.push({line: header.line, message: 'a column of the header row has no name'})
-    else if (seen.has(name)) problems.push({line: header.line, message: `the column ${JSON.stringify(name)} appears twice in the header row`})
+    if (name === '') problems.push({line: record.line, message: 'a column of the header row has no name'})
+    else if (seen.has(name)) problems.push({line: record.line, message: `the column ${JSON.stringify(name)} appears twice in the header row`})
     seen.add(name)
   }
 
-  if (!names.includes('path')) problems.push({line: header.line, message: `the header row has no "path" column (it has: ${names.join(', ')})`})
-  const rows: Array<{line: number; cells: Cells}> = []
-  for (const record of rest) {
-    if (record.fields.length > names.length) {
-      problems.push({line: record.line, message: `${record.fields.length} fields, but the header names ${names.length} columns`})
-      continue
-    }
-
-    rows.push({line: record.line, cells: new Map(record.fields.map((value, i) => [names[i]!, value.trim()]))})
-  }
-
-  return rows
+  if (!names.includes('path')) problems.push({line: record.line, message: `the header row has no "path" column (it has: ${names.join(', ')})`})
+  return names
 }
 
-function jsonlRows(text: string, problems: ManifestProblem[]): Array<{line: number; cells: Cells}> {
-  const rows: Array<{line: number; cells: Cells}> = []
-  for (const [i, raw] of text.split('\n').entries()) {
-    const line = i + 1
-    if (raw.trim() === '') continue
-    let value: unknown
-    try {
-      value = JSON.parse(raw)
-    } catch (error) {
-      problems.push({line, message: `not JSON: ${messageOf(error)}`})
-      continue
+function jsonlRows(problems: ManifestProblem[]): RowReader {
+  let rest = ''
+  let line = 0
+  const rowsOf = (lines: string[]): Row[] => {
+    const rows: Row[] = []
+    for (const raw of lines) {
+      line++
+      const row = jsonlRow(line, raw, problems)
+      if (row !== undefined) rows.push(row)
     }
 
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      problems.push({line, message: 'each line must be one JSON object, such as {"path": "IMG_0412.JPG"}'})
-      continue
-    }
-
-    const cells: Cells = new Map()
-    for (const [name, cell] of Object.entries(value)) {
-      if (cell === null) continue
-      if (typeof cell === 'object') problems.push({line, message: `the value of ${JSON.stringify(name)} must be a string or a number, not ${Array.isArray(cell) ? 'a list' : 'an object'}`})
-      else cells.set(name, String(cell).trim())
-    }
-
-    rows.push({line, cells})
+    return rows
   }
 
-  return rows
+  return {
+    push(text) {
+      const lines = (rest + text).split('\n')
+      rest = lines.pop()!
+      return rowsOf(lines)
+    },
+    end: () => rowsOf([rest]),
+  }
+}
+
+function jsonlRow(line: number, raw: string, problems: ManifestProblem[]): Row | undefined {
+  if (raw.trim() === '') return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch (error) {
+    problems.push({line, message: `not JSON: ${messageOf(error)}`})
+    return undefined
+  }
+
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push({line, message: 'each line must be one JSON object, such as {"path": "IMG_0412.JPG"}'})
+    return undefined
+  }
+
+  const cells: Cells = new Map()
+  for (const [name, cell] of Object.entries(value)) {
+    if (cell === null) continue
+    if (typeof cell === 'object') problems.push({line, message: `the value of ${JSON.stringify(name)} must be a string or a number, not ${Array.isArray(cell) ? 'a list' : 'an object'}`})
+    else cells.set(name, String(cell).trim())
+  }
+
+  return {line, cells}
 }
 
 function coordinate(value: string | undefined, name: 'latitude' | 'longitude', limit: number, problems: string[]): number | undefined {
@@ -198,49 +251,90 @@ async function rowFile(path: string): Promise<{size: number; symlinkTarget: stri
   return {size: info.size, symlinkTarget}
 }
 
-/** Reads and checks a manifest. Problems are returned, not thrown: the caller reports them all. */
-export async function readManifest(given: string, options: {cwd?: string} = {}): Promise<Manifest> {
+/**
+ * Reads and checks a manifest, as a stream: each file goes to the sink as its row is read.
+ * Problems are returned, not thrown: the caller reports them all (and ingests nothing if there
+ * are any).
+ */
+export async function readManifest(given: string, sink: ManifestSink, options: {cwd?: string} = {}): Promise<Manifest> {
   const path = resolve(options.cwd ?? process.cwd(), given)
-  let bytes: Buffer
+  const unreadable = (error: unknown): CustodyError => new CustodyError('INPUT_UNREADABLE', `cannot read the manifest ${path}: ${messageOf(error)}`, {subject: path, cause: error})
   try {
     const info = await stat(path)
     if (!info.isFile()) throw new Error('it is not a file')
     if (info.size > MAX_MANIFEST_BYTES) throw new Error(`it is larger than ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB; split it into several batches`)
-    bytes = await readFile(path)
   } catch (error) {
-    throw new CustodyError('INPUT_UNREADABLE', `cannot read the manifest ${path}: ${messageOf(error)}`, {subject: path, cause: error})
+    throw unreadable(error)
   }
 
-  const text = bytes.toString('utf8')
-  if (text.includes('\uFFFD')) throw new CustodyError('INVALID_ARGUMENT', `the manifest ${path} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in a spreadsheet)`, {subject: path})
-  const format = formatOf(path, text)
+  const hash = createHash('sha256')
+  const decoder = new TextDecoder('utf-8', {fatal: true})
   const problems: ManifestProblem[] = []
-  const rows = format === 'csv' ? csvRows(text, problems) : jsonlRows(text, problems)
   const base = dirname(path)
-  const firstLine = new Map<string, number>()
-  const files: ManifestInput[] = []
-  for (const {line, cells} of rows) {
-    const {facts, problems: found} = rowFacts(line, cells)
-    if (facts.given === '') {
-      found.unshift('no path')
+  let reader: RowReader | undefined
+  let format: Manifest['format'] = 'csv'
+  let rows = 0
+  let files = 0
+  const take = async (read: Row[]): Promise<void> => {
+    for (const {line, cells} of read) {
+      rows++
+      if (await checkRow(line, cells, base, sink, problems)) files++
+    }
+  }
+
+  try {
+    for await (const chunk of createReadStream(path, {highWaterMark: 256 * 1024}) as AsyncIterable<Buffer>) {
+      hash.update(chunk)
+      const text = decode(decoder, chunk, path)
+      if (reader === undefined) {
+        format = formatOf(path, text)
+        reader = format === 'csv' ? csvRows(problems) : jsonlRows(problems)
+      }
+
+      await take(reader.push(text))
+    }
+  } catch (error) {
+    throw error instanceof CustodyError ? error : unreadable(error)
+  }
+
+  reader ??= csvRows(problems)
+  await take(reader.push(decode(decoder, undefined, path)))
+  await take(reader.end())
+  if (rows === 0 && problems.length === 0) problems.push({line: 1, message: 'the manifest names no files'})
+  problems.sort((a, b) => a.line - b.line)
+  return {path, sha256: hash.digest('hex'), format, rows, files, problems}
+}
+
+/** A piece of the manifest as text (the decoder's end when `chunk` is undefined); UTF-8 only. */
+function decode(decoder: TextDecoder, chunk: Buffer | undefined, path: string): string {
+  try {
+    return chunk === undefined ? decoder.decode() : decoder.decode(chunk, {stream: true})
+  } catch {
+    throw new CustodyError('INVALID_ARGUMENT', `the manifest ${path} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in a spreadsheet)`, {subject: path})
+  }
+}
+
+/** Checks one row and its file; a row without problems goes to the sink. True when it did. */
+async function checkRow(line: number, cells: Cells, base: string, sink: ManifestSink, problems: ManifestProblem[]): Promise<boolean> {
+  const {facts, problems: found} = rowFacts(line, cells)
+  let added = false
+  if (facts.given === '') {
+    found.unshift('no path')
+  } else {
+    const file = resolve(base, facts.given)
+    const target = await rowFile(file)
+    if (typeof target === 'string') {
+      found.unshift(target)
     } else {
-      const file = resolve(base, facts.given)
-      const target = await rowFile(file)
-      if (typeof target === 'string') {
-        found.unshift(target)
-      } else {
-        const key = target.symlinkTarget ?? file
-        const earlier = firstLine.get(key)
-        if (earlier === undefined) firstLine.set(key, line)
-        else found.unshift(`the same file as line ${earlier} (${facts.given})`)
-        if (found.length === 0) files.push({path: file, relativePath: facts.given, symlinkTarget: target.symlinkTarget, size: target.size, row: facts})
+      const earlier = sink.claim(target.symlinkTarget ?? file, line)
+      if (earlier !== undefined) found.unshift(`the same file as line ${earlier} (${facts.given})`)
+      if (found.length === 0) {
+        sink.add({path: file, relativePath: facts.given, symlinkTarget: target.symlinkTarget, size: target.size, row: facts})
+        added = true
       }
     }
-
-    for (const message of found) problems.push({line, message})
   }
 
-  if (rows.length === 0 && problems.length === 0) problems.push({line: 1, message: 'the manifest names no files'})
-  problems.sort((a, b) => a.line - b.line)
-  return {path, sha256: sha256Hex(bytes), format, rows: rows.length, files, problems}
+  for (const message of found) problems.push({line, message})
+  return added
 }

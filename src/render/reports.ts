@@ -68,33 +68,31 @@ function ingestLine(r: IngestFileResult): string {
   }
 }
 
-export function renderIngest(report: IngestReport): string {
+/** The report of an ingest, line by line: a batch's report can be long, and is never held whole. */
+export function* renderIngest(report: IngestReport): Generator<string> {
   const {counts} = report
   // After Ctrl-C, one line for the files that did not go in rather than one line each.
-  const notStarted = (r: IngestFileResult): boolean => r.status === 'skipped' && r.reason?.startsWith(INTERRUPTED_REASON) === true
-  const lines = report.results.filter((r) => !notStarted(r)).map((r) => ingestLine(r))
-  const notIn = report.results.length - lines.length
-  if (notIn > 0) lines.push(`not in   ${plural(notIn, 'file')}: the run was interrupted (--json lists them)`)
-  const b = report.batch
-  if (report.dryRun) {
-    lines.push(
-      '',
-      `Dry run: ${plural(counts.ingested, 'file')} would be ingested (${formatBytes(report.bytesIngested)}), ${counts.alreadyPresent} already present, ${counts.failed} would fail${counts.skipped ? `, ${counts.skipped} skipped` : ''}. Nothing was written.`,
-    )
-    return lines.join('\n')
+  let notIn = 0
+  for (const r of report.results) {
+    if (r.status === 'skipped' && r.reason?.startsWith(INTERRUPTED_REASON) === true) notIn++
+    else yield ingestLine(r)
   }
 
-  lines.push(
-    '',
-    `${plural(counts.ingested, 'file')} ingested (${formatBytes(report.bytesIngested)}), ${counts.alreadyPresent} already present, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}.`,
-  )
+  if (notIn > 0) yield `not in   ${plural(notIn, 'file')}: the run was interrupted (--json lists them)`
+  yield ''
+  if (report.dryRun) {
+    yield `Dry run: ${plural(counts.ingested, 'file')} would be ingested (${formatBytes(report.bytesIngested)}), ${counts.alreadyPresent} already present, ${counts.failed} would fail${counts.skipped ? `, ${counts.skipped} skipped` : ''}. Nothing was written.`
+    return
+  }
+
+  yield `${plural(counts.ingested, 'file')} ingested (${formatBytes(report.bytesIngested)}), ${counts.alreadyPresent} already present, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}.`
+  const b = report.batch
   if (b !== null) {
     const from = b.manifest ? `manifest ${safeText(b.manifest.path)} (sha256 ${b.manifest.sha256.slice(0, 16)}…)` : `${safeText(b.inputs?.paths.join(', ') ?? '')}`
-    lines.push(`Batch ${b.id} from ${from}: events #${b.startedSeq ?? '?'} to #${b.endedSeq ?? '?'}${b.earlierRuns.length ? `; run ${b.earlierRuns.length + 1} of this batch` : ''}.`)
+    yield `Batch ${b.id} from ${from}: events #${b.startedSeq ?? '?'} to #${b.endedSeq ?? '?'}${b.earlierRuns.length ? `; run ${b.earlierRuns.length + 1} of this batch` : ''}.`
   }
 
-  if (report.interrupted) lines.push('Interrupted: the case is consistent. Run the same command again to ingest the rest.')
-  return lines.join('\n')
+  if (report.interrupted) yield 'Interrupted: the case is consistent. Run the same command again to ingest the rest.'
 }
 
 function eventSummary(e: EventView): string {

@@ -1,24 +1,14 @@
 /**
  * What `custody verify ARCHIVE` keeps of a bag while it checks it: every entry of the ZIP, with its
  * digests and what names it, and every exhibit the seal statement states. All of it lives in a
- * private temporary SQLite database (an empty file name: SQLite makes the file in the system's temp
- * folder, unlinked from the start, so that nothing is left behind even after a crash), not in the
- * heap, so that verifying an archive of any number of exhibits needs the same memory: SQLite's page
- * cache, a few MiB. All of it is one transaction, never committed. Reads of many rows go page by
- * page (PAGE rows a query), never through an open cursor, so that rows can be updated between
- * pages.
+ * scratch database (src/io/scratch-db.ts), not in the heap, so that verifying an archive of any
+ * number of exhibits needs the same memory: SQLite's page cache, a few MiB. Reads of many rows go
+ * page by page, never through an open cursor, so that rows can be updated between pages.
  */
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import type {ZipEntryInfo} from '../archive/zip-reader.js'
-
-/**
- * Rows a page. Small: a page lives while its entries are read and hashed, long enough for V8 to
- * move it to the old generation. Verifying 50,000 exhibits, V8's old generation peaked at 25 to 29
- * MB with pages of 1,000 rows, and at 11 to 12 MB with pages of 50, at the same speed.
- */
-const PAGE = 50
-/** SQLite's page cache for the index (negative: KiB). */
-const CACHE_KIB = 4 * 1024
+import {keysetPages} from '../io/keyset-pages.js'
+import {PAGE, openScratchDatabase} from '../io/scratch-db.js'
 
 /** A file of the bag: where it is in the ZIP, its size and its digests. */
 export interface BagFile {
@@ -71,17 +61,13 @@ function infoOf(row: EntryRow): ZipEntryInfo {
 }
 
 export class BagIndex {
-  private readonly db = new Database('')
+  private readonly db: Database.Database
   /** Bytes of the files read whole (tag and custody files), by their path in the bag. */
   private readonly kept = new Map<string, Buffer>()
   private readonly statements: ReturnType<BagIndex['prepare']>
 
   constructor() {
-    this.db.pragma(`cache_size = -${CACHE_KIB}`)
-    this.db.pragma('journal_mode = OFF')
-    this.db.pragma('synchronous = OFF')
-    this.db.pragma('temp_store = FILE')
-    this.db.exec(`
+    this.db = openScratchDatabase(`
       CREATE TABLE entry (
         i INTEGER PRIMARY KEY,       -- its place in the central directory
         name TEXT NOT NULL,
@@ -113,9 +99,6 @@ export class BagIndex {
       CREATE INDEX stated_order ON stated (ord);
     `)
     this.statements = this.prepare()
-    // Scratch that nobody reads after the check: one transaction, never committed, so that each of
-    // many small writes is not a commit of its own (with one, marking 100,000 files took 15 s).
-    this.db.exec('BEGIN')
   }
 
   private prepare() {
@@ -183,12 +166,7 @@ export class BagIndex {
 
   /** The file entries (not folders), in the order of the central directory, page by page. */
   *fileEntries(): Generator<ZipEntryInfo> {
-    for (let after = -1; ; ) {
-      const page = this.statements.filesAfter.all(after) as EntryRow[]
-      if (page.length === 0) return
-      for (const row of page) yield infoOf(row)
-      after = page.at(-1)!.i
-    }
+    for (const row of keysetPages((after) => this.statements.filesAfter.all(after) as EntryRow[], (r) => r.i, -1)) yield infoOf(row)
   }
 
   fileCount(): number {
@@ -223,12 +201,8 @@ export class BagIndex {
 
   /** The paths of the files under `prefix` that `naming` never named, in order. */
   *unnamed(prefix: string, naming: Naming): Generator<string> {
-    for (let after = -1; ; ) {
-      const page = this.statements.unnamedAfter[naming].all({prefix, after}) as Array<{i: number; path: string}>
-      if (page.length === 0) return
-      for (const row of page) yield row.path
-      after = page.at(-1)!.i
-    }
+    const rows = keysetPages((after) => this.statements.unnamedAfter[naming].all({prefix, after}) as Array<{i: number; path: string}>, (r) => r.i, -1)
+    for (const row of rows) yield row.path
   }
 
   /** The payload (files under data/): how many, and their bytes. */
@@ -258,11 +232,9 @@ export class BagIndex {
 
   /** Each stated exhibit, in the statement's order, with what its ingest event said: none, the same, or other digests. */
   *ingestResults(): Generator<{id: string; stated: string; ingest: 'missing' | 'same' | {sha256: string}}> {
-    for (let after = -1; ; ) {
-      const page = this.statements.statedAfter.all(after) as Array<{id: string; ord: number; sha256: string; ingest: number; differing: string | null}>
-      if (page.length === 0) return
-      for (const row of page) yield {id: row.id, stated: row.sha256, ingest: row.ingest === 0 ? 'missing' : row.differing === null ? 'same' : {sha256: row.differing}}
-      after = page.at(-1)!.ord
+    type Row = {id: string; ord: number; sha256: string; ingest: number; differing: string | null}
+    for (const row of keysetPages((after) => this.statements.statedAfter.all(after) as Row[], (r) => r.ord, -1)) {
+      yield {id: row.id, stated: row.sha256, ingest: row.ingest === 0 ? 'missing' : row.differing === null ? 'same' : {sha256: row.differing}}
     }
   }
 

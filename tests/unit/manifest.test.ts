@@ -1,15 +1,36 @@
 /** Batch manifests: the CSV reader (RFC 4180), and the row checks that run before anything is ingested. */
+import {createHash} from 'node:crypto'
 import {mkdirSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
-import {CsvError, parseCsv} from '../../src/manifest/csv.js'
-import {readManifest} from '../../src/manifest/manifest.js'
+import {CsvError, CsvParser, parseCsv} from '../../src/manifest/csv.js'
+import {readManifest, type ManifestInput} from '../../src/manifest/manifest.js'
 import {describeProgress} from '../../src/render/progress.js'
 import {tempDir} from '../helpers/cli.js'
 
 const work = tempDir('custody-manifest-')
 afterAll(() => work.remove())
+
+/** readManifest() with its files gathered in memory, and duplicates found as ingest finds them. */
+async function read(path: string, options: {cwd?: string} = {}) {
+  const files: ManifestInput[] = []
+  const claimed = new Map<string, number>()
+  const manifest = await readManifest(
+    path,
+    {
+      claim(key, line) {
+        const first = claimed.get(key)
+        if (first === undefined) claimed.set(key, line)
+        return first
+      },
+      add: (file) => files.push(file),
+    },
+    options,
+  )
+  expect(manifest.files).toBe(files.length)
+  return {...manifest, files}
+}
 
 /** Writes a CSV field as a spreadsheet would: quoted when it must be. */
 function csvField(value: string): string {
@@ -50,6 +71,21 @@ describe('parseCsv', () => {
       }),
     )
   })
+
+  it('reads the same records from the text cut in pieces anywhere: in a doubled quote, between CR and LF, in a field (property)', () => {
+    const text = '\uFEFFpath,note\r\n"a, b.jpg","said ""hello""\r\nthen left"\r\nc.jpg,\r\n\r\nd.jpg,"x"""\re.jpg,"last"'
+    const whole = parseCsv(text)
+    expect(whole.map((r) => r.line)).toEqual([1, 2, 4, 6, 7])
+    expect(whole.at(-2)!.fields).toEqual(['d.jpg', 'x"'])
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({min: 0, max: text.length}), {maxLength: 8}), (cuts) => {
+        const at = [0, ...cuts.sort((a, b) => a - b), text.length]
+        const parser = new CsvParser()
+        const records = at.slice(1).flatMap((end, i) => parser.push(text.slice(at[i], end)))
+        expect([...records, ...parser.end()]).toEqual(whole)
+      }),
+    )
+  })
 })
 
 describe('readManifest', () => {
@@ -64,7 +100,7 @@ describe('readManifest', () => {
       join(dir, 'good.csv'),
       'path,collected_at,collected_by,location,latitude,longitude,source,note,device_owner\nDCIM/a.jpg,2024-03-01T14:05:00+02:00,A. P.,Simferopol,44.95,34.1,phone,"first, of two",W-014\nDCIM/b.jpg,,,,,,,,\n',
     )
-    const manifest = await readManifest('dump/good.csv', {cwd: work.path})
+    const manifest = await read('dump/good.csv', {cwd: work.path})
     expect(manifest.problems).toEqual([])
     expect(manifest.format).toBe('csv')
     expect(manifest.files.map((f) => f.path)).toEqual([join(dir, 'DCIM', 'a.jpg'), join(dir, 'DCIM', 'b.jpg')])
@@ -95,7 +131,7 @@ describe('readManifest', () => {
         'x,y,z,w,extra',
       ].join('\n'),
     )
-    const {problems, files} = await readManifest(join(dir, 'bad.csv'))
+    const {problems, files} = await read(join(dir, 'bad.csv'))
     expect(problems.map((p) => [p.line, p.message])).toEqual([
       [2, 'collected_at "2024-02-30" is not an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00'],
       [3, `no such file: ${join(dir, 'DCIM', 'missing.jpg')}`],
@@ -115,21 +151,54 @@ describe('readManifest', () => {
 
   it('reads JSON Lines, numbers included, and names a line that is not an object', async () => {
     writeFileSync(join(dir, 'good.jsonl'), '{"path": "DCIM/a.jpg", "latitude": 44.95, "longitude": 34.1, "case_ref": 7}\n\n{"path": "DCIM/b.jpg"}\n')
-    const good = await readManifest(join(dir, 'good.jsonl'))
+    const good = await read(join(dir, 'good.jsonl'))
     expect(good.problems).toEqual([])
     expect(good.files[0]!.row).toMatchObject({line: 1, collected: {latitude: 44.95, longitude: 34.1}, tags: {case_ref: '7'}})
     expect(good.files[1]!.row.line).toBe(3)
     writeFileSync(join(dir, 'bad.jsonl'), '{"path": "DCIM/a.jpg"}\n["DCIM/b.jpg"]\n{"path": "DCIM/c.jpg", "tags": {"x": 1}}\n{not json\n')
-    const bad = await readManifest(join(dir, 'bad.jsonl'))
+    const bad = await read(join(dir, 'bad.jsonl'))
     expect(bad.problems.map((p) => p.line)).toEqual([2, 3, 4])
     expect(bad.problems[1]!.message).toContain('must be a string or a number')
   })
 
+  it('reads a manifest of many pieces as one: lines, characters cut between pieces, its SHA-256', async () => {
+    // Read in pieces of 256 KiB; rows of about 100 bytes, with two-byte characters.
+    const rows = Array.from({length: 6000}, (_, k) => {
+      const path = `DCIM/${'abc'[k % 3]}.jpg`
+      return `${k % 2 === 0 ? path : `"${path}"`},${'é'.repeat(39)} ${k}`
+    })
+    const bytes = Buffer.from(['path, note', ...rows].join('\r\n'))
+    expect(bytes[256 * 1024]! & 0xc0).toBe(0x80) // the first piece ends inside a character
+    writeFileSync(join(dir, 'long.csv'), bytes)
+    const {problems, files, rows: count, sha256} = await read(join(dir, 'long.csv'))
+    expect(count).toBe(6000)
+    expect(sha256).toBe(createHash('sha256').update(bytes).digest('hex'))
+    expect(files.map((f) => f.row.line)).toEqual([2, 3, 4])
+    expect(files[0]!.row.note).toBe(`${'é'.repeat(39)} 0`)
+    // Every other row names a file a row before it named, each found on its own line.
+    expect(problems).toHaveLength(5997)
+    expect(problems.at(-1)).toEqual({line: 6001, message: 'the same file as line 4 (DCIM/c.jpg)'})
+  })
+
+  it('reads JSON Lines of many pieces with the right line numbers', async () => {
+    const lines = Array.from({length: 3000}, (_, k) => JSON.stringify({path: `DCIM/${'abc'[k % 3]}.jpg`, note: `${'é'.repeat(60)} ${k}`}))
+    writeFileSync(join(dir, 'long.jsonl'), `${lines.join('\n')}\n`)
+    const {problems, files, rows} = await read(join(dir, 'long.jsonl'))
+    expect(rows).toBe(3000)
+    expect(files.map((f) => [f.row.line, f.row.note])).toEqual([1, 2, 3].map((line) => [line, `${'é'.repeat(60)} ${line - 1}`]))
+    expect(problems.at(-1)).toEqual({line: 3000, message: 'the same file as line 3 (DCIM/c.jpg)'})
+  })
+
+  it('refuses a manifest that is not UTF-8, naming it', async () => {
+    writeFileSync(join(dir, 'latin1.csv'), Buffer.concat([Buffer.from('path,note\nDCIM/a.jpg,caf'), Buffer.from([0xe9]), Buffer.from('\n')]))
+    await expect(read(join(dir, 'latin1.csv'))).rejects.toThrow(`the manifest ${join(dir, 'latin1.csv')} is not UTF-8 text`)
+  })
+
   it('refuses a header without a path column, and an empty manifest', async () => {
     writeFileSync(join(dir, 'nopath.csv'), 'file,note\nDCIM/a.jpg,x\n')
-    expect((await readManifest(join(dir, 'nopath.csv'))).problems[0]).toEqual({line: 1, message: 'the header row has no "path" column (it has: file, note)'})
+    expect((await read(join(dir, 'nopath.csv'))).problems[0]).toEqual({line: 1, message: 'the header row has no "path" column (it has: file, note)'})
     writeFileSync(join(dir, 'empty.csv'), 'path\n')
-    expect((await readManifest(join(dir, 'empty.csv'))).problems).toEqual([{line: 1, message: 'the manifest names no files'}])
+    expect((await read(join(dir, 'empty.csv'))).problems).toEqual([{line: 1, message: 'the manifest names no files'}])
   })
 })
 

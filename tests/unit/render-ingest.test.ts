@@ -3,7 +3,7 @@ import {INTERRUPTED_REASON, type IngestFileResult, type IngestReport} from '../.
 import {renderIngest} from '../../src/render/reports.js'
 
 function report(results: IngestFileResult[]): IngestReport {
-  return {caseId: 'CASE-1', batch: null, dryRun: false, results, counts: {ingested: 2, alreadyPresent: 0, failed: 0, skipped: results.length - 2}, bytesIngested: 10, interrupted: true}
+  return {caseId: 'CASE-1', batch: null, dryRun: false, results, counts: {ingested: 2, alreadyPresent: 0, failed: 0, skipped: results.length - 2}, bytesIngested: 10, interrupted: true, close: () => undefined}
 }
 
 describe('renderIngest after Ctrl-C', () => {
@@ -14,8 +14,8 @@ describe('renderIngest after Ctrl-C', () => {
       {path: '/in/.custody/x', status: 'skipped', reason: "it is part of the case's own .custody folder"},
     ]
     const notReached = Array.from({length: 20_000}, (_, i): IngestFileResult => ({path: `/in/${i}.jpg`, status: 'skipped', reason: INTERRUPTED_REASON}))
-    const text = renderIngest(report([...done, ...notReached]))
-    const lines = text.split('\n')
+    const lines = [...renderIngest(report([...done, ...notReached]))]
+    const text = lines.join('\n')
     expect(lines.slice(0, 3)).toEqual([
       `EX-000001  /in/a.jpg  sha256:${'a'.repeat(16)}…`,
       `EX-000002  /in/b.jpg  sha256:${'b'.repeat(16)}…`,

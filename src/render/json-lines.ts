@@ -1,0 +1,34 @@
+/**
+ * JSON output too long to hold as one string: an object one of whose members is a long list (the
+ * results of a batch of 100,000 files), written piece by piece. The text is what
+ * JSON.stringify(value, null, 2) gives when that member is the list.
+ */
+
+/** The lines of `value` as indented JSON, with `items` as the member `key` (in the place `key` has in `value`). */
+export function* jsonWithList(value: object, key: string, items: Iterable<unknown>): Generator<string> {
+  const iterator = items[Symbol.iterator]()
+  let next = iterator.next()
+  if (next.done === true) {
+    yield JSON.stringify({...value, [key]: []}, null, 2)
+    return
+  }
+
+  // Written around a marker (no value of the summary holds one): the text before the list's first
+  // item, and after its last.
+  const marker = '\u0000items\u0000'
+  const whole = JSON.stringify({...value, [key]: [marker]}, null, 2)
+  const quoted = JSON.stringify(marker)
+  const at = whole.indexOf(quoted)
+  const lineStart = whole.lastIndexOf('\n', at) + 1
+  const indent = whole.slice(lineStart, at)
+  yield whole.slice(0, lineStart - 1)
+  const render = (item: unknown): string => indent + JSON.stringify(item, null, 2).replaceAll('\n', `\n${indent}`)
+  let item = render(next.value)
+  for (next = iterator.next(); next.done !== true; next = iterator.next()) {
+    yield `${item},`
+    item = render(next.value)
+  }
+
+  yield item
+  yield whole.slice(at + quoted.length + 1)
+}

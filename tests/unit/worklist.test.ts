@@ -1,0 +1,95 @@
+/** The worklist of an ingest run: its files, their results and the lookups, in a scratch database. */
+import fc from 'fast-check'
+import {afterEach, describe, expect, it} from 'vitest'
+import type {IngestFileResult} from '../../src/ingest/ingest.js'
+import type {InputFile} from '../../src/ingest/inputs.js'
+import {Worklist} from '../../src/ingest/worklist.js'
+import {jsonWithList} from '../../src/render/json-lines.js'
+
+const lists: Worklist[] = []
+afterEach(() => {
+  for (const list of lists.splice(0)) list.close()
+})
+
+function worklist(): Worklist {
+  const list = new Worklist()
+  lists.push(list)
+  return list
+}
+
+function file(n: number, size = n): InputFile {
+  return {path: `/in/${n}.jpg`, relativePath: `${n}.jpg`, symlinkTarget: null, size}
+}
+
+describe('Worklist', () => {
+  it('claims each real path once, and says which line claimed it first', () => {
+    const work = worklist()
+    expect(work.claim('/in/a.jpg', 2)).toBeUndefined()
+    expect(work.claim('/in/b.jpg')).toBeUndefined()
+    expect(work.claim('/in/a.jpg', 7)).toBe(2)
+    expect(work.claim('/in/b.jpg', 9)).toBe(0)
+  })
+
+  it('gives the files in the order added, across pages, while results are written between pages', () => {
+    const work = worklist()
+    for (let n = 1; n <= 130; n++) work.add(file(n))
+    expect(work.totals('all')).toEqual({files: 130, bytes: (130 * 131) / 2})
+    const seen: number[] = []
+    for (const {i, file: f} of work.files('pending')) {
+      seen.push(f.size)
+      if (f.size % 2 === 0) work.setResult(i, {path: f.path, status: 'ingested', size: f.size})
+    }
+
+    expect(seen).toEqual(Array.from({length: 130}, (_, k) => k + 1))
+    const odd = [...work.files('pending')].map((item) => item.file)
+    expect(odd).toEqual(Array.from({length: 65}, (_, k) => file(2 * k + 1)))
+    expect(work.totals('pending')).toEqual({files: 65, bytes: 65 * 65})
+    expect([...work.files('all')]).toHaveLength(130)
+  })
+
+  it('reports the up-front results first, then each file, a file without a result as unfinished; and counts them', () => {
+    const work = worklist()
+    work.addResult({path: '/in/missing.jpg', status: 'failed', error: {code: 'INPUT_MISSING', message: 'no'}})
+    for (let n = 1; n <= 5; n++) work.add(file(n, 100 * n))
+    const done: IngestFileResult[] = [
+      {path: '/in/1.jpg', status: 'ingested', exhibit: 'EX-000001', size: 100, sha256: 'a'.repeat(64), metadataWarnings: ['odd'], line: 3},
+      {path: '/in/2.jpg', status: 'already-present', exhibit: 'EX-000001', size: 200},
+      {path: '/in/3.jpg', status: 'ingested', exhibit: 'EX-000002', size: 300},
+      {path: '/in/4.jpg', status: 'failed', error: {code: 'INPUT_EMPTY', message: 'empty'}},
+    ]
+    const items = [...work.files('all')]
+    done.forEach((result, k) => work.setResult(items[k]!.i, result))
+    const results = [...work.results((f) => ({path: f.path, status: 'skipped', reason: 'not reached'}))]
+    expect(results).toEqual([
+      {path: '/in/missing.jpg', status: 'failed', error: {code: 'INPUT_MISSING', message: 'no'}},
+      ...done,
+      {path: '/in/5.jpg', status: 'skipped', reason: 'not reached'},
+    ])
+    expect(work.counts()).toEqual({counts: {ingested: 2, alreadyPresent: 1, failed: 2, skipped: 1}, bytesIngested: 400})
+  })
+
+  it('keeps the last of what earlier runs took in of a path, and the first file of each content', () => {
+    const work = worklist()
+    expect(work.hasEarlier()).toBe(false)
+    work.remember({path: '/in/a.jpg', exhibit: 'EX-000001', size: 5, modifiedAt: '2024-01-01T00:00:00.000Z'})
+    work.remember({path: '/in/a.jpg', exhibit: 'EX-000003', size: 6, modifiedAt: null})
+    expect(work.hasEarlier()).toBe(true)
+    expect(work.earlier('/in/a.jpg')).toEqual({path: '/in/a.jpg', exhibit: 'EX-000003', size: 6, modifiedAt: null})
+    expect(work.earlier('/in/b.jpg')).toBeUndefined()
+    expect(work.firstWithContent('f'.repeat(64), '/in/a.jpg')).toBeUndefined()
+    expect(work.firstWithContent('f'.repeat(64), '/in/b.jpg')).toBe('/in/a.jpg')
+  })
+})
+
+describe('jsonWithList', () => {
+  it('writes the same text as JSON.stringify(value, null, 2), the list anywhere in the object (property)', () => {
+    const json = fc.jsonValue({maxDepth: 3})
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), json, {maxKeys: 4}), fc.string(), fc.array(json, {maxLength: 5}), fc.boolean(), (value, key, list, inPlace) => {
+        const object: {[key: string]: unknown} = inPlace ? {...value, [key]: 'in its place'} : {...value}
+        const expected = JSON.stringify({...object, [key]: list}, null, 2)
+        expect([...jsonWithList(object, key, list)].join('\n')).toBe(expected)
+      }),
+    )
+  })
+})
