@@ -42,6 +42,10 @@ again after a crash, a power cut or Ctrl-C continues the batch: what an earlier 
 (same path, size and modification time) is reported as already present without being read
 again, and only the rest goes in.
 
+The files of a run and their results are kept in a temporary SQLite file in $TMPDIR (else
+/var/tmp or /tmp), unlinked as soon as it is made, so memory stays the same however many files a
+folder or a manifest holds; the report is printed from it when the run ends.
+
 The ledger events are signed (a checkpoint with every batch), so ingest needs the case passphrase:
 --passphrase-file, else $CUSTODY_PASSPHRASE, else a prompt. Without any of them and no terminal it
 stops before reading any file.`
