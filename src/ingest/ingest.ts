@@ -165,10 +165,19 @@ export type Outcome = (
   row?: RowFacts
 }
 
+/**
+ * What step 5 needs of a file's metadata. The complete record's bytes are let go once they are in
+ * the vault: up to MAX_UNRECORDED files can wait for the recorder, and ExifTool's record of a
+ * photo is several KiB.
+ */
 interface ReadMetadata {
-  record: MetadataRecord
-  recordBytes: Uint8Array
+  recordBytes: Uint8Array | null
   recordSha256: string
+  reader: string
+  warnings: string[]
+  errors: string[]
+  /** ExifTool found nothing embedded: only what it can say of any file (type, size). */
+  noMetadata: boolean
   normalised: NormalisedMetadata
 }
 
@@ -236,7 +245,15 @@ export class IngestRun {
         facts,
         staged,
         ...(row ? {row} : {}),
-        metadata: {record, recordBytes, recordSha256: sha256Hex(recordBytes), normalised: normaliseMetadata(record.tags)},
+        metadata: {
+          recordBytes,
+          recordSha256: sha256Hex(recordBytes),
+          reader: `${record.reader.name} ${record.reader.version}`,
+          warnings: record.warnings,
+          errors: record.errors,
+          noMetadata: hasNoEmbeddedMetadata(record),
+          normalised: normaliseMetadata(record.tags),
+        },
       }
       // 4. commit
       if (options.commit !== false) await this.commitOutcome(outcome)
@@ -249,9 +266,10 @@ export class IngestRun {
 
   /** Step 4: the complete metadata record, then the copy, into the vault under their addresses. */
   async commitOutcome(outcome: Outcome): Promise<void> {
-    if (outcome.kind !== 'new') return
+    if (outcome.kind !== 'new' || outcome.metadata.recordBytes === null) return
     await this.kase.vault.putBytes(outcome.metadata.recordBytes)
     await this.kase.vault.commit(outcome.staged)
+    outcome.metadata.recordBytes = null
   }
 
   /** Drops what prepare() staged and did not commit. */
@@ -347,18 +365,18 @@ export function composeIngestEvents(
         note,
         metadata: {
           record: metadata.recordSha256,
-          reader: `${metadata.record.reader.name} ${metadata.record.reader.version}`,
+          reader: metadata.reader,
           normalised: metadata.normalised as unknown as JsonValue,
-          warnings: metadata.record.warnings,
-          errors: metadata.record.errors,
+          warnings: metadata.warnings,
+          errors: metadata.errors,
         },
         ...extra,
       },
     })
     const result: IngestFileResult = {...outcome.base, status: 'ingested', exhibit}
-    const notes = [...metadata.record.errors, ...metadata.record.warnings]
+    const notes = [...metadata.errors, ...metadata.warnings]
     if (notes.length > 0) result.metadataWarnings = notes
-    if (hasNoEmbeddedMetadata(metadata.record)) result.noMetadata = true
+    if (metadata.noMetadata) result.noMetadata = true
     results.push({result, draft: draft - 1})
   }
 

@@ -19,6 +19,9 @@ import {EVENT_VERSION, GENESIS_HASH, eventLeafHash, sealEvent, type EventAction,
 import type {TreeHeadSource} from './head-file.js'
 import {SCHEMA_SQL, SCHEMA_VERSION} from './schema.js'
 
+/** The ledger's SQLite page cache, in KiB. */
+const LEDGER_CACHE_KIB = 4 * 1024
+
 export interface RawRow {
   seq: number
   prev_hash: string
@@ -89,6 +92,10 @@ export class Ledger {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
     db.pragma('busy_timeout = 60000')
+    // better-sqlite3's default page cache is 16 MiB. Every command that adds to a case reads all the
+    // events once, to check the tree head, and filled it: the cache, not the work, made an ingest
+    // of 10,000 photos peak higher than one of 1,000. Lookups by index need far less.
+    db.pragma(`cache_size = -${LEDGER_CACHE_KIB}`)
     return db
   }
 

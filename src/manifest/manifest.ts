@@ -149,6 +149,12 @@ function jsonlRows(problems: ManifestProblem[]): RowReader {
 
   return {
     push(text) {
+      // A piece without a line break ends no line (and a very long line is not split again and again).
+      if (!text.includes('\n')) {
+        rest += text
+        return []
+      }
+
       const lines = (rest + text).split('\n')
       rest = lines.pop()!
       return rowsOf(lines)
