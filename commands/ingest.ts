@@ -103,7 +103,7 @@ stops before reading any file.`
       try {
         progress.done()
         // Written here, not returned to oclif: a batch's results are read as they are written.
-        await this.writeLines(this.jsonEnabled() ? jsonWithList(report, 'results', report.results) : renderIngest(report))
+        await this.writeLines(this.jsonEnabled() ? jsonWithList(report, ['results'], report.results) : renderIngest(report))
       } finally {
         report.close()
       }

@@ -1,7 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {renderSeal} from '../src/render/reports.js'
 import {progressLine} from '../src/render/progress.js'
-import {sealArchive, type SealReport} from '../src/seal/seal.js'
+import {sealArchive} from '../src/seal/seal.js'
+import {jsonWithList} from '../src/render/json-lines.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
 
 export default class Seal extends CustodyCommand {
@@ -43,7 +44,7 @@ The same case, exhibits and --sealed-at give a byte-identical archive.`
 
   static override strict = false
 
-  async run(): Promise<SealReport> {
+  async run(): Promise<void> {
     const {argv, flags} = await this.parse(Seal)
     const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
@@ -58,12 +59,11 @@ The same case, exhibits and --sealed-at give a byte-identical archive.`
         sealedAt: flags['sealed-at'],
         actor: flags.actor,
         signal: interrupt.signal,
-        listExhibits: this.jsonEnabled(),
         onProgress: (done, total) => progress.update(`sealing: ${done}/${total} exhibits`),
       })
       progress.done()
-      this.log(renderSeal(report))
-      return report
+      // Written here, not returned to oclif: the statement's exhibits are made as they are written.
+      await this.writeLines(this.jsonEnabled() ? jsonWithList(report, ['statement', 'exhibits'], report.statement.exhibits) : [renderSeal(report)])
     } finally {
       interrupt.release()
       kase.close()

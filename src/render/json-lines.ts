@@ -1,22 +1,25 @@
 /**
- * JSON output too long to hold as one string: an object one of whose members is a long list (the
- * results of a batch of 100,000 files), written piece by piece. The text is what
- * JSON.stringify(value, null, 2) gives when that member is the list.
+ * JSON output too long to hold as one string: a value one of whose members is a long list (the
+ * results of a batch of 100,000 files, the exhibits of a seal), written line by line. The text is
+ * what JSON.stringify(value, null, 2) gives when that member is the list.
  */
 
-/** The lines of `value` as indented JSON, with `items` as the member `key` (in the place `key` has in `value`). */
-export function* jsonWithList(value: object, key: string, items: Iterable<unknown>): Generator<string> {
+/**
+ * The lines of `value` as indented JSON, with `items` as the member at `path` (an object at each
+ * step but the last; the member keeps its place if it is there, else it comes last).
+ */
+export function* jsonWithList(value: object, path: readonly [string, ...string[]], items: Iterable<unknown>): Generator<string> {
   const iterator = items[Symbol.iterator]()
   let next = iterator.next()
   if (next.done === true) {
-    yield JSON.stringify({...value, [key]: []}, null, 2)
+    yield JSON.stringify(withMember(value, path, []), null, 2)
     return
   }
 
-  // Written around a marker (no value of the summary holds one): the text before the list's first
+  // Written around a marker (no value of the rest holds one): the text before the list's first
   // item, and after its last.
   const marker = '\u0000items\u0000'
-  const whole = JSON.stringify({...value, [key]: [marker]}, null, 2)
+  const whole = JSON.stringify(withMember(value, path, [marker]), null, 2)
   const quoted = JSON.stringify(marker)
   const at = whole.indexOf(quoted)
   const lineStart = whole.lastIndexOf('\n', at) + 1
@@ -31,4 +34,12 @@ export function* jsonWithList(value: object, key: string, items: Iterable<unknow
 
   yield item
   yield whole.slice(at + quoted.length + 1)
+}
+
+/** A copy of `value` (shallow, along `path`) whose member at `path` is `member`. */
+function withMember(value: object, path: readonly string[], member: unknown): unknown {
+  const [key, ...rest] = path
+  if (key === undefined) return member
+  const inner = (value as {[key: string]: unknown})[key]
+  return {...value, [key]: withMember(typeof inner === 'object' && inner !== null ? inner : {}, rest, member)}
 }

@@ -67,11 +67,6 @@ export interface SealOptions {
   /** Ctrl-C: stop, remove the partial archive, record nothing. */
   signal?: AbortSignal
   onProgress?: (done: number, total: number) => void
-  /**
-   * Put the statement's exhibits in the report (for --json). They are read back from the sealed
-   * statement, so memory then grows with their number; sealing itself does not hold them.
-   */
-  listExhibits?: boolean
 }
 
 export interface SealedExhibit {
@@ -129,8 +124,12 @@ export interface SealReport {
   bag: string
   /** How many exhibits were sealed. */
   exhibitCount: number
-  /** The statement as sealed; its `exhibits` only when asked for (SealOptions.listExhibits). */
-  statement: SealStatementHead & {exhibits?: SealedExhibit[]}
+  /**
+   * The statement as sealed. Its exhibits are made from the ledger one at a time as they are
+   * iterated, as they were for the statement (so --json never holds them all): iterate them while
+   * the case is open.
+   */
+  statement: SealStatementHead & {exhibits: Iterable<SealedExhibit>}
   /** Exhibits of testimony left out because consent does not cover the purpose. */
   leftOut: LeftOut[]
   seq: number
@@ -697,7 +696,6 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
 
     // 5. publish
     const written = await zip.finish()
-    const listed = options.listExhibits ? await readStatementExhibits(scratch.statement) : undefined
     await publish(temp, out, options.force ?? false)
 
     // 6. record
@@ -728,7 +726,14 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       size: written.size,
       bag,
       exhibitCount: ids.length,
-      statement: listed === undefined ? statement : {...statement, exhibits: listed},
+      statement: {
+        ...statement,
+        exhibits: {
+          *[Symbol.iterator]() {
+            for (const id of ids) yield sealedExhibit(kase, id)
+          },
+        },
+      },
       leftOut: selection.leftOut,
       seq: recorded[0]!.event.seq,
     }
@@ -739,13 +744,6 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   } finally {
     await scratch.remove()
   }
-}
-
-/** The exhibits of the statement just sealed, read back from its scratch file (for --json). */
-async function readStatementExhibits(file: SpillFile): Promise<SealedExhibit[]> {
-  const parts: Buffer[] = []
-  for await (const chunk of file.chunks()) parts.push(Buffer.from(chunk))
-  return (JSON.parse(Buffer.concat(parts).toString('utf8')) as SealStatement).exhibits
 }
 
 /** Renames into place; without --force, a link that fails on an existing name never overwrites. */

@@ -82,13 +82,22 @@ describe('Worklist', () => {
 })
 
 describe('jsonWithList', () => {
-  it('writes the same text as JSON.stringify(value, null, 2), the list anywhere in the object (property)', () => {
+  it('writes the same text as JSON.stringify(value, null, 2), the list anywhere in the object, at any depth (property)', () => {
     const json = fc.jsonValue({maxDepth: 3})
+    const key = fc.string({maxLength: 4})
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), json, {maxKeys: 4}), fc.string(), fc.array(json, {maxLength: 5}), fc.boolean(), (value, key, list, inPlace) => {
-        const object: {[key: string]: unknown} = inPlace ? {...value, [key]: 'in its place'} : {...value}
-        const expected = JSON.stringify({...object, [key]: list}, null, 2)
-        expect([...jsonWithList(object, key, list)].join('\n')).toBe(expected)
+      fc.property(fc.dictionary(key, json, {maxKeys: 4}), fc.array(key, {minLength: 1, maxLength: 3}), fc.array(json, {maxLength: 5}), (value, path, list) => {
+        // The expected text: the list put at the path by hand, in a deep copy (a member that is
+        // there keeps its place; a new one comes last).
+        const expected = structuredClone(value) as {[key: string]: unknown}
+        let node = expected
+        for (const step of path.slice(0, -1)) {
+          const inner = node[step]
+          node = node[step] = typeof inner === 'object' && inner !== null ? {...(inner as object)} : {}
+        }
+
+        node[path.at(-1)!] = list
+        expect([...jsonWithList(value, path as [string, ...string[]], list)].join('\n')).toBe(JSON.stringify(expected, null, 2))
       }),
     )
   })
