@@ -335,11 +335,13 @@ export class Ledger {
 
   /**
    * The ingest and presented-again events that carry this batch ID, oldest first: read page by
-   * page, so that a batch of any size is not held in memory.
+   * page, so that a batch of any size is not held in memory. Each page walks the events in order
+   * from where the last one stopped (NOT INDEXED: through the action index, every page sorted all
+   * the events after it, 908 ms for 50,000 events against 535 ms).
    */
   *eventsInBatch(batch: string): Generator<StoredEvent> {
     const page = this.db.prepare<[number, string], RawRow>(
-      "SELECT seq, prev_hash, hash, event FROM events WHERE seq > ? AND action IN ('ingest', 'presented-again') AND json_extract(event, '$.payload.batch') = ? ORDER BY seq LIMIT 200",
+      "SELECT seq, prev_hash, hash, event FROM events NOT INDEXED WHERE seq > ? AND action IN ('ingest', 'presented-again') AND json_extract(event, '$.payload.batch') = ? ORDER BY seq LIMIT 200",
     )
     for (const row of keysetPages((after: number) => page.all(after, batch), (r) => r.seq, -1)) yield toStored(row)
   }
