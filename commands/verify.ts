@@ -20,7 +20,9 @@ the vault, recomputes the ledger's hash chain and its RFC 6962 Merkle tree head,
 with the last recorded tree head and with every signed checkpoint (its Ed25519 signature, and its
 root over the events it covers): a vault file modified, truncated or missing, or a ledger event
 edited, deleted, inserted or reordered, even past the ledger's triggers and with every hash
-recomputed, is named. Every RFC 3161 token is checked against the checkpoint it stamps.
+recomputed, is named. Every RFC 3161 token is checked against the checkpoint it stamps. Warnings, which do
+not fail the check: vault files no event names, temp files, and batches not ended (an ingest
+interrupted or still running).
 
 With ARCHIVE: checks a sealed archive on any machine, with no case and no network, straight from
 the ZIP (nothing is unpacked): a safe ZIP (one bag folder; no duplicate names, symlinks, '..' or

@@ -63,6 +63,18 @@ export function* filesOfEarlierRuns(kase: Case, id: string): Generator<EarlierFi
   }
 }
 
+/** The batches whose last run has no `batch-ended` (interrupted, or running now), oldest first. */
+export function unfinishedBatches(kase: Case): Array<{id: string; startedSeq: number}> {
+  const open = new Map<string, number>()
+  for (const {event} of kase.ledger.eventsOfKind('batch-started', 'batch-ended')) {
+    const id = String(event.payload.batch)
+    if (event.action === 'batch-started') open.set(id, event.seq)
+    else open.delete(id)
+  }
+
+  return [...open].map(([id, startedSeq]) => ({id, startedSeq}))
+}
+
 export function startBatch(kase: Case, batch: BatchIdentity, planned: {files: number; bytes: number; earlier: number[]}, actor: string): number {
   const {events} = kase.ledger.append(() => ({
     drafts: [

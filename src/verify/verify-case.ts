@@ -19,8 +19,8 @@
  *   7. every testimony's statement versions and attachments are exhibits with the digests it
  *      names, and each sealed witness identity is intact in the vault, encrypted to the case's
  *      identity key (it is not decrypted: verification needs no passphrase).
- * Objects the ledger does not mention and temp files are reported as warnings: an interrupted
- * ingest leaves them, and they change nothing that the ledger claims.
+ * Objects the ledger does not mention, temp files and batches without an end are reported as
+ * warnings: an interrupted ingest leaves them, and they change nothing that the ledger claims.
  */
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
@@ -40,6 +40,7 @@ import type {ObjectCheck} from '../vault/vault.js'
 import type {StoredEvent} from '../ledger/event.js'
 import {IDENTITY_KEY_FILE, identityPublicKey} from '../testimony/identity.js'
 import {listTestimonies, type TestimonyView} from '../testimony/testimonies.js'
+import {unfinishedBatches} from '../ingest/batch.js'
 
 export type ProblemKind =
   | 'ledger-file'
@@ -515,6 +516,11 @@ export async function verifyCase(kase: Case, options: {onProgress?: (progress: V
   }
 
   for (const temp of await kase.vault.listTempFiles()) warnings.push(`temp file vault/tmp/${temp} (left by an interrupted or running ingest)`)
+  for (const batch of unfinishedBatches(kase)) {
+    warnings.push(
+      `batch ${batch.id} (started at event ${batch.startedSeq}) has not ended: an ingest was interrupted or is still running; the files it took in are in the case, and running the same command again ingests the rest`,
+    )
+  }
 
   return {
     ok: problems.length === 0,

@@ -214,6 +214,8 @@ describe('a batch killed mid-run and run again', () => {
     expect(events(kase.dir, "action = 'batch-ended'")).toBe(0)
     const midway = await custodyJson<{ok: boolean; warnings: string[]}>(['verify', '--case', kase.dir])
     expect(midway.code, JSON.stringify(midway.json)).toBe(0)
+    const unfinished = midway.json.warnings.filter((w) => /^batch BATCH-[0-9a-f]{16} \(started at event \d+\) has not ended/.test(w))
+    expect(unfinished, JSON.stringify(midway.json.warnings)).toHaveLength(1)
 
     const again = await custodyJson<IngestJson>(['ingest', '--manifest', join(dir, 'manifest.csv'), '--case', kase.dir])
     expect(again.code, again.stderr).toBe(0)
@@ -230,7 +232,9 @@ describe('a batch killed mid-run and run again', () => {
     expect(exhibits.size).toBe(FILES)
     expect(events(kase.dir, "action = 'batch-started'")).toBe(2)
     expect(events(kase.dir, "action = 'batch-ended'")).toBe(1)
-    expect((await custody(['verify', '--case', kase.dir])).code).toBe(0)
+    const after = await custodyJson<{ok: boolean; warnings: string[]}>(['verify', '--case', kase.dir])
+    expect(after.code).toBe(0)
+    expect(after.json.warnings.filter((w) => w.startsWith('batch '))).toEqual([])
 
     // A third run reads nothing again and adds no file event.
     const third = await custodyJson<IngestJson>(['ingest', '--manifest', join(dir, 'manifest.csv'), '--case', kase.dir])
