@@ -6,9 +6,10 @@
  * to a folder is not followed (it could loop or leave the folder), and is reported as skipped; a
  * case's own `.custody` folder is never walked into.
  */
-import {lstat, readdir, realpath, stat} from 'node:fs/promises'
+import {lstat, realpath, stat} from 'node:fs/promises'
 import {join, relative, resolve, sep} from 'node:path'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
+import {FolderListing} from './folder-listing.js'
 
 export interface InputFile {
   /** Absolute path, as given (not resolved through symlinks). */
@@ -66,6 +67,15 @@ export async function collectInputs(paths: readonly string[], options: {recursiv
 
 /** Walks the paths given, in order (each folder sorted by name), and hands each file found to the sink. */
 export async function walkInputs(paths: readonly string[], options: {recursive: boolean; cwd?: string}, sink: InputSink): Promise<void> {
+  const listing = new FolderListing()
+  try {
+    await walkPaths(paths, options, sink, listing)
+  } finally {
+    listing.close()
+  }
+}
+
+async function walkPaths(paths: readonly string[], options: {recursive: boolean; cwd?: string}, sink: InputSink, listing: FolderListing): Promise<void> {
   const cwd = options.cwd ?? process.cwd()
 
   const addFile = async (path: string, relativePath: string | null, symlinkTarget: string | null): Promise<void> => {
@@ -75,30 +85,34 @@ export async function walkInputs(paths: readonly string[], options: {recursive: 
   }
 
   const walk = async (top: string, dir: string): Promise<void> => {
-    let entries
-    try {
-      entries = await readdir(dir, {withFileTypes: true})
-    } catch (error) {
+    const unreadable = (error: unknown): void =>
       sink.problem({
         path: dir,
         error: new CustodyError('INPUT_UNREADABLE', `cannot list the folder ${dir}: ${messageOf(error)}; check its permissions`, {subject: dir}),
       })
-      return
-    }
-
     // Sorted, so that the same folder gives the same exhibit numbers in the same order.
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    for (const entry of entries) {
+    const entries = listing.entries(dir)
+    for (;;) {
+      let next
+      try {
+        next = await entries.next()
+      } catch (error) {
+        unreadable(error)
+        return
+      }
+
+      if (next.done === true) return
+      const entry = next.value
       const path = join(dir, entry.name)
       const rel = relative(top, path).split(sep).join('/')
-      if (entry.isDirectory()) {
+      if (entry.kind === 'folder') {
         if (entry.name === CASE_FOLDER) {
           sink.skipped({path, reason: "a custody case's own data folder is never ingested"})
           continue
         }
 
         await walk(top, path)
-      } else if (entry.isSymbolicLink()) {
+      } else if (entry.kind === 'symlink') {
         const target = await stat(path).catch(() => undefined)
         if (target === undefined) {
           sink.problem({path, error: brokenLink(path)})
