@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
-import {listEvents, type EventView} from '../src/exhibits/exhibits.js'
+import {listEvents} from '../src/exhibits/exhibits.js'
+import {jsonWithList} from '../src/render/json-lines.js'
 import {renderLog} from '../src/render/reports.js'
 import {CustodyCommand, caseFlag, prose} from './_base.js'
 
@@ -23,13 +24,13 @@ was about. With --json, each event is given whole, with its hash and the previou
     case: caseFlag,
   }
 
-  async run(): Promise<{events: EventView[]}> {
+  async run(): Promise<void> {
     const {args, flags} = await this.parse(Log)
     const kase = this.openCase(flags.case)
     try {
       const events = listEvents(kase, args.exhibit)
-      this.log(renderLog(events))
-      return {events}
+      // Written here, not returned to oclif: the events are read from the ledger as they are written.
+      await this.writeLines(this.jsonEnabled() ? jsonWithList({events: []}, ['events'], events) : renderLog(events))
     } finally {
       kase.close()
     }

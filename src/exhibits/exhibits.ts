@@ -50,8 +50,16 @@ function view(stored: {event: LedgerEvent; hash: string}): EventView {
   return {...stored.event, hash: stored.hash}
 }
 
-export function listEvents(kase: Case, exhibit?: string): EventView[] {
-  if (exhibit === undefined) return kase.ledger.events().map(view)
+/** The events of the case (read as they are iterated, while the case is open), or of one exhibit. */
+export function listEvents(kase: Case, exhibit?: string): Iterable<EventView> {
+  if (exhibit === undefined) {
+    return {
+      *[Symbol.iterator]() {
+        for (const stored of kase.ledger.eachEvent()) yield view(stored)
+      },
+    }
+  }
+
   const id = resolveExhibitId(kase, exhibit)
   if (kase.ledger.ingestEvent(id) === undefined) {
     throw new CustodyError('EXHIBIT_NOT_FOUND', `there is no exhibit ${id} in this case; \`custody log\` lists them`, {subject: id})

@@ -284,6 +284,11 @@ export class Ledger {
       .map((row) => row.exhibit)
   }
 
+  /** Every event, oldest first, read page by page: a case's whole log is never held at once. */
+  *eachEvent(): Generator<StoredEvent> {
+    for (const row of this.rowsBelow(Number.MAX_SAFE_INTEGER)) yield toStored(row)
+  }
+
   /** Events, oldest first; for one exhibit when `exhibit` is given. */
   events(exhibit?: string): StoredEvent[] {
     try {

@@ -187,11 +187,15 @@ function eventSummary(e: EventView): string {
   }
 }
 
-export function renderLog(events: EventView[]): string {
-  if (events.length === 0) return 'No events.'
-  return events
-    .map((e) => `#${String(e.seq).padEnd(5)} ${e.time}  ${e.action.padEnd(15)} ${(e.exhibit ?? '').padEnd(10)} ${safeText(e.actor)}  ${eventSummary(e)}`)
-    .join('\n')
+/** The log, a line an event, one at a time (a case's log can be long). */
+export function* renderLog(events: Iterable<EventView>): Generator<string> {
+  let any = false
+  for (const e of events) {
+    any = true
+    yield `#${String(e.seq).padEnd(5)} ${e.time}  ${e.action.padEnd(15)} ${(e.exhibit ?? '').padEnd(10)} ${safeText(e.actor)}  ${eventSummary(e)}`
+  }
+
+  if (!any) yield 'No events.'
 }
 
 export function renderShow(x: DescribedExhibit): string {
@@ -231,9 +235,7 @@ export function renderShow(x: DescribedExhibit): string {
     ...(x.testimony ? renderTestimonySection(x.testimony) : []),
     ...x.partOf.map((p) => `  part of          testimony ${p.testimony} of ${safeText(p.witness)}, as its ${p.role}`),
     '  events',
-    ...renderLog(x.events)
-      .split('\n')
-      .map((line) => `    ${line}`),
+    ...[...renderLog(x.events)].map((line) => `    ${line}`),
   ]
   return lines.join('\n')
 }
