@@ -30,7 +30,6 @@ export interface WorkItem {
 export class Worklist {
   private readonly db: Database.Database
   private readonly statements: ReturnType<Worklist['prepare']>
-  private earlierCount = 0
 
   constructor() {
     this.db = openScratchDatabase(`
@@ -66,6 +65,7 @@ export class Worklist {
       pendingTotals: db.prepare('SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM file WHERE status IS NULL'),
       remember: db.prepare('INSERT OR REPLACE INTO earlier (path, exhibit, size, modified) VALUES (@path, @exhibit, @size, @modifiedAt)'),
       earlier: db.prepare('SELECT path, exhibit, size, modified AS modifiedAt FROM earlier WHERE path = ?'),
+      anyEarlier: db.prepare('SELECT 1 FROM earlier LIMIT 1'),
       content: db.prepare('SELECT path FROM content WHERE sha256 = ?').pluck(),
       addContent: db.prepare('INSERT INTO content (sha256, path) VALUES (?, ?)'),
       statuses: db.prepare(
@@ -114,12 +114,11 @@ export class Worklist {
   /** A file an earlier run of the batch took in; a later one of the same path replaces it. */
   remember(file: EarlierFile): void {
     this.statements.remember.run(file)
-    this.earlierCount++
   }
 
   /** True when an earlier run took in any file. */
   hasEarlier(): boolean {
-    return this.earlierCount > 0
+    return this.statements.anyEarlier.get() !== undefined
   }
 
   earlier(path: string): EarlierFile | undefined {

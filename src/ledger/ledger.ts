@@ -247,20 +247,17 @@ export class Ledger {
    */
   *rowsBelow(size: number): Generator<PagedRow> {
     const page = this.cached<[number, number], PagedRow>(
-      "SELECT seq, prev_hash, hash, event, action, exhibit, json_extract(event, '$.prev') AS prev FROM events WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT 100",
+      "SELECT seq, prev_hash, hash, event, action, exhibit, json_extract(event, '$.prev') AS prev FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT 100",
     )
-    for (let from = 0; from < size; ) {
-      let rows: PagedRow[]
+    const rows = (after: number): PagedRow[] => {
       try {
-        rows = page.all(from, size)
+        return page.all(after, size)
       } catch (error) {
         throw wrapSqliteError(error, this.path)
       }
-
-      if (rows.length === 0) return
-      yield* rows
-      from = rows.at(-1)!.seq + 1
     }
+
+    yield* keysetPages(rows, (r) => r.seq, -1)
   }
 
   /**
@@ -289,29 +286,26 @@ export class Ledger {
     for (const row of this.rowsBelow(Number.MAX_SAFE_INTEGER)) yield toStored(row)
   }
 
-  /** Events, oldest first; for one exhibit when `exhibit` is given. */
-  events(exhibit?: string): StoredEvent[] {
+  /** The events of one exhibit, oldest first (eachEvent() gives them all). */
+  events(exhibit: string): StoredEvent[] {
     try {
-      const rows =
-        exhibit === undefined
-          ? this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events ORDER BY seq').all()
-          : this.db
-              .prepare<string[], RawRow>(
-                // An exhibit's own events, the seals that took it, and the testimony that it is a
-                // later statement version or an attachment of: indexed lookups by action.
-                `SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ?
-                 UNION ALL
-                 SELECT seq, prev_hash, hash, event FROM events
-                 WHERE action = 'seal' AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.exhibits') WHERE value = ?)
-                 UNION ALL
-                 SELECT seq, prev_hash, hash, event FROM events
-                 WHERE action = 'testimony' AND exhibit IS NOT ? AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.attachments') WHERE json_extract(value, '$.exhibit') = ?)
-                 UNION ALL
-                 SELECT seq, prev_hash, hash, event FROM events
-                 WHERE action = 'testimony-amended' AND exhibit IS NOT ? AND json_extract(event, '$.payload.statement.exhibit') = ?
-                 ORDER BY seq`,
-              )
-              .all(exhibit, exhibit, exhibit, exhibit, exhibit, exhibit)
+      const rows = this.db
+        .prepare<string[], RawRow>(
+          // An exhibit's own events, the seals that took it, and the testimony that it is a
+          // later statement version or an attachment of: indexed lookups by action.
+          `SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ?
+           UNION ALL
+           SELECT seq, prev_hash, hash, event FROM events
+           WHERE action = 'seal' AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.exhibits') WHERE value = ?)
+           UNION ALL
+           SELECT seq, prev_hash, hash, event FROM events
+           WHERE action = 'testimony' AND exhibit IS NOT ? AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.attachments') WHERE json_extract(value, '$.exhibit') = ?)
+           UNION ALL
+           SELECT seq, prev_hash, hash, event FROM events
+           WHERE action = 'testimony-amended' AND exhibit IS NOT ? AND json_extract(event, '$.payload.statement.exhibit') = ?
+           ORDER BY seq`,
+        )
+        .all(exhibit, exhibit, exhibit, exhibit, exhibit, exhibit)
       return rows.map(toStored)
     } catch (error) {
       throw wrapSqliteError(error, this.path)

@@ -3,6 +3,7 @@
  * results of a batch of 100,000 files, the exhibits of a seal), written line by line. The text is
  * what JSON.stringify(value, null, 2) gives when that member is the list.
  */
+import {randomBytes} from 'node:crypto'
 
 /**
  * The lines of `value` as indented JSON, with `items` as the member at `path` (an object at each
@@ -16,12 +17,13 @@ export function* jsonWithList(value: object, path: readonly [string, ...string[]
     return
   }
 
-  // Written around a marker (no value of the rest holds one): the text before the list's first
-  // item, and after its last.
-  const marker = '\u0000items\u0000'
+  // Written around a marker that nothing else holds: the text before the list's first item, and
+  // after its last.
+  const marker = `\u0000items ${randomBytes(8).toString('hex')}\u0000`
   const whole = JSON.stringify(withMember(value, path, [marker]), null, 2)
   const quoted = JSON.stringify(marker)
   const at = whole.indexOf(quoted)
+  if (at < 0 || whole.includes(quoted, at + 1)) throw new Error('the JSON could not be laid out around its list')
   const lineStart = whole.lastIndexOf('\n', at) + 1
   const indent = whole.slice(lineStart, at)
   yield whole.slice(0, lineStart - 1)

@@ -33,6 +33,7 @@ import {basename, dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
+import {jsonWithList} from '../render/json-lines.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {getExhibit} from '../exhibits/exhibits.js'
 import {MerkleTree, type TreeFile} from '../merkle/tree.js'
@@ -503,31 +504,27 @@ async function writeExhibits(
  * the way.
  */
 async function writeStatement(kase: Case, head: SealStatementHead, ids: readonly string[], file: SpillFile, interrupted: () => Error | undefined): Promise<{sha256: string; sha512: string}> {
-  // The statement with a marker where the exhibits go, cut in two around it.
-  const marker = `\u0000exhibits ${randomBytes(8).toString('hex')}\u0000`
   const {testimonies, custodyVersion, ...before} = head
-  const text = `${JSON.stringify({...before, exhibits: marker, testimonies, custodyVersion}, null, 2)}\n`
-  const cut = text.split(JSON.stringify(marker))
-  if (cut.length !== 2) throw new Error('the seal statement could not be laid out around its exhibits')
-  const [opening, closing] = cut as [string, string]
   const h256 = createHash('sha256')
   const h512 = createHash('sha512')
-  const put = async (piece: string): Promise<void> => {
-    h256.update(piece)
-    h512.update(piece)
-    await file.append(piece)
+  const layout = {...before, exhibits: [], testimonies, custodyVersion}
+  for (const piece of jsonWithList(layout, ['exhibits'], statementExhibits(kase, ids, interrupted))) {
+    const line = `${piece}\n`
+    h256.update(line)
+    h512.update(line)
+    await file.append(line)
   }
 
-  // Each exhibit is an element of an array at depth 1: on its own line, indented by four spaces.
-  await put(`${opening}[`)
+  return {sha256: h256.digest('hex'), sha512: h512.digest('hex')}
+}
+
+/** The statement's exhibits, made from the ledger one at a time; `interrupted` is asked every 1,000. */
+function* statementExhibits(kase: Case, ids: readonly string[], interrupted: () => Error | undefined = () => undefined): Generator<SealedExhibit> {
   for (const [i, id] of ids.entries()) {
     const stop = i % 1000 === 0 ? interrupted() : undefined
     if (stop !== undefined) throw stop
-    await put(`${i === 0 ? '' : ','}\n    ${JSON.stringify(sealedExhibit(kase, id), null, 2).replaceAll('\n', '\n    ')}`)
+    yield sealedExhibit(kase, id)
   }
-
-  await put(`\n  ]${closing}`)
-  return {sha256: h256.digest('hex'), sha512: h512.digest('hex')}
 }
 
 /**
@@ -728,11 +725,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       exhibitCount: ids.length,
       statement: {
         ...statement,
-        exhibits: {
-          *[Symbol.iterator]() {
-            for (const id of ids) yield sealedExhibit(kase, id)
-          },
-        },
+        exhibits: {[Symbol.iterator]: () => statementExhibits(kase, ids)},
       },
       leftOut: selection.leftOut,
       seq: recorded[0]!.event.seq,

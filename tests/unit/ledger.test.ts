@@ -32,7 +32,7 @@ describe('the ledger', () => {
 
   it('chains every event to the one before, over its canonical JSON', () => {
     ledger.append(() => ({drafts: [draft(1), draft(2)], result: undefined}))
-    const events = ledger.events()
+    const events = [...ledger.eachEvent()]
     expect(events.map((e) => e.event.seq)).toEqual([0, 1, 2])
     let prev = GENESIS_HASH
     for (const e of events) {
@@ -66,7 +66,7 @@ describe('the ledger', () => {
     const rows = ledger.checkpoints()
     expect(rows.map((r) => r.seq)).toEqual([0, 1, 2])
     const tree = ledger.tree()
-    const events = ledger.events()
+    const events = [...ledger.eachEvent()]
     for (const [i, size] of [1, 3, 4].entries()) {
       const body = parseCheckpoint(rows[i]!.body)
       if ('problem' in body) throw new Error(body.problem)
