@@ -26,6 +26,7 @@ export type EventAction =
   | 'presented-again'
   | 'ingest-failed'
   | 'seal'
+  | 'sealed-exhibits'
   | 'timestamp'
   | 'testimony'
   | 'testimony-amended'

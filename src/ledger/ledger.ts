@@ -155,14 +155,15 @@ export class Ledger {
    * ledger as it is once the write lock is held, so its decisions (a new exhibit or one already
    * present, the next exhibit number) cannot race another writer. The same transaction adds a
    * checkpoint over the new tree head, signed, so no event is ever committed without one.
+   * `more` are appended after `drafts`, in the same transaction, as they are made, and are not
+   * returned: for a long run of events (the exhibit lists of a large seal) that is never held.
    */
-  append<T>(compose: (view: LedgerView) => {drafts: EventDraft[]; result: T}): {events: StoredEvent[]; result: T} {
+  append<T>(compose: (view: LedgerView) => {drafts: EventDraft[]; more?: Iterable<EventDraft>; result: T}): {events: StoredEvent[]; result: T} {
     const insert = this.cached<[number, string, string, string], unknown>('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)')
     const last = this.cached<[], {seq: number; hash: string}>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1')
     const view: LedgerView = {
       exhibitBySha256: (sha256) => this.exhibitBySha256(sha256),
-      exhibitCount: () =>
-        this.cached<[], {n: number}>("SELECT count(*) AS n FROM events WHERE action = 'ingest'").get()!.n,
+      exhibitCount: () => this.exhibitCount(),
     }
     const signer = this.checkpointSigner
     if (signer === undefined) {
@@ -170,23 +171,26 @@ export class Ledger {
     }
 
     const run = this.db.transaction(() => {
-      const {drafts, result} = compose(view)
-      if (drafts.length === 0) return {events: [], result}
+      const {drafts, more = [], result} = compose(view)
       const head = last.get()
-      let seq = head === undefined ? 0 : head.seq + 1
+      const first = head === undefined ? 0 : head.seq + 1
+      let seq = first
       let prev = head?.hash ?? GENESIS_HASH
+      let range: CompactRange | undefined
       const events: StoredEvent[] = []
-      for (const draft of drafts) {
-        const event: LedgerEvent = {v: EVENT_VERSION, seq, time: new Date().toISOString(), ...draft, prev}
-        const stored = sealEvent(event)
+      const add = (draft: EventDraft): StoredEvent => {
+        const stored = sealEvent({v: EVENT_VERSION, seq, time: new Date().toISOString(), ...draft, prev})
         insert.run(seq, prev, stored.hash, stored.canonical)
-        events.push(stored)
+        range ??= this.caughtUpRange(first)
+        range.push(eventLeafHash(stored.canonical))
         prev = stored.hash
         seq++
+        return stored
       }
 
-      const range = this.caughtUpRange(events[0]!.event.seq)
-      for (const stored of events) range.push(eventLeafHash(stored.canonical))
+      for (const draft of drafts) events.push(add(draft))
+      for (const draft of more) add(draft)
+      if (range === undefined) return {events, result}
       const checkpoint = signCheckpoint(signer.signer, signer.caseId, {treeSize: seq, rootHash: bytesToHex(range.root()), lastEventHash: prev})
       this
         .cached<[number, string, string], unknown>('INSERT INTO checkpoints (seq, tree_size, body, signature) VALUES ((SELECT coalesce(max(seq) + 1, 0) FROM checkpoints), ?, ?, ?)')
@@ -240,12 +244,12 @@ export class Ledger {
   }
 
   /**
-   * The events before `size`, oldest first, as stored, with their action, exhibit and previous
-   * hash (taken out by SQLite), read a page at
-   * a time: memory stays flat however long the ledger, and no query stays open between pages (the
-   * caller may await between them).
+   * The events before `size` (and after `after`), oldest first, as stored, with their action,
+   * exhibit and previous hash (taken out by SQLite), read a page at a time: memory stays flat
+   * however long the ledger, and no query stays open between pages (the caller may await between
+   * them).
    */
-  *rowsBelow(size: number): Generator<PagedRow> {
+  *rowsBelow(size: number, after = -1): Generator<PagedRow> {
     const page = this.cached<[number, number], PagedRow>(
       "SELECT seq, prev_hash, hash, event, action, exhibit, json_extract(event, '$.prev') AS prev FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT 100",
     )
@@ -257,7 +261,7 @@ export class Ledger {
       }
     }
 
-    yield* keysetPages(rows, (r) => r.seq, -1)
+    yield* keysetPages(rows, (r) => r.seq, after)
   }
 
   /**
@@ -273,17 +277,23 @@ export class Ledger {
     ).get(exhibit)
   }
 
-  /** Every exhibit's ID, in the order they were ingested. */
-  exhibitIds(): string[] {
-    return this.db
-      .prepare<[], {exhibit: string}>("SELECT exhibit FROM events WHERE action = 'ingest' ORDER BY seq")
-      .all()
-      .map((row) => row.exhibit)
+  /** How many exhibits the case has, counted by SQLite. */
+  exhibitCount(): number {
+    return this.cached<[], {n: number}>("SELECT count(*) AS n FROM events WHERE action = 'ingest'").get()!.n
   }
 
-  /** Every event, oldest first, read page by page: a case's whole log is never held at once. */
-  *eachEvent(): Generator<StoredEvent> {
-    for (const row of this.rowsBelow(Number.MAX_SAFE_INTEGER)) yield toStored(row)
+  /** Every exhibit's ID, in the order they were ingested, read a page at a time. */
+  *eachExhibitId(): Generator<string> {
+    const page = this.cached<[number], {seq: number; exhibit: string}>("SELECT seq, exhibit FROM events WHERE action = 'ingest' AND seq > ? ORDER BY seq LIMIT 1000")
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) yield row.exhibit
+  }
+
+  /**
+   * Every event (or every event after `after`), oldest first, read page by page: a case's whole
+   * log is never held at once.
+   */
+  *eachEvent(after = -1): Generator<StoredEvent> {
+    for (const row of this.rowsBelow(Number.MAX_SAFE_INTEGER, after)) yield toStored(row)
   }
 
   /** The events of one exhibit, oldest first (eachEvent() gives them all). */
@@ -291,12 +301,15 @@ export class Ledger {
     try {
       const rows = this.db
         .prepare<string[], RawRow>(
-          // An exhibit's own events, the seals that took it, and the testimony that it is a
-          // later statement version or an attachment of: indexed lookups by action.
+          // An exhibit's own events, the seals that took it (whose sealed-exhibits events list
+          // it), and the testimony that it is a later statement version or an attachment of:
+          // indexed lookups by action.
           `SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ?
            UNION ALL
            SELECT seq, prev_hash, hash, event FROM events
-           WHERE action = 'seal' AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.exhibits') WHERE value = ?)
+           WHERE action = 'seal' AND json_extract(event, '$.payload.sealId') IN (
+             SELECT json_extract(event, '$.payload.sealId') FROM events
+             WHERE action = 'sealed-exhibits' AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.exhibits') WHERE value = ?))
            UNION ALL
            SELECT seq, prev_hash, hash, event FROM events
            WHERE action = 'testimony' AND exhibit IS NOT ? AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.attachments') WHERE json_extract(value, '$.exhibit') = ?)

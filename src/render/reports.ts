@@ -143,8 +143,14 @@ function eventSummary(e: EventView): string {
 
     case 'seal': {
       const archive = (p.archive ?? {}) as Record<string, unknown>
-      const exhibits = Array.isArray(p.exhibits) ? p.exhibits.length : 0
-      return `${String(p.sealId)}: ${plural(exhibits, 'exhibit')} sealed into ${safeText(String(archive.name))}  sha256:${String(archive.sha256).slice(0, 16)}…`
+      return `${String(p.sealId)}: ${plural(Number(p.exhibitCount), 'exhibit')} sealed into ${safeText(String(archive.name))}  sha256:${String(archive.sha256).slice(0, 16)}…`
+    }
+
+    case 'sealed-exhibits': {
+      const exhibits = Array.isArray(p.exhibits) ? p.exhibits : []
+      const first = Number(p.first)
+      const range = exhibits.length === 1 ? `exhibit ${first}` : `exhibits ${first}–${first + exhibits.length - 1}`
+      return `${String(p.sealId)}: ${range}: ${exhibits.slice(0, 3).map(String).join(', ')}${exhibits.length > 3 ? ', …' : ''}`
     }
 
     case 'testimony': {

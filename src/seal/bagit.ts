@@ -20,47 +20,6 @@ export function manifest(entries: readonly ManifestEntry[], algorithm: 'sha256' 
     .join('')
 }
 
-const SLASH = 0x2f
-/** The code unit at `i` of `name + '/'`, or -1 past its end. */
-const folderCode = (name: string, i: number): number => (i < name.length ? name.charCodeAt(i) : i === name.length ? SLASH : -1)
-
-/**
- * Orders names as manifest() orders their folders (`name/...`): `${a}/` against `${b}/`, by code
- * unit, without making the two strings at each comparison.
- */
-export function byFolder(a: string, b: string): number {
-  for (let i = 0; ; i++) {
-    const x = folderCode(a, i)
-    const y = folderCode(b, i)
-    if (x !== y || x === -1) return x - y
-  }
-}
-
-/** Whether a name is one of a list. */
-export interface Membership {
-  has(name: string): boolean
-}
-
-/**
- * Membership in names sorted by byFolder, by binary search: no set beside the list, which would
- * double what a seal holds for each exhibit.
- */
-export function sortedMembership(names: readonly string[]): Membership {
-  return {
-    has(name: string): boolean {
-      for (let lo = 0, hi = names.length; lo < hi; ) {
-        const mid = (lo + hi) >>> 1
-        const order = byFolder(names[mid]!, name)
-        if (order === 0) return true
-        if (order < 0) lo = mid + 1
-        else hi = mid
-      }
-
-      return false
-    },
-  }
-}
-
 /** A metadata label's value on one line: RFC 8493 §2.2.2 allows folding, custody never folds. */
 function oneLine(value: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what is being replaced

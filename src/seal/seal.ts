@@ -16,44 +16,51 @@
  *               statement with its signature
  *   4. tags     bagit.txt, bag-info.txt, both payload manifests, README.txt, both tag manifests
  *   5. publish  fsync the ZIP (written beside --out under a temp name) and rename it into place
- *   6. record   a `seal` event: which exhibits went into which archive, its SHA-256, purpose, note
+ *   6. record   a `seal` event (the archive, its SHA-256, purpose, note, how many exhibits),
+ *               followed by `sealed-exhibits` events that list the exhibits, 1,000 an event
  *
  * The archive depends only on the case state, the exhibits and the seal time: the same three give
  * the same bytes.
  *
- * Memory hardly grows with the number of exhibits: they are looked up in the ledger one at a time,
- * in the order of their folders (the manifests' order), and what grows with them (the manifests'
- * lines, the statement, the ZIP's central directory, the large levels of the Merkle tree) goes to
- * scratch files beside the archive. Only their IDs are held, which the `seal` event lists.
+ * Memory does not grow with the number of exhibits: their IDs are kept in a scratch database
+ * (choice.ts), they are looked up in the ledger one at a time, in the order of their folders (the
+ * manifests' order), and what grows with them (the manifests' lines, the statement, the ZIP's
+ * central directory, the large levels of the Merkle tree) goes to scratch files beside the
+ * archive. The seal ID's hash and the ledger's record of the seal are made from the IDs as they
+ * are read back.
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {closeSync, existsSync, openSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
-import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
-import {jsonWithList} from '../render/json-lines.js'
+import {canonicalWithList, jsonWithList} from '../render/json-lines.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {getExhibit} from '../exhibits/exhibits.js'
 import {MerkleTree, type TreeFile} from '../merkle/tree.js'
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {trustFiles, type SealTrust} from './trust-files.js'
 import {selectByConsent, type ConsentSelection, type LeftOut} from '../testimony/consent-filter.js'
+import {SealChoice} from './choice.js'
 import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
 import type {Interview} from '../testimony/record.js'
 import {CUSTODY_VERSION} from '../version.js'
 import {moveIntoPlace} from '../io/files.js'
 import {formatBytes} from '../render/text.js'
-import {BAGIT_TXT, bagInfo, byFolder, manifest, safeFileName, sortedMembership, type ManifestEntry, type Membership} from './bagit.js'
+import {BAGIT_TXT, bagInfo, manifest, safeFileName, type ManifestEntry} from './bagit.js'
 import {bagReadme} from './readme.js'
 import {ZipWriter, type ZipEntry} from './zip-writer.js'
 import {SpillFile} from '../io/spill-file.js'
 import {ReadAhead, type ReadChunk, type ReadSource} from '../io/read-ahead.js'
 import {HashWorker, WORKER_HASH_BYTES} from '../hashing/hash-worker.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
+import type {EventDraft, StoredEvent} from '../ledger/event.js'
+import type {Ledger} from '../ledger/ledger.js'
 
 const STATEMENT_PATH = 'data/custody/seal.json'
+/** Exhibit IDs a `sealed-exhibits` event lists. */
+export const SEALED_EXHIBITS_PER_EVENT = 1000
 
 export interface SealOptions {
   exhibits: readonly string[]
@@ -167,7 +174,7 @@ class SealedEvents {
   constructor(
     private readonly kase: Case,
     private readonly tree: MerkleTree,
-    private readonly chosen: Membership,
+    private readonly chosen: SealChoice,
   ) {
     const h256 = createHash('sha256')
     const h512 = createHash('sha512')
@@ -281,7 +288,7 @@ class EntryWriter {
  * Step 2: the latest signed checkpoint, the Merkle tree of the ledger up to it (which must have the
  * root the checkpoint signed), and the sealed events with their inclusion proofs against it.
  */
-function proveEvents(kase: Case, ids: Membership, file: TreeFile): {treeHead: {size: number; root: string}; events: SealedEvents; tree: MerkleTree; base: SignedCheckpoint & {treeSize: number}} {
+function proveEvents(kase: Case, ids: SealChoice, file: TreeFile): {treeHead: {size: number; root: string}; events: SealedEvents; tree: MerkleTree; base: SignedCheckpoint & {treeSize: number}} {
   const latest = kase.ledger.latestCheckpoint()
   const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
   if (latest === undefined || body === undefined || 'problem' in body) {
@@ -327,8 +334,8 @@ function sealedExhibit(kase: Case, id: string): SealedExhibit {
 
 /**
  * The scratch files of one seal, beside its temporary archive: the two payload manifests' exhibit
- * lines, the statement, and the large levels of the ledger's Merkle tree. All are removed however
- * the seal ends.
+ * lines, the statement, and the large levels of the ledger's Merkle tree; and the exhibits chosen.
+ * All are removed however the seal ends.
  */
 class Scratch {
   private constructor(
@@ -337,6 +344,8 @@ class Scratch {
     readonly statement: SpillFile,
     /** The large levels of the ledger's Merkle tree (MerkleTree.inFile). */
     readonly tree: TreeFile & {path: string},
+    /** The exhibits sealed (a scratch database in the system's temp folder). */
+    readonly choice: SealChoice,
   ) {}
 
   static async create(temp: string): Promise<Scratch> {
@@ -344,7 +353,7 @@ class Scratch {
     try {
       for (const suffix of ['manifest-sha256', 'manifest-sha512', 'statement']) made.push(await SpillFile.create(`${temp}.${suffix}`))
       const tree = `${temp}.tree`
-      return new Scratch(made[0]!, made[1]!, made[2]!, {fd: openSync(tree, 'wx+', 0o600), path: tree})
+      return new Scratch(made[0]!, made[1]!, made[2]!, {fd: openSync(tree, 'wx+', 0o600), path: tree}, new SealChoice())
     } catch (error) {
       await Promise.all(made.map((file) => file.remove()))
       throw error
@@ -353,6 +362,7 @@ class Scratch {
 
   async remove(): Promise<void> {
     await Promise.all([this.manifest256.remove(), this.manifest512.remove(), this.statement.remove()])
+    this.choice.close()
     try {
       closeSync(this.tree.fd)
     } catch {
@@ -373,7 +383,7 @@ async function writeExhibits(
   zip: ZipWriter,
   kase: Case,
   bag: string,
-  ids: readonly string[],
+  ids: SealChoice,
   scratch: Scratch,
   options: Pick<SealOptions, 'onProgress'> & {interrupted: () => Error | undefined},
 ): Promise<{bytes: number}> {
@@ -381,11 +391,16 @@ async function writeExhibits(
   // Two sources an exhibit: its original (which must have the ledger's size), then its record.
   // The reader asks for sources ahead of the loop below, which takes their exhibits in turn.
   const ahead: SealedExhibit[] = []
+  /** The exhibit of each source read ahead, until its exhibit is written: for read errors. */
+  const exhibitOf = new Map<number, string>()
   function* sources(): Generator<ReadSource> {
-    for (const id of ids) {
+    let source = 0
+    for (const id of ids.ids()) {
       const x = sealedExhibit(kase, id)
       ahead.push(x)
+      exhibitOf.set(source++, id)
       yield {path: kase.vault.objectPath(x.sha256), size: x.size}
+      exhibitOf.set(source++, id)
       yield {path: kase.vault.objectPath(x.metadataRecord)}
     }
   }
@@ -395,7 +410,7 @@ async function writeExhibits(
     {
       shared: true,
       readError: (index, error) => {
-        const id = ids[index >> 1]!
+        const id = exhibitOf.get(index) ?? `source ${index}`
         const what = index % 2 === 0 ? 'its vault file' : 'its metadata record'
         return new CustodyError('INTEGRITY', `${id}: ${what} cannot be read (${messageOf(error)}); nothing was sealed. Run \`custody verify\``, {subject: id})
       },
@@ -434,7 +449,7 @@ async function writeExhibits(
   }
 
   try {
-    for (let i = 0; i < ids.length; i++) {
+    for (let i = 0; i < ids.size; i++) {
       // Once the reader has given this exhibit's first chunk, it has taken its sources, and the
       // exhibit is the first of those waiting.
       const first = await nextOf(2 * i)
@@ -487,7 +502,9 @@ async function writeExhibits(
       // The SHA-256 proves the bytes are the ones ingested; the SHA-512 recorded then goes in the manifest.
       await scratch.manifest512.append(`${digests.sha512}  ${x.metadataPath}\n${x.sha512}  ${x.path}\n`)
       payloadBytes += x.size + record.length
-      options.onProgress?.(i + 1, ids.length)
+      exhibitOf.delete(2 * i)
+      exhibitOf.delete(2 * i + 1)
+      options.onProgress?.(i + 1, ids.size)
     }
   } finally {
     await reader.close()
@@ -503,12 +520,10 @@ async function writeExhibits(
  * would write it, with its exhibits made one at a time from the ledger; its digests are taken on
  * the way.
  */
-async function writeStatement(kase: Case, head: SealStatementHead, ids: readonly string[], file: SpillFile, interrupted: () => Error | undefined): Promise<{sha256: string; sha512: string}> {
-  const {testimonies, custodyVersion, ...before} = head
+async function writeStatement(kase: Case, head: SealStatementHead, ids: Iterable<string>, file: SpillFile, interrupted: () => Error | undefined): Promise<{sha256: string; sha512: string}> {
   const h256 = createHash('sha256')
   const h512 = createHash('sha512')
-  const layout = {...before, exhibits: [], testimonies, custodyVersion}
-  for (const piece of jsonWithList(layout, ['exhibits'], statementExhibits(kase, ids, interrupted))) {
+  for (const piece of jsonWithList(withExhibits(head, []), ['exhibits'], statementExhibits(kase, ids, interrupted))) {
     const line = `${piece}\n`
     h256.update(line)
     h512.update(line)
@@ -518,10 +533,17 @@ async function writeStatement(kase: Case, head: SealStatementHead, ids: readonly
   return {sha256: h256.digest('hex'), sha512: h512.digest('hex')}
 }
 
+/** The statement with its exhibits in their place, before its testimonies. */
+function withExhibits<T>(head: SealStatementHead, exhibits: T): SealStatementHead & {exhibits: T} {
+  const {testimonies, custodyVersion, ...before} = head
+  return {...before, exhibits, testimonies, custodyVersion}
+}
+
 /** The statement's exhibits, made from the ledger one at a time; `interrupted` is asked every 1,000. */
-function* statementExhibits(kase: Case, ids: readonly string[], interrupted: () => Error | undefined = () => undefined): Generator<SealedExhibit> {
-  for (const [i, id] of ids.entries()) {
-    const stop = i % 1000 === 0 ? interrupted() : undefined
+function* statementExhibits(kase: Case, ids: Iterable<string>, interrupted: () => Error | undefined = () => undefined): Generator<SealedExhibit> {
+  let i = 0
+  for (const id of ids) {
+    const stop = i++ % 1000 === 0 ? interrupted() : undefined
     if (stop !== undefined) throw stop
     yield sealedExhibit(kase, id)
   }
@@ -575,22 +597,56 @@ async function writeManifest(zip: ZipWriter, bag: string, algorithm: 'sha256' | 
 }
 
 /**
- * Step 1: the exhibits to seal (those named, or all), less those a witness's consent keeps out, in
- * the order of their folders' paths: the payload is written, and its manifests made, in that
- * order, so the manifest lines come out sorted without being held. The lists it makes on the way
- * are left behind here, not held through the seal.
+ * Step 1: the exhibits to seal (those named, or all), less those a witness's consent keeps out,
+ * into `choice`, which gives them back in the order of their folders' paths: the payload is
+ * written, and its manifests made, in that order, so the manifest lines come out sorted without
+ * being held.
  */
-function chooseExhibits(kase: Case, options: SealOptions): {ids: string[]; selection: Omit<ConsentSelection, 'exhibits'>} {
-  const named = options.exhibits.length > 0
-  const asked = named ? [...new Set(options.exhibits.map((e) => resolveExhibitOrWitness(kase, e)))] : kase.ledger.exhibitIds()
-  if (asked.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
-  if (named) for (const id of asked) getExhibit(kase, id, {withEvents: false})
-  const {exhibits: ids, ...selection} = selectByConsent(kase, asked, named, options.purpose ?? null)
-  if (ids.length === 0) {
+function chooseExhibits(kase: Case, options: SealOptions, choice: SealChoice): ConsentSelection {
+  const asked = options.exhibits.length > 0 ? [...new Set(options.exhibits.map((e) => resolveExhibitOrWitness(kase, e)))] : 'all'
+  if (asked !== 'all') for (const id of asked) getExhibit(kase, id, {withEvents: false})
+  const selection = selectByConsent(kase, asked, options.purpose ?? null, choice)
+  if (choice.size === 0 && selection.leftOut.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
+  if (choice.size === 0) {
     throw new CustodyError('CONSENT_REFUSED', `nothing can be sealed: ${selection.leftOut.map((l) => `${l.exhibit}: ${l.reason}`).join('; ')}`)
   }
 
-  return {ids: ids.sort(byFolder), selection}
+  return selection
+}
+
+/**
+ * The seal's identifier: from the RFC 8785 canonical JSON of what identifies it, its exhibits
+ * among them, hashed as it is made.
+ */
+function sealIdOf(identity: {caseId: string; treeHead: {size: number; root: string}; sealedAt: string; purpose: string | null}, exhibits: Iterable<string>): string {
+  const hash = createHash('sha256')
+  for (const piece of canonicalWithList(identity, ['exhibits'], exhibits)) hash.update(piece)
+  return `SEAL-${hash.digest('hex').slice(0, 16)}`
+}
+
+/** The `sealed-exhibits` events of a seal: its exhibits in archive order, 1,000 an event. */
+export function* exhibitLists(actor: string, sealId: string, exhibits: Iterable<string>): Generator<EventDraft> {
+  let list: string[] = []
+  let first = 1
+  const draft = (): EventDraft => ({actor, action: 'sealed-exhibits', exhibit: null, payload: {sealId, first, exhibits: list}})
+  for (const id of exhibits) {
+    list.push(id)
+    if (list.length === SEALED_EXHIBITS_PER_EVENT) {
+      yield draft()
+      first += list.length
+      list = []
+    }
+  }
+
+  if (list.length > 0) yield draft()
+}
+
+/** The exhibits a seal event's `sealed-exhibits` events list (they follow it), read back from the ledger. */
+export function* recordedExhibits(ledger: Ledger, seal: StoredEvent): Generator<string> {
+  for (const stored of ledger.eachEvent(seal.event.seq)) {
+    if (stored.event.action !== 'sealed-exhibits' || stored.event.payload['sealId'] !== seal.event.payload['sealId']) return
+    yield* stored.event.payload['exhibits'] as string[]
+  }
 }
 
 export async function sealArchive(kase: Case, options: SealOptions): Promise<SealReport> {
@@ -606,19 +662,19 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   const sealedAt = parseSealedAt(options.sealedAt)
   const sealer = options.actor?.trim() || kase.info.investigator
 
-  // 1. choose
-  const {ids, selection} = chooseExhibits(kase, options)
-  await kase.assertIntactHead()
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`)
   const scratch = await Scratch.create(temp)
+  const {choice} = scratch
   let zip: ZipWriter | undefined
   try {
+    // 1. choose
+    const selection = chooseExhibits(kase, options, choice)
+    await kase.assertIntactHead()
+
     // 2. prove
-    const inIds = sortedMembership(ids)
-    const {treeHead, events, tree, base} = proveEvents(kase, inIds, scratch.tree)
+    const {treeHead, events, tree, base} = proveEvents(kase, choice, scratch.tree)
     const {files: trustFileList, trust} = trustFiles(kase, base, tree)
-    const identity = {caseId: kase.info.caseId, treeHead, exhibits: ids, sealedAt: sealedAt.toISOString(), purpose: options.purpose ?? null}
-    const sealId = `SEAL-${createHash('sha256').update(canonicalize(identity)).digest('hex').slice(0, 16)}`
+    const sealId = sealIdOf({caseId: kase.info.caseId, treeHead, sealedAt: sealedAt.toISOString(), purpose: options.purpose ?? null}, choice.ids())
     const bag = `custody-${sealId}`
     const statement: SealStatementHead = {
       type: 'custody-seal',
@@ -640,7 +696,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
         consent: t.consent.current,
         identityCommitment: t.identity?.commitment ?? null,
         versions: t.versions.map((v) => ({version: v.version, exhibit: v.exhibit, sha256: v.sha256, reason: v.reason})),
-        attachments: t.attachments.map((a) => a.exhibit).filter((x) => inIds.has(x)),
+        attachments: t.attachments.map((a) => a.exhibit).filter((x) => choice.has(x)),
       })),
       custodyVersion: CUSTODY_VERSION,
     }
@@ -649,11 +705,11 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     zip = await ZipWriter.create(temp, sealedAt)
     const interrupted = (): CustodyError | undefined =>
       options.signal?.aborted ? new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${out} was not written`) : undefined
-    const exhibits = await writeExhibits(zip, kase, bag, ids, scratch, {...options, interrupted})
-    const statementDigests = await writeStatement(kase, statement, ids, scratch.statement, interrupted)
+    const exhibits = await writeExhibits(zip, kase, bag, choice, scratch, {...options, interrupted})
+    const statementDigests = await writeStatement(kase, statement, choice.ids(), scratch.statement, interrupted)
     const custody = await writeCustodyFiles(zip, kase, bag, events, trustFileList, {file: scratch.statement, ...statementDigests})
     const payloadBytes = exhibits.bytes + custody.bytes
-    const payloadCount = 2 * ids.length + custody.entries.length
+    const payloadCount = 2 * choice.size + custody.entries.length
 
     // 4. tags
     const tagEntries: ManifestEntry[] = []
@@ -687,7 +743,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     )
     tagEntries.push(await writeManifest(zip, bag, 'sha256', custody.entries, scratch.manifest256))
     tagEntries.push(await writeManifest(zip, bag, 'sha512', custody.entries, scratch.manifest512))
-    await addTag('README.txt', Buffer.from(bagReadme({bag, statement, exhibits: ids.length})))
+    await addTag('README.txt', Buffer.from(bagReadme({bag, statement, exhibits: choice.size})))
     await zip.addBytes(`${bag}/tagmanifest-sha256.txt`, Buffer.from(manifest(tagEntries, 'sha256')))
     await zip.addBytes(`${bag}/tagmanifest-sha512.txt`, Buffer.from(manifest(tagEntries, 'sha512')))
 
@@ -705,7 +761,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
           payload: {
             sealId,
             archive: {name: basename(out), sha256: written.sha256, size: written.size},
-            exhibits: ids,
+            exhibitCount: choice.size,
             treeHead,
             sealedAt: statement.sealedAt,
             purpose: statement.purpose,
@@ -714,6 +770,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
           },
         },
       ],
+      more: exhibitLists(sealer, sealId, choice.ids()),
       result: undefined,
     }))
     await kase.recordHead()
@@ -722,11 +779,8 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       sha256: written.sha256,
       size: written.size,
       bag,
-      exhibitCount: ids.length,
-      statement: {
-        ...statement,
-        exhibits: {[Symbol.iterator]: () => statementExhibits(kase, ids)},
-      },
+      exhibitCount: choice.size,
+      statement: withExhibits(statement, {[Symbol.iterator]: () => statementExhibits(kase, recordedExhibits(kase.ledger, recorded[0]!))}),
       leftOut: selection.leftOut,
       seq: recorded[0]!.event.seq,
     }

@@ -17,11 +17,16 @@ export interface LeftOut {
 }
 
 export interface ConsentSelection {
-  exhibits: string[]
   /** The testimonies that go in whole. */
   testimonies: TestimonyView[]
   leftOut: LeftOut[]
   scope: ConsentScope | null
+}
+
+/** Where the exhibits that may go in are put, and asked about again. */
+export interface ChosenExhibits {
+  add(exhibit: string): void
+  has(exhibit: string): boolean
 }
 
 function refusal(view: TestimonyView, purpose: string | null, scope: ConsentScope | null): string | undefined {
@@ -38,32 +43,41 @@ function refusal(view: TestimonyView, purpose: string | null, scope: ConsentScop
   return `witness ${view.witness} has not consented to ${scope} (consented to ${current})`
 }
 
+/** The exhibits listed, and the statement versions and attachments of the testimonies among them. */
+function withLinked(asked: readonly string[], views: readonly TestimonyView[]): Set<string> {
+  const named = new Set(asked)
+  for (const view of views) if (named.has(view.exhibit)) for (const linked of linkedExhibits(view)) named.add(linked)
+  return named
+}
+
 /**
- * `ids` are the exhibits asked for (already resolved); `named` says whether the user listed them
- * (a named testimony brings its versions and attachments along).
+ * `asked` is the exhibits the user listed (already resolved; a listed testimony brings its
+ * versions and attachments along), or 'all': every exhibit of the case, read from the ledger a
+ * page at a time, so that sealing a large case never holds the list. Each exhibit that may go in
+ * is added to `chosen` (empty to begin with), in the order asked, or of ingest for 'all'.
  */
-export function selectByConsent(kase: Case, ids: readonly string[], named: boolean, purpose: string | null): ConsentSelection {
+export function selectByConsent(kase: Case, asked: readonly string[] | 'all', purpose: string | null, chosen: ChosenExhibits): ConsentSelection {
   const views = listTestimonies(kase)
   const byExhibit = testimoniesByExhibit(views)
   const given = purpose?.trim() || null
   const scope = given !== null && isConsentScope(given.toLowerCase()) ? (given.toLowerCase() as ConsentScope) : null
-  const wanted = new Set(ids)
-  if (named) {
-    for (const view of views) if (wanted.has(view.exhibit)) for (const linked of linkedExhibits(view)) wanted.add(linked)
-  }
-
+  const wanted = asked === 'all' ? kase.ledger.eachExhibitId() : withLinked(asked, views)
   const leftOut: LeftOut[] = []
   for (const exhibit of wanted) {
+    let out: LeftOut | undefined
     for (const view of byExhibit.get(exhibit) ?? []) {
       const reason = refusal(view, given, scope)
       if (reason !== undefined) {
-        leftOut.push({exhibit, testimony: view.exhibit, witness: view.witness, reason})
+        out = {exhibit, testimony: view.exhibit, witness: view.witness, reason}
         break
       }
     }
+
+    if (out === undefined) chosen.add(exhibit)
+    else leftOut.push(out)
   }
 
-  const refused = named ? leftOut.filter((l) => ids.includes(l.exhibit)) : []
+  const refused = asked === 'all' ? [] : leftOut.filter((l) => asked.includes(l.exhibit))
   if (refused.length > 0) {
     throw new CustodyError(
       'CONSENT_REFUSED',
@@ -71,7 +85,5 @@ export function selectByConsent(kase: Case, ids: readonly string[], named: boole
     )
   }
 
-  const out = new Set(leftOut.map((l) => l.exhibit))
-  const exhibits = [...wanted].filter((x) => !out.has(x)).sort()
-  return {exhibits, testimonies: views.filter((v) => wanted.has(v.exhibit) && !out.has(v.exhibit)), leftOut, scope}
+  return {testimonies: views.filter((v) => chosen.has(v.exhibit)), leftOut, scope}
 }

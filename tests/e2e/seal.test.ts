@@ -137,12 +137,21 @@ describe('custody seal', () => {
   })
 
   it('is a custody event naming the archive, its SHA-256 and the exhibits, and the case still verifies', async () => {
-    const log = await custodyJson<{events: Array<{seq: number; action: string; payload: {archive: {sha256: string}; exhibits: string[]; purpose: string}}>}>(['log', '--case', kase.dir])
+    type Logged = {seq: number; action: string; payload: {sealId: string; archive: {sha256: string}; exhibitCount: number; purpose: string; first: number; exhibits: string[]}}
+    const log = await custodyJson<{events: Logged[]}>(['log', '--case', kase.dir])
     const seal = log.json.events.find((e) => e.seq === sealed.seq)!
     expect(seal.action).toBe('seal')
     expect(seal.payload.archive.sha256).toBe(sha('sha256', readFileSync(sealed.archive)))
-    expect(seal.payload.exhibits).toEqual(sealed.statement.exhibits.map((x) => x.exhibit))
+    expect(seal.payload.exhibitCount).toBe(sealed.statement.exhibits.length)
     expect(seal.payload.purpose).toBe('ICC communication')
+    // The exhibits are listed by the event after it, in the archive's order.
+    const list = log.json.events.find((e) => e.seq === sealed.seq + 1)!
+    expect(list.action).toBe('sealed-exhibits')
+    expect(list.payload).toMatchObject({sealId: seal.payload.sealId, first: 1})
+    expect(list.payload.exhibits).toEqual(sealed.statement.exhibits.map((x) => x.exhibit))
+    const text = await custody(['log', '--case', kase.dir])
+    expect(text.stdout).toContain(`${seal.payload.sealId}: ${sealed.statement.exhibits.length} exhibits sealed into all.zip`)
+    expect(text.stdout).toContain(`${seal.payload.sealId}: exhibits 1–${sealed.statement.exhibits.length}: EX-000001, EX-000002, EX-000003, …`)
     const forOne = await custodyJson<{events: Array<{action: string}>}>(['log', 'EX-000001', '--case', kase.dir])
     expect(forOne.json.events.map((e) => e.action)).toEqual(['ingest', 'seal'])
     expect((await custody(['verify', '--case', kase.dir])).code).toBe(0)

@@ -4,7 +4,8 @@ import {afterEach, describe, expect, it} from 'vitest'
 import type {IngestFileResult} from '../../src/ingest/ingest.js'
 import type {InputFile} from '../../src/ingest/inputs.js'
 import {Worklist} from '../../src/ingest/worklist.js'
-import {jsonWithList} from '../../src/render/json-lines.js'
+import {canonicalWithList, jsonWithList} from '../../src/render/json-lines.js'
+import {canonicalize, type JsonValue} from '../../src/canonical/jcs.js'
 
 const lists: Worklist[] = []
 afterEach(() => {
@@ -81,23 +82,37 @@ describe('Worklist', () => {
   })
 })
 
-describe('jsonWithList', () => {
-  it('writes the same text as JSON.stringify(value, null, 2), the list anywhere in the object, at any depth (property)', () => {
-    const json = fc.jsonValue({maxDepth: 3})
-    const key = fc.string({maxLength: 4})
-    fc.assert(
-      fc.property(fc.dictionary(key, json, {maxKeys: 4}), fc.array(key, {minLength: 1, maxLength: 3}), fc.array(json, {maxLength: 5}), (value, path, list) => {
-        // The expected text: the list put at the path by hand, in a deep copy (a member that is
-        // there keeps its place; a new one comes last).
-        const expected = structuredClone(value) as {[key: string]: unknown}
-        let node = expected
-        for (const step of path.slice(0, -1)) {
-          const inner = node[step]
-          node = node[step] = typeof inner === 'object' && inner !== null ? {...(inner as object)} : {}
-        }
+/** `value` with `list` put at `path` by hand, in a deep copy (a member that is there keeps its place; a new one comes last). */
+function withListAt(value: object, path: readonly string[], list: unknown[]): unknown {
+  const copy = structuredClone(value) as {[key: string]: unknown}
+  let node = copy
+  for (const step of path.slice(0, -1)) {
+    const inner = node[step]
+    node = node[step] = typeof inner === 'object' && inner !== null ? {...(inner as object)} : {}
+  }
 
-        node[path.at(-1)!] = list
-        expect([...jsonWithList(value, path as [string, ...string[]], list)].join('\n')).toBe(JSON.stringify(expected, null, 2))
+  node[path.at(-1)!] = list
+  return copy
+}
+
+describe('JSON with a list too long to hold', () => {
+  const json = fc.jsonValue({maxDepth: 3})
+  const key = fc.string({maxLength: 4})
+  const value = fc.dictionary(key, json, {maxKeys: 4})
+  const path = fc.array(key, {minLength: 1, maxLength: 3})
+
+  it('jsonWithList writes the same text as JSON.stringify(value, null, 2), the list anywhere in the object, at any depth (property)', () => {
+    fc.assert(
+      fc.property(value, path, fc.array(json, {maxLength: 5}), (v, p, list) => {
+        expect([...jsonWithList(v, p as [string, ...string[]], list)].join('\n')).toBe(JSON.stringify(withListAt(v, p, list), null, 2))
+      }),
+    )
+  })
+
+  it('canonicalWithList gives the RFC 8785 canonical JSON in pieces, the list anywhere, at any depth (property)', () => {
+    fc.assert(
+      fc.property(value, path, fc.array(json, {maxLength: 5}), (v, p, list) => {
+        expect([...canonicalWithList(v, p as [string, ...string[]], list as JsonValue[])].join('')).toBe(canonicalize(withListAt(v, p, list) as JsonValue))
       }),
     )
   })
