@@ -31,7 +31,7 @@ export function caseStatus(kase: Case): CaseStatus {
     root: kase.root,
     case: kase.info,
     events: kase.ledger.size(),
-    exhibits: kase.ledger.eventsOfKind('ingest').length,
+    exhibits: kase.ledger.exhibitCount(),
     signingKey: kase.signingKey().fingerprint,
     latestCheckpoint: latest !== undefined && body !== undefined && !('problem' in body) ? {seq: latest.seq, treeSize: body.treeSize, time: body.time} : null,
     timestamps: {
