@@ -275,15 +275,18 @@ export class Vault {
     return {...base, status: expected.size !== undefined && actual.size < expected.size ? 'truncated' : 'modified', actual: found}
   }
 
-  /** Every object address in the vault, for finding objects the ledger does not know. */
-  async listObjects(): Promise<string[]> {
-    const found: string[] = []
+  /**
+   * Every object address in the vault (`prefix/name`), sorted, read a folder at a time: for
+   * finding objects the ledger does not know.
+   */
+  async *eachObject(): AsyncGenerator<string> {
     const top = join(this.root, 'sha256')
-    for (const prefix of await readdir(top).catch(() => [])) {
-      for (const name of await readdir(join(top, prefix)).catch(() => [])) found.push(`${prefix}/${name}`)
+    // Sorted as the whole `prefix/name` strings sort: a folder at a time, by `prefix/`.
+    const prefixes = (await readdir(top).catch(() => [])).map((p) => `${p}/`).sort()
+    for (const prefix of prefixes) {
+      const names = await readdir(join(top, prefix)).catch(() => [])
+      for (const name of names.sort()) yield `${prefix}${name}`
     }
-
-    return found.sort()
   }
 
   /** Temp files left by a process that no longer runs (a crash or a power cut): safe to remove. */

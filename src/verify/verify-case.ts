@@ -22,7 +22,7 @@
  * Objects the ledger does not mention, temp files and batches without an end are reported as
  * warnings: an interrupted ingest leaves them, and they change nothing that the ledger claims.
  */
-import {bytesToHex} from '@noble/hashes/utils.js'
+import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
 import {Case as CaseClass, CASE_FOLDER, type Case} from '../case/case.js'
 import {messageOf} from '../errors.js'
@@ -36,6 +36,9 @@ import {timestampCoverage, timestampHistory} from '../timestamps/stamp-case.js'
 import {checkTimestampReply, parsePemCertificates} from '../timestamps/token.js'
 import {checkCheckpointSeries, keyHistory, keyProblem, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import {MerkleTree} from '../merkle/tree.js'
+import {PackedHashes} from '../merkle/packed-hashes.js'
+import {HASH_SIZE} from '../merkle/rfc6962.js'
+import {ClaimIndex, type ExhibitClaim} from './claim-index.js'
 import type {ObjectCheck} from '../vault/vault.js'
 import type {StoredEvent} from '../ledger/event.js'
 import {IDENTITY_KEY_FILE, identityPublicKey} from '../testimony/identity.js'
@@ -86,15 +89,6 @@ export interface VerifyProgress {
   objectsTotal: number
 }
 
-interface ExhibitClaim {
-  exhibit: string
-  seq: number
-  sha256: string
-  sha512: string | undefined
-  size: number | undefined
-  record: string | undefined
-}
-
 const HEX64 = /^[0-9a-f]{64}$/
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -140,17 +134,41 @@ function checkLedgerFile(kase: Case, problems: VerifyProblem[], checks: VerifyCh
 }
 
 interface ChainFacts {
-  leaves: Uint8Array[]
-  hashes: string[]
-  claims: ExhibitClaim[]
+  /** Each event's leaf hash, in the order of the rows. */
+  leaves: PackedHashes
+  /** Each row's stored hash, in the same order. */
+  hashAt: (index: number) => string | undefined
   keys: RecordedKey[]
   lastHash: string | null
 }
 
-function checkChain(kase: Case, problems: VerifyProblem[]): ChainFacts {
-  const leaves: Uint8Array[] = []
-  const hashes: string[] = []
-  const claims: ExhibitClaim[] = []
+/**
+ * The stored hashes of the rows, in order: packed when they are 64 hex digits, as custody writes
+ * them; any other (a damaged row, already a problem of the chain) kept as it is.
+ */
+class StoredHashes {
+  private readonly packed = new PackedHashes()
+  private readonly odd = new Map<number, string>()
+
+  push(hash: string): void {
+    if (HEX64.test(hash)) {
+      this.packed.push(hexToBytes(hash))
+    } else {
+      this.odd.set(this.packed.length, hash)
+      this.packed.push(new Uint8Array(HASH_SIZE))
+    }
+  }
+
+  at(index: number): string | undefined {
+    const bytes = this.packed.at(index)
+    return bytes === undefined ? undefined : (this.odd.get(index) ?? bytesToHex(bytes))
+  }
+}
+
+/** Step 2: the chain of events, read once; the exhibits' claims go to `claims`. */
+function checkChain(kase: Case, problems: VerifyProblem[], claims: ClaimIndex): ChainFacts {
+  const leaves = new PackedHashes()
+  const hashes = new StoredHashes()
   const keys: RecordedKey[] = []
   let expectedSeq = 0
   let prevHash = GENESIS_HASH
@@ -216,7 +234,7 @@ function checkChain(kase: Case, problems: VerifyProblem[]): ChainFacts {
 
           const claim = claimOf(row.seq, event)
           if (typeof claim === 'string') problems.push({kind: 'event', subject: at, message: `ingest event is malformed: ${claim}`})
-          else claims.push(claim)
+          else claims.add(claim)
         }
 
         if (event.action === 'key-created' || event.action === 'key-rotated') {
@@ -256,7 +274,7 @@ function checkChain(kase: Case, problems: VerifyProblem[]): ChainFacts {
     expectedSeq = row.seq + 1
   }
 
-  return {leaves, hashes, claims, keys: keyHistory(keys), lastHash}
+  return {leaves, hashAt: (index) => hashes.at(index), keys: keyHistory(keys), lastHash}
 }
 
 async function checkTreeHead(kase: Case, tree: MerkleTree, problems: VerifyProblem[], warnings: string[]): Promise<string> {
@@ -334,7 +352,7 @@ async function checkTimestamps(kase: Case, checkpoints: readonly SignedCheckpoin
   return `${plural(good, 'token')} valid; events 0..${newest.treeSize - 1} existed by ${newest.genTime}; ${plural(pending, 'event')} not yet timestamped`
 }
 
-async function checkTestimonies(kase: Case, claims: readonly ExhibitClaim[], problems: VerifyProblem[], referenced: Set<string>): Promise<string> {
+async function checkTestimonies(kase: Case, claims: ClaimIndex, problems: VerifyProblem[]): Promise<string> {
   let views: TestimonyView[]
   let orphans: StoredEvent[]
   try {
@@ -346,7 +364,6 @@ async function checkTestimonies(kase: Case, claims: readonly ExhibitClaim[], pro
     return 'testimony events unreadable'
   }
 
-  const digests = new Map(claims.map((c) => [c.exhibit, c.sha256]))
   for (const orphan of orphans) {
     problems.push({kind: 'testimony', subject: `event ${orphan.event.seq}`, message: `a ${orphan.event.action} event for ${String(orphan.event.exhibit)}, which is not a testimony`})
   }
@@ -364,7 +381,7 @@ async function checkTestimonies(kase: Case, claims: readonly ExhibitClaim[], pro
       if (v.version !== i + 1) problems.push({kind: 'testimony', subject, message: 'its statement versions are not numbered 1, 2, 3, ...', expected: String(i + 1), actual: String(v.version)})
     })
     for (const [role, x] of linked) {
-      const recorded = digests.get(x.exhibit)
+      const recorded = claims.sha256Of(x.exhibit)
       if (recorded !== x.sha256) {
         problems.push({kind: 'testimony', subject, message: `its ${role} ${x.exhibit} ${recorded === undefined ? 'is not an exhibit of the case' : 'is not the file it names'}`, expected: x.sha256, actual: recorded ?? 'no such exhibit'})
       }
@@ -372,7 +389,7 @@ async function checkTestimonies(kase: Case, claims: readonly ExhibitClaim[], pro
 
     if (view.identity === null) continue
     identities++
-    referenced.add(view.identity.sealedRecord)
+    claims.reference(String(view.identity.sealedRecord))
     const sealed = await kase.vault.checkObject({sha256: String(view.identity.sealedRecord)})
     if (sealed.status !== 'intact') {
       const described = describeObject(sealed)
@@ -416,6 +433,15 @@ function describeObject(check: ObjectCheck): {message: string; expected?: string
 }
 
 export async function verifyCase(kase: Case, options: {onProgress?: (progress: VerifyProgress) => void} = {}): Promise<VerifyReport> {
+  const claims = new ClaimIndex()
+  try {
+    return await verifyWith(kase, claims, options)
+  } finally {
+    claims.close()
+  }
+}
+
+async function verifyWith(kase: Case, claims: ClaimIndex, options: {onProgress?: (progress: VerifyProgress) => void}): Promise<VerifyReport> {
   const problems: VerifyProblem[] = []
   const warnings: string[] = []
   const checks: VerifyCheck[] = []
@@ -425,12 +451,12 @@ export async function verifyCase(kase: Case, options: {onProgress?: (progress: V
 
   // 2. the chain
   const chainProblemsBefore = problems.length
-  const {leaves, hashes, claims, keys, lastHash} = checkChain(kase, problems)
+  const {leaves, hashAt, keys, lastHash} = checkChain(kase, problems, claims)
   const chainOk = problems.length === chainProblemsBefore
   checks.push({name: 'event chain', ok: chainOk, detail: `${leaves.length} events${chainOk ? ', every hash and link intact' : ''}`})
 
   // 3. the tree head
-  const tree = new MerkleTree(leaves)
+  const tree = new MerkleTree(leaves.packed())
   const headBefore = problems.length
   const headDetail = await checkTreeHead(kase, tree, problems, warnings)
   const treeHead = bytesToHex(tree.root())
@@ -443,7 +469,7 @@ export async function verifyCase(kase: Case, options: {onProgress?: (progress: V
     keys,
     size: tree.size,
     rootAt: (size) => bytesToHex(tree.root(size)),
-    hashAt: (seq) => hashes[seq],
+    hashAt,
   })
   for (const problem of series.problems) problems.push({kind: 'checkpoint', ...problem})
   const signers = [...new Set(keys.map((k) => k.fingerprint))].join(', ')
@@ -462,15 +488,16 @@ export async function verifyCase(kase: Case, options: {onProgress?: (progress: V
   checks.push({name: 'timestamps', ok: problems.length === stampBefore, detail: stamps})
 
   // 6. the vault
-  const objectsTotal = claims.length * 2
+  const objectsTotal = claims.size * 2
   let objectsDone = 0
   let intact = 0
   const vaultBefore = problems.length
-  const referenced = new Set<string>()
-  const queue = [...claims]
+  // Two workers take the claims from one reader, a page at a time.
+  const queue: Iterator<ExhibitClaim> = claims.all()
   const worker = async (): Promise<void> => {
-    for (let claim = queue.shift(); claim !== undefined; claim = queue.shift()) {
-      referenced.add(claim.sha256)
+    for (let next = queue.next(); next.done !== true; next = queue.next()) {
+      const claim = next.value
+      claims.reference(claim.sha256)
       const original = await kase.vault.checkObject({
         sha256: claim.sha256,
         ...(claim.size === undefined ? {} : {size: claim.size}),
@@ -483,7 +510,7 @@ export async function verifyCase(kase: Case, options: {onProgress?: (progress: V
         problems.push({kind: 'metadata-record', subject: claim.exhibit, message: 'its ingest event names no metadata record'})
         ok = false
       } else {
-        referenced.add(claim.record)
+        claims.reference(claim.record)
         const record = await kase.vault.checkObject({sha256: claim.record})
         if (record.status !== 'intact') {
           const described = describeObject(record)
@@ -499,18 +526,18 @@ export async function verifyCase(kase: Case, options: {onProgress?: (progress: V
   }
 
   await Promise.all(Array.from({length: 2}, () => worker()))
-  checks.push({name: 'vault', ok: problems.length === vaultBefore, detail: `${intact}/${claims.length} exhibits intact (original and metadata record re-hashed)`})
+  checks.push({name: 'vault', ok: problems.length === vaultBefore, detail: `${intact}/${claims.size} exhibits intact (original and metadata record re-hashed)`})
 
   // 7. the testimonies
   const testimonyBefore = problems.length
-  const testimonyDetail = await checkTestimonies(kase, claims, problems, referenced)
+  const testimonyDetail = await checkTestimonies(kase, claims, problems)
   checks.push({name: 'testimonies', ok: problems.length === testimonyBefore, detail: testimonyDetail})
 
-  for (const address of await kase.vault.listObjects()) {
+  for await (const address of kase.vault.eachObject()) {
     const name = address.split('/')[1] ?? address
     if (!HEX64.test(name) || address.split('/')[0] !== name.slice(0, 2)) {
       warnings.push(`the vault holds a file that is not a custody object: sha256/${address}`)
-    } else if (!referenced.has(name)) {
+    } else if (!claims.isReferenced(name)) {
       warnings.push(`vault object ${name} is not named by any event (left by an interrupted ingest; harmless)`)
     }
   }
@@ -532,7 +559,7 @@ export async function verifyCase(kase: Case, options: {onProgress?: (progress: V
     caseId: kase.info.caseId,
     root: kase.root,
     ledger: {events: tree.size, treeHead, lastHash},
-    exhibits: {total: claims.length, intact},
+    exhibits: {total: claims.size, intact},
     checks,
     problems,
     warnings,

@@ -7,6 +7,8 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {hashLeaf} from '../../src/merkle/rfc6962.js'
 import {CompactRange} from '../../src/merkle/compact-range.js'
 import {MerkleTree} from '../../src/merkle/tree.js'
+import {PackedHashes} from '../../src/merkle/packed-hashes.js'
+import {bytesToHex} from '@noble/hashes/utils.js'
 import {ProofError, verifyConsistency, verifyInclusion} from '../../src/merkle/verify.js'
 
 interface Vectors {
@@ -232,5 +234,21 @@ describe('a Merkle tree whose large levels are kept in a file', () => {
     } finally {
       closeSync(smallFd)
     }
+  })
+})
+
+describe('PackedHashes', () => {
+  it('keeps hashes one after another as it grows, and gives each back', () => {
+    const list = new PackedHashes()
+    const hashes = Array.from({length: 3000}, (_, i) => createHash('sha256').update(String(i)).digest())
+    for (const h of hashes) list.push(h)
+    expect(list.length).toBe(3000)
+    expect(Buffer.from(list.at(0)!)).toEqual(hashes[0])
+    expect(Buffer.from(list.at(2999)!)).toEqual(hashes[2999])
+    expect(list.at(3000)).toBeUndefined()
+    expect(list.at(-1)).toBeUndefined()
+    expect(Buffer.from(list.packed())).toEqual(Buffer.concat(hashes))
+    expect(bytesToHex(new MerkleTree(list.packed()).root())).toBe(bytesToHex(new MerkleTree(hashes).root()))
+    expect(() => list.push(new Uint8Array(31))).toThrow('32 bytes')
   })
 })

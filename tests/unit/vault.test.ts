@@ -10,6 +10,12 @@ import {tempDir} from '../helpers/cli.js'
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 const sha512 = (b: Uint8Array): string => createHash('sha512').update(b).digest('hex')
 
+async function objects(vault: Vault): Promise<string[]> {
+  const found: string[] = []
+  for await (const address of vault.eachObject()) found.push(address)
+  return found
+}
+
 describe('the vault', () => {
   let tmp: ReturnType<typeof tempDir>
   let vault: Vault
@@ -62,8 +68,25 @@ describe('the vault', () => {
     await vault.commit(await vault.stageFile(join(tmp.path, 'a')))
     const second = await vault.commit(await vault.stageFile(join(tmp.path, 'b')))
     expect(second.existed).toBe(true)
-    expect(await vault.listObjects()).toHaveLength(1)
+    expect(await objects(vault)).toHaveLength(1)
     expect(readdirSync(join(tmp.path, 'vault', 'tmp'))).toEqual([])
+  })
+
+  it('lists every object as `prefix/name`, sorted as those strings sort, strays included', async () => {
+    const made: string[] = []
+    for (let i = 0; i < 40; i++) {
+      writeFileSync(join(tmp.path, `f${i}`), `content ${i}`)
+      const staged = await vault.stageFile(join(tmp.path, `f${i}`))
+      await vault.commit(staged)
+      made.push(`${staged.digests.sha256.slice(0, 2)}/${staged.digests.sha256}`)
+    }
+
+    // Something that is not a custody object, in a folder whose name is a prefix of another's.
+    const short = made[0]!.slice(0, 1)
+    mkdirSync(join(tmp.path, 'vault', 'sha256', short))
+    writeFileSync(join(tmp.path, 'vault', 'sha256', short, 'stray'), 'x')
+    made.push(`${short}/stray`)
+    expect(await objects(vault)).toEqual(made.sort())
   })
 
   it('refuses an empty file, a folder and a FIFO, leaving no temp file', async () => {
