@@ -288,7 +288,7 @@ class EntryWriter {
  * Step 2: the latest signed checkpoint, the Merkle tree of the ledger up to it (which must have the
  * root the checkpoint signed), and the sealed events with their inclusion proofs against it.
  */
-function proveEvents(kase: Case, ids: SealChoice, file: TreeFile): {treeHead: {size: number; root: string}; events: SealedEvents; tree: MerkleTree; base: SignedCheckpoint & {treeSize: number}} {
+function proveEvents(kase: Case, choice: SealChoice, file: TreeFile): {treeHead: {size: number; root: string}; events: SealedEvents; tree: MerkleTree; base: SignedCheckpoint & {treeSize: number}} {
   const latest = kase.ledger.latestCheckpoint()
   const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
   if (latest === undefined || body === undefined || 'problem' in body) {
@@ -301,7 +301,7 @@ function proveEvents(kase: Case, ids: SealChoice, file: TreeFile): {treeHead: {s
     throw new CustodyError('INTEGRITY', `the ledger no longer has the root its checkpoint ${latest.seq} signed; nothing was sealed. Run \`custody verify\``)
   }
 
-  return {treeHead: {size: tree.size, root: bytesToHex(tree.root())}, events: new SealedEvents(kase, tree, ids), tree, base: {...latest, treeSize: size}}
+  return {treeHead: {size: tree.size, root: bytesToHex(tree.root())}, events: new SealedEvents(kase, tree, choice), tree, base: {...latest, treeSize: size}}
 }
 
 /** A release to be called when the chunk is written; the memory goes back once it is hashed too. */
@@ -383,7 +383,7 @@ async function writeExhibits(
   zip: ZipWriter,
   kase: Case,
   bag: string,
-  ids: SealChoice,
+  choice: SealChoice,
   scratch: Scratch,
   options: Pick<SealOptions, 'onProgress'> & {interrupted: () => Error | undefined},
 ): Promise<{bytes: number}> {
@@ -395,7 +395,7 @@ async function writeExhibits(
   const exhibitOf = new Map<number, string>()
   function* sources(): Generator<ReadSource> {
     let source = 0
-    for (const id of ids.ids()) {
+    for (const id of choice.ids()) {
       const x = sealedExhibit(kase, id)
       ahead.push(x)
       exhibitOf.set(source++, id)
@@ -449,7 +449,7 @@ async function writeExhibits(
   }
 
   try {
-    for (let i = 0; i < ids.size; i++) {
+    for (let i = 0; i < choice.size; i++) {
       // Once the reader has given this exhibit's first chunk, it has taken its sources, and the
       // exhibit is the first of those waiting.
       const first = await nextOf(2 * i)
@@ -504,7 +504,7 @@ async function writeExhibits(
       payloadBytes += x.size + record.length
       exhibitOf.delete(2 * i)
       exhibitOf.delete(2 * i + 1)
-      options.onProgress?.(i + 1, ids.size)
+      options.onProgress?.(i + 1, choice.size)
     }
   } finally {
     await reader.close()
