@@ -21,8 +21,10 @@ check it all with unzip, sha256sum and openssl alone.
 
 Each original is hashed again as it goes in: a vault file that no longer matches the ledger stops
 the seal (exit 3). The archive is written beside --out under a temporary name and renamed when
-complete; an existing --out is never replaced without --force. Sealing is itself a custody event,
-and needs the case passphrase (to sign).
+complete; an existing --out is never replaced without --force. Memory stays flat however many
+exhibits are sealed. Sealing needs the case passphrase (to sign) and is itself recorded in the
+ledger: a \`seal\` event (the archive's name, SHA-256 and size, purpose, note, how many exhibits),
+then \`sealed-exhibits\` events listing the exhibits, 1,000 an event, in the archive's order.
 The same case, exhibits and --sealed-at give a byte-identical archive.`
 
   static override examples = [
