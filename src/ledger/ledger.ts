@@ -374,7 +374,9 @@ export class Ledger {
 
   /**
    * The tree head of all events and of the first `at`, in one pass over them with O(log n) memory
-   * (CompactRange): what a check against the recorded head needs, without building the tree.
+   * (CompactRange): what a check against the recorded head needs, without building the tree. The
+   * pass also becomes the cached head that the next append catches up from, so that a command
+   * that checks the head and then appends reads the events once, not twice.
    */
   heads(at?: number): TreeHeadSource {
     const range = new CompactRange()
@@ -383,6 +385,8 @@ export class Ledger {
       range.push(leaf)
       if (range.size === at) rootAt = range.root()
     }
+
+    if (range.size > this.range.size) this.range = range.clone()
 
     const {size} = range
     const root = range.root()

@@ -89,6 +89,26 @@ describe('the ledger', () => {
     expect(last.rootHash).toBe(bytesToHex(ledger.tree().root()))
   })
 
+  it('appends from the head a check computed, caught up with what another connection appended since', () => {
+    ledger.append(() => ({drafts: [draft(1), draft(2)], result: undefined}))
+    const fresh = Ledger.open(path)
+    fresh.useSigner({caseId: 'c', signer})
+    try {
+      expect(fresh.heads().size).toBe(3)
+      const other = Ledger.open(path)
+      other.useSigner({caseId: 'c', signer})
+      other.append(() => ({drafts: [draft(3), draft(4)], result: undefined}))
+      other.close()
+      fresh.append(() => ({drafts: [draft(5)], result: undefined}))
+      const last = parseCheckpoint(fresh.latestCheckpoint()!.body)
+      if ('problem' in last) throw new Error(last.problem)
+      expect(last.treeSize).toBe(6)
+      expect(last.rootHash).toBe(bytesToHex(fresh.tree().root()))
+    } finally {
+      fresh.close()
+    }
+  })
+
   it('refuses to append before a signing key is opened', () => {
     const other = Ledger.open(path)
     expect(() => other.append(() => ({drafts: [draft(1)], result: undefined}))).toThrow(/signing key/)
