@@ -6,7 +6,8 @@
  *   1. the SQLite file is sound (PRAGMA integrity_check) and its append-only triggers are there;
  *   2. the events form an unbroken chain: sequence numbers 0, 1, 2, ... with no gap; each event is
  *      canonical JSON (RFC 8785) that names its own sequence number and the previous hash; each
- *      stored hash is SHA-256(previous hash || canonical event);
+ *      stored hash is SHA-256(previous hash || canonical event); each seal's sealed-exhibits
+ *      events follow it and list as many exhibits of the case as it says it took;
  *   3. the Merkle tree head (RFC 6962) recomputed over all events agrees with the last recorded
  *      head: the ledger still has at least that many events, and its prefix has the same root;
  *   4. every signed checkpoint: its Ed25519 signature by a key the ledger recorded, and its root
@@ -165,11 +166,74 @@ class StoredHashes {
   }
 }
 
+/**
+ * Part of step 2: what the ledger says each seal took. A `seal` event says how many exhibits went
+ * into its archive; the `sealed-exhibits` events right after it list them, numbered from 1
+ * without a gap, and each must be an exhibit ingested before it.
+ */
+class SealLists {
+  private open: {seq: number; sealId: unknown; count: unknown; next: number} | undefined
+
+  constructor(
+    private readonly problems: VerifyProblem[],
+    private readonly claims: ClaimIndex,
+  ) {}
+
+  /** The next event of the chain. */
+  event(seq: number, event: Record<string, unknown>): void {
+    const payload = isRecord(event.payload) ? event.payload : {}
+    if (event.action !== 'sealed-exhibits') {
+      this.end()
+      if (event.action === 'seal') this.open = {seq, sealId: payload.sealId, count: payload.exhibitCount, next: 1}
+      return
+    }
+
+    const at = `event ${seq}`
+    const list = Array.isArray(payload.exhibits) ? (payload.exhibits as unknown[]) : []
+    const seal = this.open
+    if (seal === undefined || payload.sealId !== seal.sealId) {
+      this.problems.push({kind: 'event', subject: at, message: `it lists exhibits of seal ${String(payload.sealId)}, but does not follow that seal's event`})
+      return
+    }
+
+    if (payload.first !== seal.next || list.length === 0) {
+      this.problems.push({kind: 'event', subject: at, message: `the list of seal ${String(seal.sealId)}'s exhibits is broken: this event should list them from number ${seal.next}`, expected: String(seal.next), actual: `${String(payload.first)} (${list.length} listed)`})
+    }
+
+    const unknown = list.filter((id) => typeof id !== 'string' || this.claims.sha256Of(id) === undefined)
+    if (unknown.length > 0) {
+      this.problems.push({kind: 'event', subject: at, message: `seal ${String(seal.sealId)} lists ${plural(unknown.length, 'exhibit')} the case did not have: ${unknown.slice(0, 3).map(String).join(', ')}${unknown.length > 3 ? ', …' : ''}`})
+    }
+
+    seal.next += list.length
+  }
+
+  /** The end of a seal's lists: they must hold as many exhibits as it says. */
+  end(): void {
+    const seal = this.open
+    this.open = undefined
+    if (seal === undefined || seal.next - 1 === seal.count) return
+    if (typeof seal.count !== 'number') {
+      this.problems.push({kind: 'event', subject: `event ${seal.seq}`, message: `seal ${String(seal.sealId)} records no count of its exhibits (exhibitCount)`})
+      return
+    }
+
+    this.problems.push({
+      kind: 'event',
+      subject: `event ${seal.seq}`,
+      message: `seal ${String(seal.sealId)} says it took ${plural(seal.count, 'exhibit')}, but the events after it list ${seal.next - 1}`,
+      expected: String(seal.count),
+      actual: String(seal.next - 1),
+    })
+  }
+}
+
 /** Step 2: the chain of events, read once; the exhibits' claims go to `claims`. */
 function checkChain(kase: Case, problems: VerifyProblem[], claims: ClaimIndex): ChainFacts {
   const leaves = new PackedHashes()
   const hashes = new StoredHashes()
   const keys: RecordedKey[] = []
+  const seals = new SealLists(problems, claims)
   let expectedSeq = 0
   let prevHash = GENESIS_HASH
   let lastHash: string | null = null
@@ -237,6 +301,7 @@ function checkChain(kase: Case, problems: VerifyProblem[], claims: ClaimIndex): 
           else claims.add(claim)
         }
 
+        seals.event(row.seq, event)
         if (event.action === 'key-created' || event.action === 'key-rotated') {
           const payload = isRecord(event.payload) ? event.payload : {}
           const key = keyFromEvent({payload})
@@ -274,6 +339,7 @@ function checkChain(kase: Case, problems: VerifyProblem[], claims: ClaimIndex): 
     expectedSeq = row.seq + 1
   }
 
+  seals.end()
   return {leaves, hashAt: (index) => hashes.at(index), keys: keyHistory(keys), lastHash}
 }
 

@@ -13,7 +13,10 @@ import {canonicalize} from '../../src/canonical/jcs.js'
 import {eventLeafHash} from '../../src/ledger/event.js'
 import {SCHEMA_SQL} from '../../src/ledger/schema.js'
 import {MerkleTree} from '../../src/merkle/tree.js'
-import {custody, custodyJson, newCase, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+import {custody, custodyJson, newCase, PASSPHRASE, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+import {Case, locateCase} from '../../src/case/case.js'
+import type {EventDraft} from '../../src/ledger/event.js'
+import {exhibitLists} from '../../src/seal/seal.js'
 
 interface Problem {
   kind: string
@@ -283,5 +286,53 @@ describe('tampering with the ledger through the sqlite3 shell', () => {
     writeFileSync(c.db, Buffer.alloc(8192, 0x41))
     const problems = await verifyFails(c.dir)
     expect(problems).toEqual([expect.objectContaining({kind: 'ledger-file', message: expect.stringContaining('the ledger cannot be opened')})])
+  })
+})
+
+describe("the ledger's record of a seal, appended with the key (a bug in custody, or someone holding the key)", () => {
+  /** Appends these events, signed and with the tree head recorded, as custody itself would. */
+  async function appendSigned(dir: string, drafts: EventDraft[], more: Iterable<EventDraft> = []): Promise<void> {
+    const kase = Case.open(locateCase({caseDir: dir}))
+    try {
+      await kase.unlock(PASSPHRASE)
+      kase.ledger.append(() => ({drafts, more, result: undefined}))
+      await kase.recordHead()
+    } finally {
+      kase.close()
+    }
+  }
+
+  const seal = (sealId: string, exhibitCount: number): EventDraft => ({actor: 'A. Investigator', action: 'seal', exhibit: null, payload: {sealId, exhibitCount}})
+
+  it('a seal whose lists hold fewer exhibits than it says, one whose lists run past it, and one with no count', async () => {
+    const c = copyCase()
+    await appendSigned(c.dir, [seal('SEAL-short', 3)], exhibitLists('A. Investigator', 'SEAL-short', ['EX-000001', 'EX-000002']))
+    await appendSigned(c.dir, [seal('SEAL-long', 1)], exhibitLists('A. Investigator', 'SEAL-long', ['EX-000001', 'EX-000002']))
+    await appendSigned(c.dir, [{actor: 'A. Investigator', action: 'seal', exhibit: null, payload: {sealId: 'SEAL-uncounted'}}], exhibitLists('A. Investigator', 'SEAL-uncounted', ['EX-000001']))
+    const problems = await verifyFails(c.dir)
+    expect(problems).toEqual([
+      expect.objectContaining({kind: 'event', message: 'seal SEAL-short says it took 3 exhibits, but the events after it list 2', expected: '3', actual: '2'}),
+      expect.objectContaining({kind: 'event', message: 'seal SEAL-long says it took 1 exhibit, but the events after it list 2', expected: '1', actual: '2'}),
+      expect.objectContaining({kind: 'event', message: 'seal SEAL-uncounted records no count of its exhibits (exhibitCount)'}),
+    ])
+  })
+
+  it('a list that names an exhibit the case does not have', async () => {
+    const c = copyCase()
+    await appendSigned(c.dir, [seal('SEAL-x', 2)], exhibitLists('A. Investigator', 'SEAL-x', ['EX-000001', 'EX-000099']))
+    const problems = await verifyFails(c.dir)
+    expect(problems).toEqual([expect.objectContaining({kind: 'event', message: 'seal SEAL-x lists 1 exhibit the case did not have: EX-000099'})])
+  })
+
+  it('a list with a gap, and a list that follows no seal', async () => {
+    const c = copyCase()
+    const list = (sealId: string, first: number, exhibits: string[]): EventDraft => ({actor: 'A. Investigator', action: 'sealed-exhibits', exhibit: null, payload: {sealId, first, exhibits}})
+    await appendSigned(c.dir, [seal('SEAL-gap', 2), list('SEAL-gap', 2, ['EX-000001', 'EX-000002'])])
+    await appendSigned(c.dir, [list('SEAL-none', 1, ['EX-000001'])])
+    const problems = await verifyFails(c.dir)
+    expect(problems).toEqual([
+      expect.objectContaining({kind: 'event', message: "the list of seal SEAL-gap's exhibits is broken: this event should list them from number 1", expected: '1', actual: '2 (2 listed)'}),
+      expect.objectContaining({kind: 'event', message: "it lists exhibits of seal SEAL-none, but does not follow that seal's event"}),
+    ])
   })
 })
