@@ -4,12 +4,12 @@
  * they took 40 MB). Each folder is read as a stream (opendir) into a scratch database
  * (src/io/scratch-db.ts), then read back sorted, page by page, so that the walk can go down into a
  * subfolder between two pages. The order is JavaScript's (UTF-16 code units, what the walk always
- * used): the rows are sorted on the name in UTF-16BE, which SQLite compares byte by byte.
+ * used): the rows are sorted on the name's stringOrderKey.
  */
 import {opendir} from 'node:fs/promises'
 import type Database from 'better-sqlite3'
 import {keysetPages} from '../io/keyset-pages.js'
-import {PAGE, openScratchDatabase} from '../io/scratch-db.js'
+import {PAGE, openScratchDatabase, stringOrderKey} from '../io/scratch-db.js'
 
 export type EntryKind = 'folder' | 'symlink' | 'other'
 
@@ -30,7 +30,7 @@ export class FolderListing {
     const add = db.prepare('INSERT INTO entry (folder, key, name, kind) VALUES (?, ?, ?, ?)')
     try {
       for await (const entry of await opendir(dir)) {
-        add.run(folder, Buffer.from(entry.name, 'utf16le').swap16(), entry.name, entry.isDirectory() ? 'folder' : entry.isSymbolicLink() ? 'symlink' : 'other')
+        add.run(folder, stringOrderKey(entry.name), entry.name, entry.isDirectory() ? 'folder' : entry.isSymbolicLink() ? 'symlink' : 'other')
       }
 
       const page = db.prepare(`SELECT key, name, kind FROM entry WHERE folder = ? AND key > ? ORDER BY key LIMIT ${PAGE}`)

@@ -19,6 +19,14 @@ const CACHE_KIB = 4 * 1024
  */
 export const PAGE = 50
 
+/**
+ * A key that SQLite sorts as JavaScript sorts strings: the text in UTF-16BE, which SQLite compares
+ * byte by byte, so by UTF-16 code unit (UTF-8, SQLite's own order for text, differs outside the BMP).
+ */
+export function stringOrderKey(text: string): Buffer {
+  return Buffer.from(text, 'utf16le').swap16()
+}
+
 /** Opens a scratch database, creates its tables with `schema`, and begins its transaction. */
 export function openScratchDatabase(schema: string): Database.Database {
   const db = new Database('')

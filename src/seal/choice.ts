@@ -8,14 +8,11 @@
  */
 import type Database from 'better-sqlite3'
 import {keysetPages} from '../io/keyset-pages.js'
-import {PAGE, openScratchDatabase} from '../io/scratch-db.js'
+import {PAGE, openScratchDatabase, stringOrderKey} from '../io/scratch-db.js'
 
-/**
- * `<ID>/` in UTF-16BE: SQLite compares blobs byte by byte, which on UTF-16BE is the order of
- * UTF-16 code units, JavaScript's order of strings.
- */
+/** Sorts as the exhibit's folder, `<ID>/`, sorts among strings. */
 function folderKey(id: string): Buffer {
-  return Buffer.from(`${id}/`, 'utf16le').swap16()
+  return stringOrderKey(`${id}/`)
 }
 
 export class SealChoice {
