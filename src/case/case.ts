@@ -17,7 +17,7 @@ import type {LedgerEvent} from '../ledger/event.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
-import {createSigningKey, openSigningKey, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
+import {createSigningKey, fingerprintOf, openSigningKey, publicKeyProblem, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
 import {Vault} from '../vault/vault.js'
 import {CUSTODY_VERSION} from '../version.js'
 
@@ -198,11 +198,16 @@ async function writeCurrentHead(dataDir: string, ledger: Ledger, tree: TreeHeadS
   })
 }
 
-/** The public key a key-created event records, read without trusting the event's shape. */
+/**
+ * The public key a key event records, read without trusting the event's shape: undefined unless it
+ * is a key custody accepts (publicKeyProblem) whose fingerprint is the one the event claims.
+ */
 export function keyFromEvent(event: {payload: {[key: string]: unknown}}): PublicKeyInfo | undefined {
   const {fingerprint, publicKey, algorithm} = event.payload
   if (algorithm !== 'Ed25519' || typeof fingerprint !== 'string' || typeof publicKey !== 'string') return undefined
-  return {algorithm: 'Ed25519', fingerprint, spki: Buffer.from(publicKey, 'base64')}
+  const spki = Buffer.from(publicKey, 'base64')
+  if (publicKeyProblem(spki) !== undefined || fingerprintOf(spki) !== fingerprint) return undefined
+  return {algorithm: 'Ed25519', fingerprint, spki}
 }
 
 function caseInfoFrom(event: LedgerEvent): CaseInfo {

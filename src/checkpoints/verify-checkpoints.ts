@@ -4,7 +4,7 @@
  * the checkpoint named, never an exception.
  */
 import {hexToBytes} from '@noble/hashes/utils.js'
-import {fingerprintOf, parsePublicKey, verifySignature, type PublicKeyInfo} from '../keys/signing-key.js'
+import {verifySignature, type PublicKeyInfo} from '../keys/signing-key.js'
 import {parseCheckpoint, type CheckpointBody, type SignedCheckpoint} from './checkpoint.js'
 
 export interface CheckpointProblem {
@@ -32,13 +32,6 @@ export function keyHistory<K extends RecordedKey>(events: readonly K[]): K[] {
     const next = events[i + 1]
     return next === undefined ? {...key} : {...key, until: next.seq}
   })
-}
-
-/** Does the key event hold a sound Ed25519 key with the fingerprint it claims? */
-export function keyProblem(key: RecordedKey): string | undefined {
-  if (parsePublicKey(key.spki) === undefined) return 'its public key is not an Ed25519 SPKI key'
-  const actual = fingerprintOf(key.spki)
-  return actual === key.fingerprint ? undefined : `its fingerprint ${key.fingerprint} is not the key's (${actual})`
 }
 
 /**

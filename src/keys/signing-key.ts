@@ -56,12 +56,54 @@ export function fingerprintOf(spki: Uint8Array): string {
   return `SHA256:${bytesToHex(sha256(spki))}`
 }
 
+/** A fingerprint as a user types it: `SHA256:<hex>` (as `custody key show` prints it) or the 64 hex digits alone, in either case. */
+export function parseFingerprint(text: string): string {
+  const hex = text.trim().replace(/^sha256:/i, '').toLowerCase()
+  if (!/^[0-9a-f]{64}$/.test(hex)) {
+    throw new CustodyError('INVALID_ARGUMENT', `expected a key fingerprint SHA256:<64 hex digits>, as \`custody key show\` prints it, got ${JSON.stringify(text)}`)
+  }
+
+  return `SHA256:${hex}`
+}
+
 export function publicKeyPem(spki: Uint8Array): string {
   return createPublicKey({key: Buffer.from(spki), format: 'der', type: 'spki'}).export({type: 'spki', format: 'pem'}).toString()
 }
 
-/** Reads an SPKI Ed25519 public key from hostile input; undefined when it is not one. */
+/** RFC 8410 §4: the DER of an Ed25519 SubjectPublicKeyInfo is these 12 bytes, then the 32-byte key. */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+
+/**
+ * Why `spki` is not a public key custody accepts, or undefined when it is. Hostile input: a key in
+ * an archive or a ledger row. Three rules:
+ *   - exactly the 44-byte DER of RFC 8410 §4, so that one key has one encoding and one fingerprint;
+ *   - a point encoded canonically (RFC 8032 §5.1.3: y below p, and no negative zero), which
+ *     RFC 8032's strict decoding requires and some libraries do not;
+ *   - a point of the prime-order subgroup. A small-order key (the identity point among them) makes
+ *     one signature verify for every message, so whoever writes such a key into an archive can
+ *     change what it signed afterwards. A key made by signing software is [s]B, always of prime
+ *     order, so this refuses no genuine key.
+ */
+export function publicKeyProblem(spki: Uint8Array): string | undefined {
+  if (spki.length !== 44 || !Buffer.from(spki.subarray(0, 12)).equals(ED25519_SPKI_PREFIX)) {
+    return `expected the 44-byte DER of an Ed25519 public key (RFC 8410), got ${spki.length} bytes that are not one`
+  }
+
+  let point: InstanceType<typeof ed25519.Point>
+  try {
+    point = ed25519.Point.fromBytes(spki.subarray(12), false)
+  } catch {
+    return 'its 32 bytes are not the canonical encoding of a point of edwards25519 (RFC 8032 §5.1.3)'
+  }
+
+  if (point.isSmallOrder()) return 'it is a small-order point: a signature by it would verify for any message'
+  if (!point.isTorsionFree()) return 'it is not in the prime-order subgroup: no signing software makes such a key'
+  return undefined
+}
+
+/** Reads an SPKI Ed25519 public key from hostile input; undefined when publicKeyProblem() finds one. */
 export function parsePublicKey(spki: Uint8Array): KeyObject | undefined {
+  if (publicKeyProblem(spki) !== undefined) return undefined
   try {
     const key = createPublicKey({key: Buffer.from(spki), format: 'der', type: 'spki'})
     return key.asymmetricKeyType === 'ed25519' ? key : undefined
@@ -70,6 +112,11 @@ export function parsePublicKey(spki: Uint8Array): KeyObject | undefined {
   }
 }
 
+/**
+ * Strict RFC 8032 §5.1.7 verification: the key must pass publicKeyProblem(); then OpenSSL checks
+ * that S is below the group order and that the encoding of [S]B - [k]A is R's bytes (so a
+ * non-canonical R never verifies).
+ */
 export function verifySignature(spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   const key = parsePublicKey(spki)
   if (key === undefined || signature.length !== 64) return false
@@ -87,7 +134,7 @@ export function verifySignature(spki: Uint8Array, message: Uint8Array, signature
  * verify() on good, altered and malformed signatures and keys.
  */
 export async function verifySignatureStreamed(spki: Uint8Array, read: () => AsyncIterable<Uint8Array>, signature: Uint8Array): Promise<boolean> {
-  if (parsePublicKey(spki) === undefined || signature.length !== 64 || spki.length !== 44) return false
+  if (parsePublicKey(spki) === undefined || signature.length !== 64) return false
   try {
     const {Point} = ed25519
     // RFC 8410: the last 32 bytes of an Ed25519 SPKI are the raw public key.
@@ -95,8 +142,8 @@ export async function verifySignatureStreamed(spki: Uint8Array, read: () => Asyn
     const r = signature.subarray(0, 32)
     const s = bytesToNumberLE(signature.subarray(32))
     if (s >= Point.Fn.ORDER) return false
-    // OpenSSL decodes a public key whose y is not reduced below p (ZIP 215's rule); so does this.
-    const publicPoint = Point.fromBytes(a, true)
+    // parsePublicKey() has refused a non-canonical or small-order key: RFC 8032's strict decoding.
+    const publicPoint = Point.fromBytes(a, false)
     const h = createHash('sha512').update(r).update(a)
     for await (const chunk of read()) h.update(chunk)
     const k = Point.Fn.create(bytesToNumberLE(h.digest()))

@@ -30,12 +30,12 @@ import {messageOf} from '../errors.js'
 import {chainHash, EVENT_VERSION, eventLeafHash, GENESIS_HASH} from '../ledger/event.js'
 import {compareWithHead, HEAD_FILE} from '../ledger/head-file.js'
 import {TRIGGERS} from '../ledger/schema.js'
-import {keyFromEvent} from '../case/case.js'
+import {isKeyEvent, readKeyEvent} from '../keys/key-events.js'
 import type {SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {plural} from '../render/text.js'
 import {timestampCoverage, timestampHistory} from '../timestamps/stamp-case.js'
 import {checkTimestampReply, parsePemCertificates} from '../timestamps/token.js'
-import {checkCheckpointSeries, keyHistory, keyProblem, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
+import {checkCheckpointSeries, keyHistory, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import {MerkleTree} from '../merkle/tree.js'
 import {PackedHashes} from '../merkle/packed-hashes.js'
 import {HASH_SIZE} from '../merkle/rfc6962.js'
@@ -302,18 +302,10 @@ function checkChain(kase: Case, problems: VerifyProblem[], claims: ClaimIndex): 
         }
 
         seals.event(row.seq, event)
-        if (event.action === 'key-created' || event.action === 'key-rotated') {
-          const payload = isRecord(event.payload) ? event.payload : {}
-          const key = keyFromEvent({payload})
-          const current = keys.at(-1)?.fingerprint
-          const problem =
-            key === undefined
-              ? 'it records no Ed25519 key'
-              : (keyProblem({...key, seq: row.seq}) ??
-                (event.action === 'key-created' && current !== undefined ? 'a second key-created event: a new key must be a rotation' : undefined) ??
-                (event.action === 'key-rotated' && payload.replaces !== current ? `it says it replaces ${String(payload.replaces)}, but the current key is ${String(current)}` : undefined))
-          if (key === undefined || problem !== undefined) problems.push({kind: 'key', subject: at, message: `key event is malformed: ${problem ?? ''}`})
-          else keys.push({...key, seq: row.seq})
+        if (isKeyEvent(event)) {
+          const read = readKeyEvent(event, row.seq, keys.at(-1))
+          if ('problem' in read) problems.push({kind: 'key', subject: at, message: `key event is malformed: ${read.problem}`})
+          else keys.push(read.key)
         }
       }
     }
