@@ -6,6 +6,8 @@ import {progressLine} from '../src/render/progress.js'
 import {renderArchiveVerify, renderVerify} from '../src/render/reports.js'
 import {verifyArchive, type ArchiveReport} from '../src/verify/verify-archive.js'
 import {verifyCaseAt, type VerifyReport} from '../src/verify/verify-case.js'
+import {CustodyError} from '../src/errors.js'
+import {parseFingerprint} from '../src/keys/signing-key.js'
 import {CustodyCommand, caseFlag, prose} from './_base.js'
 
 export default class Verify extends CustodyCommand {
@@ -25,17 +27,27 @@ not fail the check: vault files no event names, temp files, and batches not ende
 interrupted or still running).
 
 With ARCHIVE: checks a sealed archive on any machine, with no case and no network, straight from
-the ZIP (nothing is unpacked): a safe ZIP (one bag folder; no duplicate names, symlinks, '..' or
-entries that lie about their size), BagIt 1.0, every file against both manifests, the tag
-manifests, Payload-Oxum, the seal statement against the payload, every event's hash, and every
-inclusion proof against the sealed tree head; then the investigator's signatures on the
-checkpoint and the seal statement (with the key the sealed events record), and each timestamp
-token: over the stamped checkpoint's exact bytes, signed, and chained at its genTime to a TSA
-root. Give the root you trust with --tsa-ca; without it the roots the archive carries are used,
-and the report says so. A bag unzipped and zipped again by another tool still verifies. What it
-remembers of each file while checking goes to a temporary SQLite file in $TMPDIR (else /var/tmp or
-/tmp), unlinked as soon as it is made, so memory stays the same however many exhibits the archive
-holds.
+the ZIP (nothing is unpacked). The ZIP must be one no other reader can read differently (one end
+record, no bytes outside its entries, local headers that agree with the central directory, every
+CRC-32 right), hold one bag folder (no duplicate names, symlinks, '..' or zip bombs), and be
+BagIt 1.0 with every file against both manifests, the tag manifests and Payload-Oxum. Then the
+seal statement, which must account for every file of the bag (a file it does not name, a README.txt
+or bag-info.txt that says other than it is refused), every event's hash and inclusion proof
+against the sealed tree head, the key events (each key's fingerprint is its own, no weak keys), the
+investigator's signatures on the checkpoint and the seal statement, and each timestamp token: over
+the stamped checkpoint's exact bytes, signed, and chained at its genTime to a TSA root.
+
+Whom to trust is yours to say. --key FINGERPRINT names the signing key you expect (as \`custody key
+show\` prints it, obtained from the investigator): any other signer fails. Without it, the report
+says the archive is signed by the key it names itself, which a forger can choose. --tsa-ca gives
+the TSA roots you trust; without it the tokens are checked against the roots the archive carries,
+and the timestamps line is a warning, not ok.
+
+A bag unzipped and zipped again by another tool still verifies. What verify remembers of each file
+goes to a temporary SQLite file in $TMPDIR (else /var/tmp or /tmp), unlinked as soon as it is
+made; memory stays the same however many exhibits the archive holds, and a hostile archive cannot
+make it hold more: small files are read only up to the size a genuine one can have, lines of the
+large ones up to a bound, and only the first 1,000 problems are listed.
 
 Exit 0 when everything holds; exit 3 when anything does not, naming the exhibit, event or file with
 what was expected and what was found.`
@@ -45,23 +57,33 @@ what was expected and what was found.`
     {command: '<%= config.bin %> <%= command.id %> --case ~/cases/crimea --json', description: 'Verify a named case, as JSON'},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip', description: 'Verify a sealed archive received from the field'},
     {
-      command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --tsa-ca freetsa-root.pem',
-      description: "Verify it, checking the timestamps against a TSA root you obtained yourself",
+      command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --key SHA256:86e35e56ce89c0d90071b081a12ac8dfb8f776b74866a4b92c7f135bc525e75b --tsa-ca freetsa-root.pem',
+      description: "Verify it as a court would: the investigator's key and the TSA's root, both obtained by you, not from the archive",
     },
   ]
 
   static override flags = {
     case: caseFlag,
-    'tsa-ca': Flags.string({description: 'with ARCHIVE: a PEM file of TSA root certificates you trust (repeatable)', multiple: true, helpValue: 'FILE'}),
+    key: Flags.string({
+      description: "with ARCHIVE: the fingerprint of a signing key you expect, as `custody key show` prints it (SHA256:<64 hex>); repeatable. Any other signer fails (exit 3)",
+      multiple: true,
+      helpValue: 'FINGERPRINT',
+    }),
+    'tsa-ca': Flags.string({description: 'with ARCHIVE: a PEM file of TSA root certificates you trust (repeatable); without it, timestamps are only a warning', multiple: true, helpValue: 'FILE'}),
   }
 
   async run(): Promise<VerifyReport | ArchiveReport> {
     const {args, flags} = await this.parse(Verify)
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const onProgress = (done: number, total: number): void => progress.update(`verifying: ${done}/${total} files re-hashed`)
+    if (args.archive === undefined && (flags.key !== undefined || flags['tsa-ca'] !== undefined)) {
+      throw new CustodyError('INVALID_ARGUMENT', '--key and --tsa-ca are for checking a sealed archive: give its path, as in `custody verify ARCHIVE.zip --key SHA256:…`')
+    }
+
     if (args.archive !== undefined) {
+      const pinnedKeys = flags.key === undefined ? undefined : flags.key.map((k) => parseFingerprint(k))
       const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
-      const report = await verifyArchive(args.archive, {onProgress, ...(roots === undefined ? {} : {tsaRoots: roots})})
+      const report = await verifyArchive(args.archive, {onProgress, ...(roots === undefined ? {} : {tsaRoots: roots}), ...(pinnedKeys === undefined ? {} : {pinnedKeys})})
       progress.done()
       this.log(renderArchiveVerify(report))
       if (!report.ok) process.exitCode = 3

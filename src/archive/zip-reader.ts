@@ -1,20 +1,21 @@
 /**
  * Reading a ZIP that may be hostile, without writing anything to disk.
  *
- * yauzl reads the central directory and refuses absolute names, `..` and backslashes
- * (strictFileNames). It does not check CRC-32s, duplicate names, symlinks, overlapping entries or
- * the folder layout: entryProblems() and the caller do. Every entry is hashed as it is read;
- * nothing is unpacked. Stored entries (what custody writes) are read straight from their place in
- * the file, in large chunks and several ahead (ReadAhead), with the SHA-512 computed on the hash
- * worker beside the SHA-256; an entry another tool deflated is inflated here (node's zlib), and
- * must come to exactly the size it states.
+ * The structure is read and checked by zip-structure.ts, so strictly that no mainstream reader can
+ * see other entries, names or bytes; yauzl, read beside it, must list exactly the same entries (a
+ * second, independent reading of the central directory). entryProblems() and the caller check
+ * what needs the names (symlinks, duplicates, the folder layout). Every entry is hashed as it is
+ * read, its CRC-32 checked, and nothing is unpacked. Stored entries (what custody writes) are read
+ * straight from their place in the file, in large chunks and several ahead (ReadAhead), with the
+ * SHA-512 computed on the hash worker beside the SHA-256; an entry another tool deflated is
+ * inflated here (node's zlib), and must come to exactly the size it states.
  */
 import {createHash, hash} from 'node:crypto'
-import {closeSync, fstatSync, open as openFd, read, readSync} from 'node:fs'
+import {closeSync, fstatSync, open as openFd, read} from 'node:fs'
 import {Readable} from 'node:stream'
 import {normalize} from 'node:path/posix'
 import {StringDecoder} from 'node:string_decoder'
-import {createInflateRaw} from 'node:zlib'
+import {crc32, createInflateRaw} from 'node:zlib'
 import yauzl from 'yauzl'
 import {messageOf} from '../errors.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
@@ -22,38 +23,29 @@ import {HashWorker, WORKER_HASH_BYTES, WorkerHash} from '../hashing/hash-worker.
 import {quietly} from '../hashing/pump.js'
 import {readAt} from '../io/files.js'
 import {ReadAhead, type ReadChunk, type ReadSource} from '../io/read-ahead.js'
+import {readZipStructure, ZipStructureError, type ZipEntryInfo} from './zip-structure.js'
 
-export interface ZipEntryInfo {
-  /** Its place in the central directory, from 0. */
-  index: number
-  name: string
-  isDirectory: boolean
-  /** 0 stored, 8 deflated. */
-  method: number
-  encrypted: boolean
-  compressedSize: number
-  uncompressedSize: number
-  offset: number
-  unixMode: number
-}
+export {ZipStructureError, type ZipEntryInfo} from './zip-structure.js'
 
 export interface EntryDigest {
   sha256: string
   sha512: string
   size: number
-  /** The bytes, when asked to keep them. */
-  bytes?: Buffer
 }
 
 /** An entry's digest, or why it could not be read. */
 export type EntryResult = {digest: EntryDigest} | {error: string}
 
-/** Above this ratio a deflated entry is treated as a zip bomb; stored media is about 1:1. */
-const MAX_RATIO = 200
+/**
+ * Above this ratio a deflated entry is treated as a zip bomb, and so is an archive whose deflated
+ * entries together state more than this many times the file's size: stored media is about 1:1,
+ * and text custody writes deflates by 5 to 20 times.
+ */
+export const MAX_RATIO = 200
+/** Entries up to this size may expand more: a tiny text file can deflate very well. */
+const SMALL_ENTRY = 64 * 1024
 const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
-const LOCAL_HEADER_SIGNATURE = 0x04034b50
-const LOCAL_HEADER_SIZE = 30
 /**
  * Text read line by line comes in chunks this size. The lines of a chunk are held while they are
  * checked one by one; from a 1 MiB chunk, many lived long enough to be moved to V8's old space,
@@ -72,10 +64,17 @@ function isPlain(info: ZipEntryInfo): boolean {
   return info.method === 0 && !info.encrypted
 }
 
+/** The CRC-32 of bytes read, against the one the ZIP states: the error when they differ. */
+function crcError(info: ZipEntryInfo, crc: number): string | undefined {
+  if (crc === info.crc32) return undefined
+  const hex = (n: number): string => n.toString(16).padStart(8, '0')
+  return `its bytes have the CRC-32 ${hex(crc)}, but the ZIP states ${hex(info.crc32)}: other readers would refuse or read them otherwise`
+}
+
 /**
  * What is wrong with one entry on its own (the checks that need the other entries, such as
- * duplicate names and overlapping data, are the caller's): yauzl already refused absolute names,
- * `..` and backslashes.
+ * duplicate names, are the caller's): yauzl already refused absolute names, `..` and backslashes,
+ * and zip-structure.ts everything another reader could read otherwise.
  */
 export function entryProblems(e: ZipEntryInfo): string[] {
   const problems: string[] = []
@@ -83,48 +82,11 @@ export function entryProblems(e: ZipEntryInfo): string[] {
   // eslint-disable-next-line no-control-regex -- control characters in names are what is refused
   if (/[\u0000-\u001F\u007F]/.test(e.name)) problems.push('the name holds control characters')
   if (normalize(e.name) !== e.name) problems.push('the name is not in normal form (empty or "." components)')
-  if (e.uncompressedSize > 1024 * 1024 && e.uncompressedSize > e.compressedSize * MAX_RATIO) {
+  if (e.uncompressedSize > SMALL_ENTRY && e.uncompressedSize > e.compressedSize * MAX_RATIO) {
     problems.push(`the entry expands ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))} times (a zip bomb?)`)
   }
 
   return problems
-}
-
-/**
- * Local headers (§4.3.7), read from windows of the file: one read serves many small entries. Reads
- * are synchronous (microseconds from the page cache), so that places can be found inside the
- * generator that feeds ReadAhead.
- */
-class HeaderWindow {
-  private readonly buffer: Buffer
-  private start = 0
-  private length = 0
-
-  constructor(
-    private readonly fd: number,
-    /** The ZIP file's size. */
-    private readonly fileSize: number,
-    windowSize: number,
-  ) {
-    this.buffer = Buffer.allocUnsafe(Math.max(LOCAL_HEADER_SIZE, windowSize))
-  }
-
-  /** Where the entry's data starts, or why that cannot be found (or, stored, cannot be its size). */
-  dataStart(info: ZipEntryInfo): number | {error: string} {
-    const {offset, compressedSize} = info
-    if (info.method === 0 && compressedSize !== info.uncompressedSize) return {error: `a stored entry of ${info.uncompressedSize} bytes says it takes ${compressedSize}`}
-    if (offset < this.start || offset + LOCAL_HEADER_SIZE > this.start + this.length) {
-      this.start = offset
-      this.length = readSync(this.fd, this.buffer, 0, this.buffer.length, offset)
-    }
-
-    if (offset + LOCAL_HEADER_SIZE > this.start + this.length) return {error: `its local header at ${offset} runs past the end of the file`}
-    const header = this.buffer.subarray(offset - this.start, offset - this.start + LOCAL_HEADER_SIZE)
-    if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) return {error: `no local header at ${offset} (signature 0x${header.readUInt32LE(0).toString(16)})`}
-    const start = offset + LOCAL_HEADER_SIZE + header.readUInt16LE(26) + header.readUInt16LE(28)
-    if (start + compressedSize > this.fileSize) return {error: `its data runs past the end of the file (${start} + ${compressedSize} > ${this.fileSize})`}
-    return start
-  }
 }
 
 /**
@@ -160,26 +122,31 @@ export class SafeZip {
   }
 
   /**
-   * Reads the central directory, handing each entry to `onEntry` in order, and resolves with how
-   * many there were. Call it once. A central directory that cannot be read is an exception.
+   * Reads and checks the structure (zip-structure.ts), handing each entry to `onEntry` in order,
+   * and resolves with how many there were. yauzl's reading of the central directory must give the
+   * same entries, one for one. Call it once. A structure another reader could read otherwise is a
+   * ZipStructureError; a central directory that cannot be read at all, another exception.
    */
   async list(onEntry: (info: ZipEntryInfo) => void): Promise<number> {
     const {zip} = this
+    const strict = readZipStructure(this.fd, this.size)
     let index = 0
     await new Promise<void>((resolve, reject) => {
       zip.on('entry', (entry: yauzl.Entry) => {
         try {
-          onEntry({
-            index: index++,
-            name: entry.fileName,
-            isDirectory: entry.fileName.endsWith('/'),
-            method: entry.compressionMethod,
-            encrypted: entry.isEncrypted(),
-            compressedSize: entry.compressedSize,
-            uncompressedSize: entry.uncompressedSize,
-            offset: entry.relativeOffsetOfLocalHeader,
-            unixMode: (entry.externalFileAttributes >>> 16) & 0xffff,
-          })
+          const next = strict.next()
+          const info = next.done === true ? undefined : next.value
+          const same =
+            info !== undefined &&
+            info.name === entry.fileName &&
+            info.offset === entry.relativeOffsetOfLocalHeader &&
+            info.compressedSize === entry.compressedSize &&
+            info.uncompressedSize === entry.uncompressedSize &&
+            info.method === entry.compressionMethod &&
+            info.crc32 === entry.crc32
+          if (!same) throw new ZipStructureError(entry.fileName, `two readings of the central directory differ at entry ${index}: the ZIP is ambiguous`)
+          index++
+          onEntry(info)
         } catch (error) {
           reject(error as Error)
           return
@@ -187,7 +154,16 @@ export class SafeZip {
 
         zip.readEntry()
       })
-      zip.on('end', () => resolve())
+      zip.on('end', () => {
+        try {
+          // The strict reading's own last checks (nothing between the entries and the directory).
+          const rest = strict.next()
+          if (rest.done !== true) throw new ZipStructureError('ZIP', `two readings of the central directory differ: one has more than ${index} entries`)
+          resolve()
+        } catch (error) {
+          reject(error as Error)
+        }
+      })
       zip.on('error', reject)
       zip.readEntry()
     })
@@ -195,19 +171,14 @@ export class SafeZip {
   }
 
   /**
-   * Hashes the entries (SHA-256 and SHA-512), keeping the bytes of those `keep` names, and hands
-   * each result to `onResult`: nothing of the entries is gathered here, so a bag of many files costs
-   * only what the caller keeps. `entries` is called twice and must give the same entries each time:
-   * the stored ones are read in the first pass, several ahead, and any other (deflated) in the
-   * second. Results may come in any order; all have come when this resolves. Once a read fails, the
-   * stored entries after it are left unread.
+   * Hashes the entries (SHA-256 and SHA-512), checks each one's CRC-32, and hands each result to
+   * `onResult`: nothing of the entries is gathered here, so a bag of many files costs the same.
+   * `entries` is called twice and must give the same entries each time: the stored ones are read
+   * in the first pass, several ahead, and any other (deflated) in the second. Results may come in
+   * any order; all have come when this resolves. Once a read fails, the stored entries after it
+   * are left unread.
    */
-  async digestEach(
-    entries: () => Iterable<ZipEntryInfo>,
-    keep: (info: ZipEntryInfo) => boolean,
-    onResult: (info: ZipEntryInfo, result: EntryResult) => void,
-    onEach?: (done: number) => void,
-  ): Promise<void> {
+  async digestEach(entries: () => Iterable<ZipEntryInfo>, onResult: (info: ZipEntryInfo, result: EntryResult) => void, onEach?: (done: number) => void): Promise<void> {
     let done = 0
     const result = (info: ZipEntryInfo, outcome: EntryResult): void => {
       onResult(info, outcome)
@@ -217,28 +188,13 @@ export class SafeZip {
     // The reader takes its sources from this generator a few ahead of the loop below; `pending`
     // holds the entries it has taken and the loop has not reached yet.
     const {path} = this
-    const headers = new HeaderWindow(this.fd, this.size, CHUNK_SIZE)
     const pending = new Map<number, ZipEntryInfo>()
     let sources = 0
-    const placeOf = (info: ZipEntryInfo): number | {error: string} => {
-      try {
-        return headers.dataStart(info)
-      } catch (error) {
-        return {error: `its local header cannot be read: ${messageOf(error)}`}
-      }
-    }
-
     function* stored(): Generator<ReadSource> {
       for (const info of entries()) {
         if (!isPlain(info)) continue
-        const start = placeOf(info)
-        if (typeof start !== 'number') {
-          result(info, start)
-          continue
-        }
-
         pending.set(sources++, info)
-        yield {path, start, size: info.uncompressedSize}
+        yield {path, start: info.dataStart, size: info.uncompressedSize}
       }
     }
 
@@ -257,14 +213,18 @@ export class SafeZip {
 
         const info = pending.get(first.source)!
         pending.delete(first.source)
-        const read = await this.hashStored(reader, first, keep(info)).catch((error: unknown) => ({error: messageOf(error)}))
+        const read = await this.hashStored(reader, first).catch((error: unknown) => ({error: messageOf(error)}))
         if ('error' in read) {
           result(info, read)
           break
         }
 
-        const {sha512, ...rest} = read
-        if (typeof sha512 === 'string') {
+        const wrongCrc = crcError(info, read.crc)
+        const {sha512, crc: _, ...rest} = read
+        if (wrongCrc !== undefined) {
+          if (typeof sha512 !== 'string') void sha512.catch(() => undefined)
+          result(info, {error: wrongCrc})
+        } else if (typeof sha512 === 'string') {
           result(info, {digest: {...rest, sha512}})
         } else {
           const finished: Promise<void> = sha512.then(
@@ -282,33 +242,31 @@ export class SafeZip {
 
     for (const info of entries()) {
       if (isPlain(info)) continue
-      const digest = await this.digest(info, keep(info)).catch((error: unknown) => ({error: messageOf(error)}))
+      const digest = await this.digest(info).catch((error: unknown) => ({error: messageOf(error)}))
       result(info, 'error' in digest ? digest : {digest})
     }
   }
 
-  /** A stored entry from the reader, from its first chunk: SHA-256 here, SHA-512 on the hash worker (a promise) when large. */
-  private async hashStored(reader: ReadAhead, first: ReadChunk, keep: boolean): Promise<{sha256: string; sha512: string | Promise<string>; size: number; bytes?: Buffer}> {
+  /** A stored entry from the reader, from its first chunk: SHA-256 and CRC-32 here, SHA-512 on the hash worker (a promise) when large. */
+  private async hashStored(reader: ReadAhead, first: ReadChunk): Promise<{sha256: string; sha512: string | Promise<string>; size: number; crc: number}> {
     const {source, size: expectedSize} = first
     if (first.last && expectedSize < WORKER_HASH_BYTES) {
       // A small entry, whole in one chunk (most of a bag's files): one-shot digests, with no hash
       // objects to create and collect for each of many thousand files.
-      const digests = {sha256: hash('sha256', first.bytes), sha512: hash('sha512', first.bytes), size: first.bytes.length}
-      const kept = keep ? Buffer.from(first.bytes) : undefined
+      const digests = {sha256: hash('sha256', first.bytes), sha512: hash('sha512', first.bytes), size: first.bytes.length, crc: crc32(first.bytes)}
       first.release()
-      return kept ? {...digests, bytes: kept} : digests
+      return digests
     }
 
     const h256 = createHash('sha256')
     // A small entry is hashed here: a message to the worker and back would cost more.
     const h512 = expectedSize < WORKER_HASH_BYTES ? createHash('sha512') : HashWorker.shared().job('sha512')
-    // Kept bytes go straight into one buffer of the entry's size (its reads give exactly that).
-    const kept = keep ? Buffer.allocUnsafe(expectedSize) : undefined
     let size = 0
+    let crc = 0
     try {
       for (let chunk = first; ; ) {
         h256.update(chunk.bytes)
-        if (kept) chunk.bytes.copy(kept, chunk.offset)
+        crc = crc32(chunk.bytes, crc)
         size += chunk.bytes.length
         if (h512 instanceof WorkerHash) {
           const hashed = h512.update(chunk.shared!.memory, chunk.shared!.offset, chunk.bytes.length)
@@ -329,24 +287,46 @@ export class SafeZip {
     }
 
     const sha512 = h512 instanceof WorkerHash ? quietly(h512.digest()) : h512.digest('hex')
-    return {sha256: h256.digest('hex'), sha512, size, ...(kept ? {bytes: kept} : {})}
+    return {sha256: h256.digest('hex'), sha512, size, crc}
   }
 
   /**
    * The lines of a UTF-8 text entry, one at a time and empty ones included (but not the nothing
    * after a final newline), so that a large one (a seal's events, its manifests) is never whole in
-   * memory; `onBytes` sees every byte read, to hash them.
+   * memory; `onBytes` sees every byte read, to hash them. A line longer than `maxLineBytes` stops
+   * the reading with an error naming its number, as soon as that many bytes have come without a
+   * line break: no genuine file of a bag has one, and holding it would let one line take all the
+   * memory. Linear in the entry's size, however its lines are cut.
    */
-  async *lines(info: ZipEntryInfo, onBytes?: (chunk: Buffer) => void): AsyncGenerator<string> {
+  async *lines(info: ZipEntryInfo, maxLineBytes: number, onBytes?: (chunk: Buffer) => void): AsyncGenerator<string> {
     const decoder = new StringDecoder('utf8')
-    let rest = ''
+    // The start of the current line, in pieces: joined once, when its end comes.
+    let pieces: string[] = []
+    let pending = 0
+    let line = 1
     for await (const chunk of this.chunks(info, onBytes)) {
-      const parts = (rest + decoder.write(chunk)).split('\n')
-      rest = parts.pop()!
-      yield* parts
+      const text = decoder.write(chunk)
+      let from = 0
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', from)) {
+        if (pending + Buffer.byteLength(text.slice(from, at)) > maxLineBytes) throw new Error(`${info.name}: line ${line} is longer than ${maxLineBytes} bytes, more than any genuine line`)
+        pieces.push(text.slice(from, at))
+        yield pieces.length === 1 ? pieces[0]! : pieces.join('')
+        pieces = []
+        pending = 0
+        line++
+        from = at + 1
+      }
+
+      if (from < text.length) {
+        const rest = text.slice(from)
+        pending += Buffer.byteLength(rest)
+        if (pending > maxLineBytes) throw new Error(`${info.name}: line ${line} is longer than ${maxLineBytes} bytes, more than any genuine line`)
+        pieces.push(rest)
+      }
     }
 
-    rest += decoder.end()
+    const rest = pieces.join('') + decoder.end()
+    if (Buffer.byteLength(rest) > maxLineBytes) throw new Error(`${info.name}: line ${line} is longer than ${maxLineBytes} bytes, more than any genuine line`)
     if (rest !== '') yield rest
   }
 
@@ -359,8 +339,7 @@ export class SafeZip {
   async *chunks(info: ZipEntryInfo, onBytes?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
     if (info.encrypted) throw new Error(`${info.name}: the entry is encrypted`)
     if (info.method !== 0 && info.method !== 8) throw new Error(`${info.name}: compression method ${info.method} is not supported (only stored and deflated)`)
-    const start = new HeaderWindow(this.fd, this.size, LOCAL_HEADER_SIZE).dataStart(info)
-    if (typeof start !== 'number') throw new Error(`${info.name}: ${start.error}`)
+    const start = info.dataStart
     if (info.method === 8) {
       yield* this.inflated(info, start, onBytes)
       return
@@ -402,26 +381,40 @@ export class SafeZip {
     if (size !== info.uncompressedSize) throw new Error(`${info.name}: it inflates to ${size} bytes, not the ${info.uncompressedSize} it states`)
   }
 
-  /** Streams an entry through SHA-256 and SHA-512; keeps the bytes when `keep` (small tag files). */
-  async digest(info: ZipEntryInfo, keep: boolean): Promise<{sha256: string; sha512: string; size: number; bytes?: Buffer}> {
+  /** Streams an entry through SHA-256, SHA-512 and CRC-32 (which must be the one the ZIP states). */
+  async digest(info: ZipEntryInfo): Promise<EntryDigest> {
     const h256 = createHash('sha256')
     const h512 = createHash('sha512')
-    const kept: Buffer[] = []
     let size = 0
+    let crc = 0
     try {
       for await (const chunk of this.chunks(info)) {
         h256.update(chunk)
         h512.update(chunk)
+        crc = crc32(chunk, crc)
         size += chunk.length
-        // A stored entry's chunks share one buffer: what is kept is copied.
-        if (keep) kept.push(Buffer.from(chunk))
       }
     } catch (error) {
       throw naming(info, error)
     }
 
-    const out = {sha256: h256.digest('hex'), sha512: h512.digest('hex'), size}
-    return keep ? {...out, bytes: Buffer.concat(kept)} : out
+    const wrongCrc = crcError(info, crc)
+    if (wrongCrc !== undefined) throw new Error(`${info.name}: ${wrongCrc}`)
+    return {sha256: h256.digest('hex'), sha512: h512.digest('hex'), size}
+  }
+
+  /**
+   * A small entry's bytes, read whole: at most `maxBytes` (checked on the size the ZIP states,
+   * before anything is read), and they must have the SHA-256 `sha256` (the digest taken when the
+   * entry was first hashed), so that what is read is what was checked.
+   */
+  async readSmall(info: ZipEntryInfo, maxBytes: number, sha256: string): Promise<Buffer> {
+    if (info.uncompressedSize > maxBytes) throw new Error(`${info.name}: ${info.uncompressedSize} bytes, more than the ${maxBytes} any genuine file of its kind can have`)
+    const parts: Buffer[] = []
+    for await (const chunk of this.chunks(info)) parts.push(Buffer.from(chunk))
+    const bytes = Buffer.concat(parts)
+    if (hash('sha256', bytes) !== sha256) throw new Error(`${info.name}: it changed while it was being checked: read again, it is not the file hashed first`)
+    return bytes
   }
 
   close(): void {

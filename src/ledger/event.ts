@@ -16,6 +16,12 @@ import {hashLeafText} from '../merkle/rfc6962.js'
 
 export const EVENT_VERSION = 1
 export const GENESIS_HASH = '0'.repeat(64)
+/**
+ * The largest canonical event the ledger takes. Events are small (the largest custody writes, a
+ * list of 1,000 sealed exhibits, is about 12 KB); the bound lets a verifier refuse a hostile line
+ * of an archive's events long before it could fill the memory.
+ */
+export const MAX_EVENT_BYTES = 1024 * 1024
 
 export type EventAction =
   | 'create-case'

@@ -15,7 +15,7 @@ import type {Signer} from '../keys/signing-key.js'
 import {CompactRange} from '../merkle/compact-range.js'
 import {emptyRoot, HASH_SIZE} from '../merkle/rfc6962.js'
 import {MerkleTree, type TreeFile} from '../merkle/tree.js'
-import {EVENT_VERSION, GENESIS_HASH, eventLeafHash, sealEvent, type EventAction, type EventDraft, type LedgerEvent, type StoredEvent} from './event.js'
+import {EVENT_VERSION, GENESIS_HASH, MAX_EVENT_BYTES, eventLeafHash, sealEvent, type EventAction, type EventDraft, type LedgerEvent, type StoredEvent} from './event.js'
 import type {TreeHeadSource} from './head-file.js'
 import {SCHEMA_SQL, SCHEMA_VERSION} from './schema.js'
 
@@ -180,6 +180,14 @@ export class Ledger {
       const events: StoredEvent[] = []
       const add = (draft: EventDraft): StoredEvent => {
         const stored = sealEvent({v: EVENT_VERSION, seq, time: new Date().toISOString(), ...draft, prev})
+        const bytes = Buffer.byteLength(stored.canonical)
+        if (bytes > MAX_EVENT_BYTES) {
+          throw new CustodyError(
+            'LEDGER_APPEND_REFUSED',
+            `a ${draft.action} event of ${bytes} bytes is larger than any event may be (${MAX_EVENT_BYTES}), so that an archive can refuse anything larger; nothing was recorded. Shorten what it records (a note, a manifest column)`,
+          )
+        }
+
         insert.run(seq, prev, stored.hash, stored.canonical)
         range ??= this.caughtUpRange(first)
         range.push(eventLeafHash(stored.canonical))

@@ -281,18 +281,24 @@ export function renderSeal(report: SealReport): string {
 }
 
 export function renderArchiveVerify(report: ArchiveReport): string {
-  const lines = report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(10)} ${safeText(c.detail)}`)
+  const mark = {ok: 'ok  ', warning: 'warn', failed: 'FAIL'} as const
+  const lines = report.checks.map((c) => `${mark[c.status]}  ${c.name.padEnd(10)} ${safeText(c.detail)}`)
   for (const p of report.problems) {
     lines.push(`FAIL  ${safeText(p.subject)}: ${safeText(p.message)}`)
     if (p.expected !== undefined) lines.push(`        expected ${safeText(p.expected)}`)
     if (p.actual !== undefined) lines.push(`        actual   ${safeText(p.actual)}`)
   }
 
+  if (report.problemCount > report.problems.length) lines.push(`FAIL  … and ${plural(report.problemCount - report.problems.length, 'more problem')} (only the first ${report.problems.length} are listed)`)
+  for (const w of report.warnings) lines.push(`warn  ${safeText(w)}`)
+  const signer = report.trust?.signingKey
   lines.push(
     '',
     report.ok
-      ? `Archive intact: seal ${report.sealId}, ${plural(report.exhibits, 'exhibit')}, ${plural(report.events, 'event')}.`
-      : `ARCHIVE CHECK FAILED: ${plural(report.problems.length, 'problem')} in ${safeText(report.archive)}.`,
+      ? `Archive intact: seal ${report.sealId}, ${plural(report.exhibits, 'exhibit')}, ${plural(report.events, 'event')}, signed by ${signer} (${safeText(report.trust?.holder || 'no holder named')})${
+          report.trust?.signerPinned ? ', a key you named' : ', the key the archive itself names'
+        }${report.warnings.length > 0 ? `; ${plural(report.warnings.length, 'warning')} above` : ''}.`
+      : `ARCHIVE CHECK FAILED: ${plural(report.problemCount, 'problem')} in ${safeText(report.archive)}.`,
   )
   return lines.join('\n')
 }

@@ -1,6 +1,6 @@
 /**
- * BagIt 1.0 (RFC 8493) text files: the bag declaration (§2.1.1), the bag metadata (§2.2.2) and the
- * payload and tag manifests (§2.1.3, §2.2.1).
+ * BagIt 1.0 (RFC 8493) text files: the bag declaration (§2.1.1) and the payload and tag manifests
+ * (§2.1.3, §2.2.1); the bag metadata of a sealed bag is bag-layout.ts's.
  */
 
 export const BAGIT_TXT = 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n'
@@ -18,16 +18,6 @@ export function manifest(entries: readonly ManifestEntry[], algorithm: 'sha256' 
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map((e) => `${e[algorithm]}  ${e.path}\n`)
     .join('')
-}
-
-/** A metadata label's value on one line: RFC 8493 §2.2.2 allows folding, custody never folds. */
-function oneLine(value: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what is being replaced
-  return value.replace(/[\u0000-\u001F\u007F]+/g, ' ').trim()
-}
-
-export function bagInfo(labels: ReadonlyArray<readonly [string, string]>): string {
-  return labels.map(([label, value]) => `${label}: ${oneLine(value)}\n`).join('')
 }
 
 /**

@@ -1,7 +1,7 @@
 /** README.txt of a sealed bag: what each file is, and how to check it all without custody. */
 import type {SealStatementHead} from './seal.js'
 
-export function bagReadme({bag, statement, exhibits}: {bag: string; statement: SealStatementHead; exhibits: number}): string {
+export function bagReadme({bag, statement, exhibits}: {bag: string; statement: Omit<SealStatementHead, 'readme'>; exhibits: number}): string {
   const s = statement
   const lines = [
     `SEALED EVIDENCE ARCHIVE ${s.sealId}`,
@@ -70,6 +70,12 @@ export function bagReadme({bag, statement, exhibits}: {bag: string; statement: S
     '   Every line must say OK. The Library of Congress validator checks the same and more:',
     '',
     `     bagit.py --validate ${bag}`,
+    '',
+    '   Only what data/custody/seal.json names is vouched for (its signature is checked in step 4):',
+    '   the files under data/ must be exactly the exhibits it lists (each "path" and',
+    '   "metadataPath") and the files of data/custody/ it names; README.txt must have the SHA-256',
+    '   its "readme" gives (sha256sum README.txt); bag-info.txt only repeats what it states. A file',
+    '   that is in the manifests but not in seal.json is not part of this seal.',
     '',
     '2. Compare each exhibit\'s digests in data/custody/seal.json with the manifests, and with any',
     '   digest recorded when it was collected.',

@@ -47,8 +47,8 @@ import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
 import type {Interview} from '../testimony/record.js'
 import {CUSTODY_VERSION} from '../version.js'
 import {moveIntoPlace} from '../io/files.js'
-import {formatBytes} from '../render/text.js'
-import {BAGIT_TXT, bagInfo, manifest, safeFileName, type ManifestEntry} from './bagit.js'
+import {BAGIT_TXT, manifest, safeFileName, type ManifestEntry} from './bagit.js'
+import {BAGIT_PATH, BAG_INFO_PATH, README_PATH, STATEMENT_PATH, sealBagInfo} from './bag-layout.js'
 import {bagReadme} from './readme.js'
 import {ZipWriter, type ZipEntry} from './zip-writer.js'
 import {SpillFile} from '../io/spill-file.js'
@@ -58,7 +58,6 @@ import {CHUNK_SIZE} from '../hashing/digests.js'
 import type {EventDraft, StoredEvent} from '../ledger/event.js'
 import type {Ledger} from '../ledger/ledger.js'
 
-const STATEMENT_PATH = 'data/custody/seal.json'
 /** Exhibit IDs a `sealed-exhibits` event lists. */
 export const SEALED_EXHIBITS_PER_EVENT = 1000
 
@@ -104,6 +103,8 @@ export interface SealStatement {
   timestamp: SealTrust['timestamp']
   /** The events file: how many events, and its SHA-256, so that none can be left out unseen. */
   events: {path: string; count: number; sha256: string}
+  /** README.txt's SHA-256: a tag file, which the manifests alone would let anyone rewrite. */
+  readme: {path: string; sha256: string}
   exhibits: SealedExhibit[]
   /** The testimonies sealed: the open record only, with the commitment to the protected identity. */
   testimonies: SealedTestimony[]
@@ -676,7 +677,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     const {files: trustFileList, trust} = trustFiles(kase, base, tree)
     const sealId = sealIdOf({caseId: kase.info.caseId, treeHead, sealedAt: sealedAt.toISOString(), purpose: options.purpose ?? null}, choice.ids())
     const bag = `custody-${sealId}`
-    const statement: SealStatementHead = {
+    const described: Omit<SealStatementHead, 'readme'> = {
       type: 'custody-seal',
       version: 1,
       sealId,
@@ -701,6 +702,11 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       custodyVersion: CUSTODY_VERSION,
     }
 
+    // README.txt is made from the statement's other fields, then its digest goes into the statement.
+    const readme = Buffer.from(bagReadme({bag, statement: described, exhibits: choice.size}))
+    const {testimonies, custodyVersion, ...before} = described
+    const statement: SealStatementHead = {...before, readme: {path: README_PATH, sha256: digestsOf(readme).sha256}, testimonies, custodyVersion}
+
     // 3. payload
     zip = await ZipWriter.create(temp, sealedAt)
     const interrupted = (): CustodyError | undefined =>
@@ -718,32 +724,11 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       tagEntries.push({path, ...digestsOf(bytes)})
     }
 
-    await addTag('bagit.txt', Buffer.from(BAGIT_TXT))
-    await addTag(
-      'bag-info.txt',
-      Buffer.from(
-        bagInfo([
-          ['Source-Organization', kase.info.organisation ?? 'not recorded'],
-          ['Contact-Name', kase.info.investigator],
-          ['External-Identifier', kase.info.caseId],
-          ['External-Description', `${kase.info.title}${statement.purpose ? ` (sealed for: ${statement.purpose})` : ''}`],
-          ['Bagging-Date', statement.sealedAt.slice(0, 10)],
-          ['Payload-Oxum', `${payloadBytes}.${payloadCount}`],
-          // RFC 8493 §2.2.2: a human-readable size.
-          ['Bag-Size', formatBytes(payloadBytes)],
-          ['Bag-Software-Agent', `custody ${CUSTODY_VERSION}`],
-          ['Custody-Seal-Identifier', sealId],
-          ['Custody-Sealed-At', statement.sealedAt],
-          ['Custody-Sealed-By', sealer],
-          ['Custody-Tree-Head', `${treeHead.size} ${treeHead.root}`],
-          ['Custody-Signing-Key', trust.key.fingerprint],
-          ...(trust.timestamp ? ([['Custody-Timestamped', `${trust.timestamp.treeSize} events by ${trust.timestamp.tokens.map((t) => t.genTime).join(', ')}`]] as Array<[string, string]>) : []),
-        ]),
-      ),
-    )
+    await addTag(BAGIT_PATH, Buffer.from(BAGIT_TXT))
+    await addTag(BAG_INFO_PATH, Buffer.from(sealBagInfo(statement, {bytes: payloadBytes, count: payloadCount})))
     tagEntries.push(await writeManifest(zip, bag, 'sha256', custody.entries, scratch.manifest256))
     tagEntries.push(await writeManifest(zip, bag, 'sha512', custody.entries, scratch.manifest512))
-    await addTag('README.txt', Buffer.from(bagReadme({bag, statement, exhibits: choice.size})))
+    await addTag(README_PATH, readme)
     await zip.addBytes(`${bag}/tagmanifest-sha256.txt`, Buffer.from(manifest(tagEntries, 'sha256')))
     await zip.addBytes(`${bag}/tagmanifest-sha512.txt`, Buffer.from(manifest(tagEntries, 'sha512')))
 

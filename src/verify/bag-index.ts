@@ -6,7 +6,7 @@
  * page by page, never through an open cursor, so that rows can be updated between pages.
  */
 import type Database from 'better-sqlite3'
-import type {ZipEntryInfo} from '../archive/zip-reader.js'
+import type {ZipEntryInfo} from '../archive/zip-structure.js'
 import {keysetPages} from '../io/keyset-pages.js'
 import {PAGE, openScratchDatabase} from '../io/scratch-db.js'
 
@@ -16,8 +16,6 @@ export interface BagFile {
   size: number
   sha256: string
   sha512: string
-  /** Its bytes, for the small tag and custody files read whole. */
-  bytes?: Buffer
 }
 
 /** How often the payload manifests and the seal statement name a file: counted in these columns. */
@@ -37,6 +35,8 @@ interface EntryRow {
   csize: number
   usize: number
   offset: number
+  data: number
+  crc: number
   mode: number
 }
 
@@ -56,14 +56,14 @@ function infoOf(row: EntryRow): ZipEntryInfo {
     compressedSize: row.csize,
     uncompressedSize: row.usize,
     offset: row.offset,
+    dataStart: row.data,
+    crc32: row.crc,
     unixMode: row.mode,
   }
 }
 
 export class BagIndex {
   private readonly db: Database.Database
-  /** Bytes of the files read whole (tag and custody files), by their path in the bag. */
-  private readonly kept = new Map<string, Buffer>()
   private readonly statements: ReturnType<BagIndex['prepare']>
 
   constructor() {
@@ -79,6 +79,8 @@ export class BagIndex {
         csize INTEGER NOT NULL,
         usize INTEGER NOT NULL,
         offset INTEGER NOT NULL,
+        data INTEGER NOT NULL,       -- where its data starts
+        crc INTEGER NOT NULL,        -- the CRC-32 the ZIP states
         mode INTEGER NOT NULL,
         path TEXT,                   -- inside the bag, once read
         size INTEGER,
@@ -104,14 +106,14 @@ export class BagIndex {
   private prepare() {
     const db = this.db
     return {
-      addEntry: db.prepare('INSERT INTO entry (i, name, nfc, top, dir, method, encrypted, csize, usize, offset, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      filesAfter: db.prepare(`SELECT i, name, dir, method, encrypted, csize, usize, offset, mode FROM entry WHERE dir = 0 AND i > ? ORDER BY i LIMIT ${PAGE}`),
+      addEntry: db.prepare('INSERT INTO entry (i, name, nfc, top, dir, method, encrypted, csize, usize, offset, data, crc, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      filesAfter: db.prepare(`SELECT i, name, dir, method, encrypted, csize, usize, offset, data, crc, mode FROM entry WHERE dir = 0 AND i > ? ORDER BY i LIMIT ${PAGE}`),
       setDigest: db.prepare('UPDATE entry SET path = ?, size = ?, sha256 = ?, sha512 = ? WHERE i = ?'),
-      file: db.prepare('SELECT i, name, dir, method, encrypted, csize, usize, offset, mode, size, sha256, sha512 FROM entry WHERE path = ? AND dir = 0'),
+      file: db.prepare('SELECT i, name, dir, method, encrypted, csize, usize, offset, data, crc, mode, size, sha256, sha512 FROM entry WHERE path = ? AND dir = 0'),
       // One statement a line: counted, and the digest to compare, in one go.
       listed256: db.prepare('UPDATE entry SET listed256 = listed256 + 1 WHERE path = ? AND dir = 0 RETURNING listed256 AS times, sha256 AS digest'),
       listed512: db.prepare('UPDATE entry SET listed512 = listed512 + 1 WHERE path = ? AND dir = 0 RETURNING listed512 AS times, sha512 AS digest'),
-      stated: db.prepare('UPDATE entry SET stated = stated + 1 WHERE path = ? AND dir = 0 RETURNING size, sha256, sha512'),
+      stated: db.prepare('UPDATE entry SET stated = stated + 1 WHERE path = ? AND dir = 0 RETURNING stated AS times, size, sha256, sha512'),
       unnamedAfter: Object.fromEntries(
         (['listed256', 'listed512', 'stated'] as const).map((column) => [
           column,
@@ -128,18 +130,18 @@ export class BagIndex {
 
   /** An entry of the ZIP, as it is listed. */
   addEntry(e: ZipEntryInfo): void {
-    this.statements.addEntry.run(e.index, e.name, e.name.normalize('NFC'), e.name.split('/')[0]!, e.isDirectory ? 1 : 0, e.method, e.encrypted ? 1 : 0, e.compressedSize, e.uncompressedSize, e.offset, e.unixMode)
+    this.statements.addEntry.run(e.index, e.name, e.name.normalize('NFC'), e.name.split('/')[0]!, e.isDirectory ? 1 : 0, e.method, e.encrypted ? 1 : 0, e.compressedSize, e.uncompressedSize, e.offset, e.dataStart, e.crc32, e.unixMode)
   }
 
   /**
    * The checks of the layout that need all entries: duplicate names (also after Unicode
-   * normalisation), exactly one top folder holding every file, and no two entries whose data
-   * overlap (a zip-bomb technique that never comes from an honest writer). Call once, after the
-   * listing: it indexes the entries.
+   * normalisation), exactly one top folder holding every file, and deflated entries that together
+   * expand more than `maxRatio` times the archive's size (zip-structure.ts has already refused
+   * entries that overlap or leave gaps). Call once, after the listing: it indexes the entries.
    */
-  layoutProblems(): {problems: LayoutProblem[]; top: string | undefined} {
+  layoutProblems(archiveSize: number, maxRatio: number): {problems: LayoutProblem[]; top: string | undefined} {
     const db = this.db
-    db.exec('CREATE INDEX entry_nfc ON entry (nfc, i); CREATE INDEX entry_offset ON entry (offset, i); CREATE INDEX entry_path ON entry (path)')
+    db.exec('CREATE INDEX entry_nfc ON entry (nfc, i); CREATE INDEX entry_path ON entry (path)')
     const problems: LayoutProblem[] = []
     // Each name against the entry with the same normal form just before it.
     const duplicates = db
@@ -154,11 +156,11 @@ export class BagIndex {
     if (topCount !== 1) problems.push({subject: 'ZIP', message: `expected exactly one top-level folder (the bag), found ${topCount}: ${tops.join(', ')}`})
     else if (db.prepare("SELECT 1 FROM entry WHERE dir = 0 AND instr(name, '/') = 0 LIMIT 1").get() !== undefined) problems.push({subject: 'ZIP', message: 'a file lies outside the bag folder'})
 
-    // In the order of their data; each entry against the one before it.
-    let previous: {name: string; offset: number; csize: number} | undefined
-    for (const row of db.prepare('SELECT name, offset, csize FROM entry ORDER BY offset, i').iterate() as IterableIterator<{name: string; offset: number; csize: number}>) {
-      if (previous && previous.offset + previous.csize > row.offset) problems.push({subject: row.name, message: `its data overlaps the entry ${JSON.stringify(previous.name)}`})
-      previous = row
+    // Each deflated entry's stated size is checked on its own; together they must not make a
+    // small file inflate to gigabytes either.
+    const {inflated} = db.prepare('SELECT coalesce(sum(usize), 0) AS inflated FROM entry WHERE method != 0').get() as {inflated: number}
+    if (inflated > archiveSize * maxRatio + 1024 * 1024) {
+      problems.push({subject: 'ZIP', message: `its deflated entries state ${inflated} bytes in all, more than ${maxRatio} times the archive's ${archiveSize} (a zip bomb?)`})
     }
 
     return {problems, top: topCount === 1 ? tops[0] : undefined}
@@ -173,17 +175,15 @@ export class BagIndex {
     return this.db.prepare('SELECT count(*) FROM entry WHERE dir = 0').pluck().get() as number
   }
 
-  /** A file's digests, and its path inside the bag; `bytes` when it was read whole. */
-  setDigest(info: ZipEntryInfo, path: string, digest: {sha256: string; sha512: string; size: number; bytes?: Buffer}): void {
+  /** A file's digests, and its path inside the bag. */
+  setDigest(info: ZipEntryInfo, path: string, digest: {sha256: string; sha512: string; size: number}): void {
     this.statements.setDigest.run(path, digest.size, digest.sha256, digest.sha512, info.index)
-    if (digest.bytes) this.kept.set(path, digest.bytes)
   }
 
   get(path: string): BagFile | undefined {
     const row = this.statements.file.get(path) as FileRow | undefined
     if (row === undefined) return undefined
-    const bytes = this.kept.get(path)
-    return {info: infoOf(row), size: row.size, sha256: row.sha256, sha512: row.sha512, ...(bytes ? {bytes} : {})}
+    return {info: infoOf(row), size: row.size, sha256: row.sha256, sha512: row.sha512}
   }
 
   /**
@@ -194,9 +194,12 @@ export class BagIndex {
     return (algorithm === 'sha256' ? this.statements.listed256 : this.statements.listed512).get(path) as {times: number; digest: string} | undefined
   }
 
-  /** The seal statement names this file (an exhibit's original or its metadata record): its size and digests. */
-  statedFile(path: string): {size: number; sha256: string; sha512: string} | undefined {
-    return this.statements.stated.get(path) as {size: number; sha256: string; sha512: string} | undefined
+  /**
+   * The seal statement names this file (an exhibit's original or metadata record, or a custody
+   * file): how many times it has now, its size and digests; undefined when the bag has no such file.
+   */
+  statedFile(path: string): {times: number; size: number; sha256: string; sha512: string} | undefined {
+    return this.statements.stated.get(path) as {times: number; size: number; sha256: string; sha512: string} | undefined
   }
 
   /** The paths of the files under `prefix` that `naming` never named, in order. */

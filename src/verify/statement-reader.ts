@@ -25,9 +25,21 @@ function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
 }
 
-export async function readStatement(chunks: AsyncIterable<Uint8Array>, onExhibit: (value: unknown, index: number) => void): Promise<unknown> {
+/**
+ * Reads the statement from `chunks`, handing each element of its exhibits array to `onExhibit`.
+ * An element longer than `limits.element` bytes, or the rest of the statement longer than
+ * `limits.rest`, is an error as soon as it passes the bound: a genuine statement's are far
+ * smaller, and a hostile one must not fill the memory.
+ */
+export async function readStatement(
+  chunks: AsyncIterable<Uint8Array>,
+  onExhibit: (value: unknown, index: number) => void,
+  limits: {element: number; rest: number} = {element: Number.POSITIVE_INFINITY, rest: Number.POSITIVE_INFINITY},
+): Promise<unknown> {
   const rest: Buffer[] = []
+  let restBytes = 0
   let element: Buffer[] = []
+  let elementBytes = 0
   let elements = 0
   let depth = 0
   let inString = false
@@ -44,6 +56,7 @@ export async function readStatement(chunks: AsyncIterable<Uint8Array>, onExhibit
   const endElement = (closing: boolean): void => {
     const text = Buffer.concat(element).toString('utf8').trim()
     element = []
+    elementBytes = 0
     if (text === '') {
       // Only `[]` (or `[ ]`) has no element; `[1,]` and `[,1]` are not JSON.
       if (closing && elements === 0) return
@@ -58,7 +71,14 @@ export async function readStatement(chunks: AsyncIterable<Uint8Array>, onExhibit
     // Bytes from `from` on go to the rest (outside the exhibits) or to the element being read.
     let from = 0
     const cut = (at: number, into: Buffer[]): void => {
-      if (at > from) into.push(Buffer.from(bytes.subarray(from, at)))
+      if (at > from) {
+        into.push(Buffer.from(bytes.subarray(from, at)))
+        if (into === rest) restBytes += at - from
+        else elementBytes += at - from
+        if (restBytes > limits.rest) throw new RangeError(`the statement outside its exhibits is longer than ${limits.rest} bytes, more than any genuine one`)
+        if (elementBytes > limits.element) throw new RangeError(`exhibit ${elements + 1} of the statement is longer than ${limits.element} bytes, more than any genuine one`)
+      }
+
       from = at
     }
 

@@ -3,26 +3,36 @@
  * network, straight from the ZIP (nothing is unpacked). What counts is the bag, not the ZIP's bytes:
  * a bag unzipped and zipped again by another tool still verifies. The checks:
  *
- *   1. zip        one top folder; no duplicate names (also after Unicode normalisation), no
- *                 symlinks, no `..`, absolute names or backslashes, no entry that lies about its
- *                 size or overlaps another
+ *   1. zip        a structure no other reader can read differently (zip-structure.ts: one end
+ *                 record, entries tiling the file, local headers agreeing with the central
+ *                 directory, every CRC-32), one top folder, no duplicate names (also after Unicode
+ *                 normalisation), no symlinks, no `..`, absolute names or backslashes, no zip bomb
  *   2. bagit      bagit.txt declares BagIt 1.0 (RFC 8493 §2.1.1)
  *   3. manifests  every line of both payload manifests matches its file (§3), every payload file is
  *                 in both, and every tag manifest line matches its file
  *   4. oxum       Payload-Oxum in bag-info.txt is the payload's byte and file count (§2.2.2)
- *   5. statement  the seal statement's exhibits are in the payload with the digests it states, and
- *                 the payload holds no exhibit it does not state
- *   6. events     each event's hash is SHA-256(prev || canonical event), consecutive events chain,
- *                 each exhibit's ingest event states the exhibit's digests, and every inclusion
- *                 proof (RFC 9162 §2.1.3.2) leads to the tree head the seal records
- *   7, 8.        the signatures and the trusted timestamps (archive-trust.ts)
- *   9. testimony  each testimony as the statement gives it agrees with its own sealed events, and
+ *   5. statement  the seal statement's exhibits are in the payload with the digests it states
+ *   6. contents   every file of the bag is one the signed statement accounts for: the exhibits'
+ *                 files and the custody files it names under data/, the tag files, README.txt
+ *                 with the SHA-256 it states, and bag-info.txt exactly as the statement implies
+ *   7. events     each event's hash is SHA-256(prev || canonical event), consecutive events chain,
+ *                 each exhibit's ingest event states the exhibit's digests, the key events are
+ *                 sound (key-events.ts), and every inclusion proof (RFC 9162 §2.1.3.2) leads to
+ *                 the tree head the seal records
+ *   8, 9.        the signatures and the trusted timestamps (archive-trust.ts)
+ *  10. testimony  each testimony as the statement gives it agrees with its own sealed events, and
  *                 its consent covers the seal's purpose (archive-testimony.ts)
+ *
+ * The archive is hostile input, and its size is the only thing verify's cost may grow with: small
+ * files are read whole only up to the bound any genuine one stays under (bag-layout.ts), large ones
+ * (the events, the payload manifests, the statement) are read as streams with a bound on each line
+ * or element, deflated entries may not expand more than MAX_RATIO times, and only the first
+ * problems are kept (problem-list.ts).
  */
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {createHash} from 'node:crypto'
 import {stat} from 'node:fs/promises'
-import {entryProblems, SafeZip, type ZipEntryInfo} from '../archive/zip-reader.js'
+import {entryProblems, MAX_RATIO, SafeZip, ZipStructureError, type ZipEntryInfo} from '../archive/zip-reader.js'
 import {BagIndex} from './bag-index.js'
 import {readStatement} from './statement-reader.js'
 import {verifySignatureStreamed} from '../keys/signing-key.js'
@@ -34,9 +44,26 @@ import {TESTIMONY_ACTIONS} from '../testimony/testimonies.js'
 import {verifyInclusion} from '../merkle/verify.js'
 import type {Certificate} from 'pkijs'
 import {BAGIT_TXT} from '../seal/bagit.js'
-import {keyFromEvent} from '../case/case.js'
+import {
+  BAG_INFO_PATH,
+  BAG_LIMITS,
+  BAGIT_PATH,
+  bagInfoSourceOf,
+  EVENTS_PATH,
+  PAYLOAD_MANIFESTS,
+  parseManifestLine,
+  README_PATH,
+  sealBagInfo,
+  smallFileLimit,
+  STATEMENT_PATH,
+  statedCustodyFiles,
+  TAG_FILES,
+  TAG_MANIFESTS,
+} from '../seal/bag-layout.js'
+import {isKeyEvent, readKeyEvent} from '../keys/key-events.js'
 import {keyHistory, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import {checkArchiveTrust, type ArchiveTrust} from './archive-trust.js'
+import {ProblemList} from './problem-list.js'
 
 export interface ArchiveProblem {
   check: string
@@ -48,7 +75,9 @@ export interface ArchiveProblem {
 
 export interface ArchiveCheck {
   name: string
+  /** True only when the check holds as proof for the user; a warning is not ok. */
   ok: boolean
+  status: 'ok' | 'warning' | 'failed'
   detail: string
 }
 
@@ -62,35 +91,43 @@ export interface ArchiveReport {
   /** Who signed, with which key, and the trusted times (null when the archive could not be read that far). */
   trust: ArchiveTrust | null
   checks: ArchiveCheck[]
+  /** The first problems found (at most 1,000); `problemCount` counts them all. */
   problems: ArchiveProblem[]
+  problemCount: number
+  /** What holds, but not as proof for you (timestamps checked only against the archive's own roots). */
+  warnings: string[]
+}
+
+export interface VerifyArchiveOptions {
+  onProgress?: (done: number, total: number) => void
+  /** TSA roots the user trusts (--tsa-ca). */
+  tsaRoots?: Certificate[]
+  /** Fingerprints of the signing keys the user expects (--key). */
+  pinnedKeys?: readonly string[]
 }
 
 const HEX64 = /^[0-9a-f]{64}$/
-const KEEP_LIMIT = 64 * 1024 * 1024
-const EVENTS_PATH = 'data/custody/events.jsonl'
-const STATEMENT_PATH = 'data/custody/seal.json'
-/** Files read again as a stream when they are checked, never kept whole. */
-const STREAMED = new Set([EVENTS_PATH, STATEMENT_PATH, 'manifest-sha256.txt', 'manifest-sha512.txt'])
 
 /** No events file: no lines. */
 async function* noLines(): AsyncGenerator<string> {}
-
-/** One manifest line: "<digest>  <path>" (RFC 8493 §2.1.3); undefined when it is not one. */
-function parseManifestLine(line: string): {hex: string; path: string} | undefined {
-  const match = /^([0-9a-fA-F]+)[ \t]+\*?(.+)$/.exec(line)
-  return match ? {hex: match[1]!.toLowerCase(), path: match[2]!} : undefined
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-export async function verifyArchive(
-  path: string,
-  options: {onProgress?: (done: number, total: number) => void; tsaRoots?: Certificate[]} = {},
-): Promise<ArchiveReport> {
-  const problems: ArchiveProblem[] = []
+/** The first line where two texts differ, for a problem's expected and actual. */
+function firstDifference(expected: string, actual: string): {expected: string; actual: string} {
+  const a = expected.split('\n')
+  const b = actual.split('\n')
+  const i = a.findIndex((line, n) => line !== b[n])
+  const at = i < 0 ? a.length : i
+  return {expected: a[at] ?? '(end of file)', actual: b[at] ?? '(end of file)'}
+}
+
+export async function verifyArchive(path: string, options: VerifyArchiveOptions = {}): Promise<ArchiveReport> {
+  const problems = new ProblemList<ArchiveProblem>()
   const checks: ArchiveCheck[] = []
+  const warnings: string[] = []
   let trust: ArchiveTrust | null = null
   const report = (bag: string | null, sealId: string | null, exhibits: number, events: number): ArchiveReport => ({
     ok: problems.length === 0,
@@ -101,15 +138,20 @@ export async function verifyArchive(
     events,
     trust,
     checks,
-    problems,
+    problems: problems.kept,
+    problemCount: problems.length,
+    warnings,
   })
-  const check = (name: string, before: number, detail: string): void => {
-    checks.push({name, ok: problems.length === before, detail})
+  const check = (name: string, before: number, detail: string, warning?: string): void => {
+    const status = problems.length !== before ? 'failed' : warning === undefined ? 'ok' : 'warning'
+    checks.push({name, ok: status === 'ok', status, detail})
+    if (status === 'warning') warnings.push(`${name}: ${warning}`)
   }
 
-  /** A ZIP that cannot be opened, or whose central directory cannot be listed. */
+  /** A ZIP that cannot be opened, or whose structure or central directory cannot be trusted. */
   const notAZip = (error: unknown): ArchiveReport => {
-    problems.push({check: 'zip', subject: path, message: `not a readable ZIP: ${messageOf(error)} (truncated, damaged, or holding an unsafe name)`})
+    if (error instanceof ZipStructureError) problems.push({check: 'zip', subject: error.subject, message: error.message})
+    else problems.push({check: 'zip', subject: path, message: `not a readable ZIP: ${messageOf(error)} (truncated, damaged, or holding an unsafe name)`})
     check('zip', -1, 'unreadable')
     return report(null, null, 0, 0)
   }
@@ -140,23 +182,18 @@ export async function verifyArchive(
       return notAZip(error)
     }
 
-    const {problems: layout, top} = files.layoutProblems()
+    const {problems: layout, top} = files.layoutProblems(found.size, MAX_RATIO)
     for (const p of layout) problems.push({check: 'zip', ...p})
     check('zip', before, `${entryCount} entries${top ? `, one bag folder ${top}/` : ''}`)
     if (top === undefined || problems.length > before) return report(top ?? null, null, 0, 0)
 
-    // Hash every file once, straight from the ZIP. Tag and custody files are kept to be read; the
-    // payload manifests and the events are read again line by line when they are checked.
+    // Hash every file once, straight from the ZIP, checking its CRC-32; what is read again later
+    // must be what was hashed now.
     const inBag = (info: ZipEntryInfo): string => info.name.slice(top.length + 1)
-    const keep = (info: ZipEntryInfo): boolean => {
-      const name = inBag(info)
-      return (!name.startsWith('data/') || name.startsWith('data/custody/')) && !STREAMED.has(name) && info.uncompressedSize <= KEEP_LIMIT
-    }
     const unreadable: Array<{info: ZipEntryInfo; error: string}> = []
     const fileCount = files.fileCount()
     await zip.digestEach(
       () => files.fileEntries(),
-      keep,
       (info, result) => {
         if ('digest' in result) files.setDigest(info, inBag(info), result.digest)
         else unreadable.push({info, error: result.error})
@@ -169,13 +206,24 @@ export async function verifyArchive(
       return report(top, null, 0, 0)
     }
 
-    const text = (name: string): string | undefined => files.get(name)?.bytes?.toString('utf8')
+    /**
+     * A small file of the bag, read whole: undefined when it is not there, or when it is larger
+     * than any genuine file of its kind (the contents check reports that).
+     */
+    const small = async (name: string): Promise<Buffer | undefined> => {
+      const file = files.get(name)
+      const limit = smallFileLimit(name)
+      if (file === undefined || limit === undefined || file.size > limit) return undefined
+      return zip.readSmall(file.info, limit, file.sha256)
+    }
+
+    const text = async (name: string): Promise<string | undefined> => (await small(name))?.toString('utf8')
 
     // 2. bagit
     before = problems.length
-    const declaration = text('bagit.txt')
+    const declaration = await text(BAGIT_PATH)
     if (declaration !== BAGIT_TXT) {
-      problems.push({check: 'bagit', subject: 'bagit.txt', message: declaration === undefined ? 'missing' : 'does not declare BagIt 1.0 in UTF-8', expected: BAGIT_TXT, ...(declaration === undefined ? {} : {actual: declaration})})
+      problems.push({check: 'bagit', subject: BAGIT_PATH, message: declaration === undefined ? 'missing' : 'does not declare BagIt 1.0 in UTF-8', expected: BAGIT_TXT, ...(declaration === undefined ? {} : {actual: declaration})})
     }
 
     check('bagit', before, 'BagIt-Version 1.0, UTF-8')
@@ -183,9 +231,10 @@ export async function verifyArchive(
     // 3. manifests
     before = problems.length
     const payload = files.payload()
-    for (const [naming, algorithm] of [['listed256', 'sha256'], ['listed512', 'sha512']] as const) {
-      for (const kind of ['manifest', 'tagmanifest'] as const) {
-        const name = `${kind}-${algorithm}.txt`
+    for (const [index, algorithm] of (['sha256', 'sha512'] as const).entries()) {
+      const naming = algorithm === 'sha256' ? 'listed256' : 'listed512'
+      for (const name of [PAYLOAD_MANIFESTS[index]!, TAG_MANIFESTS[index]!]) {
+        const payloadManifest = name === PAYLOAD_MANIFESTS[index]
         const manifestFile = files.get(name)
         if (manifestFile === undefined) {
           problems.push({check: 'manifests', subject: name, message: 'missing'})
@@ -195,34 +244,36 @@ export async function verifyArchive(
         // The index counts the lines of a payload manifest that name each file; a tag manifest
         // is small, and its listed paths are kept aside.
         const tagListed = new Set<string>()
-        const listed = (path: string): {twice: boolean; digest: string | undefined} => {
-          if (kind === 'manifest') {
-            const file = files.listed(path, algorithm)
+        const listed = (listedPath: string): {twice: boolean; digest: string | undefined} => {
+          if (payloadManifest) {
+            const file = files.listed(listedPath, algorithm)
             return {twice: (file?.times ?? 0) > 1, digest: file?.digest}
           }
 
-          const twice = tagListed.has(path)
-          tagListed.add(path)
-          return {twice, digest: files.get(path)?.[algorithm]}
+          const twice = tagListed.has(listedPath)
+          tagListed.add(listedPath)
+          return {twice, digest: files.get(listedPath)?.[algorithm]}
         }
 
-        let unreadable = false
+        let malformed = false
         try {
           let line = 0
-          for await (const text of manifestFile.bytes ? manifestFile.bytes.toString('utf8').split('\n') : zip.lines(manifestFile.info)) {
+          const lines = payloadManifest ? zip.lines(manifestFile.info, BAG_LIMITS.manifestLine) : ((await text(name)) ?? '').split('\n')
+          if (!payloadManifest && manifestFile.size > (smallFileLimit(name) ?? 0)) throw new Error(`${manifestFile.size} bytes, more than any genuine tag manifest`)
+          for await (const entry of lines) {
             line++
-            if (text === '') continue
-            const parsed = parseManifestLine(text)
+            if (entry === '') continue
+            const parsed = parseManifestLine(entry)
             if (parsed === undefined) {
               problems.push({check: 'manifests', subject: name, message: `line ${line} is not "<digest>  <path>"`})
-              unreadable = true
+              malformed = true
               break
             }
 
             const {hex, path: listedPath} = parsed
             const {twice, digest} = listed(listedPath)
             if (twice) problems.push({check: 'manifests', subject: `${name} line ${line}`, message: `${listedPath} is listed twice`})
-            if (kind === 'manifest' && !listedPath.startsWith('data/')) {
+            if (payloadManifest && !listedPath.startsWith('data/')) {
               problems.push({check: 'manifests', subject: `${name} line ${line}`, message: `${listedPath} is not a payload file`})
             } else if (digest === undefined) {
               problems.push({check: 'manifests', subject: listedPath, message: `listed in ${name} (line ${line}) but not in the bag`})
@@ -235,7 +286,7 @@ export async function verifyArchive(
           continue
         }
 
-        if (kind === 'manifest' && !unreadable) {
+        if (payloadManifest && !malformed) {
           for (const payloadFile of files.unnamed('data/', naming)) problems.push({check: 'manifests', subject: payloadFile, message: `is in the bag but not in ${name}`})
         }
       }
@@ -245,15 +296,16 @@ export async function verifyArchive(
 
     // 4. oxum
     before = problems.length
+    const bagInfoText = (await text(BAG_INFO_PATH)) ?? ''
     const info = Object.fromEntries(
-      (text('bag-info.txt') ?? '')
+      bagInfoText
         .split('\n')
         .filter((line) => line.includes(':'))
         .map((line) => [line.slice(0, line.indexOf(':')).trim(), line.slice(line.indexOf(':') + 1).trim()]),
     )
     const oxum = `${payload.bytes}.${payload.count}`
     if (info['Payload-Oxum'] !== oxum) {
-      problems.push({check: 'oxum', subject: 'bag-info.txt', message: 'Payload-Oxum does not match the payload', expected: oxum, actual: String(info['Payload-Oxum'] ?? 'missing')})
+      problems.push({check: 'oxum', subject: BAG_INFO_PATH, message: 'Payload-Oxum does not match the payload', expected: oxum, actual: String(info['Payload-Oxum'] ?? 'missing')})
     }
 
     check('oxum', before, `Payload-Oxum ${oxum}`)
@@ -269,6 +321,7 @@ export async function verifyArchive(
       if (original === undefined) {
         problems.push({check: 'statement', subject: id, message: `its original ${String(x.path)} is not in the bag`})
       } else {
+        if (original.times > 1) problems.push({check: 'statement', subject: id, message: `its original ${String(x.path)} is named by another exhibit of the statement too`})
         for (const field of ['sha256', 'sha512'] as const) {
           if (original[field] !== x[field]) {
             problems.push({check: 'statement', subject: id, message: `the seal statement's ${field === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${String(x.path)}`, expected: String(x[field]), actual: original[field]})
@@ -280,6 +333,7 @@ export async function verifyArchive(
 
       const record = files.statedFile(String(x.metadataPath))
       if (record === undefined) problems.push({check: 'statement', subject: id, message: `its metadata record ${String(x.metadataPath)} is not in the bag`})
+      else if (record.times > 1) problems.push({check: 'statement', subject: id, message: `its metadata record ${String(x.metadataPath)} is named by another exhibit of the statement too`})
       else if (record.sha256 !== x.metadataRecord) {
         problems.push({check: 'statement', subject: id, message: 'its metadata record is not the one the seal states', expected: String(x.metadataRecord), actual: record.sha256})
       }
@@ -297,6 +351,7 @@ export async function verifyArchive(
           if (!isRecord(x)) return
           checkStated(x, exhibitCount++)
         },
+        {element: BAG_LIMITS.statementExhibit, rest: BAG_LIMITS.statementRest},
       )
       if (!isRecord(parsed)) throw new Error('missing or not an object')
       statement = parsed
@@ -307,28 +362,60 @@ export async function verifyArchive(
     }
 
     const sealId = typeof statement.sealId === 'string' ? statement.sealId : null
-    for (const name of files.unnamed('data/exhibits/', 'stated')) {
-      problems.push({check: 'statement', subject: name, message: 'is in the payload but the seal statement does not name it'})
-    }
-
     check('statement', before, `${exhibitCount} exhibits as the seal ${sealId ?? '?'} states them`)
 
-    // 6. events
+    // 6. contents
+    before = problems.length
+    const custodyFiles = statedCustodyFiles(statement)
+    for (const message of custodyFiles.problems) problems.push({check: 'contents', subject: STATEMENT_PATH, message})
+    for (const name of custodyFiles.files) files.statedFile(name)
+    for (const name of files.unnamed('', 'stated')) {
+      if (TAG_FILES.includes(name)) continue
+      problems.push({
+        check: 'contents',
+        subject: name,
+        message: name.startsWith('data/') ? 'is in the payload, but the seal statement does not name it: nothing vouches for it' : 'is not a file of a sealed bag: nothing vouches for it',
+      })
+    }
+
+    for (const name of [...TAG_FILES, ...custodyFiles.files]) {
+      const file = files.get(name)
+      const limit = smallFileLimit(name)
+      if (file !== undefined && limit !== undefined && file.size > limit) {
+        problems.push({check: 'contents', subject: name, message: `${file.size} bytes, more than any genuine file of its kind can have (${limit}): it was not read`})
+      }
+    }
+
+    const statedReadme = isRecord(statement.readme) ? statement.readme.sha256 : undefined
+    const readme = files.get(README_PATH)
+    if (readme === undefined) problems.push({check: 'contents', subject: README_PATH, message: 'missing'})
+    else if (readme.sha256 !== statedReadme) {
+      problems.push({check: 'contents', subject: README_PATH, message: 'is not the README the seal statement states: its instructions were changed', expected: String(statedReadme), actual: readme.sha256})
+    }
+
+    const source = bagInfoSourceOf(statement)
+    if (typeof source === 'string') {
+      problems.push({check: 'contents', subject: BAG_INFO_PATH, message: `cannot be compared with the seal statement: ${source}`})
+    } else {
+      const expected = sealBagInfo(source, payload)
+      if (bagInfoText !== expected) problems.push({check: 'contents', subject: BAG_INFO_PATH, message: 'says other than the seal statement it must repeat', ...firstDifference(expected, bagInfoText)})
+    }
+
+    check('contents', before, `every file is one the seal statement accounts for; README.txt and bag-info.txt as it states`)
+
+    // 7. events
     before = problems.length
     const treeHead = isRecord(statement.treeHead) ? statement.treeHead : {}
     const size = Number(treeHead.size)
     const root = String(treeHead.root)
-    if (info['Custody-Tree-Head'] !== undefined && info['Custody-Tree-Head'] !== `${String(treeHead.size)} ${root}`) {
-      problems.push({check: 'events', subject: 'bag-info.txt', message: 'Custody-Tree-Head differs from the seal statement', expected: `${String(treeHead.size)} ${root}`, actual: String(info['Custody-Tree-Head'])})
-    }
-
     // Only what later checks need is kept of each event: whether each stated exhibit's ingest
-    // event states its digests, and the testimony events. An archive's events are read as a
-    // stream, hashed again on the way.
+    // event states its digests, the key events and the testimony events (bounded). An archive's
+    // events are read as a stream, hashed again on the way.
     const eventsFile = files.get(EVENTS_PATH)
     const read256 = createHash('sha256')
-    const lines = eventsFile ? zip.lines(eventsFile.info, (chunk) => read256.update(chunk)) : noLines()
+    const lines = eventsFile ? zip.lines(eventsFile.info, BAG_LIMITS.eventLine, (chunk) => read256.update(chunk)) : noLines()
     const testimonyEvents: LedgerEvent[] = []
+    let testimonyBytes = 0
     let count = 0
     let first: string | undefined
     let readFailed = false
@@ -382,10 +469,21 @@ export async function verifyArchive(
           files.ingested(event.exhibit, event.payload.digests)
         }
 
-        if ((TESTIMONY_ACTIONS as readonly unknown[]).includes(event.action)) testimonyEvents.push(event as unknown as LedgerEvent)
-        const isKeyEvent = event.action === 'key-created' || event.action === 'key-rotated'
-        const key = isKeyEvent && isRecord(event.payload) ? keyFromEvent({payload: event.payload}) : undefined
-        if (key !== undefined) keys.push({...key, seq, holder: String((event.payload as Record<string, unknown>).holder)})
+        if ((TESTIMONY_ACTIONS as readonly unknown[]).includes(event.action)) {
+          testimonyBytes += canonical.length
+          if (testimonyBytes > BAG_LIMITS.testimonyEvents) {
+            if (testimonyBytes - canonical.length <= BAG_LIMITS.testimonyEvents) problems.push({check: 'events', subject, message: `the testimony events hold more than ${BAG_LIMITS.testimonyEvents} bytes, more than any genuine archive's`})
+          } else {
+            testimonyEvents.push(event as unknown as LedgerEvent)
+          }
+        }
+
+        if (isKeyEvent(event)) {
+          const read = keys.length >= BAG_LIMITS.keyEvents ? {problem: `more than ${BAG_LIMITS.keyEvents} key events`} : readKeyEvent(event, seq, keys.at(-1))
+          if ('problem' in read) problems.push({check: 'events', subject, message: `key event is refused: ${read.problem}`})
+          else keys.push(read.key)
+        }
+
         if (seq === 0 && isRecord(event.payload) && isRecord(statement.case) && event.payload.caseId !== statement.case.id) {
           problems.push({check: 'events', subject, message: 'the case of the first event is not the case of the seal', expected: String(statement.case.id), actual: String(event.payload.caseId)})
         }
@@ -401,13 +499,13 @@ export async function verifyArchive(
       problems.push({check: 'events', subject: EVENTS_PATH, message: 'changed while it was being checked: read again, it is not the file hashed first'})
     }
 
-    if (first === undefined || !first.includes('"seq":0')) problems.push({check: 'events', subject: 'data/custody/events.jsonl', message: "the case's first event is missing"})
+    if (first === undefined || !first.includes('"seq":0')) problems.push({check: 'events', subject: EVENTS_PATH, message: "the case's first event is missing"})
     const statedEvents = isRecord(statement.events) ? statement.events : {}
     const eventsSha256 = eventsFile?.sha256
     if (statedEvents.count !== count || statedEvents.sha256 !== eventsSha256) {
       problems.push({
         check: 'events',
-        subject: 'data/custody/events.jsonl',
+        subject: EVENTS_PATH,
         message: 'is not the events file the seal statement names (an event was added, removed or changed)',
         expected: `${String(statedEvents.count)} events, sha256 ${String(statedEvents.sha256)}`,
         actual: `${count} events, sha256 ${eventsSha256 ?? 'missing'}`,
@@ -421,25 +519,26 @@ export async function verifyArchive(
 
     check('events', before, `${count} events, each tied to the tree head ${root.slice(0, 16)}… of ${size} events`)
 
-    // 7, 8. signatures and timestamps
+    // 8, 9. signatures and timestamps
     const checked = await checkArchiveTrust({
-      file: (name) => files.get(name)?.bytes,
+      file: async (name) => small(name).catch(() => undefined),
       statementSignature: statementFile === undefined ? undefined : (spki, signature) => verifySignatureStreamed(spki, () => zip.chunks(statementFile.info), signature),
       statement,
       caseId: isRecord(statement.case) ? String(statement.case.id) : '',
       keys: keyHistory(keys),
       treeHead: {size, root},
       ...(options.tsaRoots === undefined ? {} : {tsaRoots: options.tsaRoots}),
+      ...(options.pinnedKeys === undefined ? {} : {pinnedKeys: options.pinnedKeys}),
     })
     for (const name of ['signatures', 'timestamps'] as const) {
       before = problems.length
       problems.push(...checked.problems.filter((p) => p.check === name))
-      check(name, before, checked.details[name])
+      check(name, before, checked.details[name], checked.warnings.find((w) => w.check === name)?.message)
     }
 
     trust = checked.trust
 
-    // 9. testimony
+    // 10. testimony
     before = problems.length
     const testimony = checkArchiveTestimony(statement, testimonyEvents, (id) => files.statedSha256(id))
     problems.push(...testimony.problems)

@@ -238,7 +238,7 @@ describe('a sealed archive, checked by custody and by openssl', () => {
     })
     const result = await verifyArchive(zip)
     expect(result.code).toBe(3)
-    expect(result.json.problems).toContainEqual(expect.objectContaining({check: 'signatures', subject: 'data/custody/investigator.pem', message: expect.stringContaining('no key-created or key-rotated event names it')}))
+    expect(result.json.problems).toContainEqual(expect.objectContaining({check: 'signatures', subject: 'data/custody/investigator.pem', message: expect.stringContaining('no key-created or key-rotated event holds it')}))
   })
 })
 

@@ -3,6 +3,7 @@ import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {cpSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
+import {formatBytes} from '../../src/render/text.js'
 
 const digest = (alg: string, data: Buffer): string => createHash(alg).update(data).digest('hex')
 
@@ -10,12 +11,12 @@ function listFiles(dir: string, under = dir): string[] {
   return readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), under) : [relative(under, join(dir, e.name))]))
 }
 
-/** What a careful forger does after a change: Payload-Oxum, manifests and tag manifests made to match again. */
+/** What a careful forger does after a change: Payload-Oxum, Bag-Size, manifests and tag manifests made to match again. */
 export function rewriteManifests(bagDir: string): void {
   const payload = listFiles(join(bagDir, 'data')).map((f) => `data/${f}`).sort()
   const bytes = payload.reduce((sum, f) => sum + statSync(join(bagDir, f)).size, 0)
   const info = join(bagDir, 'bag-info.txt')
-  writeFileSync(info, readFileSync(info, 'utf8').replace(/^Payload-Oxum: .*$/m, `Payload-Oxum: ${bytes}.${payload.length}`))
+  writeFileSync(info, readFileSync(info, 'utf8').replace(/^Payload-Oxum: .*$/m, `Payload-Oxum: ${bytes}.${payload.length}`).replace(/^Bag-Size: .*$/m, `Bag-Size: ${formatBytes(bytes)}`))
   for (const alg of ['sha256', 'sha512']) {
     writeFileSync(join(bagDir, `manifest-${alg}.txt`), payload.map((f) => `${digest(alg, readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
   }

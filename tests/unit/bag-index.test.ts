@@ -7,19 +7,35 @@ afterEach(() => {
   open = []
 })
 
-/** Entries laid one after the other, each 100 bytes of data after its header, unless placed. */
-function indexOf(entries: Array<string | {name: string; offset?: number; size?: number}>): BagIndex {
+/** Entries laid one after the other, each 100 bytes of data after its header, unless sized or deflated. */
+function indexOf(entries: Array<string | {name: string; size?: number; deflated?: number}>): BagIndex {
   const index = new BagIndex()
   open.push(index)
   let offset = 0
   for (const [i, entry] of entries.entries()) {
-    const {name, offset: at = offset, size = 100} = typeof entry === 'string' ? {name: entry} : entry
-    index.addEntry({index: i, name, isDirectory: name.endsWith('/'), method: 0, encrypted: false, compressedSize: size, uncompressedSize: size, offset: at, unixMode: 0o100644})
-    offset = at + 30 + name.length + size
+    const {name, size = 100, deflated} = typeof entry === 'string' ? {name: entry} : entry
+    const stored = deflated ?? size
+    index.addEntry({
+      index: i,
+      name,
+      isDirectory: name.endsWith('/'),
+      method: deflated === undefined ? 0 : 8,
+      encrypted: false,
+      compressedSize: stored,
+      uncompressedSize: size,
+      offset,
+      dataStart: offset + 30 + name.length,
+      crc32: 0,
+      unixMode: 0o100644,
+    })
+    offset += 30 + name.length + stored
   }
 
   return index
 }
+
+/** The layout problems of entries in an archive of `size` bytes, the expansion allowed 200 times. */
+const layout = (index: BagIndex, size = 1_000_000): ReturnType<BagIndex['layoutProblems']> => index.layoutProblems(size, 200)
 
 const digest = (c: string, n: number): string => c.repeat(n)
 
@@ -34,12 +50,12 @@ function read(index: BagIndex, sizes: Record<string, number> = {}): void {
 describe('BagIndex.layoutProblems', () => {
   it('finds nothing wrong with one bag folder of distinct, separate entries', () => {
     const index = indexOf(['bag/', 'bag/bagit.txt', 'bag/data/', 'bag/data/a.jpg', 'bag/data/b.jpg'])
-    expect(index.layoutProblems()).toEqual({problems: [], top: 'bag'})
+    expect(layout(index)).toEqual({problems: [], top: 'bag'})
   })
 
   it('names each repeated name against the one before it, exact or after Unicode normalisation', () => {
     const index = indexOf(['bag/a.txt', 'bag/Cafe\u0301.txt', 'bag/a.txt', 'bag/Caf\u00e9.txt', 'bag/a.txt'])
-    expect(index.layoutProblems().problems).toEqual([
+    expect(layout(index).problems).toEqual([
       {subject: 'bag/a.txt', message: 'two entries have this same name'},
       {subject: 'bag/Caf\u00e9.txt', message: 'this name and "bag/Cafe\u0301.txt" are the same after Unicode normalisation'},
       {subject: 'bag/a.txt', message: 'two entries have this same name'},
@@ -47,27 +63,30 @@ describe('BagIndex.layoutProblems', () => {
   })
 
   it('wants exactly one top folder, holding every file', () => {
-    expect(indexOf(['bag/a.txt', 'other/b.txt', 'third/c.txt']).layoutProblems()).toEqual({
+    expect(layout(indexOf(['bag/a.txt', 'other/b.txt', 'third/c.txt']))).toEqual({
       problems: [{subject: 'ZIP', message: 'expected exactly one top-level folder (the bag), found 3: bag, other, third'}],
       top: undefined,
     })
-    expect(indexOf(['bag/a.txt', 'bag']).layoutProblems().problems).toEqual([{subject: 'ZIP', message: 'a file lies outside the bag folder'}])
+    expect(layout(indexOf(['bag/a.txt', 'bag'])).problems).toEqual([{subject: 'ZIP', message: 'a file lies outside the bag folder'}])
   })
 
-  it('finds entries whose data overlap, in the order of their place in the file', () => {
-    const index = indexOf([
-      {name: 'bag/a.txt', offset: 0, size: 1000},
-      {name: 'bag/b.txt', offset: 5000, size: 10},
-      {name: 'bag/inside-a.txt', offset: 500, size: 10},
+  it("refuses deflated entries that together state more than 200 times the archive's size (and a MiB)", () => {
+    // 100 entries of 60 KiB, each deflated to 100 bytes: 6,144,000 bytes stated, each under the
+    // size from which a single entry's ratio is judged.
+    const entries = Array.from({length: 100}, (_, i) => ({name: `bag/data/x${i}.json`, size: 60 * 1024, deflated: 100}))
+    expect(layout(indexOf(entries), 25_478).problems).toEqual([])
+    expect(layout(indexOf(entries), 25_477).problems).toEqual([
+      {subject: 'ZIP', message: "its deflated entries state 6144000 bytes in all, more than 200 times the archive's 25477 (a zip bomb?)"},
     ])
-    expect(index.layoutProblems().problems).toEqual([{subject: 'bag/inside-a.txt', message: 'its data overlaps the entry "bag/a.txt"'}])
+    // Stored entries do not count: they cannot expand.
+    expect(layout(indexOf(entries.map(({name}) => ({name, size: 60 * 1024}))), 100).problems).toEqual([])
   })
 })
 
 describe('BagIndex, naming and stating files', () => {
   it('counts the manifest lines that name each file, and gives the files no line names', () => {
     const index = indexOf(['bag/bagit.txt', 'bag/data/a.jpg', 'bag/data/bb.jpg', 'bag/data/custody/seal.json'])
-    expect(index.layoutProblems().problems).toEqual([])
+    expect(layout(index).problems).toEqual([])
     read(index)
     expect(index.listed('data/a.jpg', 'sha256')).toEqual({times: 1, digest: 'b'.repeat(64)})
     expect(index.listed('data/a.jpg', 'sha256')).toEqual({times: 2, digest: 'b'.repeat(64)})
@@ -77,7 +96,8 @@ describe('BagIndex, naming and stating files', () => {
     expect([...index.unnamed('data/', 'listed512')]).toEqual(['data/a.jpg', 'data/custody/seal.json'])
     // A prefix is matched as it is spelled: DATA/ is not data/.
     expect([...index.unnamed('DATA/', 'listed256')]).toEqual([])
-    expect(index.statedFile('data/a.jpg')).toEqual({size: 100, sha256: 'b'.repeat(64), sha512: 'c'.repeat(128)})
+    expect(index.statedFile('data/a.jpg')).toEqual({times: 1, size: 100, sha256: 'b'.repeat(64), sha512: 'c'.repeat(128)})
+    expect(index.statedFile('data/a.jpg')).toEqual({times: 2, size: 100, sha256: 'b'.repeat(64), sha512: 'c'.repeat(128)})
     expect([...index.unnamed('data/', 'stated')]).toEqual(['data/bb.jpg', 'data/custody/seal.json'])
     expect(index.payload()).toEqual({count: 3, bytes: 300})
   })
@@ -85,7 +105,7 @@ describe('BagIndex, naming and stating files', () => {
   it('pages through more files than a page holds, with files named as it goes', () => {
     const names = Array.from({length: 2_500}, (_, i) => `bag/data/${String(i).padStart(5, '0')}.txt`)
     const index = indexOf(names)
-    index.layoutProblems()
+    layout(index)
     read(index)
     const unnamed: string[] = []
     for (const path of index.unnamed('data/', 'listed256')) {

@@ -1,0 +1,198 @@
+/**
+ * The layout of a sealed bag, for the sealer and the verifier alike: which files a bag holds and
+ * where, how large each small one can be, and bag-info.txt, which says nothing the seal statement
+ * does not. The statement (data/custody/seal.json) is the one signed document of a bag, so every
+ * file must be one it accounts for:
+ *   - the tag files of RFC 8493 §2 (bagit.txt, bag-info.txt, both payload and tag manifests) and
+ *     README.txt, whose SHA-256 the statement states;
+ *   - under data/: each exhibit's original and metadata record at the paths the statement gives,
+ *     and the custody files it names (events, checkpoint, key, timestamp files);
+ *   - nothing else. A file that the statement does not name would be reported as intact by a
+ *     validator of the manifests alone, yet nobody vouches for it.
+ */
+import {MAX_EVENT_BYTES} from '../ledger/event.js'
+import {formatBytes} from '../render/text.js'
+import {CHECKPOINT_PATH, CONSISTENCY_PATH, CUSTODY_DIR, KEY_PATH, STAMPED_CHECKPOINT_PATH, STAMPED_KEY_PATH, TSA_ROOTS_PATH, tokenPath} from './trust-files.js'
+
+export const STATEMENT_PATH = `${CUSTODY_DIR}/seal.json`
+export const STATEMENT_SIGNATURE_PATH = `${STATEMENT_PATH}.sig`
+export const EVENTS_PATH = `${CUSTODY_DIR}/events.jsonl`
+export const README_PATH = 'README.txt'
+export const BAG_INFO_PATH = 'bag-info.txt'
+export const BAGIT_PATH = 'bagit.txt'
+export const PAYLOAD_MANIFESTS = ['manifest-sha256.txt', 'manifest-sha512.txt'] as const
+export const TAG_MANIFESTS = ['tagmanifest-sha256.txt', 'tagmanifest-sha512.txt'] as const
+/** Every file of a bag outside data/. */
+export const TAG_FILES: readonly string[] = [BAGIT_PATH, BAG_INFO_PATH, ...PAYLOAD_MANIFESTS, README_PATH, ...TAG_MANIFESTS]
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+/**
+ * The most any genuine file or line of a bag can hold, with room to spare. A verifier refuses more
+ * before it reads it, so that a small hostile archive cannot make it hold or parse gigabytes.
+ */
+export const BAG_LIMITS = {
+  /** A payload manifest line: a 128-digit SHA-512, two spaces and a path of at most a few hundred bytes. */
+  manifestLine: 16 * KiB,
+  /** An events.jsonl line: an event (the ledger refuses larger) with its hashes and inclusion proof. */
+  eventLine: MAX_EVENT_BYTES + 64 * KiB,
+  /** One element of the statement's exhibits. */
+  statementExhibit: 64 * KiB,
+  /** The statement without its exhibits: the case, the trust files, the testimonies. */
+  statementRest: 16 * MiB,
+  /** The tokens a statement may name: one a TSA, and a case asks a few. */
+  tokens: 64,
+  /** The testimony events of an archive, together (their text is held while checked). */
+  testimonyEvents: 16 * MiB,
+  /** Key events: a key-created and its rotations. */
+  keyEvents: 1000,
+} as const
+
+/** The files of a bag that are read whole, and the most each can hold. */
+export function smallFileLimit(path: string): number | undefined {
+  if (path === BAGIT_PATH) return KiB
+  if (path === BAG_INFO_PATH) return 64 * KiB
+  if (path === README_PATH) return MiB
+  if ((TAG_MANIFESTS as readonly string[]).includes(path)) return 64 * KiB
+  if (path.endsWith('.sig')) return 64
+  if (path === CHECKPOINT_PATH || path === STAMPED_CHECKPOINT_PATH || path === KEY_PATH || path === STAMPED_KEY_PATH) return 4 * KiB
+  if (path === CONSISTENCY_PATH) return 64 * KiB
+  // A TSA's reply: custody refuses one larger when it receives it.
+  if (path === TSA_ROOTS_PATH || path.endsWith('.tsr')) return MiB
+  return undefined
+}
+
+/** `<digest>  <path>` (RFC 8493 §2.1.3); `*` before the path is sha256sum's binary mark. */
+export function parseManifestLine(line: string): {hex: string; path: string} | undefined {
+  const match = /^([0-9a-fA-F]+)[ \t]+\*?(.+)$/.exec(line)
+  return match ? {hex: match[1]!.toLowerCase(), path: match[2]!} : undefined
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * The custody files under data/ that a statement names (besides the exhibits' files), each
+ * checked against where custody puts it; or the problems. Hostile input: a statement may name a
+ * path outside data/custody/ to make a verifier read something else.
+ */
+export function statedCustodyFiles(statement: Record<string, unknown>): {files: string[]; problems: string[]} {
+  const files = [STATEMENT_PATH, STATEMENT_SIGNATURE_PATH]
+  const problems: string[] = []
+  const expect = (what: string, actual: unknown, expected: string): void => {
+    if (actual === expected) files.push(expected)
+    else problems.push(`its ${what} is ${JSON.stringify(actual)}, not ${expected}`)
+  }
+
+  const events = isRecord(statement.events) ? statement.events : {}
+  const checkpoint = isRecord(statement.checkpoint) ? statement.checkpoint : {}
+  const key = isRecord(statement.key) ? statement.key : {}
+  expect('events path', events.path, EVENTS_PATH)
+  expect('checkpoint path', checkpoint.path, CHECKPOINT_PATH)
+  expect('checkpoint signature path', checkpoint.signature, `${CHECKPOINT_PATH}.sig`)
+  expect('key path', key.path, KEY_PATH)
+  const readme = isRecord(statement.readme) ? statement.readme : {}
+  if (readme.path !== README_PATH) problems.push(`its readme path is ${JSON.stringify(readme.path)}, not ${README_PATH}`)
+  const stamp = statement.timestamp
+  if (stamp === null) return {files, problems}
+  if (!isRecord(stamp)) {
+    problems.push('its timestamp is neither null nor an object')
+    return {files, problems}
+  }
+
+  const stampedSeparately = stamp.checkpoint !== CHECKPOINT_PATH
+  if (stampedSeparately) {
+    expect('stamped checkpoint path', stamp.checkpoint, STAMPED_CHECKPOINT_PATH)
+    files.push(`${STAMPED_CHECKPOINT_PATH}.sig`)
+    expect('consistency proof path', stamp.consistencyProof, CONSISTENCY_PATH)
+    if (stamp.key !== KEY_PATH) expect('stamped key path', stamp.key, STAMPED_KEY_PATH)
+  } else {
+    if (stamp.consistencyProof !== null) problems.push('it names a consistency proof for a checkpoint that is itself the stamped one')
+    if (stamp.key !== KEY_PATH) problems.push(`its stamped key path is ${JSON.stringify(stamp.key)}, not ${KEY_PATH}`)
+  }
+
+  expect('TSA roots path', stamp.roots, TSA_ROOTS_PATH)
+  const tokens = Array.isArray(stamp.tokens) ? stamp.tokens : []
+  if (tokens.length > BAG_LIMITS.tokens) problems.push(`it names ${tokens.length} timestamp tokens, more than the ${BAG_LIMITS.tokens} any case asks for`)
+  for (const [i, token] of tokens.slice(0, BAG_LIMITS.tokens).entries()) {
+    expect(`token ${i + 1} path`, isRecord(token) ? token.path : undefined, tokenPath(String(stamp.checkpoint), i))
+  }
+
+  return {files, problems}
+}
+
+/** What bag-info.txt says: all of it from the statement, but the payload's size. */
+export interface BagInfoSource {
+  sealId: string
+  case: {id: string; title: string; organisation: string | null; investigator: string}
+  sealer: string
+  sealedAt: string
+  purpose: string | null
+  treeHead: {size: number; root: string}
+  key: {fingerprint: string}
+  timestamp: {treeSize: number; tokens: ReadonlyArray<{genTime: string}>} | null
+  custodyVersion: string
+}
+
+/** A metadata label's value on one line: RFC 8493 §2.2.2 allows folding, custody never folds. */
+function oneLine(value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is being replaced
+  return value.replace(/[\u0000-\u001F\u007F]+/g, ' ').trim()
+}
+
+/** bag-info.txt (RFC 8493 §2.2.2) of a sealed bag: the sealer writes it, the verifier writes it again and compares. */
+export function sealBagInfo(s: BagInfoSource, payload: {bytes: number; count: number}): string {
+  const labels: Array<[string, string]> = [
+    ['Source-Organization', s.case.organisation ?? 'not recorded'],
+    ['Contact-Name', s.case.investigator],
+    ['External-Identifier', s.case.id],
+    ['External-Description', `${s.case.title}${s.purpose ? ` (sealed for: ${s.purpose})` : ''}`],
+    ['Bagging-Date', s.sealedAt.slice(0, 10)],
+    ['Payload-Oxum', `${payload.bytes}.${payload.count}`],
+    // RFC 8493 §2.2.2: a human-readable size.
+    ['Bag-Size', formatBytes(payload.bytes)],
+    ['Bag-Software-Agent', `custody ${s.custodyVersion}`],
+    ['Custody-Seal-Identifier', s.sealId],
+    ['Custody-Sealed-At', s.sealedAt],
+    ['Custody-Sealed-By', s.sealer],
+    ['Custody-Tree-Head', `${s.treeHead.size} ${s.treeHead.root}`],
+    ['Custody-Signing-Key', s.key.fingerprint],
+  ]
+  if (s.timestamp) labels.push(['Custody-Timestamped', `${s.timestamp.treeSize} events by ${s.timestamp.tokens.map((t) => t.genTime).join(', ')}`])
+  return labels.map(([label, value]) => `${label}: ${oneLine(value)}\n`).join('')
+}
+
+/** The bag-info source of a statement read from an archive (hostile), or why it has none. */
+export function bagInfoSourceOf(statement: Record<string, unknown>): BagInfoSource | string {
+  const text = (value: unknown): value is string => typeof value === 'string'
+  const kase = isRecord(statement.case) ? statement.case : undefined
+  const head = isRecord(statement.treeHead) ? statement.treeHead : undefined
+  const key = isRecord(statement.key) ? statement.key : undefined
+  const stamp = statement.timestamp
+  if (!text(statement.sealId) || !text(statement.sealer) || !text(statement.sealedAt) || !text(statement.custodyVersion)) return 'the statement lacks its seal ID, sealer, time or version'
+  if (!(statement.purpose === null || text(statement.purpose))) return "the statement's purpose is not text"
+  if (kase === undefined || !text(kase.id) || !text(kase.title) || !text(kase.investigator) || !(kase.organisation === null || text(kase.organisation))) return "the statement's case is incomplete"
+  if (head === undefined || typeof head.size !== 'number' || !text(head.root)) return "the statement's tree head is incomplete"
+  if (key === undefined || !text(key.fingerprint)) return "the statement's key has no fingerprint"
+  let timestamp: BagInfoSource['timestamp'] = null
+  if (stamp !== null) {
+    if (!isRecord(stamp) || typeof stamp.treeSize !== 'number' || !Array.isArray(stamp.tokens)) return "the statement's timestamp is incomplete"
+    const tokens = (stamp.tokens as unknown[]).slice(0, BAG_LIMITS.tokens)
+    if (!tokens.every((t) => isRecord(t) && text(t.genTime))) return "the statement's tokens have no times"
+    timestamp = {treeSize: stamp.treeSize, tokens: tokens as Array<{genTime: string}>}
+  }
+
+  return {
+    sealId: statement.sealId,
+    case: {id: kase.id, title: kase.title, organisation: kase.organisation, investigator: kase.investigator},
+    sealer: statement.sealer,
+    sealedAt: statement.sealedAt,
+    purpose: statement.purpose,
+    treeHead: {size: head.size, root: head.root},
+    key: {fingerprint: key.fingerprint},
+    timestamp,
+    custodyVersion: statement.custodyVersion,
+  }
+}
