@@ -84,7 +84,9 @@ const archive = join(work, 'demo-seal.zip')
 step('Seal every exhibit into an archive for a court (testimony goes in only where the witness consented to court use)', [
   'seal', '--out', archive, '--purpose', 'court', '--note', 'demonstration', '--case', caseDir, '--passphrase-file', passphraseFile,
 ])
-step('Verify the archive as the legal team would, anywhere', ['verify', archive, '--tsa-ca', tsaInfo.ca])
+// The legal team has the investigator's key fingerprint from the investigator (here: from the case).
+const fingerprint = JSON.parse(spawnSync(process.execPath, [join(root, 'bin', 'run.js'), 'key', 'show', '--json', '--case', caseDir], {encoding: 'utf8'}).stdout).fingerprint
+step("Verify the archive as the legal team would, anywhere: the investigator's key and the TSA's root are theirs to give", ['verify', archive, '--key', fingerprint, '--tsa-ca', tsaInfo.ca])
 const unpacked = join(work, 'unpacked')
 run('Or without custody: unzip it and check it with standard tools', 'unzip', ['-q', archive, '-d', unpacked])
 const bagDir = join(unpacked, readdirSync(unpacked)[0])

@@ -140,6 +140,22 @@ describe('a sealed archive, checked by custody and by openssl', () => {
     expect(result.json.trust.timestamps).toEqual([expect.objectContaining({treeSize: 4, signer: 'CN=custody demonstration TSA (untrusted)'})])
   })
 
+  it('without --tsa-ca the timestamps are a warning, not ok: the archive chose its own roots', async () => {
+    const result = await custodyJson<ArchiveJson & {checks: Array<{name: string; ok: boolean; status: string; detail: string}>; warnings: string[]}>(['verify', archive])
+    expect(result.code).toBe(0)
+    expect(result.json.trust.tsaRootsFrom).toBe('archive')
+    expect(result.json.checks.find((c) => c.name === 'timestamps')).toMatchObject({ok: false, status: 'warning', detail: expect.stringContaining('not checked against a root you trust')})
+    expect(result.json.warnings).toEqual([expect.stringContaining('timestamps: not checked against a root you trust')])
+    const text = await custody(['verify', archive])
+    expect(text.stdout).toMatch(/^warn {2}timestamps /m)
+    expect(text.stdout).not.toMatch(/^ok {4}timestamps /m)
+    expect(text.stdout).toContain('1 warning above')
+    // A root the user gives makes it ok.
+    const given = await custodyJson<ArchiveJson & {checks: Array<{name: string; status: string}>; warnings: string[]}>(['verify', archive, '--tsa-ca', tsa.caFile])
+    expect(given.json.checks.find((c) => c.name === 'timestamps')).toMatchObject({status: 'ok'})
+    expect(given.json.warnings).toEqual([])
+  })
+
   it("the README's openssl commands succeed on the unzipped archive", () => {
     const bagDir = join(pristine, bag)
     const readme = readFileSync(join(bagDir, 'README.txt'), 'utf8')
