@@ -16,6 +16,10 @@
 //   (f) the same custody run against copying the files (`cp -r` + `sync`) and hashing them with
 //       `openssl dgst -sha256` and `-sha512`, in MB/s. Aim: >= 0.8x.
 //       Peak memory at 1,000 and at 10,000 files must be the same.
+//   (g) hostile archives (a few MB each, made with Python's zipfile from a genuine archive): zip
+//       bombs of deflated entries under data/custody/, one event line of 32 and 64 MiB, a payload
+//       manifest line of 100 MB. `custody verify` must refuse each (exit 3) within the peak memory
+//       and the seconds of verifying the genuine 1 GiB archive of (c), measured in the same run.
 // Peak memory (VmHWM of the custody process) is printed for a 256 MiB and a 1 GiB file, and for
 // 100 and 1,000 files: it must not grow with the size of the input.
 //
@@ -35,7 +39,7 @@ const bin = join(root, 'bin', 'run.js')
 const exiftool = join(root, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')
 const args = process.argv.slice(2)
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3
-const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e'])
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g'])
 const work = join(tmpdir(), 'custody-bench')
 mkdirSync(work, {recursive: true})
 
@@ -71,8 +75,11 @@ function makeJpegs(dir, count) {
   }
 }
 
-/** Runs a command, returning wall seconds and the peak resident memory of that process (VmHWM). */
-function timed(command, commandArgs, options = {}) {
+/**
+ * Runs a command, returning wall seconds and the peak resident memory of that process (VmHWM).
+ * It must exit with `expectCode` (0 unless said).
+ */
+function timed(command, commandArgs, options = {}, expectCode = 0) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()
     const child = spawn(command, commandArgs, {stdio: ['ignore', 'ignore', 'pipe'], ...options})
@@ -91,7 +98,7 @@ function timed(command, commandArgs, options = {}) {
     child.on('close', (code) => {
       clearInterval(poll)
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
-      if (code !== 0) reject(new Error(`${command} ${commandArgs.join(' ')} exited ${code}: ${stderr}`))
+      if (code !== expectCode) reject(new Error(`${command} ${commandArgs.join(' ')} exited ${code}, not ${expectCode}: ${stderr}`))
       else resolve({seconds, peakMiB: peakKiB / 1024})
     })
   })
@@ -145,6 +152,54 @@ function report(name, custody, baseline, unit, amount, aim) {
 process.stderr.write(`custody bench: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, median of ${runs} runs\n`)
 
 const memory = []
+const hostileRows = []
+
+/**
+ * (g) Hostile archives made from a genuine one with Python's zipfile: each must be refused, with no
+ * more memory and time than verifying the genuine archive took.
+ */
+async function hostileArchives(genuine, genuineVerify) {
+  const made = join(work, 'hostile')
+  rmSync(made, {recursive: true, force: true})
+  mkdirSync(made, {recursive: true})
+  // The genuine archive's small files (all but the exhibits' originals), and a script's additions.
+  const build = (name, additions, skip = '') => {
+    const out = join(made, `${name}.zip`)
+    const script = `
+import base64, os, sys, zipfile
+genuine, out, skip = sys.argv[1:4]
+with zipfile.ZipFile(genuine) as zin, zipfile.ZipFile(out, 'w', zipfile.ZIP_STORED) as z:
+    names = [n for n in zin.namelist() if '/original/' not in n and not n.endswith('/' + skip)]
+    bag = names[0].split('/')[0]
+    for n in names:
+        z.writestr(n, zin.read(n))
+${additions}
+`
+    const r = spawnSync('python3', ['-c', script, genuine, out, skip], {encoding: 'utf8'})
+    if (r.status !== 0) throw new Error(r.stderr)
+    return out
+  }
+  const segment = "base64.b64encode(os.urandom(240)) + b'a' * (32 * 1024 - 320)"
+  const cases = [
+    ['1,000 deflated entries of 1 MiB in data/custody/', build('bomb-1000', "    for i in range(1000):\n        z.writestr(f'{bag}/data/custody/x{i}.json', b'\\0' * (1 << 20), compress_type=zipfile.ZIP_DEFLATED)")],
+    ['3,000 deflated entries of 1 MiB in data/custody/', build('bomb-3000', "    for i in range(3000):\n        z.writestr(f'{bag}/data/custody/x{i}.json', b'\\0' * (1 << 20), compress_type=zipfile.ZIP_DEFLATED)")],
+    ['one event line of 32 MiB, deflated', build('line-32', `    z.writestr(f'{bag}/data/custody/events.jsonl', b'{"event":"' + b''.join(${segment} for _ in range(1024)) + b'"}\\n', compress_type=zipfile.ZIP_DEFLATED)`, 'events.jsonl')],
+    ['one event line of 64 MiB, deflated', build('line-64', `    z.writestr(f'{bag}/data/custody/events.jsonl', b'{"event":"' + b''.join(${segment} for _ in range(2048)) + b'"}\\n', compress_type=zipfile.ZIP_DEFLATED)`, 'events.jsonl')],
+    ['a payload manifest line of 100 MB, deflated', build('manifest-line', `    z.writestr(f'{bag}/manifest-sha256.txt', b'0' * 64 + b'  data/' + b''.join(${segment} for _ in range(3052)) + b'\\n', compress_type=zipfile.ZIP_DEFLATED)`, 'manifest-sha256.txt')],
+  ]
+  for (const [label, path] of cases) {
+    const run = await measure(`custody verify (hostile: ${label})`, () => timed(process.execPath, [bin, 'verify', path], {}, 3))
+    const within = run.peakMiB <= genuineVerify.peakMiB && run.seconds <= genuineVerify.seconds
+    hostileRows.push({
+      archive: label,
+      size: `${(statSync(path).size / 1e6).toFixed(1)} MB`,
+      seconds: run.seconds.toFixed(2),
+      'peak MiB': run.peakMiB.toFixed(0),
+      genuine: `${genuineVerify.seconds.toFixed(2)} s, ${genuineVerify.peakMiB.toFixed(0)} MiB`,
+      verdict: within ? 'ok' : 'ABOVE GENUINE',
+    })
+  }
+}
 
 // (a) one large file
 if (only.has('a')) {
@@ -198,8 +253,8 @@ if (only.has('e') || only.has('f')) {
   memory.push({input: 'ingest a batch of 10,000 JPEGs', 'peak MiB': custodyE.peakMiB.toFixed(0)})
 }
 
-// (c) and (d): seal and verify 1,000 files of 1 MiB
-if (only.has('c') || only.has('d')) {
+// (c) and (d): seal and verify 1,000 files of 1 MiB; (g) measures the verify of this archive too
+if (only.has('c') || only.has('d') || only.has('g')) {
   const files = join(work, 'files-1000')
   process.stderr.write('generating 1,000 files of 1 MiB and a case holding them (cached between runs)...\n')
   if (!existsSync(join(files, 'f0999.bin'))) {
@@ -221,10 +276,12 @@ if (only.has('c') || only.has('d')) {
   const zipped = join(work, 'zip0.zip')
   // Both sides start with no earlier archive to replace (deleting 1 GiB is not sealing) and, as
   // every run here, with nothing left to write back from the last run.
-  const baselineC = await measure('zip -0 -r (1,000 files, 1 GiB)', () => {
-    rmSync(zipped, {force: true})
-    return shell(`cd '${files}' && zip -q -0 -r '${zipped}' .`)
-  })
+  const baselineC = !only.has('c')
+    ? undefined
+    : await measure('zip -0 -r (1,000 files, 1 GiB)', () => {
+        rmSync(zipped, {force: true})
+        return shell(`cd '${files}' && zip -q -0 -r '${zipped}' .`)
+      })
   // Each seal adds a seal event, so the case grows by one event a run: negligible against 1 GiB.
   const custodyC = await measure('custody seal (1,000 files, 1 GiB)', () => {
     rmSync(archive, {force: true})
@@ -233,20 +290,27 @@ if (only.has('c') || only.has('d')) {
   })
   if (only.has('c')) report('(c) seal 1,000 files / 1 GiB', custodyC, baselineC, 'MB/s', 1024 * MiB / 1e6, 0.8)
   memory.push({input: 'seal 1,000 files / 1 GiB', 'peak MiB': custodyC.peakMiB.toFixed(0)})
+  let genuineVerify
+  if (only.has('d') || only.has('g')) {
+    genuineVerify = await measure('custody verify ARCHIVE', () => {
+      spawnSync('sync')
+      return timed(process.execPath, [bin, 'verify', archive])
+    })
+  }
+
   if (only.has('d')) {
     const unpacked = join(work, 'unpacked')
     const baselineD = await measure('unzip + sha256sum -c', () =>
       shell(`rm -rf '${unpacked}' && unzip -q '${archive}' -d '${unpacked}' && cd '${unpacked}'/custody-SEAL-* && sha256sum --quiet -c manifest-sha256.txt; rm -rf '${unpacked}'`),
     )
-    const custodyD = await measure('custody verify ARCHIVE', () => {
-      spawnSync('sync')
-      return timed(process.execPath, [bin, 'verify', archive])
-    })
-    report('(d) verify that archive', custodyD, baselineD, 'MB/s', 1024 * MiB / 1e6, 1.5)
-    memory.push({input: 'verify a 1 GiB archive', 'peak MiB': custodyD.peakMiB.toFixed(0)})
+    report('(d) verify that archive', genuineVerify, baselineD, 'MB/s', 1024 * MiB / 1e6, 1.5)
+    memory.push({input: 'verify a 1 GiB archive', 'peak MiB': genuineVerify.peakMiB.toFixed(0)})
   }
 
+  if (only.has('g')) await hostileArchives(archive, genuineVerify)
+
   // Peak memory against the number of exhibits: a case of 10,000 small files, sealed and verified.
+  if (only.has('c') || only.has('d')) {
   const manyFiles = join(work, 'files-10000-small')
   const manyCase = join(work, 'seal-case-10000')
   process.stderr.write('generating 10,000 files of 1 KiB and a case holding them (cached between runs)...\n')
@@ -274,10 +338,17 @@ if (only.has('c') || only.has('d')) {
     {input: 'seal 10,000 exhibits of 1 KiB', 'peak MiB': sealMany.peakMiB.toFixed(0)},
     {input: 'verify an archive of 10,000 exhibits', 'peak MiB': verifyMany.peakMiB.toFixed(0)},
   )
+  }
 }
 
 console.log('')
 console.table(rows)
+if (hostileRows.length > 0) {
+  console.log('')
+  console.log('(g) hostile archives, each refused by custody verify (exit 3), against verifying the genuine 1 GiB archive:')
+  console.table(hostileRows)
+}
+
 console.log('')
 console.log('Peak memory of the custody process (VmHWM):')
 console.table(memory)
