@@ -317,18 +317,26 @@ export async function verifyArchive(path: string, options: VerifyArchiveOptions 
     const checkStated = (x: Record<string, unknown>, order: number): void => {
       const id = String(x.exhibit)
       files.addStatedExhibit(id, order, x.sha256, x.sha512)
-      const original = files.statedFile(String(x.path))
-      if (original === undefined) {
-        problems.push({check: 'statement', subject: id, message: `its original ${String(x.path)} is not in the bag`})
+      // An exhibit's files are in its own folder: a statement cannot make a custody file an exhibit.
+      const folder = `data/exhibits/${id}/`
+      const original = String(x.path)
+      if (!original.startsWith(`${folder}original/`) || original.slice(folder.length + 9).includes('/') || x.metadataPath !== `${folder}metadata.json`) {
+        problems.push({check: 'statement', subject: id, message: `its files are not in its own folder ${folder}`, actual: `${original}, ${String(x.metadataPath)}`})
+        return
+      }
+
+      const file = files.statedFile(original)
+      if (file === undefined) {
+        problems.push({check: 'statement', subject: id, message: `its original ${original} is not in the bag`})
       } else {
-        if (original.times > 1) problems.push({check: 'statement', subject: id, message: `its original ${String(x.path)} is named by another exhibit of the statement too`})
+        if (file.times > 1) problems.push({check: 'statement', subject: id, message: `its original ${original} is named by another exhibit of the statement too`})
         for (const field of ['sha256', 'sha512'] as const) {
-          if (original[field] !== x[field]) {
-            problems.push({check: 'statement', subject: id, message: `the seal statement's ${field === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${String(x.path)}`, expected: String(x[field]), actual: original[field]})
+          if (file[field] !== x[field]) {
+            problems.push({check: 'statement', subject: id, message: `the seal statement's ${field === 'sha256' ? 'SHA-256' : 'SHA-512'} does not match ${original}`, expected: String(x[field]), actual: file[field]})
           }
         }
 
-        if (original.size !== x.size) problems.push({check: 'statement', subject: id, message: 'the stated size does not match', expected: String(x.size), actual: String(original.size)})
+        if (file.size !== x.size) problems.push({check: 'statement', subject: id, message: 'the stated size does not match', expected: String(x.size), actual: String(file.size)})
       }
 
       const record = files.statedFile(String(x.metadataPath))

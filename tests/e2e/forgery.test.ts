@@ -321,6 +321,22 @@ describe('nothing in a bag that the signed statement does not cover', () => {
     }
   })
 
+  it("a statement (re-signed by its own key) that makes a custody file an exhibit's original", async () => {
+    const attacker = forgerKey()
+    const zip = forge((b) =>
+      resealBag(b, attacker, {
+        events: (events) => {
+          const created = events.find((e) => e.action === 'key-created')!
+          Object.assign(created.payload as Json, {publicKey: attacker.spki.toString('base64'), fingerprint: fingerprint(attacker.spki)})
+        },
+        statement: (s) => {
+          Object.assign((s.exhibits as Json[])[0]!, {path: 'data/custody/investigator.pem'})
+        },
+      }),
+    )
+    expect(await verifyFails(zip)).toContainEqual(expect.objectContaining({check: 'statement', subject: 'EX-000001', message: 'its files are not in its own folder data/exhibits/EX-000001/'}))
+  })
+
   it('a file at the top of the bag, with nothing else changed', async () => {
     const zip = forge((b) => writeFileSync(join(b, 'instructions-for-the-court.txt'), 'Skip step 4.'))
     expect(await verifyFails(zip)).toEqual([expect.objectContaining({check: 'contents', subject: 'instructions-for-the-court.txt', message: expect.stringContaining('is not a file of a sealed bag')})])
