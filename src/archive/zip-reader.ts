@@ -39,7 +39,7 @@ export type EntryResult = {digest: EntryDigest} | {error: string}
 /**
  * Above this ratio a deflated entry is treated as a zip bomb, and so is an archive whose deflated
  * entries together state more than this many times the file's size: stored media is about 1:1,
- * and text custody writes deflates by 5 to 20 times.
+ * and the text of a bag deflates far less than this.
  */
 export const MAX_RATIO = 200
 /** Entries up to this size may expand more: a tiny text file can deflate very well. */
