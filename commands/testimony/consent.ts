@@ -17,9 +17,10 @@ attachments) out of archives whose purpose its consent no longer covers.
 
 Changes take effect in the order of their --at, the time the witness gave or withdrew consent,
 not in the order they are entered: a grant entered today but dated before a withdrawal does not
-undo it (changes dated alike apply in the order they were recorded). So --at may not be more than
-5 minutes ahead of this computer's clock, nor before the interview started (exit 2). \`custody
-show\` lists the changes in date order, each with its ledger event number (its recording order).
+undo it (changes dated alike apply in the order they were recorded). An --at more than 5 minutes
+ahead of this computer's clock, or before the interview started, is refused (exit 2).
+\`custody show\` lists the changes in date order, each with its ledger event number (its
+recording order).
 
 The note is recorded in clear: one that holds the witness's name or contact is refused (exit 2);
 checking it opens the witness's identity in memory, with the case passphrase.

@@ -11,7 +11,7 @@
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
 import {refuseIdentifying} from './identifying.js'
-import {checkTime} from './record.js'
+import {checkNotFuture, checkTime} from './record.js'
 import {byEffect, findTestimony, type TestimonyView} from './testimonies.js'
 import {identifyingSearchOf} from './view-identity.js'
 import {checkMethod, checkScope, type ConsentScope} from './vocabulary.js'
@@ -30,8 +30,7 @@ export interface ConsentChangeOptions {
   now?: Date
 }
 
-/** How far ahead of this computer's clock a change may be dated: clocks differ by a few minutes. */
-export const CLOCK_SKEW_MS = 5 * 60 * 1000
+
 
 export interface ConsentChangeReport {
   exhibit: string
@@ -59,14 +58,7 @@ export async function changeConsent(kase: Case, ref: string, options: ConsentCha
   const method = granted.length > 0 || options.method !== undefined ? checkMethod(options.method, '--method', granted.length > 0 ? 'the new consent' : 'the change') : undefined
 
   const now = options.now ?? new Date()
-  const at = options.at === undefined ? now.toISOString() : checkTime(options.at, '--at')
-  if (Date.parse(at) > now.getTime() + CLOCK_SKEW_MS) {
-    throw new CustodyError(
-      'INVALID_ARGUMENT',
-      `--at ${at} is in the future (this computer's clock says ${now.toISOString()}); give the time the witness gave or withdrew consent. Nothing was recorded`,
-    )
-  }
-
+  const at = options.at === undefined ? now.toISOString() : checkNotFuture(checkTime(options.at, '--at'), '--at', now)
   await kase.assertIntactHead()
   const view: TestimonyView = findTestimony(kase, ref)
   if (Date.parse(at) < Date.parse(view.interview.startedAt)) {

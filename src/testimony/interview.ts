@@ -14,7 +14,7 @@ import {checkbox, confirm, editor, input, select} from '@inquirer/prompts'
 import {CustodyError, messageOf} from '../errors.js'
 import {describeFindings, type Finding} from './content-check.js'
 import {identifyingReason} from './identifying.js'
-import {checkLanguages, checkTime, checkWitnessCode, identifyingFields, searchFor, type OpenTextField, type TestimonyInput} from './record.js'
+import {checkLanguages, checkNotFuture, checkTime, checkWitnessCode, identifyingFields, searchFor, type OpenTextField, type TestimonyInput} from './record.js'
 import {CONSENT_METHODS, CONSENT_SCOPES, NO_CONSENT} from './vocabulary.js'
 
 export interface InterviewContext {
@@ -229,7 +229,7 @@ export async function interview(given: TestimonyInput, context: InterviewContext
     if (!answers.consent.includes(NO_CONSENT)) {
       answers.consentMethod ??= await select({message: 'How was consent given?', choices: Object.entries(CONSENT_METHODS).map(([value, meaning]) => ({value, name: `${value}: ${meaning}`}))}, ctx)
       answers.consentAt ??= await input(
-        {message: 'When was consent given (ISO 8601 with zone)?', default: answers.interviewedAt.split('/')[0]!, validate: checked((v) => checkTime(v, '--consent-at'))},
+        {message: 'When was consent given (ISO 8601 with zone)?', default: answers.interviewedAt.split('/')[0]!, validate: checked((v) => checkNotFuture(checkTime(v, '--consent-at'), '--consent-at'))},
         ctx,
       )
     }

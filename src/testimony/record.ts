@@ -187,6 +187,21 @@ export function checkLanguages(values: readonly string[]): string[] {
   })
 }
 
+/** How far ahead of this computer's clock a consent may be dated: clocks differ by a few minutes. */
+export const CLOCK_SKEW_MS = 5 * 60 * 1000
+
+/**
+ * Refuses a consent dated in the future: consent takes effect by its date (testimonies.ts), so a
+ * date typed a year ahead would decide it until then.
+ */
+export function checkNotFuture(at: string, flag: string, now: Date = new Date()): string {
+  if (Date.parse(at) > now.getTime() + CLOCK_SKEW_MS) {
+    throw new CustodyError('INVALID_ARGUMENT', `${flag} ${at} is in the future (this computer's clock says ${now.toISOString()}); give the time the witness gave or withdrew consent. Nothing was recorded`)
+  }
+
+  return at
+}
+
 export function checkConsent(scopes: readonly string[], method: string | undefined, givenAt: string | undefined, startedAt: string): ConsentRecord {
   const given = list(scopes)
   if (given.includes(NO_CONSENT)) {
@@ -196,7 +211,7 @@ export function checkConsent(scopes: readonly string[], method: string | undefin
 
   const checked = given.map((scope) => checkScope(scope, '--consent', true)).sort()
   const how = checkMethod(method, '--consent-method', 'consent')
-  return {scopes: checked, method: how, givenAt: givenAt === undefined || givenAt.trim() === '' ? startedAt : checkTime(givenAt, '--consent-at')}
+  return {scopes: checked, method: how, givenAt: givenAt === undefined || givenAt.trim() === '' ? startedAt : checkNotFuture(checkTime(givenAt, '--consent-at'), '--consent-at')}
 }
 
 /**
@@ -213,6 +228,8 @@ export function checkGiven(input: TestimonyInput): void {
   ] as const) {
     if (text(value) !== null) checkTime(value!, flag)
   }
+
+  if (text(input.consentAt) !== null) checkNotFuture(checkTime(input.consentAt!, '--consent-at'), '--consent-at')
 
   checkLanguages(list(input.languages))
   const consent = list(input.consent)

@@ -141,6 +141,7 @@ describe('the open record never takes the name or contact', () => {
     expect(await refused(['testimony', 'consent', 'W-101', '--withdraw', 'court', '--note', 'Olena Kovalenko phoned us', '--case', kase.dir])).toContain('--note')
     const v2 = writeStatement('A correction with nothing identifying in it.\n')
     expect(await refused(['testimony', 'amend', 'W-101', '--statement-file', v2, '--reason', 'as ok.witness@example.org wrote', '--case', kase.dir])).toContain('--reason')
+    expect(await refused(['testimony', 'identity', 'W-101', '--reason', 'Kovalenko asked for protection', '--case', kase.dir])).toContain('--reason')
   })
 })
 
