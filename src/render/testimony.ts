@@ -16,7 +16,7 @@ const LEFT_OUT = "holds the witness's name or contact; left out of advocacy seal
 /** What the search for the witness's name and contact found, as lines of `label  text` with `indent`. */
 function contentLines(check: ContentCheck | null, indent: string, width: number, what = 'the statement'): string[] {
   const line = (label: string, text: string): string => `${indent}${label.padEnd(width)} ${text}`
-  if (check === null) return [line('name search', `not done: no name or contact was recorded to search ${what} for`)]
+  if (check === null) return [line('name search', `not done: no name or contact that can be searched for was recorded, so ${what} could not be checked`)]
   return [
     ...(check.identifying.length > 0 ? [line('identifying', `${check.identifying.map((s) => safeText(s)).join('; ')}: ${LEFT_OUT}`)] : []),
     ...(check.statementText.searched ? [] : [line('statement text', `not searched: ${safeText(check.statementText.reason ?? 'not plain text')}`)]),

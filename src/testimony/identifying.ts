@@ -9,8 +9,10 @@
  *   script), Unicode canonical decomposition and the removal of accents (combining marks), so
  *   KOVALÉNKO and Kovalenko are the same word. Words, not substrings: "Kovalenkivka" is a village,
  *   and "Ann" must not match "annual". Apostrophes inside a word are tried both ways ("Olena's"
- *   holds "Olena"; "Dar'ya" is one part). A witness code, which has no words, is searched for
- *   the parts anywhere in it.
+ *   holds "Olena"; "Dar'ya" is one part). Scripts written without spaces between words (Han,
+ *   kana, Thai, Lao, Khmer, Myanmar) have no words to compare: a part in one of them is looked
+ *   for anywhere in the text, from two characters. A witness code, which has no words either, is
+ *   searched for the parts anywhere in it.
  * - Phone numbers are compared by their digits: a run of digits in the text (with spaces, dots,
  *   dashes, slashes or brackets between them) matches when it contains the last nine digits of a
  *   phone number of the contact (what stays the same between +380 44 555 0142 and 044 555 0142),
@@ -35,6 +37,8 @@ export interface WitnessIdentifiers {
 /** Name particles: too common as words to stand for the name on their own. */
 const PARTICLES = new Set(['van', 'von', 'der', 'den', 'del', 'della', 'des', 'dos', 'das', 'ter', 'ten', 'bin', 'ibn', 'bint', 'abu', 'umm'])
 
+/** Scripts written without spaces between words (UAX #29 finds no word boundaries in them). */
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u
 const APOSTROPHES = /['’ʼ]/u
 const ALL_APOSTROPHES = /['’ʼ]/gu
 const WORD = /[\p{L}\p{N}]+(?:['’ʼ][\p{L}\p{N}]+)*/gu
@@ -78,11 +82,14 @@ export interface IdentifyingScanner {
 
 export class IdentifyingSearch {
   private readonly nameParts: ReadonlySet<string>
+  /** The parts in a script without spaces, looked for inside words. */
+  private readonly unspacedParts: readonly string[]
   private readonly phones: ReadonlyArray<{digits: string; key: string}>
   private readonly addresses: ReadonlySet<string>
 
   private constructor(nameParts: Set<string>, phones: Array<{digits: string; key: string}>, addresses: Set<string>) {
     this.nameParts = nameParts
+    this.unspacedParts = [...nameParts].filter((part) => UNSPACED.test(part))
     this.phones = phones
     this.addresses = addresses
   }
@@ -91,7 +98,7 @@ export class IdentifyingSearch {
     const parts = new Set<string>()
     for (const word of foldText(who.name ?? '').match(WORD) ?? []) {
       const part = word.replace(ALL_APOSTROPHES, '')
-      if ([...part].length >= 3 && !PARTICLES.has(part)) parts.add(part)
+      if ([...part].length >= (UNSPACED.test(part) ? 2 : 3) && !PARTICLES.has(part)) parts.add(part)
     }
 
     const contact = foldText(who.contact ?? '')
@@ -144,9 +151,13 @@ export class IdentifyingSearch {
     return false
   }
 
-  /** @internal The scanner's test of one word. */
-  matchesWord(word: string): boolean {
-    return this.nameParts.size > 0 && wordForms(word).some((form) => this.nameParts.has(form))
+  /**
+   * @internal The scanner's test of one word; of a `fragment` (the end of a word whose start was
+   * tested before), only what a part in a script without spaces can find inside it.
+   */
+  matchesWord(word: string, fragment = false): boolean {
+    if (this.unspacedParts.some((part) => word.includes(part))) return true
+    return !fragment && this.nameParts.size > 0 && wordForms(word).some((form) => this.nameParts.has(form))
   }
 
   /** @internal The scanner's test of one run of digits. */
@@ -228,7 +239,8 @@ class Scanner implements IdentifyingScanner {
     if (!this.name && search.mayHoldName(text)) {
       for (const m of text.matchAll(WORD)) {
         if (m.index >= before) break
-        if (starts(m) && search.matchesWord(m[0])) {
+        // A word begun before this pass (index 0, the context) is a fragment of one tested already.
+        if (search.matchesWord(m[0], !starts(m))) {
           this.name = true
           return
         }

@@ -186,6 +186,8 @@ describe('a statement or attachment that names the witness', () => {
     expect(taken.code, taken.stderr).toBe(0)
     artist = taken.json
     expect(artist.contentCheck!.identifying).toEqual(['attachment 2 metadata (EXIF:IFD0:Artist)'])
+    // The same photo attached again is already an exhibit: the record stored with it is searched.
+    expect(await refused(add('W-121', ['--attach', photo]))).toContain('attachment 1 metadata (EXIF:IFD0:Artist)')
   })
 
   it("says honestly that a PDF statement's text could not be searched, and still searches its metadata", async () => {

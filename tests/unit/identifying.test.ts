@@ -14,7 +14,7 @@ import {SAMPLES, tempDir} from '../helpers/cli.js'
 const work = tempDir('custody-identifying-')
 afterAll(() => work.remove())
 
-const OLENA = IdentifyingSearch.of({name: 'Olena Kovalenko', contact: '+380 44 555 0142; ok.witness@example.org; Telegram @zirka_k'})
+const OLENA = IdentifyingSearch.of({name: 'Olena Kovalenko 王伟', contact: '+380 44 555 0142; ok.witness@example.org; Telegram @zirka_k'})
 
 describe('IdentifyingSearch.find', () => {
   it.each([
@@ -52,6 +52,13 @@ describe('IdentifyingSearch.find', () => {
     expect(IdentifyingSearch.of({name: 'Zoë Müller', contact: null}).find('MULLER')).toBe('name')
   })
 
+  it('looks for a part in a script written without spaces anywhere, from two characters', () => {
+    const search = IdentifyingSearch.of({name: '王伟', contact: null})
+    expect(search.find('我叫王伟，住在北京。')).toBe('name')
+    expect(search.find('王先生')).toBeUndefined()
+    expect(IdentifyingSearch.of({name: 'สมชาย ใจดี', contact: null}).find('นายสมชายเห็นเหตุการณ์')).toBe('name')
+  })
+
   it('searches a witness code anywhere, not only as words', () => {
     expect(OLENA.withinCode('W-KOVALENKO14')).toBe('name')
     expect(OLENA.withinCode('W-014')).toBeUndefined()
@@ -66,7 +73,7 @@ describe('IdentifyingSearch.find', () => {
 })
 
 describe('the streaming scanner', () => {
-  const words = ['the', 'Olena', 'Kovalenko', 'KOVALENKIVKA', ' ', '  ', '\n', '044', '555', '01', '42', '-', 'ok.witness@example.org', '@zirka_k', '@', "'s", '.', 'é', 'x'.repeat(300), 'checkpoint']
+  const words = ['王伟', '我叫', '我叫'.repeat(300), '，', '。', 'the', 'Olena', 'Kovalenko', 'KOVALENKIVKA', ' ', '  ', '\n', '044', '555', '01', '42', '-', 'ok.witness@example.org', '@zirka_k', '@', "'s", '.', 'é', 'x'.repeat(300), 'checkpoint']
 
   it('finds exactly what find() finds on the whole text, however the text is cut', () => {
     fc.assert(
@@ -82,8 +89,17 @@ describe('the streaming scanner', () => {
 
         expect(scanner.end()).toBe(OLENA.find(text))
       }),
-      {numRuns: 500},
+      {numRuns: 1000},
     )
+  })
+})
+
+describe('the streaming scanner on a long run without spaces', () => {
+  it('finds a name far inside a run of Han text longer than what it keeps between chunks', () => {
+    const text = `${'我叫'.repeat(1500)}王伟${'我叫'.repeat(10)}`
+    const scanner = OLENA.scanner()
+    for (let i = 0; i < text.length; i += 100) scanner.push(text.slice(i, i + 100))
+    expect(scanner.end()).toBe('name')
   })
 })
 
