@@ -39,7 +39,7 @@ function refusal(view: TestimonyView, purpose: string | null, scope: ConsentScop
       : `the purpose ${JSON.stringify(purpose)} is not a consent scope (${Object.keys(CONSENT_SCOPES).join(', ')}), so no consent can cover it`
   }
 
-  if (view.consent.current.includes(scope)) return scope === 'advocacy' ? identifying(view) : undefined
+  if (view.consent.current.includes(scope)) return scope === 'advocacy' ? notAnonymous(view) : undefined
   const withdrawn = view.consent.changes.findLast((c) => c.withdrawn.includes(scope))
   if (withdrawn !== undefined) return `witness ${view.witness} withdrew consent to ${scope} on ${withdrawn.at}`
   const current = view.consent.current.length === 0 ? 'nothing' : view.consent.current.join(', ')
@@ -47,7 +47,7 @@ function refusal(view: TestimonyView, purpose: string | null, scope: ConsentScop
 }
 
 /** Why a testimony cannot go into an advocacy (anonymised) seal, if it cannot. */
-export function identifying(view: Pick<TestimonyView, 'witness' | 'identifyingContent'>): string | undefined {
+export function notAnonymous(view: Pick<TestimonyView, 'witness' | 'identifyingContent'>): string | undefined {
   if (view.identifyingContent.length === 0) return undefined
   return `the testimony of witness ${view.witness} holds identifying content (${view.identifyingContent.join('; ')}), so it cannot go into an anonymised (advocacy) archive`
 }

@@ -9,7 +9,7 @@
  */
 import type {LedgerEvent} from '../ledger/event.js'
 import {foldTestimonies, type TestimonyView} from '../testimony/testimonies.js'
-import {identifying} from '../testimony/consent-filter.js'
+import {notAnonymous} from '../testimony/consent-filter.js'
 import {isConsentScope} from '../testimony/vocabulary.js'
 import {messageOf} from '../errors.js'
 import type {ArchiveProblem} from './verify-archive.js'
@@ -83,8 +83,8 @@ export function checkArchiveTestimony(
       fail(subject, 'the identifying content stated differs from what the testimony\'s events record', view.identifyingContent.join('; ') || 'none', Array.isArray(statedIdentifying) ? statedIdentifying.join('; ') || 'none' : JSON.stringify(statedIdentifying))
     }
 
-    const notAnonymous = purpose === 'advocacy' ? identifying(view) : undefined
-    if (notAnonymous !== undefined) fail(subject, `an advocacy seal must leave it out: ${notAnonymous}`)
+    const identifying = purpose === 'advocacy' ? notAnonymous(view) : undefined
+    if (identifying !== undefined) fail(subject, `an advocacy seal must leave it out: ${identifying}`)
 
     const consent = Array.isArray(t.consent) ? t.consent : []
     if (!same(consent, view.consent.current)) fail(subject, "the consent stated differs from the consent recomputed from the testimony's events", view.consent.current.join(', ') || 'none', consent.join(', ') || 'none')
