@@ -15,6 +15,7 @@ export type UsageErrorCode =
   | 'PASSPHRASE_MISSING'
   | 'WRONG_PASSPHRASE'
   | 'CONSENT_REFUSED'
+  | 'IDENTIFYING_CONTENT'
   | 'MANIFEST_INVALID'
 
 export type InputErrorCode =
@@ -47,6 +48,7 @@ const USAGE_CODES: ReadonlySet<CustodyErrorCode> = new Set<UsageErrorCode>([
   'PASSPHRASE_MISSING',
   'WRONG_PASSPHRASE',
   'CONSENT_REFUSED',
+  'IDENTIFYING_CONTENT',
   'MANIFEST_INVALID',
 ])
 

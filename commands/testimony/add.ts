@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 import {CustodyError} from '../../src/errors.js'
+import type {Finding} from '../../src/testimony/content-check.js'
 import {renderTestimonyTaken} from '../../src/render/testimony.js'
-import {interview} from '../../src/testimony/interview.js'
+import {confirmIdentifyingContent, interview} from '../../src/testimony/interview.js'
 import {checkGiven, checkTestimony, missingFlags, type TestimonyInput} from '../../src/testimony/record.js'
 import {takeTestimony, type TestimonyReport} from '../../src/testimony/take-testimony.js'
 import {CONSENT_METHODS, CONSENT_SCOPES} from '../../src/testimony/vocabulary.js'
@@ -26,6 +27,17 @@ referral are encrypted to the case's identity key (opened only with the case pas
 never stored in clear. The ledger and every sealed archive carry only the witness code and a
 salted SHA-256 commitment to that identity record. See \`custody testimony identity\`.
 
+The open record (--witness, --place, --interviewer, --present, --interpreter, --note) is in clear
+in the ledger and in every archive: a value that holds the witness's name (any part of it, as a
+word, whatever its case or accents) or contact (a phone number, compared by its digits; an e-mail
+address or @handle) is refused (exit 2), naming the flag; on a terminal the question is asked
+again. The statement's text (when it is UTF-8 or UTF-16 text; a PDF, a scan or another encoding
+cannot be searched, and the output says so) and the metadata ExifTool reads from the statement
+and every attachment (EXIF Artist, XMP Creator, IPTC By-line, comments, any tag) are searched for
+the same: when found, a terminal shows where and asks to confirm; a script stops (exit 2,
+nothing written) unless --identifying-content-ok. A testimony recorded so is marked as holding
+identifying content, and no advocacy (anonymised) seal takes it.
+
 Consent scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; ')}.
 Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
 
@@ -40,6 +52,11 @@ Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
       command: '<%= config.bin %> <%= command.id %> --witness W-015 --interviewed-at 2024-03-02T09:00Z --place Kherson --interviewer "A. Investigator" --consent none --statement-file w015.txt --json',
       description: 'A witness who consented to nothing, with JSON output',
     },
+    {
+      command:
+        '<%= config.bin %> <%= command.id %> --witness W-016 --interviewed-at 2024-03-03T14:00+02:00 --place Bucha --interviewer "A. Investigator" --consent court --consent-method signed-form --statement-file w016-signed.txt --witness-name "..." --identifying-content-ok',
+      description: 'The signed statement names the witness: record it anyway, as holding identifying content (never sealed for advocacy)',
+    },
   ]
 
   static override flags = {
@@ -48,10 +65,10 @@ Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
     witness: Flags.string({description: 'the witness code, a pseudonym such as W-014 (never the name)', helpValue: 'CODE'}),
     'interviewed-at': Flags.string({description: 'when the interview started, ISO 8601 with zone; or START/END', helpValue: 'ISO-8601'}),
     'ended-at': Flags.string({description: 'when the interview ended, ISO 8601 with zone', helpValue: 'ISO-8601'}),
-    place: Flags.string({description: 'where the interview took place', helpValue: 'TEXT'}),
-    interviewer: Flags.string({description: 'who interviewed (repeat for each)', multiple: true, helpValue: 'NAME'}),
-    present: Flags.string({description: 'anyone else present, by name or role (repeat for each)', multiple: true, helpValue: 'NAME'}),
-    interpreter: Flags.string({description: 'the interpreter', helpValue: 'NAME'}),
+    place: Flags.string({description: "where the interview took place (in clear: never the witness's name or contact)", helpValue: 'TEXT'}),
+    interviewer: Flags.string({description: 'who interviewed (repeat for each; in clear)', multiple: true, helpValue: 'NAME'}),
+    present: Flags.string({description: 'anyone else present, by name or role (repeat for each; in clear: name a person who needs protection by role or code)', multiple: true, helpValue: 'NAME'}),
+    interpreter: Flags.string({description: 'the interpreter (in clear)', helpValue: 'NAME'}),
     language: Flags.string({description: 'a language of the interview, BCP 47 (uk, ru, crh, en); repeat for each', multiple: true, helpValue: 'TAG'}),
     vulnerable: Flags.boolean({description: 'the witness is vulnerable (a minor, a survivor of sexual violence, at particular risk)', allowNo: true}),
     vulnerability: Flags.string({description: 'in what way the witness is vulnerable (encrypted)', helpValue: 'TEXT'}),
@@ -64,7 +81,11 @@ Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
     'witness-name': Flags.string({description: "the witness's name (encrypted, never stored in clear)", helpValue: 'TEXT'}),
     'witness-contact': Flags.string({description: "the witness's contact details (encrypted)", helpValue: 'TEXT'}),
     'identity-note': Flags.string({description: 'other identifying notes (encrypted)', helpValue: 'TEXT'}),
-    note: Flags.string({description: 'a note recorded with the testimony (in clear: nothing identifying)', helpValue: 'TEXT'}),
+    note: Flags.string({description: "a note recorded with the testimony (in clear: refused if it holds the witness's name or contact)", helpValue: 'TEXT'}),
+    'identifying-content-ok': Flags.boolean({
+      description: "record the testimony even if its statement or an attachment's metadata holds the witness's name or contact: it is marked as holding identifying content and left out of advocacy seals (without this flag and with no terminal, such a testimony is refused)",
+      default: false,
+    }),
     actor: Flags.string({description: "who records it (default: the case's investigator)", helpValue: 'NAME'}),
     'no-input': Flags.boolean({description: 'never prompt, even on a terminal: fail if a required flag is missing', default: false}),
   }
@@ -109,7 +130,8 @@ Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
       const complete = record ?? checkTestimony(await interview(given, {investigator: kase.info.investigator}))
       const interrupt = this.interruptible('Stopping: nothing of this testimony will be recorded (Ctrl-C again to stop now)...')
       try {
-        const report = await takeTestimony(kase, complete, {passphrase, actor: flags.actor, signal: interrupt.signal})
+        const identifyingContent = flags['identifying-content-ok'] ? 'accept' : canAsk ? (findings: readonly Finding[]) => confirmIdentifyingContent(findings) : 'refuse'
+        const report = await takeTestimony(kase, complete, {passphrase, actor: flags.actor, signal: interrupt.signal, identifyingContent})
         this.log(renderTestimonyTaken(report))
         return report
       } finally {

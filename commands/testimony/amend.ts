@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 import {CustodyError} from '../../src/errors.js'
 import {renderAmend} from '../../src/render/testimony.js'
 import {amendStatement, type AmendReport} from '../../src/testimony/amend.js'
-import {askCorrectedStatement} from '../../src/testimony/interview.js'
+import type {Finding} from '../../src/testimony/content-check.js'
+import {askCorrectedStatement, confirmIdentifyingContent} from '../../src/testimony/interview.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TestimonyAmend extends CustodyCommand {
@@ -14,18 +15,33 @@ export default class TestimonyAmend extends CustodyCommand {
 
 Statements are never edited in place. The corrected statement (--statement-file, or typed in $EDITOR
 on a terminal) becomes a new exhibit, linked to the testimony as its next version with the reason.
-\`custody show\` lists every version; a seal of the testimony carries them all.`
+\`custody show\` lists every version; a seal of the testimony carries them all.
+
+It needs the case passphrase: the witness's identity is opened (in memory, for the comparison
+only) to check that --reason, which is recorded in clear, holds neither the name nor the contact
+(refused, exit 2), and to search the new statement and its metadata for them as \`testimony add\`
+does. A statement that names the witness is recorded only when confirmed on a terminal or with
+--identifying-content-ok; from that version on the testimony holds identifying content, and no
+advocacy (anonymised) seal takes it.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> W-014 --statement-file w014-statement-v2.txt --reason "the witness corrected the date of the arrest"', description: 'From a file'},
     {command: '<%= config.bin %> <%= command.id %> W-014 --reason "interpreter\'s correction of paragraph 3"', description: 'Typed in $EDITOR'},
+    {
+      command: '<%= config.bin %> <%= command.id %> W-014 --statement-file w014-signed-v2.txt --reason "the signed version" --identifying-content-ok',
+      description: 'The new version names the witness: record it, as holding identifying content',
+    },
   ]
 
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
     'statement-file': Flags.string({description: 'the corrected statement (default: type it in $EDITOR on a terminal)', helpValue: 'FILE'}),
-    reason: Flags.string({description: 'why the statement is corrected', required: true, helpValue: 'TEXT'}),
+    reason: Flags.string({description: "why the statement is corrected (in clear: refused if it holds the witness's name or contact)", required: true, helpValue: 'TEXT'}),
+    'identifying-content-ok': Flags.boolean({
+      description: "record the new version even if it, or its metadata, holds the witness's name or contact: the testimony is then marked as holding identifying content and left out of advocacy seals",
+      default: false,
+    }),
     actor: Flags.string({description: "who records it (default: the case's investigator)", helpValue: 'NAME'}),
   }
 
@@ -36,10 +52,11 @@ on a terminal) becomes a new exhibit, linked to the testimony as its next versio
       throw new CustodyError('INVALID_ARGUMENT', 'give the corrected statement with --statement-file (there is no terminal to open an editor on); nothing was recorded')
     }
 
-    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'testimony amend')
+    const {kase, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony amend')
     try {
       const statement = flags['statement-file'] === undefined ? {text: await askCorrectedStatement()} : {file: flags['statement-file']}
-      const report = await amendStatement(kase, args.testimony, {statement, reason: flags.reason, actor: flags.actor})
+      const identifyingContent = flags['identifying-content-ok'] ? 'accept' : onTerminal ? (findings: readonly Finding[]) => confirmIdentifyingContent(findings) : 'refuse'
+      const report = await amendStatement(kase, args.testimony, {statement, reason: flags.reason, actor: flags.actor, passphrase, identifyingContent})
       this.log(renderAmend(report))
       return report
     } finally {

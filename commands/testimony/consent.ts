@@ -15,11 +15,25 @@ The change is a new custody event; what was recorded before is never rewritten, 
 lists the whole history. From then on \`custody seal --purpose SCOPE\` leaves the testimony (and its
 attachments) out of archives whose purpose its consent no longer covers.
 
+Changes take effect in the order of their --at, the time the witness gave or withdrew consent,
+not in the order they are entered: a grant entered today but dated before a withdrawal does not
+undo it (changes dated alike apply in the order they were recorded). An --at more than 5 minutes
+ahead of this computer's clock, or before the interview started, is refused (exit 2).
+\`custody show\` lists the changes in date order, each with its ledger event number (its
+recording order).
+
+The note is recorded in clear: one that holds the witness's name or contact is refused (exit 2);
+checking it opens the witness's identity in memory, with the case passphrase.
+
 Scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; ')}.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> W-014 --withdraw advocacy --at 2024-06-01T10:00+03:00 --note "asked by phone"', description: 'The witness withdraws consent to advocacy use'},
     {command: '<%= config.bin %> <%= command.id %> W-014 --grant international --method signed-form', description: 'The witness now also consents to sharing with UN bodies'},
+    {
+      command: '<%= config.bin %> <%= command.id %> W-014 --grant advocacy --method oral-noted --at 2024-05-01T09:00+03:00 --note "entered late, from the field notes"',
+      description: 'A change entered late takes its place by its date: a withdrawal dated later still decides',
+    },
   ]
 
   static override flags = {
@@ -28,16 +42,16 @@ Scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; 
     grant: Flags.string({description: 'a scope the witness now consents to (repeat for each)', multiple: true, helpValue: 'SCOPE'}),
     withdraw: Flags.string({description: 'a scope the witness withdraws (repeat for each)', multiple: true, helpValue: 'SCOPE'}),
     method: Flags.string({description: `how the witness said so: ${Object.keys(CONSENT_METHODS).join(', ')} (required with --grant)`, helpValue: 'METHOD'}),
-    at: Flags.string({description: 'when the witness said so, ISO 8601 with zone (default: now)', helpValue: 'ISO-8601'}),
-    note: Flags.string({description: 'a note recorded with the change', helpValue: 'TEXT'}),
+    at: Flags.string({description: 'when the witness said so, ISO 8601 with zone (default: now); decides the order in which changes take effect; not in the future, not before the interview', helpValue: 'ISO-8601'}),
+    note: Flags.string({description: "a note recorded with the change (in clear: refused if it holds the witness's name or contact)", helpValue: 'TEXT'}),
     actor: Flags.string({description: "who records it (default: the case's investigator)", helpValue: 'NAME'}),
   }
 
   async run(): Promise<ConsentChangeReport> {
     const {args, flags} = await this.parse(TestimonyConsent)
-    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'testimony consent')
+    const {kase, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony consent')
     try {
-      const report = await changeConsent(kase, args.testimony, {grant: flags.grant ?? [], withdraw: flags.withdraw ?? [], method: flags.method, at: flags.at, note: flags.note, actor: flags.actor})
+      const report = await changeConsent(kase, args.testimony, {grant: flags.grant ?? [], withdraw: flags.withdraw ?? [], method: flags.method, at: flags.at, note: flags.note, actor: flags.actor, passphrase})
       this.log(renderConsentChange(report))
       return report
     } finally {

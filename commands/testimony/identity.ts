@@ -26,7 +26,7 @@ check them against an archive with standard tools:
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
-    reason: Flags.string({description: 'why the identity is looked at (recorded)', helpValue: 'TEXT'}),
+    reason: Flags.string({description: "why the identity is looked at (recorded in clear: refused if it holds the witness's name or contact)", helpValue: 'TEXT'}),
     disclose: Flags.string({description: 'also write the committed identity record to this new file', helpValue: 'FILE'}),
     actor: Flags.string({description: "who looks (default: the case's investigator)", helpValue: 'NAME'}),
   }

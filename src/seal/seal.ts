@@ -119,6 +119,8 @@ export interface SealedTestimony {
   /** The witness's consent when sealed; it covers the seal's purpose. */
   consent: string[]
   identityCommitment: string | null
+  /** Where the witness's name or contact was found (never what): never in an advocacy seal. */
+  identifyingContent: string[]
   versions: Array<{version: number; exhibit: string; sha256: string; reason: string | null}>
   attachments: string[]
 }
@@ -696,6 +698,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
         vulnerable: t.vulnerable,
         consent: t.consent.current,
         identityCommitment: t.identity?.commitment ?? null,
+        identifyingContent: t.identifyingContent,
         versions: t.versions.map((v) => ({version: v.version, exhibit: v.exhibit, sha256: v.sha256, reason: v.reason})),
         attachments: t.attachments.map((a) => a.exhibit).filter((x) => choice.has(x)),
       })),

@@ -2,14 +2,22 @@
  * A correction. A statement is never edited in place: the corrected text is a new exhibit, and a
  * `testimony-amended` event links it to the testimony as its next version, naming the version it
  * follows and the reason. `show` lists every version; a seal of the testimony carries them all.
+ *
+ * The reason is recorded in clear, so it must not hold the witness's name or contact; the new
+ * statement is searched for them as the first was (take-testimony.ts, step 3). A version that
+ * names the witness makes the testimony hold identifying content from then on.
  */
 import type {Case} from '../case/case.js'
+import type {JsonValue} from '../canonical/jcs.js'
 import {CustodyError} from '../errors.js'
 import {IngestRun, composeIngestEvents, provenanceOf} from '../ingest/ingest.js'
 import {MetadataReader} from '../metadata/exiftool.js'
+import type {ContentCheck, IdentifyingDecision} from './content-check.js'
+import {refuseIdentifying} from './identifying.js'
 import type {TestimonyRecord} from './record.js'
-import {collectFiles, recordedName, stageTogether, withStatementFile} from './take-testimony.js'
+import {collectFiles, recordedName, searchContent, stageTogether, withStatementFile} from './take-testimony.js'
 import {findTestimony} from './testimonies.js'
+import {identifyingSearchOf} from './view-identity.js'
 
 export interface AmendOptions {
   statement: TestimonyRecord['statement']
@@ -17,6 +25,10 @@ export interface AmendOptions {
   actor?: string | undefined
   cwd?: string
   signal?: AbortSignal
+  /** Opens the witness's identity, to search the reason and the new statement for the name and contact. */
+  passphrase?: string | undefined
+  /** When the new statement names the witness; default: refuse. */
+  identifyingContent?: IdentifyingDecision
 }
 
 export interface AmendReport {
@@ -27,6 +39,8 @@ export interface AmendReport {
   previous: {version: number; exhibit: string; sha256: string}
   reason: string
   seq: number
+  /** What the search of the new statement found; null when no name or contact was recorded to search for. */
+  contentCheck: ContentCheck | null
 }
 
 export async function amendStatement(kase: Case, ref: string, options: AmendOptions): Promise<AmendReport> {
@@ -35,6 +49,8 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
   if ('text' in options.statement && options.statement.text.trim() === '') throw new CustodyError('INVALID_ARGUMENT', 'the corrected statement is empty; nothing was recorded')
   await kase.assertIntactHead()
   const view = findTestimony(kase, ref)
+  const search = await identifyingSearchOf(kase, view, options.passphrase)
+  refuseIdentifying(search, '--reason', reason)
   const provenance = provenanceOf({actor: options.actor, source: `testimony of witness ${view.witness}`}, kase)
 
   return withStatementFile(options.statement, async (path) => {
@@ -50,6 +66,15 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
       throw new CustodyError('INVALID_ARGUMENT', `the corrected statement ${path} is already exhibit ${kase.ledger.exhibitBySha256(outcome!.base.sha256!) ?? '?'} of this case: nothing changed, so nothing was recorded`, {subject: path})
     }
 
+    let contentCheck: ContentCheck | null
+    try {
+      const shownAs = 'file' in options.statement ? path : 'the statement typed in the editor'
+      contentCheck = await searchContent(kase, search, {outcome: outcome!, label: `statement version ${version}`, shownAs}, [], options.identifyingContent ?? 'refuse')
+    } catch (error) {
+      await run.discardOutcome(outcome!)
+      throw error
+    }
+
     await run.commitOutcome(outcome!)
     const {events, result} = kase.ledger.append((ledgerView) => {
       // The version number is decided under the write lock: two amendments at once cannot both be version n.
@@ -63,6 +88,9 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
 
       const statement = {exhibit: first.result.exhibit!, sha256: first.result.sha256!}
       const n = current.versions.length + 1
+      // Another amendment may have taken version `version` meanwhile: the sources name the version recorded.
+      const check: ContentCheck | null =
+        contentCheck === null || n === version ? contentCheck : {...contentCheck, identifying: contentCheck.identifying.map((source) => source.replace(`statement version ${version}`, `statement version ${n}`))}
       return {
         drafts: [
           ...ingest.drafts,
@@ -70,10 +98,17 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
             actor: provenance.actor,
             action: 'testimony-amended' as const,
             exhibit: current.exhibit,
-            payload: {witness: current.witness, version: n, statement, previous: {version: previous.version, exhibit: previous.exhibit, sha256: previous.sha256}, reason},
+            payload: {
+              witness: current.witness,
+              version: n,
+              statement,
+              previous: {version: previous.version, exhibit: previous.exhibit, sha256: previous.sha256},
+              reason,
+              contentCheck: check as unknown as JsonValue,
+            },
           },
         ],
-        result: {version: n, statement: {...statement, size: first.result.size!}, previous: {version: previous.version, exhibit: previous.exhibit, sha256: previous.sha256}},
+        result: {version: n, statement: {...statement, size: first.result.size!}, previous: {version: previous.version, exhibit: previous.exhibit, sha256: previous.sha256}, contentCheck: check},
       }
     })
     await kase.recordHead()

@@ -1,12 +1,19 @@
 /**
  * A change of consent after the interview: scopes granted or withdrawn, how and when the witness
  * said so. It is one `consent-changed` event; what was recorded before is never rewritten, and
- * the current consent is always the fold of the whole history (testimonies.ts).
+ * the current consent is always the fold of the whole history (testimonies.ts), in the order of
+ * the dates the witness gave: a change entered late takes its place by its date.
+ *
+ * So the date is checked: not more than a few minutes ahead of this computer's clock (a change
+ * dated next year would decide the consent until then), and not before the interview started.
+ * The note is recorded in clear, so it must not hold the witness's name or contact.
  */
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
-import {checkTime} from './record.js'
-import {findTestimony, type TestimonyView} from './testimonies.js'
+import {refuseIdentifying} from './identifying.js'
+import {checkNotFuture, checkTime} from './record.js'
+import {byEffect, findTestimony, type TestimonyView} from './testimonies.js'
+import {identifyingSearchOf} from './view-identity.js'
 import {checkMethod, checkScope, type ConsentScope} from './vocabulary.js'
 
 export interface ConsentChangeOptions {
@@ -17,7 +24,13 @@ export interface ConsentChangeOptions {
   at?: string | undefined
   note?: string | undefined
   actor?: string | undefined
+  /** Opens the witness's identity to check the note against it; needed when there is a note. */
+  passphrase?: string | undefined
+  /** This computer's clock (tests give their own). */
+  now?: Date
 }
+
+
 
 export interface ConsentChangeReport {
   exhibit: string
@@ -27,6 +40,8 @@ export interface ConsentChangeReport {
   withdrawn: ConsentScope[]
   before: ConsentScope[]
   current: ConsentScope[]
+  /** Scopes of this change that a change dated later decides instead (this one was entered late). */
+  overridden: Array<{scope: ConsentScope; seq: number; at: string}>
 }
 
 function checkScopes(values: readonly string[] | undefined, flag: string): ConsentScope[] {
@@ -42,21 +57,36 @@ export async function changeConsent(kase: Case, ref: string, options: ConsentCha
   // Required with a grant; checked whenever given.
   const method = granted.length > 0 || options.method !== undefined ? checkMethod(options.method, '--method', granted.length > 0 ? 'the new consent' : 'the change') : undefined
 
-  const at = options.at === undefined ? new Date().toISOString() : checkTime(options.at, '--at')
+  const now = options.now ?? new Date()
+  const at = options.at === undefined ? now.toISOString() : checkNotFuture(checkTime(options.at, '--at'), '--at', now)
   await kase.assertIntactHead()
   const view: TestimonyView = findTestimony(kase, ref)
+  if (Date.parse(at) < Date.parse(view.interview.startedAt)) {
+    throw new CustodyError(
+      'INVALID_ARGUMENT',
+      `--at ${at} is before the interview started (${view.interview.startedAt}); the consent given then is the first the testimony records. Nothing was recorded`,
+    )
+  }
+
+  const note = options.note?.trim() || null
+  if (note !== null) refuseIdentifying(await identifyingSearchOf(kase, view, options.passphrase), '--note', note)
   const {events} = kase.ledger.append(() => ({
     drafts: [
       {
         actor: options.actor?.trim() || kase.info.investigator,
         action: 'consent-changed',
         exhibit: view.exhibit,
-        payload: {witness: view.witness, granted, withdrawn, method: method ?? null, at, note: options.note?.trim() || null},
+        payload: {witness: view.witness, granted, withdrawn, method: method ?? null, at, note},
       },
     ],
     result: undefined,
   }))
   await kase.recordHead()
+  const seq = events[0]!.event.seq
   const after = findTestimony(kase, view.exhibit)
-  return {exhibit: view.exhibit, witness: view.witness, seq: events[0]!.event.seq, granted, withdrawn, before: view.consent.current, current: after.consent.current}
+  const overridden = [...granted, ...withdrawn].flatMap((scope) => {
+    const deciding = after.consent.changes.filter((c) => c.granted.includes(scope) || c.withdrawn.includes(scope)).sort(byEffect).at(-1)
+    return deciding === undefined || deciding.seq === seq ? [] : [{scope, seq: deciding.seq, at: deciding.at}]
+  })
+  return {exhibit: view.exhibit, witness: view.witness, seq, granted, withdrawn, before: view.consent.current, current: after.consent.current, overridden}
 }

@@ -1,8 +1,11 @@
 /**
  * What a seal may carry of the testimony in a case. A seal's --purpose names one consent scope;
  * a testimony goes in only when the witness's current consent covers it, and so do its statement
- * versions and attachments. Anything left out is listed with the reason. Naming a left-out exhibit
- * explicitly is refused: the seal fails rather than quietly leave out what was asked for.
+ * versions and attachments. An advocacy seal is for anonymised use: a testimony that holds
+ * identifying content (the witness's name or contact found in a statement version or in an
+ * attachment's metadata, testimonies.ts) never goes into one, whatever the consent. Anything left
+ * out is listed with the reason. Naming a left-out exhibit explicitly is refused: the seal fails
+ * rather than quietly leave out what was asked for.
  */
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
@@ -36,11 +39,17 @@ function refusal(view: TestimonyView, purpose: string | null, scope: ConsentScop
       : `the purpose ${JSON.stringify(purpose)} is not a consent scope (${Object.keys(CONSENT_SCOPES).join(', ')}), so no consent can cover it`
   }
 
-  if (view.consent.current.includes(scope)) return undefined
+  if (view.consent.current.includes(scope)) return scope === 'advocacy' ? notAnonymous(view) : undefined
   const withdrawn = view.consent.changes.findLast((c) => c.withdrawn.includes(scope))
   if (withdrawn !== undefined) return `witness ${view.witness} withdrew consent to ${scope} on ${withdrawn.at}`
   const current = view.consent.current.length === 0 ? 'nothing' : view.consent.current.join(', ')
   return `witness ${view.witness} has not consented to ${scope} (consented to ${current})`
+}
+
+/** Why a testimony cannot go into an advocacy (anonymised) seal, if it cannot. */
+export function notAnonymous(view: Pick<TestimonyView, 'witness' | 'identifyingContent'>): string | undefined {
+  if (view.identifyingContent.length === 0) return undefined
+  return `the testimony of witness ${view.witness} holds identifying content (${view.identifyingContent.join('; ')}), so it cannot go into an anonymised (advocacy) archive`
 }
 
 /** The exhibits listed, and the statement versions and attachments of the testimonies among them. */

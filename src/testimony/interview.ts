@@ -3,12 +3,18 @@
  * give, each answer checked as it is typed (by the same checks as the flags, record.ts), then a
  * summary to confirm. Prompts go to stderr, so `--json` output stays clean. Ctrl-C at any prompt
  * records nothing.
+ *
+ * The open record's free text (place, people, note) must not hold the witness's name or contact.
+ * The name and contact are asked last, so once they are known every such answer (or flag) is
+ * checked again, and one that holds them is asked again, with the reason.
  */
 import {statSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {checkbox, confirm, editor, input, select} from '@inquirer/prompts'
 import {CustodyError, messageOf} from '../errors.js'
-import {checkLanguages, checkTime, checkWitnessCode, type TestimonyInput} from './record.js'
+import {describeFindings, type Finding} from './content-check.js'
+import {identifyingReason} from './identifying.js'
+import {checkLanguages, checkNotFuture, checkTime, checkWitnessCode, identifyingFields, searchFor, type OpenTextField, type TestimonyInput} from './record.js'
 import {CONSENT_METHODS, CONSENT_SCOPES, NO_CONSENT} from './vocabulary.js'
 
 export interface InterviewContext {
@@ -44,6 +50,18 @@ function checked(check: (value: string) => unknown, optional = false): (value: s
 
 function required(what: string): (value: string) => true | string {
   return (value) => value.trim() !== '' || `${what} is required`
+}
+
+/** Both checks, the first failure reported. */
+function all(...checks: Array<(value: string) => true | string>): (value: string) => true | string {
+  return (value) => {
+    for (const check of checks) {
+      const ok = check(value)
+      if (ok !== true) return ok
+    }
+
+    return true
+  }
 }
 
 function commaList(value: string): string[] {
@@ -85,6 +103,29 @@ function typeStatement(message: string, ctx: {output: NodeJS.WritableStream}): P
   return editor({message, validate: (v) => v.trim() !== '' || 'the statement is empty'}, ctx)
 }
 
+/**
+ * Shows where the witness's name or contact was found (which file, which field; never the value)
+ * and asks whether to record the testimony as holding identifying content. Ctrl-C records nothing.
+ */
+export async function confirmIdentifyingContent(findings: readonly Finding[], context: Pick<InterviewContext, 'output'> = {}): Promise<boolean> {
+  const output = context.output ?? process.stderr
+  output.write(
+    [
+      '',
+      "The witness's name or contact is in what would be recorded:",
+      ...describeFindings(findings).map((line) => `  ${line}`),
+      'Recorded anyway, the testimony is marked as holding identifying content, and no advocacy (anonymised) seal will take it.',
+      '',
+    ].join('\n'),
+  )
+  try {
+    return await confirm({message: 'Record it as holding identifying content?', default: false}, {output})
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ExitPromptError') throw new CustodyError('INTERRUPTED', 'cancelled at a prompt; nothing was recorded')
+    throw error
+  }
+}
+
 /** The corrected statement for `testimony amend`, typed in $EDITOR; Ctrl-C records nothing. */
 export async function askCorrectedStatement(context: Pick<InterviewContext, 'output'> = {}): Promise<string> {
   try {
@@ -95,6 +136,15 @@ export async function askCorrectedStatement(context: Pick<InterviewContext, 'out
   }
 }
 
+/** A prompt for each free-text field of the open record, answering in the field's own type. */
+type OpenPrompts = {[F in OpenTextField as F['key']]: () => Promise<NonNullable<TestimonyInput[F['key']]>>}
+
+async function reask(field: OpenTextField, answers: TestimonyInput, ask: OpenPrompts): Promise<void> {
+  // One branch per type of answer: TypeScript cannot pair a key with its prompt through a union.
+  if (field.key === 'interviewers' || field.key === 'present') answers[field.key] = await ask[field.key]()
+  else answers[field.key] = await ask[field.key]()
+}
+
 /**
  * Asks for every field of `given` that is undefined, and returns the whole input. Throws
  * INTERRUPTED when the investigator stops at a prompt or does not confirm.
@@ -103,6 +153,28 @@ export async function interview(given: TestimonyInput, context: InterviewContext
   const ctx = {output: context.output ?? process.stderr}
   const cwd = context.cwd ?? process.cwd()
   const answers: TestimonyInput = {...given}
+  // Refuses an answer that holds the name or contact, once they are known (given by flags, or answered).
+  const open =
+    (flag: string, split = false) =>
+    (value: string): true | string =>
+      identifyingReason(searchFor(answers), flag, split ? commaList(value) : value)?.replace(/^--[a-z-]+ /, '') ?? true
+  const askOpen: OpenPrompts = {
+    place: () => input({message: 'Where the interview took place:', validate: all(required('the place'), open('--place'))}, ctx),
+    interviewers: async () =>
+      commaList(
+        await input(
+          {
+            message: 'Interviewer(s), separated by commas:',
+            ...(context.investigator ? {default: context.investigator} : {}),
+            validate: all(required('at least one interviewer'), open('--interviewer', true)),
+          },
+          ctx,
+        ),
+      ),
+    present: async () => commaList(await input({message: 'Anyone else present (names or roles, separated by commas; empty if nobody):', validate: open('--present', true)}, ctx)),
+    interpreter: () => input({message: 'Interpreter (empty if none):', validate: open('--interpreter')}, ctx),
+    note: () => input({message: 'Note recorded with the testimony (in clear: nothing identifying; empty for none):', validate: open('--note')}, ctx),
+  }
   try {
     answers.witness ??= await input({message: "Witness code (a pseudonym such as W-014, never the name):", validate: checked((v) => checkWitnessCode(v))}, ctx)
     answers.interviewedAt ??= await input(
@@ -123,12 +195,10 @@ export async function interview(given: TestimonyInput, context: InterviewContext
       )
     }
 
-    answers.place ??= await input({message: 'Where the interview took place:', validate: required('the place')}, ctx)
-    answers.interviewers ??= commaList(
-      await input({message: 'Interviewer(s), separated by commas:', ...(context.investigator ? {default: context.investigator} : {}), validate: required('at least one interviewer')}, ctx),
-    )
-    answers.present ??= commaList(await input({message: 'Anyone else present (names or roles, separated by commas; empty if nobody):'}, ctx))
-    answers.interpreter ??= await input({message: 'Interpreter (empty if none):'}, ctx)
+    answers.place ??= await askOpen.place()
+    answers.interviewers ??= await askOpen.interviewers()
+    answers.present ??= await askOpen.present()
+    answers.interpreter ??= await askOpen.interpreter()
     answers.languages ??= commaList(
       await input({message: 'Languages of the interview (BCP 47 tags such as uk, ru, crh, en; separated by commas):', validate: checked((v) => checkLanguages(commaList(v)), true)}, ctx),
     )
@@ -159,7 +229,7 @@ export async function interview(given: TestimonyInput, context: InterviewContext
     if (!answers.consent.includes(NO_CONSENT)) {
       answers.consentMethod ??= await select({message: 'How was consent given?', choices: Object.entries(CONSENT_METHODS).map(([value, meaning]) => ({value, name: `${value}: ${meaning}`}))}, ctx)
       answers.consentAt ??= await input(
-        {message: 'When was consent given (ISO 8601 with zone)?', default: answers.interviewedAt.split('/')[0]!, validate: checked((v) => checkTime(v, '--consent-at'))},
+        {message: 'When was consent given (ISO 8601 with zone)?', default: answers.interviewedAt.split('/')[0]!, validate: checked((v) => checkNotFuture(checkTime(v, '--consent-at'), '--consent-at'))},
         ctx,
       )
     }
@@ -189,8 +259,17 @@ export async function interview(given: TestimonyInput, context: InterviewContext
       {message: "Witness's name (encrypted; never stored in clear; empty to leave out):", validate: checked((name) => checkWitnessCode(code, name), true)},
       ctx,
     )
-    answers.witnessContact ??= await input({message: 'Contact details (encrypted; empty to leave out):'}, ctx)
+    answers.witnessContact ??= await input(
+      {message: 'Contact details (encrypted; empty to leave out):', validate: checked((contact) => checkWitnessCode(code, answers.witnessName, contact), true)},
+      ctx,
+    )
     answers.identityNotes ??= await input({message: 'Other identifying notes (encrypted; empty to leave out):'}, ctx)
+
+    // What was answered (or given by flags) before the name and contact were known.
+    for (let field = identifyingFields(answers)[0]; field !== undefined; field = identifyingFields(answers)[0]) {
+      ctx.output.write(`\n${identifyingReason(searchFor(answers), field.flag, answers[field.key])}.\nPlease give ${field.flag} again:\n`)
+      await reask(field, answers, askOpen)
+    }
 
     ctx.output.write(`${summary(answers)}\n`)
     if (!(await confirm({message: `Record the testimony of ${answers.witness}?`, default: true}, ctx))) {

@@ -7,6 +7,7 @@
  * written in clear; the rest is the open record that the ledger and sealed archives carry.
  */
 import {CustodyError} from '../errors.js'
+import {IdentifyingSearch, refuseIdentifying} from './identifying.js'
 import {NO_CONSENT, checkMethod, checkScope, type ConsentMethod, type ConsentScope} from './vocabulary.js'
 
 /** Everything as given, unchecked; every field has a flag of the same meaning. */
@@ -104,23 +105,57 @@ export function missingFlags(input: TestimonyInput): string[] {
   return missing.filter(([, isMissing]) => isMissing).map(([flag]) => flag)
 }
 
-export function checkWitnessCode(value: string, name?: string | null): string {
+export function checkWitnessCode(value: string, name?: string | null, contact?: string | null): string {
   const code = value.trim()
   if (!WITNESS_CODE.test(code)) {
     throw new CustodyError('INVALID_ARGUMENT', `--witness must be a code such as W-014 (letters, digits, '.', '_' or '-', at most 32), never a name; got ${JSON.stringify(value)}`)
   }
 
   // The code travels in clear into the ledger and every archive: it must not carry the name.
-  const parts = (name ?? '')
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((part) => part.length >= 3)
-  const lower = code.toLowerCase()
-  if (parts.some((part) => lower.includes(part))) {
-    throw new CustodyError('INVALID_ARGUMENT', `the witness code ${JSON.stringify(code)} contains part of the witness's name; choose a code that does not identify them (such as W-014)`)
+  const found = IdentifyingSearch.of({name: name ?? null, contact: contact ?? null}).withinCode(code)
+  if (found !== undefined) {
+    throw new CustodyError(
+      'INVALID_ARGUMENT',
+      `the witness code ${JSON.stringify(code)} contains ${found === 'name' ? "part of the witness's name" : "the witness's phone number"}; choose a code that does not identify them (such as W-014)`,
+    )
   }
 
   return code
+}
+
+/**
+ * The fields of the open record that are free text: recorded in clear in the ledger and in every
+ * archive, so they must not hold the witness's name or contact (identifying.ts).
+ */
+export const OPEN_TEXT_FIELDS = [
+  {key: 'place', flag: '--place'},
+  {key: 'interviewers', flag: '--interviewer'},
+  {key: 'present', flag: '--present'},
+  {key: 'interpreter', flag: '--interpreter'},
+  {key: 'note', flag: '--note'},
+] as const satisfies ReadonlyArray<{key: keyof TestimonyInput; flag: string}>
+
+export type OpenTextField = (typeof OPEN_TEXT_FIELDS)[number]
+
+/** The search for this witness's name and contact, as given. */
+export function searchFor(input: Pick<TestimonyInput, 'witnessName' | 'witnessContact'>): IdentifyingSearch {
+  return IdentifyingSearch.of({name: text(input.witnessName), contact: text(input.witnessContact)})
+}
+
+/** The open-text fields of `input` that hold the witness's name or contact, in the order of OPEN_TEXT_FIELDS. */
+export function identifyingFields(input: TestimonyInput, search: IdentifyingSearch = searchFor(input)): OpenTextField[] {
+  if (search.isEmpty) return []
+  return OPEN_TEXT_FIELDS.filter((field) => {
+    const value = input[field.key]
+    return (typeof value === 'string' ? [value] : (value ?? [])).some((v) => search.find(v) !== undefined)
+  })
+}
+
+/** Refuses the first open-text field that holds the witness's name or contact, naming its flag. */
+export function checkOpenRecord(input: TestimonyInput): void {
+  const search = searchFor(input)
+  if (search.isEmpty) return
+  for (const field of OPEN_TEXT_FIELDS) refuseIdentifying(search, field.flag, input[field.key])
 }
 
 /** An ISO 8601 date and time with its zone, as recorded: the offset of the place matters in court. */
@@ -152,6 +187,21 @@ export function checkLanguages(values: readonly string[]): string[] {
   })
 }
 
+/** How far ahead of this computer's clock a consent may be dated: clocks differ by a few minutes. */
+export const CLOCK_SKEW_MS = 5 * 60 * 1000
+
+/**
+ * Refuses a consent dated in the future: consent takes effect by its date (testimonies.ts), so a
+ * date typed a year ahead would decide it until then.
+ */
+export function checkNotFuture(at: string, flag: string, now: Date = new Date()): string {
+  if (Date.parse(at) > now.getTime() + CLOCK_SKEW_MS) {
+    throw new CustodyError('INVALID_ARGUMENT', `${flag} ${at} is in the future (this computer's clock says ${now.toISOString()}); give the time the witness gave or withdrew consent. Nothing was recorded`)
+  }
+
+  return at
+}
+
 export function checkConsent(scopes: readonly string[], method: string | undefined, givenAt: string | undefined, startedAt: string): ConsentRecord {
   const given = list(scopes)
   if (given.includes(NO_CONSENT)) {
@@ -161,7 +211,7 @@ export function checkConsent(scopes: readonly string[], method: string | undefin
 
   const checked = given.map((scope) => checkScope(scope, '--consent', true)).sort()
   const how = checkMethod(method, '--consent-method', 'consent')
-  return {scopes: checked, method: how, givenAt: givenAt === undefined || givenAt.trim() === '' ? startedAt : checkTime(givenAt, '--consent-at')}
+  return {scopes: checked, method: how, givenAt: givenAt === undefined || givenAt.trim() === '' ? startedAt : checkNotFuture(checkTime(givenAt, '--consent-at'), '--consent-at')}
 }
 
 /**
@@ -169,7 +219,8 @@ export function checkConsent(scopes: readonly string[], method: string | undefin
  * not after a whole interview.
  */
 export function checkGiven(input: TestimonyInput): void {
-  if (text(input.witness) !== null) checkWitnessCode(input.witness!, text(input.witnessName))
+  if (text(input.witness) !== null) checkWitnessCode(input.witness!, text(input.witnessName), text(input.witnessContact))
+  checkOpenRecord(input)
   for (const [value, flag] of [
     [input.interviewedAt?.split('/')[0], '--interviewed-at'],
     [input.interviewedAt?.split('/')[1] ?? input.endedAt, '--ended-at'],
@@ -177,6 +228,8 @@ export function checkGiven(input: TestimonyInput): void {
   ] as const) {
     if (text(value) !== null) checkTime(value!, flag)
   }
+
+  if (text(input.consentAt) !== null) checkNotFuture(checkTime(input.consentAt!, '--consent-at'), '--consent-at')
 
   checkLanguages(list(input.languages))
   const consent = list(input.consent)
@@ -193,7 +246,8 @@ export function checkTestimony(input: TestimonyInput): TestimonyRecord {
   }
 
   const name = text(input.witnessName)
-  const witness = checkWitnessCode(input.witness!, name)
+  const witness = checkWitnessCode(input.witness!, name, text(input.witnessContact))
+  checkOpenRecord(input)
   const [start, givenEnd] = input.interviewedAt!.includes('/') ? input.interviewedAt!.split('/', 2) : [input.interviewedAt!, input.endedAt]
   const startedAt = checkTime(start!, '--interviewed-at')
   const end = text(givenEnd)

@@ -5,26 +5,33 @@
  *               file; any problem stops here, with nothing written
  *   2. stage    copy and hash the statement and the attachments, and read their metadata, as
  *               `custody ingest` does, but keep them staged: if any file fails, all are dropped
- *   3. protect  encrypt the witness's protected details to the case's identity key, and commit
+ *   3. search   the staged statement's text and every metadata record for the witness's name and
+ *               contact (content-check.ts); when found, go on only as `identifyingContent`
+ *               decides (the flag, or the investigator at the terminal), else drop everything
+ *   4. protect  encrypt the witness's protected details to the case's identity key, and commit
  *               to them (identity.ts); only the sealed record is stored
- *   4. commit   the staged files into the vault
- *   5. record   in one ledger transaction: the statement as a new exhibit, each attachment as a new
+ *   5. commit   the staged files into the vault
+ *   6. record   in one ledger transaction: the statement as a new exhibit, each attachment as a new
  *               exhibit (or as presented again, when the case already holds it), and the
- *               `testimony` event linking them. Either all of it is recorded or none.
+ *               `testimony` event linking them, with what the search found (where, never what).
+ *               Either all of it is recorded or none.
  *
  * File names are not recorded for the statement and attachments (`W-014-statement-v1.txt` stands
  * for the name): a file named after the witness must not put the name into the ledger.
  */
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {extname, join} from 'node:path'
 import type {JsonValue} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
-import {CustodyError} from '../errors.js'
+import {CustodyError, messageOf} from '../errors.js'
+import {getExhibit} from '../exhibits/exhibits.js'
 import {collectInputs, type InputFile} from '../ingest/inputs.js'
 import {IngestRun, composeIngestEvents, provenanceOf, type Outcome, type Provenance} from '../ingest/ingest.js'
 import type {EventDraft} from '../ledger/event.js'
-import {MetadataReader} from '../metadata/exiftool.js'
+import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
+import {checkContent, decideOnFindings, type CheckedFile, type ContentCheck, type IdentifyingDecision} from './content-check.js'
+import {IdentifyingSearch} from './identifying.js'
 import {commitmentOf, ensureIdentityKey, identityRecord, sealIdentity} from './identity.js'
 import {hasProtectedDetails, type ProtectedDetails, type TestimonyRecord} from './record.js'
 import type {IdentityReference} from './testimonies.js'
@@ -35,6 +42,8 @@ export interface TakeOptions {
   actor?: string | undefined
   cwd?: string
   signal?: AbortSignal
+  /** When the statement or an attachment's metadata names the witness; default: refuse. */
+  identifyingContent?: IdentifyingDecision
 }
 
 export interface TestimonyReport {
@@ -45,6 +54,8 @@ export interface TestimonyReport {
   attachments: Array<{path: string; exhibit: string; sha256: string; status: 'ingested' | 'already-present'}>
   identity: {commitment: string; fields: string[]} | null
   consent: TestimonyRecord['consent']
+  /** What the search for the witness's name and contact found; null when neither was given. */
+  contentCheck: ContentCheck | null
 }
 
 /** A stand-in name that keeps the file's type and says nothing else about it. */
@@ -94,6 +105,43 @@ export async function withStatementFile<T>(statement: TestimonyRecord['statement
   }
 }
 
+/**
+ * ExifTool's complete record of a staged file, or, for a file the case already holds, the record
+ * stored with its exhibit.
+ */
+export async function metadataOf(kase: Case, outcome: Outcome): Promise<MetadataRecord> {
+  if (outcome.kind === 'new' && outcome.metadata.recordBytes !== null) return JSON.parse(new TextDecoder().decode(outcome.metadata.recordBytes)) as MetadataRecord
+  const exhibit = outcome.base.sha256 === undefined ? undefined : kase.ledger.exhibitBySha256(outcome.base.sha256)
+  if (exhibit === undefined) throw new CustodyError('STORAGE_FAILED', `internal: no metadata record for ${outcome.base.path}`)
+  const path = getExhibit(kase, exhibit, {withEvents: false}).metadata.recordPath
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as MetadataRecord
+  } catch (error) {
+    throw new CustodyError('INTEGRITY', `the metadata record of ${exhibit} (${path}) cannot be read: ${messageOf(error)}. Run \`custody verify\`; nothing was recorded`, {subject: exhibit, cause: error})
+  }
+}
+
+/** Step 3: the search, and the decision when it finds the witness. Null when there is nothing to search for. */
+export async function searchContent(
+  kase: Case,
+  search: IdentifyingSearch,
+  statement: {outcome: Outcome; label: string; shownAs: string},
+  attachments: ReadonlyArray<{outcome: Outcome; label: string; shownAs: string}>,
+  decision: IdentifyingDecision,
+): Promise<ContentCheck | null> {
+  if (search.isEmpty) return null
+  if (statement.outcome.kind !== 'new') throw new CustodyError('STORAGE_FAILED', 'internal: the statement is not staged')
+  const files: CheckedFile[] = []
+  for (const a of attachments) files.push({label: a.label, shownAs: a.shownAs, record: await metadataOf(kase, a.outcome)})
+  const {check, findings} = await checkContent(
+    search,
+    {label: statement.label, shownAs: statement.shownAs, record: await metadataOf(kase, statement.outcome), path: statement.outcome.staged.tempPath},
+    files,
+  )
+  await decideOnFindings(findings, decision)
+  return check
+}
+
 function protectedFields(details: ProtectedDetails): string[] {
   return Object.entries(details)
     .filter(([, value]) => value !== null)
@@ -138,9 +186,19 @@ export async function takeTestimony(kase: Case, record: TestimonyRecord, options
       )
     }
 
-    // 3. protect
     let identity: IdentityReference | null = null
+    let contentCheck: ContentCheck | null
     try {
+      // 3. search
+      contentCheck = await searchContent(
+        kase,
+        IdentifyingSearch.of({name: record.protectedDetails.name, contact: record.protectedDetails.contact}),
+        {outcome: statementOutcome!, label: 'statement', shownAs: 'file' in record.statement ? statementPath : 'the statement typed in the editor'},
+        attachments.map((input, i) => ({outcome: outcomes[i + 1]!, label: `attachment ${i + 1}`, shownAs: input.path})),
+        options.identifyingContent ?? 'refuse',
+      )
+
+      // 4. protect
       if (hasProtectedDetails(record.protectedDetails)) {
         const key = await ensureIdentityKey(kase.dataDir, options.passphrase)
         const plain = identityRecord(kase.info.caseId, witness, record.protectedDetails)
@@ -148,14 +206,14 @@ export async function takeTestimony(kase: Case, record: TestimonyRecord, options
         identity = {commitment: commitmentOf(plain), sealedRecord: sealed.sha256, encryptedTo: key.fingerprint, fields: protectedFields(record.protectedDetails)}
       }
 
-      // 4. commit
+      // 5. commit
       for (const outcome of outcomes) await run.commitOutcome(outcome)
     } catch (error) {
       await Promise.all(outcomes.map((o) => run.discardOutcome(o)))
       throw error
     }
 
-    // 5. record
+    // 6. record
     const {events, result} = kase.ledger.append((view) => {
       const ingest = composeIngestEvents(kase, view, outcomes, provenance)
       const [first, ...rest] = ingest.result
@@ -178,6 +236,7 @@ export async function takeTestimony(kase: Case, record: TestimonyRecord, options
           statement: {version: 1, exhibit, sha256: first.result.sha256!},
           attachments: linked.map((a) => ({exhibit: a.exhibit, sha256: a.sha256})),
           note: record.note,
+          contentCheck: contentCheck as unknown as JsonValue,
         },
       }
       return {drafts: [...ingest.drafts, draft], result: {exhibit, size: first.result.size!, sha256: first.result.sha256!, linked}}
@@ -191,6 +250,7 @@ export async function takeTestimony(kase: Case, record: TestimonyRecord, options
       attachments: result.linked,
       identity: identity === null ? null : {commitment: identity.commitment, fields: identity.fields},
       consent: record.consent,
+      contentCheck,
     }
   })
 }

@@ -7,13 +7,22 @@
  *   consent-changed    scopes granted or withdrawn later; history is never rewritten
  *   identity-viewed    someone opened the protected identity (who, when, why)
  *
- * Current consent is the consent given at the interview with every later change applied in order.
+ * Current consent is the consent given at the interview with every later change applied in the
+ * order of the time the witness gave or withdrew it (its `at`), not of recording: a grant entered
+ * late, dated before a withdrawal, does not undo the withdrawal. Changes dated alike apply in the
+ * order they were recorded. Every place that needs the current consent (the case, seals, the
+ * archive verifier, show, list) takes it from this fold.
+ *
+ * A testimony holds identifying content when the check of any of its statement versions or
+ * attachments found the witness's name or contact (content-check.ts); from that version on, it
+ * never goes into an advocacy (anonymised) seal.
  */
 import type {JsonValue} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
 import {resolveExhibitId} from '../exhibits/exhibits.js'
 import type {StoredEvent} from '../ledger/event.js'
+import type {ContentCheck} from './content-check.js'
 import type {ConsentRecord, Interview} from './record.js'
 import {isConsentScope, type ConsentScope} from './vocabulary.js'
 
@@ -50,6 +59,13 @@ export interface ConsentChange {
   note: string | null
 }
 
+/** What the search for the witness's name and contact found when a statement version was recorded; null when nothing was searched for. */
+export interface VersionContentCheck {
+  version: number
+  seq: number
+  check: ContentCheck | null
+}
+
 export interface TestimonyView {
   exhibit: string
   witness: string
@@ -57,8 +73,13 @@ export interface TestimonyView {
   takenBy: string
   interview: Interview
   vulnerable: boolean
+  /** `changes` in the order they take effect (by `at`, then by recording); `seq` is the recording order. */
   consent: {given: ConsentRecord; changes: ConsentChange[]; current: ConsentScope[]}
   identity: IdentityReference | null
+  /** Per statement version; the first also covers the attachments. */
+  contentChecks: VersionContentCheck[]
+  /** Where the witness's name or contact was found, over every version: empty when nowhere. */
+  identifyingContent: string[]
   versions: StatementVersion[]
   attachments: Array<{exhibit: string; sha256: string}>
   identityViews: Array<{seq: number; time: string; actor: string; reason: string | null}>
@@ -75,6 +96,39 @@ function scopes(value: JsonValue | undefined): ConsentScope[] {
 
 function nullableText(value: JsonValue | undefined): string | null {
   return typeof value === 'string' ? value : null
+}
+
+/** A content check as an event records it; events are hostile input when read from an archive. */
+function contentCheckOf(value: JsonValue | undefined): ContentCheck | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
+  const text = (typeof value.statementText === 'object' && value.statementText !== null && !Array.isArray(value.statementText) ? value.statementText : {}) as {[key: string]: JsonValue}
+  return {
+    searchedFor: strings(value.searchedFor).filter((k): k is 'name' | 'contact' => k === 'name' || k === 'contact'),
+    statementText: {searched: text.searched === true, reason: nullableText(text.reason)},
+    identifying: strings(value.identifying),
+  }
+}
+
+/** The instant a change took effect; one that cannot be read takes effect after every other. */
+function instantOf(at: string): number {
+  const t = Date.parse(at)
+  return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t
+}
+
+/** Consent changes in the order they take effect: by the time given (`at`), then by recording. */
+export function byEffect(a: Pick<ConsentChange, 'at' | 'seq'>, b: Pick<ConsentChange, 'at' | 'seq'>): number {
+  return instantOf(a.at) - instantOf(b.at) || a.seq - b.seq
+}
+
+/** The consent given at the interview with `changes` applied in the order they take effect. */
+export function currentConsent(given: readonly ConsentScope[], changes: readonly ConsentChange[]): ConsentScope[] {
+  const current = new Set(given)
+  for (const change of [...changes].sort(byEffect)) {
+    for (const scope of change.granted) current.add(scope)
+    for (const scope of change.withdrawn) current.delete(scope)
+  }
+
+  return [...current].sort()
 }
 
 /** Folds the testimony events of a ledger (or of an archive), oldest first, into one view per testimony. */
@@ -96,6 +150,8 @@ export function foldTestimonies(events: ReadonlyArray<Pick<StoredEvent, 'event'>
         vulnerable: p.vulnerable === true,
         consent: {given, changes: [], current: [...given.scopes]},
         identity: (p.identity ?? null) as unknown as IdentityReference | null,
+        contentChecks: [{version: 1, seq: event.seq, check: contentCheckOf(p.contentCheck)}],
+        identifyingContent: [],
         versions: [{version: 1, exhibit: String(statement.exhibit), sha256: String(statement.sha256), seq: event.seq, time: event.time, actor: event.actor, reason: null}],
         attachments: ((p.attachments ?? []) as Array<{[key: string]: JsonValue}>).map((a) => ({exhibit: String(a.exhibit), sha256: String(a.sha256)})),
         identityViews: [],
@@ -109,6 +165,7 @@ export function foldTestimonies(events: ReadonlyArray<Pick<StoredEvent, 'event'>
     if (event.action === 'testimony-amended') {
       const statement = (p.statement ?? {}) as {[key: string]: JsonValue}
       view.versions.push({version: Number(p.version), exhibit: String(statement.exhibit), sha256: String(statement.sha256), seq: event.seq, time: event.time, actor: event.actor, reason: nullableText(p.reason)})
+      view.contentChecks.push({version: Number(p.version), seq: event.seq, check: contentCheckOf(p.contentCheck)})
     } else if (event.action === 'consent-changed') {
       const change: ConsentChange = {
         seq: event.seq,
@@ -121,13 +178,15 @@ export function foldTestimonies(events: ReadonlyArray<Pick<StoredEvent, 'event'>
         note: nullableText(p.note),
       }
       view.consent.changes.push(change)
-      const current = new Set(view.consent.current)
-      for (const scope of change.granted) current.add(scope)
-      for (const scope of change.withdrawn) current.delete(scope)
-      view.consent.current = [...current].sort()
     } else if (event.action === 'identity-viewed') {
       view.identityViews.push({seq: event.seq, time: event.time, actor: event.actor, reason: nullableText(p.reason)})
     }
+  }
+
+  for (const view of views.values()) {
+    view.consent.changes.sort(byEffect)
+    view.consent.current = currentConsent(view.consent.given.scopes, view.consent.changes)
+    view.identifyingContent = [...new Set(view.contentChecks.flatMap((c) => c.check?.identifying ?? []))]
   }
 
   return views

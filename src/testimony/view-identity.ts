@@ -10,8 +10,9 @@ import type {Case} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {sha256Hex} from '../hashing/digests.js'
 import {writeFileDurably} from '../io/files.js'
+import {IdentifyingSearch, refuseIdentifying} from './identifying.js'
 import {openIdentity, openIdentityKey, type IdentityRecord} from './identity.js'
-import {findTestimony} from './testimonies.js'
+import {findTestimony, type IdentityReference, type TestimonyView} from './testimonies.js'
 
 export interface ViewIdentityOptions {
   passphrase: string
@@ -31,13 +32,11 @@ export interface IdentityViewReport {
   seq: number
 }
 
-export async function viewIdentity(kase: Case, ref: string, options: ViewIdentityOptions): Promise<IdentityViewReport> {
-  await kase.assertIntactHead()
-  const view = findTestimony(kase, ref)
-  if (view.identity === null) {
-    throw new CustodyError('INVALID_ARGUMENT', `no identity was recorded for witness ${view.witness} (${view.exhibit}): the testimony was taken without a name, contact or protected notes`)
-  }
-
+/**
+ * The witness's identity record, decrypted and checked against the commitment the testimony
+ * recorded. Shown to no one by itself: viewIdentity() records the access first.
+ */
+async function openSealedIdentity(kase: Case, view: TestimonyView & {identity: IdentityReference}, passphrase: string): Promise<{record: IdentityRecord; bytes: Buffer}> {
   const where = `the sealed identity of ${view.witness} (vault object ${view.identity.sealedRecord})`
   let sealed: unknown
   try {
@@ -48,13 +47,41 @@ export async function viewIdentity(kase: Case, ref: string, options: ViewIdentit
     throw new CustodyError('INTEGRITY', `${where} cannot be used: ${messageOf(error)}. Run \`custody verify\``, {subject: view.exhibit, cause: error})
   }
 
-  const key = await openIdentityKey(kase.dataDir, options.passphrase)
-  const {record, bytes} = openIdentity(sealed, key, {caseId: kase.info.caseId, witness: view.witness}, where)
-  const commitment = sha256Hex(bytes)
+  const key = await openIdentityKey(kase.dataDir, passphrase)
+  const opened = openIdentity(sealed, key, {caseId: kase.info.caseId, witness: view.witness}, where)
+  const commitment = sha256Hex(opened.bytes)
   if (commitment !== view.identity.commitment) {
     throw new CustodyError('INTEGRITY', `${where} does not match the commitment recorded at the interview (${view.identity.commitment}, found ${commitment}). Run \`custody verify\``, {subject: view.exhibit})
   }
 
+  return opened
+}
+
+/**
+ * The search for this witness's name and contact (identifying.ts), for checking a later note,
+ * reason or statement version against them. The identity is decrypted in memory for the
+ * comparison only, never shown or written, so it is not recorded as an `identity-viewed` event
+ * (which records that a person saw it). A testimony taken without a name or contact has nothing
+ * to search for.
+ */
+export async function identifyingSearchOf(kase: Case, view: TestimonyView, passphrase: string | undefined): Promise<IdentifyingSearch> {
+  if (view.identity === null || !view.identity.fields.some((f) => f === 'name' || f === 'contact')) return IdentifyingSearch.of({name: null, contact: null})
+  if (passphrase === undefined) throw new CustodyError('PASSPHRASE_MISSING', `the passphrase is needed to check the text against the identity of witness ${view.witness}`)
+  const {record} = await openSealedIdentity(kase, {...view, identity: view.identity}, passphrase)
+  return IdentifyingSearch.of({name: record.name, contact: record.contact})
+}
+
+export async function viewIdentity(kase: Case, ref: string, options: ViewIdentityOptions): Promise<IdentityViewReport> {
+  await kase.assertIntactHead()
+  const view = findTestimony(kase, ref)
+  if (view.identity === null) {
+    throw new CustodyError('INVALID_ARGUMENT', `no identity was recorded for witness ${view.witness} (${view.exhibit}): the testimony was taken without a name, contact or protected notes`)
+  }
+
+  const {record, bytes} = await openSealedIdentity(kase, {...view, identity: view.identity}, options.passphrase)
+  // The reason is recorded in clear, like every note.
+  refuseIdentifying(IdentifyingSearch.of({name: record.name, contact: record.contact}), '--reason', options.reason?.trim())
+  const commitment = sha256Hex(bytes)
   const disclosedTo = options.disclose === undefined ? null : resolve(options.cwd ?? process.cwd(), options.disclose)
   if (disclosedTo !== null && !(await writeFileDurably(disclosedTo, bytes, {mode: 0o600, overwrite: false}))) {
     throw new CustodyError('INVALID_ARGUMENT', `${disclosedTo} already exists; choose another --disclose file. Nothing was recorded`)

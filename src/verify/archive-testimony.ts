@@ -1,11 +1,15 @@
 /**
  * Check 9 of `custody verify ARCHIVE`: the testimony an archive carries. The seal statement's
  * account of each testimony (witness code, identity commitment, statement versions, attachments,
- * consent) is compared with the testimony's own sealed events, which the events check has tied to
- * the tree head; the consent recomputed from those events must cover the seal's purpose.
+ * consent, identifying content) is compared with the testimony's own sealed events, which the
+ * events check has tied to the tree head. The consent recomputed from those events, by the rules
+ * the case applies (foldTestimonies: changes in the order of their dates), must cover the seal's
+ * purpose; and an advocacy seal, which is for anonymised use, must hold no testimony whose events
+ * record identifying content.
  */
 import type {LedgerEvent} from '../ledger/event.js'
 import {foldTestimonies, type TestimonyView} from '../testimony/testimonies.js'
+import {notAnonymous} from '../testimony/consent-filter.js'
 import {isConsentScope} from '../testimony/vocabulary.js'
 import {messageOf} from '../errors.js'
 import type {ArchiveProblem} from './verify-archive.js'
@@ -70,6 +74,18 @@ export function checkArchiveTestimony(
       else if (sealedSha256(recorded.exhibit) !== recorded.sha256) fail(subject, `its attachment ${recorded.exhibit} is not in the archive as the testimony event names it`)
     }
 
+    for (const change of view.consent.changes) {
+      if (Number.isNaN(Date.parse(change.at))) fail(subject, `its consent change (event ${change.seq}) has no readable date, so the order in which the changes take effect cannot be known`, 'an ISO 8601 time', change.at)
+    }
+
+    const statedIdentifying = t.identifyingContent === undefined ? [] : t.identifyingContent
+    if (!Array.isArray(statedIdentifying) || !same(statedIdentifying, view.identifyingContent)) {
+      fail(subject, 'the identifying content stated differs from what the testimony\'s events record', view.identifyingContent.join('; ') || 'none', Array.isArray(statedIdentifying) ? statedIdentifying.join('; ') || 'none' : JSON.stringify(statedIdentifying))
+    }
+
+    const identifying = purpose === 'advocacy' ? notAnonymous(view) : undefined
+    if (identifying !== undefined) fail(subject, `an advocacy seal must leave it out: ${identifying}`)
+
     const consent = Array.isArray(t.consent) ? t.consent : []
     if (!same(consent, view.consent.current)) fail(subject, "the consent stated differs from the consent recomputed from the testimony's events", view.consent.current.join(', ') || 'none', consent.join(', ') || 'none')
     if (purpose === null || !isConsentScope(purpose) || !view.consent.current.includes(purpose)) {
@@ -79,6 +95,6 @@ export function checkArchiveTestimony(
 
   return {
     problems,
-    detail: stated.length === 0 ? 'no testimony in this archive' : `${stated.length} testimon${stated.length === 1 ? 'y' : 'ies'}: versions, attachments, commitment and consent (covering "${String(statement.purpose)}") agree with their events`,
+    detail: stated.length === 0 ? 'no testimony in this archive' : `${stated.length} testimon${stated.length === 1 ? 'y' : 'ies'}: versions, attachments, commitment, identifying content and consent (covering "${String(statement.purpose)}") agree with their events`,
   }
 }

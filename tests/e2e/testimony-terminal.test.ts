@@ -102,6 +102,58 @@ describe('custody testimony add on a terminal', () => {
     expect(readFileSync(stored.json.vault.path, 'utf8')).toContain('ten days, not nine')
   })
 
+  it('asks again, with the reason, for an answer that holds the name typed after it', async () => {
+    const exitFile = join(work.path, 'reask.exit')
+    const statement = join(work.path, 'w052.txt')
+    writeFileSync(statement, 'They took us to the school gym.\n')
+    const flags = ['--witness', 'W-052', '--interviewed-at', '2024-04-04T10:00+03:00', '--ended-at', '', '--interviewer', 'A. Investigator', '--present', 'a psychologist']
+    const rest = ['--interpreter', '', '--language', 'uk', '--no-vulnerable', '--consent', 'court', '--consent-method', 'signed-form', '--consent-at', '2024-04-04T10:00+03:00', '--statement-file', statement]
+    using term = new Terminal(['testimony', 'add', '--case', kase.dir, ...flags, ...rest], {cwd: work.path, env: {EDITOR: editor}, exitFile})
+    await term.answer('Case passphrase:', PASSPHRASE)
+    await term.answer('Where the interview took place', 'the Kovalenko family home')
+    await term.answer('Attachment 1', '')
+    await term.answer("Witness's name", 'Olena Kovalenko')
+    await term.answer('Contact details', '')
+    await term.answer('Other identifying notes', '')
+    await term.waitFor("--place contains the witness's name, and it would be recorded in clear")
+    await term.waitFor('Please give --place again')
+    // Still refused at the prompt, then a place without the name.
+    await term.answer(/Please give --place again:\s*\n.*Where the interview took place/u, 'Kovalenko street')
+    await term.waitFor("contains the witness's name")
+    term.send('', ...Array<string>(20).fill('BSpace'))
+    term.send('Irpin', 'Enter')
+    await term.answer('Record the testimony of W-052?', '')
+    expect(await exitCode(exitFile)).toBe(0)
+    const {json} = await custodyJson<{testimonies: Array<{witness: string; interview: {place: string}}>}>(['testimony', 'list', '--case', kase.dir])
+    expect(json.testimonies.find((t) => t.witness === 'W-052')!.interview.place).toBe('Irpin')
+  })
+
+  it('shows where a statement names the witness and asks; no records nothing, yes records it as identifying', async () => {
+    const statement = join(work.path, 'w053.txt')
+    writeFileSync(statement, 'My name is Olena Kovalenko and I saw it.\n')
+    const args = ['testimony', 'add', '--case', kase.dir, '--witness', 'W-053', '--interviewed-at', '2024-04-05T10:00+03:00', '--place', 'Irpin', '--interviewer', 'A. Investigator', '--consent', 'advocacy', '--consent-method', 'signed-form', '--statement-file', statement, '--witness-name', 'Olena Kovalenko']
+    const before = sqlite(join(kase.dir, '.custody', 'ledger.sqlite'), 'SELECT count(*) FROM events;')
+    {
+      const exitFile = join(work.path, 'refuse.exit')
+      using term = new Terminal(args, {cwd: work.path, env: {}, exitFile})
+      await term.answer('Case passphrase:', PASSPHRASE)
+      await term.waitFor(`statement: its text holds the witness's name (${statement})`)
+      await term.answer('Record it as holding identifying content?', 'n')
+      expect(await exitCode(exitFile)).toBe(2)
+      expect(term.screen()).toContain('not confirmed: nothing was recorded')
+      expect(sqlite(join(kase.dir, '.custody', 'ledger.sqlite'), 'SELECT count(*) FROM events;')).toBe(before)
+    }
+
+    const exitFile = join(work.path, 'accept.exit')
+    using term = new Terminal(args, {cwd: work.path, env: {}, exitFile})
+    await term.answer('Case passphrase:', PASSPHRASE)
+    await term.answer('Record it as holding identifying content?', 'y')
+    expect(await exitCode(exitFile)).toBe(0)
+    expect(term.screen()).toMatch(/identifying +statement: holds the witness's name or contact/)
+    const {json} = await custodyJson<{testimonies: Array<{witness: string; identifyingContent: string[]}>}>(['testimony', 'list', '--case', kase.dir])
+    expect(json.testimonies.find((t) => t.witness === 'W-053')!.identifyingContent).toEqual(['statement'])
+  })
+
   it('Ctrl-C in the middle of the interview records nothing', async () => {
     const before = sqlite(join(kase.dir, '.custody', 'ledger.sqlite'), 'SELECT count(*) FROM events;')
     const exitFile = join(work.path, 'cancel.exit')

@@ -443,7 +443,7 @@ describe('testimony in a sealed archive', () => {
     bag = readdirSync(pristine)[0]!
     const ok = await custodyJson<ArchiveJson>(['verify', archive])
     expect(ok.code).toBe(0)
-    expect(ok.json.checks.find((c) => c.name === 'testimony')?.detail).toContain('1 testimony: versions, attachments, commitment and consent (covering "court") agree with their events')
+    expect(ok.json.checks.find((c) => c.name === 'testimony')?.detail).toContain('1 testimony: versions, attachments, commitment, identifying content and consent (covering "court") agree with their events')
     const readme = readFileSync(join(pristine, bag, 'README.txt'), 'utf8')
     expect(readme).toContain('6. Witness testimony: W-014 (EX-000001).')
     expect(readme).toContain("which must print that witness's identityCommitment")

@@ -150,6 +150,42 @@ describe('interview', () => {
     expect(record.protectedDetails).toMatchObject({name: 'Maria', vulnerability: 'a minor', referral: 'child protection services'})
   })
 
+  it('refuses, at the prompt, a place or a person that holds the name or contact already given', async () => {
+    const done = interview({...without('place', 'present'), witnessName: 'Olena Kovalenko', witnessContact: '+380 44 555 0142'}, {cwd: work.path})
+    expect(screen.getScreen()).toContain('Where the interview took place')
+    await answer("Kovalenko's yard")
+    expect(screen.getScreen()).toContain("contains the witness's name, and it would be recorded in clear")
+    await clear("Kovalenko's yard".length)
+    await answer('Irpin, a yard')
+    expect(screen.getScreen()).toContain('Anyone else present')
+    await answer('a psychologist, her son (044 555 01 42)')
+    expect(screen.getScreen()).toContain("contains the witness's contact details")
+    await clear('a psychologist, her son (044 555 01 42)'.length)
+    await answer('a psychologist')
+    screen.keypress('enter')
+    const record = checkTestimony(await done)
+    expect(record.interview).toMatchObject({place: 'Irpin, a yard', present: ['a psychologist']})
+  })
+
+  it('once the name is given, asks again for what was answered before it and holds it', async () => {
+    const done = interview({...without('place', 'witnessName'), note: 'the Kovalenko family asked for it'}, {cwd: work.path})
+    await answer('near the Kovalenko house')
+    expect(screen.getScreen()).toContain("Witness's name")
+    await answer('Olena Kovalenko')
+    // The place first, then the note (given as a flag); the reason goes to the output (the
+    // terminal test reads it there).
+    expect(screen.getScreen()).toContain('Where the interview took place')
+    await answer('Bucha')
+    expect(screen.getScreen()).toContain('Note recorded with the testimony')
+    await answer('the family asked for it')
+    expect(screen.getScreen()).toContain('Record the testimony of W-014?')
+    screen.keypress('enter')
+    const record = checkTestimony(await done)
+    expect(record.interview.place).toBe('Bucha')
+    expect(record.note).toBe('the family asked for it')
+    expect(record.protectedDetails.name).toBe('Olena Kovalenko')
+  })
+
   it('stops, recording nothing, when the investigator does not confirm', async () => {
     const done = interview({...GIVEN}, {cwd: work.path})
     screen.type('n')

@@ -49,6 +49,18 @@ describe('the testimony record', () => {
     expect(() => checkTestimony({...COMPLETE, statementFile: undefined, statementText: ' \n'})).toThrow('a testimony needs --statement-file')
   })
 
+  it('refuses consent dated more than five minutes ahead of the clock, and open-record text holding the name or contact', () => {
+    const soon = new Date(Date.now() + 2 * 60_000).toISOString()
+    expect(checkTestimony({...COMPLETE, consentAt: soon}).consent.givenAt).toBe(soon)
+    expect(() => checkTestimony({...COMPLETE, consentAt: new Date(Date.now() + 10 * 60_000).toISOString()})).toThrow('--consent-at')
+    expect(() => checkTestimony({...COMPLETE, consentAt: '2034-03-05T10:00+02:00'})).toThrow('is in the future')
+    const who = {witnessName: 'Olena Kovalenko', witnessContact: '+380 44 555 0142'}
+    expect(() => checkTestimony({...COMPLETE, ...who, present: ['a psychologist', 'Mrs KOVALENKO']})).toThrow("--present contains the witness's name")
+    expect(() => checkTestimony({...COMPLETE, ...who, interpreter: 'reached on 0445550142'})).toThrow("--interpreter contains the witness's contact details")
+    expect(() => checkWitnessCode('W-0445550142', null, who.witnessContact)).toThrow("contains the witness's phone number")
+    expect(checkTestimony({...COMPLETE, ...who, place: 'Kovalenkivka'}).interview.place).toBe('Kovalenkivka')
+  })
+
   it('records the statement and attachments under names that keep only the type', () => {
     expect(recordedName('W-014', 'statement-v1', '/home/inv/Olena Kovalenko.PDF')).toBe('W-014-statement-v1.pdf')
     expect(recordedName('W-014', 'attachment-2', '/x/Olena.weird-extension-too-long')).toBe('W-014-attachment-2')
