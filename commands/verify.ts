@@ -38,7 +38,8 @@ remembers of each file while checking goes to a temporary SQLite file in $TMPDIR
 holds.
 
 Exit 0 when everything holds; exit 3 when anything does not, naming the exhibit, event or file with
-what was expected and what was found.`
+what was expected and what was found; exit 1 when the check could not finish (the temp folder is
+full: point TMPDIR elsewhere), which says nothing either way.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %>', description: 'Verify the case around the working directory'},

@@ -40,6 +40,7 @@ import {MerkleTree} from '../merkle/tree.js'
 import {PackedHashes} from '../merkle/packed-hashes.js'
 import {HASH_SIZE} from '../merkle/rfc6962.js'
 import {ClaimIndex, type ExhibitClaim} from './claim-index.js'
+import {scratchWork} from '../io/scratch-db.js'
 import type {ObjectCheck} from '../vault/vault.js'
 import type {StoredEvent} from '../ledger/event.js'
 import {IDENTITY_KEY_FILE, identityPublicKey} from '../testimony/identity.js'
@@ -499,12 +500,14 @@ function describeObject(check: ObjectCheck): {message: string; expected?: string
 }
 
 export async function verifyCase(kase: Case, options: {onProgress?: (progress: VerifyProgress) => void} = {}): Promise<VerifyReport> {
-  const claims = new ClaimIndex()
-  try {
-    return await verifyWith(kase, claims, options)
-  } finally {
-    claims.close()
-  }
+  return scratchWork('verify could not finish, which says nothing about the case', async () => {
+    const claims = new ClaimIndex()
+    try {
+      return await verifyWith(kase, claims, options)
+    } finally {
+      claims.close()
+    }
+  })
 }
 
 async function verifyWith(kase: Case, claims: ClaimIndex, options: {onProgress?: (progress: VerifyProgress) => void}): Promise<VerifyReport> {
