@@ -95,6 +95,7 @@ class ProblemList {
     if (this.listed.length < LISTED_PROBLEMS) this.listed.push({line, message})
   }
 }
+
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/
 
 type Cells = Map<string, string>
