@@ -34,7 +34,9 @@ location, latitude and longitude (decimal degrees), source, note; any other colu
 tag. The values are recorded beside, never instead of, what the file's own metadata says. Every
 row is checked first: a manifest with any bad row (a missing file, a date that does not parse, a
 latitude out of range, a path given twice) ingests nothing, and each problem is reported with its
-line (exit 2). --dry-run checks and reports what would happen, and writes nothing.
+line (exit 2; --json lists the first 1,000 as error.problems and counts all of them in
+error.problemCount). A row longer than 64 KiB, or a quote left open, refuses the manifest at its
+line without reading on. --dry-run checks and reports what would happen, and writes nothing.
 
 A manifest or a folder (--recursive) is a batch, recorded in the ledger: its start (with the
 manifest's SHA-256), every file's event, and its end with the counts. Running the same command

@@ -16,7 +16,9 @@ before it: the checkpoint's Merkle root commits to all of them.
 Offline is normal in the field. When no TSA answers, the checkpoint is recorded as waiting and
 the command exits 1; run it again when there is a connection, and one token covers everything
 since. \`custody status\` shows what is not yet timestamped. Several TSAs give redundancy: one that
-fails is reported and the others still count.
+fails is reported and the others still count. A TSA that does not finish its reply within 20
+seconds, or whose reply passes 1 MiB (a genuine one is a few KB), is such a failure: its reply is
+cut off as it arrives.
 
 TSAs and their roots can be given each time or saved once for the case:
   custody config set tsa https://tsa.example.org/tsr

@@ -22,7 +22,9 @@ the vault, recomputes the ledger's hash chain and its RFC 6962 Merkle tree head,
 with the last recorded tree head and with every signed checkpoint (its Ed25519 signature, and its
 root over the events it covers): a vault file modified, truncated or missing, or a ledger event
 edited, deleted, inserted or reordered, even past the ledger's triggers and with every hash
-recomputed, is named. Every RFC 3161 token is checked against the checkpoint it stamps. Warnings, which do
+recomputed, is named. Every RFC 3161 token is checked against the checkpoint it stamps, and the
+signing key's file in .custody/keys/ against the key the ledger records (its public half; the
+private half needs the passphrase, which verify does not ask for). Warnings, which do
 not fail the check: vault files no event names, temp files, and batches not ended (an ingest
 interrupted or still running).
 
@@ -50,7 +52,8 @@ make it hold more: small files are read only up to the size a genuine one can ha
 large ones up to a bound, and only the first 1,000 problems are listed.
 
 Exit 0 when everything holds; exit 3 when anything does not, naming the exhibit, event or file with
-what was expected and what was found.`
+what was expected and what was found; exit 1 when the check could not finish (the temp folder is
+full: point TMPDIR elsewhere), which says nothing either way.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %>', description: 'Verify the case around the working directory'},

@@ -66,14 +66,21 @@ export class CustodyError extends Error {
   readonly code: CustodyErrorCode
   /** The file, exhibit or event the error is about, when there is one. */
   readonly subject: string | undefined
-  /** Everything wrong, for --json, when the message can only summarise (a manifest's bad rows). */
+  /** What is wrong, for --json, when the message can only summarise (a manifest's bad rows): the first of them. */
   readonly problems: ReadonlyArray<{line: number; message: string}> | undefined
+  /** How many problems there are in all, when `problems` lists only the first of them. */
+  readonly problemCount: number | undefined
 
-  constructor(code: CustodyErrorCode, message: string, options: {cause?: unknown; subject?: string; problems?: ReadonlyArray<{line: number; message: string}>} = {}) {
+  constructor(
+    code: CustodyErrorCode,
+    message: string,
+    options: {cause?: unknown; subject?: string; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number} = {},
+  ) {
     super(message, options.cause === undefined ? undefined : {cause: options.cause})
     this.code = code
     this.subject = options.subject
     this.problems = options.problems
+    this.problemCount = options.problemCount
   }
 
   get exitCode(): ExitCode {
@@ -82,12 +89,13 @@ export class CustodyError extends Error {
     return EXIT.failed
   }
 
-  toJSON(): {code: CustodyErrorCode; message: string; subject?: string; problems?: ReadonlyArray<{line: number; message: string}>} {
+  toJSON(): {code: CustodyErrorCode; message: string; subject?: string; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number} {
     return {
       code: this.code,
       message: this.message,
       ...(this.subject === undefined ? {} : {subject: this.subject}),
       ...(this.problems === undefined ? {} : {problems: this.problems}),
+      ...(this.problemCount === undefined ? {} : {problemCount: this.problemCount}),
     }
   }
 }

@@ -32,7 +32,6 @@ import type {EventDraft} from '../ledger/event.js'
 import type {LedgerView} from '../ledger/ledger.js'
 import {digestFile, sha256Hex} from '../hashing/digests.js'
 import {readManifest, type ManifestInput, type RowFacts} from '../manifest/manifest.js'
-import {plural} from '../render/text.js'
 import {batchIdentity, earlierRuns, endBatch, filesOfEarlierRuns, startBatch, type BatchIdentity, type BatchInfo} from './batch.js'
 import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
 import {normaliseMetadata, parseGivenDate, type NormalisedMetadata} from '../metadata/normalise.js'
@@ -458,13 +457,15 @@ async function gather(kase: Case, options: IngestOptions, work: Worklist): Promi
   if (options.manifest !== undefined) {
     if (options.paths.length > 0) throw new CustodyError('INVALID_ARGUMENT', 'give either --manifest or paths to ingest, not both')
     const manifest = await readManifest(options.manifest, {claim: (key, line) => work.claim(key, line), add}, {cwd})
-    if (manifest.problems.length > 0) {
+    if (manifest.problemCount > 0) {
       const shown = manifest.problems.slice(0, 50).map((p) => `  line ${p.line}: ${p.message}`)
-      const more = manifest.problems.length > shown.length ? [`  and ${manifest.problems.length - shown.length} more (--json lists them all)`] : []
+      const rest = manifest.problemCount - shown.length
+      const listed = manifest.problems.length < manifest.problemCount ? `the first ${manifest.problems.length.toLocaleString('en-US')}` : 'them all'
+      const more = rest > 0 ? [`  and ${rest.toLocaleString('en-US')} more (--json lists ${listed})`] : []
       throw new CustodyError(
         'MANIFEST_INVALID',
-        [`${manifest.path} has ${plural(manifest.problems.length, 'problem')}, so nothing was ingested:`, ...shown, ...more, 'Correct the manifest and run the command again.'].join('\n'),
-        {subject: manifest.path, problems: manifest.problems},
+        [`${manifest.path} has ${manifest.problemCount.toLocaleString('en-US')} ${manifest.problemCount === 1 ? 'problem' : 'problems'}, so nothing was ingested:`, ...shown, ...more, 'Correct the manifest and run the command again.'].join('\n'),
+        {subject: manifest.path, problems: manifest.problems, problemCount: manifest.problemCount},
       )
     }
 

@@ -47,7 +47,8 @@ export async function sealSecret(plaintext: Uint8Array, passphrase: string, labe
   }
 }
 
-function isBox(value: unknown): value is SecretBox {
+/** Is it a box this custody can open (its parameters within the accepted bounds)? */
+export function isSecretBox(value: unknown): value is SecretBox {
   const box = value as Partial<SecretBox> | null
   return (
     typeof box === 'object' &&
@@ -73,7 +74,7 @@ function isBox(value: unknown): value is SecretBox {
 
 /** Opens a box; a wrong passphrase and a damaged box are both refused by the GCM tag. */
 export async function openSecret(box: unknown, passphrase: string, label: string, where: string): Promise<Buffer> {
-  if (!isBox(box)) {
+  if (!isSecretBox(box)) {
     throw new CustodyError('KEY_UNREADABLE', `${where} is not a custody secret box (or uses parameters this custody does not accept); restore it from a backup`, {subject: where})
   }
 

@@ -16,9 +16,9 @@ import {mkdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {sha256} from '@noble/hashes/sha2.js'
 import {bytesToHex} from '@noble/hashes/utils.js'
-import {CustodyError, errnoOf} from '../errors.js'
+import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import {writeFileDurably} from '../io/files.js'
-import {openSecret, sealSecret, type SecretBox} from './secret-box.js'
+import {isSecretBox, openSecret, sealSecret, type SecretBox} from './secret-box.js'
 
 export const KEYS_FOLDER = 'keys'
 const FINGERPRINT = /^SHA256:[0-9a-f]{64}$/
@@ -248,6 +248,11 @@ export async function openSigningKey(dataDir: string, fingerprint: string, passp
     )
   }
 
+  // A file put in place of this key's (another key's, renamed) would fail as a wrong passphrase.
+  if (file.fingerprint !== fingerprint) {
+    throw new CustodyError('KEY_UNREADABLE', `${path} holds the key ${String(file.fingerprint)}, not the case's key ${fingerprint}; restore it from a backup of the case`, {subject: path})
+  }
+
   const pkcs8 = await openSecret(file.privateKey, passphrase, labelFor(fingerprint), path)
   let signer: Signer
   try {
@@ -263,4 +268,44 @@ export async function openSigningKey(dataDir: string, fingerprint: string, passp
   }
 
   return signer
+}
+
+/** What the key file of a key holds, as far as can be seen without the passphrase. */
+export type KeyFileState =
+  | {status: 'intact'; path: string}
+  | {status: 'missing'; path: string}
+  | {status: 'unreadable'; path: string; problem: string}
+  | {status: 'other-key'; path: string; holds: string}
+
+/**
+ * Reads the key file of `key` without the passphrase: it must be a key file that holds that key's
+ * public half under its fingerprint, and an encrypted private half. Whether the private half is
+ * that key's can only be seen with the passphrase (openSigningKey()).
+ */
+export async function readKeyFileState(dataDir: string, key: PublicKeyInfo): Promise<KeyFileState> {
+  const path = keyFilePath(dataDir, key.fingerprint)
+  const unreadable = (problem: string): KeyFileState => ({status: 'unreadable', path, problem})
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    return errnoOf(error) === 'ENOENT' ? {status: 'missing', path} : unreadable(`cannot be read: ${messageOf(error)}`)
+  }
+
+  let file: Partial<Record<keyof KeyFile, unknown>>
+  try {
+    file = JSON.parse(text) as Partial<Record<keyof KeyFile, unknown>>
+  } catch {
+    return unreadable('is not JSON')
+  }
+
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) return unreadable('is not a custody signing key file')
+  if (file.format !== 'custody-signing-key/v1') return unreadable(`is not a custody signing key file (its format is ${JSON.stringify(file.format) ?? 'missing'})`)
+  if (file.algorithm !== 'Ed25519') return unreadable(`holds an ${JSON.stringify(file.algorithm) ?? 'unnamed'} key, not an Ed25519 one`)
+  if (file.fingerprint !== key.fingerprint) return {status: 'other-key', path, holds: String(file.fingerprint)}
+  if (typeof file.publicKey !== 'string') return unreadable('holds no public key')
+  const holds = fingerprintOf(Buffer.from(file.publicKey, 'base64'))
+  if (holds !== key.fingerprint) return {status: 'other-key', path, holds}
+  if (!isSecretBox(file.privateKey)) return unreadable('holds no encrypted private key that custody can open')
+  return {status: 'intact', path}
 }

@@ -4,6 +4,10 @@
  * on which it starts, so that a problem can be reported where a person will find it. The text can
  * come in pieces of any size (a manifest is read as a stream): a record, a doubled quote or a CRLF
  * split between two pieces reads the same as whole.
+ *
+ * A record may be given a bound in bytes (UTF-8, as in the file): the parser stops as soon as a
+ * record passes it, so that neither a huge line nor a quote left open, which would otherwise take
+ * the rest of the file into one field, is ever held beyond the bound.
  */
 
 export interface CsvRecord {
@@ -14,21 +18,32 @@ export interface CsvRecord {
 
 export class CsvError extends Error {
   readonly line: number
+  /** The records that ended in the same piece of text before the problem. */
+  readonly before: CsvRecord[]
 
-  constructor(line: number, message: string) {
+  constructor(line: number, message: string, before: CsvRecord[] = []) {
     super(message)
     this.line = line
+    this.before = before
   }
 }
 
-/** Reads CSV piece by piece; throws CsvError (with its line) on a quote left open or text after a closing quote. */
+/**
+ * Reads CSV piece by piece; throws CsvError (with its line) on a quote left open, text after a
+ * closing quote, or a record longer than `maxRecordBytes`.
+ */
 export class CsvParser {
+  private readonly maxRecordBytes: number
+  /** UTF-8 bytes of the record being read, separators and line breaks inside it included. */
+  private recordBytes = 0
   private fields: string[] = []
   private field = ''
   private line = 1
   private recordLine = 1
   private atStart = true
   private quoted = false
+  /** The line on which the quoted field being read opened. */
+  private quoteLine = 1
   private afterQuote = false
   /** A quote inside a quoted field: the next character says whether it is doubled or closes the field. */
   private quoteSeen = false
@@ -36,8 +51,23 @@ export class CsvParser {
   private crSeen = false
   private records: CsvRecord[] = []
 
-  /** The records that end in this piece. */
+  constructor(options: {maxRecordBytes?: number} = {}) {
+    this.maxRecordBytes = options.maxRecordBytes ?? Number.POSITIVE_INFINITY
+  }
+
+  /** The records that end in this piece. A CsvError thrown carries those that ended before the problem. */
   push(text: string): CsvRecord[] {
+    try {
+      this.read(text)
+    } catch (error) {
+      if (error instanceof CsvError) throw new CsvError(error.line, error.message, this.take())
+      throw error
+    }
+
+    return this.take()
+  }
+
+  private read(text: string): void {
     let i = 0
     if (this.atStart && text.length > 0) {
       this.atStart = false
@@ -54,6 +84,7 @@ export class CsvParser {
       if (this.quoteSeen) {
         this.quoteSeen = false
         if (c === '"') {
+          this.count(c)
           this.field += '"'
           continue
         }
@@ -62,6 +93,8 @@ export class CsvParser {
         this.afterQuote = true
       }
 
+      // The line break that ends a record is not part of it.
+      if (this.quoted || (c !== '\n' && c !== '\r')) this.count(c)
       if (this.quoted) {
         if (c === '"') this.quoteSeen = true
         else {
@@ -77,18 +110,18 @@ export class CsvParser {
       } else if (c === '\n' || c === '\r') {
         this.crSeen = c === '\r'
         this.endRecord()
+        this.recordBytes = 0
         this.line++
         this.recordLine = this.line
       } else if (this.afterQuote) {
         throw new CsvError(this.line, `unexpected ${JSON.stringify(c)} after a closing quote; a quote inside a quoted field is written twice ("")`)
       } else if (c === '"' && this.field === '') {
         this.quoted = true
+        this.quoteLine = this.line
       } else {
         this.field += c
       }
     }
-
-    return this.take()
   }
 
   /** The last record, at the end of the text. */
@@ -99,9 +132,25 @@ export class CsvParser {
       this.afterQuote = true
     }
 
-    if (this.quoted) throw new CsvError(this.recordLine, 'a quoted field is not closed before the end of the file')
+    if (this.quoted) throw new CsvError(this.quoteLine, 'a quoted field opens here and is not closed before the end of the file')
     if (this.field !== '' || this.fields.length > 0 || this.afterQuote) this.endRecord()
     return this.take()
+  }
+
+  /** Counts a character of the record against the bound. */
+  private count(c: string): void {
+    this.recordBytes += utf8Length(c.charCodeAt(0))
+    if (this.recordBytes > this.maxRecordBytes) throw this.tooLong()
+  }
+
+  private tooLong(): CsvError {
+    const bound = this.maxRecordBytes.toLocaleString('en-US')
+    return new CsvError(
+      this.quoted ? this.quoteLine : this.recordLine,
+      this.quoted
+        ? `a quoted field opens here and is not closed within ${bound} bytes: a quote left open? The rest of the manifest is not read`
+        : `the row is longer than ${bound} bytes, more than a row naming one file can need; the rest of the manifest is not read`,
+    )
   }
 
   private endField(): void {
@@ -122,6 +171,13 @@ export class CsvParser {
     this.records = []
     return done
   }
+}
+
+/** The bytes a UTF-16 code unit takes in UTF-8 (a surrogate is half of a four-byte character). */
+function utf8Length(unit: number): number {
+  if (unit < 0x80) return 1
+  if (unit < 0x800 || (unit >= 0xd800 && unit <= 0xdfff)) return 2
+  return 3
 }
 
 /** Parses a whole text at once. */

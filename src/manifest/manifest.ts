@@ -14,6 +14,10 @@
  *
  * Every row is checked before anything is ingested, and every problem is reported with its line
  * in the file. The manifest's SHA-256 identifies the batch.
+ *
+ * Whatever the file holds, reading it takes bounded memory: a row longer than MAX_ROW_BYTES (or a
+ * quoted field left open, which would run to the end of the file) stops the reading there, and
+ * only the first LISTED_PROBLEMS problems are kept, with a count of all of them.
  */
 import {createHash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
@@ -49,12 +53,16 @@ export interface ManifestProblem {
 /** The manifest's summary; its files went to the sink, row by row, as they were read. */
 export interface Manifest {
   path: string
+  /** The SHA-256 of the bytes read: the whole file, unless a row stopped the reading (then there are problems). */
   sha256: string
   format: 'csv' | 'jsonl'
   rows: number
   /** The rows without problems. */
   files: number
+  /** The first LISTED_PROBLEMS problems, in line order. */
   problems: ManifestProblem[]
+  /** How many problems were found in all, listed or not. */
+  problemCount: number
 }
 
 /** Where readManifest() puts the files of a manifest as it reads them. */
@@ -66,17 +74,49 @@ export interface ManifestSink {
 }
 
 const MAX_MANIFEST_BYTES = 512 * 1024 * 1024
+
+/**
+ * The longest row a manifest may have, in bytes. A genuine row names one file (a path of at most
+ * 4,096 bytes, PATH_MAX on Linux) and a few short values; 64 KiB leaves room for a long note and
+ * many tags, while a longer "row" is a file that is not a manifest, or a quote left open.
+ */
+export const MAX_ROW_BYTES = 64 * 1024
+
+/** How many problems are kept to be reported; the others are only counted. */
+export const LISTED_PROBLEMS = 1000
+
+/** The problems of a manifest: the first LISTED_PROBLEMS, and how many in all. */
+class ProblemList {
+  readonly listed: ManifestProblem[] = []
+  count = 0
+
+  add(line: number, message: string): void {
+    this.count++
+    if (this.listed.length < LISTED_PROBLEMS) this.listed.push({line, message})
+  }
+}
+
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/
 
 type Cells = Map<string, string>
 
-/** A row of the manifest, as read: its line and its cells by column name. */
-type Row = {line: number; cells: Cells}
+/**
+ * A row of the manifest, as read: its line, its cells by column name (none when the row could not
+ * be read as one), and the problems of form found in it. Problems of form travel with the rows,
+ * so that all problems are found in line order.
+ */
+type Row = {line: number; cells: Cells | undefined; problems: string[]}
 
-/** Turns pieces of a manifest's text into rows; problems of form are reported, not thrown. */
+const formProblem = (line: number, problem: string): Row => ({line, cells: undefined, problems: [problem]})
+
+/**
+ * Turns pieces of a manifest's text into rows; problems of form are reported, not thrown. Once
+ * `stopped`, nothing more can be read with confidence, and the rest of the file is not read.
+ */
 interface RowReader {
   push(text: string): Row[]
   end(): Row[]
+  readonly stopped: boolean
 }
 
 function formatOf(path: string, firstText: string): 'csv' | 'jsonl' {
@@ -86,106 +126,128 @@ function formatOf(path: string, firstText: string): 'csv' | 'jsonl' {
   return firstText.trimStart().startsWith('{') ? 'jsonl' : 'csv'
 }
 
-function csvRows(problems: ManifestProblem[]): RowReader {
-  const parser = new CsvParser()
+function csvRows(): RowReader {
+  const parser = new CsvParser({maxRecordBytes: MAX_ROW_BYTES})
   let names: string[] | undefined
-  let failed = false
+  let stopped = false
   const rowsOf = (records: () => CsvRecord[]): Row[] => {
-    if (failed) return []
-    let read: CsvRecord[]
+    if (stopped) return []
+    const rows: Row[] = []
+    const add = (record: CsvRecord): void => {
+      if (names === undefined) names = header(record, rows)
+      else if (record.fields.length > names.length) rows.push(formProblem(record.line, `${record.fields.length} fields, but the header names ${names.length} columns`))
+      else rows.push({line: record.line, cells: new Map(record.fields.map((value, i) => [names![i]!, value.trim()])), problems: []})
+    }
+
     try {
-      read = records()
+      for (const record of records()) add(record)
     } catch (error) {
-      // Past a quote left open nothing can be read with confidence: the rest is not read.
-      failed = true
-      problems.push({line: error instanceof CsvError ? error.line : 1, message: messageOf(error)})
-      return []
-    }
-
-    const rows: Row[] = []
-    for (const record of read) {
-      if (names === undefined) {
-        names = header(record, problems)
-        continue
-      }
-
-      if (record.fields.length > names.length) problems.push({line: record.line, message: `${record.fields.length} fields, but the header names ${names.length} columns`})
-      else rows.push({line: record.line, cells: new Map(record.fields.map((value, i) => [names![i]!, value.trim()]))})
-    }
-
-    return rows
-  }
-
-  return {push: (text) => rowsOf(() => parser.push(text)), end: () => rowsOf(() => parser.end())}
-}
-
-/** The column names of the header row, with its problems. */
-function header(record: CsvRecord, problems: ManifestProblem[]): string[] {
-  const names = record.fields.map((name) => name.trim())
-  const seen = new Set<string>()
-  for (const name of names) {
-    if (name === '') problems.push({line: record.line, message: 'a column of the header row has no name'})
-    else if (seen.has(name)) problems.push({line: record.line, message: `the column ${JSON.stringify(name)} appears twice in the header row`})
-    seen.add(name)
-  }
-
-  if (!names.includes('path')) problems.push({line: record.line, message: `the header row has no "path" column (it has: ${names.join(', ')})`})
-  return names
-}
-
-function jsonlRows(problems: ManifestProblem[]): RowReader {
-  let rest = ''
-  let line = 0
-  const rowsOf = (lines: string[]): Row[] => {
-    const rows: Row[] = []
-    for (const raw of lines) {
-      line++
-      const row = jsonlRow(line, raw, problems)
-      if (row !== undefined) rows.push(row)
+      if (!(error instanceof CsvError)) throw error
+      // Past a quote left open or a row over the bound nothing can be read with confidence.
+      stopped = true
+      for (const record of error.before) add(record)
+      rows.push(formProblem(error.line, error.message))
     }
 
     return rows
   }
 
   return {
-    push(text) {
-      // A piece without a line break ends no line (and a very long line is not split again and again).
-      if (!text.includes('\n')) {
-        rest += text
-        return []
-      }
-
-      const lines = (rest + text).split('\n')
-      rest = lines.pop()!
-      return rowsOf(lines)
+    push: (text) => rowsOf(() => parser.push(text)),
+    end: () => rowsOf(() => parser.end()),
+    get stopped() {
+      return stopped
     },
-    end: () => rowsOf([rest]),
   }
 }
 
-function jsonlRow(line: number, raw: string, problems: ManifestProblem[]): Row | undefined {
+/** The column names of the header row; its problems go to `rows`. */
+function header(record: CsvRecord, rows: Row[]): string[] {
+  const names = record.fields.map((name) => name.trim())
+  const seen = new Set<string>()
+  const problem = (text: string): number => rows.push(formProblem(record.line, text))
+  for (const name of names) {
+    if (name === '') problem('a column of the header row has no name')
+    else if (seen.has(name)) problem(`the column ${JSON.stringify(name)} appears twice in the header row`)
+    seen.add(name)
+  }
+
+  if (!names.includes('path')) problem(`the header row has no "path" column (it has: ${names.join(', ')})`)
+  return names
+}
+
+function jsonlRows(): RowReader {
+  // The line being read: its pieces so far, and their size in bytes.
+  let pieces: string[] = []
+  let bytes = 0
+  let line = 0
+  let stopped = false
+  const take = (piece: string, rows: Row[]): boolean => {
+    bytes += Buffer.byteLength(piece)
+    if (bytes > MAX_ROW_BYTES) {
+      stopped = true
+      pieces = []
+      rows.push(formProblem(line + 1, `the row is longer than ${MAX_ROW_BYTES.toLocaleString('en-US')} bytes, more than a row naming one file can need; the rest of the manifest is not read`))
+      return false
+    }
+
+    pieces.push(piece)
+    return true
+  }
+
+  const endLine = (rows: Row[]): void => {
+    line++
+    const row = jsonlRow(line, pieces.join(''))
+    if (row !== undefined) rows.push(row)
+    pieces = []
+    bytes = 0
+  }
+
+  return {
+    push(text) {
+      const rows: Row[] = []
+      let start = 0
+      for (let end = text.indexOf('\n'); end !== -1 && !stopped; end = text.indexOf('\n', start)) {
+        if (take(text.slice(start, end), rows)) endLine(rows)
+        start = end + 1
+      }
+
+      if (!stopped && start < text.length) take(text.slice(start), rows)
+      return rows
+    },
+    end() {
+      const rows: Row[] = []
+      if (!stopped) endLine(rows)
+      return rows
+    },
+    get stopped() {
+      return stopped
+    },
+  }
+}
+
+function jsonlRow(line: number, raw: string): Row | undefined {
   if (raw.trim() === '') return undefined
   let value: unknown
   try {
     value = JSON.parse(raw)
   } catch (error) {
-    problems.push({line, message: `not JSON: ${messageOf(error)}`})
-    return undefined
+    return formProblem(line, `not JSON: ${messageOf(error)}`)
   }
 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    problems.push({line, message: 'each line must be one JSON object, such as {"path": "IMG_0412.JPG"}'})
-    return undefined
+    return formProblem(line, 'each line must be one JSON object, such as {"path": "IMG_0412.JPG"}')
   }
 
   const cells: Cells = new Map()
+  const problems: string[] = []
   for (const [name, cell] of Object.entries(value)) {
     if (cell === null) continue
-    if (typeof cell === 'object') problems.push({line, message: `the value of ${JSON.stringify(name)} must be a string or a number, not ${Array.isArray(cell) ? 'a list' : 'an object'}`})
+    if (typeof cell === 'object') problems.push(`the value of ${JSON.stringify(name)} must be a string or a number, not ${Array.isArray(cell) ? 'a list' : 'an object'}`)
     else cells.set(name, String(cell).trim())
   }
 
-  return {line, cells}
+  return {line, cells, problems}
 }
 
 function coordinate(value: string | undefined, name: 'latitude' | 'longitude', limit: number, problems: string[]): number | undefined {
@@ -275,16 +337,21 @@ export async function readManifest(given: string, sink: ManifestSink, options: {
 
   const hash = createHash('sha256')
   const decoder = new TextDecoder('utf-8', {fatal: true})
-  const problems: ManifestProblem[] = []
+  const problems = new ProblemList()
   const base = dirname(path)
   let reader: RowReader | undefined
   let format: Manifest['format'] = 'csv'
   let rows = 0
   let files = 0
   const take = async (read: Row[]): Promise<void> => {
-    for (const {line, cells} of read) {
+    for (const row of read) {
+      if (row.cells === undefined) {
+        for (const message of row.problems) problems.add(row.line, message)
+        continue
+      }
+
       rows++
-      if (await checkRow(line, cells, base, sink, problems)) files++
+      if (await checkRow(row.line, row.cells, row.problems, base, sink, problems)) files++
     }
   }
 
@@ -294,21 +361,26 @@ export async function readManifest(given: string, sink: ManifestSink, options: {
       const text = decode(decoder, chunk, path)
       if (reader === undefined) {
         format = formatOf(path, text)
-        reader = format === 'csv' ? csvRows(problems) : jsonlRows(problems)
+        reader = format === 'csv' ? csvRows() : jsonlRows()
       }
 
       await take(reader.push(text))
+      if (reader.stopped) break
     }
   } catch (error) {
     throw error instanceof CustodyError ? error : unreadable(error)
   }
 
-  reader ??= csvRows(problems)
-  await take(reader.push(decode(decoder, undefined, path)))
-  await take(reader.end())
-  if (rows === 0 && problems.length === 0) problems.push({line: 1, message: 'the manifest names no files'})
-  problems.sort((a, b) => a.line - b.line)
-  return {path, sha256: hash.digest('hex'), format, rows, files, problems}
+  reader ??= csvRows()
+  if (!reader.stopped) {
+    await take(reader.push(decode(decoder, undefined, path)))
+    await take(reader.end())
+  }
+
+  if (rows === 0 && problems.count === 0) problems.add(1, 'the manifest names no files')
+  // Rows are read in order and each row's problems are found before the next row's: the problems
+  // are already in line order.
+  return {path, sha256: hash.digest('hex'), format, rows, files, problems: problems.listed, problemCount: problems.count}
 }
 
 /** A piece of the manifest as text (the decoder's end when `chunk` is undefined); UTF-8 only. */
@@ -321,8 +393,9 @@ function decode(decoder: TextDecoder, chunk: Buffer | undefined, path: string): 
 }
 
 /** Checks one row and its file; a row without problems goes to the sink. True when it did. */
-async function checkRow(line: number, cells: Cells, base: string, sink: ManifestSink, problems: ManifestProblem[]): Promise<boolean> {
-  const {facts, problems: found} = rowFacts(line, cells)
+async function checkRow(line: number, cells: Cells, ofForm: string[], base: string, sink: ManifestSink, problems: ProblemList): Promise<boolean> {
+  const {facts, problems: ofValues} = rowFacts(line, cells)
+  const found = [...ofForm, ...ofValues]
   let added = false
   if (facts.given === '') {
     found.unshift('no path')
@@ -341,6 +414,6 @@ async function checkRow(line: number, cells: Cells, base: string, sink: Manifest
     }
   }
 
-  for (const message of found) problems.push({line, message})
+  for (const message of found) problems.add(line, message)
   return added
 }

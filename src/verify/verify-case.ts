@@ -20,9 +20,13 @@
  *   7. every testimony's statement versions and attachments are exhibits with the digests it
  *      names, and each sealed witness identity is intact in the vault, encrypted to the case's
  *      identity key (it is not decrypted: verification needs no passphrase).
+ *   8. the current signing key's file in .custody/keys/ is there and holds the public half and
+ *      fingerprint the ledger's last key event records (its private half needs the passphrase,
+ *      which verification does not ask for: the next command that signs checks it).
  * Objects the ledger does not mention, temp files and batches without an end are reported as
  * warnings: an interrupted ingest leaves them, and they change nothing that the ledger claims.
  */
+import {relative} from 'node:path'
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
 import {Case as CaseClass, CASE_FOLDER, type Case} from '../case/case.js'
@@ -36,10 +40,12 @@ import {plural} from '../render/text.js'
 import {timestampCoverage, timestampHistory} from '../timestamps/stamp-case.js'
 import {checkTimestampReply, parsePemCertificates} from '../timestamps/token.js'
 import {checkCheckpointSeries, keyHistory, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
+import {readKeyFileState} from '../keys/signing-key.js'
 import {MerkleTree} from '../merkle/tree.js'
 import {PackedHashes} from '../merkle/packed-hashes.js'
 import {HASH_SIZE} from '../merkle/rfc6962.js'
 import {ClaimIndex, type ExhibitClaim} from './claim-index.js'
+import {scratchWork} from '../io/scratch-db.js'
 import type {ObjectCheck} from '../vault/vault.js'
 import type {StoredEvent} from '../ledger/event.js'
 import {IDENTITY_KEY_FILE, identityPublicKey} from '../testimony/identity.js'
@@ -469,6 +475,42 @@ async function checkTestimonies(kase: Case, claims: ClaimIndex, problems: Verify
   return views.length === 0 ? 'no testimonies' : `${plural(views.length, 'testimony', 'testimonies')}: statement versions and attachments are the exhibits they name; ${plural(identities, 'sealed identity', 'sealed identities')} intact`
 }
 
+/** Step 8: the current key's file; returns the check's detail line. */
+async function checkKeyFile(kase: Case, keys: readonly RecordedKey[], problems: VerifyProblem[]): Promise<string> {
+  const key = keys.at(-1)
+  // With no sound key event the chain check has already said so.
+  if (key === undefined) return 'no key recorded in the ledger to check its file against'
+  const state = await readKeyFileState(kase.dataDir, key)
+  const subject = `${CASE_FOLDER}/${relative(kase.dataDir, state.path)}`
+  const restore = `restore ${subject} from a backup of the case`
+  switch (state.status) {
+    case 'intact': {
+      return `${CASE_FOLDER}/keys/ holds ${key.fingerprint}, the key the ledger records (event ${key.seq}): its public half checked; its private half is encrypted, and only the passphrase can check it (the next command that signs does)`
+    }
+
+    case 'missing': {
+      problems.push({kind: 'key', subject, message: `the key file of the case's signing key ${key.fingerprint} is missing; ${restore} (until then nothing can be added to the case)`, expected: `the key file of ${key.fingerprint}`, actual: 'missing'})
+      return 'the key file is missing'
+    }
+
+    case 'other-key': {
+      problems.push({
+        kind: 'key',
+        subject,
+        message: `the key file holds the key ${state.holds}, not the case's signing key ${key.fingerprint} that the ledger records (event ${key.seq}): it was replaced or edited; ${restore}`,
+        expected: key.fingerprint,
+        actual: state.holds,
+      })
+      return 'the key file holds another key'
+    }
+
+    default: {
+      problems.push({kind: 'key', subject, message: `the key file ${state.problem}; ${restore}`})
+      return 'the key file is not a sound key file'
+    }
+  }
+}
+
 function describeObject(check: ObjectCheck): {message: string; expected?: string; actual?: string} {
   const expected = check.expected.sha256
   switch (check.status) {
@@ -491,12 +533,14 @@ function describeObject(check: ObjectCheck): {message: string; expected?: string
 }
 
 export async function verifyCase(kase: Case, options: {onProgress?: (progress: VerifyProgress) => void} = {}): Promise<VerifyReport> {
-  const claims = new ClaimIndex()
-  try {
-    return await verifyWith(kase, claims, options)
-  } finally {
-    claims.close()
-  }
+  return scratchWork('verify could not finish, which says nothing about the case', async () => {
+    const claims = new ClaimIndex()
+    try {
+      return await verifyWith(kase, claims, options)
+    } finally {
+      claims.close()
+    }
+  })
 }
 
 async function verifyWith(kase: Case, claims: ClaimIndex, options: {onProgress?: (progress: VerifyProgress) => void}): Promise<VerifyReport> {
@@ -590,6 +634,11 @@ async function verifyWith(kase: Case, claims: ClaimIndex, options: {onProgress?:
   const testimonyBefore = problems.length
   const testimonyDetail = await checkTestimonies(kase, claims, problems)
   checks.push({name: 'testimonies', ok: problems.length === testimonyBefore, detail: testimonyDetail})
+
+  // 8. the signing key's file
+  const keyBefore = problems.length
+  const keyDetail = await checkKeyFile(kase, keys, problems)
+  checks.push({name: 'signing key', ok: problems.length === keyBefore, detail: keyDetail})
 
   for await (const address of kase.vault.eachObject()) {
     const name = address.split('/')[1] ?? address

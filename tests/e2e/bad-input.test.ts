@@ -347,3 +347,74 @@ describe.skipIf(!canUnshare)('a disk that fills up', () => {
     expect(readFileSync(join(input, 'verify.rc'), 'utf8').trim()).toBe('0')
   })
 })
+
+describe.skipIf(!canUnshare)('a temp folder that is full', () => {
+  type Failure = {error: {code: string; message: string; subject?: string}}
+
+  it('verify of a case and of an archive stop with what is full and what to do (exit 1), never an integrity failure', async () => {
+    // What verify remembers of each exhibit or entry goes to a scratch database in $TMPDIR, which
+    // SQLite writes to once its 4 MiB cache is full. A case of 15,000 exhibits' ingest events
+    // (appended with Python's sqlite3, so not a case that verifies) and a ZIP of 15,000 entries
+    // (Python's zipfile) are each large enough.
+    expect((await custody(['ingest', good(), '--case', kase.dir])).code).toBe(0)
+    const forged = spawnSync('python3', ['-c', `
+import hashlib, json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+seq, prev = db.execute('SELECT seq + 1, hash FROM events ORDER BY seq DESC LIMIT 1').fetchone()
+for k in range(15000):
+    sha = hashlib.sha256(b'exhibit %d' % k).hexdigest()
+    event = json.dumps({'action': 'ingest', 'actor': 'A. Investigator', 'exhibit': 'EX-%06d' % (k + 2), 'payload': {'digests': {'sha256': sha, 'sha512': hashlib.sha512(sha.encode()).hexdigest()}, 'metadata': {'record': hashlib.sha256(sha.encode()).hexdigest()}, 'size': 1000}, 'prev': prev, 'seq': seq, 'time': '2026-01-01T00:00:00.000Z', 'v': 1}, separators=(',', ':'), sort_keys=True)
+    digest = hashlib.sha256(bytes.fromhex(prev) + event.encode()).hexdigest()
+    db.execute('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)', (seq, prev, digest, event))
+    seq, prev = seq + 1, digest
+db.commit()
+`, join(kase.dir, '.custody', 'ledger.sqlite')], {encoding: 'utf8'})
+    expect(forged.status, forged.stderr).toBe(0)
+    const zip = join(input, 'many-entries.zip')
+    const zipped = spawnSync('python3', ['-c', `
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    for k in range(15000):
+        z.writestr('custody-SEAL-0000000000000000/data/exhibits/EX-%06d/original/photo.jpg' % k, b'')
+`, zip], {encoding: 'utf8'})
+    expect(zipped.status, zipped.stderr).toBe(0)
+
+    // With room in the temp folder, both are integrity failures, as they should be.
+    expect((await custody(['verify', '--case', kase.dir])).code).toBe(3)
+    expect((await custody(['verify', zip])).code).toBe(3)
+
+    const disk = join(input, 'tmp')
+    mkdirSync(disk)
+    if (process.getuid?.() === 0) chownSync(disk, 0, 0)
+    // A 64 KiB tmpfs, filled up, as the temp folder, in a private mount namespace.
+    const script = `
+      set -e
+      mount -t tmpfs -o size=64k tmpfs "$DISK"
+      dd if=/dev/zero of="$DISK/filler" bs=4k 2> /dev/null || true
+      export TMPDIR="$DISK"
+      set +e
+      node "$BIN" verify --case "$CASE" --json > "$OUT/case.json"; echo $? > "$OUT/case.rc"
+      node "$BIN" verify "$ZIP" --json > "$OUT/zip.json"; echo $? > "$OUT/zip.rc"
+      node "$BIN" verify "$ZIP" 2> "$OUT/zip.txt" > /dev/null
+      ls -A "$DISK" > "$OUT/left.txt"
+    `
+    const result = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', script], {
+      env: {...process.env, DISK: disk, BIN, CASE: kase.dir, ZIP: zip, OUT: input},
+      encoding: 'utf8',
+    })
+    expect(result.status, result.stderr).toBe(0)
+    const full = `the temp folder ${disk} is full`
+    const what = 'Free some space there, or point TMPDIR at a folder with room'
+    for (const [name, about] of [['case', 'the case'], ['zip', 'the archive']] as const) {
+      expect(readFileSync(join(input, `${name}.rc`), 'utf8').trim(), name).toBe('1')
+      const failure = JSON.parse(readFileSync(join(input, `${name}.json`), 'utf8')) as Failure
+      expect(failure.error).toMatchObject({code: 'DISK_FULL', subject: disk})
+      expect(failure.error.message).toContain(`verify could not finish, which says nothing about ${about}: ${full}`)
+      expect(failure.error.message).toContain(what)
+    }
+
+    expect(readFileSync(join(input, 'zip.txt'), 'utf8')).toMatch(/^Error: verify could not finish, which says nothing about the archive: the temp folder .* is full/)
+    // The scratch database was unlinked from the start: nothing of it is left.
+    expect(readFileSync(join(input, 'left.txt'), 'utf8')).toBe('filler\n')
+  })
+})

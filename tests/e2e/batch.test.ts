@@ -5,10 +5,10 @@
  */
 import {spawn} from 'node:child_process'
 import {createHash, randomFillSync} from 'node:crypto'
-import {copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, custody, custodyJson, newCase, PASSPHRASE, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+import {BIN, canMeasureMemory, custody, custodyJson, custodyMeasured, newCase, PASSPHRASE, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
 import {Terminal} from '../helpers/terminal.js'
 
 interface FileJson {
@@ -156,6 +156,71 @@ describe('custody ingest --manifest', () => {
     expect(result.json.results[0]).toMatchObject({line: 2, status: 'failed', error: {code: 'INPUT_EMPTY'}})
     expect(result.json.results[1]).toMatchObject({line: 3, status: 'ingested', exhibit: 'EX-000001'})
     expect(events(kase.dir, "action = 'ingest-failed' AND json_extract(event, '$.payload.batch') IS NOT NULL")).toBe(1)
+    kase.remove()
+  })
+})
+
+/** Writes a file from a head, `repeat` copies of `unit`, and a tail, without holding it whole. */
+function writeLarge(path: string, head: string, unit: string, repeat: number, tail: string): void {
+  const fd = openSync(path, 'w')
+  try {
+    writeSync(fd, head)
+    const block = Buffer.from(unit.repeat(Math.max(1, Math.floor((1024 * 1024) / unit.length))))
+    const perBlock = block.length / Buffer.byteLength(unit)
+    let left = repeat
+    for (; left >= perBlock; left -= perBlock) writeSync(fd, block)
+    writeSync(fd, unit.repeat(left) + tail)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+// Peak memory is the point of these: each run's VmHWM, from GNU time, against a generous bound
+// (a manifest refused at once takes about 150 MiB; before the bounds, one 100 MB line took 3.3 GiB).
+describe.skipIf(!canMeasureMemory)('custody ingest --manifest of hostile size', () => {
+  type Refusal = {error: {code: string; message: string; problems: Array<{line: number; message: string}>; problemCount?: number}}
+  const MEMORY_BOUND_MIB = 300
+
+  it('refuses a row of 100 MB at its line, and a quote left open at the line where it opens, without reading on', async () => {
+    const kase = await newCase()
+    const before = events(kase.dir)
+    const long = join(dump, 'one-long-line.csv')
+    writeLarge(long, 'path,note\nDCIM/Camera/Canon.jpg,fine\nDCIM/Camera/GPS.jpg,', 'x', 100_000_000, '\nDCIM/Camera/nope.jpg,after\n')
+    const refused = await custodyMeasured<Refusal>(['ingest', '--manifest', long, '--case', kase.dir])
+    expect(refused.code).toBe(2)
+    expect(refused.json.error.code).toBe('MANIFEST_INVALID')
+    expect(refused.json.error.problems).toEqual([{line: 3, message: 'the row is longer than 65,536 bytes, more than a row naming one file can need; the rest of the manifest is not read'}])
+    expect(refused.json.error.problemCount).toBe(1)
+    expect(refused.peakMiB).toBeLessThan(MEMORY_BOUND_MIB)
+
+    // A note whose quote is never closed would take a million rows after it into one field.
+    const open = join(dump, 'open-quote.csv')
+    writeLarge(open, 'path,note\nDCIM/Camera/Canon.jpg,"taken from the window\n', 'DCIM/Camera/GPS.jpg,a note of the row\n', 1_000_000, '')
+    const unclosed = await custodyMeasured<Refusal>(['ingest', '--manifest', open, '--case', kase.dir])
+    expect(unclosed.code).toBe(2)
+    expect(unclosed.json.error.problems).toEqual([{line: 2, message: 'a quoted field opens here and is not closed within 65,536 bytes: a quote left open? The rest of the manifest is not read'}])
+    expect(unclosed.peakMiB).toBeLessThan(MEMORY_BOUND_MIB)
+    const text = await custody(['ingest', '--manifest', open, '--case', kase.dir])
+    expect(text.stderr).toContain(`${open} has 1 problem, so nothing was ingested:\n  line 2: a quoted field opens here and is not closed within 65,536 bytes`)
+    expect(events(kase.dir)).toBe(before)
+    kase.remove()
+  })
+
+  it('lists the first 1,000 problems of 100,000 bad rows and counts them all, in text and --json', async () => {
+    const kase = await newCase()
+    const bad = join(dump, 'many-bad-rows.csv')
+    const rows = Array.from({length: 100_000}, (_, k) => `DCIM/Camera/missing-${String(k).padStart(6, '0')}.jpg,2024-13-45`)
+    writeFileSync(bad, ['path,collected_at', ...rows].join('\n'))
+    const refused = await custodyMeasured<Refusal>(['ingest', '--manifest', bad, '--case', kase.dir])
+    expect(refused.code).toBe(2)
+    expect(refused.json.error.problemCount).toBe(200_000)
+    expect(refused.json.error.problems).toHaveLength(1000)
+    expect(refused.json.error.problems.at(-1)).toEqual({line: 501, message: 'collected_at "2024-13-45" is not an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00'})
+    expect(refused.peakMiB).toBeLessThan(MEMORY_BOUND_MIB)
+    const text = await custody(['ingest', '--manifest', bad, '--case', kase.dir])
+    expect(text.code).toBe(2)
+    expect(text.stderr).toContain(`${bad} has 200,000 problems, so nothing was ingested:\n  line 2: no such file: ${join(dump, 'DCIM', 'Camera', 'missing-000000.jpg')}\n`)
+    expect(text.stderr).toContain('\n  and 199,950 more (--json lists the first 1,000)\n')
     kase.remove()
   })
 })

@@ -289,6 +289,96 @@ describe('tampering with the ledger through the sqlite3 shell', () => {
   })
 })
 
+describe('tampering with the signing key file in .custody/keys/', () => {
+  /** The fingerprint the ledger records, and the path of its key file. */
+  async function keyOf(dir: string): Promise<{fingerprint: string; file: string; subject: string}> {
+    const shown = await custodyJson<{fingerprint: string}>(['key', 'show', '--case', dir])
+    const name = `${shown.json.fingerprint.slice('SHA256:'.length)}.json`
+    return {fingerprint: shown.json.fingerprint, file: join(dir, '.custody', 'keys', name), subject: `.custody/keys/${name}`}
+  }
+
+  it('a genuine key file passes, and the check says that only its public half was checked', async () => {
+    const result = await custodyJson<VerifyJson & {checks: Array<{name: string; ok: boolean; detail: string}>}>(['verify', '--case', pristine.dir])
+    expect(result.code).toBe(0)
+    const {fingerprint} = await keyOf(pristine.dir)
+    expect(result.json.checks).toContainEqual({
+      name: 'signing key',
+      ok: true,
+      detail: `.custody/keys/ holds ${fingerprint}, the key the ledger records (event 1): its public half checked; its private half is encrypted, and only the passphrase can check it (the next command that signs does)`,
+    })
+  })
+
+  it('deleted', async () => {
+    const c = copyCase()
+    const key = await keyOf(c.dir)
+    rmSync(key.file)
+    const problems = await verifyFails(c.dir)
+    expect(problems).toEqual([
+      {
+        kind: 'key',
+        subject: key.subject,
+        message: `the key file of the case's signing key ${key.fingerprint} is missing; restore ${key.subject} from a backup of the case (until then nothing can be added to the case)`,
+        expected: `the key file of ${key.fingerprint}`,
+        actual: 'missing',
+      },
+    ])
+  })
+
+  it("replaced by another case's key file, renamed to this key's name", async () => {
+    const c = copyCase()
+    const key = await keyOf(c.dir)
+    const other = await newCase()
+    try {
+      const theirs = await keyOf(other.dir)
+      spawnSync('cp', [theirs.file, key.file])
+      const problems = await verifyFails(c.dir)
+      expect(problems).toEqual([
+        {
+          kind: 'key',
+          subject: key.subject,
+          message: `the key file holds the key ${theirs.fingerprint}, not the case's signing key ${key.fingerprint} that the ledger records (event 1): it was replaced or edited; restore ${key.subject} from a backup of the case`,
+          expected: key.fingerprint,
+          actual: theirs.fingerprint,
+        },
+      ])
+      // The next command that signs says what happened, not that the passphrase is wrong.
+      const ingest = await custodyJson<{error: {code: string; message: string}}>(['ingest', join(SAMPLES, 'Sony.jpg'), '--case', c.dir])
+      expect(ingest.code).toBe(1)
+      expect(ingest.json.error).toMatchObject({code: 'KEY_UNREADABLE', message: expect.stringContaining(`holds the key ${theirs.fingerprint}, not the case's key ${key.fingerprint}; restore it from a backup of the case`)})
+    } finally {
+      other.remove()
+    }
+  })
+
+  it('its public key edited, its fingerprint and private half left as they were', async () => {
+    const c = copyCase()
+    const key = await keyOf(c.dir)
+    const other = await newCase()
+    try {
+      const theirs = await keyOf(other.dir)
+      const edited = spawnSync('python3', ['-c', `
+import json, sys
+mine, theirs = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+mine['publicKey'] = theirs['publicKey']
+json.dump(mine, open(sys.argv[1], 'w'), indent=2)
+`, key.file, theirs.file], {encoding: 'utf8'})
+      expect(edited.status, edited.stderr).toBe(0)
+      const problems = await verifyFails(c.dir)
+      expect(problems).toEqual([expect.objectContaining({kind: 'key', subject: key.subject, message: expect.stringContaining(`the key file holds the key ${theirs.fingerprint}, not the case's signing key ${key.fingerprint}`), expected: key.fingerprint, actual: theirs.fingerprint})])
+    } finally {
+      other.remove()
+    }
+  })
+
+  it('replaced by something that is not a key file', async () => {
+    const c = copyCase()
+    const key = await keyOf(c.dir)
+    writeFileSync(key.file, '{"format": "something else"}\n')
+    const problems = await verifyFails(c.dir)
+    expect(problems).toEqual([expect.objectContaining({kind: 'key', subject: key.subject, message: `the key file is not a custody signing key file (its format is "something else"); restore ${key.subject} from a backup of the case`})])
+  })
+})
+
 describe("the ledger's record of a seal, appended with the key (a bug in custody, or someone holding the key)", () => {
   /** Appends these events, signed and with the tree head recorded, as custody itself would. */
   async function appendSigned(dir: string, drafts: EventDraft[], more: Iterable<EventDraft> = []): Promise<void> {

@@ -5,11 +5,13 @@
  */
 import {spawnSync} from 'node:child_process'
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {createServer, type ServerResponse} from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {LocalTsa} from '../../src/timestamps/local-tsa.js'
 import {forgeBag} from '../helpers/bag.js'
-import {custody, custodyJson, newCase, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+import {canMeasureMemory, custody, custodyJson, custodyMeasured, newCase, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
 
 interface ArchiveJson {
   ok: boolean
@@ -307,6 +309,94 @@ describe('offline, then online again', () => {
       expect(result.code).toBe(0)
       expect(result.json.tokens).toHaveLength(1)
       expect(result.json.failures).toEqual([{tsa: otherCa.url, problem: expect.stringContaining('certificate chain does not verify')}])
+    } finally {
+      c.remove()
+    }
+  })
+})
+
+/**
+ * A server on 127.0.0.1 that answers every request with `answer`, as anyone on the network path
+ * between a field laptop and its TSA (usually plain HTTP) could; it counts the bytes it got out.
+ */
+async function hostileTsa(answer: (res: ServerResponse, sent: (bytes: number) => void) => void): Promise<{url: string; sent: () => number} & AsyncDisposable> {
+  let total = 0
+  const server = createServer((req, res) => {
+    req.resume()
+    answer(res, (bytes) => (total += bytes))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/tsr`,
+    sent: () => total,
+    async [Symbol.asyncDispose]() {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
+/** Writes 64 KiB blocks as fast as the client takes them, for as long as it stays connected. */
+function endlessReply(res: ServerResponse, sent: (bytes: number) => void): void {
+  const block = Buffer.alloc(64 * 1024, 0x30)
+  res.writeHead(200, {'content-type': 'application/timestamp-reply'})
+  const pump = (): void => {
+    while (!res.destroyed) {
+      sent(block.length)
+      if (!res.write(block)) {
+        res.once('drain', pump)
+        return
+      }
+    }
+  }
+
+  pump()
+}
+
+describe.skipIf(!canMeasureMemory)('a TSA that answers too much', () => {
+  type StampJson = {status: string; tokens: Array<{tsa: string}>; failures: Array<{tsa: string; problem: string}>}
+  type LogJson = {events: Array<{action: string; payload: {status?: string; failures?: Array<{tsa: string; problem: string}>}}>}
+
+  it('an endless reply is cut off at 1 MiB and recorded as a failure, with little memory; the good TSA still counts', async () => {
+    await using endless = await hostileTsa(endlessReply)
+    const c = await newCase()
+    try {
+      const stamped = await custodyMeasured<StampJson>(['timestamp', '--tsa', endless.url, '--tsa', tsa.url, '--tsa-ca', tsa.caFile, '--case', c.dir])
+      expect(stamped.code, stamped.stderr).toBe(0)
+      expect(stamped.json.status).toBe('stamped')
+      expect(stamped.json.tokens.map((t) => t.tsa)).toEqual([tsa.url])
+      expect(stamped.json.failures).toEqual([{tsa: endless.url, problem: `${endless.url} did not answer properly: its reply passed 1 MiB (1,048,576 bytes), far more than a time-stamp reply holds; it was cut off there`}])
+      // Before the bound, 800 MiB streamed took custody to 2.6 GB; a refused reply costs nothing.
+      expect(stamped.peakMiB).toBeLessThan(300)
+      // custody hung up once the bound was passed: the server got out little beyond it (socket buffers).
+      expect(endless.sent()).toBeLessThan(64 * 1024 * 1024)
+      const log = await custodyJson<LogJson>(['log', '--case', c.dir])
+      const event = log.json.events.findLast((e) => e.action === 'timestamp')!
+      expect(event.payload.failures).toEqual(stamped.json.failures)
+    } finally {
+      c.remove()
+    }
+  })
+
+  it('a reply that declares 2 GB is refused from its headers; with no other TSA the checkpoint waits (exit 1)', async () => {
+    await using declared = await hostileTsa((res, sent) => {
+      res.writeHead(200, {'content-type': 'application/timestamp-reply', 'content-length': String(2 * 1024 ** 3)})
+      // A first block, then nothing: a client that waited for the rest would wait for its timeout.
+      res.write(Buffer.alloc(16 * 1024))
+      sent(16 * 1024)
+    })
+    const c = await newCase()
+    try {
+      const waiting = await custodyMeasured<StampJson>(['timestamp', '--tsa', declared.url, '--tsa-ca', tsa.caFile, '--case', c.dir])
+      expect(waiting.code).toBe(1)
+      expect(waiting.json.status).toBe('waiting')
+      expect(waiting.json.failures).toEqual([{tsa: declared.url, problem: `${declared.url} did not answer properly: its reply declares 2,147,483,648 bytes (Content-Length), far more than a time-stamp reply holds (at most 1 MiB); it was not read`}])
+      expect(waiting.peakMiB).toBeLessThan(300)
+      const log = await custodyJson<LogJson>(['log', '--case', c.dir])
+      expect(log.json.events.findLast((e) => e.action === 'timestamp')!.payload).toMatchObject({status: 'waiting', failures: waiting.json.failures})
+      const status = await custodyJson<StatusJson>(['status', '--case', c.dir])
+      expect(status.json.timestamps).toMatchObject({lastStamped: null, waitingSince: expect.any(String)})
     } finally {
       c.remove()
     }

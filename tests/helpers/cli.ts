@@ -1,6 +1,6 @@
 /** Runs the built CLI (bin/run.js) as a child process, as a user or a script would. */
 import {spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -47,6 +47,41 @@ export function custody(args: string[], options: CliOptions = {}): Promise<CliRe
     child.on('error', reject)
     child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}))
   })
+}
+
+/** GNU time, which reports a child's peak resident memory from the kernel's own accounting (wait4). */
+export const GNU_TIME = '/usr/bin/time'
+export const canMeasureMemory = existsSync(GNU_TIME)
+
+/**
+ * Runs the CLI under GNU time, with --json: its result, and its peak resident memory in MiB
+ * (the process's VmHWM, as the kernel reports it when the process ends).
+ */
+export async function custodyMeasured<T = Record<string, unknown>>(args: string[], options: CliOptions = {}): Promise<CliResult & {json: T; peakMiB: number}> {
+  const dir = tempDir('custody-time-')
+  try {
+    const report = join(dir.path, 'peak')
+    const result = await new Promise<CliResult>((resolve, reject) => {
+      const child = spawn(GNU_TIME, ['-f', '%M', '-o', report, process.execPath, BIN, ...args, '--json'], {cwd: options.cwd ?? ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe']})
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      child.on('error', reject)
+      child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}))
+    })
+    const kib = Number(readFileSync(report, 'utf8').trim().split('\n').at(-1))
+    let json: T
+    try {
+      json = JSON.parse(result.stdout) as T
+    } catch {
+      throw new Error(`stdout is not one JSON document (exit ${result.code}):\n${result.stdout.slice(0, 2000)}\nstderr:\n${result.stderr}`)
+    }
+
+    return {...result, json, peakMiB: kib / 1024}
+  } finally {
+    dir.remove()
+  }
 }
 
 /** Runs the CLI with --json and parses stdout, which must be exactly one JSON document. */

@@ -1,12 +1,12 @@
 import {createHash, randomBytes} from 'node:crypto'
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ed25519} from '@noble/curves/ed25519.js'
 import {afterAll, describe, expect, it} from 'vitest'
 import {parseCheckpoint, signCheckpoint} from '../../src/checkpoints/checkpoint.js'
 import {passphraseFromFileOrEnv} from '../../src/keys/passphrase.js'
 import {openSecret, sealSecret} from '../../src/keys/secret-box.js'
-import {createSigningKey, fingerprintOf, KEYS_FOLDER, openSigningKey, verifySignature, verifySignatureStreamed} from '../../src/keys/signing-key.js'
+import {createSigningKey, fingerprintOf, KEYS_FOLDER, openSigningKey, readKeyFileState, verifySignature, verifySignatureStreamed, type KeyFileState} from '../../src/keys/signing-key.js'
 import {tempDir} from '../helpers/cli.js'
 import {memorySigner} from '../helpers/keys.js'
 
@@ -128,8 +128,35 @@ describe('the signing key', () => {
     const a = await createSigningKey(dir, 'passphrase one')
     const b = await createSigningKey(dir, 'passphrase one')
     writeFileSync(join(dir, KEYS_FOLDER, `${a.fingerprint.slice(7)}.json`), readFileSync(join(dir, KEYS_FOLDER, `${b.fingerprint.slice(7)}.json`)))
-    await expect(openSigningKey(dir, a.fingerprint, 'passphrase one')).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
+    // Said as it is, before any passphrase is tried: not as a wrong passphrase.
+    await expect(openSigningKey(dir, a.fingerprint, 'passphrase one')).rejects.toMatchObject({code: 'KEY_UNREADABLE', message: expect.stringContaining(`holds the key ${b.fingerprint}, not the case's key ${a.fingerprint}`)})
     await expect(openSigningKey(dir, fingerprintOf(new Uint8Array(44)), 'passphrase one')).rejects.toMatchObject({code: 'KEY_UNREADABLE'})
+  })
+
+  it('is checked without the passphrase: its file there, holding its fingerprint, its public half and a sealed private half', async () => {
+    const dir = join(tmp.path, 'states')
+    const a = await createSigningKey(dir, 'passphrase one')
+    const b = await createSigningKey(dir, 'passphrase one')
+    const path = join(dir, KEYS_FOLDER, `${a.fingerprint.slice(7)}.json`)
+    const genuine = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>
+    const theirs = JSON.parse(readFileSync(join(dir, KEYS_FOLDER, `${b.fingerprint.slice(7)}.json`), 'utf8')) as Record<string, unknown>
+    const stateWith = async (content: string | undefined): Promise<KeyFileState> => {
+      if (content === undefined) rmSync(path)
+      else writeFileSync(path, content)
+      return readKeyFileState(dir, a)
+    }
+
+    const json = (value: unknown): string => JSON.stringify(value)
+    expect(await stateWith(json(genuine))).toEqual({status: 'intact', path})
+    expect(await stateWith(undefined)).toEqual({status: 'missing', path})
+    expect(await stateWith(json(theirs))).toEqual({status: 'other-key', path, holds: b.fingerprint})
+    expect(await stateWith(json({...genuine, publicKey: theirs.publicKey}))).toEqual({status: 'other-key', path, holds: b.fingerprint})
+    expect(await stateWith('{"format": ')).toEqual({status: 'unreadable', path, problem: 'is not JSON'})
+    expect(await stateWith('[]')).toEqual({status: 'unreadable', path, problem: 'is not a custody signing key file'})
+    expect(await stateWith(json({...genuine, format: undefined}))).toEqual({status: 'unreadable', path, problem: 'is not a custody signing key file (its format is missing)'})
+    expect(await stateWith(json({...genuine, algorithm: 'RSA'}))).toEqual({status: 'unreadable', path, problem: 'holds an "RSA" key, not an Ed25519 one'})
+    expect(await stateWith(json({...genuine, publicKey: undefined}))).toEqual({status: 'unreadable', path, problem: 'holds no public key'})
+    expect(await stateWith(json({...genuine, privateKey: 'in clear'}))).toEqual({status: 'unreadable', path, problem: 'holds no encrypted private key that custody can open'})
   })
 })
 

@@ -4,8 +4,8 @@ import {mkdirSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
-import {CsvError, CsvParser, parseCsv} from '../../src/manifest/csv.js'
-import {readManifest, type ManifestInput} from '../../src/manifest/manifest.js'
+import {CsvError, CsvParser, parseCsv, type CsvRecord} from '../../src/manifest/csv.js'
+import {LISTED_PROBLEMS, MAX_ROW_BYTES, readManifest, type ManifestInput} from '../../src/manifest/manifest.js'
 import {describeProgress} from '../../src/render/progress.js'
 import {tempDir} from '../helpers/cli.js'
 
@@ -83,6 +83,33 @@ describe('parseCsv', () => {
         const parser = new CsvParser()
         const records = at.slice(1).flatMap((end, i) => parser.push(text.slice(at[i], end)))
         expect([...records, ...parser.end()]).toEqual(whole)
+      }),
+    )
+  })
+})
+
+describe('CsvParser with a bound on records', () => {
+  it('stops at the record that passes it, wherever the text is cut, giving the records before it (property)', () => {
+    const text = 'path,note\r\nab.jpg,"x, ""y""\r\nz"\r\nc.jpg,0123456789abcdefghij\r\nnever,read'
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({min: 0, max: text.length}), {maxLength: 6}), (cuts) => {
+        const at = [0, ...cuts.sort((a, b) => a - b), text.length]
+        const parser = new CsvParser({maxRecordBytes: 20})
+        const records: CsvRecord[] = []
+        let failure: CsvError | undefined
+        for (const [i, end] of at.slice(1).entries()) {
+          try {
+            records.push(...parser.push(text.slice(at[i], end)))
+          } catch (error) {
+            failure = error as CsvError
+            records.push(...failure.before)
+            break
+          }
+        }
+
+        expect(records.map((r) => r.line)).toEqual([1, 2])
+        expect(failure?.line).toBe(4)
+        expect(failure?.message).toBe('the row is longer than 20 bytes, more than a row naming one file can need; the rest of the manifest is not read')
       }),
     )
   })
@@ -170,23 +197,26 @@ describe('readManifest', () => {
     const bytes = Buffer.from(['path, note', ...rows].join('\r\n'))
     expect(bytes[256 * 1024]! & 0xc0).toBe(0x80) // the first piece ends inside a character
     writeFileSync(join(dir, 'long.csv'), bytes)
-    const {problems, files, rows: count, sha256} = await read(join(dir, 'long.csv'))
+    const {problems, problemCount, files, rows: count, sha256} = await read(join(dir, 'long.csv'))
     expect(count).toBe(6000)
     expect(sha256).toBe(createHash('sha256').update(bytes).digest('hex'))
     expect(files.map((f) => f.row.line)).toEqual([2, 3, 4])
     expect(files[0]!.row.note).toBe(`${'é'.repeat(39)} 0`)
-    // Every other row names a file a row before it named, each found on its own line.
-    expect(problems).toHaveLength(5997)
-    expect(problems.at(-1)).toEqual({line: 6001, message: 'the same file as line 4 (DCIM/c.jpg)'})
+    // Every other row names a file a row before it named, each found on its own line; the first
+    // thousand are listed.
+    expect(problemCount).toBe(5997)
+    expect(problems.map((p) => p.line)).toEqual(Array.from({length: 1000}, (_, k) => k + 5))
+    expect(problems.at(-1)).toEqual({line: 1004, message: 'the same file as line 2 (DCIM/a.jpg)'})
   })
 
   it('reads JSON Lines of many pieces with the right line numbers', async () => {
     const lines = Array.from({length: 3000}, (_, k) => JSON.stringify({path: `DCIM/${'abc'[k % 3]}.jpg`, note: `${'é'.repeat(60)} ${k}`}))
     writeFileSync(join(dir, 'long.jsonl'), `${lines.join('\n')}\n`)
-    const {problems, files, rows} = await read(join(dir, 'long.jsonl'))
+    const {problems, problemCount, files, rows} = await read(join(dir, 'long.jsonl'))
     expect(rows).toBe(3000)
     expect(files.map((f) => [f.row.line, f.row.note])).toEqual([1, 2, 3].map((line) => [line, `${'é'.repeat(60)} ${line - 1}`]))
-    expect(problems.at(-1)).toEqual({line: 3000, message: 'the same file as line 3 (DCIM/c.jpg)'})
+    expect(problemCount).toBe(2997)
+    expect(problems.map((p) => p.line)).toEqual(Array.from({length: 1000}, (_, k) => k + 4))
   })
 
   it('refuses a manifest that is not UTF-8, naming it', async () => {
@@ -199,6 +229,59 @@ describe('readManifest', () => {
     expect((await read(join(dir, 'nopath.csv'))).problems[0]).toEqual({line: 1, message: 'the header row has no "path" column (it has: file, note)'})
     writeFileSync(join(dir, 'empty.csv'), 'path\n')
     expect((await read(join(dir, 'empty.csv'))).problems).toEqual([{line: 1, message: 'the manifest names no files'}])
+  })
+})
+
+describe('readManifest: bounds', () => {
+  const dir = join(work.path, 'bounds')
+  mkdirSync(dir, {recursive: true})
+  writeFileSync(join(dir, 'a.jpg'), 'a')
+  writeFileSync(join(dir, 'b.jpg'), 'b')
+
+  it('takes a row of exactly the bound, counted in bytes, and refuses one byte more with its line; the rest is not read', async () => {
+    const row = (bytes: number): string => {
+      const head = 'a.jpg,'
+      // Two-byte characters, so that characters and bytes differ.
+      const note = 'é'.repeat(Math.floor((bytes - head.length) / 2)) + 'x'.repeat((bytes - head.length) % 2)
+      return head + note
+    }
+
+    expect(Buffer.byteLength(row(MAX_ROW_BYTES))).toBe(MAX_ROW_BYTES)
+    writeFileSync(join(dir, 'edge.csv'), `path,note\n${row(MAX_ROW_BYTES)}\n`)
+    const edge = await read(join(dir, 'edge.csv'))
+    expect(edge.problems).toEqual([])
+    expect(edge.files).toHaveLength(1)
+
+    writeFileSync(join(dir, 'over.csv'), `path,note\nb.jpg,fine\n${row(MAX_ROW_BYTES + 1)}\nmissing.jpg,never read\n`)
+    const over = await read(join(dir, 'over.csv'))
+    expect(over.problems).toEqual([{line: 3, message: expect.stringMatching(/^the row is longer than 65,536 bytes/) as unknown}])
+    expect(over.problemCount).toBe(1)
+    expect(over.rows).toBe(1)
+  })
+
+  it('refuses a quoted field left open that would swallow the rest of the file, at the line where it opens', async () => {
+    const rest = Array.from({length: 10_000}, (_, k) => `missing-${k}.jpg,a short note`).join('\n')
+    writeFileSync(join(dir, 'open-quote.csv'), `path,note\nb.jpg,fine\na.jpg,"a note whose quote is never closed\n${rest}\n`)
+    const {problems, rows} = await read(join(dir, 'open-quote.csv'))
+    expect(problems).toEqual([{line: 3, message: expect.stringMatching(/^a quoted field opens here and is not closed within 65,536 bytes/) as unknown}])
+    expect(rows).toBe(1)
+  })
+
+  it('refuses a JSON Lines line over the bound, even one that arrives in many pieces', async () => {
+    const long = JSON.stringify({path: 'a.jpg', note: 'n'.repeat(3 * 256 * 1024)})
+    writeFileSync(join(dir, 'long.jsonl'), `{"path": "b.jpg"}\n${long}\n{"path": "missing.jpg"}\n`)
+    const {problems, rows} = await read(join(dir, 'long.jsonl'))
+    expect(problems).toEqual([{line: 2, message: expect.stringMatching(/^the row is longer than 65,536 bytes/) as unknown}])
+    expect(rows).toBe(1)
+  })
+
+  it(`lists the first ${LISTED_PROBLEMS} problems in line order and counts all of them`, async () => {
+    const rows = Array.from({length: 1500}, (_, k) => `missing-${k}.jpg,2024-13-45`)
+    writeFileSync(join(dir, 'many-bad.csv'), ['path,collected_at', ...rows].join('\n'))
+    const {problems, problemCount} = await read(join(dir, 'many-bad.csv'))
+    expect(problemCount).toBe(3000)
+    expect(problems).toHaveLength(LISTED_PROBLEMS)
+    expect(problems.map((p) => p.line)).toEqual(Array.from({length: LISTED_PROBLEMS}, (_, k) => 2 + Math.floor(k / 2)))
   })
 })
 

@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {LocalTsa} from '../../src/timestamps/local-tsa.js'
 import {checkTimestampReply, parsePemCertificates, timestampRequest} from '../../src/timestamps/token.js'
-import {postTimestampQuery} from '../../src/timestamps/tsa-client.js'
+import {MAX_REPLY, postTimestampQuery} from '../../src/timestamps/tsa-client.js'
 import {tempDir} from '../helpers/cli.js'
 import {pastTsa} from '../helpers/past-tsa.js'
 
@@ -95,6 +95,40 @@ describe('RFC 3161 replies', () => {
       await expect(postTimestampQuery(url, timestampRequest(digest).der)).rejects.toMatchObject({code: 'TSA_UNAVAILABLE', message: expect.stringContaining('is it a Time-Stamp Authority?')})
     } finally {
       web.close()
+    }
+  })
+})
+
+describe('the size of a reply', () => {
+  /** A server that sends `size` bytes as a time-stamp reply, with a Content-Length or chunked. */
+  async function replying(size: number, options: {declare: boolean}): Promise<{url: string; close: () => void}> {
+    const server = createServer((req, res) => {
+      req.resume()
+      res.writeHead(200, {'content-type': 'application/timestamp-reply', ...(options.declare ? {'content-length': String(size)} : {})})
+      // In pieces, as a network delivers it.
+      for (let left = size; left > 0; left -= 10_000) res.write(Buffer.alloc(Math.min(left, 10_000), 0x30))
+      res.end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+    return {url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/tsr`, close: () => server.close()}
+  }
+
+  it('takes a reply of exactly 1 MiB, with or without a Content-Length, and refuses one byte more', async () => {
+    for (const declare of [true, false]) {
+      const exact = await replying(MAX_REPLY, {declare})
+      const over = await replying(MAX_REPLY + 1, {declare})
+      try {
+        expect((await postTimestampQuery(exact.url, timestampRequest(digest).der)).byteLength).toBe(MAX_REPLY)
+        await expect(postTimestampQuery(over.url, timestampRequest(digest).der)).rejects.toMatchObject({
+          code: 'TSA_UNAVAILABLE',
+          message: declare
+            ? `${over.url} did not answer properly: its reply declares 1,048,577 bytes (Content-Length), far more than a time-stamp reply holds (at most 1 MiB); it was not read`
+            : `${over.url} did not answer properly: its reply passed 1 MiB (1,048,576 bytes), far more than a time-stamp reply holds; it was cut off there`,
+        })
+      } finally {
+        exact.close()
+        over.close()
+      }
     }
   })
 })
