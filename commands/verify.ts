@@ -37,6 +37,14 @@ remembers of each file while checking goes to a temporary SQLite file in $TMPDIR
 /tmp), unlinked as soon as it is made, so memory stays the same however many exhibits the archive
 holds.
 
+Events cut off the ledger's end, or an older copy of .custody put back, need no key and leave a
+case that is sound inside. Without ARCHIVE, the ledger is also compared with the newest checkpoint
+custody signed for the case on this account, kept outside it in $XDG_STATE_HOME/custody (else
+~/.local/state/custody): a ledger shorter than it, or whose first events no longer have its root,
+fails, naming both tree heads. Every other command compares too (appends and verify recompute the
+root; reading commands look up the checkpoint's last event); \`custody accept-restore\` is the way on
+from a backup put back on purpose.
+
 Exit 0 when everything holds; exit 3 when anything does not, naming the exhibit, event or file with
 what was expected and what was found.`
 

@@ -12,6 +12,7 @@ import type {SealReport} from '../seal/seal.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
 import type {VerifyReport} from '../verify/verify-case.js'
 import {formatBytes, plural, safeText} from './text.js'
+import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 
 export function renderInit(result: {root: string; info: CaseInfo; signingKey: string}): string {
   const {info} = result
@@ -181,6 +182,13 @@ function eventSummary(e: EventView): string {
     case 'batch-ended': {
       const counts = (p.counts ?? {}) as Record<string, unknown>
       return `${String(p.batch)} ${p.interrupted ? 'interrupted' : 'ended'}: ${String(counts.ingested)} ingested, ${String(counts.alreadyPresent)} already present, ${String(counts.failed)} failed, ${String(counts.skipped)} skipped`
+    }
+
+    case 'restore-accepted': {
+      const lost = (p.lost ?? {}) as Record<string, unknown>
+      const body = typeof lost.checkpoint === 'string' ? parseCheckpoint(lost.checkpoint) : {problem: 'none'}
+      const what = 'problem' in body ? 'a checkpoint' : `the checkpoint of ${body.treeSize} events (root ${body.rootHash.slice(0, 16)}…)`
+      return `an older copy of the case was put back; ${what} custody had signed is lost: ${safeText(String(p.reason))}`
     }
 
     case 'identity-viewed': {

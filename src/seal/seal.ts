@@ -8,7 +8,7 @@
  *               recorded tree head
  *   2. prove    take the latest signed checkpoint of the ledger, and an RFC 9162 inclusion proof
  *               against it of each event that goes in (event 0, which names the case, the key
- *               events, and every event of the exhibits); gather the checkpoint, its signature,
+ *               and restore-accepted events, and every event of the exhibits); gather the checkpoint, its signature,
  *               the investigator's public key and the newest timestamp tokens (trust-files.ts)
  *   3. payload  stream each original from the vault into the ZIP while hashing it again (a vault
  *               file that no longer matches its ledger SHA-256 stops the seal), then its metadata
@@ -59,6 +59,12 @@ import type {EventDraft, StoredEvent} from '../ledger/event.js'
 import type {Ledger} from '../ledger/ledger.js'
 
 const STATEMENT_PATH = 'data/custody/seal.json'
+/**
+ * Events of the whole case that every archive carries, beside the first: the keys that sign, and
+ * every older copy put back on purpose (accept-restore.ts), which a court must be told of.
+ */
+const CASE_EVENTS: ReadonlySet<string> = new Set(['key-created', 'key-rotated', 'restore-accepted'])
+
 /** Exhibit IDs a `sealed-exhibits` event lists. */
 export const SEALED_EXHIBITS_PER_EVENT = 1000
 
@@ -159,8 +165,8 @@ function digestsOf(bytes: Uint8Array): {sha256: string; sha512: string} {
 
 /**
  * The sealed events as JSON Lines (data/custody/events.jsonl), each with its inclusion proof:
- * event 0, which names the case, the key events, which name the key that signs, and every event
- * of the sealed exhibits. They are made twice, a page of the ledger at a time, rather than kept:
+ * event 0, which names the case, the key events, which name the key that signs, the
+ * restore-accepted events, and every event of the sealed exhibits. They are made twice, a page of the ledger at a time, rather than kept:
  * once to measure them (size, digests, count), and once more while they are written into the ZIP,
  * so they are never all in memory.
  */
@@ -196,7 +202,7 @@ class SealedEvents {
   /** Each line, newline included. */
   *lines(): Generator<string> {
     for (const row of this.kase.ledger.rowsBelow(this.tree.size)) {
-      const sealed = row.seq === 0 || row.action === 'key-created' || row.action === 'key-rotated' || (row.exhibit !== null && this.chosen.has(row.exhibit))
+      const sealed = row.seq === 0 || CASE_EVENTS.has(row.action) || (row.exhibit !== null && this.chosen.has(row.exhibit))
       if (!sealed) continue
       // The canonical JSON (RFC 8785) of {seq, hash, prev, leafHash, inclusionProof, event}, made
       // by hand: its keys in sorted order, and the event as the ledger stores it, which is already

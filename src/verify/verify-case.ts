@@ -9,7 +9,9 @@
  *      stored hash is SHA-256(previous hash || canonical event); each seal's sealed-exhibits
  *      events follow it and list as many exhibits of the case as it says it took;
  *   3. the Merkle tree head (RFC 6962) recomputed over all events agrees with the last recorded
- *      head: the ledger still has at least that many events, and its prefix has the same root;
+ *      head (head.json) and with the newest checkpoint custody signed for the case on this account
+ *      (src/known-heads/, outside the case): the ledger still has at least that many events, and
+ *      its prefix has the same root;
  *   4. every signed checkpoint: its Ed25519 signature by a key the ledger recorded, and its root
  *      equal to the root recomputed over the events it covers, so each is a prefix of the next and
  *      of the ledger now (RFC 9162 §2.1.4 consistency, checked on the events themselves); the
@@ -45,6 +47,7 @@ import type {StoredEvent} from '../ledger/event.js'
 import {IDENTITY_KEY_FILE, identityPublicKey} from '../testimony/identity.js'
 import {listTestimonies, type TestimonyView} from '../testimony/testimonies.js'
 import {unfinishedBatches} from '../ingest/batch.js'
+import {compareFully, conflictMessage, recoveryAdvice} from '../known-heads/compare.js'
 
 export type ProblemKind =
   | 'ledger-file'
@@ -384,6 +387,44 @@ async function checkTreeHead(kase: Case, tree: MerkleTree, problems: VerifyProbl
   }
 }
 
+/**
+ * Part of step 3: the newest checkpoint custody signed for this case on this account, kept outside
+ * the case (src/known-heads/), must be a prefix of the ledger: its root recomputed over the
+ * ledger's first events. Cut-off events or an older copy put back fail here even when head.json,
+ * which goes back with the case, was rewritten to match.
+ */
+function checkKnownHead(kase: Case, tree: MerkleTree, problems: VerifyProblem[], warnings: string[]): string {
+  const known = compareFully(kase.knownHead(), tree)
+  switch (known.status) {
+    case 'none': {
+      return `no checkpoint of this case recorded on this account (${known.path}): it was made or last added to elsewhere`
+    }
+
+    case 'unreadable': {
+      warnings.push(`custody's record of this case in ${known.path} cannot be used (${known.problem}); the next command that adds to the case replaces it`)
+      return 'record unreadable'
+    }
+
+    case 'matches': {
+      const {treeSize} = known.head.checkpoint
+      const where = known.head.location !== null && known.head.location !== kase.root ? ` (recorded at ${known.head.location})` : ''
+      return `the newest checkpoint custody signed for this case on this account, ${plural(treeSize, 'event')}${where}, is a prefix of the ledger`
+    }
+
+    default: {
+      const {treeSize, rootHash} = known.head.checkpoint
+      problems.push({
+        kind: 'tree-head',
+        subject: known.head.path,
+        message: `${conflictMessage(known, kase.root)}. ${recoveryAdvice(known, kase.root)}`,
+        expected: `${treeSize} events, root ${rootHash}`,
+        actual: `${known.ledger.size} events, root ${known.ledger.root}`,
+      })
+      return known.status === 'shorter' ? 'the ledger is shorter than the newest checkpoint custody signed for it' : 'the ledger does not extend the newest checkpoint custody signed for it'
+    }
+  }
+}
+
 /** Re-checks every stored token against the checkpoint it stamps; returns the check's detail line. */
 async function checkTimestamps(kase: Case, checkpoints: readonly SignedCheckpoint[], problems: VerifyProblem[]): Promise<string> {
   const bodies = new Map(checkpoints.map((c) => [c.seq, c.body]))
@@ -498,7 +539,11 @@ function describeObject(check: ObjectCheck): {message: string; expected?: string
   }
 }
 
-export async function verifyCase(kase: Case, options: {onProgress?: (progress: VerifyProgress) => void} = {}): Promise<VerifyReport> {
+export interface VerifyCaseOptions {
+  onProgress?: (progress: VerifyProgress) => void
+}
+
+export async function verifyCase(kase: Case, options: VerifyCaseOptions = {}): Promise<VerifyReport> {
   const claims = new ClaimIndex()
   try {
     return await verifyWith(kase, claims, options)
@@ -507,7 +552,7 @@ export async function verifyCase(kase: Case, options: {onProgress?: (progress: V
   }
 }
 
-async function verifyWith(kase: Case, claims: ClaimIndex, options: {onProgress?: (progress: VerifyProgress) => void}): Promise<VerifyReport> {
+async function verifyWith(kase: Case, claims: ClaimIndex, options: VerifyCaseOptions): Promise<VerifyReport> {
   const problems: VerifyProblem[] = []
   const warnings: string[] = []
   const checks: VerifyCheck[] = []
@@ -527,6 +572,9 @@ async function verifyWith(kase: Case, claims: ClaimIndex, options: {onProgress?:
   const headDetail = await checkTreeHead(kase, tree, problems, warnings)
   const treeHead = bytesToHex(tree.root())
   checks.push({name: 'tree head', ok: problems.length === headBefore, detail: `root ${treeHead} over ${tree.size} events; ${headDetail}`})
+  const knownBefore = problems.length
+  const knownDetail = checkKnownHead(kase, tree, problems, warnings)
+  checks.push({name: 'known head', ok: problems.length === knownBefore, detail: knownDetail})
 
   // 4. the signed checkpoints
   const checkpointRows = kase.ledger.checkpoints()
@@ -639,7 +687,7 @@ async function verifyWith(kase: Case, claims: ClaimIndex, options: {onProgress?:
  */
 export async function verifyCaseAt(
   location: {root: string; foundBy: 'flag' | 'environment' | 'working directory'},
-  options: {onProgress?: (progress: VerifyProgress) => void} = {},
+  options: VerifyCaseOptions = {},
 ): Promise<VerifyReport> {
   let kase: Case
   try {
