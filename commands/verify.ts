@@ -5,6 +5,7 @@ import {parsePemCertificates} from '../src/timestamps/token.js'
 import {progressLine} from '../src/render/progress.js'
 import {renderArchiveVerify, renderVerify} from '../src/render/reports.js'
 import {verifyArchive, type ArchiveReport} from '../src/verify/verify-archive.js'
+import {readAgainstFiles, verifyArchiveAgainst} from '../src/verify/against.js'
 import {verifyCaseAt, type VerifyReport} from '../src/verify/verify-case.js'
 import {CustodyCommand, caseFlag, prose} from './_base.js'
 
@@ -45,6 +46,19 @@ fails, naming both tree heads. Every other command compares too (appends and ver
 root; reading commands look up the checkpoint's last event); \`custody accept-restore\` is the way on
 from a backup put back on purpose.
 
+--against FILE (repeatable), without ARCHIVE: FILE is a sealed archive (verified first; it must
+pass) or a checkpoint file ({"checkpoint": ..., "signature": ...}, as \`custody checkpoint export\`
+writes it; or an archive's checkpoint.json with its .sig beside it) of this case, signed by a key the
+ledger records. Its tree head must be a prefix of the ledger: an RFC 9162 consistency proof is
+computed from the ledger and verified against both heads. This is how a case is checked where the
+state folder is not: on another machine, or by someone who does not trust it.
+
+--against ARCHIVE2, with ARCHIVE: both are verified and must be of one case, and the one with the
+smaller tree must be a prefix of the other's: the later archive must list the earlier seal in its
+data/custody/earlier-seals.jsonl with the same tree head and a consistency proof that holds.
+Otherwise they cannot be linked (one was made from a copy cut back, put back or forked, or they
+were sealed at the same moment), and events both hold under one number must be the same.
+
 Exit 0 when everything holds; exit 3 when anything does not, naming the exhibit, event or file with
 what was expected and what was found.`
 
@@ -56,27 +70,39 @@ what was expected and what was found.`
       command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --tsa-ca freetsa-root.pem',
       description: "Verify it, checking the timestamps against a TSA root you obtained yourself",
     },
+    {command: '<%= config.bin %> <%= command.id %> --against crimea-2024-may.zip --against checkpoint.json', description: 'Verify the case, and that it extends an archive and a checkpoint file given out earlier'},
+    {command: '<%= config.bin %> <%= command.id %> crimea-2024-june.zip --against crimea-2024-may.zip', description: 'Two archives of one case: both verify, and one ledger that only grew made both'},
   ]
 
   static override flags = {
     case: caseFlag,
-    'tsa-ca': Flags.string({description: 'with ARCHIVE: a PEM file of TSA root certificates you trust (repeatable)', multiple: true, helpValue: 'FILE'}),
+    'tsa-ca': Flags.string({description: 'a PEM file of TSA root certificates you trust, for ARCHIVE and the archives given with --against (repeatable)', multiple: true, helpValue: 'FILE'}),
+    against: Flags.string({
+      description:
+        'a sealed archive or a checkpoint file given out earlier (repeatable): the case must extend it (a consistency proof). With ARCHIVE: another archive of the same case, and the one with the smaller tree must be a prefix of the other',
+      multiple: true,
+      helpValue: 'FILE',
+    }),
   }
 
   async run(): Promise<VerifyReport | ArchiveReport> {
     const {args, flags} = await this.parse(Verify)
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const onProgress = (done: number, total: number): void => progress.update(`verifying: ${done}/${total} files re-hashed`)
+    const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
+    const trusted = roots === undefined ? {} : {tsaRoots: roots}
     if (args.archive !== undefined) {
-      const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
-      const report = await verifyArchive(args.archive, {onProgress, ...(roots === undefined ? {} : {tsaRoots: roots})})
+      const options = {onProgress, ...trusted}
+      const report = flags.against === undefined ? await verifyArchive(args.archive, options) : await verifyArchiveAgainst(args.archive, flags.against, options)
       progress.done()
       this.log(renderArchiveVerify(report))
       if (!report.ok) process.exitCode = 3
       return report
     }
 
-    const report = await verifyCaseAt(locateCase({caseDir: flags.case}), {onProgress: (p) => onProgress(p.objectsDone, p.objectsTotal)})
+    const location = locateCase({caseDir: flags.case})
+    const against = await readAgainstFiles(flags.against ?? [])
+    const report = await verifyCaseAt(location, {onProgress: (p) => onProgress(p.objectsDone, p.objectsTotal), against, ...trusted})
     progress.done()
     this.log(renderVerify(report))
     if (!report.ok) process.exitCode = 3

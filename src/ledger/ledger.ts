@@ -342,6 +342,21 @@ export class Ledger {
       .get(sha256)?.exhibit
   }
 
+  /**
+   * What each seal event below `size` records of its archive and tree head, oldest first, taken
+   * out by SQLite: seal events written before `sealed-exhibits` listed every exhibit, and are large.
+   */
+  sealRecords(size: number): Array<{seq: number; sealId: unknown; sealedAt: unknown; archiveSha256: unknown; treeSize: unknown; treeRoot: unknown}> {
+    return this.db
+      .prepare<[number], {seq: number; sealId: unknown; sealedAt: unknown; archiveSha256: unknown; treeSize: unknown; treeRoot: unknown}>(
+        `SELECT seq, json_extract(event, '$.payload.sealId') AS sealId, json_extract(event, '$.payload.sealedAt') AS sealedAt,
+                json_extract(event, '$.payload.archive.sha256') AS archiveSha256,
+                json_extract(event, '$.payload.treeHead.size') AS treeSize, json_extract(event, '$.payload.treeHead.root') AS treeRoot
+         FROM events WHERE action = 'seal' AND seq < ? ORDER BY seq`,
+      )
+      .all(size)
+  }
+
   /** The ingest event that created an exhibit. */
   ingestEvent(exhibit: string): StoredEvent | undefined {
     const row = this.cached<[string], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' AND exhibit = ?").get(exhibit)

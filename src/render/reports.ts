@@ -289,7 +289,7 @@ export function renderSeal(report: SealReport): string {
 }
 
 export function renderArchiveVerify(report: ArchiveReport): string {
-  const lines = report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(10)} ${safeText(c.detail)}`)
+  const lines = report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(13)} ${safeText(c.detail)}`)
   for (const p of report.problems) {
     lines.push(`FAIL  ${safeText(p.subject)}: ${safeText(p.message)}`)
     if (p.expected !== undefined) lines.push(`        expected ${safeText(p.expected)}`)

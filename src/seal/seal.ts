@@ -9,7 +9,8 @@
  *   2. prove    take the latest signed checkpoint of the ledger, and an RFC 9162 inclusion proof
  *               against it of each event that goes in (event 0, which names the case, the key
  *               and restore-accepted events, and every event of the exhibits); gather the checkpoint, its signature,
- *               the investigator's public key and the newest timestamp tokens (trust-files.ts)
+ *               the investigator's public key and the newest timestamp tokens (trust-files.ts),
+ *               and a consistency proof from each earlier seal's tree head (earlier-seals.ts)
  *   3. payload  stream each original from the vault into the ZIP while hashing it again (a vault
  *               file that no longer matches its ledger SHA-256 stops the seal), then its metadata
  *               record, the events (JSON Lines), the checkpoint and timestamp files, and the seal
@@ -41,6 +42,7 @@ import {getExhibit} from '../exhibits/exhibits.js'
 import {MerkleTree, type TreeFile} from '../merkle/tree.js'
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {trustFiles, type SealTrust} from './trust-files.js'
+import {EARLIER_SEALS_PATH, earlierSeals, earlierSealsText, type EarlierSealsStatement} from './earlier-seals.js'
 import {selectByConsent, type ConsentSelection, type LeftOut} from '../testimony/consent-filter.js'
 import {SealChoice} from './choice.js'
 import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
@@ -110,6 +112,8 @@ export interface SealStatement {
   timestamp: SealTrust['timestamp']
   /** The events file: how many events, and its SHA-256, so that none can be left out unseen. */
   events: {path: string; count: number; sha256: string}
+  /** The seals the ledger had recorded, each proven a prefix of this one (earlier-seals.ts); null when there were none. */
+  earlierSeals: EarlierSealsStatement | null
   exhibits: SealedExhibit[]
   /** The testimonies sealed: the open record only, with the commitment to the protected identity. */
   testimonies: SealedTestimony[]
@@ -680,6 +684,9 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     // 2. prove
     const {treeHead, events, tree, base} = proveEvents(kase, choice, scratch.tree)
     const {files: trustFileList, trust} = trustFiles(kase, base, tree)
+    const earlier = earlierSeals(kase, tree)
+    const earlierText = Buffer.from(earlierSealsText(earlier))
+    if (earlier.length > 0) trustFileList.push([EARLIER_SEALS_PATH, earlierText])
     const sealId = sealIdOf({caseId: kase.info.caseId, treeHead, sealedAt: sealedAt.toISOString(), purpose: options.purpose ?? null}, choice.ids())
     const bag = `custody-${sealId}`
     const statement: SealStatementHead = {
@@ -694,6 +701,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       treeHead,
       ...trust,
       events: {path: events.path, count: events.count, sha256: events.sha256},
+      earlierSeals: earlier.length === 0 ? null : {path: EARLIER_SEALS_PATH, count: earlier.length, sha256: createHash('sha256').update(earlierText).digest('hex')},
       testimonies: selection.testimonies.map((t) => ({
         exhibit: t.exhibit,
         witness: t.witness,

@@ -18,6 +18,8 @@
  *   7, 8.        the signatures and the trusted timestamps (archive-trust.ts)
  *   9. testimony  each testimony as the statement gives it agrees with its own sealed events, and
  *                 its consent covers the seal's purpose (archive-testimony.ts)
+ *  10. earlier seals  each seal the ledger had recorded is proven a prefix of the sealed tree
+ *                 (earlier-seals.ts), for `--against`
  */
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {createHash} from 'node:crypto'
@@ -37,6 +39,8 @@ import {BAGIT_TXT} from '../seal/bagit.js'
 import {keyFromEvent} from '../case/case.js'
 import {keyHistory, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import {checkArchiveTrust, type ArchiveTrust} from './archive-trust.js'
+import {checkEarlierSeals} from './earlier-seals.js'
+import type {EarlierSeal} from '../seal/earlier-seals.js'
 
 export interface ArchiveProblem {
   check: string
@@ -61,6 +65,10 @@ export interface ArchiveReport {
   events: number
   /** Who signed, with which key, and the trusted times (null when the archive could not be read that far). */
   trust: ArchiveTrust | null
+  /** What `--against` needs (against.ts): the case, the sealed tree head, the earlier seals proven a prefix of it. */
+  caseId: string | null
+  treeHead: {size: number; root: string} | null
+  earlierSeals: EarlierSeal[] | null
   checks: ArchiveCheck[]
   problems: ArchiveProblem[]
 }
@@ -87,11 +95,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 export async function verifyArchive(
   path: string,
-  options: {onProgress?: (done: number, total: number) => void; tsaRoots?: Certificate[]} = {},
+  options: {onProgress?: (done: number, total: number) => void; tsaRoots?: Certificate[]; /** each event whose hash holds */ onEvent?: (seq: number, hash: string) => void} = {},
 ): Promise<ArchiveReport> {
   const problems: ArchiveProblem[] = []
   const checks: ArchiveCheck[] = []
   let trust: ArchiveTrust | null = null
+  let links: Pick<ArchiveReport, 'caseId' | 'treeHead' | 'earlierSeals'> = {caseId: null, treeHead: null, earlierSeals: null}
   const report = (bag: string | null, sealId: string | null, exhibits: number, events: number): ArchiveReport => ({
     ok: problems.length === 0,
     archive: path,
@@ -100,6 +109,7 @@ export async function verifyArchive(
     exhibits,
     events,
     trust,
+    ...links,
     checks,
     problems,
   })
@@ -363,6 +373,7 @@ export async function verifyArchive(
         const prev = String(entry.prev)
         const hash = HEX64.test(prev) ? chainHash(prev, canonical) : ''
         if (hash !== entry.hash) problems.push({check: 'events', subject, message: 'its hash does not match its content: the event was changed', expected: hash, actual: String(entry.hash)})
+        else options.onEvent?.(seq, hash)
         if (previous && previous.seq + 1 === seq && prev !== previous.hash) {
           problems.push({check: 'events', subject, message: `it does not chain to event ${previous.seq}`, expected: previous.hash, actual: prev})
         }
@@ -444,6 +455,13 @@ export async function verifyArchive(
     const testimony = checkArchiveTestimony(statement, testimonyEvents, (id) => files.statedSha256(id))
     problems.push(...testimony.problems)
     check('testimony', before, testimony.detail)
+
+    // 10. earlier seals
+    before = problems.length
+    const earlier = checkEarlierSeals({file: (name) => files.get(name), statement, treeHead: {size, root}})
+    problems.push(...earlier.problems)
+    check('earlier seals', before, earlier.detail)
+    links = {caseId: isRecord(statement.case) ? String(statement.case.id) : null, treeHead: {size, root}, earlierSeals: earlier.seals}
     return report(top, sealId, exhibitCount, count)
   } finally {
     files.close()

@@ -22,6 +22,7 @@
  *   7. every testimony's statement versions and attachments are exhibits with the digests it
  *      names, and each sealed witness identity is intact in the vault, encrypted to the case's
  *      identity key (it is not decrypted: verification needs no passphrase).
+ *   8. with --against: the ledger extends each sealed archive or checkpoint file given (against.ts).
  * Objects the ledger does not mention, temp files and batches without an end are reported as
  * warnings: an interrupted ingest leaves them, and they change nothing that the ledger claims.
  */
@@ -48,6 +49,8 @@ import {IDENTITY_KEY_FILE, identityPublicKey} from '../testimony/identity.js'
 import {listTestimonies, type TestimonyView} from '../testimony/testimonies.js'
 import {unfinishedBatches} from '../ingest/batch.js'
 import {compareFully, conflictMessage, recoveryAdvice} from '../known-heads/compare.js'
+import {checkCaseAgainst, type AgainstFile} from './against.js'
+import type {Certificate} from 'pkijs'
 
 export type ProblemKind =
   | 'ledger-file'
@@ -61,6 +64,7 @@ export type ProblemKind =
   | 'vault-object'
   | 'metadata-record'
   | 'testimony'
+  | 'against'
 
 export interface VerifyProblem {
   kind: ProblemKind
@@ -541,6 +545,10 @@ function describeObject(check: ObjectCheck): {message: string; expected?: string
 
 export interface VerifyCaseOptions {
   onProgress?: (progress: VerifyProgress) => void
+  /** Sealed archives and checkpoint files the ledger must extend (against.ts). */
+  against?: readonly AgainstFile[]
+  /** TSA roots for the archives given with `against`. */
+  tsaRoots?: Certificate[]
 }
 
 export async function verifyCase(kase: Case, options: VerifyCaseOptions = {}): Promise<VerifyReport> {
@@ -654,6 +662,13 @@ async function verifyWith(kase: Case, claims: ClaimIndex, options: VerifyCaseOpt
     } else if (!claims.isReferenced(name)) {
       warnings.push(`vault object ${name} is not named by any event (left by an interrupted ingest; harmless)`)
     }
+  }
+
+  // 8. against
+  if (options.against !== undefined && options.against.length > 0) {
+    const against = await checkCaseAgainst(options.against, {caseId: kase.info.caseId, keys, tree}, options.tsaRoots === undefined ? {} : {tsaRoots: options.tsaRoots})
+    checks.push(...against.checks)
+    for (const problem of against.problems) problems.push({kind: 'against', ...problem})
   }
 
   for (const temp of await kase.vault.listTempFiles()) warnings.push(`temp file vault/tmp/${temp} (left by an interrupted or running ingest)`)

@@ -3,12 +3,13 @@
  * needs no key. custody keeps the newest checkpoint it signed for each case in the user's state
  * folder, outside the case, and every command compares; elsewhere, `custody verify --against`
  * compares the case (or an archive) with an archive or a checkpoint given out earlier. Every
- * attack here is made with outside tools: the sqlite3 shell and cp.
+ * attack here is made with outside tools: the sqlite3 shell, cp, and Python's zipfile through zip.
  */
 import {spawnSync} from 'node:child_process'
 import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {forgeBag} from '../helpers/bag.js'
 import {custody, custodyJson, newCase, ownStateFolder, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
 
 interface Head {
@@ -204,6 +205,153 @@ describe('an older copy of the case put back (item 7)', () => {
   })
 })
 
+describe('custody verify --against', () => {
+  let kase: {dir: string; remove: () => void}
+  let first: string
+  let second: string
+  /** The case's .custody when `first` was sealed, before the second ingest. */
+  let backup: string
+  let checkpointFile: string
+
+  beforeAll(async () => {
+    kase = await newCase()
+    await ingest(kase.dir, 'Canon.jpg', 'GPS.jpg')
+    first = await seal(kase.dir, 'first.zip', ['--purpose', 'court'])
+    backup = join(work.path, 'backup-at-first')
+    copyCustody(kase.dir, backup)
+    checkpointFile = join(work.path, 'checkpoint-at-first.json')
+    const exported = await custody(['checkpoint', 'export', '--out', checkpointFile, '--case', kase.dir])
+    expect(exported.code, exported.stderr).toBe(0)
+    await ingest(kase.dir, 'Ricoh2.jpg')
+    second = await seal(kase.dir, 'second.zip')
+  })
+
+  afterAll(() => kase.remove())
+
+  /** A copy of the case's folder examined elsewhere (its own, empty, state folder). */
+  function elsewhere(from: string): string {
+    const dir = join(work.path, `elsewhere-${n++}`)
+    copyCustody(from, dir)
+    ownStateFolder(dir)
+    return dir
+  }
+
+  it('passes for the case against its archives and checkpoint file, and two archives against each other both ways round', async () => {
+    const local = await custodyJson<VerifyJson>(['verify', '--against', first, '--against', second, '--against', checkpointFile, '--case', kase.dir])
+    expect(local.code, JSON.stringify(local.json.problems)).toBe(0)
+    expect(local.json.checks.filter((c) => c.name.startsWith('against'))).toHaveLength(3)
+    for (const [a, b] of [[first, second], [second, first]]) {
+      const result = await custodyJson<VerifyJson>(['verify', a!, '--against', b!])
+      expect(result.code, JSON.stringify(result.json.problems)).toBe(0)
+    }
+  })
+
+  it('refuses a case cut back below an archive or a checkpoint file given out earlier', async () => {
+    const dir = elsewhere(kase.dir)
+    const cut = truncate(dir, checkpointSizes(dir)[0]!)
+    // With no record of this case on that machine, only what was given out can tell.
+    expect((await custody(['verify', '--case', dir])).code).toBe(0)
+    for (const against of [first, second, checkpointFile]) {
+      const problems = await verifyProblems(dir, ['--against', against])
+      const text = problems.map((p) => `${p.message} ${p.expected ?? ''} ${p.actual ?? ''}`).join('\n')
+      expect(text).toContain(`${cut.size} events`)
+      expect(text).toContain(cut.root)
+    }
+  })
+
+  it('refuses an older copy put back, against the archive sealed after it', async () => {
+    const dir = elsewhere(backup)
+    expect((await custody(['verify', '--case', dir])).code).toBe(0)
+    const problems = await verifyProblems(dir, ['--against', second])
+    expect(problems).toContainEqual(expect.objectContaining({message: expect.stringContaining('shorter than') as string}))
+  })
+
+  it('accepts the checkpoint.json and .sig unzipped from an archive', async () => {
+    const unzipped = join(work.path, `unzipped-${n++}`)
+    expect(spawnSync('unzip', ['-q', first, '-d', unzipped]).status).toBe(0)
+    const [bag] = readdirSync(unzipped)
+    const result = await custodyJson<VerifyJson>(['verify', '--against', join(unzipped, bag!, 'data', 'custody', 'checkpoint.json'), '--case', kase.dir])
+    expect(result.code, JSON.stringify(result.json.problems)).toBe(0)
+  })
+
+  it('refuses a checkpoint of another case, and a checkpoint with a signature that does not verify', async () => {
+    const other = await newCase()
+    const otherFile = join(work.path, `other-${n++}.json`)
+    expect((await custody(['checkpoint', 'export', '--out', otherFile, '--case', other.dir])).code).toBe(0)
+    const problems = await verifyProblems(kase.dir, ['--against', otherFile])
+    expect(problems).toContainEqual(expect.objectContaining({message: expect.stringContaining('another case') as string}))
+    const forged = JSON.parse(readFileSync(checkpointFile, 'utf8')) as {checkpoint: string; signature: string}
+    const edited = join(work.path, `edited-${n++}.json`)
+    writeFileSync(edited, JSON.stringify({...forged, signature: forged.signature.replace(/^./, (c) => (c === '0' ? '1' : '0'))}))
+    expect(await verifyProblems(kase.dir, ['--against', edited])).toContainEqual(expect.objectContaining({message: expect.stringContaining('signature does not verify') as string}))
+    other.remove()
+  })
+
+  it('fails an archive made from a rolled-back copy (a fork) against the genuine later one, both ways round', async () => {
+    const fork = elsewhere(backup)
+    const photo = join(work.path, `fork-photo-${n++}.jpg`)
+    writeFileSync(photo, Buffer.concat([readFileSync(join(SAMPLES, 'Sony.jpg')), Buffer.from('fork')]))
+    await ingest(fork, photo, 'PNG.png')
+    const forked = await seal(fork, 'forked.zip')
+    expect((await custody(['verify', forked])).code).toBe(0)
+    for (const [a, b] of [[forked, second], [second, forked]]) {
+      const result = await custodyJson<VerifyJson>(['verify', a!, '--against', b!])
+      expect(result.code).toBe(3)
+      const messages = result.json.problems.map((p) => p.message).join('\n')
+      expect(messages).toContain('cannot be linked')
+      // The events both hold under one number differ: EX-000003 is another file in each.
+      expect(messages).toMatch(/event \d+ differs/)
+    }
+  })
+
+  /** The Python check of earlier-seals.jsonl that the bag's README.txt gives, run as written there, in the bag. */
+  function readmeCheck(bagDir: string): string {
+    const readme = readFileSync(join(bagDir, 'README.txt'), 'utf8')
+    const script = /^python3 - <<'EOF'\n[\s\S]*?\nEOF$/m.exec(readme)
+    expect(script, 'README.txt gives the Python check').not.toBeNull()
+    const result = spawnSync('bash', ['-c', script![0]], {cwd: bagDir, encoding: 'utf8'})
+    expect(result.status, result.stderr).toBe(0)
+    return result.stdout
+  }
+
+  it("lists the earlier seal with a proof that custody and the README's Python check both accept", async () => {
+    const unzipped = join(work.path, `second-readme-${n++}`)
+    expect(spawnSync('unzip', ['-q', second, '-d', unzipped]).status).toBe(0)
+    const [bag] = readdirSync(unzipped)
+    const firstSeal = (await custodyJson<{sealId: string}>(['verify', first])).json.sealId
+    expect(readmeCheck(join(unzipped, bag!))).toMatch(new RegExp(`^${firstSeal} \\d+ OK$`, 'm'))
+  })
+
+  it('refuses a forged earlier-seals.jsonl: a proof edited, or a tree head changed, with the manifests recomputed', async () => {
+    const pristine = join(work.path, 'second-unzipped')
+    expect(spawnSync('unzip', ['-q', second, '-d', pristine]).status).toBe(0)
+    const [bag] = readdirSync(pristine)
+    const file = join(pristine, bag!, 'data', 'custody', 'earlier-seals.jsonl')
+    const [line] = readFileSync(file, 'utf8').trim().split('\n')
+    const entry = JSON.parse(line!) as {treeHead: Head; consistencyProof: string[]}
+    expect(entry.consistencyProof.length).toBeGreaterThan(0)
+    const flip = (hex: string): string => hex.replace(/^./, (c) => (c === '0' ? '1' : '0'))
+    const forgeries: Array<[string, (e: typeof entry) => void]> = [
+      ['a proof edited', (e) => (e.consistencyProof[0] = flip(e.consistencyProof[0]!))],
+      ['a tree head changed', (e) => (e.treeHead.root = flip(e.treeHead.root))],
+    ]
+    for (const [what, change] of forgeries) {
+      const zip = forgeBag(pristine, bag!, join(work.path, `forged-${n++}`), (bagDir) => {
+        const edited = structuredClone(entry)
+        change(edited)
+        writeFileSync(join(bagDir, 'data', 'custody', 'earlier-seals.jsonl'), `${JSON.stringify(edited)}\n`)
+      }, {rewriteManifests: true})
+      expect(readmeCheck(join(`${zip.slice(0, -'.zip'.length)}`, bag!)), what).toMatch(/ FAILED$/m)
+      const result = await custodyJson<VerifyJson>(['verify', zip])
+      expect(result.code, what).toBe(3)
+      expect(result.json.problems.filter((p) => p.check === 'earlier seals').length, what).toBeGreaterThan(0)
+      expect(result.json.problems).toContainEqual(expect.objectContaining({check: 'earlier seals', message: expect.stringContaining('consistency proof') as string}))
+      const against = await custodyJson<VerifyJson>(['verify', first, '--against', zip])
+      expect(against.code, what).toBe(3)
+    }
+  })
+})
+
 describe('two copies of one case on one account', () => {
   it('the copy that fell behind is refused once the other moved on; a copy with its own state folder is a separate case', async () => {
     const kase = await newCase()
@@ -227,7 +375,7 @@ describe('going on from an older copy put back on purpose (custody accept-restor
     const backup = join(work.path, `restore-backup-${n++}`)
     copyCustody(kase.dir, backup)
     await ingest(kase.dir, 'GPS.jpg')
-    await seal(kase.dir, `lost-${n++}.zip`)
+    const lostArchive = await seal(kase.dir, `lost-${n++}.zip`)
     const lost = headOf(kase.dir)
     putBack(backup, kase.dir)
 
@@ -244,9 +392,12 @@ describe('going on from an older copy put back on purpose (custody accept-restor
     expect(event.payload.reason).toBe('laptop seized at the border; restored from the backup')
     expect(event.payload.lost!.checkpoint).toContain(`"treeSize":${lost.size}`)
 
-    // Every later archive carries the event.
+    // Every later archive carries the event, and cannot be linked to one sealed from the lost copy.
     const after = await seal(kase.dir, `after-${n++}.zip`)
     expect(spawnSync('unzip', ['-p', after, '*/data/custody/events.jsonl'], {encoding: 'utf8'}).stdout).toContain('"action":"restore-accepted"')
+    const against = await custodyJson<VerifyJson>(['verify', after, '--against', lostArchive])
+    expect(against.code).toBe(3)
+    expect(against.json.problems.map((p) => p.message).join('\n')).toContain('cannot be linked')
 
     const again = await custodyJson<ErrorJson>(['accept-restore', '--reason', 'again', '--case', kase.dir])
     expect(again.code).toBe(2)
