@@ -1,3 +1,5 @@
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {defineConfig} from 'vitest/config'
 
 export default defineConfig({
@@ -7,8 +9,15 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // The passphrase of every test case, also for tests that spawn the CLI themselves. A test
-    // that wants no passphrase sets CUSTODY_PASSPHRASE to '' for its child.
-    env: {CUSTODY_PASSPHRASE: 'correct horse battery staple'},
+    // Made before the tests and removed after them (tests/helpers/state-home.ts).
+    globalSetup: ['tests/helpers/state-home.ts'],
+    env: {
+      // The passphrase of every test case, also for tests that spawn the CLI themselves. A test
+      // that wants no passphrase sets CUSTODY_PASSPHRASE to '' for its child.
+      CUSTODY_PASSPHRASE: 'correct horse battery staple',
+      // custody keeps the newest checkpoint of every case it writes in $XDG_STATE_HOME/custody:
+      // the test run's own folder, never the user's ~/.local/state.
+      XDG_STATE_HOME: join(tmpdir(), `custody-test-state-${process.pid}`),
+    },
   },
 })

@@ -13,6 +13,9 @@ import {fileURLToPath} from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const samples = join(root, 'fixtures', 'camera-samples')
 const work = mkdtempSync(join(tmpdir(), 'custody-demo-'))
+// custody keeps the newest checkpoint of every case it writes in $XDG_STATE_HOME/custody; the
+// demo's throwaway case keeps its own in the demo's folder, not in your ~/.local/state.
+process.env.XDG_STATE_HOME = join(work, 'state')
 const caseDir = join(work, 'case')
 // The passphrase that protects the demo case's signing key. A real one is typed at the prompt, or
 // kept where only its owner can read it.

@@ -47,9 +47,28 @@ export function prose(strings: TemplateStringsArray, ...values: unknown[]): stri
 
 export abstract class CustodyCommand extends Command {
   static override enableJsonFlag = true
+  /** Cases this command opened: their notices are printed when it ends. */
+  private readonly opened: Case[] = []
+  /** Notices of the command itself. */
+  protected readonly notices: string[] = []
 
-  protected openCase(caseDir: string | undefined): Case {
-    return Case.open(locateCase({caseDir}))
+  /**
+   * Opens the case, and compares it with the newest checkpoint custody signed for it on this
+   * account (quickly: the full comparison is made before anything is appended). Commands that must
+   * open a case in conflict with it (accept-restore) pass `compare: false`.
+   */
+  protected openCase(caseDir: string | undefined, options: {compare?: boolean; refused?: string} = {}): Case {
+    const kase = Case.open(locateCase({caseDir}))
+    this.opened.push(kase)
+    if (options.compare === false) return kase
+    try {
+      kase.checkKnownHeadQuickly(options.refused)
+    } catch (error) {
+      kase.close()
+      throw error
+    }
+
+    return kase
   }
 
   /**
@@ -83,13 +102,18 @@ export abstract class CustodyCommand extends Command {
    * `background`, the key is still being opened when this returns, and the domain function
    * awaits kase.ready() before anything it could not undo.
    */
-  protected async openCaseForWriting(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: {background?: boolean} = {}): Promise<Case> {
+  protected async openCaseForWriting(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: {background?: boolean; compare?: boolean} = {}): Promise<Case> {
     return (await this.unlockCase(caseDir, passphraseFile, what, options)).kase
   }
 
   /** openCaseForWriting(), also returning the passphrase, for work that opens another key with it. */
-  protected async unlockCase(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: {background?: boolean} = {}): Promise<{kase: Case; passphrase: string}> {
-    const kase = this.openCase(caseDir)
+  protected async unlockCase(
+    caseDir: string | undefined,
+    passphraseFile: string | undefined,
+    what: string,
+    options: {background?: boolean; compare?: boolean} = {},
+  ): Promise<{kase: Case; passphrase: string}> {
+    const kase = this.openCase(caseDir, {...options, refused: 'nothing was added'})
     try {
       const passphrase = await this.passphrase(passphraseFile, what)
       if (options.background) kase.beginUnlock(passphrase)
@@ -143,6 +167,12 @@ export abstract class CustodyCommand extends Command {
     }
 
     if (piece !== '') await write(piece)
+  }
+
+  /** Notices on stderr, after the work (and outside --json's one document on stdout). */
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    for (const notice of [...this.notices, ...this.opened.flatMap((kase) => kase.notices)]) process.stderr.write(`Warning: ${notice}\n`)
+    return super.finally(err)
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {

@@ -54,6 +54,7 @@ nothing more can be added to the case (what is in it can still be verified and s
       passphrase: await this.passphrase(flags['passphrase-file'], 'init (to protect the new signing key)', {confirm: true}),
     })
     this.log(renderInit(result))
+    this.notices.push(...result.notices)
     return {root: result.root, case: result.info, signingKey: result.signingKey}
   }
 }

@@ -5,6 +5,7 @@ import {parsePemCertificates} from '../src/timestamps/token.js'
 import {progressLine} from '../src/render/progress.js'
 import {renderArchiveVerify, renderVerify} from '../src/render/reports.js'
 import {verifyArchive, type ArchiveReport} from '../src/verify/verify-archive.js'
+import {readAgainstFiles, verifyArchiveAgainst} from '../src/verify/against.js'
 import {verifyCaseAt, type VerifyReport} from '../src/verify/verify-case.js'
 import {CustodyError} from '../src/errors.js'
 import {parseFingerprint} from '../src/keys/signing-key.js'
@@ -51,6 +52,27 @@ made; memory stays the same however many exhibits the archive holds, and a hosti
 make it hold more: small files are read only up to the size a genuine one can have, lines of the
 large ones up to a bound, and only the first 1,000 problems are listed.
 
+Events cut off the ledger's end, or an older copy of .custody put back, need no key and leave a
+case that is sound inside. Without ARCHIVE, the ledger is also compared with the newest checkpoint
+custody signed for the case on this account, kept outside it in $XDG_STATE_HOME/custody (else
+~/.local/state/custody): a ledger shorter than it, or whose first events no longer have its root,
+fails, naming both tree heads. Every other command compares too (appends and verify recompute the
+root; reading commands look up the checkpoint's last event); \`custody accept-restore\` is the way on
+from a backup put back on purpose.
+
+--against FILE (repeatable), without ARCHIVE: FILE is a sealed archive (verified first; it must
+pass) or a checkpoint file ({"checkpoint": ..., "signature": ...}, as \`custody checkpoint export\`
+writes it; or an archive's checkpoint.json with its .sig beside it) of this case, signed by a key the
+ledger records. Its tree head must be a prefix of the ledger: an RFC 9162 consistency proof is
+computed from the ledger and verified against both heads. This is how a case is checked where the
+state folder is not: on another machine, or by someone who does not trust it.
+
+--against ARCHIVE2, with ARCHIVE: both are verified and must be of one case, and the one with the
+smaller tree must be a prefix of the other's: the later archive must list the earlier seal in its
+data/custody/earlier-seals.jsonl with the same tree head and a consistency proof that holds.
+Otherwise they cannot be linked (one was made from a copy cut back, put back or forked, or they
+were sealed at the same moment), and events both hold under one number must be the same.
+
 Exit 0 when everything holds; exit 3 when anything does not, naming the exhibit, event or file with
 what was expected and what was found; exit 1 when the check could not finish (the temp folder is
 full: point TMPDIR elsewhere), which says nothing either way.`
@@ -63,37 +85,53 @@ full: point TMPDIR elsewhere), which says nothing either way.`
       command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --key SHA256:86e35e56ce89c0d90071b081a12ac8dfb8f776b74866a4b92c7f135bc525e75b --tsa-ca freetsa-root.pem',
       description: "Verify it as a court would: the investigator's key and the TSA's root, both obtained by you, not from the archive",
     },
+    {command: '<%= config.bin %> <%= command.id %> --against crimea-2024-may.zip --against checkpoint.json', description: 'Verify the case, and that it extends an archive and a checkpoint file given out earlier'},
+    {command: '<%= config.bin %> <%= command.id %> crimea-2024-june.zip --against crimea-2024-may.zip', description: 'Two archives of one case: both verify, and one ledger that only grew made both'},
   ]
 
   static override flags = {
     case: caseFlag,
     key: Flags.string({
-      description: "with ARCHIVE: the fingerprint of a signing key you expect, as `custody key show` prints it (SHA256:<64 hex>); repeatable. Any other signer fails (exit 3)",
+      description: "the fingerprint of a signing key you expect, as `custody key show` prints it (SHA256:<64 hex>), for ARCHIVE and the archives given with --against; repeatable. Any other signer fails (exit 3)",
       multiple: true,
       helpValue: 'FINGERPRINT',
     }),
-    'tsa-ca': Flags.string({description: 'with ARCHIVE: a PEM file of TSA root certificates you trust (repeatable); without it, timestamps are only a warning', multiple: true, helpValue: 'FILE'}),
+    'tsa-ca': Flags.string({
+      description: 'a PEM file of TSA root certificates you trust, for ARCHIVE and the archives given with --against (repeatable); without it, their timestamps are only a warning',
+      multiple: true,
+      helpValue: 'FILE',
+    }),
+    against: Flags.string({
+      description:
+        'a sealed archive or a checkpoint file given out earlier (repeatable): the case must extend it (a consistency proof). With ARCHIVE: another archive of the same case, and the one with the smaller tree must be a prefix of the other',
+      multiple: true,
+      helpValue: 'FILE',
+    }),
   }
 
   async run(): Promise<VerifyReport | ArchiveReport> {
     const {args, flags} = await this.parse(Verify)
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const onProgress = (done: number, total: number): void => progress.update(`verifying: ${done}/${total} files re-hashed`)
-    if (args.archive === undefined && (flags.key !== undefined || flags['tsa-ca'] !== undefined)) {
-      throw new CustodyError('INVALID_ARGUMENT', '--key and --tsa-ca are for checking a sealed archive: give its path, as in `custody verify ARCHIVE.zip --key SHA256:…`')
+    if (args.archive === undefined && flags.against === undefined && (flags.key !== undefined || flags['tsa-ca'] !== undefined)) {
+      throw new CustodyError('INVALID_ARGUMENT', '--key and --tsa-ca are for checking sealed archives: give one, as in `custody verify ARCHIVE.zip --key SHA256:…`, or with --against')
     }
 
+    const pinnedKeys = flags.key === undefined ? undefined : flags.key.map((k) => parseFingerprint(k))
+    const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
+    const trusted = {...(roots === undefined ? {} : {tsaRoots: roots}), ...(pinnedKeys === undefined ? {} : {pinnedKeys})}
     if (args.archive !== undefined) {
-      const pinnedKeys = flags.key === undefined ? undefined : flags.key.map((k) => parseFingerprint(k))
-      const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
-      const report = await verifyArchive(args.archive, {onProgress, ...(roots === undefined ? {} : {tsaRoots: roots}), ...(pinnedKeys === undefined ? {} : {pinnedKeys})})
+      const options = {onProgress, ...trusted}
+      const report = flags.against === undefined ? await verifyArchive(args.archive, options) : await verifyArchiveAgainst(args.archive, flags.against, options)
       progress.done()
       this.log(renderArchiveVerify(report))
       if (!report.ok) process.exitCode = 3
       return report
     }
 
-    const report = await verifyCaseAt(locateCase({caseDir: flags.case}), {onProgress: (p) => onProgress(p.objectsDone, p.objectsTotal)})
+    const location = locateCase({caseDir: flags.case})
+    const against = await readAgainstFiles(flags.against ?? [])
+    const report = await verifyCaseAt(location, {onProgress: (p) => onProgress(p.objectsDone, p.objectsTotal), against, ...trusted})
     progress.done()
     this.log(renderVerify(report))
     if (!report.ok) process.exitCode = 3

@@ -1,6 +1,8 @@
 /**
  * A case on disk: `DIR/.custody/` holding the ledger (`ledger.sqlite`), the vault (`vault/`), the
- * investigator's encrypted signing key (`keys/`) and the last tree head (`head.json`).
+ * investigator's encrypted signing key (`keys/`) and the last tree head (`head.json`); and, outside
+ * it, the newest checkpoint custody signed for it on this account (src/known-heads/), which every
+ * command compares with the ledger.
  *
  * A command finds its case from `--case DIR`, else `CUSTODY_CASE`, else by walking up from the
  * working directory, as git finds its repository. The case's own facts (title, investigator,
@@ -16,6 +18,8 @@ import {CustodyError} from '../errors.js'
 import type {LedgerEvent} from '../ledger/event.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
+import {compareFully, compareQuickly, knownHeadError, type KnownHeadComparison, type KnownHeadConflict} from '../known-heads/compare.js'
+import {knownHeadsFolder, readKnownHead, recordKnownHead, type KnownHeadRead, type RecordOutcome} from '../known-heads/store.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
 import {createSigningKey, fingerprintOf, openSigningKey, publicKeyProblem, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
 import {Vault} from '../vault/vault.js'
@@ -84,33 +88,63 @@ export class Case implements AsyncDisposable {
   readonly ledger: Ledger
   readonly vault: Vault
   readonly info: CaseInfo
+  /** The folder of the known heads (src/known-heads/store.ts): the user's state folder unless given. */
+  readonly knownHeads: string
+  /** What the user should know but that fails nothing (a state folder that cannot be written); commands print them. */
+  readonly notices: string[] = []
   private unlocked: Signer | undefined
   private unlocking: Promise<Signer> | undefined
 
-  private constructor(root: string, ledger: Ledger) {
+  private constructor(root: string, ledger: Ledger, knownHeads: string) {
     this.root = root
     this.dataDir = join(root, CASE_FOLDER)
     this.ledger = ledger
     this.vault = new Vault(join(this.dataDir, VAULT_FOLDER))
     this.info = caseInfoFrom(ledger.firstEvent().event)
+    this.knownHeads = knownHeads
   }
 
-  static open(location: CaseLocation): Case {
+  static open(location: CaseLocation, options: {knownHeads?: string} = {}): Case {
     const ledger = Ledger.open(join(location.root, CASE_FOLDER, LEDGER_FILE))
     try {
-      return new Case(location.root, ledger)
+      return new Case(location.root, ledger, options.knownHeads ?? knownHeadsFolder())
     } catch (error) {
       ledger.close()
       throw error
     }
   }
 
+  /** The newest checkpoint custody signed for this case on this account, as recorded. */
+  knownHead(): KnownHeadRead {
+    return readKnownHead(this.knownHeads, this.info.caseId)
+  }
+
   /**
-   * Refuses to add to a ledger that no longer holds its recorded tree head: appending would bury
-   * the evidence of tampering under a new head. Run before a command appends anything.
+   * For commands that only read: the quick comparison with the known head (one lookup; why it is
+   * enough for them is in src/known-heads/compare.ts). Throws INTEGRITY on a conflict.
+   */
+  checkKnownHeadQuickly(refused = 'nothing was shown'): void {
+    this.refuseConflict(compareQuickly(this.knownHead(), this.ledger), refused)
+  }
+
+  private refuseConflict(comparison: KnownHeadComparison, refused: string): void {
+    if (comparison.status === 'shorter' || comparison.status === 'diverged') throw knownHeadError(comparison, this.root, refused)
+    if (comparison.status === 'unreadable') {
+      this.notices.push(`custody's record of this case in ${comparison.path} cannot be used (${comparison.problem}): it is kept aside and replaced by the next command that adds to the case`)
+    }
+  }
+
+  /**
+   * Refuses to add to a ledger that no longer holds its recorded tree head (head.json), or that is
+   * behind or beside the newest checkpoint custody signed for the case on this account: appending
+   * would bury the evidence under a new head. One pass over the events computes the heads both
+   * need. Run before a command appends anything.
    */
   async assertIntactHead(): Promise<void> {
-    const head = await compareWithHead(this.dataDir, (recorded) => this.ledger.heads(recorded))
+    const known = this.knownHead()
+    let tree: TreeHeadSource | undefined
+    const head = await compareWithHead(this.dataDir, (recorded) => (tree = this.ledger.heads(recorded, knownSize(known))))
+    this.refuseConflict(compareFully(known, tree!), 'nothing was added')
     if (head.status === 'matches') return
     const what =
       head.status === 'unreadable' ? head.problem : head.status === 'shorter' ? 'events were removed from its end' : 'its recorded events were rewritten'
@@ -120,12 +154,70 @@ export class Case implements AsyncDisposable {
     )
   }
 
-  /** Records the current tree head when it extends the recorded one (another command may have gone further). */
+  /**
+   * After a command's appends: records the current tree head in head.json when it extends the
+   * recorded one (another command may have gone further), and the newest checkpoint this process
+   * signed as the case's known head. One pass over the events for both.
+   */
   async recordHead(): Promise<void> {
+    const known = this.knownHead()
     let heads: TreeHeadSource | undefined
-    const head = await compareWithHead(this.dataDir, (recorded) => (heads = this.ledger.heads(recorded)))
-    if (head.status !== 'matches' || head.behind === 0) return
-    await writeCurrentHead(this.dataDir, this.ledger, heads)
+    const head = await compareWithHead(this.dataDir, (recorded) => (heads = this.ledger.heads(recorded, knownSize(known))))
+    if (head.status === 'matches' && head.behind > 0) await writeCurrentHead(this.dataDir, this.ledger, heads)
+    await this.recordKnownHead({tree: heads, computedAt: knownSize(known)})
+  }
+
+  /**
+   * Records `signed` (by default the newest checkpoint this process signed) as the case's known
+   * head, unless the record there has more events or this ledger does not extend it. `tree`: the
+   * ledger's heads, computed at `computedAt` too, if the caller has them. `replacing`:
+   * the record accepted as lost (`custody accept-restore`). Problems are notices, not failures.
+   */
+  async recordKnownHead(
+    options: {tree?: TreeHeadSource | undefined; computedAt?: number | undefined; signed?: {body: string; signature: string}; replacing?: KnownHeadConflict} = {},
+  ): Promise<RecordOutcome | undefined> {
+    const signed = options.signed ?? this.ledger.lastSigned()
+    if (signed === undefined) return undefined
+    const rootAt = (size: number): string | undefined => {
+      // The heads were computed at the size of the record read before the lock; when another
+      // process replaced it meanwhile (rare), the ledger is read again for the new one.
+      const given = options.tree
+      const tree = given !== undefined && (size === given.size || size === options.computedAt) ? given : this.ledger.heads(size)
+      return size > tree.size ? undefined : bytesToHex(tree.root(size))
+    }
+
+    const outcome = await recordKnownHead(this.knownHeads, {
+      caseId: this.info.caseId,
+      signed,
+      location: this.root,
+      rootAt,
+      ...(options.replacing === undefined ? {} : {replacing: options.replacing.head.body}),
+    })
+    switch (outcome.status) {
+      case 'not-written': {
+        this.notices.push(
+          `custody could not record this case's newest checkpoint: ${outcome.problem}. Until it can, events cut off the ledger's end or an older copy of the case put back are not detected on this account; make the folder writable, or set XDG_STATE_HOME to a folder you can write`,
+        )
+        break
+      }
+
+      case 'kept': {
+        const {treeSize, rootHash} = outcome.head.checkpoint
+        this.notices.push(
+          `custody's record of this case in ${outcome.path} (${treeSize} events, root ${rootHash}) was kept: ${outcome.why === 'newer' ? 'it has more events than this copy' : 'this copy does not extend it'}. Another copy of the case was written to meanwhile; run \`custody verify\``,
+        )
+        break
+      }
+
+      case 'written': {
+        if (outcome.aside !== undefined && options.replacing === undefined) this.notices.push(`custody's record of this case could not be read; it was kept as ${outcome.aside} and replaced`)
+        break
+      }
+
+      default:
+    }
+
+    return outcome
   }
 
   /** The key that signs this case's checkpoints now: the one the latest key event names. */
@@ -189,6 +281,11 @@ export class Case implements AsyncDisposable {
   }
 }
 
+/** The size of the known head, when there is one: the ledger's heads are computed at it too. */
+function knownSize(read: KnownHeadRead): number | undefined {
+  return read.status === 'found' ? read.head.checkpoint.treeSize : undefined
+}
+
 async function writeCurrentHead(dataDir: string, ledger: Ledger, tree: TreeHeadSource = ledger.heads()): Promise<void> {
   await writeHeadRecord(dataDir, {
     size: tree.size,
@@ -248,7 +345,7 @@ function required(value: string | undefined, flag: string): string {
  * when complete, so an interrupted init leaves no half-made case; an existing case is refused and
  * left untouched.
  */
-export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo; signingKey: string}> {
+export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo; signingKey: string; notices: string[]}> {
   const root = resolve(options.dir)
   const title = required(options.title, '--title')
   const investigator = required(options.investigator, '--investigator')
@@ -271,6 +368,7 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
 
   await mkdir(root, {recursive: true})
   const staging = join(root, `${CASE_FOLDER}.init-${randomBytes(6).toString('hex')}`)
+  let signed: {body: string; signature: string} | undefined
   try {
     await mkdir(staging)
     await new Vault(join(staging, VAULT_FOLDER)).create()
@@ -297,6 +395,7 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
     )
     try {
       await writeCurrentHead(staging, ledger)
+      signed = ledger.lastSigned()
     } finally {
       ledger.close()
     }
@@ -312,5 +411,6 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   }
 
   await using opened = Case.open({root, foundBy: 'flag'})
-  return {root, info: opened.info, signingKey: opened.signingKey().fingerprint}
+  await opened.recordKnownHead({...(signed === undefined ? {} : {signed})})
+  return {root, info: opened.info, signingKey: opened.signingKey().fingerprint, notices: opened.notices}
 }

@@ -40,6 +40,7 @@ export type EventAction =
   | 'identity-viewed'
   | 'batch-started'
   | 'batch-ended'
+  | 'restore-accepted'
 
 export interface LedgerEvent {
   v: typeof EVENT_VERSION

@@ -73,6 +73,8 @@ export class Ledger {
   private checkpointSigner: CheckpointSigner | undefined
   /** The tree head of the events read so far; caught up inside each append's transaction. */
   private range = new CompactRange()
+  /** The newest checkpoint this process signed and committed (what the known-heads record keeps). */
+  private signed: {body: string; signature: string} | undefined
   /**
    * Statements of the hot paths (every file of an ingest), prepared once: each prepare holds a
    * native SQLite statement until the garbage collector finalises it, which on a batch of
@@ -170,6 +172,7 @@ export class Ledger {
       throw new CustodyError('KEY_UNREADABLE', 'internal: the ledger was asked to append before the signing key was opened')
     }
 
+    let committed: {body: string; signature: string} | undefined
     const run = this.db.transaction(() => {
       const {drafts, more = [], result} = compose(view)
       const head = last.get()
@@ -204,10 +207,13 @@ export class Ledger {
         .cached<[number, string, string], unknown>('INSERT INTO checkpoints (seq, tree_size, body, signature) VALUES ((SELECT coalesce(max(seq) + 1, 0) FROM checkpoints), ?, ?, ?)')
         .run(seq, checkpoint.body, checkpoint.signature)
       this.range = range
+      committed = checkpoint
       return {events, result}
     })
     try {
-      return run.immediate()
+      const done = run.immediate()
+      if (committed !== undefined) this.signed = committed
+      return done
     } catch (error) {
       this.range = new CompactRange()
       throw wrapSqliteError(error, this.path)
@@ -223,6 +229,11 @@ export class Ledger {
     }
 
     return range
+  }
+
+  /** The newest checkpoint this process signed, once its transaction committed (its exact bytes and hex signature). */
+  lastSigned(): {body: string; signature: string} | undefined {
+    return this.signed
   }
 
   /** The signed checkpoints, oldest first, as stored. */
@@ -339,6 +350,21 @@ export class Ledger {
       .get(sha256)?.exhibit
   }
 
+  /**
+   * What each seal event below `size` records of its archive and tree head, oldest first, taken
+   * out by SQLite: seal events written before `sealed-exhibits` listed every exhibit, and are large.
+   */
+  sealRecords(size: number): Array<{seq: number; sealId: unknown; sealedAt: unknown; archiveSha256: unknown; treeSize: unknown; treeRoot: unknown}> {
+    return this.db
+      .prepare<[number], {seq: number; sealId: unknown; sealedAt: unknown; archiveSha256: unknown; treeSize: unknown; treeRoot: unknown}>(
+        `SELECT seq, json_extract(event, '$.payload.sealId') AS sealId, json_extract(event, '$.payload.sealedAt') AS sealedAt,
+                json_extract(event, '$.payload.archive.sha256') AS archiveSha256,
+                json_extract(event, '$.payload.treeHead.size') AS treeSize, json_extract(event, '$.payload.treeHead.root') AS treeRoot
+         FROM events WHERE action = 'seal' AND seq < ? ORDER BY seq`,
+      )
+      .all(size)
+  }
+
   /** The ingest event that created an exhibit. */
   ingestEvent(exhibit: string): StoredEvent | undefined {
     const row = this.cached<[string], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' AND exhibit = ?").get(exhibit)
@@ -372,6 +398,16 @@ export class Ledger {
     return toStored(row)
   }
 
+  /** The stored hash of event `seq`, if the ledger has it (one lookup by primary key). */
+  hashAt(seq: number): string | undefined {
+    return this.cached<[number], {hash: string}>('SELECT hash FROM events WHERE seq = ?').get(seq)?.hash
+  }
+
+  /** The sequence number the next event would take: the number of events, when none is missing. */
+  nextSeq(): number {
+    return (this.cached<[], {seq: number}>('SELECT seq FROM events ORDER BY seq DESC LIMIT 1').get()?.seq ?? -1) + 1
+  }
+
   lastHash(): string | undefined {
     return this.db.prepare<[], {hash: string}>('SELECT hash FROM events ORDER BY seq DESC LIMIT 1').get()?.hash
   }
@@ -381,17 +417,19 @@ export class Ledger {
   }
 
   /**
-   * The tree head of all events and of the first `at`, in one pass over them with O(log n) memory
+   * The tree head of all events and of the first `at` (each size given), in one pass over them with O(log n) memory
    * (CompactRange): what a check against the recorded head needs, without building the tree. The
    * pass also becomes the cached head that the next append catches up from, so that a command
    * that checks the head and then appends reads the events once, not twice.
    */
-  heads(at?: number): TreeHeadSource {
+  heads(...at: Array<number | undefined>): TreeHeadSource {
+    const wanted = new Set(at.filter((n): n is number => n !== undefined))
+    const roots = new Map<number, Uint8Array>()
+    if (wanted.has(0)) roots.set(0, emptyRoot())
     const range = new CompactRange()
-    let rootAt = at === 0 ? emptyRoot() : undefined
     for (const leaf of this.leafHashes()) {
       range.push(leaf)
-      if (range.size === at) rootAt = range.root()
+      if (wanted.has(range.size)) roots.set(range.size, range.root())
     }
 
     if (range.size > this.range.size) this.range = range.clone()
@@ -402,8 +440,10 @@ export class Ledger {
       size,
       root(n = size): Uint8Array {
         if (n === size) return root
-        if (n === at && rootAt !== undefined) return rootAt
-        throw new CustodyError('INVALID_ARGUMENT', `only the heads of ${size} and ${at ?? 'no other number of'} events were computed, not of ${n}`)
+        const prefix = roots.get(n)
+        if (prefix !== undefined) return prefix
+        const computed = [...roots.keys()].sort((a, b) => a - b)
+        throw new CustodyError('INVALID_ARGUMENT', `only the heads of ${[size, ...computed].join(', ')} events were computed, not of ${n}`)
       },
     }
   }

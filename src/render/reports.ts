@@ -12,6 +12,7 @@ import type {SealReport} from '../seal/seal.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
 import type {VerifyReport} from '../verify/verify-case.js'
 import {formatBytes, plural, safeText} from './text.js'
+import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 
 export function renderInit(result: {root: string; info: CaseInfo; signingKey: string}): string {
   const {info} = result
@@ -183,6 +184,13 @@ function eventSummary(e: EventView): string {
       return `${String(p.batch)} ${p.interrupted ? 'interrupted' : 'ended'}: ${String(counts.ingested)} ingested, ${String(counts.alreadyPresent)} already present, ${String(counts.failed)} failed, ${String(counts.skipped)} skipped`
     }
 
+    case 'restore-accepted': {
+      const lost = (p.lost ?? {}) as Record<string, unknown>
+      const body = typeof lost.checkpoint === 'string' ? parseCheckpoint(lost.checkpoint) : {problem: 'none'}
+      const what = 'problem' in body ? 'a checkpoint' : `the checkpoint of ${body.treeSize} events (root ${body.rootHash.slice(0, 16)}…)`
+      return `an older copy of the case was put back; ${what} custody had signed is lost: ${safeText(String(p.reason))}`
+    }
+
     case 'identity-viewed': {
       return `identity of ${safeText(String(p.witness))} looked at${typeof p.reason === 'string' ? `: ${safeText(p.reason)}` : ''}${p.disclosed ? ' (disclosed to a file)' : ''}`
     }
@@ -282,7 +290,7 @@ export function renderSeal(report: SealReport): string {
 
 export function renderArchiveVerify(report: ArchiveReport): string {
   const mark = {ok: 'ok  ', warning: 'warn', failed: 'FAIL'} as const
-  const lines = report.checks.map((c) => `${mark[c.status]}  ${c.name.padEnd(10)} ${safeText(c.detail)}`)
+  const lines = report.checks.map((c) => `${mark[c.status]}  ${c.name.padEnd(13)} ${safeText(c.detail)}`)
   for (const p of report.problems) {
     lines.push(`FAIL  ${safeText(p.subject)}: ${safeText(p.message)}`)
     if (p.expected !== undefined) lines.push(`        expected ${safeText(p.expected)}`)

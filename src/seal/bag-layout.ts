@@ -12,6 +12,7 @@
  */
 import {MAX_EVENT_BYTES} from '../ledger/event.js'
 import {formatBytes} from '../render/text.js'
+import {EARLIER_SEALS_PATH} from './earlier-seals.js'
 import {CHECKPOINT_PATH, CONSISTENCY_PATH, CUSTODY_DIR, KEY_PATH, STAMPED_CHECKPOINT_PATH, STAMPED_KEY_PATH, TSA_ROOTS_PATH, tokenPath} from './trust-files.js'
 
 export const STATEMENT_PATH = `${CUSTODY_DIR}/seal.json`
@@ -47,6 +48,10 @@ export const BAG_LIMITS = {
   testimonyEvents: 16 * MiB,
   /** Key events: a key-created and its rotations. */
   keyEvents: 1000,
+  /** A line of earlier-seals.jsonl: a seal and its consistency proof (at most 64 hashes). */
+  earlierSealLine: 16 * KiB,
+  /** The earlier seals an archive may list: more than any case makes. */
+  earlierSeals: 10_000,
 } as const
 
 /** The files of a bag that are read whole, and the most each can hold. */
@@ -95,6 +100,8 @@ export function statedCustodyFiles(statement: Record<string, unknown>): {files: 
   expect('key path', key.path, KEY_PATH)
   const readme = isRecord(statement.readme) ? statement.readme : {}
   if (readme.path !== README_PATH) problems.push(`its readme path is ${JSON.stringify(readme.path)}, not ${README_PATH}`)
+  // The earlier-seals check says what is wrong with a statement that names it otherwise.
+  if (isRecord(statement.earlierSeals) && statement.earlierSeals.path === EARLIER_SEALS_PATH) files.push(EARLIER_SEALS_PATH)
   const stamp = statement.timestamp
   if (stamp === null) return {files, problems}
   if (!isRecord(stamp)) {

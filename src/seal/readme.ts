@@ -1,6 +1,59 @@
 /** README.txt of a sealed bag: what each file is, and how to check it all without custody. */
 import type {SealStatementHead} from './seal.js'
 
+/**
+ * The check of earlier-seals.jsonl with Python 3 alone: RFC 9162 section 2.1.4.2, step for step,
+ * over each line, against the sealed checkpoint. (tests/e2e/rollback.test.ts runs it as written.)
+ */
+export const CONSISTENCY_CHECK_PY = [
+  "python3 - <<'EOF'",
+  'import hashlib, json',
+  'def node(l, r): return hashlib.sha256(bytes([1]) + l + r).digest()',
+  'def consistent(m, n, old, new, proof):  # RFC 9162 section 2.1.4.2',
+  '    if m == n: return not proof and old == new',
+  '    path = ([old] if m & (m - 1) == 0 else []) + proof',
+  '    if m > n or not path: return False',
+  '    fn, sn = m - 1, n - 1',
+  '    while fn & 1: fn, sn = fn >> 1, sn >> 1',
+  '    fr = sr = path[0]',
+  '    for c in path[1:]:',
+  '        if sn == 0: return False',
+  '        if fn & 1 or fn == sn:',
+  '            fr, sr = node(c, fr), node(c, sr)',
+  '            while fn and not fn & 1: fn, sn = fn >> 1, sn >> 1',
+  '        else: sr = node(sr, c)',
+  '        fn, sn = fn >> 1, sn >> 1',
+  '    return sn == 0 and fr == old and sr == new',
+  "cp = json.load(open('data/custody/checkpoint.json'))",
+  "for line in open('data/custody/earlier-seals.jsonl'):",
+  '    s = json.loads(line)',
+  "    ok = consistent(s['treeHead']['size'], cp['treeSize'], bytes.fromhex(s['treeHead']['root']),",
+  "                    bytes.fromhex(cp['rootHash']), [bytes.fromhex(h) for h in s['consistencyProof']])",
+  "    print(s['sealId'], s['treeHead']['size'], 'OK' if ok else 'FAILED')",
+  'EOF',
+]
+
+function earlierSealsSteps(s: Omit<SealStatementHead, 'readme'>, step: number): string[] {
+  if (s.earlierSeals === null) return []
+  return [
+    `${step}. Earlier seals. ${s.earlierSeals.path} lists the ${s.earlierSeals.count === 1 ? 'seal' : `${s.earlierSeals.count} seals`} of this case that the`,
+    '   ledger had recorded when this archive was sealed: seal ID, the SHA-256 of its ZIP, its tree',
+    '   head, and an RFC 9162 (section 2.1.4) consistency proof that its tree is the start of this',
+    '   archive\'s. With an earlier archive in hand, this shows that both come from one ledger that',
+    '   only grew: no event was removed or changed in between, and no older copy was put back. Check',
+    '   the proofs against checkpoint.json with Python 3, in this folder (the lines below start in',
+    '   the first column, as Python needs; each seal must be followed by OK):',
+    '',
+    ...CONSISTENCY_CHECK_PY,
+    '',
+    '   Then the earlier archive\'s data/custody/checkpoint.json must state the same treeSize and',
+    '   rootHash as its line here, and `sha256sum` of its ZIP must print its archiveSha256 (unless',
+    '   the ZIP was made again from the unzipped bag). An earlier archive that is not listed here',
+    '   cannot be linked to this one.',
+    '',
+  ]
+}
+
 export function bagReadme({bag, statement, exhibits}: {bag: string; statement: Omit<SealStatementHead, 'readme'>; exhibits: number}): string {
   const s = statement
   const lines = [
@@ -41,6 +94,13 @@ export function bagReadme({bag, statement, exhibits}: {bag: string; statement: O
     '  data/custody/investigator.pem',
     '                             the investigator\'s public key (Ed25519)',
     '  data/custody/seal.json.sig the investigator\'s signature of seal.json',
+    ...(s.earlierSeals === null
+      ? []
+      : [
+          `  ${s.earlierSeals.path}`,
+          '                             the seals of this case made before this one, each with a proof',
+          '                             that its tree is the start of this archive\'s tree',
+        ]),
     ...(s.timestamp
       ? [
           ...(s.timestamp.checkpoint === s.checkpoint.path
@@ -169,6 +229,7 @@ export function bagReadme({bag, statement, exhibits}: {bag: string; statement: O
           '   which must print that witness\'s identityCommitment.',
           '',
         ]),
+    ...earlierSealsSteps(s, s.testimonies.length === 0 ? 6 : 7),
     '   With custody installed, `custody verify ARCHIVE.zip --tsa-ca TSA-ROOT.pem` does all of the',
     '   above in one command, straight from the ZIP.',
     '',

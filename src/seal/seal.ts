@@ -8,8 +8,9 @@
  *               recorded tree head
  *   2. prove    take the latest signed checkpoint of the ledger, and an RFC 9162 inclusion proof
  *               against it of each event that goes in (event 0, which names the case, the key
- *               events, and every event of the exhibits); gather the checkpoint, its signature,
- *               the investigator's public key and the newest timestamp tokens (trust-files.ts)
+ *               and restore-accepted events, and every event of the exhibits); gather the checkpoint, its signature,
+ *               the investigator's public key and the newest timestamp tokens (trust-files.ts),
+ *               and a consistency proof from each earlier seal's tree head (earlier-seals.ts)
  *   3. payload  stream each original from the vault into the ZIP while hashing it again (a vault
  *               file that no longer matches its ledger SHA-256 stops the seal), then its metadata
  *               record, the events (JSON Lines), the checkpoint and timestamp files, and the seal
@@ -41,6 +42,7 @@ import {getExhibit} from '../exhibits/exhibits.js'
 import {MerkleTree, type TreeFile} from '../merkle/tree.js'
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {trustFiles, type SealTrust} from './trust-files.js'
+import {EARLIER_SEALS_PATH, earlierSeals, earlierSealsText, type EarlierSealsStatement} from './earlier-seals.js'
 import {selectByConsent, type ConsentSelection, type LeftOut} from '../testimony/consent-filter.js'
 import {SealChoice} from './choice.js'
 import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
@@ -57,6 +59,12 @@ import {HashWorker, WORKER_HASH_BYTES} from '../hashing/hash-worker.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
 import type {EventDraft, StoredEvent} from '../ledger/event.js'
 import type {Ledger} from '../ledger/ledger.js'
+
+/**
+ * Events of the whole case that every archive carries, beside the first: the keys that sign, and
+ * every older copy put back on purpose (accept-restore.ts), which a court must be told of.
+ */
+const CASE_EVENTS: ReadonlySet<string> = new Set(['key-created', 'key-rotated', 'restore-accepted'])
 
 /** Exhibit IDs a `sealed-exhibits` event lists. */
 export const SEALED_EXHIBITS_PER_EVENT = 1000
@@ -105,6 +113,8 @@ export interface SealStatement {
   events: {path: string; count: number; sha256: string}
   /** README.txt's SHA-256: a tag file, which the manifests alone would let anyone rewrite. */
   readme: {path: string; sha256: string}
+  /** The seals the ledger had recorded, each proven a prefix of this one (earlier-seals.ts); null when there were none. */
+  earlierSeals: EarlierSealsStatement | null
   exhibits: SealedExhibit[]
   /** The testimonies sealed: the open record only, with the commitment to the protected identity. */
   testimonies: SealedTestimony[]
@@ -162,8 +172,8 @@ function digestsOf(bytes: Uint8Array): {sha256: string; sha512: string} {
 
 /**
  * The sealed events as JSON Lines (data/custody/events.jsonl), each with its inclusion proof:
- * event 0, which names the case, the key events, which name the key that signs, and every event
- * of the sealed exhibits. They are made twice, a page of the ledger at a time, rather than kept:
+ * event 0, which names the case, the key events, which name the key that signs, the
+ * restore-accepted events, and every event of the sealed exhibits. They are made twice, a page of the ledger at a time, rather than kept:
  * once to measure them (size, digests, count), and once more while they are written into the ZIP,
  * so they are never all in memory.
  */
@@ -199,7 +209,7 @@ class SealedEvents {
   /** Each line, newline included. */
   *lines(): Generator<string> {
     for (const row of this.kase.ledger.rowsBelow(this.tree.size)) {
-      const sealed = row.seq === 0 || row.action === 'key-created' || row.action === 'key-rotated' || (row.exhibit !== null && this.chosen.has(row.exhibit))
+      const sealed = row.seq === 0 || CASE_EVENTS.has(row.action) || (row.exhibit !== null && this.chosen.has(row.exhibit))
       if (!sealed) continue
       // The canonical JSON (RFC 8785) of {seq, hash, prev, leafHash, inclusionProof, event}, made
       // by hand: its keys in sorted order, and the event as the ledger stores it, which is already
@@ -677,6 +687,9 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     // 2. prove
     const {treeHead, events, tree, base} = proveEvents(kase, choice, scratch.tree)
     const {files: trustFileList, trust} = trustFiles(kase, base, tree)
+    const earlier = earlierSeals(kase, tree)
+    const earlierText = Buffer.from(earlierSealsText(earlier))
+    if (earlier.length > 0) trustFileList.push([EARLIER_SEALS_PATH, earlierText])
     const sealId = sealIdOf({caseId: kase.info.caseId, treeHead, sealedAt: sealedAt.toISOString(), purpose: options.purpose ?? null}, choice.ids())
     const bag = `custody-${sealId}`
     const described: Omit<SealStatementHead, 'readme'> = {
@@ -691,6 +704,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       treeHead,
       ...trust,
       events: {path: events.path, count: events.count, sha256: events.sha256},
+      earlierSeals: earlier.length === 0 ? null : {path: EARLIER_SEALS_PATH, count: earlier.length, sha256: createHash('sha256').update(earlierText).digest('hex')},
       testimonies: selection.testimonies.map((t) => ({
         exhibit: t.exhibit,
         witness: t.witness,

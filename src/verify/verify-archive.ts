@@ -22,6 +22,8 @@
  *   8, 9.        the signatures and the trusted timestamps (archive-trust.ts)
  *  10. testimony  each testimony as the statement gives it agrees with its own sealed events, and
  *                 its consent covers the seal's purpose (archive-testimony.ts)
+ *  11. earlier seals  each seal the ledger had recorded is proven a prefix of the sealed tree
+ *                 (earlier-seals.ts), for `--against`
  *
  * The archive is hostile input, and its size is the only thing verify's cost may grow with: small
  * files are read whole only up to the bound any genuine one stays under (bag-layout.ts), large ones
@@ -65,6 +67,8 @@ import {isKeyEvent, readKeyEvent} from '../keys/key-events.js'
 import {keyHistory, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import {checkArchiveTrust, type ArchiveTrust} from './archive-trust.js'
 import {ProblemList} from './problem-list.js'
+import {checkEarlierSeals} from './earlier-seals.js'
+import {EARLIER_SEALS_PATH, type EarlierSeal} from '../seal/earlier-seals.js'
 
 export interface ArchiveProblem {
   check: string
@@ -91,6 +95,10 @@ export interface ArchiveReport {
   events: number
   /** Who signed, with which key, and the trusted times (null when the archive could not be read that far). */
   trust: ArchiveTrust | null
+  /** What `--against` needs (against.ts): the case, the sealed tree head, the earlier seals proven a prefix of it. */
+  caseId: string | null
+  treeHead: {size: number; root: string} | null
+  earlierSeals: EarlierSeal[] | null
   checks: ArchiveCheck[]
   /** The first problems found (at most 1,000); `problemCount` counts them all. */
   problems: ArchiveProblem[]
@@ -105,6 +113,8 @@ export interface VerifyArchiveOptions {
   tsaRoots?: Certificate[]
   /** Fingerprints of the signing keys the user expects (--key). */
   pinnedKeys?: readonly string[]
+  /** Each event whose hash holds, as it is read (for `--against`). */
+  onEvent?: (seq: number, hash: string) => void
 }
 
 const HEX64 = /^[0-9a-f]{64}$/
@@ -134,6 +144,7 @@ async function checkArchive(path: string, options: VerifyArchiveOptions): Promis
   const checks: ArchiveCheck[] = []
   const warnings: string[] = []
   let trust: ArchiveTrust | null = null
+  let links: Pick<ArchiveReport, 'caseId' | 'treeHead' | 'earlierSeals'> = {caseId: null, treeHead: null, earlierSeals: null}
   const report = (bag: string | null, sealId: string | null, exhibits: number, events: number): ArchiveReport => ({
     ok: problems.length === 0,
     archive: path,
@@ -142,6 +153,7 @@ async function checkArchive(path: string, options: VerifyArchiveOptions): Promis
     exhibits,
     events,
     trust,
+    ...links,
     checks,
     problems: problems.kept,
     problemCount: problems.length,
@@ -463,6 +475,7 @@ async function checkArchive(path: string, options: VerifyArchiveOptions): Promis
         const prev = String(entry.prev)
         const hash = HEX64.test(prev) ? chainHash(prev, canonical) : ''
         if (hash !== entry.hash) problems.push({check: 'events', subject, message: 'its hash does not match its content: the event was changed', expected: hash, actual: String(entry.hash)})
+        else options.onEvent?.(seq, hash)
         if (previous && previous.seq + 1 === seq && prev !== previous.hash) {
           problems.push({check: 'events', subject, message: `it does not chain to event ${previous.seq}`, expected: previous.hash, actual: prev})
         }
@@ -556,6 +569,18 @@ async function checkArchive(path: string, options: VerifyArchiveOptions): Promis
     const testimony = checkArchiveTestimony(statement, testimonyEvents, (id) => files.statedSha256(id))
     problems.push(...testimony.problems)
     check('testimony', before, testimony.detail)
+
+    // 11. earlier seals
+    before = problems.length
+    const earlierFile = files.get(EARLIER_SEALS_PATH)
+    const earlier = await checkEarlierSeals({
+      file: earlierFile === undefined ? undefined : {sha256: earlierFile.sha256, lines: (onBytes) => zip.lines(earlierFile.info, BAG_LIMITS.earlierSealLine, onBytes)},
+      statement,
+      treeHead: {size, root},
+    })
+    problems.push(...earlier.problems)
+    check('earlier seals', before, earlier.detail)
+    links = {caseId: isRecord(statement.case) ? String(statement.case.id) : null, treeHead: {size, root}, earlierSeals: earlier.seals}
     return report(top, sealId, exhibitCount, count)
   } finally {
     files.close()

@@ -9,7 +9,9 @@
  *      stored hash is SHA-256(previous hash || canonical event); each seal's sealed-exhibits
  *      events follow it and list as many exhibits of the case as it says it took;
  *   3. the Merkle tree head (RFC 6962) recomputed over all events agrees with the last recorded
- *      head: the ledger still has at least that many events, and its prefix has the same root;
+ *      head (head.json) and with the newest checkpoint custody signed for the case on this account
+ *      (src/known-heads/, outside the case): the ledger still has at least that many events, and
+ *      its prefix has the same root;
  *   4. every signed checkpoint: its Ed25519 signature by a key the ledger recorded, and its root
  *      equal to the root recomputed over the events it covers, so each is a prefix of the next and
  *      of the ledger now (RFC 9162 §2.1.4 consistency, checked on the events themselves); the
@@ -23,6 +25,7 @@
  *   8. the current signing key's file in .custody/keys/ is there and holds the public half and
  *      fingerprint the ledger's last key event records (its private half needs the passphrase,
  *      which verification does not ask for: the next command that signs checks it).
+ *   9. with --against: the ledger extends each sealed archive or checkpoint file given (against.ts).
  * Objects the ledger does not mention, temp files and batches without an end are reported as
  * warnings: an interrupted ingest leaves them, and they change nothing that the ledger claims.
  */
@@ -51,6 +54,9 @@ import type {StoredEvent} from '../ledger/event.js'
 import {IDENTITY_KEY_FILE, identityPublicKey} from '../testimony/identity.js'
 import {listTestimonies, type TestimonyView} from '../testimony/testimonies.js'
 import {unfinishedBatches} from '../ingest/batch.js'
+import {compareFully, conflictMessage, recoveryAdvice} from '../known-heads/compare.js'
+import {checkCaseAgainst, type AgainstFile} from './against.js'
+import type {Certificate} from 'pkijs'
 
 export type ProblemKind =
   | 'ledger-file'
@@ -64,6 +70,7 @@ export type ProblemKind =
   | 'vault-object'
   | 'metadata-record'
   | 'testimony'
+  | 'against'
 
 export interface VerifyProblem {
   kind: ProblemKind
@@ -382,6 +389,44 @@ async function checkTreeHead(kase: Case, tree: MerkleTree, problems: VerifyProbl
   }
 }
 
+/**
+ * Part of step 3: the newest checkpoint custody signed for this case on this account, kept outside
+ * the case (src/known-heads/), must be a prefix of the ledger: its root recomputed over the
+ * ledger's first events. Cut-off events or an older copy put back fail here even when head.json,
+ * which goes back with the case, was rewritten to match.
+ */
+function checkKnownHead(kase: Case, tree: MerkleTree, problems: VerifyProblem[], warnings: string[]): string {
+  const known = compareFully(kase.knownHead(), tree)
+  switch (known.status) {
+    case 'none': {
+      return `no checkpoint of this case recorded on this account (${known.path}): it was made or last added to elsewhere`
+    }
+
+    case 'unreadable': {
+      warnings.push(`custody's record of this case in ${known.path} cannot be used (${known.problem}); the next command that adds to the case replaces it`)
+      return 'record unreadable'
+    }
+
+    case 'matches': {
+      const {treeSize} = known.head.checkpoint
+      const where = known.head.location !== null && known.head.location !== kase.root ? ` (recorded at ${known.head.location})` : ''
+      return `the newest checkpoint custody signed for this case on this account, ${plural(treeSize, 'event')}${where}, is a prefix of the ledger`
+    }
+
+    default: {
+      const {treeSize, rootHash} = known.head.checkpoint
+      problems.push({
+        kind: 'tree-head',
+        subject: known.head.path,
+        message: `${conflictMessage(known, kase.root)}. ${recoveryAdvice(known, kase.root)}`,
+        expected: `${treeSize} events, root ${rootHash}`,
+        actual: `${known.ledger.size} events, root ${known.ledger.root}`,
+      })
+      return known.status === 'shorter' ? 'the ledger is shorter than the newest checkpoint custody signed for it' : 'the ledger does not extend the newest checkpoint custody signed for it'
+    }
+  }
+}
+
 /** Re-checks every stored token against the checkpoint it stamps; returns the check's detail line. */
 async function checkTimestamps(kase: Case, checkpoints: readonly SignedCheckpoint[], problems: VerifyProblem[]): Promise<string> {
   const bodies = new Map(checkpoints.map((c) => [c.seq, c.body]))
@@ -532,7 +577,17 @@ function describeObject(check: ObjectCheck): {message: string; expected?: string
   }
 }
 
-export async function verifyCase(kase: Case, options: {onProgress?: (progress: VerifyProgress) => void} = {}): Promise<VerifyReport> {
+export interface VerifyCaseOptions {
+  onProgress?: (progress: VerifyProgress) => void
+  /** Sealed archives and checkpoint files the ledger must extend (against.ts). */
+  against?: readonly AgainstFile[]
+  /** TSA roots for the archives given with `against`. */
+  tsaRoots?: Certificate[]
+  /** Signing keys the archives given with `against` must be signed by (--key). */
+  pinnedKeys?: readonly string[]
+}
+
+export async function verifyCase(kase: Case, options: VerifyCaseOptions = {}): Promise<VerifyReport> {
   return scratchWork('verify could not finish, which says nothing about the case', async () => {
     const claims = new ClaimIndex()
     try {
@@ -543,7 +598,7 @@ export async function verifyCase(kase: Case, options: {onProgress?: (progress: V
   })
 }
 
-async function verifyWith(kase: Case, claims: ClaimIndex, options: {onProgress?: (progress: VerifyProgress) => void}): Promise<VerifyReport> {
+async function verifyWith(kase: Case, claims: ClaimIndex, options: VerifyCaseOptions): Promise<VerifyReport> {
   const problems: VerifyProblem[] = []
   const warnings: string[] = []
   const checks: VerifyCheck[] = []
@@ -563,6 +618,9 @@ async function verifyWith(kase: Case, claims: ClaimIndex, options: {onProgress?:
   const headDetail = await checkTreeHead(kase, tree, problems, warnings)
   const treeHead = bytesToHex(tree.root())
   checks.push({name: 'tree head', ok: problems.length === headBefore, detail: `root ${treeHead} over ${tree.size} events; ${headDetail}`})
+  const knownBefore = problems.length
+  const knownDetail = checkKnownHead(kase, tree, problems, warnings)
+  checks.push({name: 'known head', ok: problems.length === knownBefore, detail: knownDetail})
 
   // 4. the signed checkpoints
   const checkpointRows = kase.ledger.checkpoints()
@@ -649,6 +707,16 @@ async function verifyWith(kase: Case, claims: ClaimIndex, options: {onProgress?:
     }
   }
 
+  // 8. against
+  if (options.against !== undefined && options.against.length > 0) {
+    const against = await checkCaseAgainst(options.against, {caseId: kase.info.caseId, keys, tree}, {
+      ...(options.tsaRoots === undefined ? {} : {tsaRoots: options.tsaRoots}),
+      ...(options.pinnedKeys === undefined ? {} : {pinnedKeys: options.pinnedKeys}),
+    })
+    checks.push(...against.checks)
+    for (const problem of against.problems) problems.push({kind: 'against', ...problem})
+  }
+
   for (const temp of await kase.vault.listTempFiles()) warnings.push(`temp file vault/tmp/${temp} (left by an interrupted or running ingest)`)
   try {
     for (const batch of unfinishedBatches(kase)) {
@@ -680,7 +748,7 @@ async function verifyWith(kase: Case, claims: ClaimIndex, options: {onProgress?:
  */
 export async function verifyCaseAt(
   location: {root: string; foundBy: 'flag' | 'environment' | 'working directory'},
-  options: {onProgress?: (progress: VerifyProgress) => void} = {},
+  options: VerifyCaseOptions = {},
 ): Promise<VerifyReport> {
   let kase: Case
   try {

@@ -42,6 +42,9 @@ const runs = Number(args[args.indexOf('--runs') + 1]) || 3
 const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g'])
 const work = join(tmpdir(), 'custody-bench')
 mkdirSync(work, {recursive: true})
+// custody keeps the newest checkpoint of every case it writes in $XDG_STATE_HOME/custody: the
+// benchmark's cases (kept between runs) keep theirs beside them, not in the user's ~/.local/state.
+process.env.XDG_STATE_HOME = join(work, 'state')
 
 const MiB = 1024 * 1024
 

@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {verifyInclusion} from '../../src/merkle/verify.js'
 import {canonicalize} from '../../src/canonical/jcs.js'
-import {BIN, custody, custodyJson, newCase, SAMPLES, tempDir, vaultObject} from '../helpers/cli.js'
+import {BIN, custody, custodyJson, newCase, ownStateFolder, SAMPLES, tempDir, vaultObject} from '../helpers/cli.js'
 
 const sha = (alg: 'sha256' | 'sha512', data: Buffer | string): string => createHash(alg).update(data).digest('hex')
 const SAMPLE_FILES = readdirSync(SAMPLES).filter((f) => f !== 'expected-tags.json').sort()
@@ -38,10 +38,14 @@ afterAll(() => {
   work.remove()
 })
 
-/** A copy of the sealed case under `name`, to damage without touching the others' case. */
+/**
+ * A copy of the sealed case under `name`, to damage or seal without touching the others' case: a
+ * case of its own, with its own state folder (on one account, sealing both would be a fork).
+ */
 function copyCase(name: string): string {
   const copy = join(work.path, name)
   cpSync(kase.dir, copy, {recursive: true})
+  ownStateFolder(copy)
   return copy
 }
 
@@ -160,10 +164,8 @@ describe('custody seal', () => {
 
 describe('custody seal, more', () => {
   it('gives byte-identical archives for the same case state, exhibits and --sealed-at', async () => {
-    const a = join(work.path, 'copy-a')
-    const b = join(work.path, 'copy-b')
-    cpSync(kase.dir, a, {recursive: true})
-    cpSync(kase.dir, b, {recursive: true})
+    const a = copyCase('copy-a')
+    const b = copyCase('copy-b')
     const args = ['EX-000002', '3', '--sealed-at', '2024-05-01T09:00:00Z']
     expect((await custody(['seal', ...args, '--out', join(work.path, 'a.zip'), '--case', a])).code).toBe(0)
     expect((await custody(['seal', ...args, '--out', join(work.path, 'b.zip'), '--case', b], {env: {TZ: 'Pacific/Kiritimati'}})).code).toBe(0)
@@ -249,15 +251,14 @@ describe('custody seal, more', () => {
   })
 
   it('Ctrl-C while sealing leaves no partial archive and records nothing', async () => {
-    const big = join(work.path, 'big-case')
-    cpSync(kase.dir, big, {recursive: true})
+    const big = copyCase('big-case')
     const clips = join(work.path, 'clips')
     mkdirSync(clips)
     for (let i = 0; i < 40; i++) writeFileSync(join(clips, `clip-${i}.mp4`), randomBytes(2 * 1024 * 1024))
     expect((await custody(['ingest', clips, '-r', '--case', big])).code).toBe(0)
     const eventsBefore = (await custodyJson<{events: unknown[]}>(['log', '--case', big])).json.events.length
     const out = join(work.path, 'interrupted.zip')
-    const child = spawn(process.execPath, [BIN, 'seal', '--out', out, '--case', big], {stdio: 'ignore'})
+    const child = spawn(process.execPath, [BIN, 'seal', '--out', out, '--case', big], {stdio: 'ignore', env: {...process.env, XDG_STATE_HOME: ownStateFolder(big)}})
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
     for (let i = 0; i < 500 && !readdirSync(work.path).some((f) => f.endsWith('.partial')); i++) await new Promise((r) => setTimeout(r, 5))
     child.kill('SIGINT')

@@ -13,7 +13,8 @@ import {canonicalize} from '../../src/canonical/jcs.js'
 import {eventLeafHash} from '../../src/ledger/event.js'
 import {SCHEMA_SQL} from '../../src/ledger/schema.js'
 import {MerkleTree} from '../../src/merkle/tree.js'
-import {custody, custodyJson, newCase, PASSPHRASE, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+import {custody, custodyJson, newCase, ownStateFolder, PASSPHRASE, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+import {knownHeadsFolder} from '../../src/known-heads/store.js'
 import {Case, locateCase} from '../../src/case/case.js'
 import type {EventDraft} from '../../src/ledger/event.js'
 import {exhibitLists} from '../../src/seal/seal.js'
@@ -53,11 +54,17 @@ afterAll(() => {
   work.remove()
 })
 
-/** A fresh copy of the pristine case to tamper with. */
-function copyCase(): {dir: string; db: string; vault: string} {
+/**
+ * A fresh copy of the pristine case to tamper with, examined as on another machine: with a state
+ * folder of its own and no record of the case there, so that what is tested here is what the case
+ * shows of itself (the record outside the case is tested in rollback.test.ts). On one account the
+ * copies would all be one case, and each append to one a fork of the others.
+ */
+function copyCase(): {dir: string; db: string; vault: string; knownHeads: string} {
   const dir = join(work.path, `case-${n++}`)
   cpSync(pristine.dir, dir, {recursive: true})
-  return {dir, db: join(dir, '.custody', 'ledger.sqlite'), vault: join(dir, '.custody', 'vault')}
+  const knownHeads = knownHeadsFolder({XDG_STATE_HOME: ownStateFolder(dir)})
+  return {dir, db: join(dir, '.custody', 'ledger.sqlite'), vault: join(dir, '.custody', 'vault'), knownHeads}
 }
 
 function objectPath(vault: string, file: string): string {
@@ -381,8 +388,8 @@ json.dump(mine, open(sys.argv[1], 'w'), indent=2)
 
 describe("the ledger's record of a seal, appended with the key (a bug in custody, or someone holding the key)", () => {
   /** Appends these events, signed and with the tree head recorded, as custody itself would. */
-  async function appendSigned(dir: string, drafts: EventDraft[], more: Iterable<EventDraft> = []): Promise<void> {
-    const kase = Case.open(locateCase({caseDir: dir}))
+  async function appendSigned(c: {dir: string; knownHeads: string}, drafts: EventDraft[], more: Iterable<EventDraft> = []): Promise<void> {
+    const kase = Case.open(locateCase({caseDir: c.dir}), {knownHeads: c.knownHeads})
     try {
       await kase.unlock(PASSPHRASE)
       kase.ledger.append(() => ({drafts, more, result: undefined}))
@@ -396,9 +403,9 @@ describe("the ledger's record of a seal, appended with the key (a bug in custody
 
   it('a seal whose lists hold fewer exhibits than it says, one whose lists run past it, and one with no count', async () => {
     const c = copyCase()
-    await appendSigned(c.dir, [seal('SEAL-short', 3)], exhibitLists('A. Investigator', 'SEAL-short', ['EX-000001', 'EX-000002']))
-    await appendSigned(c.dir, [seal('SEAL-long', 1)], exhibitLists('A. Investigator', 'SEAL-long', ['EX-000001', 'EX-000002']))
-    await appendSigned(c.dir, [{actor: 'A. Investigator', action: 'seal', exhibit: null, payload: {sealId: 'SEAL-uncounted'}}], exhibitLists('A. Investigator', 'SEAL-uncounted', ['EX-000001']))
+    await appendSigned(c, [seal('SEAL-short', 3)], exhibitLists('A. Investigator', 'SEAL-short', ['EX-000001', 'EX-000002']))
+    await appendSigned(c, [seal('SEAL-long', 1)], exhibitLists('A. Investigator', 'SEAL-long', ['EX-000001', 'EX-000002']))
+    await appendSigned(c, [{actor: 'A. Investigator', action: 'seal', exhibit: null, payload: {sealId: 'SEAL-uncounted'}}], exhibitLists('A. Investigator', 'SEAL-uncounted', ['EX-000001']))
     const problems = await verifyFails(c.dir)
     expect(problems).toEqual([
       expect.objectContaining({kind: 'event', message: 'seal SEAL-short says it took 3 exhibits, but the events after it list 2', expected: '3', actual: '2'}),
@@ -409,7 +416,7 @@ describe("the ledger's record of a seal, appended with the key (a bug in custody
 
   it('a list that names an exhibit the case does not have', async () => {
     const c = copyCase()
-    await appendSigned(c.dir, [seal('SEAL-x', 2)], exhibitLists('A. Investigator', 'SEAL-x', ['EX-000001', 'EX-000099']))
+    await appendSigned(c, [seal('SEAL-x', 2)], exhibitLists('A. Investigator', 'SEAL-x', ['EX-000001', 'EX-000099']))
     const problems = await verifyFails(c.dir)
     expect(problems).toEqual([expect.objectContaining({kind: 'event', message: 'seal SEAL-x lists 1 exhibit the case did not have: EX-000099'})])
   })
@@ -417,8 +424,8 @@ describe("the ledger's record of a seal, appended with the key (a bug in custody
   it('a list with a gap, and a list that follows no seal', async () => {
     const c = copyCase()
     const list = (sealId: string, first: number, exhibits: string[]): EventDraft => ({actor: 'A. Investigator', action: 'sealed-exhibits', exhibit: null, payload: {sealId, first, exhibits}})
-    await appendSigned(c.dir, [seal('SEAL-gap', 2), list('SEAL-gap', 2, ['EX-000001', 'EX-000002'])])
-    await appendSigned(c.dir, [list('SEAL-none', 1, ['EX-000001'])])
+    await appendSigned(c, [seal('SEAL-gap', 2), list('SEAL-gap', 2, ['EX-000001', 'EX-000002'])])
+    await appendSigned(c, [list('SEAL-none', 1, ['EX-000001'])])
     const problems = await verifyFails(c.dir)
     expect(problems).toEqual([
       expect.objectContaining({kind: 'event', message: "the list of seal SEAL-gap's exhibits is broken: this event should list them from number 1", expected: '1', actual: '2 (2 listed)'}),

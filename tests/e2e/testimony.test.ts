@@ -9,7 +9,7 @@ import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, 
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {forgeBag} from '../helpers/bag.js'
-import {custody, custodyJson, newCase, SAMPLES, sqlite, tempDir, vaultObject} from '../helpers/cli.js'
+import {custody, custodyJson, newCase, ownStateFolder, SAMPLES, sqlite, tempDir, vaultObject} from '../helpers/cli.js'
 
 const NAME = 'Olena Kovalenko'
 const CONTACT = '+380 44 555 0142'
@@ -383,6 +383,8 @@ describe('custody testimony identity', () => {
     const copy = join(work.path, 'rotated-case')
     mkdirSync(copy)
     expect(spawnSync('cp', ['-a', join(kase.dir, '.custody'), copy]).status).toBe(0)
+    // A case of its own beside the original (on one account, work on both would be a fork).
+    ownStateFolder(copy)
     const next = join(work.path, 'new-passphrase.txt')
     writeFileSync(next, 'a brand new passphrase\n')
     const rotated = await custody(['key', 'rotate', '--reason', 'laptop was out of our hands', '--new-passphrase-file', next, '--case', copy])
@@ -407,6 +409,8 @@ describe('tampering with testimony', () => {
     const copy = join(work.path, 'tampered-case')
     mkdirSync(copy)
     expect(spawnSync('cp', ['-a', join(kase.dir, '.custody'), copy]).status).toBe(0)
+    // A case of its own beside the original (on one account, work on both would be a fork).
+    ownStateFolder(copy)
     const {json} = await custodyJson<{testimonies: Array<{witness: string; identity: {sealedRecord: string} | null}>}>(['testimony', 'list', '--case', copy])
     const sealed = json.testimonies.find((t) => t.witness === 'W-014')!.identity!.sealedRecord
     const object = vaultObject(copy, sealed)

@@ -1,8 +1,8 @@
 /** Runs the built CLI (bin/run.js) as a child process, as a user or a script would. */
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {isAbsolute, join, resolve} from 'node:path'
 
 export const ROOT = new URL('../../', import.meta.url).pathname
 export const BIN = join(ROOT, 'bin', 'run.js')
@@ -26,8 +26,32 @@ export interface CliOptions {
 /** The passphrase of every test case (vitest.config.ts puts it in the environment). */
 export const PASSPHRASE = process.env.CUSTODY_PASSPHRASE ?? ''
 
-function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...extra}
+/**
+ * custody keeps the newest checkpoint of every case it writes in $XDG_STATE_HOME/custody. The test
+ * run has its own (vitest.config.ts): a test must never write to the user's ~/.local/state.
+ */
+const STATE_HOME = process.env.XDG_STATE_HOME ?? ''
+if (!isAbsolute(STATE_HOME)) throw new Error('XDG_STATE_HOME is not set to a folder of the test run (vitest.config.ts): the tests would write to ~/.local/state')
+
+/** Case folders that stand for a copy on another machine or account, and their own state folders. */
+const ownStates = new Map<string, string>()
+
+/**
+ * Gives a case folder a state folder of its own, empty, as on another machine or account: every
+ * custody() call naming it with --case uses it. For a copy of a case that a test uses as a case of
+ * its own, beside the original: on one account, work on both would be (rightly) refused as a fork.
+ */
+export function ownStateFolder(caseDir: string): string {
+  const folder = `${resolve(caseDir)}.state`
+  mkdirSync(folder, {recursive: true, mode: 0o700})
+  ownStates.set(resolve(caseDir), folder)
+  return folder
+}
+
+function childEnv(extra: NodeJS.ProcessEnv = {}, args: readonly string[] = []): NodeJS.ProcessEnv {
+  const caseDir = args[args.indexOf('--case') + 1]
+  const own = args.includes('--case') && caseDir !== undefined ? ownStates.get(resolve(caseDir)) : undefined
+  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', XDG_STATE_HOME: own ?? STATE_HOME, ...extra}
   if (!('CUSTODY_CASE' in extra)) delete env.CUSTODY_CASE
   return env
 }
@@ -36,7 +60,7 @@ export function custody(args: string[], options: CliOptions = {}): Promise<CliRe
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,
-      env: childEnv(options.env),
+      env: childEnv(options.env, args),
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(options.uid === undefined ? {} : {uid: options.uid, gid: options.gid ?? options.uid}),
     })

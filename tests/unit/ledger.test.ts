@@ -54,6 +54,9 @@ describe('the ledger', () => {
       if (at !== undefined) expect(bytesToHex(heads.root(at)), `head of ${at}`).toBe(bytesToHex(tree.root(at)))
     }
 
+    // Several prefixes in the same pass: head.json's and the known head's.
+    const both = ledger.heads(7, 33)
+    expect([7, 33, 41].map((at) => bytesToHex(both.root(at)))).toEqual([7, 33, 41].map((at) => bytesToHex(tree.root(at))))
     expect(() => ledger.heads(7).root(8)).toThrow('not of 8')
     // A prefix longer than the ledger has no head (a record from a ledger that was cut short).
     expect(() => ledger.heads(50).root(50)).toThrow('not of 50')
@@ -76,6 +79,9 @@ describe('the ledger', () => {
       expect(body.keyFingerprint).toBe(signer.fingerprint)
       expect(verifySignature(signer.spki, Buffer.from(rows[i]!.body), hexToBytes(rows[i]!.signature))).toBe(true)
     }
+
+    // The newest one this process signed is what the known-heads record keeps; an empty append signs none.
+    expect(ledger.lastSigned()).toEqual({body: rows[2]!.body, signature: rows[2]!.signature})
   })
 
   it('catches up its cached tree head with events another connection appended', () => {
