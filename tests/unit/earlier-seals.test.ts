@@ -89,14 +89,23 @@ describe('earlier-seals.jsonl', () => {
     consistencyProof: tree.consistencyProof(size, 40).map(hex),
   })
   const sealed = {size: 40, root: hex(tree.root())}
-  const fileOf = (text: string) => (path: string) => (path === EARLIER_SEALS_PATH ? {sha256: createHash('sha256').update(text).digest('hex'), bytes: Buffer.from(text)} : undefined)
+  /** The file as the verifier reads it from a bag: its digest, and its lines read again with each byte seen. */
+  const fileOf = (text: string): {sha256: string; lines: (onBytes: (chunk: Buffer) => void) => AsyncIterable<string>} => ({
+    sha256: createHash('sha256').update(text).digest('hex'),
+    lines: async function* (onBytes) {
+      onBytes(Buffer.from(text))
+      const lines = text.split('\n')
+      if (lines.at(-1) === '') lines.pop()
+      yield* lines
+    },
+  })
   const statementOf = (text: string, count: number): Record<string, unknown> => ({earlierSeals: {path: EARLIER_SEALS_PATH, count, sha256: createHash('sha256').update(text).digest('hex')}})
 
-  it('round-trips through its writer and parser, and passes its check', () => {
+  it('round-trips through its writer and parser, and passes its check', async () => {
     const seals = [seal(5, 6), seal(13, 20)]
     const text = earlierSealsText(seals)
     expect(text.split('\n').slice(0, -1).map(parseEarlierSeal)).toEqual(seals)
-    const result = checkEarlierSeals({file: fileOf(text), statement: statementOf(text, 2), treeHead: sealed})
+    const result = await checkEarlierSeals({file: fileOf(text), statement: statementOf(text, 2), treeHead: sealed})
     expect(result.problems).toEqual([])
     expect(result.seals).toEqual(seals)
   })
@@ -111,25 +120,26 @@ describe('earlier-seals.jsonl', () => {
     expect(parseEarlierSeal('[1]')).toEqual({problem: 'it is not a JSON object'})
   })
 
-  it('names a file the statement does not match, a seal out of order, one outside the tree, and a proof that does not lead to the sealed head', () => {
+  it('names a file the statement does not match, a seal out of order, one outside the tree, and a proof that does not lead to the sealed head', async () => {
     const seals = [seal(13, 20), seal(5, 6), seal(5, 45)]
     const text = earlierSealsText(seals)
-    const result = checkEarlierSeals({file: fileOf(text), statement: statementOf('another file', 3), treeHead: sealed})
+    const result = await checkEarlierSeals({file: fileOf(text), statement: statementOf('another file', 3), treeHead: sealed})
     expect(result.seals).toBeNull()
+    // Each line as it is read, then the file as a whole against the statement.
     expect(result.problems.map((p) => p.message)).toEqual([
-      'is not the file the seal statement names (a seal was added, removed or changed)',
       expect.stringContaining('is not in ledger order after'),
       expect.stringContaining('outside the sealed tree of 40 events'),
+      'is not the file the seal statement names (a seal was added, removed or changed)',
     ])
-    const other = checkEarlierSeals({file: fileOf(text), statement: statementOf(text, 3), treeHead: {size: 40, root: flip(sealed.root)}})
+    const other = await checkEarlierSeals({file: fileOf(text), statement: statementOf(text, 3), treeHead: {size: 40, root: flip(sealed.root)}})
     expect(other.problems.filter((p) => p.message.includes('does not lead to the sealed tree head'))).toHaveLength(3)
   })
 
-  it('tells an archive with no earlier seal from one made before custody listed them, and refuses the file when the statement does not name it', () => {
-    expect(checkEarlierSeals({file: () => undefined, statement: {earlierSeals: null}, treeHead: sealed})).toMatchObject({problems: [], seals: []})
-    expect(checkEarlierSeals({file: () => undefined, statement: {}, treeHead: sealed})).toMatchObject({problems: [], seals: null})
+  it('tells an archive with no earlier seal from one made before custody listed them, and refuses the file when the statement does not name it', async () => {
+    expect(await checkEarlierSeals({file: undefined, statement: {earlierSeals: null}, treeHead: sealed})).toMatchObject({problems: [], seals: []})
+    expect(await checkEarlierSeals({file: undefined, statement: {}, treeHead: sealed})).toMatchObject({problems: [], seals: null})
     const text = earlierSealsText([seal(5, 6)])
-    expect(checkEarlierSeals({file: fileOf(text), statement: {earlierSeals: null}, treeHead: sealed}).problems).toEqual([
+    expect((await checkEarlierSeals({file: fileOf(text), statement: {earlierSeals: null}, treeHead: sealed})).problems).toEqual([
       expect.objectContaining({message: 'is in the bag, but the seal statement does not name it'}),
     ])
   })
