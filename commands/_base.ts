@@ -48,6 +48,13 @@ export function prose(strings: TemplateStringsArray, ...values: unknown[]): stri
 export abstract class CustodyCommand extends Command {
   static override enableJsonFlag = true
 
+  protected override async init(): Promise<void> {
+    // Behind the explicit modes of everything custody writes (src/io/files.ts), a second line of
+    // defence: whatever it or a library makes without one is its owner's alone too.
+    process.umask(0o077)
+    await super.init()
+  }
+
   protected openCase(caseDir: string | undefined): Case {
     return Case.open(locateCase({caseDir}))
   }

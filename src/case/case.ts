@@ -16,6 +16,7 @@ import {CustodyError} from '../errors.js'
 import type {LedgerEvent} from '../ledger/event.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
+import {PRIVATE_FOLDER} from '../io/files.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
 import {createSigningKey, openSigningKey, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
 import {Vault} from '../vault/vault.js'
@@ -267,7 +268,8 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   await mkdir(root, {recursive: true})
   const staging = join(root, `${CASE_FOLDER}.init-${randomBytes(6).toString('hex')}`)
   try {
-    await mkdir(staging)
+    // Its owner's alone, as everything custody makes in it (see io/files.ts).
+    await mkdir(staging, {mode: PRIVATE_FOLDER})
     await new Vault(join(staging, VAULT_FOLDER)).create()
     const signer = await createSigningKey(staging, options.passphrase)
 
