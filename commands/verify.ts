@@ -22,7 +22,9 @@ root over the events it covers): a vault file modified, truncated or missing, or
 edited, deleted, inserted or reordered, even past the ledger's triggers and with every hash
 recomputed, is named. Every RFC 3161 token is checked against the checkpoint it stamps. Warnings, which do
 not fail the check: vault files no event names, temp files, and batches not ended (an ingest
-interrupted or still running).
+interrupted or still running); what killed seals left, and a seal recorded whose archive is not at
+its --out (\`custody seal --finish SEAL-ID\` puts it there); folders and files of .custody that
+other accounts on this computer may read, write or enter (\`chmod -R go-rwx DIR/.custody\`).
 
 With ARCHIVE: checks a sealed archive on any machine, with no case and no network, straight from
 the ZIP (nothing is unpacked): a safe ZIP (one bag folder; no duplicate names, symlinks, '..' or

@@ -22,7 +22,8 @@
  *      identity key (it is not decrypted: verification needs no passphrase).
  * Objects the ledger does not mention, temp files and batches without an end are reported as
  * warnings: an interrupted ingest leaves them, and they change nothing that the ledger claims. So
- * are folders or files of .custody open to other users (case/permissions.ts).
+ * are what killed seals left (a seal recorded but never published among them: seal/leftovers.ts)
+ * and folders or files of .custody open to other users (case/permissions.ts).
  */
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
@@ -47,6 +48,7 @@ import {IDENTITY_KEY_FILE, identityPublicKey} from '../testimony/identity.js'
 import {listTestimonies, type TestimonyView} from '../testimony/testimonies.js'
 import {unfinishedBatches} from '../ingest/batch.js'
 import {permissionWarnings} from '../case/permissions.js'
+import {describeSealLeftovers, inspectSeals} from '../seal/leftovers.js'
 
 export type ProblemKind =
   | 'ledger-file'
@@ -611,7 +613,7 @@ async function verifyWith(kase: Case, claims: ClaimIndex, options: {onProgress?:
   }
 
   for (const temp of await kase.vault.listTempFiles()) warnings.push(`temp file vault/tmp/${temp} (left by an interrupted or running ingest)`)
-  warnings.push(...permissionWarnings(kase.dataDir))
+  warnings.push(...permissionWarnings(kase.dataDir), ...describeSealLeftovers(await inspectSeals(kase), false))
   try {
     for (const batch of unfinishedBatches(kase)) {
       warnings.push(

@@ -2,11 +2,12 @@
  * The modes custody gives what it writes, set explicitly by each writer: these run in-process
  * under umask 022 (the CLI's umask 077 is only the second line of defence, see commands/_base.ts).
  */
-import {existsSync, statSync} from 'node:fs'
+import {existsSync, readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {writeFileDurably} from '../../src/io/files.js'
 import {Ledger} from '../../src/ledger/ledger.js'
+import {SealIntent} from '../../src/seal/seal-intent.js'
 import {ZipWriter} from '../../src/seal/zip-writer.js'
 import {Vault} from '../../src/vault/vault.js'
 import {tempDir} from '../helpers/cli.js'
@@ -68,5 +69,15 @@ describe('file modes, whatever the umask', () => {
     } finally {
       await zip.abort()
     }
+  })
+
+  it("keeps a seal's note 0600 in a folder 0700", async () => {
+    const dataDir = join(tmp.path, 'case-data')
+    const intent = await SealIntent.begin(dataDir, join(tmp.path, 'out.zip'))
+    expect([modeOf(join(dataDir, 'seals')), modeOf(intent.file)]).toEqual(['0700', '0600'])
+    await intent.recording({id: 'SEAL-0123456789abcdef', sha256: '0'.repeat(64), size: 1, fromSeq: 0})
+    expect(modeOf(intent.file)).toBe('0600')
+    await intent.remove()
+    expect(readdirSync(join(dataDir, 'seals'))).toEqual([])
   })
 })
