@@ -67,6 +67,12 @@ export async function moveIntoPlace(temp: string, target: string, overwrite: boo
   return true
 }
 
+/** The pid in one of writeFileDurably's temp names (`.<name>.<pid>.<8 hex>.tmp`), if `name` is one. */
+export function durableTempOwner(name: string): number | undefined {
+  const match = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)
+  return match === null ? undefined : Number(match[1])
+}
+
 /**
  * Durable write of a small file: a temp file in the same folder, write, fsync, then moveIntoPlace.
  * The file gets exactly `mode` (default PRIVATE_FILE), whatever the umask.

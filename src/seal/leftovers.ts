@@ -11,14 +11,17 @@
  *     but unpublished. Its temporary archive and note are kept, every other scratch file is
  *     removed, and it is reported until `custody seal --finish SEAL-ID` (finishSeal) publishes
  *     the archive, having checked it against the SHA-256 the ledger recorded.
- * Notes of running seals are left alone. `custody status` and every seal tidy (tidySeals);
- * `custody verify` only looks (inspectSeals).
+ * Notes of running seals are left alone. So are the temp files of head.json and of notes
+ * (writeFileDurably's) that a command killed while it wrote one left in .custody or its seals/
+ * folder: removed when their process no longer runs. `custody status` and every seal tidy
+ * (tidySeals); `custody verify` only looks (inspectSeals).
  */
 import {lstat, readdir, rm} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import type {Case} from '../case/case.js'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import {digestFile} from '../hashing/digests.js'
+import {durableTempOwner} from '../io/files.js'
 import {plural} from '../render/text.js'
 import {isProcessRunning} from '../io/process-identity.js'
 import {publishArchive} from './publish.js'
@@ -33,6 +36,11 @@ export interface SealLeftovers {
   running: Array<{pid: number; archive: string; startedAt: string}>
   /** Files in .custody/seals/ that are no seal note custody can read: left alone. */
   unreadable: Array<{file: string; problem: string}>
+  /**
+   * Temp files of head.json or of a note, left in .custody or .custody/seals/ by a command killed
+   * while it wrote them (removed, unless only inspected).
+   */
+  tempFiles: string[]
 }
 
 export interface UnpublishedSeal {
@@ -99,9 +107,18 @@ async function removeAll(files: readonly string[]): Promise<void> {
 
 /** Sorts out every note; with `tidy`, removes what may be removed. */
 async function sealLeftovers(kase: Case, tidy: boolean): Promise<SealLeftovers> {
-  const found: SealLeftovers = {interrupted: [], unpublished: [], running: [], unreadable: []}
+  const found: SealLeftovers = {interrupted: [], unpublished: [], running: [], unreadable: [], tempFiles: []}
   const {notes, temps} = await readSealIntents(kase.dataDir)
-  if (tidy) for (const temp of temps) if (!isProcessRunning(temp.pid, null)) await rm(temp.file, {force: true})
+  const headTemps = (await readdir(kase.dataDir)).flatMap((name) => {
+    const pid = durableTempOwner(name)
+    return pid === undefined ? [] : [{file: join(kase.dataDir, name), pid}]
+  })
+  for (const temp of [...headTemps, ...temps]) {
+    if (isProcessRunning(temp.pid, null)) continue
+    found.tempFiles.push(temp.file)
+    if (tidy) await rm(temp.file, {force: true})
+  }
+
   for (const note of notes) {
     if (!('record' in note)) {
       found.unreadable.push(note)
@@ -172,9 +189,10 @@ export function describeSealLeftovers(found: SealLeftovers, tidied: boolean): st
       const what = s.reason === 'published' ? `a seal of ${s.archive} (process ${s.pid}) was killed just after it was published` : `a seal of ${s.archive} (process ${s.pid}) was interrupted before it was recorded`
       const files = plural(s.files.length, 'temporary file')
       if (tidied) return `${what}; ${s.files.length > 0 ? `${files} it left beside it ${s.files.length === 1 ? 'was' : 'were'} removed` : 'its note was removed'}`
-      return `${what}${s.files.length > 0 ? ` and left ${files} beside it` : ''}; \`custody status\` removes ${s.files.length > 0 ? 'them' : 'its note'}`
+      return `${what}${s.files.length > 0 ? ` and left ${files} beside it` : ''}; \`custody status\` removes ${s.files.length === 0 ? 'its note' : s.files.length === 1 ? 'it' : 'them'}`
     }),
     ...found.unreadable.map((u) => `${u.file} ${u.problem}; custody leaves it alone: remove it if no seal is running`),
+    ...found.tempFiles.map((file) => `the temp file ${file} was left by a command that was killed${tidied ? ', and was removed' : '; `custody status` removes it'}`),
   ]
 }
 

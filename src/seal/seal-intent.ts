@@ -19,15 +19,13 @@
 import {randomBytes} from 'node:crypto'
 import {mkdir, readdir, readFile, rm} from 'node:fs/promises'
 import {basename, dirname, isAbsolute, join, resolve} from 'node:path'
-import {fsyncFolder, PRIVATE_FOLDER, writeFileDurably} from '../io/files.js'
+import {durableTempOwner, fsyncFolder, PRIVATE_FOLDER, writeFileDurably} from '../io/files.js'
 import {processStart} from '../io/process-identity.js'
 import {errnoOf, messageOf} from '../errors.js'
 
 export const SEALS_FOLDER = 'seals'
 
 const NOTE_NAME = /^(\d+)-([0-9a-f]{8})\.json$/
-/** writeFileDurably's temp name for a note: `.<note>.<pid>.<hex>.tmp`. */
-const NOTE_TEMP_NAME = /^\.\d+-[0-9a-f]{8}\.json\.(\d+)\.[0-9a-f]{8}\.tmp$/
 const HEX64 = /^[0-9a-f]{64}$/
 
 export interface SealIntentRecord {
@@ -124,9 +122,9 @@ export async function readSealIntents(dataDir: string): Promise<{notes: ReadInte
   const temps: Array<{file: string; pid: number}> = []
   for (const name of names) {
     const file = join(folder, name)
-    const temp = NOTE_TEMP_NAME.exec(name)
-    if (temp !== null) {
-      temps.push({file, pid: Number(temp[1])})
+    const writer = durableTempOwner(name)
+    if (writer !== undefined) {
+      temps.push({file, pid: writer})
       continue
     }
 

@@ -9,7 +9,7 @@
  * process as it enters link(2), the call that publishes the archive, before the call is made: no
  * switch in custody's code is needed to get there.
  */
-import {spawn} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -27,7 +27,7 @@ interface UnpublishedSeal {
 }
 
 interface SealsStatus {
-  seals: {interrupted: Array<{pid: number; archive: string; files: string[]; reason: string}>; unpublished: UnpublishedSeal[]; running: unknown[]; unreadable: Array<{file: string; problem: string}>}
+  seals: {interrupted: Array<{pid: number; archive: string; files: string[]; reason: string}>; unpublished: UnpublishedSeal[]; running: unknown[]; unreadable: Array<{file: string; problem: string}>; tempFiles: string[]}
 }
 
 const sha256Of = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex')
@@ -296,6 +296,17 @@ describe('Ctrl-C, a failing disk, and seal notes', () => {
     writeFileSync(reused, 'partial of a dead seal whose pid was given to another process')
     record(process.pid, '0000aaaa', {processStart: `${bootId} ${ownStart}`})
     record(process.pid, '0000bbbb', {processStart: `${bootId} 1`})
+    // head.json's temp files: one of a process that has ended, one of a running one.
+    const ended = Number(spawnSync('sh', ['-c', 'echo $$'], {encoding: 'utf8'}).stdout.trim())
+    const deadTemp = join(caseDir, '.custody', `.head.json.${ended}.0a0a0a0a.tmp`)
+    const liveTemp = join(caseDir, '.custody', `.head.json.${process.pid}.0b0b0b0b.tmp`)
+    writeFileSync(deadTemp, '{')
+    writeFileSync(liveTemp, '{')
+
+    const verify = await custodyJson<{warnings: string[]}>(['verify', '--case', caseDir])
+    expect(verify.code).toBe(0)
+    expect(verify.json.warnings).toContain(`the temp file ${deadTemp} was left by a command that was killed; \`custody status\` removes it`)
+    expect(verify.json.warnings.filter((w) => w.includes('999999-deadbeef.json names a temporary file other than')), verify.json.warnings.join('\n')).toHaveLength(1)
 
     const status = await custodyJson<SealsStatus>(['status', '--case', caseDir])
     expect(status.code).toBe(0)
@@ -306,5 +317,7 @@ describe('Ctrl-C, a failing disk, and seal notes', () => {
     expect(existsSync(reused)).toBe(false)
     expect(status.json.seals.interrupted.map((c) => c.files)).toEqual([[reused]])
     expect(readdirSync(seals).sort()).toEqual([`${process.pid}-0000aaaa.json`, '999999-deadbeef.json'])
+    expect(status.json.seals.tempFiles).toEqual([deadTemp])
+    expect([existsSync(deadTemp), existsSync(liveTemp)]).toEqual([false, true])
   })
 })
