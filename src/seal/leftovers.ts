@@ -109,11 +109,11 @@ async function removeAll(files: readonly string[]): Promise<void> {
 async function sealLeftovers(kase: Case, tidy: boolean): Promise<SealLeftovers> {
   const found: SealLeftovers = {interrupted: [], unpublished: [], running: [], unreadable: [], tempFiles: []}
   const {notes, temps} = await readSealIntents(kase.dataDir)
-  const headTemps = (await readdir(kase.dataDir)).flatMap((name) => {
+  const caseTemps = (await readdir(kase.dataDir)).flatMap((name) => {
     const pid = durableTempOwner(name)
     return pid === undefined ? [] : [{file: join(kase.dataDir, name), pid}]
   })
-  for (const temp of [...headTemps, ...temps]) {
+  for (const temp of [...caseTemps, ...temps]) {
     if (isProcessRunning(temp.pid, null)) continue
     found.tempFiles.push(temp.file)
     if (tidy) await rm(temp.file, {force: true})
