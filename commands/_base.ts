@@ -52,6 +52,13 @@ export abstract class CustodyCommand extends Command {
   /** Notices of the command itself. */
   protected readonly notices: string[] = []
 
+  protected override async init(): Promise<void> {
+    // Behind the explicit modes of everything custody writes (src/io/files.ts), a second line of
+    // defence: whatever it or a library makes without one is its owner's alone too.
+    process.umask(0o077)
+    await super.init()
+  }
+
   /**
    * Opens the case, and compares it with the newest checkpoint custody signed for it on this
    * account (quickly: the full comparison is made before anything is appended). Commands that must
@@ -127,13 +134,24 @@ export abstract class CustodyCommand extends Command {
 
   /**
    * The first Ctrl-C (or SIGTERM) asks the work to stop cleanly through the signal; a second one
-   * exits at once. Call release() when the work is over.
+   * exits at once, except while the work holds it off: from hold(message) until its release is
+   * called, for a step that must finish once begun, Ctrl-C prints `message` once and nothing
+   * more. Call release() when the work is over.
    */
-  protected interruptible(message?: string): {signal: AbortSignal; release: () => void} {
+  protected interruptible(message?: string): {signal: AbortSignal; hold: (message: string) => () => void; release: () => void} {
     const controller = new AbortController()
+    const holds: string[] = []
+    let told = false
     const onInterrupt = (): void => {
-      if (controller.signal.aborted) process.exit(1)
-      if (message) process.stderr.write(`\n${message}\n`)
+      const held = holds.at(-1)
+      if (held !== undefined) {
+        if (!told) process.stderr.write(`\n${held}\n`)
+        told = true
+      } else {
+        if (controller.signal.aborted) process.exit(1)
+        if (message) process.stderr.write(`\n${message}\n`)
+      }
+
       controller.abort()
     }
 
@@ -141,6 +159,14 @@ export abstract class CustodyCommand extends Command {
     process.on('SIGTERM', onInterrupt)
     return {
       signal: controller.signal,
+      hold: (holdMessage) => {
+        holds.push(holdMessage)
+        let released = false
+        return () => {
+          if (!released) holds.splice(holds.lastIndexOf(holdMessage), 1)
+          released = true
+        }
+      },
       release: () => {
         process.off('SIGINT', onInterrupt)
         process.off('SIGTERM', onInterrupt)

@@ -1,6 +1,8 @@
 import {Args, Flags} from '@oclif/core'
-import {renderSeal} from '../src/render/reports.js'
+import {CustodyError} from '../src/errors.js'
+import {renderFinishedSeal, renderSeal} from '../src/render/reports.js'
 import {progressLine} from '../src/render/progress.js'
+import {finishSeal, type FinishReport} from '../src/seal/leftovers.js'
 import {sealArchive} from '../src/seal/seal.js'
 import {jsonWithList} from '../src/render/json-lines.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
@@ -20,47 +22,80 @@ investigator, SHA-256 and SHA-512 manifests, and a README.txt telling a court's 
 check it all with unzip, sha256sum and openssl alone.
 
 Each original is hashed again as it goes in: a vault file that no longer matches the ledger stops
-the seal (exit 3). The archive is written beside --out under a temporary name and renamed when
-complete; an existing --out is never replaced without --force. Memory stays flat however many
-exhibits are sealed. Sealing needs the case passphrase (to sign) and is itself recorded in the
-ledger: a \`seal\` event (the archive's name, SHA-256 and size, purpose, note, how many exhibits),
-then \`sealed-exhibits\` events listing the exhibits, 1,000 an event, in the archive's order.
-The same case, exhibits and --sealed-at give a byte-identical archive.`
+the seal (exit 3). Memory stays flat however many exhibits are sealed. Sealing needs the case
+passphrase (to sign) and is itself recorded in the ledger: a \`seal\` event (the archive's name,
+SHA-256 and size, purpose, note, how many exhibits), then \`sealed-exhibits\` events listing the
+exhibits, 1,000 an event, in the archive's order. The same case, exhibits and --sealed-at give a
+byte-identical archive.
+
+The archive is written beside --out under a temporary name (.NAME.zip.PID-XXXXXXXX.partial, with
+scratch files of that name and a suffix), recorded in the ledger once complete, and only then put
+at --out: no archive is ever there without its seal event. An existing --out is never replaced
+without --force. The archive and every scratch file are readable by you only (mode 600): the
+archive is evidence, and may name witnesses; \`chmod 644 FILE.zip\` lets other accounts on this
+computer read it.
+
+Ctrl-C before the seal is recorded removes the temporary files and records nothing (exit 1); once
+it is being recorded, the seal is finished. A seal that is killed leaves a note in
+.custody/seals/: the next seal, or \`custody status\`, removes what it left. If it was killed
+after its event was recorded but before its archive was put at --out, status and verify report
+it, and \`custody seal --finish SEAL-ID\` puts it in place, once its SHA-256 is the one the
+ledger recorded (no passphrase needed).`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> --out crimea-2024-seal.zip --purpose "ICC Article 15 communication"', description: 'Seal every exhibit'},
     {command: '<%= config.bin %> <%= command.id %> EX-000003 EX-000007 --out for-lawyer.zip --note "requested by counsel"', description: 'Seal two exhibits'},
     {command: '<%= config.bin %> <%= command.id %> --out seal.zip --sealed-at 2024-05-01T09:00:00Z --json', description: 'Seal at a fixed time, with JSON output'},
+    {command: '<%= config.bin %> <%= command.id %> --finish SEAL-0123456789abcdef', description: 'Put in place the archive of a seal that was recorded but never published (custody status names it)'},
   ]
 
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
-    out: Flags.string({char: 'o', description: 'the ZIP file to write', required: true, helpValue: 'FILE.zip'}),
+    out: Flags.string({char: 'o', description: 'the ZIP file to write (mode 600)', exactlyOne: ['out', 'finish'], helpValue: 'FILE.zip'}),
     purpose: Flags.string({description: 'what the archive is for (recorded in the seal and the ledger)', helpValue: 'TEXT'}),
     note: Flags.string({description: 'a note recorded with the seal', helpValue: 'TEXT'}),
-    force: Flags.boolean({description: 'replace an existing --out', default: false}),
+    force: Flags.boolean({description: 'replace an existing --out (with --finish: the file where the archive goes)', default: false}),
     'sealed-at': Flags.string({description: 'the seal time, ISO 8601 with a zone (default: now)', helpValue: 'ISO-8601'}),
     actor: Flags.string({description: "who seals (default: the case's investigator)", helpValue: 'NAME'}),
+    finish: Flags.string({
+      description: 'put in place the archive of a seal recorded but never published, from its temporary file, once its SHA-256 is the one recorded',
+      exactlyOne: ['out', 'finish'],
+      exclusive: ['purpose', 'note', 'sealed-at', 'actor'],
+      helpValue: 'SEAL-ID',
+    }),
   }
 
   static override strict = false
 
-  async run(): Promise<void> {
+  async run(): Promise<FinishReport | undefined> {
     const {argv, flags} = await this.parse(Seal)
+    if (flags.finish !== undefined) {
+      if (argv.length > 0) throw new CustodyError('USAGE', '--finish takes no exhibits: it puts in place an archive already made')
+      const kase = this.openCase(flags.case)
+      try {
+        const report = await finishSeal(kase, flags.finish, {force: flags.force})
+        this.log(renderFinishedSeal(report))
+        return report
+      } finally {
+        kase.close()
+      }
+    }
+
     const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const interrupt = this.interruptible('Stopping: the partial archive will be removed (Ctrl-C again to stop now)...')
     try {
       const report = await sealArchive(kase, {
         exhibits: argv as string[],
-        out: flags.out,
+        out: flags.out!,
         purpose: flags.purpose,
         note: flags.note,
         force: flags.force,
         sealedAt: flags['sealed-at'],
         actor: flags.actor,
         signal: interrupt.signal,
+        hold: () => interrupt.hold('Finishing: the seal is being recorded, and its archive will be put at --out...'),
         onProgress: (done, total) => progress.update(`sealing: ${done}/${total} exhibits`),
       })
       progress.done()
@@ -70,5 +105,7 @@ The same case, exhibits and --sealed-at give a byte-identical archive.`
       interrupt.release()
       kase.close()
     }
+
+    return undefined
   }
 }

@@ -10,8 +10,15 @@ export default class Status extends CustodyCommand {
 Prints the events and exhibits, the latest signed checkpoint and its key, the newest checkpoint
 with a trusted timestamp, the events no token covers yet, and the TSA settings.
 
+It also tidies after seals that were killed (as the next seal would): the temporary files a
+seal left beside its --out are removed, and the output says so. A seal killed after its event was
+recorded but before its archive was put at --out is listed with its seal ID; its complete
+archive is kept until \`custody seal --finish SEAL-ID\` puts it in place. Seals under way are left
+alone.
+
 Exit 0 whatever the state; use \`custody verify\` to check integrity. With --json, scripts can
-read timestamps.pending to decide when to run \`custody timestamp\`.`
+read timestamps.pending to decide when to run \`custody timestamp\`, and seals.unpublished
+(sealId, seq, archive, partial) to finish seals.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %>', description: 'The case in the working directory'},
@@ -26,7 +33,7 @@ read timestamps.pending to decide when to run \`custody timestamp\`.`
     const {flags} = await this.parse(Status)
     const kase = this.openCase(flags.case)
     try {
-      const status = caseStatus(kase)
+      const status = await caseStatus(kase)
       this.log(renderStatus(status))
       return status
     } finally {

@@ -27,7 +27,9 @@ recomputed, is named. Every RFC 3161 token is checked against the checkpoint it 
 signing key's file in .custody/keys/ against the key the ledger records (its public half; the
 private half needs the passphrase, which verify does not ask for). Warnings, which do
 not fail the check: vault files no event names, temp files, and batches not ended (an ingest
-interrupted or still running).
+interrupted or still running); what killed seals left, and a seal recorded whose archive is not at
+its --out (\`custody seal --finish SEAL-ID\` puts it there); folders and files of .custody that
+other accounts on this computer may read, write or enter (\`chmod -R go-rwx DIR/.custody\`).
 
 With ARCHIVE: checks a sealed archive on any machine, with no case and no network, straight from
 the ZIP (nothing is unpacked). The ZIP must be one no other reader can read differently (one end

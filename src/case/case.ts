@@ -20,6 +20,7 @@ import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/h
 import {Ledger} from '../ledger/ledger.js'
 import {compareFully, compareQuickly, knownHeadError, type KnownHeadComparison, type KnownHeadConflict} from '../known-heads/compare.js'
 import {knownHeadsFolder, readKnownHead, recordKnownHead, type KnownHeadRead, type RecordOutcome} from '../known-heads/store.js'
+import {PRIVATE_FOLDER} from '../io/files.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
 import {createSigningKey, fingerprintOf, openSigningKey, publicKeyProblem, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
 import {Vault} from '../vault/vault.js'
@@ -370,7 +371,8 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   const staging = join(root, `${CASE_FOLDER}.init-${randomBytes(6).toString('hex')}`)
   let signed: {body: string; signature: string} | undefined
   try {
-    await mkdir(staging)
+    // Its owner's alone, as everything custody makes in it (see io/files.ts).
+    await mkdir(staging, {mode: PRIVATE_FOLDER})
     await new Vault(join(staging, VAULT_FOLDER)).create()
     const signer = await createSigningKey(staging, options.passphrase)
 

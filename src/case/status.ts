@@ -1,5 +1,9 @@
-/** `custody status`: where the case stands, and what is not yet covered by trusted time. */
+/**
+ * `custody status`: where the case stands, what is not yet covered by trusted time, and what
+ * killed seals left (which it removes, as the next seal would: seal/leftovers.ts).
+ */
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
+import {tidySeals, type SealLeftovers} from '../seal/leftovers.js'
 import {timestampCoverage} from '../timestamps/stamp-case.js'
 import type {Case, CaseInfo} from './case.js'
 import {caseSettings, type CaseSettings} from './settings.js'
@@ -20,9 +24,12 @@ export interface CaseStatus {
     waitingSince: string | null
   }
   settings: {tsa: string[]; tsaCa: string[]}
+  /** Seals under way, killed (their files now removed), or recorded but never published. */
+  seals: SealLeftovers
 }
 
-export function caseStatus(kase: Case): CaseStatus {
+export async function caseStatus(kase: Case): Promise<CaseStatus> {
+  const seals = await tidySeals(kase)
   const latest = kase.ledger.latestCheckpoint()
   const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
   const coverage = timestampCoverage(kase)
@@ -46,5 +53,6 @@ export function caseStatus(kase: Case): CaseStatus {
       waitingSince: coverage.waitingSince ?? null,
     },
     settings: {tsa: settings.tsa, tsaCa: settings['tsa-ca'].map((r) => r.subject)},
+    seals,
   }
 }

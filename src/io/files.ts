@@ -1,9 +1,21 @@
-/** Small file-writing helpers shared by the vault, the key store, the head record and the archive writer. */
+/**
+ * Small file-writing helpers shared by the vault, the key store, the head record and the archive
+ * writer, and the modes of what custody writes.
+ */
 import {randomBytes} from 'node:crypto'
 import {closeSync, fsync, openSync, read} from 'node:fs'
 import {link, open, rename, rm, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {errnoOf} from '../errors.js'
+
+/**
+ * The modes of what custody makes in a case, and of the scratch files and archives beside --out:
+ * its owner's alone, whatever the umask (a case names witnesses; evidence is not for every account
+ * on the computer). Vault objects are read-only once in place.
+ */
+export const PRIVATE_FOLDER = 0o700
+export const PRIVATE_FILE = 0o600
+export const READ_ONLY_FILE = 0o400
 
 /** Writes all of `chunk`, at `position` in the file when given (writes may then run in any order). */
 export async function writeAll(handle: FileHandle, chunk: Uint8Array, position: number | null = null): Promise<void> {
@@ -55,15 +67,25 @@ export async function moveIntoPlace(temp: string, target: string, overwrite: boo
   return true
 }
 
+/** The pid in one of writeFileDurably's temp names (`.<name>.<pid>.<8 hex>.tmp`), if `name` is one. */
+export function durableTempOwner(name: string): number | undefined {
+  const match = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)
+  return match === null ? undefined : Number(match[1])
+}
+
 /**
  * Durable write of a small file: a temp file in the same folder, write, fsync, then moveIntoPlace.
+ * The file gets exactly `mode` (default PRIVATE_FILE), whatever the umask.
  * Returns false, having changed nothing, when `target` exists and `overwrite` is false.
  */
 export async function writeFileDurably(target: string, data: string | Uint8Array, options: {mode?: number; overwrite?: boolean} = {}): Promise<boolean> {
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  const mode = options.mode ?? PRIVATE_FILE
   try {
-    const handle = await open(temp, 'wx', options.mode ?? 0o644)
+    const handle = await open(temp, 'wx', mode & PRIVATE_FILE)
     try {
+      // Made owner-only, then given exactly `mode`: chmod is not subject to the umask.
+      await handle.chmod(mode)
       await handle.writeFile(data)
       await handle.sync()
     } finally {

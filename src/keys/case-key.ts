@@ -33,11 +33,14 @@ export function describeSigningKey(kase: Case): KeyView {
   }
 }
 
-/** Writes the public key as PEM (SPKI); an existing file is replaced only with `force`. */
+/**
+ * Writes the public key as PEM (SPKI), readable by all (0644): unlike everything else custody
+ * writes, it is public, and meant to be handed out. An existing file is replaced only with `force`.
+ */
 export async function exportPublicKey(kase: Case, out: string, force: boolean): Promise<KeyView & {path: string}> {
   const view = describeSigningKey(kase)
   const path = resolve(out)
-  if (!(await writeFileDurably(path, view.publicKeyPem, {overwrite: force}))) {
+  if (!(await writeFileDurably(path, view.publicKeyPem, {mode: 0o644, overwrite: force}))) {
     throw new CustodyError('INVALID_ARGUMENT', `${path} already exists; nothing was replaced. Choose another --out, or add --force`, {subject: path})
   }
 

@@ -6,10 +6,12 @@
  * or throws, nothing in between. Hashing of files and metadata extraction happen before, never
  * inside, a transaction.
  */
+import {closeSync, openSync} from 'node:fs'
 import Database from 'better-sqlite3'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {signCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {CustodyError, messageOf} from '../errors.js'
+import {PRIVATE_FILE} from '../io/files.js'
 import {keysetPages} from '../io/keyset-pages.js'
 import type {Signer} from '../keys/signing-key.js'
 import {CompactRange} from '../merkle/compact-range.js'
@@ -105,6 +107,9 @@ export class Ledger {
   static create(path: string, first: EventDraft[], signer: CheckpointSigner): {ledger: Ledger; events: StoredEvent[]} {
     let db: Database.Database | undefined
     try {
+      // SQLite would make the file 0644 less the umask, and gives its -wal and -shm files the
+      // mode of the database file: made here owner-only, all three are.
+      closeSync(openSync(path, 'wx', PRIVATE_FILE))
       db = Ledger.connect(path, false)
       db.exec(SCHEMA_SQL)
       const ledger = new Ledger(path, db)

@@ -9,6 +9,7 @@ import type {EventView} from '../exhibits/exhibits.js'
 import {renderTestimonySection} from './testimony.js'
 import {INTERRUPTED_REASON, type IngestFileResult, type IngestReport} from '../ingest/ingest.js'
 import type {SealReport} from '../seal/seal.js'
+import {describeSealLeftovers, type FinishReport, type SealLeftovers} from '../seal/leftovers.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
 import type {VerifyReport} from '../verify/verify-case.js'
 import {formatBytes, plural, safeText} from './text.js'
@@ -283,9 +284,27 @@ export function renderSeal(report: SealReport): string {
     ...(s.purpose ? [`  purpose        ${safeText(s.purpose)}`] : []),
     ...(s.testimonies.length ? [`  testimony      ${s.testimonies.map((t) => `${safeText(t.witness)} (${t.exhibit})`).join(', ')}`] : []),
     ...report.leftOut.map((l) => `  left out       ${l.exhibit} (testimony ${l.testimony}): ${safeText(l.reason)}`),
+    ...describeSealLeftovers(report.leftovers, true).map((line) => `  earlier seal   ${safeText(line)}`),
     '',
     `Check it anywhere: unzip it, then in ${report.bag}/ run sha256sum -c manifest-sha256.txt (README.txt explains the rest).`,
   ].join('\n')
+}
+
+export function renderFinishedSeal(report: FinishReport): string {
+  return [
+    report.status === 'published' ? `Put the archive of seal ${report.sealId} at ${safeText(report.archive)}` : `The archive of seal ${report.sealId} was already at ${safeText(report.archive)}`,
+    `  seal           ${report.sealId} (ledger event #${report.seq})`,
+    `  archive        ${formatBytes(report.size)}, sha256 ${report.sha256} (as the ledger recorded it)`,
+  ].join('\n')
+}
+
+/** What status says of seals: under way, and what killed ones left. */
+function renderSeals(seals: SealLeftovers): string[] {
+  const lines = [
+    ...seals.running.map((s) => `a seal of ${safeText(s.archive)} is under way (process ${s.pid}, since ${s.startedAt})`),
+    ...describeSealLeftovers(seals, true).map((line) => safeText(line)),
+  ]
+  return lines.length === 0 ? ['none under way, nothing left by interrupted ones'] : lines
 }
 
 export function renderArchiveVerify(report: ArchiveReport): string {
@@ -348,5 +367,6 @@ export function renderStatus(status: CaseStatus): string {
     `Not yet       ${t.pending === 0 ? 'nothing: every event is covered by a trusted timestamp' : `${plural(t.pending, 'event')} not covered by a trusted timestamp${t.waitingSince ? ` (waiting since ${t.waitingSince}: no TSA answered)` : ''}; run \`custody timestamp\``}`,
     `TSAs          ${status.settings.tsa.length ? status.settings.tsa.map((u) => safeText(u)).join(', ') : '(none set: custody config set tsa URL)'}`,
     `TSA roots     ${status.settings.tsaCa.length ? status.settings.tsaCa.map((u) => safeText(u)).join(', ') : '(none set: custody config set tsa-ca FILE)'}`,
+    ...renderSeals(status.seals).map((line, i) => `${i === 0 ? 'Seals' : ''}`.padEnd(14) + line),
   ].join('\n')
 }

@@ -8,17 +8,24 @@
  *               recorded tree head
  *   2. prove    take the latest signed checkpoint of the ledger, and an RFC 9162 inclusion proof
  *               against it of each event that goes in (event 0, which names the case, the key
- *               and restore-accepted events, and every event of the exhibits); gather the checkpoint, its signature,
- *               the investigator's public key and the newest timestamp tokens (trust-files.ts),
- *               and a consistency proof from each earlier seal's tree head (earlier-seals.ts)
+ *               and restore-accepted events, and every event of the exhibits); gather the
+ *               checkpoint, its signature, the investigator's public key and the newest timestamp
+ *               tokens (trust-files.ts), and a consistency proof from each earlier seal's tree
+ *               head (earlier-seals.ts)
  *   3. payload  stream each original from the vault into the ZIP while hashing it again (a vault
  *               file that no longer matches its ledger SHA-256 stops the seal), then its metadata
  *               record, the events (JSON Lines), the checkpoint and timestamp files, and the seal
  *               statement with its signature
  *   4. tags     bagit.txt, bag-info.txt, both payload manifests, README.txt, both tag manifests
- *   5. publish  fsync the ZIP (written beside --out under a temp name) and rename it into place
- *   6. record   a `seal` event (the archive, its SHA-256, purpose, note, how many exhibits),
- *               followed by `sealed-exhibits` events that list the exhibits, 1,000 an event
+ *   5. record   fsync the ZIP (written beside --out under a temp name), then append a `seal` event
+ *               (the archive, its SHA-256, purpose, note, how many exhibits), followed by
+ *               `sealed-exhibits` events that list the exhibits, 1,000 an event
+ *   6. publish  link (or with --force rename) the ZIP into place at --out
+ *
+ * Record first, then publish: no archive is ever at --out without the event that records it. A
+ * note in `.custody/seals/` (seal-intent.ts), written before the first file beside --out, lets the
+ * next seal or `custody status` remove what a killed seal left, and know a seal recorded but not
+ * published, which `custody seal --finish` publishes (leftovers.ts).
  *
  * The archive depends only on the case state, the exhibits and the seal time: the same three give
  * the same bytes.
@@ -30,10 +37,10 @@
  * archive. The seal ID's hash and the ledger's record of the seal are made from the IDs as they
  * are read back.
  */
-import {createHash, randomBytes} from 'node:crypto'
+import {createHash} from 'node:crypto'
 import {closeSync, existsSync, openSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
-import {basename, dirname, join, resolve} from 'node:path'
+import {basename, dirname, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import type {Case} from '../case/case.js'
 import {canonicalWithList, jsonWithList} from '../render/json-lines.js'
@@ -48,12 +55,15 @@ import {SealChoice} from './choice.js'
 import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
 import type {Interview} from '../testimony/record.js'
 import {CUSTODY_VERSION} from '../version.js'
-import {moveIntoPlace} from '../io/files.js'
 import {BAGIT_TXT, manifest, safeFileName, type ManifestEntry} from './bagit.js'
 import {BAGIT_PATH, BAG_INFO_PATH, README_PATH, STATEMENT_PATH, sealBagInfo} from './bag-layout.js'
 import {bagReadme} from './readme.js'
 import {ZipWriter, type ZipEntry} from './zip-writer.js'
 import {SpillFile} from '../io/spill-file.js'
+import {fsyncFolder} from '../io/files.js'
+import {tidySeals, type SealLeftovers} from './leftovers.js'
+import {publishArchive} from './publish.js'
+import {SealIntent} from './seal-intent.js'
 import {ReadAhead, type ReadChunk, type ReadSource} from '../io/read-ahead.js'
 import {HashWorker, WORKER_HASH_BYTES} from '../hashing/hash-worker.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
@@ -79,8 +89,13 @@ export interface SealOptions {
   sealedAt?: string | undefined
   actor?: string | undefined
   cwd?: string
-  /** Ctrl-C: stop, remove the partial archive, record nothing. */
+  /** Ctrl-C: stop, remove the partial archive, record nothing; once the seal is being recorded it is finished instead. */
   signal?: AbortSignal
+  /**
+   * Called as the seal starts to be recorded, its release once the archive is published: a
+   * second Ctrl-C in between must not end the process (see interruptible() in commands/_base.ts).
+   */
+  hold?: () => () => void
   onProgress?: (done: number, total: number) => void
 }
 
@@ -154,6 +169,8 @@ export interface SealReport {
   /** Exhibits of testimony left out because consent does not cover the purpose. */
   leftOut: LeftOut[]
   seq: number
+  /** What earlier seals, killed, had left; removed before this one began (leftovers.ts). */
+  leftovers: SealLeftovers
 }
 
 function parseSealedAt(value: string | undefined): Date {
@@ -675,10 +692,19 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   const sealedAt = parseSealedAt(options.sealedAt)
   const sealer = options.actor?.trim() || kase.info.investigator
 
-  const temp = join(dirname(out), `.${basename(out)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`)
-  const scratch = await Scratch.create(temp)
+  const leftovers = await tidySeals(kase)
+  const intent = await SealIntent.begin(kase.dataDir, out)
+  const temp = intent.partial
+  const scratch = await Scratch.create(temp).catch(async (error: unknown) => {
+    await intent.remove()
+    throw error
+  })
   const {choice} = scratch
   let zip: ZipWriter | undefined
+  /** Set once the seal event is committed: from then on the archive is published, or kept for --finish. */
+  let recorded: {sealId: string; seq: number} | undefined
+  let published = false
+  let release: (() => void) | undefined
   try {
     // 1. choose
     const selection = chooseExhibits(kase, options, choice)
@@ -749,12 +775,18 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     await zip.addBytes(`${bag}/tagmanifest-sha256.txt`, Buffer.from(manifest(tagEntries, 'sha256')))
     await zip.addBytes(`${bag}/tagmanifest-sha512.txt`, Buffer.from(manifest(tagEntries, 'sha512')))
 
-    // 5. publish
+    // 5. record
     const written = await zip.finish()
-    await publish(temp, out, options.force ?? false)
-
-    // 6. record
-    const {events: recorded} = kase.ledger.append(() => ({
+    // The archive's name too must survive a power cut once the ledger records it.
+    await fsyncFolder(dirname(temp))
+    if (existsSync(out) && !options.force) throw appeared(out)
+    await intent.recording({id: sealId, sha256: written.sha256, size: written.size, fromSeq: kase.ledger.size()})
+    // From the hold to the append nothing awaits: a Ctrl-C is either seen here (nothing is
+    // recorded) or comes while the seal is recorded and published, and does not stop it.
+    release = options.hold?.()
+    const stop = interrupted()
+    if (stop !== undefined) throw stop
+    const {events: appended} = kase.ledger.append(() => ({
       drafts: [
         {
           actor: sealer,
@@ -775,6 +807,14 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       more: exhibitLists(sealer, sealId, choice.ids()),
       result: undefined,
     }))
+    const sealEvent = appended[0]!
+    recorded = {sealId, seq: sealEvent.event.seq}
+
+    // 6. publish
+    if (!(await publishArchive(temp, out, options.force ?? false))) throw appeared(out)
+    published = true
+    await intent.remove()
+    release?.()
     await kase.recordHead()
     return {
       archive: out,
@@ -782,22 +822,33 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       size: written.size,
       bag,
       exhibitCount: choice.size,
-      statement: withExhibits(statement, {[Symbol.iterator]: () => statementExhibits(kase, recordedExhibits(kase.ledger, recorded[0]!))}),
+      statement: withExhibits(statement, {[Symbol.iterator]: () => statementExhibits(kase, recordedExhibits(kase.ledger, sealEvent))}),
       leftOut: selection.leftOut,
-      seq: recorded[0]!.event.seq,
+      seq: sealEvent.event.seq,
+      leftovers,
     }
   } catch (error) {
-    await zip?.abort()
-    await rm(temp, {force: true})
-    throw error
+    if (published) throw error
+    if (recorded === undefined) {
+      await zip?.abort()
+      await rm(temp, {force: true})
+      await intent.remove()
+      throw error
+    }
+
+    // Recorded but not published: the complete archive stays under its temporary name, and the
+    // note stays beside it, so that status and verify report it and --finish can publish it.
+    throw new CustodyError(
+      'STORAGE_FAILED',
+      `seal ${recorded.sealId} is recorded (event ${recorded.seq}), but its archive could not be put at ${out}: ${messageOf(error)}. The complete archive is kept at ${temp}; run \`custody seal --finish ${recorded.sealId}\` to put it in place`,
+      {subject: recorded.sealId, cause: error},
+    )
   } finally {
+    release?.()
     await scratch.remove()
   }
 }
 
-/** Renames into place; without --force, a link that fails on an existing name never overwrites. */
-async function publish(temp: string, out: string, force: boolean): Promise<void> {
-  if (!(await moveIntoPlace(temp, out, force))) {
-    throw new CustodyError('INVALID_ARGUMENT', `${out} appeared while sealing; nothing was replaced. Choose another --out, or add --force`)
-  }
+function appeared(out: string): CustodyError {
+  return new CustodyError('INVALID_ARGUMENT', `${out} appeared while sealing; nothing was replaced. Choose another --out, or add --force`)
 }

@@ -16,7 +16,7 @@ import {createHash} from 'node:crypto'
 import {constants} from 'node:fs'
 import {open, rm, type FileHandle} from 'node:fs/promises'
 import {crc32} from 'node:zlib'
-import {writeAll} from '../io/files.js'
+import {PRIVATE_FILE, writeAll} from '../io/files.js'
 import {SpillFile} from '../io/spill-file.js'
 
 const LOCAL_HEADER = 0x04034b50
@@ -114,9 +114,9 @@ export class ZipWriter {
     this.syncStep = options.syncStep ?? SYNC_STEP
   }
 
-  /** Creates the file; never overwrites (the caller picks a fresh temp name). */
+  /** Creates the file, its owner's alone (it is evidence); never overwrites (the caller picks a fresh temp name). */
   static async create(path: string, date: Date, options: ZipWriterOptions = {}): Promise<ZipWriter> {
-    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
+    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE)
     try {
       return new ZipWriter(handle, await SpillFile.create(`${path}.central`), date, options)
     } catch (error) {

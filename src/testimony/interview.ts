@@ -100,7 +100,8 @@ function summary(a: TestimonyInput): string {
 
 /** A statement typed in $EDITOR; an empty one is refused at the prompt. */
 function typeStatement(message: string, ctx: {output: NodeJS.WritableStream}): Promise<string> {
-  return editor({message, validate: (v) => v.trim() !== '' || 'the statement is empty'}, ctx)
+  // The editor's temp file holds the statement: its owner's alone, whatever the umask.
+  return editor({message, file: {mode: 0o600}, validate: (v) => v.trim() !== '' || 'the statement is empty'}, ctx)
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The vault: a content-addressed store of the exact bytes that entered the case.
  *
- * An object lives at `sha256/<first two hex digits>/<sha256 hex>`, read-only. It is written as a
+ * An object lives at `sha256/<first two hex digits>/<sha256 hex>`, read-only by its owner alone
+ * (0400; its folders 0700: the vault holds witness statements). It is written as a
  * temp file in `tmp/`, fsynced, checked by hashing the copy again, then renamed into place and
  * the folder fsynced: an object is either whole at its address or absent, never half-written.
  */
@@ -13,7 +14,7 @@ import {basename, dirname, join} from 'node:path'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import {digestFile, sha256Hex, type Digests} from '../hashing/digests.js'
 import {pumpHashed} from '../hashing/pump.js'
-import {fsyncFolder, writeAll} from '../io/files.js'
+import {fsyncFolder, PRIVATE_FILE, PRIVATE_FOLDER, READ_ONLY_FILE, writeAll} from '../io/files.js'
 
 const HEX64 = /^[0-9a-f]{64}$/
 
@@ -74,8 +75,8 @@ function statIfThere(path: string): Stats | undefined {
  * is made durable by the caller (fsyncFolder, asynchronous: it waits for the disk).
  */
 function placeObject(tempPath: string, path: string): void {
-  chmodSync(tempPath, 0o444)
-  mkdirSync(dirname(path), {recursive: true})
+  chmodSync(tempPath, READ_ONLY_FILE)
+  mkdirSync(dirname(path), {recursive: true, mode: PRIVATE_FOLDER})
   renameSync(tempPath, path)
 }
 
@@ -100,8 +101,8 @@ export class Vault {
   }
 
   async create(): Promise<void> {
-    await mkdir(join(this.root, 'sha256'), {recursive: true})
-    await mkdir(this.tempFolder, {recursive: true})
+    await mkdir(join(this.root, 'sha256'), {recursive: true, mode: PRIVATE_FOLDER})
+    await mkdir(this.tempFolder, {recursive: true, mode: PRIVATE_FOLDER})
   }
 
   private tempPathFor(extension: string): string {
@@ -182,7 +183,7 @@ export class Vault {
     expectedSize: number,
     signal: AbortSignal | undefined,
   ): Promise<{digests: Digests; size: number}> {
-    const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+    const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE)
     try {
       const result = await pumpHashed(source, (chunk, offset) => writeAll(target, chunk, offset), {
         expectedSize,
@@ -237,7 +238,7 @@ export class Vault {
     if (statIfThere(path)?.size === bytes.length) return {sha256, path}
     const tempPath = this.tempPathFor('.json')
     try {
-      const handle = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+      const handle = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE)
       try {
         await writeAll(handle, bytes)
         await handle.sync()

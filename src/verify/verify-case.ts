@@ -27,7 +27,9 @@
  *      which verification does not ask for: the next command that signs checks it).
  *   9. with --against: the ledger extends each sealed archive or checkpoint file given (against.ts).
  * Objects the ledger does not mention, temp files and batches without an end are reported as
- * warnings: an interrupted ingest leaves them, and they change nothing that the ledger claims.
+ * warnings: an interrupted ingest leaves them, and they change nothing that the ledger claims. So
+ * are what killed seals left (a seal recorded but never published among them: seal/leftovers.ts)
+ * and folders or files of .custody open to other users (case/permissions.ts).
  */
 import {relative} from 'node:path'
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
@@ -57,6 +59,8 @@ import {unfinishedBatches} from '../ingest/batch.js'
 import {compareFully, conflictMessage, recoveryAdvice} from '../known-heads/compare.js'
 import {checkCaseAgainst, type AgainstFile} from './against.js'
 import type {Certificate} from 'pkijs'
+import {permissionWarnings} from '../case/permissions.js'
+import {describeSealLeftovers, inspectSeals} from '../seal/leftovers.js'
 
 export type ProblemKind =
   | 'ledger-file'
@@ -718,6 +722,7 @@ async function verifyWith(kase: Case, claims: ClaimIndex, options: VerifyCaseOpt
   }
 
   for (const temp of await kase.vault.listTempFiles()) warnings.push(`temp file vault/tmp/${temp} (left by an interrupted or running ingest)`)
+  warnings.push(...permissionWarnings(kase.dataDir), ...describeSealLeftovers(await inspectSeals(kase), false))
   try {
     for (const batch of unfinishedBatches(kase)) {
       warnings.push(

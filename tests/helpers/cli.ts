@@ -21,6 +21,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv
   uid?: number
   gid?: number
+  /** Runs the CLI under this umask (through sh), as a user's shell would start it. */
+  umask?: number
 }
 
 /** The passphrase of every test case (vitest.config.ts puts it in the environment). */
@@ -58,7 +60,11 @@ function childEnv(extra: NodeJS.ProcessEnv = {}, args: readonly string[] = []): 
 
 export function custody(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const [command, argv] =
+      options.umask === undefined
+        ? [process.execPath, [BIN, ...args]]
+        : ['sh', ['-c', `umask ${options.umask.toString(8).padStart(3, '0')}; exec "$0" "$@"`, process.execPath, BIN, ...args]]
+    const child = spawn(command, argv, {
       cwd: options.cwd ?? ROOT,
       env: childEnv(options.env, args),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -21,10 +21,11 @@ export class Terminal implements Disposable {
   private readonly exitFile: string
 
   /** Starts `custody ARGS` in a fresh terminal; its exit code is written to `exitFile` when it ends. */
-  constructor(args: string[], options: {cwd: string; env: Record<string, string>; exitFile: string}) {
+  constructor(args: string[], options: {cwd: string; env: Record<string, string>; exitFile: string; umask?: number}) {
     this.exitFile = options.exitFile
     const env = Object.entries({NO_COLOR: '1', ...options.env}).map(([k, v]) => `${k}=${quote(v)}`)
-    const command = `cd ${quote(options.cwd)} && env -u CUSTODY_PASSPHRASE -u CUSTODY_CASE ${env.join(' ')} ${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(' ')}; echo $? > ${quote(options.exitFile)}; sleep 600`
+    const umask = options.umask === undefined ? '' : `umask ${options.umask.toString(8).padStart(3, '0')} && `
+    const command = `${umask}cd ${quote(options.cwd)} && env -u CUSTODY_PASSPHRASE -u CUSTODY_CASE ${env.join(' ')} ${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(' ')}; echo $? > ${quote(options.exitFile)}; sleep 600`
     tmux('new-session', '-d', '-s', this.session, '-x', '200', '-y', '50', command)
   }
 

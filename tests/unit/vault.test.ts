@@ -44,7 +44,7 @@ describe('the vault', () => {
     expect(existed).toBe(false)
     expect(path).toBe(join(tmp.path, 'vault', 'sha256', sha256(content).slice(0, 2), sha256(content)))
     expect(sha256(readFileSync(path))).toBe(sha256(content))
-    expect(statSync(path).mode & 0o777).toBe(0o444)
+    expect(statSync(path).mode & 0o777).toBe(0o400)
     expect(statSync(source).mtimeMs).toBe(before.mtimeMs)
     expect(sha256(readFileSync(source))).toBe(sha256(content))
     expect(readdirSync(join(tmp.path, 'vault', 'tmp'))).toEqual([])
