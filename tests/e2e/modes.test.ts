@@ -5,10 +5,10 @@
  * whose modes are wider, as cases made before were (0755 and 0644 under umask 022).
  */
 import {spawn, spawnSync} from 'node:child_process'
-import {chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
+import {BIN, copyCase, custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
 import {Terminal} from '../helpers/terminal.js'
 
 const UMASK = 0o022
@@ -177,7 +177,7 @@ describe('custody verify of a case with wider modes', () => {
   it('warns, naming paths and modes and what to run, keeps working, and stops warning once fixed', async () => {
     // A case as custody made it before, under umask 022: folders 0755, files 0644, objects 0444.
     const old = join(work.path, 'old-case')
-    cpSync(dir, old, {recursive: true})
+    copyCase(dir, old)
     for (const entry of modesUnder(join(old, '.custody'), old)) {
       chmodSync(join(old, entry.path), entry.folder ? 0o755 : expectedMode(entry) === '0400' ? 0o444 : 0o644)
     }

@@ -11,10 +11,10 @@
  */
 import {spawn, spawnSync} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
-import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, custody, custodyJson, newCase, sqlite, tempDir} from '../helpers/cli.js'
+import {BIN, caseEnv, copyCase, custody, custodyJson, newCase, sqlite, tempDir} from '../helpers/cli.js'
 
 const work = tempDir('custody-seal-crash-')
 let kase: {dir: string; remove: () => void}
@@ -58,7 +58,7 @@ async function sealUnderStrace(
 ): Promise<{code: number | null; signal: NodeJS.Signals | null; stderr: string}> {
   const action = [inject.signal === undefined ? '' : `:signal=${inject.signal}`, inject.error === undefined ? '' : `:error=${inject.error}`].join('')
   const trace = [...(inject.path === undefined ? ['--seccomp-bpf'] : ['-P', inject.path]), '-e', `trace=${inject.syscall}`, '-e', `inject=${inject.syscall}${action}`]
-  const strace = spawn('strace', ['-f', '-qq', '-o', '/dev/null', ...trace, process.execPath, BIN, 'seal', '--out', out, '--case', caseDir], {stdio: ['ignore', 'ignore', 'pipe']})
+  const strace = spawn('strace', ['-f', '-qq', '-o', '/dev/null', ...trace, process.execPath, BIN, 'seal', '--out', out, '--case', caseDir], {stdio: ['ignore', 'ignore', 'pipe'], env: caseEnv(caseDir)})
   let stderr = ''
   strace.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => strace.on('close', (c, s) => resolve([c, s])))
@@ -83,7 +83,7 @@ afterAll(() => {
 describe('custody seal killed at any moment', () => {
   it('never leaves an unrecorded archive, always verifies, and leaves nothing once the next seal or status has run (24+ SIGKILLs)', async () => {
     const caseDir = join(work.path, 'trials-case')
-    cpSync(kase.dir, caseDir, {recursive: true})
+    copyCase(kase.dir, caseDir)
     const outDir = join(work.path, 'trials')
     mkdirSync(outDir)
     // How long a whole seal takes here, start to exit: the kills are spread over that time.
@@ -97,7 +97,7 @@ describe('custody seal killed at any moment', () => {
     const trial = async (i: number, delay: number): Promise<string> => {
       const name = `trial-${i}.zip`
       const out = join(outDir, name)
-      const child = spawn(process.execPath, [BIN, 'seal', '--out', out, '--case', caseDir], {stdio: 'ignore'})
+      const child = spawn(process.execPath, [BIN, 'seal', '--out', out, '--case', caseDir], {stdio: 'ignore', env: caseEnv(caseDir)})
       const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
       await sleep(delay)
       child.kill('SIGKILL')
@@ -165,7 +165,7 @@ describe('a seal killed after its event is recorded, before its archive is publi
 
   beforeAll(async () => {
     caseDir = join(work.path, 'unpublished-case')
-    cpSync(kase.dir, caseDir, {recursive: true})
+    copyCase(kase.dir, caseDir)
     outDir = join(work.path, 'unpublished')
     mkdirSync(outDir)
     out = join(outDir, 'for-court.zip')
@@ -211,7 +211,7 @@ describe('a seal killed after its event is recorded, before its archive is publi
 
   it('refuses to publish a partial archive that no longer has the recorded SHA-256', async () => {
     const copy = join(work.path, 'tampered-case')
-    cpSync(caseDir, copy, {recursive: true})
+    copyCase(caseDir, copy)
     const status = await custodyJson<SealsStatus>(['status', '--case', copy])
     const partial = status.json.seals.unpublished[0]!.partial!
     // The copy's seal record names the same partial file: work on a copy of that file too.
@@ -253,7 +253,7 @@ describe('a seal killed after its event is recorded, before its archive is publi
 describe('Ctrl-C, a failing disk, and seal notes', () => {
   it('Ctrl-C, again and again, while the seal event is being recorded finishes the seal', async () => {
     const caseDir = join(work.path, 'ctrl-c-case')
-    cpSync(kase.dir, caseDir, {recursive: true})
+    copyCase(kase.dir, caseDir)
     const out = join(work.path, 'ctrl-c.zip')
     // A SIGINT at every write of the ledger's WAL: all while the seal is appended.
     const run = await sealUnderStrace(caseDir, out, {syscall: 'pwrite64', signal: 'SIGINT', path: join(caseDir, '.custody', 'ledger.sqlite-wal')})
@@ -266,7 +266,7 @@ describe('Ctrl-C, a failing disk, and seal notes', () => {
 
   it('keeps a recorded archive that cannot be put at --out, says how to finish it, and --finish does', async () => {
     const caseDir = join(work.path, 'eio-case')
-    cpSync(kase.dir, caseDir, {recursive: true})
+    copyCase(kase.dir, caseDir)
     const out = join(work.path, 'eio.zip')
     // The disk refuses the link that publishes the archive.
     const run = await sealUnderStrace(caseDir, out, {syscall: 'link,linkat', error: 'EIO'})
@@ -284,7 +284,7 @@ describe('Ctrl-C, a failing disk, and seal notes', () => {
 
   it('removes only the files a seal record may name, and leaves the files of a running seal', async () => {
     const caseDir = join(work.path, 'hostile-case')
-    cpSync(kase.dir, caseDir, {recursive: true})
+    copyCase(kase.dir, caseDir)
     const seals = join(caseDir, '.custody', 'seals')
     mkdirSync(seals, {recursive: true, mode: 0o700})
     const victims = join(work.path, 'victims')

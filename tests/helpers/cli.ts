@@ -1,6 +1,6 @@
 /** Runs the built CLI (bin/run.js) as a child process, as a user or a script would. */
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {isAbsolute, join, resolve} from 'node:path'
 
@@ -50,6 +50,18 @@ export function ownStateFolder(caseDir: string): string {
   return folder
 }
 
+/** A copy of a case, used as a case of its own: copied, and given its own state folder. */
+export function copyCase(from: string, to: string): string {
+  cpSync(from, to, {recursive: true})
+  ownStateFolder(to)
+  return to
+}
+
+/** The environment of a custody process a test starts itself (not through custody()) on this case. */
+export function caseEnv(caseDir: string): NodeJS.ProcessEnv {
+  return childEnv({}, ['--case', caseDir])
+}
+
 function childEnv(extra: NodeJS.ProcessEnv = {}, args: readonly string[] = []): NodeJS.ProcessEnv {
   const caseDir = args[args.indexOf('--case') + 1]
   const own = args.includes('--case') && caseDir !== undefined ? ownStates.get(resolve(caseDir)) : undefined
@@ -82,6 +94,8 @@ export function custody(args: string[], options: CliOptions = {}): Promise<CliRe
 /** GNU time, which reports a child's peak resident memory from the kernel's own accounting (wait4). */
 export const GNU_TIME = '/usr/bin/time'
 export const canMeasureMemory = existsSync(GNU_TIME)
+// On this team's CI the tool is installed (.ci/run): a missing one must fail the run, not skip.
+if (!canMeasureMemory && process.env.CI === 'true') throw new Error(`${GNU_TIME} (Debian package time) is missing: .ci/run installs it`)
 
 /**
  * Runs the CLI under GNU time, with --json: its result, and its peak resident memory in MiB
