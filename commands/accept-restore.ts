@@ -16,9 +16,11 @@ that holds the lost checkpoint (its exact bytes and signature), this ledger's tr
 reason. Every later sealed archive carries that event. The lost record is kept beside the new one
 in the state folder.
 
-What was lost stays lost: the events after this copy's last one cannot be recovered, archives sealed
-from them cannot be linked to later ones (custody verify --against says so), and exhibit numbers
-given in them may be given again. If the newer copy still exists, work on it instead.
+What was lost stays lost: the events after this copy's last one cannot be recovered, and archives
+sealed from them cannot be linked to later ones (custody verify --against says so). The exhibit
+numbers they may have given are never given again: the event reserves as many as the lost
+checkpoint had events, and the next exhibit is numbered after them. If the newer copy still exists,
+work on it instead.
 
 Refused when the case extends custody's record (nothing to accept), and when the case does not
 match its own head.json either: that is tampering, not a restore; run custody verify.`
@@ -49,6 +51,8 @@ match its own head.json either: that is tampering, not a restore; run custody ve
           `  lost           the checkpoint of ${result.lost.treeSize} events, root ${result.lost.rootHash}${result.lost.recordedAt === null ? '' : `, recorded ${result.lost.recordedAt}`}`,
           `  kept as        ${result.lost.aside}`,
           `  this ledger    ${result.ledger.size} events, root ${result.ledger.root}, before this event`,
+          '',
+          `  numbers        exhibit numbers up to ${result.reservedExhibitNumbers} are not given again: the next exhibit is numbered after them`,
           '',
           'Archives sealed from the lost copy cannot be linked to those sealed from now on.',
         ].join('\n'),

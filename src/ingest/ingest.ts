@@ -307,7 +307,7 @@ export function composeIngestEvents(
   const drafts: EventDraft[] = []
   const results: Array<{result: IngestFileResult; draft: number | null}> = []
   const assigned = new Map<string, string>()
-  let count = view.exhibitCount()
+  let count = view.lastExhibitNumber()
   for (const outcome of outcomes) {
     // A manifest row's values go beside the run's own (--collected-by etc.), and win over them.
     const collected = outcome.row ? {...provenance.collected, ...outcome.row.collected} : provenance.collected

@@ -12,8 +12,10 @@
  * It is refused when there is nothing to accept (the case extends the record), and when the case
  * does not agree with its own head.json either: that is tampering inside the case, not a restore,
  * and `custody verify` must explain it first. Archives sealed from the lost copy cannot be linked
- * to later ones (`custody verify --against` fails, truthfully), and exhibit numbers given in the
- * lost events may be given again: the event says from which checkpoint on.
+ * to later ones (`custody verify --against` fails, truthfully). Exhibit numbers that the lost
+ * events may have given are reserved (`reservedExhibitNumbers`, the lost checkpoint's size, which no
+ * count of its exhibits can pass): the next exhibit is numbered after them, so that no number ever
+ * names two files.
  */
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
@@ -23,6 +25,8 @@ import {compareFully} from './compare.js'
 export interface RestoreAccepted {
   seq: number
   reason: string
+  /** Exhibit numbers up to this one are not given again; the next exhibit is numbered after it. */
+  reservedExhibitNumbers: number
   /** The checkpoint of the lost copy, as it was recorded. */
   lost: {treeSize: number; rootHash: string; location: string | null; recordedAt: string | null; aside: string}
   /** This ledger's tree head when the loss was accepted. */
@@ -66,6 +70,8 @@ export async function acceptRestore(kase: Case, options: {reason: string; actor?
           // Not the folder it was recorded in: a path may name a person, and every later archive carries this event.
           lost: {checkpoint: lost.body, signature: lost.signature, recordedAt: lost.recordedAt},
           ledger,
+          // The lost copy had at most as many exhibits as events: none of their numbers is given again.
+          reservedExhibitNumbers: lost.checkpoint.treeSize,
         },
       },
     ],
@@ -77,6 +83,7 @@ export async function acceptRestore(kase: Case, options: {reason: string; actor?
   return {
     seq: events[0]!.event.seq,
     reason,
+    reservedExhibitNumbers: lost.checkpoint.treeSize,
     lost: {treeSize: lost.checkpoint.treeSize, rootHash: lost.checkpoint.rootHash, location: lost.location, recordedAt: lost.recordedAt, aside},
     ledger: {size: ledger.size, root: ledger.root},
   }

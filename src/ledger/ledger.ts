@@ -41,7 +41,8 @@ export interface PagedRow extends RawRow {
 /** What a transaction may look at before it decides which events to append. */
 export interface LedgerView {
   exhibitBySha256(sha256: string): string | undefined
-  exhibitCount(): number
+  /** The number of the last exhibit given or reserved: the next exhibit is numbered after it. */
+  lastExhibitNumber(): number
 }
 
 /** A row as custody wrote it; verification reads rows without this trust (rawRows). */
@@ -170,7 +171,7 @@ export class Ledger {
     const last = this.cached<[], {seq: number; hash: string}>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1')
     const view: LedgerView = {
       exhibitBySha256: (sha256) => this.exhibitBySha256(sha256),
-      exhibitCount: () => this.exhibitCount(),
+      lastExhibitNumber: () => this.lastExhibitNumber(),
     }
     const signer = this.checkpointSigner
     if (signer === undefined) {
@@ -304,6 +305,20 @@ export class Ledger {
   /** How many exhibits the case has, counted by SQLite. */
   exhibitCount(): number {
     return this.cached<[], {n: number}>("SELECT count(*) AS n FROM events WHERE action = 'ingest'").get()!.n
+  }
+
+  /**
+   * The number of the last exhibit given (`PREFIX-NNNNNN`), or the highest reserved by a
+   * `restore-accepted` event, whichever is larger: the next exhibit is numbered after it. Numbers
+   * the events of a lost copy may have given are never given again to another file.
+   */
+  lastExhibitNumber(): number {
+    const last = this.cached<[], {exhibit: string}>("SELECT exhibit FROM events WHERE action = 'ingest' ORDER BY seq DESC LIMIT 1").get()?.exhibit
+    const given = last === undefined ? 0 : Number(last.slice(last.lastIndexOf('-') + 1))
+    const reserved = this.cached<[], {n: number | null}>(
+      "SELECT max(json_extract(event, '$.payload.reservedExhibitNumbers')) AS n FROM events WHERE action = 'restore-accepted'",
+    ).get()?.n
+    return Math.max(Number.isSafeInteger(given) ? given : 0, reserved ?? 0)
   }
 
   /** Every exhibit's ID, in the order they were ingested, read a page at a time. */

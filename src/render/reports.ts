@@ -189,7 +189,7 @@ function eventSummary(e: EventView): string {
       const lost = (p.lost ?? {}) as Record<string, unknown>
       const body = typeof lost.checkpoint === 'string' ? parseCheckpoint(lost.checkpoint) : {problem: 'none'}
       const what = 'problem' in body ? 'a checkpoint' : `the checkpoint of ${body.treeSize} events (root ${body.rootHash.slice(0, 16)}…)`
-      return `an older copy of the case was put back; ${what} custody had signed is lost: ${safeText(String(p.reason))}`
+      return `an older copy of the case was put back; ${what} custody had signed is lost, and exhibit numbers up to ${String(p.reservedExhibitNumbers)} are not given again: ${safeText(String(p.reason))}`
     }
 
     case 'identity-viewed': {

@@ -6,7 +6,8 @@
  *   1. the SQLite file is sound (PRAGMA integrity_check) and its append-only triggers are there;
  *   2. the events form an unbroken chain: sequence numbers 0, 1, 2, ... with no gap; each event is
  *      canonical JSON (RFC 8785) that names its own sequence number and the previous hash; each
- *      stored hash is SHA-256(previous hash || canonical event); each seal's sealed-exhibits
+ *      stored hash is SHA-256(previous hash || canonical event); exhibits are numbered one after
+ *      the other (after the numbers a restore-accepted event reserves); each seal's sealed-exhibits
  *      events follow it and list as many exhibits of the case as it says it took;
  *   3. the Merkle tree head (RFC 6962) recomputed over all events agrees with the last recorded
  *      head (head.json) and with the newest checkpoint custody signed for the case on this account
@@ -254,7 +255,8 @@ function checkChain(kase: Case, problems: VerifyProblem[], claims: ClaimIndex): 
   let expectedSeq = 0
   let prevHash = GENESIS_HASH
   let lastHash: string | null = null
-  let ingests = 0
+  /** The number of the last exhibit given or reserved: each ingest must give the next. */
+  let lastExhibit = 0
   const prefix = kase.info.prefix
   for (const row of kase.ledger.rawRows()) {
     const at = `event ${row.seq}`
@@ -306,9 +308,19 @@ function checkChain(kase: Case, problems: VerifyProblem[], claims: ClaimIndex): 
           problems.push({kind: 'event', subject: at, message: 'the ledger does not start with create-case', expected: 'create-case', actual: String(event.action)})
         }
 
+        if (event.action === 'restore-accepted') {
+          // The numbers a lost copy may have given are reserved (accept-restore.ts): numbering goes on after them.
+          const reserved = isRecord(event.payload) ? event.payload.reservedExhibitNumbers : undefined
+          if (typeof reserved !== 'number' || !Number.isSafeInteger(reserved) || reserved < 0) {
+            problems.push({kind: 'event', subject: at, message: 'the restore-accepted event reserves no exhibit numbers (reservedExhibitNumbers)', actual: String(reserved)})
+          } else {
+            lastExhibit = Math.max(lastExhibit, reserved)
+          }
+        }
+
         if (event.action === 'ingest') {
-          ingests++
-          const expectedId = `${prefix}-${String(ingests).padStart(6, '0')}`
+          lastExhibit++
+          const expectedId = `${prefix}-${String(lastExhibit).padStart(6, '0')}`
           if (event.exhibit !== expectedId) {
             problems.push({kind: 'event', subject: at, message: `exhibit IDs are not sequential: this ingest should have created ${expectedId}`, expected: expectedId, actual: String(event.exhibit)})
           }

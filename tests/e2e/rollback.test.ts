@@ -379,14 +379,22 @@ describe('going on from an older copy put back on purpose (custody accept-restor
     const lost = headOf(kase.dir)
     putBack(backup, kase.dir)
 
-    const accepted = await custodyJson<{seq: number; lost: {treeSize: number; rootHash: string; aside: string}}>(['accept-restore', '--reason', 'laptop seized at the border; restored from the backup', '--case', kase.dir])
+    const accepted = await custodyJson<{seq: number; reservedExhibitNumbers: number; lost: {treeSize: number; rootHash: string; aside: string}}>(['accept-restore', '--reason', 'laptop seized at the border; restored from the backup', '--case', kase.dir])
     expect(accepted.code, accepted.stderr).toBe(0)
     expect(accepted.json.lost).toMatchObject({treeSize: lost.size, rootHash: lost.root})
     // The record of the lost copy is kept beside the new one, unchanged.
     expect(JSON.parse(readFileSync(accepted.json.lost.aside, 'utf8'))).toMatchObject({checkpoint: expect.stringContaining(`"rootHash":"${lost.root}"`) as string})
 
     expect((await custody(['verify', '--case', kase.dir])).code).toBe(0)
-    await ingest(kase.dir, 'Ricoh2.jpg')
+    // EX-000002 was GPS.jpg in the lost copy (and its archive): it is never given to another file.
+    // The lost copy had at most as many exhibits as events, so numbering goes on after that.
+    expect(accepted.json).toMatchObject({reservedExhibitNumbers: lost.size})
+    const next = await custodyJson<{results: Array<{exhibit: string}>}>(['ingest', join(SAMPLES, 'Ricoh2.jpg'), '--case', kase.dir])
+    expect(next.code, next.stderr).toBe(0)
+    expect(next.json.results[0]!.exhibit).toBe(`EX-${String(lost.size + 1).padStart(6, '0')}`)
+    expect((await custodyJson<{exhibits: number}>(['status', '--case', kase.dir])).json.exhibits).toBe(2)
+    const verified = await custodyJson<VerifyJson>(['verify', '--case', kase.dir])
+    expect(verified.code, JSON.stringify(verified.json.problems)).toBe(0)
     const log = await custodyJson<{events: Array<{action: string; payload: {reason?: string; lost?: {checkpoint: string; signature: string}}}>}>(['log', '--case', kase.dir])
     const event = log.json.events.find((e) => e.action === 'restore-accepted')!
     expect(event.payload.reason).toBe('laptop seized at the border; restored from the backup')

@@ -165,8 +165,21 @@ describe('the ledger', () => {
       }),
     ).toThrow('changed my mind')
     expect(ledger.size()).toBe(1)
-    const {result} = ledger.append((view) => ({drafts: [], result: view.exhibitCount()}))
+    const {result} = ledger.append((view) => ({drafts: [], result: view.lastExhibitNumber()}))
     expect(result).toBe(0)
+  })
+
+  it('numbers exhibits after the last one given, and after the numbers a restore-accepted event reserves', () => {
+    const ingest = (exhibit: string, sha256: string): EventDraft => ({actor: 't', action: 'ingest', exhibit, payload: {digests: {sha256}}})
+    const restore = (reserved: number): EventDraft => ({actor: 't', action: 'restore-accepted', exhibit: null, payload: {reservedExhibitNumbers: reserved}})
+    const last = (): number => ledger.append((view) => ({drafts: [], result: view.lastExhibitNumber()})).result
+    ledger.append(() => ({drafts: [ingest('EX-000001', 'a'.repeat(64)), ingest('EX-000002', 'b'.repeat(64))], result: undefined}))
+    expect(last()).toBe(2)
+    ledger.append(() => ({drafts: [restore(40)], result: undefined}))
+    expect(last()).toBe(40)
+    ledger.append(() => ({drafts: [ingest('EX-000041', 'c'.repeat(64)), restore(10)], result: undefined}))
+    expect(last()).toBe(41)
+    expect(ledger.exhibitCount()).toBe(3)
   })
 
   it('keeps exhibits unique by SHA-256 and by ID', () => {
