@@ -360,7 +360,7 @@ export class SafeZip {
   /** A deflated entry's bytes (RFC 1951), inflated from its place in the file. */
   private async *inflated(info: ZipEntryInfo, start: number, onBytes?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
     const raw = rangeStream(this.fd, start, start + info.compressedSize)
-    const inflate = createInflateRaw()
+    const inflate = createInflateRaw({chunkSize: LINE_CHUNK})
     raw.on('error', (error) => inflate.destroy(error))
     raw.pipe(inflate)
     let size = 0
