@@ -5,10 +5,10 @@
  * catch the change.
  */
 import {spawnSync} from 'node:child_process'
-import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {forgeBag} from '../helpers/bag.js'
+import {forgeBag, sealedAndUnzipped} from '../helpers/bag.js'
 import {custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
 
 interface ArchiveJson {
@@ -74,13 +74,7 @@ async function verifyFails(zip: string): Promise<ArchiveJson['problems']> {
 beforeAll(async () => {
   kase = await newCase()
   expect((await custody(['ingest', ...['GPS.jpg', 'Ricoh2.jpg', 'Canon.jpg'].map((f) => join(SAMPLES, f)), '--case', kase.dir])).code).toBe(0)
-  archive = join(work.path, 'sealed.zip')
-  const sealed = await custodyJson<{bag: string}>(['seal', '--out', archive, '--case', kase.dir])
-  expect(sealed.code).toBe(0)
-  bag = sealed.json.bag
-  pristine = join(work.path, 'pristine')
-  mkdirSync(pristine)
-  expect(spawnSync('unzip', ['-q', archive, '-d', pristine]).status).toBe(0)
+  ;({archive, bag, pristine} = await sealedAndUnzipped(kase.dir, work.path))
 })
 
 afterAll(() => {

@@ -10,7 +10,7 @@ import {createHash} from 'node:crypto'
 import {copyFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {forgeBag} from '../helpers/bag.js'
+import {forgeBag, sealedAndUnzipped} from '../helpers/bag.js'
 import {custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
 import {digestsOfFile, fingerprint, forgerKey, identityPointKey, resealBag} from '../helpers/forge-archive.js'
 
@@ -73,13 +73,7 @@ beforeAll(async () => {
   kase = await newCase()
   const ingested = await custody(['ingest', join(SAMPLES, 'GPS.jpg'), join(SAMPLES, 'Canon.jpg'), '--case', kase.dir])
   expect(ingested.code, ingested.stderr).toBe(0)
-  archive = join(work.path, 'genuine.zip')
-  const sealed = await custodyJson<{bag: string}>(['seal', '--out', archive, '--case', kase.dir])
-  expect(sealed.code).toBe(0)
-  bag = sealed.json.bag
-  pristine = join(work.path, 'pristine')
-  mkdirSync(pristine)
-  expect(spawnSync('unzip', ['-q', archive, '-d', pristine]).status).toBe(0)
+  ;({archive, bag, pristine} = await sealedAndUnzipped(kase.dir, work.path, 'genuine'))
   genuineFingerprint = (JSON.parse(readFileSync(join(pristine, bag, 'data/custody/seal.json'), 'utf8')) as {key: {fingerprint: string}}).key.fingerprint
 })
 

@@ -1,9 +1,10 @@
 /** Forging sealed archives as a careful forger would: unzip, change, fix the manifests, zip again. */
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {cpSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {formatBytes} from '../../src/render/text.js'
+import {custodyJson} from './cli.js'
 
 const digest = (alg: string, data: Buffer): string => createHash(alg).update(data).digest('hex')
 
@@ -39,4 +40,19 @@ export function forgeBag(pristine: string, bag: string, dir: string, change: (ba
   const zipped = spawnSync('zip', ['-q', '-r', '-X', out, bag], {cwd: dir, encoding: 'utf8'})
   if (zipped.status !== 0) throw new Error(`zip failed: ${zipped.stderr}`)
   return out
+}
+
+/**
+ * Seals the whole case into `work/name.zip` and unzips it, with the system unzip, into
+ * `work/pristine`: the genuine archive a forger starts from.
+ */
+export async function sealedAndUnzipped(caseDir: string, work: string, name = 'sealed'): Promise<{archive: string; bag: string; pristine: string}> {
+  const archive = join(work, `${name}.zip`)
+  const sealed = await custodyJson<{bag: string}>(['seal', '--out', archive, '--case', caseDir])
+  if (sealed.code !== 0) throw new Error(`seal failed: ${sealed.stderr}`)
+  const pristine = join(work, 'pristine')
+  mkdirSync(pristine)
+  const unzipped = spawnSync('unzip', ['-q', archive, '-d', pristine], {encoding: 'utf8'})
+  if (unzipped.status !== 0) throw new Error(`unzip failed: ${unzipped.stderr}`)
+  return {archive, bag: sealed.json.bag, pristine}
 }

@@ -70,15 +70,12 @@ function childEnv(extra: NodeJS.ProcessEnv = {}, args: readonly string[] = []): 
   return env
 }
 
-export function custody(args: string[], options: CliOptions = {}): Promise<CliResult> {
+/** Starts a process and gathers what it writes, as custody() does for the CLI. */
+function collect(command: string, argv: readonly string[], options: CliOptions, env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const [command, argv] =
-      options.umask === undefined
-        ? [process.execPath, [BIN, ...args]]
-        : ['sh', ['-c', `umask ${options.umask.toString(8).padStart(3, '0')}; exec "$0" "$@"`, process.execPath, BIN, ...args]]
     const child = spawn(command, argv, {
       cwd: options.cwd ?? ROOT,
-      env: childEnv(options.env, args),
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(options.uid === undefined ? {} : {uid: options.uid, gid: options.gid ?? options.uid}),
     })
@@ -89,6 +86,23 @@ export function custody(args: string[], options: CliOptions = {}): Promise<CliRe
     child.on('error', reject)
     child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}))
   })
+}
+
+/** The JSON document a command printed, which must be exactly one. */
+function parseJson<T>(result: CliResult): T {
+  try {
+    return JSON.parse(result.stdout) as T
+  } catch {
+    throw new Error(`stdout is not one JSON document (exit ${result.code}):\n${result.stdout.slice(0, 4000)}\nstderr:\n${result.stderr}`)
+  }
+}
+
+export function custody(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const [command, argv] =
+    options.umask === undefined
+      ? [process.execPath, [BIN, ...args]]
+      : ['sh', ['-c', `umask ${options.umask.toString(8).padStart(3, '0')}; exec "$0" "$@"`, process.execPath, BIN, ...args]]
+  return collect(command, argv, options, childEnv(options.env, args))
 }
 
 /** GNU time, which reports a child's peak resident memory from the kernel's own accounting (wait4). */
@@ -105,24 +119,9 @@ export async function custodyMeasured<T = Record<string, unknown>>(args: string[
   const dir = tempDir('custody-time-')
   try {
     const report = join(dir.path, 'peak')
-    const result = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(GNU_TIME, ['-f', '%M', '-o', report, process.execPath, BIN, ...args, '--json'], {cwd: options.cwd ?? ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe']})
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-      child.on('error', reject)
-      child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}))
-    })
+    const result = await collect(GNU_TIME, ['-f', '%M', '-o', report, process.execPath, BIN, ...args, '--json'], options, childEnv(options.env, args))
     const kib = Number(readFileSync(report, 'utf8').trim().split('\n').at(-1))
-    let json: T
-    try {
-      json = JSON.parse(result.stdout) as T
-    } catch {
-      throw new Error(`stdout is not one JSON document (exit ${result.code}):\n${result.stdout.slice(0, 2000)}\nstderr:\n${result.stderr}`)
-    }
-
-    return {...result, json, peakMiB: kib / 1024}
+    return {...result, json: parseJson<T>(result), peakMiB: kib / 1024}
   } finally {
     dir.remove()
   }
@@ -131,14 +130,7 @@ export async function custodyMeasured<T = Record<string, unknown>>(args: string[
 /** Runs the CLI with --json and parses stdout, which must be exactly one JSON document. */
 export async function custodyJson<T = Record<string, unknown>>(args: string[], options: CliOptions = {}): Promise<CliResult & {json: T}> {
   const result = await custody([...args, '--json'], options)
-  let json: T
-  try {
-    json = JSON.parse(result.stdout) as T
-  } catch {
-    throw new Error(`stdout is not one JSON document (exit ${result.code}):\n${result.stdout}\nstderr:\n${result.stderr}`)
-  }
-
-  return {...result, json}
+  return {...result, json: parseJson<T>(result)}
 }
 
 export function tempDir(prefix = 'custody-test-'): {path: string; remove: () => void} {
