@@ -9,7 +9,7 @@
  * process as it enters link(2), the call that publishes the archive, before the call is made: no
  * switch in custody's code is needed to get there.
  */
-import {spawn, spawnSync} from 'node:child_process'
+import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -65,6 +65,22 @@ async function sealUnderStrace(
   return {code, signal, stderr}
 }
 
+/** `custody seal` started as a child process, and its exit code once it ends. */
+function spawnSeal(caseDir: string, out: string): {child: ChildProcess; exited: Promise<number | null>} {
+  const child = spawn(process.execPath, [BIN, 'seal', '--out', out, '--case', caseDir], {stdio: 'ignore', env: caseEnv(caseDir)})
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+  return {child, exited}
+}
+
+/** Waits until a seal to `name` has a scratch file in `folder` (or has ended); gives the ms taken. */
+async function untilWriting(folder: string, name: string, exited: Promise<unknown>): Promise<number> {
+  const started = Date.now()
+  let ended = false
+  void exited.then(() => (ended = true))
+  while (!ended && partials(folder, name).length === 0) await sleep(5)
+  return Date.now() - started
+}
+
 beforeAll(async () => {
   kase = await newCase()
   // Enough bytes that a seal takes a second or two, so that kills land all over it.
@@ -86,22 +102,28 @@ describe('custody seal killed at any moment', () => {
     copyCase(kase.dir, caseDir)
     const outDir = join(work.path, 'trials')
     mkdirSync(outDir)
-    // How long a whole seal takes here, start to exit: the kills are spread over that time.
+    // How long a seal takes here to write its first scratch file, and to end: the kills are spread
+    // over both phases, each timed from its own start (a kill timed from the spawn alone lands
+    // mostly in Node's start and the key's scrypt on one machine, mostly after the end on another).
+    const reference = spawnSeal(caseDir, join(outDir, 'reference.zip'))
+    const firstFile = await untilWriting(outDir, 'reference.zip', reference.exited)
     const started = Date.now()
-    const reference = await custody(['seal', '--out', join(outDir, 'reference.zip'), '--case', caseDir])
-    expect(reference.code, reference.stderr).toBe(0)
-    const whole = Date.now() - started
+    expect(await reference.exited).toBe(0)
+    const writing = Date.now() - started
     rmSync(join(outDir, 'reference.zip'))
 
-    /** One seal killed after `delay` ms, the checks, and where in the seal the kill landed. */
-    const trial = async (i: number, delay: number): Promise<string> => {
+    /**
+     * One seal killed `delay` ms after it started (phase 'starting') or after its first scratch
+     * file appeared ('writing'), the checks, and where in the seal the kill landed.
+     */
+    const trial = async (i: number, phase: 'starting' | 'writing', delay: number): Promise<string> => {
       const name = `trial-${i}.zip`
       const out = join(outDir, name)
-      const child = spawn(process.execPath, [BIN, 'seal', '--out', out, '--case', caseDir], {stdio: 'ignore', env: caseEnv(caseDir)})
-      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
+      const seal = spawnSeal(caseDir, out)
+      if (phase === 'writing') await untilWriting(outDir, name, seal.exited)
       await sleep(delay)
-      child.kill('SIGKILL')
-      await exited
+      seal.child.kill('SIGKILL')
+      await seal.exited
 
       // Never an archive at --out that the ledger does not record.
       const published = existsSync(out)
@@ -141,16 +163,17 @@ describe('custody seal killed at any moment', () => {
       return leftBehind > 0 ? 'writing' : 'starting'
     }
 
-    // One kill in each 1/24 of the seal's time (and a little more: a loaded machine is slower
-    // than the reference run), at a random point in it.
-    const trials = 24
-    const window = 1.3 * whole
+    // Eight kills spread over the start (to the first scratch file), sixteen over the writing and a
+    // little after it (a loaded machine is slower than the reference run), each at a random point
+    // in its slice.
     const outcomes: string[] = []
-    for (let i = 0; i < trials; i++) outcomes.push(await trial(i, (window * (i + Math.random())) / trials))
+    for (let i = 0; i < 8; i++) outcomes.push(await trial(i, 'starting', (firstFile * (i + Math.random())) / 8))
+    const window = 1.3 * writing
+    for (let i = 0; i < 16; i++) outcomes.push(await trial(8 + i, 'writing', (window * (i + Math.random())) / 16))
     // Until one seal is killed only after it has ended, later and later: the whole seal is covered.
-    for (let extra = 1; extra <= 8 && !outcomes.includes('published'); extra++) outcomes.push(await trial(trials + extra, window * (1 + extra / 4)))
+    for (let extra = 1; extra <= 8 && !outcomes.includes('published'); extra++) outcomes.push(await trial(24 + extra, 'writing', window * (1 + extra / 4)))
 
-    // About half the time goes to starting (Node, the key's scrypt): kills before the first temp file.
+    // Kills after the first scratch file land while the seal writes, or after it has ended.
     expect(outcomes.filter((o) => o === 'writing').length, outcomes.join(', ')).toBeGreaterThanOrEqual(3)
     expect(outcomes, outcomes.join(', ')).toContain('published')
     expect(readdirSync(join(caseDir, '.custody', 'seals'))).toEqual([])
