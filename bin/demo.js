@@ -64,7 +64,7 @@ step("Take a witness's testimony (a script gives flags; on a terminal, custody a
   '--interviewer', 'Demo Investigator', '--interpreter', 'Demo Interpreter', '--language', 'uk', '--language', 'en',
   '--consent', 'court', '--consent', 'advocacy', '--consent-method', 'signed-form',
   '--statement-file', join(testimony, 'W-001-statement.txt'), '--attach', join(samples, 'RIFF.wav'),
-  '--witness-name', 'Fictional Name', '--witness-contact', 'none (demo)',
+  '--witness-name', 'Halyna Vymyslena', '--witness-contact', 'none (demo)',
   '--case', caseDir, '--passphrase-file', passphraseFile,
 ])
 step('Correct the statement: a new version, the first kept', [
