@@ -13,6 +13,7 @@
  */
 import {canonicalize} from '../canonical/jcs.js'
 import type {Signer} from '../keys/signing-key.js'
+import {HEX64} from '../formats/guards.js'
 
 export const CHECKPOINT_TYPE = 'custody-checkpoint/v1'
 
@@ -57,7 +58,6 @@ export function signCheckpoint(signer: Signer, caseId: string, head: TreeHead, t
   return {body, signature: signer.sign(Buffer.from(body, 'utf8')).toString('hex')}
 }
 
-const HEX64 = /^[0-9a-f]{64}$/
 
 /** Reads a checkpoint from hostile bytes: the document, or what is wrong with it. */
 export function parseCheckpoint(body: string): CheckpointBody | {problem: string} {

@@ -4,6 +4,7 @@ import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
 import type {LedgerEvent} from '../ledger/event.js'
 import type {NormalisedMetadata} from '../metadata/normalise.js'
+import {formatExhibitId, parseExhibitId} from '../formats/ids.js'
 
 export interface EventView extends LedgerEvent {
   hash: string
@@ -37,13 +38,12 @@ export interface ExhibitView extends Omit<IngestPayload, 'vault' | 'metadata'> {
 
 /** Accepts `EX-000007`, `ex-7` and `7` for the exhibit `EX-000007` of a case with prefix EX. */
 export function resolveExhibitId(kase: Case, given: string): string {
-  const trimmed = given.trim()
-  const match = /^(?:([A-Za-z][A-Za-z0-9]*)-)?(\d{1,9})$/.exec(trimmed)
-  if (!match || (match[1] !== undefined && match[1].toUpperCase() !== kase.info.prefix)) {
-    throw new CustodyError('EXHIBIT_NOT_FOUND', `${JSON.stringify(given)} is not an exhibit ID of this case; they look like ${kase.info.prefix}-000001 (see \`custody log\`)`)
+  const id = parseExhibitId(kase.info.prefix, given)
+  if (id === undefined) {
+    throw new CustodyError('EXHIBIT_NOT_FOUND', `${JSON.stringify(given)} is not an exhibit ID of this case; they look like ${formatExhibitId(kase.info.prefix, 1)} (see \`custody log\`)`)
   }
 
-  return `${kase.info.prefix}-${match[2]!.replace(/^0+(?=\d)/, '').padStart(6, '0')}`
+  return id
 }
 
 function view(stored: {event: LedgerEvent; hash: string}): EventView {

@@ -38,6 +38,7 @@ import {normaliseMetadata, parseGivenDate, type NormalisedMetadata} from '../met
 import type {StagedObject} from '../vault/vault.js'
 import {walkInputs, type InputFile} from './inputs.js'
 import {Worklist} from './worklist.js'
+import {formatExhibitId} from '../formats/ids.js'
 
 export interface IngestOptions {
   paths: readonly string[]
@@ -138,10 +139,6 @@ const DEFAULT_CONCURRENCY = 8
 const MAX_UNRECORDED = 512
 
 export const INTERRUPTED_REASON = 'the run was interrupted before this file went in; run the same command again to ingest it'
-
-function exhibitId(prefix: string, n: number): string {
-  return `${prefix}-${String(n).padStart(6, '0')}`
-}
 
 /** Errors worth an `ingest-failed` event: the file was there and was presented, but could not be taken in. */
 const RECORDED_FAILURES = new Set(['INPUT_UNREADABLE', 'INPUT_EMPTY', 'INPUT_CHANGED', 'INPUT_NOT_REGULAR', 'DISK_FULL', 'COPY_MISMATCH', 'STORAGE_FAILED'])
@@ -348,7 +345,7 @@ export function composeIngestEvents(
       continue
     }
 
-    const exhibit = exhibitId(kase.info.prefix, ++count)
+    const exhibit = formatExhibitId(kase.info.prefix, ++count)
     assigned.set(sha256, exhibit)
     const {metadata} = outcome
     const draft = drafts.push({

@@ -11,6 +11,7 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {writeFileDurably} from '../io/files.js'
+import {HEX64} from '../formats/guards.js'
 
 export const HEAD_FILE = 'head.json'
 
@@ -37,7 +38,7 @@ export async function readHeadRecord(dataDir: string): Promise<{record?: TreeHea
       !Number.isSafeInteger(parsed.size) ||
       (parsed.size ?? -1) < 0 ||
       typeof parsed.root !== 'string' ||
-      !/^[0-9a-f]{64}$/.test(parsed.root) ||
+      !HEX64.test(parsed.root) ||
       typeof parsed.lastHash !== 'string' ||
       typeof parsed.writtenAt !== 'string'
     ) {

@@ -14,6 +14,7 @@ import {MAX_EVENT_BYTES} from '../ledger/event.js'
 import {formatBytes} from '../render/text.js'
 import {EARLIER_SEALS_PATH} from './earlier-seals.js'
 import {CHECKPOINT_PATH, CONSISTENCY_PATH, CUSTODY_DIR, KEY_PATH, STAMPED_CHECKPOINT_PATH, STAMPED_KEY_PATH, TSA_ROOTS_PATH, tokenPath} from './trust-files.js'
+import {isRecord} from '../formats/guards.js'
 
 export const STATEMENT_PATH = `${CUSTODY_DIR}/seal.json`
 export const STATEMENT_SIGNATURE_PATH = `${STATEMENT_PATH}.sig`
@@ -74,9 +75,6 @@ export function parseManifestLine(line: string): {hex: string; path: string} | u
   return match ? {hex: match[1]!.toLowerCase(), path: match[2]!} : undefined
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /**
  * The custody files under data/ that a statement names (besides the exhibits' files), each

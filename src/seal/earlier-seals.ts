@@ -23,6 +23,7 @@ import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
 import type {MerkleTree} from '../merkle/tree.js'
+import {HEX64, isRecord} from '../formats/guards.js'
 
 export const EARLIER_SEALS_PATH = 'data/custody/earlier-seals.jsonl'
 
@@ -43,11 +44,7 @@ export interface EarlierSealsStatement {
   sha256: string
 }
 
-const HEX64 = /^[0-9a-f]{64}$/
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /**
  * Every seal that the ledger's first `tree.size` events record, with its proof against `tree`. A

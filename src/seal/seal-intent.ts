@@ -22,11 +22,11 @@ import {basename, dirname, isAbsolute, join, resolve} from 'node:path'
 import {durableTempOwner, fsyncFolder, PRIVATE_FOLDER, writeFileDurably} from '../io/files.js'
 import {processStart} from '../io/process-identity.js'
 import {errnoOf, messageOf} from '../errors.js'
+import {HEX64, isRecord} from '../formats/guards.js'
 
 export const SEALS_FOLDER = 'seals'
 
 const NOTE_NAME = /^(\d+)-([0-9a-f]{8})\.json$/
-const HEX64 = /^[0-9a-f]{64}$/
 
 export interface SealIntentRecord {
   type: 'custody-seal-intent'
@@ -149,9 +149,6 @@ export async function readSealIntents(dataDir: string): Promise<{notes: ReadInte
   return {notes, temps}
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 

@@ -15,8 +15,8 @@ import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import {digestFile, sha256Hex, type Digests} from '../hashing/digests.js'
 import {pumpHashed} from '../hashing/pump.js'
 import {fsyncFolder, PRIVATE_FILE, PRIVATE_FOLDER, READ_ONLY_FILE, writeAll} from '../io/files.js'
+import {HEX64} from '../formats/guards.js'
 
-const HEX64 = /^[0-9a-f]{64}$/
 
 export interface StagedObject {
   /** The temp file holding the copy; it keeps the source's extension so ExifTool can tell file types apart. */

@@ -13,10 +13,8 @@ import {notAnonymous} from '../testimony/consent-filter.js'
 import {isConsentScope} from '../testimony/vocabulary.js'
 import {messageOf} from '../errors.js'
 import type {ArchiveProblem} from './verify-archive.js'
+import {isRecord} from '../formats/guards.js'
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 const same = (a: readonly unknown[], b: readonly unknown[]): boolean => JSON.stringify([...a].map(String).sort()) === JSON.stringify([...b].map(String).sort())
 

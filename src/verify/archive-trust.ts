@@ -26,6 +26,7 @@ import {fingerprintOf, publicKeyProblem} from '../keys/signing-key.js'
 import {verifyConsistency} from '../merkle/verify.js'
 import {CHECKPOINT_PATH, CONSISTENCY_PATH, KEY_PATH} from '../seal/trust-files.js'
 import {checkTimestampReply, parsePemCertificates} from '../timestamps/token.js'
+import {isRecord} from '../formats/guards.js'
 
 export interface TrustProblem {
   check: 'signatures' | 'timestamps'
@@ -78,9 +79,6 @@ export interface TrustResult {
   details: {signatures: string; timestamps: string}
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function pemToSpki(pem: string): Buffer | undefined {
   try {

@@ -14,6 +14,7 @@ import {messageOf} from '../errors.js'
 import {verifyConsistency} from '../merkle/verify.js'
 import {BAG_LIMITS} from '../seal/bag-layout.js'
 import {EARLIER_SEALS_PATH, parseEarlierSeal, type EarlierSeal} from '../seal/earlier-seals.js'
+import {HEX64, isRecord} from '../formats/guards.js'
 
 export interface EarlierSealsProblem {
   check: 'earlier seals'
@@ -30,9 +31,6 @@ export interface EarlierSealsResult {
   seals: EarlierSeal[] | null
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 export async function checkEarlierSeals(input: {
   /**
@@ -67,7 +65,7 @@ export async function checkEarlierSeals(input: {
   }
 
   const seals: EarlierSeal[] = []
-  const root = hexToBytes(/^[0-9a-f]{64}$/.test(input.treeHead.root) ? input.treeHead.root : '00'.repeat(32))
+  const root = hexToBytes(HEX64.test(input.treeHead.root) ? input.treeHead.root : '00'.repeat(32))
   const read = createHash('sha256')
   let count = 0
   try {

@@ -69,6 +69,7 @@ import {checkArchiveTrust, type ArchiveTrust} from './archive-trust.js'
 import {ProblemList} from './problem-list.js'
 import {checkEarlierSeals} from './earlier-seals.js'
 import {EARLIER_SEALS_PATH, type EarlierSeal} from '../seal/earlier-seals.js'
+import {HEX64, isRecord} from '../formats/guards.js'
 
 export interface ArchiveProblem {
   check: string
@@ -117,14 +118,10 @@ export interface VerifyArchiveOptions {
   onEvent?: (seq: number, hash: string) => void
 }
 
-const HEX64 = /^[0-9a-f]{64}$/
 
 /** No events file: no lines. */
 async function* noLines(): AsyncGenerator<string> {}
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /** The first line where two texts differ, for a problem's expected and actual. */
 function firstDifference(expected: string, actual: string): {expected: string; actual: string} {

@@ -62,6 +62,8 @@ import {checkCaseAgainst, type AgainstFile} from './against.js'
 import type {Certificate} from 'pkijs'
 import {permissionWarnings} from '../case/permissions.js'
 import {describeSealLeftovers, inspectSeals} from '../seal/leftovers.js'
+import {HEX64, isRecord} from '../formats/guards.js'
+import {formatExhibitId} from '../formats/ids.js'
 
 export type ProblemKind =
   | 'ledger-file'
@@ -108,11 +110,7 @@ export interface VerifyProgress {
   objectsTotal: number
 }
 
-const HEX64 = /^[0-9a-f]{64}$/
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /** Reads an exhibit's claims from an ingest event without trusting its shape. */
 function claimOf(seq: number, event: Record<string, unknown>): ExhibitClaim | string {
@@ -320,7 +318,7 @@ function checkChain(kase: Case, problems: VerifyProblem[], claims: ClaimIndex): 
 
         if (event.action === 'ingest') {
           lastExhibit++
-          const expectedId = `${prefix}-${String(lastExhibit).padStart(6, '0')}`
+          const expectedId = formatExhibitId(prefix, lastExhibit)
           if (event.exhibit !== expectedId) {
             problems.push({kind: 'event', subject: at, message: `exhibit IDs are not sequential: this ingest should have created ${expectedId}`, expected: expectedId, actual: String(event.exhibit)})
           }
