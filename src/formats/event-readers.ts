@@ -9,9 +9,16 @@ import {isRecord} from './guards.js'
 
 /** What a value must be and how it went wrong, with the path of the field. */
 export class FieldProblem extends Error {
+  readonly at: string
+  readonly expected: string
+  readonly got: string
+
   constructor(at: string, expected: string, got: string) {
     super(`${at}: expected ${expected}, got ${got}`)
     this.name = 'FieldProblem'
+    this.at = at
+    this.expected = expected
+    this.got = got
   }
 }
 
@@ -134,7 +141,17 @@ export const boolean: Reader<boolean> = {
 export function nullable<T>(reader: Reader<T>): Reader<T | null> {
   return {
     expected: `${reader.expected} or null`,
-    read: (value, at) => (value === null ? null : reader.read(value, at)),
+    read(value, at) {
+      if (value === null) return null
+      try {
+        return reader.read(value, at)
+      } catch (error) {
+        // A value of neither form is reported against both; a finer problem (a field inside it, a
+        // date that does not exist) is reported as it is.
+        if (error instanceof FieldProblem && error.at === at && error.expected === reader.expected) throw new FieldProblem(at, `${reader.expected} or null`, error.got)
+        throw error
+      }
+    },
   }
 }
 

@@ -76,8 +76,14 @@ const anyText = text()
 const count = integer(0)
 
 const isoUtcMs: Reader<string> = refine(text({pattern: ISO_UTC_MS, expected: 'a UTC time such as 2024-03-01T12:05:00.000Z'}), (value, at) =>
-  new Date(value).toISOString() === value ? undefined : [at, 'a UTC time that exists in the calendar', value],
+  // Date.parse rolls 30 February over into March (or gives NaN): the time must print back as written.
+  isoRoundTrips(value) ? undefined : [at, 'a UTC time that exists in the calendar', value],
 )
+function isoRoundTrips(value: string): boolean {
+  const ms = Date.parse(value)
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === value
+}
+
 const zonedTime = text({pattern: ZONED_TIME, expected: 'an ISO 8601 time with its zone, such as 2024-03-01T14:05+02:00'})
 
 /** Canonical base64 (what Buffer#toString('base64') writes): decoding and encoding again gives it back. */
@@ -462,7 +468,7 @@ const keyCreatedShape = {algorithm: literal('Ed25519'), fingerprint, publicKey: 
 const configPayload: Reader<ConfigPayload> = {
   expected: 'an object',
   read(value, at) {
-    const setting = isRecord(value) ? value['setting'] : undefined
+    const setting = oneOf(['tsa', 'tsa-ca']).read(isRecord(value) ? value['setting'] : undefined, `${at}.setting`)
     if (setting === 'tsa-ca') return object<ConfigPayload & {setting: 'tsa-ca'}>({setting: literal('tsa-ca'), value: list(trustedRoot)}).read(value, at)
     return object<ConfigPayload & {setting: 'tsa'}>({setting: oneOf(['tsa']), value: list(text({pattern: /^https?:\/\/\S+$/, expected: 'an http or https URL'}))}).read(value, at)
   },
@@ -569,10 +575,13 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
         languages: list(nonEmpty),
       }),
       vulnerable: boolean,
-      consent: refine(object({scopes: consentScopes, method: nullable(consentMethod), givenAt: nullable(zonedTime)}), (c, at) =>
+      consent: refine(object({scopes: consentScopes, method: nullable(consentMethod), givenAt: nullable(zonedTime)}), (c, at) => {
         // `--consent none` records no scopes, no method and no date; a consent records all three.
-        (c.scopes.length === 0) === (c.method === null && c.givenAt === null) ? undefined : [`${at}.method`, c.scopes.length === 0 ? 'null when no scope is given' : 'a method when scopes are given', c.method],
-      ),
+        const none = c.scopes.length === 0
+        if (none !== (c.method === null)) return [`${at}.method`, none ? 'null when no scope is given' : 'a method when scopes are given', c.method]
+        if (none !== (c.givenAt === null)) return [`${at}.givenAt`, none ? 'null when no scope is given' : 'the time consent was given when scopes are given', c.givenAt]
+        return undefined
+      }),
       identity: nullable(
         object({
           commitment: hex64,
@@ -722,7 +731,7 @@ function readEvent(value: unknown): CustodyEvent {
 function readAction<A extends EventAction>(action: A, value: Record<string, unknown>): EventOf<A> {
   const format: ActionFormat<A> = ACTIONS[action]
   const exhibit = value['exhibit']
-  if (format.exhibit === 'none' && exhibit !== null) throw new FieldProblem('exhibit', `null (a ${action} event names no exhibit)`, describeValue(exhibit))
+  if (format.exhibit === 'none' && exhibit !== null) throw new FieldProblem('exhibit', `null (${action} events name no exhibit)`, describeValue(exhibit))
   if (format.exhibit === 'required') exhibitId.read(exhibit, 'exhibit')
   if (format.exhibit === 'either') nullable(exhibitId).read(exhibit, 'exhibit')
   format.payload.read(value['payload'], 'payload')
