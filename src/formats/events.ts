@@ -452,6 +452,13 @@ export interface EventOf<A extends EventAction> {
 /** A custody event, discriminated by `action`. */
 export type CustodyEvent = {[A in EventAction]: EventOf<A>}[EventAction]
 
+/**
+ * What a writer gives the ledger for one action (src/ledger/event.ts EventDraft, typed): the
+ * ledger adds v, seq, time and prev. A writer that builds its payload as this type is checked by
+ * the compiler against the format that parseEvent() will hold it to.
+ */
+export type CustodyEventDraft = {[A in EventAction]: Pick<EventOf<A>, 'actor' | 'action' | 'exhibit' | 'payload'>}[EventAction]
+
 // ---------------------------------------------------------------------------------------------
 // The readers, one entry an action
 

@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
 import {canonicalize} from '../../src/canonical/jcs.js'
 import {MAX_EVENT_BYTES} from '../../src/ledger/event.js'
-import {EVENT_ACTIONS, MAX_SEALED_EXHIBITS_PER_EVENT, parseEvent, parseEventText, type CustodyEvent} from '../../src/formats/events.js'
+import {EVENT_ACTIONS, MAX_SEALED_EXHIBITS_PER_EVENT, parseEvent, parseEventText, type CustodyEvent, type CustodyEventDraft} from '../../src/formats/events.js'
 
 interface Vector {
   desc: string
@@ -141,6 +141,20 @@ describe('properties', () => {
       }),
       {numRuns: 50},
     )
+  })
+})
+
+describe('types', () => {
+  it('narrow the payload by action, and check a writer\'s draft against the format', () => {
+    const parsed = parseEvent(valid.find((v) => actionOf(v) === 'seal')!.event)
+    if (!('event' in parsed) || parsed.event.action !== 'seal') throw new Error('the seal vector does not parse')
+    // No cast: the payload of a seal event is a SealPayload.
+    expect(parsed.event.payload.archive.sha256).toMatch(/^[0-9a-f]{64}$/)
+    const draft: CustodyEventDraft = {actor: 'A', action: 'identity-viewed', exhibit: 'EX-000001', payload: {witness: 'W-001', reason: null, disclosed: null}}
+    // @ts-expect-error a sealed-exhibits payload has no `count`: a writer that drifts from the format does not compile
+    const drifted: CustodyEventDraft = {actor: 'A', action: 'sealed-exhibits', exhibit: null, payload: {sealId: 'SEAL-0000000000000000', first: 1, exhibits: [], count: 0}}
+    expect(parseEvent({v: 1, seq: 5, time: '2026-12-03T22:24:37.521Z', prev: '0'.repeat(64), ...draft})).toHaveProperty('event')
+    expect(parseEvent({v: 1, seq: 5, time: '2026-12-03T22:24:37.521Z', prev: '0'.repeat(64), ...drifted})).toEqual({problem: 'payload.count: expected only the fields sealId, first, exhibits, got a field custody does not write'})
   })
 })
 
