@@ -57,8 +57,8 @@ export const WITNESS_CODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/
 /** An exhibit ID: the case's prefix (1 to 12 capitals or digits), '-', the number padded to six digits. */
 export const EXHIBIT_ID = /^[A-Z][A-Z0-9]{0,11}-(?:\d{6}|[1-9]\d{6,14})$/
 
-/** A UTC time as Date.toISOString() writes it, with milliseconds. */
-const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+/** A UTC time as Date.toISOString() writes it, with milliseconds (and six signed digits for a year past 0000-9999). */
+const ISO_UTC_MS = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 /** A time with its zone as an investigator gives it (testimony: 2024-03-01T14:05+02:00). */
 const ZONED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/
@@ -207,7 +207,8 @@ const normalisedMetadata = object<NormalisedMetadataFormat>({
   gps: nullable(object({latitude: finite(90), longitude: finite(180), altitude: nullable(finite()), source: anyText})),
   device: object({make: orNull, model: orNull, serialNumber: orNull}),
   software: orNull,
-  image: nullable(object({width: count, height: count})),
+  // Read from the file as ExifTool gives it: any number a crafted file holds is recorded as it is.
+  image: nullable(object({width: finite(), height: finite()})),
   sources: dictionary(anyText),
 })
 
@@ -556,13 +557,13 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
             tsa: nonEmpty,
             token: base64('base64 DER'),
             genTime: isoUtcMs,
-            serial: nonEmpty,
+            serial: anyText,
             policy: text({pattern: /^\d+(?:\.\d+)+$/, expected: 'an object identifier such as 1.2.3.4'}),
             signer: anyText,
-            chain: list(anyText, {min: 1}),
+            chain: list(anyText),
           }),
         ),
-        failures: list(object({tsa: nonEmpty, problem: nonEmpty})),
+        failures: list(object({tsa: nonEmpty, problem: anyText})),
         roots: list(trustedRoot),
       }),
       (p, at) => ((p.status === 'stamped') === p.tokens.length > 0 ? undefined : [`${at}.status`, p.tokens.length > 0 ? '"stamped" with tokens' : '"waiting" without tokens', p.status]),
@@ -661,7 +662,8 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
     exhibit: 'none',
     payload: object<RestoreAcceptedPayload>({
       reason: nonEmpty,
-      lost: object({checkpoint: nonEmpty, signature: hex128, recordedAt: nullable(isoUtcMs)}),
+      // recordedAt is copied from the known-head file as it was found there: any string.
+      lost: object({checkpoint: nonEmpty, signature: hex128, recordedAt: nullable(anyText)}),
       ledger: object({size: integer(1), root: hex64}),
       reservedExhibitNumbers: integer(1),
     }),

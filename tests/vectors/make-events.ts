@@ -100,6 +100,15 @@ ok('presented-again of a file already in the vault but not yet an exhibit (exhib
 ok('testimony with consent to nothing (--consent none)', change(testimony, 'payload.consent', {scopes: [], method: null, givenAt: null}))
 ok('ingest-failed of a file that could not be examined (modifiedAt null), in a batch', change(change(change(failed, 'payload.file.modifiedAt', null), 'payload.batch', 'BATCH-c1b1dbc972368c4c'), 'payload.manifestLine', 4))
 ok('an exhibit number past 999999', change(ingest, 'exhibit', 'EX-1000000'))
+// What a crafted file can make ExifTool report, and custody records as it is: a year before 0000, an odd image size.
+ok(
+  'ingest of a file whose metadata gives a capture time before year 0 and a fractional image width',
+  change(
+    change(ingest, 'payload.metadata.normalised.captureTime', {local: '0000-01-01T00:00:00', offset: '+01:00', offsetSource: 'EXIF:ExifIFD:OffsetTimeOriginal', source: 'EXIF:ExifIFD:DateTimeOriginal', utc: '-000001-12-31T23:00:00.000Z'}),
+    'payload.metadata.normalised.image',
+    {height: 8, width: 1.5},
+  ),
+)
 
 // The envelope.
 no('not an object', [createCase], 'event: expected an object, got an array of 1')
