@@ -705,7 +705,7 @@ export function parseEvent(value: unknown): ParsedEvent {
  * text longer than MAX_EVENT_BYTES before parsing it, then parseEvent().
  */
 export function parseEventText(json: string): ParsedEvent {
-  // A UTF-8 byte is at least one UTF-16 unit and a unit at most three bytes: test cheaply first.
+  // A UTF-16 unit is one to three UTF-8 bytes: the length alone decides, but for text near the bound.
   if (json.length > MAX_EVENT_BYTES || (json.length * 3 > MAX_EVENT_BYTES && Buffer.byteLength(json, 'utf8') > MAX_EVENT_BYTES)) {
     return {problem: `event: expected at most ${MAX_EVENT_BYTES} bytes of JSON, got ${Buffer.byteLength(json, 'utf8')}`}
   }
@@ -732,7 +732,7 @@ function readEvent(value: unknown): CustodyEvent {
   anyText.read(value['actor'], 'actor')
   const action = value['action']
   if (!isEventAction(action)) throw new FieldProblem('action', `a custody action (${EVENT_ACTIONS.join(', ')})`, describeValue(action))
-  text({pattern: HEX64, expected: '64 lower-case hex'}).read(value['prev'], 'prev')
+  hex64.read(value['prev'], 'prev')
   // readAction is generic in the action; the union of its results is CustodyEvent.
   return readAction(action, value) as CustodyEvent
 }
