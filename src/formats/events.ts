@@ -1,0 +1,751 @@
+/**
+ * The custody event format: every action of the ledger with the payload custody writes for it, and
+ * one parser, parseEvent(), for events read from anywhere (the case's ledger, an archive's
+ * events.jsonl, a test). Events are hostile input until parseEvent() has said what they are;
+ * after it, a reader takes fields from a typed CustodyEvent and casts nothing.
+ *
+ * The envelope (v, seq, time, actor, action, exhibit, payload, prev) is the one hashed into the
+ * chain (src/ledger/event.ts); each action adds a typed payload, whose format is written here
+ * exactly as custody's writers make it today (src/ingest, src/testimony, src/seal, ...).
+ *
+ * Adding an action: name it in EventAction (src/ledger/event.ts), give its payload an interface
+ * and an entry in PayloadOf, and its reader an entry in ACTIONS. The compiler refuses the build
+ * until all three agree, field by field.
+ *
+ * Unknown payload fields are refused, not ignored. custody never writes a field its format does
+ * not name, and an event's bytes are hashed, signed and carried into every sealed archive: a field
+ * no reader looks at would be carried to a court unseen, a place to hide content (a witness's
+ * name, past the identifying-content checks) that every reader would pass over. A format that
+ * gains a field does so here, in the same change as its writer, so old custody reading a newer
+ * event says so plainly instead of half-reading it.
+ *
+ * Bounds: a whole event is at most MAX_EVENT_BYTES (parseEventText refuses a longer one before
+ * parsing it), so reading one is linear work in at most 1 MiB. Within it, lists and strings are
+ * bounded where custody's own writers bound them: 1,000 exhibits to a sealed-exhibits event,
+ * witness codes of at most 32 characters, digests of their exact length, four consent scopes.
+ */
+import {CONSENT_METHODS, CONSENT_SCOPES, type ConsentMethod, type ConsentScope} from '../testimony/vocabulary.js'
+import {EVENT_VERSION, MAX_EVENT_BYTES, type EventAction} from '../ledger/event.js'
+import {HEX64, isRecord} from './guards.js'
+import {
+  FieldProblem,
+  boolean,
+  describeValue,
+  dictionary,
+  finite,
+  integer,
+  list,
+  literal,
+  nullable,
+  object,
+  oneOf,
+  optional,
+  refine,
+  text,
+  type Reader,
+} from './event-readers.js'
+
+// ---------------------------------------------------------------------------------------------
+// The forms of the values custody writes
+
+/** The most exhibits one `sealed-exhibits` event lists (the seal writes them 1,000 an event). */
+export const MAX_SEALED_EXHIBITS_PER_EVENT = 1000
+
+/** A witness code (W-014): letters, digits, '.', '_' or '-', at most 32, never a name. */
+export const WITNESS_CODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/
+
+/** An exhibit ID: the case's prefix (1 to 12 capitals or digits), '-', the number padded to six digits. */
+export const EXHIBIT_ID = /^[A-Z][A-Z0-9]{0,11}-(?:\d{6}|[1-9]\d{6,14})$/
+
+/** A UTC time as Date.toISOString() writes it, with milliseconds (and six signed digits for a year past 0000-9999). */
+const ISO_UTC_MS = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+/** A time with its zone as an investigator gives it (testimony: 2024-03-01T14:05+02:00). */
+const ZONED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/
+
+const hex64 = text({pattern: HEX64, expected: '64 lower-case hex'})
+const hex128 = text({pattern: /^[0-9a-f]{128}$/, expected: '128 lower-case hex'})
+const fingerprint = text({pattern: /^SHA256:[0-9a-f]{64}$/, expected: '"SHA256:" and 64 lower-case hex'})
+const exhibitId = text({pattern: EXHIBIT_ID, expected: 'an exhibit ID such as EX-000001'})
+const witnessCode = text({pattern: WITNESS_CODE, expected: 'a witness code such as W-014 (at most 32 letters, digits, ".", "_" or "-")'})
+const sealId = text({pattern: /^SEAL-[0-9a-f]{16}$/, expected: '"SEAL-" and 16 lower-case hex'})
+const batchId = text({pattern: /^BATCH-[0-9a-f]{16}$/, expected: '"BATCH-" and 16 lower-case hex'})
+const caseId = text({pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, expected: 'a UUID in lower-case hex'})
+const nonEmpty = text({nonEmpty: true})
+const anyText = text()
+const count = integer(0)
+
+const isoUtcMs: Reader<string> = refine(text({pattern: ISO_UTC_MS, expected: 'a UTC time such as 2024-03-01T12:05:00.000Z'}), (value, at) =>
+  // Date.parse rolls 30 February over into March (or gives NaN): the time must print back as written.
+  isoRoundTrips(value) ? undefined : [at, 'a UTC time that exists in the calendar', value],
+)
+function isoRoundTrips(value: string): boolean {
+  const ms = Date.parse(value)
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === value
+}
+
+const zonedTime = text({pattern: ZONED_TIME, expected: 'an ISO 8601 time with its zone, such as 2024-03-01T14:05+02:00'})
+
+/** Canonical base64 (what Buffer#toString('base64') writes): decoding and encoding again gives it back. */
+function base64(expected: string, pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/): Reader<string> {
+  return refine(text({pattern, expected}), (value, at) => (Buffer.from(value, 'base64').toString('base64') === value ? undefined : [at, `${expected}, canonical`, value]))
+}
+
+/** RFC 8410 SubjectPublicKeyInfo of an Ed25519 key (44 bytes), in base64: its fixed prefix, then the key. */
+const ed25519Spki = base64('the base64 DER of an Ed25519 public key (RFC 8410)', /^MCowBQYDK2VwAyEA[A-Za-z0-9+/]{43}=$/)
+
+const consentScope: Reader<ConsentScope> = oneOf(Object.keys(CONSENT_SCOPES) as ConsentScope[])
+const consentMethod: Reader<ConsentMethod> = oneOf(Object.keys(CONSENT_METHODS) as ConsentMethod[])
+const consentScopes = list(consentScope, {unique: true})
+
+// ---------------------------------------------------------------------------------------------
+// Shapes shared by several payloads
+
+/** A TSA root certificate the case trusts (src/case/settings.ts). */
+export interface TrustedRootFormat {
+  subject: string
+  /** SHA-256 of the certificate's DER. */
+  sha256: string
+  pem: string
+}
+
+const trustedRoot = object<TrustedRootFormat>({subject: anyText, sha256: hex64, pem: nonEmpty})
+
+/**
+ * What custody records of a file it was given (src/ingest/ingest.ts fileFacts): its name, path and
+ * modification time; or, for a witness's file, a name custody chose and `withheld` in place of the
+ * path. `modifiedAt` is null when the file could not be examined.
+ */
+export interface FileFacts {
+  name: string
+  path: string | null
+  modifiedAt: string | null
+  relativePath?: string
+  symlinkTarget?: string
+  withheld?: string
+}
+
+const fileFacts = refine(
+  object<FileFacts>({
+    name: anyText,
+    path: nullable(nonEmpty),
+    modifiedAt: nullable(isoUtcMs),
+    relativePath: optional(anyText),
+    symlinkTarget: optional(anyText),
+    withheld: optional(nonEmpty),
+  }),
+  (f, at) => {
+    if ((f.path === null) !== (f.withheld !== undefined)) return [`${at}.path`, 'null exactly when the file is withheld', f.path]
+    if (f.withheld !== undefined && (f.relativePath !== undefined || f.symlinkTarget !== undefined)) return [`${at}.withheld`, 'no relativePath or symlinkTarget beside it', f.withheld]
+    return undefined
+  },
+)
+
+export interface Digests {
+  sha256: string
+  sha512: string
+}
+
+const digests = object<Digests>({sha256: hex64, sha512: hex128})
+
+/** Where and by whom a file was collected, as given (flags or a manifest row); every field optional. */
+export interface Collected {
+  /** ISO 8601 date or time as given; with `offset` (its zone, null when it has none). */
+  at?: string
+  offset?: string | null
+  by?: string
+  location?: string
+  latitude?: number
+  longitude?: number
+  source?: string
+}
+
+const collected = refine(
+  object<Collected>({
+    at: optional(nonEmpty),
+    offset: optional(nullable(anyText)),
+    by: optional(nonEmpty),
+    location: optional(nonEmpty),
+    latitude: optional(finite(90)),
+    longitude: optional(finite(180)),
+    source: optional(nonEmpty),
+  }),
+  (c, at) => {
+    if ((c.at === undefined) !== (c.offset === undefined)) return [`${at}.offset`, 'present exactly when "at" is', c.offset]
+    if ((c.latitude === undefined) !== (c.longitude === undefined)) return [`${at}.longitude`, 'present exactly when latitude is', c.longitude]
+    return undefined
+  },
+)
+
+/** The fields a batch adds to the events of its files (src/ingest/ingest.ts, `extra`). */
+export interface BatchFields {
+  /** The manifest row's columns that custody does not know, as given. */
+  tags?: {[column: string]: string}
+  manifestLine?: number
+  batch?: string
+}
+
+const batchFields = {tags: optional(dictionary(anyText)), manifestLine: optional(integer(1)), batch: optional(batchId)}
+
+/** src/metadata/normalise.ts NormalisedMetadata, as the ingest event carries it. */
+export interface NormalisedMetadataFormat {
+  mimeType: string | null
+  fileType: string | null
+  captureTime: {local: string; offset: string | null; utc: string | null; source: string; offsetSource: string | null} | null
+  gps: {latitude: number; longitude: number; altitude: number | null; source: string} | null
+  device: {make: string | null; model: string | null; serialNumber: string | null}
+  software: string | null
+  image: {width: number; height: number} | null
+  sources: {[field: string]: string}
+}
+
+const orNull = nullable(anyText)
+const normalisedMetadata = object<NormalisedMetadataFormat>({
+  mimeType: orNull,
+  fileType: orNull,
+  captureTime: nullable(object({local: anyText, offset: orNull, utc: nullable(isoUtcMs), source: anyText, offsetSource: orNull})),
+  gps: nullable(object({latitude: finite(90), longitude: finite(180), altitude: nullable(finite()), source: anyText})),
+  device: object({make: orNull, model: orNull, serialNumber: orNull}),
+  software: orNull,
+  // Read from the file as ExifTool gives it: any number a crafted file holds is recorded as it is.
+  image: nullable(object({width: finite(), height: finite()})),
+  sources: dictionary(anyText),
+})
+
+export interface MetadataSummary {
+  /** SHA-256 of the complete ExifTool record, stored in the vault. */
+  record: string
+  /** "ExifTool 13.59" */
+  reader: string
+  normalised: NormalisedMetadataFormat
+  warnings: string[]
+  errors: string[]
+}
+
+const metadataSummary = object<MetadataSummary>({record: hex64, reader: nonEmpty, normalised: normalisedMetadata, warnings: list(anyText), errors: list(anyText)})
+
+/** The search of a testimony's statement and attachments for the witness's name and contact. */
+export interface ContentCheckFormat {
+  searchedFor: Array<'name' | 'contact'>
+  statementText: {searched: boolean; reason: string | null}
+  /** Where the name or contact was found ("statement", "attachment 2 metadata (EXIF:IFD0:Artist)"). */
+  identifying: string[]
+}
+
+const contentCheck = nullable(
+  object<ContentCheckFormat>({
+    searchedFor: list(oneOf(['name', 'contact']), {min: 1, unique: true}),
+    statementText: object({searched: boolean, reason: orNull}),
+    identifying: list(nonEmpty),
+  }),
+)
+
+/** A version of a statement, or an attachment: an exhibit and its SHA-256. */
+export interface ExhibitRef {
+  exhibit: string
+  sha256: string
+}
+
+const exhibitRef = object<ExhibitRef>({exhibit: exhibitId, sha256: hex64})
+
+// ---------------------------------------------------------------------------------------------
+// The payload of each action
+
+/** `create-case`, the first event: what the case is (src/case/case.ts). */
+export interface CreateCasePayload {
+  caseId: string
+  title: string
+  investigator: string
+  organisation: string | null
+  /** The exhibit ID prefix: 1 to 12 capitals or digits, starting with a letter. */
+  prefix: string
+  custodyVersion: string
+}
+
+/** `key-created` (the case's first signing key) and, with `replaces` and `reason`, `key-rotated`. */
+export interface KeyCreatedPayload {
+  algorithm: 'Ed25519'
+  fingerprint: string
+  /** Base64 DER SubjectPublicKeyInfo (RFC 8410). */
+  publicKey: string
+  holder: string
+}
+
+export interface KeyRotatedPayload extends KeyCreatedPayload {
+  /** The fingerprint of the key this one replaces. */
+  replaces: string
+  reason: string
+}
+
+/** `config`: a setting's new value (src/case/settings.ts). */
+export type ConfigPayload = {setting: 'tsa'; value: string[]} | {setting: 'tsa-ca'; value: TrustedRootFormat[]}
+
+/** `ingest`: a new exhibit. */
+export interface IngestPayload extends BatchFields {
+  file: FileFacts
+  digests: Digests
+  size: number
+  /** The object's path in the case folder: vault/sha256/<first two hex>/<sha256>. */
+  vault: string
+  collected: Collected
+  note: string | null
+  metadata: MetadataSummary
+}
+
+/** `presented-again`: a file whose content is already an exhibit (or already in the vault). */
+export interface PresentedAgainPayload extends BatchFields {
+  file: FileFacts
+  digests: Digests
+  size: number
+  collected: Collected
+  note: string | null
+}
+
+/** `ingest-failed`: a file that became no exhibit, and why (a CustodyError's code and message). */
+export interface IngestFailedPayload extends BatchFields {
+  file: FileFacts
+  error: {code: string; message: string}
+}
+
+/** `seal`: a sealed archive (src/seal/seal.ts); its exhibits follow in `sealed-exhibits` events. */
+export interface SealPayload {
+  sealId: string
+  archive: {name: string; sha256: string; size: number}
+  exhibitCount: number
+  treeHead: {size: number; root: string}
+  sealedAt: string
+  purpose: string | null
+  note: string | null
+  /** Testimony exhibits left out because consent does not cover the purpose. */
+  leftOut: Array<{exhibit: string; testimony: string; reason: string}>
+}
+
+/** `sealed-exhibits`: up to 1,000 of a seal's exhibits, in archive order, from number `first`. */
+export interface SealedExhibitsPayload {
+  sealId: string
+  first: number
+  exhibits: string[]
+}
+
+/** A token as `custody timestamp` keeps it (src/timestamps/stamp-case.ts StoredToken). */
+export interface StoredTokenFormat {
+  tsa: string
+  /** Base64 DER TimeStampResp, as the TSA sent it. */
+  token: string
+  genTime: string
+  serial: string
+  policy: string
+  signer: string
+  chain: string[]
+}
+
+/** `timestamp`: the tokens (or the failures) for one signed checkpoint. */
+export interface TimestampPayload {
+  checkpoint: {seq: number; treeSize: number; sha256: string}
+  status: 'stamped' | 'waiting'
+  tokens: StoredTokenFormat[]
+  failures: Array<{tsa: string; problem: string}>
+  roots: TrustedRootFormat[]
+}
+
+/** `testimony`: a witness's testimony; the event's exhibit is the statement's. */
+export interface TestimonyPayload {
+  witness: string
+  interview: {startedAt: string; endedAt: string | null; place: string; interviewers: string[]; present: string[]; interpreter: string | null; languages: string[]}
+  vulnerable: boolean
+  consent: {scopes: ConsentScope[]; method: ConsentMethod | null; givenAt: string | null}
+  /** The encrypted identity record, never its content; null when none was given. */
+  identity: {commitment: string; sealedRecord: string; encryptedTo: string; fields: Array<'name' | 'contact' | 'notes' | 'vulnerability' | 'referral'>} | null
+  statement: {version: 1; exhibit: string; sha256: string}
+  attachments: ExhibitRef[]
+  note: string | null
+  contentCheck: ContentCheckFormat | null
+}
+
+/** `testimony-amended`: a new version of the statement; the event's exhibit is the testimony's. */
+export interface TestimonyAmendedPayload {
+  witness: string
+  version: number
+  statement: ExhibitRef
+  previous: ExhibitRef & {version: number}
+  reason: string
+  contentCheck: ContentCheckFormat | null
+}
+
+/** `consent-changed`: scopes granted or withdrawn, dated when the witness did so. */
+export interface ConsentChangedPayload {
+  witness: string
+  granted: ConsentScope[]
+  withdrawn: ConsentScope[]
+  method: ConsentMethod | null
+  at: string
+  note: string | null
+}
+
+/** `identity-viewed`: someone opened a witness's protected identity (and perhaps disclosed it). */
+export interface IdentityViewedPayload {
+  witness: string
+  reason: string | null
+  disclosed: {sha256: string} | null
+}
+
+/** `batch-started`: a manifest or folder batch (src/ingest/batch.ts). */
+export interface BatchStartedPayload {
+  batch: string
+  manifest: {path: string; sha256: string; rows: number} | null
+  inputs: {paths: string[]; recursive: boolean} | null
+  files: number
+  bytes: number
+  /** The seq of the batch-started event of the run this one resumes. */
+  resumes: number | null
+}
+
+/** `batch-ended`: the counts of a batch's run. */
+export interface BatchEndedPayload {
+  batch: string
+  counts: {ingested: number; alreadyPresent: number; failed: number; skipped: number}
+  bytesIngested: number
+  interrupted: boolean
+}
+
+/** `restore-accepted`: an older copy of the case was put back, and the loss accepted (src/known-heads). */
+export interface RestoreAcceptedPayload {
+  reason: string
+  /** The lost copy's checkpoint: its exact signed bytes, hex signature, and when it was recorded. */
+  lost: {checkpoint: string; signature: string; recordedAt: string | null}
+  ledger: {size: number; root: string}
+  reservedExhibitNumbers: number
+}
+
+/** Each action's payload. */
+export interface PayloadOf {
+  'create-case': CreateCasePayload
+  'key-created': KeyCreatedPayload
+  'key-rotated': KeyRotatedPayload
+  config: ConfigPayload
+  ingest: IngestPayload
+  'presented-again': PresentedAgainPayload
+  'ingest-failed': IngestFailedPayload
+  seal: SealPayload
+  'sealed-exhibits': SealedExhibitsPayload
+  timestamp: TimestampPayload
+  testimony: TestimonyPayload
+  'testimony-amended': TestimonyAmendedPayload
+  'consent-changed': ConsentChangedPayload
+  'identity-viewed': IdentityViewedPayload
+  'batch-started': BatchStartedPayload
+  'batch-ended': BatchEndedPayload
+  'restore-accepted': RestoreAcceptedPayload
+}
+
+/** The envelope every event has (src/ledger/event.ts LedgerEvent), with the action's own payload. */
+export interface EventOf<A extends EventAction> {
+  v: typeof EVENT_VERSION
+  seq: number
+  time: string
+  actor: string
+  action: A
+  exhibit: string | null
+  payload: PayloadOf[A]
+  prev: string
+}
+
+/** A custody event, discriminated by `action`. */
+export type CustodyEvent = {[A in EventAction]: EventOf<A>}[EventAction]
+
+/**
+ * What a writer gives the ledger for one action (src/ledger/event.ts EventDraft, typed): the
+ * ledger adds v, seq, time and prev. A writer that builds its payload as this type is checked by
+ * the compiler against the format that parseEvent() will hold it to.
+ */
+export type CustodyEventDraft = {[A in EventAction]: Pick<EventOf<A>, 'actor' | 'action' | 'exhibit' | 'payload'>}[EventAction]
+
+// ---------------------------------------------------------------------------------------------
+// The readers, one entry an action
+
+interface ActionFormat<A extends EventAction> {
+  /** Whether the event names an exhibit: always, never (null), or either. */
+  exhibit: 'required' | 'none' | 'either'
+  payload: Reader<PayloadOf[A]>
+  /** A check across the envelope and the payload: [path, expected, got] when it fails. */
+  consistent?: (event: EventOf<A>) => [at: string, expected: string, got: unknown] | undefined
+}
+
+const keyCreatedShape = {algorithm: literal('Ed25519'), fingerprint, publicKey: ed25519Spki, holder: anyText}
+
+const configPayload: Reader<ConfigPayload> = {
+  expected: 'an object',
+  read(value, at) {
+    const setting = oneOf(['tsa', 'tsa-ca']).read(isRecord(value) ? value['setting'] : undefined, `${at}.setting`)
+    if (setting === 'tsa-ca') return object<ConfigPayload & {setting: 'tsa-ca'}>({setting: literal('tsa-ca'), value: list(trustedRoot)}).read(value, at)
+    return object<ConfigPayload & {setting: 'tsa'}>({setting: oneOf(['tsa']), value: list(text({pattern: /^https?:\/\/\S+$/, expected: 'an http or https URL'}))}).read(value, at)
+  },
+}
+
+const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
+  'create-case': {
+    exhibit: 'none',
+    payload: object<CreateCasePayload>({
+      caseId,
+      title: anyText,
+      investigator: anyText,
+      organisation: nullable(nonEmpty),
+      prefix: text({pattern: /^[A-Z][A-Z0-9]{0,11}$/, expected: '1 to 12 capital letters or digits, starting with a letter'}),
+      custodyVersion: nonEmpty,
+    }),
+  },
+  'key-created': {exhibit: 'none', payload: object<KeyCreatedPayload>(keyCreatedShape)},
+  'key-rotated': {exhibit: 'none', payload: object<KeyRotatedPayload>({...keyCreatedShape, replaces: fingerprint, reason: anyText})},
+  config: {exhibit: 'none', payload: configPayload},
+  ingest: {
+    exhibit: 'required',
+    payload: refine(
+      object<IngestPayload>({
+        file: fileFacts,
+        digests,
+        size: integer(1),
+        vault: text({pattern: /^vault\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/, expected: 'vault/sha256/<2 hex>/<64 hex>'}),
+        collected,
+        note: nullable(nonEmpty),
+        metadata: metadataSummary,
+        ...batchFields,
+      }),
+      (p, at) => (p.vault === `vault/sha256/${p.digests.sha256.slice(0, 2)}/${p.digests.sha256}` ? undefined : [`${at}.vault`, `the vault path of digests.sha256 ${p.digests.sha256}`, p.vault]),
+    ),
+  },
+  'presented-again': {
+    exhibit: 'either',
+    payload: object<PresentedAgainPayload>({file: fileFacts, digests, size: integer(1), collected, note: nullable(nonEmpty), ...batchFields}),
+  },
+  'ingest-failed': {
+    exhibit: 'none',
+    payload: object<IngestFailedPayload>({
+      file: fileFacts,
+      error: object({code: text({pattern: /^[A-Z][A-Z0-9_]*$/, expected: 'an error code such as INPUT_EMPTY'}), message: nonEmpty}),
+      ...batchFields,
+    }),
+  },
+  seal: {
+    exhibit: 'none',
+    payload: object<SealPayload>({
+      sealId,
+      archive: object({name: nonEmpty, sha256: hex64, size: integer(1)}),
+      exhibitCount: integer(1),
+      treeHead: object({size: integer(1), root: hex64}),
+      sealedAt: isoUtcMs,
+      purpose: nullable(nonEmpty),
+      note: nullable(nonEmpty),
+      leftOut: list(object({exhibit: exhibitId, testimony: exhibitId, reason: nonEmpty})),
+    }),
+  },
+  'sealed-exhibits': {
+    exhibit: 'none',
+    payload: refine(
+      object<SealedExhibitsPayload>({sealId, first: integer(1), exhibits: list(exhibitId, {min: 1, max: MAX_SEALED_EXHIBITS_PER_EVENT})}),
+      // The seal writes its list 1,000 an event: each event starts at 1, 1001, 2001, ...
+      (p, at) => ((p.first - 1) % MAX_SEALED_EXHIBITS_PER_EVENT === 0 ? undefined : [`${at}.first`, `1 more than a multiple of ${MAX_SEALED_EXHIBITS_PER_EVENT}`, p.first]),
+    ),
+  },
+  timestamp: {
+    exhibit: 'none',
+    payload: refine(
+      object<TimestampPayload>({
+        checkpoint: object({seq: count, treeSize: integer(1), sha256: hex64}),
+        status: oneOf(['stamped', 'waiting']),
+        tokens: list(
+          object<StoredTokenFormat>({
+            tsa: nonEmpty,
+            token: base64('base64 DER'),
+            genTime: isoUtcMs,
+            serial: anyText,
+            policy: text({pattern: /^\d+(?:\.\d+)+$/, expected: 'an object identifier such as 1.2.3.4'}),
+            signer: anyText,
+            chain: list(anyText),
+          }),
+        ),
+        failures: list(object({tsa: nonEmpty, problem: anyText})),
+        roots: list(trustedRoot),
+      }),
+      (p, at) => ((p.status === 'stamped') === p.tokens.length > 0 ? undefined : [`${at}.status`, p.tokens.length > 0 ? '"stamped" with tokens' : '"waiting" without tokens', p.status]),
+    ),
+  },
+  testimony: {
+    exhibit: 'required',
+    payload: object<TestimonyPayload>({
+      witness: witnessCode,
+      interview: object({
+        startedAt: zonedTime,
+        endedAt: nullable(zonedTime),
+        place: nonEmpty,
+        interviewers: list(nonEmpty, {min: 1}),
+        present: list(nonEmpty),
+        interpreter: nullable(nonEmpty),
+        languages: list(nonEmpty),
+      }),
+      vulnerable: boolean,
+      consent: refine(object({scopes: consentScopes, method: nullable(consentMethod), givenAt: nullable(zonedTime)}), (c, at) => {
+        // `--consent none` records no scopes, no method and no date; a consent records all three.
+        const none = c.scopes.length === 0
+        if (none !== (c.method === null)) return [`${at}.method`, none ? 'null when no scope is given' : 'a method when scopes are given', c.method]
+        if (none !== (c.givenAt === null)) return [`${at}.givenAt`, none ? 'null when no scope is given' : 'the time consent was given when scopes are given', c.givenAt]
+        return undefined
+      }),
+      identity: nullable(
+        object({
+          commitment: hex64,
+          sealedRecord: hex64,
+          encryptedTo: fingerprint,
+          fields: list(oneOf(['name', 'contact', 'notes', 'vulnerability', 'referral']), {min: 1, unique: true}),
+        }),
+      ),
+      statement: object({version: literal(1), exhibit: exhibitId, sha256: hex64}),
+      attachments: list(exhibitRef),
+      note: nullable(nonEmpty),
+      contentCheck,
+    }),
+    consistent: (e) => (e.payload.statement.exhibit === e.exhibit ? undefined : ['payload.statement.exhibit', `the event's exhibit ${String(e.exhibit)}`, e.payload.statement.exhibit]),
+  },
+  'testimony-amended': {
+    exhibit: 'required',
+    payload: refine(
+      object<TestimonyAmendedPayload>({
+        witness: witnessCode,
+        version: integer(2),
+        statement: exhibitRef,
+        previous: object({version: integer(1), exhibit: exhibitId, sha256: hex64}),
+        reason: nonEmpty,
+        contentCheck,
+      }),
+      (p, at) => (p.previous.version === p.version - 1 ? undefined : [`${at}.previous.version`, `${p.version - 1}, the version before ${p.version}`, p.previous.version]),
+    ),
+  },
+  'consent-changed': {
+    exhibit: 'required',
+    payload: refine(
+      object<ConsentChangedPayload>({witness: witnessCode, granted: consentScopes, withdrawn: consentScopes, method: nullable(consentMethod), at: zonedTime, note: nullable(nonEmpty)}),
+      (p, at) => {
+        if (p.granted.length + p.withdrawn.length === 0) return [`${at}.granted`, 'a scope granted or withdrawn', p.granted]
+        if (p.granted.length > 0 && p.method === null) return [`${at}.method`, 'how the new consent was given', p.method]
+        const both = p.granted.find((s) => p.withdrawn.includes(s))
+        return both === undefined ? undefined : [`${at}.withdrawn`, 'no scope both granted and withdrawn', both]
+      },
+    ),
+  },
+  'identity-viewed': {
+    exhibit: 'required',
+    payload: object<IdentityViewedPayload>({witness: witnessCode, reason: nullable(nonEmpty), disclosed: nullable(object({sha256: hex64}))}),
+  },
+  'batch-started': {
+    exhibit: 'none',
+    payload: refine(
+      object<BatchStartedPayload>({
+        batch: batchId,
+        manifest: nullable(object({path: nonEmpty, sha256: hex64, rows: count})),
+        inputs: nullable(object({paths: list(nonEmpty, {min: 1}), recursive: boolean})),
+        files: count,
+        bytes: count,
+        resumes: nullable(count),
+      }),
+      (p, at) => ((p.manifest === null) !== (p.inputs === null) ? undefined : [`${at}.inputs`, p.manifest === null ? 'the inputs when there is no manifest' : 'null beside a manifest', p.inputs]),
+    ),
+  },
+  'batch-ended': {
+    exhibit: 'none',
+    payload: object<BatchEndedPayload>({
+      batch: batchId,
+      counts: object({ingested: count, alreadyPresent: count, failed: count, skipped: count}),
+      bytesIngested: count,
+      interrupted: boolean,
+    }),
+  },
+  'restore-accepted': {
+    exhibit: 'none',
+    payload: object<RestoreAcceptedPayload>({
+      reason: nonEmpty,
+      // recordedAt is copied from the known-head file as it was found there: any string.
+      lost: object({checkpoint: nonEmpty, signature: hex128, recordedAt: nullable(anyText)}),
+      ledger: object({size: integer(1), root: hex64}),
+      reservedExhibitNumbers: integer(1),
+    }),
+  },
+}
+
+/** Every action custody writes, in the order of PayloadOf. */
+export const EVENT_ACTIONS = Object.keys(ACTIONS) as EventAction[]
+
+export function isEventAction(value: unknown): value is EventAction {
+  return typeof value === 'string' && Object.hasOwn(ACTIONS, value)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parser
+
+export type ParsedEvent = {event: CustodyEvent} | {problem: string}
+
+const ENVELOPE_FIELDS = ['v', 'seq', 'time', 'actor', 'action', 'exhibit', 'payload', 'prev']
+
+/**
+ * Reads one event from a hostile value (already parsed JSON): the event, typed by its action, or
+ * the first thing wrong with it, naming the field ("payload.archive.sha256: expected 64 lower-case
+ * hex, got ..."). Never throws. The value is returned as given (not copied): it has been checked
+ * field by field and holds nothing else.
+ */
+export function parseEvent(value: unknown): ParsedEvent {
+  try {
+    return {event: readEvent(value)}
+  } catch (error) {
+    if (error instanceof FieldProblem) return {problem: error.message}
+    // A reader that throws anything else is a bug in this file; the input is still refused, not trusted.
+    return {problem: `the event could not be read: ${error instanceof Error ? error.message : String(error)}`}
+  }
+}
+
+/**
+ * Reads one event from its JSON text (a line of an archive's events.jsonl, a ledger row): refuses
+ * text longer than MAX_EVENT_BYTES before parsing it, then parseEvent().
+ */
+export function parseEventText(json: string): ParsedEvent {
+  // A UTF-16 unit is one to three UTF-8 bytes: the length alone decides, but for text near the bound.
+  if (json.length > MAX_EVENT_BYTES || (json.length * 3 > MAX_EVENT_BYTES && Buffer.byteLength(json, 'utf8') > MAX_EVENT_BYTES)) {
+    return {problem: `event: expected at most ${MAX_EVENT_BYTES} bytes of JSON, got ${Buffer.byteLength(json, 'utf8')}`}
+  }
+
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch (error) {
+    return {problem: `event: expected JSON, got text that is not (${error instanceof Error ? error.message : String(error)})`}
+  }
+
+  return parseEvent(value)
+}
+
+function readEvent(value: unknown): CustodyEvent {
+  if (!isRecord(value)) throw new FieldProblem('event', 'an object', describeValue(value))
+  for (const key of Object.keys(value)) {
+    if (!ENVELOPE_FIELDS.includes(key)) throw new FieldProblem(key, `only the fields ${ENVELOPE_FIELDS.join(', ')}`, 'a field custody does not write')
+  }
+
+  literal(EVENT_VERSION).read(value['v'], 'v')
+  integer(0).read(value['seq'], 'seq')
+  isoUtcMs.read(value['time'], 'time')
+  anyText.read(value['actor'], 'actor')
+  const action = value['action']
+  if (!isEventAction(action)) throw new FieldProblem('action', `a custody action (${EVENT_ACTIONS.join(', ')})`, describeValue(action))
+  hex64.read(value['prev'], 'prev')
+  // readAction is generic in the action; the union of its results is CustodyEvent.
+  return readAction(action, value) as CustodyEvent
+}
+
+function readAction<A extends EventAction>(action: A, value: Record<string, unknown>): EventOf<A> {
+  const format: ActionFormat<A> = ACTIONS[action]
+  const exhibit = value['exhibit']
+  if (format.exhibit === 'none' && exhibit !== null) throw new FieldProblem('exhibit', `null (${action} events name no exhibit)`, describeValue(exhibit))
+  if (format.exhibit === 'required') exhibitId.read(exhibit, 'exhibit')
+  if (format.exhibit === 'either') nullable(exhibitId).read(exhibit, 'exhibit')
+  format.payload.read(value['payload'], 'payload')
+  const event = value as unknown as EventOf<A>
+  const wrong = format.consistent?.(event)
+  if (wrong !== undefined) throw new FieldProblem(wrong[0], wrong[1], describeValue(wrong[2]))
+  return event
+}
