@@ -1,5 +1,5 @@
 // Lint: typescript-eslint's recommended rules over src/, commands/ and tests/, plus the rule that keeps
-// src/ free of oclif (the domain core must not know about the CLI).
+// src/ free of oclif and of the prompt library (the domain core must not know about the CLI).
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
@@ -17,7 +17,15 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {patterns: [{group: ['@oclif/*'], message: 'src/ is the domain core: it must not import oclif'}]}],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {group: ['@oclif/*'], message: 'src/ is the domain core: it must not import oclif'},
+            {group: ['@inquirer/*'], message: 'src/ is the domain core: it describes questions (an Asker), and the command asks them on the terminal'},
+          ],
+        },
+      ],
     },
   },
   {

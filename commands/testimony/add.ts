@@ -2,11 +2,12 @@ import {Flags} from '@oclif/core'
 import {CustodyError} from '../../src/errors.js'
 import type {Finding} from '../../src/testimony/content-check.js'
 import {renderTestimonyTaken} from '../../src/render/testimony.js'
-import {confirmIdentifyingContent, interview} from '../../src/testimony/interview.js'
+import {confirmIdentifyingContent} from '../../src/testimony/interview.js'
 import {checkGiven, checkTestimony, missingFlags, type TestimonyInput} from '../../src/testimony/record.js'
 import {takeTestimony, type TestimonyReport} from '../../src/testimony/take-testimony.js'
 import {CONSENT_METHODS, CONSENT_SCOPES} from '../../src/testimony/vocabulary.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
+import {interview, terminalAsker} from './_interview.js'
 
 export default class TestimonyAdd extends CustodyCommand {
   static override description = prose`Record a witness's testimony: the interview, informed consent, the statement and its attachments.
@@ -130,7 +131,7 @@ Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
       const complete = record ?? checkTestimony(await interview(given, {investigator: kase.info.investigator}))
       const interrupt = this.interruptible('Stopping: nothing of this testimony will be recorded (Ctrl-C again to stop now)...')
       try {
-        const identifyingContent = flags['identifying-content-ok'] ? 'accept' : canAsk ? (findings: readonly Finding[]) => confirmIdentifyingContent(findings) : 'refuse'
+        const identifyingContent = flags['identifying-content-ok'] ? 'accept' : canAsk ? (findings: readonly Finding[]) => confirmIdentifyingContent(findings, terminalAsker()) : 'refuse'
         const report = await takeTestimony(kase, complete, {passphrase, actor: flags.actor, signal: interrupt.signal, identifyingContent})
         this.log(renderTestimonyTaken(report))
         return report

@@ -17,9 +17,9 @@
 import {readFile, stat} from 'node:fs/promises'
 import {resolve} from 'node:path'
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
-import type {Case} from '../case/case.js'
 import {CustodyError, errnoOf} from '../errors.js'
 import {writeFileDurably} from '../io/files.js'
+import type {Ledger} from '../ledger/ledger.js'
 import {parseCheckpoint, type CheckpointBody} from './checkpoint.js'
 
 export interface CheckpointFile {
@@ -99,8 +99,12 @@ export async function readCheckpointFile(file: string): Promise<ReadCheckpoint> 
   return {path, form, body, checkpoint, signature}
 }
 
-/** Writes the case's latest signed checkpoint as a checkpoint file; an existing file is replaced only with `force`. */
-export async function exportCheckpoint(kase: Case, out: string, force: boolean): Promise<{path: string; file: CheckpointFile; checkpoint: CheckpointBody}> {
+/**
+ * Writes the case's latest signed checkpoint as a checkpoint file; an existing file is replaced
+ * only with `force`. Only the case's ledger is needed (a Case is one): the case module reads
+ * checkpoint files through the known heads, so this module does not import it.
+ */
+export async function exportCheckpoint(kase: {readonly ledger: Pick<Ledger, 'latestCheckpoint'>}, out: string, force: boolean): Promise<{path: string; file: CheckpointFile; checkpoint: CheckpointBody}> {
   const latest = kase.ledger.latestCheckpoint()
   const parsed = latest === undefined ? undefined : parseCheckpoint(latest.body)
   if (latest === undefined || parsed === undefined || 'problem' in parsed) {

@@ -12,7 +12,7 @@ import {createHash} from 'node:crypto'
 import type {JsonValue} from '../canonical/jcs.js'
 import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
-import type {IngestReport} from './ingest.js'
+import type {IngestCounts} from './results.js'
 
 export interface BatchIdentity {
   id: string
@@ -97,7 +97,7 @@ export function startBatch(kase: Case, batch: BatchIdentity, planned: {files: nu
   return events[0]!.event.seq
 }
 
-export function endBatch(kase: Case, batch: BatchIdentity, report: Pick<IngestReport, 'counts' | 'bytesIngested' | 'interrupted'>, actor: string): number {
+export function endBatch(kase: Case, batch: BatchIdentity, report: {counts: IngestCounts; bytesIngested: number; interrupted: boolean}, actor: string): number {
   const {events} = kase.ledger.append(() => ({
     drafts: [
       {

@@ -18,8 +18,8 @@ import type Database from 'better-sqlite3'
 import {keysetPages} from '../io/keyset-pages.js'
 import {PAGE, openScratchDatabase} from '../io/scratch-db.js'
 import type {EarlierFile} from './batch.js'
-import type {IngestFileResult, IngestReport} from './ingest.js'
 import type {InputFile} from './inputs.js'
+import type {IngestCounts, IngestFileResult} from './results.js'
 
 /** A file of the worklist: its place in the order given, and the file. */
 export interface WorkItem {
@@ -148,8 +148,8 @@ export class Worklist {
   }
 
   /** The counts of the report, and the bytes of the files ingested (or that would be); a file without a result counts as skipped. */
-  counts(): Pick<IngestReport, 'counts' | 'bytesIngested'> {
-    const counts = {ingested: 0, alreadyPresent: 0, failed: 0, skipped: 0}
+  counts(): {counts: IngestCounts; bytesIngested: number} {
+    const counts: IngestCounts = {ingested: 0, alreadyPresent: 0, failed: 0, skipped: 0}
     let bytesIngested = 0
     for (const {status, n, bytes} of this.statements.statuses.all() as Array<{status: string | null; n: number; bytes: number}>) {
       if (status === 'ingested' || status === 'would-ingest') {

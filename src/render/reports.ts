@@ -7,7 +7,8 @@ import type {TimestampReport} from '../timestamps/stamp-case.js'
 import type {DescribedExhibit} from '../exhibits/describe.js'
 import type {EventView} from '../exhibits/exhibits.js'
 import {renderTestimonySection} from './testimony.js'
-import {INTERRUPTED_REASON, type IngestFileResult, type IngestReport} from '../ingest/ingest.js'
+import type {IngestReport} from '../ingest/ingest.js'
+import {INTERRUPTED_REASON, type IngestFileResult} from '../ingest/results.js'
 import type {SealReport} from '../seal/seal.js'
 import {describeSealLeftovers, type FinishReport, type SealLeftovers} from '../seal/leftovers.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
@@ -97,11 +98,15 @@ export function* renderIngest(report: IngestReport): Generator<string> {
   if (report.interrupted) yield 'Interrupted: the case is consistent. Run the same command again to ingest the rest.'
 }
 
+/** One line of the log for an event: what it did, with what is needed to tell it from the others. */
 function eventSummary(e: EventView): string {
   const p = e.payload as Record<string, unknown>
-  const file = (p.file ?? {}) as Record<string, unknown>
-  const name = typeof file.path === 'string' ? safeText(file.path) : typeof file.name === 'string' ? safeText(file.name) : ''
-  switch (e.action) {
+  return caseEventSummary(e.action, p) ?? fileEventSummary(e.action, p) ?? sealEventSummary(e.action, p) ?? testimonyEventSummary(e.action, p) ?? ''
+}
+
+/** The case and its keys, settings, timestamps and restores. */
+function caseEventSummary(action: string, p: Record<string, unknown>): string | undefined {
+  switch (action) {
     case 'create-case': {
       return `case "${safeText(String(p.title))}" created (prefix ${String(p.prefix)})`
     }
@@ -129,6 +134,24 @@ function eventSummary(e: EventView): string {
         : `${over} stamped by ${tokens.map((t) => `${safeText(String(t.tsa))} at ${String(t.genTime)}`).join('; ')}${failures ? `; ${plural(failures, 'TSA')} failed` : ''}`
     }
 
+    case 'restore-accepted': {
+      const lost = (p.lost ?? {}) as Record<string, unknown>
+      const body = typeof lost.checkpoint === 'string' ? parseCheckpoint(lost.checkpoint) : {problem: 'none'}
+      const what = 'problem' in body ? 'a checkpoint' : `the checkpoint of ${body.treeSize} events (root ${body.rootHash.slice(0, 16)}…)`
+      return `an older copy of the case was put back; ${what} custody had signed is lost, and exhibit numbers up to ${String(p.reservedExhibitNumbers)} are not given again: ${safeText(String(p.reason))}`
+    }
+
+    default: {
+      return undefined
+    }
+  }
+}
+
+/** A file taken in, presented again or refused, and the batches they come in. */
+function fileEventSummary(action: string, p: Record<string, unknown>): string | undefined {
+  const file = (p.file ?? {}) as Record<string, unknown>
+  const name = typeof file.path === 'string' ? safeText(file.path) : typeof file.name === 'string' ? safeText(file.name) : ''
+  switch (action) {
     case 'ingest': {
       const digests = (p.digests ?? {}) as Record<string, unknown>
       return `${name}  sha256:${String(digests.sha256).slice(0, 16)}…  ${formatBytes(Number(p.size))}`
@@ -143,6 +166,27 @@ function eventSummary(e: EventView): string {
       return `${name}: ${safeText(String(error.message))}`
     }
 
+    case 'batch-started': {
+      const manifest = (p.manifest ?? null) as Record<string, unknown> | null
+      const inputs = (p.inputs ?? null) as Record<string, unknown> | null
+      const from = manifest ? `manifest ${safeText(String(manifest.path))} sha256:${String(manifest.sha256).slice(0, 16)}…` : safeText(Array.isArray(inputs?.paths) ? inputs.paths.join(', ') : '')
+      return `${String(p.batch)} started: ${plural(Number(p.files), 'file')} (${formatBytes(Number(p.bytes))}) from ${from}${p.resumes === null ? '' : `; runs again the batch of #${String(p.resumes)}`}`
+    }
+
+    case 'batch-ended': {
+      const counts = (p.counts ?? {}) as Record<string, unknown>
+      return `${String(p.batch)} ${p.interrupted ? 'interrupted' : 'ended'}: ${String(counts.ingested)} ingested, ${String(counts.alreadyPresent)} already present, ${String(counts.failed)} failed, ${String(counts.skipped)} skipped`
+    }
+
+    default: {
+      return undefined
+    }
+  }
+}
+
+/** A seal and the exhibits it took. */
+function sealEventSummary(action: string, p: Record<string, unknown>): string | undefined {
+  switch (action) {
     case 'seal': {
       const archive = (p.archive ?? {}) as Record<string, unknown>
       return `${String(p.sealId)}: ${plural(Number(p.exhibitCount), 'exhibit')} sealed into ${safeText(String(archive.name))}  sha256:${String(archive.sha256).slice(0, 16)}…`
@@ -155,6 +199,15 @@ function eventSummary(e: EventView): string {
       return `${String(p.sealId)}: ${range}: ${exhibits.slice(0, 3).map(String).join(', ')}${exhibits.length > 3 ? ', …' : ''}`
     }
 
+    default: {
+      return undefined
+    }
+  }
+}
+
+/** A testimony, its corrections, its consent and who looked at the witness's identity. */
+function testimonyEventSummary(action: string, p: Record<string, unknown>): string | undefined {
+  switch (action) {
     case 'testimony': {
       const consent = (p.consent ?? {}) as Record<string, unknown>
       const scopes = Array.isArray(consent.scopes) ? consent.scopes.join(', ') : ''
@@ -173,31 +226,12 @@ function eventSummary(e: EventView): string {
       return `consent of ${safeText(String(p.witness))}: ${[...granted, ...withdrawn].join(' ')} (as of ${String(p.at)})`
     }
 
-    case 'batch-started': {
-      const manifest = (p.manifest ?? null) as Record<string, unknown> | null
-      const inputs = (p.inputs ?? null) as Record<string, unknown> | null
-      const from = manifest ? `manifest ${safeText(String(manifest.path))} sha256:${String(manifest.sha256).slice(0, 16)}…` : safeText(Array.isArray(inputs?.paths) ? inputs.paths.join(', ') : '')
-      return `${String(p.batch)} started: ${plural(Number(p.files), 'file')} (${formatBytes(Number(p.bytes))}) from ${from}${p.resumes === null ? '' : `; runs again the batch of #${String(p.resumes)}`}`
-    }
-
-    case 'batch-ended': {
-      const counts = (p.counts ?? {}) as Record<string, unknown>
-      return `${String(p.batch)} ${p.interrupted ? 'interrupted' : 'ended'}: ${String(counts.ingested)} ingested, ${String(counts.alreadyPresent)} already present, ${String(counts.failed)} failed, ${String(counts.skipped)} skipped`
-    }
-
-    case 'restore-accepted': {
-      const lost = (p.lost ?? {}) as Record<string, unknown>
-      const body = typeof lost.checkpoint === 'string' ? parseCheckpoint(lost.checkpoint) : {problem: 'none'}
-      const what = 'problem' in body ? 'a checkpoint' : `the checkpoint of ${body.treeSize} events (root ${body.rootHash.slice(0, 16)}…)`
-      return `an older copy of the case was put back; ${what} custody had signed is lost, and exhibit numbers up to ${String(p.reservedExhibitNumbers)} are not given again: ${safeText(String(p.reason))}`
-    }
-
     case 'identity-viewed': {
       return `identity of ${safeText(String(p.witness))} looked at${typeof p.reason === 'string' ? `: ${safeText(p.reason)}` : ''}${p.disclosed ? ' (disclosed to a file)' : ''}`
     }
 
     default: {
-      return ''
+      return undefined
     }
   }
 }

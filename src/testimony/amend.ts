@@ -10,7 +10,7 @@
 import type {Case} from '../case/case.js'
 import type {JsonValue} from '../canonical/jcs.js'
 import {CustodyError} from '../errors.js'
-import {IngestRun, composeIngestEvents, provenanceOf} from '../ingest/ingest.js'
+import {IngestRun, composeIngestEvents, provenanceOf} from '../ingest/pipeline.js'
 import {MetadataReader} from '../metadata/exiftool.js'
 import type {ContentCheck, IdentifyingDecision} from './content-check.js'
 import {refuseIdentifying} from './identifying.js'

@@ -27,7 +27,7 @@ import type {Case} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {getExhibit} from '../exhibits/exhibits.js'
 import {collectInputs, type InputFile} from '../ingest/inputs.js'
-import {IngestRun, composeIngestEvents, provenanceOf, type Outcome, type Provenance} from '../ingest/ingest.js'
+import {IngestRun, composeIngestEvents, provenanceOf, type Outcome, type Provenance} from '../ingest/pipeline.js'
 import type {EventDraft} from '../ledger/event.js'
 import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
 import {checkContent, decideOnFindings, type CheckedFile, type ContentCheck, type IdentifyingDecision} from './content-check.js'
@@ -148,21 +148,11 @@ function protectedFields(details: ProtectedDetails): string[] {
     .map(([field]) => field)
 }
 
+/** Records a testimony: the steps listed at the top of this file. */
 export async function takeTestimony(kase: Case, record: TestimonyRecord, options: TakeOptions): Promise<TestimonyReport> {
   await kase.assertIntactHead()
   const {witness} = record
-  const provenance: Provenance = provenanceOf(
-    {
-      actor: options.actor,
-      collectedAt: record.interview.startedAt,
-      collectedBy: record.interview.interviewers.join(', '),
-      location: record.interview.place,
-      source: `testimony of witness ${witness}`,
-      note: record.note ?? undefined,
-    },
-    kase,
-  )
-
+  const provenance = testimonyProvenance(kase, record, options.actor)
   return withStatementFile(record.statement, async (statementPath) => {
     // 1. check
     const [statement] = await collectFiles([statementPath], options.cwd, () => 'the statement')
@@ -172,39 +162,21 @@ export async function takeTestimony(kase: Case, record: TestimonyRecord, options
     await using reader = await MetadataReader.start()
     await kase.ready()
     const run = new IngestRun(kase, reader, options.signal)
-    const outcomes = await stageTogether(run, [
-      {input: statement!, recordAs: recordedName(witness, 'statement-v1', 'file' in record.statement ? statementPath : 'statement.txt'), role: 'the statement'},
-      ...attachments.map((input, i) => ({input, recordAs: recordedName(witness, `attachment-${i + 1}`, input.path), role: 'the attachment'})),
-    ])
-    const [statementOutcome] = outcomes
-    if (statementOutcome!.kind === 'known') {
-      await Promise.all(outcomes.map((o) => run.discardOutcome(o)))
-      throw new CustodyError(
-        'INVALID_ARGUMENT',
-        `the statement ${statementPath} is already exhibit ${kase.ledger.exhibitBySha256(statementOutcome!.base.sha256!) ?? '?'} of this case; a statement must be a new document. Nothing was recorded`,
-        {subject: statementPath},
-      )
-    }
-
-    let identity: IdentityReference | null = null
+    const outcomes = await stageStatementAndAttachments(kase, run, record, {path: statementPath, input: statement!}, attachments)
+    let identity: IdentityReference | null
     let contentCheck: ContentCheck | null
     try {
       // 3. search
       contentCheck = await searchContent(
         kase,
         IdentifyingSearch.of({name: record.protectedDetails.name, contact: record.protectedDetails.contact}),
-        {outcome: statementOutcome!, label: 'statement', shownAs: 'file' in record.statement ? statementPath : 'the statement typed in the editor'},
+        {outcome: outcomes[0]!, label: 'statement', shownAs: 'file' in record.statement ? statementPath : 'the statement typed in the editor'},
         attachments.map((input, i) => ({outcome: outcomes[i + 1]!, label: `attachment ${i + 1}`, shownAs: input.path})),
         options.identifyingContent ?? 'refuse',
       )
 
       // 4. protect
-      if (hasProtectedDetails(record.protectedDetails)) {
-        const key = await ensureIdentityKey(kase.dataDir, options.passphrase)
-        const plain = identityRecord(kase.info.caseId, witness, record.protectedDetails)
-        const sealed = await kase.vault.putBytes(Buffer.from(`${JSON.stringify(sealIdentity(plain, key))}\n`))
-        identity = {commitment: commitmentOf(plain), sealedRecord: sealed.sha256, encryptedTo: key.fingerprint, fields: protectedFields(record.protectedDetails)}
-      }
+      identity = await protectIdentity(kase, record, options.passphrase)
 
       // 5. commit
       for (const outcome of outcomes) await run.commitOutcome(outcome)
@@ -214,38 +186,12 @@ export async function takeTestimony(kase: Case, record: TestimonyRecord, options
     }
 
     // 6. record
-    const {events, result} = kase.ledger.append((view) => {
-      const ingest = composeIngestEvents(kase, view, outcomes, provenance)
-      const [first, ...rest] = ingest.result
-      if (first?.result.status !== 'ingested' || first.result.exhibit === undefined) {
-        throw new CustodyError('INVALID_ARGUMENT', `the statement ${statementPath} became an exhibit of this case while it was being recorded; nothing was recorded`)
-      }
-
-      const exhibit = first.result.exhibit
-      const linked = rest.map((r) => ({path: r.result.path, exhibit: r.result.exhibit!, sha256: r.result.sha256!, status: r.result.status as 'ingested' | 'already-present'}))
-      const draft: EventDraft = {
-        actor: provenance.actor,
-        action: 'testimony',
-        exhibit,
-        payload: {
-          witness,
-          interview: record.interview as unknown as JsonValue,
-          vulnerable: record.vulnerable,
-          consent: record.consent as unknown as JsonValue,
-          identity: identity as unknown as JsonValue,
-          statement: {version: 1, exhibit, sha256: first.result.sha256!},
-          attachments: linked.map((a) => ({exhibit: a.exhibit, sha256: a.sha256})),
-          note: record.note,
-          contentCheck: contentCheck as unknown as JsonValue,
-        },
-      }
-      return {drafts: [...ingest.drafts, draft], result: {exhibit, size: first.result.size!, sha256: first.result.sha256!, linked}}
-    })
+    const {seq, result} = recordTestimony(kase, record, outcomes, provenance, {statementPath, identity, contentCheck})
     await kase.recordHead()
     return {
       exhibit: result.exhibit,
       witness,
-      seq: events.at(-1)!.event.seq,
+      seq,
       statement: {exhibit: result.exhibit, sha256: result.sha256, size: result.size},
       attachments: result.linked,
       identity: identity === null ? null : {commitment: identity.commitment, fields: identity.fields},
@@ -253,4 +199,97 @@ export async function takeTestimony(kase: Case, record: TestimonyRecord, options
       contentCheck,
     }
   })
+}
+
+/** The interview's facts, as what is said of the collection of every file of the testimony. */
+function testimonyProvenance(kase: Case, record: TestimonyRecord, actor: string | undefined): Provenance {
+  return provenanceOf(
+    {
+      actor,
+      collectedAt: record.interview.startedAt,
+      collectedBy: record.interview.interviewers.join(', '),
+      location: record.interview.place,
+      source: `testimony of witness ${record.witness}`,
+      note: record.note ?? undefined,
+    },
+    kase,
+  )
+}
+
+/** Step 2: the statement (first) and the attachments, staged under stand-in names; a statement the case already holds is refused. */
+async function stageStatementAndAttachments(
+  kase: Case,
+  run: IngestRun,
+  record: TestimonyRecord,
+  statement: {path: string; input: InputFile},
+  attachments: readonly InputFile[],
+): Promise<Outcome[]> {
+  const {witness} = record
+  const outcomes = await stageTogether(run, [
+    {input: statement.input, recordAs: recordedName(witness, 'statement-v1', 'file' in record.statement ? statement.path : 'statement.txt'), role: 'the statement'},
+    ...attachments.map((input, i) => ({input, recordAs: recordedName(witness, `attachment-${i + 1}`, input.path), role: 'the attachment'})),
+  ])
+  const [statementOutcome] = outcomes
+  if (statementOutcome!.kind === 'known') {
+    await Promise.all(outcomes.map((o) => run.discardOutcome(o)))
+    throw new CustodyError(
+      'INVALID_ARGUMENT',
+      `the statement ${statement.path} is already exhibit ${kase.ledger.exhibitBySha256(statementOutcome!.base.sha256!) ?? '?'} of this case; a statement must be a new document. Nothing was recorded`,
+      {subject: statement.path},
+    )
+  }
+
+  return outcomes
+}
+
+/** Step 4: the witness's protected details, sealed to the identity key and stored; null when there are none. */
+async function protectIdentity(kase: Case, record: TestimonyRecord, passphrase: string): Promise<IdentityReference | null> {
+  if (!hasProtectedDetails(record.protectedDetails)) return null
+  const key = await ensureIdentityKey(kase.dataDir, passphrase)
+  const plain = identityRecord(kase.info.caseId, record.witness, record.protectedDetails)
+  const sealed = await kase.vault.putBytes(Buffer.from(`${JSON.stringify(sealIdentity(plain, key))}\n`))
+  return {commitment: commitmentOf(plain), sealedRecord: sealed.sha256, encryptedTo: key.fingerprint, fields: protectedFields(record.protectedDetails)}
+}
+
+type LinkedAttachment = TestimonyReport['attachments'][number]
+
+/**
+ * Step 6, in one ledger transaction: the statement and attachments' events, then the `testimony`
+ * event linking them. Returns the last event's sequence number and what was recorded.
+ */
+function recordTestimony(
+  kase: Case,
+  record: TestimonyRecord,
+  outcomes: readonly Outcome[],
+  provenance: Provenance,
+  found: {statementPath: string; identity: IdentityReference | null; contentCheck: ContentCheck | null},
+): {seq: number; result: {exhibit: string; size: number; sha256: string; linked: LinkedAttachment[]}} {
+  const {events, result} = kase.ledger.append((view) => {
+    const ingest = composeIngestEvents(kase, view, outcomes, provenance)
+    const [first, ...rest] = ingest.result
+    if (first?.result.status !== 'ingested' || first.result.exhibit === undefined) {
+      throw new CustodyError('INVALID_ARGUMENT', `the statement ${found.statementPath} became an exhibit of this case while it was being recorded; nothing was recorded`)
+    }
+
+    const exhibit = first.result.exhibit
+    const linked = rest.map((r) => ({path: r.result.path, exhibit: r.result.exhibit!, sha256: r.result.sha256!, status: r.result.status as 'ingested' | 'already-present'}))
+    const draft: EventDraft = {
+      actor: provenance.actor,
+      action: 'testimony',
+      exhibit,
+      payload: {
+        witness: record.witness,
+        interview: record.interview as unknown as JsonValue,
+        vulnerable: record.vulnerable,
+        consent: record.consent as unknown as JsonValue,
+        identity: found.identity as unknown as JsonValue,
+        statement: {version: 1, exhibit, sha256: first.result.sha256!},
+        attachments: linked.map((a) => ({exhibit: a.exhibit, sha256: a.sha256})),
+        note: record.note,
+        contentCheck: found.contentCheck as unknown as JsonValue,
+      },
+    }
+    return {drafts: [...ingest.drafts, draft], result: {exhibit, size: first.result.size!, sha256: first.result.sha256!, linked}}
+  })
+  return {seq: events.at(-1)!.event.seq, result}
 }

@@ -1,12 +1,13 @@
 /**
- * The interactive testimony flow (src/testimony/interview.ts), driven through @inquirer/testing:
- * the real prompts, rendered into a virtual terminal, answered key by key.
+ * The interactive testimony flow (src/testimony/interview.ts, asked on the terminal by
+ * commands/testimony/_interview.ts), driven through @inquirer/testing: the real prompts, rendered
+ * into a virtual terminal, answered key by key.
  */
 import {screen} from '@inquirer/testing/vitest'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {interview, localTime} from '../../src/testimony/interview.js'
+import {interview, localTime} from '../../commands/testimony/_interview.js'
 import {checkTestimony, type TestimonyInput} from '../../src/testimony/record.js'
 import {tempDir} from '../helpers/cli.js'
 

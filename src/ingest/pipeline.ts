@@ -1,0 +1,371 @@
+/**
+ * The steps one file goes through to become an exhibit. `custody ingest` (ingest.ts) runs them
+ * for many files at once; a testimony (src/testimony) runs them for its statement and attachments,
+ * which it records together with the testimony. For each file, in this order:
+ *
+ *   1. stage   copy it into the vault's temp folder while hashing it (SHA-256 and SHA-512) in one
+ *              streaming pass; refuse it if it is empty, unreadable or changes while read; fsync
+ *              the copy and hash it again to check it
+ *   2. dedupe  a file whose SHA-256 is already an exhibit gets no second exhibit
+ *   3. read    its metadata with ExifTool from the checked copy, normalised
+ *   4. commit  store the complete metadata record, and rename the copy to its content address,
+ *              read-only, durably
+ *   5. record  append the event in one transaction, which also gives a new exhibit its ID
+ *
+ * Steps 1 to 4 are IngestRun.prepare(), step 5 IngestRun.record() (or composeIngestEvents(),
+ * for a caller that records more in the same transaction). A file that fails at any step leaves
+ * no exhibit, only an `ingest-failed` event saying why (a metadata record already stored stays
+ * as an unnamed object, which verification reports as harmless).
+ */
+import {basename, relative} from 'node:path'
+import {stat} from 'node:fs/promises'
+import {canonicalize, type JsonValue} from '../canonical/jcs.js'
+import type {Case} from '../case/case.js'
+import {CustodyError, messageOf} from '../errors.js'
+import {formatExhibitId} from '../formats/ids.js'
+import {sha256Hex} from '../hashing/digests.js'
+import type {EventDraft} from '../ledger/event.js'
+import type {LedgerView} from '../ledger/ledger.js'
+import type {ManifestInput, RowFacts} from '../manifest/manifest.js'
+import type {MetadataReader, MetadataRecord} from '../metadata/exiftool.js'
+import {normaliseMetadata, parseGivenDate, type NormalisedMetadata} from '../metadata/normalise.js'
+import type {StagedObject} from '../vault/vault.js'
+import type {InputFile} from './inputs.js'
+import {INTERRUPTED_REASON, type IngestFileResult} from './results.js'
+
+/** What the person ingesting says of the files: who they are, and how the files were collected. */
+export interface ProvenanceOptions {
+  actor?: string | undefined
+  collectedAt?: string | undefined
+  collectedBy?: string | undefined
+  location?: string | undefined
+  source?: string | undefined
+  note?: string | undefined
+}
+
+export interface Provenance {
+  actor: string
+  collected: {[key: string]: JsonValue}
+  note: string | null
+}
+
+export function provenanceOf(options: ProvenanceOptions, kase: Case): Provenance {
+  const collected: {[key: string]: JsonValue} = {}
+  if (options.collectedAt !== undefined) {
+    const parsed = parseGivenDate(options.collectedAt)
+    if (parsed === null) {
+      throw new CustodyError(
+        'INVALID_ARGUMENT',
+        `--collected-at must be an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00, got ${JSON.stringify(options.collectedAt)}`,
+      )
+    }
+
+    collected.at = options.collectedAt.trim()
+    collected.offset = parsed.offset
+  }
+
+  for (const [key, value] of [
+    ['by', options.collectedBy],
+    ['location', options.location],
+    ['source', options.source],
+  ] as const) {
+    if (value !== undefined && value.trim() !== '') collected[key] = value.trim()
+  }
+
+  const actor = options.actor?.trim() || kase.info.investigator
+  return {actor, collected, note: options.note?.trim() || null}
+}
+
+/** Errors worth an `ingest-failed` event: the file was there and was presented, but could not be taken in. */
+const RECORDED_FAILURES = new Set(['INPUT_UNREADABLE', 'INPUT_EMPTY', 'INPUT_CHANGED', 'INPUT_NOT_REGULAR', 'DISK_FULL', 'COPY_MISMATCH', 'STORAGE_FAILED'])
+
+/** What is known of a file before it is read: its result so far, what its event says of it, its manifest row. */
+type Presented = {base: IngestFileResult; facts: {[key: string]: JsonValue}; row?: RowFacts}
+
+/** What steps 1-4 leave for step 5 to record. */
+export type Outcome = (
+  | {kind: 'new'; base: IngestFileResult; facts: {[key: string]: JsonValue}; staged: StagedObject; metadata: ReadMetadata}
+  | {kind: 'known'; base: IngestFileResult; facts: {[key: string]: JsonValue}; staged: StagedObject}
+  | {kind: 'failed'; base: IngestFileResult; facts: {[key: string]: JsonValue}; error: CustodyError}
+) & {
+  /** What a manifest row said of the file. */
+  row?: RowFacts
+}
+
+/**
+ * What step 5 needs of a file's metadata. The complete record's bytes are let go once they are in
+ * the vault: many files can wait for the recorder (ingest.ts), and ExifTool's record of a photo is
+ * several KiB.
+ */
+interface ReadMetadata {
+  recordBytes: Uint8Array | null
+  recordSha256: string
+  reader: string
+  warnings: string[]
+  errors: string[]
+  /** ExifTool found nothing embedded: only what it can say of any file (type, size). */
+  noMetadata: boolean
+  normalised: NormalisedMetadata
+}
+
+export interface PrepareOptions {
+  /**
+   * Record this name instead of the file's own name and path (a witness's statement or recording,
+   * whose file name may name the witness).
+   */
+  recordAs?: string
+  /** Leave a new file staged (not yet in the vault) so that a caller can still drop it: see commitOutcome(). */
+  commit?: boolean
+}
+
+export class IngestRun {
+  private readonly kase: Case
+  private readonly reader: MetadataReader
+  private readonly signal: AbortSignal | undefined
+  /** The batch every event of this run names, if it is one. */
+  readonly batch: string | null
+
+  constructor(kase: Case, reader: MetadataReader, signal: AbortSignal | undefined, batch: string | null = null) {
+    this.kase = kase
+    this.reader = reader
+    this.signal = signal
+    this.batch = batch
+  }
+
+  /** Steps 1-4 for one file (step 4 only with `commit`, the default). Never throws: a failure is an outcome to record. */
+  async prepare(input: InputFile, options: PrepareOptions = {}): Promise<Outcome> {
+    const presented = await presentedFile(input, options.recordAs)
+    // 1. stage
+    let staged: StagedObject
+    try {
+      staged = await this.kase.vault.stageFile(input.path, this.signal ? {signal: this.signal} : {})
+    } catch (error) {
+      return {kind: 'failed', ...presented, error: asCustodyError(error, input.path)}
+    }
+
+    presented.base.sha256 = staged.digests.sha256
+    presented.base.size = staged.size
+    try {
+      // 2. dedupe (checked again when recording, inside the transaction, where it cannot race)
+      if (this.kase.ledger.exhibitBySha256(staged.digests.sha256) !== undefined) {
+        await this.kase.vault.discard(staged)
+        return {kind: 'known', ...presented, staged}
+      }
+
+      // 3. read
+      const outcome: Outcome = {kind: 'new', ...presented, staged, metadata: await this.readMetadata(staged, input.path)}
+      // 4. commit
+      if (options.commit !== false) await this.commitOutcome(outcome)
+      return outcome
+    } catch (error) {
+      await this.kase.vault.discard(staged)
+      return {kind: 'failed', ...presented, error: asCustodyError(error, input.path)}
+    }
+  }
+
+  /** Step 3: the metadata of the checked copy, its complete record in canonical JSON, and its normalised form. */
+  private async readMetadata(staged: StagedObject, path: string): Promise<ReadMetadata> {
+    const record = await this.reader.read(staged.tempPath)
+    if (this.signal?.aborted && Object.keys(record.tags).length === 0) {
+      // Ctrl-C on a terminal reaches ExifTool's processes too: a read that died with them is an
+      // interruption, not a file without metadata.
+      throw new CustodyError('INTERRUPTED', `interrupted while reading the metadata of ${path}`, {subject: path})
+    }
+
+    const recordBytes = new TextEncoder().encode(canonicalize(record))
+    return {
+      recordBytes,
+      recordSha256: sha256Hex(recordBytes),
+      reader: `${record.reader.name} ${record.reader.version}`,
+      warnings: record.warnings,
+      errors: record.errors,
+      noMetadata: hasNoEmbeddedMetadata(record),
+      normalised: normaliseMetadata(record.tags),
+    }
+  }
+
+  /** Step 4: the complete metadata record, then the copy, into the vault under their addresses. */
+  async commitOutcome(outcome: Outcome): Promise<void> {
+    if (outcome.kind !== 'new' || outcome.metadata.recordBytes === null) return
+    await this.kase.vault.putBytes(outcome.metadata.recordBytes)
+    await this.kase.vault.commit(outcome.staged)
+    outcome.metadata.recordBytes = null
+  }
+
+  /** Drops what prepare() staged and did not commit. */
+  async discardOutcome(outcome: Outcome): Promise<void> {
+    if (outcome.kind !== 'failed') await this.kase.vault.discard(outcome.staged)
+  }
+
+  /**
+   * Step 5 for consecutive files, in one transaction: fewer durable commits, the same events.
+   */
+  record(outcomes: Outcome[], provenance: Provenance): IngestFileResult[] {
+    try {
+      const {events, result} = this.kase.ledger.append((view) => composeIngestEvents(this.kase, view, outcomes, provenance, this.batch))
+      return result.map(({result: r, draft}) => (draft === null ? r : {...r, seq: events[draft]!.event.seq}))
+    } catch (error) {
+      // Nothing of this batch was recorded (the transaction rolled back): each file says why.
+      const err = asCustodyError(error, this.kase.ledger.path)
+      return outcomes.map((o) => ({...o.base, status: 'failed', error: {code: err.code, message: `not recorded: ${err.message}`}}))
+    }
+  }
+}
+
+/** A file's result so far and what its event will say of it; `recordAs` stands for its name and path. */
+async function presentedFile(input: InputFile, recordAs: string | undefined): Promise<Presented> {
+  const base: IngestFileResult = {path: input.path, status: 'failed', ...lineOf(input)}
+  if (input.symlinkTarget !== null) base.symlinkTarget = input.symlinkTarget
+  const modified = await stat(input.path).catch(() => undefined)
+  const facts = fileFacts(input, modified ? modified.mtime.toISOString() : null, recordAs)
+  const row = 'row' in input ? (input as ManifestInput).row : undefined
+  return {base, facts, ...(row ? {row} : {})}
+}
+
+function fileFacts(input: InputFile, modifiedAt: string | null, recordAs: string | undefined): {[key: string]: JsonValue} {
+  if (recordAs !== undefined) return {name: recordAs, path: null, modifiedAt, withheld: 'the original file name and path, to protect the witness'}
+  const facts: {[key: string]: JsonValue} = {name: basename(input.path), path: input.path, modifiedAt}
+  if (input.relativePath !== null) facts.relativePath = input.relativePath
+  if (input.symlinkTarget !== null) facts.symlinkTarget = input.symlinkTarget
+  return facts
+}
+
+/** The manifest line of a file from a manifest, for its result. */
+export function lineOf(file: InputFile): {line?: number} {
+  return 'row' in file ? {line: (file as ManifestInput).row.line} : {}
+}
+
+/** A composed result, and the index of the draft that records it, if one does. */
+type Composed = {result: IngestFileResult; draft: number | null}
+
+/** What every event of a file carries besides the file: its collection, the note, and what its manifest row and batch add. */
+interface Recorded {
+  actor: string
+  collected: {[key: string]: JsonValue}
+  note: string | null
+  extra: {[key: string]: JsonValue}
+}
+
+/**
+ * The events that record prepared files, decided inside the ledger's transaction (`view`). A file
+ * whose SHA-256 became an exhibit meanwhile (another ingest, or an earlier file of the same batch)
+ * is recorded as presented again. Each result names the index of its draft, if it has one.
+ */
+export function composeIngestEvents(
+  kase: Case,
+  view: LedgerView,
+  outcomes: readonly Outcome[],
+  provenance: Provenance,
+  batch: string | null = null,
+): {drafts: EventDraft[]; result: Composed[]} {
+  const drafts: EventDraft[] = []
+  const results: Composed[] = []
+  const assigned = new Map<string, string>()
+  let count = view.lastExhibitNumber()
+  for (const outcome of outcomes) {
+    const recorded = recordedWith(outcome, provenance, batch)
+    if (outcome.kind === 'failed') {
+      results.push(composeFailure(outcome, recorded, drafts))
+      continue
+    }
+
+    const {sha256} = outcome.staged.digests
+    const existing = assigned.get(sha256) ?? view.exhibitBySha256(sha256)
+    if (existing !== undefined || outcome.kind === 'known') {
+      results.push(composePresentedAgain(outcome, existing, recorded, drafts))
+      continue
+    }
+
+    const exhibit = formatExhibitId(kase.info.prefix, ++count)
+    assigned.set(sha256, exhibit)
+    results.push(composeNewExhibit(kase, outcome, exhibit, recorded, drafts))
+  }
+
+  return {drafts, result: results}
+}
+
+function recordedWith(outcome: Outcome, provenance: Provenance, batch: string | null): Recorded {
+  // A manifest row's values go beside the run's own (--collected-by etc.), and win over them.
+  const collected = outcome.row ? {...provenance.collected, ...outcome.row.collected} : provenance.collected
+  const note = outcome.row?.note ?? provenance.note
+  const extra: {[key: string]: JsonValue} = {
+    ...(outcome.row && Object.keys(outcome.row.tags).length > 0 ? {tags: outcome.row.tags} : {}),
+    ...(outcome.row ? {manifestLine: outcome.row.line} : {}),
+    ...(batch === null ? {} : {batch}),
+  }
+  return {actor: provenance.actor, collected, note, extra}
+}
+
+/** A file that could not be taken in: an `ingest-failed` event when the failure is worth one. */
+function composeFailure(outcome: Extract<Outcome, {kind: 'failed'}>, {actor, extra}: Recorded, drafts: EventDraft[]): Composed {
+  const {error} = outcome
+  let draft: number | null = null
+  if (RECORDED_FAILURES.has(error.code)) {
+    draft = drafts.push({actor, action: 'ingest-failed', exhibit: null, payload: {file: outcome.facts, error: {code: error.code, message: error.message}, ...extra}}) - 1
+  }
+
+  // A file stopped by Ctrl-C did not fail: it is simply not in the case yet.
+  const result: IngestFileResult =
+    error.code === 'INTERRUPTED'
+      ? {...outcome.base, status: 'skipped', reason: `${INTERRUPTED_REASON} (stopped while it was being read)`}
+      : {...outcome.base, status: 'failed', error: {code: error.code, message: error.message}}
+  return {result, draft}
+}
+
+/** A file whose content the case already holds (as `existing`, when its ID is known). */
+function composePresentedAgain(outcome: Exclude<Outcome, {kind: 'failed'}>, existing: string | undefined, {actor, collected, note, extra}: Recorded, drafts: EventDraft[]): Composed {
+  const {sha256, sha512} = outcome.staged.digests
+  const draft = drafts.push({
+    actor,
+    action: 'presented-again',
+    exhibit: existing ?? null,
+    payload: {file: outcome.facts, digests: {sha256, sha512}, size: outcome.staged.size, collected, note, ...extra},
+  })
+  const result: IngestFileResult = {...outcome.base, status: 'already-present'}
+  if (existing !== undefined) result.exhibit = existing
+  return {result, draft: draft - 1}
+}
+
+/** A new exhibit: its digests, vault address, collection and metadata. */
+function composeNewExhibit(kase: Case, outcome: Extract<Outcome, {kind: 'new'}>, exhibit: string, {actor, collected, note, extra}: Recorded, drafts: EventDraft[]): Composed {
+  const {sha256, sha512} = outcome.staged.digests
+  const {metadata} = outcome
+  const draft = drafts.push({
+    actor,
+    action: 'ingest',
+    exhibit,
+    payload: {
+      file: outcome.facts,
+      digests: {sha256, sha512},
+      size: outcome.staged.size,
+      vault: relative(kase.dataDir, kase.vault.objectPath(sha256)).split('\\').join('/'),
+      collected,
+      note,
+      metadata: {
+        record: metadata.recordSha256,
+        reader: metadata.reader,
+        normalised: metadata.normalised as unknown as JsonValue,
+        warnings: metadata.warnings,
+        errors: metadata.errors,
+      },
+      ...extra,
+    },
+  })
+  const result: IngestFileResult = {...outcome.base, status: 'ingested', exhibit}
+  const notes = [...metadata.errors, ...metadata.warnings]
+  if (notes.length > 0) result.metadataWarnings = notes
+  if (metadata.noMetadata) result.noMetadata = true
+  return {result, draft: draft - 1}
+}
+
+/** Any error as a CustodyError naming the file: one that is not already is a storage failure. */
+export function asCustodyError(error: unknown, subject: string): CustodyError {
+  return error instanceof CustodyError
+    ? error
+    : new CustodyError('STORAGE_FAILED', `could not ingest ${subject}: ${messageOf(error)}`, {cause: error, subject})
+}
+
+/** True when ExifTool found nothing embedded: only what it can say of any file (type, size). */
+function hasNoEmbeddedMetadata(record: MetadataRecord): boolean {
+  return Object.keys(record.tags).every((key) => key.startsWith('File:') || key.startsWith('ExifTool:'))
+}
