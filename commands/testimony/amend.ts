@@ -3,8 +3,10 @@ import {CustodyError} from '../../src/errors.js'
 import {renderAmend} from '../../src/render/testimony.js'
 import {amendStatement, type AmendReport} from '../../src/testimony/amend.js'
 import type {Finding} from '../../src/testimony/content-check.js'
-import {askCorrectedStatement, confirmIdentifyingContent} from '../../src/testimony/interview.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
+
+/** The questions asked on a terminal, loaded only when there is something to ask (they bring @inquirer/prompts). */
+const questions = () => import('../../src/testimony/interview.js')
 
 export default class TestimonyAmend extends CustodyCommand {
   static override args = {
@@ -54,8 +56,8 @@ advocacy (anonymised) seal takes it.`
 
     const {kase, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony amend')
     try {
-      const statement = flags['statement-file'] === undefined ? {text: await askCorrectedStatement()} : {file: flags['statement-file']}
-      const identifyingContent = flags['identifying-content-ok'] ? 'accept' : onTerminal ? (findings: readonly Finding[]) => confirmIdentifyingContent(findings) : 'refuse'
+      const statement = flags['statement-file'] === undefined ? {text: await (await questions()).askCorrectedStatement()} : {file: flags['statement-file']}
+      const identifyingContent = flags['identifying-content-ok'] ? 'accept' : onTerminal ? async (findings: readonly Finding[]) => (await questions()).confirmIdentifyingContent(findings) : 'refuse'
       const report = await amendStatement(kase, args.testimony, {statement, reason: flags.reason, actor: flags.actor, passphrase, identifyingContent})
       this.log(renderAmend(report))
       return report
