@@ -5,17 +5,30 @@
  * suggestion is in the error message, so that no script ever waits for an answer.
  *
  * The plugin is used from here rather than listed among the oclif plugins: on its own it exits 127,
- * outside custody's exit codes, and without a terminal it names no suggestion.
+ * outside custody's exit codes, and without a terminal it names no suggestion. It is also given the
+ * command apart from its arguments: oclif joins every word before the first flag into the ID it
+ * could not find (`custody sael EX-1 --out a.zip` is `sael:EX-1`), and the plugin would run `seal`
+ * without EX-1, that is, of every exhibit.
  */
 import {Errors, type Hook, type Interfaces} from '@oclif/core'
 
 const hook: Hook.CommandNotFound = async function (options) {
-  const {config, id} = options
-  const atTerminal = process.stdin.isTTY && process.stdout.isTTY && !(options.argv ?? []).includes('--json')
-  if (atTerminal) {
+  const {config} = options
+  const argv = options.argv ?? []
+  const words = options.id.split(':')
+  // The longest run of first words that is near a command is the command; the rest are arguments.
+  let typed: string[] = []
+  let nearest: string | undefined
+  for (let n = words.length; n > 0 && nearest === undefined; n--) {
+    typed = words.slice(0, n)
+    nearest = nearestCommand(typed.join(':'), config)
+  }
+
+  const atTerminal = process.stdin.isTTY && process.stdout.isTTY && !argv.includes('--json')
+  if (nearest !== undefined && atTerminal) {
     const {default: askDidYouMean} = await import('@oclif/plugin-not-found')
     try {
-      return await askDidYouMean.call(this, options)
+      return await askDidYouMean.call(this, {...options, id: typed.join(':'), argv: [...words.slice(typed.length), ...argv]})
     } catch (error) {
       // Declined, or not answered within its 10 seconds.
       if (error instanceof Errors.CLIError && error.oclif.exit === 127) throw new Errors.CLIError(error.message, {exit: 2})
@@ -23,21 +36,23 @@ const hook: Hook.CommandNotFound = async function (options) {
     }
   }
 
+  // Without a suggestion, what was typed up to its first word that is not a topic.
+  if (nearest === undefined) typed = words.slice(0, words.findIndex((_, i) => config.findTopic(words.slice(0, i + 1).join(':')) === undefined) + 1 || words.length)
   const bin = config.bin
   // Command IDs as typed: `testimony add`, not oclif's `testimony:add`.
-  const typed = (commandId: string): string => commandId.replaceAll(':', config.topicSeparator)
-  const nearest = nearestCommand(id, config)
-  const suggestion = nearest === undefined ? '' : ` Did you mean \`${bin} ${typed(nearest)}\`?`
+  const shown = (commandWords: string[]): string => `${bin} ${commandWords.join(config.topicSeparator)}`
+  const suggestion = nearest === undefined ? '' : ` Did you mean \`${shown(nearest.split(':'))}\`?`
   // One unwrapped line, as custody's own errors (commands/_base.ts): scripts grep it.
-  process.stderr.write(`Error: \`${bin} ${typed(id)}\` is not a ${bin} command.${suggestion} Run \`${bin} help\` for the list of commands.\n`)
-  throw Object.assign(new Errors.CLIError(`unknown command ${id}`, {exit: 2}), {skipOclifErrorHandling: true})
+  process.stderr.write(`Error: \`${shown(typed)}\` is not a ${bin} command.${suggestion} Run \`${bin} help\` for the list of commands.\n`)
+  throw Object.assign(new Errors.CLIError(`unknown command ${options.id}`, {exit: 2}), {skipOclifErrorHandling: true})
 }
 
 export default hook
 
 /**
- * The visible command whose ID is fewest edits from what was typed, if close enough to be a
- * typing slip: at most 2 edits, or a third of the typed ID's length for long IDs.
+ * The visible command whose ID is fewest edits from what was typed, if close enough to be a typing
+ * slip: one edit when the last word typed has up to 5 letters, two in a longer one (`testimony foo`
+ * is not a slip of `testimony add`).
  */
 function nearestCommand(typed: string, config: Interfaces.Config): string | undefined {
   let best: {id: string; distance: number} | undefined
@@ -49,7 +64,8 @@ function nearestCommand(typed: string, config: Interfaces.Config): string | unde
     }
   }
 
-  return best !== undefined && best.distance <= Math.max(2, Math.floor(typed.length / 3)) ? best.id : undefined
+  const allowed = typed.split(':').at(-1)!.length <= 5 ? 1 : 2
+  return best !== undefined && best.distance <= allowed ? best.id : undefined
 }
 
 /**
