@@ -6,7 +6,6 @@
  * code in both modes.
  */
 import {once} from 'node:events'
-import {password} from '@inquirer/prompts'
 import {Command, Flags} from '@oclif/core'
 import {Case, locateCase} from '../src/case/case.js'
 import {CustodyError} from '../src/errors.js'
@@ -86,6 +85,8 @@ export abstract class CustodyCommand extends Command {
     const given = await passphraseFromFileOrEnv(file, options.env)
     if (given !== undefined) return given
     if (!process.stdin.isTTY || !process.stderr.isTTY) throw missingPassphrase(what)
+    // Loaded only to ask: most runs read the passphrase from a file or the environment, or need none.
+    const {password} = await import('@inquirer/prompts')
     const ask = (message: string): Promise<string> =>
       password({message, mask: '*'}, {output: process.stderr}).catch((error: unknown) => {
         if (error instanceof Error && error.name === 'ExitPromptError') {

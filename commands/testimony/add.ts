@@ -7,7 +7,9 @@ import {checkGiven, checkTestimony, missingFlags, type TestimonyInput} from '../
 import {takeTestimony, type TestimonyReport} from '../../src/testimony/take-testimony.js'
 import {CONSENT_METHODS, CONSENT_SCOPES} from '../../src/testimony/vocabulary.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
-import {interview, terminalAsker} from './_interview.js'
+
+/** The terminal's side of the interview, loaded only when there is something to ask (it brings @inquirer/prompts). */
+const questions = () => import('./_interview.js')
 
 export default class TestimonyAdd extends CustodyCommand {
   static override description = prose`Record a witness's testimony: the interview, informed consent, the statement and its attachments.
@@ -128,10 +130,10 @@ Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
     const record = missing.length === 0 ? checkTestimony(given) : undefined
     const {kase, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony add')
     try {
-      const complete = record ?? checkTestimony(await interview(given, {investigator: kase.info.investigator}))
+      const complete = record ?? checkTestimony(await (await questions()).interview(given, {investigator: kase.info.investigator}))
       const interrupt = this.interruptible('Stopping: nothing of this testimony will be recorded (Ctrl-C again to stop now)...')
       try {
-        const identifyingContent = flags['identifying-content-ok'] ? 'accept' : canAsk ? (findings: readonly Finding[]) => confirmIdentifyingContent(findings, terminalAsker()) : 'refuse'
+        const identifyingContent = flags['identifying-content-ok'] ? 'accept' : canAsk ? async (findings: readonly Finding[]) => confirmIdentifyingContent(findings, (await questions()).terminalAsker()) : 'refuse'
         const report = await takeTestimony(kase, complete, {passphrase, actor: flags.actor, signal: interrupt.signal, identifyingContent})
         this.log(renderTestimonyTaken(report))
         return report

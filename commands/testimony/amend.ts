@@ -3,9 +3,11 @@ import {CustodyError} from '../../src/errors.js'
 import {renderAmend} from '../../src/render/testimony.js'
 import {amendStatement, type AmendReport} from '../../src/testimony/amend.js'
 import type {Finding} from '../../src/testimony/content-check.js'
-import {askCorrectedStatement, confirmIdentifyingContent} from '../../src/testimony/interview.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
-import {terminalAsker} from './_interview.js'
+import {askCorrectedStatement, confirmIdentifyingContent} from '../../src/testimony/interview.js'
+
+/** The terminal's side of the questions, loaded only when there is something to ask (it brings @inquirer/prompts). */
+const terminal = async () => (await import('./_interview.js')).terminalAsker()
 
 export default class TestimonyAmend extends CustodyCommand {
   static override args = {
@@ -55,8 +57,8 @@ advocacy (anonymised) seal takes it.`
 
     const {kase, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony amend')
     try {
-      const statement = flags['statement-file'] === undefined ? {text: await askCorrectedStatement(terminalAsker())} : {file: flags['statement-file']}
-      const identifyingContent = flags['identifying-content-ok'] ? 'accept' : onTerminal ? (findings: readonly Finding[]) => confirmIdentifyingContent(findings, terminalAsker()) : 'refuse'
+      const statement = flags['statement-file'] === undefined ? {text: await askCorrectedStatement(await terminal())} : {file: flags['statement-file']}
+      const identifyingContent = flags['identifying-content-ok'] ? 'accept' : onTerminal ? async (findings: readonly Finding[]) => confirmIdentifyingContent(findings, await terminal()) : 'refuse'
       const report = await amendStatement(kase, args.testimony, {statement, reason: flags.reason, actor: flags.actor, passphrase, identifyingContent})
       this.log(renderAmend(report))
       return report

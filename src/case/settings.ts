@@ -8,7 +8,6 @@
 import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {CustodyError, messageOf} from '../errors.js'
-import {parsePemCertificates, subjectOf} from '../timestamps/token.js'
 import type {Case} from './case.js'
 
 export const SETTINGS = ['tsa', 'tsa-ca'] as const
@@ -60,6 +59,8 @@ export function checkTsaUrl(url: string): string {
 
 /** Reads root certificates from PEM files, refusing a file that holds none. */
 export async function readTrustedRoots(files: readonly string[]): Promise<TrustedRoot[]> {
+  // Loaded here, not with this module: the case's settings are read by commands that parse no certificate.
+  const {parsePemCertificates, subjectOf} = await import('../timestamps/token.js')
   const roots: TrustedRoot[] = []
   for (const file of files) {
     let text: string

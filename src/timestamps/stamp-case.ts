@@ -19,7 +19,7 @@ import {caseSettings, checkTsaUrl, isTrustedRoot, readTrustedRoots, type Trusted
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {CustodyError, messageOf} from '../errors.js'
 import type {LedgerEvent} from '../ledger/event.js'
-import {checkTimestampReply, parsePemCertificates, timestampRequest, type TokenFacts} from './token.js'
+import type {TokenFacts} from './token.js'
 import {postTimestampQuery} from './tsa-client.js'
 
 export type StoredToken = TokenFacts & {
@@ -115,6 +115,8 @@ export async function stampCase(kase: Case, options: StampOptions = {}): Promise
     )
   }
 
+  // Loaded here, not with this module: `custody status` reads the timestamp coverage and no token.
+  const {checkTimestampReply, parsePemCertificates, timestampRequest} = await import('./token.js')
   const trusted = roots.flatMap((r) => parsePemCertificates(r.pem))
   await kase.assertIntactHead()
 

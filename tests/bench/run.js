@@ -21,13 +21,16 @@
 //       manifest line of 100 MB. `custody verify` must refuse each (exit 3) within the seconds of
 //       verifying the genuine 1 GiB archive of (c), measured in the same run, and the 200 MB peak
 //       memory every archive's verification is held to (the genuine one's is printed beside).
+//   (h) start-up: the wall time of `custody --help` and of `custody status` on a small case (just
+//       made by `custody init`), against `node -e 0`, median of 9 runs taken in turn. Aims: --help
+//       <= 3x and status <= 4x the time of `node -e 0`.
 // Peak memory (VmHWM of the custody process) is printed for a 256 MiB and a 1 GiB file, and for
 // 100 and 1,000 files: it must not grow with the size of the input.
 //
 // Options: --runs N (default 3, the median is reported), --keep (keep the generated data),
-// --only a,b,c,d (run some of the benchmarks).
+// --only a,b,c,d (run some of the benchmarks; f comes with e, and h is start-up).
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, statSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, statSync} from 'node:fs'
 import {randomFillSync} from 'node:crypto'
 import {cpus, tmpdir, totalmem} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -40,9 +43,12 @@ const bin = join(root, 'bin', 'run.js')
 const exiftool = join(root, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')
 const args = process.argv.slice(2)
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3
-const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g'])
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g', 'h'])
 const work = join(tmpdir(), 'custody-bench')
-mkdirSync(work, {recursive: true})
+// Only the rows that generate data use (and at the end remove) the shared folder: start-up (h) alone
+// must leave alone what another run of the benchmark may be generating or measuring in it.
+const usesWork = [...only].some((row) => row !== 'h')
+if (usesWork) mkdirSync(work, {recursive: true})
 // custody keeps the newest checkpoint of every case it writes in $XDG_STATE_HOME/custody: the
 // benchmark's cases (kept between runs) keep theirs beside them, not in the user's ~/.local/state.
 process.env.XDG_STATE_HOME = join(work, 'state')
@@ -209,6 +215,46 @@ ${additions}
   }
 }
 
+// (h) start-up, first: before the generated data has filled the page cache
+if (only.has('h')) {
+  const startup = mkdtempSync(join(tmpdir(), 'custody-bench-startup-'))
+  try {
+    // A small case of its own, with its own state folder and passphrase file, all removed after.
+    const env = {...process.env, XDG_STATE_HOME: join(startup, 'state')}
+    const passphraseFile = join(startup, 'passphrase.txt')
+    writeFileSync(passphraseFile, 'benchmark passphrase\n', {mode: 0o600})
+    const small = join(startup, 'case')
+    const made = spawnSync(process.execPath, [bin, 'init', small, '--title', 'bench', '--investigator', 'bench', '--passphrase-file', passphraseFile], {encoding: 'utf8', env})
+    if (made.status !== 0) throw new Error(made.stderr)
+    const commands = {
+      'node -e 0': ['-e', '0'],
+      'custody --help': [bin, '--help'],
+      'custody status': [bin, 'status', '--case', small],
+    }
+    // In turn, round after round: whatever else loads the machine falls on all three alike.
+    const seconds = Object.fromEntries(Object.keys(commands).map((label) => [label, []]))
+    for (let i = 0; i < 9; i++) {
+      for (const [label, commandArgs] of Object.entries(commands)) seconds[label].push((await timed(process.execPath, commandArgs, {env})).seconds)
+    }
+
+    for (const [label, xs] of Object.entries(seconds)) process.stderr.write(`  ${label}: ${xs.map((x) => x.toFixed(3)).join(' s, ')} s\n`)
+    const baseline = median(seconds['node -e 0'])
+    for (const [label, aim] of [['custody --help', 3], ['custody status', 4]]) {
+      const ratio = median(seconds[label]) / baseline
+      rows.push({
+        benchmark: `(h) start-up: ${label}`,
+        custody: `${(median(seconds[label]) * 1000).toFixed(0)} ms`,
+        baseline: `${(baseline * 1000).toFixed(0)} ms (node -e 0)`,
+        ratio: `${ratio.toFixed(2)}x`,
+        aim: `<= ${aim}x`,
+        verdict: ratio <= aim ? 'ok' : 'ABOVE AIM',
+      })
+    }
+  } finally {
+    rmSync(startup, {recursive: true, force: true})
+  }
+}
+
 // (a) one large file
 if (only.has('a')) {
 const big = join(work, 'big-1GiB.bin')
@@ -357,7 +403,10 @@ if (hostileRows.length > 0) {
   console.table(hostileRows)
 }
 
-console.log('')
-console.log('Peak memory of the custody process (VmHWM):')
-console.table(memory)
-if (!args.includes('--keep')) rmSync(work, {recursive: true, force: true})
+if (memory.length > 0) {
+  console.log('')
+  console.log('Peak memory of the custody process (VmHWM):')
+  console.table(memory)
+}
+
+if (usesWork && !args.includes('--keep')) rmSync(work, {recursive: true, force: true})

@@ -1,9 +1,15 @@
-/** The built CLI end to end: init, ingest, log, show, verify, case discovery, --json and exit codes. */
+/**
+ * The built CLI end to end: init, ingest, log, show, verify, case discovery, --json and exit codes;
+ * help from the manifest made at build, a mistyped command, and shell completion.
+ */
+import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {mkdirSync, readdirSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {existsSync, mkdirSync, readdirSync, readFileSync} from 'node:fs'
+import {join, relative} from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {custody, custodyJson, newCase, SAMPLES, tempDir, vaultObject} from '../helpers/cli.js'
+import {custody, custodyJson, newCase, ROOT, SAMPLES, tempDir, vaultObject} from '../helpers/cli.js'
+import {Terminal} from '../helpers/terminal.js'
 
 const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex')
 const SAMPLE_FILES = readdirSync(SAMPLES)
@@ -200,6 +206,186 @@ describe('help', () => {
       expect(help.code).toBe(0)
       expect(help.stdout).toContain('EXAMPLES')
       expect(help.stdout).toContain('--json')
+    }
+  })
+})
+
+/** custody's own command IDs as typed (`testimony add`), from the files of commands/. */
+function ownCommandIds(): string[] {
+  const ids: string[] = []
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, {withFileTypes: true})) {
+      if (entry.isDirectory()) walk(join(dir, entry.name))
+      else if (entry.name.endsWith('.ts') && !entry.name.startsWith('_')) ids.push(relative(join(ROOT, 'commands'), join(dir, entry.name)).replace(/\.ts$/, '').replaceAll('/', ' '))
+    }
+  }
+
+  walk(join(ROOT, 'commands'))
+  return ids.sort()
+}
+
+/** The names a help text lists in its TOPICS or COMMANDS section. */
+function listedIn(help: string, section: 'TOPICS' | 'COMMANDS'): string[] {
+  const body = help.split(`\n${section}\n`)[1]?.split(/\n\n|\n[A-Z]+\n/)[0] ?? ''
+  return body.split('\n').flatMap((line) => /^ {2}([a-z][a-z-]*(?: [a-z][a-z-]*)*)(?: {2,}|$)/.exec(line)?.[1] ?? [])
+}
+
+/** Runs fn over items, a few at a time. */
+async function inTurns<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, width = 4): Promise<R[]> {
+  const results: R[] = []
+  for (let i = 0; i < items.length; i += width) results.push(...(await Promise.all(items.slice(i, i + width).map(fn))))
+  return results
+}
+
+interface CommandClass {
+  description?: string
+  examples?: Array<string | {command: string; description?: string}>
+  flags?: Record<string, {hidden?: boolean}>
+}
+
+describe('help, from the manifest made at build', () => {
+  // Wide enough that nothing is wrapped: the examples are compared whole.
+  const wide = {env: {OCLIF_COLUMNS: '1000'}}
+
+  it('is made by the build and lists every command of commands/', async () => {
+    expect(existsSync(join(ROOT, 'oclif.manifest.json'))).toBe(true)
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>}
+    expect(Object.keys(manifest.commands).map((id) => id.replaceAll(':', ' ')).sort()).toEqual(ownCommandIds())
+
+    const root = await custody(['--help'], wide)
+    expect(root.code).toBe(0)
+    const topics = listedIn(root.stdout, 'TOPICS')
+    expect(topics.sort()).toEqual(['checkpoint', 'config', 'key', 'testimony'])
+    const listed = [...listedIn(root.stdout, 'COMMANDS')]
+    for (const help of await inTurns(topics, (topic) => custody([topic, '--help'], wide))) {
+      expect(help.code).toBe(0)
+      listed.push(...listedIn(help.stdout, 'COMMANDS'))
+    }
+
+    // custody's own, and the two of oclif's plugins.
+    expect(listed.sort()).toEqual([...ownCommandIds(), 'autocomplete', 'help'].sort())
+  })
+
+  it("shows each command's description, flags and examples, as its class has them", async () => {
+    const ids = ownCommandIds()
+    const helps = await inTurns(ids, (id) => custody([...id.split(' '), '--help'], wide))
+    for (const [i, id] of ids.entries()) {
+      const help = helps[i]!
+      expect(help.code, `${id}: ${help.stderr}`).toBe(0)
+      const {default: command} = (await import(pathToFileURL(join(ROOT, 'dist', 'commands', `${id.replaceAll(' ', '/')}.js`)).href)) as {default: CommandClass}
+      expect(help.stdout).toContain(command.description!.split('\n')[0])
+      for (const [name, flag] of Object.entries(command.flags ?? {})) if (!flag.hidden) expect(help.stdout, `${id} --${name}`).toContain(`--${name}`)
+      expect(help.stdout).toContain('--json')
+      expect(command.examples?.length, id).toBeGreaterThan(0)
+      expect(help.stdout).toContain('EXAMPLES')
+      for (const example of command.examples!) {
+        const line = (typeof example === 'string' ? example : example.command).replaceAll('<%= config.bin %>', 'custody').replaceAll('<%= command.id %>', id)
+        expect(help.stdout, id).toContain(`$ ${line}`)
+      }
+    }
+  })
+})
+
+/** The exit code a command at a Terminal wrote to its file when it ended. */
+async function exitCodeIn(file: string): Promise<number> {
+  for (;;) {
+    if (existsSync(file) && readFileSync(file, 'utf8').trim() !== '') return Number(readFileSync(file, 'utf8').trim())
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+describe('a mistyped command', () => {
+  it('names the nearest command and exits 2 without a terminal, asking nothing', async () => {
+    const typo = await custody(['ingset', 'photo.jpg'])
+    expect(typo.code).toBe(2)
+    expect(typo.stdout).toBe('')
+    expect(typo.stderr).toBe('Error: `custody ingset` is not a custody command. Did you mean `custody ingest`? Run `custody help` for the list of commands.\n')
+
+    const inTopic = await custody(['testimony', 'ad'])
+    expect(inTopic.code).toBe(2)
+    expect(inTopic.stderr).toContain('Did you mean `custody testimony add`?')
+    // oclif takes every word before the first flag for the command: the slip is found among them.
+    const withArguments = await custody(['sael', 'EX-000001', 'EX-000002', '--out', 'a.zip'])
+    expect(withArguments.code).toBe(2)
+    expect(withArguments.stderr).toContain('`custody sael` is not a custody command. Did you mean `custody seal`?')
+
+    const json = await custody(['verfy', '--json'])
+    expect(json.code).toBe(2)
+    expect(json.stdout).toBe('')
+    expect(json.stderr).toContain('Did you mean `custody verify`?')
+
+    // Nothing near enough: no guess.
+    const far = await custody(['frobnicate', 'photo.jpg'])
+    expect(far.code).toBe(2)
+    expect(far.stderr).toBe('Error: `custody frobnicate` is not a custody command. Run `custody help` for the list of commands.\n')
+    const notInTopic = await custody(['testimony', 'foo'])
+    expect(notInTopic.code).toBe(2)
+    expect(notInTopic.stderr).toBe('Error: `custody testimony foo` is not a custody command. Run `custody help` for the list of commands.\n')
+  })
+
+  it('asks at a terminal, runs the command with its arguments on yes, and exits 2 on no', async () => {
+    const kase = await newCase()
+    const work = tempDir('custody-typo-')
+    try {
+      const env = {XDG_STATE_HOME: process.env.XDG_STATE_HOME!}
+      const yes = join(work.path, 'yes.exit')
+      using accepted = new Terminal(['sttus', '--case', kase.dir], {cwd: work.path, env, exitFile: yes})
+      await accepted.answer('Did you mean status?', 'y')
+      expect(await exitCodeIn(yes)).toBe(0)
+      expect(accepted.screen()).toContain('Ledger        2 events, 0 exhibits')
+
+      // The arguments typed after the slip go to the command (here, an exhibit the case does not have).
+      const withArgument = join(work.path, 'argument.exit')
+      using shown = new Terminal(['shwo', 'EX-000009', '--case', kase.dir], {cwd: work.path, env, exitFile: withArgument})
+      await shown.answer('Did you mean show?', 'y')
+      expect(await exitCodeIn(withArgument)).toBe(2)
+      expect(shown.screen()).toContain('there is no exhibit EX-000009 in this case')
+
+      const no = join(work.path, 'no.exit')
+      using declined = new Terminal(['ingset', '--case', kase.dir], {cwd: work.path, env, exitFile: no})
+      await declined.answer('Did you mean ingest?', 'n')
+      expect(await exitCodeIn(no)).toBe(2)
+      expect(declined.screen()).toContain('Run custody help for a list of available commands.')
+    } finally {
+      kase.remove()
+      work.remove()
+    }
+  })
+})
+
+describe('shell completion', () => {
+  it('sets up bash completion of commands, topics and flags', async () => {
+    // oclif keeps the completion functions in $XDG_CACHE_HOME/custody: the test's own.
+    const cache = tempDir('custody-completion-')
+    try {
+      const env = {XDG_CACHE_HOME: cache.path}
+      const instructions = await custody(['autocomplete', 'bash'], {env})
+      expect(instructions.code).toBe(0)
+      expect(instructions.stdout).toContain('custody autocomplete script bash')
+      const script = await custody(['autocomplete', 'script', 'bash'], {env})
+      expect(script.code).toBe(0)
+      expect(script.stdout).toContain(join(cache.path, 'custody', 'autocomplete', 'bash_setup'))
+
+      // What bash offers on <TAB> once the script is in ~/.bashrc.
+      const complete = (line: string): string[] => {
+        const words = line.split(' ')
+        const result = spawnSync('bash', ['-c', `${script.stdout}\nCOMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _custody_autocomplete; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', ...words], {encoding: 'utf8'})
+        expect(result.status, result.stderr).toBe(0)
+        return result.stdout.split('\n').filter((w) => w !== '')
+      }
+
+      expect(complete('custody ing')).toEqual(['ingest'])
+      expect(complete('custody testimony a')).toEqual(['add', 'amend'])
+      expect(complete('custody status --')).toEqual(['--json', '--case'])
+      expect(complete('custody testimony add --witness-')).toEqual(['--witness-name', '--witness-contact'])
+
+      const zsh = await custody(['autocomplete', 'zsh'], {env})
+      expect(zsh.code).toBe(0)
+      const zshFunctions = readFileSync(join(cache.path, 'custody', 'autocomplete', 'functions', 'zsh', '_custody'), 'utf8')
+      expect(zshFunctions).toContain('--passphrase-file')
+      expect(zshFunctions).toContain('testimony')
+    } finally {
+      cache.remove()
     }
   })
 })

@@ -1,0 +1,93 @@
+/**
+ * A mistyped command (`custody ingset`): custody names the nearest command and exits 2, as for any
+ * other wrong usage. At a terminal, @oclif/plugin-not-found asks "Did you mean ingest?" and runs
+ * that command on yes. Anywhere else (a script, a pipe, cron, --json) nothing is asked: the
+ * suggestion is in the error message, so that no script ever waits for an answer.
+ *
+ * The plugin is used from here rather than listed among the oclif plugins: on its own it exits 127,
+ * outside custody's exit codes, and without a terminal it names no suggestion. It is also given the
+ * command apart from its arguments: oclif joins every word before the first flag into the ID it
+ * could not find (`custody sael EX-1 --out a.zip` is `sael:EX-1`), and the plugin would run `seal`
+ * without EX-1, that is, of every exhibit.
+ */
+import {Errors, type Hook, type Interfaces} from '@oclif/core'
+
+const hook: Hook.CommandNotFound = async function (options) {
+  const {config} = options
+  const argv = options.argv ?? []
+  const words = options.id.split(':')
+  // The longest run of first words that is near a command is the command; the rest are arguments.
+  let typed: string[] = []
+  let nearest: string | undefined
+  for (let n = words.length; n > 0 && nearest === undefined; n--) {
+    typed = words.slice(0, n)
+    nearest = nearestCommand(typed.join(':'), config)
+  }
+
+  const atTerminal = process.stdin.isTTY && process.stdout.isTTY && !argv.includes('--json')
+  if (nearest !== undefined && atTerminal) {
+    const {default: askDidYouMean} = await import('@oclif/plugin-not-found')
+    try {
+      return await askDidYouMean.call(this, {...options, id: typed.join(':'), argv: [...words.slice(typed.length), ...argv]})
+    } catch (error) {
+      // Declined, or not answered within its 10 seconds.
+      if (error instanceof Errors.CLIError && error.oclif.exit === 127) throw new Errors.CLIError(error.message, {exit: 2})
+      throw error
+    }
+  }
+
+  // Without a suggestion, what was typed up to its first word that is not a topic.
+  if (nearest === undefined) typed = words.slice(0, words.findIndex((_, i) => config.findTopic(words.slice(0, i + 1).join(':')) === undefined) + 1 || words.length)
+  const bin = config.bin
+  // Command IDs as typed: `testimony add`, not oclif's `testimony:add`.
+  const shown = (commandWords: string[]): string => `${bin} ${commandWords.join(config.topicSeparator)}`
+  const suggestion = nearest === undefined ? '' : ` Did you mean \`${shown(nearest.split(':'))}\`?`
+  // One unwrapped line, as custody's own errors (commands/_base.ts): scripts grep it.
+  process.stderr.write(`Error: \`${shown(typed)}\` is not a ${bin} command.${suggestion} Run \`${bin} help\` for the list of commands.\n`)
+  throw Object.assign(new Errors.CLIError(`unknown command ${options.id}`, {exit: 2}), {skipOclifErrorHandling: true})
+}
+
+export default hook
+
+/**
+ * The visible command whose ID is fewest edits from what was typed, if close enough to be a typing
+ * slip: one edit when the last word typed has up to 5 letters, two in a longer one (`testimony foo`
+ * is not a slip of `testimony add`).
+ */
+function nearestCommand(typed: string, config: Interfaces.Config): string | undefined {
+  let best: {id: string; distance: number} | undefined
+  for (const command of config.commands) {
+    if (command.hidden) continue
+    for (const id of [command.id, ...command.aliases]) {
+      const distance = editDistance(typed, id)
+      if (best === undefined || distance < best.distance) best = {id, distance}
+    }
+  }
+
+  const allowed = typed.split(':').at(-1)!.length <= 5 ? 1 : 2
+  return best !== undefined && best.distance <= allowed ? best.id : undefined
+}
+
+/**
+ * Insertions, deletions, substitutions and swaps of two neighbouring characters (the commonest
+ * typing slip, `ingset`) needed to turn one string into the other: the optimal string alignment
+ * distance, row by row.
+ */
+export function editDistance(a: string, b: string): number {
+  let before: number[] = []
+  let previous = Array.from({length: b.length + 1}, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let distance = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, before[j - 2]! + 1)
+      current.push(distance)
+    }
+
+    before = previous
+    previous = current
+  }
+
+  return previous[b.length]!
+}
