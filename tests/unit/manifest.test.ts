@@ -8,6 +8,7 @@ import {CsvError, CsvParser, parseCsv, type CsvRecord} from '../../src/manifest/
 import {LISTED_PROBLEMS, MAX_ROW_BYTES, readManifest, type ManifestInput} from '../../src/manifest/manifest.js'
 import {describeProgress} from '../../src/render/progress.js'
 import {tempDir} from '../helpers/cli.js'
+import {ReferenceCsvError, ReferenceCsvParser} from './manifest-csv-reference.js'
 
 const work = tempDir('custody-manifest-')
 afterAll(() => work.remove())
@@ -201,6 +202,33 @@ describe('parseCsv: the edge cases a manifest can hit', () => {
     expect(failure(`a,"x"y${'n'.repeat(100)}`, 40)?.message).toContain('after a closing quote')
     expect(failure(`a,${'n'.repeat(100)}"x"y`, 40)?.message).toMatch(/^the row is longer than 40 bytes/)
     expect(failure(`a\nb,"${'n'.repeat(100)}`, 40)).toMatchObject({line: 2, message: expect.stringMatching(/^a quoted field opens here and is not closed within 40 bytes/) as unknown})
+  })
+})
+
+describe('CsvParser against the hand-written reference', () => {
+  /** What a parser gives for `text` cut at `cuts`: its records, and its error's line and message if it stops. */
+  function readWith(parser: {push(text: string): CsvRecord[]; end(): CsvRecord[]}, text: string, cuts: number[]) {
+    const at = [0, ...cuts.filter((cut) => cut <= text.length).sort((a, b) => a - b), text.length]
+    const records: CsvRecord[] = []
+    try {
+      for (const [i, end] of at.slice(1).entries()) records.push(...parser.push(text.slice(at[i], end)))
+      records.push(...parser.end())
+      return {records}
+    } catch (error) {
+      if (!(error instanceof CsvError || error instanceof ReferenceCsvError)) throw error
+      return {records: [...records, ...error.before], line: error.line, message: error.message}
+    }
+  }
+
+  it('reads the same records, lines and errors from any text cut anywhere, with or without a bound (property)', () => {
+    const piece = fc.constantFrom('a', 'é', '🙂', ',', '"', '""', '\n', '\r', '\r\n', ' ', '\uFEFF', 'xy', '"a,\nb"')
+    fc.assert(
+      fc.property(fc.string({unit: piece, maxLength: 60}), fc.uniqueArray(fc.integer({min: 0, max: 120}), {maxLength: 5}), fc.option(fc.integer({min: 1, max: 40})), (text, cuts, bound) => {
+        const options = bound === null ? {} : {maxRecordBytes: bound}
+        expect(readWith(new CsvParser(options), text, cuts)).toEqual(readWith(new ReferenceCsvParser(options), text, cuts))
+      }),
+      {numRuns: 1000},
+    )
   })
 })
 
