@@ -99,6 +99,8 @@ export class CsvParser {
       this.reader.end()
       this.take(records)
       this.checkStopped()
+      // Every byte belongs to a record once the text has ended well; anything else would be records lost.
+      if (this.fed !== this.recordEnd) throw new Error(`csv-parse returned records for ${this.recordEnd} of ${this.fed} bytes at the end of the text`)
     })
   }
 
@@ -141,6 +143,7 @@ export class CsvParser {
       this.pending = this.pending.length === 0 ? slice : Buffer.concat([this.pending, slice])
       this.reader.write(slice)
       this.take(records)
+      if (this.reader.writableLength !== 0) throw new Error('csv-parse did not read a piece of text as it was written; its records would come late')
       this.checkStopped()
       // Past the bound by more than the look-ahead: the record itself is, whatever ends it.
       if (this.fed - this.recordEnd > this.maxRecordBytes + LOOK_AHEAD) throw this.faultPending()
