@@ -184,8 +184,9 @@ export class CsvParser {
 
 /**
  * Whether every quoted field of a record (its text as csv-parse gives it) closes right before a
- * comma or the record's end (RFC 4180 §2.5-2.7); a quote inside an unquoted field is text. One
- * pass of indexOf, so that a record of any length is checked in time and memory of its size.
+ * comma or the record's end (RFC 4180 §2.5, §2.7). A quote inside an unquoted field, which §2.5
+ * does not allow, is taken as text, as custody's reader always has. One pass of indexOf, so that a
+ * record of any length is checked in time of its size and without a regular expression's stack.
  */
 function quotesWellPlaced(raw: string): boolean {
   const end = raw.endsWith('\n') || raw.endsWith('\r') ? raw.length - 1 : raw.length
