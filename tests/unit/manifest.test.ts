@@ -8,6 +8,7 @@ import {CsvError, CsvParser, parseCsv, type CsvRecord} from '../../src/manifest/
 import {LISTED_PROBLEMS, MAX_ROW_BYTES, readManifest, type ManifestInput} from '../../src/manifest/manifest.js'
 import {describeProgress} from '../../src/render/progress.js'
 import {tempDir} from '../helpers/cli.js'
+import {ReferenceCsvError, ReferenceCsvParser} from './manifest-csv-reference.js'
 
 const work = tempDir('custody-manifest-')
 afterAll(() => work.remove())
@@ -84,6 +85,149 @@ describe('parseCsv', () => {
         const records = at.slice(1).flatMap((end, i) => parser.push(text.slice(at[i], end)))
         expect([...records, ...parser.end()]).toEqual(whole)
       }),
+    )
+  })
+})
+
+describe('parseCsv: the edge cases a manifest can hit', () => {
+  /** The CsvError parseCsv throws for `text`, or undefined. */
+  const failure = (text: string, maxRecordBytes?: number): CsvError | undefined => {
+    const parser = new CsvParser(maxRecordBytes === undefined ? {} : {maxRecordBytes})
+    try {
+      parser.push(text)
+      parser.end()
+    } catch (error) {
+      if (error instanceof CsvError) return error
+      throw error
+    }
+
+    return undefined
+  }
+
+  it('reads nothing from no text, and a final line break adds no record', () => {
+    expect(parseCsv('')).toEqual([])
+    expect(parseCsv('a\n')).toEqual([{line: 1, fields: ['a']}])
+    expect(parseCsv('a\r\n\r\n')).toEqual([{line: 1, fields: ['a']}])
+  })
+
+  it('takes a quote inside an unquoted field as text, and a space before a quote makes the field unquoted', () => {
+    expect(parseCsv('ab"c,d\n "x",y')).toEqual([
+      {line: 1, fields: ['ab"c', 'd']},
+      {line: 2, fields: [' "x"', 'y']},
+    ])
+  })
+
+  it('skips a line holding only an empty quoted field, as a blank line, but keeps a line of one space', () => {
+    expect(parseCsv('a\n""\n \nb')).toEqual([
+      {line: 1, fields: ['a']},
+      {line: 3, fields: [' ']},
+      {line: 4, fields: ['b']},
+    ])
+  })
+
+  it('ends records at CR, LF or CRLF, mixed; counts a line for each LF inside a quoted field, and none for a CR there', () => {
+    expect(parseCsv('a\rb\nc\r\nd\r\re\n"x\ry",z\nf\n"p\r\nq"\ng')).toEqual([
+      {line: 1, fields: ['a']},
+      {line: 2, fields: ['b']},
+      {line: 3, fields: ['c']},
+      {line: 4, fields: ['d']},
+      {line: 6, fields: ['e']},
+      {line: 7, fields: ['x\ry', 'z']},
+      {line: 8, fields: ['f']},
+      {line: 9, fields: ['p\r\nq']},
+      {line: 11, fields: ['g']},
+    ])
+  })
+
+  it('returns records of any width: the manifest, not the reader, compares them with the header', () => {
+    expect(parseCsv('a,b,c\nd\ne,f,g,h').map((r) => r.fields.length)).toEqual([3, 1, 4])
+  })
+
+  it('strips a byte-order mark only at the very start, even after an empty piece', () => {
+    expect(parseCsv('a,\uFEFFb')).toEqual([{line: 1, fields: ['a', '\uFEFFb']}])
+    const parser = new CsvParser()
+    expect([...parser.push(''), ...parser.push('\uFEFFa'), ...parser.end()]).toEqual([{line: 1, fields: ['a']}])
+  })
+
+  it('names the line of the character after a closing quote, a space too, counting the lines of the quoted field before it', () => {
+    const spaced = failure('path,note\nx.jpg,"ok" ,y\n')
+    expect([spaced?.line, spaced?.message]).toEqual([2, 'unexpected " " after a closing quote; a quote inside a quoted field is written twice ("")'])
+    const later = failure('path,note\nx.jpg,"two\nlines"z\n')
+    expect([later?.line, later?.message]).toEqual([3, 'unexpected "z" after a closing quote; a quote inside a quoted field is written twice ("")'])
+  })
+
+  it('names the line where a quote left open to the end of the text opens', () => {
+    const open = failure('path,note\na.jpg,fine\nb.jpg,"never\nclosed\nc.jpg,x\n')
+    expect([open?.line, open?.message]).toEqual([3, 'a quoted field opens here and is not closed before the end of the file'])
+    expect(failure('a,"x""')?.line).toBe(1)
+  })
+
+  it('gives the records read before a problem of form with the error', () => {
+    const parser = new CsvParser()
+    try {
+      parser.push('path\r\na.jpg\r\nb.jpg,"x"y\r\nc.jpg\r\n')
+      expect.unreachable()
+    } catch (error) {
+      expect((error as CsvError).before).toEqual([
+        {line: 1, fields: ['path']},
+        {line: 2, fields: ['a.jpg']},
+      ])
+    }
+  })
+
+  it('counts every byte of a record against the bound: separators, quotes, line breaks inside quotes, characters of four bytes, but not the line break that ends it', () => {
+    // 20 bytes each: the record is taken whole, with CRLF, LF or CR after it.
+    for (const record of [',,,,,,,,,,,,,,,,,,,,'.slice(1) + 'x', '"ab""c\r\nde",fghi,jkl', '\u{1F642}\u{1F642}\u{1F642}\u{1F642}"x",']) {
+      expect(Buffer.byteLength(record)).toBe(20)
+      expect(failure(record, 20)).toBeUndefined()
+      for (const end of ['\r\n', '\n', '\r']) expect(failure(`${record}${end}next`, 20)).toBeUndefined()
+      expect(failure(`a\n${record},`, 20)).toMatchObject({line: 2, message: 'the row is longer than 20 bytes, more than a row naming one file can need; the rest of the manifest is not read'})
+    }
+  })
+
+  it('refuses a row of nothing but separators past the bound, however long', () => {
+    const error = failure(`path,note\na.jpg,x\n${','.repeat(1024 * 1024)}\n`, 1000)
+    expect(error).toMatchObject({line: 3, message: expect.stringMatching(/^the row is longer than 1,000 bytes/) as unknown})
+  })
+
+  it('names where the quoted field opens when the bound is passed inside it, even if the quote closes later', () => {
+    const error = failure(`path,note\na.jpg,x\nb.jpg,"line\n${'n'.repeat(50)}",x\n`, 40)
+    expect([error?.line, error?.message]).toEqual([3, 'a quoted field opens here and is not closed within 40 bytes: a quote left open? The rest of the manifest is not read'])
+    // Passed after the quote closes: the row's own line.
+    const after = failure(`path,note\na.jpg,x\nb.jpg,"line\ntwo",${'n'.repeat(50)}\n`, 40)
+    expect([after?.line, after?.message]).toEqual([3, 'the row is longer than 40 bytes, more than a row naming one file can need; the rest of the manifest is not read'])
+  })
+
+  it('reports the first problem of a record: a character after a closing quote before the bound, the bound before a quote left open', () => {
+    expect(failure(`a,"x"y${'n'.repeat(100)}`, 40)?.message).toContain('after a closing quote')
+    expect(failure(`a,${'n'.repeat(100)}"x"y`, 40)?.message).toMatch(/^the row is longer than 40 bytes/)
+    expect(failure(`a\nb,"${'n'.repeat(100)}`, 40)).toMatchObject({line: 2, message: expect.stringMatching(/^a quoted field opens here and is not closed within 40 bytes/) as unknown})
+  })
+})
+
+describe('CsvParser against the hand-written reference', () => {
+  /** What a parser gives for `text` cut at `cuts`: its records, and its error's line and message if it stops. */
+  function readWith(parser: {push(text: string): CsvRecord[]; end(): CsvRecord[]}, text: string, cuts: number[]) {
+    const at = [0, ...cuts.filter((cut) => cut <= text.length).sort((a, b) => a - b), text.length]
+    const records: CsvRecord[] = []
+    try {
+      for (const [i, end] of at.slice(1).entries()) records.push(...parser.push(text.slice(at[i], end)))
+      records.push(...parser.end())
+      return {records}
+    } catch (error) {
+      if (!(error instanceof CsvError || error instanceof ReferenceCsvError)) throw error
+      return {records: [...records, ...error.before], line: error.line, message: error.message}
+    }
+  }
+
+  it('reads the same records, lines and errors from any text cut anywhere, with or without a bound (property)', () => {
+    const piece = fc.constantFrom('a', 'é', '🙂', ',', '"', '""', '\n', '\r', '\r\n', ' ', '\uFEFF', 'xy', '"a,\nb"')
+    fc.assert(
+      fc.property(fc.string({unit: piece, maxLength: 60}), fc.uniqueArray(fc.integer({min: 0, max: 120}), {maxLength: 5}), fc.option(fc.integer({min: 1, max: 40})), (text, cuts, bound) => {
+        const options = bound === null ? {} : {maxRecordBytes: bound}
+        expect(readWith(new CsvParser(options), text, cuts)).toEqual(readWith(new ReferenceCsvParser(options), text, cuts))
+      }),
+      {numRuns: 1000},
     )
   })
 })
@@ -174,6 +318,16 @@ describe('readManifest', () => {
       [11, '5 fields, but the header names 4 columns'],
     ])
     expect(files.length).toBeLessThan(10)
+  })
+
+  it('reads a row shorter than the header with its missing columns empty', async () => {
+    writeFileSync(join(dir, 'short.csv'), 'path,collected_by,note\r\nDCIM/a.jpg\r\nDCIM/b.jpg,A. P.\r\n')
+    const {problems, files} = await read(join(dir, 'short.csv'))
+    expect(problems).toEqual([])
+    expect(files.map((f) => [f.row.line, f.row.collected, f.row.note])).toEqual([
+      [2, {}, null],
+      [3, {by: 'A. P.'}, null],
+    ])
   })
 
   it('reads JSON Lines, numbers included, and names a line that is not an object', async () => {
