@@ -1,5 +1,5 @@
 /** README.txt of a sealed bag: what each file is, and how to check it all without custody. */
-import type {SealStatementHead} from './seal.js'
+import type {DescribedSeal} from './statement.js'
 
 /**
  * The check of earlier-seals.jsonl with Python 3 alone: RFC 9162 section 2.1.4.2, step for step,
@@ -33,7 +33,7 @@ export const CONSISTENCY_CHECK_PY = [
   'EOF',
 ]
 
-function earlierSealsSteps(s: Omit<SealStatementHead, 'readme'>, step: number): string[] {
+function earlierSealsSteps(s: DescribedSeal, step: number): string[] {
   if (s.earlierSeals === null) return []
   return [
     `${step}. Earlier seals. ${s.earlierSeals.path} lists the ${s.earlierSeals.count === 1 ? 'seal' : `${s.earlierSeals.count} seals`} of this case that the`,
@@ -54,7 +54,7 @@ function earlierSealsSteps(s: Omit<SealStatementHead, 'readme'>, step: number): 
   ]
 }
 
-export function bagReadme({bag, statement, exhibits}: {bag: string; statement: Omit<SealStatementHead, 'readme'>; exhibits: number}): string {
+export function bagReadme({bag, statement, exhibits}: {bag: string; statement: DescribedSeal; exhibits: number}): string {
   const s = statement
   const lines = [
     `SEALED EVIDENCE ARCHIVE ${s.sealId}`,
