@@ -34,7 +34,7 @@ import {bagReadme} from './readme.js'
 import {Scratch} from './scratch.js'
 import {SealIntent} from './seal-intent.js'
 import {recordSeal, recordedExhibits} from './seal-record.js'
-import {describeSeal, sealIdOf, statementExhibits, withExhibits, withReadme, type SealedExhibit, type SealStatementHead} from './statement.js'
+import {describeSeal, sealIdOf, statementExhibits, withExhibits, withReadme, type SealedExhibit, type SealParts, type SealStatementHead} from './statement.js'
 import {writeTags} from './tags.js'
 import {ZipWriter} from './zip-writer.js'
 
@@ -135,8 +135,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     throw error
   })
   const {choice} = scratch
-  const interrupted = (): CustodyError | undefined =>
-    options.signal?.aborted ? new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${out} was not written`) : undefined
+  const interrupted = (): CustodyError | undefined => (options.signal?.aborted ? new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${out} was not written`) : undefined)
   /** Set once the seal event is committed: from then on the archive is published, or kept for --finish. */
   let recorded: {sealId: string; seq: number} | undefined
   let published = false
@@ -150,13 +149,9 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     const proof = proveCustody(kase, choice, scratch.tree)
 
     // 3. describe
-    const sealId = sealIdOf({caseId: kase.info.caseId, treeHead: proof.treeHead, sealedAt: sealedAt.toISOString(), purpose: options.purpose ?? null}, choice.ids())
-    const bag = `custody-${sealId}`
     const {purpose, note} = options
     const {treeHead, trust, earlierSeals} = proof
-    const described = describeSeal(kase, {sealId, sealer, sealedAt, purpose, note, treeHead, trust, events: proof.events.stated, earlierSeals, selection, choice})
-    const readme = Buffer.from(bagReadme({bag, statement: described, exhibits: choice.size}))
-    const statement = withReadme(described, readme)
+    const {sealId, bag, statement, readme} = describeBag(kase, {sealer, sealedAt, purpose, note, treeHead, trust, events: proof.events.stated, earlierSeals, selection, choice})
 
     // 4. payload
     await using zip = await ZipWriter.create(temp, sealedAt)
@@ -202,14 +197,28 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
 
     // Recorded but not published: the complete archive stays under its temporary name, and the
     // note stays beside it, so that status and verify report it and --finish can publish it.
-    throw new CustodyError(
-      'STORAGE_FAILED',
-      `seal ${recorded.sealId} is recorded (event ${recorded.seq}), but its archive could not be put at ${out}: ${messageOf(error)}. The complete archive is kept at ${temp}; run \`custody seal --finish ${recorded.sealId}\` to put it in place`,
-      {subject: recorded.sealId, cause: error},
-    )
+    throw keptForFinish(recorded, out, temp, error)
   } finally {
     release?.()
   }
+}
+
+/** Step 3: the seal's ID, its bag's name, its statement, and README.txt, whose SHA-256 the statement states. */
+function describeBag(kase: Case, parts: Omit<SealParts, 'sealId'>): {sealId: string; bag: string; statement: SealStatementHead; readme: Buffer} {
+  const identity = {caseId: kase.info.caseId, treeHead: parts.treeHead, sealedAt: parts.sealedAt.toISOString(), purpose: parts.purpose ?? null}
+  const sealId = sealIdOf(identity, parts.choice.ids())
+  const bag = `custody-${sealId}`
+  const described = describeSeal(kase, {...parts, sealId})
+  const readme = Buffer.from(bagReadme({bag, statement: described, exhibits: parts.choice.size}))
+  return {sealId, bag, statement: withReadme(described, readme), readme}
+}
+
+function keptForFinish(recorded: {sealId: string; seq: number}, out: string, temp: string, error: unknown): CustodyError {
+  return new CustodyError(
+    'STORAGE_FAILED',
+    `seal ${recorded.sealId} is recorded (event ${recorded.seq}), but its archive could not be put at ${out}: ${messageOf(error)}. The complete archive is kept at ${temp}; run \`custody seal --finish ${recorded.sealId}\` to put it in place`,
+    {subject: recorded.sealId, cause: error},
+  )
 }
 
 function appeared(out: string): CustodyError {
