@@ -10,6 +10,7 @@
  *   - nothing else. A file that the statement does not name would be reported as intact by a
  *     validator of the manifests alone, yet nobody vouches for it.
  */
+import {createHash} from 'node:crypto'
 import {MAX_EVENT_BYTES} from '../ledger/event.js'
 import {formatBytes} from '../render/text.js'
 import {EARLIER_SEALS_PATH} from './earlier-seals.js'
@@ -69,12 +70,40 @@ export function smallFileLimit(path: string): number | undefined {
   return undefined
 }
 
+/** A file of a bag with its digests, as both manifests of its kind list it. */
+export interface ManifestEntry {
+  /** Path inside the bag, with `/` separators (RFC 8493 §2.1.3). */
+  path: string
+  sha256: string
+  sha512: string
+}
+
+/** The manifest entry of a file held whole. */
+export function manifestEntryOf(path: string, bytes: Uint8Array): ManifestEntry {
+  return {path, sha256: createHash('sha256').update(bytes).digest('hex'), sha512: createHash('sha512').update(bytes).digest('hex')}
+}
+
+/**
+ * One manifest line, `<digest>  <path>` (RFC 8493 §2.1.3), as sha256sum -c and bagit-python read
+ * it. Paths custody writes need no percent-encoding: safeFileName() keeps CR, LF and `%` out.
+ */
+export function manifestLine(hex: string, path: string): string {
+  return `${hex}  ${path}\n`
+}
+
+/** A manifest's lines, sorted by path (the order a seal writes its payload in). */
+export function manifest(entries: readonly ManifestEntry[], algorithm: 'sha256' | 'sha512'): string {
+  return [...entries]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((e) => manifestLine(e[algorithm], e.path))
+    .join('')
+}
+
 /** `<digest>  <path>` (RFC 8493 §2.1.3); `*` before the path is sha256sum's binary mark. */
 export function parseManifestLine(line: string): {hex: string; path: string} | undefined {
   const match = /^([0-9a-fA-F]+)[ \t]+\*?(.+)$/.exec(line)
   return match ? {hex: match[1]!.toLowerCase(), path: match[2]!} : undefined
 }
-
 
 /**
  * The custody files under data/ that a statement names (besides the exhibits' files), each

@@ -1,24 +1,9 @@
 /**
- * BagIt 1.0 (RFC 8493) text files: the bag declaration (§2.1.1) and the payload and tag manifests
- * (§2.1.3, §2.2.1); the bag metadata of a sealed bag is bag-layout.ts's.
+ * BagIt 1.0 (RFC 8493): the bag declaration (§2.1.1), and the safe names of payload files
+ * (§2.1.3). The manifests and bag metadata of a sealed bag are bag-layout.ts's.
  */
 
 export const BAGIT_TXT = 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n'
-
-export interface ManifestEntry {
-  /** Path inside the bag, with `/` separators (RFC 8493 §2.1.3). */
-  path: string
-  sha256: string
-  sha512: string
-}
-
-/** `<hex>  <path>` lines, sorted by path, as sha256sum -c and bagit-python read them. */
-export function manifest(entries: readonly ManifestEntry[], algorithm: 'sha256' | 'sha512'): string {
-  return [...entries]
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-    .map((e) => `${e[algorithm]}  ${e.path}\n`)
-    .join('')
-}
 
 /**
  * A file name that is safe in a bag and on any file system a court's expert may unzip to: Unicode

@@ -1,5 +1,5 @@
 /** README.txt of a sealed bag: what each file is, and how to check it all without custody. */
-import type {SealStatementHead} from './seal.js'
+import type {DescribedSeal} from './statement.js'
 
 /**
  * The check of earlier-seals.jsonl with Python 3 alone: RFC 9162 section 2.1.4.2, step for step,
@@ -33,7 +33,7 @@ export const CONSISTENCY_CHECK_PY = [
   'EOF',
 ]
 
-function earlierSealsSteps(s: Omit<SealStatementHead, 'readme'>, step: number): string[] {
+function earlierSealsSteps(s: DescribedSeal, step: number): string[] {
   if (s.earlierSeals === null) return []
   return [
     `${step}. Earlier seals. ${s.earlierSeals.path} lists the ${s.earlierSeals.count === 1 ? 'seal' : `${s.earlierSeals.count} seals`} of this case that the`,
@@ -54,9 +54,9 @@ function earlierSealsSteps(s: Omit<SealStatementHead, 'readme'>, step: number): 
   ]
 }
 
-export function bagReadme({bag, statement, exhibits}: {bag: string; statement: Omit<SealStatementHead, 'readme'>; exhibits: number}): string {
-  const s = statement
-  const lines = [
+/** The seal at a glance: what a reader of the archive sees first. */
+function heading(s: DescribedSeal, exhibits: number): string[] {
+  return [
     `SEALED EVIDENCE ARCHIVE ${s.sealId}`,
     '',
     `Case:       ${s.case.title} (${s.case.id})`,
@@ -72,6 +72,12 @@ export function bagReadme({bag, statement, exhibits}: {bag: string; statement: O
     'This folder is a BagIt 1.0 bag (RFC 8493). Everything in it can be checked with standard',
     'tools; you do not need custody, and you do not need to trust it.',
     '',
+  ]
+}
+
+/** WHAT IS HERE: every file the bag can hold, those this seal has among them. */
+function whatIsHere(s: DescribedSeal): string[] {
+  return [
     'WHAT IS HERE',
     '',
     '  bagit.txt                  the BagIt declaration',
@@ -116,6 +122,12 @@ export function bagReadme({bag, statement, exhibits}: {bag: string; statement: O
         ]
       : []),
     '',
+  ]
+}
+
+/** HOW TO CHECK IT, steps 1 to 3: the files against the manifests and the statement, the events against the tree head. */
+function checkFiles(bag: string): string[] {
+  return [
     'HOW TO CHECK IT',
     '',
     '1. Unpack and check every file against both manifests:',
@@ -154,6 +166,12 @@ export function bagReadme({bag, statement, exhibits}: {bag: string; statement: O
     '   exhibit to one tree head: an event changed, added or removed would not lead there.',
     '   data/custody/seal.json also states how many events the file holds and its SHA-256.',
     '',
+  ]
+}
+
+/** Step 4: the signatures of the checkpoint and the statement, and the key that made them. */
+function checkSignatures(s: DescribedSeal): string[] {
+  return [
     '4. Check who vouches for the tree head. Both commands must print "Signature Verified',
     '   Successfully" (OpenSSL 3):',
     '',
@@ -169,6 +187,12 @@ export function bagReadme({bag, statement, exhibits}: {bag: string; statement: O
     '   others), and the "keyFingerprint" in checkpoint.json. checkpoint.json\'s "treeSize" and',
     '   "rootHash" are the tree head that every inclusion proof above must lead to.',
     '',
+  ]
+}
+
+/** Step 5: the trusted time (RFC 3161), or why there is none. */
+function checkTime(s: DescribedSeal): string[] {
+  return [
     ...(s.timestamp
       ? [
           ...(s.timestamp.checkpoint === s.checkpoint.path
@@ -204,6 +228,12 @@ export function bagReadme({bag, statement, exhibits}: {bag: string; statement: O
           '   own clock, vouched for by the signature only.',
           '',
         ]),
+  ]
+}
+
+/** Step 6, when testimony is sealed: what its record proves, and how a disclosed identity is checked. */
+function checkTestimony(s: DescribedSeal): string[] {
+  return [
     ...(s.testimonies.length === 0
       ? []
       : [
@@ -229,6 +259,18 @@ export function bagReadme({bag, statement, exhibits}: {bag: string; statement: O
           '   which must print that witness\'s identityCommitment.',
           '',
         ]),
+  ]
+}
+
+/** README.txt of the bag `bag`: its sections in order. */
+export function bagReadme({bag, statement: s, exhibits}: {bag: string; statement: DescribedSeal; exhibits: number}): string {
+  const lines = [
+    ...heading(s, exhibits),
+    ...whatIsHere(s),
+    ...checkFiles(bag),
+    ...checkSignatures(s),
+    ...checkTime(s),
+    ...checkTestimony(s),
     ...earlierSealsSteps(s, s.testimonies.length === 0 ? 6 : 7),
     '   With custody installed, `custody verify ARCHIVE.zip --tsa-ca TSA-ROOT.pem` does all of the',
     '   above in one command, straight from the ZIP.',

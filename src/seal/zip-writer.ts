@@ -78,7 +78,7 @@ function dosDateTime(date: Date): {time: number; day: number} {
   }
 }
 
-export class ZipWriter {
+export class ZipWriter implements AsyncDisposable {
   private readonly handle: FileHandle
   private readonly stamp: {time: number; day: number}
   /**
@@ -105,6 +105,8 @@ export class ZipWriter {
   private open: ZipEntry | undefined
   private readonly forceZip64: boolean
   private readonly syncStep: number
+  /** Set once finish() has closed a complete archive, which disposal must leave alone. */
+  private finished = false
 
   private constructor(handle: FileHandle, central: SpillFile, date: Date, options: ZipWriterOptions) {
     this.handle = handle
@@ -366,6 +368,7 @@ export class ZipWriter {
     if (this.failure !== undefined) throw this.failure
     await this.handle.sync()
     await this.handle.close()
+    this.finished = true
     await this.central.remove()
     return {sha256: this.archive.digest('hex'), size: this.position}
   }
@@ -375,5 +378,11 @@ export class ZipWriter {
     await Promise.all(this.writes)
     await this.handle.close().catch(() => undefined)
     await this.central.remove()
+  }
+
+  /** Aborts an archive that was not finished (`await using`); a finished one is left as it is. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.finished) await this.central.remove()
+    else await this.abort()
   }
 }

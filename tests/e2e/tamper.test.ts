@@ -17,7 +17,7 @@ import {custody, custodyJson, newCase, ownStateFolder, PASSPHRASE, SAMPLES, sqli
 import {knownHeadsFolder} from '../../src/known-heads/store.js'
 import {Case, locateCase} from '../../src/case/case.js'
 import type {EventDraft} from '../../src/ledger/event.js'
-import {exhibitLists} from '../../src/seal/seal.js'
+import {exhibitLists} from '../../src/seal/seal-record.js'
 
 interface Problem {
   kind: string

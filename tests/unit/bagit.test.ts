@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {manifest} from '../../src/seal/bagit.js'
+import {manifest} from '../../src/seal/bag-layout.js'
 import {SealChoice} from '../../src/seal/choice.js'
 
 describe('the exhibits a seal takes (SealChoice)', () => {

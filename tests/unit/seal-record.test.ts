@@ -3,7 +3,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import type {EventDraft} from '../../src/ledger/event.js'
 import {Ledger} from '../../src/ledger/ledger.js'
 import {parseCheckpoint} from '../../src/checkpoints/checkpoint.js'
-import {SEALED_EXHIBITS_PER_EVENT, exhibitLists, recordedExhibits} from '../../src/seal/seal.js'
+import {SEALED_EXHIBITS_PER_EVENT, exhibitLists, recordedExhibits} from '../../src/seal/seal-record.js'
 import {tempDir} from '../helpers/cli.js'
 import {memorySigner} from '../helpers/keys.js'
 

@@ -1,0 +1,50 @@
+/**
+ * Step 2 of a seal: what proves the custody of what it takes. The latest signed checkpoint, the
+ * Merkle tree of the ledger up to it (which must have the root the checkpoint signed), the sealed
+ * events with their RFC 9162 inclusion proofs against it, the checkpoint, key and timestamp files
+ * (trust-files.ts), and each earlier seal with a consistency proof from its tree head
+ * (earlier-seals.ts).
+ */
+import {createHash} from 'node:crypto'
+import {bytesToHex} from '@noble/hashes/utils.js'
+import type {Case} from '../case/case.js'
+import {parseCheckpoint} from '../checkpoints/checkpoint.js'
+import {CustodyError} from '../errors.js'
+import type {TreeFile} from '../merkle/tree.js'
+import type {SealChoice} from './choice.js'
+import {EARLIER_SEALS_PATH, earlierSeals, earlierSealsText, type EarlierSealsStatement} from './earlier-seals.js'
+import {SealedEvents} from './events-file.js'
+import {trustFiles, type SealTrust} from './trust-files.js'
+
+export interface CustodyProof {
+  treeHead: {size: number; root: string}
+  events: SealedEvents
+  trust: SealTrust
+  /** The files under data/custody/ that are held whole, in the order they go into the archive. */
+  files: Array<[string, Buffer]>
+  earlierSeals: EarlierSealsStatement | null
+}
+
+/** Gathers the proof for the exhibits of `choice`; the large levels of the tree go to `treeFile`. */
+export function proveCustody(kase: Case, choice: SealChoice, treeFile: TreeFile): CustodyProof {
+  const latest = kase.ledger.latestCheckpoint()
+  const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
+  if (latest === undefined || body === undefined || 'problem' in body) {
+    throw new CustodyError('INTEGRITY', 'the ledger has no readable signed checkpoint to seal against; nothing was sealed. Run `custody verify`')
+  }
+
+  const size = body.treeSize
+  const tree = kase.ledger.tree(size, treeFile)
+  if (tree.size !== size || bytesToHex(tree.root()) !== body.rootHash) {
+    throw new CustodyError('INTEGRITY', `the ledger no longer has the root its checkpoint ${latest.seq} signed; nothing was sealed. Run \`custody verify\``)
+  }
+
+  const treeHead = {size: tree.size, root: bytesToHex(tree.root())}
+  const events = new SealedEvents(kase, tree, choice)
+  const {files, trust} = trustFiles(kase, {...latest, treeSize: size}, tree)
+  const earlier = earlierSeals(kase, tree)
+  if (earlier.length === 0) return {treeHead, events, trust, files, earlierSeals: null}
+  const text = Buffer.from(earlierSealsText(earlier))
+  files.push([EARLIER_SEALS_PATH, text])
+  return {treeHead, events, trust, files, earlierSeals: {path: EARLIER_SEALS_PATH, count: earlier.length, sha256: createHash('sha256').update(text).digest('hex')}}
+}
