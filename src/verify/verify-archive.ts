@@ -59,10 +59,6 @@ import {timestampsCheck} from './archive/timestamps.js'
 import {unreadableZip, zipCheck, zipEntriesCheck} from './archive/zip.js'
 
 export type {ArchiveTrust, VerifyArchiveOptions}
-/** A problem of an archive: the shape both verifiers report (checklist.ts). */
-export type ArchiveProblem = Problem
-/** A check as the report lists it. */
-export type ArchiveCheck = CheckOutcome
 
 export interface ArchiveReport {
   ok: boolean
@@ -77,9 +73,9 @@ export interface ArchiveReport {
   caseId: string | null
   treeHead: {size: number; root: string} | null
   earlierSeals: EarlierSeal[] | null
-  checks: ArchiveCheck[]
+  checks: CheckOutcome[]
   /** The first problems found (at most 1,000); `problemCount` counts them all. */
-  problems: ArchiveProblem[]
+  problems: Problem[]
   problemCount: number
   /** What holds, but not as proof for you (timestamps checked only against the archive's own roots). */
   warnings: string[]
