@@ -1,5 +1,5 @@
 /**
- * The archive verifier's testimony check (src/verify/archive-testimony.ts) against events built
+ * The archive verifier's testimony check (src/verify/archive/testimony.ts) against events built
  * here, as a forger holding the case key could build them: consent recomputed by date, identifying
  * content kept out of advocacy seals. And the fold it shares with the case (testimonies.ts).
  */
@@ -7,7 +7,7 @@ import {describe, expect, it} from 'vitest'
 import type {JsonValue} from '../../src/canonical/jcs.js'
 import type {EventAction, LedgerEvent} from '../../src/ledger/event.js'
 import {foldTestimonies} from '../../src/testimony/testimonies.js'
-import {checkArchiveTestimony} from '../../src/verify/archive-testimony.js'
+import {checkArchiveTestimony} from '../../src/verify/archive/testimony.js'
 
 const SHA = 'a'.repeat(64)
 const INTERVIEW = {startedAt: '2024-03-05T10:00+02:00', endedAt: null, place: 'Kyiv', interviewers: ['A. Investigator'], present: [], interpreter: null, languages: []}

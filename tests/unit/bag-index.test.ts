@@ -1,5 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest'
-import {BagIndex} from '../../src/verify/bag-index.js'
+import {BagIndex} from '../../src/verify/archive/bag-index.js'
 
 let open: BagIndex[] = []
 afterEach(() => {

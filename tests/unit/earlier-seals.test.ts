@@ -1,5 +1,5 @@
 /**
- * The earlier-seals file (src/seal/earlier-seals.ts) and its check (src/verify/earlier-seals.ts),
+ * The earlier-seals file (src/seal/earlier-seals.ts) and its check (src/verify/archive/earlier-seals.ts),
  * and the Python check that every bag's README.txt gives for it (src/seal/readme.ts), which must
  * judge every consistency proof as custody's verifier does: genuine proofs between every pair of
  * sizes up to 40, and each of them altered.
@@ -13,7 +13,7 @@ import {MerkleTree} from '../../src/merkle/tree.js'
 import {verifyConsistency} from '../../src/merkle/verify.js'
 import {CONSISTENCY_CHECK_PY} from '../../src/seal/readme.js'
 import {EARLIER_SEALS_PATH, earlierSealsText, parseEarlierSeal, type EarlierSeal} from '../../src/seal/earlier-seals.js'
-import {checkEarlierSeals} from '../../src/verify/earlier-seals.js'
+import {checkEarlierSeals} from '../../src/verify/archive/earlier-seals.js'
 import {createHash} from 'node:crypto'
 
 const tree = new MerkleTree(Array.from({length: 40}, () => new Uint8Array(randomBytes(32))))

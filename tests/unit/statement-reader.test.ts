@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {readStatement} from '../../src/verify/statement-reader.js'
+import {readStatement} from '../../src/verify/archive/statement-reader.js'
 
 /** The text in pieces cut at the given byte offsets (some inside characters, strings, escapes). */
 async function* pieces(text: string, cuts: number[]): AsyncGenerator<Uint8Array> {

@@ -6,9 +6,9 @@
  * page by page, never through an open cursor, so that rows can be updated between pages.
  */
 import type Database from 'better-sqlite3'
-import type {ZipEntryInfo} from '../archive/zip-structure.js'
-import {keysetPages} from '../io/keyset-pages.js'
-import {PAGE, openScratchDatabase} from '../io/scratch-db.js'
+import type {ZipEntryInfo} from '../../archive/zip-structure.js'
+import {keysetPages} from '../../io/keyset-pages.js'
+import {PAGE, openScratchDatabase} from '../../io/scratch-db.js'
 
 /** A file of the bag: where it is in the ZIP, its size and its digests. */
 export interface BagFile {

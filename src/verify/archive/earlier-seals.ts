@@ -1,5 +1,5 @@
 /**
- * The earlier-seals check of `custody verify ARCHIVE` (the file is described in
+ * Check 11 of `custody verify ARCHIVE`, earlier seals (the file is described in
  * src/seal/earlier-seals.ts): the file is the one the signed seal statement names (SHA-256 and
  * line count), and each seal it lists is proven, on its own, a prefix of the sealed tree: its
  * RFC 9162 §2.1.4 consistency proof, checked by verifyConsistency (§2.1.4.2), leads from its tree
@@ -10,19 +10,16 @@
  */
 import {createHash} from 'node:crypto'
 import {hexToBytes} from '@noble/hashes/utils.js'
-import {messageOf} from '../errors.js'
-import {verifyConsistency} from '../merkle/verify.js'
-import {BAG_LIMITS} from '../seal/bag-layout.js'
-import {EARLIER_SEALS_PATH, parseEarlierSeal, type EarlierSeal} from '../seal/earlier-seals.js'
-import {HEX64, isRecord} from '../formats/guards.js'
+import {messageOf} from '../../errors.js'
+import {verifyConsistency} from '../../merkle/verify.js'
+import {BAG_LIMITS} from '../../seal/bag-layout.js'
+import {EARLIER_SEALS_PATH, parseEarlierSeal, type EarlierSeal} from '../../seal/earlier-seals.js'
+import {HEX64, isRecord} from '../../formats/guards.js'
+import type {Check, Finding} from '../checklist.js'
+import type {ArchiveContext} from './context.js'
 
-export interface EarlierSealsProblem {
-  check: 'earlier seals'
-  subject: string
-  message: string
-  expected?: string
-  actual?: string
-}
+/** A problem of this check, named as the report names it. */
+export type EarlierSealsProblem = Finding & {check: 'earlier seals'}
 
 export interface EarlierSealsResult {
   problems: EarlierSealsProblem[]
@@ -31,6 +28,27 @@ export interface EarlierSealsResult {
   seals: EarlierSeal[] | null
 }
 
+type Report = (message: string, evidence?: {expected?: string; actual?: string}) => void
+
+/** One listed seal: in ledger order after the one before, inside the sealed tree, and proven a prefix of it. */
+function proven(seal: EarlierSeal, previous: EarlierSeal | undefined, treeHead: {size: number}, root: Uint8Array, problem: Report): boolean {
+  if (previous !== undefined && (seal.seq <= previous.seq || seal.treeHead.size < previous.treeHead.size)) {
+    problem(`${seal.sealId} is not in ledger order after ${previous.sealId}`)
+  }
+
+  if (seal.seq >= treeHead.size) problem(`${seal.sealId} is recorded at event ${seal.seq}, outside the sealed tree of ${treeHead.size} events`)
+  try {
+    verifyConsistency(seal.treeHead.size, treeHead.size, hexToBytes(seal.treeHead.root), root, seal.consistencyProof.map((h) => hexToBytes(h)))
+    return true
+  } catch (error) {
+    const e = error as {expected?: string; calculated?: string}
+    problem(`the consistency proof of ${seal.sealId} (tree head of ${seal.treeHead.size} events) does not lead to the sealed tree head: ${messageOf(error)}`, {
+      ...(e.expected ? {expected: e.expected} : {}),
+      ...(e.calculated ? {actual: e.calculated} : {}),
+    })
+    return false
+  }
+}
 
 export async function checkEarlierSeals(input: {
   /**
@@ -82,22 +100,7 @@ export async function checkEarlierSeals(input: {
         continue
       }
 
-      const previous = seals.at(-1)
-      if (previous !== undefined && (seal.seq <= previous.seq || seal.treeHead.size < previous.treeHead.size)) {
-        problem(subject, `${seal.sealId} is not in ledger order after ${previous.sealId}`)
-      }
-
-      if (seal.seq >= input.treeHead.size) problem(subject, `${seal.sealId} is recorded at event ${seal.seq}, outside the sealed tree of ${input.treeHead.size} events`)
-      try {
-        verifyConsistency(seal.treeHead.size, input.treeHead.size, hexToBytes(seal.treeHead.root), root, seal.consistencyProof.map((h) => hexToBytes(h)))
-        seals.push(seal)
-      } catch (error) {
-        const e = error as {expected?: string; calculated?: string}
-        problem(subject, `the consistency proof of ${seal.sealId} (tree head of ${seal.treeHead.size} events) does not lead to the sealed tree head: ${messageOf(error)}`, {
-          ...(e.expected ? {expected: e.expected} : {}),
-          ...(e.calculated ? {actual: e.calculated} : {}),
-        })
-      }
+      if (proven(seal, seals.at(-1), input.treeHead, root, (message, evidence) => problem(subject, message, evidence))) seals.push(seal)
     }
   } catch (error) {
     problem(EARLIER_SEALS_PATH, `cannot be read: ${messageOf(error)}`)
@@ -118,4 +121,19 @@ export async function checkEarlierSeals(input: {
       ? `${count} earlier seal${count === 1 ? '' : 's'}, each proven a prefix of the sealed tree (RFC 9162 consistency proofs)`
       : 'earlier seals do not hold'
   return {problems, detail, seals: problems.length === 0 ? seals : null}
+}
+
+/** The file read again from the ZIP, bounded a line at a time; what passes goes to the report for `--against`. */
+export const earlierSealsCheck: Check<ArchiveContext> = {
+  name: 'earlier seals',
+  async run(context) {
+    const file = context.files.get(EARLIER_SEALS_PATH)
+    const {problems, detail, seals} = await checkEarlierSeals({
+      file: file === undefined ? undefined : {sha256: file.sha256, lines: (onBytes) => context.zip.lines(file.info, BAG_LIMITS.earlierSealLine, onBytes)},
+      statement: context.statement,
+      treeHead: context.treeHead,
+    })
+    context.earlierSeals = seals
+    return {status: problems.length > 0 ? 'failed' : 'ok', detail, problems}
+  },
 }

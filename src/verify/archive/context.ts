@@ -1,0 +1,142 @@
+/**
+ * What the checks of `custody verify ARCHIVE` share: the opened archive, the index of its files,
+ * the user's options, and what each check establishes for the ones after it (the bag's folder,
+ * the statement, the sealed tree head, the keys the events record). The orchestrator
+ * (verify-archive.ts) builds it; each check reads what earlier checks left and adds its own.
+ */
+import type {Certificate} from 'pkijs'
+import type {SafeZip} from '../../archive/zip-reader.js'
+import type {CheckpointBody} from '../../checkpoints/checkpoint.js'
+import type {RecordedKey} from '../../checkpoints/verify-checkpoints.js'
+import type {LedgerEvent} from '../../ledger/event.js'
+import type {EarlierSeal} from '../../seal/earlier-seals.js'
+import {smallFileLimit} from '../../seal/bag-layout.js'
+import type {CheckResult, Finding} from '../checklist.js'
+import {ProblemList} from '../problem-list.js'
+import {BagIndex} from './bag-index.js'
+
+export interface VerifyArchiveOptions {
+  onProgress?: (done: number, total: number) => void
+  /** TSA roots the user trusts (--tsa-ca). */
+  tsaRoots?: Certificate[]
+  /** Fingerprints of the signing keys the user expects (--key). */
+  pinnedKeys?: readonly string[]
+  /** Each event whose hash holds, as it is read (for `--against`). */
+  onEvent?: (seq: number, hash: string) => void
+}
+
+export interface ArchiveTrust {
+  /** Fingerprint of the key that signed the checkpoint and the seal statement, when they verify. */
+  signingKey: string | null
+  /** Who holds it, as its key event says. */
+  holder: string | null
+  /**
+   * Whether the signing key is one the user named (--key). When false, the signer is only the one
+   * the archive itself names: a forger can make an archive that names any holder.
+   */
+  signerPinned: boolean
+  /** Each token that holds: the events it covers and the time it proves they existed by. */
+  timestamps: {tsa: string; genTime: string; signer: string; treeSize: number}[]
+  /** Where the TSA roots came from: the user's own (--tsa-ca) or the archive's copy. */
+  tsaRootsFrom: 'given' | 'archive' | null
+}
+
+export type ArchiveKey = RecordedKey & {holder: string}
+
+export interface ArchiveContext {
+  readonly path: string
+  /** The archive's size in bytes: what deflated entries together may expand to is bounded by it. */
+  readonly size: number
+  readonly zip: SafeZip
+  /** Every entry, its digests and what names it, and the stated exhibits (bag-index.ts). */
+  readonly files: BagIndex
+  readonly options: VerifyArchiveOptions
+  /** What holds but not as proof for the user, as the report lists it (`check: message`). */
+  readonly warnings: string[]
+  /**
+   * Problems a check found beyond the ones it kept (a check keeps as many as the report lists):
+   * counted, so that the report's count stays exact while memory stays bounded.
+   */
+  uncounted: number
+
+  /** zip: the ZIP's entries, and the bag's folder once the ZIP holds exactly one. */
+  entryCount: number
+  bag: string | undefined
+  /** zip (every file read): the payload's file count and bytes. */
+  payload: {count: number; bytes: number}
+  /** oxum: bag-info.txt as read ('' when missing or larger than any genuine one). */
+  bagInfo: string
+  /** statement: the seal statement without its exhibits ({} when unreadable), and how many exhibits it states. */
+  statement: Record<string, unknown>
+  sealId: string | null
+  exhibitCount: number
+  /** events: how many, the sealed tree head the statement gives, the key events and the testimony events. */
+  eventCount: number
+  treeHead: {size: number; root: string}
+  keys: ArchiveKey[]
+  testimonyEvents: LedgerEvent[]
+  /** signatures: who signed, and what the timestamps check needs of it. */
+  trust: ArchiveTrust | null
+  checkpoint: CheckpointBody | undefined
+  signingKey: {key?: ArchiveKey; fingerprint?: string; problem?: string}
+  /** earlier seals: those listed and proven (null when not listed, or when they do not hold). */
+  earlierSeals: EarlierSeal[] | null
+}
+
+/** The context of an opened archive, before any check has run; it owns a new bag index. */
+export function createArchiveContext(path: string, size: number, zip: SafeZip, options: VerifyArchiveOptions): ArchiveContext {
+  return {
+    path,
+    size,
+    zip,
+    files: new BagIndex(),
+    options,
+    warnings: [],
+    uncounted: 0,
+    entryCount: 0,
+    bag: undefined,
+    payload: {count: 0, bytes: 0},
+    bagInfo: '',
+    statement: {},
+    sealId: null,
+    exhibitCount: 0,
+    eventCount: 0,
+    treeHead: {size: Number.NaN, root: 'undefined'},
+    keys: [],
+    testimonyEvents: [],
+    trust: null,
+    checkpoint: undefined,
+    signingKey: {},
+    earlierSeals: null,
+  }
+}
+
+/**
+ * A small file of the bag, read whole: undefined when it is not there, or when it is larger than
+ * any genuine file of its kind (the contents check reports that). What is read must be what was
+ * hashed when every file was read.
+ */
+export async function readSmallFile(context: ArchiveContext, name: string): Promise<Buffer | undefined> {
+  const file = context.files.get(name)
+  const limit = smallFileLimit(name)
+  if (file === undefined || limit === undefined || file.size > limit) return undefined
+  return context.zip.readSmall(file.info, limit, file.sha256)
+}
+
+export async function readSmallText(context: ArchiveContext, name: string): Promise<string | undefined> {
+  return (await readSmallFile(context, name))?.toString('utf8')
+}
+
+/**
+ * The findings of one check, of which it keeps as many as the report can list and counts the
+ * rest: a hostile archive can hold millions of faults (one a manifest line, one an event).
+ */
+export function findings(): ProblemList<Finding> {
+  return new ProblemList<Finding>()
+}
+
+/** A check's result from what it found: failed when it found anything, the rest counted in the context. */
+export function concluded(context: ArchiveContext, found: ProblemList<Finding>, detail: string): CheckResult {
+  context.uncounted += found.dropped
+  return {status: found.length > 0 ? 'failed' : 'ok', detail, problems: found.kept}
+}

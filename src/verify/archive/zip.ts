@@ -1,0 +1,73 @@
+/**
+ * Check 1 of `custody verify ARCHIVE`, zip: a structure no other reader can read differently
+ * (zip-structure.ts: one end record, entries tiling the file, local headers agreeing with the
+ * central directory, every CRC-32), one top folder, no duplicate names (also after Unicode
+ * normalisation), no symlinks, no `..`, absolute names or backslashes, no zip bomb. It runs in two
+ * parts: the listing and its layout, then every file read and hashed once, which the checks after
+ * it use instead of reading the files again.
+ */
+import {entryProblems, MAX_RATIO, ZipStructureError, type ZipEntryInfo} from '../../archive/zip-reader.js'
+import {messageOf} from '../../errors.js'
+import type {Check, CheckResult} from '../checklist.js'
+import {concluded, findings, type ArchiveContext} from './context.js'
+
+/** A ZIP that cannot be opened, or whose structure or central directory cannot be trusted. */
+export function unreadableZip(path: string, error: unknown): CheckResult {
+  const problem =
+    error instanceof ZipStructureError
+      ? {subject: error.subject, message: error.message}
+      : {subject: path, message: `not a readable ZIP: ${messageOf(error)} (truncated, damaged, or holding an unsafe name)`}
+  return {status: 'failed', detail: 'unreadable', problems: [problem], halt: true}
+}
+
+/** The listing: each entry on its own, then the layout of them all. Halts when the ZIP cannot be trusted. */
+export const zipCheck: Check<ArchiveContext> = {
+  name: 'zip',
+  async run(context) {
+    const found = findings()
+    try {
+      context.entryCount = await context.zip.list((info) => {
+        context.files.addEntry(info)
+        for (const message of entryProblems(info)) found.push({subject: info.name, message})
+      })
+    } catch (error) {
+      return unreadableZip(context.path, error)
+    }
+
+    const {problems: layout, top} = context.files.layoutProblems(context.size, MAX_RATIO)
+    found.push(...layout)
+    const result = concluded(context, found, `${context.entryCount} entries${top ? `, one bag folder ${top}/` : ''}`)
+    // The report names the bag folder even when the ZIP fails, if it has exactly one.
+    context.bag = top
+    return top === undefined || found.length > 0 ? {...result, status: 'failed', halt: true} : result
+  },
+}
+
+/**
+ * Every file hashed once, straight from the ZIP, its CRC-32 checked: what is read again later must
+ * be what was hashed now. Listed in the report only when it fails (as a second zip line), since
+ * the listing's line already says what a sound ZIP holds.
+ */
+export const zipEntriesCheck: Check<ArchiveContext> = {
+  name: 'zip',
+  async run(context) {
+    const {files, options} = context
+    const top = context.bag ?? ''
+    const inBag = (info: ZipEntryInfo): string => info.name.slice(top.length + 1)
+    const unreadable: Array<{info: ZipEntryInfo; error: string}> = []
+    const fileCount = files.fileCount()
+    await context.zip.digestEach(
+      () => files.fileEntries(),
+      (info, result) => {
+        if ('digest' in result) files.setDigest(info, inBag(info), result.digest)
+        else unreadable.push({info, error: result.error})
+      },
+      (done) => options.onProgress?.(done, fileCount),
+    )
+    const found = findings()
+    for (const {info, error} of unreadable.sort((a, b) => a.info.index - b.info.index)) found.push({subject: info.name, message: `cannot be read: ${error}`})
+    if (found.length > 0) return {...concluded(context, found, 'entries unreadable'), halt: true}
+    context.payload = files.payload()
+    return concluded(context, found, `${fileCount} files read and hashed`)
+  },
+}
