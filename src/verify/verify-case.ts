@@ -20,10 +20,10 @@
  * Then the warnings (case/leftovers.ts): what an interrupted command left, and files of .custody
  * open to other users. They change nothing the ledger claims.
  */
+import {bytesToHex} from '@noble/hashes/utils.js'
 import {Case as CaseClass, CASE_FOLDER, type Case} from '../case/case.js'
 import {messageOf} from '../errors.js'
 import {scratchWork} from '../io/scratch-db.js'
-import {bytesToHex} from '@noble/hashes/utils.js'
 import {runChecklist, type Problem} from './checklist.js'
 import {ClaimIndex} from './claim-index.js'
 import {ProblemList} from './problem-list.js'
