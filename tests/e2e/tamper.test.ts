@@ -20,6 +20,8 @@ import type {EventDraft} from '../../src/ledger/event.js'
 import {exhibitLists} from '../../src/seal/seal-record.js'
 
 interface Problem {
+  check: string
+  /** Deprecated in the JSON: the same as `check`. */
   kind: string
   subject: string
   message: string
@@ -322,6 +324,7 @@ describe('tampering with the signing key file in .custody/keys/', () => {
     const problems = await verifyFails(c.dir)
     expect(problems).toEqual([
       {
+        check: 'key',
         kind: 'key',
         subject: key.subject,
         message: `the key file of the case's signing key ${key.fingerprint} is missing; restore ${key.subject} from a backup of the case (until then nothing can be added to the case)`,
@@ -341,6 +344,7 @@ describe('tampering with the signing key file in .custody/keys/', () => {
       const problems = await verifyFails(c.dir)
       expect(problems).toEqual([
         {
+          check: 'key',
           kind: 'key',
           subject: key.subject,
           message: `the key file holds the key ${theirs.fingerprint}, not the case's signing key ${key.fingerprint} that the ledger records (event 1): it was replaced or edited; restore ${key.subject} from a backup of the case`,

@@ -1,0 +1,119 @@
+/**
+ * What the checks of `custody verify` on a local case share (verify-case.ts runs them in order):
+ * the opened case, the facts an earlier check gathered for later ones, the options, and the
+ * warnings. A check reads the facts; it never calls another check.
+ */
+import type {Certificate} from 'pkijs'
+import type {Case} from '../../case/case.js'
+import type {SignedCheckpoint} from '../../checkpoints/checkpoint.js'
+import type {RecordedKey} from '../../checkpoints/verify-checkpoints.js'
+import {MerkleTree} from '../../merkle/tree.js'
+import type {PackedHashes} from '../../merkle/packed-hashes.js'
+import type {AgainstFile} from '../against.js'
+import type {Check, CheckResult, Finding} from '../checklist.js'
+import type {ClaimIndex} from '../claim-index.js'
+
+/**
+ * What a problem of the case is about. Each is the `check` of its problems, and scripts have read
+ * it as `kind` since before the checks were named: a check can find problems of several kinds (the
+ * chain check finds `event`, `chain` and `key` problems).
+ */
+export type ProblemKind =
+  | 'ledger-file'
+  | 'ledger-schema'
+  | 'event'
+  | 'chain'
+  | 'tree-head'
+  | 'checkpoint'
+  | 'key'
+  | 'timestamp'
+  | 'vault-object'
+  | 'metadata-record'
+  | 'testimony'
+  | 'against'
+
+/** A problem as a check of the case returns it: it always names its kind, never left to the runner. */
+export type CaseFinding = Finding & {check: ProblemKind}
+
+export interface CaseCheckResult extends CheckResult {
+  problems?: readonly CaseFinding[]
+}
+
+export interface CaseCheck extends Check<CaseContext> {
+  run(context: CaseContext): CaseCheckResult | Promise<CaseCheckResult>
+}
+
+export interface VerifyProgress {
+  objectsDone: number
+  objectsTotal: number
+}
+
+export interface VerifyCaseOptions {
+  onProgress?: (progress: VerifyProgress) => void
+  /** Sealed archives and checkpoint files the ledger must extend (against.ts). */
+  against?: readonly AgainstFile[]
+  /** TSA roots for the archives given with `against`. */
+  tsaRoots?: Certificate[]
+  /** Signing keys the archives given with `against` must be signed by (--key). */
+  pinnedKeys?: readonly string[]
+}
+
+/** What the chain check read from the events, for the checks after it. */
+export interface ChainFacts {
+  /** Each event's leaf hash, in the order of the rows. */
+  leaves: PackedHashes
+  /** Each row's stored hash, in the same order. */
+  hashAt: (index: number) => string | undefined
+  /** The signing keys the key events record, in order. */
+  keys: RecordedKey[]
+  lastHash: string | null
+}
+
+/** A check's result: ok when it found nothing. */
+export function resultOf(detail: string, problems: readonly CaseFinding[]): CaseCheckResult {
+  return {status: problems.length === 0 ? 'ok' : 'failed', detail, problems}
+}
+
+export class CaseContext {
+  /** What holds but should be known: left by an interrupted command, open to other users. */
+  readonly warnings: string[] = []
+  /** Exhibits whose original and metadata record are intact, as the vault check counted them. */
+  intactExhibits = 0
+  private chainFacts: ChainFacts | undefined
+  private merkleTree: MerkleTree | undefined
+  private checkpointRows: readonly SignedCheckpoint[] | undefined
+
+  /**
+   * @param claims what each ingest event says of its exhibit (the chain check adds them), and which
+   *   vault objects the events name (the vault and testimony checks mark them)
+   */
+  constructor(
+    readonly kase: Case,
+    readonly claims: ClaimIndex,
+    readonly options: VerifyCaseOptions = {},
+  ) {}
+
+  /** Set once, by the chain check. */
+  get chain(): ChainFacts {
+    // A check that runs before the chain check is a mistake in the checklist, not in the case.
+    if (this.chainFacts === undefined) throw new Error('the event chain check must run before this check: it reads the events')
+    return this.chainFacts
+  }
+
+  set chain(facts: ChainFacts) {
+    this.chainFacts = facts
+    this.merkleTree = undefined
+  }
+
+  /** The RFC 6962 Merkle tree over every event, as the rows hold them (built once, when first asked). */
+  get tree(): MerkleTree {
+    this.merkleTree ??= new MerkleTree(this.chain.leaves.packed())
+    return this.merkleTree
+  }
+
+  /** The signed checkpoints the ledger holds (read once, when first asked). */
+  get checkpoints(): readonly SignedCheckpoint[] {
+    this.checkpointRows ??= this.kase.ledger.checkpoints()
+    return this.checkpointRows
+  }
+}

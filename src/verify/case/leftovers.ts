@@ -1,0 +1,48 @@
+/**
+ * After the checks, what is reported as warnings, not problems: vault objects no event names, temp
+ * files and batches without an end (an interrupted ingest leaves them, and they change nothing the
+ * ledger claims), what killed seals left (a seal recorded but never published among them:
+ * seal/leftovers.ts), and folders or files of .custody open to other users (case/permissions.ts).
+ * None is a check of the report's list: each holds, but the user should know.
+ */
+import {permissionWarnings} from '../../case/permissions.js'
+import {messageOf} from '../../errors.js'
+import {HEX64} from '../../formats/guards.js'
+import {unfinishedBatches} from '../../ingest/batch.js'
+import {describeSealLeftovers, inspectSeals} from '../../seal/leftovers.js'
+import type {CaseContext} from './context.js'
+
+/** The warnings, in the report's order. Runs after the vault and testimony checks, which mark the objects events name. */
+export async function leftoverWarnings(context: CaseContext): Promise<string[]> {
+  const {kase} = context
+  const warnings = await unnamedObjects(context)
+  for (const temp of await kase.vault.listTempFiles()) warnings.push(`temp file vault/tmp/${temp} (left by an interrupted or running ingest)`)
+  warnings.push(...permissionWarnings(kase.dataDir), ...describeSealLeftovers(await inspectSeals(kase), false))
+  try {
+    for (const batch of unfinishedBatches(kase)) {
+      warnings.push(
+        `batch ${batch.id} (started at event ${batch.startedSeq}) has not ended: an ingest was interrupted or is still running; the files it took in are in the case, and running the same command again ingests the rest`,
+      )
+    }
+  } catch (error) {
+    // Unreadable events are the chain check's problems; here they only leave the batches unknown.
+    warnings.push(`the batch events could not be read: ${messageOf(error)}`)
+  }
+
+  return warnings
+}
+
+/** Files of the vault that are no custody object, or objects no event names. */
+async function unnamedObjects({kase, claims}: CaseContext): Promise<string[]> {
+  const warnings: string[] = []
+  for await (const address of kase.vault.eachObject()) {
+    const name = address.split('/')[1] ?? address
+    if (!HEX64.test(name) || address.split('/')[0] !== name.slice(0, 2)) {
+      warnings.push(`the vault holds a file that is not a custody object: sha256/${address}`)
+    } else if (!claims.isReferenced(name)) {
+      warnings.push(`vault object ${name} is not named by any event (left by an interrupted ingest; harmless)`)
+    }
+  }
+
+  return warnings
+}

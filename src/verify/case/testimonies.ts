@@ -1,0 +1,108 @@
+/**
+ * Check 8, `testimonies`: every testimony's statement versions and attachments are exhibits with
+ * the digests it names, its versions are numbered 1, 2, 3, ..., and each sealed witness identity
+ * is intact in the vault and encrypted to the case's identity key. The identity is not decrypted:
+ * verification needs no passphrase. Testimony events for an exhibit that is no testimony fail too.
+ */
+import type {Case} from '../../case/case.js'
+import {messageOf} from '../../errors.js'
+import type {StoredEvent} from '../../ledger/event.js'
+import {plural} from '../../render/text.js'
+import {IDENTITY_KEY_FILE, identityPublicKey} from '../../testimony/identity.js'
+import {listTestimonies, type TestimonyView} from '../../testimony/testimonies.js'
+import type {ClaimIndex} from '../claim-index.js'
+import type {CaseCheck, CaseFinding} from './context.js'
+import {resultOf} from './context.js'
+import {describeObject} from './describe-object.js'
+
+export const testimoniesCheck: CaseCheck = {
+  name: 'testimonies',
+  async run({kase, claims}) {
+    const problems: CaseFinding[] = []
+    let views: TestimonyView[]
+    let orphans: StoredEvent[]
+    try {
+      views = listTestimonies(kase)
+      const known = new Set(views.map((v) => v.exhibit))
+      orphans = kase.ledger.eventsOfKind('testimony-amended', 'consent-changed', 'identity-viewed').filter((e) => e.event.exhibit === null || !known.has(e.event.exhibit))
+    } catch (error) {
+      return resultOf('testimony events unreadable', [{check: 'testimony', subject: 'testimony events', message: `cannot be read: ${messageOf(error)}`}])
+    }
+
+    for (const orphan of orphans) {
+      problems.push({check: 'testimony', subject: `event ${orphan.event.seq}`, message: `a ${orphan.event.action} event for ${String(orphan.event.exhibit)}, which is not a testimony`})
+    }
+
+    const key = await identityPublicKey(kase.dataDir).catch(() => undefined)
+    let identities = 0
+    for (const view of views) {
+      const subject = `${view.exhibit} (testimony of ${view.witness})`
+      problems.push(...checkParts(view, subject, claims))
+      if (view.identity === null) continue
+      identities++
+      problems.push(...(await checkIdentity(kase, claims, view.identity, subject, key?.fingerprint)))
+    }
+
+    const detail =
+      views.length === 0
+        ? 'no testimonies'
+        : `${plural(views.length, 'testimony', 'testimonies')}: statement versions and attachments are the exhibits they name; ${plural(identities, 'sealed identity', 'sealed identities')} intact`
+    return resultOf(detail, problems)
+  },
+}
+
+/** The statement versions, numbered from 1 and the first the testimony itself, and the attachments: exhibits of the case, with the digests named. */
+function checkParts(view: TestimonyView, subject: string, claims: ClaimIndex): CaseFinding[] {
+  const problems: CaseFinding[] = []
+  const linked: Array<[string, {exhibit: string; sha256: string}]> = [
+    ...view.versions.map((v): [string, {exhibit: string; sha256: string}] => [`statement version ${v.version}`, v]),
+    ...view.attachments.map((a): [string, {exhibit: string; sha256: string}] => ['attachment', a]),
+  ]
+  if (view.versions[0]?.exhibit !== view.exhibit) {
+    problems.push({check: 'testimony', subject, message: 'its first statement version is not the testimony exhibit itself', expected: view.exhibit, actual: String(view.versions[0]?.exhibit)})
+  }
+
+  view.versions.forEach((v, i) => {
+    if (v.version !== i + 1) problems.push({check: 'testimony', subject, message: 'its statement versions are not numbered 1, 2, 3, ...', expected: String(i + 1), actual: String(v.version)})
+  })
+  for (const [role, x] of linked) {
+    const recorded = claims.sha256Of(x.exhibit)
+    if (recorded !== x.sha256) {
+      problems.push({check: 'testimony', subject, message: `its ${role} ${x.exhibit} ${recorded === undefined ? 'is not an exhibit of the case' : 'is not the file it names'}`, expected: x.sha256, actual: recorded ?? 'no such exhibit'})
+    }
+  }
+
+  return problems
+}
+
+/** The sealed identity record: intact in the vault (and named by an event), and encrypted to the case's identity key. */
+async function checkIdentity(
+  kase: Case,
+  claims: ClaimIndex,
+  identity: NonNullable<TestimonyView['identity']>,
+  subject: string,
+  fingerprint: string | undefined,
+): Promise<CaseFinding[]> {
+  const problems: CaseFinding[] = []
+  claims.reference(String(identity.sealedRecord))
+  const sealed = await kase.vault.checkObject({sha256: String(identity.sealedRecord)})
+  if (sealed.status !== 'intact') {
+    const described = describeObject(sealed)
+    problems.push({check: 'testimony', subject, ...described, message: described.message.replace('its vault file', 'its sealed identity record')})
+  }
+
+  if (identity.encryptedTo !== fingerprint) {
+    problems.push({
+      check: 'testimony',
+      subject,
+      message:
+        fingerprint === undefined
+          ? `the case's witness identity key (.custody/keys/${IDENTITY_KEY_FILE}) is missing or unreadable: the identity cannot be opened`
+          : "its identity is encrypted to another key than the case's identity key",
+      expected: identity.encryptedTo,
+      actual: fingerprint ?? 'no key',
+    })
+  }
+
+  return problems
+}

@@ -1,0 +1,60 @@
+/**
+ * Check 7, `vault`: every exhibit's original (SHA-256, and SHA-512 and size when the ingest event
+ * states them) and metadata record, re-hashed from the vault, are what its ingest event says.
+ * Each object checked is marked as named by an event, for the warning about those no event names
+ * (leftovers.ts).
+ */
+import type {ExhibitClaim} from '../claim-index.js'
+import type {CaseCheck, CaseContext, CaseFinding, VerifyProgress} from './context.js'
+import {resultOf} from './context.js'
+import {describeObject} from './describe-object.js'
+
+export const vaultCheck: CaseCheck = {
+  name: 'vault',
+  async run(context) {
+    const {claims, options} = context
+    const problems: CaseFinding[] = []
+    const progress: VerifyProgress = {objectsDone: 0, objectsTotal: claims.size * 2}
+    let intact = 0
+    // Two workers take the claims from one reader, a page at a time.
+    const queue: Iterator<ExhibitClaim> = claims.all()
+    const worker = async (): Promise<void> => {
+      for (let next = queue.next(); next.done !== true; next = queue.next()) {
+        if (await checkExhibit(context, next.value, problems, progress)) intact++
+        options.onProgress?.({...progress})
+      }
+    }
+
+    await Promise.all(Array.from({length: 2}, () => worker()))
+    context.intactExhibits = intact
+    return resultOf(`${intact}/${claims.size} exhibits intact (original and metadata record re-hashed)`, problems)
+  },
+}
+
+/** Checks one exhibit's original, then its metadata record, counting each in `progress`; returns whether both are intact. */
+async function checkExhibit({kase, claims}: CaseContext, claim: ExhibitClaim, problems: CaseFinding[], progress: VerifyProgress): Promise<boolean> {
+  claims.reference(claim.sha256)
+  const original = await kase.vault.checkObject({
+    sha256: claim.sha256,
+    ...(claim.size === undefined ? {} : {size: claim.size}),
+    ...(claim.sha512 === undefined ? {} : {sha512: claim.sha512}),
+  })
+  let ok = original.status === 'intact'
+  if (!ok) problems.push({check: 'vault-object', subject: claim.exhibit, ...describeObject(original)})
+  progress.objectsDone++
+  if (claim.record === undefined) {
+    problems.push({check: 'metadata-record', subject: claim.exhibit, message: 'its ingest event names no metadata record'})
+    ok = false
+  } else {
+    claims.reference(claim.record)
+    const record = await kase.vault.checkObject({sha256: claim.record})
+    if (record.status !== 'intact') {
+      const described = describeObject(record)
+      problems.push({check: 'metadata-record', subject: claim.exhibit, ...described, message: described.message.replace('its vault file', 'its metadata record')})
+      ok = false
+    }
+  }
+
+  progress.objectsDone++
+  return ok
+}

@@ -1,0 +1,119 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {canonicalize} from '../../../src/canonical/jcs.js'
+import {chainHash} from '../../../src/ledger/event.js'
+import {chainCheck} from '../../../src/verify/case/chain.js'
+import {tempDir} from '../../helpers/cli.js'
+import {appendEvent, copyOf, makeSmallCase, openContext, rows, runCheck, tamper, type SmallCase} from './small-case.js'
+
+let original: SmallCase & {remove: () => void}
+const work = tempDir('custody-chain-')
+
+beforeAll(async () => {
+  original = await makeSmallCase()
+})
+
+afterAll(() => {
+  original.remove()
+  work.remove()
+})
+
+const quoted = (text: string): string => text.replaceAll("'", "''")
+
+describe('the event chain check', () => {
+  it('passes an intact chain, and leaves the keys, leaves, last hash and exhibit claims for the later checks', async () => {
+    using context = openContext(original)
+    const result = await chainCheck.run(context)
+    const stored = rows(original.db)
+    expect(result).toEqual({status: 'ok', detail: `${stored.length} events, every hash and link intact`, problems: []})
+    expect(context.chain.leaves.length).toBe(stored.length)
+    expect(context.chain.lastHash).toBe(stored.at(-1)!.hash)
+    expect(context.chain.hashAt(1)).toBe(stored[1]!.hash)
+    expect(context.chain.keys.map((k) => k.seq)).toEqual([1])
+    expect(context.claims.size).toBe(1)
+    expect([...context.claims.all()].map((c) => c.exhibit)).toEqual(['EX-000001'])
+  })
+
+  it('names an edited event with the hash its content has and the hash stored', async () => {
+    const c = copyOf(original, work)
+    const row = rows(c.db)[1]!
+    const edited = row.event.replace('"actor":"A. Investigator"', '"actor":"B. Investigator"')
+    expect(edited).not.toBe(row.event)
+    tamper(c.db, `UPDATE events SET event = '${quoted(edited)}' WHERE seq = 1`)
+    const result = await runCheck(c, chainCheck)
+    expect(result.status).toBe('failed')
+    expect(result.detail).toBe(`${rows(c.db).length} events`)
+    expect(result.problems).toContainEqual({
+      check: 'chain',
+      subject: 'event 1',
+      message: 'its stored hash does not match its content: the event was edited',
+      expected: chainHash(row.prev_hash, edited),
+      actual: row.hash,
+    })
+  })
+
+  it('names a removed event: the gap in the numbers and the broken link', async () => {
+    const c = copyOf(original, work)
+    const before = rows(c.db)
+    tamper(c.db, 'DELETE FROM events WHERE seq = 1')
+    const result = await runCheck(c, chainCheck)
+    expect(result.problems).toEqual([
+      {check: 'chain', subject: 'event 2', message: 'events 1..1 are missing: the sequence jumps from 0 to 2', expected: '1', actual: '2'},
+      {
+        check: 'chain',
+        subject: 'event 2',
+        message: "it does not chain to event 1: its previous hash is not that event's hash (an event before it was edited, removed or inserted)",
+        expected: before[0]!.hash,
+        actual: before[1]!.hash,
+      },
+    ])
+  })
+
+  it('names an event that is not canonical JSON, even with its hash recomputed', async () => {
+    const c = copyOf(original, work)
+    const row = rows(c.db).at(-1)!
+    const spaced = JSON.stringify(JSON.parse(row.event), null, 1)
+    tamper(c.db, `UPDATE events SET event = '${quoted(spaced)}', hash = '${chainHash(row.prev_hash, spaced)}' WHERE seq = ${row.seq}`)
+    const result = await runCheck(c, chainCheck)
+    expect(result.problems).toEqual([{check: 'event', subject: `event ${row.seq}`, message: 'its stored JSON is not in canonical form: it was written by something other than custody'}])
+  })
+
+  it('names an ingest that skips an exhibit number, with the ID it should have given', async () => {
+    const c = copyOf(original, work)
+    const seq = appendEvent(c.db, {action: 'ingest', exhibit: 'EX-000003', payload: {digests: {sha256: 'ab'.repeat(32)}}})
+    const result = await runCheck(c, chainCheck)
+    expect(result.problems).toEqual([
+      {check: 'event', subject: `event ${seq}`, message: 'exhibit IDs are not sequential: this ingest should have created EX-000002', expected: 'EX-000002', actual: 'EX-000003'},
+    ])
+  })
+
+  it('names an ingest event whose digests cannot be read, and a malformed key event', async () => {
+    const c = copyOf(original, work)
+    const ingest = appendEvent(c.db, {action: 'ingest', exhibit: 'EX-000002', payload: {digests: {sha256: 'not hex'}}})
+    const key = appendEvent(c.db, {action: 'key-rotated', exhibit: null, payload: {algorithm: 'RSA'}})
+    const result = await runCheck(c, chainCheck)
+    expect(result.problems).toEqual([
+      {check: 'event', subject: `event ${ingest}`, message: 'ingest event is malformed: its SHA-256 is not 64 hex digits'},
+      {check: 'key', subject: `event ${key}`, message: 'key event is malformed: it records no Ed25519 key'},
+    ])
+  })
+
+  it('names a seal whose exhibit lists hold fewer exhibits than it says it took', async () => {
+    const c = copyOf(original, work)
+    const seal = appendEvent(c.db, {action: 'seal', exhibit: null, payload: {sealId: 'SEAL-t', exhibitCount: 2}})
+    appendEvent(c.db, {action: 'sealed-exhibits', exhibit: null, payload: {sealId: 'SEAL-t', first: 1, exhibits: ['EX-000001']}})
+    const result = await runCheck(c, chainCheck)
+    expect(result.problems).toEqual([{check: 'event', subject: `event ${seal}`, message: 'seal SEAL-t says it took 2 exhibits, but the events after it list 1', expected: '2', actual: '1'}])
+  })
+
+  it('names an event moved to another number', async () => {
+    const c = copyOf(original, work)
+    const last = rows(c.db).at(-1)!
+    const event = JSON.parse(last.event) as {seq: number}
+    const moved = canonicalize({...event, seq: event.seq + 5})
+    tamper(c.db, `UPDATE events SET event = '${quoted(moved)}', hash = '${chainHash(last.prev_hash, moved)}' WHERE seq = ${last.seq}`)
+    const result = await runCheck(c, chainCheck)
+    expect(result.problems).toEqual([
+      {check: 'chain', subject: `event ${last.seq}`, message: `the event inside says it is event ${last.seq + 5}: it was moved`, expected: String(last.seq), actual: String(last.seq + 5)},
+    ])
+  })
+})
