@@ -39,7 +39,15 @@ export class Scratch implements AsyncDisposable {
     return {sha256: this.manifest256, sha512: this.manifest512}
   }
 
+  private removed = false
+
+  /**
+   * Removes every scratch file. The seal calls it before it removes its note (a seal killed
+   * between the two must leave no file that no note names), and `await using` calls it again.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
+    if (this.removed) return
+    this.removed = true
     await Promise.all([this.manifest256.remove(), this.manifest512.remove(), this.statement.remove()])
     this.choice[Symbol.dispose]()
     try {

@@ -36,7 +36,7 @@ import {SealIntent} from './seal-intent.js'
 import {recordSeal, recordedExhibits} from './seal-record.js'
 import {describeSeal, sealIdOf, statementExhibits, withExhibits, withReadme, type SealedExhibit, type SealParts, type SealStatementHead} from './statement.js'
 import {writeTags} from './tags.js'
-import {ZipWriter} from './zip-writer.js'
+import {ZipWriter} from '../zip/writer.js'
 
 export interface SealOptions {
   exhibits: readonly string[]
@@ -181,6 +181,9 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     // 8. publish
     if (!(await publishArchive(temp, out, options.force ?? false))) throw appeared(out)
     published = true
+    // The scratch files go before the note that names them, so that a kill between the two
+    // leaves nothing the next seal or status cannot find.
+    await scratch[Symbol.asyncDispose]()
     await intent.remove()
     release?.()
     await kase.recordHead()
@@ -191,6 +194,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     if (published) throw error
     if (recorded === undefined) {
       await rm(temp, {force: true})
+      await scratch[Symbol.asyncDispose]()
       await intent.remove()
       throw error
     }
