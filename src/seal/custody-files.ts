@@ -11,7 +11,7 @@ import {STATEMENT_PATH, STATEMENT_SIGNATURE_PATH, manifestEntryOf, type Manifest
 import {EntryWriter} from './entry-writer.js'
 import type {SealedEvents} from './events-file.js'
 import {writeStatement, type SealStatementHead} from './statement.js'
-import type {ZipWriter} from './zip-writer.js'
+import type {ZipWriter} from '../zip/writer.js'
 
 export interface CustodyFiles {
   events: SealedEvents

@@ -4,7 +4,7 @@
  */
 import {createHash} from 'node:crypto'
 import {CHUNK_SIZE} from '../hashing/digests.js'
-import type {ZipEntry, ZipWriter} from './zip-writer.js'
+import type {ZipEntry, ZipWriter} from '../zip/writer.js'
 
 /**
  * A streamed ZIP entry of known size, made of text and byte pieces packed into two 1 MiB buffers,

@@ -10,7 +10,7 @@ import type {MerkleTree} from '../merkle/tree.js'
 import {EVENTS_PATH} from './bag-layout.js'
 import type {SealChoice} from './choice.js'
 import {EntryWriter} from './entry-writer.js'
-import type {ZipWriter} from './zip-writer.js'
+import type {ZipWriter} from '../zip/writer.js'
 
 /**
  * Events of the whole case that every archive carries, beside the first: the keys that sign, and

@@ -13,7 +13,7 @@ import type {SpillFile} from '../io/spill-file.js'
 import {manifestEntryOf, manifestLine} from './bag-layout.js'
 import type {SealChoice} from './choice.js'
 import {sealedExhibit, type SealedExhibit} from './statement.js'
-import type {ZipWriter} from './zip-writer.js'
+import type {ZipWriter} from '../zip/writer.js'
 
 export interface PayloadOptions {
   onProgress?: ((done: number, total: number) => void) | undefined

@@ -7,7 +7,7 @@ import type {SpillFile} from '../io/spill-file.js'
 import {BAGIT_TXT} from './bagit.js'
 import {BAG_INFO_PATH, BAGIT_PATH, README_PATH, TAG_MANIFESTS, manifest, manifestEntryOf, sealBagInfo, type BagInfoSource, type ManifestEntry} from './bag-layout.js'
 import {EntryWriter} from './entry-writer.js'
-import type {ZipWriter} from './zip-writer.js'
+import type {ZipWriter} from '../zip/writer.js'
 
 export interface Tags {
   statement: BagInfoSource

@@ -4,7 +4,7 @@
  * a bag unzipped and zipped again by another tool still verifies. The checks, one file each under
  * archive/, run in this order over one context (archive/context.ts):
  *
- *   1. zip        a structure no other reader can read differently (zip-structure.ts: one end
+ *   1. zip        a structure no other reader can read differently (src/zip/structure.ts: one end
  *                 record, entries tiling the file, local headers agreeing with the central
  *                 directory, every CRC-32), one top folder, no duplicate names (also after Unicode
  *                 normalisation), no symlinks, no `..`, absolute names or backslashes, no zip bomb
@@ -38,7 +38,7 @@
  * context; 3. run the checklist, which stops after a zip check that fails; 4. build the report.
  */
 import {stat} from 'node:fs/promises'
-import {SafeZip} from '../archive/zip-reader.js'
+import {SafeZip} from '../zip/reader.js'
 import {CustodyError} from '../errors.js'
 import {isRecord} from '../formats/guards.js'
 import {scratchWork} from '../io/scratch-db.js'

@@ -1,7 +1,7 @@
 /**
  * Reading a ZIP that may be hostile, without writing anything to disk.
  *
- * The structure is read and checked by zip-structure.ts, so strictly that no mainstream reader can
+ * The structure is read and checked by structure.ts, so strictly that no mainstream reader can
  * see other entries, names or bytes; yauzl, read beside it, must list exactly the same entries (a
  * second, independent reading of the central directory). entryProblems() and the caller check
  * what needs the names (symlinks, duplicates, the folder layout). Every entry is hashed as it is
@@ -23,9 +23,9 @@ import {HashWorker, WORKER_HASH_BYTES, WorkerHash} from '../hashing/hash-worker.
 import {quietly} from '../hashing/pump.js'
 import {readAt} from '../io/files.js'
 import {ReadAhead, type ReadChunk, type ReadSource} from '../io/read-ahead.js'
-import {readZipStructure, ZipStructureError, type ZipEntryInfo} from './zip-structure.js'
+import {readZipStructure, ZipStructureError, type ZipEntryInfo} from './structure.js'
 
-export {ZipStructureError, type ZipEntryInfo} from './zip-structure.js'
+export {ZipStructureError, type ZipEntryInfo} from './structure.js'
 
 export interface EntryDigest {
   sha256: string
@@ -74,7 +74,7 @@ function crcError(info: ZipEntryInfo, crc: number): string | undefined {
 /**
  * What is wrong with one entry on its own (the checks that need the other entries, such as
  * duplicate names, are the caller's): yauzl already refused absolute names, `..` and backslashes,
- * and zip-structure.ts everything another reader could read otherwise.
+ * and structure.ts everything another reader could read otherwise.
  */
 export function entryProblems(e: ZipEntryInfo): string[] {
   const problems: string[] = []
@@ -122,7 +122,7 @@ export class SafeZip {
   }
 
   /**
-   * Reads and checks the structure (zip-structure.ts), handing each entry to `onEntry` in order,
+   * Reads and checks the structure (src/zip/structure.ts), handing each entry to `onEntry` in order,
    * and resolves with how many there were. yauzl's reading of the central directory must give the
    * same entries, one for one. Call it once. A structure another reader could read otherwise is a
    * ZipStructureError; a central directory that cannot be read at all, another exception.

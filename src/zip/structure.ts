@@ -23,7 +23,7 @@
  *   - names are ASCII, or UTF-8 with general purpose bit 11; an Info-ZIP Unicode Path field
  *     (0x7075) must hold the same name; no encryption, only stored and deflated entries.
  *
- * The CRC-32 of each entry's bytes is the reader's to check as it reads them (zip-reader.ts).
+ * The CRC-32 of each entry's bytes is the reader's to check as it reads them (reader.ts).
  */
 import {readSync} from 'node:fs'
 import {crc32} from 'node:zlib'

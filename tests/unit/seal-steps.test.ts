@@ -17,7 +17,7 @@ import {SealChoice} from '../../src/seal/choice.js'
 import {EntryWriter} from '../../src/seal/entry-writer.js'
 import {Scratch} from '../../src/seal/scratch.js'
 import {writeTags} from '../../src/seal/tags.js'
-import {ZipWriter} from '../../src/seal/zip-writer.js'
+import {ZipWriter} from '../../src/zip/writer.js'
 import {tempDir} from '../helpers/cli.js'
 
 const tmp = tempDir('custody-seal-steps-')

@@ -1,5 +1,5 @@
 /**
- * The strict reading of a ZIP's structure (src/archive/zip-structure.ts): what mainstream writers
+ * The strict reading of a ZIP's structure (src/zip/structure.ts): what mainstream writers
  * make is read as Python reads it; every structure that another reader could read otherwise is
  * refused, naming why; and, as a property, no damaged ZIP that custody accepts reads differently
  * in Python's zipfile.
@@ -8,8 +8,8 @@ import {spawnSync} from 'node:child_process'
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {SafeZip, ZipStructureError, type EntryResult, type ZipEntryInfo} from '../../src/archive/zip-reader.js'
-import {ZipWriter} from '../../src/seal/zip-writer.js'
+import {SafeZip, ZipStructureError, type EntryResult, type ZipEntryInfo} from '../../src/zip/reader.js'
+import {ZipWriter} from '../../src/zip/writer.js'
 import {tempDir} from '../helpers/cli.js'
 
 const tmp = tempDir('custody-zip-structure-')

@@ -3,8 +3,8 @@ import {createHash} from 'node:crypto'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {entryProblems, SafeZip, ZipStructureError, type EntryResult, type ZipEntryInfo} from '../../src/archive/zip-reader.js'
-import {ZipWriter} from '../../src/seal/zip-writer.js'
+import {entryProblems, SafeZip, ZipStructureError, type EntryResult, type ZipEntryInfo} from '../../src/zip/reader.js'
+import {ZipWriter} from '../../src/zip/writer.js'
 import {tempDir} from '../helpers/cli.js'
 
 const tmp = tempDir('custody-zip-')

@@ -6,7 +6,7 @@
  * page by page, never through an open cursor, so that rows can be updated between pages.
  */
 import type Database from 'better-sqlite3'
-import type {ZipEntryInfo} from '../../archive/zip-structure.js'
+import type {ZipEntryInfo} from '../../zip/structure.js'
 import {keysetPages} from '../../io/keyset-pages.js'
 import {PAGE, openScratchDatabase} from '../../io/scratch-db.js'
 
@@ -136,7 +136,7 @@ export class BagIndex {
   /**
    * The checks of the layout that need all entries: duplicate names (also after Unicode
    * normalisation), exactly one top folder holding every file, and deflated entries that together
-   * expand more than `maxRatio` times the archive's size (zip-structure.ts has already refused
+   * expand more than `maxRatio` times the archive's size (src/zip/structure.ts has already refused
    * entries that overlap or leave gaps). Call once, after the listing: it indexes the entries.
    */
   layoutProblems(archiveSize: number, maxRatio: number): {problems: LayoutProblem[]; top: string | undefined} {

@@ -5,7 +5,7 @@
  * (verify-archive.ts) builds it; each check reads what earlier checks left and adds its own.
  */
 import type {Certificate} from 'pkijs'
-import type {SafeZip} from '../../archive/zip-reader.js'
+import type {SafeZip} from '../../zip/reader.js'
 import type {CheckpointBody} from '../../checkpoints/checkpoint.js'
 import type {RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import type {LedgerEvent} from '../../ledger/event.js'

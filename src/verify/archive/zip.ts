@@ -1,12 +1,12 @@
 /**
  * Check 1 of `custody verify ARCHIVE`, zip: a structure no other reader can read differently
- * (zip-structure.ts: one end record, entries tiling the file, local headers agreeing with the
+ * (src/zip/structure.ts: one end record, entries tiling the file, local headers agreeing with the
  * central directory, every CRC-32), one top folder, no duplicate names (also after Unicode
  * normalisation), no symlinks, no `..`, absolute names or backslashes, no zip bomb. It runs in two
  * parts: the listing and its layout, then every file read and hashed once, which the checks after
  * it use instead of reading the files again.
  */
-import {entryProblems, MAX_RATIO, ZipStructureError, type ZipEntryInfo} from '../../archive/zip-reader.js'
+import {entryProblems, MAX_RATIO, ZipStructureError, type ZipEntryInfo} from '../../zip/reader.js'
 import {messageOf} from '../../errors.js'
 import type {Check, CheckResult} from '../checklist.js'
 import {concluded, findings, type ArchiveContext} from './context.js'

@@ -1,7 +1,7 @@
 /** The zip check (src/verify/archive/zip.ts): the listing and its layout, then every file read once. */
 import {readFileSync, writeFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
-import {ZipStructureError} from '../../../src/archive/zip-reader.js'
+import {ZipStructureError} from '../../../src/zip/reader.js'
 import {zipCheck, zipEntriesCheck, unreadableZip} from '../../../src/verify/archive/zip.js'
 import {contextOf, referenceBag, runAfterEarlier, zipBag} from './reference-bag.js'
 
