@@ -1,12 +1,10 @@
 import {join} from 'node:path'
-import {bytesToHex} from '@noble/hashes/utils.js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {exportCheckpoint, readCheckpointFile} from '../../../src/checkpoints/checkpoint-file.js'
 import type {AgainstFile} from '../../../src/verify/against.js'
 import {againstCheck} from '../../../src/verify/case/against.js'
-import {chainCheck} from '../../../src/verify/case/chain.js'
 import {tempDir} from '../../helpers/cli.js'
-import {copyOf, makeSmallCase, openContext, runCheck, tamper, type SmallCase} from './small-case.js'
+import {copyOf, makeSmallCase, openContext, rootOf, runCheck, tamper, type SmallCase} from './small-case.js'
 
 let original: SmallCase & {remove: () => void}
 let file: AgainstFile
@@ -26,11 +24,6 @@ afterAll(() => {
   work.remove()
 })
 
-async function rootOf(kase: SmallCase): Promise<string> {
-  using context = openContext(kase)
-  await chainCheck.run(context)
-  return bytesToHex(context.tree.root())
-}
 
 describe('the against check', () => {
   it('is named after the file, and passes a ledger that extends the checkpoint given out', async () => {

@@ -1,9 +1,7 @@
-import {bytesToHex} from '@noble/hashes/utils.js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {chainCheck} from '../../../src/verify/case/chain.js'
 import {knownHeadCheck} from '../../../src/verify/case/known-head.js'
 import {tempDir} from '../../helpers/cli.js'
-import {copyOf, makeSmallCase, openContext, runCheck, tamper, type SmallCase} from './small-case.js'
+import {copyOf, makeSmallCase, rootOf, runCheck, tamper, type SmallCase} from './small-case.js'
 
 let original: SmallCase & {remove: () => void}
 const work = tempDir('custody-known-head-')
@@ -17,11 +15,6 @@ afterAll(() => {
   work.remove()
 })
 
-async function rootOf(kase: SmallCase): Promise<string> {
-  using context = openContext(kase)
-  await chainCheck.run(context)
-  return bytesToHex(context.tree.root())
-}
 
 describe('the known head check', () => {
   it('passes when the checkpoint recorded on this account is a prefix of the ledger', async () => {

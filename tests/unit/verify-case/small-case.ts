@@ -6,6 +6,7 @@
 import {cpSync, mkdtempSync} from 'node:fs'
 import {join} from 'node:path'
 import Database from 'better-sqlite3'
+import {bytesToHex} from '@noble/hashes/utils.js'
 import {canonicalize} from '../../../src/canonical/jcs.js'
 import {Case} from '../../../src/case/case.js'
 import {chainHash, EVENT_VERSION} from '../../../src/ledger/event.js'
@@ -69,6 +70,13 @@ export async function runCheck(kase: SmallCase, check: CaseCheck, options: Verif
 }
 
 /** Runs `sql` on the ledger with its append-only triggers dropped, then puts them back, as a careful attacker would. */
+/** The root over the case's events, as the chain check computes it in-process. */
+export async function rootOf(kase: SmallCase): Promise<string> {
+  using context = openContext(kase)
+  await chainCheck.run(context)
+  return bytesToHex(context.tree.root())
+}
+
 export function tamper(db: string, sql: string): void {
   const ledger = new Database(db)
   try {

@@ -1,11 +1,9 @@
 import {rmSync} from 'node:fs'
 import {join} from 'node:path'
-import {bytesToHex} from '@noble/hashes/utils.js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {chainCheck} from '../../../src/verify/case/chain.js'
 import {treeHeadCheck} from '../../../src/verify/case/tree-head.js'
 import {tempDir} from '../../helpers/cli.js'
-import {appendEvent, copyOf, makeSmallCase, openContext, runCheck, tamper, type SmallCase} from './small-case.js'
+import {appendEvent, copyOf, makeSmallCase, rootOf, runCheck, tamper, type SmallCase} from './small-case.js'
 
 let original: SmallCase & {remove: () => void}
 const work = tempDir('custody-tree-head-')
@@ -19,12 +17,6 @@ afterAll(() => {
   work.remove()
 })
 
-/** The root the chain check's facts give, computed in-process over the rows. */
-async function rootOf(kase: SmallCase): Promise<string> {
-  using context = openContext(kase)
-  await chainCheck.run(context)
-  return bytesToHex(context.tree.root())
-}
 
 describe('the tree head check', () => {
   it('passes when the root over all events matches the recorded head', async () => {
