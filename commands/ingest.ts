@@ -100,7 +100,7 @@ stops before reading any file.`
         manifest: flags.manifest,
         dryRun,
         signal: interrupt.signal,
-        onProgress: (p) => progress.update(describeProgress(p.filesDone, p.filesTotal, p.bytesDone, p.bytesTotal, startedAt)),
+        onProgress: (p) => progress.update(describeProgress(p, startedAt)),
       })
       try {
         progress.done()

@@ -29,6 +29,8 @@ export interface PumpOptions {
   readError: (error: unknown) => Error
   /** The error to throw when the signal aborts. */
   abortError: () => Error
+  /** Told the bytes of each chunk as it is read: progress within a large file. */
+  onBytes?: ((bytes: number) => void) | undefined
 }
 
 /**
@@ -77,6 +79,7 @@ export async function pumpHashed(source: FileHandle, sink: ChunkSink, options: P
       else if (withSha512) (sha512 as Hash).update(chunk)
       busy[slot] = quietly(Promise.all(work))
       size += bytesRead
+      options.onBytes?.(bytesRead)
     }
 
     await Promise.all(busy)

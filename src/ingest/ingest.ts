@@ -43,12 +43,14 @@ export interface IngestOptions extends ProvenanceOptions {
   onProgress?: (progress: IngestProgress) => void
 }
 
+/** Told as each file is recorded, and as each chunk of a file is read, so that a large file shows progress too. */
 export interface IngestProgress {
+  /** Files whose result is recorded. */
   filesDone: number
   filesTotal: number
+  /** Bytes read so far, of the recorded files and of those in flight. */
   bytesDone: number
   bytesTotal: number
-  last: IngestFileResult
 }
 
 export interface IngestReport {
@@ -224,6 +226,7 @@ async function takeIn(kase: Case, options: IngestOptions, provenance: Provenance
   let taken = 0
   let bytesDone = 0
   let filesDone = 0
+  const progress = (): void => options.onProgress?.({filesDone, filesTotal, bytesDone, bytesTotal})
   const recording = new Set<Promise<void>>()
   const worker = async (): Promise<void> => {
     for (;;) {
@@ -234,12 +237,18 @@ async function takeIn(kase: Case, options: IngestOptions, provenance: Provenance
       const {i, file} = next.value
       const index = taken++
       // Every index taken is submitted, or the files after it would wait for it forever.
-      const outcome = await run.prepare(file)
+      let read = 0
+      const outcome = await run.prepare(file, {onBytes: (bytes) => {
+        read += bytes
+        bytesDone += bytes
+        progress()
+      }})
       const recorded = recorder.submit(index, outcome).then((result) => {
         work.setResult(i, result)
         filesDone++
-        bytesDone += file.size
-        options.onProgress?.({filesDone, filesTotal, bytesDone, bytesTotal, last: result})
+        // A file that failed or changed size while read counts as its listed size, read or not.
+        bytesDone += file.size - read
+        progress()
         recording.delete(recorded)
       })
       recording.add(recorded)

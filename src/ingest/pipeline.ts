@@ -116,6 +116,8 @@ export interface PrepareOptions {
   recordAs?: string
   /** Leave a new file staged (not yet in the vault) so that a caller can still drop it: see commitOutcome(). */
   commit?: boolean
+  /** Told the bytes of each chunk copied into the vault, as it is read. */
+  onBytes?: ((bytes: number) => void) | undefined
 }
 
 export class IngestRun {
@@ -138,7 +140,7 @@ export class IngestRun {
     // 1. stage
     let staged: StagedObject
     try {
-      staged = await this.kase.vault.stageFile(input.path, this.signal ? {signal: this.signal} : {})
+      staged = await this.kase.vault.stageFile(input.path, {signal: this.signal, onBytes: options.onBytes})
     } catch (error) {
       return {kind: 'failed', ...presented, error: asCustodyError(error, input.path)}
     }

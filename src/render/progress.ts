@@ -10,6 +10,8 @@ export interface ProgressLine {
 }
 
 export function progressLine(stream: NodeJS.WriteStream = process.stderr, enabled = Boolean(stream.isTTY)): ProgressLine {
+  // A terminal that does not say its size (`script` without one) reports 0 columns.
+  const columns = (): number => (stream.columns !== undefined && stream.columns > 1 ? stream.columns : 80)
   let last = 0
   let shown = false
   return {
@@ -19,28 +21,48 @@ export function progressLine(stream: NodeJS.WriteStream = process.stderr, enable
       if (now - last < 100) return
       last = now
       shown = true
-      const width = stream.columns ?? 80
+      const width = columns()
       stream.write(`\r${text.slice(0, width - 1).padEnd(width - 1)}`)
     },
     done() {
-      if (enabled && shown) stream.write(`\r${' '.repeat((stream.columns ?? 80) - 1)}\r`)
+      if (enabled && shown) stream.write(`\r${' '.repeat(columns() - 1)}\r`)
     },
   }
 }
 
-/** "[#####.....] 12/100 files, 34.5 MB/120 MB, 20.1 MB/s, 3.2 files/s, about 4 s left" */
-export function describeProgress(done: number, total: number, bytesDone: number, bytesTotal: number, startedAt: number, now = Date.now()): string {
-  const seconds = Math.max((now - startedAt) / 1000, 0.001)
-  const rate = bytesDone / seconds
-  const share = bytesTotal > 0 ? bytesDone / bytesTotal : total > 0 ? done / total : 1
-  const width = 20
-  const filled = Math.min(width, Math.round(share * width))
-  const left = rate > 0 && bytesDone > 0 ? Math.ceil((bytesTotal - bytesDone) / rate) : undefined
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} files, ${formatBytes(bytesDone)}/${formatBytes(bytesTotal)}, ${formatBytes(rate)}/s, ${(done / seconds).toFixed(1)} files/s${left === undefined ? '' : `, about ${formatDuration(left)} left`}`
+export interface ProgressCounts {
+  filesDone: number
+  filesTotal: number
+  bytesDone: number
+  bytesTotal: number
 }
 
-function formatDuration(seconds: number): string {
-  if (seconds < 90) return `${seconds} s`
-  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`
-  return `${(seconds / 3600).toFixed(1)} h`
+/** Seconds of work before a rate is shown: the first moments (start-up, a first small file) say little. */
+const RATE_AFTER_SECONDS = 1
+/** Seconds of work, and the share of the bytes done, before the time left is guessed. */
+const ETA_AFTER_SECONDS = 3
+const ETA_AFTER_SHARE = 0.02
+
+/** "[#####.....] 12/100 files, 34.5 MB/120 MB, 20.1 MB/s, 3.2 files/s, about 4 s left" */
+export function describeProgress(counts: ProgressCounts, startedAt: number, now = Date.now()): string {
+  const {filesDone, filesTotal, bytesDone, bytesTotal} = counts
+  const seconds = Math.max((now - startedAt) / 1000, 0.001)
+  const share = bytesTotal > 0 ? Math.min(1, bytesDone / bytesTotal) : filesTotal > 0 ? filesDone / filesTotal : 1
+  const width = 20
+  const filled = Math.min(width, Math.floor(share * width))
+  const parts = [`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${filesDone}/${filesTotal} files`, `${formatBytes(bytesDone)}/${formatBytes(bytesTotal)}`]
+  if (seconds >= RATE_AFTER_SECONDS) parts.push(`${formatBytes(bytesDone / seconds)}/s`, `${(filesDone / seconds).toFixed(1)} files/s`)
+  if (seconds >= ETA_AFTER_SECONDS && share >= ETA_AFTER_SHARE && share < 1) parts.push(`about ${formatDuration((seconds * (1 - share)) / share)} left`)
+  return parts.join(', ')
+}
+
+/** A duration rounded as a person would say it: "4 s", "12 min", "3 h 20 min". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(1, Math.round(seconds))
+  if (s < 90) return `${s} s`
+  const minutes = Math.round(s / 60)
+  if (minutes < 90) return `${minutes} min`
+  const hours = Math.floor(minutes / 60)
+  const rest = minutes % 60
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`
 }

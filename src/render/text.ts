@@ -27,7 +27,7 @@ export function formatBytes(n: number): string {
     unit++
   }
 
-  return unit === 0 ? `${n} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`
+  return unit === 0 ? `${Math.round(n)} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`
 }
 
 export function plural(n: number, word: string, many = `${word}s`): string {

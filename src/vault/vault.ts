@@ -25,6 +25,12 @@ export interface StagedObject {
   readonly size: number
 }
 
+export interface StageOptions {
+  signal?: AbortSignal | undefined
+  /** Told the bytes of each chunk copied, as it is read. */
+  onBytes?: ((bytes: number) => void) | undefined
+}
+
 export interface ObjectCheck {
   readonly sha256: string
   readonly path: string
@@ -114,7 +120,7 @@ export class Vault {
    * Refuses what is not a regular file or is empty, and a file that changed while it was read.
    * The temp copy is fsynced and hashed again before this returns.
    */
-  async stageFile(sourcePath: string, options: {signal?: AbortSignal} = {}): Promise<StagedObject> {
+  async stageFile(sourcePath: string, options: StageOptions = {}): Promise<StagedObject> {
     let source: FileHandle
     try {
       // O_NONBLOCK: opening a FIFO must not hang waiting for a writer; regular files ignore it.
@@ -144,7 +150,7 @@ export class Vault {
       }
 
       tempPath = this.tempPathFor(safeExtension(basename(sourcePath)))
-      const {digests, size} = await this.copyWhileHashing(source, tempPath, sourcePath, Number(before.size), options.signal)
+      const {digests, size} = await this.copyWhileHashing(source, tempPath, sourcePath, Number(before.size), options)
 
       const afterOpen = await source.stat({bigint: true})
       const afterPath = await stat(sourcePath, {bigint: true}).catch(() => undefined)
@@ -181,13 +187,14 @@ export class Vault {
     tempPath: string,
     sourcePath: string,
     expectedSize: number,
-    signal: AbortSignal | undefined,
+    {signal, onBytes}: StageOptions,
   ): Promise<{digests: Digests; size: number}> {
     const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE)
     try {
       const result = await pumpHashed(source, (chunk, offset) => writeAll(target, chunk, offset), {
         expectedSize,
         signal,
+        onBytes,
         readError: (error) =>
           new CustodyError('INPUT_UNREADABLE', `cannot read ${sourcePath}: ${messageOf(error)}; check the medium and ingest it again`, {
             cause: error,

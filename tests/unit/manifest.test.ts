@@ -6,7 +6,6 @@ import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
 import {CsvError, CsvParser, parseCsv, type CsvRecord} from '../../src/manifest/csv.js'
 import {LISTED_PROBLEMS, MAX_ROW_BYTES, readManifest, type ManifestInput} from '../../src/manifest/manifest.js'
-import {describeProgress} from '../../src/render/progress.js'
 import {tempDir} from '../helpers/cli.js'
 import {ReferenceCsvError, ReferenceCsvParser} from './manifest-csv-reference.js'
 
@@ -436,12 +435,5 @@ describe('readManifest: bounds', () => {
     expect(problemCount).toBe(3000)
     expect(problems).toHaveLength(LISTED_PROBLEMS)
     expect(problems.map((p) => p.line)).toEqual(Array.from({length: LISTED_PROBLEMS}, (_, k) => 2 + Math.floor(k / 2)))
-  })
-})
-
-describe('describeProgress', () => {
-  it('shows a bar, files and bytes done, the rate and the time left', () => {
-    const line = describeProgress(25, 100, 250e6, 1000e6, 0, 10_000)
-    expect(line).toBe('[#####...............] 25/100 files, 250.0 MB/1.00 GB, 25.0 MB/s, 2.5 files/s, about 30 s left')
   })
 })
