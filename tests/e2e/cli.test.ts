@@ -208,6 +208,24 @@ describe('help', () => {
       expect(help.stdout).toContain('--json')
     }
   })
+
+  it('takes -h for help and -v or `version` for the version, as --help and --version', async () => {
+    const [long, short, commandLong, commandShort] = await Promise.all([custody(['--help']), custody(['-h']), custody(['ingest', '--help']), custody(['ingest', '-h'])])
+    expect(short.code).toBe(0)
+    expect(short.stdout).toBe(long.stdout)
+    expect(commandShort.code).toBe(0)
+    expect(commandShort.stdout).toBe(commandLong.stdout)
+    const {version} = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {version: string}
+    const line = `custody/${version} ${process.platform}-${process.arch} node-${process.version}`
+    for (const args of [['--version'], ['-v'], ['version']]) {
+      const result = await custody(args)
+      expect(result.code, args.join(' ')).toBe(0)
+      expect(result.stdout.trim(), args.join(' ')).toBe(line)
+    }
+
+    const json = await custodyJson<{version: string; node: string; platform: string; arch: string}>(['version', '--json'])
+    expect(json.json).toEqual({version, node: process.version, platform: process.platform, arch: process.arch})
+  })
 })
 
 /** custody's own command IDs as typed (`testimony add`), from the files of commands/. */
