@@ -9,6 +9,7 @@ import {StringDecoder} from 'node:string_decoder'
 import type {ExifTool as ExifToolClass} from 'exiftool-vendored'
 import type {JsonValue} from '../canonical/jcs.js'
 import {messageOf} from '../errors.js'
+import {watchedExifTool} from './exiftool-watchdog.js'
 
 /**
  * The whole file is scanned (no `-fast`); every known tag is kept, duplicates too (`-a`), named by
@@ -117,6 +118,7 @@ export class MetadataReader implements AsyncDisposable {
       readArgs: [],
       ignoreMinorErrors: false,
       useMWG: false,
+      ...(process.platform === 'win32' ? {} : {processFactory: async () => watchedExifTool(await module.exiftoolPath(), module.DefaultExiftoolArgs)}),
     })
     return new MetadataReader(exiftool, module, maxProcs)
   }
