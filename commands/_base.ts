@@ -6,6 +6,7 @@
  * code in both modes.
  */
 import {once} from 'node:events'
+import {statSync} from 'node:fs'
 import {Command, Flags} from '@oclif/core'
 import {Case, locateCase} from '../src/case/case.js'
 import {CustodyError} from '../src/errors.js'
@@ -44,6 +45,16 @@ export function prose(strings: TemplateStringsArray, ...values: unknown[]): stri
     .join('\n\n')
 }
 
+/** A sealed archive as a user would name one: a ZIP file. */
+function looksLikeArchive(arg: string): boolean {
+  if (arg.startsWith('-') || !/\.zip$/i.test(arg)) return false
+  try {
+    return statSync(arg).isFile()
+  } catch {
+    return false
+  }
+}
+
 export abstract class CustodyCommand extends Command {
   static override enableJsonFlag = true
   /** Cases this command opened: their notices are printed when it ends. */
@@ -64,7 +75,7 @@ export abstract class CustodyCommand extends Command {
    * open a case in conflict with it (accept-restore) pass `compare: false`.
    */
   protected openCase(caseDir: string | undefined, options: {compare?: boolean; refused?: string} = {}): Case {
-    const kase = Case.open(locateCase({caseDir}))
+    const kase = Case.open(this.locate(caseDir))
     this.opened.push(kase)
     if (options.compare === false) return kase
     try {
@@ -75,6 +86,25 @@ export abstract class CustodyCommand extends Command {
     }
 
     return kase
+  }
+
+  /**
+   * Where the case is. When there is none, and what was typed names a sealed archive (`custody log
+   * ARCHIVE.zip`, run by someone who holds an archive and no case), the error says which command
+   * reads an archive.
+   */
+  private locate(caseDir: string | undefined): ReturnType<typeof locateCase> {
+    try {
+      return locateCase({caseDir})
+    } catch (error) {
+      const archive = error instanceof CustodyError && error.code === 'CASE_NOT_FOUND' ? this.argv.find(looksLikeArchive) : undefined
+      if (archive === undefined) throw error
+      throw new CustodyError(
+        'CASE_NOT_FOUND',
+        `\`custody ${this.id ?? ''}\` works on a case, and there is none here (${error.message}). ${archive} is a sealed archive: \`custody verify ${archive}\` checks it and says what it holds (its README.txt says how to check it without custody)`,
+        {subject: archive},
+      )
+    }
   }
 
   /**

@@ -197,6 +197,34 @@ describe('finding the case', () => {
       elsewhere.remove()
     }
   })
+  it('tells someone holding an archive and no case that `custody verify ARCHIVE` is the command for it', async () => {
+    const kase = await newCase('ARCH')
+    const lawyer = tempDir()
+    try {
+      expect((await custody(['ingest', join(SAMPLES, 'Canon.jpg'), '--case', kase.dir])).code).toBe(0)
+      const sealed = await custody(['seal', '--out', join(lawyer.path, 'received.zip'), '--case', kase.dir])
+      expect(sealed.code, sealed.stderr).toBe(0)
+      // Nothing names an archive: the plain message, with no guess.
+      const status = await custody(['status'], {cwd: lawyer.path})
+      expect(status.code).toBe(2)
+      expect(status.stderr).not.toContain('custody verify')
+      for (const command of [['log'], ['show']]) {
+        const text = await custody([...command, 'received.zip'], {cwd: lawyer.path})
+        expect(text.code).toBe(2)
+        expect(text.stderr).toContain(`\`custody ${command[0]}\` works on a case, and there is none here`)
+        expect(text.stderr).toContain('`custody verify received.zip` checks it')
+        const json = await custodyJson<{error: {code: string; subject: string}}>([...command, 'received.zip', '--json'], {cwd: lawyer.path})
+        expect(json.code).toBe(2)
+        expect(json.json.error).toMatchObject({code: 'CASE_NOT_FOUND', subject: 'received.zip'})
+      }
+
+      // The command it names works there, on that archive.
+      expect((await custody(['verify', 'received.zip'], {cwd: lawyer.path})).code).toBe(0)
+    } finally {
+      kase.remove()
+      lawyer.remove()
+    }
+  })
 })
 
 describe('help', () => {
