@@ -97,8 +97,8 @@ export abstract class CustodyCommand extends Command {
     try {
       return locateCase({caseDir})
     } catch (error) {
-      const archive = error instanceof CustodyError && error.code === 'CASE_NOT_FOUND' ? this.argv.find(looksLikeArchive) : undefined
-      if (archive === undefined) throw error
+      const archive = this.argv.find(looksLikeArchive)
+      if (!(error instanceof CustodyError) || error.code !== 'CASE_NOT_FOUND' || archive === undefined) throw error
       throw new CustodyError(
         'CASE_NOT_FOUND',
         `\`custody ${this.id ?? ''}\` works on a case, and there is none here (${error.message}). ${archive} is a sealed archive: \`custody verify ${archive}\` checks it and says what it holds (its README.txt says how to check it without custody)`,

@@ -43,7 +43,8 @@ it, and \`custody seal --finish SEAL-ID\` puts it in place, once its SHA-256 is 
 ledger recorded (no passphrase needed).`
 
   static override examples = [
-    {command: '<%= config.bin %> <%= command.id %> --out crimea-2024-seal.zip --purpose "ICC Article 15 communication"', description: 'Seal every exhibit'},
+    {command: '<%= config.bin %> <%= command.id %> --out crimea-2024-seal.zip --purpose court --note "ICC Article 15 communication"', description: 'Seal every exhibit for a court, with the testimony of every witness who consented to use in court'},
+    {command: '<%= config.bin %> <%= command.id %> --out photos-only.zip --note "photos for the forensic lab" --allow-left-out', description: 'Seal without testimony, on purpose (with no consent scope as --purpose, testimony is left out)'},
     {command: '<%= config.bin %> <%= command.id %> EX-000003 EX-000007 --out for-lawyer.zip --note "requested by counsel"', description: 'Seal two exhibits'},
     {command: '<%= config.bin %> <%= command.id %> --out seal.zip --sealed-at 2024-05-01T09:00:00Z --json', description: 'Seal at a fixed time, with JSON output'},
     {command: '<%= config.bin %> <%= command.id %> --finish SEAL-0123456789abcdef', description: 'Put in place the archive of a seal that was recorded but never published (custody status names it)'},
@@ -53,7 +54,11 @@ ledger recorded (no passphrase needed).`
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
     out: Flags.string({char: 'o', description: 'the ZIP file to write (mode 600)', exactlyOne: ['out', 'finish'], helpValue: 'FILE.zip'}),
-    purpose: Flags.string({description: 'what the archive is for (recorded in the seal and the ledger)', helpValue: 'TEXT'}),
+    purpose: Flags.string({
+      description: "what the archive is for, as a consent scope: court, international, advocacy or contact. Testimony goes in only where the witness consented to it; with no scope here, every testimony is left out, and the seal refuses (exit 1) unless --allow-left-out",
+      helpValue: 'SCOPE',
+    }),
+    'allow-left-out': Flags.boolean({description: 'seal even though --purpose (no consent scope, or none) leaves testimony out', default: false}),
     note: Flags.string({description: 'a note recorded with the seal', helpValue: 'TEXT'}),
     force: Flags.boolean({description: 'replace an existing --out (with --finish: the file where the archive goes)', default: false}),
     'sealed-at': Flags.string({description: 'the seal time, ISO 8601 with a zone (default: now)', helpValue: 'ISO-8601'}),
@@ -61,7 +66,7 @@ ledger recorded (no passphrase needed).`
     finish: Flags.string({
       description: 'put in place the archive of a seal recorded but never published, from its temporary file, once its SHA-256 is the one recorded',
       exactlyOne: ['out', 'finish'],
-      exclusive: ['purpose', 'note', 'sealed-at', 'actor'],
+      exclusive: ['purpose', 'note', 'sealed-at', 'actor', 'allow-left-out'],
       helpValue: 'SEAL-ID',
     }),
   }
@@ -91,6 +96,7 @@ ledger recorded (no passphrase needed).`
         out: flags.out!,
         purpose: flags.purpose,
         note: flags.note,
+        allowLeftOut: flags['allow-left-out'],
         force: flags.force,
         sealedAt: flags['sealed-at'],
         actor: flags.actor,

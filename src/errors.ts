@@ -35,9 +35,12 @@ export type KeyErrorCode = 'KEY_UNREADABLE'
 
 export type TimestampErrorCode = 'TSA_UNAVAILABLE' | 'TIMESTAMP_INVALID'
 
+/** Work refused so that nothing is lost unseen: exit 1, as a failure, until it is asked for explicitly. */
+export type ChoiceErrorCode = 'TESTIMONY_LEFT_OUT'
+
 export type IntegrityErrorCode = 'INTEGRITY'
 
-export type CustodyErrorCode = UsageErrorCode | InputErrorCode | StorageErrorCode | LedgerErrorCode | KeyErrorCode | TimestampErrorCode | IntegrityErrorCode
+export type CustodyErrorCode = UsageErrorCode | InputErrorCode | StorageErrorCode | LedgerErrorCode | KeyErrorCode | TimestampErrorCode | ChoiceErrorCode | IntegrityErrorCode
 
 const USAGE_CODES: ReadonlySet<CustodyErrorCode> = new Set<UsageErrorCode>([
   'USAGE',

@@ -12,7 +12,8 @@ import {CustodyError} from '../errors.js'
 import {getExhibit} from '../exhibits/exhibits.js'
 import {keysetPages} from '../io/keyset-pages.js'
 import {PAGE, openScratchDatabase, stringOrderKey} from '../io/scratch-db.js'
-import {selectByConsent, type ConsentSelection} from '../testimony/consent-filter.js'
+import {selectByConsent, type ConsentSelection, type LeftOut} from '../testimony/consent-filter.js'
+import {CONSENT_SCOPES} from '../testimony/vocabulary.js'
 import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
 
 /** Sorts as the exhibit's folder, `<ID>/`, sorts among strings. */
@@ -67,14 +68,30 @@ export class SealChoice implements Disposable {
  * witness's consent to `purpose` keeps out (consent-filter.ts), into `choice`. A named testimony
  * brings its statement versions and attachments.
  */
-export function chooseExhibits(kase: Case, named: readonly string[], purpose: string | null, choice: SealChoice): ConsentSelection {
+export function chooseExhibits(kase: Case, named: readonly string[], purpose: string | null, choice: SealChoice, options: {allowLeftOut?: boolean | undefined} = {}): ConsentSelection {
   const asked = named.length > 0 ? [...new Set(named.map((e) => resolveExhibitOrWitness(kase, e)))] : 'all'
   if (asked !== 'all') for (const id of asked) getExhibit(kase, id, {withEvents: false})
   const selection = selectByConsent(kase, asked, purpose, choice)
   if (choice.size === 0 && selection.leftOut.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
+  if (selection.scope === null && selection.leftOut.length > 0 && options.allowLeftOut !== true) throw leftOutUnasked(selection.leftOut, purpose)
   if (choice.size === 0) {
     throw new CustodyError('CONSENT_REFUSED', `nothing can be sealed: ${selection.leftOut.map((l) => `${l.exhibit}: ${l.reason}`).join('; ')}`)
   }
 
   return selection
+}
+
+/**
+ * A purpose that is no consent scope (or none) leaves every testimony out. Said before anything
+ * is written, as a failure: an archive meant for a court that silently lacks its witnesses'
+ * statements is found out too late. Leaving them out is then a choice made explicitly.
+ */
+function leftOutUnasked(leftOut: readonly LeftOut[], purpose: string | null): CustodyError {
+  const witnesses = [...new Set(leftOut.map((l) => l.witness))]
+  const why = purpose?.trim() ? `the purpose ${JSON.stringify(purpose.trim())} is not a consent scope` : 'no --purpose was given'
+  return new CustodyError(
+    'TESTIMONY_LEFT_OUT',
+    `the testimony of ${witnesses.length === 1 ? 'witness' : `${witnesses.length} witnesses`} ${witnesses.join(', ')} (${leftOut.length} ${leftOut.length === 1 ? 'exhibit' : 'exhibits'}) would be left out: ${why} (${Object.keys(CONSENT_SCOPES).join(', ')}), so no witness's consent can cover it. Nothing was sealed. Seal with --purpose set to the scope the archive is for (e.g. --purpose court, with its description in --note), or leave the testimony out on purpose with --allow-left-out`,
+    {subject: leftOut[0]!.witness},
+  )
 }

@@ -43,6 +43,8 @@ export interface SealOptions {
   out: string
   purpose?: string | undefined
   note?: string | undefined
+  /** Seal even when a purpose that is no consent scope (or none) leaves testimony out. */
+  allowLeftOut?: boolean | undefined
   force?: boolean
   /** ISO 8601; default now. The same case, exhibits and time give a byte-identical archive. */
   sealedAt?: string | undefined
@@ -142,7 +144,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   let release: (() => void) | undefined
   try {
     // 1. choose
-    const selection = chooseExhibits(kase, options.exhibits, options.purpose ?? null, choice)
+    const selection = chooseExhibits(kase, options.exhibits, options.purpose ?? null, choice, {allowLeftOut: options.allowLeftOut})
     await kase.assertIntactHead()
 
     // 2. prove

@@ -257,9 +257,28 @@ describe('consent at seal time', () => {
     expect(ledgerSize(kase.dir)).toBe(before)
   })
 
-  it('leaves out all testimony when the purpose is not a consent scope, or not given', async () => {
+  it('refuses (exit 1, nothing sealed) when the purpose is not a consent scope, or not given, and testimony would be left out', async () => {
+    const before = (await custodyJson<{events: unknown[]}>(['log', '--case', kase.dir])).json.events.length
     for (const purpose of [['--purpose', 'ICC Article 15 communication'], []]) {
-      const sealed = await custodyJson<SealJson>(['seal', '--out', join(work.path, `p${purpose.length}.zip`), ...purpose, '--case', kase.dir])
+      const out = join(work.path, `refused${purpose.length}.zip`)
+      const refused = await custodyJson<{error: {code: string; message: string; subject: string}}>(['seal', '--out', out, ...purpose, '--case', kase.dir])
+      expect(refused.code).toBe(1)
+      expect(refused.json.error).toMatchObject({code: 'TESTIMONY_LEFT_OUT', subject: 'W-014'})
+      expect(refused.json.error.message).toMatch(/^the testimony of (?:witness|\d+ witnesses) W-014(?:, W-\d+)* \(\d+ exhibits?\) would be left out/)
+      expect(refused.json.error.message).toContain(purpose.length ? 'the purpose "ICC Article 15 communication" is not a consent scope' : 'no --purpose was given')
+      expect(refused.json.error.message).toContain('--allow-left-out')
+      const text = await custody(['seal', '--out', out, ...purpose, '--case', kase.dir])
+      expect(text.code).toBe(1)
+      expect(text.stderr).toContain('Nothing was sealed')
+      expect(existsSync(out)).toBe(false)
+    }
+
+    expect((await custodyJson<{events: unknown[]}>(['log', '--case', kase.dir])).json.events).toHaveLength(before)
+  })
+
+  it('leaves out all testimony when the purpose is not a consent scope, or not given, with --allow-left-out', async () => {
+    for (const purpose of [['--purpose', 'ICC Article 15 communication'], []]) {
+      const sealed = await custodyJson<SealJson>(['seal', '--out', join(work.path, `p${purpose.length}.zip`), ...purpose, '--allow-left-out', '--case', kase.dir])
       expect(sealed.code, sealed.stderr).toBe(0)
       expect(sealed.json.statement.testimonies).toEqual([])
       expect(sealed.json.leftOut.map((l) => l.exhibit)).toContain('EX-000001')
