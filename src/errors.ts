@@ -115,13 +115,13 @@ export class CustodyError extends Error {
   readonly problemCount: number | undefined
   /** The message with the fields it names; `message` says them in words. */
   readonly said: Said
-  /** The input field the error is about: the first its message names. */
+  /** The input field the error is about: `options.field`, or the first its message names (null: none of them). */
   readonly field: string | undefined
 
   constructor(
     code: CustodyErrorCode,
     message: string | Said,
-    options: {cause?: unknown; subject?: string; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number} = {},
+    options: {cause?: unknown; subject?: string; field?: string | null; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number} = {},
   ) {
     super(typeof message === 'string' ? message : sayWith(message), options.cause === undefined ? undefined : {cause: options.cause})
     this.code = code
@@ -129,7 +129,7 @@ export class CustodyError extends Error {
     this.problems = options.problems
     this.problemCount = options.problemCount
     this.said = typeof message === 'string' ? [message] : message
-    this.field = this.said.find((part) => typeof part !== 'string')?.name
+    this.field = options.field === undefined ? this.said.find((part) => typeof part !== 'string')?.name : (options.field ?? undefined)
   }
 
   get exitCode(): ExitCode {
