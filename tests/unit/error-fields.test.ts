@@ -5,7 +5,12 @@
 import {Flags} from '@oclif/core'
 import {describe, expect, it} from 'vitest'
 import {CustodyCommand, commandMessage, flagFor} from '../../commands/_base.js'
+import TestimonyAdd from '../../commands/testimony/add.js'
+import TestimonyConsent from '../../commands/testimony/consent.js'
 import {CustodyError, fields, given, said, sayWith} from '../../src/errors.js'
+import {FOLLOW_UP} from '../../src/testimony/fields.js'
+import {IdentifyingSearch, refuseIdentifying} from '../../src/testimony/identifying.js'
+import {checkTestimony} from '../../src/testimony/record.js'
 
 const F = fields({out: 'the output file', force: 'the force option', interviewers: 'the interviewers', passphraseFile: 'a passphrase file', caseDir: 'the case folder', json: 'the JSON output'})
 
@@ -59,5 +64,34 @@ describe("a command's names for the fields", () => {
     const error = new CustodyError('INVALID_ARGUMENT', said`${F.interviewers} contains the witness's name; pass ${given(F.passphraseFile)}`)
     expect(commandMessage(Example, error)).toBe("--interviewer contains the witness's name; pass --passphrase-file FILE")
     expect(commandMessage(Example, new CustodyError('USAGE', 'no fields here'))).toBe('no fields here')
+  })
+})
+
+describe('the testimony commands', () => {
+  const refusal = (check: () => unknown): CustodyError => {
+    try {
+      check()
+    } catch (error) {
+      if (error instanceof CustodyError) return error
+    }
+
+    throw new Error('not refused with a CustodyError')
+  }
+
+  const NAME = 'Olena Kovalenko'
+
+  it('name the flags of `testimony add` for what the core refuses in words', () => {
+    const input = {witness: 'W-014', interviewedAt: '2024-03-05T10:00+02:00', place: 'Kyiv', interviewers: [NAME], consent: ['none'], statementFile: 's.txt', witnessName: NAME}
+    const error = refusal(() => checkTestimony(input))
+    expect(error.message).toMatch(/^the interviewers contains the witness's name, .* belongs in the identity note, which is encrypted\. Nothing was recorded$/)
+    expect(commandMessage(TestimonyAdd, error)).toMatch(/^--interviewer contains the witness's name, .* belongs in --identity-note, which is encrypted\. Nothing was recorded$/)
+    const late = refusal(() => checkTestimony({...input, interviewers: ['A. Investigator'], interviewedAt: '2024-03-05 10:00'}))
+    expect(commandMessage(TestimonyAdd, late)).toMatch(/^--interviewed-at must be an ISO 8601 date and time with its zone/)
+  })
+
+  it('keep the words for a field the command has no flag for', () => {
+    const error = refusal(() => refuseIdentifying(IdentifyingSearch.of({name: NAME, contact: null}), FOLLOW_UP.note, 'as Olena said'))
+    expect(commandMessage(TestimonyConsent, error)).toMatch(/^--note contains the witness's name, .* belongs in the identity note, which is encrypted/)
+    expect(flagFor(TestimonyConsent, given(FOLLOW_UP.grant))).toBe('--grant SCOPE')
   })
 })
