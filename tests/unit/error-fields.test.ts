@@ -11,6 +11,7 @@ import {CustodyError, fields, given, said, sayWith} from '../../src/errors.js'
 import {FOLLOW_UP} from '../../src/testimony/fields.js'
 import {IdentifyingSearch, refuseIdentifying} from '../../src/testimony/identifying.js'
 import {checkTestimony} from '../../src/testimony/record.js'
+import {refusal} from '../helpers/refusal.js'
 
 const F = fields({out: 'the output file', force: 'the force option', interviewers: 'the interviewers', passphraseFile: 'a passphrase file', caseDir: 'the case folder', json: 'the JSON output'})
 
@@ -68,16 +69,6 @@ describe("a command's names for the fields", () => {
 })
 
 describe('the testimony commands', () => {
-  const refusal = (check: () => unknown): CustodyError => {
-    try {
-      check()
-    } catch (error) {
-      if (error instanceof CustodyError) return error
-    }
-
-    throw new Error('not refused with a CustodyError')
-  }
-
   const NAME = 'Olena Kovalenko'
 
   it('name the flags of `testimony add` for what the core refuses in words', () => {

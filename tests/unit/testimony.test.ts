@@ -3,11 +3,11 @@ import {createHash} from 'node:crypto'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {CustodyError} from '../../src/errors.js'
 import {checkTestimony, checkWitnessCode, missingFields, type TestimonyInput} from '../../src/testimony/record.js'
 import {commitmentOf, ensureIdentityKey, identityBytes, identityPublicKey, identityRecord, openIdentity, openIdentityKey, sealIdentity} from '../../src/testimony/identity.js'
 import {recordedName} from '../../src/testimony/take-testimony.js'
 import {PASSPHRASE, tempDir} from '../helpers/cli.js'
+import {refusal} from '../helpers/refusal.js'
 
 const work = tempDir('custody-testimony-unit-')
 afterAll(() => work.remove())
@@ -64,17 +64,6 @@ describe('the testimony record', () => {
   })
 
   it('names the field an error is about, in words, never a flag: the interview uses the same checks', () => {
-    const refusal = (check: () => unknown): CustodyError => {
-      try {
-        check()
-      } catch (error) {
-        if (error instanceof CustodyError) return error
-        throw error
-      }
-
-      throw new Error('not refused')
-    }
-
     const code = refusal(() => checkWitnessCode('Olena Kovalenko'))
     expect(code).toMatchObject({code: 'INVALID_ARGUMENT', field: 'witness'})
     expect(code.message).toMatch(/^the witness code must be a code such as W-014 .*; got "Olena Kovalenko"$/)
