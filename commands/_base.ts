@@ -1,15 +1,20 @@
 /**
- * What every custody command shares: `--json`, the documented exit codes, and finding the case.
+ * What every custody command shares: `--json`, the documented exit codes, finding the case, and
+ * the flags that errors name.
  *
  * Exit codes: 0 success, 1 some work failed, 2 wrong usage, 3 an integrity check failed.
  * oclif's own catch drops `this.error(msg, {exit})` under --json and exits 1; this one keeps the
  * code in both modes.
+ *
+ * The core's errors name input fields, not flags (src/errors.ts): a command names, for each field,
+ * the flag that gives it: the field's name in kebab case (`interviewedAt`, `--interviewed-at`),
+ * unless its `fieldFlags` say otherwise; a field it has no flag for keeps the core's words.
  */
 import {once} from 'node:events'
 import {statSync} from 'node:fs'
 import {Command, Flags} from '@oclif/core'
 import {Case, locateCase} from '../src/case/case.js'
-import {CustodyError} from '../src/errors.js'
+import {CustodyError, sayWith, type Field} from '../src/errors.js'
 import {checkNewPassphrase, missingPassphrase, passphraseFromFileOrEnv} from '../src/keys/passphrase.js'
 
 export const caseFlag = Flags.string({
@@ -55,8 +60,32 @@ function looksLikeArchive(arg: string): boolean {
   }
 }
 
+/** Fields named by another flag than their own name in every command that has that flag. */
+const SHARED_FIELD_FLAGS: {readonly [field: string]: string} = {caseDir: 'case', identifyingContent: 'identifying-content-ok'}
+
+/**
+ * How `command` names an input field that a message of the core names: the flag that gives it
+ * (with what the flag takes, where the message asks for the field: `--tsa URL`), or, when it has
+ * no such flag, the core's words.
+ */
+export function flagFor(command: typeof CustodyCommand, field: Field): string {
+  const name = command.fieldFlags[field.name] ?? SHARED_FIELD_FLAGS[field.name] ?? field.name.replaceAll(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+  if (name === 'json' && command.enableJsonFlag) return '--json'
+  const flag = command.flags?.[name] ?? command.baseFlags?.[name]
+  if (flag === undefined) return field.words
+  const takes = 'helpValue' in flag ? flag.helpValue : undefined
+  return field.given && typeof takes === 'string' ? `--${name} ${takes}` : `--${name}`
+}
+
+/** A core error's message as `command` says it: each field it names as the flag that gives it. */
+export function commandMessage(command: typeof CustodyCommand, error: CustodyError): string {
+  return sayWith(error.said, (field) => flagFor(command, field))
+}
+
 export abstract class CustodyCommand extends Command {
   static override enableJsonFlag = true
+  /** The flags of this command not named like the field they give (in kebab case): field → flag. */
+  static fieldFlags: {readonly [field: string]: string} = {}
   /** Cases this command opened: their notices are printed when it ends. */
   private readonly opened: Case[] = []
   /** Notices of the command itself. */
@@ -235,9 +264,10 @@ export abstract class CustodyCommand extends Command {
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (err instanceof CustodyError) {
       process.exitCode = err.exitCode
+      const message = commandMessage(this.ctor as typeof CustodyCommand, err)
       // One unwrapped line: scripts grep it, and terminals wrap by themselves.
-      if (this.jsonEnabled()) this.logJson({error: err.toJSON()})
-      else process.stderr.write(`Error: ${err.message}\n`)
+      if (this.jsonEnabled()) this.logJson({error: {...err.toJSON(), message}})
+      else process.stderr.write(`Error: ${message}\n`)
       return undefined
     }
 

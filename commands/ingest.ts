@@ -3,7 +3,7 @@ import {ingest} from '../src/ingest/ingest.js'
 import {jsonWithList} from '../src/render/json-lines.js'
 import {describeProgress, progressLine} from '../src/render/progress.js'
 import {renderIngest} from '../src/render/reports.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
+import {CustodyCommand, caseFlag, flagFor, passphraseFileFlag, prose} from './_base.js'
 
 export default class Ingest extends CustodyCommand {
   static override args = {
@@ -101,6 +101,7 @@ stops before reading any file.`
         dryRun,
         signal: interrupt.signal,
         onProgress: (p) => progress.update(describeProgress(p, startedAt)),
+        nameField: (field) => flagFor(Ingest, field),
       })
       try {
         progress.done()

@@ -45,6 +45,8 @@ TSAs and their roots can be given each time or saved once for the case:
     actor: Flags.string({description: "who is asking (default: the case's investigator)", helpValue: 'NAME'}),
   }
 
+  static override fieldFlags = {tsaCaFiles: 'tsa-ca'}
+
   async run(): Promise<TimestampReport> {
     const {flags} = await this.parse(Timestamp)
     const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'timestamp')

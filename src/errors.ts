@@ -4,6 +4,10 @@
  * Every message says what happened, to which file, exhibit or event, and what to do next.
  * `exitCode` follows the documented contract: 1 some work failed, 2 wrong usage,
  * 3 an integrity check failed.
+ *
+ * The core is used by the command line and by the interview, so it never names a flag: a message
+ * about an input names the field in words ("the witness code must be…"), written with `said`, and
+ * commands/ name the flag that gives the field instead (`--witness must be…`).
  */
 
 export type UsageErrorCode =
@@ -64,6 +68,45 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 
+/**
+ * An input field, as a message names it: `name` is the field of the core's input (`witness`,
+ * `interviewedAt`, `out`), `words` how the core says it ("the witness code"). `given` marks a
+ * mention that asks for the field to be given (`give --tsa URL`): a command adds what its flag takes.
+ */
+export interface Field<Name extends string = string> {
+  readonly name: Name
+  readonly words: string
+  readonly given?: true
+}
+
+/** The fields of an input, each with its words: `fields({out: 'the output file'}).out`. */
+export function fields<const Words extends {readonly [name: string]: string}>(words: Words): {readonly [Name in keyof Words & string]: Field<Name>} {
+  return Object.fromEntries(Object.entries(words).map(([name, said]) => [name, {name, words: said}])) as {readonly [Name in keyof Words & string]: Field<Name>}
+}
+
+/** The field, as a message that asks for it to be given names it: `give ${given(TSA)}`. */
+export function given<Name extends string>(field: Field<Name>): Field<Name> {
+  return {...field, given: true}
+}
+
+/** A message as its text and the fields it names, in order. */
+export type Said = ReadonlyArray<string | Field>
+
+/** A message that names fields: said`${OUT} must name a .zip file`; a Said put in it is spliced in. */
+export function said(strings: TemplateStringsArray, ...values: ReadonlyArray<string | number | Field | Said>): Said {
+  return strings.flatMap((text, i) => {
+    const value = values[i]
+    if (i === strings.length - 1 || value === undefined) return [text]
+    if (typeof value !== 'object') return [text, String(value)]
+    return 'words' in value ? [text, value] : [text, ...value]
+  })
+}
+
+/** The message with each field named by `name`: in the core's words, unless a command names its flags. */
+export function sayWith(message: Said, name: (field: Field) => string = (field) => field.words): string {
+  return message.map((part) => (typeof part === 'string' ? part : name(part))).join('')
+}
+
 export class CustodyError extends Error {
   override readonly name = 'CustodyError'
   readonly code: CustodyErrorCode
@@ -73,17 +116,23 @@ export class CustodyError extends Error {
   readonly problems: ReadonlyArray<{line: number; message: string}> | undefined
   /** How many problems there are in all, when `problems` lists only the first of them. */
   readonly problemCount: number | undefined
+  /** The message with the fields it names; `message` says them in words. */
+  readonly said: Said
+  /** The input field the error is about: `options.field`, or the first its message names (null: none of them). */
+  readonly field: string | undefined
 
   constructor(
     code: CustodyErrorCode,
-    message: string,
-    options: {cause?: unknown; subject?: string; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number} = {},
+    message: string | Said,
+    options: {cause?: unknown; subject?: string; field?: string | null; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number} = {},
   ) {
-    super(message, options.cause === undefined ? undefined : {cause: options.cause})
+    super(typeof message === 'string' ? message : sayWith(message), options.cause === undefined ? undefined : {cause: options.cause})
     this.code = code
     this.subject = options.subject
     this.problems = options.problems
     this.problemCount = options.problemCount
+    this.said = typeof message === 'string' ? [message] : message
+    this.field = options.field === undefined ? this.said.find((part) => typeof part !== 'string')?.name : (options.field ?? undefined)
   }
 
   get exitCode(): ExitCode {
@@ -92,11 +141,12 @@ export class CustodyError extends Error {
     return EXIT.failed
   }
 
-  toJSON(): {code: CustodyErrorCode; message: string; subject?: string; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number} {
+  toJSON(): {code: CustodyErrorCode; message: string; subject?: string; field?: string; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number} {
     return {
       code: this.code,
       message: this.message,
       ...(this.subject === undefined ? {} : {subject: this.subject}),
+      ...(this.field === undefined ? {} : {field: this.field}),
       ...(this.problems === undefined ? {} : {problems: this.problems}),
       ...(this.problemCount === undefined ? {} : {problemCount: this.problemCount}),
     }

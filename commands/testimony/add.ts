@@ -3,10 +3,10 @@ import {CustodyError} from '../../src/errors.js'
 import type {Finding} from '../../src/testimony/content-check.js'
 import {renderTestimonyTaken} from '../../src/render/testimony.js'
 import {confirmIdentifyingContent} from '../../src/testimony/interview.js'
-import {checkGiven, checkTestimony, missingFlags, type TestimonyInput} from '../../src/testimony/record.js'
+import {checkGiven, checkTestimony, missingFields, type TestimonyInput} from '../../src/testimony/record.js'
 import {takeTestimony, type TestimonyReport} from '../../src/testimony/take-testimony.js'
 import {CONSENT_METHODS, CONSENT_SCOPES} from '../../src/testimony/vocabulary.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
+import {CustodyCommand, caseFlag, flagFor, passphraseFileFlag, prose} from '../_base.js'
 
 /** The terminal's side of the interview, loaded only when there is something to ask (it brings @inquirer/prompts). */
 const questions = () => import('./_interview.js')
@@ -93,6 +93,8 @@ Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
     'no-input': Flags.boolean({description: 'never prompt, even on a terminal: fail if a required flag is missing', default: false}),
   }
 
+  static override fieldFlags = {interviewers: 'interviewer', languages: 'language', attachments: 'attach', identityNotes: 'identity-note'}
+
   async run(): Promise<TestimonyReport> {
     const {flags} = await this.parse(TestimonyAdd)
     const given: TestimonyInput = {
@@ -118,7 +120,7 @@ Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
       note: flags.note,
     }
     checkGiven(given)
-    const missing = missingFlags(given)
+    const missing = missingFields(given).map((field) => flagFor(TestimonyAdd, field))
     const canAsk = !flags['no-input'] && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY)
     if (missing.length > 0 && !canAsk) {
       throw new CustodyError(

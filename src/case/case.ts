@@ -14,7 +14,7 @@ import {existsSync, statSync} from 'node:fs'
 import {mkdir, rename, rm, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
-import {CustodyError} from '../errors.js'
+import {CustodyError, fields, given, said, type Field} from '../errors.js'
 import type {LedgerEvent} from '../ledger/event.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
@@ -58,6 +58,9 @@ function isCaseRoot(dir: string): boolean {
   }
 }
 
+/** What finding and making a case are given, as their errors name it. */
+const CASE = fields({caseDir: 'the case folder', title: 'the title', investigator: 'the investigator', prefix: 'the exhibit prefix'})
+
 export function locateCase(options: {caseDir?: string | undefined; env?: NodeJS.ProcessEnv; cwd?: string} = {}): CaseLocation {
   const env = options.env ?? process.env
   const cwd = options.cwd ?? process.cwd()
@@ -65,8 +68,8 @@ export function locateCase(options: {caseDir?: string | undefined; env?: NodeJS.
   if (explicit !== undefined) {
     const root = resolve(cwd, explicit)
     if (!isCaseRoot(root)) {
-      const how = options.caseDir === undefined ? 'CUSTODY_CASE' : '--case'
-      throw new CustodyError('CASE_NOT_FOUND', `${root} (from ${how}) is not a custody case: it has no ${CASE_FOLDER}/${LEDGER_FILE}; run \`custody init ${explicit}\` to make one`)
+      const how = options.caseDir === undefined ? 'CUSTODY_CASE' : CASE.caseDir
+      throw new CustodyError('CASE_NOT_FOUND', said`${root} (from ${how}) is not a custody case: it has no ${CASE_FOLDER}/${LEDGER_FILE}; run \`custody init ${explicit}\` to make one`)
     }
 
     return {root, foundBy: options.caseDir === undefined ? 'environment' : 'flag'}
@@ -79,7 +82,7 @@ export function locateCase(options: {caseDir?: string | undefined; env?: NodeJS.
 
   throw new CustodyError(
     'CASE_NOT_FOUND',
-    `no custody case in ${cwd} or any folder above it; run \`custody init\` to make one, or name it with --case DIR or CUSTODY_CASE`,
+    said`no custody case in ${cwd} or any folder above it; run \`custody init\` to make one, or name it with ${given(CASE.caseDir)} or CUSTODY_CASE`,
   )
 }
 
@@ -335,9 +338,9 @@ export interface InitOptions {
   passphrase: string
 }
 
-function required(value: string | undefined, flag: string): string {
+function required(value: string | undefined, field: Field): string {
   const trimmed = value?.trim() ?? ''
-  if (trimmed === '') throw new CustodyError('INVALID_ARGUMENT', `${flag} must not be empty`)
+  if (trimmed === '') throw new CustodyError('INVALID_ARGUMENT', said`${field} must not be empty`)
   return trimmed
 }
 
@@ -348,11 +351,11 @@ function required(value: string | undefined, flag: string): string {
  */
 export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo; signingKey: string; notices: string[]}> {
   const root = resolve(options.dir)
-  const title = required(options.title, '--title')
-  const investigator = required(options.investigator, '--investigator')
+  const title = required(options.title, CASE.title)
+  const investigator = required(options.investigator, CASE.investigator)
   const prefix = options.prefix ?? DEFAULT_PREFIX
   if (!PREFIX_PATTERN.test(prefix)) {
-    throw new CustodyError('INVALID_ARGUMENT', `--prefix must be 1 to 12 capital letters or digits, starting with a letter (like EX or CRIMEA24), got ${JSON.stringify(prefix)}`)
+    throw new CustodyError('INVALID_ARGUMENT', said`${CASE.prefix} must be 1 to 12 capital letters or digits, starting with a letter (like EX or CRIMEA24), got ${JSON.stringify(prefix)}`)
   }
 
   const organisation = options.organisation?.trim() || null

@@ -18,7 +18,7 @@ import {readFile, stat} from 'node:fs/promises'
 import {resolve} from 'node:path'
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {CustodyError, errnoOf} from '../errors.js'
-import {writeFileDurably} from '../io/files.js'
+import {notReplaced, writeFileDurably} from '../io/files.js'
 import type {Ledger} from '../ledger/ledger.js'
 import {parseCheckpoint, type CheckpointBody} from './checkpoint.js'
 
@@ -114,7 +114,7 @@ export async function exportCheckpoint(kase: {readonly ledger: Pick<Ledger, 'lat
   const path = resolve(out)
   const file = {checkpoint: latest.body, signature: bytesToHex(hexToBytes(latest.signature))}
   if (!(await writeFileDurably(path, checkpointFileText(file), {overwrite: force}))) {
-    throw new CustodyError('INVALID_ARGUMENT', `${path} already exists; nothing was replaced. Choose another --out, or add --force`, {subject: path})
+    throw notReplaced(path)
   }
 
   return {path, file, checkpoint: parsed}

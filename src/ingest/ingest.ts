@@ -16,11 +16,12 @@
 import {relative, resolve} from 'node:path'
 import {stat} from 'node:fs/promises'
 import {CASE_FOLDER, type Case} from '../case/case.js'
-import {CustodyError} from '../errors.js'
+import {CustodyError, given, said, sayWith, type Field} from '../errors.js'
 import {digestFile} from '../hashing/digests.js'
 import {readManifest, type Manifest} from '../manifest/manifest.js'
 import {MetadataReader} from '../metadata/exiftool.js'
 import {batchIdentity, earlierRuns, endBatch, filesOfEarlierRuns, startBatch, type BatchIdentity, type BatchInfo} from './batch.js'
+import {INGEST} from './fields.js'
 import {walkInputs, type InputFile} from './inputs.js'
 import {IngestRun, asCustodyError, lineOf, provenanceOf, type Provenance, type ProvenanceOptions} from './pipeline.js'
 import {Recorder} from './recorder.js'
@@ -41,6 +42,8 @@ export interface IngestOptions extends ProvenanceOptions {
   /** Files in flight at once: hashing, copying and ExifTool overlap across them. */
   concurrency?: number
   onProgress?: (progress: IngestProgress) => void
+  /** How a file's failure names an input field (a command: the flag that gives it); default: in words. */
+  nameField?: (field: Field) => string
 }
 
 /** Told as each file is recorded, and as each chunk of a file is read, so that a large file shows progress too. */
@@ -150,17 +153,17 @@ async function gather(kase: Case, options: IngestOptions, work: Worklist): Promi
   }
 
   if (options.manifest !== undefined) {
-    if (options.paths.length > 0) throw new CustodyError('INVALID_ARGUMENT', 'give either --manifest or paths to ingest, not both')
+    if (options.paths.length > 0) throw new CustodyError('INVALID_ARGUMENT', said`give either ${INGEST.manifest} or paths to ingest, not both`)
     const manifest = await readManifest(options.manifest, {claim: (key, line) => work.claim(key, line), add}, {cwd})
     if (manifest.problemCount > 0) throw manifestInvalid(manifest)
     return batchIdentity({manifest: {path: manifest.path, sha256: manifest.sha256, rows: manifest.rows}})
   }
 
-  if (options.paths.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'name the files or folders to ingest, or give --manifest FILE')
+  if (options.paths.length === 0) throw new CustodyError('INVALID_ARGUMENT', said`name the files or folders to ingest, or give ${given(INGEST.manifest)}`)
   await walkInputs(options.paths, {recursive: options.recursive ?? false, cwd}, {
     claim: (key) => work.claim(key) === undefined,
     file: add,
-    problem: ({path, error}) => work.addResult({path, status: 'failed', error: {code: error.code, message: error.message}}),
+    problem: ({path, error}) => work.addResult({path, status: 'failed', error: {code: error.code, message: sayWith(error.said, options.nameField)}}),
     skipped: ({path, reason}) => work.addResult({path, status: 'skipped', reason}),
   })
   return options.recursive ? batchIdentity({paths: options.paths.map((p) => resolve(cwd, p)), recursive: true}) : null
@@ -171,12 +174,15 @@ function manifestInvalid(manifest: Manifest): CustodyError {
   const shown = manifest.problems.slice(0, 50).map((p) => `  line ${p.line}: ${p.message}`)
   const rest = manifest.problemCount - shown.length
   const listed = manifest.problems.length < manifest.problemCount ? `the first ${manifest.problems.length.toLocaleString('en-US')}` : 'them all'
-  const more = rest > 0 ? [`  and ${rest.toLocaleString('en-US')} more (--json lists ${listed})`] : []
-  return new CustodyError(
-    'MANIFEST_INVALID',
-    [`${manifest.path} has ${manifest.problemCount.toLocaleString('en-US')} ${manifest.problemCount === 1 ? 'problem' : 'problems'}, so nothing was ingested:`, ...shown, ...more, 'Correct the manifest and run the command again.'].join('\n'),
-    {subject: manifest.path, problems: manifest.problems, problemCount: manifest.problemCount},
-  )
+  const more = rest > 0 ? said`\n  and ${rest.toLocaleString('en-US')} more (${INGEST.json} lists ${listed})` : []
+  const found = [`${manifest.path} has ${manifest.problemCount.toLocaleString('en-US')} ${manifest.problemCount === 1 ? 'problem' : 'problems'}, so nothing was ingested:`, ...shown].join('\n')
+  // The error is about the manifest's rows, not about where the rest of them are listed.
+  return new CustodyError('MANIFEST_INVALID', said`${found}${more}\nCorrect the manifest and run the command again.`, {
+    subject: manifest.path,
+    field: null,
+    problems: manifest.problems,
+    problemCount: manifest.problemCount,
+  })
 }
 
 /**

@@ -8,7 +8,8 @@
  */
 import {lstat, realpath, stat} from 'node:fs/promises'
 import {join, relative, resolve, sep} from 'node:path'
-import {CustodyError, errnoOf, messageOf} from '../errors.js'
+import {CustodyError, errnoOf, messageOf, said} from '../errors.js'
+import {INGEST} from './fields.js'
 import {FolderListing} from './folder-listing.js'
 
 export interface InputFile {
@@ -159,7 +160,7 @@ async function walkPaths(paths: readonly string[], options: {recursive: boolean;
       if (!options.recursive) {
         sink.problem({
           path,
-          error: new CustodyError('INPUT_IS_FOLDER', `${path} is a folder; add --recursive to ingest every file in it`, {subject: path}),
+          error: new CustodyError('INPUT_IS_FOLDER', said`${path} is a folder; add ${INGEST.recursive} to ingest every file in it`, {subject: path}),
         })
         continue
       }

@@ -21,7 +21,7 @@ import {basename, relative} from 'node:path'
 import {stat} from 'node:fs/promises'
 import {canonicalize, type JsonValue} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
-import {CustodyError, messageOf} from '../errors.js'
+import {CustodyError, messageOf, said} from '../errors.js'
 import {formatExhibitId} from '../formats/ids.js'
 import {sha256Hex} from '../hashing/digests.js'
 import type {EventDraft} from '../ledger/event.js'
@@ -30,6 +30,7 @@ import type {ManifestInput, RowFacts} from '../manifest/manifest.js'
 import type {MetadataReader, MetadataRecord} from '../metadata/exiftool.js'
 import {normaliseMetadata, parseGivenDate, type NormalisedMetadata} from '../metadata/normalise.js'
 import type {StagedObject} from '../vault/vault.js'
+import {INGEST} from './fields.js'
 import type {InputFile} from './inputs.js'
 import {INTERRUPTED_REASON, type IngestFileResult} from './results.js'
 
@@ -56,7 +57,7 @@ export function provenanceOf(options: ProvenanceOptions, kase: Case): Provenance
     if (parsed === null) {
       throw new CustodyError(
         'INVALID_ARGUMENT',
-        `--collected-at must be an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00, got ${JSON.stringify(options.collectedAt)}`,
+        said`${INGEST.collectedAt} must be an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00, got ${JSON.stringify(options.collectedAt)}`,
       )
     }
 

@@ -6,7 +6,7 @@ import {randomBytes} from 'node:crypto'
 import {closeSync, fsync, openSync, read} from 'node:fs'
 import {link, open, rename, rm, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
-import {errnoOf} from '../errors.js'
+import {CustodyError, errnoOf, fields, said} from '../errors.js'
 
 /**
  * The modes of what custody makes in a case, and of the scratch files and archives beside --out:
@@ -16,6 +16,14 @@ import {errnoOf} from '../errors.js'
 export const PRIVATE_FOLDER = 0o700
 export const PRIVATE_FILE = 0o600
 export const READ_ONLY_FILE = 0o400
+
+/** The fields of work that writes a file, as its errors name them: where, and whether to replace what is there. */
+export const OUTPUT = fields({out: 'output file', force: 'the force option'})
+
+/** The error of a file that was in the way: it `happened` (already exists, appeared) and was not replaced. */
+export function notReplaced(path: string, happened = 'already exists'): CustodyError {
+  return new CustodyError('INVALID_ARGUMENT', said`${path} ${happened}; nothing was replaced. Choose another ${OUTPUT.out}, or add ${OUTPUT.force}`, {subject: path})
+}
 
 /** Writes all of `chunk`, at `position` in the file when given (writes may then run in any order). */
 export async function writeAll(handle: FileHandle, chunk: Uint8Array, position: number | null = null): Promise<void> {

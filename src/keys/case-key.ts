@@ -4,8 +4,7 @@
  */
 import {resolve} from 'node:path'
 import type {Case} from '../case/case.js'
-import {CustodyError} from '../errors.js'
-import {writeFileDurably} from '../io/files.js'
+import {notReplaced, writeFileDurably} from '../io/files.js'
 import {publicKeyPem} from './signing-key.js'
 
 export interface KeyView {
@@ -41,7 +40,7 @@ export async function exportPublicKey(kase: Case, out: string, force: boolean): 
   const view = describeSigningKey(kase)
   const path = resolve(out)
   if (!(await writeFileDurably(path, view.publicKeyPem, {mode: 0o644, overwrite: force}))) {
-    throw new CustodyError('INVALID_ARGUMENT', `${path} already exists; nothing was replaced. Choose another --out, or add --force`, {subject: path})
+    throw notReplaced(path)
   }
 
   return {...view, path}

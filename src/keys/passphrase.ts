@@ -5,7 +5,7 @@
  * stops before doing any work.
  */
 import {readFile} from 'node:fs/promises'
-import {CustodyError, messageOf} from '../errors.js'
+import {CustodyError, fields, given, messageOf, said} from '../errors.js'
 
 export const PASSPHRASE_ENV = 'CUSTODY_PASSPHRASE'
 export const MIN_PASSPHRASE_LENGTH = 8
@@ -29,10 +29,13 @@ export async function passphraseFromFileOrEnv(file: string | undefined, env: Nod
   return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv
 }
 
+/** The file a passphrase is read from, as errors name it. */
+const PASSPHRASE_FILE = fields({passphraseFile: 'a passphrase file'}).passphraseFile
+
 export function missingPassphrase(what: string): CustodyError {
   return new CustodyError(
     'PASSPHRASE_MISSING',
-    `${what} needs the case passphrase, and there is no terminal to ask for it; set ${PASSPHRASE_ENV} or pass --passphrase-file FILE. Nothing was done`,
+    said`${what} needs the case passphrase, and there is no terminal to ask for it; set ${PASSPHRASE_ENV} or pass ${given(PASSPHRASE_FILE)}. Nothing was done`,
   )
 }
 

@@ -18,7 +18,7 @@
  * names two files.
  */
 import type {Case} from '../case/case.js'
-import {CustodyError} from '../errors.js'
+import {CustodyError, fields, said} from '../errors.js'
 import {compareWithHead, type TreeHeadSource} from '../ledger/head-file.js'
 import {compareFully} from './compare.js'
 
@@ -33,9 +33,12 @@ export interface RestoreAccepted {
   ledger: {size: number; root: string}
 }
 
+/** Why the older copy was put back, as errors name it. */
+const REASON = fields({reason: 'the reason'}).reason
+
 export async function acceptRestore(kase: Case, options: {reason: string; actor?: string | undefined}): Promise<RestoreAccepted> {
   const reason = options.reason.trim()
-  if (reason === '') throw new CustodyError('INVALID_ARGUMENT', '--reason must say why an older copy of the case was put back (it is recorded in the ledger)')
+  if (reason === '') throw new CustodyError('INVALID_ARGUMENT', said`${REASON} must say why an older copy of the case was put back (it is recorded in the ledger)`)
   const known = kase.knownHead()
   let tree: TreeHeadSource | undefined
   const head = await compareWithHead(kase.dataDir, (recorded) => (tree = kase.ledger.heads(recorded, known.status === 'found' ? known.head.checkpoint.treeSize : undefined)))

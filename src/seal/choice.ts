@@ -8,13 +8,16 @@
  */
 import type Database from 'better-sqlite3'
 import type {Case} from '../case/case.js'
-import {CustodyError} from '../errors.js'
+import {CustodyError, fields, said} from '../errors.js'
 import {getExhibit} from '../exhibits/exhibits.js'
 import {keysetPages} from '../io/keyset-pages.js'
 import {PAGE, openScratchDatabase, stringOrderKey} from '../io/scratch-db.js'
 import {selectByConsent, type ConsentSelection, type LeftOut} from '../testimony/consent-filter.js'
 import {CONSENT_SCOPES} from '../testimony/vocabulary.js'
 import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
+
+/** The seal's inputs that choose what goes in. */
+const CHOICE = fields({purpose: 'purpose', note: 'note', allowLeftOut: 'choice to leave testimony out'})
 
 /** Sorts as the exhibit's folder, `<ID>/`, sorts among strings. */
 function folderKey(id: string): Buffer {
@@ -88,10 +91,10 @@ export function chooseExhibits(kase: Case, named: readonly string[], purpose: st
  */
 function leftOutUnasked(leftOut: readonly LeftOut[], purpose: string | null): CustodyError {
   const witnesses = [...new Set(leftOut.map((l) => l.witness))]
-  const why = purpose?.trim() ? `the purpose ${JSON.stringify(purpose.trim())} is not a consent scope` : 'no --purpose was given'
+  const why = purpose?.trim() ? said`the ${CHOICE.purpose} ${JSON.stringify(purpose.trim())} is not a consent scope` : said`no ${CHOICE.purpose} was given`
   return new CustodyError(
     'TESTIMONY_LEFT_OUT',
-    `the testimony of ${witnesses.length === 1 ? 'witness' : `${witnesses.length} witnesses`} ${witnesses.join(', ')} (${leftOut.length} ${leftOut.length === 1 ? 'exhibit' : 'exhibits'}) would be left out: ${why} (${Object.keys(CONSENT_SCOPES).join(', ')}), so no witness's consent can cover it. Nothing was sealed. Seal with --purpose set to the scope the archive is for (e.g. --purpose court, with its description in --note), or leave the testimony out on purpose with --allow-left-out`,
-    {subject: leftOut[0]!.witness},
+    said`the testimony of ${witnesses.length === 1 ? 'witness' : `${witnesses.length} witnesses`} ${witnesses.join(', ')} (${leftOut.length} ${leftOut.length === 1 ? 'exhibit' : 'exhibits'}) would be left out: ${why} (${Object.keys(CONSENT_SCOPES).join(', ')}), so no witness's consent can cover it. Nothing was sealed. Set the ${CHOICE.purpose} to the scope the archive is for (e.g. court, with its description in the ${CHOICE.note}), or leave the testimony out on purpose with ${CHOICE.allowLeftOut}`,
+    {subject: leftOut[0]!.witness, field: 'purpose'},
   )
 }

@@ -19,9 +19,9 @@
 import {lstat, readdir, rm} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import type {Case} from '../case/case.js'
-import {CustodyError, errnoOf, messageOf} from '../errors.js'
+import {CustodyError, errnoOf, messageOf, said} from '../errors.js'
 import {digestFile} from '../hashing/digests.js'
-import {durableTempOwner} from '../io/files.js'
+import {OUTPUT, durableTempOwner} from '../io/files.js'
 import {plural} from '../render/text.js'
 import {isProcessRunning} from '../io/process-identity.js'
 import {publishArchive} from './publish.js'
@@ -261,7 +261,7 @@ export async function finishSeal(kase: Case, sealId: string, options: {force?: b
     throw new CustodyError('STORAGE_FAILED', `could not put ${record.partial} at ${record.out}: ${messageOf(error)}; it is still there`, {subject: sealId, cause: error})
   })
   if (!published) {
-    throw new CustodyError('INVALID_ARGUMENT', `${record.out} exists and is not the archive of seal ${sealId}; nothing was replaced. Move it away, or add --force to replace it`, {subject: record.out})
+    throw new CustodyError('INVALID_ARGUMENT', said`${record.out} exists and is not the archive of seal ${sealId}; nothing was replaced. Move it away, or add ${OUTPUT.force} to replace it`, {subject: record.out})
   }
 
   await close()

@@ -21,8 +21,8 @@ import {existsSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 import type {Case} from '../case/case.js'
-import {CustodyError, messageOf} from '../errors.js'
-import {fsyncFolder} from '../io/files.js'
+import {CustodyError, fields, messageOf, said} from '../errors.js'
+import {OUTPUT, fsyncFolder, notReplaced} from '../io/files.js'
 import type {LeftOut} from '../testimony/consent-filter.js'
 import {chooseExhibits} from './choice.js'
 import {writeCustodyFiles} from './custody-files.js'
@@ -80,25 +80,28 @@ export interface SealReport {
   leftovers: SealLeftovers
 }
 
+/** The time a seal records, as its errors name it. */
+const SEALED_AT = fields({sealedAt: 'the seal time'}).sealedAt
+
 function parseSealedAt(value: string | undefined): Date {
   if (value === undefined) return new Date(Math.floor(Date.now() / 1000) * 1000)
   const date = new Date(value)
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(date.getTime())) {
-    throw new CustodyError('INVALID_ARGUMENT', `--sealed-at must be an ISO 8601 time with a zone, such as 2024-05-01T09:00:00Z, got ${JSON.stringify(value)}`)
+    throw new CustodyError('INVALID_ARGUMENT', said`${SEALED_AT} must be an ISO 8601 time with a zone, such as 2024-05-01T09:00:00Z, got ${JSON.stringify(value)}`)
   }
 
   return date
 }
 
-/** --out, resolved: a .zip file that does not exist, unless --force. */
+/** Where the archive goes, resolved: a .zip file that does not exist, unless `force`. */
 function outPath(options: SealOptions): string {
   const out = resolve(options.cwd ?? process.cwd(), options.out)
   if (!out.toLowerCase().endsWith('.zip')) {
-    throw new CustodyError('INVALID_ARGUMENT', `--out must name a .zip file, got ${JSON.stringify(options.out)}`)
+    throw new CustodyError('INVALID_ARGUMENT', said`${OUTPUT.out} must name a .zip file, got ${JSON.stringify(options.out)}`)
   }
 
   if (existsSync(out) && !options.force) {
-    throw new CustodyError('INVALID_ARGUMENT', `${out} already exists; choose another --out, or add --force to replace it`)
+    throw new CustodyError('INVALID_ARGUMENT', said`${out} already exists; choose another ${OUTPUT.out}, or add ${OUTPUT.force} to replace it`)
   }
 
   return out
@@ -228,5 +231,5 @@ function keptForFinish(recorded: {sealId: string; seq: number}, out: string, tem
 }
 
 function appeared(out: string): CustodyError {
-  return new CustodyError('INVALID_ARGUMENT', `${out} appeared while sealing; nothing was replaced. Choose another --out, or add --force`)
+  return notReplaced(out, 'appeared while sealing')
 }

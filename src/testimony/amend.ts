@@ -9,10 +9,11 @@
  */
 import type {Case} from '../case/case.js'
 import type {JsonValue} from '../canonical/jcs.js'
-import {CustodyError} from '../errors.js'
+import {CustodyError, said} from '../errors.js'
 import {IngestRun, composeIngestEvents, provenanceOf} from '../ingest/pipeline.js'
 import {MetadataReader} from '../metadata/exiftool.js'
 import type {ContentCheck, IdentifyingDecision} from './content-check.js'
+import {FOLLOW_UP} from './fields.js'
 import {refuseIdentifying} from './identifying.js'
 import type {TestimonyRecord} from './record.js'
 import {collectFiles, recordedName, searchContent, stageTogether, withStatementFile} from './take-testimony.js'
@@ -45,12 +46,12 @@ export interface AmendReport {
 
 export async function amendStatement(kase: Case, ref: string, options: AmendOptions): Promise<AmendReport> {
   const reason = options.reason.trim()
-  if (reason === '') throw new CustodyError('INVALID_ARGUMENT', '--reason must say why the statement is corrected; nothing was recorded')
+  if (reason === '') throw new CustodyError('INVALID_ARGUMENT', said`${FOLLOW_UP.reason} must say why the statement is corrected; nothing was recorded`)
   if ('text' in options.statement && options.statement.text.trim() === '') throw new CustodyError('INVALID_ARGUMENT', 'the corrected statement is empty; nothing was recorded')
   await kase.assertIntactHead()
   const view = findTestimony(kase, ref)
   const search = await identifyingSearchOf(kase, view, options.passphrase)
-  refuseIdentifying(search, '--reason', reason)
+  refuseIdentifying(search, FOLLOW_UP.reason, reason)
   const provenance = provenanceOf({actor: options.actor, source: `testimony of witness ${view.witness}`}, kase)
 
   return withStatementFile(options.statement, async (path) => {

@@ -9,7 +9,8 @@
  * The note is recorded in clear, so it must not hold the witness's name or contact.
  */
 import type {Case} from '../case/case.js'
-import {CustodyError} from '../errors.js'
+import {CustodyError, given, said, type Field} from '../errors.js'
+import {FOLLOW_UP} from './fields.js'
 import {refuseIdentifying} from './identifying.js'
 import {checkNotFuture, checkTime} from './record.js'
 import {byEffect, findTestimony, type TestimonyView} from './testimonies.js'
@@ -44,32 +45,35 @@ export interface ConsentChangeReport {
   overridden: Array<{scope: ConsentScope; seq: number; at: string}>
 }
 
-function checkScopes(values: readonly string[] | undefined, flag: string): ConsentScope[] {
-  return [...new Set((values ?? []).map((v) => checkScope(v.trim(), flag)))].sort()
+function checkScopes(values: readonly string[] | undefined, field: Field): ConsentScope[] {
+  return [...new Set((values ?? []).map((v) => checkScope(v.trim(), field)))].sort()
 }
 
 export async function changeConsent(kase: Case, ref: string, options: ConsentChangeOptions): Promise<ConsentChangeReport> {
-  const granted = checkScopes(options.grant, '--grant')
-  const withdrawn = checkScopes(options.withdraw, '--withdraw')
-  if (granted.length === 0 && withdrawn.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'say what changes: --grant SCOPE or --withdraw SCOPE (each may be repeated)')
+  const granted = checkScopes(options.grant, FOLLOW_UP.grant)
+  const withdrawn = checkScopes(options.withdraw, FOLLOW_UP.withdraw)
+  if (granted.length === 0 && withdrawn.length === 0) {
+    throw new CustodyError('INVALID_ARGUMENT', said`say what changes: ${given(FOLLOW_UP.grant)} or ${given(FOLLOW_UP.withdraw)} (each may be repeated)`)
+  }
+
   const both = granted.filter((s) => withdrawn.includes(s))
   if (both.length > 0) throw new CustodyError('INVALID_ARGUMENT', `${both.join(', ')} cannot be granted and withdrawn at once`)
   // Required with a grant; checked whenever given.
-  const method = granted.length > 0 || options.method !== undefined ? checkMethod(options.method, '--method', granted.length > 0 ? 'the new consent' : 'the change') : undefined
+  const method = granted.length > 0 || options.method !== undefined ? checkMethod(options.method, FOLLOW_UP.method, granted.length > 0 ? 'the new consent' : 'the change') : undefined
 
   const now = options.now ?? new Date()
-  const at = options.at === undefined ? now.toISOString() : checkNotFuture(checkTime(options.at, '--at'), '--at', now)
+  const at = options.at === undefined ? now.toISOString() : checkNotFuture(checkTime(options.at, FOLLOW_UP.at), FOLLOW_UP.at, now)
   await kase.assertIntactHead()
   const view: TestimonyView = findTestimony(kase, ref)
   if (Date.parse(at) < Date.parse(view.interview.startedAt)) {
     throw new CustodyError(
       'INVALID_ARGUMENT',
-      `--at ${at} is before the interview started (${view.interview.startedAt}); the consent given then is the first the testimony records. Nothing was recorded`,
+      said`${FOLLOW_UP.at} ${at} is before the interview started (${view.interview.startedAt}); the consent given then is the first the testimony records. Nothing was recorded`,
     )
   }
 
   const note = options.note?.trim() || null
-  if (note !== null) refuseIdentifying(await identifyingSearchOf(kase, view, options.passphrase), '--note', note)
+  if (note !== null) refuseIdentifying(await identifyingSearchOf(kase, view, options.passphrase), FOLLOW_UP.note, note)
   const {events} = kase.ledger.append(() => ({
     drafts: [
       {

@@ -16,7 +16,7 @@
 import {createReadStream} from 'node:fs'
 import {TextDecoder} from 'node:util'
 import type {JsonValue} from '../canonical/jcs.js'
-import {CustodyError} from '../errors.js'
+import {CustodyError, fields, said} from '../errors.js'
 import type {IdentifierKind, IdentifyingSearch} from './identifying.js'
 
 /** What the testimony's events record of the search (never what was found, only where). */
@@ -175,6 +175,9 @@ export function describeFindings(findings: readonly Finding[]): string[] {
  */
 export type IdentifyingDecision = 'accept' | 'refuse' | ((findings: readonly Finding[]) => Promise<boolean>)
 
+/** The decision, as an error names it: `accept` is given by the investigator. */
+const DECISION = fields({identifyingContent: 'your acceptance'})
+
 /** Goes on when the decision accepts the findings; otherwise throws, naming where the name or contact is (never what it is). */
 export async function decideOnFindings(findings: readonly Finding[], decision: IdentifyingDecision): Promise<void> {
   if (findings.length === 0 || decision === 'accept') return
@@ -182,7 +185,7 @@ export async function decideOnFindings(findings: readonly Finding[], decision: I
   if (decision === 'refuse') {
     throw new CustodyError(
       'IDENTIFYING_CONTENT',
-      `the witness's name or contact is in what would be recorded: ${where}. A testimony that holds identifying content is never sealed for advocacy (anonymised use). Nothing was recorded: take them out of those files, or give --identifying-content-ok to record the testimony as holding identifying content`,
+      said`the witness's name or contact is in what would be recorded: ${where}. A testimony that holds identifying content is never sealed for advocacy (anonymised use). Nothing was recorded: take them out of those files, or give ${DECISION.identifyingContent} to record the testimony as holding identifying content`,
       {subject: findings[0]!.source},
     )
   }

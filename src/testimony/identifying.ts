@@ -25,7 +25,8 @@
  * Texts can be large (a statement of many megabytes): scanner() finds the same as find() over a
  * stream of chunks, holding at most about a kilobyte between them.
  */
-import {CustodyError} from '../errors.js'
+import {CustodyError, said, type Field, type Said} from '../errors.js'
+import {TESTIMONY} from './fields.js'
 
 export type IdentifierKind = 'name' | 'contact'
 
@@ -269,18 +270,18 @@ class Scanner implements IdentifyingScanner {
  * Why a value of the open record (recorded in clear in the ledger and every archive) cannot be
  * taken: it holds the witness's name or contact. Names the field, never the value.
  */
-export function identifyingReason(search: IdentifyingSearch, field: string, values: string | readonly string[] | null | undefined): string | undefined {
+export function identifyingReason(search: IdentifyingSearch, field: Field, values: string | readonly string[] | null | undefined): Said | undefined {
   for (const value of typeof values === 'string' ? [values] : (values ?? [])) {
     const found = search.find(value)
     if (found === undefined) continue
-    return `${field} contains the witness's ${found === 'name' ? 'name' : 'contact details'}, and it would be recorded in clear in the ledger and in every archive. Write it without the name or contact (name people by role or code: "a relative", "P-3"); what identifies the witness belongs in --identity-note, which is encrypted`
+    return said`${field} contains the witness's ${found === 'name' ? 'name' : 'contact details'}, and it would be recorded in clear in the ledger and in every archive. Write it without the name or contact (name people by role or code: "a relative", "P-3"); what identifies the witness belongs in ${TESTIMONY.identityNotes}, which is encrypted`
   }
 
   return undefined
 }
 
 /** Refuses a value of the open record that holds the witness's name or contact (identifyingReason). */
-export function refuseIdentifying(search: IdentifyingSearch, field: string, values: string | readonly string[] | null | undefined): void {
+export function refuseIdentifying(search: IdentifyingSearch, field: Field, values: string | readonly string[] | null | undefined): void {
   const reason = identifyingReason(search, field, values)
-  if (reason !== undefined) throw new CustodyError('IDENTIFYING_CONTENT', `${reason}. Nothing was recorded`, {subject: field})
+  if (reason !== undefined) throw new CustodyError('IDENTIFYING_CONTENT', said`${reason}. Nothing was recorded`)
 }

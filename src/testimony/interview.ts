@@ -12,10 +12,11 @@
  */
 import {statSync} from 'node:fs'
 import {resolve} from 'node:path'
-import {CustodyError, messageOf} from '../errors.js'
+import {CustodyError, messageOf, sayWith, type Said} from '../errors.js'
 import {describeFindings, type Finding} from './content-check.js'
+import {TESTIMONY} from './fields.js'
 import {identifyingReason} from './identifying.js'
-import {checkLanguages, checkNotFuture, checkTime, checkWitnessCode, identifyingFields, searchFor, type OpenTextField, type TestimonyInput} from './record.js'
+import {checkConsentTime, checkLanguages, checkTime, checkWitnessCode, identifyingFields, searchFor, type OpenTextField, type TestimonyInput} from './record.js'
 import {CONSENT_METHODS, CONSENT_SCOPES, NO_CONSENT} from './vocabulary.js'
 
 /** A check of an answer as it is typed: true, or the reason it is refused (the question is asked again). */
@@ -70,6 +71,15 @@ export function localTime(date: Date): string {
   return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
 }
 
+/**
+ * Why an answer is refused, under the question that asked for it: a message that opens with the
+ * field goes on from after it, as the question names the field already.
+ */
+function refusedAnswer(message: Said): string {
+  const opening = message.findIndex((part) => part !== '')
+  return sayWith(typeof message[opening] === 'string' ? message : message.slice(opening + 1)).trimStart()
+}
+
 /** A prompt validator from a check that throws. */
 function checked(check: (value: string) => unknown, optional = false): Validate {
   return (value) => {
@@ -78,7 +88,7 @@ function checked(check: (value: string) => unknown, optional = false): Validate 
       check(value)
       return true
     } catch (error) {
-      return messageOf(error).replace(/^--[a-z-]+ /, '')
+      return error instanceof CustodyError ? refusedAnswer(error.said) : messageOf(error)
     }
   }
 }
@@ -171,12 +181,12 @@ export function askCorrectedStatement(ask: Asker): Promise<string> {
 }
 
 /** A question for each free-text field of the open record, answering in the field's own type. */
-type OpenQuestions = {[F in OpenTextField as F['key']]: () => Promise<NonNullable<TestimonyInput[F['key']]>>}
+type OpenQuestions = {[F in OpenTextField as F['name']]: () => Promise<NonNullable<TestimonyInput[F['name']]>>}
 
 async function reask(field: OpenTextField, answers: TestimonyInput, ask: OpenQuestions): Promise<void> {
   // One branch per type of answer: TypeScript cannot pair a key with its question through a union.
-  if (field.key === 'interviewers' || field.key === 'present') answers[field.key] = await ask[field.key]()
-  else answers[field.key] = await ask[field.key]()
+  if (field.name === 'interviewers' || field.name === 'present') answers[field.name] = await ask[field.name]()
+  else answers[field.name] = await ask[field.name]()
 }
 
 /**
@@ -233,7 +243,7 @@ export async function askForTestimony(given: TestimonyInput, ask: Asker, context
     for (const question of questions) if (question.needed(answers)) await question.ask(answers)
     // 6. recheck: what was answered (or given by flags) before the name and contact were known.
     for (let found = identifyingFields(answers)[0]; found !== undefined; found = identifyingFields(answers)[0]) {
-      ask.tell(`\n${identifyingReason(searchFor(answers), found.flag, answers[found.key])}.\nPlease give ${found.flag} again:\n`)
+      ask.tell(`\n${sayWith(identifyingReason(searchFor(answers), found, answers[found.name]) ?? [])}.\nPlease give ${found.words} again:\n`)
       await reask(found, answers, open)
     }
 
@@ -258,22 +268,24 @@ function startOf(answers: TestimonyInput): string {
  */
 function openQuestions(answers: TestimonyInput, ask: Asker, investigator: string | undefined): OpenQuestions {
   const open =
-    (flag: string, split = false): Validate =>
-    (value) =>
-      identifyingReason(searchFor(answers), flag, split ? commaList(value) : value)?.replace(/^--[a-z-]+ /, '') ?? true
+    (field: OpenTextField, split = false): Validate =>
+    (value) => {
+      const reason = identifyingReason(searchFor(answers), field, split ? commaList(value) : value)
+      return reason === undefined || refusedAnswer(reason)
+    }
   return {
-    place: () => ask.text({message: 'Where the interview took place:', validate: all(required('the place'), open('--place'))}),
+    place: () => ask.text({message: 'Where the interview took place:', validate: all(required('the place'), open(TESTIMONY.place))}),
     interviewers: async () =>
       commaList(
         await ask.text({
           message: 'Interviewer(s), separated by commas:',
           ...(investigator ? {default: investigator} : {}),
-          validate: all(required('at least one interviewer'), open('--interviewer', true)),
+          validate: all(required('at least one interviewer'), open(TESTIMONY.interviewers, true)),
         }),
       ),
-    present: async () => commaList(await ask.text({message: 'Anyone else present (names or roles, separated by commas; empty if nobody):', validate: open('--present', true)})),
-    interpreter: () => ask.text({message: 'Interpreter (empty if none):', validate: open('--interpreter')}),
-    note: () => ask.text({message: 'Note recorded with the testimony (in clear: nothing identifying; empty for none):', validate: open('--note')}),
+    present: async () => commaList(await ask.text({message: 'Anyone else present (names or roles, separated by commas; empty if nobody):', validate: open(TESTIMONY.present, true)})),
+    interpreter: () => ask.text({message: 'Interpreter (empty if none):', validate: open(TESTIMONY.interpreter)}),
+    note: () => ask.text({message: 'Note recorded with the testimony (in clear: nothing identifying; empty for none):', validate: open(TESTIMONY.note)}),
   }
 }
 
@@ -281,7 +293,7 @@ function openQuestions(answers: TestimonyInput, ask: Asker, investigator: string
 function whenQuestions(ask: Asker, now: Date): Question[] {
   return [
     field('witness', () => ask.text({message: 'Witness code (a pseudonym such as W-014, never the name):', validate: checked((v) => checkWitnessCode(v))})),
-    field('interviewedAt', () => ask.text({message: 'Interview started (ISO 8601 with zone):', default: localTime(now), validate: checked((v) => checkTime(v, '--interviewed-at'))})),
+    field('interviewedAt', () => ask.text({message: 'Interview started (ISO 8601 with zone):', default: localTime(now), validate: checked((v) => checkTime(v, TESTIMONY.interviewedAt))})),
     field(
       'endedAt',
       (answers) => {
@@ -289,7 +301,7 @@ function whenQuestions(ask: Asker, now: Date): Question[] {
         return ask.text({
           message: 'Interview ended (ISO 8601 with zone; empty if not noted):',
           validate: (value) => {
-            const ok = checked((v) => checkTime(v, '--ended-at'), true)(value)
+            const ok = checked((v) => checkTime(v, TESTIMONY.endedAt), true)(value)
             return ok !== true || value.trim() === '' || new Date(value.trim()).getTime() >= start || 'the interview cannot end before it started'
           },
         })
@@ -330,7 +342,7 @@ function consentQuestions(ask: Asker): Question[] {
     field('consentMethod', () => ask.choose({message: 'How was consent given?', choices: choicesOf(CONSENT_METHODS)}), consented),
     field(
       'consentAt',
-      (answers) => ask.text({message: 'When was consent given (ISO 8601 with zone)?', default: startOf(answers), validate: checked((v) => checkNotFuture(checkTime(v, '--consent-at'), '--consent-at'))}),
+      (answers) => ask.text({message: 'When was consent given (ISO 8601 with zone)?', default: startOf(answers), validate: checked(checkConsentTime)}),
       consented,
     ),
   ]

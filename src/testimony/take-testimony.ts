@@ -24,7 +24,7 @@ import {tmpdir} from 'node:os'
 import {extname, join} from 'node:path'
 import type {JsonValue} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
-import {CustodyError, messageOf} from '../errors.js'
+import {CustodyError, messageOf, said} from '../errors.js'
 import {getExhibit} from '../exhibits/exhibits.js'
 import {collectInputs, type InputFile} from '../ingest/inputs.js'
 import {IngestRun, composeIngestEvents, provenanceOf, type Outcome, type Provenance} from '../ingest/pipeline.js'
@@ -69,8 +69,8 @@ export async function collectFiles(paths: readonly string[], cwd: string | undef
   const collected = await collectInputs(paths, {recursive: false, ...(cwd ? {cwd} : {})})
   const problem = collected.problems[0] ?? collected.skipped[0]
   if (problem !== undefined) {
-    const [code, message] = 'error' in problem ? [problem.error.code, problem.error.message] : (['INPUT_NOT_REGULAR', `${problem.path} was skipped: ${problem.reason}`] as const)
-    throw new CustodyError(code, `${role(problem.path)}: ${message}; nothing was recorded`, {subject: problem.path})
+    const [code, message] = 'error' in problem ? [problem.error.code, problem.error.said] : (['INPUT_NOT_REGULAR', `${problem.path} was skipped: ${problem.reason}`] as const)
+    throw new CustodyError(code, said`${role(problem.path)}: ${message}; nothing was recorded`, {subject: problem.path})
   }
 
   return collected.files

@@ -7,9 +7,10 @@
 import {readFile, rm} from 'node:fs/promises'
 import {resolve} from 'node:path'
 import type {Case} from '../case/case.js'
-import {CustodyError, messageOf} from '../errors.js'
+import {CustodyError, messageOf, said} from '../errors.js'
 import {sha256Hex} from '../hashing/digests.js'
 import {writeFileDurably} from '../io/files.js'
+import {FOLLOW_UP} from './fields.js'
 import {IdentifyingSearch, refuseIdentifying} from './identifying.js'
 import {openIdentity, openIdentityKey, type IdentityRecord} from './identity.js'
 import {findTestimony, type IdentityReference, type TestimonyView} from './testimonies.js'
@@ -80,11 +81,11 @@ export async function viewIdentity(kase: Case, ref: string, options: ViewIdentit
 
   const {record, bytes} = await openSealedIdentity(kase, {...view, identity: view.identity}, options.passphrase)
   // The reason is recorded in clear, like every note.
-  refuseIdentifying(IdentifyingSearch.of({name: record.name, contact: record.contact}), '--reason', options.reason?.trim())
+  refuseIdentifying(IdentifyingSearch.of({name: record.name, contact: record.contact}), FOLLOW_UP.reason, options.reason?.trim())
   const commitment = sha256Hex(bytes)
   const disclosedTo = options.disclose === undefined ? null : resolve(options.cwd ?? process.cwd(), options.disclose)
   if (disclosedTo !== null && !(await writeFileDurably(disclosedTo, bytes, {mode: 0o600, overwrite: false}))) {
-    throw new CustodyError('INVALID_ARGUMENT', `${disclosedTo} already exists; choose another --disclose file. Nothing was recorded`)
+    throw new CustodyError('INVALID_ARGUMENT', said`${disclosedTo} already exists; choose another ${FOLLOW_UP.disclose} file. Nothing was recorded`)
   }
 
   try {

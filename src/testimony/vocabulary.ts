@@ -3,7 +3,7 @@
  * a seal's --purpose names one scope, and only testimony whose current consent covers it goes in.
  * The words are part of the ledger's record: never rename one, only add.
  */
-import {CustodyError} from '../errors.js'
+import {CustodyError, said, type Field} from '../errors.js'
 
 export const CONSENT_SCOPES = {
   court: 'use of the statement and its attachments in judicial proceedings',
@@ -22,7 +22,7 @@ export const CONSENT_METHODS = {
 
 export type ConsentMethod = keyof typeof CONSENT_METHODS
 
-/** What `--consent none` records: the witness was asked and consented to nothing. */
+/** What consent `none` records: the witness was asked and consented to nothing. */
 export const NO_CONSENT = 'none'
 
 export function isConsentScope(value: string): value is ConsentScope {
@@ -33,20 +33,20 @@ export function isConsentMethod(value: string): value is ConsentMethod {
   return Object.hasOwn(CONSENT_METHODS, value)
 }
 
-/** A scope given on the command line, checked; `orNone` when the flag also accepts `none`. */
-export function checkScope(value: string, flag: string, orNone = false): ConsentScope {
+/** A scope given for `field`, checked; `orNone` when the field also takes `none`. */
+export function checkScope(value: string, field: Field, orNone = false): ConsentScope {
   if (!isConsentScope(value)) {
-    throw new CustodyError('INVALID_ARGUMENT', `${flag} must be one of ${Object.keys(CONSENT_SCOPES).join(', ')}${orNone ? ' (or none)' : ''}, got ${JSON.stringify(value)}`)
+    throw new CustodyError('INVALID_ARGUMENT', said`${field} must be one of ${Object.keys(CONSENT_SCOPES).join(', ')}${orNone ? ' (or none)' : ''}, got ${JSON.stringify(value)}`)
   }
 
   return value
 }
 
 /** How consent was given, checked; `what` is the consent it is about ("consent", "the new consent"). */
-export function checkMethod(value: string | undefined, flag: string, what: string): ConsentMethod {
+export function checkMethod(value: string | undefined, field: Field, what: string): ConsentMethod {
   const method = value?.trim() ?? ''
   if (!isConsentMethod(method)) {
-    throw new CustodyError('INVALID_ARGUMENT', `${flag} must say how ${what} was given: ${Object.keys(CONSENT_METHODS).join(', ')}; got ${JSON.stringify(value ?? '')}`)
+    throw new CustodyError('INVALID_ARGUMENT', said`${field} must say how ${what} was given: ${Object.keys(CONSENT_METHODS).join(', ')}; got ${JSON.stringify(value ?? '')}`)
   }
 
   return method

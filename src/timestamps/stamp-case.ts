@@ -17,7 +17,7 @@ import {createHash} from 'node:crypto'
 import type {Case} from '../case/case.js'
 import {caseSettings, checkTsaUrl, isTrustedRoot, readTrustedRoots, type TrustedRoot} from '../case/settings.js'
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
-import {CustodyError, messageOf} from '../errors.js'
+import {CustodyError, fields, given, messageOf, said} from '../errors.js'
 import type {LedgerEvent} from '../ledger/event.js'
 import type {TokenFacts} from './token.js'
 import {postTimestampQuery} from './tsa-client.js'
@@ -99,19 +99,22 @@ export interface StampOptions {
   signal?: AbortSignal
 }
 
+/** The TSAs and roots a stamp is given, as its errors name them. */
+const GIVEN = fields({tsa: 'the URL of a TSA', tsaCaFiles: "the TSA's root certificate"})
+
 export async function stampCase(kase: Case, options: StampOptions = {}): Promise<TimestampReport> {
   // 1. choose
   const settings = caseSettings(kase)
   const urls = (options.tsa?.length ? options.tsa : settings.tsa).map((u) => checkTsaUrl(u))
   if (urls.length === 0) {
-    throw new CustodyError('USAGE', 'no Time-Stamp Authority to ask: give --tsa URL, or save one with `custody config set tsa URL`')
+    throw new CustodyError('USAGE', said`no Time-Stamp Authority to ask: give ${given(GIVEN.tsa)}, or save one with \`custody config set tsa URL\``)
   }
 
   const roots: TrustedRoot[] = options.tsaCaFiles?.length ? await readTrustedRoots(options.tsaCaFiles) : settings['tsa-ca']
   if (roots.length === 0) {
     throw new CustodyError(
       'USAGE',
-      "no TSA root certificate to check tokens against: give --tsa-ca FILE (the TSA's root, PEM), or save it with `custody config set tsa-ca FILE`",
+      said`no TSA root certificate to check tokens against: give ${given(GIVEN.tsaCaFiles)} (the TSA's root, PEM), or save it with \`custody config set tsa-ca FILE\``,
     )
   }
 

@@ -29,7 +29,7 @@ import type Database from 'better-sqlite3'
 import type {Certificate} from 'pkijs'
 import {readCheckpointFile, type ReadCheckpoint} from '../checkpoints/checkpoint-file.js'
 import {checkSignedCheckpoint, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
-import {CustodyError, messageOf} from '../errors.js'
+import {CustodyError, fields, messageOf, said} from '../errors.js'
 import {openScratchDatabase} from '../io/scratch-db.js'
 import type {MerkleTree} from '../merkle/tree.js'
 import {verifyConsistency} from '../merkle/verify.js'
@@ -59,10 +59,13 @@ interface Head {
 
 const describeHead = (head: Head): string => `${head.size} events, root ${head.root}`
 
+/** The files verified against, as errors name them. */
+const AGAINST = fields({against: 'the comparison list'}).against
+
 /** A ZIP starts with a local file header, or (empty) with the end record (APPNOTE 6.3.10 §4.3.7, §4.3.16). */
 async function isZip(path: string): Promise<boolean> {
   const handle = await open(path, 'r').catch((error: unknown) => {
-    throw new CustodyError('INVALID_ARGUMENT', `${path} cannot be read (${messageOf(error)}); give a sealed archive or a checkpoint file with --against`, {subject: path})
+    throw new CustodyError('INVALID_ARGUMENT', said`${path} cannot be read (${messageOf(error)}); give a sealed archive or a checkpoint file with ${AGAINST}`, {subject: path})
   })
   try {
     const {buffer, bytesRead} = await handle.read(Buffer.alloc(4), 0, 4, 0)
@@ -209,7 +212,7 @@ export async function verifyArchiveAgainst(
     if (!(await isZip(other))) {
       throw new CustodyError(
         'INVALID_ARGUMENT',
-        `${other} is not a ZIP: with an archive, --against takes other archives of its case. A checkpoint file is checked against the case itself (\`custody verify --against ${other}\` in the case)`,
+        said`${other} is not a ZIP: with an archive, ${AGAINST} takes other archives of its case. A checkpoint file is checked against the case itself (\`custody verify --against ${other}\` in the case)`,
         {subject: other},
       )
     }

@@ -115,10 +115,13 @@ describe('custody testimony add on a terminal', () => {
     await term.answer("Witness's name", 'Olena Kovalenko')
     await term.answer('Contact details', '')
     await term.answer('Other identifying notes', '')
-    await term.waitFor("--place contains the witness's name, and it would be recorded in clear")
-    await term.waitFor('Please give --place again')
+    // Named as the interview asks for it: the place was an answer here, not a flag.
+    await term.waitFor("the place contains the witness's name, and it would be recorded in clear")
+    await term.waitFor('belongs in the identity note, which is encrypted')
+    await term.waitFor('Please give the place again')
+    expect(term.screen()).not.toContain('--place')
     // Still refused at the prompt, then a place without the name.
-    await term.answer(/Please give --place again:\s*\n.*Where the interview took place/u, 'Kovalenko street')
+    await term.answer(/Please give the place again:\s*\n.*Where the interview took place/u, 'Kovalenko street')
     await term.waitFor("contains the witness's name")
     term.send('', ...Array<string>(20).fill('BSpace'))
     term.send('Irpin', 'Enter')

@@ -178,6 +178,7 @@ describe('custody testimony add (flags)', () => {
       [flagsFor('W-021', ['--consent', 'press', '--consent-method', 'signed-form', '--statement-file', other]), '--consent must be one of court, international, advocacy, contact'],
       [flagsFor('W-021', ['--consent', 'none', '--consent', 'court', '--statement-file', other]), '--consent none cannot be given together with scopes'],
       [flagsFor('W-021', ['--consent', 'none', '--statement-file', other, '--language', 'not a tag!']), '--language must be a BCP 47'],
+      [flagsFor('W-021', ['--consent', 'none', '--statement-file', other, '--witness-name', NAME, '--interviewer', NAME]), "--interviewer contains the witness's name"],
     ]
     for (const [args, message] of cases) {
       const result = await custody(args)
@@ -185,9 +186,16 @@ describe('custody testimony add (flags)', () => {
       expect(result.stderr).toContain(message)
     }
 
-    const noZone = await custody(flagsFor('W-021', ['--consent', 'none', '--statement-file', other]).map((a) => (a.startsWith('2024-03-05T10:00+02:00/') ? '2024-03-05T10:00' : a)))
+    const noZoneFlags = flagsFor('W-021', ['--consent', 'none', '--statement-file', other]).map((a) => (a.startsWith('2024-03-05T10:00+02:00/') ? '2024-03-05T10:00' : a))
+    const noZone = await custody(noZoneFlags)
     expect(noZone.code).toBe(2)
     expect(noZone.stderr).toContain('--interviewed-at must be an ISO 8601 date and time with its zone')
+    // The core names the field; the command its flag, in --json too, where the field is given.
+    const named = await custodyJson<{error: {code: string; message: string; field?: string}}>([...noZoneFlags, '--json'])
+    expect(named.code).toBe(2)
+    expect(named.json.error).toEqual({code: 'INVALID_ARGUMENT', field: 'interviewedAt', message: expect.stringMatching(/^--interviewed-at must be an ISO 8601 date and time with its zone, .* got "2024-03-05T10:00"$/) as string})
+    const inClear = await custodyJson<{error: {code: string; message: string; field?: string}}>([...flagsFor('W-021', ['--consent', 'none', '--statement-file', other]), '--witness-name', NAME, '--note', NAME, '--json'])
+    expect(inClear.json.error).toMatchObject({code: 'IDENTIFYING_CONTENT', field: 'note', message: expect.stringMatching(/^--note contains the witness's name, .*belongs in --identity-note, which is encrypted\. Nothing was recorded$/) as string})
     expect(ledgerSize(kase.dir)).toBe(before)
   })
 
@@ -265,7 +273,7 @@ describe('consent at seal time', () => {
       expect(refused.code).toBe(1)
       expect(refused.json.error).toMatchObject({code: 'TESTIMONY_LEFT_OUT', subject: 'W-014'})
       expect(refused.json.error.message).toMatch(/^the testimony of (?:witness|\d+ witnesses) W-014(?:, W-\d+)* \(\d+ exhibits?\) would be left out/)
-      expect(refused.json.error.message).toContain(purpose.length ? 'the purpose "ICC Article 15 communication" is not a consent scope' : 'no --purpose was given')
+      expect(refused.json.error.message).toContain(purpose.length ? 'the --purpose "ICC Article 15 communication" is not a consent scope' : 'no --purpose was given')
       expect(refused.json.error.message).toContain('--allow-left-out')
       const text = await custody(['seal', '--out', out, ...purpose, '--case', kase.dir])
       expect(text.code).toBe(1)

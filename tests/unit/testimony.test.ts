@@ -3,10 +3,11 @@ import {createHash} from 'node:crypto'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {checkTestimony, checkWitnessCode, missingFlags, type TestimonyInput} from '../../src/testimony/record.js'
+import {checkTestimony, checkWitnessCode, missingFields, type TestimonyInput} from '../../src/testimony/record.js'
 import {commitmentOf, ensureIdentityKey, identityBytes, identityPublicKey, identityRecord, openIdentity, openIdentityKey, sealIdentity} from '../../src/testimony/identity.js'
 import {recordedName} from '../../src/testimony/take-testimony.js'
 import {PASSPHRASE, tempDir} from '../helpers/cli.js'
+import {refusal} from '../helpers/refusal.js'
 
 const work = tempDir('custody-testimony-unit-')
 afterAll(() => work.remove())
@@ -22,12 +23,13 @@ const COMPLETE: TestimonyInput = {
 }
 
 describe('the testimony record', () => {
-  it('names every missing required flag, in the order they are asked', () => {
-    expect(missingFlags({})).toEqual(['--witness', '--interviewed-at', '--place', '--interviewer', '--consent', '--statement-file'])
-    expect(missingFlags({...COMPLETE, consentMethod: undefined})).toEqual(['--consent-method'])
-    expect(missingFlags({...COMPLETE, consent: ['none'], consentMethod: undefined})).toEqual([])
-    expect(missingFlags({...COMPLETE, statementFile: undefined, statementText: 'typed'})).toEqual([])
-    expect(missingFlags({...COMPLETE, interviewers: ['  ']})).toEqual(['--interviewer'])
+  it('names every missing required field, in the order they are asked', () => {
+    const missing = (input: TestimonyInput): string[] => missingFields(input).map((field) => field.name)
+    expect(missing({})).toEqual(['witness', 'interviewedAt', 'place', 'interviewers', 'consent', 'statementFile'])
+    expect(missing({...COMPLETE, consentMethod: undefined})).toEqual(['consentMethod'])
+    expect(missing({...COMPLETE, consent: ['none'], consentMethod: undefined})).toEqual([])
+    expect(missing({...COMPLETE, statementFile: undefined, statementText: 'typed'})).toEqual([])
+    expect(missing({...COMPLETE, interviewers: ['  ']})).toEqual(['interviewers'])
   })
 
   it('splits what identifies the witness from the open record', () => {
@@ -41,24 +43,37 @@ describe('the testimony record', () => {
 
   it('refuses codes that are names or carry the name, and times without a zone', () => {
     expect(checkWitnessCode(' W-014 ')).toBe('W-014')
-    expect(() => checkWitnessCode('Olena Kovalenko')).toThrow('--witness must be a code')
+    expect(() => checkWitnessCode('Olena Kovalenko')).toThrow('the witness code must be a code')
     expect(() => checkWitnessCode('KOVAL-1', 'Olena Koval')).toThrow("contains part of the witness's name")
-    expect(() => checkTestimony({...COMPLETE, interviewedAt: '2024-03-05T10:00'})).toThrow('--interviewed-at must be an ISO 8601 date and time with its zone')
-    expect(() => checkTestimony({...COMPLETE, interviewedAt: '2024-02-30T10:00Z'})).toThrow('--interviewed-at')
+    expect(() => checkTestimony({...COMPLETE, interviewedAt: '2024-03-05T10:00'})).toThrow('the start of the interview must be an ISO 8601 date and time with its zone')
+    expect(() => checkTestimony({...COMPLETE, interviewedAt: '2024-02-30T10:00Z'})).toThrow(expect.objectContaining({field: 'interviewedAt'}))
     expect(() => checkTestimony({...COMPLETE, interviewedAt: '2024-03-05T10:00Z/2024-03-05T09:00Z'})).toThrow('cannot end')
-    expect(() => checkTestimony({...COMPLETE, statementFile: undefined, statementText: ' \n'})).toThrow('a testimony needs --statement-file')
+    expect(() => checkTestimony({...COMPLETE, statementFile: undefined, statementText: ' \n'})).toThrow('a testimony needs the statement;')
   })
 
   it('refuses consent dated more than five minutes ahead of the clock, and open-record text holding the name or contact', () => {
     const soon = new Date(Date.now() + 2 * 60_000).toISOString()
     expect(checkTestimony({...COMPLETE, consentAt: soon}).consent.givenAt).toBe(soon)
-    expect(() => checkTestimony({...COMPLETE, consentAt: new Date(Date.now() + 10 * 60_000).toISOString()})).toThrow('--consent-at')
+    expect(() => checkTestimony({...COMPLETE, consentAt: new Date(Date.now() + 10 * 60_000).toISOString()})).toThrow(expect.objectContaining({field: 'consentAt'}))
     expect(() => checkTestimony({...COMPLETE, consentAt: '2034-03-05T10:00+02:00'})).toThrow('is in the future')
     const who = {witnessName: 'Olena Kovalenko', witnessContact: '+380 44 555 0142'}
-    expect(() => checkTestimony({...COMPLETE, ...who, present: ['a psychologist', 'Mrs KOVALENKO']})).toThrow("--present contains the witness's name")
-    expect(() => checkTestimony({...COMPLETE, ...who, interpreter: 'reached on 0445550142'})).toThrow("--interpreter contains the witness's contact details")
+    expect(() => checkTestimony({...COMPLETE, ...who, present: ['a psychologist', 'Mrs KOVALENKO']})).toThrow("the people present contains the witness's name")
+    expect(() => checkTestimony({...COMPLETE, ...who, interpreter: 'reached on 0445550142'})).toThrow("the interpreter contains the witness's contact details")
     expect(() => checkWitnessCode('W-0445550142', null, who.witnessContact)).toThrow("contains the witness's phone number")
     expect(checkTestimony({...COMPLETE, ...who, place: 'Kovalenkivka'}).interview.place).toBe('Kovalenkivka')
+  })
+
+  it('names the field an error is about, in words, never a flag: the interview uses the same checks', () => {
+    const code = refusal(() => checkWitnessCode('Olena Kovalenko'))
+    expect(code).toMatchObject({code: 'INVALID_ARGUMENT', field: 'witness'})
+    expect(code.message).toMatch(/^the witness code must be a code such as W-014 .*; got "Olena Kovalenko"$/)
+    const missing = refusal(() => checkTestimony({}))
+    expect(missing.field).toBe('witness')
+    expect(missing.message).toBe('a testimony needs the witness code, the start of the interview, the place, the interviewers, consent, the statement; nothing was recorded')
+    const nameInNote = refusal(() => checkTestimony({...COMPLETE, witnessName: 'Olena Kovalenko', note: 'Olena was calm'}))
+    expect(nameInNote).toMatchObject({code: 'IDENTIFYING_CONTENT', field: 'note'})
+    expect(nameInNote.message).toContain('what identifies the witness belongs in the identity note')
+    for (const error of [code, missing, nameInNote]) expect(error.message).not.toMatch(/--[a-z]/)
   })
 
   it('records the statement and attachments under names that keep only the type', () => {
