@@ -33,7 +33,7 @@ function nameOf(node) {
     if ((ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.name !== undefined) {
       return parent.name.getText()
     }
-    if (ts.isCallExpression(parent)) return `(argument of ${parent.expression.getText().slice(0, 40)})`
+    if (ts.isCallExpression(parent)) return `(argument of ${parent.expression.getText().replace(/\s+/g, '').slice(0, 40)})`
   }
   return '(anonymous)'
 }
