@@ -1,11 +1,12 @@
-// Lint step: no function in src/ longer than MAX_LINES lines (a function declaration, a method, an
-// accessor, a constructor, a function expression or an arrow), counted from the line of its name or
-// first token to the line of its closing brace. A long function is a list of steps that wants names.
+// Lint step, the last of `npm run lint`: no function in src/ longer than MAX_LINES lines. Counted
+// are function declarations, methods, accessors, constructors, function expressions and arrows,
+// from the line of their first token (doc comment left out) to the line of their closing brace. A
+// long function is a list of steps that wants names.
 //
-//   node tests/lint/function-length.mjs          offenders only; exit 1 if there are any
-//   node tests/lint/function-length.mjs --all    every function, longest first (exit 0 unless offenders)
+//   node tests/lint/function-length.mjs          the offenders, as file:line name length; exit 1 if any
+//   node tests/lint/function-length.mjs --all    every function, longest first
 //
-// Run from the repository folder (`npm run lint` does), so that `typescript` resolves from node_modules.
+// Run it from the repository folder (`npm run lint` does), so that `typescript` resolves from node_modules.
 import {readdirSync, readFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import ts from 'typescript'
