@@ -244,9 +244,9 @@ export class Case implements AsyncDisposable {
   }
 
   /**
-   * Starts opening the signing key and returns at once: the key derivation (about half a second)
-   * then runs beside the first steps of the work. The command awaits ready() before anything it
-   * would have to undo: a wrong passphrase still leaves nothing behind.
+   * Starts opening the signing key and returns at once: the key derivation (scrypt, slow on
+   * purpose: secret-box.ts) then runs beside the first steps of the work. The command awaits
+   * ready() before anything it would have to undo: a wrong passphrase still leaves nothing behind.
    */
   beginUnlock(passphrase: string): void {
     this.unlocking = this.unlock(passphrase)

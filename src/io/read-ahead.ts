@@ -165,8 +165,8 @@ export class ReadAhead {
         if (file?.path !== path) {
           if (file !== undefined) this.closeAfter(file)
           file = undefined
-          // Opened and measured synchronously: each is a few microseconds, where a trip through
-          // libuv's thread pool costs a hundred or more (sealing opens two files an exhibit).
+          // Opened and measured synchronously: each takes microseconds, where a trip through
+          // libuv's thread pool costs far more (sealing opens two files an exhibit).
           const fd = openSync(path, 'r')
           file = {path, fd, held: 0, reads: new Set()}
           file.held = fstatSync(fd).size
