@@ -83,7 +83,7 @@ export function locateCase(options: {caseDir?: string | undefined; env?: NodeJS.
   )
 }
 
-export class Case implements AsyncDisposable {
+export class Case implements Disposable, AsyncDisposable {
   readonly root: string
   readonly dataDir: string
   readonly ledger: Ledger
@@ -273,10 +273,17 @@ export class Case implements AsyncDisposable {
     return this.unlocked
   }
 
+  /** Closes the ledger; closing it again does nothing. */
   close(): void {
     this.ledger.close()
   }
 
+  /** For `using`: closes the case, as close() does (again, harmlessly, after close()). */
+  [Symbol.dispose](): void {
+    this.close()
+  }
+
+  /** For `await using`: the same. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close()
   }

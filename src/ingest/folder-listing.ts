@@ -19,7 +19,7 @@ interface Row {
   kind: EntryKind
 }
 
-export class FolderListing {
+export class FolderListing implements Disposable {
   private db: Database.Database | undefined
   private folders = 0
 
@@ -40,7 +40,13 @@ export class FolderListing {
     }
   }
 
+  /** Closes the database (SQLite removes its file); closing it again does nothing. */
   close(): void {
     this.db?.close()
+  }
+
+  /** For `using`: closes it, as close() does (again, harmlessly, after close()). */
+  [Symbol.dispose](): void {
+    this.close()
   }
 }

@@ -70,7 +70,7 @@ export interface CheckpointSigner {
   signer: Signer
 }
 
-export class Ledger {
+export class Ledger implements Disposable {
   readonly path: string
   private readonly db: Database.Database
   private checkpointSigner: CheckpointSigner | undefined
@@ -139,8 +139,14 @@ export class Ledger {
     }
   }
 
+  /** Closes the database; closing it again does nothing. */
   close(): void {
     this.db.close()
+  }
+
+  /** For `using`: closes it, as close() does (again, harmlessly, after close()). */
+  [Symbol.dispose](): void {
+    this.close()
   }
 
   private cached<P extends unknown[], R>(sql: string): Database.Statement<P, R> {

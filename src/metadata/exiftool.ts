@@ -205,10 +205,12 @@ export class MetadataReader implements AsyncDisposable {
     }
   }
 
+  /** Ends the ExifTool processes, once what they were asked is done; ending again does nothing. */
   async end(): Promise<void> {
     await this.exiftool.end()
   }
 
+  /** For `await using`: ends the processes, as end() does (again, harmlessly, after end()). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.end()
   }
