@@ -68,12 +68,8 @@ export async function collectInputs(paths: readonly string[], options: {recursiv
 /** Walks the paths given, in order (each folder sorted by name), and hands each file found to the sink. */
 export async function walkInputs(paths: readonly string[], options: {recursive: boolean; cwd?: string}, sink: InputSink): Promise<void> {
   const cwd = options.cwd ?? process.cwd()
-  const listing = new FolderListing()
-  try {
-    for (const given of paths) await walkGiven(resolve(cwd, given), options.recursive, sink, listing)
-  } finally {
-    listing.close()
-  }
+  using listing = new FolderListing()
+  for (const given of paths) await walkGiven(resolve(cwd, given), options.recursive, sink, listing)
 }
 
 /** One path given: a file, a symlink to a file, or (with --recursive) a folder or a symlink to one. */
