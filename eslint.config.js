@@ -29,7 +29,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'tests/bench/**/*.js'],
+    files: ['bin/**/*.js', 'tests/bench/**/*.js', 'tests/lint/**/*.mjs'],
     languageOptions: {globals: {process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly'}},
   },
 )

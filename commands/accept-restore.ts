@@ -42,24 +42,20 @@ match its own head.json either: that is tampering, not a restore; run custody ve
   async run(): Promise<RestoreAccepted> {
     const {flags} = await this.parse(AcceptRestore)
     // Opened as it is: comparing it with custody's record is this command's own work.
-    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'accept-restore', {compare: false})
-    try {
-      const result = await acceptRestore(kase, {reason: flags.reason, actor: flags.actor})
-      this.log(
-        [
-          `Recorded as event ${result.seq}: an older copy of the case was put back.`,
-          `  lost           the checkpoint of ${result.lost.treeSize} events, root ${result.lost.rootHash}${result.lost.recordedAt === null ? '' : `, recorded ${result.lost.recordedAt}`}`,
-          `  kept as        ${result.lost.aside}`,
-          `  this ledger    ${result.ledger.size} events, root ${result.ledger.root}, before this event`,
-          '',
-          `  numbers        exhibit numbers up to ${result.reservedExhibitNumbers} are not given again: the next exhibit is numbered after them`,
-          '',
-          'Archives sealed from the lost copy cannot be linked to those sealed from now on.',
-        ].join('\n'),
-      )
-      return result
-    } finally {
-      kase.close()
-    }
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'accept-restore', {compare: false})
+    const result = await acceptRestore(kase, {reason: flags.reason, actor: flags.actor})
+    this.log(
+      [
+        `Recorded as event ${result.seq}: an older copy of the case was put back.`,
+        `  lost           the checkpoint of ${result.lost.treeSize} events, root ${result.lost.rootHash}${result.lost.recordedAt === null ? '' : `, recorded ${result.lost.recordedAt}`}`,
+        `  kept as        ${result.lost.aside}`,
+        `  this ledger    ${result.ledger.size} events, root ${result.ledger.root}, before this event`,
+        '',
+        `  numbers        exhibit numbers up to ${result.reservedExhibitNumbers} are not given again: the next exhibit is numbered after them`,
+        '',
+        'Archives sealed from the lost copy cannot be linked to those sealed from now on.',
+      ].join('\n'),
+    )
+    return result
   }
 }

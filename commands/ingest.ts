@@ -83,7 +83,7 @@ stops before reading any file.`
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Ingest)
     const dryRun = flags['dry-run']
-    const kase = dryRun ? this.openCase(flags.case) : await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest', {background: true})
+    using kase = dryRun ? this.openCase(flags.case) : await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest', {background: true})
     const interrupt = this.interruptible('Stopping after the files in progress (Ctrl-C again to stop now)...')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const startedAt = Date.now()
@@ -114,7 +114,6 @@ stops before reading any file.`
       if (report.counts.failed > 0 || report.interrupted) process.exitCode = 1
     } finally {
       interrupt.release()
-      kase.close()
     }
   }
 }

@@ -26,13 +26,9 @@ was about. With --json, each event is given whole, with its hash and the previou
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Log)
-    const kase = this.openCase(flags.case)
-    try {
-      const events = listEvents(kase, args.exhibit)
-      // Written here, not returned to oclif: the events are read from the ledger as they are written.
-      await this.writeLines(this.jsonEnabled() ? jsonWithList({events: []}, ['events'], events) : renderLog(events))
-    } finally {
-      kase.close()
-    }
+    using kase = this.openCase(flags.case)
+    const events = listEvents(kase, args.exhibit)
+    // Written here, not returned to oclif: the events are read from the ledger as they are written.
+    await this.writeLines(this.jsonEnabled() ? jsonWithList({events: []}, ['events'], events) : renderLog(events))
   }
 }

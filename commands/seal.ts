@@ -77,17 +77,13 @@ ledger recorded (no passphrase needed).`
     const {argv, flags} = await this.parse(Seal)
     if (flags.finish !== undefined) {
       if (argv.length > 0) throw new CustodyError('USAGE', '--finish takes no exhibits: it puts in place an archive already made')
-      const kase = this.openCase(flags.case)
-      try {
-        const report = await finishSeal(kase, flags.finish, {force: flags.force})
-        this.log(renderFinishedSeal(report))
-        return report
-      } finally {
-        kase.close()
-      }
+      using kase = this.openCase(flags.case)
+      const report = await finishSeal(kase, flags.finish, {force: flags.force})
+      this.log(renderFinishedSeal(report))
+      return report
     }
 
-    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal')
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const interrupt = this.interruptible('Stopping: the partial archive will be removed (Ctrl-C again to stop now)...')
     try {
@@ -109,7 +105,6 @@ ledger recorded (no passphrase needed).`
       await this.writeLines(this.jsonEnabled() ? jsonWithList(report, ['statement', 'exhibits'], report.statement.exhibits) : [renderSeal(report)])
     } finally {
       interrupt.release()
-      kase.close()
     }
 
     return undefined

@@ -30,13 +30,9 @@ the identity itself). For a later statement version or an attachment, it names t
 
   async run(): Promise<DescribedExhibit> {
     const {args, flags} = await this.parse(Show)
-    const kase = this.openCase(flags.case)
-    try {
-      const exhibit = describeExhibit(kase, args.exhibit)
-      this.log(renderShow(exhibit))
-      return exhibit
-    } finally {
-      kase.close()
-    }
+    using kase = this.openCase(flags.case)
+    const exhibit = describeExhibit(kase, args.exhibit)
+    this.log(renderShow(exhibit))
+    return exhibit
   }
 }

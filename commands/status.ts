@@ -31,13 +31,9 @@ read timestamps.pending to decide when to run \`custody timestamp\`, and seals.u
 
   async run(): Promise<CaseStatus> {
     const {flags} = await this.parse(Status)
-    const kase = this.openCase(flags.case)
-    try {
-      const status = await caseStatus(kase)
-      this.log(renderStatus(status))
-      return status
-    } finally {
-      kase.close()
-    }
+    using kase = this.openCase(flags.case)
+    const status = await caseStatus(kase)
+    this.log(renderStatus(status))
+    return status
   }
 }

@@ -49,7 +49,7 @@ TSAs and their roots can be given each time or saved once for the case:
 
   async run(): Promise<TimestampReport> {
     const {flags} = await this.parse(Timestamp)
-    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'timestamp')
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'timestamp')
     const interrupt = this.interruptible('Stopping: nothing will be recorded (Ctrl-C again to stop now)...')
     try {
       const report = await stampCase(kase, {
@@ -64,7 +64,6 @@ TSAs and their roots can be given each time or saved once for the case:
       return report
     } finally {
       interrupt.release()
-      kase.close()
     }
   }
 }

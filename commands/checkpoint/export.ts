@@ -30,13 +30,9 @@ replaced only with --force.`
 
   async run(): Promise<{path: string; file: CheckpointFile; checkpoint: CheckpointBody}> {
     const {flags} = await this.parse(CheckpointExport)
-    const kase = this.openCase(flags.case)
-    try {
-      const result = await exportCheckpoint(kase, flags.out, flags.force)
-      this.log(`Wrote the checkpoint of ${result.checkpoint.treeSize} events (root ${result.checkpoint.rootHash}) to ${result.path}`)
-      return result
-    } finally {
-      kase.close()
-    }
+    using kase = this.openCase(flags.case)
+    const result = await exportCheckpoint(kase, flags.out, flags.force)
+    this.log(`Wrote the checkpoint of ${result.checkpoint.treeSize} events (root ${result.checkpoint.rootHash}) to ${result.path}`)
+    return result
   }
 }

@@ -15,13 +15,9 @@ export default class ConfigGet extends CustodyCommand {
 
   async run(): Promise<CaseSettings> {
     const {flags} = await this.parse(ConfigGet)
-    const kase = this.openCase(flags.case)
-    try {
-      const settings = caseSettings(kase)
-      this.log(renderSettings(settings))
-      return settings
-    } finally {
-      kase.close()
-    }
+    using kase = this.openCase(flags.case)
+    const settings = caseSettings(kase)
+    this.log(renderSettings(settings))
+    return settings
   }
 }

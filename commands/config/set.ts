@@ -31,13 +31,9 @@ The values given replace the current ones; give none to clear the setting.`
   async run(): Promise<CaseSettings> {
     const {args, argv, flags} = await this.parse(ConfigSet)
     const values = (argv as string[]).slice(1)
-    const kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'config set')
-    try {
-      const settings = await setSetting(kase, args.setting, values)
-      this.log(renderSettings(settings))
-      return settings
-    } finally {
-      kase.close()
-    }
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'config set')
+    const settings = await setSetting(kase, args.setting, values)
+    this.log(renderSettings(settings))
+    return settings
   }
 }

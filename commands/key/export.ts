@@ -23,13 +23,9 @@ An existing file is replaced only with --force.`
 
   async run(): Promise<KeyView & {path: string}> {
     const {flags} = await this.parse(KeyExport)
-    const kase = this.openCase(flags.case)
-    try {
-      const result = await exportPublicKey(kase, flags.out, flags.force)
-      this.log(`Wrote the public key ${result.fingerprint} to ${result.path}`)
-      return result
-    } finally {
-      kase.close()
-    }
+    using kase = this.openCase(flags.case)
+    const result = await exportPublicKey(kase, flags.out, flags.force)
+    this.log(`Wrote the public key ${result.fingerprint} to ${result.path}`)
+    return result
   }
 }

@@ -39,14 +39,10 @@ A new passphrase also takes over the witness identity key, so one passphrase ope
     const current = await this.passphrase(flags['passphrase-file'], 'key rotate')
     const fromFile = await passphraseFromFileOrEnv(flags['new-passphrase-file'], {})
     const next = fromFile ?? (process.stdin.isTTY && process.stderr.isTTY ? await this.passphrase(undefined, 'key rotate (the new key)', {confirm: true, env: {}}) : current)
-    const kase = this.openCase(flags.case)
-    try {
-      await kase.unlock(current)
-      const result = await rotateSigningKey(kase, {passphrase: next, currentPassphrase: current, reason: flags.reason, ...(flags.holder === undefined ? {} : {holder: flags.holder})})
-      this.log(`Rotated the signing key (ledger event #${result.seq}):\n  replaced   ${result.previous}\n  now        ${result.current}\n  reason     ${result.reason}`)
-      return result
-    } finally {
-      kase.close()
-    }
+    using kase = this.openCase(flags.case)
+    await kase.unlock(current)
+    const result = await rotateSigningKey(kase, {passphrase: next, currentPassphrase: current, reason: flags.reason, ...(flags.holder === undefined ? {} : {holder: flags.holder})})
+    this.log(`Rotated the signing key (ledger event #${result.seq}):\n  replaced   ${result.previous}\n  now        ${result.current}\n  reason     ${result.reason}`)
+    return result
   }
 }

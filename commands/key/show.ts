@@ -24,13 +24,9 @@ No passphrase is needed: only the public half is shown.`
 
   async run(): Promise<KeyView> {
     const {flags} = await this.parse(KeyShow)
-    const kase = this.openCase(flags.case)
-    try {
-      const view = describeSigningKey(kase)
-      this.log(renderKey(view))
-      return view
-    } finally {
-      kase.close()
-    }
+    using kase = this.openCase(flags.case)
+    const view = describeSigningKey(kase)
+    this.log(renderKey(view))
+    return view
   }
 }

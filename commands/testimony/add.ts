@@ -130,20 +130,17 @@ Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
     }
 
     const record = missing.length === 0 ? checkTestimony(given) : undefined
-    const {kase, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony add')
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony add')
+    using kase = opened
+    const complete = record ?? checkTestimony(await (await questions()).interview(given, {investigator: kase.info.investigator}))
+    const interrupt = this.interruptible('Stopping: nothing of this testimony will be recorded (Ctrl-C again to stop now)...')
     try {
-      const complete = record ?? checkTestimony(await (await questions()).interview(given, {investigator: kase.info.investigator}))
-      const interrupt = this.interruptible('Stopping: nothing of this testimony will be recorded (Ctrl-C again to stop now)...')
-      try {
-        const identifyingContent = flags['identifying-content-ok'] ? 'accept' : canAsk ? async (findings: readonly Finding[]) => confirmIdentifyingContent(findings, (await questions()).terminalAsker()) : 'refuse'
-        const report = await takeTestimony(kase, complete, {passphrase, actor: flags.actor, signal: interrupt.signal, identifyingContent})
-        this.log(renderTestimonyTaken(report))
-        return report
-      } finally {
-        interrupt.release()
-      }
+      const identifyingContent = flags['identifying-content-ok'] ? 'accept' : canAsk ? async (findings: readonly Finding[]) => confirmIdentifyingContent(findings, (await questions()).terminalAsker()) : 'refuse'
+      const report = await takeTestimony(kase, complete, {passphrase, actor: flags.actor, signal: interrupt.signal, identifyingContent})
+      this.log(renderTestimonyTaken(report))
+      return report
     } finally {
-      kase.close()
+      interrupt.release()
     }
   }
 }

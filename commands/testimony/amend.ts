@@ -55,15 +55,12 @@ advocacy (anonymised) seal takes it.`
       throw new CustodyError('INVALID_ARGUMENT', 'give the corrected statement with --statement-file (there is no terminal to open an editor on); nothing was recorded')
     }
 
-    const {kase, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony amend')
-    try {
-      const statement = flags['statement-file'] === undefined ? {text: await askCorrectedStatement(await terminal())} : {file: flags['statement-file']}
-      const identifyingContent = flags['identifying-content-ok'] ? 'accept' : onTerminal ? async (findings: readonly Finding[]) => confirmIdentifyingContent(findings, await terminal()) : 'refuse'
-      const report = await amendStatement(kase, args.testimony, {statement, reason: flags.reason, actor: flags.actor, passphrase, identifyingContent})
-      this.log(renderAmend(report))
-      return report
-    } finally {
-      kase.close()
-    }
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony amend')
+    using kase = opened
+    const statement = flags['statement-file'] === undefined ? {text: await askCorrectedStatement(await terminal())} : {file: flags['statement-file']}
+    const identifyingContent = flags['identifying-content-ok'] ? 'accept' : onTerminal ? async (findings: readonly Finding[]) => confirmIdentifyingContent(findings, await terminal()) : 'refuse'
+    const report = await amendStatement(kase, args.testimony, {statement, reason: flags.reason, actor: flags.actor, passphrase, identifyingContent})
+    this.log(renderAmend(report))
+    return report
   }
 }

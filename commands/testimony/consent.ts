@@ -49,13 +49,10 @@ Scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; 
 
   async run(): Promise<ConsentChangeReport> {
     const {args, flags} = await this.parse(TestimonyConsent)
-    const {kase, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony consent')
-    try {
-      const report = await changeConsent(kase, args.testimony, {grant: flags.grant ?? [], withdraw: flags.withdraw ?? [], method: flags.method, at: flags.at, note: flags.note, actor: flags.actor, passphrase})
-      this.log(renderConsentChange(report))
-      return report
-    } finally {
-      kase.close()
-    }
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony consent')
+    using kase = opened
+    const report = await changeConsent(kase, args.testimony, {grant: flags.grant ?? [], withdraw: flags.withdraw ?? [], method: flags.method, at: flags.at, note: flags.note, actor: flags.actor, passphrase})
+    this.log(renderConsentChange(report))
+    return report
   }
 }

@@ -33,13 +33,10 @@ check them against an archive with standard tools:
 
   async run(): Promise<IdentityViewReport> {
     const {args, flags} = await this.parse(TestimonyIdentity)
-    const {kase, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony identity')
-    try {
-      const report = await viewIdentity(kase, args.testimony, {passphrase, reason: flags.reason, actor: flags.actor, disclose: flags.disclose})
-      this.log(renderIdentity(report))
-      return report
-    } finally {
-      kase.close()
-    }
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony identity')
+    using kase = opened
+    const report = await viewIdentity(kase, args.testimony, {passphrase, reason: flags.reason, actor: flags.actor, disclose: flags.disclose})
+    this.log(renderIdentity(report))
+    return report
   }
 }

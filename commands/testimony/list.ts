@@ -19,13 +19,9 @@ Only what is recorded in clear is shown; the witness's identity stays encrypted 
 
   async run(): Promise<{testimonies: TestimonyView[]}> {
     const {flags} = await this.parse(TestimonyList)
-    const kase = this.openCase(flags.case)
-    try {
-      const testimonies = listTestimonies(kase)
-      this.log(renderTestimonyList(testimonies))
-      return {testimonies}
-    } finally {
-      kase.close()
-    }
+    using kase = this.openCase(flags.case)
+    const testimonies = listTestimonies(kase)
+    this.log(renderTestimonyList(testimonies))
+    return {testimonies}
   }
 }

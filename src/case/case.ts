@@ -86,7 +86,7 @@ export function locateCase(options: {caseDir?: string | undefined; env?: NodeJS.
   )
 }
 
-export class Case implements AsyncDisposable {
+export class Case implements Disposable, AsyncDisposable {
   readonly root: string
   readonly dataDir: string
   readonly ledger: Ledger
@@ -247,9 +247,9 @@ export class Case implements AsyncDisposable {
   }
 
   /**
-   * Starts opening the signing key and returns at once: the key derivation (about half a second)
-   * then runs beside the first steps of the work. The command awaits ready() before anything it
-   * would have to undo: a wrong passphrase still leaves nothing behind.
+   * Starts opening the signing key and returns at once: the key derivation (scrypt, slow on
+   * purpose: secret-box.ts) then runs beside the first steps of the work. The command awaits
+   * ready() before anything it would have to undo: a wrong passphrase still leaves nothing behind.
    */
   beginUnlock(passphrase: string): void {
     this.unlocking = this.unlock(passphrase)
@@ -276,10 +276,17 @@ export class Case implements AsyncDisposable {
     return this.unlocked
   }
 
+  /** Closes the ledger; closing it again does nothing. */
   close(): void {
     this.ledger.close()
   }
 
+  /** For `using`: closes the case, as close() does (again, harmlessly, after close()). */
+  [Symbol.dispose](): void {
+    this.close()
+  }
+
+  /** For `await using`: the same. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close()
   }

@@ -18,7 +18,7 @@ const NAMED = 10
  * Every folder and file in `dataDir` (itself included) that the group or others may use, folder by
  * folder from the top, so the first named are the ones nearest it. Synchronous calls: a case of
  * 200,000 exhibits has 400,000 vault objects, and each lstat(2) takes microseconds where a trip
- * through libuv's thread pool would cost a hundred times more.
+ * through libuv's thread pool would cost far more.
  */
 export function widePermissions(dataDir: string): {count: number; named: Array<{path: string; mode: number}>; problems: string[]} {
   const found = {count: 0, named: [] as Array<{path: string; mode: number}>, problems: [] as string[]}

@@ -34,11 +34,12 @@ export const WORKER_HASH_BYTES = 64 * 1024
 
 type Reply = {type: 'ack'; job: number; seq: number} | {type: 'digest'; job: number; hex: string}
 
-export class HashWorker {
+export class HashWorker implements AsyncDisposable {
   private static instance: HashWorker | undefined
   private readonly worker: Worker
   private readonly waiting = new Map<string, {resolve: (value: string) => void; reject: (error: Error) => void}>()
   private nextJob = 1
+  private ended = false
 
   private constructor() {
     this.worker = new Worker(WORKER_SOURCE, {eval: true})
@@ -71,6 +72,11 @@ export class HashWorker {
 
   request(key: string, message: Record<string, unknown>): Promise<string> {
     return new Promise((resolve, reject) => {
+      if (this.ended) {
+        reject(endedError())
+        return
+      }
+
       if (this.waiting.size === 0) this.worker.ref()
       this.waiting.set(key, {resolve, reject})
       this.worker.postMessage(message)
@@ -80,6 +86,25 @@ export class HashWorker {
   post(message: Record<string, unknown>): void {
     this.worker.postMessage(message)
   }
+
+  /**
+   * Ends the worker thread: hashes still awaited fail, and the next shared() starts another
+   * worker. custody itself never ends the shared worker (it keeps the process alive only while a
+   * reply is awaited); this is for `await using` it where a thread must not outlive its work, as
+   * in tests. Ending it again does nothing.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (HashWorker.instance === this) HashWorker.instance = undefined
+    if (this.ended) return
+    this.ended = true
+    for (const waiter of this.waiting.values()) waiter.reject(endedError())
+    this.waiting.clear()
+    await this.worker.terminate()
+  }
+}
+
+function endedError(): Error {
+  return new Error('the hash worker was ended before it replied')
 }
 
 export class WorkerHash {

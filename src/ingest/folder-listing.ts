@@ -1,7 +1,7 @@
 /**
  * The entries of the folders a walk goes through, in name order, without holding a folder's
- * entries in memory (a phone dump can hold 100,000 files in one folder: read whole and sorted,
- * they took 40 MB). Each folder is read as a stream (opendir) into a scratch database
+ * entries in memory (a phone dump can hold 100,000 files in one folder, and a list of them all,
+ * sorted, grows with it). Each folder is read as a stream (opendir) into a scratch database
  * (src/io/scratch-db.ts), then read back sorted, page by page, so that the walk can go down into a
  * subfolder between two pages. The order is JavaScript's (UTF-16 code units, what the walk always
  * used): the rows are sorted on the name's stringOrderKey.
@@ -19,7 +19,7 @@ interface Row {
   kind: EntryKind
 }
 
-export class FolderListing {
+export class FolderListing implements Disposable {
   private db: Database.Database | undefined
   private folders = 0
 
@@ -40,7 +40,13 @@ export class FolderListing {
     }
   }
 
+  /** Closes the database (SQLite removes its file); closing it again does nothing. */
   close(): void {
     this.db?.close()
+  }
+
+  /** For `using`: closes it, as close() does (again, harmlessly, after close()). */
+  [Symbol.dispose](): void {
+    this.close()
   }
 }

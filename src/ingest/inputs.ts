@@ -68,109 +68,104 @@ export async function collectInputs(paths: readonly string[], options: {recursiv
 
 /** Walks the paths given, in order (each folder sorted by name), and hands each file found to the sink. */
 export async function walkInputs(paths: readonly string[], options: {recursive: boolean; cwd?: string}, sink: InputSink): Promise<void> {
-  const listing = new FolderListing()
-  try {
-    await walkPaths(paths, options, sink, listing)
-  } finally {
-    listing.close()
-  }
+  const cwd = options.cwd ?? process.cwd()
+  using listing = new FolderListing()
+  for (const given of paths) await walkGiven(resolve(cwd, given), options.recursive, sink, listing)
 }
 
-async function walkPaths(paths: readonly string[], options: {recursive: boolean; cwd?: string}, sink: InputSink, listing: FolderListing): Promise<void> {
-  const cwd = options.cwd ?? process.cwd()
-
-  const addFile = async (path: string, relativePath: string | null, symlinkTarget: string | null): Promise<void> => {
-    if (!sink.claim(symlinkTarget ?? path)) return
-    const size = (await stat(path).catch(() => undefined))?.size ?? 0
-    sink.file({path, relativePath, symlinkTarget, size})
+/** One path given: a file, a symlink to a file, or (with --recursive) a folder or a symlink to one. */
+async function walkGiven(path: string, recursive: boolean, sink: InputSink, listing: FolderListing): Promise<void> {
+  let info
+  try {
+    info = await lstat(path)
+  } catch (error) {
+    const missing = errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR'
+    sink.problem({
+      path,
+      error: missing
+        ? new CustodyError('INPUT_MISSING', `${path} does not exist; check the path`, {subject: path})
+        : new CustodyError('INPUT_UNREADABLE', `cannot look at ${path}: ${messageOf(error)}`, {subject: path}),
+    })
+    return
   }
 
-  const walk = async (top: string, dir: string): Promise<void> => {
-    const unreadable = (error: unknown): void =>
-      sink.problem({
-        path: dir,
-        error: new CustodyError('INPUT_UNREADABLE', `cannot list the folder ${dir}: ${messageOf(error)}; check its permissions`, {subject: dir}),
-      })
-    // Sorted, so that the same folder gives the same exhibit numbers in the same order.
-    const entries = listing.entries(dir)
-    for (;;) {
-      let next
-      try {
-        next = await entries.next()
-      } catch (error) {
-        unreadable(error)
-        return
-      }
-
-      if (next.done === true) return
-      const entry = next.value
-      const path = join(dir, entry.name)
-      const rel = relative(top, path).split(sep).join('/')
-      if (entry.kind === 'folder') {
-        if (entry.name === CASE_FOLDER) {
-          sink.skipped({path, reason: "a custody case's own data folder is never ingested"})
-          continue
-        }
-
-        await walk(top, path)
-      } else if (entry.kind === 'symlink') {
-        const target = await stat(path).catch(() => undefined)
-        if (target === undefined) {
-          sink.problem({path, error: brokenLink(path)})
-        } else if (target.isDirectory()) {
-          sink.skipped({path, reason: 'a symlink to a folder is not followed inside a folder walk; give its target as a path to ingest it'})
-        } else {
-          await addFile(path, rel, await realpath(path))
-        }
-      } else {
-        await addFile(path, rel, null)
-      }
+  let symlinkTarget: string | null = null
+  if (info.isSymbolicLink()) {
+    const target = await stat(path).catch(() => undefined)
+    if (target === undefined) {
+      sink.problem({path, error: brokenLink(path)})
+      return
     }
+
+    symlinkTarget = await realpath(path)
+    info = target
   }
 
-  for (const given of paths) {
-    const path = resolve(cwd, given)
-    let info
-    try {
-      info = await lstat(path)
-    } catch (error) {
-      const missing = errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR'
+  if (info.isDirectory()) {
+    if (!recursive) {
       sink.problem({
         path,
-        error: missing
-          ? new CustodyError('INPUT_MISSING', `${path} does not exist; check the path`, {subject: path})
-          : new CustodyError('INPUT_UNREADABLE', `cannot look at ${path}: ${messageOf(error)}`, {subject: path}),
+        error: new CustodyError('INPUT_IS_FOLDER', said`${path} is a folder; add ${INGEST.recursive} to ingest every file in it`, {subject: path}),
       })
-      continue
+      return
     }
 
-    let symlinkTarget: string | null = null
-    if (info.isSymbolicLink()) {
+    await walkFolder(symlinkTarget ?? path, symlinkTarget ?? path, sink, listing)
+    return
+  }
+
+  await addFile(sink, path, null, symlinkTarget)
+}
+
+/** The files under `dir`, sorted by name, folders walked where they sort; `top` is the folder given. */
+async function walkFolder(top: string, dir: string, sink: InputSink, listing: FolderListing): Promise<void> {
+  const unreadable = (error: unknown): void =>
+    sink.problem({
+      path: dir,
+      error: new CustodyError('INPUT_UNREADABLE', `cannot list the folder ${dir}: ${messageOf(error)}; check its permissions`, {subject: dir}),
+    })
+  // Sorted, so that the same folder gives the same exhibit numbers in the same order.
+  const entries = listing.entries(dir)
+  for (;;) {
+    let next
+    try {
+      next = await entries.next()
+    } catch (error) {
+      unreadable(error)
+      return
+    }
+
+    if (next.done === true) return
+    const entry = next.value
+    const path = join(dir, entry.name)
+    const rel = relative(top, path).split(sep).join('/')
+    if (entry.kind === 'folder') {
+      if (entry.name === CASE_FOLDER) {
+        sink.skipped({path, reason: "a custody case's own data folder is never ingested"})
+        continue
+      }
+
+      await walkFolder(top, path, sink, listing)
+    } else if (entry.kind === 'symlink') {
       const target = await stat(path).catch(() => undefined)
       if (target === undefined) {
         sink.problem({path, error: brokenLink(path)})
-        continue
+      } else if (target.isDirectory()) {
+        sink.skipped({path, reason: 'a symlink to a folder is not followed inside a folder walk; give its target as a path to ingest it'})
+      } else {
+        await addFile(sink, path, rel, await realpath(path))
       }
-
-      symlinkTarget = await realpath(path)
-      info = target
+    } else {
+      await addFile(sink, path, rel, null)
     }
-
-    if (info.isDirectory()) {
-      if (!options.recursive) {
-        sink.problem({
-          path,
-          error: new CustodyError('INPUT_IS_FOLDER', said`${path} is a folder; add ${INGEST.recursive} to ingest every file in it`, {subject: path}),
-        })
-        continue
-      }
-
-      await walk(symlinkTarget ?? path, symlinkTarget ?? path)
-      continue
-    }
-
-    await addFile(path, null, symlinkTarget)
   }
+}
+
+/** Hands a file to the sink unless it (its target, for a symlink) was claimed before. */
+async function addFile(sink: InputSink, path: string, relativePath: string | null, symlinkTarget: string | null): Promise<void> {
+  if (!sink.claim(symlinkTarget ?? path)) return
+  const size = (await stat(path).catch(() => undefined))?.size ?? 0
+  sink.file({path, relativePath, symlinkTarget, size})
 }
 
 function brokenLink(path: string): CustodyError {

@@ -27,7 +27,7 @@ export interface WorkItem {
   file: InputFile
 }
 
-export class Worklist {
+export class Worklist implements Disposable {
   private readonly db: Database.Database
   private readonly statements: ReturnType<Worklist['prepare']>
 
@@ -163,8 +163,13 @@ export class Worklist {
     return {counts, bytesIngested}
   }
 
-  /** Closes the database (SQLite removes its file). */
+  /** Closes the database (SQLite removes its file); closing it again does nothing. */
   close(): void {
     this.db.close()
+  }
+
+  /** For `using`: closes it, as close() does (again, harmlessly, after close()). */
+  [Symbol.dispose](): void {
+    this.close()
   }
 }

@@ -72,6 +72,20 @@ async function readFully(fd: number, buffer: Buffer, length: number, position: n
   }
 }
 
+/**
+ * How many bytes to read of a source whose file holds `held`: `expected` from `start` (an entry
+ * inside an archive), or the whole file, which must be of the `expected` size when one is given.
+ */
+function sizeToRead(held: number, expected: number | undefined, start: number | undefined): number {
+  if (start !== undefined) {
+    if (expected === undefined || start + expected > held) throw new Error(`it ends at ${held} bytes, before ${start} + ${expected ?? '?'}`)
+    return expected
+  }
+
+  if (expected !== undefined && held !== expected) throw new Error(`it holds ${held} bytes, not the ${expected} expected`)
+  return held
+}
+
 export class ReadAhead {
   private readonly sources: Iterable<ReadSource>
   private readonly chunkSize: number
@@ -151,63 +165,61 @@ export class ReadAhead {
         if (file?.path !== path) {
           if (file !== undefined) this.closeAfter(file)
           file = undefined
-          // Opened and measured synchronously: each is a few microseconds, where a trip through
-          // libuv's thread pool costs a hundred or more (sealing opens two files an exhibit).
+          // Opened and measured synchronously: each takes microseconds, where a trip through
+          // libuv's thread pool costs far more (sealing opens two files an exhibit).
           const fd = openSync(path, 'r')
           file = {path, fd, held: 0, reads: new Set()}
           file.held = fstatSync(fd).size
         }
 
-        const {held} = file
-        if (start !== undefined) {
-          if (expected === undefined || start + expected > held) throw new Error(`it ends at ${held} bytes, before ${start} + ${expected ?? '?'}`)
-          size = expected
-        } else {
-          if (expected !== undefined && held !== expected) throw new Error(`it holds ${held} bytes, not the ${expected} expected`)
-          size = held
-        }
+        size = sizeToRead(file.held, expected, start)
       } catch (error) {
         this.push(quietly(Promise.reject(this.readError(index, error))))
         break
       }
 
-      const {fd, reads} = file
-      const count = Math.max(1, Math.ceil(size / this.chunkSize))
-      for (let c = 0; c < count; c++) {
-        const buffer = await this.take()
-        if (buffer === undefined) break
-        const offset = c * this.chunkSize
-        const length = Math.min(this.chunkSize, size - offset)
-        const reading = readFully(fd, buffer, length, (start ?? 0) + offset)
-        const settled: Promise<void> = reading.then(
-          () => void reads.delete(settled),
-          () => void reads.delete(settled),
-        )
-        reads.add(settled)
-        this.push(
-          quietly(
-            reading.then(
-              (): ReadChunk => ({
-                source: index,
-                offset,
-                bytes: buffer.subarray(0, length),
-                size,
-                last: c === count - 1,
-                ...(this.memory ? {shared: {memory: this.memory, offset: buffer.byteOffset}} : {}),
-                release: () => this.give(buffer),
-              }),
-              (error: unknown) => {
-                this.give(buffer)
-                throw this.readError(index, error)
-              },
-            ),
-          ),
-        )
-      }
+      await this.readSource(file, index, size, start ?? 0)
     }
 
     if (file !== undefined) this.closeAfter(file)
     this.push(END)
+  }
+
+  /** Issues the reads of source `index` (`size` bytes from `start` of `file`), a chunk a free buffer, and queues their chunks in order. */
+  private async readSource(file: OpenFile, index: number, size: number, start: number): Promise<void> {
+    const {fd, reads} = file
+    const count = Math.max(1, Math.ceil(size / this.chunkSize))
+    for (let c = 0; c < count; c++) {
+      const buffer = await this.take()
+      if (buffer === undefined) break
+      const offset = c * this.chunkSize
+      const length = Math.min(this.chunkSize, size - offset)
+      const reading = readFully(fd, buffer, length, start + offset)
+      const settled: Promise<void> = reading.then(
+        () => void reads.delete(settled),
+        () => void reads.delete(settled),
+      )
+      reads.add(settled)
+      this.push(
+        quietly(
+          reading.then(
+            (): ReadChunk => ({
+              source: index,
+              offset,
+              bytes: buffer.subarray(0, length),
+              size,
+              last: c === count - 1,
+              ...(this.memory ? {shared: {memory: this.memory, offset: buffer.byteOffset}} : {}),
+              release: () => this.give(buffer),
+            }),
+            (error: unknown) => {
+              this.give(buffer)
+              throw this.readError(index, error)
+            },
+          ),
+        ),
+      )
+    }
   }
 
   /** The next chunk in order, or undefined after the last. A failed read throws here, in its turn. */

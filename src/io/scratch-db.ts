@@ -4,7 +4,8 @@
  * heap. The empty file name makes SQLite create the file in the system's temp folder ($TMPDIR,
  * else /var/tmp or /tmp), unlinked from the start, so that nothing is left behind even after a
  * crash. Nobody reads it after the work: no journal, no fsync, and all of it one transaction that
- * is never committed (with a commit for each write, marking 100,000 files took 15 s).
+ * is never committed (a commit for each write would write its pages out every time, where one open
+ * transaction keeps them in SQLite's cache).
  *
  * A temp folder that is full, or cannot be written, is no fault of the input: every statement of a
  * scratch database turns SQLite's storage errors into a CustodyError (DISK_FULL, exit 1) that
@@ -24,9 +25,8 @@ const CACHE_KIB = 4 * 1024
 
 /**
  * Rows a page when many rows are read. Small: a page lives while its rows are worked on, long
- * enough for V8 to move it to the old generation. Verifying 50,000 exhibits, V8's old generation
- * peaked at 25 to 29 MB with pages of 1,000 rows, and at 11 to 12 MB with pages of 50, at the same
- * speed.
+ * enough for V8 to move it to the old generation, which only a major collection empties; small
+ * pages keep that generation small, and reading them costs no more (README, "Speed").
  */
 export const PAGE = 50
 

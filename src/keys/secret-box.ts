@@ -4,10 +4,10 @@
  *
  * The parameters travel with the ciphertext, so a box made today opens with any later custody.
  * N = 2^16, r = 8, p = 2 is one of the settings OWASP's Password Storage Cheat Sheet lists as
- * equal in cost to N = 2^17, p = 1: about half a second of CPU per guess here, but 64 MiB rather
- * than 128, which keeps every command's peak memory low. Slow for someone who has seized the
- * laptop, tolerable once per command for the investigator. `label` is bound in as associated
- * data, so a box cannot be moved to stand for another secret.
+ * equal in cost to N = 2^17, p = 1: the same CPU per guess, but 64 MiB rather than 128, which
+ * keeps every command's peak memory low. Slow for someone who has seized the laptop, tolerable
+ * once per command for the investigator. `label` is bound in as associated data, so a box cannot
+ * be moved to stand for another secret.
  */
 import {createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCallback} from 'node:crypto'
 import {CustodyError} from '../errors.js'

@@ -1,7 +1,7 @@
 /**
- * 32-byte hashes packed one after another in one growing buffer: a list of a million hashes takes
- * 32 MB, where as many Uint8Arrays took about four times that (each array is an object of its
- * own), and hex strings about three times.
+ * 32-byte hashes packed one after another in one growing buffer: a list of n hashes takes 32·n
+ * bytes, where as many Uint8Arrays or hex strings would take several times that (each is an
+ * object of its own, with its header, and a hex string has two characters a byte).
  */
 import {HASH_SIZE} from './rfc6962.js'
 

@@ -1,8 +1,9 @@
 /**
  * Reads a file's complete metadata record with ExifTool (through exiftool-vendored).
  *
- * ExifTool runs as a pool of long-lived processes: start-up costs ~90 ms, far more than reading a
- * photo. The pool owns processes, so the reader is AsyncDisposable and must be ended.
+ * ExifTool runs as a pool of long-lived processes: starting one (a Perl interpreter loading
+ * ExifTool's tag tables) costs far more than reading a photo. The pool owns processes, so the
+ * reader is AsyncDisposable and must be ended.
  */
 import {availableParallelism} from 'node:os'
 import {StringDecoder} from 'node:string_decoder'
@@ -206,10 +207,12 @@ export class MetadataReader implements AsyncDisposable {
     }
   }
 
+  /** Ends the ExifTool processes, once what they were asked is done; ending again does nothing. */
   async end(): Promise<void> {
     await this.exiftool.end()
   }
 
+  /** For `await using`: ends the processes, as end() does (again, harmlessly, after end()). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.end()
   }

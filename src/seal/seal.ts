@@ -27,8 +27,8 @@ import type {LeftOut} from '../testimony/consent-filter.js'
 import {chooseExhibits} from './choice.js'
 import {writeCustodyFiles} from './custody-files.js'
 import {tidySeals, type SealLeftovers} from './leftovers.js'
-import {writeExhibits} from './payload.js'
-import {proveCustody} from './proof.js'
+import {writeExhibits, type PayloadOptions} from './payload.js'
+import {proveCustody, type CustodyProof} from './proof.js'
 import {publishArchive} from './publish.js'
 import {bagReadme} from './readme.js'
 import {Scratch} from './scratch.js'
@@ -158,16 +158,9 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     const {treeHead, trust, earlierSeals} = proof
     const {sealId, bag, statement, readme} = describeBag(kase, {sealer, sealedAt, purpose, note, treeHead, trust, events: proof.events.stated, earlierSeals, selection, choice})
 
-    // 4. payload
+    // 4. payload, 5. custody files, 6. tags
     await using zip = await ZipWriter.create(temp, sealedAt)
-    const exhibits = await writeExhibits(zip, kase, bag, choice, scratch.manifests, {onProgress: options.onProgress, interrupted})
-
-    // 5. custody files
-    const custody = await writeCustodyFiles(zip, kase, bag, {...proof, statement, exhibits: () => choice.ids(), scratch: scratch.statement}, interrupted)
-
-    // 6. tags
-    const payload = {bytes: exhibits.bytes + custody.bytes, count: 2 * choice.size + custody.entries.length}
-    await writeTags(zip, bag, {statement, payload, custody: custody.entries, manifests: scratch.manifests, readme})
+    await writeBag(zip, kase, bag, {scratch, proof, statement, readme}, {onProgress: options.onProgress, interrupted})
 
     // 7. record
     const written = await zip.finish()
@@ -196,17 +189,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     const report = {archive: out, sha256: written.sha256, size: written.size, bag, exhibitCount: choice.size}
     return {...report, statement: withExhibits(statement, sealed), leftOut: selection.leftOut, seq: sealEvent.event.seq, leftovers}
   } catch (error) {
-    if (published) throw error
-    if (recorded === undefined) {
-      await rm(temp, {force: true})
-      await scratch[Symbol.asyncDispose]()
-      await intent.remove()
-      throw error
-    }
-
-    // Recorded but not published: the complete archive stays under its temporary name, and the
-    // note stays beside it, so that status and verify report it and --finish can publish it.
-    throw keptForFinish(recorded, out, temp, error)
+    throw await failedSeal(error, {published, recorded, out, temp, scratch, intent})
   } finally {
     release?.()
   }
@@ -220,6 +203,42 @@ function describeBag(kase: Case, parts: Omit<SealParts, 'sealId'>): {sealId: str
   const described = describeSeal(kase, {...parts, sealId})
   const readme = Buffer.from(bagReadme({bag, statement: described, exhibits: parts.choice.size}))
   return {sealId, bag, statement: withReadme(described, readme), readme}
+}
+
+/** Steps 4 to 6, into the ZIP: each original and its metadata record, the custody files, then the tag files that list them. */
+async function writeBag(zip: ZipWriter, kase: Case, bag: string, parts: {scratch: Scratch; proof: CustodyProof; statement: SealStatementHead; readme: Buffer}, options: PayloadOptions): Promise<void> {
+  const {scratch, proof, statement, readme} = parts
+  const {choice} = scratch
+  // 4. payload
+  const exhibits = await writeExhibits(zip, kase, bag, choice, scratch.manifests, options)
+
+  // 5. custody files
+  const custody = await writeCustodyFiles(zip, kase, bag, {...proof, statement, exhibits: () => choice.ids(), scratch: scratch.statement}, options.interrupted)
+
+  // 6. tags
+  const payload = {bytes: exhibits.bytes + custody.bytes, count: 2 * choice.size + custody.entries.length}
+  await writeTags(zip, bag, {statement, payload, custody: custody.entries, manifests: scratch.manifests, readme})
+}
+
+/**
+ * Tidies up after a seal that failed, and returns the error to throw. Before its event is
+ * recorded, nothing is left: the partial archive, the scratch files and the note are removed.
+ * Recorded but not published: the complete archive stays under its temporary name, and the note
+ * stays beside it, so that status and verify report it and --finish can publish it.
+ */
+async function failedSeal(
+  error: unknown,
+  seal: {published: boolean; recorded: {sealId: string; seq: number} | undefined; out: string; temp: string; scratch: Scratch; intent: SealIntent},
+): Promise<unknown> {
+  if (seal.published) return error
+  if (seal.recorded === undefined) {
+    await rm(seal.temp, {force: true})
+    await seal.scratch[Symbol.asyncDispose]()
+    await seal.intent.remove()
+    return error
+  }
+
+  return keptForFinish(seal.recorded, seal.out, seal.temp, error)
 }
 
 function keptForFinish(recorded: {sealId: string; seq: number}, out: string, temp: string, error: unknown): CustodyError {

@@ -77,7 +77,7 @@ function statIfThere(path: string): Stats | undefined {
 /**
  * Makes a written, fsynced temp file read-only and renames it to its address. These metadata calls
  * are made synchronously: each takes microseconds, where a trip through libuv's thread pool costs
- * 0.1 to 0.2 ms of the main thread on a small VM, and ingest makes them twice a file. The rename
+ * the main thread far more (README, "Speed"), and ingest makes them twice a file. The rename
  * is made durable by the caller (fsyncFolder, asynchronous: it waits for the disk).
  */
 function placeObject(tempPath: string, path: string): void {

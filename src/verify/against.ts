@@ -172,7 +172,7 @@ async function sha256OfFile(path: string): Promise<string> {
 }
 
 /** The events of the first archive by sequence number, to compare those of the others as they are read. */
-class EventHashes {
+class EventHashes implements Disposable {
   private readonly db: Database.Database
   private readonly insert: Database.Statement<[number, Buffer]>
   private readonly lookup: Database.Statement<[number], {hash: Buffer}>
@@ -193,8 +193,14 @@ class EventHashes {
     return row === undefined ? undefined : row.hash.toString('hex')
   }
 
+  /** Closes the database (SQLite removes its file); closing it again does nothing. */
   close(): void {
     this.db.close()
+  }
+
+  /** For `using`: closes it, as close() does (again, harmlessly, after close()). */
+  [Symbol.dispose](): void {
+    this.close()
   }
 }
 

@@ -33,7 +33,7 @@ CREATE INDEX claim_by_exhibit ON claim (exhibit, seq);
 CREATE TABLE referenced (sha256 TEXT PRIMARY KEY) WITHOUT ROWID;
 `
 
-export class ClaimIndex {
+export class ClaimIndex implements Disposable {
   private readonly db: Database.Database
   private readonly insert: Database.Statement<[number, string, string, string | null, number | null, string | null]>
   private readonly mark: Database.Statement<[string]>
@@ -81,7 +81,13 @@ export class ClaimIndex {
     return this.marked.get(sha256) !== undefined
   }
 
+  /** Closes the database (SQLite removes its file); closing it again does nothing. */
   close(): void {
     this.db.close()
+  }
+
+  /** For `using`: closes it, as close() does (again, harmlessly, after close()). */
+  [Symbol.dispose](): void {
+    this.close()
   }
 }

@@ -81,12 +81,8 @@ export const CASE_CHECKS: readonly CaseCheck[] = [
 
 export async function verifyCase(kase: Case, options: VerifyCaseOptions = {}): Promise<VerifyReport> {
   return scratchWork('verify could not finish, which says nothing about the case', async () => {
-    const claims = new ClaimIndex()
-    try {
-      return await verifyWith(new CaseContext(kase, claims, options))
-    } finally {
-      claims.close()
-    }
+    using claims = new ClaimIndex()
+    return await verifyWith(new CaseContext(kase, claims, options))
   })
 }
 
@@ -133,9 +129,6 @@ export async function verifyCaseAt(
     }
   }
 
-  try {
-    return await verifyCase(kase, options)
-  } finally {
-    kase.close()
-  }
+  using opened = kase
+  return await verifyCase(opened, options)
 }

@@ -49,7 +49,7 @@ const S_IFLNK = 0o120000
 /**
  * Text read line by line comes in chunks this size. The lines of a chunk are held while they are
  * checked one by one; from a 1 MiB chunk, many lived long enough to be moved to V8's old space,
- * with the chunk's whole string (the lines are slices of it), and that grew the heap by tens of MB.
+ * with the chunk's whole string (the lines are slices of it), and that grew the heap.
  */
 const LINE_CHUNK = 64 * 1024
 

@@ -280,6 +280,133 @@ function descriptorLength(file: FileWindow, at: number, zip64: boolean, expected
   throw new ZipStructureError(subject, 'its data descriptor does not state the CRC-32 and sizes of the central directory')
 }
 
+/** A central directory record (§4.3.12), checked on its own: what its local header must match. */
+interface CentralRecord {
+  index: number
+  name: string
+  /** The name's bytes, which the local header must repeat exactly. */
+  raw: Buffer
+  flags: number
+  method: number
+  crc: number
+  csize: number
+  usize: number
+  offset: number
+  external: number
+  /** Where the next record must start. */
+  recordEnd: number
+}
+
+/** The `index`th central directory record, at `position`: its fields, name, flags, method and ZIP64 sizes checked. */
+function readCentralRecord(file: FileWindow, position: number, index: number, entries: number, cdEnd: number): CentralRecord {
+  let subject = `entry ${index}`
+  if (position + CENTRAL_SIZE > cdEnd) throw new ZipStructureError('ZIP', `the central directory holds fewer records than the ${entries} its end record states`)
+  const central = Buffer.from(file.bytes(position, CENTRAL_SIZE, 'a central directory record'))
+  if (central.readUInt32LE(0) !== CENTRAL_HEADER) throw new ZipStructureError('ZIP', `no central directory record at ${position}, inside the central directory`)
+  const flags = central.readUInt16LE(8)
+  const method = central.readUInt16LE(10)
+  const crc = central.readUInt32LE(16)
+  let csize = central.readUInt32LE(20)
+  let usize = central.readUInt32LE(24)
+  const nameLength = central.readUInt16LE(28)
+  const extraLength = central.readUInt16LE(30)
+  const commentLength = central.readUInt16LE(32)
+  const diskStart = central.readUInt16LE(34)
+  const external = central.readUInt32LE(38)
+  let offset = central.readUInt32LE(42)
+  const recordEnd = position + CENTRAL_SIZE + nameLength + extraLength + commentLength
+  if (recordEnd > cdEnd) throw new ZipStructureError(subject, 'its central directory record runs past the central directory')
+  const variable = Buffer.from(file.bytes(position + CENTRAL_SIZE, nameLength + extraLength, 'a central directory record'))
+  const raw = variable.subarray(0, nameLength)
+  const extras = parseExtra(variable.subarray(nameLength), subject, 'central')
+  const name = decodeName(raw, flags, extras, 'central', index)
+  subject = name
+  if ((flags & ~KNOWN_FLAGS) !== 0) {
+    throw new ZipStructureError(subject, (flags & FLAG_ENCRYPTED) !== 0 ? 'the entry is encrypted' : `its general purpose flags 0x${flags.toString(16)} ask for features custody does not read (encryption, patches, masked headers)`)
+  }
+
+  if (method !== 0 && method !== 8) throw new ZipStructureError(subject, `compression method ${method} is not supported (only stored and deflated)`)
+  if (central.readUInt16LE(6) > MAX_VERSION_NEEDED) throw new ZipStructureError(subject, `it needs a ZIP reader of version ${central.readUInt16LE(6) / 10}, later than the format (6.3) custody reads`)
+  if (diskStart !== 0) throw new ZipStructureError(subject, 'it says it starts on another disk')
+  const [u64, c64, o64] = (() => {
+    const values = zip64Values(extras, [usize === MAX32, csize === MAX32, offset === MAX32], subject, 'central')
+    const take = (is: boolean): bigint | undefined => (is ? values.shift() : undefined)
+    return [take(usize === MAX32), take(csize === MAX32), take(offset === MAX32)]
+  })()
+  if (u64 !== undefined) usize = safeNumber(u64, subject, 'size')
+  if (c64 !== undefined) csize = safeNumber(c64, subject, 'compressed size')
+  if (o64 !== undefined) offset = safeNumber(o64, subject, 'offset')
+  if (method === 0 && csize !== usize) throw new ZipStructureError(subject, `a stored entry of ${usize} bytes says it takes ${csize}`)
+  return {index, name, raw, flags, method, crc, csize, usize, offset, external, recordEnd}
+}
+
+/**
+ * The entry's local header (§4.3.7), which must start at `next` (where the entry before it ended)
+ * and say what its central record says. Returns where its data starts and where the entry ends
+ * (after its data descriptor, if it has one).
+ */
+function readLocalEntry(locals: FileWindow, central: CentralRecord, next: number, cdStart: number): {dataStart: number; end: number} {
+  const {name: subject, raw, flags, method, csize, offset, index} = central
+  if (offset !== next) {
+    throw new ZipStructureError(
+      subject,
+      offset > next
+        ? `its local header is at ${offset}, but the entry before it ends at ${next}: the ${offset - next} bytes between belong to no entry`
+        : `its local header is at ${offset}, inside the entry before it (which ends at ${next}), or the central directory is not in the order of the file`,
+    )
+  }
+
+  // The local header must say what the central record says.
+  const local = Buffer.from(locals.bytes(offset, LOCAL_SIZE, 'its local header', subject))
+  if (local.readUInt32LE(0) !== LOCAL_HEADER) throw new ZipStructureError(subject, `no local header at ${offset}`)
+  const localFlags = local.readUInt16LE(6)
+  const localNameLength = local.readUInt16LE(26)
+  const localExtraLength = local.readUInt16LE(28)
+  if (localFlags !== flags) throw new ZipStructureError(subject, `its local header's flags (0x${localFlags.toString(16)}) differ from the central directory's (0x${flags.toString(16)})`)
+  if (local.readUInt16LE(4) > MAX_VERSION_NEEDED) throw new ZipStructureError(subject, `its local header needs a ZIP reader of version ${local.readUInt16LE(4) / 10}, later than the format (6.3) custody reads`)
+  if (local.readUInt16LE(8) !== method) throw new ZipStructureError(subject, 'its local header gives another compression method than the central directory')
+  const localVariable = Buffer.from(locals.bytes(offset + LOCAL_SIZE, localNameLength + localExtraLength, 'its local header', subject))
+  if (!localVariable.subarray(0, localNameLength).equals(raw)) {
+    throw new ZipStructureError(subject, `its local header names it ${JSON.stringify(localVariable.subarray(0, localNameLength).toString('utf8'))}: readers that trust local headers would extract another file`)
+  }
+
+  const localExtras = parseExtra(localVariable.subarray(localNameLength), subject, 'local')
+  decodeName(raw, flags, localExtras, 'local', index)
+  const dataStart = offset + LOCAL_SIZE + localNameLength + localExtraLength
+  if (dataStart + csize > cdStart) throw new ZipStructureError(subject, `its data (${csize} bytes at ${dataStart}) runs into the central directory at ${cdStart}`)
+  const stated = {crc: local.readUInt32LE(14), csize: local.readUInt32LE(18), usize: local.readUInt32LE(22)}
+  const end = dataStart + csize + checkLocalSizes(locals, stated, localExtras, central, dataStart + csize)
+  return {dataStart, end}
+}
+
+/**
+ * The CRC-32 and sizes a local header states (or, with a data descriptor, the descriptor after the
+ * data at `dataEnd`) must be the central record's. Returns the descriptor's length, 0 without one.
+ */
+function checkLocalSizes(locals: FileWindow, stated: {crc: number; csize: number; usize: number}, localExtras: ExtraField[], central: CentralRecord, dataEnd: number): number {
+  const {name: subject, flags, crc, csize, usize} = central
+  const {crc: localCrc, csize: localCsize, usize: localUsize} = stated
+  const localZip64 = localExtras.some((f) => f.id === ZIP64_EXTRA)
+  if ((flags & FLAG_DESCRIPTOR) === 0) {
+    const values = zip64Values(localExtras, [localUsize === MAX32, localCsize === MAX32], subject, 'local')
+    const lu = localUsize === MAX32 ? values.shift()! : BigInt(localUsize)
+    const lc = localCsize === MAX32 ? values.shift()! : BigInt(localCsize)
+    if (localCrc !== crc || lu !== BigInt(usize) || lc !== BigInt(csize)) {
+      throw new ZipStructureError(subject, 'its local header states another CRC-32 or size than the central directory')
+    }
+
+    return 0
+  }
+
+  // §4.4.4: with a data descriptor the local fields are zero (or, here, must at least not disagree).
+  const agrees = (value: number, expected: number): boolean => value === 0 || value === expected || (localZip64 && value === MAX32)
+  if (!agrees(localCrc, crc) || !agrees(localCsize, csize) || !agrees(localUsize, usize)) {
+    throw new ZipStructureError(subject, 'its local header states another CRC-32 or size than the central directory')
+  }
+
+  return descriptorLength(locals, dataEnd, localZip64, {crc, csize, usize}, subject)
+}
+
 /**
  * Checks the whole structure and yields each entry, in central-directory order (which must be the
  * order of the file). Throws a ZipStructureError at the first thing another reader could read
@@ -293,108 +420,23 @@ export function* readZipStructure(fd: number, size: number): Generator<ZipEntryI
   /** Where the next entry's local header must start: the entries tile the file from byte 0. */
   let next = 0
   for (let index = 0; index < entries; index++) {
-    let subject = `entry ${index}`
-    if (position + CENTRAL_SIZE > cdEnd) throw new ZipStructureError('ZIP', `the central directory holds fewer records than the ${entries} its end record states`)
-    const central = Buffer.from(file.bytes(position, CENTRAL_SIZE, 'a central directory record'))
-    if (central.readUInt32LE(0) !== CENTRAL_HEADER) throw new ZipStructureError('ZIP', `no central directory record at ${position}, inside the central directory`)
-    const flags = central.readUInt16LE(8)
-    const method = central.readUInt16LE(10)
-    const crc = central.readUInt32LE(16)
-    let csize = central.readUInt32LE(20)
-    let usize = central.readUInt32LE(24)
-    const nameLength = central.readUInt16LE(28)
-    const extraLength = central.readUInt16LE(30)
-    const commentLength = central.readUInt16LE(32)
-    const diskStart = central.readUInt16LE(34)
-    const external = central.readUInt32LE(38)
-    let offset = central.readUInt32LE(42)
-    const recordEnd = position + CENTRAL_SIZE + nameLength + extraLength + commentLength
-    if (recordEnd > cdEnd) throw new ZipStructureError(subject, 'its central directory record runs past the central directory')
-    const variable = Buffer.from(file.bytes(position + CENTRAL_SIZE, nameLength + extraLength, 'a central directory record'))
-    const raw = variable.subarray(0, nameLength)
-    const extras = parseExtra(variable.subarray(nameLength), subject, 'central')
-    const name = decodeName(raw, flags, extras, 'central', index)
-    subject = name
-    if ((flags & ~KNOWN_FLAGS) !== 0) {
-      throw new ZipStructureError(subject, (flags & FLAG_ENCRYPTED) !== 0 ? 'the entry is encrypted' : `its general purpose flags 0x${flags.toString(16)} ask for features custody does not read (encryption, patches, masked headers)`)
-    }
-
-    if (method !== 0 && method !== 8) throw new ZipStructureError(subject, `compression method ${method} is not supported (only stored and deflated)`)
-    if (central.readUInt16LE(6) > MAX_VERSION_NEEDED) throw new ZipStructureError(subject, `it needs a ZIP reader of version ${central.readUInt16LE(6) / 10}, later than the format (6.3) custody reads`)
-    if (diskStart !== 0) throw new ZipStructureError(subject, 'it says it starts on another disk')
-    const [u64, c64, o64] = (() => {
-      const values = zip64Values(extras, [usize === MAX32, csize === MAX32, offset === MAX32], subject, 'central')
-      const take = (is: boolean): bigint | undefined => (is ? values.shift() : undefined)
-      return [take(usize === MAX32), take(csize === MAX32), take(offset === MAX32)]
-    })()
-    if (u64 !== undefined) usize = safeNumber(u64, subject, 'size')
-    if (c64 !== undefined) csize = safeNumber(c64, subject, 'compressed size')
-    if (o64 !== undefined) offset = safeNumber(o64, subject, 'offset')
-    if (method === 0 && csize !== usize) throw new ZipStructureError(subject, `a stored entry of ${usize} bytes says it takes ${csize}`)
-    if (offset !== next) {
-      throw new ZipStructureError(
-        subject,
-        offset > next
-          ? `its local header is at ${offset}, but the entry before it ends at ${next}: the ${offset - next} bytes between belong to no entry`
-          : `its local header is at ${offset}, inside the entry before it (which ends at ${next}), or the central directory is not in the order of the file`,
-      )
-    }
-
-    // The local header must say what the central record says.
-    const local = Buffer.from(locals.bytes(offset, LOCAL_SIZE, 'its local header', subject))
-    if (local.readUInt32LE(0) !== LOCAL_HEADER) throw new ZipStructureError(subject, `no local header at ${offset}`)
-    const localFlags = local.readUInt16LE(6)
-    const localNameLength = local.readUInt16LE(26)
-    const localExtraLength = local.readUInt16LE(28)
-    if (localFlags !== flags) throw new ZipStructureError(subject, `its local header's flags (0x${localFlags.toString(16)}) differ from the central directory's (0x${flags.toString(16)})`)
-    if (local.readUInt16LE(4) > MAX_VERSION_NEEDED) throw new ZipStructureError(subject, `its local header needs a ZIP reader of version ${local.readUInt16LE(4) / 10}, later than the format (6.3) custody reads`)
-    if (local.readUInt16LE(8) !== method) throw new ZipStructureError(subject, 'its local header gives another compression method than the central directory')
-    const localVariable = Buffer.from(locals.bytes(offset + LOCAL_SIZE, localNameLength + localExtraLength, 'its local header', subject))
-    if (!localVariable.subarray(0, localNameLength).equals(raw)) {
-      throw new ZipStructureError(subject, `its local header names it ${JSON.stringify(localVariable.subarray(0, localNameLength).toString('utf8'))}: readers that trust local headers would extract another file`)
-    }
-
-    const localExtras = parseExtra(localVariable.subarray(localNameLength), subject, 'local')
-    decodeName(raw, flags, localExtras, 'local', index)
-    const dataStart = offset + LOCAL_SIZE + localNameLength + localExtraLength
-    if (dataStart + csize > cdStart) throw new ZipStructureError(subject, `its data (${csize} bytes at ${dataStart}) runs into the central directory at ${cdStart}`)
-    const localCrc = local.readUInt32LE(14)
-    const localCsize = local.readUInt32LE(18)
-    const localUsize = local.readUInt32LE(22)
-    const localZip64 = localExtras.some((f) => f.id === ZIP64_EXTRA)
-    let end = dataStart + csize
-    if ((flags & FLAG_DESCRIPTOR) === 0) {
-      const values = zip64Values(localExtras, [localUsize === MAX32, localCsize === MAX32], subject, 'local')
-      const lu = localUsize === MAX32 ? values.shift()! : BigInt(localUsize)
-      const lc = localCsize === MAX32 ? values.shift()! : BigInt(localCsize)
-      if (localCrc !== crc || lu !== BigInt(usize) || lc !== BigInt(csize)) {
-        throw new ZipStructureError(subject, 'its local header states another CRC-32 or size than the central directory')
-      }
-    } else {
-      // §4.4.4: with a data descriptor the local fields are zero (or, here, must at least not disagree).
-      const agrees = (value: number, expected: number): boolean => value === 0 || value === expected || (localZip64 && value === MAX32)
-      if (!agrees(localCrc, crc) || !agrees(localCsize, csize) || !agrees(localUsize, usize)) {
-        throw new ZipStructureError(subject, 'its local header states another CRC-32 or size than the central directory')
-      }
-
-      end += descriptorLength(locals, end, localZip64, {crc, csize, usize}, subject)
-    }
-
+    const central = readCentralRecord(file, position, index, entries, cdEnd)
+    const {dataStart, end} = readLocalEntry(locals, central, next, cdStart)
     yield {
       index,
-      name,
-      isDirectory: name.endsWith('/'),
-      method,
+      name: central.name,
+      isDirectory: central.name.endsWith('/'),
+      method: central.method,
       encrypted: false,
-      compressedSize: csize,
-      uncompressedSize: usize,
-      offset,
+      compressedSize: central.csize,
+      uncompressedSize: central.usize,
+      offset: central.offset,
       dataStart,
-      crc32: crc,
-      unixMode: (external >>> 16) & 0xffff,
+      crc32: central.crc,
+      unixMode: (central.external >>> 16) & 0xffff,
     }
     next = end
-    position = recordEnd
+    position = central.recordEnd
   }
 
   if (position !== cdEnd) throw new ZipStructureError('ZIP', `the central directory holds more than the ${entries} records its end record states`)

@@ -62,7 +62,7 @@ function infoOf(row: EntryRow): ZipEntryInfo {
   }
 }
 
-export class BagIndex {
+export class BagIndex implements Disposable {
   private readonly db: Database.Database
   private readonly statements: ReturnType<BagIndex['prepare']>
 
@@ -241,8 +241,13 @@ export class BagIndex {
     }
   }
 
-  /** Closes the database (SQLite removes its file). */
+  /** Closes the database (SQLite removes its file); closing it again does nothing. */
   close(): void {
     this.db.close()
+  }
+
+  /** For `using`: closes it, as close() does (again, harmlessly, after close()). */
+  [Symbol.dispose](): void {
+    this.close()
   }
 }
