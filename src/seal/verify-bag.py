@@ -16,7 +16,7 @@ Exit 0 when every check holds, 1 when any fails (each failure names its file, li
              events.jsonl byte for byte, so those bytes are hashed as they are.
   key        data/custody/investigator.pem is a key that a key event records, and the one
              checkpoint.json names (by its fingerprint, the SHA-256 of its DER form)
-  statement  data/custody/seal.json against the rest: tree head, the events file's count and
+  statement  data/custody/seal.json against the rest: case, tree head, the events file's count and
              SHA-256, README.txt's SHA-256, bag-info.txt; each exhibit's original (SHA-256,
              SHA-512, size), metadata record and ingest event; every file under data/ is one it names
   proofs     RFC 9162 section 2.1.4.2 consistency proofs: the tree of the timestamped checkpoint,
@@ -36,9 +36,10 @@ TAG_FILES = ('bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'manifest-sha51
              'tagmanifest-sha256.txt', 'tagmanifest-sha512.txt', 'README.txt', 'verify-bag.py')
 C = 'data/custody/'
 EVENTS, CHECKPOINT, KEY, STATEMENT = C + 'events.jsonl', C + 'checkpoint.json', C + 'investigator.pem', C + 'seal.json'
-STAMPED, STAMPED_KEY, CONSISTENCY = C + 'timestamped-checkpoint.json', C + 'timestamped-checkpoint.pem', C + 'consistency-proof.json'
-EARLIER, GENESIS, HEX64 = C + 'earlier-seals.jsonl', '0' * 64, re.compile(r'[0-9a-f]{64}\Z')
-UNSHOWABLE = re.compile('[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]')  # nor a hostile name drive the terminal
+STAMPED, STAMPED_KEY = C + 'timestamped-checkpoint.json', C + 'timestamped-checkpoint.pem'
+CONSISTENCY, EARLIER = C + 'consistency-proof.json', C + 'earlier-seals.jsonl'
+GENESIS, HEX64 = '0' * 64, re.compile(r'[0-9a-f]{64}\Z')
+UNSHOWABLE = re.compile('[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]')  # nor can a name drive the terminal
 
 class Refused(Exception):
     """A problem that stops a check."""
@@ -52,7 +53,8 @@ class Check:
         self.failed += 1
         if len(self.problems) < SHOWN:
             more = '' if expected is None else ' (expected %s, found %s)' % (expected, found)
-            self.problems.append(UNSHOWABLE.sub(lambda m: '\\x%02x' % ord(m.group()), '%s: %s%s' % (subject, message, more)))
+            problem = '%s: %s%s' % (subject, message, more)
+            self.problems.append(UNSHOWABLE.sub(lambda m: '\\x%02x' % ord(m.group()), problem))
 
     def report(self, summary):
         failed = ': %d problem%s' % (self.failed, 's' * (self.failed > 1)) if self.failed else ''
@@ -68,9 +70,11 @@ def parse(raw):
         if len({k for k, _ in pairs}) != len(pairs):
             raise ValueError('a repeated key')
         return dict(pairs)
+    def refuse(constant):
+        raise ValueError('%s is not JSON' % constant)
     try:
-        value = json.loads(raw, object_pairs_hook=unique, parse_constant=lambda name: {}['not JSON'])
-    except (ValueError, KeyError, RecursionError):
+        value = json.loads(raw, object_pairs_hook=unique, parse_constant=refuse)
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
@@ -82,7 +86,7 @@ def field(value, *keys):
 
 def hashes(value):
     """A list of at most 64 hex SHA-256 hashes, as bytes; or None."""
-    if isinstance(value, list) and len(value) <= 64 and all(isinstance(h, str) and HEX64.match(h) for h in value):
+    if isinstance(value, list) and len(value) <= 64 and all(HEX64.match(str(h)) for h in value):
         return [bytes.fromhex(h) for h in value]
 
 def digests(path, *algorithms):
@@ -98,7 +102,7 @@ def node(left, right):
     return hashlib.sha256(b'\x01' + left + right).digest()  # RFC 6962 section 2.1
 
 def inclusion_root(index, size, leaf, proof):
-    """RFC 9162 section 2.1.3.2: the root that `proof` leads to from leaf `index` of a tree of `size`; None if it cannot."""
+    """RFC 9162 section 2.1.3.2: the root that a proof leads to from leaf `index` of `size`; None if none."""
     if not 0 <= index < size:
         return None
     fn, sn, r = index, size - 1, leaf
@@ -115,7 +119,7 @@ def inclusion_root(index, size, leaf, proof):
     return r if sn == 0 else None
 
 def consistent(m, n, old, new, proof):
-    """RFC 9162 section 2.1.4.2: the tree of m leaves with root `old` is the start of the one of n with root `new`."""
+    """RFC 9162 section 2.1.4.2: the tree of m leaves, root `old`, is the start of that of n, root `new`."""
     if m == n:
         return not proof and old == new
     if not 0 < m < n or not proof:
@@ -138,7 +142,7 @@ def consistent(m, n, old, new, proof):
     return sn == 0 and fr == old and sr == new
 
 class PayloadFile:
-    """A file under data/: its digests, the payload manifests that list it (bits 1 and 2), whether the statement names it."""
+    """A file under data/: its digests, which payload manifests list it (bits 1, 2), whether the statement names it."""
     __slots__ = ('sha256', 'sha512', 'size', 'listed', 'named')
 
     def __init__(self, sha256, sha512, size):
@@ -149,12 +153,13 @@ class Bag:
     regular files only, never through a link; under data/, only the files that walk() found."""
     def __init__(self, root):
         self.root, self.files, self.ingested, self.keys = root, {}, {}, {}
-        self.checkpoint = self.statement = self.key = self.events = None
+        self.checkpoint = self.statement = self.key = self.events = self.case = None
 
     def has(self, name):
+        if name.startswith('data/'):
+            return name in self.files
         try:
-            return name in self.files if name.startswith('data/') else \
-                '/' not in name and stat.S_ISREG(os.lstat(os.path.join(self.root, name)).st_mode)
+            return '/' not in name and stat.S_ISREG(os.lstat(os.path.join(self.root, name)).st_mode)
         except OSError:
             return False
 
@@ -175,14 +180,16 @@ class Bag:
         with open(os.path.join(self.root, name), 'rb') as f:
             for n, raw in enumerate(iter(lambda: f.readline(limit + 1), b''), 1):
                 if len(raw) > limit:
-                    raise Refused('%s line %d is longer than any genuine one (%d bytes): the rest was not read' % (name, n, limit))
+                    raise Refused('%s line %d is longer than any genuine one (%d bytes): '
+                                  'the rest was not read' % (name, n, limit))
                 yield n, raw
 
     def walk(self, c):
         """Every file under data/, hashed once with SHA-256 and SHA-512 together."""
-        if os.path.islink(os.path.join(self.root, 'data')):
+        data = os.path.join(self.root, 'data')
+        if os.path.islink(data):
             return
-        for top, folders, names in os.walk(os.path.join(self.root, 'data'), onerror=lambda e: c.fail(e.filename, e.strerror)):
+        for top, folders, names in os.walk(data, onerror=lambda e: c.fail(e.filename, e.strerror)):
             folders.sort()
             for name in sorted(folders + names):
                 full = os.path.join(top, name)
@@ -205,13 +212,14 @@ def check_bag(c, bag):
     for name in sorted(set(os.listdir(bag.root)) - {'data'}):
         if name not in TAG_FILES or not bag.has(name):
             c.fail(name, 'is not a file of a sealed bag: nothing vouches for it')
-    return 'BagIt 1.0; nothing at the top but the tag files and data/'
+    return 'bagit.txt, and what is at the top of the bag'
 
 def check_manifest(c, bag, name, algorithm, digest_of):
-    """Each line of a manifest against digest_of(path); a path that could leave the bag is refused, never opened."""
+    """Each line of a manifest against digest_of(path). A path that could leave the bag is refused, never opened."""
     seen = set()
     for n, raw in bag.lines(name, MANIFEST_LINE):
-        at, match = '%s line %d' % (name, n), re.match(r'([0-9a-fA-F]+)[ \t]+\*?(.+)\Z', raw.decode('utf-8', 'replace').rstrip('\n'))
+        at = '%s line %d' % (name, n)
+        match = re.match(r'([0-9a-fA-F]+)[ \t]+\*?(.+)\Z', raw.decode('utf-8', 'replace').rstrip('\n'))
         path = match.group(2) if match else ''
         if not match:
             c.fail(at, 'is not "<digest>  <path>"')
@@ -219,10 +227,12 @@ def check_manifest(c, bag, name, algorithm, digest_of):
             c.fail(at, '%s is not a path inside the bag (RFC 8493 section 2.1.3): refused' % path)
         elif path in seen:
             c.fail(at, '%s is listed twice' % path)
-        elif digest_of(path) is None:
-            c.fail(at, '%s is not a file this manifest can list' % path)
-        elif digest_of(path) != match.group(1).lower():
-            c.fail(path, 'its %s does not match %s' % (algorithm.upper().replace('SHA', 'SHA-'), at), match.group(1).lower(), digest_of(path))
+        else:
+            listed, actual = match.group(1).lower(), digest_of(path)
+            if actual is None:
+                c.fail(at, '%s is not a file this manifest can list' % path)
+            elif actual != listed:
+                c.fail(path, 'its %s does not match %s' % (algorithm.upper().replace('SHA', 'SHA-'), at), listed, actual)
         seen.add(path)
     return seen
 
@@ -230,7 +240,7 @@ def check_payload(c, bag):
     bag.walk(c)
     for bit, algorithm in ((1, 'sha256'), (2, 'sha512')):
         name = 'manifest-%s.txt' % algorithm
-        for path in check_manifest(c, bag, name, algorithm, lambda p: getattr(bag.files[p], algorithm) if p in bag.files else None):
+        for path in check_manifest(c, bag, name, algorithm, lambda p: getattr(bag.files.get(p), algorithm, None)):
             if path in bag.files:
                 bag.files[path].listed |= bit
         for path in (p for p, f in bag.files.items() if not f.listed & bit):
@@ -238,31 +248,36 @@ def check_payload(c, bag):
     oxum = '%d.%d' % (sum(f.size for f in bag.files.values()), len(bag.files))
     if bag.info('Payload-Oxum') != oxum:
         c.fail('bag-info.txt', 'its Payload-Oxum is not the payload', oxum, bag.info('Payload-Oxum'))
-    return '%d files (Payload-Oxum %s), each in both manifests, every line matching' % (len(bag.files), oxum)
+    return '%d files under data/ (Payload-Oxum %s) against both manifests' % (len(bag.files), oxum)
 
 def check_tags(c, bag):
     listed = set()
     for algorithm in ('sha256', 'sha512'):
-        tag = lambda p: None if p.startswith('data/') or not bag.has(p) else digests(os.path.join(bag.root, p), algorithm)[0]
+        def tag(path):
+            if path.startswith('data/') or not bag.has(path):
+                return None
+            return digests(os.path.join(bag.root, path), algorithm)[0]
         listed |= check_manifest(c, bag, 'tagmanifest-%s.txt' % algorithm, algorithm, tag)
-    unlisted = bag.has('verify-bag.py') and 'verify-bag.py' not in listed
-    return '%d tag files, every line matching%s' % (len(listed), '; verify-bag.py is not among them' if unlisted else '')
+    unlisted = '; verify-bag.py is not among them' if bag.has('verify-bag.py') and 'verify-bag.py' not in listed else ''
+    return '%d tag files against both tag manifests%s' % (len(listed), unlisted)
 
 def read_checkpoint(bag, name):
     """A checkpoint (custody-checkpoint/v1): the ledger's size and RFC 6962 root when it was signed."""
     cp = parse(bag.small(name, 4096))
     if field(cp, 'type') != 'custody-checkpoint/v1' or type(cp.get('treeSize')) is not int or cp['treeSize'] < 1 \
-            or not all(isinstance(cp.get(k), str) and HEX64.match(cp[k]) for k in ('rootHash', 'lastEventHash')):
+            or not all(HEX64.match(str(cp.get(k))) for k in ('rootHash', 'lastEventHash')):
         raise Refused('%s is missing or not a custody checkpoint' % name)
     return cp
 
 def event_line(raw):
     """An events.jsonl line: its fields, with the event's bytes as stored under 'stored'; or its problem."""
     e = parse(raw)
-    if e is None or set(e) != {'event', 'hash', 'inclusionProof', 'leafHash', 'prev', 'seq'} or not isinstance(e['event'], dict):
+    if e is None or set(e) != {'event', 'hash', 'inclusionProof', 'leafHash', 'prev', 'seq'} \
+            or not isinstance(e['event'], dict):
         return 'is not an object of "event", "hash", "inclusionProof", "leafHash", "prev" and "seq"'
     e['proof'] = hashes(e['inclusionProof'])
-    if type(e['seq']) is not int or e['seq'] < 0 or e['proof'] is None or not all(HEX64.match(str(e[k])) for k in ('hash', 'leafHash', 'prev')):
+    if type(e['seq']) is not int or e['seq'] < 0 or e['proof'] is None \
+            or not all(HEX64.match(str(e[k])) for k in ('hash', 'leafHash', 'prev')):
         return 'its seq is not a whole number, or a hash is not 64 hex digits'
     # Canonical JSON, "event" first: what stands between this head and tail is the event as stored.
     tail = (',"hash":"%s","inclusionProof":[%s],"leafHash":"%s","prev":"%s","seq":%d}\n' % (
@@ -292,9 +307,10 @@ def check_events(c, bag):
             c.fail(at, 'its leaf hash does not match its content', e['leafHash'], leaf.hex())
         reached = inclusion_root(seq, size, leaf, e['proof'])
         if reached != root:
-            c.fail(at, "its inclusion proof does not lead to checkpoint.json's rootHash", cp['rootHash'], reached.hex() if reached else 'a proof of the wrong length')
+            c.fail(at, "its inclusion proof does not lead to checkpoint.json's rootHash",
+                   cp['rootHash'], reached.hex() if reached else 'a proof of the wrong length')
         if last is None and (seq, prev) != (0, GENESIS):
-            c.fail(at, "is first, but the case's first event (seq 0, prev 64 zeros) must be")
+            c.fail(at, "comes first, but the first must be the case's first event (seq 0, prev 64 zeros)")
         elif last is not None and seq <= last[0]:
             c.fail(at, 'is not in ledger order: it comes after event %d' % last[0])
         elif last is not None and seq == last[0] + 1 and prev != last[1]:
@@ -304,12 +320,15 @@ def check_events(c, bag):
         last = (seq, e['hash'])
         note_event(c, bag, at, event, event.get('payload') if isinstance(event.get('payload'), dict) else {})
     bag.events = [n, whole.hexdigest()]
-    return '%d events: hashes, chain and inclusion proofs to the root %s... of %d events' % (n, cp['rootHash'][:16], size)
+    return '%d events against the root %s... of %d in checkpoint.json' % (n, cp['rootHash'][:16], size)
 
 def note_event(c, bag, at, event, payload):
-    """What later checks need: each exhibit's digests at ingest, each key that a key event records."""
+    """What later checks need: the case, each exhibit's digests at ingest, each key that a key event records."""
+    if event.get('seq') == 0:
+        bag.case = payload.get('caseId')
     if event.get('action') == 'ingest' and isinstance(event.get('exhibit'), str):
-        bag.ingested[event['exhibit']] = [field(payload, 'digests', 'sha256'), field(payload, 'digests', 'sha512')]
+        digest = payload.get('digests')
+        bag.ingested[event['exhibit']] = [field(digest, 'sha256'), field(digest, 'sha512'), payload.get('size')]
     if event.get('action') in ('key-created', 'key-rotated'):
         try:
             der = base64.b64decode(payload.get('publicKey'), validate=True)
@@ -322,33 +341,37 @@ def note_event(c, bag, at, event, payload):
             c.fail(at, 'the fingerprint it records is not the SHA-256 of its key', fingerprint, payload.get('fingerprint'))
 
 def check_key(c, bag):
-    match = re.match(br'-----BEGIN PUBLIC KEY-----\n([A-Za-z0-9+/=\n]+)-----END PUBLIC KEY-----\n\Z', bag.small(KEY, 4096))
-    if not match:
+    pem = re.match(br'-----BEGIN PUBLIC KEY-----\n([A-Za-z0-9+/=\n]+)-----END PUBLIC KEY-----\n\Z', bag.small(KEY, 4096))
+    if not pem:
         raise Refused('%s is missing or not a PEM public key' % KEY)
-    der = base64.b64decode(match.group(1).replace(b'\n', b''))
+    der = base64.b64decode(pem.group(1).replace(b'\n', b''))
     bag.key = 'SHA256:' + hashlib.sha256(der).hexdigest()
     if bag.keys.get(bag.key) != der:
         c.fail(KEY, 'is not a key that a key event of events.jsonl records')
     if field(bag.checkpoint, 'keyFingerprint') != bag.key:
         c.fail(CHECKPOINT, 'names another key than investigator.pem', bag.key, field(bag.checkpoint, 'keyFingerprint'))
-    return bag.key
+    return 'investigator.pem, %s, against the key events and checkpoint.json' % bag.key
 
 def read_statement(bag, on_exhibit):
     """seal.json as custody writes it (JSON.stringify(statement, null, 2)), a line at a time: each
-    exhibit is parsed alone and handed to on_exhibit, the rest parsed with "exhibits" left empty."""
-    rest, block, state = [], [], 'rest'  # rest; first, more, last: in the list; exhibit: in one
+    exhibit is parsed alone and handed to on_exhibit, the rest parsed with "exhibits" left empty.
+    Returns the rest and the number of exhibits."""
+    rest, rest_size, block, block_size, count = [], 0, [], 0, 0
+    state = 'rest'  # or, in the list of exhibits, 'first', 'more', 'last'; or 'exhibit', in one
     for n, raw in bag.lines(STATEMENT, STATEMENT_REST):
         if state == 'exhibit':
             block.append(raw)
-            if sum(map(len, block)) > EXHIBIT:
+            block_size += len(raw)
+            if block_size > EXHIBIT:
                 raise Refused('%s line %d: an exhibit is longer than any genuine one' % (STATEMENT, n))
             if raw in (b'    }\n', b'    },\n'):
-                x, state = parse(b''.join(block).rstrip(b',\n')), 'more' if raw.endswith(b',\n') else 'last'
+                x, count = parse(b''.join(block).rstrip(b',\n')), count + 1
                 if x is None:
                     raise Refused('%s line %d: the exhibit that ends there is not a JSON object' % (STATEMENT, n))
                 on_exhibit(x)
+                state = 'more' if raw.endswith(b',\n') else 'last'
         elif state in ('first', 'more') and raw == b'    {\n':
-            block, state = [raw], 'exhibit'
+            block, block_size, state = [raw], len(raw), 'exhibit'
         elif state == 'last' and raw in (b'  ]\n', b'  ],\n'):
             rest.append(raw)
             state = 'rest'
@@ -356,50 +379,52 @@ def read_statement(bag, on_exhibit):
             raise Refused('%s line %d is not laid out as custody writes it' % (STATEMENT, n))
         else:
             rest.append(raw)
-            state = 'first' if raw == b'  "exhibits": [\n' else 'rest'
-            if sum(map(len, rest)) > STATEMENT_REST:
+            rest_size, state = rest_size + len(raw), 'first' if raw == b'  "exhibits": [\n' else 'rest'
+            if rest_size > STATEMENT_REST:
                 raise Refused('%s is longer than any genuine statement' % STATEMENT)
     s = parse(b''.join(rest))
     if state != 'rest' or field(s, 'exhibits') != []:
         raise Refused('%s is not a statement laid out as custody writes it' % STATEMENT)
-    return s
+    return s, count
 
 def check_exhibit(c, bag, x):
     """One exhibit of the statement, against its files and its ingest event."""
     if not all(isinstance(x.get(k), str) for k in ('exhibit', 'path', 'metadataPath', 'sha256', 'sha512', 'metadataRecord')):
         return c.fail(STATEMENT, 'an exhibit lacks its ID, paths or digests')
-    xid, original, record = x['exhibit'], x['path'], x['metadataPath']
+    xid, original, record, stated = x['exhibit'], x['path'], x['metadataPath'], [x['sha256'], x['sha512'], x.get('size')]
     folder = 'data/exhibits/%s/' % xid
-    if '/' in xid or not original.startswith(folder + 'original/') or '/' in original[len(folder) + 9:] or record != folder + 'metadata.json':
+    if '/' in xid or not original.startswith(folder + 'original/') or '/' in original[len(folder) + 9:] \
+            or record != folder + 'metadata.json':
         return c.fail(xid, 'its files are not in its own folder %s' % folder)
     for path in (original, record):
         if path not in bag.files or bag.files[path].named:
             c.fail(xid, '%s is not in the bag, or another exhibit names it too' % path)
         else:
             bag.files[path].named = True
-    f, m = bag.files.get(original), bag.files.get(record)
-    if f and [f.sha256, f.sha512, f.size] != [x['sha256'], x['sha512'], x.get('size')]:
-        c.fail(xid, 'its original is not the one the statement states', '%s, %s bytes' % (x['sha256'], x.get('size')), '%s, %d bytes' % (f.sha256, f.size))
+    f, m, ingest = bag.files.get(original), bag.files.get(record), bag.ingested.pop(xid, None)
+    if f and [f.sha256, f.sha512, f.size] != stated:
+        c.fail(xid, 'its original is not the one the statement states (SHA-256, SHA-512, size)',
+               stated, [f.sha256, f.sha512, f.size])
     if m and m.sha256 != x['metadataRecord']:
         c.fail(xid, 'its metadata record is not the one the statement states', x['metadataRecord'], m.sha256)
-    ingest = bag.ingested.pop(xid, None)
-    if ingest != [x['sha256'], x['sha512']]:
-        c.fail(xid, 'its ingest event is not in events.jsonl, or states other digests', x['sha256'], ingest and ingest[0])
+    if ingest != stated:
+        c.fail(xid, 'its ingest event is not in events.jsonl, or states other digests or size', stated, ingest)
 
 def check_statement(c, bag):
-    exhibits = []
-    s = bag.statement = read_statement(bag, lambda x: exhibits.append(check_exhibit(c, bag, x)))
-    cp, readme, earlier = bag.checkpoint or {}, bag.small('README.txt', 1 << 20), bag.files.get(EARLIER)
+    s, exhibits = read_statement(bag, lambda x: check_exhibit(c, bag, x))
+    cp, readme, earlier, bag.statement = bag.checkpoint or {}, bag.small('README.txt', 1 << 20), bag.files.get(EARLIER), s
+    head = [field(s, 'treeHead', 'size'), field(s, 'treeHead', 'root')]
     for what, stated, found in (
             ('type and version', [s.get('type'), s.get('version')], ['custody-seal', 1]),
-            ("tree head, against checkpoint.json's", [field(s, 'treeHead', 'size'), field(s, 'treeHead', 'root')], [cp.get('treeSize'), cp.get('rootHash')]),
+            ('case, against event 0 and checkpoint.json', [field(s, 'case', 'id')] * 2, [bag.case, cp.get('case')]),
+            ("tree head, against checkpoint.json's", head, [cp.get('treeSize'), cp.get('rootHash')]),
             ("checkpoint's tree size", field(s, 'checkpoint', 'treeSize'), cp.get('treeSize')),
             ('key, against investigator.pem', field(s, 'key', 'fingerprint'), bag.key),
             ('events file (count, SHA-256)', [field(s, 'events', 'count'), field(s, 'events', 'sha256')], bag.events),
             ("README.txt's SHA-256", field(s, 'readme', 'sha256'), hashlib.sha256(readme).hexdigest() if readme else None),
             ("earlier seals' SHA-256", field(s, 'earlierSeals', 'sha256'), earlier.sha256 if earlier else None),
             ('seal ID, against bag-info.txt', s.get('sealId'), bag.info('Custody-Seal-Identifier')),
-            ('tree head, against bag-info.txt', '%s %s' % (field(s, 'treeHead', 'size'), field(s, 'treeHead', 'root')), bag.info('Custody-Tree-Head'))):
+            ('tree head, against bag-info.txt', '%s %s' % tuple(head), bag.info('Custody-Tree-Head'))):
         if stated != found:
             c.fail(STATEMENT, 'its %s is not what the bag holds' % what, stated, found)
     for path in stated_files(s):
@@ -409,11 +434,13 @@ def check_statement(c, bag):
             bag.files[path].named = True
     for path in (p for p, f in bag.files.items() if not f.named):
         c.fail(path, 'is under data/, but the seal statement does not name it: nothing vouches for it')
-    return '%d exhibits, each against its files and ingest event; every file under data/ named' % len(exhibits)
+    return '%d exhibits against their files and ingest events; the files under data/ against it' % exhibits
 
 def stated_files(s):
-    """The custody files the statement names: each "path", "signature", "checkpoint", "key", "consistencyProof", "roots"."""
-    named = {STATEMENT, STATEMENT + '.sig'} | ({STAMPED + '.sig'} if field(s, 'timestamp', 'checkpoint') == STAMPED else set())
+    """The custody files the statement names (its "path", "signature", "checkpoint", "key", "roots"...)."""
+    named = {STATEMENT, STATEMENT + '.sig'}
+    if field(s, 'timestamp', 'checkpoint') == STAMPED:
+        named.add(STAMPED + '.sig')
     def collect(value):
         for key, v in value.items() if isinstance(value, dict) else enumerate(value if isinstance(value, list) else []):
             if key in ('path', 'signature', 'checkpoint', 'key', 'consistencyProof', 'roots') and isinstance(v, str):
@@ -429,31 +456,34 @@ def check_proofs(c, bag):
     stamped = read_checkpoint(bag, STAMPED) if field(s, 'timestamp', 'checkpoint') == STAMPED else cp
     if stamped is not cp:
         p = parse(bag.small(CONSISTENCY, 64 << 10))
-        if [field(p, 'from', 'treeSize'), field(p, 'from', 'rootHash'), field(p, 'to', 'treeSize'), field(p, 'to', 'rootHash')] != \
-                [stamped['treeSize'], stamped['rootHash'], cp['treeSize'], cp['rootHash']] or hashes(field(p, 'proof')) is None \
-                or not consistent(stamped['treeSize'], cp['treeSize'], bytes.fromhex(stamped['rootHash']), bytes.fromhex(cp['rootHash']), hashes(p['proof'])):
-            c.fail(CONSISTENCY, 'does not prove the timestamped checkpoint\'s tree to be the start of the sealed one')
+        ends = [field(p, 'from', 'treeSize'), field(p, 'from', 'rootHash'), field(p, 'to', 'treeSize'), field(p, 'to', 'rootHash')]
+        if ends != [stamped['treeSize'], stamped['rootHash'], cp['treeSize'], cp['rootHash']] \
+                or not consistent(ends[0], ends[2], bytes.fromhex(ends[1]), bytes.fromhex(ends[3]), hashes(p['proof']) or []):
+            c.fail(CONSISTENCY, "does not prove the timestamped checkpoint's tree to be the start of the sealed one")
         done.append('the timestamped checkpoint (%d events)' % stamped['treeSize'])
     if s.get('timestamp') is not None and field(s, 'timestamp', 'treeSize') != stamped['treeSize']:
-        c.fail(STATEMENT, "its timestamp's tree size is not the timestamped checkpoint's", stamped['treeSize'], field(s, 'timestamp', 'treeSize'))
+        c.fail(STATEMENT, "its timestamp's tree size is not the timestamped checkpoint's",
+               stamped['treeSize'], field(s, 'timestamp', 'treeSize'))
     if s.get('earlierSeals') is not None:
         n = 0
         for n, raw in bag.lines(EARLIER, 16 << 10):
             e = parse(raw)
             size, root, proof = field(e, 'treeHead', 'size'), str(field(e, 'treeHead', 'root')), hashes(field(e, 'consistencyProof'))
-            if type(size) is not int or not HEX64.match(root) or proof is None or \
-                    not consistent(size, cp['treeSize'], bytes.fromhex(root), bytes.fromhex(cp['rootHash']), proof):
-                c.fail('%s line %d' % (EARLIER, n), 'seal %s: its proof does not lead from its tree head to the sealed one' % field(e, 'sealId'))
+            if type(size) is not int or not HEX64.match(root) or proof is None \
+                    or not consistent(size, cp['treeSize'], bytes.fromhex(root), bytes.fromhex(cp['rootHash']), proof):
+                c.fail('%s line %d' % (EARLIER, n),
+                       'seal %s: its proof does not lead from its tree head to the sealed one' % field(e, 'sealId'))
         if n != field(s, 'earlierSeals', 'count'):
             c.fail(EARLIER, 'does not hold as many seals as the statement says', field(s, 'earlierSeals', 'count'), n)
         done.append('%d earlier seal%s' % (n, 's' * (n != 1)))
     return 'consistent with the sealed tree: %s' % ', '.join(done) if done else 'none in this bag'
 
 def print_unchecked(bag):
-    """What the standard library cannot check, and the openssl (3.0 or later) commands, as README.txt gives them, that do."""
+    """What the standard library cannot check, and the openssl (3.0 or later) commands of README.txt that do."""
     t, fingerprint = field(bag.statement, 'timestamp'), (bag.key or 'SHA256:?')[7:]
     verify = '    openssl pkeyutl -verify -pubin -inkey %s -rawin -in %s -sigfile %s.sig'
-    print('signatures NOT CHECKED (no Ed25519 in the standard library). In this folder, each must print "Signature Verified Successfully":')
+    print('signatures NOT CHECKED: the standard library has no Ed25519. In this folder, with OpenSSL 3,')
+    print('    each must print "Signature Verified Successfully":')
     print(verify % (KEY, CHECKPOINT, CHECKPOINT) + '\n' + verify % (KEY, STATEMENT, STATEMENT))
     if field(t, 'checkpoint') == STAMPED:
         print(verify % (STAMPED_KEY if field(t, 'key') == STAMPED_KEY else KEY, STAMPED, STAMPED))
@@ -463,9 +493,11 @@ def print_unchecked(bag):
     if not tokens:
         return print('timestamps none: the events are signed, not timestamped')
     stamped = STAMPED if field(t, 'checkpoint') == STAMPED else CHECKPOINT
-    print('timestamps NOT CHECKED (no RFC 3161). With the TSA\'s root certificate, obtained yourself, as TSA-ROOT.pem, each must print "Verification: OK":')
+    print('timestamps NOT CHECKED: the standard library has no RFC 3161. With the Time-Stamp Authority\'s')
+    print('    root certificate, obtained yourself, as TSA-ROOT.pem, each must print "Verification: OK":')
     for i in range(min(len(tokens), 64)):
-        print('    openssl ts -verify -data %s -in %s%s.tsr -CAfile TSA-ROOT.pem' % (stamped, stamped, '.%d' % (i + 1) if i else ''))
+        token = stamped + ('.%d.tsr' % (i + 1) if i else '.tsr')
+        print('    openssl ts -verify -data %s -in %s -CAfile TSA-ROOT.pem' % (stamped, token))
 
 def run(bag, name, check):
     """One check and its line of the report. Whatever a hostile bag makes go wrong is a failure, never a traceback."""
@@ -485,7 +517,8 @@ def main(argv):
         return print('usage: python3 verify-bag.py [BAGDIR]', file=sys.stderr) or 2
     root = os.path.abspath(argv[0] if argv else '.')
     if not os.path.isfile(os.path.join(root, 'bagit.txt')):
-        print('%s is not a bag: it has no bagit.txt. Run this in the bag\'s top folder, or name it: python3 verify-bag.py BAGDIR' % root, file=sys.stderr)
+        print('%s is not a bag: it has no bagit.txt. Run this in the bag\'s top folder, '
+              'or name that folder: python3 verify-bag.py BAGDIR' % root, file=sys.stderr)
         return 2
     bag = Bag(root)
     print('Checking the bag %s with Python %d.%d (standard library only)' % ((root,) + sys.version_info[:2]))
