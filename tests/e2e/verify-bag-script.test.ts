@@ -186,6 +186,23 @@ describe.skipIf(!hasPython)('verify-bag.py in a sealed bag', () => {
       says: () => [/event 0: its inclusion proof does not lead to checkpoint\.json's rootHash/, /its tree head, against checkpoint\.json's is not what the bag holds/],
     },
     {
+      name: 'an original replaced, with its digests rewritten in seal.json and the manifests',
+      change: (dir) => {
+        const file = join(dir, canon)
+        const [before, after] = [readFileSync(file), readFileSync(join(SAMPLES, 'GPS.jpg'))]
+        writeFileSync(file, after)
+        const statement = join(dir, 'data', 'custody', 'seal.json')
+        const digest = (alg: string, data: Buffer): string => createHash(alg).update(data).digest('hex')
+        writeFileSync(statement, readFileSync(statement, 'utf8')
+          .replace(digest('sha256', before), digest('sha256', after))
+          .replace(digest('sha512', before), digest('sha512', after))
+          .replace(`"size": ${before.length},`, `"size": ${after.length},`))
+      },
+      forger: true,
+      failed: ['statement'],
+      says: () => [/EX-000001: its ingest event is not in events\.jsonl, or states other digests or size/],
+    },
+    {
       name: 'an unlisted payload file added',
       change: (dir) => writeFileSync(join(dir, 'data', 'exhibits', 'EX-000001', 'note.txt'), 'added later\n'),
       failed: ['payload', 'statement'],
