@@ -1,0 +1,538 @@
+#!/usr/bin/env python3
+"""verify-bag.py: checks a bag sealed by custody, with Python 3.8+ and its standard library alone.
+
+Run it in the bag's top folder (the one holding bagit.txt): python3 verify-bag.py [BAGDIR]
+Exit 0 when every check holds, 1 when any fails (each failure names its file, line or event),
+2 when BAGDIR is not a bag. Each check prints one line, OK or FAILED:
+  bag        bagit.txt declares BagIt 1.0 (RFC 8493 section 2.1.1); nothing is at the top but the
+             tag files, README.txt, this script and data/
+  payload    every line of both payload manifests matches its file, every file under data/ is in
+             both (RFC 8493 section 3), and bag-info.txt's Payload-Oxum is right
+  tag files  every line of both tag manifests matches its file
+  events     for each event of data/custody/events.jsonl: its hash, SHA-256(the 32 bytes of prev
+             || the event); its RFC 6962 leaf hash, SHA-256(0x00 || the event); its inclusion proof
+             (RFC 9162 section 2.1.3.2) to the rootHash of data/custody/checkpoint.json; its seq and
+             prev links. custody stores an event as its RFC 8785 canonical JSON and copies it into
+             events.jsonl byte for byte, so those bytes are hashed as they are.
+  key        data/custody/investigator.pem is a key that a key event records, and the one
+             checkpoint.json names (by its fingerprint, the SHA-256 of its DER form)
+  statement  data/custody/seal.json against the rest: case, tree head, the events file's count and
+             SHA-256, README.txt's SHA-256, bag-info.txt; each exhibit's original (SHA-256,
+             SHA-512, size), metadata record and ingest event; every file under data/ is one it names
+  proofs     RFC 9162 section 2.1.4.2 consistency proofs: the tree of the timestamped checkpoint,
+             and of each earlier seal, is the start of the sealed one
+NOT checked, as the standard library has neither Ed25519 nor RFC 3161: the signatures of
+checkpoint.json and seal.json, that the key is a sound Ed25519 key, and the timestamp tokens. The
+script prints the openssl commands for those. Until they pass, the checks above show a bag that
+agrees with itself, which anyone can make; the signatures show who vouches for it.
+Files are read 1 MiB at a time, never whole; a few hundred bytes are kept for each file and
+exhibit; a line longer than any genuine one (an event over 1 MiB, which custody refuses) is refused.
+"""
+import base64, hashlib, json, os, re, stat, sys
+
+EVENT_LINE = (1 << 20) + (64 << 10)  # custody's MAX_EVENT_BYTES, with the proof beside it
+MANIFEST_LINE, EXHIBIT, STATEMENT_REST, SHOWN = 16 << 10, 64 << 10, 16 << 20, 50
+TAG_FILES = ('bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'manifest-sha512.txt',
+             'tagmanifest-sha256.txt', 'tagmanifest-sha512.txt', 'README.txt', 'verify-bag.py')
+C = 'data/custody/'
+EVENTS, CHECKPOINT, KEY, STATEMENT = C + 'events.jsonl', C + 'checkpoint.json', C + 'investigator.pem', C + 'seal.json'
+STAMPED, STAMPED_KEY = C + 'timestamped-checkpoint.json', C + 'timestamped-checkpoint.pem'
+CONSISTENCY, EARLIER = C + 'consistency-proof.json', C + 'earlier-seals.jsonl'
+GENESIS, HEX64 = '0' * 64, re.compile(r'[0-9a-f]{64}\Z')
+UNSHOWABLE = re.compile('[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]')  # nor can a name drive the terminal
+
+class Refused(Exception):
+    """A problem that stops a check."""
+
+class Check:
+    """One line of the report, and its problems: all counted, the first SHOWN kept."""
+    def __init__(self, name):
+        self.name, self.problems, self.failed = name, [], 0
+
+    def fail(self, subject, message, expected=None, found=None):
+        self.failed += 1
+        if len(self.problems) < SHOWN:
+            more = '' if expected is None else ' (expected %s, found %s)' % (expected, found)
+            problem = '%s: %s%s' % (subject, message, more)
+            self.problems.append(UNSHOWABLE.sub(lambda m: '\\x%02x' % ord(m.group()), problem))
+
+    def report(self, summary):
+        failed = ': %d problem%s' % (self.failed, 's' * (self.failed > 1)) if self.failed else ''
+        print('%-10s %-6s %s%s' % (self.name, 'FAILED' if self.failed else 'OK', summary, failed))
+        print(''.join('    %s\n' % p for p in self.problems), end='')
+        if self.failed > SHOWN:
+            print('    ... and %d more' % (self.failed - SHOWN))
+        return not self.failed
+
+def parse(raw):
+    """A JSON object, or None. A repeated key (which one counts?), NaN or deep nesting is refused."""
+    def unique(pairs):
+        if len({k for k, _ in pairs}) != len(pairs):
+            raise ValueError('a repeated key')
+        return dict(pairs)
+    def refuse(constant):
+        raise ValueError('%s is not JSON' % constant)
+    try:
+        value = json.loads(raw, object_pairs_hook=unique, parse_constant=refuse)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+def field(value, *keys):
+    """value[k1][k2]..., or None where a step is missing."""
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+def hashes(value):
+    """A list of at most 64 hex SHA-256 hashes, as bytes; or None."""
+    if isinstance(value, list) and len(value) <= 64 and all(HEX64.match(str(h)) for h in value):
+        return [bytes.fromhex(h) for h in value]
+
+def digests(path, *algorithms):
+    hs, size = [hashlib.new(a) for a in algorithms], 0
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            size += len(chunk)
+            for h in hs:
+                h.update(chunk)
+    return [h.hexdigest() for h in hs] + [size]
+
+def node(left, right):
+    return hashlib.sha256(b'\x01' + left + right).digest()  # RFC 6962 section 2.1
+
+def inclusion_root(index, size, leaf, proof):
+    """RFC 9162 section 2.1.3.2: the root that a proof leads to from leaf `index` of `size`; None if none."""
+    if not 0 <= index < size:
+        return None
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return None
+        if fn & 1 or fn == sn:
+            r = node(p, r)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            r = node(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return r if sn == 0 else None
+
+def consistent(m, n, old, new, proof):
+    """RFC 9162 section 2.1.4.2: the tree of m leaves, root `old`, is the start of that of n, root `new`."""
+    if m == n:
+        return not proof and old == new
+    if not 0 < m < n or not proof:
+        return False
+    path = ([old] if m & (m - 1) == 0 else []) + proof
+    fn, sn = m - 1, n - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node(c, fr), node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == old and sr == new
+
+class PayloadFile:
+    """A file under data/: its digests, which payload manifests list it (bits 1, 2), whether the statement names it."""
+    __slots__ = ('sha256', 'sha512', 'size', 'listed', 'named')
+
+    def __init__(self, sha256, sha512, size):
+        self.sha256, self.sha512, self.size, self.listed, self.named = sha256, sha512, size, 0, False
+
+class Bag:
+    """The bag's folder, and what each check finds for the next. Every read goes through here:
+    regular files only, never through a link; under data/, only the files that walk() found."""
+    def __init__(self, root):
+        self.root, self.files, self.ingested, self.keys = root, {}, {}, {}
+        self.checkpoint = self.statement = self.key = self.events = self.case = None
+
+    def has(self, name):
+        if name.startswith('data/'):
+            return name in self.files
+        try:
+            return '/' not in name and stat.S_ISREG(os.lstat(os.path.join(self.root, name)).st_mode)
+        except OSError:
+            return False
+
+    def small(self, name, limit):
+        """A small file, whole; b'' when it is not there."""
+        if not self.has(name):
+            return b''
+        with open(os.path.join(self.root, name), 'rb') as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise Refused('%s is larger than any genuine one (%d bytes): it was not read' % (name, limit))
+        return data
+
+    def lines(self, name, limit):
+        """Each line of a file with its number; a line over `limit` bytes stops the reading."""
+        if not self.has(name):
+            raise Refused('%s is missing' % name)
+        with open(os.path.join(self.root, name), 'rb') as f:
+            for n, raw in enumerate(iter(lambda: f.readline(limit + 1), b''), 1):
+                if len(raw) > limit:
+                    raise Refused('%s line %d is longer than any genuine one (%d bytes): '
+                                  'the rest was not read' % (name, n, limit))
+                yield n, raw
+
+    def walk(self, c):
+        """Every file under data/, hashed once with SHA-256 and SHA-512 together."""
+        data = os.path.join(self.root, 'data')
+        if os.path.islink(data):
+            return
+        for top, folders, names in os.walk(data, onerror=lambda e: c.fail(e.filename, e.strerror)):
+            folders.sort()
+            for name in sorted(folders + names):
+                full = os.path.join(top, name)
+                path, mode = os.path.relpath(full, self.root).replace(os.sep, '/'), os.lstat(full).st_mode
+                if stat.S_ISREG(mode):
+                    self.files[path] = PayloadFile(*digests(full, 'sha256', 'sha512'))
+                elif not stat.S_ISDIR(mode):
+                    c.fail(path, 'is not a regular file or folder (a link, a device): it was not read')
+
+    def info(self, label):
+        lines = self.small('bag-info.txt', 64 << 10).decode('utf-8', 'replace').split('\n')
+        return dict((k.strip(), v.strip()) for k, _, v in (line.partition(':') for line in lines)).get(label)
+
+def check_bag(c, bag):
+    if bag.small('bagit.txt', 1024) != b'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n':
+        c.fail('bagit.txt', 'does not declare BagIt 1.0 in UTF-8')
+    data = os.path.join(bag.root, 'data')
+    if os.path.islink(data) or not os.path.isdir(data):
+        c.fail('data', 'is not a folder')
+    for name in sorted(set(os.listdir(bag.root)) - {'data'}):
+        if name not in TAG_FILES or not bag.has(name):
+            c.fail(name, 'is not a file of a sealed bag: nothing vouches for it')
+    return 'bagit.txt, and what is at the top of the bag'
+
+def check_manifest(c, bag, name, algorithm, digest_of):
+    """Each line of a manifest against digest_of(path). A path that could leave the bag is refused, never opened."""
+    seen = set()
+    for n, raw in bag.lines(name, MANIFEST_LINE):
+        at = '%s line %d' % (name, n)
+        match = re.match(r'([0-9a-fA-F]+)[ \t]+\*?(.+)\Z', raw.decode('utf-8', 'replace').rstrip('\n'))
+        path = match.group(2) if match else ''
+        if not match:
+            c.fail(at, 'is not "<digest>  <path>"')
+        elif path.startswith('/') or '\\' in path or any(p in ('', '.', '..') for p in path.split('/')):
+            c.fail(at, '%s is not a path inside the bag (RFC 8493 section 2.1.3): refused' % path)
+        elif path in seen:
+            c.fail(at, '%s is listed twice' % path)
+        else:
+            listed, actual = match.group(1).lower(), digest_of(path)
+            if actual is None:
+                c.fail(at, '%s is not a file this manifest can list' % path)
+            elif actual != listed:
+                c.fail(path, 'its %s does not match %s' % (algorithm.upper().replace('SHA', 'SHA-'), at), listed, actual)
+        seen.add(path)
+    return seen
+
+def check_payload(c, bag):
+    bag.walk(c)
+    for bit, algorithm in ((1, 'sha256'), (2, 'sha512')):
+        name = 'manifest-%s.txt' % algorithm
+        for path in check_manifest(c, bag, name, algorithm, lambda p: getattr(bag.files.get(p), algorithm, None)):
+            if path in bag.files:
+                bag.files[path].listed |= bit
+        for path in (p for p, f in bag.files.items() if not f.listed & bit):
+            c.fail(path, 'is in the bag but not in %s' % name)
+    oxum = '%d.%d' % (sum(f.size for f in bag.files.values()), len(bag.files))
+    if bag.info('Payload-Oxum') != oxum:
+        c.fail('bag-info.txt', 'its Payload-Oxum is not the payload', oxum, bag.info('Payload-Oxum'))
+    return '%d files under data/ (Payload-Oxum %s) against both manifests' % (len(bag.files), oxum)
+
+def check_tags(c, bag):
+    listed = set()
+    for algorithm in ('sha256', 'sha512'):
+        def tag(path):
+            if path.startswith('data/') or not bag.has(path):
+                return None
+            return digests(os.path.join(bag.root, path), algorithm)[0]
+        listed |= check_manifest(c, bag, 'tagmanifest-%s.txt' % algorithm, algorithm, tag)
+    unlisted = '; verify-bag.py is not among them' if bag.has('verify-bag.py') and 'verify-bag.py' not in listed else ''
+    return '%d tag files against both tag manifests%s' % (len(listed), unlisted)
+
+def read_checkpoint(bag, name):
+    """A checkpoint (custody-checkpoint/v1): the ledger's size and RFC 6962 root when it was signed."""
+    cp = parse(bag.small(name, 4096))
+    if field(cp, 'type') != 'custody-checkpoint/v1' or type(cp.get('treeSize')) is not int or cp['treeSize'] < 1 \
+            or not all(HEX64.match(str(cp.get(k))) for k in ('rootHash', 'lastEventHash')):
+        raise Refused('%s is missing or not a custody checkpoint' % name)
+    return cp
+
+def event_line(raw):
+    """An events.jsonl line: its fields, with the event's bytes as stored under 'stored'; or its problem."""
+    e = parse(raw)
+    if e is None or set(e) != {'event', 'hash', 'inclusionProof', 'leafHash', 'prev', 'seq'} \
+            or not isinstance(e['event'], dict):
+        return 'is not an object of "event", "hash", "inclusionProof", "leafHash", "prev" and "seq"'
+    e['proof'] = hashes(e['inclusionProof'])
+    if type(e['seq']) is not int or e['seq'] < 0 or e['proof'] is None \
+            or not all(HEX64.match(str(e[k])) for k in ('hash', 'leafHash', 'prev')):
+        return 'its seq is not a whole number, or a hash is not 64 hex digits'
+    # Canonical JSON, "event" first: what stands between this head and tail is the event as stored.
+    tail = (',"hash":"%s","inclusionProof":[%s],"leafHash":"%s","prev":"%s","seq":%d}\n' % (
+        e['hash'], ','.join('"%s"' % h for h in e['inclusionProof']), e['leafHash'], e['prev'], e['seq'])).encode()
+    if not raw.startswith(b'{"event":') or not raw.endswith(tail):
+        return 'is not laid out as custody writes it, so its event cannot be told apart'
+    e['stored'] = raw[len(b'{"event":'):-len(tail)]
+    return e
+
+def check_events(c, bag):
+    cp = bag.checkpoint = read_checkpoint(bag, CHECKPOINT)
+    size, root, whole, last, n = cp['treeSize'], bytes.fromhex(cp['rootHash']), hashlib.sha256(), None, 0
+    for n, raw in bag.lines(EVENTS, EVENT_LINE):
+        whole.update(raw)
+        e = event_line(raw)
+        if isinstance(e, str):
+            c.fail('%s line %d' % (EVENTS, n), e)
+            continue
+        seq, prev, event, at = e['seq'], e['prev'], e['event'], 'event %d' % e['seq']
+        if event.get('seq') != seq or event.get('prev') != prev:
+            c.fail(at, 'does not state the seq and prev written beside it')
+        computed = hashlib.sha256(bytes.fromhex(prev) + e['stored']).hexdigest()  # custody's chain
+        if computed != e['hash']:
+            c.fail(at, 'its hash does not match its content: the event was changed', e['hash'], computed)
+        leaf = hashlib.sha256(b'\x00' + e['stored']).digest()  # RFC 6962 section 2.1
+        if leaf.hex() != e['leafHash']:
+            c.fail(at, 'its leaf hash does not match its content', e['leafHash'], leaf.hex())
+        reached = inclusion_root(seq, size, leaf, e['proof'])
+        if reached != root:
+            c.fail(at, "its inclusion proof does not lead to checkpoint.json's rootHash",
+                   cp['rootHash'], reached.hex() if reached else 'a proof of the wrong length')
+        if last is None and (seq, prev) != (0, GENESIS):
+            c.fail(at, "comes first, but the first must be the case's first event (seq 0, prev 64 zeros)")
+        elif last is not None and seq <= last[0]:
+            c.fail(at, 'is not in ledger order: it comes after event %d' % last[0])
+        elif last is not None and seq == last[0] + 1 and prev != last[1]:
+            c.fail(at, 'does not chain to event %d' % last[0], last[1], prev)
+        if seq == size - 1 and e['hash'] != cp['lastEventHash']:
+            c.fail(at, "its hash is not checkpoint.json's lastEventHash", cp['lastEventHash'], e['hash'])
+        last = (seq, e['hash'])
+        note_event(c, bag, at, event, event.get('payload') if isinstance(event.get('payload'), dict) else {})
+    bag.events = [n, whole.hexdigest()]
+    return '%d events against the root %s... of %d in checkpoint.json' % (n, cp['rootHash'][:16], size)
+
+def note_event(c, bag, at, event, payload):
+    """What later checks need: the case, each exhibit's digests at ingest, each key that a key event records."""
+    if event.get('seq') == 0:
+        bag.case = payload.get('caseId')
+    if event.get('action') == 'ingest' and isinstance(event.get('exhibit'), str):
+        digest = payload.get('digests')
+        bag.ingested[event['exhibit']] = [field(digest, 'sha256'), field(digest, 'sha512'), payload.get('size')]
+    if event.get('action') in ('key-created', 'key-rotated'):
+        try:
+            der = base64.b64decode(payload.get('publicKey'), validate=True)
+        except (TypeError, ValueError):
+            der = b''
+        fingerprint = 'SHA256:' + hashlib.sha256(der).hexdigest()
+        if der and payload.get('fingerprint') == fingerprint:
+            bag.keys[fingerprint] = der
+        else:
+            c.fail(at, 'the fingerprint it records is not the SHA-256 of its key', fingerprint, payload.get('fingerprint'))
+
+def check_key(c, bag):
+    pem = re.match(br'-----BEGIN PUBLIC KEY-----\n([A-Za-z0-9+/=\n]+)-----END PUBLIC KEY-----\n\Z', bag.small(KEY, 4096))
+    if not pem:
+        raise Refused('%s is missing or not a PEM public key' % KEY)
+    der = base64.b64decode(pem.group(1).replace(b'\n', b''))
+    bag.key = 'SHA256:' + hashlib.sha256(der).hexdigest()
+    if bag.keys.get(bag.key) != der:
+        c.fail(KEY, 'is not a key that a key event of events.jsonl records')
+    if field(bag.checkpoint, 'keyFingerprint') != bag.key:
+        c.fail(CHECKPOINT, 'names another key than investigator.pem', bag.key, field(bag.checkpoint, 'keyFingerprint'))
+    return 'investigator.pem, %s, against the key events and checkpoint.json' % bag.key
+
+def read_statement(bag, on_exhibit):
+    """seal.json as custody writes it (JSON.stringify(statement, null, 2)), a line at a time: each
+    exhibit is parsed alone and handed to on_exhibit, the rest parsed with "exhibits" left empty.
+    Returns the rest and the number of exhibits."""
+    rest, rest_size, block, block_size, count = [], 0, [], 0, 0
+    state = 'rest'  # or, in the list of exhibits, 'first', 'more', 'last'; or 'exhibit', in one
+    for n, raw in bag.lines(STATEMENT, STATEMENT_REST):
+        if state == 'exhibit':
+            block.append(raw)
+            block_size += len(raw)
+            if block_size > EXHIBIT:
+                raise Refused('%s line %d: an exhibit is longer than any genuine one' % (STATEMENT, n))
+            if raw in (b'    }\n', b'    },\n'):
+                x, count = parse(b''.join(block).rstrip(b',\n')), count + 1
+                if x is None:
+                    raise Refused('%s line %d: the exhibit that ends there is not a JSON object' % (STATEMENT, n))
+                on_exhibit(x)
+                state = 'more' if raw.endswith(b',\n') else 'last'
+        elif state in ('first', 'more') and raw == b'    {\n':
+            block, block_size, state = [raw], len(raw), 'exhibit'
+        elif state == 'last' and raw in (b'  ]\n', b'  ],\n'):
+            rest.append(raw)
+            state = 'rest'
+        elif state != 'rest':
+            raise Refused('%s line %d is not laid out as custody writes it' % (STATEMENT, n))
+        else:
+            rest.append(raw)
+            rest_size, state = rest_size + len(raw), 'first' if raw == b'  "exhibits": [\n' else 'rest'
+            if rest_size > STATEMENT_REST:
+                raise Refused('%s is longer than any genuine statement' % STATEMENT)
+    s = parse(b''.join(rest))
+    if state != 'rest' or field(s, 'exhibits') != []:
+        raise Refused('%s is not a statement laid out as custody writes it' % STATEMENT)
+    return s, count
+
+def check_exhibit(c, bag, x):
+    """One exhibit of the statement, against its files and its ingest event."""
+    if not all(isinstance(x.get(k), str) for k in ('exhibit', 'path', 'metadataPath', 'sha256', 'sha512', 'metadataRecord')):
+        return c.fail(STATEMENT, 'an exhibit lacks its ID, paths or digests')
+    xid, original, record, stated = x['exhibit'], x['path'], x['metadataPath'], [x['sha256'], x['sha512'], x.get('size')]
+    folder = 'data/exhibits/%s/' % xid
+    if '/' in xid or not original.startswith(folder + 'original/') or '/' in original[len(folder) + 9:] \
+            or record != folder + 'metadata.json':
+        return c.fail(xid, 'its files are not in its own folder %s' % folder)
+    for path in (original, record):
+        if path not in bag.files or bag.files[path].named:
+            c.fail(xid, '%s is not in the bag, or another exhibit names it too' % path)
+        else:
+            bag.files[path].named = True
+    f, m, ingest = bag.files.get(original), bag.files.get(record), bag.ingested.pop(xid, None)
+    if f and [f.sha256, f.sha512, f.size] != stated:
+        c.fail(xid, 'its original is not the one the statement states (SHA-256, SHA-512, size)',
+               stated, [f.sha256, f.sha512, f.size])
+    if m and m.sha256 != x['metadataRecord']:
+        c.fail(xid, 'its metadata record is not the one the statement states', x['metadataRecord'], m.sha256)
+    if ingest != stated:
+        c.fail(xid, 'its ingest event is not in events.jsonl, or states other digests or size', stated, ingest)
+
+def check_statement(c, bag):
+    s, exhibits = read_statement(bag, lambda x: check_exhibit(c, bag, x))
+    cp, readme, earlier, bag.statement = bag.checkpoint or {}, bag.small('README.txt', 1 << 20), bag.files.get(EARLIER), s
+    head = [field(s, 'treeHead', 'size'), field(s, 'treeHead', 'root')]
+    for what, stated, found in (
+            ('type and version', [s.get('type'), s.get('version')], ['custody-seal', 1]),
+            ('case, against event 0 and checkpoint.json', [field(s, 'case', 'id')] * 2, [bag.case, cp.get('case')]),
+            ("tree head, against checkpoint.json's", head, [cp.get('treeSize'), cp.get('rootHash')]),
+            ("checkpoint's tree size", field(s, 'checkpoint', 'treeSize'), cp.get('treeSize')),
+            ('key, against investigator.pem', field(s, 'key', 'fingerprint'), bag.key),
+            ('events file (count, SHA-256)', [field(s, 'events', 'count'), field(s, 'events', 'sha256')], bag.events),
+            ("README.txt's SHA-256", field(s, 'readme', 'sha256'), hashlib.sha256(readme).hexdigest() if readme else None),
+            ("earlier seals' SHA-256", field(s, 'earlierSeals', 'sha256'), earlier.sha256 if earlier else None),
+            ('seal ID, against bag-info.txt', s.get('sealId'), bag.info('Custody-Seal-Identifier')),
+            ('tree head, against bag-info.txt', '%s %s' % tuple(head), bag.info('Custody-Tree-Head'))):
+        if stated != found:
+            c.fail(STATEMENT, 'its %s is not what the bag holds' % what, stated, found)
+    for path in stated_files(s):
+        if path not in bag.files or not path.startswith(C):
+            c.fail(STATEMENT, 'it names %s, which is not a custody file of the bag' % path)
+        else:
+            bag.files[path].named = True
+    for path in (p for p, f in bag.files.items() if not f.named):
+        c.fail(path, 'is under data/, but the seal statement does not name it: nothing vouches for it')
+    return '%d exhibits against their files and ingest events; the files under data/ against it' % exhibits
+
+def stated_files(s):
+    """The custody files the statement names (its "path", "signature", "checkpoint", "key", "roots"...)."""
+    named = {STATEMENT, STATEMENT + '.sig'}
+    if field(s, 'timestamp', 'checkpoint') == STAMPED:
+        named.add(STAMPED + '.sig')
+    def collect(value):
+        for key, v in value.items() if isinstance(value, dict) else enumerate(value if isinstance(value, list) else []):
+            if key in ('path', 'signature', 'checkpoint', 'key', 'consistencyProof', 'roots') and isinstance(v, str):
+                named.add(v)
+            collect(v)
+    collect([s.get(k) for k in ('events', 'checkpoint', 'key', 'timestamp', 'earlierSeals')])
+    return sorted(named)
+
+def check_proofs(c, bag):
+    cp, s, done = bag.checkpoint, bag.statement, []
+    if cp is None or s is None:
+        raise Refused('checkpoint.json or seal.json could not be read')
+    stamped = read_checkpoint(bag, STAMPED) if field(s, 'timestamp', 'checkpoint') == STAMPED else cp
+    if stamped is not cp:
+        p = parse(bag.small(CONSISTENCY, 64 << 10))
+        ends = [field(p, 'from', 'treeSize'), field(p, 'from', 'rootHash'), field(p, 'to', 'treeSize'), field(p, 'to', 'rootHash')]
+        if ends != [stamped['treeSize'], stamped['rootHash'], cp['treeSize'], cp['rootHash']] \
+                or not consistent(ends[0], ends[2], bytes.fromhex(ends[1]), bytes.fromhex(ends[3]), hashes(p['proof']) or []):
+            c.fail(CONSISTENCY, "does not prove the timestamped checkpoint's tree to be the start of the sealed one")
+        done.append('the timestamped checkpoint (%d events)' % stamped['treeSize'])
+    if s.get('timestamp') is not None and field(s, 'timestamp', 'treeSize') != stamped['treeSize']:
+        c.fail(STATEMENT, "its timestamp's tree size is not the timestamped checkpoint's",
+               stamped['treeSize'], field(s, 'timestamp', 'treeSize'))
+    if s.get('earlierSeals') is not None:
+        n = 0
+        for n, raw in bag.lines(EARLIER, 16 << 10):
+            e = parse(raw)
+            size, root, proof = field(e, 'treeHead', 'size'), str(field(e, 'treeHead', 'root')), hashes(field(e, 'consistencyProof'))
+            if type(size) is not int or not HEX64.match(root) or proof is None \
+                    or not consistent(size, cp['treeSize'], bytes.fromhex(root), bytes.fromhex(cp['rootHash']), proof):
+                c.fail('%s line %d' % (EARLIER, n),
+                       'seal %s: its proof does not lead from its tree head to the sealed one' % field(e, 'sealId'))
+        if n != field(s, 'earlierSeals', 'count'):
+            c.fail(EARLIER, 'does not hold as many seals as the statement says', field(s, 'earlierSeals', 'count'), n)
+        done.append('%d earlier seal%s' % (n, 's' * (n != 1)))
+    return 'consistent with the sealed tree: %s' % ', '.join(done) if done else 'none in this bag'
+
+def print_unchecked(bag):
+    """What the standard library cannot check, and the openssl (3.0 or later) commands of README.txt that do."""
+    t, fingerprint = field(bag.statement, 'timestamp'), (bag.key or 'SHA256:?')[7:]
+    verify = '    openssl pkeyutl -verify -pubin -inkey %s -rawin -in %s -sigfile %s.sig'
+    print('signatures NOT CHECKED: the standard library has no Ed25519. In this folder, with OpenSSL 3,')
+    print('    each must print "Signature Verified Successfully":')
+    print(verify % (KEY, CHECKPOINT, CHECKPOINT) + '\n' + verify % (KEY, STATEMENT, STATEMENT))
+    if field(t, 'checkpoint') == STAMPED:
+        print(verify % (STAMPED_KEY if field(t, 'key') == STAMPED_KEY else KEY, STAMPED, STAMPED))
+    print('  and this must print %s, the fingerprint the investigator gave you by another way:' % fingerprint)
+    print('    openssl pkey -pubin -in %s -outform DER | sha256sum' % KEY)
+    tokens = field(t, 'tokens') if isinstance(field(t, 'tokens'), list) else []
+    if not tokens:
+        return print('timestamps none: the events are signed, not timestamped')
+    stamped = STAMPED if field(t, 'checkpoint') == STAMPED else CHECKPOINT
+    print('timestamps NOT CHECKED: the standard library has no RFC 3161. With the Time-Stamp Authority\'s')
+    print('    root certificate, obtained yourself, as TSA-ROOT.pem, each must print "Verification: OK":')
+    for i in range(min(len(tokens), 64)):
+        token = stamped + ('.%d.tsr' % (i + 1) if i else '.tsr')
+        print('    openssl ts -verify -data %s -in %s -CAfile TSA-ROOT.pem' % (stamped, token))
+
+def run(bag, name, check):
+    """One check and its line of the report. Whatever a hostile bag makes go wrong is a failure, never a traceback."""
+    c = Check(name)
+    try:
+        summary = check(c, bag)
+    except Refused as e:
+        summary = c.fail('stopped', str(e)) or 'not finished'
+    except Exception as e:  # a check that cannot finish has failed
+        summary = c.fail('stopped', 'could not be checked: %r' % e) or 'not finished'
+    return c.report(summary)
+
+def main(argv):
+    if argv in (['-h'], ['--help']):
+        return print(__doc__) or 0
+    if len(argv) > 1 or argv and argv[0].startswith('-'):
+        return print('usage: python3 verify-bag.py [BAGDIR]', file=sys.stderr) or 2
+    root = os.path.abspath(argv[0] if argv else '.')
+    if not os.path.isfile(os.path.join(root, 'bagit.txt')):
+        print('%s is not a bag: it has no bagit.txt. Run this in the bag\'s top folder, '
+              'or name that folder: python3 verify-bag.py BAGDIR' % root, file=sys.stderr)
+        return 2
+    bag = Bag(root)
+    print('Checking the bag %s with Python %d.%d (standard library only)' % ((root,) + sys.version_info[:2]))
+    checks = (('bag', check_bag), ('payload', check_payload), ('tag files', check_tags), ('events', check_events),
+              ('key', check_key), ('statement', check_statement), ('proofs', check_proofs))
+    failed = [name for name, check in checks if not run(bag, name, check)]
+    print_unchecked(bag)
+    if failed:
+        print('FAILED: %s. This bag is not as custody sealed it.' % ', '.join(failed))
+        return 1
+    print('All checks passed; the signatures and timestamps above remain to be checked with openssl.')
+    return 0
+
+if __name__ == '__main__':
+    if hasattr(sys.stdout, 'reconfigure'):
+        sys.stdout.reconfigure(errors='backslashreplace')
+    sys.exit(main(sys.argv[1:]))
