@@ -18,15 +18,16 @@ The ZIP holds one folder, a BagIt bag (RFC 8493): each exhibit's original bytes 
 record under data/exhibits/, the custody events of those exhibits with a Merkle inclusion proof
 of each against the ledger's latest signed checkpoint, that checkpoint with the investigator's
 signature and public key, the newest RFC 3161 timestamp tokens, a seal statement signed by the
-investigator, SHA-256 and SHA-512 manifests, and a README.txt telling a court's expert how to
-check it all with unzip, sha256sum and openssl alone.
+investigator, SHA-256 and SHA-512 manifests, a README.txt telling a court's expert how to check
+it all with unzip, sha256sum and openssl alone (on Linux, macOS or Windows, naming this archive),
+and verify-bag.py, a checker of the events and proofs in Python 3 alone.
 
 Each original is hashed again as it goes in: a vault file that no longer matches the ledger stops
 the seal (exit 3). Memory stays flat however many exhibits are sealed. Sealing needs the case
 passphrase (to sign) and is itself recorded in the ledger: a \`seal\` event (the archive's name,
 SHA-256 and size, purpose, note, how many exhibits), then \`sealed-exhibits\` events listing the
-exhibits, 1,000 an event, in the archive's order. The same case, exhibits and --sealed-at give a
-byte-identical archive.
+exhibits, 1,000 an event, in the archive's order. The same case, exhibits, --sealed-at and --out
+file name give a byte-identical archive.
 
 The archive is written beside --out under a temporary name (.NAME.zip.PID-XXXXXXXX.partial, with
 scratch files of that name and a suffix), recorded in the ledger once complete, and only then put

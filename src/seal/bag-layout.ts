@@ -3,8 +3,8 @@
  * where, how large each small one can be, and bag-info.txt, which says nothing the seal statement
  * does not. The statement (data/custody/seal.json) is the one signed document of a bag, so every
  * file must be one it accounts for:
- *   - the tag files of RFC 8493 §2 (bagit.txt, bag-info.txt, both payload and tag manifests) and
- *     README.txt, whose SHA-256 the statement states;
+ *   - the tag files of RFC 8493 §2 (bagit.txt, bag-info.txt, both payload and tag manifests),
+ *     README.txt and verify-bag.py, whose SHA-256s the statement states;
  *   - under data/: each exhibit's original and metadata record at the paths the statement gives,
  *     and the custody files it names (events, checkpoint, key, timestamp files);
  *   - nothing else. A file that the statement does not name would be reported as intact by a
@@ -21,12 +21,14 @@ export const STATEMENT_PATH = `${CUSTODY_DIR}/seal.json`
 export const STATEMENT_SIGNATURE_PATH = `${STATEMENT_PATH}.sig`
 export const EVENTS_PATH = `${CUSTODY_DIR}/events.jsonl`
 export const README_PATH = 'README.txt'
+/** The standalone checker of the bag (Python 3, standard library only), whose SHA-256 the statement states. */
+export const CHECKER_PATH = 'verify-bag.py'
 export const BAG_INFO_PATH = 'bag-info.txt'
 export const BAGIT_PATH = 'bagit.txt'
 export const PAYLOAD_MANIFESTS = ['manifest-sha256.txt', 'manifest-sha512.txt'] as const
 export const TAG_MANIFESTS = ['tagmanifest-sha256.txt', 'tagmanifest-sha512.txt'] as const
 /** Every file of a bag outside data/. */
-export const TAG_FILES: readonly string[] = [BAGIT_PATH, BAG_INFO_PATH, ...PAYLOAD_MANIFESTS, README_PATH, ...TAG_MANIFESTS]
+export const TAG_FILES: readonly string[] = [BAGIT_PATH, BAG_INFO_PATH, ...PAYLOAD_MANIFESTS, README_PATH, CHECKER_PATH, ...TAG_MANIFESTS]
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -61,6 +63,7 @@ export function smallFileLimit(path: string): number | undefined {
   if (path === BAGIT_PATH) return KiB
   if (path === BAG_INFO_PATH) return 64 * KiB
   if (path === README_PATH) return MiB
+  if (path === CHECKER_PATH) return 256 * KiB
   if ((TAG_MANIFESTS as readonly string[]).includes(path)) return 64 * KiB
   if (path.endsWith('.sig')) return 64
   if (path === CHECKPOINT_PATH || path === STAMPED_CHECKPOINT_PATH || path === KEY_PATH || path === STAMPED_KEY_PATH) return 4 * KiB
@@ -127,6 +130,8 @@ export function statedCustodyFiles(statement: Record<string, unknown>): {files: 
   expect('key path', key.path, KEY_PATH)
   const readme = isRecord(statement.readme) ? statement.readme : {}
   if (readme.path !== README_PATH) problems.push(`its readme path is ${JSON.stringify(readme.path)}, not ${README_PATH}`)
+  const checker = isRecord(statement.checker) ? statement.checker : {}
+  if (checker.path !== CHECKER_PATH) problems.push(`its checker path is ${JSON.stringify(checker.path)}, not ${CHECKER_PATH}`)
   // The earlier-seals check says what is wrong with a statement that names it otherwise.
   if (isRecord(statement.earlierSeals) && statement.earlierSeals.path === EARLIER_SEALS_PATH) files.push(EARLIER_SEALS_PATH)
   const stamp = statement.timestamp

@@ -84,8 +84,9 @@ function whatIsHere(s: DescribedSeal): string[] {
     '  bag-info.txt               who sealed what and when (case ID, seal ID, tree head)',
     '  manifest-sha256.txt        SHA-256 of every file under data/',
     '  manifest-sha512.txt        SHA-512 of every file under data/',
-    '  tagmanifest-sha256.txt     SHA-256 of the files above and of this README',
+    '  tagmanifest-sha256.txt     SHA-256 of the files above, this README and verify-bag.py',
     '  tagmanifest-sha512.txt     SHA-512 of the same',
+    '  verify-bag.py              a checker of this bag, in Python 3 (see step 3)',
     '  data/exhibits/ID/original/NAME',
     '                             the exhibit, byte for byte as it was collected',
     '  data/exhibits/ID/metadata.json',
@@ -125,37 +126,104 @@ function whatIsHere(s: DescribedSeal): string[] {
   ]
 }
 
-/** HOW TO CHECK IT, steps 1 to 3: the files against the manifests and the statement, the events against the tree head. */
-function checkFiles(bag: string): string[] {
+/** Where the archive is to be checked: its name, and its bag's folder. */
+interface Names {
+  archive: string
+  bag: string
+}
+
+/**
+ * A PowerShell line that checks each line of a manifest with Get-FileHash (whose hex is upper case:
+ * -eq ignores case). The manifest is read as UTF-8, which Windows PowerShell 5 does not assume.
+ */
+function powershellCheck(manifest: string, algorithm: 'SHA256' | 'SHA512'): string {
+  return `Get-Content -Encoding UTF8 ${manifest} | ForEach-Object { $hash, $file = $_ -split '  ', 2; if ((Get-FileHash -Algorithm ${algorithm} -LiteralPath $file).Hash -eq $hash) { "OK $file" } else { "FAILED $file" } }`
+}
+
+/** A file name as typed in a POSIX shell or PowerShell: quoted (single quotes) unless it is plain. */
+export function typedName(name: string, shell: 'posix' | 'powershell' = 'posix'): string {
+  if (/^[A-Za-z0-9._+-]+$/.test(name)) return name
+  return shell === 'posix' ? `'${name.replaceAll("'", `'\\''`)}'` : `'${name.replaceAll("'", "''")}'`
+}
+
+/** HOW TO CHECK IT, step 1: unpack, and every file against the manifests, on Linux, macOS and Windows. */
+function checkManifests({archive, bag}: Names): string[] {
   return [
     'HOW TO CHECK IT',
     '',
-    '1. Unpack and check every file against both manifests:',
+    `Start in the folder that holds ${archive}. Each command below is typed as it is; the folder`,
+    'each is typed in is said with it.',
     '',
-    '     unzip ARCHIVE.zip',
+    '1. Unpack, go into the bag, and check every file against both manifests:',
+    '',
+    `     unzip ${typedName(archive)}`,
     `     cd ${bag}`,
     '     sha256sum -c manifest-sha256.txt',
     '     sha512sum -c manifest-sha512.txt',
     '     sha256sum -c tagmanifest-sha256.txt',
     '     sha512sum -c tagmanifest-sha512.txt',
     '',
-    '   Every line must say OK. The Library of Congress validator checks the same and more:',
+    '   Every line must say OK. On macOS, the same with shasum, in the same folders:',
     '',
-    `     bagit.py --validate ${bag}`,
+    '     shasum -a 256 -c manifest-sha256.txt',
+    '     shasum -a 512 -c manifest-sha512.txt',
+    '     shasum -a 256 -c tagmanifest-sha256.txt',
+    '     shasum -a 512 -c tagmanifest-sha512.txt',
+    '',
+    '   In Windows PowerShell, unpack and go in with',
+    '',
+    `     Expand-Archive -LiteralPath ${typedName(archive, 'powershell')} -DestinationPath .`,
+    `     cd ${bag}`,
+    '',
+    '   then check each manifest (each line must print OK):',
+    '',
+    `     ${powershellCheck('manifest-sha256.txt', 'SHA256')}`,
+    `     ${powershellCheck('manifest-sha512.txt', 'SHA512')}`,
+    `     ${powershellCheck('tagmanifest-sha256.txt', 'SHA256')}`,
+    `     ${powershellCheck('tagmanifest-sha512.txt', 'SHA512')}`,
+    '',
+    `   The Library of Congress validator checks the same and more; in ${bag}:`,
+    '',
+    '     bagit.py --validate .',
     '',
     '   Only what data/custody/seal.json names is vouched for (its signature is checked in step 4):',
     '   the files under data/ must be exactly the exhibits it lists (each "path" and',
-    '   "metadataPath") and the files of data/custody/ it names; README.txt must have the SHA-256',
-    '   its "readme" gives (sha256sum README.txt); bag-info.txt only repeats what it states. A file',
-    '   that is in the manifests but not in seal.json is not part of this seal.',
+    '   "metadataPath") and the files of data/custody/ it names; README.txt and verify-bag.py must',
+    '   have the SHA-256 its "readme" and "checker" give (sha256sum README.txt verify-bag.py);',
+    '   bag-info.txt only repeats what it states. A file that is in the manifests but not in',
+    '   seal.json is not part of this seal.',
     '',
     '2. Compare each exhibit\'s digests in data/custody/seal.json with the manifests, and with any',
     '   digest recorded when it was collected.',
     '',
-    '3. Check the custody events (data/custody/events.jsonl). Each line holds an "event" (the',
-    '   ledger entry), its "hash", "prev" (the hash of the ledger entry before it), "leafHash" and',
-    '   "inclusionProof". The event\'s canonical form is its JSON with object keys sorted and no',
-    '   spaces (RFC 8785, JSON Canonicalization Scheme). Then:',
+  ]
+}
+
+/** Step 3: the events against the tree head; a program's work, and the two programs that do it. */
+function checkEvents({archive, bag}: Names): string[] {
+  return [
+    '3. Check the custody events (data/custody/events.jsonl) and their proofs. That is thousands of',
+    '   hash computations, a program\'s work rather than a person\'s. Two programs do it:',
+    '',
+    `   In ${bag}, with Python 3 (its standard library only):`,
+    '',
+    '     python3 verify-bag.py',
+    '',
+    `   In the folder holding ${archive}, where custody is installed:`,
+    '',
+    `     custody verify ${typedName(archive)}`,
+    '',
+    '   verify-bag.py is short and commented: read it before you run it. It checks every line of',
+    '   both manifests, every event\'s hash and its inclusion proof against the signed tree head',
+    '   (data/custody/checkpoint.json), and what seal.json states, and exits with 0 only if all of it',
+    '   holds. It cannot check signatures or timestamps: steps 4 and 5 do. It must be the program that',
+    '   was sealed: `sha256sum verify-bag.py` must print the "sha256" of "checker" in seal.json, whose',
+    '   signature step 4 checks.',
+    '',
+    '   What they compute, for anyone who writes their own: each line of events.jsonl holds an',
+    '   "event" (the ledger entry), its "hash", "prev" (the hash of the ledger entry before it),',
+    '   "leafHash" and "inclusionProof". The event\'s canonical form is its JSON with object keys',
+    '   sorted and no spaces (RFC 8785, JSON Canonicalization Scheme), as the line holds it. Then:',
     '',
     '     hash     = SHA-256( the 32 bytes of prev || canonical event )',
     '     leafHash = SHA-256( 0x00 || canonical event )                  (RFC 6962 section 2.1)',
@@ -172,8 +240,8 @@ function checkFiles(bag: string): string[] {
 /** Step 4: the signatures of the checkpoint and the statement, and the key that made them. */
 function checkSignatures(s: DescribedSeal): string[] {
   return [
-    '4. Check who vouches for the tree head. Both commands must print "Signature Verified',
-    '   Successfully" (OpenSSL 3):',
+    '4. Check who vouches for the tree head. In the bag\'s folder, both commands must print',
+    '   "Signature Verified Successfully" (OpenSSL 3):',
     '',
     `     openssl pkeyutl -verify -pubin -inkey ${s.key.path} -rawin -in ${s.checkpoint.path} -sigfile ${s.checkpoint.signature}`,
     `     openssl pkeyutl -verify -pubin -inkey ${s.key.path} -rawin -in data/custody/seal.json -sigfile data/custody/seal.json.sig`,
@@ -191,7 +259,7 @@ function checkSignatures(s: DescribedSeal): string[] {
 }
 
 /** Step 5: the trusted time (RFC 3161), or why there is none. */
-function checkTime(s: DescribedSeal): string[] {
+function checkTime(s: DescribedSeal, names: Names): string[] {
   return [
     ...(s.timestamp
       ? [
@@ -203,14 +271,18 @@ function checkTime(s: DescribedSeal): string[] {
                 `     openssl pkeyutl -verify -pubin -inkey ${s.timestamp.key} -rawin -in ${s.timestamp.checkpoint} -sigfile ${s.timestamp.checkpoint}.sig`,
                 '',
               ]),
-          '5. Check the trusted time. Obtain the Time-Stamp Authority\'s root certificate yourself',
-          '   (the copy in data/custody/tsa-roots.pem is the one custody used, for convenience), then:',
+          '5. Check the trusted time. Obtain the Time-Stamp Authority\'s root certificate yourself, from',
+          `   the TSA (${[...new Set(s.timestamp.tokens.map((t) => t.tsa))].join(', ')}), and replace TSA-ROOT.pem below with the`,
+          '   file you saved it in (data/custody/tsa-roots.pem is the copy custody used, for comparison).',
+          `   In ${names.bag}:`,
           '',
           ...s.timestamp.tokens.map((t) => `     openssl ts -verify -data ${s.timestamp!.checkpoint} -in ${t.path} -CAfile TSA-ROOT.pem`),
           '',
           '   Each must print "Verification: OK". `openssl ts -reply -in TOKEN.tsr -text` shows the',
-          '   time (genTime). If the TSA\'s certificate has expired since, add `-attime SECONDS`',
-          '   (the genTime as seconds since 1970): a token is judged at the time it was made.',
+          '   time (genTime). If the TSA\'s certificate has expired since, judge the token at the time it',
+          '   was made, by adding -attime and its genTime in seconds since 1970:',
+          '',
+          ...s.timestamp.tokens.map((t) => `     openssl ts -verify -data ${s.timestamp!.checkpoint} -in ${t.path} -CAfile TSA-ROOT.pem -attime ${Math.floor(Date.parse(t.genTime) / 1000)}`),
           '',
           `   The token proves that ${s.timestamp.checkpoint} existed at that time, and with it the`,
           `   first ${s.timestamp.treeSize} events of the ledger, whose Merkle root it states.`,
@@ -262,18 +334,22 @@ function checkTestimony(s: DescribedSeal): string[] {
   ]
 }
 
-/** README.txt of the bag `bag`: its sections in order. */
-export function bagReadme({bag, statement: s, exhibits}: {bag: string; statement: DescribedSeal; exhibits: number}): string {
+/** README.txt of the bag `bag`, sealed as `archive`: its sections in order. */
+export function bagReadme({archive, bag, statement: s, exhibits}: Names & {statement: DescribedSeal; exhibits: number}): string {
+  const names = {archive, bag}
   const lines = [
     ...heading(s, exhibits),
     ...whatIsHere(s),
-    ...checkFiles(bag),
+    ...checkManifests(names),
+    ...checkEvents(names),
     ...checkSignatures(s),
-    ...checkTime(s),
+    ...checkTime(s, names),
     ...checkTestimony(s),
     ...earlierSealsSteps(s, s.testimonies.length === 0 ? 6 : 7),
-    '   With custody installed, `custody verify ARCHIVE.zip --tsa-ca TSA-ROOT.pem` does all of the',
-    '   above in one command, straight from the ZIP.',
+    `   With custody installed, in the folder holding ${archive}, one command does all of the above`,
+    '   straight from the ZIP:',
+    '',
+    `     custody verify ${typedName(archive)}${s.timestamp ? ' --tsa-ca TSA-ROOT.pem' : ''}`,
     '',
   ]
   return `${lines.join('\n')}`

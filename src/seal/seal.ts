@@ -19,7 +19,7 @@
  */
 import {existsSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
-import {dirname, resolve} from 'node:path'
+import {basename, dirname, resolve} from 'node:path'
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, messageOf, said} from '../errors.js'
 import {OUTPUT, fsyncFolder, notReplaced} from '../io/files.js'
@@ -30,6 +30,7 @@ import {tidySeals, type SealLeftovers} from './leftovers.js'
 import {writeExhibits, type PayloadOptions} from './payload.js'
 import {proveCustody, type CustodyProof} from './proof.js'
 import {publishArchive} from './publish.js'
+import {checkerScript} from './checker.js'
 import {bagReadme} from './readme.js'
 import {Scratch} from './scratch.js'
 import {SealIntent} from './seal-intent.js'
@@ -156,7 +157,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     // 3. describe
     const {purpose, note} = options
     const {treeHead, trust, earlierSeals} = proof
-    const {sealId, bag, statement, readme} = describeBag(kase, {sealer, sealedAt, purpose, note, treeHead, trust, events: proof.events.stated, earlierSeals, selection, choice})
+    const {sealId, bag, statement, readme} = describeBag(kase, basename(out), {sealer, sealedAt, purpose, note, treeHead, trust, events: proof.events.stated, earlierSeals, selection, choice})
 
     // 4. payload, 5. custody files, 6. tags
     await using zip = await ZipWriter.create(temp, sealedAt)
@@ -195,14 +196,17 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
   }
 }
 
-/** Step 3: the seal's ID, its bag's name, its statement, and README.txt, whose SHA-256 the statement states. */
-function describeBag(kase: Case, parts: Omit<SealParts, 'sealId'>): {sealId: string; bag: string; statement: SealStatementHead; readme: Buffer} {
+/**
+ * Step 3: the seal's ID, its bag's name, its statement, and README.txt (which names the archive
+ * as `archive`, the file name it is sealed to), whose SHA-256 the statement states.
+ */
+function describeBag(kase: Case, archive: string, parts: Omit<SealParts, 'sealId'>): {sealId: string; bag: string; statement: SealStatementHead; readme: Buffer} {
   const identity = {caseId: kase.info.caseId, treeHead: parts.treeHead, sealedAt: parts.sealedAt.toISOString(), purpose: parts.purpose ?? null}
   const sealId = sealIdOf(identity, parts.choice.ids())
   const bag = `custody-${sealId}`
   const described = describeSeal(kase, {...parts, sealId})
-  const readme = Buffer.from(bagReadme({bag, statement: described, exhibits: parts.choice.size}))
-  return {sealId, bag, statement: withReadme(described, readme), readme}
+  const readme = Buffer.from(bagReadme({archive, bag, statement: described, exhibits: parts.choice.size}))
+  return {sealId, bag, statement: withReadme(described, readme, checkerScript()), readme}
 }
 
 /** Steps 4 to 6, into the ZIP: each original and its metadata record, the custody files, then the tag files that list them. */

@@ -13,7 +13,7 @@ import type {ConsentSelection} from '../testimony/consent-filter.js'
 import type {Interview} from '../testimony/record.js'
 import {CUSTODY_VERSION} from '../version.js'
 import {safeFileName} from './bagit.js'
-import {README_PATH} from './bag-layout.js'
+import {CHECKER_PATH, README_PATH} from './bag-layout.js'
 import type {SealChoice} from './choice.js'
 import type {EarlierSealsStatement} from './earlier-seals.js'
 import type {SpillFile} from '../io/spill-file.js'
@@ -37,6 +37,8 @@ export interface SealStatement {
   events: {path: string; count: number; sha256: string}
   /** README.txt's SHA-256: a tag file, which the manifests alone would let anyone rewrite. */
   readme: {path: string; sha256: string}
+  /** verify-bag.py's SHA-256: a program the reader runs, so only the signed statement can vouch for it. */
+  checker: {path: string; sha256: string}
   /** The seals the ledger had recorded, each proven a prefix of this one (earlier-seals.ts); null when there were none. */
   earlierSeals: EarlierSealsStatement | null
   exhibits: SealedExhibit[]
@@ -73,8 +75,8 @@ export interface SealedTestimony {
 /** The statement without its list of exhibits, which can be long; it is streamed, never held. */
 export type SealStatementHead = Omit<SealStatement, 'exhibits'>
 
-/** The statement before README.txt, which is made from it, is digested into it. */
-export type DescribedSeal = Omit<SealStatementHead, 'readme'>
+/** The statement before README.txt and verify-bag.py, which are made from it, are digested into it. */
+export type DescribedSeal = Omit<SealStatementHead, 'readme' | 'checker'>
 
 /** What a seal is made of, beside the case: gathered by the steps before the statement. */
 export interface SealParts {
@@ -132,10 +134,11 @@ export function describeSeal(kase: Case, parts: SealParts): DescribedSeal {
   }
 }
 
-/** The statement with README.txt's SHA-256 in its place, after the earlier seals. */
-export function withReadme(described: DescribedSeal, readme: Uint8Array): SealStatementHead {
+/** The statement with the SHA-256s of README.txt and verify-bag.py in their place, after the earlier seals. */
+export function withReadme(described: DescribedSeal, readme: Uint8Array, checker: Uint8Array): SealStatementHead {
   const {testimonies, custodyVersion, ...before} = described
-  return {...before, readme: {path: README_PATH, sha256: createHash('sha256').update(readme).digest('hex')}, testimonies, custodyVersion}
+  const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+  return {...before, readme: {path: README_PATH, sha256: sha256(readme)}, checker: {path: CHECKER_PATH, sha256: sha256(checker)}, testimonies, custodyVersion}
 }
 
 /** The statement with its exhibits in their place, before its testimonies. */
@@ -301,6 +304,7 @@ const readStatement: Read<SealStatement> = object((f) => ({
   timestamp: f('timestamp', readTimestamp),
   events: f('events', named),
   readme: f('readme', object((g) => ({path: g('path', text), sha256: g('sha256', text)}))),
+  checker: f('checker', object((g) => ({path: g('path', text), sha256: g('sha256', text)}))),
   earlierSeals: f('earlierSeals', nullOr(named)),
   exhibits: f('exhibits', listOf(readExhibit)),
   testimonies: f('testimonies', listOf(readTestimony)),

@@ -5,7 +5,8 @@
 import {CustodyError} from '../errors.js'
 import type {SpillFile} from '../io/spill-file.js'
 import {BAGIT_TXT} from './bagit.js'
-import {BAG_INFO_PATH, BAGIT_PATH, README_PATH, TAG_MANIFESTS, manifest, manifestEntryOf, sealBagInfo, type BagInfoSource, type ManifestEntry} from './bag-layout.js'
+import {BAG_INFO_PATH, BAGIT_PATH, CHECKER_PATH, README_PATH, TAG_MANIFESTS, manifest, manifestEntryOf, sealBagInfo, type BagInfoSource, type ManifestEntry} from './bag-layout.js'
+import {checkerScript} from './checker.js'
 import {EntryWriter} from './entry-writer.js'
 import type {ZipWriter} from '../zip/writer.js'
 
@@ -19,7 +20,7 @@ export interface Tags {
   readme: Buffer
 }
 
-/** Writes bagit.txt, bag-info.txt, both payload manifests, README.txt and both tag manifests. */
+/** Writes bagit.txt, bag-info.txt, both payload manifests, README.txt, verify-bag.py and both tag manifests. */
 export async function writeTags(zip: ZipWriter, bag: string, tags: Tags): Promise<void> {
   const entries: ManifestEntry[] = []
   const add = async (path: string, bytes: Buffer): Promise<void> => {
@@ -32,6 +33,7 @@ export async function writeTags(zip: ZipWriter, bag: string, tags: Tags): Promis
   entries.push(await writeManifest(zip, bag, 'sha256', tags.custody, tags.manifests.sha256))
   entries.push(await writeManifest(zip, bag, 'sha512', tags.custody, tags.manifests.sha512))
   await add(README_PATH, tags.readme)
+  await add(CHECKER_PATH, checkerScript())
   const [tag256, tag512] = TAG_MANIFESTS
   await zip.addBytes(`${bag}/${tag256}`, Buffer.from(manifest(entries, 'sha256')))
   await zip.addBytes(`${bag}/${tag512}`, Buffer.from(manifest(entries, 'sha512')))

@@ -413,6 +413,7 @@ def check_exhibit(c, bag, x):
 def check_statement(c, bag):
     s, exhibits = read_statement(bag, lambda x: check_exhibit(c, bag, x))
     cp, readme, earlier, bag.statement = bag.checkpoint or {}, bag.small('README.txt', 1 << 20), bag.files.get(EARLIER), s
+    checker = bag.small('verify-bag.py', 256 << 10)
     head = [field(s, 'treeHead', 'size'), field(s, 'treeHead', 'root')]
     for what, stated, found in (
             ('type and version', [s.get('type'), s.get('version')], ['custody-seal', 1]),
@@ -422,6 +423,7 @@ def check_statement(c, bag):
             ('key, against investigator.pem', field(s, 'key', 'fingerprint'), bag.key),
             ('events file (count, SHA-256)', [field(s, 'events', 'count'), field(s, 'events', 'sha256')], bag.events),
             ("README.txt's SHA-256", field(s, 'readme', 'sha256'), hashlib.sha256(readme).hexdigest() if readme else None),
+            ("verify-bag.py's SHA-256", field(s, 'checker', 'sha256'), hashlib.sha256(checker).hexdigest() if checker else None),
             ("earlier seals' SHA-256", field(s, 'earlierSeals', 'sha256'), earlier.sha256 if earlier else None),
             ('seal ID, against bag-info.txt', s.get('sealId'), bag.info('Custody-Seal-Identifier')),
             ('tree head, against bag-info.txt', '%s %s' % tuple(head), bag.info('Custody-Tree-Head'))):

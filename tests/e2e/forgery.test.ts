@@ -7,7 +7,7 @@
  */
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {copyFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {forgeBag, sealedAndUnzipped} from '../helpers/bag.js'
@@ -341,6 +341,13 @@ describe('nothing in a bag that the signed statement does not cover', () => {
     expect(await verifyFails(zip)).toEqual([expect.objectContaining({check: 'contents', subject: 'README.txt', message: expect.stringContaining('its instructions were changed')})])
   })
 
+  it('verify-bag.py swapped for a checker that always says OK, with the tag manifests recomputed, or removed', async () => {
+    const swapped = forge((b) => writeFileSync(join(b, 'verify-bag.py'), 'print("every check OK")\n'), {rewriteManifests: true})
+    expect(await verifyFails(swapped)).toEqual([expect.objectContaining({check: 'contents', subject: 'verify-bag.py', message: expect.stringContaining('the program a reader would run was changed')})])
+    const removed = forge((b) => rmSync(join(b, 'verify-bag.py')), {rewriteManifests: true})
+    expect(await verifyFails(removed)).toContainEqual(expect.objectContaining({check: 'contents', subject: 'verify-bag.py', message: 'missing'}))
+  })
+
   it.each([
     ['Contact-Name', 'A. Petrenko'],
     ['Source-Organization', 'Another NGO'],
@@ -392,7 +399,8 @@ ${script}
   })
 
   it('many deflated entries each small enough to pass alone are refused together', async () => {
-    const zip = withDeflated('small-bombs', `    for i in range(1000):\n        z.writestr(f'{bag}/data/custody/x{i}.json', b'\\0' * (60 << 10), compress_type=zipfile.ZIP_DEFLATED)`)
+    // 64 KiB each, the most an entry may expand by more than 200 times alone.
+    const zip = withDeflated('small-bombs', `    for i in range(1500):\n        z.writestr(f'{bag}/data/custody/x{i}.json', b'\\0' * (64 << 10), compress_type=zipfile.ZIP_DEFLATED)`)
     expect(await verifyFails(zip)).toEqual([expect.objectContaining({check: 'zip', subject: 'ZIP', message: expect.stringContaining('more than 200 times the archive')})])
   })
 

@@ -6,7 +6,7 @@
  * say so by updating fixtures/reference-case/sealed.sha256sums, and the CHANGELOG.
  */
 import {createHash} from 'node:crypto'
-import {chmodSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {spawnSync} from 'node:child_process'
 import {afterAll, describe, expect, it} from 'vitest'
@@ -37,10 +37,14 @@ function referenceCase(name: string): string {
 
 const passphrase = join(work.path, 'passphrase.txt')
 
-/** Seals a copy of the reference case at the reference time; gives the archive's path. */
+/**
+ * Seals a copy of the reference case at the reference time, as reference.zip (README.txt names the
+ * archive by its file name) in a folder of its own; gives the archive's path.
+ */
 async function sealReference(name: string): Promise<string> {
   const caseDir = referenceCase(name)
-  const out = join(work.path, `${name}.zip`)
+  mkdirSync(join(work.path, `${name}-out`))
+  const out = join(work.path, `${name}-out`, 'reference.zip')
   const sealed = await custody(['seal', '--out', out, '--sealed-at', '2024-06-01T12:00:00Z', '--purpose', 'court', '--note', 'reference', '--case', caseDir, '--passphrase-file', passphrase])
   expect(sealed.code, sealed.stderr).toBe(0)
   return out
@@ -68,7 +72,7 @@ describe('the reference case, sealed at its reference time', () => {
   })
 
   it('gives the same archive from a copy of the case in another folder', async () => {
-    const [first, second] = [join(work.path, 'first.zip'), await sealReference('elsewhere')]
+    const [first, second] = [join(work.path, 'first-out', 'reference.zip'), await sealReference('elsewhere')]
     expect(readFileSync(second).equals(readFileSync(first))).toBe(true)
   })
 })

@@ -167,9 +167,12 @@ describe('custody seal, more', () => {
     const a = copyCase('copy-a')
     const b = copyCase('copy-b')
     const args = ['EX-000002', '3', '--sealed-at', '2024-05-01T09:00:00Z']
+    // The same file name, in two folders: README.txt names the archive by its name.
+    for (const dir of ['a', 'b']) mkdirSync(join(work.path, dir))
+    expect((await custody(['seal', ...args, '--out', join(work.path, 'a', 'same.zip'), '--case', a])).code).toBe(0)
+    expect((await custody(['seal', ...args, '--out', join(work.path, 'b', 'same.zip'), '--case', b], {env: {TZ: 'Pacific/Kiritimati'}})).code).toBe(0)
+    expect(sha('sha256', readFileSync(join(work.path, 'a', 'same.zip')))).toBe(sha('sha256', readFileSync(join(work.path, 'b', 'same.zip'))))
     expect((await custody(['seal', ...args, '--out', join(work.path, 'a.zip'), '--case', a])).code).toBe(0)
-    expect((await custody(['seal', ...args, '--out', join(work.path, 'b.zip'), '--case', b], {env: {TZ: 'Pacific/Kiritimati'}})).code).toBe(0)
-    expect(sha('sha256', readFileSync(join(work.path, 'a.zip')))).toBe(sha('sha256', readFileSync(join(work.path, 'b.zip'))))
     const later = await custodyJson<SealJson>(['seal', ...args.slice(0, 2), '--sealed-at', '2024-05-01T09:00:02Z', '--out', join(work.path, 'c.zip'), '--case', a])
     expect(later.code).toBe(0)
     expect(later.json.sha256).not.toBe(sha('sha256', readFileSync(join(work.path, 'a.zip'))))

@@ -167,7 +167,12 @@ describe('a sealed archive, checked by custody and by openssl', () => {
       .filter((l) => l.startsWith('openssl pkeyutl -verify') || l.startsWith('openssl ts -verify'))
     // checkpoint.json, seal.json, and the stamped checkpoint (it is not the sealed one here)
     expect(commands.filter((c) => c.startsWith('openssl pkeyutl'))).toHaveLength(3)
-    expect(commands.filter((c) => c.startsWith('openssl ts'))).toHaveLength(1)
+    // Each token twice: as it is, and judged at its genTime (-attime, in seconds since 1970, computed).
+    const stamps = commands.filter((c) => c.startsWith('openssl ts'))
+    expect(stamps).toHaveLength(2)
+    const genTime = /genTime": "([^"]+)"/.exec(readFileSync(join(bagDir, 'data/custody/seal.json'), 'utf8'))![1]!
+    expect(stamps[1]).toBe(`${stamps[0]} -attime ${Math.floor(Date.parse(genTime) / 1000)}`)
+    expect(readme).toMatch(/replace TSA-ROOT\.pem below with the\s+file you saved it in/)
     for (const command of commands) {
       const run = spawnSync('sh', ['-c', command.replace('TSA-ROOT.pem', tsa.caFile)], {cwd: bagDir, encoding: 'utf8'})
       expect(run.status, `${command}\n${run.stderr}`).toBe(0)

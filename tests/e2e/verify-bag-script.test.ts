@@ -63,7 +63,6 @@ afterAll(() => work.remove())
 function bagCopy(change: (bagDir: string) => void = () => {}, from = pristine): string {
   const dir = join(work.path, `bag-${copies++}`)
   cpSync(join(from.pristine, from.bag), dir, {recursive: true})
-  copyFileSync(SCRIPT, join(dir, 'verify-bag.py'))
   change(dir)
   return dir
 }
@@ -103,6 +102,22 @@ describe.skipIf(!hasPython)('verify-bag.py in a sealed bag', () => {
     expect(run.stdout).toMatch(/^signatures NOT CHECKED/m)
     expect(run.stdout).toMatch(/^timestamps none/m)
     expectReadmeCommands(run, dir)
+  })
+
+  it('is in every sealed bag, byte for byte as in the repository, with its SHA-256 in the signed statement', () => {
+    const dir = bagCopy()
+    const inBag = readFileSync(join(dir, 'verify-bag.py'))
+    expect(inBag.equals(readFileSync(SCRIPT))).toBe(true)
+    const statement = JSON.parse(readFileSync(join(dir, 'data', 'custody', 'seal.json'), 'utf8')) as {checker: {path: string; sha256: string}}
+    expect(statement.checker).toEqual({path: 'verify-bag.py', sha256: sha256(inBag)})
+    expect(readFileSync(join(dir, 'tagmanifest-sha256.txt'), 'utf8')).toContain(`${sha256(inBag)}  verify-bag.py\n`)
+  })
+
+  it('refuses a bag whose checker is not the one its statement states', () => {
+    const dir = bagCopy((b) => appendFileSync(join(b, 'verify-bag.py'), '\n# changed\n'))
+    const run = runScript(dir)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain("its verify-bag.py's SHA-256 is not what the bag holds")
   })
 
   it('checks the bag it is given from anywhere, and says it is not a bag elsewhere (exit 2)', () => {

@@ -1,7 +1,7 @@
 /** Forging sealed archives as a careful forger would: unzip, change, fix the manifests, zip again. */
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {formatBytes} from '../../src/render/text.js'
 import {custodyJson} from './cli.js'
@@ -22,7 +22,7 @@ export function rewriteManifests(bagDir: string): void {
     writeFileSync(join(bagDir, `manifest-${alg}.txt`), payload.map((f) => `${digest(alg, readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
   }
 
-  const tags = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'manifest-sha512.txt', 'README.txt']
+  const tags = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'manifest-sha512.txt', 'README.txt', 'verify-bag.py'].filter((f) => existsSync(join(bagDir, f)))
   for (const alg of ['sha256', 'sha512']) {
     writeFileSync(join(bagDir, `tagmanifest-${alg}.txt`), tags.map((f) => `${digest(alg, readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
   }

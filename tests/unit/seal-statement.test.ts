@@ -33,6 +33,7 @@ function validStatement(): SealStatement {
     events: {path: 'data/custody/events.jsonl', count: 9, sha256: HEX},
     earlierSeals: {path: 'data/custody/earlier-seals.jsonl', count: 1, sha256: HEX},
     readme: {path: 'README.txt', sha256: HEX},
+    checker: {path: 'verify-bag.py', sha256: HEX},
     exhibits: [
       {
         exhibit: 'EX-000001',
@@ -148,13 +149,14 @@ describe('parseStatement', () => {
 })
 
 describe("the statement's key order", () => {
-  const {readme: _readme, exhibits: _exhibits, ...described} = validStatement()
-  const head = withReadme(described as DescribedSeal, Buffer.from('README'))
+  const {readme: _readme, checker: _checker, exhibits: _exhibits, ...described} = validStatement()
+  const head = withReadme(described as DescribedSeal, Buffer.from('README'), Buffer.from('CHECKER'))
 
-  it('puts the README digest after the earlier seals, and the exhibits before the testimonies, as sealed statements have them', () => {
+  it('puts the README and checker digests after the earlier seals, and the exhibits before the testimonies, as sealed statements have them', () => {
     expect(Object.keys(withExhibits(head, []))).toEqual(Object.keys(validStatement()))
-    // sha256sum of the 6 bytes "README".
+    // sha256sum of the 6 bytes "README", and of the 7 bytes "CHECKER".
     expect(head.readme).toEqual({path: 'README.txt', sha256: '2b7814d3fca2e99e56c51b6ff2aa313ea6e9da6424804240aa8ad891fdfe0900'})
+    expect(head.checker).toEqual({path: 'verify-bag.py', sha256: '0e55b441eb1fa5ebb3ecd2056a6b0655c5523dadc568eed3e69a10b4552c49c8'})
   })
 })
 

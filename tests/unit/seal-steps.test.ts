@@ -114,7 +114,7 @@ describe('writeTags', () => {
     }
 
     const bag = join(unzipped(archive), 'bag')
-    expect(readdirSync(bag).sort()).toEqual(['README.txt', 'bag-info.txt', 'bagit.txt', 'manifest-sha256.txt', 'manifest-sha512.txt', 'tagmanifest-sha256.txt', 'tagmanifest-sha512.txt'])
+    expect(readdirSync(bag).sort()).toEqual(['README.txt', 'bag-info.txt', 'bagit.txt', 'manifest-sha256.txt', 'manifest-sha512.txt', 'tagmanifest-sha256.txt', 'tagmanifest-sha512.txt', 'verify-bag.py'])
     for (const tool of ['sha256sum', 'sha512sum']) {
       const checked = spawnSync(tool, ['-c', `tagmanifest-${tool.slice(0, 6)}.txt`], {cwd: bag, encoding: 'utf8'})
       expect(checked.status, checked.stdout + checked.stderr).toBe(0)

@@ -6,7 +6,7 @@
  * validator of the manifests alone.
  */
 import {isRecord} from '../../formats/guards.js'
-import {BAG_INFO_PATH, bagInfoSourceOf, README_PATH, sealBagInfo, smallFileLimit, STATEMENT_PATH, statedCustodyFiles, TAG_FILES} from '../../seal/bag-layout.js'
+import {BAG_INFO_PATH, bagInfoSourceOf, CHECKER_PATH, README_PATH, sealBagInfo, smallFileLimit, STATEMENT_PATH, statedCustodyFiles, TAG_FILES} from '../../seal/bag-layout.js'
 import type {Check, Finding} from '../checklist.js'
 import type {ProblemList} from '../problem-list.js'
 import {concluded, findings, type ArchiveContext} from './context.js'
@@ -43,14 +43,18 @@ function checkAccounted(context: ArchiveContext, found: ProblemList<Finding>): v
   }
 }
 
-/** README.txt and bag-info.txt, against what the statement states of them. */
+/** README.txt, verify-bag.py and bag-info.txt, against what the statement states of them. */
 function checkStatedTagFiles(context: ArchiveContext, found: ProblemList<Finding>): void {
   const {files, statement} = context
-  const statedReadme = isRecord(statement.readme) ? statement.readme.sha256 : undefined
-  const readme = files.get(README_PATH)
-  if (readme === undefined) found.push({subject: README_PATH, message: 'missing'})
-  else if (readme.sha256 !== statedReadme) {
-    found.push({subject: README_PATH, message: 'is not the README the seal statement states: its instructions were changed', expected: String(statedReadme), actual: readme.sha256})
+  const stated = [
+    {path: README_PATH, as: statement.readme, changed: 'is not the README the seal statement states: its instructions were changed'},
+    {path: CHECKER_PATH, as: statement.checker, changed: 'is not the checker the seal statement states: the program a reader would run was changed'},
+  ]
+  for (const {path, as, changed} of stated) {
+    const sha256 = isRecord(as) ? as.sha256 : undefined
+    const file = files.get(path)
+    if (file === undefined) found.push({subject: path, message: 'missing'})
+    else if (file.sha256 !== sha256) found.push({subject: path, message: changed, expected: String(sha256), actual: file.sha256})
   }
 
   const source = bagInfoSourceOf(statement)
@@ -68,6 +72,6 @@ export const contentsCheck: Check<ArchiveContext> = {
     const found = findings()
     checkAccounted(context, found)
     checkStatedTagFiles(context, found)
-    return concluded(context, found, 'every file is one the seal statement accounts for; README.txt and bag-info.txt as it states')
+    return concluded(context, found, 'every file is one the seal statement accounts for; README.txt, verify-bag.py and bag-info.txt as it states')
   },
 }
