@@ -2,15 +2,14 @@ import Database from 'better-sqlite3'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {canonicalize} from '../../src/canonical/jcs.js'
-import {chainHash, GENESIS_HASH, type EventDraft} from '../../src/ledger/event.js'
+import {chainHash, GENESIS_HASH} from '../../src/ledger/event.js'
 import {Ledger} from '../../src/ledger/ledger.js'
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {parseCheckpoint} from '../../src/checkpoints/checkpoint.js'
 import {verifySignature} from '../../src/keys/signing-key.js'
 import {tempDir} from '../helpers/cli.js'
+import {createCaseDraft, ingestDraft as ingest, ingestFailedDraft as draft, restoreAcceptedDraft as restore} from '../helpers/drafts.js'
 import {memorySigner} from '../helpers/keys.js'
-
-const draft = (n: number): EventDraft => ({actor: 'tester', action: 'ingest-failed', exhibit: null, payload: {n}})
 
 const signer = memorySigner()
 
@@ -22,7 +21,7 @@ describe('the ledger', () => {
   beforeEach(() => {
     tmp = tempDir()
     path = join(tmp.path, 'ledger.sqlite')
-    ledger = Ledger.create(path, [{actor: 'tester', action: 'create-case', exhibit: null, payload: {caseId: 'c', prefix: 'EX', title: 't'}}], {caseId: 'c', signer}).ledger
+    ledger = Ledger.create(path, [createCaseDraft()], {caseId: 'c', signer}).ledger
   })
 
   afterEach(() => {
@@ -170,8 +169,6 @@ describe('the ledger', () => {
   })
 
   it('numbers exhibits after the last one given, and after the numbers a restore-accepted event reserves', () => {
-    const ingest = (exhibit: string, sha256: string): EventDraft => ({actor: 't', action: 'ingest', exhibit, payload: {digests: {sha256}}})
-    const restore = (reserved: number): EventDraft => ({actor: 't', action: 'restore-accepted', exhibit: null, payload: {reservedExhibitNumbers: reserved}})
     const last = (): number => ledger.append((view) => ({drafts: [], result: view.lastExhibitNumber()})).result
     ledger.append(() => ({drafts: [ingest('EX-000001', 'a'.repeat(64)), ingest('EX-000002', 'b'.repeat(64))], result: undefined}))
     expect(last()).toBe(2)
@@ -183,7 +180,6 @@ describe('the ledger', () => {
   })
 
   it('keeps exhibits unique by SHA-256 and by ID', () => {
-    const ingest = (exhibit: string, sha256: string): EventDraft => ({actor: 't', action: 'ingest', exhibit, payload: {digests: {sha256}}})
     ledger.append(() => ({drafts: [ingest('EX-000001', 'a'.repeat(64))], result: undefined}))
     expect(() => ledger.append(() => ({drafts: [ingest('EX-000002', 'a'.repeat(64))], result: undefined}))).toThrow(/refused an append/)
     expect(() => ledger.append(() => ({drafts: [ingest('EX-000001', 'b'.repeat(64))], result: undefined}))).toThrow(/refused an append/)
