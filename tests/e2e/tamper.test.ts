@@ -260,6 +260,23 @@ describe('tampering with the ledger through the sqlite3 shell', () => {
     expect(problems).toContainEqual(expect.objectContaining({subject: 'event 4', message: expect.stringContaining('says it is event 3: it was moved')}))
   })
 
+  it('an event edited into one custody does not write: the commands that read it refuse the case, naming it; verify reports it', async () => {
+    const c = copyCase()
+    // A field no custody writes, where nothing would show it: the ingest event of EX-000001 (event 2).
+    sqlite(c.db, `${DROP_TRIGGERS} UPDATE events SET event = replace(event, '"location":"Simferopol"', '"location":"Simferopol","witness":"Olena K."') WHERE seq = 2; ${TRIGGER_SQL}`)
+    const problem = 'payload.collected.witness: expected only the fields at, offset, by, location, latitude, longitude, source, got a field custody does not write'
+    for (const command of [['log'], ['show', 'EX-000001']]) {
+      const refused = await custodyJson<{error: {code: string; subject: string; message: string}}>([...command, '--case', c.dir])
+      expect(refused.code, command.join(' ')).toBe(1)
+      expect(refused.json.error).toEqual({code: 'LEDGER_UNREADABLE', subject: 'event 2', message: expect.stringContaining(`event 2 of the ledger ${c.db} cannot be read: ${problem}`)})
+      expect(refused.json.error.message).toContain('Run `custody verify`')
+    }
+
+    const problems = await verifyFails(c.dir)
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'event', subject: 'event 2', message: `it cannot be read as a custody event: ${problem}`}))
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'chain', subject: 'event 2', message: expect.stringContaining('was edited')}))
+  })
+
   it('two events swapped', async () => {
     const c = copyCase()
     sqlite(

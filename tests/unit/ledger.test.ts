@@ -187,6 +187,36 @@ describe('the ledger', () => {
     expect(ledger.size()).toBe(2)
   })
 
+  it('refuses a stored event custody does not write, naming it and what is wrong; or passes over it, for verify', () => {
+    ledger.append(() => ({drafts: [draft(1), ingest('EX-000001', 'a'.repeat(64)), draft(2)], result: undefined}))
+    // Edited behind custody's back: a field no custody writes, in the ingest event (seq 2).
+    const db = new Database(path)
+    db.exec('DROP TRIGGER events_no_update')
+    const row = db.prepare<[], {event: string}>('SELECT event FROM events WHERE seq = 2').get()!
+    db.prepare('UPDATE events SET event = ? WHERE seq = 2').run(row.event.replace('"note":null', '"note":null,"source":"a hidden note"'))
+    db.close()
+    const refused = {
+      name: 'CustodyError',
+      code: 'LEDGER_UNREADABLE',
+      subject: 'event 2',
+      message: expect.stringMatching(
+        new RegExp(`^event 2 of the ledger ${path.replaceAll('.', '\\.')} cannot be read: payload\\.source: expected only the fields .*, got a field custody does not write \\(it is not an event as this version of custody writes them\\)\\. Run \`custody verify\`, and keep a copy of the case as it is$`),
+      ),
+    }
+    expect(() => [...ledger.eachEvent()]).toThrow(expect.objectContaining(refused))
+    expect(() => ledger.ingestEvent('EX-000001')).toThrow(expect.objectContaining(refused))
+    expect(() => ledger.eventsOfKind('ingest', 'ingest-failed')).toThrow(expect.objectContaining(refused))
+    expect(() => ledger.events('EX-000001')).toThrow(expect.objectContaining(refused))
+    // What reads no event in full still answers, and the events that parse are read as ever.
+    expect(ledger.exhibitCount()).toBe(1)
+    expect(ledger.eventsOfKind('ingest-failed').map((e) => e.event.seq)).toEqual([1, 3])
+
+    ledger.passOverUnreadable()
+    expect([...ledger.eachEvent()].map((e) => e.event.seq)).toEqual([0, 1, 3])
+    expect(ledger.ingestEvent('EX-000001')).toBeUndefined()
+    expect(ledger.events('EX-000001')).toEqual([])
+  })
+
   it('builds the Merkle tree over the canonical events', () => {
     ledger.append(() => ({drafts: [draft(1), draft(2), draft(3)], result: undefined}))
     const tree = ledger.tree()

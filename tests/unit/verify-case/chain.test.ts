@@ -97,6 +97,30 @@ describe('the event chain check', () => {
       {check: 'event', subject: `event ${ingest}`, message: 'it cannot be read as a custody event: payload.digests.sha256: expected 64 lower-case hex, got "not hex"'},
       {check: 'event', subject: `event ${key}`, message: 'it cannot be read as a custody event: payload.algorithm: expected "Ed25519", got "RSA"'},
     ])
+    // The ingest that cannot be read still took its number: the next one is checked against EX-000003.
+    const next = appendEvent(c.db, ingestDraft('EX-000003', 'cd'.repeat(32)))
+    expect((await runCheck(c, chainCheck)).problems).not.toContainEqual(expect.objectContaining({subject: `event ${next}`}))
+  })
+
+  it('names a stored event with a field custody never writes, even with its hash recomputed, and the later checks pass over it', async () => {
+    const c = copyOf(original, work)
+    const row = rows(c.db).at(-1)!
+    const event = JSON.parse(row.event) as {payload: Record<string, unknown>}
+    // A name where no reader would look: what the format refuses unknown fields for.
+    const hidden = canonicalize({...event, payload: {...event.payload, witnessName: 'Olena K.'}})
+    tamper(c.db, `UPDATE events SET event = '${quoted(hidden)}', hash = '${chainHash(row.prev_hash, hidden)}' WHERE seq = ${row.seq}`)
+    using context = openContext(c)
+    const result = await chainCheck.run(context)
+    expect(result.problems).toEqual([
+      {
+        check: 'event',
+        subject: `event ${row.seq}`,
+        message: expect.stringMatching(/^it cannot be read as a custody event: payload\.witnessName: expected only the fields file, digests, .*, got a field custody does not write$/),
+      },
+    ])
+    // The checks after it read the events through the ledger, which now passes over this one instead of refusing the case.
+    expect(context.kase.ledger.ingestEvent('EX-000001')).toBeUndefined()
+    expect([...context.kase.ledger.eachEvent()].map((e) => e.event.seq)).toEqual([0, 1])
   })
 
   it('names a seal whose exhibit lists hold fewer exhibits than it says it took', async () => {
