@@ -195,10 +195,10 @@ export function renderShow(x: DescribedExhibit): string {
     .filter(([key]) => key !== 'offset')
     .map(([key, value]) => `${key} ${safeText(String(value))}`)
   const lines = [
-    `${x.exhibit}  ${safeText(String(x.file.name))}`,
-    typeof x.file.path === 'string'
-      ? `  original path    ${safeText(x.file.path)}${x.file.symlinkTarget ? ` (symlink to ${safeText(String(x.file.symlinkTarget))})` : ''}`
-      : `  original path    not recorded (${safeText(String(x.file.withheld ?? 'withheld'))})`,
+    `${x.exhibit}  ${safeText(x.file.name)}`,
+    x.file.path !== null
+      ? `  original path    ${safeText(x.file.path)}${x.file.symlinkTarget ? ` (symlink to ${safeText(x.file.symlinkTarget)})` : ''}`
+      : `  original path    not recorded (${safeText(x.file.withheld ?? 'withheld')})`,
     `  size             ${x.size} bytes (${formatBytes(x.size)})`,
     `  sha256           ${x.digests.sha256}`,
     `  sha512           ${x.digests.sha512}`,
