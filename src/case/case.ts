@@ -15,14 +15,15 @@ import {mkdir, rename, rm, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {CustodyError, fields, given, said, type Field} from '../errors.js'
-import type {LedgerEvent} from '../ledger/event.js'
+import type {CustodyEvent} from '../formats/events.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
 import {compareFully, compareQuickly, knownHeadError, type KnownHeadComparison, type KnownHeadConflict} from '../known-heads/compare.js'
 import {knownHeadsFolder, readKnownHead, recordKnownHead, type KnownHeadRead, type RecordOutcome} from '../known-heads/store.js'
 import {PRIVATE_FOLDER} from '../io/files.js'
+import {KEY_ACTIONS, recordedKey} from '../keys/key-events.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
-import {createSigningKey, fingerprintOf, openSigningKey, publicKeyProblem, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
+import {createSigningKey, openSigningKey, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
 import {Vault} from '../vault/vault.js'
 import {CUSTODY_VERSION} from '../version.js'
 
@@ -226,13 +227,13 @@ export class Case implements Disposable, AsyncDisposable {
 
   /** The key that signs this case's checkpoints now: the one the latest key event names. */
   signingKey(): PublicKeyInfo {
-    const latest = this.ledger.eventsOfKind('key-created', 'key-rotated').at(-1)
-    const key = latest === undefined ? undefined : keyFromEvent(latest.event)
-    if (key === undefined) {
+    const latest = this.ledger.eventsOfKind(...KEY_ACTIONS).at(-1)
+    const recorded = latest === undefined ? undefined : recordedKey(latest.event)
+    if (recorded === undefined || 'problem' in recorded) {
       throw new CustodyError('LEDGER_UNREADABLE', 'the ledger records no signing key for this case; run `custody verify`')
     }
 
-    return key
+    return recorded.key
   }
 
   /**
@@ -306,33 +307,13 @@ async function writeCurrentHead(dataDir: string, ledger: Ledger, tree: TreeHeadS
   })
 }
 
-/**
- * The public key a key event records, read without trusting the event's shape: undefined unless it
- * is a key custody accepts (publicKeyProblem) whose fingerprint is the one the event claims.
- */
-export function keyFromEvent(event: {payload: {[key: string]: unknown}}): PublicKeyInfo | undefined {
-  const {fingerprint, publicKey, algorithm} = event.payload
-  if (algorithm !== 'Ed25519' || typeof fingerprint !== 'string' || typeof publicKey !== 'string') return undefined
-  const spki = Buffer.from(publicKey, 'base64')
-  if (publicKeyProblem(spki) !== undefined || fingerprintOf(spki) !== fingerprint) return undefined
-  return {algorithm: 'Ed25519', fingerprint, spki}
-}
-
-function caseInfoFrom(event: LedgerEvent): CaseInfo {
-  const p = event.payload
-  if (event.action !== 'create-case' || typeof p.caseId !== 'string' || typeof p.prefix !== 'string' || typeof p.title !== 'string') {
+function caseInfoFrom(event: CustodyEvent): CaseInfo {
+  if (event.action !== 'create-case') {
     throw new CustodyError('LEDGER_UNREADABLE', 'the ledger does not start with a create-case event; run `custody verify`')
   }
 
-  return {
-    caseId: p.caseId,
-    title: p.title,
-    investigator: typeof p.investigator === 'string' ? p.investigator : event.actor,
-    organisation: typeof p.organisation === 'string' ? p.organisation : null,
-    prefix: p.prefix,
-    createdAt: event.time,
-    custodyVersion: typeof p.custodyVersion === 'string' ? p.custodyVersion : 'unknown',
-  }
+  const {caseId, title, investigator, organisation, prefix, custodyVersion} = event.payload
+  return {caseId, title, investigator, organisation, prefix, createdAt: event.time, custodyVersion}
 }
 
 export interface InitOptions {

@@ -8,18 +8,14 @@
 import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {CustodyError, messageOf} from '../errors.js'
+import type {ConfigPayload, TrustedRootFormat} from '../formats/events.js'
 import type {Case} from './case.js'
 
 export const SETTINGS = ['tsa', 'tsa-ca'] as const
 export type SettingName = (typeof SETTINGS)[number]
 
-// Type aliases rather than interfaces: they go into ledger events, which hold JSON values.
-export type TrustedRoot = {
-  subject: string
-  /** Hex SHA-256 of the certificate's DER. */
-  sha256: string
-  pem: string
-}
+/** A TSA root certificate the case trusts, as its config event records it. */
+export type TrustedRoot = TrustedRootFormat
 
 export interface CaseSettings {
   tsa: string[]
@@ -29,17 +25,12 @@ export interface CaseSettings {
 export function caseSettings(kase: Case): CaseSettings {
   const settings: CaseSettings = {tsa: [], 'tsa-ca': []}
   for (const {event} of kase.ledger.eventsOfKind('config')) {
-    const {setting, value} = event.payload
-    if (setting === 'tsa' && Array.isArray(value)) settings.tsa = value.filter((v): v is string => typeof v === 'string')
-    if (setting === 'tsa-ca' && Array.isArray(value)) settings['tsa-ca'] = value.filter(isTrustedRoot)
+    const config = event.payload
+    if (config.setting === 'tsa') settings.tsa = config.value
+    else settings['tsa-ca'] = config.value
   }
 
   return settings
-}
-
-export function isTrustedRoot(value: unknown): value is TrustedRoot {
-  const r = value as Partial<TrustedRoot> | null
-  return typeof r === 'object' && r !== null && typeof r.subject === 'string' && typeof r.sha256 === 'string' && typeof r.pem === 'string'
 }
 
 export function checkTsaUrl(url: string): string {
@@ -94,10 +85,10 @@ export async function setSetting(kase: Case, setting: string, values: readonly s
     throw new CustodyError('INVALID_ARGUMENT', `unknown setting ${JSON.stringify(setting)}; the settings are ${SETTINGS.join(', ')}`)
   }
 
-  const value = setting === 'tsa' ? values.map((v) => checkTsaUrl(v)) : await readTrustedRoots(values)
+  const payload: ConfigPayload = setting === 'tsa' ? {setting, value: values.map((v) => checkTsaUrl(v))} : {setting: 'tsa-ca', value: await readTrustedRoots(values)}
   await kase.assertIntactHead()
   kase.ledger.append(() => ({
-    drafts: [{actor: actor ?? kase.info.investigator, action: 'config', exhibit: null, payload: {setting, value}}],
+    drafts: [{actor: actor ?? kase.info.investigator, action: 'config', exhibit: null, payload}],
     result: undefined,
   }))
   await kase.recordHead()

@@ -1,30 +1,11 @@
 /** Reading exhibits and their events back from the ledger, for `custody show` and `custody log`. */
-import type {JsonValue} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
-import type {LedgerEvent} from '../ledger/event.js'
-import type {NormalisedMetadata} from '../metadata/normalise.js'
+import type {CustodyEvent, IngestPayload} from '../formats/events.js'
 import {formatExhibitId, parseExhibitId} from '../formats/ids.js'
 
-export interface EventView extends LedgerEvent {
-  hash: string
-}
-
-/** The payload of an `ingest` event, as src/ingest/ingest.ts writes it. */
-interface IngestPayload {
-  digests: {sha256: string; sha512: string}
-  size: number
-  file: {[key: string]: JsonValue}
-  collected: {[key: string]: JsonValue}
-  note: string | null
-  vault: string
-  /** Columns of a manifest row that custody has no field for. */
-  tags?: {[column: string]: string}
-  /** The batch the exhibit came in with, and its manifest line. */
-  batch?: string
-  manifestLine?: number
-  metadata: {record: string; reader: string; normalised: NormalisedMetadata; warnings: string[]; errors: string[]}
-}
+/** An event as `custody log` and `show` give it: the event, and its hash in the chain. */
+export type EventView = CustodyEvent & {hash: string}
 
 export interface ExhibitView extends Omit<IngestPayload, 'vault' | 'metadata'> {
   exhibit: string
@@ -46,7 +27,7 @@ export function resolveExhibitId(kase: Case, given: string): string {
   return id
 }
 
-function view(stored: {event: LedgerEvent; hash: string}): EventView {
+function view(stored: {event: CustodyEvent; hash: string}): EventView {
   return {...stored.event, hash: stored.hash}
 }
 
@@ -75,7 +56,7 @@ export function getExhibit(kase: Case, exhibit: string, options: {withEvents?: b
     throw new CustodyError('EXHIBIT_NOT_FOUND', `there is no exhibit ${id} in this case; \`custody log\` lists them`, {subject: id})
   }
 
-  const p = ingest.event.payload as unknown as IngestPayload
+  const p = ingest.event.payload
   return {
     exhibit: id,
     caseId: kase.info.caseId,

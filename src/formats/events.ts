@@ -8,9 +8,10 @@
  * chain (src/ledger/event.ts); each action adds a typed payload, whose format is written here
  * exactly as custody's writers make it today (src/ingest, src/testimony, src/seal, ...).
  *
- * Adding an action: name it in EventAction (src/ledger/event.ts), give its payload an interface
- * and an entry in PayloadOf, and its reader an entry in ACTIONS. The compiler refuses the build
- * until all three agree, field by field.
+ * Adding an action: give its payload an interface and an entry in PayloadOf (which names the
+ * action: EventAction is its keys), and its reader an entry in ACTIONS. The compiler refuses the
+ * build until both agree, field by field, and until every writer and every reader that must
+ * handle each action (the log's summary, src/render/reports.ts) handles it.
  *
  * Unknown payload fields are refused, not ignored. custody never writes a field its format does
  * not name, and an event's bytes are hashed, signed and carried into every sealed archive: a field
@@ -25,7 +26,6 @@
  * witness codes of at most 32 characters, digests of their exact length, four consent scopes.
  */
 import {CONSENT_METHODS, CONSENT_SCOPES, type ConsentMethod, type ConsentScope} from '../testimony/vocabulary.js'
-import {EVENT_VERSION, MAX_EVENT_BYTES, type EventAction} from '../ledger/event.js'
 import {HEX64, isRecord} from './guards.js'
 import {
   FieldProblem,
@@ -44,6 +44,18 @@ import {
   text,
   type Reader,
 } from './event-readers.js'
+
+// ---------------------------------------------------------------------------------------------
+// The envelope
+
+export const EVENT_VERSION = 1
+
+/**
+ * The largest canonical event the ledger takes. Events are small (the largest custody writes, a
+ * list of 1,000 sealed exhibits, is about 12 KB); the bound lets a verifier refuse a hostile line
+ * of an archive's events long before it could fill the memory.
+ */
+export const MAX_EVENT_BYTES = 1024 * 1024
 
 // ---------------------------------------------------------------------------------------------
 // The forms of the values custody writes
@@ -438,7 +450,14 @@ export interface PayloadOf {
   'restore-accepted': RestoreAcceptedPayload
 }
 
-/** The envelope every event has (src/ledger/event.ts LedgerEvent), with the action's own payload. */
+/** Every action custody writes. */
+export type EventAction = keyof PayloadOf
+
+/**
+ * The envelope every event has, with the action's own payload. It is hashed into the chain as it
+ * is (src/ledger/event.ts): `seq` and `prev` (the hex SHA-256 of the event before, 64 zeros for
+ * the first) say where it belongs; `time` is UTC with milliseconds.
+ */
 export interface EventOf<A extends EventAction> {
   v: typeof EVENT_VERSION
   seq: number
@@ -453,12 +472,48 @@ export interface EventOf<A extends EventAction> {
 /** A custody event, discriminated by `action`. */
 export type CustodyEvent = {[A in EventAction]: EventOf<A>}[EventAction]
 
+/** The events of some actions, still discriminated by `action` (EventOf of a union is not). */
+export type EventOfKind<A extends EventAction> = Extract<CustodyEvent, {action: A}>
+
 /**
- * What a writer gives the ledger for one action (src/ledger/event.ts EventDraft, typed): the
- * ledger adds v, seq, time and prev. A writer that builds its payload as this type is checked by
- * the compiler against the format that parseEvent() will hold it to.
+ * What a writer gives the ledger for one action: the ledger adds v, seq, time and prev. A writer
+ * that builds its payload as this type is checked by the compiler against the format that
+ * parseEvent() will hold it to.
  */
 export type CustodyEventDraft = {[A in EventAction]: Pick<EventOf<A>, 'actor' | 'action' | 'exhibit' | 'payload'>}[EventAction]
+
+/** The dotted path of each field of T ('digests.sha256'), through objects but not into arrays. */
+type FieldPath<T> = T extends readonly unknown[] ? never : T extends object ? {[K in keyof T & string]-?: K | `${K}.${FieldPath<NonNullable<T[K]>>}`}[keyof T & string] : never
+
+/**
+ * A payload field as SQLite's json_extract() names it in a stored event ('$.payload.digests.sha256'),
+ * checked by the compiler against the action's payload: for the ledger's indexed queries
+ * (src/ledger/ledger.ts), which read or match one field of many events without parsing them.
+ */
+export function payloadPath<A extends EventAction>(_action: A, field: FieldPath<PayloadOf[A]>): string {
+  return `$.payload.${field}`
+}
+
+/**
+ * What sealing reads of each exhibit's ingest event (src/ledger/ledger.ts exhibitFile): each
+ * field's path, taken out by SQLite so that a seal of many exhibits parses no event in full.
+ * The row it gives is IngestFile.
+ */
+export const INGEST_FILE_FIELDS = {
+  sha256: payloadPath('ingest', 'digests.sha256'),
+  sha512: payloadPath('ingest', 'digests.sha512'),
+  size: payloadPath('ingest', 'size'),
+  name: payloadPath('ingest', 'file.name'),
+  record: payloadPath('ingest', 'metadata.record'),
+} as const satisfies {[K in keyof IngestFile]: string}
+
+export interface IngestFile {
+  sha256: Digests['sha256']
+  sha512: Digests['sha512']
+  size: IngestPayload['size']
+  name: FileFacts['name']
+  record: MetadataSummary['record']
+}
 
 // ---------------------------------------------------------------------------------------------
 // The readers, one entry an action

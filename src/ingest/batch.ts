@@ -9,7 +9,6 @@
  * an unfinished batch is simply a `batch-started` with no `batch-ended`.
  */
 import {createHash} from 'node:crypto'
-import type {JsonValue} from '../canonical/jcs.js'
 import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import type {IngestCounts} from './results.js'
@@ -56,10 +55,9 @@ export function earlierRuns(kase: Case, id: string): number[] {
  */
 export function* filesOfEarlierRuns(kase: Case, id: string): Generator<EarlierFile> {
   for (const {event} of kase.ledger.eventsInBatch(id)) {
-    const p = event.payload
-    const file = (p.file ?? {}) as {[key: string]: JsonValue}
-    if (typeof file.path !== 'string' || event.exhibit === null) continue
-    yield {path: file.path, exhibit: event.exhibit, size: Number(p.size), modifiedAt: typeof file.modifiedAt === 'string' ? file.modifiedAt : null}
+    const {file, size} = event.payload
+    if (file.path === null || event.exhibit === null) continue
+    yield {path: file.path, exhibit: event.exhibit, size, modifiedAt: file.modifiedAt}
   }
 }
 
@@ -67,7 +65,7 @@ export function* filesOfEarlierRuns(kase: Case, id: string): Generator<EarlierFi
 export function unfinishedBatches(kase: Case): Array<{id: string; startedSeq: number}> {
   const open = new Map<string, number>()
   for (const {event} of kase.ledger.eventsOfKind('batch-started', 'batch-ended')) {
-    const id = String(event.payload.batch)
+    const id = event.payload.batch
     if (event.action === 'batch-started') open.set(id, event.seq)
     else open.delete(id)
   }
@@ -84,8 +82,8 @@ export function startBatch(kase: Case, batch: BatchIdentity, planned: {files: nu
         exhibit: null,
         payload: {
           batch: batch.id,
-          manifest: batch.manifest as unknown as JsonValue,
-          inputs: batch.inputs as unknown as JsonValue,
+          manifest: batch.manifest,
+          inputs: batch.inputs,
           files: planned.files,
           bytes: planned.bytes,
           resumes: planned.earlier.at(-1) ?? null,

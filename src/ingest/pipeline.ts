@@ -19,12 +19,12 @@
  */
 import {basename, relative} from 'node:path'
 import {stat} from 'node:fs/promises'
-import {canonicalize, type JsonValue} from '../canonical/jcs.js'
+import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import {CustodyError, messageOf, said} from '../errors.js'
+import type {BatchFields, Collected, CustodyEventDraft, FileFacts} from '../formats/events.js'
 import {formatExhibitId} from '../formats/ids.js'
 import {sha256Hex} from '../hashing/digests.js'
-import type {EventDraft} from '../ledger/event.js'
 import type {LedgerView} from '../ledger/ledger.js'
 import type {ManifestInput, RowFacts} from '../manifest/manifest.js'
 import type {MetadataReader, MetadataRecord} from '../metadata/exiftool.js'
@@ -46,12 +46,12 @@ export interface ProvenanceOptions {
 
 export interface Provenance {
   actor: string
-  collected: {[key: string]: JsonValue}
+  collected: Collected
   note: string | null
 }
 
 export function provenanceOf(options: ProvenanceOptions, kase: Case): Provenance {
-  const collected: {[key: string]: JsonValue} = {}
+  const collected: Collected = {}
   if (options.collectedAt !== undefined) {
     const parsed = parseGivenDate(options.collectedAt)
     if (parsed === null) {
@@ -81,13 +81,13 @@ export function provenanceOf(options: ProvenanceOptions, kase: Case): Provenance
 const RECORDED_FAILURES = new Set(['INPUT_UNREADABLE', 'INPUT_EMPTY', 'INPUT_CHANGED', 'INPUT_NOT_REGULAR', 'DISK_FULL', 'COPY_MISMATCH', 'STORAGE_FAILED'])
 
 /** What is known of a file before it is read: its result so far, what its event says of it, its manifest row. */
-type Presented = {base: IngestFileResult; facts: {[key: string]: JsonValue}; row?: RowFacts}
+type Presented = {base: IngestFileResult; facts: FileFacts; row?: RowFacts}
 
 /** What steps 1-4 leave for step 5 to record. */
 export type Outcome = (
-  | {kind: 'new'; base: IngestFileResult; facts: {[key: string]: JsonValue}; staged: StagedObject; metadata: ReadMetadata}
-  | {kind: 'known'; base: IngestFileResult; facts: {[key: string]: JsonValue}; staged: StagedObject}
-  | {kind: 'failed'; base: IngestFileResult; facts: {[key: string]: JsonValue}; error: CustodyError}
+  | {kind: 'new'; base: IngestFileResult; facts: FileFacts; staged: StagedObject; metadata: ReadMetadata}
+  | {kind: 'known'; base: IngestFileResult; facts: FileFacts; staged: StagedObject}
+  | {kind: 'failed'; base: IngestFileResult; facts: FileFacts; error: CustodyError}
 ) & {
   /** What a manifest row said of the file. */
   row?: RowFacts
@@ -225,9 +225,9 @@ async function presentedFile(input: InputFile, recordAs: string | undefined): Pr
   return {base, facts, ...(row ? {row} : {})}
 }
 
-function fileFacts(input: InputFile, modifiedAt: string | null, recordAs: string | undefined): {[key: string]: JsonValue} {
+function fileFacts(input: InputFile, modifiedAt: string | null, recordAs: string | undefined): FileFacts {
   if (recordAs !== undefined) return {name: recordAs, path: null, modifiedAt, withheld: 'the original file name and path, to protect the witness'}
-  const facts: {[key: string]: JsonValue} = {name: basename(input.path), path: input.path, modifiedAt}
+  const facts: FileFacts = {name: basename(input.path), path: input.path, modifiedAt}
   if (input.relativePath !== null) facts.relativePath = input.relativePath
   if (input.symlinkTarget !== null) facts.symlinkTarget = input.symlinkTarget
   return facts
@@ -244,9 +244,9 @@ type Composed = {result: IngestFileResult; draft: number | null}
 /** What every event of a file carries besides the file: its collection, the note, and what its manifest row and batch add. */
 interface Recorded {
   actor: string
-  collected: {[key: string]: JsonValue}
+  collected: Collected
   note: string | null
-  extra: {[key: string]: JsonValue}
+  extra: BatchFields
 }
 
 /**
@@ -260,8 +260,8 @@ export function composeIngestEvents(
   outcomes: readonly Outcome[],
   provenance: Provenance,
   batch: string | null = null,
-): {drafts: EventDraft[]; result: Composed[]} {
-  const drafts: EventDraft[] = []
+): {drafts: CustodyEventDraft[]; result: Composed[]} {
+  const drafts: CustodyEventDraft[] = []
   const results: Composed[] = []
   const assigned = new Map<string, string>()
   let count = view.lastExhibitNumber()
@@ -291,7 +291,7 @@ function recordedWith(outcome: Outcome, provenance: Provenance, batch: string | 
   // A manifest row's values go beside the run's own (--collected-by etc.), and win over them.
   const collected = outcome.row ? {...provenance.collected, ...outcome.row.collected} : provenance.collected
   const note = outcome.row?.note ?? provenance.note
-  const extra: {[key: string]: JsonValue} = {
+  const extra: BatchFields = {
     ...(outcome.row && Object.keys(outcome.row.tags).length > 0 ? {tags: outcome.row.tags} : {}),
     ...(outcome.row ? {manifestLine: outcome.row.line} : {}),
     ...(batch === null ? {} : {batch}),
@@ -300,7 +300,7 @@ function recordedWith(outcome: Outcome, provenance: Provenance, batch: string | 
 }
 
 /** A file that could not be taken in: an `ingest-failed` event when the failure is worth one. */
-function composeFailure(outcome: Extract<Outcome, {kind: 'failed'}>, {actor, extra}: Recorded, drafts: EventDraft[]): Composed {
+function composeFailure(outcome: Extract<Outcome, {kind: 'failed'}>, {actor, extra}: Recorded, drafts: CustodyEventDraft[]): Composed {
   const {error} = outcome
   let draft: number | null = null
   if (RECORDED_FAILURES.has(error.code)) {
@@ -316,7 +316,7 @@ function composeFailure(outcome: Extract<Outcome, {kind: 'failed'}>, {actor, ext
 }
 
 /** A file whose content the case already holds (as `existing`, when its ID is known). */
-function composePresentedAgain(outcome: Exclude<Outcome, {kind: 'failed'}>, existing: string | undefined, {actor, collected, note, extra}: Recorded, drafts: EventDraft[]): Composed {
+function composePresentedAgain(outcome: Exclude<Outcome, {kind: 'failed'}>, existing: string | undefined, {actor, collected, note, extra}: Recorded, drafts: CustodyEventDraft[]): Composed {
   const {sha256, sha512} = outcome.staged.digests
   const draft = drafts.push({
     actor,
@@ -330,7 +330,7 @@ function composePresentedAgain(outcome: Exclude<Outcome, {kind: 'failed'}>, exis
 }
 
 /** A new exhibit: its digests, vault address, collection and metadata. */
-function composeNewExhibit(kase: Case, outcome: Extract<Outcome, {kind: 'new'}>, exhibit: string, {actor, collected, note, extra}: Recorded, drafts: EventDraft[]): Composed {
+function composeNewExhibit(kase: Case, outcome: Extract<Outcome, {kind: 'new'}>, exhibit: string, {actor, collected, note, extra}: Recorded, drafts: CustodyEventDraft[]): Composed {
   const {sha256, sha512} = outcome.staged.digests
   const {metadata} = outcome
   const draft = drafts.push({
@@ -347,7 +347,7 @@ function composeNewExhibit(kase: Case, outcome: Extract<Outcome, {kind: 'new'}>,
       metadata: {
         record: metadata.recordSha256,
         reader: metadata.reader,
-        normalised: metadata.normalised as unknown as JsonValue,
+        normalised: metadata.normalised,
         warnings: metadata.warnings,
         errors: metadata.errors,
       },

@@ -5,6 +5,7 @@
 import {resolve} from 'node:path'
 import type {Case} from '../case/case.js'
 import {notReplaced, writeFileDurably} from '../io/files.js'
+import {KEY_ACTIONS} from './key-events.js'
 import {publicKeyPem} from './signing-key.js'
 
 export interface KeyView {
@@ -19,16 +20,14 @@ export interface KeyView {
 
 export function describeSigningKey(kase: Case): KeyView {
   const key = kase.signingKey()
-  const history = kase.ledger.eventsOfKind('key-created', 'key-rotated').map((e) => e.event)
+  const history = kase.ledger.eventsOfKind(...KEY_ACTIONS).map((e) => e.event)
   const event = history.findLast((e) => e.payload.fingerprint === key.fingerprint)!
-  const holderOf = (e: (typeof history)[number]): string => (typeof e.payload.holder === 'string' ? e.payload.holder : e.actor)
-  const holder = holderOf(event)
   return {
     algorithm: key.algorithm,
     fingerprint: key.fingerprint,
     publicKeyPem: publicKeyPem(key.spki),
-    recordedIn: {seq: event.seq, time: event.time, holder},
-    previous: history.slice(0, -1).map((e, i) => ({fingerprint: String(e.payload.fingerprint), holder: holderOf(e), recordedAt: e.seq, replacedAt: history[i + 1]!.seq})),
+    recordedIn: {seq: event.seq, time: event.time, holder: event.payload.holder},
+    previous: history.slice(0, -1).map((e, i) => ({fingerprint: e.payload.fingerprint, holder: e.payload.holder, recordedAt: e.seq, replacedAt: history[i + 1]!.seq})),
   }
 }
 

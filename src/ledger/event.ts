@@ -1,5 +1,6 @@
 /**
- * A custody event and its hash.
+ * A custody event's hash and its place in the chain. The event itself, its envelope and every
+ * action's payload, is defined in src/formats/events.ts.
  *
  * An event is stored as its RFC 8785 canonical JSON. Its hash chains it to the one before:
  *
@@ -11,60 +12,15 @@
  */
 import {createHash} from 'node:crypto'
 import {hexToBytes} from '@noble/hashes/utils.js'
-import {canonicalize, type JsonValue} from '../canonical/jcs.js'
+import {canonicalize} from '../canonical/jcs.js'
+import type {CustodyEvent} from '../formats/events.js'
 import {hashLeafText} from '../merkle/rfc6962.js'
 
-export const EVENT_VERSION = 1
 export const GENESIS_HASH = '0'.repeat(64)
-/**
- * The largest canonical event the ledger takes. Events are small (the largest custody writes, a
- * list of 1,000 sealed exhibits, is about 12 KB); the bound lets a verifier refuse a hostile line
- * of an archive's events long before it could fill the memory.
- */
-export const MAX_EVENT_BYTES = 1024 * 1024
 
-export type EventAction =
-  | 'create-case'
-  | 'key-created'
-  | 'key-rotated'
-  | 'config'
-  | 'ingest'
-  | 'presented-again'
-  | 'ingest-failed'
-  | 'seal'
-  | 'sealed-exhibits'
-  | 'timestamp'
-  | 'testimony'
-  | 'testimony-amended'
-  | 'consent-changed'
-  | 'identity-viewed'
-  | 'batch-started'
-  | 'batch-ended'
-  | 'restore-accepted'
-
-export interface LedgerEvent {
-  v: typeof EVENT_VERSION
-  seq: number
-  /** UTC, ISO 8601 with milliseconds. */
-  time: string
-  actor: string
-  action: EventAction
-  exhibit: string | null
-  payload: {[key: string]: JsonValue}
-  /** Hex SHA-256 of the previous event, GENESIS_HASH for the first. */
-  prev: string
-}
-
-/** What a caller supplies; the ledger fills in seq, time and prev inside its transaction. */
-export interface EventDraft {
-  actor: string
-  action: EventAction
-  exhibit: string | null
-  payload: {[key: string]: JsonValue}
-}
-
-export interface StoredEvent {
-  event: LedgerEvent
+/** An event as the ledger stores it: its canonical JSON, and its hash in the chain. */
+export interface StoredEvent<E extends CustodyEvent = CustodyEvent> {
+  event: E
   canonical: string
   hash: string
 }
@@ -73,7 +29,7 @@ export function chainHash(prevHex: string, canonical: string): string {
   return createHash('sha256').update(hexToBytes(prevHex)).update(canonical, 'utf8').digest('hex')
 }
 
-export function sealEvent(event: LedgerEvent): StoredEvent {
+export function sealEvent(event: CustodyEvent): StoredEvent {
   const canonical = canonicalize(event)
   return {event, canonical, hash: chainHash(event.prev, canonical)}
 }

@@ -17,7 +17,18 @@ import type {Signer} from '../keys/signing-key.js'
 import {CompactRange} from '../merkle/compact-range.js'
 import {emptyRoot, HASH_SIZE} from '../merkle/rfc6962.js'
 import {MerkleTree, type TreeFile} from '../merkle/tree.js'
-import {EVENT_VERSION, GENESIS_HASH, MAX_EVENT_BYTES, eventLeafHash, sealEvent, type EventAction, type EventDraft, type LedgerEvent, type StoredEvent} from './event.js'
+import {
+  EVENT_VERSION,
+  INGEST_FILE_FIELDS,
+  MAX_EVENT_BYTES,
+  parseEventText,
+  payloadPath,
+  type CustodyEventDraft,
+  type EventAction,
+  type EventOfKind,
+  type IngestFile,
+} from '../formats/events.js'
+import {GENESIS_HASH, eventLeafHash, sealEvent, type StoredEvent} from './event.js'
 import type {TreeHeadSource} from './head-file.js'
 import {SCHEMA_SQL, SCHEMA_VERSION} from './schema.js'
 
@@ -45,10 +56,18 @@ export interface LedgerView {
   lastExhibitNumber(): number
 }
 
-/** A row as custody wrote it; verification reads rows without this trust (rawRows). */
-function toStored(row: RawRow): StoredEvent {
-  return {event: JSON.parse(row.event) as LedgerEvent, canonical: row.event, hash: row.hash}
+/** Whether a stored event of one of `actions` is typed as one (the query chose it by its action). */
+function isOfKind<A extends EventAction>(stored: StoredEvent, actions: readonly A[]): stored is StoredEvent<EventOfKind<A>> {
+  return (actions as readonly EventAction[]).includes(stored.event.action)
 }
+
+/** An exhibit's ingest event as a seal reads it: INGEST_FILE_FIELDS, taken out by SQLite. */
+const EXHIBIT_FILE_SQL = `SELECT ${Object.entries(INGEST_FILE_FIELDS)
+  .map(([name, path]) => `json_extract(event, '${path}') AS ${name}`)
+  .join(', ')} FROM events WHERE action = 'ingest' AND exhibit = ?`
+
+/** The highest exhibit number a restore-accepted event reserves. */
+const RESERVED_NUMBERS_SQL = `SELECT max(json_extract(event, '${payloadPath('restore-accepted', 'reservedExhibitNumbers')}')) AS n FROM events WHERE action = 'restore-accepted'`
 
 function wrapSqliteError(err: unknown, path: string): CustodyError {
   if (err instanceof CustodyError) return err
@@ -74,6 +93,8 @@ export class Ledger implements Disposable {
   readonly path: string
   private readonly db: Database.Database
   private checkpointSigner: CheckpointSigner | undefined
+  /** What a typed read does with a stored event that does not parse (see parsed()). */
+  private unreadable: 'refuse' | 'pass over' = 'refuse'
   /** The tree head of the events read so far; caught up inside each append's transaction. */
   private range = new CompactRange()
   /** The newest checkpoint this process signed and committed (what the known-heads record keeps). */
@@ -105,7 +126,7 @@ export class Ledger implements Disposable {
   }
 
   /** Creates the ledger file with its schema and first events, and signs its first checkpoint. */
-  static create(path: string, first: EventDraft[], signer: CheckpointSigner): {ledger: Ledger; events: StoredEvent[]} {
+  static create(path: string, first: CustodyEventDraft[], signer: CheckpointSigner): {ledger: Ledger; events: StoredEvent[]} {
     let db: Database.Database | undefined
     try {
       // SQLite would make the file 0644 less the umask, and gives its -wal and -shm files the
@@ -172,7 +193,7 @@ export class Ledger implements Disposable {
    * `more` are appended after `drafts`, in the same transaction, as they are made, and are not
    * returned: for a long run of events (the exhibit lists of a large seal) that is never held.
    */
-  append<T>(compose: (view: LedgerView) => {drafts: EventDraft[]; more?: Iterable<EventDraft>; result: T}): {events: StoredEvent[]; result: T} {
+  append<T>(compose: (view: LedgerView) => {drafts: CustodyEventDraft[]; more?: Iterable<CustodyEventDraft>; result: T}): {events: StoredEvent[]; result: T} {
     const insert = this.cached<[number, string, string, string], unknown>('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)')
     const last = this.cached<[], {seq: number; hash: string}>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1')
     const view: LedgerView = {
@@ -193,7 +214,7 @@ export class Ledger implements Disposable {
       let prev = head?.hash ?? GENESIS_HASH
       let range: CompactRange | undefined
       const events: StoredEvent[] = []
-      const add = (draft: EventDraft): StoredEvent => {
+      const add = (draft: CustodyEventDraft): StoredEvent => {
         const stored = sealEvent({v: EVENT_VERSION, seq, time: new Date().toISOString(), ...draft, prev})
         const bytes = Buffer.byteLength(stored.canonical)
         if (bytes > MAX_EVENT_BYTES) {
@@ -297,15 +318,11 @@ export class Ledger implements Disposable {
 
   /**
    * What an archive needs of an exhibit's ingest event (its original's digests, size and name, and
-   * its metadata record), taken out by SQLite: sealing many exhibits parses no event in full.
+   * its metadata record), taken out by SQLite (INGEST_FILE_FIELDS): sealing many exhibits parses no
+   * event in full.
    */
-  exhibitFile(exhibit: string): {sha256: string; sha512: string; size: number; name: string | null; record: string} | undefined {
-    return this.cached<[string], {sha256: string; sha512: string; size: number; name: string | null; record: string}>(
-      `SELECT json_extract(event, '$.payload.digests.sha256') AS sha256, json_extract(event, '$.payload.digests.sha512') AS sha512,
-              json_extract(event, '$.payload.size') AS size, json_extract(event, '$.payload.file.name') AS name,
-              json_extract(event, '$.payload.metadata.record') AS record
-       FROM events WHERE action = 'ingest' AND exhibit = ?`,
-    ).get(exhibit)
+  exhibitFile(exhibit: string): IngestFile | undefined {
+    return this.cached<[string], IngestFile>(EXHIBIT_FILE_SQL).get(exhibit)
   }
 
   /** How many exhibits the case has, counted by SQLite. */
@@ -321,9 +338,7 @@ export class Ledger implements Disposable {
   lastExhibitNumber(): number {
     const last = this.cached<[], {exhibit: string}>("SELECT exhibit FROM events WHERE action = 'ingest' ORDER BY seq DESC LIMIT 1").get()?.exhibit
     const given = last === undefined ? 0 : Number(last.slice(last.lastIndexOf('-') + 1))
-    const reserved = this.cached<[], {n: number | null}>(
-      "SELECT max(json_extract(event, '$.payload.reservedExhibitNumbers')) AS n FROM events WHERE action = 'restore-accepted'",
-    ).get()?.n
+    const reserved = this.cached<[], {n: number | null}>(RESERVED_NUMBERS_SQL).get()?.n
     return Math.max(Number.isSafeInteger(given) ? given : 0, reserved ?? 0)
   }
 
@@ -334,17 +349,60 @@ export class Ledger implements Disposable {
   }
 
   /**
+   * From now on, a typed read passes over a stored event that does not parse instead of failing:
+   * for `custody verify`, whose chain check reads every row as it is stored and reports each such
+   * event, so that its later checks can read the others.
+   */
+  passOverUnreadable(): void {
+    this.unreadable = 'pass over'
+  }
+
+  /**
+   * A stored row's event, parsed and typed (src/formats/events.ts). An event that does not parse
+   * fails the command that reads it, naming the event: custody writes none, so the ledger was
+   * changed by something else (or by a newer custody) and must be verified. Once
+   * passOverUnreadable() was called, it is passed over instead (undefined).
+   */
+  private parsed(row: RawRow, unreadable: 'refuse'): StoredEvent
+  private parsed(row: RawRow, unreadable?: 'refuse' | 'pass over'): StoredEvent | undefined
+  private parsed(row: RawRow, unreadable = this.unreadable): StoredEvent | undefined {
+    const read = parseEventText(row.event)
+    if ('event' in read) return {event: read.event, canonical: row.event, hash: row.hash}
+    if (unreadable === 'pass over') return undefined
+    throw new CustodyError(
+      'LEDGER_UNREADABLE',
+      `event ${row.seq} of the ledger ${this.path} cannot be read: ${read.problem} (it is not an event as this version of custody writes them). Run \`custody verify\`, and keep a copy of the case as it is`,
+      {subject: `event ${row.seq}`},
+    )
+  }
+
+  /** The events of these rows, parsed, and typed as events of `actions` (the rows' query chose them by action). */
+  private parsedOfKind<A extends EventAction>(rows: Iterable<RawRow>, actions: readonly A[]): Array<StoredEvent<EventOfKind<A>>> {
+    const events: Array<StoredEvent<EventOfKind<A>>> = []
+    for (const row of rows) {
+      const stored = this.parsed(row)
+      if (stored !== undefined && isOfKind(stored, actions)) events.push(stored)
+    }
+
+    return events
+  }
+
+  /**
    * Every event (or every event after `after`), oldest first, read page by page: a case's whole
    * log is never held at once.
    */
   *eachEvent(after = -1): Generator<StoredEvent> {
-    for (const row of this.rowsBelow(Number.MAX_SAFE_INTEGER, after)) yield toStored(row)
+    for (const row of this.rowsBelow(Number.MAX_SAFE_INTEGER, after)) {
+      const stored = this.parsed(row)
+      if (stored !== undefined) yield stored
+    }
   }
 
   /** The events of one exhibit, oldest first (eachEvent() gives them all). */
   events(exhibit: string): StoredEvent[] {
+    let rows: RawRow[]
     try {
-      const rows = this.db
+      rows = this.db
         .prepare<string[], RawRow>(
           // An exhibit's own events, the seals that took it (whose sealed-exhibits events list
           // it), and the testimony that it is a later statement version or an attachment of:
@@ -352,22 +410,23 @@ export class Ledger implements Disposable {
           `SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ?
            UNION ALL
            SELECT seq, prev_hash, hash, event FROM events
-           WHERE action = 'seal' AND json_extract(event, '$.payload.sealId') IN (
-             SELECT json_extract(event, '$.payload.sealId') FROM events
-             WHERE action = 'sealed-exhibits' AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.exhibits') WHERE value = ?))
+           WHERE action = 'seal' AND json_extract(event, '${payloadPath('seal', 'sealId')}') IN (
+             SELECT json_extract(event, '${payloadPath('sealed-exhibits', 'sealId')}') FROM events
+             WHERE action = 'sealed-exhibits' AND EXISTS (SELECT 1 FROM json_each(event, '${payloadPath('sealed-exhibits', 'exhibits')}') WHERE value = ?))
            UNION ALL
            SELECT seq, prev_hash, hash, event FROM events
-           WHERE action = 'testimony' AND exhibit IS NOT ? AND EXISTS (SELECT 1 FROM json_each(event, '$.payload.attachments') WHERE json_extract(value, '$.exhibit') = ?)
+           WHERE action = 'testimony' AND exhibit IS NOT ? AND EXISTS (SELECT 1 FROM json_each(event, '${payloadPath('testimony', 'attachments')}') WHERE json_extract(value, '$.exhibit') = ?)
            UNION ALL
            SELECT seq, prev_hash, hash, event FROM events
-           WHERE action = 'testimony-amended' AND exhibit IS NOT ? AND json_extract(event, '$.payload.statement.exhibit') = ?
+           WHERE action = 'testimony-amended' AND exhibit IS NOT ? AND json_extract(event, '${payloadPath('testimony-amended', 'statement.exhibit')}') = ?
            ORDER BY seq`,
         )
         .all(exhibit, exhibit, exhibit, exhibit, exhibit, exhibit)
-      return rows.map(toStored)
     } catch (error) {
       throw wrapSqliteError(error, this.path)
     }
+
+    return rows.flatMap((row) => this.parsed(row) ?? [])
   }
 
   /** The exhibit whose original has this SHA-256, if there is one (outside a transaction: a hint). */
@@ -376,33 +435,18 @@ export class Ledger implements Disposable {
       .get(sha256)?.exhibit
   }
 
-  /**
-   * What each seal event below `size` records of its archive and tree head, oldest first, taken
-   * out by SQLite: seal events written before `sealed-exhibits` listed every exhibit, and are large.
-   */
-  sealRecords(size: number): Array<{seq: number; sealId: unknown; sealedAt: unknown; archiveSha256: unknown; treeSize: unknown; treeRoot: unknown}> {
-    return this.db
-      .prepare<[number], {seq: number; sealId: unknown; sealedAt: unknown; archiveSha256: unknown; treeSize: unknown; treeRoot: unknown}>(
-        `SELECT seq, json_extract(event, '$.payload.sealId') AS sealId, json_extract(event, '$.payload.sealedAt') AS sealedAt,
-                json_extract(event, '$.payload.archive.sha256') AS archiveSha256,
-                json_extract(event, '$.payload.treeHead.size') AS treeSize, json_extract(event, '$.payload.treeHead.root') AS treeRoot
-         FROM events WHERE action = 'seal' AND seq < ? ORDER BY seq`,
-      )
-      .all(size)
-  }
-
   /** The ingest event that created an exhibit. */
-  ingestEvent(exhibit: string): StoredEvent | undefined {
+  ingestEvent(exhibit: string): StoredEvent<EventOfKind<'ingest'>> | undefined {
     const row = this.cached<[string], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' AND exhibit = ?").get(exhibit)
-    return row && toStored(row)
+    return this.parsedOfKind(row === undefined ? [] : [row], ['ingest'])[0]
   }
 
   /** Every event of these kinds, oldest first. */
-  eventsOfKind(...actions: EventAction[]): StoredEvent[] {
-    return this.db
+  eventsOfKind<A extends EventAction>(...actions: A[]): Array<StoredEvent<EventOfKind<A>>> {
+    const rows = this.db
       .prepare<string[], RawRow>(`SELECT seq, prev_hash, hash, event FROM events WHERE action IN (${actions.map(() => '?').join(', ')}) ORDER BY seq`)
       .all(...actions)
-      .map(toStored)
+    return this.parsedOfKind(rows, actions)
   }
 
   /**
@@ -411,17 +455,18 @@ export class Ledger implements Disposable {
    * from where the last one stopped (NOT INDEXED: through the action index, every page would sort
    * all the events after it, which costs more than walking them in the order they are stored).
    */
-  *eventsInBatch(batch: string): Generator<StoredEvent> {
+  *eventsInBatch(batch: string): Generator<StoredEvent<EventOfKind<'ingest' | 'presented-again'>>> {
     const page = this.db.prepare<[number, string], RawRow>(
-      "SELECT seq, prev_hash, hash, event FROM events NOT INDEXED WHERE seq > ? AND action IN ('ingest', 'presented-again') AND json_extract(event, '$.payload.batch') = ? ORDER BY seq LIMIT 200",
+      `SELECT seq, prev_hash, hash, event FROM events NOT INDEXED WHERE seq > ? AND action IN ('ingest', 'presented-again') AND json_extract(event, '${payloadPath('ingest', 'batch')}') = ? ORDER BY seq LIMIT 200`,
     )
-    for (const row of keysetPages((after: number) => page.all(after, batch), (r) => r.seq, -1)) yield toStored(row)
+    for (const row of keysetPages((after: number) => page.all(after, batch), (r) => r.seq, -1)) yield* this.parsedOfKind([row], ['ingest', 'presented-again'])
   }
 
+  /** The first event, which says what the case is: never passed over. */
   firstEvent(): StoredEvent {
     const row = this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events WHERE seq = 0').get()
     if (!row) throw new CustodyError('LEDGER_UNREADABLE', `the ledger ${this.path} has no first event; run \`custody verify\``)
-    return toStored(row)
+    return this.parsed(row, 'refuse')
   }
 
   /** The stored hash of event `seq`, if the ledger has it (one lookup by primary key). */

@@ -8,6 +8,7 @@
  * `INSERT OR REPLACE` over an existing row (the REPLACE would not fire the DELETE trigger).
  * Triggers stop mistakes; tamper evidence comes from the hash chain and the Merkle tree head.
  */
+import {payloadPath} from '../formats/events.js'
 import {GENESIS_HASH} from './event.js'
 
 export const SCHEMA_VERSION = 2
@@ -29,7 +30,7 @@ CREATE TABLE events (
   event     TEXT NOT NULL,
   action    TEXT GENERATED ALWAYS AS (json_extract(event, '$.action')) VIRTUAL,
   exhibit   TEXT GENERATED ALWAYS AS (json_extract(event, '$.exhibit')) VIRTUAL,
-  sha256    TEXT GENERATED ALWAYS AS (json_extract(event, '$.payload.digests.sha256')) VIRTUAL
+  sha256    TEXT GENERATED ALWAYS AS (json_extract(event, '${payloadPath('ingest', 'digests.sha256')}')) VIRTUAL
 );
 CREATE INDEX events_by_exhibit ON events (exhibit, seq);
 CREATE INDEX events_by_action ON events (action, seq);

@@ -6,6 +6,7 @@ import type {KeyView} from '../keys/case-key.js'
 import type {TimestampReport} from '../timestamps/stamp-case.js'
 import type {DescribedExhibit} from '../exhibits/describe.js'
 import type {EventView} from '../exhibits/exhibits.js'
+import type {EventAction, EventOf, FileFacts, PayloadOf} from '../formats/events.js'
 import {renderTestimonySection} from './testimony.js'
 import type {IngestReport} from '../ingest/ingest.js'
 import {INTERRUPTED_REASON, type IngestFileResult} from '../ingest/results.js'
@@ -98,142 +99,77 @@ export function* renderIngest(report: IngestReport): Generator<string> {
   if (report.interrupted) yield 'Interrupted: the case is consistent. Run the same command again to ingest the rest.'
 }
 
-/** One line of the log for an event: what it did, with what is needed to tell it from the others. */
-function eventSummary(e: EventView): string {
-  const p = e.payload as Record<string, unknown>
-  return caseEventSummary(e.action, p) ?? fileEventSummary(e.action, p) ?? sealEventSummary(e.action, p) ?? testimonyEventSummary(e.action, p) ?? ''
-}
+/** For each action, one line of the log: what the event did, with what is needed to tell it from the others. */
+type Summaries<A extends EventAction> = {[K in A]: (payload: PayloadOf[K]) => string}
 
 /** The case and its keys, settings, timestamps and restores. */
-function caseEventSummary(action: string, p: Record<string, unknown>): string | undefined {
-  switch (action) {
-    case 'create-case': {
-      return `case "${safeText(String(p.title))}" created (prefix ${String(p.prefix)})`
-    }
+const CASE_SUMMARIES: Summaries<'create-case' | 'key-created' | 'key-rotated' | 'config' | 'timestamp' | 'restore-accepted'> = {
+  'create-case': (p) => `case "${safeText(p.title)}" created (prefix ${p.prefix})`,
+  'key-created': (p) => `signing key ${p.algorithm} ${p.fingerprint} held by ${safeText(p.holder)}`,
+  'key-rotated': (p) => `signing key ${p.fingerprint} held by ${safeText(p.holder)} replaces ${p.replaces}: ${safeText(p.reason)}`,
+  config(p) {
+    const value = p.setting === 'tsa' ? p.value : p.value.map((root) => root.subject)
+    return `set ${p.setting} = ${safeText(value.join(', ')) || '(nothing)'}`
+  },
+  timestamp(p) {
+    const failures = p.failures.length
+    const over = `checkpoint ${p.checkpoint.seq} (${p.checkpoint.treeSize} events)`
+    return p.tokens.length === 0
+      ? `${over} waiting: no Time-Stamp Authority answered (${plural(failures, 'failure')})`
+      : `${over} stamped by ${p.tokens.map((t) => `${safeText(t.tsa)} at ${t.genTime}`).join('; ')}${failures ? `; ${plural(failures, 'TSA')} failed` : ''}`
+  },
+  'restore-accepted'(p) {
+    const body = parseCheckpoint(p.lost.checkpoint)
+    const what = 'problem' in body ? 'a checkpoint' : `the checkpoint of ${body.treeSize} events (root ${body.rootHash.slice(0, 16)}…)`
+    return `an older copy of the case was put back; ${what} custody had signed is lost, and exhibit numbers up to ${p.reservedExhibitNumbers} are not given again: ${safeText(p.reason)}`
+  },
+}
 
-    case 'key-created': {
-      return `signing key ${String(p.algorithm)} ${String(p.fingerprint)} held by ${safeText(String(p.holder))}`
-    }
-
-    case 'key-rotated': {
-      return `signing key ${String(p.fingerprint)} held by ${safeText(String(p.holder))} replaces ${String(p.replaces)}: ${safeText(String(p.reason))}`
-    }
-
-    case 'config': {
-      const value = Array.isArray(p.value) ? p.value.map((v) => (typeof v === 'string' ? v : String((v as Record<string, unknown>).subject))) : []
-      return `set ${String(p.setting)} = ${safeText(value.join(', ')) || '(nothing)'}`
-    }
-
-    case 'timestamp': {
-      const checkpoint = (p.checkpoint ?? {}) as Record<string, unknown>
-      const tokens = Array.isArray(p.tokens) ? (p.tokens as Record<string, unknown>[]) : []
-      const failures = Array.isArray(p.failures) ? p.failures.length : 0
-      const over = `checkpoint ${String(checkpoint.seq)} (${String(checkpoint.treeSize)} events)`
-      return tokens.length === 0
-        ? `${over} waiting: no Time-Stamp Authority answered (${plural(failures, 'failure')})`
-        : `${over} stamped by ${tokens.map((t) => `${safeText(String(t.tsa))} at ${String(t.genTime)}`).join('; ')}${failures ? `; ${plural(failures, 'TSA')} failed` : ''}`
-    }
-
-    case 'restore-accepted': {
-      const lost = (p.lost ?? {}) as Record<string, unknown>
-      const body = typeof lost.checkpoint === 'string' ? parseCheckpoint(lost.checkpoint) : {problem: 'none'}
-      const what = 'problem' in body ? 'a checkpoint' : `the checkpoint of ${body.treeSize} events (root ${body.rootHash.slice(0, 16)}…)`
-      return `an older copy of the case was put back; ${what} custody had signed is lost, and exhibit numbers up to ${String(p.reservedExhibitNumbers)} are not given again: ${safeText(String(p.reason))}`
-    }
-
-    default: {
-      return undefined
-    }
-  }
+/** A file as the log names it: its path, or the name recorded in its place. */
+function fileName(file: FileFacts): string {
+  return safeText(file.path ?? file.name)
 }
 
 /** A file taken in, presented again or refused, and the batches they come in. */
-function fileEventSummary(action: string, p: Record<string, unknown>): string | undefined {
-  const file = (p.file ?? {}) as Record<string, unknown>
-  const name = typeof file.path === 'string' ? safeText(file.path) : typeof file.name === 'string' ? safeText(file.name) : ''
-  switch (action) {
-    case 'ingest': {
-      const digests = (p.digests ?? {}) as Record<string, unknown>
-      return `${name}  sha256:${String(digests.sha256).slice(0, 16)}…  ${formatBytes(Number(p.size))}`
-    }
-
-    case 'presented-again': {
-      return `${name} presented again (same SHA-256)`
-    }
-
-    case 'ingest-failed': {
-      const error = (p.error ?? {}) as Record<string, unknown>
-      return `${name}: ${safeText(String(error.message))}`
-    }
-
-    case 'batch-started': {
-      const manifest = (p.manifest ?? null) as Record<string, unknown> | null
-      const inputs = (p.inputs ?? null) as Record<string, unknown> | null
-      const from = manifest ? `manifest ${safeText(String(manifest.path))} sha256:${String(manifest.sha256).slice(0, 16)}…` : safeText(Array.isArray(inputs?.paths) ? inputs.paths.join(', ') : '')
-      return `${String(p.batch)} started: ${plural(Number(p.files), 'file')} (${formatBytes(Number(p.bytes))}) from ${from}${p.resumes === null ? '' : `; runs again the batch of #${String(p.resumes)}`}`
-    }
-
-    case 'batch-ended': {
-      const counts = (p.counts ?? {}) as Record<string, unknown>
-      return `${String(p.batch)} ${p.interrupted ? 'interrupted' : 'ended'}: ${String(counts.ingested)} ingested, ${String(counts.alreadyPresent)} already present, ${String(counts.failed)} failed, ${String(counts.skipped)} skipped`
-    }
-
-    default: {
-      return undefined
-    }
-  }
+const FILE_SUMMARIES: Summaries<'ingest' | 'presented-again' | 'ingest-failed' | 'batch-started' | 'batch-ended'> = {
+  ingest: (p) => `${fileName(p.file)}  sha256:${p.digests.sha256.slice(0, 16)}…  ${formatBytes(p.size)}`,
+  'presented-again': (p) => `${fileName(p.file)} presented again (same SHA-256)`,
+  'ingest-failed': (p) => `${fileName(p.file)}: ${safeText(p.error.message)}`,
+  'batch-started'(p) {
+    const from = p.manifest ? `manifest ${safeText(p.manifest.path)} sha256:${p.manifest.sha256.slice(0, 16)}…` : safeText(p.inputs?.paths.join(', ') ?? '')
+    return `${p.batch} started: ${plural(p.files, 'file')} (${formatBytes(p.bytes)}) from ${from}${p.resumes === null ? '' : `; runs again the batch of #${p.resumes}`}`
+  },
+  'batch-ended'(p) {
+    const {counts} = p
+    return `${p.batch} ${p.interrupted ? 'interrupted' : 'ended'}: ${counts.ingested} ingested, ${counts.alreadyPresent} already present, ${counts.failed} failed, ${counts.skipped} skipped`
+  },
 }
 
 /** A seal and the exhibits it took. */
-function sealEventSummary(action: string, p: Record<string, unknown>): string | undefined {
-  switch (action) {
-    case 'seal': {
-      const archive = (p.archive ?? {}) as Record<string, unknown>
-      return `${String(p.sealId)}: ${plural(Number(p.exhibitCount), 'exhibit')} sealed into ${safeText(String(archive.name))}  sha256:${String(archive.sha256).slice(0, 16)}…`
-    }
-
-    case 'sealed-exhibits': {
-      const exhibits = Array.isArray(p.exhibits) ? p.exhibits : []
-      const first = Number(p.first)
-      const range = exhibits.length === 1 ? `exhibit ${first}` : `exhibits ${first}–${first + exhibits.length - 1}`
-      return `${String(p.sealId)}: ${range}: ${exhibits.slice(0, 3).map(String).join(', ')}${exhibits.length > 3 ? ', …' : ''}`
-    }
-
-    default: {
-      return undefined
-    }
-  }
+const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits'> = {
+  seal: (p) => `${p.sealId}: ${plural(p.exhibitCount, 'exhibit')} sealed into ${safeText(p.archive.name)}  sha256:${p.archive.sha256.slice(0, 16)}…`,
+  'sealed-exhibits'(p) {
+    const {exhibits, first} = p
+    const range = exhibits.length === 1 ? `exhibit ${first}` : `exhibits ${first}–${first + exhibits.length - 1}`
+    return `${p.sealId}: ${range}: ${exhibits.slice(0, 3).join(', ')}${exhibits.length > 3 ? ', …' : ''}`
+  },
 }
 
 /** A testimony, its corrections, its consent and who looked at the witness's identity. */
-function testimonyEventSummary(action: string, p: Record<string, unknown>): string | undefined {
-  switch (action) {
-    case 'testimony': {
-      const consent = (p.consent ?? {}) as Record<string, unknown>
-      const scopes = Array.isArray(consent.scopes) ? consent.scopes.join(', ') : ''
-      const attachments = Array.isArray(p.attachments) ? p.attachments.length : 0
-      return `testimony of ${safeText(String(p.witness))}; consent: ${scopes || 'none'}; ${plural(attachments, 'attachment')}${p.identity ? '; identity encrypted' : ''}`
-    }
+const TESTIMONY_SUMMARIES: Summaries<'testimony' | 'testimony-amended' | 'consent-changed' | 'identity-viewed'> = {
+  testimony: (p) =>
+    `testimony of ${safeText(p.witness)}; consent: ${p.consent.scopes.join(', ') || 'none'}; ${plural(p.attachments.length, 'attachment')}${p.identity ? '; identity encrypted' : ''}`,
+  'testimony-amended': (p) => `statement of ${safeText(p.witness)} version ${p.version} is ${p.statement.exhibit}: ${safeText(p.reason)}`,
+  'consent-changed': (p) => `consent of ${safeText(p.witness)}: ${[...p.granted.map((s) => `+${s}`), ...p.withdrawn.map((s) => `-${s}`)].join(' ')} (as of ${p.at})`,
+  'identity-viewed': (p) => `identity of ${safeText(p.witness)} looked at${p.reason === null ? '' : `: ${safeText(p.reason)}`}${p.disclosed ? ' (disclosed to a file)' : ''}`,
+}
 
-    case 'testimony-amended': {
-      const statement = (p.statement ?? {}) as Record<string, unknown>
-      return `statement of ${safeText(String(p.witness))} version ${String(p.version)} is ${String(statement.exhibit)}: ${safeText(String(p.reason))}`
-    }
+/** Every action's line: an action without one is refused by the compiler. */
+const SUMMARIES: Summaries<EventAction> = {...CASE_SUMMARIES, ...FILE_SUMMARIES, ...SEAL_SUMMARIES, ...TESTIMONY_SUMMARIES}
 
-    case 'consent-changed': {
-      const granted = Array.isArray(p.granted) ? p.granted.map((s) => `+${String(s)}`) : []
-      const withdrawn = Array.isArray(p.withdrawn) ? p.withdrawn.map((s) => `-${String(s)}`) : []
-      return `consent of ${safeText(String(p.witness))}: ${[...granted, ...withdrawn].join(' ')} (as of ${String(p.at)})`
-    }
-
-    case 'identity-viewed': {
-      return `identity of ${safeText(String(p.witness))} looked at${typeof p.reason === 'string' ? `: ${safeText(p.reason)}` : ''}${p.disclosed ? ' (disclosed to a file)' : ''}`
-    }
-
-    default: {
-      return undefined
-    }
-  }
+function eventSummary<A extends EventAction>(e: EventOf<A>): string {
+  const summary: (payload: PayloadOf[A]) => string = SUMMARIES[e.action]
+  return summary(e.payload)
 }
 
 /** The log, a line an event, one at a time (a case's log can be long). */
@@ -259,10 +195,10 @@ export function renderShow(x: DescribedExhibit): string {
     .filter(([key]) => key !== 'offset')
     .map(([key, value]) => `${key} ${safeText(String(value))}`)
   const lines = [
-    `${x.exhibit}  ${safeText(String(x.file.name))}`,
-    typeof x.file.path === 'string'
-      ? `  original path    ${safeText(x.file.path)}${x.file.symlinkTarget ? ` (symlink to ${safeText(String(x.file.symlinkTarget))})` : ''}`
-      : `  original path    not recorded (${safeText(String(x.file.withheld ?? 'withheld'))})`,
+    `${x.exhibit}  ${safeText(x.file.name)}`,
+    x.file.path !== null
+      ? `  original path    ${safeText(x.file.path)}${x.file.symlinkTarget ? ` (symlink to ${safeText(x.file.symlinkTarget)})` : ''}`
+      : `  original path    not recorded (${safeText(x.file.withheld ?? 'withheld')})`,
     `  size             ${x.size} bytes (${formatBytes(x.size)})`,
     `  sha256           ${x.digests.sha256}`,
     `  sha512           ${x.digests.sha512}`,

@@ -11,7 +11,7 @@
  *     validator of the manifests alone, yet nobody vouches for it.
  */
 import {createHash} from 'node:crypto'
-import {MAX_EVENT_BYTES} from '../ledger/event.js'
+import {MAX_EVENT_BYTES} from '../formats/events.js'
 import {formatBytes} from '../render/text.js'
 import {EARLIER_SEALS_PATH} from './earlier-seals.js'
 import {CHECKPOINT_PATH, CONSISTENCY_PATH, CUSTODY_DIR, KEY_PATH, STAMPED_CHECKPOINT_PATH, STAMPED_KEY_PATH, TSA_ROOTS_PATH, tokenPath} from './trust-files.js'

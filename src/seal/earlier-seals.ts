@@ -51,21 +51,24 @@ export interface EarlierSealsStatement {
  * seal event whose tree head the ledger does not have is refused: the ledger must be checked first.
  */
 export function earlierSeals(kase: Case, tree: MerkleTree): EarlierSeal[] {
-  return kase.ledger.sealRecords(tree.size).map((seal) => {
-    const size = seal.treeSize
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1 || size > tree.size || seal.treeRoot !== bytesToHex(tree.root(size))) {
-      throw new CustodyError('INTEGRITY', `event ${seal.seq} records seal ${String(seal.sealId)} at a tree head this ledger does not have; nothing was sealed. Run \`custody verify\``)
-    }
+  return kase.ledger
+    .eventsOfKind('seal')
+    .filter(({event}) => event.seq < tree.size)
+    .map(({event: {seq, payload: seal}}) => {
+      const {size, root} = seal.treeHead
+      if (size > tree.size || root !== bytesToHex(tree.root(size))) {
+        throw new CustodyError('INTEGRITY', `event ${seq} records seal ${seal.sealId} at a tree head this ledger does not have; nothing was sealed. Run \`custody verify\``)
+      }
 
-    return {
-      sealId: String(seal.sealId),
-      archiveSha256: String(seal.archiveSha256),
-      sealedAt: String(seal.sealedAt),
-      seq: seal.seq,
-      treeHead: {size, root: String(seal.treeRoot)},
-      consistencyProof: tree.consistencyProof(size, tree.size).map((h) => bytesToHex(h)),
-    }
-  })
+      return {
+        sealId: seal.sealId,
+        archiveSha256: seal.archive.sha256,
+        sealedAt: seal.sealedAt,
+        seq,
+        treeHead: {size, root},
+        consistencyProof: tree.consistencyProof(size, tree.size).map((h) => bytesToHex(h)),
+      }
+    })
 }
 
 /** The file's bytes: one canonical line a seal. */

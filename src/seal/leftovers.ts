@@ -59,10 +59,9 @@ type Note = {file: string; record: SealIntentRecord}
 
 /** The seal event that records a note's archive, if it was appended. */
 function recordingEvent(kase: Case, seal: NonNullable<SealIntentRecord['seal']>): number | undefined {
-  for (const stored of kase.ledger.eventsOfKind('seal')) {
-    const {payload, seq} = stored.event
-    const archive = payload['archive'] as {sha256?: unknown} | undefined
-    if (seq >= seal.fromSeq && payload['sealId'] === seal.id && archive?.sha256 === seal.sha256) return seq
+  for (const {event} of kase.ledger.eventsOfKind('seal')) {
+    const {payload, seq} = event
+    if (seq >= seal.fromSeq && payload.sealId === seal.id && payload.archive.sha256 === seal.sha256) return seq
   }
 
   return undefined

@@ -5,14 +5,15 @@
  */
 import {basename} from 'node:path'
 import type {Case} from '../case/case.js'
-import type {EventDraft, StoredEvent} from '../ledger/event.js'
+import {MAX_SEALED_EXHIBITS_PER_EVENT, type CustodyEventDraft} from '../formats/events.js'
+import type {StoredEvent} from '../ledger/event.js'
 import type {Ledger} from '../ledger/ledger.js'
 import type {LeftOut} from '../testimony/consent-filter.js'
 import type {SealChoice} from './choice.js'
 import type {SealStatementHead} from './statement.js'
 
-/** Exhibit IDs a `sealed-exhibits` event lists. */
-export const SEALED_EXHIBITS_PER_EVENT = 1000
+/** Exhibit IDs a `sealed-exhibits` event lists: as many as its format allows. */
+export const SEALED_EXHIBITS_PER_EVENT = MAX_SEALED_EXHIBITS_PER_EVENT
 
 /** What the seal event says beside the statement. */
 export interface SealRecord {
@@ -53,10 +54,10 @@ export function recordSeal(kase: Case, seal: SealRecord): StoredEvent {
 }
 
 /** The `sealed-exhibits` events of a seal: its exhibits in archive order, 1,000 an event. */
-export function* exhibitLists(actor: string, sealId: string, exhibits: Iterable<string>): Generator<EventDraft> {
+export function* exhibitLists(actor: string, sealId: string, exhibits: Iterable<string>): Generator<CustodyEventDraft> {
   let list: string[] = []
   let first = 1
-  const draft = (): EventDraft => ({actor, action: 'sealed-exhibits', exhibit: null, payload: {sealId, first, exhibits: list}})
+  const draft = (): CustodyEventDraft => ({actor, action: 'sealed-exhibits', exhibit: null, payload: {sealId, first, exhibits: list}})
   for (const id of exhibits) {
     list.push(id)
     if (list.length === SEALED_EXHIBITS_PER_EVENT) {
@@ -69,10 +70,10 @@ export function* exhibitLists(actor: string, sealId: string, exhibits: Iterable<
   if (list.length > 0) yield draft()
 }
 
-/** The exhibits a seal event's `sealed-exhibits` events list (they follow it), read back from the ledger. */
-export function* recordedExhibits(ledger: Ledger, seal: StoredEvent): Generator<string> {
-  for (const stored of ledger.eachEvent(seal.event.seq)) {
-    if (stored.event.action !== 'sealed-exhibits' || stored.event.payload['sealId'] !== seal.event.payload['sealId']) return
-    yield* stored.event.payload['exhibits'] as string[]
+/** The exhibits that the `sealed-exhibits` events after a seal's event (at `seq`) list, read back from the ledger. */
+export function* recordedExhibits(ledger: Ledger, seal: {seq: number; sealId: string}): Generator<string> {
+  for (const {event} of ledger.eachEvent(seal.seq)) {
+    if (event.action !== 'sealed-exhibits' || event.payload.sealId !== seal.sealId) return
+    yield* event.payload.exhibits
   }
 }

@@ -186,7 +186,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     await intent.remove()
     release?.()
     await kase.recordHead()
-    const sealed = {[Symbol.iterator]: () => statementExhibits(kase, recordedExhibits(kase.ledger, sealEvent))}
+    const sealed = {[Symbol.iterator]: () => statementExhibits(kase, recordedExhibits(kase.ledger, {seq: sealEvent.event.seq, sealId}))}
     const report = {archive: out, sha256: written.sha256, size: written.size, bag, exhibitCount: choice.size}
     return {...report, statement: withExhibits(statement, sealed), leftOut: selection.leftOut, seq: sealEvent.event.seq, leftovers}
   } catch (error) {

@@ -19,9 +19,9 @@
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
-import {keyFromEvent} from '../case/case.js'
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {CustodyError} from '../errors.js'
+import {KEY_ACTIONS, recordedKey} from '../keys/key-events.js'
 import {publicKeyPem} from '../keys/signing-key.js'
 import type {MerkleTree} from '../merkle/tree.js'
 import {timestampHistory} from '../timestamps/stamp-case.js'
@@ -81,8 +81,9 @@ export function trustFiles(kase: Case, base: SignedCheckpoint & {treeSize: numbe
   if (!same) {
     files.push([path, Buffer.from(row.body, 'utf8')], [`${path}.sig`, signature(row.signature)])
     const body = parseCheckpoint(row.body)
-    const signer = 'problem' in body ? undefined : kase.ledger.eventsOfKind('key-created', 'key-rotated').find((e) => e.event.payload.fingerprint === body.keyFingerprint)
-    const stampedBy = signer === undefined ? undefined : keyFromEvent(signer.event)
+    const signer = 'problem' in body ? undefined : kase.ledger.eventsOfKind(...KEY_ACTIONS).find((e) => e.event.payload.fingerprint === body.keyFingerprint)
+    const recorded = signer === undefined ? undefined : recordedKey(signer.event)
+    const stampedBy = recorded !== undefined && 'key' in recorded ? recorded.key : undefined
     if (stampedBy === undefined) throw new CustodyError('INTEGRITY', `checkpoint ${row.seq} names a key the ledger does not record; run \`custody verify\``)
     if (stampedBy.fingerprint !== key.fingerprint) {
       // Signed before a key rotation: its own key travels beside it.
@@ -92,7 +93,7 @@ export function trustFiles(kase: Case, base: SignedCheckpoint & {treeSize: numbe
   }
 
   const tokens = stamped.tokens.map((t, i) => ({path: tokenPath(path, i), tsa: t.tsa, genTime: t.genTime}))
-  for (const [i, t] of stamped.tokens.entries()) files.push([tokens[i]!.path, Buffer.from(String(t.token), 'base64')])
+  for (const [i, t] of stamped.tokens.entries()) files.push([tokens[i]!.path, Buffer.from(t.token, 'base64')])
   let consistencyProof: string | null = null
   if (stamped.checkpoint.treeSize < base.treeSize) {
     const from = stamped.checkpoint.treeSize

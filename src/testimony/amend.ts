@@ -8,7 +8,6 @@
  * names the witness makes the testimony hold identifying content from then on.
  */
 import type {Case} from '../case/case.js'
-import type {JsonValue} from '../canonical/jcs.js'
 import {CustodyError, said} from '../errors.js'
 import {IngestRun, composeIngestEvents, provenanceOf} from '../ingest/pipeline.js'
 import {MetadataReader} from '../metadata/exiftool.js'
@@ -105,7 +104,7 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
               statement,
               previous: {version: previous.version, exhibit: previous.exhibit, sha256: previous.sha256},
               reason,
-              contentCheck: check as unknown as JsonValue,
+              contentCheck: check,
             },
           },
         ],

@@ -17,7 +17,7 @@
 import {createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject} from 'node:crypto'
 import {mkdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {canonicalize, type JsonValue} from '../canonical/jcs.js'
+import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError, errnoOf} from '../errors.js'
 import {sha256Hex} from '../hashing/digests.js'
 import {writeFileDurably} from '../io/files.js'
@@ -185,7 +185,7 @@ export function identityRecord(caseId: string, witness: string, details: Protect
 
 /** The exact bytes committed to, and disclosed. */
 export function identityBytes(record: IdentityRecord): Buffer {
-  return Buffer.from(canonicalize(record as unknown as JsonValue), 'utf8')
+  return Buffer.from(canonicalize(record), 'utf8')
 }
 
 export function commitmentOf(record: IdentityRecord): string {

@@ -22,13 +22,12 @@
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {extname, join} from 'node:path'
-import type {JsonValue} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import {CustodyError, messageOf, said} from '../errors.js'
 import {getExhibit} from '../exhibits/exhibits.js'
 import {collectInputs, type InputFile} from '../ingest/inputs.js'
 import {IngestRun, composeIngestEvents, provenanceOf, type Outcome, type Provenance} from '../ingest/pipeline.js'
-import type {EventDraft} from '../ledger/event.js'
+import type {CustodyEventDraft} from '../formats/events.js'
 import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
 import {checkContent, decideOnFindings, type CheckedFile, type ContentCheck, type IdentifyingDecision} from './content-check.js'
 import {IdentifyingSearch} from './identifying.js'
@@ -142,10 +141,11 @@ export async function searchContent(
   return check
 }
 
-function protectedFields(details: ProtectedDetails): string[] {
-  return Object.entries(details)
-    .filter(([, value]) => value !== null)
-    .map(([field]) => field)
+/** The protected details, in the order of ProtectedDetails. */
+const PROTECTED_FIELDS = ['name', 'contact', 'notes', 'vulnerability', 'referral'] as const satisfies ReadonlyArray<keyof ProtectedDetails>
+
+function protectedFields(details: ProtectedDetails): IdentityReference['fields'] {
+  return PROTECTED_FIELDS.filter((field) => details[field] !== null)
 }
 
 /** Records a testimony: the steps listed at the top of this file. */
@@ -273,20 +273,20 @@ function recordTestimony(
 
     const exhibit = first.result.exhibit
     const linked = rest.map((r) => ({path: r.result.path, exhibit: r.result.exhibit!, sha256: r.result.sha256!, status: r.result.status as 'ingested' | 'already-present'}))
-    const draft: EventDraft = {
+    const draft: CustodyEventDraft = {
       actor: provenance.actor,
       action: 'testimony',
       exhibit,
       payload: {
         witness: record.witness,
-        interview: record.interview as unknown as JsonValue,
+        interview: record.interview,
         vulnerable: record.vulnerable,
-        consent: record.consent as unknown as JsonValue,
-        identity: found.identity as unknown as JsonValue,
+        consent: record.consent,
+        identity: found.identity,
         statement: {version: 1, exhibit, sha256: first.result.sha256!},
         attachments: linked.map((a) => ({exhibit: a.exhibit, sha256: a.sha256})),
         note: record.note,
-        contentCheck: found.contentCheck as unknown as JsonValue,
+        contentCheck: found.contentCheck,
       },
     }
     return {drafts: [...ingest.drafts, draft], result: {exhibit, size: first.result.size!, sha256: first.result.sha256!, linked}}

@@ -17,26 +17,23 @@
  * attachments found the witness's name or contact (content-check.ts); from that version on, it
  * never goes into an advocacy (anonymised) seal.
  */
-import type {JsonValue} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
 import {resolveExhibitId} from '../exhibits/exhibits.js'
-import type {StoredEvent} from '../ledger/event.js'
+import type {ContentCheckFormat, CustodyEvent, EventOf, TestimonyPayload} from '../formats/events.js'
 import type {ContentCheck} from './content-check.js'
 import type {ConsentRecord, Interview} from './record.js'
-import {isConsentScope, type ConsentScope} from './vocabulary.js'
+import type {ConsentMethod, ConsentScope} from './vocabulary.js'
 
 export const TESTIMONY_ACTIONS = ['testimony', 'testimony-amended', 'consent-changed', 'identity-viewed'] as const
 
-export interface IdentityReference {
-  /** SHA-256 of the canonical identity record: what a later disclosure must hash to. */
-  commitment: string
-  /** The vault object holding the encrypted record. */
-  sealedRecord: string
-  encryptedTo: string
-  /** Which protected details were given (never their values). */
-  fields: string[]
-}
+/**
+ * The witness's encrypted identity as the testimony event names it: `commitment` is the SHA-256
+ * of the canonical identity record (what a later disclosure must hash to), `sealedRecord` the
+ * vault object holding it encrypted, `fields` which protected details were given (never their
+ * values).
+ */
+export type IdentityReference = NonNullable<TestimonyPayload['identity']>
 
 export interface StatementVersion {
   version: number
@@ -54,7 +51,7 @@ export interface ConsentChange {
   actor: string
   granted: ConsentScope[]
   withdrawn: ConsentScope[]
-  method: string | null
+  method: ConsentMethod | null
   at: string
   note: string | null
 }
@@ -86,29 +83,6 @@ export interface TestimonyView {
   note: string | null
 }
 
-function strings(value: JsonValue | undefined): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
-}
-
-function scopes(value: JsonValue | undefined): ConsentScope[] {
-  return strings(value).filter(isConsentScope)
-}
-
-function nullableText(value: JsonValue | undefined): string | null {
-  return typeof value === 'string' ? value : null
-}
-
-/** A content check as an event records it; events are hostile input when read from an archive. */
-function contentCheckOf(value: JsonValue | undefined): ContentCheck | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
-  const text = (typeof value.statementText === 'object' && value.statementText !== null && !Array.isArray(value.statementText) ? value.statementText : {}) as {[key: string]: JsonValue}
-  return {
-    searchedFor: strings(value.searchedFor).filter((k): k is 'name' | 'contact' => k === 'name' || k === 'contact'),
-    statementText: {searched: text.searched === true, reason: nullableText(text.reason)},
-    identifying: strings(value.identifying),
-  }
-}
-
 /** The instant a change took effect; one that cannot be read takes effect after every other. */
 function instantOf(at: string): number {
   const t = Date.parse(at)
@@ -131,56 +105,61 @@ export function currentConsent(given: readonly ConsentScope[], changes: readonly
   return [...current].sort()
 }
 
+/** A content check as the event records it, as a view gives it. */
+function contentCheckOf(check: ContentCheckFormat | null): ContentCheck | null {
+  if (check === null) return null
+  return {searchedFor: [...check.searchedFor], statementText: {searched: check.statementText.searched, reason: check.statementText.reason}, identifying: [...check.identifying]}
+}
+
+/** A testimony as its `testimony` event records it, before any later event. */
+function testimonyView(event: EventOf<'testimony'>, exhibit: string): TestimonyView {
+  const p = event.payload
+  const given: ConsentRecord = {scopes: [...p.consent.scopes], method: p.consent.method, givenAt: p.consent.givenAt}
+  return {
+    exhibit,
+    witness: p.witness,
+    takenAt: event.time,
+    takenBy: event.actor,
+    interview: p.interview,
+    vulnerable: p.vulnerable,
+    consent: {given, changes: [], current: [...given.scopes]},
+    identity: p.identity,
+    contentChecks: [{version: 1, seq: event.seq, check: contentCheckOf(p.contentCheck)}],
+    identifyingContent: [],
+    versions: [{version: 1, exhibit: p.statement.exhibit, sha256: p.statement.sha256, seq: event.seq, time: event.time, actor: event.actor, reason: null}],
+    attachments: p.attachments.map((a) => ({exhibit: a.exhibit, sha256: a.sha256})),
+    identityViews: [],
+    note: p.note,
+  }
+}
+
+/** What a later event of a testimony adds to its view: a statement version, a consent change, a look at the identity. */
+function applyLater(view: TestimonyView, event: CustodyEvent): void {
+  const {seq, time, actor} = event
+  if (event.action === 'testimony-amended') {
+    const p = event.payload
+    view.versions.push({version: p.version, exhibit: p.statement.exhibit, sha256: p.statement.sha256, seq, time, actor, reason: p.reason})
+    view.contentChecks.push({version: p.version, seq, check: contentCheckOf(p.contentCheck)})
+  } else if (event.action === 'consent-changed') {
+    const p = event.payload
+    view.consent.changes.push({seq, time, actor, granted: [...p.granted], withdrawn: [...p.withdrawn], method: p.method, at: p.at, note: p.note})
+  } else if (event.action === 'identity-viewed') {
+    view.identityViews.push({seq, time, actor, reason: event.payload.reason})
+  }
+}
+
 /** Folds the testimony events of a ledger (or of an archive), oldest first, into one view per testimony. */
-export function foldTestimonies(events: ReadonlyArray<Pick<StoredEvent, 'event'>>): Map<string, TestimonyView> {
+export function foldTestimonies(events: ReadonlyArray<{event: CustodyEvent}>): Map<string, TestimonyView> {
   const views = new Map<string, TestimonyView>()
   for (const {event} of events) {
-    const p = event.payload
     if (event.exhibit === null) continue
     if (event.action === 'testimony') {
-      const statement = (p.statement ?? {}) as {[key: string]: JsonValue}
-      const consent = (p.consent ?? {}) as {[key: string]: JsonValue}
-      const given: ConsentRecord = {scopes: scopes(consent.scopes), method: nullableText(consent.method) as ConsentRecord['method'], givenAt: nullableText(consent.givenAt)}
-      views.set(event.exhibit, {
-        exhibit: event.exhibit,
-        witness: String(p.witness),
-        takenAt: event.time,
-        takenBy: event.actor,
-        interview: p.interview as unknown as Interview,
-        vulnerable: p.vulnerable === true,
-        consent: {given, changes: [], current: [...given.scopes]},
-        identity: (p.identity ?? null) as unknown as IdentityReference | null,
-        contentChecks: [{version: 1, seq: event.seq, check: contentCheckOf(p.contentCheck)}],
-        identifyingContent: [],
-        versions: [{version: 1, exhibit: String(statement.exhibit), sha256: String(statement.sha256), seq: event.seq, time: event.time, actor: event.actor, reason: null}],
-        attachments: ((p.attachments ?? []) as Array<{[key: string]: JsonValue}>).map((a) => ({exhibit: String(a.exhibit), sha256: String(a.sha256)})),
-        identityViews: [],
-        note: nullableText(p.note),
-      })
+      views.set(event.exhibit, testimonyView(event, event.exhibit))
       continue
     }
 
     const view = views.get(event.exhibit)
-    if (view === undefined) continue
-    if (event.action === 'testimony-amended') {
-      const statement = (p.statement ?? {}) as {[key: string]: JsonValue}
-      view.versions.push({version: Number(p.version), exhibit: String(statement.exhibit), sha256: String(statement.sha256), seq: event.seq, time: event.time, actor: event.actor, reason: nullableText(p.reason)})
-      view.contentChecks.push({version: Number(p.version), seq: event.seq, check: contentCheckOf(p.contentCheck)})
-    } else if (event.action === 'consent-changed') {
-      const change: ConsentChange = {
-        seq: event.seq,
-        time: event.time,
-        actor: event.actor,
-        granted: scopes(p.granted),
-        withdrawn: scopes(p.withdrawn),
-        method: nullableText(p.method),
-        at: String(p.at),
-        note: nullableText(p.note),
-      }
-      view.consent.changes.push(change)
-    } else if (event.action === 'identity-viewed') {
-      view.identityViews.push({seq: event.seq, time: event.time, actor: event.actor, reason: nullableText(p.reason)})
-    }
+    if (view !== undefined) applyLater(view, event)
   }
 
   for (const view of views.values()) {

@@ -15,10 +15,10 @@
  */
 import {createHash} from 'node:crypto'
 import type {Case} from '../case/case.js'
-import {caseSettings, checkTsaUrl, isTrustedRoot, readTrustedRoots, type TrustedRoot} from '../case/settings.js'
+import {caseSettings, checkTsaUrl, readTrustedRoots, type TrustedRoot} from '../case/settings.js'
 import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {CustodyError, fields, given, messageOf, said} from '../errors.js'
-import type {LedgerEvent} from '../ledger/event.js'
+import type {EventOf} from '../formats/events.js'
 import type {TokenFacts} from './token.js'
 import {postTimestampQuery} from './tsa-client.js'
 
@@ -48,26 +48,14 @@ export interface TimestampReport {
   pendingBefore: number
 }
 
-function recordFrom(event: LedgerEvent): TimestampRecord | undefined {
-  const {checkpoint, tokens, failures, roots} = event.payload as Record<string, unknown>
-  const c = checkpoint as TimestampRecord['checkpoint'] | undefined
-  if (typeof c !== 'object' || c === null || !Number.isSafeInteger(c.seq) || !Number.isSafeInteger(c.treeSize)) return undefined
-  return {
-    eventSeq: event.seq,
-    time: event.time,
-    checkpoint: c,
-    tokens: Array.isArray(tokens) ? (tokens as unknown as StoredToken[]) : [],
-    failures: Array.isArray(failures) ? (failures as unknown as TimestampRecord['failures']) : [],
-    roots: Array.isArray(roots) ? roots.filter(isTrustedRoot) : [],
-  }
+function recordFrom(event: EventOf<'timestamp'>): TimestampRecord {
+  const {checkpoint, tokens, failures, roots} = event.payload
+  return {eventSeq: event.seq, time: event.time, checkpoint, tokens, failures, roots}
 }
 
 /** Every timestamp event of the case, oldest first. */
 export function timestampHistory(kase: Case): TimestampRecord[] {
-  return kase.ledger
-    .eventsOfKind('timestamp')
-    .map((e) => recordFrom(e.event))
-    .filter((r): r is TimestampRecord => r !== undefined)
+  return kase.ledger.eventsOfKind('timestamp').map((e) => recordFrom(e.event))
 }
 
 /** The newest checkpoint that holds a token, and how many events came after it (timestamp events aside). */

@@ -354,7 +354,7 @@ describe.skipIf(!canUnshare)('a temp folder that is full', () => {
   it('verify of a case and of an archive stop with what is full and what to do (exit 1), never an integrity failure', async () => {
     // What verify remembers of each exhibit or entry goes to a scratch database in $TMPDIR, which
     // SQLite writes to once its 4 MiB cache is full. A case of 15,000 exhibits' ingest events
-    // (appended with Python's sqlite3, so not a case that verifies) and a ZIP of 15,000 entries
+    // (in custody's format, appended with Python's sqlite3, so not a case that verifies) and a ZIP of 15,000 entries
     // (Python's zipfile) are each large enough.
     expect((await custody(['ingest', good(), '--case', kase.dir])).code).toBe(0)
     const forged = spawnSync('python3', ['-c', `
@@ -363,7 +363,10 @@ db = sqlite3.connect(sys.argv[1])
 seq, prev = db.execute('SELECT seq + 1, hash FROM events ORDER BY seq DESC LIMIT 1').fetchone()
 for k in range(15000):
     sha = hashlib.sha256(b'exhibit %d' % k).hexdigest()
-    event = json.dumps({'action': 'ingest', 'actor': 'A. Investigator', 'exhibit': 'EX-%06d' % (k + 2), 'payload': {'digests': {'sha256': sha, 'sha512': hashlib.sha512(sha.encode()).hexdigest()}, 'metadata': {'record': hashlib.sha256(sha.encode()).hexdigest()}, 'size': 1000}, 'prev': prev, 'seq': seq, 'time': '2026-01-01T00:00:00.000Z', 'v': 1}, separators=(',', ':'), sort_keys=True)
+    normalised = {'captureTime': None, 'device': {'make': None, 'model': None, 'serialNumber': None}, 'fileType': None, 'gps': None, 'image': None, 'mimeType': None, 'software': None, 'sources': {}}
+    metadata = {'errors': [], 'normalised': normalised, 'reader': 'ExifTool 13.59', 'record': hashlib.sha256(sha.encode()).hexdigest(), 'warnings': []}
+    payload = {'collected': {}, 'digests': {'sha256': sha, 'sha512': hashlib.sha512(sha.encode()).hexdigest()}, 'file': {'modifiedAt': None, 'name': 'photo.jpg', 'path': '/evidence/photo-%d.jpg' % k}, 'metadata': metadata, 'note': None, 'size': 1000, 'vault': 'vault/sha256/%s/%s' % (sha[:2], sha)}
+    event = json.dumps({'action': 'ingest', 'actor': 'A. Investigator', 'exhibit': 'EX-%06d' % (k + 2), 'payload': payload, 'prev': prev, 'seq': seq, 'time': '2026-01-01T00:00:00.000Z', 'v': 1}, separators=(',', ':'), sort_keys=True)
     digest = hashlib.sha256(bytes.fromhex(prev) + event.encode()).hexdigest()
     db.execute('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)', (seq, prev, digest, event))
     seq, prev = seq + 1, digest

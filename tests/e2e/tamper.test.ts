@@ -16,8 +16,9 @@ import {MerkleTree} from '../../src/merkle/tree.js'
 import {custody, custodyJson, newCase, ownStateFolder, PASSPHRASE, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
 import {knownHeadsFolder} from '../../src/known-heads/store.js'
 import {Case, locateCase} from '../../src/case/case.js'
-import type {EventDraft} from '../../src/ledger/event.js'
+import type {CustodyEventDraft} from '../../src/formats/events.js'
 import {exhibitLists} from '../../src/seal/seal-record.js'
+import {sealDraft, sealedExhibitsDraft, sealIdOf} from '../helpers/drafts.js'
 
 interface Problem {
   check: string
@@ -259,6 +260,23 @@ describe('tampering with the ledger through the sqlite3 shell', () => {
     expect(problems).toContainEqual(expect.objectContaining({subject: 'event 4', message: expect.stringContaining('says it is event 3: it was moved')}))
   })
 
+  it('an event edited into one custody does not write: the commands that read it refuse the case, naming it; verify reports it', async () => {
+    const c = copyCase()
+    // A field no custody writes, where nothing would show it: the ingest event of EX-000001 (event 2).
+    sqlite(c.db, `${DROP_TRIGGERS} UPDATE events SET event = replace(event, '"location":"Simferopol"', '"location":"Simferopol","witness":"Olena K."') WHERE seq = 2; ${TRIGGER_SQL}`)
+    const problem = 'payload.collected.witness: expected only the fields at, offset, by, location, latitude, longitude, source, got a field custody does not write'
+    for (const command of [['log'], ['show', 'EX-000001']]) {
+      const refused = await custodyJson<{error: {code: string; subject: string; message: string}}>([...command, '--case', c.dir])
+      expect(refused.code, command.join(' ')).toBe(1)
+      expect(refused.json.error).toEqual({code: 'LEDGER_UNREADABLE', subject: 'event 2', message: expect.stringContaining(`event 2 of the ledger ${c.db} cannot be read: ${problem}`)})
+      expect(refused.json.error.message).toContain('Run `custody verify`')
+    }
+
+    const problems = await verifyFails(c.dir)
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'event', subject: 'event 2', message: `it cannot be read as a custody event: ${problem}`}))
+    expect(problems).toContainEqual(expect.objectContaining({kind: 'chain', subject: 'event 2', message: expect.stringContaining('was edited')}))
+  })
+
   it('two events swapped', async () => {
     const c = copyCase()
     sqlite(
@@ -392,7 +410,7 @@ json.dump(mine, open(sys.argv[1], 'w'), indent=2)
 
 describe("the ledger's record of a seal, appended with the key (a bug in custody, or someone holding the key)", () => {
   /** Appends these events, signed and with the tree head recorded, as custody itself would. */
-  async function appendSigned(c: {dir: string; knownHeads: string}, drafts: EventDraft[], more: Iterable<EventDraft> = []): Promise<void> {
+  async function appendSigned(c: {dir: string; knownHeads: string}, drafts: CustodyEventDraft[], more: Iterable<CustodyEventDraft> = []): Promise<void> {
     const kase = Case.open(locateCase({caseDir: c.dir}), {knownHeads: c.knownHeads})
     try {
       await kase.unlock(PASSPHRASE)
@@ -403,37 +421,44 @@ describe("the ledger's record of a seal, appended with the key (a bug in custody
     }
   }
 
-  const seal = (sealId: string, exhibitCount: number): EventDraft => ({actor: 'A. Investigator', action: 'seal', exhibit: null, payload: {sealId, exhibitCount}})
+  const ACTOR = 'A. Investigator'
+  const seal = (sealId: string, exhibitCount: number): CustodyEventDraft => sealDraft(sealId, exhibitCount, ACTOR)
+  const [SHORT, LONG, UNCOUNTED, UNKNOWN, GAP, NONE] = ['1', '2', '3', '4', '5', '6'].map(sealIdOf) as [string, string, string, string, string, string]
 
   it('a seal whose lists hold fewer exhibits than it says, one whose lists run past it, and one with no count', async () => {
     const c = copyCase()
-    await appendSigned(c, [seal('SEAL-short', 3)], exhibitLists('A. Investigator', 'SEAL-short', ['EX-000001', 'EX-000002']))
-    await appendSigned(c, [seal('SEAL-long', 1)], exhibitLists('A. Investigator', 'SEAL-long', ['EX-000001', 'EX-000002']))
-    await appendSigned(c, [{actor: 'A. Investigator', action: 'seal', exhibit: null, payload: {sealId: 'SEAL-uncounted'}}], exhibitLists('A. Investigator', 'SEAL-uncounted', ['EX-000001']))
+    await appendSigned(c, [seal(SHORT, 3)], exhibitLists(ACTOR, SHORT, ['EX-000001', 'EX-000002']))
+    await appendSigned(c, [seal(LONG, 1)], exhibitLists(ACTOR, LONG, ['EX-000001', 'EX-000002']))
+    // A seal event custody does not write (a bug in custody, or someone holding the key): no count.
+    const {exhibitCount: _count, ...uncounted} = sealDraft(UNCOUNTED, 1, ACTOR).payload
+    await appendSigned(c, [{actor: ACTOR, action: 'seal', exhibit: null, payload: uncounted} as unknown as CustodyEventDraft], exhibitLists(ACTOR, UNCOUNTED, ['EX-000001']))
     const problems = await verifyFails(c.dir)
     expect(problems).toEqual([
-      expect.objectContaining({kind: 'event', message: 'seal SEAL-short says it took 3 exhibits, but the events after it list 2', expected: '3', actual: '2'}),
-      expect.objectContaining({kind: 'event', message: 'seal SEAL-long says it took 1 exhibit, but the events after it list 2', expected: '1', actual: '2'}),
-      expect.objectContaining({kind: 'event', message: 'seal SEAL-uncounted records no count of its exhibits (exhibitCount)'}),
+      expect.objectContaining({kind: 'event', message: `seal ${SHORT} says it took 3 exhibits, but the events after it list 2`, expected: '3', actual: '2'}),
+      expect.objectContaining({kind: 'event', message: `seal ${LONG} says it took 1 exhibit, but the events after it list 2`, expected: '1', actual: '2'}),
+      expect.objectContaining({kind: 'event', message: 'it cannot be read as a custody event: payload.exhibitCount: expected a positive integer, got nothing (the field is missing)'}),
+      // Its list follows no seal event that can be read.
+      expect.objectContaining({kind: 'event', message: `it lists exhibits of seal ${UNCOUNTED}, but does not follow that seal's event`}),
     ])
   })
 
   it('a list that names an exhibit the case does not have', async () => {
     const c = copyCase()
-    await appendSigned(c, [seal('SEAL-x', 2)], exhibitLists('A. Investigator', 'SEAL-x', ['EX-000001', 'EX-000099']))
+    await appendSigned(c, [seal(UNKNOWN, 2)], exhibitLists(ACTOR, UNKNOWN, ['EX-000001', 'EX-000099']))
     const problems = await verifyFails(c.dir)
-    expect(problems).toEqual([expect.objectContaining({kind: 'event', message: 'seal SEAL-x lists 1 exhibit the case did not have: EX-000099'})])
+    expect(problems).toEqual([expect.objectContaining({kind: 'event', message: `seal ${UNKNOWN} lists 1 exhibit the case did not have: EX-000099`})])
   })
 
   it('a list with a gap, and a list that follows no seal', async () => {
     const c = copyCase()
-    const list = (sealId: string, first: number, exhibits: string[]): EventDraft => ({actor: 'A. Investigator', action: 'sealed-exhibits', exhibit: null, payload: {sealId, first, exhibits}})
-    await appendSigned(c, [seal('SEAL-gap', 2), list('SEAL-gap', 2, ['EX-000001', 'EX-000002'])])
-    await appendSigned(c, [list('SEAL-none', 1, ['EX-000001'])])
+    const list = (sealId: string, first: number, exhibits: string[]): CustodyEventDraft => sealedExhibitsDraft(sealId, first, exhibits, ACTOR)
+    // A list starts at 1 more than a multiple of 1,000 (the format refuses any other start): this one skips the first thousand.
+    await appendSigned(c, [seal(GAP, 2), list(GAP, 1001, ['EX-000001', 'EX-000002'])])
+    await appendSigned(c, [list(NONE, 1, ['EX-000001'])])
     const problems = await verifyFails(c.dir)
     expect(problems).toEqual([
-      expect.objectContaining({kind: 'event', message: "the list of seal SEAL-gap's exhibits is broken: this event should list them from number 1", expected: '1', actual: '2 (2 listed)'}),
-      expect.objectContaining({kind: 'event', message: "it lists exhibits of seal SEAL-none, but does not follow that seal's event"}),
+      expect.objectContaining({kind: 'event', message: `the list of seal ${GAP}'s exhibits is broken: this event should list them from number 1`, expected: '1', actual: '1001 (2 listed)'}),
+      expect.objectContaining({kind: 'event', message: `it lists exhibits of seal ${NONE}, but does not follow that seal's event`}),
     ])
   })
 })

@@ -4,19 +4,23 @@
  * content kept out of advocacy seals. And the fold it shares with the case (testimonies.ts).
  */
 import {describe, expect, it} from 'vitest'
-import type {JsonValue} from '../../src/canonical/jcs.js'
-import type {EventAction, LedgerEvent} from '../../src/ledger/event.js'
+import {parseEvent, type ContentCheckFormat, type CustodyEvent, type EventAction, type EventOf, type PayloadOf} from '../../src/formats/events.js'
 import {foldTestimonies} from '../../src/testimony/testimonies.js'
+import type {ConsentScope} from '../../src/testimony/vocabulary.js'
 import {checkArchiveTestimony} from '../../src/verify/archive/testimony.js'
 
 const SHA = 'a'.repeat(64)
 const INTERVIEW = {startedAt: '2024-03-05T10:00+02:00', endedAt: null, place: 'Kyiv', interviewers: ['A. Investigator'], present: [], interpreter: null, languages: []}
 
-function event(seq: number, action: EventAction, payload: {[key: string]: JsonValue}): LedgerEvent {
-  return {v: 1, seq, time: `2026-01-01T00:00:${String(seq).padStart(2, '0')}.000Z`, actor: 'A. Investigator', action, exhibit: 'EX-000001', payload, prev: '0'.repeat(64)}
+/** An event of the testimony EX-000001, as custody writes it (parseEvent accepts it: the checks read nothing else). */
+function event<A extends EventAction>(seq: number, action: A, payload: PayloadOf[A]): EventOf<A> {
+  const made: EventOf<A> = {v: 1, seq, time: `2026-01-01T00:00:${String(seq).padStart(2, '0')}.000Z`, actor: 'A. Investigator', action, exhibit: 'EX-000001', payload, prev: '0'.repeat(64)}
+  const parsed = parseEvent(made)
+  if ('problem' in parsed) throw new Error(`a test event custody would not read: ${parsed.problem}`)
+  return made
 }
 
-function testimony(contentCheck: JsonValue | undefined): LedgerEvent {
+function testimony(contentCheck: ContentCheckFormat | null): CustodyEvent {
   return event(1, 'testimony', {
     witness: 'W-001',
     interview: INTERVIEW,
@@ -26,22 +30,22 @@ function testimony(contentCheck: JsonValue | undefined): LedgerEvent {
     statement: {version: 1, exhibit: 'EX-000001', sha256: SHA},
     attachments: [],
     note: null,
-    ...(contentCheck === undefined ? {} : {contentCheck}),
+    contentCheck,
   })
 }
 
-function change(seq: number, at: string, granted: string[], withdrawn: string[]): LedgerEvent {
+function change(seq: number, at: string, granted: ConsentScope[], withdrawn: ConsentScope[]): CustodyEvent {
   return event(seq, 'consent-changed', {witness: 'W-001', granted, withdrawn, method: granted.length ? 'oral-noted' : null, at, note: null})
 }
 
-const IDENTIFYING = {searchedFor: ['name'], statementText: {searched: true, reason: null}, identifying: ['statement']}
-const CLEAN = {searchedFor: ['name'], statementText: {searched: true, reason: null}, identifying: []}
+const IDENTIFYING: ContentCheckFormat = {searchedFor: ['name'], statementText: {searched: true, reason: null}, identifying: ['statement']}
+const CLEAN: ContentCheckFormat = {searchedFor: ['name'], statementText: {searched: true, reason: null}, identifying: []}
 
 function statement(purpose: string, consent: string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {purpose, testimonies: [{exhibit: 'EX-000001', witness: 'W-001', identityCommitment: null, versions: [{version: 1, exhibit: 'EX-000001', sha256: SHA}], attachments: [], consent, ...extra}]}
 }
 
-function check(s: Record<string, unknown>, events: LedgerEvent[]): string[] {
+function check(s: Record<string, unknown>, events: CustodyEvent[]): string[] {
   return checkArchiveTestimony(s, events, () => SHA).problems.map((p) => p.message)
 }
 
@@ -51,8 +55,8 @@ describe('the archive testimony check', () => {
     expect(check(statement('advocacy', ['advocacy', 'court'], {identifyingContent: []}), [testimony(CLEAN)])).toEqual([])
   })
 
-  it('passes an archive from before identifying content was recorded (no field, no check)', () => {
-    expect(check(statement('advocacy', ['advocacy', 'court']), [testimony(undefined)])).toEqual([])
+  it('passes a testimony whose event records no content check (null: nothing was searched for), with no identifying content stated', () => {
+    expect(check(statement('advocacy', ['advocacy', 'court']), [testimony(null)])).toEqual([])
   })
 
   it('refuses an advocacy seal holding a testimony its events mark as identifying, however the statement puts it', () => {
@@ -77,8 +81,13 @@ describe('the archive testimony check', () => {
   })
 
   it('refuses a consent change whose date cannot be read', () => {
-    const problems = check(statement('court', ['advocacy', 'court'], {identifyingContent: []}), [testimony(CLEAN), change(2, 'last Tuesday', [], ['international'])])
+    // Written as a time is (parseEvent reads its form), but no day of the calendar.
+    const problems = check(statement('court', ['advocacy', 'court'], {identifyingContent: []}), [testimony(CLEAN), change(2, '2024-13-45T10:00+02:00', [], ['international'])])
     expect(problems).toEqual([expect.stringContaining('has no readable date')])
+    // A date not even written as a time is no custody event: the events check refuses it before.
+    expect(parseEvent({...change(2, '2024-06-01T10:00+03:00', [], ['international']), payload: {witness: 'W-001', granted: [], withdrawn: ['international'], method: null, at: 'last Tuesday', note: null}})).toEqual({
+      problem: expect.stringContaining('payload.at: expected an ISO 8601 time with its zone'),
+    })
   })
 })
 
@@ -86,7 +95,7 @@ describe('the consent fold', () => {
   it('applies changes by the instant they were dated, across time zones, and ties in recording order', () => {
     const views = foldTestimonies(
       [
-        testimony(undefined),
+        testimony(null),
         // 07:00Z, recorded first
         change(2, '2024-06-01T10:00+03:00', [], ['court']),
         // 06:30Z: before the withdrawal, though recorded after it
@@ -98,14 +107,16 @@ describe('the consent fold', () => {
     const view = views.get('EX-000001')!
     expect(view.consent.changes.map((c) => c.seq)).toEqual([3, 2, 4])
     expect(view.consent.current).toEqual(['advocacy', 'court'])
-    const withoutLast = foldTestimonies([testimony(undefined), change(2, '2024-06-01T10:00+03:00', [], ['court']), change(3, '2024-06-01T06:30Z', ['court'], [])].map((e) => ({event: e})))
+    const withoutLast = foldTestimonies([testimony(null), change(2, '2024-06-01T10:00+03:00', [], ['court']), change(3, '2024-06-01T06:30Z', ['court'], [])].map((e) => ({event: e})))
     expect(withoutLast.get('EX-000001')!.consent.current).toEqual(['advocacy'])
   })
 
-  it('gathers identifying content over every version, and reads a hostile check as data', () => {
+  it('gathers identifying content over every version; a hostile check never reaches it (parseEvent refuses it)', () => {
+    const hostile = {...testimony(null), payload: {...testimony(null).payload, contentCheck: {searchedFor: ['name', 'shoe size'], statementText: 'yes', identifying: ['statement', 7]}}}
+    expect(parseEvent(hostile)).toEqual({problem: 'payload.contentCheck.searchedFor[1]: expected one of "name", "contact", got "shoe size"'})
     const views = foldTestimonies(
       [
-        testimony({searchedFor: ['name', 'shoe size'], statementText: 'yes', identifying: ['statement', 7]}),
+        testimony({searchedFor: ['name'], statementText: {searched: false, reason: null}, identifying: ['statement']}),
         event(2, 'testimony-amended', {witness: 'W-001', version: 2, statement: {exhibit: 'EX-000002', sha256: SHA}, previous: {version: 1, exhibit: 'EX-000001', sha256: SHA}, reason: 'r', contentCheck: {searchedFor: ['name'], statementText: {searched: false, reason: 'application/pdf is not plain text'}, identifying: ['statement version 2 metadata (PDF:Author)']}}),
       ].map((e) => ({event: e})),
     )

@@ -12,6 +12,7 @@ import {Ledger} from '../../src/ledger/ledger.js'
 import {MetadataReader} from '../../src/metadata/exiftool.js'
 import {BagIndex} from '../../src/verify/archive/bag-index.js'
 import {ClaimIndex} from '../../src/verify/claim-index.js'
+import {createCaseDraft} from '../helpers/drafts.js'
 import {SAMPLES, tempDir} from '../helpers/cli.js'
 import {memorySigner} from '../helpers/keys.js'
 
@@ -31,7 +32,7 @@ describe('disposal', () => {
   it('closes a ledger at the end of its block; disposing again, or closing, is harmless', () => {
     let outside: Ledger
     {
-      using ledger = Ledger.create(join(tmp.path, 'ledger.sqlite'), [{actor: 'tester', action: 'create-case', exhibit: null, payload: {caseId: 'c', prefix: 'EX', title: 't'}}], {caseId: 'c', signer: memorySigner()}).ledger
+      using ledger = Ledger.create(join(tmp.path, 'ledger.sqlite'), [createCaseDraft()], {caseId: createCaseDraft().payload.caseId, signer: memorySigner()}).ledger
       expect(ledger.size()).toBe(1)
       outside = ledger
     }

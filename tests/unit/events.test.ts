@@ -5,8 +5,7 @@ import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
 import {canonicalize} from '../../src/canonical/jcs.js'
-import {MAX_EVENT_BYTES} from '../../src/ledger/event.js'
-import {EVENT_ACTIONS, MAX_SEALED_EXHIBITS_PER_EVENT, parseEvent, parseEventText, type CustodyEvent, type CustodyEventDraft} from '../../src/formats/events.js'
+import {EVENT_ACTIONS, MAX_EVENT_BYTES, MAX_SEALED_EXHIBITS_PER_EVENT, parseEvent, parseEventText, type CustodyEvent, type CustodyEventDraft} from '../../src/formats/events.js'
 
 interface Vector {
   desc: string

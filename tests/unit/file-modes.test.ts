@@ -11,6 +11,7 @@ import {SealIntent} from '../../src/seal/seal-intent.js'
 import {ZipWriter} from '../../src/zip/writer.js'
 import {Vault} from '../../src/vault/vault.js'
 import {tempDir} from '../helpers/cli.js'
+import {createCaseDraft} from '../helpers/drafts.js'
 import {memorySigner} from '../helpers/keys.js'
 
 const modeOf = (path: string): string => (statSync(path).mode & 0o7777).toString(8).padStart(4, '0')
@@ -52,7 +53,7 @@ describe('file modes, whatever the umask', () => {
 
   it('makes the ledger 0600, and SQLite gives its -wal and -shm files the same mode', () => {
     const path = join(tmp.path, 'ledger.sqlite')
-    const {ledger} = Ledger.create(path, [{actor: 'tester', action: 'create-case', exhibit: null, payload: {caseId: 'c', prefix: 'EX', title: 't'}}], {caseId: 'c', signer: memorySigner()})
+    const {ledger} = Ledger.create(path, [createCaseDraft()], {caseId: 'c', signer: memorySigner()})
     try {
       expect(existsSync(`${path}-wal`) && existsSync(`${path}-shm`)).toBe(true)
       expect([modeOf(path), modeOf(`${path}-wal`), modeOf(`${path}-shm`)]).toEqual(['0600', '0600', '0600'])

@@ -2,15 +2,14 @@ import Database from 'better-sqlite3'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {canonicalize} from '../../src/canonical/jcs.js'
-import {chainHash, GENESIS_HASH, type EventDraft} from '../../src/ledger/event.js'
+import {chainHash, GENESIS_HASH} from '../../src/ledger/event.js'
 import {Ledger} from '../../src/ledger/ledger.js'
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {parseCheckpoint} from '../../src/checkpoints/checkpoint.js'
 import {verifySignature} from '../../src/keys/signing-key.js'
 import {tempDir} from '../helpers/cli.js'
+import {createCaseDraft, ingestDraft as ingest, ingestFailedDraft as draft, restoreAcceptedDraft as restore} from '../helpers/drafts.js'
 import {memorySigner} from '../helpers/keys.js'
-
-const draft = (n: number): EventDraft => ({actor: 'tester', action: 'ingest-failed', exhibit: null, payload: {n}})
 
 const signer = memorySigner()
 
@@ -22,7 +21,7 @@ describe('the ledger', () => {
   beforeEach(() => {
     tmp = tempDir()
     path = join(tmp.path, 'ledger.sqlite')
-    ledger = Ledger.create(path, [{actor: 'tester', action: 'create-case', exhibit: null, payload: {caseId: 'c', prefix: 'EX', title: 't'}}], {caseId: 'c', signer}).ledger
+    ledger = Ledger.create(path, [createCaseDraft()], {caseId: 'c', signer}).ledger
   })
 
   afterEach(() => {
@@ -170,8 +169,6 @@ describe('the ledger', () => {
   })
 
   it('numbers exhibits after the last one given, and after the numbers a restore-accepted event reserves', () => {
-    const ingest = (exhibit: string, sha256: string): EventDraft => ({actor: 't', action: 'ingest', exhibit, payload: {digests: {sha256}}})
-    const restore = (reserved: number): EventDraft => ({actor: 't', action: 'restore-accepted', exhibit: null, payload: {reservedExhibitNumbers: reserved}})
     const last = (): number => ledger.append((view) => ({drafts: [], result: view.lastExhibitNumber()})).result
     ledger.append(() => ({drafts: [ingest('EX-000001', 'a'.repeat(64)), ingest('EX-000002', 'b'.repeat(64))], result: undefined}))
     expect(last()).toBe(2)
@@ -183,12 +180,41 @@ describe('the ledger', () => {
   })
 
   it('keeps exhibits unique by SHA-256 and by ID', () => {
-    const ingest = (exhibit: string, sha256: string): EventDraft => ({actor: 't', action: 'ingest', exhibit, payload: {digests: {sha256}}})
     ledger.append(() => ({drafts: [ingest('EX-000001', 'a'.repeat(64))], result: undefined}))
     expect(() => ledger.append(() => ({drafts: [ingest('EX-000002', 'a'.repeat(64))], result: undefined}))).toThrow(/refused an append/)
     expect(() => ledger.append(() => ({drafts: [ingest('EX-000001', 'b'.repeat(64))], result: undefined}))).toThrow(/refused an append/)
     expect(ledger.exhibitBySha256('a'.repeat(64))).toBe('EX-000001')
     expect(ledger.size()).toBe(2)
+  })
+
+  it('refuses a stored event custody does not write, naming it and what is wrong; or passes over it, for verify', () => {
+    ledger.append(() => ({drafts: [draft(1), ingest('EX-000001', 'a'.repeat(64)), draft(2)], result: undefined}))
+    // Edited behind custody's back: a field no custody writes, in the ingest event (seq 2).
+    const db = new Database(path)
+    db.exec('DROP TRIGGER events_no_update')
+    const row = db.prepare<[], {event: string}>('SELECT event FROM events WHERE seq = 2').get()!
+    db.prepare('UPDATE events SET event = ? WHERE seq = 2').run(row.event.replace('"note":null', '"note":null,"source":"a hidden note"'))
+    db.close()
+    const refused = {
+      name: 'CustodyError',
+      code: 'LEDGER_UNREADABLE',
+      subject: 'event 2',
+      message: expect.stringMatching(
+        new RegExp(`^event 2 of the ledger ${path.replaceAll('.', '\\.')} cannot be read: payload\\.source: expected only the fields .*, got a field custody does not write \\(it is not an event as this version of custody writes them\\)\\. Run \`custody verify\`, and keep a copy of the case as it is$`),
+      ),
+    }
+    expect(() => [...ledger.eachEvent()]).toThrow(expect.objectContaining(refused))
+    expect(() => ledger.ingestEvent('EX-000001')).toThrow(expect.objectContaining(refused))
+    expect(() => ledger.eventsOfKind('ingest', 'ingest-failed')).toThrow(expect.objectContaining(refused))
+    expect(() => ledger.events('EX-000001')).toThrow(expect.objectContaining(refused))
+    // What reads no event in full still answers, and the events that parse are read as ever.
+    expect(ledger.exhibitCount()).toBe(1)
+    expect(ledger.eventsOfKind('ingest-failed').map((e) => e.event.seq)).toEqual([1, 3])
+
+    ledger.passOverUnreadable()
+    expect([...ledger.eachEvent()].map((e) => e.event.seq)).toEqual([0, 1, 3])
+    expect(ledger.ingestEvent('EX-000001')).toBeUndefined()
+    expect(ledger.events('EX-000001')).toEqual([])
   })
 
   it('builds the Merkle tree over the canonical events', () => {

@@ -227,7 +227,7 @@ export class BagIndex implements Disposable {
    * An ingest event of `id` with these digests (ignored when the statement does not state it);
    * the last one counts, as the ledger's fold has it.
    */
-  ingested(id: string, digests: Record<string, unknown>): void {
+  ingested(id: string, digests: {sha256?: unknown; sha512?: unknown}): void {
     // Digests that are not strings can equal no stated digest.
     const text = (value: unknown): string | null => (typeof value === 'string' ? value : null)
     this.statements.ingested.run({sha256: text(digests.sha256), sha512: text(digests.sha512), shown: String(digests.sha256), id})

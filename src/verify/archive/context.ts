@@ -8,7 +8,7 @@ import type {Certificate} from 'pkijs'
 import type {SafeZip} from '../../zip/reader.js'
 import type {CheckpointBody} from '../../checkpoints/checkpoint.js'
 import type {RecordedKey} from '../../checkpoints/verify-checkpoints.js'
-import type {LedgerEvent} from '../../ledger/event.js'
+import type {CustodyEvent} from '../../formats/events.js'
 import type {EarlierSeal} from '../../seal/earlier-seals.js'
 import {smallFileLimit} from '../../seal/bag-layout.js'
 import type {CheckResult, Finding} from '../checklist.js'
@@ -74,7 +74,7 @@ export interface ArchiveContext {
   eventCount: number
   treeHead: {size: number; root: string}
   keys: ArchiveKey[]
-  testimonyEvents: LedgerEvent[]
+  testimonyEvents: CustodyEvent[]
   /** signatures: who signed, and what the timestamps check needs of it. */
   trust: ArchiveTrust | null
   checkpoint: CheckpointBody | undefined

@@ -1,8 +1,9 @@
 /**
  * Check 7 of `custody verify ARCHIVE`, events: each event's hash is SHA-256(prev || canonical
- * event), consecutive events chain, each stated exhibit's ingest event states the exhibit's
- * digests, the key events are sound (key-events.ts), and every inclusion proof (RFC 9162
- * §2.1.3.2) leads to the tree head the seal records; the file is the one the statement names.
+ * event), consecutive events chain, each event is one custody writes (parseEvent,
+ * src/formats/events.ts), each stated exhibit's ingest event states the exhibit's digests, the
+ * key events are sound (key-events.ts), and every inclusion proof (RFC 9162 §2.1.3.2) leads to
+ * the tree head the seal records; the file is the one the statement names.
  *
  * The events are read as a stream, hashed again on the way. Only what later checks need is kept:
  * whether each stated exhibit's ingest event states its digests (in the index), the key events and
@@ -13,9 +14,10 @@ import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {canonicalize} from '../../canonical/jcs.js'
 import {keyHistory} from '../../checkpoints/verify-checkpoints.js'
 import {messageOf} from '../../errors.js'
+import {parseEvent, type CustodyEvent, type ParsedEvent} from '../../formats/events.js'
 import {HEX64, isRecord} from '../../formats/guards.js'
 import {isKeyEvent, readKeyEvent} from '../../keys/key-events.js'
-import {chainHash, eventLeafHash, type LedgerEvent} from '../../ledger/event.js'
+import {chainHash, eventLeafHash} from '../../ledger/event.js'
 import {verifyInclusion} from '../../merkle/verify.js'
 import {BAG_LIMITS, EVENTS_PATH} from '../../seal/bag-layout.js'
 import {TESTIMONY_ACTIONS} from '../../testimony/testimonies.js'
@@ -23,10 +25,11 @@ import type {Check, Finding} from '../checklist.js'
 import type {ProblemList} from '../problem-list.js'
 import {concluded, findings, type ArchiveContext} from './context.js'
 
-/** An events.jsonl line: the event, and what the sealer wrote beside it. */
+/** An events.jsonl line: the event (as found, and as parseEvent reads it), and what the sealer wrote beside it. */
 interface EventLine {
   entry: Record<string, unknown>
   event: Record<string, unknown>
+  parsed: ParsedEvent
   seq: number
   canonical: string
 }
@@ -55,7 +58,7 @@ function parseEventLine(line: string, at: string): EventLine | Finding {
   const event = entry.event as Record<string, unknown>
   const seq = Number(entry.seq)
   try {
-    return {entry, event, seq, canonical: canonicalize(event)}
+    return {entry, event, parsed: parseEvent(event), seq, canonical: canonicalize(event)}
   } catch (error) {
     return {subject: `event ${seq}`, message: messageOf(error)}
   }
@@ -87,20 +90,17 @@ function checkChained(context: ArchiveContext, line: EventLine, previous: Readin
   }
 }
 
-/** What later checks need of the event: ingest digests, testimony events, keys; and the case of the first. */
-function noteEvent(context: ArchiveContext, line: EventLine, reading: Reading, found: ProblemList<Finding>): void {
+/** What later checks need of an event that parses: ingest digests, testimony events, keys; and the case of the first. */
+function noteEvent(context: ArchiveContext, line: {event: CustodyEvent; seq: number; canonical: string}, reading: Reading, found: ProblemList<Finding>): void {
   const {event, seq, canonical} = line
   const subject = `event ${seq}`
-  if (event.action === 'ingest' && typeof event.exhibit === 'string' && isRecord(event.payload) && isRecord(event.payload.digests)) {
-    context.files.ingested(event.exhibit, event.payload.digests)
-  }
-
-  if ((TESTIMONY_ACTIONS as readonly unknown[]).includes(event.action)) {
+  if (event.action === 'ingest' && event.exhibit !== null) context.files.ingested(event.exhibit, event.payload.digests)
+  if ((TESTIMONY_ACTIONS as readonly string[]).includes(event.action)) {
     reading.testimonyBytes += canonical.length
     if (reading.testimonyBytes > BAG_LIMITS.testimonyEvents) {
       if (reading.testimonyBytes - canonical.length <= BAG_LIMITS.testimonyEvents) found.push({subject, message: `the testimony events hold more than ${BAG_LIMITS.testimonyEvents} bytes, more than any genuine archive's`})
     } else {
-      context.testimonyEvents.push(event as unknown as LedgerEvent)
+      context.testimonyEvents.push(event)
     }
   }
 
@@ -112,8 +112,9 @@ function noteEvent(context: ArchiveContext, line: EventLine, reading: Reading, f
   }
 
   const kase = context.statement.case
-  if (seq === 0 && isRecord(event.payload) && isRecord(kase) && event.payload.caseId !== kase.id) {
-    found.push({subject, message: 'the case of the first event is not the case of the seal', expected: String(kase.id), actual: String(event.payload.caseId)})
+  const caseId = event.action === 'create-case' ? event.payload.caseId : undefined
+  if (seq === 0 && isRecord(kase) && caseId !== kase.id) {
+    found.push({subject, message: 'the case of the first event is not the case of the seal', expected: String(kase.id), actual: String(caseId)})
   }
 }
 
@@ -131,7 +132,8 @@ async function readEvents(context: ArchiveContext, lines: AsyncIterable<string>,
       }
 
       checkChained(context, line, reading.previous, found)
-      noteEvent(context, line, reading, found)
+      if ('problem' in line.parsed) found.push({subject: `event ${line.seq}`, message: `it cannot be read as a custody event: ${line.parsed.problem}`})
+      else noteEvent(context, {event: line.parsed.event, seq: line.seq, canonical: line.canonical}, reading, found)
       reading.previous = {seq: line.seq, hash: String(line.entry.hash)}
     }
   } catch (error) {

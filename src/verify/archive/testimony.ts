@@ -7,7 +7,7 @@
  * purpose; and an advocacy seal, which is for anonymised use, must hold no testimony whose events
  * record identifying content.
  */
-import type {LedgerEvent} from '../../ledger/event.js'
+import type {CustodyEvent} from '../../formats/events.js'
 import {foldTestimonies, type TestimonyView} from '../../testimony/testimonies.js'
 import {notAnonymous} from '../../testimony/consent-filter.js'
 import {isConsentScope} from '../../testimony/vocabulary.js'
@@ -65,7 +65,7 @@ function compareTestimony(t: Record<string, unknown>, view: TestimonyView, seal:
 
 export function checkArchiveTestimony(
   statement: Record<string, unknown>,
-  events: readonly LedgerEvent[],
+  events: readonly CustodyEvent[],
   /** The SHA-256 the seal statement states for a sealed exhibit. */
   sealedSha256: (exhibit: string) => string | undefined,
 ): {problems: Finding[]; detail: string} {

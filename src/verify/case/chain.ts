@@ -1,19 +1,23 @@
 /**
  * Check 2, `event chain`: the events form an unbroken chain. Sequence numbers run 0, 1, 2, ...
  * with no gap; each event is canonical JSON (RFC 8785) that names its own sequence number and the
- * previous hash; each stored hash is SHA-256(previous hash || canonical event); exhibits are
- * numbered one after the other (exhibit-numbers.ts); each seal's sealed-exhibits events follow it
- * and list as many exhibits of the case as it says it took (seal-lists.ts); key events are sound.
+ * previous hash, and is an event custody writes (parseEvent, src/formats/events.ts); each stored
+ * hash is SHA-256(previous hash || canonical event); exhibits are numbered one after the other
+ * (exhibit-numbers.ts); each seal's sealed-exhibits events follow it and list as many exhibits of
+ * the case as it says it took (seal-lists.ts); key events are sound.
  *
  * The rows are read once, each as hostile input. What the later checks need of them (leaf hashes,
- * stored hashes, keys, the exhibits' claims) is gathered on the way.
+ * stored hashes, keys, the exhibits' claims) is gathered on the way. Every event that does not
+ * parse is reported here; the later checks, which read the events through the ledger, pass over
+ * it (Ledger.passOverUnreadable).
  */
 import {canonicalize} from '../../canonical/jcs.js'
 import {keyHistory, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import {messageOf} from '../../errors.js'
+import {EVENT_VERSION, parseEvent} from '../../formats/events.js'
 import {HEX64, isRecord} from '../../formats/guards.js'
 import {isKeyEvent, readKeyEvent} from '../../keys/key-events.js'
-import {chainHash, EVENT_VERSION, eventLeafHash, GENESIS_HASH} from '../../ledger/event.js'
+import {chainHash, eventLeafHash, GENESIS_HASH} from '../../ledger/event.js'
 import type {RawRow} from '../../ledger/ledger.js'
 import {PackedHashes} from '../../merkle/packed-hashes.js'
 import type {CaseCheck, CaseContext, CaseFinding, ChainFacts} from './context.js'
@@ -27,6 +31,7 @@ export const chainCheck: CaseCheck = {
     const reader = new ChainReader(context)
     for (const row of context.kase.ledger.rawRows()) reader.row(row)
     context.chain = reader.end()
+    context.kase.ledger.passOverUnreadable()
     const ok = reader.problems.length === 0
     return {status: ok ? 'ok' : 'failed', detail: `${context.chain.leaves.length} events${ok ? ', every hash and link intact' : ''}`, problems: reader.problems}
   },
@@ -122,10 +127,18 @@ class ChainReader {
       this.problems.push({check: 'event', subject: at, message: 'the ledger does not start with create-case', expected: 'create-case', actual: String(event.action)})
     }
 
-    this.numbers.event(row.seq, event)
-    this.seals.event(row.seq, event)
-    if (isKeyEvent(event)) {
-      const read = readKeyEvent(event, row.seq, this.keys.at(-1))
+    const parsed = parseEvent(event)
+    if ('problem' in parsed) {
+      this.numbers.unreadable(row.seq, event)
+      this.seals.unreadable(event)
+      this.problems.push({check: 'event', subject: at, message: `it cannot be read as a custody event: ${parsed.problem}`})
+      return
+    }
+
+    this.numbers.event(row.seq, parsed.event)
+    this.seals.event(row.seq, parsed.event)
+    if (isKeyEvent(parsed.event)) {
+      const read = readKeyEvent(parsed.event, row.seq, this.keys.at(-1))
       if ('problem' in read) this.problems.push({check: 'key', subject: at, message: `key event is malformed: ${read.problem}`})
       else this.keys.push(read.key)
     }

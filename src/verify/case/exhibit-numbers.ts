@@ -4,26 +4,15 @@
  * of the case may have given: accept-restore.ts); and what each ingest event claims of its
  * exhibit's vault objects goes to the claim index, for the vault check.
  */
-import {HEX64, isRecord} from '../../formats/guards.js'
+import type {CustodyEvent, EventOf} from '../../formats/events.js'
 import {formatExhibitId} from '../../formats/ids.js'
 import type {ClaimIndex, ExhibitClaim} from '../claim-index.js'
 import type {CaseFinding} from './context.js'
 
-/** Reads an exhibit's claims from an ingest event without trusting its shape. */
-export function claimOf(seq: number, event: Record<string, unknown>): ExhibitClaim | string {
-  const payload = event.payload
-  if (!isRecord(payload) || !isRecord(payload.digests)) return 'its payload has no digests'
-  const {sha256, sha512} = payload.digests
-  if (typeof sha256 !== 'string' || !HEX64.test(sha256)) return 'its SHA-256 is not 64 hex digits'
-  const metadata = isRecord(payload.metadata) ? payload.metadata : {}
-  return {
-    exhibit: typeof event.exhibit === 'string' ? event.exhibit : `event ${seq}`,
-    seq,
-    sha256,
-    sha512: typeof sha512 === 'string' ? sha512 : undefined,
-    size: typeof payload.size === 'number' ? payload.size : undefined,
-    record: typeof metadata.record === 'string' && HEX64.test(metadata.record) ? metadata.record : undefined,
-  }
+/** What an ingest event claims of its exhibit. */
+export function claimOf(seq: number, event: EventOf<'ingest'>): ExhibitClaim {
+  const {digests, size, metadata} = event.payload
+  return {exhibit: event.exhibit ?? `event ${seq}`, seq, sha256: digests.sha256, sha512: digests.sha512, size, record: metadata.record}
 }
 
 export class ExhibitNumbers {
@@ -36,27 +25,28 @@ export class ExhibitNumbers {
     private readonly claims: ClaimIndex,
   ) {}
 
-  /** The next event of the chain (a custody event: the chain check has checked its version). */
-  event(seq: number, event: Record<string, unknown>): void {
-    const at = `event ${seq}`
-    if (event.action === 'restore-accepted') {
-      const reserved = isRecord(event.payload) ? event.payload.reservedExhibitNumbers : undefined
-      if (typeof reserved !== 'number' || !Number.isSafeInteger(reserved) || reserved < 0) {
-        this.problems.push({check: 'event', subject: at, message: 'the restore-accepted event reserves no exhibit numbers (reservedExhibitNumbers)', actual: String(reserved)})
-      } else {
-        this.last = Math.max(this.last, reserved)
-      }
-    }
-
+  /** The next event of the chain. */
+  event(seq: number, event: CustodyEvent): void {
+    if (event.action === 'restore-accepted') this.last = Math.max(this.last, event.payload.reservedExhibitNumbers)
     if (event.action !== 'ingest') return
+    this.next(seq, event.exhibit)
+    this.claims.add(claimOf(seq, event))
+  }
+
+  /**
+   * The next event of the chain, which does not parse (the chain check says so): an ingest still
+   * takes its number, so that each exhibit after it is checked against its own.
+   */
+  unreadable(seq: number, event: {action?: unknown; exhibit?: unknown}): void {
+    if (event.action === 'ingest') this.next(seq, event.exhibit)
+  }
+
+  /** An ingest at `seq`, which should give the next exhibit number. */
+  private next(seq: number, exhibit: unknown): void {
     this.last++
     const expectedId = formatExhibitId(this.prefix, this.last)
-    if (event.exhibit !== expectedId) {
-      this.problems.push({check: 'event', subject: at, message: `exhibit IDs are not sequential: this ingest should have created ${expectedId}`, expected: expectedId, actual: String(event.exhibit)})
+    if (exhibit !== expectedId) {
+      this.problems.push({check: 'event', subject: `event ${seq}`, message: `exhibit IDs are not sequential: this ingest should have created ${expectedId}`, expected: expectedId, actual: String(exhibit)})
     }
-
-    const claim = claimOf(seq, event)
-    if (typeof claim === 'string') this.problems.push({check: 'event', subject: at, message: `ingest event is malformed: ${claim}`})
-    else this.claims.add(claim)
   }
 }

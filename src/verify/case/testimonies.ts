@@ -84,8 +84,8 @@ async function checkIdentity(
   fingerprint: string | undefined,
 ): Promise<CaseFinding[]> {
   const problems: CaseFinding[] = []
-  claims.reference(String(identity.sealedRecord))
-  const sealed = await kase.vault.checkObject({sha256: String(identity.sealedRecord)})
+  claims.reference(identity.sealedRecord)
+  const sealed = await kase.vault.checkObject({sha256: identity.sealedRecord})
   if (sealed.status !== 'intact') {
     const described = describeObject(sealed)
     problems.push({check: 'testimony', subject, ...described, message: described.message.replace('its vault file', 'its sealed identity record')})

@@ -25,14 +25,14 @@ export const timestampsCheck: CaseCheck = {
           continue
         }
 
-        const check = await checkTimestampReply(Buffer.from(String(token.token), 'base64'), {
+        const check = await checkTimestampReply(Buffer.from(token.token, 'base64'), {
           data: Buffer.from(body, 'utf8'),
           trusted: record.roots.flatMap((r) => parsePemCertificates(r.pem)),
         })
         if (!check.ok) {
           problems.push({check: 'timestamp', subject, message: `the token does not hold: ${check.problem}`})
         } else if (check.genTime !== token.genTime) {
-          problems.push({check: 'timestamp', subject, message: 'the time recorded for the token is not the time inside it', expected: check.genTime, actual: String(token.genTime)})
+          problems.push({check: 'timestamp', subject, message: 'the time recorded for the token is not the time inside it', expected: check.genTime, actual: token.genTime})
         } else {
           good++
           if (newest === undefined || record.checkpoint.treeSize >= newest.treeSize) newest = {treeSize: record.checkpoint.treeSize, genTime: check.genTime}

@@ -57,6 +57,21 @@ describe('the events check', () => {
     expect(result.problems).toContainEqual(expect.objectContaining({subject: 'event 3', message: expect.stringContaining('its inclusion proof does not lead to the sealed tree head')}))
   })
 
+  it('names an event custody does not write (a field it never writes), and keeps nothing of it for the checks after it', async () => {
+    const {result, context} = await runAfterEarlier(eventsCheck, (bag) =>
+      editEvent(bag, 1, (line) => {
+        ;(line.event.payload as {[key: string]: JsonValue}).comment = 'trust this key'
+      }),
+    )
+    expect(result.status).toBe('failed')
+    expect(result.problems).toContainEqual({
+      subject: 'event 1',
+      message: 'it cannot be read as a custody event: payload.comment: expected only the fields algorithm, fingerprint, publicKey, holder, got a field custody does not write',
+    })
+    // The key it records is not taken: no signature can be checked against it.
+    expect(context.keys).toEqual([])
+  })
+
   it('names an events file that is not the one the statement names, and a line that is not an event', async () => {
     const {result} = await runAfterEarlier(eventsCheck, (bag) => {
       editText(bag, EVENTS, (text) => `${text}not json\n`)

@@ -3,6 +3,7 @@ import {canonicalize} from '../../../src/canonical/jcs.js'
 import {chainHash} from '../../../src/ledger/event.js'
 import {chainCheck} from '../../../src/verify/case/chain.js'
 import {tempDir} from '../../helpers/cli.js'
+import {ingestDraft, sealDraft, sealedExhibitsDraft, sealIdOf} from '../../helpers/drafts.js'
 import {appendEvent, copyOf, makeSmallCase, openContext, rows, runCheck, tamper, type SmallCase} from './small-case.js'
 
 let original: SmallCase & {remove: () => void}
@@ -79,30 +80,56 @@ describe('the event chain check', () => {
 
   it('names an ingest that skips an exhibit number, with the ID it should have given', async () => {
     const c = copyOf(original, work)
-    const seq = appendEvent(c.db, {action: 'ingest', exhibit: 'EX-000003', payload: {digests: {sha256: 'ab'.repeat(32)}}})
+    const seq = appendEvent(c.db, ingestDraft('EX-000003', 'ab'.repeat(32)))
     const result = await runCheck(c, chainCheck)
     expect(result.problems).toEqual([
       {check: 'event', subject: `event ${seq}`, message: 'exhibit IDs are not sequential: this ingest should have created EX-000002', expected: 'EX-000002', actual: 'EX-000003'},
     ])
   })
 
-  it('names an ingest event whose digests cannot be read, and a malformed key event', async () => {
+  it('names an ingest event whose digests cannot be read, and a malformed key event: events custody does not write', async () => {
     const c = copyOf(original, work)
-    const ingest = appendEvent(c.db, {action: 'ingest', exhibit: 'EX-000002', payload: {digests: {sha256: 'not hex'}}})
+    const good = ingestDraft('EX-000002', 'ab'.repeat(32))
+    const ingest = appendEvent(c.db, {...good, payload: {...good.payload, digests: {...good.payload.digests, sha256: 'not hex'}}})
     const key = appendEvent(c.db, {action: 'key-rotated', exhibit: null, payload: {algorithm: 'RSA'}})
     const result = await runCheck(c, chainCheck)
     expect(result.problems).toEqual([
-      {check: 'event', subject: `event ${ingest}`, message: 'ingest event is malformed: its SHA-256 is not 64 hex digits'},
-      {check: 'key', subject: `event ${key}`, message: 'key event is malformed: it records no Ed25519 key'},
+      {check: 'event', subject: `event ${ingest}`, message: 'it cannot be read as a custody event: payload.digests.sha256: expected 64 lower-case hex, got "not hex"'},
+      {check: 'event', subject: `event ${key}`, message: 'it cannot be read as a custody event: payload.algorithm: expected "Ed25519", got "RSA"'},
     ])
+    // The ingest that cannot be read still took its number: the next one is checked against EX-000003.
+    const next = appendEvent(c.db, ingestDraft('EX-000003', 'cd'.repeat(32)))
+    expect((await runCheck(c, chainCheck)).problems).not.toContainEqual(expect.objectContaining({subject: `event ${next}`}))
+  })
+
+  it('names a stored event with a field custody never writes, even with its hash recomputed, and the later checks pass over it', async () => {
+    const c = copyOf(original, work)
+    const row = rows(c.db).at(-1)!
+    const event = JSON.parse(row.event) as {payload: Record<string, unknown>}
+    // A name where no reader would look: what the format refuses unknown fields for.
+    const hidden = canonicalize({...event, payload: {...event.payload, witnessName: 'Olena K.'}})
+    tamper(c.db, `UPDATE events SET event = '${quoted(hidden)}', hash = '${chainHash(row.prev_hash, hidden)}' WHERE seq = ${row.seq}`)
+    using context = openContext(c)
+    const result = await chainCheck.run(context)
+    expect(result.problems).toEqual([
+      {
+        check: 'event',
+        subject: `event ${row.seq}`,
+        message: expect.stringMatching(/^it cannot be read as a custody event: payload\.witnessName: expected only the fields file, digests, .*, got a field custody does not write$/),
+      },
+    ])
+    // The checks after it read the events through the ledger, which now passes over this one instead of refusing the case.
+    expect(context.kase.ledger.ingestEvent('EX-000001')).toBeUndefined()
+    expect([...context.kase.ledger.eachEvent()].map((e) => e.event.seq)).toEqual([0, 1])
   })
 
   it('names a seal whose exhibit lists hold fewer exhibits than it says it took', async () => {
     const c = copyOf(original, work)
-    const seal = appendEvent(c.db, {action: 'seal', exhibit: null, payload: {sealId: 'SEAL-t', exhibitCount: 2}})
-    appendEvent(c.db, {action: 'sealed-exhibits', exhibit: null, payload: {sealId: 'SEAL-t', first: 1, exhibits: ['EX-000001']}})
+    const sealId = sealIdOf('7')
+    const seal = appendEvent(c.db, sealDraft(sealId, 2))
+    appendEvent(c.db, sealedExhibitsDraft(sealId, 1, ['EX-000001']))
     const result = await runCheck(c, chainCheck)
-    expect(result.problems).toEqual([{check: 'event', subject: `event ${seal}`, message: 'seal SEAL-t says it took 2 exhibits, but the events after it list 1', expected: '2', actual: '1'}])
+    expect(result.problems).toEqual([{check: 'event', subject: `event ${seal}`, message: `seal ${sealId} says it took 2 exhibits, but the events after it list 1`, expected: '2', actual: '1'}])
   })
 
   it('names an event moved to another number', async () => {

@@ -9,7 +9,8 @@ import Database from 'better-sqlite3'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {canonicalize} from '../../../src/canonical/jcs.js'
 import {Case} from '../../../src/case/case.js'
-import {chainHash, EVENT_VERSION} from '../../../src/ledger/event.js'
+import {EVENT_VERSION} from '../../../src/formats/events.js'
+import {chainHash} from '../../../src/ledger/event.js'
 import {TRIGGERS} from '../../../src/ledger/schema.js'
 import {knownHeadsFolder} from '../../../src/known-heads/store.js'
 import {ClaimIndex} from '../../../src/verify/claim-index.js'
@@ -102,8 +103,9 @@ export function rows(db: string): Array<{seq: number; prev_hash: string; hash: s
 /**
  * Appends an event by hand, chained as custody chains it (the triggers let it in) but with no
  * checkpoint over it: what someone with the sqlite3 shell and no key can add. Returns its number.
+ * The event is whatever the draft says: one custody writes (tests/helpers/drafts.ts), or not.
  */
-export function appendEvent(db: string, draft: {action: string; exhibit: string | null; payload: Record<string, unknown>}): number {
+export function appendEvent(db: string, draft: {action: string; exhibit: string | null; payload: unknown}): number {
   const last = rows(db).at(-1)!
   const seq = last.seq + 1
   const event = {v: EVENT_VERSION, seq, time: '2026-01-01T00:00:00.000Z', actor: 'someone', ...draft, prev: last.hash}

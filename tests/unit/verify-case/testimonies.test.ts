@@ -25,7 +25,11 @@ describe('the testimonies check', () => {
 
   it('names a testimony event for an exhibit that is not a testimony', async () => {
     const c = copyOf(original, work)
-    const seq = appendEvent(c.db, {action: 'consent-changed', exhibit: 'EX-000001', payload: {}})
+    const seq = appendEvent(c.db, {
+      action: 'consent-changed',
+      exhibit: 'EX-000001',
+      payload: {witness: 'W-001', granted: ['court'], withdrawn: [], method: 'signed-form', at: '2024-03-05T10:00+02:00', note: null},
+    })
     const result = await runCheck(c, testimoniesCheck)
     expect(result.status).toBe('failed')
     expect(result.problems).toEqual([{check: 'testimony', subject: `event ${seq}`, message: 'a consent-changed event for EX-000001, which is not a testimony'}])

@@ -17,11 +17,17 @@ afterAll(() => {
 
 const TSA = 'https://tsa.example'
 
-/** A timestamp event by hand, as its payload is read (src/timestamps/stamp-case.ts). */
+/** A timestamp event by hand, in the format custody writes (src/formats/events.ts TimestampPayload), with a token of our own. */
 const stampEvent = (checkpointSeq: number, token: string): Parameters<typeof appendEvent>[1] => ({
   action: 'timestamp',
   exhibit: null,
-  payload: {checkpoint: {seq: checkpointSeq, treeSize: 3, sha256: 'ab'.repeat(32)}, tokens: [{tsa: TSA, token, genTime: '2026-01-01T00:00:00Z'}], failures: [], roots: []},
+  payload: {
+    checkpoint: {seq: checkpointSeq, treeSize: 3, sha256: 'ab'.repeat(32)},
+    status: 'stamped',
+    tokens: [{tsa: TSA, token, genTime: '2026-01-01T00:00:00.000Z', serial: '1', policy: '1.2.3.4', signer: 'CN=Test TSA', chain: []}],
+    failures: [],
+    roots: [],
+  },
 })
 
 describe('the timestamps check', () => {

@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {Case} from '../../../src/case/case.js'
 import {verifyCase, verifyCaseAt} from '../../../src/verify/verify-case.js'
 import {tempDir} from '../../helpers/cli.js'
-import {copyOf, makeSmallCase, type SmallCase} from './small-case.js'
+import {appendEvent, copyOf, makeSmallCase, type SmallCase} from './small-case.js'
 
 let original: SmallCase & {remove: () => void}
 const work = tempDir('custody-verify-case-')
@@ -50,6 +50,27 @@ describe('verifyCase, the checklist of a local case', () => {
         actual: 'missing',
       },
     ])
+  })
+
+  it('reports a stored event custody does not write as a problem of the event chain, and runs every check after it', async () => {
+    const c = copyOf(original, work)
+    // A timestamp event as custody never wrote one (no status, a time without milliseconds): the
+    // timestamps check reads timestamp events through the ledger, which must not refuse the case.
+    const seq = appendEvent(c.db, {
+      action: 'timestamp',
+      exhibit: null,
+      payload: {checkpoint: {seq: 0, treeSize: 3, sha256: 'ab'.repeat(32)}, tokens: [{tsa: 'https://tsa.example', token: 'AAAA', genTime: '2026-01-01T00:00:00Z'}], failures: [], roots: []},
+    })
+    const report = await verify(c)
+    expect(report.ok).toBe(false)
+    expect(report.checks.map((check) => check.name)).toEqual(['ledger file', 'event chain', 'tree head', 'known head', 'checkpoints', 'timestamps', 'vault', 'testimonies', 'signing key'])
+    expect(report.checks.find((check) => check.name === 'event chain')?.ok).toBe(false)
+    expect(report.problems).toEqual([
+      {check: 'event', kind: 'event', subject: `event ${seq}`, message: 'it cannot be read as a custody event: payload.status: expected one of "stamped", "waiting", got nothing (the field is missing)'},
+      // Appended without the key: no checkpoint covers it.
+      expect.objectContaining({check: 'checkpoint', subject: `events ${seq}..${seq}`}),
+    ])
+    expect(report.checks.find((check) => check.name === 'timestamps')).toEqual({name: 'timestamps', ok: true, detail: expect.stringContaining('no trusted timestamp yet')})
   })
 
   it('reports a ledger that cannot be opened as a failed ledger file check', async () => {
