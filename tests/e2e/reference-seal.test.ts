@@ -6,26 +6,15 @@
  * say so by updating fixtures/reference-case/sealed.sha256sums, and the CHANGELOG.
  */
 import {createHash} from 'node:crypto'
-import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {spawnSync} from 'node:child_process'
 import {afterAll, describe, expect, it} from 'vitest'
-import {copyCase, custody, ROOT, tempDir} from '../helpers/cli.js'
+import {copyCase, custody, ownModes, ROOT, tempDir} from '../helpers/cli.js'
 
 const reference = join(ROOT, 'fixtures', 'reference-case')
 const work = tempDir('custody-reference-seal-')
 afterAll(() => work.remove())
-
-/** The modes custody gives a case (git keeps none of them): folders 700, files 600, vault objects 400. */
-function ownModes(path: string): void {
-  for (const name of readdirSync(path)) {
-    const full = join(path, name)
-    if (statSync(full).isDirectory()) {
-      chmodSync(full, 0o700)
-      ownModes(full)
-    } else chmodSync(full, full.includes(`${join('.custody', 'vault')}/`) ? 0o400 : 0o600)
-  }
-}
 
 /** The case copied to `name` in the work folder, with custody's modes. */
 function referenceCase(name: string): string {

@@ -7,7 +7,7 @@
  */
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {appendFileSync, chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {appendFileSync, chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -15,7 +15,7 @@ import {hashLeaf} from '../../src/merkle/rfc6962.js'
 import {MerkleTree} from '../../src/merkle/tree.js'
 import {verifyConsistency, verifyInclusion} from '../../src/merkle/verify.js'
 import {rewriteManifests, sealedAndUnzipped} from '../helpers/bag.js'
-import {copyCase, custody, newCase, ROOT, SAMPLES, tempDir} from '../helpers/cli.js'
+import {copyCase, custody, ownModes, newCase, ROOT, SAMPLES, tempDir} from '../helpers/cli.js'
 
 const SCRIPT = join(ROOT, 'src', 'seal', 'verify-bag.py')
 const hasPython = spawnSync('python3', ['--version']).status === 0
@@ -275,17 +275,6 @@ describe.skipIf(!hasPython)('verify-bag.py in a sealed bag', () => {
     })
   }
 })
-
-/** The modes custody gives a case (git keeps none): folders 700, files 600, vault objects 400. */
-function ownModes(path: string): void {
-  for (const name of readdirSync(path)) {
-    const full = join(path, name)
-    if (statSync(full).isDirectory()) {
-      chmodSync(full, 0o700)
-      ownModes(full)
-    } else chmodSync(full, full.includes(`${join('.custody', 'vault')}/`) ? 0o400 : 0o600)
-  }
-}
 
 describe.skipIf(!hasPython)('verify-bag.py in a bag with timestamps, testimony and an earlier seal', () => {
   let second: {bag: string; pristine: string}

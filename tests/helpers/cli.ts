@@ -1,6 +1,6 @@
 /** Runs the built CLI (bin/run.js) as a child process, as a user or a script would. */
 import {spawn, spawnSync} from 'node:child_process'
-import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {isAbsolute, join, resolve} from 'node:path'
 
@@ -159,4 +159,15 @@ export async function newCase(prefix?: string): Promise<{dir: string; remove: ()
   const result = await custody(args)
   if (result.code !== 0) throw new Error(`init failed: ${result.stderr}`)
   return {dir, remove: tmp.remove}
+}
+
+/** The modes custody gives a case (git keeps none of them): folders 700, files 600, vault objects 400. */
+export function ownModes(path: string): void {
+  for (const name of readdirSync(path)) {
+    const full = join(path, name)
+    if (statSync(full).isDirectory()) {
+      chmodSync(full, 0o700)
+      ownModes(full)
+    } else chmodSync(full, full.includes(`${join('.custody', 'vault')}/`) ? 0o400 : 0o600)
+  }
 }
