@@ -213,7 +213,7 @@ function checkEvents({archive, bag}: Names): string[] {
     '',
     `     custody verify ${typedName(archive)}`,
     '',
-    '   verify-bag.py is short and commented: read it before you run it. It checks every line of',
+    '   verify-bag.py is plain Python, commented: read it before you run it. It checks every line of',
     '   both manifests, every event\'s hash and its inclusion proof against the signed tree head',
     '   (data/custody/checkpoint.json), and what seal.json states, and exits with 0 only if all of it',
     '   holds. It cannot check signatures or timestamps: steps 4 and 5 do. It must be the program that',
