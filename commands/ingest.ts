@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {ingest} from '../src/ingest/ingest.js'
+import {ingest, type IngestProgress} from '../src/ingest/ingest.js'
 import {jsonWithList} from '../src/render/json-lines.js'
 import {describeProgress, progressLine} from '../src/render/progress.js'
 import {renderIngest} from '../src/render/reports.js'
@@ -85,7 +85,8 @@ stops before reading any file.`
     const dryRun = flags['dry-run']
     using kase = dryRun ? this.openCase(flags.case) : await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest', {background: true})
     const interrupt = this.interruptible('Stopping after the files in progress (Ctrl-C again to stop now)...')
-    const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+    const showProgress = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
+    const progress = progressLine(process.stderr, showProgress)
     const startedAt = Date.now()
     try {
       const report = await ingest(kase, {
@@ -100,7 +101,8 @@ stops before reading any file.`
         manifest: flags.manifest,
         dryRun,
         signal: interrupt.signal,
-        onProgress: (p) => progress.update(describeProgress(p, startedAt)),
+        // Told every chunk read: described only where it is shown.
+        ...(showProgress ? {onProgress: (p: IngestProgress) => progress.update(describeProgress(p, startedAt))} : {}),
         nameField: (field) => flagFor(Ingest, field),
       })
       try {
