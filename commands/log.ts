@@ -1,6 +1,5 @@
 import {Args} from '@oclif/core'
 import {listEvents} from '../src/exhibits/exhibits.js'
-import {jsonWithList} from '../src/render/json-lines.js'
 import {renderLog} from '../src/render/reports.js'
 import {CustodyCommand, caseFlag, prose} from './_base.js'
 
@@ -29,6 +28,6 @@ was about. With --json, each event is given whole, with its hash and the previou
     using kase = this.openCase(flags.case)
     const events = listEvents(kase, args.exhibit)
     // Written here, not returned to oclif: the events are read from the ledger as they are written.
-    await this.writeLines(this.jsonEnabled() ? jsonWithList({events: []}, ['events'], events) : renderLog(events))
+    await this.writeLines(this.jsonEnabled() ? this.jsonLines({events: []}, ['events'], events) : renderLog(events))
   }
 }

@@ -4,7 +4,6 @@ import {renderFinishedSeal, renderSeal} from '../src/render/reports.js'
 import {progressLine} from '../src/render/progress.js'
 import {finishSeal, type FinishReport} from '../src/seal/leftovers.js'
 import {sealArchive} from '../src/seal/seal.js'
-import {jsonWithList} from '../src/render/json-lines.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
 
 export default class Seal extends CustodyCommand {
@@ -103,7 +102,7 @@ ledger recorded (no passphrase needed).`
       })
       progress.done()
       // Written here, not returned to oclif: the statement's exhibits are made as they are written.
-      await this.writeLines(this.jsonEnabled() ? jsonWithList(report, ['statement', 'exhibits'], report.statement.exhibits) : [renderSeal(report)])
+      await this.writeLines(this.jsonEnabled() ? this.jsonLines(report, ['statement', 'exhibits'], report.statement.exhibits) : [renderSeal(report)])
     } finally {
       interrupt.release()
     }

@@ -11,6 +11,8 @@
  * without EX-1, that is, of every exhibit.
  */
 import {Errors, type Hook, type Interfaces} from '@oclif/core'
+import {CustodyError} from '../src/errors.js'
+import {errorDocument} from '../src/render/json-output.js'
 
 const hook: Hook.CommandNotFound = async function (options) {
   const {config} = options
@@ -24,7 +26,7 @@ const hook: Hook.CommandNotFound = async function (options) {
     nearest = nearestCommand(typed.join(':'), config)
   }
 
-  const atTerminal = process.stdin.isTTY && process.stdout.isTTY && !argv.includes('--json')
+  const atTerminal = process.stdin.isTTY && process.stdout.isTTY && !jsonWanted(argv, config)
   if (nearest !== undefined && atTerminal) {
     const {default: askDidYouMean} = await import('@oclif/plugin-not-found')
     try {
@@ -42,12 +44,24 @@ const hook: Hook.CommandNotFound = async function (options) {
   // Command IDs as typed: `testimony add`, not oclif's `testimony:add`.
   const shown = (commandWords: string[]): string => `${bin} ${commandWords.join(config.topicSeparator)}`
   const suggestion = nearest === undefined ? '' : ` Did you mean \`${shown(nearest.split(':'))}\`?`
-  // One unwrapped line, as custody's own errors (commands/_base.ts): scripts grep it.
-  process.stderr.write(`Error: \`${shown(typed)}\` is not a ${bin} command.${suggestion} Run \`${bin} help\` for the list of commands.\n`)
-  throw Object.assign(new Errors.CLIError(`unknown command ${options.id}`, {exit: 2}), {skipOclifErrorHandling: true})
+  const error = new CustodyError('COMMAND_NOT_FOUND', `\`${shown(typed)}\` is not a ${bin} command.${suggestion} Run \`${bin} help\` for the list of commands.`, {
+    subject: typed.join(config.topicSeparator),
+  })
+  // As custody's own errors (commands/_base.ts): with --json one document on stdout, else one
+  // unwrapped line on stderr (scripts grep it).
+  if (jsonWanted([...words, ...argv], config)) process.stdout.write(`${JSON.stringify(errorDocument(error), null, 2)}\n`)
+  else process.stderr.write(`Error: ${error.message}\n`)
+  throw Object.assign(new Errors.CLIError(`unknown command ${options.id}`, {exit: error.exitCode}), {skipOclifErrorHandling: true})
 }
 
 export default hook
+
+/** Whether --json was asked for, as a command would tell (oclif's Command.jsonEnabled): before any `--`, or by $CUSTODY_CONTENT_TYPE. */
+function jsonWanted(argv: readonly string[], config: Interfaces.Config): boolean {
+  if (config.scopedEnvVar('CONTENT_TYPE')?.toLowerCase() === 'json') return true
+  const end = argv.indexOf('--')
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json')
+}
 
 /**
  * The visible command whose ID is fewest edits from what was typed, if close enough to be a typing

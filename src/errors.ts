@@ -9,8 +9,21 @@
  * about an input names the field in words ("the witness code must be…"), written with `said`, and
  * commands/ name the flag that gives the field instead (`--witness must be…`).
  */
+import {getSystemErrorMap} from 'node:util'
 
+/**
+ * Wrong usage, exit 2. The first four are the command line's own (commands/_parse-errors.ts, the
+ * command-not-found hook): a command that is not custody's, a flag the command does not take, an
+ * argument too many, a required argument, flag or flag value left out. USAGE is any other wrong
+ * use (flags given together that exclude each other), INVALID_ARGUMENT a value the command cannot
+ * take (from oclif's parser: not one of a flag's choices; or from the core), OUTPUT_UNWRITABLE a
+ * file to write where none can be written (checkDestination() in src/io/files.ts).
+ */
 export type UsageErrorCode =
+  | 'COMMAND_NOT_FOUND'
+  | 'UNKNOWN_FLAG'
+  | 'UNEXPECTED_ARGUMENT'
+  | 'MISSING_ARGUMENT'
   | 'USAGE'
   | 'CASE_NOT_FOUND'
   | 'CASE_EXISTS'
@@ -21,6 +34,7 @@ export type UsageErrorCode =
   | 'CONSENT_REFUSED'
   | 'IDENTIFYING_CONTENT'
   | 'MANIFEST_INVALID'
+  | 'OUTPUT_UNWRITABLE'
 
 export type InputErrorCode =
   | 'INPUT_MISSING'
@@ -44,9 +58,29 @@ export type ChoiceErrorCode = 'TESTIMONY_LEFT_OUT'
 
 export type IntegrityErrorCode = 'INTEGRITY'
 
-export type CustodyErrorCode = UsageErrorCode | InputErrorCode | StorageErrorCode | LedgerErrorCode | KeyErrorCode | TimestampErrorCode | ChoiceErrorCode | IntegrityErrorCode
+/**
+ * What custody did not foresee, exit 1: a call to the system that failed otherwise than the
+ * work's own errors say (SYSTEM_ERROR, from systemError()), or an error in custody itself
+ * (INTERNAL). Both are given as any other error, never as the raw Node error.
+ */
+export type UnforeseenErrorCode = 'SYSTEM_ERROR' | 'INTERNAL'
+
+export type CustodyErrorCode =
+  | UsageErrorCode
+  | InputErrorCode
+  | StorageErrorCode
+  | LedgerErrorCode
+  | KeyErrorCode
+  | TimestampErrorCode
+  | ChoiceErrorCode
+  | IntegrityErrorCode
+  | UnforeseenErrorCode
 
 const USAGE_CODES: ReadonlySet<CustodyErrorCode> = new Set<UsageErrorCode>([
+  'COMMAND_NOT_FOUND',
+  'UNKNOWN_FLAG',
+  'UNEXPECTED_ARGUMENT',
+  'MISSING_ARGUMENT',
   'USAGE',
   'CASE_NOT_FOUND',
   'CASE_EXISTS',
@@ -57,6 +91,7 @@ const USAGE_CODES: ReadonlySet<CustodyErrorCode> = new Set<UsageErrorCode>([
   'CONSENT_REFUSED',
   'IDENTIFYING_CONTENT',
   'MANIFEST_INVALID',
+  'OUTPUT_UNWRITABLE',
 ])
 
 export const EXIT = {
@@ -165,4 +200,41 @@ export function errnoOf(err: unknown): string | undefined {
 
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
+}
+
+/** A Node system error's parts (errno, syscall and path), if it is one; SQLite's errors count as one of the disk. */
+function systemErrorParts(err: unknown): {code: string; description: string; path: string | undefined} | undefined {
+  const code = errnoOf(err)
+  if (code === undefined || typeof err !== 'object' || err === null) return undefined
+  const {errno, syscall, path} = err as {errno?: unknown; syscall?: unknown; path?: unknown}
+  const where = typeof path === 'string' ? path : undefined
+  if (code.startsWith('SQLITE_')) return {code, description: `SQLite failed: ${messageOf(err)}`, path: where}
+  if (typeof errno !== 'number' || typeof syscall !== 'string') return undefined
+  // Node's message is `ENOENT: no such file or directory, open '/the/path'`: the words alone.
+  const description = getSystemErrorMap().get(errno)?.[1] ?? messageOf(err).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*$/s, '')
+  return {code, description, path: where}
+}
+
+/**
+ * Whatever error no part of custody turned into its own, as a CustodyError: never the raw Node
+ * error (errno, syscall and path as fields, or a stack). A system error is SYSTEM_ERROR (a full
+ * disk DISK_FULL), in words, with the file it was about as its subject; anything else is a fault
+ * in custody (INTERNAL). Both exit 1; the original is kept as `cause`.
+ */
+export function unforeseenError(err: unknown): CustodyError {
+  if (err instanceof CustodyError) return err
+  const system = systemErrorParts(err)
+  if (system === undefined) {
+    return new CustodyError('INTERNAL', `custody failed unexpectedly: ${messageOf(err)}. This is a fault in custody: please report it, with the command that was run`, {cause: err})
+  }
+
+  const on = system.path === undefined ? '' : ` (${system.path})`
+  const full = system.code === 'ENOSPC' || system.code === 'EDQUOT' || system.code.startsWith('SQLITE_FULL')
+  return new CustodyError(
+    full ? 'DISK_FULL' : 'SYSTEM_ERROR',
+    full
+      ? `the disk is full${on}; free some space and run the same command again`
+      : `the system refused what custody asked of it: ${system.description} (${system.code})${on}. Check that file or its folder (that it exists, its permissions, the disk), then run the same command again`,
+    {cause: err, ...(system.path === undefined ? {} : {subject: system.path})},
+  )
 }

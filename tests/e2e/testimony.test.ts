@@ -193,7 +193,7 @@ describe('custody testimony add (flags)', () => {
     // The core names the field; the command its flag, in --json too, where the field is given.
     const named = await custodyJson<{error: {code: string; message: string; field?: string}}>([...noZoneFlags, '--json'])
     expect(named.code).toBe(2)
-    expect(named.json.error).toEqual({code: 'INVALID_ARGUMENT', field: 'interviewedAt', message: expect.stringMatching(/^--interviewed-at must be an ISO 8601 date and time with its zone, .* got "2024-03-05T10:00"$/) as string})
+    expect(named.json.error).toEqual({code: 'INVALID_ARGUMENT', subject: null, field: 'interviewedAt', message: expect.stringMatching(/^--interviewed-at must be an ISO 8601 date and time with its zone, .* got "2024-03-05T10:00"$/) as string})
     const inClear = await custodyJson<{error: {code: string; message: string; field?: string}}>([...flagsFor('W-021', ['--consent', 'none', '--statement-file', other]), '--witness-name', NAME, '--note', NAME, '--json'])
     expect(inClear.json.error).toMatchObject({code: 'IDENTIFYING_CONTENT', field: 'note', message: expect.stringMatching(/^--note contains the witness's name, .*belongs in --identity-note, which is encrypted\. Nothing was recorded$/) as string})
     expect(ledgerSize(kase.dir)).toBe(before)
