@@ -19,7 +19,7 @@ import {Case, locateCase} from '../src/case/case.js'
 import {CustodyError, sayWith, unforeseenError, type Field} from '../src/errors.js'
 import {checkNewPassphrase, missingPassphrase, passphraseFromFileOrEnv} from '../src/keys/passphrase.js'
 import {jsonWithList} from '../src/render/json-lines.js'
-import {errorDocument, successDocument} from '../src/render/json-output.js'
+import {errorDocument, successDocument, type JsonResult} from '../src/render/json-output.js'
 import {parseError} from './_parse-errors.js'
 
 export const caseFlag = Flags.string({
@@ -95,6 +95,13 @@ export abstract class CustodyCommand extends Command {
   private readonly opened: Case[] = []
   /** Notices of the command itself. */
   protected readonly notices: string[] = []
+
+  /**
+   * The work, and its result for --json (undefined: the command wrote its document itself, with
+   * jsonLines()). A result has no `version` of its own: that member of the document is the output
+   * format's (successDocument), and the compiler refuses a result that would hide it.
+   */
+  abstract override run(): Promise<JsonResult | undefined | void>
 
   protected override async init(): Promise<void> {
     // Behind the explicit modes of everything custody writes (src/io/files.ts), a second line of
@@ -267,13 +274,13 @@ export abstract class CustodyCommand extends Command {
   }
 
   /** `value` as its --json document (successDocument), in lines, with `items` as its list at `path` (jsonWithList). */
-  protected jsonLines(value: object, path: readonly [string, ...string[]], items: Iterable<unknown>): Iterable<string> {
+  protected jsonLines<T extends JsonResult>(value: T, path: readonly [string, ...string[]], items: Iterable<unknown>): Iterable<string> {
     return jsonWithList(successDocument(value), path, items)
   }
 
   /** A command's result as oclif prints it under --json: with the output format's version. */
   protected override toSuccessJson(result: unknown): unknown {
-    return typeof result === 'object' && result !== null ? successDocument(result) : result
+    return typeof result === 'object' && result !== null ? successDocument(result as JsonResult) : result
   }
 
   /**

@@ -12,8 +12,11 @@ import type {CustodyError} from '../errors.js'
 
 export const JSON_OUTPUT_VERSION = 1
 
+/** A result that can be a --json document: it has no `version` of its own, which would hide the format's. */
+export type JsonResult = object & {readonly version?: never}
+
 /** A command's result as its --json document: the format's version first, then the result. */
-export function successDocument<T extends object>(result: T): {version: typeof JSON_OUTPUT_VERSION} & T {
+export function successDocument<T extends JsonResult>(result: T): {version: typeof JSON_OUTPUT_VERSION} & T {
   return {version: JSON_OUTPUT_VERSION, ...result}
 }
 

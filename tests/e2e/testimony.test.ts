@@ -326,7 +326,7 @@ describe('corrections', () => {
     const v2 = writeStatement('w014-v2.txt', 'On 4 March (not 3 March) I saw soldiers detain my neighbour at the checkpoint near the school.\n')
     const noReason = await custody(['testimony', 'amend', 'W-014', '--statement-file', v2, '--reason', ' ', '--case', kase.dir])
     expect(noReason.code).toBe(2)
-    const amended = await custodyJson<{version: number; statement: {exhibit: string; sha256: string}; previous: {exhibit: string; version: number}}>([
+    const amended = await custodyJson<{statement: {version: number; exhibit: string; sha256: string}; previous: {exhibit: string; version: number}}>([
       'testimony',
       'amend',
       'W-014',
@@ -338,7 +338,7 @@ describe('corrections', () => {
       kase.dir,
     ])
     expect(amended.code, amended.stderr).toBe(0)
-    expect(amended.json).toMatchObject({version: 2, previous: {exhibit: 'EX-000001', version: 1}})
+    expect(amended.json).toMatchObject({version: 1, statement: {version: 2}, previous: {exhibit: 'EX-000001', version: 1}})
     const show = await custody(['show', 'EX-000001', '--case', kase.dir])
     expect(show.stdout).toMatch(/version 1 +EX-000001/)
     expect(show.stdout).toMatch(new RegExp(`version 2 +${amended.json.statement.exhibit} .*reason: the witness corrected the date`))
