@@ -42,6 +42,7 @@ import {
   optional,
   refine,
   text,
+  type JsonSchema,
   type Reader,
 } from './event-readers.js'
 
@@ -528,12 +529,15 @@ interface ActionFormat<A extends EventAction> {
 
 const keyCreatedShape = {algorithm: literal('Ed25519'), fingerprint, publicKey: ed25519Spki, holder: anyText}
 
+const tsaConfig = object<ConfigPayload & {setting: 'tsa'}>({setting: oneOf(['tsa']), value: list(text({pattern: /^https?:\/\/\S+$/, expected: 'an http or https URL'}))})
+const tsaCaConfig = object<ConfigPayload & {setting: 'tsa-ca'}>({setting: literal('tsa-ca'), value: list(trustedRoot)})
+
 const configPayload: Reader<ConfigPayload> = {
   expected: 'an object',
+  schema: {oneOf: [tsaConfig.schema, tsaCaConfig.schema]},
   read(value, at) {
     const setting = oneOf(['tsa', 'tsa-ca']).read(isRecord(value) ? value['setting'] : undefined, `${at}.setting`)
-    if (setting === 'tsa-ca') return object<ConfigPayload & {setting: 'tsa-ca'}>({setting: literal('tsa-ca'), value: list(trustedRoot)}).read(value, at)
-    return object<ConfigPayload & {setting: 'tsa'}>({setting: oneOf(['tsa']), value: list(text({pattern: /^https?:\/\/\S+$/, expected: 'an http or https URL'}))}).read(value, at)
+    return setting === 'tsa-ca' ? tsaCaConfig.read(value, at) : tsaConfig.read(value, at)
   },
 }
 
@@ -730,6 +734,65 @@ export const EVENT_ACTIONS = Object.keys(ACTIONS) as EventAction[]
 
 export function isEventAction(value: unknown): value is EventAction {
   return typeof value === 'string' && Object.hasOwn(ACTIONS, value)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The format as JSON Schema
+
+/**
+ * The event format as JSON Schema (draft 2020-12), made from the readers above: what
+ * docs/json/event.schema.json holds (tests/unit/event-schema.test.ts keeps the two equal; run it
+ * with CUSTODY_WRITE_SCHEMAS=1 to write the file). `$defs.fields` is an event's fields without
+ * closing them, for a document that gives more beside them (`custody log` gives each event's
+ * hash); the other `$defs` are forms that the schemas of command outputs in docs/json/ refer to.
+ */
+export function eventJsonSchema(): JsonSchema {
+  const exhibit = {required: exhibitId.schema, none: {type: 'null'}, either: nullable(exhibitId).schema}
+  const branches = EVENT_ACTIONS.map((action) => ({
+    title: action,
+    type: 'object',
+    properties: {
+      v: literal(EVENT_VERSION).schema,
+      seq: count.schema,
+      time: isoUtcMs.schema,
+      actor: anyText.schema,
+      action: {const: action},
+      exhibit: exhibit[ACTIONS[action].exhibit],
+      payload: ACTIONS[action].payload.schema,
+      prev: hex64.schema,
+    },
+    required: ENVELOPE_FIELDS,
+  }))
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'A custody event',
+    description:
+      'One event of the ledger, as custody writes it (src/formats/events.ts, made from its readers). custody refuses an event that does not validate, and also checks what this schema cannot say: fields that depend on each other, and times that exist in the calendar.',
+    type: 'object',
+    $ref: '#/$defs/fields',
+    unevaluatedProperties: false,
+    $defs: {
+      fields: {oneOf: branches},
+      hex64: hex64.schema,
+      hex128: hex128.schema,
+      fingerprint: fingerprint.schema,
+      caseId: caseId.schema,
+      exhibitId: exhibitId.schema,
+      witnessCode: witnessCode.schema,
+      sealId: sealId.schema,
+      utcTime: isoUtcMs.schema,
+      zonedTime: zonedTime.schema,
+      digests: digests.schema,
+      fileFacts: fileFacts.schema,
+      collected: collected.schema,
+      metadataSummary: metadataSummary.schema,
+      contentCheck: contentCheck.schema,
+      trustedRoot: trustedRoot.schema,
+      consentScope: consentScope.schema,
+      consentMethod: consentMethod.schema,
+      exhibitRef: exhibitRef.schema,
+    },
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
