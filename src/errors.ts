@@ -60,7 +60,7 @@ export type IntegrityErrorCode = 'INTEGRITY'
 
 /**
  * What custody did not foresee, exit 1: a call to the system that failed otherwise than the
- * work's own errors say (SYSTEM_ERROR, from systemError()), or an error in custody itself
+ * work's own errors say (SYSTEM_ERROR, from unforeseenError()), or an error in custody itself
  * (INTERNAL). Both are given as any other error, never as the raw Node error.
  */
 export type UnforeseenErrorCode = 'SYSTEM_ERROR' | 'INTERNAL'
@@ -76,24 +76,6 @@ export type CustodyErrorCode =
   | IntegrityErrorCode
   | UnforeseenErrorCode
 
-const USAGE_CODES: ReadonlySet<CustodyErrorCode> = new Set<UsageErrorCode>([
-  'COMMAND_NOT_FOUND',
-  'UNKNOWN_FLAG',
-  'UNEXPECTED_ARGUMENT',
-  'MISSING_ARGUMENT',
-  'USAGE',
-  'CASE_NOT_FOUND',
-  'CASE_EXISTS',
-  'EXHIBIT_NOT_FOUND',
-  'INVALID_ARGUMENT',
-  'PASSPHRASE_MISSING',
-  'WRONG_PASSPHRASE',
-  'CONSENT_REFUSED',
-  'IDENTIFYING_CONTENT',
-  'MANIFEST_INVALID',
-  'OUTPUT_UNWRITABLE',
-])
-
 export const EXIT = {
   ok: 0,
   failed: 1,
@@ -102,6 +84,50 @@ export const EXIT = {
 } as const
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
+
+/**
+ * Every error code with its exit code: the one place that maps them. README ("Error codes") and
+ * docs/json/error.schema.json list the same codes (tests/unit/error-codes.test.ts).
+ */
+export const ERROR_CODES = {
+  COMMAND_NOT_FOUND: EXIT.usage,
+  UNKNOWN_FLAG: EXIT.usage,
+  UNEXPECTED_ARGUMENT: EXIT.usage,
+  MISSING_ARGUMENT: EXIT.usage,
+  USAGE: EXIT.usage,
+  CASE_NOT_FOUND: EXIT.usage,
+  CASE_EXISTS: EXIT.usage,
+  EXHIBIT_NOT_FOUND: EXIT.usage,
+  INVALID_ARGUMENT: EXIT.usage,
+  PASSPHRASE_MISSING: EXIT.usage,
+  WRONG_PASSPHRASE: EXIT.usage,
+  CONSENT_REFUSED: EXIT.usage,
+  IDENTIFYING_CONTENT: EXIT.usage,
+  MANIFEST_INVALID: EXIT.usage,
+  OUTPUT_UNWRITABLE: EXIT.usage,
+  INPUT_MISSING: EXIT.failed,
+  INPUT_IS_FOLDER: EXIT.failed,
+  INPUT_NOT_REGULAR: EXIT.failed,
+  INPUT_UNREADABLE: EXIT.failed,
+  INPUT_EMPTY: EXIT.failed,
+  INPUT_CHANGED: EXIT.failed,
+  INPUT_BROKEN_SYMLINK: EXIT.failed,
+  DISK_FULL: EXIT.failed,
+  COPY_MISMATCH: EXIT.failed,
+  STORAGE_FAILED: EXIT.failed,
+  INTERRUPTED: EXIT.failed,
+  LEDGER_UNREADABLE: EXIT.failed,
+  LEDGER_BUSY: EXIT.failed,
+  LEDGER_APPEND_REFUSED: EXIT.failed,
+  CANONICAL_JSON: EXIT.failed,
+  KEY_UNREADABLE: EXIT.failed,
+  TSA_UNAVAILABLE: EXIT.failed,
+  TIMESTAMP_INVALID: EXIT.failed,
+  TESTIMONY_LEFT_OUT: EXIT.failed,
+  SYSTEM_ERROR: EXIT.failed,
+  INTERNAL: EXIT.failed,
+  INTEGRITY: EXIT.integrity,
+} as const satisfies {readonly [Code in CustodyErrorCode]: ExitCode} & {readonly [Code in UsageErrorCode]: typeof EXIT.usage}
 
 /**
  * An input field, as a message names it: `name` is the field of the core's input (`witness`,
@@ -171,9 +197,7 @@ export class CustodyError extends Error {
   }
 
   get exitCode(): ExitCode {
-    if (this.code === 'INTEGRITY') return EXIT.integrity
-    if (USAGE_CODES.has(this.code)) return EXIT.usage
-    return EXIT.failed
+    return ERROR_CODES[this.code]
   }
 
   toJSON(): {code: CustodyErrorCode; message: string; subject?: string; field?: string; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number} {

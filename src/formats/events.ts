@@ -527,6 +527,33 @@ interface ActionFormat<A extends EventAction> {
   consistent?: (event: EventOf<A>) => [at: string, expected: string, got: unknown] | undefined
 }
 
+const storedToken = object<StoredTokenFormat>({
+  tsa: nonEmpty,
+  token: base64('base64 DER'),
+  genTime: isoUtcMs,
+  serial: anyText,
+  policy: text({pattern: /^\d+(?:\.\d+)+$/, expected: 'an object identifier such as 1.2.3.4'}),
+  signer: anyText,
+  chain: list(anyText),
+})
+
+const interview = object<TestimonyPayload['interview']>({
+  startedAt: zonedTime,
+  endedAt: nullable(zonedTime),
+  place: nonEmpty,
+  interviewers: list(nonEmpty, {min: 1}),
+  present: list(nonEmpty),
+  interpreter: nullable(nonEmpty),
+  languages: list(nonEmpty),
+})
+
+const identityReference = object<NonNullable<TestimonyPayload['identity']>>({
+  commitment: hex64,
+  sealedRecord: hex64,
+  encryptedTo: fingerprint,
+  fields: list(oneOf(['name', 'contact', 'notes', 'vulnerability', 'referral']), {min: 1, unique: true}),
+})
+
 const keyCreatedShape = {algorithm: literal('Ed25519'), fingerprint, publicKey: ed25519Spki, holder: anyText}
 
 const tsaConfig = object<ConfigPayload & {setting: 'tsa'}>({setting: oneOf(['tsa']), value: list(text({pattern: /^https?:\/\/\S+$/, expected: 'an http or https URL'}))})
@@ -611,17 +638,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       object<TimestampPayload>({
         checkpoint: object({seq: count, treeSize: integer(1), sha256: hex64}),
         status: oneOf(['stamped', 'waiting']),
-        tokens: list(
-          object<StoredTokenFormat>({
-            tsa: nonEmpty,
-            token: base64('base64 DER'),
-            genTime: isoUtcMs,
-            serial: anyText,
-            policy: text({pattern: /^\d+(?:\.\d+)+$/, expected: 'an object identifier such as 1.2.3.4'}),
-            signer: anyText,
-            chain: list(anyText),
-          }),
-        ),
+        tokens: list(storedToken),
         failures: list(object({tsa: nonEmpty, problem: anyText})),
         roots: list(trustedRoot),
       }),
@@ -632,15 +649,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
     exhibit: 'required',
     payload: object<TestimonyPayload>({
       witness: witnessCode,
-      interview: object({
-        startedAt: zonedTime,
-        endedAt: nullable(zonedTime),
-        place: nonEmpty,
-        interviewers: list(nonEmpty, {min: 1}),
-        present: list(nonEmpty),
-        interpreter: nullable(nonEmpty),
-        languages: list(nonEmpty),
-      }),
+      interview,
       vulnerable: boolean,
       consent: refine(object({scopes: consentScopes, method: nullable(consentMethod), givenAt: nullable(zonedTime)}), (c, at) => {
         // `--consent none` records no scopes, no method and no date; a consent records all three.
@@ -649,14 +658,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
         if (none !== (c.givenAt === null)) return [`${at}.givenAt`, none ? 'null when no scope is given' : 'the time consent was given when scopes are given', c.givenAt]
         return undefined
       }),
-      identity: nullable(
-        object({
-          commitment: hex64,
-          sealedRecord: hex64,
-          encryptedTo: fingerprint,
-          fields: list(oneOf(['name', 'contact', 'notes', 'vulnerability', 'referral']), {min: 1, unique: true}),
-        }),
-      ),
+      identity: nullable(identityReference),
       statement: object({version: literal(1), exhibit: exhibitId, sha256: hex64}),
       attachments: list(exhibitRef),
       note: nullable(nonEmpty),
@@ -786,6 +788,10 @@ export function eventJsonSchema(): JsonSchema {
       fileFacts: fileFacts.schema,
       collected: collected.schema,
       metadataSummary: metadataSummary.schema,
+      normalisedMetadata: normalisedMetadata.schema,
+      storedToken: storedToken.schema,
+      interview: interview.schema,
+      identityReference: identityReference.schema,
       contentCheck: contentCheck.schema,
       trustedRoot: trustedRoot.schema,
       consentScope: consentScope.schema,

@@ -22,7 +22,7 @@ let ajv: Ajv2020 | undefined
 /** One Ajv holding every schema; strict, so that a misspelt keyword is an error, not a schema that allows anything. */
 export function schemas(): Ajv2020 {
   if (ajv !== undefined) return ajv
-  ajv = new Ajv2020({allErrors: true, strict: true})
+  ajv = new Ajv2020({allErrors: true, strict: true, allowUnionTypes: true})
   for (const name of schemaFiles()) ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS, name), 'utf8')) as object, name)
   return ajv
 }
