@@ -101,6 +101,12 @@ function parserMessage(command: CommandShape, text: string): CustodyError | unde
   return undefined
 }
 
+/** Arguments given to a command beyond those it takes (`typed` is the command as typed: `custody status`). */
+export function unexpectedArguments(typed: string, extra: readonly string[]): CustodyError {
+  const quoted = extra.map((a) => JSON.stringify(a)).join(', ')
+  return usage('UNEXPECTED_ARGUMENT', `\`${typed}\` takes fewer arguments: ${quoted} ${extra.length === 1 ? 'is' : 'are'} one too many; run \`${typed} --help\` for what it takes`, extra[0] ?? typed)
+}
+
 /**
  * The usage error that an error of oclif's command line stands for, or undefined when `error` is
  * not one (it is then the command's own).
@@ -115,10 +121,8 @@ export function parseError(command: CommandShape, error: unknown): CustodyError 
       return usage('UNKNOWN_FLAG', `\`${command.typed}\` has no flag ${flags.join(', ')}; ${help} for the flags it takes`, flags[0] ?? command.typed)
     }
 
-    case 'UnexpectedArgsError': {
-      const extra = (Array.isArray(parse.args) ? parse.args : []).map(String)
-      return usage('UNEXPECTED_ARGUMENT', `\`${command.typed}\` takes fewer arguments: ${extra.map((a) => JSON.stringify(a)).join(', ')} ${extra.length === 1 ? 'is' : 'are'} one too many; ${help} for what it takes`, extra[0] ?? command.typed)
-    }
+    case 'UnexpectedArgsError':
+      return unexpectedArguments(command.typed, (Array.isArray(parse.args) ? parse.args : []).map(String))
 
     case 'RequiredArgsError': {
       const names = (Array.isArray(parse.args) ? (parse.args as Array<{name?: unknown}>) : []).map((arg) => argName(String(arg.name)))
