@@ -3,8 +3,10 @@
  * the flags that errors name.
  *
  * Exit codes: 0 success, 1 some work failed, 2 wrong usage, 3 an integrity check failed.
- * oclif's own catch drops `this.error(msg, {exit})` under --json and exits 1; this one keeps the
- * code in both modes.
+ * oclif's own catch drops `this.error(msg, {exit})` under --json and exits 1, and prints its
+ * errors whole (a parse error holds its whole config); this one gives every error as a
+ * CustodyError, with its code's exit code, in both modes. Every --json document carries the
+ * output format's `version` (src/render/json-output.ts).
  *
  * The core's errors name input fields, not flags (src/errors.ts): a command names, for each field,
  * the flag that gives it: the field's name in kebab case (`interviewedAt`, `--interviewed-at`),
@@ -12,10 +14,13 @@
  */
 import {once} from 'node:events'
 import {statSync} from 'node:fs'
-import {Command, Flags} from '@oclif/core'
+import {Command, Errors, Flags, toConfiguredId} from '@oclif/core'
 import {Case, locateCase} from '../src/case/case.js'
-import {CustodyError, sayWith, type Field} from '../src/errors.js'
+import {CustodyError, sayWith, unforeseenError, type Field} from '../src/errors.js'
 import {checkNewPassphrase, missingPassphrase, passphraseFromFileOrEnv} from '../src/keys/passphrase.js'
+import {jsonWithList} from '../src/render/json-lines.js'
+import {errorDocument, successDocument, type JsonResult} from '../src/render/json-output.js'
+import {parseError} from './_parse-errors.js'
 
 export const caseFlag = Flags.string({
   description: 'the case folder (the one holding .custody/); default: $CUSTODY_CASE, else the nearest case above the working directory',
@@ -90,6 +95,13 @@ export abstract class CustodyCommand extends Command {
   private readonly opened: Case[] = []
   /** Notices of the command itself. */
   protected readonly notices: string[] = []
+
+  /**
+   * The work, and its result for --json (undefined: the command wrote its document itself, with
+   * jsonLines()). A result has no `version` of its own: that member of the document is the output
+   * format's (successDocument), and the compiler refuses a result that would hide it.
+   */
+  abstract override run(): Promise<JsonResult | undefined | void>
 
   protected override async init(): Promise<void> {
     // Behind the explicit modes of everything custody writes (src/io/files.ts), a second line of
@@ -261,17 +273,36 @@ export abstract class CustodyCommand extends Command {
     return super.finally(err)
   }
 
-  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    if (err instanceof CustodyError) {
-      process.exitCode = err.exitCode
-      const message = commandMessage(this.ctor as typeof CustodyCommand, err)
-      // One unwrapped line: scripts grep it, and terminals wrap by themselves.
-      if (this.jsonEnabled()) this.logJson({error: {...err.toJSON(), message}})
-      else process.stderr.write(`Error: ${message}\n`)
-      return undefined
-    }
+  /** `value` as its --json document (successDocument), in lines, with `items` as its list at `path` (jsonWithList). */
+  protected jsonLines<T extends JsonResult>(value: T, path: readonly [string, ...string[]], items: Iterable<unknown>): Iterable<string> {
+    return jsonWithList(successDocument(value), path, items)
+  }
 
-    if (err.oclif?.exit !== undefined) err.exitCode = err.oclif.exit
-    return super.catch(err)
+  /** A command's result as oclif prints it under --json: with the output format's version. */
+  protected override toSuccessJson(result: unknown): unknown {
+    return typeof result === 'object' && result !== null ? successDocument(result as JsonResult) : result
+  }
+
+  /**
+   * Every error is given the same way, as a CustodyError: the core's own (naming the command's
+   * flags), oclif's errors of the command line (commands/_parse-errors.ts: exit 2, naming the flag
+   * or argument) and whatever else was thrown (unforeseenError: a system error in words, never its
+   * errno, syscall and path as fields). With --json, as one document on stdout; else on stderr.
+   */
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // this.exit(): not an error, and what oclif gives its code to.
+    if (err instanceof Errors.ExitError) return super.catch(err)
+    const ctor = this.ctor as typeof CustodyCommand
+    const typed = `${this.config.bin} ${toConfiguredId(this.id ?? ctor.id, this.config)}`
+    const usage = err instanceof CustodyError ? undefined : parseError({typed, flags: {...ctor.baseFlags, ...ctor.flags}, args: ctor.args}, err)
+    // Parsed, and refused: oclif would warn (outside production) that the command never parsed.
+    if (usage !== undefined) this.parsed = true
+    const error = err instanceof CustodyError ? err : (usage ?? unforeseenError(err))
+    process.exitCode = error.exitCode
+    const message = commandMessage(ctor, error)
+    // One unwrapped line: scripts grep it, and terminals wrap by themselves.
+    if (this.jsonEnabled()) this.logJson(errorDocument(error, message))
+    else process.stderr.write(`Error: ${message}\n`)
+    return undefined
   }
 }

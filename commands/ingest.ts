@@ -1,6 +1,5 @@
 import {Args, Flags} from '@oclif/core'
 import {ingest, type IngestProgress} from '../src/ingest/ingest.js'
-import {jsonWithList} from '../src/render/json-lines.js'
 import {describeProgress, progressLine} from '../src/render/progress.js'
 import {renderIngest} from '../src/render/reports.js'
 import {CustodyCommand, caseFlag, flagFor, passphraseFileFlag, prose} from './_base.js'
@@ -108,7 +107,7 @@ stops before reading any file.`
       try {
         progress.done()
         // Written here, not returned to oclif: a batch's results are read as they are written.
-        await this.writeLines(this.jsonEnabled() ? jsonWithList(report, ['results'], report.results) : renderIngest(report))
+        await this.writeLines(this.jsonEnabled() ? this.jsonLines(report, ['results'], report.results) : renderIngest(report))
       } finally {
         report.close()
       }

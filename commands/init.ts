@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {initCase, type CaseInfo} from '../src/case/case.js'
+import {initCase, newCaseFolder, type CaseInfo} from '../src/case/case.js'
 import {renderInit} from '../src/render/reports.js'
 import {CustodyCommand, passphraseFileFlag, prose} from './_base.js'
 
@@ -45,6 +45,8 @@ nothing more can be added to the case (what is in it can still be verified and s
 
   async run(): Promise<{root: string; case: CaseInfo; signingKey: string}> {
     const {args, flags} = await this.parse(Init)
+    // A folder that cannot hold the case is refused before the passphrase is asked for.
+    newCaseFolder(args.dir)
     const result = await initCase({
       dir: args.dir,
       title: flags.title,

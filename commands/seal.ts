@@ -3,8 +3,7 @@ import {CustodyError} from '../src/errors.js'
 import {renderFinishedSeal, renderSeal} from '../src/render/reports.js'
 import {progressLine} from '../src/render/progress.js'
 import {finishSeal, type FinishReport} from '../src/seal/leftovers.js'
-import {sealArchive} from '../src/seal/seal.js'
-import {jsonWithList} from '../src/render/json-lines.js'
+import {sealArchive, sealDestination} from '../src/seal/seal.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
 
 export default class Seal extends CustodyCommand {
@@ -84,6 +83,8 @@ ledger recorded (no passphrase needed).`
       return report
     }
 
+    // A destination that cannot be written is refused before the passphrase is asked for.
+    sealDestination({out: flags.out!, force: flags.force})
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const interrupt = this.interruptible('Stopping: the partial archive will be removed (Ctrl-C again to stop now)...')
@@ -103,7 +104,7 @@ ledger recorded (no passphrase needed).`
       })
       progress.done()
       // Written here, not returned to oclif: the statement's exhibits are made as they are written.
-      await this.writeLines(this.jsonEnabled() ? jsonWithList(report, ['statement', 'exhibits'], report.statement.exhibits) : [renderSeal(report)])
+      await this.writeLines(this.jsonEnabled() ? this.jsonLines(report, ['statement', 'exhibits'], report.statement.exhibits) : [renderSeal(report)])
     } finally {
       interrupt.release()
     }

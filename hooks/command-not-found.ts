@@ -11,6 +11,9 @@
  * without EX-1, that is, of every exhibit.
  */
 import {Errors, type Hook, type Interfaces} from '@oclif/core'
+import {CustodyError} from '../src/errors.js'
+import {errorDocument} from '../src/render/json-output.js'
+import {unexpectedArguments} from '../commands/_parse-errors.js'
 
 const hook: Hook.CommandNotFound = async function (options) {
   const {config} = options
@@ -24,7 +27,9 @@ const hook: Hook.CommandNotFound = async function (options) {
     nearest = nearestCommand(typed.join(':'), config)
   }
 
-  const atTerminal = process.stdin.isTTY && process.stdout.isTTY && !argv.includes('--json')
+  // A command given arguments it does not take (`custody status extra`): oclif took them for part of its ID.
+  if (nearest === typed.join(':')) fail(unexpectedArguments(shown(config, typed), words.slice(typed.length)), [...words, ...argv], config)
+  const atTerminal = process.stdin.isTTY && process.stdout.isTTY && !jsonWanted(argv, config)
   if (nearest !== undefined && atTerminal) {
     const {default: askDidYouMean} = await import('@oclif/plugin-not-found')
     try {
@@ -39,15 +44,36 @@ const hook: Hook.CommandNotFound = async function (options) {
   // Without a suggestion, what was typed up to its first word that is not a topic.
   if (nearest === undefined) typed = words.slice(0, words.findIndex((_, i) => config.findTopic(words.slice(0, i + 1).join(':')) === undefined) + 1 || words.length)
   const bin = config.bin
-  // Command IDs as typed: `testimony add`, not oclif's `testimony:add`.
-  const shown = (commandWords: string[]): string => `${bin} ${commandWords.join(config.topicSeparator)}`
-  const suggestion = nearest === undefined ? '' : ` Did you mean \`${shown(nearest.split(':'))}\`?`
-  // One unwrapped line, as custody's own errors (commands/_base.ts): scripts grep it.
-  process.stderr.write(`Error: \`${shown(typed)}\` is not a ${bin} command.${suggestion} Run \`${bin} help\` for the list of commands.\n`)
-  throw Object.assign(new Errors.CLIError(`unknown command ${options.id}`, {exit: 2}), {skipOclifErrorHandling: true})
+  const suggestion = nearest === undefined ? '' : ` Did you mean \`${shown(config, nearest.split(':'))}\`?`
+  const error = new CustodyError('COMMAND_NOT_FOUND', `\`${shown(config, typed)}\` is not a ${bin} command.${suggestion} Run \`${bin} help\` for the list of commands.`, {
+    subject: typed.join(config.topicSeparator),
+  })
+  fail(error, [...words, ...argv], config)
 }
 
 export default hook
+
+/** A command as typed: `custody testimony add`, not oclif's `testimony:add`. */
+function shown(config: Interfaces.Config, commandWords: readonly string[]): string {
+  return `${config.bin} ${commandWords.join(config.topicSeparator)}`
+}
+
+/**
+ * Says `error` as custody's own errors are said (commands/_base.ts): with --json one document on
+ * stdout, else one unwrapped line on stderr (scripts grep it); and ends the run with its exit code.
+ */
+function fail(error: CustodyError, typed: readonly string[], config: Interfaces.Config): never {
+  if (jsonWanted(typed, config)) process.stdout.write(`${JSON.stringify(errorDocument(error), null, 2)}\n`)
+  else process.stderr.write(`Error: ${error.message}\n`)
+  throw Object.assign(new Errors.CLIError(error.message, {exit: error.exitCode}), {skipOclifErrorHandling: true})
+}
+
+/** Whether --json was asked for, as a command would tell (oclif's Command.jsonEnabled): before any `--`, or by $CUSTODY_CONTENT_TYPE. */
+function jsonWanted(argv: readonly string[], config: Interfaces.Config): boolean {
+  if (config.scopedEnvVar('CONTENT_TYPE')?.toLowerCase() === 'json') return true
+  const end = argv.indexOf('--')
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json')
+}
 
 /**
  * The visible command whose ID is fewest edits from what was typed, if close enough to be a typing

@@ -9,8 +9,21 @@
  * about an input names the field in words ("the witness code must be…"), written with `said`, and
  * commands/ name the flag that gives the field instead (`--witness must be…`).
  */
+import {getSystemErrorMap} from 'node:util'
 
+/**
+ * Wrong usage, exit 2. The first four are the command line's own (commands/_parse-errors.ts, the
+ * command-not-found hook): a command that is not custody's, a flag the command does not take, an
+ * argument too many, a required argument, flag or flag value left out. USAGE is any other wrong
+ * use (flags given together that exclude each other), INVALID_ARGUMENT a value the command cannot
+ * take (from oclif's parser: not one of a flag's choices; or from the core), OUTPUT_UNWRITABLE a
+ * file to write where none can be written (checkDestination() in src/io/files.ts).
+ */
 export type UsageErrorCode =
+  | 'COMMAND_NOT_FOUND'
+  | 'UNKNOWN_FLAG'
+  | 'UNEXPECTED_ARGUMENT'
+  | 'MISSING_ARGUMENT'
   | 'USAGE'
   | 'CASE_NOT_FOUND'
   | 'CASE_EXISTS'
@@ -21,6 +34,7 @@ export type UsageErrorCode =
   | 'CONSENT_REFUSED'
   | 'IDENTIFYING_CONTENT'
   | 'MANIFEST_INVALID'
+  | 'OUTPUT_UNWRITABLE'
 
 export type InputErrorCode =
   | 'INPUT_MISSING'
@@ -44,20 +58,23 @@ export type ChoiceErrorCode = 'TESTIMONY_LEFT_OUT'
 
 export type IntegrityErrorCode = 'INTEGRITY'
 
-export type CustodyErrorCode = UsageErrorCode | InputErrorCode | StorageErrorCode | LedgerErrorCode | KeyErrorCode | TimestampErrorCode | ChoiceErrorCode | IntegrityErrorCode
+/**
+ * What custody did not foresee, exit 1: a call to the system that failed otherwise than the
+ * work's own errors say (SYSTEM_ERROR, from unforeseenError()), or an error in custody itself
+ * (INTERNAL). Both are given as any other error, never as the raw Node error.
+ */
+export type UnforeseenErrorCode = 'SYSTEM_ERROR' | 'INTERNAL'
 
-const USAGE_CODES: ReadonlySet<CustodyErrorCode> = new Set<UsageErrorCode>([
-  'USAGE',
-  'CASE_NOT_FOUND',
-  'CASE_EXISTS',
-  'EXHIBIT_NOT_FOUND',
-  'INVALID_ARGUMENT',
-  'PASSPHRASE_MISSING',
-  'WRONG_PASSPHRASE',
-  'CONSENT_REFUSED',
-  'IDENTIFYING_CONTENT',
-  'MANIFEST_INVALID',
-])
+export type CustodyErrorCode =
+  | UsageErrorCode
+  | InputErrorCode
+  | StorageErrorCode
+  | LedgerErrorCode
+  | KeyErrorCode
+  | TimestampErrorCode
+  | ChoiceErrorCode
+  | IntegrityErrorCode
+  | UnforeseenErrorCode
 
 export const EXIT = {
   ok: 0,
@@ -67,6 +84,50 @@ export const EXIT = {
 } as const
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
+
+/**
+ * Every error code with its exit code: the one place that maps them. README ("Error codes") and
+ * docs/json/error.schema.json list the same codes (tests/unit/error-codes.test.ts).
+ */
+export const ERROR_CODES = {
+  COMMAND_NOT_FOUND: EXIT.usage,
+  UNKNOWN_FLAG: EXIT.usage,
+  UNEXPECTED_ARGUMENT: EXIT.usage,
+  MISSING_ARGUMENT: EXIT.usage,
+  USAGE: EXIT.usage,
+  CASE_NOT_FOUND: EXIT.usage,
+  CASE_EXISTS: EXIT.usage,
+  EXHIBIT_NOT_FOUND: EXIT.usage,
+  INVALID_ARGUMENT: EXIT.usage,
+  PASSPHRASE_MISSING: EXIT.usage,
+  WRONG_PASSPHRASE: EXIT.usage,
+  CONSENT_REFUSED: EXIT.usage,
+  IDENTIFYING_CONTENT: EXIT.usage,
+  MANIFEST_INVALID: EXIT.usage,
+  OUTPUT_UNWRITABLE: EXIT.usage,
+  INPUT_MISSING: EXIT.failed,
+  INPUT_IS_FOLDER: EXIT.failed,
+  INPUT_NOT_REGULAR: EXIT.failed,
+  INPUT_UNREADABLE: EXIT.failed,
+  INPUT_EMPTY: EXIT.failed,
+  INPUT_CHANGED: EXIT.failed,
+  INPUT_BROKEN_SYMLINK: EXIT.failed,
+  DISK_FULL: EXIT.failed,
+  COPY_MISMATCH: EXIT.failed,
+  STORAGE_FAILED: EXIT.failed,
+  INTERRUPTED: EXIT.failed,
+  LEDGER_UNREADABLE: EXIT.failed,
+  LEDGER_BUSY: EXIT.failed,
+  LEDGER_APPEND_REFUSED: EXIT.failed,
+  CANONICAL_JSON: EXIT.failed,
+  KEY_UNREADABLE: EXIT.failed,
+  TSA_UNAVAILABLE: EXIT.failed,
+  TIMESTAMP_INVALID: EXIT.failed,
+  TESTIMONY_LEFT_OUT: EXIT.failed,
+  SYSTEM_ERROR: EXIT.failed,
+  INTERNAL: EXIT.failed,
+  INTEGRITY: EXIT.integrity,
+} as const satisfies {readonly [Code in CustodyErrorCode]: ExitCode} & {readonly [Code in UsageErrorCode]: typeof EXIT.usage}
 
 /**
  * An input field, as a message names it: `name` is the field of the core's input (`witness`,
@@ -136,9 +197,7 @@ export class CustodyError extends Error {
   }
 
   get exitCode(): ExitCode {
-    if (this.code === 'INTEGRITY') return EXIT.integrity
-    if (USAGE_CODES.has(this.code)) return EXIT.usage
-    return EXIT.failed
+    return ERROR_CODES[this.code]
   }
 
   toJSON(): {code: CustodyErrorCode; message: string; subject?: string; field?: string; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number} {
@@ -165,4 +224,41 @@ export function errnoOf(err: unknown): string | undefined {
 
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
+}
+
+/** A Node system error's parts (errno, syscall and path), if it is one; SQLite's errors count as one of the disk. */
+function systemErrorParts(err: unknown): {code: string; description: string; path: string | undefined} | undefined {
+  const code = errnoOf(err)
+  if (code === undefined || typeof err !== 'object' || err === null) return undefined
+  const {errno, syscall, path} = err as {errno?: unknown; syscall?: unknown; path?: unknown}
+  const where = typeof path === 'string' ? path : undefined
+  if (code.startsWith('SQLITE_')) return {code, description: `SQLite failed: ${messageOf(err)}`, path: where}
+  if (typeof errno !== 'number' || typeof syscall !== 'string') return undefined
+  // Node's message is `ENOENT: no such file or directory, open '/the/path'`: the words alone.
+  const description = getSystemErrorMap().get(errno)?.[1] ?? messageOf(err).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*$/s, '')
+  return {code, description, path: where}
+}
+
+/**
+ * Whatever error no part of custody turned into its own, as a CustodyError: never the raw Node
+ * error (errno, syscall and path as fields, or a stack). A system error is SYSTEM_ERROR (a full
+ * disk DISK_FULL), in words, with the file it was about as its subject; anything else is a fault
+ * in custody (INTERNAL). Both exit 1; the original is kept as `cause`.
+ */
+export function unforeseenError(err: unknown): CustodyError {
+  if (err instanceof CustodyError) return err
+  const system = systemErrorParts(err)
+  if (system === undefined) {
+    return new CustodyError('INTERNAL', `custody failed unexpectedly: ${messageOf(err)}. This is a fault in custody: please report it, with the command that was run`, {cause: err})
+  }
+
+  const on = system.path === undefined ? '' : ` (${system.path})`
+  const full = system.code === 'ENOSPC' || system.code === 'EDQUOT' || system.code.startsWith('SQLITE_FULL')
+  return new CustodyError(
+    full ? 'DISK_FULL' : 'SYSTEM_ERROR',
+    full
+      ? `the disk is full${on}; free some space and run the same command again`
+      : `the system refused what custody asked of it: ${system.description} (${system.code})${on}. Check that file or its folder (that it exists, its permissions, the disk), then run the same command again`,
+    {cause: err, ...(system.path === undefined ? {} : {subject: system.path})},
+  )
 }

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {renderIdentity} from '../../src/render/testimony.js'
-import {viewIdentity, type IdentityViewReport} from '../../src/testimony/view-identity.js'
+import {disclosureDestination, viewIdentity, type IdentityViewReport} from '../../src/testimony/view-identity.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TestimonyIdentity extends CustodyCommand {
@@ -33,6 +33,8 @@ check them against an archive with standard tools:
 
   async run(): Promise<IdentityViewReport> {
     const {args, flags} = await this.parse(TestimonyIdentity)
+    // A destination that cannot be written is refused before the passphrase is asked for.
+    disclosureDestination({disclose: flags.disclose})
     const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony identity')
     using kase = opened
     const report = await viewIdentity(kase, args.testimony, {passphrase, reason: flags.reason, actor: flags.actor, disclose: flags.disclose})

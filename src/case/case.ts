@@ -11,7 +11,7 @@
  */
 import {randomBytes, randomUUID} from 'node:crypto'
 import {existsSync, statSync} from 'node:fs'
-import {mkdir, rename, rm, stat} from 'node:fs/promises'
+import {mkdir, rename, rm} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {CustodyError, fields, given, said, type Field} from '../errors.js'
@@ -20,7 +20,7 @@ import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/h
 import {Ledger} from '../ledger/ledger.js'
 import {compareFully, compareQuickly, knownHeadError, type KnownHeadComparison, type KnownHeadConflict} from '../known-heads/compare.js'
 import {knownHeadsFolder, readKnownHead, recordKnownHead, type KnownHeadRead, type RecordOutcome} from '../known-heads/store.js'
-import {PRIVATE_FOLDER} from '../io/files.js'
+import {PRIVATE_FOLDER, checkFolderDestination} from '../io/files.js'
 import {KEY_ACTIONS, recordedKey} from '../keys/key-events.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
 import {createSigningKey, openSigningKey, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
@@ -61,6 +61,9 @@ function isCaseRoot(dir: string): boolean {
 
 /** What finding and making a case are given, as their errors name it. */
 const CASE = fields({caseDir: 'the case folder', title: 'the title', investigator: 'the investigator', prefix: 'the exhibit prefix'})
+
+/** The folder `custody init` makes a case in (its DIR argument, no flag). */
+const NEW_CASE = fields({dir: 'the case folder'})
 
 export function locateCase(options: {caseDir?: string | undefined; env?: NodeJS.ProcessEnv; cwd?: string} = {}): CaseLocation {
   const env = options.env ?? process.env
@@ -337,8 +340,23 @@ function required(value: string | undefined, field: Field): string {
  * when complete, so an interrupted init leaves no half-made case; an existing case is refused and
  * left untouched.
  */
+/**
+ * The folder a new case goes in, resolved: refused before any work when a case is there already,
+ * or when it is not a folder, or cannot be made or written in (checkFolderDestination). init's
+ * first step; the command checks it before it asks for the new passphrase.
+ */
+export function newCaseFolder(dir: string): string {
+  const root = checkFolderDestination(dir, NEW_CASE.dir)
+  const target = join(root, CASE_FOLDER)
+  if (existsSync(target)) {
+    throw new CustodyError('CASE_EXISTS', `${root} already holds a custody case (${target}); nothing was changed. Use that case, or init another folder`, {subject: root})
+  }
+
+  return root
+}
+
 export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo; signingKey: string; notices: string[]}> {
-  const root = resolve(options.dir)
+  const root = newCaseFolder(options.dir)
   const title = required(options.title, CASE.title)
   const investigator = required(options.investigator, CASE.investigator)
   const prefix = options.prefix ?? DEFAULT_PREFIX
@@ -349,15 +367,6 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   const organisation = options.organisation?.trim() || null
   checkNewPassphrase(options.passphrase)
   const target = join(root, CASE_FOLDER)
-  if (existsSync(target)) {
-    throw new CustodyError('CASE_EXISTS', `${root} already holds a custody case (${target}); nothing was changed. Use that case, or init another folder`)
-  }
-
-  const existing = await stat(root).catch(() => undefined)
-  if (existing !== undefined && !existing.isDirectory()) {
-    throw new CustodyError('INVALID_ARGUMENT', `${root} exists and is not a folder; choose a folder for the case`)
-  }
-
   await mkdir(root, {recursive: true})
   const staging = join(root, `${CASE_FOLDER}.init-${randomBytes(6).toString('hex')}`)
   let signed: {body: string; signature: string} | undefined

@@ -18,7 +18,7 @@ import {readFile, stat} from 'node:fs/promises'
 import {resolve} from 'node:path'
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {CustodyError, errnoOf} from '../errors.js'
-import {notReplaced, writeFileDurably} from '../io/files.js'
+import {checkDestination, notReplaced, writeFileDurably} from '../io/files.js'
 import type {Ledger} from '../ledger/ledger.js'
 import {parseCheckpoint, type CheckpointBody} from './checkpoint.js'
 
@@ -105,13 +105,13 @@ export async function readCheckpointFile(file: string): Promise<ReadCheckpoint> 
  * checkpoint files through the known heads, so this module does not import it.
  */
 export async function exportCheckpoint(kase: {readonly ledger: Pick<Ledger, 'latestCheckpoint'>}, out: string, force: boolean): Promise<{path: string; file: CheckpointFile; checkpoint: CheckpointBody}> {
+  const path = checkDestination(out)
   const latest = kase.ledger.latestCheckpoint()
   const parsed = latest === undefined ? undefined : parseCheckpoint(latest.body)
   if (latest === undefined || parsed === undefined || 'problem' in parsed) {
     throw new CustodyError('INTEGRITY', 'the ledger has no readable signed checkpoint to export; run `custody verify`')
   }
 
-  const path = resolve(out)
   const file = {checkpoint: latest.body, signature: bytesToHex(hexToBytes(latest.signature))}
   if (!(await writeFileDurably(path, checkpointFileText(file), {overwrite: force}))) {
     throw notReplaced(path)

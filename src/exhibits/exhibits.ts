@@ -1,8 +1,9 @@
 /** Reading exhibits and their events back from the ledger, for `custody show` and `custody log`. */
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
-import type {CustodyEvent, IngestPayload} from '../formats/events.js'
+import type {CustodyEvent, EventAction, IngestPayload} from '../formats/events.js'
 import {formatExhibitId, parseExhibitId} from '../formats/ids.js'
+import type {StoredEvent} from '../ledger/event.js'
 
 /** An event as `custody log` and `show` give it: the event, and its hash in the chain. */
 export type EventView = CustodyEvent & {hash: string}
@@ -31,30 +32,56 @@ function view(stored: {event: CustodyEvent; hash: string}): EventView {
   return {...stored.event, hash: stored.hash}
 }
 
-/** The events of the case (read as they are iterated, while the case is open), or of one exhibit. */
-export function listEvents(kase: Case, exhibit?: string): Iterable<EventView> {
-  if (exhibit === undefined) {
-    return {
-      *[Symbol.iterator]() {
-        for (const stored of kase.ledger.eachEvent()) yield view(stored)
-      },
-    }
-  }
-
-  const id = resolveExhibitId(kase, exhibit)
-  if (kase.ledger.ingestEvent(id) === undefined) {
-    throw new CustodyError('EXHIBIT_NOT_FOUND', `there is no exhibit ${id} in this case; \`custody log\` lists them`, {subject: id})
-  }
-
-  return kase.ledger.events(id).map(view)
+/** Which events `custody log` gives: all of them, unless it is told otherwise. */
+export interface EventFilter {
+  /** Only the events from this sequence number on (it included). */
+  since?: number | undefined
+  /** Only the events of these actions (every action when none is given). */
+  actions?: readonly EventAction[] | undefined
+  /** At most this many events, the oldest first: nothing more is read once they are given. */
+  limit?: number | undefined
 }
 
-export function getExhibit(kase: Case, exhibit: string, options: {withEvents?: boolean} = {}): ExhibitView {
+/**
+ * The events of the case (read as they are iterated, while the case is open), or of one exhibit,
+ * oldest first, as `filter` chooses them.
+ */
+export function listEvents(kase: Case, exhibit?: string, filter: EventFilter = {}): Iterable<EventView> {
+  const since = filter.since ?? 0
+  const source: Iterable<StoredEvent> = exhibit === undefined ? {[Symbol.iterator]: () => kase.ledger.eachEvent(since - 1)} : exhibitEvents(kase, exhibit)
+  const actions = filter.actions === undefined || filter.actions.length === 0 ? undefined : new Set<string>(filter.actions)
+  const limit = filter.limit ?? Number.POSITIVE_INFINITY
+  return {
+    *[Symbol.iterator]() {
+      let given = 0
+      for (const stored of source) {
+        if (given >= limit) return
+        if (stored.event.seq < since || (actions !== undefined && !actions.has(stored.event.action))) continue
+        given++
+        yield view(stored)
+      }
+    },
+  }
+}
+
+/** The ID and ingest event of an exhibit of the case, as given (`7`, `EX-000007`); refused when the case has none such. */
+function knownExhibit(kase: Case, exhibit: string): {id: string; ingest: NonNullable<ReturnType<Case['ledger']['ingestEvent']>>} {
   const id = resolveExhibitId(kase, exhibit)
   const ingest = kase.ledger.ingestEvent(id)
   if (ingest === undefined) {
     throw new CustodyError('EXHIBIT_NOT_FOUND', `there is no exhibit ${id} in this case; \`custody log\` lists them`, {subject: id})
   }
+
+  return {id, ingest}
+}
+
+/** The events of one exhibit (it must be one of the case's). */
+function exhibitEvents(kase: Case, exhibit: string): StoredEvent[] {
+  return kase.ledger.events(knownExhibit(kase, exhibit).id)
+}
+
+export function getExhibit(kase: Case, exhibit: string, options: {withEvents?: boolean} = {}): ExhibitView {
+  const {id, ingest} = knownExhibit(kase, exhibit)
 
   const p = ingest.event.payload
   return {

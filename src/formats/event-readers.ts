@@ -4,6 +4,11 @@
  * the field by its path from the event ("payload.archive.sha256") and says what was expected and
  * what was found, in the form "expected X, got Y". The throw stays inside this module and
  * events.ts: parseEvent() turns it into a {problem} and never lets an exception out.
+ *
+ * Each reader also says what it reads as JSON Schema (draft 2020-12), for the schema of events
+ * that custody publishes (eventJsonSchema() in events.ts, docs/json/event.schema.json). The schema
+ * holds everything but the checks across fields (refine()) and calendar checks, which only the
+ * reader makes: a value the reader takes always validates; one it refuses may still validate.
  */
 import {isRecord} from './guards.js'
 
@@ -22,9 +27,14 @@ export class FieldProblem extends Error {
   }
 }
 
+/** A JSON Schema (draft 2020-12), as plain JSON. */
+export type JsonSchema = {readonly [keyword: string]: unknown}
+
 export interface Reader<T> {
   /** What the value must be, as it appears in a problem after "expected". */
   readonly expected: string
+  /** The same, as JSON Schema. */
+  readonly schema: JsonSchema
   /** Returns the value, typed, or throws a FieldProblem. `at` is the field's path. */
   read(value: unknown, at: string): T
 }
@@ -72,6 +82,13 @@ export function text(options: {max?: number; nonEmpty?: boolean; pattern?: RegEx
     options.expected ?? `a ${options.nonEmpty ? 'non-empty ' : ''}string${options.max === undefined ? '' : ` of at most ${options.max.toLocaleString('en-US')} characters`}`
   return {
     expected,
+    schema: {
+      type: 'string',
+      ...(options.nonEmpty ? {minLength: 1} : {}),
+      ...(options.max === undefined ? {} : {maxLength: options.max}),
+      ...(options.pattern === undefined ? {} : {pattern: options.pattern.source}),
+      ...(options.expected === undefined ? {} : {description: options.expected}),
+    },
     read(value, at) {
       if (typeof value !== 'string') fail(at, expected, value)
       if (options.nonEmpty && value === '') fail(at, expected, value)
@@ -87,6 +104,7 @@ export function oneOf<const T extends string>(values: readonly T[]): Reader<T> {
   const expected = `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`
   return {
     expected,
+    schema: {enum: values},
     read(value, at) {
       if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) fail(at, expected, value)
       return value as T
@@ -98,6 +116,7 @@ export function literal<const T extends string | number>(wanted: T): Reader<T> {
   const expected = JSON.stringify(wanted)
   return {
     expected,
+    schema: {const: wanted},
     read(value, at) {
       if (value !== wanted) fail(at, expected, value)
       return wanted
@@ -111,6 +130,7 @@ export function integer(min = 0, max = Number.MAX_SAFE_INTEGER): Reader<number> 
     max === Number.MAX_SAFE_INTEGER ? (min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : `an integer of at least ${min}`) : `an integer from ${min} to ${max}`
   return {
     expected,
+    schema: {type: 'integer', minimum: min, maximum: max},
     read(value, at) {
       if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) fail(at, expected, value)
       return value
@@ -123,6 +143,7 @@ export function finite(limit?: number): Reader<number> {
   const expected = limit === undefined ? 'a finite number' : `a number from -${limit} to ${limit}`
   return {
     expected,
+    schema: limit === undefined ? {type: 'number'} : {type: 'number', minimum: -limit, maximum: limit},
     read(value, at) {
       if (typeof value !== 'number' || !Number.isFinite(value) || (limit !== undefined && Math.abs(value) > limit)) fail(at, expected, value)
       return value
@@ -132,6 +153,7 @@ export function finite(limit?: number): Reader<number> {
 
 export const boolean: Reader<boolean> = {
   expected: 'true or false',
+  schema: {type: 'boolean'},
   read(value, at) {
     if (typeof value !== 'boolean') fail(at, 'true or false', value)
     return value
@@ -141,6 +163,7 @@ export const boolean: Reader<boolean> = {
 export function nullable<T>(reader: Reader<T>): Reader<T | null> {
   return {
     expected: `${reader.expected} or null`,
+    schema: {anyOf: [reader.schema, {type: 'null'}]},
     read(value, at) {
       if (value === null) return null
       try {
@@ -162,6 +185,13 @@ export function list<T>(item: Reader<T>, options: {max?: number; min?: number; u
   const expected = `an array of ${count}items`
   return {
     expected,
+    schema: {
+      type: 'array',
+      items: item.schema,
+      ...(min === 0 ? {} : {minItems: min}),
+      ...(max === undefined ? {} : {maxItems: max}),
+      ...(options.unique ? {uniqueItems: true} : {}),
+    },
     read(value, at) {
       if (!Array.isArray(value) || value.length < min || (max !== undefined && value.length > max)) fail(at, expected, value)
       const items = value.map((v, i) => item.read(v, `${at}[${i}]`))
@@ -182,6 +212,7 @@ export function list<T>(item: Reader<T>, options: {max?: number; min?: number; u
 export function dictionary<T>(item: Reader<T>): Reader<{[key: string]: T}> {
   return {
     expected: 'an object',
+    schema: {type: 'object', additionalProperties: item.schema},
     read(value, at) {
       if (!isRecord(value)) fail(at, 'an object', value)
       for (const [key, v] of Object.entries(value)) item.read(v, `${at}.${key}`)
@@ -199,6 +230,12 @@ export function object<T>(shape: Shape<T>): Reader<T> {
   const known = new Set(fields.map(([key]) => key))
   return {
     expected: 'an object',
+    schema: {
+      type: 'object',
+      properties: Object.fromEntries(fields.map(([key, reader]) => [key, 'optional' in reader ? reader.optional.schema : reader.schema])),
+      required: fields.filter(([, reader]) => !('optional' in reader)).map(([key]) => key),
+      additionalProperties: false,
+    },
     read(value, at) {
       if (!isRecord(value)) fail(at, 'an object', value)
       for (const key of Object.keys(value)) {
@@ -221,6 +258,7 @@ export function object<T>(shape: Shape<T>): Reader<T> {
 export function refine<T>(reader: Reader<T>, check: (value: T, at: string) => [at: string, expected: string, got: unknown] | undefined): Reader<T> {
   return {
     expected: reader.expected,
+    schema: reader.schema,
     read(value, at) {
       const typed = reader.read(value, at)
       const wrong = check(typed, at)

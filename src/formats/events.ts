@@ -42,6 +42,7 @@ import {
   optional,
   refine,
   text,
+  type JsonSchema,
   type Reader,
 } from './event-readers.js'
 
@@ -526,14 +527,44 @@ interface ActionFormat<A extends EventAction> {
   consistent?: (event: EventOf<A>) => [at: string, expected: string, got: unknown] | undefined
 }
 
+const storedToken = object<StoredTokenFormat>({
+  tsa: nonEmpty,
+  token: base64('base64 DER'),
+  genTime: isoUtcMs,
+  serial: anyText,
+  policy: text({pattern: /^\d+(?:\.\d+)+$/, expected: 'an object identifier such as 1.2.3.4'}),
+  signer: anyText,
+  chain: list(anyText),
+})
+
+const interview = object<TestimonyPayload['interview']>({
+  startedAt: zonedTime,
+  endedAt: nullable(zonedTime),
+  place: nonEmpty,
+  interviewers: list(nonEmpty, {min: 1}),
+  present: list(nonEmpty),
+  interpreter: nullable(nonEmpty),
+  languages: list(nonEmpty),
+})
+
+const identityReference = object<NonNullable<TestimonyPayload['identity']>>({
+  commitment: hex64,
+  sealedRecord: hex64,
+  encryptedTo: fingerprint,
+  fields: list(oneOf(['name', 'contact', 'notes', 'vulnerability', 'referral']), {min: 1, unique: true}),
+})
+
 const keyCreatedShape = {algorithm: literal('Ed25519'), fingerprint, publicKey: ed25519Spki, holder: anyText}
+
+const tsaConfig = object<ConfigPayload & {setting: 'tsa'}>({setting: oneOf(['tsa']), value: list(text({pattern: /^https?:\/\/\S+$/, expected: 'an http or https URL'}))})
+const tsaCaConfig = object<ConfigPayload & {setting: 'tsa-ca'}>({setting: literal('tsa-ca'), value: list(trustedRoot)})
 
 const configPayload: Reader<ConfigPayload> = {
   expected: 'an object',
+  schema: {oneOf: [tsaConfig.schema, tsaCaConfig.schema]},
   read(value, at) {
     const setting = oneOf(['tsa', 'tsa-ca']).read(isRecord(value) ? value['setting'] : undefined, `${at}.setting`)
-    if (setting === 'tsa-ca') return object<ConfigPayload & {setting: 'tsa-ca'}>({setting: literal('tsa-ca'), value: list(trustedRoot)}).read(value, at)
-    return object<ConfigPayload & {setting: 'tsa'}>({setting: oneOf(['tsa']), value: list(text({pattern: /^https?:\/\/\S+$/, expected: 'an http or https URL'}))}).read(value, at)
+    return setting === 'tsa-ca' ? tsaCaConfig.read(value, at) : tsaConfig.read(value, at)
   },
 }
 
@@ -607,17 +638,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       object<TimestampPayload>({
         checkpoint: object({seq: count, treeSize: integer(1), sha256: hex64}),
         status: oneOf(['stamped', 'waiting']),
-        tokens: list(
-          object<StoredTokenFormat>({
-            tsa: nonEmpty,
-            token: base64('base64 DER'),
-            genTime: isoUtcMs,
-            serial: anyText,
-            policy: text({pattern: /^\d+(?:\.\d+)+$/, expected: 'an object identifier such as 1.2.3.4'}),
-            signer: anyText,
-            chain: list(anyText),
-          }),
-        ),
+        tokens: list(storedToken),
         failures: list(object({tsa: nonEmpty, problem: anyText})),
         roots: list(trustedRoot),
       }),
@@ -628,15 +649,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
     exhibit: 'required',
     payload: object<TestimonyPayload>({
       witness: witnessCode,
-      interview: object({
-        startedAt: zonedTime,
-        endedAt: nullable(zonedTime),
-        place: nonEmpty,
-        interviewers: list(nonEmpty, {min: 1}),
-        present: list(nonEmpty),
-        interpreter: nullable(nonEmpty),
-        languages: list(nonEmpty),
-      }),
+      interview,
       vulnerable: boolean,
       consent: refine(object({scopes: consentScopes, method: nullable(consentMethod), givenAt: nullable(zonedTime)}), (c, at) => {
         // `--consent none` records no scopes, no method and no date; a consent records all three.
@@ -645,14 +658,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
         if (none !== (c.givenAt === null)) return [`${at}.givenAt`, none ? 'null when no scope is given' : 'the time consent was given when scopes are given', c.givenAt]
         return undefined
       }),
-      identity: nullable(
-        object({
-          commitment: hex64,
-          sealedRecord: hex64,
-          encryptedTo: fingerprint,
-          fields: list(oneOf(['name', 'contact', 'notes', 'vulnerability', 'referral']), {min: 1, unique: true}),
-        }),
-      ),
+      identity: nullable(identityReference),
       statement: object({version: literal(1), exhibit: exhibitId, sha256: hex64}),
       attachments: list(exhibitRef),
       note: nullable(nonEmpty),
@@ -730,6 +736,69 @@ export const EVENT_ACTIONS = Object.keys(ACTIONS) as EventAction[]
 
 export function isEventAction(value: unknown): value is EventAction {
   return typeof value === 'string' && Object.hasOwn(ACTIONS, value)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The format as JSON Schema
+
+/**
+ * The event format as JSON Schema (draft 2020-12), made from the readers above: what
+ * docs/json/event.schema.json holds (tests/unit/event-schema.test.ts keeps the two equal; run it
+ * with CUSTODY_WRITE_SCHEMAS=1 to write the file). `$defs.fields` is an event's fields without
+ * closing them, for a document that gives more beside them (`custody log` gives each event's
+ * hash); the other `$defs` are forms that the schemas of command outputs in docs/json/ refer to.
+ */
+export function eventJsonSchema(): JsonSchema {
+  const exhibit = {required: exhibitId.schema, none: {type: 'null'}, either: nullable(exhibitId).schema}
+  const branches = EVENT_ACTIONS.map((action) => ({
+    title: action,
+    type: 'object',
+    properties: {
+      v: literal(EVENT_VERSION).schema,
+      seq: count.schema,
+      time: isoUtcMs.schema,
+      actor: anyText.schema,
+      action: {const: action},
+      exhibit: exhibit[ACTIONS[action].exhibit],
+      payload: ACTIONS[action].payload.schema,
+      prev: hex64.schema,
+    },
+    required: ENVELOPE_FIELDS,
+  }))
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'A custody event',
+    description:
+      'One event of the ledger, as custody writes it (src/formats/events.ts, made from its readers). custody refuses an event that does not validate, and also checks what this schema cannot say: fields that depend on each other, and times that exist in the calendar.',
+    type: 'object',
+    $ref: '#/$defs/fields',
+    unevaluatedProperties: false,
+    $defs: {
+      fields: {oneOf: branches},
+      hex64: hex64.schema,
+      hex128: hex128.schema,
+      fingerprint: fingerprint.schema,
+      caseId: caseId.schema,
+      exhibitId: exhibitId.schema,
+      witnessCode: witnessCode.schema,
+      sealId: sealId.schema,
+      utcTime: isoUtcMs.schema,
+      zonedTime: zonedTime.schema,
+      digests: digests.schema,
+      fileFacts: fileFacts.schema,
+      collected: collected.schema,
+      metadataSummary: metadataSummary.schema,
+      normalisedMetadata: normalisedMetadata.schema,
+      storedToken: storedToken.schema,
+      interview: interview.schema,
+      identityReference: identityReference.schema,
+      contentCheck: contentCheck.schema,
+      trustedRoot: trustedRoot.schema,
+      consentScope: consentScope.schema,
+      consentMethod: consentMethod.schema,
+      exhibitRef: exhibitRef.schema,
+    },
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

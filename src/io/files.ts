@@ -3,10 +3,10 @@
  * writer, and the modes of what custody writes.
  */
 import {randomBytes} from 'node:crypto'
-import {closeSync, fsync, openSync, read} from 'node:fs'
+import {accessSync, closeSync, constants, fsync, openSync, read, statSync, type Stats} from 'node:fs'
 import {link, open, rename, rm, type FileHandle} from 'node:fs/promises'
-import {basename, dirname, join} from 'node:path'
-import {CustodyError, errnoOf, fields, said} from '../errors.js'
+import {basename, dirname, join, resolve, sep} from 'node:path'
+import {CustodyError, errnoOf, fields, said, type Field} from '../errors.js'
 
 /**
  * The modes of what custody makes in a case, and of the scratch files and archives beside --out:
@@ -23,6 +23,67 @@ export const OUTPUT = fields({out: 'output file', force: 'the force option'})
 /** The error of a file that was in the way: it `happened` (already exists, appeared) and was not replaced. */
 export function notReplaced(path: string, happened = 'already exists'): CustodyError {
   return new CustodyError('INVALID_ARGUMENT', said`${path} ${happened}; nothing was replaced. Choose another ${OUTPUT.out}, or add ${OUTPUT.force}`, {subject: path})
+}
+
+/** What is at `path`: undefined when nothing is, or it cannot be looked at (`looked` says why: the errno). */
+function lookAt(path: string): {stats?: Stats; looked?: string} {
+  try {
+    return {stats: statSync(path)}
+  } catch (error) {
+    return {looked: errnoOf(error) ?? 'unknown'}
+  }
+}
+
+/** The error of a file (or folder) to write that cannot be, `why`; `path` as given, `target` resolved. */
+function unwritable(field: Field, path: string, target: string, why: string, kind: 'file' | 'folder' = 'file'): CustodyError {
+  const instead = kind === 'file' ? 'Name a file in a folder you can write to' : 'Name a folder you can write in (or make)'
+  return new CustodyError('OUTPUT_UNWRITABLE', said`${field} ${path} cannot be written: ${why}; nothing was done. ${instead}`, {subject: target, field: field.name})
+}
+
+/** Why this account cannot make a file in `folder`, an existing path, if it cannot (undefined: it can). */
+function unwritableFolder(folder: string): string | undefined {
+  const {stats, looked} = lookAt(folder)
+  if (stats === undefined) return looked === 'ENOENT' ? `there is no folder ${folder}` : looked === 'ENOTDIR' ? `${folder} is not a folder` : `the folder ${folder} cannot be looked at (${looked})`
+  if (!stats.isDirectory()) return `${folder} is not a folder`
+  try {
+    accessSync(folder, constants.W_OK | constants.X_OK)
+    return undefined
+  } catch (error) {
+    return errnoOf(error) === 'EROFS' ? `${folder} is on a read-only disk` : `you may not write in ${folder}`
+  }
+}
+
+/**
+ * Where a file is to be written, resolved, once it is sure it can be: refused before any work
+ * (OUTPUT_UNWRITABLE, exit 2, naming `field`) when a folder is given, when the folder it goes in
+ * is missing or not a folder, or when this account cannot write in it (its permissions, a
+ * read-only disk). An existing file is not refused here: whether to replace it is the caller's
+ * (notReplaced()). Every command that writes a file the user names calls this first.
+ */
+export function checkDestination(path: string, field: Field = OUTPUT.out, cwd = process.cwd()): string {
+  const target = resolve(cwd, path)
+  if (path.endsWith(sep) || path.endsWith('/') || lookAt(target).stats?.isDirectory() === true) throw unwritable(field, path, target, 'it is a folder')
+  const why = unwritableFolder(dirname(target))
+  if (why !== undefined) throw unwritable(field, path, target, why)
+  return target
+}
+
+/**
+ * A folder to be made or written in (a new case), resolved, once it is sure it can be: refused as
+ * checkDestination() refuses a file when it is not a folder, or when the first of it and the
+ * folders above it that exists cannot be written in.
+ */
+export function checkFolderDestination(path: string, field: Field, cwd = process.cwd()): string {
+  const target = resolve(cwd, path)
+  let existing = target
+  // Up to the first path that exists: a file on the way (ENOTDIR) is then named as not a folder.
+  for (let looked = lookAt(existing).looked; (looked === 'ENOENT' || looked === 'ENOTDIR') && dirname(existing) !== existing; looked = lookAt(existing).looked) {
+    existing = dirname(existing)
+  }
+
+  const why = unwritableFolder(existing)
+  if (why !== undefined) throw unwritable(field, path, target, why, 'folder')
+  return target
 }
 
 /** Writes all of `chunk`, at `position` in the file when given (writes may then run in any order). */

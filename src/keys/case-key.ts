@@ -2,9 +2,8 @@
  * The case's public signing key as the investigator and a court see it: fingerprint, PEM, and
  * when the ledger recorded it.
  */
-import {resolve} from 'node:path'
 import type {Case} from '../case/case.js'
-import {notReplaced, writeFileDurably} from '../io/files.js'
+import {checkDestination, notReplaced, writeFileDurably} from '../io/files.js'
 import {KEY_ACTIONS} from './key-events.js'
 import {publicKeyPem} from './signing-key.js'
 
@@ -36,8 +35,8 @@ export function describeSigningKey(kase: Case): KeyView {
  * writes, it is public, and meant to be handed out. An existing file is replaced only with `force`.
  */
 export async function exportPublicKey(kase: Case, out: string, force: boolean): Promise<KeyView & {path: string}> {
+  const path = checkDestination(out)
   const view = describeSigningKey(kase)
-  const path = resolve(out)
   if (!(await writeFileDurably(path, view.publicKeyPem, {mode: 0o644, overwrite: force}))) {
     throw notReplaced(path)
   }

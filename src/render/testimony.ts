@@ -96,7 +96,7 @@ export function renderConsentChange(r: ConsentChangeReport): string {
 
 export function renderAmend(r: AmendReport): string {
   return [
-    `Recorded version ${r.version} of the statement of ${r.witness} (${r.exhibit}, ledger event #${r.seq})`,
+    `Recorded version ${r.statement.version} of the statement of ${r.witness} (${r.exhibit}, ledger event #${r.seq})`,
     `  new version    ${r.statement.exhibit}  sha256 ${r.statement.sha256}  ${formatBytes(r.statement.size)}`,
     `  follows        version ${r.previous.version}, ${r.previous.exhibit}  sha256 ${r.previous.sha256}`,
     `  reason         ${safeText(r.reason)}`,

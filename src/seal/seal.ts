@@ -19,10 +19,10 @@
  */
 import {existsSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
-import {basename, dirname, resolve} from 'node:path'
+import {basename, dirname} from 'node:path'
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, messageOf, said} from '../errors.js'
-import {OUTPUT, fsyncFolder, notReplaced} from '../io/files.js'
+import {OUTPUT, checkDestination, fsyncFolder, notReplaced} from '../io/files.js'
 import type {LeftOut} from '../testimony/consent-filter.js'
 import {chooseExhibits} from './choice.js'
 import {writeCustodyFiles} from './custody-files.js'
@@ -94,13 +94,16 @@ function parseSealedAt(value: string | undefined): Date {
   return date
 }
 
-/** Where the archive goes, resolved: a .zip file that does not exist, unless `force`. */
-function outPath(options: SealOptions): string {
-  const out = resolve(options.cwd ?? process.cwd(), options.out)
-  if (!out.toLowerCase().endsWith('.zip')) {
+/**
+ * Where the archive goes, resolved: a .zip file that does not exist (unless `force`), in a folder
+ * it can be written to. The seal's first step; a command checks it before it asks for the passphrase.
+ */
+export function sealDestination(options: Pick<SealOptions, 'out' | 'force' | 'cwd'>): string {
+  if (!options.out.toLowerCase().endsWith('.zip')) {
     throw new CustodyError('INVALID_ARGUMENT', said`${OUTPUT.out} must name a .zip file, got ${JSON.stringify(options.out)}`)
   }
 
+  const out = checkDestination(options.out, OUTPUT.out, options.cwd)
   if (existsSync(out) && !options.force) {
     throw new CustodyError('INVALID_ARGUMENT', said`${out} already exists; choose another ${OUTPUT.out}, or add ${OUTPUT.force} to replace it`)
   }
@@ -130,7 +133,7 @@ function outPath(options: SealOptions): string {
  *   8. publish  link (or with --force rename) the ZIP into place at --out (publish.ts)
  */
 export async function sealArchive(kase: Case, options: SealOptions): Promise<SealReport> {
-  const out = outPath(options)
+  const out = sealDestination(options)
   const sealedAt = parseSealedAt(options.sealedAt)
   const sealer = options.actor?.trim() || kase.info.investigator
   const leftovers = await tidySeals(kase)

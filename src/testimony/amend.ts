@@ -34,8 +34,8 @@ export interface AmendOptions {
 export interface AmendReport {
   exhibit: string
   witness: string
-  version: number
-  statement: {exhibit: string; sha256: string; size: number}
+  /** The new version (its number: 2 and on), and the one it follows. */
+  statement: {version: number; exhibit: string; sha256: string; size: number}
   previous: {version: number; exhibit: string; sha256: string}
   reason: string
   seq: number
@@ -108,7 +108,7 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
             },
           },
         ],
-        result: {version: n, statement: {...statement, size: first.result.size!}, previous: {version: previous.version, exhibit: previous.exhibit, sha256: previous.sha256}, contentCheck: check},
+        result: {statement: {version: n, ...statement, size: first.result.size!}, previous: {version: previous.version, exhibit: previous.exhibit, sha256: previous.sha256}, contentCheck: check},
       }
     })
     await kase.recordHead()

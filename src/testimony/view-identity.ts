@@ -4,12 +4,12 @@
  * decrypted record must hash to the commitment the testimony recorded; with `disclose`, its exact
  * bytes are written to a file, so a court can check them with `sha256sum` against that commitment.
  */
+import {existsSync} from 'node:fs'
 import {readFile, rm} from 'node:fs/promises'
-import {resolve} from 'node:path'
 import type {Case} from '../case/case.js'
 import {CustodyError, messageOf, said} from '../errors.js'
 import {sha256Hex} from '../hashing/digests.js'
-import {writeFileDurably} from '../io/files.js'
+import {checkDestination, writeFileDurably} from '../io/files.js'
 import {FOLLOW_UP} from './fields.js'
 import {IdentifyingSearch, refuseIdentifying} from './identifying.js'
 import {openIdentity, openIdentityKey, type IdentityRecord} from './identity.js'
@@ -21,7 +21,7 @@ export interface ViewIdentityOptions {
   actor?: string | undefined
   /** Write the committed bytes of the record to this file (never over an existing one). */
   disclose?: string | undefined
-  cwd?: string
+  cwd?: string | undefined
 }
 
 export interface IdentityViewReport {
@@ -72,7 +72,24 @@ export async function identifyingSearchOf(kase: Case, view: TestimonyView, passp
   return IdentifyingSearch.of({name: record.name, contact: record.contact})
 }
 
+/**
+ * Where the identity record is disclosed, resolved (null: it is not): a new file, in a folder it
+ * can be written to. Checked first, before the identity is opened; a command checks it before it
+ * asks for the passphrase.
+ */
+export function disclosureDestination(options: Pick<ViewIdentityOptions, 'disclose' | 'cwd'>): string | null {
+  if (options.disclose === undefined) return null
+  const target = checkDestination(options.disclose, FOLLOW_UP.disclose, options.cwd)
+  if (existsSync(target)) throw disclosedAlready(target)
+  return target
+}
+
+function disclosedAlready(target: string): CustodyError {
+  return new CustodyError('INVALID_ARGUMENT', said`${target} already exists; choose another ${FOLLOW_UP.disclose} file. Nothing was recorded`, {subject: target})
+}
+
 export async function viewIdentity(kase: Case, ref: string, options: ViewIdentityOptions): Promise<IdentityViewReport> {
+  const disclosedTo = disclosureDestination(options)
   await kase.assertIntactHead()
   const view = findTestimony(kase, ref)
   if (view.identity === null) {
@@ -83,10 +100,7 @@ export async function viewIdentity(kase: Case, ref: string, options: ViewIdentit
   // The reason is recorded in clear, like every note.
   refuseIdentifying(IdentifyingSearch.of({name: record.name, contact: record.contact}), FOLLOW_UP.reason, options.reason?.trim())
   const commitment = sha256Hex(bytes)
-  const disclosedTo = options.disclose === undefined ? null : resolve(options.cwd ?? process.cwd(), options.disclose)
-  if (disclosedTo !== null && !(await writeFileDurably(disclosedTo, bytes, {mode: 0o600, overwrite: false}))) {
-    throw new CustodyError('INVALID_ARGUMENT', said`${disclosedTo} already exists; choose another ${FOLLOW_UP.disclose} file. Nothing was recorded`)
-  }
+  if (disclosedTo !== null && !(await writeFileDurably(disclosedTo, bytes, {mode: 0o600, overwrite: false}))) throw disclosedAlready(disclosedTo)
 
   try {
     const {events} = kase.ledger.append(() => ({

@@ -252,7 +252,7 @@ describe('help', () => {
     }
 
     const json = await custodyJson<{version: string; node: string; platform: string; arch: string}>(['version', '--json'])
-    expect(json.json).toEqual({version, node: process.version, platform: process.platform, arch: process.arch})
+    expect(json.json).toEqual({version: 1, custody: version, node: process.version, platform: process.platform, arch: process.arch})
   })
 })
 
@@ -355,10 +355,14 @@ describe('a mistyped command', () => {
     expect(withArguments.code).toBe(2)
     expect(withArguments.stderr).toContain('`custody sael` is not a custody command. Did you mean `custody seal`?')
 
+    // With --json, the error document on stdout, as for any other error (tests/e2e/json-contract.test.ts).
     const json = await custody(['verfy', '--json'])
     expect(json.code).toBe(2)
-    expect(json.stdout).toBe('')
-    expect(json.stderr).toContain('Did you mean `custody verify`?')
+    expect(JSON.parse(json.stdout)).toEqual({
+      version: 1,
+      error: {code: 'COMMAND_NOT_FOUND', subject: 'verfy', message: '`custody verfy` is not a custody command. Did you mean `custody verify`? Run `custody help` for the list of commands.'},
+    })
+    expect(json.stderr).toBe('')
 
     // Nothing near enough: no guess.
     const far = await custody(['frobnicate', 'photo.jpg'])

@@ -278,7 +278,7 @@ describe('custody seal, more', () => {
     expect(tar.stderr).toContain(`Error: --out must name a .zip file, got "${join(work.path, 'x.tar')}"`)
     const yesterday = await custodyJson<{error: {code: string; message: string; field?: string}}>(['seal', '--out', join(work.path, 'x.zip'), '--sealed-at', 'yesterday', '--case', kase.dir, '--json'])
     expect(yesterday.code).toBe(2)
-    expect(yesterday.json.error).toEqual({code: 'INVALID_ARGUMENT', field: 'sealedAt', message: '--sealed-at must be an ISO 8601 time with a zone, such as 2024-05-01T09:00:00Z, got "yesterday"'})
+    expect(yesterday.json.error).toEqual({code: 'INVALID_ARGUMENT', subject: null, field: 'sealedAt', message: '--sealed-at must be an ISO 8601 time with a zone, such as 2024-05-01T09:00:00Z, got "yesterday"'})
     expect(existsSync(join(work.path, 'x.zip'))).toBe(false)
   })
 })

@@ -193,7 +193,7 @@ describe('custody testimony add (flags)', () => {
     // The core names the field; the command its flag, in --json too, where the field is given.
     const named = await custodyJson<{error: {code: string; message: string; field?: string}}>([...noZoneFlags, '--json'])
     expect(named.code).toBe(2)
-    expect(named.json.error).toEqual({code: 'INVALID_ARGUMENT', field: 'interviewedAt', message: expect.stringMatching(/^--interviewed-at must be an ISO 8601 date and time with its zone, .* got "2024-03-05T10:00"$/) as string})
+    expect(named.json.error).toEqual({code: 'INVALID_ARGUMENT', subject: null, field: 'interviewedAt', message: expect.stringMatching(/^--interviewed-at must be an ISO 8601 date and time with its zone, .* got "2024-03-05T10:00"$/) as string})
     const inClear = await custodyJson<{error: {code: string; message: string; field?: string}}>([...flagsFor('W-021', ['--consent', 'none', '--statement-file', other]), '--witness-name', NAME, '--note', NAME, '--json'])
     expect(inClear.json.error).toMatchObject({code: 'IDENTIFYING_CONTENT', field: 'note', message: expect.stringMatching(/^--note contains the witness's name, .*belongs in --identity-note, which is encrypted\. Nothing was recorded$/) as string})
     expect(ledgerSize(kase.dir)).toBe(before)
@@ -326,7 +326,7 @@ describe('corrections', () => {
     const v2 = writeStatement('w014-v2.txt', 'On 4 March (not 3 March) I saw soldiers detain my neighbour at the checkpoint near the school.\n')
     const noReason = await custody(['testimony', 'amend', 'W-014', '--statement-file', v2, '--reason', ' ', '--case', kase.dir])
     expect(noReason.code).toBe(2)
-    const amended = await custodyJson<{version: number; statement: {exhibit: string; sha256: string}; previous: {exhibit: string; version: number}}>([
+    const amended = await custodyJson<{statement: {version: number; exhibit: string; sha256: string}; previous: {exhibit: string; version: number}}>([
       'testimony',
       'amend',
       'W-014',
@@ -338,7 +338,7 @@ describe('corrections', () => {
       kase.dir,
     ])
     expect(amended.code, amended.stderr).toBe(0)
-    expect(amended.json).toMatchObject({version: 2, previous: {exhibit: 'EX-000001', version: 1}})
+    expect(amended.json).toMatchObject({version: 1, statement: {version: 2}, previous: {exhibit: 'EX-000001', version: 1}})
     const show = await custody(['show', 'EX-000001', '--case', kase.dir])
     expect(show.stdout).toMatch(/version 1 +EX-000001/)
     expect(show.stdout).toMatch(new RegExp(`version 2 +${amended.json.statement.exhibit} .*reason: the witness corrected the date`))

@@ -1,0 +1,143 @@
+/**
+ * Every command's --json document validates against its JSON Schema in docs/json/ (README, "Output
+ * for scripts"): each command is run for real on a small case, in every form its document takes
+ * (a batch and files one by one, a dry run, a case and an archive verified, a seal and a seal
+ * finished), and what it printed must validate. The schemas close every object custody makes
+ * (additionalProperties false): a field that appears undocumented fails here.
+ */
+import {spawn, spawnSync} from 'node:child_process'
+import {copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {LocalTsa} from '../../src/timestamps/local-tsa.js'
+import {BIN, caseEnv, custodyJson, newCase, ROOT, SAMPLES, tempDir} from '../helpers/cli.js'
+import {schemaErrors, schemaFiles} from '../helpers/json-schemas.js'
+
+/** The schemas that are no command's document, but forms the others refer to. */
+const SHARED = ['common.schema.json', 'error.schema.json', 'event.schema.json', 'seal-statement.schema.json']
+
+const work = tempDir('custody-schemas-')
+let tsa: LocalTsa
+let kase: {dir: string; remove: () => void}
+/** Cases made on the way, removed at the end. */
+const others: Array<{remove: () => void}> = []
+/** The schemas a successful document of their command was checked against. */
+const checked = new Set<string>()
+
+/** custody's command IDs (`testimony:add`), from the manifest made at build. */
+function commandIds(): string[] {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>}
+  return Object.keys(manifest.commands).sort()
+}
+
+const schemaOf = (id: string): string => `${id.replaceAll(':', '-')}.schema.json`
+
+/**
+ * Runs `args` with --json, expects exit `code`, and checks the document against the schema of
+ * the command (the first words of args that name one).
+ */
+async function valid<T = Record<string, unknown>>(args: string[], code = 0, schema = schemaOf(commandIds().find((id) => args.join(':').startsWith(id)) ?? args[0]!)): Promise<T> {
+  const result = await custodyJson<T>(args)
+  expect(result.code, `${args.join(' ')}: ${result.stdout.slice(0, 2000)}\n${result.stderr}`).toBe(code)
+  expect(schemaErrors(schema, result.json), `${args.join(' ')} against ${schema}`).toEqual([])
+  expect((result.json as {version?: unknown}).version, args.join(' ')).toBe(1)
+  if (!('error' in (result.json as object))) checked.add(schema)
+  return result.json
+}
+
+beforeAll(async () => {
+  tsa = await (await LocalTsa.create()).start()
+  kase = await newCase()
+})
+
+afterAll(async () => {
+  await tsa[Symbol.asyncDispose]()
+  kase.remove()
+  for (const other of others) other.remove()
+  work.remove()
+})
+
+describe('the JSON Schemas of docs/json/', () => {
+  it('are one for each command, and the shared forms', () => {
+    expect(schemaFiles()).toEqual([...SHARED, ...commandIds().map(schemaOf)].sort())
+  })
+
+  it('hold for the document of every command, in each of its forms', async () => {
+    await valid(['init', join(work.path, 'another case'), '--title', 'Another case', '--investigator', 'A. Investigator', '--organisation', 'Test NGO'])
+    const c = ['--case', kase.dir]
+    const card = join(work.path, 'card')
+    mkdirSync(card)
+    for (const name of ['Canon.jpg', 'GPS.jpg']) copyFileSync(join(SAMPLES, name), join(card, name))
+    // A folder is a batch; files named one by one are not; a dry run says what would happen.
+    expect((await valid<{batch: unknown}>(['ingest', card, '--recursive', ...c])).batch).not.toBeNull()
+    await valid(['ingest', join(SAMPLES, 'PNG.png'), join(work.path, 'missing.jpg'), ...c], 1)
+    await valid(['ingest', join(SAMPLES, 'Nikon.jpg'), '--dry-run', ...c])
+    await valid(['config', 'set', 'tsa', tsa.url, ...c])
+    await valid(['config', 'set', 'tsa-ca', tsa.caFile, ...c])
+    await valid(['config', 'get', ...c])
+    // No TSA answers (waiting, exit 1), one does (stamped), nothing new since (up-to-date).
+    expect((await valid<{status: string}>(['timestamp', '--tsa', 'http://127.0.0.1:9/tsa', '--timeout', '1', ...c], 1)).status).toBe('waiting')
+    expect((await valid<{status: string}>(['timestamp', ...c])).status).toBe('stamped')
+    expect((await valid<{status: string}>(['timestamp', ...c])).status).toBe('up-to-date')
+
+    const statement = join(work.path, 'statement.txt')
+    writeFileSync(statement, 'I saw the detention from the window.\n')
+    const corrected = join(work.path, 'corrected.txt')
+    writeFileSync(corrected, 'I saw the detention from the kitchen window.\n')
+    await valid([
+      ...['testimony', 'add', '--witness', 'W-001', '--interviewed-at', '2024-03-05T10:00+02:00', '--place', 'Kyiv', '--interviewer', 'A. Investigator'],
+      ...['--consent', 'court', '--consent-method', 'signed-form', '--statement-file', statement, '--attach', join(SAMPLES, 'PDF.pdf'), '--witness-name', 'Jane Roe', ...c],
+    ])
+    await valid(['testimony', 'amend', 'W-001', '--statement-file', corrected, '--reason', 'the room corrected', ...c])
+    await valid(['testimony', 'consent', 'W-001', '--grant', 'advocacy', '--method', 'recorded-orally', ...c])
+    await valid(['testimony', 'identity', 'W-001', '--reason', 'protective measures', '--disclose', join(work.path, 'identity.json'), ...c])
+    await valid(['testimony', 'list', ...c])
+    await valid(['show', 'EX-000001', ...c])
+    await valid(['show', 'W-001', ...c])
+    await valid(['status', ...c])
+    await valid(['key', 'show', ...c])
+    await valid(['key', 'export', '--out', join(work.path, 'key.pem'), ...c])
+    const checkpoint = join(work.path, 'checkpoint.json')
+    await valid(['checkpoint', 'export', '--out', checkpoint, ...c])
+
+    const archive = join(work.path, 'sealed.zip')
+    await valid(['seal', '--out', archive, '--purpose', 'court', '--note', 'for the schemas', ...c])
+    const sealJson = spawnSync('unzip', ['-p', archive, '*/data/custody/seal.json'], {encoding: 'utf8'}).stdout
+    expect(schemaErrors('seal-statement.schema.json', JSON.parse(sealJson)), 'seal.json in the archive').toEqual([])
+    await valid(['verify', '--against', checkpoint, ...c])
+    await valid(['verify', archive, '--tsa-ca', tsa.caFile])
+    await valid(['seal', '--finish', await unpublishedSeal(join(work.path, 'killed.zip')), ...c])
+    await valid(['key', 'rotate', '--reason', 'the laptop was replaced', ...c])
+    await valid(['log', ...c])
+    await valid(['log', '--action', 'seal', '--limit', '1', ...c])
+    await valid(['version'])
+    await valid(['accept-restore', '--reason', 'restored from the backup', ...(await restoredOlderCopy())])
+
+    expect([...checked].sort()).toEqual(commandIds().map(schemaOf).sort())
+  })
+})
+
+/**
+ * A seal killed once recorded, before its archive was put at `out` (strace kills it as it enters
+ * link(2), as tests/e2e/seal-crash.test.ts does): its ID, for `seal --finish`.
+ */
+async function unpublishedSeal(out: string): Promise<string> {
+  const trace = ['-f', '-qq', '-o', '/dev/null', '--seccomp-bpf', '-e', 'trace=link,linkat', '-e', 'inject=link,linkat:signal=SIGKILL']
+  const strace = spawn('strace', [...trace, process.execPath, BIN, 'seal', '--out', out, '--purpose', 'court', '--case', kase.dir], {stdio: 'ignore', env: caseEnv(kase.dir)})
+  await new Promise((resolve) => strace.on('close', resolve))
+  expect(existsSync(out)).toBe(false)
+  const status = await custodyJson<{seals: {unpublished: Array<{sealId: string}>}}>(['status', '--case', kase.dir])
+  return status.json.seals.unpublished[0]!.sealId
+}
+
+/** A copy of the case (and of custody's record of it) put back after more work: the arguments of accept-restore on it. */
+async function restoredOlderCopy(): Promise<string[]> {
+  const older = await newCase()
+  others.push(older)
+  const backup = join(work.path, 'backup')
+  cpSync(join(older.dir, '.custody'), backup, {recursive: true})
+  await valid(['ingest', join(SAMPLES, 'Sony.jpg'), '--case', older.dir])
+  rmSync(join(older.dir, '.custody'), {recursive: true})
+  cpSync(backup, join(older.dir, '.custody'), {recursive: true})
+  return ['--case', older.dir]
+}
