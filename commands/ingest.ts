@@ -1,7 +1,9 @@
 import {Args, Flags} from '@oclif/core'
+import {caseProgress} from '../src/case/next-steps.js'
 import {ingest} from '../src/ingest/ingest.js'
 import {jsonWithList} from '../src/render/json-lines.js'
 import {describeProgress, progressLine} from '../src/render/progress.js'
+import {nextAfterIngest} from '../src/render/next-steps.js'
 import {renderIngest} from '../src/render/reports.js'
 import {CustodyCommand, caseFlag, flagFor, passphraseFileFlag, prose} from './_base.js'
 
@@ -107,6 +109,7 @@ stops before reading any file.`
         progress.done()
         // Written here, not returned to oclif: a batch's results are read as they are written.
         await this.writeLines(this.jsonEnabled() ? jsonWithList(report, ['results'], report.results) : renderIngest(report))
+        if (!this.jsonEnabled()) await this.writeLines(nextAfterIngest(report, caseProgress(kase)))
       } finally {
         report.close()
       }

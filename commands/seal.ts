@@ -1,6 +1,8 @@
 import {Args, Flags} from '@oclif/core'
+import {caseProgress} from '../src/case/next-steps.js'
 import {CustodyError} from '../src/errors.js'
 import {renderFinishedSeal, renderSeal} from '../src/render/reports.js'
+import {nextAfterSeal} from '../src/render/next-steps.js'
 import {progressLine} from '../src/render/progress.js'
 import {finishSeal, type FinishReport} from '../src/seal/leftovers.js'
 import {sealArchive} from '../src/seal/seal.js'
@@ -103,7 +105,7 @@ ledger recorded (no passphrase needed).`
       })
       progress.done()
       // Written here, not returned to oclif: the statement's exhibits are made as they are written.
-      await this.writeLines(this.jsonEnabled() ? jsonWithList(report, ['statement', 'exhibits'], report.statement.exhibits) : [renderSeal(report)])
+      await this.writeLines(this.jsonEnabled() ? jsonWithList(report, ['statement', 'exhibits'], report.statement.exhibits) : [renderSeal(report), ...nextAfterSeal(report, caseProgress(kase), flags.out!)])
     } finally {
       interrupt.release()
     }
