@@ -52,7 +52,10 @@ folder or a manifest holds; the report is printed from it when the run ends.
 
 The ledger events are signed (a checkpoint with every batch), so ingest needs the case passphrase:
 --passphrase-file, else $CUSTODY_PASSPHRASE, else a prompt. Without any of them and no terminal it
-stops before reading any file.`
+stops before reading any file.
+
+The text report ends with what to do next (Next:): the first new exhibit to look at, custody
+timestamp when a TSA is set and events wait for a token, and how to seal. --json gives none.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> IMG_0412.JPG IMG_0413.JPG', description: 'Ingest two photos'},

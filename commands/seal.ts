@@ -43,7 +43,11 @@ it is being recorded, the seal is finished. A seal that is killed leaves a note 
 .custody/seals/: the next seal, or \`custody status\`, removes what it left. If it was killed
 after its event was recorded but before its archive was put at --out, status and verify report
 it, and \`custody seal --finish SEAL-ID\` puts it in place, once its SHA-256 is the one the
-ledger recorded (no passphrase needed).`
+ledger recorded (no passphrase needed).
+
+The text report ends with what to do next (Next:): how to verify the archive as its recipient
+will, and to hand it over with the fingerprint of the key that signed it, sent another way.
+--json gives none.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> --out crimea-2024-seal.zip --purpose court --note "ICC Article 15 communication"', description: 'Seal every exhibit for a court, with the testimony of every witness who consented to use in court'},

@@ -44,7 +44,10 @@ nothing written) unless --identifying-content-ok. A testimony recorded so is mar
 identifying content, and no advocacy (anonymised) seal takes it.
 
 Consent scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; ')}.
-Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
+Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.
+
+The text report ends with what to do next (Next:): how to read the testimony and its statement
+back, and to seal it for a purpose the witness consented to. --json gives none.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %>', description: 'Take a testimony interactively'},
