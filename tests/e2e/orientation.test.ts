@@ -6,6 +6,7 @@
 import {chmodSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import type {ListedExhibit as Listed} from '../../src/exhibits/list.js'
 import {custody, custodyJson, newCase, SAMPLES, tempDir, vaultObject} from '../helpers/cli.js'
 
 const work = tempDir('custody-orientation-')
@@ -13,53 +14,17 @@ let kase: {dir: string; remove: () => void}
 const FIRST = 'On 3 March I saw soldiers detain my neighbour at the checkpoint near the school.\n'
 const SECOND = 'On 3 March, at about noon, I saw soldiers detain my neighbour at the checkpoint near the school.\n'
 
-interface Listed {
-  exhibit: string
-  name: string
-  type: string | null
-  captured: string | null
-  capturedUtc: string | null
-  collectedBy: string | null
-  testimonies: Array<{witness: string; role: string; version?: number}>
-}
-
 function file(name: string, text: string): string {
   const path = join(work.path, name)
   writeFileSync(path, text)
   return path
 }
 
+/** `testimony add` with every answer given as a flag (no prompt), and `extra` (the consent, attachments). */
 function testimonyFlags(witness: string, statement: string, extra: string[] = []): string[] {
-  return [
-    'testimony',
-    'add',
-    '--witness',
-    witness,
-    '--interviewed-at',
-    '2024-03-05T10:00+02:00',
-    '--ended-at',
-    '',
-    '--place',
-    'Kyiv, safe location',
-    '--interviewer',
-    'A. Investigator',
-    '--present',
-    '',
-    '--interpreter',
-    '',
-    '--language',
-    'uk',
-    '--no-vulnerable',
-    '--consent-method',
-    'signed-form',
-    '--consent-at',
-    '2024-03-05T10:00+02:00',
-    '--statement-file',
-    statement,
-    ...extra,
-    '--case',
-    kase.dir,
-  ]
+  const interview = ['--interviewed-at', '2024-03-05T10:00+02:00', '--ended-at', '', '--place', 'Kyiv, safe location', '--interviewer', 'A. Investigator', '--present', '', '--interpreter', '']
+  const consent = ['--no-vulnerable', '--consent-method', 'signed-form', '--consent-at', '2024-03-05T10:00+02:00']
+  return ['testimony', 'add', '--witness', witness, ...interview, '--language', 'uk', ...consent, '--statement-file', statement, ...extra, '--case', kase.dir]
 }
 
 beforeAll(async () => {
