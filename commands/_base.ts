@@ -14,7 +14,7 @@ import {once} from 'node:events'
 import {statSync} from 'node:fs'
 import {Command, Flags} from '@oclif/core'
 import {Case, locateCase} from '../src/case/case.js'
-import {CustodyError, sayWith, type Field} from '../src/errors.js'
+import {CustodyError, errnoOf, sayWith, type Field} from '../src/errors.js'
 import {askNewPassphrase, missingPassphrase, passphraseFromFileOrEnv, tryPassphrases} from '../src/keys/passphrase.js'
 
 export const caseFlag = Flags.string({
@@ -80,6 +80,20 @@ export function flagFor(command: typeof CustodyCommand, field: Field): string {
 /** A core error's message as `command` says it: each field it names as the flag that gives it. */
 export function commandMessage(command: typeof CustodyCommand, error: CustodyError): string {
   return sayWith(error.said, (field) => flagFor(command, field))
+}
+
+/** Lines joined in pieces of about 64 KiB: one write each. */
+function* inPieces(lines: Iterable<string>): Generator<string> {
+  let piece = ''
+  for (const line of lines) {
+    piece += `${line}\n`
+    if (piece.length >= 64 * 1024) {
+      yield piece
+      piece = ''
+    }
+  }
+
+  if (piece !== '') yield piece
 }
 
 /** Says on the terminal why the passphrase is asked again (the prompt is on stderr too). */
@@ -262,20 +276,26 @@ export abstract class CustodyCommand extends Command {
    * about 64 KiB, waiting whenever stdout asks to.
    */
   protected async writeLines(lines: Iterable<string>): Promise<void> {
-    const write = async (text: string): Promise<void> => {
-      if (!process.stdout.write(text)) await once(process.stdout, 'drain')
+    await this.writeOut(inPieces(lines))
+  }
+
+  /**
+   * Writes to stdout as the pieces come, waiting whenever it asks to. A reader that stops early
+   * (`custody list | head`) closes the pipe: the rest is not wanted, and that is no failure.
+   */
+  protected async writeOut(pieces: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
+    let gone = false
+    const closed = (error: unknown): void => {
+      if (errnoOf(error) !== 'EPIPE') throw error
+      gone = true
     }
 
-    let piece = ''
-    for (const line of lines) {
-      piece += `${line}\n`
-      if (piece.length >= 64 * 1024) {
-        await write(piece)
-        piece = ''
-      }
+    // Kept to the end: a piece already written may still find the pipe closed.
+    process.stdout.on('error', closed)
+    for await (const piece of pieces) {
+      if (gone || process.stdout.destroyed) return
+      if (!process.stdout.write(piece)) await once(process.stdout, 'drain').catch(closed)
     }
-
-    if (piece !== '') await write(piece)
   }
 
   /** Notices on stderr, after the work (and outside --json's one document on stdout). */

@@ -1,6 +1,4 @@
-import {once} from 'node:events'
 import {Args, Flags} from '@oclif/core'
-import {errnoOf} from '../src/errors.js'
 import {describeExhibit, type DescribedExhibit} from '../src/exhibits/describe.js'
 import {renderShow} from '../src/render/reports.js'
 import {findStatement, statementBytes, statementText} from '../src/testimony/read-statement.js'
@@ -16,25 +14,6 @@ interface StatementJson {
   mimeType: string | null
   /** The text, when the statement is text (UTF-8, or UTF-16 with a byte-order mark); null for a PDF or a scan. */
   text: string | null
-}
-
-/**
- * Writes bytes to stdout as they come, waiting whenever it asks to. A reader that stops early
- * (`| head`) closes the pipe: the rest is not wanted, and that is no failure.
- */
-async function writeRaw(chunks: AsyncIterable<Buffer>): Promise<void> {
-  let gone = false
-  const closed = (error: unknown): void => {
-    if (errnoOf(error) !== 'EPIPE') throw error
-    gone = true
-  }
-
-  // Kept to the end: a write already queued may still find the pipe closed.
-  process.stdout.on('error', closed)
-  for await (const chunk of chunks) {
-    if (!process.stdout.write(chunk)) await once(process.stdout, 'drain').catch(closed)
-    if (gone) return
-  }
 }
 
 export default class Show extends CustodyCommand {
@@ -84,7 +63,7 @@ identity is encrypted). An exhibit that is not a testimony's statement is refuse
       }
 
       // Its bytes as they are, not a rendering: a statement can be piped or saved whole.
-      await writeRaw(statementBytes(kase, statement))
+      await this.writeOut(statementBytes(kase, statement))
       return undefined
     }
 

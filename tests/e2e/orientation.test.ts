@@ -3,11 +3,12 @@
  * testimony printed by `custody show W-014 --statement`, and the `Next:` hints that end the text of
  * ingest, testimony add and seal (never their --json).
  */
+import {spawnSync} from 'node:child_process'
 import {chmodSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {ListedExhibit as Listed} from '../../src/exhibits/list.js'
-import {custody, custodyJson, newCase, SAMPLES, tempDir, vaultObject} from '../helpers/cli.js'
+import {BIN, custody, custodyJson, newCase, SAMPLES, tempDir, vaultObject} from '../helpers/cli.js'
 
 const work = tempDir('custody-orientation-')
 let kase: {dir: string; remove: () => void}
@@ -151,6 +152,15 @@ describe('custody show --statement', () => {
     const alone = await custody(['show', 'W-014', '--version', '1', '--case', kase.dir])
     expect(alone.code).toBe(2)
     expect(alone.stderr).toContain('--statement')
+  })
+
+  it('stops quietly when its reader does (`| head`): exit 0, no error', async () => {
+    const long = file('w014-v3.txt', 'The soldiers came back every night.\n'.repeat(100_000))
+    expect((await custody(['testimony', 'amend', 'W-014', '--statement-file', long, '--reason', 'the witness went on', '--case', kase.dir])).code).toBe(0)
+    const piped = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" show W-014 --statement --case "${kase.dir}" | head -n 2`], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}})
+    expect(piped.stdout).toBe('The soldiers came back every night.\n'.repeat(2))
+    expect(piped.stderr).toBe('')
+    expect(piped.status).toBe(0)
   })
 
   it('prints nothing of a statement that is no longer what the ledger recorded (exit 3)', async () => {
