@@ -16,8 +16,8 @@ import {once} from 'node:events'
 import {statSync} from 'node:fs'
 import {Command, Errors, Flags, toConfiguredId} from '@oclif/core'
 import {Case, locateCase} from '../src/case/case.js'
-import {CustodyError, sayWith, unforeseenError, type Field} from '../src/errors.js'
-import {checkNewPassphrase, missingPassphrase, passphraseFromFileOrEnv} from '../src/keys/passphrase.js'
+import {CustodyError, errnoOf, sayWith, unforeseenError, type Field} from '../src/errors.js'
+import {askNewPassphrase, missingPassphrase, passphraseFromFileOrEnv, tryPassphrases} from '../src/keys/passphrase.js'
 import {jsonWithList} from '../src/render/json-lines.js'
 import {errorDocument, successDocument, type JsonResult} from '../src/render/json-output.js'
 import {parseError} from './_parse-errors.js'
@@ -28,7 +28,7 @@ export const caseFlag = Flags.string({
 })
 
 export const passphraseFileFlag = Flags.string({
-  description: 'read the case passphrase from this file (its first line); default: $CUSTODY_PASSPHRASE, else a prompt on a terminal',
+  description: 'read the case passphrase from this file (its first line); default: $CUSTODY_PASSPHRASE, else a prompt on a terminal (three tries)',
   helpValue: 'FILE',
 })
 
@@ -85,6 +85,25 @@ export function flagFor(command: typeof CustodyCommand, field: Field): string {
 /** A core error's message as `command` says it: each field it names as the flag that gives it. */
 export function commandMessage(command: typeof CustodyCommand, error: CustodyError): string {
   return sayWith(error.said, (field) => flagFor(command, field))
+}
+
+/** Lines joined in pieces of about 64 KiB: one write each. */
+function* inPieces(lines: Iterable<string>): Generator<string> {
+  let piece = ''
+  for (const line of lines) {
+    piece += `${line}\n`
+    if (piece.length >= 64 * 1024) {
+      yield piece
+      piece = ''
+    }
+  }
+
+  if (piece !== '') yield piece
+}
+
+/** Says on the terminal why the passphrase is asked again (the prompt is on stderr too). */
+function tellRetry(why: string, triesLeft: number): void {
+  process.stderr.write(`${why.charAt(0).toUpperCase()}${why.slice(1)}. Try again (${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left).\n`)
 }
 
 export abstract class CustodyCommand extends Command {
@@ -149,37 +168,51 @@ export abstract class CustodyCommand extends Command {
   }
 
   /**
-   * The case passphrase from --passphrase-file, CUSTODY_PASSPHRASE or a prompt on the terminal.
-   * Without any of them it throws before the command has done anything.
+   * The prompt for a passphrase, on the terminal; without one, it throws before the command has
+   * done anything.
    */
-  protected async passphrase(file: string | undefined, what: string, options: {confirm?: boolean; env?: NodeJS.ProcessEnv} = {}): Promise<string> {
-    const given = await passphraseFromFileOrEnv(file, options.env)
-    if (given !== undefined) return given
+  private async passphrasePrompt(what: string): Promise<(question: string) => Promise<string>> {
     if (!process.stdin.isTTY || !process.stderr.isTTY) throw missingPassphrase(what)
     // Loaded only to ask: most runs read the passphrase from a file or the environment, or need none.
     const {password} = await import('@inquirer/prompts')
-    const ask = (message: string): Promise<string> =>
-      password({message, mask: '*'}, {output: process.stderr}).catch((error: unknown) => {
+    return (question) =>
+      password({message: question, mask: '*'}, {output: process.stderr}).catch((error: unknown) => {
         if (error instanceof Error && error.name === 'ExitPromptError') {
           throw new CustodyError('INTERRUPTED', `${what} was cancelled at the passphrase prompt; nothing was done`)
         }
 
         throw error
       })
-    const first = await ask(options.confirm ? 'New case passphrase (protects the signing key):' : 'Case passphrase:')
-    if (!options.confirm) return first
-    checkNewPassphrase(first)
-    if ((await ask('The same passphrase again:')) !== first) {
-      throw new CustodyError('INVALID_ARGUMENT', 'the two passphrases differ; nothing was done. Run the command again')
-    }
+  }
 
-    return first
+  /**
+   * The case passphrase from --passphrase-file, CUSTODY_PASSPHRASE or a prompt on the terminal,
+   * given to `use` (which opens a key with it; `prompted` says where it came from). A passphrase
+   * typed at the prompt that `use` refuses as wrong is asked again, three times in all.
+   */
+  private async withPassphrase<T>(file: string | undefined, what: string, use: (passphrase: string, prompted: boolean) => Promise<T>): Promise<T> {
+    const given = await passphraseFromFileOrEnv(file)
+    if (given !== undefined) return use(given, false)
+    const ask = await this.passphrasePrompt(what)
+    return tryPassphrases(() => ask('Case passphrase:'), (passphrase) => use(passphrase, true), tellRetry)
+  }
+
+  /**
+   * A new passphrase (for a new key) from --passphrase-file, CUSTODY_PASSPHRASE (unless `env`
+   * says otherwise) or a prompt on the terminal, which asks for it twice, and asks again, three
+   * times in all, for one too short or typed differently.
+   */
+  protected async newPassphrase(file: string | undefined, what: string, options: {env?: NodeJS.ProcessEnv} = {}): Promise<string> {
+    const given = await passphraseFromFileOrEnv(file, options.env)
+    if (given !== undefined) return given
+    return askNewPassphrase(await this.passphrasePrompt(what), tellRetry)
   }
 
   /**
    * Opens the case and its signing key, for a command that appends to the ledger. With
    * `background`, the key is still being opened when this returns, and the domain function
-   * awaits kase.ready() before anything it could not undo.
+   * awaits kase.ready() before anything it could not undo (not when the passphrase was typed at
+   * the prompt: then the key is opened first, so that a wrong passphrase can be asked again).
    */
   protected async openCaseForWriting(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: {background?: boolean; compare?: boolean} = {}): Promise<Case> {
     return (await this.unlockCase(caseDir, passphraseFile, what, options)).kase
@@ -194,9 +227,13 @@ export abstract class CustodyCommand extends Command {
   ): Promise<{kase: Case; passphrase: string}> {
     const kase = this.openCase(caseDir, {...options, refused: 'nothing was added'})
     try {
-      const passphrase = await this.passphrase(passphraseFile, what)
-      if (options.background) kase.beginUnlock(passphrase)
-      else await kase.unlock(passphrase)
+      const passphrase = await this.withPassphrase(passphraseFile, what, async (passphrase, prompted) => {
+        // A passphrase typed at the prompt opens the key before the work starts, so that a wrong
+        // one can be asked again; one from a file or the environment can only be refused.
+        if (options.background && !prompted) kase.beginUnlock(passphrase)
+        else await kase.unlock(passphrase)
+        return passphrase
+      })
       return {kase, passphrase}
     } catch (error) {
       kase.close()
@@ -251,20 +288,26 @@ export abstract class CustodyCommand extends Command {
    * about 64 KiB, waiting whenever stdout asks to.
    */
   protected async writeLines(lines: Iterable<string>): Promise<void> {
-    const write = async (text: string): Promise<void> => {
-      if (!process.stdout.write(text)) await once(process.stdout, 'drain')
+    await this.writeOut(inPieces(lines))
+  }
+
+  /**
+   * Writes to stdout as the pieces come, waiting whenever it asks to. A reader that stops early
+   * (`custody list | head`) closes the pipe: the rest is not wanted, and that is no failure.
+   */
+  protected async writeOut(pieces: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
+    let gone = false
+    const closed = (error: unknown): void => {
+      if (errnoOf(error) !== 'EPIPE') throw error
+      gone = true
     }
 
-    let piece = ''
-    for (const line of lines) {
-      piece += `${line}\n`
-      if (piece.length >= 64 * 1024) {
-        await write(piece)
-        piece = ''
-      }
+    // Kept to the end: a piece already written may still find the pipe closed.
+    process.stdout.on('error', closed)
+    for await (const piece of pieces) {
+      if (gone || process.stdout.destroyed) return
+      if (!process.stdout.write(piece)) await once(process.stdout, 'drain').catch(closed)
     }
-
-    if (piece !== '') await write(piece)
   }
 
   /** Notices on stderr, after the work (and outside --json's one document on stdout). */

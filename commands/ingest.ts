@@ -1,6 +1,8 @@
 import {Args, Flags} from '@oclif/core'
+import {caseProgress} from '../src/case/next-steps.js'
 import {ingest, type IngestProgress} from '../src/ingest/ingest.js'
 import {describeProgress, progressLine} from '../src/render/progress.js'
+import {nextAfterIngest} from '../src/render/next-steps.js'
 import {renderIngest} from '../src/render/reports.js'
 import {CustodyCommand, caseFlag, flagFor, passphraseFileFlag, prose} from './_base.js'
 
@@ -49,7 +51,10 @@ folder or a manifest holds; the report is printed from it when the run ends.
 
 The ledger events are signed (a checkpoint with every batch), so ingest needs the case passphrase:
 --passphrase-file, else $CUSTODY_PASSPHRASE, else a prompt. Without any of them and no terminal it
-stops before reading any file.`
+stops before reading any file.
+
+The text report ends with what to do next (Next:): the first new exhibit to look at, custody
+timestamp when a TSA is set and events wait for a token, and how to seal. --json gives none.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> IMG_0412.JPG IMG_0413.JPG', description: 'Ingest two photos'},
@@ -108,6 +113,7 @@ stops before reading any file.`
         progress.done()
         // Written here, not returned to oclif: a batch's results are read as they are written.
         await this.writeLines(this.jsonEnabled() ? this.jsonLines(report, ['results'], report.results) : renderIngest(report))
+        if (!this.jsonEnabled()) await this.writeLines(nextAfterIngest(report, caseProgress(kase)))
       } finally {
         report.close()
       }

@@ -17,7 +17,8 @@ investigator, organisation and exhibit prefix. An existing case is refused and l
 Init also makes the investigator's Ed25519 signing key, which signs a checkpoint of the ledger
 after every command that adds to it. The private key is kept in .custody/keys/, encrypted under
 the case passphrase (scrypt, then AES-256-GCM). The passphrase comes from --passphrase-file, else
-$CUSTODY_PASSPHRASE, else a prompt; it must be at least 8 characters. Keep it safe: without it
+$CUSTODY_PASSPHRASE, else a prompt, which asks for it twice (and again, three times in all, for
+one too short or typed differently); it must be at least 8 characters. Keep it safe: without it
 nothing more can be added to the case (what is in it can still be verified and sealed copies read).`
 
   static override examples = [
@@ -53,7 +54,7 @@ nothing more can be added to the case (what is in it can still be verified and s
       investigator: flags.investigator,
       organisation: flags.organisation,
       prefix: flags.prefix,
-      passphrase: await this.passphrase(flags['passphrase-file'], 'init (to protect the new signing key)', {confirm: true}),
+      passphrase: await this.newPassphrase(flags['passphrase-file'], 'init (to protect the new signing key)'),
     })
     this.log(renderInit(result))
     this.notices.push(...result.notices)

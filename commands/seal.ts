@@ -1,6 +1,8 @@
 import {Args, Flags} from '@oclif/core'
+import {caseProgress} from '../src/case/next-steps.js'
 import {CustodyError} from '../src/errors.js'
 import {renderFinishedSeal, renderSeal} from '../src/render/reports.js'
+import {nextAfterSeal} from '../src/render/next-steps.js'
 import {progressLine} from '../src/render/progress.js'
 import {finishSeal, type FinishReport} from '../src/seal/leftovers.js'
 import {sealArchive, sealDestination} from '../src/seal/seal.js'
@@ -40,7 +42,11 @@ it is being recorded, the seal is finished. A seal that is killed leaves a note 
 .custody/seals/: the next seal, or \`custody status\`, removes what it left. If it was killed
 after its event was recorded but before its archive was put at --out, status and verify report
 it, and \`custody seal --finish SEAL-ID\` puts it in place, once its SHA-256 is the one the
-ledger recorded (no passphrase needed).`
+ledger recorded (no passphrase needed).
+
+The text report ends with what to do next (Next:): how to verify the archive as its recipient
+will, and to hand it over with the fingerprint of the key that signed it, sent another way.
+--json gives none.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> --out crimea-2024-seal.zip --purpose court --note "ICC Article 15 communication"', description: 'Seal every exhibit for a court, with the testimony of every witness who consented to use in court'},
@@ -104,7 +110,7 @@ ledger recorded (no passphrase needed).`
       })
       progress.done()
       // Written here, not returned to oclif: the statement's exhibits are made as they are written.
-      await this.writeLines(this.jsonEnabled() ? this.jsonLines(report, ['statement', 'exhibits'], report.statement.exhibits) : [renderSeal(report)])
+      await this.writeLines(this.jsonEnabled() ? this.jsonLines(report, ['statement', 'exhibits'], report.statement.exhibits) : [renderSeal(report), ...nextAfterSeal(report, caseProgress(kase), flags.out!)])
     } finally {
       interrupt.release()
     }

@@ -14,8 +14,10 @@ by the new key, and \`custody verify\` refuses a later checkpoint signed by the 
 the investigator changes, when the passphrase may have been seen, or when the laptop was out of
 your hands.
 
-The current passphrase opens the old key. The new key is protected by --new-passphrase-file, or a
-prompt on a terminal, or, when neither is given and there is no terminal, the same passphrase.
+The current passphrase opens the old key (at a prompt, a wrong one is asked again, three times in
+all). The new key is protected by --new-passphrase-file, or a prompt on a terminal (asked twice,
+and again for one shorter than 8 characters or typed differently), or, when neither is given and
+there is no terminal, the same passphrase.
 A new passphrase also takes over the witness identity key, so one passphrase opens the case.`
 
   static override examples = [
@@ -36,11 +38,11 @@ A new passphrase also takes over the witness identity key, so one passphrase ope
 
   async run(): Promise<RotationResult> {
     const {flags} = await this.parse(KeyRotate)
-    const current = await this.passphrase(flags['passphrase-file'], 'key rotate')
+    // The current passphrase opens the old key first: at a prompt, a wrong one is asked again.
+    const {kase: opened, passphrase: current} = await this.unlockCase(flags.case, flags['passphrase-file'], 'key rotate')
+    using kase = opened
     const fromFile = await passphraseFromFileOrEnv(flags['new-passphrase-file'], {})
-    const next = fromFile ?? (process.stdin.isTTY && process.stderr.isTTY ? await this.passphrase(undefined, 'key rotate (the new key)', {confirm: true, env: {}}) : current)
-    using kase = this.openCase(flags.case)
-    await kase.unlock(current)
+    const next = fromFile ?? (process.stdin.isTTY && process.stderr.isTTY ? await this.newPassphrase(undefined, 'key rotate (the new key)', {env: {}}) : current)
     const result = await rotateSigningKey(kase, {passphrase: next, currentPassphrase: current, reason: flags.reason, ...(flags.holder === undefined ? {} : {holder: flags.holder})})
     this.log(`Rotated the signing key (ledger event #${result.seq}):\n  replaced   ${result.previous}\n  now        ${result.current}\n  reason     ${result.reason}`)
     return result

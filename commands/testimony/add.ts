@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
+import {caseProgress} from '../../src/case/next-steps.js'
 import {CustodyError} from '../../src/errors.js'
 import type {Finding} from '../../src/testimony/content-check.js'
+import {nextAfterTestimony} from '../../src/render/next-steps.js'
 import {renderTestimonyTaken} from '../../src/render/testimony.js'
 import {confirmIdentifyingContent} from '../../src/testimony/interview.js'
 import {checkGiven, checkTestimony, missingFields, type TestimonyInput} from '../../src/testimony/record.js'
@@ -42,7 +44,10 @@ nothing written) unless --identifying-content-ok. A testimony recorded so is mar
 identifying content, and no advocacy (anonymised) seal takes it.
 
 Consent scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; ')}.
-Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
+Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.
+
+The text report ends with what to do next (Next:): how to read the testimony and its statement
+back, and to seal it for a purpose the witness consented to. --json gives none.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %>', description: 'Take a testimony interactively'},
@@ -137,7 +142,7 @@ Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
     try {
       const identifyingContent = flags['identifying-content-ok'] ? 'accept' : canAsk ? async (findings: readonly Finding[]) => confirmIdentifyingContent(findings, (await questions()).terminalAsker()) : 'refuse'
       const report = await takeTestimony(kase, complete, {passphrase, actor: flags.actor, signal: interrupt.signal, identifyingContent})
-      this.log(renderTestimonyTaken(report))
+      this.log([renderTestimonyTaken(report), ...nextAfterTestimony(report, caseProgress(kase))].join('\n'))
       return report
     } finally {
       interrupt.release()

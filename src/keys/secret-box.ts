@@ -72,10 +72,21 @@ export function isSecretBox(value: unknown): value is SecretBox {
   )
 }
 
+/**
+ * What a box holds, as errors name it: `name` in words ("the case's signing key"), `id` as the
+ * subject of the error (never a path: which key, not where it is kept), `file` where it is kept,
+ * named only when the box itself is damaged (to be restored from a backup).
+ */
+export interface BoxedSecret {
+  name: string
+  id: string
+  file: string
+}
+
 /** Opens a box; a wrong passphrase and a damaged box are both refused by the GCM tag. */
-export async function openSecret(box: unknown, passphrase: string, label: string, where: string): Promise<Buffer> {
+export async function openSecret(box: unknown, passphrase: string, label: string, secret: BoxedSecret): Promise<Buffer> {
   if (!isSecretBox(box)) {
-    throw new CustodyError('KEY_UNREADABLE', `${where} is not a custody secret box (or uses parameters this custody does not accept); restore it from a backup`, {subject: where})
+    throw new CustodyError('KEY_UNREADABLE', `${secret.file} is not a custody secret box (or uses parameters this custody does not accept); restore it from a backup`, {subject: secret.file})
   }
 
   const key = await deriveKey(passphrase, Buffer.from(box.kdf.salt, 'base64'), box.kdf)
@@ -85,6 +96,6 @@ export async function openSecret(box: unknown, passphrase: string, label: string
   try {
     return Buffer.concat([decipher.update(Buffer.from(box.ciphertext, 'base64')), decipher.final()])
   } catch {
-    throw new CustodyError('WRONG_PASSPHRASE', `the passphrase does not open ${where}: it is wrong, or the file was damaged; try again`, {subject: where})
+    throw new CustodyError('WRONG_PASSPHRASE', `the passphrase does not open ${secret.name}: it is wrong, or the key's file is damaged`, {subject: secret.id})
   }
 }

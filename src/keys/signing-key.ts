@@ -253,7 +253,7 @@ export async function openSigningKey(dataDir: string, fingerprint: string, passp
     throw new CustodyError('KEY_UNREADABLE', `${path} holds the key ${String(file.fingerprint)}, not the case's key ${fingerprint}; restore it from a backup of the case`, {subject: path})
   }
 
-  const pkcs8 = await openSecret(file.privateKey, passphrase, labelFor(fingerprint), path)
+  const pkcs8 = await openSecret(file.privateKey, passphrase, labelFor(fingerprint), {name: "the case's signing key", id: `signing key ${fingerprint}`, file: path})
   let signer: Signer
   try {
     signer = signerFrom(createPrivateKey({key: pkcs8, format: 'der', type: 'pkcs8'}))

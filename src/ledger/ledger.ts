@@ -349,6 +349,15 @@ export class Ledger implements Disposable {
   }
 
   /**
+   * Every exhibit's ingest event, parsed, in the order they were ingested, read a page at a time
+   * through the action index: a case of any size is never held at once.
+   */
+  *eachIngestEvent(): Generator<StoredEvent<EventOfKind<'ingest'>>> {
+    const page = this.cached<[number], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' AND seq > ? ORDER BY seq LIMIT 200")
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) yield* this.parsedOfKind([row], ['ingest'])
+  }
+
+  /**
    * From now on, a typed read passes over a stored event that does not parse instead of failing:
    * for `custody verify`, whose chain check reads every row as it is stored and reports each such
    * event, so that its later checks can read the others.

@@ -255,8 +255,6 @@ export function renderSeal(report: SealReport): string {
     ...(s.testimonies.length ? [`  testimony      ${s.testimonies.map((t) => `${safeText(t.witness)} (${t.exhibit})`).join(', ')}`] : []),
     ...report.leftOut.map((l) => `  left out       ${l.exhibit} (testimony ${l.testimony}): ${safeText(l.reason)}`),
     ...describeSealLeftovers(report.leftovers, true).map((line) => `  earlier seal   ${safeText(line)}`),
-    '',
-    `Check it anywhere: unzip it, then in ${report.bag}/ run sha256sum -c manifest-sha256.txt (README.txt explains the rest).`,
   ].join('\n')
 }
 

@@ -66,6 +66,18 @@ function encodingOf(head: Buffer): {encoding: 'utf-8' | 'utf-16le' | 'utf-16be';
   return {encoding: 'utf-8', bom: 0}
 }
 
+/** A statement's text, held whole, when it is text by the rule above; undefined when it is not. */
+export function statementTextOf(bytes: Buffer, mimeType: string | null): string | undefined {
+  if (!isPlainTextType(mimeType)) return undefined
+  const {encoding, bom} = encodingOf(bytes)
+  try {
+    const text = new TextDecoder(encoding, {fatal: true, ignoreBOM: true}).decode(bytes.subarray(bom))
+    return CONTROL.test(text) ? undefined : text
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Searches a statement's text as a stream. `mimeType` is ExifTool's File:MIMEType of it (null when
  * ExifTool did not recognise it). Stops at the first sight of the name.

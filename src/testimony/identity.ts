@@ -149,7 +149,7 @@ export async function openIdentityKey(dataDir: string, passphrase: string): Prom
     throw new CustodyError('KEY_UNREADABLE', `the witness identity key ${path} is missing; restore .custody/keys/ from a backup of the case`, {subject: path})
   }
 
-  const pkcs8 = await openSecret(file.privateKey, passphrase, labelFor(file.fingerprint), path)
+  const pkcs8 = await openSecret(file.privateKey, passphrase, labelFor(file.fingerprint), {name: 'the witness identity key', id: `witness identity key ${file.fingerprint}`, file: path})
   try {
     const key = createPrivateKey({key: pkcs8, format: 'der', type: 'pkcs8'})
     const spki = createPublicKey(key).export({type: 'spki', format: 'der'})

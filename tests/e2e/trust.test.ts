@@ -92,7 +92,8 @@ describe('the passphrase', () => {
     // ingest opens the key beside its first steps: a wrong passphrase must still leave nothing behind.
     const wrong = await custody(['ingest', join(SAMPLES, 'Sony.jpg'), join(SAMPLES, 'PNG.png'), '--case', kase.dir], {env: {CUSTODY_PASSPHRASE: 'not the passphrase'}})
     expect(wrong.code).toBe(2)
-    expect(wrong.stderr).toContain('the passphrase does not open')
+    expect(wrong.stderr).toContain("Error: the passphrase does not open the case's signing key: it is wrong, or the key's file is damaged")
+    expect(wrong.stderr).not.toContain('.custody')
     expect(ledgerSize(kase.dir)).toBe(before)
     expect(vault()).toBe(vaultBefore)
     const out = join(work.path, 'wrong.zip')

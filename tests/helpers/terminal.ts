@@ -4,6 +4,7 @@
  */
 import {spawnSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
+import {existsSync, readFileSync} from 'node:fs'
 import {BIN} from './cli.js'
 
 function tmux(...args: string[]): string {
@@ -54,6 +55,17 @@ export class Terminal implements Disposable {
   async answer(prompt: string | RegExp, text: string): Promise<void> {
     await this.waitFor(prompt)
     this.send(text, 'Enter')
+  }
+
+  /** Waits until the command has ended; its exit code. */
+  async exitCode(timeoutMs = 30_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs
+    while (!existsSync(this.exitFile) || readFileSync(this.exitFile, 'utf8').trim() === '') {
+      if (Date.now() > deadline) throw new Error(`the command did not finish; the terminal shows:\n${this.screen()}`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+
+    return Number(readFileSync(this.exitFile, 'utf8').trim())
   }
 
   [Symbol.dispose](): void {

@@ -4,13 +4,15 @@ import {join} from 'node:path'
 import {ed25519} from '@noble/curves/ed25519.js'
 import {afterAll, describe, expect, it} from 'vitest'
 import {parseCheckpoint, signCheckpoint} from '../../src/checkpoints/checkpoint.js'
-import {passphraseFromFileOrEnv} from '../../src/keys/passphrase.js'
+import {askNewPassphrase, passphraseFromFileOrEnv, tryPassphrases} from '../../src/keys/passphrase.js'
+import {CustodyError} from '../../src/errors.js'
 import {openSecret, sealSecret} from '../../src/keys/secret-box.js'
 import {createSigningKey, fingerprintOf, KEYS_FOLDER, openSigningKey, readKeyFileState, verifySignature, verifySignatureStreamed, type KeyFileState} from '../../src/keys/signing-key.js'
 import {tempDir} from '../helpers/cli.js'
 import {memorySigner} from '../helpers/keys.js'
 
 const tmp = tempDir('custody-keys-')
+const BOX = {name: 'the test secret', id: 'test secret', file: '/somewhere/box.json'}
 afterAll(() => tmp.remove())
 
 describe('the secret box (scrypt + AES-256-GCM)', () => {
@@ -19,21 +21,21 @@ describe('the secret box (scrypt + AES-256-GCM)', () => {
     const box = await sealSecret(secret, 'a long passphrase', 'label A')
     expect(box.kdf).toMatchObject({name: 'scrypt', logN: 16, r: 8, p: 2})
     expect(Buffer.from(box.ciphertext, 'base64').toString()).not.toContain('private')
-    expect(new TextDecoder().decode(await openSecret(box, 'a long passphrase', 'label A', 'box'))).toBe('the private key')
-    await expect(openSecret(box, 'a long passphrasE', 'label A', 'box')).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
-    await expect(openSecret(box, 'a long passphrase', 'label B', 'box')).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
+    expect(new TextDecoder().decode(await openSecret(box, 'a long passphrase', 'label A', BOX))).toBe('the private key')
+    await expect(openSecret(box, 'a long passphrasE', 'label A', BOX)).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
+    await expect(openSecret(box, 'a long passphrase', 'label B', BOX)).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
     const flipped = Buffer.from(box.ciphertext, 'base64')
     flipped[0]! ^= 1
-    await expect(openSecret({...box, ciphertext: flipped.toString('base64')}, 'a long passphrase', 'label A', 'box')).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
+    await expect(openSecret({...box, ciphertext: flipped.toString('base64')}, 'a long passphrase', 'label A', BOX)).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
   })
 
   it('refuses a box whose KDF parameters were weakened or are absurd', async () => {
     const box = await sealSecret(new Uint8Array([1]), 'a long passphrase', 'l')
     for (const kdf of [{...box.kdf, logN: 10}, {...box.kdf, logN: 40}, {...box.kdf, name: 'pbkdf2'}]) {
-      await expect(openSecret({...box, kdf}, 'a long passphrase', 'l', 'box')).rejects.toMatchObject({code: 'KEY_UNREADABLE'})
+      await expect(openSecret({...box, kdf}, 'a long passphrase', 'l', BOX)).rejects.toMatchObject({code: 'KEY_UNREADABLE'})
     }
 
-    await expect(openSecret(null, 'x', 'l', 'box')).rejects.toMatchObject({code: 'KEY_UNREADABLE'})
+    await expect(openSecret(null, 'x', 'l', BOX)).rejects.toMatchObject({code: 'KEY_UNREADABLE'})
   })
 })
 
@@ -52,7 +54,13 @@ describe('the signing key', () => {
     expect(ed25519.verify(signature, message, opened.spki.subarray(-32))).toBe(true)
     expect(verifySignature(opened.spki, message, signature)).toBe(true)
     expect(verifySignature(opened.spki, new TextEncoder().encode('other bytes'), signature)).toBe(false)
-    await expect(openSigningKey(dir, signer.fingerprint, 'wrong passphrase')).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
+    // Named by what it is, never by the path of its file (issue 18).
+    const wrong = await openSigningKey(dir, signer.fingerprint, 'wrong passphrase').then(
+      () => expect.unreachable('a wrong passphrase opened the key'),
+      (error: unknown) => error as Error & {code: string; subject: string},
+    )
+    expect(wrong).toMatchObject({code: 'WRONG_PASSPHRASE', message: "the passphrase does not open the case's signing key: it is wrong, or the key's file is damaged", subject: `signing key ${signer.fingerprint}`})
+    expect(`${wrong.message} ${wrong.subject}`).not.toContain(dir)
   })
 
   it('signs a streamed message exactly as it signs the whole message, and refuses one that changed between readings', async () => {
@@ -196,5 +204,63 @@ describe('the passphrase file', () => {
     await expect(passphraseFromFileOrEnv(join(tmp.path, 'missing'), {})).rejects.toMatchObject({code: 'PASSPHRASE_MISSING'})
     expect(await passphraseFromFileOrEnv(undefined, {CUSTODY_PASSPHRASE: 'from env'})).toBe('from env')
     expect(await passphraseFromFileOrEnv(undefined, {CUSTODY_PASSPHRASE: ''})).toBeUndefined()
+  })
+})
+
+describe('a passphrase typed at a prompt', () => {
+  /** A prompt that gives these answers in turn, and what it was asked and told. */
+  function prompt(answers: string[]): {ask: (question?: string) => Promise<string>; asked: string[]; told: string[]; tell: (why: string, left: number) => void} {
+    const asked: string[] = []
+    const told: string[] = []
+    return {
+      asked,
+      told,
+      ask: async (question = 'Case passphrase:') => {
+        asked.push(question)
+        const answer = answers.shift()
+        if (answer === undefined) throw new Error('asked once too often')
+        return answer
+      },
+      tell: (why, left) => told.push(`${why} (${left} left)`),
+    }
+  }
+
+  const open = async (passphrase: string): Promise<string> => {
+    if (passphrase !== 'right one') throw new CustodyError('WRONG_PASSPHRASE', "the passphrase does not open the case's signing key")
+    return 'opened'
+  }
+
+  it('is asked again while it is wrong, three times in all', async () => {
+    const twice = prompt(['wrong', 'wrong again', 'right one'])
+    expect(await tryPassphrases(twice.ask, open, twice.tell)).toBe('opened')
+    expect(twice.told).toEqual(["the passphrase does not open the case's signing key (2 left)", "the passphrase does not open the case's signing key (1 left)"])
+    const thrice = prompt(['a', 'b', 'c', 'right one'])
+    await expect(tryPassphrases(thrice.ask, open, thrice.tell)).rejects.toMatchObject({code: 'WRONG_PASSPHRASE'})
+    expect(thrice.asked).toHaveLength(3)
+  })
+
+  it('is not asked again for another failure', async () => {
+    const other = prompt(['x', 'right one'])
+    const failing = async (): Promise<never> => {
+      throw new CustodyError('KEY_UNREADABLE', 'the key file is missing')
+    }
+
+    await expect(tryPassphrases(other.ask, failing, other.tell)).rejects.toMatchObject({code: 'KEY_UNREADABLE'})
+    expect(other.asked).toHaveLength(1)
+  })
+
+  it('when new, is asked twice, and again when too short or typed differently', async () => {
+    const mended = prompt(['short', 'a long passphrase', 'a long passphrasE', 'a long passphrase', 'a long passphrase'])
+    expect(await askNewPassphrase(mended.ask, mended.tell)).toBe('a long passphrase')
+    expect(mended.told).toEqual(['the passphrase must be at least 8 characters; a few words make a strong one (2 left)', 'the two passphrases differ (1 left)'])
+    expect(mended.asked).toEqual([
+      'New case passphrase (protects the signing key):',
+      'New case passphrase (protects the signing key):',
+      'The same passphrase again:',
+      'New case passphrase (protects the signing key):',
+      'The same passphrase again:',
+    ])
+    const short = prompt(['a', 'b', 'c'])
+    await expect(askNewPassphrase(short.ask, short.tell)).rejects.toMatchObject({code: 'INVALID_ARGUMENT', message: expect.stringContaining('at least 8 characters')})
   })
 })
