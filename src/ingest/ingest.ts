@@ -23,12 +23,12 @@ import {MetadataReader} from '../metadata/exiftool.js'
 import {batchIdentity, earlierRuns, endBatch, filesOfEarlierRuns, startBatch, type BatchIdentity, type BatchInfo} from './batch.js'
 import {INGEST} from './fields.js'
 import {walkInputs, type InputFile} from './inputs.js'
-import {IngestRun, asCustodyError, lineOf, provenanceOf, type Provenance, type ProvenanceOptions} from './pipeline.js'
+import {IngestRun, asCustodyError, provenanceOf, refOf, type Provenance, type ProvenanceOptions} from './pipeline.js'
 import {Recorder} from './recorder.js'
-import {INTERRUPTED_REASON, type IngestCounts, type IngestFileResult} from './results.js'
+import {INTERRUPTED_REASON, alreadyPresent, failed, fileRef, skipped, wouldIngest, type DryRunCounts, type IngestCounts, type IngestFileResult} from './results.js'
 import {Worklist} from './worklist.js'
 
-export {INTERRUPTED_REASON, type IngestCounts, type IngestFileResult, type IngestStatus} from './results.js'
+export {INTERRUPTED_REASON, type DryRunCounts, type IngestCounts, type IngestFileResult, type IngestStatus} from './results.js'
 
 export interface IngestOptions extends ProvenanceOptions {
   paths: readonly string[]
@@ -56,19 +56,22 @@ export interface IngestProgress {
   bytesTotal: number
 }
 
-export interface IngestReport {
+/** What a run and a dry run both report. */
+interface ReportOf {
   caseId: string
   /** A manifest or folder ingest is a recorded batch (batch.ts); null for files named one by one. */
   batch: BatchInfo | null
-  dryRun: boolean
   /** Each file's result, in order, read from the run's worklist (src/ingest/worklist.ts) as it is iterated, until close(). */
   results: Iterable<IngestFileResult>
-  counts: IngestCounts
-  bytesIngested: number
   interrupted: boolean
   /** Frees what the run kept of its files: the results can no longer be read. */
   close: () => void
 }
+
+/** A run's report, or a dry run's: a dry run says what would be ingested, and never "ingested". */
+export type IngestReport =
+  | (ReportOf & {dryRun: false; counts: IngestCounts; bytesIngested: number})
+  | (ReportOf & {dryRun: true; counts: DryRunCounts; bytesWouldIngest: number})
 
 /** Files in flight at once: copying, hashing and ExifTool overlap across them. */
 const DEFAULT_CONCURRENCY = 8
@@ -103,11 +106,11 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
     // 3. resume
     if (batch !== null) await leaveOutEarlier(kase, batch, work)
     const batchInfo: BatchInfo | null = batch === null ? null : {...batch, earlierRuns: earlierRuns(kase, batch.id), startedSeq: null, endedSeq: null}
-    const finish = (): IngestReport => reportOf(kase, work, batchInfo, dryRun, options.signal?.aborted ?? false)
+    const interrupted = (): boolean => options.signal?.aborted ?? false
     // 4. plan
     if (dryRun) {
       await plan(kase, work, options.signal)
-      return finish()
+      return planReportOf(kase, work, batchInfo, interrupted())
     }
 
     // 5. start
@@ -119,7 +122,7 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
 
     // 6. take in
     await takeIn(kase, options, provenance, batch?.id ?? null, work)
-    const report = finish()
+    const report = reportOf(kase, work, batchInfo, interrupted())
     // 7. end
     if (batchInfo !== null) batchInfo.endedSeq = endBatch(kase, batchInfo, report, provenance.actor)
     await kase.recordHead()
@@ -148,7 +151,7 @@ async function gather(kase: Case, options: IngestOptions, work: Worklist): Promi
   // A file inside the case's own data folder is never evidence.
   const add = (file: InputFile): void => {
     const inside = !relative(kase.dataDir, file.symlinkTarget ?? file.path).startsWith('..')
-    if (inside) work.addResult({path: file.path, status: 'skipped', reason: `it is part of the case's own ${CASE_FOLDER} folder`, ...lineOf(file)})
+    if (inside) work.addResult(skipped(refOf(file), `it is part of the case's own ${CASE_FOLDER} folder`))
     else work.add(file)
   }
 
@@ -163,8 +166,8 @@ async function gather(kase: Case, options: IngestOptions, work: Worklist): Promi
   await walkInputs(options.paths, {recursive: options.recursive ?? false, cwd}, {
     claim: (key) => work.claim(key) === undefined,
     file: add,
-    problem: ({path, error}) => work.addResult({path, status: 'failed', error: {code: error.code, message: sayWith(error.said, options.nameField)}}),
-    skipped: ({path, reason}) => work.addResult({path, status: 'skipped', reason}),
+    problem: ({path, error}) => work.addResult(failed(fileRef(path), {code: error.code, message: sayWith(error.said, options.nameField)})),
+    skipped: ({path, reason}) => work.addResult(skipped(fileRef(path), reason)),
   })
   return options.recursive ? batchIdentity({paths: options.paths.map((p) => resolve(cwd, p)), recursive: true}) : null
 }
@@ -197,7 +200,9 @@ async function leaveOutEarlier(kase: Case, batch: BatchIdentity, work: Worklist)
     if (before === undefined) continue
     const now = await stat(file.path).catch(() => undefined)
     if (now === undefined || now.size !== before.size || now.mtime.toISOString() !== before.modifiedAt) continue
-    work.setResult(i, {path: file.path, status: 'already-present', exhibit: before.exhibit, size: before.size, reason: 'taken in by an earlier run of this batch', ...lineOf(file)})
+    const sha256 = kase.ledger.exhibitFile(before.exhibit)?.sha256
+    if (sha256 === undefined) continue
+    work.setResult(i, alreadyPresent(refOf(file), {exhibit: before.exhibit, sha256, size: before.size, seq: null, reason: 'taken in by an earlier run of this batch'}))
   }
 }
 
@@ -205,18 +210,17 @@ async function leaveOutEarlier(kase: Case, batch: BatchIdentity, work: Worklist)
 async function plan(kase: Case, work: Worklist, signal: AbortSignal | undefined): Promise<void> {
   for (const {i, file} of work.files('pending')) {
     if (signal?.aborted) break
-    const base = {path: file.path, ...lineOf(file)}
+    const ref = refOf(file)
     try {
       const {sha256, size} = await digestFile(file.path, 'sha256')
       if (size === 0) throw new CustodyError('INPUT_EMPTY', `${file.path} is empty (0 bytes): it would be refused`)
       const exhibit = kase.ledger.exhibitBySha256(sha256)
       const earlier = work.firstWithContent(sha256, file.path)
-      if (exhibit !== undefined) work.setResult(i, {...base, status: 'already-present', exhibit, sha256, size})
-      else if (earlier !== undefined) work.setResult(i, {...base, status: 'already-present', sha256, size, reason: `the same content as ${earlier}, earlier in this batch`})
-      else work.setResult(i, {...base, status: 'would-ingest', sha256, size})
+      if (exhibit !== undefined) work.setResult(i, alreadyPresent(ref, {exhibit, sha256, size, seq: null, reason: `already in the case as ${exhibit} (would be recorded as presented again)`}))
+      else if (earlier !== undefined) work.setResult(i, alreadyPresent(ref, {exhibit: null, sha256, size, seq: null, reason: `the same content as ${earlier}, earlier in this batch`}))
+      else work.setResult(i, wouldIngest(ref, {sha256, size}))
     } catch (error) {
-      const err = asCustodyError(error, file.path)
-      work.setResult(i, {...base, status: 'failed', error: {code: err.code, message: err.message}})
+      work.setResult(i, failed(ref, asCustodyError(error, file.path)))
     }
   }
 }
@@ -268,14 +272,15 @@ async function takeIn(kase: Case, options: IngestOptions, provenance: Provenance
 }
 
 /** The run's report; a file the run did not reach (it was stopped) is reported as skipped. */
-function reportOf(kase: Case, work: Worklist, batch: BatchInfo | null, dryRun: boolean, interrupted: boolean): IngestReport {
-  return {
-    caseId: kase.info.caseId,
-    batch,
-    dryRun,
-    results: {[Symbol.iterator]: () => work.results((file) => ({path: file.path, status: 'skipped', reason: INTERRUPTED_REASON, ...lineOf(file)}))},
-    ...work.counts(),
-    interrupted,
-    close: () => work.close(),
-  }
+function reportOf(kase: Case, work: Worklist, batch: BatchInfo | null, interrupted: boolean): Extract<IngestReport, {dryRun: false}> {
+  const results = {[Symbol.iterator]: () => work.results((file) => skipped(refOf(file), INTERRUPTED_REASON))}
+  const {counts, bytesIngested} = work.counts()
+  return {caseId: kase.info.caseId, batch, dryRun: false, results, counts, bytesIngested, interrupted, close: () => work.close()}
+}
+
+/** A dry run's report: what would be ingested (the worklist counts those files with the ingested ones). */
+function planReportOf(kase: Case, work: Worklist, batch: BatchInfo | null, interrupted: boolean): Extract<IngestReport, {dryRun: true}> {
+  const {caseId, results, counts, bytesIngested, close} = reportOf(kase, work, batch, interrupted)
+  const {ingested: wouldIngest, ...rest} = counts
+  return {caseId, batch, dryRun: true, results, counts: {wouldIngest, ...rest}, bytesWouldIngest: bytesIngested, interrupted, close}
 }

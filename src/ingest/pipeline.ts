@@ -32,7 +32,7 @@ import {normaliseMetadata, parseGivenDate, type NormalisedMetadata} from '../met
 import type {StagedObject} from '../vault/vault.js'
 import {INGEST} from './fields.js'
 import type {InputFile} from './inputs.js'
-import {INTERRUPTED_REASON, type IngestFileResult} from './results.js'
+import {INTERRUPTED_REASON, alreadyPresent, failed, fileRef, ingested, skipped, withSeq, type FileRef, type IngestFileResult} from './results.js'
 
 /** What the person ingesting says of the files: who they are, and how the files were collected. */
 export interface ProvenanceOptions {
@@ -80,14 +80,15 @@ export function provenanceOf(options: ProvenanceOptions, kase: Case): Provenance
 /** Errors worth an `ingest-failed` event: the file was there and was presented, but could not be taken in. */
 const RECORDED_FAILURES = new Set(['INPUT_UNREADABLE', 'INPUT_EMPTY', 'INPUT_CHANGED', 'INPUT_NOT_REGULAR', 'DISK_FULL', 'COPY_MISMATCH', 'STORAGE_FAILED'])
 
-/** What is known of a file before it is read: its result so far, what its event says of it, its manifest row. */
-type Presented = {base: IngestFileResult; facts: FileFacts; row?: RowFacts}
+/** What is known of a file before it is read: the file as given, what its event says of it, its manifest row. */
+type Presented = {file: FileRef; facts: FileFacts; row?: RowFacts}
 
 /** What steps 1-4 leave for step 5 to record. */
 export type Outcome = (
-  | {kind: 'new'; base: IngestFileResult; facts: FileFacts; staged: StagedObject; metadata: ReadMetadata}
-  | {kind: 'known'; base: IngestFileResult; facts: FileFacts; staged: StagedObject}
-  | {kind: 'failed'; base: IngestFileResult; facts: FileFacts; error: CustodyError}
+  | {kind: 'new'; file: FileRef; facts: FileFacts; staged: StagedObject; metadata: ReadMetadata}
+  | {kind: 'known'; file: FileRef; facts: FileFacts; staged: StagedObject}
+  /** `read`: the digest and size of a file that failed after it was read, else null. */
+  | {kind: 'failed'; file: FileRef; facts: FileFacts; error: CustodyError; read: {sha256: string; size: number} | null}
 ) & {
   /** What a manifest row said of the file. */
   row?: RowFacts
@@ -143,11 +144,9 @@ export class IngestRun {
     try {
       staged = await this.kase.vault.stageFile(input.path, {signal: this.signal, onBytes: options.onBytes})
     } catch (error) {
-      return {kind: 'failed', ...presented, error: asCustodyError(error, input.path)}
+      return {kind: 'failed', ...presented, error: asCustodyError(error, input.path), read: null}
     }
 
-    presented.base.sha256 = staged.digests.sha256
-    presented.base.size = staged.size
     try {
       // 2. dedupe (checked again when recording, inside the transaction, where it cannot race)
       if (this.kase.ledger.exhibitBySha256(staged.digests.sha256) !== undefined) {
@@ -162,7 +161,7 @@ export class IngestRun {
       return outcome
     } catch (error) {
       await this.kase.vault.discard(staged)
-      return {kind: 'failed', ...presented, error: asCustodyError(error, input.path)}
+      return {kind: 'failed', ...presented, error: asCustodyError(error, input.path), read: {sha256: staged.digests.sha256, size: staged.size}}
     }
   }
 
@@ -206,23 +205,26 @@ export class IngestRun {
   record(outcomes: Outcome[], provenance: Provenance): IngestFileResult[] {
     try {
       const {events, result} = this.kase.ledger.append((view) => composeIngestEvents(this.kase, view, outcomes, provenance, this.batch))
-      return result.map(({result: r, draft}) => (draft === null ? r : {...r, seq: events[draft]!.event.seq}))
+      return result.map(({result: r, draft}) => (draft === null ? r : withSeq(r, events[draft]!.event.seq)))
     } catch (error) {
       // Nothing of this batch was recorded (the transaction rolled back): each file says why.
       const err = asCustodyError(error, this.kase.ledger.path)
-      return outcomes.map((o) => ({...o.base, status: 'failed', error: {code: err.code, message: `not recorded: ${err.message}`}}))
+      return outcomes.map((o) => failed(o.file, {code: err.code, message: `not recorded: ${err.message}`}, readOf(o)))
     }
   }
 }
 
-/** A file's result so far and what its event will say of it; `recordAs` stands for its name and path. */
+/** The digest and size of an outcome's file, when it was read. */
+function readOf(outcome: Outcome): {sha256: string; size: number} | null {
+  return outcome.kind === 'failed' ? outcome.read : {sha256: outcome.staged.digests.sha256, size: outcome.staged.size}
+}
+
+/** A file as given, and what its event will say of it; `recordAs` stands for its name and path. */
 async function presentedFile(input: InputFile, recordAs: string | undefined): Promise<Presented> {
-  const base: IngestFileResult = {path: input.path, status: 'failed', ...lineOf(input)}
-  if (input.symlinkTarget !== null) base.symlinkTarget = input.symlinkTarget
   const modified = await stat(input.path).catch(() => undefined)
   const facts = fileFacts(input, modified ? modified.mtime.toISOString() : null, recordAs)
   const row = 'row' in input ? (input as ManifestInput).row : undefined
-  return {base, facts, ...(row ? {row} : {})}
+  return {file: refOf(input), facts, ...(row ? {row} : {})}
 }
 
 function fileFacts(input: InputFile, modifiedAt: string | null, recordAs: string | undefined): FileFacts {
@@ -233,9 +235,9 @@ function fileFacts(input: InputFile, modifiedAt: string | null, recordAs: string
   return facts
 }
 
-/** The manifest line of a file from a manifest, for its result. */
-export function lineOf(file: InputFile): {line?: number} {
-  return 'row' in file ? {line: (file as ManifestInput).row.line} : {}
+/** A file to take in as its result names it: its path, its manifest line (for a manifest's file), its symlink's target. */
+export function refOf(file: InputFile): FileRef {
+  return fileRef(file.path, {line: 'row' in file ? (file as ManifestInput).row.line : null, symlinkTarget: file.symlinkTarget})
 }
 
 /** A composed result, and the index of the draft that records it, if one does. */
@@ -309,9 +311,7 @@ function composeFailure(outcome: Extract<Outcome, {kind: 'failed'}>, {actor, ext
 
   // A file stopped by Ctrl-C did not fail: it is simply not in the case yet.
   const result: IngestFileResult =
-    error.code === 'INTERRUPTED'
-      ? {...outcome.base, status: 'skipped', reason: `${INTERRUPTED_REASON} (stopped while it was being read)`}
-      : {...outcome.base, status: 'failed', error: {code: error.code, message: error.message}}
+    error.code === 'INTERRUPTED' ? skipped(outcome.file, `${INTERRUPTED_REASON} (stopped while it was being read)`) : failed(outcome.file, error, outcome.read)
   return {result, draft}
 }
 
@@ -324,8 +324,8 @@ function composePresentedAgain(outcome: Exclude<Outcome, {kind: 'failed'}>, exis
     exhibit: existing ?? null,
     payload: {file: outcome.facts, digests: {sha256, sha512}, size: outcome.staged.size, collected, note, ...extra},
   })
-  const result: IngestFileResult = {...outcome.base, status: 'already-present'}
-  if (existing !== undefined) result.exhibit = existing
+  const reason = `already in the case${existing === undefined ? '' : ` as ${existing}`} (recorded as presented again)`
+  const result = alreadyPresent(outcome.file, {exhibit: existing ?? null, sha256, size: outcome.staged.size, seq: null, reason})
   return {result, draft: draft - 1}
 }
 
@@ -354,10 +354,8 @@ function composeNewExhibit(kase: Case, outcome: Extract<Outcome, {kind: 'new'}>,
       ...extra,
     },
   })
-  const result: IngestFileResult = {...outcome.base, status: 'ingested', exhibit}
-  const notes = [...metadata.errors, ...metadata.warnings]
-  if (notes.length > 0) result.metadataWarnings = notes
-  if (metadata.noMetadata) result.noMetadata = true
+  const metadataWarnings = [...metadata.errors, ...metadata.warnings]
+  const result = ingested(outcome.file, {exhibit, sha256, size: outcome.staged.size, seq: null, metadataWarnings, noMetadata: metadata.noMetadata})
   return {result, draft: draft - 1}
 }
 

@@ -108,7 +108,7 @@ export class Worklist implements Disposable {
   }
 
   setResult(i: number, result: IngestFileResult): void {
-    this.statements.setResult.run(result.status, result.size ?? null, JSON.stringify(result), i)
+    this.statements.setResult.run(result.status, 'size' in result ? result.size : null, JSON.stringify(result), i)
   }
 
   /** A file an earlier run of the batch took in; a later one of the same path replaces it. */

@@ -43,52 +43,52 @@ export function renderKey(view: KeyView): string {
 }
 
 function ingestLine(r: IngestFileResult): string {
-  const path = `${r.line === undefined ? '' : `line ${r.line}: `}${safeText(r.path)}`
-  const via = r.symlinkTarget ? ` (symlink, followed to ${safeText(r.symlinkTarget)})` : ''
+  const path = `${r.line === null ? '' : `line ${r.line}: `}${safeText(r.path)}`
+  const via = r.symlinkTarget === null ? '' : ` (symlink, followed to ${safeText(r.symlinkTarget)})`
   switch (r.status) {
     case 'ingested': {
       const notes: string[] = []
       if (r.noMetadata) notes.push('no embedded metadata')
-      if (r.metadataWarnings?.length) notes.push(`ExifTool: ${safeText(r.metadataWarnings.join('; '))}`)
-      return `${r.exhibit}  ${path}${via}  sha256:${r.sha256?.slice(0, 16)}…${notes.length ? `  [${notes.join('; ')}]` : ''}`
+      if (r.metadataWarnings.length > 0) notes.push(`ExifTool: ${safeText(r.metadataWarnings.join('; '))}`)
+      return `${r.exhibit}  ${path}${via}  sha256:${r.sha256.slice(0, 16)}…${notes.length ? `  [${notes.join('; ')}]` : ''}`
     }
 
     case 'would-ingest': {
-      return `new        ${path}${via}  sha256:${r.sha256?.slice(0, 16)}…  would be ingested`
+      return `new        ${path}${via}  sha256:${r.sha256.slice(0, 16)}…  would be ingested`
     }
 
     case 'already-present': {
-      const what = r.reason ?? `already in the case as ${r.exhibit ?? '?'} (recorded as presented again)`
-      return `${(r.exhibit ?? 'present').padEnd(10)} ${path}${via}  ${r.exhibit && r.reason ? `${r.exhibit}: ` : ''}${safeText(what)}`
+      return `${(r.exhibit ?? 'present').padEnd(10)} ${path}${via}  ${safeText(r.reason)}`
     }
 
     case 'skipped': {
-      return `skipped    ${path}: ${safeText(r.reason ?? '')}`
+      return `skipped    ${path}: ${safeText(r.reason)}`
     }
 
-    default: {
-      return `FAILED     ${path}: ${safeText(r.error?.message ?? 'unknown error')}`
+    case 'failed': {
+      return `FAILED     ${path}: ${safeText(r.error.message)}`
     }
   }
 }
 
 /** The report of an ingest, line by line: a batch's report can be long, and is never held whole. */
 export function* renderIngest(report: IngestReport): Generator<string> {
-  const {counts} = report
   // After Ctrl-C, one line for the files that did not go in rather than one line each.
   let notIn = 0
   for (const r of report.results) {
-    if (r.status === 'skipped' && r.reason?.startsWith(INTERRUPTED_REASON) === true) notIn++
+    if (r.status === 'skipped' && r.reason.startsWith(INTERRUPTED_REASON)) notIn++
     else yield ingestLine(r)
   }
 
   if (notIn > 0) yield `not in   ${plural(notIn, 'file')}: the run was interrupted (--json lists them)`
   yield ''
   if (report.dryRun) {
-    yield `Dry run: ${plural(counts.ingested, 'file')} would be ingested (${formatBytes(report.bytesIngested)}), ${counts.alreadyPresent} already present, ${counts.failed} would fail${counts.skipped ? `, ${counts.skipped} skipped` : ''}. Nothing was written.`
+    const {counts} = report
+    yield `Dry run: ${plural(counts.wouldIngest, 'file')} would be ingested (${formatBytes(report.bytesWouldIngest)}), ${counts.alreadyPresent} already present, ${counts.failed} would fail${counts.skipped ? `, ${counts.skipped} skipped` : ''}. Nothing was written.`
     return
   }
 
+  const {counts} = report
   yield `${plural(counts.ingested, 'file')} ingested (${formatBytes(report.bytesIngested)}), ${counts.alreadyPresent} already present, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}.`
   const b = report.batch
   if (b !== null) {

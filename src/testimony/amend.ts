@@ -63,7 +63,7 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
       {input: input!, recordAs: recordedName(view.witness, `statement-v${version}`, 'file' in options.statement ? path : 'statement.txt'), role: 'the corrected statement'},
     ])
     if (outcome!.kind === 'known') {
-      throw new CustodyError('INVALID_ARGUMENT', `the corrected statement ${path} is already exhibit ${kase.ledger.exhibitBySha256(outcome!.base.sha256!) ?? '?'} of this case: nothing changed, so nothing was recorded`, {subject: path})
+      throw new CustodyError('INVALID_ARGUMENT', `the corrected statement ${path} is already exhibit ${kase.ledger.exhibitBySha256(outcome!.staged.digests.sha256) ?? '?'} of this case: nothing changed, so nothing was recorded`, {subject: path})
     }
 
     let contentCheck: ContentCheck | null
@@ -86,7 +86,7 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
         throw new CustodyError('INVALID_ARGUMENT', `the corrected statement ${path} became an exhibit while it was being recorded; nothing was recorded`)
       }
 
-      const statement = {exhibit: first.result.exhibit!, sha256: first.result.sha256!}
+      const statement = {exhibit: first.result.exhibit, sha256: first.result.sha256}
       const n = current.versions.length + 1
       // Another amendment may have taken version `version` meanwhile: the sources name the version recorded.
       const check: ContentCheck | null =
