@@ -82,6 +82,14 @@ export function commandMessage(command: typeof CustodyCommand, error: CustodyErr
   return sayWith(error.said, (field) => flagFor(command, field))
 }
 
+/** How a command opens its case for writing (see unlockCase()). */
+interface UnlockOptions<T> {
+  background?: boolean
+  compare?: boolean
+  /** What can be refused once the case is open, before the passphrase is asked for; its result is returned as `checked`. */
+  check?: (kase: Case) => T | Promise<T>
+}
+
 export abstract class CustodyCommand extends Command {
   static override enableJsonFlag = true
   /** The flags of this command not named like the field they give (in kebab case): field → flag. */
@@ -167,25 +175,26 @@ export abstract class CustodyCommand extends Command {
   /**
    * Opens the case and its signing key, for a command that appends to the ledger. With
    * `background`, the key is still being opened when this returns, and the domain function
-   * awaits kase.ready() before anything it could not undo.
+   * awaits kase.ready() before anything it could not undo. `check` runs once the case is open and
+   * before the passphrase is asked for: what can be refused without the key is refused first.
    */
-  protected async openCaseForWriting(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: {background?: boolean; compare?: boolean} = {}): Promise<Case> {
+  protected async openCaseForWriting(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: UnlockOptions<unknown> = {}): Promise<Case> {
     return (await this.unlockCase(caseDir, passphraseFile, what, options)).kase
   }
 
-  /** openCaseForWriting(), also returning the passphrase, for work that opens another key with it. */
-  protected async unlockCase(
-    caseDir: string | undefined,
-    passphraseFile: string | undefined,
-    what: string,
-    options: {background?: boolean; compare?: boolean} = {},
-  ): Promise<{kase: Case; passphrase: string}> {
+  /**
+   * openCaseForWriting(), also returning the passphrase, for work that opens another key with it,
+   * and what `check` returned. The order is every command's: usage (checked before this is called),
+   * then the case, then the passphrase.
+   */
+  protected async unlockCase<T = undefined>(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: UnlockOptions<T> = {}): Promise<{kase: Case; passphrase: string; checked: T}> {
     const kase = this.openCase(caseDir, {...options, refused: 'nothing was added'})
     try {
+      const checked = (await options.check?.(kase)) as T
       const passphrase = await this.passphrase(passphraseFile, what)
       if (options.background) kase.beginUnlock(passphrase)
       else await kase.unlock(passphrase)
-      return {kase, passphrase}
+      return {kase, passphrase, checked}
     } catch (error) {
       kase.close()
       throw error

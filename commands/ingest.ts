@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {ingest} from '../src/ingest/ingest.js'
+import {checkIngest, ingest, type IngestOptions} from '../src/ingest/ingest.js'
 import {jsonWithList} from '../src/render/json-lines.js'
 import {describeProgress, progressLine} from '../src/render/progress.js'
 import {renderIngest} from '../src/render/reports.js'
@@ -50,7 +50,10 @@ folder or a manifest holds; the report is printed from it when the run ends.
 
 The ledger events are signed (a checkpoint with every batch), so ingest needs the case passphrase:
 --passphrase-file, else $CUSTODY_PASSPHRASE, else a prompt. Without any of them and no terminal it
-stops before reading any file.`
+stops before reading any file. Its arguments are checked first (no paths and no --manifest, a
+--collected-at that does not parse, a manifest it cannot read), and a run that can take nothing in
+(each path missing, or a folder without --recursive) reports each path failed without asking for
+the passphrase.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> IMG_0412.JPG IMG_0413.JPG', description: 'Ingest two photos'},
@@ -83,26 +86,28 @@ stops before reading any file.`
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Ingest)
     const dryRun = flags['dry-run']
-    using kase = dryRun ? this.openCase(flags.case) : await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest', {background: true})
+    const given: IngestOptions = {
+      paths: argv as string[],
+      recursive: flags.recursive,
+      actor: flags.actor,
+      collectedAt: flags['collected-at'],
+      collectedBy: flags['collected-by'],
+      location: flags.location,
+      source: flags.source,
+      note: flags.note,
+      manifest: flags.manifest,
+      dryRun,
+      nameField: (field) => flagFor(Ingest, field),
+    }
+    // Usage, then the case, then the passphrase; a run that can take nothing in needs none.
+    const checked = await checkIngest(given)
+    const writes = !dryRun && !checked.takesNothing
+    using kase = writes ? await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest', {background: true}) : this.openCase(flags.case)
     const interrupt = this.interruptible('Stopping after the files in progress (Ctrl-C again to stop now)...')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const startedAt = Date.now()
     try {
-      const report = await ingest(kase, {
-        paths: argv as string[],
-        recursive: flags.recursive,
-        actor: flags.actor,
-        collectedAt: flags['collected-at'],
-        collectedBy: flags['collected-by'],
-        location: flags.location,
-        source: flags.source,
-        note: flags.note,
-        manifest: flags.manifest,
-        dryRun,
-        signal: interrupt.signal,
-        onProgress: (p) => progress.update(describeProgress(p, startedAt)),
-        nameField: (field) => flagFor(Ingest, field),
-      })
+      const report = await ingest(kase, {...given, checked, signal: interrupt.signal, onProgress: (p) => progress.update(describeProgress(p, startedAt))})
       try {
         progress.done()
         // Written here, not returned to oclif: a batch's results are read as they are written.

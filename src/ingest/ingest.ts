@@ -18,12 +18,12 @@ import {stat} from 'node:fs/promises'
 import {CASE_FOLDER, type Case} from '../case/case.js'
 import {CustodyError, given, said, sayWith, type Field} from '../errors.js'
 import {digestFile} from '../hashing/digests.js'
-import {readManifest, type Manifest} from '../manifest/manifest.js'
+import {checkManifestFile, readManifest, type Manifest} from '../manifest/manifest.js'
 import {MetadataReader} from '../metadata/exiftool.js'
 import {batchIdentity, earlierRuns, endBatch, filesOfEarlierRuns, startBatch, type BatchIdentity, type BatchInfo} from './batch.js'
 import {INGEST} from './fields.js'
 import {walkInputs, type InputFile} from './inputs.js'
-import {IngestRun, asCustodyError, provenanceOf, refOf, type Provenance, type ProvenanceOptions} from './pipeline.js'
+import {IngestRun, asCustodyError, checkCollectedAt, provenanceOf, refOf, type Provenance, type ProvenanceOptions} from './pipeline.js'
 import {Recorder} from './recorder.js'
 import {INTERRUPTED_REASON, alreadyPresent, failed, fileRef, skipped, wouldIngest, type DryRunCounts, type IngestCounts, type IngestFileResult} from './results.js'
 import {Worklist} from './worklist.js'
@@ -44,6 +44,17 @@ export interface IngestOptions extends ProvenanceOptions {
   onProgress?: (progress: IngestProgress) => void
   /** How a file's failure names an input field (a command: the flag that gives it); default: in words. */
   nameField?: (field: Field) => string
+  /** What checkIngest() said of these options, when the command asked it before the passphrase; else ingest() asks. */
+  checked?: IngestCheck
+}
+
+/** What checkIngest() finds before the case's key is opened. */
+export interface IngestCheck {
+  /**
+   * No path named can be taken in: each is missing, or a folder without the recursive option. Such
+   * a run reports each path failed and writes nothing, so it needs no key.
+   */
+  takesNothing: boolean
 }
 
 /** Told as each file is recorded, and as each chunk of a file is read, so that a large file shows progress too. */
@@ -79,10 +90,35 @@ const DEFAULT_CONCURRENCY = 8
 const MAX_UNRECORDED = 512
 
 /**
+ * Step 0, which a command runs before it asks for the passphrase: refuses what is wrong with the
+ * options themselves (no paths and no manifest, or both; a collection time that does not parse; a
+ * manifest that cannot be read), and says whether any path named can be taken in. Cheap: it looks
+ * at each path named, and walks no folder and reads no row.
+ */
+export async function checkIngest(options: IngestOptions): Promise<IngestCheck> {
+  if (options.collectedAt !== undefined) checkCollectedAt(options.collectedAt)
+  const cwd = options.cwd ?? process.cwd()
+  if (options.manifest !== undefined) {
+    if (options.paths.length > 0) throw new CustodyError('INVALID_ARGUMENT', said`give either ${INGEST.manifest} or paths to ingest, not both`)
+    await checkManifestFile(options.manifest, cwd)
+    return {takesNothing: false}
+  }
+
+  if (options.paths.length === 0) throw new CustodyError('INVALID_ARGUMENT', said`name the files or folders to ingest, or give ${given(INGEST.manifest)}`)
+  for (const path of options.paths) {
+    const info = await stat(resolve(cwd, path)).catch(() => undefined)
+    if (info !== undefined && (options.recursive === true || !info.isDirectory())) return {takesNothing: false}
+  }
+
+  return {takesNothing: true}
+}
+
+/**
  * Ingests the files the options name, in these steps:
  *
+ *   0. check     the options, and whether any path named can be taken in: checkIngest()
  *   1. open      check the ledger against its recorded head, and open the signing key (not for a
- *                dry run, which writes nothing)
+ *                dry run, nor for a run that can take nothing in: both write nothing)
  *   2. gather    the files, from the paths given or a manifest, into the worklist: gather()
  *   3. resume    for a batch, leave out what an earlier run of it took in: leaveOutEarlier()
  *   4. plan      a dry run only: hash each file and say what would happen, then stop: plan()
@@ -95,14 +131,17 @@ const MAX_UNRECORDED = 512
  * when done with them.
  */
 export async function ingest(kase: Case, options: IngestOptions): Promise<IngestReport> {
+  // 0. check
+  const {takesNothing} = options.checked ?? (await checkIngest(options))
   const provenance = provenanceOf(options, kase)
   const dryRun = options.dryRun ?? false
   // 1. open
-  if (!dryRun) await openCase(kase)
+  if (!dryRun && !takesNothing) await openCase(kase)
   const work = new Worklist()
   try {
     // 2. gather
     const batch = await gather(kase, options, work)
+    if (takesNothing && !dryRun) return refusedOnly(kase, work)
     // 3. resume
     if (batch !== null) await leaveOutEarlier(kase, batch, work)
     const batchInfo: BatchInfo | null = batch === null ? null : {...batch, earlierRuns: earlierRuns(kase, batch.id), startedSeq: null, endedSeq: null}
@@ -156,13 +195,11 @@ async function gather(kase: Case, options: IngestOptions, work: Worklist): Promi
   }
 
   if (options.manifest !== undefined) {
-    if (options.paths.length > 0) throw new CustodyError('INVALID_ARGUMENT', said`give either ${INGEST.manifest} or paths to ingest, not both`)
     const manifest = await readManifest(options.manifest, {claim: (key, line) => work.claim(key, line), add}, {cwd})
     if (manifest.problemCount > 0) throw manifestInvalid(manifest)
     return batchIdentity({manifest: {path: manifest.path, sha256: manifest.sha256, rows: manifest.rows}})
   }
 
-  if (options.paths.length === 0) throw new CustodyError('INVALID_ARGUMENT', said`name the files or folders to ingest, or give ${given(INGEST.manifest)}`)
   await walkInputs(options.paths, {recursive: options.recursive ?? false, cwd}, {
     claim: (key) => work.claim(key) === undefined,
     file: add,
@@ -170,6 +207,17 @@ async function gather(kase: Case, options: IngestOptions, work: Worklist): Promi
     skipped: ({path, reason}) => work.addResult(skipped(fileRef(path), reason)),
   })
   return options.recursive ? batchIdentity({paths: options.paths.map((p) => resolve(cwd, p)), recursive: true}) : null
+}
+
+/**
+ * The report of a run that could take nothing in (checkIngest()): each path named, refused as it
+ * was gathered. Nothing is written, and no batch recorded.
+ */
+function refusedOnly(kase: Case, work: Worklist): IngestReport {
+  // A path that was missing when checked, and there when gathered, would need the key this run did not open.
+  if (work.totals('pending').files > 0) throw new CustodyError('INPUT_CHANGED', 'a path named appeared while it was being checked; nothing was ingested. Run the command again')
+
+  return reportOf(kase, work, null, false)
 }
 
 /** A manifest with problems: the first 50, and how to see the rest. */

@@ -50,19 +50,22 @@ export interface Provenance {
   note: string | null
 }
 
+/** The collection time given, with its time-zone offset; refused when it is no ISO 8601 date or time. */
+export function checkCollectedAt(value: string): {at: string; offset: string | null} {
+  const parsed = parseGivenDate(value)
+  if (parsed === null) {
+    throw new CustodyError('INVALID_ARGUMENT', said`${INGEST.collectedAt} must be an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00, got ${JSON.stringify(value)}`)
+  }
+
+  return {at: value.trim(), offset: parsed.offset}
+}
+
 export function provenanceOf(options: ProvenanceOptions, kase: Case): Provenance {
   const collected: Collected = {}
   if (options.collectedAt !== undefined) {
-    const parsed = parseGivenDate(options.collectedAt)
-    if (parsed === null) {
-      throw new CustodyError(
-        'INVALID_ARGUMENT',
-        said`${INGEST.collectedAt} must be an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00, got ${JSON.stringify(options.collectedAt)}`,
-      )
-    }
-
-    collected.at = options.collectedAt.trim()
-    collected.offset = parsed.offset
+    const {at, offset} = checkCollectedAt(options.collectedAt)
+    collected.at = at
+    collected.offset = offset
   }
 
   for (const [key, value] of [

@@ -18,13 +18,15 @@
  * IDs as they are read back.
  */
 import {existsSync} from 'node:fs'
-import {rm} from 'node:fs/promises'
+import {access, constants, rm} from 'node:fs/promises'
 import {basename, dirname, resolve} from 'node:path'
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, messageOf, said} from '../errors.js'
 import {OUTPUT, fsyncFolder, notReplaced} from '../io/files.js'
+import {getExhibit} from '../exhibits/exhibits.js'
 import type {LeftOut} from '../testimony/consent-filter.js'
-import {chooseExhibits} from './choice.js'
+import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
+import {chooseExhibits, nothingToSeal} from './choice.js'
 import {writeCustodyFiles} from './custody-files.js'
 import {tidySeals, type SealLeftovers} from './leftovers.js'
 import {writeExhibits, type PayloadOptions} from './payload.js'
@@ -94,8 +96,8 @@ function parseSealedAt(value: string | undefined): Date {
   return date
 }
 
-/** Where the archive goes, resolved: a .zip file that does not exist, unless `force`. */
-function outPath(options: SealOptions): string {
+/** Where the archive goes, resolved: a .zip file that does not exist, unless `force`, in a folder custody can write to. */
+async function outPath(options: SealOptions): Promise<string> {
   const out = resolve(options.cwd ?? process.cwd(), options.out)
   if (!out.toLowerCase().endsWith('.zip')) {
     throw new CustodyError('INVALID_ARGUMENT', said`${OUTPUT.out} must name a .zip file, got ${JSON.stringify(options.out)}`)
@@ -105,7 +107,28 @@ function outPath(options: SealOptions): string {
     throw new CustodyError('INVALID_ARGUMENT', said`${out} already exists; choose another ${OUTPUT.out}, or add ${OUTPUT.force} to replace it`)
   }
 
+  // The archive is written beside its place, under a temp name, and linked into it.
+  const folder = dirname(out)
+  try {
+    await access(folder, constants.W_OK | constants.X_OK)
+  } catch (error) {
+    throw new CustodyError('INVALID_ARGUMENT', said`cannot write the archive into ${folder} (${messageOf(error)}); choose another ${OUTPUT.out}`, {subject: out})
+  }
+
   return out
+}
+
+/**
+ * What can be refused before the case's key is opened (a command runs it before it asks for the
+ * passphrase, and sealArchive() runs it again): the output file and its folder, the seal time, and
+ * the exhibits named, each of which must be in the case (or, with none named, the case must hold one).
+ */
+export async function checkSeal(kase: Case, options: SealOptions): Promise<{out: string; sealedAt: Date}> {
+  const out = await outPath(options)
+  const sealedAt = parseSealedAt(options.sealedAt)
+  for (const named of options.exhibits) getExhibit(kase, resolveExhibitOrWitness(kase, named), {withEvents: false})
+  if (options.exhibits.length === 0 && kase.ledger.exhibitCount() === 0) throw nothingToSeal()
+  return {out, sealedAt}
 }
 
 /**
@@ -130,8 +153,7 @@ function outPath(options: SealOptions): string {
  *   8. publish  link (or with --force rename) the ZIP into place at --out (publish.ts)
  */
 export async function sealArchive(kase: Case, options: SealOptions): Promise<SealReport> {
-  const out = outPath(options)
-  const sealedAt = parseSealedAt(options.sealedAt)
+  const {out, sealedAt} = await checkSeal(kase, options)
   const sealer = options.actor?.trim() || kase.info.investigator
   const leftovers = await tidySeals(kase)
   const intent = await SealIntent.begin(kase.dataDir, out)

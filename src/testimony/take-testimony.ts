@@ -76,6 +76,12 @@ export async function collectFiles(paths: readonly string[], cwd: string | undef
   return collected.files
 }
 
+/** Step 1 ahead of time, before the key is opened: the statement's file (when it is one) and each attachment can be taken in. */
+export async function checkTestimonyFiles(record: TestimonyRecord, cwd?: string): Promise<void> {
+  if ('file' in record.statement) await collectFiles([record.statement.file], cwd, () => 'the statement')
+  await collectFiles(record.attachments, cwd, (path) => `the attachment ${path}`)
+}
+
 /**
  * Step 2 for files that must go in together: stages them all, and if any fails drops them all
  * and throws, naming the file.

@@ -4,6 +4,7 @@
  * decrypted record must hash to the commitment the testimony recorded; with `disclose`, its exact
  * bytes are written to a file, so a court can check them with `sha256sum` against that commitment.
  */
+import {existsSync} from 'node:fs'
 import {readFile, rm} from 'node:fs/promises'
 import {resolve} from 'node:path'
 import type {Case} from '../case/case.js'
@@ -72,21 +73,39 @@ export async function identifyingSearchOf(kase: Case, view: TestimonyView, passp
   return IdentifyingSearch.of({name: record.name, contact: record.contact})
 }
 
-export async function viewIdentity(kase: Case, ref: string, options: ViewIdentityOptions): Promise<IdentityViewReport> {
-  await kase.assertIntactHead()
+/**
+ * What can be refused without the key: a testimony that does not exist or recorded no identity,
+ * and a disclosure file that is already there. The command runs it before it asks for the passphrase.
+ */
+export function checkIdentityView(kase: Case, ref: string, options: Pick<ViewIdentityOptions, 'disclose' | 'cwd'>): TestimonyView & {identity: IdentityReference} {
   const view = findTestimony(kase, ref)
   if (view.identity === null) {
     throw new CustodyError('INVALID_ARGUMENT', `no identity was recorded for witness ${view.witness} (${view.exhibit}): the testimony was taken without a name, contact or protected notes`)
   }
 
-  const {record, bytes} = await openSealedIdentity(kase, {...view, identity: view.identity}, options.passphrase)
+  const disclosedTo = disclosurePath(options)
+  if (disclosedTo !== null && existsSync(disclosedTo)) throw disclosureExists(disclosedTo)
+  return {...view, identity: view.identity}
+}
+
+function disclosurePath(options: Pick<ViewIdentityOptions, 'disclose' | 'cwd'>): string | null {
+  return options.disclose === undefined ? null : resolve(options.cwd ?? process.cwd(), options.disclose)
+}
+
+function disclosureExists(path: string): CustodyError {
+  return new CustodyError('INVALID_ARGUMENT', said`${path} already exists; choose another ${FOLLOW_UP.disclose} file. Nothing was recorded`)
+}
+
+export async function viewIdentity(kase: Case, ref: string, options: ViewIdentityOptions): Promise<IdentityViewReport> {
+  await kase.assertIntactHead()
+  const view = checkIdentityView(kase, ref, options)
+  const {record, bytes} = await openSealedIdentity(kase, view, options.passphrase)
   // The reason is recorded in clear, like every note.
   refuseIdentifying(IdentifyingSearch.of({name: record.name, contact: record.contact}), FOLLOW_UP.reason, options.reason?.trim())
   const commitment = sha256Hex(bytes)
-  const disclosedTo = options.disclose === undefined ? null : resolve(options.cwd ?? process.cwd(), options.disclose)
-  if (disclosedTo !== null && !(await writeFileDurably(disclosedTo, bytes, {mode: 0o600, overwrite: false}))) {
-    throw new CustodyError('INVALID_ARGUMENT', said`${disclosedTo} already exists; choose another ${FOLLOW_UP.disclose} file. Nothing was recorded`)
-  }
+  const disclosedTo = disclosurePath(options)
+  // Checked again as it is written: the file may have appeared since.
+  if (disclosedTo !== null && !(await writeFileDurably(disclosedTo, bytes, {mode: 0o600, overwrite: false}))) throw disclosureExists(disclosedTo)
 
   try {
     const {events} = kase.ledger.append(() => ({
