@@ -25,6 +25,13 @@ unreadable, changing while read, disk full) is reported with what to do; the oth
 and the exit code is 1. A symlink to a file is followed and both paths are recorded; inside a
 folder walk a symlink to a folder is not followed.
 
+Inside a folder, the files and folders an operating system keeps for itself are not evidence and
+are left out: macOS's .DS_Store, ._* (AppleDouble), .Spotlight-V100, .fseventsd, .TemporaryItems,
+.DocumentRevisions-V100, .Trashes, .apdisk; Windows' Thumbs.db, ehthumbs.db, desktop.ini, System
+Volume Information, $RECYCLE.BIN; Linux's .Trash-1000; Android's .nomedia (names in any case).
+The report says how many (--json lists them), and names a trash that holds files, which may be
+evidence. --include-system-files takes them all; a path named on its own is always taken.
+
 Ctrl-C stops after the files in progress; the case stays consistent, and running the same
 command again ingests the rest.
 
@@ -63,6 +70,7 @@ the passphrase.`
       description: 'Ingest a camera card with where and when it was collected',
     },
     {command: '<%= config.bin %> <%= command.id %> --case ~/cases/crimea --json recording.m4a', description: 'Ingest into a named case, with JSON output for scripts'},
+    {command: '<%= config.bin %> <%= command.id %> /media/card --recursive --include-system-files', description: "Ingest a whole card, the system's own files (.DS_Store, Thumbs.db, the trash) too"},
     {command: '<%= config.bin %> <%= command.id %> --manifest phone-dump/manifest.csv --dry-run', description: 'Check a batch manifest and see what it would do'},
     {command: '<%= config.bin %> <%= command.id %> --manifest phone-dump/manifest.csv --json > batch-result.json', description: 'Ingest the batch (run it again to resume after an interruption)'},
   ]
@@ -71,6 +79,10 @@ the passphrase.`
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
     recursive: Flags.boolean({char: 'r', description: 'ingest every file inside the folders given', default: false}),
+    'include-system-files': Flags.boolean({
+      description: 'also take, inside folders, the files and folders an operating system keeps for itself (.DS_Store, ._*, .Spotlight-V100, .Trashes, Thumbs.db, $RECYCLE.BIN, ...), left out by default',
+      default: false,
+    }),
     'collected-at': Flags.string({description: 'when the evidence was collected, ISO 8601 (2024-03-01T14:05:00+02:00)', helpValue: 'ISO-8601'}),
     'collected-by': Flags.string({description: 'who collected the evidence', helpValue: 'NAME'}),
     location: Flags.string({description: 'where the evidence was collected', helpValue: 'TEXT'}),
@@ -89,6 +101,7 @@ the passphrase.`
     const given: IngestOptions = {
       paths: argv as string[],
       recursive: flags.recursive,
+      includeSystemFiles: flags['include-system-files'],
       actor: flags.actor,
       collectedAt: flags['collected-at'],
       collectedBy: flags['collected-by'],

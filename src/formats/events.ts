@@ -405,7 +405,12 @@ export interface IdentityViewedPayload {
 export interface BatchStartedPayload {
   batch: string
   manifest: {path: string; sha256: string; rows: number} | null
-  inputs: {paths: string[]; recursive: boolean} | null
+  /**
+   * The paths walked; `systemFiles` says whether the walk left out the files and folders an
+   * operating system keeps for itself (src/ingest/system-files.ts) or took them. Absent in
+   * events written before walks left them out, which took them.
+   */
+  inputs: {paths: string[]; recursive: boolean; systemFiles?: 'skipped' | 'included'} | null
   files: number
   bytes: number
   /** The seq of the batch-started event of the run this one resumes. */
@@ -696,7 +701,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       object<BatchStartedPayload>({
         batch: batchId,
         manifest: nullable(object({path: nonEmpty, sha256: hex64, rows: count})),
-        inputs: nullable(object({paths: list(nonEmpty, {min: 1}), recursive: boolean})),
+        inputs: nullable(object<NonNullable<BatchStartedPayload['inputs']>>({paths: list(nonEmpty, {min: 1}), recursive: boolean, systemFiles: optional(oneOf(['skipped', 'included']))})),
         files: count,
         bytes: count,
         resumes: nullable(count),

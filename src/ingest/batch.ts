@@ -16,7 +16,7 @@ import type {IngestCounts} from './results.js'
 export interface BatchIdentity {
   id: string
   manifest: {path: string; sha256: string; rows: number} | null
-  inputs: {paths: string[]; recursive: boolean} | null
+  inputs: {paths: string[]; recursive: boolean; systemFiles: 'skipped' | 'included'} | null
 }
 
 export interface BatchInfo extends BatchIdentity {
@@ -34,10 +34,14 @@ export interface EarlierFile {
   modifiedAt: string | null
 }
 
-export function batchIdentity(what: {manifest: {path: string; sha256: string; rows: number}} | {paths: string[]; recursive: boolean}): BatchIdentity {
+/**
+ * The batch a run is. Whether system files are taken is not part of the ID: a walk run again with
+ * them taken continues the batch, and only they go in.
+ */
+export function batchIdentity(what: {manifest: {path: string; sha256: string; rows: number}} | NonNullable<BatchIdentity['inputs']>): BatchIdentity {
   const key = 'manifest' in what ? {manifest: what.manifest.sha256} : {paths: [...what.paths].sort(), recursive: what.recursive}
   const id = `BATCH-${createHash('sha256').update(canonicalize(key)).digest('hex').slice(0, 16)}`
-  return 'manifest' in what ? {id, manifest: what.manifest, inputs: null} : {id, manifest: null, inputs: {paths: what.paths, recursive: what.recursive}}
+  return 'manifest' in what ? {id, manifest: what.manifest, inputs: null} : {id, manifest: null, inputs: {paths: what.paths, recursive: what.recursive, systemFiles: what.systemFiles}}
 }
 
 /** The sequence numbers of earlier batch-started events of this batch. */

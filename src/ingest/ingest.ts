@@ -23,6 +23,7 @@ import {MetadataReader} from '../metadata/exiftool.js'
 import {batchIdentity, earlierRuns, endBatch, filesOfEarlierRuns, startBatch, type BatchIdentity, type BatchInfo} from './batch.js'
 import {INGEST} from './fields.js'
 import {walkInputs, type InputFile} from './inputs.js'
+import type {SystemEntry} from './system-files.js'
 import {IngestRun, asCustodyError, checkCollectedAt, provenanceOf, refOf, type Provenance, type ProvenanceOptions} from './pipeline.js'
 import {Recorder} from './recorder.js'
 import {INTERRUPTED_REASON, alreadyPresent, failed, fileRef, skipped, wouldIngest, type DryRunCounts, type IngestCounts, type IngestFileResult} from './results.js'
@@ -37,6 +38,8 @@ export interface IngestOptions extends ProvenanceOptions {
   /** Check everything and say what would happen; write nothing (no passphrase needed). */
   dryRun?: boolean
   recursive?: boolean
+  /** Take, in folder walks, the files and folders an operating system keeps for itself; they are left out by default (system-files.ts). */
+  includeSystemFiles?: boolean
   cwd?: string
   signal?: AbortSignal
   /** Files in flight at once: hashing, copying and ExifTool overlap across them. */
@@ -74,6 +77,8 @@ interface ReportOf {
   batch: BatchInfo | null
   /** Each file's result, in order, read from the run's worklist (src/ingest/worklist.ts) as it is iterated, until close(). */
   results: Iterable<IngestFileResult>
+  /** The system files and folders the walks left out: how many, and the first MAX_LISTED_SYSTEM_FILES of them. */
+  systemFiles: {count: number; entries: SystemEntry[]}
   interrupted: boolean
   /** Frees what the run kept of its files: the results can no longer be read. */
   close: () => void
@@ -86,6 +91,8 @@ export type IngestReport =
 
 /** Files in flight at once: copying, hashing and ExifTool overlap across them. */
 const DEFAULT_CONCURRENCY = 8
+/** The system files and folders a report lists (it counts them all). */
+export const MAX_LISTED_SYSTEM_FILES = 1000
 /** Files copied and read but not yet recorded; past this many, a worker waits for the recorder. */
 const MAX_UNRECORDED = 512
 
@@ -200,13 +207,16 @@ async function gather(kase: Case, options: IngestOptions, work: Worklist): Promi
     return batchIdentity({manifest: {path: manifest.path, sha256: manifest.sha256, rows: manifest.rows}})
   }
 
-  await walkInputs(options.paths, {recursive: options.recursive ?? false, cwd}, {
+  const includeSystemFiles = options.includeSystemFiles ?? false
+  await walkInputs(options.paths, {recursive: options.recursive ?? false, cwd, includeSystemFiles}, {
     claim: (key) => work.claim(key) === undefined,
     file: add,
     problem: ({path, error}) => work.addResult(failed(fileRef(path), {code: error.code, message: sayWith(error.said, options.nameField)})),
     skipped: ({path, reason}) => work.addResult(skipped(fileRef(path), reason)),
+    system: (entry) => work.addSystem(entry),
   })
-  return options.recursive ? batchIdentity({paths: options.paths.map((p) => resolve(cwd, p)), recursive: true}) : null
+  if (options.recursive !== true) return null
+  return batchIdentity({paths: options.paths.map((p) => resolve(cwd, p)), recursive: true, systemFiles: includeSystemFiles ? 'included' : 'skipped'})
 }
 
 /**
@@ -323,12 +333,13 @@ async function takeIn(kase: Case, options: IngestOptions, provenance: Provenance
 function reportOf(kase: Case, work: Worklist, batch: BatchInfo | null, interrupted: boolean): Extract<IngestReport, {dryRun: false}> {
   const results = {[Symbol.iterator]: () => work.results((file) => skipped(refOf(file), INTERRUPTED_REASON))}
   const {counts, bytesIngested} = work.counts()
-  return {caseId: kase.info.caseId, batch, dryRun: false, results, counts, bytesIngested, interrupted, close: () => work.close()}
+  const systemFiles = work.systemFiles(MAX_LISTED_SYSTEM_FILES)
+  return {caseId: kase.info.caseId, batch, dryRun: false, results, counts, bytesIngested, systemFiles, interrupted, close: () => work.close()}
 }
 
 /** A dry run's report: what would be ingested (the worklist counts those files with the ingested ones). */
 function planReportOf(kase: Case, work: Worklist, batch: BatchInfo | null, interrupted: boolean): Extract<IngestReport, {dryRun: true}> {
-  const {caseId, results, counts, bytesIngested, close} = reportOf(kase, work, batch, interrupted)
+  const {caseId, results, counts, bytesIngested, systemFiles, close} = reportOf(kase, work, batch, interrupted)
   const {ingested: wouldIngest, ...rest} = counts
-  return {caseId, batch, dryRun: true, results, counts: {wouldIngest, ...rest}, bytesWouldIngest: bytesIngested, interrupted, close}
+  return {caseId, batch, dryRun: true, results, counts: {wouldIngest, ...rest}, bytesWouldIngest: bytesIngested, systemFiles, interrupted, close}
 }

@@ -10,6 +10,7 @@
  *   claimed   the real path of every file found so far, so that a file named twice goes in once
  *   earlier   what earlier runs of the same batch took in, by source path
  *   content   for --dry-run, the first file with each SHA-256
+ *   system    the system files and folders a walk left out (system-files.ts), in the order found
  *
  * Rows are read page by page (src/io/keyset-pages.ts), so that results can be written between
  * pages.
@@ -20,6 +21,7 @@ import {PAGE, openScratchDatabase} from '../io/scratch-db.js'
 import type {EarlierFile} from './batch.js'
 import type {InputFile} from './inputs.js'
 import type {IngestCounts, IngestFileResult} from './results.js'
+import type {SystemEntry} from './system-files.js'
 
 /** A file of the worklist: its place in the order given, and the file. */
 export interface WorkItem {
@@ -45,6 +47,7 @@ export class Worklist implements Disposable {
       CREATE TABLE claimed (key TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE earlier (path TEXT PRIMARY KEY, exhibit TEXT NOT NULL, size INTEGER NOT NULL, modified TEXT) WITHOUT ROWID;
       CREATE TABLE content (sha256 TEXT PRIMARY KEY, path TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE system (i INTEGER PRIMARY KEY, entry TEXT NOT NULL);
     `)
     this.statements = this.prepare()
   }
@@ -68,6 +71,9 @@ export class Worklist implements Disposable {
       anyEarlier: db.prepare('SELECT 1 FROM earlier LIMIT 1'),
       content: db.prepare('SELECT path FROM content WHERE sha256 = ?').pluck(),
       addContent: db.prepare('INSERT INTO content (sha256, path) VALUES (?, ?)'),
+      addSystem: db.prepare('INSERT INTO system (entry) VALUES (?)'),
+      systemCount: db.prepare('SELECT count(*) FROM system').pluck(),
+      systemFirst: db.prepare('SELECT entry FROM system ORDER BY i LIMIT ?').pluck(),
       statuses: db.prepare(
         'SELECT status, count(*) AS n, coalesce(sum(bytes), 0) AS bytes FROM (SELECT status, NULL AS bytes FROM early UNION ALL SELECT status, bytes FROM file) GROUP BY status',
       ),
@@ -130,6 +136,17 @@ export class Worklist implements Disposable {
     const first = this.statements.content.get(sha256) as string | undefined
     if (first === undefined) this.statements.addContent.run(sha256, path)
     return first
+  }
+
+  /** A system file or folder a walk left out. */
+  addSystem(entry: SystemEntry): void {
+    this.statements.addSystem.run(JSON.stringify(entry))
+  }
+
+  /** How many system files and folders the walks left out, and the first `limit` of them in the order found. */
+  systemFiles(limit: number): {count: number; entries: SystemEntry[]} {
+    const entries = (this.statements.systemFirst.all(limit) as string[]).map((entry) => JSON.parse(entry) as SystemEntry)
+    return {count: this.statements.systemCount.get() as number, entries}
   }
 
   /**

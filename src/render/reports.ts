@@ -14,6 +14,7 @@ import type {SealReport} from '../seal/seal.js'
 import {describeSealLeftovers, type FinishReport, type SealLeftovers} from '../seal/leftovers.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
 import type {VerifyReport} from '../verify/verify-case.js'
+import {basename} from 'node:path'
 import {formatBytes, plural, safeText} from './text.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 
@@ -81,15 +82,18 @@ export function* renderIngest(report: IngestReport): Generator<string> {
   }
 
   if (notIn > 0) yield `not in   ${plural(notIn, 'file')}: the run was interrupted (--json lists them)`
+  yield* trashLines(report.systemFiles.entries)
   yield ''
   if (report.dryRun) {
     const {counts} = report
     yield `Dry run: ${plural(counts.wouldIngest, 'file')} would be ingested (${formatBytes(report.bytesWouldIngest)}), ${counts.alreadyPresent} already present, ${counts.failed} would fail${counts.skipped ? `, ${counts.skipped} skipped` : ''}. Nothing was written.`
+    yield* systemFilesLine(report.systemFiles)
     return
   }
 
   const {counts} = report
   yield `${plural(counts.ingested, 'file')} ingested (${formatBytes(report.bytesIngested)}), ${counts.alreadyPresent} already present, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}.`
+  yield* systemFilesLine(report.systemFiles)
   const b = report.batch
   if (b !== null) {
     const from = b.manifest ? `manifest ${safeText(b.manifest.path)} (sha256 ${b.manifest.sha256.slice(0, 16)}…)` : `${safeText(b.inputs?.paths.join(', ') ?? '')}`
@@ -97,6 +101,23 @@ export function* renderIngest(report: IngestReport): Generator<string> {
   }
 
   if (report.interrupted) yield 'Interrupted: the case is consistent. Run the same command again to ingest the rest.'
+}
+
+/** How many system files and folders the walks left out, with the names of the first. */
+function* systemFilesLine({count, entries}: IngestReport['systemFiles']): Generator<string> {
+  if (count === 0) return
+  const names = [...new Set(entries.map((e) => safeText(basename(e.path))))]
+  const shown = names.slice(0, 4).join(', ') + (count > 4 ? ', ...' : '')
+  yield `${plural(count, 'system file or folder', 'system files and folders')} left out (${shown}): --include-system-files takes them, --json lists them.`
+}
+
+/** A trash folder left out that holds files, or could not be listed: deleted files may be evidence. */
+function* trashLines(entries: IngestReport['systemFiles']['entries']): Generator<string> {
+  for (const e of entries) {
+    if (!e.trash || e.files === 0) continue
+    const holds = e.files === null ? 'which could not be listed' : `holding ${plural(e.files, 'file')}`
+    yield `left out  ${safeText(e.path)}: ${e.what}, ${holds}; deleted files may be evidence: ingest it by name (custody ingest -r PATH), or add --include-system-files`
+  }
 }
 
 /** For each action, one line of the log: what the event did, with what is needed to tell it from the others. */

@@ -4,7 +4,7 @@ import {fileRef, ingested, skipped} from '../../src/ingest/results.js'
 import {renderIngest} from '../../src/render/reports.js'
 
 function report(results: IngestFileResult[]): IngestReport {
-  return {caseId: 'CASE-1', batch: null, dryRun: false, results, counts: {ingested: 2, alreadyPresent: 0, failed: 0, skipped: results.length - 2}, bytesIngested: 10, interrupted: true, close: () => undefined}
+  return {caseId: 'CASE-1', batch: null, dryRun: false, results, counts: {ingested: 2, alreadyPresent: 0, failed: 0, skipped: results.length - 2}, bytesIngested: 10, systemFiles: {count: 0, entries: []}, interrupted: true, close: () => undefined}
 }
 
 describe('renderIngest after Ctrl-C', () => {
