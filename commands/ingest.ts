@@ -20,7 +20,8 @@ software, image size and MIME type are normalised. The file gets the next exhibi
 ingest event in the ledger.
 
 A file already in the case (same SHA-256) gets no second exhibit: the output names the exhibit it
-is, and the ledger records that it was presented again. A file that cannot be ingested (empty,
+is, and the ledger records that it was presented again; in a batch, a file the case took in from
+the same path with the same content is only hashed again, and recorded no more. A file that cannot be ingested (empty,
 unreadable, changing while read, disk full) is reported with what to do; the others still go in,
 and the exit code is 1. A symlink to a file is followed and both paths are recorded; inside a
 folder walk a symlink to a folder is not followed.
@@ -49,7 +50,9 @@ A manifest or a folder (--recursive) is a batch, recorded in the ledger: its sta
 manifest's SHA-256), every file's event, and its end with the counts. Running the same command
 again after a crash, a power cut or Ctrl-C continues the batch: what an earlier run took in
 (same path, size and modification time) is reported as already present without being read
-again, and only the rest goes in.
+again, and only the rest goes in. A manifest that grows every night costs only its new rows: a
+row whose file the case took in from the same path is hashed, and when unchanged reported
+present and recorded no more; a changed one becomes a new exhibit, noted as changed.
 
 The files of a run and their results are kept in a temporary SQLite file in $TMPDIR (else
 /var/tmp or /tmp), unlinked as soon as it is made, so memory stays the same however many files a

@@ -520,6 +520,35 @@ export interface IngestFile {
   record: MetadataSummary['record']
 }
 
+/** A field that ingest and presented-again payloads both have, as json_extract() names it. */
+function fileEventPath(field: FieldPath<PayloadOf['ingest']> & FieldPath<PayloadOf['presented-again']>): string {
+  return payloadPath('ingest', field)
+}
+
+/**
+ * What an ingest reads of every ingest and presented-again event, to know what the case took in
+ * from each source path (src/ledger/ledger.ts sourceFiles): each field's path, taken out by
+ * SQLite. The row it gives, with the event's seq and exhibit, is SourceFile.
+ */
+export const SOURCE_FILE_FIELDS = {
+  path: fileEventPath('file.path'),
+  sha256: fileEventPath('digests.sha256'),
+  size: fileEventPath('size'),
+  modifiedAt: fileEventPath('file.modifiedAt'),
+  batch: fileEventPath('batch'),
+} as const satisfies {[K in Exclude<keyof SourceFile, 'seq' | 'exhibit'>]: string}
+
+/** A file an ingest or presented-again event records, by its source path (never a witness's withheld one). */
+export interface SourceFile {
+  seq: number
+  exhibit: string
+  path: string
+  sha256: Digests['sha256']
+  size: number
+  modifiedAt: FileFacts['modifiedAt']
+  batch: string | null
+}
+
 // ---------------------------------------------------------------------------------------------
 // The readers, one entry an action
 

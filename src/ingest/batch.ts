@@ -26,7 +26,7 @@ export interface BatchInfo extends BatchIdentity {
   endedSeq: number | null
 }
 
-/** What an earlier run recorded of one source path. */
+/** What an earlier run of the batch recorded of one source path (the ledger's sourceFiles(), of this batch). */
 export interface EarlierFile {
   path: string
   exhibit: string
@@ -50,19 +50,6 @@ export function earlierRuns(kase: Case, id: string): number[] {
     .eventsOfKind('batch-started')
     .filter((e) => e.event.payload.batch === id)
     .map((e) => e.event.seq)
-}
-
-/**
- * Source paths that earlier runs of this batch took in (as a new exhibit, or as a file the case
- * already held), with the size and modification time they had then, oldest first: a path taken in
- * twice comes twice, and the later one counts.
- */
-export function* filesOfEarlierRuns(kase: Case, id: string): Generator<EarlierFile> {
-  for (const {event} of kase.ledger.eventsInBatch(id)) {
-    const {file, size} = event.payload
-    if (file.path === null || event.exhibit === null) continue
-    yield {path: file.path, exhibit: event.exhibit, size, modifiedAt: file.modifiedAt}
-  }
 }
 
 /** The batches whose last run has no `batch-ended` (interrupted, or running now), oldest first. */

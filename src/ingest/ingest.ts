@@ -20,13 +20,13 @@ import {CustodyError, given, said, sayWith, type Field} from '../errors.js'
 import {digestFile} from '../hashing/digests.js'
 import {checkManifestFile, readManifest, type Manifest} from '../manifest/manifest.js'
 import {MetadataReader} from '../metadata/exiftool.js'
-import {batchIdentity, earlierRuns, endBatch, filesOfEarlierRuns, startBatch, type BatchIdentity, type BatchInfo} from './batch.js'
+import {batchIdentity, earlierRuns, endBatch, startBatch, type BatchIdentity, type BatchInfo} from './batch.js'
 import {INGEST} from './fields.js'
 import {walkInputs, type InputFile} from './inputs.js'
 import type {SystemEntry} from './system-files.js'
 import {IngestRun, asCustodyError, checkCollectedAt, provenanceOf, refOf, type Provenance, type ProvenanceOptions} from './pipeline.js'
 import {Recorder} from './recorder.js'
-import {INTERRUPTED_REASON, alreadyPresent, failed, fileRef, skipped, wouldIngest, type DryRunCounts, type IngestCounts, type IngestFileResult} from './results.js'
+import {INTERRUPTED_REASON, UNCHANGED_REASON, alreadyPresent, failed, fileRef, skipped, wouldIngest, type DryRunCounts, type IngestCounts, type IngestFileResult} from './results.js'
 import {Worklist} from './worklist.js'
 
 export {INTERRUPTED_REASON, type DryRunCounts, type IngestCounts, type IngestFileResult, type IngestStatus} from './results.js'
@@ -127,11 +127,14 @@ export async function checkIngest(options: IngestOptions): Promise<IngestCheck> 
  *   1. open      check the ledger against its recorded head, and open the signing key (not for a
  *                dry run, nor for a run that can take nothing in: both write nothing)
  *   2. gather    the files, from the paths given or a manifest, into the worklist: gather()
- *   3. resume    for a batch, leave out what an earlier run of it took in: leaveOutEarlier()
+ *   3. resume    for a batch, note what the case took in before from each path of the run, and leave
+ *                out what an earlier run of it took in: resumeBatch()
  *   4. plan      a dry run only: hash each file and say what would happen, then stop: plan()
  *   5. start     remove stale temp files; for a batch, its `batch-started` event: startBatch()
- *   6. take in   each file through the pipeline (stage, dedupe, read, commit, record: pipeline.ts),
- *                several at once, recorded in the order given: takeIn()
+ *   6. take in   each file through the pipeline (recheck, stage, dedupe, read, commit, record:
+ *                pipeline.ts), several at once, recorded in the order given: takeIn(). A batch's
+ *                file at a path the case took in before is hashed first, and when its content is
+ *                what the case took in from there it is present and recorded no more
  *   7. end       for a batch, its `batch-ended` event: endBatch(); then the ledger's new head
  *
  * The report's results are read from the run's worklist as they are iterated: call its close()
@@ -150,7 +153,7 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
     const batch = await gather(kase, options, work)
     if (takesNothing && !dryRun) return refusedOnly(kase, work)
     // 3. resume
-    if (batch !== null) await leaveOutEarlier(kase, batch, work)
+    if (batch !== null) await resumeBatch(kase, batch, work)
     const batchInfo: BatchInfo | null = batch === null ? null : {...batch, earlierRuns: earlierRuns(kase, batch.id), startedSeq: null, endedSeq: null}
     const interrupted = (): boolean => options.signal?.aborted ?? false
     // 4. plan
@@ -247,11 +250,18 @@ function manifestInvalid(manifest: Manifest): CustodyError {
 }
 
 /**
- * Step 3: leaves out what an earlier run of the same batch took in: a file it took in, unchanged
- * since (same size and modification time), is already present and is not read again.
+ * Step 3: in one pass over the ledger (sourceFiles()), what the case took in before from each
+ * path of the run, for step 6 and the plan; and what an earlier run of the same batch took in. A
+ * file such a run took in, unchanged since (same size and modification time), is already present
+ * and is not read again.
  */
-async function leaveOutEarlier(kase: Case, batch: BatchIdentity, work: Worklist): Promise<void> {
-  for (const file of filesOfEarlierRuns(kase, batch.id)) work.remember(file)
+async function resumeBatch(kase: Case, batch: BatchIdentity, work: Worklist): Promise<void> {
+  for (const file of kase.ledger.sourceFiles()) {
+    if (!work.holds(file.path)) continue
+    work.know(file)
+    if (file.batch === batch.id) work.remember({path: file.path, exhibit: file.exhibit, size: file.size, modifiedAt: file.modifiedAt})
+  }
+
   if (!work.hasEarlier()) return
   for (const {i, file} of work.files('pending')) {
     const before = work.earlier(file.path)
@@ -274,7 +284,9 @@ async function plan(kase: Case, work: Worklist, signal: AbortSignal | undefined)
       if (size === 0) throw new CustodyError('INPUT_EMPTY', `${file.path} is empty (0 bytes): it would be refused`)
       const exhibit = kase.ledger.exhibitBySha256(sha256)
       const earlier = work.firstWithContent(sha256, file.path)
-      if (exhibit !== undefined) work.setResult(i, alreadyPresent(ref, {exhibit, sha256, size, seq: null, reason: `already in the case as ${exhibit} (would be recorded as presented again)`}))
+      const unchanged = work.takenAs(file.path, sha256)
+      if (unchanged !== undefined) work.setResult(i, alreadyPresent(ref, {exhibit: unchanged, sha256, size, seq: null, reason: UNCHANGED_REASON}))
+      else if (exhibit !== undefined) work.setResult(i, alreadyPresent(ref, {exhibit, sha256, size, seq: null, reason: `already in the case as ${exhibit} (would be recorded as presented again)`}))
       else if (earlier !== undefined) work.setResult(i, alreadyPresent(ref, {exhibit: null, sha256, size, seq: null, reason: `the same content as ${earlier}, earlier in this batch`}))
       else work.setResult(i, wouldIngest(ref, {sha256, size}))
     } catch (error) {
@@ -306,11 +318,14 @@ async function takeIn(kase: Case, options: IngestOptions, provenance: Provenance
       const index = taken++
       // Every index taken is submitted, or the files after it would wait for it forever.
       let read = 0
-      const outcome = await run.prepare(file, {onBytes: (bytes) => {
+      const onBytes = (bytes: number): void => {
         read += bytes
         bytesDone += bytes
         progress()
-      }})
+      }
+      const latest = batch === null ? undefined : work.takenFrom(file.path)
+      const takenBefore = latest === undefined ? {} : {takenBefore: {latest, takenAs: (sha256: string) => work.takenAs(file.path, sha256)}}
+      const outcome = await run.prepare(file, {onBytes, ...takenBefore})
       const recorded = recorder.submit(index, outcome).then((result) => {
         work.setResult(i, result)
         filesDone++

@@ -32,6 +32,8 @@ export interface IngestedResult extends FileRef {
   /** ExifTool's warnings and errors about the file (a corrupt JPEG is ingested with them). */
   metadataWarnings: string[]
   noMetadata: boolean
+  /** For a batch's file at a path the case took in before with other content: the exhibit last taken in from it. */
+  changedFrom: string | null
 }
 
 /** --dry-run: a file that would become a new exhibit. */
@@ -77,9 +79,12 @@ export function fileRef(path: string, more: {line?: number | null; symlinkTarget
   return {path, line: more.line ?? null, symlinkTarget: more.symlinkTarget ?? null}
 }
 
-export function ingested(file: FileRef, what: {exhibit: string; sha256: string; size: number; seq: number | null; metadataWarnings: string[]; noMetadata: boolean}): IngestedResult {
-  const {exhibit, sha256, size, seq, metadataWarnings, noMetadata} = what
-  return {path: file.path, line: file.line, status: 'ingested', exhibit, sha256, size, seq, symlinkTarget: file.symlinkTarget, metadataWarnings, noMetadata}
+export function ingested(
+  file: FileRef,
+  what: {exhibit: string; sha256: string; size: number; seq: number | null; metadataWarnings: string[]; noMetadata: boolean; changedFrom: string | null},
+): IngestedResult {
+  const {exhibit, sha256, size, seq, metadataWarnings, noMetadata, changedFrom} = what
+  return {path: file.path, line: file.line, status: 'ingested', exhibit, sha256, size, seq, symlinkTarget: file.symlinkTarget, metadataWarnings, noMetadata, changedFrom}
 }
 
 export function wouldIngest(file: FileRef, what: {sha256: string; size: number}): WouldIngestResult {
@@ -122,5 +127,8 @@ export type IngestCounts = {ingested: number; alreadyPresent: number; failed: nu
 
 /** The counts of a dry run: files that would be ingested, never "ingested". */
 export type DryRunCounts = {wouldIngest: number; alreadyPresent: number; failed: number; skipped: number}
+
+/** Why a batch's file at a path the case took it in from, unchanged, is present and recorded no more. */
+export const UNCHANGED_REASON = 'taken in before from this path, unchanged (not recorded again)'
 
 export const INTERRUPTED_REASON = 'the run was interrupted before this file went in; run the same command again to ingest it'

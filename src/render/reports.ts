@@ -51,6 +51,7 @@ function ingestLine(r: IngestFileResult): string {
       const notes: string[] = []
       if (r.noMetadata) notes.push('no embedded metadata')
       if (r.metadataWarnings.length > 0) notes.push(`ExifTool: ${safeText(r.metadataWarnings.join('; '))}`)
+      if (r.changedFrom !== null) notes.push(`changed since ${r.changedFrom} was taken in from this path`)
       return `${r.exhibit}  ${path}${via}  sha256:${r.sha256.slice(0, 16)}…${notes.length ? `  [${notes.join('; ')}]` : ''}`
     }
 

@@ -26,7 +26,7 @@ import type {Case} from '../case/case.js'
 import {CustodyError, messageOf, said} from '../errors.js'
 import {getExhibit} from '../exhibits/exhibits.js'
 import {collectInputs, type InputFile} from '../ingest/inputs.js'
-import {IngestRun, composeIngestEvents, provenanceOf, type Outcome, type Provenance} from '../ingest/pipeline.js'
+import {IngestRun, composeIngestEvents, provenanceOf, readOf, type Outcome, type Provenance} from '../ingest/pipeline.js'
 import type {IngestFileResult} from '../ingest/results.js'
 import type {CustodyEventDraft} from '../formats/events.js'
 import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
@@ -117,7 +117,8 @@ export async function withStatementFile<T>(statement: TestimonyRecord['statement
  */
 export async function metadataOf(kase: Case, outcome: Outcome): Promise<MetadataRecord> {
   if (outcome.kind === 'new' && outcome.metadata.recordBytes !== null) return JSON.parse(new TextDecoder().decode(outcome.metadata.recordBytes)) as MetadataRecord
-  const exhibit = outcome.kind === 'failed' ? undefined : kase.ledger.exhibitBySha256(outcome.staged.digests.sha256)
+  const read = readOf(outcome)
+  const exhibit = read === null ? undefined : kase.ledger.exhibitBySha256(read.sha256)
   if (exhibit === undefined) throw new CustodyError('STORAGE_FAILED', `internal: no metadata record for ${outcome.file.path}`)
   const path = getExhibit(kase, exhibit, {withEvents: false}).metadata.recordPath
   try {

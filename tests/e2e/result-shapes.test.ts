@@ -81,7 +81,7 @@ describe('custody ingest --json results', () => {
     const found = shapes(runs)
     expect([...found.keys()].sort()).toEqual(['already-present', 'failed', 'ingested', 'skipped', 'would-ingest'])
     expect(Object.fromEntries([...found].map(([status, keys]) => [status, [...keys]]))).toEqual({
-      ingested: ['path,line,status,exhibit,sha256,size,seq,symlinkTarget,metadataWarnings,noMetadata'],
+      ingested: ['path,line,status,exhibit,sha256,size,seq,symlinkTarget,metadataWarnings,noMetadata,changedFrom'],
       'would-ingest': ['path,line,status,sha256,size,symlinkTarget'],
       'already-present': ['path,line,status,exhibit,sha256,size,seq,symlinkTarget,reason'],
       failed: ['path,line,status,sha256,size,seq,symlinkTarget,error'],

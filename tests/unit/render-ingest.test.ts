@@ -10,8 +10,8 @@ function report(results: IngestFileResult[]): IngestReport {
 describe('renderIngest after Ctrl-C', () => {
   it('gives one line for the files the run never reached, and a line for each of the others', () => {
     const done: IngestFileResult[] = [
-      ingested(fileRef('/in/a.jpg'), {exhibit: 'EX-000001', sha256: 'a'.repeat(64), size: 5, seq: 3, metadataWarnings: [], noMetadata: false}),
-      ingested(fileRef('/in/b.jpg'), {exhibit: 'EX-000002', sha256: 'b'.repeat(64), size: 5, seq: 4, metadataWarnings: [], noMetadata: false}),
+      ingested(fileRef('/in/a.jpg'), {exhibit: 'EX-000001', sha256: 'a'.repeat(64), size: 5, seq: 3, metadataWarnings: [], noMetadata: false, changedFrom: null}),
+      ingested(fileRef('/in/b.jpg'), {exhibit: 'EX-000002', sha256: 'b'.repeat(64), size: 5, seq: 4, metadataWarnings: [], noMetadata: false, changedFrom: null}),
       skipped(fileRef('/in/.custody/x'), "it is part of the case's own .custody folder"),
     ]
     const notReached = Array.from({length: 20_000}, (_, i): IngestFileResult => skipped(fileRef(`/in/${i}.jpg`), INTERRUPTED_REASON))

@@ -39,7 +39,7 @@ describe('Worklist', () => {
     const seen: number[] = []
     for (const {i, file: f} of work.files('pending')) {
       seen.push(f.size)
-      if (f.size % 2 === 0) work.setResult(i, ingested(fileRef(f.path), {exhibit: `EX-${f.size}`, sha256: 'a'.repeat(64), size: f.size, seq: f.size, metadataWarnings: [], noMetadata: false}))
+      if (f.size % 2 === 0) work.setResult(i, ingested(fileRef(f.path), {exhibit: `EX-${f.size}`, sha256: 'a'.repeat(64), size: f.size, seq: f.size, metadataWarnings: [], noMetadata: false, changedFrom: null}))
     }
 
     expect(seen).toEqual(Array.from({length: 130}, (_, k) => k + 1))
@@ -54,9 +54,9 @@ describe('Worklist', () => {
     work.addResult(failed(fileRef('/in/missing.jpg'), {code: 'INPUT_MISSING', message: 'no'}))
     for (let n = 1; n <= 5; n++) work.add(file(n, 100 * n))
     const done: IngestFileResult[] = [
-      ingested(fileRef('/in/1.jpg', {line: 3}), {exhibit: 'EX-000001', sha256: 'a'.repeat(64), size: 100, seq: 2, metadataWarnings: ['odd'], noMetadata: false}),
+      ingested(fileRef('/in/1.jpg', {line: 3}), {exhibit: 'EX-000001', sha256: 'a'.repeat(64), size: 100, seq: 2, metadataWarnings: ['odd'], noMetadata: false, changedFrom: null}),
       alreadyPresent(fileRef('/in/2.jpg'), {exhibit: 'EX-000001', sha256: 'a'.repeat(64), size: 200, seq: 3, reason: 'already in the case as EX-000001 (recorded as presented again)'}),
-      ingested(fileRef('/in/3.jpg'), {exhibit: 'EX-000002', sha256: 'c'.repeat(64), size: 300, seq: 4, metadataWarnings: [], noMetadata: true}),
+      ingested(fileRef('/in/3.jpg'), {exhibit: 'EX-000002', sha256: 'c'.repeat(64), size: 300, seq: 4, metadataWarnings: [], noMetadata: true, changedFrom: null}),
       failed(fileRef('/in/4.jpg'), {code: 'INPUT_EMPTY', message: 'empty'}),
     ]
     const items = [...work.files('all')]
