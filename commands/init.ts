@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {initCase, type CaseInfo} from '../src/case/case.js'
+import {checkInit, initCase, type CaseInfo} from '../src/case/case.js'
 import {renderInit} from '../src/render/reports.js'
 import {CustodyCommand, passphraseFileFlag, prose} from './_base.js'
 
@@ -45,14 +45,10 @@ nothing more can be added to the case (what is in it can still be verified and s
 
   async run(): Promise<{root: string; case: CaseInfo; signingKey: string}> {
     const {args, flags} = await this.parse(Init)
-    const result = await initCase({
-      dir: args.dir,
-      title: flags.title,
-      investigator: flags.investigator,
-      organisation: flags.organisation,
-      prefix: flags.prefix,
-      passphrase: await this.passphrase(flags['passphrase-file'], 'init (to protect the new signing key)', {confirm: true}),
-    })
+    const given = {dir: args.dir, title: flags.title, investigator: flags.investigator, organisation: flags.organisation, prefix: flags.prefix}
+    // A prefix it would refuse, a folder that holds a case: said before the passphrase is asked for.
+    await checkInit(given)
+    const result = await initCase({...given, passphrase: await this.passphrase(flags['passphrase-file'], 'init (to protect the new signing key)', {confirm: true})})
     this.log(renderInit(result))
     this.notices.push(...result.notices)
     return {root: result.root, case: result.info, signingKey: result.signingKey}

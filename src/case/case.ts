@@ -337,7 +337,11 @@ function required(value: string | undefined, field: Field): string {
  * when complete, so an interrupted init leaves no half-made case; an existing case is refused and
  * left untouched.
  */
-export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo; signingKey: string; notices: string[]}> {
+/**
+ * What init refuses before the passphrase is asked for: a title, investigator or prefix it would
+ * refuse, and a folder that already holds a case or is not a folder.
+ */
+export async function checkInit(options: Omit<InitOptions, 'passphrase'>): Promise<{root: string; title: string; investigator: string; prefix: string; organisation: string | null}> {
   const root = resolve(options.dir)
   const title = required(options.title, CASE.title)
   const investigator = required(options.investigator, CASE.investigator)
@@ -346,8 +350,6 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
     throw new CustodyError('INVALID_ARGUMENT', said`${CASE.prefix} must be 1 to 12 capital letters or digits, starting with a letter (like EX or CRIMEA24), got ${JSON.stringify(prefix)}`)
   }
 
-  const organisation = options.organisation?.trim() || null
-  checkNewPassphrase(options.passphrase)
   const target = join(root, CASE_FOLDER)
   if (existsSync(target)) {
     throw new CustodyError('CASE_EXISTS', `${root} already holds a custody case (${target}); nothing was changed. Use that case, or init another folder`)
@@ -357,6 +359,14 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   if (existing !== undefined && !existing.isDirectory()) {
     throw new CustodyError('INVALID_ARGUMENT', `${root} exists and is not a folder; choose a folder for the case`)
   }
+
+  return {root, title, investigator, prefix, organisation: options.organisation?.trim() || null}
+}
+
+export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo; signingKey: string; notices: string[]}> {
+  const {root, title, investigator, prefix, organisation} = await checkInit(options)
+  checkNewPassphrase(options.passphrase)
+  const target = join(root, CASE_FOLDER)
 
   await mkdir(root, {recursive: true})
   const staging = join(root, `${CASE_FOLDER}.init-${randomBytes(6).toString('hex')}`)

@@ -97,6 +97,16 @@ describe('before the passphrase', () => {
     expect(readdirSync(work.path).filter((f) => f.includes('court'))).toEqual([])
   })
 
+  it('init refuses a prefix it would refuse, and a folder that holds a case', async () => {
+    const prefix = await custodyJson<Refusal>(['init', join(work.path, 'new-case'), '--title', 'T', '--investigator', 'A', '--prefix', 'ex-1'], NO_PASSPHRASE)
+    expect(prefix.code).toBe(2)
+    expect(prefix.json.error?.message).toMatch(/^--prefix must be 1 to 12 capital letters/)
+    const exists = await custodyJson<Refusal>(['init', kase.dir, '--title', 'T', '--investigator', 'A'], NO_PASSPHRASE)
+    expect(exists.code).toBe(2)
+    expect(exists.json.error?.code).toBe('CASE_EXISTS')
+    expect(readdirSync(work.path)).not.toContain('new-case')
+  })
+
   it('config set, key rotate and accept-restore refuse a bad value, a weak new passphrase, nothing to accept', async () => {
     const url = await refused(['config', 'set', 'tsa', 'not a url'])
     expect(url.code).toBe(2)
