@@ -106,6 +106,14 @@ function tellRetry(why: string, triesLeft: number): void {
   process.stderr.write(`${why.charAt(0).toUpperCase()}${why.slice(1)}. Try again (${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left).\n`)
 }
 
+/** How a command opens its case for writing (see unlockCase()). */
+interface UnlockOptions<T> {
+  background?: boolean
+  compare?: boolean
+  /** What can be refused once the case is open, before the passphrase is asked for; its result is returned as `checked`. */
+  check?: (kase: Case) => T | Promise<T>
+}
+
 export abstract class CustodyCommand extends Command {
   static override enableJsonFlag = true
   /** The flags of this command not named like the field they give (in kebab case): field → flag. */
@@ -213,20 +221,22 @@ export abstract class CustodyCommand extends Command {
    * `background`, the key is still being opened when this returns, and the domain function
    * awaits kase.ready() before anything it could not undo (not when the passphrase was typed at
    * the prompt: then the key is opened first, so that a wrong passphrase can be asked again).
+   * `check` runs once the case is open and before the passphrase is asked for: what can be
+   * refused without the key is refused first.
    */
-  protected async openCaseForWriting(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: {background?: boolean; compare?: boolean} = {}): Promise<Case> {
+  protected async openCaseForWriting(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: UnlockOptions<unknown> = {}): Promise<Case> {
     return (await this.unlockCase(caseDir, passphraseFile, what, options)).kase
   }
 
-  /** openCaseForWriting(), also returning the passphrase, for work that opens another key with it. */
-  protected async unlockCase(
-    caseDir: string | undefined,
-    passphraseFile: string | undefined,
-    what: string,
-    options: {background?: boolean; compare?: boolean} = {},
-  ): Promise<{kase: Case; passphrase: string}> {
+  /**
+   * openCaseForWriting(), also returning the passphrase, for work that opens another key with it,
+   * and what `check` returned. The order is every command's: usage (checked before this is called),
+   * then the case, then the passphrase.
+   */
+  protected async unlockCase<T = undefined>(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: UnlockOptions<T> = {}): Promise<{kase: Case; passphrase: string; checked: T}> {
     const kase = this.openCase(caseDir, {...options, refused: 'nothing was added'})
     try {
+      const checked = (await options.check?.(kase)) as T
       const passphrase = await this.withPassphrase(passphraseFile, what, async (passphrase, prompted) => {
         // A passphrase typed at the prompt opens the key before the work starts, so that a wrong
         // one can be asked again; one from a file or the environment can only be refused.
@@ -234,7 +244,7 @@ export abstract class CustodyCommand extends Command {
         else await kase.unlock(passphrase)
         return passphrase
       })
-      return {kase, passphrase}
+      return {kase, passphrase, checked}
     } catch (error) {
       kase.close()
       throw error

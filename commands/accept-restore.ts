@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
-import {acceptRestore, type RestoreAccepted} from '../src/known-heads/accept-restore.js'
+import type {Case} from '../src/case/case.js'
+import {acceptRestore, checkRestore, type RestoreAccepted, type RestoreCheck} from '../src/known-heads/accept-restore.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
 
 export default class AcceptRestore extends CustodyCommand {
@@ -41,9 +42,11 @@ match its own head.json either: that is tampering, not a restore; run custody ve
 
   async run(): Promise<RestoreAccepted> {
     const {flags} = await this.parse(AcceptRestore)
-    // Opened as it is: comparing it with custody's record is this command's own work.
-    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'accept-restore', {compare: false})
-    const result = await acceptRestore(kase, {reason: flags.reason, actor: flags.actor})
+    // Opened as it is: comparing it with custody's record is this command's own work, done before the passphrase is asked for.
+    const check = (k: Case): Promise<RestoreCheck> => checkRestore(k, {reason: flags.reason})
+    const {kase: opened, checked} = await this.unlockCase(flags.case, flags['passphrase-file'], 'accept-restore', {compare: false, check})
+    using kase = opened
+    const result = await acceptRestore(kase, checked, {actor: flags.actor})
     this.log(
       [
         `Recorded as event ${result.seq}: an older copy of the case was put back.`,

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {initCase, newCaseFolder, type CaseInfo} from '../src/case/case.js'
+import {checkInit, initCase, type CaseInfo} from '../src/case/case.js'
 import {renderInit} from '../src/render/reports.js'
 import {CustodyCommand, passphraseFileFlag, prose} from './_base.js'
 
@@ -46,16 +46,10 @@ nothing more can be added to the case (what is in it can still be verified and s
 
   async run(): Promise<{root: string; case: CaseInfo; signingKey: string}> {
     const {args, flags} = await this.parse(Init)
-    // A folder that cannot hold the case is refused before the passphrase is asked for.
-    newCaseFolder(args.dir)
-    const result = await initCase({
-      dir: args.dir,
-      title: flags.title,
-      investigator: flags.investigator,
-      organisation: flags.organisation,
-      prefix: flags.prefix,
-      passphrase: await this.newPassphrase(flags['passphrase-file'], 'init (to protect the new signing key)'),
-    })
+    const given = {dir: args.dir, title: flags.title, investigator: flags.investigator, organisation: flags.organisation, prefix: flags.prefix}
+    // A folder that cannot hold the case, a prefix it would refuse: said before the passphrase is asked for.
+    checkInit(given)
+    const result = await initCase({...given, passphrase: await this.newPassphrase(flags['passphrase-file'], 'init (to protect the new signing key)')})
     this.log(renderInit(result))
     this.notices.push(...result.notices)
     return {root: result.root, case: result.info, signingKey: result.signingKey}

@@ -5,7 +5,7 @@ import {renderFinishedSeal, renderSeal} from '../src/render/reports.js'
 import {nextAfterSeal} from '../src/render/next-steps.js'
 import {progressLine} from '../src/render/progress.js'
 import {finishSeal, type FinishReport} from '../src/seal/leftovers.js'
-import {sealArchive, sealDestination} from '../src/seal/seal.js'
+import {checkSeal, sealArchive} from '../src/seal/seal.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
 
 export default class Seal extends CustodyCommand {
@@ -89,20 +89,17 @@ will, and to hand it over with the fingerprint of the key that signed it, sent a
       return report
     }
 
-    // A destination that cannot be written is refused before the passphrase is asked for.
-    sealDestination({out: flags.out!, force: flags.force})
-    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal')
+    const given = {exhibits: argv as string[], out: flags.out!, sealedAt: flags['sealed-at'], force: flags.force}
+    // An --out that cannot be written, an exhibit that is not in the case: said before the passphrase is asked for.
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal', {check: (k) => checkSeal(k, given)})
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const interrupt = this.interruptible('Stopping: the partial archive will be removed (Ctrl-C again to stop now)...')
     try {
       const report = await sealArchive(kase, {
-        exhibits: argv as string[],
-        out: flags.out!,
+        ...given,
         purpose: flags.purpose,
         note: flags.note,
         allowLeftOut: flags['allow-left-out'],
-        force: flags.force,
-        sealedAt: flags['sealed-at'],
         actor: flags.actor,
         signal: interrupt.signal,
         hold: () => interrupt.hold('Finishing: the seal is being recorded, and its archive will be put at --out...'),

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {renderTimestamp} from '../src/render/reports.js'
-import {stampCase, type TimestampReport} from '../src/timestamps/stamp-case.js'
+import {chooseTsas, stampCase, type TimestampReport} from '../src/timestamps/stamp-case.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
 
 export default class Timestamp extends CustodyCommand {
@@ -49,16 +49,14 @@ TSAs and their roots can be given each time or saved once for the case:
 
   async run(): Promise<TimestampReport> {
     const {flags} = await this.parse(Timestamp)
-    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'timestamp')
+    const asked = {tsa: flags.tsa ?? [], tsaCaFiles: flags['tsa-ca'] ?? []}
+    // No TSA or no root to trust is said before the passphrase is asked for.
+    const {kase: opened, checked: chosen} = await this.unlockCase(flags.case, flags['passphrase-file'], 'timestamp', {check: (k) => chooseTsas(k, asked)})
+    using kase = opened
     const interrupt = this.interruptible('Stopping: nothing will be recorded (Ctrl-C again to stop now)...')
     try {
-      const report = await stampCase(kase, {
-        tsa: flags.tsa ?? [],
-        tsaCaFiles: flags['tsa-ca'] ?? [],
-        timeoutMs: flags.timeout * 1000,
-        signal: interrupt.signal,
-        ...(flags.actor === undefined ? {} : {actor: flags.actor}),
-      })
+      const options = {...asked, timeoutMs: flags.timeout * 1000, signal: interrupt.signal, ...(flags.actor === undefined ? {} : {actor: flags.actor})}
+      const report = await stampCase(kase, options, chosen)
       this.log(renderTimestamp(report))
       if (report.status === 'waiting') process.exitCode = 1
       return report

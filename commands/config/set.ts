@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {setSetting, SETTINGS, type CaseSettings} from '../../src/case/settings.js'
+import {checkSetting, setSetting, SETTINGS, type CaseSettings} from '../../src/case/settings.js'
 import {renderSettings} from '../../src/render/reports.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
@@ -31,8 +31,9 @@ The values given replace the current ones; give none to clear the setting.`
   async run(): Promise<CaseSettings> {
     const {args, argv, flags} = await this.parse(ConfigSet)
     const values = (argv as string[]).slice(1)
+    const payload = await checkSetting(args.setting, values)
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'config set')
-    const settings = await setSetting(kase, args.setting, values)
+    const settings = await setSetting(kase, payload)
     this.log(renderSettings(settings))
     return settings
   }

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {passphraseFromFileOrEnv} from '../../src/keys/passphrase.js'
+import {checkNewPassphrase, passphraseFromFileOrEnv} from '../../src/keys/passphrase.js'
 import {rotateSigningKey, type RotationResult} from '../../src/keys/rotate.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
@@ -38,10 +38,12 @@ A new passphrase also takes over the witness identity key, so one passphrase ope
 
   async run(): Promise<RotationResult> {
     const {flags} = await this.parse(KeyRotate)
+    // Usage, then the case, then the passphrase: a new passphrase from a file is read and checked first.
+    const fromFile = await passphraseFromFileOrEnv(flags['new-passphrase-file'], {})
+    if (fromFile !== undefined) checkNewPassphrase(fromFile)
     // The current passphrase opens the old key first: at a prompt, a wrong one is asked again.
     const {kase: opened, passphrase: current} = await this.unlockCase(flags.case, flags['passphrase-file'], 'key rotate')
     using kase = opened
-    const fromFile = await passphraseFromFileOrEnv(flags['new-passphrase-file'], {})
     const next = fromFile ?? (process.stdin.isTTY && process.stderr.isTTY ? await this.newPassphrase(undefined, 'key rotate (the new key)', {env: {}}) : current)
     const result = await rotateSigningKey(kase, {passphrase: next, currentPassphrase: current, reason: flags.reason, ...(flags.holder === undefined ? {} : {holder: flags.holder})})
     this.log(`Rotated the signing key (ledger event #${result.seq}):\n  replaced   ${result.previous}\n  now        ${result.current}\n  reason     ${result.reason}`)

@@ -6,7 +6,7 @@ import {nextAfterTestimony} from '../../src/render/next-steps.js'
 import {renderTestimonyTaken} from '../../src/render/testimony.js'
 import {confirmIdentifyingContent} from '../../src/testimony/interview.js'
 import {checkGiven, checkTestimony, missingFields, type TestimonyInput} from '../../src/testimony/record.js'
-import {takeTestimony, type TestimonyReport} from '../../src/testimony/take-testimony.js'
+import {checkTestimonyFiles, takeTestimony, type TestimonyReport} from '../../src/testimony/take-testimony.js'
 import {CONSENT_METHODS, CONSENT_SCOPES} from '../../src/testimony/vocabulary.js'
 import {CustodyCommand, caseFlag, flagFor, passphraseFileFlag, prose} from '../_base.js'
 
@@ -135,7 +135,8 @@ back, and to seal it for a purpose the witness consented to. --json gives none.`
     }
 
     const record = missing.length === 0 ? checkTestimony(given) : undefined
-    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony add')
+    // With everything given, a statement or attachment that cannot be taken in is refused before the passphrase is asked for.
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony add', record === undefined ? {} : {check: () => checkTestimonyFiles(record)})
     using kase = opened
     const complete = record ?? checkTestimony(await (await questions()).interview(given, {investigator: kase.info.investigator}))
     const interrupt = this.interruptible('Stopping: nothing of this testimony will be recorded (Ctrl-C again to stop now)...')

@@ -1,7 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {CustodyError} from '../../src/errors.js'
 import {renderAmend} from '../../src/render/testimony.js'
-import {amendStatement, type AmendReport} from '../../src/testimony/amend.js'
+import type {Case} from '../../src/case/case.js'
+import {amendStatement, checkAmend, type AmendReport} from '../../src/testimony/amend.js'
 import type {Finding} from '../../src/testimony/content-check.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 import {askCorrectedStatement, confirmIdentifyingContent} from '../../src/testimony/interview.js'
@@ -55,9 +56,12 @@ advocacy (anonymised) seal takes it.`
       throw new CustodyError('INVALID_ARGUMENT', 'give the corrected statement with --statement-file (there is no terminal to open an editor on); nothing was recorded')
     }
 
-    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony amend')
+    const file = flags['statement-file'] === undefined ? undefined : {file: flags['statement-file']}
+    // An empty reason, a statement file that cannot be read, a testimony that does not exist: refused before the passphrase is asked for.
+    const check = (k: Case): Promise<unknown> => checkAmend(k, args.testimony, {reason: flags.reason, statement: file})
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony amend', {check})
     using kase = opened
-    const statement = flags['statement-file'] === undefined ? {text: await askCorrectedStatement(await terminal())} : {file: flags['statement-file']}
+    const statement = file ?? {text: await askCorrectedStatement(await terminal())}
     const identifyingContent = flags['identifying-content-ok'] ? 'accept' : onTerminal ? async (findings: readonly Finding[]) => confirmIdentifyingContent(findings, await terminal()) : 'refuse'
     const report = await amendStatement(kase, args.testimony, {statement, reason: flags.reason, actor: flags.actor, passphrase, identifyingContent})
     this.log(renderAmend(report))

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {renderConsentChange} from '../../src/render/testimony.js'
-import {changeConsent, type ConsentChangeReport} from '../../src/testimony/change-consent.js'
+import {changeConsent, checkConsentChange, type ConsentChangeReport} from '../../src/testimony/change-consent.js'
 import {CONSENT_METHODS, CONSENT_SCOPES} from '../../src/testimony/vocabulary.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
@@ -49,9 +49,11 @@ Scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; 
 
   async run(): Promise<ConsentChangeReport> {
     const {args, flags} = await this.parse(TestimonyConsent)
-    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony consent')
+    const change = {grant: flags.grant ?? [], withdraw: flags.withdraw ?? [], method: flags.method, at: flags.at, note: flags.note, actor: flags.actor}
+    // A change that cannot be recorded (a scope, a method, a time, a testimony) is refused before the passphrase is asked for.
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony consent', {check: (k) => checkConsentChange(k, args.testimony, change)})
     using kase = opened
-    const report = await changeConsent(kase, args.testimony, {grant: flags.grant ?? [], withdraw: flags.withdraw ?? [], method: flags.method, at: flags.at, note: flags.note, actor: flags.actor, passphrase})
+    const report = await changeConsent(kase, args.testimony, {...change, passphrase})
     this.log(renderConsentChange(report))
     return report
   }

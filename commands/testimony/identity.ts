@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
+import type {Case} from '../../src/case/case.js'
 import {renderIdentity} from '../../src/render/testimony.js'
-import {disclosureDestination, viewIdentity, type IdentityViewReport} from '../../src/testimony/view-identity.js'
+import {checkIdentityView, viewIdentity, type IdentityViewReport} from '../../src/testimony/view-identity.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TestimonyIdentity extends CustodyCommand {
@@ -33,9 +34,9 @@ check them against an archive with standard tools:
 
   async run(): Promise<IdentityViewReport> {
     const {args, flags} = await this.parse(TestimonyIdentity)
-    // A destination that cannot be written is refused before the passphrase is asked for.
-    disclosureDestination({disclose: flags.disclose})
-    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony identity')
+    // A testimony without an identity, a --disclose file that cannot be written or is there: refused before the passphrase is asked for.
+    const check = (k: Case): unknown => checkIdentityView(k, args.testimony, {disclose: flags.disclose})
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony identity', {check})
     using kase = opened
     const report = await viewIdentity(kase, args.testimony, {passphrase, reason: flags.reason, actor: flags.actor, disclose: flags.disclose})
     this.log(renderIdentity(report))

@@ -336,14 +336,8 @@ function required(value: string | undefined, field: Field): string {
 }
 
 /**
- * Makes a case. The `.custody/` folder is built under a temporary name and renamed into place
- * when complete, so an interrupted init leaves no half-made case; an existing case is refused and
- * left untouched.
- */
-/**
  * The folder a new case goes in, resolved: refused before any work when a case is there already,
- * or when it is not a folder, or cannot be made or written in (checkFolderDestination). init's
- * first step; the command checks it before it asks for the new passphrase.
+ * or when it is not a folder, or cannot be made or written in (checkFolderDestination).
  */
 export function newCaseFolder(dir: string): string {
   const root = checkFolderDestination(dir, NEW_CASE.dir)
@@ -355,7 +349,11 @@ export function newCaseFolder(dir: string): string {
   return root
 }
 
-export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo; signingKey: string; notices: string[]}> {
+/**
+ * What init refuses before the passphrase is asked for: a folder that cannot hold the case
+ * (newCaseFolder), and a title, investigator or prefix it would refuse.
+ */
+export function checkInit(options: Omit<InitOptions, 'passphrase'>): {root: string; title: string; investigator: string; prefix: string; organisation: string | null} {
   const root = newCaseFolder(options.dir)
   const title = required(options.title, CASE.title)
   const investigator = required(options.investigator, CASE.investigator)
@@ -364,7 +362,16 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
     throw new CustodyError('INVALID_ARGUMENT', said`${CASE.prefix} must be 1 to 12 capital letters or digits, starting with a letter (like EX or CRIMEA24), got ${JSON.stringify(prefix)}`)
   }
 
-  const organisation = options.organisation?.trim() || null
+  return {root, title, investigator, prefix, organisation: options.organisation?.trim() || null}
+}
+
+/**
+ * Makes a case. The `.custody/` folder is built under a temporary name and renamed into place
+ * when complete, so an interrupted init leaves no half-made case; an existing case is refused and
+ * left untouched.
+ */
+export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo; signingKey: string; notices: string[]}> {
+  const {root, title, investigator, prefix, organisation} = checkInit(options)
   checkNewPassphrase(options.passphrase)
   const target = join(root, CASE_FOLDER)
   await mkdir(root, {recursive: true})

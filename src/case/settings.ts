@@ -80,12 +80,17 @@ export async function readTrustedRoots(files: readonly string[]): Promise<Truste
 }
 
 /** Records a setting's new value as a config event. */
-export async function setSetting(kase: Case, setting: string, values: readonly string[], actor?: string): Promise<CaseSettings> {
+/** A setting's new value, checked (a URL, a PEM file of certificates): what setSetting() records. Needs no key. */
+export async function checkSetting(setting: string, values: readonly string[]): Promise<ConfigPayload> {
   if (!(SETTINGS as readonly string[]).includes(setting)) {
     throw new CustodyError('INVALID_ARGUMENT', `unknown setting ${JSON.stringify(setting)}; the settings are ${SETTINGS.join(', ')}`)
   }
 
-  const payload: ConfigPayload = setting === 'tsa' ? {setting, value: values.map((v) => checkTsaUrl(v))} : {setting: 'tsa-ca', value: await readTrustedRoots(values)}
+  return setting === 'tsa' ? {setting, value: values.map((v) => checkTsaUrl(v))} : {setting: 'tsa-ca', value: await readTrustedRoots(values)}
+}
+
+/** Records a setting checked by checkSetting(). */
+export async function setSetting(kase: Case, payload: ConfigPayload, actor?: string): Promise<CaseSettings> {
   await kase.assertIntactHead()
   kase.ledger.append(() => ({
     drafts: [{actor: actor ?? kase.info.investigator, action: 'config', exhibit: null, payload}],

@@ -406,7 +406,12 @@ export interface IdentityViewedPayload {
 export interface BatchStartedPayload {
   batch: string
   manifest: {path: string; sha256: string; rows: number} | null
-  inputs: {paths: string[]; recursive: boolean} | null
+  /**
+   * The paths walked; `systemFiles` says whether the walk left out the files and folders an
+   * operating system keeps for itself (src/ingest/system-files.ts) or took them. Absent in
+   * events written before walks left them out, which took them.
+   */
+  inputs: {paths: string[]; recursive: boolean; systemFiles?: 'skipped' | 'included'} | null
   files: number
   bytes: number
   /** The seq of the batch-started event of the run this one resumes. */
@@ -514,6 +519,35 @@ export interface IngestFile {
   size: IngestPayload['size']
   name: FileFacts['name']
   record: MetadataSummary['record']
+}
+
+/** A field that ingest and presented-again payloads both have, as json_extract() names it. */
+function fileEventPath(field: FieldPath<PayloadOf['ingest']> & FieldPath<PayloadOf['presented-again']>): string {
+  return payloadPath('ingest', field)
+}
+
+/**
+ * What an ingest reads of every ingest and presented-again event, to know what the case took in
+ * from each source path (src/ledger/ledger.ts sourceFiles): each field's path, taken out by
+ * SQLite. The row it gives, with the event's seq and exhibit, is SourceFile.
+ */
+export const SOURCE_FILE_FIELDS = {
+  path: fileEventPath('file.path'),
+  sha256: fileEventPath('digests.sha256'),
+  size: fileEventPath('size'),
+  modifiedAt: fileEventPath('file.modifiedAt'),
+  batch: fileEventPath('batch'),
+} as const satisfies {[K in Exclude<keyof SourceFile, 'seq' | 'exhibit'>]: string}
+
+/** A file an ingest or presented-again event records, by its source path (never a witness's withheld one). */
+export interface SourceFile {
+  seq: number
+  exhibit: string
+  path: string
+  sha256: Digests['sha256']
+  size: number
+  modifiedAt: FileFacts['modifiedAt']
+  batch: string | null
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -702,7 +736,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       object<BatchStartedPayload>({
         batch: batchId,
         manifest: nullable(object({path: nonEmpty, sha256: hex64, rows: count})),
-        inputs: nullable(object({paths: list(nonEmpty, {min: 1}), recursive: boolean})),
+        inputs: nullable(object<NonNullable<BatchStartedPayload['inputs']>>({paths: list(nonEmpty, {min: 1}), recursive: boolean, systemFiles: optional(oneOf(['skipped', 'included']))})),
         files: count,
         bytes: count,
         resumes: nullable(count),

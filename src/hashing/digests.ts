@@ -37,8 +37,8 @@ export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex')
 }
 
-/** Hashes a file in one streaming pass. Returns its digests and the number of bytes read. */
-export async function digestFile(path: string, algorithms: 'both' | 'sha256' = 'both'): Promise<Digests & {size: number}> {
+/** Hashes a file in one streaming pass, telling `onBytes` each chunk read. Returns its digests and the number of bytes read. */
+export async function digestFile(path: string, algorithms: 'both' | 'sha256' = 'both', options: {onBytes?: (bytes: number) => void} = {}): Promise<Digests & {size: number}> {
   const handle = await open(path, 'r')
   try {
     const h256 = createHash('sha256')
@@ -52,6 +52,7 @@ export async function digestFile(path: string, algorithms: 'both' | 'sha256' = '
       h256.update(chunk)
       h512?.update(chunk)
       size += bytesRead
+      options.onBytes?.(bytesRead)
     }
 
     giveBack(buffer)

@@ -16,7 +16,7 @@ import type {IngestCounts} from './results.js'
 export interface BatchIdentity {
   id: string
   manifest: {path: string; sha256: string; rows: number} | null
-  inputs: {paths: string[]; recursive: boolean} | null
+  inputs: {paths: string[]; recursive: boolean; systemFiles: 'skipped' | 'included'} | null
 }
 
 export interface BatchInfo extends BatchIdentity {
@@ -26,7 +26,7 @@ export interface BatchInfo extends BatchIdentity {
   endedSeq: number | null
 }
 
-/** What an earlier run recorded of one source path. */
+/** What an earlier run of the batch recorded of one source path (the ledger's sourceFiles(), of this batch). */
 export interface EarlierFile {
   path: string
   exhibit: string
@@ -34,10 +34,14 @@ export interface EarlierFile {
   modifiedAt: string | null
 }
 
-export function batchIdentity(what: {manifest: {path: string; sha256: string; rows: number}} | {paths: string[]; recursive: boolean}): BatchIdentity {
+/**
+ * The batch a run is. Whether system files are taken is not part of the ID: a walk run again with
+ * them taken continues the batch, and only they go in.
+ */
+export function batchIdentity(what: {manifest: {path: string; sha256: string; rows: number}} | NonNullable<BatchIdentity['inputs']>): BatchIdentity {
   const key = 'manifest' in what ? {manifest: what.manifest.sha256} : {paths: [...what.paths].sort(), recursive: what.recursive}
   const id = `BATCH-${createHash('sha256').update(canonicalize(key)).digest('hex').slice(0, 16)}`
-  return 'manifest' in what ? {id, manifest: what.manifest, inputs: null} : {id, manifest: null, inputs: {paths: what.paths, recursive: what.recursive}}
+  return 'manifest' in what ? {id, manifest: what.manifest, inputs: null} : {id, manifest: null, inputs: {paths: what.paths, recursive: what.recursive, systemFiles: what.systemFiles}}
 }
 
 /** The sequence numbers of earlier batch-started events of this batch. */
@@ -46,19 +50,6 @@ export function earlierRuns(kase: Case, id: string): number[] {
     .eventsOfKind('batch-started')
     .filter((e) => e.event.payload.batch === id)
     .map((e) => e.event.seq)
-}
-
-/**
- * Source paths that earlier runs of this batch took in (as a new exhibit, or as a file the case
- * already held), with the size and modification time they had then, oldest first: a path taken in
- * twice comes twice, and the later one counts.
- */
-export function* filesOfEarlierRuns(kase: Case, id: string): Generator<EarlierFile> {
-  for (const {event} of kase.ledger.eventsInBatch(id)) {
-    const {file, size} = event.payload
-    if (file.path === null || event.exhibit === null) continue
-    yield {path: file.path, exhibit: event.exhibit, size, modifiedAt: file.modifiedAt}
-  }
 }
 
 /** The batches whose last run has no `batch-ended` (interrupted, or running now), oldest first. */

@@ -4,13 +4,16 @@
  * Rules, each said in the output: a missing path fails; a folder needs --recursive; a symlink to
  * a file is followed and both its path and its target are recorded; inside a folder walk a symlink
  * to a folder is not followed (it could loop or leave the folder), and is reported as skipped; a
- * case's own `.custody` folder is never walked into.
+ * case's own `.custody` folder is never walked into; inside a folder walk the files and folders an
+ * operating system keeps for itself (system-files.ts) are left out and reported apart, unless
+ * `includeSystemFiles`.
  */
 import {lstat, realpath, stat} from 'node:fs/promises'
 import {join, relative, resolve, sep} from 'node:path'
 import {CustodyError, errnoOf, messageOf, said} from '../errors.js'
 import {INGEST} from './fields.js'
-import {FolderListing} from './folder-listing.js'
+import {FolderListing, type EntryKind} from './folder-listing.js'
+import {countFiles, systemEntryOf, type SystemEntry} from './system-files.js'
 
 export interface InputFile {
   /** Absolute path, as given (not resolved through symlinks). */
@@ -45,12 +48,28 @@ export interface InputSink {
   file(file: InputFile): void
   problem(problem: InputProblem): void
   skipped(skipped: SkippedInput): void
+  /** A system file or folder a walk left out (not walked into). */
+  system(entry: SystemEntry): void
+}
+
+export interface WalkOptions {
+  recursive: boolean
+  cwd?: string
+  /** Take, inside folder walks, the files and folders an operating system keeps for itself (system-files.ts). */
+  includeSystemFiles?: boolean
+}
+
+/** What a folder walk carries down into each folder. */
+interface Walk {
+  sink: InputSink
+  listing: FolderListing
+  includeSystemFiles: boolean
 }
 
 const CASE_FOLDER = '.custody'
 
 /** The inputs of a few paths, in memory (a testimony's files). */
-export async function collectInputs(paths: readonly string[], options: {recursive: boolean; cwd?: string}): Promise<CollectedInputs> {
+export async function collectInputs(paths: readonly string[], options: WalkOptions): Promise<CollectedInputs> {
   const out: CollectedInputs = {files: [], problems: [], skipped: []}
   const seen = new Set<string>()
   await walkInputs(paths, options, {
@@ -62,19 +81,22 @@ export async function collectInputs(paths: readonly string[], options: {recursiv
     file: (file) => out.files.push(file),
     problem: (problem) => out.problems.push(problem),
     skipped: (skipped) => out.skipped.push(skipped),
+    system: ({path, what}) => out.skipped.push({path, reason: `it is ${what}, not evidence`}),
   })
   return out
 }
 
 /** Walks the paths given, in order (each folder sorted by name), and hands each file found to the sink. */
-export async function walkInputs(paths: readonly string[], options: {recursive: boolean; cwd?: string}, sink: InputSink): Promise<void> {
+export async function walkInputs(paths: readonly string[], options: WalkOptions, sink: InputSink): Promise<void> {
   const cwd = options.cwd ?? process.cwd()
   using listing = new FolderListing()
-  for (const given of paths) await walkGiven(resolve(cwd, given), options.recursive, sink, listing)
+  const walk: Walk = {sink, listing, includeSystemFiles: options.includeSystemFiles ?? false}
+  for (const given of paths) await walkGiven(resolve(cwd, given), options.recursive, walk)
 }
 
 /** One path given: a file, a symlink to a file, or (with --recursive) a folder or a symlink to one. */
-async function walkGiven(path: string, recursive: boolean, sink: InputSink, listing: FolderListing): Promise<void> {
+async function walkGiven(path: string, recursive: boolean, walk: Walk): Promise<void> {
+  const {sink} = walk
   let info
   try {
     info = await lstat(path)
@@ -110,7 +132,7 @@ async function walkGiven(path: string, recursive: boolean, sink: InputSink, list
       return
     }
 
-    await walkFolder(symlinkTarget ?? path, symlinkTarget ?? path, sink, listing)
+    await walkFolder(symlinkTarget ?? path, symlinkTarget ?? path, walk)
     return
   }
 
@@ -118,14 +140,15 @@ async function walkGiven(path: string, recursive: boolean, sink: InputSink, list
 }
 
 /** The files under `dir`, sorted by name, folders walked where they sort; `top` is the folder given. */
-async function walkFolder(top: string, dir: string, sink: InputSink, listing: FolderListing): Promise<void> {
+async function walkFolder(top: string, dir: string, walk: Walk): Promise<void> {
+  const {sink} = walk
   const unreadable = (error: unknown): void =>
     sink.problem({
       path: dir,
       error: new CustodyError('INPUT_UNREADABLE', `cannot list the folder ${dir}: ${messageOf(error)}; check its permissions`, {subject: dir}),
     })
   // Sorted, so that the same folder gives the same exhibit numbers in the same order.
-  const entries = listing.entries(dir)
+  const entries = walk.listing.entries(dir)
   for (;;) {
     let next
     try {
@@ -139,25 +162,42 @@ async function walkFolder(top: string, dir: string, sink: InputSink, listing: Fo
     const entry = next.value
     const path = join(dir, entry.name)
     const rel = relative(top, path).split(sep).join('/')
-    if (entry.kind === 'folder') {
-      if (entry.name === CASE_FOLDER) {
-        sink.skipped({path, reason: "a custody case's own data folder is never ingested"})
-        continue
-      }
-
-      await walkFolder(top, path, sink, listing)
-    } else if (entry.kind === 'symlink') {
-      const target = await stat(path).catch(() => undefined)
-      if (target === undefined) {
-        sink.problem({path, error: brokenLink(path)})
-      } else if (target.isDirectory()) {
-        sink.skipped({path, reason: 'a symlink to a folder is not followed inside a folder walk; give its target as a path to ingest it'})
-      } else {
-        await addFile(sink, path, rel, await realpath(path))
-      }
-    } else {
-      await addFile(sink, path, rel, null)
+    if (entry.kind === 'folder' && entry.name === CASE_FOLDER) {
+      sink.skipped({path, reason: "a custody case's own data folder is never ingested"})
+    } else if (!(await leftOutAsSystem(walk, path, entry))) {
+      await walkEntry(top, path, rel, entry.kind, walk)
     }
+  }
+}
+
+/**
+ * Leaves out a system file or folder (system-files.ts), unless the walk takes them: true when it
+ * did. It is not walked into, and so cannot fail the walk (macOS makes .Trashes unlistable).
+ */
+async function leftOutAsSystem(walk: Walk, path: string, entry: {name: string; kind: EntryKind}): Promise<boolean> {
+  if (walk.includeSystemFiles) return false
+  const system = systemEntryOf(entry.name, entry.kind === 'folder' ? 'folder' : 'file')
+  if (system === undefined) return false
+  walk.sink.system({path, what: system.what, trash: system.trash, files: system.trash ? await countFiles(path) : null})
+  return true
+}
+
+/** One entry of a folder walk: a folder to walk, a symlink, or a file. */
+async function walkEntry(top: string, path: string, rel: string, kind: EntryKind, walk: Walk): Promise<void> {
+  const {sink} = walk
+  if (kind === 'folder') {
+    await walkFolder(top, path, walk)
+  } else if (kind === 'symlink') {
+    const target = await stat(path).catch(() => undefined)
+    if (target === undefined) {
+      sink.problem({path, error: brokenLink(path)})
+    } else if (target.isDirectory()) {
+      sink.skipped({path, reason: 'a symlink to a folder is not followed inside a folder walk; give its target as a path to ingest it'})
+    } else {
+      await addFile(sink, path, rel, await realpath(path))
+    }
+  } else {
+    await addFile(sink, path, rel, null)
   }
 }
 

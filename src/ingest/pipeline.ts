@@ -3,6 +3,9 @@
  * for many files at once; a testimony (src/testimony) runs them for its statement and attachments,
  * which it records together with the testimony. For each file, in this order:
  *
+ *   0. recheck a batch's file at a path the case took in before is hashed first (SHA-256 only: no
+ *              copy, no ExifTool): when the case took this content in from this path, it is
+ *              present, and recorded no more; else it goes on, noted as changed
  *   1. stage   copy it into the vault's temp folder while hashing it (SHA-256 and SHA-512) in one
  *              streaming pass; refuse it if it is empty, unreadable or changes while read; fsync
  *              the copy and hash it again to check it
@@ -24,7 +27,7 @@ import type {Case} from '../case/case.js'
 import {CustodyError, messageOf, said} from '../errors.js'
 import type {BatchFields, Collected, CustodyEventDraft, FileFacts} from '../formats/events.js'
 import {formatExhibitId} from '../formats/ids.js'
-import {sha256Hex} from '../hashing/digests.js'
+import {digestFile, sha256Hex} from '../hashing/digests.js'
 import type {LedgerView} from '../ledger/ledger.js'
 import type {ManifestInput, RowFacts} from '../manifest/manifest.js'
 import type {MetadataReader, MetadataRecord} from '../metadata/exiftool.js'
@@ -32,7 +35,7 @@ import {normaliseMetadata, parseGivenDate, type NormalisedMetadata} from '../met
 import type {StagedObject} from '../vault/vault.js'
 import {INGEST} from './fields.js'
 import type {InputFile} from './inputs.js'
-import {INTERRUPTED_REASON, type IngestFileResult} from './results.js'
+import {INTERRUPTED_REASON, UNCHANGED_REASON, alreadyPresent, failed, fileRef, ingested, skipped, withSeq, type FileRef, type IngestFileResult} from './results.js'
 
 /** What the person ingesting says of the files: who they are, and how the files were collected. */
 export interface ProvenanceOptions {
@@ -50,19 +53,22 @@ export interface Provenance {
   note: string | null
 }
 
+/** The collection time given, with its time-zone offset; refused when it is no ISO 8601 date or time. */
+export function checkCollectedAt(value: string): {at: string; offset: string | null} {
+  const parsed = parseGivenDate(value)
+  if (parsed === null) {
+    throw new CustodyError('INVALID_ARGUMENT', said`${INGEST.collectedAt} must be an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00, got ${JSON.stringify(value)}`)
+  }
+
+  return {at: value.trim(), offset: parsed.offset}
+}
+
 export function provenanceOf(options: ProvenanceOptions, kase: Case): Provenance {
   const collected: Collected = {}
   if (options.collectedAt !== undefined) {
-    const parsed = parseGivenDate(options.collectedAt)
-    if (parsed === null) {
-      throw new CustodyError(
-        'INVALID_ARGUMENT',
-        said`${INGEST.collectedAt} must be an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T14:05:00+02:00, got ${JSON.stringify(options.collectedAt)}`,
-      )
-    }
-
-    collected.at = options.collectedAt.trim()
-    collected.offset = parsed.offset
+    const {at, offset} = checkCollectedAt(options.collectedAt)
+    collected.at = at
+    collected.offset = offset
   }
 
   for (const [key, value] of [
@@ -80,14 +86,18 @@ export function provenanceOf(options: ProvenanceOptions, kase: Case): Provenance
 /** Errors worth an `ingest-failed` event: the file was there and was presented, but could not be taken in. */
 const RECORDED_FAILURES = new Set(['INPUT_UNREADABLE', 'INPUT_EMPTY', 'INPUT_CHANGED', 'INPUT_NOT_REGULAR', 'DISK_FULL', 'COPY_MISMATCH', 'STORAGE_FAILED'])
 
-/** What is known of a file before it is read: its result so far, what its event says of it, its manifest row. */
-type Presented = {base: IngestFileResult; facts: FileFacts; row?: RowFacts}
+/** What is known of a file before it is read: the file as given, what its event says of it, its manifest row. */
+type Presented = {file: FileRef; facts: FileFacts; row?: RowFacts}
 
-/** What steps 1-4 leave for step 5 to record. */
+/** What steps 0-4 leave for step 5 to record. */
 export type Outcome = (
-  | {kind: 'new'; base: IngestFileResult; facts: FileFacts; staged: StagedObject; metadata: ReadMetadata}
-  | {kind: 'known'; base: IngestFileResult; facts: FileFacts; staged: StagedObject}
-  | {kind: 'failed'; base: IngestFileResult; facts: FileFacts; error: CustodyError}
+  /** `changedFrom`: the exhibit last taken in from the file's path, whose content was other (step 0). */
+  | {kind: 'new'; file: FileRef; facts: FileFacts; staged: StagedObject; metadata: ReadMetadata; changedFrom: string | null}
+  | {kind: 'known'; file: FileRef; facts: FileFacts; staged: StagedObject}
+  /** Step 0 found the content the case took in from this path: nothing to record. */
+  | {kind: 'present'; file: FileRef; facts: FileFacts; sha256: string; size: number; exhibit: string}
+  /** `read`: the digest and size of a file that failed after it was read, else null. */
+  | {kind: 'failed'; file: FileRef; facts: FileFacts; error: CustodyError; read: {sha256: string; size: number} | null}
 ) & {
   /** What a manifest row said of the file. */
   row?: RowFacts
@@ -117,8 +127,16 @@ export interface PrepareOptions {
   recordAs?: string
   /** Leave a new file staged (not yet in the vault) so that a caller can still drop it: see commitOutcome(). */
   commit?: boolean
-  /** Told the bytes of each chunk copied into the vault, as it is read. */
+  /**
+   * Told the bytes of each chunk read, as it is read; a file step 0 hashed and that then goes on
+   * is read twice: the bytes of the first reading are taken back (told as negative).
+   */
   onBytes?: ((bytes: number) => void) | undefined
+  /**
+   * For a batch's file at a path the case took in before (step 0): the exhibit last taken in from
+   * it, and the exhibit of a content the case took in from it, if it did.
+   */
+  takenBefore?: {latest: string; takenAs: (sha256: string) => string | undefined}
 }
 
 export class IngestRun {
@@ -135,19 +153,25 @@ export class IngestRun {
     this.batch = batch
   }
 
-  /** Steps 1-4 for one file (step 4 only with `commit`, the default). Never throws: a failure is an outcome to record. */
+  /** Steps 0-4 for one file (step 4 only with `commit`, the default). Never throws: a failure is an outcome to record. */
   async prepare(input: InputFile, options: PrepareOptions = {}): Promise<Outcome> {
     const presented = await presentedFile(input, options.recordAs)
+    // 0. recheck
+    let changedFrom: string | null = null
+    if (options.takenBefore !== undefined) {
+      const present = await this.recheck(input, presented, options.takenBefore, options.onBytes)
+      if (present !== undefined) return present
+      changedFrom = options.takenBefore.latest
+    }
+
     // 1. stage
     let staged: StagedObject
     try {
       staged = await this.kase.vault.stageFile(input.path, {signal: this.signal, onBytes: options.onBytes})
     } catch (error) {
-      return {kind: 'failed', ...presented, error: asCustodyError(error, input.path)}
+      return {kind: 'failed', ...presented, error: asCustodyError(error, input.path), read: null}
     }
 
-    presented.base.sha256 = staged.digests.sha256
-    presented.base.size = staged.size
     try {
       // 2. dedupe (checked again when recording, inside the transaction, where it cannot race)
       if (this.kase.ledger.exhibitBySha256(staged.digests.sha256) !== undefined) {
@@ -156,14 +180,38 @@ export class IngestRun {
       }
 
       // 3. read
-      const outcome: Outcome = {kind: 'new', ...presented, staged, metadata: await this.readMetadata(staged, input.path)}
+      const outcome: Outcome = {kind: 'new', ...presented, staged, metadata: await this.readMetadata(staged, input.path), changedFrom}
       // 4. commit
       if (options.commit !== false) await this.commitOutcome(outcome)
       return outcome
     } catch (error) {
       await this.kase.vault.discard(staged)
-      return {kind: 'failed', ...presented, error: asCustodyError(error, input.path)}
+      return {kind: 'failed', ...presented, error: asCustodyError(error, input.path), read: {sha256: staged.digests.sha256, size: staged.size}}
     }
+  }
+
+  /**
+   * Step 0: the file's SHA-256 alone. A present outcome when the case took this content in from
+   * this path; undefined when the file must go through the steps (changed, or unreadable: step 1
+   * says why), its bytes taken back from the progress.
+   */
+  private async recheck(input: InputFile, presented: Presented, before: NonNullable<PrepareOptions['takenBefore']>, onBytes: PrepareOptions['onBytes']): Promise<Outcome | undefined> {
+    let hashed = 0
+    try {
+      const {sha256, size} = await digestFile(input.path, 'sha256', {
+        onBytes: (bytes) => {
+          hashed += bytes
+          onBytes?.(bytes)
+        },
+      })
+      const exhibit = before.takenAs(sha256)
+      if (exhibit !== undefined) return {kind: 'present', ...presented, sha256, size, exhibit}
+    } catch {
+      // Step 1 reads it again, and says what is wrong with it.
+    }
+
+    onBytes?.(-hashed)
+    return undefined
   }
 
   /** Step 3: the metadata of the checked copy, its complete record in canonical JSON, and its normalised form. */
@@ -197,32 +245,49 @@ export class IngestRun {
 
   /** Drops what prepare() staged and did not commit. */
   async discardOutcome(outcome: Outcome): Promise<void> {
-    if (outcome.kind !== 'failed') await this.kase.vault.discard(outcome.staged)
+    if (outcome.kind === 'new' || outcome.kind === 'known') await this.kase.vault.discard(outcome.staged)
   }
 
   /**
    * Step 5 for consecutive files, in one transaction: fewer durable commits, the same events.
    */
   record(outcomes: Outcome[], provenance: Provenance): IngestFileResult[] {
+    // Files present and unchanged make no event: no transaction either.
+    if (outcomes.every((o) => o.kind === 'present')) return outcomes.map((o) => presentUnchanged(o))
     try {
       const {events, result} = this.kase.ledger.append((view) => composeIngestEvents(this.kase, view, outcomes, provenance, this.batch))
-      return result.map(({result: r, draft}) => (draft === null ? r : {...r, seq: events[draft]!.event.seq}))
+      return result.map(({result: r, draft}) => (draft === null ? r : withSeq(r, events[draft]!.event.seq)))
     } catch (error) {
       // Nothing of this batch was recorded (the transaction rolled back): each file says why.
       const err = asCustodyError(error, this.kase.ledger.path)
-      return outcomes.map((o) => ({...o.base, status: 'failed', error: {code: err.code, message: `not recorded: ${err.message}`}}))
+      return outcomes.map((o) => failed(o.file, {code: err.code, message: `not recorded: ${err.message}`}, readOf(o)))
     }
   }
 }
 
-/** A file's result so far and what its event will say of it; `recordAs` stands for its name and path. */
+/** The digest and size of an outcome's file, when it was read. */
+export function readOf(outcome: Outcome): {sha256: string; size: number} | null {
+  switch (outcome.kind) {
+    case 'failed': {
+      return outcome.read
+    }
+
+    case 'present': {
+      return {sha256: outcome.sha256, size: outcome.size}
+    }
+
+    default: {
+      return {sha256: outcome.staged.digests.sha256, size: outcome.staged.size}
+    }
+  }
+}
+
+/** A file as given, and what its event will say of it; `recordAs` stands for its name and path. */
 async function presentedFile(input: InputFile, recordAs: string | undefined): Promise<Presented> {
-  const base: IngestFileResult = {path: input.path, status: 'failed', ...lineOf(input)}
-  if (input.symlinkTarget !== null) base.symlinkTarget = input.symlinkTarget
   const modified = await stat(input.path).catch(() => undefined)
   const facts = fileFacts(input, modified ? modified.mtime.toISOString() : null, recordAs)
   const row = 'row' in input ? (input as ManifestInput).row : undefined
-  return {base, facts, ...(row ? {row} : {})}
+  return {file: refOf(input), facts, ...(row ? {row} : {})}
 }
 
 function fileFacts(input: InputFile, modifiedAt: string | null, recordAs: string | undefined): FileFacts {
@@ -233,9 +298,9 @@ function fileFacts(input: InputFile, modifiedAt: string | null, recordAs: string
   return facts
 }
 
-/** The manifest line of a file from a manifest, for its result. */
-export function lineOf(file: InputFile): {line?: number} {
-  return 'row' in file ? {line: (file as ManifestInput).row.line} : {}
+/** A file to take in as its result names it: its path, its manifest line (for a manifest's file), its symlink's target. */
+export function refOf(file: InputFile): FileRef {
+  return fileRef(file.path, {line: 'row' in file ? (file as ManifestInput).row.line : null, symlinkTarget: file.symlinkTarget})
 }
 
 /** A composed result, and the index of the draft that records it, if one does. */
@@ -269,6 +334,11 @@ export function composeIngestEvents(
     const recorded = recordedWith(outcome, provenance, batch)
     if (outcome.kind === 'failed') {
       results.push(composeFailure(outcome, recorded, drafts))
+      continue
+    }
+
+    if (outcome.kind === 'present') {
+      results.push({result: presentUnchanged(outcome), draft: null})
       continue
     }
 
@@ -309,14 +379,17 @@ function composeFailure(outcome: Extract<Outcome, {kind: 'failed'}>, {actor, ext
 
   // A file stopped by Ctrl-C did not fail: it is simply not in the case yet.
   const result: IngestFileResult =
-    error.code === 'INTERRUPTED'
-      ? {...outcome.base, status: 'skipped', reason: `${INTERRUPTED_REASON} (stopped while it was being read)`}
-      : {...outcome.base, status: 'failed', error: {code: error.code, message: error.message}}
+    error.code === 'INTERRUPTED' ? skipped(outcome.file, `${INTERRUPTED_REASON} (stopped while it was being read)`) : failed(outcome.file, error, outcome.read)
   return {result, draft}
 }
 
+/** A batch's file at a path the case took it in from, unchanged: present, and recorded no more. */
+function presentUnchanged(outcome: Extract<Outcome, {kind: 'present'}>): IngestFileResult {
+  return alreadyPresent(outcome.file, {exhibit: outcome.exhibit, sha256: outcome.sha256, size: outcome.size, seq: null, reason: UNCHANGED_REASON})
+}
+
 /** A file whose content the case already holds (as `existing`, when its ID is known). */
-function composePresentedAgain(outcome: Exclude<Outcome, {kind: 'failed'}>, existing: string | undefined, {actor, collected, note, extra}: Recorded, drafts: CustodyEventDraft[]): Composed {
+function composePresentedAgain(outcome: Extract<Outcome, {kind: 'new' | 'known'}>, existing: string | undefined, {actor, collected, note, extra}: Recorded, drafts: CustodyEventDraft[]): Composed {
   const {sha256, sha512} = outcome.staged.digests
   const draft = drafts.push({
     actor,
@@ -324,8 +397,8 @@ function composePresentedAgain(outcome: Exclude<Outcome, {kind: 'failed'}>, exis
     exhibit: existing ?? null,
     payload: {file: outcome.facts, digests: {sha256, sha512}, size: outcome.staged.size, collected, note, ...extra},
   })
-  const result: IngestFileResult = {...outcome.base, status: 'already-present'}
-  if (existing !== undefined) result.exhibit = existing
+  const reason = `already in the case${existing === undefined ? '' : ` as ${existing}`} (recorded as presented again)`
+  const result = alreadyPresent(outcome.file, {exhibit: existing ?? null, sha256, size: outcome.staged.size, seq: null, reason})
   return {result, draft: draft - 1}
 }
 
@@ -354,10 +427,8 @@ function composeNewExhibit(kase: Case, outcome: Extract<Outcome, {kind: 'new'}>,
       ...extra,
     },
   })
-  const result: IngestFileResult = {...outcome.base, status: 'ingested', exhibit}
-  const notes = [...metadata.errors, ...metadata.warnings]
-  if (notes.length > 0) result.metadataWarnings = notes
-  if (metadata.noMetadata) result.noMetadata = true
+  const metadataWarnings = [...metadata.errors, ...metadata.warnings]
+  const result = ingested(outcome.file, {exhibit, sha256, size: outcome.staged.size, seq: null, metadataWarnings, noMetadata: metadata.noMetadata, changedFrom: outcome.changedFrom})
   return {result, draft: draft - 1}
 }
 

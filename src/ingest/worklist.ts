@@ -9,7 +9,10 @@
  *             that is not followed), which the report gives first
  *   claimed   the real path of every file found so far, so that a file named twice goes in once
  *   earlier   what earlier runs of the same batch took in, by source path
+ *   known     for a batch, what the case took in before from each path of the run: its content,
+ *             as the exhibit it is, and the last event that recorded it
  *   content   for --dry-run, the first file with each SHA-256
+ *   system    the system files and folders a walk left out (system-files.ts), in the order found
  *
  * Rows are read page by page (src/io/keyset-pages.ts), so that results can be written between
  * pages.
@@ -20,6 +23,7 @@ import {PAGE, openScratchDatabase} from '../io/scratch-db.js'
 import type {EarlierFile} from './batch.js'
 import type {InputFile} from './inputs.js'
 import type {IngestCounts, IngestFileResult} from './results.js'
+import type {SystemEntry} from './system-files.js'
 
 /** A file of the worklist: its place in the order given, and the file. */
 export interface WorkItem {
@@ -36,15 +40,19 @@ export class Worklist implements Disposable {
       CREATE TABLE file (
         i INTEGER PRIMARY KEY,  -- the order given
         input TEXT NOT NULL,    -- the file, with its manifest row (JSON)
+        path TEXT NOT NULL,     -- its path, as given
         size INTEGER NOT NULL,  -- its size when it was found
         status TEXT,            -- once it is done: its result's status,
         bytes INTEGER,          -- the size the result gives,
         result TEXT             -- and the whole result (JSON)
       );
+      CREATE INDEX file_by_path ON file (path);
       CREATE TABLE early (i INTEGER PRIMARY KEY, status TEXT NOT NULL, result TEXT NOT NULL);
       CREATE TABLE claimed (key TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE earlier (path TEXT PRIMARY KEY, exhibit TEXT NOT NULL, size INTEGER NOT NULL, modified TEXT) WITHOUT ROWID;
       CREATE TABLE content (sha256 TEXT PRIMARY KEY, path TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE system (i INTEGER PRIMARY KEY, entry TEXT NOT NULL);
+      CREATE TABLE known (path TEXT NOT NULL, sha256 TEXT NOT NULL, exhibit TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (path, sha256)) WITHOUT ROWID;
     `)
     this.statements = this.prepare()
   }
@@ -54,7 +62,11 @@ export class Worklist implements Disposable {
     return {
       claimedLine: db.prepare('SELECT line FROM claimed WHERE key = ?').pluck(),
       claim: db.prepare('INSERT INTO claimed (key, line) VALUES (?, ?)'),
-      add: db.prepare('INSERT INTO file (input, size) VALUES (?, ?)'),
+      add: db.prepare('INSERT INTO file (input, path, size) VALUES (?, ?, ?)'),
+      holds: db.prepare('SELECT 1 FROM file WHERE path = ? LIMIT 1').pluck(),
+      know: db.prepare('INSERT OR REPLACE INTO known (path, sha256, exhibit, seq) VALUES (@path, @sha256, @exhibit, @seq)'),
+      takenFrom: db.prepare('SELECT exhibit FROM known WHERE path = ? ORDER BY seq DESC LIMIT 1').pluck(),
+      takenAs: db.prepare('SELECT exhibit FROM known WHERE path = ? AND sha256 = ?').pluck(),
       addResult: db.prepare('INSERT INTO early (status, result) VALUES (?, ?)'),
       filesAfter: db.prepare(`SELECT i, input FROM file WHERE i > ? ORDER BY i LIMIT ${PAGE}`),
       pendingAfter: db.prepare(`SELECT i, input FROM file WHERE i > ? AND status IS NULL ORDER BY i LIMIT ${PAGE}`),
@@ -68,6 +80,9 @@ export class Worklist implements Disposable {
       anyEarlier: db.prepare('SELECT 1 FROM earlier LIMIT 1'),
       content: db.prepare('SELECT path FROM content WHERE sha256 = ?').pluck(),
       addContent: db.prepare('INSERT INTO content (sha256, path) VALUES (?, ?)'),
+      addSystem: db.prepare('INSERT INTO system (entry) VALUES (?)'),
+      systemCount: db.prepare('SELECT count(*) FROM system').pluck(),
+      systemFirst: db.prepare('SELECT entry FROM system ORDER BY i LIMIT ?').pluck(),
       statuses: db.prepare(
         'SELECT status, count(*) AS n, coalesce(sum(bytes), 0) AS bytes FROM (SELECT status, NULL AS bytes FROM early UNION ALL SELECT status, bytes FROM file) GROUP BY status',
       ),
@@ -86,7 +101,27 @@ export class Worklist implements Disposable {
 
   /** A file to take in, after those added before it. */
   add(file: InputFile): void {
-    this.statements.add.run(JSON.stringify(file), file.size)
+    this.statements.add.run(JSON.stringify(file), file.path, file.size)
+  }
+
+  /** True when a file of the run has this path. */
+  holds(path: string): boolean {
+    return this.statements.holds.get(path) !== undefined
+  }
+
+  /** What the case took in from a path of the run (later events replace earlier ones of the same content). */
+  know(file: {path: string; sha256: string; exhibit: string; seq: number}): void {
+    this.statements.know.run({path: file.path, sha256: file.sha256, exhibit: file.exhibit, seq: file.seq})
+  }
+
+  /** The exhibit last taken in from this path, if the case took in any from it. */
+  takenFrom(path: string): string | undefined {
+    return this.statements.takenFrom.get(path) as string | undefined
+  }
+
+  /** The exhibit the case took in from this path with this content, if it did. */
+  takenAs(path: string, sha256: string): string | undefined {
+    return this.statements.takenAs.get(path, sha256) as string | undefined
   }
 
   /** A result known before any file is read; the report gives these first. */
@@ -108,7 +143,7 @@ export class Worklist implements Disposable {
   }
 
   setResult(i: number, result: IngestFileResult): void {
-    this.statements.setResult.run(result.status, result.size ?? null, JSON.stringify(result), i)
+    this.statements.setResult.run(result.status, 'size' in result ? result.size : null, JSON.stringify(result), i)
   }
 
   /** A file an earlier run of the batch took in; a later one of the same path replaces it. */
@@ -130,6 +165,17 @@ export class Worklist implements Disposable {
     const first = this.statements.content.get(sha256) as string | undefined
     if (first === undefined) this.statements.addContent.run(sha256, path)
     return first
+  }
+
+  /** A system file or folder a walk left out. */
+  addSystem(entry: SystemEntry): void {
+    this.statements.addSystem.run(JSON.stringify(entry))
+  }
+
+  /** How many system files and folders the walks left out, and the first `limit` of them in the order found. */
+  systemFiles(limit: number): {count: number; entries: SystemEntry[]} {
+    const entries = (this.statements.systemFirst.all(limit) as string[]).map((entry) => JSON.parse(entry) as SystemEntry)
+    return {count: this.statements.systemCount.get() as number, entries}
   }
 
   /**

@@ -36,7 +36,19 @@ export interface RestoreAccepted {
 /** Why the older copy was put back, as errors name it. */
 const REASON = fields({reason: 'the reason'}).reason
 
-export async function acceptRestore(kase: Case, options: {reason: string; actor?: string | undefined}): Promise<RestoreAccepted> {
+/** What acceptRestore() goes on from, as checkRestore() found it. */
+export interface RestoreCheck {
+  reason: string
+  /** custody's record of the lost copy, and this ledger's head, which is behind it or went its own way. */
+  conflict: Extract<ReturnType<typeof compareFully>, {status: 'shorter' | 'diverged'}>
+}
+
+/**
+ * Refuses a restore there is nothing to accept for (the case extends custody's record), or that
+ * is no restore (the case does not match its own head.json), and an empty reason. Needs no key: the
+ * command runs it before it asks for the passphrase.
+ */
+export async function checkRestore(kase: Case, options: {reason: string}): Promise<RestoreCheck> {
   const reason = options.reason.trim()
   if (reason === '') throw new CustodyError('INVALID_ARGUMENT', said`${REASON} must say why an older copy of the case was put back (it is recorded in the ledger)`)
   const known = kase.knownHead()
@@ -59,6 +71,12 @@ export async function acceptRestore(kase: Case, options: {reason: string; actor?
     )
   }
 
+  return {reason, conflict}
+}
+
+/** Records that the older copy checkRestore() found was put back on purpose. */
+export async function acceptRestore(kase: Case, checked: RestoreCheck, options: {actor?: string | undefined}): Promise<RestoreAccepted> {
+  const {reason, conflict} = checked
   await kase.ready()
   const lost = conflict.head
   const ledger = {size: conflict.ledger.size, root: conflict.ledger.root}

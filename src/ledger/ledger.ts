@@ -23,10 +23,12 @@ import {
   MAX_EVENT_BYTES,
   parseEventText,
   payloadPath,
+  SOURCE_FILE_FIELDS,
   type CustodyEventDraft,
   type EventAction,
   type EventOfKind,
   type IngestFile,
+  type SourceFile,
 } from '../formats/events.js'
 import {GENESIS_HASH, eventLeafHash, sealEvent, type StoredEvent} from './event.js'
 import type {TreeHeadSource} from './head-file.js'
@@ -459,16 +461,21 @@ export class Ledger implements Disposable {
   }
 
   /**
-   * The ingest and presented-again events that carry this batch ID, oldest first: read page by
-   * page, so that a batch of any size is not held in memory. Each page walks the events in order
-   * from where the last one stopped (NOT INDEXED: through the action index, every page would sort
-   * all the events after it, which costs more than walking them in the order they are stored).
+   * Every file an ingest or presented-again event took in from a source path (not a witness's
+   * file, whose path is withheld), oldest first: read page by page, the fields taken out by
+   * SQLite, so that a case of any size is neither held in memory nor parsed whole. Each page walks
+   * the events in order from where the last one stopped (NOT INDEXED: through the action index,
+   * every page would sort all the events after it, which costs more than walking them in the order
+   * they are stored).
    */
-  *eventsInBatch(batch: string): Generator<StoredEvent<EventOfKind<'ingest' | 'presented-again'>>> {
-    const page = this.db.prepare<[number, string], RawRow>(
-      `SELECT seq, prev_hash, hash, event FROM events NOT INDEXED WHERE seq > ? AND action IN ('ingest', 'presented-again') AND json_extract(event, '${payloadPath('ingest', 'batch')}') = ? ORDER BY seq LIMIT 200`,
+  *sourceFiles(): Generator<SourceFile> {
+    const fields = Object.entries(SOURCE_FILE_FIELDS).map(([name, path]) => `json_extract(event, '${path}') AS ${name}`)
+    const page = this.db.prepare<[number], SourceFile & {path: string | null; exhibit: string | null}>(
+      `SELECT seq, exhibit, ${fields.join(', ')} FROM events NOT INDEXED WHERE seq > ? AND action IN ('ingest', 'presented-again') ORDER BY seq LIMIT 200`,
     )
-    for (const row of keysetPages((after: number) => page.all(after, batch), (r) => r.seq, -1)) yield* this.parsedOfKind([row], ['ingest', 'presented-again'])
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
+      if (row.path !== null && row.exhibit !== null) yield {...row, path: row.path, exhibit: row.exhibit}
+    }
   }
 
   /** The first event, which says what the case is: never passed over. */

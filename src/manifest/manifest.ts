@@ -319,21 +319,31 @@ async function rowFile(path: string): Promise<{size: number; symlinkTarget: stri
   return {size: info.size, symlinkTarget}
 }
 
+/** The manifest's absolute path, once it is known to be a file custody will read; a file it will not read is refused. */
+export async function checkManifestFile(given: string, cwd = process.cwd()): Promise<string> {
+  const path = resolve(cwd, given)
+  try {
+    const info = await stat(path)
+    if (!info.isFile()) throw new Error('it is not a file')
+    if (info.size > MAX_MANIFEST_BYTES) throw new Error(`it is larger than ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB; split it into several batches`)
+  } catch (error) {
+    throw unreadable(path, error)
+  }
+
+  return path
+}
+
+function unreadable(path: string, error: unknown): CustodyError {
+  return new CustodyError('INPUT_UNREADABLE', `cannot read the manifest ${path}: ${messageOf(error)}`, {subject: path, cause: error})
+}
+
 /**
  * Reads and checks a manifest, as a stream: each file goes to the sink as its row is read.
  * Problems are returned, not thrown: the caller reports them all (and ingests nothing if there
  * are any).
  */
 export async function readManifest(given: string, sink: ManifestSink, options: {cwd?: string} = {}): Promise<Manifest> {
-  const path = resolve(options.cwd ?? process.cwd(), given)
-  const unreadable = (error: unknown): CustodyError => new CustodyError('INPUT_UNREADABLE', `cannot read the manifest ${path}: ${messageOf(error)}`, {subject: path, cause: error})
-  try {
-    const info = await stat(path)
-    if (!info.isFile()) throw new Error('it is not a file')
-    if (info.size > MAX_MANIFEST_BYTES) throw new Error(`it is larger than ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB; split it into several batches`)
-  } catch (error) {
-    throw unreadable(error)
-  }
+  const path = await checkManifestFile(given, options.cwd)
 
   const hash = createHash('sha256')
   const decoder = new TextDecoder('utf-8', {fatal: true})
@@ -368,7 +378,7 @@ export async function readManifest(given: string, sink: ManifestSink, options: {
       if (reader.stopped) break
     }
   } catch (error) {
-    throw error instanceof CustodyError ? error : unreadable(error)
+    throw error instanceof CustodyError ? error : unreadable(path, error)
   }
 
   reader ??= csvRows()

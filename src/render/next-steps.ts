@@ -41,8 +41,12 @@ function firstIngested(results: Iterable<IngestFileResult>): string | undefined 
 
 /** After ingest: look at what went in, stamp it, seal it. Read while the report's results can be (before its close()). */
 export function nextAfterIngest(report: IngestReport, progress: CaseProgress): string[] {
+  if (report.dryRun) {
+    const would = report.counts.wouldIngest
+    return nextLines(would > 0 ? [['the same command without --dry-run', `ingests the ${plural(would, 'new file')}`]] : [])
+  }
+
   const {counts} = report
-  if (report.dryRun) return nextLines(counts.ingested > 0 ? [['the same command without --dry-run', `ingests the ${plural(counts.ingested, 'new file')}`]] : [])
   if (counts.ingested + counts.alreadyPresent === 0) return []
   // The first new exhibit is near the start of the results: the search stops there.
   const first = counts.ingested > 0 ? firstIngested(report.results) : undefined

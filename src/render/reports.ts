@@ -14,6 +14,7 @@ import type {SealReport} from '../seal/seal.js'
 import {describeSealLeftovers, type FinishReport, type SealLeftovers} from '../seal/leftovers.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
 import type {VerifyReport} from '../verify/verify-case.js'
+import {basename} from 'node:path'
 import {formatBytes, plural, safeText} from './text.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 
@@ -43,53 +44,57 @@ export function renderKey(view: KeyView): string {
 }
 
 function ingestLine(r: IngestFileResult): string {
-  const path = `${r.line === undefined ? '' : `line ${r.line}: `}${safeText(r.path)}`
-  const via = r.symlinkTarget ? ` (symlink, followed to ${safeText(r.symlinkTarget)})` : ''
+  const path = `${r.line === null ? '' : `line ${r.line}: `}${safeText(r.path)}`
+  const via = r.symlinkTarget === null ? '' : ` (symlink, followed to ${safeText(r.symlinkTarget)})`
   switch (r.status) {
     case 'ingested': {
       const notes: string[] = []
       if (r.noMetadata) notes.push('no embedded metadata')
-      if (r.metadataWarnings?.length) notes.push(`ExifTool: ${safeText(r.metadataWarnings.join('; '))}`)
-      return `${r.exhibit}  ${path}${via}  sha256:${r.sha256?.slice(0, 16)}…${notes.length ? `  [${notes.join('; ')}]` : ''}`
+      if (r.metadataWarnings.length > 0) notes.push(`ExifTool: ${safeText(r.metadataWarnings.join('; '))}`)
+      if (r.changedFrom !== null) notes.push(`changed since ${r.changedFrom} was taken in from this path`)
+      return `${r.exhibit}  ${path}${via}  sha256:${r.sha256.slice(0, 16)}…${notes.length ? `  [${notes.join('; ')}]` : ''}`
     }
 
     case 'would-ingest': {
-      return `new        ${path}${via}  sha256:${r.sha256?.slice(0, 16)}…  would be ingested`
+      return `new        ${path}${via}  sha256:${r.sha256.slice(0, 16)}…  would be ingested`
     }
 
     case 'already-present': {
-      const what = r.reason ?? `already in the case as ${r.exhibit ?? '?'} (recorded as presented again)`
-      return `${(r.exhibit ?? 'present').padEnd(10)} ${path}${via}  ${r.exhibit && r.reason ? `${r.exhibit}: ` : ''}${safeText(what)}`
+      return `${(r.exhibit ?? 'present').padEnd(10)} ${path}${via}  ${safeText(r.reason)}`
     }
 
     case 'skipped': {
-      return `skipped    ${path}: ${safeText(r.reason ?? '')}`
+      return `skipped    ${path}: ${safeText(r.reason)}`
     }
 
-    default: {
-      return `FAILED     ${path}: ${safeText(r.error?.message ?? 'unknown error')}`
+    case 'failed': {
+      return `FAILED     ${path}: ${safeText(r.error.message)}`
     }
   }
 }
 
 /** The report of an ingest, line by line: a batch's report can be long, and is never held whole. */
 export function* renderIngest(report: IngestReport): Generator<string> {
-  const {counts} = report
   // After Ctrl-C, one line for the files that did not go in rather than one line each.
   let notIn = 0
   for (const r of report.results) {
-    if (r.status === 'skipped' && r.reason?.startsWith(INTERRUPTED_REASON) === true) notIn++
+    if (r.status === 'skipped' && r.reason.startsWith(INTERRUPTED_REASON)) notIn++
     else yield ingestLine(r)
   }
 
   if (notIn > 0) yield `not in   ${plural(notIn, 'file')}: the run was interrupted (--json lists them)`
+  yield* trashLines(report.systemFiles.entries)
   yield ''
   if (report.dryRun) {
-    yield `Dry run: ${plural(counts.ingested, 'file')} would be ingested (${formatBytes(report.bytesIngested)}), ${counts.alreadyPresent} already present, ${counts.failed} would fail${counts.skipped ? `, ${counts.skipped} skipped` : ''}. Nothing was written.`
+    const {counts} = report
+    yield `Dry run: ${plural(counts.wouldIngest, 'file')} would be ingested (${formatBytes(report.bytesWouldIngest)}), ${counts.alreadyPresent} already present, ${counts.failed} would fail${counts.skipped ? `, ${counts.skipped} skipped` : ''}. Nothing was written.`
+    yield* systemFilesLine(report.systemFiles)
     return
   }
 
+  const {counts} = report
   yield `${plural(counts.ingested, 'file')} ingested (${formatBytes(report.bytesIngested)}), ${counts.alreadyPresent} already present, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}.`
+  yield* systemFilesLine(report.systemFiles)
   const b = report.batch
   if (b !== null) {
     const from = b.manifest ? `manifest ${safeText(b.manifest.path)} (sha256 ${b.manifest.sha256.slice(0, 16)}…)` : `${safeText(b.inputs?.paths.join(', ') ?? '')}`
@@ -97,6 +102,23 @@ export function* renderIngest(report: IngestReport): Generator<string> {
   }
 
   if (report.interrupted) yield 'Interrupted: the case is consistent. Run the same command again to ingest the rest.'
+}
+
+/** How many system files and folders the walks left out, with the names of the first. */
+function* systemFilesLine({count, entries}: IngestReport['systemFiles']): Generator<string> {
+  if (count === 0) return
+  const names = [...new Set(entries.map((e) => safeText(basename(e.path))))]
+  const shown = names.slice(0, 4).join(', ') + (count > 4 ? ', ...' : '')
+  yield `${plural(count, 'system file or folder', 'system files and folders')} left out (${shown}): --include-system-files takes them, --json lists them.`
+}
+
+/** A trash folder left out that holds files, or could not be listed: deleted files may be evidence. */
+function* trashLines(entries: IngestReport['systemFiles']['entries']): Generator<string> {
+  for (const e of entries) {
+    if (!e.trash || e.files === 0) continue
+    const holds = e.files === null ? 'which could not be listed' : `holding ${plural(e.files, 'file')}`
+    yield `left out  ${safeText(e.path)}: ${e.what}, ${holds}; deleted files may be evidence: ingest it by name (custody ingest -r PATH), or add --include-system-files`
+  }
 }
 
 /** For each action, one line of the log: what the event did, with what is needed to tell it from the others. */

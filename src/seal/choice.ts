@@ -75,13 +75,18 @@ export function chooseExhibits(kase: Case, named: readonly string[], purpose: st
   const asked = named.length > 0 ? [...new Set(named.map((e) => resolveExhibitOrWitness(kase, e)))] : 'all'
   if (asked !== 'all') for (const id of asked) getExhibit(kase, id, {withEvents: false})
   const selection = selectByConsent(kase, asked, purpose, choice)
-  if (choice.size === 0 && selection.leftOut.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
+  if (choice.size === 0 && selection.leftOut.length === 0) throw nothingToSeal()
   if (selection.scope === null && selection.leftOut.length > 0 && options.allowLeftOut !== true) throw leftOutUnasked(selection.leftOut, purpose)
   if (choice.size === 0) {
     throw new CustodyError('CONSENT_REFUSED', `nothing can be sealed: ${selection.leftOut.map((l) => `${l.exhibit}: ${l.reason}`).join('; ')}`)
   }
 
   return selection
+}
+
+/** The error of a case that holds no exhibit. */
+export function nothingToSeal(): CustodyError {
+  return new CustodyError('INVALID_ARGUMENT', 'the case has no exhibits to seal; ingest some first')
 }
 
 /**

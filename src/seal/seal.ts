@@ -23,8 +23,10 @@ import {basename, dirname} from 'node:path'
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, messageOf, said} from '../errors.js'
 import {OUTPUT, checkDestination, fsyncFolder, notReplaced} from '../io/files.js'
+import {getExhibit} from '../exhibits/exhibits.js'
 import type {LeftOut} from '../testimony/consent-filter.js'
-import {chooseExhibits} from './choice.js'
+import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
+import {chooseExhibits, nothingToSeal} from './choice.js'
 import {writeCustodyFiles} from './custody-files.js'
 import {tidySeals, type SealLeftovers} from './leftovers.js'
 import {writeExhibits, type PayloadOptions} from './payload.js'
@@ -112,6 +114,19 @@ export function sealDestination(options: Pick<SealOptions, 'out' | 'force' | 'cw
 }
 
 /**
+ * What can be refused before the case's key is opened (a command runs it before it asks for the
+ * passphrase, and sealArchive() runs it again): the output file and its folder, the seal time, and
+ * the exhibits named, each of which must be in the case (or, with none named, the case must hold one).
+ */
+export function checkSeal(kase: Case, options: SealOptions): {out: string; sealedAt: Date} {
+  const out = sealDestination(options)
+  const sealedAt = parseSealedAt(options.sealedAt)
+  for (const named of options.exhibits) getExhibit(kase, resolveExhibitOrWitness(kase, named), {withEvents: false})
+  if (options.exhibits.length === 0 && kase.ledger.exhibitCount() === 0) throw nothingToSeal()
+  return {out, sealedAt}
+}
+
+/**
  * Seals the exhibits `options` names (all when none), in these steps:
  *
  *   1. choose   the exhibits, less testimony whose witness has not consented to the --purpose
@@ -133,8 +148,7 @@ export function sealDestination(options: Pick<SealOptions, 'out' | 'force' | 'cw
  *   8. publish  link (or with --force rename) the ZIP into place at --out (publish.ts)
  */
 export async function sealArchive(kase: Case, options: SealOptions): Promise<SealReport> {
-  const out = sealDestination(options)
-  const sealedAt = parseSealedAt(options.sealedAt)
+  const {out, sealedAt} = checkSeal(kase, options)
   const sealer = options.actor?.trim() || kase.info.investigator
   const leftovers = await tidySeals(kase)
   const intent = await SealIntent.begin(kase.dataDir, out)

@@ -16,7 +16,7 @@ import {FOLLOW_UP} from './fields.js'
 import {refuseIdentifying} from './identifying.js'
 import type {TestimonyRecord} from './record.js'
 import {collectFiles, recordedName, searchContent, stageTogether, withStatementFile} from './take-testimony.js'
-import {findTestimony} from './testimonies.js'
+import {findTestimony, type TestimonyView} from './testimonies.js'
 import {identifyingSearchOf} from './view-identity.js'
 
 export interface AmendOptions {
@@ -43,12 +43,24 @@ export interface AmendReport {
   contentCheck: ContentCheck | null
 }
 
+/**
+ * What can be refused without the key: an empty reason, an empty statement or a statement file
+ * that cannot be taken in, a testimony that does not exist. `statement` is undefined when it is
+ * still to be typed. The command runs it before it asks for the passphrase.
+ */
+export async function checkAmend(kase: Case, ref: string, options: {reason: string; statement: TestimonyRecord['statement'] | undefined; cwd?: string}): Promise<TestimonyView> {
+  if (options.reason.trim() === '') throw new CustodyError('INVALID_ARGUMENT', said`${FOLLOW_UP.reason} must say why the statement is corrected; nothing was recorded`)
+  const {statement} = options
+  if (statement !== undefined && 'text' in statement && statement.text.trim() === '') throw new CustodyError('INVALID_ARGUMENT', 'the corrected statement is empty; nothing was recorded')
+  const view = findTestimony(kase, ref)
+  if (statement !== undefined && 'file' in statement) await collectFiles([statement.file], options.cwd, () => 'the corrected statement')
+  return view
+}
+
 export async function amendStatement(kase: Case, ref: string, options: AmendOptions): Promise<AmendReport> {
   const reason = options.reason.trim()
-  if (reason === '') throw new CustodyError('INVALID_ARGUMENT', said`${FOLLOW_UP.reason} must say why the statement is corrected; nothing was recorded`)
-  if ('text' in options.statement && options.statement.text.trim() === '') throw new CustodyError('INVALID_ARGUMENT', 'the corrected statement is empty; nothing was recorded')
   await kase.assertIntactHead()
-  const view = findTestimony(kase, ref)
+  const view = await checkAmend(kase, ref, options)
   const search = await identifyingSearchOf(kase, view, options.passphrase)
   refuseIdentifying(search, FOLLOW_UP.reason, reason)
   const provenance = provenanceOf({actor: options.actor, source: `testimony of witness ${view.witness}`}, kase)
@@ -63,7 +75,7 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
       {input: input!, recordAs: recordedName(view.witness, `statement-v${version}`, 'file' in options.statement ? path : 'statement.txt'), role: 'the corrected statement'},
     ])
     if (outcome!.kind === 'known') {
-      throw new CustodyError('INVALID_ARGUMENT', `the corrected statement ${path} is already exhibit ${kase.ledger.exhibitBySha256(outcome!.base.sha256!) ?? '?'} of this case: nothing changed, so nothing was recorded`, {subject: path})
+      throw new CustodyError('INVALID_ARGUMENT', `the corrected statement ${path} is already exhibit ${kase.ledger.exhibitBySha256(outcome!.staged.digests.sha256) ?? '?'} of this case: nothing changed, so nothing was recorded`, {subject: path})
     }
 
     let contentCheck: ContentCheck | null
@@ -86,7 +98,7 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
         throw new CustodyError('INVALID_ARGUMENT', `the corrected statement ${path} became an exhibit while it was being recorded; nothing was recorded`)
       }
 
-      const statement = {exhibit: first.result.exhibit!, sha256: first.result.sha256!}
+      const statement = {exhibit: first.result.exhibit, sha256: first.result.sha256}
       const n = current.versions.length + 1
       // Another amendment may have taken version `version` meanwhile: the sources name the version recorded.
       const check: ContentCheck | null =

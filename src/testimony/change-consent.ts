@@ -15,7 +15,7 @@ import {refuseIdentifying} from './identifying.js'
 import {checkNotFuture, checkTime} from './record.js'
 import {byEffect, findTestimony, type TestimonyView} from './testimonies.js'
 import {identifyingSearchOf} from './view-identity.js'
-import {checkMethod, checkScope, type ConsentScope} from './vocabulary.js'
+import {checkMethod, checkScope, type ConsentMethod, type ConsentScope} from './vocabulary.js'
 
 export interface ConsentChangeOptions {
   grant?: readonly string[]
@@ -49,7 +49,21 @@ function checkScopes(values: readonly string[] | undefined, field: Field): Conse
   return [...new Set((values ?? []).map((v) => checkScope(v.trim(), field)))].sort()
 }
 
-export async function changeConsent(kase: Case, ref: string, options: ConsentChangeOptions): Promise<ConsentChangeReport> {
+/** A change of consent as checkConsentChange() checked it: what changeConsent() records. */
+export interface CheckedConsentChange {
+  view: TestimonyView
+  granted: ConsentScope[]
+  withdrawn: ConsentScope[]
+  method: ConsentMethod | undefined
+  at: string
+}
+
+/**
+ * Everything about a change of consent that can be refused without the key: the scopes, the
+ * method, the time, and the testimony (which must exist, and have started before the change).
+ * The command runs it before it asks for the passphrase.
+ */
+export function checkConsentChange(kase: Case, ref: string, options: ConsentChangeOptions): CheckedConsentChange {
   const granted = checkScopes(options.grant, FOLLOW_UP.grant)
   const withdrawn = checkScopes(options.withdraw, FOLLOW_UP.withdraw)
   if (granted.length === 0 && withdrawn.length === 0) {
@@ -63,7 +77,6 @@ export async function changeConsent(kase: Case, ref: string, options: ConsentCha
 
   const now = options.now ?? new Date()
   const at = options.at === undefined ? now.toISOString() : checkNotFuture(checkTime(options.at, FOLLOW_UP.at), FOLLOW_UP.at, now)
-  await kase.assertIntactHead()
   const view: TestimonyView = findTestimony(kase, ref)
   if (Date.parse(at) < Date.parse(view.interview.startedAt)) {
     throw new CustodyError(
@@ -72,6 +85,12 @@ export async function changeConsent(kase: Case, ref: string, options: ConsentCha
     )
   }
 
+  return {view, granted, withdrawn, method, at}
+}
+
+export async function changeConsent(kase: Case, ref: string, options: ConsentChangeOptions): Promise<ConsentChangeReport> {
+  await kase.assertIntactHead()
+  const {view, granted, withdrawn, method, at} = checkConsentChange(kase, ref, options)
   const note = options.note?.trim() || null
   if (note !== null) refuseIdentifying(await identifyingSearchOf(kase, view, options.passphrase), FOLLOW_UP.note, note)
   const {events} = kase.ledger.append(() => ({

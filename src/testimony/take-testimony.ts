@@ -26,7 +26,8 @@ import type {Case} from '../case/case.js'
 import {CustodyError, messageOf, said} from '../errors.js'
 import {getExhibit} from '../exhibits/exhibits.js'
 import {collectInputs, type InputFile} from '../ingest/inputs.js'
-import {IngestRun, composeIngestEvents, provenanceOf, type Outcome, type Provenance} from '../ingest/pipeline.js'
+import {IngestRun, composeIngestEvents, provenanceOf, readOf, type Outcome, type Provenance} from '../ingest/pipeline.js'
+import type {IngestFileResult} from '../ingest/results.js'
 import type {CustodyEventDraft} from '../formats/events.js'
 import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
 import {checkContent, decideOnFindings, type CheckedFile, type ContentCheck, type IdentifyingDecision} from './content-check.js'
@@ -75,6 +76,12 @@ export async function collectFiles(paths: readonly string[], cwd: string | undef
   return collected.files
 }
 
+/** Step 1 ahead of time, before the key is opened: the statement's file (when it is one) and each attachment can be taken in. */
+export async function checkTestimonyFiles(record: TestimonyRecord, cwd?: string): Promise<void> {
+  if ('file' in record.statement) await collectFiles([record.statement.file], cwd, () => 'the statement')
+  await collectFiles(record.attachments, cwd, (path) => `the attachment ${path}`)
+}
+
 /**
  * Step 2 for files that must go in together: stages them all, and if any fails drops them all
  * and throws, naming the file.
@@ -110,8 +117,9 @@ export async function withStatementFile<T>(statement: TestimonyRecord['statement
  */
 export async function metadataOf(kase: Case, outcome: Outcome): Promise<MetadataRecord> {
   if (outcome.kind === 'new' && outcome.metadata.recordBytes !== null) return JSON.parse(new TextDecoder().decode(outcome.metadata.recordBytes)) as MetadataRecord
-  const exhibit = outcome.base.sha256 === undefined ? undefined : kase.ledger.exhibitBySha256(outcome.base.sha256)
-  if (exhibit === undefined) throw new CustodyError('STORAGE_FAILED', `internal: no metadata record for ${outcome.base.path}`)
+  const read = readOf(outcome)
+  const exhibit = read === null ? undefined : kase.ledger.exhibitBySha256(read.sha256)
+  if (exhibit === undefined) throw new CustodyError('STORAGE_FAILED', `internal: no metadata record for ${outcome.file.path}`)
   const path = getExhibit(kase, exhibit, {withEvents: false}).metadata.recordPath
   try {
     return JSON.parse(await readFile(path, 'utf8')) as MetadataRecord
@@ -234,7 +242,7 @@ async function stageStatementAndAttachments(
     await Promise.all(outcomes.map((o) => run.discardOutcome(o)))
     throw new CustodyError(
       'INVALID_ARGUMENT',
-      `the statement ${statement.path} is already exhibit ${kase.ledger.exhibitBySha256(statementOutcome!.base.sha256!) ?? '?'} of this case; a statement must be a new document. Nothing was recorded`,
+      `the statement ${statement.path} is already exhibit ${kase.ledger.exhibitBySha256(statementOutcome!.staged.digests.sha256) ?? '?'} of this case; a statement must be a new document. Nothing was recorded`,
       {subject: statement.path},
     )
   }
@@ -267,12 +275,13 @@ function recordTestimony(
   const {events, result} = kase.ledger.append((view) => {
     const ingest = composeIngestEvents(kase, view, outcomes, provenance)
     const [first, ...rest] = ingest.result
-    if (first?.result.status !== 'ingested' || first.result.exhibit === undefined) {
+    if (first?.result.status !== 'ingested') {
       throw new CustodyError('INVALID_ARGUMENT', `the statement ${found.statementPath} became an exhibit of this case while it was being recorded; nothing was recorded`)
     }
 
-    const exhibit = first.result.exhibit
-    const linked = rest.map((r) => ({path: r.result.path, exhibit: r.result.exhibit!, sha256: r.result.sha256!, status: r.result.status as 'ingested' | 'already-present'}))
+    const statement = first.result
+    const {exhibit} = statement
+    const linked = rest.map(({result: r}) => linkedAttachment(r))
     const draft: CustodyEventDraft = {
       actor: provenance.actor,
       action: 'testimony',
@@ -283,13 +292,22 @@ function recordTestimony(
         vulnerable: record.vulnerable,
         consent: record.consent,
         identity: found.identity,
-        statement: {version: 1, exhibit, sha256: first.result.sha256!},
+        statement: {version: 1, exhibit, sha256: statement.sha256},
         attachments: linked.map((a) => ({exhibit: a.exhibit, sha256: a.sha256})),
         note: record.note,
         contentCheck: found.contentCheck,
       },
     }
-    return {drafts: [...ingest.drafts, draft], result: {exhibit, size: first.result.size!, sha256: first.result.sha256!, linked}}
+    return {drafts: [...ingest.drafts, draft], result: {exhibit, size: statement.size, sha256: statement.sha256, linked}}
   })
   return {seq: events.at(-1)!.event.seq, result}
+}
+
+/** An attachment as its testimony links it: a new exhibit or one the case held (stageTogether() let no failure through). */
+function linkedAttachment(result: IngestFileResult): LinkedAttachment {
+  if ((result.status !== 'ingested' && result.status !== 'already-present') || result.exhibit === null) {
+    throw new CustodyError('STORAGE_FAILED', `internal: the attachment ${result.path} is neither a new exhibit nor one the case holds`)
+  }
+
+  return {path: result.path, exhibit: result.exhibit, sha256: result.sha256, status: result.status}
 }

@@ -74,8 +74,7 @@ export async function identifyingSearchOf(kase: Case, view: TestimonyView, passp
 
 /**
  * Where the identity record is disclosed, resolved (null: it is not): a new file, in a folder it
- * can be written to. Checked first, before the identity is opened; a command checks it before it
- * asks for the passphrase.
+ * can be written to.
  */
 export function disclosureDestination(options: Pick<ViewIdentityOptions, 'disclose' | 'cwd'>): string | null {
   if (options.disclose === undefined) return null
@@ -88,18 +87,31 @@ function disclosedAlready(target: string): CustodyError {
   return new CustodyError('INVALID_ARGUMENT', said`${target} already exists; choose another ${FOLLOW_UP.disclose} file. Nothing was recorded`, {subject: target})
 }
 
-export async function viewIdentity(kase: Case, ref: string, options: ViewIdentityOptions): Promise<IdentityViewReport> {
-  const disclosedTo = disclosureDestination(options)
-  await kase.assertIntactHead()
+/**
+ * What can be refused without the key: a testimony that does not exist or recorded no identity,
+ * and a disclosure file that cannot be written or is already there (disclosureDestination). The
+ * command runs it before it asks for the passphrase; viewIdentity() runs it again, before the
+ * identity is opened.
+ */
+export function checkIdentityView(kase: Case, ref: string, options: Pick<ViewIdentityOptions, 'disclose' | 'cwd'>): TestimonyView & {identity: IdentityReference} {
   const view = findTestimony(kase, ref)
   if (view.identity === null) {
     throw new CustodyError('INVALID_ARGUMENT', `no identity was recorded for witness ${view.witness} (${view.exhibit}): the testimony was taken without a name, contact or protected notes`)
   }
 
-  const {record, bytes} = await openSealedIdentity(kase, {...view, identity: view.identity}, options.passphrase)
+  disclosureDestination(options)
+  return {...view, identity: view.identity}
+}
+
+export async function viewIdentity(kase: Case, ref: string, options: ViewIdentityOptions): Promise<IdentityViewReport> {
+  await kase.assertIntactHead()
+  const view = checkIdentityView(kase, ref, options)
+  const disclosedTo = disclosureDestination(options)
+  const {record, bytes} = await openSealedIdentity(kase, view, options.passphrase)
   // The reason is recorded in clear, like every note.
   refuseIdentifying(IdentifyingSearch.of({name: record.name, contact: record.contact}), FOLLOW_UP.reason, options.reason?.trim())
   const commitment = sha256Hex(bytes)
+  // Checked again as it is written: the file may have appeared since.
   if (disclosedTo !== null && !(await writeFileDurably(disclosedTo, bytes, {mode: 0o600, overwrite: false}))) throw disclosedAlready(disclosedTo)
 
   try {

@@ -90,8 +90,17 @@ export interface StampOptions {
 /** The TSAs and roots a stamp is given, as its errors name them. */
 const GIVEN = fields({tsa: 'the URL of a TSA', tsaCaFiles: "the TSA's root certificate"})
 
-export async function stampCase(kase: Case, options: StampOptions = {}): Promise<TimestampReport> {
-  // 1. choose
+/** The TSAs to ask and the roots their tokens must chain to (step 1). */
+export interface ChosenTsas {
+  urls: string[]
+  roots: TrustedRoot[]
+}
+
+/**
+ * Step 1: the TSAs (given, else the case's `tsa` setting) and the roots (given, else `tsa-ca`);
+ * without either, refused. Needs no key: a command runs it before it asks for the passphrase.
+ */
+export async function chooseTsas(kase: Case, options: Pick<StampOptions, 'tsa' | 'tsaCaFiles'>): Promise<ChosenTsas> {
   const settings = caseSettings(kase)
   const urls = (options.tsa?.length ? options.tsa : settings.tsa).map((u) => checkTsaUrl(u))
   if (urls.length === 0) {
@@ -105,6 +114,14 @@ export async function stampCase(kase: Case, options: StampOptions = {}): Promise
       said`no TSA root certificate to check tokens against: give ${given(GIVEN.tsaCaFiles)} (the TSA's root, PEM), or save it with \`custody config set tsa-ca FILE\``,
     )
   }
+
+  return {urls, roots}
+}
+
+/** Stamps the case; `chosen` is what chooseTsas() chose (it chooses itself when not given). */
+export async function stampCase(kase: Case, options: StampOptions = {}, chosen?: ChosenTsas): Promise<TimestampReport> {
+  // 1. choose
+  const {urls, roots} = chosen ?? (await chooseTsas(kase, options))
 
   // Loaded here, not with this module: `custody status` reads the timestamp coverage and no token.
   const {checkTimestampReply, parsePemCertificates, timestampRequest} = await import('./token.js')

@@ -67,6 +67,7 @@ describe('FolderListing', () => {
       file: (f) => found.push(f.relativePath ?? f.path),
       problem: (p) => found.push(`problem ${p.path}`),
       skipped: () => undefined,
+      system: () => undefined,
     })
     expect(found).toEqual(['a', 'b', 'b-dir/x', 'c'])
   })

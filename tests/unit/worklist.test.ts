@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import {afterEach, describe, expect, it} from 'vitest'
 import type {IngestFileResult} from '../../src/ingest/ingest.js'
 import type {InputFile} from '../../src/ingest/inputs.js'
+import {alreadyPresent, failed, fileRef, ingested, skipped} from '../../src/ingest/results.js'
 import {Worklist} from '../../src/ingest/worklist.js'
 import {canonicalWithList, jsonWithList} from '../../src/render/json-lines.js'
 import {canonicalize, type JsonValue} from '../../src/canonical/jcs.js'
@@ -38,7 +39,7 @@ describe('Worklist', () => {
     const seen: number[] = []
     for (const {i, file: f} of work.files('pending')) {
       seen.push(f.size)
-      if (f.size % 2 === 0) work.setResult(i, {path: f.path, status: 'ingested', size: f.size})
+      if (f.size % 2 === 0) work.setResult(i, ingested(fileRef(f.path), {exhibit: `EX-${f.size}`, sha256: 'a'.repeat(64), size: f.size, seq: f.size, metadataWarnings: [], noMetadata: false, changedFrom: null}))
     }
 
     expect(seen).toEqual(Array.from({length: 130}, (_, k) => k + 1))
@@ -50,22 +51,18 @@ describe('Worklist', () => {
 
   it('reports the up-front results first, then each file, a file without a result as unfinished; and counts them', () => {
     const work = worklist()
-    work.addResult({path: '/in/missing.jpg', status: 'failed', error: {code: 'INPUT_MISSING', message: 'no'}})
+    work.addResult(failed(fileRef('/in/missing.jpg'), {code: 'INPUT_MISSING', message: 'no'}))
     for (let n = 1; n <= 5; n++) work.add(file(n, 100 * n))
     const done: IngestFileResult[] = [
-      {path: '/in/1.jpg', status: 'ingested', exhibit: 'EX-000001', size: 100, sha256: 'a'.repeat(64), metadataWarnings: ['odd'], line: 3},
-      {path: '/in/2.jpg', status: 'already-present', exhibit: 'EX-000001', size: 200},
-      {path: '/in/3.jpg', status: 'ingested', exhibit: 'EX-000002', size: 300},
-      {path: '/in/4.jpg', status: 'failed', error: {code: 'INPUT_EMPTY', message: 'empty'}},
+      ingested(fileRef('/in/1.jpg', {line: 3}), {exhibit: 'EX-000001', sha256: 'a'.repeat(64), size: 100, seq: 2, metadataWarnings: ['odd'], noMetadata: false, changedFrom: null}),
+      alreadyPresent(fileRef('/in/2.jpg'), {exhibit: 'EX-000001', sha256: 'a'.repeat(64), size: 200, seq: 3, reason: 'already in the case as EX-000001 (recorded as presented again)'}),
+      ingested(fileRef('/in/3.jpg'), {exhibit: 'EX-000002', sha256: 'c'.repeat(64), size: 300, seq: 4, metadataWarnings: [], noMetadata: true, changedFrom: null}),
+      failed(fileRef('/in/4.jpg'), {code: 'INPUT_EMPTY', message: 'empty'}),
     ]
     const items = [...work.files('all')]
     done.forEach((result, k) => work.setResult(items[k]!.i, result))
-    const results = [...work.results((f) => ({path: f.path, status: 'skipped', reason: 'not reached'}))]
-    expect(results).toEqual([
-      {path: '/in/missing.jpg', status: 'failed', error: {code: 'INPUT_MISSING', message: 'no'}},
-      ...done,
-      {path: '/in/5.jpg', status: 'skipped', reason: 'not reached'},
-    ])
+    const results = [...work.results((f) => skipped(fileRef(f.path), 'not reached'))]
+    expect(results).toEqual([failed(fileRef('/in/missing.jpg'), {code: 'INPUT_MISSING', message: 'no'}), ...done, skipped(fileRef('/in/5.jpg'), 'not reached')])
     expect(work.counts()).toEqual({counts: {ingested: 2, alreadyPresent: 1, failed: 2, skipped: 1}, bytesIngested: 400})
   })
 
