@@ -136,9 +136,12 @@ export class SafeZip {
         try {
           const next = strict.next()
           const info = next.done === true ? undefined : next.value
+          // The same bytes for the name, read the same: yauzl decodes a name not flagged UTF-8
+          // as CP437 (when no Unicode Path field says otherwise), as Python's zipfile does too.
           const same =
             info !== undefined &&
-            info.name === entry.fileName &&
+            info.rawName.equals(entry.fileNameRaw) &&
+            (info.name === entry.fileName || info.cp437Name === entry.fileName) &&
             info.offset === entry.relativeOffsetOfLocalHeader &&
             info.compressedSize === entry.compressedSize &&
             info.uncompressedSize === entry.uncompressedSize &&
@@ -146,7 +149,8 @@ export class SafeZip {
             info.crc32 === entry.crc32
           if (!same) throw new ZipStructureError(entry.fileName, `two readings of the central directory differ at entry ${index}: the ZIP is ambiguous`)
           index++
-          onEntry(info)
+          const {rawName: _, ...listed} = info
+          onEntry(listed)
         } catch (error) {
           reject(error as Error)
           return

@@ -9,7 +9,37 @@
 import {entryProblems, MAX_RATIO, ZipStructureError, type ZipEntryInfo} from '../../zip/reader.js'
 import {messageOf} from '../../errors.js'
 import type {Check, CheckResult} from '../checklist.js'
+import {MACOS_ASIDE, type BagIndex} from './bag-index.js'
 import {concluded, findings, type ArchiveContext} from './context.js'
+
+/**
+ * What other readers or tools show otherwise than custody read it, for the report's warnings
+ * (none changes what the bag holds): names not flagged UTF-8, names stored in NFD, and macOS's
+ * AppleDouble files left aside.
+ */
+export function nameWarnings(source: 'zip' | 'folder', notes: ReturnType<BagIndex['nameNotes']>): string[] {
+  const names = (n: {count: number; first: string | undefined}): string => (n.count === 1 ? `the name ${JSON.stringify(n.first)} is` : `${n.count} names (the first ${JSON.stringify(n.first)}) are`)
+  const {unflagged, decomposed, aside} = notes
+  const warnings: string[] = []
+  if (unflagged.count > 0) {
+    warnings.push(
+      `${source}: ${names(unflagged)} not flagged UTF-8 (Info-ZIP's zip never flags them): custody, unzip and 7-Zip read them as UTF-8, but Python's zipfile and Windows' own extractor read such names in a code page and would extract them under other names; extract with unzip or 7-Zip`,
+    )
+  }
+
+  if (decomposed.count > 0) {
+    warnings.push(
+      `${source}: ${names(decomposed)} stored decomposed (Unicode NFD, as macOS writes names) where the manifests and the seal statement give them composed (NFC): the same names, checked as such, but on Linux and Windows sha256sum -c and verify-bag.py will not find these files${source === 'zip' ? ' once unzipped' : ''} (on macOS they will)`,
+    )
+  }
+
+  if (aside.count > 0) {
+    const where = source === 'zip' ? `under ${MACOS_ASIDE}/` : `in the ${MACOS_ASIDE} folder beside the bag folder`
+    warnings.push(`${source}: ${aside.count} AppleDouble files ${where} (resource forks and extended attributes, which macOS's Finder and ditto add beside what they zip) are not part of the bag: left aside`)
+  }
+
+  return warnings
+}
 
 /** A ZIP that cannot be opened, or whose structure or central directory cannot be trusted. */
 export function unreadableZip(path: string, error: unknown): CheckResult {
@@ -36,7 +66,10 @@ export const zipCheck: Check<ArchiveContext> = {
 
     const {problems: layout, top} = context.files.layoutProblems(context.size, MAX_RATIO)
     found.push(...layout)
-    const result = concluded(context, found, `${context.entryCount} entries${top ? `, one bag folder ${top}/` : ''}`)
+    const notes = context.files.nameNotes()
+    const aside = notes.aside.count > 0 ? `; ${notes.aside.count} AppleDouble files under ${MACOS_ASIDE}/ left aside` : ''
+    const result = concluded(context, found, `${context.entryCount} entries${top ? `, one bag folder ${top}/` : ''}${aside}`)
+    if (found.length === 0) context.warnings.push(...nameWarnings('zip', notes))
     // The report names the bag folder even when the ZIP fails, if it has exactly one.
     context.bag = top
     return top === undefined || found.length > 0 ? {...result, status: 'failed', halt: true} : result
@@ -53,7 +86,9 @@ export const zipEntriesCheck: Check<ArchiveContext> = {
   async run(context) {
     const {files, options} = context
     const top = context.bag ?? ''
-    const inBag = (info: ZipEntryInfo): string => info.name.slice(top.length + 1)
+    // Inside the bag, names are compared in NFC (the manifests' and the statement's form: macOS
+    // writes NFD), which cannot make two files one: names equal after normalisation are refused.
+    const inBag = (info: ZipEntryInfo): string | null => (info.name.startsWith(`${top}/`) ? info.name.slice(top.length + 1).normalize('NFC') : null)
     const unreadable: Array<{info: ZipEntryInfo; error: string}> = []
     const fileCount = files.fileCount()
     await context.zip.digestEach(
