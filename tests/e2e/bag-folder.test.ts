@@ -9,49 +9,32 @@ import {spawnSync} from 'node:child_process'
 import {cpSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {sealedAndUnzipped} from '../helpers/bag.js'
-import {custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
+import type {ArchiveReport} from '../../src/verify/verify-archive.js'
+import {CYRILLIC_NAME, sealedUnderNames, type SealedCase} from '../helpers/bag.js'
+import {custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
 
-interface ArchiveJson {
-  ok: boolean
-  source: string
-  bag: string
-  sealId: string
-  exhibits: number
-  events: number
-  checks: Array<{name: string; status: string; detail: string}>
-  problems: Array<{check: string; subject: string; message: string}>
-  warnings: string[]
-}
+/** The report `custody verify ... --json` prints. */
+type ArchiveJson = ArchiveReport
 
-const CYRILLIC = 'Свій Київ.jpg'
+const CYRILLIC = CYRILLIC_NAME
 const work = tempDir('custody-bag-folder-')
-let kase: {dir: string; remove: () => void}
-let archive: string
-let bag: string
-let pristine: string
+let sealed: SealedCase
 let n = 0
 
 beforeAll(async () => {
-  kase = await newCase()
-  const named = join(work.path, 'named')
-  mkdirSync(named)
-  cpSync(join(SAMPLES, 'Canon.jpg'), join(named, CYRILLIC))
-  const ingested = await custody(['ingest', join(named, CYRILLIC), join(SAMPLES, 'GPS.jpg'), '--case', kase.dir])
-  expect(ingested.code, ingested.stderr).toBe(0)
-  ;({archive, bag, pristine} = await sealedAndUnzipped(kase.dir, work.path))
+  sealed = await sealedUnderNames(work.path, {[CYRILLIC]: 'Canon.jpg', 'GPS.jpg': 'GPS.jpg'})
 })
 
 afterAll(() => {
-  kase.remove()
+  sealed.kase.remove()
   work.remove()
 })
 
 /** A copy of the folder unzip made, changed by `change` (given the bag folder). */
 function tampered(change: (bagDir: string) => void): string {
   const dir = join(work.path, `tampered-${n++}`)
-  cpSync(pristine, dir, {recursive: true, verbatimSymlinks: true})
-  change(join(dir, bag))
+  cpSync(sealed.pristine, dir, {recursive: true, verbatimSymlinks: true})
+  change(join(dir, sealed.bag))
   return dir
 }
 
@@ -64,6 +47,7 @@ async function fails(folder: string): Promise<ArchiveJson> {
 
 describe('custody verify FOLDER', () => {
   it('verifies the folder unzip made, and the bag folder itself, as it verifies the ZIP: the same checks, the folder check for the zip check', async () => {
+    const {archive, bag, pristine} = sealed
     const zip = await custodyJson<ArchiveJson>(['verify', archive])
     expect(zip.code).toBe(0)
     for (const folder of [pristine, join(pristine, bag)]) {
@@ -81,6 +65,7 @@ describe('custody verify FOLDER', () => {
   })
 
   it('--against works the same: a folder against its ZIP, the ZIP against the folder, the case against the folder', async () => {
+    const {kase, archive, bag, pristine} = sealed
     const folderAgainstZip = await custodyJson<{ok: boolean}>(['verify', pristine, '--against', archive])
     expect(folderAgainstZip.code, JSON.stringify(folderAgainstZip.json)).toBe(0)
     const zipAgainstFolder = await custodyJson<{ok: boolean}>(['verify', archive, '--against', join(pristine, bag)])
@@ -90,6 +75,7 @@ describe('custody verify FOLDER', () => {
   })
 
   it('says plainly what a folder that is no bag is (exit 2): a case folder, a folder of other things', async () => {
+    const {kase} = sealed
     const kaseFolder = await custodyJson<{error: {message: string}}>(['verify', kase.dir])
     expect(kaseFolder.code).toBe(2)
     expect(kaseFolder.json.error.message).toContain(`\`custody verify --case ${kase.dir}\` checks a case`)
@@ -99,6 +85,7 @@ describe('custody verify FOLDER', () => {
   })
 
   it('leaves aside the __MACOSX folder unzip makes beside the bag folder, and matches names stored in NFD to the manifests', async () => {
+    const {bag} = sealed
     const folder = tampered((bagDir) => {
       const original = join(bagDir, 'data/exhibits/EX-000001/original')
       renameSync(join(original, CYRILLIC), join(original, CYRILLIC.normalize('NFD')))
@@ -135,6 +122,7 @@ describe('a bag folder tampered with', () => {
   })
 
   it('a symbolic link planted pointing outside, in place of an exhibit and beside it: refused, never followed, nothing else read', async () => {
+    const {bag} = sealed
     const outside = join(work.path, 'outside.jpg')
     cpSync(join(SAMPLES, 'Canon.jpg'), outside)
     const report = await fails(
@@ -157,6 +145,7 @@ describe('a bag folder tampered with', () => {
   })
 
   it('a symbolic link to a folder outside, a FIFO (never opened: verify does not wait on it), a name that is not UTF-8', async () => {
+    const {bag} = sealed
     const report = await fails(
       tampered((bagDir) => {
         symlinkSync('/etc', join(bagDir, 'data/etc'))
@@ -172,6 +161,7 @@ describe('a bag folder tampered with', () => {
   })
 
   it('a checkpoint of 1 GiB (a sparse file) is refused by its size, not read', async () => {
+    const {bag} = sealed
     const folder = tampered((bagDir) => truncateSync(join(bagDir, 'data/custody/checkpoint.json'), 1024 ** 3))
     const started = Date.now()
     const report = await fails(folder)

@@ -5,52 +5,37 @@
  * forgeries that give one entry two names (one for some readers, one for others) are refused.
  */
 import {spawnSync} from 'node:child_process'
-import {copyFileSync, mkdirSync, readdirSync} from 'node:fs'
+import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {sealedAndUnzipped} from '../helpers/bag.js'
-import {custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
+import {ARMENIAN_NAME, CYRILLIC_NAME, sealedUnderNames, type SealedCase} from '../helpers/bag.js'
+import {custodyJson, tempDir} from '../helpers/cli.js'
 import {checker} from '../helpers/tools.js'
 import {readersSay, rezipWithNames} from '../helpers/zip-names.js'
 import {cp437} from '../../src/zip/names.js'
+import type {ArchiveReport} from '../../src/verify/verify-archive.js'
 
-interface ArchiveJson {
-  ok: boolean
-  exhibits: number
-  checks: Array<{name: string; status: string; detail: string}>
-  problems: Array<{check: string; subject: string; message: string}>
-  warnings: string[]
-}
+/** The report `custody verify ... --json` prints. */
+type ArchiveJson = ArchiveReport
 
-/** A Cyrillic name with a letter that decomposes in NFD (й), and an Armenian one. */
-const CYRILLIC = 'Свій Київ.jpg'
-const ARMENIAN = 'Բարեւ Երեւան.jpg'
+const CYRILLIC = CYRILLIC_NAME
+const ARMENIAN = ARMENIAN_NAME
 const UTF8_LOCALE = {...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8'}
 
 const work = tempDir('custody-rezipped-')
-let kase: {dir: string; remove: () => void}
-let archive: string
-let bag: string
-let pristine: string
+let sealed: SealedCase
 let n = 0
 
 beforeAll(async () => {
-  kase = await newCase()
-  const named = join(work.path, 'named')
-  mkdirSync(named)
-  copyFileSync(join(SAMPLES, 'Canon.jpg'), join(named, CYRILLIC))
-  copyFileSync(join(SAMPLES, 'GPS.jpg'), join(named, ARMENIAN))
-  const ingested = await custody(['ingest', join(named, CYRILLIC), join(named, ARMENIAN), '--case', kase.dir])
-  expect(ingested.code, ingested.stderr).toBe(0)
-  ;({archive, bag, pristine} = await sealedAndUnzipped(kase.dir, work.path))
+  sealed = await sealedUnderNames(work.path, {[CYRILLIC]: 'Canon.jpg', [ARMENIAN]: 'GPS.jpg'})
 })
 
 afterAll(() => {
-  kase.remove()
+  sealed.kase.remove()
   work.remove()
 })
 
-const original = (exhibit: number, name: string): string => `${bag}/data/exhibits/EX-00000${exhibit}/original/${name}`
+const original = (exhibit: number, name: string): string => `${sealed.bag}/data/exhibits/EX-00000${exhibit}/original/${name}`
 
 async function verifies(zip: string): Promise<ArchiveJson> {
   const result = await custodyJson<ArchiveJson>(['verify', zip])
@@ -67,12 +52,14 @@ async function refused(zip: string): Promise<ArchiveJson['problems']> {
 
 describe('a bag unzipped and zipped again still verifies', () => {
   it('the sealed archive holds the Cyrillic and Armenian names as the seal gave them, flagged UTF-8', async () => {
+    const {archive, bag, pristine} = sealed
     expect(readersSay(archive).python).toEqual(expect.arrayContaining([original(1, CYRILLIC), original(2, ARMENIAN)]))
     expect(readdirSync(join(pristine, bag, 'data/exhibits/EX-000001/original'))).toEqual([CYRILLIC])
     expect((await verifies(archive)).warnings).toEqual([])
   })
 
   it("zipped again by Info-ZIP's zip 3.0 (zip -qr, LANG=C.UTF-8): names not flagged UTF-8, read as unzip reads them, with a warning for Python's readers", async () => {
+    const {bag, pristine} = sealed
     const zip = join(work.path, 'info-zip.zip')
     expect(spawnSync('zip', ['-q', '-r', zip, bag], {cwd: pristine, env: UTF8_LOCALE}).status).toBe(0)
     // What the lawyer saw: sha256sum -c passes on what unzip extracts from it.
@@ -85,6 +72,7 @@ describe('a bag unzipped and zipped again still verifies', () => {
   })
 
   it("zipped again by Python's zipfile, deflated, and by 7-Zip: UTF-8 names flagged, nothing to warn of", async () => {
+    const {bag, pristine} = sealed
     const python = join(work.path, 'python.zip')
     const script = 'import os, sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:\n  for d, _, fs in os.walk(sys.argv[2]):\n    for f in sorted(fs): z.write(os.path.join(d, f))'
     expect(spawnSync('python3', ['-c', script, python, bag], {cwd: pristine}).status).toBe(0)
@@ -97,6 +85,7 @@ describe('a bag unzipped and zipped again still verifies', () => {
   })
 
   it('zipped again as macOS ditto -c -k --sequesterRsrc --keepParent does: names in NFD, AppleDouble files under __MACOSX/; both said, neither a failure', async () => {
+    const {bag, pristine} = sealed
     const zip = join(work.path, 'ditto.zip')
     // ditto flags names UTF-8 in the form the Mac's file system gives them (HFS+: NFD), adds
     // folder entries, deflates, and puts a ._NAME AppleDouble file under __MACOSX/ for each file
@@ -130,6 +119,7 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
 
 describe('forgeries that give an entry two names are refused', () => {
   it("an exhibit's name not flagged UTF-8, beside another file under its CP437 reading: Python and yauzl would extract both to one file", async () => {
+    const {archive} = sealed
     const genuine = original(1, CYRILLIC)
     const raw = Buffer.from(genuine)
     const zip = rezipWithNames(archive, join(work.path, `forged-${n++}.zip`), {[genuine]: {raw}}, [{raw: Buffer.from(cp437(raw)), utf8Flag: true, data: Buffer.from('planted')}])
@@ -143,6 +133,7 @@ describe('forgeries that give an entry two names are refused', () => {
   })
 
   it("an exhibit whose Unicode Path field names a planted file: unzip and 7-Zip would extract the genuine bytes under the planted name", async () => {
+    const {archive} = sealed
     const genuine = original(1, CYRILLIC)
     const zip = rezipWithNames(archive, join(work.path, `forged-${n++}.zip`), {[genuine]: {raw: Buffer.from(genuine), unicodePath: {name: Buffer.from(original(1, 'Canon.jpg'))}}})
     const readers = readersSay(zip)
@@ -152,6 +143,7 @@ describe('forgeries that give an entry two names are refused', () => {
   })
 
   it('a file under __MACOSX/ that is no AppleDouble companion', async () => {
+    const {archive, bag} = sealed
     const zip = rezipWithNames(archive, join(work.path, `forged-${n++}.zip`), {}, [{raw: Buffer.from(`__MACOSX/${bag}/data/evidence.jpg`), data: Buffer.from('x')}])
     expect(await refused(zip)).toContainEqual(expect.objectContaining({check: 'zip', subject: `__MACOSX/${bag}/data/evidence.jpg`, message: expect.stringContaining('is not the AppleDouble file')}))
   })

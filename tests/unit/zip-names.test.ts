@@ -10,8 +10,9 @@ import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {cp437} from '../../src/zip/names.js'
-import {SafeZip, type ZipEntryInfo} from '../../src/zip/reader.js'
+import type {ZipEntryInfo} from '../../src/zip/reader.js'
 import {tempDir} from '../helpers/cli.js'
+import {withSafeZip} from '../helpers/safe-zip.js'
 import {checker} from '../helpers/tools.js'
 import {rawNameZip, readersSay, type RawEntry} from '../helpers/zip-names.js'
 
@@ -27,24 +28,13 @@ const CP866 = Buffer.from([0x91, 0xa2, 0xa5, 0xa9])
 
 /** custody's reading of the names: each file's name and CP437 reading, or the error that refused the ZIP. */
 async function custodyNames(path: string): Promise<{names: Array<Pick<ZipEntryInfo, 'name' | 'cp437Name'>>} | {error: string}> {
-  let zip: SafeZip
-  try {
-    zip = await SafeZip.open(path)
-  } catch (error) {
-    return {error: (error as Error).message}
-  }
-
-  try {
+  return withSafeZip(path, async (zip) => {
     const names: Array<Pick<ZipEntryInfo, 'name' | 'cp437Name'>> = []
     await zip.list((info) => {
       if (!info.isDirectory) names.push(info.cp437Name === undefined ? {name: info.name} : {name: info.name, cp437Name: info.cp437Name})
     })
     return {names}
-  } catch (error) {
-    return {error: (error as Error).message}
-  } finally {
-    zip.close()
-  }
+  })
 }
 
 async function refused(path: string): Promise<string> {

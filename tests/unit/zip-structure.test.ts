@@ -11,6 +11,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {SafeZip, ZipStructureError, type EntryResult, type ZipEntryInfo} from '../../src/zip/reader.js'
 import {ZipWriter} from '../../src/zip/writer.js'
 import {tempDir} from '../helpers/cli.js'
+import {withSafeZip} from '../helpers/safe-zip.js'
 
 const tmp = tempDir('custody-zip-structure-')
 afterAll(() => tmp.remove())
@@ -31,14 +32,7 @@ function pythonZip(script: string): string {
 
 /** Custody's reading: each entry's name and the SHA-256 of its bytes; or the error that refused it. */
 async function readWithCustody(path: string): Promise<{entries: Array<[string, string]>} | {error: string}> {
-  let zip: SafeZip
-  try {
-    zip = await SafeZip.open(path)
-  } catch (error) {
-    return {error: (error as Error).message}
-  }
-
-  try {
+  return withSafeZip(path, async (zip): Promise<{entries: Array<[string, string]>} | {error: string}> => {
     const infos: ZipEntryInfo[] = []
     await zip.list((info) => infos.push(info))
     const results: EntryResult[] = []
@@ -55,11 +49,7 @@ async function readWithCustody(path: string): Promise<{entries: Array<[string, s
     }
 
     return {entries}
-  } catch (error) {
-    return {error: (error as Error).message}
-  } finally {
-    zip.close()
-  }
+  })
 }
 
 /** Python's reading of each file, the same shape; `null` where Python refuses it. */
