@@ -87,16 +87,34 @@ function lines(command: string, args: string[]): string[] | null {
   return result.status === 0 ? result.stdout.split('\n').filter((l) => l !== '') : null
 }
 
-export function readersSay(path: string): ReadersSay {
+/** What the readers list; Python's and 7-Zip's (the slowest to start) only when asked. */
+export function readersSay(path: string, readers: {python?: boolean; sevenZip?: boolean} = {}): ReadersSay {
   const unzip = lines('unzip', ['-Z1', path])
-  const python = lines('python3', ['-W', 'ignore', '-c', 'import sys, zipfile\nfor n in zipfile.ZipFile(sys.argv[1]).namelist(): print(n)', path])
-  const sevenZip = checker('7z') === undefined ? null : lines('7z', ['l', '-ba', '-slt', path])
+  const python = readers.python === false ? null : pythonNames([path])[0]!
+  const sevenZip = readers.sevenZip === false || checker('7z') === undefined ? null : lines('7z', ['l', '-ba', '-slt', path])
   return {
     unzip: unzip?.filter((n) => !n.endsWith('/')) ?? null,
-    python: python?.filter((n) => !n.endsWith('/')) ?? null,
+    python,
     // -slt lists "Path = ..." and "Folder = +" for folders, an entry a block.
     sevenZip: sevenZip === null ? null : sevenZipFiles(sevenZip),
   }
+}
+
+/** Python's zipfile's names of each ZIP's files, in one process; null where it refuses one. */
+export function pythonNames(paths: readonly string[]): Array<string[] | null> {
+  const script = `
+import json, sys, zipfile
+out = []
+for path in sys.argv[1:]:
+    try:
+        out.append([n for n in zipfile.ZipFile(path).namelist() if not n.endswith('/')])
+    except Exception:
+        out.append(None)
+print(json.dumps(out))
+`
+  const result = spawnSync('python3', ['-W', 'ignore', '-c', script, ...paths], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
+  if (result.status !== 0) throw new Error(`python3 failed: ${result.stderr}`)
+  return JSON.parse(result.stdout) as Array<string[] | null>
 }
 
 function sevenZipFiles(output: string[]): string[] {

@@ -6,7 +6,7 @@
  * Path field (0x7075) say different things.
  */
 import {spawnSync} from 'node:child_process'
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {cp437} from '../../src/zip/names.js'
@@ -14,7 +14,7 @@ import type {ZipEntryInfo} from '../../src/zip/reader.js'
 import {tempDir} from '../helpers/cli.js'
 import {withSafeZip} from '../helpers/safe-zip.js'
 import {checker} from '../helpers/tools.js'
-import {rawNameZip, readersSay, type RawEntry} from '../helpers/zip-names.js'
+import {pythonNames, rawNameZip, readersSay, type RawEntry} from '../helpers/zip-names.js'
 
 const tmp = tempDir('custody-zip-names-')
 afterAll(() => tmp.remove())
@@ -148,5 +148,60 @@ describe('names the readers could read otherwise are refused', () => {
     const readers = readersSay(path)
     expect(readers.unzip).toEqual(['bag/Свій.txt'])
     expect(readers.python).not.toEqual(['bag/Свій.txt'])
+  })
+})
+
+describe('property: a name custody accepts is the one unzip and 7-Zip extract to, and Python reads it or its CP437 reading', () => {
+  it('holds for 150 random changes to the names, flags and systems of a ZIP written as Info-ZIP writes one', async () => {
+    const base = readFileSync(
+      forged([
+        {raw: utf8(`bag/${CYRILLIC}.txt`)},
+        {raw: utf8(`bag/${ARMENIAN}.txt`), unicodePath: {name: utf8(`bag/${ARMENIAN}.txt`)}},
+        {raw: utf8('bag/café.txt'), utf8Flag: true},
+      ]),
+    )
+    // The bytes that decide a name, changed alike in the local header and the central record (else
+    // they would disagree, which is refused before names matter): each entry's flags, its name's
+    // bytes, and (central only) the system that made it.
+    const locals: number[] = []
+    const centrals: number[] = []
+    for (let at = base.indexOf('PK\x03\x04'); at >= 0; at = base.indexOf('PK\x03\x04', at + 4)) locals.push(at)
+    for (let at = base.indexOf('PK\x01\x02'); at >= 0; at = base.indexOf('PK\x01\x02', at + 4)) centrals.push(at)
+    const targets: number[][] = centrals.flatMap((central, k) => {
+      const local = locals[k]!
+      const name = Array.from({length: base.readUInt16LE(central + 28)}, (_, i) => [local + 30 + i, central + 46 + i])
+      return [[central + 5], [local + 6, central + 8], [local + 7, central + 9], ...name]
+    })
+    let seed = 0x7075
+    const random = (below: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff
+      return seed % below
+    }
+
+    const mutants: Array<{path: string; what: string; names: Array<{name: string; cp437Name?: string}>}> = []
+    for (let i = 0; i < 150; i++) {
+      const bytes = Buffer.from(base)
+      const places = targets[random(targets.length)]!
+      const at = places[0]!
+      // A bit flipped, or a byte replaced: a flag or a system changed, a name's byte made another.
+      const value = random(2) === 0 ? bytes[at]! ^ (1 << random(8)) : random(256)
+      for (const place of places) bytes[place] = value
+      const path = join(tmp.path, `mutant-${i}.zip`)
+      writeFileSync(path, bytes)
+      const read = await custodyNames(path)
+      if (!('error' in read)) mutants.push({path, what: `bytes ${places.join(', ')}: 0x${base[at]!.toString(16)} -> 0x${value.toString(16)}`, names: read.names})
+    }
+
+    const python = pythonNames(mutants.map((m) => m.path))
+    for (const [i, {path, what, names}] of mutants.entries()) {
+      const readers = readersSay(path, {python: false, sevenZip: sevenZip !== undefined && i % 4 === 0})
+      expect(readers.unzip, `custody accepts ${what}; unzip reads it otherwise`).toEqual(names.map((e) => e.name))
+      expect(python[i], `custody accepts ${what}; Python reads it otherwise`).toEqual(names.map((e) => e.cp437Name ?? e.name))
+      if (readers.sevenZip !== null) expect(readers.sevenZip, `custody accepts ${what}; 7-Zip reads it otherwise`).toEqual(names.map((e) => e.name))
+    }
+
+    // Changes that leave a valid name (another letter, a flag or system that does not matter) are accepted.
+    expect(mutants.length).toBeGreaterThan(20)
+    expect(mutants.length).toBeLessThan(150)
   })
 })
