@@ -14,6 +14,7 @@
  */
 import {once} from 'node:events'
 import {statSync} from 'node:fs'
+import {join} from 'node:path'
 import {Command, Errors, Flags, toConfiguredId} from '@oclif/core'
 import {Case, locateCase} from '../src/case/case.js'
 import {CustodyError, errnoOf, sayWith, unforeseenError, type Field} from '../src/errors.js'
@@ -55,11 +56,13 @@ export function prose(strings: TemplateStringsArray, ...values: unknown[]): stri
     .join('\n\n')
 }
 
-/** A sealed archive as a user would name one: a ZIP file. */
+/** A sealed archive as a user would name one: a ZIP file, or a bag folder (unzipped from one: it holds bagit.txt). */
 function looksLikeArchive(arg: string): boolean {
-  if (arg.startsWith('-') || !/\.zip$/i.test(arg)) return false
+  if (arg.startsWith('-')) return false
   try {
-    return statSync(arg).isFile()
+    const found = statSync(arg)
+    if (found.isDirectory()) return statSync(join(arg, 'bagit.txt')).isFile()
+    return /\.zip$/i.test(arg) && found.isFile()
   } catch {
     return false
   }
@@ -169,7 +172,7 @@ export abstract class CustodyCommand extends Command {
       if (!(error instanceof CustodyError) || error.code !== 'CASE_NOT_FOUND' || archive === undefined) throw error
       throw new CustodyError(
         'CASE_NOT_FOUND',
-        `\`custody ${this.id ?? ''}\` works on a case, and there is none here (${error.message}). ${archive} is a sealed archive: \`custody verify ${archive}\` checks it and says what it holds (its README.txt says how to check it without custody)`,
+        `\`custody ${this.id ?? ''}\` works on a case, and there is none here (${error.message}). ${archive} is ${statSync(archive).isDirectory() ? 'a bag folder (a sealed archive unzipped)' : 'a sealed archive'}: \`custody verify ${archive}\` checks it and says what it holds (its README.txt says how to check it without custody)`,
         {subject: archive},
       )
     }

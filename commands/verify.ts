@@ -13,10 +13,10 @@ import {CustodyCommand, caseFlag, prose} from './_base.js'
 
 export default class Verify extends CustodyCommand {
   static override args = {
-    archive: Args.string({description: 'a sealed archive (ZIP) to check; without it, the local case is checked'}),
+    archive: Args.string({description: 'a sealed archive (ZIP), or its bag folder unzipped, to check; without it, the local case is checked'}),
   }
 
-  static override description = prose`Check that the case, or a sealed archive, is intact.
+  static override description = prose`Check that the case, or a sealed archive (or its bag folder), is intact.
 
 Without ARCHIVE: re-hashes every exhibit's original (SHA-256 and SHA-512) and metadata record in
 the vault, recomputes the ledger's hash chain and its RFC 6962 Merkle tree head, and compares that
@@ -48,7 +48,17 @@ says the archive is signed by the key it names itself, which a forger can choose
 the TSA roots you trust; without it the tokens are checked against the roots the archive carries,
 and the timestamps line is a warning, not ok.
 
-A bag unzipped and zipped again by another tool still verifies. What verify remembers of each file
+ARCHIVE may also be a folder: the bag folder unzipped from a sealed archive, or the folder unzip
+made holding it (a __MACOSX folder beside it is left aside). It gets the same checks and report,
+the folder check in place of the zip check: only files and folders (a symbolic link, wherever it
+points, a FIFO or a device is refused and never opened), nothing on another file system, UTF-8
+names, no two the same after Unicode normalisation.
+
+A bag unzipped and zipped again by another tool still verifies: names are read as unzip and 7-Zip
+read them (UTF-8 also without the UTF-8 flag, as Info-ZIP's zip writes them on Linux and macOS),
+names stored in NFD (as macOS writes them) are matched to the manifests' NFC, and the AppleDouble
+files macOS adds under __MACOSX/ are left aside, each said in a warning; a name that readers could
+decode differently is refused. What verify remembers of each file
 goes to a temporary SQLite file in $TMPDIR (else /var/tmp or /tmp), unlinked as soon as it is
 made; memory stays the same however many exhibits the archive holds, and a hostile archive cannot
 make it hold more: small files are read only up to the size a genuine one can have, lines of the
@@ -62,7 +72,7 @@ fails, naming both tree heads. Every other command compares too (appends and ver
 root; reading commands look up the checkpoint's last event); \`custody accept-restore\` is the way on
 from a backup put back on purpose.
 
---against FILE (repeatable), without ARCHIVE: FILE is a sealed archive (verified first; it must
+--against FILE (repeatable), without ARCHIVE: FILE is a sealed archive or its bag folder (verified first; it must
 pass) or a checkpoint file ({"checkpoint": ..., "signature": ...}, as \`custody checkpoint export\`
 writes it; or an archive's checkpoint.json with its .sig beside it) of this case, signed by a key the
 ledger records. Its tree head must be a prefix of the ledger: an RFC 9162 consistency proof is
@@ -83,6 +93,7 @@ full: point TMPDIR elsewhere), which says nothing either way.`
     {command: '<%= config.bin %> <%= command.id %>', description: 'Verify the case around the working directory'},
     {command: '<%= config.bin %> <%= command.id %> --case ~/cases/crimea --json', description: 'Verify a named case, as JSON'},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip', description: 'Verify a sealed archive received from the field'},
+    {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal/custody-SEAL-0123456789abcdef', description: 'Verify the bag folder unzipped from it (or the folder unzip made: crimea-2024-seal)'},
     {
       command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --key SHA256:86e35e56ce89c0d90071b081a12ac8dfb8f776b74866a4b92c7f135bc525e75b --tsa-ca freetsa-root.pem',
       description: "Verify it as a court would: the investigator's key and the TSA's root, both obtained by you, not from the archive",
@@ -105,7 +116,7 @@ full: point TMPDIR elsewhere), which says nothing either way.`
     }),
     against: Flags.string({
       description:
-        'a sealed archive or a checkpoint file given out earlier (repeatable): the case must extend it (a consistency proof). With ARCHIVE: another archive of the same case, and the one with the smaller tree must be a prefix of the other',
+        'a sealed archive (or its bag folder) or a checkpoint file given out earlier (repeatable): the case must extend it (a consistency proof). With ARCHIVE: another archive (or bag folder) of the same case, and the one with the smaller tree must be a prefix of the other',
       multiple: true,
       helpValue: 'FILE',
     }),

@@ -20,6 +20,8 @@ export interface ReadSource {
   size?: number
   /** Read only `size` bytes from here (an entry inside an archive); the file must hold them. */
   start?: number
+  /** How to open it (fs.constants), when not simply for reading: a bag folder's files are opened without following links. */
+  flags?: number
 }
 
 export interface ReadChunk {
@@ -157,7 +159,7 @@ export class ReadAhead {
       }
 
       if (item.done) break
-      const {path, size: expected, start} = item.value
+      const {path, size: expected, start, flags} = item.value
       if (this.stopped) break
       const index = next++
       let size: number
@@ -167,7 +169,7 @@ export class ReadAhead {
           file = undefined
           // Opened and measured synchronously: each takes microseconds, where a trip through
           // libuv's thread pool costs far more (sealing opens two files an exhibit).
-          const fd = openSync(path, 'r')
+          const fd = openSync(path, flags ?? 'r')
           file = {path, fd, held: 0, reads: new Set()}
           file.held = fstatSync(fd).size
         }

@@ -312,10 +312,10 @@ export function renderArchiveVerify(report: ArchiveReport): string {
   lines.push(
     '',
     report.ok
-      ? `Archive intact: seal ${report.sealId}, ${plural(report.exhibits, 'exhibit')}, ${plural(report.events, 'event')}, signed by ${signer} (${safeText(report.trust?.holder || 'no holder named')})${
+      ? `${report.source === 'zip' ? 'Archive' : 'Bag folder'} intact: seal ${report.sealId}, ${plural(report.exhibits, 'exhibit')}, ${plural(report.events, 'event')}, signed by ${signer} (${safeText(report.trust?.holder || 'no holder named')})${
           report.trust?.signerPinned ? ', a key you named' : ', the key the archive itself names'
         }${report.warnings.length > 0 ? `; ${plural(report.warnings.length, 'warning')} above` : ''}.`
-      : `ARCHIVE CHECK FAILED: ${plural(report.problemCount, 'problem')} in ${safeText(report.archive)}.`,
+      : `${report.source === 'zip' ? 'ARCHIVE' : 'BAG FOLDER'} CHECK FAILED: ${plural(report.problemCount, 'problem')} in ${safeText(report.archive)}.`,
   )
   return lines.join('\n')
 }

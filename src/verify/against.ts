@@ -4,7 +4,7 @@
  * trusted: another machine, a court, a colleague.
  *
  * For the local case, each FILE is
- *   - a sealed archive: verified first (verify-archive.ts; it must pass), then its signed tree
+ *   - a sealed archive, or its bag folder unzipped: verified first (verify-archive.ts; it must pass), then its signed tree
  *     head must be a prefix of the ledger;
  *   - a checkpoint file (checkpoint-file.ts, or a checkpoint.json with its .sig beside it): of this
  *     case, signed by a key the ledger records, and its tree head a prefix of the ledger.
@@ -22,7 +22,7 @@
  */
 import {createHash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
-import {open} from 'node:fs/promises'
+import {open, stat} from 'node:fs/promises'
 import {basename} from 'node:path'
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import type Database from 'better-sqlite3'
@@ -76,10 +76,18 @@ async function isZip(path: string): Promise<boolean> {
   }
 }
 
-/** Reads what each --against file is, before any long work: a file that is neither is a usage error (exit 2). */
+/** A sealed archive or a bag folder (an archive unzipped: verify-archive.ts finds the bag in it). */
+async function isArchive(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true || (await isZip(path))
+}
+
+/**
+ * Reads what each --against file is, before any long work: a folder is a bag folder, and a file
+ * that is neither an archive nor a checkpoint file is a usage error (exit 2).
+ */
 export async function readAgainstFiles(paths: readonly string[]): Promise<AgainstFile[]> {
   const files: AgainstFile[] = []
-  for (const path of paths) files.push((await isZip(path)) ? {path, kind: 'archive'} : {path, kind: 'checkpoint', read: await readCheckpointFile(path)})
+  for (const path of paths) files.push((await isArchive(path)) ? {path, kind: 'archive'} : {path, kind: 'checkpoint', read: await readCheckpointFile(path)})
   return files
 }
 
@@ -215,10 +223,10 @@ export async function verifyArchiveAgainst(
   options: {onProgress?: (done: number, total: number) => void; tsaRoots?: Certificate[]; pinnedKeys?: readonly string[]} = {},
 ): Promise<ArchiveReport> {
   for (const other of others) {
-    if (!(await isZip(other))) {
+    if (!(await isArchive(other))) {
       throw new CustodyError(
         'INVALID_ARGUMENT',
-        said`${other} is not a ZIP: with an archive, ${AGAINST} takes other archives of its case. A checkpoint file is checked against the case itself (\`custody verify --against ${other}\` in the case)`,
+        said`${other} is not a ZIP or a bag folder: with an archive, ${AGAINST} takes other archives of its case. A checkpoint file is checked against the case itself (\`custody verify --against ${other}\` in the case)`,
         {subject: other},
       )
     }
@@ -319,6 +327,11 @@ async function link(a: {path: string; report: ArchiveReport}, b: {path: string; 
     return {problem: {subject: later.path, message: `${cannot}: its consistency proof for seal ${entry.sealId} does not hold (${messageOf(error)})`, ...heads}}
   }
 
-  const bytes = (await sha256OfFile(earlier.path)) === entry.archiveSha256 ? '' : `; ${earlier.path} is not byte for byte the ZIP that was sealed (zipped again?): its bag is what was checked`
+  const bytes =
+    earlier.report.source === 'folder'
+      ? `; ${earlier.path} is a bag folder: its bag is what was checked, not the ZIP that was sealed`
+      : (await sha256OfFile(earlier.path)) === entry.archiveSha256
+        ? ''
+        : `; ${earlier.path} is not byte for byte the ZIP that was sealed (zipped again?): its bag is what was checked`
   return {detail: `${earlier.path} (${describeHead(early)}) is a prefix of ${later.path} (${describeHead(late)}): listed among its earlier seals, RFC 9162 consistency proof verified${bytes}`}
 }

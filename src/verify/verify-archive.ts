@@ -34,12 +34,20 @@
  * or element, deflated entries may not expand more than MAX_RATIO times, and only the first
  * problems are kept (problem-list.ts).
  *
- * verifyArchive: 1. open the ZIP (a file that is not one fails the zip check); 2. build the
- * context; 3. run the checklist, which stops after a zip check that fails; 4. build the report.
+ * A bag folder (`custody verify FOLDER`: the bag folder, or the folder unzip made holding it) is
+ * verified the same way, read through src/folder/reader.ts instead of the ZIP reader: check 1 is
+ * then the folder check (only files and folders, no link, nothing on another file system, UTF-8
+ * names, and the same layout checks as the ZIP's entries).
+ *
+ * verifyArchive: 1. open the ZIP (a file that is not one fails the zip check), or find the bag
+ * folder; 2. build the context; 3. run the checklist, which stops after a zip (or folder) check
+ * that fails; 4. build the report.
  */
 import {stat} from 'node:fs/promises'
 import {SafeZip} from '../zip/reader.js'
-import {CustodyError} from '../errors.js'
+import {findBagFolder, SafeFolder} from '../folder/reader.js'
+import {smallFileLimit} from '../seal/bag-layout.js'
+import {CustodyError, messageOf} from '../errors.js'
 import {isRecord} from '../formats/guards.js'
 import {scratchWork} from '../io/scratch-db.js'
 import type {EarlierSeal} from '../seal/earlier-seals.js'
@@ -47,7 +55,7 @@ import {runChecklist, type Check, type CheckOutcome, type Problem} from './check
 import {ProblemList} from './problem-list.js'
 import {bagitCheck} from './archive/bagit.js'
 import {contentsCheck} from './archive/contents.js'
-import {createArchiveContext, type ArchiveContext, type ArchiveTrust, type VerifyArchiveOptions} from './archive/context.js'
+import {createArchiveContext, type ArchiveContext, type ArchiveTrust, type SourceKind, type VerifyArchiveOptions} from './archive/context.js'
 import {earlierSealsCheck} from './archive/earlier-seals.js'
 import {eventsCheck} from './archive/events.js'
 import {manifestsCheck} from './archive/manifests.js'
@@ -56,13 +64,16 @@ import {signaturesCheck} from './archive/signatures.js'
 import {statementCheck} from './archive/statement.js'
 import {testimonyCheck} from './archive/testimony.js'
 import {timestampsCheck} from './archive/timestamps.js'
-import {unreadableZip, zipCheck, zipEntriesCheck} from './archive/zip.js'
+import {folderCheck, folderEntriesCheck, unreadableZip, zipCheck, zipEntriesCheck} from './archive/zip.js'
 
 export type {ArchiveTrust, VerifyArchiveOptions}
 
 export interface ArchiveReport {
   ok: boolean
+  /** The path given: a ZIP, or a folder (the bag folder, or the folder unzip made holding it). */
   archive: string
+  /** What the bag was read from. */
+  source: SourceKind
   bag: string | null
   sealId: string | null
   exhibits: number
@@ -101,43 +112,73 @@ export async function verifyArchive(path: string, options: VerifyArchiveOptions 
 
 async function checkArchive(path: string, options: VerifyArchiveOptions): Promise<ArchiveReport> {
   const found = await stat(path).catch(() => undefined)
-  if (!found?.isFile()) throw new CustodyError('INVALID_ARGUMENT', `${path} is not a file; give the path of a sealed archive (.zip)`)
+  if (found?.isDirectory()) return checkFolder(path, options)
+  if (!found?.isFile()) throw new CustodyError('INVALID_ARGUMENT', `${path} is not a file or a folder; give the path of a sealed archive (.zip), or of the bag folder unzipped from one`)
   const problems = new ProblemList<Problem>()
   let zip: SafeZip
   try {
     zip = await SafeZip.open(path)
   } catch (error) {
     const checks = await runChecklist([{name: 'zip', run: () => unreadableZip(path, error)}], undefined, problems)
-    return zipReport(path, null, checks, problems, 0)
+    return zipReport(path, 'zip', null, checks, problems, 0)
   }
 
-  const context = createArchiveContext(path, found.size, zip, options)
+  return checkSource(createArchiveContext(path, found.size, zip, options), problems)
+}
+
+/**
+ * A bag folder, unzipped from a sealed archive: the same checks, the folder check in place of the
+ * zip check (src/folder/reader.ts). A __MACOSX folder beside it is left aside, with a warning.
+ */
+async function checkFolder(path: string, options: VerifyArchiveOptions): Promise<ArchiveReport> {
+  let found: {bag: string; aside: string | undefined; folder: SafeFolder}
+  try {
+    const {bag, aside} = findBagFolder(path)
+    found = {bag, aside, folder: SafeFolder.open(bag, (pathInBag) => smallFileLimit(pathInBag.normalize('NFC')))}
+  } catch (error) {
+    if (error instanceof CustodyError) throw error
+    throw new CustodyError('INVALID_ARGUMENT', `${path} cannot be read (${messageOf(error)}); give the path of a sealed archive (.zip), or of the bag folder unzipped from one`, {subject: path})
+  }
+
+  const {aside, folder} = found
+  const context = createArchiveContext(path, 0, folder, options, 'folder')
+  if (aside !== undefined) {
+    context.warnings.push(`folder: ${aside}, beside the bag folder, holds macOS's AppleDouble files (resource forks and extended attributes; unzip makes it of a ZIP made on a Mac): not part of the bag, left aside`)
+  }
+
+  return checkSource(context, new ProblemList<Problem>())
+}
+
+async function checkSource(context: ArchiveContext, problems: ProblemList<Problem>): Promise<ArchiveReport> {
   try {
     const {checks, bagRead} = await runArchiveChecks(context, problems)
-    return bagRead ? archiveReport(context, checks, problems) : zipReport(path, context.bag ?? null, checks, problems, context.uncounted)
+    return bagRead ? archiveReport(context, checks, problems) : zipReport(context.path, context.kind, context.bag ?? null, checks, problems, context.uncounted)
   } finally {
     context.files.close()
-    zip.close()
+    context.source.close()
   }
 }
 
 /**
- * The checklist: the zip check's listing, then every file read once (a second zip line only when
- * some cannot be read: the first already says what the ZIP holds), then the checks of the bag.
+ * The checklist: the zip (or folder) check's listing, then every file read once (a second line
+ * only when some cannot be read: the first already says what the ZIP holds), then the checks of
+ * the bag.
  */
 async function runArchiveChecks(context: ArchiveContext, problems: ProblemList<Problem>): Promise<{checks: CheckOutcome[]; bagRead: boolean}> {
-  const listed = await runChecklist([zipCheck], context, problems)
+  const [listing, entries] = context.kind === 'zip' ? [zipCheck, zipEntriesCheck] : [folderCheck, folderEntriesCheck]
+  const listed = await runChecklist([listing], context, problems)
   if (listed.some((c) => !c.ok)) return {checks: listed, bagRead: false}
-  const read = await runChecklist([zipEntriesCheck], context, problems)
+  const read = await runChecklist([entries], context, problems)
   if (read.some((c) => !c.ok)) return {checks: [...listed, ...read], bagRead: false}
   return {checks: [...listed, ...(await runChecklist(BAG_CHECKS, context, problems))], bagRead: true}
 }
 
 /** The report of an archive whose bag could not be read: only the ZIP's problems. */
-function zipReport(path: string, bag: string | null, checks: CheckOutcome[], problems: ProblemList<Problem>, uncounted: number): ArchiveReport {
+function zipReport(path: string, source: SourceKind, bag: string | null, checks: CheckOutcome[], problems: ProblemList<Problem>, uncounted: number): ArchiveReport {
   return {
     ok: problems.length + uncounted === 0,
     archive: path,
+    source,
     bag,
     sealId: null,
     exhibits: 0,
@@ -156,7 +197,7 @@ function zipReport(path: string, bag: string | null, checks: CheckOutcome[], pro
 function archiveReport(context: ArchiveContext, checks: CheckOutcome[], problems: ProblemList<Problem>): ArchiveReport {
   const {statement} = context
   return {
-    ...zipReport(context.path, context.bag ?? null, checks, problems, context.uncounted),
+    ...zipReport(context.path, context.kind, context.bag ?? null, checks, problems, context.uncounted),
     sealId: context.sealId,
     exhibits: context.exhibitCount,
     events: context.eventCount,

@@ -10,31 +10,20 @@
  * SHA-512 computed on the hash worker beside the SHA-256; an entry another tool deflated is
  * inflated here (node's zlib), and must come to exactly the size it states.
  */
-import {createHash, hash} from 'node:crypto'
+import {createHash} from 'node:crypto'
 import {closeSync, fstatSync, open as openFd, read} from 'node:fs'
 import {Readable} from 'node:stream'
 import {normalize} from 'node:path/posix'
-import {StringDecoder} from 'node:string_decoder'
 import {crc32, createInflateRaw} from 'node:zlib'
 import yauzl from 'yauzl'
 import {messageOf} from '../errors.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
-import {HashWorker, WORKER_HASH_BYTES, WorkerHash} from '../hashing/hash-worker.js'
-import {quietly} from '../hashing/pump.js'
-import {readAt} from '../io/files.js'
-import {ReadAhead, type ReadChunk, type ReadSource} from '../io/read-ahead.js'
+import {digestReadAhead} from '../hashing/read-digests.js'
+import {EntryReader, LINE_CHUNK, rangeChunks, type EntryDigest, type EntryResult} from '../io/entry-reader.js'
 import {readZipStructure, ZipStructureError, type ZipEntryInfo} from './structure.js'
 
 export {ZipStructureError, type ZipEntryInfo} from './structure.js'
-
-export interface EntryDigest {
-  sha256: string
-  sha512: string
-  size: number
-}
-
-/** An entry's digest, or why it could not be read. */
-export type EntryResult = {digest: EntryDigest} | {error: string}
+export type {EntryDigest, EntryResult} from '../io/entry-reader.js'
 
 /**
  * Above this ratio a deflated entry is treated as a zip bomb, and so is an archive whose deflated
@@ -46,12 +35,6 @@ export const MAX_RATIO = 200
 const SMALL_ENTRY = 64 * 1024
 const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
-/**
- * Text read line by line comes in chunks this size. The lines of a chunk are held while they are
- * checked one by one; from a 1 MiB chunk, many lived long enough to be moved to V8's old space,
- * with the chunk's whole string (the lines are slices of it), and that grew the heap.
- */
-const LINE_CHUNK = 64 * 1024
 
 /** An error that names the entry, once. */
 function naming(info: ZipEntryInfo, error: unknown): Error {
@@ -94,14 +77,16 @@ export function entryProblems(e: ZipEntryInfo): string[] {
  * here: the caller keeps what it needs, where it likes (verify keeps them in a temporary database),
  * so that an archive of any number of entries costs the same memory.
  */
-export class SafeZip {
+export class SafeZip extends EntryReader<ZipEntryInfo> {
   private constructor(
     private readonly zip: yauzl.ZipFile,
     private readonly fd: number,
     /** The ZIP file's size when opened. */
     private readonly size: number,
     private readonly path: string,
-  ) {}
+  ) {
+    super()
+  }
 
   /** Opens the ZIP and finds its central directory; a ZIP that cannot be read at all is an exception. */
   static async open(path: string): Promise<SafeZip> {
@@ -136,9 +121,12 @@ export class SafeZip {
         try {
           const next = strict.next()
           const info = next.done === true ? undefined : next.value
+          // The same bytes for the name, read the same: yauzl decodes a name not flagged UTF-8
+          // as CP437 (when no Unicode Path field says otherwise), as Python's zipfile does too.
           const same =
             info !== undefined &&
-            info.name === entry.fileName &&
+            info.rawName.equals(entry.fileNameRaw) &&
+            (info.name === entry.fileName || info.cp437Name === entry.fileName) &&
             info.offset === entry.relativeOffsetOfLocalHeader &&
             info.compressedSize === entry.compressedSize &&
             info.uncompressedSize === entry.uncompressedSize &&
@@ -146,7 +134,8 @@ export class SafeZip {
             info.crc32 === entry.crc32
           if (!same) throw new ZipStructureError(entry.fileName, `two readings of the central directory differ at entry ${index}: the ZIP is ambiguous`)
           index++
-          onEntry(info)
+          const {rawName: _, ...listed} = info
+          onEntry(listed)
         } catch (error) {
           reject(error as Error)
           return
@@ -185,149 +174,27 @@ export class SafeZip {
       onEach?.(++done)
     }
 
-    // The reader takes its sources from this generator a few ahead of the loop below; `pending`
-    // holds the entries it has taken and the loop has not reached yet.
-    const {path} = this
-    const pending = new Map<number, ZipEntryInfo>()
-    let sources = 0
-    function* stored(): Generator<ReadSource> {
-      for (const info of entries()) {
-        if (!isPlain(info)) continue
-        pending.set(sources++, info)
-        yield {path, start: info.dataStart, size: info.uncompressedSize}
-      }
+    function* stored(): Generator<ZipEntryInfo> {
+      for (const info of entries()) if (isPlain(info)) yield info
     }
 
-    const reader = new ReadAhead(stored(), {shared: true, readError: (_, error) => new Error(messageOf(error))})
-    const finishing = new Set<Promise<void>>()
-    try {
-      for (;;) {
-        const first = await reader.next().catch((error: unknown) => ({error: messageOf(error)}))
-        if (first === undefined) break
-        if ('error' in first) {
-          // The source that failed is the next one due.
-          const info = pending.get(Math.min(...pending.keys()))
-          if (info !== undefined) result(info, first)
-          break
-        }
-
-        const info = pending.get(first.source)!
-        pending.delete(first.source)
-        const read = await this.hashStored(reader, first).catch((error: unknown) => ({error: messageOf(error)}))
-        if ('error' in read) {
-          result(info, read)
-          break
-        }
-
-        const wrongCrc = crcError(info, read.crc)
-        const {sha512, crc: _, ...rest} = read
-        if (wrongCrc !== undefined) {
-          if (typeof sha512 !== 'string') void sha512.catch(() => undefined)
-          result(info, {error: wrongCrc})
-        } else if (typeof sha512 === 'string') {
-          result(info, {digest: {...rest, sha512}})
-        } else {
-          const finished: Promise<void> = sha512.then(
-            (hex) => result(info, {digest: {...rest, sha512: hex}}),
-            (error: unknown) => result(info, {error: messageOf(error)}),
-          )
-          finishing.add(finished)
-          void finished.then(() => finishing.delete(finished))
-        }
-      }
-    } finally {
-      await reader.close()
-      await Promise.all(finishing)
-    }
+    await digestReadAhead(
+      stored(),
+      (info) => ({path: this.path, start: info.dataStart, size: info.uncompressedSize}),
+      (info, read) => {
+        if ('error' in read) return result(info, read)
+        const {crc, ...digest} = read
+        const wrongCrc = crcError(info, crc)
+        result(info, wrongCrc === undefined ? {digest} : {error: wrongCrc})
+      },
+      {crc: true},
+    )
 
     for (const info of entries()) {
       if (isPlain(info)) continue
       const digest = await this.digest(info).catch((error: unknown) => ({error: messageOf(error)}))
       result(info, 'error' in digest ? digest : {digest})
     }
-  }
-
-  /** A stored entry from the reader, from its first chunk: SHA-256 and CRC-32 here, SHA-512 on the hash worker (a promise) when large. */
-  private async hashStored(reader: ReadAhead, first: ReadChunk): Promise<{sha256: string; sha512: string | Promise<string>; size: number; crc: number}> {
-    const {source, size: expectedSize} = first
-    if (first.last && expectedSize < WORKER_HASH_BYTES) {
-      // A small entry, whole in one chunk (most of a bag's files): one-shot digests, with no hash
-      // objects to create and collect for each of many thousand files.
-      const digests = {sha256: hash('sha256', first.bytes), sha512: hash('sha512', first.bytes), size: first.bytes.length, crc: crc32(first.bytes)}
-      first.release()
-      return digests
-    }
-
-    const h256 = createHash('sha256')
-    // A small entry is hashed here: a message to the worker and back would cost more.
-    const h512 = expectedSize < WORKER_HASH_BYTES ? createHash('sha512') : HashWorker.shared().job('sha512')
-    let size = 0
-    let crc = 0
-    try {
-      for (let chunk = first; ; ) {
-        h256.update(chunk.bytes)
-        crc = crc32(chunk.bytes, crc)
-        size += chunk.bytes.length
-        if (h512 instanceof WorkerHash) {
-          const hashed = h512.update(chunk.shared!.memory, chunk.shared!.offset, chunk.bytes.length)
-          hashed.then(chunk.release, chunk.release)
-        } else {
-          h512.update(chunk.bytes)
-          chunk.release()
-        }
-
-        if (chunk.last) break
-        const next = await reader.next()
-        if (next?.source !== source) throw new Error(`read source ${next?.source ?? 'none'} where ${source} was due`)
-        chunk = next
-      }
-    } catch (error) {
-      if (h512 instanceof WorkerHash) h512.drop()
-      throw error
-    }
-
-    const sha512 = h512 instanceof WorkerHash ? quietly(h512.digest()) : h512.digest('hex')
-    return {sha256: h256.digest('hex'), sha512, size, crc}
-  }
-
-  /**
-   * The lines of a UTF-8 text entry, one at a time and empty ones included (but not the nothing
-   * after a final newline), so that a large one (a seal's events, its manifests) is never whole in
-   * memory; `onBytes` sees every byte read, to hash them. A line longer than `maxLineBytes` stops
-   * the reading with an error naming its number, as soon as that many bytes have come without a
-   * line break: no genuine file of a bag has one, and holding it would let one line take all the
-   * memory. Linear in the entry's size, however its lines are cut.
-   */
-  async *lines(info: ZipEntryInfo, maxLineBytes: number, onBytes?: (chunk: Buffer) => void): AsyncGenerator<string> {
-    const decoder = new StringDecoder('utf8')
-    // The start of the current line, in pieces: joined once, when its end comes.
-    let pieces: string[] = []
-    let pending = 0
-    let line = 1
-    for await (const chunk of this.chunks(info, onBytes)) {
-      const text = decoder.write(chunk)
-      let from = 0
-      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', from)) {
-        if (pending + Buffer.byteLength(text.slice(from, at)) > maxLineBytes) throw new Error(`${info.name}: line ${line} is longer than ${maxLineBytes} bytes, more than any genuine line`)
-        pieces.push(text.slice(from, at))
-        yield pieces.length === 1 ? pieces[0]! : pieces.join('')
-        pieces = []
-        pending = 0
-        line++
-        from = at + 1
-      }
-
-      if (from < text.length) {
-        const rest = text.slice(from)
-        pending += Buffer.byteLength(rest)
-        if (pending > maxLineBytes) throw new Error(`${info.name}: line ${line} is longer than ${maxLineBytes} bytes, more than any genuine line`)
-        pieces.push(rest)
-      }
-    }
-
-    const rest = pieces.join('') + decoder.end()
-    if (Buffer.byteLength(rest) > maxLineBytes) throw new Error(`${info.name}: line ${line} is longer than ${maxLineBytes} bytes, more than any genuine line`)
-    if (rest !== '') yield rest
   }
 
   /**
@@ -345,16 +212,7 @@ export class SafeZip {
       return
     }
 
-    const end = start + info.uncompressedSize
-    const buffer = Buffer.allocUnsafe(Math.min(LINE_CHUNK, info.uncompressedSize))
-    for (let at = start; at < end; ) {
-      const n = await readAt(this.fd, buffer, 0, Math.min(buffer.length, end - at), at)
-      if (n === 0) throw new Error(`${info.name}: the file ends at ${at}, inside the entry`)
-      at += n
-      const chunk = buffer.subarray(0, n)
-      onBytes?.(chunk)
-      yield chunk
-    }
+    yield* rangeChunks(this.fd, start, info.uncompressedSize, info.name, onBytes)
   }
 
   /** A deflated entry's bytes (RFC 1951), inflated from its place in the file. */
@@ -401,20 +259,6 @@ export class SafeZip {
     const wrongCrc = crcError(info, crc)
     if (wrongCrc !== undefined) throw new Error(`${info.name}: ${wrongCrc}`)
     return {sha256: h256.digest('hex'), sha512: h512.digest('hex'), size}
-  }
-
-  /**
-   * A small entry's bytes, read whole: at most `maxBytes` (checked on the size the ZIP states,
-   * before anything is read), and they must have the SHA-256 `sha256` (the digest taken when the
-   * entry was first hashed), so that what is read is what was checked.
-   */
-  async readSmall(info: ZipEntryInfo, maxBytes: number, sha256: string): Promise<Buffer> {
-    if (info.uncompressedSize > maxBytes) throw new Error(`${info.name}: ${info.uncompressedSize} bytes, more than the ${maxBytes} any genuine file of its kind can have`)
-    const parts: Buffer[] = []
-    for await (const chunk of this.chunks(info)) parts.push(Buffer.from(chunk))
-    const bytes = Buffer.concat(parts)
-    if (hash('sha256', bytes) !== sha256) throw new Error(`${info.name}: it changed while it was being checked: read again, it is not the file hashed first`)
-    return bytes
   }
 
   close(): void {

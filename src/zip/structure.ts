@@ -20,13 +20,15 @@
  *     extra fields, data, data descriptor (§4.3.9), then at once the next entry;
  *   - each local header agrees with its central record: flags, method, name byte for byte, and
  *     the CRC-32 and sizes (in the data descriptor, when there is one);
- *   - names are ASCII, or UTF-8 with general purpose bit 11; an Info-ZIP Unicode Path field
- *     (0x7075) must hold the same name; no encryption, only stored and deflated entries.
+ *   - names read the same in every mainstream reader (names.ts): ASCII, UTF-8 with general purpose
+ *     bit 11, or UTF-8 without it from an entry made on Unix (whose CP437 reading is given too);
+ *     an Info-ZIP Unicode Path field (0x7075) must hold the same name; no encryption, only stored
+ *     and deflated entries.
  *
  * The CRC-32 of each entry's bytes is the reader's to check as it reads them (reader.ts).
  */
 import {readSync} from 'node:fs'
-import {crc32} from 'node:zlib'
+import {decodeEntryName, type EntryName} from './names.js'
 
 const LOCAL_HEADER = 0x04034b50
 const CENTRAL_HEADER = 0x02014b50
@@ -73,7 +75,15 @@ export interface ZipEntryInfo {
   /** The CRC-32 the ZIP states for its uncompressed bytes. */
   crc32: number
   unixMode: number
+  /**
+   * A name not flagged UTF-8 and not ASCII, taken as UTF-8 (names.ts): how Python's zipfile and
+   * yauzl read it instead (CP437). The verifier refuses a ZIP where it is another entry's name.
+   */
+  cp437Name?: string
 }
+
+/** An entry as the listing gives it: with its name's raw bytes, which a second reader must find too. */
+export type ListedEntry = ZipEntryInfo & {rawName: Buffer}
 
 /** A ZIP that could be read in more than one way, or not at all: `subject` names the entry or the structure. */
 export class ZipStructureError extends Error {
@@ -141,31 +151,13 @@ function parseExtra(bytes: Buffer, subject: string, where: string): ExtraField[]
 }
 
 /**
- * The entry's name. Bit 11 set: UTF-8, which must decode. Not set: readers decode as CP437 or as
- * the system's charset, so only ASCII reads the same everywhere. An Info-ZIP Unicode Path field
- * is honoured by some readers and ignored by others: it must hold exactly the same name.
+ * The entry's name (names.ts): as every mainstream reader decodes it, or a ZipStructureError. The
+ * local header's name and Unicode Path field are checked as the central directory's are.
  */
-function decodeName(raw: Buffer, flags: number, extras: ExtraField[], where: string, index: number): string {
-  const subject = `entry ${index}`
-  let name: string
-  try {
-    name = new TextDecoder('utf-8', {fatal: true}).decode(raw)
-  } catch {
-    throw new ZipStructureError(subject, `its ${where} name is not UTF-8`)
-  }
-
-  // eslint-disable-next-line no-control-regex -- any byte outside ASCII
-  if ((flags & FLAG_UTF8) === 0 && /[^\u0000-\u007F]/.test(name)) {
-    throw new ZipStructureError(name, `the name is not ASCII and the entry does not say it is UTF-8 (general purpose bit 11): readers would decode it differently`)
-  }
-
-  const unicode = extras.find((f) => f.id === UNICODE_PATH_EXTRA)
-  if (unicode !== undefined) {
-    const same = unicode.data.length >= 5 && unicode.data[0] === 1 && unicode.data.readUInt32LE(1) === crc32(raw) && unicode.data.subarray(5).equals(raw)
-    if (!same) throw new ZipStructureError(name, `its ${where} Unicode Path extra field (0x7075) names it otherwise: readers would disagree on its name`)
-  }
-
-  return name
+function decodeName(raw: Buffer, flags: number, host: number, extras: ExtraField[], where: 'central' | 'local'): EntryName {
+  const decoded = decodeEntryName(raw, (flags & FLAG_UTF8) !== 0, host, extras.find((f) => f.id === UNICODE_PATH_EXTRA)?.data)
+  if ('refused' in decoded) throw new ZipStructureError(decoded.shown, where === 'central' ? decoded.refused : `in its local header, ${decoded.refused}`)
+  return decoded
 }
 
 /** The 64-bit values of a ZIP64 extended information field (§4.5.3), for the 32-bit fields that are 0xFFFFFFFF, in order. */
@@ -286,6 +278,9 @@ interface CentralRecord {
   name: string
   /** The name's bytes, which the local header must repeat exactly. */
   raw: Buffer
+  /** The system that made the entry (the upper byte of "version made by"). */
+  host: number
+  cp437: string | undefined
   flags: number
   method: number
   crc: number
@@ -319,7 +314,8 @@ function readCentralRecord(file: FileWindow, position: number, index: number, en
   const variable = Buffer.from(file.bytes(position + CENTRAL_SIZE, nameLength + extraLength, 'a central directory record'))
   const raw = variable.subarray(0, nameLength)
   const extras = parseExtra(variable.subarray(nameLength), subject, 'central')
-  const name = decodeName(raw, flags, extras, 'central', index)
+  const host = central.readUInt8(5)
+  const {name, cp437} = decodeName(raw, flags, host, extras, 'central')
   subject = name
   if ((flags & ~KNOWN_FLAGS) !== 0) {
     throw new ZipStructureError(subject, (flags & FLAG_ENCRYPTED) !== 0 ? 'the entry is encrypted' : `its general purpose flags 0x${flags.toString(16)} ask for features custody does not read (encryption, patches, masked headers)`)
@@ -337,7 +333,7 @@ function readCentralRecord(file: FileWindow, position: number, index: number, en
   if (c64 !== undefined) csize = safeNumber(c64, subject, 'compressed size')
   if (o64 !== undefined) offset = safeNumber(o64, subject, 'offset')
   if (method === 0 && csize !== usize) throw new ZipStructureError(subject, `a stored entry of ${usize} bytes says it takes ${csize}`)
-  return {index, name, raw, flags, method, crc, csize, usize, offset, external, recordEnd}
+  return {index, name, raw, host, cp437, flags, method, crc, csize, usize, offset, external, recordEnd}
 }
 
 /**
@@ -346,7 +342,7 @@ function readCentralRecord(file: FileWindow, position: number, index: number, en
  * (after its data descriptor, if it has one).
  */
 function readLocalEntry(locals: FileWindow, central: CentralRecord, next: number, cdStart: number): {dataStart: number; end: number} {
-  const {name: subject, raw, flags, method, csize, offset, index} = central
+  const {name: subject, raw, host, flags, method, csize, offset} = central
   if (offset !== next) {
     throw new ZipStructureError(
       subject,
@@ -371,7 +367,7 @@ function readLocalEntry(locals: FileWindow, central: CentralRecord, next: number
   }
 
   const localExtras = parseExtra(localVariable.subarray(localNameLength), subject, 'local')
-  decodeName(raw, flags, localExtras, 'local', index)
+  decodeName(raw, flags, host, localExtras, 'local')
   const dataStart = offset + LOCAL_SIZE + localNameLength + localExtraLength
   if (dataStart + csize > cdStart) throw new ZipStructureError(subject, `its data (${csize} bytes at ${dataStart}) runs into the central directory at ${cdStart}`)
   const stated = {crc: local.readUInt32LE(14), csize: local.readUInt32LE(18), usize: local.readUInt32LE(22)}
@@ -412,7 +408,7 @@ function checkLocalSizes(locals: FileWindow, stated: {crc: number; csize: number
  * order of the file). Throws a ZipStructureError at the first thing another reader could read
  * otherwise. Synchronous, a window of the file at a time: nothing grows with the number of entries.
  */
-export function* readZipStructure(fd: number, size: number): Generator<ZipEntryInfo> {
+export function* readZipStructure(fd: number, size: number): Generator<ListedEntry> {
   const file = new FileWindow(fd, size)
   const locals = new FileWindow(fd, size)
   const {entries, cdStart, cdEnd} = readEnd(file)
@@ -434,6 +430,8 @@ export function* readZipStructure(fd: number, size: number): Generator<ZipEntryI
       dataStart,
       crc32: central.crc,
       unixMode: (central.external >>> 16) & 0xffff,
+      ...(central.cp437 === undefined ? {} : {cp437Name: central.cp437}),
+      rawName: central.raw,
     }
     next = end
     position = central.recordEnd

@@ -220,6 +220,14 @@ describe('finding the case', () => {
 
       // The command it names works there, on that archive.
       expect((await custody(['verify', 'received.zip'], {cwd: lawyer.path})).code).toBe(0)
+
+      // The same for the bag folder unzipped from it (a folder holding bagit.txt).
+      expect(spawnSync('unzip', ['-q', 'received.zip', '-d', 'unzipped'], {cwd: lawyer.path}).status).toBe(0)
+      const folder = join('unzipped', readdirSync(join(lawyer.path, 'unzipped'))[0]!)
+      const text = await custody(['show', folder], {cwd: lawyer.path})
+      expect(text.code).toBe(2)
+      expect(text.stderr).toContain(`${folder} is a bag folder (a sealed archive unzipped): \`custody verify ${folder}\` checks it`)
+      expect((await custody(['verify', folder], {cwd: lawyer.path})).code).toBe(0)
     } finally {
       kase.remove()
       lawyer.remove()

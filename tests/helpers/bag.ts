@@ -4,7 +4,7 @@ import {createHash} from 'node:crypto'
 import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {formatBytes} from '../../src/render/text.js'
-import {custodyJson} from './cli.js'
+import {custody, custodyJson, newCase, SAMPLES} from './cli.js'
 
 const digest = (alg: string, data: Buffer): string => createHash(alg).update(data).digest('hex')
 
@@ -55,4 +55,30 @@ export async function sealedAndUnzipped(caseDir: string, work: string, name = 's
   const unzipped = spawnSync('unzip', ['-q', archive, '-d', pristine], {encoding: 'utf8'})
   if (unzipped.status !== 0) throw new Error(`unzip failed: ${unzipped.stderr}`)
   return {archive, bag: sealed.json.bag, pristine}
+}
+
+/** A Cyrillic name with letters that decompose in NFD (й, ї), and an Armenian one: exhibits' names in the lawyer's tests (issue 18). */
+export const CYRILLIC_NAME = 'Свій Київ.jpg'
+export const ARMENIAN_NAME = 'Բարեւ Երեւան.jpg'
+
+/** A case sealed and unzipped: the case, its archive, the bag folder's name, and the folder holding it unzipped. */
+export interface SealedCase {
+  kase: {dir: string; remove: () => void}
+  archive: string
+  bag: string
+  pristine: string
+}
+
+/**
+ * A new case holding camera samples ingested under other names (`{[CYRILLIC_NAME]: 'Canon.jpg'}`),
+ * sealed whole and unzipped in `work`, as sealedAndUnzipped does.
+ */
+export async function sealedUnderNames(work: string, names: Record<string, string>): Promise<SealedCase> {
+  const kase = await newCase()
+  const named = join(work, 'named')
+  mkdirSync(named)
+  for (const [name, sample] of Object.entries(names)) cpSync(join(SAMPLES, sample), join(named, name))
+  const ingested = await custody(['ingest', ...Object.keys(names).map((name) => join(named, name)), '--case', kase.dir])
+  if (ingested.code !== 0) throw new Error(`ingest failed: ${ingested.stderr}`)
+  return {kase, ...(await sealedAndUnzipped(kase.dir, work))}
 }

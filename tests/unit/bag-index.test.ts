@@ -8,12 +8,12 @@ afterEach(() => {
 })
 
 /** Entries laid one after the other, each 100 bytes of data after its header, unless sized or deflated. */
-function indexOf(entries: Array<string | {name: string; size?: number; deflated?: number}>): BagIndex {
+function indexOf(entries: Array<string | {name: string; size?: number; deflated?: number; cp437Name?: string}>): BagIndex {
   const index = new BagIndex()
   open.push(index)
   let offset = 0
   for (const [i, entry] of entries.entries()) {
-    const {name, size = 100, deflated} = typeof entry === 'string' ? {name: entry} : entry
+    const {name, size = 100, deflated, cp437Name} = typeof entry === 'string' ? {name: entry, cp437Name: undefined} : entry
     const stored = deflated ?? size
     index.addEntry({
       index: i,
@@ -27,6 +27,7 @@ function indexOf(entries: Array<string | {name: string; size?: number; deflated?
       dataStart: offset + 30 + name.length,
       crc32: 0,
       unixMode: 0o100644,
+      ...(cp437Name === undefined ? {} : {cp437Name}),
     })
     offset += 30 + name.length + stored
   }
@@ -68,6 +69,54 @@ describe('BagIndex.layoutProblems', () => {
       top: undefined,
     })
     expect(layout(indexOf(['bag/a.txt', 'bag'])).problems).toEqual([{subject: 'ZIP', message: 'a file lies outside the bag folder'}])
+  })
+
+  it("refuses a name taken as UTF-8 without the flag whose CP437 reading (Python's, yauzl's) is another entry's name", () => {
+    const index = indexOf([
+      {name: 'bag/data/Сім.jpg', cp437Name: 'bag/data/╨í╤û╨╝.jpg'},
+      'bag/data/╨í╤û╨╝.jpg',
+      {name: 'bag/data/Б.jpg', cp437Name: 'bag/data/╨æ.jpg'},
+    ])
+    expect(layout(index).problems).toEqual([
+      {
+        subject: 'bag/data/Сім.jpg',
+        message:
+          'its name is not flagged UTF-8, and read as CP437 (as Python\'s zipfile and yauzl read such a name) it is "bag/data/╨í╤û╨╝.jpg", the name of the entry "bag/data/╨í╤û╨╝.jpg": those readers would extract the two to one file',
+      },
+    ])
+    expect(index.nameNotes().unflagged).toEqual({count: 2, first: 'bag/data/Сім.jpg'})
+  })
+
+  it("leaves aside macOS's AppleDouble files under __MACOSX/, beside a file or folder of the ZIP, and refuses anything else there", () => {
+    const index = indexOf([
+      'bag/',
+      'bag/data/a.jpg',
+      '__MACOSX/',
+      '__MACOSX/._bag',
+      '__MACOSX/bag/data/._a.jpg',
+      '__MACOSX/bag/data/._b.jpg',
+      '__MACOSX/bag/data/c.jpg',
+      '__MACOSX/bag/data/._',
+    ])
+    const {problems, top} = layout(index)
+    expect(top).toBe('bag')
+    const stray = "it is under __MACOSX/ but is not the AppleDouble file (._NAME) of an entry of the ZIP, which is all macOS puts there"
+    expect(problems).toEqual(['__MACOSX/bag/data/._b.jpg', '__MACOSX/bag/data/c.jpg', '__MACOSX/bag/data/._'].map((subject) => ({subject, message: stray})))
+    expect(index.nameNotes().aside).toEqual({count: 5, first: '__MACOSX/._bag'})
+    // They are not files of the bag: neither payload nor unnamed.
+    for (const info of index.fileEntries()) index.setDigest(info, info.name.startsWith('bag/') ? info.name.slice(4) : null, {sha256: 'a', sha512: 'b', size: 1})
+    expect(index.payload()).toEqual({count: 1, bytes: 1})
+    expect([...index.unnamed('', 'listed256')]).toEqual(['data/a.jpg'])
+  })
+
+  it('notes names stored decomposed (NFD, as macOS writes them)', () => {
+    const index = indexOf(['bag/data/Свій.jpg', 'bag/data/plain.jpg'])
+    expect(layout(index).problems).toEqual([])
+    expect(index.nameNotes()).toEqual({
+      unflagged: {count: 0, first: undefined},
+      decomposed: {count: 1, first: 'bag/data/Свій.jpg'},
+      aside: {count: 0, first: undefined},
+    })
   })
 
   it("refuses deflated entries that together state more than 200 times the archive's size (and a MiB)", () => {

@@ -11,6 +11,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {SafeZip, ZipStructureError, type EntryResult, type ZipEntryInfo} from '../../src/zip/reader.js'
 import {ZipWriter} from '../../src/zip/writer.js'
 import {tempDir} from '../helpers/cli.js'
+import {withSafeZip} from '../helpers/safe-zip.js'
 
 const tmp = tempDir('custody-zip-structure-')
 afterAll(() => tmp.remove())
@@ -31,14 +32,7 @@ function pythonZip(script: string): string {
 
 /** Custody's reading: each entry's name and the SHA-256 of its bytes; or the error that refused it. */
 async function readWithCustody(path: string): Promise<{entries: Array<[string, string]>} | {error: string}> {
-  let zip: SafeZip
-  try {
-    zip = await SafeZip.open(path)
-  } catch (error) {
-    return {error: (error as Error).message}
-  }
-
-  try {
+  return withSafeZip(path, async (zip): Promise<{entries: Array<[string, string]>} | {error: string}> => {
     const infos: ZipEntryInfo[] = []
     await zip.list((info) => infos.push(info))
     const results: EntryResult[] = []
@@ -55,11 +49,7 @@ async function readWithCustody(path: string): Promise<{entries: Array<[string, s
     }
 
     return {entries}
-  } catch (error) {
-    return {error: (error as Error).message}
-  } finally {
-    zip.close()
-  }
+  })
 }
 
 /** Python's reading of each file, the same shape; `null` where Python refuses it. */
@@ -168,15 +158,17 @@ describe('structures another reader could read otherwise are refused', () => {
     expect(await refusal(path)).toMatch(/data descriptor does not state/)
   })
 
-  it('a name that is not ASCII without the UTF-8 flag: CP437 for some readers, UTF-8 for others', async () => {
+  it('a name that is not ASCII without the UTF-8 flag, from an entry made on MS-DOS: CP437 for some readers, UTF-8 for others (zip-names.test.ts has the rest)', async () => {
     const bytes = readFileSync(pythonZip(`z.writestr('bag/café.txt', b'x')`))
     bytes.writeUInt16LE(bytes.readUInt16LE(6) & ~0x0800, 6)
     const central = bytes.indexOf(Buffer.from('PK\x01\x02', 'latin1'))
     bytes.writeUInt16LE(bytes.readUInt16LE(central + 8) & ~0x0800, central + 8)
+    // "Version made by": the system is its upper byte (APPNOTE 4.4.2), 0 for MS-DOS.
+    bytes.writeUInt8(0, central + 5)
     const path = join(tmp.path, 'cp437.zip')
     writeFileSync(path, bytes)
     expect(readWithPython([path])[0]![0]![0]).toBe('bag/caf├⌐.txt')
-    expect(await refusal(path)).toMatch(/not ASCII and the entry does not say it is UTF-8/)
+    expect(await refusal(path)).toMatch(/not ASCII, not flagged UTF-8 \(general purpose bit 11\), and the entry was made on system 0, not Unix/)
   })
 
   it('an Info-ZIP Unicode Path field that names the entry otherwise (Info-ZIP unzip and yauzl honour it; Python does not)', async () => {

@@ -10,6 +10,23 @@ import type {ZipEntryInfo} from '../../zip/structure.js'
 import {keysetPages} from '../../io/keyset-pages.js'
 import {PAGE, openScratchDatabase} from '../../io/scratch-db.js'
 
+/** The folder beside the bag where macOS (Finder's Compress, `ditto -c -k --sequesterRsrc`) puts its AppleDouble files. */
+export const MACOS_ASIDE = '__MACOSX'
+/** At most this many problems of one kind are taken from a query: the report lists no more. */
+const LISTED = 1000
+
+/**
+ * The entry an AppleDouble file under __MACOSX/ stands beside (`__MACOSX/a/b/._c` for `a/b/c`), or
+ * undefined when the name is not one.
+ */
+export function appleDoubleOf(name: string): string | undefined {
+  const inside = name.slice(MACOS_ASIDE.length + 1)
+  const slash = inside.lastIndexOf('/')
+  const base = inside.slice(slash + 1)
+  if (!name.startsWith(`${MACOS_ASIDE}/`) || !base.startsWith('._') || base.length === 2) return undefined
+  return `${inside.slice(0, slash + 1)}${base.slice(2)}`
+}
+
 /** A file of the bag: where it is in the ZIP, its size and its digests. */
 export interface BagFile {
   info: ZipEntryInfo
@@ -72,6 +89,7 @@ export class BagIndex implements Disposable {
         i INTEGER PRIMARY KEY,       -- its place in the central directory
         name TEXT NOT NULL,
         nfc TEXT NOT NULL,           -- the name after Unicode normalisation (NFC)
+        cp437 TEXT,                  -- a name taken as UTF-8 without the flag: its CP437 reading, NFC
         top TEXT NOT NULL,           -- the name's first component
         dir INTEGER NOT NULL,
         method INTEGER NOT NULL,
@@ -106,7 +124,7 @@ export class BagIndex implements Disposable {
   private prepare() {
     const db = this.db
     return {
-      addEntry: db.prepare('INSERT INTO entry (i, name, nfc, top, dir, method, encrypted, csize, usize, offset, data, crc, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      addEntry: db.prepare('INSERT INTO entry (i, name, nfc, cp437, top, dir, method, encrypted, csize, usize, offset, data, crc, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       filesAfter: db.prepare(`SELECT i, name, dir, method, encrypted, csize, usize, offset, data, crc, mode FROM entry WHERE dir = 0 AND i > ? ORDER BY i LIMIT ${PAGE}`),
       setDigest: db.prepare('UPDATE entry SET path = ?, size = ?, sha256 = ?, sha512 = ? WHERE i = ?'),
       file: db.prepare('SELECT i, name, dir, method, encrypted, csize, usize, offset, data, crc, mode, size, sha256, sha512 FROM entry WHERE path = ? AND dir = 0'),
@@ -130,29 +148,24 @@ export class BagIndex implements Disposable {
 
   /** An entry of the ZIP, as it is listed. */
   addEntry(e: ZipEntryInfo): void {
-    this.statements.addEntry.run(e.index, e.name, e.name.normalize('NFC'), e.name.split('/')[0]!, e.isDirectory ? 1 : 0, e.method, e.encrypted ? 1 : 0, e.compressedSize, e.uncompressedSize, e.offset, e.dataStart, e.crc32, e.unixMode)
+    const cp437 = e.cp437Name?.normalize('NFC') ?? null
+    this.statements.addEntry.run(e.index, e.name, e.name.normalize('NFC'), cp437, e.name.split('/')[0]!, e.isDirectory ? 1 : 0, e.method, e.encrypted ? 1 : 0, e.compressedSize, e.uncompressedSize, e.offset, e.dataStart, e.crc32, e.unixMode)
   }
 
   /**
    * The checks of the layout that need all entries: duplicate names (also after Unicode
-   * normalisation), exactly one top folder holding every file, and deflated entries that together
-   * expand more than `maxRatio` times the archive's size (src/zip/structure.ts has already refused
-   * entries that overlap or leave gaps). Call once, after the listing: it indexes the entries.
+   * normalisation, and as CP437 readers read a name not flagged UTF-8), exactly one top folder
+   * holding every file (beside it, only macOS's AppleDouble files under __MACOSX/), and deflated
+   * entries that together expand more than `maxRatio` times the archive's size (src/zip/structure.ts
+   * has already refused entries that overlap or leave gaps). Call once, after the listing: it
+   * indexes the entries.
    */
   layoutProblems(archiveSize: number, maxRatio: number): {problems: LayoutProblem[]; top: string | undefined} {
     const db = this.db
     db.exec('CREATE INDEX entry_nfc ON entry (nfc, i); CREATE INDEX entry_path ON entry (path)')
-    const problems: LayoutProblem[] = []
-    // Each name against the entry with the same normal form just before it.
-    const duplicates = db
-      .prepare('SELECT a.name AS name, (SELECT b.name FROM entry b WHERE b.nfc = a.nfc AND b.i < a.i ORDER BY b.i DESC LIMIT 1) AS earlier FROM entry a WHERE earlier IS NOT NULL ORDER BY a.i')
-      .all() as Array<{name: string; earlier: string}>
-    for (const {name, earlier} of duplicates) {
-      problems.push({subject: name, message: earlier === name ? 'two entries have this same name' : `this name and ${JSON.stringify(earlier)} are the same after Unicode normalisation`})
-    }
-
-    const tops = db.prepare('SELECT top FROM entry GROUP BY top ORDER BY min(i) LIMIT 5').pluck().all() as string[]
-    const topCount = db.prepare('SELECT count(DISTINCT top) FROM entry').pluck().get() as number
+    const problems: LayoutProblem[] = [...this.duplicateNames(), ...this.otherReadings(), ...this.strayAsideEntries()]
+    const tops = db.prepare('SELECT top FROM entry WHERE top != ? GROUP BY top ORDER BY min(i) LIMIT 5').pluck().all(MACOS_ASIDE) as string[]
+    const topCount = db.prepare('SELECT count(DISTINCT top) FROM entry WHERE top != ?').pluck().get(MACOS_ASIDE) as number
     if (topCount !== 1) problems.push({subject: 'ZIP', message: `expected exactly one top-level folder (the bag), found ${topCount}: ${tops.join(', ')}`})
     else if (db.prepare("SELECT 1 FROM entry WHERE dir = 0 AND instr(name, '/') = 0 LIMIT 1").get() !== undefined) problems.push({subject: 'ZIP', message: 'a file lies outside the bag folder'})
 
@@ -166,6 +179,72 @@ export class BagIndex implements Disposable {
     return {problems, top: topCount === 1 ? tops[0] : undefined}
   }
 
+  /** Each name against the entry with the same normal form just before it. */
+  private duplicateNames(): LayoutProblem[] {
+    const duplicates = this.db
+      .prepare('SELECT a.name AS name, (SELECT b.name FROM entry b WHERE b.nfc = a.nfc AND b.i < a.i ORDER BY b.i DESC LIMIT 1) AS earlier FROM entry a WHERE earlier IS NOT NULL ORDER BY a.i')
+      .all() as Array<{name: string; earlier: string}>
+    return duplicates.map(({name, earlier}) => ({
+      subject: name,
+      message: earlier === name ? 'two entries have this same name' : `this name and ${JSON.stringify(earlier)} are the same after Unicode normalisation`,
+    }))
+  }
+
+  /**
+   * A name taken as UTF-8 without the flag whose CP437 reading is another entry's name: Python's
+   * zipfile and yauzl would extract the two entries to one file, custody and unzip to two.
+   */
+  private otherReadings(): LayoutProblem[] {
+    const rows = this.db
+      .prepare(
+        `SELECT a.name AS name, a.cp437 AS reading, (SELECT b.name FROM entry b WHERE b.nfc = a.cp437 AND b.i != a.i ORDER BY b.i LIMIT 1) AS other
+         FROM entry a WHERE a.cp437 IS NOT NULL AND other IS NOT NULL ORDER BY a.i LIMIT ${LISTED}`,
+      )
+      .all() as Array<{name: string; reading: string; other: string}>
+    return rows.map(({name, reading, other}) => ({
+      subject: name,
+      message: `its name is not flagged UTF-8, and read as CP437 (as Python's zipfile and yauzl read such a name) it is ${JSON.stringify(reading)}, the name of the entry ${JSON.stringify(other)}: those readers would extract the two to one file`,
+    }))
+  }
+
+  /**
+   * Entries under __MACOSX/ are left aside only as the AppleDouble companions macOS writes
+   * (`__MACOSX/<folder>/._<name>` beside the file or folder `<folder>/<name>` of the ZIP): anything
+   * else there could be taken for part of the bag by whoever opens the folder.
+   */
+  private strayAsideEntries(): LayoutProblem[] {
+    this.db.function('apple_double_of', {deterministic: true}, (name: unknown) => appleDoubleOf(String(name)) ?? null)
+    const stray = this.db
+      .prepare(
+        `SELECT name FROM (SELECT i, name, apple_double_of(nfc) AS t FROM entry WHERE top = @aside AND dir = 0)
+         WHERE t IS NULL OR NOT EXISTS (SELECT 1 FROM entry b WHERE b.top != @aside AND (b.nfc = t OR (b.nfc >= t || '/' AND b.nfc < t || '0')))
+         ORDER BY i LIMIT ${LISTED}`,
+      )
+      .pluck()
+      .all({aside: MACOS_ASIDE}) as string[]
+    return stray.map((name) => ({subject: name, message: `it is under ${MACOS_ASIDE}/ but is not the AppleDouble file (._NAME) of an entry of the ZIP, which is all macOS puts there`}))
+  }
+
+  /**
+   * What other readers or tools may show otherwise, for the report's warnings: names taken as
+   * UTF-8 without the flag, names not in Unicode NFC (macOS writes NFD), and AppleDouble files
+   * under __MACOSX/ left aside. Each with how many and the first.
+   */
+  nameNotes(): Record<'unflagged' | 'decomposed' | 'aside', {count: number; first: string | undefined}> {
+    const note = (where: string): {count: number; first: string | undefined} => {
+      const row = this.db.prepare(`SELECT count(*) AS count, (SELECT name FROM entry WHERE ${where} ORDER BY i LIMIT 1) AS first FROM entry WHERE ${where}`).get({aside: MACOS_ASIDE}) as {
+        count: number
+        first: string | null
+      }
+      return {count: row.count, first: row.first ?? undefined}
+    }
+    return {
+      unflagged: note('cp437 IS NOT NULL AND top != @aside'),
+      decomposed: note('nfc != name AND top != @aside'),
+      aside: note('top = @aside AND dir = 0'),
+    }
+  }
+
   /** The file entries (not folders), in the order of the central directory, page by page. */
   *fileEntries(): Generator<ZipEntryInfo> {
     for (const row of keysetPages((after) => this.statements.filesAfter.all(after) as EntryRow[], (r) => r.i, -1)) yield infoOf(row)
@@ -175,8 +254,8 @@ export class BagIndex implements Disposable {
     return this.db.prepare('SELECT count(*) FROM entry WHERE dir = 0').pluck().get() as number
   }
 
-  /** A file's digests, and its path inside the bag. */
-  setDigest(info: ZipEntryInfo, path: string, digest: {sha256: string; sha512: string; size: number}): void {
+  /** A file's digests, and its path inside the bag (null for one left aside, outside the bag). */
+  setDigest(info: ZipEntryInfo, path: string | null, digest: {sha256: string; sha512: string; size: number}): void {
     this.statements.setDigest.run(path, digest.size, digest.sha256, digest.sha512, info.index)
   }
 

@@ -5,7 +5,8 @@
  * (verify-archive.ts) builds it; each check reads what earlier checks left and adds its own.
  */
 import type {Certificate} from 'pkijs'
-import type {SafeZip} from '../../zip/reader.js'
+import type {EntryReader, EntryResult} from '../../io/entry-reader.js'
+import type {ZipEntryInfo} from '../../zip/structure.js'
 import type {CheckpointBody} from '../../checkpoints/checkpoint.js'
 import type {RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import type {CustodyEvent} from '../../formats/events.js'
@@ -43,11 +44,26 @@ export interface ArchiveTrust {
 
 export type ArchiveKey = RecordedKey & {holder: string}
 
+/** What a bag is read from: a ZIP (src/zip/reader.ts) or a bag folder on disk (src/folder/reader.ts). */
+export type SourceKind = 'zip' | 'folder'
+
+/**
+ * What the checks read a bag through, the same for a ZIP and a folder: entries listed once (with
+ * what is wrong with one on its own, for a folder), every file hashed once, and files read again
+ * as chunks, lines or whole. Entries are named as in a ZIP: `<bag folder>/<path in the bag>`.
+ */
+export interface BagSource extends EntryReader<ZipEntryInfo> {
+  list(onEntry: (info: ZipEntryInfo) => void, onProblem: (subject: string, message: string) => void): Promise<number>
+  digestEach(entries: () => Iterable<ZipEntryInfo>, onResult: (info: ZipEntryInfo, result: EntryResult) => void, onEach?: (done: number) => void): Promise<void>
+  close(): void
+}
+
 export interface ArchiveContext {
   readonly path: string
-  /** The archive's size in bytes: what deflated entries together may expand to is bounded by it. */
+  /** The archive's size in bytes: what deflated entries together may expand to is bounded by it (0 for a folder). */
   readonly size: number
-  readonly zip: SafeZip
+  readonly kind: SourceKind
+  readonly source: BagSource
   /** Every entry, its digests and what names it, and the stated exhibits (bag-index.ts). */
   readonly files: BagIndex
   readonly options: VerifyArchiveOptions
@@ -83,12 +99,13 @@ export interface ArchiveContext {
   earlierSeals: EarlierSeal[] | null
 }
 
-/** The context of an opened archive, before any check has run; it owns a new bag index. */
-export function createArchiveContext(path: string, size: number, zip: SafeZip, options: VerifyArchiveOptions): ArchiveContext {
+/** The context of an opened archive or bag folder, before any check has run; it owns a new bag index. */
+export function createArchiveContext(path: string, size: number, source: BagSource, options: VerifyArchiveOptions, kind: SourceKind = 'zip'): ArchiveContext {
   return {
     path,
     size,
-    zip,
+    kind,
+    source,
     files: new BagIndex(),
     options,
     warnings: [],
@@ -120,7 +137,7 @@ export async function readSmallFile(context: ArchiveContext, name: string): Prom
   const file = context.files.get(name)
   const limit = smallFileLimit(name)
   if (file === undefined || limit === undefined || file.size > limit) return undefined
-  return context.zip.readSmall(file.info, limit, file.sha256)
+  return context.source.readSmall(file.info, limit, file.sha256)
 }
 
 export async function readSmallText(context: ArchiveContext, name: string): Promise<string | undefined> {

@@ -129,7 +129,7 @@ export const earlierSealsCheck: Check<ArchiveContext> = {
   async run(context) {
     const file = context.files.get(EARLIER_SEALS_PATH)
     const {problems, detail, seals} = await checkEarlierSeals({
-      file: file === undefined ? undefined : {sha256: file.sha256, lines: (onBytes) => context.zip.lines(file.info, BAG_LIMITS.earlierSealLine, onBytes)},
+      file: file === undefined ? undefined : {sha256: file.sha256, lines: (onBytes) => context.source.lines(file.info, BAG_LIMITS.earlierSealLine, onBytes)},
       statement: context.statement,
       treeHead: context.treeHead,
     })

@@ -171,7 +171,7 @@ export const eventsCheck: Check<ArchiveContext> = {
     context.treeHead = {size: Number(treeHead.size), root: String(treeHead.root)}
     const file = context.files.get(EVENTS_PATH)
     const reread = createHash('sha256')
-    const lines = file ? context.zip.lines(file.info, BAG_LIMITS.eventLine, (chunk) => reread.update(chunk)) : noLines()
+    const lines = file ? context.source.lines(file.info, BAG_LIMITS.eventLine, (chunk) => reread.update(chunk)) : noLines()
     const reading: Reading = {count: 0, first: undefined, previous: undefined, testimonyBytes: 0}
     const readWhole = await readEvents(context, lines, reading, found)
     if (file !== undefined && readWhole && reread.digest('hex') !== file.sha256) {

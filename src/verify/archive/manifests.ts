@@ -39,7 +39,7 @@ function lister(context: ArchiveContext, manifest: Manifest): (path: string) => 
 
 async function linesOf(context: ArchiveContext, manifest: Manifest, size: number): Promise<AsyncIterable<string> | Iterable<string>> {
   const file = context.files.get(manifest.name)!
-  if (manifest.payload) return context.zip.lines(file.info, BAG_LIMITS.manifestLine)
+  if (manifest.payload) return context.source.lines(file.info, BAG_LIMITS.manifestLine)
   const lines = ((await readSmallText(context, manifest.name)) ?? '').split('\n')
   if (size > (smallFileLimit(manifest.name) ?? 0)) throw new Error(`${size} bytes, more than any genuine tag manifest`)
   return lines

@@ -54,7 +54,7 @@ async function checkStatementSignature(context: ArchiveContext, recorded: Archiv
   const statement = context.files.get(STATEMENT_PATH)
   if (statement === undefined || recorded === undefined) return
   if (signature === undefined) found.push({subject: STATEMENT_SIGNATURE_PATH, message: 'is missing from the bag'})
-  else if (!(await verifySignatureStreamed(recorded.spki, () => context.zip.chunks(statement.info), signature))) {
+  else if (!(await verifySignatureStreamed(recorded.spki, () => context.source.chunks(statement.info), signature))) {
     found.push({subject: STATEMENT_PATH, message: `its signature seal.json.sig does not verify with ${recorded.fingerprint}: the statement or its signature was altered`})
   }
 }

@@ -60,7 +60,7 @@ async function readCheckedStatement(context: ArchiveContext, found: ProblemList<
   if (file === undefined) throw new Error('missing or not an object')
   const read = createHash('sha256')
   const parsed = await readStatement(
-    context.zip.chunks(file.info, (chunk) => read.update(chunk)),
+    context.source.chunks(file.info, (chunk) => read.update(chunk)),
     (x) => {
       if (!isRecord(x)) return
       checkStatedExhibit(context.files, x, context.exhibitCount++, found)

@@ -95,7 +95,7 @@ const open: ArchiveContext[] = []
 afterEach(() => {
   for (const context of open.splice(0)) {
     context.files.close()
-    context.zip.close()
+    context.source.close()
   }
 })
 
