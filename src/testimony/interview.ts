@@ -16,8 +16,12 @@ import {CustodyError, messageOf, sayWith, type Said} from '../errors.js'
 import {describeFindings, type Finding} from './content-check.js'
 import {TESTIMONY} from './fields.js'
 import {identifyingReason} from './identifying.js'
-import {checkConsentTime, checkLanguages, checkTime, checkWitnessCode, identifyingFields, searchFor, type OpenTextField, type TestimonyInput} from './record.js'
+import {checkLanguages} from './languages.js'
+import {checkConsentTime, checkTime, checkWitnessCode, identifyingFields, searchFor, type OpenTextField, type TestimonyInput} from './record.js'
+import {localTime} from './typed-time.js'
 import {CONSENT_METHODS, CONSENT_SCOPES, NO_CONSENT} from './vocabulary.js'
+
+export {localTime} from './typed-time.js'
 
 /** A check of an answer as it is typed: true, or the reason it is refused (the question is asked again). */
 export type Validate = (value: string) => true | string
@@ -60,15 +64,6 @@ export interface InterviewContext {
   /** Default interviewer: the case's investigator. */
   investigator?: string
   now?: Date
-}
-
-/** The current time as the investigator's clock shows it, with its offset: 2024-03-01T14:05+02:00. */
-export function localTime(date: Date): string {
-  const offset = -date.getTimezoneOffset()
-  const local = new Date(date.getTime() + offset * 60_000).toISOString().slice(0, 16)
-  const sign = offset < 0 ? '-' : '+'
-  const abs = Math.abs(offset)
-  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
 }
 
 /**
