@@ -8,6 +8,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {interview, localTime} from '../../commands/testimony/_interview.js'
+import type {InterviewState} from '../../src/testimony/interview.js'
 import {checkTestimony, type TestimonyInput} from '../../src/testimony/record.js'
 import {tempDir} from '../helpers/cli.js'
 
@@ -67,7 +68,7 @@ describe('interview', () => {
     expect(checkTestimony(answers).interview.place).toBe('Kherson, community centre')
   })
 
-  it('will not take a name for a witness code, nor a time without its zone', async () => {
+  it('will not take a name for a witness code, nor a time it cannot read; a time without its zone is shown back in this computer’s', async () => {
     const done = interview(without('witness', 'interviewedAt', 'endedAt'), {cwd: work.path, now: new Date('2024-03-05T08:00:00Z')})
     expect(screen.getScreen()).toContain('Witness code')
     await answer('Olena Kovalenko')
@@ -76,18 +77,41 @@ describe('interview', () => {
     await answer('W-014')
     // The start defaults to the investigator's clock, with its offset.
     expect(screen.getScreen()).toContain(`(${localTime(new Date('2024-03-05T08:00:00Z'))})`)
+    await answer('5 March')
+    expect(screen.getScreen()).toContain('must be a date and time, such as 2024-03-05 10:00')
+    await clear('5 March'.length)
     await answer('2024-03-05 10:00')
-    expect(screen.getScreen()).toContain('must be an ISO 8601 date and time with its zone')
-    await clear('2024-03-05 10:00'.length)
+    // Taken in this computer's zone, and shown back: not right, so asked again.
+    expect(screen.getScreen()).toContain(`Taken as ${localTime(new Date(2024, 2, 5, 10, 0))} (this computer's zone,`)
+    await answer('n')
+    expect(screen.getScreen()).toContain('Interview started')
     await answer('2024-03-05T10:00+02:00')
     expect(screen.getScreen()).toContain('Interview ended')
-    await answer('2024-03-05T09:00+02:00')
+    await answer('09:00')
     expect(screen.getScreen()).toContain('the interview cannot end before it started')
-    await clear(22)
-    await answer('2024-03-05T11:30+02:00')
+    await clear(5)
+    await answer('11:30')
+    expect(screen.getScreen()).toContain('Taken as 2024-03-05T11:30+02:00 (the day and zone of the start, 2024-03-05 +02:00)')
+    await answer('')
+    expect(screen.getScreen()).toContain('Record the testimony of W-014?')
     screen.keypress('enter')
     const answers = await done
     expect(checkTestimony(answers).interview).toMatchObject({startedAt: '2024-03-05T10:00+02:00', endedAt: '2024-03-05T11:30+02:00'})
+  })
+
+  it('refuses an end it cannot read at that question, with the reason, and asks again', async () => {
+    const done = interview(without('endedAt'), {cwd: work.path})
+    for (const typed of ['yesterday', 'Kherson']) {
+      await answer(typed)
+      expect(screen.getScreen()).toContain('Interview ended')
+      expect(screen.getScreen()).toContain(`must be a date and time, such as 2024-03-05 10:00`)
+      expect(screen.getScreen()).toContain(`got ${JSON.stringify(typed)}`)
+      await clear(typed.length)
+    }
+
+    await answer('2024-03-05T12:00+02:00')
+    screen.keypress('enter')
+    expect(checkTestimony(await done).interview.endedAt).toBe('2024-03-05T12:00+02:00')
   })
 
   it('asks for consent scope by scope, then how it was given; no scope needs saying so', async () => {
@@ -138,17 +162,41 @@ describe('interview', () => {
     await answer('statement.txt')
     expect(screen.getScreen()).toContain('Attachment 2')
     await answer('')
-    // A name that the code already carries is refused.
+    // A name that the code already carries: the interview offers to change either; the name here.
     expect(screen.getScreen()).toContain("Witness's name")
     await answer('Wanda Smith')
-    expect(screen.getScreen()).toContain("contains part of the witness's name")
+    expect(screen.getScreen()).toContain('Which answer do you want to change?')
+    expect(screen.getScreen()).toContain('the witness code (Wanda-1)')
+    screen.keypress('down')
+    await answer('')
+    expect(screen.getScreen()).toContain("Witness's name")
     await clear('Wanda Smith'.length)
     await answer('Maria')
     screen.keypress('enter')
     const record = checkTestimony(await done)
-    expect(record.attachments).toEqual(['statement.txt'])
+    expect(record.attachments).toEqual([statement])
     expect(record.vulnerable).toBe(true)
     expect(record.protectedDetails).toMatchObject({name: 'Maria', vulnerability: 'a minor', referral: 'child protection services'})
+  })
+
+  it('offers, when the name comes, to change the witness code that holds part of it, and checks the new code', async () => {
+    const done = interview({...without('witness', 'witnessName')}, {cwd: work.path})
+    await answer('Lenura')
+    expect(screen.getScreen()).toContain("Witness's name")
+    await answer('Lenura Ablaieva')
+    expect(screen.getScreen()).toContain('Which answer do you want to change?')
+    await answer('') // the witness code, first
+    expect(screen.getScreen()).toContain('Witness code')
+    await clear('Lenura'.length)
+    await answer('W-Lenura')
+    expect(screen.getScreen()).toContain("contains part of the witness's name")
+    await clear('W-Lenura'.length)
+    await answer('W-015')
+    expect(screen.getScreen()).toContain('Record the testimony of W-015?')
+    screen.keypress('enter')
+    const record = checkTestimony(await done)
+    expect(record.witness).toBe('W-015')
+    expect(record.protectedDetails.name).toBe('Lenura Ablaieva')
   })
 
   it('refuses, at the prompt, a place or a person that holds the name or contact already given', async () => {
@@ -168,16 +216,22 @@ describe('interview', () => {
     expect(record.interview).toMatchObject({place: 'Irpin, a yard', present: ['a psychologist']})
   })
 
-  it('once the name is given, asks again for what was answered before it and holds it', async () => {
+  it('once the name is given, offers to change each answer before it that holds it, flags included', async () => {
     const done = interview({...without('place', 'witnessName'), note: 'the Kovalenko family asked for it'}, {cwd: work.path})
     await answer('near the Kovalenko house')
     expect(screen.getScreen()).toContain("Witness's name")
     await answer('Olena Kovalenko')
-    // The place first, then the note (given as a flag); the reason goes to the output (the
-    // terminal test reads it there).
+    // The place first, then the note (given as a flag); the reasons go to the output (the
+    // terminal test reads them there).
+    expect(screen.getScreen()).toContain('Which answer do you want to change?')
+    await answer('')
     expect(screen.getScreen()).toContain('Where the interview took place')
+    await clear('near the Kovalenko house'.length)
     await answer('Bucha')
+    expect(screen.getScreen()).toContain('Which answer do you want to change?')
+    await answer('')
     expect(screen.getScreen()).toContain('Note recorded with the testimony')
+    await clear('the Kovalenko family asked for it'.length)
     await answer('the family asked for it')
     expect(screen.getScreen()).toContain('Record the testimony of W-014?')
     screen.keypress('enter')
@@ -185,6 +239,50 @@ describe('interview', () => {
     expect(record.interview.place).toBe('Bucha')
     expect(record.note).toBe('the family asked for it')
     expect(record.protectedDetails.name).toBe('Olena Kovalenko')
+  })
+
+  it('lets any answer be changed from the summary, starting from the answer given', async () => {
+    const done = interview(without('place'), {cwd: work.path})
+    await answer('Kyiv, safe location')
+    expect(screen.getScreen()).toContain('Record the testimony of W-014?')
+    screen.keypress('down')
+    await answer('') // change an answer
+    expect(screen.getScreen()).toContain('place: Kyiv, safe location')
+    expect(screen.getScreen()).toContain('interviewers: A. Investigator')
+    for (let i = 0; i < 3; i++) screen.keypress('down') // witness code, started, ended, place
+    await answer('')
+    expect(screen.getScreen()).toContain('Where the interview took place')
+    await clear(' location'.length)
+    await answer(', partner office')
+    expect(screen.getScreen()).toContain('Record the testimony of W-014?')
+    screen.keypress('enter')
+    expect(checkTestimony(await done).interview.place).toBe('Kyiv, safe, partner office')
+  })
+
+  it('keeps the answers after each, and resumes from them', async () => {
+    const kept: string[] = []
+    const draft = {keep: async (state: InterviewState) => void kept.push(JSON.stringify(state.answers)), discard: async () => {}}
+    const first = interview(without('place', 'interpreter', 'languages'), {cwd: work.path, draft})
+    await answer('Irpin')
+    expect(JSON.parse(kept.at(-1)!)).toMatchObject({place: 'Irpin'})
+    expect(JSON.parse(kept.at(-1)!)).not.toHaveProperty('interpreter')
+    await answer('B. Interpreter')
+    const beforeLanguages = kept.at(-1)!
+    expect(JSON.parse(beforeLanguages)).toMatchObject({place: 'Irpin', interpreter: 'B. Interpreter'})
+    await answer('uk')
+    // Stopped at the summary, keeping the draft.
+    expect(screen.getScreen()).toContain('keeping the answers in an encrypted draft')
+    screen.type('n')
+    screen.keypress('enter')
+    await expect(first).rejects.toThrow('not recorded')
+    // Resumed from the draft as it was before the languages: they are asked, and nothing before them.
+    const resumed = interview({...without('place', 'interpreter', 'languages')}, {cwd: work.path, resumed: {answers: JSON.parse(beforeLanguages) as TestimonyInput}})
+    expect(screen.getScreen()).toContain('Languages of the interview')
+    await answer('Crimean Tatar, Ukrainian')
+    expect(screen.getScreen()).toContain('Record the testimony of W-014?')
+    screen.keypress('enter')
+    const record = checkTestimony(await resumed)
+    expect(record.interview).toMatchObject({place: 'Irpin', interpreter: 'B. Interpreter', languages: ['crh', 'uk']})
   })
 
   it('stops, recording nothing, when the investigator does not confirm', async () => {
