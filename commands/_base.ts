@@ -173,15 +173,19 @@ export abstract class CustodyCommand extends Command {
     return (await this.unlockCase(caseDir, passphraseFile, what, options)).kase
   }
 
-  /** openCaseForWriting(), also returning the passphrase, for work that opens another key with it. */
+  /**
+   * openCaseForWriting(), also returning the passphrase, for work that opens another key with it.
+   * `beforePassphrase` runs once the case is found, before the passphrase is asked for.
+   */
   protected async unlockCase(
     caseDir: string | undefined,
     passphraseFile: string | undefined,
     what: string,
-    options: {background?: boolean; compare?: boolean} = {},
+    options: {background?: boolean; compare?: boolean; beforePassphrase?: (kase: Case) => Promise<void>} = {},
   ): Promise<{kase: Case; passphrase: string}> {
     const kase = this.openCase(caseDir, {...options, refused: 'nothing was added'})
     try {
+      await options.beforePassphrase?.(kase)
       const passphrase = await this.passphrase(passphraseFile, what)
       if (options.background) kase.beginUnlock(passphrase)
       else await kase.unlock(passphrase)

@@ -3,7 +3,10 @@ import {CustodyError} from '../../src/errors.js'
 import type {Finding} from '../../src/testimony/content-check.js'
 import {renderTestimonyTaken} from '../../src/render/testimony.js'
 import {confirmIdentifyingContent} from '../../src/testimony/interview.js'
-import {checkGiven, checkTestimony, missingFields, type TestimonyInput} from '../../src/testimony/record.js'
+import type {Case} from '../../src/case/case.js'
+import {discardDrafts, type DraftInfo} from '../../src/testimony/draft.js'
+import {checkGiven, checkTestimony, missingFields, type TestimonyInput, type TestimonyRecord} from '../../src/testimony/record.js'
+import {continueInterview, draftsToTell} from '../../src/testimony/resume.js'
 import {takeTestimony, type TestimonyReport} from '../../src/testimony/take-testimony.js'
 import {CONSENT_METHODS, CONSENT_SCOPES} from '../../src/testimony/vocabulary.js'
 import {CustodyCommand, caseFlag, flagFor, passphraseFileFlag, prose} from '../_base.js'
@@ -14,11 +17,27 @@ const questions = () => import('./_interview.js')
 export default class TestimonyAdd extends CustodyCommand {
   static override description = prose`Record a witness's testimony: the interview, informed consent, the statement and its attachments.
 
-On a terminal it asks, one question at a time, for everything the flags do not give, then shows
-a summary to confirm. Scripts give flags and never see a prompt: with no terminal (or with
---no-input) and a required flag missing, it stops, names the missing flags, and writes nothing.
-Required: --witness, --interviewed-at, --place, --interviewer, --consent (or --consent none),
---consent-method (unless none) and the statement (--statement-file, or typed in $EDITOR).
+On a terminal it asks, one question at a time, for everything the flags do not give, checking
+each answer as it is typed (and asking again, with the reason), then shows every answer: record
+it, change any answer, or stop. Scripts give flags and never see a prompt: with no terminal (or
+with --no-input) and a required flag missing, it stops, names the missing flags, and writes
+nothing. Required: --witness, --interviewed-at, --place, --interviewer, --consent (or --consent
+none), --consent-method (unless none) and the statement (--statement-file, or typed in $VISUAL
+or $EDITOR; with neither set, in nano where it is installed, else vi, said beforehand).
+
+At the prompts, a time may be typed as 2024-03-05 10:00 (taken in this computer's zone, and
+shown back to confirm), 11:30 (the end, on the day of the start), yesterday 22:15 or now; a
+language by name (Crimean Tatar, Ukrainian) or tag; a file as a terminal pastes it (quoted,
+with backslashes, ~). Flags take ISO 8601 times with their zone.
+
+Nothing typed is lost. An answer that holds part of the witness's name or contact given later
+(the witness code "Lenura" for a witness named Lenura) is said as soon as the name is given, and
+either answer can be changed then. Every answer (the statement typed included) is kept, as it is given, in a draft encrypted
+to the case's identity key (.custody/drafts/): after Ctrl-C, an error or a crash, the next
+\`custody testimony add\` on a terminal says when the draft was started and how many answers it
+holds, and, once given the passphrase, offers to resume it. A draft is removed when its testimony
+is recorded, or by --discard-draft. Given every required flag, the command takes no draft, and
+says on stderr that one is kept.
 
 The statement becomes an exhibit (its original is kept and hashed like any exhibit, under a name
 such as W-014-statement-v1.txt, never the file's own name); each --attach file is ingested as an
@@ -90,6 +109,10 @@ Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
       default: false,
     }),
     actor: Flags.string({description: "who records it (default: the case's investigator)", helpValue: 'NAME'}),
+    'discard-draft': Flags.boolean({
+      description: 'remove the drafts of unfinished interviews this case keeps (encrypted; a terminal offers to resume them), then go on as usual',
+      default: false,
+    }),
     'no-input': Flags.boolean({description: 'never prompt, even on a terminal: fail if a required flag is missing', default: false}),
   }
 
@@ -129,14 +152,50 @@ Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
       )
     }
 
-    const record = missing.length === 0 ? checkTestimony(given) : undefined
-    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony add')
+    const interviewing = missing.length > 0
+    const record = interviewing ? undefined : checkTestimony(given)
+    let drafts: DraftInfo[] = []
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony add', {
+      beforePassphrase: async (kase) => {
+        const found = await draftsToTell(kase.dataDir)
+        drafts = found.drafts
+        if (interviewing && !flags['discard-draft']) process.stderr.write(found.told)
+      },
+    })
     using kase = opened
-    const complete = record ?? checkTestimony(await (await questions()).interview(given, {investigator: kase.info.investigator}))
+    if (flags['discard-draft']) drafts = await this.discardDrafts(kase)
+    else if (!interviewing && drafts.length > 0) {
+      this.notices.push(`this case keeps ${drafts.length} unfinished interview${drafts.length === 1 ? '' : 's'} in encrypted drafts, left as they are: \`custody testimony add\` on a terminal resumes one, --discard-draft removes them`)
+    }
+
+    const terminal = interviewing ? await questions() : undefined
+    await terminal?.shredEditorLeftovers()
+    const continued = terminal === undefined ? undefined : await continueInterview(kase, passphrase, drafts, terminal.terminalAsker())
+    try {
+      const complete = record ?? checkTestimony(await terminal!.interview(given, {investigator: kase.info.investigator, ...continued}))
+      const report = await this.take(kase, complete, {passphrase, actor: flags.actor, identifyingContentOk: flags['identifying-content-ok'], canAsk})
+      await continued?.draft.discard()
+      return report
+    } catch (error) {
+      if (continued?.draft.saved) this.notices.push('the answers are kept in an encrypted draft: `custody testimony add` on a terminal resumes it (--discard-draft removes it)')
+      throw error
+    }
+  }
+
+  /** Removes the case's drafts, and says how many; none are left to offer. */
+  private async discardDrafts(kase: Case): Promise<DraftInfo[]> {
+    const {removed, inUse} = await discardDrafts(kase.dataDir)
+    const left = inUse === 0 ? '' : `; ${inUse} that a custody still running is writing ${inUse === 1 ? 'was' : 'were'} left`
+    process.stderr.write(`Removed ${removed} draft${removed === 1 ? '' : 's'} of unfinished interviews${left}.\n`)
+    return []
+  }
+
+  /** Records the testimony, asking on the terminal (when there is one) whether identifying content may be recorded. */
+  private async take(kase: Case, complete: TestimonyRecord, options: {passphrase: string; actor: string | undefined; identifyingContentOk: boolean; canAsk: boolean}): Promise<TestimonyReport> {
     const interrupt = this.interruptible('Stopping: nothing of this testimony will be recorded (Ctrl-C again to stop now)...')
     try {
-      const identifyingContent = flags['identifying-content-ok'] ? 'accept' : canAsk ? async (findings: readonly Finding[]) => confirmIdentifyingContent(findings, (await questions()).terminalAsker()) : 'refuse'
-      const report = await takeTestimony(kase, complete, {passphrase, actor: flags.actor, signal: interrupt.signal, identifyingContent})
+      const identifyingContent = options.identifyingContentOk ? 'accept' : options.canAsk ? async (findings: readonly Finding[]) => confirmIdentifyingContent(findings, (await questions()).terminalAsker()) : 'refuse'
+      const report = await takeTestimony(kase, complete, {passphrase: options.passphrase, actor: options.actor, signal: interrupt.signal, identifyingContent})
       this.log(renderTestimonyTaken(report))
       return report
     } finally {

@@ -102,7 +102,7 @@ describe('custody testimony add on a terminal', () => {
     expect(readFileSync(stored.json.vault.path, 'utf8')).toContain('ten days, not nine')
   })
 
-  it('asks again, with the reason, for an answer that holds the name typed after it', async () => {
+  it('says at once that an answer holds the name typed after it, and has one of them changed', async () => {
     const exitFile = join(work.path, 'reask.exit')
     const statement = join(work.path, 'w052.txt')
     writeFileSync(statement, 'They took us to the school gym.\n')
@@ -113,18 +113,20 @@ describe('custody testimony add on a terminal', () => {
     await term.answer('Where the interview took place', 'the Kovalenko family home')
     await term.answer('Attachment 1', '')
     await term.answer("Witness's name", 'Olena Kovalenko')
-    await term.answer('Contact details', '')
-    await term.answer('Other identifying notes', '')
     // Named as the interview asks for it: the place was an answer here, not a flag.
     await term.waitFor("the place contains the witness's name, and it would be recorded in clear")
     await term.waitFor('belongs in the identity note, which is encrypted')
-    await term.waitFor('Please give the place again')
+    await term.answer('Which answer do you want to change?', '') // the place
     expect(term.screen()).not.toContain('--place')
     // Still refused at the prompt, then a place without the name.
-    await term.answer(/Please give the place again:\s*\n.*Where the interview took place/u, 'Kovalenko street')
+    await term.waitFor(/Where the interview took place: the Kovalenko family home/u)
+    term.send('', ...Array<string>(30).fill('BSpace'))
+    term.send('Kovalenko street', 'Enter')
     await term.waitFor("contains the witness's name")
     term.send('', ...Array<string>(20).fill('BSpace'))
     term.send('Irpin', 'Enter')
+    await term.answer('Contact details', '')
+    await term.answer('Other identifying notes', '')
     await term.answer('Record the testimony of W-052?', '')
     expect(await exitCode(exitFile)).toBe(0)
     const {json} = await custodyJson<{testimonies: Array<{witness: string; interview: {place: string}}>}>(['testimony', 'list', '--case', kase.dir])
@@ -167,6 +169,8 @@ describe('custody testimony add on a terminal', () => {
     term.send('', 'C-c')
     expect(await exitCode(exitFile)).toBe(1)
     expect(term.screen()).toContain('the testimony was cancelled at a prompt; nothing was recorded')
+    // What was answered is kept, to be resumed (tests/e2e/testimony-drafts.test.ts).
+    expect(term.screen()).toContain('Warning: the answers are kept in an encrypted draft: `custody testimony add` on a terminal resumes it')
     expect(sqlite(join(kase.dir, '.custody', 'ledger.sqlite'), 'SELECT count(*) FROM events;')).toBe(before)
   })
 })
