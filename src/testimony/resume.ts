@@ -62,7 +62,8 @@ export async function continueInterview(kase: Case, passphrase: string, drafts: 
   const choices = opened
     .filter(({state}) => state !== undefined)
     .map(({info, state}) => ({value: info.id, name: `Resume the interview of ${state!.answers.witness ?? 'a witness not yet named'} (${describeDraft(info)})`}))
-  const fresh = {value: '', name: `Start a new interview (${choices.length === 1 ? 'the draft stays' : 'the drafts stay'}; \`custody testimony add --discard-draft\` removes them)`}
+  const stays = choices.length === 1 ? 'the draft stays; `custody testimony add --discard-draft` removes it' : 'the drafts stay; `custody testimony add --discard-draft` removes them'
+  const fresh = {value: '', name: `Start a new interview (${stays})`}
   const chosen = choices.length === 0 ? '' : await ask.choose({message: 'Resume an unfinished interview?', choices: [...choices, fresh]}).catch((error: unknown) => {
     throw error instanceof QuestionCancelled ? new CustodyError('INTERRUPTED', 'cancelled at a prompt; nothing was recorded, and the drafts are as they were') : error
   })
