@@ -8,7 +8,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {interview, localTime} from '../../commands/testimony/_interview.js'
-import type {InterviewState} from '../../src/testimony/interview.js'
+import {askForTestimony, type Asker, type InterviewState} from '../../src/testimony/interview.js'
 import {checkTestimony, type TestimonyInput} from '../../src/testimony/record.js'
 import {tempDir} from '../helpers/cli.js'
 
@@ -291,4 +291,51 @@ describe('interview', () => {
     screen.keypress('enter')
     await expect(done).rejects.toThrow('the testimony was not recorded (not confirmed)')
   })
+
+  it('shows every answer in the summary, what identifies the witness only as given', async () => {
+    const told: string[] = []
+    const asker = scripted([], told)
+    const given: TestimonyInput = {...GIVEN, endedAt: '2024-03-05T11:30+02:00', present: ['a psychologist'], interpreter: 'B. Interpreter', languages: ['crh', 'uk'], attachments: [statement], witnessName: 'Lenura Ablaieva', note: 'by video'}
+    await askForTestimony(given, asker, {cwd: work.path})
+    const summary = told.join('')
+    for (const row of [
+      /witness code +W-014/u,
+      /interview ended +2024-03-05T11:30\+02:00/u,
+      /others present +a psychologist/u,
+      /interpreter +B\. Interpreter/u,
+      /languages +crh \(Crimean Tatar\), uk \(Ukrainian\)/u,
+      /vulnerable +no/u,
+      /consent +court/u,
+      /consent method +signed-form/u,
+      new RegExp(`attachments +${statement}`, 'u'),
+      /witness's name +given \(to be encrypted; not shown\)/u,
+      /contact details +none/u,
+      /note +by video/u,
+    ]) {
+      expect(summary).toMatch(row)
+    }
+
+    expect(summary).not.toContain('Lenura')
+  })
+
+  it('asks again, before the summary, for a file of a draft that is no longer there', async () => {
+    const told: string[] = []
+    const asker = scripted(['file', statement], told)
+    const answers = await askForTestimony({...GIVEN, statementFile: join(work.path, 'gone.txt')}, asker, {cwd: work.path})
+    expect(told.join('')).toContain(`${join(work.path, 'gone.txt')} is no longer a file. Please give the statement again`)
+    expect(answers.statementFile).toBe(statement)
+  })
 })
+
+/** An Asker that gives `answers` in turn to text and choose questions, records what it is told, and records the testimony at the summary. */
+function scripted(answers: string[], told: string[]): Asker {
+  const next = (): string => answers.shift() ?? ''
+  return {
+    text: async () => next(),
+    confirm: async (q) => q.default,
+    choose: async (q) => (q.message.startsWith('Record the testimony') ? 'record' : next()),
+    chooseAny: async () => [],
+    longText: async () => next(),
+    tell: (text) => void told.push(text),
+  }
+}
