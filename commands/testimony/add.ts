@@ -23,7 +23,9 @@ it, change any answer, or stop. Scripts give flags and never see a prompt: with 
 with --no-input) and a required flag missing, it stops, names the missing flags, and writes
 nothing. Required: --witness, --interviewed-at, --place, --interviewer, --consent (or --consent
 none), --consent-method (unless none) and the statement (--statement-file, or typed in $VISUAL
-or $EDITOR; with neither set, in nano where it is installed, else vi, said beforehand).
+or $EDITOR; with neither set, in nano where it is installed, else vi, said beforehand). The
+editor's file, the one place the statement is in clear, is overwritten and removed when the
+editor closes.
 
 At the prompts, a time may be typed as 2024-03-05 10:00 (taken in this computer's zone, and
 shown back to confirm), 11:30 (the end, on the day of the start), yesterday 22:15 or now; a
@@ -37,7 +39,7 @@ to the case's identity key (.custody/drafts/): after Ctrl-C, an error or a crash
 \`custody testimony add\` on a terminal says when the draft was started and how many answers it
 holds, and, once given the passphrase, offers to resume it. A draft is removed when its testimony
 is recorded, or by --discard-draft. Given every required flag, the command takes no draft, and
-says on stderr that one is kept.
+says on stderr when the case keeps some.
 
 The statement becomes an exhibit (its original is kept and hashed like any exhibit, under a name
 such as W-014-statement-v1.txt, never the file's own name); each --attach file is ingested as an
@@ -64,7 +66,8 @@ Consent scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).
 Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
 
   static override examples = [
-    {command: '<%= config.bin %> <%= command.id %>', description: 'Take a testimony interactively'},
+    {command: '<%= config.bin %> <%= command.id %>', description: 'Take a testimony interactively (or resume an unfinished interview kept in a draft)'},
+    {command: '<%= config.bin %> <%= command.id %> --discard-draft', description: 'Remove the drafts of unfinished interviews, then take a new testimony interactively'},
     {
       command:
         '<%= config.bin %> <%= command.id %> --witness W-014 --interviewed-at 2024-03-01T10:00+02:00/2024-03-01T11:30+02:00 --place "Kyiv, safe location" --interviewer "A. Investigator" --interpreter "B. Interpreter" --language uk --language en --consent court --consent international --consent-method signed-form --statement-file w014-statement.pdf --attach w014-interview.m4a --witness-name "..." --witness-contact "..."',
@@ -91,7 +94,7 @@ Consent methods: ${Object.keys(CONSENT_METHODS).join(', ')}.`
     interviewer: Flags.string({description: 'who interviewed (repeat for each; in clear)', multiple: true, helpValue: 'NAME'}),
     present: Flags.string({description: 'anyone else present, by name or role (repeat for each; in clear: name a person who needs protection by role or code)', multiple: true, helpValue: 'NAME'}),
     interpreter: Flags.string({description: 'the interpreter (in clear)', helpValue: 'NAME'}),
-    language: Flags.string({description: 'a language of the interview, BCP 47 (uk, ru, crh, en); repeat for each', multiple: true, helpValue: 'TAG'}),
+    language: Flags.string({description: 'a language of the interview: a BCP 47 tag (uk, ru, crh, en) or its name (Ukrainian, Crimean Tatar); repeat for each', multiple: true, helpValue: 'TAG'}),
     vulnerable: Flags.boolean({description: 'the witness is vulnerable (a minor, a survivor of sexual violence, at particular risk)', allowNo: true}),
     vulnerability: Flags.string({description: 'in what way the witness is vulnerable (encrypted)', helpValue: 'TEXT'}),
     referral: Flags.string({description: 'a referral made, e.g. to medical or psychosocial support (encrypted)', helpValue: 'TEXT'}),
