@@ -153,6 +153,16 @@ function hidden(value: string | undefined): string {
   return value?.trim() ? 'given (to be encrypted; not shown)' : 'none'
 }
 
+type ProtectedKey = 'vulnerability' | 'referral' | 'witnessName' | 'witnessContact' | 'identityNotes'
+
+/** A question for a detail that is encrypted with the identity: free text, never shown in the summary. */
+function hiddenText(context: QuestionContext, key: ProtectedKey, label: string, message: string, when?: (answers: TestimonyInput) => boolean): Question {
+  const ask: Question['ask'] = async ({answers}, again) => {
+    answers[key] = await textAnswer(context.ask, again, answers[key], {message})
+  }
+  return question(key, label, (a) => hidden(a[key]), ask, when)
+}
+
 /**
  * A time, read as typed (typed-time.ts); a zone assumed (a time typed without one, `now`) is shown
  * back to be confirmed, and the question asked again when it is not right.
@@ -266,24 +276,8 @@ function vulnerableQuestions(context: QuestionContext): Question[] {
       // What no longer applies is not kept: it would make the witness vulnerable again (record.ts).
       if (!answers.vulnerable) answers.vulnerability = answers.referral = undefined
     }),
-    question(
-      'vulnerability',
-      'vulnerability',
-      (a) => hidden(a.vulnerability),
-      async ({answers}, again) => {
-        answers.vulnerability = await textAnswer(ask, again, answers.vulnerability, {message: 'In what way (kept encrypted with the identity):'})
-      },
-      vulnerable,
-    ),
-    question(
-      'referral',
-      'referral',
-      (a) => hidden(a.referral),
-      async ({answers}, again) => {
-        answers.referral = await textAnswer(ask, again, answers.referral, {message: 'Referral made, if any (kept encrypted with the identity):'})
-      },
-      vulnerable,
-    ),
+    hiddenText(context, 'vulnerability', 'vulnerability', 'In what way (kept encrypted with the identity):', vulnerable),
+    hiddenText(context, 'referral', 'referral', 'Referral made, if any (kept encrypted with the identity):', vulnerable),
   ]
 }
 
@@ -405,17 +399,10 @@ async function changeAttachments(context: QuestionContext, state: InterviewState
  * either answer (interview.ts).
  */
 function identityQuestions(context: QuestionContext): Question[] {
-  const {ask} = context
   return [
-    question('witnessName', "witness's name", (a) => hidden(a.witnessName), async ({answers}, again) => {
-      answers.witnessName = await textAnswer(ask, again, answers.witnessName, {message: "Witness's name (encrypted; never stored in clear; empty to leave out):"})
-    }),
-    question('witnessContact', 'contact details', (a) => hidden(a.witnessContact), async ({answers}, again) => {
-      answers.witnessContact = await textAnswer(ask, again, answers.witnessContact, {message: 'Contact details (encrypted; empty to leave out):'})
-    }),
-    question('identityNotes', 'identity notes', (a) => hidden(a.identityNotes), async ({answers}, again) => {
-      answers.identityNotes = await textAnswer(ask, again, answers.identityNotes, {message: 'Other identifying notes (encrypted; empty to leave out):'})
-    }),
+    hiddenText(context, 'witnessName', "witness's name", "Witness's name (encrypted; never stored in clear; empty to leave out):"),
+    hiddenText(context, 'witnessContact', 'contact details', 'Contact details (encrypted; empty to leave out):'),
+    hiddenText(context, 'identityNotes', 'identity notes', 'Other identifying notes (encrypted; empty to leave out):'),
     {
       // Asked only to change it (or when it holds the name): a flag gives it.
       ...question('note', 'note', (a) => orNone(a.note), async ({answers}, again) => {

@@ -5,11 +5,11 @@
  * typed statement lost to Ctrl-C or a crash, dates, languages and pasted paths refused as typed,
  * vi opened for a user with no $EDITOR. Each test failed before the fix.
  */
-import {chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {custody, custodyJson, newCase, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
-import {Terminal} from '../helpers/terminal.js'
+import {fakeEditor, Terminal} from '../helpers/terminal.js'
 
 const work = tempDir('custody-interview-e2e-')
 let kase: {dir: string; remove: () => void}
@@ -84,9 +84,7 @@ async function answerUpToStatement(term: Terminal, witness: string): Promise<voi
 
 beforeAll(async () => {
   kase = await newCase()
-  editor = join(work.path, 'editor.sh')
-  writeFileSync(editor, `#!/bin/sh\nprintf '${STATEMENT.replace('\n', '\\n')}' > "$1"\n`)
-  chmodSync(editor, 0o755)
+  editor = fakeEditor(join(work.path, 'editor.sh'), STATEMENT)
 })
 
 afterAll(() => {
@@ -109,8 +107,7 @@ describe('the interview of issue 18', () => {
     expect(term.screen()).toContain('the witness code (Lenura)')
     term.send('', 'Enter') // the witness code
     await term.waitFor(/Witness code \(a pseudonym such as W-014, never the name\): Lenura\s*$/mu)
-    term.send('', ...Array<string>(10).fill('BSpace'))
-    term.send('W-060', 'Enter')
+    term.retype('W-060')
     await term.answer('Contact details', '')
     await term.answer('Other identifying notes', '')
     await term.answer('Record the testimony of W-060?', '')
@@ -131,11 +128,9 @@ describe('the interview of issue 18', () => {
     await term.answer('Interview ended', 'yesterday')
     await term.waitFor('must be a date and time, such as 2024-03-05 10:00')
     await term.waitFor("got \"yesterday\": give the time too")
-    term.send('', ...Array<string>(12).fill('BSpace'))
-    term.send('Kherson', 'Enter')
+    term.retype('Kherson')
     await term.waitFor('got "Kherson"')
-    term.send('', ...Array<string>(10).fill('BSpace'))
-    term.send('11:30', 'Enter')
+    term.retype('11:30')
     // A time of day is on the day, and in the zone, of the start: shown back to confirm.
     await term.answer('Taken as 2024-03-06T11:30+03:00 (the day and zone of the start, 2024-03-06 +03:00). Is that right?', '')
     await term.answer('Where the interview took place', 'Kherson')
@@ -168,8 +163,7 @@ describe('the interview of issue 18', () => {
     await new Promise((resolve) => setTimeout(resolve, 300))
     term.send('', 'Enter')
     await term.waitFor(/Interpreter \(empty if none\): B\. Interpreter\s*$/mu)
-    term.send('', ...Array<string>(20).fill('BSpace'))
-    term.send('C. Interpreter', 'Enter')
+    term.retype('C. Interpreter')
     await term.waitFor(/interpreter +C\. Interpreter/u)
     await term.answer('Record the testimony of W-062?', '')
     expect(await term.exitCode()).toBe(0)
@@ -212,8 +206,7 @@ describe('the interview of issue 18', () => {
     mkdirSync(bin, {recursive: true})
     const seen = join(work.path, 'nano-saw.txt')
     const typed = 'At the checkpoint they took our passports and our phones.\n'
-    writeFileSync(join(bin, 'nano'), `#!/bin/sh\necho "$1" > '${seen}'\nprintf '${typed.replace('\n', '\\n')}' > "$1"\n`)
-    chmodSync(join(bin, 'nano'), 0o755)
+    fakeEditor(join(bin, 'nano'), typed, `echo "$1" > '${seen}'`)
     const env = {PATH: `${bin}:${process.env.PATH ?? ''}`}
     {
       const args = ['testimony', 'add', '--case', kase.dir, ...flagsBut('W-064', '', '--statement-file')]

@@ -4,7 +4,7 @@
  */
 import {spawnSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {existsSync, readFileSync} from 'node:fs'
+import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {BIN} from './cli.js'
 
 function tmux(...args: string[]): string {
@@ -15,6 +15,16 @@ function tmux(...args: string[]): string {
 
 function quote(value: string): string {
   return `'${value.replaceAll("'", "'\\''")}'`
+}
+
+/**
+ * Writes at `path` an "editor" that types `text` into the file it is given, as a person would, and
+ * first runs `before` (a line of sh, "$1" the file), to note what it was given.
+ */
+export function fakeEditor(path: string, text: string, before = ''): string {
+  writeFileSync(path, `#!/bin/sh\n${before}\nprintf '%s' ${quote(text)} > "$1"\n`)
+  chmodSync(path, 0o755)
+  return path
 }
 
 export class Terminal implements Disposable {
@@ -53,6 +63,12 @@ export class Terminal implements Disposable {
   send(text: string, ...keys: string[]): void {
     if (text !== '') tmux('send-keys', '-t', this.session, '-l', text)
     for (const key of keys) tmux('send-keys', '-t', this.session, key)
+  }
+
+  /** Deletes what is on the line (an answer refused and kept, or one given, to be changed), then types `text` and Enter. */
+  retype(text: string, deleting = 40): void {
+    this.send('', ...Array<string>(deleting).fill('BSpace'))
+    this.send(text, 'Enter')
   }
 
   /** Types `text` once `prompt` is on screen, then Enter. */
