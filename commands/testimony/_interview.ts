@@ -18,13 +18,33 @@ export function terminalAsker(output: NodeJS.WritableStream = process.stderr): A
   const ctx = {output}
   const tell = (text: string): void => void output.write(text)
   return {
-    text: ({editable, ...question}) => prompted(input({...question, ...(editable ? {prefill: 'editable' as const} : {})}, ctx)),
+    text: ({editable, ...question}) => (editable ? editableText(question, ctx) : prompted(input(question, ctx))),
     confirm: (question) => prompted(confirm(question, ctx)),
     choose: (question) => prompted(select({message: question.message, choices: [...question.choices], ...(question.default === undefined ? {} : {default: question.default})}, ctx)),
     chooseAny: (question) => prompted(checkbox({message: question.message, choices: question.choices.map((c) => ({value: c.value, name: c.name, checked: c.checked === true}))}, ctx)),
     longText: (question) => typeLongText(question, tell, ctx),
     tell,
   }
+}
+
+/**
+ * A line that starts with the answer given, to be edited. Emptied, it is the empty answer, checked
+ * as such: inquirer would give the answer back (its default). The line as it was when Enter was
+ * pressed is the last the transformer saw before the check.
+ */
+async function editableText(question: Omit<Parameters<Asker['text']>[0], 'editable'>, ctx: {output: NodeJS.WritableStream}): Promise<string> {
+  let line: string | undefined
+  let emptied = false
+  const transformer = (value: string, {isFinal}: {isFinal: boolean}): string => {
+    if (!isFinal) line = value
+    return value
+  }
+  const validate = (value: string): true | string => {
+    emptied = line === ''
+    return question.validate?.(emptied ? '' : value) ?? true
+  }
+  const answer = await prompted(input({...question, prefill: 'editable', transformer, validate}, ctx))
+  return emptied ? '' : answer
 }
 
 /**

@@ -237,7 +237,7 @@ describe('interview', () => {
   })
 
   it('lets any answer be changed from the summary, starting from the answer given', async () => {
-    const done = interview(without('place'), {cwd: work.path})
+    const done = interview({...without('place'), interpreter: 'B. Interpreter'}, {cwd: work.path})
     await answer('Kyiv, safe location')
     expect(screen.getScreen()).toContain('Record the testimony of W-014?')
     screen.keypress('down')
@@ -247,10 +247,21 @@ describe('interview', () => {
     for (let i = 0; i < 3; i++) screen.keypress('down') // witness code, started, ended, place
     await answer('')
     expect(screen.getScreen()).toContain('Where the interview took place')
-    await retype(' location', ', partner office')
+    // Emptied, the answer is checked as empty: the place is required.
+    await retype('Kyiv, safe location', '')
+    expect(screen.getScreen()).toContain('the place is required')
+    await answer('Kyiv, partner office')
+    expect(screen.getScreen()).toContain('Record the testimony of W-014?')
+    // An answer emptied is taken as empty (inquirer would give the answer back).
+    screen.keypress('down')
+    await answer('')
+    for (let i = 0; i < 6; i++) screen.keypress('down') // ... others present, interpreter
+    await answer('')
+    expect(screen.getScreen()).toContain('Interpreter (empty if none)')
+    await retype('B. Interpreter', '')
     expect(screen.getScreen()).toContain('Record the testimony of W-014?')
     screen.keypress('enter')
-    expect(checkTestimony(await done).interview.place).toBe('Kyiv, safe, partner office')
+    expect(checkTestimony(await done).interview).toMatchObject({place: 'Kyiv, partner office', interpreter: null})
   })
 
   it('keeps the answers after each, and resumes from them', async () => {
