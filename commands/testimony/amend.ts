@@ -8,7 +8,8 @@ import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 import {askCorrectedStatement, confirmIdentifyingContent} from '../../src/testimony/interview.js'
 
 /** The terminal's side of the questions, loaded only when there is something to ask (it brings @inquirer/prompts). */
-const terminal = async () => (await import('./_interview.js')).terminalAsker()
+const terminalSide = () => import('./_interview.js')
+const terminal = async () => (await terminalSide()).terminalAsker()
 
 export default class TestimonyAmend extends CustodyCommand {
   static override args = {
@@ -61,6 +62,7 @@ advocacy (anonymised) seal takes it.`
     const check = (k: Case): Promise<unknown> => checkAmend(k, args.testimony, {reason: flags.reason, statement: file})
     const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony amend', {check})
     using kase = opened
+    if (file === undefined) await (await terminalSide()).shredEditorLeftovers()
     const statement = file ?? {text: await askCorrectedStatement(await terminal())}
     const identifyingContent = flags['identifying-content-ok'] ? 'accept' : onTerminal ? async (findings: readonly Finding[]) => confirmIdentifyingContent(findings, await terminal()) : 'refuse'
     const report = await amendStatement(kase, args.testimony, {statement, reason: flags.reason, actor: flags.actor, passphrase, identifyingContent})

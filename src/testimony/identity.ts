@@ -8,7 +8,8 @@
  * An identity is sealed to that key as in ECIES: a fresh X25519 key pair per record, the shared
  * secret through HKDF-SHA256 (RFC 5869) into an AES-256-GCM key; the case and witness code are the
  * associated data, so a sealed record cannot be moved to stand for another witness. The sealed
- * record is a vault object; the ledger names it by its SHA-256.
+ * record is a vault object; the ledger names it by its SHA-256. Drafts of unfinished interviews
+ * are sealed to the same key in the same way (draft.ts), with HKDF info of their own.
  *
  * The commitment is the SHA-256 of the plaintext record (RFC 8785 canonical JSON), which holds a
  * random 256-bit salt: without the record nobody can test guesses of the name against it; with a
@@ -47,8 +48,8 @@ export interface IdentityRecord extends ProtectedDetails {
   salt: string
 }
 
-export interface SealedIdentity {
-  format: 'custody-sealed-identity/v1'
+/** What is sealed to the identity key: the ciphertext and what opens it with the private key. */
+export interface SealedBox {
   /** Fingerprint of the case identity key it is encrypted to. */
   to: string
   /** Base64 SPKI DER of the one-time X25519 key. */
@@ -56,6 +57,10 @@ export interface SealedIdentity {
   iv: string
   tag: string
   ciphertext: string
+}
+
+export interface SealedIdentity extends SealedBox {
+  format: 'custody-sealed-identity/v1'
 }
 
 export interface IdentityPublicKey {
@@ -196,27 +201,55 @@ function associatedData(caseId: string, witness: string): Buffer {
   return Buffer.from(`custody witness identity ${caseId} ${witness}`, 'utf8')
 }
 
-function aeadKey(shared: Buffer, ephemeral: Buffer, recipient: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([ephemeral, recipient]), HKDF_INFO, 32))
+function aeadKey(shared: Buffer, ephemeral: Buffer, recipient: Buffer, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([ephemeral, recipient]), info, 32))
 }
 
-export function sealIdentity(record: IdentityRecord, to: IdentityPublicKey): SealedIdentity {
+/**
+ * ECIES to the case's identity key: a one-time X25519 key, the shared secret through HKDF-SHA256
+ * (with `info`, which keeps each use of the key apart) into an AES-256-GCM key, `associated` bound in.
+ */
+export function sealToIdentityKey(plain: Uint8Array, to: IdentityPublicKey, info: string, associated: Buffer): SealedBox {
   const {privateKey, publicKey} = generateKeyPairSync('x25519')
   const ephemeral = publicKey.export({type: 'spki', format: 'der'})
-  const key = aeadKey(diffieHellman({privateKey, publicKey: to.key}), ephemeral, to.spki)
+  const key = aeadKey(diffieHellman({privateKey, publicKey: to.key}), ephemeral, to.spki, info)
   const iv = randomBytes(12)
   const cipher = createCipheriv('aes-256-gcm', key, iv)
-  cipher.setAAD(associatedData(record.case, record.witness))
-  const ciphertext = Buffer.concat([cipher.update(identityBytes(record)), cipher.final()])
+  cipher.setAAD(associated)
+  const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()])
   key.fill(0)
   return {
-    format: 'custody-sealed-identity/v1',
     to: to.fingerprint,
     ephemeral: ephemeral.toString('base64'),
     iv: iv.toString('base64'),
     tag: cipher.getAuthTag().toString('base64'),
     ciphertext: ciphertext.toString('base64'),
   }
+}
+
+/** Opens what sealToIdentityKey sealed with the same `info` and `associated`; throws when it was altered, or is for another key. */
+export function openWithIdentityKey(box: SealedBox, key: {key: KeyObject}, info: string, associated: Buffer): Buffer {
+  const ephemeral = Buffer.from(box.ephemeral, 'base64')
+  const recipient = createPublicKey(key.key).export({type: 'spki', format: 'der'})
+  const aes = aeadKey(diffieHellman({privateKey: key.key, publicKey: createPublicKey({key: ephemeral, format: 'der', type: 'spki'})}), ephemeral, recipient, info)
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', aes, Buffer.from(box.iv, 'base64'))
+    decipher.setAAD(associated)
+    decipher.setAuthTag(Buffer.from(box.tag, 'base64'))
+    return Buffer.concat([decipher.update(Buffer.from(box.ciphertext, 'base64')), decipher.final()])
+  } finally {
+    aes.fill(0)
+  }
+}
+
+/** Is it a box sealToIdentityKey made (its fields there, not yet opened)? */
+export function isSealedBox(value: unknown): value is SealedBox {
+  const box = value as Partial<SealedBox> | null
+  return typeof box === 'object' && box !== null && ['to', 'ephemeral', 'iv', 'tag', 'ciphertext'].every((k) => typeof box[k as keyof SealedBox] === 'string')
+}
+
+export function sealIdentity(record: IdentityRecord, to: IdentityPublicKey): SealedIdentity {
+  return {format: 'custody-sealed-identity/v1', ...sealToIdentityKey(identityBytes(record), to, HKDF_INFO, associatedData(record.case, record.witness))}
 }
 
 /** Opens a sealed identity; the plaintext must be the record of this case and witness. */
@@ -232,14 +265,7 @@ export function openIdentity(sealed: unknown, key: {fingerprint: string; key: Ke
 
   let bytes: Buffer
   try {
-    const ephemeral = Buffer.from(box.ephemeral, 'base64')
-    const recipient = createPublicKey(key.key).export({type: 'spki', format: 'der'})
-    const aes = aeadKey(diffieHellman({privateKey: key.key, publicKey: createPublicKey({key: ephemeral, format: 'der', type: 'spki'})}), ephemeral, recipient)
-    const decipher = createDecipheriv('aes-256-gcm', aes, Buffer.from(box.iv, 'base64'))
-    decipher.setAAD(associatedData(expected.caseId, expected.witness))
-    decipher.setAuthTag(Buffer.from(box.tag, 'base64'))
-    bytes = Buffer.concat([decipher.update(Buffer.from(box.ciphertext, 'base64')), decipher.final()])
-    aes.fill(0)
+    bytes = openWithIdentityKey(box as SealedIdentity, key, HKDF_INFO, associatedData(expected.caseId, expected.witness))
   } catch (error) {
     throw new CustodyError('INTEGRITY', `${where} does not decrypt as the identity of ${expected.witness} in this case: it was altered or belongs elsewhere`, {subject: where, cause: error})
   }

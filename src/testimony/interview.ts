@@ -1,152 +1,48 @@
 /**
  * The testimony interview: one question at a time for everything the flags did not give, each
- * answer checked as it is typed (by the same checks as the flags, record.ts), then a summary to
- * confirm. This module decides what is asked, in what order, and what answer is taken; an Asker
- * puts the questions to a person (the terminal one is the command's:
- * commands/testimony/_interview.ts), so the core knows nothing of terminals or prompt libraries.
- * Stopping at any question (Ctrl-C) records nothing.
+ * answer checked as it is typed, then a summary of every answer, from which any answer can be
+ * changed before the testimony is recorded. This module decides what is asked, in what order, and
+ * what answer is taken (the questions: interview-questions.ts); an Asker puts the questions to a
+ * person (asker.ts; the terminal's is commands/testimony/_interview.ts).
  *
- * The open record's free text (place, people, note) must not hold the witness's name or contact.
- * The name and contact are asked last, so once they are known every such answer (or flag) is
- * checked again, and one that holds them is asked again, with the reason.
+ * Nothing typed is lost to a late mistake: an answer that does not go with an earlier one (a
+ * witness code or a place that holds the name given later) is said as soon as the later answer is
+ * given, and the investigator chooses which of them to change; and with a draft (draft.ts) every
+ * answer is kept as it is given, so that Ctrl-C, an error or a crash leaves the interview to be
+ * resumed.
  */
 import {statSync} from 'node:fs'
-import {resolve} from 'node:path'
-import {CustodyError, messageOf, sayWith, type Said} from '../errors.js'
+import {CustodyError, sayWith} from '../errors.js'
+import type {Asker} from './asker.js'
+import {QuestionCancelled} from './asker.js'
 import {describeFindings, type Finding} from './content-check.js'
-import {TESTIMONY} from './fields.js'
 import {identifyingReason} from './identifying.js'
-import {checkConsentTime, checkLanguages, checkTime, checkWitnessCode, identifyingFields, searchFor, type OpenTextField, type TestimonyInput} from './record.js'
-import {CONSENT_METHODS, CONSENT_SCOPES, NO_CONSENT} from './vocabulary.js'
+import {interviewQuestions, typeStatement, type InterviewState, type Question} from './interview-questions.js'
+import {checkTestimony, checkWitnessCode, identifyingFields, searchFor, type TestimonyInput} from './record.js'
 
-/** A check of an answer as it is typed: true, or the reason it is refused (the question is asked again). */
-export type Validate = (value: string) => true | string
+export {QuestionCancelled, type Asker, type Choice, type Validate} from './asker.js'
+export type {InterviewState} from './interview-questions.js'
+export {localTime} from './typed-time.js'
 
-/** One of the answers a question offers: the value taken, and the line shown for it. */
-export interface Choice {
-  value: string
-  name: string
-}
-
-/**
- * Puts questions to the person recording a testimony and returns their answers. When they stop
- * at a question (Ctrl-C), a method throws QuestionCancelled, and nothing is recorded.
- */
-export interface Asker {
-  /** A line of text; `default` is taken for an empty answer. */
-  text(question: {message: string; default?: string; validate?: Validate}): Promise<string>
-  /** Yes or no. */
-  confirm(question: {message: string; default: boolean}): Promise<boolean>
-  /** One of the choices' values. */
-  choose(question: {message: string; choices: readonly Choice[]}): Promise<string>
-  /** Any number of the choices' values, none included. */
-  chooseAny(question: {message: string; choices: readonly Choice[]}): Promise<string[]>
-  /**
-   * A longer text typed in an editor: a witness's statement, so anything written on the way (an
-   * editor's temp file) must be readable by its owner alone.
-   */
-  longText(question: {message: string; validate: Validate}): Promise<string>
-  /** Something to read between questions: a reason, a summary. */
-  tell(text: string): void
-}
-
-/** What an Asker throws when the person stops at a question. */
-export class QuestionCancelled extends Error {
-  override name = 'QuestionCancelled'
+/** Where the answers are kept while the interview goes on (draft.ts): after each of them. */
+export interface InterviewDraft {
+  keep(state: InterviewState): Promise<void>
+  /** The investigator stopped, and chose not to keep the answers. */
+  discard(): Promise<void>
 }
 
 export interface InterviewContext {
   cwd?: string
   /** Default interviewer: the case's investigator. */
   investigator?: string
+  /** This computer's clock, fixed (tests); default: the time each answer is read. */
   now?: Date
+  draft?: InterviewDraft
+  /** Where an earlier interview stopped (a draft resumed): its answers, under those of `given`. */
+  resumed?: InterviewState
 }
 
-/** The current time as the investigator's clock shows it, with its offset: 2024-03-01T14:05+02:00. */
-export function localTime(date: Date): string {
-  const offset = -date.getTimezoneOffset()
-  const local = new Date(date.getTime() + offset * 60_000).toISOString().slice(0, 16)
-  const sign = offset < 0 ? '-' : '+'
-  const abs = Math.abs(offset)
-  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
-}
-
-/**
- * Why an answer is refused, under the question that asked for it: a message that opens with the
- * field goes on from after it, as the question names the field already.
- */
-function refusedAnswer(message: Said): string {
-  const opening = message.findIndex((part) => part !== '')
-  return sayWith(typeof message[opening] === 'string' ? message : message.slice(opening + 1)).trimStart()
-}
-
-/** A prompt validator from a check that throws. */
-function checked(check: (value: string) => unknown, optional = false): Validate {
-  return (value) => {
-    if (optional && value.trim() === '') return true
-    try {
-      check(value)
-      return true
-    } catch (error) {
-      return error instanceof CustodyError ? refusedAnswer(error.said) : messageOf(error)
-    }
-  }
-}
-
-function required(what: string): Validate {
-  return (value) => value.trim() !== '' || `${what} is required`
-}
-
-/** Both checks, the first failure reported. */
-function all(...checks: Validate[]): Validate {
-  return (value) => {
-    for (const check of checks) {
-      const ok = check(value)
-      if (ok !== true) return ok
-    }
-
-    return true
-  }
-}
-
-function commaList(value: string): string[] {
-  return value
-    .split(',')
-    .map((v) => v.trim())
-    .filter((v) => v !== '')
-}
-
-function isFile(cwd: string): Validate {
-  return (value) => {
-    try {
-      return statSync(resolve(cwd, value.trim())).isFile() || 'that is not a file'
-    } catch {
-      return 'no such file'
-    }
-  }
-}
-
-/** What is about to be recorded, for the investigator to check before confirming. Identities are not echoed. */
-function summary(a: TestimonyInput): string {
-  const scopes = a.consent ?? []
-  const identity = [a.witnessName, a.witnessContact, a.identityNotes, a.vulnerability, a.referral].filter((v) => v?.trim()).length
-  const rows: Array<[string, string]> = [
-    ['witness', `${a.witness ?? ''}${a.vulnerable ? ' (vulnerable)' : ''}`],
-    ['interview', `${a.interviewedAt ?? ''}${a.endedAt?.trim() ? ` to ${a.endedAt.trim()}` : ''} at ${a.place ?? ''}`],
-    ['interviewers', (a.interviewers ?? []).join(', ')],
-    ['interpreter', a.interpreter?.trim() || 'none'],
-    ['consent', scopes.includes(NO_CONSENT) ? 'none' : `${scopes.join(', ')} (${a.consentMethod ?? ''}, ${a.consentAt ?? ''})`],
-    ['statement', a.statementFile === undefined ? `typed, ${a.statementText?.length ?? 0} characters` : a.statementFile],
-    ['attachments', String((a.attachments ?? []).length)],
-    ['identity', identity === 0 ? 'none given' : `${identity} protected detail(s), to be encrypted`],
-  ]
-  return ['', ...rows.map(([k, v]) => `  ${k.padEnd(13)} ${v}`), ''].join('\n')
-}
-
-/** A statement typed in an editor; an empty one is refused at the question. */
-function typeStatement(message: string, ask: Asker): Promise<string> {
-  return ask.longText({message, validate: (v) => v.trim() !== '' || 'the statement is empty'})
-}
+const CANCELLED = 'the testimony was cancelled at a prompt; nothing was recorded'
 
 /** Runs `questions`; a person stopping at one of them is INTERRUPTED, with `cancelled` as the message. */
 async function unlessCancelled<T>(cancelled: string, questions: () => Promise<T>): Promise<T> {
@@ -177,44 +73,183 @@ export async function confirmIdentifyingContent(findings: readonly Finding[], as
 
 /** The corrected statement for `testimony amend`, typed in an editor; Ctrl-C records nothing. */
 export function askCorrectedStatement(ask: Asker): Promise<string> {
-  return unlessCancelled('the correction was cancelled; nothing was recorded', () => typeStatement('Type the corrected statement; save and close the editor to go on:', ask))
+  return unlessCancelled('the correction was cancelled; nothing was recorded', () => typeStatement('Type the corrected statement in the editor; save and close it to go on.', ask))
 }
 
-/** A question for each free-text field of the open record, answering in the field's own type. */
-type OpenQuestions = {[F in OpenTextField as F['name']]: () => Promise<NonNullable<TestimonyInput[F['name']]>>}
+/** The answers to begin with: a draft's, under what was given now; an interval START/END given as its start and end. */
+function startingState(given: TestimonyInput, resumed: InterviewState | undefined): InterviewState {
+  const givenNow = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as TestimonyInput
+  const answers: TestimonyInput = {...resumed?.answers, ...givenNow}
+  const [start, end] = answers.interviewedAt?.split('/') ?? []
+  if (end !== undefined) {
+    answers.interviewedAt = start
+    if (!answers.endedAt?.trim()) answers.endedAt = end
+  }
 
-async function reask(field: OpenTextField, answers: TestimonyInput, ask: OpenQuestions): Promise<void> {
-  // One branch per type of answer: TypeScript cannot pair a key with its question through a union.
-  if (field.name === 'interviewers' || field.name === 'present') answers[field.name] = await ask[field.name]()
-  else answers[field.name] = await ask[field.name]()
+  return {answers, ...(resumed?.attachmentsSoFar === undefined ? {} : {attachmentsSoFar: resumed.attachmentsSoFar})}
 }
 
-/**
- * One question of the interview: whether it is still to be asked, given the answers so far (a
- * flag gives an answer, and some questions only follow from others), and how it is asked.
- */
-interface Question {
-  needed: (answers: TestimonyInput) => boolean
-  ask: (answers: TestimonyInput) => Promise<void>
-}
+/** One interview: its questions, what has been answered, and where it is kept. */
+class Interview {
+  readonly questions: Question[]
 
-/** A question for a field that neither a flag nor an earlier answer gave (and, with `when`, only then). */
-function field<K extends keyof TestimonyInput>(
-  key: K,
-  ask: (answers: TestimonyInput) => Promise<NonNullable<TestimonyInput[K]>>,
-  when: (answers: TestimonyInput) => boolean = () => true,
-): Question {
-  return {
-    needed: (answers) => answers[key] === undefined && when(answers),
-    ask: async (answers) => {
-      answers[key] = await ask(answers)
-    },
+  constructor(
+    readonly state: InterviewState,
+    private readonly ask: Asker,
+    private readonly context: InterviewContext,
+  ) {
+    this.questions = interviewQuestions({
+      ask,
+      cwd: context.cwd ?? process.cwd(),
+      investigator: context.investigator,
+      clock: () => context.now ?? new Date(),
+      keep: () => this.keep(),
+    })
+  }
+
+  get answers(): TestimonyInput {
+    return this.state.answers
+  }
+
+  async keep(): Promise<void> {
+    await this.context.draft?.keep(this.state)
+  }
+
+  /** Asks `question` (again, to change it) and keeps the answer. */
+  private async put(question: Question, again: boolean): Promise<void> {
+    await question.ask(this.state, again)
+    await this.keep()
+  }
+
+  /**
+   * Asks every question still to be asked, in order; undefined when there is none. The first is on
+   * the screen as soon as this is called: a question already answered costs no turn of the event
+   * loop (nor does this, with nothing to ask).
+   */
+  askNeeded(): Promise<void> | undefined {
+    return this.questions.some((question) => question.needed(this.answers)) ? this.askEach() : undefined
+  }
+
+  private async askEach(): Promise<void> {
+    for (const question of this.questions) {
+      if (!question.needed(this.answers)) continue
+      await this.put(question, false)
+      if (question.keys.some((key) => key === 'witnessName' || key === 'witnessContact')) await this.settleConflicts()
+    }
+  }
+
+  private questionOf(key: string): Question | undefined {
+    return this.questions.find((question) => (question.keys as readonly string[]).includes(key))
+  }
+
+  /**
+   * The answers that hold the witness's name or contact (the witness code, the open record), each
+   * with the reason, once the name or contact is known.
+   */
+  private conflicts(): Array<{question: Question; reason: string}> {
+    const answers = this.answers
+    const found: Array<{question: Question; reason: string}> = []
+    try {
+      if (answers.witness !== undefined) checkWitnessCode(answers.witness, answers.witnessName, answers.witnessContact)
+    } catch (error) {
+      if (error instanceof CustodyError) found.push({question: this.questionOf('witness')!, reason: error.message})
+    }
+
+    const search = searchFor(answers)
+    for (const field of identifyingFields(answers, search)) found.push({question: this.questionOf(field.name)!, reason: sayWith(identifyingReason(search, field, answers[field.name]) ?? [])})
+    return found
+  }
+
+  /**
+   * Says each answer that holds the name or contact given later, and has the investigator change
+   * either it or the name or contact, until none does.
+   */
+  async settleConflicts(): Promise<void> {
+    for (let found = this.conflicts(); found.length > 0; found = this.conflicts()) {
+      this.ask.tell(['', ...found.map(({reason}) => `${reason}.`), ''].join('\n'))
+      const identity = (['witnessName', 'witnessContact'] as const).filter((key) => this.answers[key]?.trim()).map((key) => this.questionOf(key)!)
+      const choices = [...new Set([...found.map(({question}) => question), ...identity])].map((question) => ({value: question.keys[0]!, name: `the ${question.label}${question.keys[0] === 'witness' ? ` (${this.answers.witness})` : ''}`}))
+      await this.put(this.questionOf(await this.ask.choose({message: 'Which answer do you want to change?', choices}))!, true)
+    }
+  }
+
+  /** What would stop the testimony being recorded as answered, naming the answer to change; undefined when nothing would. */
+  private problem(): {key: string | undefined; message: string} | undefined {
+    const {statementFile, attachments} = this.answers
+    for (const [key, path] of [['statementFile', statementFile], ...(attachments ?? []).map((a) => ['attachments', a] as const)] as const) {
+      if (path !== undefined && !isFileNow(path)) return {key, message: `${path} is no longer a file`}
+    }
+
+    try {
+      checkTestimony(this.answers)
+      return undefined
+    } catch (error) {
+      if (!(error instanceof CustodyError)) throw error
+      return {key: error.field, message: error.message.replace(/; nothing was recorded$/u, '')}
+    }
+  }
+
+  /**
+   * Before the summary: settles conflicts, asks what has become needed (a change of consent may
+   * need its method), and asks again for any answer that would stop the testimony being recorded;
+   * undefined, at once, when there is nothing to settle.
+   */
+  settle(): Promise<void> | undefined {
+    const settled = this.conflicts().length === 0 && !this.questions.some((question) => question.needed(this.answers)) && this.problem() === undefined
+    return settled ? undefined : this.settleEach()
+  }
+
+  private async settleEach(): Promise<void> {
+    for (;;) {
+      await this.settleConflicts()
+      await this.askNeeded()
+      const problem = this.problem()
+      if (problem === undefined) return
+      const question = problem.key === undefined ? undefined : this.questionOf(problem.key)
+      if (question === undefined) throw new CustodyError('INVALID_ARGUMENT', `${problem.message}; nothing was recorded`)
+      this.ask.tell(`\n${problem.message}. Please give the ${question.label} again:\n`)
+      await this.put(question, true)
+    }
+  }
+
+  /** Every answer, for the investigator to check before recording; what identifies the witness is not shown. */
+  summary(): string {
+    const rows = this.questions.filter((question) => question.applies(this.answers)).map((question) => `  ${question.label.padEnd(18)} ${question.shown(this.answers)}`)
+    return ['', 'The testimony, as it would be recorded (the identity is encrypted, and not shown here):', ...rows, ''].join('\n')
+  }
+
+  /** Has the investigator choose an answer, and asks for it again. */
+  async change(): Promise<void> {
+    const choices = this.questions
+      .filter((question) => question.applies(this.answers))
+      .map((question) => ({value: question.keys[0]!, name: `${question.label}: ${question.shown(this.answers)}`}))
+    const key = await this.ask.choose({message: 'Which answer do you want to change?', choices: [...choices, {value: '', name: 'none: back to the summary'}]})
+    if (key !== '') await this.put(this.questionOf(key)!, true)
   }
 }
 
+function isFileNow(path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+/** The choices after the summary: record, change an answer, or stop (keeping the draft, or not). */
+function endChoices(drafted: boolean): Array<{value: string; name: string}> {
+  return [
+    {value: 'record', name: 'Yes, record it'},
+    {value: 'change', name: 'Change an answer'},
+    {value: 'stop', name: drafted ? 'No: stop here, keeping the answers in an encrypted draft to resume' : 'No: stop here; nothing is recorded'},
+    ...(drafted ? [{value: 'discard', name: 'No: stop here, and discard the answers'}] : []),
+  ]
+}
+
 /**
- * Asks for every field of `given` that is undefined, and returns the whole input. Throws
- * INTERRUPTED when the investigator stops at a question or does not confirm. The steps:
+ * Asks for every field of `given` that is undefined (after those of a draft resumed), and returns
+ * the whole input, once the investigator has seen every answer and chosen to record it. Throws
+ * INTERRUPTED when they stop at a question or at the summary. The steps:
  *
  *   1. when      the witness code, when the interview started and ended
  *   2. open      the open record's free text: place, interviewers, others present, interpreter;
@@ -222,172 +257,30 @@ function field<K extends keyof TestimonyInput>(
  *   3. consent   what the witness consented to, how and when
  *   4. files     the statement (a file, or typed in an editor) and the attachments
  *   5. identity  the witness's name, contact and identifying notes (to be encrypted), asked last
- *                so that every open answer can be checked against them
- *   6. recheck   ask again for any open answer (or flag) that holds the name or contact
- *   7. confirm   a summary, and whether to record it
- *
- * Steps 1 to 5 are the list of questions below; a question a flag answered is not asked, and
- * costs no turn of the event loop, so the first question is on the screen as soon as this is called.
+ *                so that every earlier answer can be checked against them; an answer that holds
+ *                them is said at once, and the investigator changes it or the name or contact
+ *   6. settle    anything that would stop the testimony being recorded is asked again now
+ *   7. confirm   a summary of every answer: record, change any answer (back to 6), or stop
  */
 export async function askForTestimony(given: TestimonyInput, ask: Asker, context: InterviewContext = {}): Promise<TestimonyInput> {
-  const answers: TestimonyInput = {...given}
-  const open = openQuestions(answers, ask, context.investigator)
-  const questions = [
-    ...whenQuestions(ask, context.now ?? new Date()),
-    ...openRecordQuestions(ask, open),
-    ...consentQuestions(ask),
-    ...fileQuestions(ask, context.cwd ?? process.cwd()),
-    ...identityQuestions(ask),
-  ]
-  return unlessCancelled('the testimony was cancelled at a prompt; nothing was recorded', async () => {
-    for (const question of questions) if (question.needed(answers)) await question.ask(answers)
-    // 6. recheck: what was answered (or given by flags) before the name and contact were known.
-    for (let found = identifyingFields(answers)[0]; found !== undefined; found = identifyingFields(answers)[0]) {
-      ask.tell(`\n${sayWith(identifyingReason(searchFor(answers), found, answers[found.name]) ?? [])}.\nPlease give ${found.words} again:\n`)
-      await reask(found, answers, open)
-    }
+  const interview = new Interview(startingState(given, context.resumed), ask, context)
+  return unlessCancelled(CANCELLED, async () => {
+    // Awaited only when something is asked, so that a prompt is drawn as soon as this is called.
+    const asking = interview.askNeeded()
+    if (asking !== undefined) await asking
+    for (;;) {
+      const settling = interview.settle()
+      if (settling !== undefined) await settling
+      ask.tell(`${interview.summary()}\n`)
+      const next = await ask.choose({message: `Record the testimony of ${interview.answers.witness}?`, choices: endChoices(context.draft !== undefined)})
+      if (next === 'record') return interview.answers
+      if (next === 'change') {
+        await interview.change()
+        continue
+      }
 
-    // 7. confirm
-    ask.tell(`${summary(answers)}\n`)
-    if (!(await ask.confirm({message: `Record the testimony of ${answers.witness}?`, default: true}))) {
+      if (next === 'discard') await context.draft?.discard()
       throw new CustodyError('INTERRUPTED', 'the testimony was not recorded (not confirmed); nothing was written')
     }
-
-    return answers
   })
-}
-
-/** When the interview started: its start alone, also when given as START/END. Asked in step 1, before anything that needs it. */
-function startOf(answers: TestimonyInput): string {
-  return (answers.interviewedAt ?? '').split('/')[0]!
-}
-
-/**
- * The questions of the open record's free text. Each refuses an answer that holds the witness's
- * name or contact, once they are known (given by flags, or answered).
- */
-function openQuestions(answers: TestimonyInput, ask: Asker, investigator: string | undefined): OpenQuestions {
-  const open =
-    (field: OpenTextField, split = false): Validate =>
-    (value) => {
-      const reason = identifyingReason(searchFor(answers), field, split ? commaList(value) : value)
-      return reason === undefined || refusedAnswer(reason)
-    }
-  return {
-    place: () => ask.text({message: 'Where the interview took place:', validate: all(required('the place'), open(TESTIMONY.place))}),
-    interviewers: async () =>
-      commaList(
-        await ask.text({
-          message: 'Interviewer(s), separated by commas:',
-          ...(investigator ? {default: investigator} : {}),
-          validate: all(required('at least one interviewer'), open(TESTIMONY.interviewers, true)),
-        }),
-      ),
-    present: async () => commaList(await ask.text({message: 'Anyone else present (names or roles, separated by commas; empty if nobody):', validate: open(TESTIMONY.present, true)})),
-    interpreter: () => ask.text({message: 'Interpreter (empty if none):', validate: open(TESTIMONY.interpreter)}),
-    note: () => ask.text({message: 'Note recorded with the testimony (in clear: nothing identifying; empty for none):', validate: open(TESTIMONY.note)}),
-  }
-}
-
-/** Step 1: the witness code, and when the interview started and ended (no end for a START/END). */
-function whenQuestions(ask: Asker, now: Date): Question[] {
-  return [
-    field('witness', () => ask.text({message: 'Witness code (a pseudonym such as W-014, never the name):', validate: checked((v) => checkWitnessCode(v))})),
-    field('interviewedAt', () => ask.text({message: 'Interview started (ISO 8601 with zone):', default: localTime(now), validate: checked((v) => checkTime(v, TESTIMONY.interviewedAt))})),
-    field(
-      'endedAt',
-      (answers) => {
-        const start = new Date(startOf(answers)).getTime()
-        return ask.text({
-          message: 'Interview ended (ISO 8601 with zone; empty if not noted):',
-          validate: (value) => {
-            const ok = checked((v) => checkTime(v, TESTIMONY.endedAt), true)(value)
-            return ok !== true || value.trim() === '' || new Date(value.trim()).getTime() >= start || 'the interview cannot end before it started'
-          },
-        })
-      },
-      (answers) => !answers.interviewedAt?.includes('/'),
-    ),
-  ]
-}
-
-/** Step 2: the open record's free text, the languages, and whether the witness is vulnerable. */
-function openRecordQuestions(ask: Asker, open: OpenQuestions): Question[] {
-  const vulnerable = (answers: TestimonyInput): boolean => answers.vulnerable === true
-  return [
-    field('place', open.place),
-    field('interviewers', open.interviewers),
-    field('present', open.present),
-    field('interpreter', open.interpreter),
-    field('languages', async () =>
-      commaList(await ask.text({message: 'Languages of the interview (BCP 47 tags such as uk, ru, crh, en; separated by commas):', validate: checked((v) => checkLanguages(commaList(v)), true)})),
-    ),
-    field('vulnerable', () => ask.confirm({message: 'Is the witness vulnerable (a minor, a survivor of sexual violence, at particular risk)?', default: false})),
-    field('vulnerability', () => ask.text({message: 'In what way (kept encrypted with the identity):'}), vulnerable),
-    field('referral', () => ask.text({message: 'Referral made, if any (kept encrypted with the identity):'}), vulnerable),
-  ]
-}
-
-/** Step 3: what the witness consented to (consenting to no scope must be confirmed), then how and when. */
-function consentQuestions(ask: Asker): Question[] {
-  const consented = (answers: TestimonyInput): boolean => !answers.consent?.includes(NO_CONSENT)
-  return [
-    field('consent', async () => {
-      for (;;) {
-        const scopes = await ask.chooseAny({message: 'Informed consent: what did the witness agree to?', choices: choicesOf(CONSENT_SCOPES)})
-        if (scopes.length > 0) return scopes
-        if (await ask.confirm({message: 'Record that the witness consented to none of these?', default: false})) return [NO_CONSENT]
-      }
-    }),
-    field('consentMethod', () => ask.choose({message: 'How was consent given?', choices: choicesOf(CONSENT_METHODS)}), consented),
-    field(
-      'consentAt',
-      (answers) => ask.text({message: 'When was consent given (ISO 8601 with zone)?', default: startOf(answers), validate: checked(checkConsentTime)}),
-      consented,
-    ),
-  ]
-}
-
-function choicesOf(meanings: {[value: string]: string}): Choice[] {
-  return Object.entries(meanings).map(([value, meaning]) => ({value, name: `${value}: ${meaning}`}))
-}
-
-/** Step 4: the statement, from a file or typed in an editor, and the attachments one at a time. */
-function fileQuestions(ask: Asker, cwd: string): Question[] {
-  const statement: Question = {
-    needed: (answers) => answers.statementFile === undefined && answers.statementText === undefined,
-    ask: async (answers) => {
-      const how = await ask.choose({
-        message: 'The statement:',
-        choices: [
-          {value: 'editor', name: 'type it in the editor ($EDITOR)'},
-          {value: 'file', name: 'a file (text, transcript, or a scan of the signed statement)'},
-        ],
-      })
-      if (how === 'file') answers.statementFile = await ask.text({message: 'Statement file:', validate: isFile(cwd)})
-      else answers.statementText = await typeStatement('Type the statement in your editor; save and close it to go on:', ask)
-    },
-  }
-  const attachments = field('attachments', async () => {
-    const paths: string[] = []
-    for (;;) {
-      const path = await ask.text({message: `Attachment ${paths.length + 1} (recording, photo handed over; empty when done):`, validate: (v) => v.trim() === '' || isFile(cwd)(v)})
-      if (path.trim() === '') return paths
-      paths.push(path.trim())
-    }
-  })
-  return [statement, attachments]
-}
-
-/** Step 5: the witness's identity; a name or contact the witness code already holds is refused. */
-function identityQuestions(ask: Asker): Question[] {
-  return [
-    field('witnessName', (answers) =>
-      ask.text({message: "Witness's name (encrypted; never stored in clear; empty to leave out):", validate: checked((name) => checkWitnessCode(answers.witness ?? '', name), true)}),
-    ),
-    field('witnessContact', (answers) =>
-      ask.text({message: 'Contact details (encrypted; empty to leave out):', validate: checked((contact) => checkWitnessCode(answers.witness ?? '', answers.witnessName, contact), true)}),
-    ),
-    field('identityNotes', () => ask.text({message: 'Other identifying notes (encrypted; empty to leave out):'})),
-  ]
 }

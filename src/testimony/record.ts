@@ -9,6 +9,7 @@
 import {CustodyError, said, type Field} from '../errors.js'
 import {TESTIMONY} from './fields.js'
 import {IdentifyingSearch, refuseIdentifying} from './identifying.js'
+import {checkLanguages} from './languages.js'
 import {NO_CONSENT, checkMethod, checkScope, type ConsentMethod, type ConsentScope} from './vocabulary.js'
 
 /** Everything as given, unchecked; errors name these fields (fields.ts), and a command each one's flag. */
@@ -166,19 +167,6 @@ export function checkTime(value: string, field: Field): string {
   return trimmed
 }
 
-/** BCP 47 language tags (uk, ru, crh, en-GB), checked and put in canonical case. */
-export function checkLanguages(values: readonly string[]): string[] {
-  return values.map((tag) => {
-    try {
-      const [canonical] = Intl.getCanonicalLocales(tag)
-      if (canonical === undefined) throw new Error('empty')
-      return canonical
-    } catch {
-      throw new CustodyError('INVALID_ARGUMENT', said`${TESTIMONY.languages} must be a BCP 47 language tag such as uk, ru, crh or en-GB, got ${JSON.stringify(tag)}`)
-    }
-  })
-}
-
 /** How far ahead of this computer's clock a consent may be dated: clocks differ by a few minutes. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000
 
@@ -250,13 +238,13 @@ export function checkTestimony(input: TestimonyInput): TestimonyRecord {
   const end = text(givenEnd)
   const endedAt = end === null ? null : checkTime(end, TESTIMONY.endedAt)
   if (endedAt !== null && new Date(endedAt).getTime() < new Date(startedAt).getTime()) {
-    throw new CustodyError('INVALID_ARGUMENT', `the interview cannot end (${endedAt}) before it started (${startedAt})`)
+    throw new CustodyError('INVALID_ARGUMENT', `the interview cannot end (${endedAt}) before it started (${startedAt})`, {field: TESTIMONY.endedAt.name})
   }
 
   const statementFile = text(input.statementFile)
   const statementText = input.statementText ?? ''
   if (statementFile === null && statementText.trim() === '') {
-    throw new CustodyError('INVALID_ARGUMENT', 'the statement is empty; nothing was recorded')
+    throw new CustodyError('INVALID_ARGUMENT', 'the statement is empty; nothing was recorded', {field: TESTIMONY.statementFile.name})
   }
 
   const vulnerability = text(input.vulnerability)

@@ -2,32 +2,19 @@
  * `custody testimony add` at a real terminal (tmux): the passphrase prompt, every question of the
  * interview answered from the keyboard, the statement typed in $EDITOR, and Ctrl-C halfway.
  */
-import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {custody, custodyJson, newCase, PASSPHRASE, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
-import {Terminal} from '../helpers/terminal.js'
+import {fakeEditor, Terminal} from '../helpers/terminal.js'
 
 const work = tempDir('custody-terminal-')
 let kase: {dir: string; remove: () => void}
 let editor: string
 
-async function exitCode(file: string, timeoutMs = 30_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs
-  while (!existsSync(file) || readFileSync(file, 'utf8').trim() === '') {
-    if (Date.now() > deadline) throw new Error('the command did not finish')
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-
-  return Number(readFileSync(file, 'utf8').trim())
-}
-
 beforeAll(async () => {
   kase = await newCase()
-  // An "editor" that types the statement into the file it is given, as a person would.
-  editor = join(work.path, 'editor.sh')
-  writeFileSync(editor, '#!/bin/sh\nprintf "I was held for nine days in the basement of the police station.\\n" > "$1"\n')
-  chmodSync(editor, 0o755)
+  editor = fakeEditor(join(work.path, 'editor.sh'), 'I was held for nine days in the basement of the police station.\n')
 })
 
 afterAll(() => {
@@ -63,7 +50,7 @@ describe('custody testimony add on a terminal', () => {
     await term.answer('Contact details', '')
     await term.answer('Other identifying notes', '')
     await term.answer('Record the testimony of W-050?', '')
-    expect(await exitCode(exitFile)).toBe(0)
+    expect(await term.exitCode()).toBe(0)
     expect(term.screen()).toContain('Recorded the testimony of W-050')
     // The passphrase was never echoed.
     expect(term.screen()).not.toContain(PASSPHRASE)
@@ -86,14 +73,12 @@ describe('custody testimony add on a terminal', () => {
   })
 
   it('amend takes the corrected statement from $EDITOR', async () => {
-    const corrector = join(work.path, 'corrector.sh')
-    writeFileSync(corrector, '#!/bin/sh\nprintf "I was held for ten days, not nine, in the basement of the police station.\\n" > "$1"\n')
-    chmodSync(corrector, 0o755)
+    const corrector = fakeEditor(join(work.path, 'corrector.sh'), 'I was held for ten days, not nine, in the basement of the police station.\n')
     const exitFile = join(work.path, 'amend.exit')
     using term = new Terminal(['testimony', 'amend', 'W-050', '--reason', 'the witness corrected the number of days', '--case', kase.dir], {cwd: work.path, env: {EDITOR: corrector, VISUAL: corrector}, exitFile})
     await term.answer('Case passphrase:', PASSPHRASE)
     await term.answer('launch your preferred editor', '')
-    expect(await exitCode(exitFile)).toBe(0)
+    expect(await term.exitCode()).toBe(0)
     expect(term.screen()).toContain('Recorded version 2 of the statement of W-050')
     const show = await custodyJson<{testimony: {versions: Array<{exhibit: string; reason: string | null}>}}>(['show', 'W-050', '--case', kase.dir])
     const v2 = show.json.testimony.versions[1]!
@@ -102,7 +87,7 @@ describe('custody testimony add on a terminal', () => {
     expect(readFileSync(stored.json.vault.path, 'utf8')).toContain('ten days, not nine')
   })
 
-  it('asks again, with the reason, for an answer that holds the name typed after it', async () => {
+  it('says at once that an answer holds the name typed after it, and has one of them changed', async () => {
     const exitFile = join(work.path, 'reask.exit')
     const statement = join(work.path, 'w052.txt')
     writeFileSync(statement, 'They took us to the school gym.\n')
@@ -113,20 +98,20 @@ describe('custody testimony add on a terminal', () => {
     await term.answer('Where the interview took place', 'the Kovalenko family home')
     await term.answer('Attachment 1', '')
     await term.answer("Witness's name", 'Olena Kovalenko')
-    await term.answer('Contact details', '')
-    await term.answer('Other identifying notes', '')
     // Named as the interview asks for it: the place was an answer here, not a flag.
     await term.waitFor("the place contains the witness's name, and it would be recorded in clear")
     await term.waitFor('belongs in the identity note, which is encrypted')
-    await term.waitFor('Please give the place again')
+    await term.answer('Which answer do you want to change?', '') // the place
     expect(term.screen()).not.toContain('--place')
     // Still refused at the prompt, then a place without the name.
-    await term.answer(/Please give the place again:\s*\n.*Where the interview took place/u, 'Kovalenko street')
+    await term.waitFor(/Where the interview took place: the Kovalenko family home/u)
+    term.retype('Kovalenko street')
     await term.waitFor("contains the witness's name")
-    term.send('', ...Array<string>(20).fill('BSpace'))
-    term.send('Irpin', 'Enter')
+    term.retype('Irpin')
+    await term.answer('Contact details', '')
+    await term.answer('Other identifying notes', '')
     await term.answer('Record the testimony of W-052?', '')
-    expect(await exitCode(exitFile)).toBe(0)
+    expect(await term.exitCode()).toBe(0)
     const {json} = await custodyJson<{testimonies: Array<{witness: string; interview: {place: string}}>}>(['testimony', 'list', '--case', kase.dir])
     expect(json.testimonies.find((t) => t.witness === 'W-052')!.interview.place).toBe('Irpin')
   })
@@ -142,7 +127,7 @@ describe('custody testimony add on a terminal', () => {
       await term.answer('Case passphrase:', PASSPHRASE)
       await term.waitFor(`statement: its text holds the witness's name (${statement})`)
       await term.answer('Record it as holding identifying content?', 'n')
-      expect(await exitCode(exitFile)).toBe(2)
+      expect(await term.exitCode()).toBe(2)
       expect(term.screen()).toContain('not confirmed: nothing was recorded')
       expect(sqlite(join(kase.dir, '.custody', 'ledger.sqlite'), 'SELECT count(*) FROM events;')).toBe(before)
     }
@@ -151,7 +136,7 @@ describe('custody testimony add on a terminal', () => {
     using term = new Terminal(args, {cwd: work.path, env: {}, exitFile})
     await term.answer('Case passphrase:', PASSPHRASE)
     await term.answer('Record it as holding identifying content?', 'y')
-    expect(await exitCode(exitFile)).toBe(0)
+    expect(await term.exitCode()).toBe(0)
     expect(term.screen()).toMatch(/identifying +statement: holds the witness's name or contact/)
     const {json} = await custodyJson<{testimonies: Array<{witness: string; identifyingContent: string[]}>}>(['testimony', 'list', '--case', kase.dir])
     expect(json.testimonies.find((t) => t.witness === 'W-053')!.identifyingContent).toEqual(['statement'])
@@ -165,8 +150,10 @@ describe('custody testimony add on a terminal', () => {
     await term.answer('Interview started', '2024-04-03T09:00+03:00')
     await term.waitFor('Interview ended')
     term.send('', 'C-c')
-    expect(await exitCode(exitFile)).toBe(1)
+    expect(await term.exitCode()).toBe(1)
     expect(term.screen()).toContain('the testimony was cancelled at a prompt; nothing was recorded')
+    // What was answered is kept, to be resumed (tests/e2e/testimony-drafts.test.ts).
+    expect(term.screen()).toContain('Warning: the answers are kept in an encrypted draft: `custody testimony add` on a terminal resumes it')
     expect(sqlite(join(kase.dir, '.custody', 'ledger.sqlite'), 'SELECT count(*) FROM events;')).toBe(before)
   })
 })
