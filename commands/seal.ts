@@ -5,7 +5,7 @@ import {renderFinishedSeal, renderSeal} from '../src/render/reports.js'
 import {nextAfterSeal} from '../src/render/next-steps.js'
 import {progressLine} from '../src/render/progress.js'
 import {finishSeal, type FinishReport} from '../src/seal/leftovers.js'
-import {checkSeal, sealArchive} from '../src/seal/seal.js'
+import {checkSeal, sealArchive, sealDestination} from '../src/seal/seal.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
 
 export default class Seal extends CustodyCommand {
@@ -90,7 +90,9 @@ will, and to hand it over with the fingerprint of the key that signed it, sent a
     }
 
     const given = {exhibits: argv as string[], out: flags.out!, sealedAt: flags['sealed-at'], force: flags.force}
-    // An --out that cannot be written, an exhibit that is not in the case: said before the passphrase is asked for.
+    // An --out that cannot be written: said before the case is opened; an exhibit that is not in the
+    // case: before the passphrase is asked for.
+    sealDestination(given)
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal', {check: (k) => checkSeal(k, given)})
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const interrupt = this.interruptible('Stopping: the partial archive will be removed (Ctrl-C again to stop now)...')

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import type {Case} from '../../src/case/case.js'
 import {renderIdentity} from '../../src/render/testimony.js'
-import {checkIdentityView, viewIdentity, type IdentityViewReport} from '../../src/testimony/view-identity.js'
+import {checkIdentityView, disclosureDestination, viewIdentity, type IdentityViewReport} from '../../src/testimony/view-identity.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TestimonyIdentity extends CustodyCommand {
@@ -34,7 +34,9 @@ check them against an archive with standard tools:
 
   async run(): Promise<IdentityViewReport> {
     const {args, flags} = await this.parse(TestimonyIdentity)
-    // A testimony without an identity, a --disclose file that cannot be written or is there: refused before the passphrase is asked for.
+    // A --disclose file that cannot be written or is there: refused before the case is opened; a
+    // testimony without an identity: before the passphrase is asked for.
+    disclosureDestination({disclose: flags.disclose})
     const check = (k: Case): unknown => checkIdentityView(k, args.testimony, {disclose: flags.disclose})
     const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony identity', {check})
     using kase = opened
