@@ -10,6 +10,7 @@
  * tests/unit/parse-errors.test.ts runs oclif's own parser to keep this true of the oclif installed.
  */
 import {CustodyError, type CustodyErrorCode} from '../src/errors.js'
+import {nearest} from '../src/render/nearest.js'
 
 /** A command as its errors name it: `custody log`, and its flags and arguments. */
 export interface CommandShape {
@@ -101,6 +102,18 @@ function parserMessage(command: CommandShape, text: string): CustodyError | unde
   return undefined
 }
 
+/**
+ * ` (did you mean --since?)` when the first unknown flag is a typing slip of one the command takes:
+ * one edit in a name of up to 5 letters, two in a longer one.
+ */
+function meant(command: CommandShape, flags: readonly string[]): string {
+  const typed = flags[0]
+  if (typed === undefined || !typed.startsWith('--')) return ''
+  const name = typed.slice(2)
+  const suggestion = nearest(name, Object.keys(command.flags ?? {}), name.length <= 5 ? 1 : 2)
+  return suggestion === undefined ? '' : ` (did you mean ${flagWithValue(command, suggestion)}?)`
+}
+
 /** Arguments given to a command beyond those it takes (`typed` is the command as typed: `custody status`). */
 export function unexpectedArguments(typed: string, extra: readonly string[]): CustodyError {
   const quoted = extra.map((a) => JSON.stringify(a)).join(', ')
@@ -118,7 +131,7 @@ export function parseError(command: CommandShape, error: unknown): CustodyError 
   switch (error.constructor.name) {
     case 'NonExistentFlagsError': {
       const flags = (Array.isArray(parse.flags) ? parse.flags : []).map((flag) => String(flag).replace(/=.*$/s, ''))
-      return usage('UNKNOWN_FLAG', `\`${command.typed}\` has no flag ${flags.join(', ')}; ${help} for the flags it takes`, flags[0] ?? command.typed)
+      return usage('UNKNOWN_FLAG', `\`${command.typed}\` has no flag ${flags.join(', ')}${meant(command, flags)}; ${help} for the flags it takes`, flags[0] ?? command.typed)
     }
 
     case 'UnexpectedArgsError':

@@ -14,6 +14,7 @@ import {Errors, type Hook, type Interfaces} from '@oclif/core'
 import {CustodyError} from '../src/errors.js'
 import {errorDocument} from '../src/render/json-output.js'
 import {unexpectedArguments} from '../commands/_parse-errors.js'
+import {nearest} from '../src/render/nearest.js'
 
 const hook: Hook.CommandNotFound = async function (options) {
   const {config} = options
@@ -81,39 +82,6 @@ function jsonWanted(argv: readonly string[], config: Interfaces.Config): boolean
  * is not a slip of `testimony add`).
  */
 function nearestCommand(typed: string, config: Interfaces.Config): string | undefined {
-  let best: {id: string; distance: number} | undefined
-  for (const command of config.commands) {
-    if (command.hidden) continue
-    for (const id of [command.id, ...command.aliases]) {
-      const distance = editDistance(typed, id)
-      if (best === undefined || distance < best.distance) best = {id, distance}
-    }
-  }
-
-  const allowed = typed.split(':').at(-1)!.length <= 5 ? 1 : 2
-  return best !== undefined && best.distance <= allowed ? best.id : undefined
-}
-
-/**
- * Insertions, deletions, substitutions and swaps of two neighbouring characters (the commonest
- * typing slip, `ingset`) needed to turn one string into the other: the optimal string alignment
- * distance, row by row.
- */
-export function editDistance(a: string, b: string): number {
-  let before: number[] = []
-  let previous = Array.from({length: b.length + 1}, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      let distance = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, before[j - 2]! + 1)
-      current.push(distance)
-    }
-
-    before = previous
-    previous = current
-  }
-
-  return previous[b.length]!
+  const ids = config.commands.filter((command) => !command.hidden).flatMap((command) => [command.id, ...command.aliases])
+  return nearest(typed, ids, typed.split(':').at(-1)!.length <= 5 ? 1 : 2)
 }

@@ -348,6 +348,25 @@ async function exitCodeIn(file: string): Promise<number> {
   }
 }
 
+describe('a mistyped flag', () => {
+  it('names the flag the command takes that it is a slip of, and exits 2', async () => {
+    const since = await custody(['log', '--sinse', '3'])
+    expect(since.code).toBe(2)
+    expect(since.stderr).toBe('Error: `custody log` has no flag --sinse (did you mean --since SEQ?); run `custody log --help` for the flags it takes\n')
+    // Two slips in a longer name; one letter swapped in a short one.
+    expect((await custody(['seal', '--purpsoe', 'court'])).stderr).toContain('has no flag --purpsoe (did you mean --purpose')
+    expect((await custody(['ingest', '--dry-rn'])).stderr).toContain('(did you mean --dry-run?)')
+    expect((await custody(['status', '--jsno'])).stderr).toContain('(did you mean --json?)')
+    const json = await custody(['log', '--limt', '2', '--json'])
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stdout)).toMatchObject({version: 1, error: {code: 'UNKNOWN_FLAG', subject: '--limt', message: expect.stringContaining('(did you mean --limit N?)') as string}})
+    // Nothing near enough: no guess.
+    const far = await custody(['log', '--colour'])
+    expect(far.code).toBe(2)
+    expect(far.stderr).toBe('Error: `custody log` has no flag --colour; run `custody log --help` for the flags it takes\n')
+  })
+})
+
 describe('a mistyped command', () => {
   it('names the nearest command and exits 2 without a terminal, asking nothing', async () => {
     const typo = await custody(['ingset', 'photo.jpg'])

@@ -1,7 +1,7 @@
 /** The edit distance behind the suggestion for a mistyped command (hooks/command-not-found.ts). */
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {editDistance} from '../../hooks/command-not-found.js'
+import {editDistance} from '../../src/render/nearest.js'
 
 /** Straight from the definition: the cheapest last step, recursively (optimal string alignment). */
 function naive(a: string, b: string): number {
