@@ -350,7 +350,7 @@ export abstract class CustodyCommand extends Command {
     if (err instanceof Errors.ExitError) return super.catch(err)
     const ctor = this.ctor as typeof CustodyCommand
     const typed = `${this.config.bin} ${toConfiguredId(this.id ?? ctor.id, this.config)}`
-    const usage = err instanceof CustodyError ? undefined : parseError({typed, flags: {...ctor.baseFlags, ...ctor.flags}, args: ctor.args}, err)
+    const usage = err instanceof CustodyError ? undefined : parseError({typed, flags: {...ctor.baseFlags, ...ctor.flags, ...(ctor.enableJsonFlag ? {json: {}} : {})}, args: ctor.args}, err)
     // Parsed, and refused: oclif would warn (outside production) that the command never parsed.
     if (usage !== undefined) this.parsed = true
     const error = err instanceof CustodyError ? err : (usage ?? unforeseenError(err))

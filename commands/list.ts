@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core'
 import {listExhibits} from '../src/exhibits/list.js'
 import {renderExhibitList} from '../src/render/exhibit-list.js'
-import {jsonWithList} from '../src/render/json-lines.js'
 import {CustodyCommand, caseFlag, prose} from './_base.js'
 
 export default class List extends CustodyCommand {
@@ -35,6 +34,6 @@ case of any size is listed in the same memory.`
     using kase = this.openCase(flags.case)
     const exhibits = listExhibits(kase, {type: flags.type})
     // Written here, not returned to oclif: the exhibits are read from the ledger as they are written.
-    await this.writeLines(this.jsonEnabled() ? jsonWithList({type: flags.type ?? null, exhibits: []}, ['exhibits'], exhibits) : renderExhibitList(exhibits, flags.type))
+    await this.writeLines(this.jsonEnabled() ? this.jsonLines({type: flags.type ?? null, exhibits: []}, ['exhibits'], exhibits) : renderExhibitList(exhibits, flags.type))
   }
 }
