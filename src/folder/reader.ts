@@ -53,6 +53,20 @@ export function findBagFolder(path: string): FoundBag {
   )
 }
 
+/**
+ * What a file is, when it is one that a file manager writes into a folder it shows, and so no part
+ * of a bag (custody names no file of a bag so): macOS Finder's `.DS_Store` (view settings), the
+ * AppleDouble file `._NAME` it writes beside NAME on a disk that cannot keep extended attributes,
+ * and Windows Explorer's `Thumbs.db` and `desktop.ini`. Anything else is the bag's.
+ */
+export function fileManagerLitter(name: string, siblings: readonly Buffer[]): string | undefined {
+  if (name === '.DS_Store') return "macOS Finder's view settings"
+  if (name === 'Thumbs.db') return "Windows Explorer's thumbnails"
+  if (name === 'desktop.ini') return "Windows Explorer's folder settings"
+  if (name.startsWith('._') && name.length > 2 && siblings.some((raw) => raw.equals(Buffer.from(name.slice(2), 'utf8')))) return `macOS's AppleDouble file of ${name.slice(2)}`
+  return undefined
+}
+
 function utf8(raw: Buffer): string | undefined {
   try {
     return new TextDecoder('utf-8', {fatal: true}).decode(raw)
@@ -100,7 +114,7 @@ export class SafeFolder extends EntryReader<ZipEntryInfo> {
    * entered). Resolves with how many entries were handed out. Synchronous file-system calls, one
    * folder's names held at a time for each level.
    */
-  async list(onEntry: (info: ZipEntryInfo) => void, onProblem: (subject: string, message: string) => void): Promise<number> {
+  async list(onEntry: (info: ZipEntryInfo) => void, onProblem: (subject: string, message: string) => void, onAside?: (name: string, what: string) => void): Promise<number> {
     let index = 0
     const emit = (name: string, stats: Stats): void => {
       const size = stats.isFile() ? stats.size : 0
@@ -126,7 +140,9 @@ export class SafeFolder extends EntryReader<ZipEntryInfo> {
       const name = `${frame.name}/${decoded}`
       const stats = this.entryStats(name, onProblem)
       if (stats === undefined) continue
-      if (!stats.isDirectory()) emit(name, stats)
+      const litter = stats.isFile() ? fileManagerLitter(decoded, frame.children) : undefined
+      if (litter !== undefined) onAside?.(name, litter)
+      else if (!stats.isDirectory()) emit(name, stats)
       else {
         emit(`${name}/`, stats)
         stack.push({name, children: this.childrenOf(name, onProblem), next: 0})

@@ -102,6 +102,26 @@ describe('custody verify FOLDER', () => {
   })
 })
 
+describe('a bag folder opened in a file manager', () => {
+  it("leaves aside Finder's .DS_Store, AppleDouble ._NAME beside NAME, Thumbs.db and desktop.ini, with a warning; a ._NAME with no NAME is a file added", async () => {
+    const folder = tampered((bagDir) => {
+      writeFileSync(join(bagDir, '.DS_Store'), 'Bud1 view settings')
+      writeFileSync(join(bagDir, 'data/exhibits/EX-000002/original/.DS_Store'), 'Bud1')
+      writeFileSync(join(bagDir, 'data/exhibits/EX-000002/original/._GPS.jpg'), 'AppleDouble')
+      writeFileSync(join(bagDir, 'data/exhibits/Thumbs.db'), 'thumbnails')
+      writeFileSync(join(bagDir, 'data/desktop.ini'), '[.ShellClassInfo]')
+    })
+    const result = await custodyJson<ArchiveJson>(['verify', folder])
+    expect(result.code, JSON.stringify(result.json.problems)).toBe(0)
+    expect(result.json.warnings).toContainEqual(
+      `folder: 5 files that a file manager writes into the folders it shows (the first: ${sealed.bag}/.DS_Store (macOS Finder's view settings)) are no part of the bag, which no manifest lists: left aside (bagit.py and verify-bag.py count them as files added: remove them, or check the ZIP)`,
+    )
+    // Named like litter, but beside nothing it could be the AppleDouble file of: the bag's, and not listed.
+    const planted = await fails(tampered((bagDir) => writeFileSync(join(bagDir, 'data/exhibits/EX-000002/original/._other.jpg'), 'planted')))
+    expect(planted.problems).toContainEqual(expect.objectContaining({subject: 'data/exhibits/EX-000002/original/._other.jpg', message: 'is in the bag but not in manifest-sha256.txt'}))
+  })
+})
+
 describe('a bag folder tampered with', () => {
   it('one byte of an exhibit changed', async () => {
     const folder = tampered((bagDir) => {

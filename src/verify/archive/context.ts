@@ -53,7 +53,8 @@ export type SourceKind = 'zip' | 'folder'
  * as chunks, lines or whole. Entries are named as in a ZIP: `<bag folder>/<path in the bag>`.
  */
 export interface BagSource extends EntryReader<ZipEntryInfo> {
-  list(onEntry: (info: ZipEntryInfo) => void, onProblem: (subject: string, message: string) => void): Promise<number>
+  /** `onAside`: a file left out of the listing as no part of the bag (a folder's Finder or Explorer litter), with what it is. */
+  list(onEntry: (info: ZipEntryInfo) => void, onProblem: (subject: string, message: string) => void, onAside?: (name: string, what: string) => void): Promise<number>
   digestEach(entries: () => Iterable<ZipEntryInfo>, onResult: (info: ZipEntryInfo, result: EntryResult) => void, onEach?: (done: number) => void): Promise<void>
   close(): void
 }

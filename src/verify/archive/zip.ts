@@ -64,6 +64,7 @@ function listingCheck(kind: SourceKind): Check<ArchiveContext> {
     name: kind,
     async run(context) {
       const found = findings()
+      const litter: {count: number; first?: string} = {count: 0}
       try {
         context.entryCount = await context.source.list(
           (info) => {
@@ -71,6 +72,10 @@ function listingCheck(kind: SourceKind): Check<ArchiveContext> {
             for (const message of entryProblems(info)) found.push({subject: info.name, message})
           },
           (subject, message) => found.push({subject, message}),
+          (name, what) => {
+            litter.count++
+            litter.first ??= `${name} (${what})`
+          },
         )
       } catch (error) {
         return kind === 'zip' ? unreadableZip(context.path, error) : {status: 'failed', detail: 'unreadable', problems: [{subject: context.path, message: `cannot be read: ${messageOf(error)}`}], halt: true}
@@ -82,6 +87,11 @@ function listingCheck(kind: SourceKind): Check<ArchiveContext> {
       const aside = notes.aside.count > 0 ? `; ${notes.aside.count} AppleDouble files under ${MACOS_ASIDE}/ left aside` : ''
       const result = concluded(context, found, `${context.entryCount} entries${top ? `, one bag folder ${top}/` : ''}${aside}`)
       if (found.length === 0) context.warnings.push(...nameWarnings(kind, notes))
+      if (litter.count > 0) {
+        context.warnings.push(
+          `${kind}: ${litter.count} file${litter.count === 1 ? '' : 's'} that a file manager writes into the folders it shows (the first: ${litter.first}) ${litter.count === 1 ? 'is' : 'are'} no part of the bag, which no manifest lists: left aside (bagit.py and verify-bag.py count ${litter.count === 1 ? 'it' : 'them'} as files added: remove ${litter.count === 1 ? 'it' : 'them'}, or check the ZIP)`,
+        )
+      }
       // The report names the bag folder even when the ZIP fails, if it has exactly one.
       context.bag = top
       return top === undefined || found.length > 0 ? {...result, status: 'failed', halt: true} : result
