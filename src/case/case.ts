@@ -20,7 +20,7 @@ import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/h
 import {Ledger} from '../ledger/ledger.js'
 import {compareFully, compareQuickly, knownHeadError, type KnownHeadComparison, type KnownHeadConflict} from '../known-heads/compare.js'
 import {knownHeadsFolder, readKnownHead, recordKnownHead, type KnownHeadRead, type RecordOutcome} from '../known-heads/store.js'
-import {PRIVATE_FOLDER, checkFolderDestination} from '../io/files.js'
+import {PRIVATE_FOLDER, checkFolderDestination, makeFolders} from '../io/files.js'
 import {KEY_ACTIONS, recordedKey} from '../keys/key-events.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
 import {createSigningKey, openSigningKey, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
@@ -374,7 +374,7 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   const {root, title, investigator, prefix, organisation} = checkInit(options)
   checkNewPassphrase(options.passphrase)
   const target = join(root, CASE_FOLDER)
-  await mkdir(root, {recursive: true})
+  await makeFolders(root, NEW_CASE.dir, options.dir)
   const staging = join(root, `${CASE_FOLDER}.init-${randomBytes(6).toString('hex')}`)
   let signed: {body: string; signature: string} | undefined
   try {

@@ -4,7 +4,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import {accessSync, closeSync, constants, fsync, openSync, read, statSync, type Stats} from 'node:fs'
-import {link, open, rename, rm, type FileHandle} from 'node:fs/promises'
+import {link, mkdir, open, rename, rm, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join, resolve, sep} from 'node:path'
 import {CustodyError, errnoOf, fields, said, type Field} from '../errors.js'
 
@@ -84,6 +84,23 @@ export function checkFolderDestination(path: string, field: Field, cwd = process
   const why = unwritableFolder(existing)
   if (why !== undefined) throw unwritable(field, path, target, why, 'folder')
   return target
+}
+
+/**
+ * Makes the folder `target` (resolved; `path` as given) and those missing above it, one at a time
+ * from the top: Node's own recursive mkdir retries for ever where a folder exists but refuses new
+ * folders in it with ENOENT, as /proc does. One that cannot be made is OUTPUT_UNWRITABLE.
+ */
+export async function makeFolders(target: string, field: Field, path: string = target): Promise<void> {
+  const missing: string[] = []
+  for (let folder = target; lookAt(folder).looked === 'ENOENT' && dirname(folder) !== folder; folder = dirname(folder)) missing.unshift(folder)
+  for (const folder of missing) {
+    try {
+      await mkdir(folder)
+    } catch (error) {
+      if (errnoOf(error) !== 'EEXIST') throw unwritable(field, path, target, `the folder ${folder} cannot be made (${errnoOf(error) ?? 'unknown error'})`, 'folder')
+    }
+  }
 }
 
 /** Writes all of `chunk`, at `position` in the file when given (writes may then run in any order). */

@@ -164,6 +164,12 @@ describe('a file to write that cannot be written', () => {
     expect(existsSync(missing)).toBe(false)
   })
 
+  it('init where a folder exists but refuses new folders (/proc): refused at once, not retried for ever', async () => {
+    // Node's recursive mkdir loops on ENOENT under /proc; the command would never end.
+    const error = await refused(['init', '/proc/custody-test/case', '--title', 'T', '--investigator', 'I'], 'init', {env: {CUSTODY_PASSPHRASE: 'a long enough passphrase'}})
+    expect(error).toMatchObject({code: 'OUTPUT_UNWRITABLE', subject: '/proc/custody-test/case', message: expect.stringContaining('the folder /proc/custody-test cannot be made (ENOENT)') as string, exit: 2})
+  })
+
   it('is refused when this account may not write in its folder', async () => {
     const locked = join(work.path, 'locked')
     mkdirSync(locked)
