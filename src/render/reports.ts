@@ -255,12 +255,13 @@ export function renderVerify(report: VerifyReport): string {
     if (p.actual !== undefined) lines.push(`        actual   ${safeText(p.actual)}`)
   }
 
+  if (report.problemCount > report.problems.length) lines.push(`FAIL  … and ${plural(report.problemCount - report.problems.length, 'more problem')} (only the first ${report.problems.length} are listed)`)
   for (const w of report.warnings) lines.push(`note  ${safeText(w)}`)
   lines.push(
     '',
     report.ok
       ? `Case intact: ${plural(report.ledger.events, 'event')}, ${plural(report.exhibits.total, 'exhibit')}, tree head ${report.ledger.treeHead}.`
-      : `INTEGRITY CHECK FAILED: ${plural(report.problems.length, 'problem')}. Do not add to this case until it is explained; keep a copy of it as it is.`,
+      : `INTEGRITY CHECK FAILED: ${plural(report.problemCount, 'problem')}. Do not add to this case until it is explained; keep a copy of it as it is.`,
   )
   return lines.join('\n')
 }

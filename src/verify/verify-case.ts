@@ -62,7 +62,9 @@ export interface VerifyReport {
   ledger: {events: number; treeHead: string; lastHash: string | null}
   exhibits: {total: number; intact: number}
   checks: VerifyCheck[]
+  /** The first problems found (at most 1,000); `problemCount` counts them all. */
   problems: VerifyProblem[]
+  problemCount: number
   warnings: string[]
 }
 
@@ -89,8 +91,9 @@ export async function verifyCase(kase: Case, options: VerifyCaseOptions = {}): P
 async function verifyWith(context: CaseContext): Promise<VerifyReport> {
   const {kase, claims, options} = context
   const checks = [...CASE_CHECKS, ...(options.against ?? []).map((file) => againstCheck(file))]
-  // Every problem is kept: the case's report has always listed them all, and has no count of any left out.
-  const problems = new ProblemList<Problem & {check: ProblemKind}>(Number.POSITIVE_INFINITY)
+  // The first 1,000 are kept, as the archive's report keeps them: a case missing 200,000 vault
+  // objects is reported in the memory of a small one, its count exact.
+  const problems = new ProblemList<Problem & {check: ProblemKind}>()
   const outcomes = await runChecklist(checks, context, problems)
   const warnings = [...context.warnings, ...(await leftoverWarnings(context))]
   return {
@@ -101,6 +104,7 @@ async function verifyWith(context: CaseContext): Promise<VerifyReport> {
     exhibits: {total: claims.size, intact: context.intactExhibits},
     checks: outcomes.map(({name, ok, detail}) => ({name, ok, detail})),
     problems: problems.kept.map((problem) => ({...problem, kind: problem.check})),
+    problemCount: problems.length,
     warnings,
   }
 }
@@ -125,6 +129,7 @@ export async function verifyCaseAt(
       exhibits: {total: 0, intact: 0},
       checks: [{name: 'ledger file', ok: false, detail: 'cannot be opened'}],
       problems: [{check: 'ledger-file', kind: 'ledger-file', subject: `${CASE_FOLDER}/ledger.sqlite`, message: `the ledger cannot be opened: ${messageOf(error)}`}],
+      problemCount: 1,
       warnings: [],
     }
   }
