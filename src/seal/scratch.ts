@@ -24,12 +24,20 @@ export class Scratch implements AsyncDisposable {
   /** Creates the files, named `temp` and a suffix; none may exist. */
   static async create(temp: string): Promise<Scratch> {
     const made: SpillFile[] = []
+    const tree = `${temp}.tree`
+    let treeFd: number | undefined
     try {
       for (const suffix of ['manifest-sha256', 'manifest-sha512', 'statement']) made.push(await SpillFile.create(`${temp}.${suffix}`))
-      const tree = `${temp}.tree`
-      return new Scratch(made[0]!, made[1]!, made[2]!, {fd: openSync(tree, 'wx+', 0o600), path: tree}, new SealChoice())
+      treeFd = openSync(tree, 'wx+', 0o600)
+      return new Scratch(made[0]!, made[1]!, made[2]!, {fd: treeFd, path: tree}, new SealChoice())
     } catch (error) {
+      // The choice's database could not be made (a full temp folder): the files made so far go too.
       await Promise.all(made.map((file) => file.remove()))
+      if (treeFd !== undefined) {
+        closeSync(treeFd)
+        await rm(tree, {force: true})
+      }
+
       throw error
     }
   }
