@@ -71,7 +71,7 @@ export class PayloadOpener {
         throw damaged(this.object, `it ends after chunk ${index} (${this.where(index)}), which is not its final chunk: the file was cut short at a chunk boundary`)
       }
 
-      throw damaged(this.object, `its last chunk, chunk ${index} (${this.where(index)}), does not authenticate: a byte in it changed, or the file was cut short inside it`)
+      throw damaged(this.object, `its last chunk, chunk ${index} (${this.where(index)}), does not authenticate: bytes in it were changed, cut off or added`)
     }
 
     if (plaintext.length === 0 && index > 0) throw damaged(this.object, `its final chunk, chunk ${index} (${this.where(index)}), is empty, which age allows only for an empty file`)
