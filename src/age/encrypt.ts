@@ -51,7 +51,10 @@ export class AgeEncryptor {
   }
 }
 
-/** A Transform from plaintext to the age file of it, to pipe a file through. */
+/**
+ * A Transform from plaintext to the age file of it, for a pipeline. For a file on disk,
+ * encryptFile (files.ts) is faster: a stream's machinery costs more than the encryption.
+ */
 export function createEncryptStream(recipients: readonly AgeRecipient[]): Transform {
   const encryptor = AgeEncryptor.toRecipients(recipients)
   let started = false

@@ -32,7 +32,7 @@ const MAC_MARK = '---'
 const ARMOR_START = '-----BEGIN AGE ENCRYPTED FILE-----'
 const COLUMNS = 64
 /** A header is read whole before anything is decrypted: this bounds what a hostile file makes custody hold. */
-export const MAX_HEADER_SIZE = 1024 * 1024
+const MAX_HEADER_SIZE = 1024 * 1024
 /** §"ABNF definition of file header": argument = 1*VCHAR (%x21-7E). */
 const ARGUMENT = /^[\x21-\x7e]+$/
 const BASE64_LINE = /^[A-Za-z0-9+/]*$/

@@ -53,7 +53,7 @@ export function isScryptStanza(stanza: Stanza): boolean {
 }
 
 /** The salt and work factor of an scrypt stanza, once its form is checked (the identity MUST reject a malformed one). */
-export function checkScryptStanza(stanza: Stanza, object: string, maxWorkFactor: number): {salt: Buffer; workFactor: number} {
+function checkScryptStanza(stanza: Stanza, object: string, maxWorkFactor: number): {salt: Buffer; workFactor: number} {
   const salt = stanza.args.length === 3 ? decodeBase64(stanza.args[1]!) : undefined
   if (salt?.length !== SALT_SIZE) throw damaged(object, 'its scrypt stanza does not have two arguments, the canonical base64 of a 16-byte salt and a work factor')
   const written = stanza.args[2]!

@@ -87,6 +87,7 @@ const CASES: Case[] = [
   {desc: 'a stanza added to the header', file: () => tampered('added.age', `sed -i '0,/^---/s/^---/-> grease\\n\\n---/' "$F"`), code: 'INTEGRITY', says: /header MAC does not match/},
   {desc: 'the version line changed', file: () => tampered('version.age', `sed -i '1s/v1/v2/' "$F"`), code: 'INTEGRITY', says: /it is age version "v2", and custody reads only v1/},
   {desc: 'a header line ending in CRLF', file: () => tampered('crlf.age', `sed -i '2s/$/\\r/' "$F"`), code: 'INTEGRITY', says: /header line 2 is a stanza whose arguments are not printable words/},
+  {desc: 'a header that never ends (1.2 MB of one stanza line)', file: () => tampered('endless.age', `{ printf 'age-encryption.org/v1\\n-> X25519 '; head -c 1200000 /dev/zero | tr '\\0' A; } > "$F"`), code: 'INTEGRITY', says: /its header does not end within 1048576 bytes/},
   {desc: 'cut inside the header', file: () => tampered('cut-header.age', `truncate -s 40 "$F"`), code: 'INTEGRITY', says: /it ends inside its header/},
   {desc: 'cut before the payload nonce', file: () => tampered('cut-nonce.age', `truncate -s ${H + 5} "$F"`), code: 'INTEGRITY', says: /it ends before its 16-byte payload nonce/},
   {desc: 'cut right after the payload nonce', file: () => tampered('cut-payload.age', `truncate -s ${P} "$F"`), code: 'INTEGRITY', says: /the payload has no chunk/},
