@@ -17,7 +17,9 @@ import {getSystemErrorMap} from 'node:util'
  * argument too many, a required argument, flag or flag value left out. USAGE is any other wrong
  * use (flags given together that exclude each other), INVALID_ARGUMENT a value the command cannot
  * take (from oclif's parser: not one of a flag's choices; or from the core), OUTPUT_UNWRITABLE a
- * file to write where none can be written (checkDestination() in src/io/files.ts).
+ * file to write where none can be written (checkDestination() in src/io/files.ts). WRONG_KEY is
+ * an age file that none of the identities given opens (src/age/unwrap.ts): a key to give, not
+ * a file to distrust.
  */
 export type UsageErrorCode =
   | 'COMMAND_NOT_FOUND'
@@ -31,6 +33,7 @@ export type UsageErrorCode =
   | 'INVALID_ARGUMENT'
   | 'PASSPHRASE_MISSING'
   | 'WRONG_PASSPHRASE'
+  | 'WRONG_KEY'
   | 'CONSENT_REFUSED'
   | 'IDENTIFYING_CONTENT'
   | 'MANIFEST_INVALID'
@@ -101,6 +104,7 @@ export const ERROR_CODES = {
   INVALID_ARGUMENT: EXIT.usage,
   PASSPHRASE_MISSING: EXIT.usage,
   WRONG_PASSPHRASE: EXIT.usage,
+  WRONG_KEY: EXIT.usage,
   CONSENT_REFUSED: EXIT.usage,
   IDENTIFYING_CONTENT: EXIT.usage,
   MANIFEST_INVALID: EXIT.usage,

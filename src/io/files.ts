@@ -113,6 +113,25 @@ export async function writeAll(handle: FileHandle, chunk: Uint8Array, position: 
   }
 }
 
+/**
+ * Writes all of `pieces`, in order, from `position` in the file: one writev for many buffers
+ * (the chunks and tags of an age file), again from where a short write stopped.
+ */
+export async function writeAllPieces(handle: FileHandle, pieces: readonly Uint8Array[], position: number): Promise<number> {
+  const rest = pieces.filter((piece) => piece.length > 0)
+  let at = position
+  while (rest.length > 0) {
+    const {bytesWritten} = await handle.writev(rest, at)
+    if (bytesWritten === 0) throw new Error(`writev wrote nothing at byte ${at}`)
+    at += bytesWritten
+    let skip = bytesWritten
+    while (rest.length > 0 && skip >= rest[0]!.length) skip -= rest.shift()!.length
+    if (skip > 0) rest[0] = rest[0]!.subarray(skip)
+  }
+
+  return at - position
+}
+
 /** One positional read of an open file: how many bytes came (0 at its end). */
 export function readAt(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => read(fd, buffer, offset, length, position, (error, n) => (error ? reject(error) : resolve(n))))

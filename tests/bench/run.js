@@ -24,11 +24,17 @@
 //   (h) start-up: the wall time of `custody --help` and of `custody status` on a small case (just
 //       made by `custody init`), against `node -e 0`, median of 9 runs taken in turn. Aims: --help
 //       <= 3x and status <= 4x the time of `node -e 0`.
+//   (i) encryption at rest (issue 19): one 1 GiB file encrypted to an age X25519 recipient by
+//       custody's src/age (`encryptFile`: read 1 MiB at a time, encrypt, write, fsync), against
+//       `age -r RECIPIENT -o OUT FILE` and against `cp`, each of them followed by `sync` of what it
+//       wrote; then decrypted (`decryptFile`) against `age -d -i IDENTITY -o OUT FILE`, run in turn
+//       round after round. Aims: >= 0.8x of cp and of age.
 // Peak memory (VmHWM of the custody process) is printed for a 256 MiB and a 1 GiB file, and for
 // 100 and 1,000 files: it must not grow with the size of the input.
 //
 // Options: --runs N (default 3, the median is reported), --keep (keep the generated data),
-// --only a,b,c,d (run some of the benchmarks; f comes with e, and h is start-up).
+// --only a,b,c,d (run some of the benchmarks; f comes with e, and h is start-up). Rows a and i
+// use the built dist/ (npm run bench builds it first).
 import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, statSync} from 'node:fs'
 import {randomFillSync} from 'node:crypto'
@@ -43,7 +49,7 @@ const bin = join(root, 'bin', 'run.js')
 const exiftool = join(root, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')
 const args = process.argv.slice(2)
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3
-const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g', 'h'])
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g', 'h', 'i'])
 const work = join(tmpdir(), 'custody-bench')
 // Only the rows that generate data use (and at the end remove) the shared folder: start-up (h) alone
 // must leave alone what another run of the benchmark may be generating or measuring in it.
@@ -270,6 +276,61 @@ const custodyA = await measure('custody ingest (1 GiB)', () => custodyIngest([bi
 const custodyMedium = await measure('custody ingest (256 MiB)', () => custodyIngest([medium]))
 report('(a) one 1 GiB file', custodyA, baselineA, 'MB/s', 1024 * MiB / 1e6, 0.8)
 memory.push({input: 'ingest one 256 MiB file', 'peak MiB': custodyMedium.peakMiB.toFixed(0)}, {input: 'ingest one 1 GiB file', 'peak MiB': custodyA.peakMiB.toFixed(0)})
+}
+
+// (i) encryption at rest: custody's src/age against age and cp, on the 1 GiB file of (a)
+if (only.has('i')) {
+  const big = join(work, 'big-1GiB.bin')
+  process.stderr.write('generating 1 GiB of random data (cached between runs)...\n')
+  writeRandomFile(big, 1024 * MiB)
+  const identityFile = join(work, 'age-identity.txt')
+  rmSync(identityFile, {force: true})
+  spawnSync('age-keygen', ['-o', identityFile])
+  const recipient = spawnSync('age-keygen', ['-y', identityFile], {encoding: 'utf8'}).stdout.trim()
+  if (!recipient.startsWith('age1')) throw new Error('(i) needs age and age-keygen (Debian package age)')
+  const sealed = join(work, 'big.age')
+  const opened = join(work, 'big.opened')
+  const copy = join(work, 'copy.bin')
+  const dist = (file) => JSON.stringify(join(root, 'dist', 'src', 'age', file))
+  // custody's module in a process of its own, as the baselines run: its time and peak memory are its own.
+  const custodyAge = (script) => {
+    spawnSync('sync')
+    return timed(process.execPath, ['--input-type=module', '-e', script])
+  }
+  const encryptScript = `import {encryptFile} from ${dist('files.js')}; import {parseRecipient} from ${dist('x25519.js')};
+    await encryptFile(${JSON.stringify(big)}, ${JSON.stringify(sealed)}, [parseRecipient(${JSON.stringify(recipient)})])`
+  const decryptScript = `import {decryptFile} from ${dist('files.js')}; import {readIdentityFile} from ${dist('key-files.js')};
+    await decryptFile(${JSON.stringify(sealed)}, ${JSON.stringify(opened)}, await readIdentityFile(${JSON.stringify(identityFile)}))`
+  // Each writes its output afresh: what it writes is removed first, outside the time measured.
+  const commands = {
+    'cp + sync': [copy, () => shell(`cp '${big}' '${copy}' && sync '${copy}'`)],
+    'age -r + sync': [sealed, () => shell(`age -r ${recipient} -o '${sealed}' '${big}' && sync '${sealed}'`)],
+    'custody encryptFile': [sealed, () => custodyAge(encryptScript)],
+    'age -d + sync': [opened, () => shell(`age -d -i '${identityFile}' -o '${opened}' '${sealed}' && sync '${opened}'`)],
+    'custody decryptFile': [opened, () => custodyAge(decryptScript)],
+  }
+  // In turn, round after round (as (h)): what else loads the machine, and the write-back of the
+  // file just generated, fall on all of them alike. age -d decrypts the file custody wrote.
+  spawnSync('sync')
+  const results = Object.fromEntries(Object.keys(commands).map((label) => [label, []]))
+  for (let i = 0; i < runs; i++) {
+    for (const [label, [output, run]] of Object.entries(commands)) {
+      rmSync(output, {force: true})
+      results[label].push(await run())
+    }
+  }
+
+  const [baselineCp, baselineAge, custodyEncrypt, baselineAgeD, custodyDecrypt] = Object.entries(results).map(([label, xs]) => {
+    process.stderr.write(`  ${label} (1 GiB): ${xs.map((x) => x.seconds.toFixed(2)).join(' s, ')} s\n`)
+    return {seconds: median(xs.map((x) => x.seconds)), peakMiB: Math.max(...xs.map((x) => x.peakMiB))}
+  })
+  rmSync(copy, {force: true})
+  if (spawnSync('cmp', ['-s', big, opened]).status !== 0) throw new Error('(i) the decrypted file differs from the original')
+  report('(i) encrypt 1 GiB to age vs cp', custodyEncrypt, baselineCp, 'MB/s', 1024 * MiB / 1e6, 0.8)
+  report('(i) encrypt 1 GiB to age vs age -r', custodyEncrypt, baselineAge, 'MB/s', 1024 * MiB / 1e6, 0.8)
+  report('(i) decrypt it vs age -d', custodyDecrypt, baselineAgeD, 'MB/s', 1024 * MiB / 1e6, 0.8)
+  memory.push({input: 'encrypt one 1 GiB file (src/age)', 'peak MiB': custodyEncrypt.peakMiB.toFixed(0)}, {input: 'decrypt it (src/age)', 'peak MiB': custodyDecrypt.peakMiB.toFixed(0)})
+  for (const path of [sealed, opened, identityFile]) rmSync(path, {force: true})
 }
 
 // (b) many photos
