@@ -86,7 +86,8 @@ describe('before the passphrase', () => {
   it('seal refuses an --out it cannot write and exhibits the case does not hold', async () => {
     const folder = await refused(['seal', '--out', join(work.path, 'no-such-folder', 'court.zip')])
     expect(folder.code).toBe(2)
-    expect(folder.json.error?.message).toMatch(new RegExp(`^cannot write the archive into ${join(work.path, 'no-such-folder')} .*; choose another --out`))
+    expect(folder.json.error?.code).toBe('OUTPUT_UNWRITABLE')
+    expect(folder.json.error?.message).toBe(`--out ${join(work.path, 'no-such-folder', 'court.zip')} cannot be written: there is no folder ${join(work.path, 'no-such-folder')}; nothing was done. Name a file in a folder you can write to`)
     const notZip = await refused(['seal', '--out', join(work.path, 'court.txt')])
     expect(notZip.json.error?.message).toBe(`--out must name a .zip file, got ${JSON.stringify(join(work.path, 'court.txt'))}`)
     const unknown = await refused(['seal', 'EX-000099', '--out', join(work.path, 'court.zip')])
