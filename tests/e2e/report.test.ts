@@ -148,6 +148,17 @@ describe('custody report', () => {
     }
   })
 
+  it('of a file that is no ZIP: exit 3, the zip check failed and the checks after it shown not run', async () => {
+    const junk = join(work.path, 'junk.zip')
+    writeFileSync(junk, '<html>not a zip</html>')
+    const {html, json} = await report(junk, 'junk.html', [], 3)
+    expect(json.failedChecks).toEqual(['zip'])
+    expect(html).toContain('<td>zip</td><td>FAILED</td>')
+    expect(html).toContain('<td>signatures</td><td>NOT RUN</td>')
+    expect(html).not.toContain('PASSED')
+    expect(html).toMatch(/VERIFICATION FAILED: the following check\(s\) failed: zip\./)
+  })
+
   it('of a bag folder, as verify takes it', async () => {
     const {html, json} = await report(join(sealed.pristine, sealed.bag), 'folder.html', ['--thumbnails', 'none'])
     expect(json.verdict).toBe('verified')
