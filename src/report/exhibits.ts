@@ -16,10 +16,10 @@ import {imageBlock, type Thumbnails} from './thumbnails.js'
 const record = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {})
 const present = (value: unknown): boolean => value !== null && value !== undefined && value !== ''
 
-/** The ingest event's normalised metadata and collection details of an exhibit. */
-function recorded(data: ArchiveData, id: string): {normalised: Record<string, unknown>; collected: Record<string, unknown>} {
+/** The ingest event's normalised metadata, collection details and note of an exhibit. */
+function recorded(data: ArchiveData, id: string): {normalised: Record<string, unknown>; collected: Record<string, unknown>; note: unknown} {
   const payload = record(data.ingest(id)?.payload)
-  return {normalised: record(record(payload.metadata).normalised), collected: record(payload.collected)}
+  return {normalised: record(record(payload.metadata).normalised), collected: record(payload.collected), note: payload.note}
 }
 
 function captureTime(m: ReportMessages, normalised: Record<string, unknown>): string {
@@ -87,22 +87,23 @@ async function custodyChain(out: ReportSink, m: ReportMessages, data: ArchiveDat
   await out.write('</table>\n')
 }
 
-/** The normalised metadata as label and value pairs, nested objects flattened with dots. */
-function flattened(value: unknown, prefix = ''): Array<[string, unknown]> {
-  if (!isRecord(value)) return prefix === '' ? [] : [[prefix, value]]
+/** The normalised metadata as label and value pairs, nested objects flattened with dots, a value not recorded said so. */
+function flattened(m: ReportMessages, value: unknown, prefix = ''): Array<[string, unknown]> {
+  if (!isRecord(value)) return prefix === '' ? [] : [[prefix, present(value) ? value : m.exhibit.noValue]]
   return Object.keys(value)
     .sort()
-    .flatMap((k) => flattened(value[k], prefix === '' ? k : `${prefix}.${k}`))
+    .flatMap((k) => flattened(m, value[k], prefix === '' ? k : `${prefix}.${k}`))
 }
 
 export async function exhibitDetails(out: ReportSink, m: ReportMessages, data: ArchiveData, context: ArchiveContext, report: ArchiveReport, thumbnails: Thumbnails): Promise<void> {
   await out.write(heading(2, m.exhibit.heading, 'each-exhibit'))
   for (const x of data.exhibits()) {
     const id = String(x.stated.exhibit)
-    const {normalised} = recorded(data, id)
+    const {normalised, note} = recorded(data, id)
     await out.write(`<section class="exhibit">\n${heading(3, `${id}: ${String(x.stated.originalName)}`, `exhibit-${id}`)}`)
+    if (typeof note === 'string') await out.write(facts([[m.exhibit.ingestNote, note]]))
     await custodyChain(out, m, data, report, id)
-    const pairs = flattened(normalised)
+    const pairs = flattened(m, normalised)
     await out.write(`<h4>${escapeHtml(m.exhibit.metadata)}</h4>\n${pairs.length === 0 ? `<p>${escapeHtml(m.exhibit.noMetadata)}</p>\n` : facts(pairs)}`)
     await out.write(await imageBlock(m, context, x.stated, normalised, thumbnails))
     await out.write('</section>\n')

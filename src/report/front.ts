@@ -57,6 +57,7 @@ export function cover(m: ReportMessages, report: ArchiveReport, verdict: ReportV
       [m.cover.purpose, typeof s.purpose === 'string' ? s.purpose : isRecord(s.case) ? m.cover.noPurpose : m.cover.unknown],
       [m.cover.sealedBy, text(s.sealer)],
       [m.cover.sealedAt, text(s.sealedAt)],
+      [m.cover.note, typeof s.note === 'string' ? s.note : m.cover.noNote],
       [m.cover.archive, report.archive.split(/[\\/]/).filter((p) => p !== '').at(-1) ?? report.archive],
       [m.cover.archiveSha256, given.archiveSha256 ?? m.cover.folderNoHash],
     ]),

@@ -98,6 +98,10 @@ describe('custody report', () => {
     expect(html).not.toContain('<b>Simferopol')
     expect(html).toContain('&quot;&gt;&lt;img src=x onerror=alert(3)&gt;.jpg')
     expect(html).toContain('&lt;b&gt;Simferopol&lt;/b&gt;')
+    // The seal's note on the cover, and each exhibit's note, escaped.
+    const note = '&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;'
+    expect(html.slice(0, html.indexOf('2. Verification'))).toContain(note)
+    expect(html.split(note).length - 1).toBeGreaterThanOrEqual(3)
     // The only images are the report's own, inlined.
     for (const img of html.match(/<img [^>]*>/g) ?? []) expect(img).toMatch(/ src="data:image\/(jpeg|png);base64,[A-Za-z0-9+/=]+">$/)
   })
