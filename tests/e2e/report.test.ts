@@ -11,6 +11,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {forgeBag} from '../helpers/bag.js'
 import {custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
+import {LocalTsa} from '../../src/timestamps/local-tsa.js'
 
 const HOSTILE_NOTE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
 const HOSTILE_NAME = '"><img src=x onerror=alert(3)>.jpg'
@@ -162,6 +163,29 @@ describe('custody report', () => {
     expect(html).not.toContain('PASSED')
     expect(html).toMatch(/VERIFICATION FAILED: the following check\(s\) failed: zip\./)
   })
+
+  it('states the trusted time: the TSA, its genTime and the events it covers, and marks the events it covers', async () => {
+    await using tsa = await (await LocalTsa.create()).start()
+    const stamped = await newCase()
+    try {
+      const c = ['--case', stamped.dir]
+      expect((await custody(['ingest', join(SAMPLES, 'Canon.jpg'), ...c])).code).toBe(0)
+      const stamp = await custody(['timestamp', '--tsa', tsa.url, '--tsa-ca', tsa.caFile, ...c])
+      expect(stamp.code, stamp.stderr).toBe(0)
+      const archive = join(work.path, 'stamped.zip')
+      expect((await custody(['seal', '--out', archive, ...c])).code).toBe(0)
+      const given = await report(archive, 'stamped.html', ['--tsa-ca', tsa.caFile, '--thumbnails', 'none'])
+      expect(given.html).toMatch(/<tr><td>[^<]+<\/td><td>\d{4}-\d\d-\d\dT[^<]+<\/td><td>ledger events 0 to \d+ \(\d+ events\)<\/td><\/tr>/)
+      expect(given.html).toContain('The TSA roots were given by the person who made this report (--tsa-ca).')
+      expect(given.html).toMatch(/in the signed checkpoint; timestamped by /)
+      // Without --tsa-ca the archive's own roots: said, and the check is a warning, never shown passed.
+      const own = await report(archive, 'own-roots.html', ['--thumbnails', 'none'])
+      expect(own.html).toContain('The TSA roots were the archive&#39;s own copy')
+      expect(own.html).toContain('<td>timestamps</td><td>WARNING')
+    } finally {
+      stamped.remove()
+    }
+  }, 120_000)
 
   it('of a bag folder, as verify takes it', async () => {
     const {html, json} = await report(join(sealed.pristine, sealed.bag), 'folder.html', ['--thumbnails', 'none'])
