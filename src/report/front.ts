@@ -39,7 +39,7 @@ export function documentHead(m: ReportMessages, sealId: string): string {
 }
 
 export function verdictSentence(m: ReportMessages, verdict: ReportVerdict): string {
-  if (verdict.verdict === 'failed') return m.cover.failed(verdict.failedChecks.join(', '))
+  if (verdict.verdict === 'failed') return verdict.failedChecks.length === 0 ? m.cover.failedNoCheck : m.cover.failed(verdict.failedChecks.join(', '))
   return verdict.warnings > 0 ? m.cover.verifiedWithWarnings(verdict.warnings) : m.cover.verified
 }
 

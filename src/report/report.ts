@@ -66,7 +66,7 @@ async function writeFull(out: ReportSink, m: ReportMessages, context: ArchiveCon
   const verdict = verdictOf(report)
   using data = new ArchiveData()
   await data.load(context)
-  await out.write(documentHead(m, report.sealId ?? '?'))
+  await out.write(documentHead(m, report.sealId ?? m.cover.noSealId))
   await out.write(cover(m, report, verdict, {statement: context.statement, archiveSha256}))
   await out.write(verification(m, report, verdict))
   if (data.unread.length > 0) await out.write(`<ul>${data.unread.map((u) => `<li>${escapeHtml(u)}</li>`).join('')}</ul>\n`)
@@ -81,7 +81,7 @@ async function writeFull(out: ReportSink, m: ReportMessages, context: ArchiveCon
 /** Step 4: an archive the verifier could not read as far as its bag. */
 async function writeShort(out: ReportSink, m: ReportMessages, report: ArchiveReport, archiveSha256: string | null): Promise<void> {
   const verdict = verdictOf(report)
-  await out.write(documentHead(m, report.sealId ?? '?'))
+  await out.write(documentHead(m, report.sealId ?? m.cover.noSealId))
   await out.write(cover(m, report, verdict, {statement: {}, archiveSha256}))
   await out.write(verification(m, report, verdict))
   await out.write(`${howToCheck(m, undefined)}${glossary(m)}</body>\n</html>\n`)

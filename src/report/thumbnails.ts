@@ -37,7 +37,7 @@ export async function imageBlock(m: ReportMessages, context: ArchiveContext, sta
   }
 
   const type = imageType(bytes)
-  if (type === undefined) return ''
+  if (type === undefined) return paragraph(m.exhibit.notInlined)
   const img = `<img class="thumb" alt="${escapeHtml(isRecord(stated) ? stated.originalName : '')}" src="data:${type};base64,${bytes.toString('base64')}">`
   if (thumbnails === 'shown') return `<h4>${escapeHtml(m.exhibit.image)}</h4>\n<p>${img}</p>\n`
   return `<h4>${escapeHtml(m.exhibit.image)}</h4>\n<details class="content-warning"><summary>${escapeHtml(m.exhibit.warning)}</summary>\n<p>${img}</p>\n</details>\n`

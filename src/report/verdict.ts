@@ -21,5 +21,5 @@ export function verdictOf(report: ArchiveReport): ReportVerdict {
   const ran = new Set(report.checks.map((c) => c.name))
   const notRun = [report.source, ...BAG_CHECKS.map((c) => c.name)].filter((name) => !ran.has(name))
   const verified = report.ok && failedChecks.length === 0
-  return {verdict: verified ? 'verified' : 'failed', failedChecks: verified || failedChecks.length > 0 ? failedChecks : ['(problems found)'], notRun, warnings: report.warnings.length}
+  return {verdict: verified ? 'verified' : 'failed', failedChecks, notRun, warnings: report.warnings.length}
 }

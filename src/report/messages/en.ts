@@ -25,7 +25,9 @@ export const en = {
     verified: 'VERIFIED: every check listed in section 2 passed.',
     verifiedWithWarnings: (n: number) => `VERIFIED, WITH ${n} WARNING(S): no check failed, but read the warnings in section 2.`,
     failed: (checks: string) => `VERIFICATION FAILED: the following check(s) failed: ${checks}. Do not rely on this archive without further inquiry.`,
+    failedNoCheck: 'VERIFICATION FAILED: problems were found (listed in section 2). Do not rely on this archive without further inquiry.',
     unknown: 'unknown (the archive could not be read this far)',
+    noSealId: 'unknown',
   },
   verification: {
     heading: '2. Verification',
@@ -106,6 +108,7 @@ export const en = {
     warning: 'Content warning: this image may show graphic material. Open to view.',
     tooLarge: (limit: string) => `Image too large to inline (over ${limit}).`,
     unreadable: 'The image could not be read from the archive.',
+    notInlined: 'Not a JPEG or PNG image: not inlined.',
     hiddenNone: 'Images are left out of this report (--thumbnails none).',
   },
   testimony: {
