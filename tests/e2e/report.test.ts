@@ -210,7 +210,14 @@ describe('custody report', () => {
     const profile = join(work.path, 'chromium-profile')
     const dumped = spawnSync(
       chromium,
-      ['--headless', '--no-sandbox', '--disable-gpu', `--user-data-dir=${profile}`, '--proxy-server=127.0.0.1:9', '--proxy-bypass-list=<-loopback>', `--log-net-log=${log}`, '--dump-dom', `file://${out}`],
+      [
+        ...['--headless', '--no-sandbox', '--disable-gpu', `--user-data-dir=${profile}`, '--no-first-run'],
+        // The browser's own traffic (updates, sync, metrics) off, so that what is left is the page's.
+        ...['--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-domain-reliability', '--disable-default-apps'],
+        // The network off: any request the page made would go to a proxy that is not there, and be logged.
+        ...['--proxy-server=127.0.0.1:9', '--proxy-bypass-list=<-loopback>', `--log-net-log=${log}`],
+        ...['--dump-dom', `file://${out}`],
+      ],
       {encoding: 'utf8', timeout: 60_000},
     )
     expect(dumped.status, dumped.stderr).toBe(0)
