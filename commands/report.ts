@@ -61,6 +61,7 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
 
   async run(): Promise<ReportResult> {
     const {args, flags} = await this.parse(Report)
+    if (/\.pdf$/i.test(flags.out)) throw new CustodyError('USAGE', `--out ${flags.out}: a PDF/A report is still to come; write an HTML report (--out FILE.html) and print it to PDF if needed`)
     if (flags.format === undefined && !/\.html?$/i.test(flags.out)) {
       throw new CustodyError('USAGE', `--out ${flags.out}: only an HTML report (.html) can be made for now; name the file .html, or add --format html`)
     }
