@@ -19,13 +19,14 @@ const words = (value: unknown, none: string): string => (list(value).length === 
 /** The consent-changed events of one witness, as the verifier kept them (bounded: BAG_LIMITS.testimonyEvents). */
 function consentHistory(m: ReportMessages, context: ArchiveContext, witness: string): string {
   const t = m.testimony
+  const none = m.exhibits.none2
   const changes = context.testimonyEvents.filter((e) => e.action === 'consent-changed' && e.payload.witness === witness)
   const first = context.testimonyEvents.find((e) => e.action === 'testimony' && e.payload.witness === witness)
   const rows = [
     ...(first?.action === 'testimony' ? [row([first.seq, first.payload.consent.givenAt ?? first.time, `+ ${words(first.payload.consent.scopes, t.noConsent)}`, first.payload.consent.method ?? ''])] : []),
-    ...changes.map((e) => (e.action === 'consent-changed' ? row([e.seq, e.payload.at, `+ ${words(e.payload.granted, '—')} / − ${words(e.payload.withdrawn, '—')}`, e.payload.method ?? '']) : '')),
+    ...changes.map((e) => (e.action === 'consent-changed' ? row([e.seq, e.payload.at, `+ ${words(e.payload.granted, none)} / − ${words(e.payload.withdrawn, none)}`, e.payload.method ?? '']) : '')),
   ]
-  return `<h4>${escapeHtml(t.consentHistory)}</h4>\n<table>\n${row([m.exhibit.seq, m.exhibit.when, t.consent, ''], true)}${rows.join('')}</table>\n`
+  return `<h4>${escapeHtml(t.consentHistory)}</h4>\n<table>\n${row([m.exhibit.seq, m.exhibit.when, t.consentChange, t.consentMethod], true)}${rows.join('')}</table>\n`
 }
 
 function oneTestimony(m: ReportMessages, context: ArchiveContext, given: Record<string, unknown>): string {
@@ -33,17 +34,18 @@ function oneTestimony(m: ReportMessages, context: ArchiveContext, given: Record<
   const witness = String(given.witness)
   const interview = record(given.interview)
   const versions = list(given.versions).map(record)
+  const none = m.exhibits.none2
   return [
     `<section class="testimony">\n${heading(3, `${t.witness} ${witness}`, `witness-${witness}`)}`,
     facts([[t.statement, given.exhibit]]),
     `<h4>${escapeHtml(t.interview)}</h4>\n`,
     facts([
       [t.started, interview.startedAt],
-      [t.ended, interview.endedAt ?? '—'],
+      [t.ended, interview.endedAt ?? none],
       [t.place, interview.place],
-      [t.interviewers, words(interview.interviewers, '—')],
-      [t.interpreter, interview.interpreter ?? '—'],
-      [t.languages, words(interview.languages, '—')],
+      [t.interviewers, words(interview.interviewers, none)],
+      [t.interpreter, interview.interpreter ?? none],
+      [t.languages, words(interview.languages, none)],
     ]),
     facts([[t.consent, words(given.consent, t.noConsent)]]),
     consentHistory(m, context, witness),

@@ -126,6 +126,8 @@ export const en = {
     languages: 'Languages',
     consent: 'Consent in force when sealed',
     consentHistory: 'Consent history',
+    consentChange: 'Change (+ granted, − withdrawn)',
+    consentMethod: 'How it was given',
     noConsent: 'none',
     versions: 'Versions',
     version: 'Version',
