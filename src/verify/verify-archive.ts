@@ -55,7 +55,7 @@ import {runChecklist, type Check, type CheckOutcome, type Problem} from './check
 import {ProblemList} from './problem-list.js'
 import {bagitCheck} from './archive/bagit.js'
 import {contentsCheck} from './archive/contents.js'
-import {createArchiveContext, type ArchiveContext, type ArchiveTrust, type SourceKind, type VerifyArchiveOptions} from './archive/context.js'
+import {createArchiveContext, type ArchiveContext, type ArchiveTrust, type SourceKind, type VerifyArchiveOptions as CheckOptions} from './archive/context.js'
 import {earlierSealsCheck} from './archive/earlier-seals.js'
 import {eventsCheck} from './archive/events.js'
 import {manifestsCheck} from './archive/manifests.js'
@@ -66,7 +66,15 @@ import {testimonyCheck} from './archive/testimony.js'
 import {timestampsCheck} from './archive/timestamps.js'
 import {folderCheck, folderEntriesCheck, unreadableZip, zipCheck, zipEntriesCheck} from './archive/zip.js'
 
-export type {ArchiveTrust, VerifyArchiveOptions}
+export type {ArchiveTrust}
+
+export interface VerifyArchiveOptions extends CheckOptions {
+  /**
+   * Once every check has run on a bag that could be read, before the archive is closed: for what
+   * is made from the archive as it was verified (`custody report`), never for another check.
+   */
+  afterChecks?: (context: ArchiveContext, report: ArchiveReport) => Promise<void>
+}
 
 export interface ArchiveReport {
   ok: boolean
@@ -123,7 +131,7 @@ async function checkArchive(path: string, options: VerifyArchiveOptions): Promis
     return zipReport(path, 'zip', null, checks, problems, 0)
   }
 
-  return checkSource(createArchiveContext(path, found.size, zip, options), problems)
+  return checkSource(createArchiveContext(path, found.size, zip, options), problems, options.afterChecks)
 }
 
 /**
@@ -146,13 +154,16 @@ async function checkFolder(path: string, options: VerifyArchiveOptions): Promise
     context.warnings.push(`folder: ${aside}, beside the bag folder, holds macOS's AppleDouble files (resource forks and extended attributes; unzip makes it of a ZIP made on a Mac): not part of the bag, left aside`)
   }
 
-  return checkSource(context, new ProblemList<Problem>())
+  return checkSource(context, new ProblemList<Problem>(), options.afterChecks)
 }
 
-async function checkSource(context: ArchiveContext, problems: ProblemList<Problem>): Promise<ArchiveReport> {
+async function checkSource(context: ArchiveContext, problems: ProblemList<Problem>, afterChecks: VerifyArchiveOptions['afterChecks']): Promise<ArchiveReport> {
   try {
     const {checks, bagRead} = await runArchiveChecks(context, problems)
-    return bagRead ? archiveReport(context, checks, problems) : zipReport(context.path, context.kind, context.bag ?? null, checks, problems, context.uncounted)
+    if (!bagRead) return zipReport(context.path, context.kind, context.bag ?? null, checks, problems, context.uncounted)
+    const report = archiveReport(context, checks, problems)
+    await afterChecks?.(context, report)
+    return report
   } finally {
     context.files.close()
     context.source.close()

@@ -1,0 +1,116 @@
+/**
+ * What the report reads of a verified archive, kept in a scratch database (src/io/scratch-db.ts) as
+ * the archive verifier keeps its index, so that memory does not grow with the number of exhibits
+ * or events: the exhibits as the seal statement states them, in its order, and each exhibit's
+ * events from events.jsonl. Both are read again from the archive (nothing here checks them: the
+ * verifier has, and the report says what it found); they are hostile input, held as text and
+ * escaped when written.
+ */
+import type Database from 'better-sqlite3'
+import {messageOf} from '../errors.js'
+import {isRecord} from '../formats/guards.js'
+import {keysetPages} from '../io/keyset-pages.js'
+import {PAGE, openScratchDatabase} from '../io/scratch-db.js'
+import {BAG_LIMITS, EVENTS_PATH, STATEMENT_PATH} from '../seal/bag-layout.js'
+import type {ArchiveContext} from '../verify/archive/context.js'
+import {readStatement} from '../verify/archive/statement-reader.js'
+
+/** An exhibit as the statement states it, and as the report shows it. */
+export interface StatedExhibit {
+  ord: number
+  stated: Record<string, unknown>
+}
+
+/** One events.jsonl line of an exhibit: its ledger position and the event. */
+export interface ExhibitEvent {
+  seq: number
+  event: Record<string, unknown>
+}
+
+export class ArchiveData implements Disposable {
+  /** What could not be read again (the report says so). */
+  readonly unread: string[] = []
+  private readonly db: Database.Database
+
+  constructor() {
+    this.db = openScratchDatabase(`
+      CREATE TABLE exhibit (ord INTEGER PRIMARY KEY, id TEXT NOT NULL, stated TEXT NOT NULL);
+      CREATE TABLE event (exhibit TEXT NOT NULL, seq INTEGER NOT NULL, action TEXT, body TEXT NOT NULL, PRIMARY KEY (exhibit, seq));
+    `)
+  }
+
+  /** Reads the statement's exhibits and the events of every exhibit from the archive the context holds. */
+  async load(context: ArchiveContext): Promise<void> {
+    await this.loadExhibits(context)
+    await this.loadEvents(context)
+  }
+
+  /** The stated exhibits, in the statement's order, a page at a time. */
+  exhibits(): Generator<StatedExhibit> {
+    const page = this.db.prepare<[number, number], {ord: number; stated: string}>('SELECT ord, stated FROM exhibit WHERE ord > ? ORDER BY ord LIMIT ?')
+    const rows = keysetPages((after: number) => page.all(after, PAGE), (r) => r.ord, -1)
+    return (function* () {
+      for (const r of rows) yield {ord: r.ord, stated: JSON.parse(r.stated) as Record<string, unknown>}
+    })()
+  }
+
+  /** An exhibit's events in ledger order, a page at a time. */
+  events(exhibit: string): Generator<ExhibitEvent> {
+    const page = this.db.prepare<[string, number, number], {seq: number; body: string}>('SELECT seq, body FROM event WHERE exhibit = ? AND seq > ? ORDER BY seq LIMIT ?')
+    const rows = keysetPages((after: number) => page.all(exhibit, after, PAGE), (r) => r.seq, -1)
+    return (function* () {
+      for (const r of rows) yield {seq: r.seq, event: JSON.parse(r.body) as Record<string, unknown>}
+    })()
+  }
+
+  /** The exhibit's first ingest event: what was recorded when it was taken in. */
+  ingest(exhibit: string): Record<string, unknown> | undefined {
+    const found = this.db.prepare<[string], {body: string}>("SELECT body FROM event WHERE exhibit = ? AND action = 'ingest' ORDER BY seq LIMIT 1").get(exhibit)
+    return found === undefined ? undefined : (JSON.parse(found.body) as Record<string, unknown>)
+  }
+
+  [Symbol.dispose](): void {
+    this.db.close()
+  }
+
+  private async loadExhibits(context: ArchiveContext): Promise<void> {
+    const file = context.files.get(STATEMENT_PATH)
+    if (file === undefined) return
+    const insert = this.db.prepare<[number, string, string]>('INSERT INTO exhibit (ord, id, stated) VALUES (?, ?, ?)')
+    try {
+      await readStatement(
+        context.source.chunks(file.info),
+        (x, index) => {
+          if (isRecord(x)) insert.run(index, String(x.exhibit), JSON.stringify(x))
+        },
+        {element: BAG_LIMITS.statementExhibit, rest: BAG_LIMITS.statementRest},
+      )
+    } catch (error) {
+      this.unread.push(`${STATEMENT_PATH}: ${messageOf(error)}`)
+    }
+  }
+
+  private async loadEvents(context: ArchiveContext): Promise<void> {
+    const file = context.files.get(EVENTS_PATH)
+    if (file === undefined) return
+    const insert = this.db.prepare<[string, number, string, string]>('INSERT OR IGNORE INTO event (exhibit, seq, action, body) VALUES (?, ?, ?, ?)')
+    try {
+      for await (const line of context.source.lines(file.info, BAG_LIMITS.eventLine)) {
+        const entry = parsed(line)
+        const event = isRecord(entry) ? entry.event : undefined
+        if (!isRecord(entry) || !isRecord(event) || typeof event.exhibit !== 'string' || !Number.isSafeInteger(entry.seq)) continue
+        insert.run(event.exhibit, entry.seq as number, String(event.action), JSON.stringify(event))
+      }
+    } catch (error) {
+      this.unread.push(`${EVENTS_PATH}: ${messageOf(error)}`)
+    }
+  }
+}
+
+function parsed(line: string): unknown {
+  try {
+    return JSON.parse(line)
+  } catch {
+    return undefined
+  }
+}

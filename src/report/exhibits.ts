@@ -1,0 +1,111 @@
+/**
+ * Sections 3 and 4 of the report: the table of exhibits, then each exhibit with its chain of
+ * custody, its normalised metadata and, for an image, the image itself. Exhibits come a page at a
+ * time from the scratch database (archive-data.ts), and each is written as soon as it is made.
+ */
+import {isRecord} from '../formats/guards.js'
+import {formatBytes} from '../render/text.js'
+import type {ArchiveContext} from '../verify/archive/context.js'
+import type {ArchiveReport} from '../verify/verify-archive.js'
+import type {ArchiveData, StatedExhibit} from './archive-data.js'
+import {escapeHtml, facts, heading, row} from './html.js'
+import type {ReportMessages} from './messages/en.js'
+import type {ReportSink} from './sink.js'
+import {imageBlock, type Thumbnails} from './thumbnails.js'
+
+const record = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {})
+const present = (value: unknown): boolean => value !== null && value !== undefined && value !== ''
+
+/** The ingest event's normalised metadata, collection details and note of an exhibit. */
+function recorded(data: ArchiveData, id: string): {normalised: Record<string, unknown>; collected: Record<string, unknown>; note: unknown} {
+  const payload = record(data.ingest(id)?.payload)
+  return {normalised: record(record(payload.metadata).normalised), collected: record(payload.collected), note: payload.note}
+}
+
+function captureTime(m: ReportMessages, normalised: Record<string, unknown>): string {
+  const time = record(normalised.captureTime)
+  if (!present(time.local)) return m.exhibits.none2
+  return present(time.offset) ? `${String(time.local)} (${String(time.offset)})` : `${String(time.local)} (${m.exhibits.noZone})`
+}
+
+function gps(m: ReportMessages, normalised: Record<string, unknown>): string {
+  const at = record(normalised.gps)
+  return typeof at.latitude === 'number' && typeof at.longitude === 'number' ? `${at.latitude}, ${at.longitude}` : m.exhibits.none2
+}
+
+function joined(m: ReportMessages, parts: unknown[]): string {
+  return parts.some(present) ? parts.map((p) => (present(p) ? String(p) : m.exhibits.none2)).join(' / ') : m.exhibits.none2
+}
+
+function tableRow(m: ReportMessages, data: ArchiveData, x: StatedExhibit): string {
+  const s = x.stated
+  const {normalised, collected} = recorded(data, String(s.exhibit))
+  const device = record(normalised.device)
+  const where = present(collected.location) ? collected.location : typeof collected.latitude === 'number' ? `${String(collected.latitude)}, ${String(collected.longitude)}` : undefined
+  return row([
+    s.exhibit,
+    s.originalName,
+    normalised.mimeType ?? normalised.fileType ?? m.exhibits.none2,
+    typeof s.size === 'number' ? `${formatBytes(s.size)} (${m.exhibits.bytes(s.size)})` : s.size,
+    s.sha256,
+    captureTime(m, normalised),
+    gps(m, normalised),
+    joined(m, [device.make, device.model, device.serialNumber]),
+    joined(m, [collected.by, collected.at, where]),
+    present(collected.source) ? collected.source : m.exhibits.none2,
+  ])
+}
+
+export async function exhibitTable(out: ReportSink, m: ReportMessages, data: ArchiveData): Promise<number> {
+  const e = m.exhibits
+  await out.write(heading(2, e.heading, 'exhibits'))
+  await out.write(`<table class="exhibits">\n${row([e.id, e.name, e.type, e.size, e.sha256, e.captured, e.gps, e.device, e.collected, e.source], true)}`)
+  let count = 0
+  for (const x of data.exhibits()) {
+    await out.write(tableRow(m, data, x))
+    count++
+  }
+
+  await out.write('</table>\n')
+  if (count === 0) await out.write(`<p>${escapeHtml(e.none)}</p>\n`)
+  return count
+}
+
+/** What covers an event: the signed checkpoint and the tokens, only as far as the verifier found them to hold. */
+function coverage(m: ReportMessages, report: ArchiveReport, seq: number): string {
+  const x = m.exhibit
+  const signedOk = report.checks.some((c) => c.name === 'signatures' && c.status === 'ok') && report.trust?.signingKey
+  const signed = signedOk && report.treeHead !== null && seq < report.treeHead.size ? x.signed : x.notSigned
+  const stamped = report.checks.some((c) => c.name === 'timestamps' && c.status !== 'failed') ? (report.trust?.timestamps ?? []).filter((t) => seq < t.treeSize) : []
+  return `${signed}; ${stamped.length === 0 ? x.notStamped : stamped.map((t) => x.stamped(t.genTime)).join(', ')}`
+}
+
+async function custodyChain(out: ReportSink, m: ReportMessages, data: ArchiveData, report: ArchiveReport, id: string): Promise<void> {
+  const x = m.exhibit
+  await out.write(`<h4>${escapeHtml(x.custody)}</h4>\n<table class="custody">\n${row([x.seq, x.action, x.who, x.when, x.coverage], true)}`)
+  for (const {seq, event} of data.events(id)) await out.write(row([seq, event.action, event.actor, event.time, coverage(m, report, seq)]))
+  await out.write('</table>\n')
+}
+
+/** The normalised metadata as label and value pairs, nested objects flattened with dots, a value not recorded said so. */
+function flattened(m: ReportMessages, value: unknown, prefix = ''): Array<[string, unknown]> {
+  if (!isRecord(value)) return prefix === '' ? [] : [[prefix, present(value) ? value : m.exhibit.noValue]]
+  return Object.keys(value)
+    .sort()
+    .flatMap((k) => flattened(m, value[k], prefix === '' ? k : `${prefix}.${k}`))
+}
+
+export async function exhibitDetails(out: ReportSink, m: ReportMessages, data: ArchiveData, context: ArchiveContext, report: ArchiveReport, thumbnails: Thumbnails): Promise<void> {
+  await out.write(heading(2, m.exhibit.heading, 'each-exhibit'))
+  for (const x of data.exhibits()) {
+    const id = String(x.stated.exhibit)
+    const {normalised, note} = recorded(data, id)
+    await out.write(`<section class="exhibit">\n${heading(3, `${id}: ${String(x.stated.originalName)}`, `exhibit-${id}`)}`)
+    if (typeof note === 'string') await out.write(facts([[m.exhibit.ingestNote, note]]))
+    await custodyChain(out, m, data, report, id)
+    const pairs = flattened(m, normalised)
+    await out.write(`<h4>${escapeHtml(m.exhibit.metadata)}</h4>\n${pairs.length === 0 ? `<p>${escapeHtml(m.exhibit.noMetadata)}</p>\n` : facts(pairs)}`)
+    await out.write(await imageBlock(m, context, x.stated, normalised, thumbnails))
+    await out.write('</section>\n')
+  }
+}
