@@ -77,7 +77,8 @@ export function howToCheck(m: ReportMessages, context: ArchiveContext | undefine
     steps = undefined
   }
 
-  const body = steps === undefined ? `<p>${escapeHtml(h.unavailable)}</p>\n` : `<p>${escapeHtml(h.intro)}</p>\n<pre>${escapeLines(steps)}</pre>\n`
+  const folder = context?.kind === 'folder' ? `<p>${escapeHtml(h.fromFolder)}</p>\n` : ''
+  const body = steps === undefined ? `<p>${escapeHtml(h.unavailable)}</p>\n` : `<p>${escapeHtml(h.intro)}</p>\n${folder}<pre>${escapeLines(steps)}</pre>\n`
   return `${heading(2, h.heading, 'check-yourself')}${body}`
 }
 

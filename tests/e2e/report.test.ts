@@ -191,6 +191,9 @@ describe('custody report', () => {
     const {html, json} = await report(join(sealed.pristine, sealed.bag), 'folder.html', ['--thumbnails', 'none'])
     expect(json.verdict).toBe('verified')
     expect(html).toContain('a bag folder was checked')
+    // The README's steps begin with the ZIP: the report says to skip the unpacking.
+    expect(html).toContain('This report was made from a bag folder, not from the ZIP the steps begin with')
+    expect((await report(sealed.archive, 'zip-steps.html', ['--thumbnails', 'none'])).html).not.toContain('made from a bag folder')
   })
 
   it('refuses an --out it cannot write, and a format it cannot make, before any work (exit 2)', async () => {

@@ -138,6 +138,7 @@ export const en = {
     heading: '6. How to check this yourself',
     intro: 'These are the steps from the archive\'s own README.txt, with this archive\'s names. They need only standard tools (unzip, sha256sum, openssl, python3).',
     unavailable: 'The steps could not be made: the seal statement could not be read.',
+    fromFolder: 'This report was made from a bag folder, not from the ZIP the steps begin with: skip the unpacking (unzip, Expand-Archive) and the cd into the bag, and type every command inside that folder.',
   },
   glossary: {
     heading: '7. Glossary',
