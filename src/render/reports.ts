@@ -310,6 +310,7 @@ export function renderArchiveVerify(report: ArchiveReport): string {
   if (report.problemCount > report.problems.length) lines.push(`FAIL  … and ${plural(report.problemCount - report.problems.length, 'more problem')} (only the first ${report.problems.length} are listed)`)
   for (const w of report.warnings) lines.push(`warn  ${safeText(w)}`)
   const signer = report.trust?.signingKey
+  if (report.encrypted) lines.push(`      the ZIP was read from inside the age file ${safeText(report.archive)}, decrypted in memory: nothing decrypted was written to disk`)
   lines.push(
     '',
     report.ok
