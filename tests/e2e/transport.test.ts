@@ -3,11 +3,12 @@
  * verified without its plaintext ZIP ever being written. Real tools: age and age-keygen make the
  * keys and decrypt (or re-encrypt a tampered ZIP), unzip tests what a court would extract.
  */
-import {execFileSync, spawnSync} from 'node:child_process'
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {randomBytes} from 'node:crypto'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {custody, custodyJson, custodyMeasured, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
+import {BIN, caseEnv, copyCase, custody, custodyJson, custodyMeasured, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
 
 const work = tempDir('custody-transport-')
 let kase: {dir: string; remove: () => void}
@@ -47,6 +48,18 @@ interface VerifyJson {
 const failing = (report: VerifyJson): string[] => report.checks.filter((c) => !c.ok).map((c) => c.name)
 const hq = {a: {file: '', recipient: ''}, b: {file: '', recipient: ''}, stranger: {file: '', recipient: ''}}
 let plainZip = ''
+/** A copy of the case made before the plain seal: sealed encrypted, it must give the same ZIP. */
+let twin = ''
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Every file in `folder`: after a seal, only what it delivered may be there. */
+const filesIn = (folder: string): string[] => readdirSync(folder).sort()
+
+function folder(name: string): string {
+  const path = join(work.path, name)
+  mkdirSync(path)
+  return path
+}
 
 beforeAll(async () => {
   kase = await newCase()
@@ -56,7 +69,8 @@ beforeAll(async () => {
   hq.a = keygen('hq-a')
   hq.b = keygen('hq-b')
   hq.stranger = keygen('stranger')
-  plainZip = join(work.path, 'plain.zip')
+  twin = copyCase(kase.dir, join(work.path, 'twin'))
+  plainZip = join(folder('plain'), 'court.zip')
   const sealed = await custody(['seal', '--out', plainZip, '--sealed-at', SEALED_AT, '--case', kase.dir])
   if (sealed.code !== 0) throw new Error(sealed.stderr)
 }, 120_000)
@@ -138,4 +152,109 @@ describe('verify FILE.zip.age --identity', () => {
     expect(failing(result.json)).toEqual(failing(plain.json))
     expect(result.json.problems).toEqual(plain.json.problems.map((p) => ({...p, subject: p.subject === decrypted ? file : p.subject})))
   })
+})
+
+interface SealJson {
+  archive: string
+  sha256: string
+  size: number
+  encrypted: {file: string; size: number; sha256: string; recipients: number} | null
+}
+
+describe('seal --encrypt-to', () => {
+  it('delivers court.zip.age, which each recipient decrypts to the very ZIP a plain seal writes', async () => {
+    const dir = folder('encrypted')
+    const out = join(dir, 'court.zip')
+    const result = await custodyJson<SealJson>(['seal', '--out', out, '--sealed-at', SEALED_AT, '--encrypt-to', hq.a.recipient, '--encrypt-to', hq.b.recipient, '--case', twin])
+    expect(result.code, result.stderr).toBe(0)
+    expect(filesIn(dir)).toEqual(['court.zip.age'])
+    const plain = readFileSync(plainZip)
+    const sealedAge = readFileSync(`${out}.age`)
+    expect(result.json.sha256).toBe(execFileSync('sha256sum', [plainZip], {encoding: 'utf8'}).split(' ')[0])
+    expect(result.json.size).toBe(plain.length)
+    expect(result.json.encrypted).toEqual({file: `${out}.age`, size: sealedAge.length, sha256: execFileSync('sha256sum', [`${out}.age`], {encoding: 'utf8'}).split(' ')[0], recipients: 2})
+    for (const identity of [hq.a, hq.b]) {
+      const decrypted = join(work.path, `decrypted-${identity.recipient.slice(-6)}.zip`)
+      ageDecrypt(identity.file, `${out}.age`, decrypted)
+      expect(readFileSync(decrypted).equals(plain)).toBe(true)
+      expect(spawnSync('unzip', ['-tq', decrypted]).status).toBe(0)
+      const verified = await custody(['verify', decrypted])
+      expect(verified.code, verified.stdout).toBe(0)
+    }
+
+    const text = await custody(['verify', `${out}.age`, '--identity', hq.b.file])
+    expect(text.code, text.stdout).toBe(0)
+  })
+
+  it('takes recipients from an age recipients file, and checks them before the passphrase', async () => {
+    const dir = folder('from-file')
+    const recipients = join(work.path, 'recipients.txt')
+    writeFileSync(recipients, `# HQ\n${hq.a.recipient}\n`)
+    const bad = await custodyJson<{error: {code: string; message: string}}>(['seal', '--out', join(dir, 'x.zip'), '--encrypt-to', 'age1notakey', '--case', twin], {env: {CUSTODY_PASSPHRASE: ''}})
+    expect(bad.code).toBe(2)
+    expect(bad.json.error.code).toBe('INVALID_ARGUMENT')
+    expect(bad.json.error.message).toContain('age1notakey')
+    const result = await custodyJson<SealJson>(['seal', '--out', join(dir, 'court.zip'), '--recipients-file', recipients, '--case', twin])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.json.encrypted?.recipients).toBe(1)
+    expect(filesIn(dir)).toEqual(['court.zip.age'])
+  })
+
+  it('leaves nothing beside --out when the seal fails', async () => {
+    const broken = copyCase(kase.dir, join(work.path, 'broken'))
+    const objects = join(broken, '.custody', 'vault', 'objects')
+    const shard = readdirSync(objects)[0]!
+    const object = join(objects, shard, readdirSync(join(objects, shard))[0]!)
+    chmodSync(object, 0o600)
+    const bytes = readFileSync(object)
+    bytes[bytes.length >> 1]! ^= 0x01
+    writeFileSync(object, bytes)
+    const dir = folder('failed')
+    const result = await custody(['seal', '--out', join(dir, 'court.zip'), '--encrypt-to', hq.a.recipient, '--case', broken])
+    expect(result.code).toBe(3)
+    expect(filesIn(dir)).toEqual([])
+  })
+})
+
+describe('a large encrypted archive', () => {
+  let big = ''
+  beforeAll(async () => {
+    const bigCase = await newCase()
+    big = bigCase.dir
+    const file = join(work.path, 'footage.bin')
+    const stream = createWriteStream(file)
+    for (let i = 0; i < 200; i++) if (!stream.write(randomBytes(1024 * 1024))) await new Promise((resolve) => stream.once('drain', resolve))
+    await new Promise((resolve) => stream.end(resolve))
+    const ingested = await custody(['ingest', file, '--case', big])
+    if (ingested.code !== 0) throw new Error(ingested.stderr)
+  }, 300_000)
+
+  it('a Ctrl-C during the seal leaves nothing beside --out, and what was on disk was only ever age', async () => {
+    const dir = folder('interrupted')
+    const out = join(dir, 'court.zip')
+    const child = spawn(process.execPath, [BIN, 'seal', '--out', out, '--encrypt-to', hq.a.recipient, '--case', big], {stdio: 'ignore', env: caseEnv(big)})
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    let ended = false
+    void exited.then(() => (ended = true))
+    const partial = (): string | undefined => readdirSync(dir).find((f) => f.endsWith('.partial'))
+    while (!ended && (partial() === undefined || readFileSync(join(dir, partial()!)).length < 1024 * 1024)) await sleep(5)
+    expect(ended).toBe(false)
+    expect(readFileSync(join(dir, partial()!)).subarray(0, 22).toString('latin1')).toBe('age-encryption.org/v1\n')
+    child.kill('SIGINT')
+    expect(await exited).toBe(1)
+    expect(filesIn(dir)).toEqual([])
+  }, 120_000)
+
+  it('verify of a 200 MB encrypted archive stays under 200 MB of memory, and writes no plaintext', async () => {
+    const dir = folder('big')
+    const out = join(dir, 'court.zip')
+    const sealed = await custody(['seal', '--out', out, '--encrypt-to', hq.a.recipient, '--case', big])
+    expect(sealed.code, sealed.stderr).toBe(0)
+    expect(existsSync(out)).toBe(false)
+    const result = await custodyMeasured<VerifyJson>(['verify', `${out}.age`, '--identity', hq.a.file])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.json.ok).toBe(true)
+    expect(result.peakMiB).toBeLessThan(200)
+    expect(filesIn(dir)).toEqual(['court.zip.age'])
+  }, 300_000)
 })
