@@ -4,7 +4,7 @@
  * keys and decrypt (or re-encrypt a tampered ZIP), unzip tests what a court would extract.
  */
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
-import {chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {randomBytes} from 'node:crypto'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -202,9 +202,12 @@ describe('seal --encrypt-to', () => {
 
   it('leaves nothing beside --out when the seal fails', async () => {
     const broken = copyCase(kase.dir, join(work.path, 'broken'))
-    const objects = join(broken, '.custody', 'vault', 'objects')
-    const shard = readdirSync(objects)[0]!
-    const object = join(objects, shard, readdirSync(join(objects, shard))[0]!)
+    const vault = join(broken, '.custody', 'vault')
+    const largest = (readdirSync(vault, {recursive: true, encoding: 'utf8'}) as string[])
+      .map((name) => join(vault, name))
+      .filter((path) => statSync(path).isFile())
+      .sort((a, b) => statSync(b).size - statSync(a).size)
+    const object = largest[0]!
     chmodSync(object, 0o600)
     const bytes = readFileSync(object)
     bytes[bytes.length >> 1]! ^= 0x01
@@ -214,6 +217,32 @@ describe('seal --encrypt-to', () => {
     expect(result.code).toBe(3)
     expect(filesIn(dir)).toEqual([])
   })
+})
+
+describe('seal --finish of an encrypted seal', () => {
+  it('keeps the recorded .age when it cannot be put in place, and --finish puts it at --out + .age', async () => {
+    const caseDir = copyCase(kase.dir, join(work.path, 'eio-case'))
+    const dir = folder('eio')
+    const out = join(dir, 'court.zip')
+    // The disk refuses the link that publishes the archive (strace injects EIO).
+    const trace = ['-f', '-qq', '-o', '/dev/null', '--seccomp-bpf', '-e', 'trace=link,linkat', '-e', 'inject=link,linkat:error=EIO']
+    const strace = spawn('strace', [...trace, process.execPath, BIN, 'seal', '--out', out, '--encrypt-to', hq.a.recipient, '--case', caseDir], {stdio: ['ignore', 'ignore', 'pipe'], env: caseEnv(caseDir)})
+    let stderr = ''
+    strace.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    expect(await new Promise((resolve) => strace.on('close', resolve))).toBe(1)
+    const sealId = /seal (SEAL-[0-9a-f]{16}) is recorded/.exec(stderr)?.[1]
+    expect(sealId, stderr).toBeDefined()
+    expect(stderr).toContain(`${out}.age`)
+    const partials = filesIn(dir)
+    expect(partials).toHaveLength(1)
+    expect(readFileSync(join(dir, partials[0]!)).subarray(0, 21).toString('latin1')).toBe('age-encryption.org/v1')
+    const finished = await custodyJson<{status: string; archive: string}>(['seal', '--finish', sealId!, '--case', caseDir])
+    expect(finished.code, finished.stderr).toBe(0)
+    expect(finished.json).toMatchObject({status: 'published', archive: `${out}.age`})
+    expect(filesIn(dir)).toEqual(['court.zip.age'])
+    const verified = await custody(['verify', `${out}.age`, '--identity', hq.a.file])
+    expect(verified.code, verified.stdout).toBe(0)
+  }, 120_000)
 })
 
 describe('a large encrypted archive', () => {
