@@ -8,6 +8,7 @@ import {chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFi
 import {randomBytes} from 'node:crypto'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {schemaErrors} from '../helpers/json-schemas.js'
 import {BIN, caseEnv, copyCase, custody, custodyJson, custodyMeasured, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
 
 const work = tempDir('custody-transport-')
@@ -96,6 +97,7 @@ describe('verify FILE.zip.age --identity', () => {
     expect(result.json.ok).toBe(true)
     expect(result.json.encrypted).toBe(true)
     expect(result.json.checks).toEqual(plain.json.checks)
+    expect(schemaErrors('verify.schema.json', result.json)).toEqual([])
     const text = await custody(['verify', file, '--identity', hq.a.file])
     expect(text.stdout).toMatch(/decrypted in memory/)
   })
@@ -172,6 +174,7 @@ describe('seal --encrypt-to', () => {
     const sealedAge = readFileSync(`${out}.age`)
     expect(result.json.sha256).toBe(execFileSync('sha256sum', [plainZip], {encoding: 'utf8'}).split(' ')[0])
     expect(result.json.size).toBe(plain.length)
+    expect(schemaErrors('seal.schema.json', result.json)).toEqual([])
     expect(result.json.encrypted).toEqual({file: `${out}.age`, size: sealedAge.length, sha256: execFileSync('sha256sum', [`${out}.age`], {encoding: 'utf8'}).split(' ')[0], recipients: 2})
     for (const identity of [hq.a, hq.b]) {
       const decrypted = join(work.path, `decrypted-${identity.recipient.slice(-6)}.zip`)
