@@ -255,8 +255,8 @@ describe('a large encrypted archive', () => {
     big = bigCase.dir
     const file = join(work.path, 'footage.bin')
     const stream = createWriteStream(file)
-    for (let i = 0; i < 200; i++) if (!stream.write(randomBytes(1024 * 1024))) await new Promise((resolve) => stream.once('drain', resolve))
-    await new Promise((resolve) => stream.end(resolve))
+    for (let i = 0; i < 200; i++) if (!stream.write(randomBytes(1024 * 1024))) await new Promise<void>((resolve) => stream.once('drain', () => resolve()))
+    await new Promise<void>((resolve) => stream.end(() => resolve()))
     const ingested = await custody(['ingest', file, '--case', big])
     if (ingested.code !== 0) throw new Error(ingested.stderr)
   }, 300_000)
