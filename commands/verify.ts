@@ -125,7 +125,7 @@ full: point TMPDIR elsewhere), which says nothing either way.`
       helpValue: 'FILE',
     }),
     identity: Flags.string({
-      description: 'an age identity file (age-keygen\'s output: one or more AGE-SECRET-KEY-1… lines) that opens an encrypted ARCHIVE (FILE.zip.age) and the encrypted archives given with --against; repeatable',
+      description: 'an age identity file (age-keygen\'s output: one or more AGE-SECRET-KEY-1… lines) that opens an encrypted ARCHIVE (FILE.zip.age) and the encrypted archives given with --against beside it; repeatable',
       multiple: true,
       helpValue: 'FILE',
     }),
