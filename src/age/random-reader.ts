@@ -11,12 +11,13 @@
  * boundary, or with bytes added, is refused before anything is read), and may be empty only when
  * the whole payload is.
  */
-import {createDecipheriv, type KeyObject} from 'node:crypto'
+import type {KeyObject} from 'node:crypto'
 import {closeSync, fstatSync, openSync, read, readSync} from 'node:fs'
 import {CustodyError} from '../errors.js'
 import type {RandomAccess} from '../io/random-access.js'
 import {findHeaderEnd, parseHeader} from './header.js'
 import {TAG_SIZE} from './key-wrap.js'
+import {openChunk} from './payload-opener.js'
 import {CHUNK_SIZE, PAYLOAD_NONCE_SIZE, SEALED_CHUNK_SIZE, payloadKey} from './payload.js'
 import {damaged} from './refusals.js'
 import {unwrapFileKey, type AgeKey} from './unwrap.js'
@@ -216,16 +217,7 @@ export class AgeRandomReader implements RandomAccess {
   }
 
   private open(chunk: Buffer, index: number, last: boolean): Buffer | undefined {
-    if (chunk.length < TAG_SIZE) return undefined
-    const decipher = createDecipheriv('chacha20-poly1305', this.key, chunkNonce(index, last), {authTagLength: TAG_SIZE})
-    decipher.setAuthTag(chunk.subarray(chunk.length - TAG_SIZE))
-    const plaintext = decipher.update(chunk.subarray(0, chunk.length - TAG_SIZE))
-    try {
-      decipher.final()
-      return plaintext
-    } catch {
-      return undefined
-    }
+    return openChunk(this.key, chunkNonce(index, last), chunk)
   }
 
   private where(index: number): string {
