@@ -166,15 +166,17 @@ export class ZipWriter implements AsyncDisposable {
     return this.writeAt(bytes, position, done)
   }
 
-  /** Appends ciphertext to the file, hashing it. */
+  /**
+   * Appends ciphertext to the file, hashing it: the pieces one update gave (each chunk's
+   * ciphertext and its 16-byte tag) in one write, not a write each.
+   */
   private writeEncrypted(pieces: readonly Buffer[]): Promise<void> {
-    const writes = pieces.map((piece) => {
-      this.encrypted.update(piece)
-      const at = this.filePosition
-      this.filePosition += piece.length
-      return this.writeAt(piece, at)
-    })
-    return Promise.all(writes).then(() => undefined)
+    if (pieces.length === 0) return Promise.resolve()
+    const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)
+    this.encrypted.update(bytes)
+    const at = this.filePosition
+    this.filePosition += bytes.length
+    return this.writeAt(bytes, at)
   }
 
   private writeAt(bytes: Buffer, position: number, done?: () => void): Promise<void> {

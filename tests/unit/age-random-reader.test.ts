@@ -71,10 +71,14 @@ describe('AgeRandomReader', () => {
     }
   })
 
-  it('fails the read of a chunk with a flipped byte, and only of that chunk', async () => {
+  it('fails the read of a chunk with a flipped byte, and only of that chunk (the last: on open)', async () => {
     const whole = readFileSync(path)
     const payloadStart = whole.length - (plaintext.length + 6 * 16)
-    for (const chunk of [0, 2, 4]) {
+    const last = Buffer.from(whole)
+    last[last.length - 20]! ^= 0x01
+    writeFileSync(join(work, 'flipped-last.age'), last)
+    expect(codeOf(await AgeRandomReader.open(join(work, 'flipped-last.age'), keys).catch((e: unknown) => e))).toBe('INTEGRITY')
+    for (const chunk of [0, 1, 2, 3, 4]) {
       const flipped = Buffer.from(whole)
       flipped[payloadStart + chunk * SEALED_CHUNK + 100]! ^= 0x01
       const bad = join(work, `flipped-${chunk}.age`)
