@@ -6,6 +6,7 @@ import {nextAfterSeal} from '../src/render/next-steps.js'
 import {progressLine} from '../src/render/progress.js'
 import {finishSeal, type FinishReport} from '../src/seal/leftovers.js'
 import {checkSeal, sealArchive, sealDestination} from '../src/seal/seal.js'
+import {transportRecipients} from '../src/seal/transport.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
 
 export default class Seal extends CustodyCommand {
@@ -44,6 +45,18 @@ after its event was recorded but before its archive was put at --out, status and
 it, and \`custody seal --finish SEAL-ID\` puts it in place, once its SHA-256 is the one the
 ledger recorded (no passphrase needed).
 
+With --encrypt-to age1… (repeatable) or --recipients-file FILE (age's format: one age1… line
+each, # comments), the archive is delivered encrypted for transport, as --out with .age added
+(--out court.zip gives court.zip.age), an age v1 file that each recipient alone opens: \`age -d
+-i KEY.txt court.zip.age > court.zip\` gives the ZIP, byte for byte the one a seal without them
+would write, and \`custody verify court.zip.age --identity KEY.txt\` checks it without writing
+it out. The ZIP is encrypted as it is written: no plaintext ZIP is ever on disk, not even under
+its temporary name (the seal's scratch files, the manifests' lines and the statement, are in
+clear beside --out while it runs, and removed however it ends). The ledger records the ZIP (its
+name, SHA-256 and size), as for a seal in clear; the report gives the .age file's size and
+SHA-256 too. The recipients are checked before the passphrase is asked for. HQ makes the key with
+\`age-keygen -o hq-key.txt\` and gives the field team only the age1… line it prints.
+
 The text report ends with what to do next (Next:): how to verify the archive as its recipient
 will, and to hand it over with the fingerprint of the key that signed it, sent another way.
 --json gives none.`
@@ -53,6 +66,11 @@ will, and to hand it over with the fingerprint of the key that signed it, sent a
     {command: '<%= config.bin %> <%= command.id %> --out photos-only.zip --note "photos for the forensic lab" --allow-left-out', description: 'Seal without testimony, on purpose (with no consent scope as --purpose, testimony is left out)'},
     {command: '<%= config.bin %> <%= command.id %> EX-000003 EX-000007 --out for-lawyer.zip --note "requested by counsel"', description: 'Seal two exhibits'},
     {command: '<%= config.bin %> <%= command.id %> --out seal.zip --sealed-at 2024-05-01T09:00:00Z --json', description: 'Seal at a fixed time, with JSON output'},
+    {
+      command: '<%= config.bin %> <%= command.id %> --out court.zip --purpose court --encrypt-to age1kxqjker7a6l3tvp6zd9jckjrhr5n524e6v8gvqejf0454y2t4c4qkh3e3w',
+      description: "Seal for a court, delivered as court.zip.age, encrypted to HQ's age key (only the age1… line of `age-keygen`); no plaintext ZIP is written",
+    },
+    {command: '<%= config.bin %> <%= command.id %> --out court.zip --recipients-file hq-recipients.txt', description: 'The same, to every recipient of an age recipients file'},
     {command: '<%= config.bin %> <%= command.id %> --finish SEAL-0123456789abcdef', description: 'Put in place the archive of a seal that was recorded but never published (custody status names it)'},
   ]
 
@@ -69,10 +87,16 @@ will, and to hand it over with the fingerprint of the key that signed it, sent a
     force: Flags.boolean({description: 'replace an existing --out (with --finish: the file where the archive goes)', default: false}),
     'sealed-at': Flags.string({description: 'the seal time, ISO 8601 with a zone (default: now)', helpValue: 'ISO-8601'}),
     actor: Flags.string({description: "who seals (default: the case's investigator)", helpValue: 'NAME'}),
+    'encrypt-to': Flags.string({
+      description: 'deliver the archive encrypted to this age recipient (age1…; repeatable), as --out with .age added: court.zip gives court.zip.age; no plaintext ZIP is written',
+      multiple: true,
+      helpValue: 'RECIPIENT',
+    }),
+    'recipients-file': Flags.string({description: "deliver the archive encrypted to the recipients of this file (age's format: one age1… a line), as --out with .age added", helpValue: 'FILE'}),
     finish: Flags.string({
       description: 'put in place the archive of a seal recorded but never published, from its temporary file, once its SHA-256 is the one recorded',
       exactlyOne: ['out', 'finish'],
-      exclusive: ['purpose', 'note', 'sealed-at', 'actor', 'allow-left-out'],
+      exclusive: ['purpose', 'note', 'sealed-at', 'actor', 'allow-left-out', 'encrypt-to', 'recipients-file'],
       helpValue: 'SEAL-ID',
     }),
   }
@@ -89,7 +113,8 @@ will, and to hand it over with the fingerprint of the key that signed it, sent a
       return report
     }
 
-    const given = {exhibits: argv as string[], out: flags.out!, sealedAt: flags['sealed-at'], force: flags.force}
+    const encryptTo = await transportRecipients({encryptTo: flags['encrypt-to'], recipientsFile: flags['recipients-file']})
+    const given = {exhibits: argv as string[], out: flags.out!, sealedAt: flags['sealed-at'], force: flags.force, encryptTo}
     // An --out that cannot be written: said before the case is opened; an exhibit that is not in the
     // case: before the passphrase is asked for.
     sealDestination(given)

@@ -8,12 +8,13 @@ import {verifyArchive, type ArchiveReport} from '../src/verify/verify-archive.js
 import {readAgainstFiles, verifyArchiveAgainst} from '../src/verify/against.js'
 import {verifyCaseAt, type VerifyReport} from '../src/verify/verify-case.js'
 import {CustodyError} from '../src/errors.js'
+import {readIdentityFile} from '../src/age/key-files.js'
 import {parseFingerprint} from '../src/keys/signing-key.js'
 import {CustodyCommand, caseFlag, prose} from './_base.js'
 
 export default class Verify extends CustodyCommand {
   static override args = {
-    archive: Args.string({description: 'a sealed archive (ZIP), or its bag folder unzipped, to check; without it, the local case is checked'}),
+    archive: Args.string({description: 'a sealed archive (ZIP, or FILE.zip.age encrypted for transport), or its bag folder unzipped, to check; without it, the local case is checked'}),
   }
 
   static override description = prose`Check that the case, or a sealed archive (or its bag folder), is intact.
@@ -47,6 +48,14 @@ show\` prints it, obtained from the investigator): any other signer fails. Witho
 says the archive is signed by the key it names itself, which a forger can choose. --tsa-ca gives
 the TSA roots you trust; without it the tokens are checked against the roots the archive carries,
 and the timestamps line is a warning, not ok.
+
+ARCHIVE may be encrypted, as \`custody seal --encrypt-to\` writes it (FILE.zip.age, an age v1
+file): --identity FILE (an age identity file, as age-keygen writes it; repeatable) opens it, and
+the ZIP inside gets the same checks, report and exit codes, read straight from the encrypted file
+and decrypted in memory, chunk by chunk: no plaintext ZIP is written to disk. An identity that does
+not open it is WRONG_KEY (exit 2); an age file whose header or end is damaged or cut is INTEGRITY
+(exit 3) before any check; a chunk changed inside fails the check that reads it (exit 3), naming
+the file and the chunk.
 
 ARCHIVE may also be a folder: the bag folder unzipped from a sealed archive, or the folder unzip
 made holding it (a __MACOSX folder beside it is left aside). It gets the same checks and report,
@@ -93,6 +102,7 @@ full: point TMPDIR elsewhere), which says nothing either way.`
     {command: '<%= config.bin %> <%= command.id %>', description: 'Verify the case around the working directory'},
     {command: '<%= config.bin %> <%= command.id %> --case ~/cases/crimea --json', description: 'Verify a named case, as JSON'},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip', description: 'Verify a sealed archive received from the field'},
+    {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip.age --identity hq-key.txt', description: 'Verify an archive encrypted for transport (seal --encrypt-to), with an identity it was encrypted to; nothing is decrypted to disk'},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal/custody-SEAL-0123456789abcdef', description: 'Verify the bag folder unzipped from it (or the folder unzip made: crimea-2024-seal)'},
     {
       command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --key SHA256:86e35e56ce89c0d90071b081a12ac8dfb8f776b74866a4b92c7f135bc525e75b --tsa-ca freetsa-root.pem',
@@ -114,6 +124,11 @@ full: point TMPDIR elsewhere), which says nothing either way.`
       multiple: true,
       helpValue: 'FILE',
     }),
+    identity: Flags.string({
+      description: 'an age identity file (age-keygen\'s output: one or more AGE-SECRET-KEY-1… lines) that opens an encrypted ARCHIVE (FILE.zip.age) and the encrypted archives given with --against beside it; repeatable',
+      multiple: true,
+      helpValue: 'FILE',
+    }),
     against: Flags.string({
       description:
         'a sealed archive (or its bag folder) or a checkpoint file given out earlier (repeatable): the case must extend it (a consistency proof). With ARCHIVE: another archive (or bag folder) of the same case, and the one with the smaller tree must be a prefix of the other',
@@ -130,11 +145,16 @@ full: point TMPDIR elsewhere), which says nothing either way.`
       throw new CustodyError('INVALID_ARGUMENT', '--key and --tsa-ca are for checking sealed archives: give one, as in `custody verify ARCHIVE.zip --key SHA256:…`, or with --against')
     }
 
+    if (args.archive === undefined && flags.identity !== undefined) {
+      throw new CustodyError('INVALID_ARGUMENT', '--identity opens an encrypted archive: give one, as in `custody verify ARCHIVE.zip.age --identity KEY.txt`')
+    }
+
+    const identities = flags.identity === undefined ? undefined : (await Promise.all(flags.identity.map((file) => readIdentityFile(file)))).flat()
     const pinnedKeys = flags.key === undefined ? undefined : flags.key.map((k) => parseFingerprint(k))
     const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
     const trusted = {...(roots === undefined ? {} : {tsaRoots: roots}), ...(pinnedKeys === undefined ? {} : {pinnedKeys})}
     if (args.archive !== undefined) {
-      const options = {onProgress, ...trusted}
+      const options = {onProgress, ...trusted, ...(identities === undefined ? {} : {identities})}
       const report = flags.against === undefined ? await verifyArchive(args.archive, options) : await verifyArchiveAgainst(args.archive, flags.against, options)
       progress.done()
       this.log(renderArchiveVerify(report))

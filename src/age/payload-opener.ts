@@ -15,6 +15,20 @@ import {damaged} from './refusals.js'
 
 export type Release = (plaintext: Buffer) => void
 
+/** One sealed chunk (ciphertext and tag) opened under `nonce`: its plaintext, or undefined when it does not authenticate. */
+export function openChunk(key: KeyObject, nonce: Uint8Array, chunk: Uint8Array): Buffer | undefined {
+  if (chunk.length < TAG_SIZE) return undefined
+  const decipher = createDecipheriv('chacha20-poly1305', key, nonce, {authTagLength: TAG_SIZE})
+  decipher.setAuthTag(chunk.subarray(chunk.length - TAG_SIZE))
+  const plaintext = decipher.update(chunk.subarray(0, chunk.length - TAG_SIZE))
+  try {
+    decipher.final()
+    return plaintext
+  } catch {
+    return undefined
+  }
+}
+
 export class PayloadOpener {
   private readonly key: KeyObject
   private readonly object: string
@@ -97,15 +111,7 @@ export class PayloadOpener {
   }
 
   private open(chunk: Uint8Array, last: boolean): Buffer | undefined {
-    const decipher = createDecipheriv('chacha20-poly1305', this.key, this.nonce.withFlag(last), {authTagLength: TAG_SIZE})
-    decipher.setAuthTag(chunk.subarray(chunk.length - TAG_SIZE))
-    const plaintext = decipher.update(chunk.subarray(0, chunk.length - TAG_SIZE))
-    try {
-      decipher.final()
-      return plaintext
-    } catch {
-      return undefined
-    }
+    return openChunk(this.key, this.nonce.withFlag(last), chunk)
   }
 
   private where(index: number): string {

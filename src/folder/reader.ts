@@ -16,6 +16,7 @@ import {basename, dirname, join} from 'node:path'
 import {CustodyError, messageOf} from '../errors.js'
 import {digestReadAhead} from '../hashing/read-digests.js'
 import {EntryReader, rangeChunks, type EntryResult} from '../io/entry-reader.js'
+import {readAt} from '../io/files.js'
 import type {ZipEntryInfo} from '../zip/structure.js'
 
 const {O_RDONLY, O_NOFOLLOW, O_NONBLOCK} = constants
@@ -222,7 +223,7 @@ export class SafeFolder extends EntryReader<ZipEntryInfo> {
         throw new Error(`${info.name}: it changed while it was being checked (${info.uncompressedSize} bytes when listed, now ${stats.isFile() ? `${stats.size} bytes` : 'not a file'})`)
       }
 
-      yield* rangeChunks(fd, 0, info.uncompressedSize, info.name, onBytes)
+      yield* rangeChunks({readAt: (buffer, offset, length, position) => readAt(fd, buffer, offset, length, position)}, 0, info.uncompressedSize, info.name, onBytes)
     } finally {
       closeSync(fd)
     }

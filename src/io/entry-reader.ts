@@ -6,7 +6,7 @@
  */
 import {hash} from 'node:crypto'
 import {StringDecoder} from 'node:string_decoder'
-import {readAt} from './files.js'
+import type {RandomAccess} from './random-access.js'
 
 /**
  * Text read line by line comes in chunks this size. The lines of a chunk are held while they are
@@ -94,15 +94,15 @@ export abstract class EntryReader<Entry extends EntryRef> {
 }
 
 /**
- * `size` bytes of an open file from `start`, in chunks of up to LINE_CHUNK read into one reused
+ * `size` bytes of an open file (or a decrypted view of one) from `start`, in chunks of up to LINE_CHUNK read into one reused
  * buffer (each valid until the next is asked for); `onBytes` sees each first. `name` names the
  * entry in the error when the file ends before.
  */
-export async function* rangeChunks(fd: number, start: number, size: number, name: string, onBytes?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+export async function* rangeChunks(source: Pick<RandomAccess, 'readAt'>, start: number, size: number, name: string, onBytes?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
   const end = start + size
   const buffer = Buffer.allocUnsafe(Math.min(LINE_CHUNK, size))
   for (let at = start; at < end; ) {
-    const n = await readAt(fd, buffer, 0, Math.min(buffer.length, end - at), at)
+    const n = await source.readAt(buffer, 0, Math.min(buffer.length, end - at), at)
     if (n === 0) throw new Error(`${name}: the file ends at ${at}, inside the entry`)
     at += n
     const chunk = buffer.subarray(0, n)

@@ -13,6 +13,7 @@ import {closeSync, fstatSync, openSync} from 'node:fs'
 import {CHUNK_SIZE} from '../hashing/digests.js'
 import {quietly} from '../hashing/pump.js'
 import {readAt} from './files.js'
+import type {RandomAccess} from './random-access.js'
 
 export interface ReadSource {
   path: string
@@ -22,6 +23,8 @@ export interface ReadSource {
   start?: number
   /** How to open it (fs.constants), when not simply for reading: a bag folder's files are opened without following links. */
   flags?: number
+  /** Read through this (a ZIP decrypted as it is read: src/age/random-reader.ts) instead of opening `path`, which then only names it; left open. */
+  from?: RandomAccess
 }
 
 export interface ReadChunk {
@@ -54,7 +57,9 @@ const END = Symbol('end')
 
 interface OpenFile {
   path: string
-  fd: number
+  read: (buffer: Buffer, offset: number, length: number, position: number) => Promise<number>
+  /** Closes it, once its reads are done. */
+  close: () => void
   /** Its size when opened. */
   held: number
   /**
@@ -65,10 +70,10 @@ interface OpenFile {
   reads: Set<Promise<unknown>>
 }
 
-async function readFully(fd: number, buffer: Buffer, length: number, position: number): Promise<void> {
+async function readFully(file: OpenFile, buffer: Buffer, length: number, position: number): Promise<void> {
   let done = 0
   while (done < length) {
-    const bytesRead = await readAt(fd, buffer, done, length - done, position + done)
+    const bytesRead = await file.read(buffer, done, length - done, position + done)
     if (bytesRead === 0) throw new Error(`it ends after ${position + done} bytes`)
     done += bytesRead
   }
@@ -86,6 +91,16 @@ function sizeToRead(held: number, expected: number | undefined, start: number | 
 
   if (expected !== undefined && held !== expected) throw new Error(`it holds ${held} bytes, not the ${expected} expected`)
   return held
+}
+
+function openFile(path: string, flags: number | undefined): OpenFile {
+  const fd = openSync(path, flags ?? 'r')
+  try {
+    return {path, read: (buffer, offset, length, position) => readAt(fd, buffer, offset, length, position), close: () => closeSync(fd), held: fstatSync(fd).size, reads: new Set()}
+  } catch (error) {
+    closeSync(fd)
+    throw error
+  }
 }
 
 export class ReadAhead {
@@ -136,7 +151,7 @@ export class ReadAhead {
   /** Closes a file once every read issued on it is done. */
   private closeAfter(file: OpenFile): void {
     const closed = Promise.all(file.reads)
-      .then(() => closeSync(file.fd))
+      .then(() => file.close())
       .catch(() => undefined)
     this.closing.add(closed)
     void closed.then(() => this.closing.delete(closed))
@@ -159,7 +174,7 @@ export class ReadAhead {
       }
 
       if (item.done) break
-      const {path, size: expected, start, flags} = item.value
+      const {path, size: expected, start, flags, from} = item.value
       if (this.stopped) break
       const index = next++
       let size: number
@@ -169,9 +184,7 @@ export class ReadAhead {
           file = undefined
           // Opened and measured synchronously: each takes microseconds, where a trip through
           // libuv's thread pool costs far more (sealing opens two files an exhibit).
-          const fd = openSync(path, flags ?? 'r')
-          file = {path, fd, held: 0, reads: new Set()}
-          file.held = fstatSync(fd).size
+          file = from === undefined ? openFile(path, flags) : {path, read: (...args) => from.readAt(...args), close: () => undefined, held: from.size, reads: new Set()}
         }
 
         size = sizeToRead(file.held, expected, start)
@@ -189,14 +202,14 @@ export class ReadAhead {
 
   /** Issues the reads of source `index` (`size` bytes from `start` of `file`), a chunk a free buffer, and queues their chunks in order. */
   private async readSource(file: OpenFile, index: number, size: number, start: number): Promise<void> {
-    const {fd, reads} = file
+    const {reads} = file
     const count = Math.max(1, Math.ceil(size / this.chunkSize))
     for (let c = 0; c < count; c++) {
       const buffer = await this.take()
       if (buffer === undefined) break
       const offset = c * this.chunkSize
       const length = Math.min(this.chunkSize, size - offset)
-      const reading = readFully(fd, buffer, length, start + offset)
+      const reading = readFully(file, buffer, length, start + offset)
       const settled: Promise<void> = reading.then(
         () => void reads.delete(settled),
         () => void reads.delete(settled),

@@ -81,8 +81,17 @@ export function nextAfterTestimony(report: TestimonyReport, progress: CaseProgre
  * a key of their own). `typed` is the archive as the user named it.
  */
 export function nextAfterSeal(report: SealReport, progress: CaseProgress, typed: string): string[] {
-  const archive = shellWord(typed)
   const fingerprint = report.statement.key.fingerprint
+  if (report.encrypted !== null) {
+    const file = `${typed}.age`
+    return [
+      ...nextLines([[`custody verify ${shellWord(file)} --identity KEY.txt`, 'check it with a recipient\'s identity, if you hold one'], ...stampStep(progress)]),
+      `      Hand it over with the fingerprint of the key that signed it, sent another way (in person, by phone): ${fingerprint}`,
+      `      The recipient decrypts it with \`age -d -i KEY.txt ${shellWord(basename(file))} > ${shellWord(basename(typed))}\`, or checks it as it is with \`custody verify ${shellWord(basename(file))} --identity KEY.txt --key ${fingerprint}\`.`,
+    ]
+  }
+
+  const archive = shellWord(typed)
   return [
     ...nextLines([[`custody verify ${archive}`, 'check it as its recipient will'], ...stampStep(progress)]),
     `      Hand it over with the fingerprint of the key that signed it, sent another way (in person, by phone): ${fingerprint}`,

@@ -269,9 +269,12 @@ export function renderVerify(report: VerifyReport): string {
 export function renderSeal(report: SealReport): string {
   const s = report.statement
   return [
-    `Sealed ${plural(report.exhibitCount, 'exhibit')} into ${safeText(report.archive)}`,
+    report.encrypted === null
+      ? `Sealed ${plural(report.exhibitCount, 'exhibit')} into ${safeText(report.archive)}`
+      : `Sealed ${plural(report.exhibitCount, 'exhibit')} into ${safeText(report.encrypted.file)}, encrypted to ${plural(report.encrypted.recipients, 'recipient')} (no ${safeText(basename(report.archive))} in clear was written)`,
     `  seal           ${s.sealId} (ledger event #${report.seq})`,
-    `  archive        ${formatBytes(report.size)}, sha256 ${report.sha256}`,
+    ...(report.encrypted === null ? [] : [`  encrypted      ${formatBytes(report.encrypted.size)}, sha256 ${report.encrypted.sha256} (the .age file)`]),
+    `  archive        ${formatBytes(report.size)}, sha256 ${report.sha256}${report.encrypted === null ? '' : ` (the ZIP inside, as the ledger records it: ${safeText(basename(report.archive))})`}`,
     `  bag            ${report.bag}/ (BagIt 1.0, SHA-256 and SHA-512 manifests)`,
     `  tree head      ${s.treeHead.size} events, root ${s.treeHead.root}`,
     ...(s.purpose ? [`  purpose        ${safeText(s.purpose)}`] : []),
@@ -310,6 +313,7 @@ export function renderArchiveVerify(report: ArchiveReport): string {
   if (report.problemCount > report.problems.length) lines.push(`FAIL  … and ${plural(report.problemCount - report.problems.length, 'more problem')} (only the first ${report.problems.length} are listed)`)
   for (const w of report.warnings) lines.push(`warn  ${safeText(w)}`)
   const signer = report.trust?.signingKey
+  if (report.encrypted) lines.push(`      the ZIP was read from inside the age file ${safeText(report.archive)}, decrypted in memory: nothing decrypted was written to disk`)
   lines.push(
     '',
     report.ok

@@ -25,7 +25,7 @@ import {OUTPUT, durableTempOwner} from '../io/files.js'
 import {plural} from '../render/text.js'
 import {isProcessRunning} from '../io/process-identity.js'
 import {publishArchive} from './publish.js'
-import {readSealIntents, removeNote, type SealIntentRecord} from './seal-intent.js'
+import {deliveredOf, publishedFileOf, readSealIntents, removeNote, type SealIntentRecord} from './seal-intent.js'
 
 export interface SealLeftovers {
   /** Seals stopped before they were published, and their files beside --out (removed, unless only inspected). */
@@ -93,11 +93,12 @@ async function regularFileOf(path: string, size?: number): Promise<{dev: number;
 
 /** Does --out hold the recorded archive: the temporary file itself (linked), or the same bytes? */
 async function publishedAt(record: SealIntentRecord & {seal: NonNullable<SealIntentRecord['seal']>}): Promise<boolean> {
-  const out = await regularFileOf(record.out, record.seal.size)
+  const expected = publishedFileOf(record.seal)
+  const out = await regularFileOf(deliveredOf(record), expected.size)
   if (out === undefined) return false
   const partial = await regularFileOf(record.partial)
   if (partial !== undefined && partial.dev === out.dev && partial.ino === out.ino) return true
-  return (await digestFile(record.out, 'sha256')).sha256 === record.seal.sha256
+  return (await digestFile(deliveredOf(record), 'sha256')).sha256 === expected.sha256
 }
 
 async function removeAll(files: readonly string[]): Promise<void> {
@@ -154,7 +155,7 @@ async function sortOut(kase: Case, {file, record}: Note, found: SealLeftovers, t
   }
 
   const partial = files.includes(record.partial) ? record.partial : null
-  found.unpublished.push({sealId: seal.id, seq, archive: record.out, partial, sha256: seal.sha256, size: seal.size})
+  found.unpublished.push({sealId: seal.id, seq, archive: deliveredOf(record), partial, sha256: seal.sha256, size: seal.size})
   if (tidy) await removeAll(files.filter((f) => f !== record.partial))
 }
 
@@ -225,7 +226,9 @@ export async function finishSeal(kase: Case, sealId: string, options: {force?: b
 
   const record = note.record as SealIntentRecord & {seal: NonNullable<SealIntentRecord['seal']>}
   const seq = recordingEvent(kase, record.seal)!
-  const report = (status: FinishReport['status']): FinishReport => ({sealId, seq, archive: record.out, sha256: record.seal.sha256, size: record.seal.size, status})
+  const report = (status: FinishReport['status']): FinishReport => ({sealId, seq, archive: deliveredOf(record), sha256: record.seal.sha256, size: record.seal.size, status})
+  const delivered = deliveredOf(record)
+  const expected = publishedFileOf(record.seal)
   const files = await partialFiles(record)
   const close = async (): Promise<void> => {
     await removeAll(files)
@@ -240,7 +243,7 @@ export async function finishSeal(kase: Case, sealId: string, options: {force?: b
   const lost = (why: string): CustodyError =>
     new CustodyError(
       'STORAGE_FAILED',
-      `seal ${sealId} (event ${seq}) cannot be published: ${why}. Nothing was put at ${record.out}; the ledger keeps the seal's event. Seal again to make a new archive`,
+      `seal ${sealId} (event ${seq}) cannot be published: ${why}. Nothing was put at ${delivered}; the ledger keeps the seal's event. Seal again to make a new archive`,
       {subject: sealId},
     )
   if ((await regularFileOf(record.partial)) === undefined) {
@@ -249,18 +252,19 @@ export async function finishSeal(kase: Case, sealId: string, options: {force?: b
   }
 
   const found = await digestFile(record.partial, 'sha256')
-  if (found.sha256 !== record.seal.sha256 || found.size !== record.seal.size) {
+  if (found.sha256 !== expected.sha256 || found.size !== expected.size) {
     await close()
+    const recorded = record.seal.encrypted === undefined ? 'the ledger recorded' : 'the seal noted for its encrypted file'
     throw lost(
-      `its temporary archive ${record.partial} does not have the SHA-256 the ledger recorded (expected ${record.seal.sha256}, ${record.seal.size} bytes; found ${found.sha256}, ${found.size} bytes), and was removed`,
+      `its temporary archive ${record.partial} does not have the SHA-256 ${recorded} (expected ${expected.sha256}, ${expected.size} bytes; found ${found.sha256}, ${found.size} bytes), and was removed`,
     )
   }
 
-  const published = await publishArchive(record.partial, record.out, options.force ?? false).catch((error: unknown) => {
-    throw new CustodyError('STORAGE_FAILED', `could not put ${record.partial} at ${record.out}: ${messageOf(error)}; it is still there`, {subject: sealId, cause: error})
+  const published = await publishArchive(record.partial, delivered, options.force ?? false).catch((error: unknown) => {
+    throw new CustodyError('STORAGE_FAILED', `could not put ${record.partial} at ${delivered}: ${messageOf(error)}; it is still there`, {subject: sealId, cause: error})
   })
   if (!published) {
-    throw new CustodyError('INVALID_ARGUMENT', said`${record.out} exists and is not the archive of seal ${sealId}; nothing was replaced. Move it away, or add ${OUTPUT.force} to replace it`, {subject: record.out})
+    throw new CustodyError('INVALID_ARGUMENT', said`${delivered} exists and is not the archive of seal ${sealId}; nothing was replaced. Move it away, or add ${OUTPUT.force} to replace it`, {subject: delivered})
   }
 
   await close()

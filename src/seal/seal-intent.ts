@@ -41,7 +41,26 @@ export interface SealIntentRecord {
   startedAt: string
   state: 'writing' | 'recording'
   /** From `recording` on: the archive the seal event names, and the ledger's size before that event. */
-  seal?: {id: string; sha256: string; size: number; fromSeq: number}
+  seal?: {id: string; sha256: string; size: number; fromSeq: number; encrypted?: SealedFile}
+}
+
+/**
+ * The file a seal encrypted for transport puts at --out + `.age`: its SHA-256 and size. Its
+ * temporary file holds that age file, not the ZIP whose SHA-256 the ledger records.
+ */
+export interface SealedFile {
+  sha256: string
+  size: number
+}
+
+/** Where a note's archive is delivered: --out, or --out + `.age` when encrypted. */
+export function deliveredOf(record: SealIntentRecord): string {
+  return record.seal?.encrypted === undefined ? record.out : `${record.out}.age`
+}
+
+/** The SHA-256 and size the note's temporary file must have to be published: the ZIP's, or the age file's. */
+export function publishedFileOf(seal: NonNullable<SealIntentRecord['seal']>): SealedFile {
+  return seal.encrypted ?? {sha256: seal.sha256, size: seal.size}
 }
 
 export type ReadIntent = {file: string; record: SealIntentRecord} | {file: string; problem: string}
@@ -178,5 +197,11 @@ export function parseSealIntent(text: string, pid: number, token: string): SealI
     return 'is recording a seal but does not say which (seal id, sha256, size, fromSeq)'
   }
 
-  return {type: 'custody-seal-intent', version: 1, pid, processStart: start, out, partial, startedAt, state, seal: {id: seal.id, sha256: seal.sha256, size: seal.size, fromSeq: seal.fromSeq}}
+  const {encrypted} = seal
+  if (encrypted !== undefined && (!isRecord(encrypted) || typeof encrypted.sha256 !== 'string' || !HEX64.test(encrypted.sha256) || !isCount(encrypted.size))) {
+    return 'is recording an encrypted seal but does not say its file (sha256, size)'
+  }
+
+  const file = encrypted === undefined ? {} : {encrypted: {sha256: encrypted.sha256 as string, size: encrypted.size as number}}
+  return {type: 'custody-seal-intent', version: 1, pid, processStart: start, out, partial, startedAt, state, seal: {id: seal.id, sha256: seal.sha256, size: seal.size, fromSeq: seal.fromSeq, ...file}}
 }

@@ -7,6 +7,11 @@
  * next seal or `custody status` remove what a killed seal left, and know a seal recorded but not
  * published, which `custody seal --finish` publishes (leftovers.ts).
  *
+ * With recipients (`encryptTo`), the archive is delivered encrypted to them, as --out with `.age`
+ * added (transport.ts): the ZIP writer encrypts as it writes, so the temporary file, the
+ * published file and whatever a failure leaves hold only the age file. The ZIP inside, and the
+ * ledger's record of it, are the same bytes as a seal in clear.
+ *
  * The archive depends only on the case state, the exhibits and the seal time: the same three give
  * the same bytes.
  *
@@ -40,6 +45,9 @@ import {recordSeal, recordedExhibits} from './seal-record.js'
 import {describeSeal, sealIdOf, statementExhibits, withExhibits, withReadme, type SealedExhibit, type SealParts, type SealStatementHead} from './statement.js'
 import {writeTags} from './tags.js'
 import {ZipWriter} from '../zip/writer.js'
+import {AgeEncryptor} from '../age/encrypt.js'
+import type {AgeRecipient} from '../age/x25519.js'
+import {deliveredPath} from './transport.js'
 
 export interface SealOptions {
   exhibits: readonly string[]
@@ -61,12 +69,17 @@ export interface SealOptions {
    */
   hold?: () => () => void
   onProgress?: (done: number, total: number) => void
+  /** Deliver the archive encrypted to these age recipients, as `out` + `.age`; none: in clear. */
+  encryptTo?: readonly AgeRecipient[] | undefined
 }
 
 export interface SealReport {
+  /** The ZIP as the ledger records it: at this path, unless it was delivered encrypted. */
   archive: string
   sha256: string
   size: number
+  /** The file delivered when encrypted (the ZIP in an age file), its size and SHA-256; null in clear. */
+  encrypted: {file: string; size: number; sha256: string; recipients: number} | null
   bag: string
   /** How many exhibits were sealed. */
   exhibitCount: number
@@ -100,14 +113,15 @@ function parseSealedAt(value: string | undefined): Date {
  * Where the archive goes, resolved: a .zip file that does not exist (unless `force`), in a folder
  * it can be written to. The seal's first step; a command checks it before it asks for the passphrase.
  */
-export function sealDestination(options: Pick<SealOptions, 'out' | 'force' | 'cwd'>): string {
+export function sealDestination(options: Pick<SealOptions, 'out' | 'force' | 'cwd' | 'encryptTo'>): string {
   if (!options.out.toLowerCase().endsWith('.zip')) {
     throw new CustodyError('INVALID_ARGUMENT', said`${OUTPUT.out} must name a .zip file, got ${JSON.stringify(options.out)}`)
   }
 
   const out = checkDestination(options.out, OUTPUT.out, options.cwd)
-  if (existsSync(out) && !options.force) {
-    throw new CustodyError('INVALID_ARGUMENT', said`${out} already exists; choose another ${OUTPUT.out}, or add ${OUTPUT.force} to replace it`)
+  const delivered = deliveredPath(out, options.encryptTo)
+  if (existsSync(delivered) && !options.force) {
+    throw new CustodyError('INVALID_ARGUMENT', said`${delivered} already exists; choose another ${OUTPUT.out}, or add ${OUTPUT.force} to replace it`)
   }
 
   return out
@@ -149,6 +163,7 @@ export function checkSeal(kase: Case, options: SealOptions): {out: string; seale
  */
 export async function sealArchive(kase: Case, options: SealOptions): Promise<SealReport> {
   const {out, sealedAt} = checkSeal(kase, options)
+  const delivered = deliveredPath(out, options.encryptTo)
   const sealer = options.actor?.trim() || kase.info.investigator
   const leftovers = await tidySeals(kase)
   const intent = await SealIntent.begin(kase.dataDir, out)
@@ -158,7 +173,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     throw error
   })
   const {choice} = scratch
-  const interrupted = (): CustodyError | undefined => (options.signal?.aborted ? new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${out} was not written`) : undefined)
+  const interrupted = (): CustodyError | undefined => (options.signal?.aborted ? new CustodyError('INTERRUPTED', `interrupted: nothing was sealed and ${delivered} was not written`) : undefined)
   /** Set once the seal event is committed: from then on the archive is published, or kept for --finish. */
   let recorded: {sealId: string; seq: number} | undefined
   let published = false
@@ -177,15 +192,16 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     const {sealId, bag, statement, readme} = describeBag(kase, basename(out), {sealer, sealedAt, purpose, note, treeHead, trust, events: proof.events.stated, earlierSeals, selection, choice})
 
     // 4. payload, 5. custody files, 6. tags
-    await using zip = await ZipWriter.create(temp, sealedAt)
+    const encrypt = options.encryptTo !== undefined && options.encryptTo.length > 0 ? AgeEncryptor.toRecipients(options.encryptTo) : undefined
+    await using zip = await ZipWriter.create(temp, sealedAt, encrypt === undefined ? {} : {encrypt})
     await writeBag(zip, kase, bag, {scratch, proof, statement, readme}, {onProgress: options.onProgress, interrupted})
 
     // 7. record
     const written = await zip.finish()
     // The archive's name too must survive a power cut once the ledger records it.
     await fsyncFolder(dirname(temp))
-    if (existsSync(out) && !options.force) throw appeared(out)
-    await intent.recording({id: sealId, sha256: written.sha256, size: written.size, fromSeq: kase.ledger.size()})
+    if (existsSync(delivered) && !options.force) throw appeared(delivered)
+    await intent.recording({id: sealId, sha256: written.sha256, size: written.size, fromSeq: kase.ledger.size(), ...(written.encrypted === undefined ? {} : {encrypted: written.encrypted})})
     // From the hold to the append nothing awaits: a Ctrl-C is either seen here (nothing is
     // recorded) or comes while the seal is recorded and published, and does not stop it.
     release = options.hold?.()
@@ -195,7 +211,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     recorded = {sealId, seq: sealEvent.event.seq}
 
     // 8. publish
-    if (!(await publishArchive(temp, out, options.force ?? false))) throw appeared(out)
+    if (!(await publishArchive(temp, delivered, options.force ?? false))) throw appeared(delivered)
     published = true
     // The scratch files go before the note that names them, so that a kill between the two
     // leaves nothing the next seal or status cannot find.
@@ -204,10 +220,11 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     release?.()
     await kase.recordHead()
     const sealed = {[Symbol.iterator]: () => statementExhibits(kase, recordedExhibits(kase.ledger, {seq: sealEvent.event.seq, sealId}))}
-    const report = {archive: out, sha256: written.sha256, size: written.size, bag, exhibitCount: choice.size}
+    const encrypted = written.encrypted === undefined ? null : {file: delivered, ...written.encrypted, recipients: options.encryptTo!.length}
+    const report = {archive: out, sha256: written.sha256, size: written.size, encrypted, bag, exhibitCount: choice.size}
     return {...report, statement: withExhibits(statement, sealed), leftOut: selection.leftOut, seq: sealEvent.event.seq, leftovers}
   } catch (error) {
-    throw await failedSeal(error, {published, recorded, out, temp, scratch, intent})
+    throw await failedSeal(error, {published, recorded, out: delivered, temp, scratch, intent})
   } finally {
     release?.()
   }

@@ -20,6 +20,7 @@
  * listed there with its tree head. When it is not, the two cannot be linked, and the report says
  * why. Events that both archives hold (the same sequence number) must also be the same event.
  */
+import type {AgeIdentity} from '../age/x25519.js'
 import {createHash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
 import {open, stat} from 'node:fs/promises'
@@ -220,7 +221,7 @@ class EventHashes implements Disposable {
 export async function verifyArchiveAgainst(
   path: string,
   others: readonly string[],
-  options: {onProgress?: (done: number, total: number) => void; tsaRoots?: Certificate[]; pinnedKeys?: readonly string[]} = {},
+  options: {onProgress?: (done: number, total: number) => void; tsaRoots?: Certificate[]; pinnedKeys?: readonly string[]; identities?: readonly AgeIdentity[]} = {},
 ): Promise<ArchiveReport> {
   for (const other of others) {
     if (!(await isArchive(other))) {
@@ -242,6 +243,7 @@ export async function verifyArchiveAgainst(
       const report = await verifyArchive(other, {
         ...(options.tsaRoots === undefined ? {} : {tsaRoots: options.tsaRoots}),
         ...(options.pinnedKeys === undefined ? {} : {pinnedKeys: options.pinnedKeys}),
+        ...(options.identities === undefined ? {} : {identities: options.identities}),
         onEvent: (seq, hash) => {
           const held = mine.hashOf(seq)
           if (held === undefined || held === hash) return

@@ -39,15 +39,25 @@
  * then the folder check (only files and folders, no link, nothing on another file system, UTF-8
  * names, and the same layout checks as the ZIP's entries).
  *
- * verifyArchive: 1. open the ZIP (a file that is not one fails the zip check), or find the bag
+ * An encrypted archive (FILE.zip.age, as `custody seal --encrypt-to` writes it: an age v1 file
+ * holding the ZIP) is verified the same way, the ZIP read through src/age/random-reader.ts: each
+ * read decrypts and authenticates the chunks it touches, and no plaintext reaches the disk. An
+ * identity that does not open it is WRONG_KEY, a file that is not a whole age file (its header,
+ * its end) INTEGRITY, both before any check; a chunk changed inside fails the check that reads
+ * it, naming the file and the chunk.
+ *
+ * verifyArchive: 1. open the ZIP (decrypting it, when encrypted) (a file that is not one fails the zip check), or find the bag
  * folder; 2. build the context; 3. run the checklist, which stops after a zip (or folder) check
  * that fails; 4. build the report.
  */
+import {closeSync, openSync, readSync} from 'node:fs'
 import {stat} from 'node:fs/promises'
+import {AgeRandomReader} from '../age/random-reader.js'
+import type {RandomAccess} from '../io/random-access.js'
 import {SafeZip} from '../zip/reader.js'
 import {findBagFolder, SafeFolder} from '../folder/reader.js'
 import {smallFileLimit} from '../seal/bag-layout.js'
-import {CustodyError, messageOf} from '../errors.js'
+import {CustodyError, fields, messageOf, said} from '../errors.js'
 import {isRecord} from '../formats/guards.js'
 import {scratchWork} from '../io/scratch-db.js'
 import type {EarlierSeal} from '../seal/earlier-seals.js'
@@ -82,6 +92,8 @@ export interface ArchiveReport {
   archive: string
   /** What the bag was read from. */
   source: SourceKind
+  /** The ZIP was read from inside an age file (FILE.zip.age), decrypted in memory. */
+  encrypted: boolean
   bag: string | null
   sealId: string | null
   exhibits: number
@@ -122,16 +134,41 @@ async function checkArchive(path: string, options: VerifyArchiveOptions): Promis
   const found = await stat(path).catch(() => undefined)
   if (found?.isDirectory()) return checkFolder(path, options)
   if (!found?.isFile()) throw new CustodyError('INVALID_ARGUMENT', `${path} is not a file or a folder; give the path of a sealed archive (.zip), or of the bag folder unzipped from one`)
+  const decrypted = isAgeFile(path) ? await openEncrypted(path, options) : undefined
   const problems = new ProblemList<Problem>()
   let zip: SafeZip
   try {
-    zip = await SafeZip.open(path)
+    zip = await SafeZip.open(path, decrypted)
   } catch (error) {
     const checks = await runChecklist([{name: 'zip', run: () => unreadableZip(path, error)}], undefined, problems)
-    return zipReport(path, 'zip', null, checks, problems, 0)
+    return {...zipReport(path, 'zip', null, checks, problems, 0), encrypted: decrypted !== undefined}
   }
 
-  return checkSource(createArchiveContext(path, found.size, zip, options), problems, options.afterChecks)
+  const report = await checkSource(createArchiveContext(path, decrypted?.size ?? found.size, zip, options), problems, options.afterChecks)
+  return {...report, encrypted: decrypted !== undefined}
+}
+
+/** The identity file that opens an encrypted archive, as errors name it. */
+const IDENTITY = fields({identity: 'an age identity file that opens it'}).identity
+const AGE_MAGIC = 'age-encryption.org/'
+
+/** An archive in an age file: named so (FILE.zip.age), or beginning as one does. */
+function isAgeFile(path: string): boolean {
+  if (path.toLowerCase().endsWith('.age')) return true
+  const fd = openSync(path, 'r')
+  try {
+    const head = Buffer.alloc(AGE_MAGIC.length)
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.toString('latin1') === AGE_MAGIC
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** The ZIP inside the age file `path`, read through its decryption; WRONG_KEY or INTEGRITY when it cannot be. */
+async function openEncrypted(path: string, options: VerifyArchiveOptions): Promise<RandomAccess> {
+  const identities = options.identities ?? []
+  if (identities.length === 0) throw new CustodyError('INVALID_ARGUMENT', said`${path} is an encrypted archive (an age file); give ${IDENTITY}: the identity file of a recipient it was encrypted to`, {subject: path})
+  return AgeRandomReader.open(path, identities)
 }
 
 /**
@@ -190,6 +227,7 @@ function zipReport(path: string, source: SourceKind, bag: string | null, checks:
     ok: problems.length + uncounted === 0,
     archive: path,
     source,
+    encrypted: false,
     bag,
     sealId: null,
     exhibits: 0,

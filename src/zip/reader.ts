@@ -9,9 +9,11 @@
  * straight from their place in the file, in large chunks and several ahead (ReadAhead), with the
  * SHA-512 computed on the hash worker beside the SHA-256; an entry another tool deflated is
  * inflated here (node's zlib), and must come to exactly the size it states.
+ *
+ * Every read goes through a RandomAccess (src/io/random-access.ts): the file itself, or the
+ * plaintext of an age file decrypted chunk by chunk as it is read (src/age/random-reader.ts).
  */
 import {createHash} from 'node:crypto'
-import {closeSync, fstatSync, open as openFd, read} from 'node:fs'
 import {Readable} from 'node:stream'
 import {normalize} from 'node:path/posix'
 import {crc32, createInflateRaw} from 'node:zlib'
@@ -20,6 +22,7 @@ import {messageOf} from '../errors.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
 import {digestReadAhead} from '../hashing/read-digests.js'
 import {EntryReader, LINE_CHUNK, rangeChunks, type EntryDigest, type EntryResult} from '../io/entry-reader.js'
+import {FileAccess, type RandomAccess} from '../io/random-access.js'
 import {readZipStructure, ZipStructureError, type ZipEntryInfo} from './structure.js'
 
 export {ZipStructureError, type ZipEntryInfo} from './structure.js'
@@ -80,28 +83,30 @@ export function entryProblems(e: ZipEntryInfo): string[] {
 export class SafeZip extends EntryReader<ZipEntryInfo> {
   private constructor(
     private readonly zip: yauzl.ZipFile,
-    private readonly fd: number,
-    /** The ZIP file's size when opened. */
-    private readonly size: number,
+    private readonly source: RandomAccess,
+    /** The ZIP file's path (for an encrypted one, the age file's), as reads name it. */
     private readonly path: string,
   ) {
     super()
   }
 
-  /** Opens the ZIP and finds its central directory; a ZIP that cannot be read at all is an exception. */
-  static async open(path: string): Promise<SafeZip> {
-    const fd = await new Promise<number>((resolve, reject) => openFd(path, 'r', (error, opened) => (error ? reject(error) : resolve(opened))))
+  /**
+   * Opens the ZIP (a path, or bytes read through `source`, which it then owns and closes) and
+   * finds its central directory; a ZIP that cannot be read at all is an exception.
+   */
+  static async open(path: string, source?: RandomAccess): Promise<SafeZip> {
+    const access = source ?? FileAccess.open(path)
     try {
-      const size = fstatSync(fd).size
+      const {size} = access
       const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
-        yauzl.fromRandomAccessReader(new WindowedReader(fd), size, {lazyEntries: true, autoClose: false, strictFileNames: true, validateEntrySizes: true}, (error, opened) => {
+        yauzl.fromRandomAccessReader(new WindowedReader(access), size, {lazyEntries: true, autoClose: false, strictFileNames: true, validateEntrySizes: true}, (error, opened) => {
           if (error || !opened) reject(error ?? new Error('no zip'))
           else resolve(opened)
         })
       })
-      return new SafeZip(zip, fd, size, path)
+      return new SafeZip(zip, access, path)
     } catch (error) {
-      closeSync(fd)
+      access.close()
       throw error
     }
   }
@@ -114,7 +119,7 @@ export class SafeZip extends EntryReader<ZipEntryInfo> {
    */
   async list(onEntry: (info: ZipEntryInfo) => void): Promise<number> {
     const {zip} = this
-    const strict = readZipStructure(this.fd, this.size)
+    const strict = readZipStructure(this.source)
     let index = 0
     await new Promise<void>((resolve, reject) => {
       zip.on('entry', (entry: yauzl.Entry) => {
@@ -180,7 +185,7 @@ export class SafeZip extends EntryReader<ZipEntryInfo> {
 
     await digestReadAhead(
       stored(),
-      (info) => ({path: this.path, start: info.dataStart, size: info.uncompressedSize}),
+      (info) => ({path: this.path, start: info.dataStart, size: info.uncompressedSize, from: this.source}),
       (info, read) => {
         if ('error' in read) return result(info, read)
         const {crc, ...digest} = read
@@ -212,12 +217,12 @@ export class SafeZip extends EntryReader<ZipEntryInfo> {
       return
     }
 
-    yield* rangeChunks(this.fd, start, info.uncompressedSize, info.name, onBytes)
+    yield* rangeChunks(this.source, start, info.uncompressedSize, info.name, onBytes)
   }
 
   /** A deflated entry's bytes (RFC 1951), inflated from its place in the file. */
   private async *inflated(info: ZipEntryInfo, start: number, onBytes?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
-    const raw = rangeStream(this.fd, start, start + info.compressedSize)
+    const raw = rangeStream(this.source, start, start + info.compressedSize)
     const inflate = createInflateRaw({chunkSize: LINE_CHUNK})
     raw.on('error', (error) => inflate.destroy(error))
     raw.pipe(inflate)
@@ -263,7 +268,7 @@ export class SafeZip extends EntryReader<ZipEntryInfo> {
 
   close(): void {
     this.zip.close()
-    closeSync(this.fd)
+    this.source.close()
   }
 }
 
@@ -271,7 +276,7 @@ export class SafeZip extends EntryReader<ZipEntryInfo> {
  * The bytes from `start` to `end` of an open file, in chunks of LINE_CHUNK, leaving the file open
  * (a file stream closes its descriptor when destroyed, whatever autoClose says).
  */
-function rangeStream(fd: number, start: number, end: number): Readable {
+function rangeStream(source: RandomAccess, start: number, end: number): Readable {
   let position = start
   return new Readable({
     highWaterMark: LINE_CHUNK,
@@ -283,14 +288,16 @@ function rangeStream(fd: number, start: number, end: number): Readable {
       }
 
       const buffer = Buffer.allocUnsafe(length)
-      read(fd, buffer, 0, length, position, (error, n) => {
-        if (error) this.destroy(error)
-        else if (n === 0) this.destroy(new Error(`unexpected end of file at ${position}`))
-        else {
-          position += n
-          this.push(buffer.subarray(0, n))
-        }
-      })
+      source.readAt(buffer, 0, length, position).then(
+        (n) => {
+          if (n === 0) this.destroy(new Error(`unexpected end of file at ${position}`))
+          else {
+            position += n
+            this.push(buffer.subarray(0, n))
+          }
+        },
+        (error: unknown) => this.destroy(error as Error),
+      )
     },
   })
 }
@@ -307,12 +314,12 @@ class WindowedReader extends yauzl.RandomAccessReader {
   private windowBuffer: Buffer | undefined
   private spare: Buffer | undefined
 
-  constructor(private readonly fd: number) {
+  constructor(private readonly source: RandomAccess) {
     super()
   }
 
   override _readStreamForRange(start: number, end: number): Readable {
-    return rangeStream(this.fd, start, end)
+    return rangeStream(this.source, start, end)
   }
 
   override read(buffer: Buffer, offset: number, length: number, position: number, callback: (error: Error | null, bytesRead?: number) => void): void {
@@ -327,20 +334,25 @@ class WindowedReader extends yauzl.RandomAccessReader {
       const n = fromWindow()
       process.nextTick(callback, null, n)
     } else if (length > CHUNK_SIZE) {
-      read(this.fd, buffer, offset, length, position, (error, n) => callback(error, n))
+      this.source.readAt(buffer, offset, length, position).then(
+        (n) => callback(null, n),
+        (error: unknown) => callback(error as Error),
+      )
     } else {
       // The spare buffer becomes the window; while a read is in flight, a fresh one is used, so
       // that two reads never share a buffer.
       const buffer = this.spare ?? Buffer.allocUnsafe(CHUNK_SIZE)
       this.spare = undefined
-      read(this.fd, buffer, 0, CHUNK_SIZE, position, (error, n) => {
-        if (error) return callback(error)
-        this.spare = this.windowBuffer
-        this.windowBuffer = buffer
-        this.window = buffer.subarray(0, n)
-        this.windowStart = position
-        callback(null, fromWindow())
-      })
+      this.source.readAt(buffer, 0, CHUNK_SIZE, position).then(
+        (n) => {
+          this.spare = this.windowBuffer
+          this.windowBuffer = buffer
+          this.window = buffer.subarray(0, n)
+          this.windowStart = position
+          callback(null, fromWindow())
+        },
+        (error: unknown) => callback(error as Error),
+      )
     }
   }
 

@@ -27,7 +27,7 @@
  *
  * The CRC-32 of each entry's bytes is the reader's to check as it reads them (reader.ts).
  */
-import {readSync} from 'node:fs'
+import type {RandomAccess} from '../io/random-access.js'
 import {decodeEntryName, type EntryName} from './names.js'
 
 const LOCAL_HEADER = 0x04034b50
@@ -97,16 +97,16 @@ export class ZipStructureError extends Error {
   }
 }
 
-/** Synchronous reads of a file through a window, served from the page cache in microseconds. */
+/** Synchronous reads of a file (or a decrypted view of one) through a window, served from the page cache in microseconds. */
 class FileWindow {
   private buffer = Buffer.alloc(0)
   private start = 0
   private length = 0
+  readonly size: number
 
-  constructor(
-    private readonly fd: number,
-    readonly size: number,
-  ) {}
+  constructor(private readonly source: RandomAccess) {
+    this.size = source.size
+  }
 
   /** `length` bytes at `position`, valid until the next call; an error when the file ends before. */
   bytes(position: number, length: number, what: string, subject = 'ZIP'): Buffer {
@@ -116,7 +116,7 @@ class FileWindow {
       if (this.buffer.length < want) this.buffer = Buffer.allocUnsafe(Math.max(want, WINDOW))
       let read = 0
       while (read < want) {
-        const n = readSync(this.fd, this.buffer, read, want - read, position + read)
+        const n = this.source.readAtSync(this.buffer, read, want - read, position + read)
         if (n === 0) throw new ZipStructureError(subject, `the file ended at ${position + read} while reading ${what}`)
         read += n
       }
@@ -408,9 +408,9 @@ function checkLocalSizes(locals: FileWindow, stated: {crc: number; csize: number
  * order of the file). Throws a ZipStructureError at the first thing another reader could read
  * otherwise. Synchronous, a window of the file at a time: nothing grows with the number of entries.
  */
-export function* readZipStructure(fd: number, size: number): Generator<ListedEntry> {
-  const file = new FileWindow(fd, size)
-  const locals = new FileWindow(fd, size)
+export function* readZipStructure(source: RandomAccess): Generator<ListedEntry> {
+  const file = new FileWindow(source)
+  const locals = new FileWindow(source)
   const {entries, cdStart, cdEnd} = readEnd(file)
   let position = cdStart
   /** Where the next entry's local header must start: the entries tile the file from byte 0. */

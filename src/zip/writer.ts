@@ -11,6 +11,12 @@
  * write, and a chunk's memory is handed back once its write is done. ZIP64 records (§4.5.3,
  * §4.3.14-16) are written for an entry of 4 GiB or more, an offset past 4 GiB or more than 65,534
  * entries, and only then. Names are UTF-8 (general purpose bit 11).
+ *
+ * The writer never seeks back: every byte is written once, after the ones before it. So the
+ * archive can be encrypted as it is written (`encrypt`: an AgeEncryptor, for `custody seal
+ * --encrypt-to`): each piece goes through the encryptor in archive order, the file holds only the
+ * age file, and the ZIP's own SHA-256 is still that of the plaintext. No plaintext ZIP is ever on
+ * disk.
  */
 import {createHash} from 'node:crypto'
 import {constants} from 'node:fs'
@@ -51,11 +57,25 @@ export interface ZipWriterOptions {
   forceZip64?: boolean
   /** Bytes between flushes to disk while writing (default SYNC_STEP). */
   syncStep?: number
+  /** Encrypts the archive as it is written: the file then holds only what this gives (an age file). */
+  encrypt?: ArchiveEncryptor
+}
+
+/** What encrypts the archive's bytes in order: src/age/encrypt.ts's AgeEncryptor. */
+export interface ArchiveEncryptor {
+  /** What the file begins with. */
+  readonly head: Buffer
+  /** The ciphertext that these plaintext bytes complete; the plaintext may be reused at once. */
+  update(plaintext: Uint8Array): Buffer[]
+  final(): Buffer[]
 }
 
 export interface ZipResult {
+  /** The ZIP's (the plaintext's, when encrypted). */
   sha256: string
   size: number
+  /** The file written, when it is the encrypted archive. */
+  encrypted?: {sha256: string; size: number}
 }
 
 /** Pieces smaller than this are copied into one buffer and written together. */
@@ -107,6 +127,10 @@ export class ZipWriter implements AsyncDisposable {
   private readonly syncStep: number
   /** Set once finish() has closed a complete archive, which disposal must leave alone. */
   private finished = false
+  private readonly encrypt: ArchiveEncryptor | undefined
+  /** When encrypting: the file's own hash, and where its next byte goes. */
+  private readonly encrypted = createHash('sha256')
+  private filePosition = 0
 
   private constructor(handle: FileHandle, central: SpillFile, date: Date, options: ZipWriterOptions) {
     this.handle = handle
@@ -114,6 +138,8 @@ export class ZipWriter implements AsyncDisposable {
     this.stamp = dosDateTime(date)
     this.forceZip64 = options.forceZip64 ?? false
     this.syncStep = options.syncStep ?? SYNC_STEP
+    this.encrypt = options.encrypt
+    if (this.encrypt !== undefined) void this.writeEncrypted([this.encrypt.head])
   }
 
   /** Creates the file, its owner's alone (it is evidence); never overwrites (the caller picks a fresh temp name). */
@@ -129,6 +155,31 @@ export class ZipWriter implements AsyncDisposable {
   }
 
   private write(bytes: Buffer, position: number, done?: () => void): Promise<void> {
+    if (this.encrypt !== undefined) {
+      // Called in the archive's order (staged pieces are flushed before a large one): the
+      // encryptor takes them in that order, and copies what it keeps.
+      const pieces = this.encrypt.update(bytes)
+      done?.()
+      return this.writeEncrypted(pieces)
+    }
+
+    return this.writeAt(bytes, position, done)
+  }
+
+  /**
+   * Appends ciphertext to the file, hashing it: the pieces one update gave (each chunk's
+   * ciphertext and its 16-byte tag) in one write, not a write each.
+   */
+  private writeEncrypted(pieces: readonly Buffer[]): Promise<void> {
+    if (pieces.length === 0) return Promise.resolve()
+    const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)
+    this.encrypted.update(bytes)
+    const at = this.filePosition
+    this.filePosition += bytes.length
+    return this.writeAt(bytes, at)
+  }
+
+  private writeAt(bytes: Buffer, position: number, done?: () => void): Promise<void> {
     const write = writeAll(this.handle, bytes, position).then(
       () => done?.(),
       (error: unknown) => {
@@ -364,13 +415,15 @@ export class ZipWriter implements AsyncDisposable {
     tail.push(end)
     for (const piece of tail) await this.append(piece)
     this.flushStage()
+    if (this.encrypt !== undefined) void this.writeEncrypted(this.encrypt.final())
     await Promise.all(this.writes)
     if (this.failure !== undefined) throw this.failure
     await this.handle.sync()
     await this.handle.close()
     this.finished = true
     await this.central.remove()
-    return {sha256: this.archive.digest('hex'), size: this.position}
+    const zip = {sha256: this.archive.digest('hex'), size: this.position}
+    return this.encrypt === undefined ? zip : {...zip, encrypted: {sha256: this.encrypted.digest('hex'), size: this.filePosition}}
   }
 
   /** Waits for the writes in flight and closes the file; the caller removes it. */

@@ -4,6 +4,7 @@
  * the statement, the sealed tree head, the keys the events record). The orchestrator
  * (verify-archive.ts) builds it; each check reads what earlier checks left and adds its own.
  */
+import type {AgeIdentity} from '../../age/x25519.js'
 import type {Certificate} from 'pkijs'
 import type {EntryReader, EntryResult} from '../../io/entry-reader.js'
 import type {ZipEntryInfo} from '../../zip/structure.js'
@@ -24,6 +25,8 @@ export interface VerifyArchiveOptions {
   pinnedKeys?: readonly string[]
   /** Each event whose hash holds, as it is read (for `--against`). */
   onEvent?: (seq: number, hash: string) => void
+  /** The age identities that open an encrypted archive (FILE.zip.age); needed for one, unused otherwise. */
+  identities?: readonly AgeIdentity[]
 }
 
 export interface ArchiveTrust {

@@ -1,0 +1,230 @@
+/**
+ * An age v1 file read at any plaintext position, for a ZIP inside it (`custody verify
+ * FILE.zip.age`): nothing decrypted is written to disk.
+ *
+ * The STREAM payload (age §"Payload") allows it: chunk i holds plaintext bytes from i × 64 KiB, is
+ * sealed at ciphertext offset payloadStart + i × (64 KiB + 16), and its nonce is i as an 11-byte
+ * big-endian counter with a last byte of 1 only for the final chunk. Every read decrypts and
+ * authenticates each chunk it touches (a few are kept, decrypted, for the small reads of a ZIP's
+ * structure), so a changed byte fails the read of its chunk. What a stream learns at its end is
+ * checked on open instead: the last chunk must open as the final one (a file cut at a chunk
+ * boundary, or with bytes added, is refused before anything is read), and may be empty only when
+ * the whole payload is.
+ */
+import type {KeyObject} from 'node:crypto'
+import {closeSync, fstatSync, openSync, read, readSync} from 'node:fs'
+import {CustodyError} from '../errors.js'
+import type {RandomAccess} from '../io/random-access.js'
+import {findHeaderEnd, parseHeader} from './header.js'
+import {TAG_SIZE} from './key-wrap.js'
+import {openChunk} from './payload-opener.js'
+import {CHUNK_SIZE, PAYLOAD_NONCE_SIZE, SEALED_CHUNK_SIZE, payloadKey} from './payload.js'
+import {damaged} from './refusals.js'
+import {unwrapFileKey, type AgeKey} from './unwrap.js'
+
+/** Bytes read to find the header: the whole of any header header.ts accepts, and one byte more. */
+const HEADER_READ = 1024 * 1024 + 1
+/** Decrypted chunks kept for the next reads. */
+const KEPT_CHUNKS = 8
+
+/** The STREAM nonce of chunk `index` (§"Payload"): the counter in bytes 0–10, the final flag in byte 11. */
+export function chunkNonce(index: number, last: boolean): Buffer {
+  const nonce = Buffer.alloc(12)
+  nonce.writeUIntBE(index, 5, 6)
+  nonce[11] = last ? 1 : 0
+  return nonce
+}
+
+function readFullySync(fd: number, buffer: Buffer, position: number): number {
+  let done = 0
+  while (done < buffer.length) {
+    const n = readSync(fd, buffer, done, buffer.length - done, position + done)
+    if (n === 0) break
+    done += n
+  }
+
+  return done
+}
+
+/** The payload's layout, from the file's size and where the payload starts. */
+interface Layout {
+  payloadStart: number
+  chunks: number
+  /** The final chunk's sealed size (its plaintext and tag). */
+  lastSealed: number
+  size: number
+}
+
+function layoutOf(fileSize: number, payloadStart: number, object: string): Layout {
+  const payload = fileSize - payloadStart
+  if (payload <= 0) throw damaged(object, 'it ends after its header and payload nonce: the payload has no chunk (the file was cut short)')
+  const chunks = Math.ceil(payload / SEALED_CHUNK_SIZE)
+  const lastSealed = payload - (chunks - 1) * SEALED_CHUNK_SIZE
+  if (lastSealed < TAG_SIZE) throw damaged(object, `it ends ${lastSealed} bytes into chunk ${chunks - 1}, too short to hold its tag: the file was cut short`)
+  if (lastSealed === TAG_SIZE && chunks > 1) throw damaged(object, `its final chunk, chunk ${chunks - 1}, is empty, which age allows only for an empty file`)
+  return {payloadStart, chunks, lastSealed, size: payload - chunks * TAG_SIZE}
+}
+
+export class AgeRandomReader implements RandomAccess {
+  readonly size: number
+  private readonly kept = new Map<number, Buffer>()
+
+  private constructor(
+    private readonly fd: number,
+    private readonly key: KeyObject,
+    private readonly layout: Layout,
+    private readonly object: string,
+  ) {
+    this.size = layout.size
+  }
+
+  /**
+   * Opens the age file `path` with `keys`: its header, the file key (WRONG_KEY when none opens
+   * it), and its final chunk (INTEGRITY when the file is not whole). `object` names it in errors.
+   */
+  static async open(path: string, keys: readonly AgeKey[], object = path): Promise<AgeRandomReader> {
+    const fd = openSync(path, 'r')
+    try {
+      const fileSize = fstatSync(fd).size
+      const head = Buffer.allocUnsafe(Math.min(HEADER_READ, fileSize))
+      const got = head.subarray(0, readFullySync(fd, head, 0))
+      if (got.length === 0) throw damaged(object, 'it is empty')
+      const end = findHeaderEnd(got, object)
+      if (end === undefined) throw damaged(object, 'it ends inside its header')
+      const fileKey = await unwrapFileKey(parseHeader(got.subarray(0, end), object), keys, object)
+      const payloadStart = end + PAYLOAD_NONCE_SIZE
+      if (fileSize < payloadStart) throw damaged(object, 'it ends before its 16-byte payload nonce: the file was cut short after its header')
+      const nonce = Buffer.alloc(PAYLOAD_NONCE_SIZE)
+      readFullySync(fd, nonce, end)
+      const reader = new AgeRandomReader(fd, payloadKey(fileKey, nonce), layoutOf(fileSize, payloadStart, object), object)
+      reader.checkFinal()
+      return reader
+    } catch (error) {
+      closeSync(fd)
+      throw error
+    }
+  }
+
+  /** The last chunk must open as the final one: otherwise the file was cut at a chunk boundary, or changed at its end. */
+  private checkFinal(): void {
+    const index = this.layout.chunks - 1
+    const sealed = this.sealedSpan(index, index)
+    if (readFullySync(this.fd, sealed.buffer, sealed.position) !== sealed.buffer.length) throw this.changedUnderfoot()
+    if (this.open(sealed.buffer, index, true) !== undefined) return
+    if (sealed.buffer.length === SEALED_CHUNK_SIZE && this.open(sealed.buffer, index, false) !== undefined) {
+      throw damaged(this.object, `it ends after chunk ${index} (${this.where(index)}), which is not its final chunk: the file was cut short at a chunk boundary`)
+    }
+
+    throw damaged(this.object, `its last chunk, chunk ${index} (${this.where(index)}), does not authenticate: bytes in it were changed, cut off or added`)
+  }
+
+  readAtSync(buffer: Uint8Array, offset: number, length: number, position: number): number {
+    const wanted = this.missing(length, position)
+    let opened: Map<number, Buffer> | undefined
+    if (wanted !== undefined) {
+      const sealed = this.sealedSpan(wanted.first, wanted.last)
+      if (readFullySync(this.fd, sealed.buffer, sealed.position) !== sealed.buffer.length) throw this.changedUnderfoot()
+      opened = this.openSpan(sealed.buffer, wanted.first, wanted.last)
+    }
+
+    return this.copyOut(buffer, offset, length, position, opened)
+  }
+
+  async readAt(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+    const wanted = this.missing(length, position)
+    let opened: Map<number, Buffer> | undefined
+    if (wanted !== undefined) {
+      const sealed = this.sealedSpan(wanted.first, wanted.last)
+      let done = 0
+      while (done < sealed.buffer.length) {
+        const n = await new Promise<number>((resolve, reject) => read(this.fd, sealed.buffer, done, sealed.buffer.length - done, sealed.position + done, (error, bytes) => (error ? reject(error) : resolve(bytes))))
+        if (n === 0) throw this.changedUnderfoot()
+        done += n
+      }
+
+      opened = this.openSpan(sealed.buffer, wanted.first, wanted.last)
+    }
+
+    return this.copyOut(buffer, offset, length, position, opened)
+  }
+
+  close(): void {
+    this.kept.clear()
+    closeSync(this.fd)
+  }
+
+  /** The chunks a read needs that are not kept decrypted: from the first missing to the last missing. */
+  private missing(length: number, position: number): {first: number; last: number} | undefined {
+    if (!Number.isSafeInteger(position) || position < 0 || length < 0) throw new CustodyError('INTERNAL', `expected a read within ${this.object}, got ${length} bytes at ${position}`)
+    const end = Math.min(this.size, position + length)
+    if (end <= position) return undefined
+    const needed: number[] = []
+    for (let i = Math.floor(position / CHUNK_SIZE); i <= Math.floor((end - 1) / CHUNK_SIZE); i++) if (!this.kept.has(i)) needed.push(i)
+    return needed.length === 0 ? undefined : {first: needed[0]!, last: needed[needed.length - 1]!}
+  }
+
+  /** Where chunks `first` to `last` lie in the file, and a buffer to read them into. */
+  private sealedSpan(first: number, last: number): {buffer: Buffer; position: number} {
+    const position = this.layout.payloadStart + first * SEALED_CHUNK_SIZE
+    const end = last === this.layout.chunks - 1 ? position + (last - first) * SEALED_CHUNK_SIZE + this.layout.lastSealed : position + (last - first + 1) * SEALED_CHUNK_SIZE
+    return {buffer: Buffer.allocUnsafe(end - position), position}
+  }
+
+  /** Opens each chunk of a span read from the file, and keeps it; a chunk that does not authenticate fails the read. */
+  private openSpan(sealed: Buffer, first: number, last: number): Map<number, Buffer> {
+    const opened = new Map<number, Buffer>()
+    for (let index = first; index <= last; index++) {
+      const from = (index - first) * SEALED_CHUNK_SIZE
+      const chunk = sealed.subarray(from, Math.min(sealed.length, from + SEALED_CHUNK_SIZE))
+      const plaintext = this.open(chunk, index, index === this.layout.chunks - 1)
+      if (plaintext === undefined) throw damaged(this.object, `chunk ${index} (${this.where(index)}) does not authenticate: a byte in it changed, or chunks were moved`)
+      opened.set(index, plaintext)
+      this.keep(index, plaintext)
+    }
+
+    return opened
+  }
+
+  private keep(index: number, plaintext: Buffer): void {
+    this.kept.delete(index)
+    this.kept.set(index, plaintext)
+    while (this.kept.size > KEPT_CHUNKS) this.kept.delete(this.kept.keys().next().value!)
+  }
+
+  /**
+   * Copies a read's bytes out of the chunks it opened and those kept. Another read may have
+   * pushed a chunk out of the cache meanwhile (reads run concurrently): it is opened again.
+   */
+  private copyOut(buffer: Uint8Array, offset: number, length: number, position: number, opened: Map<number, Buffer> | undefined): number {
+    const end = Math.min(this.size, position + length)
+    let at = position
+    while (at < end) {
+      const index = Math.floor(at / CHUNK_SIZE)
+      let plaintext = opened?.get(index) ?? this.kept.get(index)
+      if (plaintext === undefined) {
+        const sealed = this.sealedSpan(index, index)
+        if (readFullySync(this.fd, sealed.buffer, sealed.position) !== sealed.buffer.length) throw this.changedUnderfoot()
+        plaintext = this.openSpan(sealed.buffer, index, index).get(index)!
+      }
+
+      const from = at - index * CHUNK_SIZE
+      const take = Math.min(plaintext.length - from, end - at)
+      buffer.set(plaintext.subarray(from, from + take), offset + (at - position))
+      at += take
+    }
+
+    return Math.max(0, end - position)
+  }
+
+  private open(chunk: Buffer, index: number, last: boolean): Buffer | undefined {
+    return openChunk(this.key, chunkNonce(index, last), chunk)
+  }
+
+  private where(index: number): string {
+    return `from byte ${this.layout.payloadStart + index * SEALED_CHUNK_SIZE} of the file`
+  }
+
+  private changedUnderfoot(): CustodyError {
+    return damaged(this.object, 'it became shorter while it was being read')
+  }
+}

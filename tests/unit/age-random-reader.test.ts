@@ -1,0 +1,124 @@
+/**
+ * src/age/random-reader.ts: an age file read at any plaintext position. Random reads (across chunk
+ * borders, sync and async) equal the plaintext, for files written by custody and by the real
+ * `age`; a flipped byte in any chunk fails the read of that chunk, naming the file and the chunk;
+ * a file cut after a whole chunk, or inside its last one, is refused on open; a wrong identity is
+ * WRONG_KEY.
+ */
+import {execFileSync} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import fc from 'fast-check'
+import {afterAll, describe, expect, it} from 'vitest'
+import {encryptBytes} from '../../src/age/encrypt.js'
+import {AgeRandomReader} from '../../src/age/random-reader.js'
+import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
+import {CustodyError} from '../../src/errors.js'
+
+const work = mkdtempSync(join(tmpdir(), 'custody-age-random-'))
+afterAll(() => rmSync(work, {recursive: true, force: true}))
+const CHUNK = 65536
+const SEALED_CHUNK = CHUNK + 16
+const alice = generateIdentity()
+const keys = [parseIdentity(alice.identity)]
+
+function sealedFile(name: string, plaintext: Buffer): string {
+  const path = join(work, name)
+  writeFileSync(path, encryptBytes(plaintext, [parseRecipient(alice.recipient)]))
+  return path
+}
+
+function codeOf(error: unknown): string | undefined {
+  return error instanceof CustodyError ? error.code : undefined
+}
+
+describe('AgeRandomReader', () => {
+  const plaintext = randomBytes(5 * CHUNK + 1234)
+  const path = sealedFile('five.age', plaintext)
+
+  it('gives the plaintext at any position, across chunk borders, sync and async', async () => {
+    const reader = await AgeRandomReader.open(path, keys)
+    try {
+      expect(reader.size).toBe(plaintext.length)
+      await fc.assert(
+        fc.asyncProperty(fc.nat(plaintext.length), fc.nat(3 * CHUNK), fc.boolean(), async (position, length, sync) => {
+          const buffer = Buffer.alloc(length + 3)
+          const n = sync ? reader.readAtSync(buffer, 3, length, position) : await reader.readAt(buffer, 3, length, position)
+          expect(n).toBe(Math.max(0, Math.min(length, plaintext.length - position)))
+          expect(buffer.subarray(3, 3 + n).equals(plaintext.subarray(position, position + n))).toBe(true)
+        }),
+        {numRuns: 200},
+      )
+    } finally {
+      reader.close()
+    }
+  })
+
+  it('reads a file the real age wrote, of an exact number of chunks, and an empty one', async () => {
+    for (const size of [0, CHUNK, 2 * CHUNK, 3]) {
+      const plain = join(work, `plain-${size}`)
+      const data = randomBytes(size)
+      writeFileSync(plain, data)
+      const sealed = `${plain}.age`
+      execFileSync('age', ['-r', alice.recipient, '-o', sealed, plain])
+      const reader = await AgeRandomReader.open(sealed, keys)
+      const all = Buffer.alloc(size)
+      expect(await reader.readAt(all, 0, size, 0)).toBe(size)
+      reader.close()
+      expect(all.equals(data)).toBe(true)
+    }
+  })
+
+  it('fails the read of a chunk with a flipped byte, and only of that chunk (the last: on open)', async () => {
+    const whole = readFileSync(path)
+    const payloadStart = whole.length - (plaintext.length + 6 * 16)
+    const last = Buffer.from(whole)
+    last[last.length - 20]! ^= 0x01
+    writeFileSync(join(work, 'flipped-last.age'), last)
+    expect(codeOf(await AgeRandomReader.open(join(work, 'flipped-last.age'), keys).catch((e: unknown) => e))).toBe('INTEGRITY')
+    for (const chunk of [0, 1, 2, 3, 4]) {
+      const flipped = Buffer.from(whole)
+      flipped[payloadStart + chunk * SEALED_CHUNK + 100]! ^= 0x01
+      const bad = join(work, `flipped-${chunk}.age`)
+      writeFileSync(bad, flipped)
+      const reader = await AgeRandomReader.open(bad, keys)
+      try {
+        const other = chunk === 0 ? 1 : 0
+        const ok = Buffer.alloc(10)
+        reader.readAtSync(ok, 0, 10, other * CHUNK)
+        expect(ok.equals(plaintext.subarray(other * CHUNK, other * CHUNK + 10))).toBe(true)
+        const error: unknown = await reader.readAt(Buffer.alloc(10), 0, 10, chunk * CHUNK + 5).catch((e: unknown) => e)
+        expect(codeOf(error)).toBe('INTEGRITY')
+        expect((error as Error).message).toContain(`${bad} is not an intact age file: chunk ${chunk} `)
+        expect(() => reader.readAtSync(Buffer.alloc(10), 0, 10, chunk * CHUNK + 5)).toThrow(/does not authenticate/)
+      } finally {
+        reader.close()
+      }
+    }
+  })
+
+  it('refuses on open a file cut after a whole chunk, inside its last chunk, or with bytes added', async () => {
+    const whole = readFileSync(path)
+    const payloadStart = whole.length - (plaintext.length + 6 * 16)
+    const cases = [
+      {name: 'cut-at-boundary', bytes: whole.subarray(0, payloadStart + 3 * SEALED_CHUNK), says: /cut short at a chunk boundary/},
+      {name: 'cut-inside', bytes: whole.subarray(0, whole.length - 100), says: /does not authenticate/},
+      {name: 'appended', bytes: Buffer.concat([whole, Buffer.from('more')]), says: /does not authenticate/},
+      {name: 'header-only', bytes: whole.subarray(0, payloadStart), says: /no chunk/},
+    ]
+    for (const {name, bytes, says} of cases) {
+      const bad = join(work, `${name}.age`)
+      writeFileSync(bad, bytes)
+      const error: unknown = await AgeRandomReader.open(bad, keys).catch((e: unknown) => e)
+      expect(codeOf(error), name).toBe('INTEGRITY')
+      expect((error as Error).message, name).toMatch(says)
+    }
+  })
+
+  it('refuses a wrong identity with WRONG_KEY', async () => {
+    const error: unknown = await AgeRandomReader.open(path, [parseIdentity(generateIdentity().identity)]).catch((e: unknown) => e)
+    expect(codeOf(error)).toBe('WRONG_KEY')
+  })
+})
