@@ -44,6 +44,7 @@ table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1rem; font-size
 th, td { border: 1px solid #444; padding: 0.2rem 0.4rem; text-align: left; vertical-align: top; }
 td, th { overflow-wrap: anywhere; }
 .facts th { width: 14rem; }
+.checks tr > :nth-child(-n+2) { white-space: nowrap; overflow-wrap: normal; }
 .verdict { border: 3px solid #000; padding: 0.6rem; font-weight: bold; font-size: 1.1rem; }
 .verdict.failed { border-style: double; border-width: 6px; }
 .hash { font-family: monospace; font-size: 0.8rem; }

@@ -85,6 +85,6 @@ export const statementCheck: Check<ArchiveContext> = {
 
     const {sealId} = context.statement
     context.sealId = typeof sealId === 'string' ? sealId : null
-    return concluded(context, found, `${context.exhibitCount} exhibits as the seal ${context.sealId ?? '?'} states them`)
+    return concluded(context, found, `${context.exhibitCount} exhibit${context.exhibitCount === 1 ? '' : 's'} as the seal ${context.sealId ?? '?'} states them`)
   },
 }
