@@ -63,6 +63,11 @@ export class ArchiveData implements Disposable {
     })()
   }
 
+  /** Whether the statement states this exhibit. */
+  states(exhibit: string): boolean {
+    return this.db.prepare<[string], {ord: number}>('SELECT ord FROM exhibit WHERE id = ? LIMIT 1').get(exhibit) !== undefined
+  }
+
   /** The exhibit's first ingest event: what was recorded when it was taken in. */
   ingest(exhibit: string): Record<string, unknown> | undefined {
     const found = this.db.prepare<[string], {body: string}>("SELECT body FROM event WHERE exhibit = ? AND action = 'ingest' ORDER BY seq LIMIT 1").get(exhibit)

@@ -1,0 +1,68 @@
+import {Args, Flags} from '@oclif/core'
+import {exportCaseUco, type CaseUcoResult} from '../../src/case-uco/export.js'
+import {readTrustedRoots} from '../../src/case/settings.js'
+import {parseFingerprint} from '../../src/keys/signing-key.js'
+import {progressLine} from '../../src/render/progress.js'
+import {parsePemCertificates} from '../../src/timestamps/token.js'
+import {CustodyCommand, prose} from '../_base.js'
+
+export default class ExportCaseUco extends CustodyCommand {
+  static override args = {
+    archive: Args.string({description: 'a sealed archive (ZIP), or its bag folder unzipped, to export', required: true}),
+  }
+
+  static override description = prose`Export a sealed archive as CASE/UCO 1.4 JSON-LD, for forensic tools and prosecutors' systems.
+
+CASE (caseontology.org) is the ontology that cyber-investigation tools exchange. The export holds
+each exhibit as an observable File (its name, size, SHA-256 and SHA-512, its EXIF tags where
+ExifTool found some), the device that made it (make, model, serial number) and the GPS position
+it records; each custody event of an exhibit as an investigative action (who, with custody at its
+version, on which file, when), each informed by the one before, so that an exhibit's events form
+its provenance chain; the sealing, and the seal as a provenance record with every exhibit number;
+and each witness's interview, the witness named by code only (never a name or contact; where the
+interview took place is left out). Its node IRIs are derived from the seal ID: the same archive
+gives the same bytes.
+
+The archive is verified first, with every check \`custody verify ARCHIVE\` runs: an archive that
+does not verify is refused (exit 3) and nothing is written. Run \`custody report\` to have a
+document that says what failed.
+
+--key and --tsa-ca are those of \`custody verify\`: the signer and TSA roots you trust.
+
+Exit 0 when the export is written; exit 3 when the archive did not verify; exit 2 for a mistake
+on the command line or an --out that cannot be written (said before any work).`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --out crimea-2024.jsonld', description: 'The archive as CASE/UCO JSON-LD'},
+    {
+      command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --out crimea-2024.jsonld --key SHA256:86e35e56ce89c0d90071b081a12ac8dfb8f776b74866a4b92c7f135bc525e75b --tsa-ca freetsa-root.pem',
+      description: "As a court's expert would: checked against the investigator's key and the TSA's root, both obtained by you",
+    },
+    {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal/ --out crimea-2024.jsonld --force', description: 'From the bag folder unzipped from an archive, replacing an earlier export'},
+  ]
+
+  static override flags = {
+    out: Flags.string({char: 'o', description: 'the JSON-LD file to write (mode 600)', required: true, helpValue: 'FILE.jsonld'}),
+    force: Flags.boolean({description: 'replace an existing --out', default: false}),
+    key: Flags.string({description: 'the fingerprint of a signing key you expect (SHA256:<64 hex>), as for `custody verify`; repeatable', multiple: true, helpValue: 'FINGERPRINT'}),
+    'tsa-ca': Flags.string({description: 'a PEM file of TSA root certificates you trust, as for `custody verify` (repeatable)', multiple: true, helpValue: 'FILE'}),
+  }
+
+  async run(): Promise<CaseUcoResult> {
+    const {args, flags} = await this.parse(ExportCaseUco)
+    const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+    const pinnedKeys = flags.key?.map((k) => parseFingerprint(k))
+    const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
+    try {
+      const result = await exportCaseUco(args.archive, {
+        out: flags.out,
+        force: flags.force,
+        verify: {onProgress: (done, total) => progress.update(`verifying: ${done}/${total} files re-hashed`), ...(pinnedKeys === undefined ? {} : {pinnedKeys}), ...(roots === undefined ? {} : {tsaRoots: roots})},
+      })
+      this.log(`CASE/UCO export written to ${result.out}: ${result.exhibits} exhibits, ${result.actions} custody events, ${result.testimonies} testimonies; the archive verified.`)
+      return result
+    } finally {
+      progress.done()
+    }
+  }
+}
