@@ -14,7 +14,6 @@
 import {isRecord} from '../formats/guards.js'
 import type {ArchiveData} from '../report/archive-data.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
-import {readSmallText} from '../verify/archive/context.js'
 import {CUSTODY_VERSION} from '../version.js'
 import {eventNodes, exhibitRecord, identityNode, interviewNodes, toolNode} from './actions.js'
 import {CASE_UCO_CONTEXT, iriMaker, type Iri} from './iri.js'
@@ -81,20 +80,27 @@ function sealingNodes(iri: Iri, tool: string, statement: Record<string, unknown>
   ]
 }
 
+/** The largest metadata record read for its EXIF tags: ExifTool's records are kilobytes; a larger one gets no EXIF facet. */
+const METADATA_LIMIT = 4 * 1024 * 1024
+
+/** The tags of an exhibit's metadata record (metadata.json, as the vault wrote it), read as hashed when verified. */
+async function metadataTags(context: ArchiveContext, path: unknown): Promise<Record<string, unknown> | undefined> {
+  const file = typeof path === 'string' ? context.files.get(path) : undefined
+  if (file === undefined || file.size > METADATA_LIMIT) return undefined
+  try {
+    const bytes = await context.source.readSmall(file.info, METADATA_LIMIT, file.sha256)
+    return record(record(JSON.parse(bytes.toString('utf8')) as unknown).tags)
+  } catch {
+    // A record that cannot be read again, or is not JSON: no EXIF facet (the verifier has said what it found).
+    return undefined
+  }
+}
+
 /** What the archive says of one exhibit: its statement entry, the ingest event's normalised metadata, its metadata record's tags. */
 async function exhibitFacts(context: ArchiveContext, data: ArchiveData, stated: Record<string, unknown>): Promise<ExhibitFacts> {
   const id = String(stated.exhibit)
   const normalised = record(record(record(data.ingest(id)?.payload).metadata).normalised)
-  let tags: Record<string, unknown> | undefined
-  try {
-    const metadata = typeof stated.metadataPath === 'string' ? await readSmallText(context, stated.metadataPath) : undefined
-    tags = metadata === undefined ? undefined : record(record(JSON.parse(metadata) as unknown).tags)
-  } catch {
-    // A metadata record that is not JSON: no EXIF facet (the verifier has said what it found).
-    tags = undefined
-  }
-
-  return {id, stated, normalised, tags}
+  return {id, stated, normalised, tags: await metadataTags(context, stated.metadataPath)}
 }
 
 /** One exhibit: its observables, its number, its events in ledger order, each informed by the one before. */
