@@ -10,14 +10,18 @@ import {ROOT} from './cli.js'
 
 const SHARED = [join(ROOT, '..', 'shared', 'tools'), '/work/shared/tools']
 
+/** The checkers the shared tools folder holds, and where in it. */
+const SHARED_COPIES: Partial<Record<string, string>> = {'bagit.py': join('bagit', 'bagit.py'), 'case-validate': join('case-validate', 'case-validate')}
+
 /**
- * The path of a checker (`bagit.py`; `7z`, Debian package p7zip-full; `age` and `age-keygen`,
- * Debian package age; both packages .ci/run installs), or undefined; throws under CI=true when it
- * is missing.
+ * The path of a checker (`bagit.py`; `case-validate`, CASE/UCO's SHACL shapes and terms; `7z`,
+ * Debian package p7zip-full; `age` and `age-keygen`, Debian package age; both packages .ci/run
+ * installs), or undefined; throws under CI=true when it is missing.
  */
-export function checker(name: 'bagit.py' | '7z' | 'age' | 'age-keygen', sharedPath = join('bagit', 'bagit.py')): string | undefined {
+export function checker(name: 'bagit.py' | 'case-validate' | '7z' | 'age' | 'age-keygen'): string | undefined {
   const onPath = spawnSync('sh', ['-c', `command -v ${name}`], {encoding: 'utf8'}).stdout.trim()
-  const found = onPath || (name !== 'bagit.py' ? undefined : SHARED.map((dir) => join(dir, sharedPath)).find((path) => existsSync(path)))
+  const sharedPath = SHARED_COPIES[name]
+  const found = onPath || (sharedPath === undefined ? undefined : SHARED.map((dir) => join(dir, sharedPath)).find((path) => existsSync(path)))
   if (found) return found
   if (process.env.CI === 'true') throw new Error(`${name} is missing (not on PATH, nor in ../shared/tools): CI needs it`)
   console.warn(`${name} is not installed (not on PATH, nor in ../shared/tools): the steps that need it are skipped`)
