@@ -1,9 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {exportCaseUco, type CaseUcoResult} from '../../src/case-uco/export.js'
-import {readTrustedRoots} from '../../src/case/settings.js'
-import {parseFingerprint} from '../../src/keys/signing-key.js'
 import {progressLine} from '../../src/render/progress.js'
-import {parsePemCertificates} from '../../src/timestamps/token.js'
+import {ARCHIVE_TRUST_FLAGS, archiveTrust} from '../_archive-trust.js'
 import {CustodyCommand, prose} from '../_base.js'
 
 export default class ExportCaseUco extends CustodyCommand {
@@ -44,20 +42,18 @@ on the command line or an --out that cannot be written (said before any work).`
   static override flags = {
     out: Flags.string({char: 'o', description: 'the JSON-LD file to write (mode 600)', required: true, helpValue: 'FILE.jsonld'}),
     force: Flags.boolean({description: 'replace an existing --out', default: false}),
-    key: Flags.string({description: 'the fingerprint of a signing key you expect (SHA256:<64 hex>), as for `custody verify`; repeatable', multiple: true, helpValue: 'FINGERPRINT'}),
-    'tsa-ca': Flags.string({description: 'a PEM file of TSA root certificates you trust, as for `custody verify` (repeatable)', multiple: true, helpValue: 'FILE'}),
+    ...ARCHIVE_TRUST_FLAGS,
   }
 
   async run(): Promise<CaseUcoResult> {
     const {args, flags} = await this.parse(ExportCaseUco)
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
-    const pinnedKeys = flags.key?.map((k) => parseFingerprint(k))
-    const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
+    const trust = await archiveTrust(flags)
     try {
       const result = await exportCaseUco(args.archive, {
         out: flags.out,
         force: flags.force,
-        verify: {onProgress: (done, total) => progress.update(`verifying: ${done}/${total} files re-hashed`), ...(pinnedKeys === undefined ? {} : {pinnedKeys}), ...(roots === undefined ? {} : {tsaRoots: roots})},
+        verify: {onProgress: (done, total) => progress.update(`verifying: ${done}/${total} files re-hashed`), ...trust},
       })
       this.log(`CASE/UCO export written to ${result.out}: ${result.exhibits} exhibits, ${result.actions} custody events, ${result.testimonies} testimonies; the archive verified.`)
       return result
