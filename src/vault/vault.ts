@@ -21,6 +21,8 @@ import {fsyncFolder, PRIVATE_FILE, PRIVATE_FOLDER, READ_ONLY_FILE, writeAll} fro
 import {HEX64} from '../formats/guards.js'
 import {decryptBytes} from '../age/decrypt.js'
 import {encryptBytes} from '../age/encrypt.js'
+import {AgeRandomReader} from '../age/random-reader.js'
+import type {ReadSource} from '../io/read-ahead.js'
 import {identityNeeded, openSealed, SealingSink, SEALED_EXTENSION, SEALED_FOLDER, sealedRelativePath, type StoredForm, type VaultKeys} from './sealed-objects.js'
 
 
@@ -332,6 +334,23 @@ export class Vault {
     const path = this.objectPath(sha256)
     if (this.keys === undefined) return createReadStream(path, {highWaterMark: 1024 * 1024})
     return openSealed(path, this.keys.identities, path)
+  }
+
+  /**
+   * An object as a source for ReadAhead (the seal's payload): its file in clear; in an encrypted
+   * vault, its age file read through a decrypting reader that authenticates every chunk it gives.
+   */
+  readSource(sha256: string, size?: number): ReadSource {
+    const path = this.objectPath(sha256)
+    const sized = size === undefined ? {path} : {path, size}
+    const keys = this.keys
+    if (keys === undefined) return sized
+    return {...sized, open: () => (keys.identities.length === 0 ? Promise.reject(identityNeeded(path)) : AgeRandomReader.open(path, keys.identities, path))}
+  }
+
+  /** Whether objects can be read: always in clear; encrypted, when an identity of the case was given. */
+  get readable(): boolean {
+    return this.keys === undefined || this.keys.identities.length > 0
   }
 
   /** A small object (a metadata record, a sealed identity) whole, decrypted, checked against its SHA-256. */

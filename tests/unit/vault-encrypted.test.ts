@@ -10,6 +10,7 @@ import {join, relative} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {CustodyError} from '../../src/errors.js'
+import {ReadAhead} from '../../src/io/read-ahead.js'
 import type {VaultKeys} from '../../src/vault/sealed-objects.js'
 import {Vault} from '../../src/vault/vault.js'
 import {tempDir} from '../helpers/cli.js'
@@ -101,6 +102,32 @@ describe('the encrypted vault', () => {
     expect((await collect(vault.openObject(sha256(content)))).equals(Buffer.from(content))).toBe(true)
     const check = await vault.checkObject({sha256: sha256(content), sha512: sha512(content), size: content.length})
     expect(check.status).toBe('intact')
+  })
+
+  it('gives the seal its objects in plaintext through the read-ahead, each decrypted as it is read', async () => {
+    await store(content)
+    const record = await vault.putBytes(Buffer.from('{"Make":"Canon"}'))
+    const reader = new ReadAhead([vault.readSource(sha256(content), content.length), vault.readSource(record.sha256)], {readError: (_, error) => error as Error, depth: 3})
+    const got: Buffer[][] = [[], []]
+    for (let chunk = await reader.next(); chunk !== undefined; chunk = await reader.next()) {
+      got[chunk.source]!.push(Buffer.from(chunk.bytes))
+      chunk.release()
+    }
+
+    await reader.close()
+    expect(Buffer.concat(got[0]!).equals(Buffer.from(content))).toBe(true)
+    expect(Buffer.concat(got[1]!).toString()).toBe('{"Make":"Canon"}')
+    // A changed chunk fails the read that reaches it.
+    const {path} = await store(Buffer.alloc(300_000, 7), 'other.jpg')
+    chmodSync(path, 0o600)
+    const bytes = readFileSync(path)
+    bytes[bytes.length - 500]! ^= 1
+    writeFileSync(path, bytes)
+    const bad = new ReadAhead([vault.readSource(sha256(Buffer.alloc(300_000, 7)), 300_000)], {readError: (_, error) => error as Error})
+    await expect((async () => {
+      for (let chunk = await bad.next(); chunk !== undefined; chunk = await bad.next()) chunk.release()
+    })()).rejects.toMatchObject({code: 'INTEGRITY'})
+    await bad.close()
   })
 
   it('stores small content whole and reads it back; the same content twice is one object', async () => {
