@@ -225,9 +225,29 @@ const normalisedMetadata = object<NormalisedMetadataFormat>({
   sources: dictionary(anyText),
 })
 
+/**
+ * An object of an encrypted vault as it is stored (src/vault/sealed-objects.ts): its path in the
+ * case folder (`vault/objects/<2 hex>/<64 hex>.age`, a keyed address) and its age file's SHA-256
+ * and size, so that `custody verify` checks it present and intact without a key.
+ */
+export interface StoredObject {
+  vault: string
+  sha256: string
+  size: number
+}
+
+const SEALED_VAULT_PATH = /^vault\/objects\/([0-9a-f]{2})\/\1[0-9a-f]{62}\.age$/
+const storedObject = object<StoredObject>({
+  vault: text({pattern: SEALED_VAULT_PATH, expected: 'vault/objects/<2 hex>/<the same 2 hex and 62 more>.age'}),
+  sha256: text({pattern: HEX64, expected: '64 lower-case hex'}),
+  size: integer(1),
+})
+
 export interface MetadataSummary {
   /** SHA-256 of the complete ExifTool record, stored in the vault. */
   record: string
+  /** In an encrypted vault: the record as stored. */
+  stored?: StoredObject
   /** "ExifTool 13.59" */
   reader: string
   normalised: NormalisedMetadataFormat
@@ -235,7 +255,7 @@ export interface MetadataSummary {
   errors: string[]
 }
 
-const metadataSummary = object<MetadataSummary>({record: hex64, reader: nonEmpty, normalised: normalisedMetadata, warnings: list(anyText), errors: list(anyText)})
+const metadataSummary = object<MetadataSummary>({record: hex64, stored: optional(storedObject), reader: nonEmpty, normalised: normalisedMetadata, warnings: list(anyText), errors: list(anyText)})
 
 /** The search of a testimony's statement and attachments for the witness's name and contact. */
 export interface ContentCheckFormat {
@@ -298,8 +318,10 @@ export interface IngestPayload extends BatchFields {
   file: FileFacts
   digests: Digests
   size: number
-  /** The object's path in the case folder: vault/sha256/<first two hex>/<sha256>. */
+  /** The object's path in the case folder: vault/sha256/<first two hex>/<sha256>; in an encrypted vault, `stored.vault`. */
   vault: string
+  /** In an encrypted vault: the original as stored. */
+  stored?: StoredObject
   collected: Collected
   note: string | null
   metadata: MetadataSummary
@@ -368,7 +390,7 @@ export interface TestimonyPayload {
   vulnerable: boolean
   consent: {scopes: ConsentScope[]; method: ConsentMethod | null; givenAt: string | null}
   /** The encrypted identity record, never its content; null when none was given. */
-  identity: {commitment: string; sealedRecord: string; encryptedTo: string; fields: Array<'name' | 'contact' | 'notes' | 'vulnerability' | 'referral'>} | null
+  identity: {commitment: string; sealedRecord: string; stored?: StoredObject; encryptedTo: string; fields: Array<'name' | 'contact' | 'notes' | 'vulnerability' | 'referral'>} | null
   statement: {version: 1; exhibit: string; sha256: string}
   attachments: ExhibitRef[]
   note: string | null
@@ -584,6 +606,7 @@ const interview = object<TestimonyPayload['interview']>({
 const identityReference = object<NonNullable<TestimonyPayload['identity']>>({
   commitment: hex64,
   sealedRecord: hex64,
+  stored: optional(storedObject),
   encryptedTo: fingerprint,
   fields: list(oneOf(['name', 'contact', 'notes', 'vulnerability', 'referral']), {min: 1, unique: true}),
 })
@@ -624,13 +647,17 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
         file: fileFacts,
         digests,
         size: integer(1),
-        vault: text({pattern: /^vault\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/, expected: 'vault/sha256/<2 hex>/<64 hex>'}),
+        vault: text({pattern: /^vault\/(sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|objects\/[0-9a-f]{2}\/[0-9a-f]{64}\.age)$/, expected: 'vault/sha256/<2 hex>/<64 hex> or vault/objects/<2 hex>/<64 hex>.age'}),
+        stored: optional(storedObject),
         collected,
         note: nullable(nonEmpty),
         metadata: metadataSummary,
         ...batchFields,
       }),
-      (p, at) => (p.vault === `vault/sha256/${p.digests.sha256.slice(0, 2)}/${p.digests.sha256}` ? undefined : [`${at}.vault`, `the vault path of digests.sha256 ${p.digests.sha256}`, p.vault]),
+      (p, at) => {
+        if (p.stored !== undefined) return p.vault === p.stored.vault ? undefined : [`${at}.vault`, `stored.vault (${p.stored.vault})`, p.vault]
+        return p.vault === `vault/sha256/${p.digests.sha256.slice(0, 2)}/${p.digests.sha256}` ? undefined : [`${at}.vault`, `the vault path of digests.sha256 ${p.digests.sha256}`, p.vault]
+      },
     ),
   },
   'presented-again': {

@@ -256,7 +256,7 @@ async function protectIdentity(kase: Case, record: TestimonyRecord, passphrase: 
   const key = await ensureIdentityKey(kase.dataDir, passphrase)
   const plain = identityRecord(kase.info.caseId, record.witness, record.protectedDetails)
   const sealed = await kase.vault.putBytes(Buffer.from(`${JSON.stringify(sealIdentity(plain, key))}\n`))
-  return {commitment: commitmentOf(plain), sealedRecord: sealed.sha256, encryptedTo: key.fingerprint, fields: protectedFields(record.protectedDetails)}
+  return {commitment: commitmentOf(plain), sealedRecord: sealed.sha256, ...(sealed.stored === undefined ? {} : {stored: sealed.stored}), encryptedTo: key.fingerprint, fields: protectedFields(record.protectedDetails)}
 }
 
 type LinkedAttachment = TestimonyReport['attachments'][number]

@@ -19,6 +19,7 @@ import {digestChunks, digestFile, sha256Hex, type Digests} from '../hashing/dige
 import {pumpHashed} from '../hashing/pump.js'
 import {fsyncFolder, PRIVATE_FILE, PRIVATE_FOLDER, READ_ONLY_FILE, writeAll} from '../io/files.js'
 import {HEX64} from '../formats/guards.js'
+import type {StoredObject} from '../formats/events.js'
 import {decryptBytes} from '../age/decrypt.js'
 import {encryptBytes} from '../age/encrypt.js'
 import {AgeRandomReader} from '../age/random-reader.js'
@@ -77,7 +78,8 @@ function sameFileState(a: BigIntStats, b: BigIntStats): boolean {
   return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ino === b.ino && a.dev === b.dev
 }
 
-function sourceChanged(sourcePath: string): CustodyError {
+/** A source that changed while custody read it. */
+export function sourceChanged(sourcePath: string): CustodyError {
   return new CustodyError(
     'INPUT_CHANGED',
     `${sourcePath} changed while it was being read (size or modification time moved); wait until nothing is writing to it and ingest it again`,
@@ -138,6 +140,11 @@ export class Vault {
   /** Where the object of this plaintext SHA-256 lives, relative to the vault: keyed when encrypted. */
   relativePath(sha256: string): string {
     return this.keys === undefined ? Vault.objectRelativePath(sha256) : sealedRelativePath(this.keys.addressKey, sha256)
+  }
+
+  /** The object's path as events record it: from the case's data folder (`vault/…`), with forward slashes. */
+  recordedPath(sha256: string): string {
+    return `${basename(this.root)}/${this.relativePath(sha256)}`
   }
 
   objectPath(sha256: string): string {
@@ -298,12 +305,12 @@ export class Vault {
    * Stores small content (a metadata record, a sealed identity) durably under its SHA-256;
    * encrypted whole to the recipients in an encrypted vault. An object already there is kept.
    */
-  async putBytes(bytes: Uint8Array): Promise<{sha256: string; path: string; stored?: StoredForm}> {
+  async putBytes(bytes: Uint8Array): Promise<{sha256: string; path: string; stored?: StoredObject}> {
     const sha256 = sha256Hex(bytes)
     const path = this.objectPath(sha256)
     const there = statIfThere(path)
     if (there !== undefined && (this.keys === undefined ? there.size === bytes.length : there.size > 0)) {
-      return this.keys === undefined ? {sha256, path} : {sha256, path, stored: await digestFile(path, 'sha256').then(({sha256: s, size}) => ({sha256: s, size}))}
+      return this.keys === undefined ? {sha256, path} : {sha256, path, stored: await digestFile(path, 'sha256').then((d) => ({vault: this.recordedPath(sha256), sha256: d.sha256, size: d.size}))}
     }
 
     const content = this.keys === undefined ? bytes : encryptBytes(bytes, this.keys.recipients)
@@ -319,7 +326,7 @@ export class Vault {
 
       placeObject(tempPath, path)
       await fsyncFolder(dirname(path))
-      return this.keys === undefined ? {sha256, path} : {sha256, path, stored: {sha256: sha256Hex(content), size: content.length}}
+      return this.keys === undefined ? {sha256, path} : {sha256, path, stored: {vault: this.recordedPath(sha256), sha256: sha256Hex(content), size: content.length}}
     } catch (error) {
       await rm(tempPath, {force: true})
       throw storageError(error, `storing object ${sha256}`, this.root)
