@@ -59,7 +59,7 @@ identity is encrypted). An exhibit that is not a testimony's statement is refuse
       const statement = findStatement(kase, args.exhibit, flags.version)
       if (this.jsonEnabled()) {
         const {witness, version, versions, exhibit, sha256, mimeType} = statement
-        return {statement: {witness, version, versions, exhibit, sha256, mimeType, text: await statementText(statement)}}
+        return {statement: {witness, version, versions, exhibit, sha256, mimeType, text: await statementText(kase, statement)}}
       }
 
       // Its bytes as they are, not a rendering: a statement can be piped or saved whole.

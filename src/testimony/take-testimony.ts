@@ -19,7 +19,7 @@
  * File names are not recorded for the statement and attachments (`W-014-statement-v1.txt` stands
  * for the name): a file named after the witness must not put the name into the ledger.
  */
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {extname, join} from 'node:path'
 import type {Case} from '../case/case.js'
@@ -120,10 +120,11 @@ export async function metadataOf(kase: Case, outcome: Outcome): Promise<Metadata
   const read = readOf(outcome)
   const exhibit = read === null ? undefined : kase.ledger.exhibitBySha256(read.sha256)
   if (exhibit === undefined) throw new CustodyError('STORAGE_FAILED', `internal: no metadata record for ${outcome.file.path}`)
-  const path = getExhibit(kase, exhibit, {withEvents: false}).metadata.recordPath
+  const {record, recordPath: path} = getExhibit(kase, exhibit, {withEvents: false}).metadata
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as MetadataRecord
+    return JSON.parse((await kase.vault.readObject(record)).toString('utf8')) as MetadataRecord
   } catch (error) {
+    if (error instanceof CustodyError && error.code === 'WRONG_KEY') throw error
     throw new CustodyError('INTEGRITY', `the metadata record of ${exhibit} (${path}) cannot be read: ${messageOf(error)}. Run \`custody verify\`; nothing was recorded`, {subject: exhibit, cause: error})
   }
 }
@@ -142,7 +143,7 @@ export async function searchContent(
   for (const a of attachments) files.push({label: a.label, shownAs: a.shownAs, record: await metadataOf(kase, a.outcome)})
   const {check, findings} = await checkContent(
     search,
-    {label: statement.label, shownAs: statement.shownAs, record: await metadataOf(kase, statement.outcome), path: statement.outcome.staged.tempPath},
+    {label: statement.label, shownAs: statement.shownAs, record: await metadataOf(kase, statement.outcome), path: statement.outcome.staged.readablePath},
     files,
   )
   await decideOnFindings(findings, decision)

@@ -16,6 +16,7 @@
 import {createHash, createHmac, type Hash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
 import type {FileHandle} from 'node:fs/promises'
+import {basename} from 'node:path'
 import {createDecryptStream} from '../age/decrypt.js'
 import {AgeEncryptor} from '../age/encrypt.js'
 import type {AgeIdentity, AgeRecipient} from '../age/x25519.js'
@@ -47,6 +48,11 @@ export function sealedRelativePath(addressKey: Uint8Array, sha256: string): stri
   if (!HEX64.test(sha256)) throw new CustodyError('INVALID_ARGUMENT', `expected a SHA-256 in lower-case hex, got ${JSON.stringify(sha256)}`)
   const address = createHmac('sha256', addressKey).update(Buffer.from(sha256, 'hex')).digest('hex')
   return `${SEALED_FOLDER}/${address.slice(0, 2)}/${address}${SEALED_EXTENSION}`
+}
+
+/** The keyed address of an object as stored (its file name without `.age`): what the vault lists it by. */
+export function addressOf(stored: {vault: string}): string {
+  return basename(stored.vault, SEALED_EXTENSION)
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import {constants, createReadStream, type BigIntStats} from 'node:fs'
-import {chmodSync, mkdirSync, renameSync, statSync, unlinkSync, type Stats} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync, type Stats} from 'node:fs'
 import {mkdir, open, readdir, readFile, rm, stat, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
@@ -128,8 +128,9 @@ export class Vault {
     return new Vault(this.root, keys)
   }
 
+  /** Given keys, or holding encrypted objects (a case opened without its keys, by `verify`). */
   get encrypted(): boolean {
-    return this.keys !== undefined
+    return this.keys !== undefined || existsSync(join(this.root, SEALED_FOLDER))
   }
 
   static objectRelativePath(sha256: string): string {
@@ -156,7 +157,7 @@ export class Vault {
   }
 
   private get objectsFolder(): string {
-    return join(this.root, this.keys === undefined ? 'sha256' : SEALED_FOLDER)
+    return join(this.root, this.encrypted ? SEALED_FOLDER : 'sha256')
   }
 
   async create(): Promise<void> {
@@ -376,25 +377,26 @@ export class Vault {
   /** Re-hashes an object and compares it with what the ledger says it is. */
   async checkObject(expected: {sha256: string; size?: number; sha512?: string}): Promise<ObjectCheck> {
     const path = this.objectPath(expected.sha256)
-    const base = {sha256: expected.sha256, path, expected}
-    let actual: Digests & {size: number}
     const algorithms = expected.sha512 === undefined ? 'sha256' : 'both'
-    try {
-      actual = this.keys === undefined ? await digestFile(path, algorithms) : await digestChunks(this.openObject(expected.sha256), algorithms)
-    } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return {...base, status: 'missing'}
-      // An age file that is not intact (a chunk changed, cut short, a header edited) is refused as it is read.
-      if (error instanceof CustodyError && error.code === 'INTEGRITY') return {...base, status: 'modified', detail: error.message}
-      return {...base, status: 'unreadable', detail: messageOf(error)}
-    }
+    return compareObject(path, expected, () => (this.keys === undefined ? digestFile(path, algorithms) : digestChunks(this.openObject(expected.sha256), algorithms)))
+  }
 
-    const found = expected.sha512 === undefined ? {size: actual.size, sha256: actual.sha256} : actual
-    const intact =
-      (expected.size === undefined || actual.size === expected.size) &&
-      actual.sha256 === expected.sha256 &&
-      (expected.sha512 === undefined || actual.sha512 === expected.sha512)
-    if (intact) return {...base, status: 'intact'}
-    return {...base, status: expected.size !== undefined && actual.size < expected.size ? 'truncated' : 'modified', actual: found}
+  /**
+   * An object checked as well as the keys at hand allow: its content (checkObject), or, in an
+   * encrypted vault without a key that opens it, its age file as stored (checkStored; `asStored`).
+   */
+  async checkRecorded(expected: ObjectCheck['expected'], stored: StoredObject | undefined): Promise<ObjectCheck & {asStored: boolean}> {
+    const asStored = stored !== undefined && !(this.keys !== undefined && this.readable)
+    return {...(asStored ? await this.checkStored(stored) : await this.checkObject(expected)), asStored}
+  }
+
+  /**
+   * An encrypted object checked as stored, without a key: its age file present, of the size and
+   * SHA-256 the ledger recorded. Its content (the plaintext's digests) needs a key: checkObject.
+   */
+  checkStored(stored: StoredObject): Promise<ObjectCheck> {
+    const path = join(dirname(this.root), stored.vault)
+    return compareObject(path, {sha256: stored.sha256, size: stored.size}, () => digestFile(path, 'sha256'))
   }
 
   /**
@@ -429,6 +431,28 @@ export class Vault {
   async listTempFiles(): Promise<string[]> {
     return (await readdir(this.tempFolder).catch(() => [])).sort()
   }
+}
+
+/** An object's digests, as `read` gives them, compared with what the ledger expects of it. */
+async function compareObject(path: string, expected: ObjectCheck['expected'], read: () => Promise<Digests & {size: number}>): Promise<ObjectCheck> {
+  const base = {sha256: expected.sha256, path, expected}
+  let actual: Digests & {size: number}
+  try {
+    actual = await read()
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return {...base, status: 'missing'}
+    // An age file that is not intact (a chunk changed, cut short, a header edited) is refused as it is read.
+    if (error instanceof CustodyError && error.code === 'INTEGRITY') return {...base, status: 'modified', detail: error.message}
+    return {...base, status: 'unreadable', detail: messageOf(error)}
+  }
+
+  const found = expected.sha512 === undefined ? {size: actual.size, sha256: actual.sha256} : actual
+  const intact =
+    (expected.size === undefined || actual.size === expected.size) &&
+    actual.sha256 === expected.sha256 &&
+    (expected.sha512 === undefined || actual.sha512 === expected.sha512)
+  if (intact) return {...base, status: 'intact'}
+  return {...base, status: expected.size !== undefined && actual.size < expected.size ? 'truncated' : 'modified', actual: found}
 }
 
 function isProcessAlive(pid: number): boolean {

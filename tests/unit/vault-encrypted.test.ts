@@ -136,7 +136,8 @@ describe('the encrypted vault', () => {
     const again = await vault.putBytes(record)
     expect(first.sha256).toBe(sha256(record))
     expect(again).toEqual(first)
-    expect(first.stored).toEqual({sha256: sha256(readFileSync(first.path)), size: statSync(first.path).size})
+    expect(first.stored).toEqual({vault: `vault/${relative(vault.root, first.path)}`, sha256: sha256(readFileSync(first.path)), size: statSync(first.path).size})
+    expect((await vault.checkStored(first.stored!)).status).toBe('intact')
     expect(readFileSync(first.path).includes(Buffer.from('GPSLatitude'))).toBe(false)
     expect(await vault.readObject(sha256(record))).toEqual(record)
     expect(filesUnder(vault.root).filter((f) => f.startsWith('objects/'))).toHaveLength(1)
@@ -162,6 +163,22 @@ describe('the encrypted vault', () => {
     writeFileSync(path, original)
     truncateSync(path, 0)
     expect((await vault.checkObject(expected)).status).toBe('modified')
+  })
+
+  it('checks an object as stored without any key: present, of the recorded size and SHA-256', async () => {
+    const {path} = await store(content)
+    const stored = {vault: `vault/${relative(vault.root, path)}`, sha256: sha256(readFileSync(path)), size: statSync(path).size}
+    const keyless = new Vault(vault.root)
+    expect((await keyless.checkStored(stored)).status).toBe('intact')
+    chmodSync(path, 0o600)
+    const bytes = readFileSync(path)
+    bytes[bytes.length - 10]! ^= 1
+    writeFileSync(path, bytes)
+    expect(await keyless.checkStored(stored)).toMatchObject({status: 'modified', path, actual: {sha256: sha256(bytes)}})
+    truncateSync(path, 1000)
+    expect((await keyless.checkStored(stored)).status).toBe('truncated')
+    renameSync(path, `${path}.gone`)
+    expect((await keyless.checkStored(stored)).status).toBe('missing')
   })
 
   it('refuses an object swapped for another of the same case, though it decrypts', async () => {

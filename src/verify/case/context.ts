@@ -79,6 +79,8 @@ export class CaseContext {
   readonly warnings: string[] = []
   /** Exhibits whose original and metadata record are intact, as the vault check counted them. */
   intactExhibits = 0
+  /** Some object of an encrypted vault was checked only as stored (no key that opens it was given). */
+  storedOnly = false
   private chainFacts: ChainFacts | undefined
   private merkleTree: MerkleTree | undefined
   private checkpointRows: readonly SignedCheckpoint[] | undefined
