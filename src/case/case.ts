@@ -24,6 +24,7 @@ import {PRIVATE_FOLDER, checkFolderDestination, makeFolders} from '../io/files.j
 import {KEY_ACTIONS, recordedKey} from '../keys/key-events.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
 import {createSigningKey, openSigningKey, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
+import type {VaultKeys} from '../vault/sealed-objects.js'
 import {Vault} from '../vault/vault.js'
 import {CUSTODY_VERSION} from '../version.js'
 
@@ -94,7 +95,7 @@ export class Case implements Disposable, AsyncDisposable {
   readonly root: string
   readonly dataDir: string
   readonly ledger: Ledger
-  readonly vault: Vault
+  private currentVault: Vault
   readonly info: CaseInfo
   /** The folder of the known heads (src/known-heads/store.ts): the user's state folder unless given. */
   readonly knownHeads: string
@@ -107,7 +108,7 @@ export class Case implements Disposable, AsyncDisposable {
     this.root = root
     this.dataDir = join(root, CASE_FOLDER)
     this.ledger = ledger
-    this.vault = new Vault(join(this.dataDir, VAULT_FOLDER))
+    this.currentVault = new Vault(join(this.dataDir, VAULT_FOLDER))
     this.info = caseInfoFrom(ledger.firstEvent().event)
     this.knownHeads = knownHeads
   }
@@ -120,6 +121,16 @@ export class Case implements Disposable, AsyncDisposable {
       ledger.close()
       throw error
     }
+  }
+
+  /** The vault: encrypted once the case's keys are given (useKeys), in clear in a case without keys. */
+  get vault(): Vault {
+    return this.currentVault
+  }
+
+  /** From now on the vault writes and reads with these keys (an encrypted case, unlocked). */
+  useKeys(keys: VaultKeys): void {
+    this.currentVault = this.currentVault.withKeys(keys)
   }
 
   /** The newest checkpoint custody signed for this case on this account, as recorded. */

@@ -165,6 +165,11 @@ export class Vault {
     await mkdir(this.tempFolder, {recursive: true, mode: PRIVATE_FOLDER})
   }
 
+  /** Nothing is ever written in clear into an encrypted vault: its keys must be given first. */
+  private checkWritable(): void {
+    if (this.keys === undefined && this.encrypted) throw new CustodyError('INTERNAL', `internal: the vault ${this.root} is encrypted and its keys were not given before writing to it`)
+  }
+
   private tempPathFor(extension: string): string {
     return join(this.tempFolder, `${process.pid}-${randomBytes(8).toString('hex')}${extension}`)
   }
@@ -175,6 +180,7 @@ export class Vault {
    * The temp copy is fsynced and hashed again before this returns.
    */
   async stageFile(sourcePath: string, options: StageOptions = {}): Promise<StagedObject> {
+    this.checkWritable()
     let source: FileHandle
     try {
       // O_NONBLOCK: opening a FIFO must not hang waiting for a writer; regular files ignore it.
@@ -307,6 +313,7 @@ export class Vault {
    * encrypted whole to the recipients in an encrypted vault. An object already there is kept.
    */
   async putBytes(bytes: Uint8Array): Promise<{sha256: string; path: string; stored?: StoredObject}> {
+    this.checkWritable()
     const sha256 = sha256Hex(bytes)
     const path = this.objectPath(sha256)
     const there = statIfThere(path)

@@ -5,7 +5,7 @@
  */
 import {execFileSync} from 'node:child_process'
 import {createHash, createHmac, randomBytes} from 'node:crypto'
-import {chmodSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
@@ -210,6 +210,18 @@ describe('the encrypted vault', () => {
     // A recipient's identity opens what the field laptop wrote.
     const atHq = new Vault(vault.root).withKeys({...keys, identities: [parseIdentity(hq.identity)]})
     expect((await collect(atHq.openObject(sha256(content)))).equals(Buffer.from(content))).toBe(true)
+  })
+
+  it('never writes into an encrypted vault opened without its keys', async () => {
+    await store(content)
+    const keyless = new Vault(vault.root)
+    expect(keyless.encrypted).toBe(true)
+    const source = join(tmp.path, 'next.jpg')
+    writeFileSync(source, 'a photo')
+    await expect(keyless.stageFile(source)).rejects.toMatchObject({code: 'INTERNAL'})
+    await expect(keyless.putBytes(Buffer.from('{}'))).rejects.toMatchObject({code: 'INTERNAL'})
+    expect(readdirSync(join(vault.root, 'tmp'))).toEqual([])
+    expect(existsSync(join(vault.root, 'sha256'))).toBe(false)
   })
 
   it('refuses a source that changes after it was read (ExifTool reads the source itself)', async () => {
