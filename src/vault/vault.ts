@@ -118,19 +118,18 @@ export class Vault {
   /** The case's keys: the vault is encrypted when they are given (`withKeys`). */
   readonly keys: VaultKeys | undefined
 
+  /** Given keys, or holding encrypted objects (a case opened without its keys, by `verify`): seen once, when opened. */
+  readonly encrypted: boolean
+
   constructor(root: string, keys?: VaultKeys) {
     this.root = root
     this.keys = keys
+    this.encrypted = keys !== undefined || existsSync(join(root, SEALED_FOLDER))
   }
 
   /** The same vault, encrypted with the case's keys once they are unlocked. */
   withKeys(keys: VaultKeys): Vault {
     return new Vault(this.root, keys)
-  }
-
-  /** Given keys, or holding encrypted objects (a case opened without its keys, by `verify`). */
-  get encrypted(): boolean {
-    return this.keys !== undefined || existsSync(join(this.root, SEALED_FOLDER))
   }
 
   static objectRelativePath(sha256: string): string {
@@ -140,7 +139,10 @@ export class Vault {
 
   /** Where the object of this plaintext SHA-256 lives, relative to the vault: keyed when encrypted. */
   relativePath(sha256: string): string {
-    return this.keys === undefined ? Vault.objectRelativePath(sha256) : sealedRelativePath(this.keys.addressKey, sha256)
+    if (this.keys !== undefined) return sealedRelativePath(this.keys.addressKey, sha256)
+    // An encrypted object's address is keyed: without the keys it cannot be found, let alone read.
+    if (this.encrypted) throw identityNeeded(`the vault object of SHA-256 ${sha256}`)
+    return Vault.objectRelativePath(sha256)
   }
 
   /** The object's path as events record it: from the case's data folder (`vault/…`), with forward slashes. */
@@ -363,9 +365,19 @@ export class Vault {
     return {...sized, open: () => (keys.identities.length === 0 ? Promise.reject(identityNeeded(path)) : AgeRandomReader.open(path, keys.identities, path))}
   }
 
+  /** Refuses work that needs the content of an encrypted vault (`what`: "sealing") when no key given opens it. */
+  requireReadable(what: string): void {
+    if (this.encrypted && !this.readable) {
+      throw new CustodyError(
+        'WRONG_KEY',
+        `${what} needs the content of the vault, which is encrypted to the case's recipients, and no key given opens it (a field case holds none): give the age identity file of one of them (HQ's)`,
+      )
+    }
+  }
+
   /** Whether objects can be read: always in clear; encrypted, when an identity of the case was given. */
   get readable(): boolean {
-    return this.keys === undefined || this.keys.identities.length > 0
+    return this.keys === undefined ? !this.encrypted : this.keys.identities.length > 0
   }
 
   /** A small object (a metadata record, a sealed identity) whole, decrypted, checked against its SHA-256. */
