@@ -19,7 +19,7 @@
  * File names are not recorded for the statement and attachments (`W-014-statement-v1.txt` stands
  * for the name): a file named after the witness must not put the name into the ledger.
  */
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {extname, join} from 'node:path'
 import type {Case} from '../case/case.js'
@@ -34,6 +34,7 @@ import {checkContent, decideOnFindings, type CheckedFile, type ContentCheck, typ
 import {IdentifyingSearch} from './identifying.js'
 import {commitmentOf, ensureIdentityKey, identityRecord, sealIdentity} from './identity.js'
 import {hasProtectedDetails, type ProtectedDetails, type TestimonyRecord} from './record.js'
+import {scratchBases, shredFolder} from './statement-editor.js'
 import type {IdentityReference} from './testimonies.js'
 
 export interface TakeOptions {
@@ -98,16 +99,20 @@ export async function stageTogether(run: IngestRun, files: ReadonlyArray<{input:
   })
 }
 
-/** Writes a statement typed in the editor to a private temp file, so that it is ingested like any file. */
+/**
+ * Writes a statement typed in the editor to a private temp file, so that it is ingested like any
+ * file: in memory-backed storage where there is one (as the editor's own file), overwritten
+ * before it is removed.
+ */
 export async function withStatementFile<T>(statement: TestimonyRecord['statement'], work: (path: string) => Promise<T>): Promise<T> {
   if ('file' in statement) return work(statement.file)
-  const folder = await mkdtemp(join(tmpdir(), 'custody-statement-'))
+  const folder = await mkdtemp(join(scratchBases()[0] ?? tmpdir(), 'custody-statement-'))
   try {
     const path = join(folder, 'statement.txt')
     await writeFile(path, statement.text.endsWith('\n') ? statement.text : `${statement.text}\n`, {mode: 0o600})
     return await work(path)
   } finally {
-    await rm(folder, {recursive: true, force: true})
+    await shredFolder(folder)
   }
 }
 
