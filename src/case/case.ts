@@ -16,8 +16,8 @@ import {dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {CustodyError, fields, given, said, type Field} from '../errors.js'
 import type {AgeRecipient} from '../age/x25519.js'
-import type {CustodyEvent, CustodyEventDraft} from '../formats/events.js'
-import {caseKeyMode, createCaseKeys, keysDestroyed, keysDestroyedError, namedRecipients, type CaseKeyMode, type NamedRecipient} from '../keys/case-keys.js'
+import type {CustodyEvent} from '../formats/events.js'
+import {caseKeyMode, createCaseKeys, keysDestroyed, keysDestroyedError, recipientAddedDrafts, namedRecipients, type CaseKeyMode, type NamedRecipient} from '../keys/case-keys.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
 import {compareFully, compareQuickly, knownHeadError, type KnownHeadComparison, type KnownHeadConflict} from '../known-heads/compare.js'
@@ -426,7 +426,7 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
           exhibit: null,
           payload: {algorithm: 'Ed25519', fingerprint: signer.fingerprint, publicKey: signer.spki.toString('base64'), holder: investigator},
         },
-        ...recipientDrafts(investigator, recipients, options.labels),
+        ...recipientAddedDrafts(investigator, recipients, options.labels),
       ],
       {caseId, signer},
     )
@@ -457,11 +457,4 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
 export interface InitKeys {
   mode: CaseKeyMode
   recipients: NamedRecipient[]
-}
-
-function recipientDrafts(actor: string, recipients: readonly AgeRecipient[], labels: ReadonlyMap<string, string> | undefined): CustodyEventDraft[] {
-  return recipients.map((r) => {
-    const label = labels?.get(r.text)
-    return {actor, action: 'recipient-added', exhibit: null, payload: {recipient: r.text, ...(label === undefined ? {} : {label})}}
-  })
 }

@@ -8,8 +8,7 @@
  */
 import type {AgeRecipient} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
-import type {CustodyEventDraft} from '../formats/events.js'
-import {namedRecipients, openCaseKeys, writeRecipientFiles, type CaseKeys, type CaseUnlock, type NamedRecipient} from './case-keys.js'
+import {namedRecipients, openCaseKeys, recipientAddedDrafts, writeRecipientFiles, type CaseKeys, type CaseUnlock, type NamedRecipient} from './case-keys.js'
 
 /**
  * The hook through which the vault re-wraps what it stored before: vault objects written before a
@@ -42,11 +41,7 @@ export async function addRecipients(
   await writeRecipientFiles(kase.dataDir, keys.addressKey, [...keys.recipients, ...fresh], named)
   await options.rewrapVault?.(kase, keys, fresh)
   const actor = options.actor?.trim() || kase.info.investigator
-  const drafts: CustodyEventDraft[] = fresh.map((r) => {
-    const label = labelOf(r)
-    return {actor, action: 'recipient-added', exhibit: null, payload: {recipient: r.text, ...(label === undefined ? {} : {label})}}
-  })
-  const {events} = kase.ledger.append(() => ({drafts, result: undefined}))
+  const {events} = kase.ledger.append(() => ({drafts: recipientAddedDrafts(actor, fresh, options.labels), result: undefined}))
   await kase.recordHead()
   keys.addressKey.fill(0)
   return {added: fresh.map((r, i) => ({recipient: r.text, label: labelOf(r) ?? 'HQ recipient', seq: events[i]!.event.seq})), already}

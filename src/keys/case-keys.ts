@@ -30,6 +30,7 @@ import {encryptBytes, encryptWithPassphrase} from '../age/encrypt.js'
 import {parseIdentityFile} from '../age/key-files.js'
 import {generateIdentity, parseRecipient, type AgeIdentity, type AgeRecipient} from '../age/x25519.js'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
+import type {CustodyEventDraft} from '../formats/events.js'
 import type {Ledger} from '../ledger/ledger.js'
 import {PRIVATE_FOLDER, moveIntoPlace, writeFileDurably} from '../io/files.js'
 import {KEYS_FOLDER} from './signing-key.js'
@@ -135,6 +136,14 @@ async function writeKeyFile(dataDir: string, file: string, data: Uint8Array, ove
   if (!(await writeFileDurably(keyPath(dataDir, file), data, {overwrite}))) {
     throw new CustodyError('KEY_UNREADABLE', `${keyPath(dataDir, file)} exists already; nothing was replaced`, {subject: keyPath(dataDir, file)})
   }
+}
+
+/** The `recipient-added` events of `recipients`, each with its label if it has one. */
+export function recipientAddedDrafts(actor: string, recipients: readonly AgeRecipient[], labels: ReadonlyMap<string, string> | undefined): CustodyEventDraft[] {
+  return recipients.map((r) => {
+    const label = labels?.get(r.text)
+    return {actor, action: 'recipient-added', exhibit: null, payload: {recipient: r.text, ...(label === undefined ? {} : {label})}}
+  })
 }
 
 /** The case's mode, from its first event: no key is needed. */
