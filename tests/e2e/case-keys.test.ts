@@ -10,6 +10,7 @@ import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'no
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
+import {Terminal} from '../helpers/terminal.js'
 import {checker} from '../helpers/tools.js'
 
 const AGE = checker('age')
@@ -215,6 +216,26 @@ describe.skipIf(AGE === undefined || KEYGEN === undefined)('field mode', () => {
     expect(ageDecryptWithPassphrase(join(fieldKeys, 'address-key.age'), out, PASSPHRASE).status).toBe(0)
     expect(readFileSync(out).equals(ageDecrypt(hq.a.file, join(fieldKeys, 'address-key.recipients.age')))).toBe(true)
     expect(readFileSync(join(work.path, 'field', '.custody', 'recipients.txt'), 'utf8')).not.toContain('case identity')
+  })
+
+  it('destroy asks on a terminal: no leaves everything as it was, yes destroys', async () => {
+    const fieldDir = join(work.path, 'field')
+    const passFile = join(work.path, 'pass.txt')
+    writeFileSync(passFile, `${PASSPHRASE}\n`)
+    const before = snapshot(join(fieldDir, '.custody'))
+    const args = ['key', 'destroy', '--case', fieldDir, '--passphrase-file', passFile]
+    {
+      using term = new Terminal(args, {cwd: work.path, env: {}, exitFile: join(work.path, 'destroy-no.exit')})
+      await term.answer("Destroy this case's signing key", 'n')
+      expect(await term.exitCode()).toBe(1)
+      expect(term.screen()).toContain('the keys were not destroyed: not confirmed. Nothing was done')
+    }
+
+    expect(snapshot(join(fieldDir, '.custody'))).toEqual(before)
+    using term = new Terminal(args, {cwd: work.path, env: {}, exitFile: join(work.path, 'destroy-yes.exit')})
+    await term.answer("Destroy this case's signing key", 'y')
+    expect(await term.exitCode()).toBe(0)
+    expect(readdirSync(join(fieldDir, '.custody', 'keys'))).toEqual(['address-key.recipients.age'])
   })
 
   it('refuses a recipients file with a bad line as wrong usage, naming the file and the line', async () => {
