@@ -33,6 +33,12 @@ export const passphraseFileFlag = Flags.string({
   helpValue: 'FILE',
 })
 
+export const identityFlag = Flags.string({
+  description: "an age identity file (age-keygen's output) of one of the case's recipients; repeatable",
+  helpValue: 'FILE',
+  multiple: true,
+})
+
 /**
  * A command description as prose: the lines of a paragraph are joined, so that oclif wraps them to
  * the terminal's width instead of breaking them twice; indented lines (commands to type) are kept
@@ -240,6 +246,8 @@ export abstract class CustodyCommand extends Command {
     const kase = this.openCase(caseDir, {...options, refused: 'nothing was added'})
     try {
       const checked = (await options.check?.(kase)) as T
+      // Before the prompt: no passphrase opens a case whose keys were destroyed.
+      kase.refuseIfKeysDestroyed()
       const passphrase = await this.withPassphrase(passphraseFile, what, async (passphrase, prompted) => {
         // A passphrase typed at the prompt opens the key before the work starts, so that a wrong
         // one can be asked again; one from a file or the environment can only be refused.

@@ -15,7 +15,9 @@ import {mkdir, rename, rm} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {CustodyError, fields, given, said, type Field} from '../errors.js'
+import type {AgeRecipient} from '../age/x25519.js'
 import type {CustodyEvent} from '../formats/events.js'
+import {caseKeyMode, createCaseKeys, keysDestroyed, keysDestroyedError, recipientAddedDrafts, namedRecipients, type CaseKeyMode, type NamedRecipient} from '../keys/case-keys.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
 import {compareFully, compareQuickly, knownHeadError, type KnownHeadComparison, type KnownHeadConflict} from '../known-heads/compare.js'
@@ -255,10 +257,17 @@ export class Case implements Disposable, AsyncDisposable {
    * it signs. Commands that append call this before doing any other work.
    */
   async unlock(passphrase: string): Promise<Signer> {
+    this.refuseIfKeysDestroyed()
     const signer = await openSigningKey(this.dataDir, this.signingKey().fingerprint, passphrase)
     this.ledger.useSigner({caseId: this.info.caseId, signer})
     this.unlocked = signer
     return signer
+  }
+
+  /** Refuses, in one line, a case whose local keys were destroyed (`custody key destroy`): no passphrase opens it now. */
+  refuseIfKeysDestroyed(): void {
+    const destroyed = keysDestroyed(this.ledger)
+    if (destroyed !== undefined) throw keysDestroyedError(destroyed)
   }
 
   /**
@@ -336,8 +345,14 @@ export interface InitOptions {
   investigator: string
   organisation?: string | undefined
   prefix?: string | undefined
-  /** Protects the investigator's signing key, which init creates. */
+  /** Protects the investigator's signing key, which init creates, and the case keys. */
   passphrase: string
+  /** HQ's age recipients: each opens the whole case with its own identity (recorded as recipient-added). */
+  recipients?: AgeRecipient[] | undefined
+  /** Labels of recipients (by their age1… text), for recipients.txt and the ledger. */
+  labels?: ReadonlyMap<string, string> | undefined
+  /** A field case: no case identity, so that no key on the laptop decrypts content (needs recipients). */
+  field?: boolean | undefined
 }
 
 function required(value: string | undefined, field: Field): string {
@@ -381,8 +396,10 @@ export function checkInit(options: Omit<InitOptions, 'passphrase'>): {root: stri
  * when complete, so an interrupted init leaves no half-made case; an existing case is refused and
  * left untouched.
  */
-export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo; signingKey: string; notices: string[]}> {
+export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo; signingKey: string; keys: InitKeys; notices: string[]}> {
   const {root, title, investigator, prefix, organisation} = checkInit(options)
+  const recipients = options.recipients ?? []
+  const field = options.field === true
   checkNewPassphrase(options.passphrase)
   const target = join(root, CASE_FOLDER)
   await makeFolders(root, NEW_CASE.dir, options.dir)
@@ -393,6 +410,7 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
     await mkdir(staging, {mode: PRIVATE_FOLDER})
     await new Vault(join(staging, VAULT_FOLDER)).create()
     const signer = await createSigningKey(staging, options.passphrase)
+    const {caseRecipient} = await createCaseKeys(staging, options.passphrase, {recipients, field, ...(options.labels === undefined ? {} : {labels: options.labels})})
 
     const caseId = randomUUID()
     const {ledger} = Ledger.create(
@@ -402,7 +420,16 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
           actor: investigator,
           action: 'create-case',
           exhibit: null,
-          payload: {caseId, title, investigator, organisation, prefix, custodyVersion: CUSTODY_VERSION},
+          payload: {
+            caseId,
+            title,
+            investigator,
+            organisation,
+            prefix,
+            custodyVersion: CUSTODY_VERSION,
+            ...(caseRecipient === undefined ? {} : {caseRecipient: caseRecipient.text}),
+            ...(field ? {field: true as const} : {}),
+          },
         },
         {
           actor: investigator,
@@ -410,6 +437,7 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
           exhibit: null,
           payload: {algorithm: 'Ed25519', fingerprint: signer.fingerprint, publicKey: signer.spki.toString('base64'), holder: investigator},
         },
+        ...recipientAddedDrafts(investigator, recipients, options.labels),
       ],
       {caseId, signer},
     )
@@ -432,5 +460,12 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
 
   await using opened = Case.open({root, foundBy: 'flag'})
   await opened.recordKnownHead({...(signed === undefined ? {} : {signed})})
-  return {root, info: opened.info, signingKey: opened.signingKey().fingerprint, notices: opened.notices}
+  const keys = {mode: caseKeyMode(opened), recipients: namedRecipients(opened)}
+  return {root, info: opened.info, signingKey: opened.signingKey().fingerprint, keys, notices: opened.notices}
+}
+
+/** What init says of the case keys: the mode, and every recipient. */
+export interface InitKeys {
+  mode: CaseKeyMode
+  recipients: NamedRecipient[]
 }

@@ -107,6 +107,9 @@ function base64(expected: string, pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9
 /** RFC 8410 SubjectPublicKeyInfo of an Ed25519 key (44 bytes), in base64: its fixed prefix, then the key. */
 const ed25519Spki = base64('the base64 DER of an Ed25519 public key (RFC 8410)', /^MCowBQYDK2VwAyEA[A-Za-z0-9+/]{43}=$/)
 
+/** An X25519 age recipient as age-keygen prints it: `age1` and 58 Bech32 characters (src/age/x25519.ts reads its key). */
+const ageRecipient = text({pattern: /^age1[02-9ac-hj-np-z]{58}$/, expected: 'an age recipient: age1 and 58 lower-case Bech32 characters'})
+
 const consentScope: Reader<ConsentScope> = oneOf(Object.keys(CONSENT_SCOPES) as ConsentScope[])
 const consentMethod: Reader<ConsentMethod> = oneOf(Object.keys(CONSENT_METHODS) as ConsentMethod[])
 const consentScopes = list(consentScope, {unique: true})
@@ -293,6 +296,25 @@ export interface CreateCasePayload {
   /** The exhibit ID prefix: 1 to 12 capitals or digits, starting with a letter. */
   prefix: string
   custodyVersion: string
+  /** The case identity's age recipient (age1…): the case's own key to its encrypted content; absent in field mode and in cases made before it. */
+  caseRecipient?: string
+  /** A field case (`init --field`): no key on the laptop decrypts its content, only its recipients' identities. */
+  field?: true
+}
+
+/** `recipient-added`: an age recipient (HQ's) that opens the whole case with its own identity (src/keys/case-keys.ts). */
+export interface RecipientAddedPayload {
+  /** age1… as age-keygen prints it. */
+  recipient: string
+  /** Whose it is, as the investigator named it. */
+  label?: string
+}
+
+/** `keys-destroyed`: the local keys were overwritten and removed (`custody key destroy`); the recipients still open the case. */
+export interface KeysDestroyedPayload {
+  /** What was destroyed, as names of files under .custody/keys/. */
+  files: string[]
+  reason: string | null
 }
 
 /** `key-created` (the case's first signing key) and, with `replaces` and `reason`, `key-rotated`. */
@@ -476,6 +498,8 @@ export interface PayloadOf {
   'batch-started': BatchStartedPayload
   'batch-ended': BatchEndedPayload
   'restore-accepted': RestoreAcceptedPayload
+  'recipient-added': RecipientAddedPayload
+  'keys-destroyed': KeysDestroyedPayload
 }
 
 /** Every action custody writes. */
@@ -635,10 +659,15 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       organisation: nullable(nonEmpty),
       prefix: text({pattern: /^[A-Z][A-Z0-9]{0,11}$/, expected: '1 to 12 capital letters or digits, starting with a letter'}),
       custodyVersion: nonEmpty,
+      caseRecipient: optional(ageRecipient),
+      field: optional(literal(true)),
     }),
+    consistent: (e) => (e.payload.field === true && e.payload.caseRecipient !== undefined ? ['payload.caseRecipient', 'no case recipient in a field case', e.payload.caseRecipient] : undefined),
   },
   'key-created': {exhibit: 'none', payload: object<KeyCreatedPayload>(keyCreatedShape)},
   'key-rotated': {exhibit: 'none', payload: object<KeyRotatedPayload>({...keyCreatedShape, replaces: fingerprint, reason: anyText})},
+  'recipient-added': {exhibit: 'none', payload: object<RecipientAddedPayload>({recipient: ageRecipient, label: optional(nonEmpty)})},
+  'keys-destroyed': {exhibit: 'none', payload: object<KeysDestroyedPayload>({files: list(text({pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, expected: 'a file name under .custody/keys/'}), {unique: true}), reason: nullable(nonEmpty)})},
   config: {exhibit: 'none', payload: configPayload},
   ingest: {
     exhibit: 'required',
