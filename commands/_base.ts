@@ -251,7 +251,8 @@ export abstract class CustodyCommand extends Command {
       const passphrase = await this.withPassphrase(passphraseFile, what, async (passphrase, prompted) => {
         // A passphrase typed at the prompt opens the key before the work starts, so that a wrong
         // one can be asked again; one from a file or the environment can only be refused.
-        if (options.background && !prompted) kase.beginUnlock(passphrase)
+        // An encrypted vault needs its keys before the first file is staged: opened first.
+        if (options.background && !prompted && !kase.vault.encrypted) kase.beginUnlock(passphrase)
         else await kase.unlock(passphrase)
         return passphrase
       })

@@ -12,7 +12,10 @@ export default class Init extends CustodyCommand {
   static override description = prose`Make a new case: a vault for evidence and a custody ledger.
 
 Creates DIR/.custody/ holding the ledger (SQLite, append-only, hash-chained) and the vault where
-originals are kept under their SHA-256. The first ledger event records the case's title,
+originals, metadata records and statements are kept, encrypted: each an age file encrypted to
+the case identity and every recipient, named by a keyed address (no file's SHA-256 is a name on
+disk). --plaintext keeps them in clear under their SHA-256 instead, as custody did before: only
+when the disk itself is protected, and said so. The first ledger event records the case's title,
 investigator, organisation and exhibit prefix. An existing case is refused and left unchanged.
 
 Init also makes the investigator's Ed25519 signing key, which signs a checkpoint of the ledger
@@ -31,7 +34,10 @@ ledger and listed in .custody/recipients.txt (\`custody key show\`).
 
 --field makes a field case: no case identity, so that no key on the laptop decrypts what it
 collects; only the recipients' identities do. It needs at least one recipient: HQ runs age-keygen
-and gives the field team only the public age1… line.`
+and gives the field team only the public age1… line.
+
+Not yet encrypted (issue 19 goes on): the ledger itself (what each event says, in clear SQLite),
+and the scratch files a command writes while it runs.`
 
   static override examples = [
     {
@@ -55,6 +61,10 @@ and gives the field team only the public age1… line.`
         '<%= config.bin %> <%= command.id %> checkpoint-run --title "Border interviews" --investigator "A. Petrenko" --field --recipient age1kxqjker7a6l3tvp6zd9jckjrhr5n524e6v8gvqejf0454y2t4c4qkh3e3w',
       description: 'Make a field case: only the HQ recipient decrypts what it collects',
     },
+    {
+      command: '<%= config.bin %> <%= command.id %> archive-copy --title "Published videos" --investigator "A. Petrenko" --plaintext',
+      description: 'Make a case whose vault is in clear (material already public, on an encrypted disk)',
+    },
   ]
 
   static override flags = {
@@ -66,6 +76,7 @@ and gives the field team only the public age1… line.`
     recipient: Flags.string({description: "an HQ age recipient (age1…, age-keygen's public key) whose identity opens the whole case; repeatable", multiple: true, helpValue: 'AGE1…'}),
     'recipients-file': Flags.string({description: "an age recipients file (one age1… a line; a comment above a line labels it): each opens the whole case", helpValue: 'FILE'}),
     field: Flags.boolean({description: 'a field case: no key on this laptop decrypts its content, only the recipients (needs one)', default: false}),
+    plaintext: Flags.boolean({description: 'keep the vault in clear, without case keys (not advised: a seized disk gives up every original)', default: false, exclusive: ['recipient', 'recipients-file', 'field']}),
   }
 
   async run(): Promise<{root: string; case: CaseInfo; signingKey: string; keys: InitKeys}> {
@@ -76,7 +87,7 @@ and gives the field team only the public age1… line.`
     const {recipients, labels} = await readGivenRecipients({recipient: flags.recipient, recipientsFile: flags['recipients-file']})
     checkFieldRecipients(flags.field, recipients)
     const passphrase = await this.newPassphrase(flags['passphrase-file'], 'init (to protect the new signing key)')
-    const result = await initCase({...given, passphrase, recipients, labels, field: flags.field})
+    const result = await initCase({...given, passphrase, recipients, labels, field: flags.field, plaintext: flags.plaintext})
     this.log(renderInit(result))
     this.notices.push(...result.notices)
     return {root: result.root, case: result.info, signingKey: result.signingKey, keys: result.keys}

@@ -17,7 +17,7 @@ import {bytesToHex} from '@noble/hashes/utils.js'
 import {CustodyError, fields, given, said, type Field} from '../errors.js'
 import type {AgeRecipient} from '../age/x25519.js'
 import type {CustodyEvent} from '../formats/events.js'
-import {caseKeyMode, createCaseKeys, keysDestroyed, keysDestroyedError, recipientAddedDrafts, namedRecipients, type CaseKeyMode, type NamedRecipient} from '../keys/case-keys.js'
+import {caseKeyMode, createCaseKeys, openCaseKeys, type CaseUnlock, keysDestroyed, keysDestroyedError, recipientAddedDrafts, namedRecipients, type CaseKeyMode, type NamedRecipient} from '../keys/case-keys.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
 import {compareFully, compareQuickly, knownHeadError, type KnownHeadComparison, type KnownHeadConflict} from '../known-heads/compare.js'
@@ -128,6 +128,15 @@ export class Case implements Disposable, AsyncDisposable {
   /** The vault: encrypted once the case's keys are given (useKeys), in clear in a case without keys. */
   get vault(): Vault {
     return this.currentVault
+  }
+
+  /**
+   * Gives an encrypted vault the case's keys, opened with the passphrase (which opens no content in
+   * a field case) or with recipients' identities; a vault in clear needs none.
+   */
+  async openVault(unlock: CaseUnlock): Promise<void> {
+    if (!this.currentVault.encrypted) return
+    this.useKeys(await openCaseKeys(this, unlock))
   }
 
   /** From now on the vault writes and reads with these keys (an encrypted case, unlocked). */
@@ -258,7 +267,7 @@ export class Case implements Disposable, AsyncDisposable {
    */
   async unlock(passphrase: string): Promise<Signer> {
     this.refuseIfKeysDestroyed()
-    const signer = await openSigningKey(this.dataDir, this.signingKey().fingerprint, passphrase)
+    const [signer] = await Promise.all([openSigningKey(this.dataDir, this.signingKey().fingerprint, passphrase), this.openVault({passphrase})])
     this.ledger.useSigner({caseId: this.info.caseId, signer})
     this.unlocked = signer
     return signer
@@ -353,6 +362,8 @@ export interface InitOptions {
   labels?: ReadonlyMap<string, string> | undefined
   /** A field case: no case identity, so that no key on the laptop decrypts content (needs recipients). */
   field?: boolean | undefined
+  /** A vault in clear and no case keys: only when asked for. */
+  plaintext?: boolean | undefined
 }
 
 function required(value: string | undefined, field: Field): string {
@@ -408,9 +419,10 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   try {
     // Its owner's alone, as everything custody makes in it (see io/files.ts).
     await mkdir(staging, {mode: PRIVATE_FOLDER})
-    await new Vault(join(staging, VAULT_FOLDER)).create()
+    await new Vault(join(staging, VAULT_FOLDER)).create({encrypted: options.plaintext !== true})
     const signer = await createSigningKey(staging, options.passphrase)
-    const {caseRecipient} = await createCaseKeys(staging, options.passphrase, {recipients, field, ...(options.labels === undefined ? {} : {labels: options.labels})})
+    const {caseRecipient} =
+      options.plaintext === true ? {caseRecipient: undefined} : await createCaseKeys(staging, options.passphrase, {recipients, field, ...(options.labels === undefined ? {} : {labels: options.labels})})
 
     const caseId = randomUUID()
     const {ledger} = Ledger.create(
@@ -461,7 +473,8 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   await using opened = Case.open({root, foundBy: 'flag'})
   await opened.recordKnownHead({...(signed === undefined ? {} : {signed})})
   const keys = {mode: caseKeyMode(opened), recipients: namedRecipients(opened)}
-  return {root, info: opened.info, signingKey: opened.signingKey().fingerprint, keys, notices: opened.notices}
+  const inClear = options.plaintext === true ? ['the vault of this case is in clear (--plaintext): whoever holds the disk holds every original, record and statement in it; keep it on an encrypted disk'] : []
+  return {root, info: opened.info, signingKey: opened.signingKey().fingerprint, keys, notices: [...inClear, ...opened.notices]}
 }
 
 /** What init says of the case keys: the mode, and every recipient. */

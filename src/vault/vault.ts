@@ -162,8 +162,9 @@ export class Vault {
     return join(this.root, this.encrypted ? SEALED_FOLDER : 'sha256')
   }
 
-  async create(): Promise<void> {
-    await mkdir(this.objectsFolder, {recursive: true, mode: PRIVATE_FOLDER})
+  /** Makes the vault's folders: an encrypted vault's (objects/) unless told it is in clear. */
+  async create(options: {encrypted?: boolean} = {}): Promise<void> {
+    await mkdir(join(this.root, (options.encrypted ?? this.encrypted) ? SEALED_FOLDER : 'sha256'), {recursive: true, mode: PRIVATE_FOLDER})
     await mkdir(this.tempFolder, {recursive: true, mode: PRIVATE_FOLDER})
   }
 
