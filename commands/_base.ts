@@ -19,6 +19,8 @@ import {Command, Errors, Flags, toConfiguredId} from '@oclif/core'
 import {Case, locateCase} from '../src/case/case.js'
 import {CustodyError, errnoOf, sayWith, unforeseenError, type Field} from '../src/errors.js'
 import {askNewPassphrase, missingPassphrase, passphraseFromFileOrEnv, tryPassphrases} from '../src/keys/passphrase.js'
+import {caseKeyMode} from '../src/keys/case-keys.js'
+import {readIdentityFile} from '../src/age/key-files.js'
 import {jsonWithList} from '../src/render/json-lines.js'
 import {errorDocument, successDocument, type JsonResult} from '../src/render/json-output.js'
 import {parseError} from './_parse-errors.js'
@@ -108,6 +110,16 @@ function* inPieces(lines: Iterable<string>): Generator<string> {
   }
 
   if (piece !== '') yield piece
+}
+
+/**
+ * In a field case no key on the laptop opens content: work that needs it (`what`) is refused
+ * before any passphrase is asked for, naming --identity.
+ */
+export function refuseFieldContent(kase: Case, what: string): void {
+  if (caseKeyMode(kase) === 'field') {
+    throw new CustodyError('WRONG_KEY', `${what} needs the content of this field case, which only its recipients' identities open (no key on this laptop does): run it again with --identity FILE, the age identity file of one of them (HQ's)`)
+  }
 }
 
 /** Says on the terminal why the passphrase is asked again (the prompt is on stderr too). */
@@ -212,6 +224,22 @@ export abstract class CustodyCommand extends Command {
     if (given !== undefined) return use(given, false)
     const ask = await this.passphrasePrompt(what)
     return tryPassphrases(() => ask('Case passphrase:'), (passphrase) => use(passphrase, true), tellRetry)
+  }
+
+  /**
+   * Gives an encrypted case's vault the keys to read content with, for work that reads it
+   * (`what`): the identities of --identity FILE, else the case passphrase. A field case's
+   * passphrase opens no content: refused in one line naming --identity. A case in clear needs none.
+   */
+  protected async openVaultToRead(kase: Case, identityFiles: string[] | undefined, passphraseFile: string | undefined, what: string): Promise<void> {
+    if (!kase.vault.encrypted) return
+    if (identityFiles !== undefined) {
+      await kase.openVault({identities: (await Promise.all(identityFiles.map((file) => readIdentityFile(file)))).flat()})
+      return
+    }
+
+    refuseFieldContent(kase, what)
+    await this.withPassphrase(passphraseFile, what, (passphrase) => kase.openVault({passphrase}))
   }
 
   /**
