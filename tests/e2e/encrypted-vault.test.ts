@@ -4,7 +4,7 @@
  * HQ's key, the Debian `age` decrypts an object, unzip and sha256sum check the sealed archive,
  * and the tampering is done by hand as an adversary with the disk would do it.
  */
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {chmodSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
@@ -28,13 +28,16 @@ function filesUnder(dir: string): string[] {
 }
 
 interface ShowJson {
-  exhibit: {id: string; digests: {sha256: string; sha512: string}; vault: {path: string; relativePath: string}; metadata: {recordPath: string}}
+  exhibit: string
+  digests: {sha256: string; sha512: string}
+  vault: {path: string; relativePath: string}
+  metadata: {recordPath: string}
 }
 
-async function show(id: string, dir = caseDir): Promise<ShowJson['exhibit']> {
+async function show(id: string, dir = caseDir): Promise<ShowJson> {
   const result = await custodyJson<ShowJson>(['show', id, '--json'], {cwd: dir, env: caseEnv(dir)})
   expect(result.code, result.stderr).toBe(0)
-  return result.json.exhibit
+  return result.json
 }
 
 interface VerifyJson {
@@ -152,5 +155,59 @@ describe('an encrypted vault', () => {
       const json = await tampered((a) => truncateSync(a, Math.floor(statSync(a).size / 2)))
       expect(json.problems.find((p) => p.subject === 'EX-000001')?.message).toContain('truncated')
     })
+  })
+
+  it('checks content with a recipient\'s identity; a stranger\'s is refused in one line, exit 2', async () => {
+    const withKey = await custodyJson<VerifyJson>(['verify', '--json', '--identity', hq.file], {cwd: caseDir, env: caseEnv(caseDir)})
+    expect(withKey.code).toBe(0)
+    expect(withKey.json.checks.find((c) => c.name === 'vault')?.detail).toContain('original and metadata record re-hashed')
+    const stranger = join(work.path, 'stranger.key')
+    execFileSync('age-keygen', ['-o', stranger], {stdio: 'ignore'})
+    const refused = await custody(['verify', '--identity', stranger], {cwd: caseDir, env: caseEnv(caseDir)})
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('none of the identities given is a recipient of this case')
+  })
+})
+
+describe('a field case', () => {
+  const fieldDir = join(work.path, 'field')
+
+  beforeAll(async () => {
+    const init = await custody(['init', fieldDir, '--title', 'Field case', '--investigator', 'A. Investigator', '--field', '--recipient', hq.recipient])
+    expect(init.code, init.stderr).toBe(0)
+    const ingest = await custody(['ingest', join(SAMPLES, 'GPS.jpg'), join(SAMPLES, 'Canon.jpg')], {cwd: fieldDir, env: caseEnv(fieldDir)})
+    expect(ingest.code, ingest.stderr).toBe(0)
+  }, 120_000)
+
+  it('ingests and verifies with the passphrase, but seals only with a recipient\'s identity, saying so in one line', async () => {
+    expect((await verify(fieldDir)).code).toBe(0)
+    const out = join(work.path, 'field.zip')
+    const refused = await custody(['seal', '--out', out], {cwd: fieldDir, env: caseEnv(fieldDir)})
+    expect(refused.code).toBe(2)
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1)
+    expect(refused.stderr).toContain('--identity FILE')
+    const sealed = await custody(['seal', '--out', out, '--identity', hq.file], {cwd: fieldDir, env: caseEnv(fieldDir)})
+    expect(sealed.code, sealed.stderr).toBe(0)
+    expect((await custody(['verify', out])).code).toBe(0)
+    const bagit = checker('bagit.py')
+    if (bagit === undefined) return
+    const unzipped = join(work.path, 'field-bag')
+    execFileSync('unzip', ['-q', out, '-d', unzipped])
+    const bag = readdirSync(unzipped)[0]!
+    expect(spawnSync('python3', [bagit, '--validate', join(unzipped, bag)]).status).toBe(0)
+  })
+
+  it('holds nothing the passphrase opens: the objects open with HQ\'s identity alone', async () => {
+    const age = checker('age')
+    if (age === undefined) return
+    const x = await show('EX-000001', fieldDir)
+    expect(readdirSync(join(fieldDir, '.custody', 'keys'))).not.toContain('case-identity.age')
+    const out = join(work.path, 'field-decrypted')
+    execFileSync(age, ['-d', '-i', hq.file, '-o', out, x.vault.path])
+    expect(sha256(readFileSync(out))).toBe(x.digests.sha256)
+    // The only stanzas are X25519 ones, to HQ: no scrypt stanza, nothing a passphrase could open.
+    const header = readFileSync(x.vault.path).subarray(0, 400).toString('latin1')
+    expect(header.match(/^-> X25519 /gm)).toHaveLength(1)
+    expect(header).not.toContain('-> scrypt')
   })
 })
