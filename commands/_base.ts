@@ -19,6 +19,8 @@ import {Command, Errors, Flags, toConfiguredId} from '@oclif/core'
 import {Case, locateCase} from '../src/case/case.js'
 import {CustodyError, errnoOf, sayWith, unforeseenError, type Field} from '../src/errors.js'
 import {askNewPassphrase, missingPassphrase, passphraseFromFileOrEnv, tryPassphrases} from '../src/keys/passphrase.js'
+import {caseKeyMode} from '../src/keys/case-keys.js'
+import {readIdentityFile} from '../src/age/key-files.js'
 import {jsonWithList} from '../src/render/json-lines.js'
 import {errorDocument, successDocument, type JsonResult} from '../src/render/json-output.js'
 import {parseError} from './_parse-errors.js'
@@ -31,6 +33,12 @@ export const caseFlag = Flags.string({
 export const passphraseFileFlag = Flags.string({
   description: 'read the case passphrase from this file (its first line); default: $CUSTODY_PASSPHRASE, else a prompt on a terminal (three tries)',
   helpValue: 'FILE',
+})
+
+export const identityFlag = Flags.string({
+  description: "an age identity file (age-keygen's output) of one of the case's recipients; repeatable",
+  helpValue: 'FILE',
+  multiple: true,
 })
 
 /**
@@ -102,6 +110,16 @@ function* inPieces(lines: Iterable<string>): Generator<string> {
   }
 
   if (piece !== '') yield piece
+}
+
+/**
+ * In a field case no key on the laptop opens content: work that needs it (`what`) is refused
+ * before any passphrase is asked for, naming --identity.
+ */
+export function refuseFieldContent(kase: Case, what: string): void {
+  if (caseKeyMode(kase) === 'field') {
+    throw new CustodyError('WRONG_KEY', `${what} needs the content of this field case, which only its recipients' identities open (no key on this laptop does): run it again with --identity FILE, the age identity file of one of them (HQ's)`)
+  }
 }
 
 /** Says on the terminal why the passphrase is asked again (the prompt is on stderr too). */
@@ -209,6 +227,22 @@ export abstract class CustodyCommand extends Command {
   }
 
   /**
+   * Gives an encrypted case's vault the keys to read content with, for work that reads it
+   * (`what`): the identities of --identity FILE, else the case passphrase. A field case's
+   * passphrase opens no content: refused in one line naming --identity. A case in clear needs none.
+   */
+  protected async openVaultToRead(kase: Case, identityFiles: string[] | undefined, passphraseFile: string | undefined, what: string): Promise<void> {
+    if (!kase.vault.encrypted) return
+    if (identityFiles !== undefined) {
+      await kase.openVault({identities: (await Promise.all(identityFiles.map((file) => readIdentityFile(file)))).flat()})
+      return
+    }
+
+    refuseFieldContent(kase, what)
+    await this.withPassphrase(passphraseFile, what, (passphrase) => kase.openVault({passphrase}))
+  }
+
+  /**
    * A new passphrase (for a new key) from --passphrase-file, CUSTODY_PASSPHRASE (unless `env`
    * says otherwise) or a prompt on the terminal, which asks for it twice, and asks again, three
    * times in all, for one too short or typed differently.
@@ -240,10 +274,13 @@ export abstract class CustodyCommand extends Command {
     const kase = this.openCase(caseDir, {...options, refused: 'nothing was added'})
     try {
       const checked = (await options.check?.(kase)) as T
+      // Before the prompt: no passphrase opens a case whose keys were destroyed.
+      kase.refuseIfKeysDestroyed()
       const passphrase = await this.withPassphrase(passphraseFile, what, async (passphrase, prompted) => {
         // A passphrase typed at the prompt opens the key before the work starts, so that a wrong
         // one can be asked again; one from a file or the environment can only be refused.
-        if (options.background && !prompted) kase.beginUnlock(passphrase)
+        // An encrypted vault needs its keys before the first file is staged: opened first.
+        if (options.background && !prompted && !kase.vault.encrypted) kase.beginUnlock(passphrase)
         else await kase.unlock(passphrase)
         return passphrase
       })

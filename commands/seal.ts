@@ -7,7 +7,7 @@ import {progressLine} from '../src/render/progress.js'
 import {finishSeal, type FinishReport} from '../src/seal/leftovers.js'
 import {checkSeal, sealArchive, sealDestination} from '../src/seal/seal.js'
 import {transportRecipients} from '../src/seal/transport.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
+import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose, refuseFieldContent} from './_base.js'
 
 export default class Seal extends CustodyCommand {
   static override args = {
@@ -77,6 +77,7 @@ will, and to hand it over with the fingerprint of the key that signed it, sent a
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
+    identity: Flags.string({description: `${identityFlag.description}: it opens the vault of a field case, which the passphrase does not (the passphrase still signs)`, helpValue: 'FILE', multiple: true}),
     out: Flags.string({char: 'o', description: 'the ZIP file to write (mode 600)', exactlyOne: ['out', 'finish'], helpValue: 'FILE.zip'}),
     purpose: Flags.string({
       description: "what the archive is for, as a consent scope: court, international, advocacy or contact. Testimony goes in only where the witness consented to it; with no scope here, every testimony is left out, and the seal refuses (exit 1) unless --allow-left-out",
@@ -118,7 +119,14 @@ will, and to hand it over with the fingerprint of the key that signed it, sent a
     // An --out that cannot be written: said before the case is opened; an exhibit that is not in the
     // case: before the passphrase is asked for.
     sealDestination(given)
-    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal', {check: (k) => checkSeal(k, given)})
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal', {
+      check: (k) => {
+        checkSeal(k, given)
+        if (flags.identity === undefined) refuseFieldContent(k, 'seal')
+      },
+    })
+    // The passphrase opens the signing key; in a field case, a recipient's identity opens the vault.
+    if (flags.identity !== undefined) await this.openVaultToRead(kase, flags.identity, undefined, 'seal')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const interrupt = this.interruptible('Stopping: the partial archive will be removed (Ctrl-C again to stop now)...')
     try {

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {describeExhibit, type DescribedExhibit} from '../src/exhibits/describe.js'
 import {renderShow} from '../src/render/reports.js'
 import {findStatement, statementBytes, statementText} from '../src/testimony/read-statement.js'
-import {CustodyCommand, caseFlag, prose} from './_base.js'
+import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose} from './_base.js'
 
 /** A statement as `show --statement --json` gives it (under `statement`). */
 interface StatementJson {
@@ -33,7 +33,8 @@ the identity itself). For a later statement version or an attachment, it names t
 
 With --statement, it prints the statement of a testimony instead: the current version, or
 --version N, exactly as recorded (its bytes, checked first against the SHA-256 in the ledger), so
-that it can be piped or saved; --json gives it as text under "statement", with the witness
+that it can be piped or saved; in an encrypted case it is decrypted with the passphrase (asked for
+then) or --identity FILE, a recipient's, which a field case needs; --json gives it as text under "statement", with the witness
 code, version and exhibit. It needs no passphrase: statements are kept as they were taken in (only the witness's
 identity is encrypted). An exhibit that is not a testimony's statement is refused.`
 
@@ -50,6 +51,13 @@ identity is encrypted). An exhibit that is not a testimony's statement is refuse
     // No default: --version depends on it, and oclif takes a default for a flag given.
     statement: Flags.boolean({description: "print the testimony's statement (its text as recorded) instead of describing the exhibit"}),
     version: Flags.integer({description: 'with --statement: this version of the statement (default: the current one)', min: 1, dependsOn: ['statement'], helpValue: 'N'}),
+    identity: Flags.string({
+      description: `with --statement: ${identityFlag.description} (an encrypted case's statement is otherwise opened with the passphrase; a field case's only so)`,
+      helpValue: 'FILE',
+      multiple: true,
+      dependsOn: ['statement'],
+    }),
+    'passphrase-file': Flags.string({description: `with --statement: ${passphraseFileFlag.description}`, helpValue: 'FILE', dependsOn: ['statement']}),
   }
 
   async run(): Promise<DescribedExhibit | {statement: StatementJson} | undefined> {
@@ -57,9 +65,10 @@ identity is encrypted). An exhibit that is not a testimony's statement is refuse
     using kase = this.openCase(flags.case)
     if (flags.statement) {
       const statement = findStatement(kase, args.exhibit, flags.version)
+      await this.openVaultToRead(kase, flags.identity, flags['passphrase-file'], `show --statement (reading the statement of ${statement.witness})`)
       if (this.jsonEnabled()) {
         const {witness, version, versions, exhibit, sha256, mimeType} = statement
-        return {statement: {witness, version, versions, exhibit, sha256, mimeType, text: await statementText(statement)}}
+        return {statement: {witness, version, versions, exhibit, sha256, mimeType, text: await statementText(kase, statement)}}
       }
 
       // Its bytes as they are, not a rendering: a statement can be piped or saved whole.

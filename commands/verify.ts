@@ -57,6 +57,11 @@ not open it is WRONG_KEY (exit 2); an age file whose header or end is damaged or
 (exit 3) before any check; a chunk changed inside fails the check that reads it (exit 3), naming
 the file and the chunk.
 
+A case's vault is encrypted (custody init; not with --plaintext): without a key its objects are
+checked as stored (each age file's SHA-256 and size, which the ledger records), and the vault line
+says that their content was not; with --identity FILE of a recipient of the case, each is also
+decrypted and checked against its SHA-256 and SHA-512.
+
 ARCHIVE may also be a folder: the bag folder unzipped from a sealed archive, or the folder unzip
 made holding it (a __MACOSX folder beside it is left aside). It gets the same checks and report,
 the folder check in place of the zip check: only files and folders (a symbolic link, wherever it
@@ -102,6 +107,7 @@ full: point TMPDIR elsewhere), which says nothing either way.`
     {command: '<%= config.bin %> <%= command.id %>', description: 'Verify the case around the working directory'},
     {command: '<%= config.bin %> <%= command.id %> --case ~/cases/crimea --json', description: 'Verify a named case, as JSON'},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip', description: 'Verify a sealed archive received from the field'},
+    {command: '<%= config.bin %> <%= command.id %> --identity hq-key.txt', description: "Verify the case, each encrypted object decrypted with HQ's identity and checked by content"},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip.age --identity hq-key.txt', description: 'Verify an archive encrypted for transport (seal --encrypt-to), with an identity it was encrypted to; nothing is decrypted to disk'},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal/custody-SEAL-0123456789abcdef', description: 'Verify the bag folder unzipped from it (or the folder unzip made: crimea-2024-seal)'},
     {
@@ -125,7 +131,7 @@ full: point TMPDIR elsewhere), which says nothing either way.`
       helpValue: 'FILE',
     }),
     identity: Flags.string({
-      description: 'an age identity file (age-keygen\'s output: one or more AGE-SECRET-KEY-1… lines) that opens an encrypted ARCHIVE (FILE.zip.age) and the encrypted archives given with --against beside it; repeatable',
+      description: 'an age identity file (age-keygen\'s output: one or more AGE-SECRET-KEY-1… lines) that opens an encrypted ARCHIVE (FILE.zip.age) and the encrypted archives given with --against beside it, or, for a case, its encrypted vault, whose objects are then checked by content; repeatable',
       multiple: true,
       helpValue: 'FILE',
     }),
@@ -145,10 +151,6 @@ full: point TMPDIR elsewhere), which says nothing either way.`
       throw new CustodyError('INVALID_ARGUMENT', '--key and --tsa-ca are for checking sealed archives: give one, as in `custody verify ARCHIVE.zip --key SHA256:…`, or with --against')
     }
 
-    if (args.archive === undefined && flags.identity !== undefined) {
-      throw new CustodyError('INVALID_ARGUMENT', '--identity opens an encrypted archive: give one, as in `custody verify ARCHIVE.zip.age --identity KEY.txt`')
-    }
-
     const identities = flags.identity === undefined ? undefined : (await Promise.all(flags.identity.map((file) => readIdentityFile(file)))).flat()
     const pinnedKeys = flags.key === undefined ? undefined : flags.key.map((k) => parseFingerprint(k))
     const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
@@ -164,7 +166,7 @@ full: point TMPDIR elsewhere), which says nothing either way.`
 
     const location = locateCase({caseDir: flags.case})
     const against = await readAgainstFiles(flags.against ?? [])
-    const report = await verifyCaseAt(location, {onProgress: (p) => onProgress(p.objectsDone, p.objectsTotal), against, ...trusted})
+    const report = await verifyCaseAt(location, {onProgress: (p) => onProgress(p.objectsDone, p.objectsTotal), against, ...trusted, ...(identities === undefined ? {} : {identities})})
     progress.done()
     this.log(renderVerify(report))
     if (!report.ok) process.exitCode = 3

@@ -19,7 +19,8 @@ import {getSystemErrorMap} from 'node:util'
  * take (from oclif's parser: not one of a flag's choices; or from the core), OUTPUT_UNWRITABLE a
  * file to write where none can be written (checkDestination() in src/io/files.ts). WRONG_KEY is
  * an age file that none of the identities given opens (src/age/unwrap.ts): a key to give, not
- * a file to distrust.
+ * a file to distrust. KEYS_DESTROYED: a passphrase given to a case whose local keys were
+ * destroyed (`custody key destroy`): a recipient's identity is what opens it now.
  */
 export type UsageErrorCode =
   | 'COMMAND_NOT_FOUND'
@@ -34,6 +35,7 @@ export type UsageErrorCode =
   | 'PASSPHRASE_MISSING'
   | 'WRONG_PASSPHRASE'
   | 'WRONG_KEY'
+  | 'KEYS_DESTROYED'
   | 'CONSENT_REFUSED'
   | 'IDENTIFYING_CONTENT'
   | 'MANIFEST_INVALID'
@@ -105,6 +107,7 @@ export const ERROR_CODES = {
   PASSPHRASE_MISSING: EXIT.usage,
   WRONG_PASSPHRASE: EXIT.usage,
   WRONG_KEY: EXIT.usage,
+  KEYS_DESTROYED: EXIT.usage,
   CONSENT_REFUSED: EXIT.usage,
   IDENTIFYING_CONTENT: EXIT.usage,
   MANIFEST_INVALID: EXIT.usage,

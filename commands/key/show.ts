@@ -1,5 +1,7 @@
+import type {InitKeys} from '../../src/case/case.js'
 import {describeSigningKey, type KeyView} from '../../src/keys/case-key.js'
-import {renderKey} from '../../src/render/reports.js'
+import {caseKeyMode, namedRecipients} from '../../src/keys/case-keys.js'
+import {renderCaseKeys, renderKey} from '../../src/render/reports.js'
 import {CustodyCommand, caseFlag, prose} from '../_base.js'
 
 export default class KeyShow extends CustodyCommand {
@@ -11,7 +13,11 @@ The investigator's Ed25519 key signs a checkpoint of the ledger after every comm
 it, and every seal statement. The fingerprint is SHA256: and the hex SHA-256 of the key's DER
 (SubjectPublicKeyInfo), which anyone can recompute from the PEM:
   openssl pkey -pubin -in KEY.pem -outform DER | sha256sum
-No passphrase is needed: only the public half is shown.`
+No passphrase is needed: only the public half is shown.
+
+It also lists the case keys: their mode (encrypted; field, where only the recipients decrypt
+content; or none, for a case made before case keys) and every age recipient the ledger records,
+the case identity's first, then HQ's (\`custody key add-recipient\`).`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %>', description: 'Show the key of the case in the working directory'},
@@ -22,11 +28,12 @@ No passphrase is needed: only the public half is shown.`
     case: caseFlag,
   }
 
-  async run(): Promise<KeyView> {
+  async run(): Promise<KeyView & {caseKeys: InitKeys}> {
     const {flags} = await this.parse(KeyShow)
     using kase = this.openCase(flags.case)
     const view = describeSigningKey(kase)
-    this.log(renderKey(view))
-    return view
+    const caseKeys = {mode: caseKeyMode(kase), recipients: namedRecipients(kase)}
+    this.log([renderKey(view), '', 'Case keys', ...renderCaseKeys(caseKeys)].join('\n'))
+    return {...view, caseKeys}
   }
 }

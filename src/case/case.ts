@@ -15,7 +15,9 @@ import {mkdir, rename, rm} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {CustodyError, fields, given, said, type Field} from '../errors.js'
+import type {AgeRecipient} from '../age/x25519.js'
 import type {CustodyEvent} from '../formats/events.js'
+import {caseKeyMode, createCaseKeys, openCaseKeys, type CaseUnlock, keysDestroyed, keysDestroyedError, recipientAddedDrafts, namedRecipients, type CaseKeyMode, type NamedRecipient} from '../keys/case-keys.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
 import {compareFully, compareQuickly, knownHeadError, type KnownHeadComparison, type KnownHeadConflict} from '../known-heads/compare.js'
@@ -24,6 +26,7 @@ import {PRIVATE_FOLDER, checkFolderDestination, makeFolders} from '../io/files.j
 import {KEY_ACTIONS, recordedKey} from '../keys/key-events.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
 import {createSigningKey, openSigningKey, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
+import type {VaultKeys} from '../vault/sealed-objects.js'
 import {Vault} from '../vault/vault.js'
 import {CUSTODY_VERSION} from '../version.js'
 
@@ -94,7 +97,7 @@ export class Case implements Disposable, AsyncDisposable {
   readonly root: string
   readonly dataDir: string
   readonly ledger: Ledger
-  readonly vault: Vault
+  private currentVault: Vault
   readonly info: CaseInfo
   /** The folder of the known heads (src/known-heads/store.ts): the user's state folder unless given. */
   readonly knownHeads: string
@@ -107,7 +110,7 @@ export class Case implements Disposable, AsyncDisposable {
     this.root = root
     this.dataDir = join(root, CASE_FOLDER)
     this.ledger = ledger
-    this.vault = new Vault(join(this.dataDir, VAULT_FOLDER))
+    this.currentVault = new Vault(join(this.dataDir, VAULT_FOLDER))
     this.info = caseInfoFrom(ledger.firstEvent().event)
     this.knownHeads = knownHeads
   }
@@ -120,6 +123,25 @@ export class Case implements Disposable, AsyncDisposable {
       ledger.close()
       throw error
     }
+  }
+
+  /** The vault: encrypted once the case's keys are given (useKeys), in clear in a case without keys. */
+  get vault(): Vault {
+    return this.currentVault
+  }
+
+  /**
+   * Gives an encrypted vault the case's keys, opened with the passphrase (which opens no content in
+   * a field case) or with recipients' identities; a vault in clear needs none.
+   */
+  async openVault(unlock: CaseUnlock): Promise<void> {
+    if (!this.currentVault.encrypted) return
+    this.useKeys(await openCaseKeys(this, unlock))
+  }
+
+  /** From now on the vault writes and reads with these keys (an encrypted case, unlocked). */
+  useKeys(keys: VaultKeys): void {
+    this.currentVault = this.currentVault.withKeys(keys)
   }
 
   /** The newest checkpoint custody signed for this case on this account, as recorded. */
@@ -244,10 +266,17 @@ export class Case implements Disposable, AsyncDisposable {
    * it signs. Commands that append call this before doing any other work.
    */
   async unlock(passphrase: string): Promise<Signer> {
-    const signer = await openSigningKey(this.dataDir, this.signingKey().fingerprint, passphrase)
+    this.refuseIfKeysDestroyed()
+    const [signer] = await Promise.all([openSigningKey(this.dataDir, this.signingKey().fingerprint, passphrase), this.openVault({passphrase})])
     this.ledger.useSigner({caseId: this.info.caseId, signer})
     this.unlocked = signer
     return signer
+  }
+
+  /** Refuses, in one line, a case whose local keys were destroyed (`custody key destroy`): no passphrase opens it now. */
+  refuseIfKeysDestroyed(): void {
+    const destroyed = keysDestroyed(this.ledger)
+    if (destroyed !== undefined) throw keysDestroyedError(destroyed)
   }
 
   /**
@@ -325,8 +354,16 @@ export interface InitOptions {
   investigator: string
   organisation?: string | undefined
   prefix?: string | undefined
-  /** Protects the investigator's signing key, which init creates. */
+  /** Protects the investigator's signing key, which init creates, and the case keys. */
   passphrase: string
+  /** HQ's age recipients: each opens the whole case with its own identity (recorded as recipient-added). */
+  recipients?: AgeRecipient[] | undefined
+  /** Labels of recipients (by their age1… text), for recipients.txt and the ledger. */
+  labels?: ReadonlyMap<string, string> | undefined
+  /** A field case: no case identity, so that no key on the laptop decrypts content (needs recipients). */
+  field?: boolean | undefined
+  /** A vault in clear and no case keys: only when asked for. */
+  plaintext?: boolean | undefined
 }
 
 function required(value: string | undefined, field: Field): string {
@@ -370,8 +407,10 @@ export function checkInit(options: Omit<InitOptions, 'passphrase'>): {root: stri
  * when complete, so an interrupted init leaves no half-made case; an existing case is refused and
  * left untouched.
  */
-export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo; signingKey: string; notices: string[]}> {
+export async function initCase(options: InitOptions): Promise<{root: string; info: CaseInfo; signingKey: string; keys: InitKeys; notices: string[]}> {
   const {root, title, investigator, prefix, organisation} = checkInit(options)
+  const recipients = options.recipients ?? []
+  const field = options.field === true
   checkNewPassphrase(options.passphrase)
   const target = join(root, CASE_FOLDER)
   await makeFolders(root, NEW_CASE.dir, options.dir)
@@ -380,8 +419,10 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   try {
     // Its owner's alone, as everything custody makes in it (see io/files.ts).
     await mkdir(staging, {mode: PRIVATE_FOLDER})
-    await new Vault(join(staging, VAULT_FOLDER)).create()
+    await new Vault(join(staging, VAULT_FOLDER)).create({encrypted: options.plaintext !== true})
     const signer = await createSigningKey(staging, options.passphrase)
+    const {caseRecipient} =
+      options.plaintext === true ? {caseRecipient: undefined} : await createCaseKeys(staging, options.passphrase, {recipients, field, ...(options.labels === undefined ? {} : {labels: options.labels})})
 
     const caseId = randomUUID()
     const {ledger} = Ledger.create(
@@ -391,7 +432,16 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
           actor: investigator,
           action: 'create-case',
           exhibit: null,
-          payload: {caseId, title, investigator, organisation, prefix, custodyVersion: CUSTODY_VERSION},
+          payload: {
+            caseId,
+            title,
+            investigator,
+            organisation,
+            prefix,
+            custodyVersion: CUSTODY_VERSION,
+            ...(caseRecipient === undefined ? {} : {caseRecipient: caseRecipient.text}),
+            ...(field ? {field: true as const} : {}),
+          },
         },
         {
           actor: investigator,
@@ -399,6 +449,7 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
           exhibit: null,
           payload: {algorithm: 'Ed25519', fingerprint: signer.fingerprint, publicKey: signer.spki.toString('base64'), holder: investigator},
         },
+        ...recipientAddedDrafts(investigator, recipients, options.labels),
       ],
       {caseId, signer},
     )
@@ -421,5 +472,13 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
 
   await using opened = Case.open({root, foundBy: 'flag'})
   await opened.recordKnownHead({...(signed === undefined ? {} : {signed})})
-  return {root, info: opened.info, signingKey: opened.signingKey().fingerprint, notices: opened.notices}
+  const keys = {mode: caseKeyMode(opened), recipients: namedRecipients(opened)}
+  const inClear = options.plaintext === true ? ['the vault of this case is in clear (--plaintext): whoever holds the disk holds every original, record and statement in it; keep it on an encrypted disk'] : []
+  return {root, info: opened.info, signingKey: opened.signingKey().fingerprint, keys, notices: [...inClear, ...opened.notices]}
+}
+
+/** What init says of the case keys: the mode, and every recipient. */
+export interface InitKeys {
+  mode: CaseKeyMode
+  recipients: NamedRecipient[]
 }

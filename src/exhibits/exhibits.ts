@@ -1,4 +1,5 @@
 /** Reading exhibits and their events back from the ledger, for `custody show` and `custody log`. */
+import {join} from 'node:path'
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
 import type {CustodyEvent, EventAction, IngestPayload} from '../formats/events.js'
@@ -97,8 +98,9 @@ export function getExhibit(kase: Case, exhibit: string, options: {withEvents?: b
     ...(p.manifestLine === undefined ? {} : {manifestLine: p.manifestLine}),
     ingestedAt: ingest.event.time,
     ingestedBy: ingest.event.actor,
-    metadata: {...p.metadata, recordPath: kase.vault.objectPath(p.metadata.record)},
-    vault: {path: kase.vault.objectPath(p.digests.sha256), relativePath: p.vault},
+    // Where the event says (an encrypted object's keyed address needs the key to compute).
+    metadata: {...p.metadata, recordPath: p.metadata.stored === undefined ? kase.vault.objectPath(p.metadata.record) : join(kase.dataDir, p.metadata.stored.vault)},
+    vault: {path: join(kase.dataDir, p.vault), relativePath: p.vault},
     events: options.withEvents === false ? [] : kase.ledger.events(id).map(view),
   }
 }

@@ -112,7 +112,7 @@ export function oneOf<const T extends string>(values: readonly T[]): Reader<T> {
   }
 }
 
-export function literal<const T extends string | number>(wanted: T): Reader<T> {
+export function literal<const T extends string | number | boolean>(wanted: T): Reader<T> {
   const expected = JSON.stringify(wanted)
   return {
     expected,

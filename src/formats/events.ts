@@ -107,6 +107,9 @@ function base64(expected: string, pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9
 /** RFC 8410 SubjectPublicKeyInfo of an Ed25519 key (44 bytes), in base64: its fixed prefix, then the key. */
 const ed25519Spki = base64('the base64 DER of an Ed25519 public key (RFC 8410)', /^MCowBQYDK2VwAyEA[A-Za-z0-9+/]{43}=$/)
 
+/** An X25519 age recipient as age-keygen prints it: `age1` and 58 Bech32 characters (src/age/x25519.ts reads its key). */
+const ageRecipient = text({pattern: /^age1[02-9ac-hj-np-z]{58}$/, expected: 'an age recipient: age1 and 58 lower-case Bech32 characters'})
+
 const consentScope: Reader<ConsentScope> = oneOf(Object.keys(CONSENT_SCOPES) as ConsentScope[])
 const consentMethod: Reader<ConsentMethod> = oneOf(Object.keys(CONSENT_METHODS) as ConsentMethod[])
 const consentScopes = list(consentScope, {unique: true})
@@ -225,9 +228,29 @@ const normalisedMetadata = object<NormalisedMetadataFormat>({
   sources: dictionary(anyText),
 })
 
+/**
+ * An object of an encrypted vault as it is stored (src/vault/sealed-objects.ts): its path in the
+ * case folder (`vault/objects/<2 hex>/<64 hex>.age`, a keyed address) and its age file's SHA-256
+ * and size, so that `custody verify` checks it present and intact without a key.
+ */
+export interface StoredObject {
+  vault: string
+  sha256: string
+  size: number
+}
+
+const SEALED_VAULT_PATH = /^vault\/objects\/([0-9a-f]{2})\/\1[0-9a-f]{62}\.age$/
+const storedObject = object<StoredObject>({
+  vault: text({pattern: SEALED_VAULT_PATH, expected: 'vault/objects/<2 hex>/<the same 2 hex and 62 more>.age'}),
+  sha256: text({pattern: HEX64, expected: '64 lower-case hex'}),
+  size: integer(1),
+})
+
 export interface MetadataSummary {
   /** SHA-256 of the complete ExifTool record, stored in the vault. */
   record: string
+  /** In an encrypted vault: the record as stored. */
+  stored?: StoredObject
   /** "ExifTool 13.59" */
   reader: string
   normalised: NormalisedMetadataFormat
@@ -235,7 +258,7 @@ export interface MetadataSummary {
   errors: string[]
 }
 
-const metadataSummary = object<MetadataSummary>({record: hex64, reader: nonEmpty, normalised: normalisedMetadata, warnings: list(anyText), errors: list(anyText)})
+const metadataSummary = object<MetadataSummary>({record: hex64, stored: optional(storedObject), reader: nonEmpty, normalised: normalisedMetadata, warnings: list(anyText), errors: list(anyText)})
 
 /** The search of a testimony's statement and attachments for the witness's name and contact. */
 export interface ContentCheckFormat {
@@ -273,6 +296,25 @@ export interface CreateCasePayload {
   /** The exhibit ID prefix: 1 to 12 capitals or digits, starting with a letter. */
   prefix: string
   custodyVersion: string
+  /** The case identity's age recipient (age1…): the case's own key to its encrypted content; absent in field mode and in cases made before it. */
+  caseRecipient?: string
+  /** A field case (`init --field`): no key on the laptop decrypts its content, only its recipients' identities. */
+  field?: true
+}
+
+/** `recipient-added`: an age recipient (HQ's) that opens the whole case with its own identity (src/keys/case-keys.ts). */
+export interface RecipientAddedPayload {
+  /** age1… as age-keygen prints it. */
+  recipient: string
+  /** Whose it is, as the investigator named it. */
+  label?: string
+}
+
+/** `keys-destroyed`: the local keys were overwritten and removed (`custody key destroy`); the recipients still open the case. */
+export interface KeysDestroyedPayload {
+  /** What was destroyed, as names of files under .custody/keys/. */
+  files: string[]
+  reason: string | null
 }
 
 /** `key-created` (the case's first signing key) and, with `replaces` and `reason`, `key-rotated`. */
@@ -298,8 +340,10 @@ export interface IngestPayload extends BatchFields {
   file: FileFacts
   digests: Digests
   size: number
-  /** The object's path in the case folder: vault/sha256/<first two hex>/<sha256>. */
+  /** The object's path in the case folder: vault/sha256/<first two hex>/<sha256>; in an encrypted vault, `stored.vault`. */
   vault: string
+  /** In an encrypted vault: the original as stored. */
+  stored?: StoredObject
   collected: Collected
   note: string | null
   metadata: MetadataSummary
@@ -368,7 +412,7 @@ export interface TestimonyPayload {
   vulnerable: boolean
   consent: {scopes: ConsentScope[]; method: ConsentMethod | null; givenAt: string | null}
   /** The encrypted identity record, never its content; null when none was given. */
-  identity: {commitment: string; sealedRecord: string; encryptedTo: string; fields: Array<'name' | 'contact' | 'notes' | 'vulnerability' | 'referral'>} | null
+  identity: {commitment: string; sealedRecord: string; stored?: StoredObject; encryptedTo: string; fields: Array<'name' | 'contact' | 'notes' | 'vulnerability' | 'referral'>} | null
   statement: {version: 1; exhibit: string; sha256: string}
   attachments: ExhibitRef[]
   note: string | null
@@ -454,6 +498,8 @@ export interface PayloadOf {
   'batch-started': BatchStartedPayload
   'batch-ended': BatchEndedPayload
   'restore-accepted': RestoreAcceptedPayload
+  'recipient-added': RecipientAddedPayload
+  'keys-destroyed': KeysDestroyedPayload
 }
 
 /** Every action custody writes. */
@@ -584,6 +630,7 @@ const interview = object<TestimonyPayload['interview']>({
 const identityReference = object<NonNullable<TestimonyPayload['identity']>>({
   commitment: hex64,
   sealedRecord: hex64,
+  stored: optional(storedObject),
   encryptedTo: fingerprint,
   fields: list(oneOf(['name', 'contact', 'notes', 'vulnerability', 'referral']), {min: 1, unique: true}),
 })
@@ -612,10 +659,15 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       organisation: nullable(nonEmpty),
       prefix: text({pattern: /^[A-Z][A-Z0-9]{0,11}$/, expected: '1 to 12 capital letters or digits, starting with a letter'}),
       custodyVersion: nonEmpty,
+      caseRecipient: optional(ageRecipient),
+      field: optional(literal(true)),
     }),
+    consistent: (e) => (e.payload.field === true && e.payload.caseRecipient !== undefined ? ['payload.caseRecipient', 'no case recipient in a field case', e.payload.caseRecipient] : undefined),
   },
   'key-created': {exhibit: 'none', payload: object<KeyCreatedPayload>(keyCreatedShape)},
   'key-rotated': {exhibit: 'none', payload: object<KeyRotatedPayload>({...keyCreatedShape, replaces: fingerprint, reason: anyText})},
+  'recipient-added': {exhibit: 'none', payload: object<RecipientAddedPayload>({recipient: ageRecipient, label: optional(nonEmpty)})},
+  'keys-destroyed': {exhibit: 'none', payload: object<KeysDestroyedPayload>({files: list(text({pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, expected: 'a file name under .custody/keys/'}), {unique: true}), reason: nullable(nonEmpty)})},
   config: {exhibit: 'none', payload: configPayload},
   ingest: {
     exhibit: 'required',
@@ -624,13 +676,17 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
         file: fileFacts,
         digests,
         size: integer(1),
-        vault: text({pattern: /^vault\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/, expected: 'vault/sha256/<2 hex>/<64 hex>'}),
+        vault: text({pattern: /^vault\/(sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|objects\/[0-9a-f]{2}\/[0-9a-f]{64}\.age)$/, expected: 'vault/sha256/<2 hex>/<64 hex> or vault/objects/<2 hex>/<64 hex>.age'}),
+        stored: optional(storedObject),
         collected,
         note: nullable(nonEmpty),
         metadata: metadataSummary,
         ...batchFields,
       }),
-      (p, at) => (p.vault === `vault/sha256/${p.digests.sha256.slice(0, 2)}/${p.digests.sha256}` ? undefined : [`${at}.vault`, `the vault path of digests.sha256 ${p.digests.sha256}`, p.vault]),
+      (p, at) => {
+        if (p.stored !== undefined) return p.vault === p.stored.vault ? undefined : [`${at}.vault`, `stored.vault (${p.stored.vault})`, p.vault]
+        return p.vault === `vault/sha256/${p.digests.sha256.slice(0, 2)}/${p.digests.sha256}` ? undefined : [`${at}.vault`, `the vault path of digests.sha256 ${p.digests.sha256}`, p.vault]
+      },
     ),
   },
   'presented-again': {

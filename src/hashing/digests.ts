@@ -37,6 +37,20 @@ export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex')
 }
 
+/** Hashes chunks as they come (a decrypted vault object, say). Returns their digests and their total size. */
+export async function digestChunks(chunks: AsyncIterable<Uint8Array>, algorithms: 'both' | 'sha256' = 'both'): Promise<Digests & {size: number}> {
+  const h256 = createHash('sha256')
+  const h512 = algorithms === 'both' ? createHash('sha512') : undefined
+  let size = 0
+  for await (const chunk of chunks) {
+    h256.update(chunk)
+    h512?.update(chunk)
+    size += chunk.length
+  }
+
+  return {sha256: h256.digest('hex'), sha512: h512?.digest('hex') ?? '', size}
+}
+
 /** Hashes a file in one streaming pass, telling `onBytes` each chunk read. Returns its digests and the number of bytes read. */
 export async function digestFile(path: string, algorithms: 'both' | 'sha256' = 'both', options: {onBytes?: (bytes: number) => void} = {}): Promise<Digests & {size: number}> {
   const handle = await open(path, 'r')

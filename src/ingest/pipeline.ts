@@ -20,19 +20,19 @@
  * no exhibit, only an `ingest-failed` event saying why (a metadata record already stored stays
  * as an unnamed object, which verification reports as harmless).
  */
-import {basename, relative} from 'node:path'
+import {basename, resolve} from 'node:path'
 import {stat} from 'node:fs/promises'
 import {canonicalize} from '../canonical/jcs.js'
 import type {Case} from '../case/case.js'
 import {CustodyError, messageOf, said} from '../errors.js'
-import type {BatchFields, Collected, CustodyEventDraft, FileFacts} from '../formats/events.js'
+import type {BatchFields, Collected, CustodyEventDraft, FileFacts, StoredObject} from '../formats/events.js'
 import {formatExhibitId} from '../formats/ids.js'
 import {digestFile, sha256Hex} from '../hashing/digests.js'
 import type {LedgerView} from '../ledger/ledger.js'
 import type {ManifestInput, RowFacts} from '../manifest/manifest.js'
 import type {MetadataReader, MetadataRecord} from '../metadata/exiftool.js'
 import {normaliseMetadata, parseGivenDate, type NormalisedMetadata} from '../metadata/normalise.js'
-import type {StagedObject} from '../vault/vault.js'
+import {sourceChanged, type StagedObject} from '../vault/vault.js'
 import {INGEST} from './fields.js'
 import type {InputFile} from './inputs.js'
 import {INTERRUPTED_REASON, UNCHANGED_REASON, alreadyPresent, failed, fileRef, ingested, skipped, withSeq, type FileRef, type IngestFileResult} from './results.js'
@@ -111,6 +111,8 @@ export type Outcome = (
 interface ReadMetadata {
   recordBytes: Uint8Array | null
   recordSha256: string
+  /** In an encrypted vault, once committed: the record as stored. */
+  recordStored?: StoredObject
   reader: string
   warnings: string[]
   errors: string[]
@@ -214,9 +216,14 @@ export class IngestRun {
     return undefined
   }
 
-  /** Step 3: the metadata of the checked copy, its complete record in canonical JSON, and its normalised form. */
+  /**
+   * Step 3: the metadata of the checked copy, its complete record in canonical JSON, and its
+   * normalised form. An encrypted vault holds no plaintext copy: ExifTool reads the source, which
+   * must then still be the file that was staged.
+   */
   private async readMetadata(staged: StagedObject, path: string): Promise<ReadMetadata> {
-    const record = await this.reader.read(staged.tempPath)
+    const record = await this.reader.read(resolve(staged.readablePath))
+    if (staged.readablePath !== staged.tempPath && !(await this.kase.vault.sourceUnchanged(staged.readablePath, staged.sourceState))) throw sourceChanged(path)
     if (this.signal?.aborted && Object.keys(record.tags).length === 0) {
       // Ctrl-C on a terminal reaches ExifTool's processes too: a read that died with them is an
       // interruption, not a file without metadata.
@@ -238,7 +245,8 @@ export class IngestRun {
   /** Step 4: the complete metadata record, then the copy, into the vault under their addresses. */
   async commitOutcome(outcome: Outcome): Promise<void> {
     if (outcome.kind !== 'new' || outcome.metadata.recordBytes === null) return
-    await this.kase.vault.putBytes(outcome.metadata.recordBytes)
+    const record = await this.kase.vault.putBytes(outcome.metadata.recordBytes)
+    if (record.stored !== undefined) outcome.metadata.recordStored = record.stored
     await this.kase.vault.commit(outcome.staged)
     outcome.metadata.recordBytes = null
   }
@@ -406,6 +414,8 @@ function composePresentedAgain(outcome: Extract<Outcome, {kind: 'new' | 'known'}
 function composeNewExhibit(kase: Case, outcome: Extract<Outcome, {kind: 'new'}>, exhibit: string, {actor, collected, note, extra}: Recorded, drafts: CustodyEventDraft[]): Composed {
   const {sha256, sha512} = outcome.staged.digests
   const {metadata} = outcome
+  const vault = kase.vault.recordedPath(sha256)
+  const stored = outcome.staged.stored === undefined ? {} : {stored: {vault, ...outcome.staged.stored}}
   const draft = drafts.push({
     actor,
     action: 'ingest',
@@ -414,11 +424,13 @@ function composeNewExhibit(kase: Case, outcome: Extract<Outcome, {kind: 'new'}>,
       file: outcome.facts,
       digests: {sha256, sha512},
       size: outcome.staged.size,
-      vault: relative(kase.dataDir, kase.vault.objectPath(sha256)).split('\\').join('/'),
+      vault,
+      ...stored,
       collected,
       note,
       metadata: {
         record: metadata.recordSha256,
+        ...(metadata.recordStored === undefined ? {} : {stored: metadata.recordStored}),
         reader: metadata.reader,
         normalised: metadata.normalised,
         warnings: metadata.warnings,

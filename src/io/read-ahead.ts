@@ -25,6 +25,11 @@ export interface ReadSource {
   flags?: number
   /** Read through this (a ZIP decrypted as it is read: src/age/random-reader.ts) instead of opening `path`, which then only names it; left open. */
   from?: RandomAccess
+  /**
+   * Opened when reading reaches the source, read instead of `path` and closed after (an encrypted
+   * vault object, decrypted and authenticated as it is read): at most about `depth` are open.
+   */
+  open?: () => Promise<RandomAccess>
 }
 
 export interface ReadChunk {
@@ -103,6 +108,11 @@ function openFile(path: string, flags: number | undefined): OpenFile {
   }
 }
 
+/** A source read through `access`, closed with the file when `owned`. */
+function accessFile(path: string, access: RandomAccess, owned: boolean): OpenFile {
+  return {path, read: (...args) => access.readAt(...args), close: () => (owned ? access.close() : undefined), held: access.size, reads: new Set()}
+}
+
 export class ReadAhead {
   private readonly sources: Iterable<ReadSource>
   private readonly chunkSize: number
@@ -174,7 +184,7 @@ export class ReadAhead {
       }
 
       if (item.done) break
-      const {path, size: expected, start, flags, from} = item.value
+      const {path, size: expected, start, flags, from, open} = item.value
       if (this.stopped) break
       const index = next++
       let size: number
@@ -184,7 +194,7 @@ export class ReadAhead {
           file = undefined
           // Opened and measured synchronously: each takes microseconds, where a trip through
           // libuv's thread pool costs far more (sealing opens two files an exhibit).
-          file = from === undefined ? openFile(path, flags) : {path, read: (...args) => from.readAt(...args), close: () => undefined, held: from.size, reads: new Set()}
+          file = open !== undefined ? accessFile(path, await open(), true) : from === undefined ? openFile(path, flags) : accessFile(path, from, false)
         }
 
         size = sizeToRead(file.held, expected, start)

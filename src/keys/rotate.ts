@@ -6,6 +6,7 @@
  * have been seen, or when the laptop was out of your hands.
  */
 import type {Case} from '../case/case.js'
+import {openForRewrap, rewrapCaseKeys} from './case-keys.js'
 import {checkNewPassphrase} from './passphrase.js'
 import {createSigningKey} from './signing-key.js'
 import {openIdentityKeyIfAny, rewrapIdentityKey} from '../testimony/identity.js'
@@ -19,14 +20,17 @@ export interface RotationResult {
 
 /**
  * `passphrase` protects the new key; `currentPassphrase` is the one that opened the old key. When
- * they differ, the witness identity key is put under the new passphrase too, so that one
- * passphrase keeps opening the whole case and the old one opens nothing new.
+ * they differ, the witness identity key and the case keys (the case identity and the address key,
+ * src/keys/case-keys.ts) are put under the new passphrase too, so that one passphrase keeps
+ * opening the whole case and the old one opens nothing new.
  */
 export async function rotateSigningKey(kase: Case, options: {passphrase: string; currentPassphrase: string; reason: string; holder?: string; actor?: string}): Promise<RotationResult> {
   checkNewPassphrase(options.passphrase)
   await kase.assertIntactHead()
   // Opened first, so that a rotation that could not carry the identity key along does not begin.
-  const identityKey = options.passphrase === options.currentPassphrase ? undefined : await openIdentityKeyIfAny(kase.dataDir, options.currentPassphrase)
+  const changed = options.passphrase !== options.currentPassphrase
+  const identityKey = changed ? await openIdentityKeyIfAny(kase.dataDir, options.currentPassphrase) : undefined
+  const caseKeys = changed ? await openForRewrap(kase, options.currentPassphrase) : undefined
   const previous = kase.signer()
   // The new key file is written first: if the append then fails, an unused key file is all that is left.
   const next = await createSigningKey(kase.dataDir, options.passphrase)
@@ -51,6 +55,7 @@ export async function rotateSigningKey(kase: Case, options: {passphrase: string;
   }))
   kase.useSigner(next)
   if (identityKey !== undefined) await rewrapIdentityKey(kase.dataDir, identityKey, options.passphrase)
+  if (caseKeys !== undefined) await rewrapCaseKeys(kase.dataDir, caseKeys, options.passphrase)
   await kase.recordHead()
   return {previous: previous.fingerprint, current: next.fingerprint, seq: events[0]!.event.seq, reason: options.reason}
 }

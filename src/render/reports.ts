@@ -1,5 +1,5 @@
 /** Human-readable renderings of the results that commands also return as JSON. */
-import type {CaseInfo} from '../case/case.js'
+import type {CaseInfo, InitKeys} from '../case/case.js'
 import type {CaseSettings} from '../case/settings.js'
 import type {CaseStatus} from '../case/status.js'
 import type {KeyView} from '../keys/case-key.js'
@@ -18,7 +18,17 @@ import {basename} from 'node:path'
 import {formatBytes, plural, safeText} from './text.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 
-export function renderInit(result: {root: string; info: CaseInfo; signingKey: string}): string {
+/** The case keys' mode and recipients, as init and `key show` list them. */
+export function renderCaseKeys(keys: InitKeys): string[] {
+  const mode = {
+    encrypted: 'encrypted: the passphrase opens the case identity; each recipient opens the case too',
+    field: 'field: no key on this laptop decrypts content; only a recipient does',
+    none: 'none: a case made before case keys, its content in clear',
+  }[keys.mode]
+  return [`  case keys      ${mode}`, ...keys.recipients.map((r) => `  recipient      ${r.recipient}  (${safeText(r.label)})`)]
+}
+
+export function renderInit(result: {root: string; info: CaseInfo; signingKey: string; keys: InitKeys}): string {
   const {info} = result
   return [
     `Created case "${safeText(info.title)}" in ${safeText(result.root)}`,
@@ -28,6 +38,7 @@ export function renderInit(result: {root: string; info: CaseInfo; signingKey: st
     `  exhibit IDs    ${info.prefix}-000001, ${info.prefix}-000002, ...`,
     `  signing key    Ed25519 ${result.signingKey}`,
     '                 (its private half is in .custody/keys/, encrypted under the passphrase)',
+    ...renderCaseKeys(result.keys),
     '',
     'Next: custody ingest PHOTO... (or a folder with --recursive), run from inside this folder or with --case.',
   ].join('\n')
@@ -125,8 +136,11 @@ function* trashLines(entries: IngestReport['systemFiles']['entries']): Generator
 type Summaries<A extends EventAction> = {[K in A]: (payload: PayloadOf[K]) => string}
 
 /** The case and its keys, settings, timestamps and restores. */
-const CASE_SUMMARIES: Summaries<'create-case' | 'key-created' | 'key-rotated' | 'config' | 'timestamp' | 'restore-accepted'> = {
-  'create-case': (p) => `case "${safeText(p.title)}" created (prefix ${p.prefix})`,
+const CASE_SUMMARIES: Summaries<'create-case' | 'key-created' | 'key-rotated' | 'recipient-added' | 'keys-destroyed' | 'config' | 'timestamp' | 'restore-accepted'> = {
+  'create-case': (p) =>
+    `case "${safeText(p.title)}" created (prefix ${p.prefix})${p.field === true ? ', a field case: only its recipients decrypt it' : p.caseRecipient === undefined ? '' : `, case recipient ${p.caseRecipient}`}`,
+  'recipient-added': (p) => `recipient ${p.recipient}${p.label === undefined ? '' : ` (${safeText(p.label)})`} added: its identity opens the case`,
+  'keys-destroyed': (p) => `local keys destroyed (${p.files.map(safeText).join(', ')})${p.reason === null ? '' : `: ${safeText(p.reason)}`}; only a recipient's identity opens the case now`,
   'key-created': (p) => `signing key ${p.algorithm} ${p.fingerprint} held by ${safeText(p.holder)}`,
   'key-rotated': (p) => `signing key ${p.fingerprint} held by ${safeText(p.holder)} replaces ${p.replaces}: ${safeText(p.reason)}`,
   config(p) {

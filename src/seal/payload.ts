@@ -171,9 +171,9 @@ class ExhibitReader implements AsyncDisposable {
       const x = sealedExhibit(this.kase, id)
       this.ahead.push(x)
       this.exhibitOf.set(source++, id)
-      yield {path: this.kase.vault.objectPath(x.sha256), size: x.size}
+      yield this.kase.vault.readSource(x.sha256, x.size)
       this.exhibitOf.set(source++, id)
-      yield {path: this.kase.vault.objectPath(x.metadataRecord)}
+      yield this.kase.vault.readSource(x.metadataRecord)
     }
   }
 

@@ -163,6 +163,7 @@ export function checkSeal(kase: Case, options: SealOptions): {out: string; seale
  */
 export async function sealArchive(kase: Case, options: SealOptions): Promise<SealReport> {
   const {out, sealedAt} = checkSeal(kase, options)
+  kase.vault.requireReadable('sealing')
   const delivered = deliveredPath(out, options.encryptTo)
   const sealer = options.actor?.trim() || kase.info.investigator
   const leftovers = await tidySeals(kase)

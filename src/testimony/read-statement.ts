@@ -4,12 +4,9 @@
  * it is given out. Statements are kept in the vault as they were taken in, not encrypted (only
  * the witness's identity is), so reading one needs no passphrase, and records nothing.
  */
-import {createReadStream} from 'node:fs'
-import {readFile} from 'node:fs/promises'
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, messageOf, said} from '../errors.js'
 import {resolveExhibitId} from '../exhibits/exhibits.js'
-import {sha256Hex} from '../hashing/digests.js'
 import {statementTextOf} from './content-check.js'
 import {findTestimony, listTestimonies, type TestimonyView} from './testimonies.js'
 
@@ -110,18 +107,19 @@ function notAsRecorded(statement: StatementVersionRef, how: string): CustodyErro
 export async function* statementBytes(kase: Case, statement: StatementVersionRef): AsyncGenerator<Buffer> {
   const check = await kase.vault.checkObject({sha256: statement.sha256, size: statement.size})
   if (check.status !== 'intact') throw notAsRecorded(statement, `is ${check.status} in the vault: it is not what the ledger recorded`)
-  yield* createReadStream(statement.path) as AsyncIterable<Buffer>
+  yield* kase.vault.openObject(statement.sha256)
 }
 
 /** The statement's text, when it is text (UTF-8, or UTF-16 with a byte-order mark); null when it is not (a PDF, a scan). */
-export async function statementText(statement: StatementVersionRef): Promise<string | null> {
+export async function statementText(kase: Case, statement: StatementVersionRef): Promise<string | null> {
   let bytes: Buffer
   try {
-    bytes = await readFile(statement.path)
+    bytes = await kase.vault.readObject(statement.sha256)
   } catch (error) {
+    if (error instanceof CustodyError && error.code === 'WRONG_KEY') throw error
+    if (error instanceof CustodyError && error.code === 'INTEGRITY') throw notAsRecorded(statement, 'in the vault is not what the ledger recorded (its SHA-256 differs, or it does not decrypt whole)')
     throw notAsRecorded(statement, `cannot be read from the vault (${messageOf(error)})`)
   }
 
-  if (sha256Hex(bytes) !== statement.sha256) throw notAsRecorded(statement, 'in the vault is not what the ledger recorded (its SHA-256 differs)')
   return statementTextOf(bytes, statement.mimeType) ?? null
 }

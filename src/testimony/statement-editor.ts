@@ -77,7 +77,7 @@ export function editorKeys(editor: Editor): string | undefined {
 }
 
 /** Where the statement's file goes: memory-backed storage of this account where there is one. */
-function scratchBases(env: NodeJS.ProcessEnv = process.env): string[] {
+export function scratchBases(env: NodeJS.ProcessEnv = process.env): string[] {
   return [env.XDG_RUNTIME_DIR, '/dev/shm', tmpdir()].filter((folder): folder is string => {
     if (folder === undefined || folder === '') return false
     try {

@@ -19,7 +19,7 @@
  * File names are not recorded for the statement and attachments (`W-014-statement-v1.txt` stands
  * for the name): a file named after the witness must not put the name into the ledger.
  */
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {extname, join} from 'node:path'
 import type {Case} from '../case/case.js'
@@ -34,6 +34,7 @@ import {checkContent, decideOnFindings, type CheckedFile, type ContentCheck, typ
 import {IdentifyingSearch} from './identifying.js'
 import {commitmentOf, ensureIdentityKey, identityRecord, sealIdentity} from './identity.js'
 import {hasProtectedDetails, type ProtectedDetails, type TestimonyRecord} from './record.js'
+import {scratchBases, shredFolder} from './statement-editor.js'
 import type {IdentityReference} from './testimonies.js'
 
 export interface TakeOptions {
@@ -98,16 +99,20 @@ export async function stageTogether(run: IngestRun, files: ReadonlyArray<{input:
   })
 }
 
-/** Writes a statement typed in the editor to a private temp file, so that it is ingested like any file. */
+/**
+ * Writes a statement typed in the editor to a private temp file, so that it is ingested like any
+ * file: in memory-backed storage where there is one (as the editor's own file), overwritten
+ * before it is removed.
+ */
 export async function withStatementFile<T>(statement: TestimonyRecord['statement'], work: (path: string) => Promise<T>): Promise<T> {
   if ('file' in statement) return work(statement.file)
-  const folder = await mkdtemp(join(tmpdir(), 'custody-statement-'))
+  const folder = await mkdtemp(join(scratchBases()[0] ?? tmpdir(), 'custody-statement-'))
   try {
     const path = join(folder, 'statement.txt')
     await writeFile(path, statement.text.endsWith('\n') ? statement.text : `${statement.text}\n`, {mode: 0o600})
     return await work(path)
   } finally {
-    await rm(folder, {recursive: true, force: true})
+    await shredFolder(folder)
   }
 }
 
@@ -120,10 +125,11 @@ export async function metadataOf(kase: Case, outcome: Outcome): Promise<Metadata
   const read = readOf(outcome)
   const exhibit = read === null ? undefined : kase.ledger.exhibitBySha256(read.sha256)
   if (exhibit === undefined) throw new CustodyError('STORAGE_FAILED', `internal: no metadata record for ${outcome.file.path}`)
-  const path = getExhibit(kase, exhibit, {withEvents: false}).metadata.recordPath
+  const {record, recordPath: path} = getExhibit(kase, exhibit, {withEvents: false}).metadata
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as MetadataRecord
+    return JSON.parse((await kase.vault.readObject(record)).toString('utf8')) as MetadataRecord
   } catch (error) {
+    if (error instanceof CustodyError && error.code === 'WRONG_KEY') throw error
     throw new CustodyError('INTEGRITY', `the metadata record of ${exhibit} (${path}) cannot be read: ${messageOf(error)}. Run \`custody verify\`; nothing was recorded`, {subject: exhibit, cause: error})
   }
 }
@@ -142,7 +148,7 @@ export async function searchContent(
   for (const a of attachments) files.push({label: a.label, shownAs: a.shownAs, record: await metadataOf(kase, a.outcome)})
   const {check, findings} = await checkContent(
     search,
-    {label: statement.label, shownAs: statement.shownAs, record: await metadataOf(kase, statement.outcome), path: statement.outcome.staged.tempPath},
+    {label: statement.label, shownAs: statement.shownAs, record: await metadataOf(kase, statement.outcome), path: statement.outcome.staged.readablePath},
     files,
   )
   await decideOnFindings(findings, decision)
@@ -256,7 +262,7 @@ async function protectIdentity(kase: Case, record: TestimonyRecord, passphrase: 
   const key = await ensureIdentityKey(kase.dataDir, passphrase)
   const plain = identityRecord(kase.info.caseId, record.witness, record.protectedDetails)
   const sealed = await kase.vault.putBytes(Buffer.from(`${JSON.stringify(sealIdentity(plain, key))}\n`))
-  return {commitment: commitmentOf(plain), sealedRecord: sealed.sha256, encryptedTo: key.fingerprint, fields: protectedFields(record.protectedDetails)}
+  return {commitment: commitmentOf(plain), sealedRecord: sealed.sha256, ...(sealed.stored === undefined ? {} : {stored: sealed.stored}), encryptedTo: key.fingerprint, fields: protectedFields(record.protectedDetails)}
 }
 
 type LinkedAttachment = TestimonyReport['attachments'][number]

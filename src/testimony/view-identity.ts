@@ -5,7 +5,7 @@
  * bytes are written to a file, so a court can check them with `sha256sum` against that commitment.
  */
 import {existsSync} from 'node:fs'
-import {readFile, rm} from 'node:fs/promises'
+import {rm} from 'node:fs/promises'
 import type {Case} from '../case/case.js'
 import {CustodyError, messageOf, said} from '../errors.js'
 import {sha256Hex} from '../hashing/digests.js'
@@ -41,10 +41,9 @@ async function openSealedIdentity(kase: Case, view: TestimonyView & {identity: I
   const where = `the sealed identity of ${view.witness} (vault object ${view.identity.sealedRecord})`
   let sealed: unknown
   try {
-    const bytes = await readFile(kase.vault.objectPath(view.identity.sealedRecord))
-    if (sha256Hex(bytes) !== view.identity.sealedRecord) throw new Error('it no longer has the SHA-256 the ledger recorded')
-    sealed = JSON.parse(bytes.toString('utf8'))
+    sealed = JSON.parse((await kase.vault.readObject(view.identity.sealedRecord)).toString('utf8'))
   } catch (error) {
+    if (error instanceof CustodyError && error.code === 'WRONG_KEY') throw error
     throw new CustodyError('INTEGRITY', `${where} cannot be used: ${messageOf(error)}. Run \`custody verify\``, {subject: view.exhibit, cause: error})
   }
 

@@ -1,28 +1,46 @@
 /**
  * The vault: a content-addressed store of the exact bytes that entered the case.
  *
- * An object lives at `sha256/<first two hex digits>/<sha256 hex>`, read-only by its owner alone
- * (0400; its folders 0700: the vault holds witness statements). It is written as a
- * temp file in `tmp/`, fsynced, checked by hashing the copy again, then renamed into place and
- * the folder fsynced: an object is either whole at its address or absent, never half-written.
+ * In a case in clear, an object lives at `sha256/<first two hex digits>/<sha256 hex>`. Given the
+ * case's keys (`withKeys`), the vault is encrypted: an object is an age file at a keyed address
+ * (`objects/…/<hmac>.age`, sealed-objects.ts), written as the source is read, and read back
+ * decrypted and authenticated. Either way an object is read-only by its owner alone (0400; its
+ * folders 0700: the vault holds witness statements), written as a temp file in `tmp/`, fsynced,
+ * checked by hashing the copy again, then renamed into place and the folder fsynced: an object is
+ * either whole at its address or absent, never half-written.
  */
 import {randomBytes} from 'node:crypto'
-import {constants, type BigIntStats} from 'node:fs'
-import {chmodSync, mkdirSync, renameSync, statSync, unlinkSync, type Stats} from 'node:fs'
-import {mkdir, open, readdir, rm, stat, type FileHandle} from 'node:fs/promises'
+import {constants, createReadStream, type BigIntStats} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync, type Stats} from 'node:fs'
+import {mkdir, open, readdir, readFile, rm, stat, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
-import {digestFile, sha256Hex, type Digests} from '../hashing/digests.js'
+import {digestChunks, digestFile, sha256Hex, type Digests} from '../hashing/digests.js'
 import {pumpHashed} from '../hashing/pump.js'
 import {fsyncFolder, PRIVATE_FILE, PRIVATE_FOLDER, READ_ONLY_FILE, writeAll} from '../io/files.js'
 import {HEX64} from '../formats/guards.js'
+import type {StoredObject} from '../formats/events.js'
+import {decryptBytes} from '../age/decrypt.js'
+import {encryptBytes} from '../age/encrypt.js'
+import {AgeRandomReader} from '../age/random-reader.js'
+import type {ReadSource} from '../io/read-ahead.js'
+import {identityNeeded, openSealed, SealingSink, SEALED_EXTENSION, SEALED_FOLDER, sealedRelativePath, type StoredForm, type VaultKeys} from './sealed-objects.js'
 
 
 export interface StagedObject {
-  /** The temp file holding the copy; it keeps the source's extension so ExifTool can tell file types apart. */
+  /** The temp file holding the copy (in clear, it keeps the source's extension so ExifTool can tell file types apart). */
   readonly tempPath: string
   readonly digests: Digests
   readonly size: number
+  /** In an encrypted vault: the age file as stored (its SHA-256 and size). */
+  readonly stored?: StoredForm
+  /**
+   * Where the plaintext can be read (by ExifTool): the temp copy in clear; in an encrypted vault,
+   * the source itself (no plaintext copy is ever written), checked unchanged by `sourceUnchanged`.
+   */
+  readonly readablePath: string
+  /** The source's state when it was read: for `sourceUnchanged`. */
+  readonly sourceState: BigIntStats
 }
 
 export interface StageOptions {
@@ -60,6 +78,15 @@ function sameFileState(a: BigIntStats, b: BigIntStats): boolean {
   return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ino === b.ino && a.dev === b.dev
 }
 
+/** A source that changed while custody read it. */
+export function sourceChanged(sourcePath: string): CustodyError {
+  return new CustodyError(
+    'INPUT_CHANGED',
+    `${sourcePath} changed while it was being read (size or modification time moved); wait until nothing is writing to it and ingest it again`,
+    {subject: sourcePath},
+  )
+}
+
 function safeExtension(name: string): string {
   const match = /\.([A-Za-z0-9]{1,12})$/.exec(name)
   return match ? `.${match[1]!.toLowerCase()}` : ''
@@ -88,9 +115,21 @@ function placeObject(tempPath: string, path: string): void {
 
 export class Vault {
   readonly root: string
+  /** The case's keys: the vault is encrypted when they are given (`withKeys`). */
+  readonly keys: VaultKeys | undefined
 
-  constructor(root: string) {
+  /** Given keys, or holding encrypted objects (a case opened without its keys, by `verify`): seen once, when opened. */
+  readonly encrypted: boolean
+
+  constructor(root: string, keys?: VaultKeys) {
     this.root = root
+    this.keys = keys
+    this.encrypted = keys !== undefined || existsSync(join(root, SEALED_FOLDER))
+  }
+
+  /** The same vault, encrypted with the case's keys once they are unlocked. */
+  withKeys(keys: VaultKeys): Vault {
+    return new Vault(this.root, keys)
   }
 
   static objectRelativePath(sha256: string): string {
@@ -98,17 +137,40 @@ export class Vault {
     return `sha256/${sha256.slice(0, 2)}/${sha256}`
   }
 
+  /** Where the object of this plaintext SHA-256 lives, relative to the vault: keyed when encrypted. */
+  relativePath(sha256: string): string {
+    if (this.keys !== undefined) return sealedRelativePath(this.keys.addressKey, sha256)
+    // An encrypted object's address is keyed: without the keys it cannot be found, let alone read.
+    if (this.encrypted) throw identityNeeded(`the vault object of SHA-256 ${sha256}`)
+    return Vault.objectRelativePath(sha256)
+  }
+
+  /** The object's path as events record it: from the case's data folder (`vault/…`), with forward slashes. */
+  recordedPath(sha256: string): string {
+    return `${basename(this.root)}/${this.relativePath(sha256)}`
+  }
+
   objectPath(sha256: string): string {
-    return join(this.root, Vault.objectRelativePath(sha256))
+    return join(this.root, this.relativePath(sha256))
   }
 
   private get tempFolder(): string {
     return join(this.root, 'tmp')
   }
 
-  async create(): Promise<void> {
-    await mkdir(join(this.root, 'sha256'), {recursive: true, mode: PRIVATE_FOLDER})
+  private get objectsFolder(): string {
+    return join(this.root, this.encrypted ? SEALED_FOLDER : 'sha256')
+  }
+
+  /** Makes the vault's folders: an encrypted vault's (objects/) unless told it is in clear. */
+  async create(options: {encrypted?: boolean} = {}): Promise<void> {
+    await mkdir(join(this.root, (options.encrypted ?? this.encrypted) ? SEALED_FOLDER : 'sha256'), {recursive: true, mode: PRIVATE_FOLDER})
     await mkdir(this.tempFolder, {recursive: true, mode: PRIVATE_FOLDER})
+  }
+
+  /** Nothing is ever written in clear into an encrypted vault: its keys must be given first. */
+  private checkWritable(): void {
+    if (this.keys === undefined && this.encrypted) throw new CustodyError('INTERNAL', `internal: the vault ${this.root} is encrypted and its keys were not given before writing to it`)
   }
 
   private tempPathFor(extension: string): string {
@@ -121,6 +183,7 @@ export class Vault {
    * The temp copy is fsynced and hashed again before this returns.
    */
   async stageFile(sourcePath: string, options: StageOptions = {}): Promise<StagedObject> {
+    this.checkWritable()
     let source: FileHandle
     try {
       // O_NONBLOCK: opening a FIFO must not hang waiting for a writer; regular files ignore it.
@@ -149,30 +212,25 @@ export class Vault {
         )
       }
 
-      tempPath = this.tempPathFor(safeExtension(basename(sourcePath)))
-      const {digests, size} = await this.copyWhileHashing(source, tempPath, sourcePath, Number(before.size), options)
+      tempPath = this.tempPathFor(this.keys === undefined ? safeExtension(basename(sourcePath)) : SEALED_EXTENSION)
+      const {digests, size, stored} = await this.copyWhileHashing(source, tempPath, sourcePath, Number(before.size), options)
 
       const afterOpen = await source.stat({bigint: true})
-      const afterPath = await stat(sourcePath, {bigint: true}).catch(() => undefined)
-      if (BigInt(size) !== before.size || !sameFileState(before, afterOpen) || !afterPath || !sameFileState(before, afterPath)) {
-        throw new CustodyError(
-          'INPUT_CHANGED',
-          `${sourcePath} changed while it was being read (size or modification time moved); wait until nothing is writing to it and ingest it again`,
-          {subject: sourcePath},
-        )
-      }
+      if (BigInt(size) !== before.size || !sameFileState(before, afterOpen) || !(await this.sourceUnchanged(sourcePath, before))) throw sourceChanged(sourcePath)
 
-      // Check the copy: the bytes now on disk must hash to what was read from the source.
+      // Check the copy: the bytes now on disk must hash to what was written (in clear: to what was read).
       const copy = await digestFile(tempPath, 'sha256')
-      if (copy.sha256 !== digests.sha256 || copy.size !== size) {
+      const written = stored ?? {sha256: digests.sha256, size}
+      if (copy.sha256 !== written.sha256 || copy.size !== written.size) {
         throw new CustodyError(
           'COPY_MISMATCH',
-          `the vault copy of ${sourcePath} does not match what was read (sha256 ${copy.sha256} instead of ${digests.sha256}); the disk may be failing: check it and ingest again`,
+          `the vault copy of ${sourcePath} does not match what was written (sha256 ${copy.sha256} instead of ${written.sha256}); the disk may be failing: check it and ingest again`,
           {subject: sourcePath},
         )
       }
 
-      return {tempPath, digests, size}
+      const readablePath = stored === undefined ? tempPath : sourcePath
+      return {tempPath, digests, size, readablePath, sourceState: before, ...(stored === undefined ? {} : {stored})}
     } catch (error) {
       if (tempPath !== undefined) await rm(tempPath, {force: true})
       throw error instanceof CustodyError ? error : storageError(error, `copying ${sourcePath}`, this.root)
@@ -181,17 +239,31 @@ export class Vault {
     }
   }
 
-  /** The copy: see pumpHashed. Writes are positional, so chunks may land in any order. */
+  /**
+   * Whether the file at `path` is still the one staged (same size, modification time and inode):
+   * in an encrypted vault ExifTool reads the source, so the pipeline asks again after it has.
+   */
+  async sourceUnchanged(path: string, state: BigIntStats): Promise<boolean> {
+    const now = await stat(path, {bigint: true}).catch(() => undefined)
+    return now !== undefined && sameFileState(state, now)
+  }
+
+  /**
+   * The copy: see pumpHashed. Writes are positional, so chunks may land in any order. In an
+   * encrypted vault, each chunk is encrypted as it comes and only the age file is written.
+   */
   private async copyWhileHashing(
     source: FileHandle,
     tempPath: string,
     sourcePath: string,
     expectedSize: number,
     {signal, onBytes}: StageOptions,
-  ): Promise<{digests: Digests; size: number}> {
+  ): Promise<{digests: Digests; size: number; stored?: StoredForm}> {
     const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE)
     try {
-      const result = await pumpHashed(source, (chunk, offset) => writeAll(target, chunk, offset), {
+      const sealing = this.keys === undefined ? undefined : new SealingSink(target, this.keys.recipients)
+      await sealing?.start()
+      const result = await pumpHashed(source, sealing?.take ?? ((chunk, offset) => writeAll(target, chunk, offset)), {
         expectedSize,
         signal,
         onBytes,
@@ -202,8 +274,9 @@ export class Vault {
           }),
         abortError: () => new CustodyError('INTERRUPTED', `interrupted while copying ${sourcePath}`, {subject: sourcePath}),
       })
+      const stored = await sealing?.finish()
       await target.sync()
-      return result
+      return stored === undefined ? result : {...result, stored}
     } catch (error) {
       throw error instanceof CustodyError ? error : storageError(error, `copying ${sourcePath}`, this.root)
     } finally {
@@ -220,7 +293,7 @@ export class Vault {
     try {
       // The metadata calls are synchronous (see placeObject); the fsync of the folder is not.
       const existing = statIfThere(path)
-      if (existing?.isFile() && existing.size === staged.size) {
+      if (existing?.isFile() && existing.size === (staged.stored ?? staged).size) {
         unlinkSync(staged.tempPath)
         return {path, existed: true}
       }
@@ -238,16 +311,25 @@ export class Vault {
     await rm(staged.tempPath, {force: true})
   }
 
-  /** Stores small content (a metadata record) durably under its SHA-256. */
-  async putBytes(bytes: Uint8Array): Promise<{sha256: string; path: string}> {
+  /**
+   * Stores small content (a metadata record, a sealed identity) durably under its SHA-256;
+   * encrypted whole to the recipients in an encrypted vault. An object already there is kept.
+   */
+  async putBytes(bytes: Uint8Array): Promise<{sha256: string; path: string; stored?: StoredObject}> {
+    this.checkWritable()
     const sha256 = sha256Hex(bytes)
     const path = this.objectPath(sha256)
-    if (statIfThere(path)?.size === bytes.length) return {sha256, path}
-    const tempPath = this.tempPathFor('.json')
+    const there = statIfThere(path)
+    if (there !== undefined && (this.keys === undefined ? there.size === bytes.length : there.size > 0)) {
+      return this.keys === undefined ? {sha256, path} : {sha256, path, stored: await digestFile(path, 'sha256').then((d) => ({vault: this.recordedPath(sha256), sha256: d.sha256, size: d.size}))}
+    }
+
+    const content = this.keys === undefined ? bytes : encryptBytes(bytes, this.keys.recipients)
+    const tempPath = this.tempPathFor(this.keys === undefined ? '.json' : SEALED_EXTENSION)
     try {
       const handle = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE)
       try {
-        await writeAll(handle, bytes)
+        await writeAll(handle, content)
         await handle.sync()
       } finally {
         await handle.close()
@@ -255,32 +337,86 @@ export class Vault {
 
       placeObject(tempPath, path)
       await fsyncFolder(dirname(path))
-      return {sha256, path}
+      return this.keys === undefined ? {sha256, path} : {sha256, path, stored: {vault: this.recordedPath(sha256), sha256: sha256Hex(content), size: content.length}}
     } catch (error) {
       await rm(tempPath, {force: true})
       throw storageError(error, `storing object ${sha256}`, this.root)
     }
   }
 
+  /**
+   * An object's plaintext as a stream of chunks, each authenticated before it is given (an
+   * encrypted object's); the caller hashes it against the ledger's digests.
+   */
+  openObject(sha256: string): AsyncIterable<Buffer> {
+    const path = this.objectPath(sha256)
+    if (this.keys === undefined) return createReadStream(path, {highWaterMark: 1024 * 1024})
+    return openSealed(path, this.keys.identities, path)
+  }
+
+  /**
+   * An object as a source for ReadAhead (the seal's payload): its file in clear; in an encrypted
+   * vault, its age file read through a decrypting reader that authenticates every chunk it gives.
+   */
+  readSource(sha256: string, size?: number): ReadSource {
+    const path = this.objectPath(sha256)
+    const sized = size === undefined ? {path} : {path, size}
+    const keys = this.keys
+    if (keys === undefined) return sized
+    return {...sized, open: () => (keys.identities.length === 0 ? Promise.reject(identityNeeded(path)) : AgeRandomReader.open(path, keys.identities, path))}
+  }
+
+  /** Refuses work that needs the content of an encrypted vault (`what`: "sealing") when no key given opens it. */
+  requireReadable(what: string): void {
+    if (this.encrypted && !this.readable) {
+      throw new CustodyError(
+        'WRONG_KEY',
+        `${what} needs the content of the vault, which is encrypted to the case's recipients, and no key given opens it (a field case holds none): give the age identity file of one of them (HQ's)`,
+      )
+    }
+  }
+
+  /** Whether objects can be read: always in clear; encrypted, when an identity of the case was given. */
+  get readable(): boolean {
+    return this.keys === undefined ? !this.encrypted : this.keys.identities.length > 0
+  }
+
+  /** A small object (a metadata record, a sealed identity) whole, decrypted, checked against its SHA-256. */
+  async readObject(sha256: string): Promise<Buffer> {
+    const path = this.objectPath(sha256)
+    const stored = await readFile(path)
+    if (this.keys !== undefined && this.keys.identities.length === 0) throw identityNeeded(path)
+    const bytes = this.keys === undefined ? stored : await decryptBytes(stored, this.keys.identities, {object: path})
+    if (sha256Hex(bytes) !== sha256) {
+      throw new CustodyError('INTEGRITY', `${path} does not hold the object the ledger names (its SHA-256 is not ${sha256}); run \`custody verify\``, {subject: path})
+    }
+
+    return bytes
+  }
+
   /** Re-hashes an object and compares it with what the ledger says it is. */
   async checkObject(expected: {sha256: string; size?: number; sha512?: string}): Promise<ObjectCheck> {
     const path = this.objectPath(expected.sha256)
-    const base = {sha256: expected.sha256, path, expected}
-    let actual: Digests & {size: number}
-    try {
-      actual = await digestFile(path, expected.sha512 === undefined ? 'sha256' : 'both')
-    } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return {...base, status: 'missing'}
-      return {...base, status: 'unreadable', detail: messageOf(error)}
-    }
+    const algorithms = expected.sha512 === undefined ? 'sha256' : 'both'
+    return compareObject(path, expected, () => (this.keys === undefined ? digestFile(path, algorithms) : digestChunks(this.openObject(expected.sha256), algorithms)))
+  }
 
-    const found = expected.sha512 === undefined ? {size: actual.size, sha256: actual.sha256} : actual
-    const intact =
-      (expected.size === undefined || actual.size === expected.size) &&
-      actual.sha256 === expected.sha256 &&
-      (expected.sha512 === undefined || actual.sha512 === expected.sha512)
-    if (intact) return {...base, status: 'intact'}
-    return {...base, status: expected.size !== undefined && actual.size < expected.size ? 'truncated' : 'modified', actual: found}
+  /**
+   * An object checked as well as the keys at hand allow: its content (checkObject), or, in an
+   * encrypted vault without a key that opens it, its age file as stored (checkStored; `asStored`).
+   */
+  async checkRecorded(expected: ObjectCheck['expected'], stored: StoredObject | undefined): Promise<ObjectCheck & {asStored: boolean}> {
+    const asStored = stored !== undefined && !(this.keys !== undefined && this.readable)
+    return {...(asStored ? await this.checkStored(stored) : await this.checkObject(expected)), asStored}
+  }
+
+  /**
+   * An encrypted object checked as stored, without a key: its age file present, of the size and
+   * SHA-256 the ledger recorded. Its content (the plaintext's digests) needs a key: checkObject.
+   */
+  checkStored(stored: StoredObject): Promise<ObjectCheck> {
+    const path = join(dirname(this.root), stored.vault)
+    return compareObject(path, {sha256: stored.sha256, size: stored.size}, () => digestFile(path, 'sha256'))
   }
 
   /**
@@ -288,7 +424,7 @@ export class Vault {
    * finding objects the ledger does not know.
    */
   async *eachObject(): AsyncGenerator<string> {
-    const top = join(this.root, 'sha256')
+    const top = this.objectsFolder
     // Sorted as the whole `prefix/name` strings sort: a folder at a time, by `prefix/`.
     const prefixes = (await readdir(top).catch(() => [])).map((p) => `${p}/`).sort()
     for (const prefix of prefixes) {
@@ -315,6 +451,28 @@ export class Vault {
   async listTempFiles(): Promise<string[]> {
     return (await readdir(this.tempFolder).catch(() => [])).sort()
   }
+}
+
+/** An object's digests, as `read` gives them, compared with what the ledger expects of it. */
+async function compareObject(path: string, expected: ObjectCheck['expected'], read: () => Promise<Digests & {size: number}>): Promise<ObjectCheck> {
+  const base = {sha256: expected.sha256, path, expected}
+  let actual: Digests & {size: number}
+  try {
+    actual = await read()
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return {...base, status: 'missing'}
+    // An age file that is not intact (a chunk changed, cut short, a header edited) is refused as it is read.
+    if (error instanceof CustodyError && error.code === 'INTEGRITY') return {...base, status: 'modified', detail: error.message}
+    return {...base, status: 'unreadable', detail: messageOf(error)}
+  }
+
+  const found = expected.sha512 === undefined ? {size: actual.size, sha256: actual.sha256} : actual
+  const intact =
+    (expected.size === undefined || actual.size === expected.size) &&
+    actual.sha256 === expected.sha256 &&
+    (expected.sha512 === undefined || actual.sha512 === expected.sha512)
+  if (intact) return {...base, status: 'intact'}
+  return {...base, status: expected.size !== undefined && actual.size < expected.size ? 'truncated' : 'modified', actual: found}
 }
 
 function isProcessAlive(pid: number): boolean {

@@ -5,6 +5,7 @@
  * grow with the number of exhibits (README, "Speed").
  */
 import type Database from 'better-sqlite3'
+import type {StoredObject} from '../formats/events.js'
 import {keysetPages} from '../io/keyset-pages.js'
 import {PAGE, openScratchDatabase} from '../io/scratch-db.js'
 
@@ -16,6 +17,8 @@ export interface ExhibitClaim {
   sha512: string | undefined
   size: number | undefined
   record: string | undefined
+  /** In an encrypted vault: the original and the metadata record as stored (checked without a key). */
+  stored?: {original: StoredObject; record: StoredObject | undefined}
 }
 
 interface ClaimRow {
@@ -25,17 +28,18 @@ interface ClaimRow {
   sha512: string | null
   size: number | null
   record: string | null
+  stored: string | null
 }
 
 const SCHEMA = `
-CREATE TABLE claim (seq INTEGER PRIMARY KEY, exhibit TEXT NOT NULL, sha256 TEXT NOT NULL, sha512 TEXT, size REAL, record TEXT);
+CREATE TABLE claim (seq INTEGER PRIMARY KEY, exhibit TEXT NOT NULL, sha256 TEXT NOT NULL, sha512 TEXT, size REAL, record TEXT, stored TEXT);
 CREATE INDEX claim_by_exhibit ON claim (exhibit, seq);
 CREATE TABLE referenced (sha256 TEXT PRIMARY KEY) WITHOUT ROWID;
 `
 
 export class ClaimIndex implements Disposable {
   private readonly db: Database.Database
-  private readonly insert: Database.Statement<[number, string, string, string | null, number | null, string | null]>
+  private readonly insert: Database.Statement<[number, string, string, string | null, number | null, string | null, string | null]>
   private readonly mark: Database.Statement<[string]>
   private readonly marked: Database.Statement<[string], number>
   private readonly latest: Database.Statement<[string], string>
@@ -43,14 +47,14 @@ export class ClaimIndex implements Disposable {
 
   constructor() {
     this.db = openScratchDatabase(SCHEMA)
-    this.insert = this.db.prepare('INSERT INTO claim (seq, exhibit, sha256, sha512, size, record) VALUES (?, ?, ?, ?, ?, ?)')
+    this.insert = this.db.prepare('INSERT INTO claim (seq, exhibit, sha256, sha512, size, record, stored) VALUES (?, ?, ?, ?, ?, ?, ?)')
     this.mark = this.db.prepare('INSERT OR IGNORE INTO referenced (sha256) VALUES (?)')
     this.marked = this.db.prepare<[string], number>('SELECT 1 FROM referenced WHERE sha256 = ?').pluck()
     this.latest = this.db.prepare<[string], string>('SELECT sha256 FROM claim WHERE exhibit = ? ORDER BY seq DESC LIMIT 1').pluck()
   }
 
   add(claim: ExhibitClaim): void {
-    this.insert.run(claim.seq, claim.exhibit, claim.sha256, claim.sha512 ?? null, claim.size ?? null, claim.record ?? null)
+    this.insert.run(claim.seq, claim.exhibit, claim.sha256, claim.sha512 ?? null, claim.size ?? null, claim.record ?? null, claim.stored === undefined ? null : JSON.stringify(claim.stored))
     this.claims++
   }
 
@@ -61,9 +65,11 @@ export class ClaimIndex implements Disposable {
 
   /** The claims in the order of their events, read a page at a time. */
   *all(): Generator<ExhibitClaim> {
-    const page = this.db.prepare<[number], ClaimRow>(`SELECT seq, exhibit, sha256, sha512, size, record FROM claim WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`)
+    const page = this.db.prepare<[number], ClaimRow>(`SELECT seq, exhibit, sha256, sha512, size, record, stored FROM claim WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`)
     for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
-      yield {exhibit: row.exhibit, seq: row.seq, sha256: row.sha256, sha512: row.sha512 ?? undefined, size: row.size ?? undefined, record: row.record ?? undefined}
+      const claim: ExhibitClaim = {exhibit: row.exhibit, seq: row.seq, sha256: row.sha256, sha512: row.sha512 ?? undefined, size: row.size ?? undefined, record: row.record ?? undefined}
+      // What the ingest event said, written here by add(): parsed by the event reader already.
+      yield row.stored === null ? claim : {...claim, stored: JSON.parse(row.stored) as NonNullable<ExhibitClaim['stored']>}
     }
   }
 
@@ -72,7 +78,7 @@ export class ClaimIndex implements Disposable {
     return this.latest.get(exhibit)
   }
 
-  /** Notes that an event names this vault object. */
+  /** Notes that an event names this vault object (by its address: its SHA-256 in clear, its keyed name when encrypted). */
   reference(sha256: string): void {
     this.mark.run(sha256)
   }

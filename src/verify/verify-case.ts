@@ -135,5 +135,7 @@ export async function verifyCaseAt(
   }
 
   using opened = kase
+  // A recipient's identity opens an encrypted vault: its objects are then checked by content.
+  if (options.identities !== undefined) await opened.openVault({identities: [...options.identities]})
   return await verifyCase(opened, options)
 }

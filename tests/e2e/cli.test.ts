@@ -38,7 +38,7 @@ describe('custody init', () => {
       ])
       expect(made.code).toBe(0)
       expect(made.json.case).toMatchObject({prefix: 'CR24', title: 'Crimea 2024'})
-      expect(readdirSync(join(dir, '.custody')).sort()).toEqual(['head.json', 'keys', 'ledger.sqlite', 'vault'])
+      expect(readdirSync(join(dir, '.custody')).sort()).toEqual(['head.json', 'keys', 'ledger.sqlite', 'recipients.txt', 'vault'])
       const ledgerBefore = sha256File(join(dir, '.custody', 'ledger.sqlite'))
 
       const again = await custody(['init', dir, '--title', 'Other', '--investigator', 'B'])

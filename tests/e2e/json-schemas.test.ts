@@ -9,6 +9,7 @@ import {spawn, spawnSync} from 'node:child_process'
 import {copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {generateIdentity} from '../../src/age/x25519.js'
 import {LocalTsa} from '../../src/timestamps/local-tsa.js'
 import {BIN, caseEnv, custodyJson, newCase, ROOT, SAMPLES, tempDir} from '../helpers/cli.js'
 import {schemaErrors, schemaFiles} from '../helpers/json-schemas.js'
@@ -133,10 +134,16 @@ describe('the JSON Schemas of docs/json/', () => {
     expect((await valid<{exhibits: number}>(['export', 'case-uco', archive, '--out', join(work.path, 'archive.jsonld'), '--tsa-ca', tsa.caFile])).exhibits).toBeGreaterThan(0)
     await valid(['seal', '--finish', await unpublishedSeal(join(work.path, 'killed.zip')), ...c])
     await valid(['key', 'rotate', '--reason', 'the laptop was replaced', ...c])
+    // An HQ recipient added, then added again (nothing recorded): both forms of the document.
+    const hq = generateIdentity().recipient
+    expect((await valid<{added: unknown[]}>(['key', 'add-recipient', hq, '--label', 'HQ', ...c])).added).toHaveLength(1)
+    expect((await valid<{already: string[]}>(['key', 'add-recipient', hq, ...c])).already).toEqual([hq])
     await valid(['log', ...c])
     await valid(['log', '--action', 'seal', '--limit', '1', ...c])
     await valid(['version'])
     await valid(['accept-restore', '--reason', 'restored from the backup', ...(await restoredOlderCopy())])
+    // Last: no passphrase opens the case afterwards.
+    await valid(['key', 'destroy', '--yes', '--reason', 'the schemas are checked', ...c])
 
     expect([...checked].sort()).toEqual(commandIds().map(schemaOf).sort())
   })

@@ -94,8 +94,9 @@ afterAll(() => {
 describe('file modes under umask 022', () => {
   it('makes every folder in .custody 0700, every file 0600 and vault objects 0400', () => {
     const entries = modesUnder(dataDir)
-    // The case's parts are all there to be checked: ledger, head, keys, identity key, vault objects.
-    for (const part of ['.custody/ledger.sqlite', '.custody/head.json', '.custody/keys/identities.json']) expect(entries.map((e) => e.path)).toContain(part)
+    // The case's parts are all there to be checked: ledger, head, keys, identity key, case keys (rewrapped by the rotation), vault objects.
+    const caseKeys = ['.custody/keys/case-identity.age', '.custody/keys/address-key.age', '.custody/keys/address-key.recipients.age', '.custody/recipients.txt']
+    for (const part of ['.custody/ledger.sqlite', '.custody/head.json', '.custody/keys/identities.json', ...caseKeys]) expect(entries.map((e) => e.path)).toContain(part)
     expect(entries.filter((e) => e.path.startsWith('.custody/keys/') && e.path.endsWith('.json'))).toHaveLength(3)
     expect(entries.filter((e) => expectedMode(e) === '0400').length).toBeGreaterThan(41)
     expect(wrongModes(dataDir)).toEqual([])

@@ -3,6 +3,7 @@
  * the opened case, the facts an earlier check gathered for later ones, the options, and the
  * warnings. A check reads the facts; it never calls another check.
  */
+import type {AgeIdentity} from '../../age/x25519.js'
 import type {Certificate} from 'pkijs'
 import type {Case} from '../../case/case.js'
 import type {SignedCheckpoint} from '../../checkpoints/checkpoint.js'
@@ -56,6 +57,8 @@ export interface VerifyCaseOptions {
   tsaRoots?: Certificate[]
   /** Signing keys the archives given with `against` must be signed by (--key). */
   pinnedKeys?: readonly string[]
+  /** Recipients' identities: an encrypted vault is then checked by content, not only as stored. */
+  identities?: readonly AgeIdentity[]
 }
 
 /** What the chain check read from the events, for the checks after it. */
@@ -79,6 +82,8 @@ export class CaseContext {
   readonly warnings: string[] = []
   /** Exhibits whose original and metadata record are intact, as the vault check counted them. */
   intactExhibits = 0
+  /** Some object of an encrypted vault was checked only as stored (no key that opens it was given). */
+  storedOnly = false
   private chainFacts: ChainFacts | undefined
   private merkleTree: MerkleTree | undefined
   private checkpointRows: readonly SignedCheckpoint[] | undefined

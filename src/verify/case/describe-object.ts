@@ -18,7 +18,9 @@ export function describeObject(check: ObjectCheck): {message: string; expected?:
     }
 
     default: {
-      return {message: `its vault file ${check.path} was modified`, expected: `sha256 ${expected}`, actual: `sha256 ${check.actual?.sha256}`}
+      // An encrypted object that does not decrypt whole has no digest to show: the reason is the detail.
+      if (check.actual === undefined) return {message: `its vault file ${check.path} was modified: ${check.detail ?? 'it does not read as it was written'}`}
+      return {message: `its vault file ${check.path} was modified`, expected: `sha256 ${expected}`, actual: `sha256 ${check.actual.sha256}`}
     }
   }
 }

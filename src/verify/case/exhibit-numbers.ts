@@ -11,8 +11,9 @@ import type {CaseFinding} from './context.js'
 
 /** What an ingest event claims of its exhibit. */
 export function claimOf(seq: number, event: EventOf<'ingest'>): ExhibitClaim {
-  const {digests, size, metadata} = event.payload
-  return {exhibit: event.exhibit ?? `event ${seq}`, seq, sha256: digests.sha256, sha512: digests.sha512, size, record: metadata.record}
+  const {digests, size, metadata, stored} = event.payload
+  const claim = {exhibit: event.exhibit ?? `event ${seq}`, seq, sha256: digests.sha256, sha512: digests.sha512, size, record: metadata.record}
+  return stored === undefined ? claim : {...claim, stored: {original: stored, record: metadata.stored}}
 }
 
 export class ExhibitNumbers {

@@ -7,6 +7,7 @@
  */
 import {permissionWarnings} from '../../case/permissions.js'
 import {messageOf} from '../../errors.js'
+import {SEALED_EXTENSION, SEALED_FOLDER} from '../../vault/sealed-objects.js'
 import {HEX64} from '../../formats/guards.js'
 import {unfinishedBatches} from '../../ingest/batch.js'
 import {describeSealLeftovers, inspectSeals} from '../../seal/leftovers.js'
@@ -35,10 +36,12 @@ export async function leftoverWarnings(context: CaseContext): Promise<string[]> 
 /** Files of the vault that are no custody object, or objects no event names. */
 async function unnamedObjects({kase, claims}: CaseContext): Promise<string[]> {
   const warnings: string[] = []
+  const [folder, extension] = kase.vault.encrypted ? [SEALED_FOLDER, SEALED_EXTENSION] : ['sha256', '']
   for await (const address of kase.vault.eachObject()) {
-    const name = address.split('/')[1] ?? address
+    const file = address.split('/')[1] ?? address
+    const name = file.endsWith(extension) ? file.slice(0, file.length - extension.length) : ''
     if (!HEX64.test(name) || address.split('/')[0] !== name.slice(0, 2)) {
-      warnings.push(`the vault holds a file that is not a custody object: sha256/${address}`)
+      warnings.push(`the vault holds a file that is not a custody object: ${folder}/${address}`)
     } else if (!claims.isReferenced(name)) {
       warnings.push(`vault object ${name} is not named by any event (left by an interrupted ingest; harmless)`)
     }

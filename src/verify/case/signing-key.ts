@@ -1,10 +1,13 @@
 /**
  * Check 9, `signing key`: the current signing key's file in .custody/keys/ is there and holds the
  * public half and fingerprint that the ledger's last key event records. Its private half needs the
- * passphrase, which verification does not ask for: the next command that signs checks it.
+ * passphrase, which verification does not ask for: the next command that signs checks it. Once
+ * a `keys-destroyed` event (after the key's) records that `custody key destroy` removed it, its
+ * file is meant to be gone.
  */
 import {relative} from 'node:path'
 import {CASE_FOLDER} from '../../case/case.js'
+import {keysDestroyed} from '../../keys/case-keys.js'
 import {readKeyFileState} from '../../keys/signing-key.js'
 import type {CaseCheck} from './context.js'
 
@@ -26,6 +29,11 @@ export const signingKeyCheck: CaseCheck = {
       }
 
       case 'missing': {
+        const destroyed = keysDestroyed(kase.ledger)
+        if (destroyed !== undefined && destroyed.seq > key.seq) {
+          return {status: 'ok', detail: `the key file of ${key.fingerprint} was destroyed on ${destroyed.time.slice(0, 10)}, as event ${destroyed.seq} records (\`custody key destroy\`): nothing more can be added to the case`}
+        }
+
         const message = `the key file of the case's signing key ${key.fingerprint} is missing; ${restore} (until then nothing can be added to the case)`
         return {status: 'failed', detail: 'the key file is missing', problems: [{check: 'key', subject, message, expected: `the key file of ${key.fingerprint}`, actual: 'missing'}]}
       }

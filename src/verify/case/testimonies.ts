@@ -13,6 +13,7 @@ import {listTestimonies, type TestimonyView} from '../../testimony/testimonies.j
 import type {ClaimIndex} from '../claim-index.js'
 import type {CaseCheck, CaseFinding} from './context.js'
 import {resultOf} from './context.js'
+import {addressOf} from '../../vault/sealed-objects.js'
 import {describeObject} from './describe-object.js'
 
 export const testimoniesCheck: CaseCheck = {
@@ -84,8 +85,10 @@ async function checkIdentity(
   fingerprint: string | undefined,
 ): Promise<CaseFinding[]> {
   const problems: CaseFinding[] = []
-  claims.reference(identity.sealedRecord)
-  const sealed = await kase.vault.checkObject({sha256: identity.sealedRecord})
+  const {stored} = identity
+  claims.reference(stored === undefined ? identity.sealedRecord : addressOf(stored))
+  // Encrypted without a key that opens it: checked as stored (the vault check says what that leaves out).
+  const sealed = await kase.vault.checkRecorded({sha256: identity.sealedRecord}, stored)
   if (sealed.status !== 'intact') {
     const described = describeObject(sealed)
     problems.push({check: 'testimony', subject, ...described, message: described.message.replace('its vault file', 'its sealed identity record')})

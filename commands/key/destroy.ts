@@ -1,0 +1,64 @@
+import {Flags} from '@oclif/core'
+import {CustodyError} from '../../src/errors.js'
+import {destroyLocalKeys, type DestroyResult} from '../../src/keys/destroy.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
+
+export default class KeyDestroy extends CustodyCommand {
+  static override args = {}
+
+  static override description = prose`Destroy every local key of the case, in under a second.
+
+For a laptop about to be taken. First a keys-destroyed event is recorded (and its checkpoint
+signed, as after any command); then the signing key files, the case identity and the address key
+(.custody/keys/) are overwritten with random bytes and removed. From then on no passphrase opens
+the case and nothing more can be added to it; each recipient's identity still opens its content
+(.custody/keys/address-key.recipients.age and recipients.txt are kept), and \`custody verify\`
+still checks it.
+
+On a terminal it asks for confirmation; a script gives --yes. Overwriting is best-effort: on an
+SSD, copies of the old bytes may survive in flash (wear levelling). Full-disk encryption is what
+protects against that (README "Destroying the keys").`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %>', description: 'Destroy the keys, after confirming on the terminal'},
+    {command: '<%= config.bin %> <%= command.id %> --yes --reason "checkpoint ahead"', description: 'Destroy the keys from a script'},
+  ]
+
+  static override flags = {
+    case: caseFlag,
+    'passphrase-file': passphraseFileFlag,
+    yes: Flags.boolean({description: 'destroy without asking for confirmation (for scripts)', default: false}),
+    reason: Flags.string({description: 'why the keys were destroyed (recorded in the ledger)', helpValue: 'TEXT'}),
+  }
+
+  async run(): Promise<DestroyResult> {
+    const {flags} = await this.parse(KeyDestroy)
+    const onTerminal = Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY)
+    if (!flags.yes && !onTerminal) {
+      throw new CustodyError('USAGE', '`custody key destroy` asks for confirmation on a terminal, and there is none: give --yes to destroy the keys from a script. Nothing was done')
+    }
+
+    const {kase: opened} = await this.unlockCase(flags.case, flags['passphrase-file'], 'key destroy', {check: async () => flags.yes || this.confirmDestroy()})
+    using kase = opened
+    const result = await destroyLocalKeys(kase, {reason: flags.reason})
+    this.log(
+      [
+        `Destroyed the case's local keys (ledger event #${result.seq}): ${result.files.join(', ')}.`,
+        "No passphrase opens the case now; a recipient's identity opens its content (`custody key show` lists them).",
+        'On an SSD, copies of the old bytes may survive in flash: full-disk encryption is what protects against that.',
+      ].join('\n'),
+    )
+    return result
+  }
+
+  /** Asks on the terminal; a no (or Ctrl-C) stops the command before the passphrase is asked for. */
+  private async confirmDestroy(): Promise<true> {
+    const {confirm} = await import('@inquirer/prompts')
+    const yes = await confirm(
+      {message: "Destroy this case's signing key, case identity and address key? No passphrase will open the case again; only its recipients' identities will.", default: false},
+      {output: process.stderr},
+    ).catch(() => false)
+    if (!yes) throw new CustodyError('INTERRUPTED', 'the keys were not destroyed: not confirmed. Nothing was done')
+    return true
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * `custody key add-recipient`: another age recipient (HQ's) for the whole case. The address key is
+ * opened (with the passphrase, or an existing recipient's identity), encrypted again to every
+ * recipient (address-key.recipients.age) and recipients.txt rewritten, each by temp file and
+ * rename; then a `recipient-added` event records it. A crash between the two leaves a recipient
+ * in the files and not in the ledger: the ledger says who the recipients are, and a run again
+ * records it. A recipient the ledger records already is said so, and nothing is recorded.
+ */
+import type {AgeRecipient} from '../age/x25519.js'
+import type {Case} from '../case/case.js'
+import {namedRecipients, openCaseKeys, recipientAddedDrafts, writeRecipientFiles, type CaseKeys, type CaseUnlock, type NamedRecipient} from './case-keys.js'
+
+/**
+ * The hook through which the vault re-wraps what it stored before: vault objects written before a
+ * recipient is added are encrypted to the recipients of their time, so the vault (the encrypted
+ * vault step of issue 19) gives each one a stanza for the new recipients here, once the recipient
+ * files are rewritten and before the event records the recipients as added.
+ */
+export type RewrapVaultForRecipients = (kase: Case, keys: CaseKeys, added: readonly AgeRecipient[]) => Promise<void>
+
+export interface AddRecipientResult {
+  /** The recipients this run added, with their events. */
+  added: NamedRecipient[]
+  /** Those the case had already (age1…): nothing was recorded for them. */
+  already: string[]
+}
+
+export async function addRecipients(
+  kase: Case,
+  options: {unlock: CaseUnlock; recipients: readonly AgeRecipient[]; labels?: ReadonlyMap<string, string>; actor?: string; rewrapVault?: RewrapVaultForRecipients},
+): Promise<AddRecipientResult> {
+  await kase.assertIntactHead()
+  const existing = namedRecipients(kase)
+  const known = new Set(existing.map((r) => r.recipient))
+  const fresh = options.recipients.filter((r) => !known.has(r.text))
+  const already = options.recipients.filter((r) => known.has(r.text)).map((r) => r.text)
+  if (fresh.length === 0) return {added: [], already}
+  const keys = await openCaseKeys(kase, options.unlock)
+  const labelOf = (r: AgeRecipient): string | undefined => options.labels?.get(r.text)
+  const named = [...existing, ...fresh.map((r) => ({recipient: r.text, label: labelOf(r) ?? 'HQ recipient'}))]
+  await writeRecipientFiles(kase.dataDir, keys.addressKey, [...keys.recipients, ...fresh], named)
+  await options.rewrapVault?.(kase, keys, fresh)
+  const actor = options.actor?.trim() || kase.info.investigator
+  const {events} = kase.ledger.append(() => ({drafts: recipientAddedDrafts(actor, fresh, options.labels), result: undefined}))
+  await kase.recordHead()
+  keys.addressKey.fill(0)
+  return {added: fresh.map((r, i) => ({recipient: r.text, label: labelOf(r) ?? 'HQ recipient', seq: events[i]!.event.seq})), already}
+}

@@ -1,0 +1,309 @@
+/**
+ * The case keys of an encrypted case (issue 19, docs/design/encryption-at-rest.md "Keys"):
+ *   - the case identity, an X25519 age identity, the case's own key to its encrypted content;
+ *     absent in a field case, whose laptop holds no key that decrypts content;
+ *   - the address key, 32 random bytes that key content addresses and digests at rest; it opens
+ *     nothing, and is held in a field case too (ingest must find duplicates);
+ *   - the recipients (age1…): the case identity's, and every HQ recipient's, each of which opens
+ *     the whole case with its own identity.
+ *
+ * On disk, in `.custody/keys/` (mode 0600, written durably):
+ *   - `case-identity.age`: age's identity file (`# created`, `# public key`, `AGE-SECRET-KEY-1…`),
+ *     encrypted with the passphrase (an scrypt stanza), so that `age -d case-identity.age` gives
+ *     an identity file that `age -d -i` takes;
+ *   - `address-key.age`: the address key under the passphrase;
+ *   - `address-key.recipients.age`: the address key encrypted to every recipient;
+ * and `.custody/recipients.txt`, age's recipients file of them all, each under a comment naming it.
+ *
+ * The passphrase is normalised (NFC) as the signing key's is (secret-box.ts): custody opens these
+ * files with the passphrase however it was typed; `age -d` uses the bytes typed, which are the
+ * same for every passphrase typed on an ordinary keyboard.
+ *
+ * The ledger, not recipients.txt, is what says who the recipients are: the `create-case` event
+ * (its `caseRecipient`, or `field`) and the `recipient-added` events after it.
+ */
+import {randomBytes} from 'node:crypto'
+import {mkdir, readFile, rm} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+import {decryptBytes, decryptWithPassphrase} from '../age/decrypt.js'
+import {encryptBytes, encryptWithPassphrase} from '../age/encrypt.js'
+import {parseIdentityFile} from '../age/key-files.js'
+import {generateIdentity, parseRecipient, type AgeIdentity, type AgeRecipient} from '../age/x25519.js'
+import {CustodyError, errnoOf, messageOf} from '../errors.js'
+import type {CustodyEventDraft} from '../formats/events.js'
+import type {Ledger} from '../ledger/ledger.js'
+import {PRIVATE_FOLDER, moveIntoPlace, writeFileDurably} from '../io/files.js'
+import {KEYS_FOLDER} from './signing-key.js'
+
+export const CASE_IDENTITY_FILE = 'case-identity.age'
+export const ADDRESS_KEY_FILE = 'address-key.age'
+export const ADDRESS_KEY_RECIPIENTS_FILE = 'address-key.recipients.age'
+/** In `.custody/`, beside the ledger: public, but the case's own like everything in it. */
+export const RECIPIENTS_FILE = 'recipients.txt'
+export const ADDRESS_KEY_SIZE = 32
+/**
+ * The scrypt work factor of the files under the passphrase: 2^16 (64 MiB). age's default, 2^18,
+ * needs 256 MiB, above custody's memory budget; `age -d` reads any factor up to its limit.
+ */
+export const CASE_KEY_WORK_FACTOR = 16
+
+/** How a case's content is protected: by case keys, by case keys with no case identity, or not at all (made before them). */
+export type CaseKeyMode = 'encrypted' | 'field' | 'none'
+
+export interface CaseKeys {
+  addressKey: Buffer
+  /** Every recipient, the case identity's first (absent in a field case). */
+  recipients: AgeRecipient[]
+  /** What decrypts content: the case identity (opened by the passphrase), or the identities given. */
+  identities: AgeIdentity[]
+  field: boolean
+}
+
+/** A recipient with the words that name it in recipients.txt and in reports. */
+export interface NamedRecipient {
+  recipient: string
+  /** `case identity`, or the label given (`HQ recipient` when none was). */
+  label: string
+  /** The ledger event that records it. */
+  seq: number
+}
+
+/** What these functions read of a case (a Case is one): its folder and its ledger. */
+export interface CaseKeyHolder {
+  readonly dataDir: string
+  readonly ledger: Ledger
+}
+
+export type CaseUnlock = {passphrase: string} | {identities: AgeIdentity[]}
+
+export function keyPath(dataDir: string, file: string): string {
+  return join(dataDir, KEYS_FOLDER, file)
+}
+
+function normalised(passphrase: string): string {
+  return passphrase.normalize('NFC')
+}
+
+/** age's identity file, as age-keygen writes it. */
+function identityFileText(identity: string, recipient: string): string {
+  return `# created: ${new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')}\n# public key: ${recipient}\n${identity}\n`
+}
+
+/** recipients.txt: age's recipients file, each recipient under a comment naming it. */
+export function recipientsFileText(named: ReadonlyArray<{recipient: string; label: string}>): string {
+  const lines = named.map(({recipient, label}) => `# ${label.replaceAll(/[\r\n]+/g, ' ')}\n${recipient}\n`)
+  return `# The age recipients of this custody case: each identity opens all of it.\n${lines.join('')}`
+}
+
+/**
+ * Makes the case keys in `dataDir` (a case being made): the case identity unless `field`, the
+ * address key, and their files. `labels` names HQ recipients (by their age1… text) in
+ * recipients.txt. Returns the case identity's recipient (undefined in a field case).
+ */
+export async function createCaseKeys(
+  dataDir: string,
+  passphrase: string,
+  options: {recipients: AgeRecipient[]; field: boolean; labels?: ReadonlyMap<string, string>},
+): Promise<{caseRecipient: AgeRecipient | undefined}> {
+  if (options.field && options.recipients.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'a field case needs at least one recipient: no key on the laptop would open it')
+  await mkdir(join(dataDir, KEYS_FOLDER), {recursive: true, mode: PRIVATE_FOLDER})
+  let caseRecipient: AgeRecipient | undefined
+  if (!options.field) {
+    const made = generateIdentity()
+    caseRecipient = parseRecipient(made.recipient)
+    const file = await encryptWithPassphrase(Buffer.from(identityFileText(made.identity, made.recipient)), normalised(passphrase), {workFactor: CASE_KEY_WORK_FACTOR})
+    await writeKeyFile(dataDir, CASE_IDENTITY_FILE, file, false)
+  }
+
+  const addressKey = randomBytes(ADDRESS_KEY_SIZE)
+  try {
+    await writeKeyFile(dataDir, ADDRESS_KEY_FILE, await encryptWithPassphrase(addressKey, normalised(passphrase), {workFactor: CASE_KEY_WORK_FACTOR}), false)
+    const recipients = [...(caseRecipient === undefined ? [] : [caseRecipient]), ...options.recipients]
+    await writeKeyFile(dataDir, ADDRESS_KEY_RECIPIENTS_FILE, encryptBytes(addressKey, recipients), false)
+  } finally {
+    addressKey.fill(0)
+  }
+
+  const named = [
+    ...(caseRecipient === undefined ? [] : [{recipient: caseRecipient.text, label: 'case identity'}]),
+    ...options.recipients.map((r) => ({recipient: r.text, label: options.labels?.get(r.text) ?? 'HQ recipient'})),
+  ]
+  await writeFileDurably(join(dataDir, RECIPIENTS_FILE), recipientsFileText(named), {overwrite: false})
+  return {caseRecipient}
+}
+
+async function writeKeyFile(dataDir: string, file: string, data: Uint8Array, overwrite: boolean): Promise<void> {
+  if (!(await writeFileDurably(keyPath(dataDir, file), data, {overwrite}))) {
+    throw new CustodyError('KEY_UNREADABLE', `${keyPath(dataDir, file)} exists already; nothing was replaced`, {subject: keyPath(dataDir, file)})
+  }
+}
+
+/** The `recipient-added` events of `recipients`, each with its label if it has one. */
+export function recipientAddedDrafts(actor: string, recipients: readonly AgeRecipient[], labels: ReadonlyMap<string, string> | undefined): CustodyEventDraft[] {
+  return recipients.map((r) => {
+    const label = labels?.get(r.text)
+    return {actor, action: 'recipient-added', exhibit: null, payload: {recipient: r.text, ...(label === undefined ? {} : {label})}}
+  })
+}
+
+/** The case's mode, from its first event: no key is needed. */
+export function caseKeyMode(kase: CaseKeyHolder): CaseKeyMode {
+  return keyModeOf(kase.ledger)
+}
+
+function keyModeOf(ledger: Ledger): CaseKeyMode {
+  const first = ledger.firstEvent().event
+  if (first.action !== 'create-case') return 'none'
+  return first.payload.field === true ? 'field' : first.payload.caseRecipient === undefined ? 'none' : 'encrypted'
+}
+
+/** Every recipient the ledger records, the case identity's first, with its label and event. */
+export function namedRecipients(kase: CaseKeyHolder): NamedRecipient[] {
+  const first = kase.ledger.firstEvent()
+  const own = first.event.action === 'create-case' && first.event.payload.caseRecipient !== undefined ? [{recipient: first.event.payload.caseRecipient, label: 'case identity', seq: first.event.seq}] : []
+  const added = kase.ledger.eventsOfKind('recipient-added').map(({event}) => ({recipient: event.payload.recipient, label: event.payload.label ?? 'HQ recipient', seq: event.seq}))
+  const seen = new Set<string>()
+  return [...own, ...added].filter((r) => !seen.has(r.recipient) && seen.add(r.recipient))
+}
+
+/** The recipients to encrypt the case's content to (no key needed). */
+export function caseRecipients(kase: CaseKeyHolder): AgeRecipient[] {
+  return namedRecipients(kase).map((r) => parseRecipient(r.recipient, `the recipient ${r.recipient} recorded in event #${r.seq}`))
+}
+
+/** When and by which event the local keys were destroyed, if they were (`custody key destroy`). */
+export function keysDestroyed(ledger: Ledger): {seq: number; time: string} | undefined {
+  const event = ledger.eventsOfKind('keys-destroyed').at(-1)?.event
+  return event === undefined ? undefined : {seq: event.seq, time: event.time}
+}
+
+/** The error of a passphrase given to a case whose keys were destroyed: one line. */
+export function keysDestroyedError(destroyed: {seq: number; time: string}): CustodyError {
+  return new CustodyError(
+    'KEYS_DESTROYED',
+    `the local keys of this case were destroyed on ${destroyed.time.slice(0, 10)} (\`custody key destroy\`, event #${destroyed.seq}): no passphrase opens it; a recipient's identity is needed to open its content`,
+  )
+}
+
+async function readKeyFile(dataDir: string, file: string): Promise<Buffer> {
+  const path = keyPath(dataDir, file)
+  try {
+    return await readFile(path)
+  } catch (error) {
+    throw new CustodyError(
+      'KEY_UNREADABLE',
+      errnoOf(error) === 'ENOENT' ? `the case key file ${path} is missing; restore .custody/keys/ from a backup of the case` : `cannot read the case key file ${path}: ${messageOf(error)}`,
+      {subject: path, cause: error},
+    )
+  }
+}
+
+/** A file under the passphrase, opened; a wrong passphrase is WRONG_PASSPHRASE naming the file. */
+async function openWithPassphrase(dataDir: string, file: string, passphrase: string): Promise<Buffer> {
+  const path = keyPath(dataDir, file)
+  try {
+    return await decryptWithPassphrase(await readKeyFile(dataDir, file), normalised(passphrase), {object: path})
+  } catch (error) {
+    if (error instanceof CustodyError && error.code === 'WRONG_PASSPHRASE') {
+      throw new CustodyError('WRONG_PASSPHRASE', `the passphrase does not open ${path}: it is wrong, or the file is damaged`, {subject: path})
+    }
+
+    throw error
+  }
+}
+
+function checkAddressKey(bytes: Buffer, path: string): Buffer {
+  if (bytes.length !== ADDRESS_KEY_SIZE) throw new CustodyError('KEY_UNREADABLE', `${path} holds ${bytes.length} bytes, not a ${ADDRESS_KEY_SIZE}-byte address key; restore it from a backup of the case`, {subject: path})
+  return bytes
+}
+
+/** The case identity, opened with the passphrase. */
+async function openCaseIdentity(dataDir: string, passphrase: string, recipient: string | undefined): Promise<AgeIdentity> {
+  const path = keyPath(dataDir, CASE_IDENTITY_FILE)
+  const [identity] = parseIdentityFile((await openWithPassphrase(dataDir, CASE_IDENTITY_FILE, passphrase)).toString('utf8'), path)
+  if (identity === undefined || identity.recipient.text !== recipient) {
+    throw new CustodyError('KEY_UNREADABLE', `${path} does not hold the case identity the ledger records (${String(recipient)}); restore it from a backup of the case`, {subject: path})
+  }
+
+  return identity
+}
+
+/**
+ * Opens the case keys: with the passphrase (the address key, and the case identity unless in a
+ * field case), or with identities, at least one of which must be a recipient's (WRONG_KEY
+ * otherwise). Refuses a case without case keys, and a passphrase once the keys were destroyed.
+ */
+export async function openCaseKeys(kase: CaseKeyHolder, unlock: CaseUnlock): Promise<CaseKeys> {
+  const mode = caseKeyMode(kase)
+  if (mode === 'none') throw new CustodyError('KEY_UNREADABLE', 'this case has no case keys: it was made before custody encrypted cases, and its content is in clear')
+  const recipients = caseRecipients(kase)
+  const field = mode === 'field'
+  if ('identities' in unlock) {
+    const path = keyPath(kase.dataDir, ADDRESS_KEY_RECIPIENTS_FILE)
+    const opened = await decryptBytes(await readKeyFile(kase.dataDir, ADDRESS_KEY_RECIPIENTS_FILE), unlock.identities, {object: path}).catch((error: unknown) => {
+      if (error instanceof CustodyError && error.code === 'WRONG_KEY') {
+        throw new CustodyError('WRONG_KEY', `none of the identities given is a recipient of this case (they do not open ${path}); give the identity file of one of the recipients \`custody key show\` lists`, {subject: path})
+      }
+
+      throw error
+    })
+    return {addressKey: checkAddressKey(opened, path), recipients, identities: unlock.identities, field}
+  }
+
+  const destroyed = keysDestroyed(kase.ledger)
+  if (destroyed !== undefined) throw keysDestroyedError(destroyed)
+  const addressKey = checkAddressKey(await openWithPassphrase(kase.dataDir, ADDRESS_KEY_FILE, unlock.passphrase), keyPath(kase.dataDir, ADDRESS_KEY_FILE))
+  const identities = field ? [] : [await openCaseIdentity(kase.dataDir, unlock.passphrase, recipients[0]?.text)]
+  return {addressKey, recipients, identities, field}
+}
+
+/** The case identity's text as it is kept (for a rewrap under a new passphrase). */
+async function caseIdentityText(dataDir: string, passphrase: string): Promise<Buffer> {
+  return openWithPassphrase(dataDir, CASE_IDENTITY_FILE, passphrase)
+}
+
+/** What rewrapCaseKeys() puts under the new passphrase: opened with the current one first. */
+export interface OpenedForRewrap {
+  identityFile: Buffer | undefined
+  addressKey: Buffer
+}
+
+/** Opens the passphrase's files, before a rotation that changes the passphrase begins. */
+export async function openForRewrap(kase: CaseKeyHolder, passphrase: string): Promise<OpenedForRewrap | undefined> {
+  const mode = caseKeyMode(kase)
+  if (mode === 'none') return undefined
+  const addressKey = await openWithPassphrase(kase.dataDir, ADDRESS_KEY_FILE, passphrase)
+  return {addressKey, identityFile: mode === 'field' ? undefined : await caseIdentityText(kase.dataDir, passphrase)}
+}
+
+/**
+ * Puts the case identity and the address key under `passphrase`: both new files are written
+ * beside the old ones (temp file, fsync) before either replaces its old one (rename), so that a
+ * failure while writing leaves both under the old passphrase.
+ */
+export async function rewrapCaseKeys(dataDir: string, opened: OpenedForRewrap, passphrase: string): Promise<void> {
+  const files = [
+    ...(opened.identityFile === undefined ? [] : [{file: CASE_IDENTITY_FILE, plaintext: opened.identityFile}]),
+    {file: ADDRESS_KEY_FILE, plaintext: opened.addressKey},
+  ]
+  const staged: Array<{temp: string; target: string}> = []
+  try {
+    for (const {file, plaintext} of files) {
+      const target = keyPath(dataDir, file)
+      const temp = join(dirname(target), `.${file}.rotate-${process.pid}`)
+      await writeFileDurably(temp, await encryptWithPassphrase(plaintext, normalised(passphrase), {workFactor: CASE_KEY_WORK_FACTOR}), {overwrite: true})
+      staged.push({temp, target})
+    }
+
+    for (const {temp, target} of staged) await moveIntoPlace(temp, target, true)
+  } finally {
+    for (const {plaintext} of files) plaintext.fill(0)
+    for (const {temp} of staged) await rm(temp, {force: true})
+  }
+}
+
+/** The recipient files rewritten for `recipients` (address-key.recipients.age, then recipients.txt), each by temp file and rename. */
+export async function writeRecipientFiles(dataDir: string, addressKey: Buffer, recipients: AgeRecipient[], named: ReadonlyArray<{recipient: string; label: string}>): Promise<void> {
+  await writeKeyFile(dataDir, ADDRESS_KEY_RECIPIENTS_FILE, encryptBytes(addressKey, recipients), true)
+  await writeFileDurably(join(dataDir, RECIPIENTS_FILE), recipientsFileText(named), {overwrite: true})
+}

@@ -1,0 +1,66 @@
+/**
+ * `custody key destroy`: every local key made unusable in well under a second, for a laptop about
+ * to be taken. First a `keys-destroyed` event is recorded (its checkpoint signed by the key about
+ * to go, as after any command), then each key file under the passphrase (the signing key files,
+ * the case identity, the address key) is overwritten with random bytes, synced, and removed. The
+ * recipient files stay: each recipient's identity still opens the case, and `custody verify`
+ * still checks it.
+ *
+ * Overwriting is best-effort: on an SSD, wear levelling writes the new bytes elsewhere in flash,
+ * and the old ones may survive until the drive erases that block. What stands without the
+ * passphrase is the scrypt that protects them; full-disk encryption is the answer to the rest
+ * (README "Destroying the keys").
+ */
+import {randomBytes} from 'node:crypto'
+import {open, readdir, rm} from 'node:fs/promises'
+import {join} from 'node:path'
+import type {Case} from '../case/case.js'
+import {errnoOf} from '../errors.js'
+import {fsyncFolder} from '../io/files.js'
+import {ADDRESS_KEY_FILE, CASE_IDENTITY_FILE} from './case-keys.js'
+import {KEYS_FOLDER} from './signing-key.js'
+
+export interface DestroyResult {
+  seq: number
+  /** The files destroyed, as named under .custody/keys/. */
+  files: string[]
+  destroyedAt: string
+}
+
+/** The key files that a passphrase opens: every signing key (current and replaced), the case identity, the address key. */
+async function passphraseKeyFiles(dataDir: string): Promise<string[]> {
+  const names = await readdir(join(dataDir, KEYS_FOLDER))
+  return names.filter((name) => /^[0-9a-f]{64}\.json$/.test(name) || name === CASE_IDENTITY_FILE || name === ADDRESS_KEY_FILE).sort()
+}
+
+/** Overwrites a file with random bytes of its size, syncs it, and removes it. */
+async function overwriteAndRemove(path: string): Promise<void> {
+  try {
+    const handle = await open(path, 'r+')
+    try {
+      const {size} = await handle.stat()
+      await handle.write(randomBytes(size), 0, size, 0)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  } catch (error) {
+    if (errnoOf(error) !== 'ENOENT') throw error
+  }
+
+  await rm(path, {force: true})
+}
+
+/** Records the destruction, then destroys each key file the passphrase opens. The case must be unlocked (its signing key open). */
+export async function destroyLocalKeys(kase: Case, options: {reason?: string | undefined; actor?: string | undefined}): Promise<DestroyResult> {
+  await kase.assertIntactHead()
+  const files = await passphraseKeyFiles(kase.dataDir)
+  const reason = options.reason?.trim() || null
+  const actor = options.actor?.trim() || kase.info.investigator
+  const {events} = kase.ledger.append(() => ({drafts: [{actor, action: 'keys-destroyed', exhibit: null, payload: {files, reason}}], result: undefined}))
+  await kase.recordHead()
+  for (const name of files) await overwriteAndRemove(join(kase.dataDir, KEYS_FOLDER, name))
+  await fsyncFolder(join(kase.dataDir, KEYS_FOLDER))
+  const event = events[0]!.event
+  return {seq: event.seq, files, destroyedAt: event.time}
+}

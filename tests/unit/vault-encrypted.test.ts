@@ -1,0 +1,237 @@
+/**
+ * The encrypted vault (issue 19): objects as age files at keyed addresses, written as the source
+ * is read, never a plaintext copy; read back decrypted and checked against the ledger's digests.
+ * The standard `age` tool decrypts what the vault writes; every tampering is refused, naming the object.
+ */
+import {execFileSync} from 'node:child_process'
+import {createHash, createHmac, randomBytes} from 'node:crypto'
+import {chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync} from 'node:fs'
+import {join, relative} from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
+import {CustodyError} from '../../src/errors.js'
+import {ReadAhead} from '../../src/io/read-ahead.js'
+import type {VaultKeys} from '../../src/vault/sealed-objects.js'
+import {Vault} from '../../src/vault/vault.js'
+import {tempDir} from '../helpers/cli.js'
+import {checker} from '../helpers/tools.js'
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+const sha512 = (b: Uint8Array): string => createHash('sha512').update(b).digest('hex')
+
+/** Every file under `dir`, recursively, relative to it. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, {recursive: true, withFileTypes: true})
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort()
+}
+
+async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = []
+  for await (const chunk of chunks) parts.push(chunk)
+  return Buffer.concat(parts)
+}
+
+describe('the encrypted vault', () => {
+  let tmp: ReturnType<typeof tempDir>
+  let keys: VaultKeys
+  let hq: {identity: string; recipient: string}
+  let vault: Vault
+  // Larger than two read chunks and not a whole number of age chunks.
+  const content = new Uint8Array(2.5 * 1024 * 1024 + 77).map((_, i) => (i * 7919) % 251)
+
+  beforeEach(async () => {
+    tmp = tempDir()
+    const caseKey = generateIdentity()
+    hq = generateIdentity()
+    keys = {addressKey: randomBytes(32), recipients: [parseRecipient(caseKey.recipient), parseRecipient(hq.recipient)], identities: [parseIdentity(caseKey.identity)]}
+    vault = new Vault(join(tmp.path, 'vault')).withKeys(keys)
+    await vault.create()
+  })
+
+  afterEach(() => {
+    tmp.remove()
+  })
+
+  async function store(bytes: Uint8Array, name = 'photo.jpg'): Promise<{path: string; source: string}> {
+    const source = join(tmp.path, name)
+    writeFileSync(source, bytes)
+    const staged = await vault.stageFile(source)
+    return {path: (await vault.commit(staged)).path, source}
+  }
+
+  it('stores an age file at the keyed address, no plaintext written, that the age tool opens with a recipient identity', async () => {
+    const source = join(tmp.path, 'photo.jpg')
+    writeFileSync(source, content)
+    const staged = await vault.stageFile(source)
+    expect(staged.digests).toEqual({sha256: sha256(content), sha512: sha512(content)})
+    expect(staged.size).toBe(content.length)
+    // ExifTool reads the source: the temp file is the age file already.
+    expect(staged.readablePath).toBe(source)
+    const tempBytes = readFileSync(staged.tempPath)
+    expect(tempBytes.subarray(0, 22).toString()).toBe('age-encryption.org/v1\n')
+    expect(staged.stored).toEqual({sha256: sha256(tempBytes), size: tempBytes.length})
+    const {path} = await vault.commit(staged)
+
+    const address = createHmac('sha256', keys.addressKey).update(Buffer.from(sha256(content), 'hex')).digest('hex')
+    expect(filesUnder(vault.root)).toEqual([`objects/${address.slice(0, 2)}/${address}.age`])
+    expect(path).toBe(join(vault.root, `objects/${address.slice(0, 2)}/${address}.age`))
+    expect(statSync(path).mode & 0o777).toBe(0o400)
+    // Neither digest nor any window of the plaintext is in the stored bytes or a file name.
+    const stored = readFileSync(path)
+    for (const digest of [sha256(content), sha512(content)]) {
+      expect(stored.includes(Buffer.from(digest))).toBe(false)
+      expect(stored.includes(Buffer.from(digest, 'hex'))).toBe(false)
+      expect(filesUnder(vault.root).join('\n')).not.toContain(digest)
+    }
+
+    for (const at of [0, 65_536, content.length - 64]) expect(stored.includes(Buffer.from(content.subarray(at, at + 64)))).toBe(false)
+
+    const age = checker('age')
+    if (age === undefined) return
+    const hqFile = join(tmp.path, 'hq.key')
+    writeFileSync(hqFile, `${hq.identity}\n`, {mode: 0o600})
+    const out = join(tmp.path, 'decrypted')
+    execFileSync(age, ['-d', '-i', hqFile, '-o', out, path])
+    expect(readFileSync(out).equals(Buffer.from(content))).toBe(true)
+  })
+
+  it('reads an object back decrypted, and checks it intact against both digests', async () => {
+    await store(content)
+    expect((await collect(vault.openObject(sha256(content)))).equals(Buffer.from(content))).toBe(true)
+    const check = await vault.checkObject({sha256: sha256(content), sha512: sha512(content), size: content.length})
+    expect(check.status).toBe('intact')
+  })
+
+  it('gives the seal its objects in plaintext through the read-ahead, each decrypted as it is read', async () => {
+    await store(content)
+    const record = await vault.putBytes(Buffer.from('{"Make":"Canon"}'))
+    const reader = new ReadAhead([vault.readSource(sha256(content), content.length), vault.readSource(record.sha256)], {readError: (_, error) => error as Error, depth: 3})
+    const got: Buffer[][] = [[], []]
+    for (let chunk = await reader.next(); chunk !== undefined; chunk = await reader.next()) {
+      got[chunk.source]!.push(Buffer.from(chunk.bytes))
+      chunk.release()
+    }
+
+    await reader.close()
+    expect(Buffer.concat(got[0]!).equals(Buffer.from(content))).toBe(true)
+    expect(Buffer.concat(got[1]!).toString()).toBe('{"Make":"Canon"}')
+    // A changed chunk fails the read that reaches it.
+    const {path} = await store(Buffer.alloc(300_000, 7), 'other.jpg')
+    chmodSync(path, 0o600)
+    const bytes = readFileSync(path)
+    bytes[bytes.length - 500]! ^= 1
+    writeFileSync(path, bytes)
+    const bad = new ReadAhead([vault.readSource(sha256(Buffer.alloc(300_000, 7)), 300_000)], {readError: (_, error) => error as Error})
+    await expect((async () => {
+      for (let chunk = await bad.next(); chunk !== undefined; chunk = await bad.next()) chunk.release()
+    })()).rejects.toMatchObject({code: 'INTEGRITY'})
+    await bad.close()
+  })
+
+  it('stores small content whole and reads it back; the same content twice is one object', async () => {
+    const record = Buffer.from('{"GPSLatitude":"44 deg 57\' 7.20\\" N"}\n')
+    const first = await vault.putBytes(record)
+    const again = await vault.putBytes(record)
+    expect(first.sha256).toBe(sha256(record))
+    expect(again).toEqual(first)
+    expect(first.stored).toEqual({vault: `vault/${relative(vault.root, first.path)}`, sha256: sha256(readFileSync(first.path)), size: statSync(first.path).size})
+    expect((await vault.checkStored(first.stored!)).status).toBe('intact')
+    expect(readFileSync(first.path).includes(Buffer.from('GPSLatitude'))).toBe(false)
+    expect(await vault.readObject(sha256(record))).toEqual(record)
+    expect(filesUnder(vault.root).filter((f) => f.startsWith('objects/'))).toHaveLength(1)
+  })
+
+  it('refuses a changed byte, a cut file and an edited header, naming the object', async () => {
+    const {path} = await store(content)
+    const expected = {sha256: sha256(content), size: content.length}
+    const original = readFileSync(path)
+    chmodSync(path, 0o600)
+    for (const [what, damage] of [
+      ['a byte inside a chunk', (b: Buffer) => Buffer.concat([b.subarray(0, 100_000), Buffer.from([b[100_000]! ^ 1]), b.subarray(100_001)])],
+      ['the last chunk cut off', (b: Buffer) => b.subarray(0, b.length - 1000)],
+      ['a header line edited', (b: Buffer) => Buffer.from(b.toString('latin1').replace('-> X25519 ', '-> X25519 A'), 'latin1')],
+    ] as const) {
+      writeFileSync(path, damage(original))
+      const check = await vault.checkObject(expected)
+      expect(check.status, what).toBe('modified')
+      expect(check.detail, what).toContain(path)
+      await expect(collect(vault.openObject(expected.sha256)), what).rejects.toMatchObject({code: 'INTEGRITY'})
+    }
+
+    writeFileSync(path, original)
+    truncateSync(path, 0)
+    expect((await vault.checkObject(expected)).status).toBe('modified')
+  })
+
+  it('checks an object as stored without any key: present, of the recorded size and SHA-256', async () => {
+    const {path} = await store(content)
+    const stored = {vault: `vault/${relative(vault.root, path)}`, sha256: sha256(readFileSync(path)), size: statSync(path).size}
+    const keyless = new Vault(vault.root)
+    expect((await keyless.checkStored(stored)).status).toBe('intact')
+    chmodSync(path, 0o600)
+    const bytes = readFileSync(path)
+    bytes[bytes.length - 10]! ^= 1
+    writeFileSync(path, bytes)
+    expect(await keyless.checkStored(stored)).toMatchObject({status: 'modified', path, actual: {sha256: sha256(bytes)}})
+    truncateSync(path, 1000)
+    expect((await keyless.checkStored(stored)).status).toBe('truncated')
+    renameSync(path, `${path}.gone`)
+    expect((await keyless.checkStored(stored)).status).toBe('missing')
+  })
+
+  it('refuses an object swapped for another of the same case, though it decrypts', async () => {
+    const a = await store(content, 'a.jpg')
+    const other = Buffer.from('another photo of the same case')
+    const b = await store(other, 'b.jpg')
+    chmodSync(a.path, 0o600)
+    renameSync(b.path, a.path)
+    const check = await vault.checkObject({sha256: sha256(content), size: content.length})
+    // The other photo is shorter: what the ledger expects is not all there.
+    expect(check.status).toBe('truncated')
+    expect(check.actual).toEqual({size: other.length, sha256: sha256(other)})
+    const r1 = await vault.putBytes(Buffer.from('{"Make":"Canon"}'))
+    const r2 = await vault.putBytes(Buffer.from('{"Make":"Nikon"}'))
+    chmodSync(r1.path, 0o600)
+    renameSync(r2.path, r1.path)
+    await expect(vault.readObject(r1.sha256)).rejects.toMatchObject({code: 'INTEGRITY', subject: r1.path})
+  })
+
+  it('says what key it needs when the case holds none that opens objects (field mode), and a stranger\'s opens nothing', async () => {
+    await store(content)
+    const record = await vault.putBytes(Buffer.from('{"Make":"Canon"}'))
+    const field = new Vault(vault.root).withKeys({...keys, identities: []})
+    expect(() => field.openObject(sha256(content))).toThrowError(/no key given opens it: give the age identity file of one of them/)
+    await expect(field.readObject(record.sha256)).rejects.toMatchObject({code: 'WRONG_KEY'})
+    const stranger = new Vault(vault.root).withKeys({...keys, identities: [parseIdentity(generateIdentity().identity)]})
+    await expect(collect(stranger.openObject(sha256(content)))).rejects.toBeInstanceOf(CustodyError)
+    await expect(collect(stranger.openObject(sha256(content)))).rejects.toMatchObject({code: 'WRONG_KEY'})
+    // A recipient's identity opens what the field laptop wrote.
+    const atHq = new Vault(vault.root).withKeys({...keys, identities: [parseIdentity(hq.identity)]})
+    expect((await collect(atHq.openObject(sha256(content)))).equals(Buffer.from(content))).toBe(true)
+  })
+
+  it('never writes into an encrypted vault opened without its keys', async () => {
+    await store(content)
+    const keyless = new Vault(vault.root)
+    expect(keyless.encrypted).toBe(true)
+    const source = join(tmp.path, 'next.jpg')
+    writeFileSync(source, 'a photo')
+    await expect(keyless.stageFile(source)).rejects.toMatchObject({code: 'INTERNAL'})
+    await expect(keyless.putBytes(Buffer.from('{}'))).rejects.toMatchObject({code: 'INTERNAL'})
+    expect(readdirSync(join(vault.root, 'tmp'))).toEqual([])
+    expect(existsSync(join(vault.root, 'sha256'))).toBe(false)
+  })
+
+  it('refuses a source that changes after it was read (ExifTool reads the source itself)', async () => {
+    const source = join(tmp.path, 'photo.jpg')
+    writeFileSync(source, content)
+    const staged = await vault.stageFile(source)
+    expect(await vault.sourceUnchanged(source, staged.sourceState)).toBe(true)
+    writeFileSync(source, Buffer.concat([Buffer.from(content), Buffer.from('x')]))
+    expect(await vault.sourceUnchanged(source, staged.sourceState)).toBe(false)
+    await vault.discard(staged)
+    expect(readdirSync(join(vault.root, 'tmp'))).toEqual([])
+  })
+})
