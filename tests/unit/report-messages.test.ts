@@ -93,9 +93,10 @@ describe('a malformed language file is refused, naming the file and the key', ()
 
   it('is refused when the report loads it: a CustodyError naming the file and the key', () => {
     const folder = folderWith('uk', JSON.stringify(brokenUk((c) => delete c.glossary!.heading)))
-    const refused = (() => {
+    const refused = ((): unknown => {
       try {
         loadReportMessages('uk', folder)
+        return undefined
       } catch (error) {
         return error
       }
