@@ -3,7 +3,7 @@ import {readTrustedRoots} from '../src/case/settings.js'
 import {CustodyError} from '../src/errors.js'
 import {parseFingerprint} from '../src/keys/signing-key.js'
 import {progressLine} from '../src/render/progress.js'
-import {reportLanguages} from '../src/report/messages/catalog.js'
+import {describeReportLanguages, reportLanguages} from '../src/report/messages/catalog.js'
 import {reportArchive, type ReportResult} from '../src/report/report.js'
 import {THUMBNAIL_CHOICES, type Thumbnails} from '../src/report/thumbnails.js'
 import {parsePemCertificates} from '../src/timestamps/token.js'
@@ -61,7 +61,7 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     out: Flags.string({char: 'o', description: 'the HTML file to write (mode 600)', required: true, helpValue: 'FILE.html'}),
     format: Flags.string({description: 'the report\'s format (default: from --out; only html for now)', options: ['html'], helpValue: 'FORMAT'}),
     thumbnails: Flags.string({description: 'images: hidden behind a content warning the reader opens, shown, or left out', options: [...THUMBNAIL_CHOICES], default: 'hidden'}),
-    lang: Flags.string({description: `the language of the report's wording: ${REPORT_LANGUAGES.join(', ')} (a message file each, in src/report/messages/)`, options: REPORT_LANGUAGES, default: 'en', helpValue: 'LANG'}),
+    lang: Flags.string({description: `the language of the report's wording: ${describeReportLanguages().join(', ')}; data is shown as recorded`, options: REPORT_LANGUAGES, default: 'en', helpValue: 'LANG'}),
     force: Flags.boolean({description: 'replace an existing --out', default: false}),
     key: Flags.string({description: 'the fingerprint of a signing key you expect (SHA256:<64 hex>), as for `custody verify`; repeatable', multiple: true, helpValue: 'FINGERPRINT'}),
     'tsa-ca': Flags.string({description: 'a PEM file of TSA root certificates you trust, as for `custody verify` (repeatable)', multiple: true, helpValue: 'FILE'}),

@@ -45,6 +45,19 @@ export function reportLanguages(folder = MESSAGES_FOLDER): string[] {
     .sort()
 }
 
+/** The languages as `tag (name)`, the name as its own file gives it (`language`), for --lang's help. */
+export function describeReportLanguages(folder = MESSAGES_FOLDER): string[] {
+  return reportLanguages(folder).map((tag) => {
+    try {
+      const name = (JSON.parse(readFileSync(join(folder, `${tag}.json`), 'utf8')) as {language?: unknown}).language
+      return typeof name === 'string' ? `${tag} (${name})` : tag
+    } catch {
+      // A file that cannot be read is refused with its reason when it is used (loadReportMessages), not in the help.
+      return tag
+    }
+  })
+}
+
 function placeholders(text: string): Set<string> {
   return new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]!))
 }
