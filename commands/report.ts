@@ -3,10 +3,13 @@ import {readTrustedRoots} from '../src/case/settings.js'
 import {CustodyError} from '../src/errors.js'
 import {parseFingerprint} from '../src/keys/signing-key.js'
 import {progressLine} from '../src/render/progress.js'
+import {describeReportLanguages, reportLanguages} from '../src/report/messages/catalog.js'
 import {reportArchive, type ReportResult} from '../src/report/report.js'
 import {THUMBNAIL_CHOICES, type Thumbnails} from '../src/report/thumbnails.js'
 import {parsePemCertificates} from '../src/timestamps/token.js'
 import {CustodyCommand, prose} from './_base.js'
+
+const REPORT_LANGUAGES = reportLanguages()
 
 export default class Report extends CustodyCommand {
   static override args = {
@@ -32,8 +35,11 @@ behind a content warning the reader opens (--thumbnails shown, or none to leave 
 is no image library, so the original is inlined when it is a JPEG or PNG of at most 2 MiB, and the
 report says when one is larger. The same archive and options give the same bytes.
 
-Only HTML and English for now: PDF/A, Ukrainian and Russian (--lang) and the CASE/UCO export are
-still to come.
+--lang sets the language of the report's fixed wording (headings, verdict, labels, glossary):
+English (en, the default), Ukrainian (uk) or Russian (ru), or any other language a message file
+was added for (src/report/messages/). What comes from the archive (names, places, notes, the
+verifier's findings and check names) is shown as recorded, never translated; times stay ISO 8601
+as recorded. Only HTML for now: PDF/A and the CASE/UCO export are still to come.
 
 --key and --tsa-ca are those of \`custody verify\`: the signer and TSA roots you trust.
 
@@ -47,6 +53,7 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
       command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --out report.html --key SHA256:86e35e56ce89c0d90071b081a12ac8dfb8f776b74866a4b92c7f135bc525e75b --tsa-ca freetsa-root.pem',
       description: "As a court would have it: checked against the investigator's key and the TSA's root, both obtained by you",
     },
+    {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --out zvit.html --lang uk', description: "A report whose wording is in Ukrainian (the archive's data is shown as recorded)"},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal/ --out report.html --thumbnails none', description: 'A report of the bag folder unzipped from an archive, without images'},
   ]
 
@@ -54,6 +61,7 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     out: Flags.string({char: 'o', description: 'the HTML file to write (mode 600)', required: true, helpValue: 'FILE.html'}),
     format: Flags.string({description: 'the report\'s format (default: from --out; only html for now)', options: ['html'], helpValue: 'FORMAT'}),
     thumbnails: Flags.string({description: 'images: hidden behind a content warning the reader opens, shown, or left out', options: [...THUMBNAIL_CHOICES], default: 'hidden'}),
+    lang: Flags.string({description: `the language of the report's wording: ${describeReportLanguages().join(', ')}; data is shown as recorded`, options: REPORT_LANGUAGES, default: 'en', helpValue: 'LANG'}),
     force: Flags.boolean({description: 'replace an existing --out', default: false}),
     key: Flags.string({description: 'the fingerprint of a signing key you expect (SHA256:<64 hex>), as for `custody verify`; repeatable', multiple: true, helpValue: 'FINGERPRINT'}),
     'tsa-ca': Flags.string({description: 'a PEM file of TSA root certificates you trust, as for `custody verify` (repeatable)', multiple: true, helpValue: 'FILE'}),
@@ -73,6 +81,7 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
       out: flags.out,
       force: flags.force,
       thumbnails: flags.thumbnails as Thumbnails,
+      lang: flags.lang,
       verify: {onProgress: (done, total) => progress.update(`verifying: ${done}/${total} files re-hashed`), ...(pinnedKeys === undefined ? {} : {pinnedKeys}), ...(roots === undefined ? {} : {tsaRoots: roots})},
     })
     progress.done()

@@ -10,7 +10,7 @@ import {bagReadme} from '../seal/readme.js'
 import type {DescribedSeal} from '../seal/statement.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import {escapeHtml, escapeLines, facts, heading, row} from './html.js'
-import type {ReportMessages} from './messages/en.js'
+import type {ReportMessages} from './messages/catalog.js'
 
 const record = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {})
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])

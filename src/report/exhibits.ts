@@ -9,7 +9,7 @@ import type {ArchiveContext} from '../verify/archive/context.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
 import type {ArchiveData, StatedExhibit} from './archive-data.js'
 import {escapeHtml, facts, heading, row} from './html.js'
-import type {ReportMessages} from './messages/en.js'
+import type {ReportMessages} from './messages/catalog.js'
 import type {ReportSink} from './sink.js'
 import {imageBlock, type Thumbnails} from './thumbnails.js'
 
@@ -46,7 +46,7 @@ function tableRow(m: ReportMessages, data: ArchiveData, x: StatedExhibit): strin
     s.exhibit,
     s.originalName,
     normalised.mimeType ?? normalised.fileType ?? m.exhibits.none2,
-    typeof s.size === 'number' ? `${formatBytes(s.size)} (${m.exhibits.bytes(s.size)})` : s.size,
+    typeof s.size === 'number' ? `${formatBytes(s.size)} (${m.count(m.exhibits.bytes, s.size)})` : s.size,
     s.sha256,
     captureTime(m, normalised),
     gps(m, normalised),
@@ -77,7 +77,7 @@ function coverage(m: ReportMessages, report: ArchiveReport, seq: number): string
   const signedOk = report.checks.some((c) => c.name === 'signatures' && c.status === 'ok') && report.trust?.signingKey
   const signed = signedOk && report.treeHead !== null && seq < report.treeHead.size ? x.signed : x.notSigned
   const stamped = report.checks.some((c) => c.name === 'timestamps' && c.status !== 'failed') ? (report.trust?.timestamps ?? []).filter((t) => seq < t.treeSize) : []
-  return `${signed}; ${stamped.length === 0 ? x.notStamped : stamped.map((t) => x.stamped(t.genTime)).join(', ')}`
+  return `${signed}; ${stamped.length === 0 ? x.notStamped : stamped.map((t) => m.say(x.stamped, {genTime: t.genTime})).join(', ')}`
 }
 
 async function custodyChain(out: ReportSink, m: ReportMessages, data: ArchiveData, report: ArchiveReport, id: string): Promise<void> {

@@ -8,7 +8,7 @@ import {isRecord} from '../formats/guards.js'
 import {CUSTODY_VERSION} from '../version.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
 import {escapeHtml, facts, heading, row, STYLE} from './html.js'
-import type {ReportMessages} from './messages/en.js'
+import type {ReportMessages} from './messages/catalog.js'
 import type {ReportVerdict} from './verdict.js'
 
 /** The sealed statement's fields the cover shows ({} when it could not be read). */
@@ -30,17 +30,17 @@ export function documentHead(m: ReportMessages, sealId: string): string {
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`,
     '<meta name="referrer" content="no-referrer">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(m.title(sealId))}</title>`,
+    `<title>${escapeHtml(m.say(m.title, {sealId}))}</title>`,
     `<style>${STYLE}</style>`,
     '</head>',
     '<body>',
-    `<h1>${escapeHtml(m.title(sealId))}</h1>\n`,
+    `<h1>${escapeHtml(m.say(m.title, {sealId}))}</h1>\n`,
   ].join('\n')
 }
 
 export function verdictSentence(m: ReportMessages, verdict: ReportVerdict): string {
-  if (verdict.verdict === 'failed') return verdict.failedChecks.length === 0 ? m.cover.failedNoCheck : m.cover.failed(verdict.failedChecks.join(', '))
-  return verdict.warnings > 0 ? m.cover.verifiedWithWarnings(verdict.warnings) : m.cover.verified
+  if (verdict.verdict === 'failed') return verdict.failedChecks.length === 0 ? m.cover.failedNoCheck : m.count(m.cover.failed, verdict.failedChecks.length, {checks: verdict.failedChecks.join(', ')})
+  return verdict.warnings > 0 ? m.count(m.cover.verifiedWithWarnings, verdict.warnings) : m.cover.verified
 }
 
 export function cover(m: ReportMessages, report: ArchiveReport, verdict: ReportVerdict, given: CoverFacts): string {
@@ -61,7 +61,7 @@ export function cover(m: ReportMessages, report: ArchiveReport, verdict: ReportV
       [m.cover.archive, report.archive.split(/[\\/]/).filter((p) => p !== '').at(-1) ?? report.archive],
       [m.cover.archiveSha256, given.archiveSha256 ?? m.cover.folderNoHash],
     ]),
-    `<p>${escapeHtml(m.cover.madeBy(CUSTODY_VERSION))}</p>\n`,
+    `<p>${escapeHtml(m.say(m.cover.madeBy, {version: CUSTODY_VERSION}))}</p>\n`,
   ].join('')
 }
 
@@ -89,7 +89,7 @@ function problemTable(m: ReportMessages, report: ArchiveReport): string {
     row([v.check, v.subject, v.message, v.expected, v.actual], true),
     ...rows,
     '</table>\n',
-    more > 0 ? `<p>${escapeHtml(v.problemsMore(more))}</p>\n` : '',
+    more > 0 ? `<p>${escapeHtml(m.count(v.problemsMore, more))}</p>\n` : '',
   ].join('')
 }
 
@@ -103,7 +103,7 @@ function trustFacts(m: ReportMessages, report: ArchiveReport): string {
   const time =
     stamps.length === 0
       ? `<p>${escapeHtml(v.noTime)}</p>\n`
-      : `<table>\n${row([v.tsa, v.genTime, v.covers], true)}${stamps.map((t) => row([t.tsa, t.genTime, v.coversEvents(t.treeSize)])).join('')}</table>\n<p>${escapeHtml(trust?.tsaRootsFrom === 'given' ? v.rootsGiven : v.rootsArchive)}</p>\n`
+      : `<table>\n${row([v.tsa, v.genTime, v.covers], true)}${stamps.map((t) => row([t.tsa, t.genTime, m.count(v.coversEvents, t.treeSize, {last: t.treeSize - 1})])).join('')}</table>\n<p>${escapeHtml(trust?.tsaRootsFrom === 'given' ? v.rootsGiven : v.rootsArchive)}</p>\n`
   return `<h3>${escapeHtml(v.signer)}</h3>\n${signer}<h3>${escapeHtml(v.time)}</h3>\n${time}`
 }
 

@@ -2,8 +2,8 @@
  * `custody report ARCHIVE --out report.html`: a report a court can read, print and file, made from
  * a sealed archive (a ZIP, or its bag folder) as it is verified. The steps:
  *
- *   1. the destination is checked before any work (src/io/files.ts checkDestination), and the
- *      ZIP's own SHA-256 taken;
+ *   1. the wording of --lang is read and checked (messages/catalog.ts), the destination is checked
+ *      before any work (src/io/files.ts checkDestination), and the ZIP's own SHA-256 taken;
  *   2. the archive is verified by the archive verifier (src/verify/verify-archive.ts), with every
  *      check `custody verify` runs and none of its own;
  *   3. while the verified archive is still open, the statement's exhibits and their events are
@@ -27,7 +27,7 @@ import {glossary, howToCheck, testimony} from './back.js'
 import {exhibitDetails, exhibitTable} from './exhibits.js'
 import {cover, documentHead, verification} from './front.js'
 import {escapeHtml} from './html.js'
-import {en, type ReportMessages} from './messages/en.js'
+import {loadReportMessages, type ReportMessages} from './messages/catalog.js'
 import {ReportSink} from './sink.js'
 import type {Thumbnails} from './thumbnails.js'
 import {verdictOf, type Verdict} from './verdict.js'
@@ -36,6 +36,8 @@ export interface ReportOptions {
   out: string
   force: boolean
   thumbnails: Thumbnails
+  /** The language of the report's fixed wording: a message file's tag (messages/catalog.ts). */
+  lang: string
   /** What the verifier is given (--key, --tsa-ca, progress). */
   verify: Omit<VerifyArchiveOptions, 'afterChecks'>
 }
@@ -43,6 +45,7 @@ export interface ReportOptions {
 export interface ReportResult {
   out: string
   format: 'html'
+  lang: string
   verdict: Verdict
   failedChecks: string[]
   sealId: string | null
@@ -88,7 +91,7 @@ async function writeShort(out: ReportSink, m: ReportMessages, report: ArchiveRep
 }
 
 export async function reportArchive(archive: string, options: ReportOptions): Promise<ReportResult> {
-  const m = en
+  const m = loadReportMessages(options.lang)
   const target = checkDestination(options.out)
   if (!options.force && existsSync(target)) throw notReplaced(options.out)
   const archiveSha256 = await sha256Of(archive)
@@ -103,5 +106,5 @@ export async function reportArchive(archive: string, options: ReportOptions): Pr
   if (exhibits === undefined) await writeShort(out, m, verified, archiveSha256)
   if (!(await out.finish(target, options.force))) throw notReplaced(options.out)
   const {verdict, failedChecks} = verdictOf(verified)
-  return {out: target, format: 'html', verdict, failedChecks, sealId: verified.sealId, archiveSha256, exhibits: exhibits ?? 0, thumbnails: options.thumbnails, checks: verified.checks, problemCount: verified.problemCount}
+  return {out: target, format: 'html', lang: m.lang, verdict, failedChecks, sealId: verified.sealId, archiveSha256, exhibits: exhibits ?? 0, thumbnails: options.thumbnails, checks: verified.checks, problemCount: verified.problemCount}
 }

@@ -9,7 +9,7 @@ import {isRecord} from '../formats/guards.js'
 import {formatBytes} from '../render/text.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import {escapeHtml} from './html.js'
-import type {ReportMessages} from './messages/en.js'
+import type {ReportMessages} from './messages/catalog.js'
 
 export type Thumbnails = 'shown' | 'hidden' | 'none'
 export const THUMBNAIL_CHOICES: readonly Thumbnails[] = ['shown', 'hidden', 'none']
@@ -28,7 +28,7 @@ export async function imageBlock(m: ReportMessages, context: ArchiveContext, sta
   const paragraph = (text: string): string => `<h4>${escapeHtml(m.exhibit.image)}</h4>\n<p>${escapeHtml(text)}</p>\n`
   const file = context.files.get(String(stated.path))
   if (file === undefined) return paragraph(m.exhibit.unreadable)
-  if (file.size > INLINE_LIMIT) return paragraph(m.exhibit.tooLarge(formatBytes(INLINE_LIMIT)))
+  if (file.size > INLINE_LIMIT) return paragraph(m.say(m.exhibit.tooLarge, {limit: formatBytes(INLINE_LIMIT)}))
   let bytes: Buffer
   try {
     bytes = await context.source.readSmall(file.info, INLINE_LIMIT, file.sha256)
