@@ -39,7 +39,7 @@ report says when one is larger. The same archive and options give the same bytes
 English (en, the default), Ukrainian (uk) or Russian (ru), or any other language a message file
 was added for (src/report/messages/). What comes from the archive (names, places, notes, the
 verifier's findings and check names) is shown as recorded, never translated; times stay ISO 8601
-as recorded. Only HTML for now: PDF/A is still to come. The same archive as CASE/UCO JSON-LD is `custody export case-uco`.
+as recorded. Only HTML for now: PDF/A is still to come. The same archive as CASE/UCO JSON-LD is \`custody export case-uco\`.
 
 --key and --tsa-ca are those of \`custody verify\`: the signer and TSA roots you trust.
 

@@ -7,10 +7,10 @@
  * contact; a tampered archive refused with nothing written; the same bytes every time.
  */
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {forgeBag} from '../helpers/bag.js'
+import {forgeBag, sealedAndUnzipped} from '../helpers/bag.js'
 import {custody, custodyJson, newCase, ROOT, tempDir} from '../helpers/cli.js'
 import {checker} from '../helpers/tools.js'
 
@@ -41,13 +41,7 @@ beforeAll(async () => {
     ...['--statement-file', join(ROOT, 'fixtures', 'testimony', 'W-001-statement.txt'), '--witness-name', WITNESS_NAME, '--witness-contact', WITNESS_CONTACT, '--case', kase.dir],
   ])
   expect(testimony.code, testimony.stderr).toBe(0)
-  const archive = join(work.path, 'sealed.zip')
-  const seal = await custody(['seal', '--out', archive, '--purpose', 'court', '--sealed-at', '2024-04-01T12:00:00+03:00', '--case', kase.dir])
-  expect(seal.code, seal.stderr).toBe(0)
-  const pristine = join(work.path, 'pristine')
-  mkdirSync(pristine)
-  expect(spawnSync('unzip', ['-q', archive, '-d', pristine]).status).toBe(0)
-  sealed = {archive, bag: readdirSync(pristine)[0]!, pristine}
+  sealed = await sealedAndUnzipped(kase.dir, work.path, 'sealed', ['--purpose', 'court', '--sealed-at', '2024-04-01T12:00:00+03:00'])
 }, 180_000)
 
 afterAll(() => {

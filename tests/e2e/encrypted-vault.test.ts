@@ -46,7 +46,7 @@ interface VerifyJson {
   problems: Array<{subject: string; message: string}>
 }
 
-async function verify(dir: string): Promise<{code: number; json: VerifyJson}> {
+async function verify(dir: string): Promise<{code: number | null; json: VerifyJson}> {
   const result = await custodyJson<VerifyJson>(['verify', '--json'], {cwd: dir, env: caseEnv(dir)})
   return {code: result.code, json: result.json}
 }

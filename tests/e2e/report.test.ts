@@ -6,10 +6,10 @@
  * chromium is installed, the report is also opened in it with the network off.
  */
 import {spawnSync} from 'node:child_process'
-import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {forgeBag} from '../helpers/bag.js'
+import {forgeBag, sealedAndUnzipped} from '../helpers/bag.js'
 import {custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
 import {LocalTsa} from '../../src/timestamps/local-tsa.js'
 
@@ -47,13 +47,7 @@ beforeAll(async () => {
     ...['--statement-file', statement, '--witness-name', WITNESS_NAME, '--witness-contact', WITNESS_CONTACT, '--case', kase.dir],
   ])
   expect(testimony.code, testimony.stderr).toBe(0)
-  const archive = join(work.path, 'sealed.zip')
-  const seal = await custody(['seal', '--out', archive, '--purpose', 'court', '--note', HOSTILE_NOTE, '--sealed-at', '2024-04-01T12:00:00+03:00', '--case', kase.dir])
-  expect(seal.code, seal.stderr).toBe(0)
-  const pristine = join(work.path, 'pristine')
-  mkdirSync(pristine)
-  expect(spawnSync('unzip', ['-q', archive, '-d', pristine]).status).toBe(0)
-  sealed = {archive, bag: readdirSync(pristine)[0]!, pristine}
+  sealed = await sealedAndUnzipped(kase.dir, work.path, 'sealed', ['--purpose', 'court', '--note', HOSTILE_NOTE, '--sealed-at', '2024-04-01T12:00:00+03:00'])
 }, 120_000)
 
 afterAll(() => {

@@ -43,12 +43,12 @@ export function forgeBag(pristine: string, bag: string, dir: string, change: (ba
 }
 
 /**
- * Seals the whole case into `work/name.zip` and unzips it, with the system unzip, into
- * `work/pristine`: the genuine archive a forger starts from.
+ * Seals the whole case into `work/name.zip` (with `sealArgs`: --purpose, --sealed-at, ...) and
+ * unzips it, with the system unzip, into `work/pristine`: the genuine archive a forger starts from.
  */
-export async function sealedAndUnzipped(caseDir: string, work: string, name = 'sealed'): Promise<{archive: string; bag: string; pristine: string}> {
+export async function sealedAndUnzipped(caseDir: string, work: string, name = 'sealed', sealArgs: string[] = []): Promise<{archive: string; bag: string; pristine: string}> {
   const archive = join(work, `${name}.zip`)
-  const sealed = await custodyJson<{bag: string}>(['seal', '--out', archive, '--case', caseDir])
+  const sealed = await custodyJson<{bag: string}>(['seal', '--out', archive, ...sealArgs, '--case', caseDir])
   if (sealed.code !== 0) throw new Error(`seal failed: ${sealed.stderr}`)
   const pristine = join(work, 'pristine')
   mkdirSync(pristine)
