@@ -3,7 +3,7 @@ import {readTrustedRoots} from '../src/case/settings.js'
 import {CustodyError} from '../src/errors.js'
 import {parseFingerprint} from '../src/keys/signing-key.js'
 import {progressLine} from '../src/render/progress.js'
-import {reportArchive, type ReportResult} from '../src/report/report.js'
+import {FORMAT_CHOICES, reportArchive, type ReportFormat, type ReportResult} from '../src/report/report.js'
 import {THUMBNAIL_CHOICES, type Thumbnails} from '../src/report/thumbnails.js'
 import {parsePemCertificates} from '../src/timestamps/token.js'
 import {CustodyCommand, prose} from './_base.js'
@@ -13,7 +13,7 @@ export default class Report extends CustodyCommand {
     archive: Args.string({description: 'a sealed archive (ZIP), or its bag folder unzipped, to report on', required: true}),
   }
 
-  static override description = prose`Write a report of a sealed archive for a court: one HTML file to read, print and file.
+  static override description = prose`Write a report of a sealed archive for a court, to read, print and file: one HTML file, or a PDF/A-3 file.
 
 The archive is verified first, with every check \`custody verify ARCHIVE\` runs, and the report
 states what they found: it never claims a check that was not run, and a check that failed is
@@ -26,14 +26,22 @@ it, when and where, source); each exhibit's chain of custody, normalised metadat
 testimony by witness code only (never an identity); how to check the archive with standard tools;
 and a glossary.
 
-The report is one self-contained file: images are inlined, nothing is loaded from the network,
-no script is needed, it prints on A4 and Letter and reads without colour. Images are hidden
-behind a content warning the reader opens (--thumbnails shown, or none to leave them out); there
-is no image library, so the original is inlined when it is a JPEG or PNG of at most 2 MiB, and the
-report says when one is larger. The same archive and options give the same bytes.
+The format comes from --out's extension (.html or .pdf), or from --format. The HTML report is one
+self-contained file: images are inlined, nothing is loaded from the network, no script is needed,
+it prints on A4 and Letter and reads without colour. The PDF report is PDF/A-3 (for archiving),
+A4, with its fonts embedded (DejaVu, covering Latin, Cyrillic and Armenian), and carries the
+verification result as an attached file (verification.json, as \`custody verify --json\` gives
+it; extract it with \`pdfdetach -saveall\`).
 
-Only HTML and English for now: PDF/A, Ukrainian and Russian (--lang) and the CASE/UCO export are
-still to come.
+Images: by default (--thumbnails hidden) the HTML hides each behind a content warning the reader
+opens; a PDF cannot hide anything, so there each image is only named where the exhibit is
+described and drawn in an appendix at the end, after a page of content warning. --thumbnails
+shown puts them in place in both; none leaves them out. There is no image library, so the
+original is used when it is a JPEG or PNG of at most 2 MiB, and the report says when one is
+larger. The same archive and options give the same bytes (a PDF's dates and document ID are the
+seal's).
+
+Only English for now: Ukrainian and Russian (--lang) and the CASE/UCO export are still to come.
 
 --key and --tsa-ca are those of \`custody verify\`: the signer and TSA roots you trust.
 
@@ -48,12 +56,13 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
       description: "As a court would have it: checked against the investigator's key and the TSA's root, both obtained by you",
     },
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal/ --out report.html --thumbnails none', description: 'A report of the bag folder unzipped from an archive, without images'},
+    {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --out crimea-report.pdf', description: 'A PDF/A report, the images in an appendix after a content warning, the verification result attached'},
   ]
 
   static override flags = {
-    out: Flags.string({char: 'o', description: 'the HTML file to write (mode 600)', required: true, helpValue: 'FILE.html'}),
-    format: Flags.string({description: 'the report\'s format (default: from --out; only html for now)', options: ['html'], helpValue: 'FORMAT'}),
-    thumbnails: Flags.string({description: 'images: hidden behind a content warning the reader opens, shown, or left out', options: [...THUMBNAIL_CHOICES], default: 'hidden'}),
+    out: Flags.string({char: 'o', description: 'the HTML or PDF file to write (mode 600)', required: true, helpValue: 'FILE.html|FILE.pdf'}),
+    format: Flags.string({description: 'the report\'s format (default: from --out\'s extension)', options: [...FORMAT_CHOICES], helpValue: 'FORMAT'}),
+    thumbnails: Flags.string({description: 'images: hidden behind a content warning (in a PDF: in an appendix after one), shown, or left out', options: [...THUMBNAIL_CHOICES], default: 'hidden'}),
     force: Flags.boolean({description: 'replace an existing --out', default: false}),
     key: Flags.string({description: 'the fingerprint of a signing key you expect (SHA256:<64 hex>), as for `custody verify`; repeatable', multiple: true, helpValue: 'FINGERPRINT'}),
     'tsa-ca': Flags.string({description: 'a PEM file of TSA root certificates you trust, as for `custody verify` (repeatable)', multiple: true, helpValue: 'FILE'}),
@@ -61,16 +70,14 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
 
   async run(): Promise<ReportResult> {
     const {args, flags} = await this.parse(Report)
-    if (/\.pdf$/i.test(flags.out)) throw new CustodyError('USAGE', `--out ${flags.out}: a PDF/A report is still to come; write an HTML report (--out FILE.html) and print it to PDF if needed`)
-    if (flags.format === undefined && !/\.html?$/i.test(flags.out)) {
-      throw new CustodyError('USAGE', `--out ${flags.out}: only an HTML report (.html) can be made for now; name the file .html, or add --format html`)
-    }
+    const format = reportFormat(flags.out, flags.format as ReportFormat | undefined)
 
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const pinnedKeys = flags.key?.map((k) => parseFingerprint(k))
     const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
     const result = await reportArchive(args.archive, {
       out: flags.out,
+      format,
       force: flags.force,
       thumbnails: flags.thumbnails as Thumbnails,
       verify: {onProgress: (done, total) => progress.update(`verifying: ${done}/${total} files re-hashed`), ...(pinnedKeys === undefined ? {} : {pinnedKeys}), ...(roots === undefined ? {} : {tsaRoots: roots})},
@@ -80,4 +87,13 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     if (result.verdict !== 'verified') process.exitCode = 3
     return result
   }
+}
+
+/** The format --format names, else the one --out's extension names; an extension that says otherwise is refused. */
+function reportFormat(out: string, given: ReportFormat | undefined): ReportFormat {
+  const named: ReportFormat | undefined = /\.pdf$/i.test(out) ? 'pdf' : /\.html?$/i.test(out) ? 'html' : undefined
+  if (given !== undefined && named !== undefined && given !== named) throw new CustodyError('USAGE', `--out ${out} names a ${named.toUpperCase()} file, but --format is ${given}: name the file .${given}, or leave --format out`)
+  const format = given ?? named
+  if (format === undefined) throw new CustodyError('USAGE', `--out ${out}: the report's format comes from the extension; name the file .html or .pdf, or add --format html|pdf`)
+  return format
 }

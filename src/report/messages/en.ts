@@ -151,6 +151,17 @@ export const en = {
     ] as ReadonlyArray<readonly [string, string]>,
   },
   contents: 'Contents',
+  // ---- PDF/A report (custody report --out FILE.pdf): strings added with the PDF, to be translated ----
+  pdf: {
+    appendixHeading: '8. Appendix: images',
+    appendixWarning: 'Content warning: the following pages show the exhibits\' images, which may show graphic material. A PDF cannot hide them as the HTML report does; they are kept here, after this page, so that the report can be read and printed without them.',
+    inAppendix: 'The image is in the appendix at the end of this report, after a content warning.',
+    unrenderable: 'The image could not be drawn in the PDF (its file is kept in the archive).',
+    attachmentsHeading: 'Files attached to this PDF',
+    attachments: 'This PDF carries, as attached files (PDF/A-3 associated files), the following. Open them with your PDF reader\'s attachments panel, or extract them with pdfdetach -saveall:',
+    verificationJson: 'the verification result, as custody verify --json gives it',
+  },
+  // ---- end of the PDF/A strings ----
 }
 
 export type ReportMessages = typeof en
