@@ -129,6 +129,7 @@ describe('the JSON Schemas of docs/json/', () => {
     // The court report of the archive, and of its bag folder (no archive SHA-256).
     expect((await valid<{verdict: string}>(['report', archive, '--out', join(work.path, 'report.html'), '--tsa-ca', tsa.caFile])).verdict).toBe('verified')
     expect((await valid<{archiveSha256: unknown}>(['report', unzipped, '--out', join(work.path, 'folder-report.html'), '--thumbnails', 'none'])).archiveSha256).toBeNull()
+    expect((await valid<{attachments: string[]}>(['report', archive, '--out', join(work.path, 'report.pdf'), '--tsa-ca', tsa.caFile])).attachments).toEqual(['verification.json'])
     await valid(['seal', '--finish', await unpublishedSeal(join(work.path, 'killed.zip')), ...c])
     await valid(['key', 'rotate', '--reason', 'the laptop was replaced', ...c])
     await valid(['log', ...c])
