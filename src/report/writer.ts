@@ -5,7 +5,6 @@
  * or a message, never markup: each writer makes it safe for its format.
  */
 import {safeText} from '../render/text.js'
-import type {Thumbnails} from './thumbnails.js'
 
 /** An exhibit's image as the report can show it: the picture, or a sentence saying why not. */
 export type ExhibitImage = {kind: 'image'; bytes: Buffer; type: 'image/jpeg' | 'image/png'; alt: string} | {kind: 'note'; text: string}
@@ -36,7 +35,7 @@ export interface ReportWriter {
   sectionStart(kind: 'exhibit' | 'testimony'): Promise<void>
   sectionEnd(): Promise<void>
   /** An exhibit's image, as --thumbnails asks (never called with 'none'). */
-  image(image: ExhibitImage, thumbnails: Exclude<Thumbnails, 'none'>): Promise<void>
+  image(image: ExhibitImage, thumbnails: 'shown' | 'hidden'): Promise<void>
   /** What follows starts a new page (where a format has pages). */
   pageBreak(): Promise<void>
   end(): Promise<void>
