@@ -116,8 +116,15 @@ export async function exhibitDetails(w: ReportWriter, m: ReportMessages, data: A
   }
 }
 
+/** Whether an exhibit is recorded as an image (no appendix, and no warning page, without one). */
+function hasImages(data: ArchiveData): boolean {
+  for (const x of data.exhibits()) if (String(recorded(data, String(x.stated.exhibit)).normalised.mimeType).startsWith('image/')) return true
+  return false
+}
+
 /** The images of a PDF whose --thumbnails is hidden: after a page of content warning, at the end, each under its exhibit's heading. */
 export async function imageAppendix(w: ReportWriter, m: ReportMessages, data: ArchiveData, context: ArchiveContext): Promise<void> {
+  if (!hasImages(data)) return
   await w.heading(2, m.pdf.appendixHeading, 'images')
   await w.paragraph(m.pdf.appendixWarning)
   await w.pageBreak()
