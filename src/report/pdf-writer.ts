@@ -19,6 +19,13 @@ const FONT_FILES = {body: 'DejaVuSans.ttf', bold: 'DejaVuSans-Bold.ttf', mono: '
 type Face = keyof typeof FONT_FILES
 const require = createRequire(import.meta.url)
 const fontPath = (face: Face): string => require.resolve(`dejavu-fonts-ttf/ttf/${FONT_FILES[face]}`)
+/**
+ * The name a face is selected by. The body face is the document's first font, selected by its
+ * path: PDFKit caches a font under the name it was first selected by, and would open and parse the
+ * same file again at every selection under a second name.
+ */
+const BODY_FONT = fontPath('body')
+const named = (face: Face): string => (face === 'body' ? BODY_FONT : face)
 
 const SIZE = {body: 9, title: 16, 2: 14, 3: 11.5, 4: 10, mono: 7.5} as const
 const MARGIN = 50
@@ -62,14 +69,16 @@ export class PdfWriter implements ReportWriter {
       pdfVersion: '1.7',
       size: 'A4',
       margin: MARGIN,
-      font: fontPath('body'),
+      font: BODY_FONT,
       lang: meta.lang,
       displayTitle: true,
+      // PDFKit's cache of laid-out words has no bound: every hash is a new word, so memory would grow with the exhibits.
+      fontLayoutCache: false,
       info: {Title: meta.title, Creator: meta.creator, Producer: meta.creator, CreationDate: meta.date, ModDate: meta.date},
     })
     // The trailer ID PDFKit would make hashes the Info dictionary; set here so that it is the seal's, whatever PDFKit adds.
     Object.assign(this.doc, {_id: meta.id})
-    for (const face of Object.keys(FONT_FILES) as Face[]) this.doc.registerFont(face, fontPath(face))
+    for (const face of ['bold', 'mono'] as const) this.doc.registerFont(face, fontPath(face))
     this.doc.on('data', (chunk: Buffer) => this.out.push(chunk))
     this.ended = new Promise((resolve, reject) => {
       this.doc.once('end', resolve)
@@ -87,7 +96,7 @@ export class PdfWriter implements ReportWriter {
 
   /** Text at the left margin, flowing onto new pages as needed. */
   private text(value: unknown, face: Face = 'body', size: number = SIZE.body, gap = 0.35): void {
-    this.doc.font(face).fontSize(size).text(printable(value), MARGIN, this.doc.y, {width: this.width})
+    this.doc.font(named(face)).fontSize(size).text(printable(value), MARGIN, this.doc.y, {width: this.width})
     this.doc.moveDown(gap)
   }
 
@@ -98,7 +107,7 @@ export class PdfWriter implements ReportWriter {
 
   /** Cells side by side, each with its face, starting a new page when the row does not fit. */
   private cells(cells: ReadonlyArray<{text: string; width: number; face: Face}>): void {
-    const heightOf = (c: {text: string; width: number; face: Face}): number => this.doc.font(c.face).fontSize(SIZE.body).heightOfString(c.text, {width: c.width})
+    const heightOf = (c: {text: string; width: number; face: Face}): number => this.doc.font(named(c.face)).fontSize(SIZE.body).heightOfString(c.text, {width: c.width})
     const height = Math.max(...cells.map(heightOf))
     if (height > this.bottom - this.doc.page.margins.top) {
       // Taller than a page: written one after the other, flowing across pages.
@@ -110,7 +119,7 @@ export class PdfWriter implements ReportWriter {
     const y = this.doc.y
     let x = MARGIN
     for (const c of cells) {
-      this.doc.font(c.face).fontSize(SIZE.body).text(c.text, x, y, {width: c.width - 4})
+      this.doc.font(named(c.face)).fontSize(SIZE.body).text(c.text, x, y, {width: c.width - 4})
       x += c.width
     }
 
@@ -138,7 +147,7 @@ export class PdfWriter implements ReportWriter {
   async verdict(text: string, failed: boolean): Promise<void> {
     const pad = 8
     const body = printable(text)
-    const height = this.doc.font('bold').fontSize(SIZE[3]).heightOfString(body, {width: this.width - 2 * pad})
+    const height = this.doc.font(named('bold')).fontSize(SIZE[3]).heightOfString(body, {width: this.width - 2 * pad})
     this.room(height + 2 * pad)
     const y = this.doc.y
     this.doc.lineWidth(failed ? 4 : 1.5).rect(MARGIN, y, this.width, height + 2 * pad).stroke()
@@ -179,7 +188,7 @@ export class PdfWriter implements ReportWriter {
   async list(items: readonly string[]): Promise<void> {
     for (const item of items) {
       this.room(20)
-      this.doc.font('body').fontSize(SIZE.body).text(`•  ${printable(item)}`, MARGIN + 8, this.doc.y, {width: this.width - 8})
+      this.doc.font(named('body')).fontSize(SIZE.body).text(`•  ${printable(item)}`, MARGIN + 8, this.doc.y, {width: this.width - 8})
       this.doc.moveDown(0.2)
     }
 
@@ -188,7 +197,7 @@ export class PdfWriter implements ReportWriter {
   }
 
   async pre(text: string): Promise<void> {
-    this.doc.font('mono').fontSize(SIZE.mono).text(text.split('\n').map(printable).join('\n'), MARGIN, this.doc.y, {width: this.width})
+    this.doc.font(named('mono')).fontSize(SIZE.mono).text(text.split('\n').map(printable).join('\n'), MARGIN, this.doc.y, {width: this.width})
     this.doc.moveDown(0.5)
     await this.out.drain()
   }
