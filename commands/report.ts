@@ -4,7 +4,7 @@ import {CustodyError} from '../src/errors.js'
 import {parseFingerprint} from '../src/keys/signing-key.js'
 import {progressLine} from '../src/render/progress.js'
 import {describeReportLanguages, reportLanguages} from '../src/report/messages/catalog.js'
-import {reportArchive, type ReportResult} from '../src/report/report.js'
+import {FORMAT_CHOICES, reportArchive, type ReportFormat, type ReportResult} from '../src/report/report.js'
 import {THUMBNAIL_CHOICES, type Thumbnails} from '../src/report/thumbnails.js'
 import {parsePemCertificates} from '../src/timestamps/token.js'
 import {CustodyCommand, prose} from './_base.js'
@@ -16,7 +16,7 @@ export default class Report extends CustodyCommand {
     archive: Args.string({description: 'a sealed archive (ZIP), or its bag folder unzipped, to report on', required: true}),
   }
 
-  static override description = prose`Write a report of a sealed archive for a court: one HTML file to read, print and file.
+  static override description = prose`Write a report of a sealed archive for a court, to read, print and file: one HTML file, or a PDF/A-3 file.
 
 The archive is verified first, with every check \`custody verify ARCHIVE\` runs, and the report
 states what they found: it never claims a check that was not run, and a check that failed is
@@ -29,17 +29,26 @@ it, when and where, source); each exhibit's chain of custody, normalised metadat
 testimony by witness code only (never an identity); how to check the archive with standard tools;
 and a glossary.
 
-The report is one self-contained file: images are inlined, nothing is loaded from the network,
-no script is needed, it prints on A4 and Letter and reads without colour. Images are hidden
-behind a content warning the reader opens (--thumbnails shown, or none to leave them out); there
-is no image library, so the original is inlined when it is a JPEG or PNG of at most 2 MiB, and the
-report says when one is larger. The same archive and options give the same bytes.
+The format comes from --out's extension (.html or .pdf), or from --format. The HTML report is one
+self-contained file: images are inlined, nothing is loaded from the network, no script is needed,
+it prints on A4 and Letter and reads without colour. The PDF report is PDF/A-3 (for archiving),
+A4, with its fonts embedded (DejaVu, covering Latin, Cyrillic and Armenian), and carries the
+verification result as an attached file (verification.json, as \`custody verify --json\` gives
+it; extract it with \`pdfdetach -saveall\`).
+
+Images: by default (--thumbnails hidden) the HTML hides each behind a content warning the reader
+opens; a PDF cannot hide anything, so there each image is only named where the exhibit is
+described and drawn in an appendix at the end, after a page of content warning. --thumbnails
+shown puts them in place in both; none leaves them out. There is no image library, so the
+original is used when it is a JPEG or PNG of at most 2 MiB, and the report says when one is
+larger. The same archive and options give the same bytes (a PDF's dates and document ID are the
+seal's).
 
 --lang sets the language of the report's fixed wording (headings, verdict, labels, glossary):
 English (en, the default), Ukrainian (uk) or Russian (ru), or any other language a message file
 was added for (src/report/messages/). What comes from the archive (names, places, notes, the
 verifier's findings and check names) is shown as recorded, never translated; times stay ISO 8601
-as recorded. Only HTML for now: PDF/A is still to come. The same archive as CASE/UCO JSON-LD is \`custody export case-uco\`.
+as recorded. The same archive as CASE/UCO JSON-LD is \`custody export case-uco\`.
 
 --key and --tsa-ca are those of \`custody verify\`: the signer and TSA roots you trust.
 
@@ -55,12 +64,13 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     },
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --out zvit.html --lang uk', description: "A report whose wording is in Ukrainian (the archive's data is shown as recorded)"},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal/ --out report.html --thumbnails none', description: 'A report of the bag folder unzipped from an archive, without images'},
+    {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --out crimea-report.pdf', description: 'A PDF/A report, the images in an appendix after a content warning, the verification result attached'},
   ]
 
   static override flags = {
-    out: Flags.string({char: 'o', description: 'the HTML file to write (mode 600)', required: true, helpValue: 'FILE.html'}),
-    format: Flags.string({description: 'the report\'s format (default: from --out; only html for now)', options: ['html'], helpValue: 'FORMAT'}),
-    thumbnails: Flags.string({description: 'images: hidden behind a content warning the reader opens, shown, or left out', options: [...THUMBNAIL_CHOICES], default: 'hidden'}),
+    out: Flags.string({char: 'o', description: 'the HTML or PDF file to write (mode 600)', required: true, helpValue: 'FILE.html|FILE.pdf'}),
+    format: Flags.string({description: 'the report\'s format (default: from --out\'s extension)', options: [...FORMAT_CHOICES], helpValue: 'FORMAT'}),
+    thumbnails: Flags.string({description: 'images: hidden behind a content warning (in a PDF: in an appendix after one), shown, or left out', options: [...THUMBNAIL_CHOICES], default: 'hidden'}),
     lang: Flags.string({description: `the language of the report's wording: ${describeReportLanguages().join(', ')}; data is shown as recorded`, options: REPORT_LANGUAGES, default: 'en', helpValue: 'LANG'}),
     force: Flags.boolean({description: 'replace an existing --out', default: false}),
     key: Flags.string({description: 'the fingerprint of a signing key you expect (SHA256:<64 hex>), as for `custody verify`; repeatable', multiple: true, helpValue: 'FINGERPRINT'}),
@@ -69,16 +79,14 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
 
   async run(): Promise<ReportResult> {
     const {args, flags} = await this.parse(Report)
-    if (/\.pdf$/i.test(flags.out)) throw new CustodyError('USAGE', `--out ${flags.out}: a PDF/A report is still to come; write an HTML report (--out FILE.html) and print it to PDF if needed`)
-    if (flags.format === undefined && !/\.html?$/i.test(flags.out)) {
-      throw new CustodyError('USAGE', `--out ${flags.out}: only an HTML report (.html) can be made for now; name the file .html, or add --format html`)
-    }
+    const format = reportFormat(flags.out, flags.format as ReportFormat | undefined)
 
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const pinnedKeys = flags.key?.map((k) => parseFingerprint(k))
     const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
     const result = await reportArchive(args.archive, {
       out: flags.out,
+      format,
       force: flags.force,
       thumbnails: flags.thumbnails as Thumbnails,
       lang: flags.lang,
@@ -89,4 +97,13 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     if (result.verdict !== 'verified') process.exitCode = 3
     return result
   }
+}
+
+/** The format --format names, else the one --out's extension names; an extension that says otherwise is refused. */
+function reportFormat(out: string, given: ReportFormat | undefined): ReportFormat {
+  const named: ReportFormat | undefined = /\.pdf$/i.test(out) ? 'pdf' : /\.html?$/i.test(out) ? 'html' : undefined
+  if (given !== undefined && named !== undefined && given !== named) throw new CustodyError('USAGE', `--out ${out} names a ${named.toUpperCase()} file, but --format is ${given}: name the file .${given}, or leave --format out`)
+  const format = given ?? named
+  if (format === undefined) throw new CustodyError('USAGE', `--out ${out}: the report's format comes from the extension; name the file .html or .pdf, or add --format html|pdf`)
+  return format
 }

@@ -9,80 +9,87 @@ import {isRecord} from '../formats/guards.js'
 import {bagReadme} from '../seal/readme.js'
 import type {DescribedSeal} from '../seal/statement.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
-import {escapeHtml, escapeLines, facts, heading, row} from './html.js'
 import type {ReportMessages} from './messages/catalog.js'
+import type {ReportWriter} from './writer.js'
 
 const record = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {})
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
 const words = (value: unknown, none: string): string => (list(value).length === 0 ? none : list(value).map(String).join(', '))
 
 /** The consent-changed events of one witness, as the verifier kept them (bounded: BAG_LIMITS.testimonyEvents). */
-function consentHistory(m: ReportMessages, context: ArchiveContext, witness: string): string {
+async function consentHistory(w: ReportWriter, m: ReportMessages, context: ArchiveContext, witness: string): Promise<void> {
   const t = m.testimony
   const none = m.exhibits.none2
-  const changes = context.testimonyEvents.filter((e) => e.action === 'consent-changed' && e.payload.witness === witness)
+  await w.heading(4, t.consentHistory)
+  await w.tableStart([m.exhibit.seq, m.exhibit.when, t.consentChange, t.consentMethod], 'plain')
   const first = context.testimonyEvents.find((e) => e.action === 'testimony' && e.payload.witness === witness)
-  const rows = [
-    ...(first?.action === 'testimony' ? [row([first.seq, first.payload.consent.givenAt ?? first.time, `+ ${words(first.payload.consent.scopes, t.noConsent)}`, first.payload.consent.method ?? ''])] : []),
-    ...changes.map((e) => (e.action === 'consent-changed' ? row([e.seq, e.payload.at, `+ ${words(e.payload.granted, none)} / − ${words(e.payload.withdrawn, none)}`, e.payload.method ?? '']) : '')),
-  ]
-  return `<h4>${escapeHtml(t.consentHistory)}</h4>\n<table>\n${row([m.exhibit.seq, m.exhibit.when, t.consentChange, t.consentMethod], true)}${rows.join('')}</table>\n`
+  if (first?.action === 'testimony') await w.row([first.seq, first.payload.consent.givenAt ?? first.time, `+ ${words(first.payload.consent.scopes, t.noConsent)}`, first.payload.consent.method ?? ''])
+  for (const e of context.testimonyEvents) {
+    if (e.action === 'consent-changed' && e.payload.witness === witness) await w.row([e.seq, e.payload.at, `+ ${words(e.payload.granted, none)} / − ${words(e.payload.withdrawn, none)}`, e.payload.method ?? ''])
+  }
+
+  await w.tableEnd()
 }
 
-function oneTestimony(m: ReportMessages, context: ArchiveContext, given: Record<string, unknown>): string {
+async function oneTestimony(w: ReportWriter, m: ReportMessages, context: ArchiveContext, given: Record<string, unknown>): Promise<void> {
   const t = m.testimony
   const witness = String(given.witness)
   const interview = record(given.interview)
-  const versions = list(given.versions).map(record)
   const none = m.exhibits.none2
-  return [
-    `<section class="testimony">\n${heading(3, `${t.witness} ${witness}`, `witness-${witness}`)}`,
-    facts([[t.statement, given.exhibit]]),
-    `<h4>${escapeHtml(t.interview)}</h4>\n`,
-    facts([
-      [t.started, interview.startedAt],
-      [t.ended, interview.endedAt ?? none],
-      [t.place, interview.place],
-      [t.interviewers, words(interview.interviewers, none)],
-      [t.interpreter, interview.interpreter ?? none],
-      [t.languages, words(interview.languages, none)],
-    ]),
-    facts([[t.consent, words(given.consent, t.noConsent)]]),
-    consentHistory(m, context, witness),
-    `<h4>${escapeHtml(t.versions)}</h4>\n<table>\n${row([t.version, t.statement, m.exhibits.sha256, t.reason], true)}`,
-    ...versions.map((v) => row([v.version, v.exhibit, v.sha256, v.reason ?? t.firstVersion])),
-    '</table>\n</section>\n',
-  ].join('')
+  await w.sectionStart('testimony')
+  await w.heading(3, `${t.witness} ${witness}`, `witness-${witness}`)
+  await w.facts([[t.statement, given.exhibit]])
+  await w.heading(4, t.interview)
+  await w.facts([
+    [t.started, interview.startedAt],
+    [t.ended, interview.endedAt ?? none],
+    [t.place, interview.place],
+    [t.interviewers, words(interview.interviewers, none)],
+    [t.interpreter, interview.interpreter ?? none],
+    [t.languages, words(interview.languages, none)],
+  ])
+  await w.facts([[t.consent, words(given.consent, t.noConsent)]])
+  await consentHistory(w, m, context, witness)
+  await w.heading(4, t.versions)
+  await w.tableStart([t.version, t.statement, m.exhibits.sha256, t.reason], 'plain')
+  for (const v of list(given.versions).map(record)) await w.row([v.version, v.exhibit, v.sha256, v.reason ?? t.firstVersion])
+  await w.tableEnd()
+  await w.sectionEnd()
 }
 
-export function testimony(m: ReportMessages, context: ArchiveContext | undefined): string {
+export async function testimony(w: ReportWriter, m: ReportMessages, context: ArchiveContext | undefined): Promise<void> {
   const t = m.testimony
   const given = list(context?.statement.testimonies).filter(isRecord)
-  const body = given.length === 0 ? `<p>${escapeHtml(t.none)}</p>\n` : given.map((g) => oneTestimony(m, context!, g)).join('')
-  return `${heading(2, t.heading, 'testimony')}<p>${escapeHtml(t.intro)}</p>\n${body}`
+  await w.heading(2, t.heading, 'testimony')
+  await w.paragraph(t.intro)
+  if (given.length === 0) return w.paragraph(t.none)
+  for (const g of given) await oneTestimony(w, m, context!, g)
 }
 
 /** README.txt's steps from "HOW TO CHECK IT" on, as the seal made them, with this archive's file name. */
-export function howToCheck(m: ReportMessages, context: ArchiveContext | undefined): string {
-  const h = m.howTo
-  let steps: string | undefined
+function checkSteps(context: ArchiveContext | undefined): string | undefined {
   try {
-    if (context?.bag !== undefined && isRecord(context.statement.case)) {
-      const text = bagReadme({archive: basename(context.path), bag: context.bag, statement: context.statement as unknown as DescribedSeal, exhibits: context.exhibitCount})
-      const from = text.indexOf('HOW TO CHECK IT')
-      steps = from < 0 ? text : text.slice(from)
-    }
+    if (context?.bag === undefined || !isRecord(context.statement.case)) return undefined
+    const text = bagReadme({archive: basename(context.path), bag: context.bag, statement: context.statement as unknown as DescribedSeal, exhibits: context.exhibitCount})
+    const from = text.indexOf('HOW TO CHECK IT')
+    return from < 0 ? text : text.slice(from)
   } catch {
     // A statement that does not hold what README.txt is made from: the steps cannot be given.
-    steps = undefined
+    return undefined
   }
-
-  const folder = context?.kind === 'folder' ? `<p>${escapeHtml(h.fromFolder)}</p>\n` : ''
-  const body = steps === undefined ? `<p>${escapeHtml(h.unavailable)}</p>\n` : `<p>${escapeHtml(h.intro)}</p>\n${folder}<pre>${escapeLines(steps)}</pre>\n`
-  return `${heading(2, h.heading, 'check-yourself')}${body}`
 }
 
-export function glossary(m: ReportMessages): string {
-  const g = m.glossary
-  return `${heading(2, g.heading, 'glossary')}<dl>\n${g.terms.map(([term, meaning]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(meaning)}</dd>\n`).join('')}</dl>\n`
+export async function howToCheck(w: ReportWriter, m: ReportMessages, context: ArchiveContext | undefined): Promise<void> {
+  const h = m.howTo
+  const steps = checkSteps(context)
+  await w.heading(2, h.heading, 'check-yourself')
+  if (steps === undefined) return w.paragraph(h.unavailable)
+  await w.paragraph(h.intro)
+  if (context?.kind === 'folder') await w.paragraph(h.fromFolder)
+  await w.pre(steps)
+}
+
+export async function glossary(w: ReportWriter, m: ReportMessages): Promise<void> {
+  await w.heading(2, m.glossary.heading, 'glossary')
+  await w.definitions(m.glossary.terms.map(([term, meaning]) => [term ?? '', meaning ?? ''] as const))
 }

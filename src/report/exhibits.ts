@@ -8,10 +8,9 @@ import {formatBytes} from '../render/text.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
 import type {ArchiveData, StatedExhibit} from './archive-data.js'
-import {escapeHtml, facts, heading, row} from './html.js'
 import type {ReportMessages} from './messages/catalog.js'
-import type {ReportSink} from './sink.js'
-import {imageBlock, type Thumbnails} from './thumbnails.js'
+import {exhibitImage, imageBlock, type Thumbnails} from './thumbnails.js'
+import type {ReportWriter} from './writer.js'
 
 const record = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {})
 const present = (value: unknown): boolean => value !== null && value !== undefined && value !== ''
@@ -37,12 +36,12 @@ function joined(m: ReportMessages, parts: unknown[]): string {
   return parts.some(present) ? parts.map((p) => (present(p) ? String(p) : m.exhibits.none2)).join(' / ') : m.exhibits.none2
 }
 
-function tableRow(m: ReportMessages, data: ArchiveData, x: StatedExhibit): string {
+function tableRow(m: ReportMessages, data: ArchiveData, x: StatedExhibit): unknown[] {
   const s = x.stated
   const {normalised, collected} = recorded(data, String(s.exhibit))
   const device = record(normalised.device)
   const where = present(collected.location) ? collected.location : typeof collected.latitude === 'number' ? `${String(collected.latitude)}, ${String(collected.longitude)}` : undefined
-  return row([
+  return [
     s.exhibit,
     s.originalName,
     normalised.mimeType ?? normalised.fileType ?? m.exhibits.none2,
@@ -53,21 +52,21 @@ function tableRow(m: ReportMessages, data: ArchiveData, x: StatedExhibit): strin
     joined(m, [device.make, device.model, device.serialNumber]),
     joined(m, [collected.by, collected.at, where]),
     present(collected.source) ? collected.source : m.exhibits.none2,
-  ])
+  ]
 }
 
-export async function exhibitTable(out: ReportSink, m: ReportMessages, data: ArchiveData): Promise<number> {
+export async function exhibitTable(w: ReportWriter, m: ReportMessages, data: ArchiveData): Promise<number> {
   const e = m.exhibits
-  await out.write(heading(2, e.heading, 'exhibits'))
-  await out.write(`<table class="exhibits">\n${row([e.id, e.name, e.type, e.size, e.sha256, e.captured, e.gps, e.device, e.collected, e.source], true)}`)
+  await w.heading(2, e.heading, 'exhibits')
+  await w.tableStart([e.id, e.name, e.type, e.size, e.sha256, e.captured, e.gps, e.device, e.collected, e.source], 'exhibits')
   let count = 0
   for (const x of data.exhibits()) {
-    await out.write(tableRow(m, data, x))
+    await w.row(tableRow(m, data, x))
     count++
   }
 
-  await out.write('</table>\n')
-  if (count === 0) await out.write(`<p>${escapeHtml(e.none)}</p>\n`)
+  await w.tableEnd()
+  if (count === 0) await w.paragraph(e.none)
   return count
 }
 
@@ -80,11 +79,12 @@ function coverage(m: ReportMessages, report: ArchiveReport, seq: number): string
   return `${signed}; ${stamped.length === 0 ? x.notStamped : stamped.map((t) => m.say(x.stamped, {genTime: t.genTime})).join(', ')}`
 }
 
-async function custodyChain(out: ReportSink, m: ReportMessages, data: ArchiveData, report: ArchiveReport, id: string): Promise<void> {
+async function custodyChain(w: ReportWriter, m: ReportMessages, data: ArchiveData, report: ArchiveReport, id: string): Promise<void> {
   const x = m.exhibit
-  await out.write(`<h4>${escapeHtml(x.custody)}</h4>\n<table class="custody">\n${row([x.seq, x.action, x.who, x.when, x.coverage], true)}`)
-  for (const {seq, event} of data.events(id)) await out.write(row([seq, event.action, event.actor, event.time, coverage(m, report, seq)]))
-  await out.write('</table>\n')
+  await w.heading(4, x.custody)
+  await w.tableStart([x.seq, x.action, x.who, x.when, x.coverage], 'custody')
+  for (const {seq, event} of data.events(id)) await w.row([seq, event.action, event.actor, event.time, coverage(m, report, seq)])
+  await w.tableEnd()
 }
 
 /** The normalised metadata as label and value pairs, nested objects flattened with dots, a value not recorded said so. */
@@ -95,17 +95,43 @@ function flattened(m: ReportMessages, value: unknown, prefix = ''): Array<[strin
     .flatMap((k) => flattened(m, value[k], prefix === '' ? k : `${prefix}.${k}`))
 }
 
-export async function exhibitDetails(out: ReportSink, m: ReportMessages, data: ArchiveData, context: ArchiveContext, report: ArchiveReport, thumbnails: Thumbnails): Promise<void> {
-  await out.write(heading(2, m.exhibit.heading, 'each-exhibit'))
+/** The exhibit's heading: its ID and original name. */
+export const exhibitTitle = (x: StatedExhibit): string => `${String(x.stated.exhibit)}: ${String(x.stated.originalName)}`
+
+export async function exhibitDetails(w: ReportWriter, m: ReportMessages, data: ArchiveData, context: ArchiveContext, report: ArchiveReport, thumbnails: Thumbnails): Promise<void> {
+  await w.heading(2, m.exhibit.heading, 'each-exhibit')
   for (const x of data.exhibits()) {
     const id = String(x.stated.exhibit)
     const {normalised, note} = recorded(data, id)
-    await out.write(`<section class="exhibit">\n${heading(3, `${id}: ${String(x.stated.originalName)}`, `exhibit-${id}`)}`)
-    if (typeof note === 'string') await out.write(facts([[m.exhibit.ingestNote, note]]))
-    await custodyChain(out, m, data, report, id)
+    await w.sectionStart('exhibit')
+    await w.heading(3, exhibitTitle(x), `exhibit-${id}`)
+    if (typeof note === 'string') await w.facts([[m.exhibit.ingestNote, note]])
+    await custodyChain(w, m, data, report, id)
     const pairs = flattened(m, normalised)
-    await out.write(`<h4>${escapeHtml(m.exhibit.metadata)}</h4>\n${pairs.length === 0 ? `<p>${escapeHtml(m.exhibit.noMetadata)}</p>\n` : facts(pairs)}`)
-    await out.write(await imageBlock(m, context, x.stated, normalised, thumbnails))
-    await out.write('</section>\n')
+    await w.heading(4, m.exhibit.metadata)
+    if (pairs.length === 0) await w.paragraph(m.exhibit.noMetadata)
+    else await w.facts(pairs)
+    await imageBlock(w, m, context, x.stated, normalised, thumbnails)
+    await w.sectionEnd()
+  }
+}
+
+/** Whether an exhibit is recorded as an image (no appendix, and no warning page, without one). */
+function hasImages(data: ArchiveData): boolean {
+  for (const x of data.exhibits()) if (String(recorded(data, String(x.stated.exhibit)).normalised.mimeType).startsWith('image/')) return true
+  return false
+}
+
+/** The images of a PDF whose --thumbnails is hidden: after a page of content warning, at the end, each under its exhibit's heading. */
+export async function imageAppendix(w: ReportWriter, m: ReportMessages, data: ArchiveData, context: ArchiveContext): Promise<void> {
+  if (!hasImages(data)) return
+  await w.heading(2, m.pdf.appendixHeading, 'images')
+  await w.paragraph(m.pdf.appendixWarning)
+  await w.pageBreak()
+  for (const x of data.exhibits()) {
+    const image = await exhibitImage(m, context, x.stated, recorded(data, String(x.stated.exhibit)).normalised)
+    if (image?.kind !== 'image') continue
+    await w.heading(3, exhibitTitle(x), `image-${String(x.stated.exhibit)}`)
+    await w.image(image, 'shown')
   }
 }

@@ -4,11 +4,10 @@
  * §13.1.4: escaping &, <, >, " and ' suffices in both). Control and bidirectional characters are
  * shown as escapes (src/render/text.ts), so that a name cannot hide or reorder what follows it.
  */
-import {safeText} from '../render/text.js'
+import {printable} from './writer.js'
 
 export function escapeHtml(value: unknown): string {
-  const text = typeof value === 'string' ? value : value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value)
-  return safeText(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;')
+  return printable(value).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;')
 }
 
 /** Text of many lines (for a <pre>): each line escaped, the line breaks kept. */
@@ -28,7 +27,7 @@ export function facts(pairs: ReadonlyArray<readonly [string, unknown]>): string 
 }
 
 /** A heading with an anchor ID made only of safe characters. */
-export function heading(level: 2 | 3, text: string, id: string): string {
+export function heading(level: 2 | 3 | 4, text: string, id: string): string {
   return `<h${level} id="${escapeHtml(id.replaceAll(/[^A-Za-z0-9_-]/g, '_'))}">${escapeHtml(text)}</h${level}>\n`
 }
 
@@ -61,3 +60,24 @@ section.exhibit { break-inside: auto; border-top: 2px solid #000; margin-top: 1.
   details:not([open]) > :not(summary) { display: none; }
 }
 `
+
+/**
+ * Nothing may be loaded: the Content-Security-Policy says so to a browser that honours it, and the
+ * page names no resource to load in the first place.
+ */
+export function documentHead(lang: string, title: string): string {
+  return [
+    '<!DOCTYPE html>',
+    `<html lang="${escapeHtml(lang)}">`,
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`,
+    '<meta name="referrer" content="no-referrer">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    `<h1>${escapeHtml(title)}</h1>\n`,
+  ].join('\n')
+}

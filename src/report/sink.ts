@@ -12,7 +12,7 @@ import {moveIntoPlace, PRIVATE_FILE, writeAll} from '../io/files.js'
 const FLUSH_AT = 64 * 1024
 
 export class ReportSink implements AsyncDisposable {
-  private parts: string[] = []
+  private parts: Buffer[] = []
   private pending = 0
   private done = false
 
@@ -27,8 +27,18 @@ export class ReportSink implements AsyncDisposable {
   }
 
   async write(text: string): Promise<void> {
-    this.parts.push(text)
-    this.pending += text.length
+    this.push(Buffer.from(text, 'utf8'))
+    await this.drain()
+  }
+
+  /** Bytes kept until the next drain() (for a writer that gives them from an event handler, as PDFKit does). */
+  push(bytes: Buffer): void {
+    this.parts.push(bytes)
+    this.pending += bytes.length
+  }
+
+  /** Writes what is kept once it is large enough to be worth a write. */
+  async drain(): Promise<void> {
     if (this.pending >= FLUSH_AT) await this.flush()
   }
 
@@ -48,7 +58,7 @@ export class ReportSink implements AsyncDisposable {
   }
 
   private async flush(): Promise<void> {
-    const chunk = Buffer.from(this.parts.join(''), 'utf8')
+    const chunk = Buffer.concat(this.parts)
     this.parts = []
     this.pending = 0
     await writeAll(this.handle, chunk)

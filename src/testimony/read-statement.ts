@@ -4,6 +4,7 @@
  * it is given out. Statements are kept in the vault as they were taken in, not encrypted (only
  * the witness's identity is), so reading one needs no passphrase, and records nothing.
  */
+import {join} from 'node:path'
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, messageOf, said} from '../errors.js'
 import {resolveExhibitId} from '../exhibits/exhibits.js'
@@ -91,7 +92,8 @@ export function findStatement(kase: Case, ref: string, version?: number): Statem
     sha256: p.digests.sha256,
     size: p.size,
     mimeType: p.metadata.normalised.mimeType,
-    path: kase.vault.objectPath(p.digests.sha256),
+    // Where the event says: an encrypted object's keyed address needs the key, given later.
+    path: join(kase.dataDir, p.vault),
   }
 }
 

@@ -193,9 +193,14 @@ describe('custody report', () => {
   it('refuses an --out it cannot write, and a format it cannot make, before any work (exit 2)', async () => {
     const missing = await custody(['report', sealed.archive, '--out', join(work.path, 'no-such-folder', 'r.html')])
     expect(missing.code).toBe(2)
-    const pdf = await custody(['report', sealed.archive, '--out', join(work.path, 'r.pdf')])
-    expect(pdf.code).toBe(2)
+    // A format the extension and --format disagree on, and a file named for no format.
+    const mismatch = await custody(['report', sealed.archive, '--out', join(work.path, 'r.pdf'), '--format', 'html'])
+    expect(mismatch.code).toBe(2)
+    expect(mismatch.stderr).toContain('--format is html')
     expect(existsSync(join(work.path, 'r.pdf'))).toBe(false)
+    const unnamed = await custody(['report', sealed.archive, '--out', join(work.path, 'r.txt')])
+    expect(unnamed.code).toBe(2)
+    expect(unnamed.stderr).toContain('name the file .html or .pdf')
   })
 
   const chromium = spawnSync('sh', ['-c', 'command -v chromium'], {encoding: 'utf8'}).stdout.trim()
