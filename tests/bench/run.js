@@ -2,7 +2,7 @@
 // `npm run bench`: custody's ingest throughput beside baselines done with standard tools on the
 // same files, measured in the same run (machines here are noisy: only the ratios mean anything).
 //
-//   (a) one 1 GiB file: `custody ingest` against `cp` + `sync` of the copy, `openssl dgst -sha256`
+//   (a) one 1 GiB file: `custody ingest` (into a case as init makes it: encrypted) against `cp` + `sync` of the copy, `openssl dgst -sha256`
 //       and `openssl dgst -sha512` (what custody does: copy durably, hash twice). Aim: >= 0.8x.
 //   (b) 1,000 generated JPEGs of ~300 KB with EXIF: `custody ingest --recursive` against one
 //       `exiftool -j -n DIR` batch run. Aim: >= 0.5x.
@@ -29,6 +29,10 @@
 //       `age -r RECIPIENT -o OUT FILE` and against `cp`, each of them followed by `sync` of what it
 //       wrote; then decrypted (`decryptFile`) against `age -d -i IDENTITY -o OUT FILE`, run in turn
 //       round after round. Aims: >= 0.8x of cp and of age.
+//   (j) the encrypted vault (issue 19): `custody ingest` of one 1 GiB file and of 1,000 JPEGs into
+//       a case as `custody init` makes it (encrypted), against the same into a case made with
+//       --plaintext, and against `age -r RECIPIENT` of the same files (one age a file) + `sync`,
+//       run in turn round after round. Aims: encrypted >= 0.8x of plaintext on both.
 // Peak memory (VmHWM of the custody process) is printed for a 256 MiB and a 1 GiB file, and for
 // 100 and 1,000 files: it must not grow with the size of the input.
 //
@@ -49,7 +53,7 @@ const bin = join(root, 'bin', 'run.js')
 const exiftool = join(root, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')
 const args = process.argv.slice(2)
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3
-const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g', 'h', 'i'])
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g', 'h', 'i', 'j'])
 const work = join(tmpdir(), 'custody-bench')
 // Only the rows that generate data use (and at the end remove) the shared folder: start-up (h) alone
 // must leave alone what another run of the benchmark may be generating or measuring in it.
@@ -124,16 +128,16 @@ function timed(command, commandArgs, options = {}, expectCode = 0) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
-function freshCase(name) {
+function freshCase(name, initArgs = []) {
   const dir = join(work, name)
   rmSync(dir, {recursive: true, force: true})
-  const r = spawnSync(process.execPath, [bin, 'init', dir, '--title', 'bench', '--investigator', 'bench'], {encoding: 'utf8'})
+  const r = spawnSync(process.execPath, [bin, 'init', dir, '--title', 'bench', '--investigator', 'bench', ...initArgs], {encoding: 'utf8'})
   if (r.status !== 0) throw new Error(r.stderr)
   return dir
 }
 
-async function custodyIngest(paths, extra = []) {
-  const dir = freshCase('case')
+async function custodyIngest(paths, extra = [], initArgs = []) {
+  const dir = freshCase('case', initArgs)
   spawnSync('sync')
   const result = await timed(process.execPath, [bin, 'ingest', ...paths, ...extra, '--case', dir])
   rmSync(dir, {recursive: true, force: true})
@@ -331,6 +335,45 @@ if (only.has('i')) {
   report('(i) decrypt it vs age -d', custodyDecrypt, baselineAgeD, 'MB/s', 1024 * MiB / 1e6, 0.8)
   memory.push({input: 'encrypt one 1 GiB file (src/age)', 'peak MiB': custodyEncrypt.peakMiB.toFixed(0)}, {input: 'decrypt it (src/age)', 'peak MiB': custodyDecrypt.peakMiB.toFixed(0)})
   for (const path of [sealed, opened, identityFile]) rmSync(path, {force: true})
+}
+
+// (j) the encrypted vault: ingest into an encrypted case, against a case in clear and against age -r
+if (only.has('j')) {
+  const big = join(work, 'big-1GiB.bin')
+  const photos = join(work, 'jpegs-1000')
+  process.stderr.write('generating 1 GiB of random data and 1,000 JPEGs (cached between runs)...\n')
+  writeRandomFile(big, 1024 * MiB)
+  makeJpegs(photos, 1000)
+  const identityFile = join(work, 'age-identity-j.txt')
+  rmSync(identityFile, {force: true})
+  spawnSync('age-keygen', ['-o', identityFile])
+  const recipient = spawnSync('age-keygen', ['-y', identityFile], {encoding: 'utf8'}).stdout.trim()
+  if (!recipient.startsWith('age1')) throw new Error('(j) needs age and age-keygen (Debian package age)')
+  const out = join(work, 'age-out')
+  const ageEach = (input) => shell(`rm -rf '${out}' && mkdir '${out}' && for f in ${input}; do age -r ${recipient} -o '${out}'/"$(basename "$f")".age "$f" || exit 1; done && sync`)
+  const inputs = {
+    '1 GiB file': {paths: [big], extra: [], glob: `'${big}'`, unit: 'MB/s', amount: 1024 * MiB / 1e6},
+    '1,000 JPEGs': {paths: [photos], extra: ['--recursive'], glob: `'${photos}'/*`, unit: 'files/s', amount: 1000},
+  }
+  for (const [name, input] of Object.entries(inputs)) {
+    const runsOf = {encrypted: [], plaintext: [], age: []}
+    for (let i = 0; i < runs; i++) {
+      runsOf.encrypted.push(await custodyIngest(input.paths, input.extra, ['--recipient', recipient]))
+      runsOf.plaintext.push(await custodyIngest(input.paths, input.extra, ['--plaintext']))
+      runsOf.age.push(await ageEach(input.glob))
+    }
+
+    const [encrypted, plaintext, age] = Object.entries(runsOf).map(([label, xs]) => {
+      process.stderr.write(`  ${label} (${name}): ${xs.map((x) => x.seconds.toFixed(2)).join(' s, ')} s\n`)
+      return {seconds: median(xs.map((x) => x.seconds)), peakMiB: Math.max(...xs.map((x) => x.peakMiB))}
+    })
+    report(`(j) encrypted ingest, ${name}, vs --plaintext`, encrypted, plaintext, input.unit, input.amount, 0.8)
+    report(`(j) encrypted ingest, ${name}, vs age -r`, encrypted, age, input.unit, input.amount, 0.8)
+    memory.push({input: `encrypted ingest, ${name}`, 'peak MiB': encrypted.peakMiB.toFixed(0)}, {input: `plaintext ingest, ${name}`, 'peak MiB': plaintext.peakMiB.toFixed(0)})
+  }
+
+  rmSync(out, {recursive: true, force: true})
+  rmSync(identityFile, {force: true})
 }
 
 // (b) many photos
