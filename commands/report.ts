@@ -34,7 +34,8 @@ self-contained file: images are inlined, nothing is loaded from the network, no 
 it prints on A4 and Letter and reads without colour. The PDF report is PDF/A-3 (for archiving),
 A4, with its fonts embedded (DejaVu, covering Latin, Cyrillic and Armenian), and carries the
 verification result as an attached file (verification.json, as \`custody verify --json\` gives
-it; extract it with \`pdfdetach -saveall\`).
+it) and, when the archive verified, its CASE/UCO export (case-uco.jsonld, as \`custody export
+case-uco\` writes it); extract them with \`pdfdetach -saveall\`.
 
 Images: by default (--thumbnails hidden) the HTML hides each behind a content warning the reader
 opens; a PDF cannot hide anything, so there each image is only named where the exhibit is

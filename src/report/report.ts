@@ -30,6 +30,7 @@ import {glossary, howToCheck, testimony} from './back.js'
 import {exhibitDetails, exhibitTable, imageAppendix} from './exhibits.js'
 import {cover, verification} from './front.js'
 import {HtmlWriter} from './html-writer.js'
+import {caseUcoBytes} from '../case-uco/write.js'
 import {loadReportMessages, type ReportMessages} from './messages/catalog.js'
 import {PdfWriter, type PdfAttachment} from './pdf-writer.js'
 import {ReportSink} from './sink.js'
@@ -72,9 +73,14 @@ export interface ReportResult {
  * The files a PDF report carries inside it (PDF/A-3 associated files), each made from the final
  * verification result. Another file is one more line here.
  */
-const PDF_ATTACHMENTS: ReadonlyArray<{name: string; type: string; describe: (m: ReportMessages) => string; bytes: (verified: ArchiveReport) => Buffer}> = [
+/** What a PDF carries inside it; one whose bytes are undefined (the CASE/UCO export of an archive that did not verify) is left out, and not listed. */
+const PDF_ATTACHMENTS: ReadonlyArray<{name: string; type: string; describe: (m: ReportMessages) => string; bytes: (verified: ArchiveReport, make: Making) => Buffer | undefined}> = [
   {name: 'verification.json', type: 'application/json', describe: (m) => m.pdf.verificationJson, bytes: (verified) => Buffer.from(`${JSON.stringify(successDocument(verified), null, 2)}\n`, 'utf8')},
+  {name: 'case-uco.jsonld', type: 'application/ld+json', describe: (m) => m.pdf.caseUcoJsonld, bytes: (_, make) => make.caseUco},
 ]
+
+/** The attachments this report has: every one whose bytes are known before the archive closes (verification.json's always are). */
+const attachable = (make: Making): typeof PDF_ATTACHMENTS => PDF_ATTACHMENTS.filter((a) => a.name !== 'case-uco.jsonld' || make.caseUco !== undefined)
 
 async function sha256Of(path: string): Promise<string | null> {
   if (!(await stat(path).catch(() => undefined))?.isFile()) return null
@@ -90,6 +96,8 @@ interface Making {
   thumbnails: Thumbnails
   archiveSha256: string | null
   out: ReportSink
+  /** A PDF's CASE/UCO export (as `custody export case-uco` writes it), made while the archive is open, when it verified. */
+  caseUco?: Buffer
 }
 
 /**
@@ -111,7 +119,7 @@ async function attachmentNote(w: ReportWriter, make: Making): Promise<void> {
   if (make.format !== 'pdf') return
   await w.heading(3, make.m.pdf.attachmentsHeading)
   await w.paragraph(make.m.pdf.attachments)
-  await w.list(PDF_ATTACHMENTS.map((a) => `${a.name}: ${a.describe(make.m)}`))
+  await w.list(attachable(make).map((a) => `${a.name}: ${a.describe(make.m)}`))
 }
 
 /** Step 3: the whole report, from the archive still open after its checks. */
@@ -120,6 +128,7 @@ async function writeFull(make: Making, context: ArchiveContext, report: ArchiveR
   const verdict = verdictOf(report)
   using data = new ArchiveData()
   await data.load(context)
+  if (make.format === 'pdf' && verdict.verdict === 'verified') make.caseUco = (await caseUcoBytes(context, data)).bytes
   const w = openWriter(make, report.sealId ?? m.cover.noSealId, context.statement)
   await w.begin(m.say(m.title, {sealId: report.sealId ?? m.cover.noSealId}))
   await cover(w, m, report, verdict, {statement: context.statement, archiveSha256: make.archiveSha256})
@@ -164,8 +173,8 @@ export async function reportArchive(archive: string, options: ReportOptions): Pr
   })
   const writer = full?.writer ?? (await writeShort(make, verified))
   // Step 5: the attachments, made from the verification's final result; then the end of the document, and --out.
-  const attached = writer.pdf === undefined ? [] : PDF_ATTACHMENTS
-  for (const a of attached) writer.pdf?.attach({name: a.name, type: a.type, description: a.describe(make.m), bytes: a.bytes(verified)} satisfies PdfAttachment)
+  const attached = writer.pdf === undefined ? [] : attachable(make)
+  for (const a of attached) writer.pdf?.attach({name: a.name, type: a.type, description: a.describe(make.m), bytes: a.bytes(verified, make)!} satisfies PdfAttachment)
   await writer.end()
   if (!(await out.finish(target, options.force))) throw notReplaced(options.out)
   const {verdict, failedChecks} = verdictOf(verified)

@@ -132,7 +132,7 @@ describe('the JSON Schemas of docs/json/', () => {
     expect((await valid<{archiveSha256: unknown}>(['report', unzipped, '--out', join(work.path, 'folder-report.html'), '--thumbnails', 'none', '--lang', 'ru'])).archiveSha256).toBeNull()
     // The CASE/UCO export of the archive.
     expect((await valid<{exhibits: number}>(['export', 'case-uco', archive, '--out', join(work.path, 'archive.jsonld'), '--tsa-ca', tsa.caFile])).exhibits).toBeGreaterThan(0)
-    expect((await valid<{attachments: string[]}>(['report', archive, '--out', join(work.path, 'report.pdf'), '--tsa-ca', tsa.caFile])).attachments).toEqual(['verification.json'])
+    expect((await valid<{attachments: string[]}>(['report', archive, '--out', join(work.path, 'report.pdf'), '--tsa-ca', tsa.caFile])).attachments).toEqual(['verification.json', 'case-uco.jsonld'])
     await valid(['seal', '--finish', await unpublishedSeal(join(work.path, 'killed.zip')), ...c])
     await valid(['key', 'rotate', '--reason', 'the laptop was replaced', ...c])
     // An HQ recipient added, then added again (nothing recorded): both forms of the document.

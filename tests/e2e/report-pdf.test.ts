@@ -80,7 +80,7 @@ function imagePages(pdf: string): number[] {
 describe('custody report --out FILE.pdf', () => {
   it('says every exhibit ID and SHA-256 and the verdict, and keeps Ukrainian, Russian, Crimean Tatar and Armenian text', async () => {
     const {json, pages} = await report(sealed.archive, 'genuine.pdf')
-    expect(json).toMatchObject({format: 'pdf', verdict: 'verified', failedChecks: [], exhibits: 2, attachments: ['verification.json']})
+    expect(json).toMatchObject({format: 'pdf', verdict: 'verified', failedChecks: [], exhibits: 2, attachments: ['verification.json', 'case-uco.jsonld']})
     const text = pages.join('\n')
     expect(exhibits()).toHaveLength(2)
     for (const x of exhibits()) {
@@ -112,16 +112,19 @@ describe('custody report --out FILE.pdf', () => {
     expect(meta).toContain('<xmp:CreateDate>2024-04-01T09:00:00Z</xmp:CreateDate>')
   })
 
-  it('carries verification.json, equal to what custody verify --json says', async () => {
+  it('carries verification.json and the CASE/UCO export, equal to what custody verify --json and custody export case-uco give', async () => {
     const {pdf} = await report(sealed.archive, 'attached.pdf')
     expect(run('pdfdetach', ['-list', pdf])).toContain('verification.json')
     const out = join(work.path, 'detached')
     mkdirSync(out)
     run('pdfdetach', ['-saveall', '-o', out, pdf])
-    expect(readdirSync(out)).toEqual(['verification.json'])
+    expect(readdirSync(out).sort()).toEqual(['case-uco.jsonld', 'verification.json'])
     const verified = await custodyJson(['verify', sealed.archive])
     expect(verified.code).toBe(0)
     expect(JSON.parse(readFileSync(join(out, 'verification.json'), 'utf8'))).toEqual(verified.json)
+    const exported = join(work.path, 'exported.jsonld')
+    expect((await custody(['export', 'case-uco', sealed.archive, '--out', exported])).code).toBe(0)
+    expect(readFileSync(join(out, 'case-uco.jsonld')).equals(readFileSync(exported))).toBe(true)
   })
 
   it('puts images only in an appendix after a content warning by default, in place when shown, nowhere with none', async () => {
@@ -165,6 +168,8 @@ describe('custody report --out FILE.pdf', () => {
     const out = join(work.path, 'detached-forged')
     mkdirSync(out)
     run('pdfdetach', ['-saveall', '-o', out, pdf])
+    // No CASE/UCO export of an archive that did not verify, as `custody export case-uco` makes none.
+    expect(readdirSync(out)).toEqual(['verification.json'])
     expect(JSON.parse(readFileSync(join(out, 'verification.json'), 'utf8'))).toMatchObject({ok: false})
   })
 
