@@ -147,9 +147,10 @@ describe('custody testimony add (flags)', () => {
       expect(log.stdout).not.toContain(secret)
     }
 
-    // What the grep looked through was the real thing: the statement's words are there.
-    expect(filesContaining(join(kase.dir, '.custody', 'vault'), 'checkpoint near the school')).toHaveLength(1)
+    // What the grep looked through was the real thing: the statement's words are in the sealed
+    // archive (in clear, for the court), and not in the vault, which holds them encrypted.
     expect(filesContaining(unzipped, 'checkpoint near the school')).toHaveLength(1)
+    expect(filesContaining(join(kase.dir, '.custody', 'vault'), 'checkpoint near the school')).toEqual([])
     expect(existsSync(join(kase.dir, '.custody', 'ledger.sqlite'))).toBe(true)
   })
 

@@ -138,9 +138,22 @@ export function tempDir(prefix = 'custody-test-'): {path: string; remove: () => 
   return {path, remove: () => rmSync(path, {recursive: true, force: true})}
 }
 
-/** Where a case's vault keeps the object with this SHA-256 (to check or tamper with it). */
+/**
+ * Where a case's vault keeps the object with this SHA-256 (to check or tamper with it): in clear,
+ * at its SHA-256; encrypted, at the keyed address its event records (read with the sqlite3 shell,
+ * as someone with the disk would).
+ */
 export function vaultObject(caseDir: string, sha256: string): string {
-  return join(caseDir, '.custody', 'vault', 'sha256', sha256.slice(0, 2), sha256)
+  const clear = join(caseDir, '.custody', 'vault', 'sha256', sha256.slice(0, 2), sha256)
+  if (existsSync(clear) || !existsSync(join(caseDir, '.custody', 'vault', 'objects'))) return clear
+  const at = (path: string): string => `json_extract(event, '$.payload.${path}')`
+  const recorded = sqlite(
+    join(caseDir, '.custody', 'ledger.sqlite'),
+    `SELECT CASE WHEN ${at('digests.sha256')} = '${sha256}' THEN ${at('stored.vault')} WHEN ${at('metadata.record')} = '${sha256}' THEN ${at('metadata.stored.vault')} ELSE ${at('identity.stored.vault')} END FROM events
+     WHERE ${at('stored.vault')} IS NOT NULL AND (${at('digests.sha256')} = '${sha256}' OR ${at('metadata.record')} = '${sha256}') OR ${at('identity.sealedRecord')} = '${sha256}' LIMIT 1;`,
+  ).trim()
+  if (recorded === '') throw new Error(`no event of ${caseDir} records a vault object of SHA-256 ${sha256}`)
+  return join(caseDir, '.custody', recorded)
 }
 
 /** The sqlite3 shell, as someone tampering with a case would use it. */
