@@ -267,7 +267,11 @@ export class Case implements Disposable, AsyncDisposable {
    */
   async unlock(passphrase: string): Promise<Signer> {
     this.refuseIfKeysDestroyed()
-    const [signer] = await Promise.all([openSigningKey(this.dataDir, this.signingKey().fingerprint, passphrase), this.openVault({passphrase})])
+    // Both at once (each is an scrypt); a wrong passphrase is said as the signing key's refusal.
+    const [signing, vault] = await Promise.allSettled([openSigningKey(this.dataDir, this.signingKey().fingerprint, passphrase), this.openVault({passphrase})])
+    if (signing.status === 'rejected') throw signing.reason
+    if (vault.status === 'rejected') throw vault.reason
+    const signer = signing.value
     this.ledger.useSigner({caseId: this.info.caseId, signer})
     this.unlocked = signer
     return signer

@@ -2,13 +2,14 @@
  * The built CLI end to end: init, ingest, log, show, verify, case discovery, --json and exit codes;
  * help from the manifest made at build, a mistyped command, and shell completion.
  */
-import {spawnSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, readdirSync, readFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {custody, custodyJson, newCase, ROOT, SAMPLES, tempDir, vaultObject} from '../helpers/cli.js'
+import {custody, custodyJson, newCase, PASSPHRASE, ROOT, SAMPLES, tempDir, vaultObject} from '../helpers/cli.js'
+import {checker} from '../helpers/tools.js'
 import {Terminal} from '../helpers/terminal.js'
 
 const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex')
@@ -95,11 +96,17 @@ describe('a case with the camera samples', () => {
     for (const [i, f] of SAMPLE_FILES.entries()) expect(first.results[i]!.sha256).toBe(sha256File(join(SAMPLES, f)))
   })
 
-  it('keeps each original, byte for byte, read-only under its SHA-256', () => {
+  it('keeps each original, byte for byte, read-only, encrypted to the case (its age file opens with the case identity)', () => {
+    const identity = join(kase.dir, 'case-identity.txt')
+    // The case identity, opened with the passphrase as the age tool would (custody's own reader here: age asks at a terminal).
+    writeFileSync(identity, spawnSync(process.execPath, ['--input-type=module', '-e', `import {decryptWithPassphrase} from ${JSON.stringify(join(ROOT, 'dist', 'src', 'age', 'decrypt.js'))}; import {readFileSync} from 'node:fs'; process.stdout.write(await decryptWithPassphrase(readFileSync(${JSON.stringify(join(kase.dir, '.custody', 'keys', 'case-identity.age'))}), ${JSON.stringify(PASSPHRASE)}, {object: 'case-identity.age'}))`], {encoding: 'utf8'}).stdout, {mode: 0o600})
     for (const f of SAMPLE_FILES) {
       const digest = sha256File(join(SAMPLES, f))
       const stored = vaultObject(kase.dir, digest)
-      expect(sha256File(stored)).toBe(digest)
+      expect(statSync(stored).mode & 0o777).toBe(0o400)
+      const age = checker('age')
+      if (age === undefined) continue
+      expect(createHash('sha256').update(execFileSync(age, ['-d', '-i', identity, stored], {maxBuffer: 1 << 28})).digest('hex')).toBe(digest)
     }
   })
 

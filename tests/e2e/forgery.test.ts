@@ -61,8 +61,9 @@ function withPlanted(planted: {sha256: string; sha512: string; size: number}): {
       const payload = ingest.payload as Json
       payload.digests = {...(payload.digests as Json), sha256: planted.sha256, sha512: planted.sha512}
       payload.size = planted.size
-      // The event must stay one custody writes (parseEvent): its vault path is its SHA-256's.
-      payload.vault = `vault/sha256/${planted.sha256.slice(0, 2)}/${planted.sha256}`
+      // The event must stay one custody writes (parseEvent): in clear its vault path is its
+      // SHA-256's; an encrypted object's is its keyed address as stored, which the forger keeps.
+      if (payload.stored === undefined) payload.vault = `vault/sha256/${planted.sha256.slice(0, 2)}/${planted.sha256}`
     },
     statement: (s) => {
       const first = (s.exhibits as Json[])[0]!

@@ -13,7 +13,7 @@ import {canonicalize} from '../../src/canonical/jcs.js'
 import {eventLeafHash} from '../../src/ledger/event.js'
 import {SCHEMA_SQL} from '../../src/ledger/schema.js'
 import {MerkleTree} from '../../src/merkle/tree.js'
-import {custody, custodyJson, newCase, ownStateFolder, PASSPHRASE, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+import {custody, custodyJson, newCase, ownStateFolder, PASSPHRASE, SAMPLES, sqlite, tempDir, vaultObject} from '../helpers/cli.js'
 import {knownHeadsFolder} from '../../src/known-heads/store.js'
 import {Case, locateCase} from '../../src/case/case.js'
 import type {CustodyEventDraft} from '../../src/formats/events.js'
@@ -70,9 +70,9 @@ function copyCase(): {dir: string; db: string; vault: string; knownHeads: string
   return {dir, db: join(dir, '.custody', 'ledger.sqlite'), vault: join(dir, '.custody', 'vault'), knownHeads}
 }
 
-function objectPath(vault: string, file: string): string {
-  const digest = createHash('sha256').update(readFileSync(join(SAMPLES, file))).digest('hex')
-  return join(vault, 'sha256', digest.slice(0, 2), digest)
+/** The vault object of a sample, where the case keeps it (encrypted: where its event says). */
+function objectPath(caseDir: string, file: string): string {
+  return vaultObject(caseDir, createHash('sha256').update(readFileSync(join(SAMPLES, file))).digest('hex'))
 }
 
 async function verifyFails(dir: string): Promise<Problem[]> {
@@ -108,21 +108,23 @@ function rehashFrom(db: string, from: number): void {
 describe('tampering with the vault', () => {
   it('one byte of an original flipped', async () => {
     const c = copyCase()
-    const path = objectPath(c.vault, 'GPS.jpg')
+    const path = objectPath(c.dir, 'GPS.jpg')
     chmodSync(path, 0o644)
     const bytes = readFileSync(path)
+    // Without a key, verify checks the object as stored: the SHA-256 of its age file as ingest wrote it.
+    const asStored = sha256Hex(bytes)
     bytes[100]! ^= 0x01
     writeFileSync(path, bytes)
     const problems = await verifyFails(c.dir)
     expect(problems).toHaveLength(1)
     expect(problems[0]).toMatchObject({kind: 'vault-object', subject: 'EX-000002', message: expect.stringContaining('was modified')})
-    expect(problems[0]!.expected).toBe(`sha256 ${sha256Hex(readFileSync(join(SAMPLES, 'GPS.jpg')))}`)
+    expect(problems[0]!.expected).toBe(`sha256 ${asStored}`)
     expect(problems[0]!.actual).toBe(`sha256 ${sha256Hex(bytes)}`)
   })
 
   it('an original truncated', async () => {
     const c = copyCase()
-    const path = objectPath(c.vault, 'Canon.jpg')
+    const path = objectPath(c.dir, 'Canon.jpg')
     chmodSync(path, 0o644)
     writeFileSync(path, readFileSync(path).subarray(0, 1000))
     const problems = await verifyFails(c.dir)
@@ -131,7 +133,7 @@ describe('tampering with the vault', () => {
 
   it('an original removed', async () => {
     const c = copyCase()
-    rmSync(objectPath(c.vault, 'PDF.pdf'))
+    rmSync(objectPath(c.dir, 'PDF.pdf'))
     const problems = await verifyFails(c.dir)
     expect(problems).toEqual([expect.objectContaining({subject: 'EX-000004', message: expect.stringContaining('is missing')})])
   })
