@@ -29,9 +29,11 @@ async function testimonyOf(witness: string): Promise<Listed | undefined> {
   return json.testimonies.find((t) => t.witness === witness)
 }
 
+/** The statement as recorded: decrypted from the vault by `show --statement` (with the passphrase). */
 async function statementOf(testimony: Listed): Promise<string> {
-  const show = await custodyJson<{vault: {path: string}}>(['show', testimony.exhibit, '--case', kase.dir])
-  return readFileSync(show.json.vault.path, 'utf8')
+  const shown = await custody(['show', testimony.exhibit, '--statement', '--case', kase.dir])
+  if (shown.code !== 0) throw new Error(`show --statement failed: ${shown.stderr}`)
+  return shown.stdout
 }
 
 function draftsFolder(): string {
