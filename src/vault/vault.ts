@@ -11,7 +11,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import {constants, createReadStream, type BigIntStats} from 'node:fs'
-import {chmodSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync, type Stats} from 'node:fs'
+import {chmodSync, existsSync, linkSync, mkdirSync, renameSync, statSync, unlinkSync, type Stats} from 'node:fs'
 import {mkdir, open, readdir, readFile, rm, stat, type FileHandle} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
@@ -32,8 +32,11 @@ export interface StagedObject {
   readonly tempPath: string
   readonly digests: Digests
   readonly size: number
-  /** In an encrypted vault: the age file as stored (its SHA-256 and size). */
-  readonly stored?: StoredForm
+  /**
+   * In an encrypted vault: the age file as stored (its SHA-256 and size); commit() sets it to the
+   * object already at the address, when one is (two encryptions of the same content differ).
+   */
+  stored?: StoredForm
   /**
    * Where the plaintext can be read (by ExifTool): the temp copy in clear; in an encrypted vault,
    * the source itself (no plaintext copy is ever written), checked unchanged by `sourceUnchanged`.
@@ -111,6 +114,45 @@ function placeObject(tempPath: string, path: string): void {
   chmodSync(tempPath, READ_ONLY_FILE)
   mkdirSync(dirname(path), {recursive: true, mode: PRIVATE_FOLDER})
   renameSync(tempPath, path)
+}
+
+/**
+ * Places an encrypted object at its address unless one is there already, and says which. Two
+ * encryptions of the same content differ (each has its own file key), and an event records the
+ * SHA-256 of the bytes it wrote: an object already at its address is never replaced, not even by a
+ * run beside this one (link(2) fails on an existing name where rename(2) would replace it). Where
+ * the file system has no hard links (FAT, exFAT), it checks, then renames.
+ */
+function placeNewObject(tempPath: string, path: string): boolean {
+  chmodSync(tempPath, READ_ONLY_FILE)
+  mkdirSync(dirname(path), {recursive: true, mode: PRIVATE_FOLDER})
+  try {
+    linkSync(tempPath, path)
+  } catch (error) {
+    const errno = errnoOf(error)
+    if (errno === 'EEXIST') {
+      unlinkSync(tempPath)
+      return false
+    }
+
+    if (errno !== 'EPERM' && errno !== 'ENOTSUP' && errno !== 'EOPNOTSUPP') throw error
+    if (statIfThere(path) !== undefined) {
+      unlinkSync(tempPath)
+      return false
+    }
+
+    renameSync(tempPath, path)
+    return true
+  }
+
+  unlinkSync(tempPath)
+  return true
+}
+
+/** The SHA-256 and size of an object as it is stored, read back. */
+async function storedFormOf(path: string): Promise<{sha256: string; size: number}> {
+  const {sha256, size} = await digestFile(path, 'sha256')
+  return {sha256, size}
 }
 
 export class Vault {
@@ -291,6 +333,14 @@ export class Vault {
   async commit(staged: StagedObject): Promise<{path: string; existed: boolean}> {
     const path = this.objectPath(staged.digests.sha256)
     try {
+      if (staged.stored !== undefined) {
+        // Encrypted: an object already there stays, and the event records it as it is stored.
+        const placed = placeNewObject(staged.tempPath, path)
+        if (!placed) staged.stored = await storedFormOf(path)
+        else await fsyncFolder(dirname(path))
+        return {path, existed: !placed}
+      }
+
       // The metadata calls are synchronous (see placeObject); the fsync of the folder is not.
       const existing = statIfThere(path)
       if (existing?.isFile() && existing.size === (staged.stored ?? staged).size) {
@@ -320,8 +370,9 @@ export class Vault {
     const sha256 = sha256Hex(bytes)
     const path = this.objectPath(sha256)
     const there = statIfThere(path)
+    const stored = async (): Promise<StoredObject> => ({vault: this.recordedPath(sha256), ...(await storedFormOf(path))})
     if (there !== undefined && (this.keys === undefined ? there.size === bytes.length : there.size > 0)) {
-      return this.keys === undefined ? {sha256, path} : {sha256, path, stored: await digestFile(path, 'sha256').then((d) => ({vault: this.recordedPath(sha256), sha256: d.sha256, size: d.size}))}
+      return this.keys === undefined ? {sha256, path} : {sha256, path, stored: await stored()}
     }
 
     const content = this.keys === undefined ? bytes : encryptBytes(bytes, this.keys.recipients)
@@ -335,9 +386,16 @@ export class Vault {
         await handle.close()
       }
 
-      placeObject(tempPath, path)
+      if (this.keys === undefined) {
+        placeObject(tempPath, path)
+        await fsyncFolder(dirname(path))
+        return {sha256, path}
+      }
+
+      // Another run may have stored the same content meanwhile: its object stays (see placeNewObject).
+      if (!placeNewObject(tempPath, path)) return {sha256, path, stored: await stored()}
       await fsyncFolder(dirname(path))
-      return this.keys === undefined ? {sha256, path} : {sha256, path, stored: {vault: this.recordedPath(sha256), sha256: sha256Hex(content), size: content.length}}
+      return {sha256, path, stored: {vault: this.recordedPath(sha256), sha256: sha256Hex(content), size: content.length}}
     } catch (error) {
       await rm(tempPath, {force: true})
       throw storageError(error, `storing object ${sha256}`, this.root)

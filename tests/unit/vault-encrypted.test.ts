@@ -212,6 +212,26 @@ describe('the encrypted vault', () => {
     expect((await collect(atHq.openObject(sha256(content)))).equals(Buffer.from(content))).toBe(true)
   })
 
+  it('never replaces an object already at its address: what each run records is what is stored', async () => {
+    // The same content encrypted twice gives different bytes (each has its own file key).
+    const record = Buffer.from('{"Make":"Canon","Model":"EOS"}')
+    const [a, b] = await Promise.all([vault.putBytes(record), vault.putBytes(record)])
+    expect(a.stored).toEqual(b.stored)
+    expect(a.stored!.sha256).toBe(sha256(readFileSync(a.path)))
+    const one = join(tmp.path, 'one.jpg')
+    const two = join(tmp.path, 'two.jpg')
+    writeFileSync(one, content)
+    writeFileSync(two, content)
+    const [first, second] = await Promise.all([vault.stageFile(one), vault.stageFile(two)])
+    expect(first.stored!.sha256).not.toBe(second.stored!.sha256)
+    const placed = await vault.commit(first)
+    const again = await vault.commit(second)
+    expect([placed.existed, again.existed]).toEqual([false, true])
+    expect(second.stored).toEqual(first.stored)
+    expect(sha256(readFileSync(placed.path))).toBe(first.stored!.sha256)
+    expect(readdirSync(join(vault.root, 'tmp'))).toEqual([])
+  })
+
   it('never writes into an encrypted vault opened without its keys', async () => {
     await store(content)
     const keyless = new Vault(vault.root)
