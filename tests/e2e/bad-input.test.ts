@@ -246,7 +246,8 @@ describe('interruptions', () => {
   }
 
   async function waitForObjects(min: number): Promise<void> {
-    const vault = join(kase.dir, '.custody', 'vault', 'sha256')
+    // The vault's folder of objects: encrypted (objects/), as init makes it, or in clear (sha256/).
+    const vault = ['objects', 'sha256'].map((folder) => join(kase.dir, '.custody', 'vault', folder)).find((folder) => existsSync(folder))!
     for (let i = 0; i < 600; i++) {
       const count = existsSync(vault) ? readdirSync(vault).length : 0
       if (count >= min) return
