@@ -35,7 +35,7 @@ function modesUnder(root: string, base = dir): Array<{path: string; mode: string
 /** What each entry's mode should be: vault objects read-only, other files 0600, folders 0700. */
 function expectedMode(entry: {path: string; folder: boolean}): string {
   if (entry.folder) return '0700'
-  return /^\.custody\/vault\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/.test(entry.path) ? '0400' : '0600'
+  return /^\.custody\/vault\/(sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|objects\/[0-9a-f]{2}\/[0-9a-f]{64}\.age)$/.test(entry.path) ? '0400' : '0600'
 }
 
 function wrongModes(root: string): string[] {
@@ -209,18 +209,19 @@ describe('custody verify of a case with wider modes', () => {
 
   it('warns about a single file opened to others, and a vault folder', async () => {
     chmodSync(join(dataDir, 'head.json'), 0o604)
-    const objectFolder = readdirSync(join(dataDir, 'vault', 'sha256'))[0]!
-    chmodSync(join(dataDir, 'vault', 'sha256', objectFolder), 0o750)
+    const objects = existsSync(join(dataDir, 'vault', 'objects')) ? 'objects' : 'sha256'
+    const objectFolder = readdirSync(join(dataDir, 'vault', objects))[0]!
+    chmodSync(join(dataDir, 'vault', objects, objectFolder), 0o750)
     try {
       const verify = await custodyJson<{ok: boolean; warnings: string[]}>(['verify', '--case', dir])
       expect(verify.code).toBe(0)
       const warning = verify.json.warnings.find((w) => w.includes('chmod -R go-rwx')) ?? ''
       expect(warning).toContain(`${dataDir}/head.json (0604)`)
-      expect(warning).toContain(`${dataDir}/vault/sha256/${objectFolder} (0750)`)
+      expect(warning).toContain(`${dataDir}/vault/${objects}/${objectFolder} (0750)`)
       expect(warning).toMatch(/^2 files or folders/)
     } finally {
       chmodSync(join(dataDir, 'head.json'), 0o600)
-      chmodSync(join(dataDir, 'vault', 'sha256', objectFolder), 0o700)
+      chmodSync(join(dataDir, 'vault', objects, objectFolder), 0o700)
     }
   })
 })

@@ -111,7 +111,7 @@ describe('a malformed language file is refused, naming the file and the key', ()
   })
 
   it('a language with no file is a usage error listing those there are', () => {
-    expect(() => loadReportMessages('xx')).toThrow(/--lang xx: no report wording in that language; one of: .*en.*ru.*uk/)
+    expect(() => loadReportMessages('xx')).toThrow(/no report wording in the language "xx"; the languages there are: .*en.*ru.*uk/)
   })
 })
 

@@ -151,7 +151,7 @@ function fill(text: string, params: Params, lang: string): string {
 
 /** The wording of the report in `lang`, checked against en.json first (a problem refuses it). */
 export function loadReportMessages(lang: string, folder = MESSAGES_FOLDER): ReportMessages {
-  if (!reportLanguages(folder).includes(lang)) throw new CustodyError('USAGE', `--lang ${lang}: no report wording in that language; one of: ${reportLanguages(folder).join(', ')}`)
+  if (!reportLanguages(folder).includes(lang)) throw new CustodyError('USAGE', `there is no report wording in the language ${JSON.stringify(lang)}; the languages there are: ${reportLanguages(folder).join(', ')}`)
   const reference = readCatalog(folder, REFERENCE_LANGUAGE)
   const catalog = lang === REFERENCE_LANGUAGE ? reference : readCatalog(folder, lang)
   const problems = catalogProblems(join(folder, `${lang}.json`), lang, catalog, reference)
