@@ -164,11 +164,13 @@ export function sqlite(db: string, sql: string): string {
 }
 
 /** Makes a case in a fresh temp folder. */
-export async function newCase(prefix?: string): Promise<{dir: string; remove: () => void}> {
+export async function newCase(prefix?: string, options: {plaintext?: boolean} = {}): Promise<{dir: string; remove: () => void}> {
   const tmp = tempDir()
   const dir = join(tmp.path, 'case')
   const args = ['init', dir, '--title', 'Test case', '--investigator', 'A. Investigator', '--organisation', 'Test NGO']
   if (prefix) args.push('--prefix', prefix)
+  // A vault in clear, for tests of what custody does with one (cases made before, or with --plaintext).
+  if (options.plaintext === true) args.push('--plaintext')
   const result = await custody(args)
   if (result.code !== 0) throw new Error(`init failed: ${result.stderr}`)
   return {dir, remove: tmp.remove}

@@ -13,7 +13,7 @@ let original: SmallCase & {remove: () => void}
 const work = tempDir('custody-leftovers-')
 
 beforeAll(async () => {
-  original = await makeSmallCase()
+  original = await makeSmallCase({plaintext: true})
 })
 
 afterAll(() => {

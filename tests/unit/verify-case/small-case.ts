@@ -30,8 +30,9 @@ export interface SmallCase {
 }
 
 /** Makes the small case: create-case and key-created (init), then the ingest of EX-000001. */
-export async function makeSmallCase(): Promise<SmallCase & {remove: () => void}> {
-  const made = await newCase()
+/** A case of one exhibit; `plaintext` for a vault in clear (the encrypted vault's checks: tests/e2e/encrypted-vault.test.ts). */
+export async function makeSmallCase(options: {plaintext?: boolean} = {}): Promise<SmallCase & {remove: () => void}> {
+  const made = await newCase(undefined, options)
   const ingest = await custody(['ingest', join(SAMPLES, SAMPLE), '--case', made.dir])
   if (ingest.code !== 0) throw new Error(`ingest failed: ${ingest.stderr}`)
   return {dir: made.dir, db: ledgerOf(made.dir), knownHeads: knownHeadsFolder(), remove: made.remove}

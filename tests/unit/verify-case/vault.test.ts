@@ -13,7 +13,7 @@ const sample = readFileSync(join(SAMPLES, SAMPLE))
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
 
 beforeAll(async () => {
-  original = await makeSmallCase()
+  original = await makeSmallCase({plaintext: true})
 })
 
 afterAll(() => {
