@@ -6,7 +6,7 @@
  * The same bytes at another path are still a new fact, recorded as presented again.
  */
 import {randomBytes} from 'node:crypto'
-import {appendFileSync, copyFileSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
+import {appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {custody, custodyJson, newCase, sqlite, tempDir} from '../helpers/cli.js'
@@ -53,7 +53,9 @@ function added(before: Record<string, number>): Record<string, number> {
 }
 
 function vaultObjects(): number {
-  return readdirSync(join(kase.dir, '.custody', 'vault', 'sha256'), {recursive: true, withFileTypes: true}).filter((d) => d.isFile()).length
+  // The objects' folder: encrypted (objects/), as init makes it, or in clear (sha256/).
+  const folder = ['objects', 'sha256'].map((name) => join(kase.dir, '.custody', 'vault', name)).find((path) => existsSync(path))!
+  return readdirSync(folder, {recursive: true, withFileTypes: true}).filter((d) => d.isFile()).length
 }
 
 beforeAll(async () => {

@@ -67,7 +67,9 @@ describe('custody testimony add on a terminal', () => {
     expect(t!.identity.fields).toEqual(['name'])
     expect(t!.attachments).toHaveLength(1)
     const show = await custodyJson<{vault: {path: string}; file: {name: string}}>(['show', t!.exhibit, '--case', kase.dir])
-    expect(readFileSync(show.json.vault.path, 'utf8')).toBe('I was held for nine days in the basement of the police station.\n')
+    // The vault holds it encrypted; show --statement decrypts it (with the passphrase).
+    expect(readFileSync(show.json.vault.path).subarray(0, 22).toString()).toBe('age-encryption.org/v1\n')
+    expect((await custody(['show', t!.exhibit, '--statement', '--case', kase.dir])).stdout).toBe('I was held for nine days in the basement of the police station.\n')
     expect(show.json.file.name).toBe('W-050-statement-v1.txt')
     expect((await custody(['verify', '--case', kase.dir])).code).toBe(0)
   })
@@ -83,8 +85,7 @@ describe('custody testimony add on a terminal', () => {
     const show = await custodyJson<{testimony: {versions: Array<{exhibit: string; reason: string | null}>}}>(['show', 'W-050', '--case', kase.dir])
     const v2 = show.json.testimony.versions[1]!
     expect(v2.reason).toBe('the witness corrected the number of days')
-    const stored = await custodyJson<{vault: {path: string}}>(['show', v2.exhibit, '--case', kase.dir])
-    expect(readFileSync(stored.json.vault.path, 'utf8')).toContain('ten days, not nine')
+    expect((await custody(['show', 'W-050', '--statement', '--version', '2', '--case', kase.dir])).stdout).toContain('ten days, not nine')
   })
 
   it('says at once that an answer holds the name typed after it, and has one of them changed', async () => {
