@@ -13,10 +13,15 @@ export default class KeyAddRecipient extends CustodyCommand {
 
   static override description = prose`Add an age recipient (HQ's) whose identity opens the whole case.
 
-The case's address key is encrypted again to every recipient (.custody/keys/address-key.recipients.age)
-and .custody/recipients.txt is rewritten, each by a temporary file and a rename; then a
-recipient-added event records it (\`custody log\` shows it, \`custody key show\` lists it).
+The case's address key is encrypted again to every recipient (.custody/keys/address-key.recipients.age),
+the case identity to every HQ recipient (.custody/keys/case-identity.recipients.age: through it the
+new recipient opens what the vault stored before it was added, and custody uses it when the new
+recipient's --identity is given; no stored object is rewritten), and .custody/recipients.txt is
+rewritten, each by a temporary file and a rename; then a recipient-added event records it (\`custody log\` shows it, \`custody key show\` lists it).
 A recipient the case has already is said so, and nothing is recorded.
+
+A field case has no case identity: there, a recipient added later opens what is stored from then
+on, and what was stored before opens with the identity of a recipient of its time.
 
 The address key is opened with the case passphrase, or with --identity FILE, the identity file of
 one of the case's recipients. The passphrase is needed either way: it opens the signing key that
@@ -45,7 +50,7 @@ signs the new checkpoint.`
     const identities = flags.identity === undefined ? undefined : (await Promise.all(flags.identity.map((file) => readIdentityFile(file)))).flat()
     const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'key add-recipient')
     using kase = opened
-    const result = await addRecipients(kase, {unlock: identities === undefined ? {passphrase} : {identities}, recipients: given.recipients, labels: given.labels})
+    const result = await addRecipients(kase, {unlock: identities === undefined ? {passphrase} : {identities}, passphrase, recipients: given.recipients, labels: given.labels})
     const lines = [
       ...result.added.map((r) => `Added the recipient ${r.recipient} (${safeText(r.label)}), ledger event #${r.seq}: its identity opens the case`),
       ...result.already.map((r) => `${r} is a recipient of this case already; nothing was recorded`),

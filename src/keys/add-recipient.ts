@@ -1,22 +1,16 @@
 /**
  * `custody key add-recipient`: another age recipient (HQ's) for the whole case. The address key is
  * opened (with the passphrase, or an existing recipient's identity), encrypted again to every
- * recipient (address-key.recipients.age) and recipients.txt rewritten, each by temp file and
- * rename; then a `recipient-added` event records it. A crash between the two leaves a recipient
+ * recipient (address-key.recipients.age), the case identity encrypted again to every HQ recipient
+ * (case-identity.recipients.age: through it the new recipient opens the objects stored before it,
+ * which are encrypted to the recipients of their time; none is rewritten) and recipients.txt
+ * rewritten, each by temp file and rename; then a `recipient-added` event records it. A crash between the two leaves a recipient
  * in the files and not in the ledger: the ledger says who the recipients are, and a run again
  * records it. A recipient the ledger records already is said so, and nothing is recorded.
  */
 import type {AgeRecipient} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
-import {namedRecipients, openCaseKeys, recipientAddedDrafts, writeRecipientFiles, type CaseKeys, type CaseUnlock, type NamedRecipient} from './case-keys.js'
-
-/**
- * The hook through which the vault re-wraps what it stored before: vault objects written before a
- * recipient is added are encrypted to the recipients of their time, so the vault (the encrypted
- * vault step of issue 19) gives each one a stanza for the new recipients here, once the recipient
- * files are rewritten and before the event records the recipients as added.
- */
-export type RewrapVaultForRecipients = (kase: Case, keys: CaseKeys, added: readonly AgeRecipient[]) => Promise<void>
+import {namedRecipients, openCaseKeys, recipientAddedDrafts, wrapCaseIdentityForRecipients, writeRecipientFiles, type CaseUnlock, type NamedRecipient} from './case-keys.js'
 
 export interface AddRecipientResult {
   /** The recipients this run added, with their events. */
@@ -27,7 +21,14 @@ export interface AddRecipientResult {
 
 export async function addRecipients(
   kase: Case,
-  options: {unlock: CaseUnlock; recipients: readonly AgeRecipient[]; labels?: ReadonlyMap<string, string>; actor?: string; rewrapVault?: RewrapVaultForRecipients},
+  options: {
+    unlock: CaseUnlock
+    /** Opens the case identity when the identities given do not (a case whose case-identity.recipients.age predates them). */
+    passphrase?: string
+    recipients: readonly AgeRecipient[]
+    labels?: ReadonlyMap<string, string>
+    actor?: string
+  },
 ): Promise<AddRecipientResult> {
   await kase.assertIntactHead()
   const existing = namedRecipients(kase)
@@ -38,8 +39,10 @@ export async function addRecipients(
   const keys = await openCaseKeys(kase, options.unlock)
   const labelOf = (r: AgeRecipient): string | undefined => options.labels?.get(r.text)
   const named = [...existing, ...fresh.map((r) => ({recipient: r.text, label: labelOf(r) ?? 'HQ recipient'}))]
+  const passphrase = 'passphrase' in options.unlock ? options.unlock.passphrase : options.passphrase
+  const hqRecipients = [...(keys.field ? keys.recipients : keys.recipients.slice(1)), ...fresh]
+  await wrapCaseIdentityForRecipients(kase, keys, passphrase, hqRecipients)
   await writeRecipientFiles(kase.dataDir, keys.addressKey, [...keys.recipients, ...fresh], named)
-  await options.rewrapVault?.(kase, keys, fresh)
   const actor = options.actor?.trim() || kase.info.investigator
   const {events} = kase.ledger.append(() => ({drafts: recipientAddedDrafts(actor, fresh, options.labels), result: undefined}))
   await kase.recordHead()

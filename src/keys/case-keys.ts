@@ -13,6 +13,12 @@
  *     an identity file that `age -d -i` takes;
  *   - `address-key.age`: the address key under the passphrase;
  *   - `address-key.recipients.age`: the address key encrypted to every recipient;
+ *   - `case-identity.recipients.age` (a case with HQ recipients, not a field case): the case
+ *     identity's file encrypted to every HQ recipient. Vault objects are encrypted to the
+ *     recipients of the time they were stored; through this file a recipient added later opens
+ *     the ones stored before it too (`age -d -i hq.key` of it gives an identity file that opens
+ *     them), with no object rewritten. It gives a recipient nothing it would not have if every
+ *     object had been encrypted to it: the case identity opens content, never the signing key;
  * and `.custody/recipients.txt`, age's recipients file of them all, each under a comment naming it.
  *
  * The passphrase is normalised (NFC) as the signing key's is (secret-box.ts): custody opens these
@@ -38,6 +44,7 @@ import {KEYS_FOLDER} from './signing-key.js'
 export const CASE_IDENTITY_FILE = 'case-identity.age'
 export const ADDRESS_KEY_FILE = 'address-key.age'
 export const ADDRESS_KEY_RECIPIENTS_FILE = 'address-key.recipients.age'
+export const CASE_IDENTITY_RECIPIENTS_FILE = 'case-identity.recipients.age'
 /** In `.custody/`, beside the ledger: public, but the case's own like everything in it. */
 export const RECIPIENTS_FILE = 'recipients.txt'
 export const ADDRESS_KEY_SIZE = 32
@@ -111,8 +118,13 @@ export async function createCaseKeys(
   if (!options.field) {
     const made = generateIdentity()
     caseRecipient = parseRecipient(made.recipient)
-    const file = await encryptWithPassphrase(Buffer.from(identityFileText(made.identity, made.recipient)), normalised(passphrase), {workFactor: CASE_KEY_WORK_FACTOR})
-    await writeKeyFile(dataDir, CASE_IDENTITY_FILE, file, false)
+    const text = Buffer.from(identityFileText(made.identity, made.recipient))
+    try {
+      await writeKeyFile(dataDir, CASE_IDENTITY_FILE, await encryptWithPassphrase(text, normalised(passphrase), {workFactor: CASE_KEY_WORK_FACTOR}), false)
+      if (options.recipients.length > 0) await writeKeyFile(dataDir, CASE_IDENTITY_RECIPIENTS_FILE, encryptBytes(text, options.recipients), false)
+    } finally {
+      text.fill(0)
+    }
   }
 
   const addressKey = randomBytes(ADDRESS_KEY_SIZE)
@@ -217,15 +229,24 @@ function checkAddressKey(bytes: Buffer, path: string): Buffer {
   return bytes
 }
 
-/** The case identity, opened with the passphrase. */
-async function openCaseIdentity(dataDir: string, passphrase: string, recipient: string | undefined): Promise<AgeIdentity> {
-  const path = keyPath(dataDir, CASE_IDENTITY_FILE)
-  const [identity] = parseIdentityFile((await openWithPassphrase(dataDir, CASE_IDENTITY_FILE, passphrase)).toString('utf8'), path)
+/** The case identity in an identity file's text read from `path`, which must be the one the ledger records. */
+function checkCaseIdentity(text: Buffer, path: string, recipient: string | undefined): AgeIdentity {
+  const [identity] = parseIdentityFile(text.toString('utf8'), path)
   if (identity === undefined || identity.recipient.text !== recipient) {
     throw new CustodyError('KEY_UNREADABLE', `${path} does not hold the case identity the ledger records (${String(recipient)}); restore it from a backup of the case`, {subject: path})
   }
 
   return identity
+}
+
+/** The case identity, opened with the passphrase. */
+async function openCaseIdentity(dataDir: string, passphrase: string, recipient: string | undefined): Promise<AgeIdentity> {
+  const text = await openWithPassphrase(dataDir, CASE_IDENTITY_FILE, passphrase)
+  try {
+    return checkCaseIdentity(text, keyPath(dataDir, CASE_IDENTITY_FILE), recipient)
+  } finally {
+    text.fill(0)
+  }
 }
 
 /**
@@ -247,7 +268,8 @@ export async function openCaseKeys(kase: CaseKeyHolder, unlock: CaseUnlock): Pro
 
       throw error
     })
-    return {addressKey: checkAddressKey(opened, path), recipients, identities: unlock.identities, field}
+    const caseIdentity = field ? undefined : await caseIdentityForRecipients(kase.dataDir, unlock.identities, recipients[0]?.text)
+    return {addressKey: checkAddressKey(opened, path), recipients, identities: caseIdentity === undefined ? unlock.identities : [...unlock.identities, caseIdentity], field}
   }
 
   const destroyed = keysDestroyed(kase.ledger)
@@ -255,6 +277,66 @@ export async function openCaseKeys(kase: CaseKeyHolder, unlock: CaseUnlock): Pro
   const addressKey = checkAddressKey(await openWithPassphrase(kase.dataDir, ADDRESS_KEY_FILE, unlock.passphrase), keyPath(kase.dataDir, ADDRESS_KEY_FILE))
   const identities = field ? [] : [await openCaseIdentity(kase.dataDir, unlock.passphrase, recipients[0]?.text)]
   return {addressKey, recipients, identities, field}
+}
+
+/**
+ * The case identity's file as the recipients' identities open it (case-identity.recipients.age),
+ * or undefined when there is no such file (a case made before it was written, with no recipient
+ * added since) or none of them opens it: such a recipient opens the objects stored for it, and the
+ * objects' own stanzas say so object by object.
+ */
+async function caseIdentityTextForRecipients(dataDir: string, identities: readonly AgeIdentity[]): Promise<Buffer | undefined> {
+  const path = keyPath(dataDir, CASE_IDENTITY_RECIPIENTS_FILE)
+  let file: Buffer
+  try {
+    file = await readFile(path)
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined
+    throw new CustodyError('KEY_UNREADABLE', `cannot read the case key file ${path}: ${messageOf(error)}`, {subject: path, cause: error})
+  }
+
+  try {
+    return await decryptBytes(file, identities, {object: path})
+  } catch (error) {
+    if (error instanceof CustodyError && error.code === 'WRONG_KEY') return undefined
+    throw error
+  }
+}
+
+/** The case identity, opened by recipients' identities through case-identity.recipients.age (see above). */
+async function caseIdentityForRecipients(dataDir: string, identities: readonly AgeIdentity[], recipient: string | undefined): Promise<AgeIdentity | undefined> {
+  const text = await caseIdentityTextForRecipients(dataDir, identities)
+  if (text === undefined) return undefined
+  try {
+    return checkCaseIdentity(text, keyPath(dataDir, CASE_IDENTITY_RECIPIENTS_FILE), recipient)
+  } finally {
+    text.fill(0)
+  }
+}
+
+/**
+ * Writes case-identity.recipients.age for `hqRecipients` (a case with a case identity), by temp
+ * file and rename: the case identity's file is taken from the identities given, through the file
+ * as it is, or else opened with the passphrase. Nothing is written in a field case.
+ */
+export async function wrapCaseIdentityForRecipients(
+  kase: CaseKeyHolder,
+  keys: CaseKeys,
+  passphrase: string | undefined,
+  hqRecipients: readonly AgeRecipient[],
+): Promise<void> {
+  if (keys.field || hqRecipients.length === 0) return
+  const text = (await caseIdentityTextForRecipients(kase.dataDir, keys.identities)) ?? (passphrase === undefined ? undefined : await caseIdentityText(kase.dataDir, passphrase))
+  if (text === undefined) {
+    throw new CustodyError('KEY_UNREADABLE', `the case identity could not be opened to give it to the new recipients: give the case passphrase`, {subject: keyPath(kase.dataDir, CASE_IDENTITY_FILE)})
+  }
+
+  try {
+    checkCaseIdentity(text, keyPath(kase.dataDir, CASE_IDENTITY_FILE), caseRecipients(kase)[0]?.text)
+    await writeKeyFile(kase.dataDir, CASE_IDENTITY_RECIPIENTS_FILE, encryptBytes(text, hqRecipients), true)
+  } finally {
+    text.fill(0)
+  }
 }
 
 /** The case identity's text as it is kept (for a rewrap under a new passphrase). */

@@ -59,6 +59,8 @@ export interface ObjectCheck {
   readonly expected: {size?: number; sha256: string; sha512?: string}
   readonly actual?: {size: number; sha256: string; sha512?: string}
   readonly detail?: string
+  /** Unreadable because none of the identities given opens its age file (it was encrypted to other recipients). */
+  readonly wrongKey?: boolean
 }
 
 function storageError(err: unknown, what: string, vaultRoot: string): CustodyError {
@@ -462,8 +464,11 @@ export class Vault {
   /**
    * An object checked as well as the keys at hand allow: its content (checkObject), or, in an
    * encrypted vault without a key that opens it, its age file as stored (checkStored; `asStored`).
+   * So is an object none of the identities given opens (`notForKey`): in a field case, one stored
+   * before the recipient whose identity was given was added. Its age file is the one the ledger
+   * records (a header edited to shut a recipient out fails that check), so it is no damage.
    */
-  async checkRecorded(expected: ObjectCheck['expected'], stored: StoredObject | undefined): Promise<ObjectCheck & {asStored: boolean}> {
+  async checkRecorded(expected: ObjectCheck['expected'], stored: StoredObject | undefined): Promise<ObjectCheck & {asStored: boolean; notForKey?: boolean}> {
     const asStored = stored !== undefined && !(this.keys !== undefined && this.readable)
     if (asStored) return {...(await this.checkStored(stored)), asStored}
     // An event that records no stored form names an object in clear, at its SHA-256, whatever the vault.
@@ -472,7 +477,9 @@ export class Vault {
       return {...(await compareObject(path, expected, () => digestFile(path, expected.sha512 === undefined ? 'sha256' : 'both'))), asStored}
     }
 
-    return {...(await this.checkObject(expected)), asStored}
+    const checked = await this.checkObject(expected)
+    if (checked.wrongKey === true && stored !== undefined) return {...(await this.checkStored(stored)), asStored: true, notForKey: true}
+    return {...checked, asStored}
   }
 
   /**
@@ -528,6 +535,7 @@ async function compareObject(path: string, expected: ObjectCheck['expected'], re
     if (errnoOf(error) === 'ENOENT') return {...base, status: 'missing'}
     // An age file that is not intact (a chunk changed, cut short, a header edited) is refused as it is read.
     if (error instanceof CustodyError && error.code === 'INTEGRITY') return {...base, status: 'modified', detail: error.message}
+    if (error instanceof CustodyError && error.code === 'WRONG_KEY') return {...base, status: 'unreadable', detail: error.message, wrongKey: true}
     return {...base, status: 'unreadable', detail: messageOf(error)}
   }
 

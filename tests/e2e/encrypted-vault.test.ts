@@ -167,6 +167,24 @@ describe('an encrypted vault', () => {
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain('none of the identities given is a recipient of this case')
   })
+  it('gives a recipient added after the ingest what was stored before: custody and the age tool open it through the case identity', async () => {
+    const copy = copyCase(caseDir, join(work.path, 'later-recipient'))
+    const later = join(work.path, 'later.key')
+    execFileSync('age-keygen', ['-o', later], {stdio: 'ignore'})
+    const recipient = execFileSync('age-keygen', ['-y', later], {encoding: 'utf8'}).trim()
+    const x = await show('EX-000001', copy)
+    // Stored before: no stanza for the new recipient, so its identity alone does not open the object.
+    expect(spawnSync('age', ['-d', '-i', later, '-o', '/dev/null', x.vault.path]).status).not.toBe(0)
+    const added = await custody(['key', 'add-recipient', recipient, '--label', 'HQ, later'], {cwd: copy, env: caseEnv(copy)})
+    expect(added.code, added.stderr).toBe(0)
+    const withKey = await custodyJson<VerifyJson>(['verify', '--json', '--identity', later], {cwd: copy, env: caseEnv(copy)})
+    expect(withKey.code).toBe(0)
+    expect(withKey.json.checks.find((c) => c.name === 'vault')?.detail).toBe(`${samples.length}/${samples.length} exhibits intact (original and metadata record re-hashed)`)
+    // By hand, as README says: the case identity for the recipient, then the object with it.
+    const caseKey = join(work.path, 'case-identity-for-later.txt')
+    execFileSync('age', ['-d', '-i', later, '-o', caseKey, join(copy, '.custody', 'keys', 'case-identity.recipients.age')])
+    expect(sha256(execFileSync('age', ['-d', '-i', caseKey, x.vault.path], {maxBuffer: 1 << 28}))).toBe(x.digests.sha256)
+  })
 })
 
 describe('a field case', () => {
@@ -195,6 +213,30 @@ describe('a field case', () => {
     execFileSync('unzip', ['-q', out, '-d', unzipped])
     const bag = readdirSync(unzipped)[0]!
     expect(spawnSync('python3', [bagit, '--validate', join(unzipped, bag)]).status).toBe(0)
+  })
+
+  it('gives a recipient added later what is stored from then on; what was stored before it verifies as stored, and damage to it is still found', async () => {
+    const copy = copyCase(fieldDir, join(work.path, 'field-later'))
+    const later = join(work.path, 'field-later.key')
+    execFileSync('age-keygen', ['-o', later], {stdio: 'ignore'})
+    const recipient = execFileSync('age-keygen', ['-y', later], {encoding: 'utf8'}).trim()
+    expect((await custody(['key', 'add-recipient', recipient], {cwd: copy, env: caseEnv(copy)})).code).toBe(0)
+    expect(readdirSync(join(copy, '.custody', 'keys'))).not.toContain('case-identity.recipients.age')
+    const ingest = await custody(['ingest', join(SAMPLES, 'Nikon.jpg')], {cwd: copy, env: caseEnv(copy)})
+    expect(ingest.code, ingest.stderr).toBe(0)
+    const checked = await custodyJson<VerifyJson>(['verify', '--json', '--identity', later], {cwd: copy, env: caseEnv(copy)})
+    expect(checked.code, JSON.stringify(checked.json.problems)).toBe(0)
+    const detail = checked.json.checks.find((c) => c.name === 'vault')?.detail
+    expect(detail).toMatch(/^3\/3 exhibits intact \(original and metadata record re-hashed, but for 4 objects that none of the identities given opens, checked as stored/)
+
+    const x = await show('EX-000001', copy)
+    chmodSync(x.vault.path, 0o600)
+    const bytes = readFileSync(x.vault.path)
+    bytes[bytes.length - 40]! ^= 1
+    writeFileSync(x.vault.path, bytes)
+    const damaged = await custodyJson<VerifyJson>(['verify', '--json', '--identity', later], {cwd: copy, env: caseEnv(copy)})
+    expect(damaged.code).toBe(3)
+    expect(damaged.json.problems.map((p) => p.subject)).toContain('EX-000001')
   })
 
   it('holds nothing the passphrase opens: the objects open with HQ\'s identity alone', async () => {

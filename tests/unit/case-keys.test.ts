@@ -3,10 +3,11 @@
  * initCase in a temporary folder, real files, real scrypt. The age tool's side is
  * tests/e2e/case-keys.test.ts.
  */
-import {cpSync, linkSync, readFileSync} from 'node:fs'
+import {cpSync, existsSync, linkSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {decryptBytes} from '../../src/age/decrypt.js'
+import {encryptBytes} from '../../src/age/encrypt.js'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {Case, initCase} from '../../src/case/case.js'
 import {CustodyError} from '../../src/errors.js'
@@ -14,6 +15,7 @@ import {addRecipients} from '../../src/keys/add-recipient.js'
 import {
   ADDRESS_KEY_FILE,
   ADDRESS_KEY_RECIPIENTS_FILE,
+  CASE_IDENTITY_RECIPIENTS_FILE,
   caseKeyMode,
   caseRecipients,
   createCaseKeys,
@@ -67,7 +69,8 @@ describe('openCaseKeys', () => {
     expect(keys.recipients.map((r) => r.text)).toEqual([keys.identities[0]!.recipient.text, hq.recipient.text])
     const byHq = await openCaseKeys(kase, {identities: [hq.identity]})
     expect(byHq.addressKey.equals(keys.addressKey)).toBe(true)
-    expect(byHq.identities).toEqual([hq.identity])
+    // HQ's identity, then the case identity it opens through case-identity.recipients.age.
+    expect(byHq.identities.map((i) => i.recipient.text)).toEqual([hq.recipient.text, keys.identities[0]!.recipient.text])
     // The case identity opens address-key.recipients.age too: it is a recipient like HQ.
     const file = readFileSync(keyPath(kase.dataDir, ADDRESS_KEY_RECIPIENTS_FILE))
     expect((await decryptBytes(file, keys.identities, {object: 'x'})).equals(keys.addressKey)).toBe(true)
@@ -137,21 +140,54 @@ describe('addRecipients', () => {
     expect((await openCaseKeys(kase, {identities: [hq.identity]})).addressKey).toHaveLength(32)
   })
 
-  it('gives the vault hook the keys and the recipients added, before the event records them', async () => {
-    const hq = hqKey()
+  it("gives a recipient added later the case identity, which opens what was encrypted before it was added", async () => {
+    const [a, b, c] = [hqKey(), hqKey(), hqKey()]
     using kase = await newCase()
     await kase.unlock(PASSPHRASE)
-    const seen: string[][] = []
-    await addRecipients(kase, {
-      unlock: {passphrase: PASSPHRASE},
-      recipients: [hq.recipient],
-      rewrapVault: async (opened, keys, added) => {
-        expect(opened.ledger.eventsOfKind('recipient-added')).toHaveLength(0)
-        expect(keys.addressKey).toHaveLength(32)
-        seen.push(added.map((r) => r.text))
-      },
-    })
-    expect(seen).toEqual([[hq.recipient.text]])
+    expect(existsSync(keyPath(kase.dataDir, CASE_IDENTITY_RECIPIENTS_FILE))).toBe(false)
+    const own = await openCaseKeys(kase, {passphrase: PASSPHRASE})
+    // Content encrypted before any HQ recipient: to the case identity alone, as the vault stored it.
+    const before = encryptBytes(Buffer.from('stored before HQ was a recipient'), [own.recipients[0]!])
+    expect(await codeOf(decryptBytes(before, [a.identity], {object: 'before'}))).toBe('WRONG_KEY')
+
+    // The passphrase opens the case identity for the first one...
+    await addRecipients(kase, {unlock: {passphrase: PASSPHRASE}, recipients: [a.recipient]})
+    const byA = await openCaseKeys(kase, {identities: [a.identity]})
+    expect((await decryptBytes(before, byA.identities, {object: 'before'})).toString()).toBe('stored before HQ was a recipient')
+    // ...and an HQ identity alone (its passphrase needed only to sign) for the next: each HQ recipient opens it.
+    await addRecipients(kase, {unlock: {identities: [a.identity]}, recipients: [b.recipient, c.recipient]})
+    const file = readFileSync(keyPath(kase.dataDir, CASE_IDENTITY_RECIPIENTS_FILE))
+    for (const hq of [a, b, c]) {
+      const text = (await decryptBytes(file, [hq.identity], {object: 'file'})).toString()
+      expect(text).toContain(`# public key: ${own.recipients[0]!.text}\n`)
+      expect((await decryptBytes(before, (await openCaseKeys(kase, {identities: [hq.identity]})).identities, {object: 'before'})).toString()).toBe('stored before HQ was a recipient')
+    }
+
+    // The case identity is not among its recipients: the passphrase's key opens case-identity.age, not this.
+    expect(await codeOf(decryptBytes(file, own.identities, {object: 'file'}))).toBe('WRONG_KEY')
+  })
+
+  it('writes no case identity for recipients in a field case (it has none); init writes it for those given', async () => {
+    const hq = hqKey()
+    using field = await newCase({field: true, recipients: [hq.recipient]})
+    await field.unlock(PASSPHRASE)
+    await addRecipients(field, {unlock: {passphrase: PASSPHRASE}, recipients: [hqKey().recipient]})
+    expect(existsSync(keyPath(field.dataDir, CASE_IDENTITY_RECIPIENTS_FILE))).toBe(false)
+    expect((await openCaseKeys(field, {identities: [hq.identity]})).identities).toEqual([hq.identity])
+
+    using kase = await newCase({recipients: [hq.recipient]})
+    const opened = await openCaseKeys(kase, {identities: [hq.identity]})
+    expect(opened.identities.at(-1)!.recipient.text).toBe(caseRecipients(kase)[0]!.text)
+  })
+
+  it('refuses a case-identity.recipients.age that holds another identity than the one the ledger records', async () => {
+    const hq = hqKey()
+    using kase = await newCase({recipients: [hq.recipient]})
+    const other = generateIdentity()
+    // An adversary with the disk puts an identity of their own there, encrypted to HQ: it is refused, not used.
+    writeFileSync(keyPath(kase.dataDir, CASE_IDENTITY_RECIPIENTS_FILE), encryptBytes(Buffer.from(`# public key: ${other.recipient}\n${other.identity}\n`), [hq.recipient]))
+    const refused = await openCaseKeys(kase, {identities: [hq.identity]}).catch((error: unknown) => error as CustodyError)
+    expect(refused).toMatchObject({code: 'KEY_UNREADABLE', message: expect.stringContaining('does not hold the case identity the ledger records')})
   })
 })
 

@@ -84,6 +84,11 @@ export class CaseContext {
   intactExhibits = 0
   /** Some object of an encrypted vault was checked only as stored (no key that opens it was given). */
   storedOnly = false
+  /**
+   * Objects checked only as stored although a key was given: none of the identities given opens
+   * them (a field case's objects stored before the recipient given was added).
+   */
+  notForKey = 0
   private chainFacts: ChainFacts | undefined
   private merkleTree: MerkleTree | undefined
   private checkpointRows: readonly SignedCheckpoint[] | undefined

@@ -30,7 +30,11 @@ export const vaultCheck: CaseCheck = {
 
     await Promise.all(Array.from({length: 2}, () => worker()))
     context.intactExhibits = intact
-    const how = !context.storedOnly ? 'original and metadata record re-hashed' : `as stored: their age files re-hashed; their content was not checked, which needs a key of the case (the passphrase, or a recipient's identity)`
+    const how = !context.storedOnly
+      ? 'original and metadata record re-hashed'
+      : context.notForKey > 0
+        ? `original and metadata record re-hashed, but for ${context.notForKey} objects that none of the identities given opens, checked as stored (their age files re-hashed): they were stored before that recipient was added, and open with the identity of a recipient of their time`
+        : `as stored: their age files re-hashed; their content was not checked, which needs a key of the case (the passphrase, or a recipient's identity)`
     return resultOf(`${intact}/${claims.size} exhibits intact (${how})`, problems)
   },
 }
@@ -45,6 +49,7 @@ async function checkExhibit(context: CaseContext, claim: ExhibitClaim, problems:
   )
   // Encrypted without a key that opens it: each object as stored.
   if (original.asStored) context.storedOnly = true
+  if (original.notForKey === true) context.notForKey++
   let ok = original.status === 'intact'
   if (!ok) problems.push({check: 'vault-object', subject: claim.exhibit, ...describeObject(original)})
   progress.objectsDone++
@@ -55,6 +60,7 @@ async function checkExhibit(context: CaseContext, claim: ExhibitClaim, problems:
     const stored = claim.stored?.record
     claims.reference(stored === undefined ? claim.record : addressOf(stored))
     const record = await kase.vault.checkRecorded({sha256: claim.record}, stored)
+    if (record.notForKey === true) context.notForKey++
     if (record.status !== 'intact') {
       const described = describeObject(record)
       problems.push({check: 'metadata-record', subject: claim.exhibit, ...described, message: described.message.replace('its vault file', 'its metadata record')})
