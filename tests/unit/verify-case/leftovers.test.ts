@@ -62,3 +62,41 @@ describe('the warnings after the checks', () => {
     expect(warnings[0]).toContain(`(0755)`)
   })
 })
+
+describe('the warnings after the checks, on an encrypted vault', () => {
+  let encrypted: SmallCase & {remove: () => void}
+
+  beforeAll(async () => {
+    encrypted = await makeSmallCase()
+  })
+
+  afterAll(() => {
+    encrypted.remove()
+  })
+
+  it('are none for a case custody left as it should', async () => {
+    expect(await warningsOf(encrypted)).toEqual([])
+  })
+
+  it('name an age object no event names (by its keyed address), a file that is no custody object, and a temp file', async () => {
+    const c = copyOf(encrypted, work)
+    const address = createHash('sha256').update('an address no event names').digest('hex')
+    const objects = join(c.dir, '.custody', 'vault', 'objects')
+    mkdirSync(join(objects, address.slice(0, 2)), {recursive: true, mode: 0o700})
+    writeFileSync(join(objects, address.slice(0, 2), `${address}.age`), 'age-encryption.org/v1\n', {mode: 0o400, flag: 'wx'})
+    // In clear beside the age files: not a custody object, whatever its name.
+    mkdirSync(join(objects, address.slice(0, 2), 'sub'), {mode: 0o700})
+    writeFileSync(join(objects, address.slice(0, 2), address), 'a plaintext copy', {mode: 0o600})
+    writeFileSync(join(c.dir, '.custody', 'vault', 'tmp', 'ingest-2'), 'half', {mode: 0o600})
+    const warnings = await warningsOf(c)
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        `vault object ${address} is not named by any event (left by an interrupted ingest; harmless)`,
+        `the vault holds a file that is not a custody object: objects/${address.slice(0, 2)}/${address}`,
+        `the vault holds a file that is not a custody object: objects/${address.slice(0, 2)}/sub`,
+        'temp file vault/tmp/ingest-2 (left by an interrupted or running ingest)',
+      ]),
+    )
+    expect(warnings).toHaveLength(4)
+  })
+})
