@@ -9,11 +9,11 @@ export default class KeyDestroy extends CustodyCommand {
   static override description = prose`Destroy every local key of the case, in under a second.
 
 For a laptop about to be taken. First a keys-destroyed event is recorded (and its checkpoint
-signed, as after any command); then the signing key files, the case identity and the address key
-(.custody/keys/) are overwritten with random bytes and removed. From then on no passphrase opens
-the case and nothing more can be added to it; each recipient's identity still opens its content
-(.custody/keys/address-key.recipients.age and recipients.txt are kept), and \`custody verify\`
-still checks it.
+signed, as after any command); then the signing key files, the case identity, the address key
+and the witness identity key (.custody/keys/) are overwritten with random bytes and removed. From
+then on no passphrase opens the case and nothing more can be added to it; each recipient's
+identity still opens its content and its witnesses' identities (the files encrypted to the
+recipients, *.recipients.age, and recipients.txt are kept), and \`custody verify\` still checks it.
 
 On a terminal it asks for confirmation; a script gives --yes. Overwriting is best-effort: on an
 SSD, copies of the old bytes may survive in flash (wear levelling). Full-disk encryption is what
@@ -38,9 +38,9 @@ protects against that (README "Destroying the keys").`
       throw new CustodyError('USAGE', '`custody key destroy` asks for confirmation on a terminal, and there is none: give --yes to destroy the keys from a script. Nothing was done')
     }
 
-    const {kase: opened} = await this.unlockCase(flags.case, flags['passphrase-file'], 'key destroy', {check: async () => flags.yes || this.confirmDestroy()})
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'key destroy', {check: async () => flags.yes || this.confirmDestroy()})
     using kase = opened
-    const result = await destroyLocalKeys(kase, {reason: flags.reason})
+    const result = await destroyLocalKeys(kase, {reason: flags.reason, passphrase})
     this.log(
       [
         `Destroyed the case's local keys (ledger event #${result.seq}): ${result.files.join(', ')}.`,
@@ -55,7 +55,7 @@ protects against that (README "Destroying the keys").`
   private async confirmDestroy(): Promise<true> {
     const {confirm} = await import('@inquirer/prompts')
     const yes = await confirm(
-      {message: "Destroy this case's signing key, case identity and address key? No passphrase will open the case again; only its recipients' identities will.", default: false},
+      {message: "Destroy this case's signing key, case identity, address key and witness identity key? No passphrase will open the case again; only its recipients' identities will.", default: false},
       {output: process.stderr},
     ).catch(() => false)
     if (!yes) throw new CustodyError('INTERRUPTED', 'the keys were not destroyed: not confirmed. Nothing was done')

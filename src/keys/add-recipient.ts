@@ -3,14 +3,32 @@
  * opened (with the passphrase, or an existing recipient's identity), encrypted again to every
  * recipient (address-key.recipients.age), the case identity encrypted again to every HQ recipient
  * (case-identity.recipients.age: through it the new recipient opens the objects stored before it,
- * which are encrypted to the recipients of their time; none is rewritten) and recipients.txt
+ * which are encrypted to the recipients of their time; none is rewritten), the witness identity
+ * key to every recipient (identities.recipients.age), and recipients.txt
  * rewritten, each by temp file and rename; then a `recipient-added` event records it. A crash between the two leaves a recipient
  * in the files and not in the ledger: the ledger says who the recipients are, and a run again
  * records it. A recipient the ledger records already is said so, and nothing is recorded.
  */
 import type {AgeRecipient} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
+import {CustodyError} from '../errors.js'
+import {hasIdentityKey, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
 import {namedRecipients, openCaseKeys, recipientAddedDrafts, wrapCaseIdentityForRecipients, writeRecipientFiles, type CaseUnlock, type NamedRecipient} from './case-keys.js'
+
+/**
+ * The witness identity key, if the case has one, kept for every recipient (identities.recipients.age):
+ * opened through that file by the identities given, or else with the passphrase.
+ */
+async function keepWitnessKeyForRecipients(kase: Case, unlock: CaseUnlock, passphrase: string | undefined, recipients: readonly AgeRecipient[]): Promise<void> {
+  if (!hasIdentityKey(kase.dataDir)) return
+  const byIdentities = 'identities' in unlock ? await openIdentityKey(kase.dataDir, unlock).catch(() => undefined) : undefined
+  const key = byIdentities ?? (passphrase === undefined ? undefined : await openIdentityKey(kase.dataDir, passphrase))
+  if (key === undefined) {
+    throw new CustodyError('KEY_UNREADABLE', 'the witness identity key could not be opened to keep it for the new recipients: give the case passphrase')
+  }
+
+  await keepIdentityKeyForRecipients(kase.dataDir, key, recipients)
+}
 
 export interface AddRecipientResult {
   /** The recipients this run added, with their events. */
@@ -42,6 +60,7 @@ export async function addRecipients(
   const passphrase = 'passphrase' in options.unlock ? options.unlock.passphrase : options.passphrase
   const hqRecipients = [...(keys.field ? keys.recipients : keys.recipients.slice(1)), ...fresh]
   await wrapCaseIdentityForRecipients(kase, keys, passphrase, hqRecipients)
+  await keepWitnessKeyForRecipients(kase, options.unlock, passphrase, [...keys.recipients, ...fresh])
   await writeRecipientFiles(kase.dataDir, keys.addressKey, [...keys.recipients, ...fresh], named)
   const actor = options.actor?.trim() || kase.info.investigator
   const {events} = kase.ledger.append(() => ({drafts: recipientAddedDrafts(actor, fresh, options.labels), result: undefined}))

@@ -2,9 +2,11 @@
  * `custody key destroy`: every local key made unusable in well under a second, for a laptop about
  * to be taken. First a `keys-destroyed` event is recorded (its checkpoint signed by the key about
  * to go, as after any command), then each key file under the passphrase (the signing key files,
- * the case identity, the address key) is overwritten with random bytes, synced, and removed. The
- * recipient files stay: each recipient's identity still opens the case, and `custody verify`
- * still checks it.
+ * the case identity, the address key, and the witness identity key once it is kept for the
+ * recipients) is overwritten with random bytes, synced, and removed. The recipient files stay:
+ * each recipient's identity still opens the case and its witness identities, and `custody verify`
+ * still checks it. A witness identity key made before it was kept for the recipients is kept for
+ * them first (it needs the passphrase), so that destroying it loses nothing for HQ.
  *
  * Overwriting is best-effort: on an SSD, wear levelling writes the new bytes elsewhere in flash,
  * and the old ones may survive until the drive erases that block. What stands without the
@@ -17,7 +19,9 @@ import {join} from 'node:path'
 import type {Case} from '../case/case.js'
 import {errnoOf} from '../errors.js'
 import {fsyncFolder} from '../io/files.js'
-import {ADDRESS_KEY_FILE, CASE_IDENTITY_FILE} from './case-keys.js'
+import {existsSync} from 'node:fs'
+import {hasIdentityKey, IDENTITY_KEY_FILE, IDENTITY_KEY_RECIPIENTS_FILE, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
+import {ADDRESS_KEY_FILE, CASE_IDENTITY_FILE, caseRecipients} from './case-keys.js'
 import {KEYS_FOLDER} from './signing-key.js'
 
 export interface DestroyResult {
@@ -27,10 +31,16 @@ export interface DestroyResult {
   destroyedAt: string
 }
 
-/** The key files that a passphrase opens: every signing key (current and replaced), the case identity, the address key. */
+/**
+ * The key files that a passphrase opens: every signing key (current and replaced), the case
+ * identity, the address key, and the witness identity key when its recipients' copy is there.
+ */
 async function passphraseKeyFiles(dataDir: string): Promise<string[]> {
   const names = await readdir(join(dataDir, KEYS_FOLDER))
-  return names.filter((name) => /^[0-9a-f]{64}\.json$/.test(name) || name === CASE_IDENTITY_FILE || name === ADDRESS_KEY_FILE).sort()
+  const witnessKeyKept = names.includes(IDENTITY_KEY_RECIPIENTS_FILE)
+  return names
+    .filter((name) => /^[0-9a-f]{64}\.json$/.test(name) || name === CASE_IDENTITY_FILE || name === ADDRESS_KEY_FILE || (witnessKeyKept && name === IDENTITY_KEY_FILE))
+    .sort()
 }
 
 /** Overwrites a file with random bytes of its size, syncs it, and removes it. */
@@ -52,8 +62,13 @@ async function overwriteAndRemove(path: string): Promise<void> {
 }
 
 /** Records the destruction, then destroys each key file the passphrase opens. The case must be unlocked (its signing key open). */
-export async function destroyLocalKeys(kase: Case, options: {reason?: string | undefined; actor?: string | undefined}): Promise<DestroyResult> {
+export async function destroyLocalKeys(kase: Case, options: {reason?: string | undefined; actor?: string | undefined; passphrase?: string | undefined}): Promise<DestroyResult> {
   await kase.assertIntactHead()
+  const recipients = caseRecipients(kase)
+  if (options.passphrase !== undefined && recipients.length > 0 && hasIdentityKey(kase.dataDir) && !existsSync(join(kase.dataDir, KEYS_FOLDER, IDENTITY_KEY_RECIPIENTS_FILE))) {
+    await keepIdentityKeyForRecipients(kase.dataDir, await openIdentityKey(kase.dataDir, options.passphrase), recipients)
+  }
+
   const files = await passphraseKeyFiles(kase.dataDir)
   const reason = options.reason?.trim() || null
   const actor = options.actor?.trim() || kase.info.investigator

@@ -5,6 +5,11 @@
  * under the case passphrase, in `.custody/keys/identities.json`; its public half needs no
  * passphrase, so recording an identity never decrypts any other.
  *
+ * In an encrypted case the private half is also kept for the case's recipients, PKCS#8 in an age
+ * file encrypted to each of them (`.custody/keys/identities.recipients.age`): HQ opens every
+ * witness identity with its own age identity, without the field passphrase (threat C of issue 19),
+ * and `custody key destroy` can destroy the passphrase's copy without losing them.
+ *
  * An identity is sealed to that key as in ECIES: a fresh X25519 key pair per record, the shared
  * secret through HKDF-SHA256 (RFC 5869) into an AES-256-GCM key; the case and witness code are the
  * associated data, so a sealed record cannot be moved to stand for another witness. The sealed
@@ -16,10 +21,14 @@
  * record disclosed later, `sha256sum` shows that it is the one recorded at the interview.
  */
 import {createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject} from 'node:crypto'
+import {existsSync} from 'node:fs'
 import {mkdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
+import {decryptBytes} from '../age/decrypt.js'
+import {encryptBytes} from '../age/encrypt.js'
+import type {AgeIdentity, AgeRecipient} from '../age/x25519.js'
 import {canonicalize} from '../canonical/jcs.js'
-import {CustodyError, errnoOf} from '../errors.js'
+import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import {sha256Hex} from '../hashing/digests.js'
 import {writeFileDurably} from '../io/files.js'
 import {KEYS_FOLDER} from '../keys/signing-key.js'
@@ -27,6 +36,8 @@ import {openSecret, sealSecret, type SecretBox} from '../keys/secret-box.js'
 import type {ProtectedDetails} from './record.js'
 
 export const IDENTITY_KEY_FILE = 'identities.json'
+/** The private identity key (PKCS#8 DER) encrypted to every recipient of an encrypted case. */
+export const IDENTITY_KEY_RECIPIENTS_FILE = 'identities.recipients.age'
 const HKDF_INFO = 'custody witness identity v1'
 
 interface IdentityKeyFile {
@@ -69,8 +80,17 @@ export interface IdentityPublicKey {
   spki: Buffer
 }
 
-function keyPath(dataDir: string): string {
-  return join(dataDir, KEYS_FOLDER, IDENTITY_KEY_FILE)
+function keyPath(dataDir: string, file = IDENTITY_KEY_FILE): string {
+  return join(dataDir, KEYS_FOLDER, file)
+}
+
+/** The private key, opened: with the passphrase, or with recipients' identities (identities.recipients.age). */
+export type IdentityKeyUnlock = string | {identities: readonly AgeIdentity[]}
+
+/** The private identity key, its fingerprint the one its file names. */
+export interface IdentityPrivateKey {
+  fingerprint: string
+  key: KeyObject
 }
 
 function fingerprintOf(spki: Buffer): string {
@@ -120,9 +140,17 @@ export async function identityPublicKey(dataDir: string): Promise<IdentityPublic
  * The case's identity key, made on first need (the first testimony with protected details). Two
  * commands making it at once cannot both win: the second finds the first's file and uses it.
  */
-export async function ensureIdentityKey(dataDir: string, passphrase: string): Promise<IdentityPublicKey> {
+export async function ensureIdentityKey(dataDir: string, passphrase: string, recipients: readonly AgeRecipient[] = []): Promise<IdentityPublicKey> {
   const existing = await identityPublicKey(dataDir)
-  if (existing !== undefined) return existing
+  if (existing !== undefined) {
+    // Made by a run that stopped before it kept the key for the recipients: kept now.
+    if (recipients.length > 0 && !existsSync(keyPath(dataDir, IDENTITY_KEY_RECIPIENTS_FILE))) {
+      await keepIdentityKeyForRecipients(dataDir, await openIdentityKey(dataDir, passphrase), recipients)
+    }
+
+    return existing
+  }
+
   const {privateKey, publicKey} = generateKeyPairSync('x25519')
   const spki = publicKey.export({type: 'spki', format: 'der'})
   const fingerprint = fingerprintOf(spki)
@@ -138,37 +166,89 @@ export async function ensureIdentityKey(dataDir: string, passphrase: string): Pr
   pkcs8.fill(0)
   await mkdir(join(dataDir, KEYS_FOLDER), {recursive: true, mode: 0o700})
   const written = await writeFileDurably(keyPath(dataDir), `${JSON.stringify(file, null, 2)}\n`, {mode: 0o600, overwrite: false})
-  if (!written) return (await identityPublicKey(dataDir))!
+  if (!written) return ensureIdentityKey(dataDir, passphrase, recipients)
+  if (recipients.length > 0) await keepIdentityKeyForRecipients(dataDir, {fingerprint, key: privateKey}, recipients)
   return {fingerprint, key: publicKey, spki}
+}
+
+/**
+ * Writes identities.recipients.age: the private key encrypted to `recipients` (every recipient of
+ * the case), by temp file and rename over the one before.
+ */
+export async function keepIdentityKeyForRecipients(dataDir: string, key: IdentityPrivateKey, recipients: readonly AgeRecipient[]): Promise<void> {
+  const pkcs8 = key.key.export({type: 'pkcs8', format: 'der'})
+  try {
+    await writeFileDurably(keyPath(dataDir, IDENTITY_KEY_RECIPIENTS_FILE), encryptBytes(pkcs8, recipients), {mode: 0o600, overwrite: true})
+  } finally {
+    pkcs8.fill(0)
+  }
+}
+
+/** Whether the case has a witness identity key (made at its first testimony with protected details). */
+export function hasIdentityKey(dataDir: string): boolean {
+  return existsSync(keyPath(dataDir))
 }
 
 function labelFor(fingerprint: string): string {
   return `custody witness identity key ${fingerprint}`
 }
 
-/** The private identity key, opened with the passphrase. */
-export async function openIdentityKey(dataDir: string, passphrase: string): Promise<{fingerprint: string; key: KeyObject}> {
+/**
+ * The private identity key, opened with the passphrase, or with recipients' identities through
+ * identities.recipients.age (WRONG_KEY when none of them opens it).
+ */
+export async function openIdentityKey(dataDir: string, unlock: IdentityKeyUnlock): Promise<IdentityPrivateKey> {
   const path = keyPath(dataDir)
   const file = await readKeyFile(dataDir)
   if (file === undefined) {
     throw new CustodyError('KEY_UNREADABLE', `the witness identity key ${path} is missing; restore .custody/keys/ from a backup of the case`, {subject: path})
   }
 
-  const pkcs8 = await openSecret(file.privateKey, passphrase, labelFor(file.fingerprint), {name: 'the witness identity key', id: `witness identity key ${file.fingerprint}`, file: path})
+  const pkcs8 = typeof unlock === 'string'
+    ? await openSecret(file.privateKey, unlock, labelFor(file.fingerprint), {name: 'the witness identity key', id: `witness identity key ${file.fingerprint}`, file: path})
+    : await openForRecipients(dataDir, unlock.identities)
+  const from = typeof unlock === 'string' ? path : keyPath(dataDir, IDENTITY_KEY_RECIPIENTS_FILE)
   try {
     const key = createPrivateKey({key: pkcs8, format: 'der', type: 'pkcs8'})
     const spki = createPublicKey(key).export({type: 'spki', format: 'der'})
     if (key.asymmetricKeyType !== 'x25519' || fingerprintOf(spki) !== file.fingerprint) throw new Error('not the key the file names')
     return {fingerprint: file.fingerprint, key}
   } catch (error) {
-    throw new CustodyError('KEY_UNREADABLE', `${path} does not hold the witness identity key; restore it from a backup of the case`, {subject: path, cause: error})
+    throw new CustodyError('KEY_UNREADABLE', `${from} does not hold the witness identity key ${file.fingerprint}; restore it from a backup of the case`, {subject: from, cause: error})
   } finally {
     pkcs8.fill(0)
   }
 }
 
+/** identities.recipients.age, opened by one of `identities`. */
+async function openForRecipients(dataDir: string, identities: readonly AgeIdentity[]): Promise<Buffer> {
+  const path = keyPath(dataDir, IDENTITY_KEY_RECIPIENTS_FILE)
+  let sealed: Buffer
+  try {
+    sealed = await readFile(path)
+  } catch (error) {
+    throw new CustodyError(
+      'KEY_UNREADABLE',
+      errnoOf(error) === 'ENOENT'
+        ? `the witness identity key is not kept for the case's recipients (${path} is missing: the key was made before custody kept it for them, or no recipient was added since); give the case passphrase, or run \`custody key add-recipient\` once with it`
+        : `cannot read ${path}: ${messageOf(error)}`,
+      {subject: path, cause: error},
+    )
+  }
+
+  try {
+    return await decryptBytes(sealed, identities, {object: path})
+  } catch (error) {
+    if (error instanceof CustodyError && error.code === 'WRONG_KEY') {
+      throw new CustodyError('WRONG_KEY', `none of the identities given opens the witness identity key (${path}): give the identity file of one of the recipients \`custody key show\` lists`, {subject: path})
+    }
+
+    throw error
+  }
+}
+
 /** The private identity key, or undefined when the case has none yet (no testimony with protected details). */
-export async function openIdentityKeyIfAny(dataDir: string, passphrase: string): Promise<{fingerprint: string; key: KeyObject} | undefined> {
+export async function openIdentityKeyIfAny(dataDir: string, passphrase: string): Promise<IdentityPrivateKey | undefined> {
   return (await readKeyFile(dataDir)) === undefined ? undefined : openIdentityKey(dataDir, passphrase)
 }
 

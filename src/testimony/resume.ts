@@ -8,6 +8,7 @@ import type {Case} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {QuestionCancelled, type Asker} from './asker.js'
 import {listDrafts, TestimonyDraft, type DraftInfo} from './draft.js'
+import {caseRecipients} from '../keys/case-keys.js'
 import {ensureIdentityKey, openIdentityKey} from './identity.js'
 import type {InterviewState} from './interview.js'
 import {localTime} from './typed-time.js'
@@ -47,7 +48,7 @@ export interface Continued {
  * made here when the case has none yet: drafts are sealed to it.
  */
 export async function continueInterview(kase: Case, passphrase: string, drafts: readonly DraftInfo[], ask: Asker): Promise<Continued> {
-  const publicKey = await ensureIdentityKey(kase.dataDir, passphrase)
+  const publicKey = await ensureIdentityKey(kase.dataDir, passphrase, caseRecipients(kase))
   const free = drafts.filter((draft) => !draft.inUse)
   if (free.length === 0) return {draft: TestimonyDraft.begin(kase.dataDir, kase.info.caseId, publicKey)}
   const privateKey = await openIdentityKey(kase.dataDir, passphrase)

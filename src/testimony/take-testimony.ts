@@ -32,6 +32,7 @@ import type {CustodyEventDraft} from '../formats/events.js'
 import {MetadataReader, type MetadataRecord} from '../metadata/exiftool.js'
 import {checkContent, decideOnFindings, type CheckedFile, type ContentCheck, type IdentifyingDecision} from './content-check.js'
 import {IdentifyingSearch} from './identifying.js'
+import {caseRecipients} from '../keys/case-keys.js'
 import {commitmentOf, ensureIdentityKey, identityRecord, sealIdentity} from './identity.js'
 import {hasProtectedDetails, type ProtectedDetails, type TestimonyRecord} from './record.js'
 import {scratchBases, shredFolder} from './statement-editor.js'
@@ -259,7 +260,7 @@ async function stageStatementAndAttachments(
 /** Step 4: the witness's protected details, sealed to the identity key and stored; null when there are none. */
 async function protectIdentity(kase: Case, record: TestimonyRecord, passphrase: string): Promise<IdentityReference | null> {
   if (!hasProtectedDetails(record.protectedDetails)) return null
-  const key = await ensureIdentityKey(kase.dataDir, passphrase)
+  const key = await ensureIdentityKey(kase.dataDir, passphrase, caseRecipients(kase))
   const plain = identityRecord(kase.info.caseId, record.witness, record.protectedDetails)
   const sealed = await kase.vault.putBytes(Buffer.from(`${JSON.stringify(sealIdentity(plain, key))}\n`))
   return {commitment: commitmentOf(plain), sealedRecord: sealed.sha256, ...(sealed.stored === undefined ? {} : {stored: sealed.stored}), encryptedTo: key.fingerprint, fields: protectedFields(record.protectedDetails)}

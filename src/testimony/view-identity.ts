@@ -12,11 +12,14 @@ import {sha256Hex} from '../hashing/digests.js'
 import {checkDestination, writeFileDurably} from '../io/files.js'
 import {FOLLOW_UP} from './fields.js'
 import {IdentifyingSearch, refuseIdentifying} from './identifying.js'
-import {openIdentity, openIdentityKey, type IdentityRecord} from './identity.js'
+import type {AgeIdentity} from '../age/x25519.js'
+import {openIdentity, openIdentityKey, type IdentityKeyUnlock, type IdentityRecord} from './identity.js'
 import {findTestimony, type IdentityReference, type TestimonyView} from './testimonies.js'
 
 export interface ViewIdentityOptions {
   passphrase: string
+  /** Recipients' identities that open the witness identity key (identities.recipients.age), instead of the passphrase; it still signs the event. */
+  identities?: readonly AgeIdentity[] | undefined
   reason?: string | undefined
   actor?: string | undefined
   /** Write the committed bytes of the record to this file (never over an existing one). */
@@ -37,7 +40,7 @@ export interface IdentityViewReport {
  * The witness's identity record, decrypted and checked against the commitment the testimony
  * recorded. Shown to no one by itself: viewIdentity() records the access first.
  */
-async function openSealedIdentity(kase: Case, view: TestimonyView & {identity: IdentityReference}, passphrase: string): Promise<{record: IdentityRecord; bytes: Buffer}> {
+async function openSealedIdentity(kase: Case, view: TestimonyView & {identity: IdentityReference}, unlock: IdentityKeyUnlock): Promise<{record: IdentityRecord; bytes: Buffer}> {
   const where = `the sealed identity of ${view.witness} (vault object ${view.identity.sealedRecord})`
   let sealed: unknown
   try {
@@ -47,7 +50,7 @@ async function openSealedIdentity(kase: Case, view: TestimonyView & {identity: I
     throw new CustodyError('INTEGRITY', `${where} cannot be used: ${messageOf(error)}. Run \`custody verify\``, {subject: view.exhibit, cause: error})
   }
 
-  const key = await openIdentityKey(kase.dataDir, passphrase)
+  const key = await openIdentityKey(kase.dataDir, unlock)
   const opened = openIdentity(sealed, key, {caseId: kase.info.caseId, witness: view.witness}, where)
   const commitment = sha256Hex(opened.bytes)
   if (commitment !== view.identity.commitment) {
@@ -106,7 +109,7 @@ export async function viewIdentity(kase: Case, ref: string, options: ViewIdentit
   await kase.assertIntactHead()
   const view = checkIdentityView(kase, ref, options)
   const disclosedTo = disclosureDestination(options)
-  const {record, bytes} = await openSealedIdentity(kase, view, options.passphrase)
+  const {record, bytes} = await openSealedIdentity(kase, view, options.identities === undefined ? options.passphrase : {identities: options.identities})
   // The reason is recorded in clear, like every note.
   refuseIdentifying(IdentifyingSearch.of({name: record.name, contact: record.contact}), FOLLOW_UP.reason, options.reason?.trim())
   const commitment = sha256Hex(bytes)

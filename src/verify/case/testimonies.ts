@@ -35,19 +35,21 @@ export const testimoniesCheck: CaseCheck = {
     }
 
     const key = await identityPublicKey(kase.dataDir).catch(() => undefined)
+    // Destroyed by `custody key destroy` (kept for the recipients): nothing left on disk to compare the identities' key with.
+    const destroyed = key === undefined && witnessKeyDestroyed(kase)
     let identities = 0
     for (const view of views) {
       const subject = `${view.exhibit} (testimony of ${view.witness})`
       problems.push(...checkParts(view, subject, claims))
       if (view.identity === null) continue
       identities++
-      problems.push(...(await checkIdentity(kase, claims, view.identity, subject, key?.fingerprint)))
+      problems.push(...(await checkIdentity(kase, claims, view.identity, subject, destroyed ? 'destroyed' : key?.fingerprint)))
     }
 
     const detail =
       views.length === 0
         ? 'no testimonies'
-        : `${plural(views.length, 'testimony', 'testimonies')}: statement versions and attachments are the exhibits they name; ${plural(identities, 'sealed identity', 'sealed identities')} intact`
+        : `${plural(views.length, 'testimony', 'testimonies')}: statement versions and attachments are the exhibits they name; ${plural(identities, 'sealed identity', 'sealed identities')} intact${destroyed && identities > 0 ? ` (the witness identity key was destroyed by \`custody key destroy\`: which key they are encrypted to was not checked; the recipients' copy opens them)` : ''}`
     return resultOf(detail, problems)
   },
 }
@@ -82,7 +84,7 @@ async function checkIdentity(
   claims: ClaimIndex,
   identity: NonNullable<TestimonyView['identity']>,
   subject: string,
-  fingerprint: string | undefined,
+  fingerprint: string | 'destroyed' | undefined,
 ): Promise<CaseFinding[]> {
   const problems: CaseFinding[] = []
   const {stored} = identity
@@ -94,7 +96,7 @@ async function checkIdentity(
     problems.push({check: 'testimony', subject, ...described, message: described.message.replace('its vault file', 'its sealed identity record')})
   }
 
-  if (identity.encryptedTo !== fingerprint) {
+  if (fingerprint !== 'destroyed' && identity.encryptedTo !== fingerprint) {
     problems.push({
       check: 'testimony',
       subject,
@@ -108,4 +110,10 @@ async function checkIdentity(
   }
 
   return problems
+}
+
+/** Whether the last `keys-destroyed` event destroyed the witness identity key. */
+function witnessKeyDestroyed(kase: Case): boolean {
+  const event = kase.ledger.eventsOfKind('keys-destroyed').at(-1)?.event
+  return event?.payload.files.includes(IDENTITY_KEY_FILE) === true
 }
