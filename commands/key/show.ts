@@ -2,7 +2,16 @@ import type {InitKeys} from '../../src/case/case.js'
 import {describeSigningKey, type KeyView} from '../../src/keys/case-key.js'
 import {caseKeyMode, namedRecipients} from '../../src/keys/case-keys.js'
 import {renderCaseKeys, renderKey} from '../../src/render/reports.js'
+import {Flags} from '@oclif/core'
+import {custodianFingerprint, custodianLine, custodianOf, type Custodian} from '../../src/transfers/custodian.js'
 import {CustodyCommand, caseFlag, prose} from '../_base.js'
+
+/** `key show --public`: the identity line, its key fingerprint, and what the line holds. */
+interface PublicIdentity {
+  line: string
+  fingerprint: string
+  custodian: Custodian
+}
 
 export default class KeyShow extends CustodyCommand {
   static override args = {}
@@ -17,20 +26,37 @@ No passphrase is needed: only the public half is shown.
 
 It also lists the case keys: their mode (encrypted; field, where only the recipients decrypt
 content; or none, for a case made before case keys) and every age recipient the ledger records,
-the case identity's first, then HQ's (\`custody key add-recipient\`).`
+the case identity's first, then HQ's (\`custody key add-recipient\`).
+
+--public prints only the case's custodian identity, one line that another custodian (HQ, or a
+field team) names this case by in a hand-over of evidence:
+  custody-custodian1 eyJhZ2UiOi…
+It is base64url of a small JSON document: the case ID, the investigator and organisation, the
+public signing key, and the age recipient that opens what is sent to the case (none in a field
+case). It holds nothing secret; give it over a channel the other side trusts to be yours, and
+compare the key fingerprint (--json gives it) by voice or in person.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %>', description: 'Show the key of the case in the working directory'},
+    {command: '<%= config.bin %> <%= command.id %> --public > kherson-team.custodian', description: "The case's custodian identity, one line, to give to HQ"},
     {command: '<%= config.bin %> <%= command.id %> --json', description: 'The same, as JSON'},
   ]
 
   static override flags = {
     case: caseFlag,
+    public: Flags.boolean({description: "print only the case's custodian identity: one line, for another custodian to name this case by (transfers)", default: false}),
   }
 
-  async run(): Promise<KeyView & {caseKeys: InitKeys}> {
+  async run(): Promise<(KeyView & {caseKeys: InitKeys}) | PublicIdentity> {
     const {flags} = await this.parse(KeyShow)
     using kase = this.openCase(flags.case)
+    if (flags.public) {
+      const custodian = custodianOf(kase)
+      const identity = {line: custodianLine(custodian), fingerprint: custodianFingerprint(custodian), custodian}
+      this.log(identity.line)
+      return identity
+    }
+
     const view = describeSigningKey(kase)
     const caseKeys = {mode: caseKeyMode(kase), recipients: namedRecipients(kase)}
     this.log([renderKey(view), '', 'Case keys', ...renderCaseKeys(caseKeys)].join('\n'))

@@ -63,6 +63,7 @@ describe('the JSON Schemas of docs/json/', () => {
     expect(schemaFiles()).toEqual([...SHARED, ...commandIds().map(schemaOf)].sort())
   })
 
+  // Some forty commands one after the other: longer than one test's default on a loaded machine.
   it('hold for the document of every command, in each of its forms', async () => {
     await valid(['init', join(work.path, 'another case'), '--title', 'Another case', '--investigator', 'A. Investigator', '--organisation', 'Test NGO'])
     const c = ['--case', kase.dir]
@@ -113,6 +114,7 @@ describe('the JSON Schemas of docs/json/', () => {
     await valid(['show', 'W-001', ...c])
     await valid(['status', ...c])
     await valid(['key', 'show', ...c])
+    await valid(['key', 'show', '--public', ...c])
     await valid(['key', 'export', '--out', join(work.path, 'key.pem'), ...c])
     const checkpoint = join(work.path, 'checkpoint.json')
     await valid(['checkpoint', 'export', '--out', checkpoint, ...c])
@@ -147,7 +149,7 @@ describe('the JSON Schemas of docs/json/', () => {
     await valid(['key', 'destroy', '--yes', '--reason', 'the schemas are checked', ...c])
 
     expect([...checked].sort()).toEqual(commandIds().map(schemaOf).sort())
-  })
+  }, 300_000)
 })
 
 /**
