@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {CustodyError} from '../../src/errors.js'
-import {destroyLocalKeys, type DestroyResult} from '../../src/keys/destroy.js'
+import type {Case} from '../../src/case/case.js'
+import {destroyLocalKeys, refuseUnrecoverable, type DestroyResult} from '../../src/keys/destroy.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class KeyDestroy extends CustodyCommand {
@@ -14,6 +15,10 @@ and the witness identity key (.custody/keys/) are overwritten with random bytes 
 then on no passphrase opens the case and nothing more can be added to it; each recipient's
 identity still opens its content and its witnesses' identities (the files encrypted to the
 recipients, *.recipients.age, and recipients.txt are kept), and \`custody verify\` still checks it.
+
+An encrypted case with no recipient but its own case identity is refused (exit 2, before
+anything is asked): nobody could open it afterwards. Add HQ's recipient first (\`custody key
+add-recipient\`), or give --unrecoverable when that is what is wanted.
 
 On a terminal it asks for confirmation; a script gives --yes. Overwriting is best-effort: on an
 SSD, copies of the old bytes may survive in flash (wear levelling). Full-disk encryption is what
@@ -29,6 +34,7 @@ protects against that (README "Destroying the keys").`
     'passphrase-file': passphraseFileFlag,
     yes: Flags.boolean({description: 'destroy without asking for confirmation (for scripts)', default: false}),
     reason: Flags.string({description: 'why the keys were destroyed (recorded in the ledger)', helpValue: 'TEXT'}),
+    unrecoverable: Flags.boolean({description: 'destroy the keys of a case that has no HQ recipient, so that nobody can open its content again', default: false}),
   }
 
   async run(): Promise<DestroyResult> {
@@ -38,9 +44,14 @@ protects against that (README "Destroying the keys").`
       throw new CustodyError('USAGE', '`custody key destroy` asks for confirmation on a terminal, and there is none: give --yes to destroy the keys from a script. Nothing was done')
     }
 
-    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'key destroy', {check: async () => flags.yes || this.confirmDestroy()})
+    const check = async (k: Case): Promise<true> => {
+      refuseUnrecoverable(k, flags.unrecoverable)
+      return flags.yes || this.confirmDestroy()
+    }
+
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'key destroy', {check})
     using kase = opened
-    const result = await destroyLocalKeys(kase, {reason: flags.reason, passphrase})
+    const result = await destroyLocalKeys(kase, {reason: flags.reason, passphrase, unrecoverable: flags.unrecoverable})
     this.log(
       [
         `Destroyed the case's local keys (ledger event #${result.seq}): ${result.files.join(', ')}.`,

@@ -17,11 +17,11 @@ import {randomBytes} from 'node:crypto'
 import {open, readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {Case} from '../case/case.js'
-import {errnoOf} from '../errors.js'
 import {fsyncFolder} from '../io/files.js'
 import {existsSync} from 'node:fs'
 import {hasIdentityKey, IDENTITY_KEY_FILE, IDENTITY_KEY_RECIPIENTS_FILE, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
-import {ADDRESS_KEY_FILE, CASE_IDENTITY_FILE, caseRecipients} from './case-keys.js'
+import {CustodyError, errnoOf} from '../errors.js'
+import {ADDRESS_KEY_FILE, CASE_IDENTITY_FILE, caseKeyMode, caseRecipients} from './case-keys.js'
 import {KEYS_FOLDER} from './signing-key.js'
 
 export interface DestroyResult {
@@ -61,8 +61,25 @@ async function overwriteAndRemove(path: string): Promise<void> {
   await rm(path, {force: true})
 }
 
+/**
+ * Refuses to destroy the keys of an encrypted case that has no recipient but its own case
+ * identity, unless `unrecoverable`: afterwards nobody could open its content or its witnesses'
+ * identities. Runs before anything is asked or written.
+ */
+export function refuseUnrecoverable(kase: Case, unrecoverable: boolean): void {
+  if (unrecoverable || caseKeyMode(kase) !== 'encrypted' || caseRecipients(kase).length > 1) return
+  throw new CustodyError(
+    'INVALID_ARGUMENT',
+    "this case has no recipient but its own case identity: once its keys are destroyed nobody could open its content or its witnesses' identities again. Add HQ's recipient first (`custody key add-recipient age1…`), or give --unrecoverable to destroy them anyway. Nothing was done",
+  )
+}
+
 /** Records the destruction, then destroys each key file the passphrase opens. The case must be unlocked (its signing key open). */
-export async function destroyLocalKeys(kase: Case, options: {reason?: string | undefined; actor?: string | undefined; passphrase?: string | undefined}): Promise<DestroyResult> {
+export async function destroyLocalKeys(
+  kase: Case,
+  options: {reason?: string | undefined; actor?: string | undefined; passphrase?: string | undefined; unrecoverable?: boolean | undefined},
+): Promise<DestroyResult> {
+  refuseUnrecoverable(kase, options.unrecoverable === true)
   await kase.assertIntactHead()
   const recipients = caseRecipients(kase)
   if (options.passphrase !== undefined && recipients.length > 0 && hasIdentityKey(kase.dataDir) && !existsSync(join(kase.dataDir, KEYS_FOLDER, IDENTITY_KEY_RECIPIENTS_FILE))) {

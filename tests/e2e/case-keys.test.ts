@@ -199,6 +199,20 @@ describe.skipIf(AGE === undefined || KEYGEN === undefined)('case keys', () => {
 })
 
 describe.skipIf(AGE === undefined || KEYGEN === undefined)('field mode', () => {
+  it('refuses to destroy the keys of a case no recipient but its own opens, unless --unrecoverable', async () => {
+    const made = await init('lonely')
+    expect(made.code, made.stderr).toBe(0)
+    const lonely = join(work.path, 'lonely')
+    const before = snapshot(join(lonely, '.custody'))
+    const refused = await custody(['key', 'destroy', '--yes', '--case', lonely], {env: {CUSTODY_PASSPHRASE: ''}})
+    expect(refused.code).toBe(2)
+    expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: this case has no recipient but its own case identity: .*--unrecoverable/)])
+    expect(snapshot(join(lonely, '.custody'))).toEqual(before)
+    const destroyed = await custodyJson<{files: string[]}>(['key', 'destroy', '--yes', '--unrecoverable', '--case', lonely])
+    expect(destroyed.code, destroyed.stderr).toBe(0)
+    expect(destroyed.json.files).toContain('case-identity.age')
+  })
+
   it('refuses --field without a recipient, before any passphrase, making nothing', async () => {
     const refused = await init('field-none', '--field')
     expect(refused.code).toBe(2)
