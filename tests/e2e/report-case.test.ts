@@ -129,7 +129,7 @@ describe('custody report --case', () => {
     const object = vaultObject(copy, digests[0]!)
     chmodSync(object, 0o600)
     const bytes = readFileSync(object)
-    bytes[bytes.length - 20] ^= 0x01
+    bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 0x01
     writeFileSync(object, bytes)
     const {out, json} = await report(['--case', copy], 'byte.html', 3)
     const html = readFileSync(out, 'utf8')
