@@ -64,6 +64,12 @@ async function report(args: string[], name: string, code = 0, env: NodeJS.Proces
 /** The cover: everything before the verification. */
 const coverOf = (html: string): string => html.slice(0, html.indexOf('2. Verification'))
 
+/** The commands of "How to check this yourself", unescaped from the HTML's <pre>. */
+function steps(html: string): string[] {
+  const pre = /<pre>([\s\S]*?)<\/pre>/.exec(html.slice(html.indexOf('6. How to check this yourself')))?.[1] ?? ''
+  return pre.replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&').split('\n')
+}
+
 const ledgerRows = (dir: string): string => sqlite(join(dir, '.custody', 'ledger.sqlite'), 'SELECT seq, hash FROM events ORDER BY seq;')
 
 describe('custody report --case', () => {
@@ -87,6 +93,25 @@ describe('custody report --case', () => {
     expect(ledgerRows(kase.dir)).toBe(before)
     // The same bytes again: its only time is the ledger's.
     expect(readFileSync((await report(['--case', kase.dir], 'again.html')).out, 'utf8')).toBe(html)
+  })
+
+  it('gives commands that check the case without custody, typed as they are: they pass, and fail on a changed vault object', async () => {
+    const lines = steps(readFileSync((await report(['--case', kase.dir], 'steps.html')).out, 'utf8'))
+    const stored = lines.find((line) => line.includes('objects intact as stored'))!
+    const hash = lines.slice(lines.findIndex((line) => line.startsWith('DB='))).join('\n')
+    const sh = (script: string): {status: number | null; stdout: string} => spawnSync('sh', ['-c', script], {encoding: 'utf8', cwd: work.path})
+    expect(sh(stored)).toMatchObject({status: 0, stdout: 'objects intact as stored\n'})
+    // The event's hash computed with coreutils is the one the ledger records.
+    const [computed, recorded] = sh(hash).stdout.trim().split('\n')
+    expect(computed?.split(' ')[0]).toMatch(/^[0-9a-f]{64}$/)
+    expect(computed?.split(' ')[0]).toBe(recorded)
+
+    const copy = copyCase(kase.dir, join(work.path, 'steps-case'))
+    const object = vaultObject(copy, digests[1]!)
+    chmodSync(object, 0o600)
+    writeFileSync(object, Buffer.concat([readFileSync(object), Buffer.from('x')]))
+    const copied = steps(readFileSync((await report(['--case', copy], 'steps-tampered.html', 3)).out, 'utf8'))
+    expect(sh(copied.find((line) => line.includes('objects intact as stored'))!).status).not.toBe(0)
   })
 
   it('as a PDF: pdftotext finds every exhibit, SHA-256 and the verdict; the verification result is attached', async () => {
