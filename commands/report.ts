@@ -4,12 +4,12 @@ import {CustodyError} from '../src/errors.js'
 import {parseFingerprint} from '../src/keys/signing-key.js'
 import {progressLine} from '../src/render/progress.js'
 import {reportCase, selectExhibits, type CaseReportResult} from '../src/report/case-report.js'
-import type {DocumentOptions} from '../src/report/document.js'
+import {checkDocument, type DocumentOptions} from '../src/report/document.js'
 import {describeReportLanguages, reportLanguages} from '../src/report/messages/catalog.js'
 import {FORMAT_CHOICES, reportArchive, type ReportFormat, type ReportResult} from '../src/report/report.js'
 import {THUMBNAIL_CHOICES, type Thumbnails} from '../src/report/thumbnails.js'
 import {parsePemCertificates} from '../src/timestamps/token.js'
-import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose} from './_base.js'
+import {CustodyCommand, identityFlag, passphraseFileFlag, prose} from './_base.js'
 
 const REPORT_LANGUAGES = reportLanguages()
 
@@ -94,7 +94,7 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     force: Flags.boolean({description: 'replace an existing --out', default: false}),
     key: Flags.string({description: 'the fingerprint of a signing key you expect (SHA256:<64 hex>), as for `custody verify`; repeatable', multiple: true, helpValue: 'FINGERPRINT'}),
     'tsa-ca': Flags.string({description: 'a PEM file of TSA root certificates you trust, as for `custody verify` (repeatable)', multiple: true, helpValue: 'FILE'}),
-    case: Flags.string({description: `report on this local case instead of an archive: ${caseFlag.description ?? ''}`, helpValue: 'DIR'}),
+    case: Flags.string({description: 'report on this local case (the folder holding .custody/) instead of an archive: on every exhibit, or on the EXHIBITs named', helpValue: 'DIR'}),
     identity: Flags.string({description: `with --case: ${identityFlag.description ?? ''}; opens the encrypted vault instead of the passphrase (a field case needs it)`, multiple: true, helpValue: 'FILE'}),
     'passphrase-file': Flags.string({description: `with --case: ${passphraseFileFlag.description ?? ''}`, helpValue: 'FILE'}),
   }
@@ -111,15 +111,17 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     if (flags.case !== undefined) {
       if (flags.key !== undefined || flags['tsa-ca'] !== undefined) throw new CustodyError('USAGE', '--key and --tsa-ca are for a sealed archive; a case is checked against the keys and roots its ledger records: leave them out with --case')
       using kase = this.openCase(flags.case, {compare: false})
-      // Exhibits that are not in the case are refused before the passphrase is asked for.
+      // Exhibits that are not in the case, and an --out that cannot be written, are refused before the passphrase is asked for.
       const selection = given.length === 0 ? undefined : selectExhibits(kase, given)
+      checkDocument(document)
       await this.openVaultToRead(kase, flags.identity, flags['passphrase-file'], 'report --case')
       const result = await reportCase(kase, selection, {...document, verify: {onProgress: (p) => onProgress(p.objectsDone, p.objectsTotal)}})
       return this.finish(progress, result, 'case')
     }
 
     const archive = given[0]
-    if (archive === undefined || given.length > 1) throw new CustodyError('USAGE', archive === undefined ? 'name a sealed archive (ZIP or bag folder) to report on, or a case with --case DIR' : 'a report is of one archive: name one (exhibits are named with --case DIR)')
+    if (archive === undefined) throw new CustodyError('MISSING_ARGUMENT', '`custody report` needs ARCHIVE, or --case DIR for a local case; run `custody report --help` for what it takes', {subject: 'ARCHIVE'})
+    if (given.length > 1) throw new CustodyError('UNEXPECTED_ARGUMENT', `a report is of one archive, and ${given[1]} is a second one (a case's exhibits are named with --case DIR)`, {subject: given[1]!})
     if (flags.identity !== undefined || flags['passphrase-file'] !== undefined) throw new CustodyError('USAGE', '--identity and --passphrase-file open a case\'s vault: give --case DIR with them')
     const pinnedKeys = flags.key?.map((k) => parseFingerprint(k))
     const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))

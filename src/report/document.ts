@@ -67,13 +67,22 @@ export interface DocumentIdentity {
 export type OpenedWriter = ReportWriter & {pdf?: PdfWriter}
 
 /**
+ * The words of --lang and the destination, checked: for a command to call before it asks for a
+ * passphrase, so that a mistake on the command line is said before anything is asked or done.
+ */
+export function checkDocument(options: Pick<DocumentOptions, 'out' | 'force' | 'lang'>): {m: ReportMessages; target: string} {
+  const m = loadReportMessages(options.lang)
+  const target = checkDestination(options.out)
+  if (!options.force && existsSync(target)) throw notReplaced(options.out)
+  return {m, target}
+}
+
+/**
  * Checks the words and the destination before any work (an --out that cannot be written is said
  * at once), and opens the temp file the report is written to. Dispose of `out` when done.
  */
 export async function startDocument(options: DocumentOptions): Promise<Omit<Making, 'attachments'>> {
-  const m = loadReportMessages(options.lang)
-  const target = checkDestination(options.out)
-  if (!options.force && existsSync(target)) throw notReplaced(options.out)
+  const {m, target} = checkDocument(options)
   const out = await ReportSink.create(target)
   return {m, format: options.format, thumbnails: options.thumbnails, out, target, force: options.force}
 }
