@@ -28,13 +28,34 @@ export class CaseData implements ExhibitSource {
     private readonly selection: readonly string[] | undefined,
   ) {}
 
+  /**
+   * Each exhibit as its ingest event states it. A row SQLite cannot read as JSON (the chain check
+   * has failed on it) is stated as unreadable, with SQLite's reason, in place of its name.
+   */
   *exhibits(): Generator<StatedExhibit> {
     let ord = 0
-    for (const id of this.selection ?? this.kase.ledger.eachExhibitId()) yield {ord: ord++, stated: {...sealedExhibit(this.kase, id)}}
+    for (const id of this.selection ?? this.kase.ledger.eachExhibitId()) {
+      let stated: Record<string, unknown>
+      try {
+        stated = {...sealedExhibit(this.kase, id)}
+      } catch (error) {
+        stated = {exhibit: id, originalName: `(its ingest event cannot be read: ${messageOf(error)})`}
+      }
+
+      yield {ord: ord++, stated}
+    }
   }
 
+  /** The exhibit's events; none when SQLite cannot read them (the exhibit's name then says why). */
   *events(exhibit: string): Generator<ExhibitEvent> {
-    for (const {event} of this.kase.ledger.events(exhibit)) yield {seq: event.seq, event: {...event}}
+    let events: ReturnType<Case['ledger']['events']>
+    try {
+      events = this.kase.ledger.events(exhibit)
+    } catch {
+      return
+    }
+
+    for (const {event} of events) yield {seq: event.seq, event: {...event}}
   }
 
   ingest(exhibit: string): Record<string, unknown> | undefined {
