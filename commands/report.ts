@@ -3,20 +3,22 @@ import {readTrustedRoots} from '../src/case/settings.js'
 import {CustodyError} from '../src/errors.js'
 import {parseFingerprint} from '../src/keys/signing-key.js'
 import {progressLine} from '../src/render/progress.js'
+import {reportCase, selectExhibits, type CaseReportResult} from '../src/report/case-report.js'
+import {checkDocument, type DocumentOptions} from '../src/report/document.js'
 import {describeReportLanguages, reportLanguages} from '../src/report/messages/catalog.js'
 import {FORMAT_CHOICES, reportArchive, type ReportFormat, type ReportResult} from '../src/report/report.js'
 import {THUMBNAIL_CHOICES, type Thumbnails} from '../src/report/thumbnails.js'
 import {parsePemCertificates} from '../src/timestamps/token.js'
-import {CustodyCommand, prose} from './_base.js'
+import {CustodyCommand, identityFlag, passphraseFileFlag, prose} from './_base.js'
 
 const REPORT_LANGUAGES = reportLanguages()
 
 export default class Report extends CustodyCommand {
   static override args = {
-    archive: Args.string({description: 'a sealed archive (ZIP), or its bag folder unzipped, to report on', required: true}),
+    archive: Args.string({description: 'a sealed archive (ZIP), or its bag folder unzipped, to report on; with --case, the exhibits to report on (EX-000007, or just 7; all when none are given)'}),
   }
 
-  static override description = prose`Write a report of a sealed archive for a court, to read, print and file: one HTML file, or a PDF/A-3 file.
+  static override description = prose`Write a report of a sealed archive, or of a local case, for a court, to read, print and file: one HTML file, or a PDF/A-3 file.
 
 The archive is verified first, with every check \`custody verify ARCHIVE\` runs, and the report
 states what they found: it never claims a check that was not run, and a check that failed is
@@ -53,7 +55,21 @@ as recorded. The same archive as CASE/UCO JSON-LD is \`custody export case-uco\`
 
 --key and --tsa-ca are those of \`custody verify\`: the signer and TSA roots you trust.
 
-Exit 0 when the archive verified; exit 3 when a check failed (the report is still written, and
+With --case DIR (and no archive), the report is of the local case, not sealed: of every exhibit,
+or of the exhibits named (EX-000007, or 7; one not in the case is refused, naming it, exit 2).
+The case is verified first with every check \`custody verify --case DIR\` runs, its vault's
+objects by content: an encrypted case's are decrypted in memory with the case passphrase
+(--passphrase-file, else $CUSTODY_PASSPHRASE, else a prompt) or --identity FILE, a recipient's,
+which a field case needs (no key on its laptop reads content). The cover says "local case, not
+sealed" where an archive's gives its seal, with the ledger's size, last event and tree head; the
+testimony is by witness code; "how to check" gives \`custody verify\` and the sqlite3 and
+coreutils commands that check a case without custody. Nothing decrypted is written anywhere but
+into the report, and nothing is added to the ledger: a report changes no state. Its only time is
+the ledger's last event's, so the same case and options give the same bytes. A PDF carries the
+verification result (verification.json, as \`custody verify --json\` gives it); a CASE/UCO
+export is of sealed archives only.
+
+Exit 0 when the archive (or case) verified; exit 3 when a check failed (the report is still written, and
 says so on its cover); exit 2 for a mistake on the command line or an --out that cannot be written
 (said before any work).`
 
@@ -66,6 +82,8 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --out zvit.html --lang uk', description: "A report whose wording is in Ukrainian (the archive's data is shown as recorded)"},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal/ --out report.html --thumbnails none', description: 'A report of the bag folder unzipped from an archive, without images'},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip --out crimea-report.pdf', description: 'A PDF/A report, the images in an appendix after a content warning, the verification result attached'},
+    {command: '<%= config.bin %> <%= command.id %> --case ~/cases/crimea --out crimea-case.html', description: 'A report of the local case, not sealed, verified first (the case passphrase opens its vault)'},
+    {command: '<%= config.bin %> <%= command.id %> --case ~/cases/crimea EX-000003 7 --out two-exhibits.pdf --identity hq-key.txt', description: "A report of two exhibits of a field case, its vault opened with HQ's identity"},
   ]
 
   static override flags = {
@@ -76,25 +94,45 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     force: Flags.boolean({description: 'replace an existing --out', default: false}),
     key: Flags.string({description: 'the fingerprint of a signing key you expect (SHA256:<64 hex>), as for `custody verify`; repeatable', multiple: true, helpValue: 'FINGERPRINT'}),
     'tsa-ca': Flags.string({description: 'a PEM file of TSA root certificates you trust, as for `custody verify` (repeatable)', multiple: true, helpValue: 'FILE'}),
+    case: Flags.string({description: 'report on this local case (the folder holding .custody/) instead of an archive: on every exhibit, or on the EXHIBITs named', helpValue: 'DIR'}),
+    identity: Flags.string({description: `with --case: ${identityFlag.description ?? ''}; opens the encrypted vault instead of the passphrase (a field case needs it)`, multiple: true, helpValue: 'FILE'}),
+    'passphrase-file': Flags.string({description: `with --case: ${passphraseFileFlag.description ?? ''}`, helpValue: 'FILE'}),
   }
 
-  async run(): Promise<ReportResult> {
-    const {args, flags} = await this.parse(Report)
-    const format = reportFormat(flags.out, flags.format as ReportFormat | undefined)
+  static override strict = false
 
+  async run(): Promise<ReportResult | CaseReportResult> {
+    const {argv, flags} = await this.parse(Report)
+    const given = argv as string[]
+    const format = reportFormat(flags.out, flags.format as ReportFormat | undefined)
+    const document: DocumentOptions = {out: flags.out, format, force: flags.force, thumbnails: flags.thumbnails as Thumbnails, lang: flags.lang}
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+    const onProgress = (done: number, total: number): void => progress.update(`verifying: ${done}/${total} files re-hashed`)
+    if (flags.case !== undefined) {
+      if (flags.key !== undefined || flags['tsa-ca'] !== undefined) throw new CustodyError('USAGE', '--key and --tsa-ca are for a sealed archive; a case is checked against the keys and roots its ledger records: leave them out with --case')
+      using kase = this.openCase(flags.case, {compare: false})
+      // Exhibits that are not in the case, and an --out that cannot be written, are refused before the passphrase is asked for.
+      const selection = given.length === 0 ? undefined : selectExhibits(kase, given)
+      checkDocument(document)
+      await this.openVaultToRead(kase, flags.identity, flags['passphrase-file'], 'report --case')
+      const result = await reportCase(kase, selection, {...document, verify: {onProgress: (p) => onProgress(p.objectsDone, p.objectsTotal)}})
+      return this.finish(progress, result, 'case')
+    }
+
+    const archive = given[0]
+    if (archive === undefined) throw new CustodyError('MISSING_ARGUMENT', '`custody report` needs ARCHIVE, or --case DIR for a local case; run `custody report --help` for what it takes', {subject: 'ARCHIVE'})
+    if (given.length > 1) throw new CustodyError('UNEXPECTED_ARGUMENT', `a report is of one archive, and ${given[1]} is a second one (a case's exhibits are named with --case DIR)`, {subject: given[1]!})
+    if (flags.identity !== undefined || flags['passphrase-file'] !== undefined) throw new CustodyError('USAGE', '--identity and --passphrase-file open a case\'s vault: give --case DIR with them')
     const pinnedKeys = flags.key?.map((k) => parseFingerprint(k))
     const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
-    const result = await reportArchive(args.archive, {
-      out: flags.out,
-      format,
-      force: flags.force,
-      thumbnails: flags.thumbnails as Thumbnails,
-      lang: flags.lang,
-      verify: {onProgress: (done, total) => progress.update(`verifying: ${done}/${total} files re-hashed`), ...(pinnedKeys === undefined ? {} : {pinnedKeys}), ...(roots === undefined ? {} : {tsaRoots: roots})},
-    })
+    const result = await reportArchive(archive, {...document, verify: {onProgress, ...(pinnedKeys === undefined ? {} : {pinnedKeys}), ...(roots === undefined ? {} : {tsaRoots: roots})}})
+    return this.finish(progress, result, 'archive')
+  }
+
+  /** The line that says where the report is and what the verification found; exit 3 when it failed. */
+  private finish<T extends ReportResult | CaseReportResult>(progress: {done: () => void}, result: T, what: 'archive' | 'case'): T {
     progress.done()
-    this.log(result.verdict === 'verified' ? `Report written to ${result.out}: the archive verified.` : `Report written to ${result.out}: VERIFICATION FAILED (${result.failedChecks.join(', ')}).`)
+    this.log(result.verdict === 'verified' ? `Report written to ${result.out}: the ${what} verified.` : `Report written to ${result.out}: VERIFICATION FAILED (${result.failedChecks.join(', ')}).`)
     if (result.verdict !== 'verified') process.exitCode = 3
     return result
   }

@@ -14,23 +14,15 @@ import {PAGE, openScratchDatabase} from '../io/scratch-db.js'
 import {BAG_LIMITS, EVENTS_PATH, STATEMENT_PATH} from '../seal/bag-layout.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import {readStatement} from '../verify/archive/statement-reader.js'
+import type {ExhibitEvent, ExhibitSource, OriginalFile, StatedExhibit} from './model.js'
 
-/** An exhibit as the statement states it, and as the report shows it. */
-export interface StatedExhibit {
-  ord: number
-  stated: Record<string, unknown>
-}
+export type {ExhibitEvent, StatedExhibit} from './model.js'
 
-/** One events.jsonl line of an exhibit: its ledger position and the event. */
-export interface ExhibitEvent {
-  seq: number
-  event: Record<string, unknown>
-}
-
-export class ArchiveData implements Disposable {
+export class ArchiveData implements ExhibitSource, Disposable {
   /** What could not be read again (the report says so). */
   readonly unread: string[] = []
   private readonly db: Database.Database
+  private context: ArchiveContext | undefined
 
   constructor() {
     this.db = openScratchDatabase(`
@@ -41,6 +33,7 @@ export class ArchiveData implements Disposable {
 
   /** Reads the statement's exhibits and the events of every exhibit from the archive the context holds. */
   async load(context: ArchiveContext): Promise<void> {
+    this.context = context
     await this.loadExhibits(context)
     await this.loadEvents(context)
   }
@@ -72,6 +65,14 @@ export class ArchiveData implements Disposable {
   ingest(exhibit: string): Record<string, unknown> | undefined {
     const found = this.db.prepare<[string], {body: string}>("SELECT body FROM event WHERE exhibit = ? AND action = 'ingest' ORDER BY seq LIMIT 1").get(exhibit)
     return found === undefined ? undefined : (JSON.parse(found.body) as Record<string, unknown>)
+  }
+
+  /** An exhibit's original as the statement names it in the archive (at its stated path), read against the manifest's SHA-256. */
+  original(stated: Record<string, unknown>): OriginalFile | undefined {
+    const context = this.context
+    const file = context?.files.get(String(stated.path))
+    if (context === undefined || file === undefined) return undefined
+    return {size: file.size, read: (limit) => context.source.readSmall(file.info, limit, file.sha256)}
   }
 
   [Symbol.dispose](): void {

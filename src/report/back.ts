@@ -1,37 +1,35 @@
 /**
- * Sections 5 to 7 of the report: testimony (by witness code only: the archive holds no identity,
- * and the interview's list of people present is left out, as it may name them), how to check the
- * archive with standard tools (the steps README.txt gives, made by src/seal/readme.ts with this
- * archive's names), and a glossary.
+ * Sections 5 to 7 of the report: testimony (by witness code only: neither an archive nor the
+ * ledger holds an identity in clear, and the interview's list of people present is left out, as it
+ * may name them), how to check it with standard tools (the steps the model gives: an archive's
+ * README.txt, or a case's sqlite3 and coreutils commands), and a glossary.
  */
-import {basename} from 'node:path'
+import type {CustodyEvent} from '../formats/events.js'
 import {isRecord} from '../formats/guards.js'
-import {bagReadme} from '../seal/readme.js'
-import type {DescribedSeal} from '../seal/statement.js'
-import type {ArchiveContext} from '../verify/archive/context.js'
 import type {ReportMessages} from './messages/catalog.js'
+import type {ReportModel} from './model.js'
 import type {ReportWriter} from './writer.js'
 
 const record = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {})
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
 const words = (value: unknown, none: string): string => (list(value).length === 0 ? none : list(value).map(String).join(', '))
 
-/** The consent-changed events of one witness, as the verifier kept them (bounded: BAG_LIMITS.testimonyEvents). */
-async function consentHistory(w: ReportWriter, m: ReportMessages, context: ArchiveContext, witness: string): Promise<void> {
+/** The consent-changed events of one witness (an archive's as the verifier kept them, bounded: BAG_LIMITS.testimonyEvents). */
+async function consentHistory(w: ReportWriter, m: ReportMessages, events: readonly CustodyEvent[], witness: string): Promise<void> {
   const t = m.testimony
   const none = m.exhibits.none2
   await w.heading(4, t.consentHistory)
   await w.tableStart([m.exhibit.seq, m.exhibit.when, t.consentChange, t.consentMethod], 'plain')
-  const first = context.testimonyEvents.find((e) => e.action === 'testimony' && e.payload.witness === witness)
+  const first = events.find((e) => e.action === 'testimony' && e.payload.witness === witness)
   if (first?.action === 'testimony') await w.row([first.seq, first.payload.consent.givenAt ?? first.time, `+ ${words(first.payload.consent.scopes, t.noConsent)}`, first.payload.consent.method ?? ''])
-  for (const e of context.testimonyEvents) {
+  for (const e of events) {
     if (e.action === 'consent-changed' && e.payload.witness === witness) await w.row([e.seq, e.payload.at, `+ ${words(e.payload.granted, none)} / − ${words(e.payload.withdrawn, none)}`, e.payload.method ?? ''])
   }
 
   await w.tableEnd()
 }
 
-async function oneTestimony(w: ReportWriter, m: ReportMessages, context: ArchiveContext, given: Record<string, unknown>): Promise<void> {
+async function oneTestimony(w: ReportWriter, m: ReportMessages, events: readonly CustodyEvent[], given: Record<string, unknown>): Promise<void> {
   const t = m.testimony
   const witness = String(given.witness)
   const interview = record(given.interview)
@@ -49,7 +47,7 @@ async function oneTestimony(w: ReportWriter, m: ReportMessages, context: Archive
     [t.languages, words(interview.languages, none)],
   ])
   await w.facts([[t.consent, words(given.consent, t.noConsent)]])
-  await consentHistory(w, m, context, witness)
+  await consentHistory(w, m, events, witness)
   await w.heading(4, t.versions)
   await w.tableStart([t.version, t.statement, m.exhibits.sha256, t.reason], 'plain')
   for (const v of list(given.versions).map(record)) await w.row([v.version, v.exhibit, v.sha256, v.reason ?? t.firstVersion])
@@ -57,36 +55,22 @@ async function oneTestimony(w: ReportWriter, m: ReportMessages, context: Archive
   await w.sectionEnd()
 }
 
-export async function testimony(w: ReportWriter, m: ReportMessages, context: ArchiveContext | undefined): Promise<void> {
+export async function testimony(w: ReportWriter, m: ReportMessages, model: ReportModel): Promise<void> {
   const t = m.testimony
-  const given = list(context?.statement.testimonies).filter(isRecord)
+  const {given, events} = model.testimony
   await w.heading(2, t.heading, 'testimony')
-  await w.paragraph(t.intro)
-  if (given.length === 0) return w.paragraph(t.none)
-  for (const g of given) await oneTestimony(w, m, context!, g)
+  await w.paragraph(model.words.testimonyIntro)
+  if (given.length === 0) return w.paragraph(model.words.noTestimony)
+  for (const g of given) await oneTestimony(w, m, events, g)
 }
 
-/** README.txt's steps from "HOW TO CHECK IT" on, as the seal made them, with this archive's file name. */
-function checkSteps(context: ArchiveContext | undefined): string | undefined {
-  try {
-    if (context?.bag === undefined || !isRecord(context.statement.case)) return undefined
-    const text = bagReadme({archive: basename(context.path), bag: context.bag, statement: context.statement as unknown as DescribedSeal, exhibits: context.exhibitCount})
-    const from = text.indexOf('HOW TO CHECK IT')
-    return from < 0 ? text : text.slice(from)
-  } catch {
-    // A statement that does not hold what README.txt is made from: the steps cannot be given.
-    return undefined
-  }
-}
-
-export async function howToCheck(w: ReportWriter, m: ReportMessages, context: ArchiveContext | undefined): Promise<void> {
+export async function howToCheck(w: ReportWriter, m: ReportMessages, model: ReportModel | undefined): Promise<void> {
   const h = m.howTo
-  const steps = checkSteps(context)
+  const steps = model?.howToCheck
   await w.heading(2, h.heading, 'check-yourself')
   if (steps === undefined) return w.paragraph(h.unavailable)
-  await w.paragraph(h.intro)
-  if (context?.kind === 'folder') await w.paragraph(h.fromFolder)
-  await w.pre(steps)
+  for (const paragraph of steps.paragraphs) await w.paragraph(paragraph)
+  await w.pre(steps.steps)
 }
 
 export async function glossary(w: ReportWriter, m: ReportMessages): Promise<void> {

@@ -1,14 +1,13 @@
 /**
  * Sections 3 and 4 of the report: the table of exhibits, then each exhibit with its chain of
  * custody, its normalised metadata and, for an image, the image itself. Exhibits come a page at a
- * time from the scratch database (archive-data.ts), and each is written as soon as it is made.
+ * time from the model's source (model.ts: an archive's scratch database, or the case's ledger), and
+ * each is written as soon as it is made.
  */
 import {isRecord} from '../formats/guards.js'
 import {formatBytes} from '../render/text.js'
-import type {ArchiveContext} from '../verify/archive/context.js'
-import type {ArchiveReport} from '../verify/verify-archive.js'
-import type {ArchiveData, StatedExhibit} from './archive-data.js'
 import type {ReportMessages} from './messages/catalog.js'
+import type {ExhibitSource, ReportModel, StatedExhibit} from './model.js'
 import {exhibitImage, imageBlock, type Thumbnails} from './thumbnails.js'
 import type {ReportWriter} from './writer.js'
 
@@ -16,7 +15,7 @@ const record = (value: unknown): Record<string, unknown> => (isRecord(value) ? v
 const present = (value: unknown): boolean => value !== null && value !== undefined && value !== ''
 
 /** The ingest event's normalised metadata, collection details and note of an exhibit. */
-function recorded(data: ArchiveData, id: string): {normalised: Record<string, unknown>; collected: Record<string, unknown>; note: unknown} {
+function recorded(data: ExhibitSource, id: string): {normalised: Record<string, unknown>; collected: Record<string, unknown>; note: unknown} {
   const payload = record(data.ingest(id)?.payload)
   return {normalised: record(record(payload.metadata).normalised), collected: record(payload.collected), note: payload.note}
 }
@@ -36,7 +35,7 @@ function joined(m: ReportMessages, parts: unknown[]): string {
   return parts.some(present) ? parts.map((p) => (present(p) ? String(p) : m.exhibits.none2)).join(' / ') : m.exhibits.none2
 }
 
-function tableRow(m: ReportMessages, data: ArchiveData, x: StatedExhibit): unknown[] {
+function tableRow(m: ReportMessages, data: ExhibitSource, x: StatedExhibit): unknown[] {
   const s = x.stated
   const {normalised, collected} = recorded(data, String(s.exhibit))
   const device = record(normalised.device)
@@ -55,7 +54,8 @@ function tableRow(m: ReportMessages, data: ArchiveData, x: StatedExhibit): unkno
   ]
 }
 
-export async function exhibitTable(w: ReportWriter, m: ReportMessages, data: ArchiveData): Promise<number> {
+export async function exhibitTable(w: ReportWriter, m: ReportMessages, model: ReportModel): Promise<number> {
+  const {data} = model
   const e = m.exhibits
   await w.heading(2, e.heading, 'exhibits')
   await w.tableStart([e.id, e.name, e.type, e.size, e.sha256, e.captured, e.gps, e.device, e.collected, e.source], 'exhibits')
@@ -66,24 +66,15 @@ export async function exhibitTable(w: ReportWriter, m: ReportMessages, data: Arc
   }
 
   await w.tableEnd()
-  if (count === 0) await w.paragraph(e.none)
+  if (count === 0) await w.paragraph(model.words.noExhibits)
   return count
 }
 
-/** What covers an event: the signed checkpoint and the tokens, only as far as the verifier found them to hold. */
-function coverage(m: ReportMessages, report: ArchiveReport, seq: number): string {
-  const x = m.exhibit
-  const signedOk = report.checks.some((c) => c.name === 'signatures' && c.status === 'ok') && report.trust?.signingKey
-  const signed = signedOk && report.treeHead !== null && seq < report.treeHead.size ? x.signed : x.notSigned
-  const stamped = report.checks.some((c) => c.name === 'timestamps' && c.status !== 'failed') ? (report.trust?.timestamps ?? []).filter((t) => seq < t.treeSize) : []
-  return `${signed}; ${stamped.length === 0 ? x.notStamped : stamped.map((t) => m.say(x.stamped, {genTime: t.genTime})).join(', ')}`
-}
-
-async function custodyChain(w: ReportWriter, m: ReportMessages, data: ArchiveData, report: ArchiveReport, id: string): Promise<void> {
+async function custodyChain(w: ReportWriter, m: ReportMessages, model: ReportModel, id: string): Promise<void> {
   const x = m.exhibit
   await w.heading(4, x.custody)
   await w.tableStart([x.seq, x.action, x.who, x.when, x.coverage], 'custody')
-  for (const {seq, event} of data.events(id)) await w.row([seq, event.action, event.actor, event.time, coverage(m, report, seq)])
+  for (const {seq, event} of model.data.events(id)) await w.row([seq, event.action, event.actor, event.time, model.coverage(seq)])
   await w.tableEnd()
 }
 
@@ -98,7 +89,8 @@ function flattened(m: ReportMessages, value: unknown, prefix = ''): Array<[strin
 /** The exhibit's heading: its ID and original name. */
 export const exhibitTitle = (x: StatedExhibit): string => `${String(x.stated.exhibit)}: ${String(x.stated.originalName)}`
 
-export async function exhibitDetails(w: ReportWriter, m: ReportMessages, data: ArchiveData, context: ArchiveContext, report: ArchiveReport, thumbnails: Thumbnails): Promise<void> {
+export async function exhibitDetails(w: ReportWriter, m: ReportMessages, model: ReportModel, thumbnails: Thumbnails): Promise<void> {
+  const {data} = model
   await w.heading(2, m.exhibit.heading, 'each-exhibit')
   for (const x of data.exhibits()) {
     const id = String(x.stated.exhibit)
@@ -106,30 +98,31 @@ export async function exhibitDetails(w: ReportWriter, m: ReportMessages, data: A
     await w.sectionStart('exhibit')
     await w.heading(3, exhibitTitle(x), `exhibit-${id}`)
     if (typeof note === 'string') await w.facts([[m.exhibit.ingestNote, note]])
-    await custodyChain(w, m, data, report, id)
+    await custodyChain(w, m, model, id)
     const pairs = flattened(m, normalised)
     await w.heading(4, m.exhibit.metadata)
     if (pairs.length === 0) await w.paragraph(m.exhibit.noMetadata)
     else await w.facts(pairs)
-    await imageBlock(w, m, context, x.stated, normalised, thumbnails)
+    await imageBlock(w, m, () => exhibitImage(m, data, x.stated, normalised, model.words.imageUnreadable), thumbnails)
     await w.sectionEnd()
   }
 }
 
 /** Whether an exhibit is recorded as an image (no appendix, and no warning page, without one). */
-function hasImages(data: ArchiveData): boolean {
+function hasImages(data: ExhibitSource): boolean {
   for (const x of data.exhibits()) if (String(recorded(data, String(x.stated.exhibit)).normalised.mimeType).startsWith('image/')) return true
   return false
 }
 
 /** The images of a PDF whose --thumbnails is hidden: after a page of content warning, at the end, each under its exhibit's heading. */
-export async function imageAppendix(w: ReportWriter, m: ReportMessages, data: ArchiveData, context: ArchiveContext): Promise<void> {
+export async function imageAppendix(w: ReportWriter, m: ReportMessages, model: ReportModel): Promise<void> {
+  const {data} = model
   if (!hasImages(data)) return
   await w.heading(2, m.pdf.appendixHeading, 'images')
   await w.paragraph(m.pdf.appendixWarning)
   await w.pageBreak()
   for (const x of data.exhibits()) {
-    const image = await exhibitImage(m, context, x.stated, recorded(data, String(x.stated.exhibit)).normalised)
+    const image = await exhibitImage(m, data, x.stated, recorded(data, String(x.stated.exhibit)).normalised, model.words.imageUnreadable)
     if (image?.kind !== 'image') continue
     await w.heading(3, exhibitTitle(x), `image-${String(x.stated.exhibit)}`)
     await w.image(image, 'shown')

@@ -3,11 +3,13 @@
  * image library is a dependency of custody, so there are no scaled-down thumbnails: the original
  * is inlined when it is a JPEG or PNG (by its first bytes, not by what the archive says) no larger
  * than INLINE_LIMIT, and the report says so when it is larger. By default the image is behind a
- * content warning (html-writer.ts, pdf-writer.ts).
+ * content warning (html-writer.ts, pdf-writer.ts). The bytes come from the model's source
+ * (model.ts): the archive's entry, or the case's vault object decrypted in memory, each checked
+ * against its SHA-256 as it is read; nothing is written anywhere.
  */
 import {formatBytes} from '../render/text.js'
-import type {ArchiveContext} from '../verify/archive/context.js'
 import type {ReportMessages} from './messages/catalog.js'
+import type {ExhibitSource} from './model.js'
 import type {ExhibitImage, ReportWriter} from './writer.js'
 
 export type Thumbnails = 'shown' | 'hidden' | 'none'
@@ -21,19 +23,19 @@ function imageType(bytes: Buffer): 'image/jpeg' | 'image/png' | undefined {
   return undefined
 }
 
-/** An image exhibit's picture, or why it cannot be shown; undefined for an exhibit that is not an image. */
-export async function exhibitImage(m: ReportMessages, context: ArchiveContext, stated: Record<string, unknown>, normalised: Record<string, unknown>): Promise<ExhibitImage | undefined> {
+/** An image exhibit's picture, or why it cannot be shown (`unreadable`: the archive's or the case's words); undefined for an exhibit that is not an image. */
+export async function exhibitImage(m: ReportMessages, data: ExhibitSource, stated: Record<string, unknown>, normalised: Record<string, unknown>, unreadable: string): Promise<ExhibitImage | undefined> {
   const mime = typeof normalised.mimeType === 'string' ? normalised.mimeType : ''
   if (!mime.startsWith('image/')) return undefined
   const note = (text: string): ExhibitImage => ({kind: 'note', text})
-  const file = context.files.get(String(stated.path))
-  if (file === undefined) return note(m.exhibit.unreadable)
+  const file = data.original(stated)
+  if (file === undefined) return note(unreadable)
   if (file.size > INLINE_LIMIT) return note(m.say(m.exhibit.tooLarge, {limit: formatBytes(INLINE_LIMIT)}))
   let bytes: Buffer
   try {
-    bytes = await context.source.readSmall(file.info, INLINE_LIMIT, file.sha256)
+    bytes = await file.read(INLINE_LIMIT)
   } catch {
-    return note(m.exhibit.unreadable)
+    return note(unreadable)
   }
 
   const type = imageType(bytes)
@@ -41,10 +43,10 @@ export async function exhibitImage(m: ReportMessages, context: ArchiveContext, s
 }
 
 /** The exhibit's image under its own heading, as --thumbnails asks; nothing for none, or for an exhibit that is not an image. */
-export async function imageBlock(w: ReportWriter, m: ReportMessages, context: ArchiveContext, stated: Record<string, unknown>, normalised: Record<string, unknown>, thumbnails: Thumbnails): Promise<void> {
+export async function imageBlock(w: ReportWriter, m: ReportMessages, image: () => Promise<ExhibitImage | undefined>, thumbnails: Thumbnails): Promise<void> {
   if (thumbnails === 'none') return
-  const image = await exhibitImage(m, context, stated, normalised)
-  if (image === undefined) return
+  const found = await image()
+  if (found === undefined) return
   await w.heading(4, m.exhibit.image)
-  await w.image(image, thumbnails)
+  await w.image(found, thumbnails)
 }

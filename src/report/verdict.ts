@@ -2,6 +2,8 @@
  * The verdict the report states, from the verifier's report alone: verified only when no check
  * failed and no problem was found (as `custody verify` exits 0), and every failed check named.
  */
+import type {VerifyReport} from '../verify/verify-case.js'
+import {CASE_CHECKS} from '../verify/verify-case.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
 import {BAG_CHECKS} from '../verify/verify-archive.js'
 
@@ -16,10 +18,20 @@ export interface ReportVerdict {
   warnings: number
 }
 
+function verdictFrom(ok: boolean, checks: ReadonlyArray<{name: string; failed: boolean}>, all: readonly string[], warnings: number): ReportVerdict {
+  const failedChecks = [...new Set(checks.filter((c) => c.failed).map((c) => c.name))]
+  const ran = new Set(checks.map((c) => c.name))
+  const notRun = all.filter((name) => !ran.has(name))
+  return {verdict: ok && failedChecks.length === 0 ? 'verified' : 'failed', failedChecks, notRun, warnings}
+}
+
 export function verdictOf(report: ArchiveReport): ReportVerdict {
-  const failedChecks = [...new Set(report.checks.filter((c) => c.status === 'failed').map((c) => c.name))]
-  const ran = new Set(report.checks.map((c) => c.name))
-  const notRun = [report.source, ...BAG_CHECKS.map((c) => c.name)].filter((name) => !ran.has(name))
-  const verified = report.ok && failedChecks.length === 0
-  return {verdict: verified ? 'verified' : 'failed', failedChecks, notRun, warnings: report.warnings.length}
+  const checks = report.checks.map((c) => ({name: c.name, failed: c.status === 'failed'}))
+  return verdictFrom(report.ok, checks, [report.source, ...BAG_CHECKS.map((c) => c.name)], report.warnings.length)
+}
+
+/** A local case's verdict: its warnings (what an interrupted command left) fail nothing, as in `custody verify`. */
+export function caseVerdictOf(report: VerifyReport): ReportVerdict {
+  const checks = report.checks.map((c) => ({name: c.name, failed: !c.ok}))
+  return verdictFrom(report.ok, checks, CASE_CHECKS.map((c) => c.name), report.warnings.length)
 }

@@ -33,12 +33,20 @@
 //       a case as `custody init` makes it (encrypted), against the same into a case made with
 //       --plaintext, and against `age -r RECIPIENT` of the same files (one age a file) + `sync`,
 //       run in turn round after round. Aims: encrypted >= 0.8x of plaintext on both.
+//   (k) the court's documents (issue 21) of a sealed archive of 1,000 generated JPEGs of ~300 KB:
+//       `custody report ARCHIVE --out FILE.html`, `--out FILE.pdf` (images as by default: hidden,
+//       inlined in the HTML, in the PDF's appendix) and `custody export case-uco ARCHIVE`, each
+//       against `custody verify ARCHIVE` of the same archive (each runs every check of verify
+//       first), in turn, round after round; the time per photo and the peak memory of each. Aim:
+//       >= 0.5x (the document costs at most as much again as the verification it states). With
+//       --many, the same three of an archive of 10,000 exhibits of 1 KiB (the case of (c)/(d)),
+//       for their peak memory, which must not grow with the number of exhibits.
 // Peak memory (VmHWM of the custody process) is printed for a 256 MiB and a 1 GiB file, and for
 // 100 and 1,000 files: it must not grow with the size of the input.
 //
 // Options: --runs N (default 3, the median is reported), --keep (keep the generated data),
-// --only a,b,c,d (run some of the benchmarks; f comes with e, and h is start-up). Rows a and i
-// use the built dist/ (npm run bench builds it first).
+// --only a,b,c,d (run some of the benchmarks; f comes with e, and h is start-up), --many (row k
+// at 10,000 exhibits too). Rows a and i use the built dist/ (npm run bench builds it first).
 import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, statSync} from 'node:fs'
 import {randomFillSync} from 'node:crypto'
@@ -53,7 +61,7 @@ const bin = join(root, 'bin', 'run.js')
 const exiftool = join(root, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')
 const args = process.argv.slice(2)
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3
-const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g', 'h', 'i', 'j'])
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g', 'h', 'i', 'j', 'k'])
 const work = join(tmpdir(), 'custody-bench')
 // Only the rows that generate data use (and at the end remove) the shared folder: start-up (h) alone
 // must leave alone what another run of the benchmark may be generating or measuring in it.
@@ -499,12 +507,85 @@ if (only.has('c') || only.has('d') || only.has('g')) {
   }
 }
 
+/** A case made once and kept between runs (made again when an older custody cached it): `fill` ingests into it. */
+function cachedCase(name, fill) {
+  const dir = join(work, name)
+  if (existsSync(join(dir, '.custody')) && spawnSync(process.execPath, [bin, 'status', '--case', dir]).status === 0) return dir
+  rmSync(dir, {recursive: true, force: true})
+  spawnSync(process.execPath, [bin, 'init', dir, '--title', 'bench', '--investigator', 'bench'])
+  // Its report (a line a file) is not read: it would pass spawnSync's output limit.
+  const r = spawnSync(process.execPath, [bin, 'ingest', ...fill, '--case', dir], {encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']})
+  if (r.status !== 0) throw new Error(r.stderr)
+  return dir
+}
+
+/** (k) report (HTML, PDF) and CASE/UCO export of one sealed archive, in turn with its verify, round after round. */
+async function courtDocuments(label, caseDir, count) {
+  const archive = join(work, `court-${count}.zip`)
+  if (!existsSync(archive)) {
+    const sealed = spawnSync(process.execPath, [bin, 'seal', '--out', archive, '--case', caseDir], {encoding: 'utf8'})
+    if (sealed.status !== 0) throw new Error(sealed.stderr)
+  }
+
+  const out = (name) => join(work, `court-${count}-${name}`)
+  const commands = {
+    'custody verify ARCHIVE': () => timed(process.execPath, [bin, 'verify', archive]),
+    'custody report ARCHIVE --out FILE.html': () => timed(process.execPath, [bin, 'report', archive, '--out', out('report.html'), '--force']),
+    'custody report ARCHIVE --out FILE.pdf': () => timed(process.execPath, [bin, 'report', archive, '--out', out('report.pdf'), '--force']),
+    'custody export case-uco ARCHIVE': () => timed(process.execPath, [bin, 'export', 'case-uco', archive, '--out', out('case.jsonld'), '--force']),
+  }
+  const results = Object.fromEntries(Object.keys(commands).map((name) => [name, []]))
+  for (let i = 0; i < runs; i++) {
+    for (const [name, run] of Object.entries(commands)) {
+      spawnSync('sync')
+      results[name].push(await run())
+    }
+  }
+
+  const [verify, ...documents] = Object.entries(results).map(([name, xs]) => {
+    process.stderr.write(`  ${name} (${label}): ${xs.map((x) => x.seconds.toFixed(2)).join(' s, ')} s\n`)
+    return {name, seconds: median(xs.map((x) => x.seconds)), peakMiB: Math.max(...xs.map((x) => x.peakMiB))}
+  })
+  for (const d of [verify, ...documents]) {
+    courtRows.push({command: `${d.name} (${label})`, seconds: d.seconds.toFixed(2), 'ms per exhibit': ((d.seconds * 1000) / count).toFixed(1), 'x verify': (d.seconds / verify.seconds).toFixed(2), 'peak MiB': d.peakMiB.toFixed(0), 'output MB': d === verify ? '' : (statSync(out(d.name.endsWith('.html') ? 'report.html' : d.name.endsWith('.pdf') ? 'report.pdf' : 'case.jsonld')).size / 1e6).toFixed(1)})
+  }
+
+  return {verify, documents}
+}
+
+const courtRows = []
+
+// (k) the court's documents of a sealed archive: 1,000 photos (and, with --many, 10,000 small exhibits)
+if (only.has('k')) {
+  const photos = join(work, 'jpegs-1000')
+  process.stderr.write('generating 1,000 JPEGs of ~300 KB, a case holding them and its archive (cached between runs)...\n')
+  makeJpegs(photos, 1000)
+  const {verify, documents} = await courtDocuments('1,000 photos', cachedCase('court-case-1000', [photos, '--recursive']), 1000)
+  for (const d of documents) report(`(k) ${d.name.replace('custody ', '').replace(' ARCHIVE', '')}, 1,000 photos, vs verify`, d, verify, 'photos/s', 1000, 0.5)
+  if (args.includes('--many')) {
+    const manyFiles = join(work, 'files-10000-small')
+    process.stderr.write('generating 10,000 files of 1 KiB, a case holding them and its archive (cached between runs)...\n')
+    if (!existsSync(join(manyFiles, 'f09999.bin'))) {
+      mkdirSync(manyFiles, {recursive: true})
+      for (let i = 0; i < 10_000; i++) writeFileSync(join(manyFiles, `f${String(i).padStart(5, '0')}.bin`), randomFillSync(Buffer.alloc(1024)))
+    }
+
+    await courtDocuments('10,000 exhibits of 1 KiB', cachedCase('court-case-10000', [manyFiles, '--recursive']), 10_000)
+  }
+}
+
 console.log('')
 console.table(rows)
 if (hostileRows.length > 0) {
   console.log('')
   console.log('(g) hostile archives, each refused by custody verify (exit 3), beside verifying the genuine 1 GiB archive:')
   console.table(hostileRows)
+}
+
+if (courtRows.length > 0) {
+  console.log('')
+  console.log('(k) the court documents of a sealed archive, each beside the custody verify of the same archive (which each runs first):')
+  console.table(courtRows)
 }
 
 if (memory.length > 0) {

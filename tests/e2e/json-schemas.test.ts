@@ -11,7 +11,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateIdentity} from '../../src/age/x25519.js'
 import {LocalTsa} from '../../src/timestamps/local-tsa.js'
-import {BIN, caseEnv, custodyJson, newCase, ROOT, SAMPLES, tempDir} from '../helpers/cli.js'
+import {BIN, caseEnv, custody, custodyJson, newCase, ROOT, SAMPLES, tempDir} from '../helpers/cli.js'
 import {schemaErrors, schemaFiles} from '../helpers/json-schemas.js'
 
 /** The schemas that are no command's document, but forms the others refer to. */
@@ -150,6 +150,17 @@ describe('the JSON Schemas of docs/json/', () => {
 
     expect([...checked].sort()).toEqual(commandIds().map(schemaOf).sort())
   }, 300_000)
+
+  it('hold for the report of a local case, whole and of one exhibit', async () => {
+    const own = await newCase()
+    try {
+      expect((await custody(['ingest', join(SAMPLES, 'GPS.jpg'), '--case', own.dir])).code).toBe(0)
+      expect((await valid<{selection: unknown}>(['report', '--out', join(work.path, 'case-report.html'), '--case', own.dir])).selection).toBeNull()
+      expect((await valid<{selection: unknown}>(['report', '1', '--out', join(work.path, 'case-report.pdf'), '--case', own.dir])).selection).toEqual(['EX-000001'])
+    } finally {
+      own.remove()
+    }
+  })
 })
 
 /**
