@@ -1,14 +1,12 @@
 import {Args, Flags} from '@oclif/core'
-import {readTrustedRoots} from '../src/case/settings.js'
 import {CustodyError} from '../src/errors.js'
-import {parseFingerprint} from '../src/keys/signing-key.js'
 import {progressLine} from '../src/render/progress.js'
 import {reportCase, selectExhibits, type CaseReportResult} from '../src/report/case-report.js'
 import {checkDocument, type DocumentOptions} from '../src/report/document.js'
 import {describeReportLanguages, reportLanguages} from '../src/report/messages/catalog.js'
 import {FORMAT_CHOICES, reportArchive, type ReportFormat, type ReportResult} from '../src/report/report.js'
 import {THUMBNAIL_CHOICES, type Thumbnails} from '../src/report/thumbnails.js'
-import {parsePemCertificates} from '../src/timestamps/token.js'
+import {ARCHIVE_IDENTITY_DESCRIPTION, archiveTrust} from './_archive-trust.js'
 import {CustodyCommand, identityFlag, passphraseFileFlag, prose} from './_base.js'
 
 const REPORT_LANGUAGES = reportLanguages()
@@ -53,7 +51,10 @@ was added for (src/report/messages/). What comes from the archive (names, places
 verifier's findings and check names) is shown as recorded, never translated; times stay ISO 8601
 as recorded. The same archive as CASE/UCO JSON-LD is \`custody export case-uco\`.
 
---key and --tsa-ca are those of \`custody verify\`: the signer and TSA roots you trust.
+--key and --tsa-ca are those of \`custody verify\`: the signer and TSA roots you trust. An archive
+encrypted for transport (FILE.zip.age, \`custody seal --encrypt-to\`) is opened with --identity
+FILE, a recipient's age identity, and decrypted in memory only, as \`custody verify\` does; the
+cover gives the SHA-256 of the ZIP inside it, the one the ledger recorded.
 
 With --case DIR (and no archive), the report is of the local case, not sealed: of every exhibit,
 or of the exhibits named (EX-000007, or 7; one not in the case is refused, naming it, exit 2).
@@ -95,7 +96,11 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     key: Flags.string({description: 'the fingerprint of a signing key you expect (SHA256:<64 hex>), as for `custody verify`; repeatable', multiple: true, helpValue: 'FINGERPRINT'}),
     'tsa-ca': Flags.string({description: 'a PEM file of TSA root certificates you trust, as for `custody verify` (repeatable)', multiple: true, helpValue: 'FILE'}),
     case: Flags.string({description: 'report on this local case (the folder holding .custody/) instead of an archive: on every exhibit, or on the EXHIBITs named', helpValue: 'DIR'}),
-    identity: Flags.string({description: `with --case: ${identityFlag.description ?? ''}; opens the encrypted vault instead of the passphrase (a field case needs it)`, multiple: true, helpValue: 'FILE'}),
+    identity: Flags.string({
+      description: `with --case: ${identityFlag.description ?? ''}; opens the encrypted vault instead of the passphrase (a field case needs it). With an ARCHIVE: ${ARCHIVE_IDENTITY_DESCRIPTION}`,
+      multiple: true,
+      helpValue: 'FILE',
+    }),
     'passphrase-file': Flags.string({description: `with --case: ${passphraseFileFlag.description ?? ''}`, helpValue: 'FILE'}),
   }
 
@@ -122,10 +127,8 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     const archive = given[0]
     if (archive === undefined) throw new CustodyError('MISSING_ARGUMENT', '`custody report` needs ARCHIVE, or --case DIR for a local case; run `custody report --help` for what it takes', {subject: 'ARCHIVE'})
     if (given.length > 1) throw new CustodyError('UNEXPECTED_ARGUMENT', `a report is of one archive, and ${given[1]} is a second one (a case's exhibits are named with --case DIR)`, {subject: given[1]!})
-    if (flags.identity !== undefined || flags['passphrase-file'] !== undefined) throw new CustodyError('USAGE', '--identity and --passphrase-file open a case\'s vault: give --case DIR with them')
-    const pinnedKeys = flags.key?.map((k) => parseFingerprint(k))
-    const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
-    const result = await reportArchive(archive, {...document, verify: {onProgress, ...(pinnedKeys === undefined ? {} : {pinnedKeys}), ...(roots === undefined ? {} : {tsaRoots: roots})}})
+    if (flags['passphrase-file'] !== undefined) throw new CustodyError('USAGE', "--passphrase-file opens a case's vault: give --case DIR with it (an archive encrypted for transport is opened with --identity)")
+    const result = await reportArchive(archive, {...document, verify: {onProgress, ...(await archiveTrust(flags))}})
     return this.finish(progress, result, 'archive')
   }
 

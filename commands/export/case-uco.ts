@@ -1,12 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 import {exportCaseUco, type CaseUcoResult} from '../../src/case-uco/export.js'
 import {progressLine} from '../../src/render/progress.js'
-import {ARCHIVE_TRUST_FLAGS, archiveTrust} from '../_archive-trust.js'
+import {ARCHIVE_IDENTITY_DESCRIPTION, ARCHIVE_TRUST_FLAGS, archiveTrust} from '../_archive-trust.js'
 import {CustodyCommand, prose} from '../_base.js'
 
 export default class ExportCaseUco extends CustodyCommand {
   static override args = {
-    archive: Args.string({description: 'a sealed archive (ZIP), or its bag folder unzipped, to export', required: true}),
+    archive: Args.string({description: 'a sealed archive (ZIP, or FILE.zip.age encrypted for transport), or its bag folder unzipped, to export', required: true}),
   }
 
   static override description = prose`Export a sealed archive as CASE/UCO 1.4 JSON-LD, for forensic tools and prosecutors' systems.
@@ -25,7 +25,9 @@ The archive is verified first, with every check \`custody verify ARCHIVE\` runs:
 does not verify is refused (exit 3) and nothing is written. Run \`custody report\` to have a
 document that says what failed.
 
---key and --tsa-ca are those of \`custody verify\`: the signer and TSA roots you trust.
+--key and --tsa-ca are those of \`custody verify\`: the signer and TSA roots you trust. An archive
+encrypted for transport (FILE.zip.age, \`custody seal --encrypt-to\`) is opened with --identity
+FILE, a recipient's age identity, and decrypted in memory only, as \`custody verify\` does.
 
 Exit 0 when the export is written; exit 3 when the archive did not verify; exit 2 for a mistake
 on the command line or an --out that cannot be written (said before any work).`
@@ -37,12 +39,14 @@ on the command line or an --out that cannot be written (said before any work).`
       description: "As a court's expert would: checked against the investigator's key and the TSA's root, both obtained by you",
     },
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal/ --out crimea-2024.jsonld --force', description: 'From the bag folder unzipped from an archive, replacing an earlier export'},
+    {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip.age --identity hq-key.txt --out crimea-2024.jsonld', description: 'From an archive encrypted for transport, with the identity it was encrypted to'},
   ]
 
   static override flags = {
     out: Flags.string({char: 'o', description: 'the JSON-LD file to write (mode 600)', required: true, helpValue: 'FILE.jsonld'}),
     force: Flags.boolean({description: 'replace an existing --out', default: false}),
     ...ARCHIVE_TRUST_FLAGS,
+    identity: Flags.string({description: ARCHIVE_IDENTITY_DESCRIPTION, multiple: true, helpValue: 'FILE'}),
   }
 
   async run(): Promise<CaseUcoResult> {

@@ -16,14 +16,11 @@
  *
  * The report is the same bytes for the same archive and options: it holds no time but the seal's.
  */
-import {createHash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
-import {stat} from 'node:fs/promises'
 import {caseUcoBytes} from '../case-uco/write.js'
 import {successDocument} from '../render/json-output.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import type {CheckOutcome} from '../verify/checklist.js'
-import {verifyArchive, type ArchiveReport, type VerifyArchiveOptions} from '../verify/verify-archive.js'
+import {archiveZipSha256, verifyArchive, type ArchiveReport, type VerifyArchiveOptions} from '../verify/verify-archive.js'
 import {ArchiveData} from './archive-data.js'
 import {archiveModel, unreadArchiveModel} from './archive-model.js'
 import {finishDocument, startDocument, writeSections, type DocumentIdentity, type DocumentOptions, type Making, type OpenedWriter, type ReportFormat} from './document.js'
@@ -60,13 +57,6 @@ export interface ReportResult {
 const verificationNote = (m: ReportMessages): Making['attachments'][number] => ({name: 'verification.json', type: 'application/json', description: m.pdf.verificationJson})
 const caseUcoNote = (m: ReportMessages): Making['attachments'][number] => ({name: 'case-uco.jsonld', type: 'application/ld+json', description: m.pdf.caseUcoJsonld})
 
-async function sha256Of(path: string): Promise<string | null> {
-  if (!(await stat(path).catch(() => undefined))?.isFile()) return null
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
-
 /**
  * A PDF's dates are the seal's (the Unix epoch when the seal's time cannot be read) and its
  * document ID a hash of the seal, the archive and the options: never the clock. The title in its
@@ -92,7 +82,7 @@ export async function reportArchive(archive: string, options: ReportOptions): Pr
   const started = await startDocument(options)
   await using out = started.out
   const make: Making = {...started, out, attachments: [verificationNote(started.m)]}
-  const archiveSha256 = await sha256Of(archive)
+  const archiveSha256 = await archiveZipSha256(archive, options.verify.identities)
   let full: Awaited<ReturnType<typeof writeFull>> | undefined
   const verified = await verifyArchive(archive, {
     ...options.verify,

@@ -50,9 +50,12 @@
  * folder; 2. build the context; 3. run the checklist, which stops after a zip (or folder) check
  * that fails; 4. build the report.
  */
-import {closeSync, openSync, readSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {closeSync, createReadStream, openSync, readSync} from 'node:fs'
 import {stat} from 'node:fs/promises'
+import {createDecryptStream} from '../age/decrypt.js'
 import {AgeRandomReader} from '../age/random-reader.js'
+import type {AgeIdentity} from '../age/x25519.js'
 import type {RandomAccess} from '../io/random-access.js'
 import {SafeZip} from '../zip/reader.js'
 import {findBagFolder, SafeFolder} from '../folder/reader.js'
@@ -162,6 +165,24 @@ function isAgeFile(path: string): boolean {
   } finally {
     closeSync(fd)
   }
+}
+
+/**
+ * The SHA-256 of the archive's ZIP as sealed (what the ledger and the seal record): of the file, or
+ * for FILE.zip.age, of the ZIP inside it, decrypted as it is read and never written. Null for a
+ * bag folder (no ZIP). An encrypted archive without `identities` is refused as verify refuses it.
+ */
+export async function archiveZipSha256(path: string, identities: readonly AgeIdentity[] | undefined): Promise<string | null> {
+  if (!(await stat(path).catch(() => undefined))?.isFile()) return null
+  const hash = createHash('sha256')
+  if (isAgeFile(path)) {
+    if ((identities ?? []).length === 0) await openEncrypted(path, {})
+    for await (const chunk of createReadStream(path).pipe(createDecryptStream(identities!, {object: path}))) hash.update(chunk as Buffer)
+  } else {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  }
+
+  return hash.digest('hex')
 }
 
 /** The ZIP inside the age file `path`, read through its decryption; WRONG_KEY or INTEGRITY when it cannot be. */

@@ -156,6 +156,49 @@ describe('verify FILE.zip.age --identity', () => {
   })
 })
 
+describe('report and export case-uco of FILE.zip.age --identity', () => {
+  it('report the ZIP inside, decrypted in memory only: the cover gives its SHA-256, nothing in clear is left anywhere', async () => {
+    const out = folder('report-of-age')
+    const file = join(out, 'court.zip.age')
+    ageEncrypt(hq.a.recipient, plainZip, file)
+    const scratch = folder('report-of-age-tmp')
+    const refused = await custodyJson<VerifyJson>(['report', file, '--out', join(out, 'r.html')])
+    expect(refused.code).toBe(2)
+    expect(refused.json.error?.message).toContain('--identity')
+    const made = await custodyJson<{verdict: string; archiveSha256: string}>(['report', file, '--identity', hq.a.file, '--out', join(out, 'r.html')], {env: {TMPDIR: scratch}})
+    expect(made.code, JSON.stringify(made.json)).toBe(0)
+    expect(made.json.verdict).toBe('verified')
+    const zipSha256 = execFileSync('sha256sum', [plainZip], {encoding: 'utf8'}).split(' ')[0]!
+    expect(made.json.archiveSha256).toBe(zipSha256)
+    expect(readFileSync(join(out, 'r.html'), 'utf8')).toContain(zipSha256)
+    // Beside it only what was there and the report; the temp folder empty: no plaintext ZIP was written.
+    expect(filesIn(out)).toEqual(['court.zip.age', 'r.html'])
+    expect(readdirSync(scratch)).toEqual([])
+    const wrong = await custodyJson<VerifyJson>(['report', file, '--identity', hq.stranger.file, '--out', join(out, 'w.html')])
+    expect(wrong.code).toBe(2)
+    expect(wrong.json.error?.code).toBe('WRONG_KEY')
+    expect(existsSync(join(out, 'w.html'))).toBe(false)
+  })
+
+  it('export the same JSON-LD as of the plain ZIP, and refuse a tampered ZIP inside', async () => {
+    const out = folder('export-of-age')
+    const file = join(out, 'court.zip.age')
+    ageEncrypt(hq.a.recipient, plainZip, file)
+    const plain = await custody(['export', 'case-uco', plainZip, '--out', join(out, 'plain.jsonld')])
+    expect(plain.code, plain.stderr).toBe(0)
+    const exported = await custody(['export', 'case-uco', file, '--identity', hq.a.file, '--out', join(out, 'age.jsonld')])
+    expect(exported.code, exported.stderr).toBe(0)
+    expect(readFileSync(join(out, 'age.jsonld')).equals(readFileSync(join(out, 'plain.jsonld')))).toBe(true)
+    const zip = readFileSync(plainZip)
+    zip[exhibitByte(zip)]! ^= 1
+    writeFileSync(join(out, 'tampered.zip'), zip)
+    ageEncrypt(hq.a.recipient, join(out, 'tampered.zip'), join(out, 'tampered.zip.age'))
+    const refused = await custody(['export', 'case-uco', join(out, 'tampered.zip.age'), '--identity', hq.a.file, '--out', join(out, 'tampered.jsonld')])
+    expect(refused.code).toBe(3)
+    expect(existsSync(join(out, 'tampered.jsonld'))).toBe(false)
+  })
+})
+
 interface SealJson {
   archive: string
   sha256: string
