@@ -63,6 +63,7 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
   const view = await checkAmend(kase, ref, options)
   const search = await identifyingSearchOf(kase, view, options.passphrase)
   refuseIdentifying(search, FOLLOW_UP.reason, reason)
+  refuseIdentifying(search, FOLLOW_UP.actor, options.actor?.trim())
   const provenance = provenanceOf({actor: options.actor, source: `testimony of witness ${view.witness}`}, kase)
 
   return withStatementFile(options.statement, async (path) => {

@@ -92,11 +92,17 @@ export async function changeConsent(kase: Case, ref: string, options: ConsentCha
   await kase.assertIntactHead()
   const {view, granted, withdrawn, method, at} = checkConsentChange(kase, ref, options)
   const note = options.note?.trim() || null
-  if (note !== null) refuseIdentifying(await identifyingSearchOf(kase, view, options.passphrase), FOLLOW_UP.note, note)
+  const actor = options.actor?.trim() || null
+  // The note and the actor are recorded in clear, and sealed into archives: neither may name the witness.
+  if (note !== null || actor !== null) {
+    const search = await identifyingSearchOf(kase, view, options.passphrase)
+    refuseIdentifying(search, FOLLOW_UP.note, note)
+    refuseIdentifying(search, FOLLOW_UP.actor, actor)
+  }
   const {events} = kase.ledger.append(() => ({
     drafts: [
       {
-        actor: options.actor?.trim() || kase.info.investigator,
+        actor: actor ?? kase.info.investigator,
         action: 'consent-changed',
         exhibit: view.exhibit,
         payload: {witness: view.witness, granted, withdrawn, method: method ?? null, at, note},

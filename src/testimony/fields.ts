@@ -31,4 +31,5 @@ export const FOLLOW_UP = fields({
   note: 'the note',
   reason: 'the reason',
   disclose: 'disclosure',
+  actor: 'the actor',
 })

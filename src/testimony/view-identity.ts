@@ -111,7 +111,9 @@ export async function viewIdentity(kase: Case, ref: string, options: ViewIdentit
   const disclosedTo = disclosureDestination(options)
   const {record, bytes} = await openSealedIdentity(kase, view, options.identities === undefined ? options.passphrase : {identities: options.identities})
   // The reason is recorded in clear, like every note.
-  refuseIdentifying(IdentifyingSearch.of({name: record.name, contact: record.contact}), FOLLOW_UP.reason, options.reason?.trim())
+  const search = IdentifyingSearch.of({name: record.name, contact: record.contact})
+  refuseIdentifying(search, FOLLOW_UP.reason, options.reason?.trim())
+  refuseIdentifying(search, FOLLOW_UP.actor, options.actor?.trim())
   const commitment = sha256Hex(bytes)
   // Checked again as it is written: the file may have appeared since.
   if (disclosedTo !== null && !(await writeFileDurably(disclosedTo, bytes, {mode: 0o600, overwrite: false}))) throw disclosedAlready(disclosedTo)

@@ -425,6 +425,24 @@ describe('custody testimony identity', () => {
     expect(old.stdout).not.toContain(NAME)
   })
 
+  it("refuses the witness's name as --actor, which is recorded in clear and sealed into archives: identity, consent and amend alike", async () => {
+    const before = ledgerSize(kase.dir)
+    const v2 = writeStatement('actor-v2.txt', 'A correction that names no one.\n')
+    for (const args of [
+      ['testimony', 'identity', 'W-014', '--reason', 'court order', '--actor', NAME],
+      ['testimony', 'consent', 'W-014', '--grant', 'advocacy', '--method', 'signed-form', '--actor', `Mrs ${NAME.split(' ')[1]!}`],
+      ['testimony', 'amend', 'W-014', '--statement-file', v2, '--reason', 'a typo', '--actor', CONTACT],
+    ]) {
+      const refused = await custodyJson<{error: {code: string; message: string}}>([...args, '--case', kase.dir])
+      expect(refused.code, args[1]).toBe(2)
+      expect(refused.json.error.code).toBe('IDENTIFYING_CONTENT')
+      expect(refused.json.error.message).toContain('--actor')
+      expect(refused.stdout).not.toContain(NAME)
+    }
+
+    expect(ledgerSize(kase.dir)).toBe(before)
+  })
+
   it('says so when no identity was recorded', async () => {
     const result = await custody(['testimony', 'identity', 'W-030', '--case', kase.dir])
     expect(result.code).toBe(2)
