@@ -339,6 +339,31 @@ export async function wrapCaseIdentityForRecipients(
   }
 }
 
+/**
+ * Writes every copy kept for the recipients again (address-key.recipients.age, recipients.txt,
+ * case-identity.recipients.age) from the keys the passphrase opens: before `key destroy` removes
+ * the passphrase's copies, so that a recipients' copy damaged or swapped on disk (which nothing
+ * opening it with the passphrase would notice) is not all that is left.
+ */
+export async function rewriteRecipientCopies(kase: CaseKeyHolder, passphrase: string): Promise<void> {
+  if (caseKeyMode(kase) === 'none') return
+  const keys = await openCaseKeys(kase, {passphrase})
+  try {
+    await writeRecipientFiles(kase.dataDir, keys.addressKey, keys.recipients, namedRecipients(kase))
+    const hq = keys.field ? [] : keys.recipients.slice(1)
+    if (hq.length === 0) return
+    const text = await caseIdentityText(kase.dataDir, passphrase)
+    try {
+      checkCaseIdentity(text, keyPath(kase.dataDir, CASE_IDENTITY_FILE), keys.recipients[0]?.text)
+      await writeKeyFile(kase.dataDir, CASE_IDENTITY_RECIPIENTS_FILE, encryptBytes(text, hq), true)
+    } finally {
+      text.fill(0)
+    }
+  } finally {
+    keys.addressKey.fill(0)
+  }
+}
+
 /** The case identity's text as it is kept (for a rewrap under a new passphrase). */
 async function caseIdentityText(dataDir: string, passphrase: string): Promise<Buffer> {
   return openWithPassphrase(dataDir, CASE_IDENTITY_FILE, passphrase)

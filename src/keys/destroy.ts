@@ -5,8 +5,9 @@
  * the case identity, the address key, and the witness identity key once it is kept for the
  * recipients) is overwritten with random bytes, synced, and removed. The recipient files stay:
  * each recipient's identity still opens the case and its witness identities, and `custody verify`
- * still checks it. A witness identity key made before it was kept for the recipients is kept for
- * them first (it needs the passphrase), so that destroying it loses nothing for HQ.
+ * still checks it. Before anything is destroyed, every copy kept for the recipients is written
+ * again from the passphrase's (a witness identity key made before it was kept for them is kept
+ * now), so that a recipients' copy damaged or swapped on disk is not all that is left.
  *
  * Overwriting is best-effort: on an SSD, wear levelling writes the new bytes elsewhere in flash,
  * and the old ones may survive until the drive erases that block. What stands without the
@@ -18,10 +19,9 @@ import {open, readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {Case} from '../case/case.js'
 import {fsyncFolder} from '../io/files.js'
-import {existsSync} from 'node:fs'
 import {hasIdentityKey, IDENTITY_KEY_FILE, IDENTITY_KEY_RECIPIENTS_FILE, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
 import {CustodyError, errnoOf} from '../errors.js'
-import {ADDRESS_KEY_FILE, CASE_IDENTITY_FILE, caseKeyMode, caseRecipients} from './case-keys.js'
+import {ADDRESS_KEY_FILE, CASE_IDENTITY_FILE, caseKeyMode, caseRecipients, rewriteRecipientCopies} from './case-keys.js'
 import {KEYS_FOLDER} from './signing-key.js'
 
 export interface DestroyResult {
@@ -81,9 +81,12 @@ export async function destroyLocalKeys(
 ): Promise<DestroyResult> {
   refuseUnrecoverable(kase, options.unrecoverable === true)
   await kase.assertIntactHead()
+  // What the recipients keep is written again from the passphrase's copies, which are about to go:
+  // a copy damaged or swapped on disk must not be all that is left.
   const recipients = caseRecipients(kase)
-  if (options.passphrase !== undefined && recipients.length > 0 && hasIdentityKey(kase.dataDir) && !existsSync(join(kase.dataDir, KEYS_FOLDER, IDENTITY_KEY_RECIPIENTS_FILE))) {
-    await keepIdentityKeyForRecipients(kase.dataDir, await openIdentityKey(kase.dataDir, options.passphrase), recipients)
+  if (options.passphrase !== undefined) {
+    await rewriteRecipientCopies(kase, options.passphrase)
+    if (recipients.length > 0 && hasIdentityKey(kase.dataDir)) await keepIdentityKeyForRecipients(kase.dataDir, await openIdentityKey(kase.dataDir, options.passphrase), recipients)
   }
 
   const files = await passphraseKeyFiles(kase.dataDir)

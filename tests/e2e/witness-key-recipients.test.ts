@@ -5,6 +5,7 @@
  * passphrase's copy without losing them. Real cases made by the built CLI, real age keys.
  */
 import {execFileSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -117,6 +118,29 @@ describe('the witness identity key, kept for the recipients', () => {
     expect(destroyed.json.files).toContain('identities.json')
     expect(readFileSync(kept).subarray(0, 21).toString()).toBe('age-encryption.org/v1')
     expect(execFileSync('age', ['-d', '-i', hq.file, kept])).toHaveLength(48)
+  })
+
+  it("writes the recipients' copies again before it destroys the keys: a copy damaged or swapped on disk is not all that is left", async () => {
+    const dir = await makeCase('damaged', '--recipient', hq.recipient)
+    const copy = copyCase(dir, join(work.path, 'damaged-copy'))
+    const witnessKey = JSON.parse(readFileSync(join(keys(copy), 'identities.json'), 'utf8')) as {fingerprint: string}
+    // One byte flipped in the witness key's copy, and another case's copy of the case identity put in place.
+    const kept = join(keys(copy), 'identities.recipients.age')
+    const bytes = readFileSync(kept)
+    bytes[bytes.length - 5]! ^= 1
+    writeFileSync(kept, bytes)
+    const other = await makeCase('damaged-other', '--recipient', hq.recipient)
+    execFileSync('cp', [join(keys(other), 'case-identity.recipients.age'), join(keys(copy), 'case-identity.recipients.age')])
+    const destroyed = await custody(['key', 'destroy', '--yes', '--case', copy])
+    expect(destroyed.code, destroyed.stderr).toBe(0)
+    // HQ's key opens the witness key, the very one the case had (its public half's fingerprint)...
+    const pkcs8 = execFileSync('age', ['-d', '-i', hq.file, kept])
+    const spki = execFileSync('openssl', ['pkey', '-inform', 'DER', '-pubout', '-outform', 'DER'], {input: pkcs8})
+    expect(`SHA256:${createHash('sha256').update(spki).digest('hex')}`).toBe(witnessKey.fingerprint)
+    // ...and the case identity, the one recipients.txt names first.
+    const identity = execFileSync('age', ['-d', '-i', hq.file, join(keys(copy), 'case-identity.recipients.age')], {encoding: 'utf8'})
+    const caseRecipient = readFileSync(join(copy, '.custody', 'recipients.txt'), 'utf8').split('\n')[2]
+    expect(identity).toContain(`# public key: ${caseRecipient}\n`)
   })
 
   it('refuses a copy for the recipients that holds another key than the case names', async () => {
