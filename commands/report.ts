@@ -1,3 +1,5 @@
+import {realpathSync} from 'node:fs'
+import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {CustodyError} from '../src/errors.js'
 import {progressLine} from '../src/render/progress.js'
@@ -118,7 +120,7 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
       using kase = this.openCase(flags.case, {compare: false})
       // Exhibits that are not in the case, and an --out that cannot be written, are refused before the passphrase is asked for.
       const selection = given.length === 0 ? undefined : selectExhibits(kase, given)
-      checkDocument(document)
+      refuseInsideCase(checkDocument(document).target, kase.dataDir)
       await this.openVaultToRead(kase, flags.identity, flags['passphrase-file'], 'report --case')
       const result = await reportCase(kase, selection, {...document, verify: {onProgress: (p) => onProgress(p.objectsDone, p.objectsTotal)}})
       return this.finish(progress, result, 'case')
@@ -138,6 +140,25 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     this.log(result.verdict === 'verified' ? `Report written to ${result.out}: the ${what} verified.` : `Report written to ${result.out}: VERIFICATION FAILED (${result.failedChecks.join(', ')}).`)
     if (result.verdict !== 'verified') process.exitCode = 3
     return result
+  }
+}
+
+/**
+ * A report of a case holds its content decrypted: it is never written into the case's own folder
+ * (.custody/), where it would sit beside the encrypted vault as if it were part of the case.
+ */
+function refuseInsideCase(target: string, dataDir: string): void {
+  const real = (path: string): string => {
+    try {
+      return realpathSync(path)
+    } catch {
+      return resolve(path)
+    }
+  }
+
+  const within = relative(real(dataDir), join(real(dirname(target)), basename(target)))
+  if (!within.startsWith('..') && !isAbsolute(within)) {
+    throw new CustodyError('USAGE', `--out ${target} is inside the case's own folder (${dataDir}): a report holds the case's content decrypted; write it outside .custody/`, {subject: target})
   }
 }
 

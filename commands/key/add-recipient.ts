@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {readIdentityFile} from '../../src/age/key-files.js'
 import {addRecipients, type AddRecipientResult} from '../../src/keys/add-recipient.js'
+import {caseKeyMode} from '../../src/keys/case-keys.js'
 import {readGivenRecipients} from '../../src/keys/recipients.js'
 import {CustodyError} from '../../src/errors.js'
 import {safeText} from '../../src/render/text.js'
@@ -50,9 +51,13 @@ signs the new checkpoint.`
     const identities = flags.identity === undefined ? undefined : (await Promise.all(flags.identity.map((file) => readIdentityFile(file)))).flat()
     const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'key add-recipient')
     using kase = opened
+    const field = caseKeyMode(kase) === 'field'
     const result = await addRecipients(kase, {unlock: identities === undefined ? {passphrase} : {identities}, passphrase, recipients: given.recipients, labels: given.labels})
     const lines = [
-      ...result.added.map((r) => `Added the recipient ${r.recipient} (${safeText(r.label)}), ledger event #${r.seq}: its identity opens the case`),
+      ...result.added.map(
+        (r) =>
+          `Added the recipient ${r.recipient} (${safeText(r.label)}), ledger event #${r.seq}: ${field ? 'its identity opens what the case stores from now on (a field case: what it stored before opens with the recipients of its time)' : 'its identity opens the case'}`,
+      ),
       ...result.already.map((r) => `${r} is a recipient of this case already; nothing was recorded`),
     ]
     this.log(lines.join('\n'))

@@ -1,6 +1,7 @@
 import type {InitKeys} from '../../src/case/case.js'
 import {describeSigningKey, type KeyView} from '../../src/keys/case-key.js'
-import {caseKeyMode, namedRecipients} from '../../src/keys/case-keys.js'
+import {CustodyError} from '../../src/errors.js'
+import {caseKeyMode, keysDestroyed, namedRecipients} from '../../src/keys/case-keys.js'
 import {renderCaseKeys, renderKey} from '../../src/render/reports.js'
 import {Flags} from '@oclif/core'
 import {custodianFingerprint, custodianLine, custodianOf, type Custodian} from '../../src/transfers/custodian.js'
@@ -51,6 +52,14 @@ compare the key fingerprint (--json gives it) by voice or in person.`
     const {flags} = await this.parse(KeyShow)
     using kase = this.openCase(flags.case)
     if (flags.public) {
+      const destroyed = keysDestroyed(kase.ledger)
+      if (destroyed !== undefined) {
+        throw new CustodyError(
+          'KEYS_DESTROYED',
+          `the keys of this case were destroyed on ${destroyed.time.slice(0, 10)} (event #${destroyed.seq}): it has no custodian identity to give, since nobody holds its signing key or its case identity any more`,
+        )
+      }
+
       const custodian = custodianOf(kase)
       const identity = {line: custodianLine(custodian), fingerprint: custodianFingerprint(custodian), custodian}
       this.log(identity.line)

@@ -51,5 +51,12 @@ describe('custody key show --public', () => {
     const after = parseCustodian((await custody(['key', 'show', '--public', '--case', dir])).stdout)
     expect(after.case).toBe(before.case)
     expect(after.signingKey).not.toBe(before.signingKey)
+    // Once the keys are destroyed, nobody holds what the line names: there is none to give.
+    const env = {CUSTODY_PASSPHRASE: 'the next passphrase of the field case'}
+    expect((await custody(['key', 'destroy', '--yes', '--case', dir], {env})).code).toBe(0)
+    const gone = await custody(['key', 'show', '--public', '--case', dir])
+    expect(gone.code).toBe(2)
+    expect(gone.stderr).toMatch(/^Error: the keys of this case were destroyed on /)
+    expect(gone.stdout).toBe('')
   })
 })

@@ -185,6 +185,14 @@ describe('custody report --case', () => {
     expect(readdirSync(work.path).filter((name) => name.startsWith('.no-key'))).toEqual([])
   })
 
+  it("refuses an --out inside the case's own folder, where decrypted content would sit beside the vault", async () => {
+    const inside = join(kase.dir, '.custody', 'vault', 'report.html')
+    const refused = await custodyJson<CaseReportJson>(['report', '--case', kase.dir, '--out', inside])
+    expect(refused.code).toBe(2)
+    expect(refused.json.error?.message).toContain("inside the case's own folder")
+    expect(existsSync(inside)).toBe(false)
+  })
+
   it('does not write the decrypted content anywhere: the files it opens for writing are the report, its temp file, and scratch files in TMPDIR', () => {
     const tmp = join(work.path, 'tmpdir')
     const outDir = join(work.path, 'traced')
