@@ -26,7 +26,12 @@ export function newPayloadNonce(): Buffer {
 
 /** payload key = HKDF-SHA-256(ikm = file key, salt = nonce, info = "payload"). */
 export function payloadKey(fileKey: Uint8Array, nonce: Uint8Array): KeyObject {
-  return createSecretKey(hkdf(fileKey, nonce, 'payload'))
+  return createSecretKey(payloadKeyBytes(fileKey, nonce))
+}
+
+/** The payload key as bytes: for a thread that seals chunks under it (payload-worker.ts). */
+export function payloadKeyBytes(fileKey: Uint8Array, nonce: Uint8Array): Buffer {
+  return hkdf(fileKey, nonce, 'payload')
 }
 
 /** The bytes of the sealed payload (nonce and chunks) of `plaintextSize` bytes of plaintext. */
@@ -56,38 +61,38 @@ export class ChunkNonce {
 }
 
 /**
- * Seals plaintext, given in pieces, into chunks. A full chunk is sealed only once more plaintext
- * follows it (until then it may be the final one), so up to 64 KiB waits for the next call.
+ * One chunk of the STREAM, framed and not yet sealed: its plaintext and its nonce. `owned`: the
+ * plaintext's memory is the chunk's alone (a chunk that waited for what follows it), not a view of
+ * what the caller gave, so it may be handed to another thread.
  */
-export class PayloadSealer {
-  private readonly key: KeyObject
+export interface FramedChunk {
+  readonly plaintext: Uint8Array
+  readonly nonce: Buffer
+  readonly owned: boolean
+}
+
+/**
+ * Cuts plaintext, given in pieces, into the chunks of the STREAM, each with its nonce. A full chunk
+ * is framed only once more plaintext follows it (until then it may be the final one), so up to
+ * 64 KiB waits for the next call. The framing is all of the STREAM's order: whoever seals the
+ * chunks (this thread, or payload-worker.ts) seals each under the nonce given here.
+ */
+export class PayloadFramer {
   private readonly nonce = new ChunkNonce()
-  private readonly pending = Buffer.allocUnsafe(CHUNK_SIZE)
+  private pending = Buffer.allocUnsafeSlow(CHUNK_SIZE)
   private pendingLength = 0
   private finished = false
 
-  constructor(key: KeyObject) {
-    this.key = key
-  }
-
-  /**
-   * The sealed chunks that `plaintext` completes (none, one or many), each as its ciphertext and
-   * its tag, in file order. Pieces, not one buffer: copying into fresh memory cost a third of the
-   * time.
-   */
-  update(plaintext: Uint8Array): Buffer[] {
+  /** The chunks that `plaintext` completes (none, one or many), in file order. */
+  update(plaintext: Uint8Array): FramedChunk[] {
     if (this.finished) throw new CustodyError('INTERNAL', 'plaintext was given after the final chunk was sealed')
-    const out: Buffer[] = []
+    const out: FramedChunk[] = []
     let offset = 0
     while (offset < plaintext.length) {
-      if (this.pendingLength === CHUNK_SIZE) {
-        this.seal(this.pending, false, out)
-        this.pendingLength = 0
-      }
-
+      if (this.pendingLength === CHUNK_SIZE) out.push(this.takePending(false))
       if (this.pendingLength === 0 && plaintext.length - offset > CHUNK_SIZE) {
         // Whole chunks straight from the input, with more input after them: no copy.
-        this.seal(plaintext.subarray(offset, offset + CHUNK_SIZE), false, out)
+        out.push(this.frame(plaintext.subarray(offset, offset + CHUNK_SIZE), false, false))
         offset += CHUNK_SIZE
         continue
       }
@@ -101,20 +106,55 @@ export class PayloadSealer {
     return out
   }
 
-  /** The final chunk, as its ciphertext and tag: what is pending, empty only when no plaintext was given at all. */
-  final(): Buffer[] {
+  /** The final chunk: what is pending, empty only when no plaintext was given at all. */
+  final(): FramedChunk {
     if (this.finished) throw new CustodyError('INTERNAL', 'the final chunk was sealed twice')
     this.finished = true
-    const out: Buffer[] = []
-    this.seal(this.pending.subarray(0, this.pendingLength), true, out)
-    return out
+    return this.takePending(true)
   }
 
-  private seal(chunk: Uint8Array, last: boolean, out: Buffer[]): void {
-    const cipher = createCipheriv('chacha20-poly1305', this.key, this.nonce.withFlag(last), {authTagLength: TAG_SIZE})
-    out.push(cipher.update(chunk))
-    cipher.final()
-    out.push(cipher.getAuthTag())
+  /** The pending chunk, given away with its memory (a fresh buffer takes its place). */
+  private takePending(last: boolean): FramedChunk {
+    const chunk = this.frame(this.pending.subarray(0, this.pendingLength), last, true)
+    this.pending = last ? Buffer.alloc(0) : Buffer.allocUnsafeSlow(CHUNK_SIZE)
+    this.pendingLength = 0
+    return chunk
+  }
+
+  private frame(plaintext: Uint8Array, last: boolean, owned: boolean): FramedChunk {
+    const chunk = {plaintext, nonce: Buffer.from(this.nonce.withFlag(last)), owned}
     this.nonce.advance()
+    return chunk
+  }
+}
+
+/** ChaCha20-Poly1305 (RFC 7539 §2.8) of one framed chunk: its ciphertext, then its tag. */
+export function sealChunk(key: KeyObject, chunk: FramedChunk): [Buffer, Buffer] {
+  const cipher = createCipheriv('chacha20-poly1305', key, chunk.nonce, {authTagLength: TAG_SIZE})
+  const ciphertext = cipher.update(chunk.plaintext)
+  cipher.final()
+  return [ciphertext, cipher.getAuthTag()]
+}
+
+/** Seals plaintext, given in pieces, into chunks on this thread (PayloadFramer frames them). */
+export class PayloadSealer {
+  private readonly key: KeyObject
+  private readonly framer = new PayloadFramer()
+
+  constructor(key: KeyObject) {
+    this.key = key
+  }
+
+  /**
+   * The sealed chunks that `plaintext` completes, each as its ciphertext and its tag, in file
+   * order. Pieces, not one buffer: copying into fresh memory cost a third of the time.
+   */
+  update(plaintext: Uint8Array): Buffer[] {
+    return this.framer.update(plaintext).flatMap((chunk) => sealChunk(this.key, chunk))
+  }
+
+  /** The final chunk, as its ciphertext and tag. */
+  final(): Buffer[] {
+    return sealChunk(this.key, this.framer.final())
   }
 }
