@@ -61,14 +61,13 @@ export class ChunkNonce {
 }
 
 /**
- * One chunk of the STREAM, framed and not yet sealed: its plaintext and its nonce. `owned`: the
- * plaintext's memory is the chunk's alone (a chunk that waited for what follows it), not a view of
- * what the caller gave, so it may be handed to another thread.
+ * One chunk of the STREAM, framed and not yet sealed: its plaintext and its nonce. The plaintext is
+ * a view of what the caller gave, or of the framer's own memory (a chunk that waited for what
+ * follows it), which a later update() overwrites: seal it, or copy it, before the next call.
  */
 export interface FramedChunk {
   readonly plaintext: Uint8Array
   readonly nonce: Buffer
-  readonly owned: boolean
 }
 
 /**
@@ -80,6 +79,8 @@ export interface FramedChunk {
 export class PayloadFramer {
   private readonly nonce = new ChunkNonce()
   private pending = Buffer.allocUnsafeSlow(CHUNK_SIZE)
+  // Two buffers in turn: what update() returns from one is not overwritten by the rest of that call.
+  private spare = Buffer.allocUnsafeSlow(CHUNK_SIZE)
   private pendingLength = 0
   private finished = false
 
@@ -92,7 +93,7 @@ export class PayloadFramer {
       if (this.pendingLength === CHUNK_SIZE) out.push(this.takePending(false))
       if (this.pendingLength === 0 && plaintext.length - offset > CHUNK_SIZE) {
         // Whole chunks straight from the input, with more input after them: no copy.
-        out.push(this.frame(plaintext.subarray(offset, offset + CHUNK_SIZE), false, false))
+        out.push(this.frame(plaintext.subarray(offset, offset + CHUNK_SIZE), false))
         offset += CHUNK_SIZE
         continue
       }
@@ -113,16 +114,15 @@ export class PayloadFramer {
     return this.takePending(true)
   }
 
-  /** The pending chunk, given away with its memory (a fresh buffer takes its place). */
   private takePending(last: boolean): FramedChunk {
-    const chunk = this.frame(this.pending.subarray(0, this.pendingLength), last, true)
-    this.pending = last ? Buffer.alloc(0) : Buffer.allocUnsafeSlow(CHUNK_SIZE)
+    const chunk = this.frame(this.pending.subarray(0, this.pendingLength), last)
+    ;[this.pending, this.spare] = [this.spare, this.pending]
     this.pendingLength = 0
     return chunk
   }
 
-  private frame(plaintext: Uint8Array, last: boolean, owned: boolean): FramedChunk {
-    const chunk = {plaintext, nonce: Buffer.from(this.nonce.withFlag(last)), owned}
+  private frame(plaintext: Uint8Array, last: boolean): FramedChunk {
+    const chunk = {plaintext, nonce: Buffer.from(this.nonce.withFlag(last))}
     this.nonce.advance()
     return chunk
   }

@@ -123,41 +123,29 @@ export class ThreadSealingSink implements SealingSink {
 }
 
 /**
- * Sealed, and the file hashed, on the payload worker; written here, each piece at the offset the
- * framing gave it. The SHA-256 is of the bytes the worker gave to be written, head included.
+ * Sealed, and the file hashed, on the payload worker, which gives each sealed piece to be written
+ * at its offset. The SHA-256 is of the bytes the worker gave to be written, head included.
  */
 export class WorkerSealingSink implements SealingSink {
   private readonly head: Buffer
   private readonly sealer: WorkerPayloadSealer
   private readonly target: FileHandle
-  private position = 0
 
   constructor(target: FileHandle, recipients: readonly AgeRecipient[]) {
     const start = startFileToRecipients(recipients)
     this.head = start.head
-    this.sealer = PayloadWorker.shared().sealer(start)
     this.target = target
+    this.sealer = PayloadWorker.shared().sealer(start, (bytes, at) => writeAll(target, bytes, at))
   }
 
   start(): Promise<unknown> {
-    this.position = this.head.length
     return writeAll(this.target, this.head, 0)
   }
 
-  readonly take = (chunk: Buffer): Promise<unknown> => {
-    const at = this.position
-    const {size, sealed} = this.sealer.update(chunk)
-    this.position += size
-    return sealed.then((bytes) => writeAll(this.target, bytes, at))
-  }
+  readonly take = (chunk: Buffer): Promise<unknown> => this.sealer.update(chunk)
 
-  async finish(): Promise<StoredForm> {
-    const at = this.position
-    const {size, sealed} = this.sealer.final()
-    this.position += size
-    const end = await sealed
-    await writeAll(this.target, end.sealed, at)
-    return {sha256: end.sha256, size: this.position}
+  finish(): Promise<StoredForm> {
+    return this.sealer.final()
   }
 
   drop(): void {

@@ -85,12 +85,15 @@ describe('the payload worker', () => {
     expect(opened(path).equals(plaintext)).toBe(true)
   })
 
-  it('seals pieces of odd sizes from ordinary memory, each copied before it goes', async () => {
-    const plaintext = patterned(3 * 64 * KiB + 100_003)
+  it('seals pieces of odd sizes from ordinary memory, each copied before it goes, more at once than there are slots for what comes back', async () => {
+    // The first piece is larger than a slot of shared memory: its sealed bytes come back in their own buffer.
+    const cuts = [0, 3 * MiB + 5, ...Array.from({length: 8}, (_, i) => 3 * MiB + 5 + (i + 1) * 100_003)]
+    const plaintext = patterned(cuts.at(-1)! + 333)
+    cuts.push(plaintext.length)
     const {path, stored} = await sealWith('pieces.age', async (sink) => {
       const taken: Array<Promise<unknown>> = []
-      for (let at = 0; at < plaintext.length; at += 100_003) {
-        const piece = Buffer.from(plaintext.subarray(at, at + 100_003))
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const piece = Buffer.from(plaintext.subarray(cuts[i], cuts[i + 1]))
         taken.push(sink.take(piece))
         // The caller's memory is its own again at once: what the worker seals is a copy.
         piece.fill(0xee)
