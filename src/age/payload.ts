@@ -4,11 +4,12 @@
  * big-endian chunk counter and a last byte of 1 for the final chunk, 0 before it (STREAM). The
  * final chunk may be short, and is empty only when the whole payload is.
  *
- * Both directions take bytes in pieces of any size and never hold more than a chunk
- * (payload-opener.ts is the other direction). Each chunk
- * goes through OpenSSL (node:crypto) with the key as a KeyObject: the JavaScript ChaCha20 of
- * @noble/ciphers is an order of magnitude slower, too slow for the vault's large originals
- * (README, "Speed").
+ * Both directions take bytes in pieces of any size and never hold more than a chunk or two
+ * (payload-opener.ts is the other direction). Sealing is in two parts: PayloadFramer cuts the
+ * plaintext into chunks and gives each its nonce (the STREAM's whole order), and sealChunk seals one,
+ * here (PayloadSealer) or on a worker thread (payload-worker.ts). Each chunk goes through OpenSSL
+ * (node:crypto): the JavaScript ChaCha20 of @noble/ciphers is an order of magnitude slower, too
+ * slow for the vault's large originals (README, "Speed").
  */
 import {createCipheriv, createSecretKey, randomBytes, type KeyObject} from 'node:crypto'
 import {CustodyError} from '../errors.js'

@@ -23,6 +23,7 @@ import {PayloadWorker, type WorkerPayloadSealer} from '../age/payload-worker.js'
 import type {AgeIdentity, AgeRecipient} from '../age/x25519.js'
 import {CustodyError} from '../errors.js'
 import {HEX64} from '../formats/guards.js'
+import {PARALLEL_HASH_BYTES} from '../hashing/pump.js'
 import {writeAll, writeAllPieces} from '../io/files.js'
 
 /** What an encrypted vault needs: the keys of the case, once it is unlocked. */
@@ -75,11 +76,11 @@ export interface SealingSink {
 
 /**
  * From this size up, an object is sealed on the payload worker (src/age/payload-worker.ts), beside
- * the threads that hash it; the hash pump gives such a file's chunks in shared memory, read there
- * in place. A smaller file is sealed here: a batch of photos keeps both cores busy already, and a
- * message to the worker and back costs more than a photo's encryption.
+ * the threads that hash it: the size from which the hash pump gives a file's chunks in shared
+ * memory, which the worker reads in place. A smaller file is sealed here: a batch of photos keeps
+ * both cores busy already, and a message to the worker and back costs more than a photo's encryption.
  */
-export const WORKER_SEAL_BYTES = 16 * 1024 * 1024
+export const WORKER_SEAL_BYTES = PARALLEL_HASH_BYTES
 
 /** The sink that seals a file of `expectedSize` bytes into `target`, on this thread or on the worker. */
 export function sealingSink(target: FileHandle, recipients: readonly AgeRecipient[], expectedSize: number): SealingSink {
