@@ -79,9 +79,10 @@ export interface FramedChunk {
  */
 export class PayloadFramer {
   private readonly nonce = new ChunkNonce()
-  private pending = Buffer.allocUnsafeSlow(CHUNK_SIZE)
-  // Two buffers in turn: what update() returns from one is not overwritten by the rest of that call.
-  private spare = Buffer.allocUnsafeSlow(CHUNK_SIZE)
+  private pending: Buffer = Buffer.allocUnsafeSlow(CHUNK_SIZE)
+  // Two buffers in turn (the second made when first needed): what update() returns from one is not
+  // overwritten by the rest of that call.
+  private spare: Buffer | undefined
   private pendingLength = 0
   private finished = false
 
@@ -117,7 +118,7 @@ export class PayloadFramer {
 
   private takePending(last: boolean): FramedChunk {
     const chunk = this.frame(this.pending.subarray(0, this.pendingLength), last)
-    ;[this.pending, this.spare] = [this.spare, this.pending]
+    if (!last) [this.pending, this.spare] = [this.spare ?? Buffer.allocUnsafeSlow(CHUNK_SIZE), this.pending]
     this.pendingLength = 0
     return chunk
   }
