@@ -1,7 +1,7 @@
 /**
  * A worker thread that answers requests: each message that wants an answer carries a key, and the
- * worker replies `{key, value}` or `{key, error}`: the payload worker (src/age/payload-worker.ts).
- * The hash worker (src/hashing/hash-worker.ts) keeps its own copy of this machinery, older.
+ * worker replies `{key, value}` or `{key, error}`. The hash worker (src/hashing/hash-worker.ts) and
+ * the payload worker (src/age/payload-worker.ts) are ones.
  *
  * The worker's code is plain JavaScript evaluated in it, so that it runs the same from src/ (under
  * vitest) and from dist/. The thread keeps the process alive only while an answer is awaited: an
