@@ -130,6 +130,8 @@ function tellRetry(why: string, triesLeft: number): void {
 /** How a command opens its case for writing (see unlockCase()). */
 interface UnlockOptions<T> {
   background?: boolean
+  /** The work only adds content (ingest): the case identity, which decrypts, stays closed (Case.unlock). */
+  writeOnly?: boolean
   compare?: boolean
   /** What can be refused once the case is open, before the passphrase is asked for; its result is returned as `checked`. */
   check?: (kase: Case) => T | Promise<T>
@@ -280,8 +282,9 @@ export abstract class CustodyCommand extends Command {
         // A passphrase typed at the prompt opens the key before the work starts, so that a wrong
         // one can be asked again; one from a file or the environment can only be refused.
         // An encrypted vault needs its keys before the first file is staged: opened first.
-        if (options.background && !prompted && !kase.vault.encrypted) kase.beginUnlock(passphrase)
-        else await kase.unlock(passphrase)
+        const keys = {writeOnly: options.writeOnly === true}
+        if (options.background && !prompted && !kase.vault.encrypted) kase.beginUnlock(passphrase, keys)
+        else await kase.unlock(passphrase, keys)
         return passphrase
       })
       return {kase, passphrase, checked}

@@ -122,7 +122,7 @@ timestamp when a TSA is set and events wait for a token, and how to seal. --json
     // Usage, then the case, then the passphrase; a run that can take nothing in needs none.
     const checked = await checkIngest(given)
     const writes = !dryRun && !checked.takesNothing
-    using kase = writes ? await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest', {background: true}) : this.openCase(flags.case)
+    using kase = writes ? await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest', {background: true, writeOnly: true}) : this.openCase(flags.case)
     const interrupt = this.interruptible('Stopping after the files in progress (Ctrl-C again to stop now)...')
     const showProgress = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
     const progress = progressLine(process.stderr, showProgress)

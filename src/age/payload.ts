@@ -4,11 +4,12 @@
  * big-endian chunk counter and a last byte of 1 for the final chunk, 0 before it (STREAM). The
  * final chunk may be short, and is empty only when the whole payload is.
  *
- * Both directions take bytes in pieces of any size and never hold more than a chunk
- * (payload-opener.ts is the other direction). Each chunk
- * goes through OpenSSL (node:crypto) with the key as a KeyObject: the JavaScript ChaCha20 of
- * @noble/ciphers is an order of magnitude slower, too slow for the vault's large originals
- * (README, "Speed").
+ * Both directions take bytes in pieces of any size and never hold more than a chunk or two
+ * (payload-opener.ts is the other direction). Sealing is in two parts: PayloadFramer cuts the
+ * plaintext into chunks and gives each its nonce (the STREAM's whole order), and sealChunk seals one,
+ * here (PayloadSealer) or on a worker thread (payload-worker.ts). Each chunk goes through OpenSSL
+ * (node:crypto): the JavaScript ChaCha20 of @noble/ciphers is an order of magnitude slower, too
+ * slow for the vault's large originals (README, "Speed").
  */
 import {createCipheriv, createSecretKey, randomBytes, type KeyObject} from 'node:crypto'
 import {CustodyError} from '../errors.js'
@@ -26,7 +27,12 @@ export function newPayloadNonce(): Buffer {
 
 /** payload key = HKDF-SHA-256(ikm = file key, salt = nonce, info = "payload"). */
 export function payloadKey(fileKey: Uint8Array, nonce: Uint8Array): KeyObject {
-  return createSecretKey(hkdf(fileKey, nonce, 'payload'))
+  return createSecretKey(payloadKeyBytes(fileKey, nonce))
+}
+
+/** The payload key as bytes: for a thread that seals chunks under it (payload-worker.ts). */
+export function payloadKeyBytes(fileKey: Uint8Array, nonce: Uint8Array): Buffer {
+  return hkdf(fileKey, nonce, 'payload')
 }
 
 /** The bytes of the sealed payload (nonce and chunks) of `plaintextSize` bytes of plaintext. */
@@ -56,38 +62,40 @@ export class ChunkNonce {
 }
 
 /**
- * Seals plaintext, given in pieces, into chunks. A full chunk is sealed only once more plaintext
- * follows it (until then it may be the final one), so up to 64 KiB waits for the next call.
+ * One chunk of the STREAM, framed and not yet sealed: its plaintext and its nonce. The plaintext is
+ * a view of what the caller gave, or of the framer's own memory (a chunk that waited for what
+ * follows it), which a later update() overwrites: seal it, or copy it, before the next call.
  */
-export class PayloadSealer {
-  private readonly key: KeyObject
+export interface FramedChunk {
+  readonly plaintext: Uint8Array
+  readonly nonce: Buffer
+}
+
+/**
+ * Cuts plaintext, given in pieces, into the chunks of the STREAM, each with its nonce. A full chunk
+ * is framed only once more plaintext follows it (until then it may be the final one), so up to
+ * 64 KiB waits for the next call. The framing is all of the STREAM's order: whoever seals the
+ * chunks (this thread, or payload-worker.ts) seals each under the nonce given here.
+ */
+export class PayloadFramer {
   private readonly nonce = new ChunkNonce()
-  private readonly pending = Buffer.allocUnsafe(CHUNK_SIZE)
+  private pending: Buffer = Buffer.allocUnsafeSlow(CHUNK_SIZE)
+  // Two buffers in turn (the second made when first needed): what update() returns from one is not
+  // overwritten by the rest of that call.
+  private spare: Buffer | undefined
   private pendingLength = 0
   private finished = false
 
-  constructor(key: KeyObject) {
-    this.key = key
-  }
-
-  /**
-   * The sealed chunks that `plaintext` completes (none, one or many), each as its ciphertext and
-   * its tag, in file order. Pieces, not one buffer: copying into fresh memory cost a third of the
-   * time.
-   */
-  update(plaintext: Uint8Array): Buffer[] {
+  /** The chunks that `plaintext` completes (none, one or many), in file order. */
+  update(plaintext: Uint8Array): FramedChunk[] {
     if (this.finished) throw new CustodyError('INTERNAL', 'plaintext was given after the final chunk was sealed')
-    const out: Buffer[] = []
+    const out: FramedChunk[] = []
     let offset = 0
     while (offset < plaintext.length) {
-      if (this.pendingLength === CHUNK_SIZE) {
-        this.seal(this.pending, false, out)
-        this.pendingLength = 0
-      }
-
+      if (this.pendingLength === CHUNK_SIZE) out.push(this.takePending(false))
       if (this.pendingLength === 0 && plaintext.length - offset > CHUNK_SIZE) {
         // Whole chunks straight from the input, with more input after them: no copy.
-        this.seal(plaintext.subarray(offset, offset + CHUNK_SIZE), false, out)
+        out.push(this.frame(plaintext.subarray(offset, offset + CHUNK_SIZE), false))
         offset += CHUNK_SIZE
         continue
       }
@@ -101,20 +109,54 @@ export class PayloadSealer {
     return out
   }
 
-  /** The final chunk, as its ciphertext and tag: what is pending, empty only when no plaintext was given at all. */
-  final(): Buffer[] {
+  /** The final chunk: what is pending, empty only when no plaintext was given at all. */
+  final(): FramedChunk {
     if (this.finished) throw new CustodyError('INTERNAL', 'the final chunk was sealed twice')
     this.finished = true
-    const out: Buffer[] = []
-    this.seal(this.pending.subarray(0, this.pendingLength), true, out)
-    return out
+    return this.takePending(true)
   }
 
-  private seal(chunk: Uint8Array, last: boolean, out: Buffer[]): void {
-    const cipher = createCipheriv('chacha20-poly1305', this.key, this.nonce.withFlag(last), {authTagLength: TAG_SIZE})
-    out.push(cipher.update(chunk))
-    cipher.final()
-    out.push(cipher.getAuthTag())
+  private takePending(last: boolean): FramedChunk {
+    const chunk = this.frame(this.pending.subarray(0, this.pendingLength), last)
+    if (!last) [this.pending, this.spare] = [this.spare ?? Buffer.allocUnsafeSlow(CHUNK_SIZE), this.pending]
+    this.pendingLength = 0
+    return chunk
+  }
+
+  private frame(plaintext: Uint8Array, last: boolean): FramedChunk {
+    const chunk = {plaintext, nonce: Buffer.from(this.nonce.withFlag(last))}
     this.nonce.advance()
+    return chunk
+  }
+}
+
+/** ChaCha20-Poly1305 (RFC 7539 §2.8) of one framed chunk: its ciphertext, then its tag. */
+export function sealChunk(key: KeyObject, chunk: FramedChunk): [Buffer, Buffer] {
+  const cipher = createCipheriv('chacha20-poly1305', key, chunk.nonce, {authTagLength: TAG_SIZE})
+  const ciphertext = cipher.update(chunk.plaintext)
+  cipher.final()
+  return [ciphertext, cipher.getAuthTag()]
+}
+
+/** Seals plaintext, given in pieces, into chunks on this thread (PayloadFramer frames them). */
+export class PayloadSealer {
+  private readonly key: KeyObject
+  private readonly framer = new PayloadFramer()
+
+  constructor(key: KeyObject) {
+    this.key = key
+  }
+
+  /**
+   * The sealed chunks that `plaintext` completes, each as its ciphertext and its tag, in file
+   * order. Pieces, not one buffer: copying into fresh memory cost a third of the time.
+   */
+  update(plaintext: Uint8Array): Buffer[] {
+    return this.framer.update(plaintext).flatMap((chunk) => sealChunk(this.key, chunk))
+  }
+
+  /** The final chunk, as its ciphertext and tag. */
+  final(): Buffer[] {
+    return sealChunk(this.key, this.framer.final())
   }
 }

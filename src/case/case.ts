@@ -263,17 +263,36 @@ export class Case implements Disposable, AsyncDisposable {
 
   /**
    * Opens the signing key with the passphrase; every append from now on ends with a checkpoint
-   * it signs. Commands that append call this before doing any other work.
+   * it signs. Commands that append call this before doing any other work. `writeOnly`: the work
+   * only adds content (ingest), and the case identity stays closed (openCaseKeys).
    */
-  async unlock(passphrase: string): Promise<Signer> {
+  async unlock(passphrase: string, options: {writeOnly?: boolean} = {}): Promise<Signer> {
     this.refuseIfKeysDestroyed()
-    // Both at once (each is an scrypt); a wrong passphrase is said as the signing key's refusal.
+    const signer = options.writeOnly === true ? await this.unlockForWriting(passphrase) : await this.unlockAll(passphrase)
+    this.ledger.useSigner({caseId: this.info.caseId, signer})
+    this.unlocked = signer
+    return signer
+  }
+
+  /**
+   * The signing key and the vault's keys at once (each an scrypt, the vault's two in a row); a
+   * wrong passphrase is said as the signing key's refusal.
+   */
+  private async unlockAll(passphrase: string): Promise<Signer> {
     const [signing, vault] = await Promise.allSettled([openSigningKey(this.dataDir, this.signingKey().fingerprint, passphrase), this.openVault({passphrase})])
     if (signing.status === 'rejected') throw signing.reason
     if (vault.status === 'rejected') throw vault.reason
-    const signer = signing.value
-    this.ledger.useSigner({caseId: this.info.caseId, signer})
-    this.unlocked = signer
+    return signing.value
+  }
+
+  /**
+   * The signing key, then the address key: one scrypt (64 MiB) at a time, so that an ingest's
+   * peak memory is the same in an encrypted case as in clear. On two cores, two scrypts at once
+   * take about as long as one after the other (README, "Speed", row j).
+   */
+  private async unlockForWriting(passphrase: string): Promise<Signer> {
+    const signer = await openSigningKey(this.dataDir, this.signingKey().fingerprint, passphrase)
+    await this.openVault({passphrase, writeOnly: true})
     return signer
   }
 
@@ -288,8 +307,8 @@ export class Case implements Disposable, AsyncDisposable {
    * purpose: secret-box.ts) then runs beside the first steps of the work. The command awaits
    * ready() before anything it would have to undo: a wrong passphrase still leaves nothing behind.
    */
-  beginUnlock(passphrase: string): void {
-    this.unlocking = this.unlock(passphrase)
+  beginUnlock(passphrase: string, options: {writeOnly?: boolean} = {}): void {
+    this.unlocking = this.unlock(passphrase, options)
     // A rejection is reported by ready(); without this it would also be an unhandled one.
     this.unlocking.catch(() => undefined)
   }

@@ -6,9 +6,9 @@
  * chunk's memory before the worker acknowledges it. One worker is shared by every file in flight
  * (each is a job).
  */
-import {Worker} from 'node:worker_threads'
+import {WorkerThread} from '../io/worker-thread.js'
 
-// Plain JavaScript evaluated in the worker: it runs the same from src/ (under vitest) and dist/.
+// Plain JavaScript evaluated in the worker (src/io/worker-thread.ts).
 const WORKER_SOURCE = `
 const {parentPort} = require('node:worker_threads')
 const {createHash} = require('node:crypto')
@@ -18,11 +18,11 @@ parentPort.on('message', (m) => {
     let hash = jobs.get(m.job)
     if (!hash) jobs.set(m.job, (hash = createHash(m.algorithm)))
     hash.update(new Uint8Array(m.buffer, m.offset, m.length))
-    parentPort.postMessage({type: 'ack', job: m.job, seq: m.seq})
+    parentPort.postMessage({key: m.job + ':' + m.seq})
   } else if (m.type === 'digest') {
     const hash = jobs.get(m.job) ?? createHash(m.algorithm)
     jobs.delete(m.job)
-    parentPort.postMessage({type: 'digest', job: m.job, hex: hash.digest('hex')})
+    parentPort.postMessage({key: m.job + ':digest', value: hash.digest('hex')})
   } else if (m.type === 'drop') {
     jobs.delete(m.job)
   }
@@ -32,32 +32,15 @@ parentPort.on('message', (m) => {
 /** Below this many bytes a file is hashed where it is read: a message to the worker and back costs more. */
 export const WORKER_HASH_BYTES = 64 * 1024
 
-type Reply = {type: 'ack'; job: number; seq: number} | {type: 'digest'; job: number; hex: string}
-
 export class HashWorker implements AsyncDisposable {
   private static instance: HashWorker | undefined
-  private readonly worker: Worker
-  private readonly waiting = new Map<string, {resolve: (value: string) => void; reject: (error: Error) => void}>()
+  private readonly thread: WorkerThread
   private nextJob = 1
-  private ended = false
 
   private constructor() {
-    this.worker = new Worker(WORKER_SOURCE, {eval: true})
-    this.worker.on('message', (reply: Reply) => {
-      const key = reply.type === 'ack' ? `${reply.job}:${reply.seq}` : `${reply.job}:digest`
-      const waiter = this.waiting.get(key)
-      this.waiting.delete(key)
-      if (this.waiting.size === 0) this.worker.unref()
-      waiter?.resolve(reply.type === 'digest' ? reply.hex : '')
+    this.thread = new WorkerThread(WORKER_SOURCE, 'hash worker', () => {
+      if (HashWorker.instance === this) HashWorker.instance = undefined
     })
-    this.worker.on('error', (error) => {
-      for (const waiter of this.waiting.values()) waiter.reject(error)
-      this.waiting.clear()
-      HashWorker.instance = undefined
-    })
-    // Referenced only while a reply is awaited, so that an idle worker never keeps the process
-    // alive and a busy one is never abandoned. (After the listeners: adding one refs the worker.)
-    this.worker.unref()
   }
 
   static shared(): HashWorker {
@@ -70,21 +53,13 @@ export class HashWorker implements AsyncDisposable {
     return new WorkerHash(this, this.nextJob++, algorithm)
   }
 
+  /** The worker's answer to `key`: a digest's hex, or nothing for a chunk hashed. */
   request(key: string, message: Record<string, unknown>): Promise<string> {
-    return new Promise((resolve, reject) => {
-      if (this.ended) {
-        reject(endedError())
-        return
-      }
-
-      if (this.waiting.size === 0) this.worker.ref()
-      this.waiting.set(key, {resolve, reject})
-      this.worker.postMessage(message)
-    })
+    return this.thread.request<string | undefined>(key, message).then((value) => value ?? '')
   }
 
   post(message: Record<string, unknown>): void {
-    this.worker.postMessage(message)
+    this.thread.post(message)
   }
 
   /**
@@ -95,16 +70,8 @@ export class HashWorker implements AsyncDisposable {
    */
   async [Symbol.asyncDispose](): Promise<void> {
     if (HashWorker.instance === this) HashWorker.instance = undefined
-    if (this.ended) return
-    this.ended = true
-    for (const waiter of this.waiting.values()) waiter.reject(endedError())
-    this.waiting.clear()
-    await this.worker.terminate()
+    await this.thread.end()
   }
-}
-
-function endedError(): Error {
-  return new Error('the hash worker was ended before it replied')
 }
 
 export class WorkerHash {

@@ -13,7 +13,7 @@ import {CHUNK_SIZE, giveBack, takeBuffer, type Digests} from './digests.js'
 import {HashWorker, type WorkerHash} from './hash-worker.js'
 
 /** Below this, one core hashes both digests faster than handing chunks to a worker. */
-const PARALLEL_HASH_BYTES = 16 * 1024 * 1024
+export const PARALLEL_HASH_BYTES = 16 * 1024 * 1024
 const SLOTS = 4
 
 export type ChunkSink = (chunk: Buffer, offset: number) => Promise<unknown>

@@ -81,7 +81,13 @@ export interface CaseKeyHolder {
   readonly ledger: Ledger
 }
 
-export type CaseUnlock = {passphrase: string} | {identities: AgeIdentity[]}
+/**
+ * How the case keys are opened: with the passphrase, or with recipients' identities. `writeOnly`:
+ * the work only adds content (ingest), which needs the recipients (public, in the ledger) and the
+ * address key, never a key that decrypts; the case identity then stays closed, and its scrypt
+ * (64 MiB, the time of one key opening) is not spent.
+ */
+export type CaseUnlock = {passphrase: string; writeOnly?: boolean} | {identities: AgeIdentity[]}
 
 export function keyPath(dataDir: string, file: string): string {
   return join(dataDir, KEYS_FOLDER, file)
@@ -251,7 +257,7 @@ async function openCaseIdentity(dataDir: string, passphrase: string, recipient: 
 
 /**
  * Opens the case keys: with the passphrase (the address key, and the case identity unless in a
- * field case), or with identities, at least one of which must be a recipient's (WRONG_KEY
+ * field case or `writeOnly`), or with identities, at least one of which must be a recipient's (WRONG_KEY
  * otherwise). Refuses a case without case keys, and a passphrase once the keys were destroyed.
  */
 export async function openCaseKeys(kase: CaseKeyHolder, unlock: CaseUnlock): Promise<CaseKeys> {
@@ -275,7 +281,7 @@ export async function openCaseKeys(kase: CaseKeyHolder, unlock: CaseUnlock): Pro
   const destroyed = keysDestroyed(kase.ledger)
   if (destroyed !== undefined) throw keysDestroyedError(destroyed)
   const addressKey = checkAddressKey(await openWithPassphrase(kase.dataDir, ADDRESS_KEY_FILE, unlock.passphrase), keyPath(kase.dataDir, ADDRESS_KEY_FILE))
-  const identities = field ? [] : [await openCaseIdentity(kase.dataDir, unlock.passphrase, recipients[0]?.text)]
+  const identities = field || unlock.writeOnly === true ? [] : [await openCaseIdentity(kase.dataDir, unlock.passphrase, recipients[0]?.text)]
   return {addressKey, recipients, identities, field}
 }
 

@@ -18,11 +18,13 @@ import {createReadStream} from 'node:fs'
 import type {FileHandle} from 'node:fs/promises'
 import {basename} from 'node:path'
 import {createDecryptStream} from '../age/decrypt.js'
-import {AgeEncryptor} from '../age/encrypt.js'
+import {AgeEncryptor, startFileToRecipients} from '../age/encrypt.js'
+import {PayloadWorker, type WorkerPayloadSealer} from '../age/payload-worker.js'
 import type {AgeIdentity, AgeRecipient} from '../age/x25519.js'
 import {CustodyError} from '../errors.js'
 import {HEX64} from '../formats/guards.js'
-import {writeAllPieces} from '../io/files.js'
+import {PARALLEL_HASH_BYTES} from '../hashing/pump.js'
+import {writeAll, writeAllPieces} from '../io/files.js'
 
 /** What an encrypted vault needs: the keys of the case, once it is unlocked. */
 export interface VaultKeys {
@@ -58,9 +60,35 @@ export function addressOf(stored: {vault: string}): string {
 /**
  * A sink for `pumpHashed` that encrypts each plaintext chunk to the recipients as it comes and
  * writes the age file from its first byte, hashing what it writes. Pieces are written at the
- * offsets they take in the file, so writes may overlap in time as the pump's do.
+ * offsets they take in the file (known as each chunk is taken, in order), so writes may overlap in
+ * time as the pump's do. The promise of a chunk settles once it is written: its memory is free.
  */
-export class SealingSink {
+export interface SealingSink {
+  /** The header: written before the first chunk. */
+  start(): Promise<unknown>
+  /** Called synchronously in plaintext order. */
+  readonly take: (chunk: Buffer) => Promise<unknown>
+  /** The final chunk, then the SHA-256 and size of the whole age file: once every take has settled. */
+  finish(): Promise<StoredForm>
+  /** Lets go of what a copy that failed holds (nothing on disk: the caller removes the file). */
+  drop(): void
+}
+
+/**
+ * From this size up, an object is sealed on the payload worker (src/age/payload-worker.ts), beside
+ * the threads that hash it: the size from which the hash pump gives a file's chunks in shared
+ * memory, which the worker reads in place. A smaller file is sealed here: a batch of photos keeps
+ * both cores busy already, and a message to the worker and back costs more than a photo's encryption.
+ */
+export const WORKER_SEAL_BYTES = PARALLEL_HASH_BYTES
+
+/** The sink that seals a file of `expectedSize` bytes into `target`, on this thread or on the worker. */
+export function sealingSink(target: FileHandle, recipients: readonly AgeRecipient[], expectedSize: number): SealingSink {
+  return expectedSize >= WORKER_SEAL_BYTES ? new WorkerSealingSink(target, recipients) : new ThreadSealingSink(target, recipients)
+}
+
+/** Sealed and hashed on this thread. */
+export class ThreadSealingSink implements SealingSink {
   private readonly encryptor: AgeEncryptor
   private readonly target: FileHandle
   private readonly written: Hash = createHash('sha256')
@@ -71,19 +99,18 @@ export class SealingSink {
     this.target = target
   }
 
-  /** The header: written before the first chunk. */
   start(): Promise<unknown> {
     return this.write([this.encryptor.head])
   }
 
-  /** Called synchronously in plaintext order; the promise settles when the pieces are written. */
   readonly take = (chunk: Buffer): Promise<unknown> => this.write(this.encryptor.update(chunk))
 
-  /** The final chunk, then the SHA-256 and size of the whole age file. */
   async finish(): Promise<StoredForm> {
     await this.write(this.encryptor.final())
     return {sha256: this.written.digest('hex'), size: this.position}
   }
+
+  drop(): void {}
 
   private write(pieces: readonly Buffer[]): Promise<unknown> {
     const at = this.position
@@ -93,6 +120,37 @@ export class SealingSink {
     }
 
     return writeAllPieces(this.target, pieces, at)
+  }
+}
+
+/**
+ * Sealed, and the file hashed, on the payload worker, which gives each sealed piece to be written
+ * at its offset. The SHA-256 is of the bytes the worker gave to be written, head included.
+ */
+export class WorkerSealingSink implements SealingSink {
+  private readonly head: Buffer
+  private readonly sealer: WorkerPayloadSealer
+  private readonly target: FileHandle
+
+  constructor(target: FileHandle, recipients: readonly AgeRecipient[]) {
+    const start = startFileToRecipients(recipients)
+    this.head = start.head
+    this.target = target
+    this.sealer = PayloadWorker.shared().sealer(start, (bytes, at) => writeAll(target, bytes, at))
+  }
+
+  start(): Promise<unknown> {
+    return writeAll(this.target, this.head, 0)
+  }
+
+  readonly take = (chunk: Buffer): Promise<unknown> => this.sealer.update(chunk)
+
+  finish(): Promise<StoredForm> {
+    return this.sealer.final()
+  }
+
+  drop(): void {
+    this.sealer.drop()
   }
 }
 

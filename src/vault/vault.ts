@@ -24,7 +24,7 @@ import {decryptBytes} from '../age/decrypt.js'
 import {encryptBytes} from '../age/encrypt.js'
 import {AgeRandomReader} from '../age/random-reader.js'
 import type {ReadSource} from '../io/read-ahead.js'
-import {identityNeeded, openSealed, SealingSink, SEALED_EXTENSION, SEALED_FOLDER, sealedRelativePath, type StoredForm, type VaultKeys} from './sealed-objects.js'
+import {identityNeeded, openSealed, sealingSink, SEALED_EXTENSION, type SealingSink, SEALED_FOLDER, sealedRelativePath, type StoredForm, type VaultKeys} from './sealed-objects.js'
 
 
 export interface StagedObject {
@@ -304,8 +304,10 @@ export class Vault {
     {signal, onBytes}: StageOptions,
   ): Promise<{digests: Digests; size: number; stored?: StoredForm}> {
     const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE)
+    let sealing: SealingSink | undefined
+    let done = false
     try {
-      const sealing = this.keys === undefined ? undefined : new SealingSink(target, this.keys.recipients)
+      sealing = this.keys === undefined ? undefined : sealingSink(target, this.keys.recipients, expectedSize)
       await sealing?.start()
       const result = await pumpHashed(source, sealing?.take ?? ((chunk, offset) => writeAll(target, chunk, offset)), {
         expectedSize,
@@ -319,11 +321,13 @@ export class Vault {
         abortError: () => new CustodyError('INTERRUPTED', `interrupted while copying ${sourcePath}`, {subject: sourcePath}),
       })
       const stored = await sealing?.finish()
+      done = true
       await target.sync()
       return stored === undefined ? result : {...result, stored}
     } catch (error) {
       throw error instanceof CustodyError ? error : storageError(error, `copying ${sourcePath}`, this.root)
     } finally {
+      if (!done) sealing?.drop()
       await target.close()
     }
   }

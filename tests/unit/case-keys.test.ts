@@ -3,7 +3,7 @@
  * initCase in a temporary folder, real files, real scrypt. The age tool's side is
  * tests/e2e/case-keys.test.ts.
  */
-import {cpSync, existsSync, linkSync, readFileSync, writeFileSync} from 'node:fs'
+import {cpSync, existsSync, linkSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {decryptBytes} from '../../src/age/decrypt.js'
@@ -15,6 +15,7 @@ import {addRecipients} from '../../src/keys/add-recipient.js'
 import {
   ADDRESS_KEY_FILE,
   ADDRESS_KEY_RECIPIENTS_FILE,
+  CASE_IDENTITY_FILE,
   CASE_IDENTITY_RECIPIENTS_FILE,
   caseKeyMode,
   caseRecipients,
@@ -100,6 +101,26 @@ describe('openCaseKeys', () => {
     expect(keys.recipients.map((r) => r.text)).toEqual([hq.recipient.text])
     expect((await openCaseKeys(kase, {identities: [hq.identity]})).addressKey.equals(keys.addressKey)).toBe(true)
     expect(namedRecipients(kase)).toEqual([{recipient: hq.recipient.text, label: 'HQ recipient', seq: 2}])
+  })
+
+  it('writeOnly (ingest): the address key and the recipients, never the case identity, whose file is not even read', async () => {
+    const hq = hqKey()
+    using kase = await newCase({recipients: [hq.recipient]})
+    const all = await openCaseKeys(kase, {passphrase: PASSPHRASE})
+    // The case identity's file gone: only what opens it would notice.
+    renameSync(keyPath(kase.dataDir, CASE_IDENTITY_FILE), join(kase.dataDir, 'moved-away.age'))
+    const writing = await openCaseKeys(kase, {passphrase: PASSPHRASE, writeOnly: true})
+    expect(writing.addressKey.equals(all.addressKey)).toBe(true)
+    expect(writing.recipients.map((r) => r.text)).toEqual(all.recipients.map((r) => r.text))
+    expect(writing.identities).toEqual([])
+    expect(await codeOf(openCaseKeys(kase, {passphrase: PASSPHRASE}))).toBe('KEY_UNREADABLE')
+    // A wrong passphrase is still refused, by the address key.
+    expect(await codeOf(openCaseKeys(kase, {passphrase: 'not the passphrase', writeOnly: true}))).toBe('WRONG_PASSPHRASE')
+    // Case.unlock for writing: the signing key, and a vault that encrypts but reads nothing.
+    await kase.unlock(PASSPHRASE, {writeOnly: true})
+    expect(kase.vault.encrypted).toBe(true)
+    expect(kase.vault.readable).toBe(false)
+    expect(kase.signer()).toBeDefined()
   })
 
   it('refuses a field case without a recipient', async () => {
