@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {CustodyError} from '../../src/errors.js'
 import type {Case} from '../../src/case/case.js'
+import {caseKeyMode} from '../../src/keys/case-keys.js'
 import {destroyLocalKeys, refuseUnrecoverable, type DestroyResult} from '../../src/keys/destroy.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
@@ -55,7 +56,9 @@ protects against that (README "Destroying the keys").`
     this.log(
       [
         `Destroyed the case's local keys (ledger event #${result.seq}): ${result.files.join(', ')}.`,
-        "No passphrase opens the case now; a recipient's identity opens its content (`custody key show` lists them).",
+        caseKeyMode(kase) === 'none'
+          ? 'No passphrase opens the case now, and nothing can be added to it; its vault is in clear (a case made with --plaintext, or before case keys).'
+          : "No passphrase opens the case now; a recipient's identity opens its content (`custody key show` lists them).",
         'On an SSD, copies of the old bytes may survive in flash: full-disk encryption is what protects against that.',
       ].join('\n'),
     )
