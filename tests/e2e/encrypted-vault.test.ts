@@ -6,7 +6,7 @@
  */
 import {execFileSync, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {chmodSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync} from 'node:fs'
+import {chmodSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {caseEnv, copyCase, custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
@@ -184,6 +184,12 @@ describe('an encrypted vault', () => {
     const caseKey = join(work.path, 'case-identity-for-later.txt')
     execFileSync('age', ['-d', '-i', later, '-o', caseKey, join(copy, '.custody', 'keys', 'case-identity.recipients.age')])
     expect(sha256(execFileSync('age', ['-d', '-i', caseKey, x.vault.path], {maxBuffer: 1 << 28}))).toBe(x.digests.sha256)
+
+    // Without that file, what the later recipient cannot open is checked as stored, and verify says why.
+    rmSync(join(copy, '.custody', 'keys', 'case-identity.recipients.age'))
+    const without = await custodyJson<VerifyJson>(['verify', '--json', '--identity', later], {cwd: copy, env: caseEnv(copy)})
+    expect(without.code).toBe(0)
+    expect(without.json.checks.find((c) => c.name === 'vault')?.detail).toContain('case-identity.recipients.age, through which a recipient added later opens what was stored before it, is missing or does not open')
   })
 })
 

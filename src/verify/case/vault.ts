@@ -11,6 +11,7 @@ import type {CaseCheck, CaseContext, CaseFinding, VerifyProgress} from './contex
 import {resultOf} from './context.js'
 import {describeObject} from './describe-object.js'
 import {addressOf} from '../../vault/sealed-objects.js'
+import {CASE_IDENTITY_RECIPIENTS_FILE, caseKeyMode} from '../../keys/case-keys.js'
 
 export const vaultCheck: CaseCheck = {
   name: 'vault',
@@ -33,7 +34,11 @@ export const vaultCheck: CaseCheck = {
     const how = !context.storedOnly
       ? 'original and metadata record re-hashed'
       : context.notForKey > 0
-        ? `original and metadata record re-hashed, but for ${context.notForKey} objects that none of the identities given opens, checked as stored (their age files re-hashed): they were stored before that recipient was added, and open with the identity of a recipient of their time`
+        ? `original and metadata record re-hashed, but for ${context.notForKey} objects that none of the identities given opens, checked as stored (their age files re-hashed): ${
+            caseKeyMode(context.kase) === 'field'
+              ? 'they were stored before that recipient was added, and open with the identity of a recipient of their time'
+              : `.custody/keys/${CASE_IDENTITY_RECIPIENTS_FILE}, through which a recipient added later opens what was stored before it, is missing or does not open with the identities given`
+          }`
         : `as stored: their age files re-hashed; their content was not checked, which needs a key of the case (the passphrase, or a recipient's identity)`
     return resultOf(`${intact}/${claims.size} exhibits intact (${how})`, problems)
   },
