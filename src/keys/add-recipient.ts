@@ -4,10 +4,10 @@
  * recipient (address-key.recipients.age), the case identity encrypted again to every HQ recipient
  * (case-identity.recipients.age: through it the new recipient opens the objects stored before it,
  * which are encrypted to the recipients of their time; none is rewritten), the witness identity
- * key to every recipient (identities.recipients.age), and recipients.txt
- * rewritten, each by temp file and rename; then a `recipient-added` event records it. A crash between the two leaves a recipient
- * in the files and not in the ledger: the ledger says who the recipients are, and a run again
- * records it. A recipient the ledger records already is said so, and nothing is recorded.
+ * key to every recipient (identities.recipients.age), and recipients.txt rewritten, each by temp
+ * file and rename; then a `recipient-added` event records it. A crash between the two leaves a
+ * recipient in the files and not in the ledger: the ledger says who the recipients are, and a run
+ * again records it. A recipient the ledger records already is said so, and nothing is recorded.
  */
 import type {AgeRecipient} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
