@@ -17,11 +17,12 @@ import {namedRecipients, openCaseKeys, recipientAddedDrafts, wrapCaseIdentityFor
 
 /**
  * The witness identity key, if the case has one, kept for every recipient (identities.recipients.age):
- * opened through that file by the identities given, or else with the passphrase.
+ * opened with the passphrase when there is one (the recipients' copy is written anew from it), or
+ * else through that file by the identities given.
  */
 async function keepWitnessKeyForRecipients(kase: Case, unlock: CaseUnlock, passphrase: string | undefined, recipients: readonly AgeRecipient[]): Promise<void> {
   if (!hasIdentityKey(kase.dataDir)) return
-  const byIdentities = 'identities' in unlock ? await openIdentityKey(kase.dataDir, unlock).catch(() => undefined) : undefined
+  const byIdentities = passphrase === undefined && 'identities' in unlock ? await openIdentityKey(kase.dataDir, unlock).catch(() => undefined) : undefined
   const key = byIdentities ?? (passphrase === undefined ? undefined : await openIdentityKey(kase.dataDir, passphrase))
   if (key === undefined) {
     throw new CustodyError('KEY_UNREADABLE', 'the witness identity key could not be opened to keep it for the new recipients: give the case passphrase')

@@ -322,8 +322,9 @@ async function caseIdentityForRecipients(dataDir: string, identities: readonly A
 
 /**
  * Writes case-identity.recipients.age for `hqRecipients` (a case with a case identity), by temp
- * file and rename: the case identity's file is taken from the identities given, through the file
- * as it is, or else opened with the passphrase. Nothing is written in a field case.
+ * file and rename: the case identity's file is opened with the passphrase when there is one (the
+ * copy the recipients' file holds may be damaged: it is written anew from the passphrase's), or
+ * else through that file with the identities given. Nothing is written in a field case.
  */
 export async function wrapCaseIdentityForRecipients(
   kase: CaseKeyHolder,
@@ -332,7 +333,7 @@ export async function wrapCaseIdentityForRecipients(
   hqRecipients: readonly AgeRecipient[],
 ): Promise<void> {
   if (keys.field || hqRecipients.length === 0) return
-  const text = (await caseIdentityTextForRecipients(kase.dataDir, keys.identities)) ?? (passphrase === undefined ? undefined : await caseIdentityText(kase.dataDir, passphrase))
+  const text = passphrase === undefined ? await caseIdentityTextForRecipients(kase.dataDir, keys.identities) : await caseIdentityText(kase.dataDir, passphrase)
   if (text === undefined) {
     throw new CustodyError('KEY_UNREADABLE', `the case identity could not be opened to give it to the new recipients: give the case passphrase`, {subject: keyPath(kase.dataDir, CASE_IDENTITY_FILE)})
   }
