@@ -199,7 +199,7 @@ export function keysDestroyed(ledger: Ledger): {seq: number; time: string} | und
 export function keysDestroyedError(destroyed: {seq: number; time: string}): CustodyError {
   return new CustodyError(
     'KEYS_DESTROYED',
-    `the local keys of this case were destroyed on ${destroyed.time.slice(0, 10)} (\`custody key destroy\`, event #${destroyed.seq}): no passphrase opens it, and nothing can be recorded in it any more (its signing key is gone); a recipient's identity is needed to open its content (--identity FILE, where a command only reads)`,
+    `the local keys of this case were destroyed on ${destroyed.time.slice(0, 10)} (\`custody key destroy\`, event #${destroyed.seq}): no passphrase opens it, and nothing can be recorded in it any more (its signing key is gone); a recipient's identity is needed to open its content`,
   )
 }
 

@@ -20,7 +20,7 @@ import {join} from 'node:path'
 import type {Case} from '../case/case.js'
 import {fsyncFolder} from '../io/files.js'
 import {hasIdentityKey, IDENTITY_KEY_FILE, IDENTITY_KEY_RECIPIENTS_FILE, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
-import {CustodyError, errnoOf} from '../errors.js'
+import {CustodyError, errnoOf, fields, said} from '../errors.js'
 import {ADDRESS_KEY_FILE, CASE_IDENTITY_FILE, caseKeyMode, caseRecipients, rewriteRecipientCopies} from './case-keys.js'
 import {KEYS_FOLDER} from './signing-key.js'
 
@@ -70,9 +70,12 @@ export function refuseUnrecoverable(kase: Case, unrecoverable: boolean): void {
   if (unrecoverable || caseKeyMode(kase) !== 'encrypted' || caseRecipients(kase).length > 1) return
   throw new CustodyError(
     'INVALID_ARGUMENT',
-    "this case has no recipient but its own case identity: once its keys are destroyed nobody could open its content or its witnesses' identities again. Add HQ's recipient first (`custody key add-recipient age1…`), or give --unrecoverable to destroy them anyway. Nothing was done",
+    said`this case has no recipient but its own case identity: once its keys are destroyed nobody could open its content or its witnesses' identities again. Add HQ's recipient first (\`custody key add-recipient age1…\`), or say so (${DESTROY.unrecoverable}) to destroy them anyway. Nothing was done`,
   )
 }
+
+/** What `key destroy` is given, as the core's messages name it (the command names its flags). */
+export const DESTROY = fields({unrecoverable: 'that the loss is wanted'})
 
 /** Records the destruction, then destroys each key file the passphrase opens. The case must be unlocked (its signing key open). */
 export async function destroyLocalKeys(
