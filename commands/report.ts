@@ -1,9 +1,7 @@
-import {realpathSync} from 'node:fs'
-import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {CustodyError} from '../src/errors.js'
 import {progressLine} from '../src/render/progress.js'
-import {reportCase, selectExhibits, type CaseReportResult} from '../src/report/case-report.js'
+import {refuseInsideCase, reportCase, selectExhibits, type CaseReportResult} from '../src/report/case-report.js'
 import {checkDocument, type DocumentOptions} from '../src/report/document.js'
 import {describeReportLanguages, reportLanguages} from '../src/report/messages/catalog.js'
 import {FORMAT_CHOICES, reportArchive, type ReportFormat, type ReportResult} from '../src/report/report.js'
@@ -140,25 +138,6 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     this.log(result.verdict === 'verified' ? `Report written to ${result.out}: the ${what} verified.` : `Report written to ${result.out}: VERIFICATION FAILED (${result.failedChecks.join(', ')}).`)
     if (result.verdict !== 'verified') process.exitCode = 3
     return result
-  }
-}
-
-/**
- * A report of a case holds its content decrypted: it is never written into the case's own folder
- * (.custody/), where it would sit beside the encrypted vault as if it were part of the case.
- */
-function refuseInsideCase(target: string, dataDir: string): void {
-  const real = (path: string): string => {
-    try {
-      return realpathSync(path)
-    } catch {
-      return resolve(path)
-    }
-  }
-
-  const within = relative(real(dataDir), join(real(dirname(target)), basename(target)))
-  if (!within.startsWith('..') && !isAbsolute(within)) {
-    throw new CustodyError('USAGE', `--out ${target} is inside the case's own folder (${dataDir}): a report holds the case's content decrypted; write it outside .custody/`, {subject: target})
   }
 }
 

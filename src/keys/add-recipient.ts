@@ -22,8 +22,12 @@ import {namedRecipients, openCaseKeys, recipientAddedDrafts, wrapCaseIdentityFor
  */
 async function keepWitnessKeyForRecipients(kase: Case, unlock: CaseUnlock, passphrase: string | undefined, recipients: readonly AgeRecipient[]): Promise<void> {
   if (!hasIdentityKey(kase.dataDir)) return
-  const byIdentities = passphrase === undefined && 'identities' in unlock ? await openIdentityKey(kase.dataDir, unlock).catch(() => undefined) : undefined
-  const key = byIdentities ?? (passphrase === undefined ? undefined : await openIdentityKey(kase.dataDir, passphrase))
+  const key =
+    passphrase !== undefined
+      ? await openIdentityKey(kase.dataDir, passphrase)
+      : 'identities' in unlock
+        ? await openIdentityKey(kase.dataDir, unlock).catch(() => undefined)
+        : undefined
   if (key === undefined) {
     throw new CustodyError('KEY_UNREADABLE', 'the witness identity key could not be opened to keep it for the new recipients: give the case passphrase')
   }

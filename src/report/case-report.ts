@@ -15,8 +15,11 @@
  * A report changes no state: nothing is appended to the ledger. Its only time is the ledger's
  * last event's, so the same case and options give the same bytes.
  */
+import {realpathSync} from 'node:fs'
+import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
 import type {Case} from '../case/case.js'
-import {CustodyError} from '../errors.js'
+import {CustodyError, said} from '../errors.js'
+import {OUTPUT} from '../io/files.js'
 import {parseExhibitId} from '../formats/ids.js'
 import {successDocument} from '../render/json-output.js'
 import {verifyCase, type VerifyCaseOptions, type VerifyCheck} from '../verify/verify-case.js'
@@ -45,6 +48,25 @@ export interface CaseReportResult {
   /** Every check the verifier ran, as `custody verify --json` gives them. */
   checks: VerifyCheck[]
   problemCount: number
+}
+
+/**
+ * A report of a case holds its content decrypted: it is never written into the case's own folder
+ * (.custody/), where it would sit beside the encrypted vault as if it were part of the case.
+ */
+export function refuseInsideCase(target: string, dataDir: string): void {
+  const real = (path: string): string => {
+    try {
+      return realpathSync(path)
+    } catch {
+      return resolve(path)
+    }
+  }
+
+  const within = relative(real(dataDir), join(real(dirname(target)), basename(target)))
+  if (!within.startsWith('..') && !isAbsolute(within)) {
+    throw new CustodyError('USAGE', said`${OUTPUT.out} ${target} is inside the case's own folder (${dataDir}): a report holds the case's content decrypted; write it outside .custody/`, {subject: target})
+  }
 }
 
 /**
