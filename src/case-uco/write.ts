@@ -8,8 +8,8 @@
  * exhibit number. Nothing in it is taken from the time it is written: the same archive gives the
  * same bytes.
  *
- * `writeCaseUco` is what another output calls with an archive open and verified (the PDF report
- * attaches it); `caseUcoBytes` gives it whole, for a caller that holds it in memory anyway.
+ * `writeCaseUco` is what another output calls with an archive open and verified: the PDF report
+ * attaches it, compressed as it is written (src/report/attachment.ts).
  */
 import {isRecord} from '../formats/guards.js'
 import type {ArchiveData} from '../report/archive-data.js'
@@ -157,30 +157,4 @@ export async function writeCaseUco(out: TextOut, context: ArchiveContext, data: 
   await writeSealRecord(out, iri, statement, data)
   await out.write('\n]}\n')
   return counts
-}
-
-/** How much text is gathered before it becomes one buffer (caseUcoBytes). */
-const CHUNK_CHARS = 64 * 1024
-
-/**
- * The whole JSON-LD in memory, for a caller that holds it anyway (an attachment inside a PDF).
- * The writer writes in small pieces (an exhibit number at a time); each kept as a string of its
- * own, with V8's overhead on each and a join at the end, made the export of 10,000 exhibits hold
- * several times its size. Pieces are gathered into 64 KiB of text, then into a buffer, so that
- * what is held is about the export's bytes.
- */
-export async function caseUcoBytes(context: ArchiveContext, data: ArchiveData): Promise<{bytes: Buffer; counts: CaseUcoCounts}> {
-  const chunks: Buffer[] = []
-  let pending = ''
-  const write = async (text: string): Promise<void> => {
-    pending += text
-    if (pending.length >= CHUNK_CHARS) {
-      chunks.push(Buffer.from(pending, 'utf8'))
-      pending = ''
-    }
-  }
-
-  const counts = await writeCaseUco({write}, context, data)
-  chunks.push(Buffer.from(pending, 'utf8'))
-  return {bytes: Buffer.concat(chunks), counts}
 }

@@ -23,6 +23,7 @@ import {OUTPUT} from '../io/files.js'
 import {parseExhibitId} from '../formats/ids.js'
 import {successDocument} from '../render/json-output.js'
 import {verifyCase, type VerifyCaseOptions, type VerifyCheck} from '../verify/verify-case.js'
+import {packBytes} from './attachment.js'
 import {lastEventTime, caseModel} from './case-model.js'
 import {finishDocument, startDocument, writeSections, type DocumentOptions, type Making, type ReportFormat} from './document.js'
 import type {Thumbnails} from './thumbnails.js'
@@ -98,7 +99,7 @@ export async function reportCase(kase: Case, selection: readonly string[] | unde
   const time = Date.parse(lastEventTime(kase) ?? '')
   const identity = {date: new Date(Number.isNaN(time) ? 0 : time), idParts: ['custody report --case', kase.info.caseId, verified.ledger.treeHead, ...(selection ?? [])], plainTitle: make.m.say(make.m.case.title, {caseId: kase.info.caseId.replaceAll(/[^\w.:-]/g, '_')})}
   const {writer, exhibits} = await writeSections(make, model, identity, true)
-  const verification = Buffer.from(`${JSON.stringify(successDocument(verified), null, 2)}\n`, 'utf8')
+  const verification = packBytes(Buffer.from(`${JSON.stringify(successDocument(verified), null, 2)}\n`, 'utf8'))
   const attachments = await finishDocument(make, writer, () => verification)
   return {
     out: make.target,

@@ -10,6 +10,7 @@ import {createHash} from 'node:crypto'
 import {existsSync} from 'node:fs'
 import {checkDestination, notReplaced} from '../io/files.js'
 import {CUSTODY_VERSION} from '../version.js'
+import type {PackedFile} from './attachment.js'
 import {glossary, howToCheck, testimony} from './back.js'
 import {exhibitDetails, exhibitTable, imageAppendix} from './exhibits.js'
 import {cover, verification} from './front.js'
@@ -132,10 +133,10 @@ export async function writeSections(make: Making, model: ReportModel, identity: 
   return {writer: w, exhibits}
 }
 
-/** Attaches to a PDF the files named in it (bytes by name), ends the document and puts it at --out; returns the names attached. */
-export async function finishDocument(make: Making, writer: OpenedWriter, bytes: (name: string) => Buffer): Promise<string[]> {
+/** Attaches to a PDF the files named in it (packed, by name), ends the document and puts it at --out; returns the names attached. */
+export async function finishDocument(make: Making, writer: OpenedWriter, body: (name: string) => PackedFile): Promise<string[]> {
   const attached = writer.pdf === undefined ? [] : make.attachments
-  for (const a of attached) writer.pdf?.attach({...a, bytes: bytes(a.name)})
+  for (const a of attached) writer.pdf?.attach({...a, body: body(a.name)})
   await writer.end()
   if (!(await make.out.finish(make.target, make.force))) throw notReplaced(make.target)
   return attached.map((a) => a.name)

@@ -8,9 +8,16 @@
  * seal's, and the trailer's document ID (ISO 32000-1 §14.4) is given, not PDFKit's hash of the
  * clock. A PDF cannot hide an image behind a warning as the HTML does, so with --thumbnails
  * hidden an image is only named in place, and drawn in an appendix after a page of content warning.
+ *
+ * PDFKit's document is a Readable stream, and its 'data' events begin only once the event loop has
+ * turned (Readable's resume() is deferred to process.nextTick). A report whose every await resolves
+ * at once never turns it: the whole PDF then waited in the stream's buffer, in small pieces, and
+ * memory grew with the exhibits. Every block is therefore handed over (handOver), turning the loop
+ * when PDFKit holds output that the sink has not had.
  */
 import {createRequire} from 'node:module'
 import PDFDocument from 'pdfkit'
+import type {PackedFile} from './attachment.js'
 import type {ReportMessages} from './messages/catalog.js'
 import type {ReportSink} from './sink.js'
 import {printable, type ExhibitImage, type ReportWriter, type TableKind} from './writer.js'
@@ -51,7 +58,12 @@ export interface PdfAttachment {
   name: string
   type: string
   description: string
-  bytes: Buffer
+  body: PackedFile
+}
+
+/** The parts of PDFKit's document that attach() uses and its types do not list: the catalog, whose /AF lists the associated files. */
+interface DocumentCatalog {
+  _root: {data: {AF?: PDFKit.PDFKitReference[]}}
 }
 
 export class PdfWriter implements ReportWriter {
@@ -129,7 +141,7 @@ export class PdfWriter implements ReportWriter {
 
   async begin(title: string): Promise<void> {
     this.text(title, 'bold', SIZE.title, 0.6)
-    await this.out.drain()
+    await this.handOver()
   }
 
   async heading(level: 2 | 3 | 4, text: string, _id = '', first = false): Promise<void> {
@@ -137,7 +149,7 @@ export class PdfWriter implements ReportWriter {
     this.room(level === 4 ? 40 : 60)
     this.doc.moveDown(level === 2 ? 0 : 0.4)
     this.text(text, 'bold', SIZE[level], 0.3)
-    await this.out.drain()
+    await this.handOver()
   }
 
   async paragraph(text: string): Promise<void> {
@@ -165,7 +177,7 @@ export class PdfWriter implements ReportWriter {
     }
 
     this.doc.moveDown(0.4)
-    await this.out.drain()
+    await this.handOver()
   }
 
   async tableStart(header: readonly string[], _kind: TableKind): Promise<void> {
@@ -178,7 +190,7 @@ export class PdfWriter implements ReportWriter {
     if (this.header.length <= GRID_COLUMNS) this.cells(this.grid(cells, 'body'))
     else await this.facts(this.header.map((label, i) => [label, cells[i]] as const))
     this.rule()
-    await this.out.drain()
+    await this.handOver()
   }
 
   async tableEnd(): Promise<void> {
@@ -199,7 +211,7 @@ export class PdfWriter implements ReportWriter {
   async pre(text: string): Promise<void> {
     this.doc.font(named('mono')).fontSize(SIZE.mono).text(text.split('\n').map(printable).join('\n'), MARGIN, this.doc.y, {width: this.width})
     this.doc.moveDown(0.5)
-    await this.out.drain()
+    await this.handOver()
   }
 
   async definitions(terms: ReadonlyArray<readonly [string, string]>): Promise<void> {
@@ -218,7 +230,7 @@ export class PdfWriter implements ReportWriter {
 
   async sectionEnd(): Promise<void> {
     this.doc.moveDown(0.5)
-    await this.out.drain()
+    await this.handOver()
   }
 
   async image(image: ExhibitImage, thumbnails: 'shown' | 'hidden'): Promise<void> {
@@ -234,14 +246,31 @@ export class PdfWriter implements ReportWriter {
 
     this.doc.x = MARGIN
     this.doc.moveDown(0.5)
-    await this.out.drain()
+    await this.handOver()
   }
 
-  /** Attaches a file as an associated file of the document (PDF/A-3: /AFRelationship /Data), dated with the seal. */
+  /**
+   * Attaches a file as an associated file of the document (PDF/A-3, ISO 19005-3 §6.8: a file
+   * specification with /AFRelationship /Data, listed in the catalog's /AF and in its EmbeddedFiles
+   * names), dated with the seal. The objects PDFKit's file() would make, from the packed file.
+   */
   attach(file: PdfAttachment): void {
-    // PDFKit's types do not list `relationship`; PDFKit writes it as the file specification's /AFRelationship.
-    const options = {name: file.name, type: file.type, description: file.description, relationship: 'Data', creationDate: this.meta.date, modifiedDate: this.meta.date}
-    this.doc.file(file.bytes, options as PDFKit.Mixins.PDFAttachmentOptions)
+    const {date} = this.meta
+    const stream = this.doc.ref({
+      Type: 'EmbeddedFile',
+      Subtype: file.type.replace('/', '#2F'),
+      // Given already compressed: PDFKit compresses a stream only when it names no filter.
+      Filter: 'FlateDecode',
+      Params: {CreationDate: date, ModDate: date, CheckSum: file.body.md5, Size: file.body.size},
+    })
+    stream.end(file.body.deflated)
+    // PDFKit writes a String object as a PDF text string, and a plain string as a name.
+    const text = (value: string): string => new String(value) as string
+    const spec = this.doc.ref({Type: 'Filespec', AFRelationship: 'Data', F: text(file.name), UF: text(file.name), Desc: text(file.description), EF: {F: stream}})
+    spec.end(undefined)
+    this.doc.addNamedEmbeddedFile(file.name, spec)
+    const catalog = (this.doc as unknown as DocumentCatalog)._root.data
+    catalog.AF = [...(catalog.AF ?? []), spec]
   }
 
   async pageBreak(): Promise<void> {
@@ -251,6 +280,12 @@ export class PdfWriter implements ReportWriter {
   async end(): Promise<void> {
     this.doc.end()
     await this.ended
+  }
+
+  /** Gives the sink what PDFKit has made so far (see the module's comment), then lets it write. */
+  private async handOver(): Promise<void> {
+    if (this.doc.readableLength > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+    await this.out.drain()
   }
 
   private grid(cells: readonly unknown[], face: Face): Array<{text: string; width: number; face: Face}> {

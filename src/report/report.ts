@@ -16,12 +16,13 @@
  *
  * The report is the same bytes for the same archive and options: it holds no time but the seal's.
  */
-import {caseUcoBytes} from '../case-uco/write.js'
+import {writeCaseUco} from '../case-uco/write.js'
 import {successDocument} from '../render/json-output.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import type {CheckOutcome} from '../verify/checklist.js'
 import {archiveZipSha256, verifyArchive, type ArchiveReport, type VerifyArchiveOptions} from '../verify/verify-archive.js'
 import {ArchiveData} from './archive-data.js'
+import {FilePacker, packBytes, type PackedFile} from './attachment.js'
 import {archiveModel, unreadArchiveModel} from './archive-model.js'
 import {finishDocument, startDocument, writeSections, type DocumentIdentity, type DocumentOptions, type Making, type OpenedWriter, type ReportFormat} from './document.js'
 import type {ReportMessages} from './messages/catalog.js'
@@ -67,15 +68,21 @@ function identityOf(m: ReportMessages, sealId: string, statement: Record<string,
   return {date: new Date(Number.isNaN(sealed) ? 0 : sealed), idParts: ['custody report', sealId, archiveSha256 ?? ''], plainTitle: m.say(m.title, {sealId: sealId.replaceAll(/[^\w.:-]/g, '_')})}
 }
 
-/** Step 3: the whole report, from the archive still open after its checks. */
-async function writeFull(make: Making, archiveSha256: string | null, context: ArchiveContext, report: ArchiveReport): Promise<{writer: OpenedWriter; exhibits: number; caseUco?: Buffer}> {
+/**
+ * Step 3: the whole report, from the archive still open after its checks. A PDF of an archive that
+ * verified carries its CASE/UCO export, named in the text and packed once the text is written.
+ */
+async function writeFull(make: Making, archiveSha256: string | null, context: ArchiveContext, report: ArchiveReport): Promise<{writer: OpenedWriter; exhibits: number; caseUco?: PackedFile}> {
   using data = new ArchiveData()
   await data.load(context)
   const model: ReportModel = archiveModel(make.m, report, {context, data, archiveSha256})
-  const caseUco = make.format === 'pdf' && model.verdict.verdict === 'verified' ? (await caseUcoBytes(context, data)).bytes : undefined
-  if (caseUco !== undefined) make.attachments.push(caseUcoNote(make.m))
+  const withCaseUco = make.format === 'pdf' && model.verdict.verdict === 'verified'
+  if (withCaseUco) make.attachments.push(caseUcoNote(make.m))
   const written = await writeSections(make, model, identityOf(make.m, report.sealId ?? make.m.cover.noSealId, context.statement, archiveSha256), true)
-  return {...written, ...(caseUco === undefined ? {} : {caseUco})}
+  if (!withCaseUco) return written
+  const packer = new FilePacker()
+  await writeCaseUco(packer, context, data)
+  return {...written, caseUco: await packer.finish()}
 }
 
 export async function reportArchive(archive: string, options: ReportOptions): Promise<ReportResult> {
@@ -93,7 +100,7 @@ export async function reportArchive(archive: string, options: ReportOptions): Pr
   // Step 4: an archive the verifier could not read as far as its bag.
   const writer = full?.writer ?? (await writeSections(make, unreadArchiveModel(make.m, verified, archiveSha256), identityOf(make.m, verified.sealId ?? make.m.cover.noSealId, {}, archiveSha256), false)).writer
   // Step 5: the attachments, made from the verification's final result; then the end of the document, and --out.
-  const verification = Buffer.from(`${JSON.stringify(successDocument(verified), null, 2)}\n`, 'utf8')
+  const verification = packBytes(Buffer.from(`${JSON.stringify(successDocument(verified), null, 2)}\n`, 'utf8'))
   const attachments = await finishDocument(make, writer, (name) => (name === 'case-uco.jsonld' ? full!.caseUco! : verification))
   const {verdict, failedChecks} = verdictOf(verified)
   return {

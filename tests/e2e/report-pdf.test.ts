@@ -5,6 +5,7 @@
  * qpdf --check for the file's structure, pdfdetach for the attached verification result, pdfimages
  * for where the images are. A tampered archive, and the same bytes for the same archive and options.
  */
+import {createHash} from 'node:crypto'
 import {spawnSync} from 'node:child_process'
 import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -125,6 +126,11 @@ describe('custody report --out FILE.pdf', () => {
     const exported = join(work.path, 'exported.jsonld')
     expect((await custody(['export', 'case-uco', sealed.archive, '--out', exported])).code).toBe(0)
     expect(readFileSync(join(out, 'case-uco.jsonld')).equals(readFileSync(exported))).toBe(true)
+    // Each embedded file's /CheckSum is the MD5 of its bytes (ISO 32000-1 §7.11.4), as qpdf reads it.
+    const listed = run('qpdf', ['--list-attachments', '--verbose', pdf])
+    const sums = [...listed.matchAll(/checksum: ([0-9a-f]{32})/g)].map((m) => m[1])
+    const md5 = (name: string): string => createHash('md5').update(readFileSync(join(out, name))).digest('hex')
+    expect(sums.sort()).toEqual([md5('case-uco.jsonld'), md5('verification.json')].sort())
   })
 
   it('puts images only in an appendix after a content warning by default, in place when shown, nowhere with none', async () => {
