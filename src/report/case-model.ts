@@ -185,7 +185,7 @@ export function caseModel(m: ReportMessages, kase: Case, report: VerifyReport, s
       problemCount: report.problemCount,
       warnings: report.warnings,
       trust,
-      notChecked: m.case.notCheckedItems,
+      notChecked: report.exhibits.contentUnchecked > 0 ? [m.count(m.case.contentUnchecked, report.exhibits.contentUnchecked), ...m.case.notCheckedItems] : m.case.notCheckedItems,
     },
     unread,
     data: new CaseData(kase, selection),

@@ -12,7 +12,9 @@ import type {ReportWriter} from './writer.js'
 
 export function verdictSentence(m: ReportMessages, verdict: ReportVerdict): string {
   if (verdict.verdict === 'failed') return verdict.failedChecks.length === 0 ? m.cover.failedNoCheck : m.count(m.cover.failed, verdict.failedChecks.length, {checks: verdict.failedChecks.join(', ')})
-  return verdict.warnings > 0 ? m.count(m.cover.verifiedWithWarnings, verdict.warnings) : m.cover.verified
+  const verified = verdict.warnings > 0 ? m.count(m.cover.verifiedWithWarnings, verdict.warnings) : m.cover.verified
+  // Never a verdict wider than what was checked: content no key opened is named on the cover.
+  return verdict.contentUnchecked > 0 ? `${verified} ${m.count(m.case.contentUnchecked, verdict.contentUnchecked)}` : verified
 }
 
 export async function cover(w: ReportWriter, m: ReportMessages, model: ReportModel): Promise<void> {

@@ -60,7 +60,11 @@ export interface VerifyReport {
   caseId: string
   root: string
   ledger: {events: number; treeHead: string; lastHash: string | null}
-  exhibits: {total: number; intact: number}
+  /**
+   * `contentUnchecked`: the objects (originals and metadata records) of an encrypted vault checked
+   * only as stored, their age files re-hashed, because no key given opens them: their content was not checked.
+   */
+  exhibits: {total: number; intact: number; contentUnchecked: number}
   checks: VerifyCheck[]
   /** The first problems found (at most 1,000); `problemCount` counts them all. */
   problems: VerifyProblem[]
@@ -101,7 +105,7 @@ async function verifyWith(context: CaseContext): Promise<VerifyReport> {
     caseId: kase.info.caseId,
     root: kase.root,
     ledger: {events: context.tree.size, treeHead: bytesToHex(context.tree.root()), lastHash: context.chain.lastHash},
-    exhibits: {total: claims.size, intact: context.intactExhibits},
+    exhibits: {total: claims.size, intact: context.intactExhibits, contentUnchecked: context.contentUnchecked},
     checks: outcomes.map(({name, ok, detail}) => ({name, ok, detail})),
     problems: problems.kept.map((problem) => ({...problem, kind: problem.check})),
     problemCount: problems.length,
@@ -126,7 +130,7 @@ export async function verifyCaseAt(
       caseId: 'unknown',
       root: location.root,
       ledger: {events: 0, treeHead: '', lastHash: null},
-      exhibits: {total: 0, intact: 0},
+      exhibits: {total: 0, intact: 0, contentUnchecked: 0},
       checks: [{name: 'ledger file', ok: false, detail: 'cannot be opened'}],
       problems: [{check: 'ledger-file', kind: 'ledger-file', subject: `${CASE_FOLDER}/ledger.sqlite`, message: `the ledger cannot be opened: ${messageOf(error)}`}],
       problemCount: 1,

@@ -251,4 +251,37 @@ describe.skipIf(AGE_KEYGEN === undefined)('custody report --case of a field case
     expect(json.checks.find((c) => c.name === 'vault')?.detail).toContain('original and metadata record re-hashed')
     expect(readFileSync(out, 'utf8')).toContain(digests[1])
   })
+
+  it('with a recipient added later: what it cannot open is named on the cover and in what was not checked, never called checked', async () => {
+    const keyOf = (name: string): {identity: string; recipient: string} => {
+      const identity = join(work.path, name)
+      execFileSync(AGE_KEYGEN!, ['-o', identity], {stdio: 'ignore'})
+      return {identity, recipient: execFileSync(AGE_KEYGEN!, ['-y', identity], {encoding: 'utf8'}).trim()}
+    }
+
+    const first = keyOf('hq-first.key')
+    const later = keyOf('hq-later.key')
+    const dir = join(work.path, 'field-later')
+    expect((await custody(['init', dir, '--title', 'Field case', '--investigator', 'F. Investigator', '--field', '--recipient', first.recipient])).code).toBe(0)
+    expect((await custody(['ingest', join(SAMPLES, 'GPS.jpg'), '--case', dir])).code).toBe(0)
+    const added = await custody(['key', 'add-recipient', later.recipient, '--case', dir])
+    expect(added.code, added.stderr).toBe(0)
+    expect((await custody(['ingest', join(SAMPLES, 'Canon.jpg'), '--case', dir])).code).toBe(0)
+
+    const verified = await custodyJson<{exhibits: {contentUnchecked: number}}>(['verify', '--case', dir, '--identity', later.identity])
+    expect(verified.code, verified.stderr).toBe(0)
+    // GPS.jpg's original and metadata record were stored before the later recipient was added.
+    expect(verified.json.exhibits.contentUnchecked).toBe(2)
+
+    const {out, json} = await report(['--case', dir, '--identity', later.identity], 'field-later.html')
+    expect(json.verdict).toBe('verified')
+    const html = readFileSync(out, 'utf8')
+    expect(coverOf(html)).toContain('The content of 2 stored objects was not checked: no key given opens them')
+    const notChecked = html.slice(html.indexOf('What was not checked'))
+    expect(notChecked).toContain('The content of 2 stored objects was not checked')
+
+    // The first recipient opens everything: nothing of the kind is said.
+    const whole = await report(['--case', dir, '--identity', first.identity], 'field-first.html')
+    expect(readFileSync(whole.out, 'utf8')).not.toContain('stored objects was not checked')
+  })
 })

@@ -84,6 +84,8 @@ export class CaseContext {
   intactExhibits = 0
   /** Some object of an encrypted vault was checked only as stored (no key that opens it was given). */
   storedOnly = false
+  /** How many objects (originals and metadata records) were checked only as stored: their content was not. */
+  contentUnchecked = 0
   /**
    * Objects checked only as stored although a key was given: none of the identities given opens
    * them (a field case's objects stored before the recipient given was added).

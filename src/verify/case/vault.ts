@@ -54,6 +54,7 @@ async function checkExhibit(context: CaseContext, claim: ExhibitClaim, problems:
   )
   // Encrypted without a key that opens it: each object as stored.
   if (original.asStored) context.storedOnly = true
+  if (original.asStored) context.contentUnchecked++
   if (original.notForKey === true) context.notForKey++
   let ok = original.status === 'intact'
   if (!ok) problems.push({check: 'vault-object', subject: claim.exhibit, ...describeObject(original)})
@@ -66,6 +67,7 @@ async function checkExhibit(context: CaseContext, claim: ExhibitClaim, problems:
     claims.reference(stored === undefined ? claim.record : addressOf(stored))
     const record = await kase.vault.checkRecorded({sha256: claim.record}, stored)
     if (record.notForKey === true) context.notForKey++
+    if (record.asStored) context.contentUnchecked++
     if (record.status !== 'intact') {
       const described = describeObject(record)
       problems.push({check: 'metadata-record', subject: claim.exhibit, ...described, message: described.message.replace('its vault file', 'its metadata record')})
