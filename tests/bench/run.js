@@ -41,6 +41,10 @@
 //       >= 0.5x (the document costs at most as much again as the verification it states). With
 //       --many, the same three of an archive of 10,000 exhibits of 1 KiB (the case of (c)/(d)),
 //       for their peak memory, which must not grow with the number of exhibits.
+//   (l) quick erase (issue 19): `custody key destroy --yes` of an encrypted case with an HQ
+//       recipient holding a 1 GiB file, against the same of a case holding one file of 1 KiB.
+//       Aim: >= 0.8x (erasing overwrites the key files only, never the vault), and the seconds of
+//       each are printed beside it (the issue's bound: under a second, after the passphrase's scrypt).
 // Peak memory (VmHWM of the custody process) is printed for a 256 MiB and a 1 GiB file, and for
 // 100 and 1,000 files: it must not grow with the size of the input.
 //
@@ -61,7 +65,7 @@ const bin = join(root, 'bin', 'run.js')
 const exiftool = join(root, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')
 const args = process.argv.slice(2)
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3
-const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g', 'h', 'i', 'j', 'k'])
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g', 'h', 'i', 'j', 'k', 'l'])
 const work = join(tmpdir(), 'custody-bench')
 // Only the rows that generate data use (and at the end remove) the shared folder: start-up (h) alone
 // must leave alone what another run of the benchmark may be generating or measuring in it.
@@ -579,6 +583,35 @@ if (only.has('k')) {
       courtMemory.push({command: d.name, 'peak MiB, 1,000 photos': few[i].peakMiB.toFixed(0), 'peak MiB, 10,000 exhibits': d.peakMiB.toFixed(0), growth: `${growth.toFixed(2)}x`, aim: '<= 1.25x', verdict: growth <= 1.25 ? 'ok' : 'GROWS'})
     }
   }
+}
+
+// (l) quick erase: key destroy of a case holding 1 GiB against that of a case holding 1 KiB
+if (only.has('l')) {
+  const big = join(work, 'big-1GiB.bin')
+  const small = join(work, 'small-1KiB.bin')
+  process.stderr.write('generating 1 GiB of random data (cached between runs)...\n')
+  writeRandomFile(big, 1024 * MiB)
+  writeRandomFile(small, 1024)
+  const identityFile = join(work, 'age-identity-l.txt')
+  rmSync(identityFile, {force: true})
+  spawnSync('age-keygen', ['-o', identityFile])
+  const recipient = spawnSync('age-keygen', ['-y', identityFile], {encoding: 'utf8'}).stdout.trim()
+  if (!recipient.startsWith('age1')) throw new Error('(l) needs age-keygen (Debian package age)')
+  /** A case with an HQ recipient holding `file`, made afresh each round: destroy leaves it readable by HQ only. */
+  const destroyOf = async (file) => {
+    const dir = freshCase('erase', ['--recipient', recipient])
+    const r = spawnSync(process.execPath, [bin, 'ingest', file, '--case', dir], {encoding: 'utf8'})
+    if (r.status !== 0) throw new Error(r.stderr)
+    spawnSync('sync')
+    const result = await timed(process.execPath, [bin, 'key', 'destroy', '--yes', '--case', dir])
+    rmSync(dir, {recursive: true, force: true})
+    return result
+  }
+
+  const ofBig = await measure('custody key destroy --yes (a case of 1 GiB)', () => destroyOf(big))
+  const ofSmall = await measure('custody key destroy --yes (a case of 1 KiB)', () => destroyOf(small))
+  report(`(l) key destroy, case of 1 GiB (${ofBig.seconds.toFixed(2)} s), vs case of 1 KiB (${ofSmall.seconds.toFixed(2)} s)`, ofBig, ofSmall, 'erases/s', 1, 0.8)
+  rmSync(identityFile, {force: true})
 }
 
 console.log('')

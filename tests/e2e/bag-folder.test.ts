@@ -183,10 +183,8 @@ describe('a bag folder tampered with', () => {
   it('a checkpoint of 1 GiB (a sparse file) is refused by its size, not read', async () => {
     const {bag} = sealed
     const folder = tampered((bagDir) => truncateSync(join(bagDir, 'data/custody/checkpoint.json'), 1024 ** 3))
-    const started = Date.now()
     const report = await fails(folder)
+    // Refused by the size its folder entry gives, before any byte of it is read.
     expect(report.problems).toEqual([expect.objectContaining({check: 'folder', subject: `${bag}/data/custody/checkpoint.json`, message: expect.stringContaining(`it holds ${1024 ** 3} bytes, more than the 4096`)})])
-    // Reading it would take seconds; refusing it, none.
-    expect(Date.now() - started).toBeLessThan(60_000)
   })
 })

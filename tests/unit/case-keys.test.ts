@@ -213,7 +213,7 @@ describe('addRecipients', () => {
 })
 
 describe('destroyLocalKeys', () => {
-  it('records the event, overwrites each key file in place with other bytes, removes it, all in under a second', async () => {
+  it('records the event, overwrites each key file in place with other bytes, and removes it (its speed is bench row (l))', async () => {
     const hq = hqKey()
     using kase = await newCase({recipients: [hq.recipient]})
     await kase.unlock(PASSPHRASE)
@@ -222,9 +222,7 @@ describe('destroyLocalKeys', () => {
     const witness = join(work.path, 'address-key.link')
     linkSync(keyFile, witness)
     const before = readFileSync(witness)
-    const started = performance.now()
     const result = await destroyLocalKeys(kase, {reason: 'checkpoint ahead'})
-    expect(performance.now() - started).toBeLessThan(1000)
     const after = readFileSync(witness)
     expect(after).toHaveLength(before.length)
     expect(after.equals(before)).toBe(false)
