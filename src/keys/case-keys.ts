@@ -230,8 +230,13 @@ async function openWithPassphrase(dataDir: string, file: string, passphrase: str
   }
 }
 
+/**
+ * A key file that decrypts (its age authentication holds) but does not hold what the case records
+ * was replaced: tampering or a wrong file restored. INTEGRITY (exit 3), as for a damaged one, so
+ * that `custody verify` says the case is not as recorded, not that a key was mistyped.
+ */
 function checkAddressKey(bytes: Buffer, path: string): Buffer {
-  if (bytes.length !== ADDRESS_KEY_SIZE) throw new CustodyError('KEY_UNREADABLE', `${path} holds ${bytes.length} bytes, not a ${ADDRESS_KEY_SIZE}-byte address key; restore it from a backup of the case`, {subject: path})
+  if (bytes.length !== ADDRESS_KEY_SIZE) throw new CustodyError('INTEGRITY', `${path} holds ${bytes.length} bytes, not a ${ADDRESS_KEY_SIZE}-byte address key; restore it from a backup of the case`, {subject: path})
   return bytes
 }
 
@@ -239,7 +244,7 @@ function checkAddressKey(bytes: Buffer, path: string): Buffer {
 function checkCaseIdentity(text: Buffer, path: string, recipient: string | undefined): AgeIdentity {
   const [identity] = parseIdentityFile(text.toString('utf8'), path)
   if (identity === undefined || identity.recipient.text !== recipient) {
-    throw new CustodyError('KEY_UNREADABLE', `${path} does not hold the case identity the ledger records (${String(recipient)}); restore it from a backup of the case`, {subject: path})
+    throw new CustodyError('INTEGRITY', `${path} does not hold the case identity the ledger records (${String(recipient)}); restore it from a backup of the case`, {subject: path})
   }
 
   return identity
@@ -353,21 +358,25 @@ export async function wrapCaseIdentityForRecipients(
  * opening it with the passphrase would notice) is not all that is left.
  */
 export async function rewriteRecipientCopies(kase: CaseKeyHolder, passphrase: string): Promise<void> {
-  if (caseKeyMode(kase) === 'none') return
-  const keys = await openCaseKeys(kase, {passphrase})
+  const mode = caseKeyMode(kase)
+  if (mode === 'none') return
+  const destroyed = keysDestroyed(kase.ledger)
+  if (destroyed !== undefined) throw keysDestroyedError(destroyed)
+  const recipients = caseRecipients(kase)
+  const hq = mode === 'field' ? [] : recipients.slice(1)
+  // Each file once, both scrypts at once (this runs while the investigator waits to destroy).
+  const [addressKey, text] = await Promise.all([
+    openWithPassphrase(kase.dataDir, ADDRESS_KEY_FILE, passphrase),
+    hq.length === 0 ? undefined : caseIdentityText(kase.dataDir, passphrase),
+  ])
   try {
-    await writeRecipientFiles(kase.dataDir, keys.addressKey, keys.recipients, namedRecipients(kase))
-    const hq = keys.field ? [] : keys.recipients.slice(1)
-    if (hq.length === 0) return
-    const text = await caseIdentityText(kase.dataDir, passphrase)
-    try {
-      checkCaseIdentity(text, keyPath(kase.dataDir, CASE_IDENTITY_FILE), keys.recipients[0]?.text)
-      await writeKeyFile(kase.dataDir, CASE_IDENTITY_RECIPIENTS_FILE, encryptBytes(text, hq), true)
-    } finally {
-      text.fill(0)
-    }
+    checkAddressKey(addressKey, keyPath(kase.dataDir, ADDRESS_KEY_FILE))
+    if (text !== undefined) checkCaseIdentity(text, keyPath(kase.dataDir, CASE_IDENTITY_FILE), recipients[0]?.text)
+    await writeRecipientFiles(kase.dataDir, addressKey, recipients, namedRecipients(kase))
+    if (text !== undefined) await writeKeyFile(kase.dataDir, CASE_IDENTITY_RECIPIENTS_FILE, encryptBytes(text, hq), true)
   } finally {
-    keys.addressKey.fill(0)
+    addressKey.fill(0)
+    text?.fill(0)
   }
 }
 

@@ -87,9 +87,14 @@ export async function destroyLocalKeys(
   // What the recipients keep is written again from the passphrase's copies, which are about to go:
   // a copy damaged or swapped on disk must not be all that is left.
   const recipients = caseRecipients(kase)
-  if (options.passphrase !== undefined) {
-    await rewriteRecipientCopies(kase, options.passphrase)
-    if (recipients.length > 0 && hasIdentityKey(kase.dataDir)) await keepIdentityKeyForRecipients(kase.dataDir, await openIdentityKey(kase.dataDir, options.passphrase), recipients)
+  const {passphrase} = options
+  if (passphrase !== undefined) {
+    // The case's copies and the witness key's at once: each is scrypt under the passphrase.
+    const witnessKey = async (): Promise<void> => {
+      if (recipients.length > 0 && hasIdentityKey(kase.dataDir)) await keepIdentityKeyForRecipients(kase.dataDir, await openIdentityKey(kase.dataDir, passphrase), recipients)
+    }
+
+    await Promise.all([rewriteRecipientCopies(kase, passphrase), witnessKey()])
   }
 
   const files = await passphraseKeyFiles(kase.dataDir)

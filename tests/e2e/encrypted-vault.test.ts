@@ -190,6 +190,15 @@ describe('an encrypted vault', () => {
     const without = await custodyJson<VerifyJson>(['verify', '--json', '--identity', later], {cwd: copy, env: caseEnv(copy)})
     expect(without.code).toBe(0)
     expect(without.json.checks.find((c) => c.name === 'vault')?.detail).toContain('case-identity.recipients.age, through which a recipient added later opens what was stored before it, is missing or does not open')
+
+    // Put back forged: another identity, encrypted to the later recipient with the age tool. It opens, so it is not a wrong key but a replaced file: exit 3, naming it.
+    const forgedIdentity = join(work.path, 'forged-case-identity.txt')
+    execFileSync('age-keygen', ['-o', forgedIdentity], {stdio: 'ignore'})
+    const forged = join(copy, '.custody', 'keys', 'case-identity.recipients.age')
+    execFileSync('age', ['-r', recipient, '-o', forged, forgedIdentity])
+    const refused = await custody(['verify', '--identity', later], {cwd: copy, env: caseEnv(copy)})
+    expect(refused.code).toBe(3)
+    expect(refused.stderr).toContain(`${forged} does not hold the case identity the ledger records`)
   })
 })
 

@@ -208,7 +208,8 @@ describe('addRecipients', () => {
     // An adversary with the disk puts an identity of their own there, encrypted to HQ: it is refused, not used.
     writeFileSync(keyPath(kase.dataDir, CASE_IDENTITY_RECIPIENTS_FILE), encryptBytes(Buffer.from(`# public key: ${other.recipient}\n${other.identity}\n`), [hq.recipient]))
     const refused = await openCaseKeys(kase, {identities: [hq.identity]}).catch((error: unknown) => error as CustodyError)
-    expect(refused).toMatchObject({code: 'KEY_UNREADABLE', message: expect.stringContaining('does not hold the case identity the ledger records')})
+    // Replaced, not mistyped: the case is not as recorded (exit 3).
+    expect(refused).toMatchObject({code: 'INTEGRITY', message: expect.stringContaining('does not hold the case identity the ledger records')})
   })
 })
 
