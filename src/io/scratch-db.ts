@@ -45,14 +45,6 @@ export function scratchCacheKiB(kib: number): number {
 export const PAGE = 50
 
 /**
- * A key that SQLite sorts as JavaScript sorts strings: the text in UTF-16BE, which SQLite compares
- * byte by byte, so by UTF-16 code unit (UTF-8, SQLite's own order for text, differs outside the BMP).
- */
-export function stringOrderKey(text: string): Buffer {
-  return Buffer.from(text, 'utf16le').swap16()
-}
-
-/**
  * The folder SQLite puts a temporary database in. On Unix, unixTempFileDir() in SQLite's
  * os_unix.c takes the first of $SQLITE_TMPDIR, $TMPDIR, /var/tmp, /usr/tmp, /tmp and "." that is a
  * folder it may write to and enter; on Windows, the system's temp path.
