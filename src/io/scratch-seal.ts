@@ -33,9 +33,26 @@ const TAG = 16
 const SEAL_KEY = randomBytes(32)
 const LOOKUP_KEY = randomBytes(32)
 
+/**
+ * Random nonces, drawn a few thousand at a time: a draw from the system's generator costs as much
+ * as the sealing itself, and a scratch database seals a value or two per file.
+ */
+let nonces = Buffer.alloc(0)
+let nextNonce = 0
+
+function randomNonce(): Buffer {
+  if (nextNonce + NONCE > nonces.length) {
+    nonces = randomBytes(NONCE * 4096)
+    nextNonce = 0
+  }
+
+  nextNonce += NONCE
+  return nonces.subarray(nextNonce - NONCE, nextNonce)
+}
+
 /** `value` sealed for the column (and row) that `context` names. */
 export function sealScratch(value: string | Buffer, context: string): Buffer {
-  const nonce = randomBytes(NONCE)
+  const nonce = randomNonce()
   const cipher = createCipheriv('chacha20-poly1305', SEAL_KEY, nonce, {authTagLength: TAG})
   const plain = typeof value === 'string' ? Buffer.from(value, 'utf8') : value
   cipher.setAAD(Buffer.from(context, 'utf8'), {plaintextLength: plain.length})
