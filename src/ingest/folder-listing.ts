@@ -10,6 +10,7 @@
  */
 import {opendir} from 'node:fs/promises'
 import type Database from 'better-sqlite3'
+import {CustodyError} from '../errors.js'
 import {openScratchDatabase} from '../io/scratch-db.js'
 import {ExternalSort, SORT_SCHEMA} from '../io/scratch-sort.js'
 
@@ -18,9 +19,12 @@ export type EntryKind = 'folder' | 'symlink' | 'other'
 export class FolderListing implements Disposable {
   private db: Database.Database | undefined
   private folders = 0
+  private closed = false
 
   /** The entries of `dir`, sorted by name; throws what opening or reading the folder throws. */
   async *entries(dir: string): AsyncGenerator<{name: string; kind: EntryKind}> {
+    // A small folder writes nothing, so the closed database would not say it.
+    if (this.closed) throw new CustodyError('INTERNAL', 'the folder listing is not open: it was closed')
     const sort = new ExternalSort(() => (this.db ??= openScratchDatabase(SORT_SCHEMA)), this.folders++, 'folder entry')
     try {
       for await (const entry of await opendir(dir)) {
@@ -35,6 +39,7 @@ export class FolderListing implements Disposable {
 
   /** Closes the database (SQLite removes its file); closing it again does nothing. */
   close(): void {
+    this.closed = true
     this.db?.close()
   }
 

@@ -19,6 +19,7 @@ import {SORT_LIMITS} from '../../src/io/scratch-sort.js'
 import {ArchiveData} from '../../src/report/archive-data.js'
 import {EVENTS_PATH, STATEMENT_PATH} from '../../src/seal/bag-layout.js'
 import {SealChoice} from '../../src/seal/choice.js'
+import {BagIndex} from '../../src/verify/archive/bag-index.js'
 import {ClaimIndex} from '../../src/verify/claim-index.js'
 import type {ArchiveContext} from '../../src/verify/archive/context.js'
 import {tempDir} from '../helpers/cli.js'
@@ -194,6 +195,29 @@ describe('no plaintext in the scratch files of', () => {
     expect(data.states(exhibit(7))).toBe(true)
     expect(data.ingest(exhibit(7))).toMatchObject({source: path(7)})
     expect(data.exhibits().next().value).toMatchObject({stated: {path: path(0)}})
+  })
+})
+
+describe('no plaintext in the scratch file of an archive verifier', () => {
+  it("the bag index: the ZIP's names, paths and digests, the stated exhibits", () => {
+    using index = new BagIndex()
+    const name = (i: number) => `bag/data/exhibits/${exhibit(i)}/original/IMG_${i}.jpg-witness-Karim`
+    for (let i = 0; i < ROWS; i++) {
+      index.addEntry({index: i, name: name(i), isDirectory: false, method: 0, encrypted: false, compressedSize: 1, uncompressedSize: 1, offset: i, dataStart: i, crc32: 0, unixMode: 0o100644})
+    }
+
+    for (const info of index.fileEntries()) {
+      const i = info.index
+      index.setDigest(info, info.name.slice(4), {sha256: sha256(`bag ${i}`).toString('hex'), sha512: createHash('sha512').update(`bag ${i}`).digest('hex'), size: 1})
+      index.addStatedExhibit(exhibit(i), i, sha256(`bag ${i}`).toString('hex'), 'x')
+    }
+
+    const {found, bytes} = search([...needles('bag'), createHash('sha512').update('bag 7').digest('hex')])
+    expect(bytes).toBeGreaterThan(256 * 1024)
+    expect(found).toEqual([])
+    expect(index.layoutProblems(1e9, 200)).toEqual({problems: [], top: 'bag'})
+    expect(index.get(name(7).slice(4))?.sha256).toBe(sha256('bag 7').toString('hex'))
+    expect(index.statedSha256(exhibit(9))).toBe(sha256('bag 9').toString('hex'))
   })
 })
 
