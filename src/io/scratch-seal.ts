@@ -105,3 +105,23 @@ export function scratchTampered(context: string): CustodyError {
     ),
   )
 }
+
+/**
+ * How a scratch database keeps the values of its user: sealed with this run's keys, or, where what
+ * it reads is in clear on disk anyway and sealing would cost more than the work (the entries of an
+ * archive in clear, for verify: src/verify/archive/bag-index.ts), as they are. One schema and one
+ * code path for both: only the codec differs.
+ */
+export interface ScratchCodec {
+  seal(value: string, context: string): Buffer
+  open(stored: Buffer, context: string): string
+  lookup(value: string, context: string): Buffer
+}
+
+export const SEALED: ScratchCodec = {seal: sealScratch, open: openScratchText, lookup: scratchLookup}
+
+export const IN_CLEAR: ScratchCodec = {
+  seal: (value) => Buffer.from(value, 'utf8'),
+  open: (stored) => stored.toString('utf8'),
+  lookup: (value) => Buffer.from(value, 'utf8'),
+}

@@ -15,6 +15,7 @@ import {FolderListing} from '../../src/ingest/folder-listing.js'
 import {skipped, fileRef} from '../../src/ingest/results.js'
 import {Worklist} from '../../src/ingest/worklist.js'
 import {openScratchDatabase, scratchCacheKiB, scratchFolder} from '../../src/io/scratch-db.js'
+import {IN_CLEAR} from '../../src/io/scratch-seal.js'
 import {SORT_LIMITS} from '../../src/io/scratch-sort.js'
 import {ArchiveData} from '../../src/report/archive-data.js'
 import {EVENTS_PATH, STATEMENT_PATH} from '../../src/seal/bag-layout.js'
@@ -218,6 +219,15 @@ describe('no plaintext in the scratch file of an archive verifier', () => {
     expect(index.layoutProblems(1e9, 200)).toEqual({problems: [], top: 'bag'})
     expect(index.get(name(7).slice(4))?.sha256).toBe(sha256('bag 7').toString('hex'))
     expect(index.statedSha256(exhibit(9))).toBe(sha256('bag 9').toString('hex'))
+  })
+
+  it('keeps the names in clear for an archive in clear (IN_CLEAR, which verify gives a ZIP that is not an age file)', () => {
+    using index = new BagIndex(IN_CLEAR)
+    for (let i = 0; i < ROWS; i++) {
+      index.addEntry({index: i, name: `bag/data/${path(i)}`, isDirectory: false, method: 0, encrypted: false, compressedSize: 1, uncompressedSize: 1, offset: i, dataStart: i, crc32: 0, unixMode: 0o100644})
+    }
+
+    expect(search(['witness-Karim', 'IMG_7.jpg']).found).toEqual(['witness-Karim', 'IMG_7.jpg'])
   })
 })
 

@@ -5,18 +5,21 @@
  * number of exhibits needs the same memory: SQLite's page cache, a few MiB. Reads of many rows go
  * page by page, never through an open cursor, so that rows can be updated between pages.
  *
- * Nothing of the archive is in clear in the scratch file (src/io/scratch-seal.ts), which matters
- * for an archive verified from its `.age` file: names, paths, CP437 readings and digests read back
- * are sealed with this run's key, bound to their entry (or stated exhibit); names compared for
- * equality (after normalisation, as CP437 reads them, top folders, the folders entries lie in) and
- * paths looked up are keyed hashes. What the checks ask of a name's shape is kept beside it as a
- * flag (aside: under __MACOSX/; bare: no folder; decomposed: not NFC; payload: under data/).
+ * For an archive verified from its `.age` file, nothing of it is in clear in the scratch file (the
+ * SEALED codec of src/io/scratch-seal.ts): names, paths, CP437 readings and digests read back are
+ * sealed with this run's key, bound to their entry (or stated exhibit); names compared for equality
+ * (after normalisation, as CP437 reads them, top folders, the folders entries lie in) and paths
+ * looked up are keyed hashes. For a ZIP or bag folder in clear the same columns hold the text
+ * itself (IN_CLEAR): the archive shows it to whoever holds it, and sealing some twenty values an
+ * entry would more than double the time of verifying an archive of many small exhibits (CHANGELOG).
+ * What the checks ask of a name's shape is kept beside it as a flag (aside: under __MACOSX/; bare:
+ * no folder; decomposed: not NFC; payload: under data/).
  */
 import type Database from 'better-sqlite3'
 import type {ZipEntryInfo} from '../../zip/structure.js'
 import {keysetPages} from '../../io/keyset-pages.js'
 import {PAGE, openScratchDatabase} from '../../io/scratch-db.js'
-import {openOptional, openScratchText, scratchLookup, sealOptional, sealScratch} from '../../io/scratch-seal.js'
+import {SEALED, type ScratchCodec} from '../../io/scratch-seal.js'
 
 /** The folder beside the bag where macOS (Finder's Compress, `ditto -c -k --sequesterRsrc`) puts its AppleDouble files. */
 export const MACOS_ASIDE = '__MACOSX'
@@ -115,10 +118,6 @@ const SCHEMA = `
   CREATE INDEX stated_order ON stated (ord);
 `
 
-/** The keyed hash of a name as the layout checks compare names. */
-const nameKey = (nfc: string): Buffer => scratchLookup(nfc, 'entry.nfc')
-const pathKey = (path: string): Buffer => scratchLookup(path, 'entry.path')
-const idKey = (id: string): Buffer => scratchLookup(id, 'stated.id')
 
 export class BagIndex implements Disposable {
   private readonly db: Database.Database
@@ -126,9 +125,31 @@ export class BagIndex implements Disposable {
   /** The folders noted for the entry before (entries of one folder come together): not hashed again. */
   private lastFolders = new Set<string>()
 
-  constructor() {
+  /** @param codec how values are kept: SEALED unless what is read is in clear anyway */
+  constructor(private readonly codec: ScratchCodec = SEALED) {
     this.db = openScratchDatabase(SCHEMA)
     this.statements = this.prepare()
+  }
+
+  /** A name as the layout checks compare names (NFC). */
+  private nameKey(nfc: string): Buffer {
+    return this.codec.lookup(nfc, 'entry.nfc')
+  }
+
+  private pathKey(path: string): Buffer {
+    return this.codec.lookup(path, 'entry.path')
+  }
+
+  private idKey(id: string): Buffer {
+    return this.codec.lookup(id, 'stated.id')
+  }
+
+  private sealed(value: string | null | undefined, context: string): Buffer | null {
+    return value === null || value === undefined ? null : this.codec.seal(value, context)
+  }
+
+  private opened(stored: Buffer, context: string): string {
+    return this.codec.open(stored, context)
   }
 
   private prepare() {
@@ -168,11 +189,11 @@ export class BagIndex implements Disposable {
     const aside = top === MACOS_ASIDE
     this.statements.addEntry.run(
       e.index,
-      sealScratch(e.name, `entry.name ${e.index}`),
-      nameKey(nfc),
-      cp437 === undefined ? null : nameKey(cp437),
-      sealOptional(cp437, `entry.reading ${e.index}`),
-      scratchLookup(top, 'entry.top'),
+      this.codec.seal(e.name, `entry.name ${e.index}`),
+      this.nameKey(nfc),
+      cp437 === undefined ? null : this.nameKey(cp437),
+      this.sealed(cp437, `entry.reading ${e.index}`),
+      this.codec.lookup(top, 'entry.top'),
       aside ? 1 : 0,
       e.name.includes('/') ? 0 : 1,
       nfc === e.name ? 0 : 1,
@@ -195,7 +216,7 @@ export class BagIndex implements Disposable {
     for (let slash = nfc.indexOf('/'); slash !== -1; slash = nfc.indexOf('/', slash + 1)) {
       const folder = nfc.slice(0, slash)
       folders.add(folder)
-      if (!this.lastFolders.has(folder)) this.statements.addFolder.run(nameKey(folder))
+      if (!this.lastFolders.has(folder)) this.statements.addFolder.run(this.nameKey(folder))
     }
 
     this.lastFolders = folders
@@ -203,7 +224,7 @@ export class BagIndex implements Disposable {
 
   /** The name of the entry at `i`. */
   private nameAt(i: number): string {
-    return openScratchText(this.statements.name.get(i) as Buffer, `entry.name ${i}`)
+    return this.opened(this.statements.name.get(i) as Buffer, `entry.name ${i}`)
   }
 
   /**
@@ -261,7 +282,7 @@ export class BagIndex implements Disposable {
       .all() as Array<{i: number; reading: Buffer; other: number}>
     return rows.map((row) => ({
       subject: this.nameAt(row.i),
-      message: `its name is not flagged UTF-8, and read as CP437 (as Python's zipfile and yauzl read such a name) it is ${JSON.stringify(openScratchText(row.reading, `entry.reading ${row.i}`))}, the name of the entry ${JSON.stringify(this.nameAt(row.other))}: those readers would extract the two to one file`,
+      message: `its name is not flagged UTF-8, and read as CP437 (as Python's zipfile and yauzl read such a name) it is ${JSON.stringify(this.opened(row.reading, `entry.reading ${row.i}`))}, the name of the entry ${JSON.stringify(this.nameAt(row.other))}: those readers would extract the two to one file`,
     }))
   }
 
@@ -276,9 +297,9 @@ export class BagIndex implements Disposable {
     const folder = this.db.prepare<[Buffer], number>('SELECT 1 FROM folder WHERE nfc = ?').pluck()
     const stray: LayoutProblem[] = []
     for (const row of keysetPages((after: number) => page.all(after), (r) => r.i, -1)) {
-      const name = openScratchText(row.name, `entry.name ${row.i}`)
+      const name = this.opened(row.name, `entry.name ${row.i}`)
       const beside = appleDoubleOf(name.normalize('NFC'))
-      if (beside !== undefined && (entry.get(nameKey(beside)) !== undefined || folder.get(nameKey(beside)) !== undefined)) continue
+      if (beside !== undefined && (entry.get(this.nameKey(beside)) !== undefined || folder.get(this.nameKey(beside)) !== undefined)) continue
       stray.push({subject: name, message: `it is under ${MACOS_ASIDE}/ but is not the AppleDouble file (._NAME) of an entry of the ZIP, which is all macOS puts there`})
       if (stray.length === LISTED) break
     }
@@ -308,7 +329,7 @@ export class BagIndex implements Disposable {
 
   /** The file entries (not folders), in the order of the central directory, page by page. */
   *fileEntries(): Generator<ZipEntryInfo> {
-    for (const row of keysetPages((after) => this.statements.filesAfter.all(after) as EntryRow[], (r) => r.i, -1)) yield infoOf(row)
+    for (const row of keysetPages((after) => this.statements.filesAfter.all(after) as EntryRow[], (r) => r.i, -1)) yield this.infoOf(row)
   }
 
   fileCount(): number {
@@ -319,20 +340,20 @@ export class BagIndex implements Disposable {
   setDigest(info: ZipEntryInfo, path: string | null, digest: {sha256: string; sha512: string; size: number}): void {
     const i = info.index
     this.statements.setDigest.run(
-      path === null ? null : pathKey(path),
-      sealOptional(path, `entry.path ${i}`),
+      path === null ? null : this.pathKey(path),
+      this.sealed(path, `entry.path ${i}`),
       path?.startsWith('data/') ? 1 : 0,
       digest.size,
-      sealScratch(digest.sha256, `entry.sha256 ${i}`),
-      sealScratch(digest.sha512, `entry.sha512 ${i}`),
+      this.codec.seal(digest.sha256, `entry.sha256 ${i}`),
+      this.codec.seal(digest.sha512, `entry.sha512 ${i}`),
       i,
     )
   }
 
   get(path: string): BagFile | undefined {
-    const row = this.statements.file.get(pathKey(path)) as FileRow | undefined
+    const row = this.statements.file.get(this.pathKey(path)) as FileRow | undefined
     if (row === undefined) return undefined
-    return {info: infoOf(row), size: row.size, sha256: openScratchText(row.sha256, `entry.sha256 ${row.i}`), sha512: openScratchText(row.sha512, `entry.sha512 ${row.i}`)}
+    return {info: this.infoOf(row), size: row.size, sha256: this.opened(row.sha256, `entry.sha256 ${row.i}`), sha512: this.opened(row.sha512, `entry.sha512 ${row.i}`)}
   }
 
   /**
@@ -340,8 +361,8 @@ export class BagIndex implements Disposable {
    * so far, this one included, and its digest to compare; undefined when the bag has no such file.
    */
   listed(path: string, algorithm: 'sha256' | 'sha512'): {times: number; digest: string} | undefined {
-    const row = (algorithm === 'sha256' ? this.statements.listed256 : this.statements.listed512).get(pathKey(path)) as {i: number; times: number; digest: Buffer} | undefined
-    return row === undefined ? undefined : {times: row.times, digest: openScratchText(row.digest, `entry.${algorithm} ${row.i}`)}
+    const row = (algorithm === 'sha256' ? this.statements.listed256 : this.statements.listed512).get(this.pathKey(path)) as {i: number; times: number; digest: Buffer} | undefined
+    return row === undefined ? undefined : {times: row.times, digest: this.opened(row.digest, `entry.${algorithm} ${row.i}`)}
   }
 
   /**
@@ -349,9 +370,9 @@ export class BagIndex implements Disposable {
    * file): how many times it has now, its size and digests; undefined when the bag has no such file.
    */
   statedFile(path: string): {times: number; size: number; sha256: string; sha512: string} | undefined {
-    const row = this.statements.stated.get(pathKey(path)) as {i: number; times: number; size: number; sha256: Buffer; sha512: Buffer} | undefined
+    const row = this.statements.stated.get(this.pathKey(path)) as {i: number; times: number; size: number; sha256: Buffer; sha512: Buffer} | undefined
     if (row === undefined) return undefined
-    return {times: row.times, size: row.size, sha256: openScratchText(row.sha256, `entry.sha256 ${row.i}`), sha512: openScratchText(row.sha512, `entry.sha512 ${row.i}`)}
+    return {times: row.times, size: row.size, sha256: this.opened(row.sha256, `entry.sha256 ${row.i}`), sha512: this.opened(row.sha512, `entry.sha512 ${row.i}`)}
   }
 
   /** The paths of the files under `prefix` that `naming` never named, in order. */
@@ -360,7 +381,7 @@ export class BagIndex implements Disposable {
     const payload = prefix.startsWith('data/') ? 1 : 0
     const rows = keysetPages((after) => this.statements.unnamedAfter[naming].all({payload, after}) as Array<{i: number; bagpath: Buffer}>, (r) => r.i, -1)
     for (const row of rows) {
-      const path = openScratchText(row.bagpath, `entry.path ${row.i}`)
+      const path = this.opened(row.bagpath, `entry.path ${row.i}`)
       if (path.startsWith(prefix)) yield path
     }
   }
@@ -372,13 +393,13 @@ export class BagIndex implements Disposable {
 
   /** An exhibit of the seal statement, with the digests it states (a repeated one: the last counts). */
   addStatedExhibit(id: string, order: number, sha256: unknown, sha512: unknown): void {
-    this.statements.state.run(idKey(id), sealScratch(id, `stated.name ${order}`), order, sealScratch(String(sha256), `stated.sha256 ${id}`), sealScratch(String(sha512), `stated.sha512 ${id}`))
+    this.statements.state.run(this.idKey(id), this.codec.seal(id, `stated.name ${order}`), order, this.codec.seal(String(sha256), `stated.sha256 ${id}`), this.codec.seal(String(sha512), `stated.sha512 ${id}`))
   }
 
   /** The digests the statement states for an exhibit, if it states the exhibit. */
   private statedDigests(id: string): {sha256: string; sha512: string} | undefined {
-    const row = this.statements.statedExhibit.get(idKey(id)) as {sha256: Buffer; sha512: Buffer} | undefined
-    return row === undefined ? undefined : {sha256: openScratchText(row.sha256, `stated.sha256 ${id}`), sha512: openScratchText(row.sha512, `stated.sha512 ${id}`)}
+    const row = this.statements.statedExhibit.get(this.idKey(id)) as {sha256: Buffer; sha512: Buffer} | undefined
+    return row === undefined ? undefined : {sha256: this.opened(row.sha256, `stated.sha256 ${id}`), sha512: this.opened(row.sha512, `stated.sha512 ${id}`)}
   }
 
   /** The SHA-256 the statement states for an exhibit, if it states the exhibit. */
@@ -395,16 +416,32 @@ export class BagIndex implements Disposable {
     if (stated === undefined) return
     // Digests that are not strings can equal no stated digest.
     const same = typeof digests.sha256 === 'string' && typeof digests.sha512 === 'string' && digests.sha256 === stated.sha256 && digests.sha512 === stated.sha512
-    this.statements.ingested.run(same ? null : sealScratch(String(digests.sha256), `stated.differing ${id}`), idKey(id))
+    this.statements.ingested.run(same ? null : this.codec.seal(String(digests.sha256), `stated.differing ${id}`), this.idKey(id))
   }
 
   /** Each stated exhibit, in the statement's order, with what its ingest event said: none, the same, or other digests. */
   *ingestResults(): Generator<{id: string; stated: string; ingest: 'missing' | 'same' | {sha256: string}}> {
     type Row = {name: Buffer; ord: number; sha256: Buffer; ingest: number; differing: Buffer | null}
     for (const row of keysetPages((after) => this.statements.statedAfter.all(after) as Row[], (r) => r.ord, -1)) {
-      const id = openScratchText(row.name, `stated.name ${row.ord}`)
-      const differing = openOptional(row.differing, `stated.differing ${id}`)
-      yield {id, stated: openScratchText(row.sha256, `stated.sha256 ${id}`), ingest: row.ingest === 0 ? 'missing' : differing === undefined ? 'same' : {sha256: differing}}
+      const id = this.opened(row.name, `stated.name ${row.ord}`)
+      const differing = row.differing === null ? undefined : this.opened(row.differing, `stated.differing ${id}`)
+      yield {id, stated: this.opened(row.sha256, `stated.sha256 ${id}`), ingest: row.ingest === 0 ? 'missing' : differing === undefined ? 'same' : {sha256: differing}}
+    }
+  }
+
+  private infoOf(row: EntryRow): ZipEntryInfo {
+    return {
+      index: row.i,
+      name: this.opened(row.name, `entry.name ${row.i}`),
+      isDirectory: row.dir === 1,
+      method: row.method,
+      encrypted: row.encrypted === 1,
+      compressedSize: row.csize,
+      uncompressedSize: row.usize,
+      offset: row.offset,
+      dataStart: row.data,
+      crc32: row.crc,
+      unixMode: row.mode,
     }
   }
 
@@ -416,21 +453,5 @@ export class BagIndex implements Disposable {
   /** For `using`: closes it, as close() does (again, harmlessly, after close()). */
   [Symbol.dispose](): void {
     this.close()
-  }
-}
-
-function infoOf(row: EntryRow): ZipEntryInfo {
-  return {
-    index: row.i,
-    name: openScratchText(row.name, `entry.name ${row.i}`),
-    isDirectory: row.dir === 1,
-    method: row.method,
-    encrypted: row.encrypted === 1,
-    compressedSize: row.csize,
-    uncompressedSize: row.usize,
-    offset: row.offset,
-    dataStart: row.data,
-    crc32: row.crc,
-    unixMode: row.mode,
   }
 }
