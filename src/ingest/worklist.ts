@@ -16,10 +16,16 @@
  *
  * Rows are read page by page (src/io/keyset-pages.ts), so that results can be written between
  * pages.
+ *
+ * Nothing of the case is in clear in it (src/io/scratch-seal.ts): what is read back (the files,
+ * their results, exhibits, system entries) is sealed with this run's key, bound to its row (its
+ * number, or the path and digest it is kept under); paths and digests that are only looked up are
+ * kept as their keyed hashes. Row numbers, sizes and statuses stay in clear.
  */
 import type Database from 'better-sqlite3'
 import {keysetPages} from '../io/keyset-pages.js'
 import {PAGE, openScratchDatabase} from '../io/scratch-db.js'
+import {openScratchText, scratchLookup, sealScratch} from '../io/scratch-seal.js'
 import type {EarlierFile} from './batch.js'
 import type {InputFile} from './inputs.js'
 import type {IngestCounts, IngestFileResult} from './results.js'
@@ -34,25 +40,30 @@ export interface WorkItem {
 export class Worklist implements Disposable {
   private readonly db: Database.Database
   private readonly statements: ReturnType<Worklist['prepare']>
+  /** The rows numbered so far, of file, early and system: each sealed value is bound to its number. */
+  private added = 0
+  private early = 0
+  private system = 0
 
   constructor() {
     this.db = openScratchDatabase(`
       CREATE TABLE file (
         i INTEGER PRIMARY KEY,  -- the order given
-        input TEXT NOT NULL,    -- the file, with its manifest row (JSON)
-        path TEXT NOT NULL,     -- its path, as given
+        input BLOB NOT NULL,    -- the file, with its manifest row (JSON, sealed)
+        path BLOB NOT NULL,     -- its path, as given (keyed hash)
         size INTEGER NOT NULL,  -- its size when it was found
         status TEXT,            -- once it is done: its result's status,
         bytes INTEGER,          -- the size the result gives,
-        result TEXT             -- and the whole result (JSON)
+        result BLOB             -- and the whole result (JSON, sealed)
       );
       CREATE INDEX file_by_path ON file (path);
-      CREATE TABLE early (i INTEGER PRIMARY KEY, status TEXT NOT NULL, result TEXT NOT NULL);
-      CREATE TABLE claimed (key TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE earlier (path TEXT PRIMARY KEY, exhibit TEXT NOT NULL, size INTEGER NOT NULL, modified TEXT) WITHOUT ROWID;
-      CREATE TABLE content (sha256 TEXT PRIMARY KEY, path TEXT NOT NULL) WITHOUT ROWID;
-      CREATE TABLE system (i INTEGER PRIMARY KEY, entry TEXT NOT NULL);
-      CREATE TABLE known (path TEXT NOT NULL, sha256 TEXT NOT NULL, exhibit TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (path, sha256)) WITHOUT ROWID;
+      CREATE TABLE early (i INTEGER PRIMARY KEY, status TEXT NOT NULL, result BLOB NOT NULL);
+      CREATE TABLE claimed (key BLOB PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID;
+      -- path: keyed hash; record: the EarlierFile (JSON, sealed)
+      CREATE TABLE earlier (path BLOB PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE content (sha256 BLOB PRIMARY KEY, path BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE system (i INTEGER PRIMARY KEY, entry BLOB NOT NULL);
+      CREATE TABLE known (path BLOB NOT NULL, sha256 BLOB NOT NULL, exhibit BLOB NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (path, sha256)) WITHOUT ROWID;
     `)
     this.statements = this.prepare()
   }
@@ -62,12 +73,12 @@ export class Worklist implements Disposable {
     return {
       claimedLine: db.prepare('SELECT line FROM claimed WHERE key = ?').pluck(),
       claim: db.prepare('INSERT INTO claimed (key, line) VALUES (?, ?)'),
-      add: db.prepare('INSERT INTO file (input, path, size) VALUES (?, ?, ?)'),
+      add: db.prepare('INSERT INTO file (i, input, path, size) VALUES (?, ?, ?, ?)'),
       holds: db.prepare('SELECT 1 FROM file WHERE path = ? LIMIT 1').pluck(),
-      know: db.prepare('INSERT OR REPLACE INTO known (path, sha256, exhibit, seq) VALUES (@path, @sha256, @exhibit, @seq)'),
-      takenFrom: db.prepare('SELECT exhibit FROM known WHERE path = ? ORDER BY seq DESC LIMIT 1').pluck(),
+      know: db.prepare('INSERT OR REPLACE INTO known (path, sha256, exhibit, seq) VALUES (?, ?, ?, ?)'),
+      takenFrom: db.prepare('SELECT sha256, exhibit FROM known WHERE path = ? ORDER BY seq DESC LIMIT 1'),
       takenAs: db.prepare('SELECT exhibit FROM known WHERE path = ? AND sha256 = ?').pluck(),
-      addResult: db.prepare('INSERT INTO early (status, result) VALUES (?, ?)'),
+      addResult: db.prepare('INSERT INTO early (i, status, result) VALUES (?, ?, ?)'),
       filesAfter: db.prepare(`SELECT i, input FROM file WHERE i > ? ORDER BY i LIMIT ${PAGE}`),
       pendingAfter: db.prepare(`SELECT i, input FROM file WHERE i > ? AND status IS NULL ORDER BY i LIMIT ${PAGE}`),
       earlyAfter: db.prepare(`SELECT i, result FROM early WHERE i > ? ORDER BY i LIMIT ${PAGE}`),
@@ -75,14 +86,14 @@ export class Worklist implements Disposable {
       setResult: db.prepare('UPDATE file SET status = ?, bytes = ?, result = ? WHERE i = ?'),
       totals: db.prepare('SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM file'),
       pendingTotals: db.prepare('SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM file WHERE status IS NULL'),
-      remember: db.prepare('INSERT OR REPLACE INTO earlier (path, exhibit, size, modified) VALUES (@path, @exhibit, @size, @modifiedAt)'),
-      earlier: db.prepare('SELECT path, exhibit, size, modified AS modifiedAt FROM earlier WHERE path = ?'),
+      remember: db.prepare('INSERT OR REPLACE INTO earlier (path, record) VALUES (?, ?)'),
+      earlier: db.prepare('SELECT record FROM earlier WHERE path = ?').pluck(),
       anyEarlier: db.prepare('SELECT 1 FROM earlier LIMIT 1'),
       content: db.prepare('SELECT path FROM content WHERE sha256 = ?').pluck(),
       addContent: db.prepare('INSERT INTO content (sha256, path) VALUES (?, ?)'),
-      addSystem: db.prepare('INSERT INTO system (entry) VALUES (?)'),
+      addSystem: db.prepare('INSERT INTO system (i, entry) VALUES (?, ?)'),
       systemCount: db.prepare('SELECT count(*) FROM system').pluck(),
-      systemFirst: db.prepare('SELECT entry FROM system ORDER BY i LIMIT ?').pluck(),
+      systemFirst: db.prepare('SELECT i, entry FROM system ORDER BY i LIMIT ?'),
       statuses: db.prepare(
         'SELECT status, count(*) AS n, coalesce(sum(bytes), 0) AS bytes FROM (SELECT status, NULL AS bytes FROM early UNION ALL SELECT status, bytes FROM file) GROUP BY status',
       ),
@@ -94,46 +105,53 @@ export class Worklist implements Disposable {
    * first claim (a manifest's line; 0 for a file found in a folder), and the file is left out.
    */
   claim(key: string, line = 0): number | undefined {
-    const earlier = this.statements.claimedLine.get(key) as number | undefined
-    if (earlier === undefined) this.statements.claim.run(key, line)
+    const hashed = scratchLookup(key, 'claimed')
+    const earlier = this.statements.claimedLine.get(hashed) as number | undefined
+    if (earlier === undefined) this.statements.claim.run(hashed, line)
     return earlier
   }
 
   /** A file to take in, after those added before it. */
   add(file: InputFile): void {
-    this.statements.add.run(JSON.stringify(file), file.path, file.size)
+    const i = ++this.added
+    this.statements.add.run(i, sealScratch(JSON.stringify(file), `file.input ${i}`), scratchLookup(file.path, 'file.path'), file.size)
   }
 
   /** True when a file of the run has this path. */
   holds(path: string): boolean {
-    return this.statements.holds.get(path) !== undefined
+    return this.statements.holds.get(scratchLookup(path, 'file.path')) !== undefined
   }
 
   /** What the case took in from a path of the run (later events replace earlier ones of the same content). */
   know(file: {path: string; sha256: string; exhibit: string; seq: number}): void {
-    this.statements.know.run({path: file.path, sha256: file.sha256, exhibit: file.exhibit, seq: file.seq})
+    const sha256 = scratchLookup(file.sha256, 'known.sha256')
+    this.statements.know.run(scratchLookup(file.path, 'known.path'), sha256, sealScratch(file.exhibit, knownPlace(file.path, sha256)), file.seq)
   }
 
   /** The exhibit last taken in from this path, if the case took in any from it. */
   takenFrom(path: string): string | undefined {
-    return this.statements.takenFrom.get(path) as string | undefined
+    const row = this.statements.takenFrom.get(scratchLookup(path, 'known.path')) as {sha256: Buffer; exhibit: Buffer} | undefined
+    return row === undefined ? undefined : openScratchText(row.exhibit, knownPlace(path, row.sha256))
   }
 
   /** The exhibit the case took in from this path with this content, if it did. */
   takenAs(path: string, sha256: string): string | undefined {
-    return this.statements.takenAs.get(path, sha256) as string | undefined
+    const hashed = scratchLookup(sha256, 'known.sha256')
+    const exhibit = this.statements.takenAs.get(scratchLookup(path, 'known.path'), hashed) as Buffer | undefined
+    return exhibit === undefined ? undefined : openScratchText(exhibit, knownPlace(path, hashed))
   }
 
   /** A result known before any file is read; the report gives these first. */
   addResult(result: IngestFileResult): void {
-    this.statements.addResult.run(result.status, JSON.stringify(result))
+    const i = ++this.early
+    this.statements.addResult.run(i, result.status, sealScratch(JSON.stringify(result), `early.result ${i}`))
   }
 
   /** The files in the order given: all of them, or those without a result yet. */
   *files(which: 'all' | 'pending'): Generator<WorkItem> {
     const page = which === 'all' ? this.statements.filesAfter : this.statements.pendingAfter
-    for (const row of keysetPages((after) => page.all(after) as Array<{i: number; input: string}>, (r) => r.i, 0)) {
-      yield {i: row.i, file: JSON.parse(row.input) as InputFile}
+    for (const row of keysetPages((after) => page.all(after) as Array<{i: number; input: Buffer}>, (r) => r.i, 0)) {
+      yield {i: row.i, file: JSON.parse(openScratchText(row.input, `file.input ${row.i}`)) as InputFile}
     }
   }
 
@@ -143,12 +161,12 @@ export class Worklist implements Disposable {
   }
 
   setResult(i: number, result: IngestFileResult): void {
-    this.statements.setResult.run(result.status, 'size' in result ? result.size : null, JSON.stringify(result), i)
+    this.statements.setResult.run(result.status, 'size' in result ? result.size : null, sealScratch(JSON.stringify(result), `file.result ${i}`), i)
   }
 
   /** A file an earlier run of the batch took in; a later one of the same path replaces it. */
   remember(file: EarlierFile): void {
-    this.statements.remember.run(file)
+    this.statements.remember.run(scratchLookup(file.path, 'earlier.path'), sealScratch(JSON.stringify(file), `earlier ${file.path}`))
   }
 
   /** True when an earlier run took in any file. */
@@ -157,24 +175,28 @@ export class Worklist implements Disposable {
   }
 
   earlier(path: string): EarlierFile | undefined {
-    return this.statements.earlier.get(path) as EarlierFile | undefined
+    const record = this.statements.earlier.get(scratchLookup(path, 'earlier.path')) as Buffer | undefined
+    return record === undefined ? undefined : (JSON.parse(openScratchText(record, `earlier ${path}`)) as EarlierFile)
   }
 
   /** The path of the first file seen with this content; undefined (and this one is the first) if none. */
   firstWithContent(sha256: string, path: string): string | undefined {
-    const first = this.statements.content.get(sha256) as string | undefined
-    if (first === undefined) this.statements.addContent.run(sha256, path)
-    return first
+    const hashed = scratchLookup(sha256, 'content.sha256')
+    const first = this.statements.content.get(hashed) as Buffer | undefined
+    if (first === undefined) this.statements.addContent.run(hashed, sealScratch(path, `content ${sha256}`))
+    return first === undefined ? undefined : openScratchText(first, `content ${sha256}`)
   }
 
   /** A system file or folder a walk left out. */
   addSystem(entry: SystemEntry): void {
-    this.statements.addSystem.run(JSON.stringify(entry))
+    const i = ++this.system
+    this.statements.addSystem.run(i, sealScratch(JSON.stringify(entry), `system ${i}`))
   }
 
   /** How many system files and folders the walks left out, and the first `limit` of them in the order found. */
   systemFiles(limit: number): {count: number; entries: SystemEntry[]} {
-    const entries = (this.statements.systemFirst.all(limit) as string[]).map((entry) => JSON.parse(entry) as SystemEntry)
+    const rows = this.statements.systemFirst.all(limit) as Array<{i: number; entry: Buffer}>
+    const entries = rows.map((row) => JSON.parse(openScratchText(row.entry, `system ${row.i}`)) as SystemEntry)
     return {count: this.statements.systemCount.get() as number, entries}
   }
 
@@ -183,13 +205,15 @@ export class Worklist implements Disposable {
    * given; a file without a result (the run stopped before it) gets `unfinished(file)`.
    */
   *results(unfinished: (file: InputFile) => IngestFileResult): Generator<IngestFileResult> {
-    for (const row of keysetPages((after) => this.statements.earlyAfter.all(after) as Array<{i: number; result: string}>, (r) => r.i, 0)) {
-      yield JSON.parse(row.result) as IngestFileResult
+    for (const row of keysetPages((after) => this.statements.earlyAfter.all(after) as Array<{i: number; result: Buffer}>, (r) => r.i, 0)) {
+      yield JSON.parse(openScratchText(row.result, `early.result ${row.i}`)) as IngestFileResult
     }
 
-    type Row = {i: number; input: string; result: string | null}
+    type Row = {i: number; input: Buffer; result: Buffer | null}
     for (const row of keysetPages((after) => this.statements.resultsAfter.all(after) as Row[], (r) => r.i, 0)) {
-      yield row.result === null ? unfinished(JSON.parse(row.input) as InputFile) : (JSON.parse(row.result) as IngestFileResult)
+      yield row.result === null
+        ? unfinished(JSON.parse(openScratchText(row.input, `file.input ${row.i}`)) as InputFile)
+        : (JSON.parse(openScratchText(row.result, `file.result ${row.i}`)) as IngestFileResult)
     }
   }
 
@@ -218,4 +242,9 @@ export class Worklist implements Disposable {
   [Symbol.dispose](): void {
     this.close()
   }
+}
+
+/** The place a `known` exhibit is sealed for: its path and (the keyed hash of) its content. */
+function knownPlace(path: string, sha256: Buffer): string {
+  return `known ${path} ${sha256.toString('hex')}`
 }

@@ -12,6 +12,10 @@
  * names the folder and what to do. Verification turns whatever goes wrong while reading its input
  * into a problem of that input; scratchWork() makes sure that a scratch database that could not
  * be written ends the work with that error instead, however the work handled it.
+ *
+ * What the users write in it that belongs to the case (paths, names, digests, metadata, events) is
+ * sealed first with this run's key (src/io/scratch-seal.ts), so that the pages that reach the disk
+ * hold no plaintext.
  */
 import {AsyncLocalStorage} from 'node:async_hooks'
 import {accessSync, constants, statSync} from 'node:fs'
@@ -20,8 +24,18 @@ import {resolve} from 'node:path'
 import Database from 'better-sqlite3'
 import {CustodyError, errnoOf} from '../errors.js'
 
-/** SQLite's page cache for a scratch database (negative: KiB). */
-const CACHE_KIB = 4 * 1024
+/**
+ * SQLite's page cache for a scratch database, in KiB: past it, pages go to the file. Tests lower
+ * it (scratchCacheKiB()) to make a few rows reach the disk, where they check that none is in clear.
+ */
+let cacheKiB = 4 * 1024
+
+/** Sets the page cache of the scratch databases opened from now on; returns the one it replaces. */
+export function scratchCacheKiB(kib: number): number {
+  const before = cacheKiB
+  cacheKiB = kib
+  return before
+}
 
 /**
  * Rows a page when many rows are read. Small: a page lives while its rows are worked on, long
@@ -29,14 +43,6 @@ const CACHE_KIB = 4 * 1024
  * pages keep that generation small, and reading them costs no more (README, "Speed").
  */
 export const PAGE = 50
-
-/**
- * A key that SQLite sorts as JavaScript sorts strings: the text in UTF-16BE, which SQLite compares
- * byte by byte, so by UTF-16 code unit (UTF-8, SQLite's own order for text, differs outside the BMP).
- */
-export function stringOrderKey(text: string): Buffer {
-  return Buffer.from(text, 'utf16le').swap16()
-}
 
 /**
  * The folder SQLite puts a temporary database in. On Unix, unixTempFileDir() in SQLite's
@@ -82,6 +88,16 @@ interface Scope {
 }
 
 const scopes = new AsyncLocalStorage<Scope>()
+
+/**
+ * Notes `failure` (a scratch value that does not open: src/io/scratch-seal.ts) as the scratch's
+ * failure in the work that runs, as a storage failure is, and returns it to be thrown.
+ */
+export function scratchFailed(failure: CustodyError): CustodyError {
+  const scope = scopes.getStore()
+  if (scope !== undefined) scope.failure ??= failure
+  return failure
+}
 
 /** Runs `run`, turning a storage failure into its CustodyError, noted in the scope. */
 function guarded<T>(scope: Scope | undefined, run: () => T): T {
@@ -139,7 +155,7 @@ function guardIterator<T>(iterator: IterableIterator<T>, scope: Scope | undefine
 export function openScratchDatabase(schema: string): Database.Database {
   const scope = scopes.getStore()
   const db = guard(new Database(''), scope)
-  db.pragma(`cache_size = -${CACHE_KIB}`)
+  db.pragma(`cache_size = -${cacheKiB}`)
   db.pragma('journal_mode = OFF')
   db.pragma('synchronous = OFF')
   db.pragma('temp_store = FILE')

@@ -4,13 +4,16 @@
  * or events: the exhibits as the seal statement states them, in its order, and each exhibit's
  * events from events.jsonl. Both are read again from the archive (nothing here checks them: the
  * verifier has, and the report says what it found); they are hostile input, held as text and
- * escaped when written.
+ * escaped when written. None of it is in clear in the scratch file (src/io/scratch-seal.ts): the
+ * statement's exhibits and the events are sealed with this run's key, bound to their row, and the
+ * exhibit IDs they are looked up by are keyed hashes.
  */
 import type Database from 'better-sqlite3'
 import {messageOf} from '../errors.js'
 import {isRecord} from '../formats/guards.js'
 import {keysetPages} from '../io/keyset-pages.js'
 import {PAGE, openScratchDatabase} from '../io/scratch-db.js'
+import {openScratchText, scratchLookup, sealScratch} from '../io/scratch-seal.js'
 import {BAG_LIMITS, EVENTS_PATH, STATEMENT_PATH} from '../seal/bag-layout.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import {readStatement} from '../verify/archive/statement-reader.js'
@@ -26,8 +29,8 @@ export class ArchiveData implements ExhibitSource, Disposable {
 
   constructor() {
     this.db = openScratchDatabase(`
-      CREATE TABLE exhibit (ord INTEGER PRIMARY KEY, id TEXT NOT NULL, stated TEXT NOT NULL);
-      CREATE TABLE event (exhibit TEXT NOT NULL, seq INTEGER NOT NULL, action TEXT, body TEXT NOT NULL, PRIMARY KEY (exhibit, seq));
+      CREATE TABLE exhibit (ord INTEGER PRIMARY KEY, id BLOB NOT NULL, stated BLOB NOT NULL);
+      CREATE TABLE event (exhibit BLOB NOT NULL, seq INTEGER NOT NULL, ingest INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (exhibit, seq));
     `)
   }
 
@@ -40,31 +43,32 @@ export class ArchiveData implements ExhibitSource, Disposable {
 
   /** The stated exhibits, in the statement's order, a page at a time. */
   exhibits(): Generator<StatedExhibit> {
-    const page = this.db.prepare<[number, number], {ord: number; stated: string}>('SELECT ord, stated FROM exhibit WHERE ord > ? ORDER BY ord LIMIT ?')
+    const page = this.db.prepare<[number, number], {ord: number; stated: Buffer}>('SELECT ord, stated FROM exhibit WHERE ord > ? ORDER BY ord LIMIT ?')
     const rows = keysetPages((after: number) => page.all(after, PAGE), (r) => r.ord, -1)
     return (function* () {
-      for (const r of rows) yield {ord: r.ord, stated: JSON.parse(r.stated) as Record<string, unknown>}
+      for (const r of rows) yield {ord: r.ord, stated: JSON.parse(openScratchText(r.stated, `exhibit ${r.ord}`)) as Record<string, unknown>}
     })()
   }
 
   /** An exhibit's events in ledger order, a page at a time. */
   events(exhibit: string): Generator<ExhibitEvent> {
-    const page = this.db.prepare<[string, number, number], {seq: number; body: string}>('SELECT seq, body FROM event WHERE exhibit = ? AND seq > ? ORDER BY seq LIMIT ?')
-    const rows = keysetPages((after: number) => page.all(exhibit, after, PAGE), (r) => r.seq, -1)
+    const page = this.db.prepare<[Buffer, number, number], {seq: number; body: Buffer}>('SELECT seq, body FROM event WHERE exhibit = ? AND seq > ? ORDER BY seq LIMIT ?')
+    const id = scratchLookup(exhibit, 'exhibit')
+    const rows = keysetPages((after: number) => page.all(id, after, PAGE), (r) => r.seq, -1)
     return (function* () {
-      for (const r of rows) yield {seq: r.seq, event: JSON.parse(r.body) as Record<string, unknown>}
+      for (const r of rows) yield {seq: r.seq, event: JSON.parse(openScratchText(r.body, eventPlace(exhibit, r.seq))) as Record<string, unknown>}
     })()
   }
 
   /** Whether the statement states this exhibit. */
   states(exhibit: string): boolean {
-    return this.db.prepare<[string], {ord: number}>('SELECT ord FROM exhibit WHERE id = ? LIMIT 1').get(exhibit) !== undefined
+    return this.db.prepare<[Buffer], {ord: number}>('SELECT ord FROM exhibit WHERE id = ? LIMIT 1').get(scratchLookup(exhibit, 'exhibit')) !== undefined
   }
 
   /** The exhibit's first ingest event: what was recorded when it was taken in. */
   ingest(exhibit: string): Record<string, unknown> | undefined {
-    const found = this.db.prepare<[string], {body: string}>("SELECT body FROM event WHERE exhibit = ? AND action = 'ingest' ORDER BY seq LIMIT 1").get(exhibit)
-    return found === undefined ? undefined : (JSON.parse(found.body) as Record<string, unknown>)
+    const found = this.db.prepare<[Buffer], {seq: number; body: Buffer}>('SELECT seq, body FROM event WHERE exhibit = ? AND ingest = 1 ORDER BY seq LIMIT 1').get(scratchLookup(exhibit, 'exhibit'))
+    return found === undefined ? undefined : (JSON.parse(openScratchText(found.body, eventPlace(exhibit, found.seq))) as Record<string, unknown>)
   }
 
   /** An exhibit's original as the statement names it in the archive (at its stated path), read against the manifest's SHA-256. */
@@ -82,12 +86,12 @@ export class ArchiveData implements ExhibitSource, Disposable {
   private async loadExhibits(context: ArchiveContext): Promise<void> {
     const file = context.files.get(STATEMENT_PATH)
     if (file === undefined) return
-    const insert = this.db.prepare<[number, string, string]>('INSERT INTO exhibit (ord, id, stated) VALUES (?, ?, ?)')
+    const insert = this.db.prepare<[number, Buffer, Buffer]>('INSERT INTO exhibit (ord, id, stated) VALUES (?, ?, ?)')
     try {
       await readStatement(
         context.source.chunks(file.info),
         (x, index) => {
-          if (isRecord(x)) insert.run(index, String(x.exhibit), JSON.stringify(x))
+          if (isRecord(x)) insert.run(index, scratchLookup(String(x.exhibit), 'exhibit'), sealScratch(JSON.stringify(x), `exhibit ${index}`))
         },
         {element: BAG_LIMITS.statementExhibit, rest: BAG_LIMITS.statementRest},
       )
@@ -99,13 +103,14 @@ export class ArchiveData implements ExhibitSource, Disposable {
   private async loadEvents(context: ArchiveContext): Promise<void> {
     const file = context.files.get(EVENTS_PATH)
     if (file === undefined) return
-    const insert = this.db.prepare<[string, number, string, string]>('INSERT OR IGNORE INTO event (exhibit, seq, action, body) VALUES (?, ?, ?, ?)')
+    const insert = this.db.prepare<[Buffer, number, number, Buffer]>('INSERT OR IGNORE INTO event (exhibit, seq, ingest, body) VALUES (?, ?, ?, ?)')
     try {
       for await (const line of context.source.lines(file.info, BAG_LIMITS.eventLine)) {
         const entry = parsed(line)
         const event = isRecord(entry) ? entry.event : undefined
         if (!isRecord(entry) || !isRecord(event) || typeof event.exhibit !== 'string' || !Number.isSafeInteger(entry.seq)) continue
-        insert.run(event.exhibit, entry.seq as number, String(event.action), JSON.stringify(event))
+        const seq = entry.seq as number
+        insert.run(scratchLookup(event.exhibit, 'exhibit'), seq, event.action === 'ingest' ? 1 : 0, sealScratch(JSON.stringify(event), eventPlace(event.exhibit, seq)))
       }
     } catch (error) {
       this.unread.push(`${EVENTS_PATH}: ${messageOf(error)}`)
@@ -119,4 +124,9 @@ function parsed(line: string): unknown {
   } catch {
     return undefined
   }
+}
+
+/** The place an event is sealed for: its exhibit and its number. */
+function eventPlace(exhibit: string, seq: number): string {
+  return `event ${exhibit} ${seq}`
 }

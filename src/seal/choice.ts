@@ -4,14 +4,17 @@
  * times over (the list, a set beside it, the seal event listing them, its canonical JSON).
  * They come back, page by page, in the order of their folders in the bag (`data/exhibits/<ID>/`,
  * as `<ID>/` strings compare), which is the order the payload is written in and its manifests are
- * sorted by: "EX-1" comes after "EX-1-b", since "-" sorts before "/".
+ * sorted by: "EX-1" comes after "EX-1-b", since "-" sorts before "/". Nothing of them is in clear
+ * in the scratch file: they are sorted by an external merge sort of sealed runs
+ * (src/io/scratch-sort.ts), and told apart by their keyed hashes (src/io/scratch-seal.ts).
  */
 import type Database from 'better-sqlite3'
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, said} from '../errors.js'
 import {getExhibit} from '../exhibits/exhibits.js'
-import {keysetPages} from '../io/keyset-pages.js'
-import {PAGE, openScratchDatabase, stringOrderKey} from '../io/scratch-db.js'
+import {openScratchDatabase} from '../io/scratch-db.js'
+import {scratchLookup} from '../io/scratch-seal.js'
+import {ExternalSort, SORT_SCHEMA} from '../io/scratch-sort.js'
 import {selectByConsent, type ConsentSelection, type LeftOut} from '../testimony/consent-filter.js'
 import {CONSENT_SCOPES} from '../testimony/vocabulary.js'
 import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
@@ -20,30 +23,35 @@ import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
 const CHOICE = fields({purpose: 'purpose', note: 'note', allowLeftOut: 'choice to leave testimony out'})
 
 /** Sorts as the exhibit's folder, `<ID>/`, sorts among strings. */
-function folderKey(id: string): Buffer {
-  return stringOrderKey(`${id}/`)
+function folderKey(id: string): string {
+  return `${id}/`
 }
 
 /** The exhibits chosen; a scratch database, closed (and so gone) when disposed of. */
 export class SealChoice implements Disposable {
   private readonly db: Database.Database
-  private readonly insert: Database.Statement<[Buffer, string]>
+  private readonly insert: Database.Statement<[Buffer]>
   private readonly lookup: Database.Statement<[Buffer], number>
+  private readonly order: ExternalSort
   private added = 0
 
   constructor() {
-    this.db = openScratchDatabase('CREATE TABLE chosen (key BLOB PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID')
-    this.insert = this.db.prepare('INSERT OR IGNORE INTO chosen (key, id) VALUES (?, ?)')
-    this.lookup = this.db.prepare<[Buffer], number>('SELECT 1 FROM chosen WHERE key = ?').pluck()
+    // Opened now, not when a run is first written: a temp folder that fails it fails the seal before it starts.
+    this.db = openScratchDatabase(`CREATE TABLE chosen (id BLOB PRIMARY KEY) WITHOUT ROWID; ${SORT_SCHEMA}`)
+    this.insert = this.db.prepare('INSERT OR IGNORE INTO chosen (id) VALUES (?)')
+    this.lookup = this.db.prepare<[Buffer], number>('SELECT 1 FROM chosen WHERE id = ?').pluck()
+    this.order = new ExternalSort(() => this.db, 0, 'chosen exhibit')
   }
 
   /** Adds an exhibit; adding one twice keeps one. */
   add(id: string): void {
-    this.added += this.insert.run(folderKey(id), id).changes
+    if (this.insert.run(scratchLookup(id, 'chosen')).changes === 0) return
+    this.order.add({key: folderKey(id), value: id})
+    this.added++
   }
 
   has(id: string): boolean {
-    return this.lookup.get(folderKey(id)) !== undefined
+    return this.lookup.get(scratchLookup(id, 'chosen')) !== undefined
   }
 
   /** How many exhibits there are. */
@@ -53,8 +61,7 @@ export class SealChoice implements Disposable {
 
   /** The exhibits in the order of their folders, read a page at a time. */
   *ids(): Generator<string> {
-    const page = this.db.prepare<[Buffer], {key: Buffer; id: string}>(`SELECT key, id FROM chosen WHERE key > ? ORDER BY key LIMIT ${PAGE}`)
-    for (const row of keysetPages((after: Buffer) => page.all(after), (r) => r.key, Buffer.alloc(0))) yield row.id
+    for (const item of this.order.sorted()) yield item.value
   }
 
   close(): void {

@@ -32,6 +32,7 @@ import {readCheckpointFile, type ReadCheckpoint} from '../checkpoints/checkpoint
 import {checkSignedCheckpoint, type RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import {CustodyError, fields, messageOf, said} from '../errors.js'
 import {openScratchDatabase} from '../io/scratch-db.js'
+import {openScratch, sealScratch} from '../io/scratch-seal.js'
 import type {MerkleTree} from '../merkle/tree.js'
 import {verifyConsistency} from '../merkle/verify.js'
 import {plural} from '../render/text.js'
@@ -187,19 +188,20 @@ class EventHashes implements Disposable {
   private readonly lookup: Database.Statement<[number], {hash: Buffer}>
 
   constructor() {
+    // The hash sealed for its event's number (src/io/scratch-seal.ts): none is in clear in the file.
     this.db = openScratchDatabase('CREATE TABLE event (seq INTEGER PRIMARY KEY, hash BLOB NOT NULL);')
     this.insert = this.db.prepare('INSERT OR IGNORE INTO event (seq, hash) VALUES (?, ?)')
     this.lookup = this.db.prepare('SELECT hash FROM event WHERE seq = ?')
   }
 
   add(seq: number, hash: string): void {
-    this.insert.run(seq, Buffer.from(hexToBytes(hash)))
+    this.insert.run(seq, sealScratch(Buffer.from(hexToBytes(hash)), `event ${seq}`))
   }
 
   /** The hash the first archive holds for this event, if it holds it. */
   hashOf(seq: number): string | undefined {
     const row = this.lookup.get(seq)
-    return row === undefined ? undefined : row.hash.toString('hex')
+    return row === undefined ? undefined : openScratch(row.hash, `event ${seq}`).toString('hex')
   }
 
   /** Closes the database (SQLite removes its file); closing it again does nothing. */

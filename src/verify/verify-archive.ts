@@ -63,6 +63,7 @@ import {smallFileLimit} from '../seal/bag-layout.js'
 import {CustodyError, fields, messageOf, said} from '../errors.js'
 import {isRecord} from '../formats/guards.js'
 import {scratchWork} from '../io/scratch-db.js'
+import {IN_CLEAR, SEALED} from '../io/scratch-seal.js'
 import type {EarlierSeal} from '../seal/earlier-seals.js'
 import {runChecklist, type Check, type CheckOutcome, type Problem} from './checklist.js'
 import {ProblemList} from './problem-list.js'
@@ -147,7 +148,9 @@ async function checkArchive(path: string, options: VerifyArchiveOptions): Promis
     return {...zipReport(path, 'zip', null, checks, problems, 0), encrypted: decrypted !== undefined}
   }
 
-  const report = await checkSource(createArchiveContext(path, decrypted?.size ?? found.size, zip, options), problems, options.afterChecks)
+  // What the bag index keeps of an archive in clear, the archive shows already: kept as it is (bag-index.ts).
+  const scratch = decrypted === undefined ? IN_CLEAR : SEALED
+  const report = await checkSource(createArchiveContext(path, decrypted?.size ?? found.size, zip, options, 'zip', scratch), problems, options.afterChecks)
   return {...report, encrypted: decrypted !== undefined}
 }
 
@@ -207,7 +210,7 @@ async function checkFolder(path: string, options: VerifyArchiveOptions): Promise
   }
 
   const {aside, folder} = found
-  const context = createArchiveContext(path, 0, folder, options, 'folder')
+  const context = createArchiveContext(path, 0, folder, options, 'folder', IN_CLEAR)
   if (aside !== undefined) {
     context.warnings.push(`folder: ${aside}, beside the bag folder, holds macOS's AppleDouble files (resource forks and extended attributes; unzip makes it of a ZIP made on a Mac): not part of the bag, left aside`)
   }

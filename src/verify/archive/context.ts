@@ -4,6 +4,7 @@
  * the statement, the sealed tree head, the keys the events record). The orchestrator
  * (verify-archive.ts) builds it; each check reads what earlier checks left and adds its own.
  */
+import {SEALED, type ScratchCodec} from '../../io/scratch-seal.js'
 import type {AgeIdentity} from '../../age/x25519.js'
 import type {Certificate} from 'pkijs'
 import type {EntryReader, EntryResult} from '../../io/entry-reader.js'
@@ -103,14 +104,17 @@ export interface ArchiveContext {
   earlierSeals: EarlierSeal[] | null
 }
 
-/** The context of an opened archive or bag folder, before any check has run; it owns a new bag index. */
-export function createArchiveContext(path: string, size: number, source: BagSource, options: VerifyArchiveOptions, kind: SourceKind = 'zip'): ArchiveContext {
+/**
+ * The context of an opened archive or bag folder, before any check has run; it owns a new bag
+ * index, which keeps what it reads with `scratch` (sealed, unless the archive is in clear on disk).
+ */
+export function createArchiveContext(path: string, size: number, source: BagSource, options: VerifyArchiveOptions, kind: SourceKind = 'zip', scratch: ScratchCodec = SEALED): ArchiveContext {
   return {
     path,
     size,
     kind,
     source,
-    files: new BagIndex(),
+    files: new BagIndex(scratch),
     options,
     warnings: [],
     uncounted: 0,
