@@ -131,7 +131,7 @@ export class TaggedStore implements EventStore {
   }
 
   /** An ingest row, confirmed: its event is the ingest of the exhibit its column names. */
-  private confirmedIngest(row: RawRow & {exhibit: string | null}): RawRow {
+  private confirmedIngest<R extends RawRow & {exhibit: string | null}>(row: R): R {
     const event = looseEvent(row)
     if (event === undefined) return row
     if (event.action !== 'ingest' || event.exhibit !== row.exhibit) {
@@ -199,7 +199,7 @@ export class TaggedStore implements EventStore {
     const row = this.context
       .cached<[], RawRow & {exhibit: string | null}>('SELECT seq, prev_hash, hash, event, exhibit FROM events WHERE content_tag IS NOT NULL ORDER BY seq DESC LIMIT 1')
       .get()
-    return row === undefined ? undefined : (this.confirmedIngest(row), row.exhibit ?? undefined)
+    return row === undefined ? undefined : (this.confirmedIngest(row).exhibit ?? undefined)
   }
 
   highestReserved(): number | null {
