@@ -31,11 +31,11 @@ import {GENESIS_HASH, eventLeafHash, sealEvent, type StoredEvent} from './event.
 import type {TreeHeadSource} from './head-file.js'
 import {ClearStore} from './clear-store.js'
 import {CLEAR_SCHEMA_VERSION, schemaSql, TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
-import type {EventStore, PagedRow, RawRow, StoreContext} from './store.js'
+import type {EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
 import {TaggedStore} from './tagged-store.js'
 import type {TagKey} from './tags.js'
 
-export type {PagedRow, RawRow} from './store.js'
+export type {PagedRow, RawRow, UntrueIndex} from './store.js'
 
 /** The ledger's SQLite page cache, in KiB. */
 const LEDGER_CACHE_KIB = 4 * 1024
@@ -530,6 +530,15 @@ export class Ledger implements Disposable {
   /** The leaf hash of each event below `size`, in order (RFC 6962: SHA-256(0x00 || canonical event)). */
   private *leafHashes(size = Number.MAX_SAFE_INTEGER): Generator<Uint8Array> {
     for (const row of this.db.prepare<[number], {event: string}>('SELECT event FROM events WHERE seq < ? ORDER BY seq').iterate(size)) yield eventLeafHash(row.event)
+  }
+
+  /**
+   * The rows whose keyed tags or exhibit column are not those their event gives (schema 3, with
+   * the key), oldest first; undefined when there is nothing to check them with (schema 2, whose
+   * columns are generated, or no key).
+   */
+  untrueIndexes(): Iterable<UntrueIndex> | undefined {
+    return this.store.untrueIndexes()
   }
 
   /** Schema facts that verification compares with what custody created. */

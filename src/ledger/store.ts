@@ -24,6 +24,12 @@ export interface PagedRow extends RawRow {
   prev: string
 }
 
+/** A row whose stored index is not what its event gives: the column, and what it should hold. */
+export interface UntrueIndex {
+  seq: number
+  column: 'exhibit' | 'action_tag' | 'content_tag' | 'source_tag'
+}
+
 /** What a store reads the database with: the connection, and its cache of prepared statements. */
 export interface StoreContext {
   readonly db: Database.Database
@@ -57,6 +63,12 @@ export interface EventStore {
   exhibitRows(exhibit: string): RawRow[]
   /** Every file an ingest or presented-again event took in from a source path, oldest first, a page at a time. */
   sourceFiles(): Iterable<SourceFile>
+  /**
+   * The rows whose stored index (tags, exhibit column) is not the one their event gives, oldest
+   * first; undefined when there is nothing to check (schema 2, whose columns are generated) or
+   * no key to check it with.
+   */
+  untrueIndexes(): Iterable<UntrueIndex> | undefined
   /** One page of rows after `after` and below `size`, with what each event says of itself. */
   pagedRows(after: number, size: number): PagedRow[]
 }

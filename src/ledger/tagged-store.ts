@@ -15,10 +15,10 @@
  * docs/design/encryption-at-rest.md.
  */
 import {CustodyError} from '../errors.js'
-import {INGEST_FILE_FIELDS, payloadPath, SOURCE_FILE_FIELDS, type CustodyEvent, type EventAction, type IngestFile, type SourceFile} from '../formats/events.js'
+import {INGEST_FILE_FIELDS, parseEventText, payloadPath, SOURCE_FILE_FIELDS, type CustodyEvent, type EventAction, type IngestFile, type SourceFile} from '../formats/events.js'
 import {keysetPages} from '../io/keyset-pages.js'
 import {TAGGED_SCHEMA_VERSION} from './schema.js'
-import type {EventStore, PagedRow, RawRow, StoreContext} from './store.js'
+import type {EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
 import type {TagKey} from './tags.js'
 
 /** Rows a page. */
@@ -256,6 +256,33 @@ export class TaggedStore implements EventStore {
       const file = Object.fromEntries(Object.entries(SOURCE_FILE_FIELDS).map(([name, path]) => [name, at(event, path)])) as unknown as SourceFile & {path: string | null}
       const exhibit = event.exhibit
       if (file.path !== null && typeof exhibit === 'string') yield {...file, seq: row.seq, exhibit, path: file.path}
+    }
+  }
+
+  untrueIndexes(): Iterable<UntrueIndex> | undefined {
+    const key = this.key
+    return key === undefined ? undefined : this.indexesAgainst(key)
+  }
+
+  /**
+   * Every row's tags and exhibit column against those its event gives, a page at a time: what no
+   * lookup can see, a row whose tag was changed so that it is not found at all. A row whose event
+   * is not an event as custody writes it is the chain check's to report.
+   */
+  private *indexesAgainst(key: TagKey): Generator<UntrueIndex> {
+    type Indexed = RawRow & {exhibit: string | null; action_tag: Buffer; content_tag: Buffer | null; source_tag: Buffer | null}
+    const page = this.context.cached<[number], Indexed>(
+      `SELECT seq, prev_hash, hash, event, exhibit, action_tag, content_tag, source_tag FROM events WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
+    )
+    const same = (stored: Buffer | null, given: Buffer | null): boolean => (stored === null || given === null ? stored === given : stored.equals(given))
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
+      const read = parseEventText(row.event)
+      if (!('event' in read)) continue
+      const tags = key.of(read.event)
+      if (row.exhibit !== read.event.exhibit) yield {seq: row.seq, column: 'exhibit'}
+      if (!same(row.action_tag, tags.action)) yield {seq: row.seq, column: 'action_tag'}
+      if (!same(row.content_tag, tags.content)) yield {seq: row.seq, column: 'content_tag'}
+      if (!same(row.source_tag, tags.source)) yield {seq: row.seq, column: 'source_tag'}
     }
   }
 

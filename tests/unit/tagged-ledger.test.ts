@@ -134,6 +134,23 @@ describe('a schema-3 ledger', () => {
     }
   })
 
+  it('has an index to check against the events with the key only; schema 2 has none', () => {
+    const keyless = Ledger.open(path)
+    try {
+      expect([...tagged.untrueIndexes()!]).toEqual([])
+      expect(keyless.untrueIndexes()).toBeUndefined()
+      expect(clear.untrueIndexes()).toBeUndefined()
+      forge(`UPDATE events SET source_tag = NULL WHERE seq = 8; UPDATE events SET content_tag = X'${opensslTag(`sha256:${'d'.repeat(64)}`)}', exhibit = 'EX-000099' WHERE seq = 1;`)
+      expect([...tagged.untrueIndexes()!]).toEqual([
+        {seq: 1, column: 'exhibit'},
+        {seq: 1, column: 'content_tag'},
+        {seq: 8, column: 'source_tag'},
+      ])
+    } finally {
+      keyless.close()
+    }
+  })
+
   it('refuses to append without the address key: no event is written untagged', () => {
     const keyless = Ledger.open(path)
     keyless.useSigner(signer)
