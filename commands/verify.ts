@@ -60,7 +60,8 @@ the file and the chunk.
 A case's vault is encrypted (custody init; not with --plaintext): without a key its objects are
 checked as stored (each age file's SHA-256 and size, which the ledger records), and the vault line
 says that their content was not; with --identity FILE of a recipient of the case, each is also
-decrypted and checked against its SHA-256 and SHA-512.
+decrypted and checked against its SHA-256 and SHA-512, and the ledger's keyed index (the tags it
+looks events up by) is checked against every event.
 
 ARCHIVE may also be a folder: the bag folder unzipped from a sealed archive, or the folder unzip
 made holding it (a __MACOSX folder beside it is left aside). It gets the same checks and report,

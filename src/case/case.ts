@@ -20,6 +20,7 @@ import type {CustodyEvent} from '../formats/events.js'
 import {caseKeyMode, createCaseKeys, openCaseKeys, type CaseUnlock, keysDestroyed, keysDestroyedError, recipientAddedDrafts, namedRecipients, type CaseKeyMode, type NamedRecipient} from '../keys/case-keys.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
+import {TagKey} from '../ledger/tags.js'
 import {compareFully, compareQuickly, knownHeadError, type KnownHeadComparison, type KnownHeadConflict} from '../known-heads/compare.js'
 import {knownHeadsFolder, readKnownHead, recordKnownHead, type KnownHeadRead, type RecordOutcome} from '../known-heads/store.js'
 import {PRIVATE_FOLDER, checkFolderDestination, makeFolders} from '../io/files.js'
@@ -139,9 +140,13 @@ export class Case implements Disposable, AsyncDisposable {
     this.useKeys(await openCaseKeys(this, unlock))
   }
 
-  /** From now on the vault writes and reads with these keys (an encrypted case, unlocked). */
+  /**
+   * From now on the vault writes and reads with these keys (an encrypted case, unlocked), and the
+   * ledger writes and looks up its keyed tags with the address key (a schema-3 ledger).
+   */
   useKeys(keys: VaultKeys): void {
     this.currentVault = this.currentVault.withKeys(keys)
+    this.ledger.useTagKey(new TagKey(keys.addressKey))
   }
 
   /** The newest checkpoint custody signed for this case on this account, as recorded. */
@@ -444,8 +449,11 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
     await mkdir(staging, {mode: PRIVATE_FOLDER})
     await new Vault(join(staging, VAULT_FOLDER)).create({encrypted: options.plaintext !== true})
     const signer = await createSigningKey(staging, options.passphrase)
-    const {caseRecipient} =
-      options.plaintext === true ? {caseRecipient: undefined} : await createCaseKeys(staging, options.passphrase, {recipients, field, ...(options.labels === undefined ? {} : {labels: options.labels})})
+    // An encrypted case's ledger is schema 3, its lookup columns keyed by the address key; a case in clear keeps schema 2.
+    const {caseRecipient, tagKey} =
+      options.plaintext === true
+        ? {caseRecipient: undefined, tagKey: undefined}
+        : await createCaseKeys(staging, options.passphrase, {recipients, field, ...(options.labels === undefined ? {} : {labels: options.labels})})
 
     const caseId = randomUUID()
     const {ledger} = Ledger.create(
@@ -475,6 +483,7 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
         ...recipientAddedDrafts(investigator, recipients, options.labels),
       ],
       {caseId, signer},
+      tagKey === undefined ? {} : {tagKey},
     )
     try {
       await writeCurrentHead(staging, ledger)

@@ -12,6 +12,7 @@
 import type {AgeRecipient} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
+import {TagKey} from '../ledger/tags.js'
 import {hasIdentityKey, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
 import {namedRecipients, openCaseKeys, recipientAddedDrafts, wrapCaseIdentityForRecipients, writeRecipientFiles, type CaseUnlock, type NamedRecipient} from './case-keys.js'
 
@@ -68,6 +69,8 @@ export async function addRecipients(
   await keepWitnessKeyForRecipients(kase, options.unlock, passphrase, [...keys.recipients, ...fresh])
   await writeRecipientFiles(kase.dataDir, keys.addressKey, [...keys.recipients, ...fresh], named)
   const actor = options.actor?.trim() || kase.info.investigator
+  // The recipient-added events are tagged with the address key just opened (a schema-3 ledger).
+  kase.ledger.useTagKey(new TagKey(keys.addressKey))
   const {events} = kase.ledger.append(() => ({drafts: recipientAddedDrafts(actor, fresh, options.labels), result: undefined}))
   await kase.recordHead()
   keys.addressKey.fill(0)

@@ -38,6 +38,7 @@ import {generateIdentity, parseRecipient, type AgeIdentity, type AgeRecipient} f
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import type {CustodyEventDraft} from '../formats/events.js'
 import type {Ledger} from '../ledger/ledger.js'
+import {TagKey} from '../ledger/tags.js'
 import {PRIVATE_FOLDER, moveIntoPlace, writeFileDurably} from '../io/files.js'
 import {KEYS_FOLDER} from './signing-key.js'
 
@@ -111,13 +112,14 @@ export function recipientsFileText(named: ReadonlyArray<{recipient: string; labe
 /**
  * Makes the case keys in `dataDir` (a case being made): the case identity unless `field`, the
  * address key, and their files. `labels` names HQ recipients (by their age1… text) in
- * recipients.txt. Returns the case identity's recipient (undefined in a field case).
+ * recipients.txt. Returns the case identity's recipient (undefined in a field case), and the
+ * address key as the ledger's tag key (its own copy: the key made here is wiped).
  */
 export async function createCaseKeys(
   dataDir: string,
   passphrase: string,
   options: {recipients: AgeRecipient[]; field: boolean; labels?: ReadonlyMap<string, string>},
-): Promise<{caseRecipient: AgeRecipient | undefined}> {
+): Promise<{caseRecipient: AgeRecipient | undefined; tagKey: TagKey}> {
   if (options.field && options.recipients.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'a field case needs at least one recipient: no key on the laptop would open it')
   await mkdir(join(dataDir, KEYS_FOLDER), {recursive: true, mode: PRIVATE_FOLDER})
   let caseRecipient: AgeRecipient | undefined
@@ -134,6 +136,7 @@ export async function createCaseKeys(
   }
 
   const addressKey = randomBytes(ADDRESS_KEY_SIZE)
+  const tagKey = new TagKey(addressKey)
   try {
     await writeKeyFile(dataDir, ADDRESS_KEY_FILE, await encryptWithPassphrase(addressKey, normalised(passphrase), {workFactor: CASE_KEY_WORK_FACTOR}), false)
     const recipients = [...(caseRecipient === undefined ? [] : [caseRecipient]), ...options.recipients]
@@ -147,7 +150,7 @@ export async function createCaseKeys(
     ...options.recipients.map((r) => ({recipient: r.text, label: options.labels?.get(r.text) ?? 'HQ recipient'})),
   ]
   await writeFileDurably(join(dataDir, RECIPIENTS_FILE), recipientsFileText(named), {overwrite: false})
-  return {caseRecipient}
+  return {caseRecipient, tagKey}
 }
 
 async function writeKeyFile(dataDir: string, file: string, data: Uint8Array, overwrite: boolean): Promise<void> {

@@ -19,11 +19,8 @@ import {emptyRoot, HASH_SIZE} from '../merkle/rfc6962.js'
 import {MerkleTree, type TreeFile} from '../merkle/tree.js'
 import {
   EVENT_VERSION,
-  INGEST_FILE_FIELDS,
   MAX_EVENT_BYTES,
   parseEventText,
-  payloadPath,
-  SOURCE_FILE_FIELDS,
   type CustodyEventDraft,
   type EventAction,
   type EventOfKind,
@@ -32,24 +29,16 @@ import {
 } from '../formats/events.js'
 import {GENESIS_HASH, eventLeafHash, sealEvent, type StoredEvent} from './event.js'
 import type {TreeHeadSource} from './head-file.js'
-import {SCHEMA_SQL, SCHEMA_VERSION} from './schema.js'
+import {ClearStore} from './clear-store.js'
+import {CLEAR_SCHEMA_VERSION, schemaSql, TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
+import type {EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
+import {TaggedStore} from './tagged-store.js'
+import type {TagKey} from './tags.js'
+
+export type {PagedRow, RawRow, UntrueIndex} from './store.js'
 
 /** The ledger's SQLite page cache, in KiB. */
 const LEDGER_CACHE_KIB = 4 * 1024
-
-export interface RawRow {
-  seq: number
-  prev_hash: string
-  hash: string
-  event: string
-}
-
-/** A stored row with what its event says of itself: action, exhibit and previous hash. */
-export interface PagedRow extends RawRow {
-  action: string
-  exhibit: string | null
-  prev: string
-}
 
 /** What a transaction may look at before it decides which events to append. */
 export interface LedgerView {
@@ -62,14 +51,6 @@ export interface LedgerView {
 function isOfKind<A extends EventAction>(stored: StoredEvent, actions: readonly A[]): stored is StoredEvent<EventOfKind<A>> {
   return (actions as readonly EventAction[]).includes(stored.event.action)
 }
-
-/** An exhibit's ingest event as a seal reads it: INGEST_FILE_FIELDS, taken out by SQLite. */
-const EXHIBIT_FILE_SQL = `SELECT ${Object.entries(INGEST_FILE_FIELDS)
-  .map(([name, path]) => `json_extract(event, '${path}') AS ${name}`)
-  .join(', ')} FROM events WHERE action = 'ingest' AND exhibit = ?`
-
-/** The highest exhibit number a restore-accepted event reserves. */
-const RESERVED_NUMBERS_SQL = `SELECT max(json_extract(event, '${payloadPath('restore-accepted', 'reservedExhibitNumbers')}')) AS n FROM events WHERE action = 'restore-accepted'`
 
 function wrapSqliteError(err: unknown, path: string): CustodyError {
   if (err instanceof CustodyError) return err
@@ -107,10 +88,14 @@ export class Ledger implements Disposable {
    * thousands of files lets the process grow for no use.
    */
   private readonly prepared = new Map<string, Database.Statement>()
+  /** The lookups of this ledger's schema (store.ts). */
+  private readonly store: EventStore
 
-  private constructor(path: string, db: Database.Database) {
+  private constructor(path: string, db: Database.Database, schema: LedgerSchema) {
     this.path = path
     this.db = db
+    const context: StoreContext = {db, path, cached: (sql) => this.cached(sql)}
+    this.store = schema === TAGGED_SCHEMA_VERSION ? new TaggedStore(context) : new ClearStore(context)
   }
 
   private static connect(path: string, fileMustExist: boolean): Database.Database {
@@ -127,16 +112,22 @@ export class Ledger implements Disposable {
     return db
   }
 
-  /** Creates the ledger file with its schema and first events, and signs its first checkpoint. */
-  static create(path: string, first: CustodyEventDraft[], signer: CheckpointSigner): {ledger: Ledger; events: StoredEvent[]} {
+  /**
+   * Creates the ledger file with its schema and first events, and signs its first checkpoint.
+   * With `tagKey` (an encrypted case), schema 3, whose lookup columns are keyed tags; without it
+   * (a case in clear), schema 2.
+   */
+  static create(path: string, first: CustodyEventDraft[], signer: CheckpointSigner, options: {tagKey?: TagKey} = {}): {ledger: Ledger; events: StoredEvent[]} {
     let db: Database.Database | undefined
     try {
       // SQLite would make the file 0644 less the umask, and gives its -wal and -shm files the
       // mode of the database file: made here owner-only, all three are.
       closeSync(openSync(path, 'wx', PRIVATE_FILE))
       db = Ledger.connect(path, false)
-      db.exec(SCHEMA_SQL)
-      const ledger = new Ledger(path, db)
+      const schema = options.tagKey === undefined ? CLEAR_SCHEMA_VERSION : TAGGED_SCHEMA_VERSION
+      db.exec(schemaSql(schema))
+      const ledger = new Ledger(path, db, schema)
+      if (options.tagKey !== undefined) ledger.useTagKey(options.tagKey)
       ledger.useSigner(signer)
       const {events} = ledger.append(() => ({drafts: first, result: undefined}))
       return {ledger, events}
@@ -146,16 +137,20 @@ export class Ledger implements Disposable {
     }
   }
 
+  /** Opens a ledger of either schema; a schema-3 one is given its tag key later (useTagKey), once the case's keys are open. */
   static open(path: string): Ledger {
     let db: Database.Database | undefined
     try {
       db = Ledger.connect(path, true)
       const version = db.pragma('user_version', {simple: true})
-      if (version !== SCHEMA_VERSION) {
-        throw new CustodyError('LEDGER_UNREADABLE', `the ledger ${path} has schema version ${String(version)}, expected ${SCHEMA_VERSION}; it was not made by this version of custody`)
+      if (version !== CLEAR_SCHEMA_VERSION && version !== TAGGED_SCHEMA_VERSION) {
+        throw new CustodyError(
+          'LEDGER_UNREADABLE',
+          `the ledger ${path} has schema version ${String(version)}, expected ${CLEAR_SCHEMA_VERSION} or ${TAGGED_SCHEMA_VERSION}; it was not made by this version of custody`,
+        )
       }
 
-      return new Ledger(path, db)
+      return new Ledger(path, db, version)
     } catch (error) {
       db?.close()
       throw wrapSqliteError(error, path)
@@ -182,6 +177,20 @@ export class Ledger implements Disposable {
     return statement as unknown as Database.Statement<P, R>
   }
 
+  /** The schema of the file: 2 (lookups by the event's JSON) or 3 (by keyed tags). */
+  get schema(): LedgerSchema {
+    return this.store.schema
+  }
+
+  /**
+   * From now on, the tags of a schema-3 ledger are written and looked up with this key (the
+   * case's address key): appends need it, lookups by action use it. A schema-2 ledger has no
+   * tags and ignores it.
+   */
+  useTagKey(key: TagKey): void {
+    this.store.useTagKey(key)
+  }
+
   /** From now on, appends end with a checkpoint signed by this key. */
   useSigner(signer: CheckpointSigner): void {
     this.checkpointSigner = signer
@@ -196,7 +205,6 @@ export class Ledger implements Disposable {
    * returned: for a long run of events (the exhibit lists of a large seal) that is never held.
    */
   append<T>(compose: (view: LedgerView) => {drafts: CustodyEventDraft[]; more?: Iterable<CustodyEventDraft>; result: T}): {events: StoredEvent[]; result: T} {
-    const insert = this.cached<[number, string, string, string], unknown>('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)')
     const last = this.cached<[], {seq: number; hash: string}>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1')
     const view: LedgerView = {
       exhibitBySha256: (sha256) => this.exhibitBySha256(sha256),
@@ -226,7 +234,7 @@ export class Ledger implements Disposable {
           )
         }
 
-        insert.run(seq, prev, stored.hash, stored.canonical)
+        this.store.insert({seq, prev_hash: prev, hash: stored.hash, event: stored.canonical}, stored.event)
         range ??= this.caughtUpRange(first)
         range.push(eventLeafHash(stored.canonical))
         prev = stored.hash
@@ -299,17 +307,14 @@ export class Ledger implements Disposable {
 
   /**
    * The events before `size` (and after `after`), oldest first, as stored, with their action,
-   * exhibit and previous hash (taken out by SQLite), read a page at a time: memory stays flat
+   * exhibit and previous hash (as the event says them), read a page at a time: memory stays flat
    * however long the ledger, and no query stays open between pages (the caller may await between
    * them).
    */
   *rowsBelow(size: number, after = -1): Generator<PagedRow> {
-    const page = this.cached<[number, number], PagedRow>(
-      "SELECT seq, prev_hash, hash, event, action, exhibit, json_extract(event, '$.prev') AS prev FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT 100",
-    )
     const rows = (after: number): PagedRow[] => {
       try {
-        return page.all(after, size)
+        return this.store.pagedRows(after, size)
       } catch (error) {
         throw wrapSqliteError(error, this.path)
       }
@@ -320,16 +325,16 @@ export class Ledger implements Disposable {
 
   /**
    * What an archive needs of an exhibit's ingest event (its original's digests, size and name, and
-   * its metadata record), taken out by SQLite (INGEST_FILE_FIELDS): sealing many exhibits parses no
-   * event in full.
+   * its metadata record: INGEST_FILE_FIELDS), taken out by SQLite in schema 2 (sealing many
+   * exhibits parses no event in full), picked from the one event in schema 3.
    */
   exhibitFile(exhibit: string): IngestFile | undefined {
-    return this.cached<[string], IngestFile>(EXHIBIT_FILE_SQL).get(exhibit)
+    return this.store.exhibitFile(exhibit)
   }
 
   /** How many exhibits the case has, counted by SQLite. */
   exhibitCount(): number {
-    return this.cached<[], {n: number}>("SELECT count(*) AS n FROM events WHERE action = 'ingest'").get()!.n
+    return this.store.exhibitCount()
   }
 
   /**
@@ -338,25 +343,23 @@ export class Ledger implements Disposable {
    * the events of a lost copy may have given are never given again to another file.
    */
   lastExhibitNumber(): number {
-    const last = this.cached<[], {exhibit: string}>("SELECT exhibit FROM events WHERE action = 'ingest' ORDER BY seq DESC LIMIT 1").get()?.exhibit
+    const last = this.store.lastIngestedExhibit()
     const given = last === undefined ? 0 : Number(last.slice(last.lastIndexOf('-') + 1))
-    const reserved = this.cached<[], {n: number | null}>(RESERVED_NUMBERS_SQL).get()?.n
+    const reserved = this.store.highestReserved()
     return Math.max(Number.isSafeInteger(given) ? given : 0, reserved ?? 0)
   }
 
   /** Every exhibit's ID, in the order they were ingested, read a page at a time. */
   *eachExhibitId(): Generator<string> {
-    const page = this.cached<[number], {seq: number; exhibit: string}>("SELECT seq, exhibit FROM events WHERE action = 'ingest' AND seq > ? ORDER BY seq LIMIT 1000")
-    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) yield row.exhibit
+    yield* this.store.exhibitIds()
   }
 
   /**
    * Every exhibit's ingest event, parsed, in the order they were ingested, read a page at a time
-   * through the action index: a case of any size is never held at once.
+   * through an index: a case of any size is never held at once.
    */
   *eachIngestEvent(): Generator<StoredEvent<EventOfKind<'ingest'>>> {
-    const page = this.cached<[number], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' AND seq > ? ORDER BY seq LIMIT 200")
-    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) yield* this.parsedOfKind([row], ['ingest'])
+    for (const row of this.store.ingestRows()) yield* this.parsedOfKind([row], ['ingest'])
   }
 
   /**
@@ -409,30 +412,14 @@ export class Ledger implements Disposable {
     }
   }
 
-  /** The events of one exhibit, oldest first (eachEvent() gives them all). */
+  /**
+   * The events of one exhibit, oldest first (eachEvent() gives them all): its own, the seals that
+   * took it, and the testimony that it is a later statement version or an attachment of.
+   */
   events(exhibit: string): StoredEvent[] {
     let rows: RawRow[]
     try {
-      rows = this.db
-        .prepare<string[], RawRow>(
-          // An exhibit's own events, the seals that took it (whose sealed-exhibits events list
-          // it), and the testimony that it is a later statement version or an attachment of:
-          // indexed lookups by action.
-          `SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ?
-           UNION ALL
-           SELECT seq, prev_hash, hash, event FROM events
-           WHERE action = 'seal' AND json_extract(event, '${payloadPath('seal', 'sealId')}') IN (
-             SELECT json_extract(event, '${payloadPath('sealed-exhibits', 'sealId')}') FROM events
-             WHERE action = 'sealed-exhibits' AND EXISTS (SELECT 1 FROM json_each(event, '${payloadPath('sealed-exhibits', 'exhibits')}') WHERE value = ?))
-           UNION ALL
-           SELECT seq, prev_hash, hash, event FROM events
-           WHERE action = 'testimony' AND exhibit IS NOT ? AND EXISTS (SELECT 1 FROM json_each(event, '${payloadPath('testimony', 'attachments')}') WHERE json_extract(value, '$.exhibit') = ?)
-           UNION ALL
-           SELECT seq, prev_hash, hash, event FROM events
-           WHERE action = 'testimony-amended' AND exhibit IS NOT ? AND json_extract(event, '${payloadPath('testimony-amended', 'statement.exhibit')}') = ?
-           ORDER BY seq`,
-        )
-        .all(exhibit, exhibit, exhibit, exhibit, exhibit, exhibit)
+      rows = this.store.exhibitRows(exhibit)
     } catch (error) {
       throw wrapSqliteError(error, this.path)
     }
@@ -442,40 +429,27 @@ export class Ledger implements Disposable {
 
   /** The exhibit whose original has this SHA-256, if there is one (outside a transaction: a hint). */
   exhibitBySha256(sha256: string): string | undefined {
-    return this.cached<[string], {exhibit: string}>("SELECT exhibit FROM events WHERE action = 'ingest' AND sha256 = ?")
-      .get(sha256)?.exhibit
+    return this.store.exhibitBySha256(sha256)
   }
 
   /** The ingest event that created an exhibit. */
   ingestEvent(exhibit: string): StoredEvent<EventOfKind<'ingest'>> | undefined {
-    const row = this.cached<[string], RawRow>("SELECT seq, prev_hash, hash, event FROM events WHERE action = 'ingest' AND exhibit = ?").get(exhibit)
+    const row = this.store.ingestRow(exhibit)
     return this.parsedOfKind(row === undefined ? [] : [row], ['ingest'])[0]
   }
 
   /** Every event of these kinds, oldest first. */
   eventsOfKind<A extends EventAction>(...actions: A[]): Array<StoredEvent<EventOfKind<A>>> {
-    const rows = this.db
-      .prepare<string[], RawRow>(`SELECT seq, prev_hash, hash, event FROM events WHERE action IN (${actions.map(() => '?').join(', ')}) ORDER BY seq`)
-      .all(...actions)
-    return this.parsedOfKind(rows, actions)
+    return this.parsedOfKind(this.store.rowsOfKind(actions), actions)
   }
 
   /**
    * Every file an ingest or presented-again event took in from a source path (not a witness's
-   * file, whose path is withheld), oldest first: read page by page, the fields taken out by
-   * SQLite, so that a case of any size is neither held in memory nor parsed whole. Each page walks
-   * the events in order from where the last one stopped (NOT INDEXED: through the action index,
-   * every page would sort all the events after it, which costs more than walking them in the order
-   * they are stored).
+   * file, whose path is withheld), oldest first: read page by page, so that a case of any size is
+   * neither held in memory nor (in schema 2, whose SQL takes the fields out) parsed whole.
    */
   *sourceFiles(): Generator<SourceFile> {
-    const fields = Object.entries(SOURCE_FILE_FIELDS).map(([name, path]) => `json_extract(event, '${path}') AS ${name}`)
-    const page = this.db.prepare<[number], SourceFile & {path: string | null; exhibit: string | null}>(
-      `SELECT seq, exhibit, ${fields.join(', ')} FROM events NOT INDEXED WHERE seq > ? AND action IN ('ingest', 'presented-again') ORDER BY seq LIMIT 200`,
-    )
-    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
-      if (row.path !== null && row.exhibit !== null) yield {...row, path: row.path, exhibit: row.exhibit}
-    }
+    yield* this.store.sourceFiles()
   }
 
   /** The first event, which says what the case is: never passed over. */
@@ -556,6 +530,15 @@ export class Ledger implements Disposable {
   /** The leaf hash of each event below `size`, in order (RFC 6962: SHA-256(0x00 || canonical event)). */
   private *leafHashes(size = Number.MAX_SAFE_INTEGER): Generator<Uint8Array> {
     for (const row of this.db.prepare<[number], {event: string}>('SELECT event FROM events WHERE seq < ? ORDER BY seq').iterate(size)) yield eventLeafHash(row.event)
+  }
+
+  /**
+   * The rows whose keyed tags or exhibit column are not those their event gives (schema 3, with
+   * the key), oldest first; undefined when there is nothing to check them with (schema 2, whose
+   * columns are generated, or no key).
+   */
+  untrueIndexes(): Iterable<UntrueIndex> | undefined {
+    return this.store.untrueIndexes()
   }
 
   /** Schema facts that verification compares with what custody created. */

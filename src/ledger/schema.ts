@@ -1,17 +1,36 @@
 /**
- * The ledger's SQLite schema: an append-only table of events, and an append-only table of the
+ * The ledger's SQLite schemas: an append-only table of events, and an append-only table of the
  * signed checkpoints over them (written in the same transaction as the events they cover).
  *
- * The canonical JSON is the record; `action`, `exhibit` and `sha256` are generated from it, so they
- * can be indexed but can never disagree with it. Triggers refuse UPDATE, DELETE, and any INSERT
- * that is not the next sequence number chained to the current head, which also stops
- * `INSERT OR REPLACE` over an existing row (the REPLACE would not fire the DELETE trigger).
- * Triggers stop mistakes; tamper evidence comes from the hash chain and the Merkle tree head.
+ * Schema 2 (a case in clear, and every case made before schema 3): the canonical JSON is the
+ * record; `action`, `exhibit` and `sha256` are generated from it, so they can be indexed but can
+ * never disagree with it.
+ *
+ * Schema 3 (an encrypted case, docs/design/encryption-at-rest.md "Ledger"): nothing the ledger
+ * looks events up by is in clear. The lookup columns are keyed tags written at insert
+ * (src/ledger/tags.ts: HMAC-SHA-256 under the case's address key of `action:ingest`,
+ * `sha256:<hex>`, `source:<path>`); only `exhibit` stays in clear. A tag is an index, never the
+ * record: every row a tag chooses is checked against its event before it is used
+ * (src/ledger/tagged-store.ts). `content_tag` is written for ingest events alone, so "has a
+ * content tag" is what marks an exhibit's ingest event for the unique indexes (and for the
+ * lookups that need no key). Until the bodies are encrypted (step 2 of the design's order of
+ * work), `event` still holds the canonical JSON.
+ *
+ * In both, triggers refuse UPDATE, DELETE, and any INSERT that is not the next sequence number
+ * chained to the current head, which also stops `INSERT OR REPLACE` over an existing row (the
+ * REPLACE would not fire the DELETE trigger). Triggers stop mistakes; tamper evidence comes from
+ * the hash chain and the Merkle tree head.
  */
 import {payloadPath} from '../formats/events.js'
 import {GENESIS_HASH} from './event.js'
 
-export const SCHEMA_VERSION = 2
+/** Schema 2: the lookup columns generated from the event's JSON (a case in clear, or made before schema 3). */
+export const CLEAR_SCHEMA_VERSION = 2
+/** Schema 3: the lookup columns keyed tags (an encrypted case). */
+export const TAGGED_SCHEMA_VERSION = 3
+export type LedgerSchema = typeof CLEAR_SCHEMA_VERSION | typeof TAGGED_SCHEMA_VERSION
+/** The size of a tag (HMAC-SHA-256). */
+export const TAG_SIZE = 32
 
 export const TRIGGERS = [
   'checkpoints_append_only',
@@ -22,7 +41,8 @@ export const TRIGGERS = [
   'events_no_update',
 ] as const
 
-export const SCHEMA_SQL = `
+/** The events table of schema 2, its lookup columns generated from the canonical JSON. */
+const CLEAR_EVENTS_SQL = `
 CREATE TABLE events (
   seq       INTEGER PRIMARY KEY CHECK (seq >= 0),
   prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
@@ -36,7 +56,30 @@ CREATE INDEX events_by_exhibit ON events (exhibit, seq);
 CREATE INDEX events_by_action ON events (action, seq);
 CREATE UNIQUE INDEX exhibits_by_id ON events (exhibit) WHERE action = 'ingest';
 CREATE UNIQUE INDEX exhibits_by_sha256 ON events (sha256) WHERE action = 'ingest';
+`
 
+/** The events table of schema 3: keyed tags written at insert, 32 bytes each; `exhibit` in clear. */
+const TAGGED_EVENTS_SQL = `
+CREATE TABLE events (
+  seq         INTEGER PRIMARY KEY CHECK (seq >= 0),
+  prev_hash   TEXT NOT NULL CHECK (length(prev_hash) = 64),
+  hash        TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
+  event       TEXT NOT NULL,
+  exhibit     TEXT,
+  action_tag  BLOB NOT NULL CHECK (typeof(action_tag) = 'blob' AND length(action_tag) = ${TAG_SIZE}),
+  content_tag BLOB CHECK (content_tag IS NULL OR (typeof(content_tag) = 'blob' AND length(content_tag) = ${TAG_SIZE})),
+  source_tag  BLOB CHECK (source_tag IS NULL OR (typeof(source_tag) = 'blob' AND length(source_tag) = ${TAG_SIZE}))
+);
+CREATE INDEX events_by_exhibit ON events (exhibit, seq);
+CREATE INDEX events_by_action ON events (action_tag, seq);
+CREATE INDEX events_by_source ON events (source_tag, seq) WHERE source_tag IS NOT NULL;
+CREATE INDEX ingests_by_seq ON events (seq) WHERE content_tag IS NOT NULL;
+CREATE UNIQUE INDEX exhibits_by_id ON events (exhibit) WHERE content_tag IS NOT NULL;
+CREATE UNIQUE INDEX exhibits_by_content ON events (content_tag) WHERE content_tag IS NOT NULL;
+`
+
+/** What both schemas share: the events' triggers, and the checkpoints table with its own. */
+const APPEND_ONLY_SQL = `
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 BEGIN
   SELECT RAISE(ABORT, 'the custody ledger is append-only: UPDATE is refused');
@@ -79,5 +122,10 @@ BEGIN
   SELECT RAISE(ABORT, 'custody checkpoints are append-only: a checkpoint must take the next number and cover at least the events of the last one');
 END;
 
-PRAGMA user_version = ${SCHEMA_VERSION};
 `
+
+/** The whole schema of a ledger of `version`, ending with its user_version. */
+export function schemaSql(version: LedgerSchema): string {
+  const events = version === TAGGED_SCHEMA_VERSION ? TAGGED_EVENTS_SQL : CLEAR_EVENTS_SQL
+  return `${events}${APPEND_ONLY_SQL}\nPRAGMA user_version = ${version};\n`
+}

@@ -364,6 +364,7 @@ describe.skipIf(!canUnshare)('a temp folder that is full', () => {
 import hashlib, json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 seq, prev = db.execute('SELECT seq + 1, hash FROM events ORDER BY seq DESC LIMIT 1').fetchone()
+tagged = db.execute('PRAGMA user_version').fetchone()[0] == 3
 for k in range(15000):
     sha = hashlib.sha256(b'exhibit %d' % k).hexdigest()
     normalised = {'captureTime': None, 'device': {'make': None, 'model': None, 'serialNumber': None}, 'fileType': None, 'gps': None, 'image': None, 'mimeType': None, 'software': None, 'sources': {}}
@@ -371,7 +372,10 @@ for k in range(15000):
     payload = {'collected': {}, 'digests': {'sha256': sha, 'sha512': hashlib.sha512(sha.encode()).hexdigest()}, 'file': {'modifiedAt': None, 'name': 'photo.jpg', 'path': '/evidence/photo-%d.jpg' % k}, 'metadata': metadata, 'note': None, 'size': 1000, 'vault': 'vault/sha256/%s/%s' % (sha[:2], sha)}
     event = json.dumps({'action': 'ingest', 'actor': 'A. Investigator', 'exhibit': 'EX-%06d' % (k + 2), 'payload': payload, 'prev': prev, 'seq': seq, 'time': '2026-01-01T00:00:00.000Z', 'v': 1}, separators=(',', ':'), sort_keys=True)
     digest = hashlib.sha256(bytes.fromhex(prev) + event.encode()).hexdigest()
-    db.execute('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)', (seq, prev, digest, event))
+    if tagged:  # schema 3 (an encrypted case): tags made up, as by someone without the address key
+        db.execute('INSERT INTO events (seq, prev_hash, hash, event, exhibit, action_tag, content_tag) VALUES (?, ?, ?, ?, ?, randomblob(32), randomblob(32))', (seq, prev, digest, event, 'EX-%06d' % (k + 2)))
+    else:
+        db.execute('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)', (seq, prev, digest, event))
     seq, prev = seq + 1, digest
 db.commit()
 `, join(kase.dir, '.custody', 'ledger.sqlite')], {encoding: 'utf8'})

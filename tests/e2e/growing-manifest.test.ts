@@ -36,7 +36,7 @@ let kase: {dir: string; remove: () => void}
 
 /** The number of events of each action the ledger holds. */
 function actions(): Record<string, number> {
-  const rows = sqlite(join(kase.dir, '.custody', 'ledger.sqlite'), 'SELECT action, count(*) FROM events GROUP BY action;')
+  const rows = sqlite(join(kase.dir, '.custody', 'ledger.sqlite'), "SELECT json_extract(event, '$.action'), count(*) FROM events GROUP BY 1;")
   return Object.fromEntries(
     rows
       .trim()
@@ -89,7 +89,7 @@ describe('a manifest that grows every night', () => {
     // The vault holds the originals and metadata records the ingest events name, and nothing else.
     const named = sqlite(
       join(kase.dir, '.custody', 'ledger.sqlite'),
-      "SELECT count(DISTINCT json_extract(event, '$.payload.digests.sha256')) + count(DISTINCT json_extract(event, '$.payload.metadata.record')) FROM events WHERE action = 'ingest';",
+      "SELECT count(DISTINCT json_extract(event, '$.payload.digests.sha256')) + count(DISTINCT json_extract(event, '$.payload.metadata.record')) FROM events WHERE json_extract(event, '$.action') = 'ingest';",
     )
     expect(vaultObjects()).toBe(Number(named.trim()))
     expect(vaultObjects()).toBeGreaterThan(objects)

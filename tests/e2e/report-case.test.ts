@@ -12,9 +12,12 @@ import {createHash} from 'node:crypto'
 import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {SCHEMA_SQL} from '../../src/ledger/schema.js'
+import {schemaSql, TAGGED_SCHEMA_VERSION} from '../../src/ledger/schema.js'
 import {BIN, caseEnv, copyCase, custody, custodyJson, newCase, SAMPLES, sqlite, tempDir, vaultObject} from '../helpers/cli.js'
 import {checker} from '../helpers/tools.js'
+
+/** The schema of the ledger of a case `custody init` makes (encrypted: schema 3); the triggers are the same in both. */
+const SCHEMA_SQL = schemaSql(TAGGED_SCHEMA_VERSION)
 
 const WITNESS_NAME = 'Mariia Kovalenko-Casereport'
 const FILES = ['Canon.jpg', 'GPS.jpg']

@@ -11,7 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {canonicalize} from '../../src/canonical/jcs.js'
 import {eventLeafHash} from '../../src/ledger/event.js'
-import {SCHEMA_SQL} from '../../src/ledger/schema.js'
+import {schemaSql, TAGGED_SCHEMA_VERSION} from '../../src/ledger/schema.js'
 import {MerkleTree} from '../../src/merkle/tree.js'
 import {custody, custodyJson, newCase, ownStateFolder, PASSPHRASE, SAMPLES, sqlite, tempDir, vaultObject} from '../helpers/cli.js'
 import {knownHeadsFolder} from '../../src/known-heads/store.js'
@@ -19,6 +19,9 @@ import {Case, locateCase} from '../../src/case/case.js'
 import type {CustodyEventDraft} from '../../src/formats/events.js'
 import {exhibitLists} from '../../src/seal/seal-record.js'
 import {sealDraft, sealedExhibitsDraft, sealIdOf} from '../helpers/drafts.js'
+
+/** The schema of the ledger of a case `custody init` makes (encrypted: schema 3); the triggers are the same in both. */
+const SCHEMA_SQL = schemaSql(TAGGED_SCHEMA_VERSION)
 
 interface Problem {
   check: string
@@ -254,7 +257,7 @@ describe('tampering with the ledger through the sqlite3 shell', () => {
       `${DROP_TRIGGERS}
        UPDATE events SET seq = seq + 100 WHERE seq >= 3;
        UPDATE events SET seq = seq - 99 WHERE seq >= 103;
-       INSERT INTO events (seq, prev_hash, hash, event) VALUES (3, '${'0'.repeat(64)}', '${'1'.repeat(64)}', '${forged}');
+       INSERT INTO events (seq, prev_hash, hash, event, action_tag) VALUES (3, '${'0'.repeat(64)}', '${'1'.repeat(64)}', '${forged}', randomblob(32));
        ${TRIGGER_SQL}`,
     )
     const problems = await verifyFails(c.dir)

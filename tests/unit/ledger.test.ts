@@ -4,6 +4,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {canonicalize} from '../../src/canonical/jcs.js'
 import {chainHash, GENESIS_HASH} from '../../src/ledger/event.js'
 import {Ledger} from '../../src/ledger/ledger.js'
+import {TagKey} from '../../src/ledger/tags.js'
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {parseCheckpoint} from '../../src/checkpoints/checkpoint.js'
 import {verifySignature} from '../../src/keys/signing-key.js'
@@ -13,15 +14,28 @@ import {memorySigner} from '../helpers/keys.js'
 
 const signer = memorySigner()
 
-describe('the ledger', () => {
+// Both schemas behave the same through the Ledger: schema 2 (a case in clear), and schema 3 (an
+// encrypted case, its lookup columns keyed tags; tests/unit/tagged-ledger.test.ts tests what is its own).
+describe.each([
+  {schema: 2, tagKey: undefined},
+  {schema: 3, tagKey: new TagKey(Buffer.alloc(32, 7))},
+])('the ledger (schema $schema)', ({schema, tagKey}) => {
   let tmp: ReturnType<typeof tempDir>
   let path: string
   let ledger: Ledger
 
+  /** Another connection to the ledger, with the tag key as a command that appends is given it. */
+  const openLedger = (): Ledger => {
+    const opened = Ledger.open(path)
+    if (tagKey !== undefined) opened.useTagKey(tagKey)
+    return opened
+  }
+
   beforeEach(() => {
     tmp = tempDir()
     path = join(tmp.path, 'ledger.sqlite')
-    ledger = Ledger.create(path, [createCaseDraft()], {caseId: 'c', signer}).ledger
+    ledger = Ledger.create(path, [createCaseDraft()], {caseId: 'c', signer}, tagKey === undefined ? {} : {tagKey}).ledger
+    expect(ledger.schema).toBe(schema)
   })
 
   afterEach(() => {
@@ -84,7 +98,7 @@ describe('the ledger', () => {
   })
 
   it('catches up its cached tree head with events another connection appended', () => {
-    const other = Ledger.open(path)
+    const other = openLedger()
     other.useSigner({caseId: 'c', signer})
     other.append(() => ({drafts: [draft(1), draft(2), draft(3)], result: undefined}))
     other.close()
@@ -96,11 +110,11 @@ describe('the ledger', () => {
 
   it('appends from the head a check computed, caught up with what another connection appended since', () => {
     ledger.append(() => ({drafts: [draft(1), draft(2)], result: undefined}))
-    const fresh = Ledger.open(path)
+    const fresh = openLedger()
     fresh.useSigner({caseId: 'c', signer})
     try {
       expect(fresh.heads().size).toBe(3)
-      const other = Ledger.open(path)
+      const other = openLedger()
       other.useSigner({caseId: 'c', signer})
       other.append(() => ({drafts: [draft(3), draft(4)], result: undefined}))
       other.close()
@@ -115,7 +129,7 @@ describe('the ledger', () => {
   })
 
   it('refuses to append before a signing key is opened', () => {
-    const other = Ledger.open(path)
+    const other = openLedger()
     expect(() => other.append(() => ({drafts: [draft(1)], result: undefined}))).toThrow(/signing key/)
     other.close()
   })
@@ -132,7 +146,7 @@ describe('the ledger', () => {
     expect(db.pragma('journal_mode', {simple: true})).toBe('wal')
     db.close()
     // synchronous is per connection: check the ledger's own connection through a fresh open.
-    const again = Ledger.open(path)
+    const again = openLedger()
     const raw = (again as unknown as {db: Database.Database}).db
     expect(raw.pragma('synchronous', {simple: true})).toBe(2)
     again.close()

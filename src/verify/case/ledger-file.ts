@@ -1,8 +1,11 @@
 /**
  * Check 1, `ledger file`: the SQLite file is sound (PRAGMA integrity_check) and its append-only
  * triggers are there. A trigger missing means the schema was changed outside custody, which is
- * how a row gets edited or deleted.
+ * how a row gets edited or deleted. In a schema-3 ledger given the address key, every row's keyed
+ * tags and exhibit column are also those its event gives (src/ledger/tagged-store.ts): lookups
+ * refuse a row whose index names another event, but only this finds one made not to be found.
  */
+import type {UntrueIndex} from '../../ledger/ledger.js'
 import {TRIGGERS} from '../../ledger/schema.js'
 import type {CaseCheck, CaseFinding} from './context.js'
 import {resultOf} from './context.js'
@@ -28,7 +31,20 @@ export const ledgerFileCheck: CaseCheck = {
       })
     }
 
-    const detail = sound ? `SQLite integrity ok, ${TRIGGERS.length - missing.length}/${TRIGGERS.length} append-only triggers` : 'SQLite integrity check failed'
+    const untrue = indexProblems(kase.ledger.untrueIndexes())
+    problems.push(...(untrue ?? []))
+    const indexed = untrue === undefined ? '' : untrue.length === 0 ? ', keyed index true to every event' : `, keyed index untrue to ${untrue.length} ${untrue.length === 1 ? 'column' : 'columns'}`
+    const detail = sound ? `SQLite integrity ok, ${TRIGGERS.length - missing.length}/${TRIGGERS.length} append-only triggers${indexed}` : 'SQLite integrity check failed'
     return resultOf(detail, problems)
   },
+}
+
+/** Each row whose index is not its event's, as a problem; undefined when there was nothing to check it with. */
+function indexProblems(untrue: Iterable<UntrueIndex> | undefined): CaseFinding[] | undefined {
+  if (untrue === undefined) return undefined
+  return [...untrue].map(({seq, column}) => ({
+    check: 'ledger-file',
+    subject: `event ${seq}`,
+    message: `the ${column} column of event ${seq} is not the one its event gives: the ledger's index was changed outside custody, so that a lookup misses the event or takes it for another`,
+  }))
 }

@@ -11,7 +11,7 @@ import {canonicalize} from '../../../src/canonical/jcs.js'
 import {Case} from '../../../src/case/case.js'
 import {EVENT_VERSION} from '../../../src/formats/events.js'
 import {chainHash} from '../../../src/ledger/event.js'
-import {TRIGGERS} from '../../../src/ledger/schema.js'
+import {TAGGED_SCHEMA_VERSION, TRIGGERS} from '../../../src/ledger/schema.js'
 import {knownHeadsFolder} from '../../../src/known-heads/store.js'
 import {ClaimIndex} from '../../../src/verify/claim-index.js'
 import {chainCheck} from '../../../src/verify/case/chain.js'
@@ -104,7 +104,9 @@ export function rows(db: string): Array<{seq: number; prev_hash: string; hash: s
 /**
  * Appends an event by hand, chained as custody chains it (the triggers let it in) but with no
  * checkpoint over it: what someone with the sqlite3 shell and no key can add. Returns its number.
- * The event is whatever the draft says: one custody writes (tests/helpers/drafts.ts), or not.
+ * The event is whatever the draft says: one custody writes (tests/helpers/drafts.ts), or not. In
+ * a schema-3 ledger (an encrypted case), without the address key, its action tag can only be
+ * made up: 32 random bytes, and its exhibit column what the event names.
  */
 export function appendEvent(db: string, draft: {action: string; exhibit: string | null; payload: unknown}): number {
   const last = rows(db).at(-1)!
@@ -113,7 +115,12 @@ export function appendEvent(db: string, draft: {action: string; exhibit: string 
   const canonical = canonicalize(event)
   const ledger = new Database(db)
   try {
-    ledger.prepare('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)').run(seq, last.hash, chainHash(last.hash, canonical), canonical)
+    const row = [seq, last.hash, chainHash(last.hash, canonical), canonical]
+    if (ledger.pragma('user_version', {simple: true}) === TAGGED_SCHEMA_VERSION) {
+      ledger.prepare('INSERT INTO events (seq, prev_hash, hash, event, exhibit, action_tag) VALUES (?, ?, ?, ?, ?, randomblob(32))').run(...row, draft.exhibit)
+    } else {
+      ledger.prepare('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)').run(...row)
+    }
   } finally {
     ledger.close()
   }

@@ -1,0 +1,74 @@
+/**
+ * What the `Ledger` asks of the events table of its schema (schema.ts): the SQL of each lookup,
+ * one store a schema. ClearStore (schema 2) selects by columns generated from the event's JSON;
+ * TaggedStore (schema 3) selects by keyed tags and the clear `exhibit` column, then confirms and
+ * picks in JavaScript. What is the same in both (the rows in order, the hashes, the checkpoints)
+ * stays in ledger.ts.
+ */
+import type Database from 'better-sqlite3'
+import type {CustodyEvent, EventAction, IngestFile, SourceFile} from '../formats/events.js'
+import type {LedgerSchema} from './schema.js'
+import type {TagKey} from './tags.js'
+
+export interface RawRow {
+  seq: number
+  prev_hash: string
+  hash: string
+  event: string
+}
+
+/** A stored row with what its event says of itself: action, exhibit and previous hash. */
+export interface PagedRow extends RawRow {
+  action: string
+  exhibit: string | null
+  prev: string
+}
+
+/** A row whose stored index is not what its event gives: the column, and what it should hold. */
+export interface UntrueIndex {
+  seq: number
+  column: 'exhibit' | 'action_tag' | 'content_tag' | 'source_tag'
+}
+
+/** What a store reads the database with: the connection, and its cache of prepared statements. */
+export interface StoreContext {
+  readonly db: Database.Database
+  readonly path: string
+  cached<P extends unknown[], R>(sql: string): Database.Statement<P, R>
+}
+
+/** The lookups of one schema. Each may throw SQLite's errors; the Ledger wraps them. */
+export interface EventStore {
+  readonly schema: LedgerSchema
+  /** Gives the store the key of its tags (schema 3; schema 2 has none and ignores it). */
+  useTagKey(key: TagKey): void
+  /** Writes an event's row; inside the append's transaction. */
+  insert(row: RawRow, event: CustodyEvent): void
+  /** The rows of events of these kinds, oldest first. */
+  rowsOfKind(actions: readonly EventAction[]): Iterable<RawRow>
+  /** The row of the ingest event that created `exhibit`. */
+  ingestRow(exhibit: string): RawRow | undefined
+  /** Every ingest event's row, oldest first, read a page at a time. */
+  ingestRows(): Iterable<RawRow>
+  /** Every exhibit's ID, oldest first, read a page at a time. */
+  exhibitIds(): Iterable<string>
+  exhibitBySha256(sha256: string): string | undefined
+  exhibitFile(exhibit: string): IngestFile | undefined
+  exhibitCount(): number
+  /** The exhibit of the last ingest event. */
+  lastIngestedExhibit(): string | undefined
+  /** The highest exhibit number a restore-accepted event reserves, or null. */
+  highestReserved(): number | null
+  /** The rows of one exhibit's events and of the events that name it (Ledger.events), oldest first. */
+  exhibitRows(exhibit: string): RawRow[]
+  /** Every file an ingest or presented-again event took in from a source path, oldest first, a page at a time. */
+  sourceFiles(): Iterable<SourceFile>
+  /**
+   * The rows whose stored index (tags, exhibit column) is not the one their event gives, oldest
+   * first; undefined when there is nothing to check (schema 2, whose columns are generated) or
+   * no key to check it with.
+   */
+  untrueIndexes(): Iterable<UntrueIndex> | undefined
+  /** One page of rows after `after` and below `size`, with what each event says of itself. */
+  pagedRows(after: number, size: number): PagedRow[]
+}

@@ -1,0 +1,301 @@
+/**
+ * The lookups of a schema-3 ledger (an encrypted case; schema.ts, tags.ts). SQLite selects rows by
+ * keyed tag or by the clear `exhibit` column, never by what an event says in clear; the fields a
+ * caller wants are then picked from the event in JavaScript, a page of rows at a time, so that a
+ * case of any size is never held at once.
+ *
+ * A tag is an index, not the record: every row a tag or the exhibit column chose is checked
+ * against its event before it is used, and one that disagrees (an index changed outside custody)
+ * fails the command (INTEGRITY), naming the event, rather than being taken for what it claims.
+ *
+ * Lookups need no key where the schema allows it: an exhibit's ingest event is the row with a
+ * content tag, found without the key. Lookups by action need the address key; without it (a
+ * command given no passphrase or identity, such as `custody verify` or `custody list`), they walk
+ * every row in order and pick by the event itself, which the bodies in clear allow until step 2 of
+ * docs/design/encryption-at-rest.md.
+ */
+import {CustodyError} from '../errors.js'
+import {INGEST_FILE_FIELDS, parseEventText, payloadPath, SOURCE_FILE_FIELDS, type CustodyEvent, type EventAction, type IngestFile, type SourceFile} from '../formats/events.js'
+import {keysetPages} from '../io/keyset-pages.js'
+import {TAGGED_SCHEMA_VERSION} from './schema.js'
+import type {EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
+import type {TagKey} from './tags.js'
+
+/** Rows a page. */
+const PAGE = 200
+
+type Loose = Record<string, unknown>
+
+/** The event of a row as plain JSON, or undefined when it is not a JSON object (the typed reads report it). */
+function looseEvent(row: RawRow): Loose | undefined {
+  try {
+    const value = JSON.parse(row.event) as unknown
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Loose) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The value at a json_extract path (`$.payload.digests.sha256`), or null where there is none, as json_extract gives it. */
+function at(event: Loose, path: string): unknown {
+  let value: unknown = event
+  for (const key of path.slice(2).split('.')) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
+    value = (value as Loose)[key]
+  }
+
+  return value ?? null
+}
+
+/**
+ * The action of a stored event, read from the front of its canonical JSON (RFC 8785 sorts the
+ * keys, and `action` sorts first) without parsing it; undefined for a row that is not an event as
+ * custody writes it (the typed reads parse it and report it).
+ */
+function actionOf(row: RawRow): string | undefined {
+  return /^\{"action":"([a-z-]+)",/.exec(row.event)?.[1]
+}
+
+/** A row that an index chose but whose event says otherwise: the ledger was changed outside custody. */
+function misindexed(row: RawRow, index: string, event: string): CustodyError {
+  return new CustodyError(
+    'INTEGRITY',
+    `event ${row.seq} of the ledger is indexed as ${index}, but the event is ${event}: the ledger was changed outside custody. Run \`custody verify\`, and keep a copy of the case as it is`,
+    {subject: `event ${row.seq}`},
+  )
+}
+
+/** Rows of several sorted streams, in order of their sequence numbers. */
+function* mergedBySeq(streams: Array<Iterator<RawRow>>): Generator<RawRow> {
+  const heads = streams.map((s) => s.next())
+  for (;;) {
+    let first = -1
+    for (const [i, head] of heads.entries()) {
+      if (!head.done && (first < 0 || head.value.seq < (heads[first]!.value as RawRow).seq)) first = i
+    }
+
+    if (first < 0) return
+    yield heads[first]!.value as RawRow
+    heads[first] = streams[first]!.next()
+  }
+}
+
+export class TaggedStore implements EventStore {
+  readonly schema = TAGGED_SCHEMA_VERSION
+  private key: TagKey | undefined
+
+  constructor(private readonly context: StoreContext) {}
+
+  useTagKey(key: TagKey): void {
+    this.key = key
+  }
+
+  /** Every tag is written at insert: an append needs the address key. */
+  insert(row: RawRow, event: CustodyEvent): void {
+    if (this.key === undefined) {
+      throw new CustodyError('KEY_UNREADABLE', `internal: the ledger ${this.context.path} was asked to append before the case's address key was opened`)
+    }
+
+    const tags = this.key.of(event)
+    this.context
+      .cached<[number, string, string, string, string | null, Buffer, Buffer | null, Buffer | null], unknown>(
+        'INSERT INTO events (seq, prev_hash, hash, event, exhibit, action_tag, content_tag, source_tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(row.seq, row.prev_hash, row.hash, row.event, event.exhibit, tags.action, tags.content, tags.source)
+  }
+
+  rowsOfKind(actions: readonly EventAction[]): Iterable<RawRow> {
+    const key = this.key
+    if (key === undefined) return this.walkedRows(new Set(actions))
+    return {[Symbol.iterator]: () => mergedBySeq(actions.map((action) => this.taggedRows(key, action)))}
+  }
+
+  /** The rows whose action tag is `action`'s, confirmed by the front of their event. */
+  private *taggedRows(key: TagKey, action: EventAction): Generator<RawRow> {
+    const page = this.context.cached<[Buffer, number], RawRow>(`SELECT seq, prev_hash, hash, event FROM events WHERE action_tag = ? AND seq > ? ORDER BY seq LIMIT ${PAGE}`)
+    const tag = key.action(action)
+    for (const row of keysetPages((after: number) => page.all(tag, after), (r) => r.seq, -1)) {
+      const said = actionOf(row)
+      if (said !== undefined && said !== action) throw misindexed(row, `a ${action} event`, `a ${said} event`)
+      yield row
+    }
+  }
+
+  /** Without the key: every row in order, those of `actions` picked by their event (and those that are not events, for the typed reads to report). */
+  private *walkedRows(actions: ReadonlySet<string>): Generator<RawRow> {
+    const page = this.context.cached<[number], RawRow>(`SELECT seq, prev_hash, hash, event FROM events WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`)
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
+      const said = actionOf(row)
+      if (said === undefined || actions.has(said)) yield row
+    }
+  }
+
+  /** An ingest row, confirmed: its event is the ingest of the exhibit its column names. */
+  private confirmedIngest<R extends RawRow & {exhibit: string | null}>(row: R): R {
+    const event = looseEvent(row)
+    if (event === undefined) return row
+    if (event.action !== 'ingest' || event.exhibit !== row.exhibit) {
+      throw misindexed(row, `the ingest of ${String(row.exhibit)}`, `a ${String(event.action)} event of ${String(event.exhibit)}`)
+    }
+
+    return row
+  }
+
+  ingestRow(exhibit: string): RawRow | undefined {
+    const row = this.context
+      .cached<[string], RawRow & {exhibit: string | null}>('SELECT seq, prev_hash, hash, event, exhibit FROM events WHERE exhibit = ? AND content_tag IS NOT NULL')
+      .get(exhibit)
+    return row === undefined ? undefined : this.confirmedIngest(row)
+  }
+
+  *ingestRows(): Generator<RawRow> {
+    const page = this.context.cached<[number], RawRow & {exhibit: string | null}>(
+      `SELECT seq, prev_hash, hash, event, exhibit FROM events WHERE content_tag IS NOT NULL AND seq > ? ORDER BY seq LIMIT ${PAGE}`,
+    )
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) yield this.confirmedIngest(row)
+  }
+
+  *exhibitIds(): Generator<string> {
+    const page = this.context.cached<[number], {seq: number; exhibit: string}>('SELECT seq, exhibit FROM events WHERE content_tag IS NOT NULL AND seq > ? ORDER BY seq LIMIT 1000')
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) yield row.exhibit
+  }
+
+  /**
+   * By the content tag with the key; without it, by walking the ingest events (found by their
+   * content tags). Either way the exhibit is the one whose event records this SHA-256.
+   */
+  exhibitBySha256(sha256: string): string | undefined {
+    if (this.key === undefined) {
+      for (const row of this.ingestRows()) {
+        const event = looseEvent(row)
+        if (event !== undefined && at(event, INGEST_FILE_FIELDS.sha256) === sha256) return event.exhibit as string
+      }
+
+      return undefined
+    }
+
+    const row = this.context
+      .cached<[Buffer], RawRow & {exhibit: string | null}>('SELECT seq, prev_hash, hash, event, exhibit FROM events WHERE content_tag = ?')
+      .get(this.key.content(sha256))
+    if (row === undefined) return undefined
+    const event = looseEvent(this.confirmedIngest(row))
+    const recorded = event === undefined ? 'not an event' : String(at(event, INGEST_FILE_FIELDS.sha256))
+    if (recorded !== sha256) throw misindexed(row, `the exhibit of the original whose SHA-256 is ${sha256}`, `the ingest of an original whose SHA-256 is ${recorded}`)
+    return row.exhibit ?? undefined
+  }
+
+  exhibitFile(exhibit: string): IngestFile | undefined {
+    const row = this.ingestRow(exhibit)
+    const event = row === undefined ? undefined : looseEvent(row)
+    if (event === undefined) return undefined
+    return Object.fromEntries(Object.entries(INGEST_FILE_FIELDS).map(([name, path]) => [name, at(event, path)])) as unknown as IngestFile
+  }
+
+  exhibitCount(): number {
+    return this.context.cached<[], {n: number}>('SELECT count(*) AS n FROM events WHERE content_tag IS NOT NULL').get()!.n
+  }
+
+  lastIngestedExhibit(): string | undefined {
+    const row = this.context
+      .cached<[], RawRow & {exhibit: string | null}>('SELECT seq, prev_hash, hash, event, exhibit FROM events WHERE content_tag IS NOT NULL ORDER BY seq DESC LIMIT 1')
+      .get()
+    return row === undefined ? undefined : (this.confirmedIngest(row).exhibit ?? undefined)
+  }
+
+  highestReserved(): number | null {
+    let highest: number | null = null
+    for (const row of this.rowsOfKind(['restore-accepted'])) {
+      const event = looseEvent(row)
+      const n = event === undefined ? null : at(event, payloadPath('restore-accepted', 'reservedExhibitNumbers'))
+      if (typeof n === 'number' && (highest === null || n > highest)) highest = n
+    }
+
+    return highest
+  }
+
+  /**
+   * An exhibit's own rows (by the clear exhibit column, each confirmed), the seals that took it
+   * (their sealed-exhibits events list it), and the testimony whose later statement or attachment
+   * it is: two passes over the events of those kinds, keeping only the rows wanted.
+   */
+  exhibitRows(exhibit: string): RawRow[] {
+    const own = this.context.cached<[string], RawRow>('SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ? ORDER BY seq').all(exhibit)
+    for (const row of own) {
+      const event = looseEvent(row)
+      if (event !== undefined && event.exhibit !== exhibit) throw misindexed(row, `an event of ${exhibit}`, `an event of ${String(event.exhibit)}`)
+    }
+
+    const seals = new Set<unknown>()
+    for (const row of this.rowsOfKind(['sealed-exhibits'])) {
+      const event = looseEvent(row)
+      const listed = event === undefined ? null : at(event, payloadPath('sealed-exhibits', 'exhibits'))
+      if (Array.isArray(listed) && listed.includes(exhibit)) seals.add(at(event!, payloadPath('sealed-exhibits', 'sealId')))
+    }
+
+    const naming = (event: Loose): boolean => {
+      if (event.action === 'seal') return seals.has(at(event, payloadPath('seal', 'sealId')))
+      if (event.exhibit === exhibit) return false
+      if (event.action === 'testimony-amended') return at(event, payloadPath('testimony-amended', 'statement.exhibit')) === exhibit
+      const attachments = at(event, payloadPath('testimony', 'attachments'))
+      return Array.isArray(attachments) && attachments.some((a: unknown) => typeof a === 'object' && a !== null && (a as Loose).exhibit === exhibit)
+    }
+
+    const others: RawRow[] = []
+    for (const row of this.rowsOfKind(['seal', 'testimony', 'testimony-amended'])) {
+      const event = looseEvent(row)
+      if (event !== undefined && naming(event)) others.push(row)
+    }
+
+    return [...mergedBySeq([own.values(), others.values()])]
+  }
+
+  *sourceFiles(): Generator<SourceFile> {
+    for (const row of this.rowsOfKind(['ingest', 'presented-again'])) {
+      const event = looseEvent(row)
+      if (event === undefined || (event.action !== 'ingest' && event.action !== 'presented-again')) continue
+      const file = Object.fromEntries(Object.entries(SOURCE_FILE_FIELDS).map(([name, path]) => [name, at(event, path)])) as unknown as SourceFile & {path: string | null}
+      const exhibit = event.exhibit
+      if (file.path !== null && typeof exhibit === 'string') yield {...file, seq: row.seq, exhibit, path: file.path}
+    }
+  }
+
+  untrueIndexes(): Iterable<UntrueIndex> | undefined {
+    const key = this.key
+    return key === undefined ? undefined : this.indexesAgainst(key)
+  }
+
+  /**
+   * Every row's tags and exhibit column against those its event gives, a page at a time: what no
+   * lookup can see, a row whose tag was changed so that it is not found at all. A row whose event
+   * is not an event as custody writes it is the chain check's to report.
+   */
+  private *indexesAgainst(key: TagKey): Generator<UntrueIndex> {
+    type Indexed = RawRow & {exhibit: string | null; action_tag: Buffer; content_tag: Buffer | null; source_tag: Buffer | null}
+    const page = this.context.cached<[number], Indexed>(
+      `SELECT seq, prev_hash, hash, event, exhibit, action_tag, content_tag, source_tag FROM events WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
+    )
+    const same = (stored: Buffer | null, given: Buffer | null): boolean => (stored === null || given === null ? stored === given : stored.equals(given))
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
+      const read = parseEventText(row.event)
+      if (!('event' in read)) continue
+      const tags = key.of(read.event)
+      if (row.exhibit !== read.event.exhibit) yield {seq: row.seq, column: 'exhibit'}
+      if (!same(row.action_tag, tags.action)) yield {seq: row.seq, column: 'action_tag'}
+      if (!same(row.content_tag, tags.content)) yield {seq: row.seq, column: 'content_tag'}
+      if (!same(row.source_tag, tags.source)) yield {seq: row.seq, column: 'source_tag'}
+    }
+  }
+
+  /** Each event's action, exhibit and previous hash, read from the event itself (as schema 2's generated columns are). */
+  pagedRows(after: number, size: number): PagedRow[] {
+    const rows = this.context.cached<[number, number], RawRow>(`SELECT seq, prev_hash, hash, event FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT 100`).all(after, size)
+    return rows.map((row) => {
+      const event = looseEvent(row)
+      if (event === undefined) {
+        throw new CustodyError('LEDGER_UNREADABLE', `event ${row.seq} of the ledger ${this.context.path} is not JSON; run \`custody verify\``, {subject: `event ${row.seq}`})
+      }
+
+      return {...row, action: String(event.action), exhibit: typeof event.exhibit === 'string' ? event.exhibit : null, prev: String(event.prev)}
+    })
+  }
+}
