@@ -349,6 +349,16 @@ if (only.has('i')) {
   for (const path of [sealed, opened, identityFile]) rmSync(path, {force: true})
 }
 
+/** A fresh age identity for a row (age-keygen, Debian package age), in the work folder. */
+function ageKey(row) {
+  const identityFile = join(work, `age-identity-${row}.txt`)
+  rmSync(identityFile, {force: true})
+  spawnSync('age-keygen', ['-o', identityFile])
+  const recipient = spawnSync('age-keygen', ['-y', identityFile], {encoding: 'utf8'}).stdout.trim()
+  if (!recipient.startsWith('age1')) throw new Error(`(${row}) needs age and age-keygen (Debian package age)`)
+  return {identityFile, recipient}
+}
+
 // (j) the encrypted vault: ingest into an encrypted case, against a case in clear and against age -r
 if (only.has('j')) {
   const big = join(work, 'big-1GiB.bin')
@@ -356,11 +366,7 @@ if (only.has('j')) {
   process.stderr.write('generating 1 GiB of random data and 1,000 JPEGs (cached between runs)...\n')
   writeRandomFile(big, 1024 * MiB)
   makeJpegs(photos, 1000)
-  const identityFile = join(work, 'age-identity-j.txt')
-  rmSync(identityFile, {force: true})
-  spawnSync('age-keygen', ['-o', identityFile])
-  const recipient = spawnSync('age-keygen', ['-y', identityFile], {encoding: 'utf8'}).stdout.trim()
-  if (!recipient.startsWith('age1')) throw new Error('(j) needs age and age-keygen (Debian package age)')
+  const {identityFile, recipient} = ageKey('j')
   const out = join(work, 'age-out')
   const ageEach = (input) => shell(`rm -rf '${out}' && mkdir '${out}' && for f in ${input}; do age -r ${recipient} -o '${out}'/"$(basename "$f")".age "$f" || exit 1; done && sync`)
   const inputs = {
@@ -592,11 +598,7 @@ if (only.has('l')) {
   process.stderr.write('generating 1 GiB of random data (cached between runs)...\n')
   writeRandomFile(big, 1024 * MiB)
   writeRandomFile(small, 1024)
-  const identityFile = join(work, 'age-identity-l.txt')
-  rmSync(identityFile, {force: true})
-  spawnSync('age-keygen', ['-o', identityFile])
-  const recipient = spawnSync('age-keygen', ['-y', identityFile], {encoding: 'utf8'}).stdout.trim()
-  if (!recipient.startsWith('age1')) throw new Error('(l) needs age-keygen (Debian package age)')
+  const {identityFile, recipient} = ageKey('l')
   /** A case with an HQ recipient holding `file`, made afresh each round: destroy leaves it readable by HQ only. */
   const destroyOf = async (file) => {
     const dir = freshCase('erase', ['--recipient', recipient])
