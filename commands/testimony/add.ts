@@ -180,9 +180,9 @@ back, and to seal it for a purpose the witness consented to. --json gives none.`
 
     const terminal = interviewing ? await questions() : undefined
     await terminal?.shredEditorLeftovers()
-    const continued = terminal === undefined ? undefined : await continueInterview(kase, passphrase, drafts, terminal.terminalAsker())
+    const continued = terminal === undefined ? undefined : await continueInterview(kase, passphrase, drafts, terminal.terminalAsker(process.stderr, kase.vault.encrypted))
     try {
-      const complete = record ?? checkTestimony(await terminal!.interview(given, {investigator: kase.info.investigator, ...continued}))
+      const complete = record ?? checkTestimony(await terminal!.interview(given, {investigator: kase.info.investigator, encrypted: kase.vault.encrypted, ...continued}))
       const report = await this.take(kase, complete, {passphrase, actor: flags.actor, identifyingContentOk: flags['identifying-content-ok'], canAsk})
       await continued?.draft.discard()
       return report
