@@ -26,8 +26,10 @@ with --no-input) and a required flag missing, it stops, names the missing flags,
 nothing. Required: --witness, --interviewed-at, --place, --interviewer, --consent (or --consent
 none), --consent-method (unless none) and the statement (--statement-file, or typed in $VISUAL
 or $EDITOR; with neither set, in nano where it is installed, else vi, said beforehand). The
-editor's file, the one place the statement is in clear, is overwritten and removed when the
-editor closes.
+editor's file, the one place the statement is in clear, is kept in memory-backed storage
+($XDG_RUNTIME_DIR, else /dev/shm) and overwritten and removed when the editor closes; without
+either, an encrypted case refuses to type the statement (give --statement-file, or set
+XDG_RUNTIME_DIR to a tmpfs folder) and a case in clear uses the temp folder.
 
 At the prompts, a time may be typed as 2024-03-05 10:00 (taken in this computer's zone, and
 shown back to confirm), 11:30 (the end, on the day of the start), yesterday 22:15 or now; a
