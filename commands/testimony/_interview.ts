@@ -8,13 +8,17 @@
 import {checkbox, confirm, input, select} from '@inquirer/prompts'
 import {askForTestimony, QuestionCancelled, type Asker, type InterviewContext} from '../../src/testimony/interview.js'
 import type {TestimonyInput} from '../../src/testimony/record.js'
-import {chooseEditor, editorKeys, shredLeftovers, typeInEditor} from '../../src/testimony/statement-editor.js'
+import {chooseEditor, editorKeys, shredLeftovers, statementBase, typeInEditor, type StatementPlace} from '../../src/testimony/statement-editor.js'
 import {messageOf} from '../../src/errors.js'
 
 export {localTime} from '../../src/testimony/interview.js'
 
-/** An Asker on the terminal, drawing its prompts on `output` (default stderr). */
-export function terminalAsker(output: NodeJS.WritableStream = process.stderr): Asker {
+/**
+ * An Asker on the terminal, drawing its prompts on `output` (default stderr). `encrypted`: whether
+ * the case is, which decides whether the editor's file may go to a temp folder on disk (where
+ * there is no memory-backed storage); unsaid, it is taken to be.
+ */
+export function terminalAsker(output: NodeJS.WritableStream = process.stderr, encrypted = true): Asker {
   const ctx = {output}
   const tell = (text: string): void => void output.write(text)
   return {
@@ -22,7 +26,7 @@ export function terminalAsker(output: NodeJS.WritableStream = process.stderr): A
     confirm: (question) => prompted(confirm(question, ctx)),
     choose: (question) => prompted(select({message: question.message, choices: [...question.choices], ...(question.default === undefined ? {} : {default: question.default})}, ctx)),
     chooseAny: (question) => prompted(checkbox({message: question.message, choices: question.choices.map((c) => ({value: c.value, name: c.name, checked: c.checked === true}))}, ctx)),
-    longText: (question) => typeLongText(question, tell, ctx),
+    longText: (question) => typeLongText(question, tell, ctx, {encrypted}),
     tell,
   }
 }
@@ -51,7 +55,9 @@ async function editableText(question: Omit<Parameters<Asker['text']>[0], 'editab
  * A text typed in the editor: said which editor (and its keys, when custody chose it), opened on
  * Enter, and opened again, starting from what was typed, while the text is refused.
  */
-async function typeLongText(question: Parameters<Asker['longText']>[0], tell: (text: string) => void, ctx: {output: NodeJS.WritableStream}): Promise<string> {
+async function typeLongText(question: Parameters<Asker['longText']>[0], tell: (text: string) => void, ctx: {output: NodeJS.WritableStream}, place: StatementPlace): Promise<string> {
+  // Where the editor's file cannot go (an encrypted case with no memory-backed storage), asking again would not help.
+  statementBase(place.encrypted, place.env, place.shm)
   const editor = chooseEditor()
   const keys = editorKeys(editor)
   if (keys !== undefined) tell(`No $VISUAL or $EDITOR is set: the statement is typed in ${editor.name} (${keys}).\n`)
@@ -59,7 +65,7 @@ async function typeLongText(question: Parameters<Asker['longText']>[0], tell: (t
   for (;;) {
     await prompted(input({message: `${question.message} Press Enter to launch your preferred editor (${editor.name}).`, validate: (v) => v === '' || 'press Enter alone'}, ctx))
     try {
-      text = await typeInEditor(text, editor)
+      text = await typeInEditor(text, editor, place)
     } catch (error) {
       tell(`${messageOf(error)}.\n`)
       continue
@@ -82,9 +88,9 @@ async function prompted<T>(answer: Promise<T>): Promise<T> {
 }
 
 /** The testimony interview on the terminal: asks for every field of `given` that is undefined. */
-export function interview(given: TestimonyInput, context: InterviewContext & {output?: NodeJS.WritableStream} = {}): Promise<TestimonyInput> {
-  const {output, ...rest} = context
-  return askForTestimony(given, terminalAsker(output), rest)
+export function interview(given: TestimonyInput, context: InterviewContext & {output?: NodeJS.WritableStream; encrypted?: boolean} = {}): Promise<TestimonyInput> {
+  const {output, encrypted, ...rest} = context
+  return askForTestimony(given, terminalAsker(output, encrypted), rest)
 }
 
 /** Shreds the statement files that editors of custody processes since killed left (statement-editor.ts), and says so. */

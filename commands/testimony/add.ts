@@ -26,8 +26,10 @@ with --no-input) and a required flag missing, it stops, names the missing flags,
 nothing. Required: --witness, --interviewed-at, --place, --interviewer, --consent (or --consent
 none), --consent-method (unless none) and the statement (--statement-file, or typed in $VISUAL
 or $EDITOR; with neither set, in nano where it is installed, else vi, said beforehand). The
-editor's file, the one place the statement is in clear, is overwritten and removed when the
-editor closes.
+editor's file, the one place the statement is in clear, is kept in memory-backed storage
+($XDG_RUNTIME_DIR, else /dev/shm) and overwritten and removed when the editor closes; without
+either, an encrypted case refuses to type the statement (give --statement-file, or set
+XDG_RUNTIME_DIR to a tmpfs folder) and a case in clear uses the temp folder.
 
 At the prompts, a time may be typed as 2024-03-05 10:00 (taken in this computer's zone, and
 shown back to confirm), 11:30 (the end, on the day of the start), yesterday 22:15 or now; a
@@ -180,9 +182,9 @@ back, and to seal it for a purpose the witness consented to. --json gives none.`
 
     const terminal = interviewing ? await questions() : undefined
     await terminal?.shredEditorLeftovers()
-    const continued = terminal === undefined ? undefined : await continueInterview(kase, passphrase, drafts, terminal.terminalAsker())
+    const continued = terminal === undefined ? undefined : await continueInterview(kase, passphrase, drafts, terminal.terminalAsker(process.stderr, kase.vault.encrypted))
     try {
-      const complete = record ?? checkTestimony(await terminal!.interview(given, {investigator: kase.info.investigator, ...continued}))
+      const complete = record ?? checkTestimony(await terminal!.interview(given, {investigator: kase.info.investigator, encrypted: kase.vault.encrypted, ...continued}))
       const report = await this.take(kase, complete, {passphrase, actor: flags.actor, identifyingContentOk: flags['identifying-content-ok'], canAsk})
       await continued?.draft.discard()
       return report

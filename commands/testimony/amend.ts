@@ -63,7 +63,7 @@ advocacy (anonymised) seal takes it.`
     const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony amend', {check})
     using kase = opened
     if (file === undefined) await (await terminalSide()).shredEditorLeftovers()
-    const statement = file ?? {text: await askCorrectedStatement(await terminal())}
+    const statement = file ?? {text: await askCorrectedStatement((await terminalSide()).terminalAsker(process.stderr, kase.vault.encrypted))}
     const identifyingContent = flags['identifying-content-ok'] ? 'accept' : onTerminal ? async (findings: readonly Finding[]) => confirmIdentifyingContent(findings, await terminal()) : 'refuse'
     const report = await amendStatement(kase, args.testimony, {statement, reason: flags.reason, actor: flags.actor, passphrase, identifyingContent})
     this.log(renderAmend(report))

@@ -61,17 +61,30 @@ export function sealScratch(value: string | Buffer, context: string): Buffer {
   return Buffer.concat([nonce, body, cipher.getAuthTag()])
 }
 
-/** The bytes that sealScratch() sealed for `context`; throws STORAGE_FAILED when they do not open. */
-export function openScratch(sealed: Buffer, context: string): Buffer {
-  if (!Buffer.isBuffer(sealed) || sealed.length < NONCE + TAG) throw scratchTampered(context)
+/** What sealScratch() adds to a value's length: the nonce and the tag. */
+export const SCRATCH_OVERHEAD = NONCE + TAG
+
+/**
+ * The bytes that sealScratch() sealed for `context`, or undefined when they do not open (changed,
+ * cut, or sealed for another context): for a caller whose error names its own file.
+ */
+export function openSealed(sealed: Buffer, context: string): Buffer | undefined {
+  if (!Buffer.isBuffer(sealed) || sealed.length < NONCE + TAG) return undefined
   const decipher = createDecipheriv('chacha20-poly1305', SEAL_KEY, sealed.subarray(0, NONCE), {authTagLength: TAG})
   decipher.setAAD(Buffer.from(context, 'utf8'), {plaintextLength: sealed.length - NONCE - TAG})
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG))
   try {
     return Buffer.concat([decipher.update(sealed.subarray(NONCE, sealed.length - TAG)), decipher.final()])
   } catch {
-    throw scratchTampered(context)
+    return undefined
   }
+}
+
+/** The bytes that sealScratch() sealed for `context`; throws STORAGE_FAILED when they do not open. */
+export function openScratch(sealed: Buffer, context: string): Buffer {
+  const opened = openSealed(sealed, context)
+  if (opened === undefined) throw scratchTampered(context)
+  return opened
 }
 
 /** The text that sealScratch() sealed for `context`. */

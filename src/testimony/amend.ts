@@ -66,7 +66,7 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
   refuseIdentifying(search, FOLLOW_UP.actor, options.actor?.trim())
   const provenance = provenanceOf({actor: options.actor, source: `testimony of witness ${view.witness}`}, kase)
 
-  return withStatementFile(options.statement, async (path) => {
+  return withStatementFile(options.statement, {encrypted: kase.vault.encrypted}, async (path) => {
     const [input] = await collectFiles([path], options.cwd, () => 'the corrected statement')
     await using reader = await MetadataReader.start()
     await kase.ready()

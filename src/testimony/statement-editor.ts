@@ -3,10 +3,10 @@
  *
  * An editor edits a file, so while it is open the statement is in clear on the computer. That
  * file is made to leave as little as it can: in a folder of its own (0700; the file 0600), in
- * memory-backed storage where the system has it ($XDG_RUNTIME_DIR, else /dev/shm, else the temp
- * folder); when the editor closes, every file in that folder (the statement, and whatever the
- * editor put beside it: swap, lock and backup files) is overwritten with zeros, flushed and
- * removed. A folder left by a custody that was killed while its editor was open is shredded
+ * memory-backed storage where the system has it ($XDG_RUNTIME_DIR, else /dev/shm; else the temp
+ * folder for a case in clear only, and for an encrypted case an error: statementBase); when the
+ * editor closes, every file in that folder (the statement, and whatever the editor put beside it:
+ * swap, lock and backup files) is overwritten with zeros, flushed and removed. A folder left by a custody that was killed while its editor was open is shredded
  * the same way by the next `testimony add` or `amend` (shredLeftovers).
  *
  * What remains is the editor's own: copies it keeps elsewhere (vim's undo files and viminfo when
@@ -76,9 +76,9 @@ export function editorKeys(editor: Editor): string | undefined {
   return editor.name === 'nano' ? 'Ctrl-O then Enter saves, Ctrl-X closes' : 'press i to type, then Esc and :wq then Enter to save and close'
 }
 
-/** Where the statement's file goes: memory-backed storage of this account where there is one. */
-export function scratchBases(env: NodeJS.ProcessEnv = process.env): string[] {
-  return [env.XDG_RUNTIME_DIR, '/dev/shm', tmpdir()].filter((folder): folder is string => {
+/** The usable folder of each of `folders` (writable, searchable, a folder). */
+function usable(folders: ReadonlyArray<string | undefined>): string[] {
+  return folders.filter((folder): folder is string => {
     if (folder === undefined || folder === '') return false
     try {
       accessSync(folder, constants.W_OK | constants.X_OK)
@@ -87,6 +87,34 @@ export function scratchBases(env: NodeJS.ProcessEnv = process.env): string[] {
       return false
     }
   })
+}
+
+/**
+ * Where the statement's file may go: memory-backed storage of this account ($XDG_RUNTIME_DIR, else
+ * `shm`, /dev/shm but for tests), then the temp folder, which is on disk on macOS and on many
+ * systems. Leftovers are looked for in all of them.
+ */
+export function scratchBases(env: NodeJS.ProcessEnv = process.env, shm = '/dev/shm'): string[] {
+  return usable([env.XDG_RUNTIME_DIR, shm, tmpdir()])
+}
+
+/**
+ * The folder a statement in clear is written to for another program to read (the editor's file,
+ * a typed statement taken in as a file): memory-backed storage where there is some. Without any,
+ * the temp folder for a case in clear, as the statement goes on disk in its vault anyway; for an
+ * encrypted case, an error, as the statement would reach the disk in clear (issue 19: "no plaintext
+ * ever lands on disk, not even in a temporary file that is deleted afterwards"; zeroing does not
+ * reach an SSD's or a copy-on-write file system's old blocks).
+ */
+export function statementBase(encrypted: boolean, env: NodeJS.ProcessEnv = process.env, shm = '/dev/shm'): string {
+  const memory = usable([env.XDG_RUNTIME_DIR, shm])[0]
+  if (memory !== undefined) return memory
+  if (!encrypted) return tmpdir()
+  throw new CustodyError(
+    'STORAGE_FAILED',
+    `this case is encrypted, and a statement typed here would be written in clear to the temp folder ${tmpdir()}, on disk, for the editor to read (there is no usable $XDG_RUNTIME_DIR or ${shm} in memory): give the statement as a file of your own, or run custody on a system with /dev/shm or $XDG_RUNTIME_DIR, or set XDG_RUNTIME_DIR to a folder of yours on a tmpfs; nothing was recorded`,
+    {subject: tmpdir()},
+  )
 }
 
 /** Overwrites every file in `folder` with zeros, flushes it, and removes the folder. */
@@ -145,12 +173,21 @@ function runEditor(editor: Editor, file: string): Promise<void> {
   }).finally(() => process.off('SIGINT', ignore))
 }
 
+/** Where a statement in clear may be written: whether the case is encrypted, and the environment (tests). */
+export interface StatementPlace {
+  encrypted: boolean
+  env?: NodeJS.ProcessEnv
+  /** /dev/shm, but for tests. */
+  shm?: string
+}
+
 /**
  * The text as the investigator leaves it in the editor, starting from `text`. The file is shredded
- * whatever happens; an editor that cannot be run, or ends in failure, is an error that says so.
+ * whatever happens (and not made, for an encrypted case, where it would be on disk: statementBase);
+ * an editor that cannot be run, or ends in failure, is an error that says so.
  */
-export async function typeInEditor(text: string, editor: Editor, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const folder = await mkdtemp(join(scratchBases(env)[0] ?? tmpdir(), `${FOLDER_PREFIX}${process.pid}-`))
+export async function typeInEditor(text: string, editor: Editor, place: StatementPlace): Promise<string> {
+  const folder = await mkdtemp(join(statementBase(place.encrypted, place.env, place.shm), `${FOLDER_PREFIX}${process.pid}-`))
   try {
     const file = join(folder, 'statement.txt')
     await writeFile(file, text, {mode: 0o600, flag: 'wx'})

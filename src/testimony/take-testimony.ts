@@ -20,7 +20,6 @@
  * for the name): a file named after the witness must not put the name into the ledger.
  */
 import {mkdtemp, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
 import {extname, join} from 'node:path'
 import type {Case} from '../case/case.js'
 import {CustodyError, messageOf, said} from '../errors.js'
@@ -35,7 +34,7 @@ import {IdentifyingSearch} from './identifying.js'
 import {caseRecipients} from '../keys/case-keys.js'
 import {commitmentOf, ensureIdentityKey, identityRecord, sealIdentity} from './identity.js'
 import {hasProtectedDetails, type ProtectedDetails, type TestimonyRecord} from './record.js'
-import {scratchBases, shredFolder} from './statement-editor.js'
+import {shredFolder, statementBase, type StatementPlace} from './statement-editor.js'
 import type {IdentityReference} from './testimonies.js'
 
 export interface TakeOptions {
@@ -102,12 +101,13 @@ export async function stageTogether(run: IngestRun, files: ReadonlyArray<{input:
 
 /**
  * Writes a statement typed in the editor to a private temp file, so that it is ingested like any
- * file: in memory-backed storage where there is one (as the editor's own file), overwritten
- * before it is removed.
+ * file (staging, ExifTool and the content search read files by path): in memory-backed storage,
+ * or, where there is none, the temp folder for a case in clear only (statementBase: an encrypted
+ * case's statement never reaches the disk in clear); overwritten before it is removed.
  */
-export async function withStatementFile<T>(statement: TestimonyRecord['statement'], work: (path: string) => Promise<T>): Promise<T> {
+export async function withStatementFile<T>(statement: TestimonyRecord['statement'], place: StatementPlace, work: (path: string) => Promise<T>): Promise<T> {
   if ('file' in statement) return work(statement.file)
-  const folder = await mkdtemp(join(scratchBases()[0] ?? tmpdir(), 'custody-statement-'))
+  const folder = await mkdtemp(join(statementBase(place.encrypted, place.env, place.shm), 'custody-statement-'))
   try {
     const path = join(folder, 'statement.txt')
     await writeFile(path, statement.text.endsWith('\n') ? statement.text : `${statement.text}\n`, {mode: 0o600})
@@ -168,7 +168,7 @@ export async function takeTestimony(kase: Case, record: TestimonyRecord, options
   await kase.assertIntactHead()
   const {witness} = record
   const provenance = testimonyProvenance(kase, record, options.actor)
-  return withStatementFile(record.statement, async (statementPath) => {
+  return withStatementFile(record.statement, {encrypted: kase.vault.encrypted}, async (statementPath) => {
     // 1. check
     const [statement] = await collectFiles([statementPath], options.cwd, () => 'the statement')
     const attachments = await collectFiles(record.attachments, options.cwd, (path) => `the attachment ${path}`)
