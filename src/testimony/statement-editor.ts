@@ -6,8 +6,9 @@
  * memory-backed storage where the system has it ($XDG_RUNTIME_DIR, else /dev/shm; else the temp
  * folder for a case in clear only, and for an encrypted case an error: statementBase); when the
  * editor closes, every file in that folder (the statement, and whatever the editor put beside it:
- * swap, lock and backup files) is overwritten with zeros, flushed and removed. A folder left by a custody that was killed while its editor was open is shredded
- * the same way by the next `testimony add` or `amend` (shredLeftovers).
+ * swap, lock and backup files) is overwritten with zeros, flushed and removed. A folder left by a
+ * custody that was killed while its editor was open is shredded the same way by the next
+ * `testimony add` or `amend` (shredLeftovers).
  *
  * What remains is the editor's own: copies it keeps elsewhere (vim's undo files and viminfo when
  * configured so, an editor's recovery folder), and, on a disk rather than in memory, blocks
