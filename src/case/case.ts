@@ -17,7 +17,7 @@ import {bytesToHex} from '@noble/hashes/utils.js'
 import {CustodyError, fields, given, said, type Field} from '../errors.js'
 import type {AgeRecipient} from '../age/x25519.js'
 import type {CustodyEvent} from '../formats/events.js'
-import {caseKeyMode, createCaseKeys, openCaseKeys, type CaseUnlock, keysDestroyed, keysDestroyedError, recipientAddedDrafts, namedRecipients, type CaseKeyMode, type NamedRecipient} from '../keys/case-keys.js'
+import {caseKeyMode, createCaseKeys, openCaseKeys, type CaseUnlock, refuseDestroyedKeys, recipientAddedDrafts, namedRecipients, type CaseKeyMode, type NamedRecipient} from '../keys/case-keys.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
 import {TagKey} from '../ledger/tags.js'
@@ -303,8 +303,7 @@ export class Case implements Disposable, AsyncDisposable {
 
   /** Refuses, in one line, a case whose local keys were destroyed (`custody key destroy`): no passphrase opens it now. */
   refuseIfKeysDestroyed(): void {
-    const destroyed = keysDestroyed(this.ledger)
-    if (destroyed !== undefined) throw keysDestroyedError(destroyed)
+    refuseDestroyedKeys(this.ledger)
   }
 
   /**

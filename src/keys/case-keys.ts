@@ -206,6 +206,12 @@ export function keysDestroyedError(destroyed: {seq: number; time: string}): Cust
   )
 }
 
+/** Refuses the passphrase of a case whose keys were destroyed, in one line (keysDestroyedError). */
+export function refuseDestroyedKeys(ledger: Ledger): void {
+  const destroyed = keysDestroyed(ledger)
+  if (destroyed !== undefined) throw keysDestroyedError(destroyed)
+}
+
 async function readKeyFile(dataDir: string, file: string): Promise<Buffer> {
   const path = keyPath(dataDir, file)
   try {
@@ -286,8 +292,7 @@ export async function openCaseKeys(kase: CaseKeyHolder, unlock: CaseUnlock): Pro
     return {addressKey: checkAddressKey(opened, path), recipients, identities: caseIdentity === undefined ? unlock.identities : [...unlock.identities, caseIdentity], field}
   }
 
-  const destroyed = keysDestroyed(kase.ledger)
-  if (destroyed !== undefined) throw keysDestroyedError(destroyed)
+  refuseDestroyedKeys(kase.ledger)
   const addressKey = checkAddressKey(await openWithPassphrase(kase.dataDir, ADDRESS_KEY_FILE, unlock.passphrase), keyPath(kase.dataDir, ADDRESS_KEY_FILE))
   const identities = field || unlock.writeOnly === true ? [] : [await openCaseIdentity(kase.dataDir, unlock.passphrase, recipients[0]?.text)]
   return {addressKey, recipients, identities, field}
@@ -363,8 +368,7 @@ export async function wrapCaseIdentityForRecipients(
 export async function rewriteRecipientCopies(kase: CaseKeyHolder, passphrase: string): Promise<void> {
   const mode = caseKeyMode(kase)
   if (mode === 'none') return
-  const destroyed = keysDestroyed(kase.ledger)
-  if (destroyed !== undefined) throw keysDestroyedError(destroyed)
+  refuseDestroyedKeys(kase.ledger)
   const recipients = caseRecipients(kase)
   const hq = mode === 'field' ? [] : recipients.slice(1)
   // Each file once, both scrypts at once (this runs while the investigator waits to destroy).
