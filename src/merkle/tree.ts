@@ -5,9 +5,9 @@
  * Complete, aligned subtrees are kept level by level, so the root of any subtree costs
  * O(log n) hashes and a proof O(log² n): proving every event of a large ledger stays cheap.
  */
-import {readSync, writeSync} from 'node:fs'
 import {CustodyError} from '../errors.js'
 import {emptyRoot, hashChildren, HASH_SIZE, isPowerOfTwo, splitPoint} from './rfc6962.js'
+import {BLOCK_BYTES, NODES_PER_BLOCK, SealedBlocks, type TreeFile} from './sealed-blocks.js'
 
 /** The nodes of one level of a tree, HASH_SIZE bytes each. */
 interface Level {
@@ -30,39 +30,28 @@ class MemoryLevel implements Level {
 
 /** Levels at least this large go to the tree's file, when it has one. */
 const MEMORY_LEVEL_BYTES = 1024 * 1024
-/** A file level is read through a window of this many bytes (proofs of consecutive leaves share it). */
-const FILE_WINDOW_BYTES = 64 * 1024
 
-/** A level kept in a file, from `start`, read through a window. */
+/** A level kept in a tree file, read a sealed block at a time (the block of the last node read is kept). */
 class FileLevel implements Level {
-  private readonly window = Buffer.allocUnsafe(FILE_WINDOW_BYTES)
-  /** The first node in the window, and how many it holds. */
-  private first = 0
-  private held = 0
+  private block = -1
+  private held: Buffer = Buffer.alloc(0)
 
   constructor(
-    private readonly fd: number,
+    private readonly file: SealedBlocks,
     private readonly start: number,
     readonly nodes: number,
   ) {}
 
   node(index: number): Uint8Array {
-    if (index < this.first || index >= this.first + this.held) {
-      const count = Math.min(FILE_WINDOW_BYTES / HASH_SIZE, this.nodes - index)
-      let got = 0
-      while (got < count * HASH_SIZE) {
-        const n = readSync(this.fd, this.window, got, count * HASH_SIZE - got, this.start + index * HASH_SIZE + got)
-        if (n === 0) throw new CustodyError('INTEGRITY', 'the Merkle tree file ended early: it was changed while in use')
-        got += n
-      }
-
-      this.first = index
-      this.held = count
+    const block = Math.floor(index / NODES_PER_BLOCK)
+    if (block !== this.block) {
+      this.held = this.file.read(this.start, block, Math.min(NODES_PER_BLOCK, this.nodes - block * NODES_PER_BLOCK) * HASH_SIZE)
+      this.block = block
     }
 
-    const at = (index - this.first) * HASH_SIZE
-    // A copy: the window moves on. (Buffer's slice() would be a view.)
-    return new Uint8Array(this.window.subarray(at, at + HASH_SIZE))
+    const at = (index - block * NODES_PER_BLOCK) * HASH_SIZE
+    // A copy: the block moves on. (Buffer's slice() would be a view.)
+    return new Uint8Array(this.held.subarray(at, at + HASH_SIZE))
   }
 }
 
@@ -91,14 +80,15 @@ class MemorySink implements LevelSink {
   }
 }
 
-/** Writes nodes one after another into a file from `start`, through a buffer. */
+/** Writes nodes one after another into a tree file's level from `start`, a sealed block at a time. */
 class LevelWriter implements LevelSink {
-  private readonly buffer = Buffer.allocUnsafe(MEMORY_LEVEL_BYTES)
+  private readonly buffer = Buffer.allocUnsafe(BLOCK_BYTES)
   private filled = 0
-  private written = 0
+  private blocks = 0
+  private nodes = 0
 
   constructor(
-    private readonly fd: number,
+    private readonly file: SealedBlocks,
     private readonly start: number,
   ) {}
 
@@ -106,23 +96,24 @@ class LevelWriter implements LevelSink {
     if (this.filled === this.buffer.length) this.flush()
     this.buffer.set(node, this.filled)
     this.filled += HASH_SIZE
+    this.nodes++
   }
 
   private flush(): void {
-    for (let done = 0; done < this.filled; ) done += writeSync(this.fd, this.buffer, done, this.filled - done, this.start + this.written + done)
-    this.written += this.filled
+    if (this.filled === 0) return
+    this.file.write(this.start, this.blocks++, this.buffer.subarray(0, this.filled))
     this.filled = 0
   }
 
   finish(): Level {
     this.flush()
-    return new FileLevel(this.fd, this.start, this.written / HASH_SIZE)
+    return new FileLevel(this.file, this.start, this.nodes)
   }
 }
 
 /** Where a level of `nodes` nodes goes: into `file` from `at` when it is large, else into memory. */
-function sinkFor(nodes: number, file: TreeFile | undefined, at: number): LevelSink {
-  return file !== undefined && nodes * HASH_SIZE >= MEMORY_LEVEL_BYTES ? new LevelWriter(file.fd, at) : new MemorySink(nodes)
+function sinkFor(nodes: number, file: SealedBlocks | undefined, at: number): LevelSink {
+  return file !== undefined && nodes * HASH_SIZE >= MEMORY_LEVEL_BYTES ? new LevelWriter(file, at) : new MemorySink(nodes)
 }
 
 /** Levels already built (MerkleTree.inFile). */
@@ -130,10 +121,8 @@ class Built {
   constructor(readonly levels: Level[]) {}
 }
 
-/** Where a tree's large levels go: an open file of its own (created empty, removed by its owner). */
-export interface TreeFile {
-  fd: number
-}
+export type {TreeFile} from './sealed-blocks.js'
+
 
 export class MerkleTree {
   /**
@@ -174,7 +163,8 @@ export class MerkleTree {
    * in `file` (which must be empty) rather than in memory. Fewer leaves than `count` is an error;
    * more are not read.
    */
-  static inFile(leaves: Iterable<Uint8Array>, count: number, file: TreeFile): MerkleTree {
+  static inFile(leaves: Iterable<Uint8Array>, count: number, treeFile: TreeFile): MerkleTree {
+    const file = new SealedBlocks(treeFile)
     const sink = sinkFor(count, file, 0)
     let i = 0
     for (const leaf of leaves) {
@@ -189,15 +179,15 @@ export class MerkleTree {
   }
 
   /** Every level above the leaves, each from the one below; large ones to `file` after the leaves. */
-  private static build(leaves: Level, file?: TreeFile): Level[] {
+  private static build(leaves: Level, file?: SealedBlocks): Level[] {
     const levels = [leaves]
-    let end = leaves instanceof FileLevel ? leaves.nodes * HASH_SIZE : 0
+    let end = leaves instanceof FileLevel ? SealedBlocks.bytesFor(leaves.nodes) : 0
     for (let level = leaves; level.nodes > 1; ) {
       const pairs = Math.floor(level.nodes / 2)
       const sink = sinkFor(pairs, file, end)
       for (let i = 0; i < pairs; i++) sink.add(hashChildren(level.node(2 * i), level.node(2 * i + 1)))
       const next = sink.finish()
-      if (next instanceof FileLevel) end += next.nodes * HASH_SIZE
+      if (next instanceof FileLevel) end += SealedBlocks.bytesFor(next.nodes)
       levels.push(next)
       level = next
     }

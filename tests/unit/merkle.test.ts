@@ -1,10 +1,10 @@
 import {createHash} from 'node:crypto'
-import {closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
-import {hashLeaf} from '../../src/merkle/rfc6962.js'
+import {hashChildren, hashLeaf} from '../../src/merkle/rfc6962.js'
 import {CompactRange} from '../../src/merkle/compact-range.js'
 import {MerkleTree} from '../../src/merkle/tree.js'
 import {PackedHashes} from '../../src/merkle/packed-hashes.js'
@@ -205,7 +205,11 @@ describe('a Merkle tree whose large levels are kept in a file', () => {
 
   it('keeps its large levels in the file, and gives every root and proof the in-memory tree gives', () => {
     // Leaves, then the level of 35,000 nodes: the rest (under 1 MiB a level) stays in memory.
-    expect(statSync(path).size).toBe((count + Math.floor(count / 2)) * 32)
+    // Each level is cut into blocks of 2,048 hashes, each sealed with a 12-byte nonce and a 16-byte tag.
+    // The leaves take 35 blocks (the last one's room kept whole), the 35,000 nodes above them 17 full
+    // blocks and 184 hashes: the file ends with that last block.
+    const slot = 2048 * 32 + 28
+    expect(statSync(path).size).toBe(35 * slot + 17 * slot + 184 * 32 + 28)
     expect(inFile.size).toBe(count)
     expect(hex(inFile.root())).toBe(hex(memory.root()))
     for (const n of [1, 2, 3, 32_768, 65_536, 65_537, count]) expect(hex(inFile.root(n)), `root(${n})`).toBe(hex(memory.root(n)))
@@ -221,6 +225,48 @@ describe('a Merkle tree whose large levels are kept in a file', () => {
     }
 
     verifyInclusion(31_337, count, leaves[31_337]!, inFile.inclusionProof(31_337), memory.root())
+  })
+
+  it('holds none of its hashes in clear on disk', () => {
+    const file = readFileSync(path)
+    for (const i of [0, 1, 2_047, 2_048, 35_000, 69_999, 70_000]) expect(file.indexOf(Buffer.from(leaves[i]!)), `leaf ${i}`).toBe(-1)
+    // The level above the leaves: the hash of each pair.
+    for (const i of [0, 17_000, 34_999]) expect(file.indexOf(Buffer.from(hashChildren(leaves[2 * i]!, leaves[2 * i + 1]!))), `node ${i}`).toBe(-1)
+    expect(file.indexOf(Buffer.from(leaves[5]!).subarray(0, 8))).toBe(-1)
+  })
+
+  it('refuses a block changed, moved, cut short or taken from another tree file, naming the file', () => {
+    const own = join(dir, 'tampered')
+    const other = join(dir, 'other')
+    const [ownFd, otherFd] = [openSync(own, 'wx+', 0o600), openSync(other, 'wx+', 0o600)]
+    const slot = 2048 * 32 + 28
+    try {
+      const build = (): MerkleTree => MerkleTree.inFile(leaves, count, {fd: ownFd, path: own})
+      const refused = (what: () => unknown): void => expect(what).toThrow(/the scratch file .*tampered changed while custody used it: its block \d+ of the level at \d+ does not open/)
+      // A byte changed in block 3 of the leaves: the proof of a leaf there is refused, not wrong.
+      let tree = build()
+      writeSync(ownFd, Buffer.from([readFileSync(own)[3 * slot + 100]! ^ 1]), 0, 1, 3 * slot + 100)
+      refused(() => tree.leaf(3 * 2048 + 5))
+      expect(hex(tree.leaf(0))).toBe(hex(leaves[0]!))
+      // Two blocks swapped.
+      tree = build()
+      const file = readFileSync(own)
+      writeSync(ownFd, file.subarray(slot, 2 * slot), 0, slot, 0)
+      refused(() => tree.leaf(1))
+      // The same place in another run's file of the same leaves.
+      tree = build()
+      MerkleTree.inFile(leaves, count, {fd: otherFd, path: other})
+      writeSync(ownFd, readFileSync(other).subarray(0, slot), 0, slot, 0)
+      refused(() => tree.leaf(1))
+      // Cut short inside block 16 of the level above the leaves (its last block, 17, is still
+      // held from the build): a proof that needs a node there is refused.
+      tree = build()
+      ftruncateSync(ownFd, 35 * slot + 16 * slot + 100)
+      refused(() => tree.inclusionProof(65_546))
+    } finally {
+      closeSync(ownFd)
+      closeSync(otherFd)
+    }
   })
 
   it('keeps a small tree in memory, and refuses fewer leaves than it was told', () => {
