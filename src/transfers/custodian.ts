@@ -51,6 +51,9 @@ const CUSTODIAN: Reader<Custodian> = object<Custodian>({
   age: nullable(text({pattern: /^age1[02-9ac-hj-np-z]{58}$/, expected: 'an age recipient: age1 and 58 lower-case Bech32 characters'})),
 })
 
+/** The strict reader of a custodian's JSON, where another document holds one (a transfer receipt). */
+export const CUSTODIAN_READER: Reader<Custodian> = CUSTODIAN
+
 /** The one line that names the custodian. */
 export function custodianLine(custodian: Custodian): string {
   return `${CUSTODIAN_PREFIX} ${Buffer.from(canonicalize(custodian), 'utf8').toString('base64url')}`

@@ -1,0 +1,59 @@
+/**
+ * Split-view detection for a receiver (issue 20, docs/design/transfers.md "Accept" step 3), as a
+ * Certificate Transparency monitor does it: every tree head of one sender's ledger that the
+ * receiver has accepted must be a prefix of the head of each package that sender sends after.
+ * A sender that cut its ledger back, put an older copy back, or forked it after an earlier
+ * hand-over can no longer prove that, and is refused, naming both heads.
+ *
+ * The proofs come from the package itself, already checked by the archive verifier: a transfer
+ * package is a sealed archive, and every sealed archive proves that the tree head of each earlier
+ * seal its ledger records is a prefix of its own (RFC 9162 consistency proofs, `earlier-seals`).
+ * Each earlier package was a seal of the sender's, so a ledger still true to what it sent lists
+ * each of them with its proof. A head of the sender's the receiver saw that the package neither
+ * has nor proves is the split view: the sender's ledger no longer holds that seal, or holds it at
+ * another head.
+ */
+
+/** A tree head: its number of events and hex RFC 6962 root. */
+export interface Head {
+  size: number
+  root: string
+}
+
+/** A head of a sender's ledger that the receiver accepted, and the transfer it came in. */
+export interface SeenHead extends Head {
+  transferId: string
+}
+
+/** What the receiver's check found wrong with one seen head. */
+export interface SplitView {
+  seen: SeenHead
+  /** The package's head. */
+  package: Head
+  why: 'rolled back' | 'forked'
+}
+
+/**
+ * Every head in `seen` that `packageHead` does not extend, given the heads the package proves it
+ * extends (its earlier seals, each proven by the archive verifier). Empty when the sender's ledger
+ * only grew.
+ */
+export function splitViews(seen: readonly SeenHead[], packageHead: Head, proven: readonly Head[]): SplitView[] {
+  const provenHeads = new Set([...proven, packageHead].map((h) => `${h.size} ${h.root}`))
+  const found: SplitView[] = []
+  for (const head of seen) {
+    if (provenHeads.has(`${head.size} ${head.root}`)) continue
+    found.push({seen: head, package: packageHead, why: head.size > packageHead.size ? 'rolled back' : 'forked'})
+  }
+
+  return found
+}
+
+/** One line for a split view: what was seen, what came, and what it means. */
+export function describeSplitView(view: SplitView, sender: string): string {
+  const seen = `${view.seen.size} events, root ${view.seen.root} (accepted in ${view.seen.transferId})`
+  const now = `${view.package.size} events, root ${view.package.root}`
+  return view.why === 'rolled back'
+    ? `${sender}'s ledger was rolled back: this package's head (${now}) is shorter than one already accepted from it (${seen})`
+    : `${sender}'s ledger was rewritten after an earlier hand-over: this package's head (${now}) does not extend one already accepted from it (${seen}), and the package proves no path from it`
+}
