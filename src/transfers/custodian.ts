@@ -42,7 +42,8 @@ export interface Custodian {
   age: string | null
 }
 
-const CUSTODIAN: Reader<Custodian> = object<Custodian>({
+/** The custodian's JSON, read strictly: also a field of what names custodians (src/transfers/transfer-statement.ts). */
+export const CUSTODIAN_FORMAT: Reader<Custodian> = object<Custodian>({
   type: literal(CUSTODIAN_TYPE),
   case: text({pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, expected: 'a case ID (a UUID in lower-case hex)'}),
   name: text({nonEmpty: true}),
@@ -50,9 +51,6 @@ const CUSTODIAN: Reader<Custodian> = object<Custodian>({
   signingKey: text({pattern: /^MCowBQYDK2VwAyEA[A-Za-z0-9+/]{43}=$/, expected: 'the base64 DER of an Ed25519 public key (RFC 8410)'}),
   age: nullable(text({pattern: /^age1[02-9ac-hj-np-z]{58}$/, expected: 'an age recipient: age1 and 58 lower-case Bech32 characters'})),
 })
-
-/** The strict reader of a custodian's JSON, where another document holds one (a transfer receipt). */
-export const CUSTODIAN_READER: Reader<Custodian> = CUSTODIAN
 
 /** The one line that names the custodian. */
 export function custodianLine(custodian: Custodian): string {
@@ -92,7 +90,7 @@ export function parseCustodian(line: string, where = 'the identity'): Custodian 
 
   let custodian: Custodian
   try {
-    custodian = CUSTODIAN.read(value, 'identity')
+    custodian = CUSTODIAN_FORMAT.read(value, 'identity')
   } catch (error) {
     if (error instanceof FieldProblem) throw refused(where, error.message)
     throw error

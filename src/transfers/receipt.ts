@@ -27,7 +27,7 @@ import {EXHIBIT_ID} from '../formats/events.js'
 import {FieldProblem, integer, list, literal, object, oneOf, text, type Reader} from '../formats/event-readers.js'
 import {HEX64} from '../formats/guards.js'
 import {verifySignature, type Signer} from '../keys/signing-key.js'
-import {CUSTODIAN_READER, type Custodian} from './custodian.js'
+import {CUSTODIAN_FORMAT, type Custodian} from './custodian.js'
 
 export const RECEIPT_TYPE = 'custody-receipt/v1'
 
@@ -96,7 +96,7 @@ const RECEIPT: Reader<ReceiptBody> = object<ReceiptBody>({
   type: literal(RECEIPT_TYPE),
   transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
   packageSha256: hex64,
-  receivedBy: CUSTODIAN_READER,
+  receivedBy: CUSTODIAN_FORMAT,
   receivedAt: text({pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, expected: 'a UTC time such as 2024-03-01T12:05:00.000Z'}),
   condition: CONDITION,
   items: list(ITEM),
