@@ -42,7 +42,8 @@ export interface Custodian {
   age: string | null
 }
 
-const CUSTODIAN: Reader<Custodian> = object<Custodian>({
+/** The custodian's JSON, read strictly: also a field of what names custodians (src/transfers/transfer-statement.ts). */
+export const CUSTODIAN_FORMAT: Reader<Custodian> = object<Custodian>({
   type: literal(CUSTODIAN_TYPE),
   case: text({pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, expected: 'a case ID (a UUID in lower-case hex)'}),
   name: text({nonEmpty: true}),
@@ -89,7 +90,7 @@ export function parseCustodian(line: string, where = 'the identity'): Custodian 
 
   let custodian: Custodian
   try {
-    custodian = CUSTODIAN.read(value, 'identity')
+    custodian = CUSTODIAN_FORMAT.read(value, 'identity')
   } catch (error) {
     if (error instanceof FieldProblem) throw refused(where, error.message)
     throw error
