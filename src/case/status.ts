@@ -5,6 +5,7 @@
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 import {tidySeals, type SealLeftovers} from '../seal/leftovers.js'
 import {timestampCoverage} from '../timestamps/stamp-case.js'
+import {releasedNotAcknowledged, type ReleasedTo} from '../transfers/export.js'
 import type {Case, CaseInfo} from './case.js'
 import {caseSettings, type CaseSettings} from './settings.js'
 
@@ -26,6 +27,8 @@ export interface CaseStatus {
   settings: {tsa: string[]; tsaCa: string[]}
   /** Seals under way, killed (their files now removed), or recorded but never published. */
   seals: SealLeftovers
+  /** Per receiver, what was released to it (`custody transfer export`) and not acknowledged. */
+  released: ReleasedTo[]
 }
 
 export async function caseStatus(kase: Case): Promise<CaseStatus> {
@@ -54,5 +57,6 @@ export async function caseStatus(kase: Case): Promise<CaseStatus> {
     },
     settings: {tsa: settings.tsa, tsaCa: settings['tsa-ca'].map((r) => r.subject)},
     seals,
+    released: releasedNotAcknowledged(kase),
   }
 }

@@ -64,6 +64,9 @@ export const MAX_EVENT_BYTES = 1024 * 1024
 /** The most exhibits one `sealed-exhibits` event lists (the seal writes them 1,000 an event). */
 export const MAX_SEALED_EXHIBITS_PER_EVENT = 1000
 
+/** The most items one transfer releases: its `transfer-released` event lists them all, and stays far under the event size limit. */
+export const MAX_TRANSFER_ITEMS = 1000
+
 /** A witness code (W-014): letters, digits, '.', '_' or '-', at most 32, never a name. */
 export const WITNESS_CODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/
 
@@ -470,6 +473,31 @@ export interface BatchEndedPayload {
   interrupted: boolean
 }
 
+/** An item of a transfer: an exhibit with the digests and size the sender's ledger records. */
+export interface TransferItem {
+  exhibit: string
+  sha256: string
+  sha512: string
+  size: number
+}
+
+/**
+ * `transfer-released`: a transfer package made for another custodian (`custody transfer export`,
+ * src/transfers/export.ts), recorded in the append of its seal's events, after them.
+ */
+export interface TransferReleasedPayload {
+  transferId: string
+  sealId: string
+  /** The receiver, as the identity line `custody key show --public` printed (src/transfers/custodian.ts). */
+  to: string
+  /** The package file as delivered (the age file), its SHA-256 and size. */
+  package: {name: string; sha256: string; size: number}
+  purpose: string | null
+  /** The tree head of the receiver's last receipt, which the package proves consistent with; null the first time. */
+  acknowledged: {size: number; root: string} | null
+  items: TransferItem[]
+}
+
 /** `restore-accepted`: an older copy of the case was put back, and the loss accepted (src/known-heads). */
 export interface RestoreAcceptedPayload {
   reason: string
@@ -500,6 +528,7 @@ export interface PayloadOf {
   'restore-accepted': RestoreAcceptedPayload
   'recipient-added': RecipientAddedPayload
   'keys-destroyed': KeysDestroyedPayload
+  'transfer-released': TransferReleasedPayload
 }
 
 /** Every action custody writes. */
@@ -817,6 +846,18 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       lost: object({checkpoint: nonEmpty, signature: hex128, recordedAt: nullable(anyText)}),
       ledger: object({size: integer(1), root: hex64}),
       reservedExhibitNumbers: integer(1),
+    }),
+  },
+  'transfer-released': {
+    exhibit: 'none',
+    payload: object<TransferReleasedPayload>({
+      transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
+      sealId,
+      to: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
+      package: object({name: nonEmpty, sha256: hex64, size: integer(1)}),
+      purpose: nullable(nonEmpty),
+      acknowledged: nullable(object({size: integer(1), root: hex64})),
+      items: list(object<TransferItem>({exhibit: exhibitId, sha256: hex64, sha512: hex128, size: integer(1)}), {min: 1, max: MAX_TRANSFER_ITEMS}),
     }),
   },
 }

@@ -16,6 +16,8 @@ import type {ArchiveReport} from '../verify/verify-archive.js'
 import type {VerifyReport} from '../verify/verify-case.js'
 import {basename} from 'node:path'
 import {formatBytes, plural, safeText} from './text.js'
+import {describeCustodian, parseCustodian} from '../transfers/custodian.js'
+import {renderReleased} from './transfers.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 
 /** The case keys' mode and recipients, as init and `key show` list them. */
@@ -182,13 +184,26 @@ const FILE_SUMMARIES: Summaries<'ingest' | 'presented-again' | 'ingest-failed' |
 }
 
 /** A seal and the exhibits it took. */
-const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits'> = {
+const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released'> = {
   seal: (p) => `${p.sealId}: ${plural(p.exhibitCount, 'exhibit')} sealed into ${safeText(p.archive.name)}  sha256:${p.archive.sha256.slice(0, 16)}…`,
   'sealed-exhibits'(p) {
     const {exhibits, first} = p
     const range = exhibits.length === 1 ? `exhibit ${first}` : `exhibits ${first}–${first + exhibits.length - 1}`
     return `${p.sealId}: ${range}: ${exhibits.slice(0, 3).join(', ')}${exhibits.length > 3 ? ', …' : ''}`
   },
+  'transfer-released'(p) {
+    const to = receiverName(p.to)
+    return `${p.transferId}: ${plural(p.items.length, 'exhibit')} released to ${to} in ${p.sealId}, as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…`
+  },
+}
+
+/** A receiver as the log names it: its name and key fingerprint, read from the recorded identity line. */
+function receiverName(line: string): string {
+  try {
+    return safeText(describeCustodian(parseCustodian(line)))
+  } catch {
+    return 'a custodian whose recorded identity cannot be read'
+  }
 }
 
 /** A testimony, its corrections, its consent and who looked at the witness's identity. */
@@ -377,5 +392,6 @@ export function renderStatus(status: CaseStatus): string {
     `TSAs          ${status.settings.tsa.length ? status.settings.tsa.map((u) => safeText(u)).join(', ') : '(none set: custody config set tsa URL)'}`,
     `TSA roots     ${status.settings.tsaCa.length ? status.settings.tsaCa.map((u) => safeText(u)).join(', ') : '(none set: custody config set tsa-ca FILE)'}`,
     ...renderSeals(status.seals).map((line, i) => `${i === 0 ? 'Seals' : ''}`.padEnd(14) + line),
+    ...renderReleased(status.released).map((line, i) => `${i === 0 ? 'Released' : ''}`.padEnd(14) + line),
   ].join('\n')
 }

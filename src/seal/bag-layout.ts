@@ -20,6 +20,15 @@ import {isRecord} from '../formats/guards.js'
 export const STATEMENT_PATH = `${CUSTODY_DIR}/seal.json`
 export const STATEMENT_SIGNATURE_PATH = `${STATEMENT_PATH}.sig`
 export const EVENTS_PATH = `${CUSTODY_DIR}/events.jsonl`
+/**
+ * A transfer package's files (docs/design/transfers.md): the transfer statement, its signature,
+ * and the consistency proof from the receiver's last receipt. The statement (src/transfers/
+ * transfer-statement.ts) owns what they hold; a seal statement names them under `transfer`.
+ * Not `consistency.json`, beside the timestamps' consistency-proof.json: two names too alike.
+ */
+export const TRANSFER_PATH = `${CUSTODY_DIR}/transfer.json`
+export const TRANSFER_SIGNATURE_PATH = `${TRANSFER_PATH}.sig`
+export const TRANSFER_CONSISTENCY_PATH = `${CUSTODY_DIR}/transfer-consistency.json`
 export const README_PATH = 'README.txt'
 /** The standalone checker of the bag (Python 3, standard library only), whose SHA-256 the statement states. */
 export const CHECKER_PATH = 'verify-bag.py'
@@ -56,6 +65,8 @@ export const BAG_LIMITS = {
   earlierSealLine: 16 * KiB,
   /** The earlier seals an archive may list: more than any case makes. */
   earlierSeals: 10_000,
+  /** A transfer statement: its items (1,000 at most, a few hundred bytes each) and two custodians. */
+  transferStatement: MiB,
 } as const
 
 /** The files of a bag that are read whole, and the most each can hold. */
@@ -67,7 +78,8 @@ export function smallFileLimit(path: string): number | undefined {
   if ((TAG_MANIFESTS as readonly string[]).includes(path)) return 64 * KiB
   if (path.endsWith('.sig')) return 64
   if (path === CHECKPOINT_PATH || path === STAMPED_CHECKPOINT_PATH || path === KEY_PATH || path === STAMPED_KEY_PATH) return 4 * KiB
-  if (path === CONSISTENCY_PATH) return 64 * KiB
+  if (path === CONSISTENCY_PATH || path === TRANSFER_CONSISTENCY_PATH) return 64 * KiB
+  if (path === TRANSFER_PATH) return BAG_LIMITS.transferStatement
   // A TSA's reply: custody refuses one larger when it receives it.
   if (path === TSA_ROOTS_PATH || path.endsWith('.tsr')) return MiB
   return undefined
@@ -134,6 +146,7 @@ export function statedCustodyFiles(statement: Record<string, unknown>): {files: 
   if (checker.path !== CHECKER_PATH) problems.push(`its checker path is ${JSON.stringify(checker.path)}, not ${CHECKER_PATH}`)
   // The earlier-seals check says what is wrong with a statement that names it otherwise.
   if (isRecord(statement.earlierSeals) && statement.earlierSeals.path === EARLIER_SEALS_PATH) files.push(EARLIER_SEALS_PATH)
+  if ('transfer' in statement) files.push(...statedTransferFiles(statement.transfer, problems))
   const stamp = statement.timestamp
   if (stamp === null) return {files, problems}
   if (!isRecord(stamp)) {
@@ -160,6 +173,34 @@ export function statedCustodyFiles(statement: Record<string, unknown>): {files: 
   }
 
   return {files, problems}
+}
+
+/** What a seal statement says of a transfer package's files (absent from a seal that is no transfer). */
+export interface TransferFiles {
+  path: string
+  signature: string
+  sha256: string
+  /** Null the first time: no receipt of the receiver's to be consistent with. */
+  consistency: string | null
+}
+
+/** The transfer files a statement names, each where custody puts it; problems otherwise. */
+function statedTransferFiles(stated: unknown, problems: string[]): string[] {
+  if (!isRecord(stated)) {
+    problems.push('its transfer is not an object')
+    return []
+  }
+
+  const files: string[] = []
+  const expect = (what: string, actual: unknown, expected: string): void => {
+    if (actual === expected) files.push(expected)
+    else problems.push(`its transfer ${what} is ${JSON.stringify(actual)}, not ${expected}`)
+  }
+
+  expect('path', stated.path, TRANSFER_PATH)
+  expect('signature path', stated.signature, TRANSFER_SIGNATURE_PATH)
+  if (stated.consistency !== null) expect('consistency proof path', stated.consistency, TRANSFER_CONSISTENCY_PATH)
+  return files
 }
 
 /** What bag-info.txt says: all of it from the statement, but the payload's size. */

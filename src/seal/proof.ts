@@ -23,6 +23,8 @@ export interface CustodyProof {
   /** The files under data/custody/ that are held whole, in the order they go into the archive. */
   files: Array<[string, Buffer]>
   earlierSeals: EarlierSealsStatement | null
+  /** RFC 9162 §2.1.4 proof from an earlier tree head of the ledger to the sealed one; the head must be this ledger's. */
+  consistencyFrom: (head: {size: number; root: string}) => string[]
 }
 
 /** Gathers the proof for the exhibits of `choice`; the large levels of the tree go to `treeFile`. */
@@ -42,9 +44,16 @@ export function proveCustody(kase: Case, choice: SealChoice, treeFile: TreeFile)
   const treeHead = {size: tree.size, root: bytesToHex(tree.root())}
   const events = new SealedEvents(kase, tree, choice)
   const {files, trust} = trustFiles(kase, {...latest, treeSize: size}, tree)
+  const consistencyFrom = (head: {size: number; root: string}): string[] => {
+    if (head.size < 1 || head.size > tree.size || bytesToHex(tree.root(head.size)) !== head.root) {
+      throw new CustodyError('INTEGRITY', `the tree head of ${head.size} events ${head.root} is not one this ledger had; nothing was sealed. Run \`custody verify\``)
+    }
+
+    return tree.consistencyProof(head.size, tree.size).map((h) => bytesToHex(h))
+  }
   const earlier = earlierSeals(kase, tree)
-  if (earlier.length === 0) return {treeHead, events, trust, files, earlierSeals: null}
+  if (earlier.length === 0) return {treeHead, events, trust, files, earlierSeals: null, consistencyFrom}
   const text = Buffer.from(earlierSealsText(earlier))
   files.push([EARLIER_SEALS_PATH, text])
-  return {treeHead, events, trust, files, earlierSeals: {path: EARLIER_SEALS_PATH, count: earlier.length, sha256: createHash('sha256').update(text).digest('hex')}}
+  return {treeHead, events, trust, files, earlierSeals: {path: EARLIER_SEALS_PATH, count: earlier.length, sha256: createHash('sha256').update(text).digest('hex')}, consistencyFrom}
 }

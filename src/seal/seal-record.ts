@@ -23,6 +23,8 @@ export interface SealRecord {
   statement: SealStatementHead
   choice: SealChoice
   leftOut: readonly LeftOut[]
+  /** Events recorded after the seal's own, in the same append (a transfer's, seal.ts SealAttachment). */
+  after?: readonly CustodyEventDraft[]
 }
 
 /** Appends the seal's events, synchronously; returns the `seal` event. */
@@ -47,10 +49,16 @@ export function recordSeal(kase: Case, seal: SealRecord): StoredEvent {
         },
       },
     ],
-    more: exhibitLists(sealer, sealId, choice.ids()),
+    more: thenAfter(exhibitLists(sealer, sealId, choice.ids()), seal.after ?? []),
     result: undefined,
   }))
   return events[0]!
+}
+
+/** The exhibit lists, made as they are appended (never held), then the events after them. */
+function* thenAfter(lists: Iterable<CustodyEventDraft>, after: readonly CustodyEventDraft[]): Generator<CustodyEventDraft> {
+  yield* lists
+  yield* after
 }
 
 /** The `sealed-exhibits` events of a seal: its exhibits in archive order, 1,000 an event. */

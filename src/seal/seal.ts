@@ -48,6 +48,8 @@ import {ZipWriter} from '../zip/writer.js'
 import {AgeEncryptor} from '../age/encrypt.js'
 import type {AgeRecipient} from '../age/x25519.js'
 import {deliveredPath} from './transport.js'
+import type {TransferFiles} from './bag-layout.js'
+import type {CustodyEventDraft} from '../formats/events.js'
 
 export interface SealOptions {
   exhibits: readonly string[]
@@ -71,6 +73,30 @@ export interface SealOptions {
   onProgress?: (done: number, total: number) => void
   /** Deliver the archive encrypted to these age recipients, as `out` + `.age`; none: in clear. */
   encryptTo?: readonly AgeRecipient[] | undefined
+  /** What a transfer adds to the seal (src/transfers/export.ts); none for a seal of its own. */
+  attach?: SealAttachment | undefined
+}
+
+/**
+ * What a seal can carry for another format that builds on it (a transfer package, src/transfers/):
+ * custody files the seal statement names under `transfer`, made once the seal has its ID and tree
+ * head, so that they go in before the manifests that cover them; and events recorded in the
+ * seal's own append, once its archive is written, so that no archive is published without them.
+ */
+export interface SealAttachment {
+  describe(seal: AttachedSeal): {files: Array<[string, Buffer]>; stated: TransferFiles}
+  events(written: {sealId: string; archive: {sha256: string; size: number}; encrypted: {sha256: string; size: number} | undefined; delivered: string}): CustodyEventDraft[]
+}
+
+/** What an attachment is made from: the seal's identity and what proves its tree. */
+export interface AttachedSeal {
+  sealId: string
+  sealedAt: Date
+  treeHead: {size: number; root: string}
+  /** The exhibits sealed, in archive order. */
+  exhibits: () => Iterable<string>
+  /** An RFC 9162 consistency proof from an earlier tree head of this ledger to the sealed one (hex). */
+  consistencyFrom: (head: {size: number; root: string}) => string[]
 }
 
 export interface SealReport {
@@ -190,7 +216,13 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     // 3. describe
     const {purpose, note} = options
     const {treeHead, trust, earlierSeals} = proof
-    const {sealId, bag, statement, readme} = describeBag(kase, basename(out), {sealer, sealedAt, purpose, note, treeHead, trust, events: proof.events.stated, earlierSeals, selection, choice})
+    const attach = (sealId: string): TransferFiles | undefined => {
+      if (options.attach === undefined) return undefined
+      const attached = options.attach.describe({sealId, sealedAt, treeHead, exhibits: () => choice.ids(), consistencyFrom: proof.consistencyFrom})
+      proof.files.push(...attached.files)
+      return attached.stated
+    }
+    const {sealId, bag, statement, readme} = describeBag(kase, basename(out), {sealer, sealedAt, purpose, note, treeHead, trust, events: proof.events.stated, earlierSeals, selection, choice}, attach)
 
     // 4. payload, 5. custody files, 6. tags
     const encrypt = options.encryptTo !== undefined && options.encryptTo.length > 0 ? AgeEncryptor.toRecipients(options.encryptTo) : undefined
@@ -208,7 +240,8 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     release = options.hold?.()
     const stop = interrupted()
     if (stop !== undefined) throw stop
-    const sealEvent = recordSeal(kase, {out, archive: written, statement, choice, leftOut: selection.leftOut})
+    const after = options.attach?.events({sealId, archive: written, encrypted: written.encrypted, delivered}) ?? []
+    const sealEvent = recordSeal(kase, {out, archive: written, statement, choice, leftOut: selection.leftOut, after})
     recorded = {sealId, seq: sealEvent.event.seq}
 
     // 8. publish
@@ -235,11 +268,16 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
  * Step 3: the seal's ID, its bag's name, its statement, and README.txt (which names the archive
  * as `archive`, the file name it is sealed to), whose SHA-256 the statement states.
  */
-function describeBag(kase: Case, archive: string, parts: Omit<SealParts, 'sealId'>): {sealId: string; bag: string; statement: SealStatementHead; readme: Buffer} {
+function describeBag(
+  kase: Case,
+  archive: string,
+  parts: Omit<SealParts, 'sealId'>,
+  attach: (sealId: string) => TransferFiles | undefined,
+): {sealId: string; bag: string; statement: SealStatementHead; readme: Buffer} {
   const identity = {caseId: kase.info.caseId, treeHead: parts.treeHead, sealedAt: parts.sealedAt.toISOString(), purpose: parts.purpose ?? null}
   const sealId = sealIdOf(identity, parts.choice.ids())
   const bag = `custody-${sealId}`
-  const described = describeSeal(kase, {...parts, sealId})
+  const described = describeSeal(kase, {...parts, sealId, transfer: attach(sealId)})
   const readme = Buffer.from(bagReadme({archive, bag, statement: described, exhibits: parts.choice.size}))
   return {sealId, bag, statement: withReadme(described, readme, checkerScript()), readme}
 }

@@ -13,7 +13,7 @@ import type {ConsentSelection} from '../testimony/consent-filter.js'
 import type {Interview} from '../testimony/record.js'
 import {CUSTODY_VERSION} from '../version.js'
 import {safeFileName} from './bagit.js'
-import {CHECKER_PATH, README_PATH} from './bag-layout.js'
+import {CHECKER_PATH, README_PATH, type TransferFiles} from './bag-layout.js'
 import type {SealChoice} from './choice.js'
 import type {EarlierSealsStatement} from './earlier-seals.js'
 import type {SpillFile} from '../io/spill-file.js'
@@ -41,6 +41,8 @@ export interface SealStatement {
   checker: {path: string; sha256: string}
   /** The seals the ledger had recorded, each proven a prefix of this one (earlier-seals.ts); null when there were none. */
   earlierSeals: EarlierSealsStatement | null
+  /** A transfer package's files (`custody transfer export`); absent from every other seal, whose bytes it leaves as they were. */
+  transfer?: TransferFiles
   exhibits: SealedExhibit[]
   /** The testimonies sealed: the open record only, with the commitment to the protected identity. */
   testimonies: SealedTestimony[]
@@ -89,6 +91,7 @@ export interface SealParts {
   trust: SealTrust
   events: {path: string; count: number; sha256: string}
   earlierSeals: EarlierSealsStatement | null
+  transfer?: TransferFiles | undefined
   selection: ConsentSelection
   choice: SealChoice
 }
@@ -119,6 +122,7 @@ export function describeSeal(kase: Case, parts: SealParts): DescribedSeal {
     ...parts.trust,
     events: parts.events,
     earlierSeals: parts.earlierSeals,
+    ...(parts.transfer === undefined ? {} : {transfer: parts.transfer}),
     testimonies: parts.selection.testimonies.map((t) => ({
       exhibit: t.exhibit,
       witness: t.witness,

@@ -1,0 +1,125 @@
+import {Args, Flags} from '@oclif/core'
+import {parseRecipient} from '../../src/age/x25519.js'
+import {progressLine} from '../../src/render/progress.js'
+import {renderNothingNew, renderTransfer} from '../../src/render/transfers.js'
+import {checkSeal, sealDestination} from '../../src/seal/seal.js'
+import {readCustodian} from '../../src/transfers/custodian.js'
+import {checkReceiver, exportTransfer, packageOut, refuseFieldReceiver, type NothingNew, type TransferReport} from '../../src/transfers/export.js'
+import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose, refuseFieldContent} from '../_base.js'
+
+/** What --json gives: the transfer (the seal's report reduced to what names it), or nothing new. */
+type ExportJson = (Omit<TransferReport, 'seal'> & {seal: {archive: string; sha256: string; size: number; bag: string; seq: number}}) | NothingNew
+
+export default class TransferExport extends CustodyCommand {
+  static override args = {
+    exhibit: Args.string({description: 'exhibits to send (EX-000007, or just 7, or a witness code); by default every exhibit never sent to that receiver'}),
+  }
+
+  static override description = prose`Make a transfer package of exhibits for another custodian (HQ): one file, safe to carry.
+
+The package is a sealed archive, as \`custody seal\` makes it, encrypted with age to the receiver's
+age recipient alone (from its identity line), so that a lost USB stick gives up nothing. Inside,
+beside what every seal holds (the originals, their metadata records, their custody events with
+inclusion proofs, the signed checkpoint, the README and verify-bag.py), it carries
+data/custody/transfer.json, a transfer statement signed by this case's key
+(transfer.json.sig): who released it, to whom, when, why, the seal it is, and each exhibit with
+its SHA-256, SHA-512 and size. The seal's purpose is "transfer to <receiver's name>", and --purpose
+is the statement's purpose and the seal's note.
+
+--to takes the receiver's identity: the one line \`custody key show --public\` prints in its case
+(custody-custodian1 …), or a file holding it. Compare its key fingerprint with the receiver by
+voice or in person (--json and \`custody status\` print it). A field case's line has no age
+recipient, and is refused: nothing can be encrypted to it.
+
+Which exhibits: those named; with none named, every exhibit never released to that receiver, so
+that running it again after new ingests sends only the new ones, and with nothing new it says so
+and records nothing (exit 0). --again sends every exhibit the receiver has not acknowledged,
+released before or not. A package carries at most 1,000 exhibits: with more waiting, it takes the
+first 1,000 and says how many remain (run it again).
+
+The ledger records the seal (\`seal\`, \`sealed-exhibits\`) and, in the same append,
+\`transfer-released\`: the receiver's identity, the transfer ID, the seal ID, the package's SHA-256
+(of the .age file) and the items. \`custody status\` lists, per receiver, what was released and not
+acknowledged. The receiver checks the package with \`custody verify PACKAGE.zip.age --identity
+KEY\`, or decrypts it (\`age -d -i KEY PACKAGE.zip.age > PACKAGE.zip\`) and checks the ZIP as any
+sealed archive, transfer.json.sig with openssl (README.txt inside says how). Accepting a package
+at HQ and its receipt come in later versions.
+
+As for \`custody seal\`: the package is written under a temporary name, recorded, then put at
+--out; a package recorded but never put in place is finished with \`custody seal --finish
+SEAL-ID\` (custody status names it). A field case needs --identity (an HQ identity) to read its
+vault, and the passphrase to sign. Testimony goes only where the witness's consent covers the
+seal's purpose, and "transfer to …" is no consent scope: a transfer leaves testimony out, and
+refuses unless --allow-left-out.`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %> --to hq.custodian --out to-hq-2024-05-01.zip.age --purpose "weekly hand-over"', description: "Send HQ every exhibit not sent to it before (hq.custodian holds HQ's `key show --public` line)"},
+    {command: '<%= config.bin %> <%= command.id %> EX-000003 EX-000007 --to "custody-custodian1 eyJhZ2Ui…" --out two.zip.age', description: 'Send two exhibits, the identity given as the line itself'},
+    {command: '<%= config.bin %> <%= command.id %> --to hq.custodian --out again.zip.age --again', description: 'Send again everything HQ has not acknowledged (a package that was lost)'},
+    {command: '<%= config.bin %> <%= command.id %> --to hq.custodian --out to-hq.zip.age --json', description: 'The same, with JSON output'},
+  ]
+
+  static override fieldFlags = {purpose: 'seal-purpose', note: 'purpose'}
+
+  static override flags = {
+    case: caseFlag,
+    'passphrase-file': passphraseFileFlag,
+    identity: Flags.string({description: `${identityFlag.description}: it opens the vault of a field case, which the passphrase does not (the passphrase still signs)`, helpValue: 'FILE', multiple: true}),
+    to: Flags.string({description: "the receiver's custodian identity: the line `custody key show --public` prints in its case, or a file holding it", required: true, helpValue: 'IDENTITY'}),
+    out: Flags.string({char: 'o', description: 'the package to write (mode 600): a .zip.age file (given a .zip, .age is added)', required: true, helpValue: 'FILE.zip.age'}),
+    purpose: Flags.string({description: "why the exhibits are sent, in the transfer statement (and the seal's note)", helpValue: 'TEXT'}),
+    again: Flags.boolean({description: 'with no exhibits named: send every exhibit the receiver has not acknowledged, also those sent before', default: false}),
+    'allow-left-out': Flags.boolean({description: 'send even though testimony is left out (a transfer is no consent scope)', default: false}),
+    force: Flags.boolean({description: 'replace an existing --out', default: false}),
+    'sealed-at': Flags.string({description: 'the release time, ISO 8601 with a zone (default: now)', helpValue: 'ISO-8601'}),
+    actor: Flags.string({description: "who releases (default: the case's investigator)", helpValue: 'NAME'}),
+  }
+
+  static override strict = false
+
+  async run(): Promise<ExportJson> {
+    const {argv, flags} = await this.parse(TransferExport)
+    const to = readCustodian(flags.to, '--to')
+    // Said before the case is opened: what cannot be sent to, and an --out that cannot be written.
+    refuseFieldReceiver(to)
+    const given = {exhibits: argv as string[], out: packageOut(flags.out), sealedAt: flags['sealed-at'], force: flags.force, encryptTo: [parseRecipient(to.age!, "the receiver's age recipient")]}
+    sealDestination(given)
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer export', {
+      check: (k) => {
+        checkReceiver(k, to)
+        checkSeal(k, given)
+        if (flags.identity === undefined) refuseFieldContent(k, 'transfer export')
+      },
+    })
+    if (flags.identity !== undefined) await this.openVaultToRead(kase, flags.identity, undefined, 'transfer export')
+    const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+    const interrupt = this.interruptible('Stopping: the partial package will be removed (Ctrl-C again to stop now)...')
+    try {
+      const report = await exportTransfer(kase, {
+        to,
+        exhibits: argv as string[],
+        again: flags.again,
+        out: flags.out,
+        purpose: flags.purpose,
+        force: flags.force,
+        sealedAt: flags['sealed-at'],
+        actor: flags.actor,
+        allowLeftOut: flags['allow-left-out'],
+        signal: interrupt.signal,
+        hold: () => interrupt.hold('Finishing: the transfer is being recorded, and its package will be put at --out...'),
+        onProgress: (done, total) => progress.update(`packing: ${done}/${total} exhibits`),
+      })
+      progress.done()
+      if ('nothingNew' in report) {
+        this.log(renderNothingNew(report))
+        return report
+      }
+
+      this.log(renderTransfer(report))
+      const {seal, ...rest} = report
+      return {...rest, seal: {archive: seal.archive, sha256: seal.sha256, size: seal.size, bag: seal.bag, seq: seal.seq}}
+    } finally {
+      interrupt.release()
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/** What `custody transfer export` and `custody status` say of transfers, as text. */
+import {basename} from 'node:path'
+import type {NothingNew, ReleasedTo, TransferReport} from '../transfers/export.js'
+import {formatBytes, plural, safeText} from './text.js'
+
+/** A receiver as text: its name, organisation and key fingerprint. */
+function receiver(to: TransferReport['to']): string {
+  return `${safeText(to.name)}${to.organisation === null ? '' : ` (${safeText(to.organisation)})`}, key ${to.fingerprint}`
+}
+
+export function renderTransfer(report: TransferReport): string {
+  const {seal} = report
+  const items = report.items.map((i) => i.exhibit)
+  return [
+    `Released ${plural(report.items.length, 'exhibit')} to ${receiver(report.to)}`,
+    `  transfer       ${report.transferId} (ledger event #${report.seq})`,
+    `  package        ${safeText(report.package.file)}, ${formatBytes(report.package.size)}, sha256 ${report.package.sha256}`,
+    `                 encrypted to the receiver's age recipient alone; no ${safeText(basename(seal.archive))} in clear was written`,
+    `  seal           ${report.sealId} (ledger event #${seal.seq}), tree head ${seal.statement.treeHead.size} events, root ${seal.statement.treeHead.root}`,
+    `  exhibits       ${items.slice(0, 5).join(', ')}${items.length > 5 ? `, … (${items.length})` : ''}`,
+    ...(report.acknowledged === null ? [] : [`  consistent     with the receiver's last receipt at ${report.acknowledged.size} events`]),
+    ...seal.leftOut.map((l) => `  left out       ${l.exhibit} (testimony ${l.testimony}): ${safeText(l.reason)}`),
+    ...(report.remaining > 0 ? [`  not yet sent   ${plural(report.remaining, 'exhibit')} (a package carries at most 1,000): export again`] : []),
+    `Next: give the receiver ${safeText(basename(report.package.file))} and its SHA-256 above by another way; it checks it with`,
+    `  custody verify ${safeText(basename(report.package.file))} --identity KEY --key ${seal.statement.key.fingerprint}`,
+  ].join('\n')
+}
+
+export function renderNothingNew(report: NothingNew): string {
+  const again = report.unacknowledged > 0 ? `; ${plural(report.unacknowledged, 'exhibit')} released to it are not acknowledged: --again sends them again` : ''
+  return `Nothing new for ${receiver(report.to)}: every exhibit has been released to it${again}. Nothing was written or recorded.`
+}
+
+/** status: per receiver, what was released and not acknowledged. */
+export function renderReleased(released: readonly ReleasedTo[]): string[] {
+  if (released.length === 0) return ['nothing released to another custodian']
+  return released.map((r) => {
+    const ids = r.unacknowledged
+    const last = r.transfers.at(-1)!
+    return `${receiver(r.receiver)}: ${plural(ids.length, 'exhibit')} released, not acknowledged (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}), in ${plural(r.transfers.length, 'transfer')}, the last ${last.transferId} at ${last.releasedAt}`
+  })
+}

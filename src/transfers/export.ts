@@ -1,0 +1,269 @@
+/**
+ * `custody transfer export` (docs/design/transfers.md "Export (field side)"): a transfer package
+ * for another custodian. It is a seal (src/seal/seal.ts), encrypted to the receiver's age
+ * recipient and with the transfer's files attached (a SealAttachment): the seal's own choice,
+ * proofs, record-then-publish and `seal --finish` serve it unchanged. So:
+ *
+ *   1. choose   the exhibits named, or every exhibit never released to that receiver (with
+ *               `again`: every one it has not acknowledged); none: nothing is made or recorded
+ *   2. seal     them, purpose "transfer to <receiver>", encrypted to the receiver alone, with
+ *               transfer.json (signed, transfer-statement.ts) and, after a receipt,
+ *               transfer-consistency.json under data/custody/, before the manifests that cover them
+ *   3. record   `transfer-released` (receiver, transfer ID, seal ID, the package's SHA-256, the
+ *               items) in the seal's own append, so that no package is published without it
+ *
+ * A receiver is its case ID: another line of the same case (its key rotated) is the same receiver.
+ */
+import {createHash} from 'node:crypto'
+import {basename} from 'node:path'
+import type {Case} from '../case/case.js'
+import {CustodyError, fields, said} from '../errors.js'
+import {MAX_TRANSFER_ITEMS, type CustodyEventDraft, type TransferItem} from '../formats/events.js'
+import {parseRecipient} from '../age/x25519.js'
+import {TRANSFER_CONSISTENCY_PATH, TRANSFER_PATH, TRANSFER_SIGNATURE_PATH, type TransferFiles} from '../seal/bag-layout.js'
+import {sealArchive, type AttachedSeal, type SealAttachment, type SealOptions, type SealReport} from '../seal/seal.js'
+import {sealedExhibit} from '../seal/statement.js'
+import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
+import {consistencyBytes, transferBytes, transferIdOf, type TransferStatement, type TreeHead} from './transfer-statement.js'
+
+/** The fields a transfer's errors name (the command maps them to its flags). */
+export const TRANSFER = fields({to: 'the receiver', out: 'output file', again: 'the option to send again', exhibits: 'the exhibits named'})
+
+export interface ExportOptions extends Omit<SealOptions, 'exhibits' | 'purpose' | 'note' | 'encryptTo' | 'attach'> {
+  to: Custodian
+  /** Exhibits named (IDs, numbers or witness codes); none: the receiver's unreleased ones. */
+  exhibits: readonly string[]
+  /** With none named: every exhibit the receiver has not acknowledged, released before or not. */
+  again?: boolean
+  /** Why, in the sender's words (transfer.json's purpose, the seal's note). */
+  purpose?: string | undefined
+}
+
+export interface TransferReport {
+  transferId: string
+  to: {case: string; name: string; organisation: string | null; fingerprint: string}
+  sealId: string
+  /** The `transfer-released` event's number in the ledger. */
+  seq: number
+  /** The package: the age file delivered, its SHA-256 and size. */
+  package: {file: string; sha256: string; size: number}
+  items: TransferItem[]
+  acknowledged: TreeHead | null
+  /** With none named, exhibits not yet released that did not fit in this package (MAX_TRANSFER_ITEMS): export again. */
+  remaining: number
+  seal: SealReport
+}
+
+/** Nothing new for that receiver: nothing was made or recorded. */
+export interface NothingNew {
+  nothingNew: true
+  to: TransferReport['to']
+  /** Exhibits released to it and not acknowledged (sent again with `again`). */
+  unacknowledged: number
+}
+
+/** A receiver, as reports name it. */
+export function receiverOf(to: Custodian): TransferReport['to'] {
+  return {case: to.case, name: to.name, organisation: to.organisation, fingerprint: custodianFingerprint(to)}
+}
+
+/** What a receiver must be to be sent to: another case, with an age recipient. Checked before anything is asked. */
+export function checkReceiver(kase: Case, to: Custodian): void {
+  refuseFieldReceiver(to)
+  if (to.case === kase.info.caseId) throw new CustodyError('INVALID_ARGUMENT', said`${TRANSFER.to} is this case itself; give the identity of the custodian the evidence goes to`, {subject: to.case})
+}
+
+/** A field case's identity has no age recipient: nothing can be sent to it. */
+export function refuseFieldReceiver(to: Custodian): void {
+  if (to.age === null) {
+    throw new CustodyError(
+      'INVALID_ARGUMENT',
+      said`${TRANSFER.to} ${describeCustodian(to)} is a field case: it has no age recipient, so nothing can be encrypted to it. Send to HQ's identity (\`custody key show --public\` in HQ's case)`,
+      {subject: to.case},
+    )
+  }
+}
+
+/** The exhibits released to the receiver `caseId`, by the `transfer-released` events. */
+export function releasedTo(kase: Case, caseId: string): Set<string> {
+  const released = new Set<string>()
+  for (const {event} of kase.ledger.eventsOfKind('transfer-released')) {
+    if (parseCustodian(event.payload.to, `event ${event.seq}`).case !== caseId) continue
+    for (const item of event.payload.items) released.add(item.exhibit)
+  }
+
+  return released
+}
+
+/**
+ * The tree head of the receiver's last receipt (`transfer-acknowledged`, step 4 of the design),
+ * and the exhibits it acknowledged. No receipt is recorded yet: none, and the first package to
+ * any receiver carries no consistency proof.
+ */
+export function acknowledgedBy(_kase: Case, _caseId: string): {head: TreeHead | null; exhibits: Set<string>} {
+  return {head: null, exhibits: new Set()}
+}
+
+/** Step 1: the exhibits to send, or none new. Named ones go as named (the seal resolves and checks them). */
+function chooseItems(kase: Case, options: ExportOptions): {exhibits: string[]; remaining: number} | NothingNew {
+  if (options.exhibits.length > MAX_TRANSFER_ITEMS) {
+    throw new CustodyError('INVALID_ARGUMENT', said`${options.exhibits.length} ${TRANSFER.exhibits}: a package carries at most ${MAX_TRANSFER_ITEMS}; send the rest in another`)
+  }
+
+  if (options.exhibits.length > 0) return {exhibits: [...options.exhibits], remaining: 0}
+  const {to} = options
+  const acknowledged = acknowledgedBy(kase, to.case).exhibits
+  const released = releasedTo(kase, to.case)
+  const skip = options.again === true ? acknowledged : new Set([...acknowledged, ...released])
+  const exhibits: string[] = []
+  let remaining = 0
+  for (const id of kase.ledger.eachExhibitId()) {
+    if (skip.has(id)) continue
+    if (exhibits.length < MAX_TRANSFER_ITEMS) exhibits.push(id)
+    else remaining++
+  }
+
+  if (exhibits.length > 0) return {exhibits, remaining}
+  return {nothingNew: true, to: receiverOf(to), unacknowledged: [...released].filter((x) => !acknowledged.has(x)).length}
+}
+
+/** The package's file name: --out as given when it ends in .zip.age, or with .age added to a .zip. */
+export function packageOut(out: string): string {
+  const lower = out.toLowerCase()
+  if (lower.endsWith('.zip.age')) return out.slice(0, -'.age'.length)
+  if (lower.endsWith('.zip')) return out
+  throw new CustodyError('INVALID_ARGUMENT', said`${TRANSFER.out} must name a .zip.age file (the package: a ZIP encrypted with age), got ${JSON.stringify(out)}`)
+}
+
+/** Step 2's attachment: transfer.json, its signature and the consistency proof, then step 3's event. */
+class TransferAttachment implements SealAttachment {
+  statement: TransferStatement | undefined
+
+  constructor(
+    private readonly kase: Case,
+    private readonly options: ExportOptions & {sealer: string},
+  ) {}
+
+  describe(seal: AttachedSeal): {files: Array<[string, Buffer]>; stated: TransferFiles} {
+    const {kase, options} = this
+    const {to} = options
+    const acknowledged = acknowledgedBy(kase, to.case).head
+    const items = [...seal.exhibits()].map((id) => {
+      const x = sealedExhibit(kase, id)
+      return {exhibit: id, sha256: x.sha256, sha512: x.sha512, size: x.size}
+    })
+    const statement: TransferStatement = {
+      type: 'custody-transfer/v1',
+      transferId: transferIdOf(seal.sealId, to),
+      from: custodianOf(kase),
+      to,
+      releasedAt: seal.sealedAt.toISOString(),
+      purpose: options.purpose?.trim() || null,
+      sealId: seal.sealId,
+      archiveTree: seal.treeHead,
+      acknowledged,
+      items,
+    }
+    this.statement = statement
+    const bytes = transferBytes(statement)
+    const files: Array<[string, Buffer]> = [
+      [TRANSFER_PATH, bytes],
+      [TRANSFER_SIGNATURE_PATH, kase.signer().sign(bytes)],
+    ]
+    if (acknowledged !== null) {
+      const proof = seal.consistencyFrom(acknowledged)
+      files.push([TRANSFER_CONSISTENCY_PATH, consistencyBytes({from: {treeSize: acknowledged.size, rootHash: acknowledged.root}, to: {treeSize: seal.treeHead.size, rootHash: seal.treeHead.root}, proof})])
+    }
+
+    const sha256 = createHash('sha256').update(bytes).digest('hex')
+    return {files, stated: {path: TRANSFER_PATH, signature: TRANSFER_SIGNATURE_PATH, sha256, consistency: acknowledged === null ? null : TRANSFER_CONSISTENCY_PATH}}
+  }
+
+  events(written: Parameters<SealAttachment['events']>[0]): CustodyEventDraft[] {
+    const s = this.statement!
+    const delivered = written.encrypted ?? written.archive
+    return [
+      {
+        actor: this.options.sealer,
+        action: 'transfer-released',
+        exhibit: null,
+        payload: {
+          transferId: s.transferId,
+          sealId: s.sealId,
+          to: custodianLine(s.to),
+          package: {name: basename(written.delivered), sha256: delivered.sha256, size: delivered.size},
+          purpose: s.purpose,
+          acknowledged: s.acknowledged,
+          items: s.items,
+        },
+      },
+    ]
+  }
+}
+
+/**
+ * Makes the transfer package for `options.to`, or says there is nothing new for it (nothing is
+ * then made or recorded). The seal's checks and record-then-publish apply as to any seal.
+ */
+export async function exportTransfer(kase: Case, options: ExportOptions): Promise<TransferReport | NothingNew> {
+  checkReceiver(kase, options.to)
+  const chosen = chooseItems(kase, options)
+  if ('nothingNew' in chosen) return chosen
+  const sealer = options.actor?.trim() || kase.info.investigator
+  const attachment = new TransferAttachment(kase, {...options, sealer})
+  const seal = await sealArchive(kase, {
+    ...options,
+    out: packageOut(options.out),
+    exhibits: chosen.exhibits,
+    purpose: `transfer to ${options.to.name}`,
+    note: options.purpose,
+    encryptTo: [parseRecipient(options.to.age!, 'the receiver\'s age recipient')],
+    attach: attachment,
+  })
+  const statement = attachment.statement!
+  const delivered = seal.encrypted!
+  return {
+    transferId: statement.transferId,
+    to: receiverOf(options.to),
+    sealId: statement.sealId,
+    seq: kase.ledger.eventsOfKind('transfer-released').at(-1)!.event.seq,
+    package: {file: delivered.file, sha256: delivered.sha256, size: delivered.size},
+    items: statement.items,
+    acknowledged: statement.acknowledged,
+    remaining: chosen.remaining,
+    seal,
+  }
+}
+
+/** What is released and not acknowledged, per receiver (`custody status`). */
+export interface ReleasedTo {
+  receiver: TransferReport['to']
+  transfers: Array<{transferId: string; sealId: string; seq: number; releasedAt: string; package: string; items: number}>
+  /** The exhibits released to it and not acknowledged, in the order first released. */
+  unacknowledged: string[]
+}
+
+/** Every receiver the case has released to, with what it has not acknowledged. */
+export function releasedNotAcknowledged(kase: Case): ReleasedTo[] {
+  const receivers = new Map<string, ReleasedTo & {seen: Set<string>}>()
+  for (const {event} of kase.ledger.eventsOfKind('transfer-released')) {
+    const to = parseCustodian(event.payload.to, `event ${event.seq}`)
+    let entry = receivers.get(to.case)
+    if (entry === undefined) {
+      entry = {receiver: receiverOf(to), transfers: [], unacknowledged: [], seen: acknowledgedBy(kase, to.case).exhibits}
+      receivers.set(to.case, entry)
+    }
+
+    // A later line of the same case (its key rotated) names it as it is now.
+    entry.receiver = receiverOf(to)
+    const {payload} = event
+    entry.transfers.push({transferId: payload.transferId, sealId: payload.sealId, seq: event.seq, releasedAt: event.time, package: payload.package.name, items: payload.items.length})
+    for (const item of payload.items) {
+      if (entry.seen.has(item.exhibit)) continue
+      entry.seen.add(item.exhibit)
+      entry.unacknowledged.push(item.exhibit)
+    }
+  }
+
+  return [...receivers.values()].map(({seen: _seen, ...rest}) => rest)
+}
