@@ -27,6 +27,8 @@
  *                 its consent covers the seal's purpose
  *  11. earlier seals  each seal the ledger had recorded is proven a prefix of the sealed tree, for
  *                 `--against`
+ *  12. transfer   a transfer package's statement (transfer.json) is signed by the archive's key,
+ *                 names this seal, and lists its exhibits with their digests
  *
  * The archive is hostile input, and its size is the only thing verify's cost may grow with: small
  * files are read whole only up to the bound any genuine one stays under (bag-layout.ts), large ones
@@ -69,7 +71,7 @@ import {runChecklist, type Check, type CheckOutcome, type Problem} from './check
 import {ProblemList} from './problem-list.js'
 import {bagitCheck} from './archive/bagit.js'
 import {contentsCheck} from './archive/contents.js'
-import {createArchiveContext, type ArchiveContext, type ArchiveTrust, type SourceKind, type VerifyArchiveOptions as CheckOptions} from './archive/context.js'
+import {createArchiveContext, type ArchiveContext, type ArchiveTransfer, type ArchiveTrust, type SourceKind, type VerifyArchiveOptions as CheckOptions} from './archive/context.js'
 import {earlierSealsCheck} from './archive/earlier-seals.js'
 import {eventsCheck} from './archive/events.js'
 import {manifestsCheck} from './archive/manifests.js'
@@ -78,6 +80,7 @@ import {signaturesCheck} from './archive/signatures.js'
 import {statementCheck} from './archive/statement.js'
 import {testimonyCheck} from './archive/testimony.js'
 import {timestampsCheck} from './archive/timestamps.js'
+import {transferCheck} from './archive/transfer.js'
 import {folderCheck, folderEntriesCheck, unreadableZip, zipCheck, zipEntriesCheck} from './archive/zip.js'
 
 export type {ArchiveTrust}
@@ -108,6 +111,8 @@ export interface ArchiveReport {
   caseId: string | null
   treeHead: {size: number; root: string} | null
   earlierSeals: EarlierSeal[] | null
+  /** A transfer package's statement, as verified; null for a seal that is no transfer, or one that does not hold. */
+  transfer: ArchiveTransfer | null
   checks: CheckOutcome[]
   /** The first problems found (at most 1,000); `problemCount` counts them all. */
   problems: Problem[]
@@ -128,6 +133,7 @@ export const BAG_CHECKS: ReadonlyArray<Check<ArchiveContext>> = [
   timestampsCheck,
   testimonyCheck,
   earlierSealsCheck,
+  transferCheck,
 ]
 
 export async function verifyArchive(path: string, options: VerifyArchiveOptions = {}): Promise<ArchiveReport> {
@@ -260,6 +266,7 @@ function zipReport(path: string, source: SourceKind, bag: string | null, checks:
     caseId: null,
     treeHead: null,
     earlierSeals: null,
+    transfer: null,
     checks,
     problems: problems.kept,
     problemCount: problems.length + uncounted,
@@ -278,6 +285,7 @@ function archiveReport(context: ArchiveContext, checks: CheckOutcome[], problems
     caseId: isRecord(statement.case) ? String(statement.case.id) : null,
     treeHead: context.treeHead,
     earlierSeals: context.earlierSeals,
+    transfer: context.transfer,
     warnings: context.warnings,
   }
 }

@@ -112,6 +112,7 @@ const SCHEMA = `
     ord INTEGER NOT NULL,
     sha256 BLOB NOT NULL,              -- sealed
     sha512 BLOB NOT NULL,              -- sealed
+    size INTEGER,                      -- the stated size, when a whole number (a transfer's items are compared with it)
     ingest INTEGER NOT NULL DEFAULT 0, -- 1 once an ingest event of the exhibit was seen
     differing BLOB                     -- that event's SHA-256, when its digests are not the stated ones (sealed)
   );
@@ -174,8 +175,8 @@ export class BagIndex implements Disposable {
         ]),
       ) as Record<Naming, Database.Statement>,
       payload: db.prepare('SELECT count(*) AS count, coalesce(sum(size), 0) AS bytes FROM entry WHERE dir = 0 AND payload = 1'),
-      state: db.prepare('INSERT INTO stated (id, name, ord, sha256, sha512) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET sha256 = excluded.sha256, sha512 = excluded.sha512'),
-      statedExhibit: db.prepare('SELECT sha256, sha512 FROM stated WHERE id = ?'),
+      state: db.prepare('INSERT INTO stated (id, name, ord, sha256, sha512, size) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET sha256 = excluded.sha256, sha512 = excluded.sha512, size = excluded.size'),
+      statedExhibit: db.prepare('SELECT sha256, sha512, size FROM stated WHERE id = ?'),
       ingested: db.prepare('UPDATE stated SET ingest = 1, differing = ? WHERE id = ?'),
       statedAfter: db.prepare(`SELECT name, ord, sha256, ingest, differing FROM stated WHERE ord > ? ORDER BY ord LIMIT ${PAGE}`),
     }
@@ -392,14 +393,15 @@ export class BagIndex implements Disposable {
   }
 
   /** An exhibit of the seal statement, with the digests it states (a repeated one: the last counts). */
-  addStatedExhibit(id: string, order: number, sha256: unknown, sha512: unknown): void {
-    this.statements.state.run(this.idKey(id), this.codec.seal(id, `stated.name ${order}`), order, this.codec.seal(String(sha256), `stated.sha256 ${id}`), this.codec.seal(String(sha512), `stated.sha512 ${id}`))
+  addStatedExhibit(id: string, order: number, sha256: unknown, sha512: unknown, size?: unknown): void {
+    const whole = typeof size === 'number' && Number.isSafeInteger(size) ? size : null
+    this.statements.state.run(this.idKey(id), this.codec.seal(id, `stated.name ${order}`), order, this.codec.seal(String(sha256), `stated.sha256 ${id}`), this.codec.seal(String(sha512), `stated.sha512 ${id}`), whole)
   }
 
-  /** The digests the statement states for an exhibit, if it states the exhibit. */
-  private statedDigests(id: string): {sha256: string; sha512: string} | undefined {
-    const row = this.statements.statedExhibit.get(this.idKey(id)) as {sha256: Buffer; sha512: Buffer} | undefined
-    return row === undefined ? undefined : {sha256: this.opened(row.sha256, `stated.sha256 ${id}`), sha512: this.opened(row.sha512, `stated.sha512 ${id}`)}
+  /** The digests and size the statement states for an exhibit, if it states the exhibit. */
+  statedDigests(id: string): {sha256: string; sha512: string; size: number | null} | undefined {
+    const row = this.statements.statedExhibit.get(this.idKey(id)) as {sha256: Buffer; sha512: Buffer; size: number | null} | undefined
+    return row === undefined ? undefined : {sha256: this.opened(row.sha256, `stated.sha256 ${id}`), sha512: this.opened(row.sha512, `stated.sha512 ${id}`), size: row.size}
   }
 
   /** The SHA-256 the statement states for an exhibit, if it states the exhibit. */

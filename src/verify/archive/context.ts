@@ -48,6 +48,17 @@ export interface ArchiveTrust {
 
 export type ArchiveKey = RecordedKey & {holder: string}
 
+/** A transfer package's statement, as verified (archive/transfer.ts). */
+export interface ArchiveTransfer {
+  transferId: string
+  from: {case: string; name: string; organisation: string | null; fingerprint: string}
+  to: {case: string; name: string; organisation: string | null; fingerprint: string}
+  releasedAt: string
+  purpose: string | null
+  items: number
+  acknowledged: {size: number; root: string} | null
+}
+
 /** What a bag is read from: a ZIP (src/zip/reader.ts) or a bag folder on disk (src/folder/reader.ts). */
 export type SourceKind = 'zip' | 'folder'
 
@@ -102,6 +113,8 @@ export interface ArchiveContext {
   signingKey: {key?: ArchiveKey; fingerprint?: string; problem?: string}
   /** earlier seals: those listed and proven (null when not listed, or when they do not hold). */
   earlierSeals: EarlierSeal[] | null
+  /** transfer: the transfer statement, when the archive is a transfer package and it holds. */
+  transfer: ArchiveTransfer | null
 }
 
 /**
@@ -133,6 +146,7 @@ export function createArchiveContext(path: string, size: number, source: BagSour
     checkpoint: undefined,
     signingKey: {},
     earlierSeals: null,
+    transfer: null,
   }
 }
 

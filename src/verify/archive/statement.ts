@@ -36,7 +36,7 @@ function checkOriginal(files: BagIndex, x: Record<string, unknown>, id: string, 
 /** One exhibit as the statement states it. */
 export function checkStatedExhibit(files: BagIndex, x: Record<string, unknown>, order: number, found: ProblemList<Finding>): void {
   const id = String(x.exhibit)
-  files.addStatedExhibit(id, order, x.sha256, x.sha512)
+  files.addStatedExhibit(id, order, x.sha256, x.sha512, x.size)
   // An exhibit's files are in its own folder: a statement cannot make a custody file an exhibit.
   const folder = `data/exhibits/${id}/`
   const original = String(x.path)
