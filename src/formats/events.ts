@@ -498,6 +498,28 @@ export interface TransferReleasedPayload {
   items: TransferItem[]
 }
 
+/**
+ * `transfer-received`: a transfer package accepted from another custodian (`custody transfer
+ * accept`, src/transfers/accept.ts), after it verified and its sender's heads held.
+ */
+export interface TransferReceivedPayload {
+  transferId: string
+  sealId: string
+  /** The sender, as the identity line of its transfer statement (src/transfers/custodian.ts). */
+  from: string
+  /** The package as received: its file name, SHA-256 and size. */
+  package: {name: string; sha256: string; size: number}
+  /** Where the case keeps it, under .custody/. */
+  kept: string
+  /** The sender's tree head the package was sealed at, which its checkpoint signs. */
+  treeHead: {size: number; root: string}
+  releasedAt: string
+  purpose: string | null
+  items: TransferItem[]
+  /** The receipt given to the sender: the SHA-256 of its bytes (kept beside the package). */
+  receipt: {sha256: string}
+}
+
 /** `restore-accepted`: an older copy of the case was put back, and the loss accepted (src/known-heads). */
 export interface RestoreAcceptedPayload {
   reason: string
@@ -529,6 +551,7 @@ export interface PayloadOf {
   'recipient-added': RecipientAddedPayload
   'keys-destroyed': KeysDestroyedPayload
   'transfer-released': TransferReleasedPayload
+  'transfer-received': TransferReceivedPayload
 }
 
 /** Every action custody writes. */
@@ -858,6 +881,21 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       purpose: nullable(nonEmpty),
       acknowledged: nullable(object({size: integer(1), root: hex64})),
       items: list(object<TransferItem>({exhibit: exhibitId, sha256: hex64, sha512: hex128, size: integer(1)}), {min: 1, max: MAX_TRANSFER_ITEMS}),
+    }),
+  },
+  'transfer-received': {
+    exhibit: 'none',
+    payload: object<TransferReceivedPayload>({
+      transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
+      sealId,
+      from: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
+      package: object({name: nonEmpty, sha256: hex64, size: integer(1)}),
+      kept: text({pattern: /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.zip\.age$/, expected: 'custodians/<case ID>/<transfer ID>.zip.age'}),
+      treeHead: object({size: integer(1), root: hex64}),
+      releasedAt: isoUtcMs,
+      purpose: nullable(nonEmpty),
+      items: list(object<TransferItem>({exhibit: exhibitId, sha256: hex64, sha512: hex128, size: integer(1)}), {min: 1, max: MAX_TRANSFER_ITEMS}),
+      receipt: object({sha256: hex64}),
     }),
   },
 }

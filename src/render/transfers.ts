@@ -1,5 +1,6 @@
 /** What `custody transfer export` and `custody status` say of transfers, as text. */
 import {basename} from 'node:path'
+import type {AcceptReport} from '../transfers/accept.js'
 import type {NothingNew, ReleasedTo, TransferReport} from '../transfers/export.js'
 import {formatBytes, plural, safeText} from './text.js'
 
@@ -39,4 +40,25 @@ export function renderReleased(released: readonly ReleasedTo[]): string[] {
     const last = r.transfers.at(-1)!
     return `${receiver(r.receiver)}: ${plural(ids.length, 'exhibit')} released, not acknowledged (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}), in ${plural(r.transfers.length, 'transfer')}, the last ${last.transferId} at ${last.releasedAt}`
   })
+}
+
+export function renderAccepted(report: AcceptReport): string {
+  const items = report.items.map((i) => i.exhibit)
+  if (!report.accepted) {
+    return [
+      `Already accepted: ${report.transferId} from ${receiver(report.from)} is recorded in ledger event #${report.seq}; nothing changed.`,
+      `  receipt        ${safeText(report.receipt.file)} (and ${safeText(basename(report.receipt.signature))}), written again as it was given`,
+    ].join('\n')
+  }
+
+  return [
+    `Accepted ${plural(report.items.length, 'exhibit')} from ${receiver(report.from)}: all intact`,
+    `  transfer       ${report.transferId} (ledger event #${report.seq}), released ${report.releasedAt}${report.purpose === null ? '' : `: ${safeText(report.purpose)}`}`,
+    `  package        ${safeText(report.package.file)}, ${formatBytes(report.package.size)}, sha256 ${report.package.sha256}`,
+    `  kept as        .custody/${report.kept}`,
+    `  sender's head  ${report.treeHead.size} events, root ${report.treeHead.root}: consistent with every head of it accepted before`,
+    `  exhibits       ${items.slice(0, 5).join(', ')}${items.length > 5 ? `, … (${items.length})` : ''} (the sender's IDs)`,
+    `  receipt        ${safeText(report.receipt.file)} and ${safeText(basename(report.receipt.signature))}, sha256 ${report.receipt.sha256}`,
+    `Next: give the sender both receipt files; they record it with custody transfer receipt ${safeText(basename(report.receipt.file))}`,
+  ].join('\n')
 }

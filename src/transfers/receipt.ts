@@ -4,12 +4,12 @@
  * check with openssl alone.
  *
  * Two files, as a checkpoint is kept in an archive: `FILE.receipt`, the RFC 8785 canonical JSON
- * with no trailing newline, and `FILE.receipt.sig`, the hex Ed25519 signature (RFC 8032) of those
- * exact bytes by the receiver's signing key:
+ * with no trailing newline, and `FILE.receipt.sig`, the raw 64-byte Ed25519 signature (RFC 8032)
+ * of those exact bytes by the receiver's signing key (`openssl pkeyutl -verify -rawin -sigfile`):
  *
  *     {"type": "custody-receipt/v1", "transferId", "packageSha256", "receivedBy": <custodian>,
  *      "receivedAt", "condition": "intact" | {"failed": [{"exhibit", "problem"}]},
- *      "items": [{"exhibit", "sha256", "sha512", "size"}], "senderCheckpoint": <the sender's
+ *      "items": [{"exhibit", "sha256", "sha512", "size", "receivedAs"}], "senderCheckpoint": <the sender's
  *      checkpoint, its exact signed bytes>, "cosignature": <the receiver's hex signature of them>}
  *
  * `senderCheckpoint` is a string, not an object, so that its bytes are the ones the sender signed:
@@ -24,7 +24,7 @@
 import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {EXHIBIT_ID} from '../formats/events.js'
-import {FieldProblem, integer, list, literal, object, oneOf, text, type Reader} from '../formats/event-readers.js'
+import {FieldProblem, integer, list, literal, nullable, object, oneOf, text, type Reader} from '../formats/event-readers.js'
 import {HEX64} from '../formats/guards.js'
 import {verifySignature, type Signer} from '../keys/signing-key.js'
 import {CUSTODIAN_FORMAT, type Custodian} from './custodian.js'
@@ -40,6 +40,8 @@ export interface ReceiptItem {
   sha256: string
   sha512: string
   size: number
+  /** The receiver's own exhibit ID for it; null while it is kept in the sender's package, not numbered by the receiver. */
+  receivedAs: string | null
 }
 
 /** An item that did not arrive as released, and why. */
@@ -66,7 +68,7 @@ export interface ReceiptBody {
   cosignature: string
 }
 
-/** A receipt as written: the canonical bytes and their hex signature. */
+/** A receipt: the canonical bytes and their signature, in hex here (raw bytes in its .sig file). */
 export interface SignedReceipt {
   body: string
   signature: string
@@ -75,8 +77,11 @@ export interface SignedReceipt {
 const hex64 = text({pattern: HEX64, expected: '64 lower-case hex'})
 const signatureHex = text({pattern: /^[0-9a-f]{128}$/, expected: 'a hex Ed25519 signature (128 lower-case hex)'})
 
+const exhibitId = text({pattern: EXHIBIT_ID, expected: 'an exhibit ID such as EX-000001'})
+
 const ITEM: Reader<ReceiptItem> = object<ReceiptItem>({
-  exhibit: text({pattern: EXHIBIT_ID, expected: 'an exhibit ID such as EX-000001'}),
+  exhibit: exhibitId,
+  receivedAs: nullable(exhibitId),
   sha256: hex64,
   sha512: text({pattern: /^[0-9a-f]{128}$/, expected: '128 lower-case hex'}),
   size: integer(0),

@@ -16,7 +16,9 @@
  *   7. vault (case/vault.ts): every exhibit's original and metadata record re-hashed;
  *   8. testimonies (case/testimonies.ts): statement versions, attachments and sealed identities;
  *   9. signing key (case/signing-key.ts): the current key's file holds the key the ledger records;
- *  10. with --against, one check a file (case/against.ts): the ledger extends it.
+ *  10. transfers (case/transfers.ts): each package accepted from another custodian is kept, with
+ *      its receipt, as its transfer-received event records them;
+ *  11. with --against, one check a file (case/against.ts): the ledger extends it.
  * Then the warnings (case/leftovers.ts): what an interrupted command left, and files of .custody
  * open to other users. They change nothing the ledger claims.
  */
@@ -37,6 +39,7 @@ import {leftoverWarnings} from './case/leftovers.js'
 import {signingKeyCheck} from './case/signing-key.js'
 import {testimoniesCheck} from './case/testimonies.js'
 import {timestampsCheck} from './case/timestamps.js'
+import {transfersCheck} from './case/transfers.js'
 import {treeHeadCheck} from './case/tree-head.js'
 import {vaultCheck} from './case/vault.js'
 
@@ -83,6 +86,7 @@ export const CASE_CHECKS: readonly CaseCheck[] = [
   vaultCheck,
   testimoniesCheck,
   signingKeyCheck,
+  transfersCheck,
 ]
 
 export async function verifyCase(kase: Case, options: VerifyCaseOptions = {}): Promise<VerifyReport> {

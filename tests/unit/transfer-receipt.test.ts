@@ -37,7 +37,7 @@ function receiptOf(over: Partial<Omit<ReceiptBody, 'type' | 'cosignature'>> = {}
     receivedBy: custodianOf(hq, 'HQ legal team'),
     receivedAt: '2026-12-04T10:00:00.000Z',
     condition: 'intact',
-    items: [{exhibit: 'EX-000001', sha256: 'd'.repeat(64), sha512: 'e'.repeat(128), size: 1234}],
+    items: [{exhibit: 'EX-000001', sha256: 'd'.repeat(64), sha512: 'e'.repeat(128), size: 1234, receivedAs: null}],
     senderCheckpoint,
     ...over,
   })

@@ -31,6 +31,7 @@ export type ProblemKind =
   | 'vault-object'
   | 'metadata-record'
   | 'testimony'
+  | 'transfer'
   | 'against'
 
 /** A problem as a check of the case returns it: it always names its kind, never left to the runner. */

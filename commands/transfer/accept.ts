@@ -1,0 +1,84 @@
+import {Args, Flags} from '@oclif/core'
+import {readIdentityFile} from '../../src/age/key-files.js'
+import {CustodyError, said} from '../../src/errors.js'
+import {progressLine} from '../../src/render/progress.js'
+import {renderAccepted} from '../../src/render/transfers.js'
+import {acceptTransfer, ACCEPT, type AcceptReport} from '../../src/transfers/accept.js'
+import {readCustodian} from '../../src/transfers/custodian.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
+
+export default class TransferAccept extends CustodyCommand {
+  static override args = {
+    package: Args.string({description: 'the transfer package (FILE.zip.age) a sender made with `custody transfer export`', required: true}),
+  }
+
+  static override description = prose`Accept a transfer package from a field custodian (at HQ): verify it, keep it, record it, sign a receipt.
+
+The package is checked first, as \`custody verify PACKAGE\` checks a sealed archive, opened with this
+case's identity (the passphrase opens it) and never written to disk in clear: every original and
+record against both manifests, every event's hash and inclusion proof, the sender's signed
+checkpoint, its timestamps, and the signed transfer statement (transfer.json). Then it must be
+released to this case, by a sender you name with --from (its identity line, as \`custody key show
+--public\` prints it in the sender's case, or a file holding it; repeatable), with the key that
+line gives.
+
+Split views are refused: every tree head of that sender's ledger this case accepted before must be
+this package's or proven a prefix of it (the package's earlier seals prove it). A sender whose
+ledger was cut back, put back or rewritten after an earlier hand-over is refused, naming both heads.
+
+Any failure ends it with exit 3: nothing is recorded and no receipt is written. Otherwise the
+package is kept in the case (.custody/custodians/<sender case ID>/<transfer ID>.zip.age, with
+the receipt beside it), the ledger records \`transfer-received\` (the sender, its tree head, the
+package's SHA-256, each item with its digests, the receipt's SHA-256), and the receipt is written
+beside the package (PACKAGE.receipt and PACKAGE.receipt.sig, or --receipt-out): RFC 8785 JSON
+signed by this case's key, cosigning the sender's checkpoint, which openssl checks (README,
+"Transfers"). Give both files to the sender. The same package again changes nothing, says so, and
+writes its receipt again.
+
+In this version the exhibits stay in the kept package (custody verify with this case's identity
+checks it; \`custody log\` lists the hand-over): numbering them in this case comes next.`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %> to-hq-2024-05-01.zip.age --from petrenko.custodian', description: "Accept a package from the investigator whose identity line is in petrenko.custodian"},
+    {command: '<%= config.bin %> <%= command.id %> pkg.zip.age --from a.custodian --from b.custodian --receipt-out receipts/pkg.receipt', description: 'Accept from either of two senders, the receipt written elsewhere'},
+    {command: '<%= config.bin %> <%= command.id %> pkg.zip.age --from petrenko.custodian --json', description: 'The same, with JSON output'},
+  ]
+
+  static override fieldFlags = {from: 'from', receiptOut: 'receipt-out', identity: 'identity'}
+
+  static override flags = {
+    case: caseFlag,
+    'passphrase-file': passphraseFileFlag,
+    from: Flags.string({description: "a sender you accept packages from: its identity line (`custody key show --public` in its case) or a file holding it; repeatable", required: true, multiple: true, helpValue: 'IDENTITY'}),
+    'receipt-out': Flags.string({description: 'where to write the receipt (its signature goes to FILE.sig); default: PACKAGE.receipt', helpValue: 'FILE'}),
+    identity: Flags.string({description: 'an age identity file that opens the package, when this case\'s own identity does not (a field case, or a case in clear); repeatable', helpValue: 'FILE', multiple: true}),
+    actor: Flags.string({description: "who receives (default: the case's investigator)", helpValue: 'NAME'}),
+  }
+
+  async run(): Promise<AcceptReport> {
+    const {args, flags} = await this.parse(TransferAccept)
+    const from = flags.from.map((line) => readCustodian(line, '--from'))
+    const given = flags.identity === undefined ? [] : (await Promise.all(flags.identity.map((file) => readIdentityFile(file)))).flat()
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer accept', {
+      check: (k) => {
+        if (from.some((c) => c.case === k.info.caseId)) throw new CustodyError('INVALID_ARGUMENT', said`${ACCEPT.from} names this case itself; give the identity of the custodian who sent the package`)
+      },
+    })
+    const identities = [...(kase.vault.keys?.identities ?? []), ...given]
+    if (identities.length === 0) {
+      throw new CustodyError('INVALID_ARGUMENT', said`this case has no identity of its own that opens a package (a field case, or a case in clear): give ${ACCEPT.identity}, the identity of the recipient the package was encrypted to`)
+    }
+
+    const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+    const report = await acceptTransfer(kase, args.package, {
+      from,
+      identities,
+      receiptOut: flags['receipt-out'],
+      actor: flags.actor,
+      onProgress: (done, total) => progress.update(`verifying: ${done}/${total} files`),
+    })
+    progress.done()
+    this.log(renderAccepted(report))
+    return report
+  }
+}

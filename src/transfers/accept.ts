@@ -1,0 +1,351 @@
+/**
+ * `custody transfer accept` (docs/design/transfers.md "Accept (HQ side)"): a receiver takes in a
+ * transfer package, proves it is what its sender released to it, keeps it, records the hand-over
+ * and signs a receipt for the sender. In order:
+ *
+ *   1. copy     the package into the case (.custody/custodians/<sender case>/, a temporary name),
+ *               hashed as it is copied: what is checked is the copy, never a file someone else
+ *               may change after it was checked
+ *   2. replay   a package already accepted (the same SHA-256, or the same transfer ID): nothing
+ *               changes, said so, and its kept receipt is given again
+ *   3. verify   the copy as `custody verify PACKAGE.zip.age` does (the archive verifier, with the
+ *               case identity that opens it; its check 12 holds transfer.json to the archive):
+ *               any problem ends it here, INTEGRITY, nothing recorded, no receipt
+ *   4. parties  transfer.json names this case as receiver (with one of its keys), and a sender
+ *               the user accepts (`from`), by case ID and with the key the sender's line gives
+ *   5. split    every head of the sender this case accepted before is the package's or proven a
+ *               prefix of it (split-view.ts): else INTEGRITY naming both heads
+ *   6. keep     the copy is put at <transfer ID>.zip.age, the receipt and its signature beside
+ *               it, then `transfer-received` is appended: the sender, its tree head, the
+ *               package's SHA-256, the items with their digests, the receipt's SHA-256
+ *   7. give     the receipt (FILE.receipt and FILE.receipt.sig) beside the package
+ *
+ * A crash before step 6's event leaves at most a kept package and receipt that no event names: a
+ * run again copies, checks and keeps them again (the same names), then records. After the event,
+ * a run again is a replay, which gives the kept receipt. The sender's events are never copied into
+ * this ledger: the kept package holds them, with the sender's signatures.
+ *
+ * The exhibits stay in the kept package in this version; numbering them in this case (an
+ * exhibit-received event each) is the next step of the design.
+ */
+import {createHash, randomBytes} from 'node:crypto'
+import {createReadStream, createWriteStream} from 'node:fs'
+import {mkdir, readFile, rm, stat} from 'node:fs/promises'
+import {basename, join} from 'node:path'
+import {pipeline} from 'node:stream/promises'
+import {Transform} from 'node:stream'
+import type {AgeIdentity} from '../age/x25519.js'
+import type {Case} from '../case/case.js'
+import {CustodyError, fields, said} from '../errors.js'
+import type {EventOfKind} from '../formats/events.js'
+import {fsyncFolder, moveIntoPlace, writeFileDurably} from '../io/files.js'
+import {describeSigningKey} from '../keys/case-key.js'
+import {CHECKPOINT_PATH} from '../seal/trust-files.js'
+import {TRANSFER_PATH} from '../seal/bag-layout.js'
+import {bagFile} from '../verify/archive/trust.js'
+import {verifyArchive, type ArchiveReport} from '../verify/verify-archive.js'
+import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
+import {receiverOf} from './export.js'
+import {signReceipt, type SignedReceipt} from './receipt.js'
+import {describeSplitView, splitViews} from './split-view.js'
+import {readTransferStatement, type TransferStatement} from './transfer-statement.js'
+
+/** The fields accept's errors name (the command maps them to its flags). */
+export const ACCEPT = fields({from: 'the senders accepted', receiptOut: 'the receipt file', identity: 'an identity that opens the package'})
+
+/** Where received packages are kept, under the case's .custody/ folder. */
+export const CUSTODIANS_FOLDER = 'custodians'
+
+export interface AcceptOptions {
+  /** The senders accepted: a package from anyone else is refused. */
+  from: readonly Custodian[]
+  /** What opens the package: the case identity (opened by the passphrase), and any given. */
+  identities: readonly AgeIdentity[]
+  /** Where the receipt goes (and its signature, with .sig added); default: the package's path and .receipt. */
+  receiptOut?: string | undefined
+  actor?: string | undefined
+  onProgress?: (done: number, total: number) => void
+}
+
+export interface AcceptReport {
+  /** False when the package had been accepted before: nothing changed. */
+  accepted: boolean
+  transferId: string
+  sealId: string
+  from: ReturnType<typeof receiverOf>
+  releasedAt: string
+  purpose: string | null
+  package: {file: string; sha256: string; size: number}
+  /** The package as this case keeps it, under .custody/. */
+  kept: string
+  treeHead: {size: number; root: string}
+  items: TransferStatement['items']
+  /** The `transfer-received` event. */
+  seq: number
+  receipt: {file: string; signature: string; sha256: string}
+}
+
+/** The kept package's name, and its receipt's, under .custody/custodians/<sender case>/. */
+function keptNames(senderCase: string, transferId: string): {folder: string; pkg: string; receipt: string} {
+  const folder = `${CUSTODIANS_FOLDER}/${senderCase}`
+  return {folder, pkg: `${folder}/${transferId}.zip.age`, receipt: `${folder}/${transferId}.receipt`}
+}
+
+/** Step 1: the package copied to a temporary name in `folder`, with its SHA-256 and size. */
+async function copyIn(file: string, folder: string): Promise<{temp: string; sha256: string; size: number}> {
+  await mkdir(folder, {recursive: true, mode: 0o700})
+  const temp = join(folder, `.incoming-${process.pid}-${randomBytes(4).toString('hex')}.zip.age`)
+  const hash = createHash('sha256')
+  let size = 0
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk)
+      size += chunk.length
+      done(null, chunk)
+    },
+  })
+  try {
+    await pipeline(createReadStream(file), tap, createWriteStream(temp, {flags: 'wx', mode: 0o600, flush: true}))
+  } catch (error) {
+    await rm(temp, {force: true})
+    throw error
+  }
+
+  return {temp, sha256: hash.digest('hex'), size}
+}
+
+/** Step 2: the `transfer-received` event of this package (by its SHA-256) or of its transfer, if any. */
+function acceptedBefore(kase: Case, sha256: string, transferId?: string): EventOfKind<'transfer-received'> | undefined {
+  return kase.ledger.eventsOfKind('transfer-received').find(({event}) => event.payload.package.sha256 === sha256 || event.payload.transferId === transferId)?.event
+}
+
+/** What step 3 reads from the verified package, beside the report. */
+interface VerifiedPackage {
+  report: ArchiveReport
+  statement: TransferStatement
+  checkpoint: string
+}
+
+/** Step 3: the archive verifier's verdict on the copy; INTEGRITY with its problems unless it all holds. */
+async function verifyPackage(file: string, copy: string, options: AcceptOptions): Promise<VerifiedPackage> {
+  let read: {statement: TransferStatement | {problem: string} | undefined; checkpoint: string | undefined} = {statement: undefined, checkpoint: undefined}
+  const report = await verifyArchive(copy, {
+    identities: options.identities,
+    ...(options.onProgress === undefined ? {} : {onProgress: options.onProgress}),
+    afterChecks: async (context) => {
+      const bytes = await bagFile(context, TRANSFER_PATH)
+      read = {statement: bytes === undefined ? undefined : readTransferStatement(bytes), checkpoint: (await bagFile(context, CHECKPOINT_PATH))?.toString('utf8')}
+    },
+  }).catch((error: unknown) => {
+    // What is refused before any check (not an age file, cut short, no identity opens it) names
+    // the copy it read: said of the package the user gave, which it is byte for byte.
+    if (!(error instanceof CustodyError)) throw error
+    throw new CustodyError(error.code, `${error.message.replaceAll(copy, file)}; nothing was accepted`, {subject: file, cause: error})
+  })
+  if (!report.ok) {
+    const shown = report.problems.slice(0, 5).map((p) => `\n  ${p.subject}: ${p.message}`).join('')
+    const more = report.problemCount > 5 ? `\n  and ${report.problemCount - 5} more` : ''
+    throw new CustodyError('INTEGRITY', `${file} does not verify as a transfer package; nothing was accepted and no receipt was written. Ask the sender for the package again (custody verify with the identity that opens it gives the whole report):${shown}${more}`, {subject: file})
+  }
+
+  const {statement, checkpoint} = read
+  if (statement === undefined || 'problem' in statement || report.transfer === null || checkpoint === undefined) {
+    throw new CustodyError('INTEGRITY', `${file} is a sealed archive but not a transfer package (it holds no transfer statement); nothing was accepted. A seal is checked with custody verify`, {subject: file})
+  }
+
+  return {report, statement, checkpoint}
+}
+
+/** Step 4: sent to this case, by a sender the user accepts, with the key its line gives. */
+function checkParties(kase: Case, file: string, statement: TransferStatement, from: readonly Custodian[]): void {
+  const {to, from: sender} = statement
+  if (to.case !== kase.info.caseId) {
+    throw new CustodyError('INTEGRITY', `${file} was released to ${describeCustodian(to)} (case ${to.case}), not to this case (${kase.info.caseId}); nothing was accepted`, {subject: file})
+  }
+
+  const view = describeSigningKey(kase)
+  const ours = new Set([view.fingerprint, ...view.previous.map((p) => p.fingerprint)])
+  if (!ours.has(custodianFingerprint(to))) {
+    throw new CustodyError('INTEGRITY', `${file} names this case as its receiver but with the key ${custodianFingerprint(to)}, which this case never held; nothing was accepted`, {subject: file})
+  }
+
+  const expected = from.find((c) => c.case === sender.case)
+  if (expected === undefined) {
+    const accepted = from.map((c) => describeCustodian(c)).join('; ')
+    throw new CustodyError('INTEGRITY', said`${file} was released by ${describeCustodian(sender)}, who is not among ${ACCEPT.from} (${accepted}); nothing was accepted. If you expect packages from them, get their identity line from them and compare its fingerprint by voice or in person`, {subject: file})
+  }
+
+  if (custodianFingerprint(expected) !== custodianFingerprint(sender)) {
+    throw new CustodyError(
+      'INTEGRITY',
+      said`${file} is signed by ${custodianFingerprint(sender)} for ${sender.name}'s case, but the identity given in ${ACCEPT.from} holds ${custodianFingerprint(expected)}; nothing was accepted. If their key was rotated, get their new identity line from them`,
+      {subject: file},
+    )
+  }
+}
+
+/** Step 5: no head of the sender's accepted before is left unproven (a rolled-back or rewritten ledger). */
+function checkSplitView(kase: Case, file: string, verified: VerifiedPackage): void {
+  const {statement, report} = verified
+  const seen = kase.ledger
+    .eventsOfKind('transfer-received')
+    .map(({event}) => event.payload)
+    .filter((p) => parseCustodian(p.from, 'a recorded sender').case === statement.from.case)
+    .map((p) => ({...p.treeHead, transferId: p.transferId}))
+  const proven = (report.earlierSeals ?? []).map((s) => s.treeHead)
+  const views = splitViews(seen, report.treeHead!, proven)
+  if (views.length > 0) {
+    const sender = describeCustodian(statement.from)
+    const all = views.map((v) => describeSplitView(v, sender)).join('; ')
+    throw new CustodyError('INTEGRITY', `${file}: ${all}. Nothing was accepted; keep this package and the earlier ones: they are the evidence of it`, {subject: file})
+  }
+}
+
+/** The receipt's path and its signature's, given or beside the package. */
+export function receiptPaths(file: string, receiptOut: string | undefined): {file: string; signature: string} {
+  const path = receiptOut ?? `${file}.receipt`
+  return {file: path, signature: `${path}.sig`}
+}
+
+/** A receipt file already there, before a package not accepted before is checked: refused, as --out is. */
+async function refuseExistingReceipt(paths: {file: string; signature: string}): Promise<void> {
+  for (const path of [paths.file, paths.signature]) {
+    if ((await stat(path).catch(() => undefined)) !== undefined) {
+      throw new CustodyError('INVALID_ARGUMENT', said`${path} already exists; nothing was accepted. Move it away, or give ${ACCEPT.receiptOut} another name`, {subject: path})
+    }
+  }
+}
+
+/** The receipt's two files: its bytes, and the raw 64-byte signature of them (openssl's -sigfile, as checkpoint.json.sig). */
+function receiptFiles(signed: SignedReceipt, paths: {file: string; signature: string}): Array<[string, Buffer]> {
+  return [
+    [paths.file, Buffer.from(signed.body, 'utf8')],
+    [paths.signature, Buffer.from(signed.signature, 'hex')],
+  ]
+}
+
+/** Step 7 (and a replay's): the receipt and its signature at `paths`, replacing only themselves. */
+async function giveReceipt(signed: SignedReceipt, paths: {file: string; signature: string}): Promise<void> {
+  const files = receiptFiles(signed, paths)
+  for (const [path, data] of files) {
+    const existing = await readFile(path).catch(() => undefined)
+    if (existing !== undefined && !existing.equals(data)) {
+      throw new CustodyError('INVALID_ARGUMENT', said`${path} already exists and is not this receipt; it was left as it is. Give ${ACCEPT.receiptOut} another name`, {subject: path})
+    }
+  }
+
+  for (const [path, data] of files) await writeFileDurably(path, data, {mode: 0o644})
+}
+
+/** A replay: the kept receipt of the earlier acceptance, given again. */
+async function replay(kase: Case, file: string, event: EventOfKind<'transfer-received'>, options: AcceptOptions): Promise<AcceptReport> {
+  const p = event.payload
+  const sender = parseCustodian(p.from, `event ${event.seq}`)
+  const kept = keptNames(sender.case, p.transferId)
+  const signed = {body: await readFile(join(kase.dataDir, kept.receipt), 'utf8'), signature: (await readFile(join(kase.dataDir, `${kept.receipt}.sig`))).toString('hex')}
+  if (createHash('sha256').update(signed.body).digest('hex') !== p.receipt.sha256) {
+    throw new CustodyError('INTEGRITY', `the kept receipt ${kept.receipt} of ${p.transferId} is not the one event ${event.seq} records; run custody verify`, {subject: kept.receipt})
+  }
+
+  const paths = receiptPaths(file, options.receiptOut)
+  await giveReceipt(signed, paths)
+  return {
+    accepted: false,
+    transferId: p.transferId,
+    sealId: p.sealId,
+    from: receiverOf(sender),
+    releasedAt: p.releasedAt,
+    purpose: p.purpose,
+    package: {file, ...p.package},
+    kept: kept.pkg,
+    treeHead: p.treeHead,
+    items: p.items,
+    seq: event.seq,
+    receipt: {...paths, sha256: p.receipt.sha256},
+  }
+}
+
+/**
+ * Accepts the package `file` into the case (steps above). The case must be unlocked for writing;
+ * `options.identities` must open the package.
+ */
+export async function acceptTransfer(kase: Case, file: string, options: AcceptOptions): Promise<AcceptReport> {
+  if (!(await stat(file).catch(() => undefined))?.isFile()) throw new CustodyError('INVALID_ARGUMENT', `${file} is not a file; give the transfer package (FILE.zip.age) the sender made`, {subject: file})
+  const staging = join(kase.dataDir, CUSTODIANS_FOLDER)
+  const copy = await copyIn(file, staging)
+  try {
+    const before = acceptedBefore(kase, copy.sha256)
+    if (before !== undefined) return await replay(kase, file, before, options)
+    const verified = await verifyPackage(file, copy.temp, options)
+    const {statement} = verified
+    const again = acceptedBefore(kase, copy.sha256, statement.transferId)
+    if (again !== undefined) return await replay(kase, file, again, options)
+    checkParties(kase, file, statement, options.from)
+    checkSplitView(kase, file, verified)
+    await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
+    return await keep(kase, file, verified, copy, options)
+  } finally {
+    await rm(copy.temp, {force: true})
+  }
+}
+
+/** Steps 6 and 7: keep the package and its receipt, record the hand-over, give the receipt. */
+async function keep(kase: Case, file: string, verified: VerifiedPackage, copy: {temp: string; sha256: string; size: number}, options: AcceptOptions): Promise<AcceptReport> {
+  const {statement, report, checkpoint} = verified
+  const kept = keptNames(statement.from.case, statement.transferId)
+  const folder = join(kase.dataDir, kept.folder)
+  await mkdir(folder, {recursive: true, mode: 0o700})
+  await moveIntoPlace(copy.temp, join(kase.dataDir, kept.pkg), true)
+  await fsyncFolder(join(kase.dataDir, CUSTODIANS_FOLDER))
+  const signed = signReceipt(kase.signer(), {
+    transferId: statement.transferId,
+    packageSha256: copy.sha256,
+    receivedBy: custodianOf(kase),
+    receivedAt: new Date().toISOString(),
+    condition: 'intact',
+    items: statement.items.map((i) => ({...i, receivedAs: null})),
+    senderCheckpoint: checkpoint,
+  })
+  for (const [path, data] of receiptFiles(signed, {file: join(kase.dataDir, kept.receipt), signature: join(kase.dataDir, `${kept.receipt}.sig`)})) await writeFileDurably(path, data)
+  const receiptSha256 = createHash('sha256').update(signed.body).digest('hex')
+  const actor = options.actor?.trim() || kase.info.investigator
+  const {events} = kase.ledger.append(() => ({
+    drafts: [
+      {
+        actor,
+        action: 'transfer-received',
+        exhibit: null,
+        payload: {
+          transferId: statement.transferId,
+          sealId: statement.sealId,
+          from: custodianLine(statement.from),
+          package: {name: basename(file), sha256: copy.sha256, size: copy.size},
+          kept: kept.pkg,
+          treeHead: report.treeHead!,
+          releasedAt: statement.releasedAt,
+          purpose: statement.purpose,
+          items: statement.items,
+          receipt: {sha256: receiptSha256},
+        },
+      },
+    ],
+    result: undefined,
+  }))
+  await kase.recordHead()
+  const paths = receiptPaths(file, options.receiptOut)
+  await giveReceipt(signed, paths)
+  return {
+    accepted: true,
+    transferId: statement.transferId,
+    sealId: statement.sealId,
+    from: receiverOf(statement.from),
+    releasedAt: statement.releasedAt,
+    purpose: statement.purpose,
+    package: {file, sha256: copy.sha256, size: copy.size},
+    kept: kept.pkg,
+    treeHead: report.treeHead!,
+    items: statement.items,
+    seq: events[0]!.event.seq,
+    receipt: {...paths, sha256: receiptSha256},
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * `custody transfer accept` (issue 20 step 3, docs/design/transfers.md "Accept (HQ side)"): three
+ * real cases (two field teams and HQ) in temporary folders, the built CLI. Packages made by
+ * `transfer export` are accepted at HQ with HQ's own case identity (the passphrase opens it); the
+ * receipt is checked with openssl as the README says; then each attack of the issue is made and
+ * refused with exit 3, nothing recorded and no receipt written: a byte changed in transit, a
+ * package cut short, a sender HQ was not told to expect, a field ledger rolled back and forked
+ * after its first hand-over, and a kept package swapped inside HQ's case.
+ */
+import {execFileSync, spawnSync} from 'node:child_process'
+import {copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {copyCase, custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
+
+const work = tempDir('custody-transfer-accept-')
+afterAll(() => work.remove())
+
+const at = (name: string): string => join(work.path, name)
+const [fieldA, fieldB, hq, rolledBack] = [at('field-a'), at('field-b'), at('hq'), at('field-a-rolled-back')]
+
+interface Accepted {
+  accepted: boolean
+  transferId: string
+  from: {name: string; fingerprint: string}
+  package: {sha256: string; size: number}
+  kept: string
+  treeHead: {size: number; root: string}
+  items: Array<{exhibit: string; sha256: string}>
+  seq: number
+  receipt: {file: string; signature: string; sha256: string}
+}
+
+async function init(dir: string, investigator: string, organisation: string): Promise<void> {
+  const made = await custody(['init', dir, '--title', 'Transfers', '--investigator', investigator, '--organisation', organisation])
+  expect(made.code, made.stderr).toBe(0)
+}
+
+async function line(dir: string, file: string): Promise<string> {
+  const shown = await custody(['key', 'show', '--public', '--case', dir])
+  expect(shown.code, shown.stderr).toBe(0)
+  writeFileSync(at(file), shown.stdout)
+  return at(file)
+}
+
+async function ingest(dir: string, ...names: string[]): Promise<void> {
+  const done = await custody(['ingest', ...names.map((n) => join(SAMPLES, n)), '--case', dir])
+  expect(done.code, done.stderr).toBe(0)
+}
+
+async function exportTo(dir: string, out: string): Promise<string> {
+  const made = await custody(['transfer', 'export', '--to', at('hq.line'), '--out', at(out), '--case', dir])
+  expect(made.code, made.stderr).toBe(0)
+  return at(out)
+}
+
+async function events(dir: string): Promise<number> {
+  return (await custodyJson<{events: number}>(['status', '--case', dir])).json.events
+}
+
+/** A refusal: exit 3, the message matching, HQ's ledger unchanged and no receipt written. */
+async function refused(pkg: string, from: string[], message: RegExp): Promise<void> {
+  const before = await events(hq)
+  const result = await custody(['transfer', 'accept', pkg, ...from.flatMap((f) => ['--from', f]), '--case', hq])
+  expect(result.code, result.stdout + result.stderr).toBe(3)
+  expect(result.stderr).toMatch(message)
+  expect(await events(hq)).toBe(before)
+  expect(existsSync(`${pkg}.receipt`)).toBe(false)
+  expect(existsSync(`${pkg}.receipt.sig`)).toBe(false)
+}
+
+function openssl(key: string, file: string, sig: string): number | null {
+  return spawnSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', key, '-rawin', '-in', file, '-sigfile', sig]).status
+}
+
+beforeAll(async () => {
+  await init(fieldA, 'Iryna Melnyk', 'Kherson field team')
+  await init(fieldB, 'Taras Bondar', 'Mariupol field team')
+  await init(hq, 'Olena Kovalenko', 'IPHR')
+  await line(hq, 'hq.line')
+  await line(fieldA, 'field-a.line')
+  await line(fieldB, 'field-b.line')
+  await ingest(fieldA, 'Canon.jpg', 'Casio.jpg')
+  // The adversary's copy of field A as it was before its first hand-over (another machine's state).
+  copyCase(fieldA, rolledBack)
+  await ingest(fieldB, 'Nikon.jpg')
+}, 120_000)
+
+describe('custody transfer accept', () => {
+  let first: Accepted
+
+  it("accepts field A's package with HQ's own identity, keeps it, records transfer-received and writes a receipt openssl checks", async () => {
+    const pkg = await exportTo(fieldA, 'a1.zip.age')
+    const result = await custodyJson<Accepted>(['transfer', 'accept', pkg, '--from', at('field-a.line'), '--case', hq])
+    expect(result.code, result.stderr).toBe(0)
+    first = result.json
+    expect(first).toMatchObject({accepted: true, from: {name: 'Iryna Melnyk'}, receipt: {file: `${pkg}.receipt`, signature: `${pkg}.receipt.sig`}})
+    expect(first.items.map((i) => i.exhibit)).toEqual(['EX-000001', 'EX-000002'])
+    const sha256 = execFileSync('sha256sum', [pkg], {encoding: 'utf8'}).split(' ')[0]
+    expect(first.package.sha256).toBe(sha256)
+    // Kept byte for byte inside HQ's case.
+    expect(readFileSync(join(hq, '.custody', first.kept)).equals(readFileSync(pkg))).toBe(true)
+
+    const log = await custodyJson<{events: Array<{action: string; payload: Record<string, unknown>}>}>(['log', '--case', hq])
+    const received = log.json.events.filter((e) => e.action === 'transfer-received')
+    expect(received).toHaveLength(1)
+    expect(received[0]!.payload).toMatchObject({transferId: first.transferId, package: {name: 'a1.zip.age', sha256}, treeHead: first.treeHead, receipt: {sha256: first.receipt.sha256}})
+
+    // The receipt, as the sender or a court checks it: openssl with HQ's public key, for the
+    // receipt and for the cosignature of field A's checkpoint.
+    const hqPem = at('hq.pem')
+    expect((await custody(['key', 'export', '--out', hqPem, '--case', hq])).code).toBe(0)
+    expect(openssl(hqPem, first.receipt.file, first.receipt.signature)).toBe(0)
+    const receipt = JSON.parse(readFileSync(first.receipt.file, 'utf8')) as {senderCheckpoint: string; cosignature: string; condition: string; receivedBy: {name: string}; items: Array<{exhibit: string; sha256: string; receivedAs: null}>}
+    expect(receipt).toMatchObject({condition: 'intact', receivedBy: {name: 'Olena Kovalenko'}})
+    expect(receipt.items.map((i) => [i.exhibit, i.sha256])).toEqual(first.items.map((i) => [i.exhibit, i.sha256]))
+    writeFileSync(at('cp.json'), receipt.senderCheckpoint)
+    writeFileSync(at('cp.sig'), Buffer.from(receipt.cosignature, 'hex'))
+    expect(openssl(hqPem, at('cp.json'), at('cp.sig'))).toBe(0)
+    expect(JSON.parse(receipt.senderCheckpoint)).toMatchObject({treeSize: first.treeHead.size, rootHash: first.treeHead.root})
+    // Not field A's key: the receipt is HQ's.
+    const fieldPem = at('field-a.pem')
+    expect((await custody(['key', 'export', '--out', fieldPem, '--case', fieldA])).code).toBe(0)
+    expect(openssl(fieldPem, first.receipt.file, first.receipt.signature)).not.toBe(0)
+
+    const verified = await custodyJson<{ok: boolean; checks: Array<{name: string; ok: boolean; detail: string}>}>(['verify', '--case', hq])
+    expect(verified.code).toBe(0)
+    expect(verified.json.checks.find((c) => c.name === 'transfers')).toMatchObject({ok: true, detail: '1 package received, each kept with its receipt as the ledger records them'})
+  })
+
+  it('changes nothing for the same package again, says so, and gives its receipt again', async () => {
+    const pkg = at('a1.zip.age')
+    const receipt = readFileSync(`${pkg}.receipt`)
+    const before = await events(hq)
+    const again = await custody(['transfer', 'accept', pkg, '--from', at('field-a.line'), '--case', hq])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toMatch(new RegExp(`^Already accepted: ${first.transferId} .* recorded in ledger event #${first.seq}; nothing changed\\.`))
+    expect(await events(hq)).toBe(before)
+    expect(readFileSync(`${pkg}.receipt`).equals(receipt)).toBe(true)
+    // A copy under another name is the same package: the receipt goes beside the copy.
+    copyFileSync(pkg, at('a1-copy.zip.age'))
+    const copy = await custodyJson<Accepted>(['transfer', 'accept', at('a1-copy.zip.age'), '--from', at('field-a.line'), '--case', hq])
+    expect(copy.json).toMatchObject({accepted: false, transferId: first.transferId, seq: first.seq})
+    expect(readFileSync(at('a1-copy.zip.age.receipt')).equals(receipt)).toBe(true)
+  })
+
+  it("accepts field A's next package, which proves the head HQ accepted a prefix of its own, and field B's beside it", async () => {
+    await ingest(fieldA, 'Nikon.jpg')
+    const pkg = await exportTo(fieldA, 'a2.zip.age')
+    const second = await custodyJson<Accepted>(['transfer', 'accept', pkg, '--from', at('field-b.line'), '--from', at('field-a.line'), '--case', hq])
+    expect(second.code, second.stderr).toBe(0)
+    expect(second.json.items.map((i) => i.exhibit)).toEqual(['EX-000003'])
+    expect(second.json.treeHead.size).toBeGreaterThan(first.treeHead.size)
+    const fromB = await custodyJson<Accepted>(['transfer', 'accept', await exportTo(fieldB, 'b1.zip.age'), '--from', at('field-b.line'), '--case', hq])
+    expect(fromB.code, fromB.stderr).toBe(0)
+    // Both senders' EX-000001 are kept apart, each in its sender's folder.
+    expect(fromB.json.items.map((i) => i.exhibit)).toEqual(['EX-000001'])
+    expect(fromB.json.kept.split('/')[1]).not.toBe(first.kept.split('/')[1])
+    expect((await custody(['verify', '--case', hq])).code).toBe(0)
+  })
+
+  it('refuses a sender HQ was not told to expect, naming who sent it', async () => {
+    await ingest(fieldB, 'Sony.jpg')
+    await refused(await exportTo(fieldB, 'b2.zip.age'), [at('field-a.line')], /b2\.zip\.age was released by Taras Bondar \(Mariupol field team\), key SHA256:[0-9a-f]{64}, who is not among --from \(Iryna Melnyk/)
+  })
+
+  it('refuses a package with one byte changed in transit, or cut short', async () => {
+    const pkg = at('b2.zip.age')
+    const flipped = at('b2-flipped.zip.age')
+    const bytes = readFileSync(pkg)
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01
+    writeFileSync(flipped, bytes)
+    await refused(flipped, [at('field-b.line')], /b2-flipped\.zip\.age/)
+    const cut = at('b2-cut.zip.age')
+    copyFileSync(pkg, cut)
+    truncateSync(cut, readFileSync(pkg).length - 1000)
+    await refused(cut, [at('field-b.line')], /b2-cut\.zip\.age/)
+  })
+
+  it("refuses field A's ledger rolled back to before its first hand-over and grown again: a split view, both heads named", async () => {
+    await ingest(rolledBack, 'Ricoh2.jpg')
+    const forked = await exportTo(rolledBack, 'a-forked.zip.age')
+    await refused(forked, [at('field-a.line')], new RegExp(`Iryna Melnyk \\(Kherson field team\\), key SHA256:[0-9a-f]{64}'s ledger was (rewritten after an earlier hand-over|rolled back): this package's head \\(\\d+ events, root [0-9a-f]{64}\\) .* \\(${first.treeHead.size} events, root ${first.treeHead.root} \\(accepted in ${first.transferId}\\)\\)`))
+  })
+
+  it('finds a kept package swapped inside HQ\'s case: verify exits 3 naming it', async () => {
+    const kept = join(hq, '.custody', first.kept)
+    const original = readFileSync(kept)
+    copyFileSync(at('b1.zip.age'), kept)
+    try {
+      const verified = await custodyJson<{ok: boolean; problems: Array<{check: string; subject: string; message: string}>}>(['verify', '--case', hq])
+      expect(verified.code).toBe(3)
+      expect(verified.json.problems).toContainEqual(expect.objectContaining({check: 'transfer', subject: `.custody/${first.kept}`, message: expect.stringMatching(/^the package of TRANSFER-[0-9a-f]{16} is not the one event \d+ records/)}))
+    } finally {
+      writeFileSync(kept, original)
+    }
+  })
+})
