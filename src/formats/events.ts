@@ -520,6 +520,23 @@ export interface TransferReceivedPayload {
   receipt: {sha256: string}
 }
 
+/**
+ * `transfer-acknowledged`: a receipt for a transfer this case released, checked and kept
+ * (`custody transfer receipt`, src/transfers/acknowledge.ts).
+ */
+export interface TransferAcknowledgedPayload {
+  transferId: string
+  /** The receiver that signed the receipt, as the identity line it gives (the one released to). */
+  by: string
+  /** The receipt: the SHA-256 of its bytes, when the receiver says it received the package, and where this case keeps it, under .custody/. */
+  receipt: {sha256: string; receivedAt: string; kept: string}
+  condition: 'intact' | 'partly failed'
+  /** The items the receiver acknowledged as intact (the sender's exhibit IDs). */
+  acknowledged: string[]
+  /** This ledger's tree head the receiver cosigned. */
+  cosigned: {size: number; root: string}
+}
+
 /** `restore-accepted`: an older copy of the case was put back, and the loss accepted (src/known-heads). */
 export interface RestoreAcceptedPayload {
   reason: string
@@ -552,6 +569,7 @@ export interface PayloadOf {
   'keys-destroyed': KeysDestroyedPayload
   'transfer-released': TransferReleasedPayload
   'transfer-received': TransferReceivedPayload
+  'transfer-acknowledged': TransferAcknowledgedPayload
 }
 
 /** Every action custody writes. */
@@ -896,6 +914,21 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       purpose: nullable(nonEmpty),
       items: list(object<TransferItem>({exhibit: exhibitId, sha256: hex64, sha512: hex128, size: integer(1)}), {min: 1, max: MAX_TRANSFER_ITEMS}),
       receipt: object({sha256: hex64}),
+    }),
+  },
+  'transfer-acknowledged': {
+    exhibit: 'none',
+    payload: object<TransferAcknowledgedPayload>({
+      transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
+      by: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
+      receipt: object({
+        sha256: hex64,
+        receivedAt: isoUtcMs,
+        kept: text({pattern: /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.receipt$/, expected: 'custodians/<case ID>/<transfer ID>.receipt'}),
+      }),
+      condition: oneOf(['intact', 'partly failed']),
+      acknowledged: list(exhibitId, {max: MAX_TRANSFER_ITEMS, unique: true}),
+      cosigned: object({size: integer(1), root: hex64}),
     }),
   },
 }

@@ -1,6 +1,7 @@
 /** What `custody transfer export` and `custody status` say of transfers, as text. */
 import {basename} from 'node:path'
 import type {AcceptReport} from '../transfers/accept.js'
+import type {AcknowledgeReport} from '../transfers/acknowledge.js'
 import type {NothingNew, ReleasedTo, TransferReport} from '../transfers/export.js'
 import {formatBytes, plural, safeText} from './text.js'
 
@@ -60,5 +61,18 @@ export function renderAccepted(report: AcceptReport): string {
     `  exhibits       ${items.slice(0, 5).join(', ')}${items.length > 5 ? `, … (${items.length})` : ''} (the sender's IDs)`,
     `  receipt        ${safeText(report.receipt.file)} and ${safeText(basename(report.receipt.signature))}, sha256 ${report.receipt.sha256}`,
     `Next: give the sender both receipt files; they record it with custody transfer receipt ${safeText(basename(report.receipt.file))}`,
+  ].join('\n')
+}
+
+export function renderAcknowledged(report: AcknowledgeReport): string {
+  if (!report.recorded) return `Already recorded: this receipt for ${report.transferId} from ${receiver(report.by)} is ledger event #${report.seq}; nothing changed.`
+  const failed = report.condition === 'intact' ? [] : report.condition.failed
+  return [
+    `Recorded ${receiver(report.by)}'s receipt for ${report.transferId}: ${report.condition === 'intact' ? 'received intact' : `${plural(failed.length, 'item')} did not arrive intact`}`,
+    `  received       ${report.receivedAt}, by the receiver's clock`,
+    `  acknowledged   ${plural(report.acknowledged.length, 'exhibit')}${report.acknowledged.length > 0 ? `: ${report.acknowledged.slice(0, 5).join(', ')}${report.acknowledged.length > 5 ? ', …' : ''}` : ''}`,
+    ...failed.map((f) => `  failed         ${safeText(f.exhibit)}: ${safeText(f.problem)} (send it again: custody transfer export --again)`),
+    `  cosigned       this ledger's tree head at ${report.cosigned.size} events, root ${report.cosigned.root}`,
+    `  kept as        .custody/${report.kept} (ledger event #${report.seq})`,
   ].join('\n')
 }

@@ -96,12 +96,20 @@ export function releasedTo(kase: Case, caseId: string): Set<string> {
 }
 
 /**
- * The tree head of the receiver's last receipt (`transfer-acknowledged`, step 4 of the design),
- * and the exhibits it acknowledged. No receipt is recorded yet: none, and the first package to
- * any receiver carries no consistency proof.
+ * The tree head of the receiver's last receipt (`transfer-acknowledged`, which `custody transfer
+ * receipt` records), and every exhibit it acknowledged. None yet: a null head, and the next
+ * package to it carries no consistency proof.
  */
-export function acknowledgedBy(_kase: Case, _caseId: string): {head: TreeHead | null; exhibits: Set<string>} {
-  return {head: null, exhibits: new Set()}
+export function acknowledgedBy(kase: Case, caseId: string): {head: TreeHead | null; exhibits: Set<string>} {
+  let head: TreeHead | null = null
+  const exhibits = new Set<string>()
+  for (const {event} of kase.ledger.eventsOfKind('transfer-acknowledged')) {
+    if (parseCustodian(event.payload.by, `event ${event.seq}`).case !== caseId) continue
+    if (head === null || event.payload.cosigned.size >= head.size) head = event.payload.cosigned
+    for (const id of event.payload.acknowledged) exhibits.add(id)
+  }
+
+  return {head, exhibits}
 }
 
 /** Step 1: the exhibits to send, or none new. Named ones go as named (the seal resolves and checks them). */

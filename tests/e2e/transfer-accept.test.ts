@@ -125,7 +125,7 @@ describe('custody transfer accept', () => {
 
     const verified = await custodyJson<{ok: boolean; checks: Array<{name: string; ok: boolean; detail: string}>}>(['verify', '--case', hq])
     expect(verified.code).toBe(0)
-    expect(verified.json.checks.find((c) => c.name === 'transfers')).toMatchObject({ok: true, detail: '1 package received, each kept with its receipt as the ledger records them'})
+    expect(verified.json.checks.find((c) => c.name === 'transfers')).toMatchObject({ok: true, detail: '1 package received, 0 receipts recorded: each kept as the ledger records it'})
   })
 
   it('changes nothing for the same package again, says so, and gives its receipt again', async () => {
@@ -193,6 +193,81 @@ describe('custody transfer accept', () => {
       expect(verified.json.problems).toContainEqual(expect.objectContaining({check: 'transfer', subject: `.custody/${first.kept}`, message: expect.stringMatching(/^the package of TRANSFER-[0-9a-f]{16} is not the one event \d+ records/)}))
     } finally {
       writeFileSync(kept, original)
+    }
+  })
+})
+
+describe('custody transfer receipt (the sender records the receipt)', () => {
+  interface Acknowledged {recorded: boolean; transferId: string; acknowledged: string[]; cosigned: {size: number; root: string}; seq: number}
+  interface Status {released: Array<{receiver: {name: string}; unacknowledged: string[]}>}
+
+  async function refusedReceipt(dir: string, receipt: string, message: RegExp): Promise<void> {
+    const before = await events(dir)
+    const result = await custody(['transfer', 'receipt', receipt, '--case', dir])
+    expect(result.code, result.stdout + result.stderr).toBe(3)
+    expect(result.stderr).toMatch(message)
+    expect(await events(dir)).toBe(before)
+  }
+
+  it("refuses a receipt for a transfer it never released: HQ's genuine receipt for field B, given to field A", async () => {
+    await refusedReceipt(fieldA, at('b1.zip.age.receipt'), /b1\.zip\.age\.receipt is a receipt for TRANSFER-[0-9a-f]{16}, which this case never released; nothing was recorded/)
+  })
+
+  it("refuses a receipt changed after HQ signed it, and one signed by someone else in HQ's name", async () => {
+    const edited = at('edited.receipt')
+    writeFileSync(edited, readFileSync(at('a1.zip.age.receipt'), 'utf8').replace('"condition":"intact"', '"condition":{"failed":[{"exhibit":"EX-000001","problem":"lost"}]}'))
+    copyFileSync(at('a1.zip.age.receipt.sig'), `${edited}.sig`)
+    await refusedReceipt(fieldA, edited, /its signature .* is not the receiver's over these bytes/)
+    // Field B's key signs a copy of the receipt naming HQ as receiver: the receipt's own key check
+    // fails, since it is not HQ's key that signed.
+    const forged = at('forged.receipt')
+    copyFileSync(at('a1.zip.age.receipt'), forged)
+    copyFileSync(at('b1.zip.age.receipt.sig'), `${forged}.sig`)
+    await refusedReceipt(fieldA, forged, /its signature .* is not the receiver's/)
+    const bare = at('bare.receipt')
+    copyFileSync(at('a1.zip.age.receipt'), bare)
+    const missing = await custody(['transfer', 'receipt', bare, '--case', fieldA])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/bare\.receipt\.sig is missing/)
+  })
+
+  it("records HQ's receipts: the items are acknowledged, status no longer lists them, and the next package proves the cosigned head", async () => {
+    const waiting = await custodyJson<Status>(['status', '--case', fieldA])
+    expect(waiting.json.released[0]!.unacknowledged).toEqual(['EX-000001', 'EX-000002', 'EX-000003'])
+    const first = await custodyJson<Acknowledged>(['transfer', 'receipt', at('a1.zip.age.receipt'), '--case', fieldA])
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.json).toMatchObject({recorded: true, acknowledged: ['EX-000001', 'EX-000002']})
+    const again = await custody(['transfer', 'receipt', at('a1.zip.age.receipt'), '--case', fieldA])
+    expect(again.code).toBe(0)
+    expect(again.stdout).toMatch(/^Already recorded: .*nothing changed\./)
+    expect((await custodyJson<Acknowledged>(['transfer', 'receipt', at('a2.zip.age.receipt'), '--case', fieldA])).json.acknowledged).toEqual(['EX-000003'])
+    expect((await custodyJson<Status>(['status', '--case', fieldA])).json.released[0]!.unacknowledged).toEqual([])
+    expect((await custody(['verify', '--case', fieldA])).code).toBe(0)
+
+    // The next package proves the tree head HQ cosigned a prefix of its own, and HQ accepts it.
+    await ingest(fieldA, 'Writer.jpg')
+    const lastReceipt = JSON.parse(readFileSync(at('a2.zip.age.receipt'), 'utf8')) as {senderCheckpoint: string}
+    const cosigned = JSON.parse(lastReceipt.senderCheckpoint) as {treeSize: number; rootHash: string}
+    const pkg = at('a3.zip.age')
+    const made = await custodyJson<{acknowledged: {size: number; root: string} | null}>(['transfer', 'export', '--to', at('hq.line'), '--out', pkg, '--case', fieldA])
+    expect(made.code, made.stderr).toBe(0)
+    expect(made.json.acknowledged).toEqual({size: cosigned.treeSize, root: cosigned.rootHash})
+    const accepted = await custodyJson<Accepted>(['transfer', 'accept', pkg, '--from', at('field-a.line'), '--case', hq])
+    expect(accepted.code, accepted.stderr).toBe(0)
+    expect(accepted.json.items.map((i) => i.exhibit)).toEqual(['EX-000004'])
+
+    // A kept receipt changed on the sender's side is found by verify.
+    const kept = join(fieldA, '.custody', 'custodians')
+    const folder = execFileSync('ls', [kept], {encoding: 'utf8'}).trim()
+    const receipt = join(kept, folder, `${first.json.transferId}.receipt`)
+    const original = readFileSync(receipt)
+    writeFileSync(receipt, Buffer.concat([original, Buffer.from(' ')]))
+    try {
+      const checked = await custodyJson<{problems: Array<{check: string; message: string}>}>(['verify', '--case', fieldA])
+      expect(checked.code).toBe(3)
+      expect(checked.json.problems).toContainEqual(expect.objectContaining({check: 'transfer', message: expect.stringMatching(/^the receipt of TRANSFER-/)}))
+    } finally {
+      writeFileSync(receipt, original)
     }
   })
 })

@@ -1,0 +1,46 @@
+import {Args, Flags} from '@oclif/core'
+import {renderAcknowledged} from '../../src/render/transfers.js'
+import {acknowledgeReceipt, type AcknowledgeReport} from '../../src/transfers/acknowledge.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
+
+export default class TransferReceipt extends CustodyCommand {
+  static override args = {
+    receipt: Args.string({description: 'the receipt (FILE.receipt) the receiver wrote, its signature FILE.receipt.sig beside it', required: true}),
+  }
+
+  static override description = prose`Record a receiver's receipt for a transfer this case released (on the sender's side).
+
+The receipt is checked against this case's own record, and refused with exit 3 (nothing
+recorded) unless all of it holds: it is signed, with its cosignature, by the key of the identity
+the transfer was released to (so a receipt signed by anyone else is refused); it names a transfer
+this case released (\`transfer-released\`), the package's SHA-256 as released, and exactly the
+exhibits released with their digests; and the checkpoint it cosigns is this case's, at the tree
+head the transfer's seal was made at, which this ledger has.
+
+Then the receipt and its signature are kept in the case (.custody/custodians/<receiver case
+ID>/), and the ledger records \`transfer-acknowledged\`: the receiver, the receipt's SHA-256, the
+exhibits acknowledged (all, when the receipt says the package arrived intact; otherwise those it
+does not name as failed) and the tree head it cosigned. \`custody transfer export\` then no longer
+sends them, \`custody status\` no longer lists them as waiting, and the next package to that
+receiver proves its tree head consistent with the cosigned one. The same receipt again changes
+nothing and says so.`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %> to-hq-2024-05-01.zip.age.receipt', description: "Record HQ's receipt (to-hq-2024-05-01.zip.age.receipt.sig beside it)"},
+    {command: '<%= config.bin %> <%= command.id %> receipts/pkg.receipt --json', description: 'The same, with JSON output'},
+  ]
+
+  static override flags = {
+    case: caseFlag,
+    'passphrase-file': passphraseFileFlag,
+    actor: Flags.string({description: "who records it (default: the case's investigator)", helpValue: 'NAME'}),
+  }
+
+  async run(): Promise<AcknowledgeReport> {
+    const {args, flags} = await this.parse(TransferReceipt)
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer receipt', {writeOnly: true})
+    const report = await acknowledgeReceipt(kase, args.receipt, flags.actor)
+    this.log(renderAcknowledged(report))
+    return report
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * `custody transfer receipt` (docs/design/transfers.md "Receipt"), on the sender's side: a receipt
+ * the receiver signed is checked against what this case released, and recorded as
+ * `transfer-acknowledged`. From then on the items it names are acknowledged by that receiver:
+ * `transfer export` no longer offers them, `custody status` no longer lists them as waiting, and
+ * the next package to that receiver proves its head consistent with the one the receiver cosigned.
+ *
+ * Every claim of the receipt is held to this case's own record, and anything else is INTEGRITY
+ * (exit 3), nothing recorded:
+ *   - its two signatures are the receiver's (receipt.ts), by the key of the identity the transfer
+ *     was released to (a receipt signed by anyone else, even a well-formed one, is refused);
+ *   - it names a transfer this case released (`transfer-released`), the package's SHA-256 as
+ *     released, and exactly the items released, with their digests and sizes;
+ *   - the checkpoint it cosigns is this case's, at the tree head of the transfer's seal, and that
+ *     head is this ledger's (its root recomputed from the events).
+ * The receipt and its signature are kept in the case (.custody/custodians/<receiver case>/), and
+ * the event records the receipt's SHA-256, so `custody verify` finds a kept receipt changed.
+ */
+import {createHash} from 'node:crypto'
+import {mkdir, readFile, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+import {bytesToHex} from '@noble/hashes/utils.js'
+import type {Case} from '../case/case.js'
+import {parseCheckpoint} from '../checkpoints/checkpoint.js'
+import {CustodyError} from '../errors.js'
+import type {EventOfKind} from '../formats/events.js'
+import {writeFileDurably} from '../io/files.js'
+import {custodianFingerprint, custodianLine, describeCustodian, parseCustodian} from './custodian.js'
+import {CUSTODIANS_FOLDER} from './accept.js'
+import {receiverOf} from './export.js'
+import {checkReceiptSignatures, MAX_RECEIPT_BYTES, parseReceipt, type ReceiptBody} from './receipt.js'
+
+export interface AcknowledgeReport {
+  /** False when this receipt had been recorded before: nothing changed. */
+  recorded: boolean
+  transferId: string
+  by: ReturnType<typeof receiverOf>
+  receivedAt: string
+  condition: ReceiptBody['condition']
+  /** The items the receiver acknowledged as intact. */
+  acknowledged: string[]
+  /** The tree head of this ledger the receiver cosigned. */
+  cosigned: {size: number; root: string}
+  /** The `transfer-acknowledged` event. */
+  seq: number
+  kept: string
+}
+
+function refused(file: string, why: string): CustodyError {
+  return new CustodyError('INTEGRITY', `${file} ${why}; nothing was recorded`, {subject: file})
+}
+
+/** The receipt's bytes and its signature (FILE.sig, 64 raw bytes), bounded. */
+async function readReceiptFiles(file: string): Promise<{body: string; signature: string}> {
+  const size = (await stat(file).catch(() => undefined))?.size
+  if (size === undefined) throw new CustodyError('INVALID_ARGUMENT', `${file} is not a file; give the receipt (FILE.receipt) the receiver wrote, with its FILE.receipt.sig beside it`, {subject: file})
+  if (size > MAX_RECEIPT_BYTES) throw refused(file, `is ${size} bytes, larger than any receipt custody writes`)
+  const signature = await readFile(`${file}.sig`).catch(() => undefined)
+  if (signature === undefined) throw new CustodyError('INVALID_ARGUMENT', `${file}.sig is missing: a receipt comes with its signature, FILE.receipt.sig, beside it`, {subject: `${file}.sig`})
+  if (signature.length !== 64) throw refused(`${file}.sig`, `is ${signature.length} bytes, not an Ed25519 signature (64)`)
+  return {body: await readFile(file, 'utf8'), signature: signature.toString('hex')}
+}
+
+/** The items acknowledged: all released, less those the receipt says failed. */
+function checkItems(file: string, receipt: ReceiptBody, released: EventOfKind<'transfer-released'>): string[] {
+  const key = (i: {exhibit: string; sha256: string; sha512: string; size: number}): string => `${i.exhibit} ${i.sha256} ${i.sha512} ${i.size}`
+  const sent = released.payload.items.map(key).sort()
+  const got = receipt.items.map(key).sort()
+  if (sent.join('\n') !== got.join('\n')) {
+    const extra = got.filter((k) => !sent.includes(k)).map((k) => k.split(' ')[0])
+    const missing = sent.filter((k) => !got.includes(k)).map((k) => k.split(' ')[0])
+    throw refused(file, `lists other items than ${released.payload.transferId} released (event ${released.seq})${extra.length > 0 ? `: not released as listed: ${extra.slice(0, 5).join(', ')}` : ''}${missing.length > 0 ? `; released but not listed: ${missing.slice(0, 5).join(', ')}` : ''}`)
+  }
+
+  const failed = new Set(receipt.condition === 'intact' ? [] : receipt.condition.failed.map((f) => f.exhibit))
+  return released.payload.items.map((i) => i.exhibit).filter((id) => !failed.has(id))
+}
+
+/** The checkpoint the receipt cosigns: this case's, at the transfer's seal's tree head, which this ledger has. */
+function checkCosigned(kase: Case, file: string, receipt: ReceiptBody, released: EventOfKind<'transfer-released'>): {size: number; root: string} {
+  const checkpoint = parseCheckpoint(receipt.senderCheckpoint)
+  if ('problem' in checkpoint) throw refused(file, `cosigns no checkpoint custody writes: ${checkpoint.problem}`)
+  if (checkpoint.case !== kase.info.caseId) throw refused(file, `cosigns a checkpoint of another case (${checkpoint.case})`)
+  const seal = kase.ledger.eventsOfKind('seal').find(({event}) => event.payload.sealId === released.payload.sealId)?.event.payload
+  const head = {size: checkpoint.treeSize, root: checkpoint.rootHash}
+  if (seal === undefined || seal.treeHead.size !== head.size || seal.treeHead.root !== head.root) {
+    throw refused(file, `cosigns the tree head ${head.size} ${head.root}, not the one ${released.payload.sealId} was sealed at${seal === undefined ? '' : ` (${seal.treeHead.size} ${seal.treeHead.root})`}`)
+  }
+
+  if (head.size > kase.ledger.nextSeq() || bytesToHex(kase.ledger.tree(head.size).root()) !== head.root) {
+    throw refused(file, `cosigns the tree head ${head.size} ${head.root}, which this ledger does not have: run custody verify`)
+  }
+
+  return head
+}
+
+/** Checks the receipt `file` against what this case released, and records `transfer-acknowledged`. */
+export async function acknowledgeReceipt(kase: Case, file: string, actor?: string): Promise<AcknowledgeReport> {
+  const signed = await readReceiptFiles(file)
+  const receipt = parseReceipt(signed.body, file)
+  checkReceiptSignatures(receipt, signed, file)
+  const released = kase.ledger.eventsOfKind('transfer-released').find(({event}) => event.payload.transferId === receipt.transferId)?.event
+  if (released === undefined) throw refused(file, `is a receipt for ${receipt.transferId}, which this case never released`)
+  const to = parseCustodian(released.payload.to, `event ${released.seq}`)
+  if (to.case !== receipt.receivedBy.case || custodianFingerprint(to) !== custodianFingerprint(receipt.receivedBy)) {
+    throw refused(file, `is signed by ${describeCustodian(receipt.receivedBy)}, but ${receipt.transferId} was released to ${describeCustodian(to)} (event ${released.seq})`)
+  }
+
+  if (receipt.packageSha256 !== released.payload.package.sha256) {
+    throw refused(file, `is for a package with the SHA-256 ${receipt.packageSha256}, not the one ${receipt.transferId} released (${released.payload.package.sha256})`)
+  }
+
+  const acknowledged = checkItems(file, receipt, released)
+  const cosigned = checkCosigned(kase, file, receipt, released)
+  const sha256 = createHash('sha256').update(signed.body).digest('hex')
+  const kept = `${CUSTODIANS_FOLDER}/${to.case}/${receipt.transferId}.receipt`
+  const base = {transferId: receipt.transferId, by: receiverOf(receipt.receivedBy), receivedAt: receipt.receivedAt, condition: receipt.condition, acknowledged, cosigned, kept}
+  const before = kase.ledger.eventsOfKind('transfer-acknowledged').find(({event}) => event.payload.receipt.sha256 === sha256)?.event
+  if (before !== undefined) return {...base, recorded: false, seq: before.seq}
+
+  await mkdir(join(kase.dataDir, CUSTODIANS_FOLDER, to.case), {recursive: true, mode: 0o700})
+  await writeFileDurably(join(kase.dataDir, kept), signed.body)
+  await writeFileDurably(join(kase.dataDir, `${kept}.sig`), Buffer.from(signed.signature, 'hex'))
+  const {events} = kase.ledger.append(() => ({
+    drafts: [
+      {
+        actor: actor?.trim() || kase.info.investigator,
+        action: 'transfer-acknowledged',
+        exhibit: null,
+        payload: {
+          transferId: receipt.transferId,
+          by: custodianLine(receipt.receivedBy),
+          receipt: {sha256, receivedAt: receipt.receivedAt, kept},
+          condition: receipt.condition === 'intact' ? 'intact' : 'partly failed',
+          acknowledged,
+          cosigned,
+        },
+      },
+    ],
+    result: undefined,
+  }))
+  await kase.recordHead()
+  return {...base, recorded: true, seq: events[0]!.event.seq}
+}
