@@ -21,8 +21,9 @@
  *   7. give     the receipt (FILE.receipt and FILE.receipt.sig) beside the package
  *
  * A crash before step 6's event leaves at most a kept package and receipt that no event names: a
- * run again copies, checks and keeps them again (the same names), then records. After the event,
- * a run again is a replay, which gives the kept receipt. The sender's events are never copied into
+ * run again copies, checks and keeps them again (the same names), then records; the copy a killed
+ * run left is removed by the next. After the event, a run again is a replay, which gives the kept
+ * receipt. The sender's events are never copied into
  * this ledger: the kept package holds them, with the sender's signatures.
  *
  * The exhibits stay in the kept package in this version; numbering them in this case (an
@@ -30,13 +31,13 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdir, readFile, rm, stat} from 'node:fs/promises'
+import {mkdir, readdir, readFile, rm, stat} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {Transform} from 'node:stream'
 import type {AgeIdentity} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
-import {CustodyError, fields, said} from '../errors.js'
+import {CustodyError, errnoOf, fields, said} from '../errors.js'
 import type {EventOfKind} from '../formats/events.js'
 import {fsyncFolder, moveIntoPlace, writeFileDurably} from '../io/files.js'
 import {describeSigningKey} from '../keys/case-key.js'
@@ -91,9 +92,33 @@ function keptNames(senderCase: string, transferId: string): {folder: string; pkg
   return {folder, pkg: `${folder}/${transferId}.zip.age`, receipt: `${folder}/${transferId}.receipt`}
 }
 
+/** A copy an accept killed before it ended left (`.incoming-<pid>-<8 hex>.zip.age`): its pid, if `name` is one. */
+function incomingOwner(name: string): number | undefined {
+  const match = /^\.incoming-(\d+)-[0-9a-f]{8}\.zip\.age$/.exec(name)
+  return match === null ? undefined : Number(match[1])
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return errnoOf(error) === 'EPERM'
+  }
+}
+
+/** Removes the copies that accepts killed before they ended left (never a running one's). */
+async function removeStaleCopies(folder: string): Promise<void> {
+  for (const name of await readdir(folder).catch(() => [])) {
+    const pid = incomingOwner(name)
+    if (pid !== undefined && pid !== process.pid && !running(pid)) await rm(join(folder, name), {force: true})
+  }
+}
+
 /** Step 1: the package copied to a temporary name in `folder`, with its SHA-256 and size. */
 async function copyIn(file: string, folder: string): Promise<{temp: string; sha256: string; size: number}> {
   await mkdir(folder, {recursive: true, mode: 0o700})
+  await removeStaleCopies(folder)
   const temp = join(folder, `.incoming-${process.pid}-${randomBytes(4).toString('hex')}.zip.age`)
   const hash = createHash('sha256')
   let size = 0

@@ -1,0 +1,94 @@
+/**
+ * `custody transfer accept` killed (SIGKILL) in the middle (issue 20: "a crash in the middle of
+ * accept leaves HQ's case verifiable and a re-run completes it"), at the two moments that matter:
+ * as the checked copy is put in place, before anything is recorded; and after `transfer-received`
+ * was recorded, before the receipt is put beside the package. strace kills the real process as it
+ * enters rename(2), before the call is made (as tests/e2e/seal-crash.test.ts does with link).
+ */
+import {spawn} from 'node:child_process'
+import {existsSync, readdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {BIN, caseEnv, custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
+
+const work = tempDir('custody-transfer-crash-')
+afterAll(() => work.remove())
+
+const at = (name: string): string => join(work.path, name)
+const [field, hq] = [at('field'), at('hq')]
+let pkg = ''
+let transferId = ''
+let fieldCase = ''
+
+/**
+ * `custody transfer accept` under strace, killed as it enters a system call: the first rename(2)
+ * it makes (putting the checked copy in place), or the first fsync(2) of the folder `path` (which
+ * must exist: strace follows a path it can resolve).
+ */
+async function acceptKilledAt(path: string | undefined): Promise<NodeJS.Signals | number | null> {
+  const call = path === undefined ? 'rename' : 'fsync'
+  const where = path === undefined ? ['--seccomp-bpf'] : ['-P', path]
+  const args = ['-f', '-qq', '-o', '/dev/null', ...where, '-e', `trace=${call}`, '-e', `inject=${call}:signal=SIGKILL`, process.execPath, BIN, 'transfer', 'accept', pkg, '--from', at('field.line'), '--case', hq]
+  const strace = spawn('strace', args, {stdio: 'ignore', env: caseEnv(hq)})
+  return new Promise((resolve) => strace.on('close', (code, signal) => resolve(signal ?? code)))
+}
+
+async function received(): Promise<number> {
+  const log = await custodyJson<{events: Array<{action: string}>}>(['log', '--case', hq])
+  return log.json.events.filter((e) => e.action === 'transfer-received').length
+}
+
+beforeAll(async () => {
+  for (const [dir, name] of [[field, 'Iryna Melnyk'], [hq, 'Olena Kovalenko']] as const) {
+    expect((await custody(['init', dir, '--title', 'Crash', '--investigator', name])).code).toBe(0)
+  }
+
+  expect((await custody(['ingest', join(SAMPLES, 'Canon.jpg'), '--case', field])).code).toBe(0)
+  writeFileSync(at('hq.line'), (await custody(['key', 'show', '--public', '--case', hq])).stdout)
+  writeFileSync(at('field.line'), (await custody(['key', 'show', '--public', '--case', field])).stdout)
+  pkg = at('p.zip.age')
+  const made = await custodyJson<{transferId: string}>(['transfer', 'export', '--to', at('hq.line'), '--out', pkg, '--case', field])
+  expect(made.code, made.stderr).toBe(0)
+  transferId = made.json.transferId
+  fieldCase = (await custodyJson<{case: {caseId: string}}>(['status', '--case', field])).json.case.caseId
+}, 120_000)
+
+describe('custody transfer accept killed in the middle', () => {
+  it('before anything is recorded: the case verifies, and a run again accepts it and removes what the killed one left', async () => {
+    expect(await acceptKilledAt(undefined)).toBe('SIGKILL')
+    expect(existsSync(join(hq, '.custody', 'custodians', fieldCase, `${transferId}.zip.age`))).toBe(false)
+    expect(await received()).toBe(0)
+    expect(existsSync(`${pkg}.receipt`)).toBe(false)
+    const left = readdirSync(join(hq, '.custody', 'custodians')).filter((f) => f.startsWith('.incoming-'))
+    expect(left).toHaveLength(1)
+    expect((await custody(['verify', '--case', hq])).code).toBe(0)
+
+    const again = await custody(['transfer', 'accept', pkg, '--from', at('field.line'), '--case', hq])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toMatch(/^Accepted 1 exhibit from Iryna Melnyk/)
+    expect(await received()).toBe(1)
+    expect(readdirSync(join(hq, '.custody', 'custodians')).filter((f) => f.startsWith('.incoming-'))).toEqual([])
+  })
+
+  it('after transfer-received is recorded, before the receipt is given: the case verifies, and a run again gives the receipt', async () => {
+    // Another package to the same HQ, killed as custody's record of the case's newest checkpoint
+    // (outside the case, in its state folder) is made durable: after the event was committed and
+    // head.json written, before the receipt is put beside the package.
+    expect((await custody(['ingest', join(SAMPLES, 'Casio.jpg'), '--case', field])).code).toBe(0)
+    pkg = at('p2.zip.age')
+    expect((await custody(['transfer', 'export', '--to', at('hq.line'), '--out', pkg, '--case', field])).code).toBe(0)
+    expect(await acceptKilledAt(join(caseEnv(hq).XDG_STATE_HOME!, 'custody'))).toBe('SIGKILL')
+    expect(await received()).toBe(2)
+    expect(existsSync(`${pkg}.receipt`)).toBe(false)
+    expect((await custody(['verify', '--case', hq])).code).toBe(0)
+
+    const again = await custody(['transfer', 'accept', pkg, '--from', at('field.line'), '--case', hq])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toMatch(/^Already accepted: /)
+    expect(existsSync(`${pkg}.receipt`) && existsSync(`${pkg}.receipt.sig`)).toBe(true)
+    expect(await received()).toBe(2)
+    // The receipt given late is the one recorded: the field side takes it.
+    const recorded = await custody(['transfer', 'receipt', `${pkg}.receipt`, '--case', field])
+    expect(recorded.code, recorded.stderr).toBe(0)
+  })
+})
