@@ -249,7 +249,7 @@ function checkEvents({archive, bag}: Names): string[] {
 /** Step 4: the signatures of the checkpoint and the statement, and the key that made them. */
 function checkSignatures(s: DescribedSeal): string[] {
   return [
-    `4. Check who vouches for the tree head. In the bag\'s folder, ${s.transfer === undefined ? 'both commands' : 'each command'} must print`,
+    `4. Check who vouches for the tree head. In the bag's folder, ${s.transfer === undefined ? 'both commands' : 'each command'} must print`,
     '   "Signature Verified Successfully" (OpenSSL 3):',
     '',
     `     openssl pkeyutl -verify -pubin -inkey ${s.key.path} -rawin -in ${s.checkpoint.path} -sigfile ${s.checkpoint.signature}`,
