@@ -48,9 +48,9 @@ at HQ and its receipt come in later versions.
 As for \`custody seal\`: the package is written under a temporary name, recorded, then put at
 --out; a package recorded but never put in place is finished with \`custody seal --finish
 SEAL-ID\` (custody status names it). A field case needs --identity (an HQ identity) to read its
-vault, and the passphrase to sign. Testimony goes only where the witness's consent covers the
-seal's purpose, and "transfer to …" is no consent scope: a transfer leaves testimony out, and
-refuses unless --allow-left-out.`
+vault, and the passphrase to sign. A transfer carries no testimony yet: a witness consents to
+uses (court, advocacy...), and a hand-over is none of them. By default testimony exhibits are
+not chosen (the report counts them); named, they are refused.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> --to hq.custodian --out to-hq-2024-05-01.zip.age --purpose "weekly hand-over"', description: "Send HQ every exhibit not sent to it before (hq.custodian holds HQ's `key show --public` line)"},
@@ -69,7 +69,6 @@ refuses unless --allow-left-out.`
     out: Flags.string({char: 'o', description: 'the package to write (mode 600): a .zip.age file (given a .zip, .age is added)', required: true, helpValue: 'FILE.zip.age'}),
     purpose: Flags.string({description: "why the exhibits are sent, in the transfer statement (and the seal's note)", helpValue: 'TEXT'}),
     again: Flags.boolean({description: 'with no exhibits named: send every exhibit the receiver has not acknowledged, also those sent before', default: false}),
-    'allow-left-out': Flags.boolean({description: 'send even though testimony is left out (a transfer is no consent scope)', default: false}),
     force: Flags.boolean({description: 'replace an existing --out', default: false}),
     'sealed-at': Flags.string({description: 'the release time, ISO 8601 with a zone (default: now)', helpValue: 'ISO-8601'}),
     actor: Flags.string({description: "who releases (default: the case's investigator)", helpValue: 'NAME'}),
@@ -104,7 +103,6 @@ refuses unless --allow-left-out.`
         force: flags.force,
         sealedAt: flags['sealed-at'],
         actor: flags.actor,
-        allowLeftOut: flags['allow-left-out'],
         signal: interrupt.signal,
         hold: () => interrupt.hold('Finishing: the transfer is being recorded, and its package will be put at --out...'),
         onProgress: (done, total) => progress.update(`packing: ${done}/${total} exhibits`),

@@ -22,6 +22,7 @@ export function renderTransfer(report: TransferReport): string {
     `  exhibits       ${items.slice(0, 5).join(', ')}${items.length > 5 ? `, … (${items.length})` : ''}`,
     ...(report.acknowledged === null ? [] : [`  consistent     with the receiver's last receipt at ${report.acknowledged.size} events`]),
     ...seal.leftOut.map((l) => `  left out       ${l.exhibit} (testimony ${l.testimony}): ${safeText(l.reason)}`),
+    ...(report.testimony > 0 ? [`  not sent       ${plural(report.testimony, 'exhibit')} of testimony: a witness consents to uses, and a hand-over is none (not yet carried)`] : []),
     ...(report.remaining > 0 ? [`  not yet sent   ${plural(report.remaining, 'exhibit')} (a package carries at most 1,000): export again`] : []),
     `Next: give the receiver ${safeText(basename(report.package.file))} and its SHA-256 above by another way; it checks it with`,
     `  custody verify ${safeText(basename(report.package.file))} --identity KEY --key ${seal.statement.key.fingerprint}`,
@@ -30,7 +31,8 @@ export function renderTransfer(report: TransferReport): string {
 
 export function renderNothingNew(report: NothingNew): string {
   const again = report.unacknowledged > 0 ? `; ${plural(report.unacknowledged, 'exhibit')} released to it are not acknowledged: --again sends them again` : ''
-  return `Nothing new for ${receiver(report.to)}: every exhibit has been released to it${again}. Nothing was written or recorded.`
+  const testimony = report.testimony > 0 ? ` (${plural(report.testimony, 'exhibit')} of testimony aside: a transfer does not carry them yet)` : ''
+  return `Nothing new for ${receiver(report.to)}: every exhibit has been released to it${testimony}${again}. Nothing was written or recorded.`
 }
 
 /** status: per receiver, what was released and not acknowledged. */

@@ -108,6 +108,15 @@ function whatIsHere(s: DescribedSeal): string[] {
           '                             the seals of this case made before this one, each with a proof',
           '                             that its tree is the start of this archive\'s tree',
         ]),
+    ...(s.transfer === undefined
+      ? []
+      : [
+          `  ${s.transfer.path}`,
+          '                             the transfer statement: who released these exhibits to whom,',
+          '                             when and why, each exhibit with its SHA-256, SHA-512 and size;',
+          '                             signed by the investigator: transfer.json.sig',
+          ...(s.transfer.consistency === null ? [] : [`  ${s.transfer.consistency}`, "                             proof that the tree the receiver last acknowledged is the start of this one"]),
+        ]),
     ...(s.timestamp
       ? [
           ...(s.timestamp.checkpoint === s.checkpoint.path
@@ -240,11 +249,20 @@ function checkEvents({archive, bag}: Names): string[] {
 /** Step 4: the signatures of the checkpoint and the statement, and the key that made them. */
 function checkSignatures(s: DescribedSeal): string[] {
   return [
-    '4. Check who vouches for the tree head. In the bag\'s folder, both commands must print',
+    `4. Check who vouches for the tree head. In the bag's folder, ${s.transfer === undefined ? 'both commands' : 'each command'} must print`,
     '   "Signature Verified Successfully" (OpenSSL 3):',
     '',
     `     openssl pkeyutl -verify -pubin -inkey ${s.key.path} -rawin -in ${s.checkpoint.path} -sigfile ${s.checkpoint.signature}`,
     `     openssl pkeyutl -verify -pubin -inkey ${s.key.path} -rawin -in data/custody/seal.json -sigfile data/custody/seal.json.sig`,
+    ...(s.transfer === undefined
+      ? []
+      : [
+          `     openssl pkeyutl -verify -pubin -inkey ${s.key.path} -rawin -in ${s.transfer.path} -sigfile ${s.transfer.signature}`,
+          '',
+          '   This archive is a transfer package: the third command checks the transfer statement,',
+          `   whose SHA-256 seal.json states ("transfer"), and whose "items" must be the exhibits of`,
+          '   seal.json with the same "sha256", "sha512" and "size" (verify-bag.py compares them).',
+        ]),
     '',
     '   The key\'s fingerprint is the SHA-256 of its DER form:',
     '',

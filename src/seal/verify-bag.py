@@ -21,8 +21,11 @@ Exit 0 when every check holds, 1 when any fails (each failure names its file, li
              SHA-512, size), metadata record and ingest event; every file under data/ is one it names
   proofs     RFC 9162 section 2.1.4.2 consistency proofs: the tree of the timestamped checkpoint,
              and of each earlier seal, is the start of the sealed one
+  transfer   in a transfer package only: data/custody/transfer.json names this case as sender,
+             this seal and its tree head, and lists exactly the statement's exhibits with their
+             SHA-256, SHA-512 and size; a consistency proof from the receiver's last receipt holds
 NOT checked, as the standard library has neither Ed25519 nor RFC 3161: the signatures of
-checkpoint.json and seal.json, that the key is a sound Ed25519 key, and the timestamp tokens. The
+checkpoint.json, seal.json (and transfer.json), that the key is a sound Ed25519 key, and the timestamp tokens. The
 script prints the openssl commands for those. Until they pass, the checks above show a bag that
 agrees with itself, which anyone can make; the signatures show who vouches for it.
 Files are read 1 MiB at a time, never whole; a few hundred bytes are kept for each file and
@@ -38,6 +41,7 @@ C = 'data/custody/'
 EVENTS, CHECKPOINT, KEY, STATEMENT = C + 'events.jsonl', C + 'checkpoint.json', C + 'investigator.pem', C + 'seal.json'
 STAMPED, STAMPED_KEY = C + 'timestamped-checkpoint.json', C + 'timestamped-checkpoint.pem'
 CONSISTENCY, EARLIER = C + 'consistency-proof.json', C + 'earlier-seals.jsonl'
+TRANSFER, TRANSFER_CONSISTENCY = C + 'transfer.json', C + 'transfer-consistency.json'
 GENESIS, HEX64 = '0' * 64, re.compile(r'[0-9a-f]{64}\Z')
 UNSHOWABLE = re.compile('[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]')  # nor can a name drive the terminal
 
@@ -152,7 +156,7 @@ class Bag:
     """The bag's folder, and what each check finds for the next. Every read goes through here:
     regular files only, never through a link; under data/, only the files that walk() found."""
     def __init__(self, root):
-        self.root, self.files, self.ingested, self.keys = root, {}, {}, {}
+        self.root, self.files, self.ingested, self.keys, self.stated = root, {}, {}, {}, {}
         self.checkpoint = self.statement = self.key = self.events = self.case = None
 
     def has(self, name):
@@ -392,6 +396,7 @@ def check_exhibit(c, bag, x):
     if not all(isinstance(x.get(k), str) for k in ('exhibit', 'path', 'metadataPath', 'sha256', 'sha512', 'metadataRecord')):
         return c.fail(STATEMENT, 'an exhibit lacks its ID, paths or digests')
     xid, original, record, stated = x['exhibit'], x['path'], x['metadataPath'], [x['sha256'], x['sha512'], x.get('size')]
+    bag.stated[xid] = stated
     folder = 'data/exhibits/%s/' % xid
     if '/' in xid or not original.startswith(folder + 'original/') or '/' in original[len(folder) + 9:] \
             or record != folder + 'metadata.json':
@@ -426,6 +431,7 @@ def check_statement(c, bag):
             ("verify-bag.py's SHA-256", field(s, 'checker', 'sha256'), hashlib.sha256(checker).hexdigest() if checker else None),
             ("earlier seals' SHA-256", field(s, 'earlierSeals', 'sha256'), earlier.sha256 if earlier else None),
             ('seal ID, against bag-info.txt', s.get('sealId'), bag.info('Custody-Seal-Identifier')),
+            ("transfer statement's SHA-256", field(s, 'transfer', 'sha256'), bag.files[TRANSFER].sha256 if TRANSFER in bag.files else None),
             ('tree head, against bag-info.txt', '%s %s' % tuple(head), bag.info('Custody-Tree-Head'))):
         if stated != found:
             c.fail(STATEMENT, 'its %s is not what the bag holds' % what, stated, found)
@@ -445,10 +451,10 @@ def stated_files(s):
         named.add(STAMPED + '.sig')
     def collect(value):
         for key, v in value.items() if isinstance(value, dict) else enumerate(value if isinstance(value, list) else []):
-            if key in ('path', 'signature', 'checkpoint', 'key', 'consistencyProof', 'roots') and isinstance(v, str):
+            if key in ('path', 'signature', 'checkpoint', 'key', 'consistencyProof', 'consistency', 'roots') and isinstance(v, str):
                 named.add(v)
             collect(v)
-    collect([s.get(k) for k in ('events', 'checkpoint', 'key', 'timestamp', 'earlierSeals')])
+    collect([s.get(k) for k in ('events', 'checkpoint', 'key', 'timestamp', 'earlierSeals', 'transfer')])
     return sorted(named)
 
 def check_proofs(c, bag):
@@ -480,6 +486,37 @@ def check_proofs(c, bag):
         done.append('%d earlier seal%s' % (n, 's' * (n != 1)))
     return 'consistent with the sealed tree: %s' % ', '.join(done) if done else 'none in this bag'
 
+def check_transfer(c, bag):
+    """A transfer package's statement against the seal's: sender, seal, tree head, items, consistency."""
+    s = bag.statement or {}
+    if s.get('transfer') is None:
+        return 'none: a seal, not a transfer package'
+    t = parse(bag.small(TRANSFER, 1 << 20))
+    if not isinstance(t, dict) or t.get('type') != 'custody-transfer/v1':
+        raise Refused('%s is not a transfer statement (custody-transfer/v1)' % TRANSFER)
+    for what, stated, found in (('sender', field(t, 'from', 'case'), field(s, 'case', 'id')), ('seal ID', t.get('sealId'), s.get('sealId')),
+                                ('tree head', t.get('archiveTree'), s.get('treeHead')), ('release time', t.get('releasedAt'), s.get('sealedAt'))):
+        if stated != found:
+            c.fail(TRANSFER, 'its %s is not the sealed one' % what, found, stated)
+    items = t.get('items') if isinstance(t.get('items'), list) else []
+    listed = {}
+    for item in items:
+        x = item.get('exhibit') if isinstance(item, dict) else None
+        if x in listed or bag.stated.get(x) != [item.get('sha256'), item.get('sha512'), item.get('size')]:
+            c.fail('%s item %s' % (TRANSFER, x), 'is listed twice, or is not an exhibit of the statement with these digests and size')
+        listed[x] = True
+    if len(listed) != len(bag.stated):
+        c.fail(TRANSFER, 'does not list every exhibit of the statement', len(bag.stated), len(listed))
+    ack, cp = t.get('acknowledged'), bag.checkpoint or {}
+    if ack is not None:
+        p = parse(bag.small(TRANSFER_CONSISTENCY, 64 << 10))
+        ends = [field(p, 'from', 'treeSize'), field(p, 'from', 'rootHash'), field(p, 'to', 'treeSize'), field(p, 'to', 'rootHash')]
+        if ends != [field(ack, 'size'), field(ack, 'root'), cp.get('treeSize'), cp.get('rootHash')] \
+                or not consistent(ends[0], ends[2], bytes.fromhex(ends[1]), bytes.fromhex(ends[3]), hashes(p['proof']) or []):
+            c.fail(TRANSFER_CONSISTENCY, "does not prove the receiver's last acknowledged tree to be the start of the sealed one")
+    who = lambda k: '%s %s' % (field(t, k, 'name'), field(t, k, 'case'))
+    return '%s from %s to %s, released %s; %d items' % (t.get('transferId'), who('from'), who('to'), t.get('releasedAt'), len(items))
+
 def print_unchecked(bag):
     """What the standard library cannot check, and the openssl (3.0 or later) commands of README.txt that do."""
     t, fingerprint = field(bag.statement, 'timestamp'), (bag.key or 'SHA256:?')[7:]
@@ -487,6 +524,8 @@ def print_unchecked(bag):
     print('signatures NOT CHECKED: the standard library has no Ed25519. In this folder, with OpenSSL 3,')
     print('    each must print "Signature Verified Successfully":')
     print(verify % (KEY, CHECKPOINT, CHECKPOINT) + '\n' + verify % (KEY, STATEMENT, STATEMENT))
+    if field(bag.statement, 'transfer') is not None:
+        print(verify % (KEY, TRANSFER, TRANSFER))
     if field(t, 'checkpoint') == STAMPED:
         print(verify % (STAMPED_KEY if field(t, 'key') == STAMPED_KEY else KEY, STAMPED, STAMPED))
     print('  and this must print %s, the fingerprint the investigator gave you by another way:' % fingerprint)
@@ -525,7 +564,7 @@ def main(argv):
     bag = Bag(root)
     print('Checking the bag %s with Python %d.%d (standard library only)' % ((root,) + sys.version_info[:2]))
     checks = (('bag', check_bag), ('payload', check_payload), ('tag files', check_tags), ('events', check_events),
-              ('key', check_key), ('statement', check_statement), ('proofs', check_proofs))
+              ('key', check_key), ('statement', check_statement), ('proofs', check_proofs), ('transfer', check_transfer))
     failed = [name for name, check in checks if not run(bag, name, check)]
     print_unchecked(bag)
     if failed:

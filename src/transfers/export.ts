@@ -23,6 +23,7 @@ import {parseRecipient} from '../age/x25519.js'
 import {TRANSFER_CONSISTENCY_PATH, TRANSFER_PATH, TRANSFER_SIGNATURE_PATH, type TransferFiles} from '../seal/bag-layout.js'
 import {sealArchive, type AttachedSeal, type SealAttachment, type SealOptions, type SealReport} from '../seal/seal.js'
 import {sealedExhibit} from '../seal/statement.js'
+import {selectByConsent} from '../testimony/consent-filter.js'
 import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
 import {consistencyBytes, transferBytes, transferIdOf, type TransferStatement, type TreeHead} from './transfer-statement.js'
 
@@ -51,6 +52,8 @@ export interface TransferReport {
   acknowledged: TreeHead | null
   /** With none named, exhibits not yet released that did not fit in this package (MAX_TRANSFER_ITEMS): export again. */
   remaining: number
+  /** With none named, exhibits of testimony, which a transfer does not carry (testimonyExhibits()). */
+  testimony: number
   seal: SealReport
 }
 
@@ -60,6 +63,8 @@ export interface NothingNew {
   to: TransferReport['to']
   /** Exhibits released to it and not acknowledged (sent again with `again`). */
   unacknowledged: number
+  /** Exhibits of testimony, which a transfer does not carry. */
+  testimony: number
 }
 
 /** A receiver, as reports name it. */
@@ -113,26 +118,37 @@ export function acknowledgedBy(kase: Case, caseId: string): {head: TreeHead | nu
 }
 
 /** Step 1: the exhibits to send, or none new. Named ones go as named (the seal resolves and checks them). */
-function chooseItems(kase: Case, options: ExportOptions): {exhibits: string[]; remaining: number} | NothingNew {
+function chooseItems(kase: Case, options: ExportOptions): {exhibits: string[]; remaining: number; testimony: number} | NothingNew {
   if (options.exhibits.length > MAX_TRANSFER_ITEMS) {
     throw new CustodyError('INVALID_ARGUMENT', said`${options.exhibits.length} ${TRANSFER.exhibits}: a package carries at most ${MAX_TRANSFER_ITEMS}; send the rest in another`)
   }
 
-  if (options.exhibits.length > 0) return {exhibits: [...options.exhibits], remaining: 0}
+  if (options.exhibits.length > 0) return {exhibits: [...options.exhibits], remaining: 0, testimony: 0}
   const {to} = options
   const acknowledged = acknowledgedBy(kase, to.case).exhibits
   const released = releasedTo(kase, to.case)
   const skip = options.again === true ? acknowledged : new Set([...acknowledged, ...released])
+  const testimony = testimonyExhibits(kase)
   const exhibits: string[] = []
   let remaining = 0
   for (const id of kase.ledger.eachExhibitId()) {
-    if (skip.has(id)) continue
+    if (skip.has(id) || testimony.has(id)) continue
     if (exhibits.length < MAX_TRANSFER_ITEMS) exhibits.push(id)
     else remaining++
   }
 
-  if (exhibits.length > 0) return {exhibits, remaining}
-  return {nothingNew: true, to: receiverOf(to), unacknowledged: [...released].filter((x) => !acknowledged.has(x)).length}
+  if (exhibits.length > 0) return {exhibits, remaining, testimony: testimony.size}
+  return {nothingNew: true, to: receiverOf(to), unacknowledged: [...released].filter((x) => !acknowledged.has(x)).length, testimony: testimony.size}
+}
+
+/**
+ * The exhibits of testimony (statements, their versions and attachments): a witness consents to
+ * uses (court, advocacy...), and a hand-over is none of them, so the seal would leave them out
+ * (consent-filter.ts). They are not chosen by default; named, the seal refuses them.
+ */
+function testimonyExhibits(kase: Case): Set<string> {
+  const none = {add: (): void => undefined, has: (): boolean => false}
+  return new Set(selectByConsent(kase, 'all', null, none).leftOut.map((l) => l.exhibit))
 }
 
 /** The package's file name: --out as given when it ends in .zip.age, or with .age added to a .zip. */
@@ -239,6 +255,7 @@ export async function exportTransfer(kase: Case, options: ExportOptions): Promis
     items: statement.items,
     acknowledged: statement.acknowledged,
     remaining: chosen.remaining,
+    testimony: chosen.testimony,
     seal,
   }
 }

@@ -317,7 +317,7 @@ describe('help, from the manifest made at build', () => {
     const root = await custody(['--help'], wide)
     expect(root.code).toBe(0)
     const topics = listedIn(root.stdout, 'TOPICS')
-    expect(topics.sort()).toEqual(['checkpoint', 'config', 'export', 'key', 'testimony'])
+    expect(topics.sort()).toEqual(['checkpoint', 'config', 'export', 'key', 'testimony', 'transfer'])
     const listed = [...listedIn(root.stdout, 'COMMANDS')]
     for (const help of await inTurns(topics, (topic) => custody([topic, '--help'], wide))) {
       expect(help.code).toBe(0)

@@ -10,6 +10,7 @@ import {copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, write
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateIdentity} from '../../src/age/x25519.js'
+import {custodianLine, parseCustodian} from '../../src/transfers/custodian.js'
 import {LocalTsa} from '../../src/timestamps/local-tsa.js'
 import {BIN, caseEnv, custody, custodyJson, newCase, ROOT, SAMPLES, tempDir} from '../helpers/cli.js'
 import {schemaErrors, schemaFiles} from '../helpers/json-schemas.js'
@@ -136,6 +137,17 @@ describe('the JSON Schemas of docs/json/', () => {
     expect((await valid<{exhibits: number}>(['export', 'case-uco', archive, '--out', join(work.path, 'archive.jsonld'), '--tsa-ca', tsa.caFile])).exhibits).toBeGreaterThan(0)
     expect((await valid<{attachments: string[]}>(['report', archive, '--out', join(work.path, 'report.pdf'), '--tsa-ca', tsa.caFile])).attachments).toEqual(['verification.json', 'case-uco.jsonld'])
     await valid(['seal', '--finish', await unpublishedSeal(join(work.path, 'killed.zip')), ...c])
+    // A transfer package to another custodian (whose age identity this test holds), verified; then nothing new for it.
+    const receiver = generateIdentity()
+    const receiverKey = join(work.path, 'receiver-key.txt')
+    writeFileSync(receiverKey, `${receiver.identity}\n`)
+    const other = parseCustodian((await custody(['key', 'show', '--public', '--case', join(work.path, 'another case')])).stdout)
+    const to = ['--to', custodianLine({...other, age: receiver.recipient})]
+    const transfer = join(work.path, 'transfer.zip.age')
+    expect((await valid<{items: unknown[]}>(['transfer', 'export', ...to, '--out', transfer, '--purpose', 'for the schemas', ...c])).items.length).toBeGreaterThan(0)
+    expect((await valid<{nothingNew?: boolean}>(['transfer', 'export', ...to, '--out', join(work.path, 'nothing.zip.age'), ...c])).nothingNew).toBe(true)
+    expect((await valid<{transfer: unknown}>(['verify', transfer, '--identity', receiverKey])).transfer).not.toBeNull()
+    expect((await valid<{released: unknown[]}>(['status', ...c])).released).toHaveLength(1)
     await valid(['key', 'rotate', '--reason', 'the laptop was replaced', ...c])
     // An HQ recipient added, then added again (nothing recorded): both forms of the document.
     const hq = generateIdentity().recipient
