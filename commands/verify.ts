@@ -26,7 +26,9 @@ root over the events it covers): a vault file modified, truncated or missing, or
 edited, deleted, inserted or reordered, even past the ledger's triggers and with every hash
 recomputed, is named. Every RFC 3161 token is checked against the checkpoint it stamps, and the
 signing key's file in .custody/keys/ against the key the ledger records (its public half; the
-private half needs the passphrase, which verify does not ask for). Warnings, which do
+private half needs the passphrase, which verify does not ask for), and each transfer package and
+receipt the case keeps (\`transfer accept\`, \`transfer receipt\`) against the SHA-256 its event
+records. Warnings, which do
 not fail the check: vault files no event names, temp files, and batches not ended (an ingest
 interrupted or still running); what killed seals left, and a seal recorded whose archive is not at
 its --out (\`custody seal --finish SEAL-ID\` puts it there); folders and files of .custody that

@@ -281,7 +281,7 @@ async function replay(kase: Case, file: string, event: EventOfKind<'transfer-rec
     from: receiverOf(sender),
     releasedAt: p.releasedAt,
     purpose: p.purpose,
-    package: {file, ...p.package},
+    package: {file, sha256: p.package.sha256, size: p.package.size},
     kept: kept.pkg,
     treeHead: p.treeHead,
     items: p.items,

@@ -148,6 +148,15 @@ describe('the JSON Schemas of docs/json/', () => {
     expect((await valid<{nothingNew?: boolean}>(['transfer', 'export', ...to, '--out', join(work.path, 'nothing.zip.age'), ...c])).nothingNew).toBe(true)
     expect((await valid<{transfer: unknown}>(['verify', transfer, '--identity', receiverKey])).transfer).not.toBeNull()
     expect((await valid<{released: unknown[]}>(['status', ...c])).released).toHaveLength(1)
+    // The same custodian's own line (its case identity opens it): a package sent again, accepted
+    // there (and again: nothing changed), and its receipt recorded here.
+    const hqCase = ['--case', join(work.path, 'another case')]
+    const resent = join(work.path, 'resent.zip.age')
+    expect((await custody(['transfer', 'export', '--to', (await custody(['key', 'show', '--public', ...hqCase])).stdout, '--out', resent, '--again', ...c])).code).toBe(0)
+    const sender = ['--from', (await custody(['key', 'show', '--public', ...c])).stdout]
+    expect((await valid<{accepted: boolean}>(['transfer', 'accept', resent, ...sender, ...hqCase])).accepted).toBe(true)
+    expect((await valid<{accepted: boolean}>(['transfer', 'accept', resent, ...sender, ...hqCase])).accepted).toBe(false)
+    expect((await valid<{recorded: boolean}>(['transfer', 'receipt', `${resent}.receipt`, ...c])).recorded).toBe(true)
     await valid(['key', 'rotate', '--reason', 'the laptop was replaced', ...c])
     // An HQ recipient added, then added again (nothing recorded): both forms of the document.
     const hq = generateIdentity().recipient
