@@ -2,7 +2,8 @@
 // The Quick-start demo: a fresh case in a temporary folder, the bundled fixtures ingested from a
 // batch manifest, a witness's testimony taken, corrected and its consent changed, the log shown,
 // one exhibit shown, a trusted timestamp from a local demonstration TSA, the case verified, a
-// sealed archive made and checked, by custody and by openssl as a court would. Runs the built
+// sealed archive made and checked, by custody and by openssl as a court would, and a hand-over to an
+// HQ case (transfer package, accepted with a signed receipt, recorded in the field). Runs the built
 // CLI as a user would, and fails loudly if any step does not give the exit code it should.
 import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, readdirSync, writeFileSync} from 'node:fs'
@@ -102,5 +103,25 @@ const stamped = readdirSync(join(bagDir, 'data', 'custody')).includes('timestamp
 run('  the TSA\'s token over the stamped checkpoint', 'openssl', [
   'ts', '-verify', '-data', `data/custody/${stamped}`, '-in', `data/custody/${stamped}.tsr`, '-CAfile', tsaInfo.ca,
 ], {cwd: bagDir})
+// A hand-over to HQ: HQ's own case, its custodian identity given to the field team, a package
+// sent, accepted at HQ with a signed receipt, and the receipt recorded in the field.
+const hqDir = join(work, 'hq')
+step("HQ's case (another laptop, another passphrase in real life)", ['init', hqDir, '--title', 'Demo: HQ', '--investigator', 'Demo HQ', '--organisation', 'custody demo', '--prefix', 'HQ', '--passphrase-file', passphraseFile])
+const identityLine = (dir) => spawnSync(process.execPath, [join(root, 'bin', 'run.js'), 'key', 'show', '--public', '--case', dir], {encoding: 'utf8'}).stdout
+const [hqLine, fieldLine] = [join(work, 'hq.custodian'), join(work, 'field.custodian')]
+writeFileSync(hqLine, identityLine(hqDir))
+writeFileSync(fieldLine, identityLine(caseDir))
+const pkg = join(work, 'to-hq.zip.age')
+step("Send the exhibits to HQ: one file, encrypted to HQ alone (testimony stays: no consent covers a hand-over)", [
+  'transfer', 'export', '--to', hqLine, '--out', pkg, '--purpose', 'demonstration hand-over', '--case', caseDir, '--passphrase-file', passphraseFile,
+])
+step('HQ accepts it: verified, split views refused, kept, recorded, and a signed receipt written', [
+  'transfer', 'accept', pkg, '--from', fieldLine, '--case', hqDir, '--passphrase-file', passphraseFile,
+])
+const hqPem = join(work, 'hq.pem')
+step("HQ's public key, for whoever checks its receipts", ['key', 'export', '--out', hqPem, '--case', hqDir])
+run("  HQ's signature on the receipt, checked with openssl", 'openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', hqPem, '-rawin', '-in', `${pkg}.receipt`, '-sigfile', `${pkg}.receipt.sig`])
+step('The field records the receipt: the exhibits are acknowledged by HQ', ['transfer', 'receipt', `${pkg}.receipt`, '--case', caseDir, '--passphrase-file', passphraseFile])
+step('Nothing waits for HQ any more', ['status', '--case', caseDir])
 tsa.kill('SIGTERM')
-process.stdout.write(`\nDemo complete. The case is in ${caseDir}, the archive is ${archive}; its README.txt explains every check.\n`)
+process.stdout.write(`\nDemo complete. The case is in ${caseDir}, the archive is ${archive}; its README.txt explains every check. HQ's case is in ${hqDir}.\n`)

@@ -41,7 +41,8 @@ export function renderReleased(released: readonly ReleasedTo[]): string[] {
   return released.map((r) => {
     const ids = r.unacknowledged
     const last = r.transfers.at(-1)!
-    return `${receiver(r.receiver)}: ${plural(ids.length, 'exhibit')} released, not acknowledged (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}), in ${plural(r.transfers.length, 'transfer')}, the last ${last.transferId} at ${last.releasedAt}`
+    const waiting = ids.length === 0 ? 'everything released is acknowledged' : `${plural(ids.length, 'exhibit')} released, not acknowledged (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''})`
+    return `${receiver(r.receiver)}: ${waiting}, in ${plural(r.transfers.length, 'transfer')}, the last ${last.transferId} at ${last.releasedAt}`
   })
 }
 
@@ -70,7 +71,7 @@ export function renderAcknowledged(report: AcknowledgeReport): string {
   if (!report.recorded) return `Already recorded: this receipt for ${report.transferId} from ${receiver(report.by)} is ledger event #${report.seq}; nothing changed.`
   const failed = report.condition === 'intact' ? [] : report.condition.failed
   return [
-    `Recorded ${receiver(report.by)}'s receipt for ${report.transferId}: ${report.condition === 'intact' ? 'received intact' : `${plural(failed.length, 'item')} did not arrive intact`}`,
+    `Recorded the receipt for ${report.transferId} from ${receiver(report.by)}: ${report.condition === 'intact' ? 'received intact' : `${plural(failed.length, 'item')} did not arrive intact`}`,
     `  received       ${report.receivedAt}, by the receiver's clock`,
     `  acknowledged   ${plural(report.acknowledged.length, 'exhibit')}${report.acknowledged.length > 0 ? `: ${report.acknowledged.slice(0, 5).join(', ')}${report.acknowledged.length > 5 ? ', …' : ''}` : ''}`,
     ...failed.map((f) => `  failed         ${safeText(f.exhibit)}: ${safeText(f.problem)} (send it again: custody transfer export --again)`),
