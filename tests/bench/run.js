@@ -45,6 +45,12 @@
 //       recipient holding a 1 GiB file, against the same of a case holding one file of 1 KiB.
 //       Aim: >= 0.8x (erasing overwrites the key files only, never the vault), and the seconds of
 //       each are printed beside it (the issue's bound: under a second, after the passphrase's scrypt).
+//   (m) transfers (issue 20): `custody transfer export` of the 1,000 files / 1 GiB case of (c) to a
+//       fresh HQ case, against `zip -0 -r` of the same files (aim: >= 0.8x), and `custody transfer
+//       accept` of that package at HQ, against `unzip` + `sha256sum -c` of the zip (aim: >= 1.5x),
+//       an HQ case a round (a package is accepted once). Peak memory of both for a package of 1,000
+//       exhibits from that case and from the case of 10,000 of (d) (a package carries at most
+//       1,000): it must not grow with the case.
 // Peak memory (VmHWM of the custody process) is printed for a 256 MiB and a 1 GiB file, and for
 // 100 and 1,000 files: it must not grow with the size of the input.
 //
@@ -65,7 +71,7 @@ const bin = join(root, 'bin', 'run.js')
 const exiftool = join(root, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')
 const args = process.argv.slice(2)
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3
-const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g', 'h', 'i', 'j', 'k', 'l'])
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g', 'h', 'i', 'j', 'k', 'l', 'm'])
 const work = join(tmpdir(), 'custody-bench')
 // Only the rows that generate data use (and at the end remove) the shared folder: start-up (h) alone
 // must leave alone what another run of the benchmark may be generating or measuring in it.
@@ -431,22 +437,7 @@ if (only.has('e') || only.has('f')) {
 
 // (c) and (d): seal and verify 1,000 files of 1 MiB; (g) measures the verify of this archive too
 if (only.has('c') || only.has('d') || only.has('g')) {
-  const files = join(work, 'files-1000')
-  process.stderr.write('generating 1,000 files of 1 MiB and a case holding them (cached between runs)...\n')
-  if (!existsSync(join(files, 'f0999.bin'))) {
-    mkdirSync(files, {recursive: true})
-    for (let i = 0; i < 1000; i++) writeRandomFile(join(files, `f${String(i).padStart(4, '0')}.bin`), MiB)
-  }
-
-  const sealCase = join(work, 'seal-case')
-  // A case cached by an older custody (another ledger schema) is made again.
-  const usable = existsSync(join(sealCase, '.custody')) && spawnSync(process.execPath, [bin, 'status', '--case', sealCase]).status === 0
-  if (!usable) {
-    rmSync(sealCase, {recursive: true, force: true})
-    spawnSync(process.execPath, [bin, 'init', sealCase, '--title', 'bench', '--investigator', 'bench'])
-    const r = spawnSync(process.execPath, [bin, 'ingest', files, '--recursive', '--case', sealCase], {encoding: 'utf8'})
-    if (r.status !== 0) throw new Error(r.stderr)
-  }
+  const {files, sealCase} = sealCaseOf1000()
 
   const archive = join(work, 'sealed.zip')
   const zipped = join(work, 'zip0.zip')
@@ -487,21 +478,7 @@ if (only.has('c') || only.has('d') || only.has('g')) {
 
   // Peak memory against the number of exhibits: a case of 10,000 small files, sealed and verified.
   if (only.has('c') || only.has('d')) {
-  const manyFiles = join(work, 'files-10000-small')
-  const manyCase = join(work, 'seal-case-10000')
-  process.stderr.write('generating 10,000 files of 1 KiB and a case holding them (cached between runs)...\n')
-  if (!existsSync(join(manyFiles, 'f09999.bin'))) {
-    mkdirSync(manyFiles, {recursive: true})
-    for (let i = 0; i < 10_000; i++) writeFileSync(join(manyFiles, `f${String(i).padStart(5, '0')}.bin`), randomFillSync(Buffer.alloc(1024)))
-  }
-
-  if (!(existsSync(join(manyCase, '.custody')) && spawnSync(process.execPath, [bin, 'status', '--case', manyCase]).status === 0)) {
-    rmSync(manyCase, {recursive: true, force: true})
-    spawnSync(process.execPath, [bin, 'init', manyCase, '--title', 'bench', '--investigator', 'bench'])
-    // Its report (a line a file) is not read: it would pass spawnSync's output limit.
-    const r = spawnSync(process.execPath, [bin, 'ingest', manyFiles, '--recursive', '--case', manyCase], {encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']})
-    if (r.status !== 0) throw new Error(r.stderr)
-  }
+  const manyCase = manyCaseOf10000()
 
   const manyArchive = join(work, 'sealed-10000.zip')
   const sealMany = await measure('custody seal (10,000 exhibits of 1 KiB)', () => {
@@ -527,6 +504,36 @@ function cachedCase(name, fill) {
   const r = spawnSync(process.execPath, [bin, 'ingest', ...fill, '--case', dir], {encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']})
   if (r.status !== 0) throw new Error(r.stderr)
   return dir
+}
+
+/** 1,000 files of 1 MiB (1 GiB) and a case holding them, for (c), (d), (g) and (m); cached between runs. */
+function sealCaseOf1000() {
+  const files = join(work, 'files-1000')
+  process.stderr.write('generating 1,000 files of 1 MiB and a case holding them (cached between runs)...\n')
+  if (!existsSync(join(files, 'f0999.bin'))) {
+    mkdirSync(files, {recursive: true})
+    for (let i = 0; i < 1000; i++) writeRandomFile(join(files, `f${String(i).padStart(4, '0')}.bin`), MiB)
+  }
+
+  // A case cached by an older custody (another ledger schema) is made again.
+  return {files, sealCase: cachedCase('seal-case', [files, '--recursive'])}
+}
+
+/** 10,000 files of 1 KiB, for the peak memory of many exhibits; cached between runs. */
+function smallFiles10000() {
+  const manyFiles = join(work, 'files-10000-small')
+  process.stderr.write('generating 10,000 files of 1 KiB (cached between runs)...\n')
+  if (!existsSync(join(manyFiles, 'f09999.bin'))) {
+    mkdirSync(manyFiles, {recursive: true})
+    for (let i = 0; i < 10_000; i++) writeFileSync(join(manyFiles, `f${String(i).padStart(5, '0')}.bin`), randomFillSync(Buffer.alloc(1024)))
+  }
+
+  return manyFiles
+}
+
+/** A case holding the 10,000 files of 1 KiB, for (c), (d) and (m); cached between runs. */
+function manyCaseOf10000() {
+  return cachedCase('seal-case-10000', [smallFiles10000(), '--recursive'])
 }
 
 /** (k) report (HTML, PDF) and CASE/UCO export of one sealed archive, in turn with its verify, round after round. */
@@ -575,14 +582,7 @@ if (only.has('k')) {
   // The issue sets no speed for these documents: its aim is memory that does not grow with the
   // number of exhibits, which --many measures (courtMemory below).
   if (args.includes('--many')) {
-    const manyFiles = join(work, 'files-10000-small')
-    process.stderr.write('generating 10,000 files of 1 KiB, a case holding them and its archive (cached between runs)...\n')
-    if (!existsSync(join(manyFiles, 'f09999.bin'))) {
-      mkdirSync(manyFiles, {recursive: true})
-      for (let i = 0; i < 10_000; i++) writeFileSync(join(manyFiles, `f${String(i).padStart(5, '0')}.bin`), randomFillSync(Buffer.alloc(1024)))
-    }
-
-    const many = await courtDocuments('10,000 exhibits of 1 KiB', cachedCase('court-case-10000', [manyFiles, '--recursive']), 10_000)
+    const many = await courtDocuments('10,000 exhibits of 1 KiB', cachedCase('court-case-10000', [smallFiles10000(), '--recursive']), 10_000)
     const few = [verify, ...documents]
     for (const [i, d] of [many.verify, ...many.documents].entries()) {
       const growth = d.peakMiB / few[i].peakMiB
@@ -616,8 +616,76 @@ if (only.has('l')) {
   rmSync(identityFile, {force: true})
 }
 
+const transferMemory = []
+
+/**
+ * (m) One hand-over of `items`: a fresh HQ case (untimed) each round, the package exported to it
+ * (`transfer export`, timed) and accepted there (`transfer accept`, timed). A package goes to one
+ * receiver, and an accepted one is not accepted again: so each round has its own HQ.
+ */
+async function handOvers(label, fieldCase) {
+  const fieldLine = join(work, 'transfer-field.custodian')
+  writeFileSync(fieldLine, spawnSync(process.execPath, [bin, 'key', 'show', '--public', '--case', fieldCase], {encoding: 'utf8'}).stdout)
+  const made = []
+  const exported = await measure(`custody transfer export (${label})`, async () => {
+    const hq = freshCase(`transfer-hq-${made.length}`)
+    const hqLine = join(work, `transfer-hq-${made.length}.custodian`)
+    writeFileSync(hqLine, spawnSync(process.execPath, [bin, 'key', 'show', '--public', '--case', hq], {encoding: 'utf8'}).stdout)
+    const pkg = join(work, `transfer-${made.length}.zip.age`)
+    rmSync(pkg, {force: true})
+    made.push({hq, pkg})
+    spawnSync('sync')
+    return timed(process.execPath, [bin, 'transfer', 'export', '--to', hqLine, '--out', pkg, '--again', '--case', fieldCase])
+  })
+  let next = 0
+  const accepted = await measure(`custody transfer accept (${label})`, async () => {
+    const {hq, pkg} = made[next++]
+    spawnSync('sync')
+    const result = await timed(process.execPath, [bin, 'transfer', 'accept', pkg, '--from', fieldLine, '--case', hq])
+    rmSync(hq, {recursive: true, force: true})
+    rmSync(pkg, {force: true})
+    rmSync(`${pkg}.receipt`, {force: true})
+    rmSync(`${pkg}.receipt.sig`, {force: true})
+    return result
+  })
+  return {exported, accepted}
+}
+
+// (m) transfers: export and accept of 1,000 files / 1 GiB, beside zip -0 and unzip + sha256sum -c
+if (only.has('m')) {
+  const {files, sealCase} = sealCaseOf1000()
+  const zipped = join(work, 'zip0-m.zip')
+  const zip0 = await measure('zip -0 -r (1,000 files, 1 GiB)', () => {
+    rmSync(zipped, {force: true})
+    return shell(`cd '${files}' && zip -q -0 -r '${zipped}' .`)
+  })
+  const unpacked = join(work, 'unpacked-m')
+  // The baseline's manifest is made once, untimed (as a seal's travels with it).
+  const manifest = join(work, 'm-manifest-sha256.txt')
+  writeFileSync(manifest, spawnSync('sh', ['-c', 'sha256sum *'], {cwd: files, encoding: 'utf8', maxBuffer: 16 * MiB}).stdout)
+  const unzipCheck = await measure('unzip + sha256sum -c (1,000 files, 1 GiB)', () =>
+    shell(`rm -rf '${unpacked}' && mkdir '${unpacked}' && cd '${unpacked}' && unzip -q '${zipped}' && sha256sum --quiet -c '${manifest}'; rm -rf '${unpacked}'`),
+  )
+  const big = await handOvers('1,000 files, 1 GiB', sealCase)
+  report('(m) transfer export 1,000 files / 1 GiB (vs zip -0)', big.exported, zip0, 'MB/s', 1024 * MiB / 1e6, 0.8)
+  report('(m) transfer accept of that package (vs unzip + sha256sum -c)', big.accepted, unzipCheck, 'MB/s', 1024 * MiB / 1e6, 1.5)
+  // A package carries at most 1,000 exhibits: its peak memory from a case of 1,000 exhibits and
+  // from one of 10,000 (the first 1,000 of them sent), which must be the same.
+  const many = await handOvers('1,000 of 10,000 exhibits of 1 KiB', manyCaseOf10000())
+  for (const name of ['exported', 'accepted']) {
+    const growth = many[name].peakMiB / big[name].peakMiB
+    transferMemory.push({command: `transfer ${name === 'exported' ? 'export' : 'accept'}`, 'peak MiB, case of 1,000 (1 GiB)': big[name].peakMiB.toFixed(0), 'peak MiB, case of 10,000': many[name].peakMiB.toFixed(0), growth: `${growth.toFixed(2)}x`, aim: '<= 1.25x', verdict: growth <= 1.25 ? 'ok' : 'GROWS'})
+  }
+}
+
 console.log('')
 console.table(rows)
+if (transferMemory.length > 0) {
+  console.log('')
+  console.log('(m) peak memory of a hand-over, from a case of 1,000 exhibits and from one of 10,000 (a package carries at most 1,000):')
+  console.table(transferMemory)
+}
+
 if (hostileRows.length > 0) {
   console.log('')
   console.log('(g) hostile archives, each refused by custody verify (exit 3), beside verifying the genuine 1 GiB archive:')
