@@ -274,19 +274,26 @@ async function replay(kase: Case, file: string, event: EventOfKind<'transfer-rec
 
   const paths = receiptPaths(file, options.receiptOut)
   await giveReceipt(signed, paths)
+  return reportOf(event, file, paths, false)
+}
+
+/** The report of an acceptance, as its `transfer-received` event records it. */
+function reportOf(event: EventOfKind<'transfer-received'>, file: string, receipt: {file: string; signature: string}, accepted: boolean): AcceptReport {
+  const p = event.payload
+  const sender = parseCustodian(p.from, `event ${event.seq}`)
   return {
-    accepted: false,
+    accepted,
     transferId: p.transferId,
     sealId: p.sealId,
     from: receiverOf(sender),
     releasedAt: p.releasedAt,
     purpose: p.purpose,
     package: {file, sha256: p.package.sha256, size: p.package.size},
-    kept: kept.pkg,
+    kept: p.kept,
     treeHead: p.treeHead,
     items: p.items,
     seq: event.seq,
-    receipt: {...paths, sha256: p.receipt.sha256},
+    receipt: {...receipt, sha256: p.receipt.sha256},
   }
 }
 
@@ -334,7 +341,7 @@ async function keep(kase: Case, file: string, verified: VerifiedPackage, copy: {
   for (const [path, data] of receiptFiles(signed, {file: join(kase.dataDir, kept.receipt), signature: join(kase.dataDir, `${kept.receipt}.sig`)})) await writeFileDurably(path, data)
   const receiptSha256 = createHash('sha256').update(signed.body).digest('hex')
   const actor = options.actor?.trim() || kase.info.investigator
-  const {events} = kase.ledger.append(() => ({
+  kase.ledger.append(() => ({
     drafts: [
       {
         actor,
@@ -359,18 +366,5 @@ async function keep(kase: Case, file: string, verified: VerifiedPackage, copy: {
   await kase.recordHead()
   const paths = receiptPaths(file, options.receiptOut)
   await giveReceipt(signed, paths)
-  return {
-    accepted: true,
-    transferId: statement.transferId,
-    sealId: statement.sealId,
-    from: receiverOf(statement.from),
-    releasedAt: statement.releasedAt,
-    purpose: statement.purpose,
-    package: {file, sha256: copy.sha256, size: copy.size},
-    kept: kept.pkg,
-    treeHead: report.treeHead!,
-    items: statement.items,
-    seq: events[0]!.event.seq,
-    receipt: {...paths, sha256: receiptSha256},
-  }
+  return reportOf(kase.ledger.eventsOfKind('transfer-received').at(-1)!.event, file, paths, true)
 }
