@@ -21,8 +21,8 @@
  * each object's SHA-256) and grows by these events. At every step `custody verify` passes: an
  * object not yet recorded is checked in clear, one recorded is checked as stored.
  */
-import {existsSync, readFileSync} from 'node:fs'
-import {mkdir, readdir, rename, rm, rmdir, unlink} from 'node:fs/promises'
+import {existsSync, readFileSync, renameSync, unlinkSync} from 'node:fs'
+import {mkdir, readdir, rm, rmdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import {parseRecipient, type AgeRecipient} from '../age/x25519.js'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
@@ -201,11 +201,12 @@ async function makeCaseKeys(kase: Case, passphrase: string, intent: Intent): Pro
   const recipients = intent.recipients.map((r) => parseRecipient(r.recipient))
   const labels = new Map(intent.recipients.flatMap((r) => (r.label === undefined ? [] : [[r.recipient, r.label] as const])))
   const {caseRecipient} = await createCaseKeys(staging, passphrase, {recipients, field: intent.field, labels})
+  // Synchronous renames, as the vault's (src/vault/vault.ts, placeObject): a few, microseconds each.
   for (const file of CASE_KEY_FILES) {
-    if (existsSync(join(staging, KEYS_FOLDER, file))) await rename(join(staging, KEYS_FOLDER, file), join(keys, file))
+    if (existsSync(join(staging, KEYS_FOLDER, file))) renameSync(join(staging, KEYS_FOLDER, file), join(keys, file))
   }
 
-  await rename(join(staging, RECIPIENTS_FILE), join(kase.dataDir, RECIPIENTS_FILE))
+  renameSync(join(staging, RECIPIENTS_FILE), join(kase.dataDir, RECIPIENTS_FILE))
   await fsyncFolder(keys)
   await rm(staging, {recursive: true, force: true})
   const next: Intent = {...intent, step: 'objects', ...(caseRecipient === undefined ? {} : {caseRecipient: caseRecipient.text})}
@@ -293,7 +294,8 @@ async function removeClearObjects(kase: Case, onObject: ((done: number) => void)
       throw new CustodyError('INTEGRITY', `${stored.vault}, the encrypted form of ${object.name}, is ${actual === undefined ? 'missing' : 'not the file recorded'}; the object in clear was kept. Run \`custody verify\``, {subject: path})
     }
 
-    await unlink(object.path)
+    // Synchronous, as the vault's own metadata calls are (src/vault/vault.ts, placeObject): microseconds each.
+    unlinkSync(object.path)
     onObject?.(++done)
   }
 
