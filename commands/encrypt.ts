@@ -54,7 +54,7 @@ read; the ledger's own encryption is a later step (README, "Encryption at rest")
     // What can be said without the passphrase is said first: a case encrypted already, other recipients than a conversion begun.
     const peek = this.openCase(flags.case)
     const state = conversionState(peek)
-    checkResumedRecipients(state, {recipients, field: flags.field})
+    checkResumedRecipients(peek, state, {recipients, field: flags.field})
     if (state.step === 'done') {
       const result = encryptedAlready(peek)
       this.log(['This case is encrypted already; nothing was done.', ...renderCaseKeys(result)].join('\n'))

@@ -12,7 +12,8 @@
  *      encrypts (a temp file in `vault/tmp/`, fsync, link into its keyed address), and recorded
  *      1,000 at a time by `objects-encrypted` events (its SHA-256 and the age file it became);
  *      then one `case-encrypted` event records the case keys (and `recipient-added` each HQ
- *      recipient), as `create-case` does in a case made encrypted. A run that finds this step
+ *      recipient), as `create-case` does in a case made encrypted; before it, the witness identity
+ *      key (if any) is kept for every recipient, as in a case made encrypted. A run that finds this step
  *      begun skips what the ledger records, and records an object already at its address as
  *      stored (a link puts it there whole, or not at all);
  *   3. once `case-encrypted` is in the ledger: each plaintext object is removed, its age file
@@ -45,6 +46,7 @@ import {
   type NamedRecipient,
 } from '../keys/case-keys.js'
 import {KEYS_FOLDER} from '../keys/signing-key.js'
+import {hasIdentityKey, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
 import {Vault} from '../vault/vault.js'
 import {ENCRYPT_INTENT_FILE, VAULT_FOLDER, type Case} from './case.js'
 
@@ -116,18 +118,31 @@ async function writeIntent(kase: Case, intent: Intent): Promise<void> {
   await writeFileDurably(intentPath(kase), `${JSON.stringify(intent)}\n`, {overwrite: true})
 }
 
-/** Recipients given to a run that resumes must be those the conversion began with (or none). */
-export function checkResumedRecipients(state: ConversionState, given: {recipients: readonly AgeRecipient[]; field: boolean}): void {
-  if (state.step !== 'keys' && state.step !== 'objects') return
-  if (given.recipients.length === 0 && !given.field) return
-  const began = state.intent.recipients.map((r) => r.recipient).sort()
-  const now = given.recipients.map((r) => r.text).sort()
-  if (given.field !== state.intent.field || began.join() !== now.join()) {
+/**
+ * Recipients given to a run that resumes must be those the conversion began with (or none); given
+ * for a case whose keys the ledger records (encrypted already, or its conversion past that), those
+ * it records: other ones are refused, not ignored.
+ */
+export function checkResumedRecipients(kase: Case, state: ConversionState, given: {recipients: readonly AgeRecipient[]; field: boolean}): void {
+  if (state.step === 'start' || (given.recipients.length === 0 && !given.field)) return
+  const [began, field] =
+    state.step === 'keys' || state.step === 'objects'
+      ? [state.intent.recipients.map((r) => r.recipient), state.intent.field]
+      : [hqRecipients(kase), caseKeyMode(kase) === 'field']
+  const now = given.recipients.map((r) => r.text)
+  if (given.field !== field || [...began].sort().join() !== [...now].sort().join()) {
+    const what = state.step === 'keys' || state.step === 'objects' ? 'a conversion of this case was begun' : 'this case is encrypted'
     throw new CustodyError(
       'USAGE',
-      `a conversion of this case was begun with other recipients (${began.join(', ') || 'none'}${state.intent.field ? ', a field case' : ''}); run \`custody encrypt\` again with the same ones, or with none to complete it as begun. Nothing was done`,
+      `${what} with other recipients (${began.join(', ') || 'none'}${field ? ', a field case' : ''}); run \`custody encrypt\` again with the same ones, or with none${state.step === 'done' ? '' : ' to complete it'}; \`custody key add-recipient\` adds one to an encrypted case. Nothing was done`,
     )
   }
+}
+
+/** The recipients the ledger records but the case identity's (the first, unless a field case). */
+function hqRecipients(kase: Case): string[] {
+  const named = namedRecipients(kase).map((r) => r.recipient)
+  return caseKeyMode(kase) === 'encrypted' ? named.slice(1) : named
 }
 
 /** What `encrypt` says of a case with nothing left to convert. */
@@ -245,6 +260,8 @@ async function convertObjects(kase: Case, options: EncryptOptions, intent: Inten
     }
 
     record()
+    // The witness identity key, as a case made encrypted keeps it: for every recipient too (Threat C).
+    if (hasIdentityKey(kase.dataDir)) await keepIdentityKeyForRecipients(kase.dataDir, await openIdentityKey(kase.dataDir, options.passphrase), recipients)
     const keys = {...(intent.caseRecipient === undefined ? {} : {caseRecipient: intent.caseRecipient}), ...(intent.field ? {field: true as const} : {})}
     const hq = intent.recipients.map((r) => parseRecipient(r.recipient))
     const labels = new Map(intent.recipients.flatMap((r) => (r.label === undefined ? [] : [[r.recipient, r.label] as const])))

@@ -26,7 +26,8 @@
  * same for every passphrase typed on an ordinary keyboard.
  *
  * The ledger, not recipients.txt, is what says who the recipients are: the `create-case` event
- * (its `caseRecipient`, or `field`) and the `recipient-added` events after it.
+ * (its `caseRecipient`, or `field`), or in a case converted by `custody encrypt` its
+ * `case-encrypted` event, and the `recipient-added` events after it.
  */
 import {randomBytes} from 'node:crypto'
 import {mkdir, readFile, rm} from 'node:fs/promises'

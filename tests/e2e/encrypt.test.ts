@@ -129,6 +129,9 @@ describe('custody encrypt', () => {
     const out = join(work.path, 'decrypted')
     execFileSync('age', ['-d', '-i', hq.file, '-o', out, shown.json.vault.path])
     expect(readFileSync(out)).toEqual(readFileSync(join(SAMPLES, samples[0]!)))
+    // The witness identity key is HQ's too, as in a case made encrypted: its PKCS#8, opened by age.
+    const witnessKey = execFileSync('age', ['-d', '-i', hq.file, join(kase, '.custody', 'keys', 'identities.recipients.age')])
+    expect(witnessKey.subarray(0, 2)).toEqual(Buffer.from([0x30, 0x2e]))
   })
 
   it('shows the statement with the passphrase, and seals an archive of the same content as before', async () => {
@@ -146,10 +149,16 @@ describe('custody encrypt', () => {
     const again = await custodyJson<{status: string}>(['encrypt', '--case', kase], {env: {CUSTODY_PASSPHRASE: ''}})
     expect(again.code, again.stderr).toBe(0)
     expect(again.json.status).toBe('already')
+    // Other recipients given to an encrypted case are refused, not ignored: key add-recipient adds one.
+    const other = execFileSync('age-keygen', {encoding: 'utf8'}).match(/age1[0-9a-z]+/)![0]
+    const refused = await run(kase, ['encrypt', '--recipient', other])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toMatch(/key add-recipient/)
+    expect((await run(kase, ['encrypt', '--recipient', hq.recipient])).code).toBe(0)
   })
 })
 
-describe('custody encrypt refuses', () => {
+describe('custody encrypt refuses, and a field case', () => {
   it('a wrong passphrase (exit 2), writing nothing', async () => {
     const dir = freshCase()
     const listing = filesUnder(join(dir, '.custody'))
@@ -173,6 +182,20 @@ describe('custody encrypt refuses', () => {
     expect(filesUnder(join(dir, '.custody', 'vault', 'sha256'))).toEqual(clear)
     expect(existsSync(join(dir, '.custody', 'vault', 'objects'))).toBe(false)
     expect(existsSync(join(dir, '.custody', 'keys', 'address-key.age'))).toBe(false)
+  })
+
+  it('nothing of a field case to the laptop: with --field and a recipient, no case identity, and HQ opens it all', async () => {
+    const dir = freshCase()
+    const result = await custodyJson<{mode: string; recipients: Array<{recipient: string}>}>(['encrypt', '--field', '--recipient', hq.recipient, '--case', dir])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.json.mode).toBe('field')
+    expect(result.json.recipients.map((r) => r.recipient)).toEqual([hq.recipient])
+    expect(existsSync(join(dir, '.custody', 'keys', 'case-identity.age'))).toBe(false)
+    const sealed = await run(dir, ['seal', '--out', join(work.path, 'field.zip')])
+    expect(sealed.code).toBe(2)
+    const verified = await run(dir, ['verify', '--identity', hq.file])
+    expect(verified.code, verified.stdout).toBe(0)
+    expect(verified.stdout).toMatch(/exhibits intact \(original and metadata record re-hashed\)/)
   })
 
   it('--field without a recipient, as init does (exit 2)', async () => {
@@ -220,6 +243,11 @@ describe.runIf(spawnSync('strace', ['-V']).status === 0)('custody encrypt killed
       const ingest = await run(dir, ['ingest', join(SAMPLES, samples[0]!), '--note', 'again'])
       expect(ingest.code).not.toBe(0)
       expect(ingest.stderr).toMatch(/`custody encrypt` of this case was interrupted/)
+      // Resumed with other recipients than begun with: refused before the passphrase, nothing done.
+      const other = execFileSync('age-keygen', {encoding: 'utf8'}).match(/age1[0-9a-z]+/)![0]
+      const refused = await run(dir, ['encrypt', '--recipient', other])
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toMatch(/with other recipients/)
       const again = await custodyJson<{status: string; resumed: boolean}>(['encrypt', '--case', dir])
       expect(again.code, again.stderr).toBe(0)
       expect(again.json).toMatchObject({status: 'encrypted', resumed: true})
