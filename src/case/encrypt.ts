@@ -98,6 +98,13 @@ export function conversionState(kase: Case): ConversionState {
   return intent === undefined ? {step: 'start'} : {step: intent.step, intent}
 }
 
+/** Whether the case was made in clear and converted since (its keys recorded by `case-encrypted`, not by `create-case`). */
+export function wasConverted(kase: Case): boolean {
+  const first = kase.ledger.firstEvent().event
+  const madeWithKeys = first.action === 'create-case' && (first.payload.caseRecipient !== undefined || first.payload.field === true)
+  return !madeWithKeys && caseKeyMode(kase) !== 'none'
+}
+
 function intentPath(kase: Case): string {
   return join(kase.dataDir, ENCRYPT_INTENT_FILE)
 }

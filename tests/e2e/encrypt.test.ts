@@ -143,6 +143,20 @@ describe('custody encrypt', () => {
     expect([...after.keys()].some((p) => p.endsWith(samples[0]!))).toBe(true)
   })
 
+  it("gives, in its report, a command that checks every object as stored without custody, and fails on a changed one", async () => {
+    const out = join(work.path, 'report.html')
+    expect((await run(kase, ['report', '--out', out])).code).toBe(0)
+    const html = readFileSync(out, 'utf8')
+    const pre = /<pre>([\s\S]*?)<\/pre>/.exec(html.slice(html.indexOf('6. How to check this yourself')))?.[1] ?? ''
+    const line = pre.replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&amp;', '&').split('\n').find((l) => l.includes('objects intact as stored'))!
+    expect(spawnSync('sh', ['-c', line], {encoding: 'utf8'})).toMatchObject({status: 0, stdout: 'objects intact as stored\n'})
+    const copy = copyCase(kase, join(work.path, 'changed'))
+    const victim = filesUnder(join(copy, '.custody', 'vault', 'objects'))[0]!
+    chmodSync(victim, 0o600)
+    writeFileSync(victim, Buffer.concat([readFileSync(victim), Buffer.from('x')]))
+    expect(spawnSync('sh', ['-c', line.replaceAll(kase, copy)]).status).not.toBe(0)
+  })
+
   it('takes new evidence encrypted, and says a second run has nothing to do', async () => {
     expect((await run(kase, ['ingest', join(work.path, 'statement.txt')])).code).toBe(0)
     await verifies(kase)
