@@ -71,8 +71,6 @@ export interface EncryptOptions {
   recipients: AgeRecipient[]
   labels?: ReadonlyMap<string, string> | undefined
   field: boolean
-  /** Told after each object converted or removed. */
-  onObject?: ((done: number) => void) | undefined
 }
 
 export interface EncryptResult {
@@ -173,7 +171,7 @@ export async function encryptCase(kase: Case, options: EncryptOptions): Promise<
   if (intent?.step === 'keys') intent = await makeCaseKeys(kase, options.passphrase, intent)
   if (intent?.step === 'objects') await convertObjects(kase, options, intent)
   await kase.recordHead()
-  await removeClearObjects(kase, options.onObject)
+  await removeClearObjects(kase)
   await rm(intentPath(kase), {force: true})
   await fsyncFolder(kase.dataDir)
   return {status: 'encrypted', resumed, objects: recordedForms(kase).size, mode: caseKeyMode(kase), recipients: namedRecipients(kase)}
@@ -258,11 +256,9 @@ async function convertObjects(kase: Case, options: EncryptOptions, intent: Inten
       batch = []
     }
 
-    let done = recorded.size
     for await (const object of clearObjects(kase)) {
       if (recorded.has(object.sha256)) continue
       batch.push({sha256: object.sha256, stored: await encryptObject(vault, object)})
-      options.onObject?.(++done)
       if (batch.length === MAX_ENCRYPTED_OBJECTS_PER_EVENT) record()
     }
 
@@ -303,9 +299,8 @@ async function encryptObject(vault: Vault, object: {sha256: string; path: string
  * is checked against the SHA-256 recorded; then the folders in clear. An object the ledger does
  * not record is left (none should be: nothing is added to a case while it converts).
  */
-async function removeClearObjects(kase: Case, onObject: ((done: number) => void) | undefined): Promise<void> {
+async function removeClearObjects(kase: Case): Promise<void> {
   const recorded = recordedForms(kase)
-  let done = 0
   for await (const object of clearObjects(kase)) {
     const stored = recorded.get(object.sha256)
     if (stored === undefined) continue
@@ -320,7 +315,6 @@ async function removeClearObjects(kase: Case, onObject: ((done: number) => void)
 
     // Synchronous, as the vault's own metadata calls are (src/vault/vault.ts, placeObject): microseconds each.
     unlinkSync(object.path)
-    onObject?.(++done)
   }
 
   await removeEmptyFolders(join(kase.dataDir, VAULT_FOLDER, CLEAR_FOLDER))
