@@ -132,6 +132,8 @@ interface UnlockOptions<T> {
   background?: boolean
   /** The work only adds content (ingest): the case identity, which decrypts, stays closed (Case.unlock). */
   writeOnly?: boolean
+  /** `custody encrypt`: the signing key alone, in a case it may have begun to convert (Case.unlock). */
+  converting?: boolean
   compare?: boolean
   /** What can be refused once the case is open, before the passphrase is asked for; its result is returned as `checked`. */
   check?: (kase: Case) => T | Promise<T>
@@ -282,7 +284,7 @@ export abstract class CustodyCommand extends Command {
         // A passphrase typed at the prompt opens the key before the work starts, so that a wrong
         // one can be asked again; one from a file or the environment can only be refused.
         // An encrypted vault needs its keys before the first file is staged: opened first.
-        const keys = {writeOnly: options.writeOnly === true}
+        const keys = {writeOnly: options.writeOnly === true, converting: options.converting === true}
         if (options.background && !prompted && !kase.vault.encrypted) kase.beginUnlock(passphrase, keys)
         else await kase.unlock(passphrase, keys)
         return passphrase

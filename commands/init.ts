@@ -15,8 +15,9 @@ Creates DIR/.custody/ holding the ledger (SQLite, append-only, hash-chained) and
 originals, metadata records and statements are kept, encrypted: each an age file encrypted to
 the case identity and every recipient, named by a keyed address (no file's SHA-256 is a name on
 disk). --plaintext keeps them in clear under their SHA-256 instead, as custody did before: only
-when the disk itself is protected, and said so. The first ledger event records the case's title,
-investigator, organisation and exhibit prefix. An existing case is refused and left unchanged.
+when the disk itself is protected, and said so (\`custody encrypt\` converts such a case later).
+The first ledger event records the case's title, investigator, organisation and exhibit prefix.
+An existing case is refused and left unchanged.
 
 Init also makes the investigator's Ed25519 signing key, which signs a checkpoint of the ledger
 after every command that adds to it. The private key is kept in .custody/keys/, encrypted under

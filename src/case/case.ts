@@ -16,7 +16,7 @@ import {dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {CustodyError, fields, given, said, type Field} from '../errors.js'
 import type {AgeRecipient} from '../age/x25519.js'
-import type {CustodyEvent} from '../formats/events.js'
+import type {CustodyEvent, StoredObject} from '../formats/events.js'
 import {caseKeyMode, createCaseKeys, openCaseKeys, type CaseUnlock, refuseDestroyedKeys, recipientAddedDrafts, namedRecipients, type CaseKeyMode, type NamedRecipient} from '../keys/case-keys.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
@@ -28,13 +28,15 @@ import {KEY_ACTIONS, recordedKey} from '../keys/key-events.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
 import {createSigningKey, openSigningKey, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
 import type {VaultKeys} from '../vault/sealed-objects.js'
-import {Vault} from '../vault/vault.js'
+import {Vault, type ConvertedForms} from '../vault/vault.js'
 import {CUSTODY_VERSION} from '../version.js'
 
 export const CASE_FOLDER = '.custody'
 export const LEDGER_FILE = 'ledger.sqlite'
 export const VAULT_FOLDER = 'vault'
 export const DEFAULT_PREFIX = 'EX'
+/** In `.custody/` while `custody encrypt` converts the case (src/case/encrypt.ts): the step it is at. */
+export const ENCRYPT_INTENT_FILE = 'encrypting.json'
 
 const PREFIX_PATTERN = /^[A-Z][A-Z0-9]{0,11}$/
 
@@ -111,7 +113,7 @@ export class Case implements Disposable, AsyncDisposable {
     this.root = root
     this.dataDir = join(root, CASE_FOLDER)
     this.ledger = ledger
-    this.currentVault = new Vault(join(this.dataDir, VAULT_FOLDER))
+    this.currentVault = new Vault(join(this.dataDir, VAULT_FOLDER), undefined, convertedForms(ledger))
     this.info = caseInfoFrom(ledger.firstEvent().event)
     this.knownHeads = knownHeads
   }
@@ -269,11 +271,19 @@ export class Case implements Disposable, AsyncDisposable {
   /**
    * Opens the signing key with the passphrase; every append from now on ends with a checkpoint
    * it signs. Commands that append call this before doing any other work. `writeOnly`: the work
-   * only adds content (ingest), and the case identity stays closed (openCaseKeys).
+   * only adds content (ingest), and the case identity stays closed (openCaseKeys). `converting`:
+   * `custody encrypt`, which may run on a conversion it began before (refuseIfConverting).
    */
-  async unlock(passphrase: string, options: {writeOnly?: boolean} = {}): Promise<Signer> {
+  async unlock(passphrase: string, options: {writeOnly?: boolean; converting?: boolean} = {}): Promise<Signer> {
     this.refuseIfKeysDestroyed()
-    const signer = options.writeOnly === true ? await this.unlockForWriting(passphrase) : await this.unlockAll(passphrase)
+    // `custody encrypt` opens the signing key alone: it makes or opens the case keys itself.
+    if (options.converting !== true) this.refuseIfConverting()
+    const signer =
+      options.converting === true
+        ? await openSigningKey(this.dataDir, this.signingKey().fingerprint, passphrase)
+        : options.writeOnly === true
+          ? await this.unlockForWriting(passphrase)
+          : await this.unlockAll(passphrase)
     this.ledger.useSigner({caseId: this.info.caseId, signer})
     this.unlocked = signer
     return signer
@@ -299,6 +309,16 @@ export class Case implements Disposable, AsyncDisposable {
     const signer = await openSigningKey(this.dataDir, this.signingKey().fingerprint, passphrase)
     await this.openVault({passphrase, writeOnly: true})
     return signer
+  }
+
+  /**
+   * Refuses to add to a case that `custody encrypt` began to convert and has not finished (a crash,
+   * or a kill): its keys are not yet those the ledger records, and nothing new may land in clear.
+   */
+  refuseIfConverting(): void {
+    if (existsSync(join(this.dataDir, ENCRYPT_INTENT_FILE))) {
+      throw new CustodyError('INTERRUPTED', 'a `custody encrypt` of this case was interrupted before it finished; nothing was added. Run `custody encrypt` again to complete it (the case verifies meanwhile)')
+    }
   }
 
   /** Refuses, in one line, a case whose local keys were destroyed (`custody key destroy`): no passphrase opens it now. */
@@ -349,6 +369,18 @@ export class Case implements Disposable, AsyncDisposable {
   /** For `await using`: the same. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close()
+  }
+}
+
+/**
+ * The stored forms `custody encrypt` recorded (objects-encrypted events), read once, when first
+ * asked for: only a vault whose events record no stored form asks (a converted case's).
+ */
+function convertedForms(ledger: Ledger): ConvertedForms {
+  let forms: Map<string, StoredObject> | undefined
+  return (sha256) => {
+    forms ??= new Map(ledger.eventsOfKind('objects-encrypted').flatMap(({event}) => event.payload.objects.map((o): [string, StoredObject] => [o.sha256, o.stored])))
+    return forms.get(sha256)
   }
 }
 

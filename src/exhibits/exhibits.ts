@@ -85,6 +85,7 @@ export function getExhibit(kase: Case, exhibit: string, options: {withEvents?: b
   const {id, ingest} = knownExhibit(kase, exhibit)
 
   const p = ingest.event.payload
+  const vaultPath = kase.vault.storedForm(p.digests.sha256, p.stored)?.vault ?? p.vault
   return {
     exhibit: id,
     caseId: kase.info.caseId,
@@ -100,7 +101,8 @@ export function getExhibit(kase: Case, exhibit: string, options: {withEvents?: b
     ingestedBy: ingest.event.actor,
     // Where the event says (an encrypted object's keyed address needs the key to compute).
     metadata: {...p.metadata, recordPath: p.metadata.stored === undefined ? kase.vault.objectPath(p.metadata.record) : join(kase.dataDir, p.metadata.stored.vault)},
-    vault: {path: join(kase.dataDir, p.vault), relativePath: p.vault},
+    // A case converted by `custody encrypt`: where the object went (its ingest event says where it was).
+    vault: {path: join(kase.dataDir, vaultPath), relativePath: vaultPath},
     events: options.withEvents === false ? [] : kase.ledger.events(id).map(view),
   }
 }

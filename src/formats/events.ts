@@ -67,6 +67,9 @@ export const MAX_SEALED_EXHIBITS_PER_EVENT = 1000
 /** The most items one transfer releases: its `transfer-released` event lists them all, and stays far under the event size limit. */
 export const MAX_TRANSFER_ITEMS = 1000
 
+/** The most objects one `objects-encrypted` event lists: some 300 bytes each, well inside an event's limit. */
+export const MAX_ENCRYPTED_OBJECTS_PER_EVENT = 1000
+
 /** A witness code (W-014): letters, digits, '.', '_' or '-', at most 32, never a name. */
 export const WITNESS_CODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/
 
@@ -320,6 +323,30 @@ export interface KeysDestroyedPayload {
   reason: string | null
 }
 
+/** One object of a vault converted by `custody encrypt`: the plaintext's SHA-256 (as its events name it) and the age file it became. */
+export interface EncryptedObject {
+  sha256: string
+  stored: StoredObject
+}
+
+/**
+ * `objects-encrypted`: objects of a case in clear, each now an age file at its keyed address
+ * (`custody encrypt`, src/case/encrypt.ts). The events that named them (ingest, testimony) record
+ * no stored form: these do, so that `custody verify` checks them as stored without a key.
+ */
+export interface ObjectsEncryptedPayload {
+  objects: EncryptedObject[]
+}
+
+/** `case-encrypted`: a case in clear now has case keys (`custody encrypt`); what `create-case` says of them in a case made encrypted. */
+export interface CaseEncryptedPayload {
+  /** The case identity's age recipient; absent in a field case. */
+  caseRecipient?: string
+  field?: true
+  /** How many objects the `objects-encrypted` events before it converted. */
+  objects: number
+}
+
 /** `key-created` (the case's first signing key) and, with `replaces` and `reason`, `key-rotated`. */
 export interface KeyCreatedPayload {
   algorithm: 'Ed25519'
@@ -570,6 +597,8 @@ export interface PayloadOf {
   'transfer-released': TransferReleasedPayload
   'transfer-received': TransferReceivedPayload
   'transfer-acknowledged': TransferAcknowledgedPayload
+  'objects-encrypted': ObjectsEncryptedPayload
+  'case-encrypted': CaseEncryptedPayload
 }
 
 /** Every action custody writes. */
@@ -738,6 +767,16 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
   'key-rotated': {exhibit: 'none', payload: object<KeyRotatedPayload>({...keyCreatedShape, replaces: fingerprint, reason: anyText})},
   'recipient-added': {exhibit: 'none', payload: object<RecipientAddedPayload>({recipient: ageRecipient, label: optional(nonEmpty)})},
   'keys-destroyed': {exhibit: 'none', payload: object<KeysDestroyedPayload>({files: list(text({pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, expected: 'a file name under .custody/keys/'}), {unique: true}), reason: nullable(nonEmpty)})},
+  'objects-encrypted': {
+    exhibit: 'none',
+    payload: object<ObjectsEncryptedPayload>({objects: list(object<EncryptedObject>({sha256: hex64, stored: storedObject}), {min: 1, max: MAX_ENCRYPTED_OBJECTS_PER_EVENT})}),
+  },
+  'case-encrypted': {
+    exhibit: 'none',
+    payload: object<CaseEncryptedPayload>({caseRecipient: optional(ageRecipient), field: optional(literal(true)), objects: count}),
+    consistent: (e) =>
+      (e.payload.field === true) === (e.payload.caseRecipient !== undefined) ? ['payload.caseRecipient', 'a case recipient, unless a field case (and none in one)', String(e.payload.caseRecipient)] : undefined,
+  },
   config: {exhibit: 'none', payload: configPayload},
   ingest: {
     exhibit: 'required',

@@ -26,7 +26,8 @@
  * same for every passphrase typed on an ordinary keyboard.
  *
  * The ledger, not recipients.txt, is what says who the recipients are: the `create-case` event
- * (its `caseRecipient`, or `field`) and the `recipient-added` events after it.
+ * (its `caseRecipient`, or `field`), or in a case converted by `custody encrypt` its
+ * `case-encrypted` event, and the `recipient-added` events after it.
  */
 import {randomBytes} from 'node:crypto'
 import {mkdir, readFile, rm} from 'node:fs/promises'
@@ -173,15 +174,29 @@ export function caseKeyMode(kase: CaseKeyHolder): CaseKeyMode {
 }
 
 function keyModeOf(ledger: Ledger): CaseKeyMode {
+  const keys = keysRecord(ledger)
+  if (keys === undefined) return 'none'
+  return keys.field === true ? 'field' : keys.caseRecipient === undefined ? 'none' : 'encrypted'
+}
+
+/**
+ * The event that says what case keys the case has: its first (`create-case`) in a case made
+ * encrypted; in a case made in clear, its `case-encrypted` event once `custody encrypt` has
+ * converted it (looked up by action only then: a case in clear has a schema-2 ledger, indexed
+ * by action).
+ */
+function keysRecord(ledger: Ledger): {caseRecipient?: string; field?: true; seq: number} | undefined {
   const first = ledger.firstEvent().event
-  if (first.action !== 'create-case') return 'none'
-  return first.payload.field === true ? 'field' : first.payload.caseRecipient === undefined ? 'none' : 'encrypted'
+  if (first.action !== 'create-case') return undefined
+  if (first.payload.field === true || first.payload.caseRecipient !== undefined) return {...first.payload, seq: first.seq}
+  const converted = ledger.eventsOfKind('case-encrypted').at(-1)?.event
+  return converted === undefined ? undefined : {...converted.payload, seq: converted.seq}
 }
 
 /** Every recipient the ledger records, the case identity's first, with its label and event. */
 export function namedRecipients(kase: CaseKeyHolder): NamedRecipient[] {
-  const first = kase.ledger.firstEvent()
-  const own = first.event.action === 'create-case' && first.event.payload.caseRecipient !== undefined ? [{recipient: first.event.payload.caseRecipient, label: 'case identity', seq: first.event.seq}] : []
+  const keys = keysRecord(kase.ledger)
+  const own = keys?.caseRecipient === undefined ? [] : [{recipient: keys.caseRecipient, label: 'case identity', seq: keys.seq}]
   const added = kase.ledger.eventsOfKind('recipient-added').map(({event}) => ({recipient: event.payload.recipient, label: event.payload.label ?? 'HQ recipient', seq: event.seq}))
   const seen = new Set<string>()
   return [...own, ...added].filter((r) => !seen.has(r.recipient) && seen.add(r.recipient))
@@ -385,6 +400,14 @@ export async function rewriteRecipientCopies(kase: CaseKeyHolder, passphrase: st
     addressKey.fill(0)
     text?.fill(0)
   }
+}
+
+/**
+ * The address key under the passphrase, as `custody encrypt` opens it while it converts a case:
+ * before the ledger records the case keys (openCaseKeys reads them from it), and write-only.
+ */
+export async function openAddressKey(dataDir: string, passphrase: string): Promise<Buffer> {
+  return checkAddressKey(await openWithPassphrase(dataDir, ADDRESS_KEY_FILE, passphrase), keyPath(dataDir, ADDRESS_KEY_FILE))
 }
 
 /** The case identity's text as it is kept (for a rewrap under a new passphrase). */

@@ -11,6 +11,7 @@
  */
 import type {Case} from '../case/case.js'
 import {CASE_FOLDER} from '../case/case.js'
+import {wasConverted} from '../case/encrypt.js'
 import {messageOf} from '../errors.js'
 import type {CustodyEvent} from '../formats/events.js'
 import {sealedExhibit} from '../seal/statement.js'
@@ -140,10 +141,13 @@ function checkSteps(m: ReportMessages, kase: Case): ReportModel['howToCheck'] {
   const dir = quoted(kase.root)
   const custodyDir = quoted(`${kase.root}/${CASE_FOLDER}`)
   const at = (path: string): string => `json_extract(event,'$.${path}')`
+  // A case converted by `custody encrypt`: its objects' stored forms are in its objects-encrypted events.
+  const converted = `SELECT json_extract(o.value,'$.stored.sha256') || '  ' || json_extract(o.value,'$.stored.vault') FROM events, json_each(${at('payload.objects')}) AS o WHERE ${at('action')}='objects-encrypted'`
+  const query = `SELECT ${at('payload.stored.sha256')} || '  ' || ${at('payload.stored.vault')} FROM events WHERE ${at('action')}='ingest'`
   const vault = kase.vault.encrypted
     ? [
-        '# Each vault object as stored (an age file), against the SHA-256 its ingest event records:',
-        `cd ${custodyDir} && sqlite3 ledger.sqlite "SELECT ${at('payload.stored.sha256')} || '  ' || ${at('payload.stored.vault')} FROM events WHERE ${at('action')}='ingest'" | sha256sum -c --quiet && echo "objects intact as stored"`,
+        `# Each vault object as stored (an age file), against the SHA-256 its ingest event records${wasConverted(kase) ? ', or, for those it holds from before the case was encrypted (`custody encrypt`), its objects-encrypted event' : ''}:`,
+        `cd ${custodyDir} && sqlite3 ledger.sqlite "${wasConverted(kase) ? `${query} AND ${at('payload.stored')} IS NOT NULL UNION ALL ${converted}` : query}" | sha256sum -c --quiet && echo "objects intact as stored"`,
         "# By content, with a recipient's identity: age -d -i hq.key OBJECT | sha256sum gives the event's digests.sha256.",
       ]
     : ['# Every vault object, named by its SHA-256:', `cd ${quoted(`${kase.root}/${CASE_FOLDER}/vault/sha256`)} && for f in */*; do echo "\${f#*/}  $f"; done | sha256sum -c --quiet && echo "vault intact"`]

@@ -157,6 +157,13 @@ async function storedFormOf(path: string): Promise<{sha256: string; size: number
   return {sha256, size}
 }
 
+/**
+ * The stored form of an object that `custody encrypt` converted (its `objects-encrypted` events),
+ * by the plaintext's SHA-256: the events that name it (ingest, testimony) were written in clear
+ * and record none.
+ */
+export type ConvertedForms = (sha256: string) => StoredObject | undefined
+
 export class Vault {
   readonly root: string
   /** The case's keys: the vault is encrypted when they are given (`withKeys`). */
@@ -165,15 +172,26 @@ export class Vault {
   /** Given keys, or holding encrypted objects (a case opened without its keys, by `verify`): seen once, when opened. */
   readonly encrypted: boolean
 
-  constructor(root: string, keys?: VaultKeys) {
+  private readonly converted: ConvertedForms | undefined
+
+  constructor(root: string, keys?: VaultKeys, converted?: ConvertedForms) {
     this.root = root
     this.keys = keys
     this.encrypted = keys !== undefined || existsSync(join(root, SEALED_FOLDER))
+    this.converted = converted
   }
 
   /** The same vault, encrypted with the case's keys once they are unlocked. */
   withKeys(keys: VaultKeys): Vault {
-    return new Vault(this.root, keys)
+    return new Vault(this.root, keys, this.converted)
+  }
+
+  /**
+   * An object's stored form: the one its event records, else, in an encrypted vault, the one
+   * `custody encrypt` recorded when it converted it; undefined for an object in clear.
+   */
+  storedForm(sha256: string, recorded: StoredObject | undefined): StoredObject | undefined {
+    return recorded ?? (this.encrypted ? this.converted?.(sha256) : undefined)
   }
 
   static objectRelativePath(sha256: string): string {
@@ -184,7 +202,10 @@ export class Vault {
   /** Where the object of this plaintext SHA-256 lives, relative to the vault: keyed when encrypted. */
   relativePath(sha256: string): string {
     if (this.keys !== undefined) return sealedRelativePath(this.keys.addressKey, sha256)
-    // An encrypted object's address is keyed: without the keys it cannot be found, let alone read.
+    // An encrypted object's address is keyed: without the keys it cannot be found, let alone read,
+    // unless `custody encrypt` recorded it (its path is in the ledger, as an ingest event's is).
+    const converted = this.encrypted ? this.converted?.(sha256) : undefined
+    if (converted !== undefined) return converted.vault.slice(converted.vault.indexOf('/') + 1)
     if (this.encrypted) throw identityNeeded(`the vault object of SHA-256 ${sha256}`)
     return Vault.objectRelativePath(sha256)
   }
@@ -472,7 +493,8 @@ export class Vault {
    * before the recipient whose identity was given was added. Its age file is the one the ledger
    * records (a header edited to shut a recipient out fails that check), so it is no damage.
    */
-  async checkRecorded(expected: ObjectCheck['expected'], stored: StoredObject | undefined): Promise<ObjectCheck & {asStored: boolean; notForKey?: boolean}> {
+  async checkRecorded(expected: ObjectCheck['expected'], recorded: StoredObject | undefined): Promise<ObjectCheck & {asStored: boolean; notForKey?: boolean}> {
+    const stored = this.storedForm(expected.sha256, recorded)
     const asStored = stored !== undefined && !(this.keys !== undefined && this.readable)
     if (asStored) return {...(await this.checkStored(stored)), asStored}
     // An event that records no stored form names an object in clear, at its SHA-256, whatever the vault.

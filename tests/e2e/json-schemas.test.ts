@@ -162,6 +162,11 @@ describe('the JSON Schemas of docs/json/', () => {
     const hq = generateIdentity().recipient
     expect((await valid<{added: unknown[]}>(['key', 'add-recipient', hq, '--label', 'HQ', ...c])).added).toHaveLength(1)
     expect((await valid<{already: string[]}>(['key', 'add-recipient', hq, ...c])).already).toEqual([hq])
+    // A case in clear encrypted, then encrypted again (nothing left to do): both forms of the document.
+    const clear = await newCase(undefined, {plaintext: true})
+    others.push(clear)
+    expect((await valid<{status: string}>(['encrypt', '--recipient', hq, '--case', clear.dir])).status).toBe('encrypted')
+    expect((await valid<{status: string}>(['encrypt', '--case', clear.dir])).status).toBe('already')
     await valid(['log', ...c])
     await valid(['log', '--action', 'seal', '--limit', '1', ...c])
     await valid(['version'])

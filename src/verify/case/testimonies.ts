@@ -87,7 +87,7 @@ async function checkIdentity(
   fingerprint: string | 'destroyed' | undefined,
 ): Promise<CaseFinding[]> {
   const problems: CaseFinding[] = []
-  const {stored} = identity
+  const stored = kase.vault.storedForm(identity.sealedRecord, identity.stored)
   claims.reference(stored === undefined ? identity.sealedRecord : addressOf(stored))
   // Encrypted without a key that opens it: checked as stored (the vault check says what that leaves out).
   const sealed = await kase.vault.checkRecorded({sha256: identity.sealedRecord}, stored)

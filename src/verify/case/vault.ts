@@ -47,7 +47,8 @@ export const vaultCheck: CaseCheck = {
 /** Checks one exhibit's original, then its metadata record, counting each in `progress`; returns whether both are intact. */
 async function checkExhibit(context: CaseContext, claim: ExhibitClaim, problems: CaseFinding[], progress: VerifyProgress): Promise<boolean> {
   const {kase, claims} = context
-  claims.reference(claim.stored === undefined ? claim.sha256 : addressOf(claim.stored.original))
+  const storedOriginal = kase.vault.storedForm(claim.sha256, claim.stored?.original)
+  claims.reference(storedOriginal === undefined ? claim.sha256 : addressOf(storedOriginal))
   const original = await kase.vault.checkRecorded(
     {sha256: claim.sha256, ...(claim.size === undefined ? {} : {size: claim.size}), ...(claim.sha512 === undefined ? {} : {sha512: claim.sha512})},
     claim.stored?.original,
@@ -63,7 +64,7 @@ async function checkExhibit(context: CaseContext, claim: ExhibitClaim, problems:
     problems.push({check: 'metadata-record', subject: claim.exhibit, message: 'its ingest event names no metadata record'})
     ok = false
   } else {
-    const stored = claim.stored?.record
+    const stored = kase.vault.storedForm(claim.record, claim.stored?.record)
     claims.reference(stored === undefined ? claim.record : addressOf(stored))
     const record = await kase.vault.checkRecorded({sha256: claim.record}, stored)
     if (record.notForKey === true) context.notForKey++

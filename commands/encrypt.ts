@@ -1,0 +1,77 @@
+import {Flags} from '@oclif/core'
+import {checkResumedRecipients, conversionState, encryptCase, encryptedAlready, type EncryptResult} from '../src/case/encrypt.js'
+import {checkFieldRecipients, readGivenRecipients} from '../src/keys/recipients.js'
+import {renderCaseKeys} from '../src/render/reports.js'
+import {plural} from '../src/render/text.js'
+import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
+
+export default class Encrypt extends CustodyCommand {
+  static override args = {}
+
+  static override description = prose`Encrypt a case whose vault is in clear, in place.
+
+For a case made with \`init --plaintext\`, or before custody encrypted cases. It gets the case keys
+\`custody init\` makes (a case identity under the passphrase, an address key; --recipient and
+--recipients-file add HQ's recipients, --field makes a field case, as for init), and every object
+of its vault (originals, metadata records, statements, sealed identities) becomes an age file at a
+keyed address, encrypted as it is read, never copied in clear. The ledger records each object's
+new stored form (objects-encrypted events), then the case keys (case-encrypted, and recipient-added
+for each HQ recipient); only then are the objects in clear removed, each once its age file is
+checked. The passphrase is the case's: it opens the signing key that signs the new checkpoints.
+
+Crash-safe: .custody/encrypting.json names the step reached (it holds no secret). A run killed at
+any point leaves a case that \`custody verify\` passes, and that refuses to be added to until
+\`custody encrypt\` is run again, which completes the conversion. A case already encrypted is said
+so (exit 0), and nothing is done. An object in clear whose bytes are not its SHA-256 is refused
+(exit 3, naming it) before anything is written.
+
+What stays in clear: the ledger. Its events are kept as they were written (a ledger is never
+rewritten), so their bodies still name each object's SHA-256, each file's name and what ExifTool
+read; the ledger's own encryption is a later step (README, "Encryption at rest").`
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %> --recipients-file hq-recipients.txt', description: "Encrypt the case in the working directory; HQ's identities open it too"},
+    {command: '<%= config.bin %> <%= command.id %> --case old-case --passphrase-file ~/.custody-pass', description: 'Encrypt a case without a prompt, for a script'},
+    {
+      command: '<%= config.bin %> <%= command.id %> --field --recipient age1kxqjker7a6l3tvp6zd9jckjrhr5n524e6v8gvqejf0454y2t4c4qkh3e3w',
+      description: 'Make it a field case: only the HQ recipient decrypts its content',
+    },
+    {command: '<%= config.bin %> <%= command.id %>', description: 'Complete a conversion that was interrupted'},
+  ]
+
+  static override flags = {
+    case: caseFlag,
+    'passphrase-file': passphraseFileFlag,
+    recipient: Flags.string({description: "an HQ age recipient (age1…, age-keygen's public key) whose identity opens the whole case; repeatable", multiple: true, helpValue: 'AGE1…'}),
+    'recipients-file': Flags.string({description: 'an age recipients file (one age1… a line; a comment above a line labels it): each opens the whole case', helpValue: 'FILE'}),
+    field: Flags.boolean({description: 'a field case: no key on this laptop decrypts its content, only the recipients (needs one)', default: false}),
+  }
+
+  async run(): Promise<EncryptResult> {
+    const {flags} = await this.parse(Encrypt)
+    const {recipients, labels} = await readGivenRecipients({recipient: flags.recipient, recipientsFile: flags['recipients-file']})
+    checkFieldRecipients(flags.field, recipients)
+    // What can be said without the passphrase is said first: a case encrypted already, other recipients than a conversion begun.
+    const peek = this.openCase(flags.case)
+    const state = conversionState(peek)
+    checkResumedRecipients(peek, state, {recipients, field: flags.field})
+    if (state.step === 'done') {
+      const result = encryptedAlready(peek)
+      this.log(['This case is encrypted already; nothing was done.', ...renderCaseKeys(result)].join('\n'))
+      return result
+    }
+
+    peek.close()
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'encrypt', {converting: true})
+    using kase = opened
+    const result = await encryptCase(kase, {passphrase, recipients, labels, field: flags.field})
+    this.log(
+      [
+        `Encrypted the case${result.resumed ? ' (completing a conversion begun before)' : ''}: ${plural(result.objects, 'vault object')} now age files at keyed addresses; the copies in clear were removed.`,
+        ...renderCaseKeys(result),
+        'Still in clear: the ledger (each event as written, with its SHA-256s and file names); its encryption is a later step.',
+      ].join('\n'),
+    )
+    return result
+  }
+}

@@ -1,0 +1,332 @@
+/**
+ * `custody encrypt`: converts a case in clear (made with `init --plaintext`, or before custody
+ * encrypted cases) in place, into one whose keys and vault are those `custody init` makes
+ * (docs/design/encryption-at-rest.md, "Conversion").
+ *
+ * Crash-safe by steps, each named in `.custody/encrypting.json` (the intent file: the step, the
+ * mode and the recipients' public keys, nothing secret) until the ledger can say it:
+ *   1. `keys`: the case keys are made in a staging folder (the same createCaseKeys as init's),
+ *      then renamed into `.custody/keys/`. A run that finds this step begun makes them again:
+ *      nothing was encrypted with the first ones;
+ *   2. `objects`: each object of `vault/sha256/` is encrypted beside its plaintext, as ingest
+ *      encrypts (a temp file in `vault/tmp/`, fsync, link into its keyed address), and recorded
+ *      1,000 at a time by `objects-encrypted` events (its SHA-256 and the age file it became);
+ *      then one `case-encrypted` event records the case keys (and `recipient-added` each HQ
+ *      recipient), as `create-case` does in a case made encrypted; before it, the witness identity
+ *      key (if any) is kept for every recipient, as in a case made encrypted. A run that finds this step
+ *      begun skips what the ledger records, and records an object already at its address as
+ *      stored (a link puts it there whole, or not at all);
+ *   3. once `case-encrypted` is in the ledger: each plaintext object is removed, its age file
+ *      first checked against the SHA-256 recorded; then the intent file.
+ * No event is rewritten: the ledger stays as it was (schema 2, event bodies in clear: they name
+ * each object's SHA-256) and grows by these events. At every step `custody verify` passes: an
+ * object not yet recorded is checked in clear, one recorded is checked as stored.
+ */
+import {existsSync, readFileSync, renameSync, unlinkSync} from 'node:fs'
+import {mkdir, readdir, rm, rmdir} from 'node:fs/promises'
+import {join} from 'node:path'
+import {parseRecipient, type AgeRecipient} from '../age/x25519.js'
+import {CustodyError, errnoOf, messageOf} from '../errors.js'
+import {MAX_ENCRYPTED_OBJECTS_PER_EVENT, type EncryptedObject, type StoredObject} from '../formats/events.js'
+import {HEX64} from '../formats/guards.js'
+import {digestFile} from '../hashing/digests.js'
+import {fsyncFolder, PRIVATE_FOLDER, writeFileDurably} from '../io/files.js'
+import {
+  ADDRESS_KEY_FILE,
+  ADDRESS_KEY_RECIPIENTS_FILE,
+  CASE_IDENTITY_FILE,
+  CASE_IDENTITY_RECIPIENTS_FILE,
+  caseKeyMode,
+  createCaseKeys,
+  namedRecipients,
+  openAddressKey,
+  RECIPIENTS_FILE,
+  recipientAddedDrafts,
+  type CaseKeyMode,
+  type NamedRecipient,
+} from '../keys/case-keys.js'
+import {KEYS_FOLDER} from '../keys/signing-key.js'
+import {hasIdentityKey, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
+import {Vault} from '../vault/vault.js'
+import {ENCRYPT_INTENT_FILE, VAULT_FOLDER, type Case} from './case.js'
+
+/** The folder of a vault in clear, under the vault. */
+const CLEAR_FOLDER = 'sha256'
+/** Where the case keys are made before they are renamed into `.custody/keys/`. */
+const STAGING_FOLDER = 'encrypting-keys'
+const CASE_KEY_FILES = [CASE_IDENTITY_FILE, CASE_IDENTITY_RECIPIENTS_FILE, ADDRESS_KEY_FILE, ADDRESS_KEY_RECIPIENTS_FILE]
+
+/** The intent file: public facts only (recipients are public keys). */
+interface Intent {
+  v: 1
+  step: 'keys' | 'objects'
+  field: boolean
+  recipients: Array<{recipient: string; label?: string}>
+  /** Once the keys are made (step `objects`), unless a field case. */
+  caseRecipient?: string
+}
+
+export interface EncryptOptions {
+  passphrase: string
+  recipients: AgeRecipient[]
+  labels?: ReadonlyMap<string, string> | undefined
+  field: boolean
+}
+
+export interface EncryptResult {
+  /** `already`: nothing was left to do (a case made encrypted, or converted before). */
+  status: 'encrypted' | 'already'
+  /** Whether this run completed a conversion an earlier run began. */
+  resumed: boolean
+  /** The objects the ledger records as converted. */
+  objects: number
+  mode: CaseKeyMode
+  recipients: NamedRecipient[]
+}
+
+/** Where a conversion stands: from the ledger, the intent file and the vault. */
+export type ConversionState = {step: 'done'} | {step: 'start'} | {step: 'keys' | 'objects'; intent: Intent} | {step: 'remove'}
+
+export function conversionState(kase: Case): ConversionState {
+  const intent = readIntent(kase)
+  if (caseKeyMode(kase) !== 'none') {
+    return intent === undefined && !existsSync(join(kase.dataDir, VAULT_FOLDER, CLEAR_FOLDER)) ? {step: 'done'} : {step: 'remove'}
+  }
+
+  return intent === undefined ? {step: 'start'} : {step: intent.step, intent}
+}
+
+/** Whether the case was made in clear and converted since (its keys recorded by `case-encrypted`, not by `create-case`). */
+export function wasConverted(kase: Case): boolean {
+  const first = kase.ledger.firstEvent().event
+  const madeWithKeys = first.action === 'create-case' && (first.payload.caseRecipient !== undefined || first.payload.field === true)
+  return !madeWithKeys && caseKeyMode(kase) !== 'none'
+}
+
+function intentPath(kase: Case): string {
+  return join(kase.dataDir, ENCRYPT_INTENT_FILE)
+}
+
+function readIntent(kase: Case): Intent | undefined {
+  const path = intentPath(kase)
+  if (!existsSync(path)) return undefined
+  try {
+    const intent = JSON.parse(readFileSync(path, 'utf8')) as Intent
+    if (intent.v !== 1 || (intent.step !== 'keys' && intent.step !== 'objects') || !Array.isArray(intent.recipients)) throw new Error('not an intent file of this version')
+    return intent
+  } catch (error) {
+    throw new CustodyError('INTEGRITY', `${path}, which says how far \`custody encrypt\` went, cannot be read (${messageOf(error)}); keep a copy of the case as it is`, {subject: path})
+  }
+}
+
+async function writeIntent(kase: Case, intent: Intent): Promise<void> {
+  await writeFileDurably(intentPath(kase), `${JSON.stringify(intent)}\n`, {overwrite: true})
+}
+
+/**
+ * Recipients given to a run that resumes must be those the conversion began with (or none); given
+ * for a case whose keys the ledger records (encrypted already, or its conversion past that), those
+ * it records: other ones are refused, not ignored.
+ */
+export function checkResumedRecipients(kase: Case, state: ConversionState, given: {recipients: readonly AgeRecipient[]; field: boolean}): void {
+  if (state.step === 'start' || (given.recipients.length === 0 && !given.field)) return
+  const [began, field] =
+    state.step === 'keys' || state.step === 'objects'
+      ? [state.intent.recipients.map((r) => r.recipient), state.intent.field]
+      : [hqRecipients(kase), caseKeyMode(kase) === 'field']
+  const now = given.recipients.map((r) => r.text)
+  if (given.field !== field || [...began].sort().join() !== [...now].sort().join()) {
+    const what = state.step === 'keys' || state.step === 'objects' ? 'a conversion of this case was begun' : 'this case is encrypted'
+    throw new CustodyError(
+      'USAGE',
+      `${what} with other recipients (${began.join(', ') || 'none'}${field ? ', a field case' : ''}); run \`custody encrypt\` again with the same ones, or with none${state.step === 'done' ? '' : ' to complete it'}; \`custody key add-recipient\` adds one to an encrypted case. Nothing was done`,
+    )
+  }
+}
+
+/** The recipients the ledger records but the case identity's (the first, unless a field case). */
+function hqRecipients(kase: Case): string[] {
+  const named = namedRecipients(kase).map((r) => r.recipient)
+  return caseKeyMode(kase) === 'encrypted' ? named.slice(1) : named
+}
+
+/** What `encrypt` says of a case with nothing left to convert. */
+export function encryptedAlready(kase: Case): EncryptResult {
+  return {status: 'already', resumed: false, objects: recordedForms(kase).size, mode: caseKeyMode(kase), recipients: namedRecipients(kase)}
+}
+
+/** Converts the case (see the top of this file). Its signing key must be open (Case.unlock, converting). */
+export async function encryptCase(kase: Case, options: EncryptOptions): Promise<EncryptResult> {
+  const state = conversionState(kase)
+  const resumed = state.step !== 'start'
+  if (state.step === 'done') return encryptedAlready(kase)
+  await kase.assertIntactHead()
+  let intent = 'intent' in state ? state.intent : undefined
+  if (state.step === 'start') {
+    await checkClearObjects(kase)
+    intent = {v: 1, step: 'keys', field: options.field, recipients: options.recipients.map((r) => ({recipient: r.text, ...labelOf(options.labels, r)}))}
+    await writeIntent(kase, intent)
+  }
+
+  if (intent?.step === 'keys') intent = await makeCaseKeys(kase, options.passphrase, intent)
+  if (intent?.step === 'objects') await convertObjects(kase, options, intent)
+  await kase.recordHead()
+  await removeClearObjects(kase)
+  await rm(intentPath(kase), {force: true})
+  await fsyncFolder(kase.dataDir)
+  return {status: 'encrypted', resumed, objects: recordedForms(kase).size, mode: caseKeyMode(kase), recipients: namedRecipients(kase)}
+}
+
+function labelOf(labels: ReadonlyMap<string, string> | undefined, r: AgeRecipient): {label?: string} {
+  const label = labels?.get(r.text)
+  return label === undefined ? {} : {label}
+}
+
+/** Each object of the vault in clear, by name (its SHA-256), sorted: a folder at a time. */
+async function* clearObjects(kase: Case): AsyncGenerator<{sha256: string; path: string; name: string}> {
+  const top = join(kase.dataDir, VAULT_FOLDER, CLEAR_FOLDER)
+  for (const prefix of (await readdir(top).catch(() => [])).sort()) {
+    for (const sha256 of (await readdir(join(top, prefix)).catch(() => [])).sort()) {
+      yield {sha256, path: join(top, prefix, sha256), name: `${VAULT_FOLDER}/${CLEAR_FOLDER}/${prefix}/${sha256}`}
+    }
+  }
+}
+
+/**
+ * Before anything is written: every object in clear must be what its name says (its SHA-256). One
+ * that is not (damaged, or edited) is INTEGRITY naming it; so is a file that is no custody object.
+ */
+async function checkClearObjects(kase: Case): Promise<void> {
+  for await (const {sha256, path, name} of clearObjects(kase)) {
+    if (!HEX64.test(sha256) || !name.endsWith(`/${sha256.slice(0, 2)}/${sha256}`)) {
+      throw new CustodyError('INTEGRITY', `${name} is not a custody object (its name is not a SHA-256 in its folder); nothing was encrypted. Move it out of the vault, run \`custody verify\`, then encrypt`, {subject: path})
+    }
+
+    const actual = (await digestFile(path, 'sha256')).sha256
+    if (actual !== sha256) {
+      throw new CustodyError('INTEGRITY', `${name} does not hold what its name says (its SHA-256 is ${actual}): the object was changed or damaged; nothing was encrypted or removed. Run \`custody verify\`, and restore the object from a copy of the case`, {subject: path})
+    }
+  }
+}
+
+/** Step 1: the case keys made in a staging folder, then renamed into place; the intent moves on to `objects`. */
+async function makeCaseKeys(kase: Case, passphrase: string, intent: Intent): Promise<Intent> {
+  const keys = join(kase.dataDir, KEYS_FOLDER)
+  const staging = join(kase.dataDir, STAGING_FOLDER)
+  // What a run killed at this step left: nothing was encrypted with it.
+  await rm(staging, {recursive: true, force: true})
+  for (const file of CASE_KEY_FILES) await rm(join(keys, file), {force: true})
+  await rm(join(kase.dataDir, RECIPIENTS_FILE), {force: true})
+  await mkdir(staging, {mode: PRIVATE_FOLDER})
+  const recipients = intent.recipients.map((r) => parseRecipient(r.recipient))
+  const labels = new Map(intent.recipients.flatMap((r) => (r.label === undefined ? [] : [[r.recipient, r.label] as const])))
+  const {caseRecipient} = await createCaseKeys(staging, passphrase, {recipients, field: intent.field, labels})
+  // Synchronous renames, as the vault's (src/vault/vault.ts, placeObject): a few, microseconds each.
+  for (const file of CASE_KEY_FILES) {
+    if (existsSync(join(staging, KEYS_FOLDER, file))) renameSync(join(staging, KEYS_FOLDER, file), join(keys, file))
+  }
+
+  renameSync(join(staging, RECIPIENTS_FILE), join(kase.dataDir, RECIPIENTS_FILE))
+  await fsyncFolder(keys)
+  await rm(staging, {recursive: true, force: true})
+  const next: Intent = {...intent, step: 'objects', ...(caseRecipient === undefined ? {} : {caseRecipient: caseRecipient.text})}
+  await writeIntent(kase, next)
+  return next
+}
+
+/** The stored forms the ledger records (objects-encrypted events), by the plaintext's SHA-256. */
+function recordedForms(kase: Case): Map<string, StoredObject> {
+  return new Map(kase.ledger.eventsOfKind('objects-encrypted').flatMap(({event}) => event.payload.objects.map((o): [string, StoredObject] => [o.sha256, o.stored])))
+}
+
+/** Step 2: every object encrypted and recorded, then the case keys recorded (case-encrypted). */
+async function convertObjects(kase: Case, options: EncryptOptions, intent: Intent): Promise<void> {
+  const addressKey = await openAddressKey(kase.dataDir, options.passphrase)
+  try {
+    const recipients = [...(intent.caseRecipient === undefined ? [] : [intent.caseRecipient]), ...intent.recipients.map((r) => r.recipient)].map((r) => parseRecipient(r))
+    const vault = new Vault(join(kase.dataDir, VAULT_FOLDER), {addressKey, recipients, identities: []})
+    await vault.create({encrypted: true})
+    // A killed run's temp files: its age files (and, from an ingest in clear, copies in clear).
+    await vault.removeStaleTempFiles()
+    const recorded = recordedForms(kase)
+    const actor = kase.info.investigator
+    let batch: EncryptedObject[] = []
+    const record = (): void => {
+      if (batch.length > 0) kase.ledger.append(() => ({drafts: [{actor, action: 'objects-encrypted', exhibit: null, payload: {objects: batch}}], result: undefined}))
+      batch = []
+    }
+
+    for await (const object of clearObjects(kase)) {
+      if (recorded.has(object.sha256)) continue
+      batch.push({sha256: object.sha256, stored: await encryptObject(vault, object)})
+      if (batch.length === MAX_ENCRYPTED_OBJECTS_PER_EVENT) record()
+    }
+
+    record()
+    // The witness identity key, as a case made encrypted keeps it: for every recipient too (Threat C).
+    if (hasIdentityKey(kase.dataDir)) await keepIdentityKeyForRecipients(kase.dataDir, await openIdentityKey(kase.dataDir, options.passphrase), recipients)
+    const keys = {...(intent.caseRecipient === undefined ? {} : {caseRecipient: intent.caseRecipient}), ...(intent.field ? {field: true as const} : {})}
+    const hq = intent.recipients.map((r) => parseRecipient(r.recipient))
+    const labels = new Map(intent.recipients.flatMap((r) => (r.label === undefined ? [] : [[r.recipient, r.label] as const])))
+    kase.ledger.append(() => ({
+      drafts: [{actor, action: 'case-encrypted', exhibit: null, payload: {...keys, objects: recordedForms(kase).size}}, ...recipientAddedDrafts(actor, hq, labels)],
+      result: undefined,
+    }))
+  } finally {
+    addressKey.fill(0)
+  }
+}
+
+/** One object in clear as an age file at its keyed address: its stored form. One already there (a killed run's) is taken as it is. */
+async function encryptObject(vault: Vault, object: {sha256: string; path: string; name: string}): Promise<StoredObject> {
+  const target = vault.objectPath(object.sha256)
+  if (!existsSync(target)) {
+    const staged = await vault.stageFile(object.path)
+    if (staged.digests.sha256 !== object.sha256) {
+      await vault.discard(staged)
+      throw new CustodyError('INTEGRITY', `${object.name} changed while it was encrypted (its SHA-256 is now ${staged.digests.sha256}); nothing was removed. Run \`custody verify\``, {subject: object.path})
+    }
+
+    await vault.commit(staged)
+  }
+
+  const {sha256, size} = await digestFile(target, 'sha256')
+  return {vault: vault.recordedPath(object.sha256), sha256, size}
+}
+
+/**
+ * Step 3: each object in clear that the ledger records as converted is removed, once its age file
+ * is checked against the SHA-256 recorded; then the folders in clear. An object the ledger does
+ * not record is left (none should be: nothing is added to a case while it converts).
+ */
+async function removeClearObjects(kase: Case): Promise<void> {
+  const recorded = recordedForms(kase)
+  for await (const object of clearObjects(kase)) {
+    const stored = recorded.get(object.sha256)
+    if (stored === undefined) continue
+    const path = join(kase.dataDir, stored.vault)
+    const actual = await digestFile(path, 'sha256').catch((error: unknown) => {
+      if (errnoOf(error) === 'ENOENT') return undefined
+      throw error
+    })
+    if (actual?.sha256 !== stored.sha256) {
+      throw new CustodyError('INTEGRITY', `${stored.vault}, the encrypted form of ${object.name}, is ${actual === undefined ? 'missing' : 'not the file recorded'}; the object in clear was kept. Run \`custody verify\``, {subject: path})
+    }
+
+    // Synchronous, as the vault's own metadata calls are (src/vault/vault.ts, placeObject): microseconds each.
+    unlinkSync(object.path)
+  }
+
+  await removeEmptyFolders(join(kase.dataDir, VAULT_FOLDER, CLEAR_FOLDER))
+}
+
+/** The vault's folders in clear, where now empty (a folder that still holds something stays). */
+async function removeEmptyFolders(top: string): Promise<void> {
+  for (const prefix of await readdir(top).catch(() => [])) {
+    await fsyncFolder(join(top, prefix))
+    await rmdir(join(top, prefix)).catch(() => undefined)
+  }
+
+  await rmdir(top).catch(() => undefined)
+  await fsyncFolder(join(top, '..'))
+}

@@ -1,0 +1,275 @@
+/**
+ * `custody encrypt` end to end (issue 19): a case made with --plaintext, holding the camera
+ * samples and a testimony with a sealed identity, converted in place. Real tools: age-keygen makes
+ * HQ's key and the Debian `age` opens a converted object with it; unzip reads the archives sealed
+ * before and after; strace kills the conversion (SIGKILL, as it enters a system call) at each of
+ * its steps; the tampering is done by hand.
+ */
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {chmodSync, existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join, relative} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {BIN, caseEnv, copyCase, custody, custodyJson, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+
+const work = tempDir('custody-encrypt-')
+const template = join(work.path, 'template')
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+const samples = readdirSync(SAMPLES).filter((n) => !n.startsWith('.')).sort()
+const STATEMENT = 'I saw the detention from the kitchen window of the flat on the second floor, at about nine in the evening.\n'
+let hq = {file: '', recipient: ''}
+let before: Map<string, string>
+let copies = 0
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, {recursive: true, withFileTypes: true})
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort()
+}
+
+/** A fresh copy of the case in clear, a case of its own. */
+function freshCase(): string {
+  return copyCase(template, join(work.path, `case-${++copies}`))
+}
+
+async function run(dir: string, args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
+  return custody([...args, '--case', dir])
+}
+
+async function verifies(dir: string): Promise<void> {
+  const result = await run(dir, ['verify'])
+  expect(result.code, result.stdout + result.stderr).toBe(0)
+}
+
+/** The payload of an archive (everything but data/custody/): path under data/ → SHA-256, from its manifest. */
+function payload(archive: string): Map<string, string> {
+  const manifest = execFileSync('unzip', ['-p', archive, '*/manifest-sha256.txt'], {encoding: 'utf8'})
+  const lines = manifest.split('\n').filter((l) => l.includes('  data/') && !l.includes('  data/custody/'))
+  return new Map(lines.map((l) => [l.slice(66), l.slice(0, 64)]))
+}
+
+async function seal(dir: string, name: string): Promise<string> {
+  const out = join(work.path, name)
+  const sealed = await run(dir, ['seal', '--out', out, '--purpose', 'court'])
+  expect(sealed.code, sealed.stderr).toBe(0)
+  const verified = await custody(['verify', out])
+  expect(verified.code, verified.stdout + verified.stderr).toBe(0)
+  return out
+}
+
+function actions(dir: string): string[] {
+  return sqlite(join(dir, '.custody', 'ledger.sqlite'), "SELECT json_extract(event, '$.action') FROM events ORDER BY seq;").trim().split('\n')
+}
+
+beforeAll(async () => {
+  const file = join(work.path, 'hq.key')
+  execFileSync('age-keygen', ['-o', file], {stdio: 'ignore'})
+  hq = {file, recipient: execFileSync('age-keygen', ['-y', file], {encoding: 'utf8'}).trim()}
+  const init = await custody(['init', template, '--title', 'Made in clear', '--investigator', 'A. Investigator', '--plaintext'])
+  expect(init.code, init.stderr).toBe(0)
+  expect((await run(template, ['ingest', SAMPLES, '--recursive'])).code).toBe(0)
+  const statement = join(work.path, 'statement.txt')
+  writeFileSync(statement, STATEMENT)
+  const testimony = await run(template, [
+    ...['testimony', 'add', '--witness', 'W-001', '--interviewed-at', '2024-03-05T10:00+02:00', '--place', 'Kyiv', '--interviewer', 'A. Investigator'],
+    ...['--consent', 'court', '--consent-method', 'signed-form', '--statement-file', statement, '--witness-name', 'Jane Roe'],
+  ])
+  expect(testimony.code, testimony.stderr).toBe(0)
+  before = payload(await seal(copyCase(template, join(work.path, 'sealed-before')), 'before.zip'))
+}, 240_000)
+
+afterAll(() => work.remove())
+
+describe('custody encrypt', () => {
+  const kase = join(work.path, 'converted')
+
+  beforeAll(async () => {
+    copyCase(template, kase)
+    const result = await custodyJson<{status: string; objects: number; mode: string; recipients: Array<{recipient: string}>}>(['encrypt', '--recipient', hq.recipient, '--case', kase])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.json.status).toBe('encrypted')
+    expect(result.json.mode).toBe('encrypted')
+    expect(result.json.recipients.map((r) => r.recipient)).toContain(hq.recipient)
+    expect(result.json.objects).toBe(filesUnder(join(template, '.custody', 'vault', 'sha256')).length)
+  }, 120_000)
+
+  it('leaves a case that verifies, and records the conversion after the events it keeps', async () => {
+    await verifies(kase)
+    const withKey = await run(kase, ['verify', '--identity', hq.file])
+    expect(withKey.code, withKey.stdout).toBe(0)
+    expect(withKey.stdout).toMatch(/exhibits intact \(original and metadata record re-hashed\)/)
+    const kept = actions(template)
+    expect(actions(kase).slice(0, kept.length)).toEqual(kept)
+    expect(actions(kase).slice(kept.length)).toEqual(['objects-encrypted', 'case-encrypted', 'recipient-added'])
+    expect(existsSync(join(kase, '.custody', 'encrypting.json'))).toBe(false)
+  })
+
+  it('holds no original, statement or record in clear, and no plaintext SHA-256 as a name', () => {
+    const vault = join(kase, '.custody', 'vault')
+    const stored = filesUnder(vault)
+    const clear = filesUnder(join(template, '.custody', 'vault', 'sha256'))
+    expect(stored).toHaveLength(clear.length)
+    for (const file of stored) expect(relative(vault, file)).toMatch(/^objects\/([0-9a-f]{2})\/\1[0-9a-f]{62}\.age$/)
+    const names = stored.join('\n')
+    const contents = stored.map((f) => readFileSync(f))
+    const plain = [...clear.map((f) => readFileSync(f)), Buffer.from(STATEMENT)]
+    for (const original of plain) {
+      expect(names).not.toContain(sha256(original))
+      const windows = [0, Math.floor(original.length / 2)].map((at) => original.subarray(at, Math.min(at + 64, original.length)))
+      for (const content of contents) for (const window of windows) expect(content.includes(window)).toBe(false)
+    }
+  })
+
+  it("gives HQ an original with the standard age tool and HQ's identity, byte for byte", async () => {
+    const shown = await custodyJson<{digests: {sha256: string}; vault: {path: string}}>(['show', 'EX-000001', '--case', kase])
+    expect(shown.code).toBe(0)
+    expect(shown.json.vault.path).toMatch(/\/vault\/objects\/.+\.age$/)
+    const out = join(work.path, 'decrypted')
+    execFileSync('age', ['-d', '-i', hq.file, '-o', out, shown.json.vault.path])
+    expect(readFileSync(out)).toEqual(readFileSync(join(SAMPLES, samples[0]!)))
+    // The witness identity key is HQ's too, as in a case made encrypted: its PKCS#8, opened by age.
+    const witnessKey = execFileSync('age', ['-d', '-i', hq.file, join(kase, '.custody', 'keys', 'identities.recipients.age')])
+    expect(witnessKey.subarray(0, 2)).toEqual(Buffer.from([0x30, 0x2e]))
+  })
+
+  it('shows the statement with the passphrase, and seals an archive of the same content as before', async () => {
+    const statement = await run(kase, ['show', 'W-001', '--statement'])
+    expect(statement.code, statement.stderr).toBe(0)
+    expect(statement.stdout).toContain('kitchen window')
+    const after = payload(await seal(copyCase(kase, join(work.path, 'sealed-after')), 'after.zip'))
+    expect(after).toEqual(before)
+    expect([...after.keys()].some((p) => p.endsWith(samples[0]!))).toBe(true)
+  })
+
+  it("gives, in its report, a command that checks every object as stored without custody, and fails on a changed one", async () => {
+    const out = join(work.path, 'report.html')
+    expect((await run(kase, ['report', '--out', out])).code).toBe(0)
+    const html = readFileSync(out, 'utf8')
+    const pre = /<pre>([\s\S]*?)<\/pre>/.exec(html.slice(html.indexOf('6. How to check this yourself')))?.[1] ?? ''
+    const line = pre.replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&amp;', '&').split('\n').find((l) => l.includes('objects intact as stored'))!
+    expect(spawnSync('sh', ['-c', line], {encoding: 'utf8'})).toMatchObject({status: 0, stdout: 'objects intact as stored\n'})
+    const copy = copyCase(kase, join(work.path, 'changed'))
+    const victim = filesUnder(join(copy, '.custody', 'vault', 'objects'))[0]!
+    chmodSync(victim, 0o600)
+    writeFileSync(victim, Buffer.concat([readFileSync(victim), Buffer.from('x')]))
+    expect(spawnSync('sh', ['-c', line.replaceAll(kase, copy)]).status).not.toBe(0)
+  })
+
+  it('takes new evidence encrypted, and says a second run has nothing to do', async () => {
+    expect((await run(kase, ['ingest', join(work.path, 'statement.txt')])).code).toBe(0)
+    await verifies(kase)
+    const again = await custodyJson<{status: string}>(['encrypt', '--case', kase], {env: {CUSTODY_PASSPHRASE: ''}})
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.json.status).toBe('already')
+    // Other recipients given to an encrypted case are refused, not ignored: key add-recipient adds one.
+    const other = execFileSync('age-keygen', {encoding: 'utf8'}).match(/age1[0-9a-z]+/)![0]
+    const refused = await run(kase, ['encrypt', '--recipient', other])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toMatch(/key add-recipient/)
+    expect((await run(kase, ['encrypt', '--recipient', hq.recipient])).code).toBe(0)
+  })
+})
+
+describe('custody encrypt refuses, and a field case', () => {
+  it('a wrong passphrase (exit 2), writing nothing', async () => {
+    const dir = freshCase()
+    const listing = filesUnder(join(dir, '.custody'))
+    const result = await custody(['encrypt', '--case', dir], {env: {CUSTODY_PASSPHRASE: 'not the passphrase at all'}})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/passphrase/)
+    expect(filesUnder(join(dir, '.custody'))).toEqual(listing)
+  })
+
+  it('a vault object whose bytes are not its SHA-256 (exit 3), naming it, encrypting and removing nothing', async () => {
+    const dir = freshCase()
+    const clear = filesUnder(join(dir, '.custody', 'vault', 'sha256'))
+    const victim = clear[3]!
+    chmodSync(victim, 0o600)
+    const bytes = readFileSync(victim)
+    bytes[10] = bytes[10]! ^ 0xff
+    writeFileSync(victim, bytes)
+    const result = await run(dir, ['encrypt'])
+    expect(result.code).toBe(3)
+    expect(result.stderr).toContain(relative(join(dir, '.custody'), victim))
+    expect(filesUnder(join(dir, '.custody', 'vault', 'sha256'))).toEqual(clear)
+    expect(existsSync(join(dir, '.custody', 'vault', 'objects'))).toBe(false)
+    expect(existsSync(join(dir, '.custody', 'keys', 'address-key.age'))).toBe(false)
+  })
+
+  it('nothing of a field case to the laptop: with --field and a recipient, no case identity, and HQ opens it all', async () => {
+    const dir = freshCase()
+    const result = await custodyJson<{mode: string; recipients: Array<{recipient: string}>}>(['encrypt', '--field', '--recipient', hq.recipient, '--case', dir])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.json.mode).toBe('field')
+    expect(result.json.recipients.map((r) => r.recipient)).toEqual([hq.recipient])
+    expect(existsSync(join(dir, '.custody', 'keys', 'case-identity.age'))).toBe(false)
+    const sealed = await run(dir, ['seal', '--out', join(work.path, 'field.zip')])
+    expect(sealed.code).toBe(2)
+    const verified = await run(dir, ['verify', '--identity', hq.file])
+    expect(verified.code, verified.stdout).toBe(0)
+    expect(verified.stdout).toMatch(/exhibits intact \(original and metadata record re-hashed\)/)
+  })
+
+  it('--field without a recipient, as init does (exit 2)', async () => {
+    const result = await run(freshCase(), ['encrypt', '--field'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/--field needs at least one recipient \(--recipient or --recipients-file\)/)
+  })
+})
+
+/**
+ * A conversion killed by strace (SIGKILL as its main thread enters the `when`th call of `syscall`:
+ * strace counts calls a thread): the steps' calls made on the main thread are the renames of the
+ * case keys into place, the links of objects to their keyed addresses (after 38 objects, the
+ * unlinks of their temp files) and the unlinks of the objects in clear.
+ */
+async function killedAt(dir: string, syscall: string, when: number): Promise<void> {
+  const trace = ['-f', '-qq', '-o', '/dev/null', '-e', `trace=${syscall}`, '-e', `inject=${syscall}:signal=SIGKILL:when=${when}`]
+  const child = spawn('strace', [...trace, process.execPath, BIN, 'encrypt', '--recipient', hq.recipient, '--case', dir], {stdio: 'ignore', env: caseEnv(dir)})
+  const code = await new Promise((resolve) => child.on('close', resolve))
+  expect(code).not.toBe(0)
+}
+
+describe.runIf(spawnSync('strace', ['-V']).status === 0)('custody encrypt killed (SIGKILL) at each step', () => {
+  const steps: Array<[string, string, number, (dir: string) => void]> = [
+    ['moving the case keys into place', 'rename', 3, (dir) => expect(existsSync(join(dir, '.custody', 'vault', 'objects'))).toBe(false)],
+    ['encrypting the objects', 'link', 20, (dir) => expect(actions(dir)).not.toContain('objects-encrypted')],
+    [
+      'removing the objects in clear',
+      'unlink',
+      55,
+      (dir) => {
+        expect(actions(dir)).toContain('case-encrypted')
+        expect(filesUnder(join(dir, '.custody', 'vault', 'sha256')).length).toBeGreaterThan(0)
+      },
+    ],
+  ]
+
+  for (const [step, syscall, when, state] of steps) {
+    it(`while ${step}: the case verifies, refuses additions, and a second run completes it`, async () => {
+      const dir = freshCase()
+      await killedAt(dir, syscall, when)
+      expect(existsSync(join(dir, '.custody', 'encrypting.json'))).toBe(true)
+      state(dir)
+      await verifies(dir)
+      const ingest = await run(dir, ['ingest', join(SAMPLES, samples[0]!), '--note', 'again'])
+      expect(ingest.code).not.toBe(0)
+      expect(ingest.stderr).toMatch(/`custody encrypt` of this case was interrupted/)
+      // Resumed with other recipients than begun with: refused before the passphrase, nothing done.
+      const other = execFileSync('age-keygen', {encoding: 'utf8'}).match(/age1[0-9a-z]+/)![0]
+      const refused = await run(dir, ['encrypt', '--recipient', other])
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toMatch(/with other recipients/)
+      const again = await custodyJson<{status: string; resumed: boolean}>(['encrypt', '--case', dir])
+      expect(again.code, again.stderr).toBe(0)
+      expect(again.json).toMatchObject({status: 'encrypted', resumed: true})
+      expect(existsSync(join(dir, '.custody', 'vault', 'sha256'))).toBe(false)
+      expect(readdirSync(join(dir, '.custody', 'vault', 'tmp'))).toEqual([])
+      const verified = await run(dir, ['verify', '--identity', hq.file])
+      expect(verified.code, verified.stdout).toBe(0)
+      expect(verified.stdout).not.toMatch(/warning/i)
+    }, 120_000)
+  }
+})
