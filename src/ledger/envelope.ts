@@ -69,7 +69,7 @@ export function bodyCommitment(salt: Uint8Array, canonicalEvent: string): string
 }
 
 /**
- * The facts of an event that are read before any key is open, and are not evidence: the case's
+ * The facts of an event that are read before any key is open, and are not evidence: its action, the case's
  * ID, prefix and mode, the signing keys' public halves (never the holder's name), the recipients
  * (never their labels), which key files were destroyed, the reserved exhibit numbers. Undefined
  * for every other event.
@@ -78,21 +78,21 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
   switch (event.action) {
     case 'create-case': {
       const {caseId, prefix, custodyVersion, caseRecipient, field} = event.payload
-      return {caseId, prefix, custodyVersion, ...(caseRecipient === undefined ? {} : {caseRecipient}), ...(field === true ? {field} : {})}
+      return {action: event.action, caseId, prefix, custodyVersion, ...(caseRecipient === undefined ? {} : {caseRecipient}), ...(field === true ? {field} : {})}
     }
 
     case 'key-created':
     case 'key-rotated': {
       const {algorithm, fingerprint, publicKey} = event.payload
-      return {algorithm, fingerprint, publicKey, ...('replaces' in event.payload ? {replaces: event.payload.replaces} : {})}
+      return {action: event.action, algorithm, fingerprint, publicKey, ...('replaces' in event.payload ? {replaces: event.payload.replaces} : {})}
     }
 
     case 'recipient-added':
-      return {recipient: event.payload.recipient}
+      return {action: event.action, recipient: event.payload.recipient}
     case 'keys-destroyed':
-      return {files: event.payload.files}
+      return {action: event.action, files: event.payload.files}
     case 'restore-accepted':
-      return {reservedExhibitNumbers: event.payload.reservedExhibitNumbers}
+      return {action: event.action, reservedExhibitNumbers: event.payload.reservedExhibitNumbers}
     default:
       return undefined
   }
@@ -172,6 +172,8 @@ export function openRow(row: SealedRow, envelope: Envelope, runKey: Uint8Array):
   const read = parseEventText(opened.canonical)
   if (!('event' in read)) throw forgedRow(row.seq, `has a body that is not an event (${read.problem})`)
   if (canonicalize(read.event) !== opened.canonical) throw forgedRow(row.seq, 'has a body whose event is not in canonical form')
+  const facts = publicOf(read.event)
+  if (canonicalize(facts ?? null) !== canonicalize(envelope.public ?? null)) throw forgedRow(row.seq, "has an envelope whose public facts are not its event's")
   const problem = disagreement(envelope, read.event)
   if (problem !== undefined) throw forgedRow(row.seq, problem)
   return {event: read.event, canonical: opened.canonical, salt: opened.salt}

@@ -20,22 +20,24 @@ import {MerkleTree, type TreeFile} from '../merkle/tree.js'
 import {
   EVENT_VERSION,
   MAX_EVENT_BYTES,
-  parseEventText,
+  type CustodyEvent,
   type CustodyEventDraft,
   type EventAction,
   type EventOfKind,
   type IngestFile,
   type SourceFile,
 } from '../formats/events.js'
-import {GENESIS_HASH, eventLeafHash, sealEvent, type StoredEvent} from './event.js'
+import {canonicalize} from '../canonical/jcs.js'
+import {GENESIS_HASH, eventLeafHash, type StoredEvent} from './event.js'
 import type {TreeHeadSource} from './head-file.js'
 import {ClearStore} from './clear-store.js'
-import {CLEAR_SCHEMA_VERSION, schemaSql, TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
-import type {EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
+import {CLEAR_SCHEMA_VERSION, schemaSql, SEALED_SCHEMA_VERSION, TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
+import {SealedStore} from './sealed-store.js'
+import type {BodyKeys, EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
 import {TaggedStore} from './tagged-store.js'
 import type {TagKey} from './tags.js'
 
-export type {PagedRow, RawRow, UntrueIndex} from './store.js'
+export type {BodyKeys, PagedRow, RawRow, UntrueIndex} from './store.js'
 
 /** The ledger's SQLite page cache, in KiB. */
 const LEDGER_CACHE_KIB = 4 * 1024
@@ -95,7 +97,7 @@ export class Ledger implements Disposable {
     this.path = path
     this.db = db
     const context: StoreContext = {db, path, cached: (sql) => this.cached(sql)}
-    this.store = schema === TAGGED_SCHEMA_VERSION ? new TaggedStore(context) : new ClearStore(context)
+    this.store = schema === SEALED_SCHEMA_VERSION ? new SealedStore(context) : schema === TAGGED_SCHEMA_VERSION ? new TaggedStore(context) : new ClearStore(context)
   }
 
   private static connect(path: string, fileMustExist: boolean): Database.Database {
@@ -117,17 +119,18 @@ export class Ledger implements Disposable {
    * With `tagKey` (an encrypted case), schema 3, whose lookup columns are keyed tags; without it
    * (a case in clear), schema 2.
    */
-  static create(path: string, first: CustodyEventDraft[], signer: CheckpointSigner, options: {tagKey?: TagKey} = {}): {ledger: Ledger; events: StoredEvent[]} {
+  static create(path: string, first: CustodyEventDraft[], signer: CheckpointSigner, options: {tagKey?: TagKey; bodyKeys?: BodyKeys} = {}): {ledger: Ledger; events: StoredEvent[]} {
     let db: Database.Database | undefined
     try {
       // SQLite would make the file 0644 less the umask, and gives its -wal and -shm files the
       // mode of the database file: made here owner-only, all three are.
       closeSync(openSync(path, 'wx', PRIVATE_FILE))
       db = Ledger.connect(path, false)
-      const schema = options.tagKey === undefined ? CLEAR_SCHEMA_VERSION : TAGGED_SCHEMA_VERSION
+      const schema = options.tagKey === undefined ? CLEAR_SCHEMA_VERSION : options.bodyKeys === undefined ? TAGGED_SCHEMA_VERSION : SEALED_SCHEMA_VERSION
       db.exec(schemaSql(schema))
       const ledger = new Ledger(path, db, schema)
       if (options.tagKey !== undefined) ledger.useTagKey(options.tagKey)
+      if (options.bodyKeys !== undefined) ledger.useBodyKeys(options.bodyKeys)
       ledger.useSigner(signer)
       const {events} = ledger.append(() => ({drafts: first, result: undefined}))
       return {ledger, events}
@@ -143,10 +146,10 @@ export class Ledger implements Disposable {
     try {
       db = Ledger.connect(path, true)
       const version = db.pragma('user_version', {simple: true})
-      if (version !== CLEAR_SCHEMA_VERSION && version !== TAGGED_SCHEMA_VERSION) {
+      if (version !== CLEAR_SCHEMA_VERSION && version !== TAGGED_SCHEMA_VERSION && version !== SEALED_SCHEMA_VERSION) {
         throw new CustodyError(
           'LEDGER_UNREADABLE',
-          `the ledger ${path} has schema version ${String(version)}, expected ${CLEAR_SCHEMA_VERSION} or ${TAGGED_SCHEMA_VERSION}; it was not made by this version of custody`,
+          `the ledger ${path} has schema version ${String(version)}, expected ${CLEAR_SCHEMA_VERSION}, ${TAGGED_SCHEMA_VERSION} or ${SEALED_SCHEMA_VERSION}; it was not made by this version of custody`,
         )
       }
 
@@ -191,6 +194,14 @@ export class Ledger implements Disposable {
     this.store.useTagKey(key)
   }
 
+  /**
+   * From now on, a schema-4 ledger seals the bodies it appends under a run key wrapped to these
+   * recipients, and opens bodies with these identities. The other schemas ignore it.
+   */
+  useBodyKeys(keys: BodyKeys): void {
+    this.store.useBodyKeys(keys)
+  }
+
   /** From now on, appends end with a checkpoint signed by this key. */
   useSigner(signer: CheckpointSigner): void {
     this.checkpointSigner = signer
@@ -225,8 +236,9 @@ export class Ledger implements Disposable {
       let range: CompactRange | undefined
       const events: StoredEvent[] = []
       const add = (draft: CustodyEventDraft): StoredEvent => {
-        const stored = sealEvent({v: EVENT_VERSION, seq, time: new Date().toISOString(), ...draft, prev})
-        const bytes = Buffer.byteLength(stored.canonical)
+        const event = {v: EVENT_VERSION, seq, time: new Date().toISOString(), ...draft, prev} as CustodyEvent
+        const canonical = canonicalize(event)
+        const bytes = Buffer.byteLength(canonical)
         if (bytes > MAX_EVENT_BYTES) {
           throw new CustodyError(
             'LEDGER_APPEND_REFUSED',
@@ -234,12 +246,12 @@ export class Ledger implements Disposable {
           )
         }
 
-        this.store.insert({seq, prev_hash: prev, hash: stored.hash, event: stored.canonical}, stored.event)
+        const written = this.store.insert(event, canonical)
         range ??= this.caughtUpRange(first)
-        range.push(eventLeafHash(stored.canonical))
-        prev = stored.hash
+        range.push(eventLeafHash(written.chained))
+        prev = written.hash
         seq++
-        return stored
+        return {event, canonical, hash: written.hash}
       }
 
       for (const draft of drafts) events.push(add(draft))
@@ -267,7 +279,7 @@ export class Ledger implements Disposable {
   private caughtUpRange(size: number): CompactRange {
     const range = this.range.size <= size ? this.range.clone() : new CompactRange()
     if (range.size < size) {
-      const rows = this.db.prepare<[number, number], {event: string}>('SELECT event FROM events WHERE seq >= ? AND seq < ? ORDER BY seq')
+      const rows = this.db.prepare<[number, number], {event: string}>(`SELECT ${this.store.chained} AS event FROM events WHERE seq >= ? AND seq < ? ORDER BY seq`)
       for (const row of rows.iterate(range.size, size)) range.push(eventLeafHash(row.event))
     }
 
@@ -299,7 +311,7 @@ export class Ledger implements Disposable {
   /** The rows exactly as stored, oldest first, without trusting them (for verification). */
   *rawRows(): Generator<RawRow> {
     try {
-      yield* this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events ORDER BY seq').iterate()
+      yield* this.db.prepare<[], RawRow>(`SELECT seq, prev_hash, hash, ${this.store.chained} AS event FROM events ORDER BY seq`).iterate()
     } catch (error) {
       throw wrapSqliteError(error, this.path)
     }
@@ -380,8 +392,8 @@ export class Ledger implements Disposable {
   private parsed(row: RawRow, unreadable: 'refuse'): StoredEvent
   private parsed(row: RawRow, unreadable?: 'refuse' | 'pass over'): StoredEvent | undefined
   private parsed(row: RawRow, unreadable = this.unreadable): StoredEvent | undefined {
-    const read = parseEventText(row.event)
-    if ('event' in read) return {event: read.event, canonical: row.event, hash: row.hash}
+    const read = this.store.open(row)
+    if ('event' in read) return {event: read.event, canonical: this.store.chained === 'event' ? row.event : canonicalize(read.event), hash: row.hash}
     if (unreadable === 'pass over') return undefined
     throw new CustodyError(
       'LEDGER_UNREADABLE',
@@ -454,7 +466,7 @@ export class Ledger implements Disposable {
 
   /** The first event, which says what the case is: never passed over. */
   firstEvent(): StoredEvent {
-    const row = this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events WHERE seq = 0').get()
+    const row = this.db.prepare<[], RawRow>(`SELECT seq, prev_hash, hash, ${this.store.chained} AS event FROM events WHERE seq = 0`).get()
     if (!row) throw new CustodyError('LEDGER_UNREADABLE', `the ledger ${this.path} has no first event; run \`custody verify\``)
     return this.parsed(row, 'refuse')
   }
@@ -529,7 +541,7 @@ export class Ledger implements Disposable {
 
   /** The leaf hash of each event below `size`, in order (RFC 6962: SHA-256(0x00 || canonical event)). */
   private *leafHashes(size = Number.MAX_SAFE_INTEGER): Generator<Uint8Array> {
-    for (const row of this.db.prepare<[number], {event: string}>('SELECT event FROM events WHERE seq < ? ORDER BY seq').iterate(size)) yield eventLeafHash(row.event)
+    for (const row of this.db.prepare<[number], {event: string}>(`SELECT ${this.store.chained} AS event FROM events WHERE seq < ? ORDER BY seq`).iterate(size)) yield eventLeafHash(row.event)
   }
 
   /**

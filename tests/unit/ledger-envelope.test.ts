@@ -143,11 +143,11 @@ describe('publicOf', () => {
   it('says of the key events what is read before a key, and never a name, a title or a label', () => {
     const created = eventOf(createCaseDraft(), 0, GENESIS_HASH)
     const facts = publicOf(created)!
-    expect(Object.keys(facts).sort()).toEqual(['caseId', 'custodyVersion', 'prefix'])
+    expect(Object.keys(facts).sort()).toEqual(['action', 'caseId', 'custodyVersion', 'prefix'])
     const key: CustodyEventDraft = {actor: 'Ana Investigator', action: 'key-created', exhibit: null, payload: {algorithm: 'Ed25519', fingerprint: 'f'.repeat(64), publicKey: 'AAAA', holder: 'Ana Investigator'}}
     expect(JSON.stringify(publicOf(eventOf(key, 1, GENESIS_HASH)))).not.toContain('Ana')
     const recipient: CustodyEventDraft = {actor: 'Ana', action: 'recipient-added', exhibit: null, payload: {recipient: 'age1xyz', label: 'HQ Lisbon'}}
-    expect(publicOf(eventOf(recipient, 2, GENESIS_HASH))).toEqual({recipient: 'age1xyz'})
+    expect(publicOf(eventOf(recipient, 2, GENESIS_HASH))).toEqual({action: 'recipient-added', recipient: 'age1xyz'})
     expect(publicOf(eventOf(ingestDraft('EX-000001', 'a'.repeat(64)), 3, GENESIS_HASH))).toBeUndefined()
   })
 })
