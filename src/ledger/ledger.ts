@@ -33,6 +33,7 @@ import type {TreeHeadSource} from './head-file.js'
 import {ClearStore} from './clear-store.js'
 import {CLEAR_SCHEMA_VERSION, schemaSql, SEALED_SCHEMA_VERSION, TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
 import {SealedStore} from './sealed-store.js'
+import {publicOf, type PublicFacts} from './envelope.js'
 import type {BodyKeys, EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
 import {TaggedStore} from './tagged-store.js'
 import type {TagKey} from './tags.js'
@@ -462,6 +463,25 @@ export class Ledger implements Disposable {
    */
   *sourceFiles(): Generator<SourceFile> {
     yield* this.store.sourceFiles()
+  }
+
+  /**
+   * What the events read before any key is open say that is not evidence (publicOf: the case's
+   * ID and mode, the signing keys' public halves, the recipients, the keys destroyed, the reserved
+   * numbers), oldest first. Schema 4 reads it from the envelopes, with no key; the others from
+   * the events, in clear.
+   */
+  *publicFacts(): Generator<{seq: number; time: string; facts: PublicFacts}> {
+    if (this.store instanceof SealedStore) {
+      yield* this.store.publicFacts()
+      return
+    }
+
+    const actions = ['create-case', 'key-created', 'key-rotated', 'recipient-added', 'keys-destroyed', 'restore-accepted'] as const
+    for (const {event} of this.eventsOfKind(...actions)) {
+      const facts = publicOf(event)
+      if (facts !== undefined) yield {seq: event.seq, time: event.time, facts}
+    }
   }
 
   /** The first event, which says what the case is: never passed over. */

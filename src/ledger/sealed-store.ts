@@ -13,10 +13,12 @@
  */
 import {CustodyError} from '../errors.js'
 import {parseEventText, type CustodyEvent, type ParsedEvent} from '../formats/events.js'
-import {forgedRow, openRow, readEnvelope, sealRow, type Envelope, type EnvelopeTags} from './envelope.js'
+import {forgedRow, openRow, readEnvelope, sealRow, type Envelope, type EnvelopeTags, type PublicFacts} from './envelope.js'
 import {newRunKey, RunKeyRing} from './run-keys.js'
 import {SEALED_SCHEMA_VERSION} from './schema.js'
-import type {BodyKeys, RawRow, Written} from './store.js'
+import type {BodyKeys, RawRow, UntrueIndex, Written} from './store.js'
+import type {EventTags} from './tags.js'
+import {canonicalize} from '../canonical/jcs.js'
 import {TaggedStore} from './tagged-store.js'
 import {keysetPages} from '../io/keyset-pages.js'
 import type {AgeRecipient} from '../age/x25519.js'
@@ -92,10 +94,7 @@ export class SealedStore extends TaggedStore {
 
     const run = this.runId()
     const tags = this.key.of(event)
-    const hex: EnvelopeTags = {action: tags.action.toString('hex')}
-    if (tags.content !== null) hex.content = tags.content.toString('hex')
-    if (tags.source !== null) hex.source = tags.source.toString('hex')
-    const {row, canonicalEvent} = sealRow(event, run.id, hex, run.key)
+    const {row, canonicalEvent} = sealRow(event, run.id, SealedStore.hexTags(tags), run.key)
     if (canonicalEvent !== canonical) throw new CustodyError('INTERNAL', `internal: event ${event.seq} was given in a form that is not its canonical JSON`)
     this.context
       .cached<[number, string, string, string, Buffer, number, string | null, Buffer, Buffer | null, Buffer | null], unknown>(
@@ -173,6 +172,52 @@ export class SealedStore extends TaggedStore {
     }
 
     return highest
+  }
+
+  /** Every envelope's public facts, oldest first, a page at a time: no key needed (publicOf, envelope.ts). */
+  *publicFacts(): Generator<{seq: number; time: string; facts: PublicFacts}> {
+    const page = this.context.cached<[number], {seq: number; event: string}>('SELECT seq, envelope AS event FROM events WHERE seq > ? ORDER BY seq LIMIT 200')
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
+      const envelope = envelopeOfRow(row.seq, row.event)
+      if (envelope.public !== undefined) yield {seq: row.seq, time: envelope.time, facts: envelope.public}
+    }
+  }
+
+  /** The tags an envelope holds for an event's tags: hex, only those the event has. */
+  private static hexTags(tags: EventTags): EnvelopeTags {
+    const hex: EnvelopeTags = {action: tags.action.toString('hex')}
+    if (tags.content !== null) hex.content = tags.content.toString('hex')
+    if (tags.source !== null) hex.source = tags.source.toString('hex')
+    return hex
+  }
+
+  protected override envelopeDisagrees(row: RawRow, exhibit: string | null, tags: EventTags): boolean {
+    const envelope = envelopeOfRow(row.seq, (row as SealedRawRow).envelope ?? row.event)
+    return envelope.exhibit !== exhibit || canonicalize(envelope.tags) !== canonicalize(SealedStore.hexTags(tags))
+  }
+
+  /**
+   * With the address key and an identity, every row's columns and envelope against its event
+   * (tagged-store.ts); otherwise every row's columns against its chained envelope, which needs no
+   * key at all: a tag forged in a column so that a row is not found is seen either way.
+   */
+  override untrueIndexes(): Iterable<UntrueIndex> | undefined {
+    return this.key !== undefined && this.ring.canOpen ? super.untrueIndexes() : this.columnsAgainstEnvelopes()
+  }
+
+  private *columnsAgainstEnvelopes(): Generator<UntrueIndex> {
+    type Indexed = {seq: number; event: string; exhibit: string | null; action_tag: Buffer; content_tag: Buffer | null; source_tag: Buffer | null}
+    const page = this.context.cached<[number], Indexed>('SELECT seq, envelope AS event, exhibit, action_tag, content_tag, source_tag FROM events WHERE seq > ? ORDER BY seq LIMIT 200')
+    const hex = (tag: Buffer | null): string | undefined => (tag === null ? undefined : tag.toString('hex'))
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
+      const read = readEnvelope(row.event)
+      if (!('envelope' in read)) continue
+      const {exhibit, tags} = read.envelope
+      if (row.exhibit !== exhibit) yield {seq: row.seq, column: 'exhibit'}
+      if (hex(row.action_tag) !== tags.action) yield {seq: row.seq, column: 'action_tag'}
+      if (hex(row.content_tag) !== tags.content) yield {seq: row.seq, column: 'content_tag'}
+      if (hex(row.source_tag) !== tags.source) yield {seq: row.seq, column: 'source_tag'}
+    }
   }
 
   /** The exhibit column of the last ingest, confirmed against its envelope: no body is opened. */

@@ -41,7 +41,8 @@ export interface PagedRow extends RawRow {
 /** A row whose stored index is not what its event gives: the column, and what it should hold. */
 export interface UntrueIndex {
   seq: number
-  column: 'exhibit' | 'action_tag' | 'content_tag' | 'source_tag'
+  /** `envelope`: (schema 4) the tags or exhibit its chained envelope holds. */
+  column: 'exhibit' | 'action_tag' | 'content_tag' | 'source_tag' | 'envelope'
 }
 
 /** What a store reads the database with: the connection, and its cache of prepared statements. */

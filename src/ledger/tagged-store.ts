@@ -20,7 +20,7 @@ import {chainHash} from './event.js'
 import {keysetPages} from '../io/keyset-pages.js'
 import {TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
 import type {BodyKeys, EventStore, PagedRow, RawRow, StoreContext, UntrueIndex, Written} from './store.js'
-import type {TagKey} from './tags.js'
+import type {EventTags, TagKey} from './tags.js'
 
 /** Rows a page. */
 const PAGE = 200
@@ -303,7 +303,13 @@ export class TaggedStore implements EventStore {
       if (!same(row.action_tag, tags.action)) yield {seq: row.seq, column: 'action_tag'}
       if (!same(row.content_tag, tags.content)) yield {seq: row.seq, column: 'content_tag'}
       if (!same(row.source_tag, tags.source)) yield {seq: row.seq, column: 'source_tag'}
+      if (this.envelopeDisagrees(row, read.event.exhibit, tags)) yield {seq: row.seq, column: 'envelope'}
     }
+  }
+
+  /** Whether a row's envelope holds other tags or another exhibit than its event gives (schema 4; schema 3 has no envelope). */
+  protected envelopeDisagrees(_row: RawRow, _exhibit: string | null, _tags: EventTags): boolean {
+    return false
   }
 
   /** Each event's action, exhibit and previous hash, read from the event itself (as schema 2's generated columns are). */

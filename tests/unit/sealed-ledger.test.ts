@@ -118,6 +118,32 @@ describe('a schema-4 ledger', () => {
     }
   })
 
+  it('gives the public facts of its key events without any key, as a schema-2 ledger gives them from its events', () => {
+    const keyless = Ledger.open(path)
+    try {
+      const facts = [...keyless.publicFacts()].map(({seq, facts}) => ({seq, facts}))
+      expect(facts).toEqual([...clear.publicFacts()].map(({seq, facts}) => ({seq, facts})))
+      expect(facts.map((f) => f.facts.action)).toEqual(['create-case', 'restore-accepted'])
+      expect(facts[1]!.facts).toEqual({action: 'restore-accepted', reservedExhibitNumbers: 9})
+    } finally {
+      keyless.close()
+    }
+  })
+
+  it('checks its index against the chained envelopes with no key, and against the events with the keys', () => {
+    const keyless = Ledger.open(path)
+    try {
+      expect([...keyless.untrueIndexes()!]).toEqual([])
+      forge(`UPDATE events SET source_tag = NULL WHERE seq = 1;`)
+      expect([...keyless.untrueIndexes()!]).toEqual([{seq: 1, column: 'source_tag'}])
+      const keyed = reopened()
+      expect([...keyed.untrueIndexes()!]).toEqual([{seq: 1, column: 'source_tag'}])
+      keyed.close()
+    } finally {
+      keyless.close()
+    }
+  })
+
   /** Changes the ledger with the sqlite3 shell, its triggers dropped, as someone with the disk could. */
   const forge = (sql: string): void => {
     sqlite(path, `DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS runs_no_update; DROP TRIGGER IF EXISTS runs_no_delete; ${sql}`)
