@@ -161,6 +161,19 @@ function disagreement(envelope: Envelope, event: CustodyEvent): string | undefin
 }
 
 /**
+ * What is wrong with an opened body (its salt and canonical event) against its envelope: the
+ * commitment, the public facts, the event's own seq, time, prev and exhibit. Undefined when
+ * nothing is. Shared by the ledger (openRow) and an archive's verifier, which reads the event in
+ * clear with its salt.
+ */
+export function bodyProblem(envelope: Envelope, event: CustodyEvent, canonicalEvent: string, salt: Uint8Array): string | undefined {
+  if (bodyCommitment(salt, canonicalEvent) !== envelope.bodyCommitment) return "has a body that does not match its envelope's commitment"
+  if (canonicalize(event) !== canonicalEvent) return 'has a body whose event is not in canonical form'
+  if (canonicalize(publicOf(event) ?? null) !== canonicalize(envelope.public ?? null)) return "has an envelope whose public facts are not its event's"
+  return disagreement(envelope, event)
+}
+
+/**
  * The event of a row, once its body opened under the run key and its envelope, its commitment
  * matched and its event agreed with the envelope; INTEGRITY naming the event otherwise. The row's
  * envelope must already have been read (readEnvelope) and the row's chain checked by the caller.
@@ -168,13 +181,10 @@ function disagreement(envelope: Envelope, event: CustodyEvent): string | undefin
 export function openRow(row: SealedRow, envelope: Envelope, runKey: Uint8Array): {event: CustodyEvent; canonical: string; salt: Buffer} {
   const opened = openSealedBody(runKey, row.envelope, row.body)
   if (opened === undefined) throw forgedRow(row.seq, `has a body that does not open under its run's key and its envelope (a body changed, or moved from another event)`)
-  if (bodyCommitment(opened.salt, opened.canonical) !== envelope.bodyCommitment) throw forgedRow(row.seq, 'has a body that does not match its envelope\'s commitment')
+  if (bodyCommitment(opened.salt, opened.canonical) !== envelope.bodyCommitment) throw forgedRow(row.seq, "has a body that does not match its envelope's commitment")
   const read = parseEventText(opened.canonical)
   if (!('event' in read)) throw forgedRow(row.seq, `has a body that is not an event (${read.problem})`)
-  if (canonicalize(read.event) !== opened.canonical) throw forgedRow(row.seq, 'has a body whose event is not in canonical form')
-  const facts = publicOf(read.event)
-  if (canonicalize(facts ?? null) !== canonicalize(envelope.public ?? null)) throw forgedRow(row.seq, "has an envelope whose public facts are not its event's")
-  const problem = disagreement(envelope, read.event)
+  const problem = bodyProblem(envelope, read.event, opened.canonical, opened.salt)
   if (problem !== undefined) throw forgedRow(row.seq, problem)
   return {event: read.event, canonical: opened.canonical, salt: opened.salt}
 }

@@ -28,6 +28,7 @@ interface SealedRawRow extends RawRow {
   body?: Buffer
   run?: number
   envelope?: string
+  salt?: string
 }
 
 /** Why a body cannot be read: no key given opens it. */
@@ -105,7 +106,7 @@ export class SealedStore extends TaggedStore {
   }
 
   /** The canonical event of a stored row, its body opened under its run's key and checked against its envelope. */
-  private openedText(row: SealedRawRow): string {
+  private openedText(row: SealedRawRow): {canonical: string; salt: Buffer} {
     const envelope = envelopeOfRow(row.seq, row.event)
     let {body, run} = row
     if (body === undefined || run === undefined) {
@@ -122,7 +123,7 @@ export class SealedStore extends TaggedStore {
       throw contentLocked(row.seq, this.field())
     }
 
-    return openRow({...row, envelope: row.event, body}, envelope, key).canonical
+    return openRow({...row, envelope: row.event, body}, envelope, key)
   }
 
   /** Opens each row in place: `event` becomes its canonical event, `envelope` keeps what was stored. */
@@ -130,9 +131,12 @@ export class SealedStore extends TaggedStore {
     for (const row of rows as Array<R & SealedRawRow>) {
       if (row.envelope !== undefined) continue
       const envelope = row.event
-      row.event = this.openedText(row)
+      const opened = this.openedText(row)
+      row.event = opened.canonical
+      row.salt = opened.salt.toString('hex')
       row.envelope = envelope
       delete row.body
+      delete row.run
     }
 
     return rows
@@ -141,7 +145,7 @@ export class SealedStore extends TaggedStore {
   /** A row from the Ledger's own reads (firstEvent, rowsBelow's callers) is opened here; one from this store's lookups already was. */
   override open(row: RawRow): ParsedEvent {
     const sealed = row as SealedRawRow
-    return parseEventText(sealed.envelope === undefined ? this.openedText(sealed) : sealed.event)
+    return parseEventText(sealed.envelope === undefined ? this.openedText(sealed).canonical : sealed.event)
   }
 
   /** With the address key, by the content tag, confirmed against the row's chained envelope: no body is opened. */

@@ -36,6 +36,9 @@ export interface PagedRow extends RawRow {
   action: string
   exhibit: string | null
   prev: string
+  /** Schema 4: the envelope as stored (chained, the tree's leaf; `event` is then the opened event) and the body's salt, hex. */
+  envelope?: string
+  salt?: string
 }
 
 /** A row whose stored index is not what its event gives: the column, and what it should hold. */
