@@ -93,6 +93,11 @@ export class RunKeyRing {
     this.opened.set(run, key)
   }
 
+  /** Forgets run `run`'s key (this process's run, whose number a rolled-back transaction gave up to another's). */
+  forget(run: number): void {
+    this.opened.delete(run)
+  }
+
   /** Overwrites every key held. */
   wipe(): void {
     for (const key of this.opened.values()) key.fill(0)

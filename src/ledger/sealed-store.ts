@@ -78,7 +78,9 @@ export class SealedStore extends TaggedStore {
     this.run ??= newRunKey(this.recipients)
     const stored = this.run.id === undefined ? undefined : this.context.cached<[number], {wrapped: Buffer}>('SELECT wrapped FROM runs WHERE id = ?').get(this.run.id)
     if (stored === undefined || !stored.wrapped.equals(this.run.wrapped)) {
-      // A transaction that rolled back took the row with it: the run takes the next number again.
+      // A transaction that rolled back took the row with it: the run takes the next number again,
+      // and the number it had may now be another run's.
+      if (this.run.id !== undefined) this.ring.forget(this.run.id)
       const id = this.context.cached<[], {id: number}>('SELECT coalesce(max(id) + 1, 0) AS id FROM runs').get()!.id
       this.context.cached<[number, Buffer], unknown>('INSERT INTO runs (id, wrapped) VALUES (?, ?)').run(id, this.run.wrapped)
       this.run.id = id

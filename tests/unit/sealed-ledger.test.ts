@@ -144,6 +144,23 @@ describe('a schema-4 ledger', () => {
     }
   })
 
+  it('gives up its run number when its transaction rolls back, and reads the run that took it with that run\'s key', () => {
+    const first = reopened()
+    const second = reopened()
+    for (const ledger of [first, second]) ledger.useSigner(signer)
+    try {
+      // first's first append rolls back after writing the row of its run, number 1.
+      expect(() => first.append(() => ({drafts: [ingestDraft('EX-000011', A)], result: undefined}))).toThrow(/refused an append/)
+      second.append(() => ({drafts: [ingestFailedDraft(8)], result: undefined}))
+      first.append(() => ({drafts: [ingestFailedDraft(9)], result: undefined}))
+      expect(sqlite(path, 'SELECT id FROM runs ORDER BY id;').trim().split('\n')).toEqual(['0', '1', '2'])
+      expect(first.eventsOfKind('ingest-failed').map((e) => e.event.seq)).toEqual([2, 8, 9])
+    } finally {
+      first.close()
+      second.close()
+    }
+  })
+
   /** Changes the ledger with the sqlite3 shell, its triggers dropped, as someone with the disk could. */
   const forge = (sql: string): void => {
     sqlite(path, `DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS runs_no_update; DROP TRIGGER IF EXISTS runs_no_delete; ${sql}`)
