@@ -34,10 +34,11 @@ import {dirname, join} from 'node:path'
 import {decryptBytes, decryptWithPassphrase} from '../age/decrypt.js'
 import {encryptBytes, encryptWithPassphrase} from '../age/encrypt.js'
 import {parseIdentityFile} from '../age/key-files.js'
-import {generateIdentity, parseRecipient, type AgeIdentity, type AgeRecipient} from '../age/x25519.js'
+import {generateIdentity, parseIdentity, parseRecipient, type AgeIdentity, type AgeRecipient} from '../age/x25519.js'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import type {CustodyEventDraft} from '../formats/events.js'
 import type {Ledger} from '../ledger/ledger.js'
+import type {PublicFacts} from '../ledger/envelope.js'
 import {TagKey} from '../ledger/tags.js'
 import {PRIVATE_FOLDER, moveIntoPlace, writeFileDurably} from '../io/files.js'
 import {KEYS_FOLDER} from './signing-key.js'
@@ -112,20 +113,22 @@ export function recipientsFileText(named: ReadonlyArray<{recipient: string; labe
 /**
  * Makes the case keys in `dataDir` (a case being made): the case identity unless `field`, the
  * address key, and their files. `labels` names HQ recipients (by their age1… text) in
- * recipients.txt. Returns the case identity's recipient (undefined in a field case), and the
- * address key as the ledger's tag key (its own copy: the key made here is wiped).
+ * recipients.txt. Returns the case identity's recipient and identity (undefined in a field case),
+ * and the address key as the ledger's tag key (its own copy: the key made here is wiped).
  */
 export async function createCaseKeys(
   dataDir: string,
   passphrase: string,
   options: {recipients: AgeRecipient[]; field: boolean; labels?: ReadonlyMap<string, string>},
-): Promise<{caseRecipient: AgeRecipient | undefined; tagKey: TagKey}> {
+): Promise<{caseRecipient: AgeRecipient | undefined; caseIdentity: AgeIdentity | undefined; tagKey: TagKey}> {
   if (options.field && options.recipients.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'a field case needs at least one recipient: no key on the laptop would open it')
   await mkdir(join(dataDir, KEYS_FOLDER), {recursive: true, mode: PRIVATE_FOLDER})
   let caseRecipient: AgeRecipient | undefined
+  let caseIdentity: AgeIdentity | undefined
   if (!options.field) {
     const made = generateIdentity()
     caseRecipient = parseRecipient(made.recipient)
+    caseIdentity = parseIdentity(made.identity)
     const text = Buffer.from(identityFileText(made.identity, made.recipient))
     try {
       await writeKeyFile(dataDir, CASE_IDENTITY_FILE, await encryptWithPassphrase(text, normalised(passphrase), {workFactor: CASE_KEY_WORK_FACTOR}), false)
@@ -150,7 +153,7 @@ export async function createCaseKeys(
     ...options.recipients.map((r) => ({recipient: r.text, label: options.labels?.get(r.text) ?? 'HQ recipient'})),
   ]
   await writeFileDurably(join(dataDir, RECIPIENTS_FILE), recipientsFileText(named), {overwrite: false})
-  return {caseRecipient, tagKey}
+  return {caseRecipient, caseIdentity, tagKey}
 }
 
 async function writeKeyFile(dataDir: string, file: string, data: Uint8Array, overwrite: boolean): Promise<void> {
@@ -172,10 +175,34 @@ export function caseKeyMode(kase: CaseKeyHolder): CaseKeyMode {
   return keyModeOf(kase.ledger)
 }
 
+/**
+ * From the first event's public facts (Ledger.publicFacts): what an encrypted ledger's envelope
+ * says in clear, so that no key is needed to know which keys to ask for.
+ */
 function keyModeOf(ledger: Ledger): CaseKeyMode {
-  const first = ledger.firstEvent().event
-  if (first.action !== 'create-case') return 'none'
-  return first.payload.field === true ? 'field' : first.payload.caseRecipient === undefined ? 'none' : 'encrypted'
+  const first = firstFacts(ledger)
+  if (first?.action !== 'create-case') return 'none'
+  return first.field === true ? 'field' : first.caseRecipient === undefined ? 'none' : 'encrypted'
+}
+
+/** The public facts of event 0, if it has any (a create-case event has). */
+function firstFacts(ledger: Ledger): PublicFacts | undefined {
+  for (const {seq, facts} of ledger.publicFacts()) return seq === 0 ? facts : undefined
+  return undefined
+}
+
+/** The recipients the ledger records, from the public facts (no key): the case identity's first, each once, with its event. */
+function recordedRecipients(ledger: Ledger): Array<{recipient: string; seq: number}> {
+  const seen = new Set<string>()
+  const recipients: Array<{recipient: string; seq: number}> = []
+  for (const {seq, facts} of ledger.publicFacts()) {
+    const recipient = facts.action === 'create-case' ? facts.caseRecipient : facts.action === 'recipient-added' ? facts.recipient : undefined
+    if (typeof recipient !== 'string' || seen.has(recipient)) continue
+    seen.add(recipient)
+    recipients.push({recipient, seq})
+  }
+
+  return recipients
 }
 
 /** Every recipient the ledger records, the case identity's first, with its label and event. */
@@ -187,15 +214,16 @@ export function namedRecipients(kase: CaseKeyHolder): NamedRecipient[] {
   return [...own, ...added].filter((r) => !seen.has(r.recipient) && seen.add(r.recipient))
 }
 
-/** The recipients to encrypt the case's content to (no key needed). */
+/** The recipients to encrypt the case's content to (no key needed: the public facts). */
 export function caseRecipients(kase: CaseKeyHolder): AgeRecipient[] {
-  return namedRecipients(kase).map((r) => parseRecipient(r.recipient, `the recipient ${r.recipient} recorded in event #${r.seq}`))
+  return recordedRecipients(kase.ledger).map((r) => parseRecipient(r.recipient, `the recipient ${r.recipient} recorded in event #${r.seq}`))
 }
 
-/** When and by which event the local keys were destroyed, if they were (`custody key destroy`). */
+/** When and by which event the local keys were destroyed, if they were (`custody key destroy`), from the public facts. */
 export function keysDestroyed(ledger: Ledger): {seq: number; time: string} | undefined {
-  const event = ledger.eventsOfKind('keys-destroyed').at(-1)?.event
-  return event === undefined ? undefined : {seq: event.seq, time: event.time}
+  let last: {seq: number; time: string} | undefined
+  for (const {seq, time, facts} of ledger.publicFacts()) if (facts.action === 'keys-destroyed') last = {seq, time}
+  return last
 }
 
 /** The error of a passphrase given to a case whose keys were destroyed: one line. */
