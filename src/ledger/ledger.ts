@@ -484,6 +484,18 @@ export class Ledger implements Disposable {
     }
   }
 
+  /**
+   * For verification of a sealed ledger (schema 4): whether its bodies can be opened at all (an
+   * identity was given), and the event of a row as rawRows() gave it, its body opened and checked
+   * against its envelope (INTEGRITY naming the event when it does not hold). Undefined for the
+   * other schemas, whose rows are their events.
+   */
+  sealedBodies(): {readable: boolean; open: (row: RawRow) => ReturnType<EventStore['open']>} | undefined {
+    const store = this.store
+    if (!(store instanceof SealedStore)) return undefined
+    return {readable: store.canOpenBodies, open: (row) => store.open(row)}
+  }
+
   /** The first event, which says what the case is: never passed over. */
   firstEvent(): StoredEvent {
     const row = this.db.prepare<[], RawRow>(`SELECT seq, prev_hash, hash, ${this.store.chained} AS event FROM events WHERE seq = 0`).get()

@@ -54,6 +54,11 @@ export class SealedStore extends TaggedStore {
   /** This process's run: its key, wrapped, and its number once its row was written. */
   private run: {key: Buffer; wrapped: Buffer; id?: number} | undefined
 
+  /** Whether an identity was given that may open the bodies (a run's key may still be for others). */
+  get canOpenBodies(): boolean {
+    return this.ring.canOpen
+  }
+
   override useBodyKeys(keys: BodyKeys): void {
     this.ring.wipe()
     this.recipients = keys.recipients
@@ -142,6 +147,16 @@ export class SealedStore extends TaggedStore {
     }
 
     return rows
+  }
+
+  protected override readable(row: RawRow): boolean {
+    try {
+      this.opened([row])
+      return true
+    } catch (error) {
+      if (error instanceof CustodyError && (error.code === 'INTEGRITY' || error.code === 'CONTENT_LOCKED')) return false
+      throw error
+    }
   }
 
   /** A row from the Ledger's own reads (firstEvent, rowsBelow's callers) is opened here; one from this store's lookups already was. */

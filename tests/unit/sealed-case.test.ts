@@ -12,6 +12,8 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {Case, CASE_FOLDER, initCase, LEDGER_FILE} from '../../src/case/case.js'
 import {caseKeyMode, caseRecipients, keysDestroyed} from '../../src/keys/case-keys.js'
+import {verifyCaseAt} from '../../src/verify/verify-case.js'
+import Database from 'better-sqlite3'
 import {PASSPHRASE, tempDir} from '../helpers/cli.js'
 
 const work = tempDir('custody-sealed-case-')
@@ -86,5 +88,43 @@ describe('a case with sealed event bodies', () => {
     await using atHq = Case.open({root, foundBy: 'flag'})
     await atHq.openVault({identities: [parseIdentity(hq.identity)]})
     expect(atHq.info.investigator).toBe('Ana Quintela')
+  })
+
+  it('verifies with no key the chain, tree and checkpoints, and says what it could not check; with an identity, every body', async () => {
+    const {root} = await sealedCase(true)
+    const location = {root, foundBy: 'flag' as const}
+    const keyless = await verifyCaseAt(location)
+    expect(keyless.problems).toEqual([])
+    expect(keyless.ok).toBe(true)
+    const detail = (report: typeof keyless, name: string): string => report.checks.find((c) => c.name === name)!.detail
+    expect(detail(keyless, 'ledger file')).toContain('9/9 append-only triggers')
+    expect(detail(keyless, 'event chain')).toMatch(/^3 events, every hash and link intact; 3 event bodies not opened \(no key given opens them\)/)
+    expect(keyless.checks.find((c) => c.name === 'checkpoints')!.ok).toBe(true)
+    const withKey = await verifyCaseAt(location, {identities: [parseIdentity(hq.identity)]})
+    expect(withKey.ok).toBe(true)
+    expect(detail(withKey, 'event chain')).toBe('3 events, every hash and link intact')
+
+    // A body byte flipped: no key cannot see it; an identity names the event.
+    const db = new Database(join(root, CASE_FOLDER, LEDGER_FILE))
+    const body = db.prepare<[], {body: Buffer}>('SELECT body FROM events WHERE seq = 2').get()!.body
+    body[body.length - 1]! ^= 1
+    db.exec('DROP TRIGGER events_no_update')
+    db.prepare('UPDATE events SET body = ? WHERE seq = 2').run(body)
+    db.close()
+    const forged = await verifyCaseAt(location, {identities: [parseIdentity(hq.identity)]})
+    expect(forged.ok).toBe(false)
+    expect(forged.problems).toContainEqual(expect.objectContaining({subject: 'event 2', message: expect.stringContaining('has a body that does not open')}))
+    expect(forged.problems.some((p) => p.message.includes('events_no_update'))).toBe(true)
+  })
+
+  it('verifies with no key and finds an envelope edited', async () => {
+    const {root} = await sealedCase(false)
+    const db = new Database(join(root, CASE_FOLDER, LEDGER_FILE))
+    db.exec('DROP TRIGGER events_no_update')
+    db.prepare(`UPDATE events SET envelope = replace(envelope, '"run":0', '"run":7') WHERE seq = 1`).run()
+    db.close()
+    const report = await verifyCaseAt({root, foundBy: 'flag'})
+    expect(report.ok).toBe(false)
+    expect(report.problems).toContainEqual(expect.objectContaining({subject: 'event 1', message: expect.stringContaining('its stored hash does not match its content')}))
   })
 })
