@@ -16,6 +16,7 @@ import {Case, CASE_FOLDER, initCase, LEDGER_FILE} from '../../src/case/case.js'
 import {ingest} from '../../src/ingest/ingest.js'
 import {sealArchive} from '../../src/seal/seal.js'
 import {verifyArchive} from '../../src/verify/verify-archive.js'
+import {verifyCaseAt} from '../../src/verify/verify-case.js'
 import {PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
 
 const work = tempDir('custody-sealed-flow-')
@@ -45,6 +46,7 @@ function secrets(): string[] {
 }
 
 async function ingestAll(root: string): Promise<string[]> {
+  // The actor is given: a write-only run cannot read the investigator's name from the first body (design: the open decision of step 2).
   await using kase = Case.open({root, foundBy: 'flag'})
   await kase.unlock(PASSPHRASE, {writeOnly: true})
   const report = await ingest(kase, {paths: FILES.map((f) => join(SAMPLES, f)), actor: INVESTIGATOR, location: LOCATION})
@@ -103,5 +105,22 @@ describe('a case with sealed event bodies, worked through', () => {
     const custody = await verifyArchive(forged)
     expect(custody.ok).toBe(false)
     expect(custody.problems).toContainEqual(expect.objectContaining({message: expect.stringContaining("does not match its envelope's commitment")}))
+  })
+
+  it('in a field case: ingest twice with the passphrase alone, no body opens on the laptop, verify says what it could not check', async () => {
+    const root = join(work.path, 'field')
+    await initCase({dir: root, title: 'Operation Sunflower', investigator: INVESTIGATOR, passphrase: PASSPHRASE, recipients: [parseRecipient(hq.recipient)], field: true, sealedBodies: true})
+    expect(await ingestAll(root)).toEqual(['ingested', 'ingested', 'ingested'])
+    expect(await ingestAll(root)).toEqual(['already-present', 'already-present', 'already-present'])
+    for (const secret of secrets()) expect(ledgerBytes(root).includes(secret), secret).toBe(false)
+    await using kase = Case.open({root, foundBy: 'flag'})
+    await kase.unlock(PASSPHRASE)
+    expect(() => kase.ledger.ingestEvent('EX-000001')).toThrow(expect.objectContaining({code: 'CONTENT_LOCKED', message: expect.stringMatching(/identity of one of the case's recipients/)}))
+    const report = await verifyCaseAt({root, foundBy: 'flag'})
+    expect(report.problems).toEqual([])
+    const chain = report.checks.find((c) => c.name === 'event chain')!.detail
+    expect(chain).toMatch(/event bodies not opened \(no key given opens them\)/)
+    // What needs the bodies says it was not checked (the objects as stored among it: left, see the design).
+    expect(report.checks.find((c) => c.name === 'vault')!.detail).toMatch(/^not checked: what it reads is in encrypted event bodies/)
   })
 })

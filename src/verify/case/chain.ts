@@ -36,6 +36,7 @@ export const chainCheck: CaseCheck = {
     for (const row of context.kase.ledger.rawRows()) reader.row(row)
     context.chain = reader.end()
     context.kase.ledger.passOverUnreadable()
+    context.unopenedBodies = reader.unopened
     const ok = reader.problems.length === 0
     const unopened = reader.unopened === 0 ? '' : `; ${reader.unopened} event bodies not opened (no key given opens them): what they record, their commitments and their tags were not checked`
     return {status: ok ? 'ok' : 'failed', detail: `${context.chain.leaves.length} events${ok ? ', every hash and link intact' : ''}${unopened}`, problems: reader.problems}

@@ -18,6 +18,7 @@ import {describeObject} from './describe-object.js'
 
 export const testimoniesCheck: CaseCheck = {
   name: 'testimonies',
+  readsBodies: true,
   async run({kase, claims}) {
     const problems: CaseFinding[] = []
     let views: TestimonyView[]

@@ -11,6 +11,7 @@ import {resultOf} from './context.js'
 
 export const timestampsCheck: CaseCheck = {
   name: 'timestamps',
+  readsBodies: true,
   async run({kase, checkpoints}) {
     const bodies = new Map(checkpoints.map((c) => [c.seq, c.body]))
     const problems: CaseFinding[] = []
