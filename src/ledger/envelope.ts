@@ -16,14 +16,15 @@
  * exhibit; opening a body checks them against its envelope.
  *
  * `public` holds, for the events that must be read before any key is open (the key events, and
- * restore-accepted's reserved numbers), what they say that is not evidence: publicOf() below.
+ * restore-accepted's reserved numbers), and for an ingest the objects as stored that verify
+ * checks with no key, what they say that is not evidence: publicOf() below.
  * `tags` holds the keyed tags of the row (src/ledger/tags.ts) in hex, so that a lookup's columns
  * are checked against the chained envelope without opening the body.
  */
 import {createCipheriv, createDecipheriv, createHash, randomBytes} from 'node:crypto'
 import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError} from '../errors.js'
-import {parseEventText, type CustodyEvent} from '../formats/events.js'
+import {parseEventText, type CustodyEvent, type StoredObject} from '../formats/events.js'
 import {isHex64, isRecord} from '../formats/guards.js'
 import {chainHash} from './event.js'
 
@@ -39,8 +40,8 @@ export const RUN_KEY_SIZE = 32
 export type EnvelopeTags = Partial<Record<'action' | 'content' | 'source' | 'file' | 'batch', string>>
 const TAG_NAMES = new Set(['action', 'content', 'source', 'file', 'batch'])
 
-/** What a key event says that is not evidence, read before or without a key (publicOf). */
-export type PublicFacts = Record<string, string | number | boolean | string[]>
+/** What an event says that is not evidence, read before or without a key (publicOf): plain values, and objects as stored. */
+export type PublicFacts = Record<string, string | number | boolean | string[] | StoredObject>
 
 export interface Envelope {
   v: typeof ENVELOPE_VERSION
@@ -93,6 +94,13 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
       return {action: event.action, files: event.payload.files}
     case 'restore-accepted':
       return {action: event.action, reservedExhibitNumbers: event.payload.reservedExhibitNumbers}
+    case 'ingest': {
+      // The original and the metadata record as stored (their age files' keyed paths, SHA-256 and
+      // size, which the disk shows anyway): verify checks them present and intact with no key.
+      const {stored, metadata} = event.payload
+      return stored === undefined ? undefined : {action: event.action, original: stored, ...(metadata.stored === undefined ? {} : {record: metadata.stored})}
+    }
+
     default:
       return undefined
   }
@@ -194,9 +202,15 @@ function isTags(value: unknown): value is EnvelopeTags {
   return isRecord(value) && Object.entries(value).every(([name, tag]) => TAG_NAMES.has(name) && isHex64(tag))
 }
 
-/** A public object: flat, of strings, numbers, booleans and lists of strings. */
+/** An object as stored: exactly its path, its age file's SHA-256 and its size. */
+function isStoredObject(value: unknown): boolean {
+  if (!isRecord(value) || Object.keys(value).sort().join() !== 'sha256,size,vault') return false
+  return typeof value.vault === 'string' && isHex64(value.sha256) && Number.isSafeInteger(value.size) && (value.size as number) > 0
+}
+
+/** A public object: flat, of strings, numbers, booleans, lists of strings and objects as stored. */
 function isPublic(value: unknown): value is PublicFacts {
-  const plain = (v: unknown): boolean => ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((s) => typeof s === 'string'))
+  const plain = (v: unknown): boolean => ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((s) => typeof s === 'string')) || isStoredObject(v)
   return isRecord(value) && Object.values(value).every(plain)
 }
 

@@ -11,7 +11,7 @@ import {createHash} from 'node:crypto'
 import {cpSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {generateIdentity, parseRecipient} from '../../src/age/x25519.js'
+import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {Case, CASE_FOLDER, initCase, LEDGER_FILE} from '../../src/case/case.js'
 import {ingest} from '../../src/ingest/ingest.js'
 import {sealArchive} from '../../src/seal/seal.js'
@@ -55,6 +55,13 @@ async function ingestAll(root: string): Promise<string[]> {
   } finally {
     report.close()
   }
+}
+
+/** What `read` gives of the case opened with HQ's identity. */
+async function withKey<T>(root: string, read: (kase: Case) => T): Promise<T> {
+  await using kase = Case.open({root, foundBy: 'flag'})
+  await kase.openVault({identities: [parseIdentity(hq.identity)]})
+  return read(kase)
 }
 
 describe('a case with sealed event bodies, worked through', () => {
@@ -120,7 +127,17 @@ describe('a case with sealed event bodies, worked through', () => {
     expect(report.problems).toEqual([])
     const chain = report.checks.find((c) => c.name === 'event chain')!.detail
     expect(chain).toMatch(/event bodies not opened \(no key given opens them\)/)
-    // What needs the bodies says it was not checked (the objects as stored among it: left, see the design).
-    expect(report.checks.find((c) => c.name === 'vault')!.detail).toMatch(/^not checked: what it reads is in encrypted event bodies/)
+    // Every object as stored, from the ingest envelopes' public facts; what needs the bodies says it was not checked.
+    expect(report.checks.find((c) => c.name === 'vault')!.detail).toMatch(/^3\/3 exhibits intact \(as stored: their age files re-hashed; their content was not checked/)
+    expect(report.checks.find((c) => c.name === 'testimonies')!.detail).toMatch(/^not checked: what it reads is in encrypted event bodies/)
+    // An object changed on disk: found with no key.
+    const {stored} = await withKey(root, (k) => k.ledger.ingestEvent('EX-000002')!.event.payload)
+    const object = join(root, CASE_FOLDER, stored!.vault)
+    const bytes = readFileSync(object)
+    bytes[bytes.length - 1]! ^= 1
+    writeFileSync(object, bytes)
+    const damaged = await verifyCaseAt({root, foundBy: 'flag'})
+    expect(damaged.ok).toBe(false)
+    expect(damaged.problems).toContainEqual(expect.objectContaining({subject: 'EX-000002', check: 'vault-object'}))
   })
 })

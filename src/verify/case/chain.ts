@@ -137,6 +137,7 @@ class ChainReader {
     if (!sealed.readable) {
       this.unopened++
       this.publicKey(row.seq, envelope.public, at)
+      this.numbers.sealed(row.seq, envelope.exhibit, envelope.public)
       return undefined
     }
 

@@ -15,7 +15,6 @@ import {CASE_IDENTITY_RECIPIENTS_FILE, caseKeyMode} from '../../keys/case-keys.j
 
 export const vaultCheck: CaseCheck = {
   name: 'vault',
-  readsBodies: true,
   async run(context) {
     const {claims, options} = context
     const problems: CaseFinding[] = []
