@@ -16,15 +16,16 @@
  * exhibit; opening a body checks them against its envelope.
  *
  * `public` holds, for the events that must be read before any key is open (the key events, and
- * restore-accepted's reserved numbers), and for an ingest the objects as stored that verify
- * checks with no key, what they say that is not evidence: publicOf() below.
+ * restore-accepted's reserved numbers, the timestamp and config events that `custody timestamp`
+ * reads), and for an ingest the objects as stored that verify checks with no key, what they say
+ * that is not evidence: publicOf() below.
  * `tags` holds the keyed tags of the row (src/ledger/tags.ts) in hex, so that a lookup's columns
  * are checked against the chained envelope without opening the body.
  */
 import {createCipheriv, createDecipheriv, createHash, randomBytes} from 'node:crypto'
 import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError} from '../errors.js'
-import {parseEventText, type CustodyEvent, type StoredObject} from '../formats/events.js'
+import {parseEventText, type ConfigPayload, type CustodyEvent, type StoredObject, type TimestampPayload} from '../formats/events.js'
 import {isHex64, isRecord} from '../formats/guards.js'
 import {chainHash} from './event.js'
 
@@ -41,7 +42,7 @@ export type EnvelopeTags = Partial<Record<'action' | 'content' | 'source' | 'fil
 const TAG_NAMES = new Set(['action', 'content', 'source', 'file', 'batch'])
 
 /** What an event says that is not evidence, read before or without a key (publicOf): plain values, and objects as stored. */
-export type PublicFacts = Record<string, string | number | boolean | string[] | StoredObject>
+export type PublicFacts = Record<string, string | number | boolean | string[] | StoredObject | TimestampPayload | ConfigPayload>
 
 export interface Envelope {
   v: typeof ENVELOPE_VERSION
@@ -94,6 +95,11 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
       return {action: event.action, files: event.payload.files}
     case 'restore-accepted':
       return {action: event.action, reservedExhibitNumbers: event.payload.reservedExhibitNumbers}
+    case 'timestamp':
+    case 'config':
+      // What `custody timestamp` and `status` read with the passphrase alone: a TSA's tokens over
+      // checkpoints, and which TSAs and roots the case uses. Nothing in them is evidence.
+      return {action: event.action, payload: event.payload}
     case 'ingest': {
       // The original and the metadata record as stored (their age files' keyed paths, SHA-256 and
       // size, which the disk shows anyway): verify checks them present and intact with no key.
@@ -211,7 +217,7 @@ function isStoredObject(value: unknown): boolean {
 /** A public object: flat, of strings, numbers, booleans, lists of strings and objects as stored. */
 function isPublic(value: unknown): value is PublicFacts {
   const plain = (v: unknown): boolean => ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((s) => typeof s === 'string')) || isStoredObject(v)
-  return isRecord(value) && Object.values(value).every(plain)
+  return isRecord(value) && Object.entries(value).every(([name, v]) => plain(v) || (name === 'payload' && isRecord(v)))
 }
 
 const ENVELOPE_FIELDS = new Set(['v', 'seq', 'time', 'prev', 'exhibit', 'run', 'tags', 'public', 'bodyCommitment'])

@@ -20,6 +20,7 @@ import {MerkleTree, type TreeFile} from '../merkle/tree.js'
 import {
   EVENT_VERSION,
   MAX_EVENT_BYTES,
+  parseEvent,
   type CustodyEvent,
   type CustodyEventDraft,
   type EventAction,
@@ -33,7 +34,7 @@ import type {TreeHeadSource} from './head-file.js'
 import {ClearStore} from './clear-store.js'
 import {CLEAR_SCHEMA_VERSION, schemaSql, SEALED_SCHEMA_VERSION, TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
 import {SealedStore} from './sealed-store.js'
-import {publicOf, type PublicFacts} from './envelope.js'
+import {forgedRow, publicOf, type PublicFacts} from './envelope.js'
 import type {BodyKeys, EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
 import {TaggedStore} from './tagged-store.js'
 import type {TagKey} from './tags.js'
@@ -494,6 +495,25 @@ export class Ledger implements Disposable {
     const store = this.store
     if (!(store instanceof SealedStore)) return undefined
     return {readable: store.canOpenBodies, open: (row) => store.open(row)}
+  }
+
+  /**
+   * The timestamp or config events, read where no key opens bodies: in a sealed ledger (schema 4)
+   * from their envelopes' public facts, which hold their payloads (checked against the body
+   * whenever a key opens it); their actor is not there, and is given as `custody`. The other
+   * schemas read the events.
+   */
+  eventsInClear<A extends 'timestamp' | 'config'>(action: A): Array<EventOfKind<A>> {
+    if (!(this.store instanceof SealedStore)) return this.eventsOfKind(action).map((e) => e.event)
+    const events: Array<EventOfKind<A>> = []
+    for (const {seq, time, facts} of this.store.publicFacts()) {
+      if (facts.action !== action) continue
+      const read = parseEvent({v: EVENT_VERSION, seq, time, actor: 'custody', action, exhibit: null, payload: facts.payload, prev: GENESIS_HASH})
+      if (!('event' in read)) throw forgedRow(seq, `has public facts that are not those of a ${action} event (${read.problem})`)
+      events.push(read.event as EventOfKind<A>)
+    }
+
+    return events
   }
 
   /** The first event, which says what the case is: never passed over. */

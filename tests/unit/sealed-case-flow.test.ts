@@ -14,6 +14,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {Case, CASE_FOLDER, initCase, LEDGER_FILE} from '../../src/case/case.js'
 import {ingest} from '../../src/ingest/ingest.js'
+import {caseSettings, setSetting} from '../../src/case/settings.js'
 import {sealArchive} from '../../src/seal/seal.js'
 import {verifyArchive} from '../../src/verify/verify-archive.js'
 import {verifyCaseAt} from '../../src/verify/verify-case.js'
@@ -127,6 +128,11 @@ describe('a case with sealed event bodies, worked through', () => {
     expect(report.problems).toEqual([])
     const chain = report.checks.find((c) => c.name === 'event chain')!.detail
     expect(chain).toMatch(/event bodies not opened \(no key given opens them\)/)
+    // What `custody timestamp` reads works with the passphrase alone: the TSA setting, the tokens (none yet).
+    await setSetting(kase, {setting: 'tsa', value: ['https://tsa.example.org/']}, INVESTIGATOR)
+    expect(caseSettings(kase).tsa).toEqual(['https://tsa.example.org/'])
+    const again = await verifyCaseAt({root, foundBy: 'flag'})
+    expect(again.checks.find((c) => c.name === 'timestamps')!.detail).toMatch(/^no trusted timestamp yet; \d+ events waiting/)
     // Every object as stored, from the ingest envelopes' public facts; what needs the bodies says it was not checked.
     expect(report.checks.find((c) => c.name === 'vault')!.detail).toMatch(/^3\/3 exhibits intact \(as stored: their age files re-hashed; their content was not checked/)
     expect(report.checks.find((c) => c.name === 'testimonies')!.detail).toMatch(/^not checked: what it reads is in encrypted event bodies/)

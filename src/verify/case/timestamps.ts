@@ -11,7 +11,6 @@ import {resultOf} from './context.js'
 
 export const timestampsCheck: CaseCheck = {
   name: 'timestamps',
-  readsBodies: true,
   async run({kase, checkpoints}) {
     const bodies = new Map(checkpoints.map((c) => [c.seq, c.body]))
     const problems: CaseFinding[] = []
