@@ -20,7 +20,8 @@ import {getSystemErrorMap} from 'node:util'
  * file to write where none can be written (checkDestination() in src/io/files.ts). WRONG_KEY is
  * an age file that none of the identities given opens (src/age/unwrap.ts): a key to give, not
  * a file to distrust. KEYS_DESTROYED: a passphrase given to a case whose local keys were
- * destroyed (`custody key destroy`): a recipient's identity is what opens it now.
+ * destroyed (`custody key destroy`): a recipient's identity is what opens it now. CONTENT_LOCKED:
+ * content asked for (an encrypted ledger's event bodies) that no key given opens: a key to give.
  */
 export type UsageErrorCode =
   | 'COMMAND_NOT_FOUND'
@@ -35,6 +36,7 @@ export type UsageErrorCode =
   | 'PASSPHRASE_MISSING'
   | 'WRONG_PASSPHRASE'
   | 'WRONG_KEY'
+  | 'CONTENT_LOCKED'
   | 'KEYS_DESTROYED'
   | 'CONSENT_REFUSED'
   | 'IDENTIFYING_CONTENT'
@@ -107,6 +109,7 @@ export const ERROR_CODES = {
   PASSPHRASE_MISSING: EXIT.usage,
   WRONG_PASSPHRASE: EXIT.usage,
   WRONG_KEY: EXIT.usage,
+  CONTENT_LOCKED: EXIT.usage,
   KEYS_DESTROYED: EXIT.usage,
   CONSENT_REFUSED: EXIT.usage,
   IDENTIFYING_CONTENT: EXIT.usage,

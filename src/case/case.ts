@@ -21,6 +21,9 @@ import {caseKeyMode, createCaseKeys, openCaseKeys, type CaseUnlock, refuseDestro
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
 import {TagKey} from '../ledger/tags.js'
+import type {PublicFacts} from '../ledger/envelope.js'
+import {SEALED_SCHEMA_VERSION} from '../ledger/schema.js'
+import {contentLocked} from '../ledger/sealed-store.js'
 import {compareFully, compareQuickly, knownHeadError, type KnownHeadComparison, type KnownHeadConflict} from '../known-heads/compare.js'
 import {knownHeadsFolder, readKnownHead, recordKnownHead, type KnownHeadRead, type RecordOutcome} from '../known-heads/store.js'
 import {PRIVATE_FOLDER, checkFolderDestination, makeFolders} from '../io/files.js'
@@ -101,7 +104,7 @@ export class Case implements Disposable, AsyncDisposable {
   readonly dataDir: string
   readonly ledger: Ledger
   private currentVault: Vault
-  readonly info: CaseInfo
+  private caseInfo: CaseInfo
   /** The folder of the known heads (src/known-heads/store.ts): the user's state folder unless given. */
   readonly knownHeads: string
   /** What the user should know but that fails nothing (a state folder that cannot be written); commands print them. */
@@ -114,8 +117,19 @@ export class Case implements Disposable, AsyncDisposable {
     this.dataDir = join(root, CASE_FOLDER)
     this.ledger = ledger
     this.currentVault = new Vault(join(this.dataDir, VAULT_FOLDER), undefined, convertedForms(ledger))
-    this.info = caseInfoFrom(ledger.firstEvent().event)
+    // A sealed ledger (schema 4) says in clear only what its first envelope's public facts do.
+    this.caseInfo = ledger.schema === SEALED_SCHEMA_VERSION ? publicCaseInfo(ledger) : caseInfoFrom(ledger.firstEvent().event)
     this.knownHeads = knownHeads
+  }
+
+  /** What the case is: its first event; of a sealed ledger, until a key opens it, its public facts (the rest is CONTENT_LOCKED). */
+  get info(): CaseInfo {
+    return this.caseInfo
+  }
+
+  /** Replaces what the case is known as (init, which was given it; useKeys, once the first body opens). */
+  useInfo(info: CaseInfo): void {
+    this.caseInfo = info
   }
 
   static open(location: CaseLocation, options: {knownHeads?: string} = {}): Case {
@@ -149,6 +163,8 @@ export class Case implements Disposable, AsyncDisposable {
   useKeys(keys: VaultKeys): void {
     this.currentVault = this.currentVault.withKeys(keys)
     this.ledger.useTagKey(new TagKey(keys.addressKey))
+    this.ledger.useBodyKeys({recipients: keys.recipients, identities: keys.identities})
+    if (this.ledger.schema === SEALED_SCHEMA_VERSION && keys.identities.length > 0) this.caseInfo = caseInfoFrom(this.ledger.firstEvent().event)
   }
 
   /** The newest checkpoint custody signed for this case on this account, as recorded. */
@@ -257,10 +273,17 @@ export class Case implements Disposable, AsyncDisposable {
     return outcome
   }
 
-  /** The key that signs this case's checkpoints now: the one the latest key event names. */
+  /**
+   * The key that signs this case's checkpoints now: the one the latest key event names, read from
+   * the public facts (Ledger.publicFacts), so that no key is needed to know which key file opens.
+   */
   signingKey(): PublicKeyInfo {
-    const latest = this.ledger.eventsOfKind(...KEY_ACTIONS).at(-1)
-    const recorded = latest === undefined ? undefined : recordedKey(latest.event)
+    let latest: {fingerprint: string; publicKey: string} | undefined
+    for (const {facts} of this.ledger.publicFacts()) {
+      if ((KEY_ACTIONS as readonly unknown[]).includes(facts.action)) latest = {fingerprint: String(facts.fingerprint), publicKey: String(facts.publicKey)}
+    }
+
+    const recorded = latest === undefined ? undefined : recordedKey({payload: latest})
     if (recorded === undefined || 'problem' in recorded) {
       throw new CustodyError('LEDGER_UNREADABLE', 'the ledger records no signing key for this case; run `custody verify`')
     }
@@ -377,6 +400,8 @@ export class Case implements Disposable, AsyncDisposable {
  * asked for: only a vault whose events record no stored form asks (a converted case's).
  */
 function convertedForms(ledger: Ledger): ConvertedForms {
+  // `custody encrypt` converts a case in clear, whose ledger keeps its schema: never a sealed one.
+  if (ledger.schema === SEALED_SCHEMA_VERSION) return () => undefined
   let forms: Map<string, StoredObject> | undefined
   return (sha256) => {
     forms ??= new Map(ledger.eventsOfKind('objects-encrypted').flatMap(({event}) => event.payload.objects.map((o): [string, StoredObject] => [o.sha256, o.stored])))
@@ -396,6 +421,41 @@ async function writeCurrentHead(dataDir: string, ledger: Ledger, tree: TreeHeadS
     lastHash: ledger.lastHash() ?? '',
     writtenAt: new Date().toISOString(),
   })
+}
+
+/**
+ * What a sealed ledger (schema 4) says of its case with no key: the ID, prefix, version and time
+ * of its first envelope. The title, investigator and organisation are in its body: reading them
+ * before a key opens it is CONTENT_LOCKED.
+ */
+function publicCaseInfo(ledger: Ledger): CaseInfo {
+  let first: {time: string; facts: PublicFacts} | undefined
+  for (const {seq, time, facts} of ledger.publicFacts()) {
+    first = seq === 0 ? {time, facts} : undefined
+    break
+  }
+
+  const facts = first?.facts
+  if (first === undefined || facts?.action !== 'create-case') throw new CustodyError('LEDGER_UNREADABLE', 'the ledger does not start with a create-case event; run `custody verify`')
+  const locked = (): never => {
+    throw contentLocked(0, facts.field === true)
+  }
+
+  return {
+    caseId: String(facts.caseId),
+    prefix: String(facts.prefix),
+    custodyVersion: String(facts.custodyVersion),
+    createdAt: first.time,
+    get title(): string {
+      return locked()
+    },
+    get investigator(): string {
+      return locked()
+    },
+    get organisation(): string | null {
+      return locked()
+    },
+  }
 }
 
 function caseInfoFrom(event: CustodyEvent): CaseInfo {
@@ -423,6 +483,11 @@ export interface InitOptions {
   field?: boolean | undefined
   /** A vault in clear and no case keys: only when asked for. */
   plaintext?: boolean | undefined
+  /**
+   * In development (docs/design/encryption-at-rest.md, "Step 2 (in progress)"), set by no command:
+   * an encrypted case's ledger with its event bodies sealed under run keys (schema 4).
+   */
+  sealedBodies?: boolean | undefined
 }
 
 function required(value: string | undefined, field: Field): string {
@@ -475,16 +540,22 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   await makeFolders(root, NEW_CASE.dir, options.dir)
   const staging = join(root, `${CASE_FOLDER}.init-${randomBytes(6).toString('hex')}`)
   let signed: {body: string; signature: string} | undefined
+  let caseRecipientText: string | undefined
   try {
     // Its owner's alone, as everything custody makes in it (see io/files.ts).
     await mkdir(staging, {mode: PRIVATE_FOLDER})
     await new Vault(join(staging, VAULT_FOLDER)).create({encrypted: options.plaintext !== true})
     const signer = await createSigningKey(staging, options.passphrase)
     // An encrypted case's ledger is schema 3, its lookup columns keyed by the address key; a case in clear keeps schema 2.
-    const {caseRecipient, tagKey} =
+    const {caseRecipient, caseIdentity, tagKey} =
       options.plaintext === true
-        ? {caseRecipient: undefined, tagKey: undefined}
+        ? {caseRecipient: undefined, caseIdentity: undefined, tagKey: undefined}
         : await createCaseKeys(staging, options.passphrase, {recipients, field, ...(options.labels === undefined ? {} : {labels: options.labels})})
+    caseRecipientText = caseRecipient?.text
+    const bodyKeys =
+      options.sealedBodies === true && tagKey !== undefined
+        ? {recipients: [...(caseRecipient === undefined ? [] : [caseRecipient]), ...recipients], identities: caseIdentity === undefined ? [] : [caseIdentity]}
+        : undefined
 
     const caseId = randomUUID()
     const {ledger} = Ledger.create(
@@ -514,7 +585,7 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
         ...recipientAddedDrafts(investigator, recipients, options.labels),
       ],
       {caseId, signer},
-      tagKey === undefined ? {} : {tagKey},
+      {...(tagKey === undefined ? {} : {tagKey}), ...(bodyKeys === undefined ? {} : {bodyKeys})},
     )
     try {
       await writeCurrentHead(staging, ledger)
@@ -535,9 +606,22 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
 
   await using opened = Case.open({root, foundBy: 'flag'})
   await opened.recordKnownHead({...(signed === undefined ? {} : {signed})})
-  const keys = {mode: caseKeyMode(opened), recipients: namedRecipients(opened)}
+  const keys = {mode: caseKeyMode(opened), recipients: madeRecipients(opened, {title, investigator, organisation}, caseRecipientText, options)}
   const inClear = options.plaintext === true ? ['the vault of this case is in clear (--plaintext): whoever holds the disk holds every original, record and statement in it; keep it on an encrypted disk'] : []
   return {root, info: opened.info, signingKey: opened.signingKey().fingerprint, keys, notices: [...inClear, ...opened.notices]}
+}
+
+/**
+ * The recipients of a case just made. A sealed ledger's settings and labels are in its bodies,
+ * which no key opens here: what init was given says them (and `opened` is told its settings).
+ */
+function madeRecipients(opened: Case, settings: Pick<CaseInfo, 'title' | 'investigator' | 'organisation'>, caseRecipient: string | undefined, options: InitOptions): NamedRecipient[] {
+  if (opened.ledger.schema !== SEALED_SCHEMA_VERSION) return namedRecipients(opened)
+  const {caseId, prefix, custodyVersion, createdAt} = opened.info
+  opened.useInfo({caseId, prefix, custodyVersion, createdAt, ...settings})
+  const own = caseRecipient === undefined ? [] : [{recipient: caseRecipient, label: 'case identity', seq: 0}]
+  // The key-created event is event 1; the recipient-added events follow it.
+  return [...own, ...(options.recipients ?? []).map((r, i) => ({recipient: r.text, label: options.labels?.get(r.text) ?? 'HQ recipient', seq: 2 + i}))]
 }
 
 /** What init says of the case keys: the mode, and every recipient. */

@@ -24,7 +24,7 @@ export interface CaseSettings {
 
 export function caseSettings(kase: Case): CaseSettings {
   const settings: CaseSettings = {tsa: [], 'tsa-ca': []}
-  for (const {event} of kase.ledger.eventsOfKind('config')) {
+  for (const event of kase.ledger.eventsInClear('config')) {
     const config = event.payload
     if (config.setting === 'tsa') settings.tsa = config.value
     else settings['tsa-ca'] = config.value

@@ -35,10 +35,11 @@ import {dirname, join} from 'node:path'
 import {decryptBytes, decryptWithPassphrase} from '../age/decrypt.js'
 import {encryptBytes, encryptWithPassphrase} from '../age/encrypt.js'
 import {parseIdentityFile} from '../age/key-files.js'
-import {generateIdentity, parseRecipient, type AgeIdentity, type AgeRecipient} from '../age/x25519.js'
+import {generateIdentity, parseIdentity, parseRecipient, type AgeIdentity, type AgeRecipient} from '../age/x25519.js'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import type {CustodyEventDraft} from '../formats/events.js'
 import type {Ledger} from '../ledger/ledger.js'
+import type {PublicFacts} from '../ledger/envelope.js'
 import {TagKey} from '../ledger/tags.js'
 import {PRIVATE_FOLDER, moveIntoPlace, writeFileDurably} from '../io/files.js'
 import {KEYS_FOLDER} from './signing-key.js'
@@ -113,20 +114,22 @@ export function recipientsFileText(named: ReadonlyArray<{recipient: string; labe
 /**
  * Makes the case keys in `dataDir` (a case being made): the case identity unless `field`, the
  * address key, and their files. `labels` names HQ recipients (by their age1… text) in
- * recipients.txt. Returns the case identity's recipient (undefined in a field case), and the
- * address key as the ledger's tag key (its own copy: the key made here is wiped).
+ * recipients.txt. Returns the case identity's recipient and identity (undefined in a field case),
+ * and the address key as the ledger's tag key (its own copy: the key made here is wiped).
  */
 export async function createCaseKeys(
   dataDir: string,
   passphrase: string,
   options: {recipients: AgeRecipient[]; field: boolean; labels?: ReadonlyMap<string, string>},
-): Promise<{caseRecipient: AgeRecipient | undefined; tagKey: TagKey}> {
+): Promise<{caseRecipient: AgeRecipient | undefined; caseIdentity: AgeIdentity | undefined; tagKey: TagKey}> {
   if (options.field && options.recipients.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'a field case needs at least one recipient: no key on the laptop would open it')
   await mkdir(join(dataDir, KEYS_FOLDER), {recursive: true, mode: PRIVATE_FOLDER})
   let caseRecipient: AgeRecipient | undefined
+  let caseIdentity: AgeIdentity | undefined
   if (!options.field) {
     const made = generateIdentity()
     caseRecipient = parseRecipient(made.recipient)
+    caseIdentity = parseIdentity(made.identity)
     const text = Buffer.from(identityFileText(made.identity, made.recipient))
     try {
       await writeKeyFile(dataDir, CASE_IDENTITY_FILE, await encryptWithPassphrase(text, normalised(passphrase), {workFactor: CASE_KEY_WORK_FACTOR}), false)
@@ -151,7 +154,7 @@ export async function createCaseKeys(
     ...options.recipients.map((r) => ({recipient: r.text, label: options.labels?.get(r.text) ?? 'HQ recipient'})),
   ]
   await writeFileDurably(join(dataDir, RECIPIENTS_FILE), recipientsFileText(named), {overwrite: false})
-  return {caseRecipient, tagKey}
+  return {caseRecipient, caseIdentity, tagKey}
 }
 
 async function writeKeyFile(dataDir: string, file: string, data: Uint8Array, overwrite: boolean): Promise<void> {
@@ -173,44 +176,68 @@ export function caseKeyMode(kase: CaseKeyHolder): CaseKeyMode {
   return keyModeOf(kase.ledger)
 }
 
+/**
+ * From the public facts (Ledger.publicFacts): what an encrypted ledger's envelope says in clear,
+ * so that no key is needed to know which keys to ask for.
+ */
 function keyModeOf(ledger: Ledger): CaseKeyMode {
-  const keys = keysRecord(ledger)
+  const keys = keysFacts(ledger)
   if (keys === undefined) return 'none'
-  return keys.field === true ? 'field' : keys.caseRecipient === undefined ? 'none' : 'encrypted'
+  return keys.facts.field === true ? 'field' : keys.facts.caseRecipient === undefined ? 'none' : 'encrypted'
 }
 
 /**
- * The event that says what case keys the case has: its first (`create-case`) in a case made
- * encrypted; in a case made in clear, its `case-encrypted` event once `custody encrypt` has
- * converted it (looked up by action only then: a case in clear has a schema-2 ledger, indexed
- * by action).
+ * The facts that say what case keys the case has: its first event's (`create-case`) in a case made
+ * encrypted; in a case made in clear, its `case-encrypted` event's once `custody encrypt` has
+ * converted it.
  */
-function keysRecord(ledger: Ledger): {caseRecipient?: string; field?: true; seq: number} | undefined {
-  const first = ledger.firstEvent().event
-  if (first.action !== 'create-case') return undefined
-  if (first.payload.field === true || first.payload.caseRecipient !== undefined) return {...first.payload, seq: first.seq}
-  const converted = ledger.eventsOfKind('case-encrypted').at(-1)?.event
-  return converted === undefined ? undefined : {...converted.payload, seq: converted.seq}
+function keysFacts(ledger: Ledger): {seq: number; facts: PublicFacts} | undefined {
+  let converted: {seq: number; facts: PublicFacts} | undefined
+  for (const {seq, facts} of ledger.publicFacts()) {
+    if (seq === 0) {
+      if (facts.action !== 'create-case') return undefined
+      if (facts.field === true || facts.caseRecipient !== undefined) return {seq, facts}
+    } else if (facts.action === 'case-encrypted') {
+      converted = {seq, facts}
+    }
+  }
+
+  return converted
+}
+
+/** The recipients the ledger records, from the public facts (no key): the case identity's first, each once, with its event. */
+function recordedRecipients(ledger: Ledger): Array<{recipient: string; seq: number}> {
+  const seen = new Set<string>()
+  const recipients: Array<{recipient: string; seq: number}> = []
+  for (const {seq, facts} of ledger.publicFacts()) {
+    const recipient = facts.action === 'create-case' || facts.action === 'case-encrypted' ? facts.caseRecipient : facts.action === 'recipient-added' ? facts.recipient : undefined
+    if (typeof recipient !== 'string' || seen.has(recipient)) continue
+    seen.add(recipient)
+    recipients.push({recipient, seq})
+  }
+
+  return recipients
 }
 
 /** Every recipient the ledger records, the case identity's first, with its label and event. */
 export function namedRecipients(kase: CaseKeyHolder): NamedRecipient[] {
-  const keys = keysRecord(kase.ledger)
-  const own = keys?.caseRecipient === undefined ? [] : [{recipient: keys.caseRecipient, label: 'case identity', seq: keys.seq}]
+  const keys = keysFacts(kase.ledger)
+  const own = typeof keys?.facts.caseRecipient === 'string' ? [{recipient: keys.facts.caseRecipient, label: 'case identity', seq: keys.seq}] : []
   const added = kase.ledger.eventsOfKind('recipient-added').map(({event}) => ({recipient: event.payload.recipient, label: event.payload.label ?? 'HQ recipient', seq: event.seq}))
   const seen = new Set<string>()
   return [...own, ...added].filter((r) => !seen.has(r.recipient) && seen.add(r.recipient))
 }
 
-/** The recipients to encrypt the case's content to (no key needed). */
+/** The recipients to encrypt the case's content to (no key needed: the public facts). */
 export function caseRecipients(kase: CaseKeyHolder): AgeRecipient[] {
-  return namedRecipients(kase).map((r) => parseRecipient(r.recipient, `the recipient ${r.recipient} recorded in event #${r.seq}`))
+  return recordedRecipients(kase.ledger).map((r) => parseRecipient(r.recipient, `the recipient ${r.recipient} recorded in event #${r.seq}`))
 }
 
-/** When and by which event the local keys were destroyed, if they were (`custody key destroy`). */
+/** When and by which event the local keys were destroyed, if they were (`custody key destroy`), from the public facts. */
 export function keysDestroyed(ledger: Ledger): {seq: number; time: string} | undefined {
-  const event = ledger.eventsOfKind('keys-destroyed').at(-1)?.event
-  return event === undefined ? undefined : {seq: event.seq, time: event.time}
+  let last: {seq: number; time: string} | undefined
+  for (const {seq, time, facts} of ledger.publicFacts()) if (facts.action === 'keys-destroyed') last = {seq, time}
+  return last
 }
 
 /** The error of a passphrase given to a case whose keys were destroyed: one line. */

@@ -23,8 +23,11 @@ export function isKeyEvent(event: CustodyEvent): event is KeyEvent {
   return event.action === 'key-created' || event.action === 'key-rotated'
 }
 
-/** The key a key event records, if custody accepts it and it has the fingerprint the event claims. */
-export function recordedKey(event: KeyEvent): {key: PublicKeyInfo} | {problem: string} {
+/**
+ * The key a key event records (its payload, or the public facts of its envelope, which say the
+ * same), if custody accepts it and it has the fingerprint the event claims.
+ */
+export function recordedKey(event: KeyEvent | {payload: {fingerprint: string; publicKey: string}}): {key: PublicKeyInfo} | {problem: string} {
   const {fingerprint, publicKey} = event.payload
   const spki = Buffer.from(publicKey, 'base64')
   const wrong = publicKeyProblem(spki)

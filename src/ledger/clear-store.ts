@@ -3,10 +3,11 @@
  * selects by the columns generated from the event's JSON (`action`, `exhibit`, `sha256`) and
  * takes fields out with json_extract, so that a seal of many exhibits parses no event in full.
  */
-import {INGEST_FILE_FIELDS, payloadPath, SOURCE_FILE_FIELDS, type EventAction, type IngestFile, type SourceFile} from '../formats/events.js'
+import {INGEST_FILE_FIELDS, parseEventText, payloadPath, SOURCE_FILE_FIELDS, type CustodyEvent, type EventAction, type IngestFile, type ParsedEvent, type SourceFile} from '../formats/events.js'
+import {chainHash} from './event.js'
 import {keysetPages} from '../io/keyset-pages.js'
 import {CLEAR_SCHEMA_VERSION} from './schema.js'
-import type {EventStore, PagedRow, RawRow, StoreContext} from './store.js'
+import type {EventStore, PagedRow, RawRow, StoreContext, Written} from './store.js'
 
 /** An exhibit's ingest event as a seal reads it: INGEST_FILE_FIELDS, taken out by SQLite. */
 const EXHIBIT_FILE_SQL = `SELECT ${Object.entries(INGEST_FILE_FIELDS)
@@ -39,11 +40,22 @@ export class ClearStore implements EventStore {
 
   constructor(private readonly context: StoreContext) {}
 
+  readonly chained = 'event'
+
   /** Schema 2 has no tags. */
   useTagKey(): void {}
 
-  insert(row: RawRow): void {
-    this.context.cached<[number, string, string, string], unknown>('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)').run(row.seq, row.prev_hash, row.hash, row.event)
+  /** Nor sealed bodies. */
+  useBodyKeys(): void {}
+
+  insert(event: CustodyEvent, canonical: string): Written {
+    const hash = chainHash(event.prev, canonical)
+    this.context.cached<[number, string, string, string], unknown>('INSERT INTO events (seq, prev_hash, hash, event) VALUES (?, ?, ?, ?)').run(event.seq, event.prev, hash, canonical)
+    return {hash, chained: canonical}
+  }
+
+  open(row: RawRow): ParsedEvent {
+    return parseEventText(row.event)
   }
 
   rowsOfKind(actions: readonly EventAction[]): RawRow[] {

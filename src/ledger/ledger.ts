@@ -20,22 +20,26 @@ import {MerkleTree, type TreeFile} from '../merkle/tree.js'
 import {
   EVENT_VERSION,
   MAX_EVENT_BYTES,
-  parseEventText,
+  parseEvent,
+  type CustodyEvent,
   type CustodyEventDraft,
   type EventAction,
   type EventOfKind,
   type IngestFile,
   type SourceFile,
 } from '../formats/events.js'
-import {GENESIS_HASH, eventLeafHash, sealEvent, type StoredEvent} from './event.js'
+import {canonicalize} from '../canonical/jcs.js'
+import {GENESIS_HASH, eventLeafHash, type StoredEvent} from './event.js'
 import type {TreeHeadSource} from './head-file.js'
 import {ClearStore} from './clear-store.js'
-import {CLEAR_SCHEMA_VERSION, schemaSql, TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
-import type {EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
+import {CLEAR_SCHEMA_VERSION, schemaSql, SEALED_SCHEMA_VERSION, TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
+import {SealedStore} from './sealed-store.js'
+import {forgedRow, publicOf, type PublicFacts} from './envelope.js'
+import type {BodyKeys, EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
 import {TaggedStore} from './tagged-store.js'
 import type {TagKey} from './tags.js'
 
-export type {PagedRow, RawRow, UntrueIndex} from './store.js'
+export type {BodyKeys, PagedRow, RawRow, UntrueIndex} from './store.js'
 
 /** The ledger's SQLite page cache, in KiB. */
 const LEDGER_CACHE_KIB = 4 * 1024
@@ -95,7 +99,7 @@ export class Ledger implements Disposable {
     this.path = path
     this.db = db
     const context: StoreContext = {db, path, cached: (sql) => this.cached(sql)}
-    this.store = schema === TAGGED_SCHEMA_VERSION ? new TaggedStore(context) : new ClearStore(context)
+    this.store = schema === SEALED_SCHEMA_VERSION ? new SealedStore(context) : schema === TAGGED_SCHEMA_VERSION ? new TaggedStore(context) : new ClearStore(context)
   }
 
   private static connect(path: string, fileMustExist: boolean): Database.Database {
@@ -117,17 +121,18 @@ export class Ledger implements Disposable {
    * With `tagKey` (an encrypted case), schema 3, whose lookup columns are keyed tags; without it
    * (a case in clear), schema 2.
    */
-  static create(path: string, first: CustodyEventDraft[], signer: CheckpointSigner, options: {tagKey?: TagKey} = {}): {ledger: Ledger; events: StoredEvent[]} {
+  static create(path: string, first: CustodyEventDraft[], signer: CheckpointSigner, options: {tagKey?: TagKey; bodyKeys?: BodyKeys} = {}): {ledger: Ledger; events: StoredEvent[]} {
     let db: Database.Database | undefined
     try {
       // SQLite would make the file 0644 less the umask, and gives its -wal and -shm files the
       // mode of the database file: made here owner-only, all three are.
       closeSync(openSync(path, 'wx', PRIVATE_FILE))
       db = Ledger.connect(path, false)
-      const schema = options.tagKey === undefined ? CLEAR_SCHEMA_VERSION : TAGGED_SCHEMA_VERSION
+      const schema = options.tagKey === undefined ? CLEAR_SCHEMA_VERSION : options.bodyKeys === undefined ? TAGGED_SCHEMA_VERSION : SEALED_SCHEMA_VERSION
       db.exec(schemaSql(schema))
       const ledger = new Ledger(path, db, schema)
       if (options.tagKey !== undefined) ledger.useTagKey(options.tagKey)
+      if (options.bodyKeys !== undefined) ledger.useBodyKeys(options.bodyKeys)
       ledger.useSigner(signer)
       const {events} = ledger.append(() => ({drafts: first, result: undefined}))
       return {ledger, events}
@@ -143,10 +148,10 @@ export class Ledger implements Disposable {
     try {
       db = Ledger.connect(path, true)
       const version = db.pragma('user_version', {simple: true})
-      if (version !== CLEAR_SCHEMA_VERSION && version !== TAGGED_SCHEMA_VERSION) {
+      if (version !== CLEAR_SCHEMA_VERSION && version !== TAGGED_SCHEMA_VERSION && version !== SEALED_SCHEMA_VERSION) {
         throw new CustodyError(
           'LEDGER_UNREADABLE',
-          `the ledger ${path} has schema version ${String(version)}, expected ${CLEAR_SCHEMA_VERSION} or ${TAGGED_SCHEMA_VERSION}; it was not made by this version of custody`,
+          `the ledger ${path} has schema version ${String(version)}, expected ${CLEAR_SCHEMA_VERSION}, ${TAGGED_SCHEMA_VERSION} or ${SEALED_SCHEMA_VERSION}; it was not made by this version of custody`,
         )
       }
 
@@ -191,6 +196,14 @@ export class Ledger implements Disposable {
     this.store.useTagKey(key)
   }
 
+  /**
+   * From now on, a schema-4 ledger seals the bodies it appends under a run key wrapped to these
+   * recipients, and opens bodies with these identities. The other schemas ignore it.
+   */
+  useBodyKeys(keys: BodyKeys): void {
+    this.store.useBodyKeys(keys)
+  }
+
   /** From now on, appends end with a checkpoint signed by this key. */
   useSigner(signer: CheckpointSigner): void {
     this.checkpointSigner = signer
@@ -225,8 +238,9 @@ export class Ledger implements Disposable {
       let range: CompactRange | undefined
       const events: StoredEvent[] = []
       const add = (draft: CustodyEventDraft): StoredEvent => {
-        const stored = sealEvent({v: EVENT_VERSION, seq, time: new Date().toISOString(), ...draft, prev})
-        const bytes = Buffer.byteLength(stored.canonical)
+        const event = {v: EVENT_VERSION, seq, time: new Date().toISOString(), ...draft, prev} as CustodyEvent
+        const canonical = canonicalize(event)
+        const bytes = Buffer.byteLength(canonical)
         if (bytes > MAX_EVENT_BYTES) {
           throw new CustodyError(
             'LEDGER_APPEND_REFUSED',
@@ -234,12 +248,12 @@ export class Ledger implements Disposable {
           )
         }
 
-        this.store.insert({seq, prev_hash: prev, hash: stored.hash, event: stored.canonical}, stored.event)
+        const written = this.store.insert(event, canonical)
         range ??= this.caughtUpRange(first)
-        range.push(eventLeafHash(stored.canonical))
-        prev = stored.hash
+        range.push(eventLeafHash(written.chained))
+        prev = written.hash
         seq++
-        return stored
+        return {event, canonical, hash: written.hash}
       }
 
       for (const draft of drafts) events.push(add(draft))
@@ -267,7 +281,7 @@ export class Ledger implements Disposable {
   private caughtUpRange(size: number): CompactRange {
     const range = this.range.size <= size ? this.range.clone() : new CompactRange()
     if (range.size < size) {
-      const rows = this.db.prepare<[number, number], {event: string}>('SELECT event FROM events WHERE seq >= ? AND seq < ? ORDER BY seq')
+      const rows = this.db.prepare<[number, number], {event: string}>(`SELECT ${this.store.chained} AS event FROM events WHERE seq >= ? AND seq < ? ORDER BY seq`)
       for (const row of rows.iterate(range.size, size)) range.push(eventLeafHash(row.event))
     }
 
@@ -299,7 +313,7 @@ export class Ledger implements Disposable {
   /** The rows exactly as stored, oldest first, without trusting them (for verification). */
   *rawRows(): Generator<RawRow> {
     try {
-      yield* this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events ORDER BY seq').iterate()
+      yield* this.db.prepare<[], RawRow>(`SELECT seq, prev_hash, hash, ${this.store.chained} AS event FROM events ORDER BY seq`).iterate()
     } catch (error) {
       throw wrapSqliteError(error, this.path)
     }
@@ -380,8 +394,8 @@ export class Ledger implements Disposable {
   private parsed(row: RawRow, unreadable: 'refuse'): StoredEvent
   private parsed(row: RawRow, unreadable?: 'refuse' | 'pass over'): StoredEvent | undefined
   private parsed(row: RawRow, unreadable = this.unreadable): StoredEvent | undefined {
-    const read = parseEventText(row.event)
-    if ('event' in read) return {event: read.event, canonical: row.event, hash: row.hash}
+    const read = this.store.open(row)
+    if ('event' in read) return {event: read.event, canonical: this.store.chained === 'event' ? row.event : canonicalize(read.event), hash: row.hash}
     if (unreadable === 'pass over') return undefined
     throw new CustodyError(
       'LEDGER_UNREADABLE',
@@ -452,9 +466,59 @@ export class Ledger implements Disposable {
     yield* this.store.sourceFiles()
   }
 
+  /**
+   * What the events read before any key is open say that is not evidence (publicOf: the case's
+   * ID and mode, the signing keys' public halves, the recipients, the keys destroyed, the reserved
+   * numbers), oldest first. Schema 4 reads it from the envelopes, with no key; the others from
+   * the events, in clear.
+   */
+  *publicFacts(): Generator<{seq: number; time: string; facts: PublicFacts}> {
+    if (this.store instanceof SealedStore) {
+      yield* this.store.publicFacts()
+      return
+    }
+
+    const actions = ['create-case', 'key-created', 'key-rotated', 'recipient-added', 'case-encrypted', 'keys-destroyed', 'restore-accepted'] as const
+    for (const {event} of this.eventsOfKind(...actions)) {
+      const facts = publicOf(event)
+      if (facts !== undefined) yield {seq: event.seq, time: event.time, facts}
+    }
+  }
+
+  /**
+   * For verification of a sealed ledger (schema 4): whether its bodies can be opened at all (an
+   * identity was given), and the event of a row as rawRows() gave it, its body opened and checked
+   * against its envelope (INTEGRITY naming the event when it does not hold). Undefined for the
+   * other schemas, whose rows are their events.
+   */
+  sealedBodies(): {readable: boolean; open: (row: RawRow) => ReturnType<EventStore['open']>} | undefined {
+    const store = this.store
+    if (!(store instanceof SealedStore)) return undefined
+    return {readable: store.canOpenBodies, open: (row) => store.open(row)}
+  }
+
+  /**
+   * The timestamp or config events, read where no key opens bodies: in a sealed ledger (schema 4)
+   * from their envelopes' public facts, which hold their payloads (checked against the body
+   * whenever a key opens it); their actor is not there, and is given as `custody`. The other
+   * schemas read the events.
+   */
+  eventsInClear<A extends 'timestamp' | 'config'>(action: A): Array<EventOfKind<A>> {
+    if (!(this.store instanceof SealedStore)) return this.eventsOfKind(action).map((e) => e.event)
+    const events: Array<EventOfKind<A>> = []
+    for (const {seq, time, facts} of this.store.publicFacts()) {
+      if (facts.action !== action) continue
+      const read = parseEvent({v: EVENT_VERSION, seq, time, actor: 'custody', action, exhibit: null, payload: facts.payload, prev: GENESIS_HASH})
+      if (!('event' in read)) throw forgedRow(seq, `has public facts that are not those of a ${action} event (${read.problem})`)
+      events.push(read.event as EventOfKind<A>)
+    }
+
+    return events
+  }
+
   /** The first event, which says what the case is: never passed over. */
   firstEvent(): StoredEvent {
-    const row = this.db.prepare<[], RawRow>('SELECT seq, prev_hash, hash, event FROM events WHERE seq = 0').get()
+    const row = this.db.prepare<[], RawRow>(`SELECT seq, prev_hash, hash, ${this.store.chained} AS event FROM events WHERE seq = 0`).get()
     if (!row) throw new CustodyError('LEDGER_UNREADABLE', `the ledger ${this.path} has no first event; run \`custody verify\``)
     return this.parsed(row, 'refuse')
   }
@@ -529,7 +593,7 @@ export class Ledger implements Disposable {
 
   /** The leaf hash of each event below `size`, in order (RFC 6962: SHA-256(0x00 || canonical event)). */
   private *leafHashes(size = Number.MAX_SAFE_INTEGER): Generator<Uint8Array> {
-    for (const row of this.db.prepare<[number], {event: string}>('SELECT event FROM events WHERE seq < ? ORDER BY seq').iterate(size)) yield eventLeafHash(row.event)
+    for (const row of this.db.prepare<[number], {event: string}>(`SELECT ${this.store.chained} AS event FROM events WHERE seq < ? ORDER BY seq`).iterate(size)) yield eventLeafHash(row.event)
   }
 
   /**

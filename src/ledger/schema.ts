@@ -28,7 +28,14 @@ import {GENESIS_HASH} from './event.js'
 export const CLEAR_SCHEMA_VERSION = 2
 /** Schema 3: the lookup columns keyed tags (an encrypted case). */
 export const TAGGED_SCHEMA_VERSION = 3
-export type LedgerSchema = typeof CLEAR_SCHEMA_VERSION | typeof TAGGED_SCHEMA_VERSION
+/**
+ * Schema 4, in development (design step 2, not yet made by any command): the events' bodies sealed
+ * under run keys, envelopes in clear (src/ledger/envelope.ts), and the runs table. When `custody
+ * init` makes it, it takes number 3 and step 1's schema goes: no case of step 1 exists outside
+ * development.
+ */
+export const SEALED_SCHEMA_VERSION = 4
+export type LedgerSchema = typeof CLEAR_SCHEMA_VERSION | typeof TAGGED_SCHEMA_VERSION | typeof SEALED_SCHEMA_VERSION
 /** The size of a tag (HMAC-SHA-256). */
 export const TAG_SIZE = 32
 
@@ -78,6 +85,53 @@ CREATE UNIQUE INDEX exhibits_by_id ON events (exhibit) WHERE content_tag IS NOT 
 CREATE UNIQUE INDEX exhibits_by_content ON events (content_tag) WHERE content_tag IS NOT NULL;
 `
 
+/**
+ * The events table of schema 4: the envelope (chained, the tree's leaf) and the sealed body, the
+ * run whose key seals it, the clear exhibit, and the keyed tags (also in the envelope, hex, so
+ * that a lookup checks its columns without a key). `runs` holds each run's key as an age file to
+ * the case's recipients; it is append-only as events are.
+ */
+const SEALED_EVENTS_SQL = `
+CREATE TABLE runs (
+  id      INTEGER PRIMARY KEY CHECK (id >= 0),
+  wrapped BLOB NOT NULL CHECK (typeof(wrapped) = 'blob')
+);
+CREATE TRIGGER runs_no_update BEFORE UPDATE ON runs
+BEGIN
+  SELECT RAISE(ABORT, 'the custody ledger is append-only: UPDATE is refused');
+END;
+CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs
+BEGIN
+  SELECT RAISE(ABORT, 'the custody ledger is append-only: DELETE is refused');
+END;
+CREATE TRIGGER runs_append_only BEFORE INSERT ON runs
+WHEN NEW.id IS NOT (SELECT coalesce(max(id) + 1, 0) FROM runs)
+BEGIN
+  SELECT RAISE(ABORT, 'the custody ledger is append-only: a run must take the next number');
+END;
+CREATE TABLE events (
+  seq         INTEGER PRIMARY KEY CHECK (seq >= 0),
+  prev_hash   TEXT NOT NULL CHECK (length(prev_hash) = 64),
+  hash        TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
+  envelope    TEXT NOT NULL,
+  body        BLOB NOT NULL CHECK (typeof(body) = 'blob'),
+  run         INTEGER NOT NULL,
+  exhibit     TEXT,
+  action_tag  BLOB NOT NULL CHECK (typeof(action_tag) = 'blob' AND length(action_tag) = ${TAG_SIZE}),
+  content_tag BLOB CHECK (content_tag IS NULL OR (typeof(content_tag) = 'blob' AND length(content_tag) = ${TAG_SIZE})),
+  source_tag  BLOB CHECK (source_tag IS NULL OR (typeof(source_tag) = 'blob' AND length(source_tag) = ${TAG_SIZE}))
+);
+CREATE INDEX events_by_exhibit ON events (exhibit, seq);
+CREATE INDEX events_by_action ON events (action_tag, seq);
+CREATE INDEX events_by_source ON events (source_tag, seq) WHERE source_tag IS NOT NULL;
+CREATE INDEX ingests_by_seq ON events (seq) WHERE content_tag IS NOT NULL;
+CREATE UNIQUE INDEX exhibits_by_id ON events (exhibit) WHERE content_tag IS NOT NULL;
+CREATE UNIQUE INDEX exhibits_by_content ON events (content_tag) WHERE content_tag IS NOT NULL;
+`
+
+/** The triggers of schema 4's runs table, beside TRIGGERS. */
+export const RUNS_TRIGGERS = ['runs_append_only', 'runs_no_delete', 'runs_no_update'] as const
+
 /** What both schemas share: the events' triggers, and the checkpoints table with its own. */
 const APPEND_ONLY_SQL = `
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
@@ -126,6 +180,6 @@ END;
 
 /** The whole schema of a ledger of `version`, ending with its user_version. */
 export function schemaSql(version: LedgerSchema): string {
-  const events = version === TAGGED_SCHEMA_VERSION ? TAGGED_EVENTS_SQL : CLEAR_EVENTS_SQL
+  const events = version === SEALED_SCHEMA_VERSION ? SEALED_EVENTS_SQL : version === TAGGED_SCHEMA_VERSION ? TAGGED_EVENTS_SQL : CLEAR_EVENTS_SQL
   return `${events}${APPEND_ONLY_SQL}\nPRAGMA user_version = ${version};\n`
 }

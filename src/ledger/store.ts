@@ -6,10 +6,12 @@
  * stays in ledger.ts.
  */
 import type Database from 'better-sqlite3'
-import type {CustodyEvent, EventAction, IngestFile, SourceFile} from '../formats/events.js'
+import type {AgeIdentity, AgeRecipient} from '../age/x25519.js'
+import type {CustodyEvent, EventAction, IngestFile, ParsedEvent, SourceFile} from '../formats/events.js'
 import type {LedgerSchema} from './schema.js'
 import type {TagKey} from './tags.js'
 
+/** A row as stored: `event` is what the chain and the tree are over (the canonical event; in schema 4, the envelope). */
 export interface RawRow {
   seq: number
   prev_hash: string
@@ -17,17 +19,33 @@ export interface RawRow {
   event: string
 }
 
+/** What opens a schema-4 ledger's bodies: the recipients a run key is wrapped to, and the identities that open run keys. */
+export interface BodyKeys {
+  readonly recipients: readonly AgeRecipient[]
+  readonly identities: readonly AgeIdentity[]
+}
+
+/** An event written: its hash in the chain, and the text the chain and the tree are over. */
+export interface Written {
+  hash: string
+  chained: string
+}
+
 /** A stored row with what its event says of itself: action, exhibit and previous hash. */
 export interface PagedRow extends RawRow {
   action: string
   exhibit: string | null
   prev: string
+  /** Schema 4: the envelope as stored (chained, the tree's leaf; `event` is then the opened event) and the body's salt, hex. */
+  envelope?: string
+  salt?: string
 }
 
 /** A row whose stored index is not what its event gives: the column, and what it should hold. */
 export interface UntrueIndex {
   seq: number
-  column: 'exhibit' | 'action_tag' | 'content_tag' | 'source_tag'
+  /** `envelope`: (schema 4) the tags or exhibit its chained envelope holds. */
+  column: 'exhibit' | 'action_tag' | 'content_tag' | 'source_tag' | 'envelope'
 }
 
 /** What a store reads the database with: the connection, and its cache of prepared statements. */
@@ -40,10 +58,20 @@ export interface StoreContext {
 /** The lookups of one schema. Each may throw SQLite's errors; the Ledger wraps them. */
 export interface EventStore {
   readonly schema: LedgerSchema
-  /** Gives the store the key of its tags (schema 3; schema 2 has none and ignores it). */
+  /** The column the chain and the tree are over: the canonical event, or (schema 4) the envelope. */
+  readonly chained: 'event' | 'envelope'
+  /** Gives the store the key of its tags (schemas 3 and 4; schema 2 has none and ignores it). */
   useTagKey(key: TagKey): void
-  /** Writes an event's row; inside the append's transaction. */
-  insert(row: RawRow, event: CustodyEvent): void
+  /** Gives the store what seals and opens bodies (schema 4; the others ignore it). */
+  useBodyKeys(keys: BodyKeys): void
+  /** Writes an event's row (`canonical` its canonical JSON); inside the append's transaction. */
+  insert(event: CustodyEvent, canonical: string): Written
+  /**
+   * The event of a row: parsed from its text, or (schema 4) opened from its body. A row that
+   * custody did not write so gives its problem; a forged sealed row throws INTEGRITY; a body with
+   * no key to open it throws CONTENT_LOCKED.
+   */
+  open(row: RawRow): ParsedEvent
   /** The rows of events of these kinds, oldest first. */
   rowsOfKind(actions: readonly EventAction[]): Iterable<RawRow>
   /** The row of the ingest event that created `exhibit`. */

@@ -15,11 +15,12 @@
  * docs/design/encryption-at-rest.md.
  */
 import {CustodyError} from '../errors.js'
-import {INGEST_FILE_FIELDS, parseEventText, payloadPath, SOURCE_FILE_FIELDS, type CustodyEvent, type EventAction, type IngestFile, type SourceFile} from '../formats/events.js'
+import {INGEST_FILE_FIELDS, parseEventText, payloadPath, SOURCE_FILE_FIELDS, type CustodyEvent, type EventAction, type IngestFile, type ParsedEvent, type SourceFile} from '../formats/events.js'
+import {chainHash} from './event.js'
 import {keysetPages} from '../io/keyset-pages.js'
-import {TAGGED_SCHEMA_VERSION} from './schema.js'
-import type {EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
-import type {TagKey} from './tags.js'
+import {TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
+import type {BodyKeys, EventStore, PagedRow, RawRow, StoreContext, UntrueIndex, Written} from './store.js'
+import type {EventTags, TagKey} from './tags.js'
 
 /** Rows a page. */
 const PAGE = 200
@@ -81,17 +82,44 @@ function* mergedBySeq(streams: Array<Iterator<RawRow>>): Generator<RawRow> {
 }
 
 export class TaggedStore implements EventStore {
-  readonly schema = TAGGED_SCHEMA_VERSION
-  private key: TagKey | undefined
+  readonly schema: LedgerSchema = TAGGED_SCHEMA_VERSION
+  readonly chained: 'event' | 'envelope' = 'event'
+  protected key: TagKey | undefined
+  /** The columns a row is read with (schema 4 reads the envelope and the sealed body, and opens it: sealed-store.ts). */
+  protected readonly columns: string = 'seq, prev_hash, hash, event'
 
-  constructor(private readonly context: StoreContext) {}
+  constructor(protected readonly context: StoreContext) {}
+
+  /** Rows as read, each with its event in `event` (schema 4 opens their bodies). */
+  protected opened<R extends RawRow>(rows: R[]): R[] {
+    return rows
+  }
+
+  /** Whether a row could be opened (in place) for a check of every row: one that cannot is the chain check's to report (schema 4). */
+  protected readable(row: RawRow): boolean {
+    this.opened([row])
+    return true
+  }
+
+  /** One row as read, opened as opened() does. */
+  protected openedRow<R extends RawRow>(row: R | undefined): R | undefined {
+    return row === undefined ? undefined : this.opened([row])[0]
+  }
 
   useTagKey(key: TagKey): void {
     this.key = key
   }
 
+  /** Step 1's bodies are in clear (schema 4 overrides it). */
+  useBodyKeys(_keys: BodyKeys): void {}
+
+  open(row: RawRow): ParsedEvent {
+    return parseEventText(row.event)
+  }
+
   /** Every tag is written at insert: an append needs the address key. */
-  insert(row: RawRow, event: CustodyEvent): void {
+  insert(event: CustodyEvent, canonical: string): Written {
+    const row = {seq: event.seq, prev_hash: event.prev, hash: chainHash(event.prev, canonical), event: canonical}
     if (this.key === undefined) {
       throw new CustodyError('KEY_UNREADABLE', `internal: the ledger ${this.context.path} was asked to append before the case's address key was opened`)
     }
@@ -102,6 +130,7 @@ export class TaggedStore implements EventStore {
         'INSERT INTO events (seq, prev_hash, hash, event, exhibit, action_tag, content_tag, source_tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(row.seq, row.prev_hash, row.hash, row.event, event.exhibit, tags.action, tags.content, tags.source)
+    return {hash: row.hash, chained: canonical}
   }
 
   rowsOfKind(actions: readonly EventAction[]): Iterable<RawRow> {
@@ -112,9 +141,9 @@ export class TaggedStore implements EventStore {
 
   /** The rows whose action tag is `action`'s, confirmed by the front of their event. */
   private *taggedRows(key: TagKey, action: EventAction): Generator<RawRow> {
-    const page = this.context.cached<[Buffer, number], RawRow>(`SELECT seq, prev_hash, hash, event FROM events WHERE action_tag = ? AND seq > ? ORDER BY seq LIMIT ${PAGE}`)
+    const page = this.context.cached<[Buffer, number], RawRow>(`SELECT ${this.columns} FROM events WHERE action_tag = ? AND seq > ? ORDER BY seq LIMIT ${PAGE}`)
     const tag = key.action(action)
-    for (const row of keysetPages((after: number) => page.all(tag, after), (r) => r.seq, -1)) {
+    for (const row of keysetPages((after: number) => this.opened(page.all(tag, after)), (r) => r.seq, -1)) {
       const said = actionOf(row)
       if (said !== undefined && said !== action) throw misindexed(row, `a ${action} event`, `a ${said} event`)
       yield row
@@ -123,8 +152,8 @@ export class TaggedStore implements EventStore {
 
   /** Without the key: every row in order, those of `actions` picked by their event (and those that are not events, for the typed reads to report). */
   private *walkedRows(actions: ReadonlySet<string>): Generator<RawRow> {
-    const page = this.context.cached<[number], RawRow>(`SELECT seq, prev_hash, hash, event FROM events WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`)
-    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
+    const page = this.context.cached<[number], RawRow>(`SELECT ${this.columns} FROM events WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`)
+    for (const row of keysetPages((after: number) => this.opened(page.all(after)), (r) => r.seq, -1)) {
       const said = actionOf(row)
       if (said === undefined || actions.has(said)) yield row
     }
@@ -142,17 +171,17 @@ export class TaggedStore implements EventStore {
   }
 
   ingestRow(exhibit: string): RawRow | undefined {
-    const row = this.context
-      .cached<[string], RawRow & {exhibit: string | null}>('SELECT seq, prev_hash, hash, event, exhibit FROM events WHERE exhibit = ? AND content_tag IS NOT NULL')
-      .get(exhibit)
+    const row = this.openedRow(
+      this.context.cached<[string], RawRow & {exhibit: string | null}>(`SELECT ${this.columns}, exhibit FROM events WHERE exhibit = ? AND content_tag IS NOT NULL`).get(exhibit),
+    )
     return row === undefined ? undefined : this.confirmedIngest(row)
   }
 
   *ingestRows(): Generator<RawRow> {
     const page = this.context.cached<[number], RawRow & {exhibit: string | null}>(
-      `SELECT seq, prev_hash, hash, event, exhibit FROM events WHERE content_tag IS NOT NULL AND seq > ? ORDER BY seq LIMIT ${PAGE}`,
+      `SELECT ${this.columns}, exhibit FROM events WHERE content_tag IS NOT NULL AND seq > ? ORDER BY seq LIMIT ${PAGE}`,
     )
-    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) yield this.confirmedIngest(row)
+    for (const row of keysetPages((after: number) => this.opened(page.all(after)), (r) => r.seq, -1)) yield this.confirmedIngest(row)
   }
 
   *exhibitIds(): Generator<string> {
@@ -174,9 +203,7 @@ export class TaggedStore implements EventStore {
       return undefined
     }
 
-    const row = this.context
-      .cached<[Buffer], RawRow & {exhibit: string | null}>('SELECT seq, prev_hash, hash, event, exhibit FROM events WHERE content_tag = ?')
-      .get(this.key.content(sha256))
+    const row = this.openedRow(this.context.cached<[Buffer], RawRow & {exhibit: string | null}>(`SELECT ${this.columns}, exhibit FROM events WHERE content_tag = ?`).get(this.key.content(sha256)))
     if (row === undefined) return undefined
     const event = looseEvent(this.confirmedIngest(row))
     const recorded = event === undefined ? 'not an event' : String(at(event, INGEST_FILE_FIELDS.sha256))
@@ -196,9 +223,7 @@ export class TaggedStore implements EventStore {
   }
 
   lastIngestedExhibit(): string | undefined {
-    const row = this.context
-      .cached<[], RawRow & {exhibit: string | null}>('SELECT seq, prev_hash, hash, event, exhibit FROM events WHERE content_tag IS NOT NULL ORDER BY seq DESC LIMIT 1')
-      .get()
+    const row = this.openedRow(this.context.cached<[], RawRow & {exhibit: string | null}>(`SELECT ${this.columns}, exhibit FROM events WHERE content_tag IS NOT NULL ORDER BY seq DESC LIMIT 1`).get())
     return row === undefined ? undefined : (this.confirmedIngest(row).exhibit ?? undefined)
   }
 
@@ -219,7 +244,8 @@ export class TaggedStore implements EventStore {
    * it is: two passes over the events of those kinds, keeping only the rows wanted.
    */
   exhibitRows(exhibit: string): RawRow[] {
-    const own = this.context.cached<[string], RawRow>('SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ? ORDER BY seq').all(exhibit)
+    const own = this.context.cached<[string], RawRow>(`SELECT ${this.columns} FROM events WHERE exhibit = ? ORDER BY seq`).all(exhibit)
+    this.opened(own)
     for (const row of own) {
       const event = looseEvent(row)
       if (event !== undefined && event.exhibit !== exhibit) throw misindexed(row, `an event of ${exhibit}`, `an event of ${String(event.exhibit)}`)
@@ -272,10 +298,11 @@ export class TaggedStore implements EventStore {
   private *indexesAgainst(key: TagKey): Generator<UntrueIndex> {
     type Indexed = RawRow & {exhibit: string | null; action_tag: Buffer; content_tag: Buffer | null; source_tag: Buffer | null}
     const page = this.context.cached<[number], Indexed>(
-      `SELECT seq, prev_hash, hash, event, exhibit, action_tag, content_tag, source_tag FROM events WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
+      `SELECT ${this.columns}, exhibit, action_tag, content_tag, source_tag FROM events WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
     )
     const same = (stored: Buffer | null, given: Buffer | null): boolean => (stored === null || given === null ? stored === given : stored.equals(given))
     for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
+      if (!this.readable(row)) continue
       const read = parseEventText(row.event)
       if (!('event' in read)) continue
       const tags = key.of(read.event)
@@ -283,12 +310,19 @@ export class TaggedStore implements EventStore {
       if (!same(row.action_tag, tags.action)) yield {seq: row.seq, column: 'action_tag'}
       if (!same(row.content_tag, tags.content)) yield {seq: row.seq, column: 'content_tag'}
       if (!same(row.source_tag, tags.source)) yield {seq: row.seq, column: 'source_tag'}
+      if (this.envelopeDisagrees(row, read.event.exhibit, tags)) yield {seq: row.seq, column: 'envelope'}
     }
+  }
+
+  /** Whether a row's envelope holds other tags or another exhibit than its event gives (schema 4; schema 3 has no envelope). */
+  protected envelopeDisagrees(_row: RawRow, _exhibit: string | null, _tags: EventTags): boolean {
+    return false
   }
 
   /** Each event's action, exhibit and previous hash, read from the event itself (as schema 2's generated columns are). */
   pagedRows(after: number, size: number): PagedRow[] {
-    const rows = this.context.cached<[number, number], RawRow>(`SELECT seq, prev_hash, hash, event FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT 100`).all(after, size)
+    const rows = this.context.cached<[number, number], RawRow>(`SELECT ${this.columns} FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT 100`).all(after, size)
+    this.opened(rows)
     return rows.map((row) => {
       const event = looseEvent(row)
       if (event === undefined) {

@@ -1,6 +1,8 @@
 /**
  * data/custody/events.jsonl of a bag: the ledger events a seal carries, each with its RFC 9162
- * inclusion proof against the sealed tree head.
+ * inclusion proof against the sealed tree head. A case in clear writes v1 lines (the event is the
+ * leaf); an encrypted ledger of schema 4 writes v2 lines (the envelope is the leaf, beside the
+ * event in clear and its salt: docs/design/encryption-at-rest.md "Ledger").
  */
 import {createHash} from 'node:crypto'
 import {bytesToHex} from '@noble/hashes/utils.js'
@@ -68,7 +70,11 @@ export class SealedEvents {
       // by hand: its keys in sorted order, and the event as the ledger stores it, which is already
       // its canonical JSON (its hashes are over that text). No event is parsed.
       const proof = this.tree.inclusionProof(row.seq).map((h) => `"${bytesToHex(h)}"`)
-      const line = `{"event":${row.event},"hash":"${row.hash}","inclusionProof":[${proof.join(',')}],"leafHash":"${bytesToHex(this.tree.leaf(row.seq))}","prev":"${row.prev}","seq":${row.seq}}`
+      const chained = `"hash":"${row.hash}","inclusionProof":[${proof.join(',')}],"leafHash":"${bytesToHex(this.tree.leaf(row.seq))}","prev":"${row.prev}"`
+      // An encrypted ledger's row (schema 4): the envelope as stored, which the chain and the tree
+      // are over, and the event in clear with the salt that recomputes the envelope's commitment.
+      const line =
+        row.envelope === undefined ? `{"event":${row.event},${chained},"seq":${row.seq}}` : `{"envelope":${row.envelope},"event":${row.event},${chained},"salt":"${row.salt}","seq":${row.seq}}`
       yield `${line}\n`
     }
   }

@@ -13,7 +13,10 @@ Exit 0 when every check holds, 1 when any fails (each failure names its file, li
              || the event); its RFC 6962 leaf hash, SHA-256(0x00 || the event); its inclusion proof
              (RFC 9162 section 2.1.3.2) to the rootHash of data/custody/checkpoint.json; its seq and
              prev links. custody stores an event as its RFC 8785 canonical JSON and copies it into
-             events.jsonl byte for byte, so those bytes are hashed as they are.
+             events.jsonl byte for byte, so those bytes are hashed as they are. An encrypted case
+             stores each event as an envelope in clear and its body encrypted: its lines carry the
+             envelope (which the hash, leaf and proof are over), the event in clear, and a salt,
+             and SHA-256(the 32 bytes of salt || the event) must be the envelope's bodyCommitment.
   key        data/custody/investigator.pem is a key that a key event records, and the one
              checkpoint.json names (by its fingerprint, the SHA-256 of its DER form)
   statement  data/custody/seal.json against the rest: case, tree head, the events file's count and
@@ -273,8 +276,36 @@ def read_checkpoint(bag, name):
         raise Refused('%s is missing or not a custody checkpoint' % name)
     return cp
 
+def envelope_line(raw):
+    """A line of an encrypted case: its fields, the envelope's bytes under 'stored'; or its problem."""
+    e, names = parse(raw), {'envelope', 'event', 'hash', 'inclusionProof', 'leafHash', 'prev', 'salt', 'seq'}
+    if e is None or set(e) != names or not isinstance(e['event'], dict) or not isinstance(e['envelope'], dict):
+        return 'is not an object of "envelope", "event", "hash", "inclusionProof", "leafHash", "prev", "salt" and "seq"'
+    e['proof'] = hashes(e['inclusionProof'])
+    if type(e['seq']) is not int or e['seq'] < 0 or e['proof'] is None \
+            or not all(HEX64.match(str(e[k])) for k in ('hash', 'leafHash', 'prev', 'salt')):
+        return 'its seq is not a whole number, or a hash or the salt is not 64 hex digits'
+    tail = (',"hash":"%s","inclusionProof":[%s],"leafHash":"%s","prev":"%s","salt":"%s","seq":%d}\n' % (
+        e['hash'], ','.join('"%s"' % h for h in e['inclusionProof']), e['leafHash'], e['prev'], e['salt'], e['seq'])).encode()
+    try:  # the envelope's bytes end where its JSON does; the event's bytes follow ',"event":'
+        text = raw[len(b'{"envelope":'):-len(tail)].decode('utf-8')
+        end = json.JSONDecoder().raw_decode(text)[1]
+    except ValueError:
+        end, text = None, ''
+    if not raw.startswith(b'{"envelope":') or not raw.endswith(tail) or end is None or not text[end:].startswith(',"event":'):
+        return 'is not laid out as custody writes it, so its envelope and event cannot be told apart'
+    e['stored'], body, env = text[:end].encode('utf-8'), text[end + len(',"event":'):].encode('utf-8'), e['envelope']
+    if env.get('v') != 2 or hashlib.sha256(bytes.fromhex(e['salt']) + body).hexdigest() != env.get('bodyCommitment'):
+        return "its event is not the one its envelope commits to: SHA-256(salt || event) is not the envelope's bodyCommitment"
+    wrong = [k for k in ('seq', 'prev', 'time', 'exhibit') if env.get(k, False) != e['event'].get(k, True)]
+    if wrong:
+        return 'its envelope and its event state another %s' % ', '.join(wrong)
+    return e
+
 def event_line(raw):
     """An events.jsonl line: its fields, with the event's bytes as stored under 'stored'; or its problem."""
+    if raw.startswith(b'{"envelope":'):
+        return envelope_line(raw)
     e = parse(raw)
     if e is None or set(e) != {'event', 'hash', 'inclusionProof', 'leafHash', 'prev', 'seq'} \
             or not isinstance(e['event'], dict):

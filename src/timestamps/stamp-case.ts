@@ -55,7 +55,7 @@ function recordFrom(event: EventOf<'timestamp'>): TimestampRecord {
 
 /** Every timestamp event of the case, oldest first. */
 export function timestampHistory(kase: Case): TimestampRecord[] {
-  return kase.ledger.eventsOfKind('timestamp').map((e) => recordFrom(e.event))
+  return kase.ledger.eventsInClear('timestamp').map((event) => recordFrom(event))
 }
 
 /** The newest checkpoint that holds a token, and how many events came after it (timestamp events aside). */

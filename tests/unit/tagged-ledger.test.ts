@@ -152,8 +152,8 @@ describe('a schema-3 ledger', () => {
   })
 
   it('is opened by its user_version, and a version custody does not write is refused', () => {
-    sqlite(path, 'PRAGMA user_version = 4;')
-    expect(() => Ledger.open(path)).toThrow(expect.objectContaining({code: 'LEDGER_UNREADABLE', message: expect.stringContaining('has schema version 4, expected 2 or 3')}))
+    sqlite(path, 'PRAGMA user_version = 5;')
+    expect(() => Ledger.open(path)).toThrow(expect.objectContaining({code: 'LEDGER_UNREADABLE', message: expect.stringContaining('has schema version 5, expected 2, 3 or 4')}))
   })
 
   it('refuses to append without the address key: no event is written untagged', () => {

@@ -1,6 +1,7 @@
 /**
  * Check 7 of `custody verify ARCHIVE`, events: each event's hash is SHA-256(prev || canonical
- * event), consecutive events chain, each event is one custody writes (parseEvent,
+ * event) (of an encrypted case, SHA-256(prev || canonical envelope), the envelope's commitment
+ * recomputed from the event and salt beside it: a v2 line), consecutive events chain, each event is one custody writes (parseEvent,
  * src/formats/events.ts), each stated exhibit's ingest event states the exhibit's digests, the
  * key events are sound (key-events.ts), and every inclusion proof (RFC 9162 §2.1.3.2) leads to
  * the tree head the seal records; the file is the one the statement names.
@@ -17,6 +18,7 @@ import {messageOf} from '../../errors.js'
 import {parseEvent, type CustodyEvent, type ParsedEvent} from '../../formats/events.js'
 import {HEX64, isRecord} from '../../formats/guards.js'
 import {isKeyEvent, readKeyEvent} from '../../keys/key-events.js'
+import {bodyProblem, readEnvelope} from '../../ledger/envelope.js'
 import {chainHash, eventLeafHash} from '../../ledger/event.js'
 import {verifyInclusion} from '../../merkle/verify.js'
 import {BAG_LIMITS, EVENTS_PATH} from '../../seal/bag-layout.js'
@@ -25,13 +27,19 @@ import type {Check, Finding} from '../checklist.js'
 import type {ProblemList} from '../problem-list.js'
 import {concluded, findings, type ArchiveContext} from './context.js'
 
-/** An events.jsonl line: the event (as found, and as parseEvent reads it), and what the sealer wrote beside it. */
-interface EventLine {
+/**
+ * An events.jsonl line: the event (as found, and as parseEvent reads it), and what the sealer wrote
+ * beside it. `chained` is what the hash and the leaf are over: the canonical event (a v1 line), or
+ * the canonical envelope (a v2 line, from an encrypted ledger, whose event and salt must match the
+ * envelope's commitment).
+ */
+export interface EventLine {
   entry: Record<string, unknown>
   event: Record<string, unknown>
   parsed: ParsedEvent
   seq: number
   canonical: string
+  chained: string
 }
 
 /** What the reading carries from one line to the next. */
@@ -45,8 +53,21 @@ interface Reading {
 /** No events file: no lines. */
 async function* noLines(): AsyncGenerator<string> {}
 
+/**
+ * What is wrong with a v2 line's envelope against the event and salt beside it (the same checks
+ * as the ledger's when it opens a body: envelope.ts), or undefined.
+ */
+function envelopeProblem(entry: Record<string, unknown>, chained: string, parsed: ParsedEvent, canonical: string): string | undefined {
+  const read = readEnvelope(chained)
+  if (!('envelope' in read)) return read.problem
+  if (read.envelope.seq !== entry.seq) return `its envelope says it is event ${read.envelope.seq}`
+  if (typeof entry.salt !== 'string' || !HEX64.test(entry.salt)) return 'its salt is not 64 hex digits'
+  if (!('event' in parsed)) return undefined
+  return bodyProblem(read.envelope, parsed.event, canonical, hexToBytes(entry.salt))?.replace(/^has a body/, 'has an event')
+}
+
 /** A line read as an event, or the problem (the line is then skipped). */
-function parseEventLine(line: string, at: string): EventLine | Finding {
+export function parseEventLine(line: string, at: string): EventLine | Finding {
   let entry: Record<string, unknown>
   try {
     entry = JSON.parse(line) as Record<string, unknown>
@@ -58,7 +79,14 @@ function parseEventLine(line: string, at: string): EventLine | Finding {
   const event = entry.event as Record<string, unknown>
   const seq = Number(entry.seq)
   try {
-    return {entry, event, parsed: parseEvent(event), seq, canonical: canonicalize(event)}
+    const canonical = canonicalize(event)
+    const parsed = parseEvent(event)
+    if (entry.envelope === undefined) return {entry, event, parsed, seq, canonical, chained: canonical}
+    if (!isRecord(entry.envelope)) return {subject: `event ${seq}`, message: 'its envelope is not a JSON object'}
+    const chained = canonicalize(entry.envelope)
+    const problem = envelopeProblem(entry, chained, parsed, canonical)
+    if (problem !== undefined) return {subject: `event ${seq}`, message: problem}
+    return {entry, event, parsed, seq, canonical, chained}
   } catch (error) {
     return {subject: `event ${seq}`, message: messageOf(error)}
   }
@@ -66,12 +94,12 @@ function parseEventLine(line: string, at: string): EventLine | Finding {
 
 /** The event's hash, its place in the chain, its leaf hash and its inclusion proof. */
 function checkChained(context: ArchiveContext, line: EventLine, previous: Reading['previous'], found: ProblemList<Finding>): void {
-  const {entry, event, seq, canonical} = line
+  const {entry, event, seq, chained} = line
   const {size, root} = context.treeHead
   const subject = `event ${seq}`
   if (event.seq !== seq || event.prev !== entry.prev) found.push({subject, message: 'the event does not state the sequence number and previous hash beside it'})
   const prev = String(entry.prev)
-  const hash = HEX64.test(prev) ? chainHash(prev, canonical) : ''
+  const hash = HEX64.test(prev) ? chainHash(prev, chained) : ''
   if (hash !== entry.hash) found.push({subject, message: 'its hash does not match its content: the event was changed', expected: hash, actual: String(entry.hash)})
   else context.options.onEvent?.(seq, hash)
   if (previous && previous.seq + 1 === seq && prev !== previous.hash) {
@@ -79,7 +107,7 @@ function checkChained(context: ArchiveContext, line: EventLine, previous: Readin
   }
 
   if (previous && seq <= previous.seq) found.push({subject, message: 'events are not in ledger order'})
-  const leaf = eventLeafHash(canonical)
+  const leaf = eventLeafHash(chained)
   if (bytesToHex(leaf) !== entry.leafHash) found.push({subject, message: 'its leaf hash does not match its content', expected: bytesToHex(leaf), actual: String(entry.leafHash)})
   try {
     const proof = Array.isArray(entry.inclusionProof) ? entry.inclusionProof.map((h) => hexToBytes(String(h))) : []

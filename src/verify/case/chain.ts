@@ -6,6 +6,9 @@
  * (exhibit-numbers.ts); each seal's sealed-exhibits events follow it and list as many exhibits of
  * the case as it says it took (seal-lists.ts); key events are sound.
  *
+ * A sealed ledger's row (schema 4) is its envelope, which the chain and the leaf are over; its
+ * body is opened and checked against it when a key was given, and counted as not opened otherwise.
+ *
  * The rows are read once, each as hostile input. What the later checks need of them (leaf hashes,
  * stored hashes, keys, the exhibits' claims) is gathered on the way. Every event that does not
  * parse is reported here; the later checks, which read the events through the ledger, pass over
@@ -13,12 +16,13 @@
  */
 import {canonicalize} from '../../canonical/jcs.js'
 import {keyHistory, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
-import {messageOf} from '../../errors.js'
+import {CustodyError, messageOf} from '../../errors.js'
 import {EVENT_VERSION, parseEvent} from '../../formats/events.js'
 import {HEX64, isRecord} from '../../formats/guards.js'
-import {isKeyEvent, readKeyEvent} from '../../keys/key-events.js'
+import {isKeyEvent, readKeyEvent, type KeyEvent} from '../../keys/key-events.js'
+import {readEnvelope, type PublicFacts} from '../../ledger/envelope.js'
 import {chainHash, eventLeafHash, GENESIS_HASH} from '../../ledger/event.js'
-import type {RawRow} from '../../ledger/ledger.js'
+import type {Ledger, RawRow} from '../../ledger/ledger.js'
 import {PackedHashes} from '../../merkle/packed-hashes.js'
 import type {CaseCheck, CaseContext, CaseFinding, ChainFacts} from './context.js'
 import {ExhibitNumbers} from './exhibit-numbers.js'
@@ -32,13 +36,19 @@ export const chainCheck: CaseCheck = {
     for (const row of context.kase.ledger.rawRows()) reader.row(row)
     context.chain = reader.end()
     context.kase.ledger.passOverUnreadable()
+    context.unopenedBodies = reader.unopened
     const ok = reader.problems.length === 0
-    return {status: ok ? 'ok' : 'failed', detail: `${context.chain.leaves.length} events${ok ? ', every hash and link intact' : ''}`, problems: reader.problems}
+    const unopened = reader.unopened === 0 ? '' : `; ${reader.unopened} event bodies not opened (no key given opens them): what they record, their commitments and their tags were not checked`
+    return {status: ok ? 'ok' : 'failed', detail: `${context.chain.leaves.length} events${ok ? ', every hash and link intact' : ''}${unopened}`, problems: reader.problems}
   },
 }
 
 class ChainReader {
   readonly problems: CaseFinding[] = []
+  /** Rows of a sealed ledger whose bodies were not opened: no key was given. */
+  unopened = 0
+  /** A sealed ledger's (schema 4) bodies, and whether they can be opened; undefined for the others. */
+  private readonly sealed: ReturnType<Ledger['sealedBodies']>
   private readonly leaves = new PackedHashes()
   private readonly hashes = new StoredHashes()
   private readonly keys: RecordedKey[] = []
@@ -51,13 +61,14 @@ class ChainReader {
   constructor({kase, claims}: CaseContext) {
     this.seals = new SealLists(this.problems, claims)
     this.numbers = new ExhibitNumbers(kase.info.prefix, this.problems, claims)
+    this.sealed = kase.ledger.sealedBodies()
   }
 
   row(row: RawRow): void {
     const at = `event ${row.seq}`
     this.checkSequence(row, at)
     this.leaves.push(eventLeafHash(typeof row.event === 'string' ? row.event : String(row.event)))
-    const event = this.parse(row, at)
+    const event = this.sealed === undefined ? this.parse(row, at) : this.readSealed(row, at, this.sealed)
     if (event !== undefined) this.checkEvent(row, event, at)
     this.checkLinks(row, at)
     this.prevHash = row.hash
@@ -106,6 +117,50 @@ class ChainReader {
     }
 
     return event
+  }
+
+  /**
+   * A sealed row (schema 4): its envelope read as hostile input (canonical, its own seq and prev),
+   * then its body opened and checked against it when a key was given; without one, the key
+   * events' public facts give the keys, and the body is counted as not opened.
+   */
+  private readSealed(row: RawRow, at: string, sealed: NonNullable<ChainReader['sealed']>): unknown {
+    const read = readEnvelope(row.event)
+    if (!('envelope' in read)) {
+      this.problems.push({check: 'event', subject: at, message: `it is not stored as custody stores events: ${read.problem}`})
+      return undefined
+    }
+
+    const {envelope} = read
+    if (envelope.seq !== row.seq) this.problems.push({check: 'chain', subject: at, message: `its envelope says it is event ${envelope.seq}: it was moved`, expected: String(row.seq), actual: String(envelope.seq)})
+    if (envelope.prev !== row.prev_hash) this.problems.push({check: 'event', subject: at, message: "the previous hash in its envelope differs from the row's", expected: row.prev_hash, actual: envelope.prev})
+    if (!sealed.readable) {
+      this.unopened++
+      this.publicKey(row.seq, envelope.public, at)
+      this.numbers.sealed(row.seq, envelope.exhibit, envelope.public)
+      return undefined
+    }
+
+    try {
+      const opened = sealed.open(row)
+      if ('event' in opened) return opened.event
+      this.problems.push({check: 'event', subject: at, message: `it cannot be read as a custody event: ${opened.problem}`})
+    } catch (error) {
+      if (!(error instanceof CustodyError) || (error.code !== 'INTEGRITY' && error.code !== 'CONTENT_LOCKED')) throw error
+      if (error.code === 'CONTENT_LOCKED') this.unopened++
+      else this.problems.push({check: 'event', subject: at, message: error.message.replace(/^event \d+ of the ledger /, 'it ').replace(/: the ledger was changed outside custody.*$/, '')})
+    }
+
+    return undefined
+  }
+
+  /** The key a key event's public facts record (no key needed), as the checkpoints check needs it. */
+  private publicKey(seq: number, facts: PublicFacts | undefined, at: string): void {
+    if (facts?.action !== 'key-created' && facts?.action !== 'key-rotated') return
+    const payload = {algorithm: 'Ed25519', fingerprint: String(facts.fingerprint), publicKey: String(facts.publicKey), holder: '', ...(facts.replaces === undefined ? {} : {replaces: String(facts.replaces), reason: ''})}
+    const read = readKeyEvent({action: facts.action, payload} as KeyEvent, seq, this.keys.at(-1))
+    if ('problem' in read) this.problems.push({check: 'key', subject: at, message: `key event is malformed: ${read.problem}`})
+    else this.keys.push(read.key)
   }
 
   /** What the event says of itself, and of the exhibits, seals and keys. */

@@ -43,6 +43,8 @@ export interface CaseCheckResult extends CheckResult {
 
 export interface CaseCheck extends Check<CaseContext> {
   run(context: CaseContext): CaseCheckResult | Promise<CaseCheckResult>
+  /** It reads what the events record: of a sealed ledger whose bodies were not opened, it is not run, and says so (verify-case.ts). */
+  readonly readsBodies?: true
 }
 
 export interface VerifyProgress {
@@ -85,6 +87,8 @@ export class CaseContext {
   intactExhibits = 0
   /** Some object of an encrypted vault was checked only as stored (no key that opens it was given). */
   storedOnly = false
+  /** Events of a sealed ledger (schema 4) whose bodies were not opened: no key given opens them (the chain check counts them). */
+  unopenedBodies = 0
   /** How many objects (originals and metadata records) were checked only as stored: their content was not. */
   contentUnchecked = 0
   /**

@@ -4,7 +4,8 @@
  * of the case may have given: accept-restore.ts); and what each ingest event claims of its
  * exhibit's vault objects goes to the claim index, for the vault check.
  */
-import type {CustodyEvent, EventOf} from '../../formats/events.js'
+import type {CustodyEvent, EventOf, StoredObject} from '../../formats/events.js'
+import type {PublicFacts} from '../../ledger/envelope.js'
 import {formatExhibitId} from '../../formats/ids.js'
 import type {ClaimIndex, ExhibitClaim} from '../claim-index.js'
 import type {CaseFinding} from './context.js'
@@ -32,6 +33,21 @@ export class ExhibitNumbers {
     if (event.action !== 'ingest') return
     this.next(seq, event.exhibit)
     this.claims.add(claimOf(seq, event))
+  }
+
+  /**
+   * The next event of a sealed ledger whose body was not opened (no key): its envelope's public
+   * facts, which give the reserved numbers, and an ingest's exhibit (the clear column) and its
+   * objects as stored, checked as stored by the vault check. What the original's digests are
+   * needs the body: the claim has none.
+   */
+  sealed(seq: number, exhibit: string | null, facts: PublicFacts | undefined): void {
+    if (facts?.action === 'restore-accepted' && typeof facts.reservedExhibitNumbers === 'number') this.last = Math.max(this.last, facts.reservedExhibitNumbers)
+    if (facts?.action !== 'ingest') return
+    this.next(seq, exhibit)
+    const original = facts.original as StoredObject
+    const record = facts.record as StoredObject | undefined
+    this.claims.add({exhibit: exhibit ?? `event ${seq}`, seq, sha256: '', sha512: undefined, size: undefined, record: record === undefined ? undefined : '', stored: {original, record}})
   }
 
   /**

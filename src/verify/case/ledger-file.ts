@@ -6,7 +6,7 @@
  * refuse a row whose index names another event, but only this finds one made not to be found.
  */
 import type {UntrueIndex} from '../../ledger/ledger.js'
-import {TRIGGERS} from '../../ledger/schema.js'
+import {RUNS_TRIGGERS, SEALED_SCHEMA_VERSION, TRIGGERS} from '../../ledger/schema.js'
 import type {CaseCheck, CaseFinding} from './context.js'
 import {resultOf} from './context.js'
 
@@ -20,7 +20,9 @@ export const ledgerFileCheck: CaseCheck = {
       problems.push({check: 'ledger-file', subject: kase.ledger.path, message: `SQLite integrity check failed: ${facts.integrity.slice(0, 5).join('; ')}`})
     }
 
-    const missing = TRIGGERS.filter((name) => !facts.triggers.includes(name))
+    // Schema 4's runs table has its own three.
+    const triggers: readonly string[] = kase.ledger.schema === SEALED_SCHEMA_VERSION ? [...TRIGGERS, ...RUNS_TRIGGERS] : TRIGGERS
+    const missing = triggers.filter((name) => !facts.triggers.includes(name))
     for (const name of missing) {
       problems.push({
         check: 'ledger-schema',
@@ -34,7 +36,7 @@ export const ledgerFileCheck: CaseCheck = {
     const untrue = indexProblems(kase.ledger.untrueIndexes())
     problems.push(...(untrue ?? []))
     const indexed = untrue === undefined ? '' : untrue.length === 0 ? ', keyed index true to every event' : `, keyed index untrue to ${untrue.length} ${untrue.length === 1 ? 'column' : 'columns'}`
-    const detail = sound ? `SQLite integrity ok, ${TRIGGERS.length - missing.length}/${TRIGGERS.length} append-only triggers${indexed}` : 'SQLite integrity check failed'
+    const detail = sound ? `SQLite integrity ok, ${triggers.length - missing.length}/${triggers.length} append-only triggers${indexed}` : 'SQLite integrity check failed'
     return resultOf(detail, problems)
   },
 }

@@ -1,0 +1,257 @@
+/**
+ * A stored event of an encrypted case's ledger, as step 2 of docs/design/encryption-at-rest.md
+ * ("Ledger") defines it: an envelope in clear and a body sealed under the key of the run that
+ * wrote it.
+ *
+ *     envelope       = canonical JSON {v: 2, seq, time, prev, exhibit, run, tags, public?, bodyCommitment}
+ *     bodyCommitment = hex SHA-256( salt (32) || UTF-8 canonical event )
+ *     body           = nonce (12) || ChaCha20-Poly1305(run key, nonce, salt || canonical event,
+ *                                                      AAD = UTF-8 canonical envelope)
+ *     hash(n)        = SHA-256( hash(n-1) (32) || UTF-8 canonical envelope )
+ *
+ * The chain and the Merkle tree are over the envelope, so that they are checked without a key.
+ * The AAD binds a body to its envelope: a body moved to another row does not open. The commitment
+ * lets a sealed archive carry the event in clear with its salt, for a court to check against the
+ * signed envelope with sha256sum alone. The event inside keeps its own seq, time, prev and
+ * exhibit; opening a body checks them against its envelope.
+ *
+ * `public` holds, for the events that must be read before any key is open (the key events, and
+ * restore-accepted's reserved numbers, the timestamp and config events that `custody timestamp`
+ * reads), and for an ingest the objects as stored that verify checks with no key, what they say
+ * that is not evidence: publicOf() below.
+ * `tags` holds the keyed tags of the row (src/ledger/tags.ts) in hex, so that a lookup's columns
+ * are checked against the chained envelope without opening the body.
+ */
+import {createCipheriv, createDecipheriv, createHash, randomBytes} from 'node:crypto'
+import {canonicalize} from '../canonical/jcs.js'
+import {CustodyError} from '../errors.js'
+import {parseEventText, type ConfigPayload, type CustodyEvent, type StoredObject, type TimestampPayload} from '../formats/events.js'
+import {isHex64, isRecord} from '../formats/guards.js'
+import {chainHash} from './event.js'
+
+export const ENVELOPE_VERSION = 2
+/** The salt before the canonical event in a body (so that the commitment of a guessable event cannot be confirmed by guessing). */
+export const SALT_SIZE = 32
+export const BODY_NONCE_SIZE = 12
+const BODY_TAG_SIZE = 16
+/** A run key: 32 random bytes, one a command run that appends. */
+export const RUN_KEY_SIZE = 32
+
+/** The keyed tags of a row, hex (HMAC-SHA-256 under the address key; which ones, tags.ts). */
+export type EnvelopeTags = Partial<Record<'action' | 'content' | 'source' | 'file' | 'batch', string>>
+const TAG_NAMES = new Set(['action', 'content', 'source', 'file', 'batch'])
+
+/** What an event says that is not evidence, read before or without a key (publicOf): plain values, and objects as stored. */
+export type PublicFacts = Record<string, string | number | boolean | string[] | StoredObject | TimestampPayload | ConfigPayload>
+
+export interface Envelope {
+  v: typeof ENVELOPE_VERSION
+  seq: number
+  time: string
+  prev: string
+  exhibit: string | null
+  run: number
+  tags: EnvelopeTags
+  public?: PublicFacts
+  bodyCommitment: string
+}
+
+/** A row as an encrypted ledger stores it. */
+export interface SealedRow {
+  seq: number
+  prev_hash: string
+  hash: string
+  envelope: string
+  body: Buffer
+}
+
+/** The commitment to a body's content: what an archive's verifier recomputes from the salt and the event in clear. */
+export function bodyCommitment(salt: Uint8Array, canonicalEvent: string): string {
+  return createHash('sha256').update(salt).update(canonicalEvent, 'utf8').digest('hex')
+}
+
+/**
+ * The facts of an event that are read before any key is open, and are not evidence: its action, the case's
+ * ID, prefix and mode, the signing keys' public halves (never the holder's name), the recipients
+ * (never their labels), which key files were destroyed, the reserved exhibit numbers. Undefined
+ * for every other event.
+ */
+export function publicOf(event: CustodyEvent): PublicFacts | undefined {
+  switch (event.action) {
+    case 'create-case': {
+      const {caseId, prefix, custodyVersion, caseRecipient, field} = event.payload
+      return {action: event.action, caseId, prefix, custodyVersion, ...(caseRecipient === undefined ? {} : {caseRecipient}), ...(field === true ? {field} : {})}
+    }
+
+    case 'key-created':
+    case 'key-rotated': {
+      const {algorithm, fingerprint, publicKey} = event.payload
+      return {action: event.action, algorithm, fingerprint, publicKey, ...('replaces' in event.payload ? {replaces: event.payload.replaces} : {})}
+    }
+
+    case 'recipient-added':
+      return {action: event.action, recipient: event.payload.recipient}
+    case 'case-encrypted': {
+      // A case in clear converted by `custody encrypt`: its case keys from then on, as create-case's.
+      const {caseRecipient, field} = event.payload
+      return {action: event.action, ...(caseRecipient === undefined ? {} : {caseRecipient}), ...(field === true ? {field} : {})}
+    }
+    case 'keys-destroyed':
+      return {action: event.action, files: event.payload.files}
+    case 'restore-accepted':
+      return {action: event.action, reservedExhibitNumbers: event.payload.reservedExhibitNumbers}
+    case 'timestamp':
+    case 'config':
+      // What `custody timestamp` and `status` read with the passphrase alone: a TSA's tokens over
+      // checkpoints, and which TSAs and roots the case uses. Nothing in them is evidence.
+      return {action: event.action, payload: event.payload}
+    case 'ingest': {
+      // The original and the metadata record as stored (their age files' keyed paths, SHA-256 and
+      // size, which the disk shows anyway): verify checks them present and intact with no key.
+      const {stored, metadata} = event.payload
+      return stored === undefined ? undefined : {action: event.action, original: stored, ...(metadata.stored === undefined ? {} : {record: metadata.stored})}
+    }
+
+    default:
+      return undefined
+  }
+}
+
+/** A body sealed under the run key, bound to its envelope by the AAD. */
+function sealBody(runKey: Uint8Array, canonicalEnvelope: string, salt: Uint8Array, canonicalEvent: string): Buffer {
+  const nonce = randomBytes(BODY_NONCE_SIZE)
+  const cipher = createCipheriv('chacha20-poly1305', runKey, nonce, {authTagLength: BODY_TAG_SIZE})
+  cipher.setAAD(Buffer.from(canonicalEnvelope, 'utf8'), {plaintextLength: SALT_SIZE + Buffer.byteLength(canonicalEvent)})
+  return Buffer.concat([nonce, cipher.update(salt), cipher.update(canonicalEvent, 'utf8'), cipher.final(), cipher.getAuthTag()])
+}
+
+/** The salt and canonical event of a body, or undefined when it does not open under this key and envelope. */
+function openSealedBody(runKey: Uint8Array, canonicalEnvelope: string, body: Buffer): {salt: Buffer; canonical: string} | undefined {
+  if (body.length < BODY_NONCE_SIZE + SALT_SIZE + BODY_TAG_SIZE) return undefined
+  const decipher = createDecipheriv('chacha20-poly1305', runKey, body.subarray(0, BODY_NONCE_SIZE), {authTagLength: BODY_TAG_SIZE})
+  decipher.setAAD(Buffer.from(canonicalEnvelope, 'utf8'), {plaintextLength: body.length - BODY_NONCE_SIZE - BODY_TAG_SIZE})
+  decipher.setAuthTag(body.subarray(body.length - BODY_TAG_SIZE))
+  try {
+    const plain = Buffer.concat([decipher.update(body.subarray(BODY_NONCE_SIZE, body.length - BODY_TAG_SIZE)), decipher.final()])
+    return {salt: plain.subarray(0, SALT_SIZE), canonical: plain.subarray(SALT_SIZE).toString('utf8')}
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The row an event is stored as: its envelope (with the tags and run given), its body sealed
+ * under the run key, and its hash in the chain. `event.prev` is the previous row's hash.
+ */
+export function sealRow(event: CustodyEvent, run: number, tags: EnvelopeTags, runKey: Uint8Array): {row: SealedRow; canonicalEvent: string; salt: Buffer} {
+  const canonicalEvent = canonicalize(event)
+  const salt = randomBytes(SALT_SIZE)
+  const facts = publicOf(event)
+  const envelope: Envelope = {
+    v: ENVELOPE_VERSION,
+    seq: event.seq,
+    time: event.time,
+    prev: event.prev,
+    exhibit: event.exhibit,
+    run,
+    tags,
+    ...(facts === undefined ? {} : {public: facts}),
+    bodyCommitment: bodyCommitment(salt, canonicalEvent),
+  }
+  const text = canonicalize(envelope)
+  const row = {seq: event.seq, prev_hash: event.prev, hash: chainHash(event.prev, text), envelope: text, body: sealBody(runKey, text, salt, canonicalEvent)}
+  return {row, canonicalEvent, salt}
+}
+
+/** Why the row of event `seq` cannot be trusted: the ledger was changed outside custody. */
+export function forgedRow(seq: number, problem: string): CustodyError {
+  return new CustodyError('INTEGRITY', `event ${seq} of the ledger ${problem}: the ledger was changed outside custody. Run \`custody verify\`, and keep a copy of the case as it is`, {
+    subject: `event ${seq}`,
+  })
+}
+
+/** What a body's envelope must agree with: its event's own place, time and exhibit. */
+function disagreement(envelope: Envelope, event: CustodyEvent): string | undefined {
+  for (const name of ['seq', 'time', 'prev', 'exhibit'] as const) {
+    if (envelope[name] !== event[name]) return `has an envelope whose ${name} is not its event's`
+  }
+
+  return undefined
+}
+
+/**
+ * What is wrong with an opened body (its salt and canonical event) against its envelope: the
+ * commitment, the public facts, the event's own seq, time, prev and exhibit. Undefined when
+ * nothing is. Shared by the ledger (openRow) and an archive's verifier, which reads the event in
+ * clear with its salt.
+ */
+export function bodyProblem(envelope: Envelope, event: CustodyEvent, canonicalEvent: string, salt: Uint8Array): string | undefined {
+  if (bodyCommitment(salt, canonicalEvent) !== envelope.bodyCommitment) return "has a body that does not match its envelope's commitment"
+  if (canonicalize(event) !== canonicalEvent) return 'has a body whose event is not in canonical form'
+  if (canonicalize(publicOf(event) ?? null) !== canonicalize(envelope.public ?? null)) return "has an envelope whose public facts are not its event's"
+  return disagreement(envelope, event)
+}
+
+/**
+ * The event of a row, once its body opened under the run key and its envelope, its commitment
+ * matched and its event agreed with the envelope; INTEGRITY naming the event otherwise. The row's
+ * envelope must already have been read (readEnvelope) and the row's chain checked by the caller.
+ */
+export function openRow(row: SealedRow, envelope: Envelope, runKey: Uint8Array): {event: CustodyEvent; canonical: string; salt: Buffer} {
+  const opened = openSealedBody(runKey, row.envelope, row.body)
+  if (opened === undefined) throw forgedRow(row.seq, `has a body that does not open under its run's key and its envelope (a body changed, or moved from another event)`)
+  if (bodyCommitment(opened.salt, opened.canonical) !== envelope.bodyCommitment) throw forgedRow(row.seq, "has a body that does not match its envelope's commitment")
+  const read = parseEventText(opened.canonical)
+  if (!('event' in read)) throw forgedRow(row.seq, `has a body that is not an event (${read.problem})`)
+  const problem = bodyProblem(envelope, read.event, opened.canonical, opened.salt)
+  if (problem !== undefined) throw forgedRow(row.seq, problem)
+  return {event: read.event, canonical: opened.canonical, salt: opened.salt}
+}
+
+/** A tags object as an envelope holds it: only known names, each 64 hex. */
+function isTags(value: unknown): value is EnvelopeTags {
+  return isRecord(value) && Object.entries(value).every(([name, tag]) => TAG_NAMES.has(name) && isHex64(tag))
+}
+
+/** An object as stored: exactly its path, its age file's SHA-256 and its size. */
+function isStoredObject(value: unknown): boolean {
+  if (!isRecord(value) || Object.keys(value).sort().join() !== 'sha256,size,vault') return false
+  return typeof value.vault === 'string' && isHex64(value.sha256) && Number.isSafeInteger(value.size) && (value.size as number) > 0
+}
+
+/** A public object: flat, of strings, numbers, booleans, lists of strings and objects as stored. */
+function isPublic(value: unknown): value is PublicFacts {
+  const plain = (v: unknown): boolean => ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((s) => typeof s === 'string')) || isStoredObject(v)
+  return isRecord(value) && Object.entries(value).every(([name, v]) => plain(v) || (name === 'payload' && isRecord(v)))
+}
+
+const ENVELOPE_FIELDS = new Set(['v', 'seq', 'time', 'prev', 'exhibit', 'run', 'tags', 'public', 'bodyCommitment'])
+
+/** Reads an envelope from hostile text (a ledger row, an archive's line): the envelope, or what is wrong with it. Never throws. */
+export function readEnvelope(text: string): {envelope: Envelope} | {problem: string} {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return {problem: 'its envelope is not JSON'}
+  }
+
+  if (!isRecord(value)) return {problem: 'its envelope is not a JSON object'}
+  const unknown = Object.keys(value).find((name) => !ENVELOPE_FIELDS.has(name))
+  if (unknown !== undefined) return {problem: `its envelope has a field no envelope has: ${JSON.stringify(unknown.slice(0, 40))}`}
+  const {v, seq, time, prev, exhibit, run, tags, bodyCommitment: commitment} = value
+  const wrong =
+    v !== ENVELOPE_VERSION ? 'v'
+    : !Number.isSafeInteger(seq) || (seq as number) < 0 ? 'seq'
+    : typeof time !== 'string' ? 'time'
+    : !isHex64(prev) ? 'prev'
+    : exhibit !== null && typeof exhibit !== 'string' ? 'exhibit'
+    : !Number.isSafeInteger(run) || (run as number) < 0 ? 'run'
+    : !isTags(tags) ? 'tags'
+    : value.public !== undefined && !isPublic(value.public) ? 'public'
+    : !isHex64(commitment) ? 'bodyCommitment'
+    : undefined
+  if (wrong !== undefined) return {problem: `its envelope's ${wrong} is not what custody writes`}
+  if (canonicalize(value) !== text) return {problem: 'its envelope is not in canonical form'}
+  return {envelope: value as unknown as Envelope}
+}

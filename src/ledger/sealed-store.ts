@@ -1,0 +1,252 @@
+/**
+ * The lookups of a schema-4 ledger (design step 2, in development: docs/design/encryption-at-rest.md
+ * "Ledger"): each row an envelope in clear and a body sealed under its run's key (envelope.ts,
+ * run-keys.ts). The lookups are those of schema 3 (tagged-store.ts), by keyed tag and the clear
+ * exhibit column, on the rows' bodies once opened: every row read is opened, its commitment and
+ * its event checked against its envelope, before anything is taken from it.
+ *
+ * What needs no key to open a body: the exhibit IDs and their count, the last exhibit's number,
+ * and (with the address key) finding an exhibit by its original's SHA-256, whose row's content
+ * tag is confirmed against its chained envelope rather than its body, so that a field case's
+ * laptop finds duplicates. Everything else reads bodies: without an identity that opens the run
+ * keys, it throws CONTENT_LOCKED.
+ */
+import {CustodyError} from '../errors.js'
+import {parseEventText, type CustodyEvent, type ParsedEvent} from '../formats/events.js'
+import {forgedRow, openRow, readEnvelope, sealRow, type Envelope, type EnvelopeTags, type PublicFacts} from './envelope.js'
+import {newRunKey, RunKeyRing} from './run-keys.js'
+import {SEALED_SCHEMA_VERSION} from './schema.js'
+import type {BodyKeys, RawRow, UntrueIndex, Written} from './store.js'
+import type {EventTags} from './tags.js'
+import {canonicalize} from '../canonical/jcs.js'
+import {TaggedStore} from './tagged-store.js'
+import {keysetPages} from '../io/keyset-pages.js'
+import type {AgeRecipient} from '../age/x25519.js'
+
+/** A row as schema 4 reads it: the envelope in `event` until opened, then the canonical event. */
+interface SealedRawRow extends RawRow {
+  body?: Buffer
+  run?: number
+  envelope?: string
+  salt?: string
+}
+
+/** Why a body cannot be read: no key given opens it. */
+export function contentLocked(seq: number, field: boolean): CustodyError {
+  const needs = field ? "an identity of one of the case's recipients (in a field case, nothing on this computer opens it)" : "the case's passphrase or an identity of one of its recipients"
+  return new CustodyError('CONTENT_LOCKED', `event ${seq} of the ledger is encrypted, and what it records needs ${needs}`, {subject: `event ${seq}`})
+}
+
+/** The envelope of a stored row, or INTEGRITY naming the event. */
+export function envelopeOfRow(seq: number, text: string): Envelope {
+  const read = readEnvelope(text)
+  if (!('envelope' in read)) throw forgedRow(seq, `is not stored as custody stores events: ${read.problem}`)
+  if (read.envelope.seq !== seq) throw forgedRow(seq, `has the envelope of event ${read.envelope.seq}`)
+  return read.envelope
+}
+
+export class SealedStore extends TaggedStore {
+  override readonly schema = SEALED_SCHEMA_VERSION
+  override readonly chained = 'envelope'
+  protected override readonly columns = 'seq, prev_hash, hash, envelope AS event, body, run'
+  private recipients: readonly AgeRecipient[] = []
+  private ring = new RunKeyRing([])
+  /** This process's run: its key, wrapped, and its number once its row was written. */
+  private run: {key: Buffer; wrapped: Buffer; id?: number} | undefined
+
+  /** Whether an identity was given that may open the bodies (a run's key may still be for others). */
+  get canOpenBodies(): boolean {
+    return this.ring.canOpen
+  }
+
+  override useBodyKeys(keys: BodyKeys): void {
+    this.ring.wipe()
+    this.recipients = keys.recipients
+    this.ring = new RunKeyRing(keys.identities)
+    if (this.run?.id !== undefined) this.ring.add(this.run.id, Buffer.from(this.run.key))
+  }
+
+  /** Whether the case is a field case: its first envelope's public facts say so, with no key. */
+  private field(): boolean {
+    const first = this.context.cached<[], {envelope: string}>('SELECT envelope FROM events WHERE seq = 0').get()
+    if (first === undefined) return false
+    const read = readEnvelope(first.envelope)
+    return 'envelope' in read && read.envelope.public?.field === true
+  }
+
+  /** This run's number, its row written (inside the append's transaction) if it is not yet there. */
+  private runId(): {id: number; key: Buffer} {
+    if (this.recipients.length === 0) {
+      throw new CustodyError('KEY_UNREADABLE', `internal: the ledger ${this.context.path} was asked to append before the case's recipients were given`)
+    }
+
+    this.run ??= newRunKey(this.recipients)
+    const stored = this.run.id === undefined ? undefined : this.context.cached<[number], {wrapped: Buffer}>('SELECT wrapped FROM runs WHERE id = ?').get(this.run.id)
+    if (stored === undefined || !stored.wrapped.equals(this.run.wrapped)) {
+      // A transaction that rolled back took the row with it: the run takes the next number again,
+      // and the number it had may now be another run's.
+      if (this.run.id !== undefined) this.ring.forget(this.run.id)
+      const id = this.context.cached<[], {id: number}>('SELECT coalesce(max(id) + 1, 0) AS id FROM runs').get()!.id
+      this.context.cached<[number, Buffer], unknown>('INSERT INTO runs (id, wrapped) VALUES (?, ?)').run(id, this.run.wrapped)
+      this.run.id = id
+      this.ring.add(id, Buffer.from(this.run.key))
+    }
+
+    return {id: this.run.id!, key: this.run.key}
+  }
+
+  override insert(event: CustodyEvent, canonical: string): Written {
+    if (this.key === undefined) {
+      throw new CustodyError('KEY_UNREADABLE', `internal: the ledger ${this.context.path} was asked to append before the case's address key was opened`)
+    }
+
+    const run = this.runId()
+    const tags = this.key.of(event)
+    const {row, canonicalEvent} = sealRow(event, run.id, SealedStore.hexTags(tags), run.key)
+    if (canonicalEvent !== canonical) throw new CustodyError('INTERNAL', `internal: event ${event.seq} was given in a form that is not its canonical JSON`)
+    this.context
+      .cached<[number, string, string, string, Buffer, number, string | null, Buffer, Buffer | null, Buffer | null], unknown>(
+        'INSERT INTO events (seq, prev_hash, hash, envelope, body, run, exhibit, action_tag, content_tag, source_tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(row.seq, row.prev_hash, row.hash, row.envelope, row.body, run.id, event.exhibit, tags.action, tags.content, tags.source)
+    return {hash: row.hash, chained: row.envelope}
+  }
+
+  /** The canonical event of a stored row, its body opened under its run's key and checked against its envelope. */
+  private openedText(row: SealedRawRow): {canonical: string; salt: Buffer} {
+    const envelope = envelopeOfRow(row.seq, row.event)
+    let {body, run} = row
+    if (body === undefined || run === undefined) {
+      const stored = this.context.cached<[number], {body: Buffer; run: number}>('SELECT body, run FROM events WHERE seq = ?').get(row.seq)!
+      ;({body, run} = stored)
+    }
+
+    if (run !== envelope.run) throw forgedRow(row.seq, `is stored as run ${run}'s, but its envelope says run ${envelope.run}`)
+    const wrapped = (): Buffer | undefined => this.context.cached<[number], {wrapped: Buffer}>('SELECT wrapped FROM runs WHERE id = ?').get(run)?.wrapped
+    if (!this.ring.canOpen && this.run?.id !== run) throw contentLocked(row.seq, this.field())
+    const key = this.ring.key(run, wrapped, `the key of run ${run} (event ${row.seq})`)
+    if (key === undefined) {
+      if (wrapped() === undefined) throw forgedRow(row.seq, `names run ${run}, which the ledger does not hold`)
+      throw contentLocked(row.seq, this.field())
+    }
+
+    return openRow({...row, envelope: row.event, body}, envelope, key)
+  }
+
+  /** Opens each row in place: `event` becomes its canonical event, `envelope` keeps what was stored. */
+  protected override opened<R extends RawRow>(rows: R[]): R[] {
+    for (const row of rows as Array<R & SealedRawRow>) {
+      if (row.envelope !== undefined) continue
+      const envelope = row.event
+      const opened = this.openedText(row)
+      row.event = opened.canonical
+      row.salt = opened.salt.toString('hex')
+      row.envelope = envelope
+      delete row.body
+      delete row.run
+    }
+
+    return rows
+  }
+
+  protected override readable(row: RawRow): boolean {
+    try {
+      this.opened([row])
+      return true
+    } catch (error) {
+      if (error instanceof CustodyError && (error.code === 'INTEGRITY' || error.code === 'CONTENT_LOCKED')) return false
+      throw error
+    }
+  }
+
+  /** A row from the Ledger's own reads (firstEvent, rowsBelow's callers) is opened here; one from this store's lookups already was. */
+  override open(row: RawRow): ParsedEvent {
+    const sealed = row as SealedRawRow
+    return parseEventText(sealed.envelope === undefined ? this.openedText(sealed).canonical : sealed.event)
+  }
+
+  /** With the address key, by the content tag, confirmed against the row's chained envelope: no body is opened. */
+  override exhibitBySha256(sha256: string): string | undefined {
+    if (this.key === undefined) return super.exhibitBySha256(sha256)
+    const tag = this.key.content(sha256)
+    const row = this.context.cached<[Buffer], {seq: number; event: string; exhibit: string | null}>('SELECT seq, envelope AS event, exhibit FROM events WHERE content_tag = ?').get(tag)
+    if (row === undefined) return undefined
+    const envelope = envelopeOfRow(row.seq, row.event)
+    if (envelope.tags.content !== tag.toString('hex') || envelope.exhibit !== row.exhibit) throw forgedRow(row.seq, 'is indexed as the ingest of another original than its envelope says')
+    return row.exhibit ?? undefined
+  }
+
+  /**
+   * The highest number a restore-accepted event reserves, from the public facts of its envelope
+   * (no body is opened): by its action tag with the address key, else by walking the envelopes.
+   */
+  override highestReserved(): number | null {
+    const tag = this.key?.action('restore-accepted')
+    const sql = tag === undefined ? 'SELECT seq, envelope AS event FROM events WHERE seq > ? ORDER BY seq LIMIT 200' : 'SELECT seq, envelope AS event FROM events WHERE action_tag = ? AND seq > ? ORDER BY seq LIMIT 200'
+    const page = this.context.cached<unknown[], {seq: number; event: string}>(sql)
+    let highest: number | null = null
+    for (const row of keysetPages((after: number) => (tag === undefined ? page.all(after) : page.all(tag, after)), (r) => r.seq, -1)) {
+      const envelope = envelopeOfRow(row.seq, row.event)
+      if (tag !== undefined && envelope.tags.action !== tag.toString('hex')) throw forgedRow(row.seq, 'is indexed as a restore-accepted event, but its envelope says otherwise')
+      const n = envelope.public?.action === 'restore-accepted' ? envelope.public.reservedExhibitNumbers : undefined
+      if (typeof n === 'number' && (highest === null || n > highest)) highest = n
+    }
+
+    return highest
+  }
+
+  /** Every envelope's public facts, oldest first, a page at a time: no key needed (publicOf, envelope.ts). */
+  *publicFacts(): Generator<{seq: number; time: string; facts: PublicFacts}> {
+    const page = this.context.cached<[number], {seq: number; event: string}>('SELECT seq, envelope AS event FROM events WHERE seq > ? ORDER BY seq LIMIT 200')
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
+      const envelope = envelopeOfRow(row.seq, row.event)
+      if (envelope.public !== undefined) yield {seq: row.seq, time: envelope.time, facts: envelope.public}
+    }
+  }
+
+  /** The tags an envelope holds for an event's tags: hex, only those the event has. */
+  private static hexTags(tags: EventTags): EnvelopeTags {
+    const hex: EnvelopeTags = {action: tags.action.toString('hex')}
+    if (tags.content !== null) hex.content = tags.content.toString('hex')
+    if (tags.source !== null) hex.source = tags.source.toString('hex')
+    return hex
+  }
+
+  protected override envelopeDisagrees(row: RawRow, exhibit: string | null, tags: EventTags): boolean {
+    const envelope = envelopeOfRow(row.seq, (row as SealedRawRow).envelope ?? row.event)
+    return envelope.exhibit !== exhibit || canonicalize(envelope.tags) !== canonicalize(SealedStore.hexTags(tags))
+  }
+
+  /**
+   * With the address key and an identity, every row's columns and envelope against its event
+   * (tagged-store.ts); otherwise every row's columns against its chained envelope, which needs no
+   * key at all: a tag forged in a column so that a row is not found is seen either way.
+   */
+  override untrueIndexes(): Iterable<UntrueIndex> | undefined {
+    return this.key !== undefined && this.ring.canOpen ? super.untrueIndexes() : this.columnsAgainstEnvelopes()
+  }
+
+  private *columnsAgainstEnvelopes(): Generator<UntrueIndex> {
+    type Indexed = {seq: number; event: string; exhibit: string | null; action_tag: Buffer; content_tag: Buffer | null; source_tag: Buffer | null}
+    const page = this.context.cached<[number], Indexed>('SELECT seq, envelope AS event, exhibit, action_tag, content_tag, source_tag FROM events WHERE seq > ? ORDER BY seq LIMIT 200')
+    const hex = (tag: Buffer | null): string | undefined => (tag === null ? undefined : tag.toString('hex'))
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
+      const read = readEnvelope(row.event)
+      if (!('envelope' in read)) continue
+      const {exhibit, tags} = read.envelope
+      if (row.exhibit !== exhibit) yield {seq: row.seq, column: 'exhibit'}
+      if (hex(row.action_tag) !== tags.action) yield {seq: row.seq, column: 'action_tag'}
+      if (hex(row.content_tag) !== tags.content) yield {seq: row.seq, column: 'content_tag'}
+      if (hex(row.source_tag) !== tags.source) yield {seq: row.seq, column: 'source_tag'}
+    }
+  }
+
+  /** The exhibit column of the last ingest, confirmed against its envelope: no body is opened. */
+  override lastIngestedExhibit(): string | undefined {
+    const row = this.context.cached<[], {seq: number; event: string; exhibit: string | null}>('SELECT seq, envelope AS event, exhibit FROM events WHERE content_tag IS NOT NULL ORDER BY seq DESC LIMIT 1').get()
+    if (row === undefined) return undefined
+    const envelope = envelopeOfRow(row.seq, row.event)
+    if (envelope.exhibit !== row.exhibit || envelope.tags.content === undefined) throw forgedRow(row.seq, "is indexed as an exhibit's ingest, but its envelope says otherwise")
+    return row.exhibit ?? undefined
+  }
+}

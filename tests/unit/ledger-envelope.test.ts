@@ -1,0 +1,189 @@
+/**
+ * The stored form of an encrypted case's events (src/ledger/envelope.ts) and the run keys that
+ * seal their bodies (src/ledger/run-keys.ts): a row opens to the event it was written from; the
+ * chain hash and the commitment are what sha256sum computes from the bytes; every forgery of a
+ * row (a body moved, a byte flipped, an envelope edited, a commitment changed, another run's key)
+ * is refused with INTEGRITY naming the event; a run key opens with each recipient's identity,
+ * with the `age` tool too, and with nobody else's.
+ */
+import {execFileSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {canonicalize} from '../../src/canonical/jcs.js'
+import {CustodyError} from '../../src/errors.js'
+import type {CustodyEvent, CustodyEventDraft} from '../../src/formats/events.js'
+import {GENESIS_HASH} from '../../src/ledger/event.js'
+import {openRow, publicOf, readEnvelope, sealRow, type Envelope, type SealedRow} from '../../src/ledger/envelope.js'
+import {newRunKey, openRunKey, RunKeyRing} from '../../src/ledger/run-keys.js'
+import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
+import {tempDir} from '../helpers/cli.js'
+import {createCaseDraft, ingestDraft} from '../helpers/drafts.js'
+
+const RUN_KEY = Buffer.alloc(32, 7)
+const OTHER_KEY = Buffer.alloc(32, 8)
+const TAGS = {action: 'ab'.repeat(32)}
+
+function eventOf(draft: CustodyEventDraft, seq: number, prev: string): CustodyEvent {
+  return {v: 1, seq, time: '2026-12-04T10:00:00.000Z', ...draft, prev} as CustodyEvent
+}
+
+/** Two rows, chained, sealed under RUN_KEY. */
+function twoRows(): Array<{row: SealedRow; event: CustodyEvent; salt: Buffer; canonicalEvent: string}> {
+  const first = eventOf(createCaseDraft(), 0, GENESIS_HASH)
+  const a = sealRow(first, 0, TAGS, RUN_KEY)
+  const second = eventOf(ingestDraft('EX-000001', 'a'.repeat(64)), 1, a.row.hash)
+  const b = sealRow(second, 0, {...TAGS, content: 'cd'.repeat(32)}, RUN_KEY)
+  return [
+    {...a, event: first},
+    {...b, event: second},
+  ]
+}
+
+function envelopeOf(row: SealedRow): Envelope {
+  const read = readEnvelope(row.envelope)
+  if (!('envelope' in read)) throw new Error(read.problem)
+  return read.envelope
+}
+
+/** The INTEGRITY error that opening `row` under `envelope` and `key` throws. */
+function refusal(row: SealedRow, key = RUN_KEY, envelope?: Envelope): CustodyError {
+  try {
+    openRow(row, envelope ?? envelopeOf(row), key)
+  } catch (error) {
+    if (error instanceof CustodyError) return error
+    throw error
+  }
+
+  throw new Error('the row was not refused')
+}
+
+describe('an encrypted ledger row', () => {
+  it('opens to the event it was sealed from, its hash and commitment as sha256sum computes them', () => {
+    const tmp = tempDir()
+    for (const {row, event, salt, canonicalEvent} of twoRows()) {
+      expect(openRow(row, envelopeOf(row), RUN_KEY).event).toEqual(event)
+      const chained = createHash('sha256').update(Buffer.from(row.prev_hash, 'hex')).update(row.envelope).digest('hex')
+      expect(row.hash).toBe(chained)
+      const file = join(tmp.path, `salted-${row.seq}`)
+      writeFileSync(file, Buffer.concat([salt, Buffer.from(canonicalEvent)]))
+      expect(execFileSync('sha256sum', [file]).toString().split(' ')[0]).toBe(envelopeOf(row).bodyCommitment)
+    }
+  })
+
+  it('keeps the event out of the envelope, and the envelope canonical', () => {
+    const [, ingest] = twoRows()
+    expect(ingest!.row.envelope).not.toContain('a'.repeat(64))
+    expect(ingest!.row.body.toString('latin1')).not.toContain('a'.repeat(64))
+    expect(canonicalize(JSON.parse(ingest!.row.envelope))).toBe(ingest!.row.envelope)
+  })
+
+  it('refuses a body moved to another row', () => {
+    const [a, b] = twoRows()
+    const error = refusal({...b!.row, body: a!.row.body})
+    expect(error.code).toBe('INTEGRITY')
+    expect(error.message).toContain('event 1 ')
+  })
+
+  it('refuses a body with one byte flipped', () => {
+    const [, b] = twoRows()
+    const body = Buffer.from(b!.row.body)
+    body[body.length - 20]! ^= 1
+    expect(refusal({...b!.row, body}).message).toMatch(/^event 1 of the ledger has a body that does not open/)
+  })
+
+  it('refuses an envelope edited and put back in canonical form', () => {
+    const [, b] = twoRows()
+    const edited = {...envelopeOf(b!.row), time: '2020-01-01T00:00:00.000Z'}
+    const text = canonicalize(edited)
+    expect(refusal({...b!.row, envelope: text}, RUN_KEY, edited).code).toBe('INTEGRITY')
+  })
+
+  it('refuses a commitment changed in the envelope (and the body sealed again to agree with it, as only the run key allows)', () => {
+    const [, b] = twoRows()
+    const envelope = {...envelopeOf(b!.row), bodyCommitment: 'f'.repeat(64)}
+    // The body still opens under the original envelope text, but its commitment is not the one given.
+    expect(refusal(b!.row, RUN_KEY, envelope).message).toContain("does not match its envelope's commitment")
+  })
+
+  it('refuses a body read with another run key', () => {
+    const [, b] = twoRows()
+    expect(refusal(b!.row, OTHER_KEY).code).toBe('INTEGRITY')
+  })
+
+  it('refuses an envelope that says another seq than its event', () => {
+    const [, b] = twoRows()
+    const envelope = {...envelopeOf(b!.row), seq: 5}
+    expect(refusal(b!.row, RUN_KEY, envelope).message).toContain('envelope whose seq')
+  })
+})
+
+describe('readEnvelope', () => {
+  it('refuses what custody does not write', () => {
+    const [a] = twoRows()
+    const good = JSON.parse(a!.row.envelope) as Record<string, unknown>
+    const problems = [
+      '{"v":2',
+      '[]',
+      canonicalize({...good, extra: 1}),
+      canonicalize({...good, v: 1}),
+      canonicalize({...good, tags: {action: 'x'}}),
+      canonicalize({...good, tags: {label: 'ab'.repeat(32)}}),
+      canonicalize({...good, public: {nested: {a: 1}}}),
+      canonicalize({...good, bodyCommitment: 'F'.repeat(64)}),
+      JSON.stringify({...good, v: 2}, null, 1),
+    ].map((text) => readEnvelope(text))
+    for (const read of problems) expect(read).toHaveProperty('problem')
+    expect(readEnvelope(a!.row.envelope)).toHaveProperty('envelope')
+  })
+})
+
+describe('publicOf', () => {
+  it('says of the key events what is read before a key, and never a name, a title or a label', () => {
+    const created = eventOf(createCaseDraft(), 0, GENESIS_HASH)
+    const facts = publicOf(created)!
+    expect(Object.keys(facts).sort()).toEqual(['action', 'caseId', 'custodyVersion', 'prefix'])
+    const key: CustodyEventDraft = {actor: 'Ana Investigator', action: 'key-created', exhibit: null, payload: {algorithm: 'Ed25519', fingerprint: 'f'.repeat(64), publicKey: 'AAAA', holder: 'Ana Investigator'}}
+    expect(JSON.stringify(publicOf(eventOf(key, 1, GENESIS_HASH)))).not.toContain('Ana')
+    const recipient: CustodyEventDraft = {actor: 'Ana', action: 'recipient-added', exhibit: null, payload: {recipient: 'age1xyz', label: 'HQ Lisbon'}}
+    expect(publicOf(eventOf(recipient, 2, GENESIS_HASH))).toEqual({action: 'recipient-added', recipient: 'age1xyz'})
+    expect(publicOf(eventOf(ingestDraft('EX-000001', 'a'.repeat(64)), 3, GENESIS_HASH))).toBeUndefined()
+  })
+})
+
+describe('run keys', () => {
+  const hq = generateIdentity()
+  const own = generateIdentity()
+  const stranger = generateIdentity()
+  const made = newRunKey([parseRecipient(own.recipient), parseRecipient(hq.recipient)])
+
+  it('opens with each recipient, and the age tool opens it too', () => {
+    expect(openRunKey(made.wrapped, [parseIdentity(hq.identity)], 'run 0')).toEqual(made.key)
+    expect(openRunKey(made.wrapped, [parseIdentity(stranger.identity), parseIdentity(own.identity)], 'run 0')).toEqual(made.key)
+    const tmp = tempDir()
+    writeFileSync(join(tmp.path, 'id'), `${hq.identity}\n`)
+    writeFileSync(join(tmp.path, 'run.age'), made.wrapped)
+    expect(execFileSync('age', ['-d', '-i', join(tmp.path, 'id'), join(tmp.path, 'run.age')])).toEqual(made.key)
+  })
+
+  it('does not open for a stranger, and refuses a damaged file', () => {
+    expect(openRunKey(made.wrapped, [parseIdentity(stranger.identity)], 'run 0')).toBeUndefined()
+    const damaged = Buffer.from(made.wrapped)
+    damaged[damaged.length - 3]! ^= 1
+    expect(() => openRunKey(damaged, [parseIdentity(hq.identity)], 'run 0')).toThrow(expect.objectContaining({code: 'INTEGRITY'}))
+    expect(() => openRunKey(made.wrapped.subarray(0, 40), [parseIdentity(hq.identity)], 'run 0')).toThrow(expect.objectContaining({code: 'INTEGRITY'}))
+  })
+
+  it('are opened once a command, and wiped', () => {
+    const ring = new RunKeyRing([parseIdentity(hq.identity)])
+    let reads = 0
+    const wrapped = (): Buffer => (reads++, made.wrapped)
+    const key = ring.key(3, wrapped, 'run 3')!
+    expect(ring.key(3, wrapped, 'run 3')).toBe(key)
+    expect(reads).toBe(1)
+    ring.wipe()
+    expect(key.equals(Buffer.alloc(32))).toBe(true)
+    expect(new RunKeyRing([]).canOpen).toBe(false)
+  })
+})
