@@ -65,6 +65,22 @@ CREATE UNIQUE INDEX exhibits_by_id ON events (exhibit) WHERE action = 'ingest';
 CREATE UNIQUE INDEX exhibits_by_sha256 ON events (sha256) WHERE action = 'ingest';
 `
 
+/** The keyed tag columns of schemas 3 and 4 (32 bytes each), which end their events table. */
+const TAG_COLUMNS_SQL = `  action_tag  BLOB NOT NULL CHECK (typeof(action_tag) = 'blob' AND length(action_tag) = ${TAG_SIZE}),
+  content_tag BLOB CHECK (content_tag IS NULL OR (typeof(content_tag) = 'blob' AND length(content_tag) = ${TAG_SIZE})),
+  source_tag  BLOB CHECK (source_tag IS NULL OR (typeof(source_tag) = 'blob' AND length(source_tag) = ${TAG_SIZE}))
+);
+`
+
+/** The indexes of schemas 3 and 4: lookups by exhibit, by keyed tag, and the ingests' uniqueness. */
+const TAGGED_INDEXES_SQL = `CREATE INDEX events_by_exhibit ON events (exhibit, seq);
+CREATE INDEX events_by_action ON events (action_tag, seq);
+CREATE INDEX events_by_source ON events (source_tag, seq) WHERE source_tag IS NOT NULL;
+CREATE INDEX ingests_by_seq ON events (seq) WHERE content_tag IS NOT NULL;
+CREATE UNIQUE INDEX exhibits_by_id ON events (exhibit) WHERE content_tag IS NOT NULL;
+CREATE UNIQUE INDEX exhibits_by_content ON events (content_tag) WHERE content_tag IS NOT NULL;
+`
+
 /** The events table of schema 3: keyed tags written at insert, 32 bytes each; `exhibit` in clear. */
 const TAGGED_EVENTS_SQL = `
 CREATE TABLE events (
@@ -73,17 +89,7 @@ CREATE TABLE events (
   hash        TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
   event       TEXT NOT NULL,
   exhibit     TEXT,
-  action_tag  BLOB NOT NULL CHECK (typeof(action_tag) = 'blob' AND length(action_tag) = ${TAG_SIZE}),
-  content_tag BLOB CHECK (content_tag IS NULL OR (typeof(content_tag) = 'blob' AND length(content_tag) = ${TAG_SIZE})),
-  source_tag  BLOB CHECK (source_tag IS NULL OR (typeof(source_tag) = 'blob' AND length(source_tag) = ${TAG_SIZE}))
-);
-CREATE INDEX events_by_exhibit ON events (exhibit, seq);
-CREATE INDEX events_by_action ON events (action_tag, seq);
-CREATE INDEX events_by_source ON events (source_tag, seq) WHERE source_tag IS NOT NULL;
-CREATE INDEX ingests_by_seq ON events (seq) WHERE content_tag IS NOT NULL;
-CREATE UNIQUE INDEX exhibits_by_id ON events (exhibit) WHERE content_tag IS NOT NULL;
-CREATE UNIQUE INDEX exhibits_by_content ON events (content_tag) WHERE content_tag IS NOT NULL;
-`
+${TAG_COLUMNS_SQL}${TAGGED_INDEXES_SQL}`
 
 /**
  * The events table of schema 4: the envelope (chained, the tree's leaf) and the sealed body, the
@@ -117,17 +123,7 @@ CREATE TABLE events (
   body        BLOB NOT NULL CHECK (typeof(body) = 'blob'),
   run         INTEGER NOT NULL,
   exhibit     TEXT,
-  action_tag  BLOB NOT NULL CHECK (typeof(action_tag) = 'blob' AND length(action_tag) = ${TAG_SIZE}),
-  content_tag BLOB CHECK (content_tag IS NULL OR (typeof(content_tag) = 'blob' AND length(content_tag) = ${TAG_SIZE})),
-  source_tag  BLOB CHECK (source_tag IS NULL OR (typeof(source_tag) = 'blob' AND length(source_tag) = ${TAG_SIZE}))
-);
-CREATE INDEX events_by_exhibit ON events (exhibit, seq);
-CREATE INDEX events_by_action ON events (action_tag, seq);
-CREATE INDEX events_by_source ON events (source_tag, seq) WHERE source_tag IS NOT NULL;
-CREATE INDEX ingests_by_seq ON events (seq) WHERE content_tag IS NOT NULL;
-CREATE UNIQUE INDEX exhibits_by_id ON events (exhibit) WHERE content_tag IS NOT NULL;
-CREATE UNIQUE INDEX exhibits_by_content ON events (content_tag) WHERE content_tag IS NOT NULL;
-`
+${TAG_COLUMNS_SQL}${TAGGED_INDEXES_SQL}`
 
 /** The triggers of schema 4's runs table, beside TRIGGERS. */
 export const RUNS_TRIGGERS = ['runs_append_only', 'runs_no_delete', 'runs_no_update'] as const

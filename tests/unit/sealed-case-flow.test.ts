@@ -12,12 +12,13 @@ import {cpSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
-import {Case, CASE_FOLDER, initCase, LEDGER_FILE} from '../../src/case/case.js'
+import {Case, CASE_FOLDER, initCase} from '../../src/case/case.js'
 import {ingest} from '../../src/ingest/ingest.js'
 import {caseSettings, setSetting} from '../../src/case/settings.js'
 import {sealArchive} from '../../src/seal/seal.js'
 import {verifyArchive} from '../../src/verify/verify-archive.js'
 import {verifyCaseAt} from '../../src/verify/verify-case.js'
+import {ledgerBytes} from '../helpers/ledger-bytes.js'
 import {PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
 
 const work = tempDir('custody-sealed-flow-')
@@ -26,20 +27,6 @@ const hq = generateIdentity()
 const FILES = ['Canon.jpg', 'GPS.jpg', 'Nikon.jpg']
 const LOCATION = 'Saltivka district, north-east Kharkiv'
 const INVESTIGATOR = 'Ana Quintela'
-
-/** Every byte of the ledger and its -wal and -shm, as whoever holds the disk reads them. */
-function ledgerBytes(root: string): string {
-  const path = join(root, CASE_FOLDER, LEDGER_FILE)
-  const read = (p: string): Buffer => {
-    try {
-      return readFileSync(p)
-    } catch {
-      return Buffer.alloc(0)
-    }
-  }
-
-  return Buffer.concat([read(path), read(`${path}-wal`), read(`${path}-shm`)]).toString('latin1')
-}
 
 /** What the events of an ingest of FILES record, which no one holding the disk may read. */
 function secrets(): string[] {

@@ -6,7 +6,6 @@
  * passphrase or an HQ identity, it reads every event. The ledger's files hold neither the title
  * nor the investigator's name; and `verify`'s ledger file check counts the runs table's triggers.
  */
-import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
@@ -14,6 +13,7 @@ import {Case, CASE_FOLDER, initCase, LEDGER_FILE} from '../../src/case/case.js'
 import {caseKeyMode, caseRecipients, keysDestroyed} from '../../src/keys/case-keys.js'
 import {verifyCaseAt} from '../../src/verify/verify-case.js'
 import Database from 'better-sqlite3'
+import {ledgerBytes} from '../helpers/ledger-bytes.js'
 import {PASSPHRASE, tempDir} from '../helpers/cli.js'
 
 const work = tempDir('custody-sealed-case-')
@@ -27,20 +27,6 @@ async function sealedCase(field: boolean): Promise<{root: string; fingerprint: s
   expect(init.info.title).toBe('Operation Sunflower')
   expect(init.keys.recipients.map((r) => r.label)).toEqual(field ? ['HQ recipient'] : ['case identity', 'HQ recipient'])
   return {root: init.root, fingerprint: init.signingKey}
-}
-
-/** Every byte of the ledger and its -wal and -shm, as whoever holds the disk reads them. */
-function ledgerBytes(root: string): string {
-  const path = join(root, CASE_FOLDER, LEDGER_FILE)
-  const read = (p: string): Buffer => {
-    try {
-      return readFileSync(p)
-    } catch {
-      return Buffer.alloc(0)
-    }
-  }
-
-  return Buffer.concat([read(path), read(`${path}-wal`), read(`${path}-shm`)]).toString('latin1')
 }
 
 describe('a case with sealed event bodies', () => {
