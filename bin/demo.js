@@ -106,7 +106,7 @@ run('  the TSA\'s token over the stamped checkpoint', 'openssl', [
 // A hand-over to HQ: HQ's own case, its custodian identity given to the field team, a package
 // sent, accepted at HQ with a signed receipt, and the receipt recorded in the field.
 const hqDir = join(work, 'hq')
-step("HQ's case (another laptop, another passphrase in real life)", ['init', hqDir, '--title', 'Demo: HQ', '--investigator', 'Demo HQ', '--organisation', 'custody demo', '--prefix', 'HQ', '--passphrase-file', passphraseFile])
+step("HQ's case (another laptop, another passphrase in real life)", ['init', hqDir, '--title', 'Demo: HQ', '--investigator', 'Demo HQ', '--organisation', 'custody demo', '--role', 'hq', '--passphrase-file', passphraseFile])
 const identityLine = (dir) => spawnSync(process.execPath, [join(root, 'bin', 'run.js'), 'key', 'show', '--public', '--case', dir], {encoding: 'utf8'}).stdout
 const [hqLine, fieldLine] = [join(work, 'hq.custodian'), join(work, 'field.custodian')]
 writeFileSync(hqLine, identityLine(hqDir))

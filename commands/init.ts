@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {checkInit, initCase, type CaseInfo, type InitKeys} from '../src/case/case.js'
 import {checkFieldRecipients, readGivenRecipients} from '../src/keys/recipients.js'
 import {renderInit} from '../src/render/reports.js'
+import {CustodyError} from '../src/errors.js'
 import {CustodyCommand, passphraseFileFlag, prose} from './_base.js'
 
 export default class Init extends CustodyCommand {
@@ -37,6 +38,12 @@ ledger and listed in .custody/recipients.txt (\`custody key show\`).
 collects; only the recipients' identities do. It needs at least one recipient: HQ runs age-keygen
 and gives the field team only the public age1… line.
 
+--role hq makes HQ's case, which receives field teams' transfer packages (\`custody transfer
+accept\`): a case like any other, with its own signing key and case identity; only its defaults
+and wording change. Its exhibit IDs are HQ-000001, ... unless --prefix says otherwise, and it
+cannot be a field case (it opens what is sent to it with its own case identity). Its next step is
+to give each field team its identity line (\`custody key show --public\`).
+
 Not yet encrypted (issue 19 goes on): the ledger itself (what each event says, in clear SQLite),
 and the scratch files a command writes while it runs.`
 
@@ -63,6 +70,10 @@ and the scratch files a command writes while it runs.`
       description: 'Make a field case: only the HQ recipient decrypts what it collects',
     },
     {
+      command: '<%= config.bin %> <%= command.id %> hq-2024 --title "Crimea 2024 (HQ)" --investigator "O. Kovalenko" --organisation IPHR --role hq',
+      description: "Make HQ's case, which accepts the field teams' transfer packages",
+    },
+    {
       command: '<%= config.bin %> <%= command.id %> archive-copy --title "Published videos" --investigator "A. Petrenko" --plaintext',
       description: 'Make a case whose vault is in clear (material already public, on an encrypted disk)',
     },
@@ -72,7 +83,8 @@ and the scratch files a command writes while it runs.`
     title: Flags.string({description: 'title of the case', required: true}),
     investigator: Flags.string({description: 'name of the investigator responsible for the case', required: true}),
     organisation: Flags.string({description: 'organisation conducting the investigation'}),
-    prefix: Flags.string({description: 'exhibit ID prefix: capital letters and digits', default: 'EX'}),
+    prefix: Flags.string({description: 'exhibit ID prefix: capital letters and digits (default: EX, or HQ with --role hq)'}),
+    role: Flags.string({description: "what the case is for: an investigator's (collects evidence), or HQ's (receives field teams' transfer packages); hq changes only defaults and wording", options: ['investigator', 'hq'], default: 'investigator'}),
     'passphrase-file': passphraseFileFlag,
     recipient: Flags.string({description: "an HQ age recipient (age1…, age-keygen's public key) whose identity opens the whole case; repeatable", multiple: true, helpValue: 'AGE1…'}),
     'recipients-file': Flags.string({description: "an age recipients file (one age1… a line; a comment above a line labels it): each opens the whole case", helpValue: 'FILE'}),
@@ -82,14 +94,17 @@ and the scratch files a command writes while it runs.`
 
   async run(): Promise<{root: string; case: CaseInfo; signingKey: string; keys: InitKeys}> {
     const {args, flags} = await this.parse(Init)
-    const given = {dir: args.dir, title: flags.title, investigator: flags.investigator, organisation: flags.organisation, prefix: flags.prefix}
+    const hq = flags.role === 'hq'
+    // HQ opens what field teams send it with its own case identity: a field case has none.
+    if (hq && flags.field) throw new CustodyError('USAGE', '--field and --role hq cannot be given together: HQ opens the packages field teams send it with its own case identity, which a field case does not have', {subject: '--field', field: 'field'})
+    const given = {dir: args.dir, title: flags.title, investigator: flags.investigator, organisation: flags.organisation, prefix: flags.prefix ?? (hq ? 'HQ' : undefined)}
     // A folder that cannot hold the case, a prefix or a recipient it would refuse: said before the passphrase is asked for.
     checkInit(given)
     const {recipients, labels} = await readGivenRecipients({recipient: flags.recipient, recipientsFile: flags['recipients-file']})
     checkFieldRecipients(flags.field, recipients)
     const passphrase = await this.newPassphrase(flags['passphrase-file'], 'init (to protect the new signing key)')
     const result = await initCase({...given, passphrase, recipients, labels, field: flags.field, plaintext: flags.plaintext})
-    this.log(renderInit(result))
+    this.log(renderInit(result, hq ? 'hq' : 'investigator'))
     this.notices.push(...result.notices)
     return {root: result.root, case: result.info, signingKey: result.signingKey, keys: result.keys}
   }

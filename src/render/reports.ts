@@ -30,7 +30,17 @@ export function renderCaseKeys(keys: InitKeys): string[] {
   return [`  case keys      ${mode}`, ...keys.recipients.map((r) => `  recipient      ${r.recipient}  (${safeText(r.label)})`)]
 }
 
-export function renderInit(result: {root: string; info: CaseInfo; signingKey: string; keys: InitKeys}): string {
+/** What init says to do next: an investigator's case collects evidence; HQ's receives it. */
+const INIT_NEXT = {
+  investigator: ['Next: custody ingest PHOTO... (or a folder with --recursive), run from inside this folder or with --case.'],
+  hq: [
+    "Next: give each field team this case's identity line, to send packages to:",
+    '  custody key show --public > hq.custodian',
+    "and accept what a team sends, naming it by its own line: custody transfer accept PACKAGE --from TEAM.custodian",
+  ],
+}
+
+export function renderInit(result: {root: string; info: CaseInfo; signingKey: string; keys: InitKeys}, role: keyof typeof INIT_NEXT = 'investigator'): string {
   const {info} = result
   return [
     `Created case "${safeText(info.title)}" in ${safeText(result.root)}`,
@@ -42,7 +52,7 @@ export function renderInit(result: {root: string; info: CaseInfo; signingKey: st
     '                 (its private half is in .custody/keys/, encrypted under the passphrase)',
     ...renderCaseKeys(result.keys),
     '',
-    'Next: custody ingest PHOTO... (or a folder with --recursive), run from inside this folder or with --case.',
+    ...INIT_NEXT[role],
   ].join('\n')
 }
 

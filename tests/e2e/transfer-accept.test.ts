@@ -31,8 +31,8 @@ interface Accepted {
   receipt: {file: string; signature: string; sha256: string}
 }
 
-async function init(dir: string, investigator: string, organisation: string): Promise<void> {
-  const made = await custody(['init', dir, '--title', 'Transfers', '--investigator', investigator, '--organisation', organisation])
+async function init(dir: string, investigator: string, organisation: string, ...more: string[]): Promise<void> {
+  const made = await custody(['init', dir, '--title', 'Transfers', '--investigator', investigator, '--organisation', organisation, ...more])
   expect(made.code, made.stderr).toBe(0)
 }
 
@@ -76,7 +76,7 @@ function openssl(key: string, file: string, sig: string): number | null {
 beforeAll(async () => {
   await init(fieldA, 'Iryna Melnyk', 'Kherson field team')
   await init(fieldB, 'Taras Bondar', 'Mariupol field team')
-  await init(hq, 'Olena Kovalenko', 'IPHR')
+  await init(hq, 'Olena Kovalenko', 'IPHR', '--role', 'hq')
   await line(hq, 'hq.line')
   await line(fieldA, 'field-a.line')
   await line(fieldB, 'field-b.line')
@@ -85,6 +85,22 @@ beforeAll(async () => {
   copyCase(fieldA, rolledBack)
   await ingest(fieldB, 'Nikon.jpg')
 }, 120_000)
+
+describe('custody init --role hq', () => {
+  it("makes HQ's case: exhibit IDs HQ-…, its next step the identity line to give; never a field case", async () => {
+    const made = await custodyJson<{case: {prefix: string}; keys: {mode: string}}>(['init', at('hq-2'), '--title', 'HQ', '--investigator', 'O. K.', '--role', 'hq'])
+    expect(made.code, made.stderr).toBe(0)
+    expect(made.json.case.prefix).toBe('HQ')
+    expect(made.json.keys.mode).toBe('encrypted')
+    const text = await custody(['init', at('hq-3'), '--title', 'HQ', '--investigator', 'O. K.', '--role', 'hq', '--prefix', 'IPHR'])
+    expect(text.stdout).toMatch(/exhibit IDs {4}IPHR-000001/)
+    expect(text.stdout).toMatch(/Next: give each field team this case's identity line, to send packages to:\n {2}custody key show --public > hq\.custodian\n/)
+    const field = await custody(['init', at('hq-4'), '--title', 'HQ', '--investigator', 'O. K.', '--role', 'hq', '--field', '--recipient', 'age1kxqjker7a6l3tvp6zd9jckjrhr5n524e6v8gvqejf0454y2t4c4qkh3e3w'])
+    expect(field.code).toBe(2)
+    expect(field.stderr).toMatch(/--field and --role hq cannot be given together/)
+    expect(existsSync(at('hq-4'))).toBe(false)
+  })
+})
 
 describe('custody transfer accept', () => {
   let first: Accepted
