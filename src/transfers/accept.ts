@@ -31,13 +31,13 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdir, readdir, readFile, rm, stat} from 'node:fs/promises'
+import {mkdir, readFile, rm, stat} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {Transform} from 'node:stream'
 import type {AgeIdentity} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
-import {CustodyError, errnoOf, fields, said} from '../errors.js'
+import {CustodyError, fields, said} from '../errors.js'
 import type {EventOfKind} from '../formats/events.js'
 import {fsyncFolder, moveIntoPlace, writeFileDurably} from '../io/files.js'
 import {describeSigningKey} from '../keys/case-key.js'
@@ -48,14 +48,13 @@ import {verifyArchive, type ArchiveReport} from '../verify/verify-archive.js'
 import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
 import {receiverOf} from './export.js'
 import {signReceipt, type SignedReceipt} from './receipt.js'
+import {CUSTODIANS_FOLDER, incomingName, staleCopies} from './incoming.js'
 import {describeSplitView, splitViews} from './split-view.js'
 import {readTransferStatement, type TransferStatement} from './transfer-statement.js'
 
 /** The fields accept's errors name (the command maps them to its flags). */
 export const ACCEPT = fields({from: 'the senders accepted', receiptOut: 'the receipt file', identity: 'an identity that opens the package'})
 
-/** Where received packages are kept, under the case's .custody/ folder. */
-export const CUSTODIANS_FOLDER = 'custodians'
 
 export interface AcceptOptions {
   /** The senders accepted: a package from anyone else is refused. */
@@ -92,34 +91,17 @@ function keptNames(senderCase: string, transferId: string): {folder: string; pkg
   return {folder, pkg: `${folder}/${transferId}.zip.age`, receipt: `${folder}/${transferId}.receipt`}
 }
 
-/** A copy an accept killed before it ended left (`.incoming-<pid>-<8 hex>.zip.age`): its pid, if `name` is one. */
-function incomingOwner(name: string): number | undefined {
-  const match = /^\.incoming-(\d+)-[0-9a-f]{8}\.zip\.age$/.exec(name)
-  return match === null ? undefined : Number(match[1])
-}
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return errnoOf(error) === 'EPERM'
-  }
-}
-
 /** Removes the copies that accepts killed before they ended left (never a running one's). */
-async function removeStaleCopies(folder: string): Promise<void> {
-  for (const name of await readdir(folder).catch(() => [])) {
-    const pid = incomingOwner(name)
-    if (pid !== undefined && pid !== process.pid && !running(pid)) await rm(join(folder, name), {force: true})
-  }
+async function removeStaleCopies(dataDir: string): Promise<void> {
+  for (const name of await staleCopies(dataDir)) await rm(join(dataDir, CUSTODIANS_FOLDER, name), {force: true})
 }
 
 /** Step 1: the package copied to a temporary name in `folder`, with its SHA-256 and size. */
-async function copyIn(file: string, folder: string): Promise<{temp: string; sha256: string; size: number}> {
+async function copyIn(file: string, dataDir: string): Promise<{temp: string; sha256: string; size: number}> {
+  const folder = join(dataDir, CUSTODIANS_FOLDER)
   await mkdir(folder, {recursive: true, mode: 0o700})
-  await removeStaleCopies(folder)
-  const temp = join(folder, `.incoming-${process.pid}-${randomBytes(4).toString('hex')}.zip.age`)
+  await removeStaleCopies(dataDir)
+  const temp = join(folder, incomingName(randomBytes(4).toString('hex')))
   const hash = createHash('sha256')
   let size = 0
   const tap = new Transform({
@@ -303,8 +285,7 @@ function reportOf(event: EventOfKind<'transfer-received'>, file: string, receipt
  */
 export async function acceptTransfer(kase: Case, file: string, options: AcceptOptions): Promise<AcceptReport> {
   if (!(await stat(file).catch(() => undefined))?.isFile()) throw new CustodyError('INVALID_ARGUMENT', `${file} is not a file; give the transfer package (FILE.zip.age) the sender made`, {subject: file})
-  const staging = join(kase.dataDir, CUSTODIANS_FOLDER)
-  const copy = await copyIn(file, staging)
+  const copy = await copyIn(file, kase.dataDir)
   try {
     const before = acceptedBefore(kase, copy.sha256)
     if (before !== undefined) return await replay(kase, file, before, options)

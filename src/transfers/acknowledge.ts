@@ -26,7 +26,7 @@ import {CustodyError} from '../errors.js'
 import type {EventOfKind} from '../formats/events.js'
 import {writeFileDurably} from '../io/files.js'
 import {custodianFingerprint, custodianLine, describeCustodian, parseCustodian} from './custodian.js'
-import {CUSTODIANS_FOLDER} from './accept.js'
+import {CUSTODIANS_FOLDER} from './incoming.js'
 import {receiverOf} from './export.js'
 import {checkReceiptSignatures, MAX_RECEIPT_BYTES, parseReceipt, type ReceiptBody} from './receipt.js'
 

@@ -1,6 +1,6 @@
 /**
  * After the checks, what is reported as warnings, not problems: vault objects no event names, temp
- * files and batches without an end (an interrupted ingest leaves them, and they change nothing the
+ * files (and the copies of packages a killed transfer accept left) and batches without an end (an interrupted ingest leaves them, and they change nothing the
  * ledger claims), what killed seals left (a seal recorded but never published among them:
  * seal/leftovers.ts), and folders or files of .custody open to other users (case/permissions.ts).
  * None is a check of the report's list: each holds, but the user should know.
@@ -11,6 +11,7 @@ import {SEALED_EXTENSION, SEALED_FOLDER} from '../../vault/sealed-objects.js'
 import {HEX64} from '../../formats/guards.js'
 import {unfinishedBatches} from '../../ingest/batch.js'
 import {describeSealLeftovers, inspectSeals} from '../../seal/leftovers.js'
+import {CUSTODIANS_FOLDER, staleCopies} from '../../transfers/incoming.js'
 import type {CaseContext} from './context.js'
 
 /** The warnings, in the report's order. Runs after the vault and testimony checks, which mark the objects events name. */
@@ -18,6 +19,7 @@ export async function leftoverWarnings(context: CaseContext): Promise<string[]> 
   const {kase} = context
   const warnings = await unnamedObjects(context)
   for (const temp of await kase.vault.listTempFiles()) warnings.push(`temp file vault/tmp/${temp} (left by an interrupted or running ingest)`)
+  for (const copy of await staleCopies(kase.dataDir)) warnings.push(`${CUSTODIANS_FOLDER}/${copy}: a package's copy left by an interrupted transfer accept (nothing was recorded from it; the next accept removes it)`)
   warnings.push(...permissionWarnings(kase.dataDir), ...describeSealLeftovers(await inspectSeals(kase), false))
   try {
     for (const batch of unfinishedBatches(kase)) {

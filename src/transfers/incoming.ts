@@ -1,0 +1,40 @@
+/**
+ * The copies `custody transfer accept` makes of a package before it checks it
+ * (`.custody/custodians/.incoming-<pid>-<8 hex>.zip.age`): what a killed accept leaves, which the
+ * next accept removes and `custody verify` names meanwhile.
+ */
+import {readdir} from 'node:fs/promises'
+import {join} from 'node:path'
+import {errnoOf} from '../errors.js'
+
+/** Where received packages are kept, under the case's .custody/ folder. */
+export const CUSTODIANS_FOLDER = 'custodians'
+
+/** The name of a new copy, by this process. */
+export function incomingName(random: string): string {
+  return `.incoming-${process.pid}-${random}.zip.age`
+}
+
+/** The pid in a copy's name, if `name` is one. */
+export function incomingOwner(name: string): number | undefined {
+  const match = /^\.incoming-(\d+)-[0-9a-f]{8}\.zip\.age$/.exec(name)
+  return match === null ? undefined : Number(match[1])
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return errnoOf(error) === 'EPERM'
+  }
+}
+
+/** The copies in the case's custodians folder that no running accept owns (killed ones left them). */
+export async function staleCopies(dataDir: string): Promise<string[]> {
+  const names = await readdir(join(dataDir, CUSTODIANS_FOLDER)).catch(() => [])
+  return names.filter((name) => {
+    const pid = incomingOwner(name)
+    return pid !== undefined && pid !== process.pid && !running(pid)
+  })
+}
