@@ -3,7 +3,7 @@
  * transfer package, proves it is what its sender released to it, keeps it, records the hand-over
  * and signs a receipt for the sender. In order:
  *
- *   1. copy     the package into the case (.custody/custodians/<sender case>/, a temporary name),
+ *   1. copy     the package into the case (.custody/custodians/, a temporary name: incoming.ts),
  *               hashed as it is copied: what is checked is the copy, never a file someone else
  *               may change after it was checked
  *   2. replay   a package already accepted (the same SHA-256, or the same transfer ID): nothing
@@ -15,7 +15,7 @@
  *               the user accepts (`from`), by case ID and with the key the sender's line gives
  *   5. split    every head of the sender this case accepted before is the package's or proven a
  *               prefix of it (split-view.ts): else INTEGRITY naming both heads
- *   6. keep     the copy is put at <transfer ID>.zip.age, the receipt and its signature beside
+ *   6. keep     the copy is put at <sender case>/<transfer ID>.zip.age, the receipt and its signature beside
  *               it, then `transfer-received` is appended: the sender, its tree head, the
  *               package's SHA-256, the items with their digests, the receipt's SHA-256
  *   7. give     the receipt (FILE.receipt and FILE.receipt.sig) beside the package
@@ -23,8 +23,8 @@
  * A crash before step 6's event leaves at most a kept package and receipt that no event names: a
  * run again copies, checks and keeps them again (the same names), then records; the copy a killed
  * run left is removed by the next. After the event, a run again is a replay, which gives the kept
- * receipt. The sender's events are never copied into
- * this ledger: the kept package holds them, with the sender's signatures.
+ * receipt. The sender's events are never copied into this ledger: the kept package holds them,
+ * with the sender's signatures.
  *
  * The exhibits stay in the kept package in this version; numbering them in this case (an
  * exhibit-received event each) is the next step of the design.
@@ -54,7 +54,6 @@ import {readTransferStatement, type TransferStatement} from './transfer-statemen
 
 /** The fields accept's errors name (the command maps them to its flags). */
 export const ACCEPT = fields({from: 'the senders accepted', receiptOut: 'the receipt file', identity: 'an identity that opens the package'})
-
 
 export interface AcceptOptions {
   /** The senders accepted: a package from anyone else is refused. */
@@ -96,7 +95,7 @@ async function removeStaleCopies(dataDir: string): Promise<void> {
   for (const name of await staleCopies(dataDir)) await rm(join(dataDir, CUSTODIANS_FOLDER, name), {force: true})
 }
 
-/** Step 1: the package copied to a temporary name in `folder`, with its SHA-256 and size. */
+/** Step 1: the package copied to a temporary name in the case's custodians folder, with its SHA-256 and size. */
 async function copyIn(file: string, dataDir: string): Promise<{temp: string; sha256: string; size: number}> {
   const folder = join(dataDir, CUSTODIANS_FOLDER)
   await mkdir(folder, {recursive: true, mode: 0o700})
