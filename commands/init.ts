@@ -44,8 +44,8 @@ and wording change. Its exhibit IDs are HQ-000001, ... unless --prefix says othe
 cannot be a field case (it opens what is sent to it with its own case identity). Its next step is
 to give each field team its identity line (\`custody key show --public\`).
 
-Not yet encrypted (issue 19 goes on): the ledger itself (what each event says, in clear SQLite),
-and the scratch files a command writes while it runs.`
+Not yet encrypted (issue 19 goes on): the ledger itself (what each event says, in clear SQLite).
+The scratch files a command writes while it runs are sealed under a key of that run only.`
 
   static override examples = [
     {
