@@ -5,6 +5,7 @@ import {CustodyError} from '../errors.js'
 import type {CustodyEvent, EventAction, IngestPayload} from '../formats/events.js'
 import {formatExhibitId, parseExhibitId} from '../formats/ids.js'
 import type {StoredEvent} from '../ledger/event.js'
+import {parseCustodian} from '../transfers/custodian.js'
 
 /** An event as `custody log` and `show` give it: the event, and its hash in the chain. */
 export type EventView = CustodyEvent & {hash: string}
@@ -19,14 +20,38 @@ export interface ExhibitView extends Omit<IngestPayload, 'vault' | 'metadata'> {
   events: EventView[]
 }
 
-/** Accepts `EX-000007`, `ex-7` and `7` for the exhibit `EX-000007` of a case with prefix EX. */
+/**
+ * Accepts `EX-000007`, `ex-7` and `7` for the exhibit `EX-000007` of a case with prefix EX; and a
+ * sender's exhibit ID (`FIELD-000003`) for the exhibit this case received it as (`custody transfer
+ * accept`), when one sender's exhibit alone has that ID.
+ */
 export function resolveExhibitId(kase: Case, given: string): string {
-  const id = parseExhibitId(kase.info.prefix, given)
+  const id = parseExhibitId(kase.info.prefix, given) ?? receivedAs(kase, given)
   if (id === undefined) {
     throw new CustodyError('EXHIBIT_NOT_FOUND', `${JSON.stringify(given)} is not an exhibit ID of this case; they look like ${formatExhibitId(kase.info.prefix, 1)} (see \`custody log\`)`)
   }
 
   return id
+}
+
+/** The exhibit a sender's exhibit ID was received as, from the transfers this case accepted; refused when two senders' exhibits have that ID. */
+function receivedAs(kase: Case, given: string): string | undefined {
+  const match = /^([A-Za-z][A-Za-z0-9]{0,11})-(\d{1,9})$/.exec(given.trim())
+  if (match === null) return undefined
+  const sender = formatExhibitId(match[1]!.toUpperCase(), Number(match[2]))
+  const found = new Map<string, string>()
+  for (const {event} of kase.ledger.eventsOfKind('transfer-received')) {
+    for (const item of event.payload.items) {
+      if (item.exhibit === sender && item.receivedAs !== undefined) found.set(item.receivedAs, parseCustodian(event.payload.from, `event ${event.seq}`).name)
+    }
+  }
+
+  if (found.size > 1) {
+    const each = [...found].map(([id, from]) => `${id} (from ${from})`).join(', ')
+    throw new CustodyError('EXHIBIT_NOT_FOUND', `${sender} is the ID of more than one exhibit this case received: ${each}; give this case's ID`, {subject: sender})
+  }
+
+  return [...found.keys()][0]
 }
 
 function view(stored: {event: CustodyEvent; hash: string}): EventView {
@@ -97,6 +122,7 @@ export function getExhibit(kase: Case, exhibit: string, options: {withEvents?: b
     ...(p.tags === undefined ? {} : {tags: p.tags}),
     ...(p.batch === undefined ? {} : {batch: p.batch}),
     ...(p.manifestLine === undefined ? {} : {manifestLine: p.manifestLine}),
+    ...(p.received === undefined ? {} : {received: p.received}),
     ingestedAt: ingest.event.time,
     ingestedBy: ingest.event.actor,
     // Where the event says (an encrypted object's keyed address needs the key to compute).

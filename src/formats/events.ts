@@ -89,6 +89,7 @@ const exhibitId = text({pattern: EXHIBIT_ID, expected: 'an exhibit ID such as EX
 const witnessCode = text({pattern: WITNESS_CODE, expected: 'a witness code such as W-014 (at most 32 letters, digits, ".", "_" or "-")'})
 const sealId = text({pattern: /^SEAL-[0-9a-f]{16}$/, expected: '"SEAL-" and 16 lower-case hex'})
 const batchId = text({pattern: /^BATCH-[0-9a-f]{16}$/, expected: '"BATCH-" and 16 lower-case hex'})
+const transferId = text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'})
 const caseId = text({pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, expected: 'a UUID in lower-case hex'})
 const nonEmpty = text({nonEmpty: true})
 const anyText = text()
@@ -377,6 +378,20 @@ export interface IngestPayload extends BatchFields {
   collected: Collected
   note: string | null
   metadata: MetadataSummary
+  /**
+   * An exhibit received from another custodian (`custody transfer accept`): the sender's case, its
+   * exhibit ID and the sequence number of its ingest event there, and the transfer that brought it.
+   * The file, collection, note and metadata are the sender's, as its ingest event records them.
+   */
+  received?: ReceivedFrom
+}
+
+/** Where a received exhibit came from: the sender's case and exhibit ID, its ingest event there, the transfer. */
+export interface ReceivedFrom {
+  case: string
+  exhibit: string
+  seq: number
+  transferId: string
 }
 
 /** `presented-again`: a file whose content is already an exhibit (or already in the vault). */
@@ -508,6 +523,11 @@ export interface TransferItem {
   size: number
 }
 
+/** An item of a transfer as its receiver recorded it: with the exhibit ID it has in the receiver's case (absent in events of custody before the import). */
+export interface ReceivedItem extends TransferItem {
+  receivedAs?: string
+}
+
 /**
  * `transfer-released`: a transfer package made for another custodian (`custody transfer export`,
  * src/transfers/export.ts), recorded in the append of its seal's events, after them.
@@ -542,7 +562,8 @@ export interface TransferReceivedPayload {
   treeHead: {size: number; root: string}
   releasedAt: string
   purpose: string | null
-  items: TransferItem[]
+  /** Each item with the exhibit ID this case gave it (`receivedAs`: a new one, or the exhibit that already held its content). */
+  items: ReceivedItem[]
   /** The receipt given to the sender: the SHA-256 of its bytes (kept beside the package). */
   receipt: {sha256: string}
 }
@@ -790,6 +811,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
         collected,
         note: nullable(nonEmpty),
         metadata: metadataSummary,
+        received: optional(object<ReceivedFrom>({case: caseId, exhibit: exhibitId, seq: integer(1), transferId})),
         ...batchFields,
       }),
       (p, at) => {
@@ -951,7 +973,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       treeHead: object({size: integer(1), root: hex64}),
       releasedAt: isoUtcMs,
       purpose: nullable(nonEmpty),
-      items: list(object<TransferItem>({exhibit: exhibitId, sha256: hex64, sha512: hex128, size: integer(1)}), {min: 1, max: MAX_TRANSFER_ITEMS}),
+      items: list(object<ReceivedItem>({exhibit: exhibitId, sha256: hex64, sha512: hex128, size: integer(1), receivedAs: optional(exhibitId)}), {min: 1, max: MAX_TRANSFER_ITEMS}),
       receipt: object({sha256: hex64}),
     }),
   },

@@ -183,7 +183,7 @@ function fileName(file: FileFacts): string {
 
 /** A file taken in, presented again or refused, and the batches they come in. */
 const FILE_SUMMARIES: Summaries<'ingest' | 'presented-again' | 'ingest-failed' | 'batch-started' | 'batch-ended'> = {
-  ingest: (p) => `${fileName(p.file)}  sha256:${p.digests.sha256.slice(0, 16)}…  ${formatBytes(p.size)}`,
+  ingest: (p) => `${fileName(p.file)}  sha256:${p.digests.sha256.slice(0, 16)}…  ${formatBytes(p.size)}${p.received === undefined ? '' : `  received: the sender's ${p.received.exhibit}, ${p.received.transferId}`}`,
   'presented-again': (p) => `${fileName(p.file)} presented again (same SHA-256)`,
   'ingest-failed': (p) => `${fileName(p.file)}: ${safeText(p.error.message)}`,
   'batch-started'(p) {
@@ -271,7 +271,9 @@ export function renderShow(x: DescribedExhibit): string {
     `  sha256           ${x.digests.sha256}`,
     `  sha512           ${x.digests.sha512}`,
     `  vault            ${safeText(x.vault.path)}`,
-    `  ingested         ${x.ingestedAt} by ${safeText(x.ingestedBy)}`,
+    x.received === undefined
+      ? `  ingested         ${x.ingestedAt} by ${safeText(x.ingestedBy)}`
+      : `  received         ${x.ingestedAt} by ${safeText(x.ingestedBy)}, in ${x.received.transferId}: the sender's exhibit ${x.received.exhibit} (case ${x.received.case}, its event #${x.received.seq})`,
     ...(collected.length ? [`  collected        ${collected.join('; ')}`] : []),
     ...(x.note ? [`  note             ${safeText(x.note)}`] : []),
     ...(x.tags ? [`  tags             ${Object.entries(x.tags).map(([k, v]) => `${safeText(k)}=${safeText(v)}`).join('; ')}`] : []),

@@ -46,8 +46,18 @@ export function renderReleased(released: readonly ReleasedTo[]): string[] {
   })
 }
 
+/** The items of an acceptance: each sender's ID with the ID this case gave it; those kept in the package only. */
+function receivedLines(items: AcceptReport['items']): string[] {
+  const numbered = items.filter((i) => i.receivedAs !== undefined)
+  const shown = numbered.slice(0, 5).map((i) => `${i.receivedAs!} (was ${i.exhibit})`)
+  const only = items.filter((i) => i.receivedAs === undefined).map((i) => i.exhibit)
+  return [
+    ...(numbered.length === 0 ? [] : [`  exhibits       ${shown.join(', ')}${numbered.length > 5 ? `, … (${numbered.length})` : ''}: this case's IDs, the sender's in brackets`]),
+    ...(only.length === 0 ? [] : [`  in the package ${only.slice(0, 5).join(', ')}${only.length > 5 ? `, … (${only.length})` : ''}: kept in the package only (not exhibits of this case)`]),
+  ]
+}
+
 export function renderAccepted(report: AcceptReport): string {
-  const items = report.items.map((i) => i.exhibit)
   if (!report.accepted) {
     return [
       `Already accepted: ${report.transferId} from ${receiver(report.from)} is recorded in ledger event #${report.seq}; nothing changed.`,
@@ -61,7 +71,7 @@ export function renderAccepted(report: AcceptReport): string {
     `  package        ${safeText(report.package.file)}, ${formatBytes(report.package.size)}, sha256 ${report.package.sha256}`,
     `  kept as        .custody/${report.kept}`,
     `  sender's head  ${report.treeHead.size} events, root ${report.treeHead.root}: consistent with every head of it accepted before`,
-    `  exhibits       ${items.slice(0, 5).join(', ')}${items.length > 5 ? `, … (${items.length})` : ''} (the sender's IDs)`,
+    ...receivedLines(report.items),
     `  receipt        ${safeText(report.receipt.file)} and ${safeText(basename(report.receipt.signature))}, sha256 ${report.receipt.sha256}`,
     `Next: give the sender both receipt files; they record it with custody transfer receipt ${safeText(basename(report.receipt.file))}`,
   ].join('\n')

@@ -38,7 +38,7 @@ import {Transform} from 'node:stream'
 import type {AgeIdentity} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, said} from '../errors.js'
-import type {EventOfKind} from '../formats/events.js'
+import type {CustodyEventDraft, EventOfKind, ReceivedItem, TransferItem} from '../formats/events.js'
 import {fsyncFolder, moveIntoPlace, writeFileDurably} from '../io/files.js'
 import {describeSigningKey} from '../keys/case-key.js'
 import {CHECKPOINT_PATH} from '../seal/trust-files.js'
@@ -51,6 +51,7 @@ import {signReceipt, type SignedReceipt} from './receipt.js'
 import {CUSTODIANS_FOLDER, incomingName, staleCopies} from './incoming.js'
 import {describeSplitView, splitViews} from './split-view.js'
 import {readTransferStatement, type TransferStatement} from './transfer-statement.js'
+import {commitStaged, discardStaged, planIds, readSenderExhibits, receivedDrafts, receivedItems, stageItems, type StagedItem} from './import.js'
 
 /** The fields accept's errors name (the command maps them to its flags). */
 export const ACCEPT = fields({from: 'the senders accepted', receiptOut: 'the receipt file', identity: 'an identity that opens the package'})
@@ -78,7 +79,8 @@ export interface AcceptReport {
   /** The package as this case keeps it, under .custody/. */
   kept: string
   treeHead: {size: number; root: string}
-  items: TransferStatement['items']
+  /** The items as this case recorded them: each with the exhibit ID it has here (`receivedAs`), unless kept in the package only. */
+  items: ReceivedItem[]
   /** The `transfer-received` event. */
   seq: number
   receipt: {file: string; signature: string; sha256: string}
@@ -125,28 +127,54 @@ function acceptedBefore(kase: Case, sha256: string, transferId?: string): EventO
   return kase.ledger.eventsOfKind('transfer-received').find(({event}) => event.payload.package.sha256 === sha256 || event.payload.transferId === transferId)?.event
 }
 
-/** What step 3 reads from the verified package, beside the report. */
+/** What steps 3 to 5 read from the verified package, beside the report, and the items staged in the vault. */
 interface VerifiedPackage {
   report: ArchiveReport
   statement: TransferStatement
   checkpoint: string
+  staged: StagedItem[]
+  /** Items this case cannot number (no ingest event of the sender's: testimony): kept in the package only. */
+  packageOnly: TransferItem[]
 }
 
-/** Step 3: the archive verifier's verdict on the copy; INTEGRITY with its problems unless it all holds. */
-async function verifyPackage(file: string, copy: string, options: AcceptOptions): Promise<VerifiedPackage> {
+/** What the checks made of the package while it was open: the package to keep, or the earlier acceptance of its transfer. */
+type Checked = VerifiedPackage | {replay: EventOfKind<'transfer-received'>}
+
+/**
+ * Steps 3 to 5, and the staging of the items in the vault, while the verified package is open:
+ * the archive verifier's verdict on the copy (INTEGRITY with its problems unless it all holds),
+ * then the transfer's parties and the sender's heads, then each item read again into the vault.
+ */
+async function checkPackage(kase: Case, file: string, copy: {temp: string; sha256: string}, options: AcceptOptions, staged: StagedItem[]): Promise<Checked> {
   let read: {statement: TransferStatement | {problem: string} | undefined; checkpoint: string | undefined} = {statement: undefined, checkpoint: undefined}
-  const report = await verifyArchive(copy, {
+  let checked: Checked | undefined
+  const report = await verifyArchive(copy.temp, {
     identities: options.identities,
     ...(options.onProgress === undefined ? {} : {onProgress: options.onProgress}),
-    afterChecks: async (context) => {
+    afterChecks: async (context, verdict) => {
       const bytes = await bagFile(context, TRANSFER_PATH)
       read = {statement: bytes === undefined ? undefined : readTransferStatement(bytes), checkpoint: (await bagFile(context, CHECKPOINT_PATH))?.toString('utf8')}
+      const {statement, checkpoint} = read
+      if (!verdict.ok || statement === undefined || 'problem' in statement || verdict.transfer === null || checkpoint === undefined) return
+      const again = acceptedBefore(kase, copy.sha256, statement.transferId)
+      if (again !== undefined) {
+        checked = {replay: again}
+        return
+      }
+
+      checkParties(kase, file, statement, options.from)
+      checkSplitView(kase, file, statement, verdict)
+      await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
+      const {exhibits, packageOnly} = await readSenderExhibits(context, statement.items)
+      staged.push(...(await stageItems(kase, context, exhibits, file)))
+      checked = {report: verdict, statement, checkpoint, staged, packageOnly}
     },
   }).catch((error: unknown) => {
     // What is refused before any check (not an age file, cut short, no identity opens it) names
     // the copy it read: said of the package the user gave, which it is byte for byte.
     if (!(error instanceof CustodyError)) throw error
-    throw new CustodyError(error.code, `${error.message.replaceAll(copy, file)}; nothing was accepted`, {subject: file, cause: error})
+    if (error.message.includes('nothing was accepted')) throw error
+    throw new CustodyError(error.code, `${error.message.replaceAll(copy.temp, file)}; nothing was accepted`, {subject: file, cause: error})
   })
   if (!report.ok) {
     const shown = report.problems.slice(0, 5).map((p) => `\n  ${p.subject}: ${p.message}`).join('')
@@ -154,12 +182,11 @@ async function verifyPackage(file: string, copy: string, options: AcceptOptions)
     throw new CustodyError('INTEGRITY', `${file} does not verify as a transfer package; nothing was accepted and no receipt was written. Ask the sender for the package again (custody verify with the identity that opens it gives the whole report):${shown}${more}`, {subject: file})
   }
 
-  const {statement, checkpoint} = read
-  if (statement === undefined || 'problem' in statement || report.transfer === null || checkpoint === undefined) {
+  if (checked === undefined) {
     throw new CustodyError('INTEGRITY', `${file} is a sealed archive but not a transfer package (it holds no transfer statement); nothing was accepted. A seal is checked with custody verify`, {subject: file})
   }
 
-  return {report, statement, checkpoint}
+  return checked
 }
 
 /** Step 4: sent to this case, by a sender the user accepts, with the key its line gives. */
@@ -191,8 +218,7 @@ function checkParties(kase: Case, file: string, statement: TransferStatement, fr
 }
 
 /** Step 5: no head of the sender's accepted before is left unproven (a rolled-back or rewritten ledger). */
-function checkSplitView(kase: Case, file: string, verified: VerifiedPackage): void {
-  const {statement, report} = verified
+function checkSplitView(kase: Case, file: string, statement: TransferStatement, report: ArchiveReport): void {
   const seen = kase.ledger
     .eventsOfKind('transfer-received')
     .map(({event}) => event.payload)
@@ -285,66 +311,87 @@ function reportOf(event: EventOfKind<'transfer-received'>, file: string, receipt
 export async function acceptTransfer(kase: Case, file: string, options: AcceptOptions): Promise<AcceptReport> {
   if (!(await stat(file).catch(() => undefined))?.isFile()) throw new CustodyError('INVALID_ARGUMENT', `${file} is not a file; give the transfer package (FILE.zip.age) the sender made`, {subject: file})
   const copy = await copyIn(file, kase.dataDir)
+  const staged: StagedItem[] = []
   try {
     const before = acceptedBefore(kase, copy.sha256)
     if (before !== undefined) return await replay(kase, file, before, options)
-    const verified = await verifyPackage(file, copy.temp, options)
-    const {statement} = verified
-    const again = acceptedBefore(kase, copy.sha256, statement.transferId)
-    if (again !== undefined) return await replay(kase, file, again, options)
-    checkParties(kase, file, statement, options.from)
-    checkSplitView(kase, file, verified)
-    await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
-    return await keep(kase, file, verified, copy, options)
+    const checked = await checkPackage(kase, file, copy, options, staged)
+    if ('replay' in checked) return await replay(kase, file, checked.replay, options)
+    return await keep(kase, file, checked, copy, options)
   } finally {
+    // What was committed to the vault is no longer where it was staged: only the rest goes.
+    await discardStaged(kase, staged)
     await rm(copy.temp, {force: true})
   }
 }
 
-/** Steps 6 and 7: keep the package and its receipt, record the hand-over, give the receipt. */
+/** The numbering the ledger moved past while the receipt was being signed (another command took exhibit numbers): planned again. */
+class StalePlan extends Error {}
+
+/** Steps 6 and 7: keep the package and its receipt, number the items, record the hand-over, give the receipt. */
 async function keep(kase: Case, file: string, verified: VerifiedPackage, copy: {temp: string; sha256: string; size: number}, options: AcceptOptions): Promise<AcceptReport> {
-  const {statement, report, checkpoint} = verified
+  const {statement} = verified
   const kept = keptNames(statement.from.case, statement.transferId)
-  const folder = join(kase.dataDir, kept.folder)
-  await mkdir(folder, {recursive: true, mode: 0o700})
+  await mkdir(join(kase.dataDir, kept.folder), {recursive: true, mode: 0o700})
   await moveIntoPlace(copy.temp, join(kase.dataDir, kept.pkg), true)
   await fsyncFolder(join(kase.dataDir, CUSTODIANS_FOLDER))
+  await commitStaged(kase, verified.staged)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await record(kase, file, verified, copy, options)
+      break
+    } catch (error) {
+      if (!(error instanceof StalePlan) || attempt === 3) throw error
+    }
+  }
+
+  await kase.recordHead()
+  const paths = receiptPaths(file, options.receiptOut)
+  const receipt = join(kase.dataDir, kept.receipt)
+  await giveReceipt({body: await readFile(receipt, 'utf8'), signature: (await readFile(`${receipt}.sig`)).toString('hex')}, paths)
+  return reportOf(kase.ledger.eventsOfKind('transfer-received').at(-1)!.event, file, paths, true)
+}
+
+/**
+ * The receipt, signed with the IDs the items get, kept; then `transfer-received` and the ingest
+ * events of the new exhibits, in one transaction, which refuses (StalePlan) if the numbering moved.
+ */
+async function record(kase: Case, file: string, verified: VerifiedPackage, copy: {sha256: string; size: number}, options: AcceptOptions): Promise<void> {
+  const {statement, report, checkpoint, staged} = verified
+  const kept = keptNames(statement.from.case, statement.transferId)
+  const plan = planIds(kase, kase.ledger, staged)
+  const items = receivedItems(statement.items, staged, plan.ids)
   const signed = signReceipt(kase.signer(), {
     transferId: statement.transferId,
     packageSha256: copy.sha256,
     receivedBy: custodianOf(kase),
     receivedAt: new Date().toISOString(),
     condition: 'intact',
-    items: statement.items.map((i) => ({...i, receivedAs: null})),
+    items: items.map((i) => ({...i, receivedAs: i.receivedAs ?? null})),
     senderCheckpoint: checkpoint,
   })
   for (const [path, data] of receiptFiles(signed, {file: join(kase.dataDir, kept.receipt), signature: join(kase.dataDir, `${kept.receipt}.sig`)})) await writeFileDurably(path, data)
-  const receiptSha256 = createHash('sha256').update(signed.body).digest('hex')
   const actor = options.actor?.trim() || kase.info.investigator
-  kase.ledger.append(() => ({
-    drafts: [
-      {
-        actor,
-        action: 'transfer-received',
-        exhibit: null,
-        payload: {
-          transferId: statement.transferId,
-          sealId: statement.sealId,
-          from: custodianLine(statement.from),
-          package: {name: basename(file), sha256: copy.sha256, size: copy.size},
-          kept: kept.pkg,
-          treeHead: report.treeHead!,
-          releasedAt: statement.releasedAt,
-          purpose: statement.purpose,
-          items: statement.items,
-          receipt: {sha256: receiptSha256},
-        },
-      },
-    ],
-    result: undefined,
-  }))
-  await kase.recordHead()
-  const paths = receiptPaths(file, options.receiptOut)
-  await giveReceipt(signed, paths)
-  return reportOf(kase.ledger.eventsOfKind('transfer-received').at(-1)!.event, file, paths, true)
+  const transfer: CustodyEventDraft = {
+    actor,
+    action: 'transfer-received',
+    exhibit: null,
+    payload: {
+      transferId: statement.transferId,
+      sealId: statement.sealId,
+      from: custodianLine(statement.from),
+      package: {name: basename(file), sha256: copy.sha256, size: copy.size},
+      kept: kept.pkg,
+      treeHead: report.treeHead!,
+      releasedAt: statement.releasedAt,
+      purpose: statement.purpose,
+      items,
+      receipt: {sha256: createHash('sha256').update(signed.body).digest('hex')},
+    },
+  }
+  const exhibits = receivedDrafts(kase, staged, plan.ids, {case: statement.from.case, transferId: statement.transferId}, actor)
+  kase.ledger.append((view) => {
+    if (planIds(kase, view, staged).ids.join() !== plan.ids.join()) throw new StalePlan()
+    return {drafts: [transfer, ...exhibits], result: undefined}
+  })
 }

@@ -9,7 +9,7 @@
  * checked by hashing the copy again, then renamed into place and the folder fsynced: an object is
  * either whole at its address or absent, never half-written.
  */
-import {randomBytes} from 'node:crypto'
+import {createHash, randomBytes} from 'node:crypto'
 import {constants, createReadStream, type BigIntStats} from 'node:fs'
 import {chmodSync, existsSync, linkSync, mkdirSync, renameSync, statSync, unlinkSync, type Stats} from 'node:fs'
 import {mkdir, open, readdir, readFile, rm, stat, type FileHandle} from 'node:fs/promises'
@@ -24,7 +24,7 @@ import {decryptBytes} from '../age/decrypt.js'
 import {encryptBytes} from '../age/encrypt.js'
 import {AgeRandomReader} from '../age/random-reader.js'
 import type {ReadSource} from '../io/read-ahead.js'
-import {identityNeeded, openSealed, sealingSink, SEALED_EXTENSION, type SealingSink, SEALED_FOLDER, sealedRelativePath, type StoredForm, type VaultKeys} from './sealed-objects.js'
+import {identityNeeded, openSealed, sealingSink, SEALED_EXTENSION, type SealingSink, SEALED_FOLDER, sealedRelativePath, type StoredForm, ThreadSealingSink, type VaultKeys} from './sealed-objects.js'
 
 
 export interface StagedObject {
@@ -45,6 +45,9 @@ export interface StagedObject {
   /** The source's state when it was read: for `sourceUnchanged`. */
   readonly sourceState: BigIntStats
 }
+
+/** A copy stageChunks made: what commit() needs of a staged object. */
+export type ChunkStaged = Pick<StagedObject, 'tempPath' | 'digests' | 'size' | 'stored'>
 
 export interface StageOptions {
   signal?: AbortSignal | undefined
@@ -305,6 +308,46 @@ export class Vault {
   }
 
   /**
+   * Copies content given as chunks (an exhibit read out of a verified archive, never written in
+   * clear) into a temp file of the vault while hashing it: encrypted as it comes in an encrypted
+   * vault. Refused unless it has exactly the size and digests `expected` says (what the archive
+   * was verified to hold): the copy is of those bytes or of nothing. `subject` names it in errors.
+   */
+  async stageChunks(chunks: AsyncIterable<Buffer>, expected: Digests & {size: number}, subject: string): Promise<ChunkStaged> {
+    this.checkWritable()
+    const tempPath = this.tempPathFor(SEALED_EXTENSION)
+    const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE)
+    try {
+      const sealing = this.keys === undefined ? undefined : new ThreadSealingSink(target, this.keys.recipients)
+      await sealing?.start()
+      const sha256 = createHash('sha256')
+      const sha512 = createHash('sha512')
+      let size = 0
+      for await (const chunk of chunks) {
+        sha256.update(chunk)
+        sha512.update(chunk)
+        // The chunk may be the reader's reused buffer: written (or encrypted) before the next is asked for.
+        await (sealing === undefined ? writeAll(target, chunk, size) : sealing.take(chunk))
+        size += chunk.length
+      }
+
+      const digests = {sha256: sha256.digest('hex'), sha512: sha512.digest('hex')}
+      if (size !== expected.size || digests.sha256 !== expected.sha256 || digests.sha512 !== expected.sha512) {
+        throw new CustodyError('INTEGRITY', `${subject} read ${size} bytes of SHA-256 ${digests.sha256}, not the ${expected.size} bytes of SHA-256 ${expected.sha256} verified; nothing of it was kept`, {subject})
+      }
+
+      const stored = await sealing?.finish()
+      await target.sync()
+      return {tempPath, digests, size, ...(stored === undefined ? {} : {stored})}
+    } catch (error) {
+      await rm(tempPath, {force: true})
+      throw error instanceof CustodyError ? error : storageError(error, `copying ${subject}`, this.root)
+    } finally {
+      await target.close()
+    }
+  }
+
+  /**
    * Whether the file at `path` is still the one staged (same size, modification time and inode):
    * in an encrypted vault ExifTool reads the source, so the pipeline asks again after it has.
    */
@@ -357,7 +400,7 @@ export class Vault {
    * Moves a staged copy to its address, read-only, and makes the rename durable.
    * When the address already holds the object, the staged copy is dropped.
    */
-  async commit(staged: StagedObject): Promise<{path: string; existed: boolean}> {
+  async commit(staged: ChunkStaged): Promise<{path: string; existed: boolean}> {
     const path = this.objectPath(staged.digests.sha256)
     try {
       if (staged.stored !== undefined) {
@@ -384,7 +427,7 @@ export class Vault {
     }
   }
 
-  async discard(staged: StagedObject): Promise<void> {
+  async discard(staged: ChunkStaged): Promise<void> {
     await rm(staged.tempPath, {force: true})
   }
 

@@ -154,7 +154,10 @@ describe('the JSON Schemas of docs/json/', () => {
     const resent = join(work.path, 'resent.zip.age')
     expect((await custody(['transfer', 'export', '--to', (await custody(['key', 'show', '--public', ...hqCase])).stdout, '--out', resent, '--again', ...c])).code).toBe(0)
     const sender = ['--from', (await custody(['key', 'show', '--public', ...c])).stdout]
-    expect((await valid<{accepted: boolean}>(['transfer', 'accept', resent, ...sender, ...hqCase])).accepted).toBe(true)
+    const received = await valid<{accepted: boolean; items: Array<{receivedAs?: string}>}>(['transfer', 'accept', resent, ...sender, ...hqCase])
+    expect(received.accepted).toBe(true)
+    // A received exhibit, shown: the sender's IDs beside this case's.
+    await valid(['show', received.items[0]!.receivedAs!, ...hqCase])
     expect((await valid<{accepted: boolean}>(['transfer', 'accept', resent, ...sender, ...hqCase])).accepted).toBe(false)
     expect((await valid<{recorded: boolean}>(['transfer', 'receipt', `${resent}.receipt`, ...c])).recorded).toBe(true)
     await valid(['key', 'rotate', '--reason', 'the laptop was replaced', ...c])

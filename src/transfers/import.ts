@@ -1,0 +1,184 @@
+/**
+ * The receiving case numbers what it received (docs/design/transfers.md "Accept", step 4): each
+ * exhibit of a verified transfer package becomes an exhibit of this case, with this case's ID, and
+ * keeps its sender's ID. The sender's ledger is never copied: the kept package holds it. What this
+ * case records of each is an `ingest` event, as for a file it took in itself, with `received`
+ * naming the sender's case, exhibit and ingest event and the transfer: so that showing, listing,
+ * sealing, reporting and verifying a received exhibit are what they are for any other, and its
+ * file, collection, note and metadata are the sender's (its ingest event, verified in the package).
+ *
+ * Only bytes the archive verifier has checked are taken: each original is read again out of the
+ * package (its chunks authenticated by the age reader) and must hash to the digests verified, or
+ * nothing of it is kept; it is stored as ingest stores a file, encrypted to this case's keys in an
+ * encrypted vault, and never written in clear. Content this case already holds as an exhibit is not
+ * stored again: the item is received as that exhibit.
+ */
+import type {Case} from '../case/case.js'
+import {CustodyError} from '../errors.js'
+import type {CustodyEventDraft, EventOfKind, IngestPayload, ReceivedItem, TransferItem} from '../formats/events.js'
+import {formatExhibitId} from '../formats/ids.js'
+import type {LedgerView} from '../ledger/ledger.js'
+import {BAG_LIMITS, EVENTS_PATH, STATEMENT_PATH} from '../seal/bag-layout.js'
+import {parseSealedExhibit, type SealedExhibit} from '../seal/statement.js'
+import type {ChunkStaged} from '../vault/vault.js'
+import type {ArchiveContext} from '../verify/archive/context.js'
+import {parseEventLine} from '../verify/archive/events.js'
+import {readStatement} from '../verify/archive/statement-reader.js'
+
+/** An item of the package as its sender recorded it: the statement's exhibit and the sender's ingest event. */
+export interface SenderExhibit {
+  item: TransferItem
+  stated: SealedExhibit
+  ingest: {seq: number; payload: IngestPayload}
+}
+
+/** An item made ready to record: already an exhibit here (`existing`), or its original and record stored. */
+export interface StagedItem {
+  sender: SenderExhibit
+  existing?: string
+  original?: ChunkStaged
+  record?: Awaited<ReturnType<Case['vault']['putBytes']>>
+}
+
+/** What the package brought: the items this case can number, and those it keeps in the package only (no ingest event of the sender's: testimony). */
+export interface PackageExhibits {
+  exhibits: SenderExhibit[]
+  packageOnly: TransferItem[]
+}
+
+/** The items' stated exhibits and the sender's ingest events of them, read out of the verified package. */
+export async function readSenderExhibits(context: ArchiveContext, items: readonly TransferItem[]): Promise<PackageExhibits> {
+  const wanted = new Map(items.map((i) => [i.exhibit, i]))
+  const stated = new Map<string, SealedExhibit>()
+  const statement = context.files.get(STATEMENT_PATH)
+  const events = context.files.get(EVENTS_PATH)
+  if (statement === undefined || events === undefined) throw new CustodyError('INTEGRITY', `${context.path} holds no seal statement or no events`, {subject: context.path})
+  await readStatement(
+    context.source.chunks(statement.info),
+    (value) => {
+      const x = parseSealedExhibit(value)
+      if (!('problem' in x) && wanted.has(x.exhibit)) stated.set(x.exhibit, x)
+    },
+    {element: BAG_LIMITS.statementExhibit, rest: BAG_LIMITS.statementRest},
+  )
+  const ingests = new Map<string, SenderExhibit['ingest']>()
+  for await (const line of context.source.lines(events.info, BAG_LIMITS.eventLine)) {
+    const read = parseEventLine(line, EVENTS_PATH)
+    if (!('parsed' in read) || !('event' in read.parsed)) continue
+    const {event} = read.parsed
+    if (event.action === 'ingest' && event.exhibit !== null && wanted.has(event.exhibit)) ingests.set(event.exhibit, {seq: event.seq, payload: (event as EventOfKind<'ingest'>).payload})
+  }
+
+  const exhibits: SenderExhibit[] = []
+  const packageOnly: TransferItem[] = []
+  for (const item of items) {
+    const x = stated.get(item.exhibit)
+    const ingest = ingests.get(item.exhibit)
+    if (x === undefined || ingest === undefined) {
+      packageOnly.push(item)
+      continue
+    }
+
+    const d = ingest.payload.digests
+    if (d.sha256 !== item.sha256 || d.sha512 !== item.sha512 || ingest.payload.size !== item.size) {
+      throw new CustodyError('INTEGRITY', `${context.path}: the sender's ingest event ${ingest.seq} of ${item.exhibit} does not give the digests its transfer statement does`, {subject: context.path})
+    }
+
+    exhibits.push({item, stated: x, ingest})
+  }
+
+  return {exhibits, packageOnly}
+}
+
+/** Stores each item's original and metadata record in the vault (staged originals, for commit()), unless this case holds its content already. */
+export async function stageItems(kase: Case, context: ArchiveContext, exhibits: readonly SenderExhibit[], file: string): Promise<StagedItem[]> {
+  const staged: StagedItem[] = []
+  try {
+    for (const sender of exhibits) {
+      const existing = kase.ledger.exhibitBySha256(sender.item.sha256)
+      if (existing !== undefined) {
+        staged.push({sender, existing})
+        continue
+      }
+
+      const original = context.files.get(sender.stated.path)
+      const record = context.files.get(sender.stated.metadataPath)
+      if (original === undefined || record === undefined) throw new CustodyError('INTEGRITY', `${file}: ${sender.item.exhibit}'s files are not in the package`, {subject: file})
+      const item: StagedItem = {sender}
+      staged.push(item)
+      item.original = await kase.vault.stageChunks(context.source.chunks(original.info), {...sender.item}, `${file}: ${sender.stated.path}`)
+      const bytes = await context.source.readSmall(record.info, BAG_LIMITS.statementRest, record.sha256)
+      if (record.sha256 !== sender.ingest.payload.metadata.record) throw new CustodyError('INTEGRITY', `${file}: ${sender.stated.metadataPath} is not the metadata record ${sender.item.exhibit}'s ingest event names`, {subject: file})
+      item.record = await kase.vault.putBytes(bytes)
+    }
+  } catch (error) {
+    await discardStaged(kase, staged)
+    throw error
+  }
+
+  return staged
+}
+
+/** Drops the staged originals not yet committed (a refusal after staging). */
+export async function discardStaged(kase: Case, staged: readonly StagedItem[]): Promise<void> {
+  for (const item of staged) if (item.original !== undefined) await kase.vault.discard(item.original)
+}
+
+/** Moves the staged originals to their addresses (an encrypted object already there stays, and is what the event records). */
+export async function commitStaged(kase: Case, staged: readonly StagedItem[]): Promise<void> {
+  for (const item of staged) if (item.original !== undefined) await kase.vault.commit(item.original)
+}
+
+/** The exhibit IDs the items get in this case, given the last exhibit number: an existing exhibit's, else the next numbers (one per content). */
+export function planIds(kase: Case, view: LedgerView, staged: readonly StagedItem[]): {ids: string[]; last: number} {
+  const last = view.lastExhibitNumber()
+  let n = last
+  const bySha = new Map<string, string>()
+  const ids = staged.map((s) => {
+    const sha = s.sender.item.sha256
+    const id = s.existing ?? bySha.get(sha) ?? view.exhibitBySha256(sha) ?? formatExhibitId(kase.info.prefix, ++n)
+    bySha.set(sha, id)
+    return id
+  })
+  return {ids, last}
+}
+
+/** The items as received: each with the ID this case gave it; the items kept in the package only without one. */
+export function receivedItems(items: readonly TransferItem[], staged: readonly StagedItem[], ids: readonly string[]): ReceivedItem[] {
+  const as = new Map(staged.map((s, i) => [s.sender.item.exhibit, ids[i]!]))
+  return items.map((i) => {
+    const id = as.get(i.exhibit)
+    return id === undefined ? {...i} : {...i, receivedAs: id}
+  })
+}
+
+/** The ingest events of the items that are new exhibits here (numbered as `ids` says), the sender's facts with this case's storage. */
+export function receivedDrafts(kase: Case, staged: readonly StagedItem[], ids: readonly string[], from: {case: string; transferId: string}, actor: string): CustodyEventDraft[] {
+  const drafts: CustodyEventDraft[] = []
+  const made = new Set<string>()
+  staged.forEach((s, i) => {
+    const id = ids[i]!
+    if (s.original === undefined || s.record === undefined || made.has(id)) return
+    made.add(id)
+    const p = s.sender.ingest.payload
+    const vault = kase.vault.recordedPath(p.digests.sha256)
+    const stored = s.original.stored === undefined ? {} : {stored: {vault, ...s.original.stored}}
+    // The record as this case stores it: the sender's stored form (an address under its keys) is not this vault's.
+    const {stored: _senders, ...summary} = p.metadata
+    const metadata = s.record.stored === undefined ? summary : {...summary, stored: s.record.stored}
+    const payload: IngestPayload = {
+      file: p.file,
+      digests: p.digests,
+      size: p.size,
+      vault,
+      ...stored,
+      collected: p.collected,
+      note: p.note,
+      metadata,
+      received: {case: from.case, exhibit: s.sender.item.exhibit, seq: s.sender.ingest.seq, transferId: from.transferId},
+      ...(p.tags === undefined ? {} : {tags: p.tags}),
+    }
+    drafts.push({actor, action: 'ingest', exhibit: id, payload})
+  })
+  return drafts
+}

@@ -1,0 +1,144 @@
+/**
+ * What HQ makes of the exhibits it accepts (issue 20, docs/design/transfers.md "Accept", step 4):
+ * each becomes an exhibit of HQ's case with HQ's ID and keeps its sender's, found by either; the
+ * receipt names both; content HQ already holds is received as that exhibit; HQ seals them into an
+ * archive that custody verify and bagit.py accept, its originals the field's files byte for byte.
+ * Two field cases with the same prefix (EX) send to one HQ: their exhibits never collide, and a
+ * sender's ID two senders share is refused as ambiguous. The built CLI on real cases.
+ */
+import {execFileSync, spawnSync} from 'node:child_process'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
+import {checker} from '../helpers/tools.js'
+
+const work = tempDir('custody-transfer-import-')
+afterAll(() => work.remove())
+
+const at = (name: string): string => join(work.path, name)
+const [fieldA, fieldB, hq] = [at('field-a'), at('field-b'), at('hq')]
+
+interface Accepted {
+  items: Array<{exhibit: string; sha256: string; receivedAs?: string}>
+  receipt: {file: string}
+}
+
+interface Shown {
+  exhibit: string
+  digests: {sha256: string}
+  file: {name: string}
+  received?: {case: string; exhibit: string; seq: number; transferId: string}
+  metadata: {normalised: {device: {make: string | null}}}
+}
+
+async function ok(args: string[]): Promise<string> {
+  const done = await custody(args)
+  expect(done.code, done.stdout + done.stderr).toBe(0)
+  return done.stdout
+}
+
+async function caseId(dir: string): Promise<string> {
+  return (await custodyJson<{case: {caseId: string}}>(['status', '--case', dir])).json.case.caseId
+}
+
+async function send(from: string, fromLine: string, out: string): Promise<Accepted> {
+  await ok(['transfer', 'export', '--to', at('hq.line'), '--out', at(out), '--case', from])
+  const accepted = await custodyJson<Accepted>(['transfer', 'accept', at(out), '--from', at(fromLine), '--case', hq])
+  expect(accepted.code, accepted.stderr).toBe(0)
+  return accepted.json
+}
+
+const sha256Of = (name: string): string => execFileSync('sha256sum', [join(SAMPLES, name)], {encoding: 'utf8'}).split(' ')[0]!
+
+beforeAll(async () => {
+  await ok(['init', fieldA, '--title', 'Kherson', '--investigator', 'Iryna Melnyk'])
+  await ok(['init', fieldB, '--title', 'Mariupol', '--investigator', 'Taras Bondar'])
+  await ok(['init', hq, '--title', 'HQ', '--investigator', 'Olena Kovalenko', '--role', 'hq'])
+  writeFileSync(at('hq.line'), await ok(['key', 'show', '--public', '--case', hq]))
+  writeFileSync(at('a.line'), await ok(['key', 'show', '--public', '--case', fieldA]))
+  writeFileSync(at('b.line'), await ok(['key', 'show', '--public', '--case', fieldB]))
+  await ok(['ingest', join(SAMPLES, 'Canon.jpg'), join(SAMPLES, 'Casio.jpg'), '--case', fieldA, '--location', 'Kherson'])
+  // Field B holds one photo of its own and, as its second exhibit, the same content as A's first.
+  await ok(['ingest', join(SAMPLES, 'Nikon.jpg'), join(SAMPLES, 'Canon.jpg'), '--case', fieldB])
+}, 120_000)
+
+describe('custody transfer accept: the received exhibits', () => {
+  it("numbers field A's exhibits in HQ's case; the receipt names both IDs; show finds each by either", async () => {
+    const accepted = await send(fieldA, 'a.line', 'a1.zip.age')
+    expect(accepted.items.map((i) => [i.exhibit, i.receivedAs])).toEqual([
+      ['EX-000001', 'HQ-000001'],
+      ['EX-000002', 'HQ-000002'],
+    ])
+    const receipt = JSON.parse(readFileSync(accepted.receipt.file, 'utf8')) as {items: Array<{exhibit: string; receivedAs: string | null}>}
+    expect(receipt.items.map((i) => [i.exhibit, i.receivedAs])).toEqual([
+      ['EX-000001', 'HQ-000001'],
+      ['EX-000002', 'HQ-000002'],
+    ])
+
+    const shown = await custodyJson<Shown>(['show', 'HQ-000001', '--case', hq])
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(shown.json).toMatchObject({exhibit: 'HQ-000001', digests: {sha256: sha256Of('Canon.jpg')}, file: {name: 'Canon.jpg'}, received: {case: await caseId(fieldA), exhibit: 'EX-000001'}})
+    // The sender's metadata, as its ingest event recorded it.
+    expect(shown.json.metadata.normalised.device.make).toBe('Canon')
+    const bySender = await custodyJson<Shown>(['show', 'EX-000002', '--case', hq])
+    expect(bySender.json).toMatchObject({exhibit: 'HQ-000002', digests: {sha256: sha256Of('Casio.jpg')}})
+    const text = await ok(['show', 'ex-2', '--case', hq])
+    expect(text).toMatch(/received {9}.* the sender's exhibit EX-000002 \(case [0-9a-f-]{36}, its event #\d+\)/)
+    const log = await ok(['log', 'EX-000001', '--case', hq])
+    expect(log).toMatch(/received: the sender's EX-000001, TRANSFER-[0-9a-f]{16}/)
+  })
+
+  it("numbers field B's exhibits after A's; content HQ holds already is received as that exhibit; a shared sender ID is ambiguous", async () => {
+    const accepted = await send(fieldB, 'b.line', 'b1.zip.age')
+    expect(accepted.items.map((i) => [i.exhibit, i.receivedAs])).toEqual([
+      ['EX-000001', 'HQ-000003'],
+      ['EX-000002', 'HQ-000001'],
+    ])
+    const status = await custodyJson<{exhibits: number}>(['status', '--case', hq])
+    expect(status.json.exhibits).toBe(3)
+    const ambiguous = await custody(['show', 'EX-000001', '--case', hq])
+    expect(ambiguous.code).not.toBe(0)
+    expect(ambiguous.stderr).toMatch(/EX-000001 is the ID of more than one exhibit this case received: HQ-000001 \(from Iryna Melnyk\), HQ-000003 \(from Taras Bondar\); give this case's ID/)
+    // The second sender's copy of content HQ held names the exhibit it is.
+    expect((await custodyJson<Shown>(['show', 'EX-000002', '--case', hq])).code).not.toBe(0)
+    const canon = await custodyJson<Shown>(['show', 'HQ-000001', '--case', hq])
+    expect(canon.json.received?.exhibit).toBe('EX-000001')
+  })
+
+  it('takes the same file in at HQ as presented again, the exhibit it was received as', async () => {
+    const again = await custodyJson<{results: Array<{status: string; exhibit: string | null}>}>(['ingest', join(SAMPLES, 'Casio.jpg'), '--case', hq])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.json.results[0]).toMatchObject({status: 'already-present', exhibit: 'HQ-000002'})
+  })
+
+  it("verifies HQ's case, and seals the received exhibits into an archive verify and bagit.py accept, the originals the field's files", async () => {
+    await ok(['verify', '--case', hq])
+    const out = at('court.zip')
+    await ok(['seal', '--out', out, '--case', hq])
+    const verified = await custodyJson<{ok: boolean}>(['verify', out])
+    expect(verified.code, JSON.stringify(verified.json)).toBe(0)
+    const bag = at('court')
+    execFileSync('unzip', ['-q', out, '-d', bag])
+    const folder = join(bag, spawnSync('ls', [bag], {encoding: 'utf8'}).stdout.trim())
+    const bagit = checker('bagit.py')
+    if (bagit !== undefined) expect(spawnSync('python3', [bagit, '--validate', folder], {encoding: 'utf8'}).status).toBe(0)
+    const standalone = spawnSync('python3', ['verify-bag.py'], {cwd: folder, encoding: 'utf8'})
+    expect(standalone.status, standalone.stdout).toBe(0)
+    for (const [id, name] of [['HQ-000001', 'Canon.jpg'], ['HQ-000002', 'Casio.jpg'], ['HQ-000003', 'Nikon.jpg']] as const) {
+      expect(readFileSync(join(folder, 'data/exhibits', id, 'original', name)).equals(readFileSync(join(SAMPLES, name)))).toBe(true)
+    }
+  })
+
+  it("finds a received exhibit's vault object changed inside HQ's case: verify exits 3 naming it", async () => {
+    const shown = await custodyJson<{vault: {path: string}}>(['show', 'HQ-000003', '--case', hq])
+    const path = shown.json.vault.path
+    const bytes = readFileSync(path)
+    bytes[bytes.length - 20] ^= 1
+    execFileSync('chmod', ['u+w', path])
+    writeFileSync(path, bytes)
+    const verified = await custody(['verify', '--case', hq])
+    expect(verified.code).toBe(3)
+    expect(verified.stdout + verified.stderr).toMatch(/HQ-000003/)
+  })
+})
