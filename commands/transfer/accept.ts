@@ -35,13 +35,17 @@ signed by this case's key, cosigning the sender's checkpoint, which openssl chec
 "Transfers"). Give both files to the sender. The same package again changes nothing, says so, and
 writes its receipt again.
 
-In this version the exhibits stay in the kept package (custody verify with this case's identity
-checks it; \`custody log\` lists the hand-over): numbering them in this case comes next.`
+Each exhibit received becomes an exhibit of this case: it gets this case's next ID and keeps the
+sender's (\`custody show\` and \`log\` print both, and either finds it), its original read again
+out of the verified package into the vault, never in clear on disk. Content this case holds
+already is received as the exhibit that holds it. The receipt gives each item's ID here
+(receivedAs).`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> to-hq-2024-05-01.zip.age --from petrenko.custodian', description: "Accept a package from the investigator whose identity line is in petrenko.custodian"},
     {command: '<%= config.bin %> <%= command.id %> pkg.zip.age --from a.custodian --from b.custodian --receipt-out receipts/pkg.receipt', description: 'Accept from either of two senders, the receipt written elsewhere'},
     {command: '<%= config.bin %> <%= command.id %> pkg.zip.age --from petrenko.custodian --json', description: 'The same, with JSON output'},
+    {command: '<%= config.bin %> show EX-000002', description: 'Afterwards: the exhibit received from the sender as EX-000002, under this case\'s ID'},
   ]
 
   static override fieldFlags = {from: 'from', receiptOut: 'receipt-out', identity: 'identity'}

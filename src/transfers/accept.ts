@@ -26,8 +26,10 @@
  * receipt. The sender's events are never copied into this ledger: the kept package holds them,
  * with the sender's signatures.
  *
- * The exhibits stay in the kept package in this version; numbering them in this case (an
- * exhibit-received event each) is the next step of the design.
+ * Each item is numbered in this case (import.ts): staged into the vault while the verified package
+ * is open, committed once the package is kept, and recorded with `transfer-received` in one
+ * transaction. A crash before it leaves vault objects no event names, as an ingest killed after
+ * storing does; the run again stores the same content at the same addresses.
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'

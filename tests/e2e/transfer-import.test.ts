@@ -134,7 +134,7 @@ describe('custody transfer accept: the received exhibits', () => {
     const shown = await custodyJson<{vault: {path: string}}>(['show', 'HQ-000003', '--case', hq])
     const path = shown.json.vault.path
     const bytes = readFileSync(path)
-    bytes[bytes.length - 20] ^= 1
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 20) ^ 1, bytes.length - 20)
     execFileSync('chmod', ['u+w', path])
     writeFileSync(path, bytes)
     const verified = await custody(['verify', '--case', hq])
