@@ -313,6 +313,8 @@ function reportOf(event: EventOfKind<'transfer-received'>, file: string, receipt
 export async function acceptTransfer(kase: Case, file: string, options: AcceptOptions): Promise<AcceptReport> {
   if (!(await stat(file).catch(() => undefined))?.isFile()) throw new CustodyError('INVALID_ARGUMENT', `${file} is not a file; give the transfer package (FILE.zip.age) the sender made`, {subject: file})
   const copy = await copyIn(file, kase.dataDir)
+  // What a killed accept (or ingest) staged in the vault and never committed.
+  await kase.vault.removeStaleTempFiles()
   const staged: StagedItem[] = []
   try {
     const before = acceptedBefore(kase, copy.sha256)
