@@ -18,6 +18,7 @@ import {basename} from 'node:path'
 import {formatBytes, plural, safeText} from './text.js'
 import {describeCustodian, parseCustodian} from '../transfers/custodian.js'
 import {renderReleased} from './transfers.js'
+import type {CustodianPart} from '../transfers/chain.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 
 /** The case keys' mode and recipients, as init and `key show` list them. */
@@ -249,6 +250,19 @@ export function* renderLog(events: Iterable<EventView>): Generator<string> {
   }
 
   if (!any) yield 'No events.'
+}
+
+/** An exhibit's story across custodians (`custody log EXHIBIT --custodians`): each ledger's part, its header, then its events. */
+export function* renderChain(parts: readonly CustodianPart[]): Generator<string> {
+  for (const part of parts) {
+    const who = `${safeText(part.custodian.name)}${part.custodian.organisation === null ? '' : ` (${safeText(part.custodian.organisation)})`}`
+    const whose = part.ledger === 'sender' ? `In ${who}'s ledger` : `In this case's ledger, ${who}'s`
+    yield `${whose}, case ${part.custodian.case}, as ${part.exhibit}: ${plural(part.events.length, 'event')}`
+    yield part.transfer === null
+      ? `  under this case's newest signed head, ${part.head.size} events, root ${part.head.root}; key ${part.custodian.fingerprint}`
+      : `  under its head of ${part.head.size} events, root ${part.head.root}, signed by ${part.custodian.fingerprint}; released ${part.transfer.releasedAt} in ${part.transfer.transferId}, verified again from .custody/${safeText(part.transfer.kept)}`
+    for (const line of renderLog(part.events)) yield `  ${line}`
+  }
 }
 
 export function renderShow(x: DescribedExhibit): string {

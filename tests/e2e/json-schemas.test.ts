@@ -158,6 +158,7 @@ describe('the JSON Schemas of docs/json/', () => {
     expect(received.accepted).toBe(true)
     // A received exhibit, shown: the sender's IDs beside this case's.
     await valid(['show', received.items[0]!.receivedAs!, ...hqCase])
+    await valid(['log', received.items[0]!.receivedAs!, '--custodians', ...hqCase])
     expect((await valid<{accepted: boolean}>(['transfer', 'accept', resent, ...sender, ...hqCase])).accepted).toBe(false)
     expect((await valid<{recorded: boolean}>(['transfer', 'receipt', `${resent}.receipt`, ...c])).recorded).toBe(true)
     await valid(['key', 'rotate', '--reason', 'the laptop was replaced', ...c])

@@ -106,6 +106,34 @@ describe('custody transfer accept: the received exhibits', () => {
     expect(canon.json.received?.exhibit).toBe('EX-000001')
   })
 
+  it("tells a received exhibit's story across custodians: the sender's events from the kept package, then HQ's", async () => {
+    const text = await ok(['log', 'HQ-000002', '--custodians', '--case', hq])
+    const lines = text.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^In Iryna Melnyk's ledger, case [0-9a-f-]{36}, as EX-000002: 1 event$/)
+    expect(lines[1]).toMatch(/^ {2}under its head of \d+ events, root [0-9a-f]{64}, signed by SHA256:[0-9a-f]{64}; released \S+ in TRANSFER-[0-9a-f]{16}, verified again from \.custody\/custodians\//)
+    expect(lines[2]).toMatch(/^ {2}#\d+ +\S+ +ingest +EX-000002 +Iryna Melnyk +.*Casio\.jpg/)
+    expect(lines[3]).toMatch(/^In this case's ledger, Olena Kovalenko's, case [0-9a-f-]{36}, as HQ-000002: 2 events$/)
+    expect(text).toMatch(/transfer-received .*received from Iryna Melnyk/)
+    expect(text).toMatch(/ingest +HQ-000002 +Olena Kovalenko .*received: the sender's EX-000002/)
+
+    const json = await custodyJson<{exhibit: string; custodians: Array<{ledger: string; exhibit: string; custodian: {case: string; fingerprint: string}; events: Array<{action: string; exhibit: string | null}>}>}>(['log', 'HQ-000002', '--custodians', '--case', hq])
+    expect(json.code, json.stderr).toBe(0)
+    expect(json.json.exhibit).toBe('HQ-000002')
+    expect(json.json.custodians.map((c) => [c.ledger, c.exhibit])).toEqual([
+      ['sender', 'EX-000002'],
+      ['this case', 'HQ-000002'],
+    ])
+    expect(json.json.custodians[0]!.custodian.case).toBe(await caseId(fieldA))
+    const fieldKey = (await custodyJson<{fingerprint: string}>(['key', 'show', '--case', fieldA])).json.fingerprint
+    expect(json.json.custodians[0]!.custodian.fingerprint).toBe(fieldKey)
+    expect(json.json.custodians[0]!.events.map((e) => [e.action, e.exhibit])).toEqual([['ingest', 'EX-000002']])
+
+    // An exhibit HQ took in itself has HQ's part only; --custodians needs an exhibit.
+    const alone = await custody(['log', '--custodians', '--case', hq])
+    expect(alone.code).toBe(2)
+    expect(alone.stderr).toMatch(/--custodians tells the story of one exhibit/)
+  })
+
   it('takes the same file in at HQ as presented again, the exhibit it was received as', async () => {
     const again = await custodyJson<{results: Array<{status: string; exhibit: string | null}>}>(['ingest', join(SAMPLES, 'Casio.jpg'), '--case', hq])
     expect(again.code, again.stderr).toBe(0)
@@ -140,5 +168,14 @@ describe('custody transfer accept: the received exhibits', () => {
     const verified = await custody(['verify', '--case', hq])
     expect(verified.code).toBe(3)
     expect(verified.stdout + verified.stderr).toMatch(/HQ-000003/)
+  })
+
+  it("refuses the story of an exhibit whose kept package was swapped for another sender's: exit 3, naming it", async () => {
+    const log = await custodyJson<{events: Array<{action: string; payload: {kept: string}}>}>(['log', '--action', 'transfer-received', '--case', hq])
+    const [fromA, fromB] = log.json.events.map((e) => join(hq, '.custody', e.payload.kept))
+    execFileSync('cp', [fromB!, fromA!])
+    const story = await custody(['log', 'HQ-000002', '--custodians', '--case', hq])
+    expect(story.code).toBe(3)
+    expect(story.stderr).toMatch(/the kept package \.custody\/custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.zip\.age of TRANSFER-[0-9a-f]{16} does not verify as the one event \d+ records/)
   })
 })

@@ -1,0 +1,121 @@
+/**
+ * An exhibit's story across custodians (`custody log EXHIBIT --custodians`, docs/design/transfers.md
+ * "HQ's seal and log"): for an exhibit this case received, the sender's events of it, read out of
+ * the package this case keeps (verified again as `custody verify` verifies it, and held to what
+ * this case's `transfer-received` recorded: the sender's key and tree head), then this case's own.
+ * Each part says whose ledger it is and which key signed the head it is proven under. The sender's
+ * events are never copied into this case's ledger: they are read from the sender's own signed log.
+ */
+import {join} from 'node:path'
+import type {AgeIdentity} from '../age/x25519.js'
+import type {Case} from '../case/case.js'
+import {CustodyError} from '../errors.js'
+import type {CustodyEvent, EventOfKind} from '../formats/events.js'
+import {describeSigningKey} from '../keys/case-key.js'
+import {BAG_LIMITS, EVENTS_PATH} from '../seal/bag-layout.js'
+import type {ArchiveContext} from '../verify/archive/context.js'
+import {parseEventLine} from '../verify/archive/events.js'
+import {verifyArchive} from '../verify/verify-archive.js'
+import {listEvents, resolveExhibitId, type EventView} from '../exhibits/exhibits.js'
+import {custodianFingerprint, parseCustodian} from './custodian.js'
+
+/** One custodian's part of the story: whose ledger, the head its events are proven under, and the events. */
+export interface CustodianPart {
+  /** `sender`: a custodian this case received the exhibit from; `this case`: this case's own ledger. */
+  ledger: 'sender' | 'this case'
+  custodian: {case: string; name: string; organisation: string | null; fingerprint: string}
+  /** The exhibit's ID in that ledger. */
+  exhibit: string
+  /** The sender's: the transfer that brought it, and the package this case keeps (under .custody/). */
+  transfer: {transferId: string; kept: string; releasedAt: string} | null
+  /** The signed tree head the events are proven under (the sender's checkpoint; this case's newest head). */
+  head: {size: number; root: string}
+  events: EventView[]
+}
+
+/** Whether an event of a sender's ledger is about its exhibit `id`: its own, or a seal or transfer that took it. */
+function concerns(event: CustodyEvent, id: string): boolean {
+  if (event.exhibit === id) return true
+  if (event.action === 'sealed-exhibits') return event.payload.exhibits.includes(id)
+  if (event.action === 'transfer-released') return event.payload.items.some((i) => i.exhibit === id)
+  return false
+}
+
+/** The events of `id` in the package's events.jsonl, each with its hash there (the verifier has checked every line). */
+async function eventsOf(context: ArchiveContext, id: string): Promise<EventView[]> {
+  const file = context.files.get(EVENTS_PATH)
+  if (file === undefined) return []
+  const found: EventView[] = []
+  for await (const line of context.source.lines(file.info, BAG_LIMITS.eventLine)) {
+    const read = parseEventLine(line, EVENTS_PATH)
+    if (!('parsed' in read) || !('event' in read.parsed) || !concerns(read.parsed.event, id)) continue
+    found.push({...read.parsed.event, hash: String(read.entry.hash)})
+  }
+
+  return found
+}
+
+/** The sender's part: its events of the exhibit, from the kept package, verified and held to what `transfer-received` recorded. */
+async function senderPart(kase: Case, received: NonNullable<EventOfKind<'ingest'>['payload']['received']>, identities: readonly AgeIdentity[]): Promise<CustodianPart> {
+  const event = kase.ledger.eventsOfKind('transfer-received').find((e) => e.event.payload.transferId === received.transferId)?.event
+  if (event === undefined) throw new CustodyError('INTEGRITY', `no transfer-received event records ${received.transferId}, which brought ${received.exhibit}; run custody verify`, {subject: received.transferId})
+  const p = event.payload
+  const sender = parseCustodian(p.from, `event ${event.seq}`)
+  const kept = join(kase.dataDir, p.kept)
+  let events: EventView[] = []
+  const report = await verifyArchive(kept, {identities, afterChecks: async (context) => {
+    events = await eventsOf(context, received.exhibit)
+  }})
+  const signer = report.trust?.signingKey ?? null
+  if (!report.ok || signer !== custodianFingerprint(sender) || report.treeHead?.size !== p.treeHead.size || report.treeHead.root !== p.treeHead.root) {
+    throw new CustodyError('INTEGRITY', `the kept package .custody/${p.kept} of ${p.transferId} does not verify as the one event ${event.seq} records (${report.problemCount} problems); run custody verify`, {subject: p.kept})
+  }
+
+  return {
+    ledger: 'sender',
+    custodian: {case: sender.case, name: sender.name, organisation: sender.organisation, fingerprint: custodianFingerprint(sender)},
+    exhibit: received.exhibit,
+    transfer: {transferId: p.transferId, kept: p.kept, releasedAt: p.releasedAt},
+    head: p.treeHead,
+    events,
+  }
+}
+
+/** This case's events of the exhibit, with the hand-overs that brought it (`transfer-received` names no one exhibit), in ledger order. */
+function ownEvents(kase: Case, id: string): EventView[] {
+  const handOvers = kase.ledger
+    .eventsOfKind('transfer-received')
+    .filter(({event}) => event.payload.items.some((i) => i.receivedAs === id))
+    .map(({event, hash}) => ({...event, hash}))
+  return [...handOvers, ...listEvents(kase, id)].sort((a, b) => a.seq - b.seq)
+}
+
+/**
+ * The exhibit's story: the sender's part (for an exhibit this case received; `identities` open
+ * the kept package), then this case's. An exhibit this case took in itself has this case's part only.
+ */
+export async function custodyChain(kase: Case, given: string, identities: readonly AgeIdentity[]): Promise<CustodianPart[]> {
+  const id = resolveExhibitId(kase, given)
+  const ingest = kase.ledger.ingestEvent(id)
+  const received = ingest?.event.payload.received
+  const parts: CustodianPart[] = []
+  if (received !== undefined) {
+    if (identities.length === 0) throw new CustodyError('WRONG_KEY', `${id} was received from another custodian, whose events of it are in the package this case keeps, which only an identity of this case opens: give the passphrase or an identity file`, {subject: id})
+    parts.push(await senderPart(kase, received, identities))
+  }
+
+  const key = describeSigningKey(kase)
+  // This case's newest signed checkpoint: every event of the case is under it (each command signs one as it ends).
+  const latest = kase.ledger.latestCheckpoint()
+  const body = latest === undefined ? undefined : (JSON.parse(latest.body) as {treeSize: number; rootHash: string})
+  const head = {size: body?.treeSize ?? 0, root: body?.rootHash ?? ''}
+  parts.push({
+    ledger: 'this case',
+    custodian: {case: kase.info.caseId, name: kase.info.investigator, organisation: kase.info.organisation ?? null, fingerprint: key.fingerprint},
+    exhibit: id,
+    transfer: null,
+    head,
+    events: ownEvents(kase, id),
+  })
+  return parts
+}
