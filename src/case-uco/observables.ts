@@ -19,6 +19,15 @@ export interface ExhibitFacts {
   stated: Record<string, unknown>
   normalised: Record<string, unknown>
   tags: Record<string, unknown> | undefined
+  /** An exhibit received from another custodian: the ingest event's `received` (its ID in the sender's case). */
+  received?: Record<string, unknown> | undefined
+}
+
+/** A received exhibit's second identifier, its ID in the sender's case, as a description of its File. */
+function receivedAs(x: ExhibitFacts): string | undefined {
+  const r = x.received
+  if (r === undefined || typeof r.exhibit !== 'string' || typeof r.case !== 'string') return undefined
+  return `received from another custodian: exhibit ${r.exhibit} of custody case ${r.case}, its ledger event ${String(r.seq)}, in ${String(r.transferId)}`
 }
 
 function hashNode(iri: Iri, id: string, method: 'SHA256' | 'SHA512', value: unknown): JsonLdNode | undefined {
@@ -57,7 +66,8 @@ export function fileNode(iri: Iri, x: ExhibitFacts): JsonLdNode {
     }),
     exifFacet(iri, x),
   ].filter((f) => f !== undefined)
-  return {'@id': iri('file', x.id), '@type': 'uco-observable:File', 'uco-core:name': x.id, 'uco-core:hasFacet': facets}
+  const received = receivedAs(x)
+  return {'@id': iri('file', x.id), '@type': 'uco-observable:File', 'uco-core:name': x.id, ...(received === undefined ? {} : {'uco-core:description': received}), 'uco-core:hasFacet': facets}
 }
 
 /** The camera or recorder, one node for each make, model and serial number in the seal; undefined when none is recorded. */

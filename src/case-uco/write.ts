@@ -99,8 +99,10 @@ async function metadataTags(context: ArchiveContext, path: unknown): Promise<Rec
 /** What the archive says of one exhibit: its statement entry, the ingest event's normalised metadata, its metadata record's tags. */
 async function exhibitFacts(context: ArchiveContext, data: ArchiveData, stated: Record<string, unknown>): Promise<ExhibitFacts> {
   const id = String(stated.exhibit)
-  const normalised = record(record(record(data.ingest(id)?.payload).metadata).normalised)
-  return {id, stated, normalised, tags: await metadataTags(context, stated.metadataPath)}
+  const payload = record(data.ingest(id)?.payload)
+  const normalised = record(record(payload.metadata).normalised)
+  const received = payload.received === undefined ? {} : {received: record(payload.received)}
+  return {id, stated, normalised, tags: await metadataTags(context, stated.metadataPath), ...received}
 }
 
 /** One exhibit: its observables, its number, its events in ledger order, each informed by the one before. */

@@ -15,9 +15,9 @@ const record = (value: unknown): Record<string, unknown> => (isRecord(value) ? v
 const present = (value: unknown): boolean => value !== null && value !== undefined && value !== ''
 
 /** The ingest event's normalised metadata, collection details and note of an exhibit. */
-function recorded(data: ExhibitSource, id: string): {normalised: Record<string, unknown>; collected: Record<string, unknown>; note: unknown} {
+function recorded(data: ExhibitSource, id: string): {normalised: Record<string, unknown>; collected: Record<string, unknown>; note: unknown; received: Record<string, unknown> | undefined} {
   const payload = record(data.ingest(id)?.payload)
-  return {normalised: record(record(payload.metadata).normalised), collected: record(payload.collected), note: payload.note}
+  return {normalised: record(record(payload.metadata).normalised), collected: record(payload.collected), note: payload.note, received: payload.received === undefined ? undefined : record(payload.received)}
 }
 
 function captureTime(m: ReportMessages, normalised: Record<string, unknown>): string {
@@ -94,9 +94,10 @@ export async function exhibitDetails(w: ReportWriter, m: ReportMessages, model: 
   await w.heading(2, m.exhibit.heading, 'each-exhibit')
   for (const x of data.exhibits()) {
     const id = String(x.stated.exhibit)
-    const {normalised, note} = recorded(data, id)
+    const {normalised, note, received} = recorded(data, id)
     await w.sectionStart('exhibit')
     await w.heading(3, exhibitTitle(x), `exhibit-${id}`)
+    if (received !== undefined) await w.facts([[m.exhibit.receivedAs, `${String(received.exhibit)} (${m.exhibit.senderCase} ${String(received.case)}, ${String(received.transferId)})`]])
     if (typeof note === 'string') await w.facts([[m.exhibit.ingestNote, note]])
     await custodyChain(w, m, model, id)
     const pairs = flattened(m, normalised)

@@ -158,6 +158,24 @@ describe('custody transfer accept: the received exhibits', () => {
     }
   })
 
+  it("gives the court's documents the field ID beside HQ's: the report's exhibit facts, and the CASE/UCO File's description", async () => {
+    const html = at('court.html')
+    await ok(['report', at('court.zip'), '--out', html, '--thumbnails', 'none'])
+    const page = readFileSync(html, 'utf8')
+    const senderCase = await caseId(fieldA)
+    expect(page).toMatch(new RegExp(`Received from another custodian as.{0,80}EX-000002 \\(case ${senderCase}, TRANSFER-[0-9a-f]{16}\\)`, 's'))
+    const jsonld = at('court.jsonld')
+    await ok(['export', 'case-uco', at('court.zip'), '--out', jsonld])
+    const graph = (JSON.parse(readFileSync(jsonld, 'utf8')) as {'@graph': Array<Record<string, unknown>>})['@graph']
+    const file = graph.find((n) => n['@type'] === 'uco-observable:File' && n['uco-core:name'] === 'HQ-000002')
+    expect(file?.['uco-core:description']).toMatch(new RegExp(`^received from another custodian: exhibit EX-000002 of custody case ${senderCase}, its ledger event \\d+, in TRANSFER-[0-9a-f]{16}$`))
+    const validate = checker('case-validate')
+    if (validate !== undefined) {
+      const run = spawnSync(validate, [jsonld, '--quiet'], {encoding: 'utf8', timeout: 120_000})
+      expect(run.status, run.stdout + run.stderr).toBe(0)
+    }
+  })
+
   it("finds a received exhibit's vault object changed inside HQ's case: verify exits 3 naming it", async () => {
     const shown = await custodyJson<{vault: {path: string}}>(['show', 'HQ-000003', '--case', hq])
     const path = shown.json.vault.path
