@@ -310,35 +310,35 @@ export class Vault {
   /**
    * Copies content given as chunks (an exhibit read out of a verified archive, never written in
    * clear) into a temp file of the vault while hashing it: encrypted as it comes in an encrypted
-   * vault. Refused unless it has exactly the size and digests `expected` says (what the archive
-   * was verified to hold): the copy is of those bytes or of nothing. `subject` names it in errors.
+   * vault. Refused unless it has exactly the size and SHA-256 `expected` says (what the archive was
+   * verified to hold): the copy is of those bytes or of nothing. The SHA-512 is not computed again:
+   * the verifier computed both over the bytes whose SHA-256 this copy matches. `subject` names it
+   * in errors.
    */
   async stageChunks(chunks: AsyncIterable<Buffer>, expected: Digests & {size: number}, subject: string): Promise<ChunkStaged> {
     this.checkWritable()
-    const tempPath = this.tempPathFor(SEALED_EXTENSION)
+    const tempPath = this.tempPathFor(this.keys === undefined ? '.bin' : SEALED_EXTENSION)
     const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE)
     try {
       const sealing = this.keys === undefined ? undefined : new ThreadSealingSink(target, this.keys.recipients)
       await sealing?.start()
       const sha256 = createHash('sha256')
-      const sha512 = createHash('sha512')
       let size = 0
       for await (const chunk of chunks) {
         sha256.update(chunk)
-        sha512.update(chunk)
         // The chunk may be the reader's reused buffer: written (or encrypted) before the next is asked for.
         await (sealing === undefined ? writeAll(target, chunk, size) : sealing.take(chunk))
         size += chunk.length
       }
 
-      const digests = {sha256: sha256.digest('hex'), sha512: sha512.digest('hex')}
-      if (size !== expected.size || digests.sha256 !== expected.sha256 || digests.sha512 !== expected.sha512) {
-        throw new CustodyError('INTEGRITY', `${subject} read ${size} bytes of SHA-256 ${digests.sha256}, not the ${expected.size} bytes of SHA-256 ${expected.sha256} verified; nothing of it was kept`, {subject})
+      const digest = sha256.digest('hex')
+      if (size !== expected.size || digest !== expected.sha256) {
+        throw new CustodyError('INTEGRITY', `${subject} read ${size} bytes of SHA-256 ${digest}, not the ${expected.size} bytes of SHA-256 ${expected.sha256} verified; nothing of it was kept`, {subject})
       }
 
       const stored = await sealing?.finish()
       await target.sync()
-      return {tempPath, digests, size, ...(stored === undefined ? {} : {stored})}
+      return {tempPath, digests: {sha256: digest, sha512: expected.sha512}, size, ...(stored === undefined ? {} : {stored})}
     } catch (error) {
       await rm(tempPath, {force: true})
       throw error instanceof CustodyError ? error : storageError(error, `copying ${subject}`, this.root)

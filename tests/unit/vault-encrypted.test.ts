@@ -254,4 +254,33 @@ describe('the encrypted vault', () => {
     await vault.discard(staged)
     expect(readdirSync(join(vault.root, 'tmp'))).toEqual([])
   })
+
+  it('stores content given as chunks (a received exhibit) encrypted, only when it is the content verified; a different byte keeps nothing', async () => {
+    async function* pieces(bytes: Uint8Array): AsyncGenerator<Buffer> {
+      // Read in pieces through one reused buffer, as an archive's reader gives them.
+      const buffer = Buffer.alloc(64 * 1024)
+      for (let at = 0; at < bytes.length; at += buffer.length) {
+        const n = Math.min(buffer.length, bytes.length - at)
+        buffer.set(bytes.subarray(at, at + n))
+        yield buffer.subarray(0, n)
+      }
+    }
+
+    const expected = {sha256: sha256(content), sha512: sha512(content), size: content.length}
+    const staged = await vault.stageChunks(pieces(content), expected, 'package.zip.age: data/exhibits/EX-000001/original/photo.jpg')
+    expect(staged.digests).toEqual({sha256: expected.sha256, sha512: expected.sha512})
+    expect(readFileSync(staged.tempPath).subarray(0, 21).toString()).toBe('age-encryption.org/v1')
+    await vault.commit(staged)
+    expect((await collect(vault.openObject(expected.sha256))).equals(Buffer.from(content))).toBe(true)
+
+    const changed = Uint8Array.from(content)
+    changed[1000] ^= 1
+    const other = new Vault(join(tmp.path, 'other')).withKeys(keys)
+    await other.create()
+    await expect(other.stageChunks(pieces(changed), expected, 'package.zip.age: data/exhibits/EX-000002/original/photo.jpg')).rejects.toThrow(
+      /^package\.zip\.age: data\/exhibits\/EX-000002\/original\/photo\.jpg read \d+ bytes of SHA-256 [0-9a-f]{64}, not the \d+ bytes of SHA-256 [0-9a-f]{64} verified; nothing of it was kept$/,
+    )
+    await expect(other.stageChunks(pieces(content.subarray(0, content.length - 1)), expected, 'cut')).rejects.toThrow(/^cut read/)
+    expect(filesUnder(join(tmp.path, 'other'))).toEqual([])
+  })
 })
