@@ -274,7 +274,7 @@ describe('the encrypted vault', () => {
     expect((await collect(vault.openObject(expected.sha256))).equals(Buffer.from(content))).toBe(true)
 
     const changed = Uint8Array.from(content)
-    changed[1000] ^= 1
+    changed[1000] = changed[1000]! ^ 1
     const other = new Vault(join(tmp.path, 'other')).withKeys(keys)
     await other.create()
     await expect(other.stageChunks(pieces(changed), expected, 'package.zip.age: data/exhibits/EX-000002/original/photo.jpg')).rejects.toThrow(
