@@ -5,6 +5,7 @@ import {progressLine} from '../../src/render/progress.js'
 import {renderAccepted} from '../../src/render/transfers.js'
 import {acceptTransfer, ACCEPT, type AcceptReport} from '../../src/transfers/accept.js'
 import {readCustodian} from '../../src/transfers/custodian.js'
+import {trustedSenders} from '../../src/transfers/trust.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TransferAccept extends CustodyCommand {
@@ -49,7 +50,7 @@ checks it; \`custody log\` lists the hand-over): numbering them in this case com
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
-    from: Flags.string({description: "a sender you accept packages from: its identity line (`custody key show --public` in its case) or a file holding it; repeatable", required: true, multiple: true, helpValue: 'IDENTITY'}),
+    from: Flags.string({description: "a sender you accept packages from, beside those on the trust list (`custody transfer trust`): its identity line (`custody key show --public` in its case) or a file holding it; repeatable; required when the list is empty", multiple: true, helpValue: 'IDENTITY'}),
     'receipt-out': Flags.string({description: 'where to write the receipt (its signature goes to FILE.sig); default: PACKAGE.receipt', helpValue: 'FILE'}),
     identity: Flags.string({description: 'an age identity file that opens the package, when this case\'s own identity does not (a field case, or a case in clear); repeatable', helpValue: 'FILE', multiple: true}),
     actor: Flags.string({description: "who receives (default: the case's investigator)", helpValue: 'NAME'}),
@@ -57,11 +58,14 @@ checks it; \`custody log\` lists the hand-over): numbering them in this case com
 
   async run(): Promise<AcceptReport> {
     const {args, flags} = await this.parse(TransferAccept)
-    const from = flags.from.map((line) => readCustodian(line, '--from'))
+    const from = (flags.from ?? []).map((line) => readCustodian(line, '--from'))
     const given = flags.identity === undefined ? [] : (await Promise.all(flags.identity.map((file) => readIdentityFile(file)))).flat()
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer accept', {
       check: (k) => {
         if (from.some((c) => c.case === k.info.caseId)) throw new CustodyError('INVALID_ARGUMENT', said`${ACCEPT.from} names this case itself; give the identity of the custodian who sent the package`)
+        if (from.length === 0 && trustedSenders(k).length === 0) {
+          throw new CustodyError('USAGE', 'no sender is accepted: give --from IDENTITY (the sender\'s identity line, or a file holding it), or put the sender on the trust list with `custody transfer trust IDENTITY`')
+        }
       },
     })
     const identities = [...(kase.vault.keys?.identities ?? []), ...given]

@@ -12,7 +12,8 @@
  *               case identity that opens it; its check 12 holds transfer.json to the archive):
  *               any problem ends it here, INTEGRITY, nothing recorded, no receipt
  *   4. parties  transfer.json names this case as receiver (with one of its keys), and a sender
- *               the user accepts (`from`), by case ID and with the key the sender's line gives
+ *               the user accepts (`from`, or the case's trust list: trust.ts), by case ID and
+ *               with the key the sender's line gives
  *   5. split    every head of the sender this case accepted before is the package's or proven a
  *               prefix of it (split-view.ts): else INTEGRITY naming both heads
  *   6. keep     the copy is put at <sender case>/<transfer ID>.zip.age, the receipt and its signature beside
@@ -51,12 +52,13 @@ import {signReceipt, type SignedReceipt} from './receipt.js'
 import {CUSTODIANS_FOLDER, incomingName, staleCopies} from './incoming.js'
 import {describeSplitView, splitViews} from './split-view.js'
 import {readTransferStatement, type TransferStatement} from './transfer-statement.js'
+import {trustedCustodians} from './trust.js'
 
 /** The fields accept's errors name (the command maps them to its flags). */
 export const ACCEPT = fields({from: 'the senders accepted', receiptOut: 'the receipt file', identity: 'an identity that opens the package'})
 
 export interface AcceptOptions {
-  /** The senders accepted: a package from anyone else is refused. */
+  /** The senders accepted beside the case's trust list (trust.ts): a package from anyone else is refused. */
   from: readonly Custodian[]
   /** What opens the package: the case identity (opened by the passphrase), and any given. */
   identities: readonly AgeIdentity[]
@@ -162,8 +164,8 @@ async function verifyPackage(file: string, copy: string, options: AcceptOptions)
   return {report, statement, checkpoint}
 }
 
-/** Step 4: sent to this case, by a sender the user accepts, with the key its line gives. */
-function checkParties(kase: Case, file: string, statement: TransferStatement, from: readonly Custodian[]): void {
+/** Step 4: sent to this case, by a sender the user accepts (given, or on the trust list), with the key its line gives. */
+function checkParties(kase: Case, file: string, statement: TransferStatement, given: readonly Custodian[]): void {
   const {to, from: sender} = statement
   if (to.case !== kase.info.caseId) {
     throw new CustodyError('INTEGRITY', `${file} was released to ${describeCustodian(to)} (case ${to.case}), not to this case (${kase.info.caseId}); nothing was accepted`, {subject: file})
@@ -175,16 +177,27 @@ function checkParties(kase: Case, file: string, statement: TransferStatement, fr
     throw new CustodyError('INTEGRITY', `${file} names this case as its receiver but with the key ${custodianFingerprint(to)}, which this case never held; nothing was accepted`, {subject: file})
   }
 
-  const expected = from.find((c) => c.case === sender.case)
-  if (expected === undefined) {
-    const accepted = from.map((c) => describeCustodian(c)).join('; ')
-    throw new CustodyError('INTEGRITY', said`${file} was released by ${describeCustodian(sender)}, who is not among ${ACCEPT.from} (${accepted}); nothing was accepted. If you expect packages from them, get their identity line from them and compare its fingerprint by voice or in person`, {subject: file})
+  checkSender(file, sender, [...given, ...trustedCustodians(kase)])
+}
+
+/**
+ * The sender must be a case the user accepts, with a key a line of it gives. A package signed by
+ * another key of that case is refused: a rotation is not followed, since a package carries no
+ * signature by the old key over the rotation (its checkpoint is signed by the new key, and a
+ * ledger's key events are only as good as the key that signs its head; docs/design/transfers.md).
+ */
+function checkSender(file: string, sender: Custodian, accepted: readonly Custodian[]): void {
+  const expected = accepted.filter((c) => c.case === sender.case)
+  if (expected.length === 0) {
+    const named = accepted.map((c) => describeCustodian(c)).join('; ') || 'none'
+    throw new CustodyError('INTEGRITY', said`${file} was released by ${describeCustodian(sender)}, who is neither among ${ACCEPT.from} nor on the trust list (${named}); nothing was accepted. If you expect packages from them, get their identity line from them and compare its fingerprint by voice or in person`, {subject: file})
   }
 
-  if (custodianFingerprint(expected) !== custodianFingerprint(sender)) {
+  const keys = [...new Set(expected.map((c) => custodianFingerprint(c)))]
+  if (!keys.includes(custodianFingerprint(sender))) {
     throw new CustodyError(
       'INTEGRITY',
-      said`${file} is signed by ${custodianFingerprint(sender)} for ${sender.name}'s case, but the identity given in ${ACCEPT.from} holds ${custodianFingerprint(expected)}; nothing was accepted. If their key was rotated, get their new identity line from them`,
+      said`${file} is signed by ${custodianFingerprint(sender)} for ${sender.name}'s case, but ${ACCEPT.from} and the trust list hold ${keys.join(' and ')} for it; nothing was accepted. A package does not prove that their old key vouched for a new one: if their key was rotated, get their new identity line from them, compare its fingerprint by voice or in person, and trust it or give it`,
       {subject: file},
     )
   }
