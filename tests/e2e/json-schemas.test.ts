@@ -156,6 +156,12 @@ describe('the JSON Schemas of docs/json/', () => {
     const sender = ['--from', (await custody(['key', 'show', '--public', ...c])).stdout]
     expect((await valid<{accepted: boolean}>(['transfer', 'accept', resent, ...sender, ...hqCase])).accepted).toBe(true)
     expect((await valid<{accepted: boolean}>(['transfer', 'accept', resent, ...sender, ...hqCase])).accepted).toBe(false)
+    // The other case's trust list: the sender put on it (then again: nothing recorded), shown, taken off.
+    const senderLine = sender[1]!
+    expect((await valid<{change: string}>(['transfer', 'trust', senderLine, ...hqCase])).change).toBe('trusted')
+    expect((await valid<{recorded: boolean}>(['transfer', 'trust', senderLine, ...hqCase])).recorded).toBe(false)
+    expect((await valid<{senders: unknown[]}>(['transfer', 'trust', '--list', ...hqCase])).senders).toHaveLength(1)
+    expect((await valid<{change: string}>(['transfer', 'trust', '--revoke', senderLine, ...hqCase])).change).toBe('revoked')
     expect((await valid<{recorded: boolean}>(['transfer', 'receipt', `${resent}.receipt`, ...c])).recorded).toBe(true)
     await valid(['key', 'rotate', '--reason', 'the laptop was replaced', ...c])
     // An HQ recipient added, then added again (nothing recorded): both forms of the document.
