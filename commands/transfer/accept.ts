@@ -20,8 +20,11 @@ case's identity (the passphrase opens it) and never written to disk in clear: ev
 record against both manifests, every event's hash and inclusion proof, the sender's signed
 checkpoint, its timestamps, and the signed transfer statement (transfer.json). Then it must be
 released to this case, by a sender you name with --from (its identity line, as \`custody key show
---public\` prints it in the sender's case, or a file holding it; repeatable), with the key that
-line gives.
+--public\` prints it in the sender's case, or a file holding it; repeatable) or one on the case's
+trust list (\`custody transfer trust\`), with the key that line gives. --from is needed only when
+the list is empty. A sender's key rotation is not followed: a package does not prove that the old
+key vouched for the new one, so a package signed by another key is refused, naming both; trust the
+sender's new line once you have compared its fingerprint with them.
 
 Split views are refused: every tree head of that sender's ledger this case accepted before must be
 this package's or proven a prefix of it (the package's earlier seals prove it). A sender whose
@@ -42,6 +45,7 @@ checks it; \`custody log\` lists the hand-over): numbering them in this case com
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> to-hq-2024-05-01.zip.age --from petrenko.custodian', description: "Accept a package from the investigator whose identity line is in petrenko.custodian"},
     {command: '<%= config.bin %> <%= command.id %> pkg.zip.age --from a.custodian --from b.custodian --receipt-out receipts/pkg.receipt', description: 'Accept from either of two senders, the receipt written elsewhere'},
+    {command: '<%= config.bin %> <%= command.id %> to-hq-2024-05-08.zip.age', description: 'Accept a package from a sender on the trust list (custody transfer trust petrenko.custodian)'},
     {command: '<%= config.bin %> <%= command.id %> pkg.zip.age --from petrenko.custodian --json', description: 'The same, with JSON output'},
   ]
 
