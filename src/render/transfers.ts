@@ -47,6 +47,18 @@ export function renderReleased(released: readonly ReleasedTo[]): string[] {
   })
 }
 
+/** A sender's key rotation followed: from the key this case knew to the package's signer. */
+function rotationLines(report: AcceptReport): string[] {
+  const {rotation} = report
+  if (rotation === undefined) return []
+  const events = rotation.events.map((e) => `#${e}`).join(', ')
+  return [
+    `  sender's key   rotated from ${rotation.from}`,
+    `                 to ${rotation.to} (its ledger's event ${events}, each signed for by the key before):`,
+    `                 followed; \`custody transfer trust\` its new line to name it by that key`,
+  ]
+}
+
 export function renderAccepted(report: AcceptReport): string {
   const items = report.items.map((i) => i.exhibit)
   if (!report.accepted) {
@@ -62,6 +74,7 @@ export function renderAccepted(report: AcceptReport): string {
     `  package        ${safeText(report.package.file)}, ${formatBytes(report.package.size)}, sha256 ${report.package.sha256}`,
     `  kept as        .custody/${report.kept}`,
     `  sender's head  ${report.treeHead.size} events, root ${report.treeHead.root}: consistent with every head of it accepted before`,
+    ...rotationLines(report),
     `  exhibits       ${items.slice(0, 5).join(', ')}${items.length > 5 ? `, … (${items.length})` : ''} (the sender's IDs)`,
     `  receipt        ${safeText(report.receipt.file)} and ${safeText(basename(report.receipt.signature))}, sha256 ${report.receipt.sha256}`,
     `Next: give the sender both receipt files; they record it with custody transfer receipt ${safeText(basename(report.receipt.file))}`,

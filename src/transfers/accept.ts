@@ -13,7 +13,8 @@
  *               any problem ends it here, INTEGRITY, nothing recorded, no receipt
  *   4. parties  transfer.json names this case as receiver (with one of its keys), and a sender
  *               the user accepts (`from`, or the case's trust list: trust.ts), by case ID and
- *               with the key the sender's line gives
+ *               with the key the sender's line gives, or one it rotated to, which the package
+ *               proves with the checkpoints the earlier keys signed (rotations.ts)
  *   5. split    every head of the sender this case accepted before is the package's or proven a
  *               prefix of it (split-view.ts): else INTEGRITY naming both heads
  *   6. keep     the copy is put at <sender case>/<transfer ID>.zip.age, the receipt and its signature beside
@@ -51,6 +52,7 @@ import {receiverOf} from './export.js'
 import {signReceipt, type SignedReceipt} from './receipt.js'
 import {CUSTODIANS_FOLDER, incomingName, staleCopies} from './incoming.js'
 import {describeSplitView, splitViews} from './split-view.js'
+import {followRotations, type FollowedRotation} from './rotations.js'
 import {readTransferStatement, type TransferStatement} from './transfer-statement.js'
 import {trustedCustodians} from './trust.js'
 
@@ -84,6 +86,8 @@ export interface AcceptReport {
   /** The `transfer-received` event. */
   seq: number
   receipt: {file: string; signature: string; sha256: string}
+  /** The sender's key rotations followed on this run, from the key it was known by to the package's signer (absent when none was). */
+  rotation?: FollowedRotation
 }
 
 /** The kept package's name, and its receipt's, under .custody/custodians/<sender case>/. */
@@ -164,9 +168,9 @@ async function verifyPackage(file: string, copy: string, options: AcceptOptions)
   return {report, statement, checkpoint}
 }
 
-/** Step 4: sent to this case, by a sender the user accepts (given, or on the trust list), with the key its line gives. */
-function checkParties(kase: Case, file: string, statement: TransferStatement, given: readonly Custodian[]): void {
-  const {to, from: sender} = statement
+/** Step 4: sent to this case, by a sender the user accepts (given, or on the trust list), with the key its line gives or one it rotated to. */
+function checkParties(kase: Case, file: string, statement: TransferStatement, given: readonly Custodian[]): FollowedRotation | undefined {
+  const {to} = statement
   if (to.case !== kase.info.caseId) {
     throw new CustodyError('INTEGRITY', `${file} was released to ${describeCustodian(to)} (case ${to.case}), not to this case (${kase.info.caseId}); nothing was accepted`, {subject: file})
   }
@@ -177,30 +181,37 @@ function checkParties(kase: Case, file: string, statement: TransferStatement, gi
     throw new CustodyError('INTEGRITY', `${file} names this case as its receiver but with the key ${custodianFingerprint(to)}, which this case never held; nothing was accepted`, {subject: file})
   }
 
-  checkSender(file, sender, [...given, ...trustedCustodians(kase)])
+  return checkSender(file, statement, [...given, ...trustedCustodians(kase)])
 }
 
 /**
- * The sender must be a case the user accepts, with a key a line of it gives. A package signed by
- * another key of that case is refused: a rotation is not followed, since a package carries no
- * signature by the old key over the rotation (its checkpoint is signed by the new key, and a
- * ledger's key events are only as good as the key that signs its head; docs/design/transfers.md).
+ * The sender must be a case the user accepts, with a key a line of it gives, or one that key
+ * rotated to as the package proves it: the checkpoint the known key signed over each rotation
+ * (rotations.ts). The sender's own key events alone prove nothing: anyone can write a ledger
+ * whose rotation names a key it never held.
  */
-function checkSender(file: string, sender: Custodian, accepted: readonly Custodian[]): void {
+function checkSender(file: string, statement: TransferStatement, accepted: readonly Custodian[]): FollowedRotation | undefined {
+  const sender = statement.from
   const expected = accepted.filter((c) => c.case === sender.case)
   if (expected.length === 0) {
     const named = accepted.map((c) => describeCustodian(c)).join('; ') || 'none'
     throw new CustodyError('INTEGRITY', said`${file} was released by ${describeCustodian(sender)}, who is neither among ${ACCEPT.from} nor on the trust list (${named}); nothing was accepted. If you expect packages from them, get their identity line from them and compare its fingerprint by voice or in person`, {subject: file})
   }
 
+  const signer = custodianFingerprint(sender)
   const keys = [...new Set(expected.map((c) => custodianFingerprint(c)))]
-  if (!keys.includes(custodianFingerprint(sender))) {
-    throw new CustodyError(
-      'INTEGRITY',
-      said`${file} is signed by ${custodianFingerprint(sender)} for ${sender.name}'s case, but ${ACCEPT.from} and the trust list hold ${keys.join(' and ')} for it; nothing was accepted. A package does not prove that their old key vouched for a new one: if their key was rotated, get their new identity line from them, compare its fingerprint by voice or in person, and trust it or give it`,
-      {subject: file},
-    )
-  }
+  if (keys.includes(signer)) return undefined
+  const tree = {case: sender.case, archiveTree: statement.archiveTree}
+  const tries = expected.map((c) => followRotations(statement.rotations ?? [], {fingerprint: custodianFingerprint(c), spki: Buffer.from(c.signingKey, 'base64')}, signer, tree))
+  const followed = tries.find((t): t is FollowedRotation => t !== undefined && !('problem' in t))
+  if (followed !== undefined) return followed
+  const broken = tries.find((t): t is {problem: string} => t !== undefined)
+  const why = broken === undefined ? 'the package proves no rotation from it (the old key signs none in it)' : broken.problem
+  throw new CustodyError(
+    'INTEGRITY',
+    said`${file} is signed by ${signer} for ${sender.name}'s case, but ${ACCEPT.from} and the trust list hold ${keys.join(' and ')} for it, and ${why}; nothing was accepted. If their key was rotated, get their new identity line from them, compare its fingerprint by voice or in person, and trust it or give it`,
+    {subject: file},
+  )
 }
 
 /** Step 5: no head of the sender's accepted before is left unproven (a rolled-back or rewritten ledger). */
@@ -305,10 +316,11 @@ export async function acceptTransfer(kase: Case, file: string, options: AcceptOp
     const {statement} = verified
     const again = acceptedBefore(kase, copy.sha256, statement.transferId)
     if (again !== undefined) return await replay(kase, file, again, options)
-    checkParties(kase, file, statement, options.from)
+    const rotation = checkParties(kase, file, statement, options.from)
     checkSplitView(kase, file, verified)
     await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
-    return await keep(kase, file, verified, copy, options)
+    const report = await keep(kase, file, verified, copy, options)
+    return rotation === undefined ? report : {...report, rotation}
   } finally {
     await rm(copy.temp, {force: true})
   }
