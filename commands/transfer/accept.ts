@@ -22,9 +22,10 @@ checkpoint, its timestamps, and the signed transfer statement (transfer.json). T
 released to this case, by a sender you name with --from (its identity line, as \`custody key show
 --public\` prints it in the sender's case, or a file holding it; repeatable) or one on the case's
 trust list (\`custody transfer trust\`), with the key that line gives. --from is needed only when
-the list is empty. A sender's key rotation is not followed: a package does not prove that the old
-key vouched for the new one, so a package signed by another key is refused, naming both; trust the
-sender's new line once you have compared its fingerprint with them.
+the list is empty. A sender's key rotation is followed when the package proves it: for each
+rotation, the checkpoint the key before signed over it (transfer.json's rotations), from the key
+you gave to the one that signed; the output names both. A package signed by a key no such chain
+leads to is refused, naming both; then get the sender's new line and compare its fingerprint.
 
 Split views are refused: every tree head of that sender's ledger this case accepted before must be
 this package's or proven a prefix of it (the package's earlier seals prove it). A sender whose
