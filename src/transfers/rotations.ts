@@ -61,17 +61,22 @@ export interface RotationSource {
  * checkpoint by the replaced key the ledger does not have is left out: a receiver cannot follow it.
  */
 export function rotationProofs(source: RotationSource): RotationProof[] {
+  const rotations = source.rotations.slice(0, MAX_ROTATIONS).filter(({event}) => event.seq + 1 <= source.treeHead.size)
+  // Each checkpoint read once: those at a rotation's tree size, by the key it replaces.
+  const wanted = new Map(rotations.map(({event}) => [`${event.seq + 1} ${event.payload.replaces}`, event.seq]))
+  const found = new Map<number, {body: string; signature: string; root: string}>()
+  for (const c of source.checkpoints) {
+    const body = parseCheckpoint(c.body)
+    const seq = 'problem' in body ? undefined : wanted.get(`${body.treeSize} ${body.keyFingerprint}`)
+    if (seq !== undefined && !('problem' in body)) found.set(seq, {body: c.body, signature: c.signature, root: body.rootHash})
+  }
+
   const proofs: RotationProof[] = []
-  for (const {event, canonical} of source.rotations.slice(0, MAX_ROTATIONS)) {
-    const size = event.seq + 1
-    if (size > source.treeHead.size) continue
-    const signed = source.checkpoints.find((c) => {
-      const body = parseCheckpoint(c.body)
-      return !('problem' in body) && body.treeSize === size && body.keyFingerprint === event.payload.replaces
-    })
+  for (const {event, canonical} of rotations) {
+    const signed = found.get(event.seq)
     if (signed === undefined) continue
-    const body = parseCheckpoint(signed.body) as {rootHash: string}
-    const proof = size === source.treeHead.size ? [] : source.consistencyFrom({size, root: body.rootHash})
+    const size = event.seq + 1
+    const proof = size === source.treeHead.size ? [] : source.consistencyFrom({size, root: signed.root})
     proofs.push({event: canonical, checkpoint: signed.body, signature: signed.signature, proof})
   }
 
