@@ -2,9 +2,11 @@
  * `custody transfer trust` and `transfer accept` without --from (issue 20, docs/design/transfers.md
  * "Accept (HQ side)"): three real cases (two field teams and HQ) in temporary folders, the built
  * CLI. HQ puts field A on its list in the ledger and accepts A's packages without --from; field B,
- * not on it, is refused; a rotation of A's key is not followed (a package does not prove that the
- * old key vouched for the new), until HQ trusts A's new line, which replaces the old one; a case
- * revoked is refused again. The list's events are in `custody log`, and HQ's case verifies.
+ * not on it, is refused; a rotation of A's key is followed, as the package proves it (the old key
+ * signed the checkpoint over the rotation), and A's new line, trusted, replaces the old one; B's
+ * package proving its own rotation is still refused; a case revoked is refused again. The list's
+ * events are in `custody log`, and HQ's case verifies. The forgeries of a rotation's proof (a
+ * rotation the known key never signed) are in tests/unit/transfer-rotations.test.ts.
  */
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -133,28 +135,43 @@ describe('custody transfer trust', () => {
     expect((await accepted(b1, at('field-b.line'))).accepted).toBe(true)
   })
 
-  it("does not follow a rotation of the sender's key; its new line, trusted, replaces the old one", async () => {
+  it("follows a rotation of a trusted sender's key, which the package proves; its new line, trusted, replaces the old one", async () => {
     const rotated = await custody(['key', 'rotate', '--reason', 'the laptop was out of her hands', '--case', fieldA])
     expect(rotated.code, rotated.stderr).toBe(0)
     await ingest(fieldA, 'Casio.jpg')
     const a1 = await exportTo(fieldA, 'a1.zip.age')
-    const newA = await line(fieldA, 'field-a-rotated.line')
     const fingerprintNew = (await custodyJson<{fingerprint: string}>(['key', 'show', '--public', '--case', fieldA])).json.fingerprint
     expect(fingerprintNew).not.toBe(fingerprintA)
-    // The package's ledger records the rotation, signed only by the new key: refused, both keys named.
-    await refused(a1, new RegExp(`a1\\.zip\\.age is signed by ${fingerprintNew} for Iryna Melnyk's case, but --from and the trust list hold ${fingerprintA} for it; nothing was accepted\\. A package does not prove`))
-    // The old line given with --from changes nothing: the key is still not one HQ was given.
-    await refused(a1, /is signed by SHA256:/, at('field-a.line'))
+    // HQ knows A by its old key only (the list): the package proves the rotation, signed by the old key.
+    const result = await custody(['transfer', 'accept', a1, '--case', hq])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toContain(`sender's key   rotated from ${fingerprintA}\n                 to ${fingerprintNew} (its ledger's event #`)
+    const log = await custodyJson<{events: Array<{action: string; payload: {transferId?: string}}>}>(['log', '--case', hq])
+    expect(log.json.events.filter((e) => e.action === 'transfer-received')).toHaveLength(3)
 
-    const replaced = await trust(newA)
+    // The new line trusted: it replaces the old one, and the next package needs no rotation followed.
+    const replaced = await trust(await line(fieldA, 'field-a-rotated.line'))
     expect(replaced).toMatchObject({change: 'replaced', recorded: true, replaces: fingerprintA, sender: {fingerprint: fingerprintNew}})
     expect(replaced.senders.map((s) => s.fingerprint)).toEqual([fingerprintNew])
-    expect((await accepted(a1)).from.fingerprint).toBe(fingerprintNew)
+    await ingest(fieldA, 'Nikon.jpg')
+    const next = await custodyJson<{accepted: boolean; rotation?: unknown; from: {fingerprint: string}}>(['transfer', 'accept', await exportTo(fieldA, 'a2.zip.age'), '--case', hq])
+    expect(next.code, next.stderr).toBe(0)
+    expect(next.json.rotation).toBeUndefined()
+    expect(next.json.from.fingerprint).toBe(fingerprintNew)
+  })
+
+  it('refuses a package of another case that proves a rotation of its own (a key HQ does not trust), exit 3', async () => {
+    // Field B rotates too; HQ trusts A only (B was given once with --from, not put on the list).
+    expect((await custody(['key', 'rotate', '--reason', 'replaced laptop', '--case', fieldB])).code).toBe(0)
+    await ingest(fieldB, 'Canon.jpg')
+    await refused(await exportTo(fieldB, 'b2.zip.age'), /b2\.zip\.age was released by Taras Bondar, key SHA256:[0-9a-f]{64}, who is neither among --from nor on the trust list \(Iryna Melnyk/)
+    // Given B's line from before its rotation, the rotation is followed: it is B's own, signed by B's old key.
+    expect((await accepted(at('b2.zip.age'), at('field-b.line'))).accepted).toBe(true)
   })
 
   it('refuses a package from a case taken off the list, which is said once and then is not on it', async () => {
-    await ingest(fieldA, 'Nikon.jpg')
-    const a2 = await exportTo(fieldA, 'a2.zip.age')
+    await ingest(fieldA, 'GPS.jpg')
+    const a2 = await exportTo(fieldA, 'a3.zip.age')
     // Revoked by its old line: the case is who is trusted, whichever key is listed.
     const revoked = await trust('--revoke', at('field-a.line'))
     expect(revoked).toMatchObject({change: 'revoked', recorded: true, senders: []})
@@ -166,7 +183,7 @@ describe('custody transfer trust', () => {
     // The list empty: accept asks for --from (exit 2). With B on it, A's package is refused (exit 3).
     expect((await custody(['transfer', 'accept', a2, '--case', hq])).code).toBe(2)
     expect((await trust(at('field-b.line'))).change).toBe('trusted')
-    await refused(a2, /a2\.zip\.age was released by Iryna Melnyk, key SHA256:[0-9a-f]{64}, who is neither among --from nor on the trust list \(Taras Bondar/)
+    await refused(a2, /a3\.zip\.age was released by Iryna Melnyk, key SHA256:[0-9a-f]{64}, who is neither among --from nor on the trust list \(Taras Bondar/)
   })
 
   it("records the list's changes in HQ's ledger, shown by custody log; HQ's case verifies", async () => {
