@@ -20,8 +20,10 @@ case's own identity is refused.
 
 One line per sender's case: a line for a case already on the list, with another key (the
 sender rotated its key), replaces the old line, and the event names the key it replaces. A
-package signed with the old key is then refused unless --from gives the old line. Compare the
-new fingerprint with the sender by voice or in person before trusting it, as the first.
+package signed with the old key is then refused unless --from gives the old line. (Until then,
+\`transfer accept\` follows a rotation that a package proves, signed for by the old key, and says
+so.) Compare the new fingerprint with the sender by voice or in person before trusting it, as
+the first.
 
 --revoke takes the sender's case off the list, whichever of its keys is listed. --list (or no
 IDENTITY) shows the list.`
