@@ -5,6 +5,7 @@ import {progressLine} from '../../src/render/progress.js'
 import {renderAccepted} from '../../src/render/transfers.js'
 import {acceptTransfer, ACCEPT, type AcceptReport} from '../../src/transfers/accept.js'
 import {readCustodian} from '../../src/transfers/custodian.js'
+import {trustedSenders} from '../../src/transfers/trust.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TransferAccept extends CustodyCommand {
@@ -19,8 +20,12 @@ case's identity (the passphrase opens it) and never written to disk in clear: ev
 record against both manifests, every event's hash and inclusion proof, the sender's signed
 checkpoint, its timestamps, and the signed transfer statement (transfer.json). Then it must be
 released to this case, by a sender you name with --from (its identity line, as \`custody key show
---public\` prints it in the sender's case, or a file holding it; repeatable), with the key that
-line gives.
+--public\` prints it in the sender's case, or a file holding it; repeatable) or one on the case's
+trust list (\`custody transfer trust\`), with the key that line gives. --from is needed only when
+the list is empty. A sender's key rotation is followed when the package proves it: for each
+rotation, the checkpoint the key before signed over it (transfer.json's rotations), from the key
+you gave to the one that signed; the output names both. A package signed by a key no such chain
+leads to is refused, naming both; then get the sender's new line and compare its fingerprint.
 
 Split views are refused: every tree head of that sender's ledger this case accepted before must be
 this package's or proven a prefix of it (the package's earlier seals prove it). A sender whose
@@ -44,6 +49,7 @@ already is received as the exhibit that holds it. The receipt gives each item's 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> to-hq-2024-05-01.zip.age --from petrenko.custodian', description: "Accept a package from the investigator whose identity line is in petrenko.custodian"},
     {command: '<%= config.bin %> <%= command.id %> pkg.zip.age --from a.custodian --from b.custodian --receipt-out receipts/pkg.receipt', description: 'Accept from either of two senders, the receipt written elsewhere'},
+    {command: '<%= config.bin %> <%= command.id %> to-hq-2024-05-08.zip.age', description: 'Accept a package from a sender on the trust list (custody transfer trust petrenko.custodian)'},
     {command: '<%= config.bin %> <%= command.id %> pkg.zip.age --from petrenko.custodian --json', description: 'The same, with JSON output'},
     {command: '<%= config.bin %> show EX-000002', description: 'Afterwards: the exhibit received from the sender as EX-000002, under this case\'s ID'},
   ]
@@ -53,7 +59,7 @@ already is received as the exhibit that holds it. The receipt gives each item's 
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
-    from: Flags.string({description: "a sender you accept packages from: its identity line (`custody key show --public` in its case) or a file holding it; repeatable", required: true, multiple: true, helpValue: 'IDENTITY'}),
+    from: Flags.string({description: "a sender you accept packages from, beside those on the trust list (`custody transfer trust`): its identity line (`custody key show --public` in its case) or a file holding it; repeatable; required when the list is empty", multiple: true, helpValue: 'IDENTITY'}),
     'receipt-out': Flags.string({description: 'where to write the receipt (its signature goes to FILE.sig); default: PACKAGE.receipt', helpValue: 'FILE'}),
     identity: Flags.string({description: 'an age identity file that opens the package, when this case\'s own identity does not (a field case, or a case in clear); repeatable', helpValue: 'FILE', multiple: true}),
     actor: Flags.string({description: "who receives (default: the case's investigator)", helpValue: 'NAME'}),
@@ -61,11 +67,14 @@ already is received as the exhibit that holds it. The receipt gives each item's 
 
   async run(): Promise<AcceptReport> {
     const {args, flags} = await this.parse(TransferAccept)
-    const from = flags.from.map((line) => readCustodian(line, '--from'))
+    const from = (flags.from ?? []).map((line) => readCustodian(line, '--from'))
     const given = flags.identity === undefined ? [] : (await Promise.all(flags.identity.map((file) => readIdentityFile(file)))).flat()
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer accept', {
       check: (k) => {
         if (from.some((c) => c.case === k.info.caseId)) throw new CustodyError('INVALID_ARGUMENT', said`${ACCEPT.from} names this case itself; give the identity of the custodian who sent the package`)
+        if (from.length === 0 && trustedSenders(k).length === 0) {
+          throw new CustodyError('USAGE', 'no sender is accepted: give --from IDENTITY (the sender\'s identity line, or a file holding it), or put the sender on the trust list with `custody transfer trust IDENTITY`')
+        }
       },
     })
     const identities = [...(kase.vault.keys?.identities ?? []), ...given]

@@ -92,6 +92,7 @@ const batchId = text({pattern: /^BATCH-[0-9a-f]{16}$/, expected: '"BATCH-" and 1
 const transferId = text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'})
 const caseId = text({pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, expected: 'a UUID in lower-case hex'})
 const nonEmpty = text({nonEmpty: true})
+const custodianLine = text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'})
 const anyText = text()
 const count = integer(0)
 
@@ -585,6 +586,28 @@ export interface TransferAcknowledgedPayload {
   cosigned: {size: number; root: string}
 }
 
+/**
+ * `custodian-trusted`: a sender added to the case's standing list of senders whose transfer
+ * packages it accepts (`custody transfer trust`, src/transfers/trust.ts). One line a case: a line
+ * for a case already on the list, with another key, replaces it (the sender's new key, after a
+ * rotation), and `replaces` names the key it replaces.
+ */
+export interface CustodianTrustedPayload {
+  /** The sender's identity line, as given (src/transfers/custodian.ts). */
+  custodian: string
+  /** The fingerprint of the key the line holds. */
+  fingerprint: string
+  /** The key of the line this one replaces on the list (the same case), or null. */
+  replaces: string | null
+}
+
+/** `custodian-distrusted`: a sender's case taken off the standing list (`custody transfer trust --revoke`). */
+export interface CustodianDistrustedPayload {
+  /** The identity line that was on the list. */
+  custodian: string
+  fingerprint: string
+}
+
 /** `restore-accepted`: an older copy of the case was put back, and the loss accepted (src/known-heads). */
 export interface RestoreAcceptedPayload {
   reason: string
@@ -618,6 +641,8 @@ export interface PayloadOf {
   'transfer-released': TransferReleasedPayload
   'transfer-received': TransferReceivedPayload
   'transfer-acknowledged': TransferAcknowledgedPayload
+  'custodian-trusted': CustodianTrustedPayload
+  'custodian-distrusted': CustodianDistrustedPayload
   'objects-encrypted': ObjectsEncryptedPayload
   'case-encrypted': CaseEncryptedPayload
 }
@@ -991,6 +1016,14 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       acknowledged: list(exhibitId, {max: MAX_TRANSFER_ITEMS, unique: true}),
       cosigned: object({size: integer(1), root: hex64}),
     }),
+  },
+  'custodian-trusted': {
+    exhibit: 'none',
+    payload: object<CustodianTrustedPayload>({custodian: custodianLine, fingerprint, replaces: nullable(fingerprint)}),
+  },
+  'custodian-distrusted': {
+    exhibit: 'none',
+    payload: object<CustodianDistrustedPayload>({custodian: custodianLine, fingerprint}),
   },
 }
 

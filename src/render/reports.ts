@@ -198,7 +198,7 @@ const FILE_SUMMARIES: Summaries<'ingest' | 'presented-again' | 'ingest-failed' |
 }
 
 /** A seal and the exhibits it took. */
-const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released' | 'transfer-received' | 'transfer-acknowledged'> = {
+const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released' | 'transfer-received' | 'transfer-acknowledged' | 'custodian-trusted' | 'custodian-distrusted'> = {
   seal: (p) => `${p.sealId}: ${plural(p.exhibitCount, 'exhibit')} sealed into ${safeText(p.archive.name)}  sha256:${p.archive.sha256.slice(0, 16)}…`,
   'sealed-exhibits'(p) {
     const {exhibits, first} = p
@@ -213,6 +213,8 @@ const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released'
     `${p.transferId}: receipt from ${receiverName(p.by)}, received ${p.receipt.receivedAt}, ${p.condition}: ${plural(p.acknowledged.length, 'exhibit')} acknowledged; head ${p.cosigned.size} cosigned  sha256:${p.receipt.sha256.slice(0, 16)}…`,
   'transfer-received': (p) =>
     `${p.transferId}: ${plural(p.items.length, 'exhibit')} received from ${receiverName(p.from)} (its ${p.sealId}, ${p.treeHead.size} events), as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…; receipt sha256:${p.receipt.sha256.slice(0, 16)}…`,
+  'custodian-trusted': (p) => `packages from ${receiverName(p.custodian)} accepted from now on${p.replaces === null ? '' : `, in place of its key ${p.replaces}`}`,
+  'custodian-distrusted': (p) => `packages from ${receiverName(p.custodian)} no longer accepted`,
 }
 
 /** A receiver as the log names it: its name and key fingerprint, read from the recorded identity line. */

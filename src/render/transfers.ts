@@ -3,6 +3,7 @@ import {basename} from 'node:path'
 import type {AcceptReport} from '../transfers/accept.js'
 import type {AcknowledgeReport} from '../transfers/acknowledge.js'
 import type {NothingNew, ReleasedTo, TransferReport} from '../transfers/export.js'
+import type {TrustReport} from '../transfers/trust.js'
 import {formatBytes, plural, safeText} from './text.js'
 
 /** A receiver as text: its name, organisation and key fingerprint. */
@@ -57,6 +58,18 @@ function receivedLines(items: AcceptReport['items']): string[] {
   ]
 }
 
+/** A sender's key rotation followed: from the key this case knew to the package's signer. */
+function rotationLines(report: AcceptReport): string[] {
+  const {rotation} = report
+  if (rotation === undefined) return []
+  const events = rotation.events.map((e) => `#${e}`).join(', ')
+  return [
+    `  sender's key   rotated from ${rotation.from}`,
+    `                 to ${rotation.to} (its ledger's event ${events}, each signed for by the key before):`,
+    `                 followed; \`custody transfer trust\` its new line to name it by that key`,
+  ]
+}
+
 export function renderAccepted(report: AcceptReport): string {
   if (!report.accepted) {
     return [
@@ -71,6 +84,7 @@ export function renderAccepted(report: AcceptReport): string {
     `  package        ${safeText(report.package.file)}, ${formatBytes(report.package.size)}, sha256 ${report.package.sha256}`,
     `  kept as        .custody/${report.kept}`,
     `  sender's head  ${report.treeHead.size} events, root ${report.treeHead.root}: consistent with every head of it accepted before`,
+    ...rotationLines(report),
     ...receivedLines(report.items),
     `  receipt        ${safeText(report.receipt.file)} and ${safeText(basename(report.receipt.signature))}, sha256 ${report.receipt.sha256}`,
     `Next: give the sender both receipt files; they record it with custody transfer receipt ${safeText(basename(report.receipt.file))}`,
@@ -88,4 +102,29 @@ export function renderAcknowledged(report: AcknowledgeReport): string {
     `  cosigned       this ledger's tree head at ${report.cosigned.size} events, root ${report.cosigned.root}`,
     `  kept as        .custody/${report.kept} (ledger event #${report.seq})`,
   ].join('\n')
+}
+
+/** The list of trusted senders, one a line. */
+function trustedLines(report: TrustReport): string[] {
+  if (report.senders.length === 0) return ['No sender is trusted: `custody transfer accept` takes a package only from a sender given with --from.']
+  return [
+    `Packages are accepted from ${plural(report.senders.length, 'sender')} without --from:`,
+    ...report.senders.map((s) => `  ${receiver(s)}, case ${s.case}, since ${s.since} (event #${s.seq})`),
+  ]
+}
+
+/** What `custody transfer trust` did, then the list. */
+export function renderTrust(report: TrustReport): string {
+  const {sender} = report
+  const who = sender === null ? '' : receiver(sender)
+  const said: Record<TrustReport['change'], string | undefined> = {
+    listed: undefined,
+    trusted: `Trusted ${who} (ledger event #${report.seq}).`,
+    replaced: `Trusted ${who} (ledger event #${report.seq}), in place of its key ${report.replaces}: packages signed with that key are no longer accepted without --from.`,
+    'already-trusted': `${who} is already trusted (ledger event #${report.seq}). Nothing was recorded.`,
+    revoked: `No longer trusted: ${who} (ledger event #${report.seq}).`,
+    'not-trusted': `${who} (case ${sender?.case ?? ''}) is not on the list. Nothing was recorded.`,
+  }
+  const first = said[report.change]
+  return [...(first === undefined ? [] : [first]), ...trustedLines(report)].join('\n')
 }

@@ -12,7 +12,9 @@
  *               case identity that opens it; its check 12 holds transfer.json to the archive):
  *               any problem ends it here, INTEGRITY, nothing recorded, no receipt
  *   4. parties  transfer.json names this case as receiver (with one of its keys), and a sender
- *               the user accepts (`from`), by case ID and with the key the sender's line gives
+ *               the user accepts (`from`, or the case's trust list: trust.ts), by case ID and
+ *               with the key the sender's line gives, or one it rotated to, which the package
+ *               proves with the checkpoints the earlier keys signed (rotations.ts)
  *   5. split    every head of the sender this case accepted before is the package's or proven a
  *               prefix of it (split-view.ts): else INTEGRITY naming both heads
  *   6. keep     the copy is put at <sender case>/<transfer ID>.zip.age, the receipt and its signature beside
@@ -52,14 +54,16 @@ import {receiverOf} from './export.js'
 import {signReceipt, type SignedReceipt} from './receipt.js'
 import {CUSTODIANS_FOLDER, incomingName, staleCopies} from './incoming.js'
 import {describeSplitView, splitViews} from './split-view.js'
+import {followRotations, type FollowedRotation} from './rotations.js'
 import {readTransferStatement, type TransferStatement} from './transfer-statement.js'
 import {commitStaged, discardStaged, planIds, readSenderExhibits, receivedDrafts, receivedItems, stageItems, type StagedItem} from './import.js'
+import {trustedCustodians} from './trust.js'
 
 /** The fields accept's errors name (the command maps them to its flags). */
 export const ACCEPT = fields({from: 'the senders accepted', receiptOut: 'the receipt file', identity: 'an identity that opens the package'})
 
 export interface AcceptOptions {
-  /** The senders accepted: a package from anyone else is refused. */
+  /** The senders accepted beside the case's trust list (trust.ts): a package from anyone else is refused. */
   from: readonly Custodian[]
   /** What opens the package: the case identity (opened by the passphrase), and any given. */
   identities: readonly AgeIdentity[]
@@ -86,6 +90,8 @@ export interface AcceptReport {
   /** The `transfer-received` event. */
   seq: number
   receipt: {file: string; signature: string; sha256: string}
+  /** The sender's key rotations followed on this run, from the key it was known by to the package's signer (absent when none was). */
+  rotation?: FollowedRotation
 }
 
 /** The kept package's name, and its receipt's, under .custody/custodians/<sender case>/. */
@@ -137,6 +143,8 @@ interface VerifiedPackage {
   staged: StagedItem[]
   /** Items this case cannot number (no ingest event of the sender's: testimony): kept in the package only. */
   packageOnly: TransferItem[]
+  /** The sender's key rotations followed (checkParties), when the package is signed by a key the sender rotated to. */
+  rotation: FollowedRotation | undefined
 }
 
 /** What the checks made of the package while it was open: the package to keep, or the earlier acceptance of its transfer. */
@@ -164,12 +172,12 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
         return
       }
 
-      checkParties(kase, file, statement, options.from)
+      const rotation = checkParties(kase, file, statement, options.from)
       checkSplitView(kase, file, statement, verdict)
       await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
       const {exhibits, packageOnly} = await readSenderExhibits(context, statement.items)
       staged.push(...(await stageItems(kase, context, exhibits, file)))
-      checked = {report: verdict, statement, checkpoint, staged, packageOnly}
+      checked = {report: verdict, statement, checkpoint, staged, packageOnly, rotation}
     },
   }).catch((error: unknown) => {
     // What is refused before any check (not an age file, cut short, no identity opens it) names
@@ -191,9 +199,9 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
   return checked
 }
 
-/** Step 4: sent to this case, by a sender the user accepts, with the key its line gives. */
-function checkParties(kase: Case, file: string, statement: TransferStatement, from: readonly Custodian[]): void {
-  const {to, from: sender} = statement
+/** Step 4: sent to this case, by a sender the user accepts (given, or on the trust list), with the key its line gives or one it rotated to. */
+function checkParties(kase: Case, file: string, statement: TransferStatement, given: readonly Custodian[]): FollowedRotation | undefined {
+  const {to} = statement
   if (to.case !== kase.info.caseId) {
     throw new CustodyError('INTEGRITY', `${file} was released to ${describeCustodian(to)} (case ${to.case}), not to this case (${kase.info.caseId}); nothing was accepted`, {subject: file})
   }
@@ -204,19 +212,37 @@ function checkParties(kase: Case, file: string, statement: TransferStatement, fr
     throw new CustodyError('INTEGRITY', `${file} names this case as its receiver but with the key ${custodianFingerprint(to)}, which this case never held; nothing was accepted`, {subject: file})
   }
 
-  const expected = from.find((c) => c.case === sender.case)
-  if (expected === undefined) {
-    const accepted = from.map((c) => describeCustodian(c)).join('; ')
-    throw new CustodyError('INTEGRITY', said`${file} was released by ${describeCustodian(sender)}, who is not among ${ACCEPT.from} (${accepted}); nothing was accepted. If you expect packages from them, get their identity line from them and compare its fingerprint by voice or in person`, {subject: file})
+  return checkSender(file, statement, [...given, ...trustedCustodians(kase)])
+}
+
+/**
+ * The sender must be a case the user accepts, with a key a line of it gives, or one that key
+ * rotated to as the package proves it: the checkpoint the known key signed over each rotation
+ * (rotations.ts). The sender's own key events alone prove nothing: anyone can write a ledger
+ * whose rotation names a key it never held.
+ */
+function checkSender(file: string, statement: TransferStatement, accepted: readonly Custodian[]): FollowedRotation | undefined {
+  const sender = statement.from
+  const expected = accepted.filter((c) => c.case === sender.case)
+  if (expected.length === 0) {
+    const named = accepted.map((c) => describeCustodian(c)).join('; ') || 'none'
+    throw new CustodyError('INTEGRITY', said`${file} was released by ${describeCustodian(sender)}, who is neither among ${ACCEPT.from} nor on the trust list (${named}); nothing was accepted. If you expect packages from them, get their identity line from them and compare its fingerprint by voice or in person`, {subject: file})
   }
 
-  if (custodianFingerprint(expected) !== custodianFingerprint(sender)) {
-    throw new CustodyError(
-      'INTEGRITY',
-      said`${file} is signed by ${custodianFingerprint(sender)} for ${sender.name}'s case, but the identity given in ${ACCEPT.from} holds ${custodianFingerprint(expected)}; nothing was accepted. If their key was rotated, get their new identity line from them`,
-      {subject: file},
-    )
-  }
+  const signer = custodianFingerprint(sender)
+  const keys = [...new Set(expected.map((c) => custodianFingerprint(c)))]
+  if (keys.includes(signer)) return undefined
+  const tree = {case: sender.case, archiveTree: statement.archiveTree}
+  const tries = expected.map((c) => followRotations(statement.rotations ?? [], {fingerprint: custodianFingerprint(c), spki: Buffer.from(c.signingKey, 'base64')}, signer, tree))
+  const followed = tries.find((t): t is FollowedRotation => t !== undefined && !('problem' in t))
+  if (followed !== undefined) return followed
+  const broken = tries.find((t): t is {problem: string} => t !== undefined)
+  const why = broken === undefined ? 'the package proves no rotation from it (the old key signs none in it)' : broken.problem
+  throw new CustodyError(
+    'INTEGRITY',
+    said`${file} is signed by ${signer} for ${sender.name}'s case, but ${ACCEPT.from} and the trust list hold ${keys.join(' and ')} for it, and ${why}; nothing was accepted. If their key was rotated, get their new identity line from them, compare its fingerprint by voice or in person, and trust it or give it`,
+    {subject: file},
+  )
 }
 
 /** Step 5: no head of the sender's accepted before is left unproven (a rolled-back or rewritten ledger). */
@@ -321,7 +347,8 @@ export async function acceptTransfer(kase: Case, file: string, options: AcceptOp
     if (before !== undefined) return await replay(kase, file, before, options)
     const checked = await checkPackage(kase, file, copy, options, staged)
     if ('replay' in checked) return await replay(kase, file, checked.replay, options)
-    return await keep(kase, file, checked, copy, options)
+    const report = await keep(kase, file, checked, copy, options)
+    return checked.rotation === undefined ? report : {...report, rotation: checked.rotation}
   } finally {
     // What was committed to the vault is no longer where it was staged: only the rest goes.
     await discardStaged(kase, staged)

@@ -26,6 +26,7 @@ import {sealedExhibit} from '../seal/statement.js'
 import {selectByConsent} from '../testimony/consent-filter.js'
 import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
 import {consistencyBytes, transferBytes, transferIdOf, type TransferStatement, type TreeHead} from './transfer-statement.js'
+import {rotationProofs, type RotationProof} from './rotations.js'
 
 /** The fields a transfer's errors name (the command maps them to its flags). */
 export const TRANSFER = fields({to: 'the receiver', out: 'output file', again: 'the option to send again', exhibits: 'the exhibits named'})
@@ -187,6 +188,7 @@ class TransferAttachment implements SealAttachment {
       archiveTree: seal.treeHead,
       acknowledged,
       items,
+      ...this.rotations(seal),
     }
     this.statement = statement
     const bytes = transferBytes(statement)
@@ -201,6 +203,15 @@ class TransferAttachment implements SealAttachment {
 
     const sha256 = createHash('sha256').update(bytes).digest('hex')
     return {files, stated: {path: TRANSFER_PATH, signature: TRANSFER_SIGNATURE_PATH, sha256, consistency: acknowledged === null ? null : TRANSFER_CONSISTENCY_PATH}}
+  }
+
+  /** The proofs of the sender's key rotations (rotations.ts), when it has any: a receiver that knows an earlier key follows them. */
+  private rotations(seal: AttachedSeal): {rotations?: RotationProof[]} {
+    const {ledger} = this.kase
+    const rotations = ledger.eventsOfKind('key-rotated')
+    if (rotations.length === 0) return {}
+    const proofs = rotationProofs({rotations, checkpoints: ledger.checkpoints(), treeHead: seal.treeHead, consistencyFrom: seal.consistencyFrom})
+    return proofs.length === 0 ? {} : {rotations: proofs}
   }
 
   events(written: Parameters<SealAttachment['events']>[0]): CustodyEventDraft[] {

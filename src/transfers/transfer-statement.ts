@@ -6,7 +6,8 @@
  *
  *     {"type": "custody-transfer/v1", "transferId", "from": <custodian>, "to": <custodian>,
  *      "releasedAt", "purpose", "sealId", "archiveTree": {"size", "root"},
- *      "acknowledged": {"size", "root"} | null, "items": [{"exhibit", "sha256", "sha512", "size"}]}
+ *      "acknowledged": {"size", "root"} | null, "items": [{"exhibit", "sha256", "sha512", "size"}],
+ *      "rotations": [{"event", "checkpoint", "signature", "proof"}] (only when the key was rotated)}
  *
  * as RFC 8785 canonical JSON, no newline after it: released by whom (the custodian identity, as
  * `key show --public` gives it), to whom, when, why, in which seal at which tree head, and each
@@ -19,9 +20,10 @@
 import {createHash} from 'node:crypto'
 import {canonicalize} from '../canonical/jcs.js'
 import {MAX_TRANSFER_ITEMS, type TransferItem} from '../formats/events.js'
-import {FieldProblem, integer, list, literal, nullable, object, text, type Reader} from '../formats/event-readers.js'
+import {FieldProblem, integer, list, literal, nullable, object, optional, text, type Reader} from '../formats/event-readers.js'
 import {HEX64} from '../formats/guards.js'
 import {CUSTODIAN_FORMAT, type Custodian} from './custodian.js'
+import {MAX_ROTATIONS, ROTATION_PROOF, type RotationProof} from './rotations.js'
 
 export const TRANSFER_TYPE = 'custody-transfer/v1'
 
@@ -45,6 +47,12 @@ export interface TransferStatement {
   archiveTree: TreeHead
   acknowledged: TreeHead | null
   items: TransferItem[]
+  /**
+   * The sender's key rotations, each with the checkpoint the replaced key signed over it
+   * (rotations.ts), so that a receiver who knows an earlier key can follow them; absent when the
+   * sender's key was never rotated (the statement then has the bytes it had before rotations).
+   */
+  rotations?: RotationProof[]
 }
 
 /** transfer-consistency.json: RFC 9162 §2.1.4 proof from `from` to `to`, as consistency-proof.json is written. */
@@ -76,6 +84,7 @@ const STATEMENT: Reader<TransferStatement> = object<TransferStatement>({
     }),
     {min: 1, max: MAX_TRANSFER_ITEMS},
   ),
+  rotations: optional(list(ROTATION_PROOF, {min: 1, max: MAX_ROTATIONS})),
 })
 
 const CONSISTENCY: Reader<TransferConsistency> = object<TransferConsistency>({

@@ -160,8 +160,20 @@ describe('the JSON Schemas of docs/json/', () => {
     await valid(['show', received.items[0]!.receivedAs!, ...hqCase])
     await valid(['log', received.items[0]!.receivedAs!, '--custodians', ...hqCase])
     expect((await valid<{accepted: boolean}>(['transfer', 'accept', resent, ...sender, ...hqCase])).accepted).toBe(false)
+    // The other case's trust list: the sender put on it (then again: nothing recorded), shown, taken off.
+    const senderLine = sender[1]!
+    expect((await valid<{change: string}>(['transfer', 'trust', senderLine, ...hqCase])).change).toBe('trusted')
+    expect((await valid<{recorded: boolean}>(['transfer', 'trust', senderLine, ...hqCase])).recorded).toBe(false)
+    expect((await valid<{senders: unknown[]}>(['transfer', 'trust', '--list', ...hqCase])).senders).toHaveLength(1)
+    expect((await valid<{change: string}>(['transfer', 'trust', '--revoke', senderLine, ...hqCase])).change).toBe('revoked')
     expect((await valid<{recorded: boolean}>(['transfer', 'receipt', `${resent}.receipt`, ...c])).recorded).toBe(true)
     await valid(['key', 'rotate', '--reason', 'the laptop was replaced', ...c])
+    // A package signed with the rotated key, accepted there by the line from before: the rotation followed.
+    writeFileSync(join(work.path, 'after-rotation.txt'), 'taken in after the key was rotated\n')
+    expect((await custody(['ingest', join(work.path, 'after-rotation.txt'), ...c])).code).toBe(0)
+    const rotatedPackage = join(work.path, 'rotated.zip.age')
+    expect((await custody(['transfer', 'export', '--to', (await custody(['key', 'show', '--public', ...hqCase])).stdout, '--out', rotatedPackage, ...c])).code).toBe(0)
+    expect((await valid<{rotation?: {events: number[]}}>(['transfer', 'accept', rotatedPackage, ...sender, ...hqCase])).rotation?.events).toHaveLength(1)
     // An HQ recipient added, then added again (nothing recorded): both forms of the document.
     const hq = generateIdentity().recipient
     expect((await valid<{added: unknown[]}>(['key', 'add-recipient', hq, '--label', 'HQ', ...c])).added).toHaveLength(1)
