@@ -39,6 +39,7 @@ import {leftoverWarnings} from './case/leftovers.js'
 import {signingKeyCheck} from './case/signing-key.js'
 import {testimoniesCheck} from './case/testimonies.js'
 import {timestampsCheck} from './case/timestamps.js'
+import {purgesCheck} from './case/purges.js'
 import {transfersCheck} from './case/transfers.js'
 import {treeHeadCheck} from './case/tree-head.js'
 import {vaultCheck} from './case/vault.js'
@@ -87,6 +88,7 @@ export const CASE_CHECKS: readonly CaseCheck[] = [
   testimoniesCheck,
   signingKeyCheck,
   transfersCheck,
+  purgesCheck,
 ]
 
 export async function verifyCase(kase: Case, options: VerifyCaseOptions = {}): Promise<VerifyReport> {
