@@ -272,7 +272,9 @@ export function renderShow(x: DescribedExhibit): string {
     `  size             ${x.size} bytes (${formatBytes(x.size)})`,
     `  sha256           ${x.digests.sha256}`,
     `  sha512           ${x.digests.sha512}`,
-    `  vault            ${safeText(x.vault.path)}`,
+    x.purged === undefined
+      ? `  vault            ${safeText(x.vault.path)}`
+      : `  vault            purged ${x.purged.at} (event #${x.purged.seq}), after ${safeText(x.purged.by)} acknowledged it in ${x.purged.transferId} (receipt sha256:${x.purged.receipt.slice(0, 16)}…); the ledger keeps its digests`,
     `  ingested         ${x.ingestedAt} by ${safeText(x.ingestedBy)}`,
     ...(collected.length ? [`  collected        ${collected.join('; ')}`] : []),
     ...(x.note ? [`  note             ${safeText(x.note)}`] : []),
@@ -285,7 +287,7 @@ export function renderShow(x: DescribedExhibit): string {
     `    device         ${safeText(device)}${m.device.serialNumber ? `, serial ${safeText(m.device.serialNumber)}` : ''}`,
     `    software       ${safeText(m.software ?? 'none recorded')}`,
     `    image size     ${m.image ? `${m.image.width} x ${m.image.height}` : 'n/a'}`,
-    `    full record    ${safeText(x.metadata.recordPath)} (${x.metadata.reader})`,
+    `    full record    ${x.purged === undefined ? safeText(x.metadata.recordPath) : 'purged with the original'} (${x.metadata.reader})`,
     ...[...x.metadata.errors, ...x.metadata.warnings].map((w) => `    ExifTool says  ${safeText(w)}`),
     ...(x.testimony ? renderTestimonySection(x.testimony) : []),
     ...x.partOf.map((p) => `  part of          testimony ${p.testimony} of ${safeText(p.witness)}, as its ${p.role}`),
@@ -328,6 +330,7 @@ export function renderSeal(report: SealReport): string {
     ...(s.purpose ? [`  purpose        ${safeText(s.purpose)}`] : []),
     ...(s.testimonies.length ? [`  testimony      ${s.testimonies.map((t) => `${safeText(t.witness)} (${t.exhibit})`).join(', ')}`] : []),
     ...report.leftOut.map((l) => `  left out       ${l.exhibit} (testimony ${l.testimony}): ${safeText(l.reason)}`),
+    ...(report.purged > 0 ? [`  left out       ${plural(report.purged, 'exhibit')} purged after their receiver acknowledged them (their vault objects are gone)`] : []),
     ...describeSealLeftovers(report.leftovers, true).map((line) => `  earlier seal   ${safeText(line)}`),
   ].join('\n')
 }
@@ -404,7 +407,7 @@ export function renderStatus(status: CaseStatus): string {
   const cp = status.latestCheckpoint
   return [
     `Case          "${safeText(status.case.title)}" (${status.case.caseId}) in ${safeText(status.root)}`,
-    `Ledger        ${plural(status.events, 'event')}, ${plural(status.exhibits, 'exhibit')}`,
+    `Ledger        ${plural(status.events, 'event')}, ${plural(status.exhibits, 'exhibit')}${status.purged > 0 ? ` (${status.purged} purged from the vault after their receiver acknowledged them)` : ''}`,
     `Signed        ${cp ? `checkpoint ${cp.seq} over ${plural(cp.treeSize, 'event')} at ${cp.time}` : 'no checkpoint'}, key ${status.signingKey}`,
     `Timestamped   ${stamped}`,
     `Not yet       ${t.pending === 0 ? 'nothing: every event is covered by a trusted timestamp' : `${plural(t.pending, 'event')} not covered by a trusted timestamp${t.waitingSince ? ` (waiting since ${t.waitingSince}: no TSA answered)` : ''}; run \`custody timestamp\``}`,

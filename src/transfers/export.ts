@@ -22,6 +22,7 @@ import {MAX_TRANSFER_ITEMS, type CustodyEventDraft, type TransferItem} from '../
 import {parseRecipient} from '../age/x25519.js'
 import {TRANSFER_CONSISTENCY_PATH, TRANSFER_PATH, TRANSFER_SIGNATURE_PATH, type TransferFiles} from '../seal/bag-layout.js'
 import {sealArchive, type AttachedSeal, type SealAttachment, type SealOptions, type SealReport} from '../seal/seal.js'
+import {purgedExhibits} from '../exhibits/exhibits.js'
 import {sealedExhibit} from '../seal/statement.js'
 import {selectByConsent} from '../testimony/consent-filter.js'
 import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
@@ -129,10 +130,12 @@ function chooseItems(kase: Case, options: ExportOptions): {exhibits: string[]; r
   const released = releasedTo(kase, to.case)
   const skip = options.again === true ? acknowledged : new Set([...acknowledged, ...released])
   const testimony = testimonyExhibits(kase)
+  // Purged after another receiver acknowledged them: their objects are gone from this case.
+  const purged = purgedExhibits(kase)
   const exhibits: string[] = []
   let remaining = 0
   for (const id of kase.ledger.eachExhibitId()) {
-    if (skip.has(id) || testimony.has(id)) continue
+    if (skip.has(id) || testimony.has(id) || purged.has(id)) continue
     if (exhibits.length < MAX_TRANSFER_ITEMS) exhibits.push(id)
     else remaining++
   }
