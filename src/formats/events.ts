@@ -1004,7 +1004,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
       by: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
       receipt: object({sha256: hex64, seq: integer(1)}),
-      objects: list(object<PurgedObject>({role: oneOf(['original', 'metadata-record']), sha256: hex64, vault: vaultPath}), {max: 2, unique: true}),
+      objects: list(object<PurgedObject>({role: oneOf(['original', 'metadata-record']), sha256: hex64, vault: vaultPath}), {max: 2}),
     }),
   },
 }

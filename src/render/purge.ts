@@ -7,7 +7,7 @@ function receiver(by: PurgeReport['by']): string {
 }
 
 function itemLine(item: PurgeItem): string {
-  const what = item.objects.length === 0 ? 'no object of its own' : item.objects.map((o) => o.role).join(' and ')
+  const what = item.objects.length === 0 ? 'no object of its own' : item.objects.map((o) => o.role.replace('-', ' ')).join(' and ')
   const event = item.seq === undefined ? '' : ` (ledger event #${item.seq})`
   return `  ${item.exhibit}  ${what}; acknowledged in ${item.transferId}, receipt sha256:${item.receipt.sha256.slice(0, 16)}…${event}`
 }
@@ -20,7 +20,7 @@ export function renderPurgePlan(report: PurgeReport): string {
   }
 
   const lines = [`${report.dryRun ? 'Would purge' : 'Purging'} from this case's vault ${plural(report.purged.length, 'exhibit')} acknowledged by ${receiver(report.by)}:`, ...report.purged.map(itemLine)]
-  for (const item of report.purged) for (const kept of item.kept) lines.push(`  ${item.exhibit}  its ${kept.role} stays: ${kept.neededBy} still needs it`)
+  for (const item of report.purged) for (const kept of item.kept) lines.push(`  ${item.exhibit}  its ${kept.role.replace('-', ' ')} stays: ${kept.neededBy} still needs it`)
   if (report.finished.length > 0) lines.push(`and the removal an interrupted purge recorded and did not finish, of ${plural(report.finished.length, 'exhibit')}:`, ...report.finished.map(itemLine))
   return lines.join('\n')
 }

@@ -211,7 +211,7 @@ const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released'
   'transfer-acknowledged': (p) =>
     `${p.transferId}: receipt from ${receiverName(p.by)}, received ${p.receipt.receivedAt}, ${p.condition}: ${plural(p.acknowledged.length, 'exhibit')} acknowledged; head ${p.cosigned.size} cosigned  sha256:${p.receipt.sha256.slice(0, 16)}…`,
   purged: (p) =>
-    `purged from this case's vault (${p.objects.length === 0 ? 'no object of its own' : p.objects.map((o) => o.role).join(' and ')}) after ${receiverName(p.by)} acknowledged it in ${p.transferId}: receipt sha256:${p.receipt.sha256.slice(0, 16)}… (event ${p.receipt.seq})`,
+    `purged from this case's vault (${p.objects.length === 0 ? 'no object of its own' : p.objects.map((o) => o.role.replace('-', ' ')).join(' and ')}) after ${receiverName(p.by)} acknowledged it in ${p.transferId}: receipt sha256:${p.receipt.sha256.slice(0, 16)}… (event ${p.receipt.seq})`,
   'transfer-received': (p) =>
     `${p.transferId}: ${plural(p.items.length, 'exhibit')} received from ${receiverName(p.from)} (its ${p.sealId}, ${p.treeHead.size} events), as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…; receipt sha256:${p.receipt.sha256.slice(0, 16)}…`,
 }
