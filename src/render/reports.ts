@@ -310,7 +310,7 @@ export function renderVerify(report: VerifyReport): string {
   lines.push(
     '',
     report.ok
-      ? `Case intact: ${plural(report.ledger.events, 'event')}, ${plural(report.exhibits.total, 'exhibit')}, tree head ${report.ledger.treeHead}.`
+      ? `Case intact: ${plural(report.ledger.events, 'event')}, ${plural(report.exhibits.total, 'exhibit')}${report.exhibits.purged > 0 ? ` (${report.exhibits.purged} purged)` : ''}, tree head ${report.ledger.treeHead}.`
       : `INTEGRITY CHECK FAILED: ${plural(report.problemCount, 'problem')}. Do not add to this case until it is explained; keep a copy of it as it is.`,
   )
   return lines.join('\n')

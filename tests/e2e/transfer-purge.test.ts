@@ -145,7 +145,7 @@ describe('custody transfer purge', () => {
     expect(json.json.purged).toMatchObject({by: expect.stringMatching(/^Olena Kovalenko/), transferId: expect.stringMatching(/^TRANSFER-/)})
     const sealed = await custody(['seal', 'EX-000001', '--out', at('s.zip'), '--case', field])
     expect(sealed.code).toBe(2)
-    expect(sealed.stderr).toMatch(/EX-000001 was purged from this case's vault .* after Olena Kovalenko .* acknowledged it in TRANSFER-/)
+    expect(sealed.stderr).toMatch(/EX-000001 was purged from this case's vault .* after Olena Kovalenko.* acknowledged it in TRANSFER-/)
     const exported = await custody(['transfer', 'export', 'EX-000002', '--to', at('hq.line'), '--out', at('again.zip.age'), '--case', field])
     expect(exported.code).toBe(2)
     expect(exported.stderr).toMatch(/EX-000002 was purged/)
