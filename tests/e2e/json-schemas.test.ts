@@ -157,6 +157,11 @@ describe('the JSON Schemas of docs/json/', () => {
     expect((await valid<{accepted: boolean}>(['transfer', 'accept', resent, ...sender, ...hqCase])).accepted).toBe(true)
     expect((await valid<{accepted: boolean}>(['transfer', 'accept', resent, ...sender, ...hqCase])).accepted).toBe(false)
     expect((await valid<{recorded: boolean}>(['transfer', 'receipt', `${resent}.receipt`, ...c])).recorded).toBe(true)
+    // What that receipt acknowledges, purged: nothing from a case with no receipt, a dry run, then the purge.
+    const acknowledgedBy = ['--acknowledged-by', (await custody(['key', 'show', '--public', ...hqCase])).stdout]
+    expect((await valid<{nothingAcknowledged: boolean}>(['transfer', 'purge', ...acknowledgedBy, '--yes', ...hqCase])).nothingAcknowledged).toBe(true)
+    expect((await valid<{dryRun: boolean}>(['transfer', 'purge', ...acknowledgedBy, '--dry-run', ...c])).dryRun).toBe(true)
+    expect((await valid<{purged: unknown[]}>(['transfer', 'purge', ...acknowledgedBy, '--yes', ...c])).purged.length).toBeGreaterThan(0)
     await valid(['key', 'rotate', '--reason', 'the laptop was replaced', ...c])
     // An HQ recipient added, then added again (nothing recorded): both forms of the document.
     const hq = generateIdentity().recipient
