@@ -11,7 +11,8 @@ import {spawn} from 'node:child_process'
 import {appendFileSync, existsSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, caseEnv, copyCase, custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
+import {BIN, caseEnv, copyCase, custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
+import {Terminal} from '../helpers/terminal.js'
 
 const work = tempDir('custody-transfer-purge-')
 afterAll(() => work.remove())
@@ -157,6 +158,32 @@ describe('custody transfer purge', () => {
     expect(listed.json.exhibits.map((x) => [x.exhibit, x.purged])).toEqual([['EX-000001', true], ['EX-000002', true], ['EX-000003', false]])
     expect((await custody(['list', '--case', field])).stdout).toMatch(/3 exhibits, 2 purged from the vault/)
     expect((await custodyJson<{purged: number}>(['status', '--case', field])).json.purged).toBe(2)
+  })
+
+  it('asks on a terminal: no records and removes nothing, yes purges', async () => {
+    const dir = at('terminal')
+    await init(dir, 'Iryna Melnyk')
+    await ingest(dir, 'GPS.jpg')
+    await handOver(dir, 'terminal')
+    const original = join(dir, '.custody', (await purge(dir, '--dry-run')).json.purged[0]!.objects[0]!.vault)
+    const passFile = at('pass.txt')
+    writeFileSync(passFile, `${PASSPHRASE}\n`)
+    const args = ['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--case', dir, '--passphrase-file', passFile]
+    const before = await events(dir)
+    {
+      using term = new Terminal(args, {cwd: work.path, env: {}, exitFile: at('purge-no.exit')})
+      await term.answer('Remove these objects from the vault?', 'n')
+      expect(await term.exitCode()).toBe(1)
+      expect(term.screen()).toContain('nothing was purged: not confirmed')
+    }
+
+    expect(await events(dir)).toBe(before)
+    expect(existsSync(original)).toBe(true)
+    using term = new Terminal(args, {cwd: work.path, env: {}, exitFile: at('purge-yes.exit')})
+    await term.answer('Remove these objects from the vault?', 'y')
+    expect(await term.exitCode()).toBe(0)
+    expect(existsSync(original)).toBe(false)
+    expect(await events(dir)).toBe(before + 1)
   })
 
   it('purges a case in clear as well', async () => {
