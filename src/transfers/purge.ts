@@ -107,7 +107,7 @@ export function objectsOf(kase: Case, payload: IngestPayload): PurgedObject[] {
  */
 function neededObjects(kase: Case, leaving: ReadonlySet<string>): Map<string, string> {
   const needed = new Map<string, string>()
-  for (const {event} of kase.ledger.eventsOfKind('ingest')) {
+  for (const {event} of kase.ledger.eachIngestEvent()) {
     if (event.exhibit === null || leaving.has(event.exhibit)) continue
     for (const object of objectsOf(kase, event.payload)) needed.set(object.sha256, event.exhibit)
   }

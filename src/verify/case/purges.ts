@@ -23,10 +23,16 @@ function sha256OfFile(path: string): string | undefined {
   }
 }
 
+/** The receipts the case recorded, by their event's number, and each kept file's SHA-256 once read. */
+interface Receipts {
+  bySeq: Map<number, EventOfKind<'transfer-acknowledged'>>
+  kept: Map<string, string | undefined>
+}
+
 /** What is wrong with the receipt a `purged` event names, if anything. */
-function receiptProblem(kase: CaseContext['kase'], purged: EventOfKind<'purged'>): string | undefined {
+function receiptProblem(kase: CaseContext['kase'], receipts: Receipts, purged: EventOfKind<'purged'>): string | undefined {
   const {receipt, transferId, by} = purged.payload
-  const ack = kase.ledger.eventsOfKind('transfer-acknowledged').find(({event}) => event.seq === receipt.seq)?.event
+  const ack = receipts.bySeq.get(receipt.seq)
   if (ack === undefined) return `it names event ${receipt.seq} as the receipt that acknowledged it, and that event records no receipt`
   if (ack.payload.receipt.sha256 !== receipt.sha256 || ack.payload.transferId !== transferId) {
     return `it names the receipt sha256 ${receipt.sha256} of ${transferId}, and event ${receipt.seq} records ${ack.payload.receipt.sha256} of ${ack.payload.transferId}`
@@ -34,7 +40,9 @@ function receiptProblem(kase: CaseContext['kase'], purged: EventOfKind<'purged'>
 
   if (parseCustodian(ack.payload.by, `event ${ack.seq}`).case !== parseCustodian(by, `event ${purged.seq}`).case) return `it names another receiver than the one whose receipt event ${ack.seq} records`
   if (!ack.payload.acknowledged.includes(purged.exhibit!)) return `the receipt of ${transferId} (event ${ack.seq}) does not acknowledge it`
-  const kept = sha256OfFile(join(kase.dataDir, ack.payload.receipt.kept))
+  const path = join(kase.dataDir, ack.payload.receipt.kept)
+  if (!receipts.kept.has(path)) receipts.kept.set(path, sha256OfFile(path))
+  const kept = receipts.kept.get(path)
   if (kept === undefined) return `the receipt it stands on, ${CASE_FOLDER}/${ack.payload.receipt.kept}, is missing: restore it from a backup of the case`
   if (kept !== receipt.sha256) return `the receipt it stands on, ${CASE_FOLDER}/${ack.payload.receipt.kept}, is not the one recorded (sha256 ${kept}, not ${receipt.sha256}): it was replaced or changed`
   return undefined
@@ -56,8 +64,9 @@ export const purgesCheck: CaseCheck = {
     const events = kase.ledger.eventsOfKind('purged')
     if (events.length === 0) return {status: 'ok', detail: 'no exhibit purged'}
     const problems: CaseFinding[] = []
+    const receipts: Receipts = {bySeq: new Map(kase.ledger.eventsOfKind('transfer-acknowledged').map(({event}) => [event.seq, event])), kept: new Map()}
     for (const {event} of events) {
-      const problem = receiptProblem(kase, event) ?? objectsProblem(kase, event)
+      const problem = receiptProblem(kase, receipts, event) ?? objectsProblem(kase, event)
       if (problem !== undefined) problems.push({check: 'purge', subject: event.exhibit ?? `event ${event.seq}`, message: `purged (event ${event.seq}), but ${problem}`})
     }
 
