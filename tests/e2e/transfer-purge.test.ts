@@ -150,6 +150,13 @@ describe('custody transfer purge', () => {
     const exported = await custody(['transfer', 'export', 'EX-000002', '--to', at('hq.line'), '--out', at('again.zip.age'), '--case', field])
     expect(exported.code).toBe(2)
     expect(exported.stderr).toMatch(/EX-000002 was purged/)
+    // To another receiver, with none named: what is still in the vault goes, and the purged ones are counted out.
+    await init(at('hq2'), 'Mykola Hrytsenko', '--role', 'hq')
+    writeFileSync(at('hq2.line'), (await custody(['key', 'show', '--public', '--case', at('hq2')])).stdout)
+    const other = await custodyJson<{items: Array<{exhibit: string}>; purged: number}>(['transfer', 'export', '--to', at('hq2.line'), '--out', at('hq2.zip.age'), '--case', field])
+    expect(other.code, other.stderr).toBe(0)
+    expect(other.json.items.map((i) => i.exhibit)).toEqual(['EX-000003'])
+    expect(other.json.purged).toBe(2)
     // With none named, the seal takes what is still in the vault and says what it left out.
     const all = await custodyJson<{exhibitCount: number; purged: number}>(['seal', '--out', at('all.zip'), '--case', field])
     expect(all.code, all.stderr).toBe(0)
