@@ -3,7 +3,8 @@
 // batch manifest, a witness's testimony taken, corrected and its consent changed, the log shown,
 // one exhibit shown, a trusted timestamp from a local demonstration TSA, the case verified, a
 // sealed archive made and checked, by custody and by openssl as a court would, and a hand-over to an
-// HQ case (transfer package, accepted with a signed receipt, recorded in the field). Runs the built
+// HQ case (transfer package, accepted with a signed receipt, recorded in the field, and what it
+// acknowledges purged from the field's vault). Runs the built
 // CLI as a user would, and fails loudly if any step does not give the exit code it should.
 import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, readdirSync, writeFileSync} from 'node:fs'
@@ -104,7 +105,8 @@ run('  the TSA\'s token over the stamped checkpoint', 'openssl', [
   'ts', '-verify', '-data', `data/custody/${stamped}`, '-in', `data/custody/${stamped}.tsr`, '-CAfile', tsaInfo.ca,
 ], {cwd: bagDir})
 // A hand-over to HQ: HQ's own case, its custodian identity given to the field team, a package
-// sent, accepted at HQ with a signed receipt, and the receipt recorded in the field.
+// sent, accepted at HQ with a signed receipt, the receipt recorded in the field, and the field's
+// copies purged.
 const hqDir = join(work, 'hq')
 step("HQ's case (another laptop, another passphrase in real life)", ['init', hqDir, '--title', 'Demo: HQ', '--investigator', 'Demo HQ', '--organisation', 'custody demo', '--role', 'hq', '--passphrase-file', passphraseFile])
 const identityLine = (dir) => spawnSync(process.execPath, [join(root, 'bin', 'run.js'), 'key', 'show', '--public', '--case', dir], {encoding: 'utf8'}).stdout
@@ -123,5 +125,9 @@ step("HQ's public key, for whoever checks its receipts", ['key', 'export', '--ou
 run("  HQ's signature on the receipt, checked with openssl", 'openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', hqPem, '-rawin', '-in', `${pkg}.receipt`, '-sigfile', `${pkg}.receipt.sig`])
 step('The field records the receipt: the exhibits are acknowledged by HQ', ['transfer', 'receipt', `${pkg}.receipt`, '--case', caseDir, '--passphrase-file', passphraseFile])
 step('Nothing waits for HQ any more', ['status', '--case', caseDir])
+step("Get the evidence off the laptop: what HQ's receipt acknowledges is purged from the field vault, a purged event each", [
+  'transfer', 'purge', '--acknowledged-by', hqLine, '--yes', '--case', caseDir, '--passphrase-file', passphraseFile,
+])
+step('Verify the field case again: the purged exhibits are reported as purged, each standing on a kept receipt, not missing', ['verify', '--case', caseDir])
 tsa.kill('SIGTERM')
 process.stdout.write(`\nDemo complete. The case is in ${caseDir}, the archive is ${archive}; its README.txt explains every check. HQ's case is in ${hqDir}.\n`)

@@ -14,6 +14,8 @@ export interface CaseStatus {
   case: CaseInfo
   events: number
   exhibits: number
+  /** Exhibits whose vault objects were purged after their receiver acknowledged them (`custody transfer purge`). */
+  purged: number
   signingKey: string
   latestCheckpoint: {seq: number; treeSize: number; time: string} | null
   timestamps: {
@@ -42,6 +44,7 @@ export async function caseStatus(kase: Case): Promise<CaseStatus> {
     case: kase.info,
     events: kase.ledger.size(),
     exhibits: kase.ledger.exhibitCount(),
+    purged: kase.ledger.eventsOfKind('purged').length,
     signingKey: kase.signingKey().fingerprint,
     latestCheckpoint: latest !== undefined && body !== undefined && !('problem' in body) ? {seq: latest.seq, treeSize: body.treeSize, time: body.time} : null,
     timestamps: {

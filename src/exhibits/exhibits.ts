@@ -5,7 +5,7 @@ import {CustodyError} from '../errors.js'
 import type {CustodyEvent, EventAction, IngestPayload} from '../formats/events.js'
 import {formatExhibitId, parseExhibitId} from '../formats/ids.js'
 import type {StoredEvent} from '../ledger/event.js'
-import {parseCustodian} from '../transfers/custodian.js'
+import {describeCustodian, parseCustodian} from '../transfers/custodian.js'
 
 /** An event as `custody log` and `show` give it: the event, and its hash in the chain. */
 export type EventView = CustodyEvent & {hash: string}
@@ -17,7 +17,49 @@ export interface ExhibitView extends Omit<IngestPayload, 'vault' | 'metadata'> {
   ingestedBy: string
   metadata: IngestPayload['metadata'] & {recordPath: string}
   vault: {path: string; relativePath: string}
+  /** Its vault objects were purged after its receiver acknowledged it (`custody transfer purge`): the ledger keeps the rest. */
+  purged?: PurgedView
   events: EventView[]
+}
+
+export interface PurgedView {
+  at: string
+  seq: number
+  transferId: string
+  /** The receiver whose receipt acknowledged it, as its identity names it. */
+  by: string
+  /** The SHA-256 of the kept receipt. */
+  receipt: string
+}
+
+/** The exhibits whose vault objects were purged (`purged` events). */
+export function purgedExhibits(kase: Case): Set<string> {
+  return new Set(kase.ledger.eventsOfKind('purged').map(({event}) => event.exhibit ?? ''))
+}
+
+/** Refuses work (`what`: "sealed") that needs the vault objects of an exhibit that was purged, saying when and on whose receipt. */
+export function refusePurged(kase: Case, exhibit: string, what: string): void {
+  const purged = purgedView(kase, exhibit)
+  if (purged === undefined) return
+  throw new CustodyError(
+    'EXHIBIT_PURGED',
+    `${exhibit} was purged from this case's vault ${purged.at} (event ${purged.seq}), after ${purged.by} acknowledged it in ${purged.transferId}: it cannot be ${what} here, only by the custodian who holds it now. Its digests and events stay in the ledger`,
+    {subject: exhibit},
+  )
+}
+
+/** When and on whose receipt the exhibit's vault objects were purged; undefined when they were not. */
+export function purgedView(kase: Case, exhibit: string): PurgedView | undefined {
+  const found = kase.ledger.events(exhibit).find(({event}) => event.action === 'purged')?.event
+  if (found?.action !== 'purged') return undefined
+  let by: string
+  try {
+    by = describeCustodian(parseCustodian(found.payload.by, `event ${found.seq}`))
+  } catch {
+    by = 'a custodian whose recorded identity cannot be read'
+  }
+
+  return {at: found.time, seq: found.seq, transferId: found.payload.transferId, by, receipt: found.payload.receipt.sha256}
 }
 
 /**
@@ -110,6 +152,7 @@ export function getExhibit(kase: Case, exhibit: string, options: {withEvents?: b
   const {id, ingest} = knownExhibit(kase, exhibit)
 
   const p = ingest.event.payload
+  const purged = purgedView(kase, id)
   const vaultPath = kase.vault.storedForm(p.digests.sha256, p.stored)?.vault ?? p.vault
   return {
     exhibit: id,
@@ -129,6 +172,7 @@ export function getExhibit(kase: Case, exhibit: string, options: {withEvents?: b
     metadata: {...p.metadata, recordPath: p.metadata.stored === undefined ? kase.vault.objectPath(p.metadata.record) : join(kase.dataDir, p.metadata.stored.vault)},
     // A case converted by `custody encrypt`: where the object went (its ingest event says where it was).
     vault: {path: join(kase.dataDir, vaultPath), relativePath: vaultPath},
+    ...(purged === undefined ? {} : {purged}),
     events: options.withEvents === false ? [] : kase.ledger.events(id).map(view),
   }
 }

@@ -10,6 +10,7 @@
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, said} from '../errors.js'
 import type {EventOf} from '../formats/events.js'
+import {purgedExhibits} from './exhibits.js'
 import {listTestimonies, testimoniesByExhibit, type TestimonyView} from '../testimony/testimonies.js'
 
 export interface ListedExhibit {
@@ -24,6 +25,8 @@ export interface ListedExhibit {
   capturedUtc: string | null
   /** Who collected it, as the ingest was told (a flag or the manifest). */
   collectedBy: string | null
+  /** Its vault objects were purged after its receiver acknowledged it (`custody transfer purge`). */
+  purged: boolean
   /** The testimonies it belongs to: as their statement (a version) or an attachment. */
   testimonies: Array<{witness: string; role: 'statement'; version: number} | {witness: string; role: 'attachment'}>
 }
@@ -59,7 +62,7 @@ function rolesOf(views: readonly TestimonyView[]): (exhibit: string) => ListedEx
     })
 }
 
-function listed(event: EventOf<'ingest'>, testimonies: ListedExhibit['testimonies']): ListedExhibit {
+function listed(event: EventOf<'ingest'>, testimonies: ListedExhibit['testimonies'], purged: boolean): ListedExhibit {
   const p = event.payload
   const capture = p.metadata.normalised.captureTime
   return {
@@ -69,6 +72,7 @@ function listed(event: EventOf<'ingest'>, testimonies: ListedExhibit['testimonie
     captured: capture === null ? null : `${capture.local}${capture.offset ?? ''}`,
     capturedUtc: capture?.utc ?? null,
     collectedBy: p.collected.by ?? null,
+    purged,
     testimonies,
   }
 }
@@ -80,10 +84,12 @@ function listed(event: EventOf<'ingest'>, testimonies: ListedExhibit['testimonie
 export function listExhibits(kase: Case, options: ListOptions = {}): Iterable<ListedExhibit> {
   const matches = typeMatcher(options.type)
   const roles = rolesOf(listTestimonies(kase))
+  // Held as the testimonies are: a case purges what it has handed over, and says so once an exhibit.
+  const purged = purgedExhibits(kase)
   return {
     *[Symbol.iterator]() {
       for (const {event} of kase.ledger.eachIngestEvent()) {
-        if (matches(event.payload.metadata.normalised.mimeType)) yield listed(event, roles(event.exhibit ?? ''))
+        if (matches(event.payload.metadata.normalised.mimeType)) yield listed(event, roles(event.exhibit ?? ''), purged.has(event.exhibit ?? ''))
       }
     },
   }

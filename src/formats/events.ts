@@ -608,6 +608,30 @@ export interface CustodianDistrustedPayload {
   fingerprint: string
 }
 
+/** One vault object a purge removes: what it is to its exhibit, the plaintext's SHA-256, and its file as the case stores it. */
+export interface PurgedObject {
+  role: 'original' | 'metadata-record'
+  sha256: string
+  /** From the case's data folder, as the ingest event (or `objects-encrypted`) records it: vault/sha256/… or vault/objects/….age. */
+  vault: string
+}
+
+/**
+ * `purged`: an exhibit's vault objects removed after its receiver acknowledged it (`custody
+ * transfer purge`, src/transfers/purge.ts), recorded before they are removed. The event's exhibit
+ * is the one purged; the ledger keeps its digests, and the receipt, kept in the case, says who
+ * holds it now.
+ */
+export interface PurgedPayload {
+  /** The transfer the receipt acknowledges, and the receiver, as the identity line of its `transfer-acknowledged` event. */
+  transferId: string
+  by: string
+  /** The kept receipt: its SHA-256 and the `transfer-acknowledged` event that recorded it. */
+  receipt: {sha256: string; seq: number}
+  /** The objects removed; one another exhibit still needs stays, and is not named. */
+  objects: PurgedObject[]
+}
+
 /** `restore-accepted`: an older copy of the case was put back, and the loss accepted (src/known-heads). */
 export interface RestoreAcceptedPayload {
   reason: string
@@ -643,6 +667,7 @@ export interface PayloadOf {
   'transfer-acknowledged': TransferAcknowledgedPayload
   'custodian-trusted': CustodianTrustedPayload
   'custodian-distrusted': CustodianDistrustedPayload
+  purged: PurgedPayload
   'objects-encrypted': ObjectsEncryptedPayload
   'case-encrypted': CaseEncryptedPayload
 }
@@ -794,6 +819,9 @@ const configPayload: Reader<ConfigPayload> = {
   },
 }
 
+/** An object's file from the case's data folder: in clear at its SHA-256, or an age file at its keyed address. */
+const vaultPath = text({pattern: /^vault\/(sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|objects\/[0-9a-f]{2}\/[0-9a-f]{64}\.age)$/, expected: 'vault/sha256/<2 hex>/<64 hex> or vault/objects/<2 hex>/<64 hex>.age'})
+
 const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
   'create-case': {
     exhibit: 'none',
@@ -831,7 +859,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
         file: fileFacts,
         digests,
         size: integer(1),
-        vault: text({pattern: /^vault\/(sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|objects\/[0-9a-f]{2}\/[0-9a-f]{64}\.age)$/, expected: 'vault/sha256/<2 hex>/<64 hex> or vault/objects/<2 hex>/<64 hex>.age'}),
+        vault: vaultPath,
         stored: optional(storedObject),
         collected,
         note: nullable(nonEmpty),
@@ -1024,6 +1052,15 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
   'custodian-distrusted': {
     exhibit: 'none',
     payload: object<CustodianDistrustedPayload>({custodian: custodianLine, fingerprint}),
+  },
+  purged: {
+    exhibit: 'required',
+    payload: object<PurgedPayload>({
+      transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
+      by: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
+      receipt: object({sha256: hex64, seq: integer(1)}),
+      objects: list(object<PurgedObject>({role: oneOf(['original', 'metadata-record']), sha256: hex64, vault: vaultPath}), {max: 2}),
+    }),
   },
 }
 

@@ -112,6 +112,9 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
       return stored === undefined ? undefined : {action: event.action, original: stored, ...(metadata.stored === undefined ? {} : {record: metadata.stored})}
     }
 
+    case 'purged':
+      // The objects a purge removed, as the disk shows anyway: verify tells them from missing ones with no key.
+      return {action: event.action, objects: event.payload.objects.map((o) => o.vault)}
     default:
       return undefined
   }

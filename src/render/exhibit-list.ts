@@ -24,7 +24,7 @@ function exhibitLine(x: ListedExhibit): string {
     cell(x.name, WIDTH.name),
     cell(x.type ?? 'unknown', WIDTH.type),
     cell(x.captured ?? '-', WIDTH.captured),
-    safeText(x.collectedBy ?? '-') + testimonyMark(x.testimonies),
+    safeText(x.collectedBy ?? '-') + testimonyMark(x.testimonies) + (x.purged ? '  [purged]' : ''),
   ].join(' ')
 }
 
@@ -32,10 +32,12 @@ function exhibitLine(x: ListedExhibit): string {
 export function* renderExhibitList(exhibits: Iterable<ListedExhibit>, type?: string): Generator<string> {
   let count = 0
   let ofTestimony = 0
+  let purged = 0
   for (const x of exhibits) {
     if (count === 0) yield ['ID'.padEnd(WIDTH.exhibit), 'NAME'.padEnd(WIDTH.name), 'TYPE'.padEnd(WIDTH.type), 'CAPTURED'.padEnd(WIDTH.captured), 'COLLECTED BY'].join(' ')
     count++
     if (x.testimonies.length > 0) ofTestimony++
+    if (x.purged) purged++
     yield exhibitLine(x)
   }
 
@@ -46,5 +48,6 @@ export function* renderExhibitList(exhibits: Iterable<ListedExhibit>, type?: str
   }
 
   yield ''
-  yield `${plural(count, 'exhibit')}${what}${ofTestimony > 0 ? `, ${ofTestimony} of them part of a testimony` : ''}. \`custody show ID\` describes one.`
+  const gone = purged > 0 ? `, ${purged} purged from the vault after their receiver acknowledged them` : ''
+  yield `${plural(count, 'exhibit')}${what}${ofTestimony > 0 ? `, ${ofTestimony} of them part of a testimony` : ''}${gone}. \`custody show ID\` describes one.`
 }

@@ -198,7 +198,7 @@ const FILE_SUMMARIES: Summaries<'ingest' | 'presented-again' | 'ingest-failed' |
 }
 
 /** A seal and the exhibits it took. */
-const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released' | 'transfer-received' | 'transfer-acknowledged' | 'custodian-trusted' | 'custodian-distrusted'> = {
+const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released' | 'transfer-received' | 'transfer-acknowledged' | 'custodian-trusted' | 'custodian-distrusted' | 'purged'> = {
   seal: (p) => `${p.sealId}: ${plural(p.exhibitCount, 'exhibit')} sealed into ${safeText(p.archive.name)}  sha256:${p.archive.sha256.slice(0, 16)}…`,
   'sealed-exhibits'(p) {
     const {exhibits, first} = p
@@ -211,6 +211,8 @@ const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released'
   },
   'transfer-acknowledged': (p) =>
     `${p.transferId}: receipt from ${receiverName(p.by)}, received ${p.receipt.receivedAt}, ${p.condition}: ${plural(p.acknowledged.length, 'exhibit')} acknowledged; head ${p.cosigned.size} cosigned  sha256:${p.receipt.sha256.slice(0, 16)}…`,
+  purged: (p) =>
+    `purged from this case's vault (${p.objects.length === 0 ? 'no object of its own' : p.objects.map((o) => o.role.replace('-', ' ')).join(' and ')}) after ${receiverName(p.by)} acknowledged it in ${p.transferId}: receipt sha256:${p.receipt.sha256.slice(0, 16)}… (event ${p.receipt.seq})`,
   'transfer-received': (p) =>
     `${p.transferId}: ${plural(p.items.length, 'exhibit')} received from ${receiverName(p.from)} (its ${p.sealId}, ${p.treeHead.size} events), as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…; receipt sha256:${p.receipt.sha256.slice(0, 16)}…`,
   'custodian-trusted': (p) => `packages from ${receiverName(p.custodian)} accepted from now on${p.replaces === null ? '' : `, in place of its key ${p.replaces}`}`,
@@ -286,7 +288,9 @@ export function renderShow(x: DescribedExhibit): string {
     `  size             ${x.size} bytes (${formatBytes(x.size)})`,
     `  sha256           ${x.digests.sha256}`,
     `  sha512           ${x.digests.sha512}`,
-    `  vault            ${safeText(x.vault.path)}`,
+    x.purged === undefined
+      ? `  vault            ${safeText(x.vault.path)}`
+      : `  vault            purged ${x.purged.at} (event #${x.purged.seq}), after ${safeText(x.purged.by)} acknowledged it in ${x.purged.transferId} (receipt sha256:${x.purged.receipt.slice(0, 16)}…); the ledger keeps its digests`,
     x.received === undefined
       ? `  ingested         ${x.ingestedAt} by ${safeText(x.ingestedBy)}`
       : `  received         ${x.ingestedAt} by ${safeText(x.ingestedBy)}, in ${x.received.transferId}: the sender's exhibit ${x.received.exhibit} (case ${x.received.case}, its event #${x.received.seq})`,
@@ -301,7 +305,7 @@ export function renderShow(x: DescribedExhibit): string {
     `    device         ${safeText(device)}${m.device.serialNumber ? `, serial ${safeText(m.device.serialNumber)}` : ''}`,
     `    software       ${safeText(m.software ?? 'none recorded')}`,
     `    image size     ${m.image ? `${m.image.width} x ${m.image.height}` : 'n/a'}`,
-    `    full record    ${safeText(x.metadata.recordPath)} (${x.metadata.reader})`,
+    `    full record    ${x.purged === undefined ? safeText(x.metadata.recordPath) : 'purged with the original'} (${x.metadata.reader})`,
     ...[...x.metadata.errors, ...x.metadata.warnings].map((w) => `    ExifTool says  ${safeText(w)}`),
     ...(x.testimony ? renderTestimonySection(x.testimony) : []),
     ...x.partOf.map((p) => `  part of          testimony ${p.testimony} of ${safeText(p.witness)}, as its ${p.role}`),
@@ -324,7 +328,7 @@ export function renderVerify(report: VerifyReport): string {
   lines.push(
     '',
     report.ok
-      ? `Case intact: ${plural(report.ledger.events, 'event')}, ${plural(report.exhibits.total, 'exhibit')}, tree head ${report.ledger.treeHead}.`
+      ? `Case intact: ${plural(report.ledger.events, 'event')}, ${plural(report.exhibits.total, 'exhibit')}${report.exhibits.purged > 0 ? ` (${report.exhibits.purged} purged)` : ''}, tree head ${report.ledger.treeHead}.`
       : `INTEGRITY CHECK FAILED: ${plural(report.problemCount, 'problem')}. Do not add to this case until it is explained; keep a copy of it as it is.`,
   )
   return lines.join('\n')
@@ -344,6 +348,7 @@ export function renderSeal(report: SealReport): string {
     ...(s.purpose ? [`  purpose        ${safeText(s.purpose)}`] : []),
     ...(s.testimonies.length ? [`  testimony      ${s.testimonies.map((t) => `${safeText(t.witness)} (${t.exhibit})`).join(', ')}`] : []),
     ...report.leftOut.map((l) => `  left out       ${l.exhibit} (testimony ${l.testimony}): ${safeText(l.reason)}`),
+    ...(report.purged > 0 ? [`  left out       ${plural(report.purged, 'exhibit')} purged after their receiver acknowledged them (their vault objects are gone)`] : []),
     ...describeSealLeftovers(report.leftovers, true).map((line) => `  earlier seal   ${safeText(line)}`),
   ].join('\n')
 }
@@ -420,7 +425,7 @@ export function renderStatus(status: CaseStatus): string {
   const cp = status.latestCheckpoint
   return [
     `Case          "${safeText(status.case.title)}" (${status.case.caseId}) in ${safeText(status.root)}`,
-    `Ledger        ${plural(status.events, 'event')}, ${plural(status.exhibits, 'exhibit')}`,
+    `Ledger        ${plural(status.events, 'event')}, ${plural(status.exhibits, 'exhibit')}${status.purged > 0 ? ` (${status.purged} purged from the vault after their receiver acknowledged them)` : ''}`,
     `Signed        ${cp ? `checkpoint ${cp.seq} over ${plural(cp.treeSize, 'event')} at ${cp.time}` : 'no checkpoint'}, key ${status.signingKey}`,
     `Timestamped   ${stamped}`,
     `Not yet       ${t.pending === 0 ? 'nothing: every event is covered by a trusted timestamp' : `${plural(t.pending, 'event')} not covered by a trusted timestamp${t.waitingSince ? ` (waiting since ${t.waitingSince}: no TSA answered)` : ''}; run \`custody timestamp\``}`,

@@ -25,6 +25,7 @@ export function renderTransfer(report: TransferReport): string {
     ...seal.leftOut.map((l) => `  left out       ${l.exhibit} (testimony ${l.testimony}): ${safeText(l.reason)}`),
     ...(report.testimony > 0 ? [`  not sent       ${plural(report.testimony, 'exhibit')} of testimony: a witness consents to uses, and a hand-over is none (not yet carried)`] : []),
     ...(report.remaining > 0 ? [`  not yet sent   ${plural(report.remaining, 'exhibit')} (a package carries at most 1,000): export again`] : []),
+    ...(report.purged > 0 ? [`  not sent       ${plural(report.purged, 'exhibit')} purged from this case after a receiver acknowledged them (custody show says who holds them)`] : []),
     `Next: give the receiver ${safeText(basename(report.package.file))} and its SHA-256 above by another way; it checks it with`,
     `  custody verify ${safeText(basename(report.package.file))} --identity KEY --key ${seal.statement.key.fingerprint}`,
   ].join('\n')
@@ -33,7 +34,8 @@ export function renderTransfer(report: TransferReport): string {
 export function renderNothingNew(report: NothingNew): string {
   const again = report.unacknowledged > 0 ? `; ${plural(report.unacknowledged, 'exhibit')} released to it are not acknowledged: --again sends them again` : ''
   const testimony = report.testimony > 0 ? ` (${plural(report.testimony, 'exhibit')} of testimony aside: a transfer does not carry them yet)` : ''
-  return `Nothing new for ${receiver(report.to)}: every exhibit has been released to it${testimony}${again}. Nothing was written or recorded.`
+  const purged = report.purged > 0 ? ` (${plural(report.purged, 'exhibit')} purged from this case aside)` : ''
+  return `Nothing new for ${receiver(report.to)}: every exhibit has been released to it${testimony}${purged}${again}. Nothing was written or recorded.`
 }
 
 /** status: per receiver, what was released and not acknowledged. */

@@ -11,7 +11,7 @@
 import type Database from 'better-sqlite3'
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, said} from '../errors.js'
-import {getExhibit} from '../exhibits/exhibits.js'
+import {getExhibit, purgedExhibits, refusePurged} from '../exhibits/exhibits.js'
 import {openScratchDatabase} from '../io/scratch-db.js'
 import {scratchLookup} from '../io/scratch-seal.js'
 import {ExternalSort, SORT_SCHEMA} from '../io/scratch-sort.js'
@@ -78,10 +78,16 @@ export class SealChoice implements Disposable {
  * witness's consent to `purpose` keeps out (consent-filter.ts), into `choice`. A named testimony
  * brings its statement versions and attachments.
  */
-export function chooseExhibits(kase: Case, named: readonly string[], purpose: string | null, choice: SealChoice, options: {allowLeftOut?: boolean | undefined} = {}): ConsentSelection {
+export function chooseExhibits(kase: Case, named: readonly string[], purpose: string | null, choice: SealChoice, options: {allowLeftOut?: boolean | undefined} = {}): ConsentSelection & {purged: number} {
   const asked = named.length > 0 ? [...new Set(named.map((e) => resolveExhibitOrWitness(kase, e)))] : 'all'
   if (asked !== 'all') for (const id of asked) getExhibit(kase, id, {withEvents: false})
-  const selection = selectByConsent(kase, asked, purpose, choice)
+  if (asked !== 'all') for (const id of asked) refusePurged(kase, id, 'sealed or sent')
+  // With none named, an exhibit purged after its receiver acknowledged it stays out: its objects are gone.
+  const purgedSet = purgedExhibits(kase)
+  let purged = 0
+  const chosen = {add: (id: string): void => (purgedSet.has(id) ? void purged++ : choice.add(id)), has: (id: string): boolean => choice.has(id)}
+  const selection = {...selectByConsent(kase, asked, purpose, chosen), purged}
+  if (choice.size === 0 && selection.leftOut.length === 0 && purged > 0) throw new CustodyError('EXHIBIT_PURGED', `every exhibit of the case was purged (${purged}), after its receiver acknowledged it: there is nothing here to seal`)
   if (choice.size === 0 && selection.leftOut.length === 0) throw nothingToSeal()
   if (selection.scope === null && selection.leftOut.length > 0 && options.allowLeftOut !== true) throw leftOutUnasked(selection.leftOut, purpose)
   if (choice.size === 0) {

@@ -28,7 +28,7 @@ import {basename, dirname} from 'node:path'
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, messageOf, said} from '../errors.js'
 import {OUTPUT, checkDestination, fsyncFolder, notReplaced} from '../io/files.js'
-import {getExhibit} from '../exhibits/exhibits.js'
+import {getExhibit, refusePurged} from '../exhibits/exhibits.js'
 import type {LeftOut} from '../testimony/consent-filter.js'
 import {resolveExhibitOrWitness} from '../testimony/testimonies.js'
 import {chooseExhibits, nothingToSeal} from './choice.js'
@@ -117,6 +117,8 @@ export interface SealReport {
   statement: SealStatementHead & {exhibits: Iterable<SealedExhibit>}
   /** Exhibits of testimony left out because consent does not cover the purpose. */
   leftOut: LeftOut[]
+  /** Exhibits left out, with none named, because they were purged (`custody transfer purge`). */
+  purged: number
   seq: number
   /** What earlier seals, killed, had left; removed before this one began (leftovers.ts). */
   leftovers: SealLeftovers
@@ -161,7 +163,12 @@ export function sealDestination(options: Pick<SealOptions, 'out' | 'force' | 'cw
 export function checkSeal(kase: Case, options: SealOptions): {out: string; sealedAt: Date} {
   const out = sealDestination(options)
   const sealedAt = parseSealedAt(options.sealedAt)
-  for (const named of options.exhibits) getExhibit(kase, resolveExhibitOrWitness(kase, named), {withEvents: false})
+  for (const named of options.exhibits) {
+    const id = resolveExhibitOrWitness(kase, named)
+    getExhibit(kase, id, {withEvents: false})
+    refusePurged(kase, id, 'sealed or sent')
+  }
+
   if (options.exhibits.length === 0 && kase.ledger.exhibitCount() === 0) throw nothingToSeal()
   return {out, sealedAt}
 }
@@ -256,7 +263,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     const sealed = {[Symbol.iterator]: () => statementExhibits(kase, recordedExhibits(kase.ledger, {seq: sealEvent.event.seq, sealId}))}
     const encrypted = written.encrypted === undefined ? null : {file: delivered, ...written.encrypted, recipients: options.encryptTo!.length}
     const report = {archive: out, sha256: written.sha256, size: written.size, encrypted, bag, exhibitCount: choice.size}
-    return {...report, statement: withExhibits(statement, sealed), leftOut: selection.leftOut, seq: sealEvent.event.seq, leftovers}
+    return {...report, statement: withExhibits(statement, sealed), leftOut: selection.leftOut, purged: selection.purged, seq: sealEvent.event.seq, leftovers}
   } catch (error) {
     throw await failedSeal(error, {published, recorded, out: delivered, temp, scratch, intent})
   } finally {

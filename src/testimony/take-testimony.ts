@@ -23,7 +23,7 @@ import {mkdtemp, writeFile} from 'node:fs/promises'
 import {extname, join} from 'node:path'
 import type {Case} from '../case/case.js'
 import {CustodyError, messageOf, said} from '../errors.js'
-import {getExhibit} from '../exhibits/exhibits.js'
+import {getExhibit, refusePurged} from '../exhibits/exhibits.js'
 import {collectInputs, type InputFile} from '../ingest/inputs.js'
 import {IngestRun, composeIngestEvents, provenanceOf, readOf, type Outcome, type Provenance} from '../ingest/pipeline.js'
 import type {IngestFileResult} from '../ingest/results.js'
@@ -126,6 +126,7 @@ export async function metadataOf(kase: Case, outcome: Outcome): Promise<Metadata
   const read = readOf(outcome)
   const exhibit = read === null ? undefined : kase.ledger.exhibitBySha256(read.sha256)
   if (exhibit === undefined) throw new CustodyError('STORAGE_FAILED', `internal: no metadata record for ${outcome.file.path}`)
+  refusePurged(kase, exhibit, 'attached to a testimony')
   const {record, recordPath: path} = getExhibit(kase, exhibit, {withEvents: false}).metadata
   try {
     return JSON.parse((await kase.vault.readObject(record)).toString('utf8')) as MetadataRecord

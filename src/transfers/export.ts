@@ -22,6 +22,7 @@ import {MAX_TRANSFER_ITEMS, type CustodyEventDraft, type TransferItem} from '../
 import {parseRecipient} from '../age/x25519.js'
 import {TRANSFER_CONSISTENCY_PATH, TRANSFER_PATH, TRANSFER_SIGNATURE_PATH, type TransferFiles} from '../seal/bag-layout.js'
 import {sealArchive, type AttachedSeal, type SealAttachment, type SealOptions, type SealReport} from '../seal/seal.js'
+import {purgedExhibits} from '../exhibits/exhibits.js'
 import {sealedExhibit} from '../seal/statement.js'
 import {selectByConsent} from '../testimony/consent-filter.js'
 import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
@@ -55,6 +56,8 @@ export interface TransferReport {
   remaining: number
   /** With none named, exhibits of testimony, which a transfer does not carry (testimonyExhibits()). */
   testimony: number
+  /** With none named, exhibits left out because they were purged (`custody transfer purge`). */
+  purged: number
   seal: SealReport
 }
 
@@ -66,6 +69,8 @@ export interface NothingNew {
   unacknowledged: number
   /** Exhibits of testimony, which a transfer does not carry. */
   testimony: number
+  /** Exhibits left out because they were purged. */
+  purged: number
 }
 
 /** A receiver, as reports name it. */
@@ -119,27 +124,35 @@ export function acknowledgedBy(kase: Case, caseId: string): {head: TreeHead | nu
 }
 
 /** Step 1: the exhibits to send, or none new. Named ones go as named (the seal resolves and checks them). */
-function chooseItems(kase: Case, options: ExportOptions): {exhibits: string[]; remaining: number; testimony: number} | NothingNew {
+function chooseItems(kase: Case, options: ExportOptions): {exhibits: string[]; remaining: number; testimony: number; purged: number} | NothingNew {
   if (options.exhibits.length > MAX_TRANSFER_ITEMS) {
     throw new CustodyError('INVALID_ARGUMENT', said`${options.exhibits.length} ${TRANSFER.exhibits}: a package carries at most ${MAX_TRANSFER_ITEMS}; send the rest in another`)
   }
 
-  if (options.exhibits.length > 0) return {exhibits: [...options.exhibits], remaining: 0, testimony: 0}
+  if (options.exhibits.length > 0) return {exhibits: [...options.exhibits], remaining: 0, testimony: 0, purged: 0}
   const {to} = options
   const acknowledged = acknowledgedBy(kase, to.case).exhibits
   const released = releasedTo(kase, to.case)
   const skip = options.again === true ? acknowledged : new Set([...acknowledged, ...released])
   const testimony = testimonyExhibits(kase)
+  // Purged after another receiver acknowledged them: their objects are gone from this case.
+  const purged = purgedExhibits(kase)
   const exhibits: string[] = []
   let remaining = 0
+  let purgedOut = 0
   for (const id of kase.ledger.eachExhibitId()) {
     if (skip.has(id) || testimony.has(id)) continue
+    if (purged.has(id)) {
+      purgedOut++
+      continue
+    }
+
     if (exhibits.length < MAX_TRANSFER_ITEMS) exhibits.push(id)
     else remaining++
   }
 
-  if (exhibits.length > 0) return {exhibits, remaining, testimony: testimony.size}
-  return {nothingNew: true, to: receiverOf(to), unacknowledged: [...released].filter((x) => !acknowledged.has(x)).length, testimony: testimony.size}
+  if (exhibits.length > 0) return {exhibits, remaining, testimony: testimony.size, purged: purgedOut}
+  return {nothingNew: true, to: receiverOf(to), unacknowledged: [...released].filter((x) => !acknowledged.has(x)).length, testimony: testimony.size, purged: purgedOut}
 }
 
 /**
@@ -267,6 +280,7 @@ export async function exportTransfer(kase: Case, options: ExportOptions): Promis
     acknowledged: statement.acknowledged,
     remaining: chosen.remaining,
     testimony: chosen.testimony,
+    purged: chosen.purged,
     seal,
   }
 }

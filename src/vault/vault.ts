@@ -197,6 +197,14 @@ export class Vault {
     return recorded ?? (this.encrypted ? this.converted?.(sha256) : undefined)
   }
 
+  /**
+   * An object's file from the case's data folder, as its events record it (`vault/…`), without a
+   * key: its stored form when one is recorded, else its address in clear.
+   */
+  recordedFile(sha256: string, recorded: StoredObject | undefined): string {
+    return this.storedForm(sha256, recorded)?.vault ?? `${basename(this.root)}/${Vault.objectRelativePath(sha256)}`
+  }
+
   static objectRelativePath(sha256: string): string {
     if (!HEX64.test(sha256)) throw new CustodyError('INVALID_ARGUMENT', `expected a SHA-256 in lower-case hex, got ${JSON.stringify(sha256)}`)
     return `sha256/${sha256.slice(0, 2)}/${sha256}`

@@ -29,6 +29,7 @@ const SCHEMA = `
 CREATE TABLE claim (seq INTEGER PRIMARY KEY, exhibit BLOB NOT NULL, claim BLOB NOT NULL);
 CREATE INDEX claim_by_exhibit ON claim (exhibit, seq);
 CREATE TABLE referenced (sha256 BLOB PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE purged (object BLOB PRIMARY KEY) WITHOUT ROWID;
 `
 
 export class ClaimIndex implements Disposable {
@@ -37,6 +38,8 @@ export class ClaimIndex implements Disposable {
   private readonly mark: Database.Statement<[Buffer]>
   private readonly marked: Database.Statement<[Buffer], number>
   private readonly latest: Database.Statement<[Buffer], {seq: number; claim: Buffer}>
+  private readonly purge: Database.Statement<[Buffer]>
+  private readonly purgedObject: Database.Statement<[Buffer], number>
   private claims = 0
 
   constructor() {
@@ -45,6 +48,8 @@ export class ClaimIndex implements Disposable {
     this.mark = this.db.prepare('INSERT OR IGNORE INTO referenced (sha256) VALUES (?)')
     this.marked = this.db.prepare<[Buffer], number>('SELECT 1 FROM referenced WHERE sha256 = ?').pluck()
     this.latest = this.db.prepare<[Buffer], {seq: number; claim: Buffer}>('SELECT seq, claim FROM claim WHERE exhibit = ? ORDER BY seq DESC LIMIT 1')
+    this.purge = this.db.prepare('INSERT OR IGNORE INTO purged (object) VALUES (?)')
+    this.purgedObject = this.db.prepare<[Buffer], number>('SELECT 1 FROM purged WHERE object = ?').pluck()
   }
 
   add(claim: ExhibitClaim): void {
@@ -72,6 +77,16 @@ export class ClaimIndex implements Disposable {
   /** Notes that an event names this vault object (by its address: its SHA-256 in clear, its keyed name when encrypted). */
   reference(sha256: string): void {
     this.mark.run(scratchLookup(sha256, 'referenced'))
+  }
+
+  /** Notes that a `purged` event of `exhibit` names its object at `vault` (its file from the case's data folder) as removed. */
+  markPurged(exhibit: string, vault: string): void {
+    this.purge.run(scratchLookup(`${exhibit} ${vault}`, 'purged'))
+  }
+
+  /** Whether a `purged` event of that very exhibit names the object: another exhibit's purge excuses nothing. */
+  isPurged(exhibit: string, vault: string): boolean {
+    return this.purgedObject.get(scratchLookup(`${exhibit} ${vault}`, 'purged')) !== undefined
   }
 
   isReferenced(sha256: string): boolean {

@@ -39,6 +39,7 @@ import {leftoverWarnings} from './case/leftovers.js'
 import {signingKeyCheck} from './case/signing-key.js'
 import {testimoniesCheck} from './case/testimonies.js'
 import {timestampsCheck} from './case/timestamps.js'
+import {purgesCheck} from './case/purges.js'
 import {transfersCheck} from './case/transfers.js'
 import {treeHeadCheck} from './case/tree-head.js'
 import {vaultCheck} from './case/vault.js'
@@ -67,7 +68,7 @@ export interface VerifyReport {
    * `contentUnchecked`: the objects (originals and metadata records) of an encrypted vault checked
    * only as stored, their age files re-hashed, because no key given opens them: their content was not checked.
    */
-  exhibits: {total: number; intact: number; contentUnchecked: number}
+  exhibits: {total: number; intact: number; contentUnchecked: number; purged: number}
   checks: VerifyCheck[]
   /** The first problems found (at most 1,000); `problemCount` counts them all. */
   problems: VerifyProblem[]
@@ -87,6 +88,7 @@ export const CASE_CHECKS: readonly CaseCheck[] = [
   testimoniesCheck,
   signingKeyCheck,
   transfersCheck,
+  purgesCheck,
 ]
 
 export async function verifyCase(kase: Case, options: VerifyCaseOptions = {}): Promise<VerifyReport> {
@@ -129,7 +131,7 @@ async function verifyWith(context: CaseContext): Promise<VerifyReport> {
     caseId: kase.info.caseId,
     root: kase.root,
     ledger: {events: context.tree.size, treeHead: bytesToHex(context.tree.root()), lastHash: context.chain.lastHash},
-    exhibits: {total: claims.size, intact: context.intactExhibits, contentUnchecked: context.contentUnchecked},
+    exhibits: {total: claims.size, intact: context.intactExhibits, contentUnchecked: context.contentUnchecked, purged: context.purgedExhibits},
     checks: outcomes.map(({name, ok, detail}) => ({name, ok, detail})),
     problems: problems.kept.map((problem) => ({...problem, kind: problem.check})),
     problemCount: problems.length,
@@ -154,7 +156,7 @@ export async function verifyCaseAt(
       caseId: 'unknown',
       root: location.root,
       ledger: {events: 0, treeHead: '', lastHash: null},
-      exhibits: {total: 0, intact: 0, contentUnchecked: 0},
+      exhibits: {total: 0, intact: 0, contentUnchecked: 0, purged: 0},
       checks: [{name: 'ledger file', ok: false, detail: 'cannot be opened'}],
       problems: [{check: 'ledger-file', kind: 'ledger-file', subject: `${CASE_FOLDER}/ledger.sqlite`, message: `the ledger cannot be opened: ${messageOf(error)}`}],
       problemCount: 1,

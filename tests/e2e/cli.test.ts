@@ -160,11 +160,11 @@ describe('a case with the camera samples', () => {
   })
 
   it('verifies the intact case with exit 0', async () => {
-    const verified = await custodyJson<{ok: boolean; exhibits: {total: number; intact: number; contentUnchecked: number}; ledger: {treeHead: string}}>(['verify'], {cwd: kase.dir})
+    const verified = await custodyJson<{ok: boolean; exhibits: {total: number; intact: number; contentUnchecked: number; purged: number}; ledger: {treeHead: string}}>(['verify'], {cwd: kase.dir})
     expect(verified.code).toBe(0)
     expect(verified.json.ok).toBe(true)
     // Without a key, an encrypted vault's originals and metadata records are checked as stored: their content is not.
-    expect(verified.json.exhibits).toEqual({total: SAMPLE_FILES.length, intact: SAMPLE_FILES.length, contentUnchecked: 2 * SAMPLE_FILES.length})
+    expect(verified.json.exhibits).toEqual({total: SAMPLE_FILES.length, intact: SAMPLE_FILES.length, contentUnchecked: 2 * SAMPLE_FILES.length, purged: 0})
     expect(verified.json.ledger.treeHead).toMatch(/^[0-9a-f]{64}$/)
     const text = await custody(['verify'], {cwd: kase.dir})
     expect(text.stdout).toContain('Case intact')

@@ -167,6 +167,11 @@ describe('the JSON Schemas of docs/json/', () => {
     expect((await valid<{senders: unknown[]}>(['transfer', 'trust', '--list', ...hqCase])).senders).toHaveLength(1)
     expect((await valid<{change: string}>(['transfer', 'trust', '--revoke', senderLine, ...hqCase])).change).toBe('revoked')
     expect((await valid<{recorded: boolean}>(['transfer', 'receipt', `${resent}.receipt`, ...c])).recorded).toBe(true)
+    // What that receipt acknowledges, purged: nothing from a case with no receipt, a dry run, then the purge.
+    const acknowledgedBy = ['--acknowledged-by', (await custody(['key', 'show', '--public', ...hqCase])).stdout]
+    expect((await valid<{nothingAcknowledged: boolean}>(['transfer', 'purge', ...acknowledgedBy, '--yes', ...hqCase])).nothingAcknowledged).toBe(true)
+    expect((await valid<{dryRun: boolean}>(['transfer', 'purge', ...acknowledgedBy, '--dry-run', ...c])).dryRun).toBe(true)
+    expect((await valid<{purged: unknown[]}>(['transfer', 'purge', ...acknowledgedBy, '--yes', ...c])).purged.length).toBeGreaterThan(0)
     await valid(['key', 'rotate', '--reason', 'the laptop was replaced', ...c])
     // A package signed with the rotated key, accepted there by the line from before: the rotation followed.
     writeFileSync(join(work.path, 'after-rotation.txt'), 'taken in after the key was rotated\n')

@@ -105,7 +105,7 @@ describe('custody list', () => {
 
     const json = await custodyJson<{type: string | null; exhibits: Listed[]}>(['list', '--case', kase.dir])
     expect(json.json.exhibits.map((x) => x.exhibit)).toEqual(['EX-000001', 'EX-000002', 'EX-000003', 'EX-000004', 'EX-000005', 'EX-000006'])
-    expect(json.json.exhibits[0]).toEqual({exhibit: 'EX-000001', name: 'Sony.jpg', type: 'image/jpeg', captured: '2003-12-18T13:51:33', capturedUtc: null, collectedBy: 'A. Petrenko', testimonies: []})
+    expect(json.json.exhibits[0]).toEqual({exhibit: 'EX-000001', name: 'Sony.jpg', type: 'image/jpeg', captured: '2003-12-18T13:51:33', capturedUtc: null, collectedBy: 'A. Petrenko', purged: false, testimonies: []})
     expect(json.json.exhibits[4]!.testimonies).toEqual([{witness: 'W-014', role: 'statement', version: 1}])
   })
 

@@ -32,6 +32,7 @@ export type ProblemKind =
   | 'metadata-record'
   | 'testimony'
   | 'transfer'
+  | 'purge'
   | 'against'
 
 /** A problem as a check of the case returns it: it always names its kind, never left to the runner. */
@@ -85,6 +86,8 @@ export class CaseContext {
   readonly warnings: string[] = []
   /** Exhibits whose original and metadata record are intact, as the vault check counted them. */
   intactExhibits = 0
+  /** Exhibits whose original a `purged` event of theirs names as removed (the vault check counts them). */
+  purgedExhibits = 0
   /** Some object of an encrypted vault was checked only as stored (no key that opens it was given). */
   storedOnly = false
   /** Events of a sealed ledger (schema 4) whose bodies were not opened: no key given opens them (the chain check counts them). */

@@ -2,7 +2,8 @@
  * Part of the chain check: exhibits are numbered one after the other, each ingest giving the next
  * number after those given or reserved (a restore-accepted event reserves the numbers a lost copy
  * of the case may have given: accept-restore.ts); and what each ingest event claims of its
- * exhibit's vault objects goes to the claim index, for the vault check.
+ * exhibit's vault objects goes to the claim index, for the vault check, with the objects each
+ * `purged` event names as removed (src/transfers/purge.ts).
  */
 import type {CustodyEvent, EventOf, StoredObject} from '../../formats/events.js'
 import type {PublicFacts} from '../../ledger/envelope.js'
@@ -30,6 +31,7 @@ export class ExhibitNumbers {
   /** The next event of the chain. */
   event(seq: number, event: CustodyEvent): void {
     if (event.action === 'restore-accepted') this.last = Math.max(this.last, event.payload.reservedExhibitNumbers)
+    if (event.action === 'purged') for (const object of event.payload.objects) this.claims.markPurged(event.exhibit ?? '', object.vault)
     if (event.action !== 'ingest') return
     this.next(seq, event.exhibit)
     this.claims.add(claimOf(seq, event))
@@ -43,6 +45,7 @@ export class ExhibitNumbers {
    */
   sealed(seq: number, exhibit: string | null, facts: PublicFacts | undefined): void {
     if (facts?.action === 'restore-accepted' && typeof facts.reservedExhibitNumbers === 'number') this.last = Math.max(this.last, facts.reservedExhibitNumbers)
+    if (facts?.action === 'purged' && Array.isArray(facts.objects)) for (const vault of facts.objects) this.claims.markPurged(exhibit ?? '', vault)
     if (facts?.action !== 'ingest') return
     this.next(seq, exhibit)
     const original = facts.original as StoredObject

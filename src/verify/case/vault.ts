@@ -4,8 +4,12 @@
  * In an encrypted vault without a key that opens it, each is checked as stored (its age file's
  * SHA-256 and size, which the event records too) and the detail says that its content was not.
  * Each object checked is marked as named by an event, for the warning about those no event names
- * (leftovers.ts).
+ * (leftovers.ts). An object that a `purged` event of its own exhibit names is purged, not
+ * missing: counted apart (src/transfers/purge.ts; the purges check holds each event to a receipt).
  */
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+import type {StoredObject} from '../../formats/events.js'
 import type {ExhibitClaim} from '../claim-index.js'
 import type {CaseCheck, CaseContext, CaseFinding, VerifyProgress} from './context.js'
 import {resultOf} from './context.js'
@@ -31,6 +35,7 @@ export const vaultCheck: CaseCheck = {
 
     await Promise.all(Array.from({length: 2}, () => worker()))
     context.intactExhibits = intact
+    const purged = context.purgedExhibits === 0 ? '' : `; ${context.purgedExhibits} purged (removed after their receiver's receipt; the ledger keeps their digests)`
     const how = !context.storedOnly
       ? 'original and metadata record re-hashed'
       : context.notForKey > 0
@@ -40,13 +45,35 @@ export const vaultCheck: CaseCheck = {
               : `.custody/keys/${CASE_IDENTITY_RECIPIENTS_FILE}, through which a recipient added later opens what was stored before it, is missing or does not open with the identities given`
           }`
         : `as stored: their age files re-hashed; their content was not checked, which needs a key of the case (the passphrase, or a recipient's identity)`
-    return resultOf(`${intact}/${claims.size} exhibits intact (${how})`, problems)
+    return resultOf(`${intact}/${claims.size - context.purgedExhibits} exhibits intact (${how})${purged}`, problems)
   },
+}
+
+/**
+ * Whether a `purged` event of the claim's own exhibit names this object as removed: it is then
+ * purged, not missing (one still there is a purge killed before it removed it: a warning, which
+ * the next purge clears). Marked as named by an event either way.
+ */
+function purgedObject(context: CaseContext, claim: ExhibitClaim, sha256: string, recorded: StoredObject | undefined, what: string): boolean {
+  const {kase, claims} = context
+  const file = kase.vault.recordedFile(sha256, recorded)
+  if (!claims.isPurged(claim.exhibit, file)) return false
+  const stored = kase.vault.storedForm(sha256, recorded)
+  claims.reference(stored === undefined ? sha256 : addressOf(stored))
+  if (existsSync(join(kase.dataDir, file))) context.warnings.push(`${claim.exhibit} is recorded as purged, but its ${what} ${file} is still in the vault (a purge was interrupted): run \`custody transfer purge\` again`)
+  return true
 }
 
 /** Checks one exhibit's original, then its metadata record, counting each in `progress`; returns whether both are intact. */
 async function checkExhibit(context: CaseContext, claim: ExhibitClaim, problems: CaseFinding[], progress: VerifyProgress): Promise<boolean> {
   const {kase, claims} = context
+  if (purgedObject(context, claim, claim.sha256, claim.stored?.original, 'original')) {
+    context.purgedExhibits++
+    if (claim.record !== undefined) purgedObject(context, claim, claim.record, claim.stored?.record, 'metadata record')
+    progress.objectsDone += 2
+    return false
+  }
+
   const storedOriginal = kase.vault.storedForm(claim.sha256, claim.stored?.original)
   claims.reference(storedOriginal === undefined ? claim.sha256 : addressOf(storedOriginal))
   const original = await kase.vault.checkRecorded(

@@ -27,7 +27,7 @@ async function verify(kase: SmallCase): ReturnType<typeof verifyCase> {
 describe('verifyCase, the checklist of a local case', () => {
   it('runs every check in the order the report lists them, and reports the case intact', async () => {
     const report = await verify(original)
-    expect(report.checks.map((c) => c.name)).toEqual(['ledger file', 'event chain', 'tree head', 'known head', 'checkpoints', 'timestamps', 'vault', 'testimonies', 'signing key', 'transfers'])
+    expect(report.checks.map((c) => c.name)).toEqual(['ledger file', 'event chain', 'tree head', 'known head', 'checkpoints', 'timestamps', 'vault', 'testimonies', 'signing key', 'transfers', 'purges'])
     expect(report.checks.every((c) => c.ok && Object.keys(c).join() === 'name,ok,detail')).toBe(true)
     expect(report).toMatchObject({ok: true, root: original.dir, ledger: {events: 3}, exhibits: {total: 1, intact: 1}, problems: [], warnings: []})
   })
@@ -63,7 +63,7 @@ describe('verifyCase, the checklist of a local case', () => {
     })
     const report = await verify(c)
     expect(report.ok).toBe(false)
-    expect(report.checks.map((check) => check.name)).toEqual(['ledger file', 'event chain', 'tree head', 'known head', 'checkpoints', 'timestamps', 'vault', 'testimonies', 'signing key', 'transfers'])
+    expect(report.checks.map((check) => check.name)).toEqual(['ledger file', 'event chain', 'tree head', 'known head', 'checkpoints', 'timestamps', 'vault', 'testimonies', 'signing key', 'transfers', 'purges'])
     expect(report.checks.find((check) => check.name === 'event chain')?.ok).toBe(false)
     expect(report.problems).toEqual([
       {check: 'event', kind: 'event', subject: `event ${seq}`, message: 'it cannot be read as a custody event: payload.status: expected one of "stamped", "waiting", got nothing (the field is missing)'},

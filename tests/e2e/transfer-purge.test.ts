@@ -1,0 +1,276 @@
+/**
+ * `custody transfer purge` (issue 20, docs/design/transfers.md "Purge"): real cases in temporary
+ * folders, the built CLI. A field case (encrypted, the default) and a case in clear each release
+ * exhibits to HQ, HQ accepts, the field side records the receipt and purges; `verify` then reports
+ * the purged exhibits as purged, and the other commands say so. Then what must be refused: a purge
+ * with no receipt, an exhibit not acknowledged (never purged), an object deleted by hand (still
+ * missing, exit 3), a kept receipt changed after the purge (a problem of verify), and a purge
+ * killed by SIGKILL after its events were recorded (the case verifies, a run again finishes it).
+ */
+import {spawn} from 'node:child_process'
+import {appendFileSync, existsSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {BIN, caseEnv, copyCase, custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
+import {Terminal} from '../helpers/terminal.js'
+
+const work = tempDir('custody-transfer-purge-')
+afterAll(() => work.remove())
+
+const at = (name: string): string => join(work.path, name)
+const [field, plain, hq] = [at('field'), at('plain'), at('hq')]
+
+interface PurgeJson {
+  nothingAcknowledged: boolean
+  dryRun: boolean
+  removed: number
+  alreadyPurged: number
+  purged: Array<{exhibit: string; transferId: string; receipt: {sha256: string; seq: number}; objects: Array<{role: string; vault: string}>; seq?: number}>
+  finished: Array<{exhibit: string; objects: Array<{vault: string}>}>
+}
+
+interface VerifyJson {
+  ok: boolean
+  checks: Array<{name: string; ok: boolean; detail: string}>
+  problems: Array<{kind: string; subject: string; message: string}>
+  warnings: string[]
+}
+
+async function init(dir: string, investigator: string, ...more: string[]): Promise<void> {
+  const made = await custody(['init', dir, '--title', 'Purge', '--investigator', investigator, ...more])
+  expect(made.code, made.stderr).toBe(0)
+}
+
+async function ingest(dir: string, ...names: string[]): Promise<void> {
+  const done = await custody(['ingest', ...names.map((n) => join(SAMPLES, n)), '--case', dir])
+  expect(done.code, done.stderr).toBe(0)
+}
+
+async function events(dir: string): Promise<number> {
+  return (await custodyJson<{events: number}>(['status', '--case', dir])).json.events
+}
+
+/** The field side's hand-over: export to HQ, HQ accepts, the field side records HQ's receipt. */
+async function handOver(dir: string, name: string): Promise<void> {
+  const pkg = at(`${name}.zip.age`)
+  const made = await custody(['transfer', 'export', '--to', at('hq.line'), '--out', pkg, '--case', dir])
+  expect(made.code, made.stderr).toBe(0)
+  const line = at(`${name}.line`)
+  writeFileSync(line, (await custody(['key', 'show', '--public', '--case', dir])).stdout)
+  const accepted = await custody(['transfer', 'accept', pkg, '--from', line, '--case', hq])
+  expect(accepted.code, accepted.stderr).toBe(0)
+  const recorded = await custody(['transfer', 'receipt', `${pkg}.receipt`, '--case', dir])
+  expect(recorded.code, recorded.stderr).toBe(0)
+}
+
+async function purge(dir: string, ...more: string[]): Promise<ReturnType<typeof custodyJson<PurgeJson>>> {
+  return custodyJson<PurgeJson>(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--case', dir, ...more])
+}
+
+async function verify(dir: string): Promise<ReturnType<typeof custodyJson<VerifyJson>>> {
+  return custodyJson<VerifyJson>(['verify', '--case', dir])
+}
+
+beforeAll(async () => {
+  await init(field, 'Iryna Melnyk')
+  await init(plain, 'Taras Bondar', '--plaintext')
+  await init(hq, 'Olena Kovalenko', '--role', 'hq')
+  writeFileSync(at('hq.line'), (await custody(['key', 'show', '--public', '--case', hq])).stdout)
+  await ingest(field, 'Canon.jpg', 'Casio.jpg')
+  await ingest(plain, 'Nikon.jpg', 'PNG.png')
+}, 120_000)
+
+describe('custody transfer purge', () => {
+  it('with no receipt recorded: says nothing is acknowledged, exit 0, records nothing', async () => {
+    const before = await events(field)
+    const result = await purge(field, '--yes')
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.json).toMatchObject({nothingAcknowledged: true, purged: [], removed: 0})
+    expect((await custody(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes', '--case', field])).stdout).toMatch(/^Nothing acknowledged by Olena Kovalenko/)
+    expect(await events(field)).toBe(before)
+  })
+
+  it('refuses to run without --yes when no terminal can confirm, nothing done', async () => {
+    const result = await custody(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--case', field])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/asks for confirmation on a terminal, and there is none: give --yes/)
+  })
+
+  it('lists with --dry-run what the receipt allows, and changes nothing; an exhibit not acknowledged is not among them', async () => {
+    await handOver(field, 'field')
+    // Ingested after the hand-over: never released, never acknowledged, so never purged.
+    await ingest(field, 'Nikon.jpg')
+    const before = await events(field)
+    const dry = await purge(field, '--dry-run')
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.json.dryRun).toBe(true)
+    expect(dry.json.purged.map((p) => p.exhibit)).toEqual(['EX-000001', 'EX-000002'])
+    expect(dry.json.purged[0]!.objects.map((o) => o.role)).toEqual(['original', 'metadata-record'])
+    expect(dry.json.purged[0]!.objects[0]!.vault).toMatch(/^vault\/objects\/[0-9a-f]{2}\/[0-9a-f]{64}\.age$/)
+    for (const o of dry.json.purged[0]!.objects) expect(existsSync(join(field, '.custody', o.vault))).toBe(true)
+    expect(await events(field)).toBe(before)
+  })
+
+  it('purges the acknowledged exhibits of an encrypted case: a purged event each, then the objects removed; verify passes and reports them purged', async () => {
+    const before = await events(field)
+    const result = await purge(field, '--yes')
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.json).toMatchObject({dryRun: false, removed: 4})
+    expect(result.json.purged.map((p) => [p.exhibit, p.seq])).toEqual([['EX-000001', before], ['EX-000002', before + 1]])
+    for (const p of result.json.purged) for (const o of p.objects) expect(existsSync(join(field, '.custody', o.vault))).toBe(false)
+    const log = await custodyJson<{events: Array<{action: string; exhibit: string; payload: {transferId: string; receipt: {sha256: string}; objects: unknown[]}}>}>(['log', 'EX-000001', '--case', field])
+    const event = log.json.events.find((e) => e.action === 'purged')!
+    expect(event.payload).toMatchObject({transferId: result.json.purged[0]!.transferId, receipt: {sha256: result.json.purged[0]!.receipt.sha256}})
+    expect(event.payload.objects).toHaveLength(2)
+    const verified = await verify(field)
+    expect(verified.code, verified.stdout).toBe(0)
+    expect(verified.json.checks.find((c) => c.name === 'vault')!.detail).toMatch(/^1\/1 exhibits intact .*; 2 purged \(removed after their receiver's receipt/)
+    expect(verified.json.checks.find((c) => c.name === 'purges')).toMatchObject({ok: true, detail: '2 exhibits purged, each acknowledged by a receipt the case keeps'})
+    expect(verified.json.warnings.join('\n')).not.toMatch(/purge/)
+  })
+
+  it('a run again purges nothing and records nothing', async () => {
+    const before = await events(field)
+    const again = await purge(field, '--yes')
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.json).toMatchObject({purged: [], finished: [], alreadyPurged: 2, removed: 0})
+    expect(await events(field)).toBe(before)
+  })
+
+  it('show says an exhibit was purged, when and by whose receipt; seal and transfer export refuse it by name and leave it out', async () => {
+    const shown = await custody(['show', 'EX-000001', '--case', field])
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(shown.stdout).toMatch(/purged/i)
+    expect(shown.stdout).toMatch(/Olena Kovalenko/)
+    const json = await custodyJson<{purged: {seq: number; transferId: string; by: string}}>(['show', 'EX-000001', '--case', field])
+    expect(json.json.purged).toMatchObject({by: expect.stringMatching(/^Olena Kovalenko/), transferId: expect.stringMatching(/^TRANSFER-/)})
+    const sealed = await custody(['seal', 'EX-000001', '--out', at('s.zip'), '--case', field])
+    expect(sealed.code).toBe(2)
+    expect(sealed.stderr).toMatch(/EX-000001 was purged from this case's vault .* after Olena Kovalenko.* acknowledged it in TRANSFER-/)
+    const exported = await custody(['transfer', 'export', 'EX-000002', '--to', at('hq.line'), '--out', at('again.zip.age'), '--case', field])
+    expect(exported.code).toBe(2)
+    expect(exported.stderr).toMatch(/EX-000002 was purged/)
+    // To another receiver, with none named: what is still in the vault goes, and the purged ones are counted out.
+    await init(at('hq2'), 'Mykola Hrytsenko', '--role', 'hq')
+    writeFileSync(at('hq2.line'), (await custody(['key', 'show', '--public', '--case', at('hq2')])).stdout)
+    const other = await custodyJson<{items: Array<{exhibit: string}>; purged: number}>(['transfer', 'export', '--to', at('hq2.line'), '--out', at('hq2.zip.age'), '--case', field])
+    expect(other.code, other.stderr).toBe(0)
+    expect(other.json.items.map((i) => i.exhibit)).toEqual(['EX-000003'])
+    expect(other.json.purged).toBe(2)
+    // With none named, the seal takes what is still in the vault and says what it left out.
+    const all = await custodyJson<{exhibitCount: number; purged: number}>(['seal', '--out', at('all.zip'), '--case', field])
+    expect(all.code, all.stderr).toBe(0)
+    expect(all.json).toMatchObject({exhibitCount: 1, purged: 2})
+    const listed = await custodyJson<{exhibits: Array<{exhibit: string; purged: boolean}>}>(['list', '--case', field])
+    expect(listed.json.exhibits.map((x) => [x.exhibit, x.purged])).toEqual([['EX-000001', true], ['EX-000002', true], ['EX-000003', false]])
+    expect((await custody(['list', '--case', field])).stdout).toMatch(/3 exhibits, 2 purged from the vault/)
+    expect((await custodyJson<{purged: number}>(['status', '--case', field])).json.purged).toBe(2)
+  })
+
+  it('asks on a terminal: no records and removes nothing, yes purges', async () => {
+    const dir = at('terminal')
+    await init(dir, 'Iryna Melnyk')
+    await ingest(dir, 'GPS.jpg')
+    await handOver(dir, 'terminal')
+    const original = join(dir, '.custody', (await purge(dir, '--dry-run')).json.purged[0]!.objects[0]!.vault)
+    const passFile = at('pass.txt')
+    writeFileSync(passFile, `${PASSPHRASE}\n`)
+    const args = ['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--case', dir, '--passphrase-file', passFile]
+    const before = await events(dir)
+    {
+      using term = new Terminal(args, {cwd: work.path, env: {}, exitFile: at('purge-no.exit')})
+      await term.answer('Remove these objects from the vault?', 'n')
+      expect(await term.exitCode()).toBe(1)
+      expect(term.screen()).toContain('nothing was purged: not confirmed')
+    }
+
+    expect(await events(dir)).toBe(before)
+    expect(existsSync(original)).toBe(true)
+    using term = new Terminal(args, {cwd: work.path, env: {}, exitFile: at('purge-yes.exit')})
+    await term.answer('Remove these objects from the vault?', 'y')
+    expect(await term.exitCode()).toBe(0)
+    expect(existsSync(original)).toBe(false)
+    expect(await events(dir)).toBe(before + 1)
+  })
+
+  it('purges a case in clear as well', async () => {
+    await handOver(plain, 'plain')
+    const result = await purge(plain, '--yes')
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.json.purged.map((p) => p.exhibit)).toEqual(['EX-000001', 'EX-000002'])
+    expect(result.json.purged[0]!.objects[0]!.vault).toMatch(/^vault\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/)
+    expect(result.json.removed).toBe(4)
+    const verified = await verify(plain)
+    expect(verified.code, verified.stdout).toBe(0)
+    expect(verified.json.checks.find((c) => c.name === 'vault')!.detail).toMatch(/^0\/0 exhibits intact .*; 2 purged/)
+  })
+})
+
+describe('what a purge must not hide', () => {
+  it('an object deleted by hand, with no purged event, is still missing (exit 3)', async () => {
+    const copy = copyCase(field, at('field-deleted'))
+    const shown = await custodyJson<{vault: {path: string}}>(['show', 'EX-000003', '--case', copy])
+    rmSync(shown.json.vault.path)
+    const verified = await verify(copy)
+    expect(verified.code).toBe(3)
+    expect(verified.json.problems).toEqual([expect.objectContaining({kind: 'vault-object', subject: 'EX-000003', message: expect.stringMatching(/is missing$/)})])
+  })
+
+  it('a kept receipt changed after the purge: verify reports each purge standing on it (exit 3)', async () => {
+    const copy = copyCase(field, at('field-receipt'))
+    const log = await custodyJson<{events: Array<{action: string; payload: {receipt: {kept: string}}}>}>(['log', '--case', copy])
+    const kept = log.json.events.find((e) => e.action === 'transfer-acknowledged')!.payload.receipt.kept
+    appendFileSync(join(copy, '.custody', kept), ' ')
+    const verified = await verify(copy)
+    expect(verified.code).toBe(3)
+    const purges = verified.json.problems.filter((p) => p.kind === 'purge')
+    expect(purges.map((p) => p.subject)).toEqual(['EX-000001', 'EX-000002'])
+    expect(purges[0]!.message).toMatch(/is not the one recorded .*: it was replaced or changed/)
+    rmSync(join(copy, '.custody', kept))
+    expect((await verify(copy)).json.problems.filter((p) => p.kind === 'purge')[0]!.message).toMatch(/is missing: restore it/)
+  })
+
+  it('a kept receipt changed before a purge: the purge is refused (exit 3), nothing recorded or removed', async () => {
+    const fresh = at('fresh')
+    await init(fresh, 'Iryna Melnyk')
+    await ingest(fresh, 'Olympus2.jpg')
+    await handOver(fresh, 'fresh')
+    const log = await custodyJson<{events: Array<{action: string; payload: {receipt: {kept: string}}}>}>(['log', '--case', fresh])
+    const kept = log.json.events.find((e) => e.action === 'transfer-acknowledged')!.payload.receipt.kept
+    appendFileSync(join(fresh, '.custody', kept), ' ')
+    const before = await events(fresh)
+    const refused = await custody(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes', '--case', fresh])
+    expect(refused.code).toBe(3)
+    expect(refused.stderr).toMatch(/is not the one recorded .*nothing was purged/)
+    expect(await events(fresh)).toBe(before)
+  })
+})
+
+describe('custody transfer purge killed after its events were recorded', () => {
+  it('leaves a case that verifies (a warning names what is left), and a run again removes it, recording nothing', async () => {
+    const dir = at('crash')
+    await init(dir, 'Iryna Melnyk')
+    await ingest(dir, 'Canon.jpg')
+    await handOver(dir, 'crash')
+    const dry = await purge(dir, '--dry-run')
+    const original = join(dir, '.custody', dry.json.purged[0]!.objects[0]!.vault)
+    // strace kills the real process as it enters unlink(2) of the original: the events are recorded.
+    const args = ['-f', '-qq', '-o', '/dev/null', '-P', original, '-e', 'trace=unlink,unlinkat', '-e', 'inject=unlink,unlinkat:signal=SIGKILL', process.execPath, BIN, 'transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes', '--case', dir]
+    const strace = spawn('strace', args, {stdio: 'ignore', env: caseEnv(dir)})
+    expect(await new Promise((resolve) => strace.on('close', (code, signal) => resolve(signal ?? code)))).toBe('SIGKILL')
+    expect(existsSync(original)).toBe(true)
+    const verified = await verify(dir)
+    expect(verified.code, verified.stdout).toBe(0)
+    expect(verified.json.warnings.join('\n')).toMatch(/EX-000001 is recorded as purged, but its original .* is still in the vault .*run `custody transfer purge` again/)
+    const before = await events(dir)
+    const rerun = await purge(dir, '--yes')
+    expect(rerun.code, rerun.stderr).toBe(0)
+    expect(rerun.json).toMatchObject({purged: [], removed: 2})
+    expect(rerun.json.finished.map((f) => f.exhibit)).toEqual(['EX-000001'])
+    expect(existsSync(original)).toBe(false)
+    expect(await events(dir)).toBe(before)
+    const after = await verify(dir)
+    expect(after.code, after.stdout).toBe(0)
+    expect(after.json.warnings.join('\n')).not.toMatch(/purge/)
+  })
+})
