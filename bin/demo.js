@@ -3,8 +3,9 @@
 // batch manifest, a witness's testimony taken, corrected and its consent changed, the log shown,
 // one exhibit shown, a trusted timestamp from a local demonstration TSA, the case verified, a
 // sealed archive made and checked, by custody and by openssl as a court would, and a hand-over to an
-// HQ case (transfer package, accepted with a signed receipt, recorded in the field, and what it
-// acknowledges purged from the field's vault). Runs the built
+// HQ case (transfer package, accepted with a signed receipt and numbered in HQ's case, one
+// exhibit's story across both ledgers, HQ's seal of what it received, the receipt recorded in the
+// field, and what it acknowledges purged from the field's vault). Runs the built
 // CLI as a user would, and fails loudly if any step does not give the exit code it should.
 import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, readdirSync, writeFileSync} from 'node:fs'
@@ -105,8 +106,8 @@ run('  the TSA\'s token over the stamped checkpoint', 'openssl', [
   'ts', '-verify', '-data', `data/custody/${stamped}`, '-in', `data/custody/${stamped}.tsr`, '-CAfile', tsaInfo.ca,
 ], {cwd: bagDir})
 // A hand-over to HQ: HQ's own case, its custodian identity given to the field team, a package
-// sent, accepted at HQ with a signed receipt, the receipt recorded in the field, and the field's
-// copies purged.
+// sent, accepted at HQ with a signed receipt (the exhibits numbered HQ-…), one exhibit's story
+// across custodians, HQ's seal, the receipt recorded in the field, and the field's copies purged.
 const hqDir = join(work, 'hq')
 step("HQ's case (another laptop, another passphrase in real life)", ['init', hqDir, '--title', 'Demo: HQ', '--investigator', 'Demo HQ', '--organisation', 'custody demo', '--role', 'hq', '--passphrase-file', passphraseFile])
 const identityLine = (dir) => spawnSync(process.execPath, [join(root, 'bin', 'run.js'), 'key', 'show', '--public', '--case', dir], {encoding: 'utf8'}).stdout
@@ -120,6 +121,12 @@ step("Send the exhibits to HQ: one file, encrypted to HQ alone (testimony stays:
 step('HQ accepts it: verified, split views refused, kept, recorded, and a signed receipt written', [
   'transfer', 'accept', pkg, '--from', fieldLine, '--case', hqDir, '--passphrase-file', passphraseFile,
 ])
+step("One received exhibit's story across custodians: the field's events (from the package HQ keeps, verified again), then HQ's", [
+  'log', 'HQ-000001', '--custodians', '--case', hqDir, '--passphrase-file', passphraseFile,
+])
+const hqArchive = join(work, 'hq-court.zip')
+step("HQ seals the received exhibits, under HQ's exhibit IDs, for the court", ['seal', '--out', hqArchive, '--purpose', 'court', '--case', hqDir, '--passphrase-file', passphraseFile])
+step("Verify HQ's archive", ['verify', hqArchive])
 const hqPem = join(work, 'hq.pem')
 step("HQ's public key, for whoever checks its receipts", ['key', 'export', '--out', hqPem, '--case', hqDir])
 run("  HQ's signature on the receipt, checked with openssl", 'openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', hqPem, '-rawin', '-in', `${pkg}.receipt`, '-sigfile', `${pkg}.receipt.sig`])

@@ -260,7 +260,7 @@ export function* renderLog(events: Iterable<EventView>): Generator<string> {
 export function* renderChain(parts: readonly CustodianPart[]): Generator<string> {
   for (const part of parts) {
     const who = `${safeText(part.custodian.name)}${part.custodian.organisation === null ? '' : ` (${safeText(part.custodian.organisation)})`}`
-    const whose = part.ledger === 'sender' ? `In ${who}'s ledger` : `In this case's ledger, ${who}'s`
+    const whose = part.ledger === 'sender' ? `In the ledger of ${who}` : `In this case's ledger, kept by ${who}`
     yield `${whose}, case ${part.custodian.case}, as ${part.exhibit}: ${plural(part.events.length, 'event')}`
     yield part.transfer === null
       ? `  under this case's newest signed head, ${part.head.size} events, root ${part.head.root}; key ${part.custodian.fingerprint}`

@@ -109,10 +109,10 @@ describe('custody transfer accept: the received exhibits', () => {
   it("tells a received exhibit's story across custodians: the sender's events from the kept package, then HQ's", async () => {
     const text = await ok(['log', 'HQ-000002', '--custodians', '--case', hq])
     const lines = text.trimEnd().split('\n')
-    expect(lines[0]).toMatch(/^In Iryna Melnyk's ledger, case [0-9a-f-]{36}, as EX-000002: 1 event$/)
+    expect(lines[0]).toMatch(/^In the ledger of Iryna Melnyk, case [0-9a-f-]{36}, as EX-000002: 1 event$/)
     expect(lines[1]).toMatch(/^ {2}under its head of \d+ events, root [0-9a-f]{64}, signed by SHA256:[0-9a-f]{64}; released \S+ in TRANSFER-[0-9a-f]{16}, verified again from \.custody\/custodians\//)
     expect(lines[2]).toMatch(/^ {2}#\d+ +\S+ +ingest +EX-000002 +Iryna Melnyk +.*Casio\.jpg/)
-    expect(lines[3]).toMatch(/^In this case's ledger, Olena Kovalenko's, case [0-9a-f-]{36}, as HQ-000002: 2 events$/)
+    expect(lines[3]).toMatch(/^In this case's ledger, kept by Olena Kovalenko, case [0-9a-f-]{36}, as HQ-000002: 2 events$/)
     expect(text).toMatch(/transfer-received .*received from Iryna Melnyk/)
     expect(text).toMatch(/ingest +HQ-000002 +Olena Kovalenko .*received: the sender's EX-000002/)
 
