@@ -420,7 +420,7 @@ async function record(kase: Case, file: string, verified: VerifiedPackage, copy:
       receipt: {sha256: createHash('sha256').update(signed.body).digest('hex')},
     },
   }
-  const exhibits = receivedDrafts(kase, staged, plan.ids, {case: statement.from.case, transferId: statement.transferId}, actor)
+  const exhibits = receivedDrafts(kase, staged, plan, {case: statement.from.case, transferId: statement.transferId}, actor)
   kase.ledger.append((view) => {
     if (planIds(kase, view, staged).ids.join() !== plan.ids.join()) throw new StalePlan()
     return {drafts: [transfer, ...exhibits], result: undefined}

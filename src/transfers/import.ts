@@ -129,18 +129,24 @@ export async function commitStaged(kase: Case, staged: readonly StagedItem[]): P
   for (const item of staged) if (item.original !== undefined) await kase.vault.commit(item.original)
 }
 
-/** The exhibit IDs the items get in this case, given the last exhibit number: an existing exhibit's, else the next numbers (one per content). */
-export function planIds(kase: Case, view: LedgerView, staged: readonly StagedItem[]): {ids: string[]; last: number} {
-  const last = view.lastExhibitNumber()
-  let n = last
+/**
+ * The exhibit IDs the items get in this case, as the ledger (`view`) stands: an existing exhibit's
+ * (content this case holds, perhaps taken in since it was staged), else the next numbers, one per
+ * content; `fresh` says which are new exhibits, whose ingest events are to be written.
+ */
+export function planIds(kase: Case, view: LedgerView, staged: readonly StagedItem[]): {ids: string[]; fresh: boolean[]} {
+  let n = view.lastExhibitNumber()
   const bySha = new Map<string, string>()
+  const fresh: boolean[] = []
   const ids = staged.map((s) => {
     const sha = s.sender.item.sha256
-    const id = s.existing ?? bySha.get(sha) ?? view.exhibitBySha256(sha) ?? formatExhibitId(kase.info.prefix, ++n)
+    const known = s.existing ?? bySha.get(sha) ?? view.exhibitBySha256(sha)
+    const id = known ?? formatExhibitId(kase.info.prefix, ++n)
+    fresh.push(known === undefined)
     bySha.set(sha, id)
     return id
   })
-  return {ids, last}
+  return {ids, fresh}
 }
 
 /** The items as received: each with the ID this case gave it; the items kept in the package only without one. */
@@ -152,14 +158,12 @@ export function receivedItems(items: readonly TransferItem[], staged: readonly S
   })
 }
 
-/** The ingest events of the items that are new exhibits here (numbered as `ids` says), the sender's facts with this case's storage. */
-export function receivedDrafts(kase: Case, staged: readonly StagedItem[], ids: readonly string[], from: {case: string; transferId: string}, actor: string): CustodyEventDraft[] {
+/** The ingest events of the items that are new exhibits here (as `plan` numbers them), the sender's facts with this case's storage. */
+export function receivedDrafts(kase: Case, staged: readonly StagedItem[], plan: {ids: readonly string[]; fresh: readonly boolean[]}, from: {case: string; transferId: string}, actor: string): CustodyEventDraft[] {
   const drafts: CustodyEventDraft[] = []
-  const made = new Set<string>()
   staged.forEach((s, i) => {
-    const id = ids[i]!
-    if (s.original === undefined || s.record === undefined || made.has(id)) return
-    made.add(id)
+    const id = plan.ids[i]!
+    if (!plan.fresh[i] || s.original === undefined || s.record === undefined) return
     const p = s.sender.ingest.payload
     const vault = kase.vault.recordedPath(p.digests.sha256)
     const stored = s.original.stored === undefined ? {} : {stored: {vault, ...s.original.stored}}
