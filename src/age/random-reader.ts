@@ -67,6 +67,8 @@ function layoutOf(fileSize: number, payloadStart: number, object: string): Layou
 
 export class AgeRandomReader implements RandomAccess {
   readonly size: number
+  /** Each read opens whole chunks. */
+  readonly block = CHUNK_SIZE
   private readonly kept = new Map<number, Buffer>()
 
   private constructor(
@@ -110,7 +112,13 @@ export class AgeRandomReader implements RandomAccess {
     const index = this.layout.chunks - 1
     const sealed = this.sealedSpan(index, index)
     if (readFullySync(this.fd, sealed.buffer, sealed.position) !== sealed.buffer.length) throw this.changedUnderfoot()
-    if (this.open(sealed.buffer, index, true) !== undefined) return
+    const plaintext = this.open(sealed.buffer, index, true)
+    if (plaintext !== undefined) {
+      // Kept: the ZIP's end records are read first, from this chunk.
+      this.keep(index, plaintext)
+      return
+    }
+
     if (sealed.buffer.length === SEALED_CHUNK_SIZE && this.open(sealed.buffer, index, false) !== undefined) {
       throw damaged(this.object, `it ends after chunk ${index} (${this.where(index)}), which is not its final chunk: the file was cut short at a chunk boundary`)
     }
