@@ -32,6 +32,8 @@ import {unwrapFileKey, type AgeKey} from './unwrap.js'
 
 /** Bytes read to find the header: the whole of any header header.ts accepts, and one byte more. */
 const HEADER_READ = 1024 * 1024 + 1
+/** Bytes read first to find the header: most headers end within them. */
+const FIRST_HEADER_READ = 16 * 1024
 /** Decrypted chunks kept for the next reads. */
 const KEPT_CHUNKS = 8
 /** From this many bytes, a read into shared memory is opened on the worker: a message there and back costs more than opening a chunk or two. */
@@ -65,6 +67,24 @@ function readFullySync(fd: number, buffer: Buffer, position: number): number {
   }
 
   return done
+}
+
+/**
+ * The header of the file open as `fd`: found in its first FIRST_HEADER_READ bytes (a
+ * header to a few recipients takes a few hundred), else in as many as any header may take. Reading
+ * a MiB to find it made opening each object of a vault read it whole, once more, on this thread.
+ */
+function readHeader(fd: number, fileSize: number, object: string): Buffer {
+  for (const size of [FIRST_HEADER_READ, HEADER_READ]) {
+    const head = Buffer.allocUnsafe(Math.min(size, fileSize))
+    const got = head.subarray(0, readFullySync(fd, head, 0))
+    if (got.length === 0) throw damaged(object, 'it is empty')
+    const end = findHeaderEnd(got, object)
+    if (end !== undefined) return got.subarray(0, end)
+    if (got.length === fileSize) break
+  }
+
+  throw damaged(object, 'it ends inside its header')
 }
 
 /** The payload's layout, from the file's size and where the payload starts. */
@@ -115,12 +135,9 @@ export class AgeRandomReader implements RandomAccess {
     const fd = openSync(path, 'r')
     try {
       const fileSize = fstatSync(fd).size
-      const head = Buffer.allocUnsafe(Math.min(HEADER_READ, fileSize))
-      const got = head.subarray(0, readFullySync(fd, head, 0))
-      if (got.length === 0) throw damaged(object, 'it is empty')
-      const end = findHeaderEnd(got, object)
-      if (end === undefined) throw damaged(object, 'it ends inside its header')
-      const fileKey = await unwrapFileKey(parseHeader(got.subarray(0, end), object), keys, object)
+      const header = readHeader(fd, fileSize, object)
+      const end = header.length
+      const fileKey = await unwrapFileKey(parseHeader(header, object), keys, object)
       const payloadStart = end + PAYLOAD_NONCE_SIZE
       if (fileSize < payloadStart) throw damaged(object, 'it ends before its 16-byte payload nonce: the file was cut short after its header')
       const nonce = Buffer.alloc(PAYLOAD_NONCE_SIZE)

@@ -122,6 +122,25 @@ describe('AgeRandomReader', () => {
     }
   })
 
+  it('opens a file whose header is larger than the first read (many recipients), and refuses one cut inside such a header', async () => {
+    const others = Array.from({length: 200}, () => parseRecipient(generateIdentity().recipient))
+    const data = randomBytes(3 * CHUNK)
+    const bytes = encryptBytes(data, [...others, parseRecipient(alice.recipient)])
+    const headerLength = bytes.indexOf('\n---') + 1
+    expect(headerLength).toBeGreaterThan(16 * 1024)
+    const many = join(work, 'many-recipients.age')
+    writeFileSync(many, bytes)
+    const reader = await AgeRandomReader.open(many, keys)
+    const all = Buffer.alloc(data.length)
+    expect(await reader.readAt(all, 0, data.length, 0)).toBe(data.length)
+    reader.close()
+    expect(all.equals(data)).toBe(true)
+    writeFileSync(join(work, 'many-cut.age'), bytes.subarray(0, headerLength - 10))
+    const error: unknown = await AgeRandomReader.open(join(work, 'many-cut.age'), keys).catch((e: unknown) => e)
+    expect(codeOf(error)).toBe('INTEGRITY')
+    expect((error as Error).message).toMatch(/ends inside its header/)
+  })
+
   it('refuses a wrong identity with WRONG_KEY', async () => {
     const error: unknown = await AgeRandomReader.open(path, [parseIdentity(generateIdentity().identity)]).catch((e: unknown) => e)
     expect(codeOf(error)).toBe('WRONG_KEY')
