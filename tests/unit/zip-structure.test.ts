@@ -335,7 +335,7 @@ describe('a ZIP read by the block (as inside an age file) reads as one read by w
     const descriptor = Buffer.from(readFileSync(good))
     const at = descriptor.indexOf(Buffer.from([0x50, 0x4b, 0x07, 0x08]))
     expect(at).toBeGreaterThan(0)
-    descriptor[at + 4] ^= 1
+    descriptor[at + 4]! ^= 1
     const badDescriptor = join(tmp.path, 'block-descriptor.zip')
     writeFileSync(badDescriptor, descriptor)
     expect(await readWithCustody(good)).toEqual({entries: readWithPython([good])[0]})
