@@ -10,6 +10,12 @@ import {readAt} from './files.js'
 export interface RandomAccess {
   /** The size in bytes of what is read (the plaintext, for a decrypting reader). */
   readonly size: number
+  /**
+   * When set, reads cost by the block of this many bytes (a decrypting reader opens every chunk a
+   * read touches): a reader of small records then reads whole blocks around them, not a large
+   * window (src/zip/structure.ts).
+   */
+  readonly block?: number
   /** Reads up to `length` bytes from `position` into `buffer` at `offset`; fewer only at the end. */
   readAt(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>
   /** The same, synchronously: the ZIP's structure is read synchronously, a window at a time. */

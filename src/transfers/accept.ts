@@ -105,6 +105,8 @@ async function removeStaleCopies(dataDir: string): Promise<void> {
   for (const name of await staleCopies(dataDir)) await rm(join(dataDir, CUSTODIANS_FOLDER, name), {force: true})
 }
 
+const COPY_CHUNK = 1024 * 1024
+
 /** Step 1: the package copied to a temporary name in the case's custodians folder, with its SHA-256 and size. */
 async function copyIn(file: string, dataDir: string): Promise<{temp: string; sha256: string; size: number}> {
   const folder = join(dataDir, CUSTODIANS_FOLDER)
@@ -121,7 +123,8 @@ async function copyIn(file: string, dataDir: string): Promise<{temp: string; sha
     },
   })
   try {
-    await pipeline(createReadStream(file), tap, createWriteStream(temp, {flags: 'wx', mode: 0o600, flush: true}))
+    // Read a MiB at a time: at the stream's 64 KiB, a large package's copy paid its per-chunk costs 16 times over.
+    await pipeline(createReadStream(file, {highWaterMark: COPY_CHUNK}), tap, createWriteStream(temp, {flags: 'wx', mode: 0o600, flush: true}))
   } catch (error) {
     await rm(temp, {force: true})
     throw error

@@ -112,20 +112,32 @@ class FileWindow {
   bytes(position: number, length: number, what: string, subject = 'ZIP'): Buffer {
     if (position < 0 || position + length > this.size) throw new ZipStructureError(subject, `${what} at ${position} runs past the end of the file (${this.size} bytes)`)
     if (position < this.start || position + length > this.start + this.length) {
-      const want = Math.min(Math.max(length, WINDOW), this.size - position)
+      const {from, want} = this.span(position, length)
       if (this.buffer.length < want) this.buffer = Buffer.allocUnsafe(Math.max(want, WINDOW))
       let read = 0
       while (read < want) {
-        const n = this.source.readAtSync(this.buffer, read, want - read, position + read)
-        if (n === 0) throw new ZipStructureError(subject, `the file ended at ${position + read} while reading ${what}`)
+        const n = this.source.readAtSync(this.buffer, read, want - read, from + read)
+        if (n === 0) throw new ZipStructureError(subject, `the file ended at ${from + read} while reading ${what}`)
         read += n
       }
 
-      this.start = position
+      this.start = from
       this.length = want
     }
 
     return this.buffer.subarray(position - this.start, position - this.start + length)
+  }
+
+  /**
+   * What to read for `length` bytes at `position`: a window from there, or, from a source read by
+   * the block (an age file, each chunk decrypted), the whole blocks around them: a 1 MiB window at
+   * every local header and data descriptor decrypted about the whole archive once more.
+   */
+  private span(position: number, length: number): {from: number; want: number} {
+    const {block} = this.source
+    if (block === undefined) return {from: position, want: Math.min(Math.max(length, WINDOW), this.size - position)}
+    const from = position - (position % block)
+    return {from, want: Math.min(Math.ceil((position + length) / block) * block, this.size) - from}
   }
 }
 

@@ -22,7 +22,7 @@ import {createHash} from 'node:crypto'
 import {constants} from 'node:fs'
 import {open, rm, type FileHandle} from 'node:fs/promises'
 import {crc32} from 'node:zlib'
-import {PRIVATE_FILE, writeAll} from '../io/files.js'
+import {PRIVATE_FILE, writeAll, writeAllPieces} from '../io/files.js'
 import {SpillFile} from '../io/spill-file.js'
 
 const LOCAL_HEADER = 0x04034b50
@@ -168,19 +168,29 @@ export class ZipWriter implements AsyncDisposable {
 
   /**
    * Appends ciphertext to the file, hashing it: the pieces one update gave (each chunk's
-   * ciphertext and its 16-byte tag) in one write, not a write each.
+   * ciphertext and its 16-byte tag, fresh memory) in one writev, not a write each, nor a copy
+   * of them all into one buffer (which took as long as encrypting them).
    */
   private writeEncrypted(pieces: readonly Buffer[]): Promise<void> {
     if (pieces.length === 0) return Promise.resolve()
-    const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)
-    this.encrypted.update(bytes)
+    let size = 0
+    for (const piece of pieces) {
+      this.encrypted.update(piece)
+      size += piece.length
+    }
+
     const at = this.filePosition
-    this.filePosition += bytes.length
-    return this.writeAt(bytes, at)
+    this.filePosition += size
+    return this.track(writeAllPieces(this.handle, pieces, at))
   }
 
   private writeAt(bytes: Buffer, position: number, done?: () => void): Promise<void> {
-    const write = writeAll(this.handle, bytes, position).then(
+    return this.track(writeAll(this.handle, bytes, position), done)
+  }
+
+  /** A write in flight: its failure is the writer's, and `done` is told when it is over either way. */
+  private track(writing: Promise<unknown>, done?: () => void): Promise<void> {
+    const write = writing.then(
       () => done?.(),
       (error: unknown) => {
         this.failure ??= error

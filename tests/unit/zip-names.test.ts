@@ -28,7 +28,7 @@ const CP866 = Buffer.from([0x91, 0xa2, 0xa5, 0xa9])
 
 /** custody's reading of the names: each file's name and CP437 reading, or the error that refused the ZIP. */
 async function custodyNames(path: string): Promise<{names: Array<Pick<ZipEntryInfo, 'name' | 'cp437Name'>>} | {error: string}> {
-  return withSafeZip(path, async (zip) => {
+  return withSafeZip(path, undefined, async (zip) => {
     const names: Array<Pick<ZipEntryInfo, 'name' | 'cp437Name'>> = []
     await zip.list((info) => {
       if (!info.isDirectory) names.push(info.cp437Name === undefined ? {name: info.name} : {name: info.name, cp437Name: info.cp437Name})

@@ -8,6 +8,7 @@ import {spawnSync} from 'node:child_process'
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
+import {FileAccess, type RandomAccess} from '../../src/io/random-access.js'
 import {SafeZip, ZipStructureError, type EntryResult, type ZipEntryInfo} from '../../src/zip/reader.js'
 import {ZipWriter} from '../../src/zip/writer.js'
 import {tempDir} from '../helpers/cli.js'
@@ -30,9 +31,40 @@ function pythonZip(script: string): string {
   return path
 }
 
-/** Custody's reading: each entry's name and the SHA-256 of its bytes; or the error that refused it. */
-async function readWithCustody(path: string): Promise<{entries: Array<[string, string]>} | {error: string}> {
-  return withSafeZip(path, async (zip): Promise<{entries: Array<[string, string]>} | {error: string}> => {
+/**
+ * A file read as a decrypting reader is (src/age/random-reader.ts): by the block. It records
+ * every synchronous read (the structure's), to show that they cover whole blocks.
+ */
+class BlockAccess implements RandomAccess {
+  readonly size: number
+  readonly syncReads: Array<[number, number]> = []
+  private readonly file: FileAccess
+
+  constructor(
+    path: string,
+    readonly block: number,
+  ) {
+    this.file = FileAccess.open(path)
+    this.size = this.file.size
+  }
+
+  readAt(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+    return this.file.readAt(buffer, offset, length, position)
+  }
+
+  readAtSync(buffer: Uint8Array, offset: number, length: number, position: number): number {
+    this.syncReads.push([position, length])
+    return this.file.readAtSync(buffer, offset, length, position)
+  }
+
+  close(): void {
+    this.file.close()
+  }
+}
+
+/** Custody's reading: each entry's name and the SHA-256 of its bytes; or the error that refused it. Through `source` when given. */
+async function readWithCustody(path: string, source?: RandomAccess): Promise<{entries: Array<[string, string]>} | {error: string}> {
+  return withSafeZip(path, source, async (zip): Promise<{entries: Array<[string, string]>} | {error: string}> => {
     const infos: ZipEntryInfo[] = []
     await zip.list((info) => infos.push(info))
     const results: EntryResult[] = []
@@ -283,5 +315,42 @@ print(json.dumps(data))
     // Changes to bytes no reader looks at (times, attributes, versions) leave some accepted.
     expect(accepted).toBeGreaterThan(0)
     expect(accepted).toBeLessThan(paths.length)
+  })
+})
+
+describe('a ZIP read by the block (as inside an age file) reads as one read by windows', () => {
+  it('gives the same entries and the same refusals, its structure read in whole blocks', async () => {
+    // custody's writer streams its large entries with a data descriptor after them.
+    const good = join(tmp.path, 'block-good.zip')
+    const zip = await ZipWriter.create(good, new Date('2024-05-01T09:00:00Z'), {forceZip64: true})
+    for (let i = 0; i < 40; i++) await zip.addBytes(`bag/small-${i}.txt`, Buffer.alloc(i * 97, 120))
+    for (const size of [200_000, 70_001]) {
+      const entry = await zip.startFile(`bag/streamed-${size}.bin`, size)
+      await zip.writeChunk(entry, Buffer.alloc(size, 7))
+      await zip.endFile(entry)
+    }
+
+    await zip.finish()
+    const between = pythonZip(`z.writestr('bag/a.txt', b'a')\nz.fp.write(b'hidden bytes')\nz.start_dir = z.fp.tell()\nz.writestr('bag/b.txt', b'b')`)
+    const descriptor = Buffer.from(readFileSync(good))
+    const at = descriptor.indexOf(Buffer.from([0x50, 0x4b, 0x07, 0x08]))
+    expect(at).toBeGreaterThan(0)
+    descriptor[at + 4]! ^= 1
+    const badDescriptor = join(tmp.path, 'block-descriptor.zip')
+    writeFileSync(badDescriptor, descriptor)
+    expect(await readWithCustody(good)).toEqual({entries: readWithPython([good])[0]})
+    expect(await refusal(between)).toMatch(/belong to no entry/)
+    expect(await refusal(badDescriptor)).toMatch(/data descriptor does not state/)
+    for (const block of [16, 4096, 65536]) {
+      for (const path of [good, between, badDescriptor]) {
+        const source = new BlockAccess(path, block)
+        expect(await readWithCustody(path, source)).toEqual(await readWithCustody(path))
+        expect(source.syncReads.length).toBeGreaterThan(0)
+        for (const [position, length] of source.syncReads) {
+          expect(position % block).toBe(0)
+          expect(position + length === source.size || length % block === 0).toBe(true)
+        }
+      }
+    }
   })
 })
