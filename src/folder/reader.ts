@@ -215,7 +215,7 @@ export class SafeFolder extends EntryReader<ZipEntryInfo> {
   }
 
   /** A file's bytes, read again: it must still be a regular file of the size listed. */
-  override async *chunks(info: ZipEntryInfo, onBytes?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+  override async *chunks(info: ZipEntryInfo, onBytes?: (chunk: Buffer) => void, chunkSize?: number): AsyncGenerator<Buffer> {
     const fd = openSync(this.pathOf(info), OPEN_FLAGS)
     try {
       const stats = fstatSync(fd)
@@ -223,7 +223,7 @@ export class SafeFolder extends EntryReader<ZipEntryInfo> {
         throw new Error(`${info.name}: it changed while it was being checked (${info.uncompressedSize} bytes when listed, now ${stats.isFile() ? `${stats.size} bytes` : 'not a file'})`)
       }
 
-      yield* rangeChunks({readAt: (buffer, offset, length, position) => readAt(fd, buffer, offset, length, position)}, 0, info.uncompressedSize, info.name, onBytes)
+      yield* rangeChunks({readAt: (buffer, offset, length, position) => readAt(fd, buffer, offset, length, position)}, 0, info.uncompressedSize, info.name, onBytes, chunkSize)
     } finally {
       closeSync(fd)
     }

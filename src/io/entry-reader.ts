@@ -33,10 +33,12 @@ export type EntryResult = {digest: EntryDigest} | {error: string}
 
 export abstract class EntryReader<Entry extends EntryRef> {
   /**
-   * An entry's bytes, in chunks of up to LINE_CHUNK, read again from where it is; `onBytes` sees
-   * each first (to hash them). A chunk may be valid only until the next is asked for.
+   * An entry's bytes, in chunks of up to LINE_CHUNK (or `chunkSize`, where the entry is read as it
+   * is stored), read again from where it is; `onBytes` sees each first (to hash them). A chunk may
+   * be valid only until the next is asked for. A copy of a whole entry asks for larger chunks: one
+   * read of an age file's MiB costs about what one of its 64 KiB does.
    */
-  abstract chunks(info: Entry, onBytes?: (chunk: Buffer) => void): AsyncGenerator<Buffer>
+  abstract chunks(info: Entry, onBytes?: (chunk: Buffer) => void, chunkSize?: number): AsyncGenerator<Buffer>
 
   /**
    * The lines of a UTF-8 text entry, one at a time and empty ones included (but not the nothing
@@ -98,9 +100,9 @@ export abstract class EntryReader<Entry extends EntryRef> {
  * buffer (each valid until the next is asked for); `onBytes` sees each first. `name` names the
  * entry in the error when the file ends before.
  */
-export async function* rangeChunks(source: Pick<RandomAccess, 'readAt'>, start: number, size: number, name: string, onBytes?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+export async function* rangeChunks(source: Pick<RandomAccess, 'readAt'>, start: number, size: number, name: string, onBytes?: (chunk: Buffer) => void, chunkSize = LINE_CHUNK): AsyncGenerator<Buffer> {
   const end = start + size
-  const buffer = Buffer.allocUnsafe(Math.min(LINE_CHUNK, size))
+  const buffer = Buffer.allocUnsafe(Math.min(chunkSize, size))
   for (let at = start; at < end; ) {
     const n = await source.readAt(buffer, 0, Math.min(buffer.length, end - at), at)
     if (n === 0) throw new Error(`${name}: the file ends at ${at}, inside the entry`)

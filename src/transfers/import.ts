@@ -25,6 +25,9 @@ import type {ArchiveContext} from '../verify/archive/context.js'
 import {parseEventLine} from '../verify/archive/events.js'
 import {readStatement} from '../verify/archive/statement-reader.js'
 
+/** The pieces an original is copied out of a package in. */
+const COPY_CHUNK = 1024 * 1024
+
 /** An item of the package as its sender recorded it: the statement's exhibit and the sender's ingest event. */
 export interface SenderExhibit {
   item: TransferItem
@@ -106,7 +109,8 @@ export async function stageItems(kase: Case, context: ArchiveContext, exhibits: 
       if (original === undefined || record === undefined) throw new CustodyError('INTEGRITY', `${file}: ${sender.item.exhibit}'s files are not in the package`, {subject: file})
       const item: StagedItem = {sender}
       staged.push(item)
-      item.original = await kase.vault.stageChunks(context.source.chunks(original.info), {...sender.item}, `${file}: ${sender.stated.path}`)
+      // A MiB at a time: each read of a package is a wait (and a decryption) of its own.
+      item.original = await kase.vault.stageChunks(context.source.chunks(original.info, undefined, COPY_CHUNK), {...sender.item}, `${file}: ${sender.stated.path}`)
       const bytes = await context.source.readSmall(record.info, BAG_LIMITS.statementRest, record.sha256)
       if (record.sha256 !== sender.ingest.payload.metadata.record) throw new CustodyError('INTEGRITY', `${file}: ${sender.stated.metadataPath} is not the metadata record ${sender.item.exhibit}'s ingest event names`, {subject: file})
       item.record = await kase.vault.putBytes(bytes)

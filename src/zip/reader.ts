@@ -208,7 +208,7 @@ export class SafeZip extends EntryReader<ZipEntryInfo> {
    * until the next is asked for. A deflated entry is inflated here, and must give exactly the
    * size the central directory states (a zip bomb stops at that size).
    */
-  async *chunks(info: ZipEntryInfo, onBytes?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+  async *chunks(info: ZipEntryInfo, onBytes?: (chunk: Buffer) => void, chunkSize = LINE_CHUNK): AsyncGenerator<Buffer> {
     if (info.encrypted) throw new Error(`${info.name}: the entry is encrypted`)
     if (info.method !== 0 && info.method !== 8) throw new Error(`${info.name}: compression method ${info.method} is not supported (only stored and deflated)`)
     const start = info.dataStart
@@ -217,7 +217,7 @@ export class SafeZip extends EntryReader<ZipEntryInfo> {
       return
     }
 
-    yield* rangeChunks(this.source, start, info.uncompressedSize, info.name, onBytes)
+    yield* rangeChunks(this.source, start, info.uncompressedSize, info.name, onBytes, chunkSize)
   }
 
   /** A deflated entry's bytes (RFC 1951), inflated from its place in the file. */

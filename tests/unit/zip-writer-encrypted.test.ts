@@ -48,9 +48,16 @@ describe('ZipWriter encrypting as it writes', () => {
 
       const zip = await SafeZip.open(agePath, await AgeRandomReader.open(agePath, [parseIdentity(key.identity)]))
       try {
-        const names: string[] = []
-        expect(await zip.list((info) => names.push(info.name))).toBe(52)
-        expect(names[1]).toBe('bag/data/big.bin')
+        const entries: Parameters<Parameters<SafeZip['list']>[0]>[0][] = []
+        expect(await zip.list((info) => entries.push(info))).toBe(52)
+        expect(entries[1]!.name).toBe('bag/data/big.bin')
+        // Read back in the reader's pieces, and in the MiB pieces a copy asks for: the same bytes.
+        for (const size of [undefined, 1024 * 1024]) {
+          const parts: Buffer[] = []
+          for await (const chunk of zip.chunks(entries[1]!, undefined, size)) parts.push(Buffer.from(chunk))
+          expect(Math.max(...parts.map((p) => p.length))).toBe(size ?? 64 * 1024)
+          expect(Buffer.concat(parts).equals(big)).toBe(true)
+        }
       } finally {
         zip.close()
       }
