@@ -370,9 +370,20 @@ function renderSeals(seals: SealLeftovers): string[] {
   return lines.length === 0 ? ['none under way, nothing left by interrupted ones'] : lines
 }
 
+/** The hand-overs a seal of received exhibits proves: each custodian, and when each released and received. */
+function handOverLines(handOvers: NonNullable<ArchiveReport['custodians']>): string[] {
+  const who = (c: (typeof handOvers)[number]['from']): string => `${safeText(c.name)}${c.organisation === null ? '' : ` (${safeText(c.organisation)})`} ${c.fingerprint}`
+  return handOvers.flatMap((h) => [
+    `      ${h.transferId}: ${plural(h.items, 'exhibit')} of this archive`,
+    `        released ${h.releasedAt} by ${who(h.from)}`,
+    `        received ${h.receivedAt} by ${who(h.to)}`,
+  ])
+}
+
 export function renderArchiveVerify(report: ArchiveReport): string {
   const mark = {ok: 'ok  ', warning: 'warn', failed: 'FAIL'} as const
   const lines = report.checks.map((c) => `${mark[c.status]}  ${c.name.padEnd(13)} ${safeText(c.detail)}`)
+  lines.push(...handOverLines(report.custodians ?? []))
   for (const p of report.problems) {
     lines.push(`FAIL  ${safeText(p.subject)}: ${safeText(p.message)}`)
     if (p.expected !== undefined) lines.push(`        expected ${safeText(p.expected)}`)

@@ -6,7 +6,8 @@
  *   - the tag files of RFC 8493 §2 (bagit.txt, bag-info.txt, both payload and tag manifests),
  *     README.txt and verify-bag.py, whose SHA-256s the statement states;
  *   - under data/: each exhibit's original and metadata record at the paths the statement gives,
- *     and the custody files it names (events, checkpoint, key, timestamp files);
+ *     and the custody files it names (events, checkpoint, key, timestamp files), and at HQ, for
+ *     each hand-over that brought a sealed exhibit, the sender's record under data/custodians/;
  *   - nothing else. A file that the statement does not name would be reported as intact by a
  *     validator of the manifests alone, yet nobody vouches for it.
  */
@@ -29,6 +30,55 @@ export const EVENTS_PATH = `${CUSTODY_DIR}/events.jsonl`
 export const TRANSFER_PATH = `${CUSTODY_DIR}/transfer.json`
 export const TRANSFER_SIGNATURE_PATH = `${TRANSFER_PATH}.sig`
 export const TRANSFER_CONSISTENCY_PATH = `${CUSTODY_DIR}/transfer-consistency.json`
+/**
+ * A seal of received exhibits (docs/design/transfers.md "HQ's seal") carries, for each hand-over
+ * that brought one, the sender's own record of it in a folder of its own:
+ * data/custodians/<sender's case ID>/<transfer ID>/ holding the files below. The sender's files are
+ * the package's own bytes, so the sender's signatures hold over them; the receipt is this case's,
+ * as it signed it. src/transfers/sealed-custodians.ts makes them; the custodians check verifies them.
+ */
+export const CUSTODIANS_DIR = 'data/custodians'
+export const CUSTODIAN_FILES = {
+  /** The sender's signed transfer statement and its raw signature, as in the package. */
+  transfer: 'transfer.json',
+  transferSignature: 'transfer.json.sig',
+  /** The sender's checkpoint the package was sealed on, and its signature. */
+  checkpoint: 'checkpoint.json',
+  checkpointSignature: 'checkpoint.json.sig',
+  /** The sender's public key (the package's investigator.pem), and the key that signed the receipt. */
+  senderKey: 'sender.pem',
+  receiverKey: 'receiver.pem',
+  /** The sender's events of the sealed exhibits, with the case's and the keys', each with its inclusion proof to the checkpoint. */
+  events: 'events.jsonl',
+  /** The receipt this case signed when it accepted the package, and its raw signature. */
+  receipt: 'receipt.json',
+  receiptSignature: 'receipt.json.sig',
+} as const
+export type CustodianFileRole = keyof typeof CUSTODIAN_FILES
+
+/** The folder of one hand-over's record: its two IDs are a UUID and TRANSFER- with 16 hex, safe as names. */
+export function custodianFolder(senderCase: string, transferId: string): string {
+  return `${CUSTODIANS_DIR}/${senderCase}/${transferId}`
+}
+
+const SENDER_CASE = /^[0-9a-f-]{36}$/
+const TRANSFER_ID = /^TRANSFER-[0-9a-f]{16}$/
+
+/** What a seal statement says of one hand-over's record (its `custodians`, present only in a seal of received exhibits). */
+export interface SealedCustodian {
+  transferId: string
+  from: {case: string; name: string; organisation: string | null; fingerprint: string}
+  releasedAt: string
+  receivedAt: string
+  /** The sender's exhibit IDs sealed here, each with this case's ID for it. */
+  items: Array<{exhibit: string; receivedAs: string}>
+  folder: string
+  /** Each file of the folder, by role, with its SHA-256. */
+  files: Record<CustodianFileRole, {path: string; sha256: string}>
+  /** How many lines the events file has. */
+  eventCount: number
+}
+
 export const README_PATH = 'README.txt'
 /** The standalone checker of the bag (Python 3, standard library only), whose SHA-256 the statement states. */
 export const CHECKER_PATH = 'verify-bag.py'
@@ -67,6 +117,10 @@ export const BAG_LIMITS = {
   earlierSeals: 10_000,
   /** A transfer statement: its items (1,000 at most, a few hundred bytes each) and two custodians. */
   transferStatement: MiB,
+  /** The hand-overs a seal may carry the records of: more than any case receives. */
+  custodians: 10_000,
+  /** A receipt: as a transfer statement, its items and a custodian. */
+  receipt: MiB,
 } as const
 
 /** The files of a bag that are read whole, and the most each can hold. */
@@ -80,8 +134,17 @@ export function smallFileLimit(path: string): number | undefined {
   if (path === CHECKPOINT_PATH || path === STAMPED_CHECKPOINT_PATH || path === KEY_PATH || path === STAMPED_KEY_PATH) return 4 * KiB
   if (path === CONSISTENCY_PATH || path === TRANSFER_CONSISTENCY_PATH) return 64 * KiB
   if (path === TRANSFER_PATH) return BAG_LIMITS.transferStatement
+  if (path.startsWith(`${CUSTODIANS_DIR}/`)) return custodianFileLimit(path.slice(path.lastIndexOf('/') + 1))
   // A TSA's reply: custody refuses one larger when it receives it.
   if (path === TSA_ROOTS_PATH || path.endsWith('.tsr')) return MiB
+  return undefined
+}
+
+/** The bound of a file of a hand-over's record, by its name; the events are streamed, a line at a time. */
+function custodianFileLimit(name: string): number | undefined {
+  if (name === CUSTODIAN_FILES.transfer) return BAG_LIMITS.transferStatement
+  if (name === CUSTODIAN_FILES.receipt) return BAG_LIMITS.receipt
+  if (name === CUSTODIAN_FILES.checkpoint || name === CUSTODIAN_FILES.senderKey || name === CUSTODIAN_FILES.receiverKey) return 4 * KiB
   return undefined
 }
 
@@ -147,6 +210,7 @@ export function statedCustodyFiles(statement: Record<string, unknown>): {files: 
   // The earlier-seals check says what is wrong with a statement that names it otherwise.
   if (isRecord(statement.earlierSeals) && statement.earlierSeals.path === EARLIER_SEALS_PATH) files.push(EARLIER_SEALS_PATH)
   if ('transfer' in statement) files.push(...statedTransferFiles(statement.transfer, problems))
+  if ('custodians' in statement) files.push(...statedCustodianFiles(statement.custodians, problems))
   const stamp = statement.timestamp
   if (stamp === null) return {files, problems}
   if (!isRecord(stamp)) {
@@ -200,6 +264,39 @@ function statedTransferFiles(stated: unknown, problems: string[]): string[] {
   expect('path', stated.path, TRANSFER_PATH)
   expect('signature path', stated.signature, TRANSFER_SIGNATURE_PATH)
   if (stated.consistency !== null) expect('consistency proof path', stated.consistency, TRANSFER_CONSISTENCY_PATH)
+  return files
+}
+
+/**
+ * The files of the hand-overs' records a statement names, each where custody puts it (the folder
+ * made of the sender's case and the transfer, each file by its role); problems otherwise. Whether
+ * the records hold is the custodians check's.
+ */
+function statedCustodianFiles(stated: unknown, problems: string[]): string[] {
+  if (!Array.isArray(stated) || stated.length === 0 || stated.length > BAG_LIMITS.custodians) {
+    problems.push(`its custodians is not a list of 1 to ${BAG_LIMITS.custodians} hand-overs`)
+    return []
+  }
+
+  const files: string[] = []
+  for (const [i, record] of stated.entries()) {
+    const from = isRecord(record) && isRecord(record.from) ? record.from : {}
+    const kase = String(from.case)
+    const transferId = isRecord(record) ? String(record.transferId) : ''
+    if (!isRecord(record) || !SENDER_CASE.test(kase) || !TRANSFER_ID.test(transferId) || record.folder !== custodianFolder(kase, transferId) || !isRecord(record.files)) {
+      problems.push(`its custodians[${i}] does not name its sender's case, its transfer and their folder as custody writes them`)
+      continue
+    }
+
+    const named = record.files
+    for (const [role, name] of Object.entries(CUSTODIAN_FILES)) {
+      const path = `${record.folder}/${name}`
+      const file = named[role]
+      if (isRecord(file) && file.path === path) files.push(path)
+      else problems.push(`its custodians[${i}].files.${role} is not ${path}`)
+    }
+  }
+
   return files
 }
 

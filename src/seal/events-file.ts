@@ -17,6 +17,7 @@ import type {ZipWriter} from '../zip/writer.js'
 /**
  * Events of the whole case that every archive carries, beside the first: the keys that sign, and
  * every older copy put back on purpose (accept-restore.ts), which a court must be told of.
+ * (A seal of received exhibits adds the `transfer-received` events that brought them.)
  */
 const CASE_EVENTS: ReadonlySet<string> = new Set(['key-created', 'key-rotated', 'restore-accepted'])
 
@@ -38,6 +39,8 @@ export class SealedEvents {
     private readonly kase: Case,
     private readonly tree: MerkleTree,
     private readonly chosen: SealChoice,
+    /** Events of no one exhibit that go in too: the hand-overs that brought the sealed exhibits (`transfer-received`). */
+    private readonly also: ReadonlySet<number> = new Set(),
   ) {
     const h256 = createHash('sha256')
     const h512 = createHash('sha512')
@@ -64,7 +67,7 @@ export class SealedEvents {
   /** Each line, newline included. */
   *lines(): Generator<string> {
     for (const row of this.kase.ledger.rowsBelow(this.tree.size)) {
-      const sealed = row.seq === 0 || CASE_EVENTS.has(row.action) || (row.exhibit !== null && this.chosen.has(row.exhibit))
+      const sealed = row.seq === 0 || CASE_EVENTS.has(row.action) || (row.exhibit !== null && this.chosen.has(row.exhibit)) || this.also.has(row.seq)
       if (!sealed) continue
       // The canonical JSON (RFC 8785) of {seq, hash, prev, leafHash, inclusionProof, event}, made
       // by hand: its keys in sorted order, and the event as the ledger stores it, which is already

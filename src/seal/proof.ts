@@ -8,7 +8,7 @@
 import {createHash} from 'node:crypto'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import type {Case} from '../case/case.js'
-import {parseCheckpoint} from '../checkpoints/checkpoint.js'
+import {parseCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {CustodyError} from '../errors.js'
 import type {TreeFile} from '../merkle/tree.js'
 import type {SealChoice} from './choice.js'
@@ -27,23 +27,37 @@ export interface CustodyProof {
   consistencyFrom: (head: {size: number; root: string}) => string[]
 }
 
-/** Gathers the proof for the exhibits of `choice`; the large levels of the tree go to `treeFile`. */
-export function proveCustody(kase: Case, choice: SealChoice, treeFile: TreeFile): CustodyProof {
+/** The ledger's latest signed checkpoint, read: what a seal is sealed against. */
+function latestCheckpointOf(kase: Case): SignedCheckpoint & {treeSize: number; rootHash: string} {
   const latest = kase.ledger.latestCheckpoint()
   const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
   if (latest === undefined || body === undefined || 'problem' in body) {
     throw new CustodyError('INTEGRITY', 'the ledger has no readable signed checkpoint to seal against; nothing was sealed. Run `custody verify`')
   }
 
-  const size = body.treeSize
+  return {...latest, treeSize: body.treeSize, rootHash: body.rootHash}
+}
+
+/** How many events the seal's tree will hold: its latest checkpoint's. */
+export function sealedTreeSize(kase: Case): number {
+  return latestCheckpointOf(kase).treeSize
+}
+
+/**
+ * Gathers the proof for the exhibits of `choice`, and for the events `also` names (the hand-overs
+ * that brought them); the large levels of the tree go to `treeFile`.
+ */
+export function proveCustody(kase: Case, choice: SealChoice, treeFile: TreeFile, also?: ReadonlySet<number>): CustodyProof {
+  const latest = latestCheckpointOf(kase)
+  const size = latest.treeSize
   const tree = kase.ledger.tree(size, treeFile)
-  if (tree.size !== size || bytesToHex(tree.root()) !== body.rootHash) {
+  if (tree.size !== size || bytesToHex(tree.root()) !== latest.rootHash) {
     throw new CustodyError('INTEGRITY', `the ledger no longer has the root its checkpoint ${latest.seq} signed; nothing was sealed. Run \`custody verify\``)
   }
 
   const treeHead = {size: tree.size, root: bytesToHex(tree.root())}
-  const events = new SealedEvents(kase, tree, choice)
-  const {files, trust} = trustFiles(kase, {...latest, treeSize: size}, tree)
+  const events = new SealedEvents(kase, tree, choice, also)
+  const {files, trust} = trustFiles(kase, latest, tree)
   const consistencyFrom = (head: {size: number; root: string}): string[] => {
     if (head.size < 1 || head.size > tree.size || bytesToHex(tree.root(head.size)) !== head.root) {
       throw new CustodyError('INTEGRITY', `the tree head of ${head.size} events ${head.root} is not one this ledger had; nothing was sealed. Run \`custody verify\``)

@@ -35,7 +35,8 @@ import {chooseExhibits, nothingToSeal} from './choice.js'
 import {writeCustodyFiles} from './custody-files.js'
 import {tidySeals, type SealLeftovers} from './leftovers.js'
 import {writeExhibits, type PayloadOptions} from './payload.js'
-import {proveCustody, type CustodyProof} from './proof.js'
+import {proveCustody, sealedTreeSize, type CustodyProof} from './proof.js'
+import {carriedTransfers, custodianRecords} from '../transfers/sealed-custodians.js'
 import {publishArchive} from './publish.js'
 import {checkerScript} from './checker.js'
 import {bagReadme} from './readme.js'
@@ -180,7 +181,9 @@ export function checkSeal(kase: Case, options: SealOptions): {out: string; seale
  *               (choice.ts), and check that the ledger still holds its recorded tree head
  *   2. prove    the latest signed checkpoint, an RFC 9162 inclusion proof against it of each
  *               event that goes in, the checkpoint, key and timestamp files, and a consistency
- *               proof from each earlier seal's tree head (proof.ts)
+ *               proof from each earlier seal's tree head (proof.ts); for exhibits received from
+ *               other custodians, each sender's record of them, read from the package kept
+ *               (src/transfers/sealed-custodians.ts)
  *   3. describe the seal ID, the seal statement (statement.ts) and README.txt (readme.ts), whose
  *               SHA-256 the statement states
  *   4. payload  each original streamed from the vault into the ZIP while hashed again (a vault
@@ -217,8 +220,11 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     const selection = chooseExhibits(kase, options.exhibits, options.purpose ?? null, choice, {allowLeftOut: options.allowLeftOut})
     await kase.assertIntactHead()
 
-    // 2. prove
-    const proof = proveCustody(kase, choice, scratch.tree)
+    // 2. prove (with, for exhibits received from other custodians, the senders' records: sealed-custodians.ts)
+    const carried = carriedTransfers(kase, (id) => choice.has(id), sealedTreeSize(kase))
+    const proof = proveCustody(kase, choice, scratch.tree, new Set(carried.map((c) => c.event.seq)))
+    const custodians = await custodianRecords(kase, carried, kase.vault.keys?.identities ?? [])
+    proof.files.push(...custodians.files)
 
     // 3. describe
     const {purpose, note} = options
@@ -229,7 +235,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
       proof.files.push(...attached.files)
       return attached.stated
     }
-    const {sealId, bag, statement, readme} = describeBag(kase, basename(out), {sealer, sealedAt, purpose, note, treeHead, trust, events: proof.events.stated, earlierSeals, selection, choice}, attach)
+    const {sealId, bag, statement, readme} = describeBag(kase, basename(out), {sealer, sealedAt, purpose, note, treeHead, trust, events: proof.events.stated, earlierSeals, custodians: custodians.stated, selection, choice}, attach)
 
     // 4. payload, 5. custody files, 6. tags
     const encrypt = options.encryptTo !== undefined && options.encryptTo.length > 0 ? AgeEncryptor.toRecipients(options.encryptTo) : undefined

@@ -13,7 +13,7 @@ import type {ConsentSelection} from '../testimony/consent-filter.js'
 import type {Interview} from '../testimony/record.js'
 import {CUSTODY_VERSION} from '../version.js'
 import {safeFileName} from './bagit.js'
-import {CHECKER_PATH, README_PATH, type TransferFiles} from './bag-layout.js'
+import {CHECKER_PATH, README_PATH, type SealedCustodian, type TransferFiles} from './bag-layout.js'
 import type {SealChoice} from './choice.js'
 import type {EarlierSealsStatement} from './earlier-seals.js'
 import type {SpillFile} from '../io/spill-file.js'
@@ -43,6 +43,11 @@ export interface SealStatement {
   earlierSeals: EarlierSealsStatement | null
   /** A transfer package's files (`custody transfer export`); absent from every other seal, whose bytes it leaves as they were. */
   transfer?: TransferFiles
+  /**
+   * A seal of received exhibits: each hand-over that brought one, with the sender's record of it
+   * under data/custodians/ (bag-layout.ts); absent from every other seal, whose bytes it leaves as they were.
+   */
+  custodians?: SealedCustodian[]
   exhibits: SealedExhibit[]
   /** The testimonies sealed: the open record only, with the commitment to the protected identity. */
   testimonies: SealedTestimony[]
@@ -92,6 +97,7 @@ export interface SealParts {
   events: {path: string; count: number; sha256: string}
   earlierSeals: EarlierSealsStatement | null
   transfer?: TransferFiles | undefined
+  custodians?: SealedCustodian[] | undefined
   selection: ConsentSelection
   choice: SealChoice
 }
@@ -123,6 +129,7 @@ export function describeSeal(kase: Case, parts: SealParts): DescribedSeal {
     events: parts.events,
     earlierSeals: parts.earlierSeals,
     ...(parts.transfer === undefined ? {} : {transfer: parts.transfer}),
+    ...(parts.custodians === undefined || parts.custodians.length === 0 ? {} : {custodians: parts.custodians}),
     testimonies: parts.selection.testimonies.map((t) => ({
       exhibit: t.exhibit,
       witness: t.witness,

@@ -17,7 +17,8 @@ import type {ArchiveContext} from '../verify/archive/context.js'
 import {parseEventLine} from '../verify/archive/events.js'
 import {verifyArchive} from '../verify/verify-archive.js'
 import {listEvents, resolveExhibitId, type EventView} from '../exhibits/exhibits.js'
-import {custodianFingerprint, parseCustodian} from './custodian.js'
+import {parseCheckpoint} from '../checkpoints/checkpoint.js'
+import {custodianFingerprint, parseCustodian, type Custodian} from './custodian.js'
 
 /** One custodian's part of the story: whose ledger, the head its events are proven under, and the events. */
 export interface CustodianPart {
@@ -34,7 +35,7 @@ export interface CustodianPart {
 }
 
 /** Whether an event of a sender's ledger is about its exhibit `id`: its own, or a seal or transfer that took it. */
-function concerns(event: CustodyEvent, id: string): boolean {
+export function concerns(event: CustodyEvent, id: string): boolean {
   if (event.exhibit === id) return true
   if (event.action === 'sealed-exhibits') return event.payload.exhibits.includes(id)
   if (event.action === 'transfer-released') return event.payload.items.some((i) => i.exhibit === id)
@@ -55,22 +56,39 @@ async function eventsOf(context: ArchiveContext, id: string): Promise<EventView[
   return found
 }
 
-/** The sender's part: its events of the exhibit, from the kept package, verified and held to what `transfer-received` recorded. */
-async function senderPart(kase: Case, received: NonNullable<EventOfKind<'ingest'>['payload']['received']>, identities: readonly AgeIdentity[]): Promise<CustodianPart> {
-  const event = kase.ledger.eventsOfKind('transfer-received').find((e) => e.event.payload.transferId === received.transferId)?.event
-  if (event === undefined) throw new CustodyError('INTEGRITY', `no transfer-received event records ${received.transferId}, which brought ${received.exhibit}; run custody verify`, {subject: received.transferId})
+/**
+ * Opens the package `event` (a `transfer-received`) kept, verifies it again as `custody verify`
+ * would, and runs `read` on it while it is open; INTEGRITY unless it verifies as the one the event
+ * records: signed by the sender's key, at the tree head recorded. Every reader of a sender's
+ * record (this log, a seal of received exhibits) reads it so.
+ */
+export async function readKeptPackage(kase: Case, event: EventOfKind<'transfer-received'>, identities: readonly AgeIdentity[], read: (context: ArchiveContext) => Promise<void>): Promise<Custodian> {
   const p = event.payload
   const sender = parseCustodian(p.from, `event ${event.seq}`)
-  const kept = join(kase.dataDir, p.kept)
-  let events: EventView[] = []
-  const report = await verifyArchive(kept, {identities, afterChecks: async (context) => {
-    events = await eventsOf(context, received.exhibit)
-  }})
+  const report = await verifyArchive(join(kase.dataDir, p.kept), {identities, afterChecks: read})
   const signer = report.trust?.signingKey ?? null
   if (!report.ok || signer !== custodianFingerprint(sender) || report.treeHead?.size !== p.treeHead.size || report.treeHead.root !== p.treeHead.root) {
     throw new CustodyError('INTEGRITY', `the kept package .custody/${p.kept} of ${p.transferId} does not verify as the one event ${event.seq} records (${report.problemCount} problems); run custody verify`, {subject: p.kept})
   }
 
+  return sender
+}
+
+/** The `transfer-received` event of `transferId`; INTEGRITY when the ledger has none (`what` says what needed it). */
+export function receivedEvent(kase: Case, transferId: string, what: string): EventOfKind<'transfer-received'> {
+  const event = kase.ledger.eventsOfKind('transfer-received').find((e) => e.event.payload.transferId === transferId)?.event
+  if (event === undefined) throw new CustodyError('INTEGRITY', `no transfer-received event records ${transferId}, which brought ${what}; run custody verify`, {subject: transferId})
+  return event
+}
+
+/** The sender's part: its events of the exhibit, from the kept package, verified and held to what `transfer-received` recorded. */
+async function senderPart(kase: Case, received: NonNullable<EventOfKind<'ingest'>['payload']['received']>, identities: readonly AgeIdentity[]): Promise<CustodianPart> {
+  const event = receivedEvent(kase, received.transferId, received.exhibit)
+  const p = event.payload
+  let events: EventView[] = []
+  const sender = await readKeptPackage(kase, event, identities, async (context) => {
+    events = await eventsOf(context, received.exhibit)
+  })
   return {
     ledger: 'sender',
     custodian: {case: sender.case, name: sender.name, organisation: sender.organisation, fingerprint: custodianFingerprint(sender)},
@@ -107,7 +125,8 @@ export async function custodyChain(kase: Case, given: string, identities: readon
   const key = describeSigningKey(kase)
   // This case's newest signed checkpoint: every event of the case is under it (each command signs one as it ends).
   const latest = kase.ledger.latestCheckpoint()
-  const body = latest === undefined ? undefined : (JSON.parse(latest.body) as {treeSize: number; rootHash: string})
+  const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
+  if (body !== undefined && 'problem' in body) throw new CustodyError('INTEGRITY', `this case's newest checkpoint cannot be read: ${body.problem}; run custody verify`)
   const head = {size: body?.treeSize ?? 0, root: body?.rootHash ?? ''}
   parts.push({
     ledger: 'this case',

@@ -29,6 +29,10 @@
  *                 `--against`
  *  12. transfer   a transfer package's statement (transfer.json) is signed by the archive's key,
  *                 names this seal, and lists its exhibits with their digests
+ *  13. custodians in a seal of exhibits received from other custodians, each hand-over's record
+ *                 (the sender's events, checkpoint, key and transfer statement, and this case's
+ *                 receipt) holds, each side's signature and its tie to this archive's events, and
+ *                 every received exhibit has one
  *
  * The archive is hostile input, and its size is the only thing verify's cost may grow with: small
  * files are read whole only up to the bound any genuine one stays under (bag-layout.ts), large ones
@@ -71,7 +75,7 @@ import {runChecklist, type Check, type CheckOutcome, type Problem} from './check
 import {ProblemList} from './problem-list.js'
 import {bagitCheck} from './archive/bagit.js'
 import {contentsCheck} from './archive/contents.js'
-import {createArchiveContext, type ArchiveContext, type ArchiveTransfer, type ArchiveTrust, type SourceKind, type VerifyArchiveOptions as CheckOptions} from './archive/context.js'
+import {createArchiveContext, type ArchiveContext, type ArchiveHandOver, type ArchiveTransfer, type ArchiveTrust, type SourceKind, type VerifyArchiveOptions as CheckOptions} from './archive/context.js'
 import {earlierSealsCheck} from './archive/earlier-seals.js'
 import {eventsCheck} from './archive/events.js'
 import {manifestsCheck} from './archive/manifests.js'
@@ -81,6 +85,7 @@ import {statementCheck} from './archive/statement.js'
 import {testimonyCheck} from './archive/testimony.js'
 import {timestampsCheck} from './archive/timestamps.js'
 import {transferCheck} from './archive/transfer.js'
+import {custodiansCheck} from './archive/custodians.js'
 import {folderCheck, folderEntriesCheck, unreadableZip, zipCheck, zipEntriesCheck} from './archive/zip.js'
 
 export type {ArchiveTrust}
@@ -113,6 +118,8 @@ export interface ArchiveReport {
   earlierSeals: EarlierSeal[] | null
   /** A transfer package's statement, as verified; null for a seal that is no transfer, or one that does not hold. */
   transfer: ArchiveTransfer | null
+  /** Each hand-over a seal of received exhibits proves (who released, who received, when); null when the records do not hold. */
+  custodians: ArchiveHandOver[] | null
   checks: CheckOutcome[]
   /** The first problems found (at most 1,000); `problemCount` counts them all. */
   problems: Problem[]
@@ -134,6 +141,7 @@ export const BAG_CHECKS: ReadonlyArray<Check<ArchiveContext>> = [
   testimonyCheck,
   earlierSealsCheck,
   transferCheck,
+  custodiansCheck,
 ]
 
 export async function verifyArchive(path: string, options: VerifyArchiveOptions = {}): Promise<ArchiveReport> {
@@ -267,6 +275,7 @@ function zipReport(path: string, source: SourceKind, bag: string | null, checks:
     treeHead: null,
     earlierSeals: null,
     transfer: null,
+    custodians: null,
     checks,
     problems: problems.kept,
     problemCount: problems.length + uncounted,
@@ -286,6 +295,7 @@ function archiveReport(context: ArchiveContext, checks: CheckOutcome[], problems
     treeHead: context.treeHead,
     earlierSeals: context.earlierSeals,
     transfer: context.transfer,
+    custodians: context.handOvers,
     warnings: context.warnings,
   }
 }

@@ -59,6 +59,17 @@ export interface ArchiveTransfer {
   acknowledged: {size: number; root: string} | null
 }
 
+/** A hand-over a seal of received exhibits carries the record of, as verified (archive/custodians.ts). */
+export interface ArchiveHandOver {
+  transferId: string
+  from: {case: string; name: string; organisation: string | null; fingerprint: string}
+  to: {case: string; name: string; organisation: string | null; fingerprint: string}
+  releasedAt: string
+  receivedAt: string
+  /** How many of the archive's exhibits it brought. */
+  items: number
+}
+
 /** What a bag is read from: a ZIP (src/zip/reader.ts) or a bag folder on disk (src/folder/reader.ts). */
 export type SourceKind = 'zip' | 'folder'
 
@@ -115,6 +126,8 @@ export interface ArchiveContext {
   earlierSeals: EarlierSeal[] | null
   /** transfer: the transfer statement, when the archive is a transfer package and it holds. */
   transfer: ArchiveTransfer | null
+  /** custodians: the hand-overs whose records the archive carries, when they hold (empty for none). */
+  handOvers: ArchiveHandOver[] | null
 }
 
 /**
@@ -147,6 +160,7 @@ export function createArchiveContext(path: string, size: number, source: BagSour
     signingKey: {},
     earlierSeals: null,
     transfer: null,
+    handOvers: null,
   }
 }
 

@@ -94,14 +94,23 @@ export function parseEventLine(line: string, at: string): EventLine | Finding {
 
 /** The event's hash, its place in the chain, its leaf hash and its inclusion proof. */
 function checkChained(context: ArchiveContext, line: EventLine, previous: Reading['previous'], found: ProblemList<Finding>): void {
+  if (checkChainedTo(context.treeHead, line, previous, found)) context.options.onEvent?.(line.seq, String(line.entry.hash))
+}
+
+/**
+ * An events.jsonl line against the tree head `head` it is proven under (this archive's, or a
+ * sender's checkpoint in a hand-over's record): the event's hash over its content and the previous
+ * hash, its place after `previous`, its leaf hash and its inclusion proof. Whether its hash holds.
+ */
+export function checkChainedTo(head: {size: number; root: string}, line: EventLine, previous: {seq: number; hash: string} | undefined, found: ProblemList<Finding>, names = {event: 'event', head: 'the sealed tree head'}): boolean {
   const {entry, event, seq, chained} = line
-  const {size, root} = context.treeHead
-  const subject = `event ${seq}`
+  const {size, root} = head
+  const subject = `${names.event} ${seq}`
   if (event.seq !== seq || event.prev !== entry.prev) found.push({subject, message: 'the event does not state the sequence number and previous hash beside it'})
   const prev = String(entry.prev)
   const hash = HEX64.test(prev) ? chainHash(prev, chained) : ''
-  if (hash !== entry.hash) found.push({subject, message: 'its hash does not match its content: the event was changed', expected: hash, actual: String(entry.hash)})
-  else context.options.onEvent?.(seq, hash)
+  const holds = hash === entry.hash
+  if (!holds) found.push({subject, message: 'its hash does not match its content: the event was changed', expected: hash, actual: String(entry.hash)})
   if (previous && previous.seq + 1 === seq && prev !== previous.hash) {
     found.push({subject, message: `it does not chain to event ${previous.seq}`, expected: previous.hash, actual: prev})
   }
@@ -114,8 +123,10 @@ function checkChained(context: ArchiveContext, line: EventLine, previous: Readin
     verifyInclusion(seq, size, leaf, proof, hexToBytes(HEX64.test(root) ? root : '00'.repeat(32)))
   } catch (error) {
     const e = error as {expected?: string; calculated?: string}
-    found.push({subject, message: `its inclusion proof does not lead to the sealed tree head: ${messageOf(error)}`, ...(e.expected ? {expected: e.expected} : {}), ...(e.calculated ? {actual: e.calculated} : {})})
+    found.push({subject, message: `its inclusion proof does not lead to ${names.head}: ${messageOf(error)}`, ...(e.expected ? {expected: e.expected} : {}), ...(e.calculated ? {actual: e.calculated} : {})})
   }
+
+  return holds
 }
 
 /** What later checks need of an event that parses: ingest digests, testimony events, keys; and the case of the first. */

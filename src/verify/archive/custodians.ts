@@ -1,0 +1,294 @@
+/**
+ * Check 13 of `custody verify ARCHIVE`, custodians: in a seal of exhibits received from other
+ * custodians, each hand-over's record under data/custodians/ (src/transfers/sealed-custodians.ts)
+ * holds, and every received exhibit has one. For each record the signed statement names:
+ *   - its files are the ones the statement states (their SHA-256s);
+ *   - the sender's events: each chained and proven by its inclusion proof to the sender's
+ *     checkpoint, the first naming the sender's case, the key events sound (key-events.ts);
+ *   - the sender's checkpoint is of the sender's case, signed by a key its events record, and
+ *     sender.pem is that key, the one the record names;
+ *   - the sender's transfer statement is signed by that key, released by that sender to this case,
+ *     on that checkpoint's tree head, and lists the exhibits received;
+ *   - the receipt is signed by receiver.pem, a key this archive's own events record, received by
+ *     this case, intact, its cosignature over the sender's checkpoint, its items received as the
+ *     exhibits the record says;
+ *   - this archive's `transfer-received` event of it names the same sender, tree head and receipt;
+ *   - each exhibit received in it is, in the sender's events, the exhibit its ingest here says
+ *     (the sender's ingest event at the sequence number given, with the same SHA-256).
+ * And each exhibit of the archive whose ingest says it was received has its hand-over's record.
+ *
+ * A seal of no received exhibit has no `custodians` in its statement: nothing to check.
+ */
+import {parseCheckpoint, type CheckpointBody} from '../../checkpoints/checkpoint.js'
+import {checkSignedCheckpoint, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
+import {messageOf} from '../../errors.js'
+import type {CustodyEvent, EventOfKind, ReceivedFrom} from '../../formats/events.js'
+import {isRecord} from '../../formats/guards.js'
+import {isKeyEvent, readKeyEvent} from '../../keys/key-events.js'
+import {verifySignature} from '../../keys/signing-key.js'
+import {BAG_LIMITS, CUSTODIAN_FILES, EVENTS_PATH, type CustodianFileRole, type SealedCustodian} from '../../seal/bag-layout.js'
+import {custodianFingerprint, parseCustodian} from '../../transfers/custodian.js'
+import {checkReceiptSignatures, parseReceipt, type ReceiptBody} from '../../transfers/receipt.js'
+import {readTransferStatement, type TransferStatement} from '../../transfers/transfer-statement.js'
+import type {Check, Finding} from '../checklist.js'
+import type {ProblemList} from '../problem-list.js'
+import {concluded, findings, type ArchiveContext, type ArchiveHandOver} from './context.js'
+import {checkChainedTo, parseEventLine} from './events.js'
+import {bagFile, recordedKeyOf, statedCaseId} from './trust.js'
+
+/** What this archive's own events say of hand-overs: each `transfer-received`, and each exhibit received. */
+interface OwnRecord {
+  received: Map<string, EventOfKind<'transfer-received'>>
+  ingests: Array<{exhibit: string; sha256: string; from: ReceivedFrom}>
+}
+
+async function ownRecord(context: ArchiveContext): Promise<OwnRecord> {
+  const own: OwnRecord = {received: new Map(), ingests: []}
+  const file = context.files.get(EVENTS_PATH)
+  if (file === undefined) return own
+  for await (const line of context.source.lines(file.info, BAG_LIMITS.eventLine)) {
+    const read = parseEventLine(line, EVENTS_PATH)
+    if (!('parsed' in read) || !('event' in read.parsed)) continue
+    const event = read.parsed.event
+    if (event.action === 'transfer-received') own.received.set(event.payload.transferId, event)
+    if (event.action === 'ingest' && event.exhibit !== null && event.payload.received !== undefined) {
+      own.ingests.push({exhibit: event.exhibit, sha256: event.payload.digests.sha256, from: event.payload.received})
+    }
+  }
+
+  return own
+}
+
+/** The statement's record of a hand-over, read strictly (the contents check has held its paths to where custody puts them). */
+function readStated(value: unknown): SealedCustodian | undefined {
+  if (!isRecord(value) || !isRecord(value.from) || !isRecord(value.files) || !Array.isArray(value.items)) return undefined
+  const text = (v: unknown): v is string => typeof v === 'string'
+  const {from, files} = value
+  if (!text(value.transferId) || !text(value.releasedAt) || !text(value.receivedAt) || !text(value.folder) || !Number.isSafeInteger(value.eventCount)) return undefined
+  if (!text(from.case) || !text(from.name) || !text(from.fingerprint) || !(from.organisation === null || text(from.organisation))) return undefined
+  if (!value.items.every((i) => isRecord(i) && text(i.exhibit) && text(i.receivedAs))) return undefined
+  if (!Object.keys(CUSTODIAN_FILES).every((role) => isRecord(files[role]) && text(files[role].path) && text(files[role].sha256))) return undefined
+  return value as unknown as SealedCustodian
+}
+
+/** One record's files, read whole (the events excepted), each the one the statement states. */
+async function readFiles(context: ArchiveContext, record: SealedCustodian, found: ProblemList<Finding>): Promise<Partial<Record<CustodianFileRole, Buffer>> | undefined> {
+  const bytes: Partial<Record<CustodianFileRole, Buffer>> = {}
+  let whole = true
+  for (const role of Object.keys(CUSTODIAN_FILES) as CustodianFileRole[]) {
+    const {path, sha256} = record.files[role]
+    const file = context.files.get(path)
+    if (file === undefined) {
+      found.push({subject: path, message: 'is missing from the bag'})
+      whole = false
+    } else if (file.sha256 !== sha256) {
+      found.push({subject: path, message: 'is not the file the seal statement states', expected: sha256, actual: file.sha256})
+      whole = false
+    } else if (role !== 'events') {
+      const read = await bagFile(context, path)
+      if (read === undefined) whole = false
+      else bytes[role] = read
+    }
+  }
+
+  return whole ? bytes : undefined
+}
+
+/** What the sender's events give: its keys, its ingest events by exhibit, and whether the first names its case. */
+interface SenderEvents {
+  keys: RecordedKey[]
+  ingests: Map<string, {seq: number; sha256: string}>
+  count: number
+}
+
+/** The sender's events, each proven to its checkpoint's tree head `head`. */
+async function senderEvents(context: ArchiveContext, record: SealedCustodian, head: {size: number; root: string}, found: ProblemList<Finding>): Promise<SenderEvents> {
+  const path = record.files.events.path
+  const read: SenderEvents = {keys: [], ingests: new Map(), count: 0}
+  const file = context.files.get(path)
+  if (file === undefined) return read
+  let previous: {seq: number; hash: string} | undefined
+  const names = {event: `${record.from.name}'s event`, head: `the sender's checkpoint (${record.folder}/${CUSTODIAN_FILES.checkpoint})`}
+  for await (const text of context.source.lines(file.info, BAG_LIMITS.eventLine)) {
+    if (text === '') continue
+    read.count++
+    const line = parseEventLine(text, `${path} line ${read.count}`)
+    if (!('entry' in line)) {
+      found.push(line)
+      continue
+    }
+
+    checkChainedTo(head, line, previous, found, names)
+    previous = {seq: line.seq, hash: String(line.entry.hash)}
+    if ('problem' in line.parsed) found.push({subject: `${names.event} ${line.seq}`, message: `it cannot be read as a custody event: ${line.parsed.problem}`})
+    else noteSenderEvent(line.parsed.event, record, read, found)
+  }
+
+  if (read.count !== record.eventCount) found.push({subject: path, message: 'does not hold as many events as the seal statement states', expected: String(record.eventCount), actual: String(read.count)})
+  return read
+}
+
+function noteSenderEvent(event: CustodyEvent, record: SealedCustodian, read: SenderEvents, found: ProblemList<Finding>): void {
+  const subject = `${record.from.name}'s event ${event.seq}`
+  if (event.action === 'create-case' && event.payload.caseId !== record.from.case) found.push({subject, message: "it is the first event of another case than the sender's", expected: record.from.case, actual: event.payload.caseId})
+  if (event.action === 'ingest' && event.exhibit !== null) read.ingests.set(event.exhibit, {seq: event.seq, sha256: event.payload.digests.sha256})
+  if (isKeyEvent(event)) {
+    const key = read.keys.length >= BAG_LIMITS.keyEvents ? {problem: `more than ${BAG_LIMITS.keyEvents} key events`} : readKeyEvent(event, event.seq, read.keys.at(-1))
+    if ('problem' in key) found.push({subject, message: `key event is refused: ${key.problem}`})
+    else read.keys.push(key.key)
+  }
+}
+
+/** The sender's checkpoint and key: of the sender's case, signed by a key its events record, which is sender.pem and the record's. */
+function checkSender(record: SealedCustodian, bytes: Partial<Record<CustodianFileRole, Buffer>>, keys: readonly RecordedKey[], found: ProblemList<Finding>): {spki: Uint8Array} | undefined {
+  const checkpointPath = record.files.checkpoint.path
+  const signed = checkSignedCheckpoint(checkpointPath, bytes.checkpoint!.toString('utf8'), bytes.checkpointSignature!, {caseId: record.from.case, keys})
+  for (const p of signed.problems) found.push(p)
+  const pem = recordedKeyOf(bytes.senderKey, keys.map((k) => ({...k, holder: record.from.name})))
+  const keyPath = record.files.senderKey.path
+  if ('problem' in pem) return void found.push({subject: keyPath, message: `${pem.problem.replace('the sealed events', "the sender's events")}`})
+  if (pem.fingerprint !== record.from.fingerprint) found.push({subject: keyPath, message: 'is not the key the seal statement names as the sender\'s', expected: record.from.fingerprint, actual: pem.fingerprint})
+  if (signed.checkpoint !== undefined && signed.checkpoint.keyFingerprint !== pem.fingerprint) found.push({subject: checkpointPath, message: 'is signed by another key than sender.pem', expected: pem.fingerprint, actual: signed.checkpoint.keyFingerprint})
+  return {spki: pem.key.spki}
+}
+
+/** The sender's transfer statement: signed by the sender's key, from that sender to this case, on that checkpoint, listing the exhibits received. */
+function checkTransfer(context: ArchiveContext, record: SealedCustodian, bytes: Partial<Record<CustodianFileRole, Buffer>>, spki: Uint8Array, checkpoint: CheckpointBody, found: ProblemList<Finding>): TransferStatement | undefined {
+  const subject = record.files.transfer.path
+  if (!verifySignature(spki, bytes.transfer!, bytes.transferSignature!)) found.push({subject, message: "its signature transfer.json.sig does not verify with sender.pem: the transfer statement or its signature was altered"})
+  const t = readTransferStatement(bytes.transfer!)
+  if ('problem' in t) return void found.push({subject, message: `is not a transfer statement: ${t.problem}`})
+  const differ = (message: string, expected: string, actual: string): void => {
+    if (expected !== actual) found.push({subject, message, expected, actual})
+  }
+
+  differ('names another transfer than the seal statement', record.transferId, t.transferId)
+  differ('is released by another custodian than the seal statement names', `${record.from.case} ${record.from.fingerprint}`, `${t.from.case} ${custodianFingerprint(t.from)}`)
+  differ('is released to another case than the one that sealed this archive', statedCaseId(context), t.to.case)
+  differ("names another tree head than the sender's checkpoint", `${checkpoint.treeSize} ${checkpoint.rootHash}`, `${t.archiveTree.size} ${t.archiveTree.root}`)
+  differ('is released at another time than the seal statement says', record.releasedAt, t.releasedAt)
+  for (const item of record.items) {
+    if (!t.items.some((i) => i.exhibit === item.exhibit)) found.push({subject, message: `does not list ${item.exhibit}, which the seal statement says it brought`})
+  }
+
+  return t
+}
+
+/** This case's receipt: signed by receiver.pem, one of this archive's keys; for this case, this transfer, intact; its items received as stated. */
+function checkReceipt(context: ArchiveContext, record: SealedCustodian, bytes: Partial<Record<CustodianFileRole, Buffer>>, found: ProblemList<Finding>): ReceiptBody | undefined {
+  const subject = record.files.receipt.path
+  let receipt: ReceiptBody
+  try {
+    receipt = parseReceipt(bytes.receipt!.toString('utf8'), subject)
+    checkReceiptSignatures(receipt, {body: bytes.receipt!.toString('utf8'), signature: bytes.receiptSignature!.toString('hex')}, subject)
+  } catch (error) {
+    return void found.push({subject, message: messageOf(error).replace(`${subject} `, '')})
+  }
+
+  const pem = recordedKeyOf(bytes.receiverKey, context.keys)
+  const keyPath = record.files.receiverKey.path
+  if ('problem' in pem) found.push({subject: keyPath, message: pem.problem})
+  else if (pem.fingerprint !== custodianFingerprint(receipt.receivedBy)) found.push({subject: keyPath, message: 'is not the key the receipt names as its signer', expected: custodianFingerprint(receipt.receivedBy), actual: pem.fingerprint})
+  const differ = (message: string, expected: string, actual: string): void => {
+    if (expected !== actual) found.push({subject, message, expected, actual})
+  }
+
+  differ('is a receipt for another transfer', record.transferId, receipt.transferId)
+  differ('is received by another case than the one that sealed this archive', statedCaseId(context), receipt.receivedBy.case)
+  differ("does not cosign the sender's checkpoint", bytes.checkpoint!.toString('utf8'), receipt.senderCheckpoint)
+  differ('was received at another time than the seal statement says', record.receivedAt, receipt.receivedAt)
+  if (receipt.condition !== 'intact') found.push({subject, message: 'says the package did not arrive intact'})
+  for (const item of record.items) {
+    const got = receipt.items.find((i) => i.exhibit === item.exhibit)
+    if (got?.receivedAs !== item.receivedAs) found.push({subject, message: `does not say ${item.exhibit} was received as ${item.receivedAs}`, expected: item.receivedAs, actual: String(got?.receivedAs)})
+  }
+
+  return receipt
+}
+
+/** This archive's own `transfer-received` of it: the same sender, tree head and receipt, the same items received as. */
+function checkOwnEvent(record: SealedCustodian, own: OwnRecord, receipt: ReceiptBody | undefined, checkpoint: CheckpointBody, found: ProblemList<Finding>): void {
+  const subject = `${record.folder}`
+  const event = own.received.get(record.transferId)
+  if (event === undefined) return void found.push({subject, message: `no transfer-received event of this archive records ${record.transferId}`})
+  const p = event.payload
+  const sender = (() => {
+    try {
+      return custodianFingerprint(parseCustodian(p.from, `event ${event.seq}`))
+    } catch {
+      return 'an unreadable identity'
+    }
+  })()
+  const differ = (message: string, expected: string, actual: string): void => {
+    if (expected !== actual) found.push({subject, message: `${message} than event ${event.seq} (transfer-received) records`, expected, actual})
+  }
+
+  differ('names another sender', sender, record.from.fingerprint)
+  differ("holds another sender's tree head", `${p.treeHead.size} ${p.treeHead.root}`, `${checkpoint.treeSize} ${checkpoint.rootHash}`)
+  differ('holds another receipt', p.receipt.sha256, record.files.receipt.sha256)
+  if (receipt !== undefined) differ('is a receipt for another package', p.package.sha256, receipt.packageSha256)
+  for (const item of record.items) {
+    if (!p.items.some((i) => i.exhibit === item.exhibit && i.receivedAs === item.receivedAs)) found.push({subject, message: `says ${item.exhibit} was received as ${item.receivedAs}, which event ${event.seq} does not record`})
+  }
+}
+
+/** Each exhibit received in the hand-over is, in the sender's events, the exhibit its ingest here names, with the same SHA-256. */
+function checkReceivedExhibits(record: SealedCustodian, own: OwnRecord, sender: SenderEvents, transfer: TransferStatement | undefined, found: ProblemList<Finding>): void {
+  for (const ingest of own.ingests.filter((i) => i.from.transferId === record.transferId)) {
+    const theirs = sender.ingests.get(ingest.from.exhibit)
+    const item = transfer?.items.find((i) => i.exhibit === ingest.from.exhibit)
+    if (theirs === undefined || theirs.seq !== ingest.from.seq) {
+      found.push({subject: ingest.exhibit, message: `was received as ${record.from.name}'s ${ingest.from.exhibit} (their event ${ingest.from.seq}), which ${record.folder}/${CUSTODIAN_FILES.events} does not hold`})
+    } else if (theirs.sha256 !== ingest.sha256 || (item !== undefined && item.sha256 !== ingest.sha256)) {
+      found.push({subject: ingest.exhibit, message: `is not the file ${record.from.name} released as ${ingest.from.exhibit}`, expected: theirs.sha256, actual: ingest.sha256})
+    }
+
+    if (!record.items.some((i) => i.exhibit === ingest.from.exhibit && i.receivedAs === ingest.exhibit)) found.push({subject: ingest.exhibit, message: `the seal statement's record of ${record.transferId} does not list it`})
+  }
+}
+
+/** One record, whole: what it proves, or nothing when a problem was found. */
+async function checkRecord(context: ArchiveContext, record: SealedCustodian, own: OwnRecord, found: ProblemList<Finding>): Promise<ArchiveHandOver | undefined> {
+  const before = found.length + found.dropped
+  const bytes = await readFiles(context, record, found)
+  if (bytes === undefined) return undefined
+  const checkpoint = parseCheckpoint(bytes.checkpoint!.toString('utf8'))
+  if ('problem' in checkpoint) return void found.push({subject: record.files.checkpoint.path, message: `is not a checkpoint: ${checkpoint.problem}`})
+  const events = await senderEvents(context, record, {size: checkpoint.treeSize, root: checkpoint.rootHash}, found)
+  const key = checkSender(record, bytes, events.keys, found)
+  const transfer = key === undefined ? undefined : checkTransfer(context, record, bytes, key.spki, checkpoint, found)
+  const receipt = checkReceipt(context, record, bytes, found)
+  checkOwnEvent(record, own, receipt, checkpoint, found)
+  checkReceivedExhibits(record, own, events, transfer, found)
+  if (found.length + found.dropped > before || receipt === undefined) return undefined
+  const by = receipt.receivedBy
+  return {transferId: record.transferId, from: record.from, to: {case: by.case, name: by.name, organisation: by.organisation, fingerprint: custodianFingerprint(by)}, releasedAt: record.releasedAt, receivedAt: record.receivedAt, items: record.items.length}
+}
+
+export const custodiansCheck: Check<ArchiveContext> = {
+  name: 'custodians',
+  async run(context) {
+    const own = await ownRecord(context)
+    const stated = 'custodians' in context.statement ? context.statement.custodians : []
+    if (!Array.isArray(stated)) return {status: 'failed', detail: 'the seal statement names its hand-overs unreadably', problems: [{subject: 'data/custody/seal.json', message: 'its custodians is not a list'}]}
+    if (stated.length === 0 && own.ingests.length === 0) return {status: 'ok', detail: 'none: no exhibit came from another custodian', problems: []}
+    const found = findings()
+    const handOvers: ArchiveHandOver[] = []
+    for (const [i, value] of stated.slice(0, BAG_LIMITS.custodians).entries()) {
+      const record = readStated(value)
+      if (record === undefined) found.push({subject: 'data/custody/seal.json', message: `its custodians[${i}] is not a hand-over's record as custody writes it`})
+      else {
+        const proven = await checkRecord(context, record, own, found)
+        if (proven !== undefined) handOvers.push(proven)
+      }
+    }
+
+    const carried = new Set(stated.map((r) => (isRecord(r) ? r.transferId : undefined)))
+    for (const ingest of own.ingests) {
+      if (!carried.has(ingest.from.transferId)) found.push({subject: ingest.exhibit, message: `was received from another custodian (${ingest.from.transferId}), but the archive does not carry the sender's record of it`})
+    }
+
+    context.handOvers = found.length > 0 ? null : handOvers
+    return concluded(context, found, found.length > 0 ? "the senders' records do not hold" : `${handOvers.length} hand-over${handOvers.length === 1 ? '' : 's'} before this case sealed, each the sender's signed record and this case's signed receipt (listed below)`)
+  },
+}
