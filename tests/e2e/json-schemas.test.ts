@@ -179,6 +179,10 @@ describe('the JSON Schemas of docs/json/', () => {
     const rotatedPackage = join(work.path, 'rotated.zip.age')
     expect((await custody(['transfer', 'export', '--to', (await custody(['key', 'show', '--public', ...hqCase])).stdout, '--out', rotatedPackage, ...c])).code).toBe(0)
     expect((await valid<{rotation?: {events: number[]}}>(['transfer', 'accept', rotatedPackage, ...sender, ...hqCase])).rotation?.events).toHaveLength(1)
+    // That case seals what it received (two hand-overs, across the sender's key rotation): verify names both custodians of each.
+    const received2 = join(work.path, 'received.zip')
+    expect((await custody(['seal', '--out', received2, ...hqCase])).code).toBe(0)
+    expect((await valid<{custodians: unknown[]}>(['verify', received2])).custodians).toHaveLength(2)
     // An HQ recipient added, then added again (nothing recorded): both forms of the document.
     const hq = generateIdentity().recipient
     expect((await valid<{added: unknown[]}>(['key', 'add-recipient', hq, '--label', 'HQ', ...c])).added).toHaveLength(1)

@@ -271,7 +271,11 @@ export const custodiansCheck: Check<ArchiveContext> = {
     const own = await ownRecord(context)
     const stated = 'custodians' in context.statement ? context.statement.custodians : []
     if (!Array.isArray(stated)) return {status: 'failed', detail: 'the seal statement names its hand-overs unreadably', problems: [{subject: 'data/custody/seal.json', message: 'its custodians is not a list'}]}
-    if (stated.length === 0 && own.ingests.length === 0) return {status: 'ok', detail: 'none: no exhibit came from another custodian', problems: []}
+    if (stated.length === 0 && own.ingests.length === 0) {
+      context.handOvers = []
+      return {status: 'ok', detail: 'none: no exhibit came from another custodian', problems: []}
+    }
+
     const found = findings()
     const handOvers: ArchiveHandOver[] = []
     for (const [i, value] of stated.slice(0, BAG_LIMITS.custodians).entries()) {

@@ -1,0 +1,279 @@
+/**
+ * HQ's seal of exhibits it received (issue 20, docs/design/transfers.md "HQ's seal"): the archive
+ * carries, for each hand-over, the sender's own signed record (its transfer statement, checkpoint,
+ * key and events with their inclusion proofs) and HQ's signed receipt, under data/custodians/;
+ * `custody verify ARCHIVE` checks both sides and names every custodian and the time of every
+ * hand-over; openssl checks each signature as README.txt says. Two field cases, one sending twice,
+ * and one HQ, all real; then the forgeries an opponent, or HQ itself, would make of the records,
+ * each refused with exit 3.
+ */
+import {execFileSync, spawnSync} from 'node:child_process'
+import {cpSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {Case, locateCase} from '../../src/case/case.js'
+import {rewriteManifests} from '../helpers/bag.js'
+import {custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
+import {forgerKey, pemOf} from '../helpers/forge-archive.js'
+
+const work = tempDir('custody-transfer-hq-seal-')
+afterAll(() => work.remove())
+
+const at = (name: string): string => join(work.path, name)
+const [fieldA, fieldB, hq] = [at('field-a'), at('field-b'), at('hq')]
+
+interface HandOver {
+  transferId: string
+  from: {case: string; name: string; fingerprint: string}
+  to: {case: string; name: string; fingerprint: string}
+  releasedAt: string
+  receivedAt: string
+  items: number
+}
+
+interface Verified {
+  ok: boolean
+  custodians: HandOver[] | null
+  checks: Array<{name: string; status: string; detail: string}>
+  problems: Array<{check: string; subject: string; message: string}>
+}
+
+interface Record {
+  transferId: string
+  from: {case: string; name: string}
+  receivedAt: string
+  items: Array<{exhibit: string; receivedAs: string}>
+  folder: string
+  files: {[role: string]: {path: string; sha256: string}}
+  eventCount: number
+}
+
+async function ok(args: string[]): Promise<string> {
+  const done = await custody(args)
+  expect(done.code, done.stdout + done.stderr).toBe(0)
+  return done.stdout
+}
+
+async function send(from: string, fromLine: string, out: string): Promise<void> {
+  await ok(['transfer', 'export', '--to', at('hq.line'), '--out', at(out), '--case', from])
+  await ok(['transfer', 'accept', at(out), '--from', at(fromLine), '--case', hq])
+}
+
+const sha256 = (bytes: Buffer): string => execFileSync('sha256sum', {input: bytes, encoding: 'utf8'}).split(' ')[0]!
+
+let pristine = ''
+let bag = ''
+
+beforeAll(async () => {
+  await ok(['init', fieldA, '--title', 'Kherson', '--investigator', 'Iryna Melnyk'])
+  await ok(['init', fieldB, '--title', 'Mariupol', '--investigator', 'Taras Bondar'])
+  await ok(['init', hq, '--title', 'HQ', '--investigator', 'Olena Kovalenko', '--role', 'hq'])
+  writeFileSync(at('hq.line'), await ok(['key', 'show', '--public', '--case', hq]))
+  writeFileSync(at('a.line'), await ok(['key', 'show', '--public', '--case', fieldA]))
+  writeFileSync(at('b.line'), await ok(['key', 'show', '--public', '--case', fieldB]))
+  await ok(['ingest', join(SAMPLES, 'Canon.jpg'), join(SAMPLES, 'Casio.jpg'), '--case', fieldA, '--location', 'Kherson'])
+  await ok(['ingest', join(SAMPLES, 'Nikon.jpg'), '--case', fieldB])
+  await send(fieldA, 'a.line', 'a1.zip.age') // HQ-000001, HQ-000002
+  await send(fieldB, 'b.line', 'b1.zip.age') // HQ-000003
+  await ok(['ingest', join(SAMPLES, 'Sony.jpg'), '--case', fieldA])
+  await send(fieldA, 'a.line', 'a2.zip.age') // HQ-000004
+  writeFileSync(at('hq-own.txt'), "HQ's own note, taken in at HQ\n")
+  await ok(['ingest', at('hq-own.txt'), '--case', hq]) // HQ-000005
+  await ok(['seal', '--out', at('court.zip'), '--purpose', 'court', '--case', hq])
+  pristine = at('pristine')
+  execFileSync('unzip', ['-q', at('court.zip'), '-d', pristine])
+  bag = readdirSync(pristine)[0]!
+}, 240_000)
+
+const statementOf = (bagDir: string): {custodians: Record[]} => JSON.parse(readFileSync(join(bagDir, 'data/custody/seal.json'), 'utf8')) as {custodians: Record[]}
+
+describe("HQ's seal of received exhibits", () => {
+  it('carries every hand-over, and verify names each custodian and when each released and received', async () => {
+    const verified = await custodyJson<Verified>(['verify', at('court.zip')])
+    expect(verified.code, JSON.stringify(verified.json.problems)).toBe(0)
+    const handOvers = verified.json.custodians!
+    expect(handOvers.map((h) => [h.from.name, h.to.name, h.items])).toEqual([
+      ['Iryna Melnyk', 'Olena Kovalenko', 2],
+      ['Taras Bondar', 'Olena Kovalenko', 1],
+      ['Iryna Melnyk', 'Olena Kovalenko', 1],
+    ])
+    const fieldKey = (await custodyJson<{fingerprint: string}>(['key', 'show', '--case', fieldA])).json.fingerprint
+    const hqKey = (await custodyJson<{fingerprint: string}>(['key', 'show', '--case', hq])).json.fingerprint
+    expect(handOvers[0]!.from.fingerprint).toBe(fieldKey)
+    expect(handOvers[0]!.to.fingerprint).toBe(hqKey)
+    for (const h of handOvers) expect(Date.parse(h.receivedAt)).toBeGreaterThanOrEqual(Date.parse(h.releasedAt))
+    expect(verified.json.checks.find((c) => c.name === 'custodians')).toMatchObject({status: 'ok', detail: expect.stringMatching(/^3 hand-overs before this case sealed/)})
+
+    const text = await ok(['verify', at('court.zip')])
+    expect(text).toMatch(new RegExp(`TRANSFER-[0-9a-f]{16}: 2 exhibits of this archive\\n {8}released \\S+ by Iryna Melnyk ${fieldKey}\\n {8}received \\S+ by Olena Kovalenko ${hqKey}`))
+    expect(text).toMatch(/released \S+ by Taras Bondar/)
+  })
+
+  it("holds each sender's record in a folder of its own, with only the sealed exhibits' events, the case's and the keys'", () => {
+    const s = statementOf(join(pristine, bag))
+    expect(s.custodians.map((r) => r.items.map((i) => `${i.exhibit}>${i.receivedAs}`).join(' '))).toEqual(['EX-000001>HQ-000001 EX-000002>HQ-000002', 'EX-000001>HQ-000003', 'EX-000003>HQ-000004'])
+    const first = s.custodians[0]!
+    expect(first.folder).toMatch(/^data\/custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}$/)
+    const lines = readFileSync(join(pristine, bag, first.files.events!.path), 'utf8').trimEnd().split('\n')
+    const actions = lines.map((l) => (JSON.parse(l) as {event: {action: string; exhibit: string | null}}).event).map((e) => `${e.action}:${e.exhibit ?? ''}`)
+    expect(actions).toEqual(['create-case:', 'key-created:', 'ingest:EX-000001', 'ingest:EX-000002'])
+    expect(first.eventCount).toBe(4)
+    // The second package of field A carries its own events of EX-000003, and the first seal and
+    // transfer of A, which do not name EX-000003, are not in it.
+    const third = readFileSync(join(pristine, bag, s.custodians[2]!.files.events!.path), 'utf8')
+    expect(third).toContain('"exhibit":"EX-000003"')
+    expect(third).not.toContain('"action":"transfer-released"')
+  })
+
+  it('checks with openssl alone: the sender signed its checkpoint and transfer statement, HQ the receipt', () => {
+    const folder = statementOf(join(pristine, bag)).custodians[0]!.folder
+    const dir = join(pristine, bag, folder)
+    const verify = (key: string, file: string): string => execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', key, '-rawin', '-in', file, '-sigfile', `${file}.sig`], {cwd: dir, encoding: 'utf8'})
+    expect(verify('sender.pem', 'checkpoint.json')).toMatch(/Signature Verified Successfully/)
+    expect(verify('sender.pem', 'transfer.json')).toMatch(/Signature Verified Successfully/)
+    expect(verify('receiver.pem', 'receipt.json')).toMatch(/Signature Verified Successfully/)
+    // The receipt is the one HQ gave the field: byte for byte.
+    expect(readFileSync(join(dir, 'receipt.json')).equals(readFileSync(at('a1.zip.age.receipt')))).toBe(true)
+    const swapped = spawnSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'receiver.pem', '-rawin', '-in', 'transfer.json', '-sigfile', 'transfer.json.sig'], {cwd: dir, encoding: 'utf8'})
+    expect(swapped.status).not.toBe(0)
+  })
+
+  it("carries nothing of other custodians in a seal of HQ's own exhibit, and only the hand-over of the one exhibit chosen", async () => {
+    await ok(['seal', 'HQ-000005', '--out', at('own.zip'), '--case', hq])
+    const own = await custodyJson<Verified>(['verify', at('own.zip')])
+    expect(own.code).toBe(0)
+    expect(own.json.custodians).toEqual([])
+    expect(own.json.checks.find((c) => c.name === 'custodians')?.detail).toBe('none: no exhibit came from another custodian')
+    expect(execFileSync('unzip', ['-Z1', at('own.zip')], {encoding: 'utf8'})).not.toContain('data/custodians/')
+
+    await ok(['seal', 'HQ-000003', '--out', at('one.zip'), '--case', hq])
+    const one = await custodyJson<Verified>(['verify', at('one.zip')])
+    expect(one.code, JSON.stringify(one.json.problems)).toBe(0)
+    expect(one.json.custodians!.map((h) => h.from.name)).toEqual(['Taras Bondar'])
+  })
+})
+
+/** Resigns seal.json with HQ's own key, as an insider holding HQ's passphrase could; the manifests made to match. */
+async function resign(bagDir: string): Promise<void> {
+  const opened = Case.open(locateCase({caseDir: hq}))
+  try {
+    const signer = await opened.unlock(PASSPHRASE)
+    writeFileSync(join(bagDir, 'data/custody/seal.json.sig'), signer.sign(readFileSync(join(bagDir, 'data/custody/seal.json'))))
+  } finally {
+    opened.close()
+  }
+
+  rewriteManifests(bagDir)
+}
+
+/** A copy of the genuine bag, changed by `edit`, its statement's record of the files made to match; then signed again by HQ unless `outsider`. */
+async function forged(name: string, edit: (bagDir: string, statement: {custodians?: Record[]}) => void, options: {outsider?: boolean} = {}): Promise<Verified & {code: number}> {
+  const dir = at(`forged-${name}`)
+  cpSync(pristine, dir, {recursive: true})
+  const bagDir = join(dir, bag)
+  const path = join(bagDir, 'data/custody/seal.json')
+  const statement = JSON.parse(readFileSync(path, 'utf8')) as {custodians?: Record[]}
+  edit(bagDir, statement)
+  if (options.outsider) rewriteManifests(bagDir)
+  else {
+    for (const record of statement.custodians ?? []) {
+      for (const file of Object.values(record.files)) file.sha256 = sha256(readFileSync(join(bagDir, file.path)))
+    }
+
+    writeFileSync(path, `${JSON.stringify(statement, null, 2)}\n`)
+    await resign(bagDir)
+  }
+
+  const verified = await custodyJson<Verified>(['verify', bagDir])
+  return {...verified.json, code: verified.code}
+}
+
+/** The lines of a record's events file, edited by `change`. */
+function editEvents(bagDir: string, record: Record, change: (lines: string[]) => string[]): void {
+  const path = join(bagDir, record.files.events!.path)
+  writeFileSync(path, change(readFileSync(path, 'utf8').trimEnd().split('\n')).map((l) => `${l}\n`).join(''))
+}
+
+describe("forgeries of the senders' records", () => {
+  it('finds the records stripped out, even with the statement signed again by HQ', async () => {
+    const result = await forged('stripped', (bagDir, s) => {
+      rmSync(join(bagDir, 'data/custodians'), {recursive: true})
+      delete s.custodians
+    })
+    expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', subject: 'HQ-000001', message: expect.stringMatching(/was received from another custodian \(TRANSFER-[0-9a-f]{16}\), but the archive does not carry the sender's record of it/)}))
+  })
+
+  it("finds a sender's event changed: its hash no longer holds", async () => {
+    const result = await forged('event-changed', (bagDir, s) => {
+      editEvents(bagDir, s.custodians![0]!, (lines) => lines.map((l) => l.replace('"name":"Casio.jpg"', '"name":"Casio-edited.jpg"')))
+    })
+    expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', message: expect.stringContaining('its hash does not match its content')}))
+  })
+
+  it("finds a sender's ingest event left out: the exhibit received is not in the sender's record", async () => {
+    const result = await forged('ingest-dropped', (bagDir, s) => {
+      const record = s.custodians![0]!
+      editEvents(bagDir, record, (lines) => lines.filter((l) => !l.includes('"exhibit":"EX-000002"')))
+      record.eventCount -= 1
+    })
+    expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({subject: 'HQ-000002', message: expect.stringMatching(/was received as Iryna Melnyk's EX-000002 \(their event \d+\), which data\/custodians\/.*\/events\.jsonl does not hold/)}))
+  })
+
+  it("finds the sender's transfer statement edited: the sender's signature no longer holds", async () => {
+    const result = await forged('transfer-edited', (bagDir, s) => {
+      const path = join(bagDir, s.custodians![0]!.files.transfer!.path)
+      writeFileSync(path, readFileSync(path, 'utf8').replace('"purpose":null', '"purpose":"for the prosecution only"'))
+    })
+    expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({message: expect.stringContaining('its signature transfer.json.sig does not verify with sender.pem')}))
+  })
+
+  it("refuses a sender's key swapped for a forger's, the checkpoint and transfer statement signed again with it", async () => {
+    const key = forgerKey()
+    const result = await forged('sender-key', (bagDir, s) => {
+      const dir = join(bagDir, s.custodians![0]!.folder)
+      writeFileSync(join(dir, 'sender.pem'), pemOf(key.spki))
+      for (const file of ['checkpoint.json', 'transfer.json']) writeFileSync(join(dir, `${file}.sig`), key.sign(readFileSync(join(dir, file))))
+    })
+    expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({message: expect.stringContaining("is not a key that the sender's events record")}))
+  })
+
+  it("refuses HQ's receipt edited (another time of receipt), the statement made to agree", async () => {
+    const result = await forged('receipt-edited', (bagDir, s) => {
+      const record = s.custodians![0]!
+      const path = join(bagDir, record.files.receipt!.path)
+      const later = '2031-01-01T00:00:00.000Z'
+      writeFileSync(path, readFileSync(path, 'utf8').replace(record.receivedAt, later))
+      record.receivedAt = later
+    })
+    expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({message: expect.stringContaining("its signature (") }))
+  })
+
+  it("refuses one sender's record put in the place of another's", async () => {
+    const result = await forged('record-swapped', (bagDir, s) => {
+      const [a, b] = [s.custodians![0]!, s.custodians![1]!]
+      for (const name of readdirSync(join(bagDir, b.folder))) cpSync(join(bagDir, b.folder, name), join(bagDir, a.folder, name))
+      a.eventCount = b.eventCount
+    })
+    expect(result.code).toBe(3)
+    const messages = result.problems.filter((p) => p.check === 'custodians').map((p) => p.message)
+    expect(messages.join('\n')).toMatch(/is not the key the seal statement names as the sender's|names another transfer than the seal statement/)
+  })
+
+  it('finds a record changed by an outsider who cannot sign as HQ: not the file the seal statement states', async () => {
+    const result = await forged(
+      'outsider',
+      (bagDir, s) => {
+        editEvents(bagDir, s.custodians![1]!, (lines) => lines.slice(0, -1))
+      },
+      {outsider: true},
+    )
+    expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', subject: expect.stringMatching(/events\.jsonl$/), message: 'is not the file the seal statement states'}))
+  })
+})
