@@ -22,7 +22,10 @@ of each against the ledger's latest signed checkpoint, that checkpoint with the 
 signature and public key, the newest RFC 3161 timestamp tokens, a seal statement signed by the
 investigator, SHA-256 and SHA-512 manifests, a README.txt telling a court's expert how to check
 it all with unzip, sha256sum and openssl alone (on Linux, macOS or Windows, naming this archive),
-and verify-bag.py, a checker of the events and proofs in Python 3 alone.
+and verify-bag.py, a checker of the events and proofs in Python 3 alone. Exhibits this case
+received from other custodians (\`transfer accept\`) bring, under data/custodians/, each sender's
+own signed record of them and this case's receipt, read from the packages this case keeps (so the
+passphrase, or --identity, opens those).
 
 Each original is hashed again as it goes in: a vault file that no longer matches the ledger stops
 the seal (exit 3). Memory stays flat however many exhibits are sealed. Sealing needs the case

@@ -43,7 +43,11 @@ seal statement, which must account for every file of the bag (a file it does not
 or bag-info.txt that says other than it is refused), every event's hash and inclusion proof
 against the sealed tree head, the key events (each key's fingerprint is its own, no weak keys), the
 investigator's signatures on the checkpoint and the seal statement, and each timestamp token: over
-the stamped checkpoint's exact bytes, signed, and chained at its genTime to a TSA root.
+the stamped checkpoint's exact bytes, signed, and chained at its genTime to a TSA root. A transfer
+package's statement (transfer.json) is checked against the seal; in HQ's seal of received exhibits,
+each sender's record under data/custodians/ (its events proven to its signed checkpoint, its signed
+transfer statement, HQ's signed receipt) is checked on both sides, every received exhibit must have
+one, and each custodian and the time of each hand-over are listed.
 
 Whom to trust is yours to say. --key FINGERPRINT names the signing key you expect (as \`custody key
 show\` prints it, obtained from the investigator): any other signer fails. Without it, the report
