@@ -11,7 +11,7 @@ import type {EntryReader, EntryResult} from '../../io/entry-reader.js'
 import type {ZipEntryInfo} from '../../zip/structure.js'
 import type {CheckpointBody} from '../../checkpoints/checkpoint.js'
 import type {RecordedKey} from '../../checkpoints/verify-checkpoints.js'
-import type {CustodyEvent} from '../../formats/events.js'
+import type {CustodyEvent, EventOfKind, ReceivedFrom} from '../../formats/events.js'
 import type {EarlierSeal} from '../../seal/earlier-seals.js'
 import {smallFileLimit} from '../../seal/bag-layout.js'
 import type {CheckResult, Finding} from '../checklist.js'
@@ -126,6 +126,8 @@ export interface ArchiveContext {
   earlierSeals: EarlierSeal[] | null
   /** transfer: the transfer statement, when the archive is a transfer package and it holds. */
   transfer: ArchiveTransfer | null
+  /** events: this archive's `transfer-received` events by transfer, and each exhibit an ingest event says was received. */
+  handOverEvents: {received: Map<string, EventOfKind<'transfer-received'>>; ingests: Array<{exhibit: string; sha256: string; from: ReceivedFrom}>}
   /** custodians: the hand-overs whose records the archive carries, when they hold (empty for none). */
   handOvers: ArchiveHandOver[] | null
 }
@@ -160,6 +162,7 @@ export function createArchiveContext(path: string, size: number, source: BagSour
     signingKey: {},
     earlierSeals: null,
     transfer: null,
+    handOverEvents: {received: new Map(), ingests: []},
     handOvers: null,
   }
 }

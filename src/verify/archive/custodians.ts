@@ -22,7 +22,7 @@
 import {parseCheckpoint, type CheckpointBody} from '../../checkpoints/checkpoint.js'
 import {checkSignedCheckpoint, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import {messageOf} from '../../errors.js'
-import type {CustodyEvent, EventOfKind, ReceivedFrom} from '../../formats/events.js'
+import type {CustodyEvent} from '../../formats/events.js'
 import {isRecord} from '../../formats/guards.js'
 import {isKeyEvent, readKeyEvent} from '../../keys/key-events.js'
 import {verifySignature} from '../../keys/signing-key.js'
@@ -36,28 +36,8 @@ import {concluded, findings, type ArchiveContext, type ArchiveHandOver} from './
 import {checkChainedTo, parseEventLine} from './events.js'
 import {bagFile, recordedKeyOf, statedCaseId} from './trust.js'
 
-/** What this archive's own events say of hand-overs: each `transfer-received`, and each exhibit received. */
-interface OwnRecord {
-  received: Map<string, EventOfKind<'transfer-received'>>
-  ingests: Array<{exhibit: string; sha256: string; from: ReceivedFrom}>
-}
-
-async function ownRecord(context: ArchiveContext): Promise<OwnRecord> {
-  const own: OwnRecord = {received: new Map(), ingests: []}
-  const file = context.files.get(EVENTS_PATH)
-  if (file === undefined) return own
-  for await (const line of context.source.lines(file.info, BAG_LIMITS.eventLine)) {
-    const read = parseEventLine(line, EVENTS_PATH)
-    if (!('parsed' in read) || !('event' in read.parsed)) continue
-    const event = read.parsed.event
-    if (event.action === 'transfer-received') own.received.set(event.payload.transferId, event)
-    if (event.action === 'ingest' && event.exhibit !== null && event.payload.received !== undefined) {
-      own.ingests.push({exhibit: event.exhibit, sha256: event.payload.digests.sha256, from: event.payload.received})
-    }
-  }
-
-  return own
-}
+/** What this archive's own events say of hand-overs (the events check gathered it). */
+type OwnRecord = ArchiveContext['handOverEvents']
 
 /** The statement's record of a hand-over, read strictly (the contents check has held its paths to where custody puts them). */
 function readStated(value: unknown): SealedCustodian | undefined {
@@ -109,19 +89,23 @@ async function senderEvents(context: ArchiveContext, record: SealedCustodian, he
   if (file === undefined) return read
   let previous: {seq: number; hash: string} | undefined
   const names = {event: `${record.from.name}'s event`, head: `the sender's checkpoint (${record.folder}/${CUSTODIAN_FILES.checkpoint})`}
-  for await (const text of context.source.lines(file.info, BAG_LIMITS.eventLine)) {
-    if (text === '') continue
-    read.count++
-    const line = parseEventLine(text, `${path} line ${read.count}`)
-    if (!('entry' in line)) {
-      found.push(line)
-      continue
-    }
+  try {
+    for await (const text of context.source.lines(file.info, BAG_LIMITS.eventLine)) {
+      if (text === '') continue
+      read.count++
+      const line = parseEventLine(text, `${path} line ${read.count}`)
+      if (!('entry' in line)) {
+        found.push(line)
+        continue
+      }
 
-    checkChainedTo(head, line, previous, found, names)
-    previous = {seq: line.seq, hash: String(line.entry.hash)}
-    if ('problem' in line.parsed) found.push({subject: `${names.event} ${line.seq}`, message: `it cannot be read as a custody event: ${line.parsed.problem}`})
-    else noteSenderEvent(line.parsed.event, record, read, found)
+      checkChainedTo(head, line, previous, found, names)
+      previous = {seq: line.seq, hash: String(line.entry.hash)}
+      if ('problem' in line.parsed) found.push({subject: `${names.event} ${line.seq}`, message: `it cannot be read as a custody event: ${line.parsed.problem}`})
+      else noteSenderEvent(line.parsed.event, record, read, found)
+    }
+  } catch (error) {
+    found.push({subject: path, message: `cannot be read: ${messageOf(error)}`})
   }
 
   if (read.count !== record.eventCount) found.push({subject: path, message: 'does not hold as many events as the seal statement states', expected: String(record.eventCount), actual: String(read.count)})
@@ -131,7 +115,8 @@ async function senderEvents(context: ArchiveContext, record: SealedCustodian, he
 function noteSenderEvent(event: CustodyEvent, record: SealedCustodian, read: SenderEvents, found: ProblemList<Finding>): void {
   const subject = `${record.from.name}'s event ${event.seq}`
   if (event.action === 'create-case' && event.payload.caseId !== record.from.case) found.push({subject, message: "it is the first event of another case than the sender's", expected: record.from.case, actual: event.payload.caseId})
-  if (event.action === 'ingest' && event.exhibit !== null) read.ingests.set(event.exhibit, {seq: event.seq, sha256: event.payload.digests.sha256})
+  // Only the items' ingests are kept: a hostile file of many events cannot grow the map.
+  if (event.action === 'ingest' && record.items.some((i) => i.exhibit === event.exhibit)) read.ingests.set(event.exhibit!, {seq: event.seq, sha256: event.payload.digests.sha256})
   if (isKeyEvent(event)) {
     const key = read.keys.length >= BAG_LIMITS.keyEvents ? {problem: `more than ${BAG_LIMITS.keyEvents} key events`} : readKeyEvent(event, event.seq, read.keys.at(-1))
     if ('problem' in key) found.push({subject, message: `key event is refused: ${key.problem}`})
@@ -268,7 +253,7 @@ async function checkRecord(context: ArchiveContext, record: SealedCustodian, own
 export const custodiansCheck: Check<ArchiveContext> = {
   name: 'custodians',
   async run(context) {
-    const own = await ownRecord(context)
+    const own = context.handOverEvents
     const stated = 'custodians' in context.statement ? context.statement.custodians : []
     if (!Array.isArray(stated)) return {status: 'failed', detail: 'the seal statement names its hand-overs unreadably', problems: [{subject: 'data/custody/seal.json', message: 'its custodians is not a list'}]}
     if (stated.length === 0 && own.ingests.length === 0) {

@@ -134,6 +134,7 @@ function noteEvent(context: ArchiveContext, line: {event: CustodyEvent; seq: num
   const {event, seq, canonical} = line
   const subject = `event ${seq}`
   if (event.action === 'ingest' && event.exhibit !== null) context.files.ingested(event.exhibit, event.payload.digests)
+  noteHandOver(context, event, found)
   if ((TESTIMONY_ACTIONS as readonly string[]).includes(event.action)) {
     reading.testimonyBytes += canonical.length
     if (reading.testimonyBytes > BAG_LIMITS.testimonyEvents) {
@@ -155,6 +156,24 @@ function noteEvent(context: ArchiveContext, line: {event: CustodyEvent; seq: num
   if (seq === 0 && isRecord(kase) && caseId !== kase.id) {
     found.push({subject, message: 'the case of the first event is not the case of the seal', expected: String(kase.id), actual: String(caseId)})
   }
+}
+
+/** For the custodians check: this archive's `transfer-received` events, and each exhibit it says it received. */
+function noteHandOver(context: ArchiveContext, event: CustodyEvent, found: ProblemList<Finding>): void {
+  const own = context.handOverEvents
+  if (event.action === 'ingest' && event.exhibit !== null && event.payload.received !== undefined) {
+    // One ingest an exhibit: a hostile archive cannot make this list outgrow its statement.
+    if (own.ingests.length < context.exhibitCount) own.ingests.push({exhibit: event.exhibit, sha256: event.payload.digests.sha256, from: event.payload.received})
+    else if (own.ingests.length === context.exhibitCount) found.push({subject: `event ${event.seq}`, message: 'more ingest events of received exhibits than the archive has exhibits'})
+  }
+
+  if (event.action !== 'transfer-received') return
+  if (own.received.size >= BAG_LIMITS.custodians) {
+    if (own.received.size === BAG_LIMITS.custodians) found.push({subject: `event ${event.seq}`, message: `more than ${BAG_LIMITS.custodians} transfer-received events, more than any genuine archive's`})
+    return
+  }
+
+  own.received.set(event.payload.transferId, event)
 }
 
 /** Reads every line; false when the file could not be read to its end. */
