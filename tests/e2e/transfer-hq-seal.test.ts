@@ -38,7 +38,7 @@ interface Verified {
   problems: Array<{check: string; subject: string; message: string}>
 }
 
-interface Record {
+interface HandOverRecord {
   transferId: string
   from: {case: string; name: string}
   receivedAt: string
@@ -85,7 +85,7 @@ beforeAll(async () => {
   bag = readdirSync(pristine)[0]!
 }, 240_000)
 
-const statementOf = (bagDir: string): {custodians: Record[]} => JSON.parse(readFileSync(join(bagDir, 'data/custody/seal.json'), 'utf8')) as {custodians: Record[]}
+const statementOf = (bagDir: string): {custodians: HandOverRecord[]} => JSON.parse(readFileSync(join(bagDir, 'data/custody/seal.json'), 'utf8')) as {custodians: HandOverRecord[]}
 
 describe("HQ's seal of received exhibits", () => {
   it('carries every hand-over, and verify names each custodian and when each released and received', async () => {
@@ -167,12 +167,12 @@ async function resign(bagDir: string): Promise<void> {
 }
 
 /** A copy of the genuine bag, changed by `edit`, its statement's record of the files made to match; then signed again by HQ unless `outsider`. */
-async function forged(name: string, edit: (bagDir: string, statement: {custodians?: Record[]}) => void, options: {outsider?: boolean} = {}): Promise<Verified & {code: number}> {
+async function forged(name: string, edit: (bagDir: string, statement: {custodians?: HandOverRecord[]}) => void, options: {outsider?: boolean} = {}): Promise<Verified & {code: number}> {
   const dir = at(`forged-${name}`)
   cpSync(pristine, dir, {recursive: true})
   const bagDir = join(dir, bag)
   const path = join(bagDir, 'data/custody/seal.json')
-  const statement = JSON.parse(readFileSync(path, 'utf8')) as {custodians?: Record[]}
+  const statement = JSON.parse(readFileSync(path, 'utf8')) as {custodians?: HandOverRecord[]}
   edit(bagDir, statement)
   if (options.outsider) rewriteManifests(bagDir)
   else {
@@ -185,11 +185,11 @@ async function forged(name: string, edit: (bagDir: string, statement: {custodian
   }
 
   const verified = await custodyJson<Verified>(['verify', bagDir])
-  return {...verified.json, code: verified.code}
+  return {...verified.json, code: verified.code ?? -1}
 }
 
 /** The lines of a record's events file, edited by `change`. */
-function editEvents(bagDir: string, record: Record, change: (lines: string[]) => string[]): void {
+function editEvents(bagDir: string, record: HandOverRecord, change: (lines: string[]) => string[]): void {
   const path = join(bagDir, record.files.events!.path)
   writeFileSync(path, change(readFileSync(path, 'utf8').trimEnd().split('\n')).map((l) => `${l}\n`).join(''))
 }
