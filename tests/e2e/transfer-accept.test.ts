@@ -5,12 +5,14 @@
  * receipt is checked with openssl as the README says; then each attack of the issue is made and
  * refused with exit 3, nothing recorded and no receipt written: a byte changed in transit, a
  * package cut short, a sender HQ was not told to expect, a field ledger rolled back and forked
- * after its first hand-over, and a kept package swapped inside HQ's case.
+ * after its first hand-over, and a kept package swapped inside HQ's case. Each refusal says once
+ * that nothing was accepted, of the package given (never of the copy accept checks).
  */
 import {execFileSync, spawnSync} from 'node:child_process'
 import {copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {custodianLine, parseCustodian} from '../../src/transfers/custodian.js'
 import {copyCase, custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
 
 const work = tempDir('custody-transfer-accept-')
@@ -191,6 +193,38 @@ describe('custody transfer accept', () => {
     copyFileSync(pkg, cut)
     truncateSync(cut, readFileSync(pkg).length - 1000)
     await refused(cut, [at('field-b.line')], /b2-cut\.zip\.age/)
+  })
+
+  it('says once that nothing was accepted: its own refusals as they are made, anything else said of the package given', async () => {
+    const said = (text: string): number => text.split('nothing was accepted').length - 1
+    const b2 = at('b2.zip.age')
+    // The sender's and the receiver's checks: their words, unchanged.
+    const stranger = await custody(['transfer', 'accept', b2, '--from', at('field-a.line'), '--case', hq])
+    expect(stranger.code).toBe(3)
+    expect(stranger.stderr).toMatch(/; nothing was accepted\. If you expect packages from them, get their identity line from them and compare its fingerprint by voice or in person\n$/)
+    expect(said(stranger.stderr)).toBe(1)
+    // Released to another HQ case, encrypted to this one's recipient: it opens here, and is refused.
+    const hqAge = parseCustodian(readFileSync(at('hq.line'), 'utf8')).age
+    writeFileSync(at('hq-2.line'), `${custodianLine({...parseCustodian(readFileSync(await line(at('hq-2'), 'hq-2.line'), 'utf8')), age: hqAge})}\n`)
+    const made = await custody(['transfer', 'export', '--to', at('hq-2.line'), '--out', at('b-other.zip.age'), '--case', fieldB])
+    expect(made.code, made.stderr).toBe(0)
+    const other = await custody(['transfer', 'accept', at('b-other.zip.age'), '--from', at('field-b.line'), '--case', hq])
+    expect(other.code).toBe(3)
+    expect(other.stderr).toMatch(/b-other\.zip\.age was released to O\. K\., key SHA256:[0-9a-f]{64} \(case [0-9a-f-]{36}\), not to this case \([0-9a-f-]{36}\); nothing was accepted\n$/)
+    expect(said(other.stderr)).toBe(1)
+    // A receipt in the way: exit 2, its words unchanged, the file left as it was.
+    writeFileSync(at('in-the-way.receipt'), 'kept\n')
+    const inTheWay = await custody(['transfer', 'accept', b2, '--from', at('field-b.line'), '--receipt-out', at('in-the-way.receipt'), '--case', hq])
+    expect(inTheWay.code).toBe(2)
+    expect(inTheWay.stderr).toContain(`${at('in-the-way.receipt')} already exists; nothing was accepted. Move it away, or give --receipt-out another name\n`)
+    expect(said(inTheWay.stderr)).toBe(1)
+    expect(readFileSync(at('in-the-way.receipt'), 'utf8')).toBe('kept\n')
+    // What reading the copy refused: said of the package given, never of the copy, with it added.
+    const cut = await custody(['transfer', 'accept', at('b2-cut.zip.age'), '--from', at('field-b.line'), '--case', hq])
+    expect(cut.code).toBe(3)
+    expect(cut.stderr).toMatch(/b2-cut\.zip\.age is not an intact age file: .*; nothing was accepted\n$/)
+    expect(cut.stderr).not.toContain('.incoming-')
+    expect(said(cut.stderr)).toBe(1)
   })
 
   it("refuses field A's ledger rolled back to before its first hand-over and grown again: a split view, both heads named", async () => {
