@@ -150,6 +150,14 @@ interface VerifiedPackage {
   rotation: FollowedRotation | undefined
 }
 
+/**
+ * A refusal of accept's own, made while the verified package is open (the parties, a receipt in
+ * the way): its message names the package the user gave and says already that nothing was
+ * accepted, so checkPackage passes it on as it is. Any other error met there is said again of
+ * that package, with that added.
+ */
+class AcceptRefusal extends CustodyError {}
+
 /** What the checks made of the package while it was open: the package to keep, or the earlier acceptance of its transfer. */
 type Checked = VerifiedPackage | {replay: EventOfKind<'transfer-received'>}
 
@@ -186,7 +194,7 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
     // What is refused before any check (not an age file, cut short, no identity opens it) names
     // the copy it read: said of the package the user gave, which it is byte for byte.
     if (!(error instanceof CustodyError)) throw error
-    if (error.message.includes('nothing was accepted')) throw error
+    if (error instanceof AcceptRefusal) throw error
     throw new CustodyError(error.code, `${error.message.replaceAll(copy.temp, file)}; nothing was accepted`, {subject: file, cause: error})
   })
   if (!report.ok) {
@@ -206,13 +214,13 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
 function checkParties(kase: Case, file: string, statement: TransferStatement, given: readonly Custodian[]): FollowedRotation | undefined {
   const {to} = statement
   if (to.case !== kase.info.caseId) {
-    throw new CustodyError('INTEGRITY', `${file} was released to ${describeCustodian(to)} (case ${to.case}), not to this case (${kase.info.caseId}); nothing was accepted`, {subject: file})
+    throw new AcceptRefusal('INTEGRITY', `${file} was released to ${describeCustodian(to)} (case ${to.case}), not to this case (${kase.info.caseId}); nothing was accepted`, {subject: file})
   }
 
   const view = describeSigningKey(kase)
   const ours = new Set([view.fingerprint, ...view.previous.map((p) => p.fingerprint)])
   if (!ours.has(custodianFingerprint(to))) {
-    throw new CustodyError('INTEGRITY', `${file} names this case as its receiver but with the key ${custodianFingerprint(to)}, which this case never held; nothing was accepted`, {subject: file})
+    throw new AcceptRefusal('INTEGRITY', `${file} names this case as its receiver but with the key ${custodianFingerprint(to)}, which this case never held; nothing was accepted`, {subject: file})
   }
 
   return checkSender(file, statement, [...given, ...trustedCustodians(kase)])
@@ -229,7 +237,7 @@ function checkSender(file: string, statement: TransferStatement, accepted: reado
   const expected = accepted.filter((c) => c.case === sender.case)
   if (expected.length === 0) {
     const named = accepted.map((c) => describeCustodian(c)).join('; ') || 'none'
-    throw new CustodyError('INTEGRITY', said`${file} was released by ${describeCustodian(sender)}, who is neither among ${ACCEPT.from} nor on the trust list (${named}); nothing was accepted. If you expect packages from them, get their identity line from them and compare its fingerprint by voice or in person`, {subject: file})
+    throw new AcceptRefusal('INTEGRITY', said`${file} was released by ${describeCustodian(sender)}, who is neither among ${ACCEPT.from} nor on the trust list (${named}); nothing was accepted. If you expect packages from them, get their identity line from them and compare its fingerprint by voice or in person`, {subject: file})
   }
 
   const signer = custodianFingerprint(sender)
@@ -241,7 +249,7 @@ function checkSender(file: string, statement: TransferStatement, accepted: reado
   if (followed !== undefined) return followed
   const broken = tries.find((t): t is {problem: string} => t !== undefined)
   const why = broken === undefined ? 'the package proves no rotation from it (the old key signs none in it)' : broken.problem
-  throw new CustodyError(
+  throw new AcceptRefusal(
     'INTEGRITY',
     said`${file} is signed by ${signer} for ${sender.name}'s case, but ${ACCEPT.from} and the trust list hold ${keys.join(' and ')} for it, and ${why}; nothing was accepted. If their key was rotated, get their new identity line from them, compare its fingerprint by voice or in person, and trust it or give it`,
     {subject: file},
@@ -260,6 +268,7 @@ function checkSplitView(kase: Case, file: string, statement: TransferStatement, 
   if (views.length > 0) {
     const sender = describeCustodian(statement.from)
     const all = views.map((v) => describeSplitView(v, sender)).join('; ')
+    // Not an AcceptRefusal: checkPackage has always added "; nothing was accepted" to this one.
     throw new CustodyError('INTEGRITY', `${file}: ${all}. Nothing was accepted; keep this package and the earlier ones: they are the evidence of it`, {subject: file})
   }
 }
@@ -274,7 +283,7 @@ export function receiptPaths(file: string, receiptOut: string | undefined): {fil
 async function refuseExistingReceipt(paths: {file: string; signature: string}): Promise<void> {
   for (const path of [paths.file, paths.signature]) {
     if ((await stat(path).catch(() => undefined)) !== undefined) {
-      throw new CustodyError('INVALID_ARGUMENT', said`${path} already exists; nothing was accepted. Move it away, or give ${ACCEPT.receiptOut} another name`, {subject: path})
+      throw new AcceptRefusal('INVALID_ARGUMENT', said`${path} already exists; nothing was accepted. Move it away, or give ${ACCEPT.receiptOut} another name`, {subject: path})
     }
   }
 }

@@ -7,10 +7,11 @@
  * enters rename(2), before the call is made (as tests/e2e/seal-crash.test.ts does with link).
  */
 import {spawn} from 'node:child_process'
-import {existsSync, readdirSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, caseEnv, custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
+import {BIN, caseEnv, custody, custodyJson, tempDir} from '../helpers/cli.js'
+import {exportPackage, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
 
 const work = tempDir('custody-transfer-crash-')
 afterAll(() => work.remove())
@@ -43,12 +44,12 @@ async function received(): Promise<number> {
 
 beforeAll(async () => {
   for (const [dir, name] of [[field, 'Iryna Melnyk'], [hq, 'Olena Kovalenko']] as const) {
-    expect((await custody(['init', dir, '--title', 'Crash', '--investigator', name])).code).toBe(0)
+    await initCase(dir, 'Crash', name)
   }
 
-  expect((await custody(['ingest', join(SAMPLES, 'Canon.jpg'), '--case', field])).code).toBe(0)
-  writeFileSync(at('hq.line'), (await custody(['key', 'show', '--public', '--case', hq])).stdout)
-  writeFileSync(at('field.line'), (await custody(['key', 'show', '--public', '--case', field])).stdout)
+  await ingestSamples(field, 'Canon.jpg')
+  await writeIdentityLine(hq, at('hq.line'))
+  await writeIdentityLine(field, at('field.line'))
   pkg = at('p.zip.age')
   const made = await custodyJson<{transferId: string}>(['transfer', 'export', '--to', at('hq.line'), '--out', pkg, '--case', field])
   expect(made.code, made.stderr).toBe(0)
@@ -79,9 +80,8 @@ describe('custody transfer accept killed in the middle', () => {
     // Another package to the same HQ, killed as custody's record of the case's newest checkpoint
     // (outside the case, in its state folder) is made durable: after the event was committed and
     // head.json written, before the receipt is put beside the package.
-    expect((await custody(['ingest', join(SAMPLES, 'Casio.jpg'), '--case', field])).code).toBe(0)
-    pkg = at('p2.zip.age')
-    expect((await custody(['transfer', 'export', '--to', at('hq.line'), '--out', pkg, '--case', field])).code).toBe(0)
+    await ingestSamples(field, 'Casio.jpg')
+    pkg = await exportPackage(field, at('hq.line'), at('p2.zip.age'))
     expect(await acceptKilledAt(join(caseEnv(hq).XDG_STATE_HOME!, 'custody'))).toBe('SIGKILL')
     expect(await received()).toBe(2)
     expect(existsSync(`${pkg}.receipt`)).toBe(false)
@@ -98,9 +98,8 @@ describe('custody transfer accept killed in the middle', () => {
   })
 
   it('as the received exhibits are stored, before they are recorded: the case verifies, and a run again numbers each once', async () => {
-    expect((await custody(['ingest', join(SAMPLES, 'Nikon.jpg'), '--case', field])).code).toBe(0)
-    pkg = at('p3.zip.age')
-    expect((await custody(['transfer', 'export', '--to', at('hq.line'), '--out', pkg, '--case', field])).code).toBe(0)
+    await ingestSamples(field, 'Nikon.jpg')
+    pkg = await exportPackage(field, at('hq.line'), at('p3.zip.age'))
     const exhibits = async (): Promise<number> => (await custodyJson<{exhibits: number}>(['status', '--case', hq])).json.exhibits
     const before = await exhibits()
     expect(await acceptKilledAt(undefined, 'link')).toBe('SIGKILL')

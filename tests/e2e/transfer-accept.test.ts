@@ -5,13 +5,16 @@
  * receipt is checked with openssl as the README says; then each attack of the issue is made and
  * refused with exit 3, nothing recorded and no receipt written: a byte changed in transit, a
  * package cut short, a sender HQ was not told to expect, a field ledger rolled back and forked
- * after its first hand-over, and a kept package swapped inside HQ's case.
+ * after its first hand-over, and a kept package swapped inside HQ's case. Each refusal says once
+ * that nothing was accepted, of the package given (never of the copy accept checks).
  */
 import {execFileSync, spawnSync} from 'node:child_process'
 import {copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {copyCase, custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
+import {custodianLine, parseCustodian} from '../../src/transfers/custodian.js'
+import {copyCase, custody, custodyJson, tempDir} from '../helpers/cli.js'
+import {acceptPackage, eventCount, exportPackage, ingestSamples, initCase, refusedAccept, writeIdentityLine} from '../helpers/transfers.js'
 
 const work = tempDir('custody-transfer-accept-')
 afterAll(() => work.remove())
@@ -31,59 +34,26 @@ interface Accepted {
   receipt: {file: string; signature: string; sha256: string}
 }
 
-async function init(dir: string, investigator: string, organisation: string, ...more: string[]): Promise<void> {
-  const made = await custody(['init', dir, '--title', 'Transfers', '--investigator', investigator, '--organisation', organisation, ...more])
-  expect(made.code, made.stderr).toBe(0)
-}
-
-async function line(dir: string, file: string): Promise<string> {
-  const shown = await custody(['key', 'show', '--public', '--case', dir])
-  expect(shown.code, shown.stderr).toBe(0)
-  writeFileSync(at(file), shown.stdout)
-  return at(file)
-}
-
-async function ingest(dir: string, ...names: string[]): Promise<void> {
-  const done = await custody(['ingest', ...names.map((n) => join(SAMPLES, n)), '--case', dir])
-  expect(done.code, done.stderr).toBe(0)
-}
-
-async function exportTo(dir: string, out: string): Promise<string> {
-  const made = await custody(['transfer', 'export', '--to', at('hq.line'), '--out', at(out), '--case', dir])
-  expect(made.code, made.stderr).toBe(0)
-  return at(out)
-}
-
-async function events(dir: string): Promise<number> {
-  return (await custodyJson<{events: number}>(['status', '--case', dir])).json.events
-}
-
+const line = (dir: string, file: string): Promise<string> => writeIdentityLine(dir, at(file))
+const exportTo = (dir: string, out: string): Promise<string> => exportPackage(dir, at('hq.line'), at(out))
 /** A refusal: exit 3, the message matching, HQ's ledger unchanged and no receipt written. */
-async function refused(pkg: string, from: string[], message: RegExp): Promise<void> {
-  const before = await events(hq)
-  const result = await custody(['transfer', 'accept', pkg, ...from.flatMap((f) => ['--from', f]), '--case', hq])
-  expect(result.code, result.stdout + result.stderr).toBe(3)
-  expect(result.stderr).toMatch(message)
-  expect(await events(hq)).toBe(before)
-  expect(existsSync(`${pkg}.receipt`)).toBe(false)
-  expect(existsSync(`${pkg}.receipt.sig`)).toBe(false)
-}
+const refused = (pkg: string, from: string[], message: RegExp): Promise<void> => refusedAccept(hq, pkg, from, message)
 
 function openssl(key: string, file: string, sig: string): number | null {
   return spawnSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', key, '-rawin', '-in', file, '-sigfile', sig]).status
 }
 
 beforeAll(async () => {
-  await init(fieldA, 'Iryna Melnyk', 'Kherson field team')
-  await init(fieldB, 'Taras Bondar', 'Mariupol field team')
-  await init(hq, 'Olena Kovalenko', 'IPHR', '--role', 'hq')
+  await initCase(fieldA, 'Transfers', 'Iryna Melnyk', '--organisation', 'Kherson field team')
+  await initCase(fieldB, 'Transfers', 'Taras Bondar', '--organisation', 'Mariupol field team')
+  await initCase(hq, 'Transfers', 'Olena Kovalenko', '--organisation', 'IPHR', '--role', 'hq')
   await line(hq, 'hq.line')
   await line(fieldA, 'field-a.line')
   await line(fieldB, 'field-b.line')
-  await ingest(fieldA, 'Canon.jpg', 'Casio.jpg')
+  await ingestSamples(fieldA, 'Canon.jpg', 'Casio.jpg')
   // The adversary's copy of field A as it was before its first hand-over (another machine's state).
   copyCase(fieldA, rolledBack)
-  await ingest(fieldB, 'Nikon.jpg')
+  await ingestSamples(fieldB, 'Nikon.jpg')
 }, 120_000)
 
 describe('custody init --role hq', () => {
@@ -107,9 +77,7 @@ describe('custody transfer accept', () => {
 
   it("accepts field A's package with HQ's own identity, keeps it, records transfer-received and writes a receipt openssl checks", async () => {
     const pkg = await exportTo(fieldA, 'a1.zip.age')
-    const result = await custodyJson<Accepted>(['transfer', 'accept', pkg, '--from', at('field-a.line'), '--case', hq])
-    expect(result.code, result.stderr).toBe(0)
-    first = result.json
+    first = await acceptPackage<Accepted>(hq, pkg, [at('field-a.line')])
     expect(first).toMatchObject({accepted: true, from: {name: 'Iryna Melnyk'}, receipt: {file: `${pkg}.receipt`, signature: `${pkg}.receipt.sig`}})
     expect(first.items.map((i) => i.exhibit)).toEqual(['EX-000001', 'EX-000002'])
     const sha256 = execFileSync('sha256sum', [pkg], {encoding: 'utf8'}).split(' ')[0]
@@ -147,11 +115,11 @@ describe('custody transfer accept', () => {
   it('changes nothing for the same package again, says so, and gives its receipt again', async () => {
     const pkg = at('a1.zip.age')
     const receipt = readFileSync(`${pkg}.receipt`)
-    const before = await events(hq)
+    const before = await eventCount(hq)
     const again = await custody(['transfer', 'accept', pkg, '--from', at('field-a.line'), '--case', hq])
     expect(again.code, again.stderr).toBe(0)
     expect(again.stdout).toMatch(new RegExp(`^Already accepted: ${first.transferId} .* recorded in ledger event #${first.seq}; nothing changed\\.`))
-    expect(await events(hq)).toBe(before)
+    expect(await eventCount(hq)).toBe(before)
     expect(readFileSync(`${pkg}.receipt`).equals(receipt)).toBe(true)
     // A copy under another name is the same package: the receipt goes beside the copy.
     copyFileSync(pkg, at('a1-copy.zip.age'))
@@ -161,22 +129,20 @@ describe('custody transfer accept', () => {
   })
 
   it("accepts field A's next package, which proves the head HQ accepted a prefix of its own, and field B's beside it", async () => {
-    await ingest(fieldA, 'Nikon.jpg')
+    await ingestSamples(fieldA, 'Nikon.jpg')
     const pkg = await exportTo(fieldA, 'a2.zip.age')
-    const second = await custodyJson<Accepted>(['transfer', 'accept', pkg, '--from', at('field-b.line'), '--from', at('field-a.line'), '--case', hq])
-    expect(second.code, second.stderr).toBe(0)
-    expect(second.json.items.map((i) => i.exhibit)).toEqual(['EX-000003'])
-    expect(second.json.treeHead.size).toBeGreaterThan(first.treeHead.size)
-    const fromB = await custodyJson<Accepted>(['transfer', 'accept', await exportTo(fieldB, 'b1.zip.age'), '--from', at('field-b.line'), '--case', hq])
-    expect(fromB.code, fromB.stderr).toBe(0)
+    const second = await acceptPackage<Accepted>(hq, pkg, [at('field-b.line'), at('field-a.line')])
+    expect(second.items.map((i) => i.exhibit)).toEqual(['EX-000003'])
+    expect(second.treeHead.size).toBeGreaterThan(first.treeHead.size)
+    const fromB = await acceptPackage<Accepted>(hq, await exportTo(fieldB, 'b1.zip.age'), [at('field-b.line')])
     // Both senders' EX-000001 are kept apart, each in its sender's folder.
-    expect(fromB.json.items.map((i) => i.exhibit)).toEqual(['EX-000001'])
-    expect(fromB.json.kept.split('/')[1]).not.toBe(first.kept.split('/')[1])
+    expect(fromB.items.map((i) => i.exhibit)).toEqual(['EX-000001'])
+    expect(fromB.kept.split('/')[1]).not.toBe(first.kept.split('/')[1])
     expect((await custody(['verify', '--case', hq])).code).toBe(0)
   })
 
   it('refuses a sender HQ was not told to expect, naming who sent it', async () => {
-    await ingest(fieldB, 'Sony.jpg')
+    await ingestSamples(fieldB, 'Sony.jpg')
     await refused(await exportTo(fieldB, 'b2.zip.age'), [at('field-a.line')], /b2\.zip\.age was released by Taras Bondar \(Mariupol field team\), key SHA256:[0-9a-f]{64}, who is neither among --from nor on the trust list \(Iryna Melnyk/)
   })
 
@@ -193,8 +159,38 @@ describe('custody transfer accept', () => {
     await refused(cut, [at('field-b.line')], /b2-cut\.zip\.age/)
   })
 
+  it('says once that nothing was accepted: its own refusals as they are made, anything else said of the package given', async () => {
+    const said = (text: string): number => text.split('nothing was accepted').length - 1
+    const b2 = at('b2.zip.age')
+    // The sender's and the receiver's checks: their words, unchanged.
+    const stranger = await custody(['transfer', 'accept', b2, '--from', at('field-a.line'), '--case', hq])
+    expect(stranger.code).toBe(3)
+    expect(stranger.stderr).toMatch(/; nothing was accepted\. If you expect packages from them, get their identity line from them and compare its fingerprint by voice or in person\n$/)
+    expect(said(stranger.stderr)).toBe(1)
+    // Released to another HQ case, encrypted to this one's recipient: it opens here, and is refused.
+    const hqAge = parseCustodian(readFileSync(at('hq.line'), 'utf8')).age
+    writeFileSync(at('hq-2.line'), `${custodianLine({...parseCustodian(readFileSync(await line(at('hq-2'), 'hq-2.line'), 'utf8')), age: hqAge})}\n`)
+    const other = await custody(['transfer', 'accept', await exportPackage(fieldB, at('hq-2.line'), at('b-other.zip.age')), '--from', at('field-b.line'), '--case', hq])
+    expect(other.code).toBe(3)
+    expect(other.stderr).toMatch(/b-other\.zip\.age was released to O\. K\., key SHA256:[0-9a-f]{64} \(case [0-9a-f-]{36}\), not to this case \([0-9a-f-]{36}\); nothing was accepted\n$/)
+    expect(said(other.stderr)).toBe(1)
+    // A receipt in the way: exit 2, its words unchanged, the file left as it was.
+    writeFileSync(at('in-the-way.receipt'), 'kept\n')
+    const inTheWay = await custody(['transfer', 'accept', b2, '--from', at('field-b.line'), '--receipt-out', at('in-the-way.receipt'), '--case', hq])
+    expect(inTheWay.code).toBe(2)
+    expect(inTheWay.stderr).toContain(`${at('in-the-way.receipt')} already exists; nothing was accepted. Move it away, or give --receipt-out another name\n`)
+    expect(said(inTheWay.stderr)).toBe(1)
+    expect(readFileSync(at('in-the-way.receipt'), 'utf8')).toBe('kept\n')
+    // What reading the copy refused: said of the package given, never of the copy, with it added.
+    const cut = await custody(['transfer', 'accept', at('b2-cut.zip.age'), '--from', at('field-b.line'), '--case', hq])
+    expect(cut.code).toBe(3)
+    expect(cut.stderr).toMatch(/b2-cut\.zip\.age is not an intact age file: .*; nothing was accepted\n$/)
+    expect(cut.stderr).not.toContain('.incoming-')
+    expect(said(cut.stderr)).toBe(1)
+  })
+
   it("refuses field A's ledger rolled back to before its first hand-over and grown again: a split view, both heads named", async () => {
-    await ingest(rolledBack, 'Ricoh2.jpg')
+    await ingestSamples(rolledBack, 'Ricoh2.jpg')
     const forked = await exportTo(rolledBack, 'a-forked.zip.age')
     await refused(forked, [at('field-a.line')], new RegExp(`Iryna Melnyk \\(Kherson field team\\), key SHA256:[0-9a-f]{64}'s ledger was (rewritten after an earlier hand-over|rolled back): this package's head \\(\\d+ events, root [0-9a-f]{64}\\) .* \\(${first.treeHead.size} events, root ${first.treeHead.root} \\(accepted in ${first.transferId}\\)\\)`))
   })
@@ -218,11 +214,11 @@ describe('custody transfer receipt (the sender records the receipt)', () => {
   interface Status {released: Array<{receiver: {name: string}; unacknowledged: string[]}>}
 
   async function refusedReceipt(dir: string, receipt: string, message: RegExp): Promise<void> {
-    const before = await events(dir)
+    const before = await eventCount(dir)
     const result = await custody(['transfer', 'receipt', receipt, '--case', dir])
     expect(result.code, result.stdout + result.stderr).toBe(3)
     expect(result.stderr).toMatch(message)
-    expect(await events(dir)).toBe(before)
+    expect(await eventCount(dir)).toBe(before)
   }
 
   it("refuses a receipt for a transfer it never released: HQ's genuine receipt for field B, given to field A", async () => {
@@ -261,16 +257,15 @@ describe('custody transfer receipt (the sender records the receipt)', () => {
     expect((await custody(['verify', '--case', fieldA])).code).toBe(0)
 
     // The next package proves the tree head HQ cosigned a prefix of its own, and HQ accepts it.
-    await ingest(fieldA, 'Writer.jpg')
+    await ingestSamples(fieldA, 'Writer.jpg')
     const lastReceipt = JSON.parse(readFileSync(at('a2.zip.age.receipt'), 'utf8')) as {senderCheckpoint: string}
     const cosigned = JSON.parse(lastReceipt.senderCheckpoint) as {treeSize: number; rootHash: string}
     const pkg = at('a3.zip.age')
     const made = await custodyJson<{acknowledged: {size: number; root: string} | null}>(['transfer', 'export', '--to', at('hq.line'), '--out', pkg, '--case', fieldA])
     expect(made.code, made.stderr).toBe(0)
     expect(made.json.acknowledged).toEqual({size: cosigned.treeSize, root: cosigned.rootHash})
-    const accepted = await custodyJson<Accepted>(['transfer', 'accept', pkg, '--from', at('field-a.line'), '--case', hq])
-    expect(accepted.code, accepted.stderr).toBe(0)
-    expect(accepted.json.items.map((i) => i.exhibit)).toEqual(['EX-000004'])
+    const accepted = await acceptPackage<Accepted>(hq, pkg, [at('field-a.line')])
+    expect(accepted.items.map((i) => i.exhibit)).toEqual(['EX-000004'])
 
     // A kept receipt changed on the sender's side is found by verify.
     const kept = join(fieldA, '.custody', 'custodians')

@@ -12,9 +12,10 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {canonicalize} from '../../src/canonical/jcs.js'
 import {custodianLine, parseCustodian} from '../../src/transfers/custodian.js'
 import {forgeBag, rewriteManifests} from '../helpers/bag.js'
-import {custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
+import {custody, custodyJson, tempDir} from '../helpers/cli.js'
 import {forgerKey} from '../helpers/forge-archive.js'
 import {checker} from '../helpers/tools.js'
+import {eventCount, ingestSamples, initCase} from '../helpers/transfers.js'
 
 const work = tempDir('custody-transfer-export-')
 afterAll(() => work.remove())
@@ -34,21 +35,11 @@ interface Verified {
   problems: Array<{check: string; subject: string; message: string}>
 }
 
-async function init(dir: string, investigator: string, organisation: string, ...more: string[]): Promise<void> {
-  const made = await custody(['init', dir, '--title', 'Transfers', '--investigator', investigator, '--organisation', organisation, ...more])
-  expect(made.code, made.stderr).toBe(0)
-}
-
-async function events(dir: string): Promise<number> {
-  return (await custodyJson<{events: number}>(['status', '--case', dir])).json.events
-}
-
 beforeAll(async () => {
-  await init(field, 'Iryna Melnyk', 'Kherson field team')
-  const ingested = await custody(['ingest', join(SAMPLES, 'Canon.jpg'), join(SAMPLES, 'Casio.jpg'), '--case', field])
-  expect(ingested.code, ingested.stderr).toBe(0)
+  await initCase(field, 'Transfers', 'Iryna Melnyk', '--organisation', 'Kherson field team')
+  await ingestSamples(field, 'Canon.jpg', 'Casio.jpg')
   const hq = join(work.path, 'hq')
-  await init(hq, 'Olena Kovalenko', 'HQ')
+  await initCase(hq, 'Transfers', 'Olena Kovalenko', '--organisation', 'HQ')
   // HQ's own line names its case identity's recipient; this test holds an identity of its own,
   // so the line is HQ's with that recipient in its place (still a line the strict reader takes).
   execFileSync('age-keygen', ['-o', hqKey], {stdio: 'ignore'})
@@ -99,14 +90,14 @@ describe('custody transfer export', () => {
   })
 
   it('says so when there is nothing new, and records nothing; then sends only what is new', async () => {
-    const before = await events(field)
+    const before = await eventCount(field)
     const again = await custody(['transfer', 'export', '--to', hqLine, '--out', join(work.path, 'nothing.zip.age'), '--case', field])
     expect(again.code, again.stderr).toBe(0)
     expect(again.stdout).toMatch(/^Nothing new for Olena Kovalenko \(HQ\).*2 exhibits released to it are not acknowledged: --again sends them again/)
-    expect(await events(field)).toBe(before)
+    expect(await eventCount(field)).toBe(before)
     expect(existsSync(join(work.path, 'nothing.zip.age'))).toBe(false)
 
-    expect((await custody(['ingest', join(SAMPLES, 'DNG.dng'), '--case', field])).code).toBe(0)
+    await ingestSamples(field, 'DNG.dng')
     const next = await custodyJson<{items: Array<{exhibit: string}>}>(['transfer', 'export', '--to', hqLine, '--out', join(work.path, 'next.zip.age'), '--case', field])
     expect(next.code, next.stderr).toBe(0)
     expect(next.json.items.map((i) => i.exhibit)).toEqual(['EX-000003'])
@@ -114,11 +105,11 @@ describe('custody transfer export', () => {
 
   it('refuses what it cannot send to, and an output in the way, before anything is written', async () => {
     const refused = async (args: string[], pattern: RegExp): Promise<void> => {
-      const before = await events(field)
+      const before = await eventCount(field)
       const result = await custody(['transfer', 'export', ...args, '--case', field])
       expect(result.code, result.stderr).toBe(2)
       expect(result.stderr).toMatch(pattern)
-      expect(await events(field)).toBe(before)
+      expect(await eventCount(field)).toBe(before)
     }
 
     const out = join(work.path, 'refused.zip.age')
@@ -127,7 +118,7 @@ describe('custody transfer export', () => {
     const edited = `${line.slice(0, 40)}${line[40] === 'A' ? 'B' : 'A'}${line.slice(41)}`
     await refused(['--to', edited, '--out', out], /--to is not a custodian identity/)
     const fieldCase = join(work.path, 'other-field')
-    await init(fieldCase, 'Taras', 'Another field team', '--field', '--recipient', execFileSync('age-keygen', ['-y', hqKey], {encoding: 'utf8'}).trim())
+    await initCase(fieldCase, 'Transfers', 'Taras', '--organisation', 'Another field team', '--field', '--recipient', execFileSync('age-keygen', ['-y', hqKey], {encoding: 'utf8'}).trim())
     const fieldLine = (await custody(['key', 'show', '--public', '--case', fieldCase])).stdout.trim()
     await refused(['--to', fieldLine, '--out', out], /--to Taras \(Another field team\), key SHA256:\S+ is a field case: it has no age recipient/)
     const own = (await custody(['key', 'show', '--public', '--case', field])).stdout.trim()
@@ -143,8 +134,8 @@ describe('custody transfer export', () => {
 describe('a field case', () => {
   it("exports with an identity that opens its vault, and is refused without one", async () => {
     const dir = join(work.path, 'field-mode')
-    await init(dir, 'Mykola', 'Kharkiv field team', '--field', '--recipient', execFileSync('age-keygen', ['-y', hqKey], {encoding: 'utf8'}).trim())
-    expect((await custody(['ingest', join(SAMPLES, 'Canon.jpg'), '--case', dir])).code).toBe(0)
+    await initCase(dir, 'Transfers', 'Mykola', '--organisation', 'Kharkiv field team', '--field', '--recipient', execFileSync('age-keygen', ['-y', hqKey], {encoding: 'utf8'}).trim())
+    await ingestSamples(dir, 'Canon.jpg')
     const out = join(work.path, 'from-field.zip.age')
     const without = await custody(['transfer', 'export', '--to', hqLine, '--out', out, '--case', dir])
     expect(without.code).toBe(2)

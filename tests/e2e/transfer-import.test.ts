@@ -12,6 +12,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
 import {checker} from '../helpers/tools.js'
+import {acceptPackage, exportPackage, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
 
 const work = tempDir('custody-transfer-import-')
 afterAll(() => work.remove())
@@ -43,24 +44,21 @@ async function caseId(dir: string): Promise<string> {
 }
 
 async function send(from: string, fromLine: string, out: string): Promise<Accepted> {
-  await ok(['transfer', 'export', '--to', at('hq.line'), '--out', at(out), '--case', from])
-  const accepted = await custodyJson<Accepted>(['transfer', 'accept', at(out), '--from', at(fromLine), '--case', hq])
-  expect(accepted.code, accepted.stderr).toBe(0)
-  return accepted.json
+  return acceptPackage<Accepted>(hq, await exportPackage(from, at('hq.line'), at(out)), [at(fromLine)])
 }
 
 const sha256Of = (name: string): string => execFileSync('sha256sum', [join(SAMPLES, name)], {encoding: 'utf8'}).split(' ')[0]!
 
 beforeAll(async () => {
-  await ok(['init', fieldA, '--title', 'Kherson', '--investigator', 'Iryna Melnyk'])
-  await ok(['init', fieldB, '--title', 'Mariupol', '--investigator', 'Taras Bondar'])
-  await ok(['init', hq, '--title', 'HQ', '--investigator', 'Olena Kovalenko', '--role', 'hq'])
-  writeFileSync(at('hq.line'), await ok(['key', 'show', '--public', '--case', hq]))
-  writeFileSync(at('a.line'), await ok(['key', 'show', '--public', '--case', fieldA]))
-  writeFileSync(at('b.line'), await ok(['key', 'show', '--public', '--case', fieldB]))
+  await initCase(fieldA, 'Kherson', 'Iryna Melnyk')
+  await initCase(fieldB, 'Mariupol', 'Taras Bondar')
+  await initCase(hq, 'HQ', 'Olena Kovalenko', '--role', 'hq')
+  await writeIdentityLine(hq, at('hq.line'))
+  await writeIdentityLine(fieldA, at('a.line'))
+  await writeIdentityLine(fieldB, at('b.line'))
   await ok(['ingest', join(SAMPLES, 'Canon.jpg'), join(SAMPLES, 'Casio.jpg'), '--case', fieldA, '--location', 'Kherson'])
   // Field B holds one photo of its own and, as its second exhibit, the same content as A's first.
-  await ok(['ingest', join(SAMPLES, 'Nikon.jpg'), join(SAMPLES, 'Canon.jpg'), '--case', fieldB])
+  await ingestSamples(fieldB, 'Nikon.jpg', 'Canon.jpg')
 }, 120_000)
 
 describe('custody transfer accept: the received exhibits', () => {

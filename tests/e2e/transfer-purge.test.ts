@@ -11,7 +11,8 @@ import {spawn} from 'node:child_process'
 import {appendFileSync, existsSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, caseEnv, copyCase, custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
+import {BIN, caseEnv, copyCase, custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
+import {eventCount, exportPackage, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
 import {Terminal} from '../helpers/terminal.js'
 
 const work = tempDir('custody-transfer-purge-')
@@ -36,27 +37,10 @@ interface VerifyJson {
   warnings: string[]
 }
 
-async function init(dir: string, investigator: string, ...more: string[]): Promise<void> {
-  const made = await custody(['init', dir, '--title', 'Purge', '--investigator', investigator, ...more])
-  expect(made.code, made.stderr).toBe(0)
-}
-
-async function ingest(dir: string, ...names: string[]): Promise<void> {
-  const done = await custody(['ingest', ...names.map((n) => join(SAMPLES, n)), '--case', dir])
-  expect(done.code, done.stderr).toBe(0)
-}
-
-async function events(dir: string): Promise<number> {
-  return (await custodyJson<{events: number}>(['status', '--case', dir])).json.events
-}
-
 /** The field side's hand-over: export to HQ, HQ accepts, the field side records HQ's receipt. */
 async function handOver(dir: string, name: string): Promise<void> {
-  const pkg = at(`${name}.zip.age`)
-  const made = await custody(['transfer', 'export', '--to', at('hq.line'), '--out', pkg, '--case', dir])
-  expect(made.code, made.stderr).toBe(0)
-  const line = at(`${name}.line`)
-  writeFileSync(line, (await custody(['key', 'show', '--public', '--case', dir])).stdout)
+  const pkg = await exportPackage(dir, at('hq.line'), at(`${name}.zip.age`))
+  const line = await writeIdentityLine(dir, at(`${name}.line`))
   const accepted = await custody(['transfer', 'accept', pkg, '--from', line, '--case', hq])
   expect(accepted.code, accepted.stderr).toBe(0)
   const recorded = await custody(['transfer', 'receipt', `${pkg}.receipt`, '--case', dir])
@@ -72,22 +56,22 @@ async function verify(dir: string): Promise<ReturnType<typeof custodyJson<Verify
 }
 
 beforeAll(async () => {
-  await init(field, 'Iryna Melnyk')
-  await init(plain, 'Taras Bondar', '--plaintext')
-  await init(hq, 'Olena Kovalenko', '--role', 'hq')
-  writeFileSync(at('hq.line'), (await custody(['key', 'show', '--public', '--case', hq])).stdout)
-  await ingest(field, 'Canon.jpg', 'Casio.jpg')
-  await ingest(plain, 'Nikon.jpg', 'PNG.png')
+  await initCase(field, 'Purge', 'Iryna Melnyk')
+  await initCase(plain, 'Purge', 'Taras Bondar', '--plaintext')
+  await initCase(hq, 'Purge', 'Olena Kovalenko', '--role', 'hq')
+  await writeIdentityLine(hq, at('hq.line'))
+  await ingestSamples(field, 'Canon.jpg', 'Casio.jpg')
+  await ingestSamples(plain, 'Nikon.jpg', 'PNG.png')
 }, 120_000)
 
 describe('custody transfer purge', () => {
   it('with no receipt recorded: says nothing is acknowledged, exit 0, records nothing', async () => {
-    const before = await events(field)
+    const before = await eventCount(field)
     const result = await purge(field, '--yes')
     expect(result.code, result.stderr).toBe(0)
     expect(result.json).toMatchObject({nothingAcknowledged: true, purged: [], removed: 0})
     expect((await custody(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes', '--case', field])).stdout).toMatch(/^Nothing acknowledged by Olena Kovalenko/)
-    expect(await events(field)).toBe(before)
+    expect(await eventCount(field)).toBe(before)
   })
 
   it('refuses to run without --yes when no terminal can confirm, nothing done', async () => {
@@ -99,8 +83,8 @@ describe('custody transfer purge', () => {
   it('lists with --dry-run what the receipt allows, and changes nothing; an exhibit not acknowledged is not among them', async () => {
     await handOver(field, 'field')
     // Ingested after the hand-over: never released, never acknowledged, so never purged.
-    await ingest(field, 'Nikon.jpg')
-    const before = await events(field)
+    await ingestSamples(field, 'Nikon.jpg')
+    const before = await eventCount(field)
     const dry = await purge(field, '--dry-run')
     expect(dry.code, dry.stderr).toBe(0)
     expect(dry.json.dryRun).toBe(true)
@@ -108,11 +92,11 @@ describe('custody transfer purge', () => {
     expect(dry.json.purged[0]!.objects.map((o) => o.role)).toEqual(['original', 'metadata-record'])
     expect(dry.json.purged[0]!.objects[0]!.vault).toMatch(/^vault\/objects\/[0-9a-f]{2}\/[0-9a-f]{64}\.age$/)
     for (const o of dry.json.purged[0]!.objects) expect(existsSync(join(field, '.custody', o.vault))).toBe(true)
-    expect(await events(field)).toBe(before)
+    expect(await eventCount(field)).toBe(before)
   })
 
   it('purges the acknowledged exhibits of an encrypted case: a purged event each, then the objects removed; verify passes and reports them purged', async () => {
-    const before = await events(field)
+    const before = await eventCount(field)
     const result = await purge(field, '--yes')
     expect(result.code, result.stderr).toBe(0)
     expect(result.json).toMatchObject({dryRun: false, removed: 4})
@@ -130,11 +114,11 @@ describe('custody transfer purge', () => {
   })
 
   it('a run again purges nothing and records nothing', async () => {
-    const before = await events(field)
+    const before = await eventCount(field)
     const again = await purge(field, '--yes')
     expect(again.code, again.stderr).toBe(0)
     expect(again.json).toMatchObject({purged: [], finished: [], alreadyPurged: 2, removed: 0})
-    expect(await events(field)).toBe(before)
+    expect(await eventCount(field)).toBe(before)
   })
 
   it('show says an exhibit was purged, when and by whose receipt; seal and transfer export refuse it by name and leave it out', async () => {
@@ -151,8 +135,8 @@ describe('custody transfer purge', () => {
     expect(exported.code).toBe(2)
     expect(exported.stderr).toMatch(/EX-000002 was purged/)
     // To another receiver, with none named: what is still in the vault goes, and the purged ones are counted out.
-    await init(at('hq2'), 'Mykola Hrytsenko', '--role', 'hq')
-    writeFileSync(at('hq2.line'), (await custody(['key', 'show', '--public', '--case', at('hq2')])).stdout)
+    await initCase(at('hq2'), 'Purge', 'Mykola Hrytsenko', '--role', 'hq')
+    await writeIdentityLine(at('hq2'), at('hq2.line'))
     const other = await custodyJson<{items: Array<{exhibit: string}>; purged: number}>(['transfer', 'export', '--to', at('hq2.line'), '--out', at('hq2.zip.age'), '--case', field])
     expect(other.code, other.stderr).toBe(0)
     expect(other.json.items.map((i) => i.exhibit)).toEqual(['EX-000003'])
@@ -169,14 +153,14 @@ describe('custody transfer purge', () => {
 
   it('asks on a terminal: no records and removes nothing, yes purges', async () => {
     const dir = at('terminal')
-    await init(dir, 'Iryna Melnyk')
-    await ingest(dir, 'GPS.jpg')
+    await initCase(dir, 'Purge', 'Iryna Melnyk')
+    await ingestSamples(dir, 'GPS.jpg')
     await handOver(dir, 'terminal')
     const original = join(dir, '.custody', (await purge(dir, '--dry-run')).json.purged[0]!.objects[0]!.vault)
     const passFile = at('pass.txt')
     writeFileSync(passFile, `${PASSPHRASE}\n`)
     const args = ['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--case', dir, '--passphrase-file', passFile]
-    const before = await events(dir)
+    const before = await eventCount(dir)
     {
       using term = new Terminal(args, {cwd: work.path, env: {}, exitFile: at('purge-no.exit')})
       await term.answer('Remove these objects from the vault?', 'n')
@@ -184,13 +168,13 @@ describe('custody transfer purge', () => {
       expect(term.screen()).toContain('nothing was purged: not confirmed')
     }
 
-    expect(await events(dir)).toBe(before)
+    expect(await eventCount(dir)).toBe(before)
     expect(existsSync(original)).toBe(true)
     using term = new Terminal(args, {cwd: work.path, env: {}, exitFile: at('purge-yes.exit')})
     await term.answer('Remove these objects from the vault?', 'y')
     expect(await term.exitCode()).toBe(0)
     expect(existsSync(original)).toBe(false)
-    expect(await events(dir)).toBe(before + 1)
+    expect(await eventCount(dir)).toBe(before + 1)
   })
 
   it('purges a case in clear as well', async () => {
@@ -232,25 +216,25 @@ describe('what a purge must not hide', () => {
 
   it('a kept receipt changed before a purge: the purge is refused (exit 3), nothing recorded or removed', async () => {
     const fresh = at('fresh')
-    await init(fresh, 'Iryna Melnyk')
-    await ingest(fresh, 'Olympus2.jpg')
+    await initCase(fresh, 'Purge', 'Iryna Melnyk')
+    await ingestSamples(fresh, 'Olympus2.jpg')
     await handOver(fresh, 'fresh')
     const log = await custodyJson<{events: Array<{action: string; payload: {receipt: {kept: string}}}>}>(['log', '--case', fresh])
     const kept = log.json.events.find((e) => e.action === 'transfer-acknowledged')!.payload.receipt.kept
     appendFileSync(join(fresh, '.custody', kept), ' ')
-    const before = await events(fresh)
+    const before = await eventCount(fresh)
     const refused = await custody(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes', '--case', fresh])
     expect(refused.code).toBe(3)
     expect(refused.stderr).toMatch(/is not the one recorded .*nothing was purged/)
-    expect(await events(fresh)).toBe(before)
+    expect(await eventCount(fresh)).toBe(before)
   })
 })
 
 describe('custody transfer purge killed after its events were recorded', () => {
   it('leaves a case that verifies (a warning names what is left), and a run again removes it, recording nothing', async () => {
     const dir = at('crash')
-    await init(dir, 'Iryna Melnyk')
-    await ingest(dir, 'Canon.jpg')
+    await initCase(dir, 'Purge', 'Iryna Melnyk')
+    await ingestSamples(dir, 'Canon.jpg')
     await handOver(dir, 'crash')
     const dry = await purge(dir, '--dry-run')
     const original = join(dir, '.custody', dry.json.purged[0]!.objects[0]!.vault)
@@ -262,13 +246,13 @@ describe('custody transfer purge killed after its events were recorded', () => {
     const verified = await verify(dir)
     expect(verified.code, verified.stdout).toBe(0)
     expect(verified.json.warnings.join('\n')).toMatch(/EX-000001 is recorded as purged, but its original .* is still in the vault .*run `custody transfer purge` again/)
-    const before = await events(dir)
+    const before = await eventCount(dir)
     const rerun = await purge(dir, '--yes')
     expect(rerun.code, rerun.stderr).toBe(0)
     expect(rerun.json).toMatchObject({purged: [], removed: 2})
     expect(rerun.json.finished.map((f) => f.exhibit)).toEqual(['EX-000001'])
     expect(existsSync(original)).toBe(false)
-    expect(await events(dir)).toBe(before)
+    expect(await eventCount(dir)).toBe(before)
     const after = await verify(dir)
     expect(after.code, after.stdout).toBe(0)
     expect(after.json.warnings.join('\n')).not.toMatch(/purge/)

@@ -8,10 +8,11 @@
  * events are in `custody log`, and HQ's case verifies. The forgeries of a rotation's proof (a
  * rotation the known key never signed) are in tests/unit/transfer-rotations.test.ts.
  */
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
+import {custody, custodyJson, tempDir} from '../helpers/cli.js'
+import {acceptPackage, eventCount, exportPackage, ingestSamples, initCase, refusedAccept, writeIdentityLine} from '../helpers/transfers.js'
 
 const work = tempDir('custody-transfer-trust-')
 afterAll(() => work.remove())
@@ -35,29 +36,9 @@ interface Trust {
   senders: Sender[]
 }
 
-async function init(dir: string, investigator: string, ...more: string[]): Promise<void> {
-  const made = await custody(['init', dir, '--title', 'Trust', '--investigator', investigator, ...more])
-  expect(made.code, made.stderr).toBe(0)
-}
-
 /** The case's identity line, written to `file`; its path. */
-async function line(dir: string, file: string): Promise<string> {
-  const shown = await custody(['key', 'show', '--public', '--case', dir])
-  expect(shown.code, shown.stderr).toBe(0)
-  writeFileSync(at(file), shown.stdout)
-  return at(file)
-}
-
-async function ingest(dir: string, name: string): Promise<void> {
-  const done = await custody(['ingest', join(SAMPLES, name), '--case', dir])
-  expect(done.code, done.stderr).toBe(0)
-}
-
-async function exportTo(dir: string, out: string): Promise<string> {
-  const made = await custody(['transfer', 'export', '--to', at('hq.line'), '--out', at(out), '--case', dir])
-  expect(made.code, made.stderr).toBe(0)
-  return at(out)
-}
+const line = (dir: string, file: string): Promise<string> => writeIdentityLine(dir, at(file))
+const exportTo = (dir: string, out: string): Promise<string> => exportPackage(dir, at('hq.line'), at(out))
 
 async function trust(...args: string[]): Promise<Trust> {
   const result = await custodyJson<Trust>(['transfer', 'trust', ...args, '--case', hq])
@@ -65,38 +46,23 @@ async function trust(...args: string[]): Promise<Trust> {
   return result.json
 }
 
-async function events(): Promise<number> {
-  return (await custodyJson<{events: number}>(['status', '--case', hq])).json.events
-}
-
+const events = (): Promise<number> => eventCount(hq)
 /** A refusal of accept: exit 3, the message matching, HQ's ledger unchanged and no receipt written. */
-async function refused(pkg: string, message: RegExp, ...from: string[]): Promise<void> {
-  const before = await events()
-  const result = await custody(['transfer', 'accept', pkg, ...from.flatMap((f) => ['--from', f]), '--case', hq])
-  expect(result.code, result.stdout + result.stderr).toBe(3)
-  expect(result.stderr).toMatch(message)
-  expect(await events()).toBe(before)
-  expect(existsSync(`${pkg}.receipt`)).toBe(false)
-}
-
-async function accepted(pkg: string, ...from: string[]): Promise<{accepted: boolean; from: {fingerprint: string}}> {
-  const result = await custodyJson<{accepted: boolean; from: {fingerprint: string}}>(['transfer', 'accept', pkg, ...from.flatMap((f) => ['--from', f]), '--case', hq])
-  expect(result.code, result.stderr).toBe(0)
-  return result.json
-}
+const refused = (pkg: string, message: RegExp, ...from: string[]): Promise<void> => refusedAccept(hq, pkg, from, message)
+const accepted = (pkg: string, ...from: string[]): Promise<{accepted: boolean; from: {fingerprint: string}}> => acceptPackage(hq, pkg, from)
 
 let fingerprintA = ''
 
 beforeAll(async () => {
-  await init(fieldA, 'Iryna Melnyk')
-  await init(fieldB, 'Taras Bondar')
-  await init(hq, 'Olena Kovalenko', '--role', 'hq')
+  await initCase(fieldA, 'Trust', 'Iryna Melnyk')
+  await initCase(fieldB, 'Trust', 'Taras Bondar')
+  await initCase(hq, 'Trust', 'Olena Kovalenko', '--role', 'hq')
   await line(hq, 'hq.line')
   await line(fieldA, 'field-a.line')
   await line(fieldB, 'field-b.line')
   fingerprintA = (await custodyJson<{fingerprint: string}>(['key', 'show', '--public', '--case', fieldA])).json.fingerprint
-  await ingest(fieldA, 'Canon.jpg')
-  await ingest(fieldB, 'Nikon.jpg')
+  await ingestSamples(fieldA, 'Canon.jpg')
+  await ingestSamples(fieldB, 'Nikon.jpg')
 }, 120_000)
 
 describe('custody transfer trust', () => {
@@ -138,7 +104,7 @@ describe('custody transfer trust', () => {
   it("follows a rotation of a trusted sender's key, which the package proves; its new line, trusted, replaces the old one", async () => {
     const rotated = await custody(['key', 'rotate', '--reason', 'the laptop was out of her hands', '--case', fieldA])
     expect(rotated.code, rotated.stderr).toBe(0)
-    await ingest(fieldA, 'Casio.jpg')
+    await ingestSamples(fieldA, 'Casio.jpg')
     const a1 = await exportTo(fieldA, 'a1.zip.age')
     const fingerprintNew = (await custodyJson<{fingerprint: string}>(['key', 'show', '--public', '--case', fieldA])).json.fingerprint
     expect(fingerprintNew).not.toBe(fingerprintA)
@@ -153,7 +119,7 @@ describe('custody transfer trust', () => {
     const replaced = await trust(await line(fieldA, 'field-a-rotated.line'))
     expect(replaced).toMatchObject({change: 'replaced', recorded: true, replaces: fingerprintA, sender: {fingerprint: fingerprintNew}})
     expect(replaced.senders.map((s) => s.fingerprint)).toEqual([fingerprintNew])
-    await ingest(fieldA, 'Nikon.jpg')
+    await ingestSamples(fieldA, 'Nikon.jpg')
     const next = await custodyJson<{accepted: boolean; rotation?: unknown; from: {fingerprint: string}}>(['transfer', 'accept', await exportTo(fieldA, 'a2.zip.age'), '--case', hq])
     expect(next.code, next.stderr).toBe(0)
     expect(next.json.rotation).toBeUndefined()
@@ -163,14 +129,14 @@ describe('custody transfer trust', () => {
   it('refuses a package of another case that proves a rotation of its own (a key HQ does not trust), exit 3', async () => {
     // Field B rotates too; HQ trusts A only (B was given once with --from, not put on the list).
     expect((await custody(['key', 'rotate', '--reason', 'replaced laptop', '--case', fieldB])).code).toBe(0)
-    await ingest(fieldB, 'Canon.jpg')
+    await ingestSamples(fieldB, 'Canon.jpg')
     await refused(await exportTo(fieldB, 'b2.zip.age'), /b2\.zip\.age was released by Taras Bondar, key SHA256:[0-9a-f]{64}, who is neither among --from nor on the trust list \(Iryna Melnyk/)
     // Given B's line from before its rotation, the rotation is followed: it is B's own, signed by B's old key.
     expect((await accepted(at('b2.zip.age'), at('field-b.line'))).accepted).toBe(true)
   })
 
   it('refuses a package from a case taken off the list, which is said once and then is not on it', async () => {
-    await ingest(fieldA, 'GPS.jpg')
+    await ingestSamples(fieldA, 'GPS.jpg')
     const a2 = await exportTo(fieldA, 'a3.zip.age')
     // Revoked by its old line: the case is who is trusted, whichever key is listed.
     const revoked = await trust('--revoke', at('field-a.line'))
