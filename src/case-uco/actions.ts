@@ -63,6 +63,36 @@ export function eventNodes(iri: Iri, tool: string, e: EventInChain): JsonLdNode[
 }
 
 /**
+ * A hand-over before the seal (a record the seal statement's `custodians` names, which the
+ * verifier checked): an InvestigativeAction whose performer is the sender and participant the
+ * receiver, each an identity named with its key fingerprint in its description, its objects the
+ * Files it brought, from its release to its receipt. A received exhibit's first event here is
+ * informed by it, so that its provenance chain reaches back to the sender.
+ */
+export function handOverNodes(iri: Iri, tool: string, stated: Record<string, unknown>, receiver: {name: string; fingerprint: string}): JsonLdNode[] {
+  const from = record(stated.from)
+  const sender = String(from.name)
+  const items = list(stated.items).map(record)
+  const pairs = items.map((i) => `${String(i.exhibit)} as ${String(i.receivedAs)}`).join(', ')
+  return [
+    identityNode(iri, sender),
+    identityNode(iri, receiver.name),
+    node({
+      '@id': iri('hand-over', String(stated.transferId)),
+      '@type': 'case-investigation:InvestigativeAction',
+      'uco-core:name': 'transfer',
+      'uco-core:description': `${String(stated.transferId)}: released by ${sender} (key ${String(from.fingerprint)}, custody case ${String(from.case)}), received by ${receiver.name} (key ${receiver.fingerprint}); the sender's exhibits ${pairs}. The sender's signed record is in the archive under ${String(stated.folder)}`,
+      'uco-action:performer': ref(iri('identity', sender)),
+      'uco-action:participant': [ref(iri('identity', receiver.name))],
+      'uco-action:instrument': ref(tool),
+      'uco-action:object': items.map((i) => ref(iri('file', String(i.receivedAs)))),
+      'uco-action:startTime': dateTime(stated.releasedAt),
+      'uco-action:endTime': dateTime(stated.receivedAt),
+    }),
+  ]
+}
+
+/**
  * A witness's interview: the witness as an identity named by its code only, the first interviewer
  * as its performer (UCO allows one) and the others as participants, the statement's versions (those in the archive) as results.
  */

@@ -2,8 +2,8 @@
  * The CASE/UCO 1.4 JSON-LD of a verified archive, written as it is made: one @graph, a node a
  * line, exhibits a page at a time from the scratch database the report also reads
  * (src/report/archive-data.ts), so that memory does not grow with the number of exhibits. The
- * order: custody as the tool, the case as an Investigation, the sealing as an InvestigativeAction;
- * then each exhibit (its File, device, GPS position, number, and its events as a chain of
+ * order: custody as the tool, the case as an Investigation, the sealing as an InvestigativeAction,
+ * each hand-over before the seal (a seal of received exhibits) as one too; then each exhibit (its File, device, GPS position, number, and its events as a chain of
  * actions); each witness's interview (by code only); last the seal's ProvenanceRecord, with every
  * exhibit number. Nothing in it is taken from the time it is written: the same archive gives the
  * same bytes.
@@ -15,7 +15,7 @@ import {isRecord} from '../formats/guards.js'
 import type {ArchiveData} from '../report/archive-data.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import {CUSTODY_VERSION} from '../version.js'
-import {eventNodes, exhibitRecord, identityNode, interviewNodes, toolNode} from './actions.js'
+import {eventNodes, exhibitRecord, handOverNodes, identityNode, interviewNodes, toolNode} from './actions.js'
 import {CASE_UCO_CONTEXT, iriMaker, type Iri} from './iri.js'
 import {dateTime, node, ref, type JsonLdNode} from './literals.js'
 import {capturedAtNodes, deviceNodes, fileNode, type ExhibitFacts} from './observables.js'
@@ -105,11 +105,15 @@ async function exhibitFacts(context: ArchiveContext, data: ArchiveData, stated: 
   return {id, stated, normalised, tags: await metadataTags(context, stated.metadataPath), ...received}
 }
 
-/** One exhibit: its observables, its number, its events in ledger order, each informed by the one before. */
+/**
+ * One exhibit: its observables, its number, its events in ledger order, each informed by the one
+ * before; a received exhibit's first by the hand-over that brought it.
+ */
 async function writeExhibit(graph: GraphWriter, tool: string, facts: ExhibitFacts, data: ArchiveData): Promise<number> {
   const {iri} = graph
   await graph.nodes([fileNode(iri, facts), ...deviceNodes(iri, facts), ...capturedAtNodes(iri, facts), exhibitRecord(iri, facts.id)])
-  let previous: string | undefined
+  const broughtBy = text(facts.received?.transferId)
+  let previous: string | undefined = broughtBy === undefined ? undefined : iri('hand-over', broughtBy)
   let actions = 0
   for (const {seq, event} of data.events(facts.id)) {
     await graph.person(text(event.actor))
@@ -145,6 +149,11 @@ export async function writeCaseUco(out: TextOut, context: ArchiveContext, data: 
   await out.write(`{"@context":${JSON.stringify(CASE_UCO_CONTEXT)},\n"@graph":[\n${JSON.stringify(tool)}`)
   await graph.person(text(statement.sealer))
   await graph.nodes(sealingNodes(iri, tool['@id'] as string, statement))
+  for (const [i, handOver] of (context.handOvers ?? []).entries()) {
+    const stated = Array.isArray(statement.custodians) ? record(statement.custodians[i]) : {}
+    await graph.nodes(handOverNodes(iri, tool['@id'] as string, stated, handOver.to))
+  }
+
   const counts: CaseUcoCounts = {exhibits: 0, actions: 0, testimonies: 0}
   for (const x of data.exhibits()) {
     counts.actions += await writeExhibit(graph, tool['@id'] as string, await exhibitFacts(context, data, x.stated), data)

@@ -49,6 +49,7 @@ function verificationOf(m: ReportMessages, report: ArchiveReport): ReportVerific
         ? null
         : {nameLabel: v.signerName, holder: trust.holder, signingKey: trust.signingKey, signerNote: trust.signerPinned ? v.pinned : v.notPinned, timestamps: trust.timestamps, rootsNote: trust.tsaRootsFrom === 'given' ? v.rootsGiven : v.rootsArchive},
     notChecked: v.notCheckedItems,
+    handOvers: report.custodians ?? [],
   }
 }
 

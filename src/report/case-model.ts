@@ -190,6 +190,7 @@ export function caseModel(m: ReportMessages, kase: Case, report: VerifyReport, s
       warnings: report.warnings,
       trust,
       notChecked: report.exhibits.contentUnchecked > 0 ? [m.count(m.case.contentUnchecked, report.exhibits.contentUnchecked), ...m.case.notCheckedItems] : m.case.notCheckedItems,
+      handOvers: [],
     },
     unread,
     data: new CaseData(kase, selection),

@@ -66,6 +66,18 @@ async function trustFacts(w: ReportWriter, m: ReportMessages, trust: ReportTrust
   await w.paragraph(trust!.rootsNote)
 }
 
+/** The hand-overs before the seal: who released, who received, when, and how many of the exhibits each brought. */
+async function handOverTable(w: ReportWriter, m: ReportMessages, verified: ReportVerification): Promise<void> {
+  const v = m.verification
+  if (verified.handOvers.length === 0) return
+  await w.heading(3, v.handOvers)
+  await w.paragraph(v.handOversIntro)
+  const who = (c: ReportVerification['handOvers'][number]['from']): string => `${c.name}${c.organisation === null ? '' : ` (${c.organisation})`}, ${c.fingerprint}`
+  await w.tableStart([v.transfer, v.releasedBy, v.releasedAt, v.receivedBy, v.receivedAt, v.handOverExhibits], 'plain')
+  for (const h of verified.handOvers) await w.row([h.transferId, who(h.from), h.releasedAt, who(h.to), h.receivedAt, String(h.items)])
+  await w.tableEnd()
+}
+
 export async function verification(w: ReportWriter, m: ReportMessages, model: ReportModel): Promise<void> {
   const v = m.verification
   const verified = model.verification
@@ -79,6 +91,7 @@ export async function verification(w: ReportWriter, m: ReportMessages, model: Re
   }
 
   await trustFacts(w, m, verified.trust)
+  await handOverTable(w, m, verified)
   await w.heading(3, v.notChecked)
   await w.list(verified.notChecked)
 }

@@ -5,6 +5,7 @@
  * the words that must differ (an archive is sealed, a case is not) are chosen by the maker.
  */
 import type {CustodyEvent} from '../formats/events.js'
+import type {ArchiveHandOver} from '../verify/archive/context.js'
 import type {CheckStatus, Problem} from '../verify/checklist.js'
 import type {ReportVerdict} from './verdict.js'
 
@@ -59,6 +60,8 @@ export interface ReportVerification {
   warnings: readonly string[]
   trust: ReportTrust | null
   notChecked: readonly string[]
+  /** The hand-overs between custodians before the seal that the verifier proved (a seal of received exhibits); none for a case. */
+  handOvers: ReadonlyArray<ArchiveHandOver>
 }
 
 /** The wording that differs between an archive and a case. */

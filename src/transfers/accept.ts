@@ -198,7 +198,8 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
     throw new CustodyError(error.code, `${error.message.replaceAll(copy.temp, file)}; nothing was accepted`, {subject: file, cause: error})
   })
   if (!report.ok) {
-    const shown = report.problems.slice(0, 5).map((p) => `\n  ${p.subject}: ${p.message}`).join('')
+    // The verifier read the copy: its problems are said of the package the user gave, which it is byte for byte.
+    const shown = report.problems.slice(0, 5).map((p) => `\n  ${p.subject}: ${p.message}`.replaceAll(copy.temp, file)).join('')
     const more = report.problemCount > 5 ? `\n  and ${report.problemCount - 5} more` : ''
     throw new CustodyError('INTEGRITY', `${file} does not verify as a transfer package; nothing was accepted and no receipt was written. Ask the sender for the package again (custody verify with the identity that opens it gives the whole report):${shown}${more}`, {subject: file})
   }
@@ -268,8 +269,7 @@ function checkSplitView(kase: Case, file: string, statement: TransferStatement, 
   if (views.length > 0) {
     const sender = describeCustodian(statement.from)
     const all = views.map((v) => describeSplitView(v, sender)).join('; ')
-    // Not an AcceptRefusal: checkPackage has always added "; nothing was accepted" to this one.
-    throw new CustodyError('INTEGRITY', `${file}: ${all}. Nothing was accepted; keep this package and the earlier ones: they are the evidence of it`, {subject: file})
+    throw new AcceptRefusal('INTEGRITY', `${file}: ${all}. Nothing was accepted; keep this package and the earlier ones: they are the evidence of it`, {subject: file})
   }
 }
 

@@ -15,6 +15,7 @@ import {Case, locateCase} from '../../src/case/case.js'
 import {rewriteManifests} from '../helpers/bag.js'
 import {custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
 import {forgerKey, pemOf} from '../helpers/forge-archive.js'
+import {checker} from '../helpers/tools.js'
 
 const work = tempDir('custody-transfer-hq-seal-')
 afterAll(() => work.remove())
@@ -136,6 +137,33 @@ describe("HQ's seal of received exhibits", () => {
     expect(readFileSync(join(dir, 'receipt.json')).equals(readFileSync(at('a1.zip.age.receipt')))).toBe(true)
     const swapped = spawnSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'receiver.pem', '-rawin', '-in', 'transfer.json', '-sigfile', 'transfer.json.sig'], {cwd: dir, encoding: 'utf8'})
     expect(swapped.status).not.toBe(0)
+  })
+
+  it("gives the court's documents every hand: the report's table of hand-overs, and CASE/UCO actions the received exhibits' chains start from", async () => {
+    await ok(['report', at('court.zip'), '--out', at('court.html'), '--thumbnails', 'none'])
+    const page = readFileSync(at('court.html'), 'utf8').replace(/<[^>]+>/g, ' ')
+    expect(page).toMatch(/Custodians before the seal/)
+    expect(page).toMatch(/TRANSFER-[0-9a-f]{16}\s+Iryna Melnyk, SHA256:[0-9a-f]{64}\s+\S+Z\s+Olena Kovalenko, SHA256:[0-9a-f]{64}\s+\S+Z\s+2\s/)
+    expect(page).toMatch(/Taras Bondar, SHA256:[0-9a-f]{64}/)
+
+    await ok(['export', 'case-uco', at('court.zip'), '--out', at('court.jsonld')])
+    const graph = (JSON.parse(readFileSync(at('court.jsonld'), 'utf8')) as {'@graph': Array<{[key: string]: unknown}>})['@graph']
+    const byId = new Map(graph.map((n) => [n['@id'] as string, n]))
+    const handOvers = graph.filter((n) => n['uco-core:name'] === 'transfer')
+    expect(handOvers).toHaveLength(3)
+    const first = handOvers[0]!
+    expect(byId.get((first['uco-action:performer'] as {'@id': string})['@id'])?.['uco-core:name']).toBe('Iryna Melnyk')
+    expect((first['uco-action:participant'] as Array<{'@id': string}>).map((p) => byId.get(p['@id'])?.['uco-core:name'])).toEqual(['Olena Kovalenko'])
+    expect(first['uco-core:description']).toMatch(/released by Iryna Melnyk \(key SHA256:[0-9a-f]{64}, custody case [0-9a-f-]{36}\), received by Olena Kovalenko .*EX-000001 as HQ-000001, EX-000002 as HQ-000002/)
+    // HQ-000002's first action here (its ingest at HQ) is informed by the hand-over that brought it.
+    const file = graph.find((n) => n['@type'] === 'uco-observable:File' && n['uco-core:name'] === 'HQ-000002')!
+    const ingest = graph.find((n) => n['uco-core:name'] === 'ingest' && (n['uco-action:result'] as Array<{'@id': string}> | undefined)?.some((r) => r['@id'] === file['@id']))!
+    expect((ingest['case-investigation:wasInformedBy'] as {'@id': string})['@id']).toBe(first['@id'])
+    const validate = checker('case-validate')
+    if (validate !== undefined) {
+      const run = spawnSync(validate, [at('court.jsonld'), '--quiet'], {encoding: 'utf8', timeout: 120_000})
+      expect(run.status, run.stdout + run.stderr).toBe(0)
+    }
   })
 
   it("carries nothing of other custodians in a seal of HQ's own exhibit, and only the hand-over of the one exhibit chosen", async () => {
