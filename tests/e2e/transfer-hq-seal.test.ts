@@ -305,3 +305,33 @@ describe("forgeries of the senders' records", () => {
     expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', subject: expect.stringMatching(/events\.jsonl$/), message: 'is not the file the seal statement states'}))
   })
 })
+
+describe("HQ's seal refuses what it cannot vouch for", () => {
+  /** The kept package and receipt of each hand-over, as HQ's transfer-received events name them. */
+  async function kept(): Promise<Array<{pkg: string; receipt: string}>> {
+    const log = await custodyJson<{events: Array<{payload: {kept: string}}>}>(['log', '--action', 'transfer-received', '--case', hq])
+    return log.json.events.map((e) => ({pkg: join(hq, '.custody', e.payload.kept), receipt: join(hq, '.custody', e.payload.kept.replace(/\.zip\.age$/, '.receipt'))}))
+  }
+
+  it('stops at a kept receipt edited inside HQ\'s case: exit 3, naming it, and no archive', async () => {
+    const [first] = await kept()
+    const original = readFileSync(first!.receipt)
+    execFileSync('chmod', ['u+w', first!.receipt])
+    writeFileSync(first!.receipt, original.toString('utf8').replace('"condition":"intact"', '"condition":"intact" '))
+    const sealed = await custody(['seal', 'HQ-000001', '--out', at('edited-receipt.zip'), '--case', hq])
+    expect(sealed.code).toBe(3)
+    expect(sealed.stderr).toMatch(/the kept receipt \.custody\/custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.receipt is not the one event \d+ records; nothing was sealed/)
+    expect(readdirSync(work.path).filter((f) => f.includes('edited-receipt'))).toEqual([])
+    writeFileSync(first!.receipt, original)
+  })
+
+  it("stops at a kept package swapped for another sender's: exit 3, naming it", async () => {
+    const [a, b] = await kept()
+    execFileSync('cp', [b!.pkg, a!.pkg])
+    const sealed = await custody(['seal', 'HQ-000002', '--out', at('swapped.zip'), '--case', hq])
+    expect(sealed.code).toBe(3)
+    expect(sealed.stderr).toMatch(/the kept package \.custody\/custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.zip\.age of TRANSFER-[0-9a-f]{16} does not verify as the one event \d+ records/)
+    // HQ's own exhibit still seals: nothing of other custodians is read for it.
+    expect((await custody(['seal', 'HQ-000005', '--out', at('own-again.zip'), '--case', hq])).code).toBe(0)
+  })
+})
