@@ -34,11 +34,11 @@ export interface CustodianPart {
   events: EventView[]
 }
 
-/** Whether an event of a sender's ledger is about its exhibit `id`: its own, or a seal or transfer that took it. */
-export function concerns(event: CustodyEvent, id: string): boolean {
-  if (event.exhibit === id) return true
-  if (event.action === 'sealed-exhibits') return event.payload.exhibits.includes(id)
-  if (event.action === 'transfer-released') return event.payload.items.some((i) => i.exhibit === id)
+/** Whether an event of a sender's ledger is about one of its exhibits `ids`: their own, or a seal or transfer that took one. */
+export function concerns(event: CustodyEvent, ids: ReadonlySet<string>): boolean {
+  if (event.exhibit !== null && ids.has(event.exhibit)) return true
+  if (event.action === 'sealed-exhibits') return event.payload.exhibits.some((x) => ids.has(x))
+  if (event.action === 'transfer-released') return event.payload.items.some((i) => ids.has(i.exhibit))
   return false
 }
 
@@ -47,9 +47,10 @@ async function eventsOf(context: ArchiveContext, id: string): Promise<EventView[
   const file = context.files.get(EVENTS_PATH)
   if (file === undefined) return []
   const found: EventView[] = []
+  const ids = new Set([id])
   for await (const line of context.source.lines(file.info, BAG_LIMITS.eventLine)) {
     const read = parseEventLine(line, EVENTS_PATH)
-    if (!('parsed' in read) || !('event' in read.parsed) || !concerns(read.parsed.event, id)) continue
+    if (!('parsed' in read) || !('event' in read.parsed) || !concerns(read.parsed.event, ids)) continue
     found.push({...read.parsed.event, hash: String(read.entry.hash)})
   }
 

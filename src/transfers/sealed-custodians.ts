@@ -91,7 +91,7 @@ async function readPackageFiles(context: ArchiveContext, exhibits: ReadonlySet<s
       const read = parseEventLine(line, EVENTS_PATH)
       if (!('parsed' in read) || !('event' in read.parsed)) continue
       const event = read.parsed.event
-      if (CASE_EVENTS.has(event.action) || [...exhibits].some((id) => concerns(event, id))) lines.push(`${line}\n`)
+      if (CASE_EVENTS.has(event.action) || concerns(event, exhibits)) lines.push(`${line}\n`)
     }
   }
 

@@ -79,12 +79,14 @@ interface SenderEvents {
   keys: RecordedKey[]
   ingests: Map<string, {seq: number; sha256: string}>
   count: number
+  /** The sender's exhibit IDs of the record's items: the only ingests kept. */
+  wanted: ReadonlySet<string>
 }
 
 /** The sender's events, each proven to its checkpoint's tree head `head`. */
 async function senderEvents(context: ArchiveContext, record: SealedCustodian, head: {size: number; root: string}, found: ProblemList<Finding>): Promise<SenderEvents> {
   const path = record.files.events.path
-  const read: SenderEvents = {keys: [], ingests: new Map(), count: 0}
+  const read: SenderEvents = {keys: [], ingests: new Map(), count: 0, wanted: new Set(record.items.map((i) => i.exhibit))}
   const file = context.files.get(path)
   if (file === undefined) return read
   let previous: {seq: number; hash: string} | undefined
@@ -116,7 +118,7 @@ function noteSenderEvent(event: CustodyEvent, record: SealedCustodian, read: Sen
   const subject = `${record.from.name}'s event ${event.seq}`
   if (event.action === 'create-case' && event.payload.caseId !== record.from.case) found.push({subject, message: "it is the first event of another case than the sender's", expected: record.from.case, actual: event.payload.caseId})
   // Only the items' ingests are kept: a hostile file of many events cannot grow the map.
-  if (event.action === 'ingest' && record.items.some((i) => i.exhibit === event.exhibit)) read.ingests.set(event.exhibit!, {seq: event.seq, sha256: event.payload.digests.sha256})
+  if (event.action === 'ingest' && event.exhibit !== null && read.wanted.has(event.exhibit)) read.ingests.set(event.exhibit, {seq: event.seq, sha256: event.payload.digests.sha256})
   if (isKeyEvent(event)) {
     const key = read.keys.length >= BAG_LIMITS.keyEvents ? {problem: `more than ${BAG_LIMITS.keyEvents} key events`} : readKeyEvent(event, event.seq, read.keys.at(-1))
     if ('problem' in key) found.push({subject, message: `key event is refused: ${key.problem}`})
@@ -152,8 +154,9 @@ function checkTransfer(context: ArchiveContext, record: SealedCustodian, bytes: 
   differ('is released to another case than the one that sealed this archive', statedCaseId(context), t.to.case)
   differ("names another tree head than the sender's checkpoint", `${checkpoint.treeSize} ${checkpoint.rootHash}`, `${t.archiveTree.size} ${t.archiveTree.root}`)
   differ('is released at another time than the seal statement says', record.releasedAt, t.releasedAt)
+  const listed = new Set(t.items.map((i) => i.exhibit))
   for (const item of record.items) {
-    if (!t.items.some((i) => i.exhibit === item.exhibit)) found.push({subject, message: `does not list ${item.exhibit}, which the seal statement says it brought`})
+    if (!listed.has(item.exhibit)) found.push({subject, message: `does not list ${item.exhibit}, which the seal statement says it brought`})
   }
 
   return t
@@ -183,8 +186,9 @@ function checkReceipt(context: ArchiveContext, record: SealedCustodian, bytes: P
   differ("does not cosign the sender's checkpoint", bytes.checkpoint!.toString('utf8'), receipt.senderCheckpoint)
   differ('was received at another time than the seal statement says', record.receivedAt, receipt.receivedAt)
   if (receipt.condition !== 'intact') found.push({subject, message: 'says the package did not arrive intact'})
+  const items = new Map(receipt.items.map((i) => [i.exhibit, i]))
   for (const item of record.items) {
-    const got = receipt.items.find((i) => i.exhibit === item.exhibit)
+    const got = items.get(item.exhibit)
     if (got?.receivedAs !== item.receivedAs) found.push({subject, message: `does not say ${item.exhibit} was received as ${item.receivedAs}`, expected: item.receivedAs, actual: String(got?.receivedAs)})
   }
 
@@ -212,28 +216,32 @@ function checkOwnEvent(record: SealedCustodian, own: OwnRecord, receipt: Receipt
   differ("holds another sender's tree head", `${p.treeHead.size} ${p.treeHead.root}`, `${checkpoint.treeSize} ${checkpoint.rootHash}`)
   differ('holds another receipt', p.receipt.sha256, record.files.receipt.sha256)
   if (receipt !== undefined) differ('is a receipt for another package', p.package.sha256, receipt.packageSha256)
+  const recorded = new Set(p.items.map((i) => `${i.exhibit} ${String(i.receivedAs)}`))
   for (const item of record.items) {
-    if (!p.items.some((i) => i.exhibit === item.exhibit && i.receivedAs === item.receivedAs)) found.push({subject, message: `says ${item.exhibit} was received as ${item.receivedAs}, which event ${event.seq} does not record`})
+    if (!recorded.has(`${item.exhibit} ${item.receivedAs}`)) found.push({subject, message: `says ${item.exhibit} was received as ${item.receivedAs}, which event ${event.seq} does not record`})
   }
 }
 
 /** Each exhibit received in the hand-over is, in the sender's events, the exhibit its ingest here names, with the same SHA-256. */
-function checkReceivedExhibits(record: SealedCustodian, own: OwnRecord, sender: SenderEvents, transfer: TransferStatement | undefined, found: ProblemList<Finding>): void {
-  for (const ingest of own.ingests.filter((i) => i.from.transferId === record.transferId)) {
+function checkReceivedExhibits(record: SealedCustodian, ingests: OwnRecord['ingests'], sender: SenderEvents, transfer: TransferStatement | undefined, found: ProblemList<Finding>): void {
+  const released = new Map((transfer?.items ?? []).map((i) => [i.exhibit, i]))
+  const stated = new Set(record.items.map((i) => `${i.exhibit} ${i.receivedAs}`))
+  for (const ingest of ingests) {
     const theirs = sender.ingests.get(ingest.from.exhibit)
-    const item = transfer?.items.find((i) => i.exhibit === ingest.from.exhibit)
+    const item = released.get(ingest.from.exhibit)
     if (theirs === undefined || theirs.seq !== ingest.from.seq) {
       found.push({subject: ingest.exhibit, message: `was received as ${record.from.name}'s ${ingest.from.exhibit} (their event ${ingest.from.seq}), which ${record.folder}/${CUSTODIAN_FILES.events} does not hold`})
     } else if (theirs.sha256 !== ingest.sha256 || (item !== undefined && item.sha256 !== ingest.sha256)) {
       found.push({subject: ingest.exhibit, message: `is not the file ${record.from.name} released as ${ingest.from.exhibit}`, expected: theirs.sha256, actual: ingest.sha256})
     }
 
-    if (!record.items.some((i) => i.exhibit === ingest.from.exhibit && i.receivedAs === ingest.exhibit)) found.push({subject: ingest.exhibit, message: `the seal statement's record of ${record.transferId} does not list it`})
+    if (!stated.has(`${ingest.from.exhibit} ${ingest.exhibit}`)) found.push({subject: ingest.exhibit, message: `the seal statement's record of ${record.transferId} does not list it`})
   }
 }
 
 /** One record, whole: what it proves, or nothing when a problem was found. */
-async function checkRecord(context: ArchiveContext, record: SealedCustodian, own: OwnRecord, found: ProblemList<Finding>): Promise<ArchiveHandOver | undefined> {
+async function checkRecord(context: ArchiveContext, record: SealedCustodian, received: OwnRecord['ingests'], found: ProblemList<Finding>): Promise<ArchiveHandOver | undefined> {
+  const own = context.handOverEvents
   const before = found.length + found.dropped
   const bytes = await readFiles(context, record, found)
   if (bytes === undefined) return undefined
@@ -244,7 +252,7 @@ async function checkRecord(context: ArchiveContext, record: SealedCustodian, own
   const transfer = key === undefined ? undefined : checkTransfer(context, record, bytes, key.spki, checkpoint, found)
   const receipt = checkReceipt(context, record, bytes, found)
   checkOwnEvent(record, own, receipt, checkpoint, found)
-  checkReceivedExhibits(record, own, events, transfer, found)
+  checkReceivedExhibits(record, received, events, transfer, found)
   if (found.length + found.dropped > before || receipt === undefined) return undefined
   const by = receipt.receivedBy
   return {transferId: record.transferId, from: record.from, to: {case: by.case, name: by.name, organisation: by.organisation, fingerprint: custodianFingerprint(by)}, releasedAt: record.releasedAt, receivedAt: record.receivedAt, items: record.items.length}
@@ -263,11 +271,13 @@ export const custodiansCheck: Check<ArchiveContext> = {
 
     const found = findings()
     const handOvers: ArchiveHandOver[] = []
+    const byTransfer = new Map<string, OwnRecord['ingests']>()
+    for (const ingest of own.ingests) byTransfer.set(ingest.from.transferId, [...(byTransfer.get(ingest.from.transferId) ?? []), ingest])
     for (const [i, value] of stated.slice(0, BAG_LIMITS.custodians).entries()) {
       const record = readStated(value)
       if (record === undefined) found.push({subject: 'data/custody/seal.json', message: `its custodians[${i}] is not a hand-over's record as custody writes it`})
       else {
-        const proven = await checkRecord(context, record, own, found)
+        const proven = await checkRecord(context, record, byTransfer.get(record.transferId) ?? [], found)
         if (proven !== undefined) handOvers.push(proven)
       }
     }
