@@ -21,31 +21,34 @@ Exit 0 when every check holds, 1 when any fails (each failure names its file, li
              checkpoint.json names (by its fingerprint, the SHA-256 of its DER form)
   statement  data/custody/seal.json against the rest: case, tree head, the events file's count and
              SHA-256, README.txt's SHA-256, bag-info.txt; each exhibit's original (SHA-256,
-             SHA-512, size), metadata record and ingest event; every file under data/ is one it names
+             SHA-512, size), metadata record and ingest event; each file of each hand-over's
+             record under data/custodians/ (its "custodians"), with the SHA-256 it states; every
+             file under data/ is one it names
   proofs     RFC 9162 section 2.1.4.2 consistency proofs: the tree of the timestamped checkpoint,
              and of each earlier seal, is the start of the sealed one
   transfer   in a transfer package only: data/custody/transfer.json names this case as sender,
              this seal and its tree head, and lists exactly the statement's exhibits with their
              SHA-256, SHA-512 and size; a consistency proof from the receiver's last receipt holds
-  custodians in a seal of exhibits received from other custodians: each hand-over's record,
-             data/custodians/<sender's case>/<transfer>/, its files the ones the statement states
-             (the statement check): the sender's events.jsonl as the events check does this case's,
-             against the sender's checkpoint.json, as many as the statement says, the first of the
-             sender's case, a key event recording sender.pem, the key checkpoint.json and the
-             statement name; transfer.json of that transfer, from that case to this one, on that
-             checkpoint's tree head, listing the exhibits received; receipt.json of that transfer,
-             received by this case intact, its senderCheckpoint checkpoint.json's very text, signed
-             by receiver.pem (a key this case's key events record), each exhibit received as the
-             statement says; this case's transfer-received event names that tree head and receipt.
-             And each exhibit whose ingest says it was received is, in its sender's events, an
-             ingest at the seq it names, with the same SHA-256
+  custodians in a seal of exhibits received from other custodians, each hand-over's record,
+             data/custodians/<sender's case>/<transfer>/: its events.jsonl, as the events check
+             does this case's, against its checkpoint.json, as many as the statement says, the
+             first of the sender's case, a key event recording sender.pem, which checkpoint.json
+             and the statement name; transfer.json of that transfer, from that case to this one,
+             on that checkpoint's tree head, listing the exhibits received; receipt.json of that
+             transfer, received by this case intact, its senderCheckpoint checkpoint.json's very
+             text, naming as its signer receiver.pem, a key this case's key events record, each
+             exhibit received as the statement says; this case's transfer-received event names
+             that tree head and receipt. And each exhibit whose ingest here says it was received
+             is, in its sender's events, an ingest at the seq it names, with the same SHA-256
 NOT checked, as the standard library has neither Ed25519 nor RFC 3161: the signatures of
-checkpoint.json, seal.json (and transfer.json), that the key is a sound Ed25519 key, and the timestamp tokens;
-in the senders' records, the signatures of their checkpoint.json and transfer.json, of receipt.json, and
-receipt.json's cosignature of checkpoint.json. The script prints the openssl commands for those. Until they pass, the checks above show a bag that
-agrees with itself, which anyone can make; the signatures show who vouches for it.
-Files are read 1 MiB at a time, never whole; a few hundred bytes are kept for each file and
-exhibit; a line longer than any genuine one (an event over 1 MiB, which custody refuses) is refused.
+checkpoint.json, seal.json (and transfer.json), that the key is a sound Ed25519 key, and the
+timestamp tokens; in each hand-over's record, the signatures of checkpoint.json, transfer.json and
+receipt.json, and the receipt's cosignature of checkpoint.json. The script prints the openssl
+commands for those. Until they pass, the checks above show a bag that agrees with itself, which
+anyone can make; the signatures show who vouches for it.
+Files are read 1 MiB at a time, never whole; a few hundred bytes are kept for each file, exhibit
+and hand-over; a line longer than any genuine one (an event over 1 MiB, which custody refuses) is
+refused.
 """
 import base64, hashlib, json, os, re, stat, sys
 
@@ -637,8 +640,8 @@ def check_custodians(c, bag):
         if r is not None and {'exhibit': field(got, 'exhibit'), 'receivedAs': xid} not in r['items']:
             c.fail(xid, "the statement's record of %s does not list it" % tid)
     n = len(bag.custodians)
-    return '%d hand-over%s, each the sender\'s events, checkpoint and transfer statement and this case\'s receipt; ' \
-           '%d exhibits received' % (n, 's' * (n != 1), len(bag.received))
+    return "%d hand-over%s (the sender's events, checkpoint and transfer statement, this case's receipt); " \
+           '%d exhibit%s received' % (n, 's' * (n != 1), len(bag.received), 's' * (len(bag.received) != 1))
 
 def check_custodian(c, bag, r):
     """One hand-over's record: the sender's events against its checkpoint, its transfer statement and this

@@ -154,7 +154,7 @@ describe('custody transfer accept: the received exhibits', () => {
     const standalone = spawnSync('python3', ['verify-bag.py'], {cwd: folder, encoding: 'utf8'})
     expect(standalone.status, standalone.stdout).toBe(0)
     // Two senders: their records checked, and README.txt's commands given once, for CASE/TRANSFER, each folder listed.
-    expect(standalone.stdout).toMatch(/^custodians OK +2 hand-overs, each the sender's events, checkpoint and transfer statement and this case's receipt; 3 exhibits received$/m)
+    expect(standalone.stdout).toMatch(/^custodians OK +2 hand-overs \(the sender's events, checkpoint and transfer statement, this case's receipt\); 3 exhibits received$/m)
     const readme = readFileSync(join(folder, 'README.txt'), 'utf8')
     expect(readme).toContain('     cd data/custodians/CASE/TRANSFER\n')
     expect(readme.match(/^ {5}[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16} {2}from (Iryna Melnyk|Taras Bondar), fingerprint [0-9a-f]{64}$/gm)).toHaveLength(2)

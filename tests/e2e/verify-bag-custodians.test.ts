@@ -123,7 +123,7 @@ describe.skipIf(!hasPython)("verify-bag.py and README.txt on HQ's seal of exhibi
     const run = runScript(genuine)
     expect(run.code, run.stdout).toBe(0)
     for (const check of CHECKS) expect(run.status[check], `${check}\n${run.stdout}`).toBe('OK')
-    expect(run.stdout).toMatch(/^custodians +OK +1 hand-over, each the sender's events, checkpoint and transfer statement and this case's receipt; 2 exhibits received$/m)
+    expect(run.stdout).toMatch(/^custodians +OK +1 hand-over \(the sender's events, checkpoint and transfer statement, this case's receipt\); 2 exhibits received$/m)
     const readme = readFileSync(join(genuine, 'README.txt'), 'utf8')
     const printed = run.stdout.split('\n').map((l) => l.trim()).filter((l) => /^(openssl|grep|cd) /.test(l))
     expect(printed).toEqual(expect.arrayContaining([`cd ${record}`, ...CUSTODIAN_COMMANDS]))
