@@ -189,6 +189,11 @@ describe.skipIf(!hasPython)("verify-bag.py and README.txt on HQ's seal of exhibi
       says: [/receipt\.json: its senderCheckpoint, against the sender's checkpoint\.json is not the one it must be/, /this case's transfer-received event of TRANSFER-[0-9a-f]{16} is not in events\.jsonl, or names another tree head or receipt/],
     },
     {
+      name: "sender.pem swapped for another key (here the receiver's)",
+      change: (folder) => cpSync(join(folder, 'receiver.pem'), join(folder, 'sender.pem')),
+      says: [/sender\.pem: is not the sender's key that checkpoint\.json and the statement name/, /sender\.pem: is not a key that a key event of the sender's events records/],
+    },
+    {
       name: 'transfer.json naming another receiver',
       change: (folder) => {
         const transfer = join(folder, 'transfer.json')
