@@ -1,4 +1,5 @@
 /** README.txt of a sealed bag: what each file is, and how to check it all without custody. */
+import {CUSTODIANS_DIR, type SealedCustodian} from './bag-layout.js'
 import type {DescribedSeal} from './statement.js'
 
 /**
@@ -108,6 +109,7 @@ function whatIsHere(s: DescribedSeal): string[] {
           '                             the seals of this case made before this one, each with a proof',
           '                             that its tree is the start of this archive\'s tree',
         ]),
+    ...custodianFiles(s.custodians),
     ...(s.transfer === undefined
       ? []
       : [
@@ -135,6 +137,25 @@ function whatIsHere(s: DescribedSeal): string[] {
   ]
 }
 
+/** WHAT IS HERE, in a seal of received exhibits: each hand-over's record and its files. */
+function custodianFiles(custodians: readonly SealedCustodian[] | undefined): string[] {
+  if (custodians === undefined || custodians.length === 0) return []
+  return [
+    `  ${CUSTODIANS_DIR}/CASE/TRANSFER/`,
+    `                             for ${custodians.length === 1 ? 'the hand-over' : `each of the ${custodians.length} hand-overs`} that brought exhibits to this case, the`,
+    '                             sender\'s own record of it (CASE: the sender\'s case ID,',
+    '                             TRANSFER: the transfer ID; step 4 lists them), holding:',
+    '    transfer.json            the sender\'s transfer statement, signed: transfer.json.sig',
+    '    checkpoint.json          the sender\'s ledger tree head, signed: checkpoint.json.sig',
+    '    sender.pem               the sender\'s public key (Ed25519)',
+    '    events.jsonl             the sender\'s events of these exhibits, with its first event and key',
+    '                             events, each with its inclusion proof to the sender\'s checkpoint.json',
+    '    receipt.json             this case\'s receipt of the hand-over, signed: receipt.json.sig; its',
+    '                             "cosignature" is this case\'s signature of the sender\'s checkpoint.json',
+    '    receiver.pem             the key that signed the receipt, one of this case\'s',
+  ]
+}
+
 /** Where the archive is to be checked: its name, and its bag's folder. */
 interface Names {
   archive: string
@@ -156,7 +177,7 @@ export function typedName(name: string, shell: 'posix' | 'powershell' = 'posix')
 }
 
 /** HOW TO CHECK IT, step 1: unpack, and every file against the manifests, on Linux, macOS and Windows. */
-function checkManifests({archive, bag}: Names): string[] {
+function checkManifests({archive, bag}: Names, custodians: boolean): string[] {
   return [
     'HOW TO CHECK IT',
     '',
@@ -197,8 +218,16 @@ function checkManifests({archive, bag}: Names): string[] {
     '',
     '   Only what data/custody/seal.json names is vouched for (its signature is checked in step 4):',
     '   the files under data/ must be exactly the exhibits it lists (each "path" and',
-    '   "metadataPath") and the files of data/custody/ it names; README.txt and verify-bag.py must',
-    '   have the SHA-256 its "readme" and "checker" give (sha256sum README.txt verify-bag.py);',
+    ...(custodians
+      ? [
+          '   "metadataPath") and the files of data/custody/ and data/custodians/ it names (those of',
+          '   data/custodians/ with the "sha256" it gives each); README.txt and verify-bag.py must have',
+          '   the SHA-256 its "readme" and "checker" give (sha256sum README.txt verify-bag.py);',
+        ]
+      : [
+          '   "metadataPath") and the files of data/custody/ it names; README.txt and verify-bag.py must',
+          '   have the SHA-256 its "readme" and "checker" give (sha256sum README.txt verify-bag.py);',
+        ]),
     '   bag-info.txt only repeats what it states. A file that is in the manifests but not in',
     '   seal.json is not part of this seal.',
     '',
@@ -272,6 +301,58 @@ function checkSignatures(s: DescribedSeal): string[] {
     '   "key-created" or "key-rotated" event in events.jsonl records (proven into the tree like the',
     '   others), and the "keyFingerprint" in checkpoint.json. checkpoint.json\'s "treeSize" and',
     '   "rootHash" are the tree head that every inclusion proof above must lead to.',
+    '',
+  ]
+}
+
+/**
+ * The commands of a hand-over's record, typed in its folder (verify-bag.py prints the same): the
+ * sender's signatures, the receipt's, the receipt's cosignature of the sender's checkpoint, and the
+ * sender's fingerprint. The cosignature is hex inside receipt.json: grep finds it, for the receipt
+ * is canonical JSON (RFC 8785), in which a quote inside a text is always escaped, so
+ * `"cosignature":"` is that field and nothing else; xxd -r -p makes the 64 bytes openssl reads.
+ */
+export const CUSTODIAN_COMMANDS = [
+  'openssl pkeyutl -verify -pubin -inkey sender.pem -rawin -in checkpoint.json -sigfile checkpoint.json.sig',
+  'openssl pkeyutl -verify -pubin -inkey sender.pem -rawin -in transfer.json -sigfile transfer.json.sig',
+  'openssl pkeyutl -verify -pubin -inkey receiver.pem -rawin -in receipt.json -sigfile receipt.json.sig',
+  `grep -o '"cosignature":"[0-9a-f]*"' receipt.json | cut -c16-143 | xxd -r -p | openssl pkeyutl -verify -pubin -inkey receiver.pem -rawin -in checkpoint.json -sigfile /dev/stdin`,
+  'openssl pkey -pubin -in sender.pem -outform DER | sha256sum',
+] as const
+
+/** The folders README.txt lists one by one: beyond, seal.json names them (its "custodians"). */
+const LISTED_CUSTODIANS = 50
+
+/** Step 4, in a seal of received exhibits: who vouches for each hand-over's record, by openssl. */
+function checkCustodians(custodians: readonly SealedCustodian[] | undefined): string[] {
+  if (custodians === undefined || custodians.length === 0) return []
+  const one = custodians.length === 1
+  const folder = one ? custodians[0]!.folder : `${CUSTODIANS_DIR}/CASE/TRANSFER`
+  const listed = custodians.slice(0, LISTED_CUSTODIANS).map((c) => `     ${c.from.case}/${c.transferId}  from ${c.from.name}, fingerprint ${c.from.fingerprint.slice(7)}`)
+  return [
+    `   Exhibits came to this case from other custodians, in ${one ? 'one hand-over' : `${custodians.length} hand-overs`}. The sender's record of`,
+    `   ${one ? 'it' : 'each'} is in ${one ? 'its folder' : 'a folder of its own'} under ${CUSTODIANS_DIR}/: the sender's signed transfer statement and`,
+    '   checkpoint, its events of the exhibits, and this case\'s signed receipt. Starting in the bag\'s',
+    `   folder, go into ${one ? 'it' : 'each (CASE/TRANSFER: a sender\'s case and transfer, as listed below)'}: there the`,
+    '   first four openssl commands must print "Signature Verified Successfully", and the last the',
+    '   sender\'s fingerprint:',
+    '',
+    `     cd ${folder}`,
+    ...CUSTODIAN_COMMANDS.map((c) => `     ${c}`),
+    '     cd ../../../..',
+    '',
+    '   The first two show the sender vouches for its checkpoint and transfer statement; the third',
+    '   that this case signed the receipt with receiver.pem; the fourth takes the receipt\'s',
+    '   "cosignature", which receipt.json holds as hex (grep finds it: in canonical JSON no text',
+    '   holds an unescaped quote), turns it into bytes with xxd -r -p, and checks it is this case\'s',
+    '   signature of the sender\'s checkpoint.json, byte for byte. verify-bag.py (step 3) checks the',
+    '   rest: the sender\'s events against its checkpoint.json as step 3 describes, sender.pem against',
+    '   its key events, the transfer statement and receipt against the checkpoint and this case, and',
+    '   each received exhibit\'s ingest here against the sender\'s ingest of it. custody verify checks',
+    `   all of it, signatures included. ${one ? 'The sender' : 'The senders'}, with ${one ? 'its' : 'each'} key's fingerprint, which ${one ? 'it' : 'each'} can confirm:`,
+    '',
+    ...listed,
+    ...(custodians.length > LISTED_CUSTODIANS ? [`     ... and ${custodians.length - LISTED_CUSTODIANS} more, each named in seal.json's "custodians" (its "folder" and "from")`] : []),
     '',
   ]
 }
@@ -358,9 +439,10 @@ export function bagReadme({archive, bag, statement: s, exhibits}: Names & {state
   const lines = [
     ...heading(s, exhibits),
     ...whatIsHere(s),
-    ...checkManifests(names),
+    ...checkManifests(names, (s.custodians ?? []).length > 0),
     ...checkEvents(names),
     ...checkSignatures(s),
+    ...checkCustodians(s.custodians),
     ...checkTime(s, names),
     ...checkTestimony(s),
     ...earlierSealsSteps(s, s.testimonies.length === 0 ? 6 : 7),

@@ -21,18 +21,34 @@ Exit 0 when every check holds, 1 when any fails (each failure names its file, li
              checkpoint.json names (by its fingerprint, the SHA-256 of its DER form)
   statement  data/custody/seal.json against the rest: case, tree head, the events file's count and
              SHA-256, README.txt's SHA-256, bag-info.txt; each exhibit's original (SHA-256,
-             SHA-512, size), metadata record and ingest event; every file under data/ is one it names
+             SHA-512, size), metadata record and ingest event; each file of each hand-over's
+             record under data/custodians/ (its "custodians"), with the SHA-256 it states; every
+             file under data/ is one it names
   proofs     RFC 9162 section 2.1.4.2 consistency proofs: the tree of the timestamped checkpoint,
              and of each earlier seal, is the start of the sealed one
   transfer   in a transfer package only: data/custody/transfer.json names this case as sender,
              this seal and its tree head, and lists exactly the statement's exhibits with their
              SHA-256, SHA-512 and size; a consistency proof from the receiver's last receipt holds
+  custodians in a seal of exhibits received from other custodians, each hand-over's record,
+             data/custodians/<sender's case>/<transfer>/: its events.jsonl, as the events check
+             does this case's, against its checkpoint.json, as many as the statement says, the
+             first of the sender's case, a key event recording sender.pem, which checkpoint.json
+             and the statement name; transfer.json of that transfer, from that case to this one,
+             on that checkpoint's tree head, listing the exhibits received; receipt.json of that
+             transfer, received by this case intact, its senderCheckpoint checkpoint.json's very
+             text, naming as its signer receiver.pem, a key this case's key events record, each
+             exhibit received as the statement says; this case's transfer-received event names
+             that tree head and receipt. And each exhibit whose ingest here says it was received
+             is, in its sender's events, an ingest at the seq it names, with the same SHA-256
 NOT checked, as the standard library has neither Ed25519 nor RFC 3161: the signatures of
-checkpoint.json, seal.json (and transfer.json), that the key is a sound Ed25519 key, and the timestamp tokens. The
-script prints the openssl commands for those. Until they pass, the checks above show a bag that
-agrees with itself, which anyone can make; the signatures show who vouches for it.
-Files are read 1 MiB at a time, never whole; a few hundred bytes are kept for each file and
-exhibit; a line longer than any genuine one (an event over 1 MiB, which custody refuses) is refused.
+checkpoint.json, seal.json (and transfer.json), that the key is a sound Ed25519 key, and the
+timestamp tokens; in each hand-over's record, the signatures of checkpoint.json, transfer.json and
+receipt.json, and the receipt's cosignature of checkpoint.json. The script prints the openssl
+commands for those. Until they pass, the checks above show a bag that agrees with itself, which
+anyone can make; the signatures show who vouches for it.
+Files are read 1 MiB at a time, never whole; a few hundred bytes are kept for each file, exhibit
+and hand-over; a line longer than any genuine one (an event over 1 MiB, which custody refuses) is
+refused.
 """
 import base64, hashlib, json, os, re, stat, sys
 
@@ -45,6 +61,11 @@ EVENTS, CHECKPOINT, KEY, STATEMENT = C + 'events.jsonl', C + 'checkpoint.json', 
 STAMPED, STAMPED_KEY = C + 'timestamped-checkpoint.json', C + 'timestamped-checkpoint.pem'
 CONSISTENCY, EARLIER = C + 'consistency-proof.json', C + 'earlier-seals.jsonl'
 TRANSFER, TRANSFER_CONSISTENCY = C + 'transfer.json', C + 'transfer-consistency.json'
+CUSTODIANS, MOST_CUSTODIANS = 'data/custodians/', 10000
+CUSTODIAN_FILES = (('transfer', 'transfer.json'), ('transferSignature', 'transfer.json.sig'), ('checkpoint', 'checkpoint.json'),
+                   ('checkpointSignature', 'checkpoint.json.sig'), ('senderKey', 'sender.pem'), ('receiverKey', 'receiver.pem'),
+                   ('events', 'events.jsonl'), ('receipt', 'receipt.json'), ('receiptSignature', 'receipt.json.sig'))
+SENDER_CASE, TRANSFER_ID = re.compile(r'[0-9a-f-]{36}\Z'), re.compile(r'TRANSFER-[0-9a-f]{16}\Z')
 GENESIS, HEX64 = '0' * 64, re.compile(r'[0-9a-f]{64}\Z')
 UNSHOWABLE = re.compile('[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]')  # nor can a name drive the terminal
 
@@ -160,6 +181,7 @@ class Bag:
     regular files only, never through a link; under data/, only the files that walk() found."""
     def __init__(self, root):
         self.root, self.files, self.ingested, self.keys, self.stated = root, {}, {}, {}, {}
+        self.custodians, self.received, self.handed = [], [], {}  # the statement's hand-overs; this case's side of them
         self.checkpoint = self.statement = self.key = self.events = self.case = None
 
     def has(self, name):
@@ -324,38 +346,44 @@ def event_line(raw):
 
 def check_events(c, bag):
     cp = bag.checkpoint = read_checkpoint(bag, CHECKPOINT)
-    size, root, whole, last, n = cp['treeSize'], bytes.fromhex(cp['rootHash']), hashlib.sha256(), None, 0
+    whole, last, n = hashlib.sha256(), None, 0
     for n, raw in bag.lines(EVENTS, EVENT_LINE):
         whole.update(raw)
         e = event_line(raw)
         if isinstance(e, str):
             c.fail('%s line %d' % (EVENTS, n), e)
             continue
-        seq, prev, event, at = e['seq'], e['prev'], e['event'], 'event %d' % e['seq']
-        if event.get('seq') != seq or event.get('prev') != prev:
-            c.fail(at, 'does not state the seq and prev written beside it')
-        computed = hashlib.sha256(bytes.fromhex(prev) + e['stored']).hexdigest()  # custody's chain
-        if computed != e['hash']:
-            c.fail(at, 'its hash does not match its content: the event was changed', e['hash'], computed)
-        leaf = hashlib.sha256(b'\x00' + e['stored']).digest()  # RFC 6962 section 2.1
-        if leaf.hex() != e['leafHash']:
-            c.fail(at, 'its leaf hash does not match its content', e['leafHash'], leaf.hex())
-        reached = inclusion_root(seq, size, leaf, e['proof'])
-        if reached != root:
-            c.fail(at, "its inclusion proof does not lead to checkpoint.json's rootHash",
-                   cp['rootHash'], reached.hex() if reached else 'a proof of the wrong length')
-        if last is None and (seq, prev) != (0, GENESIS):
-            c.fail(at, "comes first, but the first must be the case's first event (seq 0, prev 64 zeros)")
-        elif last is not None and seq <= last[0]:
-            c.fail(at, 'is not in ledger order: it comes after event %d' % last[0])
-        elif last is not None and seq == last[0] + 1 and prev != last[1]:
-            c.fail(at, 'does not chain to event %d' % last[0], last[1], prev)
-        if seq == size - 1 and e['hash'] != cp['lastEventHash']:
-            c.fail(at, "its hash is not checkpoint.json's lastEventHash", cp['lastEventHash'], e['hash'])
-        last = (seq, e['hash'])
-        note_event(c, bag, at, event, event.get('payload') if isinstance(event.get('payload'), dict) else {})
+        last = check_chained(c, cp, e, last, 'event %d' % e['seq'], 'checkpoint.json')
+        note_event(c, bag, 'event %d' % e['seq'], e['event'], e['event'].get('payload') if isinstance(e['event'].get('payload'), dict) else {})
     bag.events = [n, whole.hexdigest()]
-    return '%d events against the root %s... of %d in checkpoint.json' % (n, cp['rootHash'][:16], size)
+    return '%d events against the root %s... of %d in checkpoint.json' % (n, cp['rootHash'][:16], cp['treeSize'])
+
+def check_chained(c, cp, e, last, at, checkpoint):
+    """One line read by event_line() (at names it) against the checkpoint cp (named `checkpoint`) and
+    the line before it (last: its seq and hash; None for the first): its hash, leaf hash, inclusion
+    proof, and its place in the ledger. Returns its seq and hash, the next line's `last`."""
+    seq, prev, event, root = e['seq'], e['prev'], e['event'], bytes.fromhex(cp['rootHash'])
+    if event.get('seq') != seq or event.get('prev') != prev:
+        c.fail(at, 'does not state the seq and prev written beside it')
+    computed = hashlib.sha256(bytes.fromhex(prev) + e['stored']).hexdigest()  # custody's chain
+    if computed != e['hash']:
+        c.fail(at, 'its hash does not match its content: the event was changed', e['hash'], computed)
+    leaf = hashlib.sha256(b'\x00' + e['stored']).digest()  # RFC 6962 section 2.1
+    if leaf.hex() != e['leafHash']:
+        c.fail(at, 'its leaf hash does not match its content', e['leafHash'], leaf.hex())
+    reached = inclusion_root(seq, cp['treeSize'], leaf, e['proof'])
+    if reached != root:
+        c.fail(at, "its inclusion proof does not lead to %s's rootHash" % checkpoint,
+               cp['rootHash'], reached.hex() if reached else 'a proof of the wrong length')
+    if last is None and (seq, prev) != (0, GENESIS):
+        c.fail(at, "comes first, but the first must be the case's first event (seq 0, prev 64 zeros)")
+    elif last is not None and seq <= last[0]:
+        c.fail(at, 'is not in ledger order: it comes after event %d' % last[0])
+    elif last is not None and seq == last[0] + 1 and prev != last[1]:
+        c.fail(at, 'does not chain to event %d' % last[0], last[1], prev)
+    if seq == cp['treeSize'] - 1 and e['hash'] != cp['lastEventHash']:
+        c.fail(at, "its hash is not %s's lastEventHash" % checkpoint, cp['lastEventHash'], e['hash'])
+    return seq, e['hash']
 
 def note_event(c, bag, at, event, payload):
     """What later checks need: the case, each exhibit's digests at ingest, each key that a key event records."""
@@ -364,6 +392,10 @@ def note_event(c, bag, at, event, payload):
     if event.get('action') == 'ingest' and isinstance(event.get('exhibit'), str):
         digest = payload.get('digests')
         bag.ingested[event['exhibit']] = [field(digest, 'sha256'), field(digest, 'sha512'), payload.get('size')]
+        if isinstance(payload.get('received'), dict):
+            bag.received.append((event['exhibit'], payload['received'], field(digest, 'sha256')))
+    if event.get('action') == 'transfer-received' and isinstance(payload.get('transferId'), str):
+        bag.handed[payload['transferId']] = [field(payload, 'treeHead'), field(payload, 'receipt', 'sha256')]
     if event.get('action') in ('key-created', 'key-rotated'):
         try:
             der = base64.b64decode(payload.get('publicKey'), validate=True)
@@ -375,12 +407,18 @@ def note_event(c, bag, at, event, payload):
         else:
             c.fail(at, 'the fingerprint it records is not the SHA-256 of its key', fingerprint, payload.get('fingerprint'))
 
+def pem_key(data):
+    """A PEM public key's fingerprint (the SHA-256 of its DER form) and DER; None if it is not one."""
+    pem = re.match(br'-----BEGIN PUBLIC KEY-----\n([A-Za-z0-9+/=\n]+)-----END PUBLIC KEY-----\n\Z', data)
+    if pem:
+        der = base64.b64decode(pem.group(1).replace(b'\n', b''))
+        return 'SHA256:' + hashlib.sha256(der).hexdigest(), der
+
 def check_key(c, bag):
-    pem = re.match(br'-----BEGIN PUBLIC KEY-----\n([A-Za-z0-9+/=\n]+)-----END PUBLIC KEY-----\n\Z', bag.small(KEY, 4096))
-    if not pem:
+    key = pem_key(bag.small(KEY, 4096))
+    if key is None:
         raise Refused('%s is missing or not a PEM public key' % KEY)
-    der = base64.b64decode(pem.group(1).replace(b'\n', b''))
-    bag.key = 'SHA256:' + hashlib.sha256(der).hexdigest()
+    bag.key, der = key
     if bag.keys.get(bag.key) != der:
         c.fail(KEY, 'is not a key that a key event of events.jsonl records')
     if field(bag.checkpoint, 'keyFingerprint') != bag.key:
@@ -471,6 +509,8 @@ def check_statement(c, bag):
             c.fail(STATEMENT, 'it names %s, which is not a custody file of the bag' % path)
         else:
             bag.files[path].named = True
+    if 'custodians' in s:
+        bag.custodians = stated_custodians(c, bag, s['custodians'])
     for path in (p for p, f in bag.files.items() if not f.named):
         c.fail(path, 'is under data/, but the seal statement does not name it: nothing vouches for it')
     return '%d exhibits against their files and ingest events; the files under data/ against it' % exhibits
@@ -487,6 +527,37 @@ def stated_files(s):
             collect(v)
     collect([s.get(k) for k in ('events', 'checkpoint', 'key', 'timestamp', 'earlierSeals', 'transfer')])
     return sorted(named)
+
+def stated_custodians(c, bag, stated):
+    """The hand-overs' records the statement names (its "custodians"), each file where custody puts it,
+    data/custodians/<sender's case>/<transfer ID>/<name>, with the SHA-256 it states: the records read well."""
+    if not isinstance(stated, list) or not 0 < len(stated) <= MOST_CUSTODIANS:
+        return c.fail(STATEMENT, 'its custodians is not a list of 1 to %d hand-overs' % MOST_CUSTODIANS) or []
+    records = []
+    for i, r in enumerate(stated):
+        kase, transfer = str(field(r, 'from', 'case')), str(field(r, 'transferId'))
+        folder = CUSTODIANS + kase + '/' + transfer
+        items = field(r, 'items')
+        if not SENDER_CASE.match(kase) or not TRANSFER_ID.match(transfer) or field(r, 'folder') != folder \
+                or not isinstance(field(r, 'files'), dict) or type(field(r, 'eventCount')) is not int or not isinstance(items, list) \
+                or not all(isinstance(field(x, 'exhibit'), str) and isinstance(field(x, 'receivedAs'), str) for x in items):
+            c.fail(STATEMENT, "its custodians[%d] does not name its sender's case, its transfer, their folder, "
+                              'files, items and event count as custody writes them' % i)
+            continue
+        before = c.failed
+        for role, name in CUSTODIAN_FILES:
+            path, f = '%s/%s' % (folder, name), bag.files.get('%s/%s' % (folder, name))
+            if field(r, 'files', role, 'path') != path:
+                c.fail(STATEMENT, 'its custodians[%d].files.%s is not %s' % (i, role, path))
+            elif f is None or f.named:
+                c.fail(STATEMENT, 'it names %s, which is not in the bag, or is named twice' % path)
+            else:
+                f.named = True
+                if f.sha256 != field(r, 'files', role, 'sha256'):
+                    c.fail(path, 'is not the file the seal statement states', field(r, 'files', role, 'sha256'), f.sha256)
+        if c.failed == before:
+            records.append(r)
+    return records
 
 def check_proofs(c, bag):
     cp, s, done = bag.checkpoint, bag.statement, []
@@ -548,6 +619,116 @@ def check_transfer(c, bag):
     who = lambda k: '%s %s' % (field(t, k, 'name'), field(t, k, 'case'))
     return '%s from %s to %s, released %s; %d items' % (t.get('transferId'), who('from'), who('to'), t.get('releasedAt'), len(items))
 
+def check_custodians(c, bag):
+    """Each hand-over's record under data/custodians/ (the statement's "custodians") holds, and every
+    exhibit this case says it received (its ingest's "received") is, in the sender's events, that exhibit."""
+    if not bag.custodians and not bag.received and field(bag.statement, 'custodians') is None:
+        return 'none: no exhibit came from another custodian'
+    senders = {}
+    for r in bag.custodians:
+        senders[r['transferId']] = check_custodian(c, bag, r)
+    for xid, got, sha256 in bag.received:
+        tid, r = field(got, 'transferId'), next((r for r in bag.custodians if r['transferId'] == field(got, 'transferId')), None)
+        theirs = senders.get(tid, {}).get(field(got, 'exhibit'))
+        if r is None:
+            c.fail(xid, 'was received in %s, but the bag holds no record of that hand-over that reads well' % tid)
+        elif theirs is None or theirs[0] != field(got, 'seq') or field(got, 'case') != r['from']['case']:
+            c.fail(xid, "was received as the sender's %s (its event %s), which the sender's events.jsonl does not hold as an ingest"
+                   % (field(got, 'exhibit'), field(got, 'seq')))
+        elif theirs[1] != sha256:
+            c.fail(xid, "is not the file the sender ingested as %s: another SHA-256" % field(got, 'exhibit'), theirs[1], sha256)
+        if r is not None and {'exhibit': field(got, 'exhibit'), 'receivedAs': xid} not in r['items']:
+            c.fail(xid, "the statement's record of %s does not list it" % tid)
+    n = len(bag.custodians)
+    return "%d hand-over%s (the sender's events, checkpoint and transfer statement, this case's receipt); " \
+           '%d exhibit%s received' % (n, 's' * (n != 1), len(bag.received), 's' * (len(bag.received) != 1))
+
+def check_custodian(c, bag, r):
+    """One hand-over's record: the sender's events against its checkpoint, its transfer statement and this
+    case's receipt against both and this bag. Returns the sender's ingests of what was received (exhibit: seq, SHA-256)."""
+    folder, tid, sender = r['folder'], r['transferId'], r['from']
+    at = lambda name: '%s/%s' % (folder, name)
+    try:
+        cp = read_checkpoint(bag, at('checkpoint.json'))
+    except Refused as e:
+        return c.fail(at('checkpoint.json'), str(e)) or {}
+    head, key = {'size': cp['treeSize'], 'root': cp['rootHash']}, pem_key(bag.small(at('sender.pem'), 4096))
+    if key is None or key[0] != sender.get('fingerprint') or key[0] != cp.get('keyFingerprint') or cp.get('case') != sender.get('case'):
+        c.fail(at('sender.pem'), "is not the sender's key that checkpoint.json and the statement name, or checkpoint.json is of another case",
+               [sender.get('fingerprint'), sender.get('case')], [key and key[0], cp.get('keyFingerprint'), cp.get('case')])
+    wanted = {x['exhibit'] for x in r['items']} | {field(g, 'exhibit') for _, g, _ in bag.received if field(g, 'transferId') == tid}
+    ingests = sender_events(c, bag, r, cp, key, wanted)
+    t = parse(bag.small(at('transfer.json'), 1 << 20))
+    if field(t, 'type') != 'custody-transfer/v1':
+        c.fail(at('transfer.json'), 'is not a transfer statement (custody-transfer/v1)')
+    else:
+        for what, stated, found in (('transfer ID', tid, t.get('transferId')), ("sender's case", sender.get('case'), field(t, 'from', 'case')),
+                                    ('receiver (to.case), against this case', bag.case, field(t, 'to', 'case')),
+                                    ("tree head (archiveTree), against the sender's checkpoint.json", head, t.get('archiveTree')),
+                                    ('release time', r.get('releasedAt'), t.get('releasedAt'))):
+            if stated != found:
+                c.fail(at('transfer.json'), 'its %s is not the one it must be' % what, stated, found)
+        listed = {field(x, 'exhibit') for x in (t.get('items') if isinstance(t.get('items'), list) else [])}
+        for x in (x['exhibit'] for x in r['items'] if x['exhibit'] not in listed):
+            c.fail(at('transfer.json'), 'does not list %s, which the statement says it brought' % x)
+    check_receipt(c, bag, r, cp)
+    if bag.handed.get(tid) != [head, bag.files[at('receipt.json')].sha256]:
+        c.fail(folder, "this case's transfer-received event of %s is not in events.jsonl, or names another tree head or receipt" % tid,
+               [head, bag.files[at('receipt.json')].sha256], bag.handed.get(tid))
+    return ingests
+
+def decoded(text):
+    """The bytes of a base64 text; b'' when it is not one."""
+    try:
+        return base64.b64decode(text, validate=True) if isinstance(text, str) else b''
+    except ValueError:
+        return b''
+
+def sender_events(c, bag, r, cp, key, wanted):
+    """The sender's events.jsonl against its checkpoint, as check_events does this case's; the first must
+    be of the sender's case, a key event must record sender.pem. Returns the ingests of `wanted` (exhibit: seq, SHA-256)."""
+    path, ingests, last, n, recorded = r['files']['events']['path'], {}, None, 0, False
+    for n, raw in bag.lines(path, EVENT_LINE):
+        e = event_line(raw)
+        if isinstance(e, str):
+            c.fail('%s line %d' % (path, n), e)
+            continue
+        event, at = e['event'], '%s event %d' % (path, e['seq'])
+        payload = event.get('payload') if isinstance(event.get('payload'), dict) else {}
+        last = check_chained(c, cp, e, last, at, "the sender's checkpoint.json")
+        if event.get('seq') == 0 and (event.get('action'), payload.get('caseId')) != ('create-case', r['from']['case']):
+            c.fail(at, "is not the first event of the sender's case", r['from']['case'], payload.get('caseId'))
+        if event.get('action') == 'ingest' and event.get('exhibit') in wanted:
+            ingests[event['exhibit']] = (event.get('seq'), field(payload, 'digests', 'sha256'))
+        if event.get('action') in ('key-created', 'key-rotated') and key is not None and payload.get('fingerprint') == key[0]:
+            recorded = recorded or decoded(payload.get('publicKey')) == key[1]
+    if n != r['eventCount']:
+        c.fail(path, 'does not hold as many events as the statement says', r['eventCount'], n)
+    if key is not None and not recorded:
+        c.fail(r['files']['senderKey']['path'], "is not a key that a key event of the sender's events records")
+    return ingests
+
+def check_receipt(c, bag, r, cp):
+    """This case's receipt of the hand-over: for this transfer, received by this case intact, cosigning the
+    sender's checkpoint (its very text), signed by receiver.pem, a key of this case; the items received as stated."""
+    path, tid = r['files']['receipt']['path'], r['transferId']
+    t, key = parse(bag.small(path, 1 << 20)), pem_key(bag.small(r['files']['receiverKey']['path'], 4096))
+    if field(t, 'type') != 'custody-receipt/v1':
+        return c.fail(path, 'is not a transfer receipt (custody-receipt/v1)')
+    checkpoint = bag.small(r['files']['checkpoint']['path'], 4096).decode('utf-8', 'replace')
+    for what, stated, found in (('transfer ID', tid, t.get('transferId')), ('condition', 'intact', t.get('condition')),
+                                ('receiver (receivedBy.case), against this case', bag.case, field(t, 'receivedBy', 'case')),
+                                ("senderCheckpoint, against the sender's checkpoint.json", checkpoint, t.get('senderCheckpoint')),
+                                ('receipt time', r.get('receivedAt'), t.get('receivedAt'))):
+        if stated != found:
+            c.fail(path, 'its %s is not the one it must be' % what, stated, found)
+    if key is None or key[1] != decoded(field(t, 'receivedBy', 'signingKey')) or bag.keys.get(key[0]) != key[1]:
+        c.fail(r['files']['receiverKey']['path'], "is not the key the receipt names as its signer, or not a key of this case's key events")
+    items = t.get('items') if isinstance(t.get('items'), list) else []
+    for x in r['items']:
+        if not any(field(i, 'exhibit') == x['exhibit'] and field(i, 'receivedAs') == x['receivedAs'] for i in items):
+            c.fail(path, 'does not say %s was received as %s' % (x['exhibit'], x['receivedAs']))
+
 def print_unchecked(bag):
     """What the standard library cannot check, and the openssl (3.0 or later) commands of README.txt that do."""
     t, fingerprint = field(bag.statement, 'timestamp'), (bag.key or 'SHA256:?')[7:]
@@ -561,6 +742,7 @@ def print_unchecked(bag):
         print(verify % (STAMPED_KEY if field(t, 'key') == STAMPED_KEY else KEY, STAMPED, STAMPED))
     print('  and this must print %s, the fingerprint the investigator gave you by another way:' % fingerprint)
     print('    openssl pkey -pubin -in %s -outform DER | sha256sum' % KEY)
+    print_custodians(bag.custodians)
     tokens = field(t, 'tokens') if isinstance(field(t, 'tokens'), list) else []
     if not tokens:
         return print('timestamps none: the events are signed, not timestamped')
@@ -570,6 +752,31 @@ def print_unchecked(bag):
     for i in range(min(len(tokens), 64)):
         token = stamped + ('.%d.tsr' % (i + 1) if i else '.tsr')
         print('    openssl ts -verify -data %s -in %s -CAfile TSA-ROOT.pem' % (stamped, token))
+
+def custodian_commands():
+    """The openssl commands (README.txt's) of a hand-over's record, typed in its folder: the sender's
+    signatures, the receipt's, its cosignature of the sender's checkpoint, the sender's fingerprint."""
+    verify = 'openssl pkeyutl -verify -pubin -inkey %s.pem -rawin -in %s -sigfile %s'
+    return [verify % ('sender', 'checkpoint.json', 'checkpoint.json.sig'), verify % ('sender', 'transfer.json', 'transfer.json.sig'),
+            verify % ('receiver', 'receipt.json', 'receipt.json.sig'),
+            "grep -o '\"cosignature\":\"[0-9a-f]*\"' receipt.json | cut -c16-143 | xxd -r -p | "
+            + verify % ('receiver', 'checkpoint.json', '/dev/stdin'),
+            'openssl pkey -pubin -in sender.pem -outform DER | sha256sum']
+
+def print_custodians(records):
+    """The commands of the hand-overs' records, once, as README.txt gives them, and the folders to type them in."""
+    if not records:
+        return
+    one = len(records) == 1
+    print("  and in the folder of each hand-over's record, each openssl command must print \"Signature Verified")
+    print("    Successfully\", and the last the sender's fingerprint, listed below%s:"
+          % ('' if one else " (CASE/TRANSFER: each sender's case and transfer, as listed)"))
+    commands = ['cd %s' % (records[0]['folder'] if one else CUSTODIANS + 'CASE/TRANSFER')] + custodian_commands() + ['cd ../../../..']
+    print(''.join('    %s\n' % line for line in commands), end='')
+    for r in records[:SHOWN]:
+        print('    %s/%s  from %s, fingerprint %s' % (r['from']['case'], r['transferId'], r['from'].get('name'), str(r['from'].get('fingerprint'))[7:]))
+    if len(records) > SHOWN:
+        print('    ... and %d more: the statement names each (its "custodians")' % (len(records) - SHOWN))
 
 def run(bag, name, check):
     """One check and its line of the report. Whatever a hostile bag makes go wrong is a failure, never a traceback."""
@@ -595,7 +802,8 @@ def main(argv):
     bag = Bag(root)
     print('Checking the bag %s with Python %d.%d (standard library only)' % ((root,) + sys.version_info[:2]))
     checks = (('bag', check_bag), ('payload', check_payload), ('tag files', check_tags), ('events', check_events),
-              ('key', check_key), ('statement', check_statement), ('proofs', check_proofs), ('transfer', check_transfer))
+              ('key', check_key), ('statement', check_statement), ('proofs', check_proofs), ('transfer', check_transfer),
+              ('custodians', check_custodians))
     failed = [name for name, check in checks if not run(bag, name, check)]
     print_unchecked(bag)
     if failed:

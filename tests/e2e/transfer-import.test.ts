@@ -151,6 +151,12 @@ describe('custody transfer accept: the received exhibits', () => {
     if (bagit !== undefined) expect(spawnSync('python3', [bagit, '--validate', folder], {encoding: 'utf8'}).status).toBe(0)
     const standalone = spawnSync('python3', ['verify-bag.py'], {cwd: folder, encoding: 'utf8'})
     expect(standalone.status, standalone.stdout).toBe(0)
+    // Two senders: their records checked, and README.txt's commands given once, for CASE/TRANSFER, each folder listed.
+    expect(standalone.stdout).toMatch(/^custodians OK +2 hand-overs \(the sender's events, checkpoint and transfer statement, this case's receipt\); 3 exhibits received$/m)
+    const readme = readFileSync(join(folder, 'README.txt'), 'utf8')
+    expect(readme).toContain('     cd data/custodians/CASE/TRANSFER\n')
+    expect(readme.match(/^ {5}[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16} {2}from (Iryna Melnyk|Taras Bondar), fingerprint [0-9a-f]{64}$/gm)).toHaveLength(2)
+    for (const line of standalone.stdout.split('\n').filter((l) => /^ {4}(openssl|grep|cd) /.test(l))) expect(readme).toContain(` ${line}\n`)
     for (const [id, name] of [['HQ-000001', 'Canon.jpg'], ['HQ-000002', 'Casio.jpg'], ['HQ-000003', 'Nikon.jpg']] as const) {
       expect(readFileSync(join(folder, 'data/exhibits', id, 'original', name)).equals(readFileSync(join(SAMPLES, name)))).toBe(true)
     }

@@ -23,7 +23,7 @@ const hasPython = spawnSync('python3', ['--version']).status === 0
 if (!hasPython && process.env.CI === 'true') throw new Error('python3 is missing: the tests of src/seal/verify-bag.py need it')
 if (!hasPython) console.warn('python3 is not installed: the tests of src/seal/verify-bag.py are skipped')
 
-const GROUPS = ['bag', 'payload', 'tag files', 'events', 'key', 'statement', 'proofs'] as const
+const GROUPS = ['bag', 'payload', 'tag files', 'events', 'key', 'statement', 'proofs', 'custodians'] as const
 
 interface ScriptRun {
   code: number | null
@@ -35,7 +35,7 @@ interface ScriptRun {
 
 function runScript(cwd: string, args: string[] = [], script = 'verify-bag.py'): ScriptRun {
   const result = spawnSync('python3', [script, ...args], {cwd, encoding: 'utf8'})
-  const status = Object.fromEntries([...result.stdout.matchAll(/^(bag|payload|tag files|events|key|statement|proofs) +(OK|FAILED)\b/gm)].map((m) => [m[1]!, m[2]!]))
+  const status = Object.fromEntries([...result.stdout.matchAll(/^(bag|payload|tag files|events|key|statement|proofs|custodians) +(OK|FAILED)\b/gm)].map((m) => [m[1]!, m[2]!]))
   return {code: result.status, stdout: result.stdout, stderr: result.stderr, status}
 }
 
@@ -101,6 +101,7 @@ describe.skipIf(!hasPython)('verify-bag.py in a sealed bag', () => {
     expect(run.stdout).toMatch(/^statement +OK +3 exhibits/m)
     expect(run.stdout).toMatch(/^signatures NOT CHECKED/m)
     expect(run.stdout).toMatch(/^timestamps none/m)
+    expect(run.stdout).toMatch(/^custodians OK +none: no exhibit came from another custodian$/m)
     expectReadmeCommands(run, dir)
   })
 
