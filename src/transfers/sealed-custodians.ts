@@ -160,5 +160,11 @@ export async function custodianRecords(kase: Case, carried: readonly CarriedTran
     records.stated.push(...record.stated)
   }
 
+  // The statement but its exhibits is read whole by a verifier, up to a bound: never seal one it would refuse.
+  const bytes = Buffer.byteLength(JSON.stringify(records.stated, null, 2))
+  if (bytes > BAG_LIMITS.statementRest / 2) {
+    throw new CustodyError('INVALID_ARGUMENT', `the exhibits chosen came in ${carried.length} hand-overs, whose records would take ${bytes} bytes of the seal statement, more than an archive may give them; nothing was sealed. Seal fewer exhibits at a time`)
+  }
+
   return records
 }

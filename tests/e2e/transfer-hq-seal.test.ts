@@ -293,6 +293,14 @@ describe("forgeries of the senders' records", () => {
     expect(messages.join('\n')).toMatch(/is not the key the seal statement names as the sender's|names another transfer than the seal statement/)
   })
 
+  it('refuses a hand-over carried twice, to count one custodian twice', async () => {
+    const result = await forged('twice', (_bagDir, s) => {
+      s.custodians!.push(structuredClone(s.custodians![0]!))
+    })
+    expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', message: expect.stringMatching(/^its custodians\[3\] names TRANSFER-[0-9a-f]{16} again: each hand-over is carried once$/)}))
+  })
+
   it('finds a record changed by an outsider who cannot sign as HQ: not the file the seal statement states', async () => {
     const result = await forged(
       'outsider',

@@ -273,10 +273,13 @@ export const custodiansCheck: Check<ArchiveContext> = {
     const handOvers: ArchiveHandOver[] = []
     const byTransfer = new Map<string, OwnRecord['ingests']>()
     for (const ingest of own.ingests) byTransfer.set(ingest.from.transferId, [...(byTransfer.get(ingest.from.transferId) ?? []), ingest])
+    const seen = new Set<string>()
     for (const [i, value] of stated.slice(0, BAG_LIMITS.custodians).entries()) {
       const record = readStated(value)
       if (record === undefined) found.push({subject: 'data/custody/seal.json', message: `its custodians[${i}] is not a hand-over's record as custody writes it`})
+      else if (seen.has(record.transferId)) found.push({subject: 'data/custody/seal.json', message: `its custodians[${i}] names ${record.transferId} again: each hand-over is carried once`})
       else {
+        seen.add(record.transferId)
         const proven = await checkRecord(context, record, byTransfer.get(record.transferId) ?? [], found)
         if (proven !== undefined) handOvers.push(proven)
       }
