@@ -250,6 +250,16 @@ describe("forgeries of the senders' records", () => {
     expect(result.problems).toContainEqual(expect.objectContaining({subject: 'HQ-000002', message: expect.stringMatching(/was received as Iryna Melnyk's EX-000002 \(their event \d+\), which data\/custodians\/.*\/events\.jsonl does not hold/)}))
   })
 
+  it("finds the sender's first event, which names its case, left out", async () => {
+    const result = await forged('genesis-dropped', (bagDir, s) => {
+      const record = s.custodians![1]!
+      editEvents(bagDir, record, (lines) => lines.slice(1))
+      record.eventCount -= 1
+    })
+    expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', message: "the sender's first event, which names its case, is not in it"}))
+  })
+
   it("finds the sender's transfer statement edited: the sender's signature no longer holds", async () => {
     const result = await forged('transfer-edited', (bagDir, s) => {
       const path = join(bagDir, s.custodians![0]!.files.transfer!.path)

@@ -81,12 +81,14 @@ interface SenderEvents {
   count: number
   /** The sender's exhibit IDs of the record's items: the only ingests kept. */
   wanted: ReadonlySet<string>
+  /** Whether event 0 is there, naming the sender's case. */
+  genesis: boolean
 }
 
 /** The sender's events, each proven to its checkpoint's tree head `head`. */
 async function senderEvents(context: ArchiveContext, record: SealedCustodian, head: {size: number; root: string}, found: ProblemList<Finding>): Promise<SenderEvents> {
   const path = record.files.events.path
-  const read: SenderEvents = {keys: [], ingests: new Map(), count: 0, wanted: new Set(record.items.map((i) => i.exhibit))}
+  const read: SenderEvents = {keys: [], ingests: new Map(), count: 0, wanted: new Set(record.items.map((i) => i.exhibit)), genesis: false}
   const file = context.files.get(path)
   if (file === undefined) return read
   let previous: {seq: number; hash: string} | undefined
@@ -110,13 +112,18 @@ async function senderEvents(context: ArchiveContext, record: SealedCustodian, he
     found.push({subject: path, message: `cannot be read: ${messageOf(error)}`})
   }
 
+  if (!read.genesis) found.push({subject: path, message: "the sender's first event, which names its case, is not in it"})
   if (read.count !== record.eventCount) found.push({subject: path, message: 'does not hold as many events as the seal statement states', expected: String(record.eventCount), actual: String(read.count)})
   return read
 }
 
 function noteSenderEvent(event: CustodyEvent, record: SealedCustodian, read: SenderEvents, found: ProblemList<Finding>): void {
   const subject = `${record.from.name}'s event ${event.seq}`
-  if (event.action === 'create-case' && event.payload.caseId !== record.from.case) found.push({subject, message: "it is the first event of another case than the sender's", expected: record.from.case, actual: event.payload.caseId})
+  if (event.action === 'create-case') {
+    if (event.payload.caseId === record.from.case && event.seq === 0) read.genesis = true
+    else found.push({subject, message: "it is not the first event of the sender's case", expected: record.from.case, actual: event.payload.caseId})
+  }
+
   // Only the items' ingests are kept: a hostile file of many events cannot grow the map.
   if (event.action === 'ingest' && event.exhibit !== null && read.wanted.has(event.exhibit)) read.ingests.set(event.exhibit, {seq: event.seq, sha256: event.payload.digests.sha256})
   if (isKeyEvent(event)) {
@@ -229,7 +236,9 @@ function checkReceivedExhibits(record: SealedCustodian, ingests: OwnRecord['inge
   for (const ingest of ingests) {
     const theirs = sender.ingests.get(ingest.from.exhibit)
     const item = released.get(ingest.from.exhibit)
-    if (theirs === undefined || theirs.seq !== ingest.from.seq) {
+    if (ingest.from.case !== record.from.case) {
+      found.push({subject: ingest.exhibit, message: `was received, its ingest says, from case ${ingest.from.case}, but ${record.transferId} came from ${record.from.name}'s case`, expected: record.from.case, actual: ingest.from.case})
+    } else if (theirs === undefined || theirs.seq !== ingest.from.seq) {
       found.push({subject: ingest.exhibit, message: `was received as ${record.from.name}'s ${ingest.from.exhibit} (their event ${ingest.from.seq}), which ${record.folder}/${CUSTODIAN_FILES.events} does not hold`})
     } else if (theirs.sha256 !== ingest.sha256 || (item !== undefined && item.sha256 !== ingest.sha256)) {
       found.push({subject: ingest.exhibit, message: `is not the file ${record.from.name} released as ${ingest.from.exhibit}`, expected: theirs.sha256, actual: ingest.sha256})
@@ -242,7 +251,7 @@ function checkReceivedExhibits(record: SealedCustodian, ingests: OwnRecord['inge
 /** One record, whole: what it proves, or nothing when a problem was found. */
 async function checkRecord(context: ArchiveContext, record: SealedCustodian, received: OwnRecord['ingests'], found: ProblemList<Finding>): Promise<ArchiveHandOver | undefined> {
   const own = context.handOverEvents
-  const before = found.length + found.dropped
+  const before = found.length
   const bytes = await readFiles(context, record, found)
   if (bytes === undefined) return undefined
   const checkpoint = parseCheckpoint(bytes.checkpoint!.toString('utf8'))
@@ -253,7 +262,7 @@ async function checkRecord(context: ArchiveContext, record: SealedCustodian, rec
   const receipt = checkReceipt(context, record, bytes, found)
   checkOwnEvent(record, own, receipt, checkpoint, found)
   checkReceivedExhibits(record, received, events, transfer, found)
-  if (found.length + found.dropped > before || receipt === undefined) return undefined
+  if (found.length > before || receipt === undefined) return undefined
   const by = receipt.receivedBy
   return {transferId: record.transferId, from: record.from, to: {case: by.case, name: by.name, organisation: by.organisation, fingerprint: custodianFingerprint(by)}, releasedAt: record.releasedAt, receivedAt: record.receivedAt, items: record.items.length}
 }
@@ -272,7 +281,12 @@ export const custodiansCheck: Check<ArchiveContext> = {
     const found = findings()
     const handOvers: ArchiveHandOver[] = []
     const byTransfer = new Map<string, OwnRecord['ingests']>()
-    for (const ingest of own.ingests) byTransfer.set(ingest.from.transferId, [...(byTransfer.get(ingest.from.transferId) ?? []), ingest])
+    for (const ingest of own.ingests) {
+      const group = byTransfer.get(ingest.from.transferId)
+      if (group === undefined) byTransfer.set(ingest.from.transferId, [ingest])
+      else group.push(ingest)
+    }
+
     const seen = new Set<string>()
     for (const [i, value] of stated.slice(0, BAG_LIMITS.custodians).entries()) {
       const record = readStated(value)
