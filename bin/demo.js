@@ -4,7 +4,8 @@
 // one exhibit shown, a trusted timestamp from a local demonstration TSA, the case verified, a
 // sealed archive made and checked, by custody and by openssl as a court would, and a hand-over to an
 // HQ case (transfer package, accepted with a signed receipt and numbered in HQ's case, one
-// exhibit's story across both ledgers, HQ's seal of what it received, the receipt recorded in the
+// exhibit's story across both ledgers, HQ's seal of what it received (carrying the field's signed
+// record of the hand-over, every hand listed by verify), the receipt recorded in the
 // field, and what it acknowledges purged from the field's vault). Runs the built
 // CLI as a user would, and fails loudly if any step does not give the exit code it should.
 import {spawn, spawnSync} from 'node:child_process'
@@ -126,7 +127,7 @@ step("One received exhibit's story across custodians: the field's events (from t
 ])
 const hqArchive = join(work, 'hq-court.zip')
 step("HQ seals the received exhibits, under HQ's exhibit IDs, for the court", ['seal', '--out', hqArchive, '--purpose', 'court', '--case', hqDir, '--passphrase-file', passphraseFile])
-step("Verify HQ's archive", ['verify', hqArchive])
+step("Verify HQ's archive: the field's signed record of each hand-over and HQ's receipt are in it, and every hand is listed", ['verify', hqArchive])
 const hqPem = join(work, 'hq.pem')
 step("HQ's public key, for whoever checks its receipts", ['key', 'export', '--out', hqPem, '--case', hqDir])
 run("  HQ's signature on the receipt, checked with openssl", 'openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', hqPem, '-rawin', '-in', `${pkg}.receipt`, '-sigfile', `${pkg}.receipt.sig`])
