@@ -22,7 +22,8 @@ export class ConvertedObjects implements Disposable {
   private readonly insert: Database.Statement<[Buffer, Buffer]>
   private readonly select: Database.Statement<[Buffer], {stored: Buffer}>
 
-  private constructor() {
+  /** An empty index: fromLedger() fills one with what the ledger records. */
+  constructor() {
     this.db = openScratchDatabase(SCHEMA)
     // OR REPLACE: an object recorded twice is known by its last record, as a Map built in ledger order would have it.
     this.insert = this.db.prepare('INSERT OR REPLACE INTO converted (sha256, stored) VALUES (?, ?)')
