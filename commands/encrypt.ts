@@ -1,9 +1,13 @@
 import {Flags} from '@oclif/core'
-import {checkResumedRecipients, conversionState, encryptCase, encryptedAlready, type EncryptResult} from '../src/case/encrypt.js'
+import {checkResumedRecipients, conversionState, encryptCase, encryptedAlready, type EncryptProgress, type EncryptResult} from '../src/case/encrypt.js'
 import {checkFieldRecipients, readGivenRecipients} from '../src/keys/recipients.js'
+import {progressLine} from '../src/render/progress.js'
 import {renderCaseKeys} from '../src/render/reports.js'
 import {plural} from '../src/render/text.js'
 import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from './_base.js'
+
+/** What the progress line says each step does to the objects in clear. */
+const STEP_WORDS: Record<EncryptProgress['step'], string> = {check: 'checked', encrypt: 'encrypted', remove: 'removed in clear'}
 
 export default class Encrypt extends CustodyCommand {
   static override args = {}
@@ -24,6 +28,10 @@ any point leaves a case that \`custody verify\` passes, and that refuses to be a
 \`custody encrypt\` is run again, which completes the conversion. A case already encrypted is said
 so (exit 0), and nothing is done. An object in clear whose bytes are not its SHA-256 is refused
 (exit 3, naming it) before anything is written.
+
+On a terminal, a progress line on stderr counts the vault objects checked, encrypted, then removed
+in clear (never with --json, nor when stderr is not a terminal). Memory stays flat however large the
+case: what the ledger records as converted is looked up in a temporary database ($TMPDIR), not held.
 
 What stays in clear: the ledger. Its events are kept as they were written (a ledger is never
 rewritten), so their bodies still name each object's SHA-256, each file's name and what ExifTool
@@ -64,7 +72,15 @@ read; the ledger's own encryption is a later step (README, "Encryption at rest")
     peek.close()
     const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'encrypt', {converting: true})
     using kase = opened
-    const result = await encryptCase(kase, {passphrase, recipients, labels, field: flags.field})
+    const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
+    const onProgress = ({step, done, total}: EncryptProgress): void => progress.update(`encrypting: ${STEP_WORDS[step]} ${done}/${total} vault objects`)
+    let result: EncryptResult
+    try {
+      result = await encryptCase(kase, {passphrase, recipients, labels, field: flags.field, onProgress})
+    } finally {
+      progress.done()
+    }
+
     this.log(
       [
         `Encrypted the case${result.resumed ? ' (completing a conversion begun before)' : ''}: ${plural(result.objects, 'vault object')} now age files at keyed addresses; the copies in clear were removed.`,

@@ -21,6 +21,9 @@
  * No event is rewritten: the ledger stays as it was (schema 2, event bodies in clear: they name
  * each object's SHA-256) and grows by these events. At every step `custody verify` passes: an
  * object not yet recorded is checked in clear, one recorded is checked as stored.
+ *
+ * What the ledger records is looked up in a scratch database (src/case/converted-objects.ts), read
+ * from its objects-encrypted events an event at a time: memory stays flat however large the case.
  */
 import {existsSync, readFileSync, renameSync, unlinkSync} from 'node:fs'
 import {mkdir, readdir, rm, rmdir} from 'node:fs/promises'
@@ -49,6 +52,7 @@ import {KEYS_FOLDER} from '../keys/signing-key.js'
 import {hasIdentityKey, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
 import {Vault} from '../vault/vault.js'
 import {ENCRYPT_INTENT_FILE, VAULT_FOLDER, type Case} from './case.js'
+import {ConvertedObjects} from './converted-objects.js'
 
 /** The folder of a vault in clear, under the vault. */
 const CLEAR_FOLDER = 'sha256'
@@ -71,7 +75,19 @@ export interface EncryptOptions {
   recipients: AgeRecipient[]
   labels?: ReadonlyMap<string, string> | undefined
   field: boolean
+  /** Called as the objects in clear are checked, encrypted, then removed (a step may be skipped: one an earlier run did). */
+  onProgress?: ((progress: EncryptProgress) => void) | undefined
 }
+
+/** How far a step of the conversion went, in objects of the vault in clear. */
+export interface EncryptProgress {
+  /** `check`: re-hashed before anything is written; `encrypt`: encrypted, or found recorded; `remove`: removed in clear. */
+  step: 'check' | 'encrypt' | 'remove'
+  done: number
+  total: number
+}
+
+type Progress = EncryptOptions['onProgress']
 
 export interface EncryptResult {
   /** `already`: nothing was left to do (a case made encrypted, or converted before). */
@@ -152,7 +168,8 @@ function hqRecipients(kase: Case): string[] {
 
 /** What `encrypt` says of a case with nothing left to convert. */
 export function encryptedAlready(kase: Case): EncryptResult {
-  return {status: 'already', resumed: false, objects: recordedForms(kase).size, mode: caseKeyMode(kase), recipients: namedRecipients(kase)}
+  using converted = ConvertedObjects.fromLedger(kase.ledger)
+  return {status: 'already', resumed: false, objects: converted.size, mode: caseKeyMode(kase), recipients: namedRecipients(kase)}
 }
 
 /** Converts the case (see the top of this file). Its signing key must be open (Case.unlock, converting). */
@@ -163,18 +180,19 @@ export async function encryptCase(kase: Case, options: EncryptOptions): Promise<
   await kase.assertIntactHead()
   let intent = 'intent' in state ? state.intent : undefined
   if (state.step === 'start') {
-    await checkClearObjects(kase)
+    await checkClearObjects(kase, options.onProgress)
     intent = {v: 1, step: 'keys', field: options.field, recipients: options.recipients.map((r) => ({recipient: r.text, ...labelOf(options.labels, r)}))}
     await writeIntent(kase, intent)
   }
 
   if (intent?.step === 'keys') intent = await makeCaseKeys(kase, options.passphrase, intent)
-  if (intent?.step === 'objects') await convertObjects(kase, options, intent)
+  using converted = ConvertedObjects.fromLedger(kase.ledger)
+  if (intent?.step === 'objects') await convertObjects(kase, options, intent, converted)
   await kase.recordHead()
-  await removeClearObjects(kase)
+  await removeClearObjects(kase, converted, options.onProgress)
   await rm(intentPath(kase), {force: true})
   await fsyncFolder(kase.dataDir)
-  return {status: 'encrypted', resumed, objects: recordedForms(kase).size, mode: caseKeyMode(kase), recipients: namedRecipients(kase)}
+  return {status: 'encrypted', resumed, objects: converted.size, mode: caseKeyMode(kase), recipients: namedRecipients(kase)}
 }
 
 function labelOf(labels: ReadonlyMap<string, string> | undefined, r: AgeRecipient): {label?: string} {
@@ -192,12 +210,23 @@ async function* clearObjects(kase: Case): AsyncGenerator<{sha256: string; path: 
   }
 }
 
+/** How many objects the vault in clear holds: a listing, a folder at a time, for the progress's total. */
+async function countClearObjects(kase: Case): Promise<number> {
+  const top = join(kase.dataDir, VAULT_FOLDER, CLEAR_FOLDER)
+  let count = 0
+  for (const prefix of await readdir(top).catch(() => [])) count += (await readdir(join(top, prefix)).catch(() => [])).length
+  return count
+}
+
 /**
  * Before anything is written: every object in clear must be what its name says (its SHA-256). One
  * that is not (damaged, or edited) is INTEGRITY naming it; so is a file that is no custody object.
  */
-async function checkClearObjects(kase: Case): Promise<void> {
+async function checkClearObjects(kase: Case, onProgress: Progress): Promise<void> {
+  const total = onProgress === undefined ? 0 : await countClearObjects(kase)
+  let done = 0
   for await (const {sha256, path, name} of clearObjects(kase)) {
+    onProgress?.({step: 'check', done: done++, total})
     if (!HEX64.test(sha256) || !name.endsWith(`/${sha256.slice(0, 2)}/${sha256}`)) {
       throw new CustodyError('INTEGRITY', `${name} is not a custody object (its name is not a SHA-256 in its folder); nothing was encrypted. Move it out of the vault, run \`custody verify\`, then encrypt`, {subject: path})
     }
@@ -207,6 +236,8 @@ async function checkClearObjects(kase: Case): Promise<void> {
       throw new CustodyError('INTEGRITY', `${name} does not hold what its name says (its SHA-256 is ${actual}): the object was changed or damaged; nothing was encrypted or removed. Run \`custody verify\`, and restore the object from a copy of the case`, {subject: path})
     }
   }
+
+  onProgress?.({step: 'check', done, total})
 }
 
 /** Step 1: the case keys made in a staging folder, then renamed into place; the intent moves on to `objects`. */
@@ -234,13 +265,11 @@ async function makeCaseKeys(kase: Case, passphrase: string, intent: Intent): Pro
   return next
 }
 
-/** The stored forms the ledger records (objects-encrypted events), by the plaintext's SHA-256. */
-function recordedForms(kase: Case): Map<string, StoredObject> {
-  return new Map(kase.ledger.eventsOfKind('objects-encrypted').flatMap(({event}) => event.payload.objects.map((o): [string, StoredObject] => [o.sha256, o.stored])))
-}
-
-/** Step 2: every object encrypted and recorded, then the case keys recorded (case-encrypted). */
-async function convertObjects(kase: Case, options: EncryptOptions, intent: Intent): Promise<void> {
+/**
+ * Step 2: every object encrypted and recorded, then the case keys recorded (case-encrypted).
+ * `converted` holds what the ledger recorded when the run began, and gets each batch recorded.
+ */
+async function convertObjects(kase: Case, options: EncryptOptions, intent: Intent, converted: ConvertedObjects): Promise<void> {
   const addressKey = await openAddressKey(kase.dataDir, options.passphrase)
   try {
     const recipients = [...(intent.caseRecipient === undefined ? [] : [intent.caseRecipient]), ...intent.recipients.map((r) => r.recipient)].map((r) => parseRecipient(r))
@@ -248,28 +277,33 @@ async function convertObjects(kase: Case, options: EncryptOptions, intent: Inten
     await vault.create({encrypted: true})
     // A killed run's temp files: its age files (and, from an ingest in clear, copies in clear).
     await vault.removeStaleTempFiles()
-    const recorded = recordedForms(kase)
     const actor = kase.info.investigator
     let batch: EncryptedObject[] = []
     const record = (): void => {
       if (batch.length > 0) kase.ledger.append(() => ({drafts: [{actor, action: 'objects-encrypted', exhibit: null, payload: {objects: batch}}], result: undefined}))
+      // Only once appended: the index says what the ledger records, never more.
+      converted.add(batch)
       batch = []
     }
 
+    const total = options.onProgress === undefined ? 0 : await countClearObjects(kase)
+    let done = 0
     for await (const object of clearObjects(kase)) {
-      if (recorded.has(object.sha256)) continue
+      options.onProgress?.({step: 'encrypt', done: done++, total})
+      if (converted.has(object.sha256)) continue
       batch.push({sha256: object.sha256, stored: await encryptObject(vault, object)})
       if (batch.length === MAX_ENCRYPTED_OBJECTS_PER_EVENT) record()
     }
 
     record()
+    options.onProgress?.({step: 'encrypt', done, total})
     // The witness identity key, as a case made encrypted keeps it: for every recipient too (Threat C).
     if (hasIdentityKey(kase.dataDir)) await keepIdentityKeyForRecipients(kase.dataDir, await openIdentityKey(kase.dataDir, options.passphrase), recipients)
     const keys = {...(intent.caseRecipient === undefined ? {} : {caseRecipient: intent.caseRecipient}), ...(intent.field ? {field: true as const} : {})}
     const hq = intent.recipients.map((r) => parseRecipient(r.recipient))
     const labels = new Map(intent.recipients.flatMap((r) => (r.label === undefined ? [] : [[r.recipient, r.label] as const])))
     kase.ledger.append(() => ({
-      drafts: [{actor, action: 'case-encrypted', exhibit: null, payload: {...keys, objects: recordedForms(kase).size}}, ...recipientAddedDrafts(actor, hq, labels)],
+      drafts: [{actor, action: 'case-encrypted', exhibit: null, payload: {...keys, objects: converted.size}}, ...recipientAddedDrafts(actor, hq, labels)],
       result: undefined,
     }))
   } finally {
@@ -299,10 +333,12 @@ async function encryptObject(vault: Vault, object: {sha256: string; path: string
  * is checked against the SHA-256 recorded; then the folders in clear. An object the ledger does
  * not record is left (none should be: nothing is added to a case while it converts).
  */
-async function removeClearObjects(kase: Case): Promise<void> {
-  const recorded = recordedForms(kase)
+async function removeClearObjects(kase: Case, converted: ConvertedObjects, onProgress: Progress): Promise<void> {
+  const total = onProgress === undefined ? 0 : await countClearObjects(kase)
+  let done = 0
   for await (const object of clearObjects(kase)) {
-    const stored = recorded.get(object.sha256)
+    onProgress?.({step: 'remove', done: done++, total})
+    const stored = converted.get(object.sha256)
     if (stored === undefined) continue
     const path = join(kase.dataDir, stored.vault)
     const actual = await digestFile(path, 'sha256').catch((error: unknown) => {
@@ -316,6 +352,8 @@ async function removeClearObjects(kase: Case): Promise<void> {
     // Synchronous, as the vault's own metadata calls are (src/vault/vault.ts, placeObject): microseconds each.
     unlinkSync(object.path)
   }
+
+  onProgress?.({step: 'remove', done, total})
 
   await removeEmptyFolders(join(kase.dataDir, VAULT_FOLDER, CLEAR_FOLDER))
 }

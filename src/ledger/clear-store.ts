@@ -35,6 +35,12 @@ SELECT seq, prev_hash, hash, event FROM events
 WHERE action = 'testimony-amended' AND exhibit IS NOT ? AND json_extract(event, '${payloadPath('testimony-amended', 'statement.exhibit')}') = ?
 ORDER BY seq`
 
+/**
+ * Events of a kind a page: few, since one event may be large (an objects-encrypted event lists up
+ * to 1,000 objects, some 300 KB), and a page is held whole while its rows are read.
+ */
+const KIND_PAGE = 16
+
 export class ClearStore implements EventStore {
   readonly schema = CLEAR_SCHEMA_VERSION
 
@@ -58,10 +64,12 @@ export class ClearStore implements EventStore {
     return parseEventText(row.event)
   }
 
-  rowsOfKind(actions: readonly EventAction[]): RawRow[] {
-    return this.context.db
-      .prepare<string[], RawRow>(`SELECT seq, prev_hash, hash, event FROM events WHERE action IN (${actions.map(() => '?').join(', ')}) ORDER BY seq`)
-      .all(...actions)
+  /** A page at a time, as schema 3 reads them: a kind may have many events, or large ones (objects-encrypted). */
+  *rowsOfKind(actions: readonly EventAction[]): Generator<RawRow> {
+    const page = this.context.cached<Array<string | number>, RawRow>(
+      `SELECT seq, prev_hash, hash, event FROM events WHERE action IN (${actions.map(() => '?').join(', ')}) AND seq > ? ORDER BY seq LIMIT ${KIND_PAGE}`,
+    )
+    yield* keysetPages((after: number) => page.all(...actions, after), (r) => r.seq, -1)
   }
 
   ingestRow(exhibit: string): RawRow | undefined {

@@ -458,6 +458,17 @@ export class Ledger implements Disposable {
   }
 
   /**
+   * Every event of these kinds, oldest first, each parsed as it is read, a page of rows at a time:
+   * for kinds a case may hold many of (eventsOfKind() holds them all at once).
+   */
+  *eachEventOfKind<A extends EventAction>(...actions: A[]): Generator<StoredEvent<EventOfKind<A>>> {
+    for (const row of this.store.rowsOfKind(actions)) {
+      const stored = this.parsed(row)
+      if (stored !== undefined && isOfKind(stored, actions)) yield stored
+    }
+  }
+
+  /**
    * Every file an ingest or presented-again event took in from a source path (not a witness's
    * file, whose path is withheld), oldest first: read page by page, so that a case of any size is
    * neither held in memory nor (in schema 2, whose SQL takes the fields out) parsed whole.

@@ -273,3 +273,45 @@ describe.runIf(spawnSync('strace', ['-V']).status === 0)('custody encrypt killed
     }, 120_000)
   }
 })
+
+describe('the progress line of encrypt', () => {
+  /** Runs `encrypt` under `script`, a real terminal that records every redraw (tests/e2e/progress.test.ts). */
+  function onTerminal(dir: string, extra: string[] = []): string {
+    const command = [process.execPath, BIN, 'encrypt', '--case', dir, ...extra].map((a) => JSON.stringify(a)).join(' ')
+    const run = spawnSync('script', ['-q', '-e', '-c', command, '/dev/null'], {env: {...caseEnv(dir), COLUMNS: '200'}, encoding: 'utf8', timeout: 120_000})
+    expect(run.status, run.stdout).toBe(0)
+    return run.stdout
+  }
+
+  const frames = (output: string): string[] =>
+    output
+      .split(/[\r\n]+/)
+      .map((frame) => frame.trim())
+      .filter((frame) => frame.startsWith('encrypting'))
+
+  it('counts the vault objects on a terminal, from the first checked to no more than there are, then clears itself', () => {
+    const total = filesUnder(join(template, '.custody', 'vault', 'sha256')).length
+    const output = onTerminal(freshCase())
+    const drawn = frames(output)
+    // The first call is always drawn (later ones at most every 100 ms): nothing checked yet, of every object.
+    expect(drawn[0], output).toBe(`encrypting: checked 0/${total} vault objects`)
+    for (const frame of drawn) {
+      const [, , done, of] = /^encrypting: (checked|encrypted|removed in clear) (\d+)\/(\d+) vault objects$/.exec(frame) ?? []
+      expect(Number(of), frame).toBe(total)
+      expect(Number(done), frame).toBeLessThanOrEqual(total)
+    }
+
+    // Cleared before the report: the report's line starts a line of its own.
+    expect(output).toMatch(/\r\s*\rEncrypted the case: /)
+  })
+
+  it('draws nothing with --json on a terminal, nor on stderr when it is not one', async () => {
+    const output = onTerminal(freshCase(), ['--json'])
+    expect(frames(output)).toEqual([])
+    expect(JSON.parse(output.trim()) as {status: string}).toMatchObject({status: 'encrypted'})
+    const piped = await run(freshCase(), ['encrypt'])
+    expect(piped.code, piped.stderr).toBe(0)
+    expect(piped.stderr).toBe('')
+    expect(piped.stdout).toMatch(/^Encrypted the case: /)
+  })
+})

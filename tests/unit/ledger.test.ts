@@ -220,6 +220,7 @@ describe.each([
     expect(() => [...ledger.eachEvent()]).toThrow(expect.objectContaining(refused))
     expect(() => ledger.ingestEvent('EX-000001')).toThrow(expect.objectContaining(refused))
     expect(() => ledger.eventsOfKind('ingest', 'ingest-failed')).toThrow(expect.objectContaining(refused))
+    expect(() => [...ledger.eachEventOfKind('ingest')]).toThrow(expect.objectContaining(refused))
     expect(() => ledger.events('EX-000001')).toThrow(expect.objectContaining(refused))
     // What reads no event in full still answers, and the events that parse are read as ever.
     expect(ledger.exhibitCount()).toBe(1)
@@ -229,6 +230,18 @@ describe.each([
     expect([...ledger.eachEvent()].map((e) => e.event.seq)).toEqual([0, 1, 3])
     expect(ledger.ingestEvent('EX-000001')).toBeUndefined()
     expect(ledger.events('EX-000001')).toEqual([])
+  })
+
+  it('reads the events of some kinds a page at a time, every one once and in order, as eventsOfKind() gives them all', () => {
+    // More than a page (16 in schema 2, 200 in schema 3) of each kind, interleaved with another kind.
+    const drafts = Array.from({length: 450}, (_, i) => (i % 3 === 0 ? ingest(`EX-${String(i + 1).padStart(6, '0')}`, i.toString(16).padStart(64, '0')) : draft(i)))
+    ledger.append(() => ({drafts, result: undefined}))
+    const paged = [...ledger.eachEventOfKind('ingest')].map((e) => e.event.seq)
+    expect(paged).toHaveLength(150)
+    expect(paged).toEqual(ledger.eventsOfKind('ingest').map((e) => e.event.seq))
+    expect(paged).toEqual(Array.from({length: 150}, (_, k) => 3 * k + 1))
+    const both = [...ledger.eachEventOfKind('ingest', 'ingest-failed')].map((e) => e.event.seq)
+    expect(both).toEqual(Array.from({length: 450}, (_, k) => k + 1))
   })
 
   it('builds the Merkle tree over the canonical events', () => {

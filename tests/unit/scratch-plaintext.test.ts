@@ -11,6 +11,7 @@ import {mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import type Database from 'better-sqlite3'
+import {ConvertedObjects} from '../../src/case/converted-objects.js'
 import {FolderListing} from '../../src/ingest/folder-listing.js'
 import {skipped, fileRef} from '../../src/ingest/results.js'
 import {Worklist} from '../../src/ingest/worklist.js'
@@ -156,6 +157,24 @@ describe('no plaintext in the scratch files of', () => {
     expect(claims.isReferenced(sha256('claims 8').toString('hex'))).toBe(true)
   })
 
+  it("a conversion's index of the objects converted: plaintext and stored SHA-256s, keyed addresses", () => {
+    using converted = new ConvertedObjects()
+    const hex = (label: string, i: number): string => sha256(`${label} ${i}`).toString('hex')
+    const object = (i: number) => ({sha256: hex('clear', i), stored: {vault: `vault/objects/${hex('address', i).slice(0, 2)}/${hex('address', i)}.age`, sha256: hex('age', i), size: i}})
+    for (let start = 0; start < ROWS; start += 1000) converted.add(Array.from({length: 1000}, (_, k) => object(start + k)))
+    const {found, bytes} = search([...[7, 8, 9].flatMap((i) => [hex('clear', i), hex('address', i), hex('age', i), sha256(`clear ${i}`)]), 'vault/objects/'])
+    expect(bytes).toBeGreaterThan(256 * 1024)
+    expect(found).toEqual([])
+    expect(converted.size).toBe(ROWS)
+    expect(converted.has(hex('clear', 7))).toBe(true)
+    expect(converted.has(hex('age', 7))).toBe(false)
+    expect(converted.get(hex('clear', 7))).toEqual(object(7).stored)
+    // Recorded again (two events naming one object): its last record, counted once, as a map built in ledger order had it.
+    converted.add([{sha256: hex('clear', 7), stored: object(8).stored}])
+    expect(converted.size).toBe(ROWS)
+    expect(converted.get(hex('clear', 7))).toEqual(object(8).stored)
+  })
+
   it("a seal's choice of exhibits", () => {
     using choice = new SealChoice()
     for (let i = 0; i < ROWS; i++) choice.add(exhibit(i))
@@ -232,6 +251,16 @@ describe('no plaintext in the scratch file of an archive verifier', () => {
 })
 
 describe('a scratch value changed on disk while the run holds it', () => {
+  it("stops a conversion's lookup with STORAGE_FAILED, never another object's stored form", () => {
+    using converted = new ConvertedObjects()
+    const object = (i: number) => ({sha256: sha256(`clear ${i}`).toString('hex'), stored: {vault: `vault/objects/${i}.age`, sha256: sha256(`age ${i}`).toString('hex'), size: i}})
+    converted.add([object(1), object(2)])
+    const db = (converted as unknown as {db: Database.Database}).db
+    // The second object's sealed stored form copied over the first's: it would have its age file checked against the wrong one.
+    db.prepare('UPDATE converted SET stored = (SELECT stored FROM converted ORDER BY sha256 DESC LIMIT 1)').run()
+    expect(() => [converted.get(object(1).sha256), converted.get(object(2).sha256)]).toThrow(/^a row of custody's working index in the temp folder .* \(converted\.stored [0-9a-f]{64}\) was changed while the command ran/)
+  })
+
   it('stops the worklist with STORAGE_FAILED, not another file', () => {
     using list = new Worklist()
     for (let i = 0; i < 3; i++) list.add({path: path(i), relativePath: null, symlinkTarget: null, size: i})
