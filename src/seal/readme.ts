@@ -333,9 +333,13 @@ function checkCustodians(custodians: readonly SealedCustodian[] | undefined): st
     `   Exhibits came to this case from other custodians, in ${one ? 'one hand-over' : `${custodians.length} hand-overs`}. The sender's record of`,
     `   ${one ? 'it' : 'each'} is in ${one ? 'its folder' : 'a folder of its own'} under ${CUSTODIANS_DIR}/: the sender's signed transfer statement and`,
     '   checkpoint, its events of the exhibits, and this case\'s signed receipt. Starting in the bag\'s',
-    `   folder, go into ${one ? 'it' : 'each (CASE/TRANSFER: a sender\'s case and transfer, as listed below)'}: there the`,
-    '   first four openssl commands must print "Signature Verified Successfully", and the last the',
-    '   sender\'s fingerprint:',
+    ...(one
+      ? ['   folder, go into it: there the first four openssl commands must print "Signature Verified', '   Successfully", and the last the sender\'s fingerprint:']
+      : [
+          "   folder, go into each (CASE/TRANSFER: a sender's case and transfer, as listed below): there",
+          '   the first four openssl commands must print "Signature Verified Successfully", and the last',
+          "   the sender's fingerprint:",
+        ]),
     '',
     `     cd ${folder}`,
     ...CUSTODIAN_COMMANDS.map((c) => `     ${c}`),
