@@ -16,7 +16,7 @@ import {dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {CustodyError, fields, given, said, type Field} from '../errors.js'
 import type {AgeRecipient} from '../age/x25519.js'
-import type {CustodyEvent, StoredObject} from '../formats/events.js'
+import type {CustodyEvent} from '../formats/events.js'
 import {caseKeyMode, createCaseKeys, openCaseKeys, type CaseUnlock, refuseDestroyedKeys, recipientAddedDrafts, namedRecipients, type CaseKeyMode, type NamedRecipient} from '../keys/case-keys.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
@@ -31,8 +31,9 @@ import {KEY_ACTIONS, recordedKey} from '../keys/key-events.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
 import {createSigningKey, openSigningKey, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
 import type {VaultKeys} from '../vault/sealed-objects.js'
-import {Vault, type ConvertedForms} from '../vault/vault.js'
+import {Vault} from '../vault/vault.js'
 import {CUSTODY_VERSION} from '../version.js'
+import {ConvertedLookup} from './converted-objects.js'
 
 export const CASE_FOLDER = '.custody'
 export const LEDGER_FILE = 'ledger.sqlite'
@@ -111,12 +112,19 @@ export class Case implements Disposable, AsyncDisposable {
   readonly notices: string[] = []
   private unlocked: Signer | undefined
   private unlocking: Promise<Signer> | undefined
+  /**
+   * The stored forms `custody encrypt` recorded (objects-encrypted events), for the vault: a
+   * scratch index filled on first need, released by close(). `custody encrypt` converts a case in
+   * clear, whose ledger keeps its schema: a sealed one (schema 4) has none.
+   */
+  private readonly converted: ConvertedLookup | undefined
 
   private constructor(root: string, ledger: Ledger, knownHeads: string) {
     this.root = root
     this.dataDir = join(root, CASE_FOLDER)
     this.ledger = ledger
-    this.currentVault = new Vault(join(this.dataDir, VAULT_FOLDER), undefined, convertedForms(ledger))
+    this.converted = ledger.schema === SEALED_SCHEMA_VERSION ? undefined : new ConvertedLookup(ledger)
+    this.currentVault = new Vault(join(this.dataDir, VAULT_FOLDER), undefined, this.converted?.forms ?? (() => undefined))
     // A sealed ledger (schema 4) says in clear only what its first envelope's public facts do.
     this.caseInfo = ledger.schema === SEALED_SCHEMA_VERSION ? publicCaseInfo(ledger) : caseInfoFrom(ledger.firstEvent().event)
     this.knownHeads = knownHeads
@@ -379,8 +387,9 @@ export class Case implements Disposable, AsyncDisposable {
     return this.unlocked
   }
 
-  /** Closes the ledger; closing it again does nothing. */
+  /** Closes the ledger, and the vault's index of converted objects; closing again does nothing. */
   close(): void {
+    this.converted?.close()
     this.ledger.close()
   }
 
@@ -392,20 +401,6 @@ export class Case implements Disposable, AsyncDisposable {
   /** For `await using`: the same. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close()
-  }
-}
-
-/**
- * The stored forms `custody encrypt` recorded (objects-encrypted events), read once, when first
- * asked for: only a vault whose events record no stored form asks (a converted case's).
- */
-function convertedForms(ledger: Ledger): ConvertedForms {
-  // `custody encrypt` converts a case in clear, whose ledger keeps its schema: never a sealed one.
-  if (ledger.schema === SEALED_SCHEMA_VERSION) return () => undefined
-  let forms: Map<string, StoredObject> | undefined
-  return (sha256) => {
-    forms ??= new Map(ledger.eventsOfKind('objects-encrypted').flatMap(({event}) => event.payload.objects.map((o): [string, StoredObject] => [o.sha256, o.stored])))
-    return forms.get(sha256)
   }
 }
 

@@ -11,6 +11,7 @@ import type {EncryptedObject, StoredObject} from '../formats/events.js'
 import {openScratchDatabase} from '../io/scratch-db.js'
 import {openScratchText, scratchLookup, sealScratch} from '../io/scratch-seal.js'
 import type {Ledger} from '../ledger/ledger.js'
+import type {ConvertedForms} from '../vault/vault.js'
 
 const SCHEMA = 'CREATE TABLE converted (sha256 BLOB PRIMARY KEY, stored BLOB NOT NULL) WITHOUT ROWID'
 
@@ -65,6 +66,35 @@ export class ConvertedObjects implements Disposable {
 
   close(): void {
     if (this.db.open) this.db.close()
+  }
+
+  [Symbol.dispose](): void {
+    this.close()
+  }
+}
+
+/**
+ * A converted case's stored forms, for its vault's lookups (ConvertedForms): the index is filled
+ * from the ledger when first asked for (only a vault whose events record no stored form asks: a
+ * converted case's), then answers every lookup from its scratch database, so that a `verify` or
+ * `show` of a case of any size holds none of them in the heap. Filled once, as the Map it replaces
+ * was: objects stored after the conversion have their stored form in their own events. Closed
+ * with the case (Case.close), which releases its scratch file.
+ */
+export class ConvertedLookup implements Disposable {
+  private index: ConvertedObjects | undefined
+
+  constructor(private readonly ledger: Ledger) {}
+
+  /** The lookup the vault is given. */
+  readonly forms: ConvertedForms = (sha256) => {
+    this.index ??= ConvertedObjects.fromLedger(this.ledger)
+    return this.index.get(sha256)
+  }
+
+  close(): void {
+    this.index?.close()
+    this.index = undefined
   }
 
   [Symbol.dispose](): void {
