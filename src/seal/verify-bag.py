@@ -624,12 +624,15 @@ def check_custodians(c, bag):
     exhibit this case says it received (its ingest's "received") is, in the sender's events, that exhibit."""
     if not bag.custodians and not bag.received and field(bag.statement, 'custodians') is None:
         return 'none: no exhibit came from another custodian'
-    senders = {}
+    senders, records, listed = {}, {}, {}  # by transfer ID: each looked up once, so the cost grows with the bag
     for r in bag.custodians:
         senders[r['transferId']] = check_custodian(c, bag, r)
+        records.setdefault(r['transferId'], r)
+        listed.setdefault(r['transferId'], {(x['exhibit'], x['receivedAs']) for x in r['items']})
     for xid, got, sha256 in bag.received:
-        tid, r = field(got, 'transferId'), next((r for r in bag.custodians if r['transferId'] == field(got, 'transferId')), None)
-        theirs = senders.get(tid, {}).get(field(got, 'exhibit'))
+        tid = field(got, 'transferId')
+        r = records.get(tid) if isinstance(tid, str) else None
+        theirs = senders.get(tid, {}).get(field(got, 'exhibit')) if isinstance(tid, str) else None
         if r is None:
             c.fail(xid, 'was received in %s, but the bag holds no record of that hand-over that reads well' % tid)
         elif theirs is None or theirs[0] != field(got, 'seq') or field(got, 'case') != r['from']['case']:
@@ -637,7 +640,7 @@ def check_custodians(c, bag):
                    % (field(got, 'exhibit'), field(got, 'seq')))
         elif theirs[1] != sha256:
             c.fail(xid, "is not the file the sender ingested as %s: another SHA-256" % field(got, 'exhibit'), theirs[1], sha256)
-        if r is not None and {'exhibit': field(got, 'exhibit'), 'receivedAs': xid} not in r['items']:
+        if r is not None and (field(got, 'exhibit'), xid) not in listed[tid]:
             c.fail(xid, "the statement's record of %s does not list it" % tid)
     n = len(bag.custodians)
     return "%d hand-over%s (the sender's events, checkpoint and transfer statement, this case's receipt); " \
