@@ -21,7 +21,7 @@ import {caseKeyMode, createCaseKeys, openCaseKeys, type CaseUnlock, refuseDestro
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
 import {TagKey} from '../ledger/tags.js'
-import type {PublicFacts} from '../ledger/envelope.js'
+import {forgedRow, type PublicFacts} from '../ledger/envelope.js'
 import {SEALED_SCHEMA_VERSION} from '../ledger/schema.js'
 import {contentLocked} from '../ledger/sealed-store.js'
 import {compareFully, compareQuickly, knownHeadError, type KnownHeadComparison, type KnownHeadConflict} from '../known-heads/compare.js'
@@ -29,6 +29,7 @@ import {knownHeadsFolder, readKnownHead, recordKnownHead, type KnownHeadRead, ty
 import {PRIVATE_FOLDER, checkFolderDestination, makeFolders} from '../io/files.js'
 import {KEY_ACTIONS, recordedKey} from '../keys/key-events.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
+import {openInvestigator, sealInvestigator, settingsKey as settingsKeyOf} from '../keys/sealed-investigator.js'
 import {createSigningKey, openSigningKey, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
 import type {VaultKeys} from '../vault/sealed-objects.js'
 import {Vault} from '../vault/vault.js'
@@ -172,7 +173,7 @@ export class Case implements Disposable, AsyncDisposable {
     this.currentVault = this.currentVault.withKeys(keys)
     this.ledger.useTagKey(new TagKey(keys.addressKey))
     this.ledger.useBodyKeys({recipients: keys.recipients, identities: keys.identities})
-    if (this.ledger.schema === SEALED_SCHEMA_VERSION && keys.identities.length > 0) this.caseInfo = caseInfoFrom(this.ledger.firstEvent().event)
+    if (this.ledger.schema === SEALED_SCHEMA_VERSION) this.caseInfo = sealedCaseInfo(this.ledger, keys)
   }
 
   /** The newest checkpoint custody signed for this case on this account, as recorded. */
@@ -418,20 +419,53 @@ async function writeCurrentHead(dataDir: string, ledger: Ledger, tree: TreeHeadS
   })
 }
 
-/**
- * What a sealed ledger (schema 4) says of its case with no key: the ID, prefix, version and time
- * of its first envelope. The title, investigator and organisation are in its body: reading them
- * before a key opens it is CONTENT_LOCKED.
- */
-function publicCaseInfo(ledger: Ledger): CaseInfo {
+/** The first envelope's time and public facts, which must be a create-case event's. */
+function firstFacts(ledger: Ledger): {time: string; facts: PublicFacts} {
   let first: {time: string; facts: PublicFacts} | undefined
   for (const {seq, time, facts} of ledger.publicFacts()) {
     first = seq === 0 ? {time, facts} : undefined
     break
   }
 
-  const facts = first?.facts
-  if (first === undefined || facts?.action !== 'create-case') throw new CustodyError('LEDGER_UNREADABLE', 'the ledger does not start with a create-case event; run `custody verify`')
+  if (first === undefined || first.facts.action !== 'create-case') throw new CustodyError('LEDGER_UNREADABLE', 'the ledger does not start with a create-case event; run `custody verify`')
+  return first
+}
+
+/** The investigator's name sealed in the create-case event, opened; or why it cannot be trusted. */
+type SealedName = {name: string} | {forged: CustodyError}
+
+/**
+ * The investigator's name sealed in the create-case event's public facts (src/keys/sealed-investigator.ts),
+ * opened with the address key: undefined when the event has none. A value that does not open
+ * (another case's, a byte changed) is a forged ledger, kept to be thrown when the name is read.
+ */
+function sealedNameOf(facts: PublicFacts, addressKey: Uint8Array): SealedName | undefined {
+  const sealed = facts.sealedInvestigator
+  if (sealed === undefined) return undefined
+  const key = settingsKeyOf(addressKey)
+  try {
+    const name = typeof sealed === 'string' ? openInvestigator(key, String(facts.caseId), sealed) : undefined
+    if (name !== undefined) return {name}
+    return {forged: forgedRow(0, "(create-case) has an investigator's name sealed under another key or for another case, or changed")}
+  } finally {
+    key.fill(0)
+  }
+}
+
+function nameOf(sealed: SealedName): string {
+  if ('forged' in sealed) throw sealed.forged
+  return sealed.name
+}
+
+/**
+ * What a sealed ledger (schema 4) says of its case with no key that opens its first body: the ID,
+ * prefix, version and time of its first envelope; once the address key opened the investigator's
+ * name sealed in it (`sealed`: a write-only run, a field case's passphrase), that name too, so that
+ * such a run records its events in it. The title and organisation, and until then the
+ * investigator, are in the body: reading them is CONTENT_LOCKED.
+ */
+function publicCaseInfo(ledger: Ledger, sealed?: SealedName): CaseInfo {
+  const {time, facts} = firstFacts(ledger)
   const locked = (): never => {
     throw contentLocked(0, facts.field === true)
   }
@@ -440,15 +474,44 @@ function publicCaseInfo(ledger: Ledger): CaseInfo {
     caseId: String(facts.caseId),
     prefix: String(facts.prefix),
     custodyVersion: String(facts.custodyVersion),
-    createdAt: first.time,
+    createdAt: time,
     get title(): string {
       return locked()
     },
     get investigator(): string {
-      return locked()
+      return sealed === undefined ? locked() : nameOf(sealed)
     },
     get organisation(): string | null {
       return locked()
+    },
+  }
+}
+
+/**
+ * What a sealed ledger's case is once its keys are open (Case.useKeys): from the first body when
+ * a key given opens it, its investigator being the one sealed in the public facts (INTEGRITY naming
+ * the event otherwise, when the name is read); else from the public facts (publicCaseInfo): a
+ * write-only run, a field case's passphrase, a recipient added after a field case's first run.
+ */
+function sealedCaseInfo(ledger: Ledger, keys: VaultKeys): CaseInfo {
+  const sealed = sealedNameOf(firstFacts(ledger).facts, keys.addressKey)
+  const opened = publicCaseInfo(ledger, sealed)
+  if (keys.identities.length === 0) return opened
+  let body: CaseInfo
+  try {
+    body = caseInfoFrom(ledger.firstEvent().event)
+  } catch (error) {
+    if (error instanceof CustodyError && error.code === 'CONTENT_LOCKED') return opened
+    throw error
+  }
+
+  if (sealed === undefined) return body
+  const {investigator, ...rest} = body
+  return {
+    ...rest,
+    get investigator(): string {
+      if (nameOf(sealed) !== investigator) throw forgedRow(0, "(create-case) has an investigator's name sealed that is not its body's")
+      return investigator
     },
   }
 }
@@ -542,9 +605,9 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
     await new Vault(join(staging, VAULT_FOLDER)).create({encrypted: options.plaintext !== true})
     const signer = await createSigningKey(staging, options.passphrase)
     // An encrypted case's ledger is schema 3, its lookup columns keyed by the address key; a case in clear keeps schema 2.
-    const {caseRecipient, caseIdentity, tagKey} =
+    const {caseRecipient, caseIdentity, tagKey, settingsKey} =
       options.plaintext === true
-        ? {caseRecipient: undefined, caseIdentity: undefined, tagKey: undefined}
+        ? {caseRecipient: undefined, caseIdentity: undefined, tagKey: undefined, settingsKey: undefined}
         : await createCaseKeys(staging, options.passphrase, {recipients, field, ...(options.labels === undefined ? {} : {labels: options.labels})})
     caseRecipientText = caseRecipient?.text
     const bodyKeys =
@@ -553,6 +616,9 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
         : undefined
 
     const caseId = randomUUID()
+    // Sealed bodies: the investigator's name also sealed under the address key, for the runs that open no body.
+    const sealedInvestigator = bodyKeys === undefined || settingsKey === undefined ? undefined : sealInvestigator(settingsKey, caseId, investigator)
+    settingsKey?.fill(0)
     const {ledger} = Ledger.create(
       join(staging, LEDGER_FILE),
       [
@@ -569,6 +635,7 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
             custodyVersion: CUSTODY_VERSION,
             ...(caseRecipient === undefined ? {} : {caseRecipient: caseRecipient.text}),
             ...(field ? {field: true as const} : {}),
+            ...(sealedInvestigator === undefined ? {} : {sealedInvestigator}),
           },
         },
         {

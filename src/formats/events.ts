@@ -308,6 +308,12 @@ export interface CreateCasePayload {
   caseRecipient?: string
   /** A field case (`init --field`): no key on the laptop decrypts its content, only its recipients' identities. */
   field?: true
+  /**
+   * A case whose ledger seals its event bodies: the investigator's name sealed under a key derived
+   * from the address key, base64 (src/keys/sealed-investigator.ts), so that a run that opens no
+   * body records its events in that name. In the envelope's public facts too.
+   */
+  sealedInvestigator?: string
 }
 
 /** `recipient-added`: an age recipient (HQ's) that opens the whole case with its own identity (src/keys/case-keys.ts). */
@@ -834,8 +840,13 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       custodyVersion: nonEmpty,
       caseRecipient: optional(ageRecipient),
       field: optional(literal(true)),
+      sealedInvestigator: optional(base64('the base64 of a nonce, the sealed name and its tag')),
     }),
-    consistent: (e) => (e.payload.field === true && e.payload.caseRecipient !== undefined ? ['payload.caseRecipient', 'no case recipient in a field case', e.payload.caseRecipient] : undefined),
+    consistent: (e) =>
+      e.payload.field === true && e.payload.caseRecipient !== undefined ? ['payload.caseRecipient', 'no case recipient in a field case', e.payload.caseRecipient]
+      : e.payload.sealedInvestigator !== undefined && e.payload.field !== true && e.payload.caseRecipient === undefined ?
+        ['payload.sealedInvestigator', 'a sealed name only in an encrypted case (with a case recipient, or a field case)', e.payload.sealedInvestigator]
+      : undefined,
   },
   'key-created': {exhibit: 'none', payload: object<KeyCreatedPayload>(keyCreatedShape)},
   'key-rotated': {exhibit: 'none', payload: object<KeyRotatedPayload>({...keyCreatedShape, replaces: fingerprint, reason: anyText})},

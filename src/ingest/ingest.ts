@@ -143,7 +143,6 @@ export async function checkIngest(options: IngestOptions): Promise<IngestCheck> 
 export async function ingest(kase: Case, options: IngestOptions): Promise<IngestReport> {
   // 0. check
   const {takesNothing} = options.checked ?? (await checkIngest(options))
-  const provenance = provenanceOf(options, kase)
   const dryRun = options.dryRun ?? false
   // 1. open
   if (!dryRun && !takesNothing) await openCase(kase)
@@ -163,6 +162,8 @@ export async function ingest(kase: Case, options: IngestOptions): Promise<Ingest
     }
 
     // 5. start
+    // Once the keys are open: a sealed ledger's investigator (the default actor) needs the address key.
+    const provenance = provenanceOf(options, kase)
     await kase.vault.removeStaleTempFiles()
     if (batchInfo !== null) {
       const all = work.totals('all')

@@ -42,6 +42,7 @@ import type {Ledger} from '../ledger/ledger.js'
 import type {PublicFacts} from '../ledger/envelope.js'
 import {TagKey} from '../ledger/tags.js'
 import {PRIVATE_FOLDER, moveIntoPlace, writeFileDurably} from '../io/files.js'
+import {settingsKey} from './sealed-investigator.js'
 import {KEYS_FOLDER} from './signing-key.js'
 
 export const CASE_IDENTITY_FILE = 'case-identity.age'
@@ -115,13 +116,14 @@ export function recipientsFileText(named: ReadonlyArray<{recipient: string; labe
  * Makes the case keys in `dataDir` (a case being made): the case identity unless `field`, the
  * address key, and their files. `labels` names HQ recipients (by their age1… text) in
  * recipients.txt. Returns the case identity's recipient and identity (undefined in a field case),
- * and the address key as the ledger's tag key (its own copy: the key made here is wiped).
+ * the address key as the ledger's tag key (its own copy: the key made here is wiped), and the
+ * settings key derived from it (sealed-investigator.ts), which the caller wipes once used.
  */
 export async function createCaseKeys(
   dataDir: string,
   passphrase: string,
   options: {recipients: AgeRecipient[]; field: boolean; labels?: ReadonlyMap<string, string>},
-): Promise<{caseRecipient: AgeRecipient | undefined; caseIdentity: AgeIdentity | undefined; tagKey: TagKey}> {
+): Promise<{caseRecipient: AgeRecipient | undefined; caseIdentity: AgeIdentity | undefined; tagKey: TagKey; settingsKey: Buffer}> {
   if (options.field && options.recipients.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'a field case needs at least one recipient: no key on the laptop would open it')
   await mkdir(join(dataDir, KEYS_FOLDER), {recursive: true, mode: PRIVATE_FOLDER})
   let caseRecipient: AgeRecipient | undefined
@@ -141,6 +143,7 @@ export async function createCaseKeys(
 
   const addressKey = randomBytes(ADDRESS_KEY_SIZE)
   const tagKey = new TagKey(addressKey)
+  const settings = settingsKey(addressKey)
   try {
     await writeKeyFile(dataDir, ADDRESS_KEY_FILE, await encryptWithPassphrase(addressKey, normalised(passphrase), {workFactor: CASE_KEY_WORK_FACTOR}), false)
     const recipients = [...(caseRecipient === undefined ? [] : [caseRecipient]), ...options.recipients]
@@ -154,7 +157,7 @@ export async function createCaseKeys(
     ...options.recipients.map((r) => ({recipient: r.text, label: options.labels?.get(r.text) ?? 'HQ recipient'})),
   ]
   await writeFileDurably(join(dataDir, RECIPIENTS_FILE), recipientsFileText(named), {overwrite: false})
-  return {caseRecipient, caseIdentity, tagKey}
+  return {caseRecipient, caseIdentity, tagKey, settingsKey: settings}
 }
 
 async function writeKeyFile(dataDir: string, file: string, data: Uint8Array, overwrite: boolean): Promise<void> {

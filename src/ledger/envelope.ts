@@ -72,15 +72,25 @@ export function bodyCommitment(salt: Uint8Array, canonicalEvent: string): string
 
 /**
  * The facts of an event that are read before any key is open, and are not evidence: its action, the case's
- * ID, prefix and mode, the signing keys' public halves (never the holder's name), the recipients
+ * ID, prefix and mode, the investigator's name sealed under the address key (never in clear), the
+ * signing keys' public halves (never the holder's name), the recipients
  * (never their labels), which key files were destroyed, the reserved exhibit numbers. Undefined
  * for every other event.
  */
 export function publicOf(event: CustodyEvent): PublicFacts | undefined {
   switch (event.action) {
     case 'create-case': {
-      const {caseId, prefix, custodyVersion, caseRecipient, field} = event.payload
-      return {action: event.action, caseId, prefix, custodyVersion, ...(caseRecipient === undefined ? {} : {caseRecipient}), ...(field === true ? {field} : {})}
+      // The investigator's name only sealed (src/keys/sealed-investigator.ts): the default actor of a run that opens no body.
+      const {caseId, prefix, custodyVersion, caseRecipient, field, sealedInvestigator} = event.payload
+      return {
+        action: event.action,
+        caseId,
+        prefix,
+        custodyVersion,
+        ...(caseRecipient === undefined ? {} : {caseRecipient}),
+        ...(field === true ? {field} : {}),
+        ...(sealedInvestigator === undefined ? {} : {sealedInvestigator}),
+      }
     }
 
     case 'key-created':

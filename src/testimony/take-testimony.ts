@@ -168,7 +168,6 @@ function protectedFields(details: ProtectedDetails): IdentityReference['fields']
 export async function takeTestimony(kase: Case, record: TestimonyRecord, options: TakeOptions): Promise<TestimonyReport> {
   await kase.assertIntactHead()
   const {witness} = record
-  const provenance = testimonyProvenance(kase, record, options.actor)
   return withStatementFile(record.statement, {encrypted: kase.vault.encrypted}, async (statementPath) => {
     // 1. check
     const [statement] = await collectFiles([statementPath], options.cwd, () => 'the statement')
@@ -177,6 +176,8 @@ export async function takeTestimony(kase: Case, record: TestimonyRecord, options
     // 2. stage
     await using reader = await MetadataReader.start()
     await kase.ready()
+    // Once the keys are open: a sealed ledger's investigator (the default actor) needs the address key.
+    const provenance = testimonyProvenance(kase, record, options.actor)
     const run = new IngestRun(kase, reader, options.signal)
     const outcomes = await stageStatementAndAttachments(kase, run, record, {path: statementPath, input: statement!}, attachments)
     let identity: IdentityReference | null
