@@ -34,10 +34,10 @@ function secrets(): string[] {
 }
 
 async function ingestAll(root: string): Promise<string[]> {
-  // The actor is given: a write-only run cannot read the investigator's name from the first body (design: the open decision of step 2).
+  // No actor given: a write-only run records the investigator's name, sealed in the first envelope (src/keys/sealed-investigator.ts).
   await using kase = Case.open({root, foundBy: 'flag'})
   await kase.unlock(PASSPHRASE, {writeOnly: true})
-  const report = await ingest(kase, {paths: FILES.map((f) => join(SAMPLES, f)), actor: INVESTIGATOR, location: LOCATION})
+  const report = await ingest(kase, {paths: FILES.map((f) => join(SAMPLES, f)), location: LOCATION})
   try {
     return [...report.results].map((r) => r.status)
   } finally {
@@ -68,6 +68,7 @@ describe('a case with sealed event bodies, worked through', () => {
 
     // Again: each found already present, with the address key alone.
     expect(await ingestAll(root)).toEqual(['already-present', 'already-present', 'already-present'])
+    expect(await withKey(root, (k) => k.ledger.ingestEvent('EX-000001')!.event.actor)).toBe(INVESTIGATOR)
 
     await using kase = Case.open({root, foundBy: 'flag'})
     await kase.unlock(PASSPHRASE)
@@ -116,8 +117,11 @@ describe('a case with sealed event bodies, worked through', () => {
     const chain = report.checks.find((c) => c.name === 'event chain')!.detail
     expect(chain).toMatch(/event bodies not opened \(no key given opens them\)/)
     // What `custody timestamp` reads works with the passphrase alone: the TSA setting, the tokens (none yet).
-    await setSetting(kase, {setting: 'tsa', value: ['https://tsa.example.org/']}, INVESTIGATOR)
+    await setSetting(kase, {setting: 'tsa', value: ['https://tsa.example.org/']})
     expect(caseSettings(kase).tsa).toEqual(['https://tsa.example.org/'])
+    // Recorded in the investigator's name, which the passphrase opens (and nothing else of the first event).
+    expect(await withKey(root, (k) => k.ledger.eventsOfKind('config').at(-1)!.event.actor)).toBe(INVESTIGATOR)
+    expect(await withKey(root, (k) => k.ledger.ingestEvent('EX-000003')!.event.actor)).toBe(INVESTIGATOR)
     const again = await verifyCaseAt({root, foundBy: 'flag'})
     expect(again.checks.find((c) => c.name === 'timestamps')!.detail).toMatch(/^no trusted timestamp yet; \d+ events waiting/)
     // Every object as stored, from the ingest envelopes' public facts; what needs the bodies says it was not checked.

@@ -36,6 +36,7 @@ describe('a case with sealed event bodies', () => {
     expect(kase.ledger.schema).toBe(4)
     expect(kase.info.prefix).toBe('EX')
     expect(() => kase.info.title).toThrow(expect.objectContaining({code: 'CONTENT_LOCKED', message: expect.stringContaining("the case's passphrase")}))
+    expect(() => kase.info.investigator).toThrow(expect.objectContaining({code: 'CONTENT_LOCKED'}))
     expect(caseKeyMode(kase)).toBe('encrypted')
     expect(caseRecipients(kase).map((r) => r.text).at(-1)).toBe(hq.recipient)
     expect(keysDestroyed(kase.ledger)).toBeUndefined()
@@ -61,9 +62,12 @@ describe('a case with sealed event bodies', () => {
     await using kase = Case.open({root, foundBy: 'flag'})
     expect(caseKeyMode(kase)).toBe('field')
     await kase.openVault({passphrase: PASSPHRASE})
+    // The investigator's name is sealed under the address key, which the passphrase opens (the default actor); nothing else of the first event is.
+    expect(kase.info.investigator).toBe('Ana Quintela')
+    expect(() => kase.info.organisation).toThrow(expect.objectContaining({code: 'CONTENT_LOCKED'}))
     let message = ''
     try {
-      void kase.info.investigator
+      void kase.info.title
     } catch (error) {
       message = (error as Error).message
     }
