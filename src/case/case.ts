@@ -16,7 +16,7 @@ import {dirname, join, resolve} from 'node:path'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {CustodyError, fields, given, said, type Field} from '../errors.js'
 import type {AgeRecipient} from '../age/x25519.js'
-import type {CustodyEvent} from '../formats/events.js'
+import type {CreateCasePayload, CustodyEvent, CustodyEventDraft} from '../formats/events.js'
 import {caseKeyMode, createCaseKeys, openCaseKeys, type CaseUnlock, refuseDestroyedKeys, recipientAddedDrafts, namedRecipients, type CaseKeyMode, type NamedRecipient} from '../keys/case-keys.js'
 import {compareWithHead, writeHeadRecord, type TreeHeadSource} from '../ledger/head-file.js'
 import {Ledger} from '../ledger/ledger.js'
@@ -616,28 +616,15 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
         : undefined
 
     const caseId = randomUUID()
-    // Sealed bodies: the investigator's name also sealed under the address key, for the runs that open no body.
-    const sealedInvestigator = bodyKeys === undefined || settingsKey === undefined ? undefined : sealInvestigator(settingsKey, caseId, investigator)
+    const first = createCaseDraft(
+      {caseId, title, investigator, organisation, prefix, custodyVersion: CUSTODY_VERSION, ...(caseRecipient === undefined ? {} : {caseRecipient: caseRecipient.text}), ...(field ? {field: true as const} : {})},
+      bodyKeys === undefined ? undefined : settingsKey,
+    )
     settingsKey?.fill(0)
     const {ledger} = Ledger.create(
       join(staging, LEDGER_FILE),
       [
-        {
-          actor: investigator,
-          action: 'create-case',
-          exhibit: null,
-          payload: {
-            caseId,
-            title,
-            investigator,
-            organisation,
-            prefix,
-            custodyVersion: CUSTODY_VERSION,
-            ...(caseRecipient === undefined ? {} : {caseRecipient: caseRecipient.text}),
-            ...(field ? {field: true as const} : {}),
-            ...(sealedInvestigator === undefined ? {} : {sealedInvestigator}),
-          },
-        },
+        first,
         {
           actor: investigator,
           action: 'key-created',
@@ -671,6 +658,16 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
   const keys = {mode: caseKeyMode(opened), recipients: madeRecipients(opened, {title, investigator, organisation}, caseRecipientText, options)}
   const inClear = options.plaintext === true ? ['the vault of this case is in clear (--plaintext): whoever holds the disk holds every original, record and statement in it; keep it on an encrypted disk'] : []
   return {root, info: opened.info, signingKey: opened.signingKey().fingerprint, keys, notices: [...inClear, ...opened.notices]}
+}
+
+/**
+ * The first event: what the case is. A sealed ledger's (`settingsKey` given) also carries the
+ * investigator's name sealed under the address key (src/keys/sealed-investigator.ts): the default
+ * actor of the runs that open no body.
+ */
+function createCaseDraft(payload: Omit<CreateCasePayload, 'sealedInvestigator'>, settingsKey: Uint8Array | undefined): CustodyEventDraft {
+  const sealed = settingsKey === undefined ? {} : {sealedInvestigator: sealInvestigator(settingsKey, payload.caseId, payload.investigator)}
+  return {actor: payload.investigator, action: 'create-case', exhibit: null, payload: {...payload, ...sealed}}
 }
 
 /**
