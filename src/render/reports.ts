@@ -435,7 +435,9 @@ export function renderStatus(status: CaseStatus): string {
     : 'never'
   const cp = status.latestCheckpoint
   return [
-    `Case          "${safeText(status.case.title)}" (${status.case.caseId}) in ${safeText(status.root)}`,
+    'locked' in status.case
+      ? `Case          ${status.case.caseId} in ${safeText(status.root)} (its title, and what its events record, are encrypted: a key opens them)`
+      : `Case          "${safeText(status.case.title)}" (${status.case.caseId}) in ${safeText(status.root)}`,
     `Ledger        ${plural(status.events, 'event')}, ${plural(status.exhibits, 'exhibit')}${status.purged > 0 ? ` (${status.purged} purged from the vault after their receiver acknowledged them)` : ''}`,
     `Signed        ${cp ? `checkpoint ${cp.seq} over ${plural(cp.treeSize, 'event')} at ${cp.time}` : 'no checkpoint'}, key ${status.signingKey}`,
     `Timestamped   ${stamped}`,
@@ -443,6 +445,9 @@ export function renderStatus(status: CaseStatus): string {
     `TSAs          ${status.settings.tsa.length ? status.settings.tsa.map((u) => safeText(u)).join(', ') : '(none set: custody config set tsa URL)'}`,
     `TSA roots     ${status.settings.tsaCa.length ? status.settings.tsaCa.map((u) => safeText(u)).join(', ') : '(none set: custody config set tsa-ca FILE)'}`,
     ...renderSeals(status.seals).map((line, i) => `${i === 0 ? 'Seals' : ''}`.padEnd(14) + line),
-    ...renderReleased(status.released).map((line, i) => `${i === 0 ? 'Released' : ''}`.padEnd(14) + line),
+    ...(status.released === null
+      ? ['what was released is recorded encrypted: custody status --passphrase-file FILE (in a field case, --identity FILE) lists it']
+      : renderReleased(status.released)
+    ).map((line, i) => `${i === 0 ? 'Released' : ''}`.padEnd(14) + line),
   ].join('\n')
 }

@@ -11,6 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {initCase} from '../../src/case/case.js'
 import {custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
+import {schemaErrors} from '../helpers/json-schemas.js'
 
 const work = tempDir('custody-sealed-read-')
 afterAll(() => work.remove())
@@ -96,6 +97,28 @@ describe('reading a case whose ledger is sealed', () => {
       ['EX-000002', 'GPS.jpg'],
     ])
   }, 60_000)
+
+  it('status needs no key: the envelopes\' facts, and the title and releases once a key is given', async () => {
+    for (const dir of Object.values(cases)) {
+      const keyless = await custodyJson<{case: Record<string, unknown>; exhibits: number; released: unknown}>(['status', '--json', '--case', dir], {env: NO_PASSPHRASE})
+      expect(keyless.code, keyless.stderr).toBe(0)
+      expect(schemaErrors('status.schema.json', keyless.json)).toEqual([])
+      expect(keyless.json.case.locked).toBe(true)
+      expect(keyless.json.case.title).toBeUndefined()
+      expect(keyless.json.exhibits).toBe(2)
+      expect(keyless.json.released).toBeNull()
+      expect(keyless.stdout).not.toContain('Sunflower')
+      const text = await custody(['status', '--case', dir], {env: NO_PASSPHRASE})
+      expect(text.code).toBe(0)
+      expect(text.stdout).toMatch(/^Released +what was released is recorded encrypted/m)
+
+      const opened = await custodyJson<{case: Record<string, unknown>; released: unknown}>(['status', '--json', '--case', dir, '--identity', hqFile], {env: NO_PASSPHRASE})
+      expect(opened.code, opened.stderr).toBe(0)
+      expect(schemaErrors('status.schema.json', opened.json)).toEqual([])
+      expect(opened.json.case).toMatchObject({title: 'Operation Sunflower', investigator: 'Ana Quintela'})
+      expect(opened.json.released).toEqual([])
+    }
+  }, 120_000)
 
   it('report --case: opened with the identity, the report names the exhibits', async () => {
     const out = join(work.path, 'field-report.html')
