@@ -57,11 +57,16 @@ export function renderInit(result: {root: string; info: CaseInfo; signingKey: st
   ].join('\n')
 }
 
+/** A key's holder as the ledger names them, or what to do when it keeps the name encrypted. */
+function holderName(holder: string | null): string {
+  return holder === null ? 'a name the ledger keeps encrypted' : safeText(holder)
+}
+
 export function renderKey(view: KeyView): string {
   return [
     `Signing key   ${view.algorithm} ${view.fingerprint}`,
-    `Recorded      event ${view.recordedIn.seq}, ${view.recordedIn.time}, held by ${safeText(view.recordedIn.holder)}`,
-    ...view.previous.map((p) => `Replaced      ${p.fingerprint} (held by ${safeText(p.holder)}, events ${p.recordedAt}..${p.replacedAt})`),
+    `Recorded      event ${view.recordedIn.seq}, ${view.recordedIn.time}, held by ${holderName(view.recordedIn.holder)}`,
+    ...view.previous.map((p) => `Replaced      ${p.fingerprint} (held by ${holderName(p.holder)}, events ${p.recordedAt}..${p.replacedAt})`),
     '',
     view.publicKeyPem.trimEnd(),
   ].join('\n')

@@ -120,6 +120,19 @@ describe('reading a case whose ledger is sealed', () => {
     }
   }, 120_000)
 
+  it('key export needs no key: the public key is in clear, the holder\'s name is not', async () => {
+    const out = join(work.path, 'field-key.pem')
+    const exported = await custodyJson<{publicKeyPem: string; recordedIn: {holder: string | null}}>(['key', 'export', '--out', out, '--json', '--case', cases.field], {env: NO_PASSPHRASE})
+    expect(exported.code, exported.stderr).toBe(0)
+    expect(schemaErrors('key-export.schema.json', exported.json)).toEqual([])
+    expect(exported.json.recordedIn.holder).toBeNull()
+    const shown = await custodyJson<{publicKeyPem: string; recordedIn: {holder: string | null}}>(['key', 'show', '--json', '--case', cases.field, '--identity', hqFile], {env: NO_PASSPHRASE})
+    expect(shown.json.recordedIn.holder).toBe('Ana Quintela')
+    expect(readFileSync(out, 'utf8')).toBe(shown.json.publicKeyPem)
+    const text = await custody(['key', 'export', '--out', join(work.path, 'again.pem'), '--case', cases.field], {env: NO_PASSPHRASE})
+    expect(text.code, text.stderr).toBe(0)
+  }, 60_000)
+
   it('report --case: opened with the identity, the report names the exhibits', async () => {
     const out = join(work.path, 'field-report.html')
     const report = await custody(['report', '--case', cases.field, '--identity', hqFile, '--out', out], {env: NO_PASSPHRASE})
