@@ -42,6 +42,19 @@ export const identityFlag = Flags.string({
 })
 
 /**
+ * The flags of a command that reads what the events record: an encrypted case's are opened with
+ * the passphrase, a field case's with a recipient's identity only (openLedgerToRead).
+ */
+export const readingFlags = {
+  identity: Flags.string({
+    description: `${String(identityFlag.description)}: it opens what an encrypted case's ledger records, which the passphrase otherwise opens (a field case's only an identity opens)`,
+    helpValue: 'FILE',
+    multiple: true,
+  }),
+  'passphrase-file': passphraseFileFlag,
+}
+
+/**
  * A command description as prose: the lines of a paragraph are joined, so that oclif wraps them to
  * the terminal's width instead of breaking them twice; indented lines (commands to type) are kept
  * as they are, and blank lines still separate paragraphs.
@@ -236,7 +249,8 @@ export abstract class CustodyCommand extends Command {
    * passphrase opens no content: refused in one line naming --identity. A case in clear needs none.
    */
   protected async openVaultToRead(kase: Case, identityFiles: string[] | undefined, passphraseFile: string | undefined, what: string): Promise<void> {
-    if (!kase.vault.encrypted) return
+    // Opened already (a command that read the ledger first, openLedgerToRead): the same keys open the vault.
+    if (!kase.vault.encrypted || (kase.vault.keys?.identities.length ?? 0) > 0) return
     if (identityFiles !== undefined) {
       await kase.openVault({identities: (await Promise.all(identityFiles.map((file) => readIdentityFile(file)))).flat()})
       return
@@ -244,6 +258,17 @@ export abstract class CustodyCommand extends Command {
 
     refuseFieldContent(kase, what)
     await this.withPassphrase(passphraseFile, what, (passphrase) => kase.openVault({passphrase}))
+  }
+
+  /**
+   * For a command that reads what the events record (list, log, show, report, key show): a case
+   * whose ledger keeps them sealed (Ledger.bodiesLocked) is opened with the identities of
+   * --identity FILE, else the case passphrase, as its vault is (openVaultToRead: a field case's
+   * passphrase opens nothing, refused in one line naming --identity). Other cases need nothing.
+   */
+  protected async openLedgerToRead(kase: Case, identityFiles: string[] | undefined, passphraseFile: string | undefined, what: string): Promise<void> {
+    if (!kase.ledger.bodiesLocked) return
+    await this.openVaultToRead(kase, identityFiles, passphraseFile, what)
   }
 
   /**

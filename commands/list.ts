@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {listExhibits} from '../src/exhibits/list.js'
 import {renderExhibitList} from '../src/render/exhibit-list.js'
-import {CustodyCommand, caseFlag, prose} from './_base.js'
+import {CustodyCommand, caseFlag, prose, readingFlags} from './_base.js'
 
 export default class List extends CustodyCommand {
   static override args = {}
@@ -27,11 +27,13 @@ case of any size is listed in the same memory.`
   static override flags = {
     case: caseFlag,
     type: Flags.string({description: 'only exhibits of this MIME type (image/jpeg), or of this top-level type (image, video, audio, text, application)', helpValue: 'TYPE'}),
+    ...readingFlags,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(List)
     using kase = this.openCase(flags.case)
+    await this.openLedgerToRead(kase, flags.identity, flags['passphrase-file'], 'list')
     const exhibits = listExhibits(kase, {type: flags.type})
     // Written here, not returned to oclif: the exhibits are read from the ledger as they are written.
     await this.writeLines(this.jsonEnabled() ? this.jsonLines({type: flags.type ?? null, exhibits: []}, ['exhibits'], exhibits) : renderExhibitList(exhibits, flags.type))

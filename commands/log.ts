@@ -5,7 +5,7 @@ import {listEvents, resolveExhibitId} from '../src/exhibits/exhibits.js'
 import {EVENT_ACTIONS, isEventAction} from '../src/formats/events.js'
 import {renderChain, renderLog} from '../src/render/reports.js'
 import {custodyChain, type CustodianPart} from '../src/transfers/chain.js'
-import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose} from './_base.js'
+import {CustodyCommand, caseFlag, prose, readingFlags} from './_base.js'
 
 export default class Log extends CustodyCommand {
   static override args = {
@@ -42,13 +42,14 @@ proven under. The kept package is encrypted to this case: the passphrase (or --i
     action: Flags.string({description: `only the events of this action (repeat for more): ${EVENT_ACTIONS.join(', ')}`, multiple: true, multipleNonGreedy: true, options: EVENT_ACTIONS, helpValue: 'NAME'}),
     limit: Flags.integer({description: 'at most N events, the oldest first', min: 1, helpValue: 'N'}),
     custodians: Flags.boolean({description: "with EXHIBIT: its events in every custodian's ledger, the sender's (from the package this case keeps, verified) before this case's"}),
-    'passphrase-file': passphraseFileFlag,
-    identity: Flags.string({description: `with --custodians: ${String(identityFlag.description)}, which opens the packages this case keeps`, helpValue: 'FILE', multiple: true}),
+    ...readingFlags,
+    identity: Flags.string({description: `${String(readingFlags.identity.description)}; with --custodians, it opens the packages this case keeps too`, helpValue: 'FILE', multiple: true}),
   }
 
   async run(): Promise<{exhibit: string; custodians: CustodianPart[]} | undefined> {
     const {args, flags} = await this.parse(Log)
     using kase = this.openCase(flags.case)
+    await this.openLedgerToRead(kase, flags.identity, flags['passphrase-file'], 'log')
     if (flags.custodians) {
       if (args.exhibit === undefined) throw new CustodyError('USAGE', '--custodians tells the story of one exhibit: give its ID (custody log EXHIBIT --custodians)')
       if (flags.since !== undefined || flags.action !== undefined || flags.limit !== undefined) throw new CustodyError('USAGE', '--custodians gives every event of the exhibit: --since, --action and --limit do not go with it')

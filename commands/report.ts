@@ -116,6 +116,8 @@ says so on its cover); exit 2 for a mistake on the command line or an --out that
     if (flags.case !== undefined) {
       if (flags.key !== undefined || flags['tsa-ca'] !== undefined) throw new CustodyError('USAGE', '--key and --tsa-ca are for a sealed archive; a case is checked against the keys and roots its ledger records: leave them out with --case')
       using kase = this.openCase(flags.case, {compare: false})
+      // An encrypted ledger is opened first: which exhibits there are is what it records.
+      await this.openLedgerToRead(kase, flags.identity, flags['passphrase-file'], 'report --case')
       // Exhibits that are not in the case, and an --out that cannot be written, are refused before the passphrase is asked for.
       const selection = given.length === 0 ? undefined : selectExhibits(kase, given)
       refuseInsideCase(checkDocument(document).target, kase.dataDir)

@@ -34,9 +34,12 @@ the identity itself). For a later statement version or an attachment, it names t
 With --statement, it prints the statement of a testimony instead: the current version, or
 --version N, exactly as recorded (its bytes, checked first against the SHA-256 in the ledger), so
 that it can be piped or saved; in an encrypted case it is decrypted with the passphrase (asked for
-then) or --identity FILE, a recipient's, which a field case needs; --json gives it as text under "statement", with the witness
-code, version and exhibit. It needs no passphrase: statements are kept as they were taken in (only the witness's
-identity is encrypted). An exhibit that is not a testimony's statement is refused.`
+then) or --identity FILE, a recipient's, which a field case needs; --json gives it as text under
+"statement", with the witness code, version and exhibit. An exhibit that is not a testimony's
+statement is refused.
+
+A case whose ledger keeps what it records encrypted is opened the same way before anything is
+shown: with the passphrase, or a recipient's --identity FILE in a field case.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> EX-000001', description: 'Show an exhibit'},
@@ -52,17 +55,17 @@ identity is encrypted). An exhibit that is not a testimony's statement is refuse
     statement: Flags.boolean({description: "print the testimony's statement (its text as recorded) instead of describing the exhibit"}),
     version: Flags.integer({description: 'with --statement: this version of the statement (default: the current one)', min: 1, dependsOn: ['statement'], helpValue: 'N'}),
     identity: Flags.string({
-      description: `with --statement: ${identityFlag.description} (an encrypted case's statement is otherwise opened with the passphrase; a field case's only so)`,
+      description: `${identityFlag.description}: it opens an encrypted case's statement (--statement) and what its ledger records, which the passphrase otherwise opens (a field case's only an identity opens)`,
       helpValue: 'FILE',
       multiple: true,
-      dependsOn: ['statement'],
     }),
-    'passphrase-file': Flags.string({description: `with --statement: ${passphraseFileFlag.description}`, helpValue: 'FILE', dependsOn: ['statement']}),
+    'passphrase-file': passphraseFileFlag,
   }
 
   async run(): Promise<DescribedExhibit | {statement: StatementJson} | undefined> {
     const {args, flags} = await this.parse(Show)
     using kase = this.openCase(flags.case)
+    await this.openLedgerToRead(kase, flags.identity, flags['passphrase-file'], `show ${args.exhibit}`)
     if (flags.statement) {
       const statement = findStatement(kase, args.exhibit, flags.version)
       await this.openVaultToRead(kase, flags.identity, flags['passphrase-file'], `show --statement (reading the statement of ${statement.witness})`)

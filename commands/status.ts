@@ -1,6 +1,6 @@
 import {caseStatus, type CaseStatus} from '../src/case/status.js'
 import {renderStatus} from '../src/render/reports.js'
-import {CustodyCommand, caseFlag, prose} from './_base.js'
+import {CustodyCommand, caseFlag, prose, readingFlags} from './_base.js'
 
 export default class Status extends CustodyCommand {
   static override args = {}
@@ -18,7 +18,12 @@ alone.
 
 Exit 0 whatever the state; use \`custody verify\` to check integrity. With --json, scripts can
 read timestamps.pending to decide when to run \`custody timestamp\`, and seals.unpublished
-(sealId, seq, archive, partial) to finish seals.`
+(sealId, seq, archive, partial) to finish seals.
+
+It needs no key. A case whose ledger keeps what its events record encrypted (a field case's laptop
+holds no key that opens it) is shown as its envelopes say in clear: the case ID, the counts, the
+checkpoints, timestamps and settings; its title and what was released to whom are shown too when
+--passphrase-file FILE or --identity FILE (a recipient's, which a field case needs) is given.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %>', description: 'The case in the working directory'},
@@ -27,11 +32,14 @@ read timestamps.pending to decide when to run \`custody timestamp\`, and seals.u
 
   static override flags = {
     case: caseFlag,
+    ...readingFlags,
   }
 
   async run(): Promise<CaseStatus> {
     const {flags} = await this.parse(Status)
     using kase = this.openCase(flags.case)
+    // Opened only when a key is given: status is what scripts and a field laptop run without one.
+    if (flags.identity !== undefined || flags['passphrase-file'] !== undefined) await this.openLedgerToRead(kase, flags.identity, flags['passphrase-file'], 'status')
     const status = await caseStatus(kase)
     this.log(renderStatus(status))
     return status

@@ -5,7 +5,7 @@ import {caseKeyMode, keysDestroyed, namedRecipients} from '../../src/keys/case-k
 import {renderCaseKeys, renderKey} from '../../src/render/reports.js'
 import {Flags} from '@oclif/core'
 import {custodianFingerprint, custodianLine, custodianOf, type Custodian} from '../../src/transfers/custodian.js'
-import {CustodyCommand, caseFlag, prose} from '../_base.js'
+import {CustodyCommand, caseFlag, prose, readingFlags} from '../_base.js'
 
 /** `key show --public`: the identity line, its key fingerprint, and what the line holds. */
 interface PublicIdentity {
@@ -45,6 +45,7 @@ compare the key fingerprint (--json gives it) by voice or in person.`
 
   static override flags = {
     case: caseFlag,
+    ...readingFlags,
     public: Flags.boolean({description: "print only the case's custodian identity: one line, for another custodian to name this case by (transfers)", default: false}),
   }
 
@@ -66,6 +67,8 @@ compare the key fingerprint (--json gives it) by voice or in person.`
       return identity
     }
 
+    // The holder's name and the recipients' labels are what the events record.
+    await this.openLedgerToRead(kase, flags.identity, flags['passphrase-file'], 'key show')
     const view = describeSigningKey(kase)
     const caseKeys = {mode: caseKeyMode(kase), recipients: namedRecipients(kase)}
     this.log([renderKey(view), '', 'Case keys', ...renderCaseKeys(caseKeys)].join('\n'))

@@ -9,9 +9,15 @@ import {releasedNotAcknowledged, type ReleasedTo} from '../transfers/export.js'
 import type {Case, CaseInfo} from './case.js'
 import {caseSettings, type CaseSettings} from './settings.js'
 
+/**
+ * What a case whose ledger keeps its events sealed says of itself with no key (its first
+ * envelope's facts): the title, investigator and organisation are in the sealed body.
+ */
+export type LockedCaseInfo = Pick<CaseInfo, 'caseId' | 'prefix' | 'createdAt' | 'custodyVersion'> & {locked: true}
+
 export interface CaseStatus {
   root: string
-  case: CaseInfo
+  case: CaseInfo | LockedCaseInfo
   events: number
   exhibits: number
   /** Exhibits whose vault objects were purged after their receiver acknowledged them (`custody transfer purge`). */
@@ -29,11 +35,17 @@ export interface CaseStatus {
   settings: {tsa: string[]; tsaCa: string[]}
   /** Seals under way, killed (their files now removed), or recorded but never published. */
   seals: SealLeftovers
-  /** Per receiver, what was released to it (`custody transfer export`) and not acknowledged. */
-  released: ReleasedTo[]
+  /**
+   * Per receiver, what was released to it (`custody transfer export`) and not acknowledged; null
+   * when the ledger is sealed and no key was given (what was released is in its bodies).
+   */
+  released: ReleasedTo[] | null
 }
 
 export async function caseStatus(kase: Case): Promise<CaseStatus> {
+  // A sealed ledger opened with no key (always so in a field case, whose laptop holds none) gives
+  // what its envelopes say: counts, keys, checkpoints, timestamps and settings, not the bodies.
+  const locked = kase.ledger.bodiesLocked
   const seals = await tidySeals(kase)
   const latest = kase.ledger.latestCheckpoint()
   const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
@@ -41,10 +53,10 @@ export async function caseStatus(kase: Case): Promise<CaseStatus> {
   const settings: CaseSettings = caseSettings(kase)
   return {
     root: kase.root,
-    case: kase.info,
+    case: locked ? lockedInfo(kase.info) : kase.info,
     events: kase.ledger.size(),
     exhibits: kase.ledger.exhibitCount(),
-    purged: kase.ledger.eventsOfKind('purged').length,
+    purged: locked ? purgedInClear(kase) : kase.ledger.eventsOfKind('purged').length,
     signingKey: kase.signingKey().fingerprint,
     latestCheckpoint: latest !== undefined && body !== undefined && !('problem' in body) ? {seq: latest.seq, treeSize: body.treeSize, time: body.time} : null,
     timestamps: {
@@ -60,6 +72,18 @@ export async function caseStatus(kase: Case): Promise<CaseStatus> {
     },
     settings: {tsa: settings.tsa, tsaCa: settings['tsa-ca'].map((r) => r.subject)},
     seals,
-    released: releasedNotAcknowledged(kase),
+    released: locked ? null : releasedNotAcknowledged(kase),
   }
+}
+
+/** The facts of the case that its first envelope gives in clear (its other getters throw CONTENT_LOCKED). */
+function lockedInfo(info: CaseInfo): LockedCaseInfo {
+  return {caseId: info.caseId, prefix: info.prefix, createdAt: info.createdAt, custodyVersion: info.custodyVersion, locked: true}
+}
+
+/** The purged events, counted by their envelopes' public facts (which list the objects removed). */
+function purgedInClear(kase: Case): number {
+  let purged = 0
+  for (const {facts} of kase.ledger.publicFacts()) if (facts.action === 'purged') purged++
+  return purged
 }

@@ -11,22 +11,38 @@ export interface KeyView {
   algorithm: 'Ed25519'
   fingerprint: string
   publicKeyPem: string
-  /** The ledger event that recorded it, and when. */
-  recordedIn: {seq: number; time: string; holder: string}
+  /**
+   * The ledger event that recorded it, and when; the holder's name is null in a case whose ledger
+   * keeps it encrypted, opened with no key (the key's public half is in clear).
+   */
+  recordedIn: {seq: number; time: string; holder: string | null}
   /** Keys it replaced, oldest first, with the event that retired each. */
-  previous: {fingerprint: string; holder: string; recordedAt: number; replacedAt: number}[]
+  previous: {fingerprint: string; holder: string | null; recordedAt: number; replacedAt: number}[]
+}
+
+type KeyRecord = {seq: number; time: string; fingerprint: string; holder: string | null}
+
+/** The key events, oldest first; of a sealed ledger opened with no key, their public facts (which name no holder). */
+function keyHistory(kase: Case): KeyRecord[] {
+  if (!kase.ledger.bodiesLocked) return kase.ledger.eventsOfKind(...KEY_ACTIONS).map(({event}) => ({seq: event.seq, time: event.time, fingerprint: event.payload.fingerprint, holder: event.payload.holder}))
+  const history: KeyRecord[] = []
+  for (const {seq, time, facts} of kase.ledger.publicFacts()) {
+    if (facts.action === 'key-created' || facts.action === 'key-rotated') history.push({seq, time, fingerprint: String(facts.fingerprint), holder: null})
+  }
+
+  return history
 }
 
 export function describeSigningKey(kase: Case): KeyView {
   const key = kase.signingKey()
-  const history = kase.ledger.eventsOfKind(...KEY_ACTIONS).map((e) => e.event)
-  const event = history.findLast((e) => e.payload.fingerprint === key.fingerprint)!
+  const history = keyHistory(kase)
+  const event = history.findLast((e) => e.fingerprint === key.fingerprint)!
   return {
     algorithm: key.algorithm,
     fingerprint: key.fingerprint,
     publicKeyPem: publicKeyPem(key.spki),
-    recordedIn: {seq: event.seq, time: event.time, holder: event.payload.holder},
-    previous: history.slice(0, -1).map((e, i) => ({fingerprint: e.payload.fingerprint, holder: e.payload.holder, recordedAt: e.seq, replacedAt: history[i + 1]!.seq})),
+    recordedIn: {seq: event.seq, time: event.time, holder: event.holder},
+    previous: history.slice(0, -1).map((e, i) => ({fingerprint: e.fingerprint, holder: e.holder, recordedAt: e.seq, replacedAt: history[i + 1]!.seq})),
   }
 }
 

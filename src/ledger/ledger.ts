@@ -497,6 +497,16 @@ export class Ledger implements Disposable {
   }
 
   /**
+   * Whether what the events record is sealed and no key given yet opens it: a sealed ledger
+   * (schema 4) before an identity or the case identity is given (useBodyKeys). A command that reads
+   * events opens a key first (the case passphrase, or a recipient's identity in a field case);
+   * the other schemas keep their events in clear.
+   */
+  get bodiesLocked(): boolean {
+    return this.store instanceof SealedStore && !this.store.canOpenBodies
+  }
+
+  /**
    * For verification of a sealed ledger (schema 4): whether its bodies can be opened at all (an
    * identity was given), and the event of a row as rawRows() gave it, its body opened and checked
    * against its envelope (INTEGRITY naming the event when it does not hold). Undefined for the

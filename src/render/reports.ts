@@ -57,11 +57,16 @@ export function renderInit(result: {root: string; info: CaseInfo; signingKey: st
   ].join('\n')
 }
 
+/** A key's holder as the ledger names them, or what to do when it keeps the name encrypted. */
+function holderName(holder: string | null): string {
+  return holder === null ? 'a name the ledger keeps encrypted' : safeText(holder)
+}
+
 export function renderKey(view: KeyView): string {
   return [
     `Signing key   ${view.algorithm} ${view.fingerprint}`,
-    `Recorded      event ${view.recordedIn.seq}, ${view.recordedIn.time}, held by ${safeText(view.recordedIn.holder)}`,
-    ...view.previous.map((p) => `Replaced      ${p.fingerprint} (held by ${safeText(p.holder)}, events ${p.recordedAt}..${p.replacedAt})`),
+    `Recorded      event ${view.recordedIn.seq}, ${view.recordedIn.time}, held by ${holderName(view.recordedIn.holder)}`,
+    ...view.previous.map((p) => `Replaced      ${p.fingerprint} (held by ${holderName(p.holder)}, events ${p.recordedAt}..${p.replacedAt})`),
     '',
     view.publicKeyPem.trimEnd(),
   ].join('\n')
@@ -435,7 +440,9 @@ export function renderStatus(status: CaseStatus): string {
     : 'never'
   const cp = status.latestCheckpoint
   return [
-    `Case          "${safeText(status.case.title)}" (${status.case.caseId}) in ${safeText(status.root)}`,
+    'locked' in status.case
+      ? `Case          ${status.case.caseId} in ${safeText(status.root)} (its title, and what its events record, are encrypted: a key opens them)`
+      : `Case          "${safeText(status.case.title)}" (${status.case.caseId}) in ${safeText(status.root)}`,
     `Ledger        ${plural(status.events, 'event')}, ${plural(status.exhibits, 'exhibit')}${status.purged > 0 ? ` (${status.purged} purged from the vault after their receiver acknowledged them)` : ''}`,
     `Signed        ${cp ? `checkpoint ${cp.seq} over ${plural(cp.treeSize, 'event')} at ${cp.time}` : 'no checkpoint'}, key ${status.signingKey}`,
     `Timestamped   ${stamped}`,
@@ -443,6 +450,9 @@ export function renderStatus(status: CaseStatus): string {
     `TSAs          ${status.settings.tsa.length ? status.settings.tsa.map((u) => safeText(u)).join(', ') : '(none set: custody config set tsa URL)'}`,
     `TSA roots     ${status.settings.tsaCa.length ? status.settings.tsaCa.map((u) => safeText(u)).join(', ') : '(none set: custody config set tsa-ca FILE)'}`,
     ...renderSeals(status.seals).map((line, i) => `${i === 0 ? 'Seals' : ''}`.padEnd(14) + line),
-    ...renderReleased(status.released).map((line, i) => `${i === 0 ? 'Released' : ''}`.padEnd(14) + line),
+    ...(status.released === null
+      ? ['what was released is recorded encrypted: custody status --passphrase-file FILE (in a field case, --identity FILE) lists it']
+      : renderReleased(status.released)
+    ).map((line, i) => `${i === 0 ? 'Released' : ''}`.padEnd(14) + line),
   ].join('\n')
 }

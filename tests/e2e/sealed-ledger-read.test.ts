@@ -1,0 +1,146 @@
+/**
+ * The commands that read what the events record (list, log, show, testimony list, key show,
+ * report), on cases whose ledger keeps it sealed (schema 4; made through initCase's
+ * `sealedBodies`, which `custody init` does not set yet: docs/design/encryption-at-rest.md, step 2,
+ * "Left" 4). With the passphrase in a case with a case identity, with a recipient's identity in a
+ * field case; without a key that opens them, refused in one line with exit 2, showing nothing.
+ */
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {generateIdentity, parseRecipient} from '../../src/age/x25519.js'
+import {initCase} from '../../src/case/case.js'
+import {custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
+import {schemaErrors} from '../helpers/json-schemas.js'
+
+const work = tempDir('custody-sealed-read-')
+afterAll(() => work.remove())
+const hq = generateIdentity()
+const hqFile = join(work.path, 'hq-identity.txt')
+const outsiderFile = join(work.path, 'outsider-identity.txt')
+const FILES = ['Canon.jpg', 'GPS.jpg']
+const cases = {keyed: join(work.path, 'keyed'), field: join(work.path, 'field')}
+
+/** The environment of a run given no passphrase (the tests' own is in CUSTODY_PASSPHRASE). */
+const NO_PASSPHRASE = {CUSTODY_PASSPHRASE: undefined}
+
+beforeAll(async () => {
+  writeFileSync(hqFile, `${hq.identity}\n`, {mode: 0o600})
+  writeFileSync(outsiderFile, `${generateIdentity().identity}\n`, {mode: 0o600})
+  for (const [name, dir] of Object.entries(cases)) {
+    await initCase({dir, title: 'Operation Sunflower', investigator: 'Ana Quintela', passphrase: PASSPHRASE, recipients: [parseRecipient(hq.recipient)], field: name === 'field', sealedBodies: true})
+    const ingested = await custody(['ingest', ...FILES.map((f) => join(SAMPLES, f)), '--actor', 'Ana Quintela', '--location', 'Saltivka', '--case', dir])
+    expect(ingested.code, ingested.stderr).toBe(0)
+  }
+}, 120_000)
+
+/** Each reading command, and what its output must show once the ledger is open. */
+const READERS: Array<{args: string[]; shows: string}> = [
+  {args: ['list'], shows: 'GPS.jpg'},
+  {args: ['log', 'EX-000001'], shows: join(SAMPLES, 'Canon.jpg')},
+  {args: ['show', 'EX-000002'], shows: 'GPS.jpg'},
+  {args: ['testimony', 'list'], shows: 'No testimonies'},
+  {args: ['key', 'show'], shows: 'HQ recipient'},
+]
+
+describe('reading a case whose ledger is sealed', () => {
+  it('a case with a case identity: the passphrase opens it, and so does a recipient', async () => {
+    for (const {args, shows} of READERS) {
+      const withPassphrase = await custody([...args, '--case', cases.keyed])
+      expect(withPassphrase.code, `${args.join(' ')}: ${withPassphrase.stderr}`).toBe(0)
+      expect(withPassphrase.stdout).toContain(shows)
+      const withIdentity = await custody([...args, '--case', cases.keyed, '--identity', hqFile], {env: NO_PASSPHRASE})
+      expect(withIdentity.code, `${args.join(' ')}: ${withIdentity.stderr}`).toBe(0)
+      expect(withIdentity.stdout).toContain(shows)
+    }
+  }, 120_000)
+
+  it('a case with a case identity: no passphrase, or a wrong one, shows nothing (exit 2)', async () => {
+    for (const {args, shows} of READERS) {
+      const none = await custody([...args, '--case', cases.keyed], {env: NO_PASSPHRASE})
+      expect(none.code, args.join(' ')).toBe(2)
+      expect(none.stdout).not.toContain(shows)
+      expect(none.stderr).toMatch(/passphrase/)
+    }
+
+    const passphraseFile = join(work.path, 'wrong.txt')
+    writeFileSync(passphraseFile, 'not the passphrase of this case\n')
+    const wrong = await custody(['list', '--case', cases.keyed, '--passphrase-file', passphraseFile])
+    expect(wrong.code).toBe(2)
+    expect(wrong.stdout).toBe('')
+  }, 120_000)
+
+  it('a field case: the passphrase opens nothing, one line names --identity; a recipient opens it', async () => {
+    for (const {args, shows} of READERS) {
+      const refused = await custody([...args, '--case', cases.field])
+      expect(refused.code, args.join(' ')).toBe(2)
+      expect(refused.stdout).toBe('')
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1)
+      expect(refused.stderr).toContain('--identity FILE')
+      const opened = await custody([...args, '--case', cases.field, '--identity', hqFile], {env: NO_PASSPHRASE})
+      expect(opened.code, `${args.join(' ')}: ${opened.stderr}`).toBe(0)
+      expect(opened.stdout).toContain(shows)
+    }
+  }, 120_000)
+
+  it("a field case: an identity that is not a recipient's opens nothing (exit 2)", async () => {
+    const outsider = await custody(['list', '--case', cases.field, '--identity', outsiderFile], {env: NO_PASSPHRASE})
+    expect(outsider.code).toBe(2)
+    expect(outsider.stdout).not.toContain('GPS.jpg')
+  }, 60_000)
+
+  it('--json: the same records as a case in clear gives, once opened', async () => {
+    const listed = await custodyJson<{exhibits: Array<{exhibit: string; name: string}>}>(['list', '--json', '--case', cases.field, '--identity', hqFile], {env: NO_PASSPHRASE})
+    expect(listed.code).toBe(0)
+    expect(listed.json.exhibits.map((e) => [e.exhibit, e.name])).toEqual([
+      ['EX-000001', 'Canon.jpg'],
+      ['EX-000002', 'GPS.jpg'],
+    ])
+  }, 60_000)
+
+  it('status needs no key: the envelopes\' facts, and the title and releases once a key is given', async () => {
+    for (const dir of Object.values(cases)) {
+      const keyless = await custodyJson<{case: Record<string, unknown>; exhibits: number; released: unknown}>(['status', '--json', '--case', dir], {env: NO_PASSPHRASE})
+      expect(keyless.code, keyless.stderr).toBe(0)
+      expect(schemaErrors('status.schema.json', keyless.json)).toEqual([])
+      expect(keyless.json.case.locked).toBe(true)
+      expect(keyless.json.case.title).toBeUndefined()
+      expect(keyless.json.exhibits).toBe(2)
+      expect(keyless.json.released).toBeNull()
+      expect(keyless.stdout).not.toContain('Sunflower')
+      const text = await custody(['status', '--case', dir], {env: NO_PASSPHRASE})
+      expect(text.code).toBe(0)
+      expect(text.stdout).toMatch(/^Released +what was released is recorded encrypted/m)
+
+      const opened = await custodyJson<{case: Record<string, unknown>; released: unknown}>(['status', '--json', '--case', dir, '--identity', hqFile], {env: NO_PASSPHRASE})
+      expect(opened.code, opened.stderr).toBe(0)
+      expect(schemaErrors('status.schema.json', opened.json)).toEqual([])
+      expect(opened.json.case).toMatchObject({title: 'Operation Sunflower', investigator: 'Ana Quintela'})
+      expect(opened.json.released).toEqual([])
+    }
+  }, 120_000)
+
+  it('key export needs no key: the public key is in clear, the holder\'s name is not', async () => {
+    const out = join(work.path, 'field-key.pem')
+    const exported = await custodyJson<{publicKeyPem: string; recordedIn: {holder: string | null}}>(['key', 'export', '--out', out, '--json', '--case', cases.field], {env: NO_PASSPHRASE})
+    expect(exported.code, exported.stderr).toBe(0)
+    expect(schemaErrors('key-export.schema.json', exported.json)).toEqual([])
+    expect(exported.json.recordedIn.holder).toBeNull()
+    const shown = await custodyJson<{publicKeyPem: string; recordedIn: {holder: string | null}}>(['key', 'show', '--json', '--case', cases.field, '--identity', hqFile], {env: NO_PASSPHRASE})
+    expect(shown.json.recordedIn.holder).toBe('Ana Quintela')
+    expect(readFileSync(out, 'utf8')).toBe(shown.json.publicKeyPem)
+    const text = await custody(['key', 'export', '--out', join(work.path, 'again.pem'), '--case', cases.field], {env: NO_PASSPHRASE})
+    expect(text.code, text.stderr).toBe(0)
+  }, 60_000)
+
+  it('report --case: opened with the identity, the report names the exhibits', async () => {
+    const out = join(work.path, 'field-report.html')
+    const report = await custody(['report', '--case', cases.field, '--identity', hqFile, '--out', out], {env: NO_PASSPHRASE})
+    expect(report.code, report.stderr).toBe(0)
+    const html = readFileSync(out, 'utf8')
+    for (const id of ['EX-000001', 'EX-000002']) expect(html).toContain(id)
+    const refused = await custody(['report', '--case', cases.field, '--out', join(work.path, 'refused.html')])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('--identity FILE')
+  }, 120_000)
+})
