@@ -9,6 +9,8 @@
  * the body no longer opens). Nothing else of the testimony is in clear: the ledger and its -wal
  * are searched for the witness's name and contact, the statement's words, the place, the
  * interviewer and every plaintext SHA-256 (none found; a case in clear shows the search can find).
+ * An archive sealed from it passes custody's verifier, which checks each envelope's public facts
+ * against the event in clear.
  */
 import {createHash} from 'node:crypto'
 import {cpSync, readFileSync, rmSync, truncateSync, writeFileSync} from 'node:fs'
@@ -18,10 +20,12 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {Case, CASE_FOLDER, initCase, LEDGER_FILE} from '../../src/case/case.js'
 import type {StoredObject} from '../../src/formats/events.js'
+import {sealArchive} from '../../src/seal/seal.js'
 import {amendStatement} from '../../src/testimony/amend.js'
 import {checkTestimony} from '../../src/testimony/record.js'
 import {takeTestimony} from '../../src/testimony/take-testimony.js'
 import {listTestimonies} from '../../src/testimony/testimonies.js'
+import {verifyArchive} from '../../src/verify/verify-archive.js'
 import {verifyCaseAt, type VerifyReport} from '../../src/verify/verify-case.js'
 import {ledgerBytes} from '../helpers/ledger-bytes.js'
 import {PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
@@ -37,6 +41,7 @@ const WITNESSES = [
   {witness: 'W-002', name: 'Taras Melnyk', contact: 'taras@example.org', statement: 'I saw two lorries leave the Kupiansk grain silo before noon.\n'},
 ]
 const AMENDED = 'The shelling began near the Balakliia tractor plant at sunrise, not dawn.\n'
+const REASON = 'the witness corrected the time'
 
 /** What the ledger records of a testimony that must be found with a key, and never in the ledger's files. */
 interface Made {
@@ -66,7 +71,7 @@ async function testimonyCase(name: string, how: {field?: boolean; plaintext?: bo
   if (how.field !== true) {
     const amended = join(work.path, `${name}-amended.txt`)
     writeFileSync(amended, AMENDED)
-    await amendStatement(kase, 'W-001', {statement: {file: amended}, reason: 'the witness corrected the time', actor: INVESTIGATOR, passphrase: PASSPHRASE})
+    await amendStatement(kase, 'W-001', {statement: {file: amended}, reason: REASON, actor: INVESTIGATOR, passphrase: PASSPHRASE})
   }
 
   return {root, ...(await recorded(root, how.plaintext === true))}
@@ -88,7 +93,7 @@ async function recorded(root: string, plaintext: boolean): Promise<Omit<Made, 'r
 
 /** What no one holding the disk may read of the testimonies: names, contacts, words, place, interviewer, digests (hex and raw). */
 function secrets(digests: readonly string[]): string[] {
-  const words = [...WITNESSES.flatMap((w) => [w.name, w.contact, ...w.name.split(' '), w.statement.trim()]), 'Balakliia tractor plant', 'Kupiansk grain silo', 'sunrise, not dawn']
+  const words = [...WITNESSES.flatMap((w) => [w.name, w.contact, ...w.name.split(' '), w.statement.trim()]), 'Balakliia tractor plant', 'Kupiansk grain silo', 'sunrise, not dawn', REASON]
   return [...words, PLACE, INTERVIEWER, INVESTIGATOR, ...digests, ...digests.map((d) => Buffer.from(d, 'hex').toString('latin1'))]
 }
 
@@ -169,7 +174,17 @@ describe('testimony in a case with sealed event bodies', () => {
     // The same search finds what the ledger of a case in clear records: it can fail.
     const clear = await testimonyCase('clear', {plaintext: true})
     const clearBytes = ledgerBytes(clear.root)
-    for (const secret of [PLACE, INTERVIEWER, ...clear.digests]) expect(clearBytes.includes(secret), secret).toBe(true)
+    for (const secret of [PLACE, INTERVIEWER, REASON, ...clear.digests]) expect(clearBytes.includes(secret), secret).toBe(true)
+  })
+
+  it("seals an archive whose verifier finds each testimony envelope's listing the event's own", async () => {
+    await using kase = Case.open({root: sealed.root, foundBy: 'flag'})
+    await kase.unlock(PASSPHRASE)
+    const out = join(work.path, 'testimony.zip')
+    await sealArchive(kase, {exhibits: [], out, purpose: 'court', sealedAt: '2026-12-05T12:00:00.000Z'})
+    const report = await verifyArchive(out)
+    expect(report.problems).toEqual([])
+    expect(report.ok).toBe(true)
   })
 
   it('verifies with no key every testimony object as stored, and says what needs a key; with one, everything', async () => {
