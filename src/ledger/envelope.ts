@@ -17,8 +17,8 @@
  *
  * `public` holds, for the events that must be read before any key is open (the key events, and
  * restore-accepted's reserved numbers, the timestamp and config events that `custody timestamp`
- * reads), and for an ingest the objects as stored that verify checks with no key, what they say
- * that is not evidence: publicOf() below.
+ * reads), and for an ingest or a testimony the objects as stored that verify checks with no key,
+ * what they say that is not evidence: publicOf() below.
  * `tags` holds the keyed tags of the row (src/ledger/tags.ts) in hex, so that a lookup's columns
  * are checked against the chained envelope without opening the body.
  */
@@ -42,7 +42,7 @@ export type EnvelopeTags = Partial<Record<'action' | 'content' | 'source' | 'fil
 const TAG_NAMES = new Set(['action', 'content', 'source', 'file', 'batch'])
 
 /** What an event says that is not evidence, read before or without a key (publicOf): plain values, and objects as stored. */
-export type PublicFacts = Record<string, string | number | boolean | string[] | StoredObject | TimestampPayload | ConfigPayload>
+export type PublicFacts = Record<string, string | number | boolean | string[] | StoredObject | StoredObject[] | TimestampPayload | ConfigPayload>
 
 export interface Envelope {
   v: typeof ENVELOPE_VERSION
@@ -73,9 +73,10 @@ export function bodyCommitment(salt: Uint8Array, canonicalEvent: string): string
 /**
  * The facts of an event that are read before any key is open, and are not evidence: its action, the case's
  * ID, prefix and mode, the investigator's name sealed under the address key (never in clear), the
- * signing keys' public halves (never the holder's name), the recipients
- * (never their labels), which key files were destroyed, the reserved exhibit numbers. Undefined
- * for every other event.
+ * signing keys' public halves (never the holder's name), the recipients (never their labels),
+ * which key files were destroyed, the reserved exhibit numbers; and the vault objects an event
+ * records, as stored (`{vault, sha256, size}` of the age file: never a plaintext digest), which
+ * verify checks with no key. Undefined for every other event.
  */
 export function publicOf(event: CustodyEvent): PublicFacts | undefined {
   switch (event.action) {
@@ -120,6 +121,15 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
       // size, which the disk shows anyway): verify checks them present and intact with no key.
       const {stored, metadata} = event.payload
       return stored === undefined ? undefined : {action: event.action, original: stored, ...(metadata.stored === undefined ? {} : {record: metadata.stored})}
+    }
+
+    case 'testimony': {
+      // The sealed identity record as stored, which verify checks with no key. No action: that a
+      // testimony was taken, and that its witness gave protected details, stays in the body, as
+      // every testimony action does (design, "Ledger"). Its statement and attachments are
+      // exhibits, whose ingest events list them.
+      const stored = event.payload.identity?.stored
+      return stored === undefined ? undefined : {stored: [stored]}
     }
 
     case 'purged':
@@ -232,9 +242,10 @@ function isStoredObject(value: unknown): boolean {
   return typeof value.vault === 'string' && isHex64(value.sha256) && Number.isSafeInteger(value.size) && (value.size as number) > 0
 }
 
-/** A public object: flat, of strings, numbers, booleans, lists of strings and objects as stored. */
+/** A public object: flat, of strings, numbers, booleans, objects as stored, and lists of strings or of objects as stored. */
 function isPublic(value: unknown): value is PublicFacts {
-  const plain = (v: unknown): boolean => ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((s) => typeof s === 'string')) || isStoredObject(v)
+  const list = (v: unknown): boolean => Array.isArray(v) && (v.every((s) => typeof s === 'string') || v.every(isStoredObject))
+  const plain = (v: unknown): boolean => ['string', 'number', 'boolean'].includes(typeof v) || list(v) || isStoredObject(v)
   return isRecord(value) && Object.entries(value).every(([name, v]) => plain(v) || (name === 'payload' && isRecord(v)))
 }
 

@@ -17,6 +17,7 @@ import {createHash, createHmac, type Hash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
 import type {FileHandle} from 'node:fs/promises'
 import {basename} from 'node:path'
+import {pipeline} from 'node:stream'
 import {createDecryptStream} from '../age/decrypt.js'
 import {AgeEncryptor, startFileToRecipients} from '../age/encrypt.js'
 import {PayloadWorker, type WorkerPayloadSealer} from '../age/payload-worker.js'
@@ -157,7 +158,11 @@ export class WorkerSealingSink implements SealingSink {
 /** An object's plaintext, decrypted and authenticated chunk by chunk as it is read. */
 export function openSealed(path: string, identities: readonly AgeIdentity[], object: string): AsyncIterable<Buffer> {
   if (identities.length === 0) throw identityNeeded(object)
-  return createReadStream(path, {highWaterMark: 1024 * 1024}).pipe(createDecryptStream(identities, {object}))
+  const plaintext = createDecryptStream(identities, {object})
+  // pipeline, not pipe: a file that cannot be read (deleted) fails the reader with its error
+  // (ENOENT: the object is missing), where pipe left the error unheard and the reader waiting.
+  pipeline(createReadStream(path, {highWaterMark: 1024 * 1024}), plaintext, () => {})
+  return plaintext
 }
 
 /** What no key on this machine opens: in field mode, only a recipient's identity does. */

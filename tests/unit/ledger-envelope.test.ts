@@ -150,7 +150,54 @@ describe('publicOf', () => {
     expect(publicOf(eventOf(recipient, 2, GENESIS_HASH))).toEqual({action: 'recipient-added', recipient: 'age1xyz'})
     expect(publicOf(eventOf(ingestDraft('EX-000001', 'a'.repeat(64)), 3, GENESIS_HASH))).toBeUndefined()
   })
+
+  it("lists a testimony's sealed identity record as stored, and nothing else of it (not even its action); an edited list is refused", () => {
+    const stored = {vault: `vault/objects/ab/ab${'1'.repeat(62)}.age`, sha256: '2'.repeat(64), size: 812}
+    const draft = testimonyDraft(stored)
+    const facts = publicOf(eventOf(draft, 3, GENESIS_HASH))
+    expect(facts).toEqual({stored: [stored]})
+    for (const secret of ['W-014', 'Izium', 'A. Investigator', '3'.repeat(64), '4'.repeat(64), '5'.repeat(64), '6'.repeat(64), 'testimony']) expect(JSON.stringify(facts)).not.toContain(secret)
+    const {identity: _, ...withoutIdentity} = draft.payload
+    expect(publicOf(eventOf({...draft, payload: {...withoutIdentity, identity: null}} as CustodyEventDraft, 3, GENESIS_HASH))).toBeUndefined()
+
+    // Sealed and opened; then an envelope listing another object (its AAD aside) fails against the body.
+    const {row} = sealRow(eventOf(draft, 3, GENESIS_HASH), 0, TAGS, RUN_KEY)
+    const envelope = envelopeOf(row)
+    expect(envelope.public).toEqual({stored: [stored]})
+    expect(openRow(row, envelope, RUN_KEY).event.action).toBe('testimony')
+    expect(refusal(row, RUN_KEY, {...envelope, public: {stored: [{...stored, size: 813}]}}).message).toContain("public facts are not its event's")
+    expect(refusal(row, RUN_KEY, {...envelope, public: {stored: []}}).message).toContain("public facts are not its event's")
+  })
+
+  it('reads a list of objects as stored, and refuses one that holds anything else', () => {
+    const good = JSON.parse(sealRow(eventOf(testimonyDraft({vault: `vault/objects/ab/ab${'1'.repeat(62)}.age`, sha256: '2'.repeat(64), size: 812}), 3, GENESIS_HASH), 0, TAGS, RUN_KEY).row.envelope) as Record<string, unknown>
+    const object = {vault: `vault/objects/ab/ab${'1'.repeat(62)}.age`, sha256: '2'.repeat(64), size: 812}
+    expect(readEnvelope(canonicalize({...good, public: {stored: [object, object]}}))).toHaveProperty('envelope')
+    for (const stored of [[object, 'vault/x'], [{...object, plaintext: '3'.repeat(64)}], [{...object, size: 0}], [{vault: object.vault, sha256: object.sha256}]]) {
+      expect(readEnvelope(canonicalize({...good, public: {stored}})), JSON.stringify(stored)).toHaveProperty('problem')
+    }
+  })
 })
+
+/** A testimony whose witness gave protected details: its sealed identity record stored as `stored`. */
+function testimonyDraft(stored: {vault: string; sha256: string; size: number}): Extract<CustodyEventDraft, {action: 'testimony'}> {
+  return {
+    actor: 'A. Investigator',
+    action: 'testimony',
+    exhibit: 'EX-000001',
+    payload: {
+      witness: 'W-014',
+      interview: {startedAt: '2024-03-05T10:00+02:00', endedAt: null, place: 'Izium', interviewers: ['A. Investigator'], present: [], interpreter: null, languages: []},
+      vulnerable: false,
+      consent: {scopes: ['court'], method: 'signed-form', givenAt: '2024-03-05T10:00+02:00'},
+      identity: {commitment: '3'.repeat(64), sealedRecord: '4'.repeat(64), stored, encryptedTo: `SHA256:${'6'.repeat(64)}`, fields: ['name']},
+      statement: {version: 1, exhibit: 'EX-000001', sha256: '5'.repeat(64)},
+      attachments: [],
+      note: null,
+      contentCheck: null,
+    },
+  }
+}
 
 describe('run keys', () => {
   const hq = generateIdentity()

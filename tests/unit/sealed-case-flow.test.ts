@@ -126,7 +126,7 @@ describe('a case with sealed event bodies, worked through', () => {
     expect(again.checks.find((c) => c.name === 'timestamps')!.detail).toMatch(/^no trusted timestamp yet; \d+ events waiting/)
     // Every object as stored, from the ingest envelopes' public facts; what needs the bodies says it was not checked.
     expect(report.checks.find((c) => c.name === 'vault')!.detail).toMatch(/^3\/3 exhibits intact \(as stored: their age files re-hashed; their content was not checked/)
-    expect(report.checks.find((c) => c.name === 'testimonies')!.detail).toMatch(/^not checked: what it reads is in encrypted event bodies/)
+    expect(report.checks.find((c) => c.name === 'testimonies')!.detail).toMatch(/^no event lists a sealed identity record as stored; not checked, which needs a key that opens the event bodies: /)
     // An object changed on disk: found with no key.
     const {stored} = await withKey(root, (k) => k.ledger.ingestEvent('EX-000002')!.event.payload)
     const object = join(root, CASE_FOLDER, stored!.vault)

@@ -5,7 +5,7 @@
  */
 import {execFileSync} from 'node:child_process'
 import {createHash, createHmac, randomBytes} from 'node:crypto'
-import {chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
@@ -163,6 +163,11 @@ describe('the encrypted vault', () => {
     writeFileSync(path, original)
     truncateSync(path, 0)
     expect((await vault.checkObject(expected)).status).toBe('modified')
+    // Deleted: missing, and the reader fails with the file's error (it once waited on an error no one heard).
+    rmSync(path)
+    expect((await vault.checkObject(expected)).status).toBe('missing')
+    await expect(collect(vault.openObject(expected.sha256))).rejects.toMatchObject({code: 'ENOENT'})
+    writeFileSync(path, original)
   })
 
   it('checks an object as stored without any key: present, of the recorded size and SHA-256', async () => {

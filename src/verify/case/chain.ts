@@ -8,6 +8,7 @@
  *
  * A sealed ledger's row (schema 4) is its envelope, which the chain and the leaf are over; its
  * body is opened and checked against it when a key was given, and counted as not opened otherwise.
+ * The objects its public facts list as stored are gathered either way (ChainFacts.listedObjects).
  *
  * The rows are read once, each as hostile input. What the later checks need of them (leaf hashes,
  * stored hashes, keys, the exhibits' claims) is gathered on the way. Every event that does not
@@ -17,7 +18,7 @@
 import {canonicalize} from '../../canonical/jcs.js'
 import {keyHistory, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import {CustodyError, messageOf} from '../../errors.js'
-import {EVENT_VERSION, parseEvent} from '../../formats/events.js'
+import {EVENT_VERSION, parseEvent, type StoredObject} from '../../formats/events.js'
 import {HEX64, isRecord} from '../../formats/guards.js'
 import {isKeyEvent, readKeyEvent, type KeyEvent} from '../../keys/key-events.js'
 import {readEnvelope, type PublicFacts} from '../../ledger/envelope.js'
@@ -52,6 +53,7 @@ class ChainReader {
   private readonly leaves = new PackedHashes()
   private readonly hashes = new StoredHashes()
   private readonly keys: RecordedKey[] = []
+  private readonly listed: Array<{seq: number; stored: StoredObject}> = []
   private readonly seals: SealLists
   private readonly numbers: ExhibitNumbers
   private expectedSeq = 0
@@ -80,7 +82,7 @@ class ChainReader {
   end(): ChainFacts {
     this.seals.end()
     const hashes = this.hashes
-    return {leaves: this.leaves, hashAt: (index) => hashes.at(index), keys: keyHistory(this.keys), lastHash: this.lastHash}
+    return {leaves: this.leaves, hashAt: (index) => hashes.at(index), keys: keyHistory(this.keys), lastHash: this.lastHash, listedObjects: this.listed}
   }
 
   private checkSequence(row: RawRow, at: string): void {
@@ -134,6 +136,9 @@ class ChainReader {
     const {envelope} = read
     if (envelope.seq !== row.seq) this.problems.push({check: 'chain', subject: at, message: `its envelope says it is event ${envelope.seq}: it was moved`, expected: String(row.seq), actual: String(envelope.seq)})
     if (envelope.prev !== row.prev_hash) this.problems.push({check: 'event', subject: at, message: "the previous hash in its envelope differs from the row's", expected: row.prev_hash, actual: envelope.prev})
+    // Opened or not, the objects the envelope lists as stored (readEnvelope checked their form), chained with it.
+    const stored = envelope.public?.stored
+    if (Array.isArray(stored)) for (const object of stored) if (typeof object !== 'string') this.listed.push({seq: row.seq, stored: object})
     if (!sealed.readable) {
       this.unopened++
       this.publicKey(row.seq, envelope.public, at)

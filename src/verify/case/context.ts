@@ -13,6 +13,7 @@ import type {PackedHashes} from '../../merkle/packed-hashes.js'
 import type {AgainstFile} from '../against.js'
 import type {Check, CheckResult, Finding} from '../checklist.js'
 import type {ClaimIndex} from '../claim-index.js'
+import type {StoredObject} from '../../formats/events.js'
 
 /**
  * What a problem of the case is about. Each is the `check` of its problems, and scripts have read
@@ -74,6 +75,12 @@ export interface ChainFacts {
   /** The signing keys the key events record, in order. */
   keys: RecordedKey[]
   lastHash: string | null
+  /**
+   * The vault objects a sealed ledger's envelopes (schema 4) list as stored beyond an ingest's
+   * (a testimony's sealed identity record: publicOf, src/ledger/envelope.ts), with the event
+   * that lists each: what the testimonies check re-hashes as stored when no key opens the bodies.
+   */
+  listedObjects: ReadonlyArray<{seq: number; stored: StoredObject}>
 }
 
 /** A check's result: ok when it found nothing. */

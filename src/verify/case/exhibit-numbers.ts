@@ -45,7 +45,7 @@ export class ExhibitNumbers {
    */
   sealed(seq: number, exhibit: string | null, facts: PublicFacts | undefined): void {
     if (facts?.action === 'restore-accepted' && typeof facts.reservedExhibitNumbers === 'number') this.last = Math.max(this.last, facts.reservedExhibitNumbers)
-    if (facts?.action === 'purged' && Array.isArray(facts.objects)) for (const vault of facts.objects) this.claims.markPurged(exhibit ?? '', vault)
+    if (facts?.action === 'purged' && Array.isArray(facts.objects)) for (const vault of facts.objects) if (typeof vault === 'string') this.claims.markPurged(exhibit ?? '', vault)
     if (facts?.action !== 'ingest') return
     this.next(seq, exhibit)
     const original = facts.original as StoredObject

@@ -3,6 +3,11 @@
  * the digests it names, its versions are numbered 1, 2, 3, ..., and each sealed witness identity
  * is intact in the vault and encrypted to the case's identity key. The identity is not decrypted:
  * verification needs no passphrase. Testimony events for an exhibit that is no testimony fail too.
+ *
+ * A sealed ledger (schema 4) whose bodies no key given opens: the sealed identity records, which
+ * the testimony envelopes list as stored (the chain check gathers them), are re-hashed as stored,
+ * each named with its event; the rest needs the bodies, and the detail says what it is. The
+ * statements and attachments are exhibits, which the vault check re-hashes as stored.
  */
 import type {Case} from '../../case/case.js'
 import {CustodyError, messageOf} from '../../errors.js'
@@ -11,15 +16,16 @@ import {plural} from '../../render/text.js'
 import {IDENTITY_KEY_FILE, identityPublicKey} from '../../testimony/identity.js'
 import {listTestimonies, type TestimonyView} from '../../testimony/testimonies.js'
 import type {ClaimIndex} from '../claim-index.js'
-import type {CaseCheck, CaseFinding} from './context.js'
+import type {CaseCheck, CaseCheckResult, CaseContext, CaseFinding} from './context.js'
 import {resultOf} from './context.js'
 import {addressOf} from '../../vault/sealed-objects.js'
 import {describeObject} from './describe-object.js'
 
 export const testimoniesCheck: CaseCheck = {
   name: 'testimonies',
-  readsBodies: true,
-  async run({kase, claims}) {
+  async run(context) {
+    if (context.unopenedBodies > 0) return checkAsStored(context)
+    const {kase, claims} = context
     const problems: CaseFinding[] = []
     let views: TestimonyView[]
     let orphans: StoredEvent[]
@@ -55,6 +61,26 @@ export const testimoniesCheck: CaseCheck = {
         : `${plural(views.length, 'testimony', 'testimonies')}: statement versions and attachments are the exhibits they name; ${plural(identities, 'sealed identity', 'sealed identities')} intact${destroyed && identities > 0 ? ` (the witness identity key was destroyed by \`custody key destroy\`: which key they are encrypted to was not checked; the recipients' copy opens them)` : ''}`
     return resultOf(detail, problems)
   },
+}
+
+/**
+ * Without a key that opens the bodies: each object a testimony envelope lists (a sealed identity
+ * record), its age file re-hashed as stored. A warning when all hold: the rest needs the bodies.
+ */
+async function checkAsStored({kase, claims, chain}: CaseContext): Promise<CaseCheckResult> {
+  const problems: CaseFinding[] = []
+  for (const {seq, stored} of chain.listedObjects) {
+    claims.reference(addressOf(stored))
+    const checked = await kase.vault.checkStored(stored)
+    if (checked.status !== 'intact') problems.push({check: 'testimony', subject: `event ${seq}`, ...describeObject(checked)})
+  }
+
+  const {length} = chain.listedObjects
+  const listed = length === 0 ? 'no event lists a sealed identity record as stored' : `${plural(length, 'sealed identity record', 'sealed identity records')} the testimony events list, as stored: their age files re-hashed`
+  const unchecked =
+    'not checked, which needs a key that opens the event bodies: which exhibits each statement version and attachment is, against the digests its testimony names (the vault check re-hashed those exhibits as stored), and the key each identity is encrypted to'
+  const detail = `${listed}; ${unchecked}`
+  return problems.length === 0 ? {status: 'warning', detail, problems} : resultOf(detail, problems)
 }
 
 /** The statement versions, numbered from 1 and the first the testimony itself, and the attachments: exhibits of the case, with the digests named. */
