@@ -313,7 +313,8 @@ function recordTestimony(
 
 /** An attachment as its testimony links it: a new exhibit or one the case held (stageTogether() let no failure through). */
 function linkedAttachment(result: IngestFileResult): LinkedAttachment {
-  if ((result.status !== 'ingested' && result.status !== 'already-present') || result.exhibit === null) {
+  // An attachment is always read (its SHA-256 known): only a batch run again passes over files unread.
+  if ((result.status !== 'ingested' && result.status !== 'already-present') || result.exhibit === null || result.sha256 === null) {
     throw new CustodyError('STORAGE_FAILED', `internal: the attachment ${result.path} is neither a new exhibit nor one the case holds`)
   }
 
