@@ -755,7 +755,6 @@ function fileEventPath(field: FieldPath<PayloadOf['ingest']> & FieldPath<Payload
  */
 export const SOURCE_FILE_FIELDS = {
   path: fileEventPath('file.path'),
-  sha256: fileEventPath('digests.sha256'),
   size: fileEventPath('size'),
   modifiedAt: fileEventPath('file.modifiedAt'),
   batch: fileEventPath('batch'),
@@ -766,7 +765,6 @@ export interface SourceFile {
   seq: number
   exhibit: string
   path: string
-  sha256: Digests['sha256']
   size: number
   modifiedAt: FileFacts['modifiedAt']
   batch: string | null

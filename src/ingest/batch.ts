@@ -5,7 +5,8 @@
  * manifest's bytes, or the folders and files given), so running the same command again after a
  * crash, a power cut or Ctrl-C is the same batch: files an earlier run already took in, at the
  * same path with the same size and modification time, are reported as already present without
- * being read again, and only the rest go in. The case is consistent at every moment in between:
+ * being read again, and only the rest go in (in a case whose event bodies are sealed, found by
+ * keyed tags without opening a body: src/ledger/tags.ts). The case is consistent at every moment in between:
  * an unfinished batch is simply a `batch-started` with no `batch-ended`.
  */
 import {createHash} from 'node:crypto'
@@ -44,8 +45,10 @@ export function batchIdentity(what: {manifest: {path: string; sha256: string; ro
   return 'manifest' in what ? {id, manifest: what.manifest, inputs: null} : {id, manifest: null, inputs: {paths: what.paths, recursive: what.recursive, systemFiles: what.systemFiles}}
 }
 
-/** The sequence numbers of earlier batch-started events of this batch. */
+/** The sequence numbers of earlier batch-started events of this batch (by its keyed tag where bodies are sealed). */
 export function earlierRuns(kase: Case, id: string): number[] {
+  const byTag = kase.ledger.batchTags()
+  if (byTag !== undefined) return byTag.batchStarts(id)
   return kase.ledger
     .eventsOfKind('batch-started')
     .filter((e) => e.event.payload.batch === id)

@@ -20,13 +20,14 @@ import {CustodyError, given, said, sayWith, type Field} from '../errors.js'
 import {digestFile} from '../hashing/digests.js'
 import {checkManifestFile, readManifest, type Manifest} from '../manifest/manifest.js'
 import {MetadataReader} from '../metadata/exiftool.js'
+import type {BatchTags} from '../ledger/ledger.js'
 import {batchIdentity, earlierRuns, endBatch, startBatch, type BatchIdentity, type BatchInfo} from './batch.js'
 import {INGEST} from './fields.js'
 import {walkInputs, type InputFile} from './inputs.js'
 import type {SystemEntry} from './system-files.js'
 import {IngestRun, asCustodyError, checkCollectedAt, provenanceOf, refOf, type Provenance, type ProvenanceOptions} from './pipeline.js'
 import {Recorder} from './recorder.js'
-import {INTERRUPTED_REASON, UNCHANGED_REASON, alreadyPresent, failed, fileRef, skipped, wouldIngest, type DryRunCounts, type IngestCounts, type IngestFileResult} from './results.js'
+import {EARLIER_RUN_REASON, INTERRUPTED_REASON, UNCHANGED_REASON, alreadyPresent, failed, fileRef, skipped, wouldIngest, type DryRunCounts, type IngestCounts, type IngestFileResult} from './results.js'
 import {Worklist} from './worklist.js'
 
 export {INTERRUPTED_REASON, type DryRunCounts, type IngestCounts, type IngestFileResult, type IngestStatus} from './results.js'
@@ -251,12 +252,15 @@ function manifestInvalid(manifest: Manifest): CustodyError {
 }
 
 /**
- * Step 3: in one pass over the ledger (sourceFiles()), what the case took in before from each
- * path of the run, for step 6 and the plan; and what an earlier run of the same batch took in. A
- * file such a run took in, unchanged since (same size and modification time), is already present
- * and is not read again.
+ * Step 3: what the case took in before from each path of the run, for step 6 and the plan; and
+ * what an earlier run of the same batch took in. A file such a run took in, unchanged since (same
+ * size and modification time), is already present and is not read again. Read in one pass over
+ * the ledger (sourceFiles()), or, where the run cannot open the events' bodies (a sealed ledger),
+ * path by path through the keyed tags: resumeByTags().
  */
 async function resumeBatch(kase: Case, batch: BatchIdentity, work: Worklist): Promise<void> {
+  const byTag = kase.ledger.batchTags()
+  if (byTag !== undefined) return resumeByTags(byTag, batch, work)
   for (const file of kase.ledger.sourceFiles()) {
     if (!work.holds(file.path)) continue
     work.know(file)
@@ -271,8 +275,32 @@ async function resumeBatch(kase: Case, batch: BatchIdentity, work: Worklist): Pr
     if (now === undefined || now.size !== before.size || now.mtime.toISOString() !== before.modifiedAt) continue
     const sha256 = kase.ledger.exhibitFile(before.exhibit)?.sha256
     if (sha256 === undefined) continue
-    work.setResult(i, alreadyPresent(refOf(file), {exhibit: before.exhibit, sha256, size: before.size, seq: null, reason: 'taken in by an earlier run of this batch'}))
+    work.setResult(i, alreadyPresent(refOf(file), {exhibit: before.exhibit, sha256, size: before.size, seq: null, reason: EARLIER_RUN_REASON}))
   }
+}
+
+/**
+ * Step 3 where bodies are sealed: for each path of the run, the exhibits taken in from it (by its
+ * source tag), and whether an earlier run of this batch took it in at its present size and
+ * modification time (by its file and batch tags). No body is read, so the SHA-256 of a file
+ * such a run took in is not known to this run: its result gives none (null).
+ */
+async function resumeByTags(byTag: BatchTags, batch: BatchIdentity, work: Worklist): Promise<void> {
+  const resumes = byTag.batchStarts(batch.id).length > 0
+  for (const {i, file} of work.files('all')) {
+    const taken = byTag.takenFrom(file.path)
+    for (const {seq, exhibit} of taken) work.know({path: file.path, exhibit, seq})
+    if (!resumes || taken.length === 0) continue
+    const now = await stat(file.path).catch(() => undefined)
+    if (now === undefined) continue
+    const exhibit = byTag.takenByBatch(batch.id, {path: file.path, size: now.size, modifiedAt: now.mtime.toISOString()})
+    if (exhibit !== undefined) work.setResult(i, alreadyPresent(refOf(file), {exhibit, sha256: null, size: now.size, seq: null, reason: EARLIER_RUN_REASON}))
+  }
+}
+
+/** Whether the case took in this content from this path: its exhibit, if so (Worklist.tookFrom). */
+function takenAs(kase: Case, work: Worklist, path: string, sha256: string, exhibit = kase.ledger.exhibitBySha256(sha256)): string | undefined {
+  return exhibit !== undefined && work.tookFrom(path, exhibit) ? exhibit : undefined
 }
 
 /** Step 4, --dry-run: what each file would be, read (SHA-256 only) but nothing written. */
@@ -285,7 +313,7 @@ async function plan(kase: Case, work: Worklist, signal: AbortSignal | undefined)
       if (size === 0) throw new CustodyError('INPUT_EMPTY', `${file.path} is empty (0 bytes): it would be refused`)
       const exhibit = kase.ledger.exhibitBySha256(sha256)
       const earlier = work.firstWithContent(sha256, file.path)
-      const unchanged = work.takenAs(file.path, sha256)
+      const unchanged = takenAs(kase, work, file.path, sha256, exhibit)
       if (unchanged !== undefined) work.setResult(i, alreadyPresent(ref, {exhibit: unchanged, sha256, size, seq: null, reason: UNCHANGED_REASON}))
       else if (exhibit !== undefined) work.setResult(i, alreadyPresent(ref, {exhibit, sha256, size, seq: null, reason: `already in the case as ${exhibit} (would be recorded as presented again)`}))
       else if (earlier !== undefined) work.setResult(i, alreadyPresent(ref, {exhibit: null, sha256, size, seq: null, reason: `the same content as ${earlier}, earlier in this batch`}))
@@ -325,7 +353,7 @@ async function takeIn(kase: Case, options: IngestOptions, provenance: Provenance
         progress()
       }
       const latest = batch === null ? undefined : work.takenFrom(file.path)
-      const takenBefore = latest === undefined ? {} : {takenBefore: {latest, takenAs: (sha256: string) => work.takenAs(file.path, sha256)}}
+      const takenBefore = latest === undefined ? {} : {takenBefore: {latest, takenAs: (sha256: string) => takenAs(kase, work, file.path, sha256)}}
       const outcome = await run.prepare(file, {onBytes, ...takenBefore})
       const recorded = recorder.submit(index, outcome).then((result) => {
         work.setResult(i, result)

@@ -48,7 +48,11 @@ export interface AlreadyPresentResult extends FileRef {
   status: 'already-present'
   /** The exhibit it is; null for a dry run's file whose content an earlier file of the run has. */
   exhibit: string | null
-  sha256: string
+  /**
+   * Null only for a file an earlier run of the batch took in, in a case whose event bodies are
+   * sealed: the run read neither the file nor the event that records its digest.
+   */
+  sha256: string | null
   size: number
   /** The `presented-again` event that records it; null when it is recorded no more. */
   seq: number | null
@@ -91,7 +95,7 @@ export function wouldIngest(file: FileRef, what: {sha256: string; size: number})
   return {path: file.path, line: file.line, status: 'would-ingest', sha256: what.sha256, size: what.size, symlinkTarget: file.symlinkTarget}
 }
 
-export function alreadyPresent(file: FileRef, what: {exhibit: string | null; sha256: string; size: number; seq: number | null; reason: string}): AlreadyPresentResult {
+export function alreadyPresent(file: FileRef, what: {exhibit: string | null; sha256: string | null; size: number; seq: number | null; reason: string}): AlreadyPresentResult {
   const {exhibit, sha256, size, seq, reason} = what
   return {path: file.path, line: file.line, status: 'already-present', exhibit, sha256, size, seq, symlinkTarget: file.symlinkTarget, reason}
 }
@@ -130,5 +134,8 @@ export type DryRunCounts = {wouldIngest: number; alreadyPresent: number; failed:
 
 /** Why a batch's file at a path the case took it in from, unchanged, is present and recorded no more. */
 export const UNCHANGED_REASON = 'taken in before from this path, unchanged (not recorded again)'
+
+/** Why a batch's file that an earlier run of the batch took in, unchanged (same size and modification time), is present without being read. */
+export const EARLIER_RUN_REASON = 'taken in by an earlier run of this batch'
 
 export const INTERRUPTED_REASON = 'the run was interrupted before this file went in; run the same command again to ingest it'

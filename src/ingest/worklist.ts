@@ -9,8 +9,8 @@
  *             that is not followed), which the report gives first
  *   claimed   the real path of every file found so far, so that a file named twice goes in once
  *   earlier   what earlier runs of the same batch took in, by source path
- *   known     for a batch, what the case took in before from each path of the run: its content,
- *             as the exhibit it is, and the last event that recorded it
+ *   known     for a batch, what the case took in before from each path of the run: each exhibit
+ *             taken in from there (an exhibit is one content), and the last event that recorded it
  *   content   for --dry-run, the first file with each SHA-256
  *   system    the system files and folders a walk left out (system-files.ts), in the order found
  *
@@ -63,7 +63,8 @@ export class Worklist implements Disposable {
       CREATE TABLE earlier (path BLOB PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID;
       CREATE TABLE content (sha256 BLOB PRIMARY KEY, path BLOB NOT NULL) WITHOUT ROWID;
       CREATE TABLE system (i INTEGER PRIMARY KEY, entry BLOB NOT NULL);
-      CREATE TABLE known (path BLOB NOT NULL, sha256 BLOB NOT NULL, exhibit BLOB NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (path, sha256)) WITHOUT ROWID;
+      -- path, exhibit: keyed hashes; sealed: the exhibit (sealed, for takenFrom)
+      CREATE TABLE known (path BLOB NOT NULL, exhibit BLOB NOT NULL, sealed BLOB NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (path, exhibit)) WITHOUT ROWID;
     `)
     this.statements = this.prepare()
   }
@@ -75,9 +76,9 @@ export class Worklist implements Disposable {
       claim: db.prepare('INSERT INTO claimed (key, line) VALUES (?, ?)'),
       add: db.prepare('INSERT INTO file (i, input, path, size) VALUES (?, ?, ?, ?)'),
       holds: db.prepare('SELECT 1 FROM file WHERE path = ? LIMIT 1').pluck(),
-      know: db.prepare('INSERT OR REPLACE INTO known (path, sha256, exhibit, seq) VALUES (?, ?, ?, ?)'),
-      takenFrom: db.prepare('SELECT sha256, exhibit FROM known WHERE path = ? ORDER BY seq DESC LIMIT 1'),
-      takenAs: db.prepare('SELECT exhibit FROM known WHERE path = ? AND sha256 = ?').pluck(),
+      know: db.prepare('INSERT OR REPLACE INTO known (path, exhibit, sealed, seq) VALUES (?, ?, ?, ?)'),
+      takenFrom: db.prepare('SELECT exhibit, sealed FROM known WHERE path = ? ORDER BY seq DESC LIMIT 1'),
+      tookFrom: db.prepare('SELECT 1 FROM known WHERE path = ? AND exhibit = ?').pluck(),
       addResult: db.prepare('INSERT INTO early (i, status, result) VALUES (?, ?, ?)'),
       filesAfter: db.prepare(`SELECT i, input FROM file WHERE i > ? ORDER BY i LIMIT ${PAGE}`),
       pendingAfter: db.prepare(`SELECT i, input FROM file WHERE i > ? AND status IS NULL ORDER BY i LIMIT ${PAGE}`),
@@ -122,23 +123,25 @@ export class Worklist implements Disposable {
     return this.statements.holds.get(scratchLookup(path, 'file.path')) !== undefined
   }
 
-  /** What the case took in from a path of the run (later events replace earlier ones of the same content). */
-  know(file: {path: string; sha256: string; exhibit: string; seq: number}): void {
-    const sha256 = scratchLookup(file.sha256, 'known.sha256')
-    this.statements.know.run(scratchLookup(file.path, 'known.path'), sha256, sealScratch(file.exhibit, knownPlace(file.path, sha256)), file.seq)
+  /** An exhibit the case took in from a path of the run (later events replace earlier ones of the same exhibit). */
+  know(file: {path: string; exhibit: string; seq: number}): void {
+    const exhibit = scratchLookup(file.exhibit, 'known.exhibit')
+    this.statements.know.run(scratchLookup(file.path, 'known.path'), exhibit, sealScratch(file.exhibit, knownPlace(file.path, exhibit)), file.seq)
   }
 
   /** The exhibit last taken in from this path, if the case took in any from it. */
   takenFrom(path: string): string | undefined {
-    const row = this.statements.takenFrom.get(scratchLookup(path, 'known.path')) as {sha256: Buffer; exhibit: Buffer} | undefined
-    return row === undefined ? undefined : openScratchText(row.exhibit, knownPlace(path, row.sha256))
+    const row = this.statements.takenFrom.get(scratchLookup(path, 'known.path')) as {exhibit: Buffer; sealed: Buffer} | undefined
+    return row === undefined ? undefined : openScratchText(row.sealed, knownPlace(path, row.exhibit))
   }
 
-  /** The exhibit the case took in from this path with this content, if it did. */
-  takenAs(path: string, sha256: string): string | undefined {
-    const hashed = scratchLookup(sha256, 'known.sha256')
-    const exhibit = this.statements.takenAs.get(scratchLookup(path, 'known.path'), hashed) as Buffer | undefined
-    return exhibit === undefined ? undefined : openScratchText(exhibit, knownPlace(path, hashed))
+  /**
+   * Whether the case took this exhibit in from this path. An exhibit is one content (the case
+   * holds each SHA-256 once), so "this path, this content" is "this path, the exhibit of this
+   * content": no record of an event's SHA-256 is needed, which a sealed ledger's tags do not give.
+   */
+  tookFrom(path: string, exhibit: string): boolean {
+    return this.statements.tookFrom.get(scratchLookup(path, 'known.path'), scratchLookup(exhibit, 'known.exhibit')) !== undefined
   }
 
   /** A result known before any file is read; the report gives these first. */
@@ -244,7 +247,7 @@ export class Worklist implements Disposable {
   }
 }
 
-/** The place a `known` exhibit is sealed for: its path and (the keyed hash of) its content. */
-function knownPlace(path: string, sha256: Buffer): string {
-  return `known ${path} ${sha256.toString('hex')}`
+/** The place a `known` exhibit is sealed for: its path and (the keyed hash of) the exhibit. */
+function knownPlace(path: string, exhibit: Buffer): string {
+  return `known ${path} ${exhibit.toString('hex')}`
 }

@@ -35,11 +35,11 @@ import {ClearStore} from './clear-store.js'
 import {CLEAR_SCHEMA_VERSION, schemaSql, SEALED_SCHEMA_VERSION, TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
 import {SealedStore} from './sealed-store.js'
 import {forgedRow, publicOf, type PublicFacts} from './envelope.js'
-import type {BodyKeys, EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
+import type {BatchTags, BodyKeys, EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
 import {TaggedStore} from './tagged-store.js'
 import type {TagKey} from './tags.js'
 
-export type {BodyKeys, PagedRow, RawRow, UntrueIndex} from './store.js'
+export type {BatchTags, BodyKeys, PagedRow, RawRow, UntrueIndex} from './store.js'
 
 /** The ledger's SQLite page cache, in KiB. */
 const LEDGER_CACHE_KIB = 4 * 1024
@@ -504,6 +504,16 @@ export class Ledger implements Disposable {
    */
   get bodiesLocked(): boolean {
     return this.store instanceof SealedStore && !this.store.canOpenBodies
+  }
+
+  /**
+   * Where a batch run again reads no body: the lookups by keyed tag of its earlier runs and the
+   * files they took in (schema 4, given the address key; store.ts BatchTags). Undefined for the
+   * other schemas, and for schema 4 with no address key: those read the events themselves
+   * (sourceFiles(), eventsOfKind()).
+   */
+  batchTags(): BatchTags | undefined {
+    return this.store instanceof SealedStore ? this.store.batchTags() : undefined
   }
 
   /**

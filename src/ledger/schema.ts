@@ -65,10 +65,14 @@ CREATE UNIQUE INDEX exhibits_by_id ON events (exhibit) WHERE action = 'ingest';
 CREATE UNIQUE INDEX exhibits_by_sha256 ON events (sha256) WHERE action = 'ingest';
 `
 
-/** The keyed tag columns of schemas 3 and 4 (32 bytes each), which end their events table. */
-const TAG_COLUMNS_SQL = `  action_tag  BLOB NOT NULL CHECK (typeof(action_tag) = 'blob' AND length(action_tag) = ${TAG_SIZE}),
-  content_tag BLOB CHECK (content_tag IS NULL OR (typeof(content_tag) = 'blob' AND length(content_tag) = ${TAG_SIZE})),
-  source_tag  BLOB CHECK (source_tag IS NULL OR (typeof(source_tag) = 'blob' AND length(source_tag) = ${TAG_SIZE}))
+/** A nullable tag column (32 bytes). */
+const optionalTag = (name: string): string => `${name.padEnd(11)} BLOB CHECK (${name} IS NULL OR (typeof(${name}) = 'blob' AND length(${name}) = ${TAG_SIZE}))`
+
+/** The keyed tag columns of schemas 3 and 4 (32 bytes each), which end their events table (schema 4 adds its own after them). */
+const TAG_COLUMNS = `  action_tag  BLOB NOT NULL CHECK (typeof(action_tag) = 'blob' AND length(action_tag) = ${TAG_SIZE}),
+  ${optionalTag('content_tag')},
+  ${optionalTag('source_tag')}`
+const TAG_COLUMNS_SQL = `${TAG_COLUMNS}
 );
 `
 
@@ -94,7 +98,9 @@ ${TAG_COLUMNS_SQL}${TAGGED_INDEXES_SQL}`
 /**
  * The events table of schema 4: the envelope (chained, the tree's leaf) and the sealed body, the
  * run whose key seals it, the clear exhibit, and the keyed tags (also in the envelope, hex, so
- * that a lookup checks its columns without a key). `runs` holds each run's key as an age file to
+ * that a lookup checks its columns without a key). Besides schema 3's tags, `file_tag` and
+ * `batch_tag` (tags.ts) let a batch run again find its earlier runs, and the files they took in
+ * unchanged, with no body opened. `runs` holds each run's key as an age file to
  * the case's recipients; it is append-only as events are.
  */
 const SEALED_EVENTS_SQL = `
@@ -123,7 +129,13 @@ CREATE TABLE events (
   body        BLOB NOT NULL CHECK (typeof(body) = 'blob'),
   run         INTEGER NOT NULL,
   exhibit     TEXT,
-${TAG_COLUMNS_SQL}${TAGGED_INDEXES_SQL}`
+${TAG_COLUMNS},
+  ${optionalTag('file_tag')},
+  ${optionalTag('batch_tag')}
+);
+${TAGGED_INDEXES_SQL}CREATE INDEX events_by_batch ON events (batch_tag, action_tag, seq) WHERE batch_tag IS NOT NULL;
+CREATE INDEX events_by_file ON events (file_tag, batch_tag, seq) WHERE file_tag IS NOT NULL;
+`
 
 /** The triggers of schema 4's runs table, beside TRIGGERS. */
 export const RUNS_TRIGGERS = ['runs_append_only', 'runs_no_delete', 'runs_no_update'] as const

@@ -16,8 +16,8 @@ import {parseEventText, type CustodyEvent, type ParsedEvent} from '../formats/ev
 import {forgedRow, openRow, readEnvelope, sealRow, type Envelope, type EnvelopeTags, type PublicFacts} from './envelope.js'
 import {newRunKey, RunKeyRing} from './run-keys.js'
 import {SEALED_SCHEMA_VERSION} from './schema.js'
-import type {BodyKeys, RawRow, UntrueIndex, Written} from './store.js'
-import type {EventTags} from './tags.js'
+import type {BatchTags, BodyKeys, RawRow, UntrueIndex, Written} from './store.js'
+import type {EventTags, TagName} from './tags.js'
 import {canonicalize} from '../canonical/jcs.js'
 import {TaggedStore} from './tagged-store.js'
 import {keysetPages} from '../io/keyset-pages.js'
@@ -29,6 +29,16 @@ interface SealedRawRow extends RawRow {
   run?: number
   envelope?: string
   salt?: string
+}
+
+/** Every tag a schema-4 row has, in its columns (`<name>_tag`) and its envelope. */
+const TAG_NAMES: readonly TagName[] = ['action', 'content', 'source', 'file', 'batch']
+
+/** A row as a lookup by tag reads it: no body. */
+interface IndexedRow {
+  seq: number
+  event: string
+  exhibit: string | null
 }
 
 /** Why a body cannot be read: no key given opens it. */
@@ -49,6 +59,7 @@ export class SealedStore extends TaggedStore {
   override readonly schema = SEALED_SCHEMA_VERSION
   override readonly chained = 'envelope'
   protected override readonly columns = 'seq, prev_hash, hash, envelope AS event, body, run'
+  protected override readonly tagColumns = TAG_NAMES
   private recipients: readonly AgeRecipient[] = []
   private ring = new RunKeyRing([])
   /** This process's run: its key, wrapped, and its number once its row was written. */
@@ -105,10 +116,10 @@ export class SealedStore extends TaggedStore {
     const {row, canonicalEvent} = sealRow(event, run.id, SealedStore.hexTags(tags), run.key)
     if (canonicalEvent !== canonical) throw new CustodyError('INTERNAL', `internal: event ${event.seq} was given in a form that is not its canonical JSON`)
     this.context
-      .cached<[number, string, string, string, Buffer, number, string | null, Buffer, Buffer | null, Buffer | null], unknown>(
-        'INSERT INTO events (seq, prev_hash, hash, envelope, body, run, exhibit, action_tag, content_tag, source_tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      .cached<[number, string, string, string, Buffer, number, string | null, Buffer, Buffer | null, Buffer | null, Buffer | null, Buffer | null], unknown>(
+        'INSERT INTO events (seq, prev_hash, hash, envelope, body, run, exhibit, action_tag, content_tag, source_tag, file_tag, batch_tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(row.seq, row.prev_hash, row.hash, row.envelope, row.body, run.id, event.exhibit, tags.action, tags.content, tags.source)
+      .run(row.seq, row.prev_hash, row.hash, row.envelope, row.body, run.id, event.exhibit, tags.action, tags.content, tags.source, tags.file, tags.batch)
     return {hash: row.hash, chained: row.envelope}
   }
 
@@ -206,9 +217,12 @@ export class SealedStore extends TaggedStore {
 
   /** The tags an envelope holds for an event's tags: hex, only those the event has. */
   private static hexTags(tags: EventTags): EnvelopeTags {
-    const hex: EnvelopeTags = {action: tags.action.toString('hex')}
-    if (tags.content !== null) hex.content = tags.content.toString('hex')
-    if (tags.source !== null) hex.source = tags.source.toString('hex')
+    const hex: EnvelopeTags = {}
+    for (const name of TAG_NAMES) {
+      const tag = tags[name]
+      if (tag !== null) hex[name] = tag.toString('hex')
+    }
+
     return hex
   }
 
@@ -227,18 +241,54 @@ export class SealedStore extends TaggedStore {
   }
 
   private *columnsAgainstEnvelopes(): Generator<UntrueIndex> {
-    type Indexed = {seq: number; event: string; exhibit: string | null; action_tag: Buffer; content_tag: Buffer | null; source_tag: Buffer | null}
-    const page = this.context.cached<[number], Indexed>('SELECT seq, envelope AS event, exhibit, action_tag, content_tag, source_tag FROM events WHERE seq > ? ORDER BY seq LIMIT 200')
+    type Indexed = {seq: number; event: string; exhibit: string | null} & Record<`${TagName}_tag`, Buffer | null>
+    const page = this.context.cached<[number], Indexed>(`SELECT seq, envelope AS event, exhibit, ${TAG_NAMES.map((name) => `${name}_tag`).join(', ')} FROM events WHERE seq > ? ORDER BY seq LIMIT 200`)
     const hex = (tag: Buffer | null): string | undefined => (tag === null ? undefined : tag.toString('hex'))
     for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
       const read = readEnvelope(row.event)
       if (!('envelope' in read)) continue
       const {exhibit, tags} = read.envelope
       if (row.exhibit !== exhibit) yield {seq: row.seq, column: 'exhibit'}
-      if (hex(row.action_tag) !== tags.action) yield {seq: row.seq, column: 'action_tag'}
-      if (hex(row.content_tag) !== tags.content) yield {seq: row.seq, column: 'content_tag'}
-      if (hex(row.source_tag) !== tags.source) yield {seq: row.seq, column: 'source_tag'}
+      for (const name of TAG_NAMES) if (hex(row[`${name}_tag`]) !== tags[name]) yield {seq: row.seq, column: `${name}_tag`}
     }
+  }
+
+  /** The lookups of a batch run again, by tag, when the address key was given (BatchTags, store.ts). */
+  batchTags(): BatchTags | undefined {
+    const key = this.key
+    if (key === undefined) return undefined
+    return {
+      takenFrom: (path) => {
+        const tags = {source: key.source(path)}
+        const rows = this.context.cached<[Buffer], IndexedRow>('SELECT seq, envelope AS event, exhibit FROM events WHERE source_tag = ? ORDER BY seq').all(tags.source)
+        return rows.flatMap((row) => {
+          this.confirmed(row, tags, 'a file taken in from a source path')
+          return row.exhibit === null ? [] : [{seq: row.seq, exhibit: row.exhibit}]
+        })
+      },
+      takenByBatch: (batch, file) => {
+        const tags = {file: key.file(file.path, file.size, file.modifiedAt), batch: key.batch(batch)}
+        const sql = 'SELECT seq, envelope AS event, exhibit FROM events WHERE file_tag = ? AND batch_tag = ? ORDER BY seq DESC LIMIT 1'
+        const row = this.context.cached<[Buffer, Buffer], IndexedRow>(sql).get(tags.file, tags.batch)
+        return row === undefined ? undefined : (this.confirmed(row, tags, "a file a batch took in").exhibit ?? undefined)
+      },
+      batchStarts: (batch) => {
+        const tags = {batch: key.batch(batch), action: key.action('batch-started')}
+        const rows = this.context.cached<[Buffer, Buffer], IndexedRow>('SELECT seq, envelope AS event, exhibit FROM events WHERE batch_tag = ? AND action_tag = ? ORDER BY seq').all(tags.batch, tags.action)
+        return rows.map((row) => this.confirmed(row, tags, "a batch's start").seq)
+      },
+    }
+  }
+
+  /**
+   * The envelope of a row that tags chose, once it holds those tags and the row's exhibit: what a
+   * column says is believed only when the chained envelope says it too. No body is opened.
+   */
+  private confirmed(row: IndexedRow, tags: Partial<Record<TagName, Buffer>>, indexedAs: string): Envelope {
+    const envelope = envelopeOfRow(row.seq, row.event)
+    const agrees = Object.entries(tags).every(([name, tag]) => envelope.tags[name as TagName] === tag.toString('hex'))
+    if (!agrees || envelope.exhibit !== row.exhibit) throw forgedRow(row.seq, `is indexed as ${indexedAs}, but its envelope says otherwise`)
+    return envelope
   }
 
   /** The exhibit column of the last ingest, confirmed against its envelope: no body is opened. */

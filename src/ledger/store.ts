@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3'
 import type {AgeIdentity, AgeRecipient} from '../age/x25519.js'
 import type {CustodyEvent, EventAction, IngestFile, ParsedEvent, SourceFile} from '../formats/events.js'
 import type {LedgerSchema} from './schema.js'
-import type {TagKey} from './tags.js'
+import type {TagKey, TagName} from './tags.js'
 
 /** A row as stored: `event` is what the chain and the tree are over (the canonical event; in schema 4, the envelope). */
 export interface RawRow {
@@ -45,7 +45,21 @@ export interface PagedRow extends RawRow {
 export interface UntrueIndex {
   seq: number
   /** `envelope`: (schema 4) the tags or exhibit its chained envelope holds. */
-  column: 'exhibit' | 'action_tag' | 'content_tag' | 'source_tag' | 'envelope'
+  column: 'exhibit' | `${TagName}_tag` | 'envelope'
+}
+
+/**
+ * What a batch run again reads of the runs before it, by keyed tags, without a body (schema 4,
+ * given the address key: src/ledger/sealed-store.ts). Each row a tag chose is confirmed against
+ * its chained envelope first: a column edited to point elsewhere is refused (INTEGRITY).
+ */
+export interface BatchTags {
+  /** The ingest and presented-again events that took a file in from this source path, with the exhibit each names, oldest first. */
+  takenFrom(path: string): Array<{seq: number; exhibit: string}>
+  /** The exhibit the last event of `batch` took in from this path at this size and modification time, if one did. */
+  takenByBatch(batch: string, file: {path: string; size: number; modifiedAt: string}): string | undefined
+  /** The sequence numbers of the batch-started events of `batch`, oldest first. */
+  batchStarts(batch: string): number[]
 }
 
 /** What a store reads the database with: the connection, and its cache of prepared statements. */

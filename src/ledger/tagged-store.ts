@@ -20,7 +20,7 @@ import {chainHash} from './event.js'
 import {keysetPages} from '../io/keyset-pages.js'
 import {TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
 import type {BodyKeys, EventStore, PagedRow, RawRow, StoreContext, UntrueIndex, Written} from './store.js'
-import type {EventTags, TagKey} from './tags.js'
+import type {EventTags, TagKey, TagName} from './tags.js'
 
 /** Rows a page. */
 const PAGE = 200
@@ -87,6 +87,8 @@ export class TaggedStore implements EventStore {
   protected key: TagKey | undefined
   /** The columns a row is read with (schema 4 reads the envelope and the sealed body, and opens it: sealed-store.ts). */
   protected readonly columns: string = 'seq, prev_hash, hash, event'
+  /** The tags the rows have columns for (`<name>_tag`); schema 4 has two more (schema.ts). */
+  protected readonly tagColumns: readonly TagName[] = ['action', 'content', 'source']
 
   constructor(protected readonly context: StoreContext) {}
 
@@ -296,9 +298,9 @@ export class TaggedStore implements EventStore {
    * is not an event as custody writes it is the chain check's to report.
    */
   private *indexesAgainst(key: TagKey): Generator<UntrueIndex> {
-    type Indexed = RawRow & {exhibit: string | null; action_tag: Buffer; content_tag: Buffer | null; source_tag: Buffer | null}
+    type Indexed = RawRow & {exhibit: string | null} & Record<`${TagName}_tag`, Buffer | null>
     const page = this.context.cached<[number], Indexed>(
-      `SELECT ${this.columns}, exhibit, action_tag, content_tag, source_tag FROM events WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
+      `SELECT ${this.columns}, exhibit, ${this.tagColumns.map((name) => `${name}_tag`).join(', ')} FROM events WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
     )
     const same = (stored: Buffer | null, given: Buffer | null): boolean => (stored === null || given === null ? stored === given : stored.equals(given))
     for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
@@ -307,9 +309,7 @@ export class TaggedStore implements EventStore {
       if (!('event' in read)) continue
       const tags = key.of(read.event)
       if (row.exhibit !== read.event.exhibit) yield {seq: row.seq, column: 'exhibit'}
-      if (!same(row.action_tag, tags.action)) yield {seq: row.seq, column: 'action_tag'}
-      if (!same(row.content_tag, tags.content)) yield {seq: row.seq, column: 'content_tag'}
-      if (!same(row.source_tag, tags.source)) yield {seq: row.seq, column: 'source_tag'}
+      for (const name of this.tagColumns) if (!same(row[`${name}_tag`], tags[name])) yield {seq: row.seq, column: `${name}_tag`}
       if (this.envelopeDisagrees(row, read.event.exhibit, tags)) yield {seq: row.seq, column: 'envelope'}
     }
   }

@@ -7,12 +7,21 @@
  *     content_tag = HMAC(addressKey, "sha256:" || hex SHA-256)          an ingest event
  *     source_tag  = HMAC(addressKey, "source:" || source path)          an ingest or presented-again
  *                                                                       event with a source path
+ *     file_tag    = HMAC(addressKey, "file:" || JCS [path, size,        such an event of a batch
+ *                                    modification time])                (schema 4 only)
+ *     batch_tag   = HMAC(addressKey, "batch:" || batch ID)              every event of a batch
+ *                                                                       (schema 4 only)
+ *
+ * The last two let a batch run again in a case whose bodies it cannot open (a field case, or any
+ * write-only run of schema 4) find its earlier runs and the files they took in, unchanged, without
+ * reading a body (src/ingest/ingest.ts, resumeByTags). Schema 3 has no column for them.
  *
  * The same key makes the vault's keyed addresses (src/vault/sealed-objects.ts), over a digest's 32
  * raw bytes: every tag is over a text that begins with its kind's name, so that a tag could equal
  * an address only if a SHA-256 digest equalled such a text, which nobody can make happen.
  */
 import {createHmac} from 'node:crypto'
+import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError} from '../errors.js'
 import type {CustodyEvent, EventAction} from '../formats/events.js'
 import {TAG_SIZE} from './schema.js'
@@ -22,6 +31,17 @@ export interface EventTags {
   action: Buffer
   content: Buffer | null
   source: Buffer | null
+  file: Buffer | null
+  batch: Buffer | null
+}
+
+/** The names of the tags, as an envelope's `tags` and the columns (`<name>_tag`) hold them. */
+export type TagName = keyof EventTags
+
+/** The batch an event is part of, if any: the batch events, and the events of a batch's files. */
+function batchOf(event: CustodyEvent): string | null {
+  const batch: unknown = 'batch' in event.payload ? event.payload.batch : undefined
+  return typeof batch === 'string' ? batch : null
 }
 
 /** A copy of the address key, that makes the ledger's tags. */
@@ -50,11 +70,27 @@ export class TagKey {
     return this.tag(`source:${path}`)
   }
 
+  /**
+   * A file as a batch took it in: its source path, size and modification time, which a run of the
+   * same batch finds unchanged without reading it (canonical JSON, so that no path can be made to
+   * read as another path, size and time).
+   */
+  file(path: string, size: number, modifiedAt: string | null): Buffer {
+    return this.tag(`file:${canonicalize([path, size, modifiedAt])}`)
+  }
+
+  batch(id: string): Buffer {
+    return this.tag(`batch:${id}`)
+  }
+
   /** The tags an event's row is written with. */
   of(event: CustodyEvent): EventTags {
     const content = event.action === 'ingest' ? this.content(event.payload.digests.sha256) : null
-    const path = event.action === 'ingest' || event.action === 'presented-again' ? event.payload.file.path : null
-    return {action: this.action(event.action), content, source: path === null ? null : this.source(path)}
+    const taken = event.action === 'ingest' || event.action === 'presented-again' ? event.payload : null
+    const path = taken === null ? null : taken.file.path
+    const batch = batchOf(event)
+    const file = taken === null || path === null || batch === null ? null : this.file(path, taken.size, taken.file.modifiedAt)
+    return {action: this.action(event.action), content, source: path === null ? null : this.source(path), file, batch: batch === null ? null : this.batch(batch)}
   }
 
   /** Overwrites the copy: nothing can be tagged with it afterwards. */

@@ -126,13 +126,27 @@ export async function metadataOf(kase: Case, outcome: Outcome): Promise<Metadata
   const read = readOf(outcome)
   const exhibit = read === null ? undefined : kase.ledger.exhibitBySha256(read.sha256)
   if (exhibit === undefined) throw new CustodyError('STORAGE_FAILED', `internal: no metadata record for ${outcome.file.path}`)
-  refusePurged(kase, exhibit, 'attached to a testimony')
-  const {record, recordPath: path} = getExhibit(kase, exhibit, {withEvents: false}).metadata
+  const {record, recordPath: path} = heldMetadata(kase, exhibit, outcome.file.path)
   try {
     return JSON.parse((await kase.vault.readObject(record)).toString('utf8')) as MetadataRecord
   } catch (error) {
     if (error instanceof CustodyError && error.code === 'WRONG_KEY') throw error
     throw new CustodyError('INTEGRITY', `the metadata record of ${exhibit} (${path}) cannot be read: ${messageOf(error)}. Run \`custody verify\`; nothing was recorded`, {subject: exhibit, cause: error})
+  }
+}
+
+/**
+ * Where the record of a file the case holds is kept, once the exhibit is known not purged. Both
+ * read the exhibit's events: where they are sealed and no key given opens them (a field case),
+ * one line says which file needs what.
+ */
+function heldMetadata(kase: Case, exhibit: string, file: string): {record: string; recordPath: string} {
+  try {
+    refusePurged(kase, exhibit, 'attached to a testimony')
+    return getExhibit(kase, exhibit, {withEvents: false}).metadata
+  } catch (error) {
+    if (!(error instanceof CustodyError) || error.code !== 'CONTENT_LOCKED') throw error
+    throw new CustodyError('CONTENT_LOCKED', `${file} is already in the case as ${exhibit}, and searching it for the witness reads its metadata record: ${error.message}`, {subject: exhibit, cause: error})
   }
 }
 
@@ -314,7 +328,8 @@ function recordTestimony(
 
 /** An attachment as its testimony links it: a new exhibit or one the case held (stageTogether() let no failure through). */
 function linkedAttachment(result: IngestFileResult): LinkedAttachment {
-  if ((result.status !== 'ingested' && result.status !== 'already-present') || result.exhibit === null) {
+  // An attachment is always read (its SHA-256 known): only a batch run again passes over files unread.
+  if ((result.status !== 'ingested' && result.status !== 'already-present') || result.exhibit === null || result.sha256 === null) {
     throw new CustodyError('STORAGE_FAILED', `internal: the attachment ${result.path} is neither a new exhibit nor one the case holds`)
   }
 

@@ -5,6 +5,7 @@
  * a typed read says CONTENT_LOCKED, while duplicates and the next exhibit number are found with
  * the address key alone; every forgery of a row or a run is refused with INTEGRITY, naming the event.
  */
+import {execFileSync} from 'node:child_process'
 import {join} from 'node:path'
 import {readFileSync} from 'node:fs'
 import Database from 'better-sqlite3'
@@ -89,6 +90,22 @@ describe('a schema-4 ledger', () => {
       expect([...ledger.untrueIndexes()!]).toEqual([])
       if (ledger !== sealed) ledger.close()
     }
+  })
+
+  it("tags a batch's file by its path, size and time, and each event of a batch, as openssl computes them, in its columns and envelope", () => {
+    const batch = 'BATCH-0123456789abcdef'
+    const draft = ingestDraft('EX-000011', 'd'.repeat(64))
+    draft.payload = {...draft.payload, file: {name: 'IMG_0001.jpg', path: '/card/DCIM/IMG_0001.jpg', modifiedAt: '2026-01-02T03:04:05.000Z'}, batch}
+    sealed.append(() => ({drafts: [draft], result: undefined}))
+    const db = new Database(path, {readonly: true})
+    type Tagged = {seq: number; file: Buffer | null; batch: Buffer | null; envelope: string}
+    const rows = db.prepare<[], Tagged>('SELECT seq, file_tag AS file, batch_tag AS batch, envelope FROM events WHERE file_tag IS NOT NULL OR batch_tag IS NOT NULL').all()
+    db.close()
+    const hmac = (text: string): string => execFileSync('openssl', ['dgst', '-sha256', '-mac', 'HMAC', '-macopt', `hexkey:${ADDRESS_KEY.toString('hex')}`], {input: text}).toString().trim().split(' ').at(-1)!
+    const expected = {file: hmac('file:["/card/DCIM/IMG_0001.jpg",1,"2026-01-02T03:04:05.000Z"]'), batch: hmac(`batch:${batch}`)}
+    // Only the batch's file has them: the events of EVENTS are of no batch.
+    expect(rows.map((r) => ({seq: r.seq, file: r.file?.toString('hex'), batch: r.batch?.toString('hex')}))).toEqual([{seq: 8, ...expected}])
+    expect(JSON.parse(rows[0]!.envelope).tags).toMatchObject(expected)
   })
 
   it('chains and trees the envelopes, as the checkpoint signed', () => {
