@@ -29,6 +29,7 @@ import {parseEventLine} from '../verify/archive/events.js'
 import {bagFile} from '../verify/archive/trust.js'
 import {concerns, readKeptPackage} from './chain.js'
 import {custodianFingerprint} from './custodian.js'
+import {keptReceiptOf} from './incoming.js'
 import {parseReceipt} from './receipt.js'
 
 /** A hand-over to carry: its `transfer-received` event, and its items sealed now (the sender's ID, this case's). */
@@ -108,7 +109,7 @@ async function readPackageFiles(context: ArchiveContext, exhibits: ReadonlySet<s
 
 /** This case's kept receipt of the transfer, held to the SHA-256 its `transfer-received` event records. */
 async function keptReceipt(kase: Case, event: EventOfKind<'transfer-received'>): Promise<{body: Buffer; signature: Buffer; receivedAt: string; receiverKey: Buffer}> {
-  const kept = event.payload.kept.replace(/\.zip\.age$/, '.receipt')
+  const kept = keptReceiptOf(event.payload.kept)
   const body = await readFile(join(kase.dataDir, kept))
   const signature = await readFile(join(kase.dataDir, `${kept}.sig`))
   if (createHash('sha256').update(body).digest('hex') !== event.payload.receipt.sha256) {

@@ -12,6 +12,7 @@ import {cpSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {Case, locateCase} from '../../src/case/case.js'
+import {keptReceiptOf} from '../../src/transfers/incoming.js'
 import {rewriteManifests} from '../helpers/bag.js'
 import {custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
 import {forgerKey, pemOf} from '../helpers/forge-archive.js'
@@ -328,7 +329,7 @@ describe("HQ's seal refuses what it cannot vouch for", () => {
   /** The kept package and receipt of each hand-over, as HQ's transfer-received events name them. */
   async function kept(): Promise<Array<{pkg: string; receipt: string}>> {
     const log = await custodyJson<{events: Array<{payload: {kept: string}}>}>(['log', '--action', 'transfer-received', '--case', hq])
-    return log.json.events.map((e) => ({pkg: join(hq, '.custody', e.payload.kept), receipt: join(hq, '.custody', e.payload.kept.replace(/\.zip\.age$/, '.receipt'))}))
+    return log.json.events.map((e) => ({pkg: join(hq, '.custody', e.payload.kept), receipt: join(hq, '.custody', keptReceiptOf(e.payload.kept))}))
   }
 
   it('stops at a kept receipt edited inside HQ\'s case: exit 3, naming it, and no archive', async () => {
