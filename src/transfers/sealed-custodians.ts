@@ -161,11 +161,19 @@ export async function custodianRecords(kase: Case, carried: readonly CarriedTran
     records.stated.push(...record.stated)
   }
 
-  // The statement but its exhibits is read whole by a verifier, up to a bound: never seal one it would refuse.
-  const bytes = Buffer.byteLength(JSON.stringify(records.stated, null, 2))
-  if (bytes > BAG_LIMITS.statementRest / 2) {
-    throw new CustodyError('INVALID_ARGUMENT', `the exhibits chosen came in ${carried.length} hand-overs, whose records would take ${bytes} bytes of the seal statement, more than an archive may give them; nothing was sealed. Seal fewer exhibits at a time`)
-  }
-
+  checkStatedSize(records.stated)
   return records
+}
+
+/**
+ * The statement but its exhibits is read whole by a verifier, up to a bound
+ * (BAG_LIMITS.statementRest): never seal one it would refuse. The records may take half of it (the
+ * rest is the case, the trust files, the testimonies); `limit`, in bytes as the statement is
+ * written, is given by tests only. INVALID_ARGUMENT when they take more.
+ */
+export function checkStatedSize(stated: readonly SealedCustodian[], limit: number = BAG_LIMITS.statementRest / 2): void {
+  const bytes = Buffer.byteLength(JSON.stringify(stated, null, 2))
+  if (bytes > limit) {
+    throw new CustodyError('INVALID_ARGUMENT', `the exhibits chosen came in ${stated.length} hand-overs, whose records would take ${bytes} bytes of the seal statement, more than an archive may give them; nothing was sealed. Seal fewer exhibits at a time`)
+  }
 }
