@@ -1,9 +1,10 @@
 /** What `custody transfer purge` says, as text: what went (or would go), and what stayed. */
+import {describeParty} from '../transfers/custodian.js'
 import type {PurgeItem, PurgeReport} from '../transfers/purge.js'
 import {plural, safeText} from './text.js'
 
 function receiver(by: PurgeReport['by']): string {
-  return `${safeText(by.name)}${by.organisation === null ? '' : ` (${safeText(by.organisation)})`}, key ${by.fingerprint}`
+  return safeText(describeParty(by))
 }
 
 function itemLine(item: PurgeItem): string {

@@ -16,7 +16,7 @@ import type {ArchiveReport} from '../verify/verify-archive.js'
 import type {VerifyReport} from '../verify/verify-case.js'
 import {basename} from 'node:path'
 import {formatBytes, plural, safeText} from './text.js'
-import {describeCustodian, parseCustodian} from '../transfers/custodian.js'
+import {describeCustodian, describeParty, parseCustodian, partyName} from '../transfers/custodian.js'
 import {renderReleased} from './transfers.js'
 import type {CustodianPart} from '../transfers/chain.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
@@ -264,7 +264,7 @@ export function* renderLog(events: Iterable<EventView>): Generator<string> {
 /** An exhibit's story across custodians (`custody log EXHIBIT --custodians`): each ledger's part, its header, then its events. */
 export function* renderChain(parts: readonly CustodianPart[]): Generator<string> {
   for (const part of parts) {
-    const who = `${safeText(part.custodian.name)}${part.custodian.organisation === null ? '' : ` (${safeText(part.custodian.organisation)})`}`
+    const who = safeText(partyName(part.custodian))
     const whose = part.ledger === 'sender' ? `In the ledger of ${who}` : `In this case's ledger, kept by ${who}`
     yield `${whose}, case ${part.custodian.case}, as ${part.exhibit}: ${plural(part.events.length, 'event')}`
     yield part.transfer === null
@@ -377,7 +377,7 @@ function renderSeals(seals: SealLeftovers): string[] {
 
 /** The hand-overs a seal of received exhibits proves: each custodian, and when each released and received. */
 function handOverLines(handOvers: NonNullable<ArchiveReport['custodians']>): string[] {
-  const who = (c: (typeof handOvers)[number]['from']): string => `${safeText(c.name)}${c.organisation === null ? '' : ` (${safeText(c.organisation)})`} ${c.fingerprint}`
+  const who = (c: (typeof handOvers)[number]['from']): string => safeText(describeParty(c, ' '))
   return handOvers.flatMap((h) => [
     `      ${h.transferId}: ${plural(h.items, 'exhibit')} of this archive`,
     `        released ${h.releasedAt} by ${who(h.from)}`,

@@ -4,11 +4,12 @@ import type {AcceptReport} from '../transfers/accept.js'
 import type {AcknowledgeReport} from '../transfers/acknowledge.js'
 import type {NothingNew, ReleasedTo, TransferReport} from '../transfers/export.js'
 import type {TrustReport} from '../transfers/trust.js'
+import {describeParty} from '../transfers/custodian.js'
 import {formatBytes, plural, safeText} from './text.js'
 
 /** A receiver as text: its name, organisation and key fingerprint. */
 function receiver(to: TransferReport['to']): string {
-  return `${safeText(to.name)}${to.organisation === null ? '' : ` (${safeText(to.organisation)})`}, key ${to.fingerprint}`
+  return safeText(describeParty(to))
 }
 
 export function renderTransfer(report: TransferReport): string {

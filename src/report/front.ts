@@ -4,6 +4,7 @@
  * was not checked). Everything stated comes from the model (model.ts), made from the verifier's
  * report; nothing here checks anything.
  */
+import {describeParty} from '../transfers/custodian.js'
 import {CUSTODY_VERSION} from '../version.js'
 import type {ReportMessages} from './messages/catalog.js'
 import type {ReportModel, ReportTrust, ReportVerification} from './model.js'
@@ -72,7 +73,7 @@ async function handOverTable(w: ReportWriter, m: ReportMessages, verified: Repor
   if (verified.handOvers.length === 0) return
   await w.heading(3, v.handOvers)
   await w.paragraph(v.handOversIntro)
-  const who = (c: ReportVerification['handOvers'][number]['from']): string => `${c.name}${c.organisation === null ? '' : ` (${c.organisation})`}, ${c.fingerprint}`
+  const who = (c: ReportVerification['handOvers'][number]['from']): string => describeParty(c, ', ')
   await w.tableStart([v.transfer, v.releasedBy, v.releasedAt, v.receivedBy, v.receivedAt, v.handOverExhibits], 'plain')
   for (const h of verified.handOvers) await w.row([h.transferId, who(h.from), h.releasedAt, who(h.to), h.receivedAt, String(h.items)])
   await w.tableEnd()

@@ -52,7 +52,7 @@ import {verifyArchive, type ArchiveReport} from '../verify/verify-archive.js'
 import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
 import {receiverOf} from './export.js'
 import {signReceipt, type SignedReceipt} from './receipt.js'
-import {CUSTODIANS_FOLDER, incomingName, staleCopies} from './incoming.js'
+import {CUSTODIANS_FOLDER, incomingName, keptNames, staleCopies} from './incoming.js'
 import {describeSplitView, splitViews} from './split-view.js'
 import {followRotations, type FollowedRotation} from './rotations.js'
 import {readTransferStatement, type TransferStatement} from './transfer-statement.js'
@@ -92,12 +92,6 @@ export interface AcceptReport {
   receipt: {file: string; signature: string; sha256: string}
   /** The sender's key rotations followed on this run, from the key it was known by to the package's signer (absent when none was). */
   rotation?: FollowedRotation
-}
-
-/** The kept package's name, and its receipt's, under .custody/custodians/<sender case>/. */
-function keptNames(senderCase: string, transferId: string): {folder: string; pkg: string; receipt: string} {
-  const folder = `${CUSTODIANS_FOLDER}/${senderCase}`
-  return {folder, pkg: `${folder}/${transferId}.zip.age`, receipt: `${folder}/${transferId}.receipt`}
 }
 
 /** Removes the copies that accepts killed before they ended left (never a running one's). */

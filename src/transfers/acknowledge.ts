@@ -26,7 +26,7 @@ import {CustodyError} from '../errors.js'
 import type {EventOfKind} from '../formats/events.js'
 import {writeFileDurably} from '../io/files.js'
 import {custodianFingerprint, custodianLine, describeCustodian, parseCustodian} from './custodian.js'
-import {CUSTODIANS_FOLDER} from './incoming.js'
+import {keptNames} from './incoming.js'
 import {receiverOf} from './export.js'
 import {checkReceiptSignatures, MAX_RECEIPT_BYTES, parseReceipt, type ReceiptBody} from './receipt.js'
 
@@ -113,12 +113,12 @@ export async function acknowledgeReceipt(kase: Case, file: string, actor?: strin
   const acknowledged = checkItems(file, receipt, released)
   const cosigned = checkCosigned(kase, file, receipt, released)
   const sha256 = createHash('sha256').update(signed.body).digest('hex')
-  const kept = `${CUSTODIANS_FOLDER}/${to.case}/${receipt.transferId}.receipt`
+  const {folder, receipt: kept} = keptNames(to.case, receipt.transferId)
   const base = {transferId: receipt.transferId, by: receiverOf(receipt.receivedBy), receivedAt: receipt.receivedAt, condition: receipt.condition, acknowledged, cosigned, kept}
   const before = kase.ledger.eventsOfKind('transfer-acknowledged').find(({event}) => event.payload.receipt.sha256 === sha256)?.event
   if (before !== undefined) return {...base, recorded: false, seq: before.seq}
 
-  await mkdir(join(kase.dataDir, CUSTODIANS_FOLDER, to.case), {recursive: true, mode: 0o700})
+  await mkdir(join(kase.dataDir, folder), {recursive: true, mode: 0o700})
   await writeFileDurably(join(kase.dataDir, kept), signed.body)
   await writeFileDurably(join(kase.dataDir, `${kept}.sig`), Buffer.from(signed.signature, 'hex'))
   const {events} = kase.ledger.append(() => ({

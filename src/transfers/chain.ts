@@ -110,6 +110,15 @@ function ownEvents(kase: Case, id: string): EventView[] {
 }
 
 /**
+ * Whether the story of exhibit `given` needs a key of this case: it was received from another
+ * custodian, so its first part is read out of the kept package, which only this case's identity
+ * opens. A command asks this to know whether to unlock the case before `custodyChain`.
+ */
+export function custodyNeedsKey(kase: Case, given: string): boolean {
+  return kase.ledger.ingestEvent(resolveExhibitId(kase, given))?.event.payload.received !== undefined
+}
+
+/**
  * The exhibit's story: the sender's part (for an exhibit this case received; `identities` open
  * the kept package), then this case's. An exhibit this case took in itself has this case's part only.
  */

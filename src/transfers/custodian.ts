@@ -62,10 +62,30 @@ export function custodianFingerprint(custodian: Custodian): string {
   return fingerprintOf(Buffer.from(custodian.signingKey, 'base64'))
 }
 
+/** A party to a hand-over as reports name it: who it is, and the fingerprint of its key. */
+export interface Party {
+  name: string
+  organisation: string | null
+  fingerprint: string
+}
+
+/** Who a party is: its name, and its organisation in brackets when it has one. Not escaped, as describeParty's. */
+export function partyName(party: Pick<Party, 'name' | 'organisation'>): string {
+  return party.organisation === null ? party.name : `${party.name} (${party.organisation})`
+}
+
+/**
+ * How a party is named: its name, its organisation in brackets when it has one, then `between`
+ * and its key fingerprint (`, key ` in messages; a table or a verifier's line puts less). Not
+ * escaped: what prints it escapes the whole, as it would the name.
+ */
+export function describeParty(party: Party, between = ', key '): string {
+  return `${partyName(party)}${between}${party.fingerprint}`
+}
+
 /** How a custodian is named in a message: its name, organisation and key fingerprint. */
 export function describeCustodian(custodian: Custodian): string {
-  const who = custodian.organisation === null ? custodian.name : `${custodian.name} (${custodian.organisation})`
-  return `${who}, key ${custodianFingerprint(custodian)}`
+  return describeParty({name: custodian.name, organisation: custodian.organisation, fingerprint: custodianFingerprint(custodian)})
 }
 
 function refused(where: string, why: string): CustodyError {

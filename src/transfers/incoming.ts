@@ -1,5 +1,7 @@
 /**
- * The copies `custody transfer accept` makes of a package before it checks it
+ * The case's custodians folder (.custody/custodians/): where a received package and the receipt
+ * given for it are kept (`keptNames`, the one place that lays them out), and the copies
+ * `custody transfer accept` makes of a package before it checks it
  * (`.custody/custodians/.incoming-<pid>-<8 hex>.zip.age`): what a killed accept leaves, which the
  * next accept removes and `custody verify` names meanwhile.
  */
@@ -9,6 +11,18 @@ import {errnoOf} from '../errors.js'
 
 /** Where received packages are kept, under the case's .custody/ folder. */
 export const CUSTODIANS_FOLDER = 'custodians'
+
+/** The kept package's name, and its receipt's, under .custody/custodians/<sender case>/. */
+export function keptNames(senderCase: string, transferId: string): {folder: string; pkg: string; receipt: string} {
+  const folder = `${CUSTODIANS_FOLDER}/${senderCase}`
+  const pkg = `${folder}/${transferId}.zip.age`
+  return {folder, pkg, receipt: keptReceiptOf(pkg)}
+}
+
+/** The receipt kept beside a kept package (`kept`, as a `transfer-received` event records it). */
+export function keptReceiptOf(kept: string): string {
+  return kept.replace(/\.zip\.age$/, '.receipt')
+}
 
 /** The name of a new copy, by this process. */
 export function incomingName(random: string): string {

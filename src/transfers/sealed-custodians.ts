@@ -29,6 +29,7 @@ import {parseEventLine} from '../verify/archive/events.js'
 import {bagFile} from '../verify/archive/trust.js'
 import {concerns, readKeptPackage} from './chain.js'
 import {custodianFingerprint} from './custodian.js'
+import {keptReceiptOf} from './incoming.js'
 import {parseReceipt} from './receipt.js'
 
 /** A hand-over to carry: its `transfer-received` event, and its items sealed now (the sender's ID, this case's). */
@@ -108,7 +109,7 @@ async function readPackageFiles(context: ArchiveContext, exhibits: ReadonlySet<s
 
 /** This case's kept receipt of the transfer, held to the SHA-256 its `transfer-received` event records. */
 async function keptReceipt(kase: Case, event: EventOfKind<'transfer-received'>): Promise<{body: Buffer; signature: Buffer; receivedAt: string; receiverKey: Buffer}> {
-  const kept = event.payload.kept.replace(/\.zip\.age$/, '.receipt')
+  const kept = keptReceiptOf(event.payload.kept)
   const body = await readFile(join(kase.dataDir, kept))
   const signature = await readFile(join(kase.dataDir, `${kept}.sig`))
   if (createHash('sha256').update(body).digest('hex') !== event.payload.receipt.sha256) {
@@ -160,11 +161,19 @@ export async function custodianRecords(kase: Case, carried: readonly CarriedTran
     records.stated.push(...record.stated)
   }
 
-  // The statement but its exhibits is read whole by a verifier, up to a bound: never seal one it would refuse.
-  const bytes = Buffer.byteLength(JSON.stringify(records.stated, null, 2))
-  if (bytes > BAG_LIMITS.statementRest / 2) {
-    throw new CustodyError('INVALID_ARGUMENT', `the exhibits chosen came in ${carried.length} hand-overs, whose records would take ${bytes} bytes of the seal statement, more than an archive may give them; nothing was sealed. Seal fewer exhibits at a time`)
-  }
-
+  checkStatedSize(records.stated)
   return records
+}
+
+/**
+ * The statement but its exhibits is read whole by a verifier, up to a bound
+ * (BAG_LIMITS.statementRest): never seal one it would refuse. The records may take half of it (the
+ * rest is the case, the trust files, the testimonies); `limit`, in bytes as the statement is
+ * written, is given by tests only. INVALID_ARGUMENT when they take more.
+ */
+export function checkStatedSize(stated: readonly SealedCustodian[], limit: number = BAG_LIMITS.statementRest / 2): void {
+  const bytes = Buffer.byteLength(JSON.stringify(stated, null, 2))
+  if (bytes > limit) {
+    throw new CustodyError('INVALID_ARGUMENT', `the exhibits chosen came in ${stated.length} hand-overs, whose records would take ${bytes} bytes of the seal statement, more than an archive may give them; nothing was sealed. Seal fewer exhibits at a time`)
+  }
 }

@@ -12,6 +12,7 @@ import {cpSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {Case, locateCase} from '../../src/case/case.js'
+import {keptReceiptOf} from '../../src/transfers/incoming.js'
 import {rewriteManifests} from '../helpers/bag.js'
 import {custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
 import {forgerKey, pemOf} from '../helpers/forge-archive.js'
@@ -311,6 +312,38 @@ describe("forgeries of the senders' records", () => {
     expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', message: expect.stringMatching(/^its custodians\[3\] names TRANSFER-[0-9a-f]{16} again: each hand-over is carried once$/)}))
   })
 
+  it("refuses a record moved out of the folder custody puts it in (under the other sender's case), the statement signed again by HQ", async () => {
+    let moved = ''
+    const result = await forged('folder-moved', (bagDir, s) => {
+      const [a, b] = [s.custodians![0]!, s.custodians![1]!]
+      expect(a.from.case).not.toBe(b.from.case)
+      moved = `data/custodians/${b.from.case}/${a.transferId}`
+      cpSync(join(bagDir, a.folder), join(bagDir, moved), {recursive: true})
+      rmSync(join(bagDir, a.folder), {recursive: true})
+      for (const file of Object.values(a.files)) file.path = file.path.replace(a.folder, moved)
+      a.folder = moved
+    })
+    expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({check: 'contents', subject: 'data/custody/seal.json', message: "its custodians[0] does not name its sender's case, its transfer and their folder as custody writes them"}))
+    // Its files are then named by nothing a verifier accepts.
+    expect(result.problems).toContainEqual(expect.objectContaining({subject: `${moved}/transfer.json`, message: 'is in the payload, but the seal statement does not name it: nothing vouches for it'}))
+  })
+
+  it('refuses more ingest events of received exhibits than the archive has exhibits: the statement cut to one exhibit, signed again by HQ', async () => {
+    const result = await forged('fewer-exhibits', (bagDir, s) => {
+      const statement = s as {exhibits?: Array<{exhibit: string}>}
+      const [kept, ...dropped] = statement.exhibits!
+      expect(kept!.exhibit).toBe('HQ-000001')
+      for (const x of dropped) rmSync(join(bagDir, 'data/exhibits', x.exhibit), {recursive: true})
+      statement.exhibits = [kept!]
+    })
+    expect(result.code).toBe(3)
+    // HQ-000001's ingest is the one the archive's single exhibit allows; each received after it (HQ-000002 to HQ-000004) is named, and not kept.
+    const beyond = result.problems.filter((p) => p.message === 'more ingest events of received exhibits than the archive has exhibits')
+    expect(beyond.map((p) => p.check)).toEqual(['events', 'events', 'events'])
+    expect(beyond.every((p) => /^event \d+$/.test(p.subject))).toBe(true)
+  })
+
   it('finds a record changed by an outsider who cannot sign as HQ: not the file the seal statement states', async () => {
     const result = await forged(
       'outsider',
@@ -328,7 +361,7 @@ describe("HQ's seal refuses what it cannot vouch for", () => {
   /** The kept package and receipt of each hand-over, as HQ's transfer-received events name them. */
   async function kept(): Promise<Array<{pkg: string; receipt: string}>> {
     const log = await custodyJson<{events: Array<{payload: {kept: string}}>}>(['log', '--action', 'transfer-received', '--case', hq])
-    return log.json.events.map((e) => ({pkg: join(hq, '.custody', e.payload.kept), receipt: join(hq, '.custody', e.payload.kept.replace(/\.zip\.age$/, '.receipt'))}))
+    return log.json.events.map((e) => ({pkg: join(hq, '.custody', e.payload.kept), receipt: join(hq, '.custody', keptReceiptOf(e.payload.kept))}))
   }
 
   it('stops at a kept receipt edited inside HQ\'s case: exit 3, naming it, and no archive', async () => {

@@ -6,7 +6,8 @@
  * signed the checkpoint over the rotation), and A's new line, trusted, replaces the old one; B's
  * package proving its own rotation is still refused; a case revoked is refused again. The list's
  * events are in `custody log`, and HQ's case verifies. The forgeries of a rotation's proof (a
- * rotation the known key never signed) are in tests/unit/transfer-rotations.test.ts.
+ * rotation the known key never signed) are in tests/unit/transfer-rotations.test.ts; one made in a
+ * real field ledger with sqlite3 is tests/e2e/transfer-forged-rotation.test.ts.
  */
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'

@@ -8,15 +8,16 @@
  * cache (lowered to 64 KiB): its file is seen, unlinked, in /proc/self/fd while the case is open.
  */
 import {createHash} from 'node:crypto'
-import {readdirSync, readlinkSync, statSync} from 'node:fs'
+import {statSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {Case, initCase} from '../../src/case/case.js'
 import {encryptCase} from '../../src/case/encrypt.js'
 import type {EncryptedObject, StoredObject} from '../../src/formats/events.js'
 import {ingest} from '../../src/ingest/ingest.js'
-import {scratchCacheKiB, scratchFolder} from '../../src/io/scratch-db.js'
+import {scratchCacheKiB} from '../../src/io/scratch-db.js'
 import {PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
+import {openScratchFiles} from '../helpers/scratch-files.js'
 
 const work = tempDir('custody-converted-lookup-')
 const root = join(work.path, 'case')
@@ -32,19 +33,7 @@ afterAll(() => {
 
 /** The sizes of the scratch files this process holds open: unlinked files in the scratch folder. */
 function scratchFiles(): number[] {
-  const sizes: number[] = []
-  for (const fd of readdirSync('/proc/self/fd')) {
-    let target: string
-    try {
-      target = readlinkSync(`/proc/self/fd/${fd}`)
-    } catch {
-      continue // the fd readdir itself held
-    }
-
-    if (target.startsWith(`${scratchFolder()}/`) && target.endsWith(' (deleted)')) sizes.push(statSync(`/proc/self/fd/${fd}`).size)
-  }
-
-  return sizes
+  return openScratchFiles().map((path) => statSync(path).size)
 }
 
 async function ingestFiles(files: string[]): Promise<Map<string, StoredObject | undefined>> {

@@ -7,11 +7,13 @@
 import {generateKeyPairSync} from 'node:crypto'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
 import {generateIdentity} from '../../src/age/x25519.js'
 import {CustodyError} from '../../src/errors.js'
 import {fingerprintOf} from '../../src/keys/signing-key.js'
-import {CUSTODIAN_PREFIX, CUSTODIAN_TYPE, custodianFingerprint, custodianLine, describeCustodian, parseCustodian, readCustodian, type Custodian} from '../../src/transfers/custodian.js'
+import {safeText} from '../../src/render/text.js'
+import {CUSTODIAN_PREFIX, CUSTODIAN_TYPE, custodianFingerprint, custodianLine, describeCustodian, describeParty, parseCustodian, partyName, readCustodian, type Custodian} from '../../src/transfers/custodian.js'
 import {tempDir} from '../helpers/cli.js'
 
 const work = tempDir('custody-custodian-')
@@ -59,6 +61,23 @@ describe('the custodian identity line', () => {
     const field = custodian({age: null, organisation: null})
     expect(parseCustodian(custodianLine(field))).toEqual(field)
     expect(describeCustodian(field)).toBe(`Iryna Melnyk, key ${custodianFingerprint(field)}`)
+  })
+
+  it('names a party as every report does: name, organisation in brackets, then the fingerprint after what the caller puts between', () => {
+    const party = {name: 'Iryna Melnyk', organisation: 'Kherson field team', fingerprint: 'SHA256:abc'}
+    expect(describeParty(party)).toBe('Iryna Melnyk (Kherson field team), key SHA256:abc')
+    expect(describeParty({...party, organisation: null}, ' ')).toBe('Iryna Melnyk SHA256:abc')
+    expect(describeParty(party, ', ')).toBe('Iryna Melnyk (Kherson field team), SHA256:abc')
+    expect(partyName({name: 'Iryna Melnyk', organisation: null})).toBe('Iryna Melnyk')
+    // The text renderers escape the whole line: the same bytes as escaping the name and the organisation each.
+    const anyParty = fc.record({name: fc.string({unit: 'binary'}), organisation: fc.option(fc.string({unit: 'binary'}), {nil: null}), fingerprint: fc.constant('SHA256:abc')})
+    fc.assert(
+      fc.property(anyParty, (p) => {
+        const escapedEach = `${safeText(p.name)}${p.organisation === null ? '' : ` (${safeText(p.organisation)})`}`
+        expect(safeText(describeParty(p))).toBe(`${escapedEach}, key ${p.fingerprint}`)
+        expect(safeText(partyName(p))).toBe(escapedEach)
+      }),
+    )
   })
 
   it('refuses what is not one: another prefix, two words, a word that is not base64url', () => {

@@ -7,7 +7,7 @@
  * searched the same way first, to show that the search finds what is there.
  */
 import {createHash} from 'node:crypto'
-import {mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import type Database from 'better-sqlite3'
@@ -15,7 +15,7 @@ import {ConvertedObjects} from '../../src/case/converted-objects.js'
 import {FolderListing} from '../../src/ingest/folder-listing.js'
 import {skipped, fileRef} from '../../src/ingest/results.js'
 import {Worklist} from '../../src/ingest/worklist.js'
-import {openScratchDatabase, scratchCacheKiB, scratchFolder} from '../../src/io/scratch-db.js'
+import {openScratchDatabase, scratchCacheKiB} from '../../src/io/scratch-db.js'
 import {IN_CLEAR} from '../../src/io/scratch-seal.js'
 import {SORT_LIMITS} from '../../src/io/scratch-sort.js'
 import {ArchiveData} from '../../src/report/archive-data.js'
@@ -25,6 +25,7 @@ import {BagIndex} from '../../src/verify/archive/bag-index.js'
 import {ClaimIndex} from '../../src/verify/claim-index.js'
 import type {ArchiveContext} from '../../src/verify/archive/context.js'
 import {tempDir} from '../helpers/cli.js'
+import {openScratchFiles} from '../helpers/scratch-files.js'
 
 const work = tempDir('custody-scratch-plaintext-')
 const ROWS = 3000
@@ -42,19 +43,7 @@ afterEach(() => Object.assign(SORT_LIMITS, limits))
 
 /** The bytes of the scratch files this process holds open: unlinked files in the scratch folder. */
 function scratchFiles(): Buffer[] {
-  const files: Buffer[] = []
-  for (const fd of readdirSync('/proc/self/fd')) {
-    let target: string
-    try {
-      target = readlinkSync(`/proc/self/fd/${fd}`)
-    } catch {
-      continue // the fd readdir itself held
-    }
-
-    if (target.startsWith(`${scratchFolder()}/`) && target.endsWith(' (deleted)')) files.push(readFileSync(`/proc/self/fd/${fd}`))
-  }
-
-  return files
+  return openScratchFiles().map((path) => readFileSync(path))
 }
 
 /** The needles found in the scratch files; and how many bytes those hold (the pages did reach the disk). */

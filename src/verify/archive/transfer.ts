@@ -16,7 +16,7 @@ import {isRecord} from '../../formats/guards.js'
 import {verifySignature} from '../../keys/signing-key.js'
 import {verifyConsistency} from '../../merkle/verify.js'
 import {STATEMENT_PATH, TRANSFER_CONSISTENCY_PATH, TRANSFER_PATH, TRANSFER_SIGNATURE_PATH} from '../../seal/bag-layout.js'
-import {custodianFingerprint} from '../../transfers/custodian.js'
+import {custodianFingerprint, describeParty} from '../../transfers/custodian.js'
 import {readTransferConsistency, readTransferStatement, type TransferStatement} from '../../transfers/transfer-statement.js'
 import {messageOf} from '../../errors.js'
 import type {Check, Finding} from '../checklist.js'
@@ -138,8 +138,7 @@ export const transferCheck: Check<ArchiveContext> = {
 
     if (found.length > 0 || t === undefined) return concluded(context, found, 'the transfer statement does not hold')
     context.transfer = described(t)
-    const name = (c: ArchiveTransfer['from']): string => `${c.name}${c.organisation === null ? '' : ` (${c.organisation})`} ${c.fingerprint}`
     const why = t.purpose === null ? '' : `, purpose: ${t.purpose}`
-    return concluded(context, found, `${t.transferId} from ${name(context.transfer.from)} to ${name(context.transfer.to)}, released ${t.releasedAt}${why}; ${t.items.length} items, the archive's exhibits`)
+    return concluded(context, found, `${t.transferId} from ${describeParty(context.transfer.from, ' ')} to ${describeParty(context.transfer.to, ' ')}, released ${t.releasedAt}${why}; ${t.items.length} items, the archive's exhibits`)
   },
 }

@@ -15,6 +15,7 @@ import {join} from 'node:path'
 import {CASE_FOLDER} from '../../case/case.js'
 import {errnoOf, messageOf} from '../../errors.js'
 import {plural} from '../../render/text.js'
+import {keptReceiptOf} from '../../transfers/incoming.js'
 import type {CaseCheck, CaseContext, CaseFinding} from './context.js'
 
 async function sha256Of(path: string): Promise<string> {
@@ -42,7 +43,7 @@ function keptFiles(kase: CaseContext['kase']): Array<[string, string, string, nu
   const files: Array<[string, string, string, number]> = []
   for (const {event} of kase.ledger.eventsOfKind('transfer-received')) {
     const {kept, receipt, transferId} = event.payload
-    files.push([kept, event.payload.package.sha256, `the package of ${transferId}`, event.seq], [kept.replace(/\.zip\.age$/, '.receipt'), receipt.sha256, `the receipt of ${transferId}`, event.seq])
+    files.push([kept, event.payload.package.sha256, `the package of ${transferId}`, event.seq], [keptReceiptOf(kept), receipt.sha256, `the receipt of ${transferId}`, event.seq])
   }
 
   for (const {event} of kase.ledger.eventsOfKind('transfer-acknowledged')) {
