@@ -77,6 +77,8 @@ export function checkCheckpointSeries(
   const problems: CheckpointProblem[] = []
   let latest: CheckpointBody | undefined
   let previousSize = 0
+  /** The replaced keys that signed a checkpoint over the event replacing them (keyHistory: until). */
+  const vouched = new Set<string>()
   for (const [index, row] of rows.entries()) {
     const subject = `checkpoint ${row.seq}`
     if (row.seq !== index) {
@@ -87,6 +89,8 @@ export function checkCheckpointSeries(
     const {checkpoint, problems: own} = checkSignedCheckpoint(subject, row.body, signature, ledger)
     problems.push(...own)
     if (checkpoint === undefined) continue
+    const signer = ledger.keys.find((k) => k.fingerprint === checkpoint.keyFingerprint)
+    if (signer?.until !== undefined && checkpoint.treeSize > signer.until) vouched.add(signer.fingerprint)
     if (checkpoint.treeSize < previousSize) {
       problems.push({subject, message: 'it covers fewer events than the checkpoint before it: the ledger shrank', expected: `at least ${previousSize}`, actual: String(checkpoint.treeSize)})
     }
@@ -125,5 +129,21 @@ export function checkCheckpointSeries(
     })
   }
 
+  problems.push(...unvouchedRotations(ledger.keys, vouched))
   return latest === undefined ? {problems} : {problems, latest}
+}
+
+/**
+ * Every rotation must be vouched for by the key it replaces: custody records a `key-rotated` event
+ * in an append whose checkpoint the old key signs. A rotation no checkpoint of the old key covers
+ * was added by someone without that key (a forger's key put in with the sqlite3 shell, and later
+ * checkpoints signed with it).
+ */
+function unvouchedRotations(keys: readonly RecordedKey[], vouched: ReadonlySet<string>): CheckpointProblem[] {
+  return keys
+    .filter((key) => key.until !== undefined && !vouched.has(key.fingerprint))
+    .map((key) => ({
+      subject: `event ${String(key.until)}`,
+      message: `it replaces the signing key ${key.fingerprint}, but no checkpoint signed by that key covers it: custody has the key it replaces sign the checkpoint over a rotation, so this one was added by someone without that key`,
+    }))
 }

@@ -6,7 +6,8 @@
  * successor (chained to the ledger's last event, as custody would store it), lets custody sign
  * with the new key by running a write command (an ingest), and exports a package to HQ. HQ knows
  * the field case by its real key: the rotation is not proven by a checkpoint the real key signed,
- * and the accept is refused, exit 3, nothing recorded. The same forgeries built by hand, without
+ * and the accept is refused, exit 3, nothing recorded; the field case's own `custody verify` finds
+ * the rotation vouched for by no checkpoint of the key it replaces (exit 3). The same forgeries built by hand, without
  * the CLI, are in tests/unit/transfer-rotations.test.ts.
  */
 import {join} from 'node:path'
@@ -68,6 +69,12 @@ describe('a key rotation forged into a field ledger', () => {
     const exported = await custody(['transfer', 'export', '--to', at('hq.line'), '--out', at('forged.zip.age'), '--case', field], {env})
     expect(exported.code, exported.stderr).toBe(0)
     expect(exported.stdout).toContain(`--key ${forger}`)
+    // The field case's own verify finds it too: no checkpoint of the key it replaces covers the rotation.
+    const verified = await custodyJson<{problems: Array<{check: string; subject: string; message: string}>}>(['verify', '--json', '--case', field])
+    expect(verified.code).toBe(3)
+    expect(verified.json.problems).toContainEqual(
+      expect.objectContaining({subject: expect.stringMatching(/^event \d+$/), message: expect.stringContaining(`it replaces the signing key ${fieldKey}, but no checkpoint signed by that key covers it`)}),
+    )
     await refusedAccept(
       hq,
       at('forged.zip.age'),
