@@ -272,6 +272,22 @@ export abstract class CustodyCommand extends Command {
   }
 
   /**
+   * For what a case's custodian line needs of its first event, the investigator's name and
+   * organisation (`key show --public`): a sealed ledger keeps them sealed under the address key,
+   * which the passphrase opens in every encrypted case, a field case's too, and so does
+   * --identity FILE. Other cases need nothing.
+   */
+  protected async openSettingsToRead(kase: Case, identityFiles: string[] | undefined, passphraseFile: string | undefined, what: string): Promise<void> {
+    if (!kase.ledger.bodiesLocked) return
+    if (identityFiles !== undefined) {
+      await kase.openVault({identities: (await Promise.all(identityFiles.map((file) => readIdentityFile(file)))).flat()})
+      return
+    }
+
+    await this.withPassphrase(passphraseFile, what, (passphrase) => kase.openVault({passphrase, writeOnly: true}))
+  }
+
+  /**
    * A new passphrase (for a new key) from --passphrase-file, CUSTODY_PASSPHRASE (unless `env`
    * says otherwise) or a prompt on the terminal, which asks for it twice, and asks again, three
    * times in all, for one too short or typed differently.

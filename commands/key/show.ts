@@ -23,7 +23,11 @@ The investigator's Ed25519 key signs a checkpoint of the ledger after every comm
 it, and every seal statement. The fingerprint is SHA256: and the hex SHA-256 of the key's DER
 (SubjectPublicKeyInfo), which anyone can recompute from the PEM:
   openssl pkey -pubin -in KEY.pem -outform DER | sha256sum
-No passphrase is needed: only the public half is shown.
+No passphrase is needed in a case whose ledger is in clear: only the public half is shown. A case
+whose ledger keeps what its events record encrypted asks for it (or --identity FILE): the
+holder's name and the recipients' labels are in the encrypted events, and the investigator's name
+and organisation, which --public gives, are sealed under a key the passphrase opens (a field
+case's too).
 
 It also lists the case keys: their mode (encrypted; field, where only the recipients decrypt
 content; or none, for a case made before case keys) and every age recipient the ledger records,
@@ -61,6 +65,8 @@ compare the key fingerprint (--json gives it) by voice or in person.`
         )
       }
 
+      // The investigator's name and organisation, which a sealed ledger keeps sealed under the address key.
+      await this.openSettingsToRead(kase, flags.identity, flags['passphrase-file'], 'key show --public')
       const custodian = custodianOf(kase)
       const identity = {line: custodianLine(custodian), fingerprint: custodianFingerprint(custodian), custodian}
       this.log(identity.line)

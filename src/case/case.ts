@@ -29,7 +29,7 @@ import {knownHeadsFolder, readKnownHead, recordKnownHead, type KnownHeadRead, ty
 import {PRIVATE_FOLDER, checkFolderDestination, makeFolders} from '../io/files.js'
 import {KEY_ACTIONS, recordedKey} from '../keys/key-events.js'
 import {checkNewPassphrase} from '../keys/passphrase.js'
-import {openInvestigator, sealInvestigator, settingsKey as settingsKeyOf} from '../keys/sealed-investigator.js'
+import {openInvestigator, openOrganisation, sealInvestigator, sealOrganisation, settingsKey as settingsKeyOf} from '../keys/sealed-investigator.js'
 import {createSigningKey, openSigningKey, type PublicKeyInfo, type Signer} from '../keys/signing-key.js'
 import type {VaultKeys} from '../vault/sealed-objects.js'
 import {Vault} from '../vault/vault.js'
@@ -431,22 +431,30 @@ function firstFacts(ledger: Ledger): {time: string; facts: PublicFacts} {
   return first
 }
 
-/** The investigator's name sealed in the create-case event, opened; or why it cannot be trusted. */
-type SealedName = {name: string} | {forged: CustodyError}
+/**
+ * The investigator's name and organisation sealed in the create-case event, opened (the
+ * organisation undefined when the event has none sealed: it stays locked); or why they cannot be
+ * trusted.
+ */
+type SealedName = {name: string; organisation?: string | null} | {forged: CustodyError}
 
 /**
- * The investigator's name sealed in the create-case event's public facts (src/keys/sealed-investigator.ts),
- * opened with the address key: undefined when the event has none. A value that does not open
- * (another case's, a byte changed) is a forged ledger, kept to be thrown when the name is read.
+ * The investigator's name and organisation sealed in the create-case event's public facts
+ * (src/keys/sealed-investigator.ts), opened with the address key: undefined when the event has no
+ * name sealed. A value that does not open (another case's, a byte changed, one in the other's
+ * place) is a forged ledger, kept to be thrown when the name is read.
  */
 function sealedNameOf(facts: PublicFacts, addressKey: Uint8Array): SealedName | undefined {
-  const sealed = facts.sealedInvestigator
+  const {sealedInvestigator: sealed, sealedOrganisation: organisation} = facts
   if (sealed === undefined) return undefined
   const key = settingsKeyOf(addressKey)
+  const caseId = String(facts.caseId)
   try {
-    const name = typeof sealed === 'string' ? openInvestigator(key, String(facts.caseId), sealed) : undefined
-    if (name !== undefined) return {name}
-    return {forged: forgedRow(0, "(create-case) has an investigator's name sealed under another key or for another case, or changed")}
+    const name = typeof sealed === 'string' ? openInvestigator(key, caseId, sealed) : undefined
+    const opened = typeof organisation === 'string' ? openOrganisation(key, caseId, organisation) : undefined
+    if (name !== undefined && organisation === undefined) return {name}
+    if (name !== undefined && opened !== undefined) return {name, organisation: opened}
+    return {forged: forgedRow(0, "(create-case) has an investigator's name or organisation sealed under another key or for another case, or changed")}
   } finally {
     key.fill(0)
   }
@@ -455,6 +463,12 @@ function sealedNameOf(facts: PublicFacts, addressKey: Uint8Array): SealedName | 
 function nameOf(sealed: SealedName): string {
   if ('forged' in sealed) throw sealed.forged
   return sealed.name
+}
+
+/** The sealed organisation, or undefined when none was sealed (it is then read from the body only). */
+function organisationOf(sealed: SealedName): string | null | undefined {
+  if ('forged' in sealed) throw sealed.forged
+  return sealed.organisation
 }
 
 /**
@@ -482,7 +496,8 @@ function publicCaseInfo(ledger: Ledger, sealed?: SealedName): CaseInfo {
       return sealed === undefined ? locked() : nameOf(sealed)
     },
     get organisation(): string | null {
-      return locked()
+      const organisation = sealed === undefined ? undefined : organisationOf(sealed)
+      return organisation === undefined ? locked() : organisation
     },
   }
 }
@@ -506,12 +521,17 @@ function sealedCaseInfo(ledger: Ledger, keys: VaultKeys): CaseInfo {
   }
 
   if (sealed === undefined) return body
-  const {investigator, ...rest} = body
+  const {investigator, organisation, ...rest} = body
   return {
     ...rest,
     get investigator(): string {
       if (nameOf(sealed) !== investigator) throw forgedRow(0, "(create-case) has an investigator's name sealed that is not its body's")
       return investigator
+    },
+    get organisation(): string | null {
+      const opened = organisationOf(sealed)
+      if (opened !== undefined && opened !== organisation) throw forgedRow(0, "(create-case) has an organisation sealed that is not its body's")
+      return organisation
     },
   }
 }
@@ -662,11 +682,15 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
 
 /**
  * The first event: what the case is. A sealed ledger's (`settingsKey` given) also carries the
- * investigator's name sealed under the address key (src/keys/sealed-investigator.ts): the default
- * actor of the runs that open no body.
+ * investigator's name and organisation sealed under the address key
+ * (src/keys/sealed-investigator.ts): the default actor of the runs that open no body, and with it
+ * the case's custodian line.
  */
-function createCaseDraft(payload: Omit<CreateCasePayload, 'sealedInvestigator'>, settingsKey: Uint8Array | undefined): CustodyEventDraft {
-  const sealed = settingsKey === undefined ? {} : {sealedInvestigator: sealInvestigator(settingsKey, payload.caseId, payload.investigator)}
+function createCaseDraft(payload: Omit<CreateCasePayload, 'sealedInvestigator' | 'sealedOrganisation'>, settingsKey: Uint8Array | undefined): CustodyEventDraft {
+  const sealed =
+    settingsKey === undefined
+      ? {}
+      : {sealedInvestigator: sealInvestigator(settingsKey, payload.caseId, payload.investigator), sealedOrganisation: sealOrganisation(settingsKey, payload.caseId, payload.organisation)}
   return {actor: payload.investigator, action: 'create-case', exhibit: null, payload: {...payload, ...sealed}}
 }
 

@@ -314,6 +314,8 @@ export interface CreateCasePayload {
    * body records its events in that name. In the envelope's public facts too.
    */
   sealedInvestigator?: string
+  /** Its organisation sealed the same way (the empty string for none), for the custodian line. */
+  sealedOrganisation?: string
 }
 
 /** `recipient-added`: an age recipient (HQ's) that opens the whole case with its own identity (src/keys/case-keys.ts). */
@@ -839,11 +841,14 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       caseRecipient: optional(ageRecipient),
       field: optional(literal(true)),
       sealedInvestigator: optional(base64('the base64 of a nonce, the sealed name and its tag')),
+      sealedOrganisation: optional(base64('the base64 of a nonce, the sealed organisation and its tag')),
     }),
     consistent: (e) =>
       e.payload.field === true && e.payload.caseRecipient !== undefined ? ['payload.caseRecipient', 'no case recipient in a field case', e.payload.caseRecipient]
       : e.payload.sealedInvestigator !== undefined && e.payload.field !== true && e.payload.caseRecipient === undefined ?
         ['payload.sealedInvestigator', 'a sealed name only in an encrypted case (with a case recipient, or a field case)', e.payload.sealedInvestigator]
+      : e.payload.sealedOrganisation !== undefined && e.payload.sealedInvestigator === undefined ?
+        ['payload.sealedOrganisation', 'a sealed organisation only beside a sealed name', e.payload.sealedOrganisation]
       : undefined,
   },
   'key-created': {exhibit: 'none', payload: object<KeyCreatedPayload>(keyCreatedShape)},

@@ -222,6 +222,12 @@ function recordedRecipients(ledger: Ledger): Array<{recipient: string; seq: numb
   return recipients
 }
 
+/** The case identity's recipient, from the public facts (no key): undefined in a field case or a case in clear. */
+export function caseIdentityRecipient(kase: CaseKeyHolder): string | undefined {
+  const recipient = keysFacts(kase.ledger)?.facts.caseRecipient
+  return typeof recipient === 'string' ? recipient : undefined
+}
+
 /** Every recipient the ledger records, the case identity's first, with its label and event. */
 export function namedRecipients(kase: CaseKeyHolder): NamedRecipient[] {
   const keys = keysFacts(kase.ledger)

@@ -16,9 +16,14 @@
  * HMAC; the settings key is derived from it (HKDF's info keeps the two uses apart) because
  * whatever opens the address key must open the name: the passphrase in every encrypted case, a
  * field case's too, and every recipient's identity. The AAD binds the value to its case: a value
- * taken from another case does not open. What a coerced field passphrase gives up is therefore
- * the investigator's own name too, and nothing else of the case: the title and the organisation
- * stay in the body.
+ * taken from another case does not open.
+ *
+ * The organisation is sealed beside it the same way, as `payload.sealedOrganisation` (the empty
+ * string standing for none), with the AAD "custody case settings organisation " || case ID, so
+ * that neither value opens in the other's place: with the name, it makes the case's custodian
+ * line (`custody key show --public`), which a field case gives HQ. What a coerced field passphrase
+ * gives up is therefore the investigator's own name and organisation, and nothing else of the
+ * case: the title stays in the body.
  */
 import {createCipheriv, createDecipheriv, hkdfSync, randomBytes} from 'node:crypto'
 
@@ -31,17 +36,35 @@ export function settingsKey(addressKey: Uint8Array): Buffer {
   return Buffer.from(hkdfSync('sha256', addressKey, Buffer.alloc(0), INFO, 32))
 }
 
-function aad(caseId: string): Buffer {
-  return Buffer.from(`${INFO} ${caseId}`, 'utf8')
+/** What a sealed value is of: the investigator's name, or the organisation. */
+type Setting = 'investigator' | 'organisation'
+
+function aad(caseId: string, setting: Setting): Buffer {
+  return Buffer.from(setting === 'investigator' ? `${INFO} ${caseId}` : `${INFO} organisation ${caseId}`, 'utf8')
+}
+
+function seal(key: Uint8Array, additional: Buffer, value: string): string {
+  const nonce = randomBytes(NONCE_SIZE)
+  const plain = Buffer.from(value, 'utf8')
+  const cipher = createCipheriv('chacha20-poly1305', key, nonce, {authTagLength: TAG_SIZE})
+  cipher.setAAD(additional, {plaintextLength: plain.length})
+  return Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]).toString('base64')
 }
 
 /** The name sealed for the create-case event of case `caseId`, base64. */
 export function sealInvestigator(key: Uint8Array, caseId: string, name: string): string {
-  const nonce = randomBytes(NONCE_SIZE)
-  const plain = Buffer.from(name, 'utf8')
-  const cipher = createCipheriv('chacha20-poly1305', key, nonce, {authTagLength: TAG_SIZE})
-  cipher.setAAD(aad(caseId), {plaintextLength: plain.length})
-  return Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]).toString('base64')
+  return seal(key, aad(caseId, 'investigator'), name)
+}
+
+/** The organisation (null: none, sealed as the empty string) sealed for the create-case event of case `caseId`, base64. */
+export function sealOrganisation(key: Uint8Array, caseId: string, organisation: string | null): string {
+  return seal(key, aad(caseId, 'organisation'), organisation ?? '')
+}
+
+/** The organisation a sealed value holds (null: none), or undefined when it does not open (as openInvestigator). */
+export function openOrganisation(key: Uint8Array, caseId: string, sealed: string): string | null | undefined {
+  const value = open(key, aad(caseId, 'organisation'), sealed)
+  return value === '' ? null : value
 }
 
 /**
@@ -50,10 +73,14 @@ export function sealInvestigator(key: Uint8Array, caseId: string, name: string):
  * from the ledger, hostile until it opens.
  */
 export function openInvestigator(key: Uint8Array, caseId: string, sealed: string): string | undefined {
+  return open(key, aad(caseId, 'investigator'), sealed)
+}
+
+function open(key: Uint8Array, additional: Buffer, sealed: string): string | undefined {
   const bytes = Buffer.from(sealed, 'base64')
-  if (bytes.length <= NONCE_SIZE + TAG_SIZE || bytes.toString('base64') !== sealed) return undefined
+  if (bytes.length < NONCE_SIZE + TAG_SIZE || bytes.toString('base64') !== sealed) return undefined
   const decipher = createDecipheriv('chacha20-poly1305', key, bytes.subarray(0, NONCE_SIZE), {authTagLength: TAG_SIZE})
-  decipher.setAAD(aad(caseId), {plaintextLength: bytes.length - NONCE_SIZE - TAG_SIZE})
+  decipher.setAAD(additional, {plaintextLength: bytes.length - NONCE_SIZE - TAG_SIZE})
   decipher.setAuthTag(bytes.subarray(bytes.length - TAG_SIZE))
   try {
     const plain = Buffer.concat([decipher.update(bytes.subarray(NONCE_SIZE, bytes.length - TAG_SIZE)), decipher.final()])

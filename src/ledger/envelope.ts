@@ -81,8 +81,8 @@ export function bodyCommitment(salt: Uint8Array, canonicalEvent: string): string
 export function publicOf(event: CustodyEvent): PublicFacts | undefined {
   switch (event.action) {
     case 'create-case': {
-      // The investigator's name only sealed (src/keys/sealed-investigator.ts): the default actor of a run that opens no body.
-      const {caseId, prefix, custodyVersion, caseRecipient, field, sealedInvestigator} = event.payload
+      // The investigator's name and organisation only sealed (src/keys/sealed-investigator.ts): the default actor of a run that opens no body, and the custodian line.
+      const {caseId, prefix, custodyVersion, caseRecipient, field, sealedInvestigator, sealedOrganisation} = event.payload
       return {
         action: event.action,
         caseId,
@@ -91,6 +91,7 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
         ...(caseRecipient === undefined ? {} : {caseRecipient}),
         ...(field === true ? {field} : {}),
         ...(sealedInvestigator === undefined ? {} : {sealedInvestigator}),
+        ...(sealedOrganisation === undefined ? {} : {sealedOrganisation}),
       }
     }
 

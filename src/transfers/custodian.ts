@@ -20,7 +20,7 @@ import {readFileSync, statSync} from 'node:fs'
 import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import {FieldProblem, nullable, object, text, literal, type Reader} from '../formats/event-readers.js'
-import {caseKeyMode, namedRecipients, type CaseKeyHolder} from '../keys/case-keys.js'
+import {caseIdentityRecipient, caseKeyMode, type CaseKeyHolder} from '../keys/case-keys.js'
 import {fingerprintOf} from '../keys/signing-key.js'
 
 export const CUSTODIAN_PREFIX = 'custody-custodian1'
@@ -154,7 +154,7 @@ export interface CustodianSource extends CaseKeyHolder {
 
 /** The case's own identity, as `custody key show --public` prints it. */
 export function custodianOf(kase: CustodianSource): Custodian {
-  const caseIdentity = caseKeyMode(kase) === 'encrypted' ? namedRecipients(kase)[0]?.recipient : undefined
+  const caseIdentity = caseKeyMode(kase) === 'encrypted' ? caseIdentityRecipient(kase) : undefined
   return {
     type: CUSTODIAN_TYPE,
     case: kase.info.caseId,

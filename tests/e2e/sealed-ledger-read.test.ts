@@ -28,8 +28,8 @@ beforeAll(async () => {
   writeFileSync(hqFile, `${hq.identity}\n`, {mode: 0o600})
   writeFileSync(outsiderFile, `${generateIdentity().identity}\n`, {mode: 0o600})
   for (const [name, dir] of Object.entries(cases)) {
-    await initCase({dir, title: 'Operation Sunflower', investigator: 'Ana Quintela', passphrase: PASSPHRASE, recipients: [parseRecipient(hq.recipient)], field: name === 'field', sealedBodies: true})
-    const ingested = await custody(['ingest', ...FILES.map((f) => join(SAMPLES, f)), '--actor', 'Ana Quintela', '--location', 'Saltivka', '--case', dir])
+    await initCase({dir, title: 'Operation Sunflower', investigator: 'Ana Quintela', organisation: 'IPHR', passphrase: PASSPHRASE, recipients: [parseRecipient(hq.recipient)], field: name === 'field', sealedBodies: true})
+    const ingested = await custody(['ingest', ...FILES.map((f) => join(SAMPLES, f)), '--location', 'Saltivka', '--case', dir])
     expect(ingested.code, ingested.stderr).toBe(0)
   }
 }, 120_000)
@@ -132,6 +132,20 @@ describe('reading a case whose ledger is sealed', () => {
     const text = await custody(['key', 'export', '--out', join(work.path, 'again.pem'), '--case', cases.field], {env: NO_PASSPHRASE})
     expect(text.code, text.stderr).toBe(0)
   }, 60_000)
+
+  it('key show --public: the passphrase opens the name and organisation (a field case\'s too), and the line is the one HQ would read', async () => {
+    for (const dir of Object.values(cases)) {
+      const line = await custodyJson<{line: string; custodian: {name: string; organisation: string | null; age: string | null}}>(['key', 'show', '--public', '--json', '--case', dir])
+      expect(line.code, line.stderr).toBe(0)
+      expect(line.json.custodian).toMatchObject({name: 'Ana Quintela', organisation: 'IPHR'})
+      expect(line.json.custodian.age === null).toBe(dir === cases.field)
+      const byIdentity = await custodyJson<{line: string}>(['key', 'show', '--public', '--json', '--case', dir, '--identity', hqFile], {env: NO_PASSPHRASE})
+      expect(byIdentity.json.line).toBe(line.json.line)
+      const none = await custody(['key', 'show', '--public', '--case', dir], {env: NO_PASSPHRASE})
+      expect(none.code).toBe(2)
+      expect(none.stdout).toBe('')
+    }
+  }, 120_000)
 
   it('report --case: opened with the identity, the report names the exhibits', async () => {
     const out = join(work.path, 'field-report.html')

@@ -12,12 +12,14 @@ import {hkdf} from '@noble/hashes/hkdf.js'
 import {sha256} from '@noble/hashes/sha2.js'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {openInvestigator, sealInvestigator, settingsKey} from '../../src/keys/sealed-investigator.js'
+import {openInvestigator, openOrganisation, sealInvestigator, sealOrganisation, settingsKey} from '../../src/keys/sealed-investigator.js'
 
 const ADDRESS_KEY = Buffer.alloc(32, 1)
 const CASE_ID = 'e14bb562-fd98-49d1-bbd6-df7f2df07066'
 /** Sealed for the vector "create-case of a field case whose bodies are sealed" (tests/vectors/events.json). */
 const GOLDEN = 'E07BcZuazNHG/UkZKR9ecJs3CAKNLMYcJS58iUxMHcnx4I6/Gtb4W4liH2jEujy9OvU='
+/** Its organisation, sealed for the vector "…the investigator's name and organisation sealed". */
+const GOLDEN_ORGANISATION = 'KHFhOf2vX8whBXima3wV6anryOsASX7lTRpbgl3b5/P9CDQxpUEueQ8='
 
 /** The opening written from the RFCs alone, with another library's primitives. */
 function referenceOpen(addressKey: Uint8Array, caseId: string, sealed: string): string {
@@ -65,5 +67,19 @@ describe('the sealed investigator', () => {
     expect(openInvestigator(ADDRESS_KEY, CASE_ID, sealed.toString('base64'))).toBeUndefined()
     for (const cut of [0, 12, 28, sealed.length - 1]) expect(openInvestigator(key, CASE_ID, sealed.subarray(0, cut).toString('base64'))).toBeUndefined()
     expect(openInvestigator(key, CASE_ID, 'not base64 at all')).toBeUndefined()
+  })
+
+  it('seals the organisation apart from the name: none as the empty string, and neither opens in the other\'s place', () => {
+    const key = settingsKey(ADDRESS_KEY)
+    expect(openOrganisation(key, CASE_ID, GOLDEN_ORGANISATION)).toBe('custody tests')
+    const reference = hkdf(sha256, ADDRESS_KEY, new Uint8Array(0), new TextEncoder().encode('custody case settings'), 32)
+    const bytes = Buffer.from(GOLDEN_ORGANISATION, 'base64')
+    const plain = chacha20poly1305(reference, bytes.subarray(0, 12), new TextEncoder().encode(`custody case settings organisation ${CASE_ID}`)).decrypt(bytes.subarray(12))
+    expect(new TextDecoder().decode(plain)).toBe('custody tests')
+    expect(openOrganisation(key, CASE_ID, sealOrganisation(key, CASE_ID, null))).toBeNull()
+    expect(openOrganisation(key, CASE_ID, GOLDEN)).toBeUndefined()
+    expect(openInvestigator(key, CASE_ID, GOLDEN_ORGANISATION)).toBeUndefined()
+    expect(openOrganisation(key, '00000000-0000-4000-8000-000000000000', GOLDEN_ORGANISATION)).toBeUndefined()
+    expect(openInvestigator(key, CASE_ID, sealInvestigator(key, CASE_ID, 'Ana Quintela'))).toBe('Ana Quintela')
   })
 })
