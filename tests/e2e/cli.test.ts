@@ -461,7 +461,7 @@ describe('shell completion', () => {
 
       expect(complete('custody ing')).toEqual(['ingest'])
       expect(complete('custody testimony a')).toEqual(['add', 'amend'])
-      expect(complete('custody status --')).toEqual(['--json', '--case'])
+      expect(complete('custody status --')).toEqual(['--json', '--case', '--identity', '--passphrase-file'])
       expect(complete('custody testimony add --witness-')).toEqual(['--witness-name', '--witness-contact'])
 
       const zsh = await custody(['autocomplete', 'zsh'], {env})
