@@ -5,7 +5,7 @@
  * encrypted for transport, read into what the archive verifier takes.
  */
 import {Flags} from '@oclif/core'
-import {readIdentityFile} from '../src/age/key-files.js'
+import {readIdentityFiles} from '../src/age/key-files.js'
 import {readTrustedRoots} from '../src/case/settings.js'
 import {parseFingerprint} from '../src/keys/signing-key.js'
 import {parsePemCertificates} from '../src/timestamps/token.js'
@@ -27,6 +27,6 @@ export async function archiveTrust(flags: {
 }): Promise<Pick<VerifyArchiveOptions, 'pinnedKeys' | 'tsaRoots' | 'identities'>> {
   const pinnedKeys = flags.key?.map((k) => parseFingerprint(k))
   const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
-  const identities = flags.identity === undefined ? undefined : (await Promise.all(flags.identity.map((file) => readIdentityFile(file)))).flat()
+  const identities = await readIdentityFiles(flags.identity)
   return {...(pinnedKeys === undefined ? {} : {pinnedKeys}), ...(roots === undefined ? {} : {tsaRoots: roots}), ...(identities === undefined ? {} : {identities})}
 }

@@ -20,7 +20,7 @@ import {Case, locateCase} from '../src/case/case.js'
 import {CustodyError, errnoOf, sayWith, unforeseenError, type Field} from '../src/errors.js'
 import {askNewPassphrase, missingPassphrase, passphraseFromFileOrEnv, tryPassphrases} from '../src/keys/passphrase.js'
 import {caseKeyMode} from '../src/keys/case-keys.js'
-import {readIdentityFile} from '../src/age/key-files.js'
+import {readIdentityFiles} from '../src/age/key-files.js'
 import {jsonWithList} from '../src/render/json-lines.js'
 import {errorDocument, successDocument, type JsonResult} from '../src/render/json-output.js'
 import {parseError} from './_parse-errors.js'
@@ -252,7 +252,7 @@ export abstract class CustodyCommand extends Command {
     // Opened already (a command that read the ledger first, openLedgerToRead): the same keys open the vault.
     if (!kase.vault.encrypted || (kase.vault.keys?.identities.length ?? 0) > 0) return
     if (identityFiles !== undefined) {
-      await kase.openVault({identities: (await Promise.all(identityFiles.map((file) => readIdentityFile(file)))).flat()})
+      await kase.openVault({identities: (await readIdentityFiles(identityFiles)) ?? []})
       return
     }
 
@@ -280,7 +280,7 @@ export abstract class CustodyCommand extends Command {
   protected async openSettingsToRead(kase: Case, identityFiles: string[] | undefined, passphraseFile: string | undefined, what: string): Promise<void> {
     if (!kase.ledger.bodiesLocked) return
     if (identityFiles !== undefined) {
-      await kase.openVault({identities: (await Promise.all(identityFiles.map((file) => readIdentityFile(file)))).flat()})
+      await kase.openVault({identities: (await readIdentityFiles(identityFiles)) ?? []})
       return
     }
 

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {readIdentityFile} from '../src/age/key-files.js'
+import {readIdentityFiles} from '../src/age/key-files.js'
 import {CustodyError} from '../src/errors.js'
 import {listEvents} from '../src/exhibits/exhibits.js'
 import {EVENT_ACTIONS, isEventAction} from '../src/formats/events.js'
@@ -53,7 +53,7 @@ proven under. The kept package is encrypted to this case: the passphrase (or --i
     if (flags.custodians) {
       if (args.exhibit === undefined) throw new CustodyError('USAGE', '--custodians tells the story of one exhibit: give its ID (custody log EXHIBIT --custodians)')
       if (flags.since !== undefined || flags.action !== undefined || flags.limit !== undefined) throw new CustodyError('USAGE', '--custodians gives every event of the exhibit: --since, --action and --limit do not go with it')
-      const given = flags.identity === undefined ? [] : (await Promise.all(flags.identity.map((file) => readIdentityFile(file)))).flat()
+      const given = (await readIdentityFiles(flags.identity)) ?? []
       if (given.length === 0 && custodyNeedsKey(kase, args.exhibit)) await this.openVaultToRead(kase, undefined, flags['passphrase-file'], `log --custodians (opening the package ${args.exhibit} came in)`)
       const parts = await custodyChain(kase, args.exhibit, [...(kase.vault.keys?.identities ?? []), ...given])
       if (this.jsonEnabled()) return {exhibit: parts.at(-1)!.exhibit, custodians: parts}

@@ -8,7 +8,7 @@ import {verifyArchive, type ArchiveReport} from '../src/verify/verify-archive.js
 import {readAgainstFiles, verifyArchiveAgainst} from '../src/verify/against.js'
 import {verifyCaseAt, type VerifyReport} from '../src/verify/verify-case.js'
 import {CustodyError} from '../src/errors.js'
-import {readIdentityFile} from '../src/age/key-files.js'
+import {readIdentityFiles} from '../src/age/key-files.js'
 import {parseFingerprint} from '../src/keys/signing-key.js'
 import {CustodyCommand, caseFlag, prose} from './_base.js'
 
@@ -158,7 +158,7 @@ full: point TMPDIR elsewhere), which says nothing either way.`
       throw new CustodyError('INVALID_ARGUMENT', '--key and --tsa-ca are for checking sealed archives: give one, as in `custody verify ARCHIVE.zip --key SHA256:…`, or with --against')
     }
 
-    const identities = flags.identity === undefined ? undefined : (await Promise.all(flags.identity.map((file) => readIdentityFile(file)))).flat()
+    const identities = await readIdentityFiles(flags.identity)
     const pinnedKeys = flags.key === undefined ? undefined : flags.key.map((k) => parseFingerprint(k))
     const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
     const trusted = {...(roots === undefined ? {} : {tsaRoots: roots}), ...(pinnedKeys === undefined ? {} : {pinnedKeys})}

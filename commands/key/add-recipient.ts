@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {readIdentityFile} from '../../src/age/key-files.js'
+import {readIdentityFiles} from '../../src/age/key-files.js'
 import {addRecipients, type AddRecipientResult} from '../../src/keys/add-recipient.js'
 import {caseKeyMode} from '../../src/keys/case-keys.js'
 import {readGivenRecipients} from '../../src/keys/recipients.js'
@@ -48,7 +48,7 @@ signs the new checkpoint.`
     }
 
     const given = await readGivenRecipients({recipient: args.recipient === undefined ? [] : [args.recipient], recipientsFile: flags['recipients-file'], label: flags.label})
-    const identities = flags.identity === undefined ? undefined : (await Promise.all(flags.identity.map((file) => readIdentityFile(file)))).flat()
+    const identities = await readIdentityFiles(flags.identity)
     const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'key add-recipient')
     using kase = opened
     const field = caseKeyMode(kase) === 'field'

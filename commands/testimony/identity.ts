@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import type {Case} from '../../src/case/case.js'
 import {renderIdentity} from '../../src/render/testimony.js'
 import {checkIdentityView, disclosureDestination, viewIdentity, type IdentityViewReport} from '../../src/testimony/view-identity.js'
-import {readIdentityFile} from '../../src/age/key-files.js'
+import {readIdentityFiles} from '../../src/age/key-files.js'
 import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TestimonyIdentity extends CustodyCommand {
@@ -46,7 +46,7 @@ check them against an archive with standard tools:
     // testimony without an identity: before the passphrase is asked for.
     disclosureDestination({disclose: flags.disclose})
     const check = (k: Case): unknown => checkIdentityView(k, args.testimony, {disclose: flags.disclose})
-    const identities = flags.identity === undefined ? undefined : (await Promise.all(flags.identity.map((file) => readIdentityFile(file)))).flat()
+    const identities = await readIdentityFiles(flags.identity)
     const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony identity', {check})
     using kase = opened
     if (identities !== undefined) await kase.openVault({identities})

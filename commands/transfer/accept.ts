@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {readIdentityFile} from '../../src/age/key-files.js'
+import {readIdentityFiles} from '../../src/age/key-files.js'
 import {CustodyError, said} from '../../src/errors.js'
 import {progressLine} from '../../src/render/progress.js'
 import {renderAccepted} from '../../src/render/transfers.js'
@@ -68,7 +68,7 @@ already is received as the exhibit that holds it. The receipt gives each item's 
   async run(): Promise<AcceptReport> {
     const {args, flags} = await this.parse(TransferAccept)
     const from = (flags.from ?? []).map((line) => readCustodian(line, '--from'))
-    const given = flags.identity === undefined ? [] : (await Promise.all(flags.identity.map((file) => readIdentityFile(file)))).flat()
+    const given = (await readIdentityFiles(flags.identity)) ?? []
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer accept', {
       check: (k) => {
         if (from.some((c) => c.case === k.info.caseId)) throw new CustodyError('INVALID_ARGUMENT', said`${ACCEPT.from} names this case itself; give the identity of the custodian who sent the package`)

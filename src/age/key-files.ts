@@ -64,6 +64,11 @@ export async function readIdentityFile(path: string): Promise<AgeIdentity[]> {
   return parseIdentityFile(await readKeyFile(path, 'identity'), path)
 }
 
+/** Every identity in the files given (`--identity FILE`, repeatable); undefined when none were given. */
+export async function readIdentityFiles(paths: readonly string[] | undefined): Promise<AgeIdentity[] | undefined> {
+  return paths === undefined ? undefined : (await Promise.all(paths.map((path) => readIdentityFile(path)))).flat()
+}
+
 /** The recipients in an age recipients file. */
 export async function readRecipientsFile(path: string): Promise<AgeRecipient[]> {
   return parseRecipientsFile(await readKeyFile(path, 'recipients'), path)
