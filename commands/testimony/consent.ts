@@ -25,6 +25,12 @@ recording order).
 The note is recorded in clear: one that holds the witness's name or contact is refused (exit 2);
 checking it opens the witness's identity in memory, with the case passphrase.
 
+In a field case (\`custody init --field\`), whose laptop cannot read what it recorded, a change
+is still recorded at once with the field passphrase: name the testimony by its witness code. The
+change is found by that code alone, so --note and --actor are refused there (they cannot be
+checked against the witness's name), and the consent before and after is not known on the laptop:
+HQ's identity opens the testimony and applies the change in its history like any other.
+
 Scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; ')}.`
 
   static override examples = [
@@ -34,6 +40,7 @@ Scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; 
       command: '<%= config.bin %> <%= command.id %> W-014 --grant advocacy --method oral-noted --at 2024-05-01T09:00+03:00 --note "entered late, from the field notes"',
       description: 'A change entered late takes its place by its date: a withdrawal dated later still decides',
     },
+    {command: '<%= config.bin %> <%= command.id %> W-014 --withdraw court --at 2024-06-01T10:00+03:00', description: 'In a field case: the witness withdraws consent to court use; recorded with the field passphrase'},
   ]
 
   static override flags = {

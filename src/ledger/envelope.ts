@@ -38,8 +38,8 @@ const BODY_TAG_SIZE = 16
 export const RUN_KEY_SIZE = 32
 
 /** The keyed tags of a row, hex (HMAC-SHA-256 under the address key; which ones, tags.ts). */
-export type EnvelopeTags = Partial<Record<'action' | 'content' | 'source' | 'file' | 'batch', string>>
-const TAG_NAMES = new Set(['action', 'content', 'source', 'file', 'batch'])
+export type EnvelopeTags = Partial<Record<'action' | 'content' | 'source' | 'file' | 'batch' | 'witness', string>>
+const TAG_NAMES = new Set(['action', 'content', 'source', 'file', 'batch', 'witness'])
 
 /** What an event says that is not evidence, read before or without a key (publicOf): plain values, and objects as stored. */
 export type PublicFacts = Record<string, string | number | boolean | string[] | StoredObject | StoredObject[] | TimestampPayload | ConfigPayload>

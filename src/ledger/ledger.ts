@@ -35,11 +35,11 @@ import {ClearStore} from './clear-store.js'
 import {CLEAR_SCHEMA_VERSION, schemaSql, SEALED_SCHEMA_VERSION, TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
 import {SealedStore} from './sealed-store.js'
 import {forgedRow, publicOf, type PublicFacts} from './envelope.js'
-import type {BatchTags, BodyKeys, EventStore, PagedRow, RawRow, StoreContext, UntrueIndex} from './store.js'
+import type {BatchTags, BodyKeys, EventStore, PagedRow, RawRow, StoreContext, TestimonyTags, UntrueIndex} from './store.js'
 import {TaggedStore} from './tagged-store.js'
 import type {TagKey} from './tags.js'
 
-export type {BatchTags, BodyKeys, PagedRow, RawRow, UntrueIndex} from './store.js'
+export type {BatchTags, BodyKeys, PagedRow, RawRow, TestimonyTags, UntrueIndex} from './store.js'
 
 /** The ledger's SQLite page cache, in KiB. */
 const LEDGER_CACHE_KIB = 4 * 1024
@@ -514,6 +514,14 @@ export class Ledger implements Disposable {
    */
   batchTags(): BatchTags | undefined {
     return this.store instanceof SealedStore ? this.store.batchTags() : undefined
+  }
+
+  /**
+   * Where a testimony is found without reading a body, by its witness code or exhibit (schema 4,
+   * given the address key: a field case records a change of consent so). Undefined otherwise.
+   */
+  testimonyTags(): TestimonyTags | undefined {
+    return this.store instanceof SealedStore ? this.store.testimonyTags() : undefined
   }
 
   /**

@@ -16,7 +16,7 @@ import {parseEventText, type CustodyEvent, type ParsedEvent} from '../formats/ev
 import {forgedRow, openRow, readEnvelope, sealRow, type Envelope, type EnvelopeTags, type PublicFacts} from './envelope.js'
 import {newRunKey, RunKeyRing} from './run-keys.js'
 import {SEALED_SCHEMA_VERSION} from './schema.js'
-import type {BatchTags, BodyKeys, RawRow, UntrueIndex, Written} from './store.js'
+import type {BatchTags, BodyKeys, RawRow, TestimonyTags, UntrueIndex, Written} from './store.js'
 import type {EventTags, TagName} from './tags.js'
 import {canonicalize} from '../canonical/jcs.js'
 import {TaggedStore} from './tagged-store.js'
@@ -31,8 +31,9 @@ interface SealedRawRow extends RawRow {
   salt?: string
 }
 
-/** Every tag a schema-4 row has, in its columns (`<name>_tag`) and its envelope. */
+/** The tags a schema-4 row has in its columns (`<name>_tag`); its envelope holds these and the witness tag (tags.ts). */
 const TAG_NAMES: readonly TagName[] = ['action', 'content', 'source', 'file', 'batch']
+const ENVELOPE_TAG_NAMES: readonly TagName[] = [...TAG_NAMES, 'witness']
 
 /** A row as a lookup by tag reads it: no body. */
 interface IndexedRow {
@@ -218,7 +219,7 @@ export class SealedStore extends TaggedStore {
   /** The tags an envelope holds for an event's tags: hex, only those the event has. */
   private static hexTags(tags: EventTags): EnvelopeTags {
     const hex: EnvelopeTags = {}
-    for (const name of TAG_NAMES) {
+    for (const name of ENVELOPE_TAG_NAMES) {
       const tag = tags[name]
       if (tag !== null) hex[name] = tag.toString('hex')
     }
@@ -277,6 +278,28 @@ export class SealedStore extends TaggedStore {
         const rows = this.context.cached<[Buffer, Buffer], IndexedRow>('SELECT seq, envelope AS event, exhibit FROM events WHERE batch_tag = ? AND action_tag = ? ORDER BY seq').all(tags.batch, tags.action)
         return rows.map((row) => this.confirmed(row, tags, "a batch's start").seq)
       },
+    }
+  }
+
+  /** The lookup of testimonies by witness code, when the address key was given (TestimonyTags, store.ts). */
+  testimonyTags(): TestimonyTags | undefined {
+    const key = this.key
+    if (key === undefined) return undefined
+    const testimonies = (): Array<{seq: number; exhibit: string; witness: string | undefined}> => {
+      const tags = {action: key.action('testimony')}
+      const rows = this.context.cached<[Buffer], IndexedRow>('SELECT seq, envelope AS event, exhibit FROM events WHERE action_tag = ? ORDER BY seq').all(tags.action)
+      return rows.flatMap((row) => {
+        const envelope = this.confirmed(row, tags, 'a testimony')
+        return envelope.exhibit === null ? [] : [{seq: row.seq, exhibit: envelope.exhibit, witness: envelope.tags.witness}]
+      })
+    }
+
+    return {
+      byWitness: (code) => {
+        const tag = key.witness(code).toString('hex')
+        return testimonies().filter((t) => t.witness === tag).map(({seq, exhibit}) => ({seq, exhibit}))
+      },
+      byExhibit: (exhibit) => testimonies().find((t) => t.exhibit === exhibit)?.seq,
     }
   }
 

@@ -62,6 +62,18 @@ export interface BatchTags {
   batchStarts(batch: string): number[]
 }
 
+/**
+ * The testimonies of a sealed ledger found by witness code or exhibit without reading a body (schema
+ * 4, given the address key: src/ledger/sealed-store.ts): the rows of the testimony action's tag,
+ * each confirmed against its chained envelope, whose witness tag is compared with the code's.
+ */
+export interface TestimonyTags {
+  /** The testimony events of this witness code (any case), with the exhibit each names, oldest first. */
+  byWitness(code: string): Array<{seq: number; exhibit: string}>
+  /** The testimony event whose exhibit this is, if the exhibit is a testimony. */
+  byExhibit(exhibit: string): number | undefined
+}
+
 /** What a store reads the database with: the connection, and its cache of prepared statements. */
 export interface StoreContext {
   readonly db: Database.Database

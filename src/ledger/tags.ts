@@ -11,10 +11,15 @@
  *                                    modification time])                (schema 4 only)
  *     batch_tag   = HMAC(addressKey, "batch:" || batch ID)              every event of a batch
  *                                                                       (schema 4 only)
+ *     witness     = HMAC(addressKey, "witness:" || the witness code,    a testimony event (schema 4
+ *                                    lower case)                        only; in the envelope, no column)
  *
  * The last two let a batch run again in a case whose bodies it cannot open (a field case, or any
  * write-only run of schema 4) find its earlier runs and the files they took in, unchanged, without
- * reading a body (src/ingest/ingest.ts, resumeByTags). Schema 3 has no column for them.
+ * reading a body (src/ingest/ingest.ts, resumeByTags). Schema 3 has no column for them. The
+ * witness tag lets a field case find a testimony by its witness code, to record a withdrawal of
+ * consent where the testimony itself cannot be read (src/testimony/change-consent.ts); testimonies
+ * are few, found by their action tag, so it needs no column of its own.
  *
  * The same key makes the vault's keyed addresses (src/vault/sealed-objects.ts), over a digest's 32
  * raw bytes: every tag is over a text that begins with its kind's name, so that a tag could equal
@@ -33,6 +38,8 @@ export interface EventTags {
   source: Buffer | null
   file: Buffer | null
   batch: Buffer | null
+  /** Held by the envelope only: no column. */
+  witness: Buffer | null
 }
 
 /** The names of the tags, as an envelope's `tags` and the columns (`<name>_tag`) hold them. */
@@ -83,6 +90,11 @@ export class TagKey {
     return this.tag(`batch:${id}`)
   }
 
+  /** A witness code, in lower case: codes are found whatever their case (W-014 and w-014 are one witness). */
+  witness(code: string): Buffer {
+    return this.tag(`witness:${code.toLowerCase()}`)
+  }
+
   /** The tags an event's row is written with. */
   of(event: CustodyEvent): EventTags {
     const content = event.action === 'ingest' ? this.content(event.payload.digests.sha256) : null
@@ -90,7 +102,8 @@ export class TagKey {
     const path = taken === null ? null : taken.file.path
     const batch = batchOf(event)
     const file = taken === null || path === null || batch === null ? null : this.file(path, taken.size, taken.file.modifiedAt)
-    return {action: this.action(event.action), content, source: path === null ? null : this.source(path), file, batch: batch === null ? null : this.batch(batch)}
+    const witness = event.action === 'testimony' ? this.witness(event.payload.witness) : null
+    return {action: this.action(event.action), content, source: path === null ? null : this.source(path), file, batch: batch === null ? null : this.batch(batch), witness}
   }
 
   /** Overwrites the copy: nothing can be tagged with it afterwards. */

@@ -89,7 +89,9 @@ export function renderConsentChange(r: ConsentChangeReport): string {
     `Recorded a change of consent for ${r.witness} (${r.exhibit}, ledger event #${r.seq})`,
     ...(r.granted.length ? [`  granted        ${r.granted.join(', ')}`] : []),
     ...(r.withdrawn.length ? [`  withdrawn      ${r.withdrawn.join(', ')}`] : []),
-    `  consent now    ${consentText(r.current)} (was ${consentText(r.before)})`,
+    r.current === null || r.before === null
+      ? '  consent now    not known here: this field case cannot read the testimony; HQ\'s identity opens it, and `custody show` then gives the consent with this change applied'
+      : `  consent now    ${consentText(r.current)} (was ${consentText(r.before)})`,
     ...r.overridden.map((o) => `  note           ${o.scope} stays as the change dated ${o.at} (#${o.seq}) has it: consent follows the dates given, and that one is later`),
   ].join('\n')
 }

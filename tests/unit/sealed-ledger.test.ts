@@ -108,6 +108,14 @@ describe('a schema-4 ledger', () => {
     expect(JSON.parse(rows[0]!.envelope).tags).toMatchObject(expected)
   })
 
+  it("tags a testimony's witness code in lower case, as openssl computes it: W-014 and w-014 are one witness", () => {
+    const hmac = (text: string): string => execFileSync('openssl', ['dgst', '-sha256', '-mac', 'HMAC', '-macopt', `hexkey:${ADDRESS_KEY.toString('hex')}`], {input: text}).toString().trim().split(' ').at(-1)!
+    const key = new TagKey(ADDRESS_KEY)
+    expect(key.witness('W-014').toString('hex')).toBe(hmac('witness:w-014'))
+    expect(key.witness('w-014').toString('hex')).toBe(hmac('witness:w-014'))
+    expect(key.witness('W-015').toString('hex')).not.toBe(hmac('witness:w-014'))
+  })
+
   it('chains and trees the envelopes, as the checkpoint signed', () => {
     const again = reopened()
     expect(Buffer.from(again.heads().root()).toString('hex')).toBe(JSON.parse(again.latestCheckpoint()!.body).rootHash)
