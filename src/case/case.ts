@@ -198,8 +198,9 @@ export class Case implements Disposable, AsyncDisposable {
 
   /**
    * Refuses to add to a ledger that no longer holds its recorded tree head (head.json), or that is
-   * behind or beside the newest checkpoint custody signed for the case on this account: appending
-   * would bury the evidence under a new head. One pass over the events computes the heads both
+   * behind or beside the newest checkpoint custody signed for the case on this account, or that
+   * ends with events no signed checkpoint covers (Ledger.refuseUnsignedTail): appending would bury
+   * the evidence under a new head, or vouch for what someone else added. One pass over the events computes the heads both
    * need. Run before a command appends anything.
    */
   async assertIntactHead(): Promise<void> {
@@ -207,7 +208,11 @@ export class Case implements Disposable, AsyncDisposable {
     let tree: TreeHeadSource | undefined
     const head = await compareWithHead(this.dataDir, (recorded) => (tree = this.ledger.heads(recorded, knownSize(known))))
     this.refuseConflict(compareFully(known, tree!), 'nothing was added')
-    if (head.status === 'matches') return
+    if (head.status === 'matches') {
+      this.ledger.refuseUnsignedTail()
+      return
+    }
+
     const what =
       head.status === 'unreadable' ? head.problem : head.status === 'shorter' ? 'events were removed from its end' : 'its recorded events were rewritten'
     throw new CustodyError(

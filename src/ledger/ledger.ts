@@ -9,11 +9,11 @@
 import {closeSync, openSync} from 'node:fs'
 import Database from 'better-sqlite3'
 import {bytesToHex} from '@noble/hashes/utils.js'
-import {signCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
+import {parseCheckpoint, signCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {PRIVATE_FILE} from '../io/files.js'
 import {keysetPages} from '../io/keyset-pages.js'
-import type {Signer} from '../keys/signing-key.js'
+import {verifySignature, type Signer} from '../keys/signing-key.js'
 import {CompactRange} from '../merkle/compact-range.js'
 import {emptyRoot, HASH_SIZE} from '../merkle/rfc6962.js'
 import {MerkleTree, type TreeFile} from '../merkle/tree.js'
@@ -232,6 +232,7 @@ export class Ledger implements Disposable {
     const run = this.db.transaction(() => {
       const {drafts, more = [], result} = compose(view)
       const head = last.get()
+      if (head !== undefined) this.refuseUnsignedTail(signer.signer, head)
       const first = head === undefined ? 0 : head.seq + 1
       let seq = first
       let prev = head?.hash ?? GENESIS_HASH
@@ -274,6 +275,45 @@ export class Ledger implements Disposable {
     } catch (error) {
       this.range = new CompactRange()
       throw wrapSqliteError(error, this.path)
+    }
+  }
+
+  /**
+   * Refuses to sign onward from events that no signed checkpoint covers. Every append commits its
+   * checkpoint in its own transaction (above), so a ledger custody wrote always ends with a
+   * checkpoint over its last event: events after it were added by someone without the signing
+   * key, and a new checkpoint over them would vouch for them with the case's own key, where
+   * `custody verify` would no longer see them as unsigned. Checked inside the append's
+   * transaction: the last checkpoint's size and last event hash against the ledger's end, and its
+   * signature when the key appending made it (after a rotation the last one is the old key's,
+   * which verify checks with the rest). A command checks it before its work too (Case's head
+   * check), without a signer, so that it refuses once, not at every append.
+   */
+  refuseUnsignedTail(signer?: Signer, last?: {seq: number; hash: string}): void {
+    const head = last ?? this.cached<[], {seq: number; hash: string}>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get()
+    if (head === undefined) return
+    const size = head.seq + 1
+    const latest = this.cached<[], {tree_size: number; body: string; signature: string}>('SELECT tree_size, body, signature FROM checkpoints ORDER BY seq DESC LIMIT 1').get()
+    const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
+    let what: string | undefined
+    if (latest === undefined || body === undefined) {
+      what = `${size} event(s) and no signed checkpoint`
+    } else if ('problem' in body || body.treeSize !== latest.tree_size) {
+      what = `a checkpoint that is not one custody signs (${'problem' in body ? body.problem : 'its size is not the size it is stored with'})`
+    } else if (body.treeSize < size) {
+      what = `${size - body.treeSize} event(s) after its last signed checkpoint (events ${body.treeSize} to ${head.seq})`
+    } else if (body.treeSize !== size || body.lastEventHash !== head.hash) {
+      what = `event ${head.seq}, which its last checkpoint does not sign`
+    } else if (signer !== undefined && body.keyFingerprint === signer.fingerprint && !verifySignature(signer.spki, Buffer.from(latest.body, 'utf8'), Buffer.from(latest.signature, 'hex'))) {
+      what = 'a checkpoint whose signature is not its key\'s'
+    }
+
+    if (what !== undefined) {
+      throw new CustodyError(
+        'INTEGRITY',
+        `the ledger ${this.path} ends with ${what}: custody signs a checkpoint with every event it records, so someone added to it without the signing key; nothing was added. Run \`custody verify\`, and keep a copy of the case as it is`,
+        {subject: `event ${head.seq}`},
+      )
     }
   }
 

@@ -4,7 +4,8 @@
  * signing key, makes a key of their own (custody's createSigningKey, under a passphrase of their
  * choosing), appends with the sqlite3 shell a `key-rotated` row that names it as the field key's
  * successor (chained to the ledger's last event, as custody would store it), lets custody sign
- * with the new key by running a write command (an ingest), and exports a package to HQ. HQ knows
+ * with the new key by running a write command (an ingest: custody signs onward from no event a
+ * checkpoint does not cover, so the forger first signs one over the row with their key), and exports a package to HQ. HQ knows
  * the field case by its real key: the rotation is not proven by a checkpoint the real key signed,
  * and the accept is refused, exit 3, nothing recorded; the field case's own `custody verify` finds
  * the rotation vouched for by no checkpoint of the key it replaces (exit 3). The same forgeries built by hand, without
@@ -15,7 +16,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {CASE_FOLDER, LEDGER_FILE} from '../../src/case/case.js'
 import type {CustodyEvent} from '../../src/formats/events.js'
 import {sealEvent} from '../../src/ledger/event.js'
-import {createSigningKey} from '../../src/keys/signing-key.js'
+import {signCheckpoint} from '../../src/checkpoints/checkpoint.js'
+import {Ledger} from '../../src/ledger/ledger.js'
+import {createSigningKey, type Signer} from '../../src/keys/signing-key.js'
 import {custody, custodyJson, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
 import {initCase, refusedAccept, writeIdentityLine} from '../helpers/transfers.js'
 
@@ -55,14 +58,33 @@ async function forgeRotation(): Promise<string> {
   } as unknown as CustodyEvent
   const row = sealEvent(event)
   sqlite(ledger, `INSERT INTO events (seq, prev_hash, hash, event) VALUES (${event.seq}, '${event.prev}', '${row.hash}', '${row.canonical.replaceAll("'", "''")}');`)
-  return next.fingerprint
+  return next
+}
+
+/** The forger's checkpoint over the ledger as it now ends, signed by their own key: custody signs onward from no event a checkpoint does not cover. */
+function signForgedHead(next: Signer): void {
+  const path = join(field, CASE_FOLDER, LEDGER_FILE)
+  const ledger = Ledger.open(path)
+  const first = ledger.firstEvent().event
+  const caseId = first.action === 'create-case' ? first.payload.caseId : ''
+  const heads = ledger.heads()
+  const size = ledger.size()
+  const checkpoint = signCheckpoint(next, caseId, {treeSize: size, rootHash: Buffer.from(heads.root()).toString('hex'), lastEventHash: ledger.lastHash()!})
+  ledger.close()
+  sqlite(path, `INSERT INTO checkpoints (seq, tree_size, body, signature) VALUES ((SELECT max(seq) + 1 FROM checkpoints), ${size}, '${checkpoint.body}', '${checkpoint.signature}');`)
 }
 
 describe('a key rotation forged into a field ledger', () => {
   it("is refused by HQ's accept: the field key never signed it (exit 3, nothing recorded)", async () => {
-    const forger = await forgeRotation()
-    // custody takes the forged row for the case's key: the forger's passphrase opens it, and the ingest signs with it.
+    const next = await forgeRotation()
+    const forger = next.fingerprint
+    // custody signs onward from no event that no checkpoint covers: the forger must sign one too.
     const env = {CUSTODY_PASSPHRASE: FORGER_PASSPHRASE}
+    const unsigned = await custody(['ingest', join(SAMPLES, 'Casio.jpg'), '--case', field], {env})
+    expect(unsigned.code, unsigned.stdout + unsigned.stderr).toBe(3)
+    expect(unsigned.stderr).toContain('ends with 1 event(s) after its last signed checkpoint')
+    signForgedHead(next)
+    // custody takes the forged row for the case's key: the forger's passphrase opens it, and the ingest signs with it.
     const ingested = await custody(['ingest', join(SAMPLES, 'Casio.jpg'), '--case', field], {env})
     expect(ingested.code, ingested.stderr).toBe(0)
     expect((await custodyJson<{fingerprint: string}>(['key', 'show', '--public', '--case', field])).json.fingerprint).toBe(forger)

@@ -56,6 +56,61 @@ describe.each([
     }
   })
 
+  describe('refuses to sign onward from events no checkpoint of its own covers', () => {
+    /** The ledger's file with its append-only triggers dropped, as whoever can write the file may. */
+    const forge = (edit: (db: Database.Database) => void): void => {
+      const db = new Database(path)
+      for (const {name} of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as Array<{name: string}>) db.prepare(`DROP TRIGGER ${name}`).run()
+      edit(db)
+      db.close()
+    }
+
+    const count = (): number => {
+      const db = new Database(path, {readonly: true})
+      try {
+        return (db.prepare('SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM checkpoints) AS n').get() as {n: number}).n
+      } finally {
+        db.close()
+      }
+    }
+
+    it('events added after the last checkpoint (a forger appended, then removed what their key signed)', () => {
+      ledger.append(() => ({drafts: [draft(1)], result: undefined}))
+      const forger = openLedger()
+      forger.useSigner({caseId: 'c', signer: memorySigner()})
+      forger.append(() => ({drafts: [draft(2), draft(3)], result: undefined}))
+      forger.close()
+      forge((db) => db.prepare('DELETE FROM checkpoints WHERE seq = (SELECT max(seq) FROM checkpoints)').run())
+      const before = count()
+      const again = openLedger()
+      again.useSigner({caseId: 'c', signer})
+      expect(() => again.append(() => ({drafts: [draft(4)], result: undefined}))).toThrow(
+        expect.objectContaining({code: 'INTEGRITY', subject: 'event 3', message: expect.stringContaining('ends with 2 event(s) after its last signed checkpoint (events 2 to 3)')}),
+      )
+      again.close()
+      expect(count()).toBe(before)
+    })
+
+    it('a last checkpoint whose signature is not its key\'s, or whose body was edited', () => {
+      ledger.append(() => ({drafts: [draft(1)], result: undefined}))
+      forge((db) => db.prepare("UPDATE checkpoints SET signature = replace(signature, substr(signature, 1, 2), CASE substr(signature, 1, 2) WHEN '00' THEN '01' ELSE '00' END) WHERE seq = (SELECT max(seq) FROM checkpoints)").run())
+      const again = openLedger()
+      again.useSigner({caseId: 'c', signer})
+      expect(() => again.append(() => ({drafts: [draft(2)], result: undefined}))).toThrow(expect.objectContaining({code: 'INTEGRITY', message: expect.stringContaining("a checkpoint whose signature is not its key's")}))
+      forge((db) => db.prepare("UPDATE checkpoints SET body = replace(body, '\"treeSize\":2', '\"treeSize\":3') WHERE seq = (SELECT max(seq) FROM checkpoints)").run())
+      expect(() => again.append(() => ({drafts: [draft(2)], result: undefined}))).toThrow(expect.objectContaining({code: 'INTEGRITY', message: expect.stringContaining('a checkpoint that is not one custody signs')}))
+      again.close()
+    })
+
+    it('a genuine ledger, reopened, appends', () => {
+      ledger.append(() => ({drafts: [draft(1)], result: undefined}))
+      const again = openLedger()
+      again.useSigner({caseId: 'c', signer})
+      expect(again.append(() => ({drafts: [draft(2)], result: undefined})).events[0]!.event.seq).toBe(2)
+      again.close()
+    })
+  })
+
   it('gives the heads of all events and of one prefix without a tree, as the tree gives them', () => {
     ledger.append(() => ({drafts: Array.from({length: 40}, (_, i) => draft(i)), result: undefined}))
     const tree = ledger.tree()
