@@ -42,7 +42,7 @@ beforeAll(async () => {
 }, 120_000)
 
 /** The forger's row: a `key-rotated` event naming `next` as the successor of the field key, after the ledger's last event. */
-async function forgeRotation(): Promise<string> {
+async function forgeRotation(): Promise<Signer> {
   const ledger = join(field, CASE_FOLDER, LEDGER_FILE)
   const next = await createSigningKey(join(field, CASE_FOLDER), FORGER_PASSPHRASE)
   const [seq, prev, time] = sqlite(ledger, "SELECT seq, hash, json_extract(event, '$.time') FROM events ORDER BY seq DESC LIMIT 1;").trim().split('|')
