@@ -61,6 +61,7 @@ export class SealedStore extends TaggedStore {
   override readonly chained = 'envelope'
   protected override readonly columns = 'seq, prev_hash, hash, envelope AS event, body, run'
   protected override readonly tagColumns = TAG_NAMES
+  protected override readonly tagNames = ENVELOPE_TAG_NAMES
   private recipients: readonly AgeRecipient[] = []
   private ring = new RunKeyRing([])
   /** This process's run: its key, wrapped, and its number once its row was written. */

@@ -89,6 +89,8 @@ export class TaggedStore implements EventStore {
   protected readonly columns: string = 'seq, prev_hash, hash, event'
   /** The tags the rows have columns for (`<name>_tag`); schema 4 has two more (schema.ts). */
   protected readonly tagColumns: readonly TagName[] = ['action', 'content', 'source']
+  /** The tags a row of this schema has, in its columns or (schema 4) its envelope: the only ones computed. */
+  protected readonly tagNames: readonly TagName[] = ['action', 'content', 'source']
 
   constructor(protected readonly context: StoreContext) {}
 
@@ -126,7 +128,7 @@ export class TaggedStore implements EventStore {
       throw new CustodyError('KEY_UNREADABLE', `internal: the ledger ${this.context.path} was asked to append before the case's address key was opened`)
     }
 
-    const tags = this.key.of(event)
+    const tags = this.key.of(event, this.tagNames)
     this.context
       .cached<[number, string, string, string, string | null, Buffer, Buffer | null, Buffer | null], unknown>(
         'INSERT INTO events (seq, prev_hash, hash, event, exhibit, action_tag, content_tag, source_tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -307,7 +309,7 @@ export class TaggedStore implements EventStore {
       if (!this.readable(row)) continue
       const read = parseEventText(row.event)
       if (!('event' in read)) continue
-      const tags = key.of(read.event)
+      const tags = key.of(read.event, this.tagNames)
       if (row.exhibit !== read.event.exhibit) yield {seq: row.seq, column: 'exhibit'}
       for (const name of this.tagColumns) if (!same(row[`${name}_tag`], tags[name])) yield {seq: row.seq, column: `${name}_tag`}
       if (this.envelopeDisagrees(row, read.event.exhibit, tags)) yield {seq: row.seq, column: 'envelope'}

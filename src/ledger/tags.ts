@@ -95,15 +95,26 @@ export class TagKey {
     return this.tag(`witness:${code.toLowerCase()}`)
   }
 
-  /** The tags an event's row is written with. */
-  of(event: CustodyEvent): EventTags {
-    const content = event.action === 'ingest' ? this.content(event.payload.digests.sha256) : null
+  /**
+   * The tags an event's row is written with: all of them, or only those named (a schema-3 store has
+   * columns for three, and computes no HMAC it has nowhere to keep).
+   */
+  of(event: CustodyEvent, only?: readonly TagName[]): EventTags {
+    const wanted = (name: TagName): boolean => only === undefined || only.includes(name)
+    const content = wanted('content') && event.action === 'ingest' ? this.content(event.payload.digests.sha256) : null
     const taken = event.action === 'ingest' || event.action === 'presented-again' ? event.payload : null
     const path = taken === null ? null : taken.file.path
-    const batch = batchOf(event)
-    const file = taken === null || path === null || batch === null ? null : this.file(path, taken.size, taken.file.modifiedAt)
-    const witness = event.action === 'testimony' ? this.witness(event.payload.witness) : null
-    return {action: this.action(event.action), content, source: path === null ? null : this.source(path), file, batch: batch === null ? null : this.batch(batch), witness}
+    const batch = wanted('batch') || wanted('file') ? batchOf(event) : null
+    const file = !wanted('file') || taken === null || path === null || batch === null ? null : this.file(path, taken.size, taken.file.modifiedAt)
+    const witness = wanted('witness') && event.action === 'testimony' ? this.witness(event.payload.witness) : null
+    return {
+      action: this.action(event.action),
+      content,
+      source: wanted('source') && path !== null ? this.source(path) : null,
+      file,
+      batch: wanted('batch') && batch !== null ? this.batch(batch) : null,
+      witness,
+    }
   }
 
   /** Overwrites the copy: nothing can be tagged with it afterwards. */
