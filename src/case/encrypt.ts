@@ -251,7 +251,10 @@ async function makeCaseKeys(kase: Case, passphrase: string, intent: Intent): Pro
   await mkdir(staging, {mode: PRIVATE_FOLDER})
   const recipients = intent.recipients.map((r) => parseRecipient(r.recipient))
   const labels = new Map(intent.recipients.flatMap((r) => (r.label === undefined ? [] : [[r.recipient, r.label] as const])))
-  const {caseRecipient} = await createCaseKeys(staging, passphrase, {recipients, field: intent.field, labels})
+  const {caseRecipient, tagKey, settingsKey} = await createCaseKeys(staging, passphrase, {recipients, field: intent.field, labels})
+  // A converted case's ledger stays as it was (its settings in clear): neither key is used here.
+  settingsKey.fill(0)
+  tagKey.wipe()
   // Synchronous renames, as the vault's (src/vault/vault.ts, placeObject): a few, microseconds each.
   for (const file of CASE_KEY_FILES) {
     if (existsSync(join(staging, KEYS_FOLDER, file))) renameSync(join(staging, KEYS_FOLDER, file), join(keys, file))
