@@ -249,12 +249,17 @@ export abstract class CustodyCommand extends Command {
    * passphrase opens no content: refused in one line naming --identity. A case in clear needs none.
    */
   protected async openVaultToRead(kase: Case, identityFiles: string[] | undefined, passphraseFile: string | undefined, what: string): Promise<void> {
-    // Opened already (a command that read the ledger first, openLedgerToRead): the same keys open the vault.
-    if (!kase.vault.encrypted || (kase.vault.keys?.identities.length ?? 0) > 0) return
+    if (!kase.vault.encrypted) return
+    // Identities given are always tried, even where the passphrase has opened the vault already (a
+    // command that adds, in a case with a case identity): one that is no recipient's is refused,
+    // never passed over in silence.
     if (identityFiles !== undefined) {
       await kase.openVault({identities: (await readIdentityFiles(identityFiles)) ?? []})
       return
     }
+
+    // Opened already (a command that read the ledger first, openLedgerToRead): the same keys open the vault.
+    if ((kase.vault.keys?.identities.length ?? 0) > 0) return
 
     refuseFieldContent(kase, what)
     await this.withPassphrase(passphraseFile, what, (passphrase) => kase.openVault({passphrase}))

@@ -11,6 +11,7 @@ import {execFileSync, spawnSync} from 'node:child_process'
 import {cpSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {generateIdentity} from '../../src/age/x25519.js'
 import {Case, locateCase} from '../../src/case/case.js'
 import {keptReceiptOf} from '../../src/transfers/incoming.js'
 import {rewriteManifests} from '../helpers/bag.js'
@@ -69,7 +70,10 @@ let bag = ''
 beforeAll(async () => {
   await ok(['init', fieldA, '--title', 'Kherson', '--investigator', 'Iryna Melnyk'])
   await ok(['init', fieldB, '--title', 'Mariupol', '--investigator', 'Taras Bondar'])
-  await ok(['init', hq, '--title', 'HQ', '--investigator', 'Olena Kovalenko', '--role', 'hq'])
+  // HQ's case has a recipient of its own (the organisation's offline key), whose identity seals too.
+  const archiveKey = generateIdentity()
+  writeFileSync(at('archive-key.txt'), `${archiveKey.identity}\n`, {mode: 0o600})
+  await ok(['init', hq, '--title', 'HQ', '--investigator', 'Olena Kovalenko', '--role', 'hq', '--recipient', archiveKey.recipient])
   writeFileSync(at('hq.line'), await ok(['key', 'show', '--public', '--case', hq]))
   writeFileSync(at('a.line'), await ok(['key', 'show', '--public', '--case', fieldA]))
   writeFileSync(at('b.line'), await ok(['key', 'show', '--public', '--case', fieldB]))
@@ -109,6 +113,21 @@ describe("HQ's seal of received exhibits", () => {
     const text = await ok(['verify', at('court.zip')])
     expect(text).toMatch(new RegExp(`TRANSFER-[0-9a-f]{16}: 2 exhibits of this archive\\n {8}released \\S+ by Iryna Melnyk ${fieldKey}\\n {8}received \\S+ by Olena Kovalenko ${hqKey}`))
     expect(text).toMatch(/released \S+ by Taras Bondar/)
+  })
+
+  it("seals with HQ's recipient identity in place of its case identity: every hand-over, verified", async () => {
+    await ok(['seal', 'HQ-000001', 'HQ-000003', '--out', at('by-identity.zip'), '--identity', at('archive-key.txt'), '--case', hq])
+    const verified = await custodyJson<Verified>(['verify', at('by-identity.zip')])
+    expect(verified.code, JSON.stringify(verified.json.problems)).toBe(0)
+    expect(verified.json.custodians!.map((h) => [h.from.name, h.items])).toEqual([
+      ['Iryna Melnyk', 1],
+      ['Taras Bondar', 1],
+    ])
+    // An identity that is none of the case's recipients opens nothing, and nothing is sealed.
+    writeFileSync(at('stranger.txt'), `${generateIdentity().identity}\n`, {mode: 0o600})
+    const stranger = await custody(['seal', 'HQ-000001', '--out', at('by-stranger.zip'), '--identity', at('stranger.txt'), '--case', hq])
+    expect(stranger.code).toBe(2)
+    expect(readdirSync(work.path).filter((f) => f.includes('by-stranger'))).toEqual([])
   })
 
   it("holds each sender's record in a folder of its own, with only the sealed exhibits' events, the case's and the keys'", () => {
