@@ -141,6 +141,9 @@ function tellRetry(why: string, triesLeft: number): void {
 }
 
 /** How a command opens its case for writing (see unlockCase()). */
+/** What an early check gives when it must wait for the keys (checkBeforeKeys). */
+const NEEDS_KEYS: unique symbol = Symbol('needs keys')
+
 interface UnlockOptions<T> {
   background?: boolean
   /** The work only adds content (ingest): the case identity, which decrypts, stays closed (Case.unlock). */
@@ -316,6 +319,20 @@ export abstract class CustodyCommand extends Command {
   }
 
   /**
+   * A command's early check, before the passphrase: NEEDS_KEYS when it read an event that a sealed
+   * ledger keeps sealed until a key is open (CONTENT_LOCKED), so that it is run again after.
+   */
+  private async checkBeforeKeys<T>(kase: Case, check: ((kase: Case) => T | Promise<T>) | undefined): Promise<T | typeof NEEDS_KEYS | undefined> {
+    if (check === undefined) return undefined
+    try {
+      return await check(kase)
+    } catch (error) {
+      if (error instanceof CustodyError && error.code === 'CONTENT_LOCKED' && kase.ledger.bodiesLocked) return NEEDS_KEYS
+      throw error
+    }
+  }
+
+  /**
    * openCaseForWriting(), also returning the passphrase, for work that opens another key with it,
    * and what `check` returned. The order is every command's: usage (checked before this is called),
    * then the case, then the passphrase.
@@ -323,7 +340,9 @@ export abstract class CustodyCommand extends Command {
   protected async unlockCase<T = undefined>(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: UnlockOptions<T> = {}): Promise<{kase: Case; passphrase: string; checked: T}> {
     const kase = this.openCase(caseDir, {...options, refused: 'nothing was added'})
     try {
-      const checked = (await options.check?.(kase)) as T
+      // A check that reads what a sealed ledger's events record cannot run before a key opens them:
+      // it runs again once the passphrase has (and, in a field case, fails then, saying so).
+      let checked = (await this.checkBeforeKeys(kase, options.check)) as T | typeof NEEDS_KEYS
       // Before the prompt: no passphrase opens a case whose keys were destroyed.
       kase.refuseIfKeysDestroyed()
       const passphrase = await this.withPassphrase(passphraseFile, what, async (passphrase, prompted) => {
@@ -335,6 +354,7 @@ export abstract class CustodyCommand extends Command {
         else await kase.unlock(passphrase, keys)
         return passphrase
       })
+      if (checked === NEEDS_KEYS) checked = (await options.check!(kase)) as T
       return {kase, passphrase, checked}
     } catch (error) {
       kase.close()

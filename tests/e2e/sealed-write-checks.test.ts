@@ -1,0 +1,89 @@
+/**
+ * Write commands whose early check (run before the passphrase is asked for) reads what events
+ * record, on cases whose ledger keeps it sealed (schema 4, made through initCase's `sealedBodies`):
+ * the check cannot read a body before a key is open, so it runs again once the passphrase has
+ * opened the case (commands/_base.ts, checkBeforeKeys). In a case with a case identity the command
+ * then works, and bad input is refused as in a case in clear; in a field case, where the
+ * passphrase opens no body, the command says in one line that it needs a recipient's identity,
+ * and records nothing.
+ */
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {generateIdentity, parseRecipient} from '../../src/age/x25519.js'
+import {initCase} from '../../src/case/case.js'
+import {custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
+
+const work = tempDir('custody-sealed-write-checks-')
+afterAll(() => work.remove())
+const hq = generateIdentity()
+const cases = {keyed: join(work.path, 'keyed'), field: join(work.path, 'field')}
+
+beforeAll(async () => {
+  const statement = join(work.path, 'statement.txt')
+  writeFileSync(statement, 'The checkpoint closed at dusk.\n')
+  for (const [name, dir] of Object.entries(cases)) {
+    await initCase({dir, title: 'Operation Sunflower', investigator: 'Ana Quintela', passphrase: PASSPHRASE, recipients: [parseRecipient(hq.recipient)], field: name === 'field', sealedBodies: true})
+    const taken = await custody([
+      ...['testimony', 'add', '--witness', 'W-001', '--interviewed-at', '2024-03-05T10:00+02:00', '--place', 'Kyiv', '--interviewer', 'A. Investigator'],
+      ...['--consent', 'court', '--consent-method', 'signed-form', '--statement-file', statement, '--witness-name', 'Jane Roe', '--case', dir],
+    ])
+    expect(taken.code, taken.stderr).toBe(0)
+  }
+}, 120_000)
+
+/** The number of events of a case, from `custody status --json`, which needs no key. */
+async function eventCount(dir: string): Promise<number> {
+  const status = await custodyJson<{events: number}>(['status', '--case', dir])
+  expect(status.code, status.stderr).toBe(0)
+  return status.json.events
+}
+
+describe('early checks that read sealed events, in a case with a case identity', () => {
+  it('seal --purpose reads the consent once the passphrase opens the events: seals what the witness consented to, refuses the rest', async () => {
+    const sealed = await custody(['seal', '--purpose', 'court', '--out', join(work.path, 'court.zip'), '--case', cases.keyed])
+    expect(sealed.code, sealed.stderr).toBe(0)
+    expect((await custody(['verify', join(work.path, 'court.zip')])).code).toBe(0)
+    const before = await eventCount(cases.keyed)
+    const refused = await custody(['seal', '--purpose', 'advocacy', '--out', join(work.path, 'advocacy.zip'), '--case', cases.keyed])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr.trim()).toBe('Error: nothing can be sealed: EX-000001: witness W-001 has not consented to advocacy (consented to court)')
+    expect(await eventCount(cases.keyed)).toBe(before)
+  }, 120_000)
+
+  it('testimony identity and amend work with the passphrase', async () => {
+    const identity = await custody(['testimony', 'identity', 'W-001', '--reason', 'a follow-up call', '--case', cases.keyed])
+    expect(identity.code, identity.stderr).toBe(0)
+    expect(identity.stdout).toMatch(/name +Jane Roe/)
+    const corrected = join(work.path, 'corrected.txt')
+    writeFileSync(corrected, 'The checkpoint closed at dusk, not at noon.\n')
+    const amended = await custody(['testimony', 'amend', 'W-001', '--statement-file', corrected, '--reason', 'the witness corrected the time', '--case', cases.keyed])
+    expect(amended.code, amended.stderr).toBe(0)
+    expect(amended.stdout).toContain('Recorded version 2 of the statement of W-001')
+  }, 120_000)
+
+  it('without the passphrase, the command asks for it rather than failing on the sealed events', async () => {
+    const none = await custody(['testimony', 'identity', 'W-001', '--reason', 'x', '--case', cases.keyed], {env: {CUSTODY_PASSPHRASE: undefined}})
+    expect(none.code).toBe(2)
+    expect(none.stderr).toContain('needs the case passphrase')
+  }, 60_000)
+})
+
+describe('early checks that read sealed events, in a field case', () => {
+  it('testimony identity and amend say in one line that an identity is needed, and record nothing', async () => {
+    const before = await eventCount(cases.field)
+    const corrected = join(work.path, 'corrected-field.txt')
+    writeFileSync(corrected, 'Another version.\n')
+    for (const args of [
+      ['testimony', 'identity', 'W-001', '--reason', 'a follow-up call'],
+      ['testimony', 'amend', 'W-001', '--statement-file', corrected, '--reason', 'corrected'],
+    ]) {
+      const refused = await custody([...args, '--case', cases.field])
+      expect(refused.code, args.join(' ')).toBe(2)
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1)
+      expect(refused.stderr).toContain("needs an identity of one of the case's recipients (in a field case, nothing on this computer opens it)")
+    }
+
+    expect(await eventCount(cases.field)).toBe(before)
+  }, 120_000)
+})
