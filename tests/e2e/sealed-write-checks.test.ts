@@ -62,6 +62,20 @@ describe('early checks that read sealed events, in a case with a case identity',
     expect(amended.stdout).toContain('Recorded version 2 of the statement of W-001')
   }, 120_000)
 
+  it('ingest --dry-run finds what the case holds already with the passphrase (the address key), and asks for it', async () => {
+    const statement = join(work.path, 'statement.txt')
+    const fresh = join(work.path, 'fresh.txt')
+    writeFileSync(fresh, 'Not yet in the case.\n')
+    const planned = await custody(['ingest', '--dry-run', statement, fresh, '--case', cases.keyed])
+    expect(planned.code, planned.stderr).toBe(0)
+    expect(planned.stdout).toContain('Dry run: 1 file would be ingested (21 B), 1 already present, 0 would fail. Nothing was written.')
+    const none = await custody(['ingest', '--dry-run', fresh, '--case', cases.keyed], {env: {CUSTODY_PASSPHRASE: undefined}})
+    expect(none.code).toBe(2)
+    expect(none.stderr.trim()).toBe(
+      'Error: ingest --dry-run (finding what this case holds already) needs the case passphrase, and there is no terminal to ask for it; set CUSTODY_PASSPHRASE or pass --passphrase-file FILE. Nothing was done',
+    )
+  }, 60_000)
+
   it('without the passphrase, the command asks for it rather than failing on the sealed events', async () => {
     const none = await custody(['testimony', 'identity', 'W-001', '--reason', 'x', '--case', cases.keyed], {env: {CUSTODY_PASSPHRASE: undefined}})
     expect(none.code).toBe(2)
