@@ -41,8 +41,17 @@ interface IndexedRow {
   exhibit: string | null
 }
 
-/** Why a body cannot be read: no key given opens it. */
-export function contentLocked(seq: number, field: boolean): CustodyError {
+/**
+ * Why a body cannot be read: no key given opens it. `identitiesGiven`: identities were given, and
+ * none is a recipient of the run that wrote it (in a field case, a recipient added later opens
+ * only the runs after it: each run key is wrapped to the recipients of its time).
+ */
+export function contentLocked(seq: number, field: boolean, identitiesGiven = false): CustodyError {
+  if (identitiesGiven) {
+    const why = field ? ": in a field case a recipient added later opens only what was recorded after it was added, and what was recorded before opens with the identity of a recipient of that time" : ''
+    return new CustodyError('CONTENT_LOCKED', `event ${seq} of the ledger is encrypted to the recipients of the run that wrote it, and none of the identities given is one of them${why}`, {subject: `event ${seq}`})
+  }
+
   const needs = field ? "an identity of one of the case's recipients (in a field case, nothing on this computer opens it)" : "the case's passphrase or an identity of one of its recipients"
   return new CustodyError('CONTENT_LOCKED', `event ${seq} of the ledger is encrypted, and what it records needs ${needs}`, {subject: `event ${seq}`})
 }
@@ -138,7 +147,7 @@ export class SealedStore extends TaggedStore {
     const key = this.ring.key(run, wrapped, `the key of run ${run} (event ${row.seq})`)
     if (key === undefined) {
       if (wrapped() === undefined) throw forgedRow(row.seq, `names run ${run}, which the ledger does not hold`)
-      throw contentLocked(row.seq, this.field())
+      throw contentLocked(row.seq, this.field(), true)
     }
 
     return openRow({...row, envelope: row.event, body}, envelope, key)
@@ -243,14 +252,27 @@ export class SealedStore extends TaggedStore {
   private *columnsAgainstEnvelopes(): Generator<UntrueIndex> {
     type Indexed = {seq: number; event: string; exhibit: string | null} & Record<`${TagName}_tag`, Buffer | null>
     const page = this.context.cached<[number], Indexed>(`SELECT seq, envelope AS event, exhibit, ${TAG_NAMES.map((name) => `${name}_tag`).join(', ')} FROM events WHERE seq > ? ORDER BY seq LIMIT 200`)
-    const hex = (tag: Buffer | null): string | undefined => (tag === null ? undefined : tag.toString('hex'))
-    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
-      const read = readEnvelope(row.event)
-      if (!('envelope' in read)) continue
-      const {exhibit, tags} = read.envelope
-      if (row.exhibit !== exhibit) yield {seq: row.seq, column: 'exhibit'}
-      for (const name of TAG_NAMES) if (hex(row[`${name}_tag`]) !== tags[name]) yield {seq: row.seq, column: `${name}_tag`}
-    }
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) yield* SealedStore.columnsAgainstEnvelope(row)
+  }
+
+  /**
+   * A row whose body the keys given do not open (a run wrapped to other recipients: a recipient
+   * added after a field case's first run opens only the runs after it): its columns against its
+   * chained envelope, as with no key at all.
+   */
+  protected override unreadableIndexes(row: RawRow & {exhibit: string | null} & Partial<Record<`${TagName}_tag`, Buffer | null>>): Iterable<UntrueIndex> {
+    const sealed = row as SealedRawRow
+    return SealedStore.columnsAgainstEnvelope({...row, event: sealed.envelope ?? row.event})
+  }
+
+  /** One row's exhibit column and tag columns against its envelope's (a row not stored as an envelope is the chain check's to report). */
+  private static *columnsAgainstEnvelope(row: {seq: number; event: string; exhibit: string | null} & Partial<Record<`${TagName}_tag`, Buffer | null>>): Generator<UntrueIndex> {
+    const hex = (tag: Buffer | null | undefined): string | undefined => (tag === null || tag === undefined ? undefined : tag.toString('hex'))
+    const read = readEnvelope(row.event)
+    if (!('envelope' in read)) return
+    const {exhibit, tags} = read.envelope
+    if (row.exhibit !== exhibit) yield {seq: row.seq, column: 'exhibit'}
+    for (const name of TAG_NAMES) if (hex(row[`${name}_tag`]) !== tags[name]) yield {seq: row.seq, column: `${name}_tag`}
   }
 
   /** The lookups of a batch run again, by tag, when the address key was given (BatchTags, store.ts). */

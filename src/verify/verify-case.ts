@@ -103,7 +103,7 @@ export async function verifyCase(kase: Case, options: VerifyCaseOptions = {}): P
  * that opens them: it says so, as not checked, instead of failing the verification.
  */
 function unlessLocked(check: CaseCheck): CaseCheck {
-  const unchecked = {status: 'warning' as const, detail: 'not checked: what it reads is in encrypted event bodies, and no key given opens them'}
+  const unchecked = {status: 'warning' as const, detail: 'not checked: what it reads is in encrypted event bodies that no key given opens (the event chain line names them)'}
   return {
     name: check.name,
     async run(context) {

@@ -21,7 +21,7 @@ import {CustodyError, messageOf} from '../../errors.js'
 import {EVENT_VERSION, parseEvent, type StoredObject} from '../../formats/events.js'
 import {HEX64, isRecord} from '../../formats/guards.js'
 import {isKeyEvent, readKeyEvent, type KeyEvent} from '../../keys/key-events.js'
-import {readEnvelope, type PublicFacts} from '../../ledger/envelope.js'
+import {readEnvelope, type Envelope, type PublicFacts} from '../../ledger/envelope.js'
 import {chainHash, eventLeafHash, GENESIS_HASH} from '../../ledger/event.js'
 import type {Ledger, RawRow} from '../../ledger/ledger.js'
 import {PackedHashes} from '../../merkle/packed-hashes.js'
@@ -37,17 +37,67 @@ export const chainCheck: CaseCheck = {
     for (const row of context.kase.ledger.rawRows()) reader.row(row)
     context.chain = reader.end()
     context.kase.ledger.passOverUnreadable()
-    context.unopenedBodies = reader.unopened
+    context.unopenedBodies = reader.unopened.count
     const ok = reader.problems.length === 0
-    const unopened = reader.unopened === 0 ? '' : `; ${reader.unopened} event bodies not opened (no key given opens them): what they record, their commitments and their tags were not checked`
-    return {status: ok ? 'ok' : 'failed', detail: `${context.chain.leaves.length} events${ok ? ', every hash and link intact' : ''}${unopened}`, problems: reader.problems}
+    return {status: ok ? 'ok' : 'failed', detail: `${context.chain.leaves.length} events${ok ? ', every hash and link intact' : ''}${unopenedDetail(reader.unopened, reader.opened)}`, problems: reader.problems}
   },
+}
+
+/** At most this many runs of event numbers are named in the detail line; the count is always exact. */
+const NAMED_RANGES = 5
+
+/**
+ * Which events' bodies were not opened, as runs of event numbers (`0..4`), a few named and all
+ * counted: the events a verify could not read, said plainly, never held one by one (a ledger
+ * with no key given has millions).
+ */
+class UnopenedEvents {
+  count = 0
+  private readonly ranges: Array<[number, number]> = []
+  private rangeCount = 0
+
+  private lastSeq = -2
+
+  add(seq: number): void {
+    this.count++
+    if (seq === this.lastSeq + 1) {
+      // The run goes on: its range is extended if it is one of those named.
+      if (this.ranges.length === this.rangeCount) this.ranges.at(-1)![1] = seq
+    } else {
+      this.rangeCount++
+      if (this.ranges.length < NAMED_RANGES) this.ranges.push([seq, seq])
+    }
+
+    this.lastSeq = seq
+  }
+
+  /** `events 0..4, 7`, and how many more runs of them there are. */
+  describe(): string {
+    const named = this.ranges.map(([from, to]) => (from === to ? String(from) : `${from}..${to}`)).join(', ')
+    const more = this.rangeCount - this.ranges.length
+    return `${this.count === 1 ? 'event' : 'events'} ${named}${more > 0 ? ` and ${more} more runs of events` : ''}`
+  }
+}
+
+/**
+ * The chain check's words for the bodies not opened: none when every one was; with no key that
+ * opens any, that none did; with a key that opens some (a recipient added after a field case's
+ * first run, whose identity opens the runs after it only), which were not, and that their public
+ * facts were still checked.
+ */
+function unopenedDetail(unopened: UnopenedEvents, opened: number): string {
+  if (unopened.count === 0) return ''
+  const unchecked = 'what they record, their commitments and their tags were not checked'
+  if (opened === 0) return `; ${unopened.count} event bodies not opened (no key given opens them): ${unopened.describe()}; ${unchecked}`
+  return `; ${unopened.count} of ${unopened.count + opened} event bodies not opened (none of the keys given opens them; in a field case, those written before the recipient given was added): ${unopened.describe()}; ${unchecked}, their public facts (signing keys, exhibit numbers, objects as stored) were`
 }
 
 class ChainReader {
   readonly problems: CaseFinding[] = []
-  /** Rows of a sealed ledger whose bodies were not opened: no key was given. */
-  unopened = 0
+  /** Rows of a sealed ledger whose bodies were not opened: no key given opens them. */
+  readonly unopened = new UnopenedEvents()
+  /** Rows of a sealed ledger whose bodies were opened. */
+  opened = 0
   /** A sealed ledger's (schema 4) bodies, and whether they can be opened; undefined for the others. */
   private readonly sealed: ReturnType<Ledger['sealedBodies']>
   private readonly leaves = new PackedHashes()
@@ -140,23 +190,38 @@ class ChainReader {
     const stored = envelope.public?.stored
     if (Array.isArray(stored)) for (const object of stored) if (typeof object !== 'string') this.listed.push({seq: row.seq, stored: object})
     if (!sealed.readable) {
-      this.unopened++
-      this.publicKey(row.seq, envelope.public, at)
-      this.numbers.sealed(row.seq, envelope.exhibit, envelope.public)
+      this.notOpened(row.seq, envelope, at)
       return undefined
     }
 
     try {
       const opened = sealed.open(row)
+      this.opened++
       if ('event' in opened) return opened.event
       this.problems.push({check: 'event', subject: at, message: `it cannot be read as a custody event: ${opened.problem}`})
     } catch (error) {
       if (!(error instanceof CustodyError) || (error.code !== 'INTEGRITY' && error.code !== 'CONTENT_LOCKED')) throw error
-      if (error.code === 'CONTENT_LOCKED') this.unopened++
+      // A body the keys given do not open (a run wrapped to other recipients) is read as with no
+      // key at all, from its public facts; one that is forged is a problem.
+      if (error.code === 'CONTENT_LOCKED') this.notOpened(row.seq, envelope, at)
       else this.problems.push({check: 'event', subject: at, message: error.message.replace(/^event \d+ of the ledger /, 'it ').replace(/: the ledger was changed outside custody.*$/, '')})
     }
 
     return undefined
+  }
+
+  /**
+   * A row whose body no key given opens: the key it records, its exhibit's number and its objects
+   * as stored come from its envelope's public facts (the keys given may open other rows).
+   */
+  private notOpened(seq: number, envelope: Envelope, at: string): void {
+    this.unopened.add(seq)
+    if (seq === 0 && envelope.public?.action !== 'create-case') {
+      this.problems.push({check: 'event', subject: at, message: 'the ledger does not start with create-case', expected: 'create-case', actual: String(envelope.public?.action)})
+    }
+
+    this.publicKey(seq, envelope.public, at)
+    this.numbers.sealed(seq, envelope.exhibit, envelope.public)
   }
 
   /** The key a key event's public facts record (no key needed), as the checkpoints check needs it. */
