@@ -51,7 +51,7 @@ const NAMED_RANGES = 5
  * counted: the events a verify could not read, said plainly, never held one by one (a ledger
  * with no key given has millions).
  */
-class UnopenedEvents {
+export class UnopenedEvents {
   count = 0
   private readonly ranges: Array<[number, number]> = []
   private rangeCount = 0
