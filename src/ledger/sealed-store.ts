@@ -21,7 +21,7 @@ import type {EventTags, TagName} from './tags.js'
 import {canonicalize} from '../canonical/jcs.js'
 import {TaggedStore} from './tagged-store.js'
 import {keysetPages} from '../io/keyset-pages.js'
-import type {AgeRecipient} from '../age/x25519.js'
+import {parseRecipient, type AgeRecipient} from '../age/x25519.js'
 
 /** A row as schema 4 reads it: the envelope in `event` until opened, then the canonical event. */
 interface SealedRawRow extends RawRow {
@@ -94,13 +94,37 @@ export class SealedStore extends TaggedStore {
     return 'envelope' in read && read.envelope.public?.field === true
   }
 
+  /**
+   * The recipients a new run's key is wrapped to (inside its first append's transaction): those
+   * given, and every recipient a `recipient-added` envelope records by then, found by the action
+   * tag and confirmed against the envelope, which adds one that another process recorded after
+   * this one opened its keys. So every run that begins after a recipient was added, by another
+   * run, opens with that recipient's identity, and verify holds it to that (chain.ts).
+   */
+  private runRecipients(): AgeRecipient[] {
+    const recipients = [...this.recipients]
+    const known = new Set(recipients.map((r) => r.text))
+    const tag = this.key!.action('recipient-added')
+    const rows = this.context.cached<[Buffer], {seq: number; event: string}>('SELECT seq, envelope AS event FROM events WHERE action_tag = ? ORDER BY seq').all(tag)
+    for (const row of rows) {
+      const envelope = envelopeOfRow(row.seq, row.event)
+      if (envelope.tags.action !== tag.toString('hex')) throw forgedRow(row.seq, 'is indexed as a recipient-added event, but its envelope says otherwise')
+      const recipient = envelope.public?.recipient
+      if (typeof recipient !== 'string' || known.has(recipient)) continue
+      known.add(recipient)
+      recipients.push(parseRecipient(recipient, `the recipient ${recipient} recorded in event #${row.seq}`))
+    }
+
+    return recipients
+  }
+
   /** This run's number, its row written (inside the append's transaction) if it is not yet there. */
   private runId(): {id: number; key: Buffer} {
     if (this.recipients.length === 0) {
       throw new CustodyError('KEY_UNREADABLE', `internal: the ledger ${this.context.path} was asked to append before the case's recipients were given`)
     }
 
-    this.run ??= newRunKey(this.recipients)
+    this.run ??= newRunKey(this.runRecipients())
     const stored = this.run.id === undefined ? undefined : this.context.cached<[number], {wrapped: Buffer}>('SELECT wrapped FROM runs WHERE id = ?').get(this.run.id)
     if (stored === undefined || !stored.wrapped.equals(this.run.wrapped)) {
       // A transaction that rolled back took the row with it: the run takes the next number again,

@@ -195,6 +195,26 @@ describe('forgeries of a field case with a recipient added later', () => {
     expect(atHq.json.problems).toContainEqual(expect.objectContaining({subject: `event ${addedSeq}`}))
   }, 120_000)
 
+  it("the later run's key swapped for an earlier run's, so that it no longer opens with the later recipient: refused, not passed over as unopened (exit 3)", async () => {
+    const copy = copyCase(dir, join(work.path, 'run-key'))
+    const db = new Database(LEDGER(copy))
+    const last = db.prepare<[], {run: number; seq: number}>('SELECT run, min(seq) AS seq FROM events WHERE run = (SELECT max(run) FROM events)').get()!
+    expect(last.seq).toBeGreaterThan(addedSeq)
+    db.exec('DROP TRIGGER runs_no_update')
+    db.prepare('UPDATE runs SET wrapped = (SELECT wrapped FROM runs WHERE id = 0) WHERE id = ?').run(last.run)
+    db.exec("CREATE TRIGGER runs_no_update BEFORE UPDATE ON runs BEGIN SELECT RAISE(ABORT, 'the custody ledger is append-only: UPDATE is refused'); END")
+    db.close()
+    const report = await custodyJson<VerifyJson>(['verify', '--case', copy, '--identity', laterFile], {env: NO_PASSPHRASE})
+    expect(report.code, report.stdout).toBe(3)
+    expect(report.json.problems).toContainEqual(
+      expect.objectContaining({subject: `event ${last.seq}`, message: expect.stringContaining(`began after event ${addedSeq} added the recipient ${later.recipient}, whose identity was given, yet the run's key does not open with it`)}),
+    )
+    // HQ opens the key swapped in, and the body does not open under it.
+    const atHq = await custodyJson<VerifyJson>(['verify', '--case', copy, '--identity', hqFile], {env: NO_PASSPHRASE})
+    expect(atHq.code).toBe(3)
+    expect(atHq.json.problems).toContainEqual(expect.objectContaining({subject: `event ${last.seq}`}))
+  }, 60_000)
+
   it("an earlier row's content tag edited: the later recipient's verify, which cannot open that row, finds it against the envelope (exit 3)", async () => {
     const seq = Number(sqlite(LEDGER(dir), "SELECT seq FROM events WHERE exhibit = 'EX-000001' AND content_tag IS NOT NULL;").trim())
     expect(seq).toBeLessThan(addedSeq)

@@ -1,15 +1,18 @@
 /**
  * The parts of "a recipient added after a field case's first run" (docs/design/encryption-at-rest.md,
  * "Left" 4) below the CLI: the recipients as the ledger records them where no key opens the
- * bodies, recipients.txt's labels read back, and how the chain check names the events it could
- * not open. The whole flow, through the built CLI, is tests/e2e/field-recipient-added.test.ts.
+ * bodies, recipients.txt's labels read back, a run's key wrapped to a recipient added by another
+ * process, and how the chain check names the events it could not open. The whole flow, through the built CLI, is tests/e2e/field-recipient-added.test.ts.
  */
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import Database from 'better-sqlite3'
 import {afterAll, describe, expect, it} from 'vitest'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {Case, initCase} from '../../src/case/case.js'
-import {labelsInRecipientsFile, recipientsOnRecord, recipientsFileText} from '../../src/keys/case-keys.js'
+import {labelsInRecipientsFile, recipientAddedDrafts, recipientsOnRecord, recipientsFileText} from '../../src/keys/case-keys.js'
+import {addRecipients} from '../../src/keys/add-recipient.js'
+import {openRunKey} from '../../src/ledger/run-keys.js'
 import {UnopenedEvents} from '../../src/verify/case/chain.js'
 import {PASSPHRASE, tempDir} from '../helpers/cli.js'
 
@@ -44,6 +47,35 @@ describe('recipientsOnRecord', () => {
     await using atHq = Case.open({root: dir, foundBy: 'flag'})
     await atHq.openVault({identities: [parseIdentity(hq.identity)]})
     expect(recipientsOnRecord(atHq).map((r) => [r.recipient, r.label, r.seq])).toEqual(locked.map((r) => [r.recipient, r.recipient === hq.recipient ? 'HQ Kyiv' : 'HQ recipient', r.seq]))
+  }, 60_000)
+})
+
+describe("a run's key", () => {
+  it('is wrapped to a recipient that another process added after this one opened its keys, before its first append', async () => {
+    const hq = generateIdentity()
+    const later = generateIdentity()
+    const dir = join(work.path, 'concurrent')
+    await initCase({dir, title: 'T', investigator: 'Ana Quintela', passphrase: PASSPHRASE, recipients: [parseRecipient(hq.recipient)], field: true, sealedBodies: true})
+    // The first process opens its keys: the recipients are HQ's alone.
+    await using first = Case.open({root: dir, foundBy: 'flag'})
+    await first.unlock(PASSPHRASE, {writeOnly: true})
+    // Another adds a recipient meanwhile.
+    {
+      await using second = Case.open({root: dir, foundBy: 'flag'})
+      await second.unlock(PASSPHRASE)
+      const added = await addRecipients(second, {unlock: {passphrase: PASSPHRASE}, passphrase: PASSPHRASE, recipients: [parseRecipient(later.recipient)]})
+      expect(added.added).toHaveLength(1)
+    }
+
+    // The first appends now: its run began after the recipient was recorded, so it opens with that identity.
+    first.ledger.append(() => ({drafts: recipientAddedDrafts('Ana Quintela', [parseRecipient(generateIdentity().recipient)], undefined), result: undefined}))
+    const db = new Database(join(dir, '.custody', 'ledger.sqlite'), {readonly: true})
+    const runs = db.prepare<[], {id: number; wrapped: Buffer}>('SELECT id, wrapped FROM runs ORDER BY id').all()
+    db.close()
+    const opens = runs.map((run) => openRunKey(run.wrapped, [parseIdentity(later.identity)], `run ${run.id}`) !== undefined)
+    // init's run and the add's run (wrapped to the recipients before it) do not open with it; the first process's does.
+    expect(opens).toEqual([false, false, true])
+    expect(runs.every((run) => openRunKey(run.wrapped, [parseIdentity(hq.identity)], `run ${run.id}`) !== undefined)).toBe(true)
   }, 60_000)
 })
 

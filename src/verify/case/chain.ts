@@ -106,14 +106,22 @@ class ChainReader {
   private readonly listed: Array<{seq: number; stored: StoredObject}> = []
   private readonly seals: SealLists
   private readonly numbers: ExhibitNumbers
+  /** The recipients of the identities given (age1…), whose runs verify holds to opening for them. */
+  private readonly given: ReadonlySet<string>
+  /** Each given recipient's recipient-added event (its first), and the run that wrote it, from the public facts. */
+  private readonly added = new Map<string, {seq: number; run: number}>()
+  /** The first event of each run seen, and the runs already reported as not wrapped to a given recipient. */
+  private readonly runStarts = new Map<number, number>()
+  private readonly reportedRuns = new Set<number>()
   private expectedSeq = 0
   private prevHash = GENESIS_HASH
   private lastHash: string | null = null
 
-  constructor({kase, claims}: CaseContext) {
+  constructor({kase, claims, options}: CaseContext) {
     this.seals = new SealLists(this.problems, claims)
     this.numbers = new ExhibitNumbers(kase.info.prefix, this.problems, claims)
     this.sealed = kase.ledger.sealedBodies()
+    this.given = new Set((options.identities ?? []).map((identity) => identity.recipient.text))
   }
 
   row(row: RawRow): void {
@@ -189,6 +197,7 @@ class ChainReader {
     // Opened or not, the objects the envelope lists as stored (readEnvelope checked their form), chained with it.
     const stored = envelope.public?.stored
     if (Array.isArray(stored)) for (const object of stored) if (typeof object !== 'string') this.listed.push({seq: row.seq, stored: object})
+    this.noteRun(row.seq, envelope)
     if (!sealed.readable) {
       this.notOpened(row.seq, envelope, at)
       return undefined
@@ -216,12 +225,43 @@ class ChainReader {
    */
   private notOpened(seq: number, envelope: Envelope, at: string): void {
     this.unopened.add(seq)
+    this.checkWrappedForGiven(envelope, at)
     if (seq === 0 && envelope.public?.action !== 'create-case') {
       this.problems.push({check: 'event', subject: at, message: 'the ledger does not start with create-case', expected: 'create-case', actual: String(envelope.public?.action)})
     }
 
     this.publicKey(seq, envelope.public, at)
     this.numbers.sealed(seq, envelope.exhibit, envelope.public)
+  }
+
+  /** Where each run begins, and where each given recipient was added (chained public facts). */
+  private noteRun(seq: number, envelope: Envelope): void {
+    if (!this.runStarts.has(envelope.run)) this.runStarts.set(envelope.run, seq)
+    const recipient = envelope.public?.action === 'recipient-added' ? envelope.public.recipient : undefined
+    if (typeof recipient === 'string' && this.given.has(recipient) && !this.added.has(recipient)) this.added.set(recipient, {seq, run: envelope.run})
+  }
+
+  /**
+   * A row that no identity given opens, of a run that began after one of their recipients was
+   * added by another run: each run's key is wrapped to every recipient recorded when it began
+   * (SealedStore.runRecipients), so its key was replaced in the runs table, which would otherwise
+   * pass for a run of before the recipient (its bodies counted as not opened). Once a run.
+   */
+  private checkWrappedForGiven(envelope: Envelope, at: string): void {
+    const {run} = envelope
+    if (this.reportedRuns.has(run)) return
+    const start = this.runStarts.get(run)
+    if (start === undefined) return
+    for (const [recipient, added] of this.added) {
+      if (added.seq >= start || added.run === run) continue
+      this.reportedRuns.add(run)
+      this.problems.push({
+        check: 'event',
+        subject: at,
+        message: `its run (${run}) began after event ${added.seq} added the recipient ${recipient}, whose identity was given, yet the run's key does not open with it: the run's key in the ledger was replaced`,
+      })
+      return
+    }
   }
 
   /** The key a key event's public facts record (no key needed), as the checkpoints check needs it. */
