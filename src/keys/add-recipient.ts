@@ -8,13 +8,19 @@
  * file and rename; then a `recipient-added` event records it. A crash between the two leaves a
  * recipient in the files and not in the ledger: the ledger says who the recipients are, and a run
  * again records it. A recipient the ledger records already is said so, and nothing is recorded.
+ *
+ * In a field case on a sealed ledger the passphrase opens no event: the recipients there already
+ * are taken from the public facts (recipientsOnRecord), and their labels, encrypted in the events
+ * that record them, are left to HQ (recipients.txt keeps the words it had). The new recipient's
+ * event is sealed under this run's key, to the recipients before it; the runs after it are
+ * wrapped to it too, and only those open with its identity.
  */
 import type {AgeRecipient} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
 import {TagKey} from '../ledger/tags.js'
 import {hasIdentityKey, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
-import {namedRecipients, openCaseKeys, recipientAddedDrafts, wrapCaseIdentityForRecipients, writeRecipientFiles, type CaseUnlock, type NamedRecipient} from './case-keys.js'
+import {LABEL_SEALED, labelsInRecipientsFile, openCaseKeys, recipientsOnRecord, recipientAddedDrafts, wrapCaseIdentityForRecipients, writeRecipientFiles, type CaseUnlock, type NamedRecipient} from './case-keys.js'
 
 /**
  * The witness identity key, if the case has one, kept for every recipient (identities.recipients.age):
@@ -55,14 +61,20 @@ export async function addRecipients(
   },
 ): Promise<AddRecipientResult> {
   await kase.assertIntactHead()
-  const existing = namedRecipients(kase)
+  // A field case's passphrase opens no event: the recipients come from the public facts, their
+  // labels (sealed in the events) left to HQ, and recipients.txt keeps the words it had for them.
+  const existing = recipientsOnRecord(kase)
   const known = new Set(existing.map((r) => r.recipient))
   const fresh = options.recipients.filter((r) => !known.has(r.text))
   const already = options.recipients.filter((r) => known.has(r.text)).map((r) => r.text)
   if (fresh.length === 0) return {added: [], already}
   const keys = await openCaseKeys(kase, options.unlock)
   const labelOf = (r: AgeRecipient): string | undefined => options.labels?.get(r.text)
-  const named = [...existing, ...fresh.map((r) => ({recipient: r.text, label: labelOf(r) ?? 'HQ recipient'}))]
+  const fileLabels = existing.some((r) => r.label === null) ? await labelsInRecipientsFile(kase.dataDir) : new Map<string, string>()
+  const named = [
+    ...existing.map((r) => ({recipient: r.recipient, label: r.label ?? fileLabels.get(r.recipient) ?? LABEL_SEALED})),
+    ...fresh.map((r) => ({recipient: r.text, label: labelOf(r) ?? 'HQ recipient'})),
+  ]
   const passphrase = 'passphrase' in options.unlock ? options.unlock.passphrase : options.passphrase
   const hqRecipients = [...(keys.field ? keys.recipients : keys.recipients.slice(1)), ...fresh]
   await wrapCaseIdentityForRecipients(kase, keys, passphrase, hqRecipients)

@@ -237,6 +237,36 @@ export function namedRecipients(kase: CaseKeyHolder): NamedRecipient[] {
   return [...own, ...added].filter((r) => !seen.has(r.recipient) && seen.add(r.recipient))
 }
 
+/** A recipient the ledger records, with its label when a key given opens the event that records it. */
+export interface RecordedRecipient {
+  recipient: string
+  /** As namedRecipients gives it; null when no key given opens the events (a field case's passphrase). */
+  label: string | null
+  seq: number
+}
+
+/**
+ * Every recipient the ledger records, as namedRecipients gives them, for work that must run where
+ * no key opens the bodies (`key add-recipient` in a field case, with its passphrase): the
+ * recipients and their events then come from the public facts (recordedRecipients), and every
+ * label is null, left to HQ, whose identity opens the events that record them. Labels are all
+ * known or all null: an identity that opens only some of the events (a recipient added after a
+ * field case's first run) gives none.
+ */
+export function recipientsOnRecord(kase: CaseKeyHolder): RecordedRecipient[] {
+  const recorded = recordedRecipients(kase.ledger)
+  if (kase.ledger.bodiesLocked) return recorded.map((r) => ({...r, label: null}))
+  let named: NamedRecipient[]
+  try {
+    named = namedRecipients(kase)
+  } catch (error) {
+    if (error instanceof CustodyError && error.code === 'CONTENT_LOCKED') return recorded.map((r) => ({...r, label: null}))
+    throw error
+  }
+
+  return named
+}
+
 /** The recipients to encrypt the case's content to (no key needed: the public facts). */
 export function caseRecipients(kase: CaseKeyHolder): AgeRecipient[] {
   return recordedRecipients(kase.ledger).map((r) => parseRecipient(r.recipient, `the recipient ${r.recipient} recorded in event #${r.seq}`))
@@ -489,6 +519,36 @@ export async function rewrapCaseKeys(dataDir: string, opened: OpenedForRewrap, p
     for (const {plaintext} of files) plaintext.fill(0)
     for (const {temp} of staged) await rm(temp, {force: true})
   }
+}
+
+/** What recipients.txt names a recipient whose label no key given opens, and that the file does not name. */
+export const LABEL_SEALED = 'HQ recipient (its label is recorded encrypted in the ledger)'
+
+/**
+ * The labels recipients.txt gives its recipients (the comment line above each), for a recipient
+ * whose label the ledger holds encrypted and no key given opens: the file is rewritten with the
+ * words it had, which custody wrote from the labels given. Only words for people: the ledger, not
+ * this file, says who the recipients are. A missing or unreadable file gives none.
+ */
+export async function labelsInRecipientsFile(dataDir: string): Promise<Map<string, string>> {
+  const labels = new Map<string, string>()
+  let text: string
+  try {
+    text = await readFile(join(dataDir, RECIPIENTS_FILE), 'utf8')
+  } catch {
+    return labels
+  }
+
+  let comment: string | undefined
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# ')) comment = line.slice(2)
+    else if (line.startsWith('age1')) {
+      if (comment !== undefined) labels.set(line.trim(), comment)
+      comment = undefined
+    }
+  }
+
+  return labels
 }
 
 /** The recipient files rewritten for `recipients` (address-key.recipients.age, then recipients.txt), each by temp file and rename. */

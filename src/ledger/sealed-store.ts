@@ -21,7 +21,7 @@ import type {EventTags, TagName} from './tags.js'
 import {canonicalize} from '../canonical/jcs.js'
 import {TaggedStore} from './tagged-store.js'
 import {keysetPages} from '../io/keyset-pages.js'
-import type {AgeRecipient} from '../age/x25519.js'
+import {parseRecipient, type AgeRecipient} from '../age/x25519.js'
 
 /** A row as schema 4 reads it: the envelope in `event` until opened, then the canonical event. */
 interface SealedRawRow extends RawRow {
@@ -42,8 +42,17 @@ interface IndexedRow {
   exhibit: string | null
 }
 
-/** Why a body cannot be read: no key given opens it. */
-export function contentLocked(seq: number, field: boolean): CustodyError {
+/**
+ * Why a body cannot be read: no key given opens it. `identitiesGiven`: identities were given, and
+ * none is a recipient of the run that wrote it (in a field case, a recipient added later opens
+ * only the runs after it: each run key is wrapped to the recipients of its time).
+ */
+export function contentLocked(seq: number, field: boolean, identitiesGiven = false): CustodyError {
+  if (identitiesGiven) {
+    const why = field ? ": in a field case a recipient added later opens only what was recorded after it was added, and what was recorded before opens with the identity of a recipient of that time" : ''
+    return new CustodyError('CONTENT_LOCKED', `event ${seq} of the ledger is encrypted to the recipients of the run that wrote it, and none of the identities given is one of them${why}`, {subject: `event ${seq}`})
+  }
+
   const needs = field ? "an identity of one of the case's recipients (in a field case, nothing on this computer opens it)" : "the case's passphrase or an identity of one of its recipients"
   return new CustodyError('CONTENT_LOCKED', `event ${seq} of the ledger is encrypted, and what it records needs ${needs}`, {subject: `event ${seq}`})
 }
@@ -87,13 +96,37 @@ export class SealedStore extends TaggedStore {
     return 'envelope' in read && read.envelope.public?.field === true
   }
 
+  /**
+   * The recipients a new run's key is wrapped to (inside its first append's transaction): those
+   * given, and every recipient a `recipient-added` envelope records by then, found by the action
+   * tag and confirmed against the envelope, which adds one that another process recorded after
+   * this one opened its keys. So every run that begins after a recipient was added, by another
+   * run, opens with that recipient's identity, and verify holds it to that (chain.ts).
+   */
+  private runRecipients(): AgeRecipient[] {
+    const recipients = [...this.recipients]
+    const known = new Set(recipients.map((r) => r.text))
+    const tag = this.key!.action('recipient-added')
+    const rows = this.context.cached<[Buffer], {seq: number; event: string}>('SELECT seq, envelope AS event FROM events WHERE action_tag = ? ORDER BY seq').all(tag)
+    for (const row of rows) {
+      const envelope = envelopeOfRow(row.seq, row.event)
+      if (envelope.tags.action !== tag.toString('hex')) throw forgedRow(row.seq, 'is indexed as a recipient-added event, but its envelope says otherwise')
+      const recipient = envelope.public?.recipient
+      if (typeof recipient !== 'string' || known.has(recipient)) continue
+      known.add(recipient)
+      recipients.push(parseRecipient(recipient, `the recipient ${recipient} recorded in event #${row.seq}`))
+    }
+
+    return recipients
+  }
+
   /** This run's number, its row written (inside the append's transaction) if it is not yet there. */
   private runId(): {id: number; key: Buffer} {
     if (this.recipients.length === 0) {
       throw new CustodyError('KEY_UNREADABLE', `internal: the ledger ${this.context.path} was asked to append before the case's recipients were given`)
     }
 
-    this.run ??= newRunKey(this.recipients)
+    this.run ??= newRunKey(this.runRecipients())
     const stored = this.run.id === undefined ? undefined : this.context.cached<[number], {wrapped: Buffer}>('SELECT wrapped FROM runs WHERE id = ?').get(this.run.id)
     if (stored === undefined || !stored.wrapped.equals(this.run.wrapped)) {
       // A transaction that rolled back took the row with it: the run takes the next number again,
@@ -140,7 +173,7 @@ export class SealedStore extends TaggedStore {
     const key = this.ring.key(run, wrapped, `the key of run ${run} (event ${row.seq})`)
     if (key === undefined) {
       if (wrapped() === undefined) throw forgedRow(row.seq, `names run ${run}, which the ledger does not hold`)
-      throw contentLocked(row.seq, this.field())
+      throw contentLocked(row.seq, this.field(), true)
     }
 
     return openRow({...row, envelope: row.event, body}, envelope, key)
@@ -245,14 +278,27 @@ export class SealedStore extends TaggedStore {
   private *columnsAgainstEnvelopes(): Generator<UntrueIndex> {
     type Indexed = {seq: number; event: string; exhibit: string | null} & Record<`${TagName}_tag`, Buffer | null>
     const page = this.context.cached<[number], Indexed>(`SELECT seq, envelope AS event, exhibit, ${TAG_NAMES.map((name) => `${name}_tag`).join(', ')} FROM events WHERE seq > ? ORDER BY seq LIMIT 200`)
-    const hex = (tag: Buffer | null): string | undefined => (tag === null ? undefined : tag.toString('hex'))
-    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
-      const read = readEnvelope(row.event)
-      if (!('envelope' in read)) continue
-      const {exhibit, tags} = read.envelope
-      if (row.exhibit !== exhibit) yield {seq: row.seq, column: 'exhibit'}
-      for (const name of TAG_NAMES) if (hex(row[`${name}_tag`]) !== tags[name]) yield {seq: row.seq, column: `${name}_tag`}
-    }
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) yield* SealedStore.columnsAgainstEnvelope(row)
+  }
+
+  /**
+   * A row whose body the keys given do not open (a run wrapped to other recipients: a recipient
+   * added after a field case's first run opens only the runs after it): its columns against its
+   * chained envelope, as with no key at all.
+   */
+  protected override unreadableIndexes(row: RawRow & {exhibit: string | null} & Partial<Record<`${TagName}_tag`, Buffer | null>>): Iterable<UntrueIndex> {
+    const sealed = row as SealedRawRow
+    return SealedStore.columnsAgainstEnvelope({...row, event: sealed.envelope ?? row.event})
+  }
+
+  /** One row's exhibit column and tag columns against its envelope's (a row not stored as an envelope is the chain check's to report). */
+  private static *columnsAgainstEnvelope(row: {seq: number; event: string; exhibit: string | null} & Partial<Record<`${TagName}_tag`, Buffer | null>>): Generator<UntrueIndex> {
+    const hex = (tag: Buffer | null | undefined): string | undefined => (tag === null || tag === undefined ? undefined : tag.toString('hex'))
+    const read = readEnvelope(row.event)
+    if (!('envelope' in read)) return
+    const {exhibit, tags} = read.envelope
+    if (row.exhibit !== exhibit) yield {seq: row.seq, column: 'exhibit'}
+    for (const name of TAG_NAMES) if (hex(row[`${name}_tag`]) !== tags[name]) yield {seq: row.seq, column: `${name}_tag`}
   }
 
   /** The lookups of a batch run again, by tag, when the address key was given (BatchTags, store.ts). */

@@ -306,7 +306,11 @@ export class TaggedStore implements EventStore {
     )
     const same = (stored: Buffer | null, given: Buffer | null): boolean => (stored === null || given === null ? stored === given : stored.equals(given))
     for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
-      if (!this.readable(row)) continue
+      if (!this.readable(row)) {
+        yield* this.unreadableIndexes(row)
+        continue
+      }
+
       const read = parseEventText(row.event)
       if (!('event' in read)) continue
       const tags = key.of(read.event, this.tagNames)
@@ -314,6 +318,14 @@ export class TaggedStore implements EventStore {
       for (const name of this.tagColumns) if (!same(row[`${name}_tag`], tags[name])) yield {seq: row.seq, column: `${name}_tag`}
       if (this.envelopeDisagrees(row, read.event.exhibit, tags)) yield {seq: row.seq, column: 'envelope'}
     }
+  }
+
+  /**
+   * The columns of a row whose event could not be read, against what else the row holds that
+   * says them (schema 4: its chained envelope, when no key given opens its body); none in schema 3.
+   */
+  protected unreadableIndexes(_row: RawRow & {exhibit: string | null} & Partial<Record<`${TagName}_tag`, Buffer | null>>): Iterable<UntrueIndex> {
+    return []
   }
 
   /** Whether a row's envelope holds other tags or another exhibit than its event gives (schema 4; schema 3 has no envelope). */

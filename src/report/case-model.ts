@@ -184,7 +184,7 @@ export function caseModel(m: ReportMessages, kase: Case, report: VerifyReport, s
     verdict: caseVerdictOf(report),
     verification: {
       intro: m.case.verificationIntro,
-      checks: report.checks.map((c) => ({name: c.name, status: c.ok ? 'ok' : 'failed', detail: c.detail})),
+      checks: report.checks.map((c) => ({name: c.name, status: c.status, detail: c.detail})),
       problems: report.problems,
       problemCount: report.problemCount,
       warnings: report.warnings,

@@ -37,6 +37,6 @@ export function verdictOf(report: ArchiveReport): ReportVerdict {
 
 /** A local case's verdict: its warnings (what an interrupted command left) fail nothing, as in `custody verify`. */
 export function caseVerdictOf(report: VerifyReport): ReportVerdict {
-  const checks = report.checks.map((c) => ({name: c.name, failed: !c.ok}))
+  const checks = report.checks.map((c) => ({name: c.name, failed: c.status === 'failed'}))
   return verdictFrom(report.ok, checks, CASE_CHECKS.map((c) => c.name), report.warnings.length, report.exhibits.contentUnchecked)
 }

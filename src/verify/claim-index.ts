@@ -22,6 +22,11 @@ export interface ExhibitClaim {
   record: string | undefined
   /** In an encrypted vault: the original and the metadata record as stored (checked without a key). */
   stored?: {original: StoredObject; record: StoredObject | undefined}
+  /**
+   * The ingest's body was not opened (a sealed ledger, no key given opening its run): the claim is
+   * its envelope's public facts, the objects as stored, and its digests are unknown ('').
+   */
+  unopened?: true
 }
 
 /** A claim's row: its event's number, its exhibit's keyed hash, and the claim (JSON, sealed for the event). */

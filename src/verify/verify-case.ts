@@ -26,7 +26,7 @@ import {bytesToHex} from '@noble/hashes/utils.js'
 import {Case as CaseClass, CASE_FOLDER, type Case} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {scratchWork} from '../io/scratch-db.js'
-import {runChecklist, type Problem} from './checklist.js'
+import {runChecklist, type CheckStatus, type Problem} from './checklist.js'
 import {ClaimIndex} from './claim-index.js'
 import {ProblemList} from './problem-list.js'
 import {againstCheck} from './case/against.js'
@@ -55,7 +55,9 @@ export interface VerifyProblem extends Problem {
 
 export interface VerifyCheck {
   name: string
+  /** Whether it holds as proof: a warning (what it could not check, and why) is not ok, and fails nothing. */
   ok: boolean
+  status: CheckStatus
   detail: string
 }
 
@@ -103,7 +105,7 @@ export async function verifyCase(kase: Case, options: VerifyCaseOptions = {}): P
  * that opens them: it says so, as not checked, instead of failing the verification.
  */
 function unlessLocked(check: CaseCheck): CaseCheck {
-  const unchecked = {status: 'warning' as const, detail: 'not checked: what it reads is in encrypted event bodies, and no key given opens them'}
+  const unchecked = {status: 'warning' as const, detail: 'not checked: what it reads is in encrypted event bodies that no key given opens (the event chain line names them)'}
   return {
     name: check.name,
     async run(context) {
@@ -132,7 +134,7 @@ async function verifyWith(context: CaseContext): Promise<VerifyReport> {
     root: kase.root,
     ledger: {events: context.tree.size, treeHead: bytesToHex(context.tree.root()), lastHash: context.chain.lastHash},
     exhibits: {total: claims.size, intact: context.intactExhibits, contentUnchecked: context.contentUnchecked, purged: context.purgedExhibits},
-    checks: outcomes.map(({name, ok, detail}) => ({name, ok, detail})),
+    checks: outcomes.map(({name, ok, status, detail}) => ({name, ok, status, detail})),
     problems: problems.kept.map((problem) => ({...problem, kind: problem.check})),
     problemCount: problems.length,
     warnings,
@@ -157,7 +159,7 @@ export async function verifyCaseAt(
       root: location.root,
       ledger: {events: 0, treeHead: '', lastHash: null},
       exhibits: {total: 0, intact: 0, contentUnchecked: 0, purged: 0},
-      checks: [{name: 'ledger file', ok: false, detail: 'cannot be opened'}],
+      checks: [{name: 'ledger file', ok: false, status: 'failed', detail: 'cannot be opened'}],
       problems: [{check: 'ledger-file', kind: 'ledger-file', subject: `${CASE_FOLDER}/ledger.sqlite`, message: `the ledger cannot be opened: ${messageOf(error)}`}],
       problemCount: 1,
       warnings: [],

@@ -330,12 +330,13 @@ describe('tampering with the signing key file in .custody/keys/', () => {
   }
 
   it('a genuine key file passes, and the check says that only its public half was checked', async () => {
-    const result = await custodyJson<VerifyJson & {checks: Array<{name: string; ok: boolean; detail: string}>}>(['verify', '--case', pristine.dir])
+    const result = await custodyJson<VerifyJson & {checks: Array<{name: string; ok: boolean; status: string; detail: string}>}>(['verify', '--case', pristine.dir])
     expect(result.code).toBe(0)
     const {fingerprint} = await keyOf(pristine.dir)
     expect(result.json.checks).toContainEqual({
       name: 'signing key',
       ok: true,
+      status: 'ok',
       detail: `.custody/keys/ holds ${fingerprint}, the key the ledger records (event 1): its public half checked; its private half is encrypted, and only the passphrase can check it (the next command that signs does)`,
     })
   })

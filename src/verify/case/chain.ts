@@ -21,7 +21,7 @@ import {CustodyError, messageOf} from '../../errors.js'
 import {EVENT_VERSION, parseEvent, type StoredObject} from '../../formats/events.js'
 import {HEX64, isRecord} from '../../formats/guards.js'
 import {isKeyEvent, readKeyEvent, type KeyEvent} from '../../keys/key-events.js'
-import {readEnvelope, type PublicFacts} from '../../ledger/envelope.js'
+import {readEnvelope, type Envelope, type PublicFacts} from '../../ledger/envelope.js'
 import {chainHash, eventLeafHash, GENESIS_HASH} from '../../ledger/event.js'
 import type {Ledger, RawRow} from '../../ledger/ledger.js'
 import {PackedHashes} from '../../merkle/packed-hashes.js'
@@ -37,17 +37,67 @@ export const chainCheck: CaseCheck = {
     for (const row of context.kase.ledger.rawRows()) reader.row(row)
     context.chain = reader.end()
     context.kase.ledger.passOverUnreadable()
-    context.unopenedBodies = reader.unopened
+    context.unopenedBodies = reader.unopened.count
     const ok = reader.problems.length === 0
-    const unopened = reader.unopened === 0 ? '' : `; ${reader.unopened} event bodies not opened (no key given opens them): what they record, their commitments and their tags were not checked`
-    return {status: ok ? 'ok' : 'failed', detail: `${context.chain.leaves.length} events${ok ? ', every hash and link intact' : ''}${unopened}`, problems: reader.problems}
+    return {status: ok ? 'ok' : 'failed', detail: `${context.chain.leaves.length} events${ok ? ', every hash and link intact' : ''}${unopenedDetail(reader.unopened, reader.opened)}`, problems: reader.problems}
   },
+}
+
+/** At most this many runs of event numbers are named in the detail line; the count is always exact. */
+const NAMED_RANGES = 5
+
+/**
+ * Which events' bodies were not opened, as runs of event numbers (`0..4`), a few named and all
+ * counted: the events a verify could not read, said plainly, never held one by one (a ledger
+ * with no key given has millions).
+ */
+export class UnopenedEvents {
+  count = 0
+  private readonly ranges: Array<[number, number]> = []
+  private rangeCount = 0
+
+  private lastSeq = -2
+
+  add(seq: number): void {
+    this.count++
+    if (seq === this.lastSeq + 1) {
+      // The run goes on: its range is extended if it is one of those named.
+      if (this.ranges.length === this.rangeCount) this.ranges.at(-1)![1] = seq
+    } else {
+      this.rangeCount++
+      if (this.ranges.length < NAMED_RANGES) this.ranges.push([seq, seq])
+    }
+
+    this.lastSeq = seq
+  }
+
+  /** `events 0..4, 7`, and how many more runs of them there are. */
+  describe(): string {
+    const named = this.ranges.map(([from, to]) => (from === to ? String(from) : `${from}..${to}`)).join(', ')
+    const more = this.rangeCount - this.ranges.length
+    return `${this.count === 1 ? 'event' : 'events'} ${named}${more > 0 ? ` and ${more} more runs of events` : ''}`
+  }
+}
+
+/**
+ * The chain check's words for the bodies not opened: none when every one was; with no key that
+ * opens any, that none did; with a key that opens some (a recipient added after a field case's
+ * first run, whose identity opens the runs after it only), which were not, and that their public
+ * facts were still checked.
+ */
+function unopenedDetail(unopened: UnopenedEvents, opened: number): string {
+  if (unopened.count === 0) return ''
+  const unchecked = 'what they record, their commitments and their tags were not checked'
+  if (opened === 0) return `; ${unopened.count} event bodies not opened (no key given opens them): ${unopened.describe()}; ${unchecked}`
+  return `; ${unopened.count} of ${unopened.count + opened} event bodies not opened (none of the keys given opens them; in a field case, those written before the recipient given was added): ${unopened.describe()}; ${unchecked}, their public facts (signing keys, exhibit numbers, objects as stored) were`
 }
 
 class ChainReader {
   readonly problems: CaseFinding[] = []
-  /** Rows of a sealed ledger whose bodies were not opened: no key was given. */
-  unopened = 0
+  /** Rows of a sealed ledger whose bodies were not opened: no key given opens them. */
+  readonly unopened = new UnopenedEvents()
+  /** Rows of a sealed ledger whose bodies were opened. */
+  opened = 0
   /** A sealed ledger's (schema 4) bodies, and whether they can be opened; undefined for the others. */
   private readonly sealed: ReturnType<Ledger['sealedBodies']>
   private readonly leaves = new PackedHashes()
@@ -56,14 +106,22 @@ class ChainReader {
   private readonly listed: Array<{seq: number; stored: StoredObject}> = []
   private readonly seals: SealLists
   private readonly numbers: ExhibitNumbers
+  /** The recipients of the identities given (age1…), whose runs verify holds to opening for them. */
+  private readonly given: ReadonlySet<string>
+  /** Each given recipient's recipient-added event (its first), and the run that wrote it, from the public facts. */
+  private readonly added = new Map<string, {seq: number; run: number}>()
+  /** The first event of each run seen, and the runs already reported as not wrapped to a given recipient. */
+  private readonly runStarts = new Map<number, number>()
+  private readonly reportedRuns = new Set<number>()
   private expectedSeq = 0
   private prevHash = GENESIS_HASH
   private lastHash: string | null = null
 
-  constructor({kase, claims}: CaseContext) {
+  constructor({kase, claims, options}: CaseContext) {
     this.seals = new SealLists(this.problems, claims)
     this.numbers = new ExhibitNumbers(kase.info.prefix, this.problems, claims)
     this.sealed = kase.ledger.sealedBodies()
+    this.given = new Set((options.identities ?? []).map((identity) => identity.recipient.text))
   }
 
   row(row: RawRow): void {
@@ -139,24 +197,71 @@ class ChainReader {
     // Opened or not, the objects the envelope lists as stored (readEnvelope checked their form), chained with it.
     const stored = envelope.public?.stored
     if (Array.isArray(stored)) for (const object of stored) if (typeof object !== 'string') this.listed.push({seq: row.seq, stored: object})
+    this.noteRun(row.seq, envelope)
     if (!sealed.readable) {
-      this.unopened++
-      this.publicKey(row.seq, envelope.public, at)
-      this.numbers.sealed(row.seq, envelope.exhibit, envelope.public)
+      this.notOpened(row.seq, envelope, at)
       return undefined
     }
 
     try {
       const opened = sealed.open(row)
+      this.opened++
       if ('event' in opened) return opened.event
       this.problems.push({check: 'event', subject: at, message: `it cannot be read as a custody event: ${opened.problem}`})
     } catch (error) {
       if (!(error instanceof CustodyError) || (error.code !== 'INTEGRITY' && error.code !== 'CONTENT_LOCKED')) throw error
-      if (error.code === 'CONTENT_LOCKED') this.unopened++
+      // A body the keys given do not open (a run wrapped to other recipients) is read as with no
+      // key at all, from its public facts; one that is forged is a problem.
+      if (error.code === 'CONTENT_LOCKED') this.notOpened(row.seq, envelope, at)
       else this.problems.push({check: 'event', subject: at, message: error.message.replace(/^event \d+ of the ledger /, 'it ').replace(/: the ledger was changed outside custody.*$/, '')})
     }
 
     return undefined
+  }
+
+  /**
+   * A row whose body no key given opens: the key it records, its exhibit's number and its objects
+   * as stored come from its envelope's public facts (the keys given may open other rows).
+   */
+  private notOpened(seq: number, envelope: Envelope, at: string): void {
+    this.unopened.add(seq)
+    this.checkWrappedForGiven(envelope, at)
+    if (seq === 0 && envelope.public?.action !== 'create-case') {
+      this.problems.push({check: 'event', subject: at, message: 'the ledger does not start with create-case', expected: 'create-case', actual: String(envelope.public?.action)})
+    }
+
+    this.publicKey(seq, envelope.public, at)
+    this.numbers.sealed(seq, envelope.exhibit, envelope.public)
+  }
+
+  /** Where each run begins, and where each given recipient was added (chained public facts). */
+  private noteRun(seq: number, envelope: Envelope): void {
+    if (!this.runStarts.has(envelope.run)) this.runStarts.set(envelope.run, seq)
+    const recipient = envelope.public?.action === 'recipient-added' ? envelope.public.recipient : undefined
+    if (typeof recipient === 'string' && this.given.has(recipient) && !this.added.has(recipient)) this.added.set(recipient, {seq, run: envelope.run})
+  }
+
+  /**
+   * A row that no identity given opens, of a run that began after one of their recipients was
+   * added by another run: each run's key is wrapped to every recipient recorded when it began
+   * (SealedStore.runRecipients), so its key was replaced in the runs table, which would otherwise
+   * pass for a run of before the recipient (its bodies counted as not opened). Once a run.
+   */
+  private checkWrappedForGiven(envelope: Envelope, at: string): void {
+    const {run} = envelope
+    if (this.reportedRuns.has(run)) return
+    const start = this.runStarts.get(run)
+    if (start === undefined) return
+    for (const [recipient, added] of this.added) {
+      if (added.seq >= start || added.run === run) continue
+      this.reportedRuns.add(run)
+      this.problems.push({
+        check: 'event',
+        subject: at,
+        message: `its run (${run}) began after event ${added.seq} added the recipient ${recipient}, whose identity was given, yet the run's key does not open with it: the run's key in the ledger was replaced`,
+      })
+      return
+    }
   }
 
   /** The key a key event's public facts record (no key needed), as the checkpoints check needs it. */

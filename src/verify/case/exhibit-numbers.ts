@@ -38,7 +38,7 @@ export class ExhibitNumbers {
   }
 
   /**
-   * The next event of a sealed ledger whose body was not opened (no key): its envelope's public
+   * The next event of a sealed ledger whose body was not opened (no key given opens it): its envelope's public
    * facts, which give the reserved numbers, and an ingest's exhibit (the clear column) and its
    * objects as stored, checked as stored by the vault check. What the original's digests are
    * needs the body: the claim has none.
@@ -50,7 +50,7 @@ export class ExhibitNumbers {
     this.next(seq, exhibit)
     const original = facts.original as StoredObject
     const record = facts.record as StoredObject | undefined
-    this.claims.add({exhibit: exhibit ?? `event ${seq}`, seq, sha256: '', sha512: undefined, size: undefined, record: record === undefined ? undefined : '', stored: {original, record}})
+    this.claims.add({exhibit: exhibit ?? `event ${seq}`, seq, sha256: '', sha512: undefined, size: undefined, record: record === undefined ? undefined : '', stored: {original, record}, unopened: true})
   }
 
   /**

@@ -15,6 +15,7 @@ import type {CaseCheck, CaseContext, CaseFinding, VerifyProgress} from './contex
 import {resultOf} from './context.js'
 import {describeObject} from './describe-object.js'
 import {addressOf} from '../../vault/sealed-objects.js'
+import type {ObjectCheck, Vault} from '../../vault/vault.js'
 import {CASE_IDENTITY_RECIPIENTS_FILE, caseKeyMode} from '../../keys/case-keys.js'
 
 export const vaultCheck: CaseCheck = {
@@ -64,6 +65,18 @@ function purgedObject(context: CaseContext, claim: ExhibitClaim, sha256: string,
   return true
 }
 
+/**
+ * One object of a claim, checked by content when a key given opens it, else as stored. A claim
+ * whose ingest body was not opened knows no digest of the content: its objects are checked as
+ * stored whatever keys were given, and, when some were (a recipient added after a field case's
+ * first run, which opens the runs after it only), counted as objects those keys do not open.
+ */
+async function checkClaimed(context: CaseContext, claim: ExhibitClaim, expected: ObjectCheck['expected'], stored: StoredObject | undefined): ReturnType<Vault['checkRecorded']> {
+  const {vault} = context.kase
+  if (claim.unopened !== true || stored === undefined || !vault.encrypted || !vault.readable) return vault.checkRecorded(expected, stored)
+  return {...(await vault.checkStored(stored)), asStored: true, notForKey: true}
+}
+
 /** Checks one exhibit's original, then its metadata record, counting each in `progress`; returns whether both are intact. */
 async function checkExhibit(context: CaseContext, claim: ExhibitClaim, problems: CaseFinding[], progress: VerifyProgress): Promise<boolean> {
   const {kase, claims} = context
@@ -76,7 +89,9 @@ async function checkExhibit(context: CaseContext, claim: ExhibitClaim, problems:
 
   const storedOriginal = kase.vault.storedForm(claim.sha256, claim.stored?.original)
   claims.reference(storedOriginal === undefined ? claim.sha256 : addressOf(storedOriginal))
-  const original = await kase.vault.checkRecorded(
+  const original = await checkClaimed(
+    context,
+    claim,
     {sha256: claim.sha256, ...(claim.size === undefined ? {} : {size: claim.size}), ...(claim.sha512 === undefined ? {} : {sha512: claim.sha512})},
     claim.stored?.original,
   )
@@ -93,7 +108,7 @@ async function checkExhibit(context: CaseContext, claim: ExhibitClaim, problems:
   } else {
     const stored = kase.vault.storedForm(claim.record, claim.stored?.record)
     claims.reference(stored === undefined ? claim.record : addressOf(stored))
-    const record = await kase.vault.checkRecorded({sha256: claim.record}, stored)
+    const record = await checkClaimed(context, claim, {sha256: claim.record}, stored)
     if (record.notForKey === true) context.notForKey++
     if (record.asStored) context.contentUnchecked++
     if (record.status !== 'intact') {
