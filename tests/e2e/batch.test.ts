@@ -8,7 +8,7 @@ import {createHash, randomFillSync} from 'node:crypto'
 import {closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, canMeasureMemory, custody, custodyJson, custodyMeasured, newCase, PASSPHRASE, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+import {BIN, canMeasureMemory, custody, custodyJson, custodyMeasured, loggedEvents, newCase, PASSPHRASE, SAMPLES, sqlite, tempDir, type LoggedEvent} from '../helpers/cli.js'
 import {Terminal} from '../helpers/terminal.js'
 
 interface FileJson {
@@ -37,8 +37,13 @@ function vaultFiles(dir: string): string[] {
     .sort()
 }
 
-function events(dir: string, where = '1'): number {
-  return Number(sqlite(join(dir, '.custody', 'ledger.sqlite'), `SELECT count(*) FROM events WHERE ${where};`).trim())
+/**
+ * How many events the case has (the rows, as the sqlite3 shell counts them), or how many of these
+ * actions (that `match`, if given) `custody log --json` gives: read so whatever the ledger's schema.
+ */
+function events(dir: string, actions?: string[], match: (event: LoggedEvent) => boolean = () => true): number {
+  if (actions === undefined) return Number(sqlite(join(dir, '.custody', 'ledger.sqlite'), 'SELECT count(*) FROM events;').trim())
+  return loggedEvents(dir, actions).filter(match).length
 }
 
 beforeAll(() => {
@@ -155,7 +160,7 @@ describe('custody ingest --manifest', () => {
     expect(result.code).toBe(1)
     expect(result.json.results[0]).toMatchObject({line: 2, status: 'failed', error: {code: 'INPUT_EMPTY'}})
     expect(result.json.results[1]).toMatchObject({line: 3, status: 'ingested', exhibit: 'EX-000001'})
-    expect(events(kase.dir, "json_extract(event, '$.action') = 'ingest-failed' AND json_extract(event, '$.payload.batch') IS NOT NULL")).toBe(1)
+    expect(events(kase.dir, ['ingest-failed'], (e) => typeof e.payload.batch === 'string')).toBe(1)
     kase.remove()
   })
 })
@@ -267,16 +272,17 @@ describe('a batch killed mid-run and run again', () => {
     const db = join(kase.dir, '.custody', 'ledger.sqlite')
     for (let i = 0; i < 600; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50))
-      const n = Number(sqlite(db, "SELECT count(*) FROM events WHERE json_extract(event, '$.action') = 'ingest';").trim() || 0)
+      // An encrypted case's ingest rows are those with a content tag (schemas 3 and 4): what the file shows without a key.
+      const n = Number(sqlite(db, 'SELECT count(*) FROM events WHERE content_tag IS NOT NULL;').trim() || 0)
       if (n >= 20) break
     }
 
     child.kill('SIGKILL')
     await new Promise((resolve) => child.once('close', resolve))
-    const partial = events(kase.dir, "json_extract(event, '$.action') = 'ingest'")
+    const partial = events(kase.dir, ['ingest'])
     expect(partial).toBeGreaterThanOrEqual(20)
     expect(partial).toBeLessThan(FILES)
-    expect(events(kase.dir, "json_extract(event, '$.action') = 'batch-ended'")).toBe(0)
+    expect(events(kase.dir, ['batch-ended'])).toBe(0)
     const midway = await custodyJson<{ok: boolean; warnings: string[]}>(['verify', '--case', kase.dir])
     expect(midway.code, JSON.stringify(midway.json)).toBe(0)
     const unfinished = midway.json.warnings.filter((w) => /^batch BATCH-[0-9a-f]{16} \(started at event \d+\) has not ended/.test(w))
@@ -291,12 +297,12 @@ describe('a batch killed mid-run and run again', () => {
     expect(again.json.batch!.earlierRuns).toHaveLength(1)
 
     // Every file exactly once: as many exhibits as distinct contents, none twice.
-    expect(events(kase.dir, "json_extract(event, '$.action') = 'ingest'")).toBe(FILES)
-    expect(Number(sqlite(db, "SELECT count(DISTINCT json_extract(event, '$.payload.digests.sha256')) FROM events WHERE json_extract(event, '$.action') = 'ingest';").trim())).toBe(FILES)
+    expect(events(kase.dir, ['ingest'])).toBe(FILES)
+    expect(new Set(loggedEvents(kase.dir, ['ingest']).map((e) => e.payload.digests.sha256)).size).toBe(FILES)
     const exhibits = new Set(again.json.results.map((r) => r.exhibit))
     expect(exhibits.size).toBe(FILES)
-    expect(events(kase.dir, "json_extract(event, '$.action') = 'batch-started'")).toBe(2)
-    expect(events(kase.dir, "json_extract(event, '$.action') = 'batch-ended'")).toBe(1)
+    expect(events(kase.dir, ['batch-started'])).toBe(2)
+    expect(events(kase.dir, ['batch-ended'])).toBe(1)
     const after = await custodyJson<{ok: boolean; warnings: string[]}>(['verify', '--case', kase.dir])
     expect(after.code).toBe(0)
     expect(after.json.warnings.filter((w) => w.startsWith('batch '))).toEqual([])
@@ -304,7 +310,7 @@ describe('a batch killed mid-run and run again', () => {
     // A third run reads nothing again and adds no file event.
     const third = await custodyJson<IngestJson>(['ingest', '--manifest', join(dir, 'manifest.csv'), '--case', kase.dir])
     expect(third.json.counts).toEqual({ingested: 0, alreadyPresent: FILES + 1, failed: 0, skipped: 0})
-    expect(events(kase.dir, "json_extract(event, '$.action') IN ('ingest', 'presented-again')")).toBe(FILES + 1)
+    expect(events(kase.dir, ['ingest', 'presented-again'])).toBe(FILES + 1)
     kase.remove()
   })
 })

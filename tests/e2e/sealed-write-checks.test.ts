@@ -12,7 +12,11 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {initCase} from '../../src/case/case.js'
-import {custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
+import {createHash} from 'node:crypto'
+import {execFileSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {custody, custodyJson, PASSPHRASE, tempDir, vaultObject} from '../helpers/cli.js'
+import {checker} from '../helpers/tools.js'
 
 const work = tempDir('custody-sealed-write-checks-')
 afterAll(() => work.remove())
@@ -100,4 +104,17 @@ describe('early checks that read sealed events, in a field case', () => {
 
     expect(await eventCount(cases.field)).toBe(before)
   }, 120_000)
+})
+
+describe('the vault object of a sealed ledger, found as a test finds it', () => {
+  it("is where `custody log --json` says (the passphrase opens it), and the age tool opens it with HQ's identity to the statement's bytes", () => {
+    const statement = readFileSync(join(work.path, 'statement.txt'))
+    const stored = vaultObject(cases.keyed, createHash('sha256').update(statement).digest('hex'))
+    expect(stored).toMatch(/\/\.custody\/vault\/objects\/[0-9a-f]{2}\/[0-9a-f]{64}\.age$/)
+    const age = checker('age')
+    if (age === undefined) return
+    const hqFile = join(work.path, 'hq-identity.txt')
+    writeFileSync(hqFile, `${hq.identity}\n`, {mode: 0o600})
+    expect(execFileSync(age, ['-d', '-i', hqFile, stored]).equals(statement)).toBe(true)
+  }, 60_000)
 })

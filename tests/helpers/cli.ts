@@ -138,22 +138,63 @@ export function tempDir(prefix = 'custody-test-'): {path: string; remove: () => 
   return {path, remove: () => rmSync(path, {recursive: true, force: true})}
 }
 
+/** An event as `custody log --json` prints it. */
+export interface LoggedEvent {
+  seq: number
+  action: string
+  exhibit: string | null
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  payload: Record<string, any>
+}
+
+/**
+ * The events of a case as `custody log --json` prints them, oldest first (only those of `actions`
+ * if given), with the tests' passphrase, which opens a ledger whose events are sealed (schema 4):
+ * for a test that reads events where the sqlite3 shell sees only envelopes. A field case's needs
+ * a recipient's `identity` file.
+ */
+export function loggedEvents(caseDir: string, actions: readonly string[] = [], options: {identity?: string} = {}): LoggedEvent[] {
+  const args = ['log', '--json', '--case', caseDir, ...actions.flatMap((a) => ['--action', a]), ...(options.identity === undefined ? [] : ['--identity', options.identity])]
+  const result = spawnSync(process.execPath, [BIN, ...args], {cwd: ROOT, env: childEnv({}, args), encoding: 'utf8', maxBuffer: 1 << 30})
+  if (result.status !== 0) throw new Error(`custody ${args.join(' ')} failed (exit ${result.status}): ${result.stdout}${result.stderr}`)
+  return (JSON.parse(result.stdout) as {events: LoggedEvent[]}).events
+}
+
+/** Whether a case's ledger keeps its events sealed (schema 4): the sqlite3 shell then sees envelopes only. */
+export function ledgerIsSealed(caseDir: string): boolean {
+  return sqlite(join(caseDir, '.custody', 'ledger.sqlite'), 'PRAGMA user_version;').trim() === '4'
+}
+
 /**
  * Where a case's vault keeps the object with this SHA-256 (to check or tamper with it): in clear,
  * at its SHA-256; encrypted, at the keyed address its event records (read with the sqlite3 shell,
- * as someone with the disk would).
+ * as someone with the disk would; from `custody log --json` where the ledger keeps its events
+ * sealed, which nobody without a key can read).
  */
 export function vaultObject(caseDir: string, sha256: string): string {
   const clear = join(caseDir, '.custody', 'vault', 'sha256', sha256.slice(0, 2), sha256)
   if (existsSync(clear) || !existsSync(join(caseDir, '.custody', 'vault', 'objects'))) return clear
+  const recorded = ledgerIsSealed(caseDir) ? sealedVaultPath(caseDir, sha256) : vaultPathInClear(caseDir, sha256)
+  if (recorded === '') throw new Error(`no event of ${caseDir} records a vault object of SHA-256 ${sha256}`)
+  return join(caseDir, '.custody', recorded)
+}
+
+function vaultPathInClear(caseDir: string, sha256: string): string {
   const at = (path: string): string => `json_extract(event, '$.payload.${path}')`
-  const recorded = sqlite(
+  return sqlite(
     join(caseDir, '.custody', 'ledger.sqlite'),
     `SELECT CASE WHEN ${at('digests.sha256')} = '${sha256}' THEN ${at('stored.vault')} WHEN ${at('metadata.record')} = '${sha256}' THEN ${at('metadata.stored.vault')} ELSE ${at('identity.stored.vault')} END FROM events
      WHERE ${at('stored.vault')} IS NOT NULL AND (${at('digests.sha256')} = '${sha256}' OR ${at('metadata.record')} = '${sha256}') OR ${at('identity.sealedRecord')} = '${sha256}' LIMIT 1;`,
   ).trim()
-  if (recorded === '') throw new Error(`no event of ${caseDir} records a vault object of SHA-256 ${sha256}`)
-  return join(caseDir, '.custody', recorded)
+}
+
+function sealedVaultPath(caseDir: string, sha256: string): string {
+  for (const {payload: p} of loggedEvents(caseDir, ['ingest', 'testimony'])) {
+    const path = p.digests?.sha256 === sha256 ? p.stored?.vault : p.metadata?.record === sha256 ? p.metadata?.stored?.vault : p.identity?.sealedRecord === sha256 ? p.identity?.stored?.vault : undefined
+    if (typeof path === 'string') return path
+  }
+
+  return ''
 }
 
 /** The sqlite3 shell, as someone tampering with a case would use it. */
