@@ -14,7 +14,7 @@ import {createHash, randomBytes} from 'node:crypto'
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, caseEnv, copyCase, custody, custodyJson, newCase, sqlite, tempDir} from '../helpers/cli.js'
+import {BIN, caseEnv, copyCase, custody, custodyJson, loggedEvents, newCase, tempDir} from '../helpers/cli.js'
 
 const work = tempDir('custody-seal-crash-')
 let kase: {dir: string; remove: () => void}
@@ -33,12 +33,9 @@ interface SealsStatus {
 const sha256Of = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex')
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** The SHA-256 of every archive the ledger records a seal of, read with the sqlite3 shell. */
+/** The SHA-256 of every archive the ledger records a seal of (custody log --json: whatever the ledger's schema). */
 function recordedArchives(caseDir: string): string[] {
-  return sqlite(join(caseDir, '.custody', 'ledger.sqlite'), "SELECT json_extract(event, '$.payload.archive.sha256') FROM events WHERE json_extract(event, '$.action') = 'seal';")
-    .trim()
-    .split('\n')
-    .filter((line) => line !== '')
+  return loggedEvents(caseDir, ['seal']).map((e) => String(e.payload.archive.sha256))
 }
 
 /** The scratch and temporary files of seals to `name` left in `folder`. */
@@ -200,7 +197,7 @@ describe('a seal killed after its event is recorded, before its archive is publi
     // The seal event is in the ledger already, the archive not at --out.
     expect(recordedArchives(caseDir)).toHaveLength(before + 1)
     expect(existsSync(out)).toBe(false)
-    sealId = sqlite(join(caseDir, '.custody', 'ledger.sqlite'), "SELECT json_extract(event, '$.payload.sealId') FROM events WHERE json_extract(event, '$.action') = 'seal' ORDER BY seq DESC LIMIT 1;").trim()
+    sealId = String(loggedEvents(caseDir, ['seal']).at(-1)?.payload.sealId)
     expect(sealId).toMatch(/^SEAL-[0-9a-f]{16}$/)
   })
 
