@@ -127,13 +127,16 @@ describe('custody seal', () => {
     const head = {size: checkpoint.treeSize, root: checkpoint.rootHash}
     expect(head).toEqual(sealed.statement.treeHead)
     const lines = readFileSync(join(bagDir, 'data', 'custody', 'events.jsonl'), 'utf8').trim().split('\n')
-    const events = lines.map((l) => JSON.parse(l) as {seq: number; hash: string; prev: string; leafHash: string; inclusionProof: string[]; event: Record<string, unknown>})
+    // A line of a sealed ledger (schema 4) also holds the envelope, which the chain and the tree are over, and the salt of its commitment.
+    type Line = {seq: number; hash: string; prev: string; leafHash: string; inclusionProof: string[]; event: Record<string, unknown>; envelope?: {bodyCommitment: string}; salt?: string}
+    const events = lines.map((l) => JSON.parse(l) as Line)
     expect(events[0]!.event.action).toBe('create-case')
     expect(events.filter((e) => e.event.action === 'ingest')).toHaveLength(SAMPLE_FILES.length + 2)
     // Every line is itself canonical JSON (RFC 8785): custody writes them by hand.
     expect(lines).toEqual(events.map((e) => canonicalize(e)))
     for (const e of events) {
-      const canonical = canonicalize(e.event)
+      const canonical = e.envelope === undefined ? canonicalize(e.event) : canonicalize(e.envelope)
+      if (e.envelope !== undefined) expect(e.envelope.bodyCommitment).toBe(sha('sha256', Buffer.concat([Buffer.from(e.salt!, 'hex'), Buffer.from(canonicalize(e.event))])))
       expect(e.hash).toBe(sha('sha256', Buffer.concat([Buffer.from(e.prev, 'hex'), Buffer.from(canonical)])))
       expect(e.leafHash).toBe(sha('sha256', Buffer.concat([Buffer.of(0), Buffer.from(canonical)])))
       verifyInclusion(e.seq, head.size, Buffer.from(e.leafHash, 'hex'), e.inclusionProof.map((p) => Buffer.from(p, 'hex')), Buffer.from(head.root, 'hex'))
