@@ -140,10 +140,10 @@ function tellRetry(why: string, triesLeft: number): void {
   process.stderr.write(`${why.charAt(0).toUpperCase()}${why.slice(1)}. Try again (${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left).\n`)
 }
 
-/** How a command opens its case for writing (see unlockCase()). */
 /** What an early check gives when it must wait for the keys (checkBeforeKeys). */
 const NEEDS_KEYS: unique symbol = Symbol('needs keys')
 
+/** How a command opens its case for writing (see unlockCase()). */
 interface UnlockOptions<T> {
   background?: boolean
   /** The work only adds content (ingest): the case identity, which decrypts, stays closed (Case.unlock). */
