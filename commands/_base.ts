@@ -280,12 +280,12 @@ export abstract class CustodyCommand extends Command {
   }
 
   /**
-   * For what a case's custodian line needs of its first event, the investigator's name and
-   * organisation (`key show --public`): a sealed ledger keeps them sealed under the address key,
-   * which the passphrase opens in every encrypted case, a field case's too, and so does
-   * --identity FILE. Other cases need nothing.
+   * The address key of a sealed ledger, for what needs it and no body: the investigator's name and
+   * organisation sealed in the first event (`key show --public`), and the keyed tags that find
+   * duplicates and earlier batch runs (`ingest --dry-run`). The passphrase opens it in every
+   * encrypted case, a field case's too, and so does --identity FILE. Other cases need nothing.
    */
-  protected async openSettingsToRead(kase: Case, identityFiles: string[] | undefined, passphraseFile: string | undefined, what: string): Promise<void> {
+  protected async openAddressKeyToRead(kase: Case, identityFiles: string[] | undefined, passphraseFile: string | undefined, what: string): Promise<void> {
     if (!kase.ledger.bodiesLocked) return
     if (identityFiles !== undefined) {
       await kase.openVault({identities: (await readIdentityFiles(identityFiles)) ?? []})

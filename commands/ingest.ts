@@ -125,7 +125,7 @@ timestamp when a TSA is set and events wait for a token, and how to seal. --json
     using kase = writes ? await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'ingest', {background: true, writeOnly: true}) : this.openCase(flags.case)
     // A dry run needs no passphrase, except where the ledger keeps its events sealed: there only
     // the address key, which the passphrase opens, finds what the case holds already (keyed tags).
-    if (dryRun && !checked.takesNothing) await this.openSettingsToRead(kase, undefined, flags['passphrase-file'], 'ingest --dry-run (finding what this case holds already)')
+    if (dryRun && !checked.takesNothing) await this.openAddressKeyToRead(kase, undefined, flags['passphrase-file'], 'ingest --dry-run (finding what this case holds already)')
     const interrupt = this.interruptible('Stopping after the files in progress (Ctrl-C again to stop now)...')
     const showProgress = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
     const progress = progressLine(process.stderr, showProgress)

@@ -66,7 +66,7 @@ compare the key fingerprint (--json gives it) by voice or in person.`
       }
 
       // The investigator's name and organisation, which a sealed ledger keeps sealed under the address key.
-      await this.openSettingsToRead(kase, flags.identity, flags['passphrase-file'], 'key show --public')
+      await this.openAddressKeyToRead(kase, flags.identity, flags['passphrase-file'], 'key show --public')
       const custodian = custodianOf(kase)
       const identity = {line: custodianLine(custodian), fingerprint: custodianFingerprint(custodian), custodian}
       this.log(identity.line)

@@ -12,12 +12,12 @@
  * keys, it throws CONTENT_LOCKED.
  */
 import {CustodyError} from '../errors.js'
-import {parseEventText, type CustodyEvent, type ParsedEvent} from '../formats/events.js'
+import {parseEventText, type CustodyEvent, type EventAction, type ParsedEvent} from '../formats/events.js'
 import {forgedRow, openRow, readEnvelope, sealRow, type Envelope, type EnvelopeTags, type PublicFacts} from './envelope.js'
 import {newRunKey, RunKeyRing} from './run-keys.js'
 import {SEALED_SCHEMA_VERSION} from './schema.js'
 import type {BatchTags, BodyKeys, RawRow, TestimonyTags, UntrueIndex, Written} from './store.js'
-import type {EventTags, TagName} from './tags.js'
+import type {EventTags, TagKey, TagName} from './tags.js'
 import {canonicalize} from '../canonical/jcs.js'
 import {TaggedStore} from './tagged-store.js'
 import {keysetPages} from '../io/keyset-pages.js'
@@ -106,15 +106,11 @@ export class SealedStore extends TaggedStore {
   private runRecipients(): AgeRecipient[] {
     const recipients = [...this.recipients]
     const known = new Set(recipients.map((r) => r.text))
-    const tag = this.key!.action('recipient-added')
-    const rows = this.context.cached<[Buffer], {seq: number; event: string}>('SELECT seq, envelope AS event FROM events WHERE action_tag = ? ORDER BY seq').all(tag)
-    for (const row of rows) {
-      const envelope = envelopeOfRow(row.seq, row.event)
-      if (envelope.tags.action !== tag.toString('hex')) throw forgedRow(row.seq, 'is indexed as a recipient-added event, but its envelope says otherwise')
+    for (const {seq, envelope} of this.confirmedRowsOfAction(this.key!, 'recipient-added', 'a recipient-added event')) {
       const recipient = envelope.public?.recipient
       if (typeof recipient !== 'string' || known.has(recipient)) continue
       known.add(recipient)
-      recipients.push(parseRecipient(recipient, `the recipient ${recipient} recorded in event #${row.seq}`))
+      recipients.push(parseRecipient(recipient, `the recipient ${recipient} recorded in event #${seq}`))
     }
 
     return recipients
@@ -332,14 +328,10 @@ export class SealedStore extends TaggedStore {
   testimonyTags(): TestimonyTags | undefined {
     const key = this.key
     if (key === undefined) return undefined
-    const testimonies = (): Array<{seq: number; exhibit: string; witness: string | undefined}> => {
-      const tags = {action: key.action('testimony')}
-      const rows = this.context.cached<[Buffer], IndexedRow>('SELECT seq, envelope AS event, exhibit FROM events WHERE action_tag = ? ORDER BY seq').all(tags.action)
-      return rows.flatMap((row) => {
-        const envelope = this.confirmed(row, tags, 'a testimony')
-        return envelope.exhibit === null ? [] : [{seq: row.seq, exhibit: envelope.exhibit, witness: envelope.tags.witness}]
-      })
-    }
+    const testimonies = (): Array<{seq: number; exhibit: string; witness: string | undefined}> =>
+      this.confirmedRowsOfAction(key, 'testimony', 'a testimony').flatMap(({seq, envelope}) =>
+        envelope.exhibit === null ? [] : [{seq, exhibit: envelope.exhibit, witness: envelope.tags.witness}],
+      )
 
     return {
       byWitness: (code) => {
@@ -348,6 +340,13 @@ export class SealedStore extends TaggedStore {
       },
       byExhibit: (exhibit) => testimonies().find((t) => t.exhibit === exhibit)?.seq,
     }
+  }
+
+  /** Every row of one action, by its action tag, each confirmed against its chained envelope (no body is opened). */
+  private confirmedRowsOfAction(key: TagKey, action: EventAction, indexedAs: string): Array<{seq: number; envelope: Envelope}> {
+    const tags = {action: key.action(action)}
+    const rows = this.context.cached<[Buffer], IndexedRow>('SELECT seq, envelope AS event, exhibit FROM events WHERE action_tag = ? ORDER BY seq').all(tags.action)
+    return rows.map((row) => ({seq: row.seq, envelope: this.confirmed(row, tags, indexedAs)}))
   }
 
   /**
