@@ -4,8 +4,9 @@
  * testimony with a witness's name and contact and a statement naming a place, then is sealed and
  * verified. Every file custody may have left is searched for what the work was about, contents and
  * names: the case folder (the ledger with its -wal and -shm, the vault, the keys), the case's state
- * folder (custody's checkpoints), the command's own temporary folder (each run gets its own TMPDIR)
- * and the files a seal leaves beside --out, but for the ZIP, finished or in the making, which is
+ * folder (custody's checkpoints), the command's own temporary folder (each run gets its own TMPDIR),
+ * a home folder of the case's own (HOME, where a cache or config would go) and the files a seal
+ * leaves beside --out, but for the ZIP, finished or in the making, which is
  * plaintext BagIt for the court by design. They are searched after every command, and every 20 ms
  * while it runs, with the files it holds open there, removed ones too (what a run writes and
  * removes was on the disk, and its blocks stay there): a leak of that kind shows as soon as a look
@@ -223,6 +224,7 @@ function openFiles(pid: number, places: readonly string[]): Array<{path: string;
 async function watched(args: string[], env: NodeJS.ProcessEnv, look: (pid: number) => void): Promise<{code: number | null; stderr: string}> {
   const childEnv: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', ...env}
   delete childEnv.CUSTODY_CASE
+  for (const [name, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[name]
   const child = spawn(process.execPath, [BIN, ...args], {cwd: ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'pipe']})
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
@@ -273,7 +275,10 @@ async function matrix(kind: Kind): Promise<Found> {
   const state = join(base, 'state')
   const outDir = join(base, 'out')
   const zip = join(outDir, 'sealed.zip')
-  for (const dir of [state, outDir]) mkdirSync(dir, {recursive: true, mode: 0o700})
+  // A home of its own, searched too: whatever custody or a library it uses keeps under ~ (a
+  // cache, a config) is the laptop's as much as the case is.
+  const home = join(base, 'home')
+  for (const dir of [state, outDir, home]) mkdirSync(dir, {recursive: true, mode: 0o700})
   const result: Found = {hits: [], needles: new Set(), searched: new Set()}
   const seen = new Set<string>()
   let runs = 0
@@ -300,8 +305,8 @@ async function matrix(kind: Kind): Promise<Found> {
   const run = async (step: string, args: string[]): Promise<void> => {
     const tmp = join(base, `tmp-${++runs}`)
     mkdirSync(tmp, {mode: 0o700})
-    const places = [caseDir, state, tmp, outDir]
-    const ran = await watched(args, {TMPDIR: tmp, XDG_STATE_HOME: state}, (pid) => {
+    const places = [caseDir, state, tmp, outDir, home]
+    const ran = await watched(args, {TMPDIR: tmp, XDG_STATE_HOME: state, HOME: home, XDG_CACHE_HOME: undefined, XDG_CONFIG_HOME: undefined, XDG_DATA_HOME: undefined}, (pid) => {
       for (const {path, read} of [...places.flatMap((dir) => filesUnder(dir)).map((path) => ({path, read: path})), ...openFiles(pid, places)]) {
         const bytes = archive(path) ? undefined : readIfThere(read)
         if (bytes !== undefined) search(`while ${step} ran`, path, bytes)
