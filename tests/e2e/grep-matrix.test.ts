@@ -36,6 +36,8 @@ const PLACE = 'Mykolaiv, a flat above the pharmacy'
 const WITNESS = 'W-0417'
 const WITNESS_NAME = 'Yevheniia Dovzhenko'
 const WITNESS_CONTACT = '+380 67 318 2946, y.dovzhenko@example.net'
+/** The label of a recipient added at the end (`key add-recipient --label`), which the ledger seals. */
+const RECIPIENT_LABEL = 'Nightjar legal desk, Odesa'
 const STATEMENT = 'On 14 March the quartermaster loaded tarpaulin-covered crates onto a refrigerated lorry beside the apiary.\n'
 /** The batch manifest's columns that are the investigators' own words. */
 const MANIFEST = {collectedBy: 'Radomir Feldhausen', location: 'Posad-Pokrovske roadside culvert', latitude: '46.793142', longitude: '32.918476', source: 'memory card handed over by WX-77', note: 'card found wrapped in oilcloth'}
@@ -108,7 +110,7 @@ function digests(what: string, bytes: Buffer): void {
 }
 
 function buildNeedles(): void {
-  for (const [what, value] of Object.entries({TITLE, ORGANISATION, INVESTIGATOR, LOCATION, PLACE, WITNESS_NAME, WITNESS_CONTACT, passphrase: PASSPHRASE})) needle(what.toLowerCase().replace('_', ' '), value)
+  for (const [what, value] of Object.entries({TITLE, ORGANISATION, INVESTIGATOR, LOCATION, PLACE, WITNESS_NAME, WITNESS_CONTACT, RECIPIENT_LABEL, passphrase: PASSPHRASE})) needle(what.toLowerCase().replaceAll('_', ' '), value)
   for (const name of INTERVIEWERS) needle('interviewer', name)
   for (const [column, value] of Object.entries(MANIFEST)) needle(`manifest ${column}`, value)
   for (const part of WITNESS_CONTACT.split(', ')) needle('witness contact (part)', part)
@@ -263,6 +265,22 @@ interface Found {
 
 const found = new Map<string, Found>()
 const hq = {file: join(work.path, 'hq.key'), recipient: ''}
+const later = {file: join(work.path, 'later.key'), recipient: ''}
+
+/**
+ * Leaks known and left, each a needle and the file of the case it is in: listed, not hidden. The
+ * test fails if one of them is no longer found (take it off this list) and if anything else is.
+ * - A recipient's label in recipients.txt: the ledger seals it (`key show` needs a key to show
+ *   it), but recipients.txt, age's recipients file, keeps it in clear as the comment above the
+ *   recipient's line (src/keys/case-keys.ts, recipientsFileText, written by createCaseKeys and
+ *   writeRecipientFiles), a choice tests/e2e/field-recipient-added.test.ts holds to.
+ */
+const KNOWN_LEAKS: ReadonlyArray<{what: string; file: string}> = [{what: 'recipient label', file: join('case', '.custody', 'recipients.txt')}]
+
+/** Whether a hit in a case of this kind is one of KNOWN_LEAKS. */
+function known(kind: string, hit: string): boolean {
+  return KNOWN_LEAKS.some(({what, file}) => hit.startsWith(`${what} `) && hit.includes(` in ${join(kind, file)} (`))
+}
 
 /**
  * Runs the issue's commands on a new case of this kind, each with a TMPDIR of its own, and after
@@ -350,6 +368,7 @@ async function matrix(kind: Kind): Promise<Found> {
     await run('verify', ['verify', '--case', caseDir])
     // A field case's verify opens the content only with HQ's identity: that one reads it all.
     if (kind.identity) await run('verify --identity', ['verify', '--case', caseDir, ...identity])
+    if (kind.init.includes('--recipient')) await run('key add-recipient', ['key', 'add-recipient', later.recipient, '--label', RECIPIENT_LABEL, '--case', caseDir])
   } finally {
     await release()
   }
@@ -358,8 +377,10 @@ async function matrix(kind: Kind): Promise<Found> {
 }
 
 beforeAll(async () => {
-  execFileSync('age-keygen', ['-o', hq.file], {stdio: 'ignore'})
-  hq.recipient = execFileSync('age-keygen', ['-y', hq.file], {encoding: 'utf8'}).trim()
+  for (const key of [hq, later]) {
+    execFileSync('age-keygen', ['-o', key.file], {stdio: 'ignore'})
+    key.recipient = execFileSync('age-keygen', ['-y', key.file], {encoding: 'utf8'}).trim()
+  }
   mkdirSync(join(SOURCE, 'DCIM'), {recursive: true})
   for (const name of samples) copyFileSync(join(SAMPLES, name), join(SOURCE, 'DCIM', name))
   writeFileSync(STATEMENT_FILE, STATEMENT)
@@ -373,9 +394,10 @@ beforeAll(async () => {
 }, 600_000)
 
 describe('the grep matrix (issue 19): what the work was about, searched for in every file custody left', () => {
-  it.each(['encrypted', 'field'])('%s case: nothing found, the ledger\'s -wal and -shm searched too', (kind) => {
+  it.each(['encrypted', 'field'])('%s case: nothing found but KNOWN_LEAKS, the ledger\'s -wal and -shm searched too', (kind) => {
     const {hits, searched} = found.get(kind)!
-    expect(hits).toEqual([])
+    expect(hits.filter((hit) => !known(kind, hit))).toEqual([])
+    for (const leak of KNOWN_LEAKS) expect(hits.some((hit) => known(kind, hit) && hit.startsWith(`${leak.what} `)), `${leak.what} in ${leak.file}: no longer found, take it off KNOWN_LEAKS`).toBe(true)
     for (const file of ['ledger.sqlite', 'ledger.sqlite-wal', 'ledger.sqlite-shm']) expect(searched).toContain(join(kind, 'case', '.custody', file))
   })
 
