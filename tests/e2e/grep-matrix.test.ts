@@ -34,6 +34,10 @@ const INTERVIEWERS = ['Bartholomew Iyer-Lindqvist', 'Ximena Achterberg']
 const LOCATION = 'Chornobaivka, behind the grain silo'
 const PLACE = 'Mykolaiv, a flat above the pharmacy'
 const WITNESS = 'W-0417'
+/** When the interview was (as typed, and as UTC), and when the batch's files were collected. */
+const INTERVIEWED_AT = '2024-03-15T10:00+02:00/2024-03-15T11:30+02:00'
+const COLLECTED_AT = '2024-03-14T16:20:00+02:00'
+const TIMES = ['2024-03-15T10:00', '2024-03-15T08:00', '2024-03-14T16:20', '2024-03-14T14:20']
 const WITNESS_NAME = 'Yevheniia Dovzhenko'
 const WITNESS_CONTACT = '+380 67 318 2946, y.dovzhenko@example.net'
 /** The label of a recipient added at the end (`key add-recipient --label`), which the ledger seals. */
@@ -67,12 +71,12 @@ interface Needle {
 const needles: Needle[] = []
 function needle(what: string, value: string | Buffer): void {
   const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value
-  if (bytes.length >= SHORTEST) needles.push({what, bytes})
+  if (bytes.length >= SHORTEST && !needles.some((n) => n.bytes.equals(bytes))) needles.push({what, bytes})
 }
 
 /** ExifTool's own output for the fixtures, as printed (`-n` false) and as numbers (`-n`). */
 function exiftool(extra: string[]): Array<Record<string, unknown>> {
-  const result = spawnSync('perl', [EXIFTOOL, '-j', ...extra, '-Make', '-Model', '-SerialNumber', '-GPSLatitude', '-GPSLongitude', '-GPSPosition', ...samples.map((n) => join(SAMPLES, n))], {encoding: 'utf8', maxBuffer: 1 << 26})
+  const result = spawnSync('perl', [EXIFTOOL, '-j', ...extra, '-Make', '-Model', '-SerialNumber', '-GPSLatitude', '-GPSLongitude', '-GPSPosition', '-DateTimeOriginal', ...samples.map((n) => join(SAMPLES, n))], {encoding: 'utf8', maxBuffer: 1 << 26})
   if (result.status !== 0) throw new Error(`exiftool failed: ${result.stderr}`)
   return JSON.parse(result.stdout) as Array<Record<string, unknown>>
 }
@@ -112,6 +116,8 @@ function digests(what: string, bytes: Buffer): void {
 function buildNeedles(): void {
   for (const [what, value] of Object.entries({TITLE, ORGANISATION, INVESTIGATOR, LOCATION, PLACE, WITNESS_NAME, WITNESS_CONTACT, RECIPIENT_LABEL, passphrase: PASSPHRASE})) needle(what.toLowerCase().replaceAll('_', ' '), value)
   for (const name of INTERVIEWERS) needle('interviewer', name)
+  needle('witness code', WITNESS)
+  for (const time of TIMES) needle('a time of the interview or the batch', time)
   for (const [column, value] of Object.entries(MANIFEST)) needle(`manifest ${column}`, value)
   for (const part of WITNESS_CONTACT.split(', ')) needle('witness contact (part)', part)
   for (const word of STATEMENT.split(/[^A-Za-z-]+/)) needle('a word of the statement', word)
@@ -122,7 +128,7 @@ function buildNeedles(): void {
   const numbers = exiftool(['-n'])
   for (const [i, tags] of printed.entries()) {
     const name = samples[i]!
-    for (const tag of ['Make', 'Model', 'SerialNumber', 'GPSLatitude', 'GPSLongitude', 'GPSPosition']) {
+    for (const tag of ['Make', 'Model', 'SerialNumber', 'GPSLatitude', 'GPSLongitude', 'GPSPosition', 'DateTimeOriginal']) {
       for (const [how, value] of [
         ['as ExifTool prints it', tags[tag]],
         ['as ExifTool prints it with -n', numbers[i]![tag]],
@@ -346,7 +352,7 @@ async function matrix(kind: Kind): Promise<Found> {
       '--witness',
       WITNESS,
       '--interviewed-at',
-      '2024-03-15T10:00+02:00/2024-03-15T11:30+02:00',
+      INTERVIEWED_AT,
       '--place',
       PLACE,
       ...INTERVIEWERS.flatMap((name) => ['--interviewer', name]),
@@ -387,7 +393,7 @@ beforeAll(async () => {
   const m = MANIFEST
   writeFileSync(
     MANIFEST_FILE,
-    ['path,collected_at,collected_by,location,latitude,longitude,source,note', ...BATCH.map((n) => `DCIM/${n},2024-03-14T16:20:00+02:00,${m.collectedBy},${m.location},${m.latitude},${m.longitude},${m.source},${m.note}`)].join('\n') + '\n',
+    ['path,collected_at,collected_by,location,latitude,longitude,source,note', ...BATCH.map((n) => `DCIM/${n},${COLLECTED_AT},${m.collectedBy},${m.location},${m.latitude},${m.longitude},${m.source},${m.note}`)].join('\n') + '\n',
   )
   buildNeedles()
   for (const kind of KINDS) found.set(kind.name, await matrix(kind))
