@@ -324,7 +324,7 @@ async function matrix(kind: Kind): Promise<Found> {
     }
   }
 
-  /** The seal's archive, finished or in the making, is plaintext BagIt for the court by design. */
+  /** The seal's archive in clear, finished or in the making, is plaintext BagIt for the court by design. */
   const archive = (file: string): boolean => file === zip || (dirname(file) === outDir && basename(file).startsWith(`.${basename(zip)}.`) && file.endsWith('.partial'))
   const run = async (step: string, args: string[]): Promise<void> => {
     const tmp = join(base, `tmp-${++runs}`)
@@ -371,6 +371,10 @@ async function matrix(kind: Kind): Promise<Found> {
     ])
     await run('seal', ['seal', '--out', zip, '--purpose', 'court', '--case', caseDir, ...identity])
     expect(existsSync(zip)).toBe(true)
+    // Sealed for HQ (--encrypt-to): the ZIP is encrypted as it is written, so its temporary file
+    // and the .age delivered are searched like any other.
+    await run('seal --encrypt-to', ['seal', '--out', join(outDir, 'for-hq.zip'), '--purpose', 'court', '--encrypt-to', hq.recipient, '--case', caseDir, ...identity])
+    expect(existsSync(join(outDir, 'for-hq.zip.age'))).toBe(true)
     await run('verify', ['verify', '--case', caseDir])
     // A field case's verify opens the content only with HQ's identity: that one reads it all.
     if (kind.identity) await run('verify --identity', ['verify', '--case', caseDir, ...identity])
