@@ -21,6 +21,7 @@ import {CustodyError, errnoOf, sayWith, unforeseenError, type Field} from '../sr
 import {askNewPassphrase, missingPassphrase, passphraseFromFileOrEnv, tryPassphrases} from '../src/keys/passphrase.js'
 import {caseKeyMode} from '../src/keys/case-keys.js'
 import {readIdentityFiles} from '../src/age/key-files.js'
+import type {AgeIdentity} from '../src/age/x25519.js'
 import {jsonWithList} from '../src/render/json-lines.js'
 import {errorDocument, successDocument, type JsonResult} from '../src/render/json-output.js'
 import {parseError} from './_parse-errors.js'
@@ -153,6 +154,11 @@ interface UnlockOptions<T> {
   compare?: boolean
   /** What can be refused once the case is open, before the passphrase is asked for; its result is returned as `checked`. */
   check?: (kase: Case) => T | Promise<T>
+  /**
+   * Recipients' identities (--identity FILE) that open the case once the passphrase has: before
+   * `check` runs again, which in a field case reads what only they open.
+   */
+  identities?: AgeIdentity[]
 }
 
 export abstract class CustodyCommand extends Command {
@@ -354,6 +360,9 @@ export abstract class CustodyCommand extends Command {
         else await kase.unlock(passphrase, keys)
         return passphrase
       })
+      // A field case's passphrase opens no event's body: a check that needed one runs again once
+      // the identities given have opened them.
+      if (options.identities !== undefined) await kase.openVault({identities: options.identities})
       if (checked === NEEDS_KEYS) checked = (await options.check!(kase)) as T
       return {kase, passphrase, checked}
     } catch (error) {

@@ -47,9 +47,10 @@ check them against an archive with standard tools:
     disclosureDestination({disclose: flags.disclose})
     const check = (k: Case): unknown => checkIdentityView(k, args.testimony, {disclose: flags.disclose})
     const identities = await readIdentityFiles(flags.identity)
-    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony identity', {check})
+    // HQ's identity, given, opens the case before the check runs again: in a field case the
+    // passphrase opens no testimony.
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony identity', {check, ...(identities === undefined ? {} : {identities})})
     using kase = opened
-    if (identities !== undefined) await kase.openVault({identities})
     const report = await viewIdentity(kase, args.testimony, {passphrase, identities, reason: flags.reason, actor: flags.actor, disclose: flags.disclose})
     this.log(renderIdentity(report))
     return report

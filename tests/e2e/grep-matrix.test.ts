@@ -40,6 +40,8 @@ const COLLECTED_AT = '2024-03-14T16:20:00+02:00'
 const TIMES = ['2024-03-15T10:00', '2024-03-15T08:00', '2024-03-14T16:20', '2024-03-14T14:20']
 const WITNESS_NAME = 'Yevheniia Dovzhenko'
 const WITNESS_CONTACT = '+380 67 318 2946, y.dovzhenko@example.net'
+/** Why the witness's identity is looked up (`testimony identity --reason`), recorded in the event. */
+const REASON = 'arranging relocation with the Mykolaiv shelter'
 /** The label of a recipient added at the end (`key add-recipient --label`), which the ledger seals. */
 const RECIPIENT_LABEL = 'Nightjar legal desk, Odesa'
 const STATEMENT = 'On 14 March the quartermaster loaded tarpaulin-covered crates onto a refrigerated lorry beside the apiary.\n'
@@ -114,7 +116,7 @@ function digests(what: string, bytes: Buffer): void {
 }
 
 function buildNeedles(): void {
-  for (const [what, value] of Object.entries({TITLE, ORGANISATION, INVESTIGATOR, LOCATION, PLACE, WITNESS_NAME, WITNESS_CONTACT, RECIPIENT_LABEL, passphrase: PASSPHRASE})) needle(what.toLowerCase().replaceAll('_', ' '), value)
+  for (const [what, value] of Object.entries({TITLE, ORGANISATION, INVESTIGATOR, LOCATION, PLACE, WITNESS_NAME, WITNESS_CONTACT, RECIPIENT_LABEL, REASON, passphrase: PASSPHRASE})) needle(what.toLowerCase().replaceAll('_', ' '), value)
   for (const name of INTERVIEWERS) needle('interviewer', name)
   needle('witness code', WITNESS)
   for (const time of TIMES) needle('a time of the interview or the batch', time)
@@ -378,6 +380,12 @@ async function matrix(kind: Kind): Promise<Found> {
     await run('verify', ['verify', '--case', caseDir])
     // A field case's verify opens the content only with HQ's identity: that one reads it all.
     if (kind.identity) await run('verify --identity', ['verify', '--case', caseDir, ...identity])
+    // What reads the case (what it prints is not searched: the screen is not the disk), and a
+    // look at the witness's identity, which the ledger records with its reason.
+    await run('list', ['list', '--case', caseDir, ...identity])
+    await run('log', ['log', '--case', caseDir, ...identity])
+    await run('show --statement', ['show', WITNESS, '--statement', '--case', caseDir, ...identity])
+    await run('testimony identity', ['testimony', 'identity', WITNESS, '--reason', REASON, '--case', caseDir, ...identity])
     if (kind.init.includes('--recipient')) await run('key add-recipient', ['key', 'add-recipient', later.recipient, '--label', RECIPIENT_LABEL, '--case', caseDir])
   } finally {
     await release()

@@ -104,6 +104,25 @@ describe('early checks that read sealed events, in a field case', () => {
 
     expect(await eventCount(cases.field)).toBe(before)
   }, 120_000)
+
+  it("testimony identity opens with HQ's identity (--identity), and records the view; another identity opens nothing", async () => {
+    // The check ran again after the passphrase, before the identity given had opened the events:
+    // refused as if no identity had been given (found by tests/e2e/grep-matrix.test.ts).
+    const hqFile = join(work.path, 'hq-identity-field.txt')
+    writeFileSync(hqFile, `${hq.identity}\n`, {mode: 0o600})
+    const outsiderFile = join(work.path, 'outsider-identity.txt')
+    writeFileSync(outsiderFile, `${generateIdentity().identity}\n`, {mode: 0o600})
+    const before = await eventCount(cases.field)
+    const outsider = await custody(['testimony', 'identity', 'W-001', '--reason', 'a follow-up call', '--identity', outsiderFile, '--case', cases.field])
+    expect(outsider.code).toBe(2)
+    expect(outsider.stderr).toContain('none of the identities given is a recipient of this case')
+    expect(outsider.stdout).not.toContain('Jane Roe')
+    expect(await eventCount(cases.field)).toBe(before)
+    const opened = await custody(['testimony', 'identity', 'W-001', '--reason', 'a follow-up call', '--identity', hqFile, '--case', cases.field])
+    expect(opened.code, opened.stderr).toBe(0)
+    expect(opened.stdout).toMatch(/name +Jane Roe/)
+    expect(await eventCount(cases.field)).toBe(before + 1)
+  }, 120_000)
 })
 
 describe('the vault object of a sealed ledger, found as a test finds it', () => {
