@@ -40,6 +40,10 @@ const COLLECTED_AT = '2024-03-14T16:20:00+02:00'
 const TIMES = ['2024-03-15T10:00', '2024-03-15T08:00', '2024-03-14T16:20', '2024-03-14T14:20']
 const WITNESS_NAME = 'Yevheniia Dovzhenko'
 const WITNESS_CONTACT = '+380 67 318 2946, y.dovzhenko@example.net'
+/** A corrected statement (`testimony amend`), why it was corrected, and a consent change's note. */
+const STATEMENT_V2 = 'Correction: the lorry bore Zhytomyr licence plates and a hand-painted heron.\n'
+const AMEND_REASON = 'the witness recalled the plates on a second call'
+const CONSENT_NOTE = 'consent widened after a call with the counsellor'
 /** Why the witness's identity is looked up (`testimony identity --reason`), recorded in the event. */
 const REASON = 'arranging relocation with the Mykolaiv shelter'
 /** The label of a recipient added at the end (`key add-recipient --label`), which the ledger seals. */
@@ -50,6 +54,7 @@ const MANIFEST = {collectedBy: 'Radomir Feldhausen', location: 'Posad-Pokrovske 
 /** A source folder with a name nobody else would give, and the statement's file within it. */
 const SOURCE = join(work.path, 'nightjar-sd-card-0417')
 const STATEMENT_FILE = join(SOURCE, 'interview-transcript-yd.txt')
+const STATEMENT_V2_FILE = join(SOURCE, 'interview-correction-yd.txt')
 const MANIFEST_FILE = join(SOURCE, 'handover-manifest.csv')
 const samples = readdirSync(SAMPLES)
   .filter((n) => !n.startsWith('.') && n !== 'expected-tags.json')
@@ -116,16 +121,16 @@ function digests(what: string, bytes: Buffer): void {
 }
 
 function buildNeedles(): void {
-  for (const [what, value] of Object.entries({TITLE, ORGANISATION, INVESTIGATOR, LOCATION, PLACE, WITNESS_NAME, WITNESS_CONTACT, RECIPIENT_LABEL, REASON, passphrase: PASSPHRASE})) needle(what.toLowerCase().replaceAll('_', ' '), value)
+  for (const [what, value] of Object.entries({TITLE, ORGANISATION, INVESTIGATOR, LOCATION, PLACE, WITNESS_NAME, WITNESS_CONTACT, RECIPIENT_LABEL, REASON, AMEND_REASON, CONSENT_NOTE, passphrase: PASSPHRASE})) needle(what.toLowerCase().replaceAll('_', ' '), value)
   for (const name of INTERVIEWERS) needle('interviewer', name)
   needle('witness code', WITNESS)
   for (const time of TIMES) needle('a time of the interview or the batch', time)
   for (const [column, value] of Object.entries(MANIFEST)) needle(`manifest ${column}`, value)
   for (const part of WITNESS_CONTACT.split(', ')) needle('witness contact (part)', part)
-  for (const word of STATEMENT.split(/[^A-Za-z-]+/)) needle('a word of the statement', word)
+  for (const word of `${STATEMENT} ${STATEMENT_V2}`.split(/[^A-Za-z-]+/)) needle('a word of the statement', word)
   needle('the source folder', SOURCE)
   needle("the source folder's name", relative(work.path, SOURCE))
-  for (const name of [...samples, relative(SOURCE, STATEMENT_FILE), relative(SOURCE, MANIFEST_FILE)]) needle('a source file name', name)
+  for (const name of [...samples, STATEMENT_FILE, STATEMENT_V2_FILE, MANIFEST_FILE].map((f) => basename(f))) needle('a source file name', name)
   const printed = exiftool([])
   const numbers = exiftool(['-n'])
   for (const [i, tags] of printed.entries()) {
@@ -148,6 +153,7 @@ function buildNeedles(): void {
   }
 
   digests('the statement', Buffer.from(STATEMENT))
+  digests('the corrected statement', Buffer.from(STATEMENT_V2))
   digests('the manifest', readFileSync(MANIFEST_FILE))
 }
 
@@ -386,6 +392,11 @@ async function matrix(kind: Kind): Promise<Found> {
     await run('log', ['log', '--case', caseDir, ...identity])
     await run('show --statement', ['show', WITNESS, '--statement', '--case', caseDir, ...identity])
     await run('testimony identity', ['testimony', 'identity', WITNESS, '--reason', REASON, '--case', caseDir, ...identity])
+    // A consent change (a field case records it with the passphrase, but takes no --note there: it
+    // cannot check a note against the witness's name), and, where the passphrase opens the
+    // testimony (amend takes no --identity), a corrected statement.
+    await run('testimony consent', ['testimony', 'consent', WITNESS, '--grant', 'advocacy', '--method', 'signed-form', ...(kind.identity ? [] : ['--note', CONSENT_NOTE]), '--case', caseDir])
+    if (!kind.identity) await run('testimony amend', ['testimony', 'amend', WITNESS, '--statement-file', STATEMENT_V2_FILE, '--reason', AMEND_REASON, '--case', caseDir])
     if (kind.init.includes('--recipient')) await run('key add-recipient', ['key', 'add-recipient', later.recipient, '--label', RECIPIENT_LABEL, '--case', caseDir])
   } finally {
     await release()
@@ -402,6 +413,7 @@ beforeAll(async () => {
   mkdirSync(join(SOURCE, 'DCIM'), {recursive: true})
   for (const name of samples) copyFileSync(join(SAMPLES, name), join(SOURCE, 'DCIM', name))
   writeFileSync(STATEMENT_FILE, STATEMENT)
+  writeFileSync(STATEMENT_V2_FILE, STATEMENT_V2)
   const m = MANIFEST
   writeFileSync(
     MANIFEST_FILE,
