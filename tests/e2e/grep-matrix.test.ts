@@ -166,6 +166,19 @@ function filesUnder(dir: string): string[] {
     .sort()
 }
 
+/**
+ * filesUnder() while a command runs: a folder it removes or renames while the walk is in it
+ * (init's staging folder, a temporary folder) ends the walk with ENOENT; the next look walks again.
+ */
+function filesUnderNow(dir: string): string[] {
+  try {
+    return filesUnder(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+}
+
 /** A needle as a failure message shows it: text if it is text, else hex. */
 function shown(n: Needle): string {
   const text = n.bytes.toString('utf8')
@@ -339,7 +352,7 @@ async function matrix(kind: Kind): Promise<Found> {
     mkdirSync(tmp, {mode: 0o700})
     const places = [caseDir, state, tmp, outDir, home]
     const ran = await watched(args, {TMPDIR: tmp, XDG_STATE_HOME: state, HOME: home, XDG_CACHE_HOME: undefined, XDG_CONFIG_HOME: undefined, XDG_DATA_HOME: undefined}, (pid) => {
-      for (const {path, read} of [...places.flatMap((dir) => filesUnder(dir)).map((path) => ({path, read: path})), ...openFiles(pid, places)]) {
+      for (const {path, read} of [...places.flatMap((dir) => filesUnderNow(dir)).map((path) => ({path, read: path})), ...openFiles(pid, places)]) {
         const bytes = archive(path) ? undefined : readIfThere(read)
         if (bytes !== undefined) search(`while ${step} ran`, path, bytes)
       }
