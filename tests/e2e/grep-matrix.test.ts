@@ -288,6 +288,12 @@ interface Found {
   needles: Set<Needle>
   /** Every file searched, after any command. */
   searched: Set<string>
+  /**
+   * Whether a look while the seal ran saw its archive in the making (a `.partial`, plaintext BagIt
+   * by design, so left out of `hits`) holding a needle: the looks do see what a run writes and
+   * removes before it ends.
+   */
+  sawPartial: boolean
 }
 
 const found = new Map<string, Found>()
@@ -324,7 +330,7 @@ async function matrix(kind: Kind): Promise<Found> {
   // cache, a config) is the laptop's as much as the case is.
   const home = join(base, 'home')
   for (const dir of [state, outDir, home]) mkdirSync(dir, {recursive: true, mode: 0o700})
-  const result: Found = {hits: [], needles: new Set(), searched: new Set()}
+  const result: Found = {hits: [], needles: new Set(), searched: new Set(), sawPartial: false}
   const seen = new Set<string>()
   let runs = 0
   const search = (step: string, file: string, bytes: Buffer): void => {
@@ -353,8 +359,10 @@ async function matrix(kind: Kind): Promise<Found> {
     const places = [caseDir, state, tmp, outDir, home]
     const ran = await watched(args, {TMPDIR: tmp, XDG_STATE_HOME: state, HOME: home, XDG_CACHE_HOME: undefined, XDG_CONFIG_HOME: undefined, XDG_DATA_HOME: undefined}, (pid) => {
       for (const {path, read} of [...places.flatMap((dir) => filesUnderNow(dir)).map((path) => ({path, read: path})), ...openFiles(pid, places)]) {
-        const bytes = archive(path) ? undefined : readIfThere(read)
-        if (bytes !== undefined) search(`while ${step} ran`, path, bytes)
+        const bytes = readIfThere(read)
+        if (bytes === undefined) continue
+        if (!archive(path)) search(`while ${step} ran`, path, bytes)
+        else if (path !== zip && needles.some((n) => bytes.includes(n.bytes))) result.sawPartial = true
       }
     })
     expect(ran.code, `${kind.name}: ${step}: ${ran.stderr}`).toBe(0)
@@ -442,6 +450,11 @@ describe('the grep matrix (issue 19): what the work was about, searched for in e
     expect(hits.filter((hit) => !known(kind, hit))).toEqual([])
     for (const leak of KNOWN_LEAKS) expect(hits.some((hit) => known(kind, hit) && hit.startsWith(`${leak.what} `)), `${leak.what} in ${leak.file}: no longer found, take it off KNOWN_LEAKS`).toBe(true)
     for (const file of ['ledger.sqlite', 'ledger.sqlite-wal', 'ledger.sqlite-shm']) expect(searched).toContain(join(kind, 'case', '.custody', file))
+  })
+
+  it('the looks while a command runs see what it removes before it ends: the archive in the making, with needles in it', () => {
+    // In one case of the three at least: the archive is written in a moment a look may miss.
+    expect(KINDS.some((kind) => found.get(kind.name)!.sawPartial)).toBe(true)
   })
 
   it('a case in clear: the same search finds them, so it does search', () => {
