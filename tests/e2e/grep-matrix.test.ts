@@ -1,18 +1,21 @@
 /**
  * The grep matrix of issue 19 ("a seized laptop gives up nothing"), through the built CLI. A case
  * is made, takes in the camera fixtures (loose files with --location, and a batch manifest), a
- * testimony with a witness's name and contact and a statement naming a place, then is sealed and
- * verified. Every file custody may have left is searched for what the work was about, contents and
- * names: the case folder (the ledger with its -wal and -shm, the vault, the keys), the case's state
- * folder (custody's checkpoints), the command's own temporary folder (each run gets its own TMPDIR),
- * a home folder of the case's own (HOME, where a cache or config would go) and the files a seal
- * leaves beside --out, but for the ZIP, finished or in the making, which is
- * plaintext BagIt for the court by design. They are searched after every command, and every 20 ms
- * while it runs, with the files it holds open there, removed ones too (what a run writes and
- * removes was on the disk, and its blocks stay there): a leak of that kind shows as soon as a look
- * falls in its moment, which a run this small may miss. Nothing may be found, in an encrypted case
- * with an HQ recipient and in a field case. The same search over a case in clear (--plaintext)
- * finds them: the search is shown to work, so the two that find nothing mean something.
+ * testimony with a witness's name and contact and a statement naming a place, is sealed (in clear,
+ * and for HQ with --encrypt-to) and verified, read (list, log, show --statement, a look at the
+ * witness's identity), given a consent change, a corrected statement and a recipient with a label.
+ * Every file custody may have left is searched for what the work was about, contents and names:
+ * the case folder (the ledger with its -wal and -shm, the vault, the keys), the case's state folder
+ * (custody's checkpoints), the command's own temporary folder (each run gets its own TMPDIR), a
+ * home folder of the case's own (HOME, where a cache or config would go) and the files a seal
+ * leaves beside --out, but for the ZIP in clear, finished or in the making, which is plaintext
+ * BagIt for the court by design. They are searched after every command, and every 20 ms while it
+ * runs, with the files it holds open there, removed ones too (what a run writes and removes was on
+ * the disk, and its blocks stay there): a leak of that kind shows as soon as a look falls in its
+ * moment, which a run this small may miss. Nothing may be found, in an encrypted case with an HQ
+ * recipient and in a field case, but what KNOWN_LEAKS lists. The same search over a case in clear
+ * (--plaintext) finds them: the search is shown to work, so the two that find nothing mean
+ * something.
  */
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
@@ -131,14 +134,13 @@ function buildNeedles(): void {
   needle('the source folder', SOURCE)
   needle("the source folder's name", relative(work.path, SOURCE))
   for (const name of [...samples, STATEMENT_FILE, STATEMENT_V2_FILE, MANIFEST_FILE].map((f) => basename(f))) needle('a source file name', name)
-  const printed = exiftool([])
-  const numbers = exiftool(['-n'])
-  for (const [i, tags] of printed.entries()) {
-    const name = samples[i]!
+  const numbers = new Map(exiftool(['-n']).map((tags) => [basename(String(tags.SourceFile)), tags]))
+  for (const tags of exiftool([])) {
+    const name = basename(String(tags.SourceFile))
     for (const tag of ['Make', 'Model', 'SerialNumber', 'GPSLatitude', 'GPSLongitude', 'GPSPosition', 'DateTimeOriginal']) {
       for (const [how, value] of [
         ['as ExifTool prints it', tags[tag]],
-        ['as ExifTool prints it with -n', numbers[i]![tag]],
+        ['as ExifTool prints it with -n', numbers.get(name)?.[tag]],
       ] as const) {
         if (value === undefined) continue
         needle(`${name}: ${tag} ${how}`, String(value).trim())
