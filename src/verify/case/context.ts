@@ -64,6 +64,11 @@ export interface VerifyCaseOptions {
   pinnedKeys?: readonly string[]
   /** Recipients' identities: an encrypted vault is then checked by content, not only as stored. */
   identities?: readonly AgeIdentity[]
+  /**
+   * The case passphrase: in a case with a case identity it opens what an identity would (the
+   * vault's content and the ledger's event bodies); a field case's opens only its address key.
+   */
+  passphrase?: string
 }
 
 /** What the chain check read from the events, for the checks after it. */
