@@ -159,6 +159,20 @@ describe('reading a case whose ledger is sealed', () => {
     expect(refused.stderr).toContain('--identity FILE')
   }, 120_000)
 
+  it('an exhibit past the last one the case gave is refused before any key is asked for; one it has still needs the key', async () => {
+    for (const dir of Object.values(cases)) {
+      for (const args of [['show', 'EX-000009'], ['log', '9']]) {
+        const unknown = await custody([...args, '--case', dir], {env: NO_PASSPHRASE})
+        expect(unknown.code, args.join(' ')).toBe(2)
+        expect(unknown.stderr).toContain('there is no exhibit EX-000009 in this case')
+      }
+
+      const known = await custody(['show', 'EX-000002', '--case', dir], {env: NO_PASSPHRASE})
+      expect(known.code).toBe(2)
+      expect(known.stderr).not.toContain('there is no exhibit')
+    }
+  }, 60_000)
+
   describe('verify --passphrase-file', () => {
     interface Verified {ok: boolean; exhibits: {contentUnchecked: number}; checks: Array<{name: string; status: string; detail: string}>; problems: Array<{subject: string; message: string}>}
     const passphraseFile = join(work.path, 'passphrase.txt')
