@@ -5,7 +5,8 @@
  * "Left" 4). With the passphrase in a case with a case identity, with a recipient's identity in a
  * field case; without a key that opens them, refused in one line with exit 2, showing nothing.
  */
-import {readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateIdentity, parseRecipient} from '../../src/age/x25519.js'
@@ -13,6 +14,7 @@ import {initCase} from '../../src/case/case.js'
 import Database from 'better-sqlite3'
 import {copyCase, custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
 import {schemaErrors} from '../helpers/json-schemas.js'
+import {howToCheckSteps} from '../helpers/report-steps.js'
 
 const work = tempDir('custody-sealed-read-')
 afterAll(() => work.remove())
@@ -157,6 +159,34 @@ describe('reading a case whose ledger is sealed', () => {
     const refused = await custody(['report', '--case', cases.field, '--out', join(work.path, 'refused.html')])
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain('--identity FILE')
+  }, 120_000)
+
+  it("report --case: its commands that check the case without custody read the envelopes; they pass, and fail on a changed vault object", async () => {
+    const stepsOf = async (dir: string, name: string): Promise<string[]> => {
+      const out = join(work.path, name)
+      const made = await custody(['report', '--case', dir, '--out', out])
+      expect([0, 3]).toContain(made.code)
+      return howToCheckSteps(readFileSync(out, 'utf8'))
+    }
+
+    const sh = (script: string): {status: number | null; stdout: string} => spawnSync('sh', ['-c', script], {encoding: 'utf8', cwd: work.path})
+    const lines = await stepsOf(cases.keyed, 'steps.html')
+    const stored = lines.find((line) => line.includes('objects intact as stored'))!
+    expect(stored).toContain('envelope')
+    expect(sh(stored)).toMatchObject({status: 0, stdout: 'objects intact as stored\n'})
+    const [computed, recorded] = sh(lines.slice(lines.findIndex((line) => line.startsWith('DB='))).join('\n')).stdout.trim().split('\n')
+    expect(computed?.split(' ')[0]).toMatch(/^[0-9a-f]{64}$/)
+    expect(computed?.split(' ')[0]).toBe(recorded)
+
+    // Every object is listed: a byte added to any one of them (here the last age file) fails the command.
+    const copy = copyCase(cases.keyed, join(work.path, 'steps-case'))
+    const objects = join(copy, '.custody', 'vault', 'objects')
+    const folder = readdirSync(objects).sort().at(-1)!
+    const object = join(objects, folder, readdirSync(join(objects, folder)).sort().at(-1)!)
+    chmodSync(object, 0o600)
+    writeFileSync(object, Buffer.concat([readFileSync(object), Buffer.from('x')]))
+    const tampered = (await stepsOf(copy, 'steps-tampered.html')).find((line) => line.includes('objects intact as stored'))!
+    expect(sh(tampered).status).not.toBe(0)
   }, 120_000)
 
   it('an exhibit past the last one the case gave is refused before any key is asked for; one it has still needs the key', async () => {
