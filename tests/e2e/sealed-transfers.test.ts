@@ -2,14 +2,16 @@
  * The sender's side of a hand-over in a case whose ledger keeps its event bodies encrypted (schema
  * 4, made by the core until `custody init` makes it): `transfer receipt`, `purge` and `trust` read
  * what earlier events record (what was released, acknowledged, trusted), so the passphrase opens
- * the case identity for them, where a write-only run would leave the bodies closed.
+ * the case identity for them, where a write-only run would leave the bodies closed. And `verify`
+ * with no key checks the files a transfer event says the case keeps (a package received and its
+ * receipt; a receipt acknowledged): their paths and SHA-256 are in the envelopes, in clear.
  */
-import {readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {initCase as initSealedCase} from '../../src/case/case.js'
-import {custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
-import {eventCount, exportPackage, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
+import {copyCase, custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
+import {eventCount, exportPackage, ingestSamples, writeIdentityLine} from '../helpers/transfers.js'
 
 const work = tempDir('custody-sealed-transfers-')
 afterAll(() => work.remove())
@@ -18,7 +20,7 @@ const [sender, hq] = [at('sender'), at('hq')]
 
 beforeAll(async () => {
   await initSealedCase({dir: sender, title: 'Operation Sunflower', investigator: 'Iryna Melnyk', passphrase: PASSPHRASE, sealedBodies: true})
-  await initCase(hq, 'HQ', 'Olena Kovalenko', '--role', 'hq')
+  await initSealedCase({dir: hq, title: 'HQ', investigator: 'Olena Kovalenko', passphrase: PASSPHRASE, sealedBodies: true})
   await writeIdentityLine(hq, at('hq.line'))
   await ingestSamples(sender, 'Canon.jpg', 'Casio.jpg')
   const pkg = await exportPackage(sender, at('hq.line'), at('one.zip.age'))
@@ -65,4 +67,39 @@ describe("a sender whose ledger keeps its event bodies encrypted", () => {
       expect(verified.json.exhibits.purged).toBe(2)
     }
   }, 120_000)
+})
+
+describe('verify with no key, where the ledger keeps its event bodies encrypted: the kept transfer files', () => {
+  interface Verified {ok: boolean; checks: Array<{name: string; status: string; detail: string}>; problems: Array<{check: string; subject: string; message: string}>}
+  const NO_PASSPHRASE = {CUSTODY_PASSPHRASE: undefined}
+  const transfers = (report: Verified) => report.checks.find((c) => c.name === 'transfers')
+
+  it('checks them at HQ and at the sender, as stored', async () => {
+    const atHq = await custodyJson<Verified>(['verify', '--case', hq], {env: NO_PASSPHRASE})
+    expect(atHq.code, JSON.stringify(atHq.json.problems)).toBe(0)
+    expect(transfers(atHq.json)).toMatchObject({status: 'ok', detail: '1 package received, 0 receipts recorded: each kept as the ledger records it'})
+    const atSender = await custodyJson<Verified>(['verify', '--case', sender], {env: NO_PASSPHRASE})
+    expect(atSender.code, JSON.stringify(atSender.json.problems)).toBe(0)
+    expect(transfers(atSender.json)).toMatchObject({status: 'ok', detail: '0 packages received, 1 receipt recorded: each kept as the ledger records it'})
+  }, 60_000)
+
+  it('finds a kept package swapped at HQ, and a kept receipt changed at the sender (exit 3, naming each)', async () => {
+    const hqCopy = copyCase(hq, at('hq-swapped'))
+    const folder = join(hqCopy, '.custody', 'custodians')
+    const [senderFolder] = readdirSync(folder)
+    const pkg = readdirSync(join(folder, senderFolder!)).find((f) => f.endsWith('.zip.age'))!
+    writeFileSync(join(folder, senderFolder!, pkg), readFileSync(at('one.zip.age.receipt')))
+    const swapped = await custodyJson<Verified>(['verify', '--case', hqCopy], {env: NO_PASSPHRASE})
+    expect(swapped.code).toBe(3)
+    expect(swapped.json.problems).toContainEqual(expect.objectContaining({check: 'transfer', subject: `.custody/custodians/${senderFolder}/${pkg}`, message: expect.stringMatching(/^the package of TRANSFER-[0-9a-f]{16} is not the one event \d+ records/) as string}))
+
+    const senderCopy = copyCase(sender, at('sender-changed'))
+    const kept = join(senderCopy, '.custody', 'custodians')
+    const [hqFolder] = readdirSync(kept)
+    const receipt = readdirSync(join(kept, hqFolder!)).find((f) => f.endsWith('.receipt'))!
+    writeFileSync(join(kept, hqFolder!, receipt), `${readFileSync(join(kept, hqFolder!, receipt), 'utf8')} `)
+    const changed = await custodyJson<Verified>(['verify', '--case', senderCopy], {env: NO_PASSPHRASE})
+    expect(changed.code).toBe(3)
+    expect(changed.json.problems).toContainEqual(expect.objectContaining({check: 'transfer', subject: `.custody/custodians/${hqFolder}/${receipt}`}))
+  }, 60_000)
 })

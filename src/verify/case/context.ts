@@ -86,6 +86,21 @@ export interface ChainFacts {
    * that lists each: what the testimonies check re-hashes as stored when no key opens the bodies.
    */
   listedObjects: ReadonlyArray<{seq: number; stored: StoredObject}>
+  /**
+   * The files a sealed ledger's transfer envelopes say the case keeps (publicOf: a package
+   * received and its receipt, a receipt acknowledged), opened or not: what the transfers check
+   * re-hashes there. Empty for the other schemas, whose events the check reads.
+   */
+  keptFiles: ReadonlyArray<KeptFile>
+}
+
+/** A file a transfer event says the case keeps, under .custody/, with the SHA-256 it records. */
+export interface KeptFile {
+  file: string
+  sha256: string
+  /** What it is, in words (`the package of TRANSFER-…`). */
+  what: string
+  seq: number
 }
 
 /** A check's result: ok when it found nothing. */
