@@ -149,6 +149,12 @@ interface UnlockOptions<T> {
   background?: boolean
   /** The work only adds content (ingest): the case identity, which decrypts, stays closed (Case.unlock). */
   writeOnly?: boolean
+  /**
+   * With writeOnly: the work reads what events record (transfer receipt, purge, trust), so where
+   * the ledger keeps its event bodies encrypted the case identity is opened after all (a field
+   * case has none: its bodies stay closed, and the reading says what opens them).
+   */
+  readsEvents?: boolean
   /** `custody encrypt`: the signing key alone, in a case it may have begun to convert (Case.unlock). */
   converting?: boolean
   compare?: boolean
@@ -355,7 +361,7 @@ export abstract class CustodyCommand extends Command {
         // A passphrase typed at the prompt opens the key before the work starts, so that a wrong
         // one can be asked again; one from a file or the environment can only be refused.
         // An encrypted vault needs its keys before the first file is staged: opened first.
-        const keys = {writeOnly: options.writeOnly === true, converting: options.converting === true}
+        const keys = {writeOnly: options.writeOnly === true && !(options.readsEvents === true && kase.ledger.bodiesLocked), converting: options.converting === true}
         if (options.background && !prompted && !kase.vault.encrypted) kase.beginUnlock(passphrase, keys)
         else await kase.unlock(passphrase, keys)
         return passphrase

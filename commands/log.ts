@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {readIdentityFiles} from '../src/age/key-files.js'
 import {CustodyError} from '../src/errors.js'
-import {listEvents} from '../src/exhibits/exhibits.js'
+import {listEvents, refuseExhibitPastTheLast} from '../src/exhibits/exhibits.js'
 import {EVENT_ACTIONS, isEventAction} from '../src/formats/events.js'
 import {renderChain, renderLog} from '../src/render/reports.js'
 import {custodyChain, custodyNeedsKey, type CustodianPart} from '../src/transfers/chain.js'
@@ -49,6 +49,7 @@ proven under. The kept package is encrypted to this case: the passphrase (or --i
   async run(): Promise<{exhibit: string; custodians: CustodianPart[]} | undefined> {
     const {args, flags} = await this.parse(Log)
     using kase = this.openCase(flags.case)
+    if (args.exhibit !== undefined) refuseExhibitPastTheLast(kase, args.exhibit)
     await this.openLedgerToRead(kase, flags.identity, flags['passphrase-file'], 'log')
     if (flags.custodians) {
       if (args.exhibit === undefined) throw new CustodyError('USAGE', '--custodians tells the story of one exhibit: give its ID (custody log EXHIBIT --custodians)')

@@ -46,7 +46,8 @@ it is being recorded, the seal is finished. A seal that is killed leaves a note 
 .custody/seals/: the next seal, or \`custody status\`, removes what it left. If it was killed
 after its event was recorded but before its archive was put at --out, status and verify report
 it, and \`custody seal --finish SEAL-ID\` puts it in place, once its SHA-256 is the one the
-ledger recorded (no passphrase needed).
+ledger recorded (no passphrase needed, except where the ledger keeps its event bodies
+encrypted: the passphrase, or --identity in a field case, opens the seal's event).
 
 With --encrypt-to age1… (repeatable) or --recipients-file FILE (age's format: one age1… line
 each, # comments), the archive is delivered encrypted for transport, as --out with .age added
@@ -112,6 +113,9 @@ will, and to hand it over with the fingerprint of the key that signed it, sent a
     if (flags.finish !== undefined) {
       if (argv.length > 0) throw new CustodyError('USAGE', '--finish takes no exhibits: it puts in place an archive already made')
       using kase = this.openCase(flags.case)
+      // The seal's event is read to check the archive against it: where the ledger keeps its event
+      // bodies encrypted, the passphrase or --identity opens them.
+      await this.openLedgerToRead(kase, flags.identity, flags['passphrase-file'], 'seal --finish')
       const report = await finishSeal(kase, flags.finish, {force: flags.force})
       this.log(renderFinishedSeal(report))
       return report

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {describeExhibit, type DescribedExhibit} from '../src/exhibits/describe.js'
+import {refuseExhibitPastTheLast} from '../src/exhibits/exhibits.js'
 import {renderShow} from '../src/render/reports.js'
 import {findStatement, statementBytes, statementText} from '../src/testimony/read-statement.js'
 import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose} from './_base.js'
@@ -65,6 +66,7 @@ shown: with the passphrase, or a recipient's --identity FILE in a field case.`
   async run(): Promise<DescribedExhibit | {statement: StatementJson} | undefined> {
     const {args, flags} = await this.parse(Show)
     using kase = this.openCase(flags.case)
+    refuseExhibitPastTheLast(kase, args.exhibit)
     await this.openLedgerToRead(kase, flags.identity, flags['passphrase-file'], `show ${args.exhibit}`)
     if (flags.statement) {
       const statement = findStatement(kase, args.exhibit, flags.version)

@@ -10,6 +10,7 @@ import {verifyCaseAt, type VerifyReport} from '../src/verify/verify-case.js'
 import {CustodyError} from '../src/errors.js'
 import {readIdentityFiles} from '../src/age/key-files.js'
 import {parseFingerprint} from '../src/keys/signing-key.js'
+import {passphraseFromFileOrEnv} from '../src/keys/passphrase.js'
 import {CustodyCommand, caseFlag, prose} from './_base.js'
 
 export default class Verify extends CustodyCommand {
@@ -65,9 +66,13 @@ the file and the chunk.
 
 A case's vault is encrypted (custody init; not with --plaintext): without a key its objects are
 checked as stored (each age file's SHA-256 and size, which the ledger records), and the vault line
-says that their content was not; with --identity FILE of a recipient of the case, each is also
-decrypted and checked against its SHA-256 and SHA-512, and the ledger's keyed index (the tags it
-looks events up by) is checked against every event.
+says that their content was not; with --identity FILE of a recipient of the case, or
+--passphrase-file FILE in a case with a case identity (not a field case), each is also decrypted
+and checked against its SHA-256 and SHA-512, and the ledger's keyed index (the tags it looks events
+up by) is checked against every event. Where the ledger's event bodies are encrypted, the same keys
+open them: without one, the chain, the tree, the signatures, the timestamps and every object as
+stored are checked from the events' envelopes, and each check that reads what the bodies record
+says it did not check (a warning).
 
 ARCHIVE may also be a folder: the bag folder unzipped from a sealed archive, or the folder unzip
 made holding it (a __MACOSX folder beside it is left aside). It gets the same checks and report,
@@ -115,6 +120,7 @@ full: point TMPDIR elsewhere), which says nothing either way.`
     {command: '<%= config.bin %> <%= command.id %> --case ~/cases/crimea --json', description: 'Verify a named case, as JSON'},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip', description: 'Verify a sealed archive received from the field'},
     {command: '<%= config.bin %> <%= command.id %> --identity hq-key.txt', description: "Verify the case, each encrypted object decrypted with HQ's identity and checked by content"},
+    {command: '<%= config.bin %> <%= command.id %> --passphrase-file ~/.custody-pass', description: 'Verify the case with its passphrase: every object checked by content, every encrypted event body opened (not in a field case)'},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal.zip.age --identity hq-key.txt', description: 'Verify an archive encrypted for transport (seal --encrypt-to), with an identity it was encrypted to; nothing is decrypted to disk'},
     {command: '<%= config.bin %> <%= command.id %> crimea-2024-seal/custody-SEAL-0123456789abcdef', description: 'Verify the bag folder unzipped from it (or the folder unzip made: crimea-2024-seal)'},
     {
@@ -142,6 +148,12 @@ full: point TMPDIR elsewhere), which says nothing either way.`
       multiple: true,
       helpValue: 'FILE',
     }),
+    'passphrase-file': Flags.string({
+      description:
+        "for a case: read the case passphrase from this file (its first line), which opens what an identity would in a case with a case identity: each object is then checked by content and every event's encrypted body is opened and checked; a field case's opens neither (give --identity). Verify never asks for the passphrase, nor reads it from $CUSTODY_PASSPHRASE",
+      helpValue: 'FILE',
+      exclusive: ['identity'],
+    }),
     against: Flags.string({
       description:
         'a sealed archive (or its bag folder) or a checkpoint file given out earlier (repeatable): the case must extend it (a consistency proof). With ARCHIVE: another archive (or bag folder) of the same case, and the one with the smaller tree must be a prefix of the other',
@@ -162,6 +174,10 @@ full: point TMPDIR elsewhere), which says nothing either way.`
     const pinnedKeys = flags.key === undefined ? undefined : flags.key.map((k) => parseFingerprint(k))
     const roots = flags['tsa-ca'] === undefined ? undefined : (await readTrustedRoots(flags['tsa-ca'])).flatMap((r) => parsePemCertificates(r.pem))
     const trusted = {...(roots === undefined ? {} : {tsaRoots: roots}), ...(pinnedKeys === undefined ? {} : {pinnedKeys})}
+    if (args.archive !== undefined && flags['passphrase-file'] !== undefined) {
+      throw new CustodyError('INVALID_ARGUMENT', '--passphrase-file is for verifying a case: an archive needs no passphrase (an encrypted one opens with --identity)')
+    }
+
     if (args.archive !== undefined) {
       const options = {onProgress, ...trusted, ...(identities === undefined ? {} : {identities})}
       const report = flags.against === undefined ? await verifyArchive(args.archive, options) : await verifyArchiveAgainst(args.archive, flags.against, options)
@@ -173,7 +189,14 @@ full: point TMPDIR elsewhere), which says nothing either way.`
 
     const location = locateCase({caseDir: flags.case})
     const against = await readAgainstFiles(flags.against ?? [])
-    const report = await verifyCaseAt(location, {onProgress: (p) => onProgress(p.objectsDone, p.objectsTotal), against, ...trusted, ...(identities === undefined ? {} : {identities})})
+    const passphrase = flags['passphrase-file'] === undefined ? undefined : await passphraseFromFileOrEnv(flags['passphrase-file'], {})
+    const report = await verifyCaseAt(location, {
+      onProgress: (p) => onProgress(p.objectsDone, p.objectsTotal),
+      against,
+      ...trusted,
+      ...(identities === undefined ? {} : {identities}),
+      ...(passphrase === undefined ? {} : {passphrase}),
+    })
     progress.done()
     this.log(renderVerify(report))
     if (!report.ok) process.exitCode = 3

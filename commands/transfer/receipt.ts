@@ -38,7 +38,7 @@ nothing and says so.`
 
   async run(): Promise<AcknowledgeReport> {
     const {args, flags} = await this.parse(TransferReceipt)
-    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer receipt', {writeOnly: true})
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer receipt', {writeOnly: true, readsEvents: true})
     const report = await acknowledgeReceipt(kase, args.receipt, flags.actor)
     this.log(renderAcknowledged(report))
     return report

@@ -55,7 +55,7 @@ IDENTITY) shows the list.`
     }
 
     const custodian = readCustodian(args.identity, 'IDENTITY')
-    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer trust', {writeOnly: true, check: (k) => refuseOwnCase(k, custodian)})
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer trust', {writeOnly: true, readsEvents: true, check: (k) => refuseOwnCase(k, custodian)})
     const changed = flags.revoke ? await revokeSender(kase, custodian, flags.actor) : await trustSender(kase, custodian, flags.actor)
     this.log(renderTrust(changed))
     return changed

@@ -76,6 +76,18 @@ export function resolveExhibitId(kase: Case, given: string): string {
   return id
 }
 
+/**
+ * Refuses, before any key is asked for, an exhibit ID of this case past the last it has given
+ * (`EX-000009` in a case of two): the number is in clear even where the ledger keeps its event
+ * bodies encrypted, so a slip needs no passphrase to be told. Anything else (an ID it may have, a
+ * sender's ID of a received exhibit) is left to the lookup that reads the events.
+ */
+export function refuseExhibitPastTheLast(kase: Case, given: string): void {
+  const id = parseExhibitId(kase.info.prefix, given)
+  if (id === undefined || Number(id.slice(id.lastIndexOf('-') + 1)) <= kase.ledger.lastExhibitNumber()) return
+  throw new CustodyError('EXHIBIT_NOT_FOUND', `there is no exhibit ${id} in this case; \`custody log\` lists them`, {subject: id})
+}
+
 /** The exhibit a sender's exhibit ID was received as, from the transfers this case accepted; refused when two senders' exhibits have that ID. */
 function receivedAs(kase: Case, given: string): string | undefined {
   const match = /^([A-Za-z][A-Za-z0-9]{0,11})-(\d{1,9})$/.exec(given.trim())

@@ -133,6 +133,17 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
       return stored === undefined ? undefined : {stored: [stored]}
     }
 
+    case 'transfer-received': {
+      // The package kept under custodians/ (an age file) and the receipt beside it, by their paths
+      // and SHA-256, as the disk shows them anyway: verify checks them kept with no key. Not the
+      // package's name as it was received, nor its items.
+      const {transferId, kept} = event.payload
+      return {action: event.action, transferId, kept, package: event.payload.package.sha256, receipt: event.payload.receipt.sha256}
+    }
+
+    case 'transfer-acknowledged':
+      // The receipt kept for a transfer released, as the disk shows it: verify checks it with no key.
+      return {action: event.action, transferId: event.payload.transferId, kept: event.payload.receipt.kept, receipt: event.payload.receipt.sha256}
     case 'purged':
       // The objects a purge removed, as the disk shows anyway: verify tells them from missing ones with no key.
       return {action: event.action, objects: event.payload.objects.map((o) => o.vault)}

@@ -144,7 +144,19 @@ function checkSteps(m: ReportMessages, kase: Case): ReportModel['howToCheck'] {
   // A case converted by `custody encrypt`: its objects' stored forms are in its objects-encrypted events.
   const converted = `SELECT json_extract(o.value,'$.stored.sha256') || '  ' || json_extract(o.value,'$.stored.vault') FROM events, json_each(${at('payload.objects')}) AS o WHERE ${at('action')}='objects-encrypted'`
   const query = `SELECT ${at('payload.stored.sha256')} || '  ' || ${at('payload.stored.vault')} FROM events WHERE ${at('action')}='ingest'`
-  const vault = kase.vault.encrypted
+  // A ledger that keeps its event bodies encrypted (schema 4): each row's envelope, in clear, lists
+  // the objects as stored, and the chain's hashes are over the envelope.
+  const sealed = kase.ledger.sealedBodies() !== undefined
+  const env = (path: string): string => `json_extract(envelope,'$.public.${path}')`
+  const storedForm = (path: string): string => `SELECT ${env(`${path}.sha256`)} || '  ' || ${env(`${path}.vault`)} FROM events WHERE ${env(path)} IS NOT NULL`
+  const sealedQuery = `${storedForm('original')} UNION ALL ${storedForm('record')} UNION ALL SELECT json_extract(o.value,'$.sha256') || '  ' || json_extract(o.value,'$.vault') FROM events, json_each(${env('stored')}) AS o`
+  const vault = sealed
+    ? [
+        "# Each vault object as stored (an age file), against the SHA-256 that the envelope of the event recording it lists (the event bodies are encrypted; the envelopes are in clear and chained):",
+        `cd ${custodyDir} && sqlite3 ledger.sqlite "${sealedQuery}" | sha256sum -c --quiet && echo "objects intact as stored"`,
+        "# By content, with a recipient's identity: age -d -i hq.key OBJECT | sha256sum gives the digest custody show prints.",
+      ]
+    : kase.vault.encrypted
     ? [
         `# Each vault object as stored (an age file), against the SHA-256 its ingest event records${wasConverted(kase) ? ', or, for those it holds from before the case was encrypted (`custody encrypt`), its objects-encrypted event' : ''}:`,
         `cd ${custodyDir} && sqlite3 ledger.sqlite "${wasConverted(kase) ? `${query} AND ${at('payload.stored')} IS NOT NULL UNION ALL ${converted}` : query}" | sha256sum -c --quiet && echo "objects intact as stored"`,
@@ -156,10 +168,10 @@ function checkSteps(m: ReportMessages, kase: Case): ReportModel['howToCheck'] {
     '',
     ...vault,
     '',
-    '# An event\'s hash (N: its ledger position; here the last event), as the ledger records it:',
+    sealed ? "# An event's hash (N: its ledger position; here the last event), over its envelope, as the ledger records it:" : '# An event\'s hash (N: its ledger position; here the last event), as the ledger records it:',
     `DB=${quoted(`${kase.root}/${CASE_FOLDER}/ledger.sqlite`)}; N=${Math.max(0, kase.ledger.nextSeq() - 1)}`,
     `{ sqlite3 "$DB" "SELECT prev_hash FROM events WHERE seq=$N" | tr -d '\\n' | tr a-f A-F | basenc -d --base16`,
-    `  printf '%s' "$(sqlite3 "$DB" "SELECT event FROM events WHERE seq=$N")"; } | sha256sum`,
+    `  printf '%s' "$(sqlite3 "$DB" "SELECT ${sealed ? 'envelope' : 'event'} FROM events WHERE seq=$N")"; } | sha256sum`,
     'sqlite3 "$DB" "SELECT hash FROM events WHERE seq=$N"     # the same value',
   ]
   return {paragraphs: [m.case.howToIntro], steps: steps.join('\n')}

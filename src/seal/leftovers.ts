@@ -11,6 +11,9 @@
  *     but unpublished. Its temporary archive and note are kept, every other scratch file is
  *     removed, and it is reported until `custody seal --finish SEAL-ID` (finishSeal) publishes
  *     the archive, having checked it against the SHA-256 the ledger recorded.
+ * In a case whose ledger keeps its event bodies encrypted, a note of a seal that may have been
+ * recorded is sorted out only once a key has opened them (the seal event is in a body): until
+ * then it is reported as unchecked and nothing of it is removed.
  * Notes of running seals are left alone. So are the temp files of head.json and of notes
  * (writeFileDurably's) that a command killed while it wrote one left in .custody or its seals/
  * folder: removed when their process no longer runs. `custody status` and every seal tidy
@@ -32,6 +35,12 @@ export interface SealLeftovers {
   interrupted: Array<{pid: number; archive: string; reason: 'not recorded' | 'published'; files: string[]}>
   /** Seals the ledger records whose archive is not at --out (killed before it was put there). */
   unpublished: UnpublishedSeal[]
+  /**
+   * Seals killed after they may have been recorded, in a case whose ledger keeps its event bodies
+   * encrypted and was not opened: whether the ledger records each cannot be told, so nothing of
+   * theirs is removed (a key given to the command sorts them out).
+   */
+  unchecked: Array<{sealId: string; archive: string; partial: string | null}>
   /** Seals under way now. */
   running: Array<{pid: number; archive: string; startedAt: string}>
   /** Files in .custody/seals/ that are no seal note custody can read: left alone. */
@@ -107,7 +116,7 @@ async function removeAll(files: readonly string[]): Promise<void> {
 
 /** Sorts out every note; with `tidy`, removes what may be removed. */
 async function sealLeftovers(kase: Case, tidy: boolean): Promise<SealLeftovers> {
-  const found: SealLeftovers = {interrupted: [], unpublished: [], running: [], unreadable: [], tempFiles: []}
+  const found: SealLeftovers = {interrupted: [], unpublished: [], unchecked: [], running: [], unreadable: [], tempFiles: []}
   const {notes, temps} = await readSealIntents(kase.dataDir)
   const caseTemps = (await readdir(kase.dataDir)).flatMap((name) => {
     const pid = durableTempOwner(name)
@@ -143,6 +152,12 @@ async function sortOut(kase: Case, {file, record}: Note, found: SealLeftovers, t
 
   const files = await partialFiles(record)
   const seal = record.seal
+  if (seal !== undefined && kase.ledger.bodiesLocked) {
+    // The seal event, if it was appended, is in a body no key given opens: keep everything.
+    found.unchecked.push({sealId: seal.id, archive: deliveredOf(record), partial: files.includes(record.partial) ? record.partial : null})
+    return
+  }
+
   const seq = seal === undefined ? undefined : recordingEvent(kase, seal)
   if (seal === undefined || seq === undefined || (await publishedAt({...record, seal}))) {
     found.interrupted.push({pid: record.pid, archive: record.out, reason: seq === undefined ? 'not recorded' : 'published', files})
@@ -184,6 +199,10 @@ export function describeSealLeftovers(found: SealLeftovers, tidied: boolean): st
         `seal ${s.sealId} is recorded (event ${s.seq}) but its archive is not at ${s.archive}, where it was to be put: ${
           s.partial === null ? 'its temporary archive is not there either' : `the complete archive is kept at ${s.partial}`
         }; run \`custody seal --finish ${s.sealId}\``,
+    ),
+    ...found.unchecked.map(
+      (s) =>
+        `seal ${s.sealId} of ${s.archive} was killed, perhaps after the ledger recorded it; whether it did is in the ledger's encrypted event bodies: run \`custody status\` with the case's passphrase or a recipient's identity, which finishes sorting it out (its files are kept until then)`,
     ),
     ...found.interrupted.map((s) => {
       const what = s.reason === 'published' ? `a seal of ${s.archive} (process ${s.pid}) was killed just after it was published` : `a seal of ${s.archive} (process ${s.pid}) was interrupted before it was recorded`

@@ -167,7 +167,9 @@ export async function verifyCaseAt(
   }
 
   using opened = kase
-  // A recipient's identity opens an encrypted vault: its objects are then checked by content.
+  // A recipient's identity opens an encrypted vault: its objects are then checked by content. So
+  // does the passphrase of a case with a case identity (and its sealed event bodies with it).
   if (options.identities !== undefined) await opened.openVault({identities: [...options.identities]})
+  else if (options.passphrase !== undefined && opened.vault.encrypted) await opened.openVault({passphrase: options.passphrase})
   return await verifyCase(opened, options)
 }

@@ -15,6 +15,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {schemaSql, TAGGED_SCHEMA_VERSION} from '../../src/ledger/schema.js'
 import {BIN, caseEnv, copyCase, custody, custodyJson, newCase, SAMPLES, sqlite, tempDir, vaultObject} from '../helpers/cli.js'
 import {checker} from '../helpers/tools.js'
+import {howToCheckSteps} from '../helpers/report-steps.js'
 
 /** The schema of the ledger of a case `custody init` makes (encrypted: schema 3); the triggers are the same in both. */
 const SCHEMA_SQL = schemaSql(TAGGED_SCHEMA_VERSION)
@@ -68,10 +69,7 @@ async function report(args: string[], name: string, code = 0, env: NodeJS.Proces
 const coverOf = (html: string): string => html.slice(0, html.indexOf('2. Verification'))
 
 /** The commands of "How to check this yourself", unescaped from the HTML's <pre>. */
-function steps(html: string): string[] {
-  const pre = /<pre>([\s\S]*?)<\/pre>/.exec(html.slice(html.indexOf('6. How to check this yourself')))?.[1] ?? ''
-  return pre.replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&').split('\n')
-}
+const steps = howToCheckSteps
 
 const ledgerRows = (dir: string): string => sqlite(join(dir, '.custody', 'ledger.sqlite'), 'SELECT seq, hash FROM events ORDER BY seq;')
 

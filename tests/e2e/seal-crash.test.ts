@@ -14,7 +14,9 @@ import {createHash, randomBytes} from 'node:crypto'
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, caseEnv, copyCase, custody, custodyJson, loggedEvents, newCase, tempDir} from '../helpers/cli.js'
+import {initCase} from '../../src/case/case.js'
+import {BIN, caseEnv, copyCase, custody, custodyJson, loggedEvents, newCase, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
+import {schemaErrors} from '../helpers/json-schemas.js'
 
 const work = tempDir('custody-seal-crash-')
 let kase: {dir: string; remove: () => void}
@@ -27,7 +29,7 @@ interface UnpublishedSeal {
 }
 
 interface SealsStatus {
-  seals: {interrupted: Array<{pid: number; archive: string; files: string[]; reason: string}>; unpublished: UnpublishedSeal[]; running: unknown[]; unreadable: Array<{file: string; problem: string}>; tempFiles: string[]}
+  seals: {interrupted: Array<{pid: number; archive: string; files: string[]; reason: string}>; unpublished: UnpublishedSeal[]; unchecked: Array<{sealId: string; archive: string; partial: string | null}>; running: unknown[]; unreadable: Array<{file: string; problem: string}>; tempFiles: string[]}
 }
 
 const sha256Of = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex')
@@ -351,4 +353,64 @@ describe('Ctrl-C, a failing disk, and seal notes', () => {
     expect(status.json.seals.tempFiles).toEqual([deadTemp])
     expect([existsSync(deadTemp), existsSync(liveTemp)]).toEqual([false, true])
   })
+})
+
+describe('a seal killed between recording and publishing, in a case whose ledger keeps its event bodies encrypted', () => {
+  /** The environment of a run given no passphrase (the tests' own is in CUSTODY_PASSPHRASE). */
+  const NO_PASSPHRASE = {CUSTODY_PASSPHRASE: undefined}
+  const caseDir = join(work.path, 'sealed-ledger-case')
+  const outDir = join(work.path, 'sealed-ledger-out')
+  const out = join(outDir, 'for-court.zip')
+  const passphraseFile = join(work.path, 'sealed-ledger-passphrase.txt')
+  let sealId: string
+
+  beforeAll(async () => {
+    await initCase({dir: caseDir, title: 'Operation Sunflower', investigator: 'A. Investigator', passphrase: PASSPHRASE, sealedBodies: true})
+    const ingested = await custody(['ingest', join(SAMPLES, 'Canon.jpg'), join(SAMPLES, 'GPS.jpg'), '--case', caseDir])
+    expect(ingested.code, ingested.stderr).toBe(0)
+    writeFileSync(passphraseFile, `${PASSPHRASE}\n`, {mode: 0o600})
+    mkdirSync(outDir)
+    const run = await sealUnderStrace(caseDir, out, {syscall: 'link,linkat', signal: 'SIGKILL'})
+    expect(run.signal).toBe('SIGKILL')
+    expect(existsSync(out)).toBe(false)
+    sealId = String(loggedEvents(caseDir, ['seal']).at(-1)?.payload.sealId)
+    expect(sealId).toMatch(/^SEAL-[0-9a-f]{16}$/)
+  }, 120_000)
+
+  it('with no key, verify and status say it cannot be told whether it was recorded, and keep its archive', async () => {
+    const verify = await custodyJson<{warnings: string[]}>(['verify', '--case', caseDir], {env: NO_PASSPHRASE})
+    expect(verify.code).toBe(0)
+    const warning = verify.json.warnings.find((w) => w.includes(sealId))
+    expect(warning, verify.json.warnings.join('\n')).toContain("the ledger's encrypted event bodies")
+    expect(warning).toContain('custody status')
+
+    const status = await custodyJson<SealsStatus>(['status', '--case', caseDir], {env: NO_PASSPHRASE})
+    expect(status.code, status.stderr).toBe(0)
+    expect(schemaErrors('status.schema.json', status.json)).toEqual([])
+    expect(status.json.seals.unpublished).toEqual([])
+    expect(status.json.seals.unchecked).toEqual([{sealId, archive: out, partial: expect.stringMatching(/\/\.for-court\.zip\.\d+-[0-9a-f]{8}\.partial$/) as string}])
+    // Nothing of it was removed: the complete archive, its scratch files and its note are all there.
+    expect(existsSync(status.json.seals.unchecked[0]!.partial!)).toBe(true)
+    expect(partials(outDir, 'for-court.zip').length).toBeGreaterThan(1)
+    expect(readdirSync(join(caseDir, '.custody', 'seals'))).toHaveLength(1)
+  }, 60_000)
+
+  it('status with the passphrase sorts it out: recorded, unpublished; seal --finish needs the passphrase too, and publishes the archive the ledger recorded', async () => {
+    const status = await custodyJson<SealsStatus>(['status', '--case', caseDir, '--passphrase-file', passphraseFile], {env: NO_PASSPHRASE})
+    expect(status.code, status.stderr).toBe(0)
+    expect(status.json.seals.unchecked).toEqual([])
+    expect(status.json.seals.unpublished.map((s) => s.sealId)).toEqual([sealId])
+    expect(partials(outDir, 'for-court.zip')).toHaveLength(1)
+
+    const locked = await custody(['seal', '--finish', sealId, '--case', caseDir], {env: NO_PASSPHRASE})
+    expect(locked.code).toBe(2)
+    expect(existsSync(out)).toBe(false)
+    const finish = await custodyJson<{status: string; sha256: string}>(['seal', '--finish', sealId, '--case', caseDir, '--passphrase-file', passphraseFile], {env: NO_PASSPHRASE})
+    expect(finish.code, finish.stderr).toBe(0)
+    expect(finish.json.status).toBe('published')
+    expect(finish.json.sha256).toBe(sha256Of(out))
+    expect(recordedArchives(caseDir)).toContain(sha256Of(out))
+    const verify = await custodyJson<{warnings: string[]}>(['verify', '--case', caseDir], {env: NO_PASSPHRASE})
+    expect(verify.json.warnings.filter((w) => w.includes(sealId))).toEqual([])
+  }, 60_000)
 })

@@ -5,13 +5,16 @@
  * "Left" 4). With the passphrase in a case with a case identity, with a recipient's identity in a
  * field case; without a key that opens them, refused in one line with exit 2, showing nothing.
  */
-import {readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {initCase} from '../../src/case/case.js'
-import {custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
+import Database from 'better-sqlite3'
+import {copyCase, custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
 import {schemaErrors} from '../helpers/json-schemas.js'
+import {howToCheckSteps} from '../helpers/report-steps.js'
 
 const work = tempDir('custody-sealed-read-')
 afterAll(() => work.remove())
@@ -157,4 +160,102 @@ describe('reading a case whose ledger is sealed', () => {
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain('--identity FILE')
   }, 120_000)
+
+  it("report --case: its commands that check the case without custody read the envelopes; they pass, and fail on a changed vault object", async () => {
+    const stepsOf = async (dir: string, name: string): Promise<string[]> => {
+      const out = join(work.path, name)
+      const made = await custody(['report', '--case', dir, '--out', out])
+      expect([0, 3]).toContain(made.code)
+      return howToCheckSteps(readFileSync(out, 'utf8'))
+    }
+
+    const sh = (script: string): {status: number | null; stdout: string} => spawnSync('sh', ['-c', script], {encoding: 'utf8', cwd: work.path})
+    const lines = await stepsOf(cases.keyed, 'steps.html')
+    const stored = lines.find((line) => line.includes('objects intact as stored'))!
+    expect(stored).toContain('envelope')
+    expect(sh(stored)).toMatchObject({status: 0, stdout: 'objects intact as stored\n'})
+    const [computed, recorded] = sh(lines.slice(lines.findIndex((line) => line.startsWith('DB='))).join('\n')).stdout.trim().split('\n')
+    expect(computed?.split(' ')[0]).toMatch(/^[0-9a-f]{64}$/)
+    expect(computed?.split(' ')[0]).toBe(recorded)
+
+    // Every object is listed: a byte added to any one of them (here the last age file) fails the command.
+    const copy = copyCase(cases.keyed, join(work.path, 'steps-case'))
+    const objects = join(copy, '.custody', 'vault', 'objects')
+    const folder = readdirSync(objects).sort().at(-1)!
+    const object = join(objects, folder, readdirSync(join(objects, folder)).sort().at(-1)!)
+    chmodSync(object, 0o600)
+    writeFileSync(object, Buffer.concat([readFileSync(object), Buffer.from('x')]))
+    const tampered = (await stepsOf(copy, 'steps-tampered.html')).find((line) => line.includes('objects intact as stored'))!
+    expect(sh(tampered).status).not.toBe(0)
+  }, 120_000)
+
+  it('an exhibit past the last one the case gave is refused before any key is asked for; one it has still needs the key', async () => {
+    for (const dir of Object.values(cases)) {
+      for (const args of [['show', 'EX-000009'], ['log', '9']]) {
+        const unknown = await custody([...args, '--case', dir], {env: NO_PASSPHRASE})
+        expect(unknown.code, args.join(' ')).toBe(2)
+        expect(unknown.stderr).toContain('there is no exhibit EX-000009 in this case')
+      }
+
+      const known = await custody(['show', 'EX-000002', '--case', dir], {env: NO_PASSPHRASE})
+      expect(known.code).toBe(2)
+      expect(known.stderr).not.toContain('there is no exhibit')
+    }
+  }, 60_000)
+
+  describe('verify --passphrase-file', () => {
+    interface Verified {ok: boolean; exhibits: {contentUnchecked: number}; checks: Array<{name: string; status: string; detail: string}>; problems: Array<{subject: string; message: string}>}
+    const passphraseFile = join(work.path, 'passphrase.txt')
+    const verify = (dir: string, ...args: string[]) => custodyJson<Verified>(['verify', '--case', dir, ...args], {env: NO_PASSPHRASE})
+    const warned = (report: Verified) => report.checks.filter((c) => c.status === 'warning').map((c) => c.name)
+
+    it('with no key, the bodies and the content are not checked, and verify says so; the passphrase opens both in a case with a case identity', async () => {
+      writeFileSync(passphraseFile, `${PASSPHRASE}\n`, {mode: 0o600})
+      const none = await verify(cases.keyed)
+      expect(none.code, none.stderr).toBe(0)
+      expect(none.json.exhibits.contentUnchecked).toBeGreaterThanOrEqual(FILES.length)
+      expect(none.json.checks.find((c) => c.name === 'event chain')?.detail).toContain('event bodies not opened')
+      const opened = await verify(cases.keyed, '--passphrase-file', passphraseFile)
+      expect(opened.code, opened.stderr).toBe(0)
+      expect(opened.json.exhibits.contentUnchecked).toBe(0)
+      expect(opened.json.checks.find((c) => c.name === 'event chain')?.detail).not.toContain('not opened')
+      expect(warned(opened.json)).toEqual([])
+      expect(schemaErrors('verify.schema.json', opened.json)).toEqual([])
+    }, 120_000)
+
+    it("a field case's passphrase opens neither: the report says what needs a recipient's identity", async () => {
+      const field = await verify(cases.field, '--passphrase-file', passphraseFile)
+      expect(field.code, field.stderr).toBe(0)
+      expect(field.json.exhibits.contentUnchecked).toBeGreaterThanOrEqual(FILES.length)
+      expect(field.json.checks.find((c) => c.name === 'event chain')?.detail).toContain('event bodies not opened')
+    }, 60_000)
+
+    it('a wrong passphrase is refused (exit 2), and so is --passphrase-file with an archive or beside --identity', async () => {
+      const wrongFile = join(work.path, 'wrong-for-verify.txt')
+      writeFileSync(wrongFile, 'not the passphrase of this case\n')
+      const wrong = await custody(['verify', '--case', cases.keyed, '--passphrase-file', wrongFile], {env: NO_PASSPHRASE})
+      expect(wrong.code).toBe(2)
+      expect(wrong.stdout).toBe('')
+      const archive = await custody(['verify', join(work.path, 'any.zip'), '--passphrase-file', passphraseFile], {env: NO_PASSPHRASE})
+      expect(archive.code).toBe(2)
+      expect(archive.stderr).toContain('--passphrase-file is for verifying a case')
+      const both = await custody(['verify', '--case', cases.keyed, '--passphrase-file', passphraseFile, '--identity', hqFile], {env: NO_PASSPHRASE})
+      expect(both.code).toBe(2)
+    }, 60_000)
+
+    it('a body swapped for another event\'s: unseen with no key (the envelopes hold), refused with the passphrase, naming the event (exit 3)', async () => {
+      const copy = copyCase(cases.keyed, join(work.path, 'body-swapped'))
+      const db = new Database(join(copy, '.custody', 'ledger.sqlite'))
+      db.exec('DROP TRIGGER events_no_update')
+      const [a, b] = db.prepare('SELECT seq, body FROM events WHERE exhibit IS NOT NULL ORDER BY seq LIMIT 2').all() as Array<{seq: number; body: Buffer}>
+      db.prepare('UPDATE events SET body = ? WHERE seq = ?').run(b!.body, a!.seq)
+      db.exec("CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'the custody ledger is append-only: UPDATE is refused'); END")
+      db.close()
+      const none = await verify(copy)
+      expect(none.code, JSON.stringify(none.json.problems)).toBe(0)
+      const opened = await verify(copy, '--passphrase-file', passphraseFile)
+      expect(opened.code).toBe(3)
+      expect(opened.json.problems.map((p) => `${p.subject}: ${p.message}`).join('\n')).toMatch(new RegExp(`event ${a!.seq}\\b`))
+    }, 60_000)
+  })
 })

@@ -25,7 +25,8 @@ import {readEnvelope, type Envelope, type PublicFacts} from '../../ledger/envelo
 import {chainHash, eventLeafHash, GENESIS_HASH} from '../../ledger/event.js'
 import type {Ledger, RawRow} from '../../ledger/ledger.js'
 import {PackedHashes} from '../../merkle/packed-hashes.js'
-import type {CaseCheck, CaseContext, CaseFinding, ChainFacts} from './context.js'
+import type {CaseCheck, CaseContext, CaseFinding, ChainFacts, KeptFile} from './context.js'
+import {keptFilesOf} from './transfers.js'
 import {ExhibitNumbers} from './exhibit-numbers.js'
 import {SealLists} from './seal-lists.js'
 import {StoredHashes} from './stored-hashes.js'
@@ -104,6 +105,7 @@ class ChainReader {
   private readonly hashes = new StoredHashes()
   private readonly keys: RecordedKey[] = []
   private readonly listed: Array<{seq: number; stored: StoredObject}> = []
+  private readonly kept: KeptFile[] = []
   private readonly seals: SealLists
   private readonly numbers: ExhibitNumbers
   /** The recipients of the identities given (age1…), whose runs verify holds to opening for them. */
@@ -140,7 +142,7 @@ class ChainReader {
   end(): ChainFacts {
     this.seals.end()
     const hashes = this.hashes
-    return {leaves: this.leaves, hashAt: (index) => hashes.at(index), keys: keyHistory(this.keys), lastHash: this.lastHash, listedObjects: this.listed}
+    return {leaves: this.leaves, hashAt: (index) => hashes.at(index), keys: keyHistory(this.keys), lastHash: this.lastHash, listedObjects: this.listed, keptFiles: this.kept}
   }
 
   private checkSequence(row: RawRow, at: string): void {
@@ -197,6 +199,9 @@ class ChainReader {
     // Opened or not, the objects the envelope lists as stored (readEnvelope checked their form), chained with it.
     const stored = envelope.public?.stored
     if (Array.isArray(stored)) for (const object of stored) if (typeof object !== 'string') this.listed.push({seq: row.seq, stored: object})
+    const kept = keptFilesOf(row.seq, envelope.public)
+    if (kept === undefined) this.problems.push({check: 'event', subject: at, message: "its envelope's facts of a transfer are not of the form custody writes (the files it keeps)"})
+    else this.kept.push(...kept)
     this.noteRun(row.seq, envelope)
     if (!sealed.readable) {
       this.notOpened(row.seq, envelope, at)

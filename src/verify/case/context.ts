@@ -64,6 +64,11 @@ export interface VerifyCaseOptions {
   pinnedKeys?: readonly string[]
   /** Recipients' identities: an encrypted vault is then checked by content, not only as stored. */
   identities?: readonly AgeIdentity[]
+  /**
+   * The case passphrase: in a case with a case identity it opens what an identity would (the
+   * vault's content and the ledger's event bodies); a field case's opens only its address key.
+   */
+  passphrase?: string
 }
 
 /** What the chain check read from the events, for the checks after it. */
@@ -81,6 +86,21 @@ export interface ChainFacts {
    * that lists each: what the testimonies check re-hashes as stored when no key opens the bodies.
    */
   listedObjects: ReadonlyArray<{seq: number; stored: StoredObject}>
+  /**
+   * The files a sealed ledger's transfer envelopes say the case keeps (publicOf: a package
+   * received and its receipt, a receipt acknowledged), opened or not: what the transfers check
+   * re-hashes there. Empty for the other schemas, whose events the check reads.
+   */
+  keptFiles: ReadonlyArray<KeptFile>
+}
+
+/** A file a transfer event says the case keeps, under .custody/, with the SHA-256 it records. */
+export interface KeptFile {
+  file: string
+  sha256: string
+  /** What it is, in words (`the package of TRANSFER-…`). */
+  what: string
+  seq: number
 }
 
 /** A check's result: ok when it found nothing. */

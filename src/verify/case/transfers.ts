@@ -16,7 +16,9 @@ import {CASE_FOLDER} from '../../case/case.js'
 import {errnoOf, messageOf} from '../../errors.js'
 import {plural} from '../../render/text.js'
 import {keptReceiptOf} from '../../transfers/incoming.js'
-import type {CaseCheck, CaseContext, CaseFinding} from './context.js'
+import {isHex64} from '../../formats/guards.js'
+import {publicOf, type PublicFacts} from '../../ledger/envelope.js'
+import type {CaseCheck, CaseContext, CaseFinding, KeptFile} from './context.js'
 
 async function sha256Of(path: string): Promise<string> {
   const hash = createHash('sha256')
@@ -38,33 +40,48 @@ async function keptProblem(path: string, subject: string, expected: string, what
   return {check: 'transfer', subject, message: `${what} is not the one event ${seq} records: it was replaced or changed; restore it from a backup of the case`, expected, actual}
 }
 
-/** Each file a transfer event says the case keeps, with the SHA-256 it records: [file under .custody/, SHA-256, what it is, event]. */
-function keptFiles(kase: CaseContext['kase']): Array<[string, string, string, number]> {
-  const files: Array<[string, string, string, number]> = []
-  for (const {event} of kase.ledger.eventsOfKind('transfer-received')) {
-    const {kept, receipt, transferId} = event.payload
-    files.push([kept, event.payload.package.sha256, `the package of ${transferId}`, event.seq], [keptReceiptOf(kept), receipt.sha256, `the receipt of ${transferId}`, event.seq])
-  }
+const KEPT_PACKAGE = /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.zip\.age$/
+const KEPT_RECEIPT = /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.receipt$/
 
-  for (const {event} of kase.ledger.eventsOfKind('transfer-acknowledged')) {
-    files.push([event.payload.receipt.kept, event.payload.receipt.sha256, `the receipt of ${event.payload.transferId}`, event.seq])
-  }
+/**
+ * The files a transfer event says the case keeps, from its public facts (publicOf in
+ * src/ledger/envelope.ts), which a sealed ledger's envelope holds in clear; undefined when the
+ * facts are not of that form (an envelope forged past its body, read with no key).
+ */
+export function keptFilesOf(seq: number, facts: PublicFacts | undefined): KeptFile[] | undefined {
+  if (facts?.action !== 'transfer-received' && facts?.action !== 'transfer-acknowledged') return []
+  const {transferId, kept, receipt} = facts
+  const received = facts.action === 'transfer-received'
+  if (typeof transferId !== 'string' || typeof kept !== 'string' || !(received ? KEPT_PACKAGE : KEPT_RECEIPT).test(kept) || !isHex64(receipt)) return undefined
+  if (!received) return [{file: kept, sha256: receipt, what: `the receipt of ${transferId}`, seq}]
+  if (!isHex64(facts.package)) return undefined
+  return [
+    {file: kept, sha256: facts.package, what: `the package of ${transferId}`, seq},
+    {file: keptReceiptOf(kept), sha256: receipt, what: `the receipt of ${transferId}`, seq},
+  ]
+}
 
+/** Each file a transfer event says the case keeps: from the envelopes of a sealed ledger (opened or not), else from the events. */
+function keptFiles({kase, chain}: CaseContext): KeptFile[] {
+  if (kase.ledger.sealedBodies() !== undefined) return [...chain.keptFiles]
+  const files: KeptFile[] = []
+  for (const {event} of kase.ledger.eventsOfKind('transfer-received', 'transfer-acknowledged')) files.push(...keptFilesOf(event.seq, publicOf(event))!)
   return files
 }
 
 export const transfersCheck: CaseCheck = {
   name: 'transfers',
-  async run({kase}) {
-    const files = keptFiles(kase)
+  async run(context) {
+    const {kase} = context
+    const files = keptFiles(context)
     if (files.length === 0) return {status: 'ok', detail: 'no package received from another custodian, no receipt recorded'}
     const problems: CaseFinding[] = []
-    for (const [file, sha256, what, seq] of files) {
+    for (const {file, sha256, what, seq} of files) {
       const problem = await keptProblem(join(kase.dataDir, file), `${CASE_FOLDER}/${file}`, sha256, what, seq)
       if (problem !== undefined) problems.push(problem)
     }
 
-    const received = kase.ledger.eventsOfKind('transfer-received').length
+    const received = new Set(files.filter((f) => f.file.endsWith('.zip.age')).map((f) => f.seq)).size
     const receipts = files.length - 2 * received
     const detail = `${plural(received, 'package')} received, ${plural(receipts, 'receipt')} recorded: each kept as the ledger records it`
     return problems.length === 0 ? {status: 'ok', detail} : {status: 'failed', detail: `${plural(problems.length, 'kept file')} not as recorded`, problems}
