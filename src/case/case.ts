@@ -629,14 +629,16 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
     await mkdir(staging, {mode: PRIVATE_FOLDER})
     await new Vault(join(staging, VAULT_FOLDER)).create({encrypted: options.plaintext !== true})
     const signer = await createSigningKey(staging, options.passphrase)
-    // An encrypted case's ledger is schema 3, its lookup columns keyed by the address key; a case in clear keeps schema 2.
+    // An encrypted case's ledger is schema 3, its lookup columns keyed by the address key, or
+    // schema 4, its event bodies sealed too; a case in clear keeps schema 2.
+    const sealedLedger = options.sealedBodies === true && options.plaintext !== true
     const {caseRecipient, caseIdentity, tagKey, settingsKey} =
       options.plaintext === true
         ? {caseRecipient: undefined, caseIdentity: undefined, tagKey: undefined, settingsKey: undefined}
-        : await createCaseKeys(staging, options.passphrase, {recipients, field, ...(options.labels === undefined ? {} : {labels: options.labels})})
+        : await createCaseKeys(staging, options.passphrase, {recipients, field, sealedLedger, ...(options.labels === undefined ? {} : {labels: options.labels})})
     caseRecipientText = caseRecipient?.text
     const bodyKeys =
-      options.sealedBodies === true && tagKey !== undefined
+      sealedLedger && tagKey !== undefined
         ? {recipients: [...(caseRecipient === undefined ? [] : [caseRecipient]), ...recipients], identities: caseIdentity === undefined ? [] : [caseIdentity]}
         : undefined
 

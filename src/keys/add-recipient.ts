@@ -20,7 +20,7 @@ import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
 import {TagKey} from '../ledger/tags.js'
 import {hasIdentityKey, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
-import {LABEL_SEALED, labelsInRecipientsFile, openCaseKeys, recipientsOnRecord, recipientAddedDrafts, wrapCaseIdentityForRecipients, writeRecipientFiles, type CaseUnlock, type NamedRecipient} from './case-keys.js'
+import {LABEL_SEALED, openCaseKeys, recipientsOnRecord, recipientAddedDrafts, wrapCaseIdentityForRecipients, writeRecipientFiles, type CaseUnlock, type NamedRecipient} from './case-keys.js'
 
 /**
  * The witness identity key, if the case has one, kept for every recipient (identities.recipients.age):
@@ -62,7 +62,7 @@ export async function addRecipients(
 ): Promise<AddRecipientResult> {
   await kase.assertIntactHead()
   // A field case's passphrase opens no event: the recipients come from the public facts, their
-  // labels (sealed in the events) left to HQ, and recipients.txt keeps the words it had for them.
+  // labels (sealed in the events) left to HQ; recipients.txt, on such a ledger, names none.
   const existing = recipientsOnRecord(kase)
   const known = new Set(existing.map((r) => r.recipient))
   const fresh = options.recipients.filter((r) => !known.has(r.text))
@@ -70,16 +70,15 @@ export async function addRecipients(
   if (fresh.length === 0) return {added: [], already}
   const keys = await openCaseKeys(kase, options.unlock)
   const labelOf = (r: AgeRecipient): string | undefined => options.labels?.get(r.text)
-  const fileLabels = existing.some((r) => r.label === null) ? await labelsInRecipientsFile(kase.dataDir) : new Map<string, string>()
   const named = [
-    ...existing.map((r) => ({recipient: r.recipient, label: r.label ?? fileLabels.get(r.recipient) ?? LABEL_SEALED})),
+    ...existing.map((r) => ({recipient: r.recipient, label: r.label ?? LABEL_SEALED})),
     ...fresh.map((r) => ({recipient: r.text, label: labelOf(r) ?? 'HQ recipient'})),
   ]
   const passphrase = 'passphrase' in options.unlock ? options.unlock.passphrase : options.passphrase
   const hqRecipients = [...(keys.field ? keys.recipients : keys.recipients.slice(1)), ...fresh]
   await wrapCaseIdentityForRecipients(kase, keys, passphrase, hqRecipients)
   await keepWitnessKeyForRecipients(kase, options.unlock, passphrase, [...keys.recipients, ...fresh])
-  await writeRecipientFiles(kase.dataDir, keys.addressKey, [...keys.recipients, ...fresh], named)
+  await writeRecipientFiles(kase.dataDir, keys.addressKey, [...keys.recipients, ...fresh], named, kase.ledger.sealedBodies() !== undefined)
   const actor = options.actor?.trim() || kase.info.investigator
   // The recipient-added events are tagged with the address key just opened (a schema-3 ledger).
   kase.ledger.useTagKey(new TagKey(keys.addressKey))

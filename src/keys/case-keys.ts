@@ -107,8 +107,11 @@ function identityFileText(identity: string, recipient: string): string {
 }
 
 /** recipients.txt: age's recipients file, each recipient under a comment naming it. */
-export function recipientsFileText(named: ReadonlyArray<{recipient: string; label: string}>): string {
-  const lines = named.map(({recipient, label}) => `# ${label.replaceAll(/[\r\n]+/g, ' ')}\n${recipient}\n`)
+export function recipientsFileText(named: ReadonlyArray<{recipient: string; label: string}>, sealed: boolean): string {
+  // Where the ledger keeps its event bodies encrypted, the labels given (an office, a desk, a
+  // town) are recorded there only: this file, in clear, says no more than that a recipient is HQ's.
+  const shown = (label: string): string => (sealed && label !== CASE_IDENTITY_LABEL ? LABEL_SEALED : label)
+  const lines = named.map(({recipient, label}) => `# ${shown(label).replaceAll(/[\r\n]+/g, ' ')}\n${recipient}\n`)
   return `# The age recipients of this custody case: each identity opens all of it.\n${lines.join('')}`
 }
 
@@ -122,7 +125,7 @@ export function recipientsFileText(named: ReadonlyArray<{recipient: string; labe
 export async function createCaseKeys(
   dataDir: string,
   passphrase: string,
-  options: {recipients: AgeRecipient[]; field: boolean; labels?: ReadonlyMap<string, string>},
+  options: {recipients: AgeRecipient[]; field: boolean; labels?: ReadonlyMap<string, string>; sealedLedger?: boolean},
 ): Promise<{caseRecipient: AgeRecipient | undefined; caseIdentity: AgeIdentity | undefined; tagKey: TagKey; settingsKey: Buffer}> {
   if (options.field && options.recipients.length === 0) throw new CustodyError('INVALID_ARGUMENT', 'a field case needs at least one recipient: no key on the laptop would open it')
   await mkdir(join(dataDir, KEYS_FOLDER), {recursive: true, mode: PRIVATE_FOLDER})
@@ -153,10 +156,10 @@ export async function createCaseKeys(
   }
 
   const named = [
-    ...(caseRecipient === undefined ? [] : [{recipient: caseRecipient.text, label: 'case identity'}]),
+    ...(caseRecipient === undefined ? [] : [{recipient: caseRecipient.text, label: CASE_IDENTITY_LABEL}]),
     ...options.recipients.map((r) => ({recipient: r.text, label: options.labels?.get(r.text) ?? 'HQ recipient'})),
   ]
-  await writeFileDurably(join(dataDir, RECIPIENTS_FILE), recipientsFileText(named), {overwrite: false})
+  await writeFileDurably(join(dataDir, RECIPIENTS_FILE), recipientsFileText(named, options.sealedLedger === true), {overwrite: false})
   return {caseRecipient, caseIdentity, tagKey, settingsKey: settings}
 }
 
@@ -231,7 +234,7 @@ export function caseIdentityRecipient(kase: CaseKeyHolder): string | undefined {
 /** Every recipient the ledger records, the case identity's first, with its label and event. */
 export function namedRecipients(kase: CaseKeyHolder): NamedRecipient[] {
   const keys = keysFacts(kase.ledger)
-  const own = typeof keys?.facts.caseRecipient === 'string' ? [{recipient: keys.facts.caseRecipient, label: 'case identity', seq: keys.seq}] : []
+  const own = typeof keys?.facts.caseRecipient === 'string' ? [{recipient: keys.facts.caseRecipient, label: CASE_IDENTITY_LABEL, seq: keys.seq}] : []
   const added = kase.ledger.eventsOfKind('recipient-added').map(({event}) => ({recipient: event.payload.recipient, label: event.payload.label ?? 'HQ recipient', seq: event.seq}))
   const seen = new Set<string>()
   return [...own, ...added].filter((r) => !seen.has(r.recipient) && seen.add(r.recipient))
@@ -460,7 +463,7 @@ export async function rewriteRecipientCopies(kase: CaseKeyHolder, passphrase: st
   try {
     checkAddressKey(addressKey, keyPath(kase.dataDir, ADDRESS_KEY_FILE))
     if (text !== undefined) checkCaseIdentity(text, keyPath(kase.dataDir, CASE_IDENTITY_FILE), recipients[0]?.text)
-    await writeRecipientFiles(kase.dataDir, addressKey, recipients, namedRecipients(kase))
+    await writeRecipientFiles(kase.dataDir, addressKey, recipients, namedRecipients(kase), kase.ledger.sealedBodies() !== undefined)
     if (text !== undefined) await writeKeyFile(kase.dataDir, CASE_IDENTITY_RECIPIENTS_FILE, encryptBytes(text, hq), true)
   } finally {
     addressKey.fill(0)
@@ -522,37 +525,13 @@ export async function rewrapCaseKeys(dataDir: string, opened: OpenedForRewrap, p
 }
 
 /** What recipients.txt names a recipient whose label no key given opens, and that the file does not name. */
+/** The label recipients.txt and key show give the case identity's recipient. */
+export const CASE_IDENTITY_LABEL = 'case identity'
+
 export const LABEL_SEALED = 'HQ recipient (its label is recorded encrypted in the ledger)'
 
-/**
- * The labels recipients.txt gives its recipients (the comment line above each), for a recipient
- * whose label the ledger holds encrypted and no key given opens: the file is rewritten with the
- * words it had, which custody wrote from the labels given. Only words for people: the ledger, not
- * this file, says who the recipients are. A missing or unreadable file gives none.
- */
-export async function labelsInRecipientsFile(dataDir: string): Promise<Map<string, string>> {
-  const labels = new Map<string, string>()
-  let text: string
-  try {
-    text = await readFile(join(dataDir, RECIPIENTS_FILE), 'utf8')
-  } catch {
-    return labels
-  }
-
-  let comment: string | undefined
-  for (const line of text.split('\n')) {
-    if (line.startsWith('# ')) comment = line.slice(2)
-    else if (line.startsWith('age1')) {
-      if (comment !== undefined) labels.set(line.trim(), comment)
-      comment = undefined
-    }
-  }
-
-  return labels
-}
-
 /** The recipient files rewritten for `recipients` (address-key.recipients.age, then recipients.txt), each by temp file and rename. */
-export async function writeRecipientFiles(dataDir: string, addressKey: Buffer, recipients: AgeRecipient[], named: ReadonlyArray<{recipient: string; label: string}>): Promise<void> {
+export async function writeRecipientFiles(dataDir: string, addressKey: Buffer, recipients: AgeRecipient[], named: ReadonlyArray<{recipient: string; label: string}>, sealedLedger: boolean): Promise<void> {
   await writeKeyFile(dataDir, ADDRESS_KEY_RECIPIENTS_FILE, encryptBytes(addressKey, recipients), true)
-  await writeFileDurably(join(dataDir, RECIPIENTS_FILE), recipientsFileText(named), {overwrite: true})
+  await writeFileDurably(join(dataDir, RECIPIENTS_FILE), recipientsFileText(named, sealedLedger), {overwrite: true})
 }

@@ -15,6 +15,7 @@ import {generateIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {initCase} from '../../src/case/case.js'
 import {copyCase, custody, custodyJson, SAMPLES, sqlite, tempDir, PASSPHRASE} from '../helpers/cli.js'
 import {schemaErrors} from '../helpers/json-schemas.js'
+import {LABEL_SEALED} from '../../src/keys/case-keys.js'
 
 const work = tempDir('custody-field-recipient-')
 afterAll(() => work.remove())
@@ -66,10 +67,11 @@ describe('key add-recipient on a field case whose ledger is sealed', () => {
     expect(added.json.already).toEqual([])
     expect(added.json.added).toEqual([{recipient: later.recipient, label: 'HQ legal team', seq: expect.any(Number)}])
     addedSeq = added.json.added[0]!.seq
-    // recipients.txt keeps the words it had for HQ (the ledger's label is sealed), and names the new one.
+    // recipients.txt, in clear, names no label on a ledger that seals them: the ledger holds them.
     const file = readFileSync(join(dir, '.custody', 'recipients.txt'), 'utf8')
-    expect(file).toContain(`# HQ Kyiv\n${hq.recipient}\n`)
-    expect(file).toContain(`# HQ legal team\n${later.recipient}\n`)
+    expect(file).toContain(`# ${LABEL_SEALED}\n${hq.recipient}\n`)
+    expect(file).toContain(`# ${LABEL_SEALED}\n${later.recipient}\n`)
+    expect(file).not.toMatch(/Kyiv|legal team/)
 
     // Again: the public facts say it is there already; nothing is recorded.
     const again = await custody(['key', 'add-recipient', later.recipient, '--case', dir])

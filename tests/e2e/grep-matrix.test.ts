@@ -14,7 +14,7 @@
  * runs, with the files it holds open there, removed ones too (what a run writes and removes was on
  * the disk, and its blocks stay there): a leak of that kind shows as soon as a look falls in its
  * moment, which a run this small may miss. Nothing may be found, in an encrypted case with an HQ
- * recipient and in a field case, but what KNOWN_LEAKS lists. The same search over a case in clear
+ * recipient and in a field case. The same search over a case in clear
  * (--plaintext) finds them: the search is shown to work, so the two that find nothing mean
  * something.
  */
@@ -305,20 +305,6 @@ const found = new Map<string, Found>()
 const hq = {file: join(work.path, 'hq.key'), recipient: ''}
 const later = {file: join(work.path, 'later.key'), recipient: ''}
 
-/**
- * Leaks known and left, each a needle and the file of the case it is in: listed, not hidden. The
- * test fails if one of them is no longer found (take it off this list) and if anything else is.
- * - A recipient's label in recipients.txt: the ledger seals it (`key show` needs a key to show
- *   it), but recipients.txt, age's recipients file, keeps it in clear as the comment above the
- *   recipient's line (src/keys/case-keys.ts, recipientsFileText, written by createCaseKeys and
- *   writeRecipientFiles), a choice tests/e2e/field-recipient-added.test.ts holds to.
- */
-const KNOWN_LEAKS: ReadonlyArray<{what: string; file: string}> = [{what: 'recipient label', file: join('case', '.custody', 'recipients.txt')}]
-
-/** Whether a hit in a case of this kind is one of KNOWN_LEAKS. */
-function known(kind: string, hit: string): boolean {
-  return KNOWN_LEAKS.some(({what, file}) => hit.startsWith(`${what} `) && hit.includes(` in ${join(kind, file)} (`))
-}
 
 /**
  * Runs the issue's commands on a new case of this kind, each with a TMPDIR of its own, and after
@@ -464,10 +450,9 @@ beforeAll(async () => {
 }, 600_000)
 
 describe('the grep matrix (issue 19): what the work was about, searched for in every file custody left', () => {
-  it.each(['encrypted', 'field'])('%s case: nothing found but KNOWN_LEAKS, the ledger\'s -wal and -shm searched too', (kind) => {
+  it.each(['encrypted', 'field'])('%s case: nothing found, the ledger\'s -wal and -shm searched too', (kind) => {
     const {hits, searched} = found.get(kind)!
-    expect(hits.filter((hit) => !known(kind, hit))).toEqual([])
-    for (const leak of KNOWN_LEAKS) expect(hits.some((hit) => known(kind, hit) && hit.startsWith(`${leak.what} `)), `${leak.what} in ${leak.file}: no longer found, take it off KNOWN_LEAKS`).toBe(true)
+    expect(hits).toEqual([])
     for (const file of ['ledger.sqlite', 'ledger.sqlite-wal', 'ledger.sqlite-shm']) expect(searched).toContain(join(kind, 'case', '.custody', file))
   })
 

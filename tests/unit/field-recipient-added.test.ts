@@ -4,13 +4,12 @@
  * bodies, recipients.txt's labels read back, a run's key wrapped to a recipient added by another
  * process, and how the chain check names the events it could not open. The whole flow, through the built CLI, is tests/e2e/field-recipient-added.test.ts.
  */
-import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import Database from 'better-sqlite3'
 import {afterAll, describe, expect, it} from 'vitest'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {Case, initCase} from '../../src/case/case.js'
-import {labelsInRecipientsFile, recipientAddedDrafts, recipientsOnRecord, recipientsFileText} from '../../src/keys/case-keys.js'
+import {CASE_IDENTITY_LABEL, LABEL_SEALED, recipientAddedDrafts, recipientsOnRecord, recipientsFileText} from '../../src/keys/case-keys.js'
 import {addRecipients} from '../../src/keys/add-recipient.js'
 import {openRunKey} from '../../src/ledger/run-keys.js'
 import {UnopenedEvents} from '../../src/verify/case/chain.js'
@@ -79,18 +78,14 @@ describe("a run's key", () => {
   }, 60_000)
 })
 
-describe('labelsInRecipientsFile', () => {
-  it('reads back the comment above each recipient, and gives none to a recipient without one', async () => {
-    const [a, b, c] = [generateIdentity().recipient, generateIdentity().recipient, generateIdentity().recipient]
-    const dir = join(work.path, 'labels')
-    mkdirSync(dir, {recursive: true})
-    writeFileSync(join(dir, 'recipients.txt'), `${recipientsFileText([{recipient: a, label: 'case identity'}, {recipient: b, label: 'HQ legal: Kyiv'}])}${c}\n`)
-    const labels = await labelsInRecipientsFile(dir)
-    expect([...labels]).toEqual([
-      [a, 'case identity'],
-      [b, 'HQ legal: Kyiv'],
-    ])
-    expect(await labelsInRecipientsFile(join(work.path, 'none'))).toEqual(new Map())
+describe('recipientsFileText', () => {
+  it('gives each recipient its label, or, where the ledger keeps its event bodies encrypted, none but the case identity\'s', () => {
+    const [a, b] = [generateIdentity().recipient, generateIdentity().recipient]
+    const named = [{recipient: a, label: CASE_IDENTITY_LABEL}, {recipient: b, label: 'HQ legal: Kyiv'}]
+    expect(recipientsFileText(named, false)).toContain(`# HQ legal: Kyiv\n${b}\n`)
+    const sealed = recipientsFileText(named, true)
+    expect(sealed).not.toContain('Kyiv')
+    expect(sealed).toContain(`# ${CASE_IDENTITY_LABEL}\n${a}\n# ${LABEL_SEALED}\n${b}\n`)
   })
 })
 
