@@ -221,7 +221,11 @@ class TransferAttachment implements SealAttachment {
   /** The proofs of the sender's key rotations (rotations.ts), when it has any: a receiver that knows an earlier key follows them. */
   private rotations(seal: AttachedSeal): {rotations?: RotationProof[]} {
     const {ledger} = this.kase
-    const rotations = ledger.eventsOfKind('key-rotated')
+    // From a ledger that keeps its event bodies encrypted, each with its envelope and salt: the chain is over the envelope.
+    const rotations = ledger.eventsOfKind('key-rotated').map((r) => {
+      const row = ledger.rowsBelow(r.event.seq + 1, r.event.seq - 1).next().value
+      return {...r, envelope: row?.envelope, salt: row?.salt}
+    })
     if (rotations.length === 0) return {}
     const proofs = rotationProofs({rotations, checkpoints: ledger.checkpoints(), treeHead: seal.treeHead, consistencyFrom: seal.consistencyFrom})
     return proofs.length === 0 ? {} : {rotations: proofs}

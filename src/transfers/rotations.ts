@@ -21,11 +21,12 @@ import {hexToBytes} from '@noble/hashes/utils.js'
 import {canonicalize} from '../canonical/jcs.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 import {messageOf} from '../errors.js'
-import {MAX_EVENT_BYTES, parseEventText} from '../formats/events.js'
-import {list, object, text, type Reader} from '../formats/event-readers.js'
+import {MAX_EVENT_BYTES, parseEventText, type CustodyEvent} from '../formats/events.js'
+import {list, object, optional, text, type Reader} from '../formats/event-readers.js'
 import {HEX64} from '../formats/guards.js'
 import {recordedKey} from '../keys/key-events.js'
 import {verifySignature} from '../keys/signing-key.js'
+import {bodyProblem, readEnvelope} from '../ledger/envelope.js'
 import {chainHash} from '../ledger/event.js'
 import {verifyConsistency} from '../merkle/verify.js'
 
@@ -34,6 +35,12 @@ export const MAX_ROTATIONS = 1000
 
 export interface RotationProof {
   event: string
+  /**
+   * Where the sender's ledger keeps its event bodies encrypted: the event's envelope as stored,
+   * which the chain is over, and the salt that recomputes its commitment from the event (hex).
+   */
+  envelope?: string
+  salt?: string
   checkpoint: string
   signature: string
   proof: string[]
@@ -43,6 +50,8 @@ const hex64 = text({pattern: HEX64, expected: '64 lower-case hex'})
 
 export const ROTATION_PROOF: Reader<RotationProof> = object<RotationProof>({
   event: text({nonEmpty: true, max: MAX_EVENT_BYTES}),
+  envelope: optional(text({nonEmpty: true, max: MAX_EVENT_BYTES})),
+  salt: optional(hex64),
   checkpoint: text({nonEmpty: true, max: 4096}),
   signature: text({pattern: /^[0-9a-f]{128}$/, expected: '128 lower-case hex'}),
   proof: list(hex64, {max: 128}),
@@ -50,7 +59,7 @@ export const ROTATION_PROOF: Reader<RotationProof> = object<RotationProof>({
 
 /** What the export side reads: the ledger's rotations and checkpoints, and the sealed tree. */
 export interface RotationSource {
-  rotations: ReadonlyArray<{event: {seq: number; payload: {replaces: string}}; canonical: string}>
+  rotations: ReadonlyArray<{event: {seq: number; payload: {replaces: string}}; canonical: string; envelope?: string | undefined; salt?: string | undefined}>
   checkpoints: ReadonlyArray<{body: string; signature: string}>
   treeHead: {size: number; root: string}
   consistencyFrom: (head: {size: number; root: string}) => string[]
@@ -72,15 +81,30 @@ export function rotationProofs(source: RotationSource): RotationProof[] {
   }
 
   const proofs: RotationProof[] = []
-  for (const {event, canonical} of rotations) {
+  for (const {event, canonical, envelope, salt} of rotations) {
     const signed = found.get(event.seq)
     if (signed === undefined) continue
     const size = event.seq + 1
     const proof = size === source.treeHead.size ? [] : source.consistencyFrom({size, root: signed.root})
-    proofs.push({event: canonical, checkpoint: signed.body, signature: signed.signature, proof})
+    const sealed = envelope === undefined || salt === undefined ? {} : {envelope, salt}
+    proofs.push({event: canonical, ...sealed, checkpoint: signed.body, signature: signed.signature, proof})
   }
 
   return proofs
+}
+
+/**
+ * The text the sender's chain is over for a rotation's event: the event itself, or, from a ledger
+ * that keeps its event bodies encrypted, its envelope, once the envelope is custody's and holds
+ * this event (its commitment from the salt, its seq, prev and public facts: bodyProblem).
+ */
+function chainedText(proof: RotationProof, event: CustodyEvent): {text: string} | {problem: string} {
+  if (proof.envelope === undefined && proof.salt === undefined) return {text: proof.event}
+  if (proof.envelope === undefined || proof.salt === undefined) return {problem: 'it gives an envelope without its salt, or a salt without its envelope'}
+  const read = readEnvelope(proof.envelope)
+  if (!('envelope' in read)) return {problem: `its envelope does not read: ${read.problem}`}
+  const problem = bodyProblem(read.envelope, event, proof.event, hexToBytes(proof.salt))
+  return problem === undefined ? {text: proof.envelope} : {problem: `event ${event.seq} ${problem.replace(/^has a body/, 'has an event')}`}
 }
 
 /** A key as a step of the chain knows it. */
@@ -103,7 +127,9 @@ export function checkRotation(proof: RotationProof, known: ChainKey, sender: {ca
   if ('problem' in checkpoint) return {problem: `its checkpoint is not valid: ${checkpoint.problem}`}
   if (checkpoint.case !== sender.case) return {problem: `its checkpoint is of case ${checkpoint.case}, not the sender's`}
   if (checkpoint.keyFingerprint !== known.fingerprint) return {problem: `its checkpoint names the key ${checkpoint.keyFingerprint}, not ${known.fingerprint}, which the rotation replaces`}
-  if (checkpoint.treeSize !== event.seq + 1 || checkpoint.lastEventHash !== chainHash(event.prev, proof.event)) {
+  const chained = chainedText(proof, event)
+  if ('problem' in chained) return chained
+  if (checkpoint.treeSize !== event.seq + 1 || checkpoint.lastEventHash !== chainHash(event.prev, chained.text)) {
     return {problem: `its checkpoint is not over event ${event.seq} (its last event is another)`}
   }
 

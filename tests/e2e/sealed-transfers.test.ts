@@ -69,6 +69,19 @@ describe("a sender whose ledger keeps its event bodies encrypted", () => {
   }, 120_000)
 })
 
+describe("a rotation of the sealed sender's key", () => {
+  it("is followed by HQ, which knows the old key only: the package proves it through the event's envelope", async () => {
+    const oldLine = at('sender.line')
+    const rotated = await custody(['key', 'rotate', '--reason', 'the laptop was out of her hands', '--case', sender])
+    expect(rotated.code, rotated.stderr).toBe(0)
+    await ingestSamples(sender, 'Nikon.jpg')
+    const pkg = await exportPackage(sender, at('hq.line'), at('two.zip.age'))
+    const result = await custody(['transfer', 'accept', pkg, '--from', oldLine, '--case', hq])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(/sender's key {3}rotated from SHA256:[0-9a-f]{64}\n {17}to SHA256:[0-9a-f]{64} \(its ledger's event #/)
+  }, 120_000)
+})
+
 describe('verify with no key, where the ledger keeps its event bodies encrypted: the kept transfer files', () => {
   interface Verified {ok: boolean; checks: Array<{name: string; status: string; detail: string}>; problems: Array<{check: string; subject: string; message: string}>}
   const NO_PASSPHRASE = {CUSTODY_PASSPHRASE: undefined}
@@ -77,7 +90,7 @@ describe('verify with no key, where the ledger keeps its event bodies encrypted:
   it('checks them at HQ and at the sender, as stored', async () => {
     const atHq = await custodyJson<Verified>(['verify', '--case', hq], {env: NO_PASSPHRASE})
     expect(atHq.code, JSON.stringify(atHq.json.problems)).toBe(0)
-    expect(transfers(atHq.json)).toMatchObject({status: 'ok', detail: '1 package received, 0 receipts recorded: each kept as the ledger records it'})
+    expect(transfers(atHq.json)).toMatchObject({status: 'ok', detail: '2 packages received, 0 receipts recorded: each kept as the ledger records it'})
     const atSender = await custodyJson<Verified>(['verify', '--case', sender], {env: NO_PASSPHRASE})
     expect(atSender.code, JSON.stringify(atSender.json.problems)).toBe(0)
     expect(transfers(atSender.json)).toMatchObject({status: 'ok', detail: '0 packages received, 1 receipt recorded: each kept as the ledger records it'})

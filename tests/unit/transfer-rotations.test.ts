@@ -6,13 +6,14 @@
  * the known key), the event changed after it was signed, a checkpoint over another event or of
  * another case, a consistency proof that does not lead to the sealed tree, a chain that stops short.
  */
-import {generateKeyPairSync} from 'node:crypto'
+import {generateKeyPairSync, randomBytes} from 'node:crypto'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {describe, expect, it} from 'vitest'
 import {canonicalize} from '../../src/canonical/jcs.js'
 import {signCheckpoint} from '../../src/checkpoints/checkpoint.js'
 import type {CustodyEvent} from '../../src/formats/events.js'
 import {signerFrom, type Signer} from '../../src/keys/signing-key.js'
+import {sealRow} from '../../src/ledger/envelope.js'
 import {chainHash, eventLeafHash} from '../../src/ledger/event.js'
 import {MerkleTree} from '../../src/merkle/tree.js'
 import {checkRotation, followRotations, rotationProofs, type RotationProof} from '../../src/transfers/rotations.js'
@@ -22,8 +23,9 @@ const key = (): Signer => signerFrom(generateKeyPairSync('ed25519').privateKey)
 const known = (s: Signer): {fingerprint: string; spki: Uint8Array} => ({fingerprint: s.fingerprint, spki: s.spki})
 
 /** A ledger of `size` events whose events `at` rotate k0 to k1 to k2, and its signed checkpoints. */
-function ledger(keys: Signer[], at: number[], size: number, signedBy: (i: number) => Signer = (i) => keys[i]!) {
-  const events: Array<{event: CustodyEvent; canonical: string; hash: string}> = []
+function ledger(keys: Signer[], at: number[], size: number, signedBy: (i: number) => Signer = (i) => keys[i]!, sealed = false) {
+  const events: Array<{event: CustodyEvent; canonical: string; hash: string; envelope?: string; salt?: string}> = []
+  const runKey = randomBytes(32)
   let prev = '0'.repeat(64)
   for (let seq = 0; seq < size; seq++) {
     const r = at.indexOf(seq)
@@ -40,11 +42,18 @@ function ledger(keys: Signer[], at: number[], size: number, signedBy: (i: number
           prev,
         }) as unknown as CustodyEvent
     const canonical = canonicalize(event)
-    prev = chainHash(prev, canonical)
-    events.push({event, canonical, hash: prev})
+    if (sealed) {
+      // A ledger that keeps its event bodies encrypted: the chain and the tree are over each envelope.
+      const {row, salt} = sealRow(event, 0, {}, runKey)
+      prev = row.hash
+      events.push({event, canonical, hash: prev, envelope: row.envelope, salt: salt.toString('hex')})
+    } else {
+      prev = chainHash(prev, canonical)
+      events.push({event, canonical, hash: prev})
+    }
   }
 
-  const tree = new MerkleTree(events.map((e) => eventLeafHash(e.canonical)))
+  const tree = new MerkleTree(events.map((e) => eventLeafHash(e.envelope ?? e.canonical)))
   // The checkpoint of each rotation's append, signed by the key it replaces (or by whoever the test says).
   const checkpoints = at.map((seq, i) => signCheckpoint(signedBy(i), CASE, {treeSize: seq + 1, rootHash: bytesToHex(tree.root(seq + 1)), lastEventHash: events[seq]!.hash}))
   const treeHead = {size, root: bytesToHex(tree.root(size))}
@@ -114,5 +123,29 @@ describe('following a sender key rotations', () => {
     expect(followRotations([proofs[0]!], known(keys[0]!), keys[2]!.fingerprint, sender)).toEqual({problem: expect.stringMatching(/end at SHA256:[0-9a-f]{64}, not at the key that signed the package/)})
     // A proof whose event is no rotation.
     expect(checkRotation({...proofs[0]!, event: canonicalize({v: 1})}, known(keys[0]!), sender)).toEqual({problem: expect.stringMatching(/^its event does not read/)})
+  })
+})
+
+describe("following a rotation of a sender whose ledger keeps its event bodies encrypted", () => {
+  const keys = [key(), key()]
+
+  it('follows it through the envelope the chain is over, the event held to it by its commitment', () => {
+    const {proofs, sender} = ledger(keys, [3], 6, undefined, true)
+    expect(proofs[0]).toMatchObject({envelope: expect.stringContaining('"bodyCommitment"') as string, salt: expect.stringMatching(/^[0-9a-f]{64}$/) as string})
+    expect(followRotations(proofs, known(keys[0]!), keys[1]!.fingerprint, sender)).toEqual({from: keys[0]!.fingerprint, to: keys[1]!.fingerprint, events: [3]})
+  })
+
+  it('refuses the proof without its envelope, the event swapped under it, another salt, another event\'s envelope, and half of the pair', () => {
+    const {proofs, sender, events} = ledger(keys, [3], 6, undefined, true)
+    const proof = proofs[0]!
+    const follow = (changed: RotationProof) => followRotations([changed], known(keys[0]!), keys[1]!.fingerprint, sender)
+    const {envelope: _envelope, salt: _salt, ...bare} = proof
+    expect(follow(bare)).toEqual({problem: expect.stringMatching(/its checkpoint is not over event 3/)})
+    const other = key()
+    const swapped = proof.event.replace(keys[1]!.fingerprint, other.fingerprint).replace(Buffer.from(keys[1]!.spki).toString('base64'), Buffer.from(other.spki).toString('base64'))
+    expect(followRotations([{...proof, event: swapped}], known(keys[0]!), other.fingerprint, sender)).toEqual({problem: expect.stringMatching(/event 3 has an event that does not match its envelope's commitment/)})
+    expect(follow({...proof, salt: bytesToHex(randomBytes(32))})).toEqual({problem: expect.stringMatching(/does not match its envelope's commitment/)})
+    expect(follow({...proof, envelope: events[2]!.envelope!, salt: events[2]!.salt!})).toEqual({problem: expect.stringMatching(/event 3 has an event that does not match its envelope.s commitment/)})
+    expect(follow({...bare, envelope: proof.envelope!})).toEqual({problem: expect.stringMatching(/an envelope without its salt/)})
   })
 })
