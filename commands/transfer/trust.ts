@@ -3,7 +3,8 @@ import {CustodyError} from '../../src/errors.js'
 import {renderTrust} from '../../src/render/transfers.js'
 import {readCustodian} from '../../src/transfers/custodian.js'
 import {listTrusted, refuseOwnCase, revokeSender, trustSender, type TrustReport} from '../../src/transfers/trust.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
+import {readIdentityFiles} from '../../src/age/key-files.js'
+import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TransferTrust extends CustodyCommand {
   static override args = {
@@ -38,6 +39,7 @@ IDENTITY) shows the list.`
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
+    identity: Flags.string({description: `${identityFlag.description}: it opens the trust list of a case whose ledger keeps its event bodies encrypted, which the passphrase otherwise opens (a field case's only an identity opens)`, helpValue: 'FILE', multiple: true}),
     list: Flags.boolean({description: 'show the senders on the list (also when no IDENTITY is given)', default: false, exclusive: ['revoke']}),
     revoke: Flags.boolean({description: "take IDENTITY's case off the list", default: false}),
     actor: Flags.string({description: "who changes the list (default: the case's investigator)", helpValue: 'NAME'}),
@@ -49,13 +51,21 @@ IDENTITY) shows the list.`
       if (flags.revoke) throw new CustodyError('USAGE', '--revoke needs IDENTITY: the identity line, or a file holding it, of the sender to take off the list')
       if (args.identity !== undefined) throw new CustodyError('USAGE', '--list takes no IDENTITY: give one to trust it, or --list alone to show the list')
       using kase = this.openCase(flags.case)
+      // The list is in the events: where the ledger keeps their bodies encrypted, a key opens them.
+      await this.openLedgerToRead(kase, flags.identity, flags['passphrase-file'], 'transfer trust --list')
       const listed = listTrusted(kase)
       this.log(renderTrust(listed))
       return listed
     }
 
     const custodian = readCustodian(args.identity, 'IDENTITY')
-    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer trust', {writeOnly: true, readsEvents: true, check: (k) => refuseOwnCase(k, custodian)})
+    const identities = await readIdentityFiles(flags.identity)
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer trust', {
+      writeOnly: true,
+      readsEvents: true,
+      ...(identities === undefined ? {} : {identities}),
+      check: (k) => refuseOwnCase(k, custodian),
+    })
     const changed = flags.revoke ? await revokeSender(kase, custodian, flags.actor) : await trustSender(kase, custodian, flags.actor)
     this.log(renderTrust(changed))
     return changed

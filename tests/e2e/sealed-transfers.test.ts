@@ -54,6 +54,13 @@ describe("a sender whose ledger keeps its event bodies encrypted", () => {
     const again = await custody(['transfer', 'trust', at('hq.line'), '--case', sender])
     expect(again.code, again.stderr).toBe(0)
     expect(await eventCount(sender)).toBe(before)
+    // The list is in the events: the passphrase opens it, and nothing is shown without it.
+    const listed = await custodyJson<{senders: Array<{name: string}>}>(['transfer', 'trust', '--list', '--case', sender])
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(listed.json.senders.map((s) => s.name)).toEqual(['Olena Kovalenko'])
+    const locked = await custody(['transfer', 'trust', '--list', '--case', sender], {env: {CUSTODY_PASSPHRASE: undefined}})
+    expect(locked.code).toBe(2)
+    expect(locked.stdout).not.toContain('Olena')
 
     const purged = await custodyJson<{purged: Array<{exhibit: string}>; removed: number}>(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes', '--case', sender])
     expect(purged.code, purged.stderr).toBe(0)
