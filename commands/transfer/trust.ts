@@ -36,6 +36,10 @@ IDENTITY) shows the list.`
     {command: '<%= config.bin %> <%= command.id %> --list --json', description: 'The list, as JSON'},
   ]
 
+  // The core's field `identity` is the IDENTITY argument (a sender's line), not --identity (an age
+  // identity file): said in the core's words, as no flag gives it.
+  static override fieldFlags = {identity: 'identity argument'}
+
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
