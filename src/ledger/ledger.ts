@@ -13,6 +13,7 @@ import {parseCheckpoint, signCheckpoint, type SignedCheckpoint} from '../checkpo
 import {CustodyError, messageOf} from '../errors.js'
 import {PRIVATE_FILE} from '../io/files.js'
 import {keysetPages} from '../io/keyset-pages.js'
+import {recordedKey} from '../keys/key-events.js'
 import {verifySignature, type Signer} from '../keys/signing-key.js'
 import {CompactRange} from '../merkle/compact-range.js'
 import {emptyRoot, HASH_SIZE} from '../merkle/rfc6962.js'
@@ -279,14 +280,37 @@ export class Ledger implements Disposable {
   }
 
   /**
+   * The public key of `fingerprint` when it is the key that the key `current` replaced, as the key
+   * events' public facts record them: after a rotation, the last checkpoint is the old key's (it
+   * signed the rotation). Undefined for any other key. Read only when the last checkpoint is not
+   * the appending key's: once after each rotation.
+   */
+  private replacedKeyOf(current: string, fingerprint: string): Uint8Array | undefined {
+    let before: {fingerprint: string; publicKey: string} | undefined
+    for (const {facts} of this.publicFacts()) {
+      if ((facts.action !== 'key-created' && facts.action !== 'key-rotated') || typeof facts.fingerprint !== 'string' || typeof facts.publicKey !== 'string') continue
+      const key = {fingerprint: facts.fingerprint, publicKey: facts.publicKey}
+      if (key.fingerprint === current) {
+        if (before?.fingerprint !== fingerprint) return undefined
+        const read = recordedKey({payload: before})
+        return 'key' in read ? read.key.spki : undefined
+      }
+
+      before = key
+    }
+
+    return undefined
+  }
+
+  /**
    * Refuses to sign onward from events that no signed checkpoint covers. Every append commits its
    * checkpoint in its own transaction (above), so a ledger custody wrote always ends with a
    * checkpoint over its last event: events after it were added by someone without the signing
    * key, and a new checkpoint over them would vouch for them with the case's own key, where
    * `custody verify` would no longer see them as unsigned. Checked inside the append's
    * transaction: the last checkpoint's size and last event hash against the ledger's end, and its
-   * signature when the key appending made it (after a rotation the last one is the old key's,
-   * which verify checks with the rest). A command checks it before its work too (Case's head
+   * signature, by the key appending or, after a rotation, by the key it replaced (the old key
+   * signed the rotation); a checkpoint by any other key is refused. A command checks it before its work too (Case's head
    * check), without a signer, so that it refuses once, not at every append.
    */
   refuseUnsignedTail(signer?: Signer, last?: {seq: number; hash: string}): void {
@@ -304,8 +328,10 @@ export class Ledger implements Disposable {
       what = `${size - body.treeSize} event(s) after its last signed checkpoint (events ${body.treeSize} to ${head.seq})`
     } else if (body.treeSize !== size || body.lastEventHash !== head.hash) {
       what = `event ${head.seq}, which its last checkpoint does not sign`
-    } else if (signer !== undefined && body.keyFingerprint === signer.fingerprint && !verifySignature(signer.spki, Buffer.from(latest.body, 'utf8'), Buffer.from(latest.signature, 'hex'))) {
-      what = 'a checkpoint whose signature is not its key\'s'
+    } else if (signer !== undefined) {
+      const spki = body.keyFingerprint === signer.fingerprint ? signer.spki : this.replacedKeyOf(signer.fingerprint, body.keyFingerprint)
+      if (spki === undefined) what = `a checkpoint signed by ${body.keyFingerprint}, which is neither the case's key nor the one its key replaced`
+      else if (!verifySignature(spki, Buffer.from(latest.body, 'utf8'), Buffer.from(latest.signature, 'hex'))) what = 'a checkpoint whose signature is not its key\'s'
     }
 
     if (what !== undefined) {

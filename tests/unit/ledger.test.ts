@@ -6,7 +6,7 @@ import {chainHash, GENESIS_HASH} from '../../src/ledger/event.js'
 import {Ledger} from '../../src/ledger/ledger.js'
 import {TagKey} from '../../src/ledger/tags.js'
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
-import {parseCheckpoint} from '../../src/checkpoints/checkpoint.js'
+import {parseCheckpoint, signCheckpoint} from '../../src/checkpoints/checkpoint.js'
 import {verifySignature} from '../../src/keys/signing-key.js'
 import {tempDir} from '../helpers/cli.js'
 import {createCaseDraft, ingestDraft as ingest, ingestFailedDraft as draft, restoreAcceptedDraft as restore} from '../helpers/drafts.js'
@@ -76,10 +76,8 @@ describe.each([
 
     it('events added after the last checkpoint (a forger appended, then removed what their key signed)', () => {
       ledger.append(() => ({drafts: [draft(1)], result: undefined}))
-      const forger = openLedger()
-      forger.useSigner({caseId: 'c', signer: memorySigner()})
-      forger.append(() => ({drafts: [draft(2), draft(3)], result: undefined}))
-      forger.close()
+      // Two events and their checkpoint, then the checkpoint deleted: events no checkpoint covers.
+      ledger.append(() => ({drafts: [draft(2), draft(3)], result: undefined}))
       forge((db) => db.prepare('DELETE FROM checkpoints WHERE seq = (SELECT max(seq) FROM checkpoints)').run())
       const before = count()
       const again = openLedger()
@@ -100,6 +98,31 @@ describe.each([
       forge((db) => db.prepare("UPDATE checkpoints SET body = replace(body, '\"treeSize\":2', '\"treeSize\":3') WHERE seq = (SELECT max(seq) FROM checkpoints)").run())
       expect(() => again.append(() => ({drafts: [draft(2)], result: undefined}))).toThrow(expect.objectContaining({code: 'INTEGRITY', message: expect.stringContaining('a checkpoint that is not one custody signs')}))
       again.close()
+    })
+
+    it('events a forger appended and signed with a key of their own: a checkpoint by a key that is neither the case\'s nor the one it replaced', () => {
+      ledger.append(() => ({drafts: [draft(1)], result: undefined}))
+      // custody itself refuses to append for them (their key is not the case's), so they sign the
+      // last checkpoint's head again with their own key and put it in its place.
+      const own = memorySigner()
+      const refused = openLedger()
+      refused.useSigner({caseId: 'c', signer: own})
+      expect(() => refused.append(() => ({drafts: [draft(2)], result: undefined}))).toThrow(expect.objectContaining({code: 'INTEGRITY'}))
+      refused.close()
+      forge((db) => {
+        const last = db.prepare('SELECT seq, body FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as {seq: number; body: string}
+        const {treeSize, rootHash, lastEventHash} = JSON.parse(last.body) as {treeSize: number; rootHash: string; lastEventHash: string}
+        const theirs = signCheckpoint(own, 'c', {treeSize, rootHash, lastEventHash})
+        db.prepare('UPDATE checkpoints SET body = ?, signature = ? WHERE seq = ?').run(theirs.body, theirs.signature, last.seq)
+      })
+      const before = count()
+      const again = openLedger()
+      again.useSigner({caseId: 'c', signer})
+      expect(() => again.append(() => ({drafts: [draft(3)], result: undefined}))).toThrow(
+        expect.objectContaining({code: 'INTEGRITY', message: expect.stringContaining(`a checkpoint signed by ${own.fingerprint}, which is neither the case's key nor the one its key replaced`)}),
+      )
+      again.close()
+      expect(count()).toBe(before)
     })
 
     it('a genuine ledger, reopened, appends', () => {
