@@ -828,6 +828,10 @@ const configPayload: Reader<ConfigPayload> = {
 /** An object's file from the case's data folder: in clear at its SHA-256, or an age file at its keyed address. */
 const vaultPath = text({pattern: /^vault\/(sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|objects\/[0-9a-f]{2}\/[0-9a-f]{64}\.age)$/, expected: 'vault/sha256/<2 hex>/<64 hex> or vault/objects/<2 hex>/<64 hex>.age'})
 
+/** Where a case keeps a package it received, and a receipt (under .custody/): what transfer events record. */
+export const KEPT_PACKAGE_PATH = /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.zip\.age$/
+export const KEPT_RECEIPT_PATH = /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.receipt$/
+
 const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
   'create-case': {
     exhibit: 'none',
@@ -1036,7 +1040,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       sealId,
       from: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
       package: object({name: nonEmpty, sha256: hex64, size: integer(1)}),
-      kept: text({pattern: /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.zip\.age$/, expected: 'custodians/<case ID>/<transfer ID>.zip.age'}),
+      kept: text({pattern: KEPT_PACKAGE_PATH, expected: 'custodians/<case ID>/<transfer ID>.zip.age'}),
       treeHead: object({size: integer(1), root: hex64}),
       releasedAt: isoUtcMs,
       purpose: nullable(nonEmpty),
@@ -1052,7 +1056,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       receipt: object({
         sha256: hex64,
         receivedAt: isoUtcMs,
-        kept: text({pattern: /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.receipt$/, expected: 'custodians/<case ID>/<transfer ID>.receipt'}),
+        kept: text({pattern: KEPT_RECEIPT_PATH, expected: 'custodians/<case ID>/<transfer ID>.receipt'}),
       }),
       condition: oneOf(['intact', 'partly failed']),
       acknowledged: list(exhibitId, {max: MAX_TRANSFER_ITEMS, unique: true}),

@@ -16,6 +16,7 @@ import {CASE_FOLDER} from '../../case/case.js'
 import {errnoOf, messageOf} from '../../errors.js'
 import {plural} from '../../render/text.js'
 import {keptReceiptOf} from '../../transfers/incoming.js'
+import {KEPT_PACKAGE_PATH, KEPT_RECEIPT_PATH} from '../../formats/events.js'
 import {isHex64} from '../../formats/guards.js'
 import {publicOf, type PublicFacts} from '../../ledger/envelope.js'
 import type {CaseCheck, CaseContext, CaseFinding, KeptFile} from './context.js'
@@ -40,9 +41,6 @@ async function keptProblem(path: string, subject: string, expected: string, what
   return {check: 'transfer', subject, message: `${what} is not the one event ${seq} records: it was replaced or changed; restore it from a backup of the case`, expected, actual}
 }
 
-const KEPT_PACKAGE = /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.zip\.age$/
-const KEPT_RECEIPT = /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.receipt$/
-
 /**
  * The files a transfer event says the case keeps, from its public facts (publicOf in
  * src/ledger/envelope.ts), which a sealed ledger's envelope holds in clear; undefined when the
@@ -52,7 +50,7 @@ export function keptFilesOf(seq: number, facts: PublicFacts | undefined): KeptFi
   if (facts?.action !== 'transfer-received' && facts?.action !== 'transfer-acknowledged') return []
   const {transferId, kept, receipt} = facts
   const received = facts.action === 'transfer-received'
-  if (typeof transferId !== 'string' || typeof kept !== 'string' || !(received ? KEPT_PACKAGE : KEPT_RECEIPT).test(kept) || !isHex64(receipt)) return undefined
+  if (typeof transferId !== 'string' || typeof kept !== 'string' || !(received ? KEPT_PACKAGE_PATH : KEPT_RECEIPT_PATH).test(kept) || !isHex64(receipt)) return undefined
   if (!received) return [{file: kept, sha256: receipt, what: `the receipt of ${transferId}`, seq}]
   if (!isHex64(facts.package)) return undefined
   return [
