@@ -631,7 +631,7 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
     const signer = await createSigningKey(staging, options.passphrase)
     // An encrypted case's ledger is schema 3, its lookup columns keyed by the address key, or
     // schema 4, its event bodies sealed too; a case in clear keeps schema 2.
-    const sealedLedger = options.sealedBodies === true && options.plaintext !== true
+    const sealedLedger = options.sealedBodies !== false && options.plaintext !== true
     const {caseRecipient, caseIdentity, tagKey, settingsKey} =
       options.plaintext === true
         ? {caseRecipient: undefined, caseIdentity: undefined, tagKey: undefined, settingsKey: undefined}
