@@ -24,6 +24,7 @@ import {
   namedRecipients,
   openCaseKeys,
   openForRewrap,
+  recipientsOnRecord,
   rewrapCaseKeys,
 } from '../../src/keys/case-keys.js'
 import {destroyLocalKeys} from '../../src/keys/destroy.js'
@@ -100,7 +101,10 @@ describe('openCaseKeys', () => {
     expect(keys).toMatchObject({field: true, identities: []})
     expect(keys.recipients.map((r) => r.text)).toEqual([hq.recipient.text])
     expect((await openCaseKeys(kase, {identities: [hq.identity]})).addressKey.equals(keys.addressKey)).toBe(true)
-    expect(namedRecipients(kase)).toEqual([{recipient: hq.recipient.text, label: 'HQ recipient', seq: 2}])
+    // The ledger keeps its events sealed: the labels are in them, which the passphrase does not
+    // open; the recipients and their events are public facts.
+    expect(() => namedRecipients(kase)).toThrow(expect.objectContaining({code: 'CONTENT_LOCKED'}))
+    expect(recipientsOnRecord(kase)).toEqual([{recipient: hq.recipient.text, label: null, seq: 2}])
   })
 
   it('writeOnly (ingest): the address key and the recipients, never the case identity, whose file is not even read', async () => {

@@ -29,10 +29,14 @@ export interface SmallCase {
   knownHeads: string
 }
 
-/** Makes the small case: create-case and key-created (init), then the ingest of EX-000001. */
-/** A case of one exhibit; `plaintext` for a vault in clear (the encrypted vault's checks: tests/e2e/encrypted-vault.test.ts). */
+/**
+ * Makes the small case: create-case and key-created (init), then the ingest of EX-000001. An
+ * encrypted case whose ledger keeps its event bodies in clear (schema 3), so that the tests can
+ * edit events as the sqlite3 shell sees them; `plaintext` for a vault in clear (the encrypted
+ * vault's checks: tests/e2e/encrypted-vault.test.ts; a sealed ledger's: tests/unit/sealed-ledger.test.ts).
+ */
 export async function makeSmallCase(options: {plaintext?: boolean} = {}): Promise<SmallCase & {remove: () => void}> {
-  const made = await newCase(undefined, options)
+  const made = await newCase(undefined, options.plaintext === true ? {plaintext: true} : {bodiesInClear: true})
   const ingest = await custody(['ingest', join(SAMPLES, SAMPLE), '--case', made.dir])
   if (ingest.code !== 0) throw new Error(`ingest failed: ${ingest.stderr}`)
   return {dir: made.dir, db: ledgerOf(made.dir), knownHeads: knownHeadsFolder(), remove: made.remove}
