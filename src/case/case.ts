@@ -567,8 +567,9 @@ export interface InitOptions {
   /** A vault in clear and no case keys: only when asked for. */
   plaintext?: boolean | undefined
   /**
-   * In development (docs/design/encryption-at-rest.md, "Step 2 (in progress)"), set by no command:
-   * an encrypted case's ledger with its event bodies sealed under run keys (schema 4).
+   * An encrypted case's ledger keeps its event bodies sealed under run keys (schema 4) unless this
+   * is false: then schema 3, bodies in clear, as init made them before issue 19's switch (no
+   * command asks for it; the tests make such cases, which custody still reads and writes).
    */
   sealedBodies?: boolean | undefined
 }
@@ -629,8 +630,8 @@ export async function initCase(options: InitOptions): Promise<{root: string; inf
     await mkdir(staging, {mode: PRIVATE_FOLDER})
     await new Vault(join(staging, VAULT_FOLDER)).create({encrypted: options.plaintext !== true})
     const signer = await createSigningKey(staging, options.passphrase)
-    // An encrypted case's ledger is schema 3, its lookup columns keyed by the address key, or
-    // schema 4, its event bodies sealed too; a case in clear keeps schema 2.
+    // An encrypted case's ledger is schema 4, its event bodies sealed and its lookup columns keyed
+    // by the address key (schema 3, bodies in clear, only when asked for); a case in clear keeps schema 2.
     const sealedLedger = options.sealedBodies !== false && options.plaintext !== true
     const {caseRecipient, caseIdentity, tagKey, settingsKey} =
       options.plaintext === true
