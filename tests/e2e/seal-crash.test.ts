@@ -184,8 +184,13 @@ describe('a seal killed after its event is recorded, before its archive is publi
   let outDir: string
   let out: string
   let sealId: string
+  // The seal event is in a sealed body: status and verify sort the note out with the passphrase
+  // (with no key they call it unchecked: the last describe below).
+  const passphraseFile = join(work.path, 'unpublished-passphrase.txt')
+  const withKey = ['--passphrase-file', passphraseFile]
 
   beforeAll(async () => {
+    writeFileSync(passphraseFile, `${PASSPHRASE}\n`, {mode: 0o600})
     caseDir = join(work.path, 'unpublished-case')
     copyCase(kase.dir, caseDir)
     outDir = join(work.path, 'unpublished')
@@ -204,7 +209,7 @@ describe('a seal killed after its event is recorded, before its archive is publi
   })
 
   it('is reported by verify as a warning naming the seal, its event and --out, with what to run', async () => {
-    const verify = await custodyJson<{ok: boolean; warnings: string[]}>(['verify', '--case', caseDir])
+    const verify = await custodyJson<{ok: boolean; warnings: string[]}>(['verify', '--case', caseDir, ...withKey])
     expect(verify.code).toBe(0)
     const warning = verify.json.warnings.find((w) => w.includes(sealId))
     expect(warning, verify.json.warnings.join('\n')).toBeDefined()
@@ -213,7 +218,7 @@ describe('a seal killed after its event is recorded, before its archive is publi
   })
 
   it('is reported by status and by the next seal, which keep its complete archive and remove the other scratch files', async () => {
-    const status = await custodyJson<SealsStatus>(['status', '--case', caseDir])
+    const status = await custodyJson<SealsStatus>(['status', '--case', caseDir, ...withKey])
     expect(status.code).toBe(0)
     expect(status.json.seals.unpublished).toHaveLength(1)
     const [seal] = status.json.seals.unpublished
@@ -221,7 +226,7 @@ describe('a seal killed after its event is recorded, before its archive is publi
     expect(seal!.partial).toMatch(/\/\.for-court\.zip\.\d+-[0-9a-f]{8}\.partial$/)
     // Only the complete archive is kept: the manifests, statement, tree and directory are gone.
     expect(partials(outDir, 'for-court.zip')).toEqual([seal!.partial!.split('/').at(-1)])
-    const text = await custody(['status', '--case', caseDir])
+    const text = await custody(['status', '--case', caseDir, ...withKey])
     expect(text.stdout).toContain(sealId)
     expect(text.stdout).toContain(`custody seal --finish ${sealId}`)
 
@@ -234,7 +239,7 @@ describe('a seal killed after its event is recorded, before its archive is publi
   it('refuses to publish a partial archive that no longer has the recorded SHA-256', async () => {
     const copy = join(work.path, 'tampered-case')
     copyCase(caseDir, copy)
-    const status = await custodyJson<SealsStatus>(['status', '--case', copy])
+    const status = await custodyJson<SealsStatus>(['status', '--case', copy, ...withKey])
     const partial = status.json.seals.unpublished[0]!.partial!
     // The copy's seal record names the same partial file: work on a copy of that file too.
     const saved = readFileSync(partial)
@@ -246,7 +251,7 @@ describe('a seal killed after its event is recorded, before its archive is publi
       expect(finish.code).toBe(1)
       expect(finish.json.error.message).toContain('does not have the SHA-256 the ledger recorded')
       expect(existsSync(out)).toBe(false)
-      expect((await custodyJson<SealsStatus>(['status', '--case', copy])).json.seals.unpublished).toEqual([])
+      expect((await custodyJson<SealsStatus>(['status', '--case', copy, ...withKey])).json.seals.unpublished).toEqual([])
     } finally {
       writeFileSync(partial, saved, {mode: 0o600})
     }
@@ -261,8 +266,8 @@ describe('a seal killed after its event is recorded, before its archive is publi
     expect(finish.json.sha256).toBe(sha256Of(out))
     expect((statSync(out).mode & 0o777).toString(8)).toBe('600')
     expect(partials(outDir, 'for-court.zip')).toEqual([])
-    expect((await custodyJson<SealsStatus>(['status', '--case', caseDir])).json.seals.unpublished).toEqual([])
-    const verify = await custodyJson<{warnings: string[]}>(['verify', '--case', caseDir])
+    expect((await custodyJson<SealsStatus>(['status', '--case', caseDir, ...withKey])).json.seals.unpublished).toEqual([])
+    const verify = await custodyJson<{warnings: string[]}>(['verify', '--case', caseDir, ...withKey])
     expect(verify.json.warnings.filter((w) => w.includes(sealId))).toEqual([])
     const archive = await custodyJson<{ok: boolean}>(['verify', out])
     expect(archive.json.ok).toBe(true)
