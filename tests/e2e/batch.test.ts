@@ -87,11 +87,16 @@ describe('custody ingest --manifest', () => {
     kase.remove()
   })
 
-  it('--dry-run says what would happen, needs no passphrase, and changes nothing', async () => {
+  it('--dry-run says what would happen and changes nothing; in an encrypted case it needs the passphrase, and says so without it', async () => {
     const kase = await newCase()
     expect((await custody(['ingest', join(SAMPLES, 'PDF.pdf'), '--case', kase.dir])).code).toBe(0)
     const before = {events: events(kase.dir), vault: vaultFiles(kase.dir)}
-    const planned = await custodyJson<IngestJson>(['ingest', '--manifest', join(dump, 'manifest.csv'), '--dry-run', '--case', kase.dir], {env: {CUSTODY_PASSPHRASE: ''}})
+    // What the case holds is found by keyed tags (its event bodies are encrypted): the address key, which the passphrase opens.
+    const locked = await custodyJson<{error: {code: string; message: string}}>(['ingest', '--manifest', join(dump, 'manifest.csv'), '--dry-run', '--case', kase.dir], {env: {CUSTODY_PASSPHRASE: ''}})
+    expect(locked.code).toBe(2)
+    expect(locked.json.error.message).toContain('needs the case passphrase')
+    expect({events: events(kase.dir), vault: vaultFiles(kase.dir)}).toEqual(before)
+    const planned = await custodyJson<IngestJson>(['ingest', '--manifest', join(dump, 'manifest.csv'), '--dry-run', '--case', kase.dir])
     expect(planned.code, planned.stderr).toBe(0)
     expect(planned.json.dryRun).toBe(true)
     expect(planned.json.results.map((r) => [r.line, r.status])).toEqual([
@@ -286,7 +291,10 @@ describe('a batch killed mid-run and run again', () => {
     expect(partial).toBeGreaterThanOrEqual(20)
     expect(partial).toBeLessThan(FILES)
     expect(events(kase.dir, ['batch-ended'])).toBe(0)
-    const midway = await custodyJson<{ok: boolean; warnings: string[]}>(['verify', '--case', kase.dir])
+    // Verify reads the batch events, in sealed bodies, with the passphrase.
+    const passphraseFile = join(work.path, 'killed-batch-passphrase.txt')
+    writeFileSync(passphraseFile, `${PASSPHRASE}\n`, {mode: 0o600})
+    const midway = await custodyJson<{ok: boolean; warnings: string[]}>(['verify', '--case', kase.dir, '--passphrase-file', passphraseFile])
     expect(midway.code, JSON.stringify(midway.json)).toBe(0)
     const unfinished = midway.json.warnings.filter((w) => /^batch BATCH-[0-9a-f]{16} \(started at event \d+\) has not ended/.test(w))
     expect(unfinished, JSON.stringify(midway.json.warnings)).toHaveLength(1)
@@ -306,9 +314,9 @@ describe('a batch killed mid-run and run again', () => {
     expect(exhibits.size).toBe(FILES)
     expect(events(kase.dir, ['batch-started'])).toBe(2)
     expect(events(kase.dir, ['batch-ended'])).toBe(1)
-    const after = await custodyJson<{ok: boolean; warnings: string[]}>(['verify', '--case', kase.dir])
+    const after = await custodyJson<{ok: boolean; warnings: string[]}>(['verify', '--case', kase.dir, '--passphrase-file', passphraseFile])
     expect(after.code).toBe(0)
-    expect(after.json.warnings.filter((w) => w.startsWith('batch '))).toEqual([])
+    expect(after.json.warnings.filter((w) => w.startsWith('batch ') || w.includes('could not be read'))).toEqual([])
 
     // A third run reads nothing again and adds no file event.
     const third = await custodyJson<IngestJson>(['ingest', '--manifest', join(dir, 'manifest.csv'), '--case', kase.dir])
