@@ -358,7 +358,13 @@ describe.skipIf(!canUnshare)('a temp folder that is full', () => {
     // What verify remembers of each exhibit or entry goes to a scratch database in $TMPDIR, which
     // SQLite writes to once its 4 MiB cache is full. A case of 15,000 exhibits' ingest events
     // (in custody's format, appended with Python's sqlite3, so not a case that verifies) and a ZIP of 15,000 entries
-    // (Python's zipfile) are each large enough.
+    // (Python's zipfile) are each large enough. The events are written in clear, so the case is one
+    // whose ledger keeps its event bodies in clear (schema 3, as init made it before issue 19's
+    // switch); filling a sealed ledger would take its run keys.
+    kase.remove()
+    kase = await newCase(undefined, {bodiesInClear: true})
+    input = join(kase.dir, '..', 'input')
+    mkdirSync(input)
     expect((await custody(['ingest', good(), '--case', kase.dir])).code).toBe(0)
     const forged = spawnSync('python3', ['-c', `
 import hashlib, json, sqlite3, sys
