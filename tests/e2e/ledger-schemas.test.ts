@@ -1,11 +1,12 @@
 /**
- * The ledger's two schemas end to end (src/ledger/schema.ts): `custody init` makes an encrypted
- * case with a schema-3 ledger (lookup columns keyed tags, nothing generated from the event) and a
- * case in clear with schema 2; and an encrypted case made before schema 3 (schema 2, as every
- * encrypted case was until now) still opens and works as it did, and stays schema 2. The older
- * case is made with the sqlite3 shell: the same rows and checkpoints in the schema-2 file that
- * custody wrote for encrypted cases before (schemaSql(2), the same SQL as before, checked when
- * it was split).
+ * The ledger's schemas end to end (src/ledger/schema.ts): `custody init` makes an encrypted case
+ * with a schema-4 ledger (an envelope in clear and a sealed body a row, lookup columns keyed tags)
+ * and a case in clear with schema 2. Encrypted cases made before still open and work as they did,
+ * and keep their schema: schema 3 (lookup columns keyed tags, event bodies in clear: what init
+ * made before issue 19's switch, made here by the core) and schema 2 (as every encrypted case was
+ * before schema 3). The schema-2 case is made with the sqlite3 shell: the same rows and
+ * checkpoints in the schema-2 file that custody wrote for encrypted cases before (schemaSql(2),
+ * the same SQL as before, checked when it was split).
  */
 import {chmodSync, renameSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
@@ -45,11 +46,13 @@ describe('the ledger schema of a case', () => {
   const cases: Array<{remove: () => void}> = []
   let encrypted: {dir: string; remove: () => void}
   let older: {dir: string; remove: () => void}
+  let tagged: {dir: string; remove: () => void}
 
   beforeAll(async () => {
     encrypted = await newCase()
-    older = await newCase()
-    cases.push(encrypted, older)
+    older = await newCase(undefined, {bodiesInClear: true})
+    tagged = await newCase(undefined, {bodiesInClear: true})
+    cases.push(encrypted, older, tagged)
     await ingest(older.dir, 'Canon.jpg')
     toSchema2(older.dir)
   }, 120_000)
@@ -58,10 +61,14 @@ describe('the ledger schema of a case', () => {
     for (const c of cases) c.remove()
   })
 
-  it('is 3 in an encrypted case, with keyed tags and no column generated from the event; 2 in a case in clear', async () => {
+  it('is 4 in an encrypted case, with envelopes, sealed bodies and keyed tags, and no event in clear; 2 in a case in clear', async () => {
     await ingest(encrypted.dir, 'Canon.jpg', 'GPS.jpg')
-    expect(version(encrypted.dir)).toBe(3)
-    expect(columns(encrypted.dir)).toEqual(['seq', 'prev_hash', 'hash', 'event', 'exhibit', 'action_tag', 'content_tag', 'source_tag'])
+    expect(version(encrypted.dir)).toBe(4)
+    expect(columns(encrypted.dir)).toEqual(['seq', 'prev_hash', 'hash', 'envelope', 'body', 'run', 'exhibit', 'action_tag', 'content_tag', 'source_tag', 'file_tag', 'batch_tag'])
+    // Each run's key, sealed to the case's recipients, in a table of its own; one run each for init and the ingest.
+    expect(sqlite(ledgerOf(encrypted.dir), 'SELECT count(*) FROM runs;').trim()).toBe('2')
+    // What the shell sees of an ingest's body: bytes, no JSON.
+    expect(sqlite(ledgerOf(encrypted.dir), "SELECT count(*) FROM events WHERE CAST(body AS TEXT) LIKE '%digests%';").trim()).toBe('0')
     // Each exhibit's ingest has a 32-byte content tag and source tag; no tag is anything but 32 bytes.
     const tags = sqlite(ledgerOf(encrypted.dir), 'SELECT exhibit, length(action_tag), length(content_tag), length(source_tag) FROM events WHERE content_tag IS NOT NULL ORDER BY seq;')
     expect(tags.trim().split('\n')).toEqual(['EX-000001|32|32|32', 'EX-000002|32|32|32'])
@@ -71,6 +78,25 @@ describe('the ledger schema of a case', () => {
     cases.push(clear)
     expect(version(clear.dir)).toBe(2)
     expect(columns(clear.dir)).toContain('sha256')
+  }, 120_000)
+
+  it('3 in an encrypted case made before the event bodies were sealed: it finds duplicates, takes in, lists, verifies, and stays 3', async () => {
+    await ingest(tagged.dir, 'Canon.jpg')
+    expect(version(tagged.dir)).toBe(3)
+    expect(columns(tagged.dir)).toEqual(['seq', 'prev_hash', 'hash', 'event', 'exhibit', 'action_tag', 'content_tag', 'source_tag'])
+    const results = await ingest(tagged.dir, 'Canon.jpg', 'GPS.jpg')
+    expect(results.map((r) => [r.status, r.exhibit])).toEqual([
+      ['already-present', 'EX-000001'],
+      ['ingested', 'EX-000002'],
+    ])
+    const tags = sqlite(ledgerOf(tagged.dir), 'SELECT exhibit, length(action_tag), length(content_tag), length(source_tag) FROM events WHERE content_tag IS NOT NULL ORDER BY seq;')
+    expect(tags.trim().split('\n')).toEqual(['EX-000001|32|32|32', 'EX-000002|32|32|32'])
+    expect(sqlite(ledgerOf(tagged.dir), 'SELECT count(*) FROM events WHERE length(action_tag) != 32;').trim()).toBe('0')
+    const list = await custodyJson<{exhibits: Array<{exhibit: string}>}>(['list'], {cwd: tagged.dir, env: caseEnv(tagged.dir)})
+    expect(list.json.exhibits.map((e) => e.exhibit)).toEqual(['EX-000001', 'EX-000002'])
+    const verify = await custody(['verify'], {cwd: tagged.dir, env: caseEnv(tagged.dir)})
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0)
+    expect(version(tagged.dir)).toBe(3)
   }, 120_000)
 
   it('2 in an encrypted case made before schema 3: it opens, finds duplicates, takes in, lists, verifies, and stays 2', async () => {
