@@ -10,7 +10,7 @@
  * again records it. A recipient the ledger records already is said so, and nothing is recorded.
  *
  * In a field case on a sealed ledger the passphrase opens no event: the recipients there already
- * are taken from the public facts (recipientsOnRecord), and their labels, encrypted in the events
+ * are taken from the public facts (recipientsForFile), and their labels, encrypted in the events
  * that record them, are left to HQ (recipients.txt keeps the words it had). The new recipient's
  * event is sealed under this run's key, to the recipients before it; the runs after it are
  * wrapped to it too, and only those open with its identity.
@@ -20,7 +20,7 @@ import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
 import {TagKey} from '../ledger/tags.js'
 import {hasIdentityKey, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
-import {LABEL_SEALED, openCaseKeys, recipientsOnRecord, recipientAddedDrafts, wrapCaseIdentityForRecipients, writeRecipientFiles, type CaseUnlock, type NamedRecipient} from './case-keys.js'
+import {openCaseKeys, recipientsForFile, recipientAddedDrafts, wrapCaseIdentityForRecipients, writeRecipientFiles, type CaseUnlock, type NamedRecipient} from './case-keys.js'
 
 /**
  * The witness identity key, if the case has one, kept for every recipient (identities.recipients.age):
@@ -63,7 +63,7 @@ export async function addRecipients(
   await kase.assertIntactHead()
   // A field case's passphrase opens no event: the recipients come from the public facts, their
   // labels (sealed in the events) left to HQ; recipients.txt, on such a ledger, names none.
-  const existing = recipientsOnRecord(kase)
+  const existing = recipientsForFile(kase)
   const known = new Set(existing.map((r) => r.recipient))
   const fresh = options.recipients.filter((r) => !known.has(r.text))
   const already = options.recipients.filter((r) => known.has(r.text)).map((r) => r.text)
@@ -71,7 +71,7 @@ export async function addRecipients(
   const keys = await openCaseKeys(kase, options.unlock)
   const labelOf = (r: AgeRecipient): string | undefined => options.labels?.get(r.text)
   const named = [
-    ...existing.map((r) => ({recipient: r.recipient, label: r.label ?? LABEL_SEALED})),
+    ...existing,
     ...fresh.map((r) => ({recipient: r.text, label: labelOf(r) ?? 'HQ recipient'})),
   ]
   const passphrase = 'passphrase' in options.unlock ? options.unlock.passphrase : options.passphrase

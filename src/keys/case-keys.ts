@@ -270,6 +270,16 @@ export function recipientsOnRecord(kase: CaseKeyHolder): RecordedRecipient[] {
   return named
 }
 
+/**
+ * The recipients as recipients.txt names them (recipientsFileText): each with its label where a
+ * key given opens the events that record it, else as the file names every HQ recipient of a
+ * sealed ledger, where no key is needed (a field case's passphrase, which opens no event).
+ */
+export function recipientsForFile(kase: CaseKeyHolder): Array<{recipient: string; label: string}> {
+  const own = caseIdentityRecipient(kase)
+  return recipientsOnRecord(kase).map((r) => ({recipient: r.recipient, label: r.label ?? (r.recipient === own ? CASE_IDENTITY_LABEL : LABEL_SEALED)}))
+}
+
 /** The recipients to encrypt the case's content to (no key needed: the public facts). */
 export function caseRecipients(kase: CaseKeyHolder): AgeRecipient[] {
   return recordedRecipients(kase.ledger).map((r) => parseRecipient(r.recipient, `the recipient ${r.recipient} recorded in event #${r.seq}`))
@@ -463,7 +473,7 @@ export async function rewriteRecipientCopies(kase: CaseKeyHolder, passphrase: st
   try {
     checkAddressKey(addressKey, keyPath(kase.dataDir, ADDRESS_KEY_FILE))
     if (text !== undefined) checkCaseIdentity(text, keyPath(kase.dataDir, CASE_IDENTITY_FILE), recipients[0]?.text)
-    await writeRecipientFiles(kase.dataDir, addressKey, recipients, namedRecipients(kase), kase.ledger.sealedBodies() !== undefined)
+    await writeRecipientFiles(kase.dataDir, addressKey, recipients, recipientsForFile(kase), kase.ledger.sealedBodies() !== undefined)
     if (text !== undefined) await writeKeyFile(kase.dataDir, CASE_IDENTITY_RECIPIENTS_FILE, encryptBytes(text, hq), true)
   } finally {
     addressKey.fill(0)

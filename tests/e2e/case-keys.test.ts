@@ -84,7 +84,8 @@ describe.skipIf(AGE === undefined || KEYGEN === undefined)('case keys', () => {
     for (const name of KEY_FILES) expect((statSync(join(keys, name)).mode & 0o777).toString(8), name).toBe('600')
     expect((statSync(join(dir, '.custody', 'recipients.txt')).mode & 0o777).toString(8)).toBe('600')
     const listed = readFileSync(join(dir, '.custody', 'recipients.txt'), 'utf8')
-    expect(listed).toMatch(new RegExp(`# case identity\\nage1[a-z0-9]{58}\\n# HQ recipient\\n${hq.a.recipient}\\n$`))
+    // The ledger keeps its event bodies sealed, labels with them: the file names none but the case identity's.
+    expect(listed).toMatch(new RegExp(`# case identity\\nage1[a-z0-9]{58}\\n# HQ recipient \\(its label is recorded encrypted in the ledger\\)\\n${hq.a.recipient}\\n$`))
   })
 
   it('age opens case-identity.age with the passphrase, and gives an identity that decrypts what is encrypted to the case recipient', async () => {
@@ -145,7 +146,9 @@ describe.skipIf(AGE === undefined || KEYGEN === undefined)('case keys', () => {
     expect(added.code, added.stderr).toBe(0)
     expect(added.json.added).toEqual([{recipient: hq.b.recipient, label: 'HQ legal', seq: 3}])
     expect(ageDecrypt(hq.b.file, join(keys, 'address-key.recipients.age'))).toHaveLength(32)
-    expect(readFileSync(join(dir, '.custody', 'recipients.txt'), 'utf8')).toContain(`# HQ legal\n${hq.b.recipient}\n`)
+    // The label is sealed in the ledger, not written in recipients.txt; key show gives it with a key.
+    expect(readFileSync(join(dir, '.custody', 'recipients.txt'), 'utf8')).toContain(`# HQ recipient (its label is recorded encrypted in the ledger)\n${hq.b.recipient}\n`)
+    expect(readFileSync(join(dir, '.custody', 'recipients.txt'), 'utf8')).not.toContain('HQ legal')
 
     const again = await custody(['key', 'add-recipient', hq.b.recipient, '--case', dir])
     expect(again.code).toBe(0)
@@ -193,8 +196,11 @@ describe.skipIf(AGE === undefined || KEYGEN === undefined)('case keys', () => {
     const verified = await custody(['verify', '--case', dir])
     expect(verified.code, verified.stdout + verified.stderr).toBe(0)
     expect(verified.stdout).toMatch(/signing key .*was destroyed on/)
-    const log = await custody(['log', '--case', dir])
+    // The reason is in the event's sealed body: HQ's identity reads it; with no key, log says what it needs.
+    const log = await custody(['log', '--case', dir, '--identity', hq.a.file])
     expect(log.stdout).toMatch(/keys-destroyed .*local keys destroyed .*: checkpoint ahead/)
+    const keyless = await custody(['log', '--case', dir], {env})
+    expect(keyless.stdout).not.toContain('checkpoint ahead')
   })
 })
 
