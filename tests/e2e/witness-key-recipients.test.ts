@@ -69,7 +69,8 @@ describe('the witness identity key, kept for the recipients', () => {
     const opened = await viewIdentity(dir, '--identity', hq.file)
     expect(opened.code, opened.stderr).toBe(0)
     expect(opened.json.identity).toMatchObject({name: NAME, contact: CONTACT})
-    const log = await custody(['log', '--case', dir])
+    // The look is recorded, in a sealed body that HQ's identity opens.
+    const log = await custody(['log', '--case', dir, '--identity', hq.file])
     expect(log.stdout).toContain('identity-viewed')
     // Its copy for the recipients is an age file HQ opens with the standard tool, to a key of 48 bytes (PKCS#8 of X25519).
     expect(execFileSync('age', ['-d', '-i', hq.file, join(keys(dir), 'identities.recipients.age')])).toHaveLength(48)
@@ -94,9 +95,13 @@ describe('the witness identity key, kept for the recipients', () => {
     // What stays opens the witness key for HQ, with the age tool: the witness's identity is not lost.
     expect(execFileSync('age', ['-d', '-i', hq.file, join(keys(copy), 'identities.recipients.age')])).toHaveLength(48)
     expect(execFileSync('age', ['-d', '-i', later.file, join(keys(copy), 'identities.recipients.age')])).toHaveLength(48)
-    const verified = await custodyJson<{checks: Array<{name: string; ok: boolean; detail: string}>}>(['verify', '--case', copy])
+    // Which testimonies hold identities is in their sealed events: verify reads them with HQ's identity.
+    const verified = await custodyJson<{checks: Array<{name: string; ok: boolean; detail: string}>}>(['verify', '--case', copy, '--identity', hq.file])
     expect(verified.code, JSON.stringify(verified.json)).toBe(0)
     expect(verified.json.checks.find((c) => c.name === 'testimonies')?.detail).toContain('the witness identity key was destroyed')
+    const keyless = await custodyJson<{checks: Array<{name: string; ok: boolean; detail: string}>}>(['verify', '--case', copy])
+    expect(keyless.code, JSON.stringify(keyless.json)).toBe(0)
+    expect(keyless.json.checks.find((c) => c.name === 'testimonies')?.detail).toMatch(/not checked, which needs a key that opens the event bodies: .*the key each identity is encrypted to/)
     // HQ still opens the identity from the destroyed case's copy for the recipients: custody needs the
     // passphrase to record the look, which is gone, so it refuses; the key itself is not lost (above).
     const after = await viewIdentity(copy, '--identity', hq.file)
