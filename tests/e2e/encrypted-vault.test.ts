@@ -34,8 +34,9 @@ interface ShowJson {
   metadata: {recordPath: string}
 }
 
-async function show(id: string, dir = caseDir): Promise<ShowJson> {
-  const result = await custodyJson<ShowJson>(['show', id, '--json'], {cwd: dir, env: caseEnv(dir)})
+/** `custody show ID --json`; a field case's needs a recipient's `identity` (its events are sealed to HQ). */
+async function show(id: string, dir = caseDir, identity?: string): Promise<ShowJson> {
+  const result = await custodyJson<ShowJson>(['show', id, '--json', ...(identity === undefined ? [] : ['--identity', identity])], {cwd: dir, env: caseEnv(dir)})
   expect(result.code, result.stderr).toBe(0)
   return result.json
 }
@@ -246,7 +247,7 @@ describe('a field case', () => {
     const detail = checked.json.checks.find((c) => c.name === 'vault')?.detail
     expect(detail).toMatch(/^3\/3 exhibits intact \(original and metadata record re-hashed, but for 4 objects that none of the identities given opens, checked as stored/)
 
-    const x = await show('EX-000001', copy)
+    const x = await show('EX-000001', copy, hq.file)
     chmodSync(x.vault.path, 0o600)
     const bytes = readFileSync(x.vault.path)
     bytes[bytes.length - 40]! ^= 1
@@ -259,7 +260,7 @@ describe('a field case', () => {
   it('holds nothing the passphrase opens: the objects open with HQ\'s identity alone', async () => {
     const age = checker('age')
     if (age === undefined) return
-    const x = await show('EX-000001', fieldDir)
+    const x = await show('EX-000001', fieldDir, hq.file)
     expect(readdirSync(join(fieldDir, '.custody', 'keys'))).not.toContain('case-identity.age')
     const out = join(work.path, 'field-decrypted')
     execFileSync(age, ['-d', '-i', hq.file, '-o', out, x.vault.path])
