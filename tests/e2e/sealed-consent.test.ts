@@ -1,6 +1,6 @@
 /**
- * `custody testimony consent` in a field case whose ledger is sealed (schema 4, made through
- * initCase's `sealedBodies`): the built CLI records a withdrawal with the field passphrase, found
+ * `custody testimony consent` in a field case whose ledger is sealed (schema 4, what `custody init
+ * --field` makes; the first made here by the core, as before issue 19's switch): the built CLI records a withdrawal with the field passphrase, found
  * by the witness code; what needs the testimony (a note, the consent before and after) is refused
  * or said to be unknown in one line; HQ's identity then shows the change applied.
  */
@@ -62,22 +62,32 @@ describe('testimony consent in a field case', () => {
     expect(verified.code, verified.stdout + verified.stderr).toBe(0)
   }, 120_000)
 
-  it('a field case made by `custody init --field` today: a note is refused in the same line, before the identity is tried', async () => {
+  it('a field case made by `custody init --field`, and one made before the switch (schema 3): a note is refused in the same line, before the identity is tried', async () => {
     const today = join(work.path, 'today')
     const made = await custody(['init', today, '--field', '--recipient', hq.recipient, '--title', 'T', '--investigator', 'Ana Quintela'])
     expect(made.code, made.stderr).toBe(0)
+    const before = join(work.path, 'before-the-switch')
+    await initCase({dir: before, title: 'T', investigator: 'Ana Quintela', passphrase: PASSPHRASE, recipients: [parseRecipient(hq.recipient)], field: true, sealedBodies: false})
     const statement = join(work.path, 'statement-today.txt')
     writeFileSync(statement, 'The bridge was closed.\n')
-    const taken = await custody([
-      ...['testimony', 'add', '--witness', 'W-002', '--interviewed-at', '2024-03-05T10:00+02:00', '--place', 'Kyiv', '--interviewer', 'A. Investigator'],
-      ...['--consent', 'court', '--consent-method', 'signed-form', '--statement-file', statement, '--witness-name', 'Jane Roe', '--case', today],
-    ])
-    expect(taken.code, taken.stderr).toBe(0)
-    const note = await custody(['testimony', 'consent', 'W-002', '--withdraw', 'court', '--note', 'asked by phone', '--case', today])
-    expect(note.code).toBe(2)
-    expect(note.stderr.trim()).toBe("Error: --note cannot be checked here against the witness's name and contact, which only HQ's identity opens in this field case; record the change without it. Nothing was recorded")
-    const plain = await custodyJson(['testimony', 'consent', 'W-002', '--withdraw', 'court', '--case', today])
-    expect(plain.code, plain.stderr).toBe(0)
-    expect(plain.json).toMatchObject({before: ['court'], current: [], unread: false})
+    for (const dir of [today, before]) {
+      const taken = await custody([
+        ...['testimony', 'add', '--witness', 'W-002', '--interviewed-at', '2024-03-05T10:00+02:00', '--place', 'Kyiv', '--interviewer', 'A. Investigator'],
+        ...['--consent', 'court', '--consent-method', 'signed-form', '--statement-file', statement, '--witness-name', 'Jane Roe', '--case', dir],
+      ])
+      expect(taken.code, taken.stderr).toBe(0)
+      const note = await custody(['testimony', 'consent', 'W-002', '--withdraw', 'court', '--note', 'asked by phone', '--case', dir])
+      expect(note.code).toBe(2)
+      expect(note.stderr.trim()).toBe("Error: --note cannot be checked here against the witness's name and contact, which only HQ's identity opens in this field case; record the change without it. Nothing was recorded")
+    }
+
+    // Sealed: the consent before is in the testimony's event, which only HQ opens.
+    const sealed = await custodyJson(['testimony', 'consent', 'W-002', '--withdraw', 'court', '--case', today])
+    expect(sealed.code, sealed.stderr).toBe(0)
+    expect(sealed.json).toMatchObject({before: null, current: null, unread: true})
+    // Schema 3: the events are in clear, the consent before is read.
+    const clear = await custodyJson(['testimony', 'consent', 'W-002', '--withdraw', 'court', '--case', before])
+    expect(clear.code, clear.stderr).toBe(0)
+    expect(clear.json).toMatchObject({before: ['court'], current: [], unread: false})
   }, 120_000)
 })
