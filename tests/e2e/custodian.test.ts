@@ -48,11 +48,13 @@ describe('custody key show --public', () => {
     const next = join(work.path, 'next.txt')
     writeFileSync(next, 'the next passphrase of the field case\n')
     expect((await custody(['key', 'rotate', '--reason', 'laptop out of our hands', '--new-passphrase-file', next, '--case', dir])).code).toBe(0)
-    const after = parseCustodian((await custody(['key', 'show', '--public', '--case', dir])).stdout)
+    // The line's name and organisation are sealed under the address key, which the new passphrase opens now.
+    const env = {CUSTODY_PASSPHRASE: 'the next passphrase of the field case'}
+    expect((await custody(['key', 'show', '--public', '--case', dir])).code).toBe(2)
+    const after = parseCustodian((await custody(['key', 'show', '--public', '--case', dir], {env})).stdout)
     expect(after.case).toBe(before.case)
     expect(after.signingKey).not.toBe(before.signingKey)
     // Once the keys are destroyed, nobody holds what the line names: there is none to give.
-    const env = {CUSTODY_PASSPHRASE: 'the next passphrase of the field case'}
     expect((await custody(['key', 'destroy', '--yes', '--case', dir], {env})).code).toBe(0)
     const gone = await custody(['key', 'show', '--public', '--case', dir])
     expect(gone.code).toBe(2)
