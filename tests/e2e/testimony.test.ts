@@ -9,7 +9,7 @@ import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, 
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {forgeBag} from '../helpers/bag.js'
-import {custody, custodyJson, newCase, ownStateFolder, SAMPLES, sqlite, tempDir, vaultObject} from '../helpers/cli.js'
+import {custody, custodyJson, newCase, ownStateFolder, PASSPHRASE, SAMPLES, sqlite, tempDir, vaultObject} from '../helpers/cli.js'
 
 const NAME = 'Olena Kovalenko'
 const CONTACT = '+380 44 555 0142'
@@ -461,7 +461,15 @@ describe('tampering with testimony', () => {
     const sealed = json.testimonies.find((t) => t.witness === 'W-014')!.identity!.sealedRecord
     const object = vaultObject(copy, sealed)
     renameSync(object, `${object}.gone`)
-    const missing = await custodyJson<{problems: Array<{kind: string; subject: string; message: string}>}>(['verify', '--case', copy])
+    // With no key, the record is missing as stored (the event names its file); with the passphrase,
+    // which opens the sealed testimony event, verify names the testimony too.
+    const keyless = await custodyJson<{problems: Array<{kind: string; subject: string; message: string}>}>(['verify', '--case', copy])
+    expect(keyless.code).toBe(3)
+    expect(keyless.json.problems).toContainEqual(expect.objectContaining({kind: 'testimony', message: `its vault file ${object} is missing`}))
+    const passphraseFile = join(work.path, 'tampered-passphrase.txt')
+    writeFileSync(passphraseFile, `${PASSPHRASE}\n`, {mode: 0o600})
+    const withKey = ['--passphrase-file', passphraseFile]
+    const missing = await custodyJson<{problems: Array<{kind: string; subject: string; message: string}>}>(['verify', '--case', copy, ...withKey])
     expect(missing.code).toBe(3)
     expect(missing.json.problems).toContainEqual(expect.objectContaining({kind: 'testimony', subject: 'EX-000001 (testimony of W-014)', message: expect.stringContaining('its sealed identity record') as string}))
     renameSync(`${object}.gone`, object)
@@ -469,7 +477,7 @@ describe('tampering with testimony', () => {
     const keyFile = join(copy, '.custody', 'keys', 'identities.json')
     const key = JSON.parse(readFileSync(keyFile, 'utf8')) as {fingerprint: string}
     writeFileSync(keyFile, JSON.stringify({...key, fingerprint: `SHA256:${'0'.repeat(64)}`}))
-    const swapped = await custodyJson<{problems: Array<{kind: string; message: string}>}>(['verify', '--case', copy])
+    const swapped = await custodyJson<{problems: Array<{kind: string; message: string}>}>(['verify', '--case', copy, ...withKey])
     expect(swapped.code).toBe(3)
     expect(swapped.json.problems.some((p) => p.kind === 'testimony' && p.message.includes('identity key'))).toBe(true)
   })
