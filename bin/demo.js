@@ -56,7 +56,7 @@ const tsaInfo = await new Promise((resolve, reject) => {
 
 step('Make a case', ['init', caseDir, '--title', 'Demo: camera samples', '--investigator', 'Demo Investigator', '--organisation', 'custody demo', '--passphrase-file', passphraseFile])
 const manifest = join(root, 'fixtures', 'batch', 'camera-samples.csv')
-step('Check a batch manifest of the bundled fixtures: every row, nothing written', ['ingest', '--manifest', manifest, '--dry-run', '--case', caseDir])
+step('Check a batch manifest of the bundled fixtures: every row, nothing written', ['ingest', '--manifest', manifest, '--dry-run', '--case', caseDir, '--passphrase-file', passphraseFile])
 step('Ingest the batch (photos, raw, video, audio, PDF): a recorded batch, resumable by running it again', [
   'ingest', '--manifest', manifest, '--case', caseDir, '--passphrase-file', passphraseFile,
 ])
@@ -78,21 +78,21 @@ step('Correct the statement: a new version, the first kept', [
 step('The witness withdraws consent to advocacy use', [
   'testimony', 'consent', 'W-001', '--withdraw', 'advocacy', '--at', '2024-05-10T11:00+03:00', '--case', caseDir, '--passphrase-file', passphraseFile,
 ])
-step('The testimony: interview, consent history, versions (the name stays encrypted)', ['show', 'W-001', '--case', caseDir])
-step('The custody log', ['log', '--case', caseDir])
-step("One exhibit in full: a photo's own GPS, and beside it where the investigator noted it", ['show', 'EX-000005', '--case', caseDir])
+step('The testimony: interview, consent history, versions (the name stays encrypted)', ['show', 'W-001', '--case', caseDir, '--passphrase-file', passphraseFile])
+step('The custody log', ['log', '--case', caseDir, '--passphrase-file', passphraseFile])
+step("One exhibit in full: a photo's own GPS, and beside it where the investigator noted it", ['show', 'EX-000005', '--case', caseDir, '--passphrase-file', passphraseFile])
 process.stdout.write(`\n(The next step uses a demonstration Time-Stamp Authority running on this machine, ${tsaInfo.url}.\n It is NOT trusted: a real case uses a public TSA and that TSA's root certificate.)\n`)
 step('Trusted time for the ledger (RFC 3161), from the demonstration TSA', [
   'timestamp', '--tsa', tsaInfo.url, '--tsa-ca', tsaInfo.ca, '--case', caseDir, '--passphrase-file', passphraseFile,
 ])
-step('What is timestamped', ['status', '--case', caseDir])
-step('Verify the case: chain, signed checkpoints, tokens, vault', ['verify', '--case', caseDir])
+step('What is timestamped', ['status', '--case', caseDir, '--passphrase-file', passphraseFile])
+step('Verify the case: chain, signed checkpoints, tokens, vault', ['verify', '--case', caseDir, '--passphrase-file', passphraseFile])
 const archive = join(work, 'demo-seal.zip')
 step('Seal every exhibit into an archive for a court (testimony goes in only where the witness consented to court use)', [
   'seal', '--out', archive, '--purpose', 'court', '--note', 'demonstration', '--case', caseDir, '--passphrase-file', passphraseFile,
 ])
 // The legal team has the investigator's key fingerprint from the investigator (here: from the case).
-const fingerprint = JSON.parse(spawnSync(process.execPath, [join(root, 'bin', 'run.js'), 'key', 'show', '--json', '--case', caseDir], {encoding: 'utf8'}).stdout).fingerprint
+const fingerprint = JSON.parse(spawnSync(process.execPath, [join(root, 'bin', 'run.js'), 'key', 'show', '--json', '--case', caseDir, '--passphrase-file', passphraseFile], {encoding: 'utf8'}).stdout).fingerprint
 step("Verify the archive as the legal team would, anywhere: the investigator's key and the TSA's root are theirs to give", ['verify', archive, '--key', fingerprint, '--tsa-ca', tsaInfo.ca])
 const unpacked = join(work, 'unpacked')
 run('Or without custody: unzip it and check it with standard tools', 'unzip', ['-q', archive, '-d', unpacked])
@@ -111,7 +111,7 @@ run('  the TSA\'s token over the stamped checkpoint', 'openssl', [
 // across custodians, HQ's seal, the receipt recorded in the field, and the field's copies purged.
 const hqDir = join(work, 'hq')
 step("HQ's case (another laptop, another passphrase in real life)", ['init', hqDir, '--title', 'Demo: HQ', '--investigator', 'Demo HQ', '--organisation', 'custody demo', '--role', 'hq', '--passphrase-file', passphraseFile])
-const identityLine = (dir) => spawnSync(process.execPath, [join(root, 'bin', 'run.js'), 'key', 'show', '--public', '--case', dir], {encoding: 'utf8'}).stdout
+const identityLine = (dir) => spawnSync(process.execPath, [join(root, 'bin', 'run.js'), 'key', 'show', '--public', '--case', dir, '--passphrase-file', passphraseFile], {encoding: 'utf8'}).stdout
 const [hqLine, fieldLine] = [join(work, 'hq.custodian'), join(work, 'field.custodian')]
 writeFileSync(hqLine, identityLine(hqDir))
 writeFileSync(fieldLine, identityLine(caseDir))
@@ -132,10 +132,10 @@ const hqPem = join(work, 'hq.pem')
 step("HQ's public key, for whoever checks its receipts", ['key', 'export', '--out', hqPem, '--case', hqDir])
 run("  HQ's signature on the receipt, checked with openssl", 'openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', hqPem, '-rawin', '-in', `${pkg}.receipt`, '-sigfile', `${pkg}.receipt.sig`])
 step('The field records the receipt: the exhibits are acknowledged by HQ', ['transfer', 'receipt', `${pkg}.receipt`, '--case', caseDir, '--passphrase-file', passphraseFile])
-step('Nothing waits for HQ any more', ['status', '--case', caseDir])
+step('Nothing waits for HQ any more', ['status', '--case', caseDir, '--passphrase-file', passphraseFile])
 step("Get the evidence off the laptop: what HQ's receipt acknowledges is purged from the field vault, a purged event each", [
   'transfer', 'purge', '--acknowledged-by', hqLine, '--yes', '--case', caseDir, '--passphrase-file', passphraseFile,
 ])
-step('Verify the field case again: the purged exhibits are reported as purged, each standing on a kept receipt, not missing', ['verify', '--case', caseDir])
+step('Verify the field case again: the purged exhibits are reported as purged, each standing on a kept receipt, not missing', ['verify', '--case', caseDir, '--passphrase-file', passphraseFile])
 tsa.kill('SIGTERM')
 process.stdout.write(`\nDemo complete. The case is in ${caseDir}, the archive is ${archive}; its README.txt explains every check. HQ's case is in ${hqDir}.\n`)
