@@ -8,7 +8,7 @@ import {spawnSync} from 'node:child_process'
 import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {forgeBag, sealedAndUnzipped} from '../helpers/bag.js'
+import {forgeBag, recommitted, sealedAndUnzipped} from '../helpers/bag.js'
 import {custody, custodyJson, newCase, SAMPLES, tempDir} from '../helpers/cli.js'
 
 interface ArchiveJson {
@@ -168,6 +168,10 @@ describe('the tamper matrix', () => {
     expect(garbled.filter((p) => p.message.includes('but not in manifest-sha512.txt'))).toEqual([])
   })
 
+  // The case's ledger is sealed (init's default): its events travel in clear beside their
+  // envelopes, salts and commitments, and each hash is over the envelope. An event edited alone
+  // no longer matches its envelope's commitment; with the commitment made again, its hash, leaf
+  // hash and inclusion proof no longer hold.
   it('an event edited, even with the manifests rewritten to match', async () => {
     const zip = forge(
       (b) => {
@@ -177,6 +181,23 @@ describe('the tamper matrix', () => {
       {rewriteManifests: true},
     )
     const problems = await verifyFails(zip)
+    expect(problems).toContainEqual(expect.objectContaining({check: 'events', subject: 'event 0', message: "has an event that does not match its envelope's commitment"}))
+    expect(problems).toContainEqual(expect.objectContaining({check: 'events', message: expect.stringContaining('is not the events file the seal statement names')}))
+  })
+
+  it("an event edited, its envelope's commitment made again to match, with the manifests rewritten", async () => {
+    const zip = forge(
+      (b) => {
+        const file = join(b, 'data/custody/events.jsonl')
+        const lines = readFileSync(file, 'utf8').trimEnd().split('\n')
+        const first = lines.findIndex((l) => l.includes('"actor":"A. Investigator"'))
+        lines[first] = recommitted(lines[first]!.replace('"actor":"A. Investigator"', '"actor":"Someone Else"'))
+        writeFileSync(file, lines.map((l) => `${l}\n`).join(''))
+      },
+      {rewriteManifests: true},
+    )
+    const problems = await verifyFails(zip)
+    expect(problems).not.toContainEqual(expect.objectContaining({message: expect.stringContaining('commitment')}))
     expect(problems).toContainEqual(expect.objectContaining({check: 'events', subject: 'event 0', message: expect.stringContaining('its hash does not match its content')}))
     expect(problems).toContainEqual(expect.objectContaining({check: 'events', message: expect.stringContaining('inclusion proof does not lead to the sealed tree head')}))
   })

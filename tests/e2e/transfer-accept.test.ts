@@ -13,13 +13,15 @@ import {copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync} fro
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {custodianLine, parseCustodian} from '../../src/transfers/custodian.js'
-import {copyCase, custody, custodyJson, tempDir} from '../helpers/cli.js'
+import {copyCase, custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
 import {acceptPackage, eventCount, exportPackage, ingestSamples, initCase, refusedAccept, writeIdentityLine} from '../helpers/transfers.js'
 
 const work = tempDir('custody-transfer-accept-')
 afterAll(() => work.remove())
 
 const at = (name: string): string => join(work.path, name)
+/** The case passphrase in a file: status reads what was released from sealed event bodies only with a key. */
+const withKey = (): string[] => ['--passphrase-file', at('passphrase.txt')]
 const [fieldA, fieldB, hq, rolledBack] = [at('field-a'), at('field-b'), at('hq'), at('field-a-rolled-back')]
 
 interface Accepted {
@@ -44,6 +46,7 @@ function openssl(key: string, file: string, sig: string): number | null {
 }
 
 beforeAll(async () => {
+  writeFileSync(at('passphrase.txt'), `${PASSPHRASE}\n`, {mode: 0o600})
   await initCase(fieldA, 'Transfers', 'Iryna Melnyk', '--organisation', 'Kherson field team')
   await initCase(fieldB, 'Transfers', 'Taras Bondar', '--organisation', 'Mariupol field team')
   await initCase(hq, 'Transfers', 'Olena Kovalenko', '--organisation', 'IPHR', '--role', 'hq')
@@ -244,7 +247,10 @@ describe('custody transfer receipt (the sender records the receipt)', () => {
   })
 
   it("records HQ's receipts: the items are acknowledged, status no longer lists them, and the next package proves the cosigned head", async () => {
-    const waiting = await custodyJson<Status>(['status', '--case', fieldA])
+    // What was released is in the sealed bodies of transfer-released: with no key, status says it
+    // cannot tell (null, not an empty list); the passphrase opens it.
+    expect((await custodyJson<{released: unknown}>(['status', '--case', fieldA])).json.released).toBeNull()
+    const waiting = await custodyJson<Status>(['status', '--case', fieldA, ...withKey()])
     expect(waiting.json.released[0]!.unacknowledged).toEqual(['EX-000001', 'EX-000002', 'EX-000003'])
     const first = await custodyJson<Acknowledged>(['transfer', 'receipt', at('a1.zip.age.receipt'), '--case', fieldA])
     expect(first.code, first.stderr).toBe(0)
@@ -253,8 +259,8 @@ describe('custody transfer receipt (the sender records the receipt)', () => {
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(/^Already recorded: .*nothing changed\./)
     expect((await custodyJson<Acknowledged>(['transfer', 'receipt', at('a2.zip.age.receipt'), '--case', fieldA])).json.acknowledged).toEqual(['EX-000003'])
-    expect((await custodyJson<Status>(['status', '--case', fieldA])).json.released[0]!.unacknowledged).toEqual([])
-    expect((await custody(['verify', '--case', fieldA])).code).toBe(0)
+    expect((await custodyJson<Status>(['status', '--case', fieldA, ...withKey()])).json.released[0]!.unacknowledged).toEqual([])
+    expect((await custody(['verify', '--case', fieldA, ...withKey()])).code).toBe(0)
 
     // The next package proves the tree head HQ cosigned a prefix of its own, and HQ accepts it.
     await ingestSamples(fieldA, 'Writer.jpg')

@@ -12,7 +12,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {canonicalize} from '../../src/canonical/jcs.js'
 import {custodianLine, parseCustodian} from '../../src/transfers/custodian.js'
 import {forgeBag, rewriteManifests} from '../helpers/bag.js'
-import {custody, custodyJson, tempDir} from '../helpers/cli.js'
+import {custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
 import {forgerKey} from '../helpers/forge-archive.js'
 import {checker} from '../helpers/tools.js'
 import {eventCount, ingestSamples, initCase} from '../helpers/transfers.js'
@@ -26,6 +26,8 @@ const hqKey = join(work.path, 'hq-key.txt')
 const hqLine = join(work.path, 'hq.custodian')
 const pkg = join(work.path, 'to-hq.zip.age')
 const pristine = join(work.path, 'pristine')
+/** The case passphrase in a file, for status: what was released is in sealed event bodies. */
+const passphraseFile = join(work.path, 'passphrase.txt')
 let bag = ''
 
 interface Verified {
@@ -36,6 +38,7 @@ interface Verified {
 }
 
 beforeAll(async () => {
+  writeFileSync(passphraseFile, `${PASSPHRASE}\n`, {mode: 0o600})
   await initCase(field, 'Transfers', 'Iryna Melnyk', '--organisation', 'Kherson field team')
   await ingestSamples(field, 'Canon.jpg', 'Casio.jpg')
   const hq = join(work.path, 'hq')
@@ -85,7 +88,7 @@ describe('custody transfer export', () => {
     expect(python.stdout).toMatch(/transfer .*OK/)
     expect(readFileSync(join(bagDir, 'README.txt'), 'utf8')).toContain('-in data/custody/transfer.json -sigfile data/custody/transfer.json.sig')
 
-    const status = await custodyJson<{released: Array<{receiver: {name: string}; unacknowledged: string[]}>}>(['status', '--case', field])
+    const status = await custodyJson<{released: Array<{receiver: {name: string}; unacknowledged: string[]}>}>(['status', '--case', field, '--passphrase-file', passphraseFile])
     expect(status.json.released).toEqual([expect.objectContaining({receiver: expect.objectContaining({name: 'Olena Kovalenko'}), unacknowledged: ['EX-000001', 'EX-000002']})])
   })
 

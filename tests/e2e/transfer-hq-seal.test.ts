@@ -14,7 +14,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateIdentity} from '../../src/age/x25519.js'
 import {Case, locateCase} from '../../src/case/case.js'
 import {keptReceiptOf} from '../../src/transfers/incoming.js'
-import {rewriteManifests} from '../helpers/bag.js'
+import {recommitted, rewriteManifests} from '../helpers/bag.js'
 import {custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
 import {forgerKey, pemOf} from '../helpers/forge-archive.js'
 import {checker} from '../helpers/tools.js'
@@ -252,11 +252,23 @@ describe("forgeries of the senders' records", () => {
     expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', subject: 'HQ-000001', message: expect.stringMatching(/was received from another custodian \(TRANSFER-[0-9a-f]{16}\), but the archive does not carry the sender's record of it/)}))
   })
 
-  it("finds a sender's event changed: its hash no longer holds", async () => {
+  // The sender's ledger is sealed (init's default), so its events travel in clear beside their
+  // envelopes, salts and commitments: an event changed alone fails on its envelope's commitment;
+  // with the commitment made again to match, on its hash, which is over the envelope.
+  it("finds a sender's event changed: it no longer matches its envelope's commitment", async () => {
     const result = await forged('event-changed', (bagDir, s) => {
       editEvents(bagDir, s.custodians![0]!, (lines) => lines.map((l) => l.replace('"name":"Casio.jpg"', '"name":"Casio-edited.jpg"')))
     })
     expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', message: "has an event that does not match its envelope's commitment"}))
+  })
+
+  it("finds a sender's event changed, its envelope's commitment made again: its hash no longer holds", async () => {
+    const result = await forged('event-recommitted', (bagDir, s) => {
+      editEvents(bagDir, s.custodians![0]!, (lines) => lines.map((l) => recommitted(l.replace('"name":"Casio.jpg"', '"name":"Casio-edited.jpg"'))))
+    })
+    expect(result.code).toBe(3)
+    expect(result.problems).not.toContainEqual(expect.objectContaining({message: expect.stringContaining('commitment')}))
     expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', message: expect.stringContaining('its hash does not match its content')}))
   })
 

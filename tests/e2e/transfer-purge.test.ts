@@ -51,11 +51,16 @@ async function purge(dir: string, ...more: string[]): Promise<ReturnType<typeof 
   return custodyJson<PurgeJson>(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--case', dir, ...more])
 }
 
-async function verify(dir: string): Promise<ReturnType<typeof custodyJson<VerifyJson>>> {
-  return custodyJson<VerifyJson>(['verify', '--case', dir])
+/** `custody verify` of a case, with `keys` (such as --passphrase-file FILE) or none. */
+async function verify(dir: string, ...keys: string[]): Promise<ReturnType<typeof custodyJson<VerifyJson>>> {
+  return custodyJson<VerifyJson>(['verify', '--case', dir, ...keys])
 }
 
+/** The case passphrase in a file: the purges are checked from the purged events' sealed bodies. */
+const withKey = (): string[] => ['--passphrase-file', at('passphrase.txt')]
+
 beforeAll(async () => {
+  writeFileSync(at('passphrase.txt'), `${PASSPHRASE}\n`, {mode: 0o600})
   await initCase(field, 'Purge', 'Iryna Melnyk')
   await initCase(plain, 'Purge', 'Taras Bondar', '--plaintext')
   await initCase(hq, 'Purge', 'Olena Kovalenko', '--role', 'hq')
@@ -106,7 +111,12 @@ describe('custody transfer purge', () => {
     const event = log.json.events.find((e) => e.action === 'purged')!
     expect(event.payload).toMatchObject({transferId: result.json.purged[0]!.transferId, receipt: {sha256: result.json.purged[0]!.receipt.sha256}})
     expect(event.payload.objects).toHaveLength(2)
-    const verified = await verify(field)
+    // With no key, verify cannot read the purged events' bodies (the receipts they stand on): it
+    // says the purges were not checked, and still passes.
+    const keyless = await verify(field)
+    expect(keyless.code, keyless.stdout).toBe(0)
+    expect(keyless.json.checks.find((c) => c.name === 'purges')).toMatchObject({ok: false, detail: expect.stringMatching(/^not checked: /)})
+    const verified = await verify(field, ...withKey())
     expect(verified.code, verified.stdout).toBe(0)
     expect(verified.json.checks.find((c) => c.name === 'vault')!.detail).toMatch(/^1\/1 exhibits intact .*; 2 purged \(removed after their receiver's receipt/)
     expect(verified.json.checks.find((c) => c.name === 'purges')).toMatchObject({ok: true, detail: '2 exhibits purged, each acknowledged by a receipt the case keeps'})
@@ -205,13 +215,18 @@ describe('what a purge must not hide', () => {
     const log = await custodyJson<{events: Array<{action: string; payload: {receipt: {kept: string}}}>}>(['log', '--case', copy])
     const kept = log.json.events.find((e) => e.action === 'transfer-acknowledged')!.payload.receipt.kept
     appendFileSync(join(copy, '.custody', kept), ' ')
-    const verified = await verify(copy)
+    // With no key, the kept receipt is still found changed (its path and SHA-256 are public facts
+    // of transfer-acknowledged); the purges standing on it are read from their bodies, with a key.
+    const keyless = await verify(copy)
+    expect(keyless.code).toBe(3)
+    expect(keyless.json.problems).toContainEqual(expect.objectContaining({message: expect.stringMatching(/^the receipt of TRANSFER-/)}))
+    const verified = await verify(copy, ...withKey())
     expect(verified.code).toBe(3)
     const purges = verified.json.problems.filter((p) => p.kind === 'purge')
     expect(purges.map((p) => p.subject)).toEqual(['EX-000001', 'EX-000002'])
     expect(purges[0]!.message).toMatch(/is not the one recorded .*: it was replaced or changed/)
     rmSync(join(copy, '.custody', kept))
-    expect((await verify(copy)).json.problems.filter((p) => p.kind === 'purge')[0]!.message).toMatch(/is missing: restore it/)
+    expect((await verify(copy, ...withKey())).json.problems.filter((p) => p.kind === 'purge')[0]!.message).toMatch(/is missing: restore it/)
   })
 
   it('a kept receipt changed before a purge: the purge is refused (exit 3), nothing recorded or removed', async () => {

@@ -13,6 +13,7 @@ import {createHash} from 'node:crypto'
 import {cpSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {canonicalize} from '../../src/canonical/jcs.js'
 import {CUSTODIAN_COMMANDS} from '../../src/seal/readme.js'
 import {rewriteManifests} from '../helpers/bag.js'
 import {custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
@@ -64,16 +65,24 @@ function forged(change: (recordDir: string) => void): string {
   return dir
 }
 
-/** One line of the sender's events.jsonl, its event changed by `edit` and its hash and leaf hash computed again, as a forger would. */
+/**
+ * One line of the sender's events.jsonl, its event changed by `edit` and its hash and leaf hash
+ * computed again, as a forger would. The sender's ledger is sealed (init's default), so the line
+ * carries its envelope and salt beside the event: the forger makes the envelope's commitment
+ * match the changed event again too (SHA-256(salt || event)), the hash and leaf hash being over the envelope.
+ */
 function reforged(line: string, edit: (event: string) => string): string {
-  const match = /^\{"event":(.*),"hash":"[0-9a-f]{64}","inclusionProof":(\[[^\]]*\]),"leafHash":"[0-9a-f]{64}","prev":"([0-9a-f]{64})","seq":(\d+)\}$/.exec(line)
-  if (match === null) throw new Error(`not an events.jsonl line: ${line.slice(0, 80)}`)
-  const [, event, proof, prev, seq] = match as unknown as [string, string, string, string, string]
+  const entry = JSON.parse(line) as {envelope?: Record<string, unknown>; event: unknown; hash: string; leafHash: string; prev: string; salt?: string}
+  expect(canonicalize(entry), 'the line as custody writes it').toBe(line)
+  const event = canonicalize(entry.event)
   const changed = edit(event)
   expect(changed).not.toBe(event)
-  const hash = createHash('sha256').update(Buffer.from(prev, 'hex')).update(changed).digest('hex')
-  const leaf = createHash('sha256').update(Buffer.from([0])).update(changed).digest('hex')
-  return `{"event":${changed},"hash":"${hash}","inclusionProof":${proof},"leafHash":"${leaf}","prev":"${prev}","seq":${seq}}`
+  entry.event = JSON.parse(changed)
+  if (entry.envelope !== undefined) entry.envelope.bodyCommitment = sha256(Buffer.concat([Buffer.from(entry.salt!, 'hex'), Buffer.from(changed)]))
+  const chained = entry.envelope === undefined ? changed : canonicalize(entry.envelope)
+  entry.hash = createHash('sha256').update(Buffer.from(entry.prev, 'hex')).update(chained).digest('hex')
+  entry.leafHash = createHash('sha256').update(Buffer.from([0])).update(chained).digest('hex')
+  return canonicalize(entry)
 }
 
 function editLines(file: string, edit: (lines: string[]) => string[]): void {

@@ -14,7 +14,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {hashLeaf} from '../../src/merkle/rfc6962.js'
 import {MerkleTree} from '../../src/merkle/tree.js'
 import {verifyConsistency, verifyInclusion} from '../../src/merkle/verify.js'
-import {rewriteManifests, sealedAndUnzipped} from '../helpers/bag.js'
+import {recommitted, rewriteManifests, sealedAndUnzipped} from '../helpers/bag.js'
 import {copyCase, custody, ownModes, newCase, ROOT, SAMPLES, tempDir} from '../helpers/cli.js'
 
 const SCRIPT = join(ROOT, 'src', 'seal', 'verify-bag.py')
@@ -161,11 +161,29 @@ describe.skipIf(!hasPython)('verify-bag.py in a sealed bag', () => {
       failed: ['payload', 'tag files'],
       says: () => [/: its SHA-256 does not match manifest-sha256\.txt line 1 \(expected [0-9a-f]{64}, found [0-9a-f]{64}\)/, /manifest-sha256\.txt: its SHA-256 does not match tagmanifest-sha256\.txt line \d+/],
     },
+    // The case's ledger is sealed (init's default): each line carries the event in clear beside its
+    // envelope and salt, and the hash is over the envelope. An event edited alone no longer matches
+    // the envelope's commitment (the line is not read, so its ingest is missing too); with the
+    // commitment made again to match, its hash no longer holds.
     {
       name: 'an event line edited (one character of its payload), by a forger who fixed the manifests',
       change: (dir) => {
         const {index} = ingestLine(dir, 'EX-000001')
         editLines(join(dir, EVENTS), (lines) => (lines[index] = lines[index]!.replace('"name":"Canon.jpg"', '"name":"Canon.jpG"')))
+      },
+      forger: true,
+      failed: ['events', 'statement'],
+      says: (dir) => [
+        new RegExp(`events\\.jsonl line ${ingestLine(dir, 'EX-000001').index + 1}: its event is not the one its envelope commits to: SHA-256\\(salt \\|\\| event\\) is not the envelope's bodyCommitment`),
+        /EX-000001: its ingest event is not in events\.jsonl/,
+        /its events file \(count, SHA-256\) is not what the bag holds/,
+      ],
+    },
+    {
+      name: "an event line edited, its envelope's commitment made again to match, by a forger who fixed the manifests",
+      change: (dir) => {
+        const {index} = ingestLine(dir, 'EX-000001')
+        editLines(join(dir, EVENTS), (lines) => (lines[index] = recommitted(lines[index]!.replace('"name":"Canon.jpg"', '"name":"Canon.jpG"'))))
       },
       forger: true,
       failed: ['events', 'statement'],

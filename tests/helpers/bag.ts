@@ -3,6 +3,7 @@ import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
+import {canonicalize} from '../../src/canonical/jcs.js'
 import {formatBytes} from '../../src/render/text.js'
 import {custody, custodyJson, newCase, SAMPLES} from './cli.js'
 
@@ -26,6 +27,20 @@ export function rewriteManifests(bagDir: string): void {
   for (const alg of ['sha256', 'sha512']) {
     writeFileSync(join(bagDir, `tagmanifest-${alg}.txt`), tags.map((f) => `${digest(alg, readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
   }
+}
+
+/**
+ * An events.jsonl line of an encrypted case (a v2 line: envelope, event and salt) whose event was
+ * edited, its envelope's bodyCommitment made to match the edited event again, as a forger who read
+ * verify-bag.py would: SHA-256(salt || canonical event). The forgery then gets past the commitment
+ * and meets the event's hash and leaf hash, which are over the envelope. A v1 line (a ledger in
+ * clear) is returned as it is.
+ */
+export function recommitted(line: string): string {
+  const entry = JSON.parse(line) as {envelope?: {bodyCommitment: string}; event: unknown; salt?: string}
+  if (entry.envelope === undefined || entry.salt === undefined) return line
+  const commitment = digest('sha256', Buffer.concat([Buffer.from(entry.salt, 'hex'), Buffer.from(canonicalize(entry.event), 'utf8')]))
+  return line.replace(`"bodyCommitment":"${entry.envelope.bodyCommitment}"`, `"bodyCommitment":"${commitment}"`)
 }
 
 /**
