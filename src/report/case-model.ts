@@ -12,7 +12,7 @@
 import type {Case} from '../case/case.js'
 import {CASE_FOLDER} from '../case/case.js'
 import {wasConverted} from '../case/encrypt.js'
-import {messageOf} from '../errors.js'
+import {CustodyError, messageOf, type CustodyErrorCode} from '../errors.js'
 import type {CustodyEvent} from '../formats/events.js'
 import {sealedExhibit} from '../seal/statement.js'
 import {listTestimonies, type TestimonyView} from '../testimony/testimonies.js'
@@ -59,8 +59,9 @@ export class CaseData implements ExhibitSource {
     for (const {event} of events) yield {seq: event.seq, event: {...event}}
   }
 
+  /** The exhibit's ingest event; none when no key given opens it, or its sealed body is not its envelope's (its name then says why). */
   ingest(exhibit: string): Record<string, unknown> | undefined {
-    const found = this.kase.ledger.ingestEvent(exhibit)?.event
+    const found = unlessUnopened(() => this.kase.ledger.ingestEvent(exhibit)?.event, undefined)
     return found === undefined ? undefined : {...found}
   }
 
@@ -72,19 +73,43 @@ export class CaseData implements ExhibitSource {
   }
 }
 
-/** The time of the ledger's last event: the report's date (never the clock). */
+/**
+ * What `read` gives, or `instead` where a sealed body cannot be read: no key given opens it
+ * (CONTENT_LOCKED: a recipient added later in a field case), or it does not open as its envelope
+ * says (INTEGRITY: the chain check, which the report states, names it). The report states what the
+ * ledger holds, as far as it can be read.
+ */
+function unlessUnopened<T, U>(read: () => T, instead: U, codes: readonly CustodyErrorCode[] = ['CONTENT_LOCKED', 'INTEGRITY']): T | U {
+  try {
+    return read()
+  } catch (error) {
+    if (error instanceof CustodyError && codes.includes(error.code)) return instead
+    throw error
+  }
+}
+
+/** The time of the ledger's last event: the report's date (never the clock); undefined when it cannot be read. */
 export function lastEventTime(kase: Case): string | undefined {
   const last = kase.ledger.nextSeq() - 1
-  for (const stored of kase.ledger.eachEvent(last - 1)) return stored.event.time
-  return undefined
+  return unlessUnopened(() => {
+    for (const stored of kase.ledger.eachEvent(last - 1)) return stored.event.time
+    return undefined
+  }, undefined)
 }
+
+/**
+ * A fact the case's first event records, or what the cover says instead where no key given opens
+ * that event (a sealed ledger read with the identity of a recipient added later in a field case).
+ */
+const unlessLocked = (m: ReportMessages, read: () => string | null): string | null => unlessUnopened(read, m.case.notOpened, ['CONTENT_LOCKED'])
 
 function coverFacts(m: ReportMessages, kase: Case, report: VerifyReport, selection: readonly string[] | undefined): Array<[string, unknown]> {
   const {info} = kase
+  const organisation = unlessLocked(m, () => info.organisation)
   return [
-    [m.cover.case, `${info.title} (${info.caseId})${info.organisation === null ? '' : `, ${info.organisation}`}`],
+    [m.cover.case, `${unlessLocked(m, () => info.title)} (${info.caseId})${organisation === null ? '' : `, ${organisation}`}`],
     [m.case.sealId, m.case.notSealed],
-    [m.case.investigator, info.investigator],
+    [m.case.investigator, unlessLocked(m, () => info.investigator)],
     [m.case.folder, kase.root],
     [m.case.ledger, m.count(m.case.ledgerEvents, report.ledger.events, {time: lastEventTime(kase) ?? m.cover.unknown})],
     [m.case.treeHead, report.ledger.treeHead],
@@ -104,7 +129,7 @@ function trustOf(m: ReportMessages, kase: Case, report: VerifyReport): ReportTru
   }
 
   const timestamps = passed(report, 'timestamps') ? timestampHistory(kase).flatMap((r) => r.tokens.map((t) => ({tsa: t.tsa, genTime: t.genTime, treeSize: r.checkpoint.treeSize}))) : []
-  return {nameLabel: m.case.signerName, holder: kase.info.investigator, signingKey, signerNote: m.case.signerNote, timestamps, rootsNote: m.case.rootsNote}
+  return {nameLabel: m.case.signerName, holder: unlessLocked(m, () => kase.info.investigator), signingKey, signerNote: m.case.signerNote, timestamps, rootsNote: m.case.rootsNote}
 }
 
 /** What covers an event: every signed checkpoint verified (the last covers every event), and the tokens that hold. */

@@ -1,6 +1,6 @@
 /**
  * The grep matrix of issue 19 ("a seized laptop gives up nothing"), through the built CLI. A case
- * is made (by the core, its event bodies sealed, until `custody init` makes such a ledger), takes
+ * is made by `custody init` (an encrypted one's ledger with its event bodies sealed), takes
  * in the camera fixtures (loose files with --location, and a batch manifest), a
  * testimony with a witness's name and contact and a statement naming a place, is sealed (in clear,
  * and for HQ with --encrypt-to) and verified, read (list, log, show --statement, a look at the
@@ -24,8 +24,6 @@ import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlink
 import {once} from 'node:events'
 import {basename, dirname, join, relative} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {parseRecipient} from '../../src/age/x25519.js'
-import {initCase} from '../../src/case/case.js'
 import {BIN, PASSPHRASE, ROOT, SAMPLES, tempDir} from '../helpers/cli.js'
 
 const EXIFTOOL = join(ROOT, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')
@@ -361,20 +359,8 @@ async function matrix(kind: Kind): Promise<Found> {
   }
 
   const identity = kind.identity ? ['--identity', hq.file] : []
-  if (kind.name === 'plaintext') await run('init', ['init', caseDir, '--title', TITLE, '--investigator', INVESTIGATOR, '--organisation', ORGANISATION, ...kind.init])
-  else {
-    // `custody init` makes the ledger of step 1 (bodies in clear) until issue 19's switch: the
-    // core makes the one the switch will (event bodies sealed), with the case's own state folder.
-    const saved = {XDG_STATE_HOME: process.env.XDG_STATE_HOME, HOME: process.env.HOME}
-    Object.assign(process.env, {XDG_STATE_HOME: state, HOME: home})
-    try {
-      await initCase({dir: caseDir, title: TITLE, investigator: INVESTIGATOR, organisation: ORGANISATION, passphrase: PASSPHRASE, recipients: [parseRecipient(hq.recipient)], field: kind.name === 'field', sealedBodies: true})
-    } finally {
-      for (const [name, value] of Object.entries(saved)) if (value === undefined) delete process.env[name]; else process.env[name] = value
-    }
-
-    for (const file of [caseDir, state, outDir, home].flatMap((dir) => filesUnder(dir))) search('after init', file, readFileSync(file))
-  }
+  // `custody init` itself: an encrypted case's ledger keeps its event bodies sealed (schema 4).
+  await run('init', ['init', caseDir, '--title', TITLE, '--investigator', INVESTIGATOR, '--organisation', ORGANISATION, ...kind.init, ...(kind.name === 'plaintext' ? [] : [hq.recipient])])
 
   const release = await holdOpen(join(caseDir, '.custody', 'ledger.sqlite'))
   try {

@@ -17,7 +17,7 @@ import {BIN, caseEnv, copyCase, custody, custodyJson, newCase, SAMPLES, sqlite, 
 import {checker} from '../helpers/tools.js'
 import {howToCheckSteps} from '../helpers/report-steps.js'
 
-/** The schema of the ledger of a case `custody init` makes (encrypted: schema 3); the triggers are the same in both. */
+/** The schema whose triggers the sqlite3 shell drops and puts back (schema 3's; schema 4 has the same on events). */
 const SCHEMA_SQL = schemaSql(TAGGED_SCHEMA_VERSION)
 
 const WITNESS_NAME = 'Mariia Kovalenko-Casereport'
@@ -169,7 +169,9 @@ describe('custody report --case', () => {
 
   it('of a case whose ledger row was edited through sqlite3: exit 3, the failed checks on the cover', async () => {
     const copy = copyCase(kase.dir, join(work.path, 'row-case'))
-    sqlite(join(copy, '.custody', 'ledger.sqlite'), `${DROP_TRIGGERS} UPDATE events SET event = replace(event, 'Kharkiv', 'Kherson') WHERE seq = 2; ${TRIGGER_SQL}`)
+    // The event's body is sealed: what the shell can change is its envelope (here its time), which the chain is over.
+    sqlite(join(copy, '.custody', 'ledger.sqlite'), `${DROP_TRIGGERS} UPDATE events SET envelope = replace(envelope, '"time":"20', '"time":"19') WHERE seq = 2; ${TRIGGER_SQL}`)
+    expect(sqlite(join(copy, '.custody', 'ledger.sqlite'), `SELECT count(*) FROM events WHERE envelope LIKE '%"time":"19%';`).trim()).toBe('1')
     const {out, json} = await report(['--case', copy], 'row.html', 3)
     const html = readFileSync(out, 'utf8')
     expect(json.failedChecks).toContain('event chain')
@@ -280,9 +282,13 @@ describe.skipIf(AGE_KEYGEN === undefined)('custody report --case of a field case
     expect(coverOf(html)).toContain('The content of 2 stored objects was not checked: no key given opens them')
     const notChecked = html.slice(html.indexOf('What was not checked'))
     expect(notChecked).toContain('The content of 2 stored objects was not checked')
+    // The title and names are in the case's first event, sealed to the first recipient alone; so is GPS.jpg's ingest.
+    expect(coverOf(html)).toContain('not shown: it is recorded in an event that no key given opens')
+    expect(html).toContain('(its ingest event cannot be read: event 3 of the ledger is encrypted to the recipients of the run that wrote it')
 
     // The first recipient opens everything: nothing of the kind is said.
     const whole = await report(['--case', dir, '--identity', first.identity], 'field-first.html')
     expect(readFileSync(whole.out, 'utf8')).not.toContain('stored objects was not checked')
+    expect(readFileSync(whole.out, 'utf8')).not.toContain('not shown: it is recorded in an event')
   })
 })
