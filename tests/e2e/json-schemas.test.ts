@@ -12,7 +12,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateIdentity} from '../../src/age/x25519.js'
 import {custodianLine, parseCustodian} from '../../src/transfers/custodian.js'
 import {LocalTsa} from '../../src/timestamps/local-tsa.js'
-import {BIN, caseEnv, custody, custodyJson, newCase, ROOT, SAMPLES, tempDir} from '../helpers/cli.js'
+import {BIN, caseEnv, custody, custodyJson, newCase, PASSPHRASE, ROOT, SAMPLES, tempDir} from '../helpers/cli.js'
 import {schemaErrors, schemaFiles} from '../helpers/json-schemas.js'
 
 /** The schemas that are no command's document, but forms the others refer to. */
@@ -147,7 +147,10 @@ describe('the JSON Schemas of docs/json/', () => {
     expect((await valid<{items: unknown[]}>(['transfer', 'export', ...to, '--out', transfer, '--purpose', 'for the schemas', ...c])).items.length).toBeGreaterThan(0)
     expect((await valid<{nothingNew?: boolean}>(['transfer', 'export', ...to, '--out', join(work.path, 'nothing.zip.age'), ...c])).nothingNew).toBe(true)
     expect((await valid<{transfer: unknown}>(['verify', transfer, '--identity', receiverKey])).transfer).not.toBeNull()
-    expect((await valid<{released: unknown[]}>(['status', ...c])).released).toHaveLength(1)
+    // What was released is in sealed events: status lists it with the passphrase (with none, as above, null).
+    const passphraseFile = join(work.path, 'status-passphrase.txt')
+    writeFileSync(passphraseFile, `${PASSPHRASE}\n`, {mode: 0o600})
+    expect((await valid<{released: unknown[]}>(['status', ...c, '--passphrase-file', passphraseFile])).released).toHaveLength(1)
     // The same custodian's own line (its case identity opens it): a package sent again, accepted
     // there (and again: nothing changed), and its receipt recorded here.
     const hqCase = ['--case', join(work.path, 'another case')]
@@ -223,7 +226,10 @@ async function unpublishedSeal(out: string): Promise<string> {
   const strace = spawn('strace', [...trace, process.execPath, BIN, 'seal', '--out', out, '--purpose', 'court', '--case', kase.dir], {stdio: 'ignore', env: caseEnv(kase.dir)})
   await new Promise((resolve) => strace.on('close', resolve))
   expect(existsSync(out)).toBe(false)
-  const status = await custodyJson<{seals: {unpublished: Array<{sealId: string}>}}>(['status', '--case', kase.dir])
+  // Its seal event is in a sealed body: status sorts the note out with the passphrase.
+  const passphraseFile = join(work.path, 'unpublished-passphrase.txt')
+  writeFileSync(passphraseFile, `${PASSPHRASE}\n`, {mode: 0o600})
+  const status = await custodyJson<{seals: {unpublished: Array<{sealId: string}>}}>(['status', '--case', kase.dir, '--passphrase-file', passphraseFile])
   return status.json.seals.unpublished[0]!.sealId
 }
 
