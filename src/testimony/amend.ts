@@ -7,6 +7,7 @@
  * statement is searched for them as the first was (take-testimony.ts, step 3). A version that
  * names the witness makes the testimony hold identifying content from then on.
  */
+import type {AgeIdentity} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
 import {CustodyError, said} from '../errors.js'
 import {IngestRun, composeIngestEvents, provenanceOf} from '../ingest/pipeline.js'
@@ -27,6 +28,11 @@ export interface AmendOptions {
   signal?: AbortSignal
   /** Opens the witness's identity, to search the reason and the new statement for the name and contact. */
   passphrase?: string | undefined
+  /**
+   * Recipients' identities (HQ's), which open it instead: the witness identity key is kept for them
+   * too. A field case needs them, its passphrase opening no testimony and no identity.
+   */
+  identities?: readonly AgeIdentity[] | undefined
   /** When the new statement names the witness; default: refuse. */
   identifyingContent?: IdentifyingDecision
 }
@@ -61,7 +67,7 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
   const reason = options.reason.trim()
   await kase.assertIntactHead()
   const view = await checkAmend(kase, ref, options)
-  const search = await identifyingSearchOf(kase, view, options.passphrase)
+  const search = await identifyingSearchOf(kase, view, options.identities === undefined ? options.passphrase : {identities: options.identities})
   refuseIdentifying(search, FOLLOW_UP.reason, reason)
   refuseIdentifying(search, FOLLOW_UP.actor, options.actor?.trim())
   const provenance = provenanceOf({actor: options.actor, source: `testimony of witness ${view.witness}`}, kase)

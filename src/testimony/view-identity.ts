@@ -67,10 +67,10 @@ async function openSealedIdentity(kase: Case, view: TestimonyView & {identity: I
  * (which records that a person saw it). A testimony taken without a name or contact has nothing
  * to search for.
  */
-export async function identifyingSearchOf(kase: Case, view: TestimonyView, passphrase: string | undefined): Promise<IdentifyingSearch> {
+export async function identifyingSearchOf(kase: Case, view: TestimonyView, unlock: IdentityKeyUnlock | undefined): Promise<IdentifyingSearch> {
   if (view.identity === null || !view.identity.fields.some((f) => f === 'name' || f === 'contact')) return IdentifyingSearch.of({name: null, contact: null})
-  if (passphrase === undefined) throw new CustodyError('PASSPHRASE_MISSING', `the passphrase is needed to check the text against the identity of witness ${view.witness}`)
-  const {record} = await openSealedIdentity(kase, {...view, identity: view.identity}, passphrase)
+  if (unlock === undefined) throw new CustodyError('PASSPHRASE_MISSING', `the passphrase is needed to check the text against the identity of witness ${view.witness}`)
+  const {record} = await openSealedIdentity(kase, {...view, identity: view.identity}, unlock)
   return IdentifyingSearch.of({name: record.name, contact: record.contact})
 }
 

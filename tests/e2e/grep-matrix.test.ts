@@ -405,10 +405,10 @@ async function matrix(kind: Kind): Promise<Found> {
     await run('show --statement', ['show', WITNESS, '--statement', '--case', caseDir, ...identity])
     await run('testimony identity', ['testimony', 'identity', WITNESS, '--reason', REASON, '--case', caseDir, ...identity])
     // A consent change (a field case records it with the passphrase, but takes no --note there: it
-    // cannot check a note against the witness's name), and, where the passphrase opens the
-    // testimony (amend takes no --identity), a corrected statement.
+    // cannot check a note against the witness's name), and a corrected statement (in a field case
+    // with HQ's identity, which opens the testimony and the witness's identity).
     await run('testimony consent', ['testimony', 'consent', WITNESS, '--grant', 'advocacy', '--method', 'signed-form', ...(kind.identity ? [] : ['--note', CONSENT_NOTE]), '--case', caseDir])
-    if (!kind.identity) await run('testimony amend', ['testimony', 'amend', WITNESS, '--statement-file', STATEMENT_V2_FILE, '--reason', AMEND_REASON, '--case', caseDir])
+    await run('testimony amend', ['testimony', 'amend', WITNESS, '--statement-file', STATEMENT_V2_FILE, '--reason', AMEND_REASON, '--case', caseDir, ...identity])
     if (kind.init.includes('--recipient')) await run('key add-recipient', ['key', 'add-recipient', later.recipient, '--label', RECIPIENT_LABEL, '--case', caseDir])
   } finally {
     await release()
