@@ -2,7 +2,9 @@ import {Args, Flags} from '@oclif/core'
 import {renderConsentChange} from '../../src/render/testimony.js'
 import {changeConsent, checkConsentChange, type ConsentChangeReport} from '../../src/testimony/change-consent.js'
 import {CONSENT_METHODS, CONSENT_SCOPES} from '../../src/testimony/vocabulary.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
+import type {Case} from '../../src/case/case.js'
+import {readIdentityFiles} from '../../src/age/key-files.js'
+import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TestimonyConsent extends CustodyCommand {
   static override args = {
@@ -29,7 +31,10 @@ In a field case (\`custody init --field\`), whose laptop cannot read what it rec
 is still recorded at once with the field passphrase: name the testimony by its witness code. The
 change is found by that code alone, so --note and --actor are refused there (they cannot be
 checked against the witness's name), and the consent before and after is not known on the laptop:
-HQ's identity opens the testimony and applies the change in its history like any other.
+HQ's identity opens the testimony and applies the change in its history like any other. Given
+there (--identity FILE, an age identity file of one of the case's recipients), it opens the
+testimony and the witness's identity at once: the change is recorded as in any case, with
+--note and --actor checked.
 
 Scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; ')}.`
 
@@ -41,11 +46,13 @@ Scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; 
       description: 'A change entered late takes its place by its date: a withdrawal dated later still decides',
     },
     {command: '<%= config.bin %> <%= command.id %> W-014 --withdraw court --at 2024-06-01T10:00+03:00', description: 'In a field case: the witness withdraws consent to court use; recorded with the field passphrase'},
+    {command: '<%= config.bin %> <%= command.id %> W-014 --withdraw court --note "asked by phone" --identity hq.key', description: "In a field case, with HQ's age identity: the note checked and recorded"},
   ]
 
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
+    identity: identityFlag,
     grant: Flags.string({description: 'a scope the witness now consents to (repeat for each)', multiple: true, helpValue: 'SCOPE'}),
     withdraw: Flags.string({description: 'a scope the witness withdraws (repeat for each)', multiple: true, helpValue: 'SCOPE'}),
     method: Flags.string({description: `how the witness said so: ${Object.keys(CONSENT_METHODS).join(', ')} (required with --grant)`, helpValue: 'METHOD'}),
@@ -58,9 +65,13 @@ Scopes: ${Object.entries(CONSENT_SCOPES).map(([s, m]) => `${s} (${m})`).join('; 
     const {args, flags} = await this.parse(TestimonyConsent)
     const change = {grant: flags.grant ?? [], withdraw: flags.withdraw ?? [], method: flags.method, at: flags.at, note: flags.note, actor: flags.actor}
     // A change that cannot be recorded (a scope, a method, a time, a testimony) is refused before the passphrase is asked for.
-    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony consent', {check: (k) => checkConsentChange(k, args.testimony, change)})
+    const identities = await readIdentityFiles(flags.identity)
+    // HQ's identity, given, opens the case's events before the check runs again (a field case's
+    // passphrase opens none of them).
+    const check = (k: Case): unknown => checkConsentChange(k, args.testimony, change)
+    const {kase: opened, passphrase} = await this.unlockCase(flags.case, flags['passphrase-file'], 'testimony consent', {check, ...(identities === undefined ? {} : {identities})})
     using kase = opened
-    const report = await changeConsent(kase, args.testimony, {...change, passphrase})
+    const report = await changeConsent(kase, args.testimony, {...change, passphrase, identities})
     this.log(renderConsentChange(report))
     return report
   }

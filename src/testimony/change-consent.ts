@@ -16,6 +16,7 @@
  * needs the witness's protected details), no check against the interview's start, and no consent
  * before and after in the report.
  */
+import type {AgeIdentity} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
 import {caseKeyMode} from '../keys/case-keys.js'
 import {CustodyError, given, said, type Field} from '../errors.js'
@@ -38,6 +39,11 @@ export interface ConsentChangeOptions {
   actor?: string | undefined
   /** Opens the witness's identity to check the note against it; needed when there is a note. */
   passphrase?: string | undefined
+  /**
+   * Recipients' identities (HQ's), which open it instead: in a field case, with them (which must
+   * have opened the case's events), a note and an actor are checked and recorded as anywhere.
+   */
+  identities?: readonly AgeIdentity[] | undefined
   /** This computer's clock (tests give their own). */
   now?: Date
 }
@@ -114,8 +120,8 @@ export async function changeConsent(kase: Case, ref: string, options: ConsentCha
   const actor = options.actor?.trim() || null
   // The note and the actor are recorded in clear, and sealed into archives: neither may name the witness.
   if (note !== null || actor !== null) {
-    if (caseKeyMode(kase) === 'field') refuseUncheckable(options)
-    const search = await identifyingSearchOf(kase, view, options.passphrase)
+    if (caseKeyMode(kase) === 'field' && options.identities === undefined) refuseUncheckable(options)
+    const search = await identifyingSearchOf(kase, view, options.identities === undefined ? options.passphrase : {identities: options.identities})
     refuseIdentifying(search, FOLLOW_UP.note, note)
     refuseIdentifying(search, FOLLOW_UP.actor, actor)
   }

@@ -62,6 +62,27 @@ describe('testimony consent in a field case', () => {
     expect(verified.code, verified.stdout + verified.stderr).toBe(0)
   }, 120_000)
 
+  it("with HQ's identity (--identity) the change is recorded read: the consent before it known, a note checked against the witness's name and recorded", async () => {
+    const outsider = join(work.path, 'outsider-identity.txt')
+    writeFileSync(outsider, `${generateIdentity().identity}\n`, {mode: 0o600})
+    const count = async (): Promise<number> => (await custodyJson<{events: number}>(['status', '--case', field])).json.events
+    const before = await count()
+    const stranger = await custody(['testimony', 'consent', 'W-001', '--withdraw', 'international', '--note', 'asked by phone', '--identity', outsider, '--case', field])
+    expect(stranger.code).toBe(2)
+    expect(stranger.stderr).toContain('none of the identities given is a recipient of this case')
+    const naming = await custody(['testimony', 'consent', 'W-001', '--withdraw', 'international', '--note', 'asked Jane Roe by phone', '--identity', hqFile, '--case', field])
+    expect(naming.code).toBe(2)
+    expect(naming.stderr).toContain("--note contains the witness's name")
+    expect(await count()).toBe(before)
+    const {code, json, stderr} = await custodyJson(['testimony', 'consent', 'W-001', '--withdraw', 'international', '--note', 'asked by phone', '--identity', hqFile, '--case', field])
+    expect(code, stderr).toBe(0)
+    expect(json).toMatchObject({witness: 'W-001', withdrawn: ['international'], before: ['advocacy', 'international'], current: ['advocacy'], unread: false})
+    expect(schemaErrors('testimony-consent.schema.json', json)).toEqual([])
+    const shown = await custody(['show', 'W-001', '--case', field, '--identity', hqFile])
+    expect(shown.stdout).toMatch(/consent now +advocacy\n/)
+    expect(shown.stdout).toContain('asked by phone')
+  }, 120_000)
+
   it('a field case made by `custody init --field`, and one made before the switch (schema 3): a note is refused in the same line, before the identity is tried', async () => {
     const today = join(work.path, 'today')
     const made = await custody(['init', today, '--field', '--recipient', hq.recipient, '--title', 'T', '--investigator', 'Ana Quintela'])
