@@ -7,6 +7,7 @@ import {progressLine} from '../src/render/progress.js'
 import {finishSeal, type FinishReport} from '../src/seal/leftovers.js'
 import {checkSeal, sealArchive, sealDestination} from '../src/seal/seal.js'
 import {transportRecipients} from '../src/seal/transport.js'
+import {readIdentityFiles} from '../src/age/key-files.js'
 import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose, refuseFieldContent} from './_base.js'
 
 export default class Seal extends CustodyCommand {
@@ -126,14 +127,18 @@ will, and to hand it over with the fingerprint of the key that signed it, sent a
     // An --out that cannot be written: said before the case is opened; an exhibit that is not in the
     // case: before the passphrase is asked for.
     sealDestination(given)
+    // The passphrase opens the signing key; in a field case, a recipient's identity opens the vault
+    // and the events, before the check runs again (the exhibits named, a witness code).
+    const identities = await readIdentityFiles(flags.identity)
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal', {
       check: (k) => {
-        checkSeal(k, given)
+        // A field case's seal needs a recipient's identity whatever it names: said first, since
+        // without it a witness code cannot even be looked up.
         if (flags.identity === undefined) refuseFieldContent(k, 'seal')
+        checkSeal(k, given)
       },
+      ...(identities === undefined ? {} : {identities}),
     })
-    // The passphrase opens the signing key; in a field case, a recipient's identity opens the vault.
-    if (flags.identity !== undefined) await this.openVaultToRead(kase, flags.identity, undefined, 'seal')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const interrupt = this.interruptible('Stopping: the partial archive will be removed (Ctrl-C again to stop now)...')
     try {

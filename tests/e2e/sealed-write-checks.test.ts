@@ -124,6 +124,30 @@ describe('early checks that read sealed events, in a field case', () => {
     expect(await eventCount(cases.field)).toBe(before + 1)
   }, 120_000)
 
+  it("seal of exhibits named (a witness code, an exhibit ID) opens with HQ's identity: the check runs once it has opened the events", async () => {
+    const hqFile = join(work.path, 'hq-identity-seal.txt')
+    writeFileSync(hqFile, `${hq.identity}\n`, {mode: 0o600})
+    const outsiderFile = join(work.path, 'outsider-identity-seal.txt')
+    writeFileSync(outsiderFile, `${generateIdentity().identity}\n`, {mode: 0o600})
+    const before = await eventCount(cases.field)
+    // Without it, said first (a witness code cannot even be looked up); another identity opens nothing.
+    const without = await custody(['seal', 'W-001', '--purpose', 'court', '--out', join(work.path, 'field-none.zip'), '--case', cases.field])
+    expect(without.code).toBe(2)
+    expect(without.stderr).toContain('run it again with --identity FILE')
+    const outsider = await custody(['seal', 'W-001', '--purpose', 'court', '--out', join(work.path, 'field-outsider.zip'), '--identity', outsiderFile, '--case', cases.field])
+    expect(outsider.code).toBe(2)
+    expect(outsider.stderr).toContain('none of the identities given is a recipient of this case')
+    expect(await eventCount(cases.field)).toBe(before)
+    // Both ways of naming it failed before (CONTENT_LOCKED; "not an exhibit ID"): the check ran before the identity opened the events.
+    for (const [name, named] of [['by-code', 'W-001'], ['by-id', 'EX-000001']] as const) {
+      const out = join(work.path, `field-${name}.zip`)
+      const sealed = await custody(['seal', named, '--purpose', 'court', '--out', out, '--identity', hqFile, '--case', cases.field])
+      expect(sealed.code, sealed.stderr).toBe(0)
+      const verified = await custodyJson<{ok: boolean; exhibits: unknown[]}>(['verify', out])
+      expect(verified.code, JSON.stringify(verified.json)).toBe(0)
+    }
+  }, 180_000)
+
   it("testimony amend opens with HQ's identity (--identity): the reason and the statement are searched for the witness's name, and the version recorded", async () => {
     const hqFile = join(work.path, 'hq-identity-amend.txt')
     writeFileSync(hqFile, `${hq.identity}\n`, {mode: 0o600})
