@@ -369,7 +369,11 @@ export abstract class CustodyCommand extends Command {
       // A field case's passphrase opens no event's body: a check that needed one runs again once
       // the identities given have opened them.
       if (options.identities !== undefined) await kase.openVault({identities: options.identities})
-      if (checked === NEEDS_KEYS) checked = (await options.check!(kase)) as T
+      if (checked === NEEDS_KEYS) {
+        // A field case's check that still cannot read: where the command takes --identity, say so.
+        if (options.identities === undefined && 'identity' in ((this.constructor as typeof CustodyCommand).flags ?? {})) refuseFieldContent(kase, what)
+        checked = (await options.check!(kase)) as T
+      }
       return {kase, passphrase, checked}
     } catch (error) {
       kase.close()

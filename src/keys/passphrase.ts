@@ -9,7 +9,7 @@
  * or the environment is not: asking again would give the same.
  */
 import {readFile} from 'node:fs/promises'
-import {CustodyError, fields, given, messageOf, said} from '../errors.js'
+import {CustodyError, errnoOf, fields, given, messageOf, said} from '../errors.js'
 
 export const PASSPHRASE_ENV = 'CUSTODY_PASSPHRASE'
 export const MIN_PASSPHRASE_LENGTH = 8
@@ -22,7 +22,9 @@ export async function passphraseFromFileOrEnv(file: string | undefined, env: Nod
     try {
       text = await readFile(file, 'utf8')
     } catch (error) {
-      throw new CustodyError('PASSPHRASE_MISSING', `cannot read the passphrase file ${file}: ${messageOf(error)}`, {subject: file})
+      // In words, never Node's own message (errno, syscall and path).
+      const why = errnoOf(error) === 'ENOENT' ? 'there is no such file' : errnoOf(error) === 'EACCES' ? 'it may not be read' : errnoOf(error) === 'EISDIR' ? 'it is a folder' : messageOf(error)
+      throw new CustodyError('PASSPHRASE_MISSING', `cannot read the passphrase file ${file}: ${why}`, {subject: file})
     }
 
     // One trailing line break is the file's, not the passphrase's (echo > FILE adds one).

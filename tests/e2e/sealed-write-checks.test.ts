@@ -88,7 +88,7 @@ describe('early checks that read sealed events, in a case with a case identity',
 })
 
 describe('early checks that read sealed events, in a field case', () => {
-  it('testimony identity and amend say in one line that an identity is needed, and record nothing', async () => {
+  it('testimony identity and amend say in one line that an identity is needed, naming --identity, and record nothing', async () => {
     const before = await eventCount(cases.field)
     const corrected = join(work.path, 'corrected-field.txt')
     writeFileSync(corrected, 'Another version.\n')
@@ -99,7 +99,7 @@ describe('early checks that read sealed events, in a field case', () => {
       const refused = await custody([...args, '--case', cases.field])
       expect(refused.code, args.join(' ')).toBe(2)
       expect(refused.stderr.trim().split('\n')).toHaveLength(1)
-      expect(refused.stderr).toContain("needs an identity of one of the case's recipients (in a field case, nothing on this computer opens it)")
+      expect(refused.stderr).toContain(`${args.slice(0, 2).join(' ')} needs the content of this field case, which only its recipients' identities open (no key on this laptop does): run it again with --identity FILE`)
     }
 
     expect(await eventCount(cases.field)).toBe(before)

@@ -201,7 +201,10 @@ describe('the passphrase file', () => {
     expect(await passphraseFromFileOrEnv(file, {})).toBe('  spaced  \n')
     writeFileSync(file, '\n')
     await expect(passphraseFromFileOrEnv(file, {})).rejects.toMatchObject({code: 'PASSPHRASE_MISSING'})
-    await expect(passphraseFromFileOrEnv(join(tmp.path, 'missing'), {})).rejects.toMatchObject({code: 'PASSPHRASE_MISSING'})
+    const missing = join(tmp.path, 'missing')
+    // Said in words, never Node's message (ENOENT, the syscall).
+    await expect(passphraseFromFileOrEnv(missing, {})).rejects.toMatchObject({code: 'PASSPHRASE_MISSING', message: `cannot read the passphrase file ${missing}: there is no such file`})
+    await expect(passphraseFromFileOrEnv(tmp.path, {})).rejects.toMatchObject({code: 'PASSPHRASE_MISSING', message: `cannot read the passphrase file ${tmp.path}: it is a folder`})
     expect(await passphraseFromFileOrEnv(undefined, {CUSTODY_PASSPHRASE: 'from env'})).toBe('from env')
     expect(await passphraseFromFileOrEnv(undefined, {CUSTODY_PASSPHRASE: ''})).toBeUndefined()
   })
