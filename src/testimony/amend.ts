@@ -18,6 +18,7 @@ import {refuseIdentifying} from './identifying.js'
 import type {TestimonyRecord} from './record.js'
 import {collectFiles, recordedName, searchContent, stageTogether, withStatementFile} from './take-testimony.js'
 import {findTestimony, type TestimonyView} from './testimonies.js'
+import {identityKeyUnlock} from './identity.js'
 import {identifyingSearchOf} from './view-identity.js'
 
 export interface AmendOptions {
@@ -67,7 +68,7 @@ export async function amendStatement(kase: Case, ref: string, options: AmendOpti
   const reason = options.reason.trim()
   await kase.assertIntactHead()
   const view = await checkAmend(kase, ref, options)
-  const search = await identifyingSearchOf(kase, view, options.identities === undefined ? options.passphrase : {identities: options.identities})
+  const search = await identifyingSearchOf(kase, view, identityKeyUnlock({passphrase: options.passphrase, identities: options.identities}))
   refuseIdentifying(search, FOLLOW_UP.reason, reason)
   refuseIdentifying(search, FOLLOW_UP.actor, options.actor?.trim())
   const provenance = provenanceOf({actor: options.actor, source: `testimony of witness ${view.witness}`}, kase)

@@ -26,6 +26,7 @@ import {checkNotFuture, checkTime} from './record.js'
 import {WITNESS_CODE} from '../formats/events.js'
 import {parseExhibitId} from '../formats/ids.js'
 import {byEffect, findTestimony, type TestimonyView} from './testimonies.js'
+import {identityKeyUnlock} from './identity.js'
 import {identifyingSearchOf} from './view-identity.js'
 import {checkMethod, checkScope, type ConsentMethod, type ConsentScope} from './vocabulary.js'
 
@@ -121,7 +122,7 @@ export async function changeConsent(kase: Case, ref: string, options: ConsentCha
   // The note and the actor are recorded in clear, and sealed into archives: neither may name the witness.
   if (note !== null || actor !== null) {
     if (caseKeyMode(kase) === 'field' && options.identities === undefined) refuseUncheckable(options)
-    const search = await identifyingSearchOf(kase, view, options.identities === undefined ? options.passphrase : {identities: options.identities})
+    const search = await identifyingSearchOf(kase, view, identityKeyUnlock({passphrase: options.passphrase, identities: options.identities}))
     refuseIdentifying(search, FOLLOW_UP.note, note)
     refuseIdentifying(search, FOLLOW_UP.actor, actor)
   }

@@ -87,6 +87,11 @@ function keyPath(dataDir: string, file = IDENTITY_KEY_FILE): string {
 /** The private key, opened: with the passphrase, or with recipients' identities (identities.recipients.age). */
 export type IdentityKeyUnlock = string | {identities: readonly AgeIdentity[]}
 
+/** What opens the key for work given both: the recipients' identities when given (HQ's), else the passphrase. */
+export function identityKeyUnlock<P extends string | undefined>(given: {passphrase: P; identities?: readonly AgeIdentity[] | undefined}): P | {identities: readonly AgeIdentity[]} {
+  return given.identities === undefined ? given.passphrase : {identities: given.identities}
+}
+
 /** The private identity key, its fingerprint the one its file names. */
 export interface IdentityPrivateKey {
   fingerprint: string

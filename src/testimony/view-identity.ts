@@ -13,7 +13,7 @@ import {checkDestination, writeFileDurably} from '../io/files.js'
 import {FOLLOW_UP} from './fields.js'
 import {IdentifyingSearch, refuseIdentifying} from './identifying.js'
 import type {AgeIdentity} from '../age/x25519.js'
-import {openIdentity, openIdentityKey, type IdentityKeyUnlock, type IdentityRecord} from './identity.js'
+import {identityKeyUnlock, openIdentity, openIdentityKey, type IdentityKeyUnlock, type IdentityRecord} from './identity.js'
 import {findTestimony, type IdentityReference, type TestimonyView} from './testimonies.js'
 
 export interface ViewIdentityOptions {
@@ -109,7 +109,7 @@ export async function viewIdentity(kase: Case, ref: string, options: ViewIdentit
   await kase.assertIntactHead()
   const view = checkIdentityView(kase, ref, options)
   const disclosedTo = disclosureDestination(options)
-  const {record, bytes} = await openSealedIdentity(kase, view, options.identities === undefined ? options.passphrase : {identities: options.identities})
+  const {record, bytes} = await openSealedIdentity(kase, view, identityKeyUnlock(options))
   // The reason is recorded in clear, like every note.
   const search = IdentifyingSearch.of({name: record.name, contact: record.contact})
   refuseIdentifying(search, FOLLOW_UP.reason, options.reason?.trim())
