@@ -3,14 +3,19 @@
  * ("Ledger") defines it: an envelope in clear and a body sealed under the key of the run that
  * wrote it.
  *
- *     envelope       = canonical JSON {v: 2, seq, time, prev, exhibit, run, tags, public?, bodyCommitment}
+ *     envelope       = canonical JSON {v: 2, seq, time, prev, exhibit, run, tags, public?, bodyCommitment, bodySha256}
  *     bodyCommitment = hex SHA-256( salt (32) || UTF-8 canonical event )
  *     body           = nonce (12) || ChaCha20-Poly1305(run key, nonce, salt || canonical event,
- *                                                      AAD = UTF-8 canonical envelope)
+ *                                                      AAD = UTF-8 canonical envelope without bodySha256)
+ *     bodySha256     = hex SHA-256( body )
  *     hash(n)        = SHA-256( hash(n-1) (32) || UTF-8 canonical envelope )
  *
  * The chain and the Merkle tree are over the envelope, so that they are checked without a key.
- * The AAD binds a body to its envelope: a body moved to another row does not open. The commitment
+ * The AAD binds a body to its envelope: a body moved to another row does not open. `bodySha256`
+ * binds the body as stored to the chain, so that `custody verify` with no key finds a body changed
+ * or swapped for another (it cannot open it); it says nothing of the content (the body is random
+ * to whoever has no key). Envelopes written before it existed have none (their AAD is then the
+ * whole envelope, as the definition above gives): their bodies are checked with a key only. The commitment
  * lets a sealed archive carry the event in clear with its salt, for a court to check against the
  * signed envelope with sha256sum alone. The event inside keeps its own seq, time, prev and
  * exhibit; opening a body checks them against its envelope.
@@ -54,6 +59,8 @@ export interface Envelope {
   tags: EnvelopeTags
   public?: PublicFacts
   bodyCommitment: string
+  /** The SHA-256 of the body as stored (absent from envelopes written before custody recorded it). */
+  bodySha256?: string
 }
 
 /** A row as an encrypted ledger stores it. */
@@ -63,6 +70,23 @@ export interface SealedRow {
   hash: string
   envelope: string
   body: Buffer
+}
+
+/** The SHA-256 of a body as stored, as an envelope records it. */
+export function bodySha256(body: Uint8Array): string {
+  return createHash('sha256').update(body).digest('hex')
+}
+
+/**
+ * The AAD a body was sealed with: its envelope's canonical JSON without `bodySha256`, which is
+ * computed from the sealed body and so cannot be in it. `text` is the envelope as stored (canonical,
+ * as readEnvelope checked); an envelope without `bodySha256` is its own AAD.
+ */
+function associatedText(text: string): string {
+  const value = JSON.parse(text) as Record<string, unknown>
+  if (!('bodySha256' in value)) return text
+  delete value.bodySha256
+  return canonicalize(value)
 }
 
 /** The commitment to a body's content: what an archive's verifier recomputes from the salt and the event in clear. */
@@ -193,8 +217,9 @@ export function sealRow(event: CustodyEvent, run: number, tags: EnvelopeTags, ru
     ...(facts === undefined ? {} : {public: facts}),
     bodyCommitment: bodyCommitment(salt, canonicalEvent),
   }
-  const text = canonicalize(envelope)
-  const row = {seq: event.seq, prev_hash: event.prev, hash: chainHash(event.prev, text), envelope: text, body: sealBody(runKey, text, salt, canonicalEvent)}
+  const body = sealBody(runKey, canonicalize(envelope), salt, canonicalEvent)
+  const text = canonicalize({...envelope, bodySha256: bodySha256(body)})
+  const row = {seq: event.seq, prev_hash: event.prev, hash: chainHash(event.prev, text), envelope: text, body}
   return {row, canonicalEvent, salt}
 }
 
@@ -233,7 +258,9 @@ export function bodyProblem(envelope: Envelope, event: CustodyEvent, canonicalEv
  * envelope must already have been read (readEnvelope) and the row's chain checked by the caller.
  */
 export function openRow(row: SealedRow, envelope: Envelope, runKey: Uint8Array): {event: CustodyEvent; canonical: string; salt: Buffer} {
-  const opened = openSealedBody(runKey, row.envelope, row.body)
+  const stored = storedBodyProblem(envelope, row.body)
+  if (stored !== undefined) throw forgedRow(row.seq, stored)
+  const opened = openSealedBody(runKey, associatedText(row.envelope), row.body)
   if (opened === undefined) throw forgedRow(row.seq, `has a body that does not open under its run's key and its envelope (a body changed, or moved from another event)`)
   if (bodyCommitment(opened.salt, opened.canonical) !== envelope.bodyCommitment) throw forgedRow(row.seq, "has a body that does not match its envelope's commitment")
   const read = parseEventText(opened.canonical)
@@ -241,6 +268,15 @@ export function openRow(row: SealedRow, envelope: Envelope, runKey: Uint8Array):
   const problem = bodyProblem(envelope, read.event, opened.canonical, opened.salt)
   if (problem !== undefined) throw forgedRow(row.seq, problem)
   return {event: read.event, canonical: opened.canonical, salt: opened.salt}
+}
+
+/**
+ * What is wrong with a body as stored against its envelope's `bodySha256`, checked with no key:
+ * undefined when it agrees, or when the envelope records none (written before custody recorded it).
+ */
+export function storedBodyProblem(envelope: Envelope, body: Uint8Array): string | undefined {
+  if (envelope.bodySha256 === undefined || bodySha256(body) === envelope.bodySha256) return undefined
+  return 'has a body that is not the one its envelope records (its SHA-256 differs): a body changed, or swapped for another'
 }
 
 /** A tags object as an envelope holds it: only known names, each 64 hex. */
@@ -261,7 +297,7 @@ function isPublic(value: unknown): value is PublicFacts {
   return isRecord(value) && Object.entries(value).every(([name, v]) => plain(v) || (name === 'payload' && isRecord(v)))
 }
 
-const ENVELOPE_FIELDS = new Set(['v', 'seq', 'time', 'prev', 'exhibit', 'run', 'tags', 'public', 'bodyCommitment'])
+const ENVELOPE_FIELDS = new Set(['v', 'seq', 'time', 'prev', 'exhibit', 'run', 'tags', 'public', 'bodyCommitment', 'bodySha256'])
 
 /** Reads an envelope from hostile text (a ledger row, an archive's line): the envelope, or what is wrong with it. Never throws. */
 export function readEnvelope(text: string): {envelope: Envelope} | {problem: string} {
@@ -286,6 +322,7 @@ export function readEnvelope(text: string): {envelope: Envelope} | {problem: str
     : !isTags(tags) ? 'tags'
     : value.public !== undefined && !isPublic(value.public) ? 'public'
     : !isHex64(commitment) ? 'bodyCommitment'
+    : value.bodySha256 !== undefined && !isHex64(value.bodySha256) ? 'bodySha256'
     : undefined
   if (wrong !== undefined) return {problem: `its envelope's ${wrong} is not what custody writes`}
   if (canonicalize(value) !== text) return {problem: 'its envelope is not in canonical form'}

@@ -376,10 +376,15 @@ export class Ledger implements Disposable {
     return this.db.prepare<[], SignedCheckpoint>('SELECT seq, body, signature FROM checkpoints ORDER BY seq DESC LIMIT 1').get()
   }
 
-  /** The rows exactly as stored, oldest first, without trusting them (for verification). */
-  *rawRows(): Generator<RawRow> {
+  /**
+   * The rows exactly as stored, oldest first, without trusting them (for verification). A sealed
+   * ledger's (schema 4) come with their body and run, so that a body is checked as stored against
+   * its envelope with no key, and opened without reading it again when a key is given.
+   */
+  *rawRows(): Generator<RawRow & {body?: Buffer; run?: number}> {
+    const sealed = this.store.chained === 'envelope' ? ', body, run' : ''
     try {
-      yield* this.db.prepare<[], RawRow>(`SELECT seq, prev_hash, hash, ${this.store.chained} AS event FROM events ORDER BY seq`).iterate()
+      yield* this.db.prepare<[], RawRow>(`SELECT seq, prev_hash, hash, ${this.store.chained} AS event${sealed} FROM events ORDER BY seq`).iterate()
     } catch (error) {
       throw wrapSqliteError(error, this.path)
     }

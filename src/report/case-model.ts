@@ -180,6 +180,8 @@ function checkSteps(m: ReportMessages, kase: Case): ReportModel['howToCheck'] {
         "# Each vault object as stored (an age file), against the SHA-256 that the envelope of the event recording it lists (the event bodies are encrypted; the envelopes are in clear and chained):",
         `cd ${custodyDir} && sqlite3 ledger.sqlite "${sealedQuery}" | sha256sum -c --quiet && echo "objects intact as stored"`,
         "# By content, with a recipient's identity: age -d -i hq.key OBJECT | sha256sum gives the digest custody show prints.",
+        '# Each event body as stored (encrypted), against the SHA-256 its envelope records (an envelope written by a build of before 2026-12-05 records none: its body is checked with a key only):',
+        `B=$(mktemp -d) && cd ${custodyDir} && sqlite3 ledger.sqlite "SELECT writefile('$B/' || seq, body) FROM events" > /dev/null && sqlite3 ledger.sqlite "SELECT json_extract(envelope,'$.bodySha256') || '  $B/' || seq FROM events WHERE json_extract(envelope,'$.bodySha256') IS NOT NULL" | sha256sum -c --quiet && echo "event bodies intact as stored"`,
       ]
     : kase.vault.encrypted
     ? [

@@ -7,9 +7,11 @@
  */
 import {chmodSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateIdentity, parseRecipient} from '../../src/age/x25519.js'
+import {canonicalize} from '../../src/canonical/jcs.js'
 import {initCase} from '../../src/case/case.js'
 import Database from 'better-sqlite3'
 import {copyCase, custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
@@ -178,6 +180,9 @@ describe('reading a case whose ledger is sealed', () => {
     expect(computed?.split(' ')[0]).toMatch(/^[0-9a-f]{64}$/)
     expect(computed?.split(' ')[0]).toBe(recorded)
 
+    const bodies = lines.find((line) => line.includes('event bodies intact as stored'))!
+    expect(sh(bodies)).toMatchObject({status: 0, stdout: 'event bodies intact as stored\n'})
+
     // Every object is listed: a byte added to any one of them (here the last age file) fails the command.
     const copy = copyCase(cases.keyed, join(work.path, 'steps-case'))
     const objects = join(copy, '.custody', 'vault', 'objects')
@@ -187,6 +192,18 @@ describe('reading a case whose ledger is sealed', () => {
     writeFileSync(object, Buffer.concat([readFileSync(object), Buffer.from('x')]))
     const tampered = (await stepsOf(copy, 'steps-tampered.html')).find((line) => line.includes('objects intact as stored'))!
     expect(sh(tampered).status).not.toBe(0)
+
+    // Every body is listed: one byte of the last event's body changed fails the bodies' command.
+    const db = new Database(join(copy, '.custody', 'ledger.sqlite'))
+    const last = db.prepare('SELECT seq, body FROM events ORDER BY seq DESC LIMIT 1').get() as {seq: number; body: Buffer}
+    last.body[20]! ^= 1
+    db.exec('DROP TRIGGER events_no_update')
+    db.prepare('UPDATE events SET body = ? WHERE seq = ?').run(last.body, last.seq)
+    db.close()
+    const changed = (await stepsOf(copy, 'steps-body.html')).find((line) => line.includes('event bodies intact as stored'))!
+    const run = sh(changed)
+    expect(run.status).not.toBe(0)
+    expect(run.stdout).not.toContain('intact')
   }, 120_000)
 
   it('an exhibit past the last one the case gave is refused before any key is asked for; one it has still needs the key', async () => {
@@ -204,7 +221,7 @@ describe('reading a case whose ledger is sealed', () => {
   }, 60_000)
 
   describe('verify --passphrase-file', () => {
-    interface Verified {ok: boolean; exhibits: {contentUnchecked: number}; checks: Array<{name: string; status: string; detail: string}>; problems: Array<{subject: string; message: string}>}
+    interface Verified {ok: boolean; exhibits: {contentUnchecked: number}; checks: Array<{name: string; status: string; detail: string}>; problems: Array<{subject: string; message: string; check?: string; actual?: string}>}
     const passphraseFile = join(work.path, 'passphrase.txt')
     const verify = (dir: string, ...args: string[]) => custodyJson<Verified>(['verify', '--case', dir, ...args], {env: NO_PASSPHRASE})
     const warned = (report: Verified) => report.checks.filter((c) => c.status === 'warning').map((c) => c.name)
@@ -243,19 +260,54 @@ describe('reading a case whose ledger is sealed', () => {
       expect(both.code).toBe(2)
     }, 60_000)
 
-    it('a body swapped for another event\'s: unseen with no key (the envelopes hold), refused with the passphrase, naming the event (exit 3)', async () => {
-      const copy = copyCase(cases.keyed, join(work.path, 'body-swapped'))
+    /** A copy of the keyed case whose rows `edit` changes, with the append-only trigger lifted for it. */
+    function forged(name: string, edit: (db: Database.Database) => void): string {
+      const copy = copyCase(cases.keyed, join(work.path, name))
       const db = new Database(join(copy, '.custody', 'ledger.sqlite'))
       db.exec('DROP TRIGGER events_no_update')
-      const [a, b] = db.prepare('SELECT seq, body FROM events WHERE exhibit IS NOT NULL ORDER BY seq LIMIT 2').all() as Array<{seq: number; body: Buffer}>
-      db.prepare('UPDATE events SET body = ? WHERE seq = ?').run(b!.body, a!.seq)
+      edit(db)
       db.exec("CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'the custody ledger is append-only: UPDATE is refused'); END")
       db.close()
+      return copy
+    }
+
+    it("a body swapped for another event's: refused with no key (its envelope records the body's SHA-256) and with the passphrase, naming the event (exit 3)", async () => {
+      let seq = -1
+      let swapped = ''
+      const copy = forged('body-swapped', (db) => {
+        const [a, b] = db.prepare('SELECT seq, body FROM events WHERE exhibit IS NOT NULL ORDER BY seq LIMIT 2').all() as Array<{seq: number; body: Buffer}>
+        db.prepare('UPDATE events SET body = ? WHERE seq = ?').run(b!.body, a!.seq)
+        seq = a!.seq
+        swapped = createHash('sha256').update(b!.body).digest('hex')
+      })
       const none = await verify(copy)
-      expect(none.code, JSON.stringify(none.json.problems)).toBe(0)
+      expect(none.code).toBe(3)
+      const problem = none.json.problems.find((p) => p.subject === `event ${seq}`)
+      expect(problem?.message).toContain('is not the one its envelope records')
+      expect(problem?.actual).toBe(swapped)
       const opened = await verify(copy, '--passphrase-file', passphraseFile)
       expect(opened.code).toBe(3)
-      expect(opened.json.problems.map((p) => `${p.subject}: ${p.message}`).join('\n')).toMatch(new RegExp(`event ${a!.seq}\\b`))
+      expect(opened.json.problems.map((p) => `${p.subject}: ${p.message}`).join('\n')).toMatch(new RegExp(`event ${seq}\\b`))
+    }, 60_000)
+
+    it("a body changed and its envelope's SHA-256 made to agree, or taken out: the chain breaks, with no key (exit 3)", async () => {
+      for (const [name, envelopeOf] of [
+        ['digest-agrees', (envelope: Record<string, unknown>, body: Buffer) => ({...envelope, bodySha256: createHash('sha256').update(body).digest('hex')})],
+        ['digest-removed', (envelope: Record<string, unknown>) => Object.fromEntries(Object.entries(envelope).filter(([k]) => k !== 'bodySha256'))],
+      ] as const) {
+        let seq = -1
+        const copy = forged(name, (db) => {
+          const row = db.prepare('SELECT seq, envelope, body FROM events WHERE exhibit IS NOT NULL ORDER BY seq LIMIT 1').get() as {seq: number; envelope: string; body: Buffer}
+          const body = Buffer.from(row.body)
+          body[body.length - 1]! ^= 1
+          const envelope = canonicalize(envelopeOf(JSON.parse(row.envelope) as Record<string, unknown>, body))
+          db.prepare('UPDATE events SET body = ?, envelope = ? WHERE seq = ?').run(body, envelope, row.seq)
+          seq = row.seq
+        })
+        const none = await verify(copy)
+        expect(none.code, name).toBe(3)
+        expect(none.json.problems.some((p) => p.subject === `event ${seq}` && p.check === 'chain'), JSON.stringify(none.json.problems)).toBe(true)
+      }
     }, 60_000)
   })
 })

@@ -15,7 +15,7 @@ import {canonicalize} from '../../src/canonical/jcs.js'
 import {CustodyError} from '../../src/errors.js'
 import type {CustodyEvent, CustodyEventDraft} from '../../src/formats/events.js'
 import {GENESIS_HASH} from '../../src/ledger/event.js'
-import {openRow, publicOf, readEnvelope, sealRow, type Envelope, type SealedRow} from '../../src/ledger/envelope.js'
+import {openRow, publicOf, readEnvelope, sealRow, storedBodyProblem, type Envelope, type SealedRow} from '../../src/ledger/envelope.js'
 import {newRunKey, openRunKey, RunKeyRing} from '../../src/ledger/run-keys.js'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {tempDir} from '../helpers/cli.js'
@@ -86,11 +86,32 @@ describe('an encrypted ledger row', () => {
     expect(error.message).toContain('event 1 ')
   })
 
-  it('refuses a body with one byte flipped', () => {
+  it('refuses a body with one byte flipped: its SHA-256 is not the envelope\'s, which needs no key to see', () => {
     const [, b] = twoRows()
     const body = Buffer.from(b!.row.body)
     body[body.length - 20]! ^= 1
-    expect(refusal({...b!.row, body}).message).toMatch(/^event 1 of the ledger has a body that does not open/)
+    expect(storedBodyProblem(envelopeOf(b!.row), body)).toMatch(/its SHA-256 differs/)
+    expect(storedBodyProblem(envelopeOf(b!.row), b!.row.body)).toBeUndefined()
+    expect(refusal({...b!.row, body}).message).toMatch(/^event 1 of the ledger has a body that is not the one its envelope records/)
+  })
+
+  it("records the body's SHA-256 as sha256sum computes it, and seals the body with the envelope without it as AAD", () => {
+    const tmp = tempDir()
+    const [, b] = twoRows()
+    const file = join(tmp.path, 'body')
+    writeFileSync(file, b!.row.body)
+    expect(execFileSync('sha256sum', [file]).toString().split(' ')[0]).toBe(envelopeOf(b!.row).bodySha256)
+    // An envelope written before custody recorded the digest is its own AAD: taking the field out
+    // gives that row, whose body opens (cases made then still read), and then has nothing to check as stored.
+    const {bodySha256: _digest, ...before} = envelopeOf(b!.row)
+    const text = canonicalize(before)
+    const old = {...b!.row, envelope: text, hash: createHash('sha256').update(Buffer.from(b!.row.prev_hash, 'hex')).update(text).digest('hex')}
+    expect(openRow(old, before as Envelope, RUN_KEY).event).toEqual(b!.event)
+    expect(storedBodyProblem(before as Envelope, Buffer.alloc(40))).toBeUndefined()
+    // And a body flipped under such an envelope is still refused once opened.
+    const body = Buffer.from(b!.row.body)
+    body[body.length - 20]! ^= 1
+    expect(refusal({...old, body}, RUN_KEY, before as Envelope).message).toMatch(/does not open/)
   })
 
   it('refuses an envelope edited and put back in canonical form', () => {
@@ -132,6 +153,8 @@ describe('readEnvelope', () => {
       canonicalize({...good, tags: {label: 'ab'.repeat(32)}}),
       canonicalize({...good, public: {nested: {a: 1}}}),
       canonicalize({...good, bodyCommitment: 'F'.repeat(64)}),
+      canonicalize({...good, bodySha256: 'ab'}),
+      canonicalize({...good, bodySha256: 1}),
       JSON.stringify({...good, v: 2}, null, 1),
     ].map((text) => readEnvelope(text))
     for (const read of problems) expect(read).toHaveProperty('problem')

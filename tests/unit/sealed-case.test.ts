@@ -88,22 +88,27 @@ describe('a case with sealed event bodies', () => {
     expect(keyless.ok).toBe(true)
     const detail = (report: typeof keyless, name: string): string => report.checks.find((c) => c.name === name)!.detail
     expect(detail(keyless, 'ledger file')).toContain('9/9 append-only triggers')
-    expect(detail(keyless, 'event chain')).toMatch(/^3 events, every hash and link intact; 3 event bodies not opened \(no key given opens them\)/)
+    expect(detail(keyless, 'event chain')).toMatch(/^3 events, every hash and link intact; 3 event bodies not opened \(no key given opens them\): events 0\.\.2; each body was checked as stored against the SHA-256 its envelope records; what they record/)
     expect(keyless.checks.find((c) => c.name === 'checkpoints')!.ok).toBe(true)
     const withKey = await verifyCaseAt(location, {identities: [parseIdentity(hq.identity)]})
     expect(withKey.ok).toBe(true)
     expect(detail(withKey, 'event chain')).toBe('3 events, every hash and link intact')
 
-    // A body byte flipped: no key cannot see it; an identity names the event.
+    // A body byte flipped: with no key, its SHA-256 is not its envelope's; an identity names the event too.
     const db = new Database(join(root, CASE_FOLDER, LEDGER_FILE))
     const body = db.prepare<[], {body: Buffer}>('SELECT body FROM events WHERE seq = 2').get()!.body
     body[body.length - 1]! ^= 1
     db.exec('DROP TRIGGER events_no_update')
     db.prepare('UPDATE events SET body = ? WHERE seq = 2').run(body)
     db.close()
+    const flipped = {subject: 'event 2', message: expect.stringContaining('has a body that is not the one its envelope records')}
+    const unkeyed = await verifyCaseAt(location)
+    expect(unkeyed.ok).toBe(false)
+    expect(unkeyed.problems).toContainEqual(expect.objectContaining(flipped))
     const forged = await verifyCaseAt(location, {identities: [parseIdentity(hq.identity)]})
     expect(forged.ok).toBe(false)
-    expect(forged.problems).toContainEqual(expect.objectContaining({subject: 'event 2', message: expect.stringContaining('has a body that does not open')}))
+    expect(forged.problems).toContainEqual(expect.objectContaining(flipped))
+    expect(forged.problems.filter((p) => p.subject === 'event 2')).toHaveLength(1)
     expect(forged.problems.some((p) => p.message.includes('events_no_update'))).toBe(true)
   })
 

@@ -21,7 +21,7 @@ import {CustodyError, messageOf} from '../../errors.js'
 import {EVENT_VERSION, parseEvent, type StoredObject} from '../../formats/events.js'
 import {HEX64, isRecord} from '../../formats/guards.js'
 import {isKeyEvent, readKeyEvent, type KeyEvent} from '../../keys/key-events.js'
-import {readEnvelope, type Envelope, type PublicFacts} from '../../ledger/envelope.js'
+import {bodySha256, readEnvelope, storedBodyProblem, type Envelope, type PublicFacts} from '../../ledger/envelope.js'
 import {chainHash, eventLeafHash, GENESIS_HASH} from '../../ledger/event.js'
 import type {Ledger, RawRow} from '../../ledger/ledger.js'
 import {PackedHashes} from '../../merkle/packed-hashes.js'
@@ -40,7 +40,7 @@ export const chainCheck: CaseCheck = {
     context.kase.ledger.passOverUnreadable()
     context.unopenedBodies = reader.unopened.count
     const ok = reader.problems.length === 0
-    return {status: ok ? 'ok' : 'failed', detail: `${context.chain.leaves.length} events${ok ? ', every hash and link intact' : ''}${unopenedDetail(reader.unopened, reader.opened)}`, problems: reader.problems}
+    return {status: ok ? 'ok' : 'failed', detail: `${context.chain.leaves.length} events${ok ? ', every hash and link intact' : ''}${unopenedDetail(reader.unopened, reader.opened, reader.bodiesWithoutDigest)}`, problems: reader.problems}
   },
 }
 
@@ -86,9 +86,13 @@ export class UnopenedEvents {
  * first run, whose identity opens the runs after it only), which were not, and that their public
  * facts were still checked.
  */
-function unopenedDetail(unopened: UnopenedEvents, opened: number): string {
+function unopenedDetail(unopened: UnopenedEvents, opened: number, withoutDigest: number): string {
   if (unopened.count === 0) return ''
-  const unchecked = 'what they record, their commitments and their tags were not checked'
+  const asStored =
+    withoutDigest === 0 ? 'each body was checked as stored against the SHA-256 its envelope records'
+    : withoutDigest >= unopened.count ? "none could be checked as stored (written before custody recorded a body's SHA-256 in its envelope)"
+    : `the bodies were checked as stored against the SHA-256 their envelopes record, but for ${withoutDigest} written before custody recorded it`
+  const unchecked = `${asStored}; what they record, their commitments and their tags were not checked`
   if (opened === 0) return `; ${unopened.count} event bodies not opened (no key given opens them): ${unopened.describe()}; ${unchecked}`
   return `; ${unopened.count} of ${unopened.count + opened} event bodies not opened (none of the keys given opens them; in a field case, those written before the recipient given was added): ${unopened.describe()}; ${unchecked}, their public facts (signing keys, exhibit numbers, objects as stored) were`
 }
@@ -99,6 +103,8 @@ class ChainReader {
   readonly unopened = new UnopenedEvents()
   /** Rows of a sealed ledger whose bodies were opened. */
   opened = 0
+  /** Rows not opened whose envelope records no SHA-256 of its body (written before custody recorded it): not checked as stored. */
+  bodiesWithoutDigest = 0
   /** A sealed ledger's (schema 4) bodies, and whether they can be opened; undefined for the others. */
   private readonly sealed: ReturnType<Ledger['sealedBodies']>
   private readonly leaves = new PackedHashes()
@@ -203,6 +209,15 @@ class ChainReader {
     if (kept === undefined) this.problems.push({check: 'event', subject: at, message: "its envelope's facts of a transfer are not of the form custody writes (the files it keeps)"})
     else this.kept.push(...kept)
     this.noteRun(row.seq, envelope)
+    // The body as stored, against the SHA-256 its chained envelope records: a body changed or
+    // swapped is found with no key. It is then not opened (opening would refuse it again).
+    const {body} = row as RawRow & {body?: Buffer}
+    const storedProblem = body === undefined ? undefined : storedBodyProblem(envelope, body)
+    if (storedProblem !== undefined) {
+      this.problems.push({check: 'event', subject: at, message: `it ${storedProblem}`, expected: envelope.bodySha256!, actual: bodySha256(body!)})
+      if (sealed.readable) return undefined
+    }
+
     if (!sealed.readable) {
       this.notOpened(row.seq, envelope, at)
       return undefined
@@ -230,6 +245,7 @@ class ChainReader {
    */
   private notOpened(seq: number, envelope: Envelope, at: string): void {
     this.unopened.add(seq)
+    if (envelope.bodySha256 === undefined) this.bodiesWithoutDigest++
     this.checkWrappedForGiven(envelope, at)
     if (seq === 0 && envelope.public?.action !== 'create-case') {
       this.problems.push({check: 'event', subject: at, message: 'the ledger does not start with create-case', expected: 'create-case', actual: String(envelope.public?.action)})
