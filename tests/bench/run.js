@@ -32,7 +32,8 @@
 //   (j) the encrypted vault (issue 19): `custody ingest` of one 1 GiB file and of 1,000 JPEGs into
 //       a case as `custody init` makes it (encrypted), against the same into a case made with
 //       --plaintext, and against `age -r RECIPIENT` of the same files (one age a file) + `sync`,
-//       run in turn round after round. Aims: encrypted >= 0.8x of plaintext on both.
+//       run in turn round after round. Aims: encrypted >= 0.8x of plaintext on both; age -r is
+//       printed for comparison (encryption alone: no ExifTool, no hashing, no ledger), no aim.
 //   (k) the court's documents (issue 21) of a sealed archive of 1,000 generated JPEGs of ~300 KB:
 //       `custody report ARCHIVE --out FILE.html`, `--out FILE.pdf` (images as by default: hidden,
 //       inlined in the HTML, in the PDF's appendix) and `custody export case-uco ARCHIVE`, each
@@ -177,6 +178,7 @@ async function measure(label, fn) {
 }
 
 const rows = []
+/** A row of the table; `aim` null for a baseline given for comparison only (no aim is set against it). */
 function report(name, custody, baseline, unit, amount, aim) {
   const ratio = baseline.seconds / custody.seconds
   rows.push({
@@ -184,8 +186,8 @@ function report(name, custody, baseline, unit, amount, aim) {
     custody: `${(amount / custody.seconds).toFixed(1)} ${unit}`,
     baseline: `${(amount / baseline.seconds).toFixed(1)} ${unit}`,
     ratio: `${ratio.toFixed(2)}x`,
-    aim: `>= ${aim}x`,
-    verdict: ratio >= aim ? 'ok' : 'BELOW AIM',
+    aim: aim === null ? 'none' : `>= ${aim}x`,
+    verdict: aim === null ? 'comparison' : ratio >= aim ? 'ok' : 'BELOW AIM',
   })
 }
 
@@ -392,7 +394,8 @@ if (only.has('j')) {
       return {seconds: median(xs.map((x) => x.seconds)), peakMiB: Math.max(...xs.map((x) => x.peakMiB))}
     })
     report(`(j) encrypted ingest, ${name}, vs --plaintext`, encrypted, plaintext, input.unit, input.amount, 0.8)
-    report(`(j) encrypted ingest, ${name}, vs age -r`, encrypted, age, input.unit, input.amount, 0.8)
+    // The issue's aim is against ingest in clear; age -r (encryption alone, no ExifTool, no hashing, no ledger) is the standard tool's speed, beside it.
+    report(`(j) encrypted ingest, ${name}, vs age -r`, encrypted, age, input.unit, input.amount, null)
     memory.push({input: `encrypted ingest, ${name}`, 'peak MiB': encrypted.peakMiB.toFixed(0)}, {input: `plaintext ingest, ${name}`, 'peak MiB': plaintext.peakMiB.toFixed(0)})
   }
 
