@@ -18,8 +18,9 @@
  *   5. split    every head of the sender this case accepted before is the package's or proven a
  *               prefix of it (split-view.ts): else INTEGRITY naming both heads
  *   6. keep     the copy is put at <sender case>/<transfer ID>.zip.age, the receipt and its signature beside
- *               it, then `transfer-received` is appended: the sender, its tree head, the
- *               package's SHA-256, the items with their digests, the receipt's SHA-256
+ *               it (in an encrypted case the receipt as an age file: kept-receipt.ts), then
+ *               `transfer-received` is appended: the sender, its tree head, the package's
+ *               SHA-256, the items with their digests, the receipt's SHA-256 (and as stored)
  *   7. give     the receipt (FILE.receipt and FILE.receipt.sig) beside the package
  *
  * A crash before step 6's event leaves at most a kept package and receipt that no event names: a
