@@ -146,6 +146,18 @@ describe('an encrypted case keeps its receipts encrypted', () => {
     expect(readFileSync(at('again.receipt')).equals(readFileSync(at('one.zip.age.receipt')))).toBe(true)
     expect(readFileSync(at('again.receipt.sig')).equals(readFileSync(at('one.zip.age.receipt.sig')))).toBe(true)
   }, 60_000)
+  it("is checked as README says: age -d -i, then openssl with HQ's key and the signature kept beside it", async () => {
+    if (AGE === undefined) return
+    expect((await custody(['key', 'export', '--out', at('hq.pem'), '--case', hq])).code).toBe(0)
+    const [atHq] = await keptReceipts(hq, 'transfer-received')
+    const [atSender] = await keptReceipts(sender, 'transfer-acknowledged')
+    for (const [kept, key] of [[atHq!, 'hq'], [atSender!, 'sender']] as const) {
+      const opened = at(`opened-${key}.receipt`)
+      execFileSync(AGE, ['-d', '-i', at(`${key}-key.txt`), '-o', opened, kept.file])
+      const checked = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', at('hq.pem'), '-rawin', '-in', opened, '-sigfile', `${kept.file}.sig`], {encoding: 'utf8'})
+      expect(checked).toContain('Signature Verified Successfully')
+    }
+  }, 60_000)
 })
 
 describe('a sender in clear keeps its receipt in clear, read as before', () => {
