@@ -50,8 +50,9 @@ its events is finished by running it again. With nothing acknowledged, it says s
       throw new CustodyError('USAGE', '`custody transfer purge` asks for confirmation on a terminal, and there is none: give --yes to purge from a script (or --dry-run to list what would go). Nothing was done')
     }
 
-    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer purge', {writeOnly: true, readsEvents: true})
-    const plan = planPurge(kase, by)
+    // Not write-only: the case identity opens the kept receipts, which an encrypted case keeps as age files.
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer purge')
+    const plan = await planPurge(kase, by)
     if (flags['dry-run'] || plan.purged.length + plan.finished.length === 0) {
       this.log(renderPurgePlan(plan))
       return plan

@@ -18,7 +18,8 @@ exhibits released with their digests; and the checkpoint it cosigns is this case
 head the transfer's seal was made at, which this ledger has.
 
 Then the receipt and its signature are kept in the case (.custody/custodians/<receiver case
-ID>/), and the ledger records \`transfer-acknowledged\`: the receiver, the receipt's SHA-256, the
+ID>/; in an encrypted case the receipt as an age file to the case's recipients, which \`age -d
+-i\` opens), and the ledger records \`transfer-acknowledged\`: the receiver, the receipt's SHA-256, the
 exhibits acknowledged (all, when the receipt says the package arrived intact; otherwise those it
 does not name as failed) and the tree head it cosigned. \`custody transfer export\` then no longer
 sends them, \`custody status\` no longer lists them as waiting, and the next package to that

@@ -573,8 +573,22 @@ export interface TransferReceivedPayload {
   purpose: string | null
   /** Each item with the exhibit ID this case gave it (`receivedAs`: a new one, or the exhibit that already held its content). */
   items: ReceivedItem[]
-  /** The receipt given to the sender: the SHA-256 of its bytes (kept beside the package). */
-  receipt: {sha256: string}
+  /**
+   * The receipt given to the sender: the SHA-256 of its bytes (kept beside the package). In an
+   * encrypted case the kept copy is an age file to the case's recipients: `stored` is its SHA-256
+   * and size (src/transfers/kept-receipt.ts); absent for a receipt kept in clear.
+   */
+  receipt: {sha256: string; stored?: KeptReceiptStored}
+}
+
+/**
+ * A kept receipt as stored, in an encrypted case: the SHA-256 and size of its age file, which
+ * `custody verify` checks with no key (its path follows from the event: the receipt's SHA-256 in
+ * clear is in the sealed body only).
+ */
+export interface KeptReceiptStored {
+  sha256: string
+  size: number
 }
 
 /**
@@ -585,8 +599,12 @@ export interface TransferAcknowledgedPayload {
   transferId: string
   /** The receiver that signed the receipt, as the identity line it gives (the one released to). */
   by: string
-  /** The receipt: the SHA-256 of its bytes, when the receiver says it received the package, and where this case keeps it, under .custody/. */
-  receipt: {sha256: string; receivedAt: string; kept: string}
+  /**
+   * The receipt: the SHA-256 of its bytes, when the receiver says it received the package, and
+   * where this case keeps it, under .custody/; in an encrypted case, the kept copy as stored (an
+   * age file: `stored`, as transfer-received's).
+   */
+  receipt: {sha256: string; receivedAt: string; kept: string; stored?: KeptReceiptStored}
   condition: 'intact' | 'partly failed'
   /** The items the receiver acknowledged as intact (the sender's exhibit IDs). */
   acknowledged: string[]
@@ -831,6 +849,7 @@ const vaultPath = text({pattern: /^vault\/(sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|obj
 /** Where a case keeps a package it received, and a receipt (under .custody/): what transfer events record. */
 export const KEPT_PACKAGE_PATH = /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.zip\.age$/
 export const KEPT_RECEIPT_PATH = /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.receipt$/
+const keptReceiptStored = object<KeptReceiptStored>({sha256: hex64, size: integer(1)})
 
 const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
   'create-case': {
@@ -1045,7 +1064,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       releasedAt: isoUtcMs,
       purpose: nullable(nonEmpty),
       items: list(object<ReceivedItem>({exhibit: exhibitId, sha256: hex64, sha512: hex128, size: integer(1), receivedAs: optional(exhibitId)}), {min: 1, max: MAX_TRANSFER_ITEMS}),
-      receipt: object({sha256: hex64}),
+      receipt: object<TransferReceivedPayload['receipt']>({sha256: hex64, stored: optional(keptReceiptStored)}),
     }),
   },
   'transfer-acknowledged': {
@@ -1053,10 +1072,11 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
     payload: object<TransferAcknowledgedPayload>({
       transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
       by: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
-      receipt: object({
+      receipt: object<TransferAcknowledgedPayload['receipt']>({
         sha256: hex64,
         receivedAt: isoUtcMs,
         kept: text({pattern: KEPT_RECEIPT_PATH, expected: 'custodians/<case ID>/<transfer ID>.receipt'}),
+        stored: optional(keptReceiptStored),
       }),
       condition: oneOf(['intact', 'partly failed']),
       acknowledged: list(exhibitId, {max: MAX_TRANSFER_ITEMS, unique: true}),

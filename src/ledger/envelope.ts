@@ -160,14 +160,18 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
     case 'transfer-received': {
       // The package kept under custodians/ (an age file) and the receipt beside it, by their paths
       // and SHA-256, as the disk shows them anyway: verify checks them kept with no key. Not the
-      // package's name as it was received, nor its items.
-      const {transferId, kept} = event.payload
-      return {action: event.action, transferId, kept, package: event.payload.package.sha256, receipt: event.payload.receipt.sha256}
+      // package's name as it was received, nor its items. The receipt's SHA-256 is its age file's
+      // when it is kept encrypted (its SHA-256 in clear, a digest of the items', stays in the body).
+      const {transferId, kept, receipt} = event.payload
+      return {action: event.action, transferId, kept, package: event.payload.package.sha256, receipt: receipt.stored?.sha256 ?? receipt.sha256}
     }
 
-    case 'transfer-acknowledged':
-      // The receipt kept for a transfer released, as the disk shows it: verify checks it with no key.
-      return {action: event.action, transferId: event.payload.transferId, kept: event.payload.receipt.kept, receipt: event.payload.receipt.sha256}
+    case 'transfer-acknowledged': {
+      // The receipt kept for a transfer released, as the disk shows it (its age file, when kept encrypted): verify checks it with no key.
+      const {receipt} = event.payload
+      return {action: event.action, transferId: event.payload.transferId, kept: receipt.kept, receipt: receipt.stored?.sha256 ?? receipt.sha256}
+    }
+
     case 'purged':
       // The objects a purge removed, as the disk shows anyway: verify tells them from missing ones with no key.
       return {action: event.action, objects: event.payload.objects.map((o) => o.vault)}

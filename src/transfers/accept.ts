@@ -18,8 +18,9 @@
  *   5. split    every head of the sender this case accepted before is the package's or proven a
  *               prefix of it (split-view.ts): else INTEGRITY naming both heads
  *   6. keep     the copy is put at <sender case>/<transfer ID>.zip.age, the receipt and its signature beside
- *               it, then `transfer-received` is appended: the sender, its tree head, the
- *               package's SHA-256, the items with their digests, the receipt's SHA-256
+ *               it (in an encrypted case the receipt as an age file: kept-receipt.ts), then
+ *               `transfer-received` is appended: the sender, its tree head, the package's
+ *               SHA-256, the items with their digests, the receipt's SHA-256 (and as stored)
  *   7. give     the receipt (FILE.receipt and FILE.receipt.sig) beside the package
  *
  * A crash before step 6's event leaves at most a kept package and receipt that no event names: a
@@ -48,9 +49,11 @@ import {describeSigningKey} from '../keys/case-key.js'
 import {CHECKPOINT_PATH} from '../seal/trust-files.js'
 import {TRANSFER_PATH} from '../seal/bag-layout.js'
 import {bagFile} from '../verify/archive/trust.js'
+import {identityNeeded} from '../vault/sealed-objects.js'
 import {verifyArchive, type ArchiveReport} from '../verify/verify-archive.js'
 import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
 import {receiverOf} from './export.js'
+import {KeptReceiptProblem, readKeptReceipt, writeKeptReceipt} from './kept-receipt.js'
 import {signReceipt, type SignedReceipt} from './receipt.js'
 import {CUSTODIANS_FOLDER, incomingName, keptNames, staleCopies} from './incoming.js'
 import {describeSplitView, splitViews} from './split-view.js'
@@ -303,15 +306,20 @@ async function giveReceipt(signed: SignedReceipt, paths: {file: string; signatur
   for (const [path, data] of files) await writeFileDurably(path, data, {mode: 0o644})
 }
 
-/** A replay: the kept receipt of the earlier acceptance, given again. */
+/**
+ * A replay: the kept receipt of the earlier acceptance, given again: opened with the identities
+ * that opened the package when the case keeps it encrypted, and held to its event either way.
+ */
 async function replay(kase: Case, file: string, event: EventOfKind<'transfer-received'>, options: AcceptOptions): Promise<AcceptReport> {
   const p = event.payload
   const sender = parseCustodian(p.from, `event ${event.seq}`)
   const kept = keptNames(sender.case, p.transferId)
-  const signed = {body: await readFile(join(kase.dataDir, kept.receipt), 'utf8'), signature: (await readFile(join(kase.dataDir, `${kept.receipt}.sig`))).toString('hex')}
-  if (createHash('sha256').update(signed.body).digest('hex') !== p.receipt.sha256) {
-    throw new CustodyError('INTEGRITY', `the kept receipt ${kept.receipt} of ${p.transferId} is not the one event ${event.seq} records; run custody verify`, {subject: kept.receipt})
-  }
+  const read = await readKeptReceipt(kase.dataDir, kept.receipt, p.receipt, options.identities).catch((error: unknown) => {
+    if (!(error instanceof KeptReceiptProblem)) throw error
+    throw new CustodyError('INTEGRITY', `the kept receipt .custody/${kept.receipt} of ${p.transferId}, which event ${event.seq} records, ${error.why}; run custody verify`, {subject: kept.receipt})
+  })
+  if (!('body' in read)) throw identityNeeded(join(kase.dataDir, kept.receipt))
+  const signed = {body: read.body.toString('utf8'), signature: read.signature.toString('hex')}
 
   const paths = receiptPaths(file, options.receiptOut)
   await giveReceipt(signed, paths)
@@ -373,10 +381,10 @@ async function keep(kase: Case, file: string, verified: VerifiedPackage, copy: {
   await moveIntoPlace(copy.temp, join(kase.dataDir, kept.pkg), true)
   await fsyncFolder(join(kase.dataDir, CUSTODIANS_FOLDER))
   await commitStaged(kase, verified.staged)
-  for (let attempt = 1; ; attempt++) {
+  let signed: SignedReceipt | undefined
+  for (let attempt = 1; signed === undefined; attempt++) {
     try {
-      await record(kase, file, verified, copy, options)
-      break
+      signed = await record(kase, file, verified, copy, options)
     } catch (error) {
       if (!(error instanceof StalePlan) || attempt === 3) throw error
     }
@@ -384,16 +392,18 @@ async function keep(kase: Case, file: string, verified: VerifiedPackage, copy: {
 
   await kase.recordHead()
   const paths = receiptPaths(file, options.receiptOut)
-  const receipt = join(kase.dataDir, kept.receipt)
-  await giveReceipt({body: await readFile(receipt, 'utf8'), signature: (await readFile(`${receipt}.sig`)).toString('hex')}, paths)
+  // The receipt as signed and kept (in an encrypted case the kept copy is its age file, kept-receipt.ts).
+  await giveReceipt(signed, paths)
   return reportOf(kase.ledger.eventsOfKind('transfer-received').at(-1)!.event, file, paths, true)
 }
 
 /**
- * The receipt, signed with the IDs the items get, kept; then `transfer-received` and the ingest
- * events of the new exhibits, in one transaction, which refuses (StalePlan) if the numbering moved.
+ * The receipt, signed with the IDs the items get, kept (an age file to the case's recipients in an
+ * encrypted case: kept-receipt.ts); then `transfer-received` and the ingest events of the new
+ * exhibits, in one transaction, which refuses (StalePlan) if the numbering moved. Returns the
+ * receipt recorded.
  */
-async function record(kase: Case, file: string, verified: VerifiedPackage, copy: {sha256: string; size: number}, options: AcceptOptions): Promise<void> {
+async function record(kase: Case, file: string, verified: VerifiedPackage, copy: {sha256: string; size: number}, options: AcceptOptions): Promise<SignedReceipt> {
   const {statement, report, checkpoint, staged} = verified
   const kept = keptNames(statement.from.case, statement.transferId)
   const plan = planIds(kase, kase.ledger, staged)
@@ -407,7 +417,7 @@ async function record(kase: Case, file: string, verified: VerifiedPackage, copy:
     items: items.map((i) => ({...i, receivedAs: i.receivedAs ?? null})),
     senderCheckpoint: checkpoint,
   })
-  for (const [path, data] of receiptFiles(signed, {file: join(kase.dataDir, kept.receipt), signature: join(kase.dataDir, `${kept.receipt}.sig`)})) await writeFileDurably(path, data)
+  const receipt = await writeKeptReceipt(kase, kept.receipt, signed)
   const actor = options.actor?.trim() || kase.info.investigator
   const transfer: CustodyEventDraft = {
     actor,
@@ -423,7 +433,7 @@ async function record(kase: Case, file: string, verified: VerifiedPackage, copy:
       releasedAt: statement.releasedAt,
       purpose: statement.purpose,
       items,
-      receipt: {sha256: createHash('sha256').update(signed.body).digest('hex')},
+      receipt,
     },
   }
   const exhibits = receivedDrafts(kase, staged, plan, {case: statement.from.case, transferId: statement.transferId}, actor)
@@ -431,4 +441,5 @@ async function record(kase: Case, file: string, verified: VerifiedPackage, copy:
     if (planIds(kase, view, staged).ids.join() !== plan.ids.join()) throw new StalePlan()
     return {drafts: [transfer, ...exhibits], result: undefined}
   })
+  return signed
 }

@@ -14,7 +14,9 @@
  *   - the checkpoint it cosigns is this case's, at the tree head of the transfer's seal, and that
  *     head is this ledger's (its root recomputed from the events).
  * The receipt and its signature are kept in the case (.custody/custodians/<receiver case>/), and
- * the event records the receipt's SHA-256, so `custody verify` finds a kept receipt changed.
+ * the event records the receipt's SHA-256, so `custody verify` finds a kept receipt changed. In an
+ * encrypted case the kept receipt is an age file to the case's recipients, and the event records
+ * its SHA-256 and size too, which verify checks with no key (kept-receipt.ts).
  */
 import {createHash} from 'node:crypto'
 import {mkdir, readFile, stat} from 'node:fs/promises'
@@ -24,9 +26,9 @@ import type {Case} from '../case/case.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 import {CustodyError} from '../errors.js'
 import type {EventOfKind} from '../formats/events.js'
-import {writeFileDurably} from '../io/files.js'
 import {custodianFingerprint, custodianLine, describeCustodian, parseCustodian} from './custodian.js'
 import {keptNames} from './incoming.js'
+import {writeKeptReceipt} from './kept-receipt.js'
 import {receiverOf} from './export.js'
 import {checkReceiptSignatures, MAX_RECEIPT_BYTES, parseReceipt, type ReceiptBody} from './receipt.js'
 
@@ -119,8 +121,7 @@ export async function acknowledgeReceipt(kase: Case, file: string, actor?: strin
   if (before !== undefined) return {...base, recorded: false, seq: before.seq}
 
   await mkdir(join(kase.dataDir, folder), {recursive: true, mode: 0o700})
-  await writeFileDurably(join(kase.dataDir, kept), signed.body)
-  await writeFileDurably(join(kase.dataDir, `${kept}.sig`), Buffer.from(signed.signature, 'hex'))
+  const {stored} = await writeKeptReceipt(kase, kept, signed)
   const {events} = kase.ledger.append(() => ({
     drafts: [
       {
@@ -130,7 +131,7 @@ export async function acknowledgeReceipt(kase: Case, file: string, actor?: strin
         payload: {
           transferId: receipt.transferId,
           by: custodianLine(receipt.receivedBy),
-          receipt: {sha256, receivedAt: receipt.receivedAt, kept},
+          receipt: {sha256, receivedAt: receipt.receivedAt, kept, ...(stored === undefined ? {} : {stored})},
           condition: receipt.condition === 'intact' ? 'intact' : 'partly failed',
           acknowledged,
           cosigned,

@@ -15,8 +15,7 @@
  * problem of `verify`, as before. Nothing is purged without a receipt: the command takes no
  * exhibit, only a receiver, and purges what that receiver's checked receipts acknowledge.
  */
-import {createHash} from 'node:crypto'
-import {readFileSync, statSync} from 'node:fs'
+import {statSync} from 'node:fs'
 import {unlink} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import type {Case} from '../case/case.js'
@@ -26,6 +25,7 @@ import type {CustodyEventDraft, EventOfKind, IngestPayload, PurgedObject} from '
 import {fsyncFolder} from '../io/files.js'
 import {parseCustodian, type Custodian} from './custodian.js'
 import {receiverOf} from './export.js'
+import {KeptReceiptProblem, readKeptReceipt} from './kept-receipt.js'
 import {checkReceiptSignatures, parseReceipt} from './receipt.js'
 
 /** One exhibit to purge, or purged before with objects left behind (a killed run). */
@@ -70,26 +70,24 @@ function acknowledgements(kase: Case, caseId: string): Map<string, EventOfKind<'
 
 /**
  * The kept receipt of `event`, checked again before anything is purged on its word: the bytes
- * the event records (SHA-256), signed by the receiver it names. A receipt changed or gone since
- * is refused (INTEGRITY), nothing recorded: `custody verify` names it.
+ * the event records (SHA-256; in an encrypted case its age file's first, then opened with the
+ * case identity: kept-receipt.ts), signed by the receiver it names. A receipt changed, swapped,
+ * cut short, put back in clear or gone since is refused (INTEGRITY), nothing recorded: `custody
+ * verify` names it. A field case's laptop holds no identity that opens it: there its age file is
+ * checked as stored, against the event written when the receipt was checked whole.
  */
-function checkKeptReceipt(kase: Case, event: EventOfKind<'transfer-acknowledged'>): void {
-  const {kept, sha256} = event.payload.receipt
+async function checkKeptReceipt(kase: Case, event: EventOfKind<'transfer-acknowledged'>): Promise<void> {
+  const {kept} = event.payload.receipt
   const where = `${CASE_FOLDER}/${kept}`
   const refused = (why: string): CustodyError =>
     new CustodyError('INTEGRITY', `the receipt of ${event.payload.transferId} (${where}), which event ${event.seq} recorded, ${why}: nothing was purged; run \`custody verify\``, {subject: where})
-  let body: string
-  let signature: Buffer
-  try {
-    body = readFileSync(join(kase.dataDir, kept), 'utf8')
-    signature = readFileSync(join(kase.dataDir, `${kept}.sig`))
-  } catch (error) {
-    throw refused(errnoOf(error) === 'ENOENT' ? 'is missing' : 'cannot be read')
-  }
-
-  if (createHash('sha256').update(body).digest('hex') !== sha256) throw refused(`is not the one recorded (its SHA-256 is not ${sha256})`)
+  const read = await readKeptReceipt(kase.dataDir, kept, event.payload.receipt, kase.vault.keys?.identities ?? []).catch((error: unknown) => {
+    throw error instanceof KeptReceiptProblem ? refused(error.why) : error
+  })
+  if (!('body' in read)) return
+  const body = read.body.toString('utf8')
   const receipt = parseReceipt(body, where)
-  checkReceiptSignatures(receipt, {body, signature: signature.toString('hex')}, where)
+  checkReceiptSignatures(receipt, {body, signature: read.signature.toString('hex')}, where)
   if (receipt.receivedBy.case !== parseCustodian(event.payload.by, `event ${event.seq}`).case) throw refused('is signed by another custodian than the one it records')
 }
 
@@ -131,7 +129,7 @@ function present(kase: Case, object: PurgedObject): boolean {
 }
 
 /** Step 1: what to purge for the receiver `by`, and what earlier runs left. */
-export function planPurge(kase: Case, by: Custodian): PurgeReport {
+export async function planPurge(kase: Case, by: Custodian): Promise<PurgeReport> {
   const acknowledged = acknowledgements(kase, by.case)
   const report: PurgeReport = {by: receiverOf(by), nothingAcknowledged: acknowledged.size === 0, purged: [], finished: [], alreadyPurged: 0, dryRun: true, removed: 0}
   const purgedBefore = new Map(kase.ledger.eventsOfKind('purged').map(({event}) => [event.exhibit!, event]))
@@ -149,7 +147,7 @@ export function planPurge(kase: Case, by: Custodian): PurgeReport {
     if (purgedBefore.has(exhibit)) continue
     const ingest = kase.ledger.ingestEvent(exhibit)?.event
     if (ingest === undefined) continue
-    if (!checked.has(ack.seq)) checkKeptReceipt(kase, ack)
+    if (!checked.has(ack.seq)) await checkKeptReceipt(kase, ack)
     checked.add(ack.seq)
     const objects = objectsOf(kase, ingest.payload)
     report.purged.push({

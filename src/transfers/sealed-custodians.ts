@@ -15,7 +15,6 @@
  * package each time, as `log --custodians` reads them.
  */
 import {createHash} from 'node:crypto'
-import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {AgeIdentity} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
@@ -26,10 +25,12 @@ import {BAG_LIMITS, CUSTODIAN_FILES, custodianFolder, EVENTS_PATH, TRANSFER_PATH
 import {CHECKPOINT_PATH, KEY_PATH} from '../seal/trust-files.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import {parseEventLine} from '../verify/archive/events.js'
+import {identityNeeded} from '../vault/sealed-objects.js'
 import {bagFile} from '../verify/archive/trust.js'
 import {concerns, readKeptPackage} from './chain.js'
 import {custodianFingerprint} from './custodian.js'
 import {keptReceiptOf} from './incoming.js'
+import {KeptReceiptProblem, readKeptReceipt} from './kept-receipt.js'
 import {parseReceipt} from './receipt.js'
 
 /** A hand-over to carry: its `transfer-received` event, and its items sealed now (the sender's ID, this case's). */
@@ -107,15 +108,20 @@ async function readPackageFiles(context: ArchiveContext, exhibits: ReadonlySet<s
   }
 }
 
-/** This case's kept receipt of the transfer, held to the SHA-256 its `transfer-received` event records. */
-async function keptReceipt(kase: Case, event: EventOfKind<'transfer-received'>): Promise<{body: Buffer; signature: Buffer; receivedAt: string; receiverKey: Buffer}> {
+/**
+ * This case's kept receipt of the transfer, held to what its `transfer-received` event records:
+ * its SHA-256, and in an encrypted case its age file's first, opened with `identities`
+ * (kept-receipt.ts). The archive carries the receipt in clear, as signed.
+ */
+async function keptReceipt(kase: Case, event: EventOfKind<'transfer-received'>, identities: readonly AgeIdentity[]): Promise<{body: Buffer; signature: Buffer; receivedAt: string; receiverKey: Buffer}> {
   const kept = keptReceiptOf(event.payload.kept)
-  const body = await readFile(join(kase.dataDir, kept))
-  const signature = await readFile(join(kase.dataDir, `${kept}.sig`))
-  if (createHash('sha256').update(body).digest('hex') !== event.payload.receipt.sha256) {
-    throw new CustodyError('INTEGRITY', `the kept receipt .custody/${kept} is not the one event ${event.seq} records; nothing was sealed. Run custody verify`, {subject: kept})
-  }
-
+  const refused = (why: string): CustodyError =>
+    new CustodyError('INTEGRITY', `the kept receipt .custody/${kept}, which event ${event.seq} records, ${why}; nothing was sealed. Run custody verify`, {subject: kept})
+  const read = await readKeptReceipt(kase.dataDir, kept, event.payload.receipt, identities).catch((error: unknown) => {
+    throw error instanceof KeptReceiptProblem ? refused(error.why) : error
+  })
+  if (!('body' in read)) throw identityNeeded(join(kase.dataDir, kept))
+  const {body, signature} = read
   const receipt = parseReceipt(body.toString('utf8'), `.custody/${kept}`)
   return {body, signature, receivedAt: receipt.receivedAt, receiverKey: Buffer.from(publicKeyPem(Buffer.from(receipt.receivedBy.signingKey, 'base64')))}
 }
@@ -128,7 +134,7 @@ async function recordOf(kase: Case, carried: CarriedTransfer, identities: readon
     read = await readPackageFiles(context, new Set(items.map((i) => i.exhibit)))
   })
   if (read === undefined) throw new CustodyError('INTEGRITY', `the kept package .custody/${event.payload.kept} could not be read; run custody verify`, {subject: event.payload.kept})
-  const receipt = await keptReceipt(kase, event)
+  const receipt = await keptReceipt(kase, event, identities)
   const folder = custodianFolder(sender.case, event.payload.transferId)
   const bytes: Record<CustodianFileRole, Buffer> = {...read, receipt: receipt.body, receiptSignature: receipt.signature, receiverKey: receipt.receiverKey}
   const files: Array<[string, Buffer]> = []

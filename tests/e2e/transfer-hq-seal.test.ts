@@ -399,10 +399,14 @@ describe("HQ's seal refuses what it cannot vouch for", () => {
     const [first] = await kept()
     const original = readFileSync(first!.receipt)
     execFileSync('chmod', ['u+w', first!.receipt])
-    writeFileSync(first!.receipt, original.toString('utf8').replace('"condition":"intact"', '"condition":"intact" '))
+    // An age file in HQ's encrypted case (transfer-kept-receipts.test.ts has the other forgeries): one byte changed.
+    const edited = Buffer.from(original)
+    edited[edited.length - 20]! ^= 1
+    writeFileSync(first!.receipt, edited)
     const sealed = await custody(['seal', 'HQ-000001', '--out', at('edited-receipt.zip'), '--case', hq])
     expect(sealed.code).toBe(3)
-    expect(sealed.stderr).toMatch(/the kept receipt \.custody\/custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.receipt is not the one event \d+ records; nothing was sealed/)
+    // HQ's case is encrypted: its kept receipt is an age file, found not as the event records it stored.
+    expect(sealed.stderr).toMatch(/the kept receipt \.custody\/custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.receipt, which event \d+ records, is not the one recorded \(the age file's SHA-256 is not [0-9a-f]{64}, or its size not \d+ bytes\); nothing was sealed/)
     expect(readdirSync(work.path).filter((f) => f.includes('edited-receipt'))).toEqual([])
     writeFileSync(first!.receipt, original)
   })

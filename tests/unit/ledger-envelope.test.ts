@@ -192,6 +192,21 @@ describe('publicOf', () => {
     expect(refusal(row, RUN_KEY, {...envelope, public: {stored: []}}).message).toContain("public facts are not its event's")
   })
 
+  it("gives a kept receipt's SHA-256 as stored when it is kept encrypted (never its SHA-256 in clear), and as before when kept in clear; an envelope giving the clear one is refused", () => {
+    const clear = '7'.repeat(64)
+    const stored = {sha256: '8'.repeat(64), size: 1421}
+    const kept = 'custodians/a6c4d560-307c-40d0-a6e0-2a6767f265b4/TRANSFER-963dee33cce2c047.receipt'
+    const acknowledged = (receipt: Record<string, unknown>): CustodyEventDraft =>
+      ({actor: 'A', action: 'transfer-acknowledged', exhibit: null, payload: {transferId: 'TRANSFER-963dee33cce2c047', by: 'custody-custodian1 x', receipt: {sha256: clear, receivedAt: '2026-12-04T22:20:14.209Z', kept, ...receipt}, condition: 'intact', acknowledged: ['EX-000001'], cosigned: {size: 4, root: '9'.repeat(64)}}}) as CustodyEventDraft
+    const encrypted = eventOf(acknowledged({stored}), 3, GENESIS_HASH)
+    expect(publicOf(encrypted)).toEqual({action: 'transfer-acknowledged', transferId: 'TRANSFER-963dee33cce2c047', kept, receipt: stored.sha256})
+    expect(JSON.stringify(publicOf(encrypted))).not.toContain(clear)
+    expect(publicOf(eventOf(acknowledged({}), 3, GENESIS_HASH))).toMatchObject({receipt: clear})
+    const {row} = sealRow(encrypted, 0, TAGS, RUN_KEY)
+    const envelope = envelopeOf(row)
+    expect(refusal(row, RUN_KEY, {...envelope, public: {...envelope.public, receipt: clear}}).message).toContain("public facts are not its event's")
+  })
+
   it('reads a list of objects as stored, and refuses one that holds anything else', () => {
     const good = JSON.parse(sealRow(eventOf(testimonyDraft({vault: `vault/objects/ab/ab${'1'.repeat(62)}.age`, sha256: '2'.repeat(64), size: 812}), 3, GENESIS_HASH), 0, TAGS, RUN_KEY).row.envelope) as Record<string, unknown>
     const object = {vault: `vault/objects/ab/ab${'1'.repeat(62)}.age`, sha256: '2'.repeat(64), size: 812}

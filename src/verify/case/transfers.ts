@@ -7,15 +7,19 @@
  * with the SHA-256 its event records. A kept package swapped for
  * another (or a receipt rewritten) is found here, without a key: the package is an age file, and
  * what is inside it was verified when it was accepted (`custody verify PACKAGE` with the case's
- * identity checks it again).
+ * identity checks it again). In an encrypted case a kept receipt is an age file, and the public
+ * facts give its SHA-256 as stored (src/transfers/kept-receipt.ts); given a key that opens the
+ * events and the receipt, it is opened too and held to its SHA-256 in clear, which only the
+ * event's body holds.
  */
 import {createHash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
 import {join} from 'node:path'
 import {CASE_FOLDER} from '../../case/case.js'
-import {errnoOf, messageOf} from '../../errors.js'
+import {CustodyError, errnoOf, messageOf} from '../../errors.js'
 import {plural} from '../../render/text.js'
 import {keptReceiptOf} from '../../transfers/incoming.js'
+import {KeptReceiptProblem, readKeptReceipt} from '../../transfers/kept-receipt.js'
 import {KEPT_PACKAGE_PATH, KEPT_RECEIPT_PATH} from '../../formats/events.js'
 import {isHex64} from '../../formats/guards.js'
 import {publicOf, type PublicFacts} from '../../ledger/envelope.js'
@@ -67,6 +71,43 @@ function keptFiles({kase, chain}: CaseContext): KeptFile[] {
   return files
 }
 
+/**
+ * With a key: each kept receipt the events record as an age file, opened and held to its SHA-256
+ * in clear, but those already found not as stored (`found`). None without an identity, or while
+ * the bodies stay closed.
+ */
+async function openedProblems({kase}: CaseContext, found: ReadonlySet<string>): Promise<CaseFinding[]> {
+  const identities = kase.vault.keys?.identities ?? []
+  if (identities.length === 0 || kase.ledger.bodiesLocked) return []
+  let events
+  try {
+    events = kase.ledger.eventsOfKind('transfer-received', 'transfer-acknowledged')
+  } catch (error) {
+    // Some bodies the identity given does not open (a recipient added later): those are checked as stored only.
+    if (error instanceof CustodyError && error.code === 'CONTENT_LOCKED') return []
+    throw error
+  }
+
+  const problems: CaseFinding[] = []
+  for (const {event} of events) {
+    const recorded = event.payload.receipt
+    const kept = event.action === 'transfer-received' ? keptReceiptOf(event.payload.kept) : event.payload.receipt.kept
+    if (recorded.stored === undefined || found.has(kept)) continue
+    const problem = await readKeptReceipt(kase.dataDir, kept, recorded, identities).then(
+      () => undefined,
+      (error: unknown) => {
+        if (error instanceof KeptReceiptProblem) return error.why
+        throw error
+      },
+    )
+    if (problem !== undefined) {
+      problems.push({check: 'transfer', subject: `${CASE_FOLDER}/${kept}`, message: `the receipt of ${event.payload.transferId} ${problem}, though it is the age file event ${event.seq} records: restore it from a backup of the case`, expected: recorded.sha256})
+    }
+  }
+
+  return problems
+}
+
 export const transfersCheck: CaseCheck = {
   name: 'transfers',
   async run(context) {
@@ -78,6 +119,8 @@ export const transfersCheck: CaseCheck = {
       const problem = await keptProblem(join(kase.dataDir, file), `${CASE_FOLDER}/${file}`, sha256, what, seq)
       if (problem !== undefined) problems.push(problem)
     }
+
+    problems.push(...(await openedProblems(context, new Set(problems.map((p) => p.subject.slice(CASE_FOLDER.length + 1))))))
 
     const received = new Set(files.filter((f) => f.file.endsWith('.zip.age')).map((f) => f.seq)).size
     const receipts = files.length - 2 * received
