@@ -578,6 +578,33 @@ export interface TransferReceivedPayload {
 }
 
 /**
+ * `transfer-refused`: a transfer package refused by this case (`custody transfer accept`,
+ * src/transfers/accept.ts) because items in it did not verify, though the package opened with this
+ * case's keys and its sender was authenticated: nothing was imported, and a receipt naming the
+ * failed items was signed for the sender and kept (docs/design/transfers.md "A refused package").
+ */
+export interface TransferRefusedPayload {
+  transferId: string
+  sealId: string
+  /** The sender, as the identity line of its transfer statement (src/transfers/custodian.ts). */
+  from: string
+  /** The package as received: its file name, SHA-256 and size. It is not kept. */
+  package: {name: string; sha256: string; size: number}
+  /** The sender's tree head the package was sealed at, which its checkpoint signs (and the receipt cosigns). */
+  treeHead: {size: number; root: string}
+  /** Each item that failed (the sender's exhibit ID) and why, as the receipt states it. */
+  failed: FailedItemRecord[]
+  /** The receipt given to the sender: the SHA-256 of its bytes, and where this case keeps it, under .custody/. */
+  receipt: {sha256: string; kept: string}
+}
+
+/** An item of a refused package that did not verify, and why. */
+export interface FailedItemRecord {
+  exhibit: string
+  problem: string
+}
+
+/**
  * `transfer-acknowledged`: a receipt for a transfer this case released, checked and kept
  * (`custody transfer receipt`, src/transfers/acknowledge.ts).
  */
@@ -587,8 +614,12 @@ export interface TransferAcknowledgedPayload {
   by: string
   /** The receipt: the SHA-256 of its bytes, when the receiver says it received the package, and where this case keeps it, under .custody/. */
   receipt: {sha256: string; receivedAt: string; kept: string}
-  condition: 'intact' | 'partly failed'
-  /** The items the receiver acknowledged as intact (the sender's exhibit IDs). */
+  /**
+   * `intact`: the receiver accepted the package; `refused`: it refused it, naming failed items in
+   * the receipt, and imported nothing, so nothing is acknowledged.
+   */
+  condition: 'intact' | 'refused'
+  /** The items the receiver acknowledged as intact (the sender's exhibit IDs); none for a refused package. */
   acknowledged: string[]
   /** This ledger's tree head the receiver cosigned. */
   cosigned: {size: number; root: string}
@@ -672,6 +703,7 @@ export interface PayloadOf {
   'keys-destroyed': KeysDestroyedPayload
   'transfer-released': TransferReleasedPayload
   'transfer-received': TransferReceivedPayload
+  'transfer-refused': TransferRefusedPayload
   'transfer-acknowledged': TransferAcknowledgedPayload
   'custodian-trusted': CustodianTrustedPayload
   'custodian-distrusted': CustodianDistrustedPayload
@@ -1048,6 +1080,18 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       receipt: object({sha256: hex64}),
     }),
   },
+  'transfer-refused': {
+    exhibit: 'none',
+    payload: object<TransferRefusedPayload>({
+      transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
+      sealId,
+      from: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
+      package: object({name: nonEmpty, sha256: hex64, size: integer(1)}),
+      treeHead: object({size: integer(1), root: hex64}),
+      failed: list(object<FailedItemRecord>({exhibit: exhibitId, problem: text({nonEmpty: true, max: 4000})}), {min: 1, max: MAX_TRANSFER_ITEMS}),
+      receipt: object({sha256: hex64, kept: text({pattern: KEPT_RECEIPT_PATH, expected: 'custodians/<case ID>/<transfer ID>.receipt'})}),
+    }),
+  },
   'transfer-acknowledged': {
     exhibit: 'none',
     payload: object<TransferAcknowledgedPayload>({
@@ -1058,7 +1102,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
         receivedAt: isoUtcMs,
         kept: text({pattern: KEPT_RECEIPT_PATH, expected: 'custodians/<case ID>/<transfer ID>.receipt'}),
       }),
-      condition: oneOf(['intact', 'partly failed']),
+      condition: oneOf(['intact', 'refused']),
       acknowledged: list(exhibitId, {max: MAX_TRANSFER_ITEMS, unique: true}),
       cosigned: object({size: integer(1), root: hex64}),
     }),

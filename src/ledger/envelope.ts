@@ -141,6 +141,9 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
       return {action: event.action, transferId, kept, package: event.payload.package.sha256, receipt: event.payload.receipt.sha256}
     }
 
+    case 'transfer-refused':
+      // The receipt kept for a package refused (the package is not kept), as the disk shows it: verify checks it with no key.
+      return {action: event.action, transferId: event.payload.transferId, kept: event.payload.receipt.kept, receipt: event.payload.receipt.sha256}
     case 'transfer-acknowledged':
       // The receipt kept for a transfer released, as the disk shows it: verify checks it with no key.
       return {action: event.action, transferId: event.payload.transferId, kept: event.payload.receipt.kept, receipt: event.payload.receipt.sha256}

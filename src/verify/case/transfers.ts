@@ -4,7 +4,8 @@
  * package under .custody/custodians/ with the SHA-256 it had when it was checked, and the receipt
  * given to its sender beside it with the SHA-256 the event records; and each receipt this case
  * recorded for what it released (`transfer-acknowledged`, src/transfers/acknowledge.ts) is kept
- * with the SHA-256 its event records. A kept package swapped for
+ * with the SHA-256 its event records, as is the receipt given for a package refused
+ * (`transfer-refused`: the package itself is not kept). A kept package swapped for
  * another (or a receipt rewritten) is found here, without a key: the package is an age file, and
  * what is inside it was verified when it was accepted (`custody verify PACKAGE` with the case's
  * identity checks it again).
@@ -47,10 +48,11 @@ async function keptProblem(path: string, subject: string, expected: string, what
  * facts are not of that form (an envelope forged past its body, read with no key).
  */
 export function keptFilesOf(seq: number, facts: PublicFacts | undefined): KeptFile[] | undefined {
-  if (facts?.action !== 'transfer-received' && facts?.action !== 'transfer-acknowledged') return []
+  if (facts?.action !== 'transfer-received' && facts?.action !== 'transfer-acknowledged' && facts?.action !== 'transfer-refused') return []
   const {transferId, kept, receipt} = facts
   const received = facts.action === 'transfer-received'
   if (typeof transferId !== 'string' || typeof kept !== 'string' || !(received ? KEPT_PACKAGE_PATH : KEPT_RECEIPT_PATH).test(kept) || !isHex64(receipt)) return undefined
+  if (facts.action === 'transfer-refused') return [{file: kept, sha256: receipt, what: `the receipt of ${transferId} (refused)`, seq}]
   if (!received) return [{file: kept, sha256: receipt, what: `the receipt of ${transferId}`, seq}]
   if (!isHex64(facts.package)) return undefined
   return [
@@ -63,7 +65,7 @@ export function keptFilesOf(seq: number, facts: PublicFacts | undefined): KeptFi
 function keptFiles({kase, chain}: CaseContext): KeptFile[] {
   if (kase.ledger.sealedBodies() !== undefined) return [...chain.keptFiles]
   const files: KeptFile[] = []
-  for (const {event} of kase.ledger.eventsOfKind('transfer-received', 'transfer-acknowledged')) files.push(...keptFilesOf(event.seq, publicOf(event))!)
+  for (const {event} of kase.ledger.eventsOfKind('transfer-received', 'transfer-refused', 'transfer-acknowledged')) files.push(...keptFilesOf(event.seq, publicOf(event))!)
   return files
 }
 
@@ -80,8 +82,10 @@ export const transfersCheck: CaseCheck = {
     }
 
     const received = new Set(files.filter((f) => f.file.endsWith('.zip.age')).map((f) => f.seq)).size
-    const receipts = files.length - 2 * received
-    const detail = `${plural(received, 'package')} received, ${plural(receipts, 'receipt')} recorded: each kept as the ledger records it`
+    const refused = files.filter((f) => f.what.endsWith('(refused)')).length
+    const receipts = files.length - 2 * received - refused
+    const refusals = refused === 0 ? '' : `, ${plural(refused, 'package')} refused with a receipt`
+    const detail = `${plural(received, 'package')} received${refusals}, ${plural(receipts, 'receipt')} recorded: each kept as the ledger records it`
     return problems.length === 0 ? {status: 'ok', detail} : {status: 'failed', detail: `${plural(problems.length, 'kept file')} not as recorded`, problems}
   },
 }
