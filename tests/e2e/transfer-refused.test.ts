@@ -17,6 +17,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateIdentity} from '../../src/age/x25519.js'
 import {custodianLine, parseCustodian} from '../../src/transfers/custodian.js'
 import {custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
+import {schemaErrors} from '../helpers/json-schemas.js'
 import {eventCount, exportPackage, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
 
 const work = tempDir('custody-transfer-refused-')
@@ -173,6 +174,7 @@ describe('a package with an item changed inside it', () => {
     rmSync(`${bad}.receipt.sig`)
     const again = await custodyJson<{error: {code: string; message: string}}>(['transfer', 'accept', bad, '--from', at('field.line'), '--identity', at('test-identity.txt'), '--case', hq])
     expect(again.code).toBe(3)
+    expect(schemaErrors('transfer-accept.schema.json', again.json)).toEqual([])
     expect(again.json.error).toMatchObject({code: 'INTEGRITY', message: expect.stringMatching(/a1-bad\.zip\.age was refused before \(TRANSFER-[0-9a-f]{16}, ledger event #\d+\): EX-000001 did not verify; nothing was accepted\. Its receipt was given again/)})
     expect(readFileSync(`${bad}.receipt`).equals(receipt)).toBe(true)
     expect(await eventCount(hq)).toBe(before)
@@ -216,6 +218,7 @@ describe('a package with an item changed inside it', () => {
     const recorded = await custodyJson<Acknowledged>(['transfer', 'receipt', `${bad}.receipt`, '--case', field])
     expect(recorded.code, recorded.stderr).toBe(0)
     expect(recorded.json).toMatchObject({recorded: false, acknowledged: [], failed: [{exhibit: 'EX-000001'}], package: {sha256: sha256(bad), asReleased: false}})
+    expect(schemaErrors('transfer-receipt.schema.json', recorded.json)).toEqual([])
     expect(await eventCount(field)).toBe(before + 1)
     const log = await custodyJson<Logged>(['log', '--case', field, ...withKey()])
     expect(log.json.events.find((e) => e.seq === recorded.json.seq)).toMatchObject({action: 'transfer-acknowledged', payload: {condition: 'refused', acknowledged: []}})
@@ -237,11 +240,23 @@ describe('a package with an item changed inside it', () => {
     expect(accepted.json.items.map((i) => i.exhibit)).toEqual(['EX-000001', 'EX-000002'])
     const intact = await custodyJson<Acknowledged>(['transfer', 'receipt', at('a2.zip.age.receipt'), '--case', field])
     expect(intact.json).toMatchObject({condition: 'intact', acknowledged: ['EX-000001', 'EX-000002'], failed: [], package: {asReleased: true}})
+    expect(schemaErrors('transfer-receipt.schema.json', intact.json)).toEqual([])
     expect((await custody(['verify', '--case', hq])).code).toBe(0)
   })
 })
 
 describe('refused with no receipt, as before', () => {
+  it("a package with a changed item whose sender's checkpoint was changed too: nothing to cosign", async () => {
+    const pkg = await custody(['transfer', 'export', 'EX-000001', '--to', at('hq.line'), '--out', at('c1.zip.age'), '--case', field])
+    expect(pkg.code, pkg.stderr).toBe(0)
+    const bad = tamper(at('c1.zip.age'), at('c1-bad.zip.age'), (bag) => {
+      flipOriginal('EX-000001')(bag)
+      const file = join(bag, 'data', 'custody', 'checkpoint.json')
+      writeFileSync(file, readFileSync(file, 'utf8').replace('"treeSize":', '"treeSize": '))
+    })
+    await refusedWithNoReceipt(bad, /c1-bad\.zip\.age does not verify as a transfer package; nothing was accepted and no receipt was written/)
+  })
+
   it("a stranger's package with a changed item: no one HQ accepts to answer", async () => {
     const pkg = await exportPackage(stranger, at('hq.line'), at('s1.zip.age'))
     const bad = tamper(pkg, at('s1-bad.zip.age'), flipOriginal('EX-000001'))
@@ -257,5 +272,35 @@ describe('refused with no receipt, as before', () => {
     })
     await refusedWithNoReceipt(bad, /a3-events\.zip\.age does not verify as a transfer package; nothing was accepted and no receipt was written/)
     expect(existsSync(`${bad}.receipt`)).toBe(false)
+  })
+
+})
+
+describe('more than one item failed', () => {
+  it('an original cut short and a metadata record missing, in one package: both items named, the receipt at --receipt-out', async () => {
+    // EX-000003 was released in a package refused with no receipt (above): sent again with --again, beside a new one.
+    await ingestSamples(field, 'Sony.jpg')
+    const made = await custody(['transfer', 'export', '--again', '--to', at('hq.line'), '--out', at('a4.zip.age'), '--case', field])
+    expect(made.code, made.stderr).toBe(0)
+    const bad = tamper(at('a4.zip.age'), at('a4-bad.zip.age'), (bag) => {
+      const dir = join(bag, 'data', 'exhibits', 'EX-000003', 'original')
+      const file = join(dir, readdirSync(dir)[0]!)
+      writeFileSync(file, readFileSync(file).subarray(0, 100))
+      rmSync(join(bag, 'data', 'exhibits', 'EX-000004', 'metadata.json'))
+    })
+    const before = await eventCount(hq)
+    const result = await accept(bad, '--receipt-out', at('a4-answer.receipt'))
+    expect(result.code, result.stderr).toBe(3)
+    expect(result.stderr).toMatch(/naming the items that failed \(EX-000003, EX-000004\)/)
+    expect(existsSync(`${bad}.receipt`)).toBe(false)
+    expect(openssl(at('hq.pem'), at('a4-answer.receipt'), at('a4-answer.receipt.sig'))).toBe(0)
+    const receipt = JSON.parse(readFileSync(at('a4-answer.receipt'), 'utf8')) as Receipt
+    expect(receipt.condition).toEqual({
+      failed: [
+        {exhibit: 'EX-000003', problem: expect.stringContaining('the stated size does not match')},
+        {exhibit: 'EX-000004', problem: expect.stringContaining('its metadata record data/exhibits/EX-000004/metadata.json is not in the bag')},
+      ],
+    })
+    expect(await eventCount(hq)).toBe(before + 1)
   })
 })
