@@ -391,10 +391,10 @@ export async function acceptTransfer(kase: Case, file: string, options: AcceptOp
     if (before !== undefined) return await replay(kase, file, before, options)
     const giving: ReceiptGiving = {paths: receiptPaths(file, options.receiptOut), give: giveReceipt}
     const refused = refusedBefore(kase, copy.sha256)
-    if (refused !== undefined) return await refuseAgain(kase, file, refused, giving)
+    if (refused !== undefined) return await refuseAgain(kase, file, refused, giving, copy.sha256)
     const checked = await checkPackage(kase, file, copy, options, staged)
     if ('replay' in checked) return await replay(kase, file, checked.replay, options)
-    if ('refusedAgain' in checked) return await refuseAgain(kase, file, checked.refusedAgain, giving)
+    if ('refusedAgain' in checked) return await refuseAgain(kase, file, checked.refusedAgain, giving, copy.sha256)
     if ('refused' in checked) return await refusePackage(kase, file, checked.refused, copy, giving, options.actor, (text) => text.replaceAll(copy.temp, file))
     const report = await keep(kase, file, checked, copy, options)
     return checked.rotation === undefined ? report : {...report, rotation: checked.rotation}

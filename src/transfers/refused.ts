@@ -89,11 +89,13 @@ export interface ReceiptGiving {
   give: (signed: SignedReceipt, paths: {file: string; signature: string}) => Promise<void>
 }
 
-function refusal(file: string, event: EventOfKind<'transfer-refused'>, paths: {file: string; signature: string}, report: ArchiveReport | undefined, again: boolean): CustodyError {
+/** What a refusal says: `again` when refused before, of this very package (`same`) or of another of its transfer. */
+function refusal(file: string, event: EventOfKind<'transfer-refused'>, paths: {file: string; signature: string}, report: ArchiveReport | undefined, again?: {same: boolean}): CustodyError {
   const {failed, transferId} = event.payload
   const items = failed.map((f) => f.exhibit).join(', ')
+  const before = again?.same === false ? `${file} is of ${transferId}, which this case refused before (ledger event #${event.seq}): ${items} did not verify in the package it received` : `${file} was refused before (${transferId}, ledger event #${event.seq}): ${items} did not verify`
   const head = again
-    ? `${file} was refused before (${transferId}, ledger event #${event.seq}): ${items} did not verify; nothing was accepted. Its receipt was given again: ${paths.file} and ${paths.signature}`
+    ? `${before}; nothing was accepted. Its receipt was given again: ${paths.file} and ${paths.signature}`
     : `${file} does not verify as a transfer package; nothing was accepted. A receipt refusing it, naming the items that failed (${items}), was signed for the sender: ${paths.file} and ${paths.signature} (ledger event #${event.seq})`
   const next = '. Give both to the sender: those items stay in their case and go in their next export'
   const problems = report === undefined ? failed.slice(0, 5).map((f) => `\n  ${f.exhibit}: ${f.problem}`) : report.problems.slice(0, 5).map((p) => `\n  ${p.subject}: ${p.message}`)
@@ -142,7 +144,7 @@ export async function refusePackage(kase: Case, file: string, refused: RefusedPa
   await kase.recordHead()
   await giving.give(signed, giving.paths)
   const shown = {...report, problems: report.problems.map((p) => ({...p, subject: said(p.subject), message: said(p.message)}))}
-  throw refusal(file, events[0]!.event as EventOfKind<'transfer-refused'>, giving.paths, shown, false)
+  throw refusal(file, events[0]!.event as EventOfKind<'transfer-refused'>, giving.paths, shown)
 }
 
 /** The receipt and its signature kept in the case, where `transfer-refused` says. */
@@ -153,7 +155,7 @@ async function keepRefusedReceipt(kase: Case, kept: {folder: string; receipt: st
 }
 
 /** A package refused before (the same bytes, or the same transfer): its kept receipt given again, nothing recorded, and refused again. */
-export async function refuseAgain(kase: Case, file: string, event: EventOfKind<'transfer-refused'>, giving: ReceiptGiving): Promise<never> {
+export async function refuseAgain(kase: Case, file: string, event: EventOfKind<'transfer-refused'>, giving: ReceiptGiving, sha256: string): Promise<never> {
   const kept = event.payload.receipt.kept
   const signed = {body: await readFile(join(kase.dataDir, kept), 'utf8'), signature: (await readFile(join(kase.dataDir, `${kept}.sig`))).toString('hex')}
   if (createHash('sha256').update(signed.body).digest('hex') !== event.payload.receipt.sha256) {
@@ -161,5 +163,5 @@ export async function refuseAgain(kase: Case, file: string, event: EventOfKind<'
   }
 
   await giving.give(signed, giving.paths)
-  throw refusal(file, event, giving.paths, undefined, true)
+  throw refusal(file, event, giving.paths, undefined, {same: event.payload.package.sha256 === sha256})
 }

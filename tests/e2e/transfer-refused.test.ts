@@ -182,8 +182,16 @@ describe('a package with an item changed inside it', () => {
     const other = tamper(released, at('a1-other.zip.age'), flipOriginal('EX-000002'))
     const second = await accept(other)
     expect(second.code).toBe(3)
-    expect(second.stderr).toMatch(/was refused before/)
+    expect(second.stderr).toMatch(/a1-other\.zip\.age is of TRANSFER-[0-9a-f]{16}, which this case refused before \(ledger event #\d+\): EX-000001 did not verify in the package it received; nothing was accepted\. Its receipt was given again/)
     expect(readFileSync(`${other}.receipt`).equals(receipt)).toBe(true)
+    expect(await eventCount(hq)).toBe(before)
+    // The package as it was released, intact: its transfer had its answer; the sender sends the items in a new export.
+    const intact = await accept(released)
+    expect(intact.code).toBe(3)
+    expect(intact.stderr).toMatch(/a1\.zip\.age is of TRANSFER-[0-9a-f]{16}, which this case refused before/)
+    expect(readFileSync(`${released}.receipt`).equals(receipt)).toBe(true)
+    rmSync(`${released}.receipt`)
+    rmSync(`${released}.receipt.sig`)
     expect(await eventCount(hq)).toBe(before)
   })
 
