@@ -7,8 +7,9 @@
  * an item that does not verify. HQ refuses it with exit 3 and a receipt openssl checks naming that
  * item; the field side records the receipt, acknowledges nothing, purges nothing, and its next
  * export sends the items again, which HQ accepts. Then the forgeries: the refused receipt edited
- * to say intact or to name another item, a stranger's package with a changed item, a package
- * whose events were changed (no item's problem), and the refused package given again.
+ * to say intact or to name another item, a stranger's package with a changed item, one from a
+ * fork of the sender's ledger, one whose checkpoint or events were changed too (no item's
+ * problem), and the refused package, another of its transfer and the intact one given again.
  */
 import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -16,7 +17,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {generateIdentity} from '../../src/age/x25519.js'
 import {custodianLine, parseCustodian} from '../../src/transfers/custodian.js'
-import {custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
+import {copyCase, custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
 import {schemaErrors} from '../helpers/json-schemas.js'
 import {eventCount, exportPackage, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
 
@@ -97,6 +98,8 @@ beforeAll(async () => {
   writeFileSync(at('hq.line'), `${custodianLine({...line, age: recipient})}\n`)
   await writeIdentityLine(field, at('field.line'))
   await ingestSamples(field, 'Canon.jpg', 'Casio.jpg')
+  // The adversary's copy of the field case as it was before its first hand-over (another machine's state).
+  copyCase(field, at('field-forked'))
   await ingestSamples(stranger, 'Nikon.jpg')
   expect((await custody(['key', 'export', '--out', at('hq.pem'), '--case', hq])).code).toBe(0)
 }, 120_000)
@@ -263,6 +266,13 @@ describe('refused with no receipt, as before', () => {
       writeFileSync(file, readFileSync(file, 'utf8').replace('"treeSize":', '"treeSize": '))
     })
     await refusedWithNoReceipt(bad, /c1-bad\.zip\.age does not verify as a transfer package; nothing was accepted and no receipt was written/)
+  })
+
+  it('a package with a changed item from a fork of the sender\'s ledger (a split view): the heads named, no receipt', async () => {
+    await ingestSamples(at('field-forked'), 'Ricoh2.jpg')
+    const pkg = await exportPackage(at('field-forked'), at('hq.line'), at('f1.zip.age'))
+    const bad = tamper(pkg, at('f1-bad.zip.age'), flipOriginal('EX-000001'))
+    await refusedWithNoReceipt(bad, /f1-bad\.zip\.age: Iryna Melnyk \(Kherson field team\), key SHA256:[0-9a-f]{64}'s ledger was (rewritten after an earlier hand-over|rolled back)/)
   })
 
   it("a stranger's package with a changed item: no one HQ accepts to answer", async () => {
