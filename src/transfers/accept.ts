@@ -293,9 +293,8 @@ function checkSplitView(kase: Case, file: string, statement: TransferStatement, 
   // A package refused with a receipt had its head verified and cosigned: seen as an accepted one's.
   const seen = kase.ledger
     .eventsOfKind('transfer-received', 'transfer-refused')
-    .map(({event}) => event.payload)
-    .filter((p) => parseCustodian(p.from, 'a recorded sender').case === statement.from.case)
-    .map((p) => ({...p.treeHead, transferId: p.transferId}))
+    .filter(({event}) => parseCustodian(event.payload.from, 'a recorded sender').case === statement.from.case)
+    .map(({event}) => ({...event.payload.treeHead, transferId: event.payload.transferId, ...(event.action === 'transfer-refused' ? {refused: true} : {})}))
   const proven = (report.earlierSeals ?? []).map((s) => s.treeHead)
   const views = splitViews(seen, report.treeHead!, proven)
   if (views.length > 0) {

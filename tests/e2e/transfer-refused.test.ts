@@ -101,6 +101,7 @@ beforeAll(async () => {
   // The adversary's copy of the field case as it was before its first hand-over (another machine's state).
   copyCase(field, at('field-forked'))
   await ingestSamples(stranger, 'Nikon.jpg')
+  copyCase(stranger, at('stranger-forked'))
   expect((await custody(['key', 'export', '--out', at('hq.pem'), '--case', hq])).code).toBe(0)
 }, 120_000)
 
@@ -320,5 +321,27 @@ describe('more than one item failed', () => {
       ],
     })
     expect(await eventCount(hq)).toBe(before + 1)
+  })
+})
+
+describe("a refused package's head counts in the split-view check", () => {
+  it('a fork of a sender whose one package HQ saw was refused for its items: refused, naming the head HQ cosigned', async () => {
+    await writeIdentityLine(stranger, at('stranger.line'))
+    const acceptFrom = (pkg: string): ReturnType<typeof custody> => custody(['transfer', 'accept', pkg, '--from', at('stranger.line'), '--identity', at('test-identity.txt'), '--case', hq])
+    const made = await custody(['transfer', 'export', 'EX-000001', '--to', at('hq.line'), '--out', at('s2.zip.age'), '--case', stranger])
+    expect(made.code, made.stderr).toBe(0)
+    const bad = tamper(at('s2.zip.age'), at('s2-bad.zip.age'), flipOriginal('EX-000001'))
+    const refused = await acceptFrom(bad)
+    expect(refused.code).toBe(3)
+    expect(existsSync(`${bad}.receipt`)).toBe(true)
+    // The fork's package is intact: without the refused head, HQ would have seen none of this sender's.
+    await ingestSamples(at('stranger-forked'), 'Writer.jpg')
+    const forked = await exportPackage(at('stranger-forked'), at('hq.line'), at('s-forked.zip.age'))
+    const before = await eventCount(hq)
+    const result = await acceptFrom(forked)
+    expect(result.code, result.stderr).toBe(3)
+    expect(result.stderr).toMatch(/Petro Stranger, key SHA256:[0-9a-f]{64}'s ledger was (rewritten after an earlier hand-over|rolled back): .*\(cosigned in TRANSFER-[0-9a-f]{16}, refused for its items\)/)
+    expect(await eventCount(hq)).toBe(before)
+    expect(existsSync(`${forked}.receipt`)).toBe(false)
   })
 })
