@@ -49,6 +49,7 @@ const MAX_PROBLEM = 4000
  * item's (above); undefined when any is not, or when the report lists only the first of them.
  */
 export function failedItems(context: ArchiveContext, report: ArchiveReport, statement: TransferStatement): FailedItemRecord[] | undefined {
+  // The transfer check held (`transfer`), so no check halted before it: the signatures check ran, and a problem of it would be listed.
   if (report.ok || report.problemCount > report.problems.length || report.transfer === null || report.treeHead === null) return undefined
   const ids = new Set(statement.items.map((i) => i.exhibit))
   const bagPrefix = context.bag === undefined ? undefined : `${context.bag}/`
