@@ -31,7 +31,12 @@ Split views are refused: every tree head of that sender's ledger this case accep
 this package's or proven a prefix of it (the package's earlier seals prove it). A sender whose
 ledger was cut back, put back or rewritten after an earlier hand-over is refused, naming both heads.
 
-Any failure ends it with exit 3: nothing is recorded and no receipt is written. Otherwise the
+Any failure ends it with exit 3: nothing is imported and, as a rule, nothing is recorded and no
+receipt is written. The exception: a package this case opened, from a sender it accepts, released
+to it, whose only problems are items that do not verify (an original or record changed, cut
+short or missing) is refused with a receipt for the sender naming each failed item and why
+(written as below, the items not imported), and \`transfer-refused\` is recorded; given again, it
+is refused again with the same receipt, nothing recorded. Otherwise the
 package is kept in the case (.custody/custodians/<sender case ID>/<transfer ID>.zip.age, with
 the receipt beside it), the ledger records \`transfer-received\` (the sender, its tree head, the
 package's SHA-256, each item with its digests, the receipt's SHA-256), and the receipt is written

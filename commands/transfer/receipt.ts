@@ -13,18 +13,23 @@ export default class TransferReceipt extends CustodyCommand {
 The receipt is checked against this case's own record, and refused with exit 3 (nothing
 recorded) unless all of it holds: it is signed, with its cosignature, by the key of the identity
 the transfer was released to (so a receipt signed by anyone else is refused); it names a transfer
-this case released (\`transfer-released\`), the package's SHA-256 as released, and exactly the
+this case released (\`transfer-released\`), the package's SHA-256 as released (unless the receipt
+refuses the package, which may be another than the one released), and exactly the
 exhibits released with their digests; and the checkpoint it cosigns is this case's, at the tree
 head the transfer's seal was made at, which this ledger has.
 
 Then the receipt and its signature are kept in the case (.custody/custodians/<receiver case
 ID>/; in an encrypted case the receipt as an age file to the case's recipients, which \`age -d
 -i\` opens), and the ledger records \`transfer-acknowledged\`: the receiver, the receipt's SHA-256, the
-exhibits acknowledged (all, when the receipt says the package arrived intact; otherwise those it
-does not name as failed) and the tree head it cosigned. \`custody transfer export\` then no longer
-sends them, \`custody status\` no longer lists them as waiting, and the next package to that
-receiver proves its tree head consistent with the cosigned one. The same receipt again changes
-nothing and says so.`
+exhibits acknowledged (all, when the receipt says the package arrived intact) and the tree head it
+cosigned. \`custody transfer export\` then no longer sends them, \`custody status\` no longer lists
+them as waiting, and the next package to that receiver proves its tree head consistent with the
+cosigned one. The same receipt again changes nothing and says so.
+
+A receipt refusing the package (its condition names failed items: the receiver took in nothing)
+acknowledges nothing: it is recorded with the condition "refused", the failed items and why are
+printed, \`transfer purge\` removes nothing on it, and the next \`transfer export\` to that receiver
+sends the exhibits again.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> to-hq-2024-05-01.zip.age.receipt', description: "Record HQ's receipt (to-hq-2024-05-01.zip.age.receipt.sig beside it)"},

@@ -592,6 +592,36 @@ export interface KeptReceiptStored {
 }
 
 /**
+ * `transfer-refused`: a transfer package refused by this case (`custody transfer accept`,
+ * src/transfers/accept.ts) because items in it did not verify, though the package opened with this
+ * case's keys and its sender was authenticated: nothing was imported, and a receipt naming the
+ * failed items was signed for the sender and kept (docs/design/transfers.md "A refused package").
+ */
+export interface TransferRefusedPayload {
+  transferId: string
+  sealId: string
+  /** The sender, as the identity line of its transfer statement (src/transfers/custodian.ts). */
+  from: string
+  /** The package as received: its file name, SHA-256 and size. It is not kept. */
+  package: {name: string; sha256: string; size: number}
+  /** The sender's tree head the package was sealed at, which its checkpoint signs (and the receipt cosigns). */
+  treeHead: {size: number; root: string}
+  /** Each item that failed (the sender's exhibit ID) and why, as the receipt states it. */
+  failed: FailedItemRecord[]
+  /**
+   * The receipt given to the sender: the SHA-256 of its bytes, and where this case keeps it, under
+   * .custody/; in an encrypted case, the kept copy as stored (an age file: `stored`, as transfer-received's).
+   */
+  receipt: {sha256: string; kept: string; stored?: KeptReceiptStored}
+}
+
+/** An item of a refused package that did not verify, and why. */
+export interface FailedItemRecord {
+  exhibit: string
+  problem: string
+}
+
+/**
  * `transfer-acknowledged`: a receipt for a transfer this case released, checked and kept
  * (`custody transfer receipt`, src/transfers/acknowledge.ts).
  */
@@ -605,8 +635,12 @@ export interface TransferAcknowledgedPayload {
    * age file: `stored`, as transfer-received's).
    */
   receipt: {sha256: string; receivedAt: string; kept: string; stored?: KeptReceiptStored}
-  condition: 'intact' | 'partly failed'
-  /** The items the receiver acknowledged as intact (the sender's exhibit IDs). */
+  /**
+   * `intact`: the receiver accepted the package; `refused`: it refused it, naming failed items in
+   * the receipt, and imported nothing, so nothing is acknowledged.
+   */
+  condition: 'intact' | 'refused'
+  /** The items the receiver acknowledged as intact (the sender's exhibit IDs); none for a refused package. */
   acknowledged: string[]
   /** This ledger's tree head the receiver cosigned. */
   cosigned: {size: number; root: string}
@@ -690,6 +724,7 @@ export interface PayloadOf {
   'keys-destroyed': KeysDestroyedPayload
   'transfer-released': TransferReleasedPayload
   'transfer-received': TransferReceivedPayload
+  'transfer-refused': TransferRefusedPayload
   'transfer-acknowledged': TransferAcknowledgedPayload
   'custodian-trusted': CustodianTrustedPayload
   'custodian-distrusted': CustodianDistrustedPayload
@@ -1067,6 +1102,22 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       receipt: object<TransferReceivedPayload['receipt']>({sha256: hex64, stored: optional(keptReceiptStored)}),
     }),
   },
+  'transfer-refused': {
+    exhibit: 'none',
+    payload: object<TransferRefusedPayload>({
+      transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
+      sealId,
+      from: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
+      package: object({name: nonEmpty, sha256: hex64, size: integer(1)}),
+      treeHead: object({size: integer(1), root: hex64}),
+      failed: list(object<FailedItemRecord>({exhibit: exhibitId, problem: text({nonEmpty: true, max: 4000})}), {min: 1, max: MAX_TRANSFER_ITEMS}),
+      receipt: object<TransferRefusedPayload['receipt']>({
+        sha256: hex64,
+        kept: text({pattern: KEPT_RECEIPT_PATH, expected: 'custodians/<case ID>/<transfer ID>.receipt'}),
+        stored: optional(keptReceiptStored),
+      }),
+    }),
+  },
   'transfer-acknowledged': {
     exhibit: 'none',
     payload: object<TransferAcknowledgedPayload>({
@@ -1078,7 +1129,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
         kept: text({pattern: KEPT_RECEIPT_PATH, expected: 'custodians/<case ID>/<transfer ID>.receipt'}),
         stored: optional(keptReceiptStored),
       }),
-      condition: oneOf(['intact', 'partly failed']),
+      condition: oneOf(['intact', 'refused']),
       acknowledged: list(exhibitId, {max: MAX_TRANSFER_ITEMS, unique: true}),
       cosigned: object({size: integer(1), root: hex64}),
     }),

@@ -30,7 +30,7 @@
 import {createCipheriv, createDecipheriv, createHash, randomBytes} from 'node:crypto'
 import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError} from '../errors.js'
-import {parseEventText, type ConfigPayload, type CustodyEvent, type StoredObject, type TimestampPayload} from '../formats/events.js'
+import {parseEventText, type ConfigPayload, type CustodyEvent, type EventOfKind, type StoredObject, type TimestampPayload} from '../formats/events.js'
 import {isHex64, isRecord} from '../formats/guards.js'
 import {chainHash} from './event.js'
 
@@ -157,27 +157,32 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
       return stored === undefined ? undefined : {stored: [stored]}
     }
 
-    case 'transfer-received': {
-      // The package kept under custodians/ (an age file) and the receipt beside it, by their paths
-      // and SHA-256, as the disk shows them anyway: verify checks them kept with no key. Not the
-      // package's name as it was received, nor its items. The receipt's SHA-256 is its age file's
-      // when it is kept encrypted (its SHA-256 in clear, a digest of the items', stays in the body).
-      const {transferId, kept, receipt} = event.payload
-      return {action: event.action, transferId, kept, package: event.payload.package.sha256, receipt: receipt.stored?.sha256 ?? receipt.sha256}
-    }
-
-    case 'transfer-acknowledged': {
-      // The receipt kept for a transfer released, as the disk shows it (its age file, when kept encrypted): verify checks it with no key.
-      const {receipt} = event.payload
-      return {action: event.action, transferId: event.payload.transferId, kept: receipt.kept, receipt: receipt.stored?.sha256 ?? receipt.sha256}
-    }
-
+    case 'transfer-received':
+    case 'transfer-acknowledged':
+    case 'transfer-refused':
+      return transferFacts(event)
     case 'purged':
       // The objects a purge removed, as the disk shows anyway: verify tells them from missing ones with no key.
       return {action: event.action, objects: event.payload.objects.map((o) => o.vault)}
     default:
       return undefined
   }
+}
+
+/**
+ * The files a transfer event says the case keeps, by their paths and SHA-256, as the disk shows
+ * them anyway: verify checks them kept with no key. `transfer-received`: the package kept under
+ * custodians/ (an age file) and the receipt beside it (not the package's name as it was received,
+ * nor its items); `transfer-acknowledged`: the receipt kept for a transfer released;
+ * `transfer-refused`: the receipt kept for a package refused (the package is not kept). A
+ * receipt's SHA-256 is its age file's when it is kept encrypted: its SHA-256 in clear, a digest of
+ * the items', stays in the body.
+ */
+function transferFacts(event: EventOfKind<'transfer-received' | 'transfer-acknowledged' | 'transfer-refused'>): PublicFacts {
+  const {transferId, receipt} = event.payload
+  const asStored = receipt.stored?.sha256 ?? receipt.sha256
+  if (event.action === 'transfer-received') return {action: event.action, transferId, kept: event.payload.kept, package: event.payload.package.sha256, receipt: asStored}
+  return {action: event.action, transferId, kept: event.payload.receipt.kept, receipt: asStored}
 }
 
 /** A body sealed under the run key, bound to its envelope by the AAD. */

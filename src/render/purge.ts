@@ -15,7 +15,7 @@ function itemLine(item: PurgeItem): string {
 
 /** The plan, before it is confirmed (and what a dry run says). */
 export function renderPurgePlan(report: PurgeReport): string {
-  if (report.nothingAcknowledged) return `Nothing acknowledged by ${receiver(report.by)}: no receipt of it is recorded (\`custody transfer receipt\`). Nothing was removed or recorded.`
+  if (report.nothingAcknowledged) return `Nothing acknowledged by ${receiver(report.by)}: no receipt of it recorded (\`custody transfer receipt\`) acknowledges an exhibit (a receipt refusing a package acknowledges none). Nothing was removed or recorded.`
   if (report.purged.length + report.finished.length === 0) {
     return `Nothing to purge: every exhibit ${receiver(report.by)} acknowledged was purged before (${report.alreadyPurged}). Nothing was removed or recorded.`
   }

@@ -203,7 +203,7 @@ const FILE_SUMMARIES: Summaries<'ingest' | 'presented-again' | 'ingest-failed' |
 }
 
 /** A seal and the exhibits it took. */
-const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released' | 'transfer-received' | 'transfer-acknowledged' | 'custodian-trusted' | 'custodian-distrusted' | 'purged'> = {
+const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released' | 'transfer-received' | 'transfer-refused' | 'transfer-acknowledged' | 'custodian-trusted' | 'custodian-distrusted' | 'purged'> = {
   seal: (p) => `${p.sealId}: ${plural(p.exhibitCount, 'exhibit')} sealed into ${safeText(p.archive.name)}  sha256:${p.archive.sha256.slice(0, 16)}…`,
   'sealed-exhibits'(p) {
     const {exhibits, first} = p
@@ -220,6 +220,11 @@ const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released'
     `purged from this case's vault (${p.objects.length === 0 ? 'no object of its own' : p.objects.map((o) => o.role.replace('-', ' ')).join(' and ')}) after ${receiverName(p.by)} acknowledged it in ${p.transferId}: receipt sha256:${p.receipt.sha256.slice(0, 16)}… (event ${p.receipt.seq})`,
   'transfer-received': (p) =>
     `${p.transferId}: ${plural(p.items.length, 'exhibit')} received from ${receiverName(p.from)} (its ${p.sealId}, ${p.treeHead.size} events), as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…; receipt sha256:${p.receipt.sha256.slice(0, 16)}…`,
+  'transfer-refused': (p) =>
+    `${p.transferId}: package from ${receiverName(p.from)} (its ${p.sealId}, ${p.treeHead.size} events) refused, as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…: ${plural(p.failed.length, 'item')} failed (${p.failed
+      .slice(0, 3)
+      .map((f) => f.exhibit)
+      .join(', ')}${p.failed.length > 3 ? ', …' : ''}), nothing taken in; receipt sha256:${p.receipt.sha256.slice(0, 16)}…`,
   'custodian-trusted': (p) => `packages from ${receiverName(p.custodian)} accepted from now on${p.replaces === null ? '' : `, in place of its key ${p.replaces}`}`,
   'custodian-distrusted': (p) => `packages from ${receiverName(p.custodian)} no longer accepted`,
 }

@@ -96,14 +96,18 @@ export function renderAccepted(report: AcceptReport): string {
 
 export function renderAcknowledged(report: AcknowledgeReport): string {
   if (!report.recorded) return `Already recorded: this receipt for ${report.transferId} from ${receiver(report.by)} is ledger event #${report.seq}; nothing changed.`
-  const failed = report.condition === 'intact' ? [] : report.condition.failed
+  const refused = report.condition !== 'intact'
   return [
-    `Recorded the receipt for ${report.transferId} from ${receiver(report.by)}: ${report.condition === 'intact' ? 'received intact' : `${plural(failed.length, 'item')} did not arrive intact`}`,
+    refused
+      ? `Recorded the receipt for ${report.transferId} from ${receiver(report.by)}: refused, ${plural(report.failed.length, 'item')} did not verify, so the receiver took in nothing`
+      : `Recorded the receipt for ${report.transferId} from ${receiver(report.by)}: received intact`,
     `  received       ${report.receivedAt}, by the receiver's clock`,
+    ...(report.package.asReleased ? [] : [`  package        sha256 ${report.package.sha256}: not the package released; it was changed after it left this case`]),
     `  acknowledged   ${plural(report.acknowledged.length, 'exhibit')}${report.acknowledged.length > 0 ? `: ${report.acknowledged.slice(0, 5).join(', ')}${report.acknowledged.length > 5 ? ', …' : ''}` : ''}`,
-    ...failed.map((f) => `  failed         ${safeText(f.exhibit)}: ${safeText(f.problem)} (send it again: custody transfer export --again)`),
+    ...report.failed.map((f) => `  failed         ${safeText(f.exhibit)}: ${safeText(f.problem)}`),
     `  cosigned       this ledger's tree head at ${report.cosigned.size} events, root ${report.cosigned.root}`,
     `  kept as        .custody/${report.kept} (ledger event #${report.seq})`,
+    ...(refused ? ['Every exhibit of it stays in this case, not acknowledged (nothing can be purged on this receipt), and goes in the next custody transfer export to this receiver.'] : []),
   ].join('\n')
 }
 

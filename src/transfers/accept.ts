@@ -10,7 +10,9 @@
  *               changes, said so, and its kept receipt is given again
  *   3. verify   the copy as `custody verify PACKAGE.zip.age` does (the archive verifier, with the
  *               case identity that opens it; its check 12 holds transfer.json to the archive):
- *               any problem ends it here, INTEGRITY, nothing recorded, no receipt
+ *               any problem ends it here, INTEGRITY, nothing imported; no receipt, unless
+ *               every problem is an item's and steps 4 and 5 hold: then the package is refused
+ *               with a receipt naming the failed items, and `transfer-refused` (refused.ts)
  *   4. parties  transfer.json names this case as receiver (with one of its keys), and a sender
  *               the user accepts (`from`, or the case's trust list: trust.ts), by case ID and
  *               with the key the sender's line gives, or one it rotated to, which the package
@@ -50,6 +52,7 @@ import {CHECKPOINT_PATH} from '../seal/trust-files.js'
 import {TRANSFER_PATH} from '../seal/bag-layout.js'
 import {bagFile} from '../verify/archive/trust.js'
 import {identityNeeded} from '../vault/sealed-objects.js'
+import type {ArchiveContext} from '../verify/archive/context.js'
 import {verifyArchive, type ArchiveReport} from '../verify/verify-archive.js'
 import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
 import {receiverOf} from './export.js'
@@ -59,6 +62,7 @@ import {CUSTODIANS_FOLDER, incomingName, keptNames, staleCopies} from './incomin
 import {describeSplitView, splitViews} from './split-view.js'
 import {followRotations, type FollowedRotation} from './rotations.js'
 import {readTransferStatement, type TransferStatement} from './transfer-statement.js'
+import {failedItems, refuseAgain, refusedBefore, refusePackage, type ReceiptGiving, type RefusedPackage} from './refused.js'
 import {commitStaged, discardStaged, planIds, readSenderExhibits, receivedDrafts, receivedItems, stageItems, type StagedItem} from './import.js'
 import {trustedCustodians} from './trust.js'
 
@@ -155,8 +159,12 @@ interface VerifiedPackage {
  */
 class AcceptRefusal extends CustodyError {}
 
-/** What the checks made of the package while it was open: the package to keep, or the earlier acceptance of its transfer. */
-type Checked = VerifiedPackage | {replay: EventOfKind<'transfer-received'>}
+/**
+ * What the checks made of the package while it was open: the package to keep, or the earlier
+ * acceptance of its transfer; or a package to refuse with a receipt (refused.ts), or the earlier
+ * refusal of its transfer.
+ */
+type Checked = VerifiedPackage | {replay: EventOfKind<'transfer-received'>} | {refused: RefusedPackage} | {refusedAgain: EventOfKind<'transfer-refused'>}
 
 /**
  * Steps 3 to 5, and the staging of the items in the vault, while the verified package is open:
@@ -173,7 +181,12 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
       const bytes = await bagFile(context, TRANSFER_PATH)
       read = {statement: bytes === undefined ? undefined : readTransferStatement(bytes), checkpoint: (await bagFile(context, CHECKPOINT_PATH))?.toString('utf8')}
       const {statement, checkpoint} = read
-      if (!verdict.ok || statement === undefined || 'problem' in statement || verdict.transfer === null || checkpoint === undefined) return
+      if (statement === undefined || 'problem' in statement || verdict.transfer === null || checkpoint === undefined) return
+      if (!verdict.ok) {
+        checked = await checkRefused(kase, file, context, verdict, statement, checkpoint, options)
+        return
+      }
+
       const again = acceptedBefore(kase, copy.sha256, statement.transferId)
       if (again !== undefined) {
         checked = {replay: again}
@@ -182,6 +195,12 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
 
       const rotation = checkParties(kase, file, statement, options.from)
       checkSplitView(kase, file, statement, verdict)
+      const refused = refusedBefore(kase, copy.sha256, statement.transferId)
+      if (refused !== undefined) {
+        checked = {refusedAgain: refused}
+        return
+      }
+
       await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
       const {exhibits, packageOnly} = await readSenderExhibits(context, statement.items)
       staged.push(...(await stageItems(kase, context, exhibits, file)))
@@ -194,6 +213,7 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
     if (error instanceof AcceptRefusal) throw error
     throw new CustodyError(error.code, `${error.message.replaceAll(copy.temp, file)}; nothing was accepted`, {subject: file, cause: error})
   })
+  if (checked !== undefined && ('refused' in checked || 'refusedAgain' in checked)) return checked
   if (!report.ok) {
     // The verifier read the copy: its problems are said of the package the user gave, which it is byte for byte.
     const shown = report.problems.slice(0, 5).map((p) => `\n  ${p.subject}: ${p.message}`.replaceAll(copy.temp, file)).join('')
@@ -206,6 +226,23 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
   }
 
   return checked
+}
+
+/**
+ * A package that does not verify, and only because of its items (refused.ts): when its sender and
+ * receiver hold as for a package accepted, and its transfer was not accepted before, it is refused
+ * with a receipt (or refused again, with the receipt given before). Anything else: undefined, the
+ * refusal with no receipt.
+ */
+async function checkRefused(kase: Case, file: string, context: ArchiveContext, verdict: ArchiveReport, statement: TransferStatement, checkpoint: string, options: AcceptOptions): Promise<Checked | undefined> {
+  const failed = failedItems(context, verdict, statement)
+  if (failed === undefined || acceptedBefore(kase, '', statement.transferId) !== undefined) return undefined
+  checkParties(kase, file, statement, options.from)
+  checkSplitView(kase, file, statement, verdict)
+  const before = refusedBefore(kase, '', statement.transferId)
+  if (before !== undefined) return {refusedAgain: before}
+  await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
+  return {refused: {report: verdict, statement, checkpoint, failed}}
 }
 
 /** Step 4: sent to this case, by a sender the user accepts (given, or on the trust list), with the key its line gives or one it rotated to. */
@@ -256,11 +293,11 @@ function checkSender(file: string, statement: TransferStatement, accepted: reado
 
 /** Step 5: no head of the sender's accepted before is left unproven (a rolled-back or rewritten ledger). */
 function checkSplitView(kase: Case, file: string, statement: TransferStatement, report: ArchiveReport): void {
+  // A package refused with a receipt had its head verified and cosigned: seen as an accepted one's.
   const seen = kase.ledger
-    .eventsOfKind('transfer-received')
-    .map(({event}) => event.payload)
-    .filter((p) => parseCustodian(p.from, 'a recorded sender').case === statement.from.case)
-    .map((p) => ({...p.treeHead, transferId: p.transferId}))
+    .eventsOfKind('transfer-received', 'transfer-refused')
+    .filter(({event}) => parseCustodian(event.payload.from, 'a recorded sender').case === statement.from.case)
+    .map(({event}) => ({...event.payload.treeHead, transferId: event.payload.transferId, ...(event.action === 'transfer-refused' ? {refused: true} : {})}))
   const proven = (report.earlierSeals ?? []).map((s) => s.treeHead)
   const views = splitViews(seen, report.treeHead!, proven)
   if (views.length > 0) {
@@ -359,8 +396,13 @@ export async function acceptTransfer(kase: Case, file: string, options: AcceptOp
   try {
     const before = acceptedBefore(kase, copy.sha256)
     if (before !== undefined) return await replay(kase, file, before, options)
+    const giving: ReceiptGiving = {paths: receiptPaths(file, options.receiptOut), give: giveReceipt}
+    const refused = refusedBefore(kase, copy.sha256)
+    if (refused !== undefined) return await refuseAgain(kase, file, refused, giving, copy.sha256, options.identities)
     const checked = await checkPackage(kase, file, copy, options, staged)
     if ('replay' in checked) return await replay(kase, file, checked.replay, options)
+    if ('refusedAgain' in checked) return await refuseAgain(kase, file, checked.refusedAgain, giving, copy.sha256, options.identities)
+    if ('refused' in checked) return await refusePackage(kase, file, checked.refused, copy, giving, options.actor, (text) => text.replaceAll(copy.temp, file))
     const report = await keep(kase, file, checked, copy, options)
     return checked.rotation === undefined ? report : {...report, rotation: checked.rotation}
   } finally {

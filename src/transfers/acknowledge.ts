@@ -1,7 +1,8 @@
 /**
  * `custody transfer receipt` (docs/design/transfers.md "Receipt"), on the sender's side: a receipt
  * the receiver signed is checked against what this case released, and recorded as
- * `transfer-acknowledged`. From then on the items it names are acknowledged by that receiver:
+ * `transfer-acknowledged`. From then on the items it names are acknowledged by that receiver
+ * (all released, when the receiver accepted the package; none, when it refused it):
  * `transfer export` no longer offers them, `custody status` no longer lists them as waiting, and
  * the next package to that receiver proves its head consistent with the one the receiver cosigned.
  *
@@ -10,7 +11,8 @@
  *   - its two signatures are the receiver's (receipt.ts), by the key of the identity the transfer
  *     was released to (a receipt signed by anyone else, even a well-formed one, is refused);
  *   - it names a transfer this case released (`transfer-released`), the package's SHA-256 as
- *     released, and exactly the items released, with their digests and sizes;
+ *     released (unless it refuses the package: a package changed after it was released is what
+ *     a receiver refuses), and exactly the items released, with their digests and sizes;
  *   - the checkpoint it cosigns is this case's, at the tree head of the transfer's seal, and that
  *     head is this ledger's (its root recomputed from the events).
  * The receipt and its signature are kept in the case (.custody/custodians/<receiver case>/), and
@@ -30,7 +32,7 @@ import {custodianFingerprint, custodianLine, describeCustodian, parseCustodian} 
 import {keptNames} from './incoming.js'
 import {writeKeptReceipt} from './kept-receipt.js'
 import {receiverOf} from './export.js'
-import {checkReceiptSignatures, MAX_RECEIPT_BYTES, parseReceipt, type ReceiptBody} from './receipt.js'
+import {checkReceiptSignatures, MAX_RECEIPT_BYTES, parseReceipt, type FailedItem, type ReceiptBody} from './receipt.js'
 
 export interface AcknowledgeReport {
   /** False when this receipt had been recorded before: nothing changed. */
@@ -39,8 +41,12 @@ export interface AcknowledgeReport {
   by: ReturnType<typeof receiverOf>
   receivedAt: string
   condition: ReceiptBody['condition']
-  /** The items the receiver acknowledged as intact. */
+  /** The package the receiver received (its SHA-256), and whether it is the one released: a refused one may not be. */
+  package: {sha256: string; asReleased: boolean}
+  /** The items the receiver acknowledged as intact: none when it refused the package. */
   acknowledged: string[]
+  /** The items the receiver's refusal names as failed, and why (none when the package was accepted). */
+  failed: FailedItem[]
   /** The tree head of this ledger the receiver cosigned. */
   cosigned: {size: number; root: string}
   /** The `transfer-acknowledged` event. */
@@ -63,7 +69,12 @@ async function readReceiptFiles(file: string): Promise<{body: string; signature:
   return {body: await readFile(file, 'utf8'), signature: signature.toString('hex')}
 }
 
-/** The items acknowledged: all released, less those the receipt says failed. */
+/**
+ * The items acknowledged: all released when the receiver accepted the package, none when it
+ * refused it (a condition naming failed items): a receiver accepts a package whole or not at all,
+ * so it imported none of them, and none may be purged on that receipt's word. The items it names
+ * as failed must be items released.
+ */
 function checkItems(file: string, receipt: ReceiptBody, released: EventOfKind<'transfer-released'>): string[] {
   const key = (i: {exhibit: string; sha256: string; sha512: string; size: number}): string => `${i.exhibit} ${i.sha256} ${i.sha512} ${i.size}`
   const sent = released.payload.items.map(key).sort()
@@ -74,8 +85,11 @@ function checkItems(file: string, receipt: ReceiptBody, released: EventOfKind<'t
     throw refused(file, `lists other items than ${released.payload.transferId} released (event ${released.seq})${extra.length > 0 ? `: not released as listed: ${extra.slice(0, 5).join(', ')}` : ''}${missing.length > 0 ? `; released but not listed: ${missing.slice(0, 5).join(', ')}` : ''}`)
   }
 
-  const failed = new Set(receipt.condition === 'intact' ? [] : receipt.condition.failed.map((f) => f.exhibit))
-  return released.payload.items.map((i) => i.exhibit).filter((id) => !failed.has(id))
+  if (receipt.condition === 'intact') return released.payload.items.map((i) => i.exhibit)
+  const ids = new Set(released.payload.items.map((i) => i.exhibit))
+  const strange = receipt.condition.failed.filter((f) => !ids.has(f.exhibit)).map((f) => f.exhibit)
+  if (strange.length > 0) throw refused(file, `names as failed ${strange.slice(0, 5).join(', ')}, which ${released.payload.transferId} did not release (event ${released.seq})`)
+  return []
 }
 
 /** The checkpoint the receipt cosigns: this case's, at the transfer's seal's tree head, which this ledger has. */
@@ -108,7 +122,10 @@ export async function acknowledgeReceipt(kase: Case, file: string, actor?: strin
     throw refused(file, `is signed by ${describeCustodian(receipt.receivedBy)}, but ${receipt.transferId} was released to ${describeCustodian(to)} (event ${released.seq})`)
   }
 
-  if (receipt.packageSha256 !== released.payload.package.sha256) {
+  // A refusal may be of a package other than the one released: items changed after it left this
+  // case are what a receiver refuses. It is recorded, and said (`package.asReleased`).
+  const asReleased = receipt.packageSha256 === released.payload.package.sha256
+  if (!asReleased && receipt.condition === 'intact') {
     throw refused(file, `is for a package with the SHA-256 ${receipt.packageSha256}, not the one ${receipt.transferId} released (${released.payload.package.sha256})`)
   }
 
@@ -116,7 +133,8 @@ export async function acknowledgeReceipt(kase: Case, file: string, actor?: strin
   const cosigned = checkCosigned(kase, file, receipt, released)
   const sha256 = createHash('sha256').update(signed.body).digest('hex')
   const {folder, receipt: kept} = keptNames(to.case, receipt.transferId)
-  const base = {transferId: receipt.transferId, by: receiverOf(receipt.receivedBy), receivedAt: receipt.receivedAt, condition: receipt.condition, acknowledged, cosigned, kept}
+  const failed = receipt.condition === 'intact' ? [] : receipt.condition.failed
+  const base = {transferId: receipt.transferId, by: receiverOf(receipt.receivedBy), receivedAt: receipt.receivedAt, condition: receipt.condition, package: {sha256: receipt.packageSha256, asReleased}, acknowledged, failed, cosigned, kept}
   const before = kase.ledger.eventsOfKind('transfer-acknowledged').find(({event}) => event.payload.receipt.sha256 === sha256)?.event
   if (before !== undefined) return {...base, recorded: false, seq: before.seq}
 
@@ -132,7 +150,7 @@ export async function acknowledgeReceipt(kase: Case, file: string, actor?: strin
           transferId: receipt.transferId,
           by: custodianLine(receipt.receivedBy),
           receipt: {sha256, receivedAt: receipt.receivedAt, kept, ...(stored === undefined ? {} : {stored})},
-          condition: receipt.condition === 'intact' ? 'intact' : 'partly failed',
+          condition: receipt.condition === 'intact' ? 'intact' : 'refused',
           acknowledged,
           cosigned,
         },

@@ -95,11 +95,20 @@ export function refuseFieldReceiver(to: Custodian): void {
   }
 }
 
-/** The exhibits released to the receiver `caseId`, by the `transfer-released` events. */
+/**
+ * The exhibits released to the receiver `caseId`, by the `transfer-released` events, less those of
+ * a transfer it refused (a receipt recorded with the condition `refused`): it took none of them
+ * in, so they are sent again, as never released.
+ */
 export function releasedTo(kase: Case, caseId: string): Set<string> {
+  const refused = new Set<string>()
+  for (const {event} of kase.ledger.eventsOfKind('transfer-acknowledged')) {
+    if (event.payload.condition === 'refused' && parseCustodian(event.payload.by, `event ${event.seq}`).case === caseId) refused.add(event.payload.transferId)
+  }
+
   const released = new Set<string>()
   for (const {event} of kase.ledger.eventsOfKind('transfer-released')) {
-    if (parseCustodian(event.payload.to, `event ${event.seq}`).case !== caseId) continue
+    if (parseCustodian(event.payload.to, `event ${event.seq}`).case !== caseId || refused.has(event.payload.transferId)) continue
     for (const item of event.payload.items) released.add(item.exhibit)
   }
 

@@ -23,6 +23,8 @@ export interface Head {
 /** A head of a sender's ledger that the receiver accepted, and the transfer it came in. */
 export interface SeenHead extends Head {
   transferId: string
+  /** The transfer was refused with a receipt (its items failed): its head was verified and cosigned all the same. */
+  refused?: boolean
 }
 
 /** What the receiver's check found wrong with one seen head. */
@@ -51,7 +53,7 @@ export function splitViews(seen: readonly SeenHead[], packageHead: Head, proven:
 
 /** One line for a split view: what was seen, what came, and what it means. */
 export function describeSplitView(view: SplitView, sender: string): string {
-  const seen = `${view.seen.size} events, root ${view.seen.root} (accepted in ${view.seen.transferId})`
+  const seen = `${view.seen.size} events, root ${view.seen.root} (${view.seen.refused === true ? 'cosigned in' : 'accepted in'} ${view.seen.transferId}${view.seen.refused === true ? ', refused for its items' : ''})`
   const now = `${view.package.size} events, root ${view.package.root}`
   return view.why === 'rolled back'
     ? `${sender}'s ledger was rolled back: this package's head (${now}) is shorter than one already accepted from it (${seen})`

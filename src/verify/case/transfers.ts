@@ -4,7 +4,8 @@
  * package under .custody/custodians/ with the SHA-256 it had when it was checked, and the receipt
  * given to its sender beside it with the SHA-256 the event records; and each receipt this case
  * recorded for what it released (`transfer-acknowledged`, src/transfers/acknowledge.ts) is kept
- * with the SHA-256 its event records. A kept package swapped for
+ * with the SHA-256 its event records, as is the receipt given for a package refused
+ * (`transfer-refused`: the package itself is not kept). A kept package swapped for
  * another (or a receipt rewritten) is found here, without a key: the package is an age file, and
  * what is inside it was verified when it was accepted (`custody verify PACKAGE` with the case's
  * identity checks it again). In an encrypted case a kept receipt is an age file, and the public
@@ -51,10 +52,11 @@ async function keptProblem(path: string, subject: string, expected: string, what
  * facts are not of that form (an envelope forged past its body, read with no key).
  */
 export function keptFilesOf(seq: number, facts: PublicFacts | undefined): KeptFile[] | undefined {
-  if (facts?.action !== 'transfer-received' && facts?.action !== 'transfer-acknowledged') return []
+  if (facts?.action !== 'transfer-received' && facts?.action !== 'transfer-acknowledged' && facts?.action !== 'transfer-refused') return []
   const {transferId, kept, receipt} = facts
   const received = facts.action === 'transfer-received'
   if (typeof transferId !== 'string' || typeof kept !== 'string' || !(received ? KEPT_PACKAGE_PATH : KEPT_RECEIPT_PATH).test(kept) || !isHex64(receipt)) return undefined
+  if (facts.action === 'transfer-refused') return [{file: kept, sha256: receipt, what: `the receipt of ${transferId} (refused)`, seq}]
   if (!received) return [{file: kept, sha256: receipt, what: `the receipt of ${transferId}`, seq}]
   if (!isHex64(facts.package)) return undefined
   return [
@@ -67,7 +69,7 @@ export function keptFilesOf(seq: number, facts: PublicFacts | undefined): KeptFi
 function keptFiles({kase, chain}: CaseContext): KeptFile[] {
   if (kase.ledger.sealedBodies() !== undefined) return [...chain.keptFiles]
   const files: KeptFile[] = []
-  for (const {event} of kase.ledger.eventsOfKind('transfer-received', 'transfer-acknowledged')) files.push(...keptFilesOf(event.seq, publicOf(event))!)
+  for (const {event} of kase.ledger.eventsOfKind('transfer-received', 'transfer-refused', 'transfer-acknowledged')) files.push(...keptFilesOf(event.seq, publicOf(event))!)
   return files
 }
 
@@ -81,7 +83,7 @@ async function openedProblems({kase}: CaseContext, found: ReadonlySet<string>): 
   if (identities.length === 0 || kase.ledger.bodiesLocked) return []
   let events
   try {
-    events = kase.ledger.eventsOfKind('transfer-received', 'transfer-acknowledged')
+    events = kase.ledger.eventsOfKind('transfer-received', 'transfer-refused', 'transfer-acknowledged')
   } catch (error) {
     // Some bodies the identity given does not open (a recipient added later): those are checked as stored only.
     if (error instanceof CustodyError && error.code === 'CONTENT_LOCKED') return []
@@ -123,8 +125,10 @@ export const transfersCheck: CaseCheck = {
     problems.push(...(await openedProblems(context, new Set(problems.map((p) => p.subject.slice(CASE_FOLDER.length + 1))))))
 
     const received = new Set(files.filter((f) => f.file.endsWith('.zip.age')).map((f) => f.seq)).size
-    const receipts = files.length - 2 * received
-    const detail = `${plural(received, 'package')} received, ${plural(receipts, 'receipt')} recorded: each kept as the ledger records it`
+    const refused = files.filter((f) => f.what.endsWith('(refused)')).length
+    const receipts = files.length - 2 * received - refused
+    const refusals = refused === 0 ? '' : `, ${plural(refused, 'package')} refused with a receipt`
+    const detail = `${plural(received, 'package')} received${refusals}, ${plural(receipts, 'receipt')} recorded: each kept as the ledger records it`
     return problems.length === 0 ? {status: 'ok', detail} : {status: 'failed', detail: `${plural(problems.length, 'kept file')} not as recorded`, problems}
   },
 }
