@@ -39,7 +39,7 @@
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
 import {mkdir, readFile, rm, stat} from 'node:fs/promises'
-import {basename, join} from 'node:path'
+import {join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {Transform} from 'node:stream'
 import type {AgeIdentity} from '../age/x25519.js'
@@ -54,11 +54,11 @@ import {bagFile} from '../verify/archive/trust.js'
 import {identityNeeded} from '../vault/sealed-objects.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import {verifyArchive, type ArchiveReport} from '../verify/verify-archive.js'
-import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
+import {custodianFingerprint, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
 import {receiverOf} from './export.js'
 import {KeptReceiptProblem, readKeptReceipt, writeKeptReceipt} from './kept-receipt.js'
 import {signReceipt, type SignedReceipt} from './receipt.js'
-import {CUSTODIANS_FOLDER, incomingName, keptNames, staleCopies} from './incoming.js'
+import {arrivalOf, CUSTODIANS_FOLDER, incomingName, keptNames, staleCopies} from './incoming.js'
 import {describeSplitView, splitViews} from './split-view.js'
 import {followRotations, type FollowedRotation} from './rotations.js'
 import {readTransferStatement, type TransferStatement} from './transfer-statement.js'
@@ -466,10 +466,7 @@ async function record(kase: Case, file: string, verified: VerifiedPackage, copy:
     action: 'transfer-received',
     exhibit: null,
     payload: {
-      transferId: statement.transferId,
-      sealId: statement.sealId,
-      from: custodianLine(statement.from),
-      package: {name: basename(file), sha256: copy.sha256, size: copy.size},
+      ...arrivalOf(statement, file, copy),
       kept: kept.pkg,
       treeHead: report.treeHead!,
       releasedAt: statement.releasedAt,

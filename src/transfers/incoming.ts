@@ -6,11 +6,22 @@
  * next accept removes and `custody verify` names meanwhile.
  */
 import {readdir} from 'node:fs/promises'
-import {join} from 'node:path'
+import {basename, join} from 'node:path'
 import {errnoOf} from '../errors.js'
+import {custodianLine} from './custodian.js'
+import type {TransferStatement} from './transfer-statement.js'
 
 /** Where received packages are kept, under the case's .custody/ folder. */
 export const CUSTODIANS_FOLDER = 'custodians'
+
+/**
+ * What `transfer-received` and `transfer-refused` both record of a package that arrived: its
+ * transfer and seal, the sender as its identity line, and the package as received (its file's
+ * name, the SHA-256 and size of the copy checked).
+ */
+export function arrivalOf(statement: TransferStatement, file: string, copy: {sha256: string; size: number}): {transferId: string; sealId: string; from: string; package: {name: string; sha256: string; size: number}} {
+  return {transferId: statement.transferId, sealId: statement.sealId, from: custodianLine(statement.from), package: {name: basename(file), sha256: copy.sha256, size: copy.size}}
+}
 
 /** The kept package's name, and its receipt's, under .custody/custodians/<sender case>/. */
 export function keptNames(senderCase: string, transferId: string): {folder: string; pkg: string; receipt: string} {

@@ -19,7 +19,7 @@
  * recorded: one answer per transfer, at both ends.
  */
 import {mkdir} from 'node:fs/promises'
-import {basename, join} from 'node:path'
+import {join} from 'node:path'
 import type {AgeIdentity} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
@@ -27,8 +27,8 @@ import type {EventOfKind, FailedItemRecord} from '../formats/events.js'
 import {identityNeeded} from '../vault/sealed-objects.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
-import {custodianLine, custodianOf} from './custodian.js'
-import {keptNames} from './incoming.js'
+import {custodianOf} from './custodian.js'
+import {arrivalOf, keptNames} from './incoming.js'
 import {KeptReceiptProblem, readKeptReceipt, writeKeptReceipt} from './kept-receipt.js'
 import {signReceipt, type SignedReceipt} from './receipt.js'
 import type {TransferStatement} from './transfer-statement.js'
@@ -133,10 +133,7 @@ export async function refusePackage(kase: Case, file: string, refused: RefusedPa
         action: 'transfer-refused',
         exhibit: null,
         payload: {
-          transferId: statement.transferId,
-          sealId: statement.sealId,
-          from: custodianLine(statement.from),
-          package: {name: basename(file), sha256: copy.sha256, size: copy.size},
+          ...arrivalOf(statement, file, copy),
           treeHead: report.treeHead!,
           failed,
           receipt: {...recorded, kept: kept.receipt},
