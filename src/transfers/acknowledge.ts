@@ -137,6 +137,14 @@ export async function acknowledgeReceipt(kase: Case, file: string, actor?: strin
   const base = {transferId: receipt.transferId, by: receiverOf(receipt.receivedBy), receivedAt: receipt.receivedAt, condition: receipt.condition, package: {sha256: receipt.packageSha256, asReleased}, acknowledged, failed, cosigned, kept}
   const before = kase.ledger.eventsOfKind('transfer-acknowledged').find(({event}) => event.payload.receipt.sha256 === sha256)?.event
   if (before !== undefined) return {...base, recorded: false, seq: before.seq}
+  // The receiver answers a transfer once (accepted, or refused: docs/design/transfers.md). Another,
+  // different receipt for it contradicts the one recorded; recording it would replace the kept copy
+  // that event and any purge on it stand on, and could let a purge rest on either answer.
+  const earlier = kase.ledger.eventsOfKind('transfer-acknowledged').find(({event}) => event.payload.transferId === receipt.transferId)?.event
+  if (earlier !== undefined) {
+    throw refused(file, `is a second receipt for ${receipt.transferId}, other than the one recorded (event ${earlier.seq}, ${earlier.payload.condition}); a receiver gives one receipt a transfer, so the two contradict each other (a copy of its case restored, or a receipt forged with its key): keep both files and ask the receiver`)
+  }
+
 
   await mkdir(join(kase.dataDir, folder), {recursive: true, mode: 0o700})
   const {stored} = await writeKeptReceipt(kase, kept, signed)

@@ -28,7 +28,7 @@ import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import type {KeptReceiptStored} from '../formats/events.js'
 import {sha256Hex} from '../hashing/digests.js'
 import {writeFileDurably} from '../io/files.js'
-import type {SignedReceipt} from './receipt.js'
+import {checkReceiptSignatures, parseReceipt, type SignedReceipt} from './receipt.js'
 
 /** What a transfer event records of the receipt it keeps: its SHA-256 in clear, and its age file's when encrypted. */
 export interface RecordedReceipt {
@@ -75,19 +75,21 @@ export class KeptReceiptProblem extends Error {
  */
 export async function readKeptReceipt(dataDir: string, kept: string, recorded: RecordedReceipt, identities: readonly AgeIdentity[]): Promise<KeptReceipt> {
   const path = join(dataDir, kept)
-  let file: Buffer
-  let signature: Buffer
-  try {
-    file = await readFile(path)
-    signature = await readFile(`${path}.sig`)
-  } catch (error) {
-    throw new KeptReceiptProblem(errnoOf(error) === 'ENOENT' ? 'is missing' : `cannot be read (${messageOf(error)})`)
+  const read = async (at: string, what: string): Promise<Buffer> => {
+    try {
+      return await readFile(at)
+    } catch (error) {
+      throw new KeptReceiptProblem(errnoOf(error) === 'ENOENT' ? `${what}is missing` : `${what}cannot be read (${messageOf(error)})`)
+    }
   }
+
+  const file = await read(path, '')
+  const signature = await read(`${path}.sig`, `(its signature file, .custody/${kept}.sig) `)
 
   const {stored} = recorded
   if (stored === undefined) {
     if (sha256Hex(file) !== recorded.sha256) throw new KeptReceiptProblem(`is not the one recorded (its SHA-256 is not ${recorded.sha256})`)
-    return {body: file, signature}
+    return signedBy(file, signature, kept)
   }
 
   if (file.length !== stored.size || sha256Hex(file) !== stored.sha256) {
@@ -104,5 +106,22 @@ export async function readKeptReceipt(dataDir: string, kept: string, recorded: R
   }
 
   if (sha256Hex(body) !== recorded.sha256) throw new KeptReceiptProblem(`does not hold the receipt recorded (its SHA-256 in clear is not ${recorded.sha256})`)
+  return signedBy(body, signature, kept)
+}
+
+/**
+ * The receipt in clear with its signature, once both signatures in it are the receiver's (the
+ * `.sig` over these bytes, and the cosignature of the sender's checkpoint): a `.sig` changed or
+ * swapped would otherwise pass into a sealed archive, whose verifier refuses it.
+ */
+function signedBy(body: Buffer, signature: Buffer, kept: string): {body: Buffer; signature: Buffer} {
+  try {
+    const text = body.toString('utf8')
+    checkReceiptSignatures(parseReceipt(text, `.custody/${kept}`), {body: text, signature: signature.toString('hex')}, `.custody/${kept}`)
+  } catch (error) {
+    if (error instanceof CustodyError) throw new KeptReceiptProblem(`is not signed as a receipt must be: ${error.message.replace(/^[^:]*: /, '')}`)
+    throw error
+  }
+
   return {body, signature}
 }

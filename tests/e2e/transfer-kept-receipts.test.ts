@@ -90,6 +90,7 @@ beforeAll(async () => {
   await ingestSamples(sender, 'Canon.jpg', 'Casio.jpg')
   await accept(await exportPackage(sender, at('hq.line'), at('one.zip.age')), at('sender.line')) // HQ-000001, HQ-000002
   await acknowledge(sender, at('one.zip.age.receipt'))
+  copyCase(hq, at('hq-before-two')) // HQ as it was before the second package, for a receipt signed twice
   await ingestSamples(sender, 'Nikon.jpg')
   await accept(await exportPackage(sender, at('hq.line'), at('two.zip.age')), at('sender.line')) // HQ-000003
   await acknowledge(sender, at('two.zip.age.receipt'))
@@ -218,4 +219,56 @@ describe('a kept receipt forged', () => {
     expect(sealed.stderr).toContain('nothing was sealed')
     expect(readdirSync(work.path).filter((f) => f.startsWith(`hq-forged-${i}.zip`))).toEqual([])
   }, 60_000)
+})
+
+describe("a kept receipt's signature forged", () => {
+  it('changed (still 64 bytes): refused by verify with the passphrase and by HQ\'s seal, which would have put it in the archive; removed: refused by verify with no key, naming the .sig', async () => {
+    writeFileSync(at('passphrase.txt'), `${PASSPHRASE}\n`, {mode: 0o600})
+    const flippedCopy = copyCase(hq, at('hq-sig-flipped'))
+    const [first] = await keptReceipts(flippedCopy, 'transfer-received')
+    const signature = readFileSync(`${first!.file}.sig`)
+    signature[10]! ^= 1
+    writeFileSync(`${first!.file}.sig`, signature)
+    const keyed = await custodyJson<Verified>(['verify', '--case', flippedCopy, '--passphrase-file', at('passphrase.txt')], {env: {CUSTODY_PASSPHRASE: undefined}})
+    expect(keyed.code).toBe(3)
+    expect(keyed.json.problems).toContainEqual(expect.objectContaining({check: 'transfer', subject: first!.relative, message: expect.stringContaining('is not signed as a receipt must be')}))
+    const sealed = await custody(['seal', 'HQ-000001', '--out', at('hq-sig-flipped.zip'), '--case', flippedCopy])
+    expect(sealed.code, sealed.stderr).toBe(3)
+    expect(sealed.stderr).toContain('is not signed as a receipt must be')
+    expect(readdirSync(work.path).filter((f) => f.startsWith('hq-sig-flipped.zip'))).toEqual([])
+
+    const removedCopy = copyCase(hq, at('hq-sig-removed'))
+    const [kept] = await keptReceipts(removedCopy, 'transfer-received')
+    execFileSync('rm', [`${kept!.file}.sig`])
+    const keyless = await custodyJson<Verified>(['verify', '--case', removedCopy], {env: {CUSTODY_PASSPHRASE: undefined}})
+    expect(keyless.code).toBe(3)
+    expect(keyless.json.problems).toContainEqual(expect.objectContaining({check: 'transfer', subject: `${kept!.relative}.sig`, message: expect.stringContaining('is missing')}))
+  }, 120_000)
+})
+
+describe('a second, different receipt for a transfer already acknowledged', () => {
+  it('is refused (exit 3): the kept receipt the first event and a purge stand on stays as it was, and nothing is recorded', async () => {
+    // HQ's case as it was before the second package, restored with a state folder of its own,
+    // accepts that package again: a receipt for the same transfer, signed by HQ's key, other than the one given.
+    const restored = copyCase(at('hq-before-two'), at('hq-restored'))
+    const accepted = await custody(['transfer', 'accept', at('two.zip.age'), '--from', at('sender.line'), '--receipt-out', at('two-again.receipt'), '--case', restored], {env: {XDG_STATE_HOME: at('hq-restored-state')}})
+    expect(accepted.code, accepted.stderr).toBe(0)
+    expect(readFileSync(at('two-again.receipt')).equals(readFileSync(at('two.zip.age.receipt')))).toBe(false)
+
+    const copy = copyCase(sender, at('sender-second-receipt'))
+    const [, kept] = await keptReceipts(copy, 'transfer-acknowledged')
+    const before = {file: readFileSync(kept!.file), events: await eventCount(copy)}
+    const second = await custody(['transfer', 'receipt', at('two-again.receipt'), '--case', copy])
+    expect(second.code).toBe(3)
+    expect(second.stderr).toContain(`is a second receipt for ${kept!.transferId}, other than the one recorded`)
+    expect(second.stderr).toContain('nothing was recorded')
+    expect(readFileSync(kept!.file).equals(before.file)).toBe(true)
+    expect(await eventCount(copy)).toBe(before.events)
+    const verified = await custodyJson<Verified>(['verify', '--case', copy])
+    expect(verified.code, JSON.stringify(verified.json.problems)).toBe(0)
+    // The one recorded, given again, still says so and changes nothing.
+    const again = await custody(['transfer', 'receipt', at('two.zip.age.receipt'), '--case', copy])
+    expect(again.code, again.stderr).toBe(0)
+    expect(await eventCount(copy)).toBe(before.events)
+  }, 120_000)
 })

@@ -4,12 +4,16 @@
  * held to what its event records: as stored first, then opened and held to its SHA-256 in clear.
  * Each forgery is refused; a receipt no identity given opens is checked as stored only.
  */
-import {createHash, randomBytes} from 'node:crypto'
+import {createHash, generateKeyPairSync, randomBytes} from 'node:crypto'
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
 import type {Case} from '../../src/case/case.js'
+import {signCheckpoint} from '../../src/checkpoints/checkpoint.js'
+import {signerFrom} from '../../src/keys/signing-key.js'
+import {CUSTODIAN_TYPE} from '../../src/transfers/custodian.js'
+import {signReceipt} from '../../src/transfers/receipt.js'
 import {KeptReceiptProblem, readKeptReceipt, writeKeptReceipt, type RecordedReceipt} from '../../src/transfers/kept-receipt.js'
 import {tempDir} from '../helpers/cli.js'
 
@@ -19,7 +23,18 @@ const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(b
 
 const KEPT = 'custodians/9881eb8a-1841-462a-ba9f-b4a6a8089672/TRANSFER-963dee33cce2c047.receipt'
 const ITEM = sha256('an exhibit')
-const signed = {body: `{"items":[{"exhibit":"EX-000001","sha256":"${ITEM}"}],"type":"custody-receipt/v1"}`, signature: randomBytes(64).toString('hex')}
+const receiver = signerFrom(generateKeyPairSync('ed25519').privateKey)
+const senderCheckpoint = signCheckpoint(signerFrom(generateKeyPairSync('ed25519').privateKey), '0f8e4c1a-5b2d-4e6f-9a7b-3c1d2e4f5a6b', {treeSize: 3, rootHash: 'a'.repeat(64), lastEventHash: 'b'.repeat(64)}).body
+/** A receipt as HQ signs one: the reader checks both its signatures once it has it in clear. */
+const signed = signReceipt(receiver, {
+  transferId: 'TRANSFER-963dee33cce2c047',
+  packageSha256: 'c'.repeat(64),
+  receivedBy: {type: CUSTODIAN_TYPE, case: '7d3c1a2b-5e4f-4a6b-9c8d-1e2f3a4b5c6d', name: 'HQ', organisation: 'IPHR', signingKey: Buffer.from(receiver.spki).toString('base64'), age: generateIdentity().recipient},
+  receivedAt: '2026-12-05T10:00:00.000Z',
+  condition: 'intact',
+  items: [{exhibit: 'EX-000001', sha256: ITEM, sha512: 'e'.repeat(128), size: 1234, receivedAs: 'HQ-000001'}],
+  senderCheckpoint,
+})
 const hq = generateIdentity()
 const stranger = generateIdentity()
 
@@ -50,6 +65,13 @@ describe('a receipt kept in clear (a case in clear, or an event that records no 
     expect(read).toEqual({body: Buffer.from(signed.body), signature: Buffer.from(signed.signature, 'hex')})
     writeFileSync(join(kase.dataDir, KEPT), `${signed.body} `)
     expect(await problemOf(readKeptReceipt(kase.dataDir, KEPT, recorded, []))).toBe(`is not the one recorded (its SHA-256 is not ${sha256(signed.body)})`)
+  })
+
+  it("is refused when its signature is not the receiver's over it (a .sig changed, or another receipt's)", async () => {
+    const kase = caseAt('clear-sig', false)
+    const recorded = await writeKeptReceipt(kase, KEPT, signed)
+    writeFileSync(join(kase.dataDir, `${KEPT}.sig`), randomBytes(64))
+    expect(await problemOf(readKeptReceipt(kase.dataDir, KEPT, recorded, []))).toMatch(/^is not signed as a receipt must be: its signature \(.*\.sig\) is not the receiver's over these bytes/)
   })
 })
 

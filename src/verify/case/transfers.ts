@@ -15,6 +15,7 @@
  */
 import {createHash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
+import {stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {CASE_FOLDER} from '../../case/case.js'
 import {CustodyError, errnoOf, messageOf} from '../../errors.js'
@@ -47,6 +48,24 @@ async function keptProblem(path: string, subject: string, expected: string, what
 }
 
 /**
+ * A kept receipt's signature file, with no key: there, and 64 bytes (an Ed25519 signature). Whose
+ * signature it is over which bytes is checked once the receipt is read (a key opens an encrypted
+ * one: kept-receipt.ts), and by HQ's seal and purge before they rely on it.
+ */
+async function signatureProblem(path: string, subject: string, what: string, seq: number): Promise<CaseFinding | undefined> {
+  let size: number
+  try {
+    size = (await stat(path)).size
+  } catch (error) {
+    const missing = errnoOf(error) === 'ENOENT'
+    return {check: 'transfer', subject, message: missing ? `the signature of ${what}, which event ${seq} records, is missing; restore it from a backup of the case` : `the signature of ${what} cannot be read: ${messageOf(error)}`}
+  }
+
+  if (size === 64) return undefined
+  return {check: 'transfer', subject, message: `the signature of ${what}, which event ${seq} records, is ${size} bytes, not the 64 of an Ed25519 signature: it was replaced or changed; restore it from a backup of the case`, expected: '64 bytes', actual: `${size} bytes`}
+}
+
+/**
  * The files a transfer event says the case keeps, from its public facts (publicOf in
  * src/ledger/envelope.ts), which a sealed ledger's envelope holds in clear; undefined when the
  * facts are not of that form (an envelope forged past its body, read with no key).
@@ -74,13 +93,13 @@ function keptFiles({kase, chain}: CaseContext): KeptFile[] {
 }
 
 /**
- * With a key: each kept receipt the events record as an age file, opened and held to its SHA-256
- * in clear, but those already found not as stored (`found`). None without an identity, or while
- * the bodies stay closed.
+ * Each kept receipt read as its event records it, but those already found not as stored (`found`):
+ * one in clear, and (with a key) one kept as an age file, opened and held to its SHA-256 in clear;
+ * then its signatures (kept-receipt.ts). None while the bodies stay closed.
  */
 async function openedProblems({kase}: CaseContext, found: ReadonlySet<string>): Promise<CaseFinding[]> {
   const identities = kase.vault.keys?.identities ?? []
-  if (identities.length === 0 || kase.ledger.bodiesLocked) return []
+  if (kase.ledger.bodiesLocked) return []
   let events
   try {
     events = kase.ledger.eventsOfKind('transfer-received', 'transfer-refused', 'transfer-acknowledged')
@@ -94,7 +113,7 @@ async function openedProblems({kase}: CaseContext, found: ReadonlySet<string>): 
   for (const {event} of events) {
     const recorded = event.payload.receipt
     const kept = event.action === 'transfer-received' ? keptReceiptOf(event.payload.kept) : event.payload.receipt.kept
-    if (recorded.stored === undefined || found.has(kept)) continue
+    if ((recorded.stored !== undefined && identities.length === 0) || found.has(kept) || found.has(`${kept}.sig`)) continue
     const problem = await readKeptReceipt(kase.dataDir, kept, recorded, identities).then(
       () => undefined,
       (error: unknown) => {
@@ -103,7 +122,8 @@ async function openedProblems({kase}: CaseContext, found: ReadonlySet<string>): 
       },
     )
     if (problem !== undefined) {
-      problems.push({check: 'transfer', subject: `${CASE_FOLDER}/${kept}`, message: `the receipt of ${event.payload.transferId} ${problem}, though it is the age file event ${event.seq} records: restore it from a backup of the case`, expected: recorded.sha256})
+      const asStored = recorded.stored === undefined ? '' : `, though it is the age file event ${event.seq} records`
+      problems.push({check: 'transfer', subject: `${CASE_FOLDER}/${kept}`, message: `the receipt of ${event.payload.transferId} ${problem}${asStored}: restore it from a backup of the case`, expected: recorded.sha256})
     }
   }
 
@@ -120,6 +140,10 @@ export const transfersCheck: CaseCheck = {
     for (const {file, sha256, what, seq} of files) {
       const problem = await keptProblem(join(kase.dataDir, file), `${CASE_FOLDER}/${file}`, sha256, what, seq)
       if (problem !== undefined) problems.push(problem)
+      if (file.endsWith('.receipt')) {
+        const signature = await signatureProblem(join(kase.dataDir, `${file}.sig`), `${CASE_FOLDER}/${file}.sig`, what, seq)
+        if (signature !== undefined) problems.push(signature)
+      }
     }
 
     problems.push(...(await openedProblems(context, new Set(problems.map((p) => p.subject.slice(CASE_FOLDER.length + 1))))))
