@@ -885,6 +885,11 @@ const vaultPath = text({pattern: /^vault\/(sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|obj
 export const KEPT_PACKAGE_PATH = /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.zip\.age$/
 export const KEPT_RECEIPT_PATH = /^custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.receipt$/
 const keptReceiptStored = object<KeptReceiptStored>({sha256: hex64, size: integer(1)})
+const keptReceiptPath = text({pattern: KEPT_RECEIPT_PATH, expected: 'custodians/<case ID>/<transfer ID>.receipt'})
+/** A transfer package as the transfer events name it. */
+const transferPackage = object({name: nonEmpty, sha256: hex64, size: integer(1)})
+/** A tree head of a ledger: its size and Merkle root. */
+const treeHead = object({size: integer(1), root: hex64})
 
 const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
   'create-case': {
@@ -963,7 +968,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       sealId,
       archive: object({name: nonEmpty, sha256: hex64, size: integer(1)}),
       exhibitCount: integer(1),
-      treeHead: object({size: integer(1), root: hex64}),
+      treeHead,
       sealedAt: isoUtcMs,
       purpose: nullable(nonEmpty),
       note: nullable(nonEmpty),
@@ -1071,31 +1076,31 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       reason: nonEmpty,
       // recordedAt is copied from the known-head file as it was found there: any string.
       lost: object({checkpoint: nonEmpty, signature: hex128, recordedAt: nullable(anyText)}),
-      ledger: object({size: integer(1), root: hex64}),
+      ledger: treeHead,
       reservedExhibitNumbers: integer(1),
     }),
   },
   'transfer-released': {
     exhibit: 'none',
     payload: object<TransferReleasedPayload>({
-      transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
+      transferId,
       sealId,
-      to: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
-      package: object({name: nonEmpty, sha256: hex64, size: integer(1)}),
+      to: custodianLine,
+      package: transferPackage,
       purpose: nullable(nonEmpty),
-      acknowledged: nullable(object({size: integer(1), root: hex64})),
+      acknowledged: nullable(treeHead),
       items: list(object<TransferItem>({exhibit: exhibitId, sha256: hex64, sha512: hex128, size: integer(1)}), {min: 1, max: MAX_TRANSFER_ITEMS}),
     }),
   },
   'transfer-received': {
     exhibit: 'none',
     payload: object<TransferReceivedPayload>({
-      transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
+      transferId,
       sealId,
-      from: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
-      package: object({name: nonEmpty, sha256: hex64, size: integer(1)}),
+      from: custodianLine,
+      package: transferPackage,
       kept: text({pattern: KEPT_PACKAGE_PATH, expected: 'custodians/<case ID>/<transfer ID>.zip.age'}),
-      treeHead: object({size: integer(1), root: hex64}),
+      treeHead,
       releasedAt: isoUtcMs,
       purpose: nullable(nonEmpty),
       items: list(object<ReceivedItem>({exhibit: exhibitId, sha256: hex64, sha512: hex128, size: integer(1), receivedAs: optional(exhibitId)}), {min: 1, max: MAX_TRANSFER_ITEMS}),
@@ -1105,15 +1110,15 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
   'transfer-refused': {
     exhibit: 'none',
     payload: object<TransferRefusedPayload>({
-      transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
+      transferId,
       sealId,
-      from: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
-      package: object({name: nonEmpty, sha256: hex64, size: integer(1)}),
-      treeHead: object({size: integer(1), root: hex64}),
+      from: custodianLine,
+      package: transferPackage,
+      treeHead,
       failed: list(object<FailedItemRecord>({exhibit: exhibitId, problem: text({nonEmpty: true, max: 4000})}), {min: 1, max: MAX_TRANSFER_ITEMS}),
       receipt: object<TransferRefusedPayload['receipt']>({
         sha256: hex64,
-        kept: text({pattern: KEPT_RECEIPT_PATH, expected: 'custodians/<case ID>/<transfer ID>.receipt'}),
+        kept: keptReceiptPath,
         stored: optional(keptReceiptStored),
       }),
     }),
@@ -1121,17 +1126,17 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
   'transfer-acknowledged': {
     exhibit: 'none',
     payload: object<TransferAcknowledgedPayload>({
-      transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
-      by: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
+      transferId,
+      by: custodianLine,
       receipt: object<TransferAcknowledgedPayload['receipt']>({
         sha256: hex64,
         receivedAt: isoUtcMs,
-        kept: text({pattern: KEPT_RECEIPT_PATH, expected: 'custodians/<case ID>/<transfer ID>.receipt'}),
+        kept: keptReceiptPath,
         stored: optional(keptReceiptStored),
       }),
       condition: oneOf(['intact', 'refused']),
       acknowledged: list(exhibitId, {max: MAX_TRANSFER_ITEMS, unique: true}),
-      cosigned: object({size: integer(1), root: hex64}),
+      cosigned: treeHead,
     }),
   },
   'custodian-trusted': {
@@ -1145,8 +1150,8 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
   purged: {
     exhibit: 'required',
     payload: object<PurgedPayload>({
-      transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
-      by: text({pattern: /^custody-custodian1 [A-Za-z0-9_-]+$/, expected: 'a custodian identity line (custody-custodian1 and base64url)'}),
+      transferId,
+      by: custodianLine,
       receipt: object({sha256: hex64, seq: integer(1)}),
       objects: list(object<PurgedObject>({role: oneOf(['original', 'metadata-record']), sha256: hex64, vault: vaultPath}), {max: 2}),
     }),

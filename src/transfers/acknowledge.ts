@@ -145,7 +145,6 @@ export async function acknowledgeReceipt(kase: Case, file: string, actor?: strin
     throw refused(file, `is a second receipt for ${receipt.transferId}, other than the one recorded (event ${earlier.seq}, ${earlier.payload.condition}); a receiver gives one receipt a transfer, so the two contradict each other (a copy of its case restored, or a receipt forged with its key): keep both files and ask the receiver`)
   }
 
-
   await mkdir(join(kase.dataDir, folder), {recursive: true, mode: 0o700})
   const {stored} = await writeKeptReceipt(kase, kept, signed)
   const {events} = kase.ledger.append(() => ({
