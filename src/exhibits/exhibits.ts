@@ -50,7 +50,8 @@ export function refusePurged(kase: Case, exhibit: string, what: string): void {
 
 /** When and on whose receipt the exhibit's vault objects were purged; undefined when they were not. */
 export function purgedView(kase: Case, exhibit: string): PurgedView | undefined {
-  const found = kase.ledger.events(exhibit).find(({event}) => event.action === 'purged')?.event
+  // A purged event is the exhibit's own: its own rows alone are read (events() reads every seal and testimony that may name it too).
+  const found = kase.ledger.ownEvents(exhibit).find(({event}) => event.action === 'purged')?.event
   if (found?.action !== 'purged') return undefined
   let by: string
   try {

@@ -106,6 +106,10 @@ export class ClearStore implements EventStore {
     return this.context.cached<[], {n: number | null}>(RESERVED_NUMBERS_SQL).get()?.n ?? null
   }
 
+  ownRows(exhibit: string): RawRow[] {
+    return this.context.cached<[string], RawRow>('SELECT seq, prev_hash, hash, event FROM events WHERE exhibit = ? ORDER BY seq').all(exhibit)
+  }
+
   exhibitRows(exhibit: string): RawRow[] {
     return this.context.db.prepare<string[], RawRow>(EXHIBIT_ROWS_SQL).all(exhibit, exhibit, exhibit, exhibit, exhibit, exhibit)
   }

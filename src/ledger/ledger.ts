@@ -502,9 +502,18 @@ export class Ledger implements Disposable {
    * took it, and the testimony that it is a later statement version or an attachment of.
    */
   events(exhibit: string): StoredEvent[] {
+    return this.exhibitEvents(() => this.store.exhibitRows(exhibit))
+  }
+
+  /** The events of one exhibit that are its own (their `exhibit` is it), oldest first: not the seals or testimony that name it, which events() reads too. */
+  ownEvents(exhibit: string): StoredEvent[] {
+    return this.exhibitEvents(() => this.store.ownRows(exhibit))
+  }
+
+  private exhibitEvents(read: () => RawRow[]): StoredEvent[] {
     let rows: RawRow[]
     try {
-      rows = this.store.exhibitRows(exhibit)
+      rows = read()
     } catch (error) {
       throw wrapSqliteError(error, this.path)
     }

@@ -115,6 +115,8 @@ export interface EventStore {
   highestReserved(): number | null
   /** The rows of one exhibit's events and of the events that name it (Ledger.events), oldest first. */
   exhibitRows(exhibit: string): RawRow[]
+  /** The rows of one exhibit's own events (whose `exhibit` it is), oldest first: by the exhibit column alone. */
+  ownRows(exhibit: string): RawRow[]
   /** Every file an ingest or presented-again event took in from a source path, oldest first, a page at a time. */
   sourceFiles(): Iterable<SourceFile>
   /**

@@ -242,12 +242,8 @@ export class TaggedStore implements EventStore {
     return highest
   }
 
-  /**
-   * An exhibit's own rows (by the clear exhibit column, each confirmed), the seals that took it
-   * (their sealed-exhibits events list it), and the testimony whose later statement or attachment
-   * it is: two passes over the events of those kinds, keeping only the rows wanted.
-   */
-  exhibitRows(exhibit: string): RawRow[] {
+  /** By the clear exhibit column, each row opened and confirmed against its event. */
+  ownRows(exhibit: string): RawRow[] {
     const own = this.context.cached<[string], RawRow>(`SELECT ${this.columns} FROM events WHERE exhibit = ? ORDER BY seq`).all(exhibit)
     this.opened(own)
     for (const row of own) {
@@ -255,6 +251,16 @@ export class TaggedStore implements EventStore {
       if (event !== undefined && event.exhibit !== exhibit) throw misindexed(row, `an event of ${exhibit}`, `an event of ${String(event.exhibit)}`)
     }
 
+    return own
+  }
+
+  /**
+   * An exhibit's own rows (ownRows), the seals that took it
+   * (their sealed-exhibits events list it), and the testimony whose later statement or attachment
+   * it is: two passes over the events of those kinds, keeping only the rows wanted.
+   */
+  exhibitRows(exhibit: string): RawRow[] {
+    const own = this.ownRows(exhibit)
     const seals = new Set<unknown>()
     for (const row of this.rowsOfKind(['sealed-exhibits'])) {
       const event = looseEvent(row)

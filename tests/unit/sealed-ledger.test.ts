@@ -84,6 +84,7 @@ describe('a schema-4 ledger', () => {
       expect(seqs([...ledger.eachIngestEvent()])).toEqual(seqs([...clear.eachIngestEvent()]))
       expect(seqs(ledger.eventsOfKind('seal', 'ingest-failed'))).toEqual(seqs(clear.eventsOfKind('seal', 'ingest-failed')))
       expect(ledger.events('EX-000001').map((e) => e.event.action)).toEqual(['ingest', 'seal'])
+      expect(ledger.ownEvents('EX-000001').map((e) => e.event.action)).toEqual(['ingest'])
       expect([...ledger.sourceFiles()]).toEqual([...clear.sourceFiles()])
       expect([...ledger.eachEvent()].map((e) => e.event.action)).toEqual([...clear.eachEvent()].map((e) => e.event.action))
       expect(ledger.firstEvent().event).toMatchObject({action: 'create-case'})

@@ -125,6 +125,10 @@ describe('a schema-3 ledger', () => {
         // An exhibit's events: its own, and the seal whose sealed-exhibits event lists it.
         expect(hashes(ledger.events('EX-000001'))).toEqual(hashes(clear.events('EX-000001')))
         expect(ledger.events('EX-000001').map((e) => e.event.action)).toEqual(['ingest', 'seal', 'presented-again'])
+        // Its own events alone (the purge lookup's): not the seal that lists it.
+        expect(hashes(ledger.ownEvents('EX-000001'))).toEqual(hashes(clear.ownEvents('EX-000001')))
+        expect(ledger.ownEvents('EX-000001').map((e) => e.event.action)).toEqual(['ingest', 'presented-again'])
+        expect(ledger.ownEvents('EX-000003')).toEqual([])
         expect([...ledger.sourceFiles()]).toEqual([...clear.sourceFiles()])
         expect([...ledger.rowsBelow(20)].map(shape)).toEqual([...clear.rowsBelow(20)].map(shape))
         expect([...ledger.rowsBelow(20)].every((r) => r.prev === r.prev_hash)).toBe(true)
@@ -199,5 +203,6 @@ describe('a schema-3 ledger', () => {
     // EX-000002's ingest filed under EX-000001: it would be read as EX-000001's.
     sqlite(path, "DROP INDEX exhibits_by_id; UPDATE events SET exhibit = 'EX-000001' WHERE seq = 3;")
     expect(() => tagged.events('EX-000001')).toThrow(expect.objectContaining({code: 'INTEGRITY', subject: 'event 3'}))
+    expect(() => tagged.ownEvents('EX-000001')).toThrow(expect.objectContaining({code: 'INTEGRITY', subject: 'event 3'}))
   })
 })
