@@ -47,21 +47,34 @@ export function parseRecipientsFile(text: string, path: string): AgeRecipient[] 
   return parseKeys(text, path, 'recipients', parseRecipient)
 }
 
-async function readKeyFile(path: string, kind: string): Promise<string> {
+/**
+ * A key file named on the command line (`--identity`, `--recipients-file`): one that is missing,
+ * unreadable or not an age key file is the caller's to correct, so a usage error (exit 2), as a
+ * wrong identity is; the case's own key files are read otherwise (src/keys/case-keys.ts).
+ */
+async function readGivenKeyFile<Key>(path: string, kind: string, parse: (text: string, path: string) => Key[]): Promise<Key[]> {
+  let text: string
   try {
     const {size} = await stat(path)
-    if (size > MAX_KEY_FILE_SIZE) throw new CustodyError('KEY_UNREADABLE', `${path} is ${size} bytes, too large to be an age ${kind} file`, {subject: path})
-    return await readFile(path, 'utf8')
+    if (size > MAX_KEY_FILE_SIZE) throw new CustodyError('INVALID_ARGUMENT', `${path} is ${size} bytes, too large to be an age ${kind} file`, {subject: path})
+    text = await readFile(path, 'utf8')
   } catch (error) {
     if (error instanceof CustodyError) throw error
     const missing = errnoOf(error) === 'ENOENT'
-    throw new CustodyError('KEY_UNREADABLE', missing ? `there is no ${kind} file ${path}` : `cannot read the ${kind} file ${path}: ${messageOf(error)}`, {subject: path, cause: error})
+    throw new CustodyError('INVALID_ARGUMENT', missing ? `there is no ${kind} file ${path}` : `cannot read the ${kind} file ${path}: ${messageOf(error)}`, {subject: path, cause: error})
+  }
+
+  try {
+    return parse(text, path)
+  } catch (error) {
+    if (!(error instanceof CustodyError)) throw error
+    throw new CustodyError('INVALID_ARGUMENT', error.message, {subject: path, cause: error})
   }
 }
 
-/** The identities in an age identity file (age-keygen's output). */
+/** The identities in an age identity file (age-keygen's output) given on the command line. */
 export async function readIdentityFile(path: string): Promise<AgeIdentity[]> {
-  return parseIdentityFile(await readKeyFile(path, 'identity'), path)
+  return readGivenKeyFile(path, 'identity', parseIdentityFile)
 }
 
 /** Every identity in the files given (`--identity FILE`, repeatable); undefined when none were given. */
@@ -69,7 +82,7 @@ export async function readIdentityFiles(paths: readonly string[] | undefined): P
   return paths === undefined ? undefined : (await Promise.all(paths.map((path) => readIdentityFile(path)))).flat()
 }
 
-/** The recipients in an age recipients file. */
+/** The recipients in an age recipients file given on the command line. */
 export async function readRecipientsFile(path: string): Promise<AgeRecipient[]> {
-  return parseRecipientsFile(await readKeyFile(path, 'recipients'), path)
+  return readGivenKeyFile(path, 'recipients', parseRecipientsFile)
 }

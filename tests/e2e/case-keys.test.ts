@@ -136,6 +136,17 @@ describe.skipIf(AGE === undefined || KEYGEN === undefined)('case keys', () => {
     const stranger = await custody(['key', 'add-recipient', hq.b.recipient, '--case', dir, '--identity', hq.stranger.file])
     expect(stranger.code).toBe(2)
     expect(stranger.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: none of the identities given is a recipient of this case/)])
+    // An identity file that is not one (a recipient line in it, by mistake), or no file at all: the same.
+    const garbled = join(work.path, 'garbled-identity.txt')
+    writeFileSync(garbled, `${hq.b.recipient}\n`)
+    for (const [file, said] of [[garbled, /^Error: line 1 of .*garbled-identity\.txt must be an age identity/], [join(work.path, 'absent.txt'), /^Error: there is no identity file .*absent\.txt$/]] as const) {
+      const refused = await custody(['key', 'add-recipient', hq.b.recipient, '--case', dir, '--identity', file])
+      expect(refused.code, file).toBe(2)
+      expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(said)])
+      const shown = await custody(['log', '--case', dir, '--identity', file])
+      expect(shown.code, file).toBe(2)
+    }
+
     expect(snapshot(join(dir, '.custody'))).toEqual(before)
   })
 

@@ -154,7 +154,11 @@ describe('age key files', () => {
     expect(encrypted.message).toMatch(/keys\.age is an encrypted identity file/)
     const recipients = join(work, 'bad-recipients.txt')
     writeFileSync(recipients, `${generateIdentity().recipient}\nage1nope\n`)
-    await expect(readRecipientsFile(recipients)).rejects.toMatchObject({code: 'KEY_UNREADABLE', message: expect.stringMatching(/^line 2 of .*bad-recipients\.txt must be an age recipient/)})
-    await expect(readIdentityFile(join(work, 'missing.txt'))).rejects.toMatchObject({code: 'KEY_UNREADABLE', message: `there is no identity file ${join(work, 'missing.txt')}`})
+    // Read from a file named on the command line, each is the caller's to correct: a usage error (exit 2).
+    await expect(readRecipientsFile(recipients)).rejects.toMatchObject({code: 'INVALID_ARGUMENT', subject: recipients, message: expect.stringMatching(/^line 2 of .*bad-recipients\.txt must be an age recipient/)})
+    await expect(readIdentityFile(join(work, 'missing.txt'))).rejects.toMatchObject({code: 'INVALID_ARGUMENT', message: `there is no identity file ${join(work, 'missing.txt')}`})
+    const garbled = join(work, 'garbled.txt')
+    writeFileSync(garbled, 'not a key\n')
+    await expect(readIdentityFile(garbled)).rejects.toMatchObject({code: 'INVALID_ARGUMENT', subject: garbled, message: expect.stringMatching(/^line 1 of .*garbled\.txt must be an age identity/)})
   })
 })
