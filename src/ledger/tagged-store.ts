@@ -92,6 +92,11 @@ export class TaggedStore implements EventStore {
   /** The tags a row of this schema has, in its columns or (schema 4) its envelope: the only ones computed. */
   protected readonly tagNames: readonly TagName[] = ['action', 'content', 'source']
 
+  /** The ledger's last sequence number at the last exhibitRows() that walked the events. */
+  private lookedUpAt: number | undefined
+  /** What names each exhibit other than its own events, for the ledger up to `last` (exhibitRows). */
+  private naming: {last: number; rows: Map<string, RawRow[]>} | undefined
+
   constructor(protected readonly context: StoreContext) {}
 
   /** Rows as read, each with its event in `event` (schema 4 opens their bodies). */
@@ -255,34 +260,98 @@ export class TaggedStore implements EventStore {
   }
 
   /**
-   * An exhibit's own rows (ownRows), the seals that took it
-   * (their sealed-exhibits events list it), and the testimony whose later statement or attachment
-   * it is: two passes over the events of those kinds, keeping only the rows wanted.
+   * An exhibit's own rows (ownRows), the seals that took it (their sealed-exhibits events list
+   * it), and the testimony whose later statement or attachment it is. The first lookup walks the
+   * events of those kinds, keeping only the rows wanted; a second one, for the ledger as it still
+   * stands (a report, a seal or HQ's chain asks for every exhibit's events), indexes what names
+   * each exhibit in one walk and answers from it: a walk for every exhibit cost exhibits times
+   * seals, which grew with every seal of the case.
    */
   exhibitRows(exhibit: string): RawRow[] {
     const own = this.ownRows(exhibit)
-    const seals = new Set<unknown>()
-    for (const row of this.rowsOfKind(['sealed-exhibits'])) {
-      const event = looseEvent(row)
-      const listed = event === undefined ? null : at(event, payloadPath('sealed-exhibits', 'exhibits'))
-      if (Array.isArray(listed) && listed.includes(exhibit)) seals.add(at(event!, payloadPath('sealed-exhibits', 'sealId')))
-    }
-
-    const naming = (event: Loose): boolean => {
-      if (event.action === 'seal') return seals.has(at(event, payloadPath('seal', 'sealId')))
-      if (event.exhibit === exhibit) return false
-      if (event.action === 'testimony-amended') return at(event, payloadPath('testimony-amended', 'statement.exhibit')) === exhibit
-      const attachments = at(event, payloadPath('testimony', 'attachments'))
-      return Array.isArray(attachments) && attachments.some((a: unknown) => typeof a === 'object' && a !== null && (a as Loose).exhibit === exhibit)
-    }
-
-    const others: RawRow[] = []
-    for (const row of this.rowsOfKind(['seal', 'testimony', 'testimony-amended'])) {
-      const event = looseEvent(row)
-      if (event !== undefined && naming(event)) others.push(row)
+    const last = this.context.cached<[], {n: number | null}>('SELECT max(seq) AS n FROM events').get()?.n ?? -1
+    let others: readonly RawRow[]
+    if (this.naming?.last === last) {
+      others = this.naming.rows.get(exhibit) ?? []
+    } else if (this.lookedUpAt === last) {
+      this.naming = {last, rows: this.namingIndex()}
+      others = this.naming.rows.get(exhibit) ?? []
+    } else {
+      this.lookedUpAt = last
+      this.naming = undefined
+      others = this.namingRows(exhibit)
     }
 
     return [...mergedBySeq([own.values(), others.values()])]
+  }
+
+  /** The seal IDs of the sealed-exhibits events that list each exhibit (all of them, or `exhibit`'s alone). */
+  private sealsListing(exhibit?: string): Map<string, Set<unknown>> {
+    const seals = new Map<string, Set<unknown>>()
+    for (const row of this.rowsOfKind(['sealed-exhibits'])) {
+      const event = looseEvent(row)
+      const listed = event === undefined ? null : at(event, payloadPath('sealed-exhibits', 'exhibits'))
+      if (!Array.isArray(listed)) continue
+      const sealId = at(event!, payloadPath('sealed-exhibits', 'sealId'))
+      for (const id of exhibit === undefined ? listed : listed.includes(exhibit) ? [exhibit] : []) {
+        if (typeof id !== 'string') continue
+        const set = seals.get(id) ?? new Set<unknown>()
+        set.add(sealId)
+        seals.set(id, set)
+      }
+    }
+
+    return seals
+  }
+
+  /** The exhibits an event of another names (not its own exhibit): a seal's (through `sealed`), a later statement's, an attachment's. */
+  private static named(event: Loose, sealed: ReadonlyMap<unknown, readonly string[]>): readonly string[] {
+    if (event.action === 'seal') return sealed.get(at(event, payloadPath('seal', 'sealId'))) ?? []
+    if (event.action === 'testimony-amended') {
+      const statement = at(event, payloadPath('testimony-amended', 'statement.exhibit'))
+      return typeof statement === 'string' && statement !== event.exhibit ? [statement] : []
+    }
+
+    const attachments = at(event, payloadPath('testimony', 'attachments'))
+    if (!Array.isArray(attachments)) return []
+    return attachments.flatMap((a: unknown) => (typeof a === 'object' && a !== null && typeof (a as Loose).exhibit === 'string' && (a as Loose).exhibit !== event.exhibit ? [(a as Loose).exhibit as string] : []))
+  }
+
+  /** The rows that name `exhibit`, other than its own, in one walk of the events of those kinds. */
+  private namingRows(exhibit: string): RawRow[] {
+    const sealed = new Map<unknown, string[]>([...(this.sealsListing(exhibit).get(exhibit) ?? [])].map((sealId) => [sealId, [exhibit]]))
+    const others: RawRow[] = []
+    for (const row of this.rowsOfKind(['seal', 'testimony', 'testimony-amended'])) {
+      const event = looseEvent(row)
+      if (event !== undefined && TaggedStore.named(event, sealed).includes(exhibit)) others.push(row)
+    }
+
+    return others
+  }
+
+  /** namingRows() of every exhibit at once, in one walk: exhibit, the rows that name it (oldest first). */
+  private namingIndex(): Map<string, RawRow[]> {
+    const sealed = new Map<unknown, string[]>()
+    for (const [exhibit, seals] of this.sealsListing()) {
+      for (const sealId of seals) {
+        const listing = sealed.get(sealId)
+        if (listing === undefined) sealed.set(sealId, [exhibit])
+        else listing.push(exhibit)
+      }
+    }
+
+    const rows = new Map<string, RawRow[]>()
+    for (const row of this.rowsOfKind(['seal', 'testimony', 'testimony-amended'])) {
+      const event = looseEvent(row)
+      if (event === undefined) continue
+      for (const exhibit of new Set(TaggedStore.named(event, sealed))) {
+        const naming = rows.get(exhibit)
+        if (naming === undefined) rows.set(exhibit, [row])
+        else naming.push(row)
+      }
+    }
+
+    return rows
   }
 
   *sourceFiles(): Generator<SourceFile> {

@@ -183,6 +183,27 @@ describe('a schema-3 ledger', () => {
     sqlite(path, `DROP TRIGGER events_no_update; ${sql}`)
   }
 
+  it("gives each exhibit's events alike when asked once and again (the second time from an index of what names each), and after the ledger grows", () => {
+    const actions = (ledger: Ledger, exhibit: string): string[] => ledger.events(exhibit).map((e) => `${e.event.seq} ${e.event.action}`)
+    const exhibits = ['EX-000001', 'EX-000002', 'EX-000010', 'EX-000003']
+    for (const ledger of [tagged, clear]) {
+      ledger.append(() => ({drafts: [sealDraft(sealIdOf('2'), 1), sealedExhibitsDraft(sealIdOf('2'), 0, ['EX-000010'])], result: undefined}))
+    }
+
+    const expected = exhibits.map((x) => actions(clear, x))
+    expect(expected[2]).toEqual(['7 ingest', '9 seal'])
+    // Asked in turn, twice over: the first answer walks the events, the others come from the index.
+    for (const round of [1, 2]) for (const [i, x] of exhibits.entries()) expect(actions(tagged, x), `${x}, round ${round}`).toEqual(expected[i])
+    // A seal appended after the index was made: it is made again, and names the new seal.
+    for (const ledger of [tagged, clear]) {
+      ledger.append(() => ({drafts: [sealDraft(sealIdOf('3'), 2), sealedExhibitsDraft(sealIdOf('3'), 0, ['EX-000001', 'EX-000010'])], result: undefined}))
+    }
+
+    for (const x of exhibits) actions(tagged, x)
+    for (const x of exhibits) expect(actions(tagged, x), x).toEqual(actions(clear, x))
+    expect(actions(tagged, 'EX-000001')).toEqual(['1 ingest', '4 seal', '8 presented-again', '11 seal'])
+  })
+
   it('refuses a content tag forged to point at another exhibit: the event it chose records another SHA-256', () => {
     // EX-000001's row given the tag of a file the case does not hold: the file would be taken for EX-000001.
     const tag = opensslTag(`sha256:${'d'.repeat(64)}`)
