@@ -1,8 +1,7 @@
-import type {InitKeys} from '../../src/case/case.js'
 import {describeSigningKey, type KeyView} from '../../src/keys/case-key.js'
 import {CustodyError} from '../../src/errors.js'
-import {caseKeyMode, keysDestroyed, namedRecipients} from '../../src/keys/case-keys.js'
-import {renderCaseKeys, renderKey} from '../../src/render/reports.js'
+import {caseKeyMode, keysDestroyed, namedRecipients, recipientsOnRecord} from '../../src/keys/case-keys.js'
+import {renderCaseKeys, renderKey, type ShownKeys} from '../../src/render/reports.js'
 import {Flags} from '@oclif/core'
 import {custodianFingerprint, custodianLine, custodianOf, type Custodian} from '../../src/transfers/custodian.js'
 import {CustodyCommand, caseFlag, prose, readingFlags} from '../_base.js'
@@ -27,7 +26,9 @@ No passphrase is needed in a case whose ledger is in clear: only the public half
 whose ledger keeps what its events record encrypted asks for it (or --identity FILE): the
 holder's name and the recipients' labels are in the encrypted events, and the investigator's name
 and organisation, which --public gives, are sealed under a key the passphrase opens (a field
-case's too).
+case's too). In a field case, whose passphrase opens no event, it needs no key: it shows the
+signing key and every recipient the case is encrypted to, so that the investigator can check
+them, and leaves the holder's name and the recipients' labels to --identity (HQ's).
 
 It also lists the case keys: their mode (encrypted; field, where only the recipients decrypt
 content; or none, for a case made before case keys) and every age recipient the ledger records,
@@ -53,7 +54,7 @@ compare the key fingerprint (--json gives it) by voice or in person.`
     public: Flags.boolean({description: "print only the case's custodian identity: one line, for another custodian to name this case by (transfers)", default: false}),
   }
 
-  async run(): Promise<(KeyView & {caseKeys: InitKeys}) | PublicIdentity> {
+  async run(): Promise<(KeyView & {caseKeys: ShownKeys}) | PublicIdentity> {
     const {flags} = await this.parse(KeyShow)
     using kase = this.openCase(flags.case)
     if (flags.public) {
@@ -73,10 +74,14 @@ compare the key fingerprint (--json gives it) by voice or in person.`
       return identity
     }
 
-    // The holder's name and the recipients' labels are what the events record.
-    await this.openLedgerToRead(kase, flags.identity, flags['passphrase-file'], 'key show')
+    // The holder's name and the recipients' labels are what the events record. A field case's
+    // passphrase opens none of them: with no identity it shows what the ledger keeps in clear (the
+    // keys' public halves, the recipients), so that the investigator can check whom the case is
+    // encrypted to; the names are left to HQ's identity.
+    const mode = caseKeyMode(kase)
+    if (mode !== 'field' || flags.identity !== undefined) await this.openLedgerToRead(kase, flags.identity, flags['passphrase-file'], 'key show')
     const view = describeSigningKey(kase)
-    const caseKeys = {mode: caseKeyMode(kase), recipients: namedRecipients(kase)}
+    const caseKeys = {mode, recipients: kase.ledger.bodiesLocked ? recipientsOnRecord(kase) : namedRecipients(kase)}
     this.log([renderKey(view), '', 'Case keys', ...renderCaseKeys(caseKeys)].join('\n'))
     return {...view, caseKeys}
   }

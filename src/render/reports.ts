@@ -22,13 +22,19 @@ import type {CustodianPart} from '../transfers/chain.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 
 /** The case keys' mode and recipients, as init and `key show` list them. */
-export function renderCaseKeys(keys: InitKeys): string[] {
+/** The case keys as a command shows them: a recipient's label is null where the ledger keeps it encrypted and no key given opens it (recipientsOnRecord). */
+export interface ShownKeys {
+  mode: InitKeys['mode']
+  recipients: ReadonlyArray<{recipient: string; label: string | null; seq: number}>
+}
+
+export function renderCaseKeys(keys: ShownKeys): string[] {
   const mode = {
     encrypted: 'encrypted: the passphrase opens the case identity; each recipient opens the case too',
     field: 'field: no key on this laptop decrypts content; only a recipient does',
     none: 'none: a case made before case keys, its content in clear',
   }[keys.mode]
-  return [`  case keys      ${mode}`, ...keys.recipients.map((r) => `  recipient      ${r.recipient}  (${safeText(r.label)})`)]
+  return [`  case keys      ${mode}`, ...keys.recipients.map((r) => `  recipient      ${r.recipient}  (${r.label === null ? "its label is recorded encrypted: a recipient's identity shows it" : safeText(r.label)})`)]
 }
 
 /** What init says to do next: an investigator's case collects evidence; HQ's receives it. */

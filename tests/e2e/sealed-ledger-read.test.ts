@@ -76,7 +76,7 @@ describe('reading a case whose ledger is sealed', () => {
   }, 120_000)
 
   it('a field case: the passphrase opens nothing, one line names --identity; a recipient opens it', async () => {
-    for (const {args, shows} of READERS) {
+    for (const {args, shows} of READERS.filter((r) => r.args.join(' ') !== 'key show')) {
       const refused = await custody([...args, '--case', cases.field])
       expect(refused.code, args.join(' ')).toBe(2)
       expect(refused.stdout).toBe('')
@@ -87,6 +87,24 @@ describe('reading a case whose ledger is sealed', () => {
       expect(opened.stdout).toContain(shows)
     }
   }, 120_000)
+
+  it("a field case: key show needs no key, and shows what the ledger keeps in clear (the signing key, the recipients), the names left to HQ's identity", async () => {
+    const shown = await custodyJson<{recordedIn: {holder: string | null}; caseKeys: {mode: string; recipients: Array<{recipient: string; label: string | null}>}}>(['key', 'show', '--json', '--case', cases.field], {env: NO_PASSPHRASE})
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(schemaErrors('key-show.schema.json', shown.json)).toEqual([])
+    expect(shown.json.recordedIn.holder).toBeNull()
+    expect(shown.json.caseKeys).toEqual({mode: 'field', recipients: [{recipient: hq.recipient, label: null, seq: expect.any(Number)}]})
+    const text = await custody(['key', 'show', '--case', cases.field], {env: NO_PASSPHRASE})
+    expect(text.code).toBe(0)
+    expect(text.stdout).toContain(`recipient      ${hq.recipient}  (its label is recorded encrypted: a recipient's identity shows it)`)
+    expect(text.stdout).toContain('held by a name the ledger keeps encrypted')
+    expect(text.stdout).not.toContain('Ana Quintela')
+    expect(text.stdout).not.toContain('HQ recipient')
+    // HQ's identity opens the events: the holder and the labels.
+    const opened = await custodyJson<{recordedIn: {holder: string | null}; caseKeys: {recipients: Array<{label: string | null}>}}>(['key', 'show', '--json', '--case', cases.field, '--identity', hqFile], {env: NO_PASSPHRASE})
+    expect(opened.json.recordedIn.holder).toBe('Ana Quintela')
+    expect(opened.json.caseKeys.recipients.map((r) => r.label)).toEqual(['HQ recipient'])
+  }, 60_000)
 
   it("a field case: an identity that is not a recipient's opens nothing (exit 2)", async () => {
     const outsider = await custody(['list', '--case', cases.field, '--identity', outsiderFile], {env: NO_PASSPHRASE})
