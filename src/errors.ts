@@ -180,6 +180,18 @@ export function sayWith(message: Said, name: (field: Field) => string = (field) 
   return message.map((part) => (typeof part === 'string' ? part : name(part))).join('')
 }
 
+/** The receipt `transfer accept` signs for a package it refuses because items failed (src/transfers/refused.ts). */
+export interface RefusalReceipt {
+  transferId: string
+  /** The receipt and its signature, as written beside the package (or at --receipt-out). */
+  file: string
+  signature: string
+  /** The `transfer-refused` event that records it. */
+  seq: number
+  /** The items that failed, as the receipt names them. */
+  failed: string[]
+}
+
 export class CustodyError extends Error {
   override readonly name = 'CustodyError'
   readonly code: CustodyErrorCode
@@ -193,17 +205,20 @@ export class CustodyError extends Error {
   readonly said: Said
   /** The input field the error is about: `options.field`, or the first its message names (null: none of them). */
   readonly field: string | undefined
+  /** A receipt signed although the work was refused (`transfer accept` of a package whose items failed), for --json. */
+  readonly receipt: RefusalReceipt | undefined
 
   constructor(
     code: CustodyErrorCode,
     message: string | Said,
-    options: {cause?: unknown; subject?: string; field?: string | null; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number} = {},
+    options: {cause?: unknown; subject?: string; field?: string | null; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number; receipt?: RefusalReceipt} = {},
   ) {
     super(typeof message === 'string' ? message : sayWith(message), options.cause === undefined ? undefined : {cause: options.cause})
     this.code = code
     this.subject = options.subject
     this.problems = options.problems
     this.problemCount = options.problemCount
+    this.receipt = options.receipt
     this.said = typeof message === 'string' ? [message] : message
     this.field = options.field === undefined ? this.said.find((part) => typeof part !== 'string')?.name : (options.field ?? undefined)
   }
@@ -212,7 +227,7 @@ export class CustodyError extends Error {
     return ERROR_CODES[this.code]
   }
 
-  toJSON(): {code: CustodyErrorCode; message: string; subject?: string; field?: string; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number} {
+  toJSON(): {code: CustodyErrorCode; message: string; subject?: string; field?: string; problems?: ReadonlyArray<{line: number; message: string}>; problemCount?: number; receipt?: RefusalReceipt} {
     return {
       code: this.code,
       message: this.message,
@@ -220,6 +235,7 @@ export class CustodyError extends Error {
       ...(this.field === undefined ? {} : {field: this.field}),
       ...(this.problems === undefined ? {} : {problems: this.problems}),
       ...(this.problemCount === undefined ? {} : {problemCount: this.problemCount}),
+      ...(this.receipt === undefined ? {} : {receipt: this.receipt}),
     }
   }
 }

@@ -8,7 +8,7 @@
  * The version changes when a field is removed or changes its meaning; fields may be added to a
  * version (the schemas then gain them in the same commit).
  */
-import type {CustodyError} from '../errors.js'
+import type {CustodyError, RefusalReceipt} from '../errors.js'
 
 export const JSON_OUTPUT_VERSION = 1
 
@@ -28,14 +28,15 @@ export interface ErrorObject {
   field?: string
   problems?: ReadonlyArray<{line: number; message: string}>
   problemCount?: number
+  receipt?: RefusalReceipt
 }
 
 /**
  * The document of a command that failed: `message` is the error's message as the command says it
- * (naming its flags); `field`, `problems` and `problemCount` come only with the errors that have them.
+ * (naming its flags); `field`, `problems`, `problemCount` and `receipt` come only with the errors that have them.
  */
 export function errorDocument(error: CustodyError, message = error.message): {version: typeof JSON_OUTPUT_VERSION; error: ErrorObject} {
-  const {field, problems, problemCount} = error.toJSON()
+  const {field, problems, problemCount, receipt} = error.toJSON()
   return {
     version: JSON_OUTPUT_VERSION,
     error: {
@@ -45,6 +46,7 @@ export function errorDocument(error: CustodyError, message = error.message): {ve
       ...(field === undefined ? {} : {field}),
       ...(problems === undefined ? {} : {problems}),
       ...(problemCount === undefined ? {} : {problemCount}),
+      ...(receipt === undefined ? {} : {receipt}),
     },
   }
 }

@@ -103,7 +103,8 @@ function refusal(file: string, event: EventOfKind<'transfer-refused'>, paths: {f
   const problems = report === undefined ? failed.slice(0, 5).map((f) => `\n  ${f.exhibit}: ${f.problem}`) : report.problems.slice(0, 5).map((p) => `\n  ${p.subject}: ${p.message}`)
   const count = report === undefined ? failed.length : report.problemCount
   const more = count > 5 ? `\n  and ${count - 5} more` : ''
-  return new CustodyError('INTEGRITY', `${head}${next}:${problems.join('')}${more}`, {subject: file})
+  const receipt = {transferId, file: paths.file, signature: paths.signature, seq: event.seq, failed: failed.map((f) => f.exhibit)}
+  return new CustodyError('INTEGRITY', `${head}${next}:${problems.join('')}${more}`, {subject: file, receipt})
 }
 
 /**

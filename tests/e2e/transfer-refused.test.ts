@@ -185,6 +185,8 @@ describe('a package with an item changed inside it', () => {
     expect(again.code).toBe(3)
     expect(schemaErrors('transfer-accept.schema.json', again.json)).toEqual([])
     expect(again.json.error).toMatchObject({code: 'INTEGRITY', message: expect.stringMatching(/a1-bad\.zip\.age was refused before \(TRANSFER-[0-9a-f]{16}, ledger event #\d+\): EX-000001 did not verify; nothing was accepted\. Its receipt was given again/)})
+    // A script finds the receipt to give the sender in the error document, not only in its message.
+    expect(again.json.error).toMatchObject({receipt: {transferId: expect.stringMatching(/^TRANSFER-[0-9a-f]{16}$/), file: `${bad}.receipt`, signature: `${bad}.receipt.sig`, seq: expect.any(Number), failed: ['EX-000001']}})
     expect(readFileSync(`${bad}.receipt`).equals(receipt)).toBe(true)
     expect(await eventCount(hq)).toBe(before)
     // Another package of the same transfer (another item changed): the same answer, the same receipt.
