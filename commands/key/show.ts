@@ -1,6 +1,6 @@
 import {describeSigningKey, type KeyView} from '../../src/keys/case-key.js'
 import {CustodyError} from '../../src/errors.js'
-import {caseKeyMode, keysDestroyed, namedRecipients, recipientsOnRecord} from '../../src/keys/case-keys.js'
+import {caseKeyMode, keysDestroyed, recipientsOnRecord} from '../../src/keys/case-keys.js'
 import {renderCaseKeys, renderKey, type ShownKeys} from '../../src/render/reports.js'
 import {Flags} from '@oclif/core'
 import {custodianFingerprint, custodianLine, custodianOf, type Custodian} from '../../src/transfers/custodian.js'
@@ -81,7 +81,8 @@ compare the key fingerprint (--json gives it) by voice or in person.`
     const mode = caseKeyMode(kase)
     if (mode !== 'field' || flags.identity !== undefined) await this.openLedgerToRead(kase, flags.identity, flags['passphrase-file'], 'key show')
     const view = describeSigningKey(kase)
-    const caseKeys = {mode, recipients: kase.ledger.bodiesLocked ? recipientsOnRecord(kase) : namedRecipients(kase)}
+    // With the labels where a key given opens every event that records one, else none (recipientsOnRecord).
+    const caseKeys = {mode, recipients: recipientsOnRecord(kase)}
     this.log([renderKey(view), '', 'Case keys', ...renderCaseKeys(caseKeys)].join('\n'))
     return {...view, caseKeys}
   }

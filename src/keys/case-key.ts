@@ -3,6 +3,7 @@
  * when the ledger recorded it.
  */
 import type {Case} from '../case/case.js'
+import {CustodyError} from '../errors.js'
 import {checkDestination, notReplaced, writeFileDurably} from '../io/files.js'
 import {KEY_ACTIONS} from './key-events.js'
 import {publicKeyPem} from './signing-key.js'
@@ -24,7 +25,15 @@ type KeyRecord = {seq: number; time: string; fingerprint: string; holder: string
 
 /** The key events, oldest first; of a sealed ledger opened with no key, their public facts (which name no holder). */
 function keyHistory(kase: Case): KeyRecord[] {
-  if (!kase.ledger.bodiesLocked) return kase.ledger.eventsOfKind(...KEY_ACTIONS).map(({event}) => ({seq: event.seq, time: event.time, fingerprint: event.payload.fingerprint, holder: event.payload.holder}))
+  if (!kase.ledger.bodiesLocked) {
+    try {
+      return kase.ledger.eventsOfKind(...KEY_ACTIONS).map(({event}) => ({seq: event.seq, time: event.time, fingerprint: event.payload.fingerprint, holder: event.payload.holder}))
+    } catch (error) {
+      // A field case opened by a recipient added later: the key events of the runs before it stay sealed to it, as with no key.
+      if (!(error instanceof CustodyError && error.code === 'CONTENT_LOCKED')) throw error
+    }
+  }
+
   const history: KeyRecord[] = []
   for (const {seq, time, facts} of kase.ledger.publicFacts()) {
     if (facts.action === 'key-created' || facts.action === 'key-rotated') history.push({seq, time, fingerprint: String(facts.fingerprint), holder: null})

@@ -93,6 +93,16 @@ describe('key add-recipient on a field case whose ledger is sealed', () => {
     ])
   }, 60_000)
 
+  it("the later recipient's identity: key show lists both, with no label or holder, which the events before it keep sealed to it", async () => {
+    const shown = await custodyJson<{recordedIn: {holder: string | null}; caseKeys: {recipients: Array<{recipient: string; label: string | null}>}}>(['key', 'show', '--case', dir, '--identity', laterFile], {env: NO_PASSPHRASE})
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(shown.json.recordedIn.holder).toBeNull()
+    expect(shown.json.caseKeys.recipients.map((r) => [r.recipient, r.label])).toEqual([
+      [hq.recipient, null],
+      [later.recipient, null],
+    ])
+  }, 60_000)
+
   it("verify with the later recipient's identity passes, and names the events it could not open", async () => {
     const report = await custodyJson<VerifyJson>(['verify', '--case', dir, '--identity', laterFile], {env: NO_PASSPHRASE})
     expect(report.code, report.stdout + report.stderr).toBe(0)
