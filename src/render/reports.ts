@@ -1,5 +1,6 @@
 /** Human-readable renderings of the results that commands also return as JSON. */
 import type {CaseInfo, InitKeys} from '../case/case.js'
+import type {CaseKeyMode, RecordedRecipient} from '../keys/case-keys.js'
 import type {CaseSettings} from '../case/settings.js'
 import type {CaseStatus} from '../case/status.js'
 import type {KeyView} from '../keys/case-key.js'
@@ -21,13 +22,13 @@ import {renderReleased} from './transfers.js'
 import type {CustodianPart} from '../transfers/chain.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 
-/** The case keys' mode and recipients, as init and `key show` list them. */
 /** The case keys as a command shows them: a recipient's label is null where the ledger keeps it encrypted and no key given opens it (recipientsOnRecord). */
 export interface ShownKeys {
-  mode: InitKeys['mode']
-  recipients: ReadonlyArray<{recipient: string; label: string | null; seq: number}>
+  mode: CaseKeyMode
+  recipients: readonly RecordedRecipient[]
 }
 
+/** The case keys' mode and recipients, as init and `key show` list them. */
 export function renderCaseKeys(keys: ShownKeys): string[] {
   const mode = {
     encrypted: 'encrypted: the passphrase opens the case identity; each recipient opens the case too',
