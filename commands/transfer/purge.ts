@@ -3,7 +3,7 @@ import {CustodyError} from '../../src/errors.js'
 import {renderPurged, renderPurgePlan} from '../../src/render/purge.js'
 import {readCustodian} from '../../src/transfers/custodian.js'
 import {executePurge, planPurge, type PurgeReport} from '../../src/transfers/purge.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
+import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose, refuseFieldContent} from '../_base.js'
 
 export default class TransferPurge extends CustodyCommand {
   static override description = prose`Remove from this case's vault the exhibits a receiver has acknowledged (on the sender's side).
@@ -25,17 +25,23 @@ receipt, and \`custody seal\` and \`transfer export\` leave them out. An object 
 
 It asks for confirmation on a terminal; a script gives --yes (without a terminal, --yes is
 required). --dry-run lists what would go and changes nothing. A purge killed after it recorded
-its events is finished by running it again. With nothing acknowledged, it says so (exit 0).`
+its events is finished by running it again. With nothing acknowledged, it says so (exit 0).
+
+In a field case (\`init --field\`) the receipts and what they acknowledged are recorded where no
+key on the laptop opens them: give --identity FILE, an identity of one of the case's recipients
+(HQ's), as for \`transfer export\` and \`transfer receipt\`; the field passphrase still signs.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> --acknowledged-by hq.custodian --dry-run', description: "List what HQ's receipts allow to remove (hq.custodian holds HQ's `key show --public` line)"},
     {command: '<%= config.bin %> <%= command.id %> --acknowledged-by hq.custodian', description: 'Purge them, after confirming on the terminal'},
     {command: '<%= config.bin %> <%= command.id %> --acknowledged-by "custody-custodian1 eyJhZ2Ui…" --yes --json', description: 'From a script, with JSON output'},
+    {command: '<%= config.bin %> <%= command.id %> --acknowledged-by hq.custodian --identity hq.key --yes', description: "In a field case: HQ's identity opens the receipts"},
   ]
 
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
+    identity: Flags.string({description: `${identityFlag.description}: it opens the receipts of a field case, which the passphrase does not (the passphrase still signs)`, helpValue: 'FILE', multiple: true}),
     'acknowledged-by': Flags.string({description: "the receiver whose receipts allow it: the line `custody key show --public` prints in its case, or a file holding it", required: true, helpValue: 'IDENTITY'}),
     yes: Flags.boolean({description: 'purge without asking for confirmation (for scripts)', default: false}),
     'dry-run': Flags.boolean({description: 'list what would be purged; change nothing', default: false}),
@@ -51,7 +57,11 @@ its events is finished by running it again. With nothing acknowledged, it says s
     }
 
     // Not write-only: the case identity opens the kept receipts, which an encrypted case keeps as age files.
-    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer purge')
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer purge', {
+      // Before the passphrase: a field case's receipts open only with a recipient's identity.
+      check: (k) => (flags.identity === undefined ? refuseFieldContent(k, 'transfer purge') : undefined),
+    })
+    if (flags.identity !== undefined) await this.openVaultToRead(kase, flags.identity, undefined, 'transfer purge')
     const plan = await planPurge(kase, by)
     if (flags['dry-run'] || plan.purged.length + plan.finished.length === 0) {
       this.log(renderPurgePlan(plan))

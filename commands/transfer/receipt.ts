@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {renderAcknowledged} from '../../src/render/transfers.js'
 import {acknowledgeReceipt, type AcknowledgeReport} from '../../src/transfers/acknowledge.js'
-import {CustodyCommand, caseFlag, passphraseFileFlag, prose} from '../_base.js'
+import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose, refuseFieldContent} from '../_base.js'
 
 export default class TransferReceipt extends CustodyCommand {
   static override args = {
@@ -29,22 +29,34 @@ cosigned one. The same receipt again changes nothing and says so.
 A receipt refusing the package (its condition names failed items: the receiver took in nothing)
 acknowledges nothing: it is recorded with the condition "refused", the failed items and why are
 printed, \`transfer purge\` removes nothing on it, and the next \`transfer export\` to that receiver
-sends the exhibits again.`
+sends the exhibits again.
+
+In a field case (\`init --field\`) what was released is recorded in event bodies that no key on
+the laptop opens: give --identity FILE, an identity of one of the case's recipients (HQ's), as
+for \`transfer export\`; the field passphrase still signs.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> to-hq-2024-05-01.zip.age.receipt', description: "Record HQ's receipt (to-hq-2024-05-01.zip.age.receipt.sig beside it)"},
     {command: '<%= config.bin %> <%= command.id %> receipts/pkg.receipt --json', description: 'The same, with JSON output'},
+    {command: '<%= config.bin %> <%= command.id %> to-hq.zip.age.receipt --identity hq.key', description: "In a field case: HQ's identity opens what was released"},
   ]
 
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
+    identity: Flags.string({description: `${identityFlag.description}: it opens the events of a field case, which the passphrase does not (the passphrase still signs)`, helpValue: 'FILE', multiple: true}),
     actor: Flags.string({description: "who records it (default: the case's investigator)", helpValue: 'NAME'}),
   }
 
   async run(): Promise<AcknowledgeReport> {
     const {args, flags} = await this.parse(TransferReceipt)
-    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer receipt', {writeOnly: true, readsEvents: true})
+    using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer receipt', {
+      writeOnly: true,
+      readsEvents: true,
+      // Before the passphrase: a field case's releases are in bodies only a recipient's identity opens.
+      check: (k) => (flags.identity === undefined ? refuseFieldContent(k, 'transfer receipt') : undefined),
+    })
+    if (flags.identity !== undefined) await this.openLedgerToRead(kase, flags.identity, undefined, 'transfer receipt')
     const report = await acknowledgeReceipt(kase, args.receipt, flags.actor)
     this.log(renderAcknowledged(report))
     return report
