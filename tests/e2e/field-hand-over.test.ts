@@ -5,7 +5,8 @@
  * receipt and purges what HQ acknowledged. Both need what the field case records in event bodies
  * that no key on the laptop opens: without --identity each is refused in one line naming it,
  * before the passphrase and with nothing recorded; with a key that is no recipient's, refused
- * too; with HQ's identity, done, and the case verifies with no key, its exhibits purged.
+ * too; with HQ's identity, done, and the case verifies with no key, its exhibits purged (what
+ * it cannot check without HQ's key said as such).
  */
 import {execFileSync} from 'node:child_process'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
@@ -34,6 +35,7 @@ interface PurgeJson {
 interface VerifyJson {
   ok: boolean
   checks: Array<{name: string; ok: boolean; detail: string}>
+  warnings: string[]
 }
 
 beforeAll(async () => {
@@ -101,8 +103,12 @@ describe('the purge, on the field side', () => {
     const verified = await custodyJson<VerifyJson>(['verify', '--case', field])
     expect(verified.code, verified.stdout).toBe(0)
     expect(verified.json.checks.find((c) => c.name === 'vault')?.detail).toMatch(/2 purged/)
+    // What a field laptop cannot know without HQ's key is said as such, naming the key that would tell.
+    expect(verified.json.warnings).toContainEqual(expect.stringMatching(/^whether an interrupted ingest left a batch unfinished is not known: .*--identity FILE, a recipient's, opens them/))
+    expect(verified.json.warnings.join('\n')).not.toMatch(/could not be read/)
     const withKey = await custodyJson<VerifyJson>(['verify', '--case', field, '--identity', hqKey])
     expect(withKey.code, withKey.stdout).toBe(0)
     expect(withKey.json.checks.find((c) => c.name === 'purges')).toMatchObject({ok: true})
+    expect(withKey.json.warnings.join('\n')).not.toMatch(/batch/)
   })
 })

@@ -6,7 +6,8 @@
  * None is a check of the report's list: each holds, but the user should know.
  */
 import {permissionWarnings} from '../../case/permissions.js'
-import {messageOf} from '../../errors.js'
+import {CustodyError, messageOf} from '../../errors.js'
+import {caseKeyMode} from '../../keys/case-keys.js'
 import {SEALED_EXTENSION, SEALED_FOLDER} from '../../vault/sealed-objects.js'
 import {HEX64} from '../../formats/guards.js'
 import {unfinishedBatches} from '../../ingest/batch.js'
@@ -29,7 +30,12 @@ export async function leftoverWarnings(context: CaseContext): Promise<string[]> 
     }
   } catch (error) {
     // Unreadable events are the chain check's problems; here they only leave the batches unknown.
-    warnings.push(`the batch events could not be read: ${messageOf(error)}`)
+    // With no key for a sealed ledger's bodies, which is how a field case is verified, say which key would tell.
+    warnings.push(
+      error instanceof CustodyError && error.code === 'CONTENT_LOCKED'
+        ? `whether an interrupted ingest left a batch unfinished is not known: the batch events are in encrypted event bodies that no key given opens (${caseKeyMode(kase) === 'field' ? "--identity FILE, a recipient's, opens them" : '--passphrase-file FILE or --identity FILE opens them'})`
+        : `the batch events could not be read: ${messageOf(error)}`,
+    )
   }
 
   return warnings
