@@ -13,8 +13,8 @@
  * record: every row a tag chooses is checked against its event before it is used
  * (src/ledger/tagged-store.ts). `content_tag` is written for ingest events alone, so "has a
  * content tag" is what marks an exhibit's ingest event for the unique indexes (and for the
- * lookups that need no key). Until the bodies are encrypted (step 2 of the design's order of
- * work), `event` still holds the canonical JSON.
+ * lookups that need no key). In schema 3 `event` holds the canonical JSON; schema 4 keeps an
+ * envelope there and the event in a sealed body (below).
  *
  * In both, triggers refuse UPDATE, DELETE, and any INSERT that is not the next sequence number
  * chained to the current head, which also stops `INSERT OR REPLACE` over an existing row (the
@@ -29,10 +29,11 @@ export const CLEAR_SCHEMA_VERSION = 2
 /** Schema 3: the lookup columns keyed tags (an encrypted case). */
 export const TAGGED_SCHEMA_VERSION = 3
 /**
- * Schema 4, in development (design step 2, not yet made by any command): the events' bodies sealed
- * under run keys, envelopes in clear (src/ledger/envelope.ts), and the runs table. When `custody
- * init` makes it, it takes number 3 and step 1's schema goes: no case of step 1 exists outside
- * development.
+ * Schema 4, what `custody init` makes for an encrypted case (design step 2, issue 19's switch): the
+ * events' bodies sealed under run keys, envelopes in clear (src/ledger/envelope.ts), and the runs
+ * table. Schema 3 (step 1: bodies in clear, lookup columns keyed) is what init made before the
+ * switch; custody still reads and writes it, and only the core makes it now (initCase's
+ * `sealedBodies: false`, for tests).
  */
 export const SEALED_SCHEMA_VERSION = 4
 export type LedgerSchema = typeof CLEAR_SCHEMA_VERSION | typeof TAGGED_SCHEMA_VERSION | typeof SEALED_SCHEMA_VERSION

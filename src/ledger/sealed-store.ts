@@ -1,6 +1,6 @@
 /**
- * The lookups of a schema-4 ledger (design step 2, in development: docs/design/encryption-at-rest.md
- * "Ledger"): each row an envelope in clear and a body sealed under its run's key (envelope.ts,
+ * The lookups of a schema-4 ledger, what `custody init` makes for an encrypted case (design step 2:
+ * docs/design/encryption-at-rest.md "Ledger"): each row an envelope in clear and a body sealed under its run's key (envelope.ts,
  * run-keys.ts). The lookups are those of schema 3 (tagged-store.ts), by keyed tag and the clear
  * exhibit column, on the rows' bodies once opened: every row read is opened, its commitment and
  * its event checked against its envelope, before anything is taken from it.

@@ -11,8 +11,8 @@
  * Lookups need no key where the schema allows it: an exhibit's ingest event is the row with a
  * content tag, found without the key. Lookups by action need the address key; without it (a
  * command given no passphrase or identity, such as `custody verify` or `custody list`), they walk
- * every row in order and pick by the event itself, which the bodies in clear allow until step 2 of
- * docs/design/encryption-at-rest.md.
+ * every row in order and pick by the event itself, which the bodies in clear of schema 3 allow (a
+ * schema-4 ledger's rows are opened first: sealed-store.ts).
  */
 import {CustodyError} from '../errors.js'
 import {INGEST_FILE_FIELDS, parseEventText, payloadPath, SOURCE_FILE_FIELDS, type CustodyEvent, type EventAction, type IngestFile, type ParsedEvent, type SourceFile} from '../formats/events.js'
