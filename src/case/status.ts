@@ -40,6 +40,22 @@ export interface CaseStatus {
    * when the ledger is sealed and no key was given (what was released is in its bodies).
    */
   released: ReleasedTo[] | null
+  /**
+   * When `released` is null: the transfers released as their envelopes say in clear (ID, time,
+   * how many items, and whether a receipt was recorded, with how many items it acknowledged),
+   * not to whom nor which exhibits; null otherwise.
+   */
+  releasedInClear: ReleasedInClear[] | null
+}
+
+/** A transfer released, as its envelope and its receipt's say with no key (publicOf, src/ledger/envelope.ts). */
+export interface ReleasedInClear {
+  transferId: string
+  seq: number
+  releasedAt: string
+  items: number
+  /** The receipt recorded for it (`transfer receipt`): its event, and how many items it acknowledged (null: recorded by a development build, which did not say); null when none yet. */
+  receipt: {seq: number; acknowledged: number | null} | null
 }
 
 export async function caseStatus(kase: Case): Promise<CaseStatus> {
@@ -73,6 +89,7 @@ export async function caseStatus(kase: Case): Promise<CaseStatus> {
     settings: {tsa: settings.tsa, tsaCa: settings['tsa-ca'].map((r) => r.subject)},
     seals,
     released: locked ? null : releasedNotAcknowledged(kase),
+    releasedInClear: locked ? releasedFromFacts(kase) : null,
   }
 }
 
@@ -86,4 +103,22 @@ function purgedInClear(kase: Case): number {
   let purged = 0
   for (const {facts} of kase.ledger.publicFacts()) if (facts.action === 'purged') purged++
   return purged
+}
+
+/**
+ * The transfers released, from the public facts of the `transfer-released` envelopes, each with
+ * the receipt recorded for it (`transfer-acknowledged`, matched by transfer ID), oldest first.
+ * Releases recorded by development builds, whose envelopes said nothing of them, are not found.
+ */
+function releasedFromFacts(kase: Case): ReleasedInClear[] {
+  const released = new Map<string, ReleasedInClear>()
+  for (const {seq, time, facts} of kase.ledger.publicFacts()) {
+    const {action, transferId, items, acknowledged} = facts
+    if (typeof transferId !== 'string') continue
+    if (action === 'transfer-released' && typeof items === 'number') released.set(transferId, {transferId, seq, releasedAt: time, items, receipt: null})
+    const transfer = released.get(transferId)
+    if (action === 'transfer-acknowledged' && transfer !== undefined) transfer.receipt = {seq, acknowledged: typeof acknowledged === 'number' ? acknowledged : null}
+  }
+
+  return [...released.values()]
 }

@@ -98,7 +98,8 @@ export function bodyCommitment(salt: Uint8Array, canonicalEvent: string): string
  * The facts of an event that are read before any key is open, and are not evidence: its action, the case's
  * ID, prefix and mode, the investigator's name sealed under the address key (never in clear), the
  * signing keys' public halves (never the holder's name), the recipients (never their labels),
- * which key files were destroyed, the reserved exhibit numbers; and the vault objects an event
+ * which key files were destroyed, the reserved exhibit numbers, a transfer's ID and how many items
+ * a release carried or a receipt acknowledged (never which, nor to whom); and the vault objects an event
  * records, as stored (`{vault, sha256, size}` of the age file: never a plaintext digest), which
  * verify checks with no key. Undefined for every other event.
  */
@@ -157,6 +158,13 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
       return stored === undefined ? undefined : {stored: [stored]}
     }
 
+    case 'transfer-released': {
+      // What `custody status` lists with no key (a field laptop holds none): that a transfer was
+      // released, when (the envelope's time) and how many items. Not to whom, nor which exhibits.
+      const {transferId, items} = event.payload
+      return {action: event.action, transferId, items: items.length}
+    }
+
     case 'transfer-received':
     case 'transfer-acknowledged':
     case 'transfer-refused':
@@ -182,7 +190,26 @@ function transferFacts(event: EventOfKind<'transfer-received' | 'transfer-acknow
   const {transferId, receipt} = event.payload
   const asStored = receipt.stored?.sha256 ?? receipt.sha256
   if (event.action === 'transfer-received') return {action: event.action, transferId, kept: event.payload.kept, package: event.payload.package.sha256, receipt: asStored}
-  return {action: event.action, transferId, kept: event.payload.receipt.kept, receipt: asStored}
+  const facts: PublicFacts = {action: event.action, transferId, kept: event.payload.receipt.kept, receipt: asStored}
+  // How many items the receipt acknowledged (none when it refused the package): what status counts with no key.
+  return event.action === 'transfer-acknowledged' ? {...facts, acknowledged: event.payload.acknowledged.length} : facts
+}
+
+/**
+ * The public facts an envelope may hold for its event: publicOf's, and for the two transfer events
+ * whose facts grew (a release's, an acknowledgement's count), those that development builds of
+ * schema 4 wrote before, which a chained envelope keeps: read as before, as an envelope without
+ * `bodySha256` is. Nothing else.
+ */
+function factsAllowed(event: CustodyEvent): string[] {
+  const now = canonicalize(publicOf(event) ?? null)
+  if (event.action === 'transfer-released') return [now, 'null']
+  if (event.action === 'transfer-acknowledged') {
+    const {acknowledged: _count, ...before} = transferFacts(event)
+    return [now, canonicalize(before)]
+  }
+
+  return [now]
 }
 
 /** A body sealed under the run key, bound to its envelope by the AAD. */
@@ -257,7 +284,7 @@ function disagreement(envelope: Envelope, event: CustodyEvent): string | undefin
 export function bodyProblem(envelope: Envelope, event: CustodyEvent, canonicalEvent: string, salt: Uint8Array): string | undefined {
   if (bodyCommitment(salt, canonicalEvent) !== envelope.bodyCommitment) return "has a body that does not match its envelope's commitment"
   if (canonicalize(event) !== canonicalEvent) return 'has a body whose event is not in canonical form'
-  if (canonicalize(publicOf(event) ?? null) !== canonicalize(envelope.public ?? null)) return "has an envelope whose public facts are not its event's"
+  if (!factsAllowed(event).includes(canonicalize(envelope.public ?? null))) return "has an envelope whose public facts are not its event's"
   return disagreement(envelope, event)
 }
 

@@ -18,7 +18,7 @@ import type {VerifyReport} from '../verify/verify-case.js'
 import {basename} from 'node:path'
 import {formatBytes, plural, safeText} from './text.js'
 import {describeCustodian, describeParty, parseCustodian, partyName} from '../transfers/custodian.js'
-import {renderReleased} from './transfers.js'
+import {renderReleased, renderReleasedInClear} from './transfers.js'
 import type {CustodianPart} from '../transfers/chain.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 
@@ -464,9 +464,6 @@ export function renderStatus(status: CaseStatus): string {
     `TSAs          ${status.settings.tsa.length ? status.settings.tsa.map((u) => safeText(u)).join(', ') : '(none set: custody config set tsa URL)'}`,
     `TSA roots     ${status.settings.tsaCa.length ? status.settings.tsaCa.map((u) => safeText(u)).join(', ') : '(none set: custody config set tsa-ca FILE)'}`,
     ...renderSeals(status.seals).map((line, i) => `${i === 0 ? 'Seals' : ''}`.padEnd(14) + line),
-    ...(status.released === null
-      ? ['what was released is recorded encrypted: custody status --passphrase-file FILE (in a field case, --identity FILE) lists it']
-      : renderReleased(status.released)
-    ).map((line, i) => `${i === 0 ? 'Released' : ''}`.padEnd(14) + line),
+    ...(status.released === null ? renderReleasedInClear(status.releasedInClear ?? []) : renderReleased(status.released)).map((line, i) => `${i === 0 ? 'Released' : ''}`.padEnd(14) + line),
   ].join('\n')
 }

@@ -1,5 +1,6 @@
 /** What `custody transfer export` and `custody status` say of transfers, as text. */
 import {basename} from 'node:path'
+import type {ReleasedInClear} from '../case/status.js'
 import type {AcceptReport} from '../transfers/accept.js'
 import type {AcknowledgeReport} from '../transfers/acknowledge.js'
 import type {NothingNew, ReleasedTo, TransferReport} from '../transfers/export.js'
@@ -48,6 +49,27 @@ export function renderReleased(released: readonly ReleasedTo[]): string[] {
     const waiting = ids.length === 0 ? 'everything released is acknowledged' : `${plural(ids.length, 'exhibit')} released, not acknowledged (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''})`
     return `${receiver(r.receiver)}: ${waiting}, in ${plural(r.transfers.length, 'transfer')}, the last ${last.transferId} at ${last.releasedAt}`
   })
+}
+
+/**
+ * status with no key for a ledger that keeps its bodies encrypted (a field laptop): the transfers
+ * released as their envelopes say (ID, time, items, whether a receipt was recorded), and where to
+ * look for the rest.
+ */
+export function renderReleasedInClear(released: readonly ReleasedInClear[]): string[] {
+  const rest = 'to whom, and which exhibits, is recorded encrypted: custody status --passphrase-file FILE (in a field case, --identity FILE) lists it'
+  if (released.length === 0) return ['nothing released to another custodian']
+  const waiting = released.filter((t) => t.receipt === null)
+  const refused = released.filter((t) => t.receipt?.acknowledged === 0)
+  return [
+    waiting.length === 0
+      ? `every transfer released has its receipt recorded (${plural(released.length, 'transfer')})`
+      : `${waiting.length} of ${plural(released.length, 'transfer')} released ${waiting.length === 1 ? 'has' : 'have'} no receipt recorded yet:`,
+    ...waiting.slice(0, 5).map((t) => `  ${t.transferId} at ${t.releasedAt}, ${plural(t.items, 'item')}`),
+    ...(waiting.length > 5 ? [`  … (${waiting.length - 5} more)`] : []),
+    ...refused.map((t) => `${t.transferId}: its receipt acknowledged nothing (the receiver refused the package); the next export sends its items again`),
+    rest,
+  ]
 }
 
 /** The items of an acceptance: each sender's ID with the ID this case gave it; those kept in the package only. */

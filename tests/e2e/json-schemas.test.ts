@@ -151,6 +151,8 @@ describe('the JSON Schemas of docs/json/', () => {
     const passphraseFile = join(work.path, 'status-passphrase.txt')
     writeFileSync(passphraseFile, `${PASSPHRASE}\n`, {mode: 0o600})
     expect((await valid<{released: unknown[]}>(['status', ...c, '--passphrase-file', passphraseFile])).released).toHaveLength(1)
+    // With no key, the transfer as its envelope says it: released, no receipt yet.
+    expect((await valid<{releasedInClear: Array<{receipt: unknown}>}>(['status', ...c])).releasedInClear).toEqual([expect.objectContaining({receipt: null})])
     // The same custodian's own line (its case identity opens it): a package sent again, accepted
     // there (and again: nothing changed), and its receipt recorded here.
     const hqCase = ['--case', join(work.path, 'another case')]

@@ -123,23 +123,26 @@ describe('reading a case whose ledger is sealed', () => {
 
   it('status needs no key: the envelopes\' facts, and the title and releases once a key is given', async () => {
     for (const dir of Object.values(cases)) {
-      const keyless = await custodyJson<{case: Record<string, unknown>; exhibits: number; released: unknown}>(['status', '--json', '--case', dir], {env: NO_PASSPHRASE})
+      const keyless = await custodyJson<{case: Record<string, unknown>; exhibits: number; released: unknown; releasedInClear: unknown}>(['status', '--json', '--case', dir], {env: NO_PASSPHRASE})
       expect(keyless.code, keyless.stderr).toBe(0)
       expect(schemaErrors('status.schema.json', keyless.json)).toEqual([])
       expect(keyless.json.case.locked).toBe(true)
       expect(keyless.json.case.title).toBeUndefined()
       expect(keyless.json.exhibits).toBe(2)
       expect(keyless.json.released).toBeNull()
+      // Nothing released, as the envelopes say (a release's envelope says so in clear).
+      expect(keyless.json.releasedInClear).toEqual([])
       expect(keyless.stdout).not.toContain('Sunflower')
       const text = await custody(['status', '--case', dir], {env: NO_PASSPHRASE})
       expect(text.code).toBe(0)
-      expect(text.stdout).toMatch(/^Released +what was released is recorded encrypted/m)
+      expect(text.stdout).toMatch(/^Released +nothing released to another custodian$/m)
 
       const opened = await custodyJson<{case: Record<string, unknown>; released: unknown}>(['status', '--json', '--case', dir, '--identity', hqFile], {env: NO_PASSPHRASE})
       expect(opened.code, opened.stderr).toBe(0)
       expect(schemaErrors('status.schema.json', opened.json)).toEqual([])
       expect(opened.json.case).toMatchObject({title: 'Operation Sunflower', investigator: 'Ana Quintela'})
       expect(opened.json.released).toEqual([])
+      expect(opened.json).toMatchObject({releasedInClear: null})
     }
   }, 120_000)
 

@@ -248,8 +248,18 @@ describe('custody transfer receipt (the sender records the receipt)', () => {
 
   it("records HQ's receipts: the items are acknowledged, status no longer lists them, and the next package proves the cosigned head", async () => {
     // What was released is in the sealed bodies of transfer-released: with no key, status says it
-    // cannot tell (null, not an empty list); the passphrase opens it.
-    expect((await custodyJson<{released: unknown}>(['status', '--case', fieldA])).json.released).toBeNull()
+    // cannot tell to whom (null, not an empty list) and lists the transfers as their envelopes say
+    // (ID, time, items, no receipt yet); the passphrase opens the rest.
+    const keyless = await custodyJson<{released: unknown; releasedInClear: Array<{transferId: string; items: number; receipt: unknown}>}>(['status', '--case', fieldA])
+    expect(keyless.json.released).toBeNull()
+    expect(keyless.json.releasedInClear.map((t) => [t.items, t.receipt])).toEqual([
+      [2, null],
+      [1, null],
+    ])
+    const text = (await custody(['status', '--case', fieldA])).stdout
+    expect(text).toMatch(/\nReleased {6}2 of 2 transfers released have no receipt recorded yet:\n {16}TRANSFER-[0-9a-f]{16} at \S+, 2 items\n {16}TRANSFER-[0-9a-f]{16} at \S+, 1 item\n {14}to whom, and which exhibits, is recorded encrypted/)
+    // Nothing of whom it went to, nor which exhibits, in what status says with no key.
+    expect(text).not.toMatch(/Olena|EX-0000/)
     const waiting = await custodyJson<Status>(['status', '--case', fieldA, ...withKey()])
     expect(waiting.json.released[0]!.unacknowledged).toEqual(['EX-000001', 'EX-000002', 'EX-000003'])
     const first = await custodyJson<Acknowledged>(['transfer', 'receipt', at('a1.zip.age.receipt'), '--case', fieldA])

@@ -244,6 +244,11 @@ describe('a package with an item changed inside it', () => {
 
     const status = await custodyJson<{released: Array<{unacknowledged: string[]}>}>(['status', '--case', field, ...withKey()])
     expect(status.json.released[0]!.unacknowledged).toEqual(['EX-000001', 'EX-000002'])
+    // With no key, from the envelopes: a receipt is recorded, and it acknowledged nothing.
+    const keyless = await custodyJson<{releasedInClear: Array<{items: number; receipt: {seq: number; acknowledged: number} | null}>}>(['status', '--case', field])
+    expect(keyless.json.releasedInClear).toEqual([expect.objectContaining({items: 2, receipt: {seq: recorded.json.seq, acknowledged: 0}})])
+    expect(schemaErrors('status.schema.json', keyless.json)).toEqual([])
+    expect((await custody(['status', '--case', field])).stdout).toMatch(/\n {14}TRANSFER-[0-9a-f]{16}: its receipt acknowledged nothing \(the receiver refused the package\); the next export sends its items again\n/)
     const unpurged = await eventCount(field)
     const purged = await custodyJson<{nothingAcknowledged: boolean; removed: number}>(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes', '--case', field])
     expect(purged.code, purged.stderr).toBe(0)

@@ -199,12 +199,47 @@ describe('publicOf', () => {
     const acknowledged = (receipt: Record<string, unknown>): CustodyEventDraft =>
       ({actor: 'A', action: 'transfer-acknowledged', exhibit: null, payload: {transferId: 'TRANSFER-963dee33cce2c047', by: 'custody-custodian1 x', receipt: {sha256: clear, receivedAt: '2026-12-04T22:20:14.209Z', kept, ...receipt}, condition: 'intact', acknowledged: ['EX-000001'], cosigned: {size: 4, root: '9'.repeat(64)}}}) as CustodyEventDraft
     const encrypted = eventOf(acknowledged({stored}), 3, GENESIS_HASH)
-    expect(publicOf(encrypted)).toEqual({action: 'transfer-acknowledged', transferId: 'TRANSFER-963dee33cce2c047', kept, receipt: stored.sha256})
+    expect(publicOf(encrypted)).toEqual({action: 'transfer-acknowledged', transferId: 'TRANSFER-963dee33cce2c047', kept, receipt: stored.sha256, acknowledged: 1})
     expect(JSON.stringify(publicOf(encrypted))).not.toContain(clear)
     expect(publicOf(eventOf(acknowledged({}), 3, GENESIS_HASH))).toMatchObject({receipt: clear})
     const {row} = sealRow(encrypted, 0, TAGS, RUN_KEY)
     const envelope = envelopeOf(row)
     expect(refusal(row, RUN_KEY, {...envelope, public: {...envelope.public, receipt: clear}}).message).toContain("public facts are not its event's")
+  })
+
+  it("gives a release's ID and item count and a receipt's count acknowledged, never to whom nor which; envelopes of earlier builds without them still open, no other change does", () => {
+    const line = 'custody-custodian1 eyJhZ2UiOiJhZ2UxcmVjZWl2ZXIifQ'
+    const items = ['EX-000001', 'EX-000002'].map((exhibit, i) => ({exhibit, sha256: String(i + 1).repeat(64), sha512: String(i + 3).repeat(128), size: 100 + i}))
+    const released = eventOf(
+      {actor: 'A', action: 'transfer-released', exhibit: null, payload: {transferId: 'TRANSFER-963dee33cce2c047', sealId: 'SEAL-0123456789abcdef', to: line, package: {name: 'to-hq.zip.age', sha256: '7'.repeat(64), size: 4096}, purpose: 'hand-over in Kharkiv', acknowledged: null, items}} as CustodyEventDraft,
+      5,
+      GENESIS_HASH,
+    )
+    expect(publicOf(released)).toEqual({action: 'transfer-released', transferId: 'TRANSFER-963dee33cce2c047', items: 2})
+    for (const secret of [line, 'EX-000001', '1'.repeat(64), '7'.repeat(64), 'to-hq', 'Kharkiv', 'SEAL-']) expect(JSON.stringify(publicOf(released))).not.toContain(secret)
+    const {row} = sealRow(released, 0, TAGS, RUN_KEY)
+    const envelope = envelopeOf(row)
+    expect(openRow(row, envelope, RUN_KEY).event).toEqual(released)
+    // The envelope as a development build wrote it, with no facts, is read as before; facts other than these are refused.
+    const {public: _facts, ...bare} = envelope
+    expect(openRow(row, bare, RUN_KEY).event).toEqual(released)
+    for (const forged of [{...envelope.public, items: 3}, {...envelope.public, transferId: 'TRANSFER-0000000000000000'}, {action: 'transfer-released', transferId: 'TRANSFER-963dee33cce2c047'}]) {
+      expect(refusal(row, RUN_KEY, {...envelope, public: forged}).message, JSON.stringify(forged)).toContain("public facts are not its event's")
+    }
+
+    const acknowledged = (condition: 'intact' | 'refused', ids: string[]): CustodyEvent =>
+      eventOf({actor: 'A', action: 'transfer-acknowledged', exhibit: null, payload: {transferId: 'TRANSFER-963dee33cce2c047', by: line, receipt: {sha256: '8'.repeat(64), receivedAt: '2026-12-04T22:20:14.209Z', kept: 'custodians/a6c4d560-307c-40d0-a6e0-2a6767f265b4/TRANSFER-963dee33cce2c047.receipt'}, condition, acknowledged: ids, cosigned: {size: 4, root: '9'.repeat(64)}}} as CustodyEventDraft, 6, GENESIS_HASH)
+    expect(publicOf(acknowledged('intact', ['EX-000001', 'EX-000002']))).toMatchObject({acknowledged: 2})
+    expect(publicOf(acknowledged('refused', []))).toMatchObject({acknowledged: 0})
+    const intact = acknowledged('intact', ['EX-000001', 'EX-000002'])
+    const acknowledgedRow = sealRow(intact, 0, TAGS, RUN_KEY).row
+    const sealed = envelopeOf(acknowledgedRow)
+    const {acknowledged: _count, ...earlier} = sealed.public!
+    expect(openRow(acknowledgedRow, {...sealed, public: earlier}, RUN_KEY).event).toEqual(intact)
+    const {public: _none, ...noFacts} = sealed
+    for (const forged of [{...sealed, public: {...sealed.public, acknowledged: 0}}, noFacts] as Envelope[]) {
+      expect(refusal(acknowledgedRow, RUN_KEY, forged).message, JSON.stringify(forged.public)).toContain("public facts are not its event's")
+    }
   })
 
   it('reads a list of objects as stored, and refuses one that holds anything else', () => {
