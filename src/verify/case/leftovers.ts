@@ -33,7 +33,7 @@ export async function leftoverWarnings(context: CaseContext): Promise<string[]> 
     // With no key for a sealed ledger's bodies, which is how a field case is verified, say which key would tell.
     warnings.push(
       error instanceof CustodyError && error.code === 'CONTENT_LOCKED'
-        ? `whether an interrupted ingest left a batch unfinished is not known: the batch events are in encrypted event bodies that no key given opens (${caseKeyMode(kase) === 'field' ? "--identity FILE, a recipient's, opens them" : '--passphrase-file FILE or --identity FILE opens them'})`
+        ? `whether an interrupted ingest left a batch unfinished is not known: the batch events are in encrypted event bodies that no key given opens (${caseKeyMode(kase) === 'field' ? "an identity of one of the case's recipients opens them" : "the case's passphrase or an identity of one of its recipients opens them"})`
         : `the batch events could not be read: ${messageOf(error)}`,
     )
   }
