@@ -17,7 +17,8 @@
  *   event and the hash before it, back to the first). What the lookup does not catch is the stored
  *   hash column itself forged to the old value over different events: that is an edit of the
  *   ledger, not a rollback, and the full comparison (which every append and `verify` makes)
- *   recomputes the root from the events and catches it.
+ *   recomputes the root from the events and catches it. A conflict the lookup finds is named with
+ *   the roots recomputed from the events, in one pass on the way to the error.
  */
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
@@ -55,7 +56,7 @@ export function compareFully(read: KnownHeadRead, tree: TreeHeadSource): KnownHe
   return {status: 'matches', head, behind: tree.size - size}
 }
 
-/** The ledger's size and root as its last signed checkpoint states them: what a quick comparison can name. */
+/** The ledger's size and root as its last signed checkpoint states them: what a quick comparison names when the events' roots match. */
 function statedHead(ledger: Ledger): Head {
   const size = ledger.nextSeq()
   const latest = ledger.latestCheckpoint()
@@ -64,15 +65,26 @@ function statedHead(ledger: Ledger): Head {
   return {size, root}
 }
 
-/** The quick comparison (see above): one lookup of event N-1's stored hash. */
+/**
+ * The quick comparison (see above): one lookup of event N-1's stored hash. A conflict it finds is
+ * then named as the full comparison names it, the roots recomputed from the events (once, on the
+ * way to an error): the ledger's last checkpoint may not be its events' (events rewritten and
+ * the checkpoints left), and a message naming the root it states would give the known root twice.
+ */
 export function compareQuickly(read: KnownHeadRead, ledger: Ledger): KnownHeadComparison {
   if (read.status !== 'found') return read
   const {head} = read
   const size = head.checkpoint.treeSize
   const hash = ledger.hashAt(size - 1)
-  if (hash === undefined) return {status: 'shorter', head, ledger: statedHead(ledger)}
-  if (hash !== head.checkpoint.lastEventHash) return {status: 'diverged', head, ledger: statedHead(ledger)}
+  if (hash === undefined) return namedFully(read, ledger, {status: 'shorter', head, ledger: statedHead(ledger)})
+  if (hash !== head.checkpoint.lastEventHash) return namedFully(read, ledger, {status: 'diverged', head, ledger: statedHead(ledger)})
   return {status: 'matches', head, behind: ledger.nextSeq() - size}
+}
+
+/** The quick comparison's conflict as the full one finds it; the quick one's where the events' roots match (a stored hash edited: verify names it). */
+function namedFully(read: KnownHeadRead, ledger: Ledger, quick: KnownHeadConflict): KnownHeadComparison {
+  const full = compareFully(read, ledger.heads(quick.head.checkpoint.treeSize))
+  return full.status === 'shorter' || full.status === 'diverged' ? full : quick
 }
 
 function recordedWhere(head: KnownHead, caseRoot: string): string {

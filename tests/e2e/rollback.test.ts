@@ -3,12 +3,19 @@
  * needs no key. custody keeps the newest checkpoint it signed for each case in the user's state
  * folder, outside the case, and every command compares; elsewhere, `custody verify --against`
  * compares the case (or an archive) with an archive or a checkpoint given out earlier. Every
- * attack here is made with outside tools: the sqlite3 shell, cp, and Python's zipfile through zip.
+ * attack here is made with outside tools: the sqlite3 shell, cp, and Python's zipfile through zip
+ * (and a ledger chained again, by SHA-256 over its rows, through better-sqlite3).
  */
 import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import Database from 'better-sqlite3'
+import {bytesToHex} from '@noble/hashes/utils.js'
+import {canonicalize} from '../../src/canonical/jcs.js'
+import {hashLeafText} from '../../src/merkle/rfc6962.js'
+import {MerkleTree} from '../../src/merkle/tree.js'
 import {forgeBag} from '../helpers/bag.js'
 import {custody, custodyJson, newCase, ownStateFolder, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
 
@@ -349,6 +356,41 @@ describe('custody verify --against', () => {
       const against = await custodyJson<VerifyJson>(['verify', first, '--against', zip])
       expect(against.code, what).toBe(3)
     }
+  })
+})
+
+describe('a ledger rewritten in place, its checkpoints left as they were', () => {
+  it('is refused by a reading command naming the root recomputed from its events, not the one its stale checkpoint states', async () => {
+    const kase = await newCase()
+    await ingest(kase.dir, 'Canon.jpg')
+    const known = headOf(kase.dir)
+    // The attack, with no key: one envelope's time moved by a millisecond, every later row chained
+    // again (its envelope's prev, its prev_hash and hash), and head.json written to the new head.
+    const db = new Database(ledgerOf(kase.dir))
+    db.exec('DROP TRIGGER events_no_update')
+    let prev: string | undefined
+    const leaves: Uint8Array[] = []
+    for (const row of db.prepare<[], {seq: number; envelope: string}>('SELECT seq, envelope FROM events ORDER BY seq').all()) {
+      const envelope = JSON.parse(row.envelope) as {prev: string; time: string}
+      if (prev !== undefined) envelope.prev = prev
+      if (row.seq === 1) envelope.time = new Date(Date.parse(envelope.time) + 1).toISOString()
+      const text = canonicalize(envelope as never)
+      const hash = createHash('sha256').update(Buffer.from(envelope.prev, 'hex')).update(text).digest('hex')
+      db.prepare('UPDATE events SET envelope = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(text, envelope.prev, hash, row.seq)
+      leaves.push(hashLeafText(text))
+      prev = hash
+    }
+
+    db.close()
+    const root = bytesToHex(new MerkleTree(leaves).root())
+    expect(root).not.toBe(known.root)
+    writeFileSync(join(kase.dir, '.custody', 'head.json'), `${JSON.stringify({size: known.size, root, lastHash: prev, writtenAt: new Date().toISOString()}, null, 2)}\n`)
+
+    const log = await custodyJson<ErrorJson>(['log', '--json', '--case', kase.dir])
+    expect(log.code).toBe(3)
+    expect(log.json.error.message).toMatch(new RegExp(`first ${known.size} events have the root ${root}, not the one of the checkpoint of ${known.size} events \\(root ${known.root}\\)`))
+    expect(log.json.error.message.split(known.root)).toHaveLength(2)
+    kase.remove()
   })
 })
 
