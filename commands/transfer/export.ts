@@ -1,4 +1,5 @@
 import {Args, Flags} from '@oclif/core'
+import {readIdentityFiles} from '../../src/age/key-files.js'
 import {parseRecipient} from '../../src/age/x25519.js'
 import {progressLine} from '../../src/render/progress.js'
 import {renderNothingNew, renderTransfer} from '../../src/render/transfers.js'
@@ -83,14 +84,18 @@ not chosen (the report counts them); named, they are refused.`
     refuseFieldReceiver(to)
     const given = {exhibits: argv as string[], out: packageOut(flags.out), sealedAt: flags['sealed-at'], force: flags.force, encryptTo: [parseRecipient(to.age!, "the receiver's age recipient")]}
     sealDestination(given)
+    // Read before the case and the passphrase: a key file missing or garbled is said first. Once
+    // the passphrase has opened the signing key, they open the vault (one that is no recipient's
+    // is refused, in any encrypted case) and the check runs again if it needed them.
+    const identities = await readIdentityFiles(flags.identity)
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer export', {
       check: (k) => {
+        if (flags.identity === undefined) refuseFieldContent(k, 'transfer export')
         checkReceiver(k, to)
         checkSeal(k, given)
-        if (flags.identity === undefined) refuseFieldContent(k, 'transfer export')
       },
+      ...(identities === undefined ? {} : {identities}),
     })
-    if (flags.identity !== undefined) await this.openVaultToRead(kase, flags.identity, undefined, 'transfer export')
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const interrupt = this.interruptible('Stopping: the partial package will be removed (Ctrl-C again to stop now)...')
     try {

@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {readIdentityFiles} from '../../src/age/key-files.js'
 import {CustodyError} from '../../src/errors.js'
 import {renderPurged, renderPurgePlan} from '../../src/render/purge.js'
 import {readCustodian} from '../../src/transfers/custodian.js'
@@ -57,11 +58,14 @@ key on the laptop opens them: give --identity FILE, an identity of one of the ca
     }
 
     // Not write-only: the case identity opens the kept receipts, which an encrypted case keeps as age files.
+    // Identity files are read before the case and the passphrase (one missing or garbled is said
+    // first), and open it once the passphrase has (one that is no recipient's is refused).
+    const identities = await readIdentityFiles(flags.identity)
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer purge', {
       // Before the passphrase: a field case's receipts open only with a recipient's identity.
       check: (k) => (flags.identity === undefined ? refuseFieldContent(k, 'transfer purge') : undefined),
+      ...(identities === undefined ? {} : {identities}),
     })
-    if (flags.identity !== undefined) await this.openVaultToRead(kase, flags.identity, undefined, 'transfer purge')
     const plan = await planPurge(kase, by)
     if (flags['dry-run'] || plan.purged.length + plan.finished.length === 0) {
       this.log(renderPurgePlan(plan))

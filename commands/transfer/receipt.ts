@@ -1,4 +1,5 @@
 import {Args, Flags} from '@oclif/core'
+import {readIdentityFiles} from '../../src/age/key-files.js'
 import {renderAcknowledged} from '../../src/render/transfers.js'
 import {acknowledgeReceipt, type AcknowledgeReport} from '../../src/transfers/acknowledge.js'
 import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose, refuseFieldContent} from '../_base.js'
@@ -50,13 +51,16 @@ for \`transfer export\`; the field passphrase still signs.`
 
   async run(): Promise<AcknowledgeReport> {
     const {args, flags} = await this.parse(TransferReceipt)
+    // Identity files are read before the case and the passphrase (one missing or garbled is said
+    // first), and open it once the passphrase has (one that is no recipient's is refused).
+    const identities = await readIdentityFiles(flags.identity)
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer receipt', {
       writeOnly: true,
       readsEvents: true,
       // Before the passphrase: a field case's releases are in bodies only a recipient's identity opens.
       check: (k) => (flags.identity === undefined ? refuseFieldContent(k, 'transfer receipt') : undefined),
+      ...(identities === undefined ? {} : {identities}),
     })
-    if (flags.identity !== undefined) await this.openLedgerToRead(kase, flags.identity, undefined, 'transfer receipt')
     const report = await acknowledgeReceipt(kase, args.receipt, flags.actor)
     this.log(renderAcknowledged(report))
     return report

@@ -67,8 +67,11 @@ describe('the receipt, on the field side', () => {
     await refused(['transfer', 'receipt', `${pkg}.receipt`], 2, /transfer receipt needs the content of this field case.*--identity FILE/, noPassphrase)
   })
 
-  it("is refused with an identity that is none of the case's recipients (exit 2)", async () => {
+  it("is refused with an identity that is none of the case's recipients (exit 2); a key file missing or garbled, before the passphrase", async () => {
     await refused(['transfer', 'receipt', `${pkg}.receipt`, '--identity', strangerKey], 2, /none of the identities given is a recipient of this case/)
+    await refused(['transfer', 'receipt', `${pkg}.receipt`, '--identity', at('missing.key')], 2, /missing\.key/, noPassphrase)
+    writeFileSync(at('garbled.key'), 'AGE-SECRET-KEY-1NOTAKEY\n')
+    await refused(['transfer', 'receipt', `${pkg}.receipt`, '--identity', at('garbled.key')], 2, /garbled\.key/, noPassphrase)
   })
 
   it('is refused changed after HQ signed it, even with the key (exit 3)', async () => {
@@ -90,8 +93,10 @@ describe('the receipt, on the field side', () => {
 })
 
 describe('the purge, on the field side', () => {
-  it('is refused without --identity, before the passphrase, naming the flag', async () => {
+  it('is refused without --identity, before the passphrase, naming the flag; with a key file missing, before the passphrase too', async () => {
     await refused(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes'], 2, /transfer purge needs the content of this field case.*--identity FILE/, noPassphrase)
+    await refused(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes', '--identity', at('missing.key')], 2, /missing\.key/, noPassphrase)
+    await refused(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes', '--identity', strangerKey], 2, /none of the identities given is a recipient of this case/)
   })
 
   it("removes what HQ acknowledged, with HQ's identity; the case verifies with no key, the exhibits purged", async () => {
@@ -110,5 +115,26 @@ describe('the purge, on the field side', () => {
     expect(withKey.code, withKey.stdout).toBe(0)
     expect(withKey.json.checks.find((c) => c.name === 'purges')).toMatchObject({ok: true})
     expect(withKey.json.warnings.join('\n')).not.toMatch(/batch/)
+  })
+})
+
+describe('an encrypted case that is not a field case', () => {
+  it("records a receipt with no identity, and refuses one given that is none of its recipients' (exit 2, nothing recorded)", async () => {
+    const team = at('team')
+    await initCase(team, 'Hand-over', 'Iryna', '--recipient', execFileSync('age-keygen', ['-y', hqKey], {encoding: 'utf8'}).trim())
+    await ingestSamples(team, 'Nikon.jpg')
+    const out = at('from-team.zip.age')
+    const made = await custody(['transfer', 'export', '--to', at('hq.line'), '--out', out, '--case', team])
+    expect(made.code, made.stderr).toBe(0)
+    const accepted = await custody(['transfer', 'accept', out, '--from', await writeIdentityLine(team, at('team.line')), '--case', hq])
+    expect(accepted.code, accepted.stderr).toBe(0)
+    const before = await eventCount(team)
+    const stranger = await custody(['transfer', 'receipt', `${out}.receipt`, '--identity', strangerKey, '--case', team])
+    expect(stranger.code, stranger.stdout + stranger.stderr).toBe(2)
+    expect(stranger.stderr).toMatch(/none of the identities given is a recipient of this case/)
+    expect(await eventCount(team)).toBe(before)
+    const recorded = await custody(['transfer', 'receipt', `${out}.receipt`, '--identity', hqKey, '--case', team])
+    expect(recorded.code, recorded.stderr).toBe(0)
+    expect(await eventCount(team)).toBe(before + 1)
   })
 })
