@@ -24,6 +24,7 @@ import {readIdentityFiles} from '../src/age/key-files.js'
 import type {AgeIdentity} from '../src/age/x25519.js'
 import {jsonWithList} from '../src/render/json-lines.js'
 import {errorDocument, successDocument, type JsonResult} from '../src/render/json-output.js'
+import {safeLines} from '../src/render/text.js'
 import {parseError} from './_parse-errors.js'
 
 export const caseFlag = Flags.string({
@@ -452,7 +453,7 @@ export abstract class CustodyCommand extends Command {
 
   /** Notices on stderr, after the work (and outside --json's one document on stdout). */
   protected override async finally(err: Error | undefined): Promise<unknown> {
-    for (const notice of [...this.notices, ...this.opened.flatMap((kase) => kase.notices)]) process.stderr.write(`Warning: ${notice}\n`)
+    for (const notice of [...this.notices, ...this.opened.flatMap((kase) => kase.notices)]) process.stderr.write(`Warning: ${safeLines(notice)}\n`)
     return super.finally(err)
   }
 
@@ -485,7 +486,7 @@ export abstract class CustodyCommand extends Command {
     const message = commandMessage(ctor, error)
     // One unwrapped line: scripts grep it, and terminals wrap by themselves.
     if (this.jsonEnabled()) this.logJson(errorDocument(error, message))
-    else process.stderr.write(`Error: ${message}\n`)
+    else process.stderr.write(`Error: ${safeLines(message)}\n`)
     return undefined
   }
 }

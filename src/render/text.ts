@@ -18,6 +18,15 @@ export function safeText(value: string): string {
   })
 }
 
+/**
+ * A message of several lines for the terminal (an error, a warning): each line as safeText gives
+ * it, the line breaks kept. What a message quotes from a hostile file (a JSON parser's complaint
+ * about its bytes) must not reach the terminal as an escape sequence.
+ */
+export function safeLines(value: string): string {
+  return value.split('\n').map(safeText).join('\n')
+}
+
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB']
   let value = n

@@ -216,6 +216,17 @@ describe('bad input to custody ingest', () => {
     await expectVerifies()
   })
 
+  it('an error quoting a hostile file shows its control characters as escapes, never raw', async () => {
+    const receipt = join(input, 'esc.receipt')
+    writeFileSync(receipt, '\u001b]0;PWNED\u0007\u001b[31mRED')
+    writeFileSync(`${receipt}.sig`, randomBytes(64))
+    const result = await custody(['transfer', 'receipt', receipt, '--case', kase.dir])
+    expect(result.code).not.toBe(0)
+    expect(result.stderr).toContain('\\x1b]0;PWNED\\x07\\x1b[31mRED')
+    // eslint-disable-next-line no-control-regex -- no control character but the line ends may reach the terminal
+    expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/)
+  })
+
   it('two ingests at once on one case: every file exactly once, exhibit IDs without gaps', async () => {
     const files = Array.from({length: 24}, (_, i) => {
       const path = join(input, `f${String(i).padStart(2, '0')}.bin`)
