@@ -340,7 +340,8 @@ async function giveReceipt(signed: SignedReceipt, paths: {file: string; signatur
     }
   }
 
-  for (const [path, data] of files) await writeFileDurably(path, data, {mode: 0o644})
+  // Yours alone, as the archive is (mode 600, whatever the umask): it names every item with its digests, and HQ.
+  for (const [path, data] of files) await writeFileDurably(path, data)
 }
 
 /**

@@ -9,7 +9,7 @@
  * that nothing was accepted, of the package given (never of the copy accept checks).
  */
 import {execFileSync, spawnSync} from 'node:child_process'
-import {copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {custodianLine, parseCustodian} from '../../src/transfers/custodian.js'
@@ -87,6 +87,8 @@ describe('custody transfer accept', () => {
     expect(first.package.sha256).toBe(sha256)
     // Kept byte for byte inside HQ's case.
     expect(readFileSync(join(hq, '.custody', first.kept)).equals(readFileSync(pkg))).toBe(true)
+    // The receipt names every item with its digests: HQ's account's alone, as an archive is.
+    for (const file of [first.receipt.file, first.receipt.signature]) expect(statSync(file).mode & 0o777, file).toBe(0o600)
 
     const log = await custodyJson<{events: Array<{action: string; payload: Record<string, unknown>}>}>(['log', '--case', hq])
     const received = log.json.events.filter((e) => e.action === 'transfer-received')
