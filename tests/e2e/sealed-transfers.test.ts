@@ -97,10 +97,11 @@ describe('verify with no key, where the ledger keeps its event bodies encrypted:
   it('checks them at HQ and at the sender, as stored', async () => {
     const atHq = await custodyJson<Verified>(['verify', '--case', hq], {env: NO_PASSPHRASE})
     expect(atHq.code, JSON.stringify(atHq.json.problems)).toBe(0)
-    expect(transfers(atHq.json)).toMatchObject({status: 'ok', detail: '2 packages received, 0 receipts recorded: each kept as the ledger records it'})
+    const unsigned = '; whose signature each receipt bears is checked with a key that opens the events (here, only that each is 64 bytes)'
+    expect(transfers(atHq.json)).toMatchObject({status: 'ok', detail: `2 packages received, 0 receipts recorded: each kept as the ledger records it${unsigned}`})
     const atSender = await custodyJson<Verified>(['verify', '--case', sender], {env: NO_PASSPHRASE})
     expect(atSender.code, JSON.stringify(atSender.json.problems)).toBe(0)
-    expect(transfers(atSender.json)).toMatchObject({status: 'ok', detail: '0 packages received, 1 receipt recorded: each kept as the ledger records it'})
+    expect(transfers(atSender.json)).toMatchObject({status: 'ok', detail: `0 packages received, 1 receipt recorded: each kept as the ledger records it${unsigned}`})
   }, 60_000)
 
   it('finds a kept package swapped at HQ, and a kept receipt changed at the sender (exit 3, naming each)', async () => {
@@ -121,5 +122,16 @@ describe('verify with no key, where the ledger keeps its event bodies encrypted:
     const changed = await custodyJson<Verified>(['verify', '--case', senderCopy], {env: NO_PASSPHRASE})
     expect(changed.code).toBe(3)
     expect(changed.json.problems).toContainEqual(expect.objectContaining({check: 'transfer', subject: `.custody/custodians/${hqFolder}/${receipt}`}))
+
+    // Its signature swapped for 64 other bytes: with no key only the size is seen (the check says
+    // so); a key that opens the events reads the receipt and finds the signature is not HQ's.
+    const signed = copyCase(sender, at('sender-resigned'))
+    const sig = join(signed, '.custody', 'custodians', hqFolder!, `${receipt}.sig`)
+    writeFileSync(sig, Buffer.alloc(64, 7))
+    const keyless = await custodyJson<Verified>(['verify', '--case', signed], {env: NO_PASSPHRASE})
+    expect(transfers(keyless.json)?.detail).toMatch(/here, only that each is 64 bytes\)$/)
+    const withKey = await custodyJson<Verified>(['verify', '--case', signed, '--passphrase-file', at('passphrase.txt')], {env: NO_PASSPHRASE})
+    expect(withKey.code, JSON.stringify(withKey.json.problems)).toBe(3)
+    expect(withKey.json.problems).toContainEqual(expect.objectContaining({check: 'transfer', subject: `.custody/custodians/${hqFolder}/${receipt}`}))
   }, 60_000)
 })

@@ -159,7 +159,7 @@ describe('a package with an item changed inside it', () => {
     // verify finds the kept receipt as recorded, and a kept receipt changed.
     const verified = await custodyJson<{checks: Array<{name: string; detail: string}>}>(['verify', '--case', hq])
     expect(verified.code).toBe(0)
-    expect(verified.json.checks.find((c) => c.name === 'transfers')?.detail).toBe('0 packages received, 1 package refused with a receipt, 0 receipts recorded: each kept as the ledger records it')
+    expect(verified.json.checks.find((c) => c.name === 'transfers')?.detail).toBe('0 packages received, 1 package refused with a receipt, 0 receipts recorded: each kept as the ledger records it; whose signature each receipt bears is checked with a key that opens the events (here, only that each is 64 bytes)')
     const kept = join(hq, '.custody', String((refused[0]!.payload.receipt as {kept: string}).kept))
     const original = readFileSync(kept)
     // Kept as an accepted package's receipt is in an encrypted case: an age file, recorded as stored; no item's SHA-256 in clear.
