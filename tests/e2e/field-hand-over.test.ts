@@ -93,6 +93,13 @@ describe('the receipt, on the field side', () => {
 })
 
 describe('the purge, on the field side', () => {
+  it('leaves, before it runs, a case that verifies with no key, nothing purged as its envelopes say, and the content left to a recipient', async () => {
+    const verified = await custodyJson<VerifyJson>(['verify', '--case', field])
+    expect(verified.code, verified.stdout).toBe(0)
+    expect(verified.json.checks.find((c) => c.name === 'purges')).toMatchObject({ok: true, detail: 'no exhibit purged'})
+    expect(verified.json.checks.find((c) => c.name === 'vault')?.detail).toMatch(/their content was not checked, which needs a recipient's identity \(a field case's passphrase opens no content\)/)
+  })
+
   it('is refused without --identity, before the passphrase, naming the flag; with a key file missing, before the passphrase too', async () => {
     await refused(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes'], 2, /transfer purge needs the content of this field case.*--identity FILE/, noPassphrase)
     await refused(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes', '--identity', at('missing.key')], 2, /missing\.key/, noPassphrase)
@@ -108,6 +115,8 @@ describe('the purge, on the field side', () => {
     const verified = await custodyJson<VerifyJson>(['verify', '--case', field])
     expect(verified.code, verified.stdout).toBe(0)
     expect(verified.json.checks.find((c) => c.name === 'vault')?.detail).toMatch(/2 purged/)
+    // The purges themselves stand on receipts in encrypted bodies: not checked with no key, and said so.
+    expect(verified.json.checks.find((c) => c.name === 'purges')).toMatchObject({ok: false, detail: expect.stringMatching(/^not checked: /)})
     // What a field laptop cannot know without HQ's key is said as such, naming the key that would tell.
     expect(verified.json.warnings).toContainEqual(expect.stringMatching(/^whether an interrupted ingest left a batch unfinished is not known: .*an identity of one of the case's recipients opens them\)$/))
     expect(verified.json.warnings.join('\n')).not.toMatch(/could not be read/)

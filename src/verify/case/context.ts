@@ -47,6 +47,8 @@ export interface CaseCheck extends Check<CaseContext> {
   run(context: CaseContext): CaseCheckResult | Promise<CaseCheckResult>
   /** It reads what the events record: of a sealed ledger whose bodies were not opened, it is not run, and says so (verify-case.ts). */
   readonly readsBodies?: true
+  /** Where it reads bodies and they were not opened: its result when the envelopes settle it (nothing to check), else undefined. */
+  withoutBodies?(context: CaseContext): CaseCheckResult | undefined
 }
 
 export interface VerifyProgress {

@@ -45,7 +45,7 @@ export const vaultCheck: CaseCheck = {
               ? 'they were stored before that recipient was added, and open with the identity of a recipient of their time'
               : `.custody/keys/${CASE_IDENTITY_RECIPIENTS_FILE}, through which a recipient added later opens what was stored before it, is missing or does not open with the identities given`
           }`
-        : `as stored: their age files re-hashed; their content was not checked, which needs a key of the case (the passphrase, or a recipient's identity)`
+        : `as stored: their age files re-hashed; their content was not checked, which needs ${caseKeyMode(context.kase) === 'field' ? "a recipient's identity (a field case's passphrase opens no content)" : "a key of the case (the passphrase, or a recipient's identity)"}`
     return resultOf(`${intact}/${claims.size - context.purgedExhibits} exhibits intact (${how})${purged}`, problems)
   },
 }
