@@ -200,6 +200,9 @@ export async function executePurge(kase: Case, plan: PurgeReport, actor?: string
     report.purged = plan.purged.map((item, i) => ({...item, seq: events[i]!.event.seq}))
   }
 
+  // Finishing a run killed after it recorded (perhaps before it wrote the case's tree head):
+  // the head as the ledger stands, so that verify no longer reports events after it.
+  if (plan.purged.length === 0 && plan.finished.length > 0) await kase.recordHead()
   for (const item of [...report.finished, ...report.purged]) report.removed += await removeObjects(kase, item.objects)
   return report
 }

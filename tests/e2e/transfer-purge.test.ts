@@ -8,7 +8,7 @@
  * killed by SIGKILL after its events were recorded (the case verifies, a run again finishes it).
  */
 import {spawn} from 'node:child_process'
-import {appendFileSync, existsSync, rmSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BIN, caseEnv, copyCase, custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
@@ -253,14 +253,19 @@ describe('custody transfer purge killed after its events were recorded', () => {
     await handOver(dir, 'crash')
     const dry = await purge(dir, '--dry-run')
     const original = join(dir, '.custody', dry.json.purged[0]!.objects[0]!.vault)
+    const headFile = join(dir, '.custody', 'head.json')
+    const headBefore = readFileSync(headFile)
     // strace kills the real process as it enters unlink(2) of the original: the events are recorded.
     const args = ['-f', '-qq', '-o', '/dev/null', '-P', original, '-e', 'trace=unlink,unlinkat', '-e', 'inject=unlink,unlinkat:signal=SIGKILL', process.execPath, BIN, 'transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes', '--case', dir]
     const strace = spawn('strace', args, {stdio: 'ignore', env: caseEnv(dir)})
     expect(await new Promise((resolve) => strace.on('close', (code, signal) => resolve(signal ?? code)))).toBe('SIGKILL')
     expect(existsSync(original)).toBe(true)
+    // As if the kill had come a moment earlier, before the run wrote the case's tree head (head.json).
+    writeFileSync(headFile, headBefore)
     const verified = await verify(dir)
     expect(verified.code, verified.stdout).toBe(0)
     expect(verified.json.warnings.join('\n')).toMatch(/EX-000001 is recorded as purged, but its original .* is still in the vault .*run `custody transfer purge` again/)
+    expect(verified.json.warnings.join('\n')).toMatch(/1 event\(s\) after the last recorded tree head/)
     const before = await eventCount(dir)
     const rerun = await purge(dir, '--yes')
     expect(rerun.code, rerun.stderr).toBe(0)
@@ -271,5 +276,7 @@ describe('custody transfer purge killed after its events were recorded', () => {
     const after = await verify(dir)
     expect(after.code, after.stdout).toBe(0)
     expect(after.json.warnings.join('\n')).not.toMatch(/purge/)
+    // The run killed before it wrote the case's tree head: the run that finished it wrote it.
+    expect(after.json.warnings.join('\n')).not.toMatch(/after the last recorded tree head/)
   })
 })

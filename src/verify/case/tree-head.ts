@@ -51,7 +51,7 @@ async function compareHead({kase, tree, warnings}: CaseContext): Promise<{detail
 
     default: {
       if (head.behind > 0) {
-        warnings.push(`${head.behind} event(s) after the last recorded tree head (size ${head.record.size}); an interrupted command leaves this, and the next command records it`)
+        warnings.push(`${head.behind} event(s) after the last recorded tree head (size ${head.record.size}); an interrupted command leaves this, and the next command that adds to the case records it`)
       }
 
       return {detail: `recorded head at size ${head.record.size} matches`, problems: []}

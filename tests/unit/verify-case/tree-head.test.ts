@@ -29,7 +29,7 @@ describe('the tree head check', () => {
     appendEvent(c.db, {action: 'ingest-failed', exhibit: null, payload: {}})
     const result = await runCheck(c, treeHeadCheck)
     expect(result.status).toBe('ok')
-    expect(result.warnings).toEqual(['1 event(s) after the last recorded tree head (size 3); an interrupted command leaves this, and the next command records it'])
+    expect(result.warnings).toEqual(['1 event(s) after the last recorded tree head (size 3); an interrupted command leaves this, and the next command that adds to the case records it'])
   })
 
   it('names events removed from the end, with the sizes recorded and found', async () => {
