@@ -60,7 +60,9 @@ function refused(file: string, why: string): CustodyError {
 
 /** The receipt's bytes and its signature (FILE.sig, 64 raw bytes), bounded. */
 async function readReceiptFiles(file: string): Promise<{body: string; signature: string}> {
-  const size = (await stat(file).catch(() => undefined))?.size
+  const found = await stat(file).catch(() => undefined)
+  // A folder, a device or nothing at all: no receipt to read (a folder would fail the read as EISDIR, naming no file).
+  const size = found?.isFile() === true ? found.size : undefined
   if (size === undefined) throw new CustodyError('INVALID_ARGUMENT', `${file} is not a file; give the receipt (FILE.receipt) the receiver wrote, with its FILE.receipt.sig beside it`, {subject: file})
   if (size > MAX_RECEIPT_BYTES) throw refused(file, `is ${size} bytes, larger than any receipt custody writes`)
   const signature = await readFile(`${file}.sig`).catch(() => undefined)

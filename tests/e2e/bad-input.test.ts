@@ -227,6 +227,15 @@ describe('bad input to custody ingest', () => {
     expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/)
   })
 
+  it('a folder given as a receipt is refused naming it (exit 2), not as a system error', async () => {
+    const folder = join(input, 'folder.receipt')
+    mkdirSync(folder)
+    writeFileSync(`${folder}.sig`, randomBytes(64))
+    const result = await custody(['transfer', 'receipt', folder, '--case', kase.dir])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/folder\.receipt is not a file; give the receipt/)
+  })
+
   it('two ingests at once on one case: every file exactly once, exhibit IDs without gaps', async () => {
     const files = Array.from({length: 24}, (_, i) => {
       const path = join(input, `f${String(i).padStart(2, '0')}.bin`)
