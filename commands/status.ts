@@ -22,12 +22,15 @@ read timestamps.pending to decide when to run \`custody timestamp\`, and seals.u
 
 It needs no key. A case whose ledger keeps what its events record encrypted (a field case's laptop
 holds no key that opens it) is shown as its envelopes say in clear: the case ID, the counts, the
-checkpoints, timestamps and settings; its title and what was released to whom are shown too when
---passphrase-file FILE or --identity FILE (a recipient's, which a field case needs) is given.`
+checkpoints, timestamps and settings, and each transfer released (its ID, time and number of
+items, and whether a receipt is recorded for it: releasedInClear in --json); its title, and to
+whom and which exhibits were released, are shown too when --passphrase-file FILE or --identity
+FILE (a recipient's, which a field case needs) is given.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %>', description: 'The case in the working directory'},
     {command: '<%= config.bin %> <%= command.id %> --json', description: 'The same, as JSON'},
+    {command: '<%= config.bin %> <%= command.id %> --identity hq.key', description: "In a field case: HQ's identity shows the title, and to whom each transfer went"},
   ]
 
   static override flags = {
