@@ -44,6 +44,14 @@ export const identityFlag = Flags.string({
 })
 
 /**
+ * --identity of a command that writes and, in a field case, needs what only a recipient opens
+ * (`opens`: the vault, the events, the receipts): with the unlock option `needsContent`.
+ */
+export function fieldIdentityFlag(opens: string) {
+  return Flags.string({description: `${identityFlag.description}: it opens ${opens} of a field case, which the passphrase does not (the passphrase still signs)`, helpValue: 'FILE', multiple: true})
+}
+
+/**
  * The flags of a command that reads what the events record: an encrypted case's are opened with
  * the passphrase, a field case's with a recipient's identity only (openLedgerToRead).
  */
@@ -166,6 +174,8 @@ interface UnlockOptions<T> {
    * `check` runs again, which in a field case reads what only they open.
    */
   identities?: AgeIdentity[]
+  /** The work needs content: in a field case with no `identities`, refused before `check` and the passphrase (refuseFieldContent). */
+  needsContent?: boolean
 }
 
 export abstract class CustodyCommand extends Command {
@@ -353,6 +363,7 @@ export abstract class CustodyCommand extends Command {
   protected async unlockCase<T = undefined>(caseDir: string | undefined, passphraseFile: string | undefined, what: string, options: UnlockOptions<T> = {}): Promise<{kase: Case; passphrase: string; checked: T}> {
     const kase = this.openCase(caseDir, {...options, refused: 'nothing was added'})
     try {
+      if (options.needsContent === true && options.identities === undefined) refuseFieldContent(kase, what)
       // A check that reads what a sealed ledger's events record cannot run before a key opens them:
       // it runs again once the passphrase has (and, in a field case, fails then, saying so).
       let checked = (await this.checkBeforeKeys(kase, options.check)) as T | typeof NEEDS_KEYS

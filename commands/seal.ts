@@ -8,7 +8,7 @@ import {finishSeal, type FinishReport} from '../src/seal/leftovers.js'
 import {checkSeal, sealArchive, sealDestination} from '../src/seal/seal.js'
 import {transportRecipients} from '../src/seal/transport.js'
 import {readIdentityFiles} from '../src/age/key-files.js'
-import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose, refuseFieldContent} from './_base.js'
+import {CustodyCommand, caseFlag, fieldIdentityFlag, passphraseFileFlag, prose} from './_base.js'
 
 export default class Seal extends CustodyCommand {
   static override args = {
@@ -82,7 +82,7 @@ will, and to hand it over with the fingerprint of the key that signed it, sent a
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
-    identity: Flags.string({description: `${identityFlag.description}: it opens the vault of a field case, which the passphrase does not (the passphrase still signs)`, helpValue: 'FILE', multiple: true}),
+    identity: fieldIdentityFlag('the vault'),
     out: Flags.string({char: 'o', description: 'the ZIP file to write (mode 600)', exactlyOne: ['out', 'finish'], helpValue: 'FILE.zip'}),
     purpose: Flags.string({
       description: "what the archive is for, as a consent scope: court, international, advocacy or contact. Testimony goes in only where the witness consented to it; with no scope here, every testimony is left out, and the seal refuses (exit 1) unless --allow-left-out",
@@ -131,12 +131,10 @@ will, and to hand it over with the fingerprint of the key that signed it, sent a
     // and the events, before the check runs again (the exhibits named, a witness code).
     const identities = await readIdentityFiles(flags.identity)
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'seal', {
-      check: (k) => {
-        // A field case's seal needs a recipient's identity whatever it names: said first, since
-        // without it a witness code cannot even be looked up.
-        if (flags.identity === undefined) refuseFieldContent(k, 'seal')
-        checkSeal(k, given)
-      },
+      // A field case's seal needs a recipient's identity whatever it names: said first, since
+      // without it a witness code cannot even be looked up.
+      needsContent: true,
+      check: (k) => checkSeal(k, given),
       ...(identities === undefined ? {} : {identities}),
     })
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())

@@ -6,7 +6,7 @@ import {renderNothingNew, renderTransfer} from '../../src/render/transfers.js'
 import {checkSeal, sealDestination} from '../../src/seal/seal.js'
 import {readCustodian} from '../../src/transfers/custodian.js'
 import {checkReceiver, exportTransfer, packageOut, refuseFieldReceiver, type NothingNew, type TransferReport} from '../../src/transfers/export.js'
-import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose, refuseFieldContent} from '../_base.js'
+import {CustodyCommand, caseFlag, fieldIdentityFlag, passphraseFileFlag, prose} from '../_base.js'
 
 /** What --json gives: the transfer (the seal's report reduced to what names it), or nothing new. */
 type ExportJson = (Omit<TransferReport, 'seal'> & {seal: {archive: string; sha256: string; size: number; bag: string; seq: number}}) | NothingNew
@@ -65,7 +65,7 @@ not chosen (the report counts them); named, they are refused.`
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
-    identity: Flags.string({description: `${identityFlag.description}: it opens the vault of a field case, which the passphrase does not (the passphrase still signs)`, helpValue: 'FILE', multiple: true}),
+    identity: fieldIdentityFlag('the vault'),
     to: Flags.string({description: "the receiver's custodian identity: the line `custody key show --public` prints in its case, or a file holding it", required: true, helpValue: 'IDENTITY'}),
     out: Flags.string({char: 'o', description: 'the package to write (mode 600): a .zip.age file (given a .zip, .age is added)', required: true, helpValue: 'FILE.zip.age'}),
     purpose: Flags.string({description: "why the exhibits are sent, in the transfer statement (and the seal's note)", helpValue: 'TEXT'}),
@@ -89,8 +89,8 @@ not chosen (the report counts them); named, they are refused.`
     // is refused, in any encrypted case) and the check runs again if it needed them.
     const identities = await readIdentityFiles(flags.identity)
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer export', {
+      needsContent: true,
       check: (k) => {
-        if (flags.identity === undefined) refuseFieldContent(k, 'transfer export')
         checkReceiver(k, to)
         checkSeal(k, given)
       },

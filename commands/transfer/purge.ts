@@ -4,7 +4,7 @@ import {CustodyError} from '../../src/errors.js'
 import {renderPurged, renderPurgePlan} from '../../src/render/purge.js'
 import {readCustodian} from '../../src/transfers/custodian.js'
 import {executePurge, planPurge, type PurgeReport} from '../../src/transfers/purge.js'
-import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose, refuseFieldContent} from '../_base.js'
+import {CustodyCommand, caseFlag, fieldIdentityFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TransferPurge extends CustodyCommand {
   static override description = prose`Remove from this case's vault the exhibits a receiver has acknowledged (on the sender's side).
@@ -42,7 +42,7 @@ key on the laptop opens them: give --identity FILE, an identity of one of the ca
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
-    identity: Flags.string({description: `${identityFlag.description}: it opens the receipts of a field case, which the passphrase does not (the passphrase still signs)`, helpValue: 'FILE', multiple: true}),
+    identity: fieldIdentityFlag('the receipts'),
     'acknowledged-by': Flags.string({description: "the receiver whose receipts allow it: the line `custody key show --public` prints in its case, or a file holding it", required: true, helpValue: 'IDENTITY'}),
     yes: Flags.boolean({description: 'purge without asking for confirmation (for scripts)', default: false}),
     'dry-run': Flags.boolean({description: 'list what would be purged; change nothing', default: false}),
@@ -63,7 +63,7 @@ key on the laptop opens them: give --identity FILE, an identity of one of the ca
     const identities = await readIdentityFiles(flags.identity)
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer purge', {
       // Before the passphrase: a field case's receipts open only with a recipient's identity.
-      check: (k) => (flags.identity === undefined ? refuseFieldContent(k, 'transfer purge') : undefined),
+      needsContent: true,
       ...(identities === undefined ? {} : {identities}),
     })
     const plan = await planPurge(kase, by)

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {readIdentityFiles} from '../../src/age/key-files.js'
 import {renderAcknowledged} from '../../src/render/transfers.js'
 import {acknowledgeReceipt, type AcknowledgeReport} from '../../src/transfers/acknowledge.js'
-import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose, refuseFieldContent} from '../_base.js'
+import {CustodyCommand, caseFlag, fieldIdentityFlag, passphraseFileFlag, prose} from '../_base.js'
 
 export default class TransferReceipt extends CustodyCommand {
   static override args = {
@@ -45,7 +45,7 @@ for \`transfer export\`; the field passphrase still signs.`
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
-    identity: Flags.string({description: `${identityFlag.description}: it opens the events of a field case, which the passphrase does not (the passphrase still signs)`, helpValue: 'FILE', multiple: true}),
+    identity: fieldIdentityFlag('the events'),
     actor: Flags.string({description: "who records it (default: the case's investigator)", helpValue: 'NAME'}),
   }
 
@@ -58,7 +58,7 @@ for \`transfer export\`; the field passphrase still signs.`
       writeOnly: true,
       readsEvents: true,
       // Before the passphrase: a field case's releases are in bodies only a recipient's identity opens.
-      check: (k) => (flags.identity === undefined ? refuseFieldContent(k, 'transfer receipt') : undefined),
+      needsContent: true,
       ...(identities === undefined ? {} : {identities}),
     })
     const report = await acknowledgeReceipt(kase, args.receipt, flags.actor)

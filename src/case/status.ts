@@ -67,12 +67,13 @@ export async function caseStatus(kase: Case): Promise<CaseStatus> {
   const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
   const coverage = timestampCoverage(kase)
   const settings: CaseSettings = caseSettings(kase)
+  const inClear = locked ? factsInClear(kase) : undefined
   return {
     root: kase.root,
     case: locked ? lockedInfo(kase.info) : kase.info,
     events: kase.ledger.size(),
     exhibits: kase.ledger.exhibitCount(),
-    purged: locked ? purgedInClear(kase) : kase.ledger.eventsOfKind('purged').length,
+    purged: inClear?.purged ?? kase.ledger.eventsOfKind('purged').length,
     signingKey: kase.signingKey().fingerprint,
     latestCheckpoint: latest !== undefined && body !== undefined && !('problem' in body) ? {seq: latest.seq, treeSize: body.treeSize, time: body.time} : null,
     timestamps: {
@@ -89,7 +90,7 @@ export async function caseStatus(kase: Case): Promise<CaseStatus> {
     settings: {tsa: settings.tsa, tsaCa: settings['tsa-ca'].map((r) => r.subject)},
     seals,
     released: locked ? null : releasedNotAcknowledged(kase),
-    releasedInClear: locked ? releasedFromFacts(kase) : null,
+    releasedInClear: inClear?.released ?? null,
   }
 }
 
@@ -98,27 +99,23 @@ function lockedInfo(info: CaseInfo): LockedCaseInfo {
   return {caseId: info.caseId, prefix: info.prefix, createdAt: info.createdAt, custodyVersion: info.custodyVersion, locked: true}
 }
 
-/** The purged events, counted by their envelopes' public facts (which list the objects removed). */
-function purgedInClear(kase: Case): number {
-  let purged = 0
-  for (const {facts} of kase.ledger.publicFacts()) if (facts.action === 'purged') purged++
-  return purged
-}
-
 /**
- * The transfers released, from the public facts of the `transfer-released` envelopes, each with
- * the receipt recorded for it (`transfer-acknowledged`, matched by transfer ID), oldest first.
- * Releases recorded by development builds, whose envelopes said nothing of them, are not found.
+ * What the envelopes' public facts say, in one pass: the purged events (which list the objects
+ * removed), counted; and the transfers released (`transfer-released`), each with the receipt
+ * recorded for it (`transfer-acknowledged`, matched by transfer ID), oldest first. Releases
+ * recorded by development builds, whose envelopes said nothing of them, are not found.
  */
-function releasedFromFacts(kase: Case): ReleasedInClear[] {
+function factsInClear(kase: Case): {purged: number; released: ReleasedInClear[]} {
+  let purged = 0
   const released = new Map<string, ReleasedInClear>()
   for (const {seq, time, facts} of kase.ledger.publicFacts()) {
     const {action, transferId, items, acknowledged} = facts
+    if (action === 'purged') purged++
     if (typeof transferId !== 'string') continue
     if (action === 'transfer-released' && typeof items === 'number') released.set(transferId, {transferId, seq, releasedAt: time, items, receipt: null})
     const transfer = released.get(transferId)
     if (action === 'transfer-acknowledged' && transfer !== undefined) transfer.receipt = {seq, acknowledged: typeof acknowledged === 'number' ? acknowledged : null}
   }
 
-  return [...released.values()]
+  return {purged, released: [...released.values()]}
 }
