@@ -12,7 +12,8 @@ import {execFileSync} from 'node:child_process'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {custody, custodyJson, tempDir} from '../helpers/cli.js'
+import {copyCase, custody, custodyJson, tempDir} from '../helpers/cli.js'
+import {rechainLedger} from '../helpers/rechain.js'
 import {eventCount, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
 
 const work = tempDir('custody-field-hand-over-')
@@ -124,6 +125,18 @@ describe('the purge, on the field side', () => {
     expect(withKey.code, withKey.stdout).toBe(0)
     expect(withKey.json.checks.find((c) => c.name === 'purges')).toMatchObject({ok: true})
     expect(withKey.json.warnings.join('\n')).not.toMatch(/batch/)
+  })
+
+  it("a purge's envelope stripped of its public facts, so that no key would see a purge: refused with no key (exit 3)", async () => {
+    const forged = copyCase(field, at('field-unpurged'))
+    rechainLedger(forged, (_seq, envelope) => {
+      if ((envelope.public as {action?: string} | undefined)?.action === 'purged') delete envelope.public
+    })
+    const verified = await custodyJson<VerifyJson & {problems: Array<{check: string; subject: string}>}>(['verify', '--case', forged])
+    expect(verified.code, verified.stdout).toBe(3)
+    // No checkpoint signs the rewritten events, and the objects the purges removed are now missing.
+    expect(verified.json.checks.find((c) => c.name === 'checkpoints')).toMatchObject({ok: false})
+    expect(verified.json.checks.find((c) => c.name === 'vault')).toMatchObject({ok: false})
   })
 })
 

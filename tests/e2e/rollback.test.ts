@@ -4,20 +4,15 @@
  * folder, outside the case, and every command compares; elsewhere, `custody verify --against`
  * compares the case (or an archive) with an archive or a checkpoint given out earlier. Every
  * attack here is made with outside tools: the sqlite3 shell, cp, and Python's zipfile through zip
- * (and a ledger chained again, by SHA-256 over its rows, through better-sqlite3).
+ * (and a ledger chained again, by SHA-256 over its rows, through better-sqlite3: helpers/rechain.ts).
  */
 import {spawnSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
 import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import Database from 'better-sqlite3'
-import {bytesToHex} from '@noble/hashes/utils.js'
-import {canonicalize} from '../../src/canonical/jcs.js'
-import {hashLeafText} from '../../src/merkle/rfc6962.js'
-import {MerkleTree} from '../../src/merkle/tree.js'
 import {forgeBag} from '../helpers/bag.js'
 import {custody, custodyJson, newCase, ownStateFolder, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+import {rechainLedger} from '../helpers/rechain.js'
 
 interface Head {
   size: number
@@ -365,26 +360,11 @@ describe('a ledger rewritten in place, its checkpoints left as they were', () =>
     await ingest(kase.dir, 'Canon.jpg')
     const known = headOf(kase.dir)
     // The attack, with no key: one envelope's time moved by a millisecond, every later row chained
-    // again (its envelope's prev, its prev_hash and hash), and head.json written to the new head.
-    const db = new Database(ledgerOf(kase.dir))
-    db.exec('DROP TRIGGER events_no_update')
-    let prev: string | undefined
-    const leaves: Uint8Array[] = []
-    for (const row of db.prepare<[], {seq: number; envelope: string}>('SELECT seq, envelope FROM events ORDER BY seq').all()) {
-      const envelope = JSON.parse(row.envelope) as {prev: string; time: string}
-      if (prev !== undefined) envelope.prev = prev
-      if (row.seq === 1) envelope.time = new Date(Date.parse(envelope.time) + 1).toISOString()
-      const text = canonicalize(envelope as never)
-      const hash = createHash('sha256').update(Buffer.from(envelope.prev, 'hex')).update(text).digest('hex')
-      db.prepare('UPDATE events SET envelope = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(text, envelope.prev, hash, row.seq)
-      leaves.push(hashLeafText(text))
-      prev = hash
-    }
-
-    db.close()
-    const root = bytesToHex(new MerkleTree(leaves).root())
+    // again, and head.json written to the new head.
+    const root = rechainLedger(kase.dir, (seq, envelope) => {
+      if (seq === 1) envelope.time = new Date(Date.parse(String(envelope.time)) + 1).toISOString()
+    })
     expect(root).not.toBe(known.root)
-    writeFileSync(join(kase.dir, '.custody', 'head.json'), `${JSON.stringify({size: known.size, root, lastHash: prev, writtenAt: new Date().toISOString()}, null, 2)}\n`)
 
     const log = await custodyJson<ErrorJson>(['log', '--json', '--case', kase.dir])
     expect(log.code).toBe(3)

@@ -1,0 +1,37 @@
+/**
+ * The forgery of someone with write access to a case and no key: every envelope of a sealed
+ * ledger (schema 4) edited as `edit` says, every row chained again (its envelope's prev, its
+ * prev_hash and hash), and head.json written to the new head. What is left to catch it: the signed
+ * checkpoints, and custody's record of the case's newest checkpoint outside the case.
+ */
+import {createHash} from 'node:crypto'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import Database from 'better-sqlite3'
+import {bytesToHex} from '@noble/hashes/utils.js'
+import {canonicalize} from '../../src/canonical/jcs.js'
+import {hashLeafText} from '../../src/merkle/rfc6962.js'
+import {MerkleTree} from '../../src/merkle/tree.js'
+
+/** Rewrites the ledger of the case in `dir`; the new root (hex). */
+export function rechainLedger(dir: string, edit: (seq: number, envelope: Record<string, unknown>) => void): string {
+  const db = new Database(join(dir, '.custody', 'ledger.sqlite'))
+  db.exec('DROP TRIGGER events_no_update')
+  let prev: string | undefined
+  const leaves: Uint8Array[] = []
+  for (const row of db.prepare<[], {seq: number; envelope: string}>('SELECT seq, envelope FROM events ORDER BY seq').all()) {
+    const envelope = JSON.parse(row.envelope) as Record<string, unknown> & {prev: string}
+    if (prev !== undefined) envelope.prev = prev
+    edit(row.seq, envelope)
+    const text = canonicalize(envelope as never)
+    const hash = createHash('sha256').update(Buffer.from(envelope.prev, 'hex')).update(text).digest('hex')
+    db.prepare('UPDATE events SET envelope = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(text, envelope.prev, hash, row.seq)
+    leaves.push(hashLeafText(text))
+    prev = hash
+  }
+
+  db.close()
+  const root = bytesToHex(new MerkleTree(leaves).root())
+  writeFileSync(join(dir, '.custody', 'head.json'), `${JSON.stringify({size: leaves.length, root, lastHash: prev, writtenAt: new Date().toISOString()}, null, 2)}\n`)
+  return root
+}
