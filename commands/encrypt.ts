@@ -33,9 +33,13 @@ On a terminal, a progress line on stderr counts the vault objects checked, encry
 in clear (never with --json, nor when stderr is not a terminal). Memory stays flat however large the
 case: what the ledger records as converted is looked up in a temporary database ($TMPDIR), not held.
 
-What stays in clear: the ledger. Its events are kept as they were written (a ledger is never
-rewritten), so their bodies still name each object's SHA-256, each file's name and what ExifTool
-read; the ledger's own encryption is a later step (README, "Encryption at rest").`
+Then the ledger: it is rebuilt beside itself as an encrypted one and renamed over it. Each event
+is kept as it was written (its sequence number, hash and Merkle leaf: a ledger is never
+rewritten) and sealed, so that the checkpoints, and the tree heads that earlier seals stated, stay
+true; a ledger-converted event records the conversion. What a case converted before this step
+existed still has in clear is converted by running \`custody encrypt\` on it again. Each kept hash
+stays on disk (README, "Encrypting a case made in clear": what it can confirm), and the old
+ledger's pages stay in the disk's freed blocks until overwritten: full-disk encryption covers them.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> --recipients-file hq-recipients.txt', description: "Encrypt the case in the working directory; HQ's identities open it too"},
@@ -84,8 +88,8 @@ read; the ledger's own encryption is a later step (README, "Encryption at rest")
     this.log(
       [
         `Encrypted the case${result.resumed ? ' (completing a conversion begun before)' : ''}: ${plural(result.objects, 'vault object')} now age files at keyed addresses; the copies in clear were removed.`,
+        "The ledger's events are sealed too, each keeping the hash it was written with: the checkpoints and the tree heads stated before (in earlier seals) stay true.",
         ...renderCaseKeys(result),
-        'Still in clear: the ledger (each event as written, with its SHA-256s and file names); its encryption is a later step.',
       ].join('\n'),
     )
     return result

@@ -104,7 +104,7 @@ export function locateCase(options: {caseDir?: string | undefined; env?: NodeJS.
 export class Case implements Disposable, AsyncDisposable {
   readonly root: string
   readonly dataDir: string
-  readonly ledger: Ledger
+  private currentLedger: Ledger
   private currentVault: Vault
   private caseInfo: CaseInfo
   /** The folder of the known heads (src/known-heads/store.ts): the user's state folder unless given. */
@@ -115,20 +115,37 @@ export class Case implements Disposable, AsyncDisposable {
   private unlocking: Promise<Signer> | undefined
   /**
    * The stored forms `custody encrypt` recorded (objects-encrypted events), for the vault: a
-   * scratch index filled on first need, released by close(). `custody encrypt` converts a case in
-   * clear, whose ledger keeps its schema: a sealed one (schema 4) has none.
+   * scratch index filled on first need (none in a case made encrypted), released by close().
    */
-  private readonly converted: ConvertedLookup | undefined
+  private converted: ConvertedLookup
 
   private constructor(root: string, ledger: Ledger, knownHeads: string) {
     this.root = root
     this.dataDir = join(root, CASE_FOLDER)
-    this.ledger = ledger
-    this.converted = ledger.schema === SEALED_SCHEMA_VERSION ? undefined : new ConvertedLookup(ledger)
-    this.currentVault = new Vault(join(this.dataDir, VAULT_FOLDER), undefined, this.converted?.forms ?? (() => undefined))
+    this.currentLedger = ledger
+    this.converted = new ConvertedLookup(ledger)
+    this.currentVault = new Vault(join(this.dataDir, VAULT_FOLDER), undefined, (sha256) => this.converted.forms(sha256))
     // A sealed ledger (schema 4) says in clear only what its first envelope's public facts do.
     this.caseInfo = ledger.schema === SEALED_SCHEMA_VERSION ? publicCaseInfo(ledger) : caseInfoFrom(ledger.firstEvent().event)
     this.knownHeads = knownHeads
+  }
+
+  /** The case's ledger (`.custody/ledger.sqlite`). */
+  get ledger(): Ledger {
+    return this.currentLedger
+  }
+
+  /**
+   * Puts in place of the ledger open the one now at its path (`custody encrypt` renamed the
+   * converted ledger over it, having closed this one), given the keys the case was opened with.
+   */
+  reopenLedger(keys: VaultKeys | undefined): void {
+    this.converted.close()
+    this.currentLedger.close()
+    this.currentLedger = Ledger.open(join(this.dataDir, LEDGER_FILE))
+    this.converted = new ConvertedLookup(this.currentLedger)
+    if (this.unlocked !== undefined) this.currentLedger.useSigner({caseId: this.info.caseId, signer: this.unlocked})
+    if (keys !== undefined) this.useKeys(keys)
   }
 
   /** What the case is: its first event; of a sealed ledger, until a key opens it, its public facts (the rest is CONTENT_LOCKED). */
@@ -226,12 +243,12 @@ export class Case implements Disposable, AsyncDisposable {
    * recorded one (another command may have gone further), and the newest checkpoint this process
    * signed as the case's known head. One pass over the events for both.
    */
-  async recordHead(): Promise<void> {
+  async recordHead(signed?: {body: string; signature: string}): Promise<void> {
     const known = this.knownHead()
     let heads: TreeHeadSource | undefined
     const head = await compareWithHead(this.dataDir, (recorded) => (heads = this.ledger.heads(recorded, knownSize(known))))
     if (head.status === 'matches' && head.behind > 0) await writeCurrentHead(this.dataDir, this.ledger, heads)
-    await this.recordKnownHead({tree: heads, computedAt: knownSize(known)})
+    await this.recordKnownHead({tree: heads, computedAt: knownSize(known), ...(signed === undefined ? {} : {signed})})
   }
 
   /**
@@ -428,8 +445,15 @@ async function writeCurrentHead(dataDir: string, ledger: Ledger, tree: TreeHeadS
 function firstFacts(ledger: Ledger): {time: string; facts: PublicFacts} {
   let first: {time: string; facts: PublicFacts} | undefined
   for (const {seq, time, facts} of ledger.publicFacts()) {
-    first = seq === 0 ? {time, facts} : undefined
-    break
+    if (first === undefined) {
+      first = seq === 0 ? {time, facts} : undefined
+      // A case made encrypted seals the name in create-case; one converted (a ledger in clear carried sealed) in its ledger-converted event, after the carried ones.
+      if (first === undefined || first.facts.sealedInvestigator !== undefined || !ledger.converted) break
+    } else if (facts.action === 'ledger-converted') {
+      const {sealedInvestigator, sealedOrganisation} = facts
+      if (typeof sealedInvestigator === 'string' && typeof sealedOrganisation === 'string') first = {time: first.time, facts: {...first.facts, sealedInvestigator, sealedOrganisation}}
+      break
+    }
   }
 
   if (first === undefined || first.facts.action !== 'create-case') throw new CustodyError('LEDGER_UNREADABLE', 'the ledger does not start with a create-case event; run `custody verify`')

@@ -17,15 +17,21 @@
  *      begun skips what the ledger records, and records an object already at its address as
  *      stored (a link puts it there whole, or not at all);
  *   3. once `case-encrypted` is in the ledger: each plaintext object is removed, its age file
- *      first checked against the SHA-256 recorded; then the intent file.
- * No event is rewritten: the ledger stays as it was (schema 2, event bodies in clear: they name
- * each object's SHA-256) and grows by these events. At every step `custody verify` passes: an
- * object not yet recorded is checked in clear, one recorded is checked as stored.
+ *      first checked against the SHA-256 recorded;
+ *   4. the ledger: a sealed one (schema 4) is built beside it (`ledger.sqlite.converting`), every
+ *      event carried as it was written (its sequence number, hash and leaf kept; its event
+ *      sealed: src/ledger/envelope.ts, "carried"), the checkpoints copied, and a ledger-converted
+ *      event appended; once its tree over the carried events is the old one's, it is renamed over
+ *      `ledger.sqlite`. A run that finds the ledger in clear still does this step again (the file
+ *      beside it removed first); one that finds it sealed has only the intent file to remove.
+ * No event is rewritten: each keeps its hash, so the checkpoints, the tree heads that earlier seals
+ * stated and the known head stay true. At every step `custody verify` passes: an object not yet
+ * recorded is checked in clear, one recorded is checked as stored.
  *
  * What the ledger records is looked up in a scratch database (src/case/converted-objects.ts), read
  * from its objects-encrypted events an event at a time: memory stays flat however large the case.
  */
-import {existsSync, readFileSync, renameSync, unlinkSync} from 'node:fs'
+import {existsSync, readFileSync, renameSync, statSync, unlinkSync} from 'node:fs'
 import {mkdir, readdir, rm, rmdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import {parseRecipient, type AgeRecipient} from '../age/x25519.js'
@@ -41,7 +47,9 @@ import {
   CASE_IDENTITY_RECIPIENTS_FILE,
   caseKeyMode,
   createCaseKeys,
-  namedRecipients,
+  caseRecipients,
+  recipientsForFile,
+  recipientsOnRecord,
   openAddressKey,
   RECIPIENTS_FILE,
   recipientAddedDrafts,
@@ -51,7 +59,10 @@ import {
 import {KEYS_FOLDER} from '../keys/signing-key.js'
 import {hasIdentityKey, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
 import {Vault} from '../vault/vault.js'
-import {ENCRYPT_INTENT_FILE, VAULT_FOLDER, type Case} from './case.js'
+import {CLEAR_SCHEMA_VERSION} from '../ledger/schema.js'
+import {TagKey} from '../ledger/tags.js'
+import {sealInvestigator, sealOrganisation, settingsKey} from '../keys/sealed-investigator.js'
+import {ENCRYPT_INTENT_FILE, LEDGER_FILE, VAULT_FOLDER, type Case} from './case.js'
 import {ConvertedObjects} from './converted-objects.js'
 
 /** The folder of a vault in clear, under the vault. */
@@ -63,7 +74,8 @@ const CASE_KEY_FILES = [CASE_IDENTITY_FILE, CASE_IDENTITY_RECIPIENTS_FILE, ADDRE
 /** The intent file: public facts only (recipients are public keys). */
 interface Intent {
   v: 1
-  step: 'keys' | 'objects'
+  /** `ledger`: a case whose keys and vault were converted (by a custody that left the ledger in clear) has only its ledger left. */
+  step: 'keys' | 'objects' | 'ledger'
   field: boolean
   recipients: Array<{recipient: string; label?: string}>
   /** Once the keys are made (step `objects`), unless a field case. */
@@ -100,16 +112,20 @@ export interface EncryptResult {
   recipients: NamedRecipient[]
 }
 
-/** Where a conversion stands: from the ledger, the intent file and the vault. */
+/**
+ * Where a conversion stands: from the ledger, the intent file and the vault. `remove`: the keys
+ * are recorded, and objects in clear, the ledger in clear or the intent file are left.
+ */
 export type ConversionState = {step: 'done'} | {step: 'start'} | {step: 'keys' | 'objects'; intent: Intent} | {step: 'remove'}
 
 export function conversionState(kase: Case): ConversionState {
   const intent = readIntent(kase)
   if (caseKeyMode(kase) !== 'none') {
-    return intent === undefined && !existsSync(join(kase.dataDir, VAULT_FOLDER, CLEAR_FOLDER)) ? {step: 'done'} : {step: 'remove'}
+    const left = intent !== undefined || existsSync(join(kase.dataDir, VAULT_FOLDER, CLEAR_FOLDER)) || kase.ledger.schema === CLEAR_SCHEMA_VERSION
+    return left ? {step: 'remove'} : {step: 'done'}
   }
 
-  return intent === undefined ? {step: 'start'} : {step: intent.step, intent}
+  return intent === undefined || intent.step === 'ledger' ? {step: 'start'} : {step: intent.step, intent}
 }
 
 /** Whether the case was made in clear and converted since (its keys recorded by `case-encrypted`, not by `create-case`). */
@@ -128,7 +144,7 @@ function readIntent(kase: Case): Intent | undefined {
   if (!existsSync(path)) return undefined
   try {
     const intent = JSON.parse(readFileSync(path, 'utf8')) as Intent
-    if (intent.v !== 1 || (intent.step !== 'keys' && intent.step !== 'objects') || !Array.isArray(intent.recipients)) throw new Error('not an intent file of this version')
+    if (intent.v !== 1 || !['keys', 'objects', 'ledger'].includes(intent.step) || !Array.isArray(intent.recipients)) throw new Error('not an intent file of this version')
     return intent
   } catch (error) {
     throw new CustodyError('INTEGRITY', `${path}, which says how far \`custody encrypt\` went, cannot be read (${messageOf(error)}); keep a copy of the case as it is`, {subject: path})
@@ -147,7 +163,7 @@ async function writeIntent(kase: Case, intent: Intent): Promise<void> {
 export function checkResumedRecipients(kase: Case, state: ConversionState, given: {recipients: readonly AgeRecipient[]; field: boolean}): void {
   if (state.step === 'start' || (given.recipients.length === 0 && !given.field)) return
   const [began, field] =
-    state.step === 'keys' || state.step === 'objects'
+    (state.step === 'keys' || state.step === 'objects')
       ? [state.intent.recipients.map((r) => r.recipient), state.intent.field]
       : [hqRecipients(kase), caseKeyMode(kase) === 'field']
   const now = given.recipients.map((r) => r.text)
@@ -162,14 +178,25 @@ export function checkResumedRecipients(kase: Case, state: ConversionState, given
 
 /** The recipients the ledger records but the case identity's (the first, unless a field case). */
 function hqRecipients(kase: Case): string[] {
-  const named = namedRecipients(kase).map((r) => r.recipient)
+  const named = recipientsOnRecord(kase).map((r) => r.recipient)
   return caseKeyMode(kase) === 'encrypted' ? named.slice(1) : named
 }
 
 /** What `encrypt` says of a case with nothing left to convert. */
 export function encryptedAlready(kase: Case): EncryptResult {
-  using converted = ConvertedObjects.fromLedger(kase.ledger)
-  return {status: 'already', resumed: false, objects: converted.size, mode: caseKeyMode(kase), recipients: namedRecipients(kase)}
+  return {status: 'already', resumed: false, objects: convertedCount(kase), mode: caseKeyMode(kase), recipients: recipientsNamed(kase)}
+}
+
+/** The recipients the ledger records, with their labels where the events that record them open (else as recipients.txt names them): no key needed. */
+function recipientsNamed(kase: Case): NamedRecipient[] {
+  const labels = new Map(recipientsForFile(kase).map((r) => [r.recipient, r.label]))
+  return recipientsOnRecord(kase).map((r) => ({recipient: r.recipient, seq: r.seq, label: r.label ?? labels.get(r.recipient) ?? r.recipient}))
+}
+
+/** How many vault objects the conversion converted, as its case-encrypted event's public facts say (none in a case made encrypted): no key needed. */
+function convertedCount(kase: Case): number {
+  for (const {facts} of kase.ledger.publicFacts()) if (facts.action === 'case-encrypted') return Number(facts.objects)
+  return 0
 }
 
 /** Converts the case (see the top of this file). Its signing key must be open (Case.unlock, converting). */
@@ -186,13 +213,73 @@ export async function encryptCase(kase: Case, options: EncryptOptions): Promise<
   }
 
   if (intent?.step === 'keys') intent = await makeCaseKeys(kase, options.passphrase, intent)
-  using converted = ConvertedObjects.fromLedger(kase.ledger)
-  if (intent?.step === 'objects') await convertObjects(kase, options, intent, converted)
-  await kase.recordHead()
-  await removeClearObjects(kase, converted, options.onProgress)
+  if (kase.ledger.schema === CLEAR_SCHEMA_VERSION) {
+    // A case whose vault an earlier custody converted: the intent file says, from now on, that a conversion is under way.
+    if (intent === undefined && !existsSync(intentPath(kase))) await writeIntent(kase, {v: 1, step: 'ledger', field: caseKeyMode(kase) === 'field', recipients: hqRecipients(kase).map((recipient) => ({recipient}))})
+    using converted = ConvertedObjects.fromLedger(kase.ledger)
+    if (intent?.step === 'objects') await convertObjects(kase, options, intent, converted)
+    await kase.recordHead()
+    await removeClearObjects(kase, converted, options.onProgress)
+    await convertLedger(kase, options.passphrase)
+  }
+
   await rm(intentPath(kase), {force: true})
   await fsyncFolder(kase.dataDir)
-  return {status: 'encrypted', resumed, objects: converted.size, mode: caseKeyMode(kase), recipients: namedRecipients(kase)}
+  return {status: 'encrypted', resumed, objects: convertedCount(kase), mode: caseKeyMode(kase), recipients: recipientsNamed(kase)}
+}
+
+/** Where step 4 builds the sealed ledger, beside the one in clear. */
+const CONVERTING_LEDGER = `${LEDGER_FILE}.converting`
+/** SQLite's files beside a database (WAL mode, and a rollback journal should one be left). */
+const SQLITE_SIDE_FILES = ['-wal', '-shm', '-journal']
+
+/**
+ * Step 4: the ledger in clear carried into a sealed one beside it, checked (its tree over the
+ * carried events is the old one's), then renamed over it; the case then reads the new one. A
+ * file left beside it by a killed run is removed first. Nothing else may have the ledger open.
+ */
+async function convertLedger(kase: Case, passphrase: string): Promise<void> {
+  const target = join(kase.dataDir, LEDGER_FILE)
+  const building = join(kase.dataDir, CONVERTING_LEDGER)
+  for (const suffix of ['', ...SQLITE_SIDE_FILES]) await rm(`${building}${suffix}`, {force: true})
+  const addressKey = await openAddressKey(kase.dataDir, passphrase)
+  let signed: {body: string; signature: string} | undefined
+  try {
+    const recipients = caseRecipients(kase)
+    const old = kase.ledger
+    const carried = old.size()
+    const rootBefore = old.heads().root()
+    const {caseId, investigator, organisation} = kase.info
+    const sealing = settingsKey(addressKey)
+    const by = {actor: investigator, sealedInvestigator: sealInvestigator(sealing, caseId, investigator), sealedOrganisation: sealOrganisation(sealing, caseId, organisation)}
+    sealing.fill(0)
+    using converted = old.convertTo(building, {tagKey: new TagKey(addressKey), bodyKeys: {recipients, identities: []}}, by)
+    if (Buffer.compare(converted.heads(carried).root(carried), rootBefore) !== 0) {
+      throw new CustodyError('INTEGRITY', `the ledger converted beside ${target} does not hold the tree of the one in clear; nothing was replaced. Run \`custody verify\``, {subject: target})
+    }
+
+    signed = converted.lastSigned()
+  } catch (error) {
+    for (const suffix of ['', ...SQLITE_SIDE_FILES]) await rm(`${building}${suffix}`, {force: true})
+    throw error
+  } finally {
+    addressKey.fill(0)
+  }
+
+  // The old ledger closed (SQLite folds its WAL back in, and removes it); a WAL left with content
+  // means another process has it open, and it would be read into the new file: refused.
+  kase.ledger.close()
+  const wal = `${target}-wal`
+  if (existsSync(wal) && statSync(wal).size > 0) {
+    kase.reopenLedger(undefined)
+    throw new CustodyError('LEDGER_BUSY', `another custody command has the ledger ${target} open; nothing was replaced. Let it finish, then run \`custody encrypt\` again`, {subject: target})
+  }
+
+  for (const suffix of SQLITE_SIDE_FILES) await rm(`${target}${suffix}`, {force: true})
+  renameSync(building, target)
+  await fsyncFolder(kase.dataDir)
+  kase.reopenLedger(undefined)
+  await kase.recordHead(signed)
 }
 
 function labelOf(labels: ReadonlyMap<string, string> | undefined, r: AgeRecipient): {label?: string} {

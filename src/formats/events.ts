@@ -357,6 +357,26 @@ export interface CaseEncryptedPayload {
   objects: number
 }
 
+/**
+ * `ledger-converted`: the ledger of a converted case (`custody encrypt`) rewritten in place as an
+ * encrypted one: its first `carried` events kept at their sequence numbers with their hashes and
+ * leaves as written, each sealed, each beside an envelope in clear that is not chained
+ * (src/ledger/envelope.ts, "carried"). `envelopes` is the SHA-256 of those envelopes as stored,
+ * each followed by a line feed: so that they are bound to the chain through this event's own.
+ */
+export interface LedgerConvertedPayload {
+  carried: number
+  envelopes: string
+  /**
+   * The investigator's name and organisation sealed under the address key, as create-case holds
+   * them in a case made encrypted (src/keys/sealed-investigator.ts): the carried create-case was
+   * written in clear and holds none, and a run that opens no body (a write-only ingest, a field
+   * case's passphrase) records its events in that name.
+   */
+  sealedInvestigator: string
+  sealedOrganisation: string
+}
+
 /** `key-created` (the case's first signing key) and, with `replaces` and `reason`, `key-rotated`. */
 export interface KeyCreatedPayload {
   algorithm: 'Ed25519'
@@ -731,6 +751,7 @@ export interface PayloadOf {
   purged: PurgedPayload
   'objects-encrypted': ObjectsEncryptedPayload
   'case-encrypted': CaseEncryptedPayload
+  'ledger-converted': LedgerConvertedPayload
 }
 
 /** Every action custody writes. */
@@ -927,6 +948,15 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
     payload: object<CaseEncryptedPayload>({caseRecipient: optional(ageRecipient), field: optional(literal(true)), objects: count}),
     consistent: (e) =>
       (e.payload.field === true) === (e.payload.caseRecipient !== undefined) ? ['payload.caseRecipient', 'a case recipient, unless a field case (and none in one)', String(e.payload.caseRecipient)] : undefined,
+  },
+  'ledger-converted': {
+    exhibit: 'none',
+    payload: object<LedgerConvertedPayload>({
+      carried: integer(1),
+      envelopes: hex64,
+      sealedInvestigator: base64('the base64 of a nonce, the sealed name and its tag'),
+      sealedOrganisation: base64('the base64 of a nonce, the sealed organisation and its tag'),
+    }),
   },
   config: {exhibit: 'none', payload: configPayload},
   ingest: {

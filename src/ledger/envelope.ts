@@ -11,6 +11,21 @@
  *     hash(n)        = SHA-256( hash(n-1) (32) || UTF-8 canonical envelope )
  *
  * The chain and the Merkle tree are over the envelope, so that they are checked without a key.
+ *
+ * A carried row (a converted case's ledger, `custody encrypt`: docs/design/encryption-at-rest.md
+ * "The converted case's ledger") keeps the hash and the leaf its event was written with, in clear,
+ * before the case was encrypted: the chain and the tree are over the canonical event, as in a
+ * ledger in clear. Its envelope is not chained:
+ *
+ *     carried envelope = canonical JSON {v: 2, seq, time, prev, exhibit, run, tags, public?, carried, bodySha256}
+ *     carried          = hex RFC 6962 leaf hash of the canonical event (the tree's leaf, as written)
+ *     body             = as above, its AAD the carried envelope without bodySha256
+ *     hash(n)          = SHA-256( hash(n-1) (32) || UTF-8 canonical event )   (as written)
+ *
+ * The carried envelopes are bound to the chain as a block: the `ledger-converted` event after the
+ * last of them records the SHA-256 of them all (each followed by a line feed), and a carried row
+ * anywhere else is forged. Opening a carried body checks the event against its hash, its leaf and
+ * its envelope.
  * The AAD binds a body to its envelope: a body moved to another row does not open. `bodySha256`
  * binds the body as stored to the chain, so that `custody verify` with no key finds a body changed
  * or swapped for another (it cannot open it); it says nothing of the content (the body is random
@@ -32,7 +47,8 @@ import {canonicalize} from '../canonical/jcs.js'
 import {CustodyError} from '../errors.js'
 import {parseEventText, type ConfigPayload, type CustodyEvent, type EventOfKind, type StoredObject, type TimestampPayload} from '../formats/events.js'
 import {isHex64, isRecord} from '../formats/guards.js'
-import {chainHash} from './event.js'
+import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
+import {chainHash, eventLeafHash} from './event.js'
 
 export const ENVELOPE_VERSION = 2
 /** The salt before the canonical event in a body (so that the commitment of a guessable event cannot be confirmed by guessing). */
@@ -61,6 +77,43 @@ export interface Envelope {
   bodyCommitment: string
   /** The SHA-256 of the body as stored (absent from envelopes written before custody recorded it). */
   bodySha256?: string
+}
+
+/**
+ * The envelope of a carried row (see the top of this file): no commitment, and not chained; the
+ * leaf its event was written with, and its body's SHA-256, always.
+ */
+export interface CarriedEnvelope extends Omit<Envelope, 'bodyCommitment' | 'bodySha256'> {
+  carried: string
+  bodySha256: string
+}
+
+/** An envelope as a schema-4 row may store it: chained, or (a converted case's first rows) carried. */
+export type StoredEnvelope = Envelope | CarriedEnvelope
+
+export function isCarried(envelope: StoredEnvelope): envelope is CarriedEnvelope {
+  return 'carried' in envelope
+}
+
+/** What every carried envelope's canonical JSON begins with (its first keys in RFC 8785 order), and where its leaf lies. */
+const CARRIED_HEAD = '{"bodySha256":"'
+const CARRIED_LEAF_AT = CARRIED_HEAD.length + 64 + '","carried":"'.length
+
+/**
+ * The leaf a carried envelope states, read from its text without parsing it (hex), or undefined
+ * for any other text: what the tree of a schema-4 ledger is over is each row's chained text, or
+ * for a carried row the leaf its event was written with.
+ */
+export function carriedLeafOf(text: string): string | undefined {
+  if (!text.startsWith(CARRIED_HEAD) || text.slice(CARRIED_LEAF_AT - 13, CARRIED_LEAF_AT) !== '","carried":"') return undefined
+  const leaf = text.slice(CARRIED_LEAF_AT, CARRIED_LEAF_AT + 64)
+  return isHex64(leaf) ? leaf : undefined
+}
+
+/** The leaf hash of a stored row's chained text (schema 2 or 3: the canonical event; 4: the envelope, or a carried row's leaf). */
+export function storedLeafHash(text: string): Uint8Array {
+  const carried = carriedLeafOf(text)
+  return carried === undefined ? eventLeafHash(text) : hexToBytes(carried)
 }
 
 /** A row as an encrypted ledger stores it. */
@@ -130,9 +183,16 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
       return {action: event.action, recipient: event.payload.recipient}
     case 'case-encrypted': {
       // A case in clear converted by `custody encrypt`: its case keys from then on, as create-case's.
-      const {caseRecipient, field} = event.payload
-      return {action: event.action, ...(caseRecipient === undefined ? {} : {caseRecipient}), ...(field === true ? {field} : {})}
+      const {caseRecipient, field, objects} = event.payload
+      return {action: event.action, ...(caseRecipient === undefined ? {} : {caseRecipient}), ...(field === true ? {field} : {}), objects}
     }
+    case 'objects-encrypted':
+      // A converted vault's objects as stored (carried rows of a converted ledger): verify checks them with no key. Not their SHA-256 in clear.
+      return {action: event.action, stored: event.payload.objects.map((o) => o.stored)}
+    case 'ledger-converted':
+      // What binds the carried rows' envelopes to the chain, checked with no key (see the top of
+      // this file), and the investigator's name sealed, which the carried create-case lacks.
+      return {action: event.action, ...event.payload}
     case 'keys-destroyed':
       return {action: event.action, files: event.payload.files}
     case 'restore-accepted':
@@ -145,8 +205,9 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
     case 'ingest': {
       // The original and the metadata record as stored (their age files' keyed paths, SHA-256 and
       // size, which the disk shows anyway): verify checks them present and intact with no key.
+      // One written in clear (carried into a converted case's ledger) records none: that it is an ingest, so that exhibits are counted with no key.
       const {stored, metadata} = event.payload
-      return stored === undefined ? undefined : {action: event.action, original: stored, ...(metadata.stored === undefined ? {} : {record: metadata.stored})}
+      return stored === undefined ? {action: event.action} : {action: event.action, original: stored, ...(metadata.stored === undefined ? {} : {record: metadata.stored})}
     }
 
     case 'testimony': {
@@ -204,6 +265,7 @@ function transferFacts(event: EventOfKind<'transfer-received' | 'transfer-acknow
 function factsAllowed(event: CustodyEvent): string[] {
   const now = canonicalize(publicOf(event) ?? null)
   if (event.action === 'transfer-released') return [now, 'null']
+  if (event.action === 'ingest' && event.payload.stored === undefined) return [now, 'null']
   if (event.action === 'transfer-acknowledged') {
     const {acknowledged: _count, ...before} = transferFacts(event)
     return [now, canonicalize(before)]
@@ -267,7 +329,7 @@ export function forgedRow(seq: number, problem: string): CustodyError {
 }
 
 /** What a body's envelope must agree with: its event's own place, time and exhibit. */
-function disagreement(envelope: Envelope, event: CustodyEvent): string | undefined {
+function disagreement(envelope: StoredEnvelope, event: CustodyEvent): string | undefined {
   for (const name of ['seq', 'time', 'prev', 'exhibit'] as const) {
     if (envelope[name] !== event[name]) return `has an envelope whose ${name} is not its event's`
   }
@@ -307,10 +369,51 @@ export function openRow(row: SealedRow, envelope: Envelope, runKey: Uint8Array):
 }
 
 /**
+ * A row written in clear, carried into a sealed ledger (see the top of this file): its hash and
+ * prev as written, its leaf in a carried envelope, its event sealed under the run key.
+ */
+export function carryRow(row: {seq: number; prev_hash: string; hash: string}, event: CustodyEvent, canonicalEvent: string, run: number, tags: EnvelopeTags, runKey: Uint8Array): SealedRow {
+  const facts = publicOf(event)
+  const envelope: Omit<CarriedEnvelope, 'bodySha256'> = {
+    v: ENVELOPE_VERSION,
+    seq: event.seq,
+    time: event.time,
+    prev: event.prev,
+    exhibit: event.exhibit,
+    run,
+    tags,
+    ...(facts === undefined ? {} : {public: facts}),
+    carried: bytesToHex(eventLeafHash(canonicalEvent)),
+  }
+  const body = sealBody(runKey, canonicalize(envelope), randomBytes(SALT_SIZE), canonicalEvent)
+  return {seq: row.seq, prev_hash: row.prev_hash, hash: row.hash, envelope: canonicalize({...envelope, bodySha256: bodySha256(body)}), body}
+}
+
+/**
+ * The event of a carried row, once its body opened under the run key and its envelope, and its
+ * event is the one the row's hash and the envelope's leaf were written over, agreeing with the
+ * envelope; INTEGRITY naming the event otherwise.
+ */
+export function openCarried(row: SealedRow, envelope: CarriedEnvelope, runKey: Uint8Array): {event: CustodyEvent; canonical: string} {
+  if (bodySha256(row.body) !== envelope.bodySha256) throw forgedRow(row.seq, 'has a body that is not the one its envelope records (its SHA-256 differs): a body changed, or swapped for another')
+  const opened = openSealedBody(runKey, associatedText(row.envelope), row.body)
+  if (opened === undefined) throw forgedRow(row.seq, `has a body that does not open under its run's key and its envelope (a body changed, or moved from another event)`)
+  if (chainHash(row.prev_hash, opened.canonical) !== row.hash) throw forgedRow(row.seq, 'has a body whose event is not the one its hash was written over')
+  if (bytesToHex(eventLeafHash(opened.canonical)) !== envelope.carried) throw forgedRow(row.seq, "has a body whose event is not the one its envelope's leaf was written over")
+  const read = parseEventText(opened.canonical)
+  if (!('event' in read)) throw forgedRow(row.seq, `has a body that is not an event (${read.problem})`)
+  if (canonicalize(read.event) !== opened.canonical) throw forgedRow(row.seq, 'has a body whose event is not in canonical form')
+  if (!factsAllowed(read.event).includes(canonicalize(envelope.public ?? null))) throw forgedRow(row.seq, "has an envelope whose public facts are not its event's")
+  const problem = disagreement(envelope, read.event)
+  if (problem !== undefined) throw forgedRow(row.seq, problem)
+  return {event: read.event, canonical: opened.canonical}
+}
+
+/**
  * What is wrong with a body as stored against its envelope's `bodySha256`, checked with no key:
  * undefined when it agrees, or when the envelope records none (written before custody recorded it).
  */
-export function storedBodyProblem(envelope: Envelope, body: Uint8Array): string | undefined {
+export function storedBodyProblem(envelope: StoredEnvelope, body: Uint8Array): string | undefined {
   if (envelope.bodySha256 === undefined || bodySha256(body) === envelope.bodySha256) return undefined
   return 'has a body that is not the one its envelope records (its SHA-256 differs): a body changed, or swapped for another'
 }
@@ -333,10 +436,17 @@ function isPublic(value: unknown): value is PublicFacts {
   return isRecord(value) && Object.entries(value).every(([name, v]) => plain(v) || (name === 'payload' && isRecord(v)))
 }
 
-const ENVELOPE_FIELDS = new Set(['v', 'seq', 'time', 'prev', 'exhibit', 'run', 'tags', 'public', 'bodyCommitment', 'bodySha256'])
+const ENVELOPE_FIELDS = new Set(['v', 'seq', 'time', 'prev', 'exhibit', 'run', 'tags', 'public', 'bodyCommitment', 'bodySha256', 'carried'])
 
-/** Reads an envelope from hostile text (a ledger row, an archive's line): the envelope, or what is wrong with it. Never throws. */
+/** Reads an envelope from hostile text (a ledger row, an archive's line): the envelope, or what is wrong with it. Never throws. A carried one is refused. */
 export function readEnvelope(text: string): {envelope: Envelope} | {problem: string} {
+  const read = readStoredEnvelope(text)
+  if ('envelope' in read && isCarried(read.envelope)) return {problem: "its envelope is a carried row's, which is not chained"}
+  return read as {envelope: Envelope} | {problem: string}
+}
+
+/** Reads an envelope of a schema-4 row from hostile text: chained, or carried (a converted case's first rows). Never throws. */
+export function readStoredEnvelope(text: string): {envelope: StoredEnvelope} | {problem: string} {
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -348,6 +458,7 @@ export function readEnvelope(text: string): {envelope: Envelope} | {problem: str
   const unknown = Object.keys(value).find((name) => !ENVELOPE_FIELDS.has(name))
   if (unknown !== undefined) return {problem: `its envelope has a field no envelope has: ${JSON.stringify(unknown.slice(0, 40))}`}
   const {v, seq, time, prev, exhibit, run, tags, bodyCommitment: commitment} = value
+  const carried = 'carried' in value
   const wrong =
     v !== ENVELOPE_VERSION ? 'v'
     : !Number.isSafeInteger(seq) || (seq as number) < 0 ? 'seq'
@@ -357,10 +468,11 @@ export function readEnvelope(text: string): {envelope: Envelope} | {problem: str
     : !Number.isSafeInteger(run) || (run as number) < 0 ? 'run'
     : !isTags(tags) ? 'tags'
     : value.public !== undefined && !isPublic(value.public) ? 'public'
+    : carried ? (commitment !== undefined ? 'bodyCommitment' : !isHex64(value.carried) ? 'carried' : !isHex64(value.bodySha256) ? 'bodySha256' : undefined)
     : !isHex64(commitment) ? 'bodyCommitment'
     : value.bodySha256 !== undefined && !isHex64(value.bodySha256) ? 'bodySha256'
     : undefined
   if (wrong !== undefined) return {problem: `its envelope's ${wrong} is not what custody writes`}
   if (canonicalize(value) !== text) return {problem: 'its envelope is not in canonical form'}
-  return {envelope: value as unknown as Envelope}
+  return {envelope: value as unknown as StoredEnvelope}
 }

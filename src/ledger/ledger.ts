@@ -30,12 +30,12 @@ import {
   type SourceFile,
 } from '../formats/events.js'
 import {canonicalize} from '../canonical/jcs.js'
-import {GENESIS_HASH, eventLeafHash, type StoredEvent} from './event.js'
+import {chainHash, GENESIS_HASH, eventLeafHash, type StoredEvent} from './event.js'
 import type {TreeHeadSource} from './head-file.js'
 import {ClearStore} from './clear-store.js'
 import {CLEAR_SCHEMA_VERSION, schemaSql, SEALED_SCHEMA_VERSION, TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
 import {SealedStore} from './sealed-store.js'
-import {forgedRow, publicOf, type PublicFacts} from './envelope.js'
+import {forgedRow, publicOf, storedLeafHash, type PublicFacts} from './envelope.js'
 import type {BatchTags, BodyKeys, EventStore, PagedRow, RawRow, StoreContext, TestimonyTags, UntrueIndex} from './store.js'
 import {TaggedStore} from './tagged-store.js'
 import type {TagKey} from './tags.js'
@@ -140,6 +140,68 @@ export class Ledger implements Disposable {
     } catch (error) {
       db?.close()
       throw wrapSqliteError(error, path)
+    }
+  }
+
+  /**
+   * Makes at `path` a sealed ledger (schema 4) that carries every row of this one, a ledger in
+   * clear (schema 2), as it was written (envelope.ts, "carried"): the same sequence numbers,
+   * hashes and leaves, so that the same tree, its checkpoints (copied as they are) and every head
+   * stated before stay true; each event sealed under one run key wrapped to `keys.bodyKeys`
+   * recipients. Then appends the ledger-converted event (by `by.actor`, with the investigator's
+   * name sealed) that binds the carried envelopes, and signs its checkpoint with this ledger's signer. Each row is checked as it is
+   * carried (its hash over its event, its link, its event custody's): a ledger that does not hold
+   * is refused (INTEGRITY), and the file at `path` is the caller's to remove. Returns the new
+   * ledger, open, and the checkpoint signed.
+   */
+  convertTo(path: string, keys: {tagKey: TagKey; bodyKeys: BodyKeys}, by: {actor: string; sealedInvestigator: string; sealedOrganisation: string}): Ledger {
+    if (this.store.schema !== CLEAR_SCHEMA_VERSION) throw new CustodyError('INTERNAL', `internal: only a ledger in clear is converted, not one of schema ${this.store.schema}`)
+    const signer = this.checkpointSigner
+    if (signer === undefined) throw new CustodyError('KEY_UNREADABLE', 'internal: the ledger was asked to convert before the signing key was opened')
+    let db: Database.Database | undefined
+    try {
+      closeSync(openSync(path, 'wx', PRIVATE_FILE))
+      db = Ledger.connect(path, false)
+      db.exec(schemaSql(SEALED_SCHEMA_VERSION))
+      const ledger = new Ledger(path, db, SEALED_SCHEMA_VERSION)
+      ledger.useTagKey(keys.tagKey)
+      ledger.useBodyKeys(keys.bodyKeys)
+      ledger.useSigner(signer)
+      const store = ledger.store as SealedStore
+      const target = db
+      const carried = target.transaction(() => {
+        const block = store.carry(this.rowsToCarry())
+        const copy = target.prepare<[number, number, string, string], unknown>('INSERT INTO checkpoints (seq, tree_size, body, signature) VALUES (?, ?, ?, ?)')
+        for (const c of this.db.prepare<[], {seq: number; tree_size: number; body: string; signature: string}>('SELECT seq, tree_size, body, signature FROM checkpoints ORDER BY seq').iterate()) {
+          copy.run(c.seq, c.tree_size, c.body, c.signature)
+        }
+
+        return block
+      })()
+      const {actor, sealedInvestigator, sealedOrganisation} = by
+      const payload = {carried: carried.count, envelopes: carried.envelopes, sealedInvestigator, sealedOrganisation}
+      ledger.append(() => ({drafts: [{actor, action: 'ledger-converted', exhibit: null, payload}], result: undefined}))
+      return ledger
+    } catch (error) {
+      db?.close()
+      throw wrapSqliteError(error, path)
+    }
+  }
+
+  /** Every row of this ledger in clear with its event, each checked as it is read (its link, its hash over its event, the event custody's), for convertTo. */
+  private *rowsToCarry(): Generator<{seq: number; prev_hash: string; hash: string; event: CustodyEvent; canonical: string}> {
+    let prev = GENESIS_HASH
+    let seq = 0
+    for (const row of this.rawRows()) {
+      const refuse = (why: string): CustodyError => forgedRow(row.seq, `${why}; nothing was converted`)
+      if (row.seq !== seq || row.prev_hash !== prev) throw refuse('does not follow the event before it')
+      if (chainHash(row.prev_hash, row.event) !== row.hash) throw refuse('does not hash to its stored hash')
+      const read = this.store.open(row)
+      if (!('event' in read)) throw refuse(`is not an event custody writes (${read.problem})`)
+      if (canonicalize(read.event) !== row.event) throw refuse('is not in canonical form')
+      yield {seq: row.seq, prev_hash: row.prev_hash, hash: row.hash, event: read.event, canonical: row.event}
+      prev = row.hash
+      seq++
     }
   }
 
@@ -348,7 +410,7 @@ export class Ledger implements Disposable {
     const range = this.range.size <= size ? this.range.clone() : new CompactRange()
     if (range.size < size) {
       const rows = this.db.prepare<[number, number], {event: string}>(`SELECT ${this.store.chained} AS event FROM events WHERE seq >= ? AND seq < ? ORDER BY seq`)
-      for (const row of rows.iterate(range.size, size)) range.push(eventLeafHash(row.event))
+      for (const row of rows.iterate(range.size, size)) range.push(this.leafOf(row.event))
     }
 
     return range
@@ -577,6 +639,14 @@ export class Ledger implements Disposable {
   }
 
   /**
+   * Whether the ledger was converted by `custody encrypt` from one in clear: its first rows are
+   * carried (envelope.ts), their block checked against its ledger-converted event. No key needed.
+   */
+  get converted(): boolean {
+    return this.store instanceof SealedStore && this.store.carriedCount() > 0
+  }
+
+  /**
    * Whether what the events record is sealed and no key given yet opens it: a sealed ledger
    * (schema 4) before an identity or the case identity is given (useBodyKeys). A command that reads
    * events opens a key first (the case passphrase, or a recipient's identity in a field case);
@@ -710,9 +780,14 @@ export class Ledger implements Disposable {
     return new MerkleTree(packed.subarray(0, count * HASH_SIZE))
   }
 
-  /** The leaf hash of each event below `size`, in order (RFC 6962: SHA-256(0x00 || canonical event)). */
+  /** The leaf hash of each event below `size`, in order (RFC 6962: SHA-256(0x00 || canonical event, or envelope)). */
   private *leafHashes(size = Number.MAX_SAFE_INTEGER): Generator<Uint8Array> {
-    for (const row of this.db.prepare<[number], {event: string}>(`SELECT ${this.store.chained} AS event FROM events WHERE seq < ? ORDER BY seq`).iterate(size)) yield eventLeafHash(row.event)
+    for (const row of this.db.prepare<[number], {event: string}>(`SELECT ${this.store.chained} AS event FROM events WHERE seq < ? ORDER BY seq`).iterate(size)) yield this.leafOf(row.event)
+  }
+
+  /** The leaf hash of a row's chained text: of the text itself, but for a carried row of schema 4 (a converted case's), the leaf it states (envelope.ts). */
+  private leafOf(text: string): Uint8Array {
+    return this.store.chained === 'envelope' ? storedLeafHash(text) : eventLeafHash(text)
   }
 
   /**

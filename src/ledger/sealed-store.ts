@@ -13,7 +13,8 @@
  */
 import {CustodyError} from '../errors.js'
 import {parseEventText, type CustodyEvent, type EventAction, type ParsedEvent} from '../formats/events.js'
-import {forgedRow, openRow, readEnvelope, sealRow, type Envelope, type EnvelopeTags, type PublicFacts} from './envelope.js'
+import {createHash} from 'node:crypto'
+import {carryRow, forgedRow, isCarried, openCarried, openRow, readStoredEnvelope, sealRow, type EnvelopeTags, type PublicFacts, type StoredEnvelope} from './envelope.js'
 import {newRunKey, RunKeyRing} from './run-keys.js'
 import {SEALED_SCHEMA_VERSION} from './schema.js'
 import type {BatchTags, BodyKeys, RawRow, TestimonyTags, UntrueIndex, Written} from './store.js'
@@ -23,12 +24,17 @@ import {TaggedStore} from './tagged-store.js'
 import {keysetPages} from '../io/keyset-pages.js'
 import {parseRecipient, type AgeRecipient} from '../age/x25519.js'
 
-/** A row as schema 4 reads it: the envelope in `event` until opened, then the canonical event. */
+/**
+ * A row as schema 4 reads it: the envelope in `event` until opened, then the canonical event, and
+ * the envelope as stored in `envelope` (chained) or `carried` (a carried row: its chained text is
+ * its event, and an archive carries it as a ledger in clear does).
+ */
 interface SealedRawRow extends RawRow {
   body?: Buffer
   run?: number
   envelope?: string
   salt?: string
+  carried?: string
 }
 
 /** The tags a schema-4 row has in its columns (`<name>_tag`); its envelope holds these and the witness tag (tags.ts). */
@@ -57,12 +63,30 @@ export function contentLocked(seq: number, field: boolean, identitiesGiven = fal
   return new CustodyError('CONTENT_LOCKED', `event ${seq} of the ledger is encrypted, and what it records needs ${needs}`, {subject: `event ${seq}`})
 }
 
-/** The envelope of a stored row, or INTEGRITY naming the event. */
-export function envelopeOfRow(seq: number, text: string): Envelope {
-  const read = readEnvelope(text)
+/** The envelope of a stored row (chained or carried), or INTEGRITY naming the event. Whether a carried one belongs is SealedStore.envelopeAt's. */
+function envelopeOfRow(seq: number, text: string): StoredEnvelope {
+  const read = readStoredEnvelope(text)
   if (!('envelope' in read)) throw forgedRow(seq, `is not stored as custody stores events: ${read.problem}`)
   if (read.envelope.seq !== seq) throw forgedRow(seq, `has the envelope of event ${read.envelope.seq}`)
   return read.envelope
+}
+
+/**
+ * The SHA-256 a `ledger-converted` event records of the carried envelopes: each as stored,
+ * followed by a line feed, in order (`sha256sum` of the file `sqlite3` gives of them).
+ */
+export class CarriedDigest {
+  private readonly hash = createHash('sha256')
+  count = 0
+
+  add(envelope: string): void {
+    this.hash.update(envelope, 'utf8').update('\n')
+    this.count++
+  }
+
+  digest(): string {
+    return this.hash.digest('hex')
+  }
 }
 
 export class SealedStore extends TaggedStore {
@@ -76,6 +100,9 @@ export class SealedStore extends TaggedStore {
   /** This process's run: its key, wrapped, and its number once its row was written. */
   private run: {key: Buffer; wrapped: Buffer; id?: number} | undefined
 
+  /** How many rows, from the first, are carried (a converted case's ledger), once their block was checked against its ledger-converted event. */
+  private carriedRows: number | undefined
+
   /** Whether an identity was given that may open the bodies (a run's key may still be for others). */
   get canOpenBodies(): boolean {
     return this.ring.canOpen
@@ -88,12 +115,85 @@ export class SealedStore extends TaggedStore {
     if (this.run?.id !== undefined) this.ring.add(this.run.id, Buffer.from(this.run.key))
   }
 
-  /** Whether the case is a field case: its first envelope's public facts say so, with no key. */
+  /**
+   * Whether the case is a field case: its first envelope's public facts say so, with no key (or,
+   * in a converted case, those of its case-encrypted event).
+   */
   private field(): boolean {
     const first = this.context.cached<[], {envelope: string}>('SELECT envelope FROM events WHERE seq = 0').get()
     if (first === undefined) return false
-    const read = readEnvelope(first.envelope)
-    return 'envelope' in read && read.envelope.public?.field === true
+    const read = readStoredEnvelope(first.envelope)
+    if (!('envelope' in read)) return false
+    if (!isCarried(read.envelope)) return read.envelope.public?.field === true
+    for (const {facts} of this.publicFacts()) if (facts.action === 'case-encrypted') return facts.field === true
+    return false
+  }
+
+  /**
+   * A row's envelope as stored, read as hostile input; a carried one only among the rows its
+   * block's `ledger-converted` event binds (INTEGRITY otherwise): a carried envelope is not
+   * chained, so it is believed only once the envelopes of the block hash to what that event says.
+   */
+  private envelopeAt(seq: number, text: string): StoredEnvelope {
+    const envelope = envelopeOfRow(seq, text)
+    if (isCarried(envelope) && seq >= this.carriedCount()) throw forgedRow(seq, 'is stored as a carried row (one a converted case kept as written), but no ledger-converted event carries it')
+    return envelope
+  }
+
+  /**
+   * How many rows are carried: the rows from the first whose envelopes are carried, checked once
+   * (a pass over them, as a head check is) against the ledger-converted event that follows them.
+   * Zero when the first row is not carried.
+   */
+  carriedCount(): number {
+    if (this.carriedRows !== undefined) return this.carriedRows
+    const page = this.context.cached<[number], {seq: number; event: string}>('SELECT seq, envelope AS event FROM events WHERE seq > ? ORDER BY seq LIMIT 200')
+    const block = new CarriedDigest()
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
+      const envelope = envelopeOfRow(row.seq, row.event)
+      if (row.seq !== block.count) throw forgedRow(row.seq, `is stored where event ${block.count} should be`)
+      if (isCarried(envelope)) {
+        block.add(row.event)
+        continue
+      }
+
+      if (block.count > 0) {
+        const facts = envelope.public
+        if (facts?.action !== 'ledger-converted' || facts.carried !== block.count || facts.envelopes !== block.digest()) {
+          throw forgedRow(row.seq, `follows ${block.count} carried rows (a converted case's), but is not the ledger-converted event that records their envelopes: a carried row was changed, added or removed`)
+        }
+      }
+
+      this.carriedRows = block.count
+      return block.count
+    }
+
+    if (block.count > 0) throw forgedRow(block.count - 1, "is carried (one a converted case kept as written), but no ledger-converted event follows the carried rows")
+    this.carriedRows = 0
+    return 0
+  }
+
+  /**
+   * Writes rows of a ledger in clear, carried as written (`custody encrypt`: see envelope.ts), each
+   * with its tags and its event sealed under this run's key, and returns the SHA-256 of their
+   * envelopes that the ledger-converted event appended after them must record. Inside a
+   * transaction of the caller's; the ledger must be empty.
+   */
+  carry(rows: Iterable<{seq: number; prev_hash: string; hash: string; event: CustodyEvent; canonical: string}>): {count: number; envelopes: string} {
+    if (this.key === undefined) throw new CustodyError('KEY_UNREADABLE', `internal: the ledger ${this.context.path} was asked to carry rows before the case's address key was opened`)
+    const run = this.runId()
+    const digest = new CarriedDigest()
+    const insert = this.context.cached<[number, string, string, string, Buffer, number, string | null, Buffer, Buffer | null, Buffer | null, Buffer | null, Buffer | null], unknown>(
+      'INSERT INTO events (seq, prev_hash, hash, envelope, body, run, exhibit, action_tag, content_tag, source_tag, file_tag, batch_tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+    for (const written of rows) {
+      const tags = this.key.of(written.event)
+      const row = carryRow(written, written.event, written.canonical, run.id, SealedStore.hexTags(tags), run.key)
+      insert.run(row.seq, row.prev_hash, row.hash, row.envelope, row.body, run.id, written.event.exhibit, tags.action, tags.content, tags.source, tags.file, tags.batch)
+      digest.add(row.envelope)
+    }
+
+    return {count: digest.count, envelopes: digest.digest()}
   }
 
   /**
@@ -154,9 +254,9 @@ export class SealedStore extends TaggedStore {
     return {hash: row.hash, chained: row.envelope}
   }
 
-  /** The canonical event of a stored row, its body opened under its run's key and checked against its envelope. */
-  private openedText(row: SealedRawRow): {canonical: string; salt: Buffer} {
-    const envelope = envelopeOfRow(row.seq, row.event)
+  /** The canonical event of a stored row, its body opened under its run's key and checked against its envelope (a carried row's: no salt). */
+  private openedText(row: SealedRawRow): {canonical: string; salt?: Buffer} {
+    const envelope = this.envelopeAt(row.seq, row.event)
     let {body, run} = row
     if (body === undefined || run === undefined) {
       const stored = this.context.cached<[number], {body: Buffer; run: number}>('SELECT body, run FROM events WHERE seq = ?').get(row.seq)!
@@ -172,18 +272,24 @@ export class SealedStore extends TaggedStore {
       throw contentLocked(row.seq, this.field(), true)
     }
 
-    return openRow({...row, envelope: row.event, body}, envelope, key)
+    const sealed = {...row, envelope: row.event, body}
+    return isCarried(envelope) ? openCarried(sealed, envelope, key) : openRow(sealed, envelope, key)
   }
 
   /** Opens each row in place: `event` becomes its canonical event, `envelope` keeps what was stored. */
   protected override opened<R extends RawRow>(rows: R[]): R[] {
     for (const row of rows as Array<R & SealedRawRow>) {
-      if (row.envelope !== undefined) continue
+      if (row.envelope !== undefined || row.carried !== undefined) continue
       const envelope = row.event
       const opened = this.openedText(row)
       row.event = opened.canonical
-      row.salt = opened.salt.toString('hex')
-      row.envelope = envelope
+      if (opened.salt === undefined) {
+        row.carried = envelope
+      } else {
+        row.salt = opened.salt.toString('hex')
+        row.envelope = envelope
+      }
+
       delete row.body
       delete row.run
     }
@@ -204,7 +310,7 @@ export class SealedStore extends TaggedStore {
   /** A row from the Ledger's own reads (firstEvent, rowsBelow's callers) is opened here; one from this store's lookups already was. */
   override open(row: RawRow): ParsedEvent {
     const sealed = row as SealedRawRow
-    return parseEventText(sealed.envelope === undefined ? this.openedText(sealed).canonical : sealed.event)
+    return parseEventText(sealed.envelope === undefined && sealed.carried === undefined ? this.openedText(sealed).canonical : sealed.event)
   }
 
   /** With the address key, by the content tag, confirmed against the row's chained envelope: no body is opened. */
@@ -213,7 +319,7 @@ export class SealedStore extends TaggedStore {
     const tag = this.key.content(sha256)
     const row = this.context.cached<[Buffer], {seq: number; event: string; exhibit: string | null}>('SELECT seq, envelope AS event, exhibit FROM events WHERE content_tag = ?').get(tag)
     if (row === undefined) return undefined
-    const envelope = envelopeOfRow(row.seq, row.event)
+    const envelope = this.envelopeAt(row.seq, row.event)
     if (envelope.tags.content !== tag.toString('hex') || envelope.exhibit !== row.exhibit) throw forgedRow(row.seq, 'is indexed as the ingest of another original than its envelope says')
     return row.exhibit ?? undefined
   }
@@ -228,7 +334,7 @@ export class SealedStore extends TaggedStore {
     const page = this.context.cached<unknown[], {seq: number; event: string}>(sql)
     let highest: number | null = null
     for (const row of keysetPages((after: number) => (tag === undefined ? page.all(after) : page.all(tag, after)), (r) => r.seq, -1)) {
-      const envelope = envelopeOfRow(row.seq, row.event)
+      const envelope = this.envelopeAt(row.seq, row.event)
       if (tag !== undefined && envelope.tags.action !== tag.toString('hex')) throw forgedRow(row.seq, 'is indexed as a restore-accepted event, but its envelope says otherwise')
       const n = envelope.public?.action === 'restore-accepted' ? envelope.public.reservedExhibitNumbers : undefined
       if (typeof n === 'number' && (highest === null || n > highest)) highest = n
@@ -241,7 +347,7 @@ export class SealedStore extends TaggedStore {
   *publicFacts(): Generator<{seq: number; time: string; facts: PublicFacts}> {
     const page = this.context.cached<[number], {seq: number; event: string}>('SELECT seq, envelope AS event FROM events WHERE seq > ? ORDER BY seq LIMIT 200')
     for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
-      const envelope = envelopeOfRow(row.seq, row.event)
+      const envelope = this.envelopeAt(row.seq, row.event)
       if (envelope.public !== undefined) yield {seq: row.seq, time: envelope.time, facts: envelope.public}
     }
   }
@@ -258,7 +364,8 @@ export class SealedStore extends TaggedStore {
   }
 
   protected override envelopeDisagrees(row: RawRow, exhibit: string | null, tags: EventTags): boolean {
-    const envelope = envelopeOfRow(row.seq, (row as SealedRawRow).envelope ?? row.event)
+    const sealed = row as SealedRawRow
+    const envelope = envelopeOfRow(row.seq, sealed.envelope ?? sealed.carried ?? row.event)
     return envelope.exhibit !== exhibit || canonicalize(envelope.tags) !== canonicalize(SealedStore.hexTags(tags))
   }
 
@@ -284,13 +391,13 @@ export class SealedStore extends TaggedStore {
    */
   protected override unreadableIndexes(row: RawRow & {exhibit: string | null} & Partial<Record<`${TagName}_tag`, Buffer | null>>): Iterable<UntrueIndex> {
     const sealed = row as SealedRawRow
-    return SealedStore.columnsAgainstEnvelope({...row, event: sealed.envelope ?? row.event})
+    return SealedStore.columnsAgainstEnvelope({...row, event: sealed.envelope ?? sealed.carried ?? row.event})
   }
 
   /** One row's exhibit column and tag columns against its envelope's (a row not stored as an envelope is the chain check's to report). */
   private static *columnsAgainstEnvelope(row: {seq: number; event: string; exhibit: string | null} & Partial<Record<`${TagName}_tag`, Buffer | null>>): Generator<UntrueIndex> {
     const hex = (tag: Buffer | null | undefined): string | undefined => (tag === null || tag === undefined ? undefined : tag.toString('hex'))
-    const read = readEnvelope(row.event)
+    const read = readStoredEnvelope(row.event)
     if (!('envelope' in read)) return
     const {exhibit, tags} = read.envelope
     if (row.exhibit !== exhibit) yield {seq: row.seq, column: 'exhibit'}
@@ -343,7 +450,7 @@ export class SealedStore extends TaggedStore {
   }
 
   /** Every row of one action, by its action tag, each confirmed against its chained envelope (no body is opened). */
-  private confirmedRowsOfAction(key: TagKey, action: EventAction, indexedAs: string): Array<{seq: number; envelope: Envelope}> {
+  private confirmedRowsOfAction(key: TagKey, action: EventAction, indexedAs: string): Array<{seq: number; envelope: StoredEnvelope}> {
     const tags = {action: key.action(action)}
     const rows = this.context.cached<[Buffer], IndexedRow>('SELECT seq, envelope AS event, exhibit FROM events WHERE action_tag = ? ORDER BY seq').all(tags.action)
     return rows.map((row) => ({seq: row.seq, envelope: this.confirmed(row, tags, indexedAs)}))
@@ -353,8 +460,8 @@ export class SealedStore extends TaggedStore {
    * The envelope of a row that tags chose, once it holds those tags and the row's exhibit: what a
    * column says is believed only when the chained envelope says it too. No body is opened.
    */
-  private confirmed(row: IndexedRow, tags: Partial<Record<TagName, Buffer>>, indexedAs: string): Envelope {
-    const envelope = envelopeOfRow(row.seq, row.event)
+  private confirmed(row: IndexedRow, tags: Partial<Record<TagName, Buffer>>, indexedAs: string): StoredEnvelope {
+    const envelope = this.envelopeAt(row.seq, row.event)
     const agrees = Object.entries(tags).every(([name, tag]) => envelope.tags[name as TagName] === tag.toString('hex'))
     if (!agrees || envelope.exhibit !== row.exhibit) throw forgedRow(row.seq, `is indexed as ${indexedAs}, but its envelope says otherwise`)
     return envelope
@@ -364,7 +471,7 @@ export class SealedStore extends TaggedStore {
   override lastIngestedExhibit(): string | undefined {
     const row = this.context.cached<[], {seq: number; event: string; exhibit: string | null}>('SELECT seq, envelope AS event, exhibit FROM events WHERE content_tag IS NOT NULL ORDER BY seq DESC LIMIT 1').get()
     if (row === undefined) return undefined
-    const envelope = envelopeOfRow(row.seq, row.event)
+    const envelope = this.envelopeAt(row.seq, row.event)
     if (envelope.exhibit !== row.exhibit || envelope.tags.content === undefined) throw forgedRow(row.seq, "is indexed as an exhibit's ingest, but its envelope says otherwise")
     return row.exhibit ?? undefined
   }

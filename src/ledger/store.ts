@@ -39,6 +39,8 @@ export interface PagedRow extends RawRow {
   /** Schema 4: the envelope as stored (chained, the tree's leaf; `event` is then the opened event) and the body's salt, hex. */
   envelope?: string
   salt?: string
+  /** Schema 4, a carried row (a converted case's, envelope.ts): its envelope as stored; `event` is its event, which the chain and the tree are over. */
+  carried?: string
 }
 
 /** A row whose stored index is not what its event gives: the column, and what it should hold. */

@@ -161,10 +161,11 @@ function* trashLines(entries: IngestReport['systemFiles']['entries']): Generator
 type Summaries<A extends EventAction> = {[K in A]: (payload: PayloadOf[K]) => string}
 
 /** The case and its keys, settings, timestamps and restores. */
-const CASE_SUMMARIES: Summaries<'create-case' | 'key-created' | 'key-rotated' | 'recipient-added' | 'keys-destroyed' | 'objects-encrypted' | 'case-encrypted' | 'config' | 'timestamp' | 'restore-accepted'> = {
+const CASE_SUMMARIES: Summaries<'create-case' | 'key-created' | 'key-rotated' | 'recipient-added' | 'keys-destroyed' | 'objects-encrypted' | 'case-encrypted' | 'ledger-converted' | 'config' | 'timestamp' | 'restore-accepted'> = {
   'objects-encrypted': (p) => `${plural(p.objects.length, 'vault object')} encrypted at keyed addresses (custody encrypt)`,
   'case-encrypted': (p) =>
     `case encrypted: ${plural(p.objects, 'vault object')} converted${p.field === true ? ', a field case: only its recipients decrypt it' : `, case recipient ${String(p.caseRecipient)}`}; its plaintext removed`,
+  'ledger-converted': (p) => `ledger encrypted: its first ${plural(p.carried, 'event')} sealed, their hashes kept as written (custody encrypt)`,
   'create-case': (p) =>
     `case "${safeText(p.title)}" created (prefix ${p.prefix})${p.field === true ? ', a field case: only its recipients decrypt it' : p.caseRecipient === undefined ? '' : `, case recipient ${p.caseRecipient}`}`,
   'recipient-added': (p) => `recipient ${p.recipient}${p.label === undefined ? '' : ` (${safeText(p.label)})`} added: its identity opens the case`,

@@ -133,7 +133,7 @@ async function verifyWith(context: CaseContext): Promise<VerifyReport> {
     caseId: kase.info.caseId,
     root: kase.root,
     ledger: {events: context.tree.size, treeHead: bytesToHex(context.tree.root()), lastHash: context.chain.lastHash},
-    exhibits: {total: claims.size, intact: context.intactExhibits, contentUnchecked: context.contentUnchecked, purged: context.purgedExhibits},
+    exhibits: {total: claims.size + (context.chainRead ? context.chain.carriedExhibits : 0), intact: context.intactExhibits, contentUnchecked: context.contentUnchecked, purged: context.purgedExhibits},
     checks: outcomes.map(({name, ok, status, detail}) => ({name, ok, status, detail})),
     problems: problems.kept.map((problem) => ({...problem, kind: problem.check})),
     problemCount: problems.length,

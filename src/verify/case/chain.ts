@@ -8,6 +8,10 @@
  *
  * A sealed ledger's row (schema 4) is its envelope, which the chain and the leaf are over; its
  * body is opened and checked against it when a key was given, and counted as not opened otherwise.
+ * A converted case's first rows are carried (envelope.ts): their hashes and leaves as written over
+ * events in clear, their envelopes bound by the ledger-converted event after them (the SHA-256 of
+ * them all, checked here with no key); a carried row's hash is checked against its event only
+ * when its body is opened.
  * The objects its public facts list as stored are gathered either way (ChainFacts.listedObjects).
  *
  * The rows are read once, each as hostile input. What the later checks need of them (leaf hashes,
@@ -21,7 +25,8 @@ import {CustodyError, messageOf} from '../../errors.js'
 import {EVENT_VERSION, parseEvent, type StoredObject} from '../../formats/events.js'
 import {HEX64, isRecord} from '../../formats/guards.js'
 import {isKeyEvent, readKeyEvent, type KeyEvent} from '../../keys/key-events.js'
-import {bodySha256, readEnvelope, storedBodyProblem, type Envelope, type PublicFacts} from '../../ledger/envelope.js'
+import {bodySha256, carriedLeafOf, isCarried, readStoredEnvelope, storedBodyProblem, storedLeafHash, type PublicFacts, type StoredEnvelope} from '../../ledger/envelope.js'
+import {CarriedDigest} from '../../ledger/sealed-store.js'
 import {chainHash, eventLeafHash, GENESIS_HASH} from '../../ledger/event.js'
 import type {Ledger, RawRow} from '../../ledger/ledger.js'
 import {PackedHashes} from '../../merkle/packed-hashes.js'
@@ -40,7 +45,8 @@ export const chainCheck: CaseCheck = {
     context.kase.ledger.passOverUnreadable()
     context.unopenedBodies = reader.unopened.count
     const ok = reader.problems.length === 0
-    return {status: ok ? 'ok' : 'failed', detail: `${context.chain.leaves.length} events${ok ? ', every hash and link intact' : ''}${unopenedDetail(reader.unopened, reader.opened, reader.bodiesWithoutDigest)}`, problems: reader.problems}
+    const intact = reader.carriedUnopened === 0 ? ', every hash and link intact' : `, every link intact, every hash but the ${reader.carriedUnopened} carried events' (see below)`
+    return {status: ok ? 'ok' : 'failed', detail: `${context.chain.leaves.length} events${ok ? intact : ''}${carriedDetail(reader.carried.count, reader.carriedUnopened)}${unopenedDetail(reader.unopened, reader.opened, reader.bodiesWithoutDigest)}`, problems: reader.problems}
   },
 }
 
@@ -97,6 +103,14 @@ function unopenedDetail(unopened: UnopenedEvents, opened: number, withoutDigest:
   return `; ${unopened.count} of ${unopened.count + opened} event bodies not opened (none of the keys given opens them; in a field case, those written before the recipient given was added): ${unopened.describe()}; ${unchecked}, their public facts (signing keys, exhibit numbers, objects as stored) were`
 }
 
+/** The chain check's words for a converted case's carried rows: what was checked of them, and what needs a key. */
+function carriedDetail(carried: number, unopened: number): string {
+  if (carried === 0) return ''
+  const bound = `; the first ${carried} events carried from the case in clear (custody encrypt), their envelopes bound by the ledger-converted event`
+  if (unopened === 0) return `${bound}, each opened and its hash and leaf recomputed from its event`
+  return `${bound}; ${unopened} of their hashes not recomputed from their events (their bodies not opened), their links and the tree over their leaves checked`
+}
+
 class ChainReader {
   readonly problems: CaseFinding[] = []
   /** Rows of a sealed ledger whose bodies were not opened: no key given opens them. */
@@ -105,12 +119,19 @@ class ChainReader {
   opened = 0
   /** Rows not opened whose envelope records no SHA-256 of its body (written before custody recorded it): not checked as stored. */
   bodiesWithoutDigest = 0
+  /** A converted case's carried rows (the first ones), their envelopes hashed as the ledger-converted event records them. */
+  readonly carried = new CarriedDigest()
+  /** Carried rows whose bodies were not opened: their hashes were not recomputed. */
+  carriedUnopened = 0
+  /** Whether the carried rows' block was closed (by the row after it), so that a carried row after it is out of place. */
+  private carriedClosed = false
   /** A sealed ledger's (schema 4) bodies, and whether they can be opened; undefined for the others. */
   private readonly sealed: ReturnType<Ledger['sealedBodies']>
   private readonly leaves = new PackedHashes()
   private readonly hashes = new StoredHashes()
   private readonly keys: RecordedKey[] = []
   private readonly listed: Array<{seq: number; stored: StoredObject}> = []
+  private readonly converted: Array<{seq: number; stored: StoredObject}> = []
   private readonly kept: KeptFile[] = []
   private readonly seals: SealLists
   private readonly numbers: ExhibitNumbers
@@ -135,7 +156,8 @@ class ChainReader {
   row(row: RawRow): void {
     const at = `event ${row.seq}`
     this.checkSequence(row, at)
-    this.leaves.push(eventLeafHash(typeof row.event === 'string' ? row.event : String(row.event)))
+    const text = typeof row.event === 'string' ? row.event : String(row.event)
+    this.leaves.push(this.sealed === undefined ? eventLeafHash(text) : storedLeafHash(text))
     const event = this.sealed === undefined ? this.parse(row, at) : this.readSealed(row, at, this.sealed)
     if (event !== undefined) this.checkEvent(row, event, at)
     this.checkLinks(row, at)
@@ -146,9 +168,13 @@ class ChainReader {
   }
 
   end(): ChainFacts {
+    if (this.carried.count > 0 && !this.carriedClosed) {
+      this.problems.push({check: 'chain', subject: `event ${this.carried.count - 1}`, message: 'the ledger ends with carried events (a converted case kept as written) and no ledger-converted event records their envelopes: its tail was cut, or the rows were forged'})
+    }
+
     this.seals.end()
     const hashes = this.hashes
-    return {leaves: this.leaves, hashAt: (index) => hashes.at(index), keys: keyHistory(this.keys), lastHash: this.lastHash, listedObjects: this.listed, keptFiles: this.kept}
+    return {leaves: this.leaves, hashAt: (index) => hashes.at(index), keys: keyHistory(this.keys), lastHash: this.lastHash, listedObjects: this.listed, convertedObjects: this.converted, carriedExhibits: this.numbers.carriedIngests, keptFiles: this.kept}
   }
 
   private checkSequence(row: RawRow, at: string): void {
@@ -193,18 +219,20 @@ class ChainReader {
    * events' public facts give the keys, and the body is counted as not opened.
    */
   private readSealed(row: RawRow, at: string, sealed: NonNullable<ChainReader['sealed']>): unknown {
-    const read = readEnvelope(row.event)
+    const read = readStoredEnvelope(row.event)
     if (!('envelope' in read)) {
       this.problems.push({check: 'event', subject: at, message: `it is not stored as custody stores events: ${read.problem}`})
       return undefined
     }
 
     const {envelope} = read
+    this.noteCarried(row, envelope, at)
     if (envelope.seq !== row.seq) this.problems.push({check: 'chain', subject: at, message: `its envelope says it is event ${envelope.seq}: it was moved`, expected: String(row.seq), actual: String(envelope.seq)})
     if (envelope.prev !== row.prev_hash) this.problems.push({check: 'event', subject: at, message: "the previous hash in its envelope differs from the row's", expected: row.prev_hash, actual: envelope.prev})
     // Opened or not, the objects the envelope lists as stored (readEnvelope checked their form), chained with it.
     const stored = envelope.public?.stored
-    if (Array.isArray(stored)) for (const object of stored) if (typeof object !== 'string') this.listed.push({seq: row.seq, stored: object})
+    const list = envelope.public?.action === 'objects-encrypted' ? this.converted : this.listed
+    if (Array.isArray(stored)) for (const object of stored) if (typeof object !== 'string') list.push({seq: row.seq, stored: object})
     const kept = keptFilesOf(row.seq, envelope.public)
     if (kept === undefined) this.problems.push({check: 'event', subject: at, message: "its envelope's facts of a transfer are not of the form custody writes (the files it keeps)"})
     else this.kept.push(...kept)
@@ -223,6 +251,7 @@ class ChainReader {
       return undefined
     }
 
+
     try {
       const opened = sealed.open(row)
       this.opened++
@@ -240,11 +269,47 @@ class ChainReader {
   }
 
   /**
+   * A converted case's carried rows (envelope.ts): only the first rows, their envelopes hashed in
+   * order, and the row after the last one the ledger-converted event that records that hash.
+   */
+  private noteCarried(row: RawRow, envelope: StoredEnvelope, at: string): void {
+    if (isCarried(envelope)) {
+      if (this.carriedClosed || row.seq !== this.carried.count) {
+        this.problems.push({check: 'chain', subject: at, message: 'it is stored as a carried event (one a converted case kept as written), but it is not among the first events that a ledger-converted event records: a row was forged to escape the check of its hash'})
+        return
+      }
+
+      this.carried.add(row.event)
+      return
+    }
+
+    if (this.carried.count === 0 || this.carriedClosed) {
+      this.carriedClosed = true
+      if (envelope.public?.action === 'ledger-converted') this.problems.push({check: 'chain', subject: at, message: 'it is a ledger-converted event, but no carried events come before it'})
+      return
+    }
+
+    this.carriedClosed = true
+    const facts = envelope.public
+    const digest = this.carried.digest()
+    if (facts?.action !== 'ledger-converted' || facts.carried !== this.carried.count || facts.envelopes !== digest) {
+      this.problems.push({
+        check: 'chain',
+        subject: at,
+        message: `it follows ${this.carried.count} carried events, but is not the ledger-converted event that records their envelopes: a carried event's envelope was changed, or carried events were added or removed`,
+        expected: `ledger-converted of ${this.carried.count} envelopes, SHA-256 ${digest}`,
+        actual: facts?.action === 'ledger-converted' ? `${String(facts.carried)} envelopes, SHA-256 ${String(facts.envelopes)}` : String(facts?.action ?? 'no public facts'),
+      })
+    }
+  }
+
+  /**
    * A row whose body no key given opens: the key it records, its exhibit's number and its objects
    * as stored come from its envelope's public facts (the keys given may open other rows).
    */
-  private notOpened(seq: number, envelope: Envelope, at: string): void {
+  private notOpened(seq: number, envelope: StoredEnvelope, at: string): void {
     this.unopened.add(seq)
+    if (isCarried(envelope)) this.carriedUnopened++
     if (envelope.bodySha256 === undefined) this.bodiesWithoutDigest++
     this.checkWrappedForGiven(envelope, at)
     if (seq === 0 && envelope.public?.action !== 'create-case') {
@@ -256,7 +321,7 @@ class ChainReader {
   }
 
   /** Where each run begins, and where each given recipient was added (chained public facts). */
-  private noteRun(seq: number, envelope: Envelope): void {
+  private noteRun(seq: number, envelope: StoredEnvelope): void {
     if (!this.runStarts.has(envelope.run)) this.runStarts.set(envelope.run, seq)
     const recipient = envelope.public?.action === 'recipient-added' ? envelope.public.recipient : undefined
     if (typeof recipient === 'string' && this.given.has(recipient) && !this.added.has(recipient)) this.added.set(recipient, {seq, run: envelope.run})
@@ -268,7 +333,7 @@ class ChainReader {
    * (SealedStore.runRecipients), so its key was replaced in the runs table, which would otherwise
    * pass for a run of before the recipient (its bodies counted as not opened). Once a run.
    */
-  private checkWrappedForGiven(envelope: Envelope, at: string): void {
+  private checkWrappedForGiven(envelope: StoredEnvelope, at: string): void {
     const {run} = envelope
     if (this.reportedRuns.has(run)) return
     const start = this.runStarts.get(run)
@@ -342,6 +407,8 @@ class ChainReader {
       })
     }
 
+    // A carried row's hash is over its event (in its body): recomputed when the body is opened (SealedStore), not here.
+    if (this.sealed !== undefined && carriedLeafOf(String(row.event)) !== undefined) return
     const computed = chainHash(HEX64.test(row.prev_hash) ? row.prev_hash : GENESIS_HASH, String(row.event))
     if (computed !== row.hash) {
       this.problems.push({check: 'chain', subject: at, message: 'its stored hash does not match its content: the event was edited', expected: computed, actual: row.hash})

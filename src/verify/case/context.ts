@@ -89,6 +89,14 @@ export interface ChainFacts {
    */
   listedObjects: ReadonlyArray<{seq: number; stored: StoredObject}>
   /**
+   * The objects a converted case's objects-encrypted events list as stored, from their envelopes'
+   * public facts: what the vault check re-hashes as stored where their exhibits' ingest events (written
+   * in clear, carried sealed) are not opened.
+   */
+  convertedObjects: ReadonlyArray<{seq: number; stored: StoredObject}>
+  /** Exhibits whose ingest events (carried from clear) were not opened: their objects are among convertedObjects, no claim of theirs is known. */
+  carriedExhibits: number
+  /**
    * The files a sealed ledger's transfer envelopes say the case keeps (publicOf: a package
    * received and its receipt, a receipt acknowledged), opened or not: what the transfers check
    * re-hashes there. Empty for the other schemas, whose events the check reads.
@@ -143,6 +151,11 @@ export class CaseContext {
   ) {}
 
   /** Set once, by the chain check. */
+  /** Whether the chain check ran (a verify stopped before it has no chain facts). */
+  get chainRead(): boolean {
+    return this.chainFacts !== undefined
+  }
+
   get chain(): ChainFacts {
     // A check that runs before the chain check is a mistake in the checklist, not in the case.
     if (this.chainFacts === undefined) throw new Error('the event chain check must run before this check: it reads the events')

@@ -43,11 +43,29 @@ export class ExhibitNumbers {
    * objects as stored, checked as stored by the vault check. What the original's digests are
    * needs the body: the claim has none.
    */
+  /** Ingests whose bodies were not opened and whose envelopes list no object (written in clear, carried into a converted case's sealed ledger). */
+  carriedIngests = 0
+
   sealed(seq: number, exhibit: string | null, facts: PublicFacts | undefined): void {
     if (facts?.action === 'restore-accepted' && typeof facts.reservedExhibitNumbers === 'number') this.last = Math.max(this.last, facts.reservedExhibitNumbers)
-    if (facts?.action === 'purged' && Array.isArray(facts.objects)) for (const vault of facts.objects) if (typeof vault === 'string') this.claims.markPurged(exhibit ?? '', vault)
+    if (facts?.action === 'purged' && Array.isArray(facts.objects)) {
+      for (const vault of facts.objects) {
+        if (typeof vault !== 'string') continue
+        this.claims.markPurged(exhibit ?? '', vault)
+        // A converted case's objects are checked from their objects-encrypted list, which names no exhibit (vault.ts).
+        this.claims.markPurged(CONVERTED_OBJECT, vault)
+      }
+    }
+
     if (facts?.action !== 'ingest') return
     this.next(seq, exhibit)
+    // An ingest written in clear and carried sealed (a converted case): its objects are checked as
+    // stored from the objects-encrypted events' list, which its body pairs them with.
+    if (facts.original === undefined) {
+      this.carriedIngests++
+      return
+    }
+
     const original = facts.original as StoredObject
     const record = facts.record as StoredObject | undefined
     this.claims.add({exhibit: exhibit ?? `event ${seq}`, seq, sha256: '', sha512: undefined, size: undefined, record: record === undefined ? undefined : '', stored: {original, record}, unopened: true})
@@ -70,3 +88,6 @@ export class ExhibitNumbers {
     }
   }
 }
+
+/** What a purge of an object is also marked under, for the objects a converted case lists by no exhibit (ClaimIndex.isPurged). */
+export const CONVERTED_OBJECT = '(converted object)'

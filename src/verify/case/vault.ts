@@ -17,6 +17,8 @@ import {describeObject} from './describe-object.js'
 import {addressOf} from '../../vault/sealed-objects.js'
 import type {ObjectCheck, Vault} from '../../vault/vault.js'
 import {CASE_IDENTITY_RECIPIENTS_FILE, caseKeyMode} from '../../keys/case-keys.js'
+import {plural} from '../../render/text.js'
+import {CONVERTED_OBJECT} from './exhibit-numbers.js'
 
 export const vaultCheck: CaseCheck = {
   name: 'vault',
@@ -35,7 +37,10 @@ export const vaultCheck: CaseCheck = {
     }
 
     await Promise.all(Array.from({length: 2}, () => worker()))
-    context.intactExhibits = intact
+    const before = problems.length
+    const converted = await checkConverted(context, problems)
+    // The exhibits of before a conversion whose ingest events were not opened: intact when every object listed as converted is.
+    context.intactExhibits = intact + (problems.length === before ? context.chain.carriedExhibits : 0)
     const purged = context.purgedExhibits === 0 ? '' : `; ${context.purgedExhibits} purged (removed after their receiver's receipt; the ledger keeps their digests)`
     const how = !context.storedOnly
       ? 'original and metadata record re-hashed'
@@ -46,8 +51,30 @@ export const vaultCheck: CaseCheck = {
               : `.custody/keys/${CASE_IDENTITY_RECIPIENTS_FILE}, through which a recipient added later opens what was stored before it, is missing or does not open with the identities given`
           }`
         : `as stored: their age files re-hashed; their content was not checked, which needs ${caseKeyMode(context.kase) === 'field' ? "a recipient's identity (a field case's passphrase opens no content)" : "a key of the case (the passphrase, or a recipient's identity)"}`
-    return resultOf(`${intact}/${claims.size - context.purgedExhibits} exhibits intact (${how})${purged}`, problems)
+    return resultOf(`${intact}/${claims.size - context.purgedExhibits} exhibits intact (${how})${purged}${converted}`, problems)
   },
+}
+
+/**
+ * A converted case whose exhibits of before the conversion were not opened (their ingest events,
+ * written in clear, are carried sealed): the objects its objects-encrypted events list, each
+ * re-hashed as stored (purged ones passed over). What the detail line adds.
+ */
+async function checkConverted(context: CaseContext, problems: CaseFinding[]): Promise<string> {
+  const {kase, claims, chain} = context
+  if (chain.carriedExhibits === 0) return ''
+  let checked = 0
+  for (const {seq, stored} of chain.convertedObjects) {
+    if (claims.isPurged(CONVERTED_OBJECT, stored.vault)) continue
+    claims.reference(addressOf(stored))
+    const result = await kase.vault.checkStored(stored)
+    checked++
+    if (result.status !== 'intact') problems.push({check: 'vault-object', subject: `event ${seq}`, ...describeObject(result)})
+  }
+
+  context.storedOnly = true
+  context.contentUnchecked += checked
+  return `; and ${plural(chain.carriedExhibits, 'exhibit')} recorded before the case was encrypted (custody encrypt), whose ingest events no key given opens: the ${plural(checked, 'object')} the case's objects-encrypted events list, as stored (their age files re-hashed)`
 }
 
 /**
