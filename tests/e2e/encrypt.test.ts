@@ -63,6 +63,23 @@ function actions(dir: string): string[] {
   return sqlite(join(dir, '.custody', 'ledger.sqlite'), "SELECT json_extract(event, '$.action') FROM events ORDER BY seq;").trim().split('\n')
 }
 
+/** A 64-byte window of a file that could not turn up by chance (not a run of zeros: one of many different bytes). */
+function telling(bytes: Buffer): Buffer {
+  for (let at = Math.floor(bytes.length / 2); at + 64 <= bytes.length; at += 16) {
+    const window = bytes.subarray(at, at + 64)
+    if (new Set(window).size >= 32) return window
+  }
+
+  return bytes.subarray(0, 64)
+}
+
+/** Each event's stored hash, then each checkpoint as stored: what a ledger converted keeps as it was written. */
+function written(dir: string): {hashes: string[]; checkpoints: string[]} {
+  const ledger = join(dir, '.custody', 'ledger.sqlite')
+  const lines = (sql: string): string[] => sqlite(ledger, sql).trim().split('\n')
+  return {hashes: lines('SELECT hash FROM events ORDER BY seq;'), checkpoints: lines("SELECT tree_size || ' ' || body || ' ' || signature FROM checkpoints ORDER BY seq;")}
+}
+
 beforeAll(async () => {
   const file = join(work.path, 'hq.key')
   execFileSync('age-keygen', ['-o', file], {stdio: 'ignore'})
@@ -95,15 +112,58 @@ describe('custody encrypt', () => {
     expect(result.json.objects).toBe(filesUnder(join(template, '.custody', 'vault', 'sha256')).length)
   }, 120_000)
 
-  it('leaves a case that verifies, and records the conversion after the events it keeps', async () => {
+  it('leaves a case that verifies, and records the conversion after the events it keeps, each with the hash and checkpoints it was written with', async () => {
     await verifies(kase)
     const withKey = await run(kase, ['verify', '--identity', hq.file])
     expect(withKey.code, withKey.stdout).toBe(0)
     expect(withKey.stdout).toMatch(/exhibits intact \(original and metadata record re-hashed\)/)
+    expect(withKey.stdout).toMatch(/every hash and link intact; the first \d+ events carried from the case in clear \(custody encrypt\), their envelopes bound by the ledger-converted event, each opened and its hash and leaf recomputed/)
     const kept = actions(template)
-    expect(actions(kase).slice(0, kept.length)).toEqual(kept)
-    expect(actions(kase).slice(kept.length)).toEqual(['objects-encrypted', 'case-encrypted', 'recipient-added'])
+    const log = await custodyJson<{events: Array<{action: string}>}>(['log', '--case', kase])
+    expect(log.code, log.stderr).toBe(0)
+    const now = log.json.events.map((e) => e.action)
+    expect(now.slice(0, kept.length)).toEqual(kept)
+    expect(now.slice(kept.length)).toEqual(['objects-encrypted', 'case-encrypted', 'recipient-added', 'ledger-converted'])
+    // Every event as written: its hash; every checkpoint signed before, as it was (the conversion's own events follow, with theirs).
+    const before = written(template)
+    const after = written(kase)
+    expect(after.hashes.slice(0, before.hashes.length)).toEqual(before.hashes)
+    expect(after.checkpoints.slice(0, before.checkpoints.length)).toEqual(before.checkpoints)
+    expect(sqlite(join(kase, '.custody', 'ledger.sqlite'), 'PRAGMA user_version;').trim()).toBe('4')
     expect(existsSync(join(kase, '.custody', 'encrypting.json'))).toBe(false)
+    expect(existsSync(join(kase, '.custody', 'ledger.sqlite.converting'))).toBe(false)
+    // With no key: every link and the tree, the envelopes bound, the exhibits of before counted by their objects as stored.
+    const keyless = await custody(['verify', '--case', kase], {env: {CUSTODY_PASSPHRASE: ''}})
+    expect(keyless.code, keyless.stdout).toBe(0)
+    expect(keyless.stdout).toMatch(/every link intact, every hash but the \d+ carried events'/)
+    expect(keyless.stdout).toMatch(/exhibits recorded before the case was encrypted \(custody encrypt\), whose ingest events no key given opens: the \d+ objects the case's objects-encrypted events list, as stored/)
+  })
+
+  it('keeps nothing of the case in clear in any file of the case: no name, place, statement, file name or SHA-256 of an original', () => {
+    const originals = samples.map((name) => readFileSync(join(SAMPLES, name)))
+    const needles: Array<[string, Buffer]> = [
+      ...['A. Investigator', 'Made in clear', 'Kyiv', 'Jane Roe', 'kitchen window', 'W-001', 'Canon EOS DIGITAL REBEL', '560018150', ...samples].map((t): [string, Buffer] => [t, Buffer.from(t)]),
+      ...originals.flatMap((bytes, i): Array<[string, Buffer]> => {
+        const digest = createHash('sha256').update(bytes).digest()
+        const sha512 = createHash('sha512').update(bytes).digest('hex')
+        return [
+          [`SHA-256 of ${samples[i]}`, Buffer.from(digest.toString('hex'))],
+          [`SHA-256 of ${samples[i]}, raw`, digest],
+          [`SHA-512 of ${samples[i]}`, Buffer.from(sha512)],
+          [`64 bytes of ${samples[i]}`, telling(bytes)],
+        ]
+      }),
+    ]
+    const files = filesUnder(join(kase, '.custody'))
+    expect(files.some((f) => f.endsWith('ledger.sqlite'))).toBe(true)
+    for (const file of files) {
+      const bytes = readFileSync(file)
+      for (const [what, needle] of needles) expect(bytes.includes(needle), `${what} in ${relative(kase, file)}`).toBe(false)
+    }
+
+    // The same needles are found in the case as it was in clear: the search can find them.
+    const clear = Buffer.concat(filesUnder(join(template, '.custody')).map((f) => readFileSync(f)))
+    for (const what of ['A. Investigator', 'Made in clear', 'Kyiv', 'kitchen window', 'Canon EOS DIGITAL REBEL', '560018150', samples[0]!]) expect(clear.includes(Buffer.from(what)), what).toBe(true)
   })
 
   it('holds no original, statement or record in clear, and no plaintext SHA-256 as a name', () => {
@@ -225,16 +285,25 @@ describe('custody encrypt refuses, and a field case', () => {
  * case keys into place, the links of objects to their keyed addresses (after 38 objects, the
  * unlinks of their temp files) and the unlinks of the objects in clear.
  */
-async function killedAt(dir: string, syscall: string, when: number): Promise<void> {
-  const trace = ['-f', '-qq', '-o', '/dev/null', '-e', `trace=${syscall}`, '-e', `inject=${syscall}:signal=SIGKILL:when=${when}`]
+async function killedAt(dir: string, syscall: string, when: number, path?: string): Promise<void> {
+  const trace = ['-f', '-qq', '-o', '/dev/null', ...(path === undefined ? [] : ['-P', join(dir, path)]), '-e', `trace=${syscall}`, '-e', `inject=${syscall}:signal=SIGKILL:when=${when}`]
   const child = spawn('strace', [...trace, process.execPath, BIN, 'encrypt', '--recipient', hq.recipient, '--case', dir], {stdio: 'ignore', env: caseEnv(dir)})
   const code = await new Promise((resolve) => child.on('close', resolve))
   expect(code).not.toBe(0)
 }
 
 describe.runIf(spawnSync('strace', ['-V']).status === 0)('custody encrypt killed (SIGKILL) at each step', () => {
-  const steps: Array<[string, string, number, (dir: string) => void]> = [
+  /** The vault converted, the ledger still in clear (schema 2). */
+  const ledgerLeft = (dir: string): void => {
+    expect(actions(dir)).toContain('case-encrypted')
+    expect(existsSync(join(dir, '.custody', 'vault', 'sha256'))).toBe(false)
+  }
+
+  const steps: Array<[string, string, number, (dir: string) => void, string?]> = [
     ['moving the case keys into place', 'rename', 3, (dir) => expect(existsSync(join(dir, '.custody', 'vault', 'objects'))).toBe(false)],
+    // strace -P: only the calls on the sealed ledger being built beside the one in clear.
+    ['building the sealed ledger beside the one in clear', 'pwrite64', 4, ledgerLeft, '.custody/ledger.sqlite.converting'],
+    ['renaming the sealed ledger over the one in clear', 'rename', 1, ledgerLeft, '.custody/ledger.sqlite.converting'],
     ['encrypting the objects', 'link', 20, (dir) => expect(actions(dir)).not.toContain('objects-encrypted')],
     [
       'removing the objects in clear',
@@ -247,10 +316,10 @@ describe.runIf(spawnSync('strace', ['-V']).status === 0)('custody encrypt killed
     ],
   ]
 
-  for (const [step, syscall, when, state] of steps) {
+  for (const [step, syscall, when, state, path] of steps) {
     it(`while ${step}: the case verifies, refuses additions, and a second run completes it`, async () => {
       const dir = freshCase()
-      await killedAt(dir, syscall, when)
+      await killedAt(dir, syscall, when, path)
       expect(existsSync(join(dir, '.custody', 'encrypting.json'))).toBe(true)
       state(dir)
       await verifies(dir)
@@ -267,11 +336,34 @@ describe.runIf(spawnSync('strace', ['-V']).status === 0)('custody encrypt killed
       expect(again.json).toMatchObject({status: 'encrypted', resumed: true})
       expect(existsSync(join(dir, '.custody', 'vault', 'sha256'))).toBe(false)
       expect(readdirSync(join(dir, '.custody', 'vault', 'tmp'))).toEqual([])
+      expect(readdirSync(join(dir, '.custody')).filter((f) => f.startsWith('ledger.sqlite.converting'))).toEqual([])
+      expect(sqlite(join(dir, '.custody', 'ledger.sqlite'), 'PRAGMA user_version;').trim()).toBe('4')
       const verified = await run(dir, ['verify', '--identity', hq.file])
       expect(verified.code, verified.stdout).toBe(0)
       expect(verified.stdout).not.toMatch(/warning/i)
     }, 120_000)
   }
+})
+
+describe.runIf(spawnSync('strace', ['-V']).status === 0)('a case converted before custody encrypted the ledger', () => {
+  it('is added to as before, and `custody encrypt` run again converts its ledger, the events it had kept as written', async () => {
+    // What a custody of before this step left: the vault converted, the ledger in clear, no intent file.
+    const dir = freshCase()
+    await killedAt(dir, 'pwrite64', 4, '.custody/ledger.sqlite.converting')
+    writeFileSync(join(dir, '.custody', 'encrypting.json'), '')
+    execFileSync('rm', ['-f', join(dir, '.custody', 'encrypting.json'), ...readdirSync(join(dir, '.custody')).filter((f) => f.startsWith('ledger.sqlite.converting')).map((f) => join(dir, '.custody', f))])
+    expect((await run(dir, ['ingest', join(work.path, 'statement.txt')])).code).toBe(0)
+    const before = written(dir)
+    const converted = await custodyJson<{status: string; resumed: boolean; objects: number}>(['encrypt', '--case', dir])
+    expect(converted.code, converted.stderr).toBe(0)
+    expect(converted.json).toMatchObject({status: 'encrypted', resumed: true, objects: filesUnder(join(template, '.custody', 'vault', 'sha256')).length})
+    expect(written(dir).hashes.slice(0, before.hashes.length)).toEqual(before.hashes)
+    const verified = await run(dir, ['verify', '--identity', hq.file])
+    expect(verified.code, verified.stdout).toBe(0)
+    expect(verified.stdout).toMatch(/3\/3 exhibits intact|exhibits intact \(original and metadata record re-hashed\)/)
+    const again = await custodyJson<{status: string}>(['encrypt', '--case', dir])
+    expect(again.json.status).toBe('already')
+  }, 120_000)
 })
 
 describe('the progress line of encrypt', () => {
