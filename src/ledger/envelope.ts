@@ -205,9 +205,9 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
     case 'ingest': {
       // The original and the metadata record as stored (their age files' keyed paths, SHA-256 and
       // size, which the disk shows anyway): verify checks them present and intact with no key.
-      // One written in clear (carried into a converted case's ledger) records none: that it is an ingest, so that exhibits are counted with no key.
+      // One written in clear (carried into a converted case's ledger) records none: its envelope's content tag says it is an ingest.
       const {stored, metadata} = event.payload
-      return stored === undefined ? {action: event.action} : {action: event.action, original: stored, ...(metadata.stored === undefined ? {} : {record: metadata.stored})}
+      return stored === undefined ? undefined : {action: event.action, original: stored, ...(metadata.stored === undefined ? {} : {record: metadata.stored})}
     }
 
     case 'testimony': {
@@ -265,7 +265,6 @@ function transferFacts(event: EventOfKind<'transfer-received' | 'transfer-acknow
 function factsAllowed(event: CustodyEvent): string[] {
   const now = canonicalize(publicOf(event) ?? null)
   if (event.action === 'transfer-released') return [now, 'null']
-  if (event.action === 'ingest' && event.payload.stored === undefined) return [now, 'null']
   if (event.action === 'transfer-acknowledged') {
     const {acknowledged: _count, ...before} = transferFacts(event)
     return [now, canonicalize(before)]

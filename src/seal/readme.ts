@@ -272,6 +272,14 @@ function checkEvents({archive, bag}: Names): string[] {
     '   exhibit to one tree head: an event changed, added or removed would not lead there.',
     '   data/custody/seal.json also states how many events the file holds and its SHA-256.',
     '',
+    '   A line from an encrypted case\'s ledger also holds an "envelope" and a "salt": its "hash" and',
+    '   "leafHash" are then over the canonical envelope in place of the event, and',
+    '',
+    '     SHA-256( the 32 bytes of salt || canonical event ) = the envelope\'s "bodyCommitment"',
+    '',
+    '   with the envelope\'s "seq", "prev", "time" and "exhibit" the event\'s. A case encrypted after it',
+    '   was made (custody encrypt) has lines of both kinds: its events of before, as they were written.',
+    '',
   ]
 }
 

@@ -75,9 +75,11 @@ describe("a converted case's stored forms", () => {
       kase.ledger.append(() => ({drafts: [{actor: INVESTIGATOR, action: 'objects-encrypted', exhibit: null, payload: {objects: [recorded(7, 'again')]}}], result: undefined}))
     }
 
-    // Opened as verify and show open it: no key, so only what the ledger records finds an object.
+    // Opened as verify and show open it with the passphrase: only what the ledger records finds an
+    // object (its events carried sealed since the conversion: a key opens them).
     const before = scratchFiles().length
     const kase = Case.open({root, foundBy: 'flag'})
+    await kase.openVault({passphrase: PASSPHRASE})
     const converted = kase.ledger.eventsOfKind('objects-encrypted')
     expect(converted).toHaveLength(5)
     const first = converted[0]!.event.payload.objects
@@ -98,7 +100,11 @@ describe("a converted case's stored forms", () => {
     expect(kase.vault.storedForm(later[0], later[1])).toEqual(later[1])
     expect(kase.vault.storedForm(hex('clear', 3000), undefined)).toBeUndefined()
     expect(kase.vault.storedForm(hex('age', 0), undefined)).toBeUndefined()
-    expect(() => kase.vault.relativePath(hex('clear', 3000))).toThrow(/identity/)
+    {
+      // With no key, no object is found by its SHA-256 in clear: what pairs them is sealed.
+      using locked = Case.open({root, foundBy: 'flag'})
+      expect(() => locked.vault.relativePath(hex('clear', 0))).toThrow(/passphrase or an identity/)
+    }
 
     // The index is a scratch file (the pages outgrew the cache), not the heap; closing the case releases it.
     const open = scratchFiles()

@@ -317,7 +317,7 @@ class ChainReader {
     }
 
     this.publicKey(seq, envelope.public, at)
-    this.numbers.sealed(seq, envelope.exhibit, envelope.public)
+    this.numbers.sealed(seq, envelope.exhibit, envelope.public, envelope.tags.content !== undefined)
   }
 
   /** Where each run begins, and where each given recipient was added (chained public facts). */

@@ -40,13 +40,14 @@ export class ExhibitNumbers {
   /**
    * The next event of a sealed ledger whose body was not opened (no key given opens it): its envelope's public
    * facts, which give the reserved numbers, and an ingest's exhibit (the clear column) and its
-   * objects as stored, checked as stored by the vault check. What the original's digests are
+   * objects as stored, checked as stored by the vault check. `ingest`: the envelope says it is one
+   * (a content tag, which only ingest events have). What the original's digests are
    * needs the body: the claim has none.
    */
   /** Ingests whose bodies were not opened and whose envelopes list no object (written in clear, carried into a converted case's sealed ledger). */
   carriedIngests = 0
 
-  sealed(seq: number, exhibit: string | null, facts: PublicFacts | undefined): void {
+  sealed(seq: number, exhibit: string | null, facts: PublicFacts | undefined, ingest: boolean): void {
     if (facts?.action === 'restore-accepted' && typeof facts.reservedExhibitNumbers === 'number') this.last = Math.max(this.last, facts.reservedExhibitNumbers)
     if (facts?.action === 'purged' && Array.isArray(facts.objects)) {
       for (const vault of facts.objects) {
@@ -57,11 +58,11 @@ export class ExhibitNumbers {
       }
     }
 
-    if (facts?.action !== 'ingest') return
+    if (!ingest) return
     this.next(seq, exhibit)
-    // An ingest written in clear and carried sealed (a converted case): its objects are checked as
-    // stored from the objects-encrypted events' list, which its body pairs them with.
-    if (facts.original === undefined) {
+    // An ingest written in clear and carried sealed (a converted case): no facts; its objects are
+    // checked as stored from the objects-encrypted events' list, which its body pairs them with.
+    if (facts?.original === undefined) {
       this.carriedIngests++
       return
     }
