@@ -36,10 +36,11 @@ case: what the ledger records as converted is looked up in a temporary database 
 Then the ledger: it is rebuilt beside itself as an encrypted one and renamed over it. Each event
 is kept as it was written (its sequence number, hash and Merkle leaf: a ledger is never
 rewritten) and sealed, so that the checkpoints, and the tree heads that earlier seals stated, stay
-true; a ledger-converted event records the conversion. What a case converted before this step
-existed still has in clear is converted by running \`custody encrypt\` on it again. Each kept hash
-stays on disk (README, "Encrypting a case made in clear": what it can confirm), and the old
-ledger's pages stay in the disk's freed blocks until overwritten: full-disk encryption covers them.`
+true; a ledger-converted event records the conversion. A case converted before this step existed
+(its ledger in clear), or made encrypted by a custody that kept event bodies in clear, has its
+ledger carried so by running \`custody encrypt\` on it. Each kept hash stays on disk (README,
+"The ledger of a converted case": what it can confirm), and the old ledger's pages stay in the
+disk's freed blocks until overwritten: full-disk encryption covers them.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> --recipients-file hq-recipients.txt', description: "Encrypt the case in the working directory; HQ's identities open it too"},
@@ -48,7 +49,7 @@ ledger's pages stay in the disk's freed blocks until overwritten: full-disk encr
       command: '<%= config.bin %> <%= command.id %> --field --recipient age1kxqjker7a6l3tvp6zd9jckjrhr5n524e6v8gvqejf0454y2t4c4qkh3e3w',
       description: 'Make it a field case: only the HQ recipient decrypts its content',
     },
-    {command: '<%= config.bin %> <%= command.id %>', description: 'Complete a conversion that was interrupted'},
+    {command: '<%= config.bin %> <%= command.id %>', description: 'Complete a conversion that was interrupted, or carry into a sealed ledger the one an earlier custody left in clear'},
   ]
 
   static override flags = {

@@ -59,7 +59,7 @@ import {
 import {KEYS_FOLDER} from '../keys/signing-key.js'
 import {hasIdentityKey, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
 import {Vault} from '../vault/vault.js'
-import {CLEAR_SCHEMA_VERSION} from '../ledger/schema.js'
+import {SEALED_SCHEMA_VERSION} from '../ledger/schema.js'
 import {TagKey} from '../ledger/tags.js'
 import {sealInvestigator, sealOrganisation, settingsKey} from '../keys/sealed-investigator.js'
 import {ENCRYPT_INTENT_FILE, LEDGER_FILE, VAULT_FOLDER, type Case} from './case.js'
@@ -121,7 +121,7 @@ export type ConversionState = {step: 'done'} | {step: 'start'} | {step: 'keys' |
 export function conversionState(kase: Case): ConversionState {
   const intent = readIntent(kase)
   if (caseKeyMode(kase) !== 'none') {
-    const left = intent !== undefined || existsSync(join(kase.dataDir, VAULT_FOLDER, CLEAR_FOLDER)) || kase.ledger.schema === CLEAR_SCHEMA_VERSION
+    const left = intent !== undefined || existsSync(join(kase.dataDir, VAULT_FOLDER, CLEAR_FOLDER)) || kase.ledger.schema !== SEALED_SCHEMA_VERSION
     return left ? {step: 'remove'} : {step: 'done'}
   }
 
@@ -213,8 +213,8 @@ export async function encryptCase(kase: Case, options: EncryptOptions): Promise<
   }
 
   if (intent?.step === 'keys') intent = await makeCaseKeys(kase, options.passphrase, intent)
-  if (kase.ledger.schema === CLEAR_SCHEMA_VERSION) {
-    // A case whose vault an earlier custody converted: the intent file says, from now on, that a conversion is under way.
+  if (kase.ledger.schema !== SEALED_SCHEMA_VERSION) {
+    // A case whose vault an earlier custody converted, or made encrypted by a custody that kept event bodies in clear (schema 3): the intent file says, from now on, that a conversion is under way.
     if (intent === undefined && !existsSync(intentPath(kase))) await writeIntent(kase, {v: 1, step: 'ledger', field: caseKeyMode(kase) === 'field', recipients: hqRecipients(kase).map((recipient) => ({recipient}))})
     using converted = ConvertedObjects.fromLedger(kase.ledger)
     if (intent?.step === 'objects') await convertObjects(kase, options, intent, converted)

@@ -190,8 +190,7 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
       // A converted vault's objects as stored (carried rows of a converted ledger): verify checks them with no key. Not their SHA-256 in clear.
       return {action: event.action, stored: event.payload.objects.map((o) => o.stored)}
     case 'ledger-converted':
-      // What binds the carried rows' envelopes to the chain, checked with no key (see the top of
-      // this file), and the investigator's name sealed, which the carried create-case lacks.
+      // What binds the carried envelopes to the chain (the top of this file), and the name sealed, which the carried create-case lacks.
       return {action: event.action, ...event.payload}
     case 'keys-destroyed':
       return {action: event.action, files: event.payload.files}

@@ -144,8 +144,8 @@ export class Ledger implements Disposable {
   }
 
   /**
-   * Makes at `path` a sealed ledger (schema 4) that carries every row of this one, a ledger in
-   * clear (schema 2), as it was written (envelope.ts, "carried"): the same sequence numbers,
+   * Makes at `path` a sealed ledger (schema 4) that carries every row of this one, whose events
+   * are in clear (schema 2, or 3: a case made encrypted before bodies were sealed), as it was written (envelope.ts, "carried"): the same sequence numbers,
    * hashes and leaves, so that the same tree, its checkpoints (copied as they are) and every head
    * stated before stay true; each event sealed under one run key wrapped to `keys.bodyKeys`
    * recipients. Then appends the ledger-converted event (by `by.actor`, with the investigator's
@@ -155,7 +155,7 @@ export class Ledger implements Disposable {
    * ledger, open, and the checkpoint signed.
    */
   convertTo(path: string, keys: {tagKey: TagKey; bodyKeys: BodyKeys}, by: {actor: string; sealedInvestigator: string; sealedOrganisation: string}): Ledger {
-    if (this.store.schema !== CLEAR_SCHEMA_VERSION) throw new CustodyError('INTERNAL', `internal: only a ledger in clear is converted, not one of schema ${this.store.schema}`)
+    if (this.store.schema === SEALED_SCHEMA_VERSION) throw new CustodyError('INTERNAL', 'internal: a sealed ledger (schema 4) is not converted again')
     const signer = this.checkpointSigner
     if (signer === undefined) throw new CustodyError('KEY_UNREADABLE', 'internal: the ledger was asked to convert before the signing key was opened')
     let db: Database.Database | undefined

@@ -16,7 +16,7 @@ import {bytesToHex} from '@noble/hashes/utils.js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {canonicalize} from '../../src/canonical/jcs.js'
 import {hashLeafText} from '../../src/merkle/rfc6962.js'
-import {copyCase, custody, custodyJson, PASSPHRASE, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
+import {copyCase, custody, custodyJson, newCase, PASSPHRASE, SAMPLES, sqlite, tempDir} from '../helpers/cli.js'
 
 const work = tempDir('custody-converted-ledger-')
 const template = join(work.path, 'template')
@@ -131,6 +131,40 @@ describe('a converted ledger, for a court', () => {
     expect(show.code, show.stderr).toBe(0)
     expect(show.stdout).toContain('Kherson')
   })
+})
+
+describe('a case made encrypted by a custody that kept event bodies in clear (schema 3)', () => {
+  it('has its ledger carried into a sealed one by `custody encrypt`, every event and checkpoint as written, and verifies with and without a key', async () => {
+    const made = await newCase(undefined, {bodiesInClear: true})
+    try {
+      expect((await run(made.dir, ['ingest', join(SAMPLES, 'Canon.jpg'), '--location', 'Kherson'])).code).toBe(0)
+      const ledger = LEDGER(made.dir)
+      expect(sqlite(ledger, 'PRAGMA user_version;').trim()).toBe('3')
+      expect(readFileSync(ledger).includes(Buffer.from('Kherson'))).toBe(true)
+      const hashes = sqlite(ledger, 'SELECT hash FROM events ORDER BY seq;')
+      const checkpoints = sqlite(ledger, 'SELECT body FROM checkpoints ORDER BY seq;')
+      const result = await custodyJson<{status: string}>(['encrypt', '--case', made.dir])
+      expect(result.code, result.stderr).toBe(0)
+      expect(sqlite(ledger, 'PRAGMA user_version;').trim()).toBe('4')
+      expect(sqlite(ledger, 'SELECT hash FROM events ORDER BY seq;').startsWith(hashes)).toBe(true)
+      expect(sqlite(ledger, 'SELECT body FROM checkpoints ORDER BY seq;').startsWith(checkpoints)).toBe(true)
+      for (const file of readdirSync(join(made.dir, '.custody')).filter((f) => f.startsWith('ledger.sqlite'))) {
+        expect(readFileSync(join(made.dir, '.custody', file)).includes(Buffer.from('Kherson')), file).toBe(false)
+      }
+
+      for (const args of [[], ['--passphrase-file', passphraseFile]]) {
+        const verified = await custody(['verify', '--case', made.dir, ...args], {env: NO_PASSPHRASE})
+        expect(verified.code, verified.stdout).toBe(0)
+        expect(verified.stdout).toMatch(/1\/1 exhibits intact|1 exhibit recorded before the case was encrypted/)
+      }
+
+      // The ingest's body needs the key: `show` with the passphrase reads the location.
+      const show = await run(made.dir, ['show', 'EX-000001'])
+      expect(show.stdout).toContain('Kherson')
+    } finally {
+      made.remove()
+    }
+  }, 120_000)
 })
 
 describe('forgeries of a converted ledger', () => {

@@ -14,8 +14,8 @@ import {describe, expect, it} from 'vitest'
 import {canonicalize} from '../../src/canonical/jcs.js'
 import {CustodyError} from '../../src/errors.js'
 import type {CustodyEvent, CustodyEventDraft} from '../../src/formats/events.js'
-import {GENESIS_HASH} from '../../src/ledger/event.js'
-import {openRow, publicOf, readEnvelope, sealRow, storedBodyProblem, type Envelope, type SealedRow} from '../../src/ledger/envelope.js'
+import {chainHash, eventLeafHash, GENESIS_HASH} from '../../src/ledger/event.js'
+import {carriedLeafOf, carryRow, openCarried, openRow, publicOf, readEnvelope, readStoredEnvelope, sealRow, storedBodyProblem, storedLeafHash, type CarriedEnvelope, type Envelope, type SealedRow} from '../../src/ledger/envelope.js'
 import {newRunKey, openRunKey, RunKeyRing} from '../../src/ledger/run-keys.js'
 import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {tempDir} from '../helpers/cli.js'
@@ -305,5 +305,78 @@ describe('run keys', () => {
     ring.wipe()
     expect(key.equals(Buffer.alloc(32))).toBe(true)
     expect(new RunKeyRing([]).canOpen).toBe(false)
+  })
+})
+
+describe('a carried row (a converted case: its event written in clear, sealed with its hash and leaf kept)', () => {
+  /** Two events of a ledger in clear, chained as written, carried under RUN_KEY. */
+  function carried(): [{row: SealedRow; event: CustodyEvent; canonical: string}, {row: SealedRow; event: CustodyEvent; canonical: string}] {
+    const first = eventOf(createCaseDraft(), 0, GENESIS_HASH)
+    const firstText = canonicalize(first)
+    const second = eventOf(ingestDraft('EX-000001', 'a'.repeat(64)), 1, chainHash(GENESIS_HASH, firstText))
+    const secondText = canonicalize(second)
+    return [
+      {event: first, canonical: firstText, row: carryRow({seq: 0, prev_hash: GENESIS_HASH, hash: chainHash(GENESIS_HASH, firstText)}, first, firstText, 0, TAGS, RUN_KEY)},
+      {event: second, canonical: secondText, row: carryRow({seq: 1, prev_hash: second.prev, hash: chainHash(second.prev, secondText)}, second, secondText, 0, {...TAGS, content: 'cd'.repeat(32)}, RUN_KEY)},
+    ]
+  }
+
+  const carriedOf = (row: SealedRow): CarriedEnvelope => {
+    const read = readStoredEnvelope(row.envelope)
+    if (!('envelope' in read) || !('carried' in read.envelope)) throw new Error('not a carried envelope')
+    return read.envelope
+  }
+
+  it('keeps the hash and the leaf the event was written with, the leaf read from its envelope without parsing it, and opens to the event', () => {
+    for (const {row, event, canonical} of carried()) {
+      expect(row.hash).toBe(chainHash(row.prev_hash, canonical))
+      expect(carriedLeafOf(row.envelope)).toBe(Buffer.from(eventLeafHash(canonical)).toString('hex'))
+      expect(storedLeafHash(row.envelope)).toEqual(eventLeafHash(canonical))
+      expect(openCarried(row, carriedOf(row), RUN_KEY)).toEqual({event, canonical})
+      // Its envelope holds nothing of the event but what any envelope holds (the investigator's name is not there); the body is not the event.
+      expect(row.envelope).not.toContain(String(event.actor))
+      expect(row.body.includes(Buffer.from(canonical.slice(0, 40)))).toBe(false)
+    }
+
+    // A chained envelope's text and a canonical event are not read as carried.
+    const [sealed] = twoRows()
+    expect(carriedLeafOf(sealed!.row.envelope)).toBeUndefined()
+    expect(carriedLeafOf(carried()[0]!.canonical)).toBeUndefined()
+    expect(storedLeafHash(sealed!.row.envelope)).toEqual(eventLeafHash(sealed!.row.envelope))
+  })
+
+  it('is refused where a chained envelope is read (an archive line, a chained row), and read where a stored row may be one', () => {
+    const [{row}] = carried()
+    expect(readEnvelope(row.envelope)).toEqual({problem: "its envelope is a carried row's, which is not chained"})
+    expect('envelope' in readStoredEnvelope(row.envelope)).toBe(true)
+    // Both a commitment and a leaf, or a leaf that is no hash: not what custody writes.
+    const value = JSON.parse(row.envelope) as Record<string, unknown>
+    expect(readStoredEnvelope(canonicalize({...value, bodyCommitment: 'ab'.repeat(32)} as never))).toEqual({problem: "its envelope's bodyCommitment is not what custody writes"})
+    expect(readStoredEnvelope(canonicalize({...value, carried: 'xyz'} as never))).toEqual({problem: "its envelope's carried is not what custody writes"})
+    const {bodySha256: _drop, ...without} = value
+    expect(readStoredEnvelope(canonicalize(without as never))).toEqual({problem: "its envelope's bodySha256 is not what custody writes"})
+  })
+
+  it('refuses, naming the event, a hash that is not over its event, a leaf changed, a body swapped or changed, another key', () => {
+    const [a, b] = carried()
+    const refused = (row: SealedRow, envelope = carriedOf(row), key = RUN_KEY): string => {
+      try {
+        openCarried(row, envelope, key)
+      } catch (error) {
+        if (error instanceof CustodyError && error.code === 'INTEGRITY') return error.message
+        throw error
+      }
+
+      throw new Error('not refused')
+    }
+
+    expect(refused({...b.row, hash: 'ab'.repeat(32)})).toMatch(/^event 1 of the ledger has a body whose event is not the one its hash was written over/)
+    expect(refused(b.row, {...carriedOf(b.row), carried: 'ab'.repeat(32)})).toMatch(/does not open under its run's key and its envelope|not the one its envelope's leaf/)
+    expect(refused({...b.row, body: a.row.body})).toMatch(/has a body that is not the one its envelope records/)
+    const flipped = Buffer.from(b.row.body)
+    flipped[20] = flipped[20]! ^ 1
+    const bodySha256 = createHash('sha256').update(flipped).digest('hex')
+    expect(refused({...b.row, body: flipped}, {...carriedOf(b.row), bodySha256})).toMatch(/does not open under its run's key/)
+    expect(refused(b.row, carriedOf(b.row), OTHER_KEY)).toMatch(/does not open under its run's key/)
   })
 })
