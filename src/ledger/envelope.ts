@@ -294,6 +294,12 @@ function openSealedBody(runKey: Uint8Array, canonicalEnvelope: string, body: Buf
   }
 }
 
+/** What every envelope says of its event, chained or carried: its place, time, exhibit, run, tags and public facts. */
+function envelopeFields(event: CustodyEvent, run: number, tags: EnvelopeTags): Omit<Envelope, 'bodyCommitment' | 'bodySha256'> {
+  const facts = publicOf(event)
+  return {v: ENVELOPE_VERSION, seq: event.seq, time: event.time, prev: event.prev, exhibit: event.exhibit, run, tags, ...(facts === undefined ? {} : {public: facts})}
+}
+
 /**
  * The row an event is stored as: its envelope (with the tags and run given), its body sealed
  * under the run key, and its hash in the chain. `event.prev` is the previous row's hash.
@@ -301,18 +307,7 @@ function openSealedBody(runKey: Uint8Array, canonicalEnvelope: string, body: Buf
 export function sealRow(event: CustodyEvent, run: number, tags: EnvelopeTags, runKey: Uint8Array): {row: SealedRow; canonicalEvent: string; salt: Buffer} {
   const canonicalEvent = canonicalize(event)
   const salt = randomBytes(SALT_SIZE)
-  const facts = publicOf(event)
-  const envelope: Envelope = {
-    v: ENVELOPE_VERSION,
-    seq: event.seq,
-    time: event.time,
-    prev: event.prev,
-    exhibit: event.exhibit,
-    run,
-    tags,
-    ...(facts === undefined ? {} : {public: facts}),
-    bodyCommitment: bodyCommitment(salt, canonicalEvent),
-  }
+  const envelope: Envelope = {...envelopeFields(event, run, tags), bodyCommitment: bodyCommitment(salt, canonicalEvent)}
   const body = sealBody(runKey, canonicalize(envelope), salt, canonicalEvent)
   const text = canonicalize({...envelope, bodySha256: bodySha256(body)})
   const row = {seq: event.seq, prev_hash: event.prev, hash: chainHash(event.prev, text), envelope: text, body}
@@ -371,18 +366,7 @@ export function openRow(row: SealedRow, envelope: Envelope, runKey: Uint8Array):
  * prev as written, its leaf in a carried envelope, its event sealed under the run key.
  */
 export function carryRow(row: {seq: number; prev_hash: string; hash: string}, event: CustodyEvent, canonicalEvent: string, run: number, tags: EnvelopeTags, runKey: Uint8Array): SealedRow {
-  const facts = publicOf(event)
-  const envelope: Omit<CarriedEnvelope, 'bodySha256'> = {
-    v: ENVELOPE_VERSION,
-    seq: event.seq,
-    time: event.time,
-    prev: event.prev,
-    exhibit: event.exhibit,
-    run,
-    tags,
-    ...(facts === undefined ? {} : {public: facts}),
-    carried: bytesToHex(eventLeafHash(canonicalEvent)),
-  }
+  const envelope: Omit<CarriedEnvelope, 'bodySha256'> = {...envelopeFields(event, run, tags), carried: bytesToHex(eventLeafHash(canonicalEvent))}
   const body = sealBody(runKey, canonicalize(envelope), randomBytes(SALT_SIZE), canonicalEvent)
   return {seq: row.seq, prev_hash: row.prev_hash, hash: row.hash, envelope: canonicalize({...envelope, bodySha256: bodySha256(body)}), body}
 }
