@@ -145,14 +145,15 @@ export class Ledger implements Disposable {
 
   /**
    * Makes at `path` a sealed ledger (schema 4) that carries every row of this one, whose events
-   * are in clear (schema 2, or 3: a case made encrypted before bodies were sealed), as it was written (envelope.ts, "carried"): the same sequence numbers,
-   * hashes and leaves, so that the same tree, its checkpoints (copied as they are) and every head
-   * stated before stay true; each event sealed under one run key wrapped to `keys.bodyKeys`
-   * recipients. Then appends the ledger-converted event (by `by.actor`, with the investigator's
-   * name sealed) that binds the carried envelopes, and signs its checkpoint with this ledger's signer. Each row is checked as it is
-   * carried (its hash over its event, its link, its event custody's): a ledger that does not hold
-   * is refused (INTEGRITY), and the file at `path` is the caller's to remove. Returns the new
-   * ledger, open, and the checkpoint signed.
+   * are in clear (schema 2, or 3: a case made encrypted before bodies were sealed), as it was
+   * written (envelope.ts, "carried"): the same sequence numbers, hashes and leaves, so that the
+   * same tree, its checkpoints (copied as they are) and every head stated before stay true; each
+   * event sealed under one run key wrapped to the `keys.bodyKeys` recipients. Then appends the
+   * ledger-converted event (by `by.actor`, with the investigator's name sealed) that binds the
+   * carried envelopes, and signs its checkpoint with this ledger's signer (the new ledger's
+   * lastSigned()). Each row is checked as it is carried (its link, its hash over its event, its
+   * event one custody writes): a ledger that does not hold is refused (INTEGRITY), and the file at
+   * `path` is the caller's to remove. Returns the new ledger, open.
    */
   convertTo(path: string, keys: {tagKey: TagKey; bodyKeys: BodyKeys}, by: {actor: string; sealedInvestigator: string; sealedOrganisation: string}): Ledger {
     if (this.store.schema === SEALED_SCHEMA_VERSION) throw new CustodyError('INTERNAL', 'internal: a sealed ledger (schema 4) is not converted again')
