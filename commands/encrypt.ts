@@ -88,8 +88,10 @@ disk's freed blocks until overwritten: full-disk encryption covers them.`
 
     this.log(
       [
-        `Encrypted the case${result.resumed ? ' (completing a conversion begun before)' : ''}: ${plural(result.objects, 'vault object')} now age files at keyed addresses; the copies in clear were removed.`,
-        "The ledger's events are sealed too, each keeping the hash it was written with: the checkpoints and the tree heads stated before (in earlier seals) stay true.",
+        `Encrypted the case${result.resumed ? ' (completing a conversion begun before)' : ''}: ${plural(result.objects, 'vault object')} now age files at keyed addresses, none left in clear.`,
+        ...(result.carried === 0
+          ? []
+          : [`The ledger's ${plural(result.carried, 'event')} sealed, each keeping the hash it was written with: the checkpoints and the tree heads stated before (in earlier seals) stay true.`]),
         ...renderCaseKeys(result),
       ].join('\n'),
     )

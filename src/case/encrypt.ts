@@ -108,6 +108,8 @@ export interface EncryptResult {
   resumed: boolean
   /** The objects the ledger records as converted. */
   objects: number
+  /** The events this run carried into the sealed ledger (0: it was sealed already). */
+  carried: number
   mode: CaseKeyMode
   recipients: NamedRecipient[]
 }
@@ -184,7 +186,7 @@ function hqRecipients(kase: Case): string[] {
 
 /** What `encrypt` says of a case with nothing left to convert. */
 export function encryptedAlready(kase: Case): EncryptResult {
-  return {status: 'already', resumed: false, objects: convertedCount(kase), mode: caseKeyMode(kase), recipients: recipientsNamed(kase)}
+  return {status: 'already', resumed: false, objects: convertedCount(kase), carried: 0, mode: caseKeyMode(kase), recipients: recipientsNamed(kase)}
 }
 
 /** The recipients the ledger records, with their labels where the events that record them open (else as recipients.txt names them): no key needed. */
@@ -213,6 +215,7 @@ export async function encryptCase(kase: Case, options: EncryptOptions): Promise<
   }
 
   if (intent?.step === 'keys') intent = await makeCaseKeys(kase, options.passphrase, intent)
+  let carried = 0
   if (kase.ledger.schema !== SEALED_SCHEMA_VERSION) {
     // A case whose vault an earlier custody converted, or made encrypted by a custody that kept event bodies in clear (schema 3): the intent file says, from now on, that a conversion is under way.
     if (intent === undefined && !existsSync(intentPath(kase))) await writeIntent(kase, {v: 1, step: 'ledger', field: caseKeyMode(kase) === 'field', recipients: hqRecipients(kase).map((recipient) => ({recipient}))})
@@ -220,12 +223,12 @@ export async function encryptCase(kase: Case, options: EncryptOptions): Promise<
     if (intent?.step === 'objects') await convertObjects(kase, options, intent, converted)
     await kase.recordHead()
     await removeClearObjects(kase, converted, options.onProgress)
-    await convertLedger(kase, options.passphrase)
+    carried = await convertLedger(kase, options.passphrase)
   }
 
   await rm(intentPath(kase), {force: true})
   await fsyncFolder(kase.dataDir)
-  return {status: 'encrypted', resumed, objects: convertedCount(kase), mode: caseKeyMode(kase), recipients: recipientsNamed(kase)}
+  return {status: 'encrypted', resumed, objects: convertedCount(kase), carried, mode: caseKeyMode(kase), recipients: recipientsNamed(kase)}
 }
 
 /** Where step 4 builds the sealed ledger, beside the one in clear. */
@@ -238,16 +241,16 @@ const SQLITE_SIDE_FILES = ['-wal', '-shm', '-journal']
  * carried events is the old one's), then renamed over it; the case then reads the new one. A
  * file left beside it by a killed run is removed first. Nothing else may have the ledger open.
  */
-async function convertLedger(kase: Case, passphrase: string): Promise<void> {
+async function convertLedger(kase: Case, passphrase: string): Promise<number> {
   const target = join(kase.dataDir, LEDGER_FILE)
   const building = join(kase.dataDir, CONVERTING_LEDGER)
   for (const suffix of ['', ...SQLITE_SIDE_FILES]) await rm(`${building}${suffix}`, {force: true})
   const addressKey = await openAddressKey(kase.dataDir, passphrase)
   let signed: {body: string; signature: string} | undefined
+  const carried = kase.ledger.size()
   try {
     const recipients = caseRecipients(kase)
     const old = kase.ledger
-    const carried = old.size()
     const rootBefore = old.heads().root()
     const {caseId, investigator, organisation} = kase.info
     const sealing = settingsKey(addressKey)
@@ -280,6 +283,7 @@ async function convertLedger(kase: Case, passphrase: string): Promise<void> {
   await fsyncFolder(kase.dataDir)
   kase.reopenLedger(undefined)
   await kase.recordHead(signed)
+  return carried
 }
 
 function labelOf(labels: ReadonlyMap<string, string> | undefined, r: AgeRecipient): {label?: string} {

@@ -104,9 +104,11 @@ describe('custody encrypt', () => {
 
   beforeAll(async () => {
     copyCase(template, kase)
-    const result = await custodyJson<{status: string; objects: number; mode: string; recipients: Array<{recipient: string}>}>(['encrypt', '--recipient', hq.recipient, '--case', kase])
+    const result = await custodyJson<{status: string; objects: number; carried: number; mode: string; recipients: Array<{recipient: string}>}>(['encrypt', '--recipient', hq.recipient, '--case', kase])
     expect(result.code, result.stderr).toBe(0)
     expect(result.json.status).toBe('encrypted')
+    // Every event of the ledger in clear, and the conversion's own: objects-encrypted, case-encrypted, recipient-added.
+    expect(result.json.carried).toBe(actions(template).length + 3)
     expect(result.json.mode).toBe('encrypted')
     expect(result.json.recipients.map((r) => r.recipient)).toContain(hq.recipient)
     expect(result.json.objects).toBe(filesUnder(join(template, '.custody', 'vault', 'sha256')).length)
@@ -358,15 +360,16 @@ describe.runIf(spawnSync('strace', ['-V']).status === 0)('a case converted befor
     execFileSync('rm', ['-f', join(dir, '.custody', 'encrypting.json'), ...readdirSync(join(dir, '.custody')).filter((f) => f.startsWith('ledger.sqlite.converting')).map((f) => join(dir, '.custody', f))])
     expect((await run(dir, ['ingest', join(work.path, 'statement.txt')])).code).toBe(0)
     const before = written(dir)
-    const converted = await custodyJson<{status: string; resumed: boolean; objects: number}>(['encrypt', '--case', dir])
+    const converted = await custodyJson<{status: string; resumed: boolean; objects: number; carried: number}>(['encrypt', '--case', dir])
     expect(converted.code, converted.stderr).toBe(0)
+    expect(converted.json.carried).toBe(before.hashes.length)
     expect(converted.json).toMatchObject({status: 'encrypted', resumed: true, objects: filesUnder(join(template, '.custody', 'vault', 'sha256')).length})
     expect(written(dir).hashes.slice(0, before.hashes.length)).toEqual(before.hashes)
     const verified = await run(dir, ['verify', '--identity', hq.file])
     expect(verified.code, verified.stdout).toBe(0)
     expect(verified.stdout).toMatch(/3\/3 exhibits intact|exhibits intact \(original and metadata record re-hashed\)/)
-    const again = await custodyJson<{status: string}>(['encrypt', '--case', dir])
-    expect(again.json.status).toBe('already')
+    const again = await custodyJson<{status: string; carried: number}>(['encrypt', '--case', dir])
+    expect(again.json).toMatchObject({status: 'already', carried: 0})
   }, 120_000)
 })
 
