@@ -20,7 +20,7 @@
  */
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
+import {copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
 import {once} from 'node:events'
 import {basename, dirname, join, relative} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -276,12 +276,15 @@ interface Kind {
   init: string[]
   /** Whether the case's commands that read content need HQ's identity (a field case). */
   identity: boolean
+  /** A copy of that kind's case (made before), converted by `custody encrypt`, instead of a case made for this kind. */
+  convertedFrom?: string
 }
 
 const KINDS: Kind[] = [
   {name: 'encrypted', init: ['--recipient'], identity: false},
   {name: 'field', init: ['--field', '--recipient'], identity: true},
   {name: 'plaintext', init: ['--plaintext'], identity: false},
+  {name: 'converted', init: [], identity: false, convertedFrom: 'plaintext'},
 ]
 
 interface Found {
@@ -356,6 +359,32 @@ async function matrix(kind: Kind): Promise<Found> {
     })
     expect(ran.code, `${kind.name}: ${step}: ${ran.stderr}`).toBe(0)
     for (const file of places.flatMap((dir) => filesUnder(dir))) if (!archive(file)) search(`after ${step}`, file, readFileSync(file))
+  }
+
+  if (kind.convertedFrom !== undefined) {
+    // The case in clear, as its commands left it, converted: what was found while it was in clear
+    // (the conversion reads it) is not this kind's; what is left after is, searched after each
+    // command that reads or adds to it, and every file under this kind's folder at the end.
+    cpSync(join(work.path, kind.convertedFrom, 'case'), caseDir, {recursive: true})
+    await run('encrypt', ['encrypt', '--recipient', hq.recipient, '--case', caseDir])
+    result.hits.length = 0
+    result.needles.clear()
+    seen.clear()
+    const held = await holdOpen(join(caseDir, '.custody', 'ledger.sqlite'))
+    try {
+      await run('verify', ['verify', '--case', caseDir])
+      await run('verify --identity', ['verify', '--case', caseDir, '--identity', hq.file])
+      await run('list', ['list', '--case', caseDir])
+      await run('log', ['log', '--case', caseDir])
+      await run('show --statement', ['show', WITNESS, '--statement', '--case', caseDir])
+      await run('testimony identity', ['testimony', 'identity', WITNESS, '--reason', REASON, '--case', caseDir])
+      await run('ingest', ['ingest', join(SOURCE, 'DCIM', LOOSE[0]!), '--note', 'presented again after the conversion', '--case', caseDir])
+      for (const file of filesUnder(base)) search('at the end', file, readFileSync(file))
+    } finally {
+      await held()
+    }
+
+    return result
   }
 
   const identity = kind.identity ? ['--identity', hq.file] : []
@@ -436,7 +465,7 @@ beforeAll(async () => {
 }, 600_000)
 
 describe('the grep matrix (issue 19): what the work was about, searched for in every file custody left', () => {
-  it.each(['encrypted', 'field'])('%s case: nothing found, the ledger\'s -wal and -shm searched too', (kind) => {
+  it.each(['encrypted', 'field', 'converted'])('%s case: nothing found, the ledger\'s -wal and -shm searched too', (kind) => {
     const {hits, searched} = found.get(kind)!
     expect(hits).toEqual([])
     for (const file of ['ledger.sqlite', 'ledger.sqlite-wal', 'ledger.sqlite-shm']) expect(searched).toContain(join(kind, 'case', '.custody', file))
