@@ -47,16 +47,18 @@ import {
   CASE_IDENTITY_RECIPIENTS_FILE,
   caseKeyMode,
   createCaseKeys,
+  CASE_IDENTITY_LABEL,
+  caseIdentityRecipient,
   caseRecipients,
-  recipientsForFile,
   recipientsOnRecord,
   openAddressKey,
   RECIPIENTS_FILE,
   recipientAddedDrafts,
   type CaseKeyMode,
-  type NamedRecipient,
+  type RecordedRecipient,
 } from '../keys/case-keys.js'
-import {KEYS_FOLDER} from '../keys/signing-key.js'
+import {KEYS_FOLDER, verifySignature} from '../keys/signing-key.js'
+import {canonicalize} from '../canonical/jcs.js'
 import {hasIdentityKey, keepIdentityKeyForRecipients, openIdentityKey} from '../testimony/identity.js'
 import {Vault} from '../vault/vault.js'
 import {SEALED_SCHEMA_VERSION} from '../ledger/schema.js'
@@ -111,7 +113,8 @@ export interface EncryptResult {
   /** The events this run carried into the sealed ledger (0: it was sealed already). */
   carried: number
   mode: CaseKeyMode
-  recipients: NamedRecipient[]
+  /** Each with its label where the events that record it open (null where they do not: a field case's, read with its passphrase). */
+  recipients: RecordedRecipient[]
 }
 
 /**
@@ -141,20 +144,58 @@ function intentPath(kase: Case): string {
   return join(kase.dataDir, ENCRYPT_INTENT_FILE)
 }
 
+/**
+ * What the case's signing key signs of an intent file: it names the recipients the conversion
+ * encrypts to, so that one put there by someone who can write to the case but has no passphrase
+ * (to have the case encrypted to their key) is refused.
+ */
+function intentMessage(intent: Intent): Buffer {
+  return Buffer.from(`custody encrypt intent\n${canonicalize(intent as never)}`, 'utf8')
+}
+
 function readIntent(kase: Case): Intent | undefined {
   const path = intentPath(kase)
   if (!existsSync(path)) return undefined
+  let intent: Intent
+  let signature: unknown
   try {
-    const intent = JSON.parse(readFileSync(path, 'utf8')) as Intent
+    ;({signature, ...intent} = JSON.parse(readFileSync(path, 'utf8')) as Intent & {signature?: unknown})
     if (intent.v !== 1 || !['keys', 'objects', 'ledger'].includes(intent.step) || !Array.isArray(intent.recipients)) throw new Error('not an intent file of this version')
-    return intent
   } catch (error) {
     throw new CustodyError('INTEGRITY', `${path}, which says how far \`custody encrypt\` went, cannot be read (${messageOf(error)}); keep a copy of the case as it is`, {subject: path})
+  }
+
+  const signed = typeof signature === 'string' && /^[0-9a-f]{128}$/.test(signature) && verifySignature(kase.signingKey().spki, intentMessage(intent), Buffer.from(signature, 'hex'))
+  if (!signed) {
+    throw new CustodyError(
+      'INTEGRITY',
+      `${path}, which says whom \`custody encrypt\` encrypts this case to, is not signed by the case's signing key: custody did not write it (someone who could write to the case may have put it there to have the case encrypted to their own key). Nothing was done. Keep a copy of it, remove it, and run \`custody verify\``,
+      {subject: path},
+    )
+  }
+
+  return intent
+}
+
+/**
+ * What verify says of a conversion left unfinished: the step and the recipients its signed intent
+ * file names, or that the file is not custody's (not signed by the case's key). Undefined when
+ * there is none.
+ */
+export function unfinishedConversion(kase: Case): string | undefined {
+  if (!existsSync(intentPath(kase))) return undefined
+  try {
+    const intent = readIntent(kase)!
+    const to = [...(intent.caseRecipient === undefined ? [] : [`the case identity ${intent.caseRecipient}`]), ...intent.recipients.map((r) => r.recipient)].join(', ') || 'the recipients the ledger records'
+    return `a conversion by \`custody encrypt\` is unfinished (${ENCRYPT_INTENT_FILE}: step ${intent.step}${intent.field ? ', a field case' : ''}, encrypting to ${to}): nothing can be added to the case until \`custody encrypt\` is run again, which completes it`
+  } catch (error) {
+    return messageOf(error).replace(/ Nothing was done\..*$/, ' Until it is removed, nothing can be added to the case.')
   }
 }
 
 async function writeIntent(kase: Case, intent: Intent): Promise<void> {
-  await writeFileDurably(intentPath(kase), `${JSON.stringify(intent)}\n`, {overwrite: true})
+  const signature = kase.signer().sign(intentMessage(intent)).toString('hex')
+  await writeFileDurably(intentPath(kase), `${JSON.stringify({...intent, signature})}\n`, {overwrite: true})
 }
 
 /**
@@ -169,13 +210,16 @@ export function checkResumedRecipients(kase: Case, state: ConversionState, given
       ? [state.intent.recipients.map((r) => r.recipient), state.intent.field]
       : [hqRecipients(kase), caseKeyMode(kase) === 'field']
   const now = given.recipients.map((r) => r.text)
-  if (given.field !== field || [...began].sort().join() !== [...now].sort().join()) {
-    const what = state.step === 'keys' || state.step === 'objects' ? 'a conversion of this case was begun' : 'this case is encrypted'
-    throw new CustodyError(
-      'USAGE',
-      `${what} with other recipients (${began.join(', ') || 'none'}${field ? ', a field case' : ''}); run \`custody encrypt\` again with the same ones, or with none${state.step === 'done' ? '' : ' to complete it'}; \`custody key add-recipient\` adds one to an encrypted case. Nothing was done`,
-    )
-  }
+  const sameRecipients = [...began].sort().join() === [...now].sort().join()
+  if (given.field === field && sameRecipients) return
+  const begun = state.step === 'keys' || state.step === 'objects'
+  const what = begun ? 'a conversion of this case was begun' : 'this case is encrypted'
+  const how = sameRecipients ? (field ? 'as a field case' : 'not as a field case') : `with other recipients (${began.join(', ') || 'none'}${field ? ', a field case' : ''})`
+  const next =
+    state.step === 'done'
+      ? 'a case keeps the mode it was encrypted in; `custody key add-recipient` adds a recipient to it'
+      : `run \`custody encrypt\` again as it was begun (the same recipients and mode), or with none, to complete it; \`custody key add-recipient\` adds a recipient once it is encrypted`
+  throw new CustodyError('USAGE', `${what} ${how}; ${next}. Nothing was done`)
 }
 
 /** The recipients the ledger records but the case identity's (the first, unless a field case). */
@@ -189,10 +233,10 @@ export function encryptedAlready(kase: Case): EncryptResult {
   return {status: 'already', resumed: false, objects: convertedCount(kase), carried: 0, mode: caseKeyMode(kase), recipients: recipientsNamed(kase)}
 }
 
-/** The recipients the ledger records, with their labels where the events that record them open (else as recipients.txt names them): no key needed. */
-function recipientsNamed(kase: Case): NamedRecipient[] {
-  const labels = new Map(recipientsForFile(kase).map((r) => [r.recipient, r.label]))
-  return recipientsOnRecord(kase).map((r) => ({recipient: r.recipient, seq: r.seq, label: r.label ?? labels.get(r.recipient) ?? r.recipient}))
+/** The recipients the ledger records, with their labels where the events that record them open (the case identity's always): no key needed. */
+function recipientsNamed(kase: Case): RecordedRecipient[] {
+  const own = caseIdentityRecipient(kase)
+  return recipientsOnRecord(kase).map((r) => ({...r, label: r.label ?? (r.recipient === own ? CASE_IDENTITY_LABEL : null)}))
 }
 
 /** How many vault objects the conversion converted, as its case-encrypted event's public facts say (none in a case made encrypted): no key needed. */
@@ -207,6 +251,8 @@ export async function encryptCase(kase: Case, options: EncryptOptions): Promise<
   const resumed = state.step !== 'start'
   if (state.step === 'done') return encryptedAlready(kase)
   await kase.assertIntactHead()
+  // The ledger in clear is carried as written at the end: one that does not hold is refused now, before anything is written.
+  if (kase.ledger.schema !== SEALED_SCHEMA_VERSION) kase.ledger.checkCarriable()
   let intent = 'intent' in state ? state.intent : undefined
   if (state.step === 'start') {
     await checkClearObjects(kase, options.onProgress)
@@ -216,6 +262,8 @@ export async function encryptCase(kase: Case, options: EncryptOptions): Promise<
 
   if (intent?.step === 'keys') intent = await makeCaseKeys(kase, options.passphrase, intent)
   let carried = 0
+  // Read while the events that record them open with the passphrase (in a field case, those of a ledger in clear).
+  let recipients = recipientsNamed(kase)
   if (kase.ledger.schema !== SEALED_SCHEMA_VERSION) {
     // A case whose vault an earlier custody converted, or made encrypted by a custody that kept event bodies in clear (schema 3): the intent file says, from now on, that a conversion is under way.
     if (intent === undefined && !existsSync(intentPath(kase))) await writeIntent(kase, {v: 1, step: 'ledger', field: caseKeyMode(kase) === 'field', recipients: hqRecipients(kase).map((recipient) => ({recipient}))})
@@ -223,12 +271,13 @@ export async function encryptCase(kase: Case, options: EncryptOptions): Promise<
     if (intent?.step === 'objects') await convertObjects(kase, options, intent, converted)
     await kase.recordHead()
     await removeClearObjects(kase, converted, options.onProgress)
+    recipients = recipientsNamed(kase)
     carried = await convertLedger(kase, options.passphrase)
   }
 
   await rm(intentPath(kase), {force: true})
   await fsyncFolder(kase.dataDir)
-  return {status: 'encrypted', resumed, objects: convertedCount(kase), carried, mode: caseKeyMode(kase), recipients: recipientsNamed(kase)}
+  return {status: 'encrypted', resumed, objects: convertedCount(kase), carried, mode: caseKeyMode(kase), recipients}
 }
 
 /** Where step 4 builds the sealed ledger, beside the one in clear. */

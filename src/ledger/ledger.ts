@@ -189,6 +189,14 @@ export class Ledger implements Disposable {
     }
   }
 
+  /**
+   * Refuses (INTEGRITY, naming the event) a ledger whose events convertTo would refuse to carry:
+   * a pass over them, for `custody encrypt` to run before it writes anything.
+   */
+  checkCarriable(): void {
+    for (const _ of this.rowsToCarry()) continue
+  }
+
   /** Every row of this ledger in clear with its event, each checked as it is read (its link, its hash over its event, the event custody's), for convertTo. */
   private *rowsToCarry(): Generator<{seq: number; prev_hash: string; hash: string; event: CustodyEvent; canonical: string}> {
     let prev = GENESIS_HASH

@@ -159,8 +159,12 @@ export class SealedStore extends TaggedStore {
 
       if (block.count > 0) {
         const facts = envelope.public
-        if (facts?.action !== 'ledger-converted' || facts.carried !== block.count || facts.envelopes !== block.digest()) {
-          throw forgedRow(row.seq, `follows ${block.count} carried rows (a converted case's), but is not the ledger-converted event that records their envelopes: a carried row was changed, added or removed`)
+        if (facts?.action !== 'ledger-converted') {
+          throw forgedRow(row.seq, `follows ${block.count} carried rows (a converted case's), but is not the ledger-converted event that must record their envelopes: carried rows were added, or that event removed`)
+        }
+
+        if (facts.carried !== block.count || facts.envelopes !== block.digest()) {
+          throw forgedRow(row.seq, `(ledger-converted) records other carried rows than the ${block.count} before it (the count, or the SHA-256 of their envelopes): a carried row's envelope was changed, or carried rows added or removed`)
         }
       }
 

@@ -175,11 +175,11 @@ describe('forgeries of a converted ledger', () => {
       envelope.time = '2020-01-01T00:00:00.000Z'
       db.prepare('UPDATE events SET envelope = ? WHERE seq = 2').run(canonicalize(envelope as never))
     })
-    await refusedEverywhere(copy, /is not the ledger-converted event that records their envelopes/)
+    await refusedEverywhere(copy, /\(ledger-converted\) records other carried rows than the \d+ before it|is the ledger-converted event, and records other carried events than the \d+ before it/)
     // An appending command reads the carried envelopes through the same check, and adds nothing.
     const ingest = await run(copy, ['ingest', join(SAMPLES, 'Canon.jpg')])
     expect(ingest.code).toBe(3)
-    expect(ingest.stderr).toMatch(/carried rows \(a converted case's\), but is not the ledger-converted event/)
+    expect(ingest.stderr).toMatch(/\(ledger-converted\) records other carried rows than the \d+ before it \(the count, or the SHA-256 of their envelopes\): a carried row's envelope was changed/)
   }, 120_000)
 
   it('an event after the conversion stored as a carried one with its leaf as it was, so that the tree holds: refused', async () => {
@@ -214,6 +214,13 @@ describe('forgeries of a converted ledger', () => {
       db.prepare('UPDATE events SET body = ? WHERE seq = 2').run(other.body)
     })
     await refusedEverywhere(copy, /event 2: it has a body that is not the one its envelope records/)
+  }, 120_000)
+
+  it("a carried event's run column changed to a later run's: refused with no key (its envelope names another run) and with one", async () => {
+    const copy = forged((db) => {
+      db.prepare('UPDATE events SET run = (SELECT max(id) FROM runs) WHERE seq = 3').run()
+    })
+    await refusedEverywhere(copy, /event 3: (it is|event 3 of the ledger is) stored as run \d+'s, but its envelope says run 0/)
   }, 120_000)
 
   it("a carried event's stored hash changed, and the next one's link with it: refused by every key that opens it (its event does not hash to it)", async () => {

@@ -278,6 +278,21 @@ describe('custody encrypt refuses, and a field case', () => {
     expect(verified.stdout).toMatch(/exhibits intact \(original and metadata record re-hashed\)/)
   })
 
+  it("a ledger whose chain does not hold (an event's hash edited, and the next one's link with it): refused before anything is written (exit 3)", async () => {
+    const dir = freshCase()
+    const forged = 'ab'.repeat(32)
+    sqlite(
+      join(dir, '.custody', 'ledger.sqlite'),
+      `DROP TRIGGER events_no_update; UPDATE events SET hash = '${forged}' WHERE seq = 2; UPDATE events SET prev_hash = '${forged}' WHERE seq = 3;
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'the custody ledger is append-only: UPDATE is refused'); END;`,
+    )
+    const listing = filesUnder(join(dir, '.custody'))
+    const result = await run(dir, ['encrypt', '--recipient', hq.recipient])
+    expect(result.code, result.stderr).toBe(3)
+    expect(result.stderr).toMatch(/event 2 of the ledger does not hash to its stored hash; nothing was converted/)
+    expect(filesUnder(join(dir, '.custody'))).toEqual(listing)
+  })
+
   it('--field without a recipient, as init does (exit 2)', async () => {
     const result = await run(freshCase(), ['encrypt', '--field'])
     expect(result.code).toBe(2)
@@ -328,7 +343,10 @@ describe.runIf(spawnSync('strace', ['-V']).status === 0)('custody encrypt killed
       await killedAt(dir, syscall, when, path)
       expect(existsSync(join(dir, '.custody', 'encrypting.json'))).toBe(true)
       state(dir)
-      await verifies(dir)
+      const interrupted = await run(dir, ['verify'])
+      expect(interrupted.code, interrupted.stdout).toBe(0)
+      expect(interrupted.stdout).toContain(`a conversion by \`custody encrypt\` is unfinished (encrypting.json: step `)
+      expect(interrupted.stdout).toContain(hq.recipient)
       const ingest = await run(dir, ['ingest', join(SAMPLES, samples[0]!), '--note', 'again'])
       expect(ingest.code).not.toBe(0)
       expect(ingest.stderr).toMatch(/`custody encrypt` of this case was interrupted/)
@@ -351,12 +369,46 @@ describe.runIf(spawnSync('strace', ['-V']).status === 0)('custody encrypt killed
   }
 })
 
+describe('an intent file custody did not write (someone who can write to the case, without the passphrase)', () => {
+  const attacker = (): string => execFileSync('age-keygen', {encoding: 'utf8'}).match(/age1[0-9a-z]+/)![0]
+
+  it('put into a case in clear, naming their key as a field case\'s only recipient: refused before anything is written (exit 3)', async () => {
+    const dir = freshCase()
+    const intent = join(dir, '.custody', 'encrypting.json')
+    writeFileSync(intent, `${JSON.stringify({v: 1, step: 'keys', field: true, recipients: [{recipient: attacker()}]})}\n`)
+    const listing = filesUnder(join(dir, '.custody'))
+    const result = await run(dir, ['encrypt'])
+    expect(result.code, result.stderr).toBe(3)
+    expect(result.stderr).toMatch(/encrypting\.json, which says whom `custody encrypt` encrypts this case to, is not signed by the case's signing key/)
+    expect(filesUnder(join(dir, '.custody'))).toEqual(listing)
+    // verify says so too (the case itself holds: exit 0), and what it stops.
+    const verified = await run(dir, ['verify'])
+    expect(verified.code).toBe(0)
+    expect(verified.stdout).toMatch(/is not signed by the case's signing key: custody did not write it .*Until it is removed, nothing can be added to the case/)
+  })
+
+  it.runIf(spawnSync('strace', ['-V']).status === 0)("edited after a killed run to name their key instead of HQ's: refused, with HQ's given and without (exit 3)", async () => {
+    const dir = freshCase()
+    await killedAt(dir, 'rename', 3)
+    const file = join(dir, '.custody', 'encrypting.json')
+    const written = JSON.parse(readFileSync(file, 'utf8')) as {recipients: Array<{recipient: string}>}
+    expect(written.recipients.map((r) => r.recipient)).toEqual([hq.recipient])
+    writeFileSync(file, JSON.stringify({...written, recipients: [{recipient: attacker()}]}))
+    for (const args of [[], ['--recipient', hq.recipient]]) {
+      const result = await run(dir, ['encrypt', ...args])
+      expect(result.code, result.stderr).toBe(3)
+      expect(result.stderr).toMatch(/is not signed by the case's signing key/)
+    }
+
+    expect(existsSync(join(dir, '.custody', 'vault', 'objects'))).toBe(false)
+  }, 60_000)
+})
+
 describe.runIf(spawnSync('strace', ['-V']).status === 0)('a case converted before custody encrypted the ledger', () => {
   it('is added to as before, and `custody encrypt` run again converts its ledger, the events it had kept as written', async () => {
     // What a custody of before this step left: the vault converted, the ledger in clear, no intent file.
     const dir = freshCase()
     await killedAt(dir, 'pwrite64', 4, '.custody/ledger.sqlite.converting')
-    writeFileSync(join(dir, '.custody', 'encrypting.json'), '')
     execFileSync('rm', ['-f', join(dir, '.custody', 'encrypting.json'), ...readdirSync(join(dir, '.custody')).filter((f) => f.startsWith('ledger.sqlite.converting')).map((f) => join(dir, '.custody', f))])
     expect((await run(dir, ['ingest', join(work.path, 'statement.txt')])).code).toBe(0)
     const before = written(dir)

@@ -239,7 +239,9 @@ class ChainReader {
     this.noteRun(row.seq, envelope)
     // The body as stored, against the SHA-256 its chained envelope records: a body changed or
     // swapped is found with no key. It is then not opened (opening would refuse it again).
-    const {body} = row as RawRow & {body?: Buffer}
+    const {body, run} = row as RawRow & {body?: Buffer; run?: number}
+    // The run whose key opens the body, as stored beside it, against the one its envelope names (with no key).
+    if (run !== undefined && run !== envelope.run) this.problems.push({check: 'event', subject: at, message: `it is stored as run ${run}'s, but its envelope says run ${envelope.run}`, expected: String(envelope.run), actual: String(run)})
     const storedProblem = body === undefined ? undefined : storedBodyProblem(envelope, body)
     if (storedProblem !== undefined) {
       this.problems.push({check: 'event', subject: at, message: `it ${storedProblem}`, expected: envelope.bodySha256!, actual: bodySha256(body!)})
@@ -296,7 +298,10 @@ class ChainReader {
       this.problems.push({
         check: 'chain',
         subject: at,
-        message: `it follows ${this.carried.count} carried events, but is not the ledger-converted event that records their envelopes: a carried event's envelope was changed, or carried events were added or removed`,
+        message:
+          facts?.action === 'ledger-converted'
+            ? `it is the ledger-converted event, and records other carried events than the ${this.carried.count} before it (the count, or the SHA-256 of their envelopes): a carried event's envelope was changed, or carried events were added or removed`
+            : `it follows ${this.carried.count} carried events, but is not the ledger-converted event that must record their envelopes: carried events were added, or that event removed`,
         expected: `ledger-converted of ${this.carried.count} envelopes, SHA-256 ${digest}`,
         actual: facts?.action === 'ledger-converted' ? `${String(facts.carried)} envelopes, SHA-256 ${String(facts.envelopes)}` : String(facts?.action ?? 'no public facts'),
       })

@@ -2,9 +2,11 @@
  * After the checks, what is reported as warnings, not problems: vault objects no event names, temp
  * files (and the copies of packages a killed transfer accept left) and batches without an end (an interrupted ingest leaves them, and they change nothing the
  * ledger claims), what killed seals left (a seal recorded but never published among them:
- * seal/leftovers.ts), and folders or files of .custody open to other users (case/permissions.ts).
+ * seal/leftovers.ts), folders or files of .custody open to other users (case/permissions.ts), and
+ * a conversion by `custody encrypt` left unfinished, or an intent file custody did not sign.
  * None is a check of the report's list: each holds, but the user should know.
  */
+import {unfinishedConversion} from '../../case/encrypt.js'
 import {permissionWarnings} from '../../case/permissions.js'
 import {CustodyError, messageOf} from '../../errors.js'
 import {caseKeyMode} from '../../keys/case-keys.js'
@@ -22,6 +24,8 @@ export async function leftoverWarnings(context: CaseContext): Promise<string[]> 
   for (const temp of await kase.vault.listTempFiles()) warnings.push(`temp file vault/tmp/${temp} (left by an interrupted or running ingest)`)
   for (const copy of await staleCopies(kase.dataDir)) warnings.push(`${CUSTODIANS_FOLDER}/${copy}: a package's copy left by an interrupted transfer accept (nothing was recorded from it; the next accept removes it)`)
   warnings.push(...permissionWarnings(kase.dataDir), ...describeSealLeftovers(await inspectSeals(kase), false))
+  const conversion = unfinishedConversion(kase)
+  if (conversion !== undefined) warnings.push(conversion)
   try {
     for (const batch of unfinishedBatches(kase)) {
       warnings.push(

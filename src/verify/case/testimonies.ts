@@ -76,7 +76,9 @@ async function checkAsStored({kase, claims, chain}: CaseContext): Promise<CaseCh
   }
 
   const {length} = chain.listedObjects
-  const listed = length === 0 ? 'no event lists a sealed identity record as stored' : `${plural(length, 'sealed identity record', 'sealed identity records')} the testimony events list, as stored: their age files re-hashed`
+  // A converted case's testimonies of before (carried, sealed) list none: their records are among the objects the vault check re-hashed as converted.
+  const before = chain.carriedExhibits > 0 ? ' (those of testimonies recorded before the case was encrypted were re-hashed as stored by the vault check, among the converted objects)' : ''
+  const listed = length === 0 ? `no event lists a sealed identity record as stored${before}` : `${plural(length, 'sealed identity record', 'sealed identity records')} the testimony events list, as stored: their age files re-hashed${before}`
   const unchecked =
     'not checked, which needs a key that opens the event bodies: which exhibits each statement version and attachment is, against the digests its testimony names (the vault check re-hashed those exhibits as stored), and the key each identity is encrypted to'
   const detail = `${listed}; ${unchecked}`

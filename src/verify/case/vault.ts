@@ -51,7 +51,8 @@ export const vaultCheck: CaseCheck = {
               : `.custody/keys/${CASE_IDENTITY_RECIPIENTS_FILE}, through which a recipient added later opens what was stored before it, is missing or does not open with the identities given`
           }`
         : `as stored: their age files re-hashed; their content was not checked, which needs ${caseKeyMode(context.kase) === 'field' ? "a recipient's identity (a field case's passphrase opens no content)" : "a key of the case (the passphrase, or a recipient's identity)"}`
-    return resultOf(`${intact}/${claims.size - context.purgedExhibits} exhibits intact (${how})${purged}${converted}`, problems)
+    const own = claims.size > 0 || converted === '' ? `${intact}/${claims.size - context.purgedExhibits} exhibits intact (${how})${purged}` : ''
+    return resultOf([own, converted].filter((part) => part !== '').join('; and '), problems)
   },
 }
 
@@ -74,7 +75,7 @@ async function checkConverted(context: CaseContext, problems: CaseFinding[]): Pr
 
   context.storedOnly = true
   context.contentUnchecked += checked
-  return `; and ${plural(chain.carriedExhibits, 'exhibit')} recorded before the case was encrypted (custody encrypt), whose ingest events no key given opens: the ${plural(checked, 'object')} the case's objects-encrypted events list, as stored (their age files re-hashed)`
+  return `${plural(chain.carriedExhibits, 'exhibit')} recorded before the case was encrypted (custody encrypt), whose ingest events no key given opens: the ${plural(checked, 'object')} the case's objects-encrypted events list, as stored (their age files re-hashed; their content was not checked, which needs a key of the case)`
 }
 
 /**
