@@ -2,6 +2,7 @@
  * `custody status`: where the case stands, what is not yet covered by trusted time, and what
  * killed seals left (which it removes, as the next seal would: seal/leftovers.ts).
  */
+import {unfinishedConversion} from './encrypt.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 import {tidySeals, type SealLeftovers} from '../seal/leftovers.js'
 import {timestampCoverage} from '../timestamps/stamp-case.js'
@@ -46,6 +47,8 @@ export interface CaseStatus {
    * not to whom nor which exhibits; null otherwise.
    */
   releasedInClear: ReleasedInClear[] | null
+  /** A conversion by `custody encrypt` left unfinished (its step and recipients), or an intent file custody did not sign; null when there is none. */
+  conversion: string | null
 }
 
 /** A transfer released, as its envelope and its receipt's say with no key (publicOf, src/ledger/envelope.ts). */
@@ -91,6 +94,7 @@ export async function caseStatus(kase: Case): Promise<CaseStatus> {
     seals,
     released: locked ? null : releasedNotAcknowledged(kase),
     releasedInClear: inClear?.released ?? null,
+    conversion: unfinishedConversion(kase) ?? null,
   }
 }
 

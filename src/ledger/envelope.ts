@@ -352,7 +352,7 @@ export function openRow(row: SealedRow, envelope: Envelope, runKey: Uint8Array):
   const stored = storedBodyProblem(envelope, row.body)
   if (stored !== undefined) throw forgedRow(row.seq, stored)
   const opened = openSealedBody(runKey, associatedText(row.envelope), row.body)
-  if (opened === undefined) throw forgedRow(row.seq, `has a body that does not open under its run's key and its envelope (a body changed, or moved from another event)`)
+  if (opened === undefined) throw forgedRow(row.seq, `has a body that does not open under its run's key and its envelope (a body changed or moved from another event, or the run's key in the ledger replaced)`)
   if (bodyCommitment(opened.salt, opened.canonical) !== envelope.bodyCommitment) throw forgedRow(row.seq, "has a body that does not match its envelope's commitment")
   const read = parseEventText(opened.canonical)
   if (!('event' in read)) throw forgedRow(row.seq, `has a body that is not an event (${read.problem})`)
@@ -379,7 +379,7 @@ export function carryRow(row: {seq: number; prev_hash: string; hash: string}, ev
 export function openCarried(row: SealedRow, envelope: CarriedEnvelope, runKey: Uint8Array): {event: CustodyEvent; canonical: string} {
   if (bodySha256(row.body) !== envelope.bodySha256) throw forgedRow(row.seq, 'has a body that is not the one its envelope records (its SHA-256 differs): a body changed, or swapped for another')
   const opened = openSealedBody(runKey, associatedText(row.envelope), row.body)
-  if (opened === undefined) throw forgedRow(row.seq, `has a body that does not open under its run's key and its envelope (a body changed, or moved from another event)`)
+  if (opened === undefined) throw forgedRow(row.seq, `has a body that does not open under its run's key and its envelope (a body changed or moved from another event, or the run's key in the ledger replaced)`)
   if (chainHash(row.prev_hash, opened.canonical) !== row.hash) throw forgedRow(row.seq, 'has a body whose event is not the one its hash was written over')
   if (bytesToHex(eventLeafHash(opened.canonical)) !== envelope.carried) throw forgedRow(row.seq, "has a body whose event is not the one its envelope's leaf was written over")
   const read = parseEventText(opened.canonical)

@@ -466,5 +466,6 @@ export function renderStatus(status: CaseStatus): string {
     `TSA roots     ${status.settings.tsaCa.length ? status.settings.tsaCa.map((u) => safeText(u)).join(', ') : '(none set: custody config set tsa-ca FILE)'}`,
     ...renderSeals(status.seals).map((line, i) => `${i === 0 ? 'Seals' : ''}`.padEnd(14) + line),
     ...(status.released === null ? renderReleasedInClear(status.releasedInClear ?? []) : renderReleased(status.released)).map((line, i) => `${i === 0 ? 'Released' : ''}`.padEnd(14) + line),
+    ...(status.conversion === null ? [] : [`${'Encrypting'.padEnd(14)}${safeText(status.conversion)}`]),
   ].join('\n')
 }

@@ -385,6 +385,9 @@ describe('an intent file custody did not write (someone who can write to the cas
     const verified = await run(dir, ['verify'])
     expect(verified.code).toBe(0)
     expect(verified.stdout).toMatch(/is not signed by the case's signing key: custody did not write it .*Until it is removed, nothing can be added to the case/)
+    const status = await run(dir, ['status'])
+    expect(status.code, status.stderr).toBe(0)
+    expect(status.stdout).toMatch(/^Encrypting +.*encrypting\.json, which says whom `custody encrypt` encrypts this case to, is not signed/m)
   })
 
   it.runIf(spawnSync('strace', ['-V']).status === 0)("edited after a killed run to name their key instead of HQ's: refused, with HQ's given and without (exit 3)", async () => {
