@@ -134,7 +134,7 @@ describe('custody encrypt', () => {
     expect(sqlite(join(kase, '.custody', 'ledger.sqlite'), 'PRAGMA user_version;').trim()).toBe('4')
     // The carried envelopes against the SHA-256 the ledger-converted event records, as README says to check it with sqlite3 and sha256sum.
     const converted = "(SELECT envelope FROM events WHERE json_extract(envelope,'$.public.action')='ledger-converted')"
-    const byHand = spawnSync('sh', ['-c', `sqlite3 ledger.sqlite "SELECT envelope FROM events WHERE seq < (SELECT json_extract(envelope,'$.public.carried') FROM events WHERE json_extract(envelope,'$.public.action')='ledger-converted') ORDER BY seq" | sha256sum`], {cwd: join(kase, '.custody'), encoding: 'utf8'})
+    const byHand = spawnSync('sh', ['-c', `C="${converted}"; sqlite3 ledger.sqlite "SELECT envelope FROM events WHERE seq < json_extract($C,'$.public.carried') ORDER BY seq" | sha256sum`], {cwd: join(kase, '.custody'), encoding: 'utf8'})
     expect(byHand.stdout.split(' ')[0]).toBe(sqlite(join(kase, '.custody', 'ledger.sqlite'), `SELECT json_extract(${converted}, '$.public.envelopes');`).trim())
     expect(existsSync(join(kase, '.custody', 'encrypting.json'))).toBe(false)
     expect(existsSync(join(kase, '.custody', 'ledger.sqlite.converting'))).toBe(false)
