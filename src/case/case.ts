@@ -137,15 +137,15 @@ export class Case implements Disposable, AsyncDisposable {
 
   /**
    * Puts in place of the ledger open the one now at its path (`custody encrypt` renamed the
-   * converted ledger over it, having closed this one), given the keys the case was opened with.
+   * converted ledger over it, having closed this one). It is given no keys: what reads it next
+   * reads the public facts, or opens the keys again.
    */
-  reopenLedger(keys: VaultKeys | undefined): void {
+  reopenLedger(): void {
     this.converted.close()
     this.currentLedger.close()
     this.currentLedger = Ledger.open(join(this.dataDir, LEDGER_FILE))
     this.converted = new ConvertedLookup(this.currentLedger)
     if (this.unlocked !== undefined) this.currentLedger.useSigner({caseId: this.info.caseId, signer: this.unlocked})
-    if (keys !== undefined) this.useKeys(keys)
   }
 
   /** What the case is: its first event; of a sealed ledger, until a key opens it, its public facts (the rest is CONTENT_LOCKED). */

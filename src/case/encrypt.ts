@@ -323,14 +323,14 @@ async function convertLedger(kase: Case, passphrase: string): Promise<number> {
   kase.ledger.close()
   const wal = `${target}-wal`
   if (existsSync(wal) && statSync(wal).size > 0) {
-    kase.reopenLedger(undefined)
+    kase.reopenLedger()
     throw new CustodyError('LEDGER_BUSY', `another custody command has the ledger ${target} open; nothing was replaced. Let it finish, then run \`custody encrypt\` again`, {subject: target})
   }
 
   for (const suffix of SQLITE_SIDE_FILES) await rm(`${target}${suffix}`, {force: true})
   renameSync(building, target)
   await fsyncFolder(kase.dataDir)
-  kase.reopenLedger(undefined)
+  kase.reopenLedger()
   await kase.recordHead(signed)
   return carried
 }
