@@ -13,9 +13,9 @@
  */
 import {CustodyError} from '../errors.js'
 import {parseEventText, type CustodyEvent, type EventAction, type ParsedEvent} from '../formats/events.js'
-import {createHash} from 'node:crypto'
 import {carryRow, forgedRow, isCarried, openCarried, openRow, readStoredEnvelope, sealRow, type EnvelopeTags, type PublicFacts, type StoredEnvelope} from './envelope.js'
 import {newRunKey, RunKeyRing} from './run-keys.js'
+import {CarriedBlock, CarriedDigest} from './carried-block.js'
 import {SEALED_SCHEMA_VERSION} from './schema.js'
 import type {BatchTags, BodyKeys, RawRow, TestimonyTags, UntrueIndex, Written} from './store.js'
 import type {EventTags, TagKey, TagName} from './tags.js'
@@ -69,24 +69,6 @@ function envelopeOfRow(seq: number, text: string): StoredEnvelope {
   if (!('envelope' in read)) throw forgedRow(seq, `is not stored as custody stores events: ${read.problem}`)
   if (read.envelope.seq !== seq) throw forgedRow(seq, `has the envelope of event ${read.envelope.seq}`)
   return read.envelope
-}
-
-/**
- * The SHA-256 a `ledger-converted` event records of the carried envelopes: each as stored,
- * followed by a line feed, in order (`sha256sum` of the file `sqlite3` gives of them).
- */
-export class CarriedDigest {
-  private readonly hash = createHash('sha256')
-  count = 0
-
-  add(envelope: string): void {
-    this.hash.update(envelope, 'utf8').update('\n')
-    this.count++
-  }
-
-  digest(): string {
-    return this.hash.digest('hex')
-  }
 }
 
 export class SealedStore extends TaggedStore {
@@ -148,31 +130,18 @@ export class SealedStore extends TaggedStore {
   carriedCount(): number {
     if (this.carriedRows !== undefined) return this.carriedRows
     const page = this.context.cached<[number], {seq: number; event: string}>('SELECT seq, envelope AS event FROM events WHERE seq > ? ORDER BY seq LIMIT 200')
-    const block = new CarriedDigest()
+    const block = new CarriedBlock()
     for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
-      const envelope = envelopeOfRow(row.seq, row.event)
       if (row.seq !== block.count) throw forgedRow(row.seq, `is stored where event ${block.count} should be`)
-      if (isCarried(envelope)) {
-        block.add(row.event)
-        continue
-      }
-
-      if (block.count > 0) {
-        const facts = envelope.public
-        if (facts?.action !== 'ledger-converted') {
-          throw forgedRow(row.seq, `follows ${block.count} carried rows (a converted case's), but is not the ledger-converted event that must record their envelopes: carried rows were added, or that event removed`)
-        }
-
-        if (facts.carried !== block.count || facts.envelopes !== block.digest()) {
-          throw forgedRow(row.seq, `(ledger-converted) records other carried rows than the ${block.count} before it (the count, or the SHA-256 of their envelopes): a carried row's envelope was changed, or carried rows added or removed`)
-        }
-      }
-
+      const finding = block.row(row.seq, envelopeOfRow(row.seq, row.event), row.event)
+      if (finding !== undefined) throw forgedRow(finding.seq, finding.message)
+      if (!block.closed) continue
       this.carriedRows = block.count
       return block.count
     }
 
-    if (block.count > 0) throw forgedRow(block.count - 1, "is carried (one a converted case kept as written), but no ledger-converted event follows the carried rows")
+    const finding = block.end()
+    if (finding !== undefined) throw forgedRow(finding.seq, finding.message)
     this.carriedRows = 0
     return 0
   }

@@ -26,7 +26,7 @@ import {EVENT_VERSION, parseEvent, type StoredObject} from '../../formats/events
 import {HEX64, isRecord} from '../../formats/guards.js'
 import {isKeyEvent, readKeyEvent, type KeyEvent} from '../../keys/key-events.js'
 import {bodySha256, carriedLeafOf, isCarried, readStoredEnvelope, storedBodyProblem, storedLeafHash, type PublicFacts, type StoredEnvelope} from '../../ledger/envelope.js'
-import {CarriedDigest} from '../../ledger/sealed-store.js'
+import {CarriedBlock, type CarriedFinding} from '../../ledger/carried-block.js'
 import {chainHash, eventLeafHash, GENESIS_HASH} from '../../ledger/event.js'
 import type {Ledger, RawRow} from '../../ledger/ledger.js'
 import {PackedHashes} from '../../merkle/packed-hashes.js'
@@ -120,11 +120,9 @@ class ChainReader {
   /** Rows not opened whose envelope records no SHA-256 of its body (written before custody recorded it): not checked as stored. */
   bodiesWithoutDigest = 0
   /** A converted case's carried rows (the first ones), their envelopes hashed as the ledger-converted event records them. */
-  readonly carried = new CarriedDigest()
+  readonly carried = new CarriedBlock()
   /** Carried rows whose bodies were not opened: their hashes were not recomputed. */
   carriedUnopened = 0
-  /** Whether the carried rows' block was closed (by the row after it), so that a carried row after it is out of place. */
-  private carriedClosed = false
   /** A sealed ledger's (schema 4) bodies, and whether they can be opened; undefined for the others. */
   private readonly sealed: ReturnType<Ledger['sealedBodies']>
   private readonly leaves = new PackedHashes()
@@ -168,10 +166,7 @@ class ChainReader {
   }
 
   end(): ChainFacts {
-    if (this.carried.count > 0 && !this.carriedClosed) {
-      this.problems.push({check: 'chain', subject: `event ${this.carried.count - 1}`, message: 'the ledger ends with carried events (a converted case kept as written) and no ledger-converted event records their envelopes: its tail was cut, or the rows were forged'})
-    }
-
+    this.noteCarriedFinding(this.carried.end())
     this.seals.end()
     const hashes = this.hashes
     return {leaves: this.leaves, hashAt: (index) => hashes.at(index), keys: keyHistory(this.keys), lastHash: this.lastHash, listedObjects: this.listed, convertedObjects: this.converted, carriedExhibits: this.numbers.carriedIngests, keptFiles: this.kept}
@@ -226,7 +221,7 @@ class ChainReader {
     }
 
     const {envelope} = read
-    this.noteCarried(row, envelope, at)
+    this.noteCarriedFinding(this.carried.row(row.seq, envelope, row.event))
     if (envelope.seq !== row.seq) this.problems.push({check: 'chain', subject: at, message: `its envelope says it is event ${envelope.seq}: it was moved`, expected: String(row.seq), actual: String(envelope.seq)})
     if (envelope.prev !== row.prev_hash) this.problems.push({check: 'event', subject: at, message: "the previous hash in its envelope differs from the row's", expected: row.prev_hash, actual: envelope.prev})
     // Opened or not, the objects the envelope lists as stored (readEnvelope checked their form), chained with it.
@@ -270,42 +265,11 @@ class ChainReader {
     return undefined
   }
 
-  /**
-   * A converted case's carried rows (envelope.ts): only the first rows, their envelopes hashed in
-   * order, and the row after the last one the ledger-converted event that records that hash.
-   */
-  private noteCarried(row: RawRow, envelope: StoredEnvelope, at: string): void {
-    if (isCarried(envelope)) {
-      if (this.carriedClosed || row.seq !== this.carried.count) {
-        this.problems.push({check: 'chain', subject: at, message: 'it is stored as a carried event (one a converted case kept as written), but it is not among the first events that a ledger-converted event records: a row was forged to escape the check of its hash'})
-        return
-      }
-
-      this.carried.add(row.event)
-      return
-    }
-
-    if (this.carried.count === 0 || this.carriedClosed) {
-      this.carriedClosed = true
-      if (envelope.public?.action === 'ledger-converted') this.problems.push({check: 'chain', subject: at, message: 'it is a ledger-converted event, but no carried events come before it'})
-      return
-    }
-
-    this.carriedClosed = true
-    const facts = envelope.public
-    const digest = this.carried.digest()
-    if (facts?.action !== 'ledger-converted' || facts.carried !== this.carried.count || facts.envelopes !== digest) {
-      this.problems.push({
-        check: 'chain',
-        subject: at,
-        message:
-          facts?.action === 'ledger-converted'
-            ? `it is the ledger-converted event, and records other carried events than the ${this.carried.count} before it (the count, or the SHA-256 of their envelopes): a carried event's envelope was changed, or carried events were added or removed`
-            : `it follows ${this.carried.count} carried events, but is not the ledger-converted event that must record their envelopes: carried events were added, or that event removed`,
-        expected: `ledger-converted of ${this.carried.count} envelopes, SHA-256 ${digest}`,
-        actual: facts?.action === 'ledger-converted' ? `${String(facts.carried)} envelopes, SHA-256 ${String(facts.envelopes)}` : String(facts?.action ?? 'no public facts'),
-      })
-    }
+  /** A converted case's carried rows (carried-block.ts): what a row breaks of their rule, as a problem of the chain. */
+  private noteCarriedFinding(finding: CarriedFinding | undefined): void {
+    if (finding === undefined) return
+    const {seq, message, expected, actual} = finding
+    this.problems.push({check: 'chain', subject: `event ${seq}`, message: `it ${message}`, ...(expected === undefined ? {} : {expected, actual})})
   }
 
   /**
