@@ -2,14 +2,16 @@ import {Args, Flags} from '@oclif/core'
 import {readIdentityFiles} from '../../src/age/key-files.js'
 import {parseRecipient} from '../../src/age/x25519.js'
 import {progressLine} from '../../src/render/progress.js'
-import {renderNothingNew, renderTransfer} from '../../src/render/transfers.js'
+import {renderFieldNothingNew, renderFieldTransfer, renderNothingNew, renderTransfer} from '../../src/render/transfers.js'
+import type {Case} from '../../src/case/case.js'
+import {exportFieldPackage, fieldPackageOut, makesFieldPackage, type FieldNothingNew, type FieldTransferReport} from '../../src/transfers/field-export.js'
 import {checkSeal, sealDestination} from '../../src/seal/seal.js'
 import {readCustodian} from '../../src/transfers/custodian.js'
 import {checkReceiver, exportTransfer, packageOut, refuseFieldReceiver, type NothingNew, type TransferReport} from '../../src/transfers/export.js'
 import {CustodyCommand, caseFlag, fieldIdentityFlag, passphraseFileFlag, prose} from '../_base.js'
 
 /** What --json gives: the transfer (the seal's report reduced to what names it), or nothing new. */
-type ExportJson = (Omit<TransferReport, 'seal'> & {seal: {archive: string; sha256: string; size: number; bag: string; seq: number}}) | NothingNew
+type ExportJson = (Omit<TransferReport, 'seal'> & {seal: {archive: string; sha256: string; size: number; bag: string; seq: number}}) | NothingNew | FieldTransferReport | FieldNothingNew
 
 export default class TransferExport extends CustodyCommand {
   static override args = {
@@ -88,17 +90,21 @@ not chosen (the report counts them); named, they are refused.`
     // the passphrase has opened the signing key, they open the vault (one that is no recipient's
     // is refused, in any encrypted case) and the check runs again if it needed them.
     const identities = await readIdentityFiles(flags.identity)
+    // A field case with no identity given sends a field package: its objects and rows as stored.
+    const field = (k: Case): boolean => identities === undefined && makesFieldPackage(k)
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer export', {
-      needsContent: true,
+      needsContent: identities !== undefined,
       check: (k) => {
         checkReceiver(k, to)
-        checkSeal(k, given)
+        if (field(k)) fieldPackageOut(flags.out, flags.force, to)
+        else checkSeal(k, given)
       },
       ...(identities === undefined ? {} : {identities}),
     })
     const progress = progressLine(process.stderr, Boolean(process.stderr.isTTY) && !this.jsonEnabled())
     const interrupt = this.interruptible('Stopping: the partial package will be removed (Ctrl-C again to stop now)...')
     try {
+      if (field(kase)) return await this.exportField(kase, argv as string[], flags, interrupt, progress)
       const report = await exportTransfer(kase, {
         to,
         exhibits: argv as string[],
@@ -124,5 +130,31 @@ not chosen (the report counts them); named, they are refused.`
     } finally {
       interrupt.release()
     }
+  }
+
+  /** A field case with no identity: a field package of the objects and rows as stored (nothing opened). */
+  private async exportField(
+    kase: Case,
+    exhibits: string[],
+    flags: {to: string; out: string; purpose?: string | undefined; force: boolean; again: boolean; 'sealed-at'?: string | undefined; actor?: string | undefined},
+    interrupt: ReturnType<CustodyCommand['interruptible']>,
+    progress: ReturnType<typeof progressLine>,
+  ): Promise<ExportJson> {
+    const report = await exportFieldPackage(kase, {
+      to: readCustodian(flags.to, '--to'),
+      exhibits,
+      again: flags.again,
+      out: flags.out,
+      purpose: flags.purpose,
+      force: flags.force,
+      releasedAt: flags['sealed-at'],
+      actor: flags.actor,
+      signal: interrupt.signal,
+      hold: () => interrupt.hold('Finishing: the transfer is recorded, and its package is being put at --out...'),
+      onProgress: (done, total) => progress.update(`packing: ${done}/${total} exhibits, as stored`),
+    })
+    progress.done()
+    this.log('nothingNew' in report ? renderFieldNothingNew(report) : renderFieldTransfer(report))
+    return report
   }
 }

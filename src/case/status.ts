@@ -116,7 +116,7 @@ function factsInClear(kase: Case): {purged: number; released: ReleasedInClear[]}
     const {action, transferId, items, acknowledged} = facts
     if (action === 'purged') purged++
     if (typeof transferId !== 'string') continue
-    if (action === 'transfer-released' && typeof items === 'number') released.set(transferId, {transferId, seq, releasedAt: time, items, receipt: null})
+    if ((action === 'transfer-released' || action === 'field-transfer-released') && typeof items === 'number') released.set(transferId, {transferId, seq, releasedAt: time, items, receipt: null})
     const transfer = released.get(transferId)
     if (action === 'transfer-acknowledged' && transfer !== undefined) transfer.receipt = {seq, acknowledged: typeof acknowledged === 'number' ? acknowledged : null}
   }

@@ -248,10 +248,17 @@ export interface StoredObject {
 }
 
 const SEALED_VAULT_PATH = /^vault\/objects\/([0-9a-f]{2})\/\1[0-9a-f]{62}\.age$/
+const sealedVaultPath = text({pattern: SEALED_VAULT_PATH, expected: 'vault/objects/<2 hex>/<the same 2 hex and 62 more>.age'})
 const storedObject = object<StoredObject>({
-  vault: text({pattern: SEALED_VAULT_PATH, expected: 'vault/objects/<2 hex>/<the same 2 hex and 62 more>.age'}),
+  vault: sealedVaultPath,
   sha256: text({pattern: HEX64, expected: '64 lower-case hex'}),
   size: integer(1),
+})
+/** An item of a field package, as its release event and the package's statement (src/transfers/field-statement.ts) both give it: the original first, then its record if it has one. */
+export const FIELD_TRANSFER_ITEM: Reader<FieldTransferItem> = object<FieldTransferItem>({
+  exhibit: exhibitId,
+  seq: integer(0),
+  objects: list(object<FieldTransferObject>({role: oneOf(['original', 'record'] as const), vault: sealedVaultPath, sha256: hex64, size: integer(1)}), {min: 1, max: 2}),
 })
 
 export interface MetadataSummary {
@@ -574,6 +581,36 @@ export interface TransferReleasedPayload {
   items: TransferItem[]
 }
 
+/** An object of an item of a field package: an age file as the vault stores it (StoredObject), and which object of the exhibit it is. */
+export interface FieldTransferObject extends StoredObject {
+  role: 'original' | 'record'
+}
+
+/** An item of a field package: an exhibit, the ledger row that recorded it, and its objects as stored (no digest of the evidence: a field laptop reads none). */
+export interface FieldTransferItem {
+  exhibit: string
+  seq: number
+  objects: FieldTransferObject[]
+}
+
+/**
+ * `field-transfer-released`: a field package made for another custodian (`custody transfer
+ * export` in a field case with no identity, src/transfers/field-export.ts): the exhibits' objects
+ * and the ledger's rows as stored, nothing opened (docs/design/transfers.md, "The field package").
+ */
+export interface FieldTransferReleasedPayload {
+  transferId: string
+  /** The receiver, as the identity line `custody key show --public` printed. */
+  to: string
+  /** The package file as delivered (the age file), its SHA-256 and size. */
+  package: {name: string; sha256: string; size: number}
+  purpose: string | null
+  /** The head the package's checkpoint signs: the package holds every row below it. */
+  treeHead: {size: number; root: string}
+  acknowledged: {size: number; root: string} | null
+  items: FieldTransferItem[]
+}
+
 /**
  * `transfer-received`: a transfer package accepted from another custodian (`custody transfer
  * accept`, src/transfers/accept.ts), after it verified and its sender's heads held.
@@ -743,6 +780,7 @@ export interface PayloadOf {
   'recipient-added': RecipientAddedPayload
   'keys-destroyed': KeysDestroyedPayload
   'transfer-released': TransferReleasedPayload
+  'field-transfer-released': FieldTransferReleasedPayload
   'transfer-received': TransferReceivedPayload
   'transfer-refused': TransferRefusedPayload
   'transfer-acknowledged': TransferAcknowledgedPayload
@@ -1120,6 +1158,18 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       purpose: nullable(nonEmpty),
       acknowledged: nullable(treeHead),
       items: list(object<TransferItem>({exhibit: exhibitId, sha256: hex64, sha512: hex128, size: integer(1)}), {min: 1, max: MAX_TRANSFER_ITEMS}),
+    }),
+  },
+  'field-transfer-released': {
+    exhibit: 'none',
+    payload: object<FieldTransferReleasedPayload>({
+      transferId,
+      to: custodianLine,
+      package: transferPackage,
+      purpose: nullable(nonEmpty),
+      treeHead,
+      acknowledged: nullable(treeHead),
+      items: list(FIELD_TRANSFER_ITEM, {min: 1, max: MAX_TRANSFER_ITEMS}),
     }),
   },
   'transfer-received': {

@@ -212,7 +212,7 @@ function keysFacts(ledger: Ledger): {seq: number; facts: PublicFacts} | undefine
 }
 
 /** The recipients the ledger records, from the public facts (no key): the case identity's first, each once, with its event. */
-function recordedRecipients(ledger: Ledger): Array<{recipient: string; seq: number}> {
+export function recordedRecipients(ledger: Ledger): Array<{recipient: string; seq: number}> {
   const seen = new Set<string>()
   const recipients: Array<{recipient: string; seq: number}> = []
   for (const {seq, facts} of ledger.publicFacts()) {

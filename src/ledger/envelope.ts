@@ -225,6 +225,13 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
       return {action: event.action, transferId, items: items.length}
     }
 
+    case 'field-transfer-released': {
+      // Read with no key by the next field package (what was sent to whom is not said: which
+      // exhibits were sent is, as the clear exhibit column says which exist) and by `status`.
+      const {transferId, items} = event.payload
+      return {action: event.action, transferId, items: items.length, exhibits: items.map((i) => i.exhibit)}
+    }
+
     case 'transfer-received':
     case 'transfer-acknowledged':
     case 'transfer-refused':

@@ -648,6 +648,16 @@ export class Ledger implements Disposable {
   }
 
   /**
+   * A sealed ledger's (schema 4) ingest envelopes and stored runs, read with no key: what a field
+   * package carries (src/transfers/field-export.ts). Undefined for the other schemas.
+   */
+  asStored(): Pick<SealedStore, 'ingestEnvelopes' | 'storedRuns' | 'storedRows'> | undefined {
+    const store = this.store
+    if (!(store instanceof SealedStore)) return undefined
+    return {ingestEnvelopes: () => store.ingestEnvelopes(), storedRuns: () => store.storedRuns(), storedRows: (size) => store.storedRows(size)}
+  }
+
+  /**
    * Whether the ledger was converted by `custody encrypt` from one in clear: its first rows are
    * carried (envelope.ts), their block checked against its ledger-converted event. No key needed.
    */

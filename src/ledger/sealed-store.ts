@@ -325,6 +325,29 @@ export class SealedStore extends TaggedStore {
     }
   }
 
+  /**
+   * Every ingest row's envelope (a row with a content tag: an exhibit's first event), oldest
+   * first, read with no key as hostile input (envelopeAt): what a field package is made from.
+   */
+  *ingestEnvelopes(): Generator<{seq: number; envelope: StoredEnvelope}> {
+    const page = this.context.cached<[number], {seq: number; event: string}>('SELECT seq, envelope AS event FROM events WHERE content_tag IS NOT NULL AND seq > ? ORDER BY seq LIMIT 200')
+    for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) yield {seq: row.seq, envelope: this.envelopeAt(row.seq, row.event)}
+  }
+
+  /** Every row as stored below `size` (envelope text, body, run, hashes), oldest first, read a page at a time: no query stays open between pages. */
+  *storedRows(size: number): Generator<{seq: number; prev_hash: string; hash: string; envelope: string; body: Buffer; run: number}> {
+    const page = this.context.cached<[number, number], {seq: number; prev_hash: string; hash: string; envelope: string; body: Buffer; run: number}>(
+      'SELECT seq, prev_hash, hash, envelope, body, run FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT 200',
+    )
+    yield* keysetPages((after: number) => page.all(after, size), (r) => r.seq, -1)
+  }
+
+  /** Each run's key as stored (an age header to the recipients of its time), by run number, read a page at a time. */
+  *storedRuns(): Generator<{id: number; wrapped: Buffer}> {
+    const page = this.context.cached<[number], {id: number; wrapped: Buffer}>('SELECT id, wrapped FROM runs WHERE id > ? ORDER BY id LIMIT 200')
+    yield* keysetPages((after: number) => page.all(after), (r) => r.id, -1)
+  }
+
   /** The tags an envelope holds for an event's tags: hex, only those the event has. */
   private static hexTags(tags: EventTags): EnvelopeTags {
     const hex: EnvelopeTags = {}

@@ -211,7 +211,7 @@ const FILE_SUMMARIES: Summaries<'ingest' | 'presented-again' | 'ingest-failed' |
 }
 
 /** A seal and the exhibits it took. */
-const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released' | 'transfer-received' | 'transfer-refused' | 'transfer-acknowledged' | 'custodian-trusted' | 'custodian-distrusted' | 'purged'> = {
+const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released' | 'field-transfer-released' | 'transfer-received' | 'transfer-refused' | 'transfer-acknowledged' | 'custodian-trusted' | 'custodian-distrusted' | 'purged'> = {
   seal: (p) => `${p.sealId}: ${plural(p.exhibitCount, 'exhibit')} sealed into ${safeText(p.archive.name)}  sha256:${p.archive.sha256.slice(0, 16)}…`,
   'sealed-exhibits'(p) {
     const {exhibits, first} = p
@@ -221,6 +221,10 @@ const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released'
   'transfer-released'(p) {
     const to = receiverName(p.to)
     return `${p.transferId}: ${plural(p.items.length, 'exhibit')} released to ${to} in ${p.sealId}, as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…`
+  },
+  'field-transfer-released'(p) {
+    const to = receiverName(p.to)
+    return `${p.transferId}: ${plural(p.items.length, 'exhibit')} released to ${to} as stored (a field package, ${p.treeHead.size} events), as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…`
   },
   'transfer-acknowledged': (p) =>
     `${p.transferId}: receipt from ${receiverName(p.by)}, received ${p.receipt.receivedAt}, ${p.condition}: ${plural(p.acknowledged.length, 'exhibit')} acknowledged; head ${p.cosigned.size} cosigned  sha256:${p.receipt.sha256.slice(0, 16)}…`,

@@ -4,6 +4,7 @@ import type {ReleasedInClear} from '../case/status.js'
 import type {AcceptReport} from '../transfers/accept.js'
 import type {AcknowledgeReport} from '../transfers/acknowledge.js'
 import type {NothingNew, ReleasedTo, TransferReport} from '../transfers/export.js'
+import type {FieldNothingNew, FieldTransferReport} from '../transfers/field-export.js'
 import type {TrustReport} from '../transfers/trust.js'
 import {describeParty} from '../transfers/custodian.js'
 import {formatBytes, plural, safeText} from './text.js'
@@ -38,6 +39,28 @@ export function renderNothingNew(report: NothingNew): string {
   const testimony = report.testimony > 0 ? ` (${plural(report.testimony, 'exhibit')} of testimony aside: a transfer does not carry them yet)` : ''
   const purged = report.purged > 0 ? ` (${plural(report.purged, 'exhibit')} purged from this case aside)` : ''
   return `Nothing new for ${receiver(report.to)}: every exhibit has been released to it${testimony}${purged}${again}. Nothing was written or recorded.`
+}
+
+/** A field package made (field-export.ts): what it carries, and that nothing was opened to make it. */
+export function renderFieldTransfer(report: FieldTransferReport): string {
+  const items = report.items.map((i) => i.exhibit)
+  const objects = report.items.reduce((n, i) => n + i.objects.length, 0)
+  return [
+    `Released ${plural(report.items.length, 'exhibit')} to ${receiver(report.to)}, as stored (a field package)`,
+    `  transfer       ${report.transferId} (ledger event #${report.seq})`,
+    `  package        ${safeText(report.package.file)}, ${formatBytes(report.package.size)}, sha256 ${report.package.sha256}`,
+    `                 encrypted to the receiver's age recipient; inside, ${plural(objects, 'object')} as the vault stores them and the ledger's ${plural(report.treeHead.size, 'row')} as stored: nothing was decrypted`,
+    `  tree head      ${report.treeHead.size} events, root ${report.treeHead.root}`,
+    `  exhibits       ${items.slice(0, 5).join(', ')}${items.length > 5 ? `, … (${items.length})` : ''}`,
+    ...(report.remaining > 0 ? [`  not yet sent   ${plural(report.remaining, 'exhibit')} (a package carries at most 1,000): export again`] : []),
+    ...(report.purged > 0 ? [`  not sent       ${plural(report.purged, 'exhibit')} purged from this case`] : []),
+    `Next: give the receiver ${safeText(basename(report.package.file))} and its SHA-256 above by another way; only its key opens the evidence inside.`,
+  ].join('\n')
+}
+
+export function renderFieldNothingNew(report: FieldNothingNew): string {
+  const purged = report.purged > 0 ? ` (${plural(report.purged, 'exhibit')} purged from this case aside)` : ''
+  return `Nothing new for ${receiver(report.to)}: every exhibit of this case has been released in a field package${purged}. Nothing was written or recorded.`
 }
 
 /** status: per receiver, what was released and not acknowledged. */

@@ -128,7 +128,7 @@ export interface SealReport {
 /** The time a seal records, as its errors name it. */
 const SEALED_AT = fields({sealedAt: 'the seal time'}).sealedAt
 
-function parseSealedAt(value: string | undefined): Date {
+export function parseSealedAt(value: string | undefined): Date {
   if (value === undefined) return new Date(Math.floor(Date.now() / 1000) * 1000)
   const date = new Date(value)
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(date.getTime())) {

@@ -109,8 +109,8 @@ export function consistencyBytes(proof: TransferConsistency): Buffer {
   return Buffer.from(`${canonicalize(proof)}\n`, 'utf8')
 }
 
-/** Parses `bytes` as JSON read with `reader`, canonical form required; or what is wrong. */
-function readCanonical<T>(bytes: Buffer, reader: Reader<T>, what: string, canonical: (value: T) => string): T | {problem: string} {
+/** Parses `bytes` as JSON read with `reader`, canonical form required (`canonical` gives the bytes custody writes of it); or what is wrong. */
+export function readCanonical<T>(bytes: Buffer, reader: Reader<T>, what: string, canonical: (value: T) => string): T | {problem: string} {
   let value: unknown
   try {
     value = JSON.parse(bytes.toString('utf8'))

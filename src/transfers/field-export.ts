@@ -1,0 +1,399 @@
+/**
+ * `custody transfer export` from a field case with no identity: a field package
+ * (docs/design/transfers.md, "The field package: decided"). A field laptop opens no event body and
+ * no vault object, so the package carries them as stored and nothing is decrypted here:
+ *
+ *   1. check   the case keeps its ledger sealed (schema 4) and the receiver's age recipient is one
+ *              the case records, before each item was written (objects open with the recipients
+ *              of their time)
+ *   2. choose  the exhibits named, or every exhibit no field package released yet (up to 1,000),
+ *              from the ingest envelopes' public facts: their objects as stored
+ *   3. write   an age file to the receiver holding a BagIt bag: the objects byte for byte (their
+ *              SHA-256 and size checked as they are copied), every ledger row up to the latest
+ *              signed checkpoint, the runs' wrapped keys, the checkpoint, the sender's key,
+ *              transfer.json signed, the manifests and README.txt
+ *   4. record  `field-transfer-released` (the package's SHA-256), then put the package at --out
+ *
+ * The receiver checks everything and computes the evidence's digests (field-check.ts, accept).
+ */
+import {createHash} from 'node:crypto'
+import {canonicalize} from '../canonical/jcs.js'
+import {createReadStream} from 'node:fs'
+import {rm} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
+import {parseRecipient} from '../age/x25519.js'
+import {AgeEncryptor} from '../age/encrypt.js'
+import type {Case} from '../case/case.js'
+import {parseCheckpoint} from '../checkpoints/checkpoint.js'
+import {CustodyError, said} from '../errors.js'
+import {parseExhibitId} from '../formats/ids.js'
+import {MAX_TRANSFER_ITEMS, type StoredObject} from '../formats/events.js'
+import {caseKeyMode, recordedRecipients} from '../keys/case-keys.js'
+import {publicKeyPem} from '../keys/signing-key.js'
+import {isCarried} from '../ledger/envelope.js'
+import {BAGIT_TXT} from '../seal/bagit.js'
+import {manifestLine} from '../seal/bag-layout.js'
+import {publishArchive} from '../seal/publish.js'
+import {deliveredPath} from '../seal/transport.js'
+import {parseSealedAt, sealDestination} from '../seal/seal.js'
+import {ZipWriter} from '../zip/writer.js'
+import {CUSTODY_VERSION} from '../version.js'
+import {custodianLine, custodianOf, describeCustodian, type Custodian} from './custodian.js'
+import {checkReceiver, packageOut, receiverOf, TRANSFER, type TransferReport} from './export.js'
+import {fieldTransferBytes, fieldTransferIdOf, packagePathOf, type FieldItem, type FieldObject, type FieldTransferStatement} from './field-statement.js'
+import {fieldPackageReadme} from './field-readme.js'
+import type {TreeHead} from './transfer-statement.js'
+import {FIELD_PACKAGE_FILES, fieldBagName} from './field-layout.js'
+
+export interface FieldExportOptions {
+  to: Custodian
+  /** Exhibits named (IDs or numbers); none: those no field package released yet. */
+  exhibits: readonly string[]
+  /** With none named: every exhibit, released before or not (no receipt of a field package is read yet). */
+  again?: boolean | undefined
+  /** The package to write: a .zip.age file (given a .zip, .age is added). */
+  out: string
+  purpose?: string | undefined
+  force?: boolean | undefined
+  /** The release time, ISO 8601 with a zone (default: now). */
+  releasedAt?: string | undefined
+  actor?: string | undefined
+  signal?: AbortSignal | undefined
+  /** Called once the release is recorded: from then on an interruption must wait for the package to be put in place. */
+  hold?: (() => void) | undefined
+  onProgress?: ((done: number, total: number) => void) | undefined
+}
+
+export interface FieldTransferReport {
+  kind: 'field'
+  transferId: string
+  to: TransferReport['to']
+  /** The `field-transfer-released` event's number. */
+  seq: number
+  package: {file: string; sha256: string; size: number}
+  /** The sender's head the package carries every row of, which its checkpoint signs. */
+  treeHead: TreeHead
+  items: FieldItem[]
+  /** With none named, exhibits not yet released that did not fit in this package (MAX_TRANSFER_ITEMS): export again. */
+  remaining: number
+  /** With none named, exhibits left out because their objects were purged. */
+  purged: number
+}
+
+/** Nothing new: every exhibit was released in a field package already. Nothing was made or recorded. */
+export interface FieldNothingNew {
+  nothingNew: true
+  kind: 'field'
+  to: TransferReport['to']
+  /** Exhibits left out because their objects were purged. */
+  purged: number
+}
+
+/** Whether `custody transfer export` makes a field package in this case: a field case (no identity on the laptop opens anything). */
+export function makesFieldPackage(kase: Case): boolean {
+  return caseKeyMode(kase) === 'field' && kase.ledger.asStored() !== undefined
+}
+
+/** The delivered file (.zip.age) for --out, and refused when it exists (unless `force`). */
+export function fieldPackageOut(out: string, force: boolean | undefined, to: Custodian): string {
+  const receiver = parseRecipient(to.age!, "the receiver's age recipient")
+  return deliveredPath(sealDestination({out: packageOut(out), force: force ?? false, encryptTo: [receiver]}), [receiver])
+}
+
+/**
+ * Step 1: the receiver can open what is sent. Its age recipient must be one the case records,
+ * recorded before every item's ingest row (`items`), as the objects and run keys were encrypted to
+ * the recipients of their time. Checked before anything is written.
+ */
+function checkOpensForReceiver(kase: Case, to: Custodian, items: readonly FieldItem[]): void {
+  checkReceiver(kase, to)
+  const recorded = recordedRecipients(kase.ledger).find((r) => r.recipient === to.age)
+  if (recorded === undefined) {
+    throw new CustodyError(
+      'INVALID_ARGUMENT',
+      said`${TRANSFER.to} ${describeCustodian(to)} has an age recipient (${to.age ?? 'none'}) that is not one of this case's recipients, so nothing this case holds opens with its key. Add it with \`custody key add-recipient\` (only what is recorded after that opens with it), or send to one of the case's recipients (\`custody key show\` lists them)`,
+      {subject: to.case},
+    )
+  }
+
+  const before = items.filter((i) => i.seq < recorded.seq)
+  if (before.length > 0) {
+    throw new CustodyError(
+      'INVALID_ARGUMENT',
+      said`${before.length} of the exhibits to send (${before.slice(0, 3).map((i) => i.exhibit).join(', ')}${before.length > 3 ? ', …' : ''}) were recorded before ${describeCustodian(to)} became a recipient of this case (event ${recorded.seq}): they do not open with its key. Name the others, or send these with an identity of a recipient of their time`,
+      {subject: to.case},
+    )
+  }
+}
+
+/** What the public facts say of earlier field packages and purges: the exhibits released, and the objects purged (by vault path). */
+function releasedAndPurged(kase: Case): {released: Set<string>; purgedObjects: Set<string>} {
+  const released = new Set<string>()
+  const purgedObjects = new Set<string>()
+  for (const {facts} of kase.ledger.publicFacts()) {
+    if (facts.action === 'field-transfer-released' && Array.isArray(facts.exhibits)) for (const id of facts.exhibits) if (typeof id === 'string') released.add(id)
+    if (facts.action === 'purged' && Array.isArray(facts.objects)) for (const vault of facts.objects) if (typeof vault === 'string') purgedObjects.add(vault)
+  }
+
+  return {released, purgedObjects}
+}
+
+/** An item from its ingest envelope's public facts: its objects as stored, or undefined when the envelope states none (recorded in clear, before `custody encrypt`). */
+function itemOf(exhibit: string, seq: number, facts: Record<string, unknown> | undefined): FieldItem | undefined {
+  const original = facts?.original as StoredObject | undefined
+  if (original === undefined || facts?.action !== 'ingest') return undefined
+  const record = facts.record as StoredObject | undefined
+  const objects: FieldObject[] = [{role: 'original', ...original}]
+  if (record !== undefined) objects.push({role: 'record', ...record})
+  return {exhibit, seq, objects}
+}
+
+/** Step 2: the items, from the ingest envelopes (one pass over them), or nothing new. */
+function chooseFieldItems(kase: Case, named: readonly string[], again: boolean): {items: FieldItem[]; remaining: number; purged: number} {
+  const stored = kase.ledger.asStored()!
+  const wanted = new Set<string>()
+  for (const given of named) {
+    const id = parseExhibitId(kase.info.prefix, given)
+    if (id === undefined) throw new CustodyError('EXHIBIT_NOT_FOUND', `${JSON.stringify(given)} is not an exhibit ID of this case; they look like ${kase.info.prefix}-000001 (see \`custody status\`)`, {subject: given})
+    wanted.add(id)
+  }
+
+  if (wanted.size > MAX_TRANSFER_ITEMS) throw new CustodyError('INVALID_ARGUMENT', said`${wanted.size} ${TRANSFER.exhibits}: a package carries at most ${MAX_TRANSFER_ITEMS}; send the rest in another`)
+  const {released, purgedObjects} = releasedAndPurged(kase)
+  const items: FieldItem[] = []
+  let remaining = 0
+  let purged = 0
+  for (const {seq, envelope} of stored.ingestEnvelopes()) {
+    const exhibit = envelope.exhibit
+    if (exhibit === null || (named.length > 0 ? !wanted.has(exhibit) : !again && released.has(exhibit))) continue
+    const item = itemOf(exhibit, seq, isCarried(envelope) ? undefined : envelope.public)
+    if (item === undefined) {
+      throw new CustodyError('INVALID_ARGUMENT', `${exhibit} was recorded before this case was encrypted (custody encrypt): its event does not say how its objects are stored, so a field package cannot carry it. Send it with an identity of one of the case's recipients, or leave it out`, {subject: exhibit})
+    }
+
+    if (item.objects.some((o) => purgedObjects.has(o.vault))) {
+      if (wanted.size > 0) throw new CustodyError('INVALID_ARGUMENT', `${exhibit} was purged from this case (custody transfer purge): its objects are no longer here to send`, {subject: exhibit})
+      purged++
+      continue
+    }
+
+    wanted.delete(exhibit)
+    if (items.length < MAX_TRANSFER_ITEMS) items.push(item)
+    else remaining++
+  }
+
+  if (named.length > 0 && wanted.size > 0) {
+    const missing = [...wanted][0]!
+    throw new CustodyError('EXHIBIT_NOT_FOUND', `there is no exhibit ${missing} in this case; \`custody status\` counts them`, {subject: missing})
+  }
+
+  return {items, remaining, purged}
+}
+
+/** The package being written: the ZIP (encrypted as it is written) and the payload manifest's lines. */
+class FieldPackageWriter {
+  private readonly lines: Array<{path: string; sha256: string}> = []
+  private payloadBytes = 0
+
+  constructor(
+    readonly zip: ZipWriter,
+    readonly bag: string,
+  ) {}
+
+  /** A small file under data/, held whole. */
+  async add(path: string, bytes: Buffer): Promise<void> {
+    await this.zip.addBytes(`${this.bag}/${path}`, bytes)
+    this.lines.push({path, sha256: createHash('sha256').update(bytes).digest('hex')})
+    this.payloadBytes += bytes.length
+  }
+
+  /** An object as stored, copied from the vault byte for byte and checked as it goes against what its envelope states. */
+  async copyObject(kase: Case, object: FieldObject, interrupted: () => Error | undefined): Promise<void> {
+    const source = join(dirname(kase.vault.root), object.vault)
+    const path = packagePathOf(object.vault)
+    const entry = await this.zip.startFile(`${this.bag}/${path}`, object.size)
+    const hash = createHash('sha256')
+    let size = 0
+    try {
+      for await (const chunk of createReadStream(source, {highWaterMark: 1024 * 1024}) as AsyncIterable<Buffer>) {
+        const stop = interrupted()
+        if (stop !== undefined) throw stop
+        size += chunk.length
+        if (size > object.size) break
+        hash.update(chunk)
+        await this.zip.writeChunk(entry, chunk)
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw changedObject(source, 'is missing from the vault')
+      throw error
+    }
+
+    const sha256 = hash.digest('hex')
+    if (size !== object.size || sha256 !== object.sha256) throw changedObject(source, size !== object.size ? `holds ${size > object.size ? 'more than' : String(size)} bytes, not the ${object.size} its event records` : 'is not the file its event records (its SHA-256 differs)')
+    await this.zip.endFile(entry)
+    this.lines.push({path, sha256})
+    this.payloadBytes += size
+  }
+
+  /** The payload manifest, bagit.txt, bag-info.txt, README.txt and the tag manifest. */
+  async finishTags(bagInfo: string, readme: string): Promise<void> {
+    const tags: Array<[string, Buffer]> = [
+      ['bagit.txt', Buffer.from(BAGIT_TXT)],
+      ['bag-info.txt', Buffer.from(`${bagInfo}Payload-Oxum: ${this.payloadBytes}.${this.lines.length}\n`)],
+      ['manifest-sha256.txt', Buffer.from(manifestText(this.lines))],
+      ['README.txt', Buffer.from(readme)],
+    ]
+    const tagLines: Array<{path: string; sha256: string}> = []
+    for (const [path, bytes] of tags) {
+      await this.zip.addBytes(`${this.bag}/${path}`, bytes)
+      tagLines.push({path, sha256: createHash('sha256').update(bytes).digest('hex')})
+    }
+
+    await this.zip.addBytes(`${this.bag}/tagmanifest-sha256.txt`, Buffer.from(manifestText(tagLines)))
+  }
+}
+
+function manifestText(lines: ReadonlyArray<{path: string; sha256: string}>): string {
+  return [...lines]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((l) => manifestLine(l.sha256, l.path))
+    .join('')
+}
+
+function changedObject(path: string, what: string): CustodyError {
+  return new CustodyError('INTEGRITY', `the vault object ${path} ${what}: nothing was sent. Run \`custody verify\`, and keep a copy of the case as it is`, {subject: path})
+}
+
+/** Every row below the head, one canonical line each (the package's ledger-rows.jsonl), and the runs they name. */
+async function writeLedger(kase: Case, out: FieldPackageWriter, size: number): Promise<void> {
+  const stored = kase.ledger.asStored()!
+  const rows: string[] = []
+  const runs = new Set<number>()
+  for (const row of stored.storedRows(size)) {
+    rows.push(`${canonicalize({seq: row.seq, prev: row.prev_hash, hash: row.hash, envelope: row.envelope, body: row.body.toString('base64'), run: row.run})}\n`)
+    runs.add(row.run)
+  }
+
+  if (rows.length !== size) throw new CustodyError('INTEGRITY', `the ledger holds ${rows.length} events below its signed head of ${size}: run \`custody verify\``)
+  await out.add(FIELD_PACKAGE_FILES.rows, Buffer.from(rows.join('')))
+  const wrapped: string[] = []
+  for (const run of stored.storedRuns()) if (runs.has(run.id)) wrapped.push(`${canonicalize({id: run.id, wrapped: run.wrapped.toString('base64')})}\n`)
+  await out.add(FIELD_PACKAGE_FILES.runs, Buffer.from(wrapped.join('')))
+}
+
+/**
+ * Makes a field package for `options.to`, or says there is nothing new for it. Nothing is opened:
+ * the objects, rows and run keys go as stored. The release is recorded before the package is put
+ * at its place, so no package exists that the ledger does not record.
+ */
+export async function exportFieldPackage(kase: Case, options: FieldExportOptions): Promise<FieldTransferReport | FieldNothingNew> {
+  const delivered = fieldPackageOut(options.out, options.force, options.to)
+  const releasedAt = parseSealedAt(options.releasedAt)
+  const {to} = options
+  const chosen = chooseFieldItems(kase, options.exhibits, options.again === true)
+  if (chosen.items.length === 0) return {nothingNew: true, kind: 'field', to: receiverOf(to), purged: chosen.purged}
+  checkOpensForReceiver(kase, to, chosen.items)
+  const latest = kase.ledger.latestCheckpoint()
+  const checkpoint = latest === undefined ? undefined : parseCheckpoint(latest.body)
+  if (latest === undefined || checkpoint === undefined || 'problem' in checkpoint) throw new CustodyError('INTEGRITY', 'the ledger has no readable signed checkpoint: run `custody verify`')
+  const tree: TreeHead = {size: checkpoint.treeSize, root: checkpoint.rootHash}
+  const from = custodianOf(kase)
+  const statement: FieldTransferStatement = {
+    type: 'custody-field-transfer/v1',
+    transferId: fieldTransferIdOf(from, tree, to, releasedAt.toISOString()),
+    from,
+    to,
+    releasedAt: releasedAt.toISOString(),
+    purpose: options.purpose?.trim() || null,
+    tree,
+    // The receiver's receipts of field packages are not read yet (docs/design/transfers.md): no consistency proof.
+    acknowledged: null,
+    items: chosen.items,
+  }
+  const temp = join(dirname(delivered), `.${basename(delivered)}.${statement.transferId}.part`)
+  const interrupted = (): CustodyError | undefined => (options.signal?.aborted ? new CustodyError('INTERRUPTED', `interrupted: nothing was sent and ${delivered} was not written`) : undefined)
+  const written = await writeFieldPackage(kase, temp, statement, {checkpoint: latest, interrupted, onProgress: options.onProgress})
+  let seq: number
+  try {
+    const stop = interrupted()
+    if (stop !== undefined) throw stop
+    seq = recordRelease(kase, statement, {name: basename(delivered), ...written}, options.actor)
+  } catch (error) {
+    await rm(temp, {force: true})
+    throw error
+  }
+
+  options.hold?.()
+  if (!(await publishArchive(temp, delivered, options.force ?? false))) {
+    throw new CustodyError('INVALID_ARGUMENT', `${delivered} appeared while the package was written; the package is recorded (${statement.transferId}) and kept as ${temp}: move it where it should go`, {subject: delivered})
+  }
+
+  return {kind: 'field', transferId: statement.transferId, to: receiverOf(to), seq, package: {file: delivered, ...written}, treeHead: tree, items: chosen.items, remaining: chosen.remaining, purged: chosen.purged}
+}
+
+/** Step 3: the package at `temp` (removed if anything fails); the SHA-256 and size of the age file written. */
+async function writeFieldPackage(
+  kase: Case,
+  temp: string,
+  statement: FieldTransferStatement,
+  options: {checkpoint: {body: string; signature: string}; interrupted: () => Error | undefined; onProgress?: ((done: number, total: number) => void) | undefined},
+): Promise<{sha256: string; size: number}> {
+  const encrypt = AgeEncryptor.toRecipients([parseRecipient(statement.to.age!, "the receiver's age recipient")])
+  const date = new Date(statement.releasedAt)
+  const zip = await ZipWriter.create(temp, date, {encrypt})
+  try {
+    const out = new FieldPackageWriter(zip, fieldBagName(statement.transferId))
+    const total = statement.items.length
+    for (const [i, item] of statement.items.entries()) {
+      for (const object of item.objects) await out.copyObject(kase, object, options.interrupted)
+      options.onProgress?.(i + 1, total)
+    }
+
+    await writeLedger(kase, out, statement.tree.size)
+    await out.add(FIELD_PACKAGE_FILES.checkpoint, Buffer.from(options.checkpoint.body, 'utf8'))
+    await out.add(FIELD_PACKAGE_FILES.checkpointSignature, Buffer.from(options.checkpoint.signature, 'hex'))
+    await out.add(FIELD_PACKAGE_FILES.senderKey, Buffer.from(publicKeyPem(kase.signingKey().spki)))
+    const bytes = fieldTransferBytes(statement)
+    await out.add(FIELD_PACKAGE_FILES.transfer, bytes)
+    await out.add(FIELD_PACKAGE_FILES.transferSignature, kase.signer().sign(bytes))
+    await out.finishTags(fieldBagInfo(statement, kase.signingKey().fingerprint), fieldPackageReadme(statement))
+    const result = await zip.finish()
+    return result.encrypted!
+  } catch (error) {
+    await zip.abort()
+    await rm(temp, {force: true})
+    throw error
+  }
+}
+
+function fieldBagInfo(s: FieldTransferStatement, fingerprint: string): string {
+  const line = (label: string, value: string): string => `${label}: ${value.replace(/[\r\n]+/g, ' ')}\n`
+  return [
+    line('Source-Organization', s.from.organisation ?? 'not recorded'),
+    line('Contact-Name', s.from.name),
+    line('External-Identifier', s.transferId),
+    line('External-Description', `custody field package: ${s.items.length} exhibit(s) as stored, released to ${s.to.name}${s.purpose === null ? '' : ` (${s.purpose})`}`),
+    line('Bagging-Date', s.releasedAt.slice(0, 10)),
+    line('Bag-Software-Agent', `custody ${CUSTODY_VERSION}`),
+    line('Custody-Transfer-Identifier', s.transferId),
+    line('Custody-Released-At', s.releasedAt),
+    line('Custody-Tree-Head', `${s.tree.size} ${s.tree.root}`),
+    line('Custody-Signing-Key', fingerprint),
+  ].join('')
+}
+
+/** Step 4's event, in one append (its checkpoint signed with it). Returns its number. */
+function recordRelease(kase: Case, s: FieldTransferStatement, pkg: {name: string; sha256: string; size: number}, actor: string | undefined): number {
+  const {events} = kase.ledger.append(() => ({
+    drafts: [
+      {
+        actor: actor?.trim() || kase.info.investigator,
+        action: 'field-transfer-released',
+        exhibit: null,
+        payload: {transferId: s.transferId, to: custodianLine(s.to), package: pkg, purpose: s.purpose, treeHead: s.tree, acknowledged: s.acknowledged, items: s.items},
+      },
+    ],
+    result: undefined,
+  }))
+  return events[0]!.event.seq
+}
