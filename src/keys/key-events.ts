@@ -54,3 +54,13 @@ export function readKeyEvent(event: KeyEvent, seq: number, current: {fingerprint
 
   return {key: {...recorded.key, seq, holder: event.payload.holder}}
 }
+
+/**
+ * The key a key event's public facts record (an envelope of a sealed ledger, read with no key),
+ * given the current key before it, as readKeyEvent reads the event; undefined for other facts.
+ */
+export function keyFromFacts(facts: {action?: unknown; fingerprint?: unknown; publicKey?: unknown; replaces?: unknown} | undefined, seq: number, current: {fingerprint: string} | undefined): KeyEventResult | undefined {
+  if (facts?.action !== 'key-created' && facts?.action !== 'key-rotated') return undefined
+  const payload = {algorithm: 'Ed25519', fingerprint: String(facts.fingerprint), publicKey: String(facts.publicKey), holder: '', ...(facts.replaces === undefined ? {} : {replaces: String(facts.replaces), reason: ''})}
+  return readKeyEvent({action: facts.action, payload} as KeyEvent, seq, current)
+}

@@ -218,19 +218,9 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
       return stored === undefined ? undefined : {stored: [stored]}
     }
 
-    case 'transfer-released': {
-      // What `custody status` lists with no key (a field laptop holds none): that a transfer was
-      // released, when (the envelope's time) and how many items. Not to whom, nor which exhibits.
-      const {transferId, items} = event.payload
-      return {action: event.action, transferId, items: items.length}
-    }
-
-    case 'field-transfer-released': {
-      // Read with no key by the next field package (what was sent to whom is not said: which
-      // exhibits were sent is, as the clear exhibit column says which exist) and by `status`.
-      const {transferId, items} = event.payload
-      return {action: event.action, transferId, items: items.length, exhibits: items.map((i) => i.exhibit)}
-    }
+    case 'transfer-released':
+    case 'field-transfer-released':
+      return releaseFacts(event)
 
     case 'transfer-received':
     case 'transfer-acknowledged':
@@ -242,6 +232,18 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
     default:
       return undefined
   }
+}
+
+/**
+ * A release's public facts, what `custody status` lists with no key (a field laptop holds none):
+ * that a transfer was released, when (the envelope's time) and how many items; not to whom. A
+ * field package's also names its exhibits, which the next one reads with no key (that they were
+ * sent is said; which exhibits exist, the clear exhibit column says anyway).
+ */
+function releaseFacts(event: EventOfKind<'transfer-released' | 'field-transfer-released'>): PublicFacts {
+  const {transferId, items} = event.payload
+  const facts = {action: event.action, transferId, items: items.length}
+  return event.action === 'field-transfer-released' ? {...facts, exhibits: event.payload.items.map((i) => i.exhibit)} : facts
 }
 
 /**

@@ -404,6 +404,15 @@ function handOverLines(handOvers: NonNullable<ArchiveReport['custodians']>): str
   ])
 }
 
+/** The last line of `verify` of a field package: what it is, who signed it, and whether its evidence was opened. */
+function fieldPackageVerdict(report: ArchiveReport): string {
+  if (!report.ok) return `FIELD PACKAGE CHECK FAILED: ${plural(report.problemCount, 'problem')} in ${safeText(report.archive)}.`
+  const t = report.transfer
+  const content = report.checks.find((c) => c.name === 'objects')?.detail.includes('decrypted') === true ? 'the evidence decrypted and held to the ledger' : 'the evidence not opened (no identity given)'
+  const who = `${safeText(report.trust?.holder ?? '')} (${report.trust?.signingKey ?? ''}${report.trust?.signerPinned ? ', a key you named' : ', the key the package itself names'})`
+  return `Field package intact: ${t?.transferId ?? ''}, ${plural(report.exhibits, 'exhibit')} as stored and ${plural(report.events, 'event')} of the sender's ledger, signed by ${who}; ${content}${report.warnings.length > 0 ? `; ${plural(report.warnings.length, 'warning')} above` : ''}.`
+}
+
 export function renderArchiveVerify(report: ArchiveReport): string {
   const mark = {ok: 'ok  ', warning: 'warn', failed: 'FAIL'} as const
   const lines = report.checks.map((c) => `${mark[c.status]}  ${c.name.padEnd(13)} ${safeText(c.detail)}`)
@@ -418,6 +427,11 @@ export function renderArchiveVerify(report: ArchiveReport): string {
   for (const w of report.warnings) lines.push(`warn  ${safeText(w)}`)
   const signer = report.trust?.signingKey
   if (report.encrypted) lines.push(`      the ZIP was read from inside the age file ${safeText(report.archive)}, decrypted in memory: nothing decrypted was written to disk`)
+  if (report.kind === 'field-package') {
+    lines.push('', fieldPackageVerdict(report))
+    return lines.join('\n')
+  }
+
   lines.push(
     '',
     report.ok

@@ -178,6 +178,15 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
     identities: options.identities,
     ...(options.onProgress === undefined ? {} : {onProgress: options.onProgress}),
     afterChecks: async (context, verdict) => {
+      if (verdict.kind === 'field-package') {
+        // A field case's package (field-export.ts): verified above; taking one in is not built yet.
+        throw new AcceptRefusal(
+          'INVALID_ARGUMENT',
+          `${file} is a field package (objects and ledger rows as a field laptop stores them${verdict.ok ? ', and it verifies' : ''}); this version of custody cannot accept one yet, and nothing was accepted. Keep it: \`custody verify\` with the identity that opens it checks it whole, and a later version accepts it`,
+          {subject: file},
+        )
+      }
+
       const bytes = await bagFile(context, TRANSFER_PATH)
       read = {statement: bytes === undefined ? undefined : readTransferStatement(bytes), checkpoint: (await bagFile(context, CHECKPOINT_PATH))?.toString('utf8')}
       const {statement, checkpoint} = read

@@ -86,6 +86,8 @@ import {testimonyCheck} from './archive/testimony.js'
 import {timestampsCheck} from './archive/timestamps.js'
 import {transferCheck} from './archive/transfer.js'
 import {custodiansCheck} from './archive/custodians.js'
+import {FIELD_CHECKS, isFieldPackage} from './archive/field-package.js'
+import {newFieldState} from './archive/field-state.js'
 import {folderCheck, folderEntriesCheck, unreadableZip, zipCheck, zipEntriesCheck} from './archive/zip.js'
 
 export type {ArchiveTrust}
@@ -100,6 +102,8 @@ export interface VerifyArchiveOptions extends CheckOptions {
 
 export interface ArchiveReport {
   ok: boolean
+  /** A sealed archive, or a field package (objects and ledger rows as a field laptop stores them: src/transfers/field-export.ts). */
+  kind: 'seal' | 'field-package'
   /** The path given: a ZIP, or a folder (the bag folder, or the folder unzip made holding it). */
   archive: string
   /** What the bag was read from. */
@@ -256,6 +260,12 @@ async function runArchiveChecks(context: ArchiveContext, problems: ProblemList<P
   if (listed.some((c) => !c.ok)) return {checks: listed, bagRead: false}
   const read = await runChecklist([entries], context, problems)
   if (read.some((c) => !c.ok)) return {checks: [...listed, ...read], bagRead: false}
+  // A field package (src/transfers/field-export.ts) has its own checks after the same reading.
+  if (isFieldPackage(context)) {
+    context.field = newFieldState()
+    return {checks: [...listed, ...(await runChecklist([bagitCheck, ...FIELD_CHECKS], context, problems))], bagRead: true}
+  }
+
   return {checks: [...listed, ...(await runChecklist(BAG_CHECKS, context, problems))], bagRead: true}
 }
 
@@ -263,6 +273,7 @@ async function runArchiveChecks(context: ArchiveContext, problems: ProblemList<P
 function zipReport(path: string, source: SourceKind, bag: string | null, checks: CheckOutcome[], problems: ProblemList<Problem>, uncounted: number): ArchiveReport {
   return {
     ok: problems.length + uncounted === 0,
+    kind: 'seal',
     archive: path,
     source,
     encrypted: false,
@@ -287,11 +298,12 @@ function archiveReport(context: ArchiveContext, checks: CheckOutcome[], problems
   const {statement} = context
   return {
     ...zipReport(context.path, context.kind, context.bag ?? null, checks, problems, context.uncounted),
+    kind: context.field === undefined ? 'seal' : 'field-package',
     sealId: context.sealId,
-    exhibits: context.exhibitCount,
+    exhibits: context.field?.statement?.items.length ?? context.exhibitCount,
     events: context.eventCount,
     trust: context.trust,
-    caseId: isRecord(statement.case) ? String(statement.case.id) : null,
+    caseId: isRecord(statement.case) ? String(statement.case.id) : (context.field?.statement?.from.case ?? null),
     treeHead: context.treeHead,
     earlierSeals: context.earlierSeals,
     transfer: context.transfer,

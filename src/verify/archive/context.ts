@@ -17,6 +17,7 @@ import {smallFileLimit} from '../../seal/bag-layout.js'
 import type {CheckResult, Finding} from '../checklist.js'
 import {ProblemList} from '../problem-list.js'
 import {BagIndex} from './bag-index.js'
+import type {FieldPackageState} from './field-state.js'
 
 export interface VerifyArchiveOptions {
   onProgress?: (done: number, total: number) => void
@@ -130,6 +131,8 @@ export interface ArchiveContext {
   handOverEvents: {received: Map<string, EventOfKind<'transfer-received'>>; ingests: Array<{exhibit: string; sha256: string; from: ReceivedFrom}>}
   /** custodians: the hand-overs whose records the archive carries, when they hold (empty for none). */
   handOvers: ArchiveHandOver[] | null
+  /** A field package's checks (field-package.ts): what they establish; undefined for a seal. */
+  field: FieldPackageState | undefined
 }
 
 /**
@@ -164,6 +167,7 @@ export function createArchiveContext(path: string, size: number, source: BagSour
     transfer: null,
     handOverEvents: {received: new Map(), ingests: []},
     handOvers: null,
+    field: undefined,
   }
 }
 

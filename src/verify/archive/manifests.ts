@@ -12,7 +12,7 @@ import {concluded, findings, readSmallText, type ArchiveContext} from './context
 
 type Algorithm = 'sha256' | 'sha512'
 
-interface Manifest {
+export interface Manifest {
   name: string
   algorithm: Algorithm
   payload: boolean
@@ -74,7 +74,7 @@ async function checkLines(context: ArchiveContext, manifest: Manifest, size: num
   return true
 }
 
-async function checkManifest(context: ArchiveContext, manifest: Manifest, found: ProblemList<Finding>): Promise<void> {
+export async function checkManifest(context: ArchiveContext, manifest: Manifest, found: ProblemList<Finding>): Promise<void> {
   const file = context.files.get(manifest.name)
   if (file === undefined) {
     found.push({subject: manifest.name, message: 'missing'})

@@ -24,7 +24,7 @@ import {keyHistory, type RecordedKey} from '../../checkpoints/verify-checkpoints
 import {CustodyError, messageOf} from '../../errors.js'
 import {EVENT_VERSION, parseEvent, type StoredObject} from '../../formats/events.js'
 import {HEX64, isRecord} from '../../formats/guards.js'
-import {isKeyEvent, readKeyEvent, type KeyEvent} from '../../keys/key-events.js'
+import {isKeyEvent, keyFromFacts, readKeyEvent} from '../../keys/key-events.js'
 import {bodySha256, carriedLeafOf, isCarried, readStoredEnvelope, storedBodyProblem, storedLeafHash, type PublicFacts, type StoredEnvelope} from '../../ledger/envelope.js'
 import {CarriedBlock, type CarriedFinding} from '../../ledger/carried-block.js'
 import {chainHash, eventLeafHash, GENESIS_HASH} from '../../ledger/event.js'
@@ -321,9 +321,8 @@ class ChainReader {
 
   /** The key a key event's public facts record (no key needed), as the checkpoints check needs it. */
   private publicKey(seq: number, facts: PublicFacts | undefined, at: string): void {
-    if (facts?.action !== 'key-created' && facts?.action !== 'key-rotated') return
-    const payload = {algorithm: 'Ed25519', fingerprint: String(facts.fingerprint), publicKey: String(facts.publicKey), holder: '', ...(facts.replaces === undefined ? {} : {replaces: String(facts.replaces), reason: ''})}
-    const read = readKeyEvent({action: facts.action, payload} as KeyEvent, seq, this.keys.at(-1))
+    const read = keyFromFacts(facts, seq, this.keys.at(-1))
+    if (read === undefined) return
     if ('problem' in read) this.problems.push({check: 'key', subject: at, message: `key event is malformed: ${read.problem}`})
     else this.keys.push(read.key)
   }

@@ -1,0 +1,351 @@
+/**
+ * The field package (docs/design/transfers.md, "The field package: decided"): a field case
+ * (`init --field`, encrypted to HQ's case recipient) sends its evidence with no key on the laptop
+ * that opens it. The built CLI on real cases; the package checked as an outsider would (age,
+ * unzip, sha256sum, openssl, bagit.py, and the Python of its README.txt), by `custody verify` with
+ * and without HQ's identity, and against the forgeries of someone who holds a genuine package and
+ * no key of the sender's: every one refused.
+ */
+import {execFileSync, spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {join, relative} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
+import {forgerKey, pemOf} from '../helpers/forge-archive.js'
+import {schemaErrors} from '../helpers/json-schemas.js'
+import {checker} from '../helpers/tools.js'
+import {eventCount, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
+
+const AGE = checker('age')
+const BAGIT = checker('bagit.py')
+const work = tempDir('custody-field-package-')
+afterAll(() => work.remove())
+
+const at = (name: string): string => join(work.path, name)
+const [field, hq, other] = [at('field'), at('hq'), at('other')]
+const pkg = at('to-hq.zip.age')
+const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex')
+let hqRecipient = ''
+/** HQ's case identity, taken out of its case with the passphrase as `age -d` would (the test's outsider key). */
+const hqKey = at('hq.key')
+/** The genuine package, decrypted and unzipped: what a forger starts from. */
+const pristine = at('pristine')
+let bag = ''
+
+interface ExportJson {
+  kind: string
+  transferId: string
+  seq: number
+  package: {file: string; sha256: string; size: number}
+  treeHead: {size: number; root: string}
+  items: Array<{exhibit: string; seq: number; objects: Array<{role: string; vault: string; sha256: string; size: number}>}>
+  nothingNew?: boolean
+}
+
+interface VerifyJson {
+  ok: boolean
+  kind: string
+  exhibits: number
+  events: number
+  checks: Array<{name: string; ok: boolean; detail: string}>
+  problems: Array<{check: string; subject: string; message: string}>
+  transfer: {transferId: string; from: {name: string}; items: number} | null
+}
+
+/** `age -d` of a passphrase-encrypted file, the passphrase typed at its prompt (a pseudo-terminal). */
+function ageWithPassphrase(file: string, out: string): void {
+  const run = `(sleep 1; printf '%s\\n' "$PASS") | script -qfec "${AGE!} -d -o '${out}' '${file}'" /dev/null`
+  const result = spawnSync('sh', ['-c', run], {encoding: 'utf8', env: {...process.env, PASS: PASSPHRASE}})
+  if (result.status !== 0 || !existsSync(out)) throw new Error(`age -d of ${file} failed: ${result.stdout}${result.stderr}`)
+}
+
+function listFiles(dir: string, under = dir): string[] {
+  return readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), under) : [relative(under, join(dir, e.name))]))
+}
+
+/** What a careful forger does after a change to a field package's bag: Payload-Oxum and both SHA-256 manifests made to match. */
+function rewriteManifests(bagDir: string): void {
+  const payload = listFiles(join(bagDir, 'data')).map((f) => `data/${f}`).sort()
+  const bytes = payload.reduce((sum, f) => sum + statSync(join(bagDir, f)).size, 0)
+  const info = join(bagDir, 'bag-info.txt')
+  writeFileSync(info, readFileSync(info, 'utf8').replace(/^Payload-Oxum: .*$/m, `Payload-Oxum: ${bytes}.${payload.length}`))
+  writeFileSync(join(bagDir, 'manifest-sha256.txt'), payload.map((f) => `${sha256(readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
+  const tags = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'README.txt']
+  writeFileSync(join(bagDir, 'tagmanifest-sha256.txt'), tags.map((f) => `${sha256(readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
+}
+
+/** A forged package: the pristine bag copied, changed, its manifests rewritten, zipped and encrypted to HQ again. */
+function forged(name: string, change: (bagDir: string) => void): string {
+  const dir = at(`forged-${name}`)
+  cpSync(pristine, dir, {recursive: true})
+  change(join(dir, bag))
+  rewriteManifests(join(dir, bag))
+  const zip = `${dir}.zip`
+  const zipped = spawnSync('zip', ['-q', '-r', '-X', zip, bag], {cwd: dir, encoding: 'utf8'})
+  if (zipped.status !== 0) throw new Error(`zip failed: ${zipped.stderr}`)
+  execFileSync(AGE!, ['-r', hqRecipient, '-o', `${zip}.age`, zip])
+  return `${zip}.age`
+}
+
+/** `custody verify` of a forged package with HQ's identity: exit 3, and a problem matching. */
+async function refused(file: string, problem: RegExp): Promise<void> {
+  const result = await custodyJson<VerifyJson>(['verify', file, '--identity', hqKey])
+  expect(result.code, result.stdout).toBe(3)
+  expect(result.json.ok).toBe(false)
+  expect(result.json.problems.map((p) => `${p.subject}: ${p.message}`).join('\n')).toMatch(problem)
+}
+
+/** The rows of the bag's ledger-rows.jsonl, each edited by `edit` (which returns the new lines). */
+function editRows(bagDir: string, edit: (rows: string[]) => string[]): void {
+  const file = join(bagDir, 'data', 'custody', 'ledger-rows.jsonl')
+  const rows = readFileSync(file, 'utf8').trimEnd().split('\n')
+  writeFileSync(file, `${edit(rows).join('\n')}\n`)
+}
+
+beforeAll(async () => {
+  if (AGE === undefined) return
+  await initCase(hq, 'Crimea (HQ)', 'Olena Kovalenko', '--organisation', 'IPHR', '--role', 'hq')
+  const line = readFileSync(await writeIdentityLine(hq, at('hq.line')), 'utf8').trim()
+  hqRecipient = (JSON.parse(Buffer.from(line.split(' ')[1]!, 'base64url').toString('utf8')) as {age: string}).age
+  ageWithPassphrase(join(hq, '.custody', 'keys', 'case-identity.age'), hqKey)
+  await initCase(field, 'Crimea (field)', 'Mykola', '--field', '--recipient', hqRecipient)
+  await ingestSamples(field, 'Canon.jpg', 'Casio.jpg')
+  await initCase(other, 'Another HQ', 'Petro', '--role', 'hq')
+  await writeIdentityLine(other, at('other.line'))
+}, 120_000)
+
+describe.skipIf(AGE === undefined)('a field package', () => {
+  it('is made with no identity: the objects and rows as stored, nothing opened; the release recorded', async () => {
+    const before = await eventCount(field)
+    const made = await custodyJson<ExportJson>(['transfer', 'export', '--to', at('hq.line'), '--out', pkg, '--purpose', 'weekly hand-over', '--case', field])
+    expect(made.code, made.stderr).toBe(0)
+    expect(made.json.kind).toBe('field')
+    expect(schemaErrors('transfer-export.schema.json', made.json)).toEqual([])
+    expect(made.json.items.map((i) => i.exhibit)).toEqual(['EX-000001', 'EX-000002'])
+    expect(made.json.treeHead.size).toBe(before)
+    expect(await eventCount(field)).toBe(before + 1)
+    expect(made.json.package.sha256).toBe(sha256(readFileSync(pkg)))
+    expect(readFileSync(pkg).subarray(0, 21).toString()).toBe('age-encryption.org/v1')
+    // Each object went byte for byte as the vault stores it.
+    for (const item of made.json.items) for (const o of item.objects) expect(sha256(readFileSync(join(field, '.custody', o.vault)))).toBe(o.sha256)
+    const log = await custody(['log', '--identity', hqKey, '--case', field])
+    expect(log.stdout, log.stderr).toMatch(/TRANSFER-[0-9a-f]{16}: 2 exhibits released to Olena Kovalenko .* as stored \(a field package, \d+ events\)/)
+    const status = await custodyJson<{transfers?: unknown}>(['status', '--case', field])
+    expect(JSON.stringify(status.json)).toContain(made.json.transferId)
+  })
+
+  it('opens with HQ\'s key alone and checks with standard tools: sha256sum, openssl, bagit.py, the README\'s Python; each original as ingested', () => {
+    execFileSync(AGE!, ['-d', '-i', hqKey, '-o', at('pkg.zip'), pkg])
+    mkdirSync(pristine)
+    execFileSync('unzip', ['-q', at('pkg.zip'), '-d', pristine])
+    bag = readdirSync(pristine)[0]!
+    expect(bag).toMatch(/^custody-field-TRANSFER-[0-9a-f]{16}$/)
+    const dir = join(pristine, bag)
+    expect(execFileSync('sha256sum', ['-c', 'manifest-sha256.txt'], {cwd: dir, encoding: 'utf8'})).not.toMatch(/FAILED/)
+    expect(execFileSync('sha256sum', ['-c', 'tagmanifest-sha256.txt'], {cwd: dir, encoding: 'utf8'})).not.toMatch(/FAILED/)
+    for (const file of ['transfer', 'checkpoint']) {
+      const out = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'data/custody/sender.pem', '-rawin', '-in', `data/custody/${file}.json`, '-sigfile', `data/custody/${file}.json.sig`], {cwd: dir, encoding: 'utf8'})
+      expect(out).toContain('Signature Verified Successfully')
+    }
+
+    const readme = readFileSync(join(dir, 'README.txt'), 'utf8')
+    const python = /^python3 - <<'EOF'\n[\s\S]*?\nEOF$/m.exec(readme)![0]
+    expect(execFileSync('sh', ['-c', python], {cwd: dir, encoding: 'utf8'})).toMatch(/^\d+ rows, 0 carried: OK$/m)
+    if (BAGIT !== undefined) expect(spawnSync('python3', [BAGIT, '--validate', dir], {encoding: 'utf8'}).status).toBe(0)
+    // HQ's key opens each original, which is the file ingested.
+    const statement = JSON.parse(readFileSync(join(dir, 'data', 'custody', 'transfer.json'), 'utf8')) as {items: Array<{objects: Array<{role: string; vault: string}>}>}
+    const originals = statement.items.map((i) => execFileSync(AGE!, ['-d', '-i', hqKey, join(dir, i.objects[0]!.vault.replace(/^vault\//, 'data/'))]))
+    expect(originals.map((o) => sha256(o))).toEqual(['Canon.jpg', 'Casio.jpg'].map((n) => sha256(readFileSync(join(SAMPLES, n)))))
+    // The sender's key is the one `key show` prints for the field case.
+    const der = execFileSync('openssl', ['pkey', '-pubin', '-in', 'data/custody/sender.pem', '-outform', 'DER'], {cwd: dir})
+    expect(readme).toContain('sha256sum')
+    expect(readFileSync(join(dir, 'data', 'custody', 'transfer.json'), 'utf8')).toContain(der.toString('base64'))
+  })
+
+  it('verifies with custody: with HQ\'s identity every body and object is opened; unzipped, with no key, what is in clear', async () => {
+    const whole = await custodyJson<VerifyJson>(['verify', pkg, '--identity', hqKey])
+    expect(whole.code, whole.stdout).toBe(0)
+    expect(whole.json.kind).toBe('field-package')
+    expect(schemaErrors('verify.schema.json', whole.json)).toEqual([])
+    expect(whole.json.checks.map((c) => c.name)).toEqual(['zip', 'bagit', 'manifests', 'transfer', 'ledger', 'objects'])
+    expect(whole.json.checks.find((c) => c.name === 'ledger')?.detail).toMatch(/every body opened and held to its envelope/)
+    expect(whole.json.checks.find((c) => c.name === 'objects')?.detail).toMatch(/^4 object\(s\) decrypted/)
+    expect(whole.json.transfer).toMatchObject({from: {name: 'Mykola'}, items: 2})
+    const text = await custody(['verify', pkg, '--identity', hqKey])
+    expect(text.stdout).toMatch(/Field package intact: TRANSFER-[0-9a-f]{16}, 2 exhibits as stored and \d+ events of the sender's ledger, signed by Mykola .*the evidence decrypted and held to the ledger/)
+    const keyless = await custodyJson<VerifyJson>(['verify', at('pkg.zip')])
+    expect(keyless.code, keyless.stdout).toBe(0)
+    expect(keyless.json.checks.find((c) => c.name === 'ledger')?.detail).toMatch(/0 bodies opened .* not \(no identity given\)/)
+    const folder = await custodyJson<VerifyJson>(['verify', join(pristine, bag), '--identity', hqKey])
+    expect(folder.code, folder.stdout).toBe(0)
+    // Without the identity the age file is not opened at all; a key not the sender's is refused.
+    expect((await custody(['verify', pkg])).code).toBe(2)
+    const other = await custody(['verify', pkg, '--identity', hqKey, '--key', `SHA256:${'0'.repeat(64)}`])
+    expect(other.code).toBe(3)
+    expect(other.stdout).toMatch(/not a key you gave with --key/)
+  })
+
+  it('with nothing new, says so and records nothing; after an ingest, carries only the new exhibit', async () => {
+    const before = await eventCount(field)
+    const again = await custodyJson<ExportJson>(['transfer', 'export', '--to', at('hq.line'), '--out', at('again.zip.age'), '--case', field])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.json.nothingNew).toBe(true)
+    expect(schemaErrors('transfer-export.schema.json', again.json)).toEqual([])
+    expect(existsSync(at('again.zip.age'))).toBe(false)
+    expect(await eventCount(field)).toBe(before)
+    await ingestSamples(field, 'Nikon.jpg')
+    const next = await custodyJson<ExportJson>(['transfer', 'export', '--to', at('hq.line'), '--out', at('next.zip.age'), '--case', field])
+    expect(next.code, next.stderr).toBe(0)
+    expect(next.json.items.map((i) => i.exhibit)).toEqual(['EX-000003'])
+    expect((await custody(['verify', at('next.zip.age'), '--identity', hqKey])).code).toBe(0)
+    const named = await custodyJson<ExportJson>(['transfer', 'export', 'EX-000001', '--to', at('hq.line'), '--out', at('named.zip.age'), '--case', field])
+    expect(named.json.items.map((i) => i.exhibit)).toEqual(['EX-000001'])
+  })
+
+  it('is refused, with nothing recorded, to a custodian that is none of the case\'s recipients, to the case itself, and for an exhibit it does not have', async () => {
+    const before = await eventCount(field)
+    const stranger = await custody(['transfer', 'export', '--to', at('other.line'), '--out', at('stranger.zip.age'), '--again', '--case', field])
+    expect(stranger.code).toBe(2)
+    expect(stranger.stderr).toMatch(/is not one of this case's recipients.*custody key add-recipient/)
+    await writeIdentityLine(field, at('field.line'))
+    expect((await custody(['transfer', 'export', '--to', at('field.line'), '--out', at('self.zip.age'), '--case', field])).code).toBe(2)
+    const missing = await custody(['transfer', 'export', 'EX-000042', '--to', at('hq.line'), '--out', at('missing.zip.age'), '--case', field])
+    expect(missing.code).not.toBe(0)
+    expect(missing.stderr).toMatch(/EX-000042/)
+    expect(await eventCount(field)).toBe(before)
+    for (const name of ['stranger', 'self', 'missing']) expect(existsSync(at(`${name}.zip.age`))).toBe(false)
+  })
+
+  it('is not accepted yet by HQ: refused, naming what it is, nothing recorded', async () => {
+    const before = await eventCount(hq)
+    const accepted = await custody(['transfer', 'accept', pkg, '--from', at('field.line'), '--case', hq])
+    expect(accepted.code).toBe(2)
+    expect(accepted.stderr).toMatch(/is a field package .* and it verifies\); this version of custody cannot accept one yet/)
+    expect(await eventCount(hq)).toBe(before)
+  })
+})
+
+describe.skipIf(AGE === undefined)('a forged field package is refused by verify', () => {
+  it('one byte of an object changed, the manifests made to match', async () => {
+    await refused(
+      forged('object-byte', (dir) => {
+        const objects = listFiles(join(dir, 'data', 'objects'))
+        const file = join(dir, 'data', 'objects', objects[0]!)
+        const bytes = readFileSync(file)
+        bytes.writeUInt8(bytes.readUInt8(bytes.length - 20) ^ 1, bytes.length - 20)
+        writeFileSync(file, bytes)
+      }),
+      /EX-00000\d: its (original|record) .* is not the file transfer.json states/,
+    )
+  })
+
+  it("two exhibits' originals swapped", async () => {
+    await refused(
+      forged('swapped', (dir) => {
+        const t = JSON.parse(readFileSync(join(dir, 'data', 'custody', 'transfer.json'), 'utf8')) as {items: Array<{objects: Array<{vault: string}>}>}
+        const [a, b] = t.items.map((i) => join(dir, i.objects[0]!.vault.replace(/^vault\//, 'data/')))
+        const [x, y] = [readFileSync(a!), readFileSync(b!)]
+        writeFileSync(a!, y)
+        writeFileSync(b!, x)
+      }),
+      /EX-000001: its original .* is not the file transfer.json states/,
+    )
+  })
+
+  it('the statement edited (a purpose changed), its signature left', async () => {
+    await refused(
+      forged('statement', (dir) => {
+        const file = join(dir, 'data', 'custody', 'transfer.json')
+        writeFileSync(file, readFileSync(file, 'utf8').replace('weekly hand-over', 'weekly hand-ovex'))
+      }),
+      /transfer.json.sig: does not verify with the sender's key/,
+    )
+  })
+
+  it("everything re-signed with the forger's own key (statement, checkpoint, sender.pem): the ledger's key events do not end with it", async () => {
+    const key = forgerKey()
+    await refused(
+      forged('resigned', (dir) => {
+        const custodyDir = join(dir, 'data', 'custody')
+        const statement = JSON.parse(readFileSync(join(custodyDir, 'transfer.json'), 'utf8')) as {from: {signingKey: string}}
+        statement.from.signingKey = key.spki.toString('base64')
+        const checkpoint = JSON.parse(readFileSync(join(custodyDir, 'checkpoint.json'), 'utf8')) as {keyFingerprint: string}
+        checkpoint.keyFingerprint = `SHA256:${sha256(key.spki)}`
+        const canonical = (value: unknown): Buffer => Buffer.from(JSON.stringify(sortKeys(value)), 'utf8')
+        writeFileSync(join(custodyDir, 'transfer.json'), canonical(statement))
+        writeFileSync(join(custodyDir, 'transfer.json.sig'), key.sign(canonical(statement)))
+        writeFileSync(join(custodyDir, 'checkpoint.json'), canonical(checkpoint))
+        writeFileSync(join(custodyDir, 'checkpoint.json.sig'), key.sign(canonical(checkpoint)))
+        writeFileSync(join(custodyDir, 'sender.pem'), pemOf(key.spki))
+      }),
+      /checkpoint.json: its key is not the one the sender's key events end with/,
+    )
+  })
+
+  it("a row's envelope edited (its time), the rows' file and manifests made to match", async () => {
+    await refused(
+      forged('envelope', (dir) =>
+        editRows(dir, (rows) =>
+          rows.map((row, i) => {
+            if (i !== 3) return row
+            const parsed = JSON.parse(row) as {envelope: string}
+            parsed.envelope = parsed.envelope.replace(/"time":"\d{4}/, '"time":"1999')
+            return JSON.stringify(sortKeys(parsed))
+          }),
+        ),
+      ),
+      /event 3: (its hash is not SHA-256 of the previous hash and its envelope|it has a body)/,
+    )
+  })
+
+  it('the last row cut off, and a row of another package put in', async () => {
+    await refused(
+      forged('cut', (dir) => editRows(dir, (rows) => rows.slice(0, -1))),
+      /its rows are not the tree the checkpoint signs/,
+    )
+    await refused(
+      forged('moved', (dir) => editRows(dir, (rows) => [rows[0]!, rows[2]!, rows[1]!, ...rows.slice(3)])),
+      /holds event 2 where event 1 should be/,
+    )
+  })
+
+  it("two rows' bodies swapped", async () => {
+    await refused(
+      forged('bodies', (dir) =>
+        editRows(dir, (rows) => {
+          const [a, b] = [JSON.parse(rows[1]!) as {body: string}, JSON.parse(rows[2]!) as {body: string}]
+          return rows.map((row, i) => (i === 1 ? row.replace(a.body, b.body) : i === 2 ? row.replace(b.body, a.body) : row))
+        }),
+      ),
+      /event 1: it has a body that is not the one its envelope records/,
+    )
+  })
+
+  it('a file added to the bag, listed in the manifests', async () => {
+    await refused(
+      forged('added', (dir) => writeFileSync(join(dir, 'data', 'custody', 'note.txt'), 'trust this\n')),
+      /data\/custody\/note.txt: is in the bag, but no part of a field package/,
+    )
+  })
+
+  it('the age file cut short, or one byte of it changed: refused before any check', async () => {
+    const bytes = readFileSync(pkg)
+    writeFileSync(at('cut.zip.age'), bytes.subarray(0, bytes.length - 100))
+    const cut = await custody(['verify', at('cut.zip.age'), '--identity', hqKey])
+    expect(cut.code).toBe(3)
+    const flipped = Buffer.from(bytes)
+    flipped.writeUInt8(flipped.readUInt8(Math.floor(bytes.length / 2)) ^ 1, Math.floor(bytes.length / 2))
+    writeFileSync(at('flipped.zip.age'), flipped)
+    const changed = await custody(['verify', at('flipped.zip.age'), '--identity', hqKey])
+    expect(changed.code).toBe(3)
+    rmSync(at('cut.zip.age'))
+  })
+})
+
+/** JSON with its keys sorted at every level: RFC 8785 for the strings and integers a statement holds. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys)
+  if (value === null || typeof value !== 'object') return value
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]))
+}
