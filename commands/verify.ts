@@ -50,6 +50,15 @@ each sender's record under data/custodians/ (its events proven to its signed che
 transfer statement, HQ's signed receipt) is checked on both sides, every received exhibit must have
 one, and each custodian and the time of each hand-over are listed.
 
+ARCHIVE may be a field package (\`transfer export\` in a field case with no --identity: objects
+and ledger rows as the field case stores them), which gets its own checks after the same ZIP and
+BagIt ones: manifests (SHA-256, Payload-Oxum), transfer (transfer.json and the checkpoint signed by
+the sender's key, every file accounted for), ledger (every row linked from the first, each body as
+stored against its envelope, the key events, the Merkle root the checkpoint's) and objects. With
+--identity of a recipient (HQ's), every body is opened and held to its envelope and every object
+decrypted and held to its ingest event's SHA-256, SHA-512 and size; without, the report says what
+was not opened.
+
 Whom to trust is yours to say. --key FINGERPRINT names the signing key you expect (as \`custody key
 show\` prints it, obtained from the investigator): any other signer fails. Without it, the report
 says the archive is signed by the key it names itself, which a forger can choose. --tsa-ca gives

@@ -8,7 +8,7 @@ import {exportFieldPackage, fieldPackageOut, makesFieldPackage, type FieldNothin
 import {checkSeal, sealDestination} from '../../src/seal/seal.js'
 import {readCustodian} from '../../src/transfers/custodian.js'
 import {checkReceiver, exportTransfer, packageOut, refuseFieldReceiver, type NothingNew, type TransferReport} from '../../src/transfers/export.js'
-import {CustodyCommand, caseFlag, fieldIdentityFlag, passphraseFileFlag, prose} from '../_base.js'
+import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose} from '../_base.js'
 
 /** What --json gives: the transfer (the seal's report reduced to what names it), or nothing new. */
 type ExportJson = (Omit<TransferReport, 'seal'> & {seal: {archive: string; sha256: string; size: number; bag: string; seq: number}}) | NothingNew | FieldTransferReport | FieldNothingNew
@@ -45,21 +45,34 @@ The ledger records the seal (\`seal\`, \`sealed-exhibits\`) and, in the same app
 (of the .age file) and the items. \`custody status\` lists, per receiver, what was released and not
 acknowledged. The receiver checks the package with \`custody verify PACKAGE.zip.age --identity
 KEY\`, or decrypts it (\`age -d -i KEY PACKAGE.zip.age > PACKAGE.zip\`) and checks the ZIP as any
-sealed archive, transfer.json.sig with openssl (README.txt inside says how). Accepting a package
-at HQ and its receipt come in later versions.
+sealed archive, transfer.json.sig with openssl (README.txt inside says how). HQ takes it in with \`custody transfer
+accept\`, which writes a signed receipt that \`custody transfer receipt\` records here.
 
 As for \`custody seal\`: the package is written under a temporary name, recorded, then put at
 --out; a package recorded but never put in place is finished with \`custody seal --finish
-SEAL-ID\` (custody status names it). A field case needs --identity (an HQ identity) to read its
-vault, and the passphrase to sign. A transfer carries no testimony yet: a witness consents to
+SEAL-ID\` (custody status names it). A transfer carries no testimony yet: a witness consents to
 uses (court, advocacy...), and a hand-over is none of them. By default testimony exhibits are
-not chosen (the report counts them); named, they are refused.`
+not chosen (the report counts them); named, they are refused.
+
+In a field case (init --field), with the passphrase and no --identity, it makes a field package
+instead: no key on a field laptop opens the evidence, so each exhibit's objects go as the vault
+stores them (age files to the case's recipients) with every row of the ledger as stored, the
+latest signed checkpoint and a signed transfer.json (custody-field-transfer/v1), the whole
+encrypted to the receiver: nothing is decrypted. The receiver's age recipient must be one of the
+case's (the field case made with --recipient set to HQ's case recipient), recorded before the
+exhibits sent; else it is refused, nothing written. By default it carries every exhibit no field
+package carried yet, testimony included (its objects stay encrypted to the same recipients);
+--again carries them all. The ledger records field-transfer-released. HQ checks the package with
+\`custody verify PACKAGE --identity KEY\` (every row and object opened) or by hand (its
+README.txt); \`custody transfer accept\` does not take a field package yet. With --identity (an
+identity of one of the case's recipients), a field case makes a seal as above instead.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> --to hq.custodian --out to-hq-2024-05-01.zip.age --purpose "weekly hand-over"', description: "Send HQ every exhibit not sent to it before (hq.custodian holds HQ's `key show --public` line)"},
     {command: '<%= config.bin %> <%= command.id %> EX-000003 EX-000007 --to "custody-custodian1 eyJhZ2Ui…" --out two.zip.age', description: 'Send two exhibits, the identity given as the line itself'},
     {command: '<%= config.bin %> <%= command.id %> --to hq.custodian --out again.zip.age --again', description: 'Send again everything HQ has not acknowledged (a package that was lost)'},
     {command: '<%= config.bin %> <%= command.id %> --to hq.custodian --out to-hq.zip.age --json', description: 'The same, with JSON output'},
+    {command: '<%= config.bin %> <%= command.id %> --to hq.custodian --out to-hq.zip.age --case field-case', description: 'In a field case, with no --identity: a field package of the objects and ledger rows as stored'},
   ]
 
   static override fieldFlags = {purpose: 'seal-purpose', note: 'purpose'}
@@ -67,7 +80,7 @@ not chosen (the report counts them); named, they are refused.`
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
-    identity: fieldIdentityFlag('the vault'),
+    identity: Flags.string({description: `${identityFlag.description}: in a field case it opens the vault, for a seal; without it a field case sends a field package of what it stores, nothing opened`, helpValue: 'FILE', multiple: true}),
     to: Flags.string({description: "the receiver's custodian identity: the line `custody key show --public` prints in its case, or a file holding it", required: true, helpValue: 'IDENTITY'}),
     out: Flags.string({char: 'o', description: 'the package to write (mode 600): a .zip.age file (given a .zip, .age is added)', required: true, helpValue: 'FILE.zip.age'}),
     purpose: Flags.string({description: "why the exhibits are sent, in the transfer statement (and the seal's note)", helpValue: 'TEXT'}),
