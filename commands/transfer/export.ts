@@ -2,16 +2,16 @@ import {Args, Flags} from '@oclif/core'
 import {readIdentityFiles} from '../../src/age/key-files.js'
 import {parseRecipient} from '../../src/age/x25519.js'
 import {progressLine} from '../../src/render/progress.js'
-import {renderFieldNothingNew, renderFieldTransfer, renderNothingNew, renderTransfer} from '../../src/render/transfers.js'
+import {renderFieldFinished, renderFieldNothingNew, renderFieldTransfer, renderNothingNew, renderTransfer} from '../../src/render/transfers.js'
 import type {Case} from '../../src/case/case.js'
-import {exportFieldPackage, fieldPackageOut, makesFieldPackage, type FieldNothingNew, type FieldTransferReport} from '../../src/transfers/field-export.js'
+import {exportFieldPackage, fieldPackageOut, makesFieldPackage, type FieldFinished, type FieldNothingNew, type FieldTransferReport} from '../../src/transfers/field-export.js'
 import {checkSeal, sealDestination} from '../../src/seal/seal.js'
 import {readCustodian} from '../../src/transfers/custodian.js'
 import {checkReceiver, exportTransfer, packageOut, refuseFieldReceiver, type NothingNew, type TransferReport} from '../../src/transfers/export.js'
 import {CustodyCommand, caseFlag, identityFlag, passphraseFileFlag, prose} from '../_base.js'
 
 /** What --json gives: the transfer (the seal's report reduced to what names it), or nothing new. */
-type ExportJson = (Omit<TransferReport, 'seal'> & {seal: {archive: string; sha256: string; size: number; bag: string; seq: number}}) | NothingNew | FieldTransferReport | FieldNothingNew
+type ExportJson = (Omit<TransferReport, 'seal'> & {seal: {archive: string; sha256: string; size: number; bag: string; seq: number}}) | NothingNew | FieldTransferReport | FieldNothingNew | FieldFinished
 
 export default class TransferExport extends CustodyCommand {
   static override args = {
@@ -167,7 +167,7 @@ identity of one of the case's recipients), a field case makes a seal as above in
       onProgress: (done, total) => progress.update(`packing: ${done}/${total} exhibits, as stored`),
     })
     progress.done()
-    this.log('nothingNew' in report ? renderFieldNothingNew(report) : renderFieldTransfer(report))
+    this.log('nothingNew' in report ? renderFieldNothingNew(report) : 'finished' in report ? renderFieldFinished(report) : renderFieldTransfer(report))
     return report
   }
 }

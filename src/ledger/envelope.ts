@@ -238,12 +238,13 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
  * A release's public facts, what `custody status` lists with no key (a field laptop holds none):
  * that a transfer was released, when (the envelope's time) and how many items; not to whom. A
  * field package's also names its exhibits, which the next one reads with no key (that they were
- * sent is said; which exhibits exist, the clear exhibit column says anyway).
+ * sent is said; which exhibits exist, the clear exhibit column says anyway), and the SHA-256 of
+ * the package (an age file), by which a package a killed export recorded is found and finished.
  */
 function releaseFacts(event: EventOfKind<'transfer-released' | 'field-transfer-released'>): PublicFacts {
   const {transferId, items} = event.payload
   const facts = {action: event.action, transferId, items: items.length}
-  return event.action === 'field-transfer-released' ? {...facts, exhibits: event.payload.items.map((i) => i.exhibit)} : facts
+  return event.action === 'field-transfer-released' ? {...facts, exhibits: event.payload.items.map((i) => i.exhibit), package: event.payload.package.sha256} : facts
 }
 
 /**

@@ -4,7 +4,7 @@ import type {ReleasedInClear} from '../case/status.js'
 import type {AcceptReport} from '../transfers/accept.js'
 import type {AcknowledgeReport} from '../transfers/acknowledge.js'
 import type {NothingNew, ReleasedTo, TransferReport} from '../transfers/export.js'
-import type {FieldNothingNew, FieldTransferReport} from '../transfers/field-export.js'
+import type {FieldFinished, FieldNothingNew, FieldTransferReport} from '../transfers/field-export.js'
 import type {TrustReport} from '../transfers/trust.js'
 import {describeParty} from '../transfers/custodian.js'
 import {formatBytes, plural, safeText} from './text.js'
@@ -56,6 +56,10 @@ export function renderFieldTransfer(report: FieldTransferReport): string {
     ...(report.purged > 0 ? [`  not sent       ${plural(report.purged, 'exhibit')} purged from this case`] : []),
     `Next: give the receiver ${safeText(basename(report.package.file))} and its SHA-256 above by another way; only its key opens the evidence inside.`,
   ].join('\n')
+}
+
+export function renderFieldFinished(report: FieldFinished): string {
+  return `Finished ${report.transferId}: a field package an interrupted export had recorded was put in place, ${safeText(report.package.file)}, ${formatBytes(report.package.size)}, sha256 ${report.package.sha256}. Nothing new was made or recorded; run the export again for what is new.`
 }
 
 export function renderFieldNothingNew(report: FieldNothingNew): string {

@@ -18,7 +18,7 @@
  */
 import {createHash} from 'node:crypto'
 import {canonicalize} from '../canonical/jcs.js'
-import {createReadStream} from 'node:fs'
+import {createReadStream, readdirSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {parseRecipient} from '../age/x25519.js'
@@ -37,6 +37,8 @@ import {publishArchive} from '../seal/publish.js'
 import {deliveredPath} from '../seal/transport.js'
 import {parseSealedAt, sealDestination} from '../seal/seal.js'
 import {ZipWriter} from '../zip/writer.js'
+import {isProcessRunning} from '../io/process-identity.js'
+import {digestFile} from '../hashing/digests.js'
 import {CUSTODY_VERSION} from '../version.js'
 import {custodianLine, custodianOf, describeCustodian, type Custodian} from './custodian.js'
 import {checkReceiver, packageOut, receiverOf, TRANSFER, type TransferReport} from './export.js'
@@ -87,6 +89,55 @@ export interface FieldNothingNew {
   to: TransferReport['to']
   /** Exhibits left out because their objects were purged. */
   purged: number
+}
+
+/** A package a killed export recorded and never put in place, found beside --out and put there: nothing new was made or recorded. */
+export interface FieldFinished {
+  finished: true
+  kind: 'field'
+  transferId: string
+  package: {file: string; sha256: string; size: number}
+}
+
+/** The temp files of field packages to `delivered`: `.<name>.<transfer ID>.<pid>.part` beside it. */
+function leftoversOf(delivered: string): Array<{path: string; transferId: string; pid: number}> {
+  const prefix = `.${basename(delivered)}.`
+  let names: string[]
+  try {
+    names = readdirSync(dirname(delivered))
+  } catch {
+    return []
+  }
+
+  return names.flatMap((name) => {
+    const match = name.startsWith(prefix) ? /^(TRANSFER-[0-9a-f]{16})\.(\d+)\.part$/.exec(name.slice(prefix.length)) : null
+    return match === null ? [] : [{path: join(dirname(delivered), name), transferId: match[1]!, pid: Number(match[2])}]
+  })
+}
+
+/**
+ * What a killed export to the same --out left: a package whose release the ledger records (its
+ * SHA-256 in the release's public facts) is put at --out, and returned; one of a process that no
+ * longer runs and that no release records is removed (it was never published). Those of a process
+ * still running are left alone.
+ */
+async function tidyLeftovers(kase: Case, delivered: string): Promise<FieldFinished | undefined> {
+  const leftovers = leftoversOf(delivered).filter((l) => l.pid !== process.pid && !isProcessRunning(l.pid, null))
+  if (leftovers.length === 0) return undefined
+  const recorded = new Map<string, string>()
+  for (const {facts} of kase.ledger.publicFacts()) if (facts.action === 'field-transfer-released' && typeof facts.transferId === 'string' && typeof facts.package === 'string') recorded.set(facts.transferId, facts.package)
+  for (const leftover of leftovers) {
+    const {sha256, size} = await digestFile(leftover.path, 'sha256')
+    if (recorded.get(leftover.transferId) !== sha256) {
+      await rm(leftover.path, {force: true})
+      continue
+    }
+
+    if (!(await publishArchive(leftover.path, delivered, false))) return undefined
+    return {finished: true, kind: 'field', transferId: leftover.transferId, package: {file: delivered, sha256, size}}
+  }
+
+  return undefined
 }
 
 /** Whether `custody transfer export` makes a field package in this case: a field case (no identity on the laptop opens anything). */
@@ -286,8 +337,10 @@ async function writeLedger(kase: Case, out: FieldPackageWriter, size: number): P
  * the objects, rows and run keys go as stored. The release is recorded before the package is put
  * at its place, so no package exists that the ledger does not record.
  */
-export async function exportFieldPackage(kase: Case, options: FieldExportOptions): Promise<FieldTransferReport | FieldNothingNew> {
+export async function exportFieldPackage(kase: Case, options: FieldExportOptions): Promise<FieldTransferReport | FieldNothingNew | FieldFinished> {
   const delivered = fieldPackageOut(options.out, options.force, options.to)
+  const finished = await tidyLeftovers(kase, delivered)
+  if (finished !== undefined) return finished
   const releasedAt = parseSealedAt(options.releasedAt)
   const {to} = options
   const chosen = chooseFieldItems(kase, options.exhibits, options.again === true)
@@ -310,7 +363,7 @@ export async function exportFieldPackage(kase: Case, options: FieldExportOptions
     acknowledged: null,
     items: chosen.items,
   }
-  const temp = join(dirname(delivered), `.${basename(delivered)}.${statement.transferId}.part`)
+  const temp = join(dirname(delivered), `.${basename(delivered)}.${statement.transferId}.${process.pid}.part`)
   const interrupted = (): CustodyError | undefined => (options.signal?.aborted ? new CustodyError('INTERRUPTED', `interrupted: nothing was sent and ${delivered} was not written`) : undefined)
   const written = await writeFieldPackage(kase, temp, statement, {checkpoint: latest, interrupted, onProgress: options.onProgress})
   let seq: number

@@ -6,12 +6,12 @@
  * and without HQ's identity, and against the forgeries of someone who holds a genuine package and
  * no key of the sender's: every one refused.
  */
-import {execFileSync, spawnSync} from 'node:child_process'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
+import {BIN, caseEnv, custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
 import {forgerKey, pemOf} from '../helpers/forge-archive.js'
 import {schemaErrors} from '../helpers/json-schemas.js'
 import {checker} from '../helpers/tools.js'
@@ -340,6 +340,55 @@ describe.skipIf(AGE === undefined)('a forged field package is refused by verify'
     const changed = await custody(['verify', at('flipped.zip.age'), '--identity', hqKey])
     expect(changed.code).toBe(3)
     rmSync(at('cut.zip.age'))
+  })
+})
+
+/** `custody transfer export` run under strace, which sends SIGKILL to it as it enters the first of the system calls `syscall`. */
+async function exportKilledAt(syscall: string, out: string): Promise<{signal: NodeJS.Signals | null; code: number | null}> {
+  const args = ['-f', '-qq', '-o', '/dev/null', '--seccomp-bpf', '-e', `trace=${syscall}`, '-e', `inject=${syscall}:signal=SIGKILL`]
+  const strace = spawn('strace', [...args, process.execPath, BIN, 'transfer', 'export', '--to', at('hq.line'), '--out', out, '--again', '--case', field], {stdio: 'ignore', env: caseEnv(field)})
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => strace.on('close', (c, sig) => resolve([c, sig])))
+  return {code, signal}
+}
+
+const leftovers = (name: string): string[] => readdirSync(work.path).filter((f) => f.startsWith(`.${name}.`) && f.endsWith('.part'))
+
+describe.skipIf(AGE === undefined || spawnSync('sh', ['-c', 'command -v strace']).status !== 0)('a field export killed (SIGKILL)', () => {
+  it('after it recorded the release, before the package was put in place: the next export to the same place finishes it', async () => {
+    const out = at('killed.zip.age')
+    const before = await eventCount(field)
+    const run = await exportKilledAt('link,linkat', out)
+    expect(run.code, 'strace reports the kill of the process it traced').not.toBe(0)
+    expect(existsSync(out)).toBe(false)
+    expect(await eventCount(field)).toBe(before + 1)
+    expect(leftovers('killed.zip.age')).toHaveLength(1)
+    expect((await custody(['verify', '--case', field])).code).toBe(0)
+    const finished = await custodyJson<{finished: boolean; transferId: string; package: {sha256: string}}>(['transfer', 'export', '--to', at('hq.line'), '--out', out, '--case', field])
+    expect(finished.code, finished.stderr).toBe(0)
+    expect(finished.json.finished).toBe(true)
+    expect(schemaErrors('transfer-export.schema.json', finished.json)).toEqual([])
+    expect(sha256(readFileSync(out))).toBe(finished.json.package.sha256)
+    expect(leftovers('killed.zip.age')).toEqual([])
+    expect(await eventCount(field)).toBe(before + 1)
+    const verified = await custodyJson<VerifyJson>(['verify', out, '--identity', hqKey])
+    expect(verified.code, verified.stdout).toBe(0)
+    expect(verified.json.transfer?.transferId).toBe(finished.json.transferId)
+  })
+
+  it('before it recorded anything: no package, nothing recorded, and the next export removes what it left', async () => {
+    const out = at('early.zip.age')
+    const before = await eventCount(field)
+    await exportKilledAt('fsync,fdatasync', out)
+    expect(existsSync(out)).toBe(false)
+    // Killed as the package's own fsync began: its temp file is there, unrecorded.
+    expect(leftovers('early.zip.age')).toHaveLength(1)
+    expect(await eventCount(field)).toBe(before)
+    expect((await custody(['verify', '--case', field])).code).toBe(0)
+    const again = await custody(['transfer', 'export', '--to', at('hq.line'), '--out', out, '--again', '--case', field])
+    expect(again.code, again.stderr).toBe(0)
+    expect(leftovers('early.zip.age')).toEqual([])
+    expect(await eventCount(field)).toBe(before + 1)
+    expect((await custody(['verify', out, '--identity', hqKey])).code).toBe(0)
   })
 })
 
