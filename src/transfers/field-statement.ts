@@ -21,10 +21,9 @@
 import {createHash} from 'node:crypto'
 import {canonicalize} from '../canonical/jcs.js'
 import {FIELD_TRANSFER_ITEM, MAX_TRANSFER_ITEMS, type FieldTransferItem, type FieldTransferObject} from '../formats/events.js'
-import {integer, list, literal, nullable, object, text, type Reader} from '../formats/event-readers.js'
-import {HEX64} from '../formats/guards.js'
-import {CUSTODIAN_FORMAT, type Custodian} from './custodian.js'
-import {readCanonical, type TreeHead} from './transfer-statement.js'
+import {list, literal, nullable, object, type Reader} from '../formats/event-readers.js'
+import type {Custodian} from './custodian.js'
+import {readCanonical, STATEMENT_FIELDS, TREE_HEAD, type TreeHead} from './transfer-statement.js'
 
 export const FIELD_TRANSFER_TYPE = 'custody-field-transfer/v1'
 
@@ -44,18 +43,11 @@ export interface FieldTransferStatement {
   items: FieldItem[]
 }
 
-const hex64 = text({pattern: HEX64, expected: '64 lower-case hex'})
-const treeHead: Reader<TreeHead> = object<TreeHead>({size: integer(1), root: hex64})
-
 const STATEMENT: Reader<FieldTransferStatement> = object<FieldTransferStatement>({
   type: literal(FIELD_TRANSFER_TYPE),
-  transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
-  from: CUSTODIAN_FORMAT,
-  to: CUSTODIAN_FORMAT,
-  releasedAt: text({pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, expected: 'a UTC time such as 2024-05-01T09:00:00.000Z'}),
-  purpose: nullable(text({nonEmpty: true})),
-  tree: treeHead,
-  acknowledged: nullable(treeHead),
+  ...STATEMENT_FIELDS,
+  tree: TREE_HEAD,
+  acknowledged: nullable(TREE_HEAD),
   items: list(FIELD_TRANSFER_ITEM, {min: 1, max: MAX_TRANSFER_ITEMS}),
 })
 

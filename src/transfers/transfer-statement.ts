@@ -63,15 +63,21 @@ export interface TransferConsistency {
 }
 
 const hex64 = text({pattern: HEX64, expected: '64 lower-case hex'})
-const treeHead: Reader<TreeHead> = object<TreeHead>({size: integer(1), root: hex64})
-
-const STATEMENT: Reader<TransferStatement> = object<TransferStatement>({
-  type: literal(TRANSFER_TYPE),
+/** The readers of the fields a seal's and a field package's statements share (field-statement.ts). */
+export const TREE_HEAD: Reader<TreeHead> = object<TreeHead>({size: integer(1), root: hex64})
+const treeHead = TREE_HEAD
+/** The readers of the fields a seal's and a field package's statements share (field-statement.ts): the transfer, its parties, when and why. */
+export const STATEMENT_FIELDS = {
   transferId: text({pattern: /^TRANSFER-[0-9a-f]{16}$/, expected: '"TRANSFER-" and 16 lower-case hex'}),
   from: CUSTODIAN_FORMAT,
   to: CUSTODIAN_FORMAT,
   releasedAt: text({pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, expected: 'a UTC time such as 2024-05-01T09:00:00.000Z'}),
   purpose: nullable(text({nonEmpty: true})),
+}
+
+const STATEMENT: Reader<TransferStatement> = object<TransferStatement>({
+  type: literal(TRANSFER_TYPE),
+  ...STATEMENT_FIELDS,
   sealId: text({pattern: /^SEAL-[0-9a-f]{16}$/, expected: '"SEAL-" and 16 lower-case hex'}),
   archiveTree: treeHead,
   acknowledged: nullable(treeHead),
