@@ -397,8 +397,10 @@ async function writeFieldPackage(
   try {
     const out = new FieldPackageWriter(zip, fieldBagName(statement.transferId))
     const total = statement.items.length
+    // An object two exhibits share (the same metadata record) is one file of the bag.
+    const written = new Set<string>()
     for (const [i, item] of statement.items.entries()) {
-      for (const object of item.objects) await out.copyObject(kase, object, options.interrupted)
+      for (const object of item.objects) if (!written.has(object.vault) && written.add(object.vault)) await out.copyObject(kase, object, options.interrupted)
       options.onProgress?.(i + 1, total)
     }
 
