@@ -52,6 +52,9 @@
 //       an HQ case a round (a package is accepted once). Peak memory of both for a package of 1,000
 //       exhibits from that case and from the case of 10,000 of (d) (a package carries at most
 //       1,000): it must not grow with the case.
+//   (n) the field package (issue 20): `custody transfer export` in a field case with no identity
+//       (the objects and ledger rows as stored, nothing decrypted) of the 1,000 files / 1 GiB,
+//       against `zip -0 -r` of the same files (aim: >= 0.8x, as (m)'s export).
 // Peak memory (VmHWM of the custody process) is printed for a 256 MiB and a 1 GiB file, and for
 // 100 and 1,000 files: it must not grow with the size of the input.
 //
@@ -72,7 +75,7 @@ const bin = join(root, 'bin', 'run.js')
 const exiftool = join(root, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')
 const args = process.argv.slice(2)
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3
-const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g', 'h', 'i', 'j', 'k', 'l', 'm'])
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : new Set(['a', 'b', 'c', 'd', 'e', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n'])
 const work = join(tmpdir(), 'custody-bench')
 // Only the rows that generate data use (and at the end remove) the shared folder: start-up (h) alone
 // must leave alone what another run of the benchmark may be generating or measuring in it.
@@ -679,6 +682,38 @@ if (only.has('m')) {
     const growth = many[name].peakMiB / big[name].peakMiB
     transferMemory.push({command: `transfer ${name === 'exported' ? 'export' : 'accept'}`, 'peak MiB, case of 1,000 (1 GiB)': big[name].peakMiB.toFixed(0), 'peak MiB, case of 10,000': many[name].peakMiB.toFixed(0), growth: `${growth.toFixed(2)}x`, aim: '<= 1.25x', verdict: growth <= 1.25 ? 'ok' : 'GROWS'})
   }
+}
+
+// (n) the field package: `transfer export` in a field case with no identity (objects and rows as
+// stored, nothing decrypted), of 1,000 files / 1 GiB, beside zip -0 of the same files
+if (only.has('n')) {
+  const {files} = sealCaseOf1000()
+  const zipped = join(work, 'zip0-n.zip')
+  const zip0 = await measure('zip -0 -r (1,000 files, 1 GiB)', () => {
+    rmSync(zipped, {force: true})
+    return shell(`cd '${files}' && zip -q -0 -r '${zipped}' .`)
+  })
+  const hq = freshCase('field-hq', ['--role', 'hq'])
+  const hqLine = join(work, 'field-hq.custodian')
+  writeFileSync(hqLine, spawnSync(process.execPath, [bin, 'key', 'show', '--public', '--case', hq], {encoding: 'utf8'}).stdout)
+  const hqRecipient = JSON.parse(Buffer.from(readFileSync(hqLine, 'utf8').trim().split(' ')[1], 'base64url').toString('utf8')).age
+  const field = freshCase('field-case', ['--field', '--recipient', hqRecipient])
+  process.stderr.write('ingesting the 1,000 files into a field case (untimed)...\n')
+  const ingested = spawnSync(process.execPath, [bin, 'ingest', files, '--recursive', '--case', field], {encoding: 'utf8'})
+  if (ingested.status !== 0) throw new Error(ingested.stderr)
+  let round = 0
+  const exported = await measure('custody transfer export, a field package (1,000 files, 1 GiB)', async () => {
+    const pkg = join(work, `field-${round++}.zip.age`)
+    rmSync(pkg, {force: true})
+    spawnSync('sync')
+    const result = await timed(process.execPath, [bin, 'transfer', 'export', '--to', hqLine, '--out', pkg, '--again', '--case', field])
+    rmSync(pkg, {force: true})
+    return result
+  })
+  report('(n) field package export 1,000 files / 1 GiB (vs zip -0)', exported, zip0, 'MB/s', 1024 * MiB / 1e6, 0.8)
+  memory.push({input: 'field package export, 1,000 files / 1 GiB', 'peak MiB': exported.peakMiB.toFixed(0)})
+  rmSync(field, {recursive: true, force: true})
+  rmSync(hq, {recursive: true, force: true})
 }
 
 console.log('')
