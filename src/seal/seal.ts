@@ -22,7 +22,7 @@
  * archive (scratch.ts). The seal ID's hash and the ledger's record of the seal are made from the
  * IDs as they are read back.
  */
-import {existsSync} from 'node:fs'
+import {existsSync, lstatSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {basename, dirname} from 'node:path'
 import type {Case} from '../case/case.js'
@@ -149,11 +149,20 @@ export function sealDestination(options: Pick<SealOptions, 'out' | 'force' | 'cw
 
   const out = checkDestination(options.out, OUTPUT.out, options.cwd)
   const delivered = deliveredPath(out, options.encryptTo)
-  if (existsSync(delivered) && !options.force) {
+  // A symbolic link counts as there even when it leads nowhere: the archive could not be linked in its place.
+  if ((existsSync(delivered) || isSymbolicLink(delivered)) && !options.force) {
     throw new CustodyError('INVALID_ARGUMENT', said`${delivered} already exists; choose another ${OUTPUT.out}, or add ${OUTPUT.force} to replace it`)
   }
 
   return out
+}
+
+function isSymbolicLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink()
+  } catch {
+    return false
+  }
 }
 
 /**

@@ -39,11 +39,10 @@ import {parseSealedAt, sealDestination} from '../seal/seal.js'
 import {ZipWriter} from '../zip/writer.js'
 import {isProcessRunning} from '../io/process-identity.js'
 import {digestFile} from '../hashing/digests.js'
-import {CUSTODY_VERSION} from '../version.js'
 import {custodianLine, custodianOf, describeCustodian, type Custodian} from './custodian.js'
 import {checkReceiver, packageOut, receiverOf, TRANSFER, type TransferReport} from './export.js'
 import {fieldTransferBytes, fieldTransferIdOf, packagePathOf, type FieldItem, type FieldObject, type FieldTransferStatement} from './field-statement.js'
-import {fieldPackageReadme} from './field-readme.js'
+import {fieldBagInfo, fieldPackageReadme} from './field-readme.js'
 import type {TreeHead} from './transfer-statement.js'
 import {FIELD_PACKAGE_FILES, fieldBagName} from './field-layout.js'
 
@@ -99,8 +98,8 @@ export interface FieldFinished {
   package: {file: string; sha256: string; size: number}
 }
 
-/** The temp files of field packages to `delivered`: `.<name>.<transfer ID>.<pid>.part` beside it. */
-function leftoversOf(delivered: string): Array<{path: string; transferId: string; pid: number}> {
+/** The temp files of field packages to `delivered`: `.<name>.<transfer ID>.<pid>.part` beside it, and the ZIP writer's scratch file of each (`.part.central`). */
+function leftoversOf(delivered: string): Array<{path: string; transferId: string; pid: number; scratch: boolean}> {
   const prefix = `.${basename(delivered)}.`
   let names: string[]
   try {
@@ -110,8 +109,8 @@ function leftoversOf(delivered: string): Array<{path: string; transferId: string
   }
 
   return names.flatMap((name) => {
-    const match = name.startsWith(prefix) ? /^(TRANSFER-[0-9a-f]{16})\.(\d+)\.part$/.exec(name.slice(prefix.length)) : null
-    return match === null ? [] : [{path: join(dirname(delivered), name), transferId: match[1]!, pid: Number(match[2])}]
+    const match = name.startsWith(prefix) ? /^(TRANSFER-[0-9a-f]{16})\.(\d+)\.part(\.central)?$/.exec(name.slice(prefix.length)) : null
+    return match === null ? [] : [{path: join(dirname(delivered), name), transferId: match[1]!, pid: Number(match[2]), scratch: match[3] !== undefined}]
   })
 }
 
@@ -126,14 +125,19 @@ async function tidyLeftovers(kase: Case, delivered: string): Promise<FieldFinish
   if (leftovers.length === 0) return undefined
   const recorded = new Map<string, string>()
   for (const {facts} of kase.ledger.publicFacts()) if (facts.action === 'field-transfer-released' && typeof facts.transferId === 'string' && typeof facts.package === 'string') recorded.set(facts.transferId, facts.package)
-  for (const leftover of leftovers) {
+  // The writer's scratch files (sealed, never evidence) go whatever happened.
+  for (const leftover of leftovers.filter((l) => l.scratch)) await rm(leftover.path, {force: true})
+  for (const leftover of leftovers.filter((l) => !l.scratch)) {
     const {sha256, size} = await digestFile(leftover.path, 'sha256')
     if (recorded.get(leftover.transferId) !== sha256) {
       await rm(leftover.path, {force: true})
       continue
     }
 
-    if (!(await publishArchive(leftover.path, delivered, false))) return undefined
+    if (!(await publishArchive(leftover.path, delivered, false))) {
+      throw new CustodyError('INVALID_ARGUMENT', said`the package of ${leftover.transferId}, recorded by an export that was interrupted, is kept as ${leftover.path}, and ${delivered} exists: move that file where the package should go, or remove what is at ${TRANSFER.out}`, {subject: delivered})
+    }
+
     return {finished: true, kind: 'field', transferId: leftover.transferId, package: {file: delivered, sha256, size}}
   }
 
@@ -287,10 +291,10 @@ class FieldPackageWriter {
   }
 
   /** The payload manifest, bagit.txt, bag-info.txt, README.txt and the tag manifest. */
-  async finishTags(bagInfo: string, readme: string): Promise<void> {
+  async finishTags(statement: FieldTransferStatement, readme: string): Promise<void> {
     const tags: Array<[string, Buffer]> = [
       ['bagit.txt', Buffer.from(BAGIT_TXT)],
-      ['bag-info.txt', Buffer.from(`${bagInfo}Payload-Oxum: ${this.payloadBytes}.${this.lines.length}\n`)],
+      ['bag-info.txt', Buffer.from(fieldBagInfo(statement, {bytes: this.payloadBytes, count: this.lines.length}))],
       ['manifest-sha256.txt', Buffer.from(manifestText(this.lines))],
       ['README.txt', Buffer.from(readme)],
     ]
@@ -315,7 +319,7 @@ function changedObject(path: string, what: string): CustodyError {
   return new CustodyError('INTEGRITY', `the vault object ${path} ${what}: nothing was sent. Run \`custody verify\`, and keep a copy of the case as it is`, {subject: path})
 }
 
-/** Every row below the head, one canonical line each (the package's ledger-rows.jsonl), and the runs they name. */
+/** Every row below the head, one canonical line each (the package's ledger-rows.jsonl), the runs they name, and every checkpoint signed. */
 async function writeLedger(kase: Case, out: FieldPackageWriter, size: number): Promise<void> {
   const stored = kase.ledger.asStored()!
   const rows: string[] = []
@@ -330,6 +334,13 @@ async function writeLedger(kase: Case, out: FieldPackageWriter, size: number): P
   const wrapped: string[] = []
   for (const run of stored.storedRuns()) if (runs.has(run.id)) wrapped.push(`${canonicalize({id: run.id, wrapped: run.wrapped.toString('base64')})}\n`)
   await out.add(FIELD_PACKAGE_FILES.runs, Buffer.from(wrapped.join('')))
+  // Those over the rows sent: another process may have appended since the head was read.
+  const covered = kase.ledger.checkpoints().filter((c) => {
+    const body = parseCheckpoint(c.body)
+    return !('problem' in body) && body.treeSize <= size
+  })
+  const checkpoints = covered.map((c) => `${canonicalize({body: c.body, signature: c.signature})}\n`)
+  await out.add(FIELD_PACKAGE_FILES.checkpoints, Buffer.from(checkpoints.join('')))
 }
 
 /**
@@ -343,6 +354,7 @@ export async function exportFieldPackage(kase: Case, options: FieldExportOptions
   if (finished !== undefined) return finished
   const releasedAt = parseSealedAt(options.releasedAt)
   const {to} = options
+  await kase.assertIntactHead()
   const chosen = chooseFieldItems(kase, options.exhibits, options.again === true)
   if (chosen.items.length === 0) return {nothingNew: true, kind: 'field', to: receiverOf(to), purged: chosen.purged}
   checkOpensForReceiver(kase, to, chosen.items)
@@ -351,7 +363,7 @@ export async function exportFieldPackage(kase: Case, options: FieldExportOptions
   if (latest === undefined || checkpoint === undefined || 'problem' in checkpoint) throw new CustodyError('INTEGRITY', 'the ledger has no readable signed checkpoint: run `custody verify`')
   const tree: TreeHead = {size: checkpoint.treeSize, root: checkpoint.rootHash}
   const from = custodianOf(kase)
-  const statement: FieldTransferStatement = {
+  const described: Omit<FieldTransferStatement, 'readme'> = {
     type: 'custody-field-transfer/v1',
     transferId: fieldTransferIdOf(from, tree, to, releasedAt.toISOString()),
     from,
@@ -363,6 +375,7 @@ export async function exportFieldPackage(kase: Case, options: FieldExportOptions
     acknowledged: null,
     items: chosen.items,
   }
+  const statement: FieldTransferStatement = {...described, readme: createHash('sha256').update(fieldPackageReadme(described)).digest('hex')}
   const temp = join(dirname(delivered), `.${basename(delivered)}.${statement.transferId}.${process.pid}.part`)
   const interrupted = (): CustodyError | undefined => (options.signal?.aborted ? new CustodyError('INTERRUPTED', `interrupted: nothing was sent and ${delivered} was not written`) : undefined)
   const written = await writeFieldPackage(kase, temp, statement, {checkpoint: latest, interrupted, onProgress: options.onProgress})
@@ -376,6 +389,8 @@ export async function exportFieldPackage(kase: Case, options: FieldExportOptions
     throw error
   }
 
+  // The case's recorded tree head (head.json) and known head follow the release, as after any append.
+  await kase.recordHead()
   options.hold?.()
   if (!(await publishArchive(temp, delivered, options.force ?? false))) {
     throw new CustodyError('INVALID_ARGUMENT', `${delivered} appeared while the package was written; the package is recorded (${statement.transferId}) and kept as ${temp}: move it where it should go`, {subject: delivered})
@@ -411,7 +426,7 @@ async function writeFieldPackage(
     const bytes = fieldTransferBytes(statement)
     await out.add(FIELD_PACKAGE_FILES.transfer, bytes)
     await out.add(FIELD_PACKAGE_FILES.transferSignature, kase.signer().sign(bytes))
-    await out.finishTags(fieldBagInfo(statement, kase.signingKey().fingerprint), fieldPackageReadme(statement))
+    await out.finishTags(statement, fieldPackageReadme(statement))
     const result = await zip.finish()
     return result.encrypted!
   } catch (error) {
@@ -419,22 +434,6 @@ async function writeFieldPackage(
     await rm(temp, {force: true})
     throw error
   }
-}
-
-function fieldBagInfo(s: FieldTransferStatement, fingerprint: string): string {
-  const line = (label: string, value: string): string => `${label}: ${value.replace(/[\r\n]+/g, ' ')}\n`
-  return [
-    line('Source-Organization', s.from.organisation ?? 'not recorded'),
-    line('Contact-Name', s.from.name),
-    line('External-Identifier', s.transferId),
-    line('External-Description', `custody field package: ${s.items.length} exhibit(s) as stored, released to ${s.to.name}${s.purpose === null ? '' : ` (${s.purpose})`}`),
-    line('Bagging-Date', s.releasedAt.slice(0, 10)),
-    line('Bag-Software-Agent', `custody ${CUSTODY_VERSION}`),
-    line('Custody-Transfer-Identifier', s.transferId),
-    line('Custody-Released-At', s.releasedAt),
-    line('Custody-Tree-Head', `${s.tree.size} ${s.tree.root}`),
-    line('Custody-Signing-Key', fingerprint),
-  ].join('')
 }
 
 /** Step 4's event, in one append (its checkpoint signed with it). Returns its number. */

@@ -9,6 +9,8 @@ export const FIELD_PACKAGE_FILES = {
   rows: 'data/custody/ledger-rows.jsonl',
   /** Each run those rows name: its key wrapped to the recipients of its time. */
   runs: 'data/custody/ledger-runs.jsonl',
+  /** Every checkpoint the sender's ledger signed up to the head, one canonical line each ({"body", "signature"}): they prove each key rotation by the key it replaced. */
+  checkpoints: 'data/custody/ledger-checkpoints.jsonl',
   /** The sender's latest signed checkpoint, its exact bytes, and the raw 64-byte signature. */
   checkpoint: 'data/custody/checkpoint.json',
   checkpointSignature: 'data/custody/checkpoint.json.sig',

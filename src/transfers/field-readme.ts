@@ -5,16 +5,19 @@
  */
 import {FIELD_PACKAGE_FILES as F} from './field-layout.js'
 import type {FieldTransferStatement} from './field-statement.js'
+import {custodianFingerprint} from './custodian.js'
 
 /**
  * The chain and the tree of ledger-rows.jsonl, with Python 3 alone, against checkpoint.json: each
- * row's hash is SHA-256 of the previous hash's 32 bytes and the envelope as stored (a carried
- * row's, which holds its leaf, is checked with the receiver's key only), and the RFC 6962 root
- * over the rows' leaves is the checkpoint's. (tests/e2e/field-package.test.ts runs it as written.)
+ * row's number and previous hash, its envelope's, its body as stored against the envelope's
+ * bodySha256, its hash SHA-256 of the previous hash's 32 bytes and the envelope as stored (a
+ * carried row's is over its event, in its body: checked with the receiver's key only; carried rows
+ * come first, bound by the ledger-converted row after them), and the RFC 6962 root over the rows'
+ * leaves the checkpoint's. (tests/e2e/field-package.test.ts runs it as written, and against forgeries.)
  */
 export const FIELD_CHAIN_CHECK_PY = [
   "python3 - <<'EOF'",
-  'import hashlib, json',
+  'import base64, hashlib, json',
   'h = lambda b: hashlib.sha256(b).digest()',
   'def root(leaves):  # RFC 6962 section 2.1',
   '    if len(leaves) == 1: return leaves[0]',
@@ -22,22 +25,24 @@ export const FIELD_CHAIN_CHECK_PY = [
   '    while k * 2 < len(leaves): k *= 2',
   '    return h(b"\\x01" + root(leaves[:k]) + root(leaves[k:]))',
   `cp = json.load(open('${F.checkpoint}'))`,
-  "prev, leaves, ok, carried = '0' * 64, [], True, 0",
+  "prev, leaves, ok, block, bound = '0' * 64, [], True, hashlib.sha256(), None",
   `for n, line in enumerate(open('${F.rows}')):`,
   '    r = json.loads(line)',
-  "    env = r['envelope'].encode()",
-  "    ok = ok and r['seq'] == n and r['prev'] == prev",
-  "    if json.loads(env).get('carried'):",
-  "        carried += 1; leaves.append(bytes.fromhex(json.loads(env)['carried']))",
+  "    raw, env = r['envelope'].encode(), json.loads(r['envelope'])",
+  "    ok = ok and r['seq'] == n and r['prev'] == prev and env['seq'] == n and env['prev'] == prev and r['run'] == env['run']",
+  "    ok = ok and ('bodySha256' not in env or hashlib.sha256(base64.b64decode(r['body'])).hexdigest() == env['bodySha256'])",
+  "    if 'carried' in env:  # kept as written by custody encrypt: only first, bound by the next row",
+  "        ok = ok and bound is None; block.update(raw + b'\\n'); leaves.append(bytes.fromhex(env['carried']))",
   '    else:',
-  "        ok = ok and h(bytes.fromhex(prev) + env).hex() == r['hash']; leaves.append(h(b'\\x00' + env))",
+  "        if bound is None and n > 0: f = env.get('public', {}); ok = ok and f.get('action') == 'ledger-converted' and f.get('carried') == n and f.get('envelopes') == block.hexdigest()",
+  "        bound = bound or n; ok = ok and h(bytes.fromhex(prev) + raw).hex() == r['hash']; leaves.append(h(b'\\x00' + raw))",
   "    prev = r['hash']",
   "ok = ok and len(leaves) == cp['treeSize'] and root(leaves).hex() == cp['rootHash'] and prev == cp['lastEventHash']",
-  "print(len(leaves), 'rows,', carried, 'carried:', 'OK' if ok else 'FAILED')",
+  "print(len(leaves), 'rows:', 'OK' if ok else 'FAILED')",
   'EOF',
 ]
 
-export function fieldPackageReadme(s: FieldTransferStatement): string {
+export function fieldPackageReadme(s: Omit<FieldTransferStatement, 'readme'>): string {
   const objects = s.items.reduce((n, i) => n + i.objects.length, 0)
   return [
     'custody field package',
@@ -61,6 +66,7 @@ export function fieldPackageReadme(s: FieldTransferStatement): string {
     `  data/objects/…/*.age      the objects as stored (paths are keyed addresses, not digests)`,
     `  ${F.rows.padEnd(25)} the ledger's rows: {seq, prev, hash, envelope, body (base64), run}`,
     `  ${F.runs.padEnd(25)} each run's key, wrapped: {id, wrapped (base64 of an age header)}`,
+    `  ${F.checkpoints.padEnd(25)} every checkpoint the sender signed: {body, signature (hex)}`,
     `  ${F.checkpoint.padEnd(25)} the sender's signed checkpoint (its .sig: raw Ed25519)`,
     `  ${F.senderKey.padEnd(25)} the sender's signing key`,
     `  ${F.transfer.padEnd(25)} the transfer statement, RFC 8785 JSON (its .sig: raw Ed25519)`,
@@ -69,14 +75,16 @@ export function fieldPackageReadme(s: FieldTransferStatement): string {
     'and `unzip p.zip`):',
     '',
     '1. Every file is the one listed: `sha256sum -c manifest-sha256.txt` and',
-    '   `sha256sum -c tagmanifest-sha256.txt` (or `bagit.py --validate .`).',
+    '   `sha256sum -c tagmanifest-sha256.txt` (or `bagit.py --validate .`); transfer.json states',
+    "   this README's SHA-256 (\"readme\"), so these instructions are the sender's.",
     '2. The sender signed the statement and the checkpoint (each must print "Signature Verified',
     '   Successfully"; compare the key with the sender: `openssl pkey -pubin -in',
     `   ${F.senderKey} -outform DER | sha256sum\` is the fingerprint custody prints):`,
     `     openssl pkeyutl -verify -pubin -inkey ${F.senderKey} -rawin -in ${F.transfer} -sigfile ${F.transferSignature}`,
     `     openssl pkeyutl -verify -pubin -inkey ${F.senderKey} -rawin -in ${F.checkpoint} -sigfile ${F.checkpointSignature}`,
     `   transfer.json's "from" names the same key (its signingKey is the base64 of that DER).`,
-    "3. The ledger's rows are linked, and the checkpoint signs them (Python 3; must print OK):",
+    "3. The ledger's rows are linked, each body is the one its envelope records, and the checkpoint",
+    '   signs them (Python 3; must print OK):',
     '',
     ...FIELD_CHAIN_CHECK_PY,
     '',
@@ -84,10 +92,39 @@ export function fieldPackageReadme(s: FieldTransferStatement): string {
     '   path, SHA-256 and size are those its row\'s envelope states ("public": "original",',
     '   "record"), and the file at data/objects/ with that name (vault/ made data/) has that',
     '   SHA-256 (step 1 checked it against the manifest: `grep` the digest in both).',
-    "5. With the receiver's age identity: `age -d -i KEY data/objects/ab/ab….age | sha256sum`",
-    "   gives the original's SHA-256, which the ingest row's body records (opened with a run key",
-    "   from ledger-runs.jsonl); `custody verify PACKAGE.zip.age --identity KEY` does this for every",
-    '   row and object.',
+    `5. ${F.checkpoints} holds every checkpoint the sender signed; where the rows rotate the`,
+    "   sender's key (a key-rotated row), the checkpoint over that row is signed by the key it",
+    '   replaced. `custody verify` checks each of them; by hand, each is checked as in step 2 with',
+    '   the key its keyFingerprint names.',
+    "6. What the evidence is needs the receiver's age identity: `age -d -i KEY` opens each object",
+    "   (an original's SHA-256 is then `age -d -i KEY data/objects/ab/ab….age | sha256sum`), and a",
+    "   row's run key in ledger-runs.jsonl (base64 of an age file holding 32 bytes). A body is",
+    '   ChaCha20-Poly1305 under that key (nonce: its first 12 bytes; associated data: the envelope',
+    '   without bodySha256), holding a 32-byte salt and the event; SHA-256 of salt and event is the',
+    "   envelope's bodyCommitment. Standard tools do not open ChaCha20-Poly1305: `custody verify",
+    "   PACKAGE.zip.age --identity KEY` opens every body and object and holds each to the other.",
     '',
   ].join('\n')
+}
+
+/**
+ * bag-info.txt of a field package: what the statement says, and the payload's size (RFC 8493
+ * §2.2.2). Made from them alone, so that a verifier makes it again and compares it byte for byte:
+ * it says nothing the signed statement does not.
+ */
+export function fieldBagInfo(s: FieldTransferStatement, payload: {bytes: number; count: number}): string {
+  const line = (label: string, value: string): string => `${label}: ${value.replace(/[\r\n]+/g, ' ')}\n`
+  return [
+    line('Source-Organization', s.from.organisation ?? 'not recorded'),
+    line('Contact-Name', s.from.name),
+    line('External-Identifier', s.transferId),
+    line('External-Description', `custody field package: ${s.items.length} exhibit(s) as stored, released to ${s.to.name}${s.purpose === null ? '' : ` (${s.purpose})`}`),
+    line('Bagging-Date', s.releasedAt.slice(0, 10)),
+    line('Bag-Software-Agent', `custody (${s.type})`),
+    line('Custody-Transfer-Identifier', s.transferId),
+    line('Custody-Released-At', s.releasedAt),
+    line('Custody-Tree-Head', `${s.tree.size} ${s.tree.root}`),
+    line('Custody-Signing-Key', custodianFingerprint(s.from)),
+    line('Payload-Oxum', `${payload.bytes}.${payload.count}`),
+  ].join('')
 }

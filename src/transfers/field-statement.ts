@@ -5,7 +5,7 @@
  *
  *     {"type": "custody-field-transfer/v1", "transferId", "from": <custodian>, "to": <custodian>,
  *      "releasedAt", "purpose", "tree": {"size", "root"}, "acknowledged": {"size", "root"} | null,
- *      "items": [{"exhibit", "seq", "objects": [{"role", "vault", "sha256", "size"}]}]}
+ *      "items": [{"exhibit", "seq", "objects": [{"role", "vault", "sha256", "size"}]}], "readme"}
  *
  * as RFC 8785 canonical JSON, no newline after it. A field laptop opens no event body, so an item
  * names no digest of the evidence: it names the ledger row that recorded the exhibit (`seq`, its
@@ -14,14 +14,17 @@
  * facts state them. The receiver opens the bodies and the objects, and computes the rest.
  * `tree` is the head the package's checkpoint signs, and every row of the ledger up to it is in
  * the package; `acknowledged` is the receiver's last receipt's head, proved a prefix of `tree` by
- * `transfer-consistency.json` (the seal's format, transfer-statement.ts).
+ * `transfer-consistency.json` (the seal's format, transfer-statement.ts). `readme` is the SHA-256
+ * of README.txt, made from the rest (field-readme.ts), so that the instructions a reader follows are
+ * the sender's.
  *
  * This module owns the format: it makes the statement and reads it back as hostile input.
  */
 import {createHash} from 'node:crypto'
 import {canonicalize} from '../canonical/jcs.js'
 import {FIELD_TRANSFER_ITEM, MAX_TRANSFER_ITEMS, type FieldTransferItem, type FieldTransferObject} from '../formats/events.js'
-import {list, literal, nullable, object, type Reader} from '../formats/event-readers.js'
+import {list, literal, nullable, object, text, type Reader} from '../formats/event-readers.js'
+import {HEX64} from '../formats/guards.js'
 import type {Custodian} from './custodian.js'
 import {readCanonical, STATEMENT_FIELDS, TREE_HEAD, type TreeHead} from './transfer-statement.js'
 
@@ -41,6 +44,8 @@ export interface FieldTransferStatement {
   tree: TreeHead
   acknowledged: TreeHead | null
   items: FieldItem[]
+  /** The SHA-256 of the bag's README.txt, which is made from the rest of the statement (field-readme.ts). */
+  readme: string
 }
 
 const STATEMENT: Reader<FieldTransferStatement> = object<FieldTransferStatement>({
@@ -49,6 +54,7 @@ const STATEMENT: Reader<FieldTransferStatement> = object<FieldTransferStatement>
   tree: TREE_HEAD,
   acknowledged: nullable(TREE_HEAD),
   items: list(FIELD_TRANSFER_ITEM, {min: 1, max: MAX_TRANSFER_ITEMS}),
+  readme: text({pattern: HEX64, expected: '64 lower-case hex'}),
 })
 
 /**

@@ -7,12 +7,20 @@
  * no key of the sender's: every one refused.
  */
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
-import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {createHash, randomBytes} from 'node:crypto'
+import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BIN, caseEnv, custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
 import {forgerKey, pemOf} from '../helpers/forge-archive.js'
+import {canonicalize} from '../../src/canonical/jcs.js'
+import {parseRecipient} from '../../src/age/x25519.js'
+import {sealRow, storedLeafHash} from '../../src/ledger/envelope.js'
+import {newRunKey} from '../../src/ledger/run-keys.js'
+import {CompactRange} from '../../src/merkle/compact-range.js'
+import {fieldBagInfo, fieldPackageReadme} from '../../src/transfers/field-readme.js'
+import {fieldTransferIdOf, type FieldTransferStatement} from '../../src/transfers/field-statement.js'
+import type {CustodyEvent} from '../../src/formats/events.js'
 import {schemaErrors} from '../helpers/json-schemas.js'
 import {checker} from '../helpers/tools.js'
 import {eventCount, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
@@ -26,6 +34,7 @@ const at = (name: string): string => join(work.path, name)
 const [field, hq, other] = [at('field'), at('hq'), at('other')]
 const pkg = at('to-hq.zip.age')
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex')
+const leftovers = (name: string): string[] => readdirSync(work.path).filter((f) => f.startsWith(`.${name}.`) && (f.endsWith('.part') || f.endsWith('.part.central')))
 let hqRecipient = ''
 /** HQ's case identity, taken out of its case with the passphrase as `age -d` would (the test's outsider key). */
 const hqKey = at('hq.key')
@@ -151,7 +160,7 @@ describe.skipIf(AGE === undefined)('a field package', () => {
 
     const readme = readFileSync(join(dir, 'README.txt'), 'utf8')
     const python = /^python3 - <<'EOF'\n[\s\S]*?\nEOF$/m.exec(readme)![0]
-    expect(execFileSync('sh', ['-c', python], {cwd: dir, encoding: 'utf8'})).toMatch(/^\d+ rows, 0 carried: OK$/m)
+    expect(execFileSync('sh', ['-c', python], {cwd: dir, encoding: 'utf8'})).toMatch(/^\d+ rows: OK$/m)
     if (BAGIT !== undefined) expect(spawnSync('python3', [BAGIT, '--validate', dir], {encoding: 'utf8'}).status).toBe(0)
     // HQ's key opens each original, which is the file ingested.
     const statement = JSON.parse(readFileSync(join(dir, 'data', 'custody', 'transfer.json'), 'utf8')) as {items: Array<{objects: Array<{role: string; vault: string}>}>}
@@ -183,7 +192,7 @@ describe.skipIf(AGE === undefined)('a field package', () => {
     expect((await custody(['verify', pkg])).code).toBe(2)
     const other = await custody(['verify', pkg, '--identity', hqKey, '--key', `SHA256:${'0'.repeat(64)}`])
     expect(other.code).toBe(3)
-    expect(other.stdout).toMatch(/not a key you gave with --key/)
+    expect(other.stdout).toMatch(/neither a key you gave with --key nor one the sender's key events rotate from it/)
   })
 
   it('with nothing new, says so and records nothing; after an ingest, carries only the new exhibit', async () => {
@@ -223,6 +232,45 @@ describe.skipIf(AGE === undefined)('a field package', () => {
     expect(accepted.code).toBe(2)
     expect(accepted.stderr).toMatch(/is a field package .* and it verifies\); this version of custody cannot accept one yet/)
     expect(await eventCount(hq)).toBe(before)
+  })
+})
+
+describe.skipIf(AGE === undefined)('a field package, further', () => {
+  it('is refused, before anything is written, at an --out that is a symbolic link leading nowhere', async () => {
+    const before = await eventCount(field)
+    symlinkSync('nowhere.zip.age', at('dangling.zip.age'))
+    const result = await custody(['transfer', 'export', '--to', at('hq.line'), '--out', at('dangling.zip.age'), '--again', '--case', field])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/dangling.zip.age already exists/)
+    expect(await eventCount(field)).toBe(before)
+    expect(leftovers('dangling.zip.age')).toEqual([])
+    rmSync(at('dangling.zip.age'))
+  })
+
+  it("README.txt's Python finds a body swapped between two rows (each row's body against its envelope)", () => {
+    const dir = at('hand-swap')
+    cpSync(pristine, dir, {recursive: true})
+    editRows(join(dir, bag), (rows) => {
+      const [a, b] = [JSON.parse(rows[1]!) as {body: string}, JSON.parse(rows[2]!) as {body: string}]
+      return rows.map((row, i) => (i === 1 ? row.replace(a.body, b.body) : i === 2 ? row.replace(b.body, a.body) : row))
+    })
+    const python = /^python3 - <<'EOF'\n[\s\S]*?\nEOF$/m.exec(readFileSync(join(dir, bag, 'README.txt'), 'utf8'))![0]
+    expect(execFileSync('sh', ['-c', python], {cwd: join(dir, bag), encoding: 'utf8'})).toMatch(/^\d+ rows: FAILED$/m)
+    expect(execFileSync('sh', ['-c', python], {cwd: join(pristine, bag), encoding: 'utf8'})).toMatch(/^\d+ rows: OK$/m)
+  })
+
+  it("after the sender rotates its key, a package verifies (the old key's checkpoint vouches for the rotation), also with --key naming the old key", async () => {
+    const statement = JSON.parse(readFileSync(join(pristine, bag, 'data', 'custody', 'transfer.json'), 'utf8')) as {from: {signingKey: string}}
+    const oldKey = `SHA256:${sha256(Buffer.from(statement.from.signingKey, 'base64'))}`
+    const rotated = await custody(['key', 'rotate', '--reason', 'laptop replaced', '--case', field])
+    expect(rotated.code, rotated.stderr).toBe(0)
+    await ingestSamples(field, 'Sony.jpg')
+    const made = await custodyJson<ExportJson>(['transfer', 'export', '--to', at('hq.line'), '--out', at('rotated.zip.age'), '--case', field])
+    expect(made.code, made.stderr).toBe(0)
+    const verified = await custodyJson<VerifyJson & {trust: {signingKey: string; signerPinned: boolean}}>(['verify', at('rotated.zip.age'), '--identity', hqKey, '--key', oldKey])
+    expect(verified.code, verified.stdout).toBe(0)
+    expect(verified.json.trust.signingKey).not.toBe(oldKey)
+    expect(verified.json.trust.signerPinned).toBe(true)
   })
 })
 
@@ -329,6 +377,46 @@ describe.skipIf(AGE === undefined)('a forged field package is refused by verify'
     )
   })
 
+  it("README.txt's instructions rewritten, or bag-info.txt, the manifests made to match", async () => {
+    await refused(
+      forged('readme', (dir) => writeFileSync(join(dir, 'README.txt'), 'Checked by HQ already: nothing to do.\n')),
+      /README.txt: is not the one transfer.json states/,
+    )
+    await refused(
+      forged('bag-info', (dir) => writeFileSync(join(dir, 'bag-info.txt'), `${readFileSync(join(dir, 'bag-info.txt'), 'utf8')}Custody-Note: HQ verified this\n`)),
+      /bag-info.txt: says other than transfer.json and the payload/,
+    )
+  })
+
+  it("a run's key replaced by one wrapped to another recipient: the rows after the receiver was added no longer open, and that is refused", async () => {
+    const stranger = execFileSync('sh', ['-c', `${AGE!}-keygen 2>/dev/null | grep -o 'age1[a-z0-9]*'`], {encoding: 'utf8'}).trim()
+    await refused(
+      forged('run-key', (dir) => {
+        const file = join(dir, 'data', 'custody', 'ledger-runs.jsonl')
+        const runs = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as {id: number; wrapped: string})
+        const last = runs.at(-1)!
+        last.wrapped = newRunKey([parseRecipient(stranger, 'stranger')]).wrapped.toString('base64')
+        writeFileSync(file, runs.map((r) => `${canonicalize(r)}\n`).join(''))
+      }),
+      /its key does not open with the identities given: the run's key in data\/custody\/ledger-runs.jsonl was replaced|does not open with the identities given: its run's key is wrapped to other recipients/,
+    )
+  })
+
+  it('a line of ledger-runs.jsonl longer than any genuine one: refused (exit 3), not a crash', async () => {
+    await refused(
+      forged('long-run', (dir) => writeFileSync(join(dir, 'data', 'custody', 'ledger-runs.jsonl'), `${randomBytes(150 * 1024).toString('base64')}\n`)),
+      /ledger-runs.jsonl: cannot be read: .*longer than/,
+    )
+  })
+
+  it("a key rotation to the forger's key appended (sealed for HQ, so that it opens) and everything re-signed by that key: no checkpoint of the sender's key signs the rotation", async () => {
+    const key = forgerKey()
+    await refused(
+      forged('rotation', (dir) => forgeRotation(dir, key)),
+      /event \d+: it rotates the sender's key to SHA256:[0-9a-f]{64}, and no checkpoint of the key it replaces/,
+    )
+  })
+
   it('the age file cut short, or one byte of it changed: refused before any check', async () => {
     const bytes = readFileSync(pkg)
     writeFileSync(at('cut.zip.age'), bytes.subarray(0, bytes.length - 100))
@@ -350,8 +438,6 @@ async function exportKilledAt(syscall: string, out: string): Promise<{signal: No
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => strace.on('close', (c, sig) => resolve([c, sig])))
   return {code, signal}
 }
-
-const leftovers = (name: string): string[] => readdirSync(work.path).filter((f) => f.startsWith(`.${name}.`) && f.endsWith('.part'))
 
 describe.skipIf(AGE === undefined || spawnSync('sh', ['-c', 'command -v strace']).status !== 0)('a field export killed (SIGKILL)', () => {
   it('after it recorded the release, before the package was put in place: the next export to the same place finishes it', async () => {
@@ -380,8 +466,8 @@ describe.skipIf(AGE === undefined || spawnSync('sh', ['-c', 'command -v strace']
     const before = await eventCount(field)
     await exportKilledAt('fsync,fdatasync', out)
     expect(existsSync(out)).toBe(false)
-    // Killed as the package's own fsync began: its temp file is there, unrecorded.
-    expect(leftovers('early.zip.age')).toHaveLength(1)
+    // Killed as the package's own fsync began: its temp file is there, unrecorded, with the ZIP writer's scratch file.
+    expect(leftovers('early.zip.age').filter((f) => f.endsWith('.part'))).toHaveLength(1)
     expect(await eventCount(field)).toBe(before)
     expect((await custody(['verify', '--case', field])).code).toBe(0)
     const again = await custody(['transfer', 'export', '--to', at('hq.line'), '--out', out, '--again', '--case', field])
@@ -391,6 +477,63 @@ describe.skipIf(AGE === undefined || spawnSync('sh', ['-c', 'command -v strace']
     expect((await custody(['verify', out, '--identity', hqKey])).code).toBe(0)
   })
 })
+
+/**
+ * The forgery of a key rotation (the attack a helper found): rows appended to a genuine package's
+ * ledger, a key-rotated event to the forger's key and a copy of an ingest, each sealed under a new
+ * run key wrapped to HQ (so that HQ's identity opens them), a checkpoint over them signed by the
+ * forger's key, and transfer.json, README.txt, bag-info.txt and sender.pem made again to match.
+ * Everything but a checkpoint of the sender's own key over the rotation.
+ */
+function forgeRotation(dir: string, key: ReturnType<typeof forgerKey>): void {
+  const custodyDir = join(dir, 'data', 'custody')
+  const rowsFile = join(custodyDir, 'ledger-rows.jsonl')
+  const rows = readFileSync(rowsFile, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as {seq: number; prev: string; hash: string; envelope: string; body: string; run: number})
+  const runsFile = join(custodyDir, 'ledger-runs.jsonl')
+  const runs = readFileSync(runsFile, 'utf8').trimEnd().split('\n')
+  const run = runs.length
+  const runKey = newRunKey([parseRecipient(hqRecipient, 'HQ')])
+  writeFileSync(runsFile, `${runs.join('\n')}\n${canonicalize({id: run, wrapped: runKey.wrapped.toString('base64')})}\n`)
+  const statement = JSON.parse(readFileSync(join(custodyDir, 'transfer.json'), 'utf8')) as FieldTransferStatement
+  const old = JSON.parse(readFileSync(join(custodyDir, 'checkpoint.json'), 'utf8')) as {keyFingerprint: string; case: string}
+  const fingerprint = `SHA256:${sha256(key.spki)}`
+  const event = {
+    v: 1,
+    seq: rows.length,
+    time: new Date().toISOString(),
+    actor: 'Mykola',
+    action: 'key-rotated',
+    exhibit: null,
+    payload: {algorithm: 'Ed25519', fingerprint, publicKey: key.spki.toString('base64'), holder: 'Mykola', replaces: old.keyFingerprint, reason: 'laptop replaced'},
+    prev: rows.at(-1)!.hash,
+  } as unknown as CustodyEvent
+  const sealed = sealRow(event, run, {}, runKey.key).row
+  rows.push({seq: sealed.seq, prev: sealed.prev_hash, hash: sealed.hash, envelope: sealed.envelope, body: sealed.body.toString('base64'), run})
+  writeFileSync(rowsFile, rows.map((r) => `${canonicalize(r)}\n`).join(''))
+  const range = new CompactRange()
+  for (const r of rows) range.push(storedLeafHash(r.envelope))
+  const root = Buffer.from(range.root()).toString('hex')
+  const checkpoint = canonicalize({type: 'custody-checkpoint/v1', case: old.case, treeSize: rows.length, rootHash: root, lastEventHash: rows.at(-1)!.hash, time: new Date().toISOString(), keyFingerprint: fingerprint})
+  writeFileSync(join(custodyDir, 'checkpoint.json'), checkpoint)
+  writeFileSync(join(custodyDir, 'checkpoint.json.sig'), key.sign(Buffer.from(checkpoint)))
+  const checkpoints = join(custodyDir, 'ledger-checkpoints.jsonl')
+  writeFileSync(checkpoints, `${readFileSync(checkpoints, 'utf8')}${canonicalize({body: checkpoint, signature: key.sign(Buffer.from(checkpoint)).toString('hex')})}\n`)
+  writeFileSync(join(custodyDir, 'sender.pem'), pemOf(key.spki))
+  const from = {...statement.from, signingKey: key.spki.toString('base64')}
+  const tree = {size: rows.length, root}
+  const {readme: _readme, ...rest} = {...statement, from, tree, transferId: fieldTransferIdOf(from, tree, statement.to, statement.releasedAt)}
+  const readme = fieldPackageReadme(rest)
+  const forged: FieldTransferStatement = {...rest, readme: sha256(readme)}
+  const bytes = Buffer.from(canonicalize(forged))
+  writeFileSync(join(custodyDir, 'transfer.json'), bytes)
+  writeFileSync(join(custodyDir, 'transfer.json.sig'), key.sign(bytes))
+  writeFileSync(join(dir, 'README.txt'), readme)
+  rewriteManifests(dir)
+  const payload = listFiles(join(dir, 'data'))
+  const bytesOf = payload.reduce((n, f) => n + statSync(join(dir, 'data', f)).size, 0)
+  writeFileSync(join(dir, 'bag-info.txt'), fieldBagInfo(forged, {bytes: bytesOf, count: payload.length}))
+  rewriteManifests(dir)
+}
 
 /** JSON with its keys sorted at every level: RFC 8785 for the strings and integers a statement holds. */
 function sortKeys(value: unknown): unknown {

@@ -29,7 +29,7 @@ import {createHash} from 'node:crypto'
 import {canonicalize} from '../../canonical/jcs.js'
 import {AgeDecryptor} from '../../age/decrypt.js'
 import {parseCheckpoint, type CheckpointBody} from '../../checkpoints/checkpoint.js'
-import {keyHistory, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
+import {checkSignedCheckpoint, keyHistory, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import {messageOf} from '../../errors.js'
 import {MAX_EVENT_BYTES, type EventOfKind, type StoredObject} from '../../formats/events.js'
 import {isRecord} from '../../formats/guards.js'
@@ -43,8 +43,9 @@ import {CompactRange} from '../../merkle/compact-range.js'
 import {bytesToHex} from '@noble/hashes/utils.js'
 import {TAG_MANIFESTS} from '../../seal/bag-layout.js'
 import {FIELD_PACKAGE_FILES as F, FIELD_PACKAGE_TAGS} from '../../transfers/field-layout.js'
-import {packagePathOf, readFieldTransferStatement, type FieldItem, type FieldObject, type FieldTransferStatement} from '../../transfers/field-statement.js'
+import {fieldTransferIdOf, packagePathOf, readFieldTransferStatement, type FieldItem, type FieldObject, type FieldTransferStatement} from '../../transfers/field-statement.js'
 import {custodianFingerprint} from '../../transfers/custodian.js'
+import {fieldBagInfo} from '../../transfers/field-readme.js'
 import type {Check, Finding} from '../checklist.js'
 import type {ProblemList} from '../problem-list.js'
 import {concluded, findings, type ArchiveContext} from './context.js'
@@ -162,12 +163,27 @@ function checkContents(context: ArchiveContext, statement: FieldTransferStatemen
   for (const path of context.files.unnamed('', 'stated')) found.push({subject: path, message: 'is in the bag, but no part of a field package: nobody vouches for it'})
 }
 
-/** Who signed: the sender's key, and whether the user named it (--key); a package signed by a key not named is refused. */
-function pinSender(context: ArchiveContext, s: FieldTransferStatement, found: ProblemList<Finding>): void {
+/**
+ * README.txt is the one whose SHA-256 the signed statement states (its instructions are the
+ * sender's), and bag-info.txt the one the statement and the payload make: neither says anything
+ * the statement does not.
+ */
+async function checkTagFiles(context: ArchiveContext, statement: FieldTransferStatement, found: ProblemList<Finding>): Promise<void> {
+  const readme = context.files.get('README.txt')
+  if (readme !== undefined && readme.sha256 !== statement.readme) {
+    found.push({subject: 'README.txt', message: 'is not the one transfer.json states (its SHA-256): its instructions were changed', expected: statement.readme, actual: readme.sha256})
+  }
+
+  const expected = fieldBagInfo(statement, context.files.payload())
+  const info = (await small(context, 'bag-info.txt', 64 * 1024))?.toString('utf8')
+  if (info !== undefined && info !== expected) found.push({subject: 'bag-info.txt', message: 'says other than transfer.json and the payload: it was changed', expected, actual: info})
+}
+
+/** Who signed: the sender's key, as transfer.json names it. */
+function pinSender(context: ArchiveContext, s: FieldTransferStatement): void {
   const fingerprint = custodianFingerprint(s.from)
-  const pinned = context.options.pinnedKeys ?? []
-  if (pinned.length > 0 && !pinned.includes(fingerprint)) found.push({subject: F.transfer, message: `is signed by ${fingerprint}, which is not a key you gave with --key`, expected: pinned.join(', '), actual: fingerprint})
-  context.trust = {signingKey: fingerprint, holder: s.from.name, signerPinned: pinned.includes(fingerprint), timestamps: [], tsaRootsFrom: null}
+  // Whether --key named it, or a key it was rotated from, is settled once the ledger's key events are read (fieldLedgerCheck).
+  context.trust = {signingKey: fingerprint, holder: s.from.name, signerPinned: false, timestamps: [], tsaRootsFrom: null}
 }
 
 export const fieldStatementCheck: Check<ArchiveContext> = {
@@ -181,6 +197,10 @@ export const fieldStatementCheck: Check<ArchiveContext> = {
       found.push({subject: F.transfer, message: read === undefined ? 'is missing from the bag, or larger than any genuine one' : `is not a field transfer statement as custody writes it: ${read.problem}`})
     } else {
       state.statement = read
+      if (fieldTransferIdOf(read.from, read.tree, read.to, read.releasedAt) !== read.transferId) {
+        found.push({subject: F.transfer, message: 'its transfer ID is not the one its sender, head, receiver and time give: it was taken from another transfer', expected: fieldTransferIdOf(read.from, read.tree, read.to, read.releasedAt), actual: read.transferId})
+      }
+
       const exhibits = new Set(read.items.map((i) => i.exhibit))
       if (exhibits.size !== read.items.length) found.push({subject: F.transfer, message: 'names an exhibit twice'})
       await checkSigned(context, read, bytes!, found)
@@ -188,6 +208,7 @@ export const fieldStatementCheck: Check<ArchiveContext> = {
     }
 
     checkContents(context, state.statement, found)
+    if (state.statement !== undefined) await checkTagFiles(context, state.statement, found)
     const s = state.statement
     if (s !== undefined && found.length === 0) {
       context.transfer = {
@@ -202,7 +223,7 @@ export const fieldStatementCheck: Check<ArchiveContext> = {
       context.treeHead = s.tree
     }
 
-    if (s !== undefined) pinSender(context, s, found)
+    if (s !== undefined) pinSender(context, s)
 
     const detail = s === undefined ? 'no field transfer statement' : `${s.transferId}: ${s.items.length} exhibit(s) as stored, from ${s.from.name} (${custodianFingerprint(s.from)}) to ${s.to.name}, released ${s.releasedAt}`
     return concluded(context, found, detail)
@@ -214,8 +235,15 @@ async function runKeys(context: ArchiveContext, found: ProblemList<Finding>): Pr
   const keys = new Map<number, Buffer | undefined>()
   const identities = context.options.identities ?? []
   let line = 0
-  for await (const text of linesOf(context, F.runs, MAX_RUN_LINE, found)) {
-    line++
+  try {
+    for await (const text of linesOf(context, F.runs, MAX_RUN_LINE, found)) readRun(text, ++line)
+  } catch (error) {
+    found.push({subject: F.runs, message: `cannot be read: ${messageOf(error)}`})
+  }
+
+  return keys
+
+  function readRun(text: string, line: number): void {
     let run: unknown
     try {
       run = JSON.parse(text)
@@ -225,7 +253,7 @@ async function runKeys(context: ArchiveContext, found: ProblemList<Finding>): Pr
 
     if (!isRecord(run) || !Number.isSafeInteger(run.id) || typeof run.wrapped !== 'string' || canonicalize(run) !== text || keys.has(run.id as number)) {
       found.push({subject: `${F.runs} line ${line}`, message: 'is not a run as custody writes it ({"id", "wrapped"}, canonical, each run once)'})
-      continue
+      return
     }
 
     let key: Buffer | undefined
@@ -237,8 +265,75 @@ async function runKeys(context: ArchiveContext, found: ProblemList<Finding>): Pr
 
     keys.set(run.id as number, key)
   }
+}
 
-  return keys
+/** A checkpoint of ledger-checkpoints.jsonl: its exact bytes, signature and document. */
+interface CarriedCheckpoint {
+  line: number
+  body: string
+  signature: Buffer
+  parsed: CheckpointBody
+}
+
+/** Every checkpoint the package carries, in order of tree size; each line that is not one, a problem. */
+async function readCheckpoints(context: ArchiveContext, found: ProblemList<Finding>): Promise<CarriedCheckpoint[]> {
+  const list: CarriedCheckpoint[] = []
+  let line = 0
+  const take = (text: string): void => {
+    line++
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch {
+      value = undefined
+    }
+
+    const record = isRecord(value) ? value : {}
+    const {body, signature} = record
+    const parsed = typeof body === 'string' ? parseCheckpoint(body) : undefined
+    const wellFormed = typeof signature === 'string' && /^[0-9a-f]{128}$/.test(signature) && canonicalize(record) === text && Object.keys(record).length === 2
+    if (!wellFormed || typeof body !== 'string' || parsed === undefined || 'problem' in parsed || parsed.treeSize < (list.at(-1)?.parsed.treeSize ?? 0)) {
+      found.push({subject: `${F.checkpoints} line ${line}`, message: 'is not a checkpoint as custody writes it ({"body", "signature"}, canonical, in order of tree size)'})
+      return
+    }
+
+    list.push({line, body, signature: Buffer.from(signature, 'hex'), parsed})
+  }
+
+  try {
+    for await (const text of linesOf(context, F.checkpoints, 16 * 1024, found)) take(text)
+  } catch (error) {
+    found.push({subject: F.checkpoints, message: `cannot be read: ${messageOf(error)}`})
+  }
+
+  return list
+}
+
+/**
+ * After the rows: every checkpoint signed by the key the ledger's key events give for its size,
+ * each key rotation vouched for by a checkpoint of the key it replaced over the rotation (so that
+ * rows and a key of someone else's cannot be added after the sender's), the last one checkpoint.json,
+ * and --key: a key the user named among the sender's keys.
+ */
+function checkSeries(context: ArchiveContext, statement: FieldTransferStatement, checkpoints: readonly CarriedCheckpoint[], keys: readonly RecordedKey[], latest: string | undefined, found: ProblemList<Finding>): void {
+  const history = keyHistory(keys)
+  for (const c of checkpoints) {
+    const checked = checkSignedCheckpoint(`${F.checkpoints} line ${c.line}`, c.body, c.signature, {caseId: statement.from.case, keys: history})
+    for (const p of checked.problems) found.push(p)
+  }
+
+  for (const [i, key] of history.entries()) {
+    const replaced = history[i - 1]
+    if (replaced === undefined) continue
+    const vouched = checkpoints.some((c) => c.parsed.treeSize === key.seq + 1 && c.parsed.keyFingerprint === replaced.fingerprint)
+    if (!vouched) found.push({subject: `event ${key.seq}`, message: `it rotates the sender's key to ${key.fingerprint}, and no checkpoint of the key it replaces (${replaced.fingerprint}) signs it: a key rotation the sender never made`})
+  }
+
+  if (checkpoints.at(-1)?.body !== latest) found.push({subject: F.checkpoints, message: 'does not end with checkpoint.json, the checkpoint the package is made at'})
+  const pinned = context.options.pinnedKeys ?? []
+  const named = history.filter((k) => pinned.includes(k.fingerprint))
+  if (pinned.length > 0 && named.length === 0) found.push({subject: F.transfer, message: `is signed by ${custodianFingerprint(statement.from)}, which is neither a key you gave with --key nor one the sender's key events rotate from it`, expected: pinned.join(', ')})
+  if (context.trust !== null) context.trust.signerPinned = named.length > 0
 }
 
 interface RowLine {
@@ -273,13 +368,21 @@ class RowsReader {
   count = 0
   private readonly items: Map<number, FieldItem>
 
+  private readonly bySize = new Map<number, CarriedCheckpoint[]>()
+  /** Each run's first row, and the row that made the receiver a recipient. */
+  private readonly runFirst = new Map<number, number>()
+  private receiverSince: number | undefined
+  private readonly replacedRuns = new Set<number>()
+
   constructor(
     private readonly context: ArchiveContext,
     private readonly statement: FieldTransferStatement,
     private readonly runs: Map<number, Buffer | undefined>,
+    checkpoints: readonly CarriedCheckpoint[],
     private readonly found: ProblemList<Finding>,
   ) {
     this.items = new Map(statement.items.map((i) => [i.seq, i]))
+    for (const c of checkpoints) this.bySize.set(c.parsed.treeSize, [...(this.bySize.get(c.parsed.treeSize) ?? []), c])
   }
 
   row(text: string, line: number): void {
@@ -311,9 +414,18 @@ class RowsReader {
       this.found.push({subject: at, message: "it is not the creation of the sender's case (the first event must be create-case, of the case transfer.json names)"})
     }
 
+    this.noteReceiver(row.seq, envelope)
+    if (!this.runFirst.has(row.run)) this.runFirst.set(row.run, row.seq)
     const item = this.items.get(row.seq)
     if (item !== undefined) this.checkItemRow(item, envelope)
     if (stored === undefined) this.open(row, body, envelope, item, at)
+  }
+
+  /** The first event that made the receiver (transfer.json's `to`) a recipient of the sender's case: every run after it is wrapped to it. */
+  private noteReceiver(seq: number, envelope: StoredEnvelope): void {
+    const facts = envelope.public
+    const recipient = facts?.action === 'recipient-added' ? facts.recipient : facts?.action === 'create-case' || facts?.action === 'case-encrypted' ? facts.caseRecipient : undefined
+    if (this.receiverSince === undefined && recipient !== undefined && recipient === this.statement.to.age) this.receiverSince = seq
   }
 
   /** The row's link, its hash over what it chains, the carried rows' rule, and its leaf. */
@@ -331,6 +443,13 @@ class RowsReader {
 
     this.last = row.hash
     this.range.push(storedLeafHash(row.envelope))
+    // Each checkpoint over this many rows: their root and last hash.
+    for (const c of this.bySize.get(this.range.size) ?? []) {
+      const root = bytesToHex(this.range.root())
+      if (c.parsed.rootHash !== root || c.parsed.lastEventHash !== row.hash) {
+        this.found.push({subject: `${F.checkpoints} line ${c.line}`, message: `signs another tree than the first ${c.parsed.treeSize} rows: rows were changed`, expected: root, actual: c.parsed.rootHash})
+      }
+    }
   }
 
   /** An item's row: the ingest of that exhibit, stating the objects transfer.json gives. */
@@ -351,7 +470,13 @@ class RowsReader {
     if (!this.runs.has(row.run)) this.found.push({subject: at, message: `its run ${row.run} is not in ${F.runs}`})
     if (key === undefined) {
       state.notOpened++
-      if (item !== undefined && (this.context.options.identities ?? []).length > 0) this.found.push({subject: item.exhibit, message: `its ingest event (event ${row.seq}) does not open with the identities given: its run's key is wrapped to other recipients`})
+      const given = (this.context.options.identities ?? []).length > 0
+      if (item !== undefined && given) this.found.push({subject: item.exhibit, message: `its ingest event (event ${row.seq}) does not open with the identities given: its run's key is wrapped to other recipients`})
+      else if (given && this.receiverSince !== undefined && this.runFirst.get(row.run)! > this.receiverSince && this.runs.has(row.run) && !this.replacedRuns.has(row.run)) {
+        this.replacedRuns.add(row.run)
+        this.found.push({subject: at, message: `its run (${row.run}) began after event ${this.receiverSince} made the receiver a recipient, yet its key does not open with the identities given: the run's key in ${F.runs} was replaced, or the identity is not the receiver's`})
+      }
+
       return
     }
 
@@ -373,7 +498,9 @@ export const fieldLedgerCheck: Check<ArchiveContext> = {
     const state = context.field!
     const {statement, checkpoint} = state
     if (statement === undefined || checkpoint === undefined) return {status: 'failed', detail: 'not checked: the statement or the checkpoint does not hold', problems: []}
-    const rows = new RowsReader(context, statement, await runKeys(context, found), found)
+    const runs = await runKeys(context, found)
+    const checkpoints = await readCheckpoints(context, found)
+    const rows = new RowsReader(context, statement, runs, checkpoints, found)
     let line = 0
     try {
       for await (const text of linesOf(context, F.rows, MAX_ROW_LINE, found)) rows.row(text, ++line)
@@ -388,6 +515,8 @@ export const fieldLedgerCheck: Check<ArchiveContext> = {
       found.push({subject: F.rows, message: 'its rows are not the tree the checkpoint signs (their number, Merkle root or last hash): rows were removed, added or changed', expected: `${checkpoint.treeSize} ${checkpoint.rootHash}`, actual: `${rows.count} ${root}`})
     }
 
+    checkSeries(context, statement, checkpoints, rows.keys, (await small(context, F.checkpoint, 4096))?.toString('utf8'), found)
+    for (const c of checkpoints) if (c.parsed.treeSize > rows.count) found.push({subject: `${F.checkpoints} line ${c.line}`, message: `covers ${c.parsed.treeSize} events, past the rows' end`})
     const current = keyHistory(rows.keys).at(-1)
     if (current?.fingerprint !== checkpoint.keyFingerprint) {
       found.push({subject: F.checkpoint, message: "its key is not the one the sender's key events end with", expected: current?.fingerprint ?? 'a key event', actual: checkpoint.keyFingerprint})
