@@ -409,6 +409,17 @@ describe.skipIf(AGE === undefined)('a forged field package is refused by verify'
     )
   })
 
+  it('ledger-checkpoints.jsonl flooded with copies of a genuine line: refused after twice the tree size in lines, not read to its end', async () => {
+    await refused(
+      forged('checkpoints-flood', (dir) => {
+        const file = join(dir, 'data', 'custody', 'ledger-checkpoints.jsonl')
+        const lines = readFileSync(file, 'utf8')
+        writeFileSync(file, lines.split('\n')[0]!.concat('\n').repeat(5000) + lines)
+      }),
+      /ledger-checkpoints.jsonl: cannot be read: more than \d+ lines, more checkpoints than a ledger of \d+ events signs/,
+    )
+  })
+
   it("a key rotation to the forger's key appended (sealed for HQ, so that it opens) and everything re-signed by that key: no checkpoint of the sender's key signs the rotation", async () => {
     const key = forgerKey()
     await refused(

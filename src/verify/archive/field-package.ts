@@ -275,12 +275,19 @@ interface CarriedCheckpoint {
   parsed: CheckpointBody
 }
 
-/** Every checkpoint the package carries, in order of tree size; each line that is not one, a problem. */
-async function readCheckpoints(context: ArchiveContext, found: ProblemList<Finding>): Promise<CarriedCheckpoint[]> {
+/**
+ * Every checkpoint the package carries, in order of tree size; each line that is not one, a
+ * problem. A ledger signs one checkpoint an append, so never more than its events and a few: past
+ * twice the statement's tree size the rest is not read (a hostile package of many lines costs no
+ * more than a genuine one).
+ */
+async function readCheckpoints(context: ArchiveContext, size: number, found: ProblemList<Finding>): Promise<CarriedCheckpoint[]> {
   const list: CarriedCheckpoint[] = []
+  const most = 2 * size + 16
   let line = 0
   const take = (text: string): void => {
     line++
+    if (line > most) throw new Error(`more than ${most} lines, more checkpoints than a ledger of ${size} events signs`)
     let value: unknown
     try {
       value = JSON.parse(text)
@@ -382,7 +389,11 @@ class RowsReader {
     private readonly found: ProblemList<Finding>,
   ) {
     this.items = new Map(statement.items.map((i) => [i.seq, i]))
-    for (const c of checkpoints) this.bySize.set(c.parsed.treeSize, [...(this.bySize.get(c.parsed.treeSize) ?? []), c])
+    for (const c of checkpoints) {
+      const same = this.bySize.get(c.parsed.treeSize)
+      if (same === undefined) this.bySize.set(c.parsed.treeSize, [c])
+      else same.push(c)
+    }
   }
 
   row(text: string, line: number): void {
@@ -499,7 +510,7 @@ export const fieldLedgerCheck: Check<ArchiveContext> = {
     const {statement, checkpoint} = state
     if (statement === undefined || checkpoint === undefined) return {status: 'failed', detail: 'not checked: the statement or the checkpoint does not hold', problems: []}
     const runs = await runKeys(context, found)
-    const checkpoints = await readCheckpoints(context, found)
+    const checkpoints = await readCheckpoints(context, statement.tree.size, found)
     const rows = new RowsReader(context, statement, runs, checkpoints, found)
     let line = 0
     try {
