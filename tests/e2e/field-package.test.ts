@@ -188,6 +188,13 @@ describe.skipIf(AGE === undefined)('a field package', () => {
     expect(keyless.json.checks.find((c) => c.name === 'ledger')?.detail).toMatch(/0 bodies opened .* not \(no identity given\)/)
     const folder = await custodyJson<VerifyJson>(['verify', join(pristine, bag), '--identity', hqKey])
     expect(folder.code, folder.stdout).toBe(0)
+    // Encrypted again by someone else for another key: it verifies, with a warning that the identity is not the receiver's.
+    const otherKey = at('other-reader.key')
+    execFileSync(`${AGE!}-keygen`, ['-o', otherKey], {stdio: 'ignore'})
+    const otherRecipient = execFileSync(`${AGE!}-keygen`, ['-y', otherKey], {encoding: 'utf8'}).trim()
+    execFileSync(AGE!, ['-r', otherRecipient, '-o', at('re-encrypted.zip.age'), at('pkg.zip')])
+    const re = await custodyJson<VerifyJson & {warnings: string[]}>(['verify', at('re-encrypted.zip.age'), '--identity', otherKey])
+    expect(re.json.warnings.join('\n')).toMatch(/none of the identities given is that receiver's: it was encrypted again for you by someone else/)
     // Without the identity the age file is not opened at all; a key not the sender's is refused.
     expect((await custody(['verify', pkg])).code).toBe(2)
     const other = await custody(['verify', pkg, '--identity', hqKey, '--key', `SHA256:${'0'.repeat(64)}`])
@@ -271,6 +278,18 @@ describe.skipIf(AGE === undefined)('a field package, further', () => {
     expect(verified.code, verified.stdout).toBe(0)
     expect(verified.json.trust.signingKey).not.toBe(oldKey)
     expect(verified.json.trust.signerPinned).toBe(true)
+    // By hand: README.txt's Python finds the old key's checkpoint over the rotation, and openssl checks it.
+    const dir = at('rotated')
+    mkdirSync(dir)
+    execFileSync(AGE!, ['-d', '-i', hqKey, '-o', join(dir, 'p.zip'), at('rotated.zip.age')])
+    execFileSync('unzip', ['-q', join(dir, 'p.zip'), '-d', dir])
+    const bagDir = join(dir, readdirSync(dir).find((f) => f.startsWith('custody-field-'))!)
+    const python = /^python3 - <<'EOF'\n[\s\S]*?\nEOF$/m.exec(readFileSync(join(bagDir, 'README.txt'), 'utf8'))![0]
+    const printed = execFileSync('sh', ['-c', python], {cwd: bagDir, encoding: 'utf8'})
+    const n = /key rotated at event (\d+) from SHA256:[0-9a-f]{64}: check rotation-\d+.json/.exec(printed)![1]!
+    expect(printed).toMatch(/^\d+ rows: OK$/m)
+    const checked = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-keyform', 'DER', '-inkey', `rotation-${n}.der`, '-rawin', '-in', `rotation-${n}.json`, '-sigfile', `rotation-${n}.sig`], {cwd: bagDir, encoding: 'utf8'})
+    expect(checked).toContain('Signature Verified Successfully')
   })
 })
 
@@ -402,6 +421,31 @@ describe.skipIf(AGE === undefined)('a forged field package is refused by verify'
     )
   })
 
+  it("the first run's key (the case's making, when the receiver was named) replaced, or a run no row names added", async () => {
+    const stranger = execFileSync('sh', ['-c', `${AGE!}-keygen 2>/dev/null | grep -o 'age1[a-z0-9]*'`], {encoding: 'utf8'}).trim()
+    const runsOf = (dir: string): {file: string; runs: Array<{id: number; wrapped: string}>} => {
+      const file = join(dir, 'data', 'custody', 'ledger-runs.jsonl')
+      return {file, runs: readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as {id: number; wrapped: string})}
+    }
+
+    await refused(
+      forged('run-zero', (dir) => {
+        const {file, runs} = runsOf(dir)
+        runs[0]!.wrapped = newRunKey([parseRecipient(stranger, 'stranger')]).wrapped.toString('base64')
+        writeFileSync(file, runs.map((r) => `${canonicalize(r)}\n`).join(''))
+      }),
+      /run 0: it is wrapped to the receiver \(a recipient since event \d+\), yet its key does not open with the identities given/,
+    )
+    await refused(
+      forged('run-extra', (dir) => {
+        const {file, runs} = runsOf(dir)
+        runs.push({id: runs.length, wrapped: newRunKey([parseRecipient(hqRecipient, 'HQ')]).wrapped.toString('base64')})
+        writeFileSync(file, runs.map((r) => `${canonicalize(r)}\n`).join(''))
+      }),
+      /run \d+: it is in data\/custody\/ledger-runs.jsonl, but no row names it/,
+    )
+  })
+
   it('a line of ledger-runs.jsonl longer than any genuine one: refused (exit 3), not a crash', async () => {
     await refused(
       forged('long-run', (dir) => writeFileSync(join(dir, 'data', 'custody', 'ledger-runs.jsonl'), `${randomBytes(150 * 1024).toString('base64')}\n`)),
@@ -426,6 +470,10 @@ describe.skipIf(AGE === undefined)('a forged field package is refused by verify'
       forged('rotation', (dir) => forgeRotation(dir, key)),
       /event \d+: it rotates the sender's key to SHA256:[0-9a-f]{64}, and no checkpoint of the key it replaces/,
     )
+    // The hand checks find it too: README.txt's Python finds no checkpoint of the old key over the rotation.
+    const dir = join(at('forged-rotation'), bag)
+    const python = /^python3 - <<'EOF'\n[\s\S]*?\nEOF$/m.exec(readFileSync(join(dir, 'README.txt'), 'utf8'))![0]
+    expect(execFileSync('sh', ['-c', python], {cwd: dir, encoding: 'utf8'})).toMatch(/key rotated at event \d+ from SHA256:[0-9a-f]{64}: NO CHECKPOINT OF THE OLD KEY: FAILED/)
   })
 
   it('the age file cut short, or one byte of it changed: refused before any check', async () => {

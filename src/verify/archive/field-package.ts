@@ -224,8 +224,12 @@ export const fieldStatementCheck: Check<ArchiveContext> = {
     }
 
     if (s !== undefined) pinSender(context, s)
+    const given = context.options.identities ?? []
+    if (s !== undefined && given.length > 0 && !given.some((i) => i.recipient.text === s.to.age)) {
+      context.warnings.push(`transfer: the package was made for ${s.to.name} (${custodianFingerprint(s.to)}, age ${s.to.age ?? 'none'}), and none of the identities given is that receiver's: it was encrypted again for you by someone else`)
+    }
 
-    const detail = s === undefined ? 'no field transfer statement' : `${s.transferId}: ${s.items.length} exhibit(s) as stored, from ${s.from.name} (${custodianFingerprint(s.from)}) to ${s.to.name}, released ${s.releasedAt}`
+    const detail = s === undefined ? 'no field transfer statement' : `${s.transferId}: ${s.items.length} exhibit(s) as stored, from ${s.from.name} (${custodianFingerprint(s.from)}) to ${s.to.name} (${custodianFingerprint(s.to)}), released ${s.releasedAt}`
     return concluded(context, found, detail)
   },
 }
@@ -379,7 +383,9 @@ class RowsReader {
   /** Each run's first row, and the row that made the receiver a recipient. */
   private readonly runFirst = new Map<number, number>()
   private receiverSince: number | undefined
-  private readonly replacedRuns = new Set<number>()
+  /** The run of the event that made the receiver a recipient, and the runs whose key the identities given did not open. */
+  private receiverRun: number | undefined
+  private readonly unopenedRuns = new Set<number>()
 
   constructor(
     private readonly context: ArchiveContext,
@@ -436,7 +442,28 @@ class RowsReader {
   private noteReceiver(seq: number, envelope: StoredEnvelope): void {
     const facts = envelope.public
     const recipient = facts?.action === 'recipient-added' ? facts.recipient : facts?.action === 'create-case' || facts?.action === 'case-encrypted' ? facts.caseRecipient : undefined
-    if (this.receiverSince === undefined && recipient !== undefined && recipient === this.statement.to.age) this.receiverSince = seq
+    if (this.receiverSince === undefined && recipient !== undefined && recipient === this.statement.to.age) {
+      this.receiverSince = seq
+      this.receiverRun = envelope.run
+    }
+  }
+
+  /**
+   * After the rows, with identities given: each run wrapped to the receiver that does not open
+   * with them. Those are the runs begun after the event that made the receiver a recipient, and
+   * the first run when that event is in it (the receiver named when the case was made): a run's
+   * key is wrapped to the recipients of its time. Such a run's key was replaced in the runs file,
+   * or the identity is not the receiver's. Runs the rows never name are refused too.
+   */
+  checkRuns(): void {
+    for (const run of this.unopenedRuns) {
+      const first = this.runFirst.get(run)!
+      const since = this.receiverSince
+      if (since === undefined || !(first > since || (first === 0 && this.receiverRun === run))) continue
+      this.found.push({subject: `run ${run}`, message: `it is wrapped to the receiver (a recipient since event ${since}), yet its key does not open with the identities given: the run's key in ${F.runs} was replaced, or the identity is not the receiver's`})
+    }
+
+    for (const run of this.runs.keys()) if (!this.runFirst.has(run)) this.found.push({subject: `run ${run}`, message: `it is in ${F.runs}, but no row names it: nobody vouches for it`})
   }
 
   /** The row's link, its hash over what it chains, the carried rows' rule, and its leaf. */
@@ -483,11 +510,7 @@ class RowsReader {
       state.notOpened++
       const given = (this.context.options.identities ?? []).length > 0
       if (item !== undefined && given) this.found.push({subject: item.exhibit, message: `its ingest event (event ${row.seq}) does not open with the identities given: its run's key is wrapped to other recipients`})
-      else if (given && this.receiverSince !== undefined && this.runFirst.get(row.run)! > this.receiverSince && this.runs.has(row.run) && !this.replacedRuns.has(row.run)) {
-        this.replacedRuns.add(row.run)
-        this.found.push({subject: at, message: `its run (${row.run}) began after event ${this.receiverSince} made the receiver a recipient, yet its key does not open with the identities given: the run's key in ${F.runs} was replaced, or the identity is not the receiver's`})
-      }
-
+      if (given && this.runs.has(row.run)) this.unopenedRuns.add(row.run)
       return
     }
 
@@ -519,6 +542,7 @@ export const fieldLedgerCheck: Check<ArchiveContext> = {
       found.push({subject: F.rows, message: `cannot be read: ${messageOf(error)}`})
     }
 
+    rows.checkRuns()
     const end = rows.block.end()
     if (end !== undefined) found.push({subject: `event ${end.seq}`, message: `it ${end.message}`})
     const root = bytesToHex(rows.range.root())
