@@ -227,7 +227,7 @@ function chooseFieldItems(kase: Case, named: readonly string[], again: boolean):
     }
 
     if (item.objects.some((o) => purgedObjects.has(o.vault))) {
-      if (wanted.size > 0) throw new CustodyError('INVALID_ARGUMENT', `${exhibit} was purged from this case (custody transfer purge): its objects are no longer here to send`, {subject: exhibit})
+      if (named.length > 0) throw new CustodyError('INVALID_ARGUMENT', `${exhibit} was purged from this case (custody transfer purge): its objects are no longer here to send`, {subject: exhibit})
       purged++
       continue
     }
