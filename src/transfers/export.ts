@@ -30,7 +30,7 @@ import {consistencyBytes, transferBytes, transferIdOf, type TransferStatement, t
 import {rotationProofs, type RotationProof} from './rotations.js'
 
 /** The fields a transfer's errors name (the command maps them to its flags). */
-export const TRANSFER = fields({to: 'the receiver', out: 'output file', again: 'the option to send again', exhibits: 'the exhibits named'})
+export const TRANSFER = fields({to: 'the receiver', out: 'output file', again: 'the option to send again', exhibits: 'the exhibits named', identity: "an identity of one of the case's recipients"})
 
 export interface ExportOptions extends Omit<SealOptions, 'exhibits' | 'purpose' | 'note' | 'encryptTo' | 'attach'> {
   to: Custodian

@@ -166,7 +166,7 @@ function checkOpensForReceiver(kase: Case, to: Custodian, items: readonly FieldI
   if (recorded === undefined) {
     throw new CustodyError(
       'INVALID_ARGUMENT',
-      said`${TRANSFER.to} ${describeCustodian(to)} has an age recipient (${to.age ?? 'none'}) that is not one of this case's recipients, so nothing this case holds opens with its key. Add it with \`custody key add-recipient\` (only what is recorded after that opens with it), or send to one of the case's recipients (\`custody key show\` lists them)`,
+      said`${TRANSFER.to} ${describeCustodian(to)} has an age recipient (${to.age ?? 'none'}) that is not one of this case's recipients, so nothing this case holds opens with its key, and a field package cannot be made for it. Add it with \`custody key add-recipient\` (only what is recorded after that opens with it), send to one of the case's recipients (\`custody key show\` lists them), or make a sealed package with ${TRANSFER.identity}`,
       {subject: to.case},
     )
   }
