@@ -351,6 +351,39 @@ export class Ledger implements Disposable {
   }
 
   /**
+   * The newest checkpoint, signed by the key in use. Right after `key rotate` the newest is the
+   * replaced key's (it signed the rotation, vouching for the new key), and what the new key signs
+   * beside a head (a field package's statement) needs that head signed by the new key too: then
+   * one over the same head is signed now and stored, after the one before it is checked
+   * (refuseUnsignedTail). Two checkpoints of one size, each by a key of its time, are both true.
+   */
+  headSignedByCurrentKey(): SignedCheckpoint {
+    const signer = this.checkpointSigner
+    if (signer === undefined) throw new CustodyError('KEY_UNREADABLE', 'internal: the ledger was asked to sign its head before the signing key was opened')
+    let signed: {body: string; signature: string} | undefined
+    const run = this.db.transaction((): SignedCheckpoint | undefined => {
+      this.refuseUnsignedTail(signer.signer)
+      const latest = this.latestCheckpoint()
+      const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
+      if (latest === undefined || body === undefined || 'problem' in body) return undefined
+      if (body.keyFingerprint === signer.signer.fingerprint) return latest
+      signed = signCheckpoint(signer.signer, signer.caseId, {treeSize: body.treeSize, rootHash: body.rootHash, lastEventHash: body.lastEventHash})
+      this.cached<[number, string, string], unknown>('INSERT INTO checkpoints (seq, tree_size, body, signature) VALUES ((SELECT coalesce(max(seq) + 1, 0) FROM checkpoints), ?, ?, ?)').run(body.treeSize, signed.body, signed.signature)
+      return this.latestCheckpoint()
+    })
+    let latest: SignedCheckpoint | undefined
+    try {
+      latest = run.immediate()
+    } catch (error) {
+      throw wrapSqliteError(error, this.path)
+    }
+
+    if (latest === undefined) throw new CustodyError('INTEGRITY', `the ledger ${this.path} has no readable signed checkpoint: run \`custody verify\``)
+    if (signed !== undefined) this.signed = signed
+    return latest
+  }
+
+  /**
    * The public key of `fingerprint` when it is the key that the key `current` replaced, as the key
    * events' public facts record them: after a rotation, the last checkpoint is the old key's (it
    * signed the rotation). Undefined for any other key. Read only when the last checkpoint is not

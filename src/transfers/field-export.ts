@@ -358,9 +358,10 @@ export async function exportFieldPackage(kase: Case, options: FieldExportOptions
   const chosen = chooseFieldItems(kase, options.exhibits, options.again === true)
   if (chosen.items.length === 0) return {nothingNew: true, kind: 'field', to: receiverOf(to), purged: chosen.purged}
   checkOpensForReceiver(kase, to, chosen.items)
-  const latest = kase.ledger.latestCheckpoint()
-  const checkpoint = latest === undefined ? undefined : parseCheckpoint(latest.body)
-  if (latest === undefined || checkpoint === undefined || 'problem' in checkpoint) throw new CustodyError('INTEGRITY', 'the ledger has no readable signed checkpoint: run `custody verify`')
+  // Signed by the key that signs the statement: right after a key rotation, the newest checkpoint is the replaced key's.
+  const latest = kase.ledger.headSignedByCurrentKey()
+  const checkpoint = parseCheckpoint(latest.body)
+  if ('problem' in checkpoint) throw new CustodyError('INTEGRITY', 'the ledger has no readable signed checkpoint: run `custody verify`')
   const tree: TreeHead = {size: checkpoint.treeSize, root: checkpoint.rootHash}
   const from = custodianOf(kase)
   const described: Omit<FieldTransferStatement, 'readme'> = {
