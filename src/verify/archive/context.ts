@@ -29,6 +29,11 @@ export interface VerifyArchiveOptions {
   onEvent?: (seq: number, hash: string) => void
   /** The age identities that open an encrypted archive (FILE.zip.age); needed for one, unused otherwise. */
   identities?: readonly AgeIdentity[]
+  /**
+   * For a field package: the tree sizes at which to keep the root of its rows (the field state's
+   * `rootsAt`), so that a receiver holds the heads it saw of the sender against them.
+   */
+  headsAt?: readonly number[]
 }
 
 export interface ArchiveTrust {

@@ -31,7 +31,7 @@ import {AgeDecryptor} from '../../age/decrypt.js'
 import {parseCheckpoint, type CheckpointBody} from '../../checkpoints/checkpoint.js'
 import {checkSignedCheckpoint, keyHistory, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import {messageOf} from '../../errors.js'
-import {MAX_EVENT_BYTES, type EventOfKind, type StoredObject} from '../../formats/events.js'
+import {MAX_EVENT_BYTES, type CustodyEvent, type EventOfKind, type StoredObject} from '../../formats/events.js'
 import {isRecord} from '../../formats/guards.js'
 import {keyFromFacts} from '../../keys/key-events.js'
 import {fingerprintOf, verifySignature} from '../../keys/signing-key.js'
@@ -370,6 +370,13 @@ function rowOf(text: string): RowLine | undefined {
   return row as unknown as RowLine
 }
 
+/** The exhibits a testimony event names: its statement's, and its attachments' or the statement's before. */
+function testimonyExhibitsOf(event: CustodyEvent): string[] {
+  if (event.action === 'testimony') return [event.payload.statement.exhibit, ...event.payload.attachments.map((a) => a.exhibit)]
+  if (event.action === 'testimony-amended') return [event.payload.statement.exhibit, event.payload.previous.exhibit]
+  return []
+}
+
 /** The ledger's rows read in order, with what holds across them. */
 class RowsReader {
   readonly range = new CompactRange()
@@ -378,8 +385,11 @@ class RowsReader {
   last = GENESIS_HASH
   count = 0
   private readonly items: Map<number, FieldItem>
+  private readonly exhibits: ReadonlySet<string>
 
   private readonly bySize = new Map<number, CarriedCheckpoint[]>()
+  /** The sizes at which the caller wants the tree's root (a receiver's earlier heads of this sender). */
+  private readonly heads: ReadonlySet<number>
   /** Each run's first row, and the row that made the receiver a recipient. */
   private readonly runFirst = new Map<number, number>()
   private receiverSince: number | undefined
@@ -395,6 +405,8 @@ class RowsReader {
     private readonly found: ProblemList<Finding>,
   ) {
     this.items = new Map(statement.items.map((i) => [i.seq, i]))
+    this.exhibits = new Set(statement.items.map((i) => i.exhibit))
+    this.heads = new Set(context.options.headsAt ?? [])
     for (const c of checkpoints) {
       const same = this.bySize.get(c.parsed.treeSize)
       if (same === undefined) this.bySize.set(c.parsed.treeSize, [c])
@@ -481,6 +493,7 @@ class RowsReader {
 
     this.last = row.hash
     this.range.push(storedLeafHash(row.envelope))
+    if (this.heads.has(this.range.size)) this.context.field!.rootsAt.set(this.range.size, bytesToHex(this.range.root()))
     // Each checkpoint over this many rows: their root and last hash.
     for (const c of this.bySize.get(this.range.size) ?? []) {
       const root = bytesToHex(this.range.root())
@@ -518,7 +531,8 @@ class RowsReader {
       const sealed = {seq: row.seq, prev_hash: row.prev, hash: row.hash, envelope: row.envelope, body}
       const {event} = isCarried(envelope) ? openCarried(sealed, envelope, key) : openRow(sealed, envelope, key)
       state.opened++
-      if (item !== undefined && event.action === 'ingest') state.ingests.set(row.seq, event)
+      if (item !== undefined && event.action === 'ingest') state.ingests.set(row.seq, {...event, hash: row.hash})
+      for (const exhibit of testimonyExhibitsOf(event)) if (this.exhibits.has(exhibit)) state.testimony.add(exhibit)
     } catch (error) {
       this.found.push({subject: at, message: messageOf(error).replace(/^event \d+ of the ledger /, 'it ').replace(/: the ledger was changed outside custody.*$/, '')})
     }
@@ -559,6 +573,7 @@ export const fieldLedgerCheck: Check<ArchiveContext> = {
 
     for (const item of statement.items) if (item.seq >= rows.count) found.push({subject: item.exhibit, message: `transfer.json names event ${item.seq} as its ingest, past the ledger's end`})
     state.rows = rows.count
+    state.keys = rows.keys
     context.eventCount = rows.count
     const opened = state.notOpened === 0 ? 'every body opened and held to its envelope' : `${state.opened} bodies opened and held to their envelopes, ${state.notOpened} not (${(context.options.identities ?? []).length === 0 ? 'no identity given' : 'their runs are wrapped to other recipients'})`
     return concluded(context, found, `${rows.count} events linked from the first, the Merkle root the checkpoint's; ${opened}`)

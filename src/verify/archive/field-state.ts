@@ -1,19 +1,25 @@
 /** What a field package's checks (field-package.ts) establish for the ones after them, kept in the archive context (ArchiveContext.field). */
 import type {CheckpointBody} from '../../checkpoints/checkpoint.js'
+import type {RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import type {EventOfKind} from '../../formats/events.js'
 import type {FieldTransferStatement} from '../../transfers/field-statement.js'
 
 export interface FieldPackageState {
   statement: FieldTransferStatement | undefined
   checkpoint: CheckpointBody | undefined
-  /** The items' ingest events, opened (with an identity that opens their runs). */
-  ingests: Map<number, EventOfKind<'ingest'>>
+  /** The items' ingest events, opened (with an identity that opens their runs), each with its row's chain hash. */
+  ingests: Map<number, EventOfKind<'ingest'> & {hash: string}>
   rows: number
   opened: number
   notOpened: number
+  /** The sender's keys as its key events record them, in order (each rotation vouched for by the key it replaced: checked). */
+  keys: RecordedKey[]
+  /** The RFC 6962 root (hex) of the first N rows, for each N the verifier was asked for (`headsAt`): a receiver's earlier heads of this sender. */
+  rootsAt: Map<number, string>
+  /** The items that are a testimony's statement or attachment, as the opened testimony events name them (witnesses' consent governs them). */
+  testimony: Set<string>
 }
 
 export function newFieldState(): FieldPackageState {
-  return {statement: undefined, checkpoint: undefined, ingests: new Map(), rows: 0, opened: 0, notOpened: 0}
+  return {statement: undefined, checkpoint: undefined, ingests: new Map(), rows: 0, opened: 0, notOpened: 0, keys: [], rootsAt: new Map(), testimony: new Set()}
 }
-
