@@ -617,7 +617,8 @@ export interface FieldTransferReleasedPayload {
  */
 export interface TransferReceivedPayload {
   transferId: string
-  sealId: string
+  /** The seal the package was; null for a field package (`custody-field-transfer/v1`: objects and ledger rows as the sender stores them, no seal). */
+  sealId: string | null
   /** The sender, as the identity line of its transfer statement (src/transfers/custodian.ts). */
   from: string
   /** The package as received: its file name, SHA-256 and size. */
@@ -1176,7 +1177,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
     exhibit: 'none',
     payload: object<TransferReceivedPayload>({
       transferId,
-      sealId,
+      sealId: nullable(sealId),
       from: custodianLine,
       package: transferPackage,
       kept: text({pattern: KEPT_PACKAGE_PATH, expected: 'custodians/<case ID>/<transfer ID>.zip.age'}),

@@ -17,10 +17,12 @@ import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
 import type {CustodyEventDraft, EventOfKind, IngestPayload, ReceivedItem, TransferItem} from '../formats/events.js'
 import {formatExhibitId} from '../formats/ids.js'
+import {sha256Hex} from '../hashing/digests.js'
 import type {LedgerView} from '../ledger/ledger.js'
 import {BAG_LIMITS, EVENTS_PATH, STATEMENT_PATH} from '../seal/bag-layout.js'
 import {parseSealedExhibit, type SealedExhibit} from '../seal/statement.js'
 import type {ChunkStaged} from '../vault/vault.js'
+import type {BagFile} from '../verify/archive/bag-index.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import {parseEventLine} from '../verify/archive/events.js'
 import {readStatement} from '../verify/archive/statement-reader.js'
@@ -28,11 +30,42 @@ import {readStatement} from '../verify/archive/statement-reader.js'
 /** The pieces an original is copied out of a package in. */
 const COPY_CHUNK = 1024 * 1024
 
-/** An item of the package as its sender recorded it: the statement's exhibit and the sender's ingest event. */
+/** An item of the package as its sender recorded it: its digests, its files in the bag (original, metadata record) and the sender's ingest event. */
 export interface SenderExhibit {
   item: TransferItem
-  stated: SealedExhibit
+  files: {original: string; record: string}
   ingest: {seq: number; payload: IngestPayload}
+}
+
+/**
+ * How the plaintext of a bag's file is read out of a verified package: a seal's files are the
+ * plaintext (the age file around the ZIP is opened by the reader); a field package's objects are
+ * age files of their own, decrypted as they are read (field-accept.ts).
+ */
+export interface PackageReader {
+  /** The file's plaintext in pieces of about a MiB, each authenticated before it is given. */
+  chunks(path: string): AsyncIterable<Buffer>
+  /** A small file's plaintext, refused past `limit` bytes. */
+  small(path: string, limit: number): Promise<Buffer>
+}
+
+/** A file of a verified package's bag, which must be there. */
+export function bagFileOf(context: ArchiveContext, path: string, file: string): BagFile {
+  const entry = context.files.get(path)
+  if (entry === undefined) throw new CustodyError('INTEGRITY', `${file}: ${path} is not in the package`, {subject: file})
+  return entry
+}
+
+/** A seal's files, read as they are (`file` names the package in errors). */
+export function sealReader(context: ArchiveContext, file: string): PackageReader {
+  return {
+    // A MiB at a time: each read of a package is a wait (and a decryption) of its own.
+    chunks: (path) => context.source.chunks(bagFileOf(context, path, file).info, undefined, COPY_CHUNK),
+    small: async (path, limit) => {
+      const entry = bagFileOf(context, path, file)
+      return context.source.readSmall(entry.info, limit, entry.sha256)
+    },
+  }
 }
 
 /** An item made ready to record: already an exhibit here (`existing`), or its original and record stored. */
@@ -87,14 +120,14 @@ export async function readSenderExhibits(context: ArchiveContext, items: readonl
       throw new CustodyError('INTEGRITY', `${context.path}: the sender's ingest event ${ingest.seq} of ${item.exhibit} does not give the digests its transfer statement does`, {subject: context.path})
     }
 
-    exhibits.push({item, stated: x, ingest})
+    exhibits.push({item, files: {original: x.path, record: x.metadataPath}, ingest})
   }
 
   return {exhibits, packageOnly}
 }
 
 /** Stores each item's original and metadata record in the vault (staged originals, for commit()), unless this case holds its content already. */
-export async function stageItems(kase: Case, context: ArchiveContext, exhibits: readonly SenderExhibit[], file: string): Promise<StagedItem[]> {
+export async function stageItems(kase: Case, exhibits: readonly SenderExhibit[], file: string, reader: PackageReader): Promise<StagedItem[]> {
   const staged: StagedItem[] = []
   try {
     for (const sender of exhibits) {
@@ -104,15 +137,12 @@ export async function stageItems(kase: Case, context: ArchiveContext, exhibits: 
         continue
       }
 
-      const original = context.files.get(sender.stated.path)
-      const record = context.files.get(sender.stated.metadataPath)
-      if (original === undefined || record === undefined) throw new CustodyError('INTEGRITY', `${file}: ${sender.item.exhibit}'s files are not in the package`, {subject: file})
       const item: StagedItem = {sender}
       staged.push(item)
-      // A MiB at a time: each read of a package is a wait (and a decryption) of its own.
-      item.original = await kase.vault.stageChunks(context.source.chunks(original.info, undefined, COPY_CHUNK), {...sender.item}, `${file}: ${sender.stated.path}`)
-      const bytes = await context.source.readSmall(record.info, BAG_LIMITS.statementRest, record.sha256)
-      if (record.sha256 !== sender.ingest.payload.metadata.record) throw new CustodyError('INTEGRITY', `${file}: ${sender.stated.metadataPath} is not the metadata record ${sender.item.exhibit}'s ingest event names`, {subject: file})
+      // Refused unless the bytes hash to the item's SHA-256, SHA-512 and size (stageChunks).
+      item.original = await kase.vault.stageChunks(reader.chunks(sender.files.original), {...sender.item}, `${file}: ${sender.files.original}`)
+      const bytes = await reader.small(sender.files.record, BAG_LIMITS.statementRest)
+      if (sha256Hex(bytes) !== sender.ingest.payload.metadata.record) throw new CustodyError('INTEGRITY', `${file}: ${sender.files.record} is not the metadata record ${sender.item.exhibit}'s ingest event names`, {subject: file})
       item.record = await kase.vault.putBytes(bytes)
     }
   } catch (error) {

@@ -8,19 +8,33 @@
 import {readdir} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 import {errnoOf} from '../errors.js'
-import {custodianLine} from './custodian.js'
-import type {TransferStatement} from './transfer-statement.js'
+import type {TransferItem} from '../formats/events.js'
+import {custodianLine, type Custodian} from './custodian.js'
 
 /** Where received packages are kept, under the case's .custody/ folder. */
 export const CUSTODIANS_FOLDER = 'custodians'
+
+/**
+ * What a receiver reads of a package's statement, whatever its kind: a seal's transfer statement
+ * (transfer-statement.ts), or a field package's (field-statement.ts), whose items' digests the
+ * receiver computed from the opened ingest events (`sealId` null).
+ */
+export interface Arrival {
+  transferId: string
+  sealId: string | null
+  from: Custodian
+  releasedAt: string
+  purpose: string | null
+  items: TransferItem[]
+}
 
 /**
  * What `transfer-received` and `transfer-refused` both record of a package that arrived: its
  * transfer and seal, the sender as its identity line, and the package as received (its file's
  * name, the SHA-256 and size of the copy checked).
  */
-export function arrivalOf(statement: TransferStatement, file: string, copy: {sha256: string; size: number}): {transferId: string; sealId: string; from: string; package: {name: string; sha256: string; size: number}} {
-  return {transferId: statement.transferId, sealId: statement.sealId, from: custodianLine(statement.from), package: {name: basename(file), sha256: copy.sha256, size: copy.size}}
+export function arrivalOf(arrival: Arrival, file: string, copy: {sha256: string; size: number}): {transferId: string; sealId: string | null; from: string; package: {name: string; sha256: string; size: number}} {
+  return {transferId: arrival.transferId, sealId: arrival.sealId, from: custodianLine(arrival.from), package: {name: basename(file), sha256: copy.sha256, size: copy.size}}
 }
 
 /** The kept package's name, and its receipt's, under .custody/custodians/<sender case>/. */

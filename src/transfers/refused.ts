@@ -135,6 +135,7 @@ export async function refusePackage(kase: Case, file: string, refused: RefusedPa
         exhibit: null,
         payload: {
           ...arrivalOf(statement, file, copy),
+          sealId: statement.sealId,
           treeHead: report.treeHead!,
           failed,
           receipt: {...recorded, kept: kept.receipt},

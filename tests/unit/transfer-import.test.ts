@@ -28,7 +28,7 @@ function staged(x: TransferItem, existing?: string): StagedItem {
     note: 'by the river',
     metadata: {record: hex('f', 64), reader: 'ExifTool 13.59', normalised: {}, warnings: [], errors: []},
   } as unknown as IngestPayload
-  const sender = {item: x, stated: {} as StagedItem['sender']['stated'], ingest: {seq: 7, payload}}
+  const sender = {item: x, files: {original: 'data/exhibits/x/original', record: 'data/exhibits/x/record'}, ingest: {seq: 7, payload}}
   if (existing !== undefined) return {sender, existing}
   return {sender, original: {tempPath: '/nowhere', digests: {sha256: x.sha256, sha512: x.sha512}, size: x.size}, record: {sha256: hex('f', 64), path: '/nowhere'}}
 }
