@@ -231,7 +231,7 @@ const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released'
   purged: (p) =>
     `purged from this case's vault (${p.objects.length === 0 ? 'no object of its own' : p.objects.map((o) => o.role.replace('-', ' ')).join(' and ')}) after ${receiverName(p.by)} acknowledged it in ${p.transferId}: receipt sha256:${p.receipt.sha256.slice(0, 16)}… (event ${p.receipt.seq})`,
   'transfer-received': (p) =>
-    `${p.transferId}: ${plural(p.items.length, 'exhibit')} received from ${receiverName(p.from)} (its ${p.sealId}, ${p.treeHead.size} events), as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…; receipt sha256:${p.receipt.sha256.slice(0, 16)}…`,
+    `${p.transferId}: ${plural(p.items.length, 'exhibit')} received from ${receiverName(p.from)} (its ${p.sealId ?? 'field package'}, ${p.treeHead.size} events), as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…; receipt sha256:${p.receipt.sha256.slice(0, 16)}…`,
   'transfer-refused': (p) =>
     `${p.transferId}: package from ${receiverName(p.from)} (its ${p.sealId}, ${p.treeHead.size} events) refused, as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…: ${plural(p.failed.length, 'item')} failed (${p.failed
       .slice(0, 3)

@@ -136,6 +136,7 @@ export function renderAccepted(report: AcceptReport): string {
     `  package        ${safeText(report.package.file)}, ${formatBytes(report.package.size)}, sha256 ${report.package.sha256}`,
     `  kept as        .custody/${report.kept}`,
     `  sender's head  ${report.treeHead.size} events, root ${report.treeHead.root}: consistent with every head of it accepted before`,
+    ...(report.kind === 'field-package' ? ['  a field package: every row of the sender\'s ledger checked from the first and opened, every object decrypted and held to its ingest event, stored here under this case\'s keys'] : []),
     ...rotationLines(report),
     ...receivedLines(report.items),
     `  receipt        ${safeText(report.receipt.file)} and ${safeText(basename(report.receipt.signature))}, sha256 ${report.receipt.sha256}`,

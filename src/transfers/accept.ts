@@ -58,12 +58,15 @@ import {custodianFingerprint, custodianOf, describeCustodian, parseCustodian, ty
 import {receiverOf} from './export.js'
 import {KeptReceiptProblem, readKeptReceipt, writeKeptReceipt} from './kept-receipt.js'
 import {signReceipt, type SignedReceipt} from './receipt.js'
-import {arrivalOf, CUSTODIANS_FOLDER, incomingName, keptNames, staleCopies} from './incoming.js'
-import {describeSplitView, splitViews} from './split-view.js'
+import {arrivalOf, CUSTODIANS_FOLDER, incomingName, keptNames, staleCopies, type Arrival} from './incoming.js'
+import {describeSplitView, splitViews, type Head, type SeenHead} from './split-view.js'
 import {followRotations, type FollowedRotation} from './rotations.js'
 import {readTransferStatement, type TransferStatement} from './transfer-statement.js'
 import {failedItems, refuseAgain, refusedBefore, refusePackage, type ReceiptGiving, type RefusedPackage} from './refused.js'
-import {commitStaged, discardStaged, planIds, readSenderExhibits, receivedDrafts, receivedItems, stageItems, type StagedItem} from './import.js'
+import {commitStaged, discardStaged, planIds, readSenderExhibits, receivedDrafts, receivedItems, sealReader, stageItems, type StagedItem} from './import.js'
+import {fieldArrival, fieldReader} from './field-accept.js'
+import type {FieldTransferStatement} from './field-statement.js'
+import type {RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import {trustedCustodians} from './trust.js'
 
 /** The fields accept's errors name (the command maps them to its flags). */
@@ -83,8 +86,11 @@ export interface AcceptOptions {
 export interface AcceptReport {
   /** False when the package had been accepted before: nothing changed. */
   accepted: boolean
+  /** What the package was: a sealed archive, or a field package (objects and ledger rows as the sender stores them). */
+  kind: 'seal' | 'field-package'
   transferId: string
-  sealId: string
+  /** The seal the package was; null for a field package. */
+  sealId: string | null
   from: ReturnType<typeof receiverOf>
   releasedAt: string
   purpose: string | null
@@ -142,7 +148,8 @@ function acceptedBefore(kase: Case, sha256: string, transferId?: string): EventO
 /** What steps 3 to 5 read from the verified package, beside the report, and the items staged in the vault. */
 interface VerifiedPackage {
   report: ArchiveReport
-  statement: TransferStatement
+  /** The transfer, from its statement (a field package's items with the digests this case computed: field-accept.ts). */
+  statement: Arrival
   checkpoint: string
   staged: StagedItem[]
   /** Items this case cannot number (no ingest event of the sender's: testimony): kept in the package only. */
@@ -177,14 +184,12 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
   const report = await verifyArchive(copy.temp, {
     identities: options.identities,
     ...(options.onProgress === undefined ? {} : {onProgress: options.onProgress}),
+    // A field package's roots at the heads this case saw of its senders (field-package.ts), for the split-view check.
+    headsAt: seenHeads(kase).map((h) => h.size),
     afterChecks: async (context, verdict) => {
       if (verdict.kind === 'field-package') {
-        // A field case's package (field-export.ts): verified above; taking one in is not built yet.
-        throw new AcceptRefusal(
-          'INVALID_ARGUMENT',
-          `${file} is a field package (objects and ledger rows as a field laptop stores them${verdict.ok ? ', and it verifies' : ''}); this version of custody cannot accept one yet, and nothing was accepted. Keep it: \`custody verify\` with the identity that opens it checks it whole, and a later version accepts it`,
-          {subject: file},
-        )
+        checked = verdict.ok ? await checkFieldPackage(kase, file, context, verdict, copy.sha256, options, staged) : undefined
+        return
       }
 
       const bytes = await bagFile(context, TRANSFER_PATH)
@@ -203,7 +208,7 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
       }
 
       const rotation = checkParties(kase, file, statement, options.from)
-      checkSplitView(kase, file, statement, verdict)
+      checkSplitView(kase, file, statement.from, verdict.treeHead!, earlierHeads(verdict))
       const refused = refusedBefore(kase, copy.sha256, statement.transferId)
       if (refused !== undefined) {
         checked = {refusedAgain: refused}
@@ -212,7 +217,7 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
 
       await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
       const {exhibits, packageOnly} = await readSenderExhibits(context, statement.items)
-      staged.push(...(await stageItems(kase, context, exhibits, file)))
+      staged.push(...(await stageItems(kase, exhibits, file, sealReader(context, file))))
       checked = {report: verdict, statement, checkpoint, staged, packageOnly, rotation}
     },
   }).catch((error: unknown) => {
@@ -231,10 +236,32 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
   }
 
   if (checked === undefined) {
+    if (report.kind === 'field-package') throw new CustodyError('INTEGRITY', `${file} is a field package that does not name an item this case can check; nothing was accepted`, {subject: file})
     throw new CustodyError('INTEGRITY', `${file} is a sealed archive but not a transfer package (it holds no transfer statement); nothing was accepted. A seal is checked with custody verify`, {subject: file})
   }
 
   return checked
+}
+
+/**
+ * A field package that verified (field-accept.ts): the same steps as a seal's, on what it gives.
+ * Its sender may be followed through key rotations its rows prove; its split view is checked
+ * against the roots of its rows at every head seen of its sender (`headsAt`); its objects are
+ * decrypted as the vault stores them under this case's keys.
+ */
+async function checkFieldPackage(kase: Case, file: string, context: ArchiveContext, verdict: ArchiveReport, sha256: string, options: AcceptOptions, staged: StagedItem[]): Promise<Checked> {
+  const field = await fieldArrival(context, file)
+  const {arrival, statement} = field
+  const again = acceptedBefore(kase, sha256, arrival.transferId)
+  if (again !== undefined) return {replay: again}
+  checkReceiver(kase, file, statement.to)
+  const rotation = checkFieldSender(file, statement, field.state.keys, [...options.from, ...trustedCustodians(kase)])
+  checkSplitView(kase, file, statement.from, statement.tree, [...field.state.rootsAt].map(([size, root]) => ({size, root})))
+  const refused = refusedBefore(kase, sha256, arrival.transferId)
+  if (refused !== undefined) return {refusedAgain: refused}
+  await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
+  staged.push(...(await stageItems(kase, field.exhibits, file, fieldReader(context, file, options.identities))))
+  return {report: verdict, statement: arrival, checkpoint: field.checkpoint, staged, packageOnly: field.packageOnly, rotation}
 }
 
 /**
@@ -247,7 +274,7 @@ async function checkRefused(kase: Case, file: string, context: ArchiveContext, v
   const failed = failedItems(context, verdict, statement)
   if (failed === undefined || acceptedBefore(kase, '', statement.transferId) !== undefined) return undefined
   checkParties(kase, file, statement, options.from)
-  checkSplitView(kase, file, statement, verdict)
+  checkSplitView(kase, file, statement.from, verdict.treeHead!, earlierHeads(verdict))
   const before = refusedBefore(kase, '', statement.transferId)
   if (before !== undefined) return {refusedAgain: before}
   await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
@@ -256,7 +283,12 @@ async function checkRefused(kase: Case, file: string, context: ArchiveContext, v
 
 /** Step 4: sent to this case, by a sender the user accepts (given, or on the trust list), with the key its line gives or one it rotated to. */
 function checkParties(kase: Case, file: string, statement: TransferStatement, given: readonly Custodian[]): FollowedRotation | undefined {
-  const {to} = statement
+  checkReceiver(kase, file, statement.to)
+  return checkSender(file, statement, [...given, ...trustedCustodians(kase)])
+}
+
+/** Step 4's first half: the package names this case as its receiver, with a key this case holds or held. */
+function checkReceiver(kase: Case, file: string, to: Custodian): void {
   if (to.case !== kase.info.caseId) {
     throw new AcceptRefusal('INTEGRITY', `${file} was released to ${describeCustodian(to)} (case ${to.case}), not to this case (${kase.info.caseId}); nothing was accepted`, {subject: file})
   }
@@ -266,8 +298,6 @@ function checkParties(kase: Case, file: string, statement: TransferStatement, gi
   if (!ours.has(custodianFingerprint(to))) {
     throw new AcceptRefusal('INTEGRITY', `${file} names this case as its receiver but with the key ${custodianFingerprint(to)}, which this case never held; nothing was accepted`, {subject: file})
   }
-
-  return checkSender(file, statement, [...given, ...trustedCustodians(kase)])
 }
 
 /**
@@ -277,40 +307,69 @@ function checkParties(kase: Case, file: string, statement: TransferStatement, gi
  * whose rotation names a key it never held.
  */
 function checkSender(file: string, statement: TransferStatement, accepted: readonly Custodian[]): FollowedRotation | undefined {
-  const sender = statement.from
+  const {expected, keys, signer} = expectedSender(file, statement.from, accepted)
+  if (keys.includes(signer)) return undefined
+  const tree = {case: statement.from.case, archiveTree: statement.archiveTree}
+  const tries = expected.map((c) => followRotations(statement.rotations ?? [], {fingerprint: custodianFingerprint(c), spki: Buffer.from(c.signingKey, 'base64')}, signer, tree))
+  const followed = tries.find((t): t is FollowedRotation => t !== undefined && !('problem' in t))
+  if (followed !== undefined) return followed
+  const broken = tries.find((t): t is {problem: string} => t !== undefined)
+  const why = broken === undefined ? 'the package proves no rotation from it (the old key signs none in it)' : broken.problem
+  throw unknownSigner(file, statement.from, keys, why)
+}
+
+/** The lines of the sender's case the user accepts (given, or trusted), their keys, and the package's signer: refused when none is of its case. */
+function expectedSender(file: string, sender: Custodian, accepted: readonly Custodian[]): {expected: Custodian[]; keys: string[]; signer: string} {
   const expected = accepted.filter((c) => c.case === sender.case)
   if (expected.length === 0) {
     const named = accepted.map((c) => describeCustodian(c)).join('; ') || 'none'
     throw new AcceptRefusal('INTEGRITY', said`${file} was released by ${describeCustodian(sender)}, who is neither among ${ACCEPT.from} nor on the trust list (${named}); nothing was accepted. If you expect packages from them, get their identity line from them and compare its fingerprint by voice or in person`, {subject: file})
   }
 
-  const signer = custodianFingerprint(sender)
-  const keys = [...new Set(expected.map((c) => custodianFingerprint(c)))]
-  if (keys.includes(signer)) return undefined
-  const tree = {case: sender.case, archiveTree: statement.archiveTree}
-  const tries = expected.map((c) => followRotations(statement.rotations ?? [], {fingerprint: custodianFingerprint(c), spki: Buffer.from(c.signingKey, 'base64')}, signer, tree))
-  const followed = tries.find((t): t is FollowedRotation => t !== undefined && !('problem' in t))
-  if (followed !== undefined) return followed
-  const broken = tries.find((t): t is {problem: string} => t !== undefined)
-  const why = broken === undefined ? 'the package proves no rotation from it (the old key signs none in it)' : broken.problem
-  throw new AcceptRefusal(
+  return {expected, keys: [...new Set(expected.map((c) => custodianFingerprint(c)))], signer: custodianFingerprint(sender)}
+}
+
+/** A package signed by a key of the sender's case that the user was not given, and no rotation to it from one it was. */
+function unknownSigner(file: string, sender: Custodian, keys: readonly string[], why: string): AcceptRefusal {
+  return new AcceptRefusal(
     'INTEGRITY',
-    said`${file} is signed by ${signer} for ${sender.name}'s case, but ${ACCEPT.from} and the trust list hold ${keys.join(' and ')} for it, and ${why}; nothing was accepted. If their key was rotated, get their new identity line from them, compare its fingerprint by voice or in person, and trust it or give it`,
+    said`${file} is signed by ${custodianFingerprint(sender)} for ${sender.name}'s case, but ${ACCEPT.from} and the trust list hold ${keys.join(' and ')} for it, and ${why}; nothing was accepted. If their key was rotated, get their new identity line from them, compare its fingerprint by voice or in person, and trust it or give it`,
     {subject: file},
   )
 }
 
-/** Step 5: no head of the sender's accepted before is left unproven (a rolled-back or rewritten ledger). */
-function checkSplitView(kase: Case, file: string, statement: TransferStatement, report: ArchiveReport): void {
-  // A package refused with a receipt had its head verified and cosigned: seen as an accepted one's.
-  const seen = kase.ledger
+/**
+ * A field package's sender: a key the user was given, or one it rotated to. The package carries
+ * every row of the sender's ledger, and the verifier checked each rotation in it against the
+ * checkpoint the replaced key signed over it (field-package.ts): so a given key in the sender's
+ * key history, followed by the rotations after it, proves the signer.
+ */
+function checkFieldSender(file: string, statement: FieldTransferStatement, history: readonly RecordedKey[], accepted: readonly Custodian[]): FollowedRotation | undefined {
+  const {keys, signer} = expectedSender(file, statement.from, accepted)
+  if (keys.includes(signer)) return undefined
+  const at = history.findIndex((k) => keys.includes(k.fingerprint))
+  if (at === -1 || history.at(-1)?.fingerprint !== signer) throw unknownSigner(file, statement.from, keys, "its ledger's key events hold none of them")
+  return {from: history[at]!.fingerprint, to: signer, events: history.slice(at + 1).map((k) => k.seq)}
+}
+
+/** Every head of a sender this case saw (`senderCase`, or every sender's): a package refused with a receipt had its head verified and cosigned, seen as an accepted one's. */
+function seenHeads(kase: Case, senderCase?: string): SeenHead[] {
+  return kase.ledger
     .eventsOfKind('transfer-received', 'transfer-refused')
-    .filter(({event}) => parseCustodian(event.payload.from, 'a recorded sender').case === statement.from.case)
+    .filter(({event}) => senderCase === undefined || parseCustodian(event.payload.from, 'a recorded sender').case === senderCase)
     .map(({event}) => ({...event.payload.treeHead, transferId: event.payload.transferId, ...(event.action === 'transfer-refused' ? {refused: true} : {})}))
-  const proven = (report.earlierSeals ?? []).map((s) => s.treeHead)
-  const views = splitViews(seen, report.treeHead!, proven)
+}
+
+/** The heads a seal proves its head extends: its earlier seals'. */
+function earlierHeads(report: ArchiveReport): Head[] {
+  return (report.earlierSeals ?? []).map((s) => s.treeHead)
+}
+
+/** Step 5: no head of the sender's accepted before is left unproven (a rolled-back or rewritten ledger), given the heads the package proves. */
+function checkSplitView(kase: Case, file: string, from: Custodian, head: Head, proven: readonly Head[]): void {
+  const views = splitViews(seenHeads(kase, from.case), head, proven)
   if (views.length > 0) {
-    const sender = describeCustodian(statement.from)
+    const sender = describeCustodian(from)
     const all = views.map((v) => describeSplitView(v, sender)).join('; ')
     throw new AcceptRefusal('INTEGRITY', `${file}: ${all}. Nothing was accepted; keep this package and the earlier ones: they are the evidence of it`, {subject: file})
   }
@@ -379,6 +438,7 @@ function reportOf(event: EventOfKind<'transfer-received'>, file: string, receipt
   const sender = parseCustodian(p.from, `event ${event.seq}`)
   return {
     accepted,
+    kind: p.sealId === null ? 'field-package' : 'seal',
     transferId: p.transferId,
     sealId: p.sealId,
     from: receiverOf(sender),

@@ -42,8 +42,10 @@ export function concerns(event: CustodyEvent, ids: ReadonlySet<string>): boolean
   return false
 }
 
-/** The events of `id` in the package's events.jsonl, each with its hash there (the verifier has checked every line). */
+/** The events of `id` in the package's events.jsonl, each with its hash there (the verifier has checked every line); in a field package, its ingest event. */
 async function eventsOf(context: ArchiveContext, id: string): Promise<EventView[]> {
+  // A field package (src/transfers/field-export.ts): its item's ingest event, opened by the verifier; the sender's other events of it are not read yet.
+  if (context.field !== undefined) return [...context.field.ingests.values()].filter((e) => e.exhibit === id)
   const file = context.files.get(EVENTS_PATH)
   if (file === undefined) return []
   const found: EventView[] = []

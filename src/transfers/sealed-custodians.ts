@@ -49,6 +49,21 @@ export interface CustodianRecords {
 const CASE_EVENTS: ReadonlySet<string> = new Set(['create-case', 'key-created', 'key-rotated', 'restore-accepted'])
 
 /**
+ * Exhibits received in a field package (`sealId` null): a seal cannot carry their sender's record
+ * yet (its events are rows as the sender stores them, whose bodies a court cannot open: they are
+ * to go in as lines HQ opened, docs/design/transfers.md), and a seal without it would not verify.
+ */
+function fieldReceived(event: EventOfKind<'transfer-received'>, items: ReadonlyArray<{receivedAs: string}>): CustodyError {
+  const ids = items.map((i) => i.receivedAs)
+  const shown = `${ids.slice(0, 3).join(', ')}${ids.length > 3 ? `, … (${ids.length})` : ''}`
+  return new CustodyError(
+    'INVALID_ARGUMENT',
+    `${shown} came in a field package (${event.payload.transferId}), and this version of custody cannot yet put the sender's record of a field package into a seal; nothing was sealed. They are kept, verified, in this case and its vault (custody verify checks the kept package); seal the other exhibits by naming them`,
+    {subject: ids[0]!},
+  )
+}
+
+/**
  * The hand-overs that brought an exhibit `sealed` holds, among the events of the sealed tree
  * (`treeSize`): each `transfer-received` with an item received as one of them. Read from the
  * ledger's events of that kind, which are few (one a package).
@@ -58,6 +73,7 @@ export function carriedTransfers(kase: Case, sealed: (id: string) => boolean, tr
   for (const {event} of kase.ledger.eventsOfKind('transfer-received')) {
     if (event.seq >= treeSize) continue
     const items = event.payload.items.flatMap((i) => (i.receivedAs !== undefined && sealed(i.receivedAs) ? [{exhibit: i.exhibit, receivedAs: i.receivedAs}] : []))
+    if (items.length > 0 && event.payload.sealId === null) throw fieldReceived(event, items)
     if (items.length > 0) carried.push({event, items})
   }
 
