@@ -9,9 +9,9 @@
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
-import {join, relative} from 'node:path'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, caseEnv, custody, custodyJson, PASSPHRASE, SAMPLES, tempDir} from '../helpers/cli.js'
+import {BIN, caseEnv, custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
 import {forgerKey, pemOf} from '../helpers/forge-archive.js'
 import {canonicalize} from '../../src/canonical/jcs.js'
 import {parseRecipient} from '../../src/age/x25519.js'
@@ -24,6 +24,7 @@ import type {CustodyEvent} from '../../src/formats/events.js'
 import {schemaErrors} from '../helpers/json-schemas.js'
 import {checker} from '../helpers/tools.js'
 import {eventCount, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
+import {ageWithPassphrase, forgePackage, listFiles, rewriteManifests} from '../helpers/field-forge.js'
 
 const AGE = checker('age')
 const BAGIT = checker('bagit.py')
@@ -62,39 +63,9 @@ interface VerifyJson {
   transfer: {transferId: string; from: {name: string}; items: number} | null
 }
 
-/** `age -d` of a passphrase-encrypted file, the passphrase typed at its prompt (a pseudo-terminal). */
-function ageWithPassphrase(file: string, out: string): void {
-  const run = `(sleep 1; printf '%s\\n' "$PASS") | script -qfec "${AGE!} -d -o '${out}' '${file}'" /dev/null`
-  const result = spawnSync('sh', ['-c', run], {encoding: 'utf8', env: {...process.env, PASS: PASSPHRASE}})
-  if (result.status !== 0 || !existsSync(out)) throw new Error(`age -d of ${file} failed: ${result.stdout}${result.stderr}`)
-}
-
-function listFiles(dir: string, under = dir): string[] {
-  return readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), under) : [relative(under, join(dir, e.name))]))
-}
-
-/** What a careful forger does after a change to a field package's bag: Payload-Oxum and both SHA-256 manifests made to match. */
-function rewriteManifests(bagDir: string): void {
-  const payload = listFiles(join(bagDir, 'data')).map((f) => `data/${f}`).sort()
-  const bytes = payload.reduce((sum, f) => sum + statSync(join(bagDir, f)).size, 0)
-  const info = join(bagDir, 'bag-info.txt')
-  writeFileSync(info, readFileSync(info, 'utf8').replace(/^Payload-Oxum: .*$/m, `Payload-Oxum: ${bytes}.${payload.length}`))
-  writeFileSync(join(bagDir, 'manifest-sha256.txt'), payload.map((f) => `${sha256(readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
-  const tags = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'README.txt']
-  writeFileSync(join(bagDir, 'tagmanifest-sha256.txt'), tags.map((f) => `${sha256(readFileSync(join(bagDir, f)))}  ${f}\n`).join(''))
-}
-
 /** A forged package: the pristine bag copied, changed, its manifests rewritten, zipped and encrypted to HQ again. */
 function forged(name: string, change: (bagDir: string) => void): string {
-  const dir = at(`forged-${name}`)
-  cpSync(pristine, dir, {recursive: true})
-  change(join(dir, bag))
-  rewriteManifests(join(dir, bag))
-  const zip = `${dir}.zip`
-  const zipped = spawnSync('zip', ['-q', '-r', '-X', zip, bag], {cwd: dir, encoding: 'utf8'})
-  if (zipped.status !== 0) throw new Error(`zip failed: ${zipped.stderr}`)
-  execFileSync(AGE!, ['-r', hqRecipient, '-o', `${zip}.age`, zip])
-  return `${zip}.age`
+  return forgePackage({age: AGE!, pristine, bag, recipient: hqRecipient}, at(`forged-${name}`), change)
 }
 
 /** `custody verify` of a forged package with HQ's identity: exit 3, and a problem matching. */
@@ -117,7 +88,7 @@ beforeAll(async () => {
   await initCase(hq, 'Crimea (HQ)', 'Olena Kovalenko', '--organisation', 'IPHR', '--role', 'hq')
   const line = readFileSync(await writeIdentityLine(hq, at('hq.line')), 'utf8').trim()
   hqRecipient = (JSON.parse(Buffer.from(line.split(' ')[1]!, 'base64url').toString('utf8')) as {age: string}).age
-  ageWithPassphrase(join(hq, '.custody', 'keys', 'case-identity.age'), hqKey)
+  ageWithPassphrase(AGE!, join(hq, '.custody', 'keys', 'case-identity.age'), hqKey)
   await initCase(field, 'Crimea (field)', 'Mykola', '--field', '--recipient', hqRecipient)
   await ingestSamples(field, 'Canon.jpg', 'Casio.jpg')
   await initCase(other, 'Another HQ', 'Petro', '--role', 'hq')
@@ -233,12 +204,13 @@ describe.skipIf(AGE === undefined)('a field package', () => {
     for (const name of ['stranger', 'self', 'missing']) expect(existsSync(at(`${name}.zip.age`))).toBe(false)
   })
 
-  it('is not accepted yet by HQ: refused, naming what it is, nothing recorded', async () => {
+  it('is accepted by HQ, which it names the receiver (tests/e2e/field-accept.test.ts takes it further)', async () => {
     const before = await eventCount(hq)
-    const accepted = await custody(['transfer', 'accept', pkg, '--from', at('field.line'), '--case', hq])
-    expect(accepted.code).toBe(2)
-    expect(accepted.stderr).toMatch(/is a field package .* and it verifies\); this version of custody cannot accept one yet/)
-    expect(await eventCount(hq)).toBe(before)
+    const accepted = await custodyJson<{kind: string; sealId: null; items: Array<{receivedAs: string}>}>(['transfer', 'accept', pkg, '--from', at('field.line'), '--case', hq])
+    expect(accepted.code, accepted.stderr).toBe(0)
+    expect(accepted.json).toMatchObject({kind: 'field-package', sealId: null})
+    expect(accepted.json.items.map((i) => i.receivedAs)).toEqual(['HQ-000001', 'HQ-000002'])
+    expect(await eventCount(hq)).toBe(before + 3)
   })
 })
 

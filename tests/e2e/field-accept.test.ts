@@ -1,0 +1,222 @@
+/**
+ * HQ accepts a field package (docs/design/transfers.md, "Accepting a field package"): a field case
+ * (`init --field`, encrypted to HQ's case recipient) sends with no key on the laptop; HQ's
+ * `custody transfer accept` checks it whole with its own identity, takes each exhibit into its
+ * vault under its own keys (the plaintext never written in clear), numbers it, records the
+ * hand-over with the digests it computed, and signs a receipt (openssl checks it). Then what an
+ * adversary holding a genuine package or a copy of the field case would send: an object changed
+ * and the bag re-encrypted to HQ, the field ledger rolled back or rewritten after a hand-over, a
+ * stranger's package, HQ's own package sent to another: each refused with exit 3, nothing
+ * recorded, no receipt, nothing left in HQ's vault. A key rotation the field ledger proves is
+ * followed; testimony stays in the package; a kill in the middle is finished by a run again.
+ */
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {BIN, caseEnv, copyCase, custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
+import {ageWithPassphrase, forgePackage, listFiles} from '../helpers/field-forge.js'
+import {schemaErrors} from '../helpers/json-schemas.js'
+import {checker} from '../helpers/tools.js'
+import {eventCount, ingestSamples, initCase, refusedAccept, writeIdentityLine} from '../helpers/transfers.js'
+
+const AGE = checker('age')
+const work = tempDir('custody-field-accept-')
+afterAll(() => work.remove())
+
+const at = (name: string): string => join(work.path, name)
+const [field, hq, other, rolledBack, forked] = [at('field'), at('hq'), at('other'), at('field-rolled-back'), at('field-forked')]
+const sha = (algorithm: 'sha256' | 'sha512', data: Buffer): string => createHash(algorithm).update(data).digest('hex')
+const hqKey = at('hq.key')
+let hqRecipient = ''
+
+interface Accepted {
+  accepted: boolean
+  kind: string
+  transferId: string
+  sealId: string | null
+  treeHead: {size: number; root: string}
+  items: Array<{exhibit: string; sha256: string; sha512: string; size: number; receivedAs?: string}>
+  seq: number
+  receipt: {file: string; signature: string; sha256: string}
+  rotation?: {from: string; to: string; events: number[]}
+}
+
+/** A field package of what `dir` has not sent, to HQ, at `out` (with `more` flags). */
+async function fieldExport(dir: string, out: string, ...more: string[]): Promise<string> {
+  const made = await custody(['transfer', 'export', '--to', at('hq.line'), '--out', at(out), ...more, '--case', dir])
+  expect(made.code, made.stderr).toBe(0)
+  expect(made.stdout).toMatch(/as stored \(a field package\)/)
+  return at(out)
+}
+
+async function accept(pkg: string, ...from: string[]): Promise<Accepted> {
+  const result = await custodyJson<Accepted>(['transfer', 'accept', pkg, ...from.flatMap((f) => ['--from', f]), '--case', hq])
+  expect(result.code, result.stderr).toBe(0)
+  expect(schemaErrors('transfer-accept.schema.json', result.json)).toEqual([])
+  return result.json
+}
+
+/** The files under HQ's vault, to show a refusal left nothing there. */
+const vaultFiles = (): string[] => listFiles(join(hq, '.custody', 'vault')).sort()
+
+function openssl(key: string, file: string, sig: string): number | null {
+  return spawnSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', key, '-rawin', '-in', file, '-sigfile', sig]).status
+}
+
+beforeAll(async () => {
+  if (AGE === undefined) return
+  await initCase(hq, 'Crimea (HQ)', 'Olena Kovalenko', '--organisation', 'IPHR', '--role', 'hq')
+  const line = readFileSync(await writeIdentityLine(hq, at('hq.line')), 'utf8').trim()
+  hqRecipient = (JSON.parse(Buffer.from(line.split(' ')[1]!, 'base64url').toString('utf8')) as {age: string}).age
+  ageWithPassphrase(AGE, join(hq, '.custody', 'keys', 'case-identity.age'), hqKey)
+  await initCase(field, 'Crimea (field)', 'Mykola', '--field', '--recipient', hqRecipient)
+  await writeIdentityLine(field, at('field.line'))
+  await ingestSamples(field, 'Canon.jpg', 'Casio.jpg')
+  await initCase(other, 'Another field team', 'Petro', '--field', '--recipient', hqRecipient)
+  await writeIdentityLine(other, at('other.line'))
+}, 120_000)
+
+describe.skipIf(AGE === undefined)('custody transfer accept of a field package', () => {
+  let first: Accepted
+
+  it('takes each exhibit into HQ\'s vault under its keys, with the digests HQ computed; records the hand-over; signs a receipt openssl checks', async () => {
+    const pkg = await fieldExport(field, 'p1.zip.age')
+    // The adversary's copy of the field case after its first hand-over (another machine's state).
+    copyCase(field, rolledBack)
+    copyCase(field, forked)
+    first = await accept(pkg, at('field.line'))
+    expect(first).toMatchObject({accepted: true, kind: 'field-package', sealId: null})
+    expect(first.items.map((i) => [i.exhibit, i.receivedAs])).toEqual([
+      ['EX-000001', 'HQ-000001'],
+      ['EX-000002', 'HQ-000002'],
+    ])
+    for (const [i, name] of ['Canon.jpg', 'Casio.jpg'].entries()) {
+      const bytes = readFileSync(join(SAMPLES, name))
+      expect(first.items[i]).toMatchObject({sha256: sha('sha256', bytes), sha512: sha('sha512', bytes), size: bytes.length})
+    }
+
+    // Stored under HQ's keys: an age file that HQ's identity opens to the original, byte for byte; nothing in clear.
+    const shown = await custodyJson<{vault: {path: string}; received: {exhibit: string; transferId: string}}>(['show', 'EX-000001', '--case', hq])
+    expect(shown.json.received).toMatchObject({exhibit: 'EX-000001', transferId: first.transferId})
+    const object = shown.json.vault.path
+    expect(readFileSync(object).subarray(0, 21).toString()).toBe('age-encryption.org/v1')
+    execFileSync(AGE!, ['-d', '-i', hqKey, '-o', at('canon.out'), object])
+    expect(readFileSync(at('canon.out')).equals(readFileSync(join(SAMPLES, 'Canon.jpg')))).toBe(true)
+    expect(vaultFiles().filter((f) => f.endsWith('.jpg') || f.startsWith('tmp/'))).toEqual([])
+
+    const hqPem = at('hq.pem')
+    expect((await custody(['key', 'export', '--out', hqPem, '--case', hq])).code).toBe(0)
+    expect(openssl(hqPem, first.receipt.file, first.receipt.signature)).toBe(0)
+    const receipt = JSON.parse(readFileSync(first.receipt.file, 'utf8')) as {condition: string; senderCheckpoint: string; cosignature: string; items: Array<{exhibit: string; sha256: string; receivedAs: string}>}
+    expect(receipt.condition).toBe('intact')
+    expect(receipt.items.map((i) => [i.exhibit, i.sha256, i.receivedAs])).toEqual(first.items.map((i) => [i.exhibit, i.sha256, i.receivedAs]))
+    writeFileSync(at('cp.json'), receipt.senderCheckpoint)
+    writeFileSync(at('cp.sig'), Buffer.from(receipt.cosignature, 'hex'))
+    expect(openssl(hqPem, at('cp.json'), at('cp.sig'))).toBe(0)
+    expect(JSON.parse(receipt.senderCheckpoint)).toMatchObject({treeSize: first.treeHead.size, rootHash: first.treeHead.root})
+
+    const verified = await custodyJson<{ok: boolean; checks: Array<{name: string; ok: boolean}>}>(['verify', '--case', hq])
+    expect(verified.json.ok, JSON.stringify(verified.json.checks)).toBe(true)
+    const log = await custody(['log', 'HQ-000002', '--custodians', '--case', hq])
+    expect(log.code, log.stderr).toBe(0)
+    expect(log.stdout).toMatch(/In the ledger of Mykola, case [0-9a-f-]+, as EX-000002/)
+    expect(log.stdout).toMatch(/ingest +EX-000002 +Mykola .*Casio\.jpg/)
+    expect(log.stdout).toMatch(/transfer-received .*\(its field package, \d+ events\)/)
+  })
+
+  it('the same package again changes nothing and gives the receipt again; the field ID finds the exhibit', async () => {
+    const before = await eventCount(hq)
+    const again = await accept(at('p1.zip.age'), at('field.line'))
+    expect(again).toMatchObject({accepted: false, kind: 'field-package', transferId: first.transferId, seq: first.seq})
+    expect(await eventCount(hq)).toBe(before)
+    const shown = await custodyJson<{exhibit: string}>(['show', 'EX-000002', '--case', hq])
+    expect(shown.json.exhibit).toBe('HQ-000002')
+  })
+
+  it('refuses an object changed in the bag and encrypted to HQ again: nothing recorded, no receipt, nothing in the vault', async () => {
+    execFileSync(AGE!, ['-d', '-i', hqKey, '-o', at('p1.zip'), at('p1.zip.age')])
+    const pristine = at('pristine')
+    mkdirSync(pristine)
+    execFileSync('unzip', ['-q', at('p1.zip'), '-d', pristine])
+    const bench = {age: AGE!, pristine, bag: readdirSync(pristine)[0]!, recipient: hqRecipient}
+    const vault = vaultFiles()
+    // The two photos' age files swapped under each other's names: each decrypts, to the other's content.
+    const swapped = forgePackage(bench, at('forged-swap'), (dir) => {
+      const objects = listFiles(join(dir, 'data', 'objects')).map((f) => join(dir, 'data', 'objects', f))
+      const [a, b] = objects.filter((f) => readFileSync(f).length > 2000)
+      const [x, y] = [readFileSync(a!), readFileSync(b!)]
+      writeFileSync(a!, y)
+      writeFileSync(b!, x)
+    })
+    await refusedAccept(hq, swapped, [at('field.line')], /does not verify as a transfer package; nothing was accepted/)
+    expect(vaultFiles()).toEqual(vault)
+  })
+
+  it('takes the next package, and follows the sender\'s key rotation its ledger proves', async () => {
+    await ingestSamples(field, 'Nikon.jpg')
+    const rotated = await custody(['key', 'rotate', '--reason', 'the laptop was out of sight at a checkpoint', '--case', field])
+    expect(rotated.code, rotated.stderr).toBe(0)
+    const second = await accept(await fieldExport(field, 'p2.zip.age'), at('field.line'))
+    expect(second.items.map((i) => [i.exhibit, i.receivedAs])).toEqual([['EX-000003', 'HQ-000003']])
+    expect(second.rotation).toMatchObject({events: [expect.any(Number)]})
+    expect(second.rotation!.from).not.toBe(second.rotation!.to)
+  })
+
+  it('refuses the field ledger rolled back to before a hand-over, or rewritten after one, naming both heads', async () => {
+    // The copy taken after the first hand-over sends again: its ledger is shorter than the head HQ accepted second.
+    await refusedAccept(hq, await fieldExport(rolledBack, 'rolled.zip.age', '--again'), [at('field.line')], /ledger was rolled back: this package's head \(\d+ events, root [0-9a-f]{64}\) is shorter than one already accepted from it \(\d+ events, root [0-9a-f]{64} \(accepted in TRANSFER-/)
+    // The other copy grows another history past it: same first events, others after.
+    await ingestSamples(forked, 'Sony.jpg', 'Olympus2.jpg', 'Ricoh2.jpg', 'Writer.jpg')
+    await refusedAccept(hq, await fieldExport(forked, 'forked.zip.age'), [at('field.line')], /ledger was rewritten after an earlier hand-over: this package's head \(\d+ events, root [0-9a-f]{64}\) does not extend one already accepted from it/)
+  })
+
+  it('refuses a sender HQ was not told to expect, and a package made for another receiver', async () => {
+    await ingestSamples(other, 'Canon.jpg')
+    const stranger = await fieldExport(other, 'stranger.zip.age')
+    await refusedAccept(hq, stranger, [at('field.line')], /was released by Petro, .* who is neither among --from nor on the trust list/)
+    // Given, the same package is taken: its content is one HQ holds already, received as that exhibit.
+    const taken = await accept(stranger, at('other.line'))
+    expect(taken.items.map((i) => [i.exhibit, i.receivedAs])).toEqual([['EX-000001', 'HQ-000001']])
+  })
+
+  it('keeps testimony in the package only: a witness\'s consent governs it', async () => {
+    writeFileSync(at('statement.txt'), 'I saw the detention at the checkpoint on 5 March.\n')
+    const testimony = await custody([
+      ...['testimony', 'add', '--witness', 'W-001', '--interviewed-at', '2024-03-05T10:00+02:00', '--place', 'Kherson', '--interviewer', 'Mykola'],
+      ...['--consent', 'court', '--consent-method', 'signed-form', '--statement-file', at('statement.txt'), '--case', field],
+    ])
+    expect(testimony.code, testimony.stderr).toBe(0)
+    const exhibits = (await custodyJson<{exhibits: number}>(['status', '--case', hq])).json.exhibits
+    const third = await accept(await fieldExport(field, 'p3.zip.age'), at('field.line'))
+    expect(third.items).toHaveLength(1)
+    expect(third.items[0]!.receivedAs).toBeUndefined()
+    expect((await custodyJson<{exhibits: number}>(['status', '--case', hq])).json.exhibits).toBe(exhibits)
+    expect((await custody(['verify', '--case', hq])).code).toBe(0)
+  })
+
+  it('refuses to seal exhibits received in a field package, saying why; nothing is sealed', async () => {
+    const sealed = await custody(['seal', '--out', at('court.zip'), '--case', hq])
+    expect(sealed.code).toBe(2)
+    expect(sealed.stderr).toMatch(/HQ-000001, HQ-000002 came in a field package \(TRANSFER-[0-9a-f]{16}\), and this version of custody cannot yet put the sender's record of a field package into a seal; nothing was sealed/)
+    expect(readdirSync(work.path).filter((f) => f.startsWith('court'))).toEqual([])
+  })
+
+  it('killed as the received exhibits are stored: HQ verifies, and a run again numbers each once', async () => {
+    await ingestSamples(field, 'FLIR.jpg')
+    const pkg = await fieldExport(field, 'p4.zip.age')
+    const before = await eventCount(hq)
+    // link(2) stores the first metadata record, its original staged beside it (not traced under --seccomp-bpf).
+    const args = ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=link', '-e', 'inject=link:signal=SIGKILL', process.execPath, BIN, 'transfer', 'accept', pkg, '--from', at('field.line'), '--case', hq]
+    const strace = spawn('strace', args, {stdio: 'ignore', env: caseEnv(hq)})
+    expect(await new Promise((resolve) => strace.on('close', (code, signal) => resolve(signal ?? code)))).toBe('SIGKILL')
+    expect(await eventCount(hq)).toBe(before)
+    expect((await custody(['verify', '--case', hq])).code).toBe(0)
+    const again = await accept(pkg, at('field.line'))
+    expect(again.items.map((i) => i.receivedAs)).toEqual(['HQ-000004'])
+    const after = await custody(['verify', '--case', hq])
+    expect(after.code, after.stdout).toBe(0)
+    expect(after.stdout).not.toMatch(/temp file/)
+  })
+})
