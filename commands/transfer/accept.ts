@@ -49,13 +49,22 @@ Each exhibit received becomes an exhibit of this case: it gets this case's next 
 sender's (\`custody show\` and \`log\` print both, and either finds it), its original read again
 out of the verified package into the vault, never in clear on disk. Content this case holds
 already is received as the exhibit that holds it. The receipt gives each item's ID here
-(receivedAs).`
+(receivedAs).
+
+A field package (what a field case made with \`init --field\` exports with no identity: objects and
+ledger rows as the laptop stores them) is accepted the same way, with its own checks (every row of
+the sender's ledger from the first, every body opened, every object decrypted and held to its
+ingest event, as \`custody verify\` does with this case's identity). The digests in the receipt
+and in \`transfer-received\` (its sealId null) are the ones this case computed; a key rotation is
+followed when the sender's rows prove it, and the split-view check uses the rows' roots. Testimony
+it carries stays in the kept package, and a seal of the exhibits it brought is not built yet.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> to-hq-2024-05-01.zip.age --from petrenko.custodian', description: "Accept a package from the investigator whose identity line is in petrenko.custodian"},
     {command: '<%= config.bin %> <%= command.id %> pkg.zip.age --from a.custodian --from b.custodian --receipt-out receipts/pkg.receipt', description: 'Accept from either of two senders, the receipt written elsewhere'},
     {command: '<%= config.bin %> <%= command.id %> to-hq-2024-05-08.zip.age', description: 'Accept a package from a sender on the trust list (custody transfer trust petrenko.custodian)'},
     {command: '<%= config.bin %> <%= command.id %> pkg.zip.age --from petrenko.custodian --json', description: 'The same, with JSON output'},
+    {command: '<%= config.bin %> <%= command.id %> to-hq.zip.age --from field.custodian', description: "Accept a field package (made by a field case with no key): its objects decrypted into this case's vault"},
     {command: '<%= config.bin %> show EX-000002', description: 'Afterwards: the exhibit received from the sender as EX-000002, under this case\'s ID'},
   ]
 
