@@ -602,6 +602,8 @@ export interface FieldTransferReleasedPayload {
   transferId: string
   /** The receiver, as the identity line `custody key show --public` printed. */
   to: string
+  /** The statement's release time, from which (with the sender, the head and the receiver) its transfer ID is made. */
+  releasedAt: string
   /** The package file as delivered (the age file), its SHA-256 and size. */
   package: {name: string; sha256: string; size: number}
   purpose: string | null
@@ -1166,6 +1168,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
     payload: object<FieldTransferReleasedPayload>({
       transferId,
       to: custodianLine,
+      releasedAt: isoUtcMs,
       package: transferPackage,
       purpose: nullable(nonEmpty),
       treeHead,

@@ -238,13 +238,18 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
  * A release's public facts, what `custody status` lists with no key (a field laptop holds none):
  * that a transfer was released, when (the envelope's time) and how many items; not to whom. A
  * field package's also names its exhibits, which the next one reads with no key (that they were
- * sent is said; which exhibits exist, the clear exhibit column says anyway), and the SHA-256 of
- * the package (an age file), by which a package a killed export recorded is found and finished.
+ * sent is said; which exhibits exist, the clear exhibit column says anyway), the SHA-256 of
+ * the package (an age file), by which a package a killed export recorded is found and finished,
+ * and the statement's release time, with which `transfer receipt` remakes the transfer ID from a
+ * receipt's receiver and cosigned head: so a receipt is held to the receiver released to with no
+ * key, and the receiver is not named in clear.
  */
 function releaseFacts(event: EventOfKind<'transfer-released' | 'field-transfer-released'>): PublicFacts {
   const {transferId, items} = event.payload
   const facts = {action: event.action, transferId, items: items.length}
-  return event.action === 'field-transfer-released' ? {...facts, exhibits: event.payload.items.map((i) => i.exhibit), package: event.payload.package.sha256} : facts
+  if (event.action !== 'field-transfer-released') return facts
+  const {payload} = event
+  return {...facts, exhibits: payload.items.map((i) => i.exhibit), package: payload.package.sha256, releasedAt: payload.releasedAt}
 }
 
 /**

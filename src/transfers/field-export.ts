@@ -445,7 +445,7 @@ function recordRelease(kase: Case, s: FieldTransferStatement, pkg: {name: string
         actor: actor?.trim() || kase.info.investigator,
         action: 'field-transfer-released',
         exhibit: null,
-        payload: {transferId: s.transferId, to: custodianLine(s.to), package: pkg, purpose: s.purpose, treeHead: s.tree, acknowledged: s.acknowledged, items: s.items},
+        payload: {transferId: s.transferId, to: custodianLine(s.to), releasedAt: s.releasedAt, package: pkg, purpose: s.purpose, treeHead: s.tree, acknowledged: s.acknowledged, items: s.items},
       },
     ],
     result: undefined,
