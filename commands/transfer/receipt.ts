@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {readIdentityFiles} from '../../src/age/key-files.js'
 import {renderAcknowledged} from '../../src/render/transfers.js'
-import {acknowledgeReceipt, type AcknowledgeReport} from '../../src/transfers/acknowledge.js'
-import {CustodyCommand, caseFlag, fieldIdentityFlag, passphraseFileFlag, prose} from '../_base.js'
+import {acknowledgeReceipt, receiptNeedsKey, type AcknowledgeReport} from '../../src/transfers/acknowledge.js'
+import {CustodyCommand, caseFlag, fieldIdentityFlag, passphraseFileFlag, prose, refuseFieldContent} from '../_base.js'
 
 export default class TransferReceipt extends CustodyCommand {
   static override args = {
@@ -32,14 +32,20 @@ acknowledges nothing: it is recorded with the condition "refused", the failed it
 printed, \`transfer purge\` removes nothing on it, and the next \`transfer export\` to that receiver
 sends the exhibits again.
 
-In a field case (\`init --field\`) what was released is recorded in event bodies that no key on
-the laptop opens: give --identity FILE, an identity of one of the case's recipients (HQ's), as
-for \`transfer export\`; the field passphrase still signs.`
+In a field case (\`init --field\`), a receipt for a field package (what \`transfer export\` made
+there with no identity) is checked with no key: the transfer ID is made again from this case, the
+head the receipt cosigns (this ledger's, its root recomputed), the receiver that signed it and the
+release's time, so only the receiver released to can have signed it; the package is compared by
+its SHA-256 and the items by their exhibit IDs (their digests are in bodies the laptop cannot
+open, which HQ computed). For a sealed package, what was released is recorded in event bodies
+that no key on the laptop opens: give --identity FILE, an identity of one of the case's
+recipients (HQ's), as for \`transfer export\`. The field passphrase signs either way.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> to-hq-2024-05-01.zip.age.receipt', description: "Record HQ's receipt (to-hq-2024-05-01.zip.age.receipt.sig beside it)"},
     {command: '<%= config.bin %> <%= command.id %> receipts/pkg.receipt --json', description: 'The same, with JSON output'},
-    {command: '<%= config.bin %> <%= command.id %> to-hq.zip.age.receipt --identity hq.key', description: "In a field case: HQ's identity opens what was released"},
+    {command: '<%= config.bin %> <%= command.id %> to-hq.zip.age.receipt', description: "In a field case: HQ's receipt for a field package, checked with no key"},
+    {command: '<%= config.bin %> <%= command.id %> to-hq.zip.age.receipt --identity hq.key', description: "In a field case, for a sealed package sent with --identity: HQ's identity opens what was released"},
   ]
 
   static override flags = {
@@ -57,8 +63,11 @@ for \`transfer export\`; the field passphrase still signs.`
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer receipt', {
       writeOnly: true,
       readsEvents: true,
-      // Before the passphrase: a field case's releases are in bodies only a recipient's identity opens.
-      needsContent: true,
+      // Before the passphrase: a field case's releases are in bodies only a recipient's identity
+      // opens, except a field package's, whose receipt is checked with no key.
+      check: async (kase) => {
+        if (identities === undefined && (await receiptNeedsKey(kase, args.receipt))) refuseFieldContent(kase, 'transfer receipt')
+      },
       ...(identities === undefined ? {} : {identities}),
     })
     const report = await acknowledgeReceipt(kase, args.receipt, flags.actor)

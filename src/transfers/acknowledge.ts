@@ -28,7 +28,8 @@ import type {Case} from '../case/case.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 import {CustodyError} from '../errors.js'
 import type {EventOfKind} from '../formats/events.js'
-import {custodianFingerprint, custodianLine, describeCustodian, parseCustodian} from './custodian.js'
+import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, parseCustodian} from './custodian.js'
+import {fieldTransferIdOf} from './field-statement.js'
 import {keptNames} from './incoming.js'
 import {writeKeptReceipt} from './kept-receipt.js'
 import {receiverOf} from './export.js'
@@ -112,11 +113,119 @@ function checkCosigned(kase: Case, file: string, receipt: ReceiptBody, released:
   return head
 }
 
+/** What a receipt was found to say against this case's record: the items it acknowledges, the head it cosigns, whether its package is the one released. */
+interface ReceiptChecked {
+  acknowledged: string[]
+  cosigned: {size: number; root: string}
+  asReleased: boolean
+}
+
+/**
+ * Whether checking the receipt `file` needs what only a key opens, read before the case's keys
+ * are: a receipt for a sealed package is checked against the release's sealed body; one for a
+ * field package this case released is checked with no key, and so is a file that is no receipt
+ * (refused for what it is, not for a key it does not need).
+ */
+export async function receiptNeedsKey(kase: Case, file: string): Promise<boolean> {
+  let transferId: string
+  try {
+    transferId = parseReceipt((await readReceiptFiles(file)).body, file).transferId
+  } catch {
+    return false
+  }
+
+  return fieldReleaseOf(kase, transferId) === undefined
+}
+
+/** A field package's release (field-export.ts), as its public facts give it with no key: the transfer, its package's SHA-256, its exhibits, its statement's time. */
+interface FieldRelease {
+  seq: number
+  transferId: string
+  package: string
+  exhibits: string[]
+  releasedAt: string
+}
+
+/** The release of field package `transferId`, from the ledger's public facts (read with no key), if this case made one. */
+export function fieldReleaseOf(kase: Case, transferId: string): FieldRelease | undefined {
+  if (kase.ledger.asStored() === undefined) return undefined
+  for (const {seq, facts} of kase.ledger.publicFacts()) {
+    if (facts.action !== 'field-transfer-released' || facts.transferId !== transferId) continue
+    const {package: pkg, exhibits, releasedAt} = facts
+    if (typeof pkg !== 'string' || typeof releasedAt !== 'string' || !Array.isArray(exhibits) || !exhibits.every((e) => typeof e === 'string')) return undefined
+    return {seq, transferId, package: pkg, exhibits: exhibits as string[], releasedAt}
+  }
+
+  return undefined
+}
+
+/**
+ * A receipt for a field package, checked with no key (a field laptop opens no event body): the
+ * transfer ID made again from this case, the head the receipt cosigns (this ledger's own, its root
+ * recomputed from the rows as stored), the receiver that signed it and the release's time must be
+ * the receipt's, so the receipt is the one of the receiver released to (whose line the release
+ * records only in its sealed body); the package by its SHA-256, the items by their exhibit IDs
+ * (their digests are the evidence's, which HQ computed and this laptop cannot read).
+ */
+function checkFieldReceipt(kase: Case, file: string, receipt: ReceiptBody, release: FieldRelease): ReceiptChecked {
+  const cosigned = cosignedHead(kase, file, receipt)
+  const remade = fieldTransferIdOf(custodianOf(kase), cosigned, receipt.receivedBy, release.releasedAt)
+  if (remade !== receipt.transferId) {
+    throw refused(file, `is signed by ${describeCustodian(receipt.receivedBy)} over the tree head ${cosigned.size} ${cosigned.root}, but ${receipt.transferId} (event ${release.seq}) was not released to that receiver at that head: its transfer ID is made from both`)
+  }
+
+  const asReleased = receipt.packageSha256 === release.package
+  if (!asReleased && receipt.condition === 'intact') {
+    throw refused(file, `is for a package with the SHA-256 ${receipt.packageSha256}, not the one ${receipt.transferId} released (${release.package})`)
+  }
+
+  const sent = [...release.exhibits].sort()
+  const got = receipt.items.map((i) => i.exhibit).sort()
+  if (sent.join('\n') !== got.join('\n')) {
+    throw refused(file, `lists other items than ${receipt.transferId} released (event ${release.seq}): ${got.filter((x) => !sent.includes(x)).slice(0, 5).join(', ') || 'none'} not released, ${sent.filter((x) => !got.includes(x)).slice(0, 5).join(', ') || 'none'} not listed`)
+  }
+
+  if (receipt.condition === 'intact') return {acknowledged: release.exhibits, cosigned, asReleased}
+  const strange = receipt.condition.failed.filter((f) => !release.exhibits.includes(f.exhibit)).map((f) => f.exhibit)
+  if (strange.length > 0) throw refused(file, `names as failed ${strange.slice(0, 5).join(', ')}, which ${receipt.transferId} did not release (event ${release.seq})`)
+  return {acknowledged: [], cosigned, asReleased}
+}
+
+/** The head a receipt cosigns: a checkpoint of this case, whose tree this ledger has (its root recomputed from the rows). */
+function cosignedHead(kase: Case, file: string, receipt: ReceiptBody): {size: number; root: string} {
+  const checkpoint = parseCheckpoint(receipt.senderCheckpoint)
+  if ('problem' in checkpoint) throw refused(file, `cosigns no checkpoint custody writes: ${checkpoint.problem}`)
+  if (checkpoint.case !== kase.info.caseId) throw refused(file, `cosigns a checkpoint of another case (${checkpoint.case})`)
+  const head = {size: checkpoint.treeSize, root: checkpoint.rootHash}
+  if (head.size > kase.ledger.nextSeq() || bytesToHex(kase.ledger.tree(head.size).root()) !== head.root) {
+    throw refused(file, `cosigns the tree head ${head.size} ${head.root}, which this ledger does not have: run custody verify`)
+  }
+
+  return head
+}
+
+/**
+ * With no key, whether this case recorded a receipt for the field package `transferId` already,
+ * as the acknowledgement's public facts say (its transfer and how many items it acknowledged):
+ * the same answer again is nothing new; the other answer contradicts it.
+ */
+function fieldAcknowledgedBefore(kase: Case, file: string, transferId: string, count: number): number | undefined {
+  for (const {seq, facts} of kase.ledger.publicFacts()) {
+    if (facts.action !== 'transfer-acknowledged' || facts.transferId !== transferId) continue
+    if (facts.acknowledged === count) return seq
+    throw refused(file, `is a second receipt for ${transferId}, which contradicts the one recorded (event ${seq}, ${String(facts.acknowledged)} item(s) acknowledged); a receiver gives one receipt a transfer: keep both files and ask the receiver`)
+  }
+
+  return undefined
+}
+
 /** Checks the receipt `file` against what this case released, and records `transfer-acknowledged`. */
 export async function acknowledgeReceipt(kase: Case, file: string, actor?: string): Promise<AcknowledgeReport> {
   const signed = await readReceiptFiles(file)
   const receipt = parseReceipt(signed.body, file)
   checkReceiptSignatures(receipt, signed, file)
+  const field = fieldReleaseOf(kase, receipt.transferId)
+  if (field !== undefined) return acknowledgeField(kase, file, signed, receipt, field, actor)
   const released = kase.ledger.eventsOfKind('transfer-released').find(({event}) => event.payload.transferId === receipt.transferId)?.event
   if (released === undefined) throw refused(file, `is a receipt for ${receipt.transferId}, which this case never released`)
   const to = parseCustodian(released.payload.to, `event ${released.seq}`)
@@ -133,12 +242,10 @@ export async function acknowledgeReceipt(kase: Case, file: string, actor?: strin
 
   const acknowledged = checkItems(file, receipt, released)
   const cosigned = checkCosigned(kase, file, receipt, released)
+  const checked = {acknowledged, cosigned, asReleased}
   const sha256 = createHash('sha256').update(signed.body).digest('hex')
-  const {folder, receipt: kept} = keptNames(to.case, receipt.transferId)
-  const failed = receipt.condition === 'intact' ? [] : receipt.condition.failed
-  const base = {transferId: receipt.transferId, by: receiverOf(receipt.receivedBy), receivedAt: receipt.receivedAt, condition: receipt.condition, package: {sha256: receipt.packageSha256, asReleased}, acknowledged, failed, cosigned, kept}
   const before = kase.ledger.eventsOfKind('transfer-acknowledged').find(({event}) => event.payload.receipt.sha256 === sha256)?.event
-  if (before !== undefined) return {...base, recorded: false, seq: before.seq}
+  if (before !== undefined) return {...reportBase(receipt, checked), recorded: false, seq: before.seq}
   // The receiver answers a transfer once (accepted, or refused: docs/design/transfers.md). Another,
   // different receipt for it contradicts the one recorded; recording it would replace the kept copy
   // that event and any purge on it stand on, and could let a purge rest on either answer.
@@ -147,6 +254,30 @@ export async function acknowledgeReceipt(kase: Case, file: string, actor?: strin
     throw refused(file, `is a second receipt for ${receipt.transferId}, other than the one recorded (event ${earlier.seq}, ${earlier.payload.condition}); a receiver gives one receipt a transfer, so the two contradict each other (a copy of its case restored, or a receipt forged with its key): keep both files and ask the receiver`)
   }
 
+  return recordAcknowledgement(kase, signed, receipt, checked, actor)
+}
+
+/** A receipt for a field package (checkFieldReceipt), recorded; the same receipt again changes nothing. */
+async function acknowledgeField(kase: Case, file: string, signed: {body: string; signature: string}, receipt: ReceiptBody, release: FieldRelease, actor: string | undefined): Promise<AcknowledgeReport> {
+  const checked = checkFieldReceipt(kase, file, receipt, release)
+  const before = fieldAcknowledgedBefore(kase, file, receipt.transferId, checked.acknowledged.length)
+  if (before !== undefined) return {...reportBase(receipt, checked), recorded: false, seq: before}
+  return recordAcknowledgement(kase, signed, receipt, checked, actor)
+}
+
+/** What the report says of a receipt checked, whether recorded now or before. */
+function reportBase(receipt: ReceiptBody, checked: ReceiptChecked): Omit<AcknowledgeReport, 'recorded' | 'seq'> {
+  const failed = receipt.condition === 'intact' ? [] : receipt.condition.failed
+  const kept = keptNames(receipt.receivedBy.case, receipt.transferId).receipt
+  return {transferId: receipt.transferId, by: receiverOf(receipt.receivedBy), receivedAt: receipt.receivedAt, condition: receipt.condition, package: {sha256: receipt.packageSha256, asReleased: checked.asReleased}, acknowledged: checked.acknowledged, failed, cosigned: checked.cosigned, kept}
+}
+
+/** The receipt kept in the case (an age file to its recipients in an encrypted case), and `transfer-acknowledged`. */
+async function recordAcknowledgement(kase: Case, signed: {body: string; signature: string}, receipt: ReceiptBody, checked: ReceiptChecked, actor: string | undefined): Promise<AcknowledgeReport> {
+  const base = reportBase(receipt, checked)
+  const {acknowledged, cosigned} = checked
+  const sha256 = createHash('sha256').update(signed.body).digest('hex')
+  const {folder, receipt: kept} = keptNames(receipt.receivedBy.case, receipt.transferId)
   await mkdir(join(kase.dataDir, folder), {recursive: true, mode: 0o700})
   const {stored} = await writeKeptReceipt(kase, kept, signed)
   const {events} = kase.ledger.append(() => ({
