@@ -18,6 +18,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BIN, caseEnv, copyCase, custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
 import {ageWithPassphrase, forgePackage, listFiles} from '../helpers/field-forge.js'
 import {schemaErrors} from '../helpers/json-schemas.js'
+import {forgerKey} from '../helpers/forge-archive.js'
+import {canonicalize} from '../../src/canonical/jcs.js'
 import {checker} from '../helpers/tools.js'
 import {eventCount, ingestSamples, initCase, refusedAccept, writeIdentityLine} from '../helpers/transfers.js'
 
@@ -124,6 +126,44 @@ describe.skipIf(AGE === undefined)('custody transfer accept of a field package',
     expect(log.stdout).toMatch(/In the ledger of Mykola, case [0-9a-f-]+, as EX-000002/)
     expect(log.stdout).toMatch(/ingest +EX-000002 +Mykola .*Casio\.jpg/)
     expect(log.stdout).toMatch(/transfer-received .*\(its field package, \d+ events\)/)
+  })
+
+  it('the field case records HQ\'s receipt with no key; again, nothing changes; a receipt changed or signed by another is refused', async () => {
+    const receipt = `${at('p1.zip.age')}.receipt`
+    const forged = (name: string, body: string, signature: Buffer): string => {
+      writeFileSync(at(name), body)
+      writeFileSync(`${at(name)}.sig`, signature)
+      return at(name)
+    }
+
+    const text = readFileSync(receipt, 'utf8')
+    const refusedReceipt = async (file: string, message: RegExp): Promise<void> => {
+      const before = await eventCount(field)
+      const result = await custody(['transfer', 'receipt', file, '--case', field])
+      expect(result.code, result.stdout + result.stderr).toBe(3)
+      expect(result.stderr).toMatch(message)
+      expect(await eventCount(field)).toBe(before)
+    }
+
+    // One byte changed: HQ's signature no longer holds.
+    await refusedReceipt(forged('edited.receipt', text.replace('"intact"', '"intacT"'), readFileSync(`${receipt}.sig`)), /not the receiver's over these bytes|not a transfer receipt/)
+    // The forger's own receipt, signed (and cosigned) with its own key under its own line: the transfer was not released to it.
+    const key = forgerKey()
+    const body = JSON.parse(text) as {receivedBy: {signingKey: string; name: string}; senderCheckpoint: string; cosignature: string}
+    const receivedBy = {...body.receivedBy, name: 'Olena Kovalenko', signingKey: key.spki.toString('base64')}
+    const unsigned = {...body, receivedBy, cosignature: key.sign(Buffer.from(body.senderCheckpoint)).toString('hex')}
+    const bytes = canonicalize(unsigned)
+    await refusedReceipt(forged('forger.receipt', bytes, key.sign(Buffer.from(bytes))), /was not released to that receiver at that head: its transfer ID is made from both/)
+
+    const recorded = await custodyJson<{recorded: boolean; acknowledged: string[]; condition: string}>(['transfer', 'receipt', receipt, '--case', field])
+    expect(recorded.code, recorded.stderr).toBe(0)
+    expect(recorded.json).toMatchObject({recorded: true, condition: 'intact', acknowledged: ['EX-000001', 'EX-000002']})
+    expect(schemaErrors('transfer-receipt.schema.json', recorded.json)).toEqual([])
+    const again = await custodyJson<{recorded: boolean}>(['transfer', 'receipt', receipt, '--case', field])
+    expect(again.json.recorded).toBe(false)
+    const status = await custodyJson<{releasedInClear?: Array<{transferId: string; acknowledged: boolean}>}>(['status', '--case', field])
+    expect(JSON.stringify(status.json)).toMatch(new RegExp(`${first.transferId}`))
+    expect((await custody(['verify', '--case', field])).code).toBe(0)
   })
 
   it('the same package again changes nothing and gives the receipt again; the field ID finds the exhibit', async () => {
