@@ -66,8 +66,9 @@ async function readReceiptFiles(file: string): Promise<{body: string; signature:
   const size = found?.isFile() === true ? found.size : undefined
   if (size === undefined) throw new CustodyError('INVALID_ARGUMENT', `${file} is not a file; give the receipt (FILE.receipt) the receiver wrote, with its FILE.receipt.sig beside it`, {subject: file})
   if (size > MAX_RECEIPT_BYTES) throw refused(file, `is ${size} bytes, larger than any receipt custody writes`)
-  const signature = await readFile(`${file}.sig`).catch(() => undefined)
-  if (signature === undefined) throw new CustodyError('INVALID_ARGUMENT', `${file}.sig is missing: a receipt comes with its signature, FILE.receipt.sig, beside it`, {subject: `${file}.sig`})
+  const isFile = (await stat(`${file}.sig`).catch(() => undefined))?.isFile() === true
+  const signature = isFile ? await readFile(`${file}.sig`).catch(() => undefined) : undefined
+  if (signature === undefined) throw new CustodyError('INVALID_ARGUMENT', `${file}.sig is missing or not a file: a receipt comes with its signature, FILE.receipt.sig, beside it`, {subject: `${file}.sig`})
   if (signature.length !== 64) throw refused(`${file}.sig`, `is ${signature.length} bytes, not an Ed25519 signature (64)`)
   return {body: await readFile(file, 'utf8'), signature: signature.toString('hex')}
 }
@@ -206,14 +207,17 @@ function cosignedHead(kase: Case, file: string, receipt: ReceiptBody): {size: nu
 
 /**
  * With no key, whether this case recorded a receipt for the field package `transferId` already,
- * as the acknowledgement's public facts say (its transfer and how many items it acknowledged):
- * the same answer again is nothing new; the other answer contradicts it.
+ * and whether it is this one: the kept receipt is an age file, but its signature beside it is kept
+ * in clear (kept-receipt.ts), and Ed25519 gives one signature for one message and key, so the same
+ * signature is the same receipt. The same receipt again is nothing new; another contradicts it.
  */
-function fieldAcknowledgedBefore(kase: Case, file: string, transferId: string, count: number): number | undefined {
+async function fieldAcknowledgedBefore(kase: Case, file: string, receipt: ReceiptBody, signature: string): Promise<number | undefined> {
+  const expected = keptNames(receipt.receivedBy.case, receipt.transferId).receipt
   for (const {seq, facts} of kase.ledger.publicFacts()) {
-    if (facts.action !== 'transfer-acknowledged' || facts.transferId !== transferId) continue
-    if (facts.acknowledged === count) return seq
-    throw refused(file, `is a second receipt for ${transferId}, which contradicts the one recorded (event ${seq}, ${String(facts.acknowledged)} item(s) acknowledged); a receiver gives one receipt a transfer: keep both files and ask the receiver`)
+    if (facts.action !== 'transfer-acknowledged' || facts.transferId !== receipt.transferId) continue
+    const kept = facts.kept === expected ? await readFile(join(kase.dataDir, `${expected}.sig`)).catch(() => undefined) : undefined
+    if (kept?.toString('hex') === signature.trim()) return seq
+    throw refused(file, `is a second receipt for ${receipt.transferId}, other than the one recorded (event ${seq}, kept as .custody/${String(facts.kept)}); a receiver gives one receipt a transfer, so the two contradict each other (a copy of its case restored, or a receipt forged with its key): keep both files and ask the receiver`)
   }
 
   return undefined
@@ -260,7 +264,7 @@ export async function acknowledgeReceipt(kase: Case, file: string, actor?: strin
 /** A receipt for a field package (checkFieldReceipt), recorded; the same receipt again changes nothing. */
 async function acknowledgeField(kase: Case, file: string, signed: {body: string; signature: string}, receipt: ReceiptBody, release: FieldRelease, actor: string | undefined): Promise<AcknowledgeReport> {
   const checked = checkFieldReceipt(kase, file, receipt, release)
-  const before = fieldAcknowledgedBefore(kase, file, receipt.transferId, checked.acknowledged.length)
+  const before = await fieldAcknowledgedBefore(kase, file, receipt, signed.signature)
   if (before !== undefined) return {...reportBase(receipt, checked), recorded: false, seq: before}
   return recordAcknowledgement(kase, signed, receipt, checked, actor)
 }

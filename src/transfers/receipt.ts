@@ -32,7 +32,31 @@ import {CUSTODIAN_FORMAT, type Custodian} from './custodian.js'
 export const RECEIPT_TYPE = 'custody-receipt/v1'
 
 /** The largest receipt read: a receipt lists at most one package's items (a few hundred bytes each). */
-export const MAX_RECEIPT_BYTES = 64 * 1024 * 1024
+export const MAX_RECEIPT_BYTES = 16 * 1024 * 1024
+
+/** The deepest nesting a receipt's JSON has (the receipt, its items or failed list, an item, a custodian): with room; a deeper one is refused before it is parsed. */
+const MAX_RECEIPT_DEPTH = 16
+
+/** Whether the JSON text nests arrays and objects deeper than `max` (strings skipped): read in one pass, before JSON.parse holds it all. */
+function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) {
+      inString = true
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--
+    }
+  }
+
+  return false
+}
 
 /** An item as the receiver found it: the sender's exhibit ID and the digests and size it received. */
 export interface ReceiptItem {
@@ -121,12 +145,15 @@ export function signReceipt(signer: Signer, body: Omit<ReceiptBody, 'type' | 'co
 }
 
 function refused(where: string, why: string): CustodyError {
-  return new CustodyError('INTEGRITY', `${where} is not a transfer receipt as custody writes it: ${why}`, {subject: where})
+  // What a hostile receipt holds (a field's name, a value) is said, cut to a line's worth.
+  const said = why.length > 500 ? `${why.slice(0, 500)}…` : why
+  return new CustodyError('INTEGRITY', `${where} is not a transfer receipt as custody writes it: ${said}`, {subject: where})
 }
 
 /** Reads a receipt's bytes (`where` names the file in a refusal); its signatures are checked by checkReceipt(). */
 export function parseReceipt(bytes: string, where: string): ReceiptBody {
   let value: unknown
+  if (nestsDeeperThan(bytes, MAX_RECEIPT_DEPTH)) throw refused(where, `its JSON nests deeper than any receipt's (${MAX_RECEIPT_DEPTH} levels)`)
   try {
     value = JSON.parse(bytes)
   } catch (error) {
