@@ -56,6 +56,6 @@ export function describeSplitView(view: SplitView, sender: string): string {
   const seen = `${view.seen.size} events, root ${view.seen.root} (${view.seen.refused === true ? 'cosigned in' : 'accepted in'} ${view.seen.transferId}${view.seen.refused === true ? ', refused for its items' : ''})`
   const now = `${view.package.size} events, root ${view.package.root}`
   return view.why === 'rolled back'
-    ? `${sender}'s ledger was rolled back: this package's head (${now}) is shorter than one already accepted from it (${seen})`
+    ? `${sender}'s ledger was rolled back: this package's head (${now}) is shorter than one already accepted from it (${seen}); unless this package is only older than that one (made before it, delivered after): then ask the sender to send its exhibits again in a new package (transfer export --again)`
     : `${sender}'s ledger was rewritten after an earlier hand-over: this package's head (${now}) does not extend one already accepted from it (${seen}), and the package proves no path from it`
 }

@@ -24,7 +24,7 @@ describe('split views of a sender', () => {
     const views = splitViews(seen, {size: 20, root: root('e')}, [{size: 10, root: root('a')}])
     expect(views).toEqual([{seen: seen[1], package: {size: 20, root: root('e')}, why: 'rolled back'}])
     expect(describeSplitView(views[0]!, 'Iryna Melnyk')).toBe(
-      `Iryna Melnyk's ledger was rolled back: this package's head (20 events, root ${root('e')}) is shorter than one already accepted from it (25 events, root ${root('b')} (accepted in TRANSFER-000000000000000b))`,
+      `Iryna Melnyk's ledger was rolled back: this package's head (20 events, root ${root('e')}) is shorter than one already accepted from it (25 events, root ${root('b')} (accepted in TRANSFER-000000000000000b)); unless this package is only older than that one (made before it, delivered after): then ask the sender to send its exhibits again in a new package (transfer export --again)`,
     )
     // Same sizes, another root for the first seal: a fork, both heads named.
     const forked = splitViews(seen, {size: 40, root: root('c')}, [{size: 10, root: root('f')}, {size: 25, root: root('b')}])
