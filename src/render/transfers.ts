@@ -110,6 +110,12 @@ function receivedLines(items: AcceptReport['items']): string[] {
   ]
 }
 
+/** When some items stay in the kept package only (testimony), how many were taken in and how many not. */
+function inPackageOnly(items: AcceptReport['items']): string {
+  const only = items.filter((i) => i.receivedAs === undefined).length
+  return only === 0 ? '' : ` (${items.length - only} taken in as exhibits of this case, ${only} kept in the package only)`
+}
+
 /** A sender's key rotation followed: from the key this case knew to the package's signer. */
 function rotationLines(report: AcceptReport): string[] {
   const {rotation} = report
@@ -131,7 +137,7 @@ export function renderAccepted(report: AcceptReport): string {
   }
 
   return [
-    `Accepted ${plural(report.items.length, 'exhibit')} from ${receiver(report.from)}: all intact`,
+    `Accepted ${plural(report.items.length, 'exhibit')} from ${receiver(report.from)}: all intact${inPackageOnly(report.items)}`,
     `  transfer       ${report.transferId} (ledger event #${report.seq}), released ${report.releasedAt}${report.purpose === null ? '' : `: ${safeText(report.purpose)}`}`,
     `  package        ${safeText(report.package.file)}, ${formatBytes(report.package.size)}, sha256 ${report.package.sha256}`,
     `  kept as        .custody/${report.kept}`,

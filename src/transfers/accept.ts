@@ -39,7 +39,7 @@
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
 import {mkdir, readFile, rm, stat} from 'node:fs/promises'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {Transform} from 'node:stream'
 import type {AgeIdentity} from '../age/x25519.js'
@@ -381,8 +381,12 @@ export function receiptPaths(file: string, receiptOut: string | undefined): {fil
   return {file: path, signature: `${path}.sig`}
 }
 
-/** A receipt file already there, before a package not accepted before is checked: refused, as --out is. */
+/** A receipt file already there, or no folder to write it in, before a package not accepted before is checked: refused, as --out is. */
 async function refuseExistingReceipt(paths: {file: string; signature: string}): Promise<void> {
+  if ((await stat(dirname(paths.file)).catch(() => undefined))?.isDirectory() !== true) {
+    throw new AcceptRefusal('INVALID_ARGUMENT', said`${dirname(paths.file)} is not a folder, so ${paths.file} cannot be written there; nothing was accepted. Give ${ACCEPT.receiptOut} in a folder that exists`, {subject: paths.file})
+  }
+
   for (const path of [paths.file, paths.signature]) {
     if ((await stat(path).catch(() => undefined)) !== undefined) {
       throw new AcceptRefusal('INVALID_ARGUMENT', said`${path} already exists; nothing was accepted. Move it away, or give ${ACCEPT.receiptOut} another name`, {subject: path})
