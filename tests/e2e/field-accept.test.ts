@@ -88,6 +88,13 @@ describe.skipIf(AGE === undefined)('custody transfer accept of a field package',
     // The adversary's copy of the field case after its first hand-over (another machine's state).
     copyCase(field, rolledBack)
     copyCase(field, forked)
+    // HQ's case as it was before: accepting there too gives a second, different genuine receipt for the same transfer.
+    copyCase(hq, at('hq-copy'))
+    const events = await eventCount(hq)
+    const nowhere = await custody(['transfer', 'accept', pkg, '--from', at('field.line'), '--receipt-out', at('no-such-folder/r.receipt'), '--case', hq])
+    expect(nowhere.code).toBe(2)
+    expect(nowhere.stderr).toMatch(/no-such-folder is not a folder, so .* cannot be written there; nothing was accepted/)
+    expect(await eventCount(hq)).toBe(events)
     first = await accept(pkg, at('field.line'))
     expect(first).toMatchObject({accepted: true, kind: 'field-package', sealId: null})
     expect(first.items.map((i) => [i.exhibit, i.receivedAs])).toEqual([
@@ -161,6 +168,12 @@ describe.skipIf(AGE === undefined)('custody transfer accept of a field package',
     expect(schemaErrors('transfer-receipt.schema.json', recorded.json)).toEqual([])
     const again = await custodyJson<{recorded: boolean}>(['transfer', 'receipt', receipt, '--case', field])
     expect(again.json.recorded).toBe(false)
+    // HQ's key, another acceptance of the same package (a copy of HQ's case): it contradicts the receipt recorded.
+    const other = await custody(['transfer', 'accept', at('p1.zip.age'), '--from', at('field.line'), '--receipt-out', at('copy.receipt'), '--case', at('hq-copy')])
+    expect(other.code, other.stderr).toBe(0)
+    await refusedReceipt(at('copy.receipt'), /is a second receipt for TRANSFER-[0-9a-f]{16}, other than the one recorded/)
+    // Nested deeper than any receipt: refused before it is parsed.
+    await refusedReceipt(forged('deep.receipt', `{"type":${'['.repeat(5000)}${']'.repeat(5000)}}`, readFileSync(`${receipt}.sig`)), /its JSON nests deeper than any receipt's/)
     const status = await custodyJson<{releasedInClear?: Array<{transferId: string; acknowledged: boolean}>}>(['status', '--case', field])
     expect(JSON.stringify(status.json)).toMatch(new RegExp(`${first.transferId}`))
     expect((await custody(['verify', '--case', field])).code).toBe(0)
