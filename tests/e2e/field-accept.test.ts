@@ -177,6 +177,13 @@ describe.skipIf(AGE === undefined)('custody transfer accept of a field package',
     const status = await custodyJson<{releasedInClear?: Array<{transferId: string; acknowledged: boolean}>}>(['status', '--case', field])
     expect(JSON.stringify(status.json)).toMatch(new RegExp(`${first.transferId}`))
     expect((await custody(['verify', '--case', field])).code).toBe(0)
+    // With HQ's identity for that moment, the field team purges what the receipt acknowledged.
+    const purged = await custody(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes', '--identity', hqKey, '--case', field])
+    expect(purged.code, purged.stderr).toBe(0)
+    expect(purged.stdout).toMatch(/Purged from this case's vault 2 exhibits acknowledged by Olena Kovalenko/)
+    const verified = await custody(['verify', '--case', field, '--identity', hqKey])
+    expect(verified.code, verified.stdout).toBe(0)
+    expect(verified.stdout).toMatch(/2 exhibits purged, each acknowledged by a receipt the case keeps/)
   })
 
   it('the same package again changes nothing and gives the receipt again; the field ID finds the exhibit', async () => {
@@ -221,7 +228,7 @@ describe.skipIf(AGE === undefined)('custody transfer accept of a field package',
     // The copy taken after the first hand-over sends again: its ledger is shorter than the head HQ accepted second.
     await refusedAccept(hq, await fieldExport(rolledBack, 'rolled.zip.age', '--again'), [at('field.line')], /ledger was rolled back: this package's head \(\d+ events, root [0-9a-f]{64}\) is shorter than one already accepted from it \(\d+ events, root [0-9a-f]{64} \(accepted in TRANSFER-/)
     // The other copy grows another history past it: same first events, others after.
-    await ingestSamples(forked, 'Sony.jpg', 'Olympus2.jpg', 'Ricoh2.jpg', 'Writer.jpg')
+    await ingestSamples(forked, 'Sony.jpg', 'Olympus2.jpg', 'Ricoh2.jpg', 'Writer.jpg', 'GPS.jpg', 'PhotoMechanic.jpg', 'PNG.png')
     await refusedAccept(hq, await fieldExport(forked, 'forked.zip.age'), [at('field.line')], /ledger was rewritten after an earlier hand-over: this package's head \(\d+ events, root [0-9a-f]{64}\) does not extend one already accepted from it/)
   })
 
