@@ -95,6 +95,24 @@ export function createDecryptStream(keys: readonly AgeKey[], options: DecryptOpt
   })
 }
 
+/** An age file read as `chunks`, decrypted: each plaintext piece given once it is authenticated, the end checked (a CustodyError on anything refused). */
+export async function* decryptChunks(chunks: AsyncIterable<Uint8Array>, keys: readonly AgeKey[], options: DecryptOptions): AsyncGenerator<Buffer> {
+  const decryptor = new AgeDecryptor(keys, options)
+  let pieces: Buffer[] = []
+  const take = (plaintext: Buffer): void => {
+    pieces.push(plaintext)
+  }
+
+  for await (const chunk of chunks) {
+    await decryptor.update(chunk, take)
+    if (pieces.length > 0) yield Buffer.concat(pieces)
+    pieces = []
+  }
+
+  decryptor.final(take)
+  if (pieces.length > 0) yield Buffer.concat(pieces)
+}
+
 /** A small age file decrypted whole. */
 export async function decryptBytes(ciphertext: Uint8Array, keys: readonly AgeKey[], options: DecryptOptions): Promise<Buffer> {
   const decryptor = new AgeDecryptor(keys, options)

@@ -15,7 +15,7 @@
  * seal's testimony items do): a witness's consent governs them, and this case takes in no
  * testimony yet.
  */
-import {AgeDecryptor} from '../age/decrypt.js'
+import {decryptChunks} from '../age/decrypt.js'
 import type {AgeIdentity} from '../age/x25519.js'
 import {CustodyError} from '../errors.js'
 import type {TransferItem} from '../formats/events.js'
@@ -72,27 +72,9 @@ export async function fieldArrival(context: ArchiveContext, file: string): Promi
   return {arrival, statement, checkpoint, exhibits, packageOnly, state}
 }
 
-/** Plaintext pieces of an age file read in `chunks`, each piece authenticated before it is given; the end checked. */
-async function* decrypted(chunks: AsyncIterable<Buffer>, identities: readonly AgeIdentity[], path: string): AsyncGenerator<Buffer> {
-  const decryptor = new AgeDecryptor(identities, {object: path})
-  let out: Buffer[] = []
-  const take = (plain: Uint8Array): void => {
-    out.push(Buffer.from(plain))
-  }
-
-  for await (const chunk of chunks) {
-    await decryptor.update(chunk, take)
-    if (out.length > 0) yield Buffer.concat(out)
-    out = []
-  }
-
-  decryptor.final(take)
-  if (out.length > 0) yield Buffer.concat(out)
-}
-
 /** A field package's objects, decrypted with the identities that opened it as they are read. */
 export function fieldReader(context: ArchiveContext, file: string, identities: readonly AgeIdentity[]): PackageReader {
-  const chunks = (path: string): AsyncIterable<Buffer> => decrypted(context.source.chunks(bagFileOf(context, path, file).info, undefined, COPY_CHUNK), identities, path)
+  const chunks = (path: string): AsyncIterable<Buffer> => decryptChunks(context.source.chunks(bagFileOf(context, path, file).info, undefined, COPY_CHUNK), identities, {object: path})
   return {
     chunks,
     async small(path, limit) {

@@ -27,7 +27,7 @@
  */
 import {createHash} from 'node:crypto'
 import {canonicalize} from '../../canonical/jcs.js'
-import {AgeDecryptor} from '../../age/decrypt.js'
+import {decryptChunks} from '../../age/decrypt.js'
 import {parseCheckpoint, type CheckpointBody} from '../../checkpoints/checkpoint.js'
 import {checkSignedCheckpoint, keyHistory, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import {messageOf} from '../../errors.js'
@@ -584,18 +584,15 @@ export const fieldLedgerCheck: Check<ArchiveContext> = {
 async function plaintextOf(context: ArchiveContext, object: FieldObject): Promise<{sha256: string; sha512: string; size: number}> {
   const path = packagePathOf(object.vault)
   const file = context.files.get(path)!
-  const decryptor = new AgeDecryptor(context.options.identities!, {object: path})
   const h256 = createHash('sha256')
   const h512 = createHash('sha512')
   let size = 0
-  const take = (plain: Uint8Array): void => {
+  for await (const plain of decryptChunks(context.source.chunks(file.info, undefined, 1024 * 1024), context.options.identities!, {object: path})) {
     h256.update(plain)
     h512.update(plain)
     size += plain.length
   }
 
-  for await (const chunk of context.source.chunks(file.info, undefined, 1024 * 1024)) await decryptor.update(chunk, take)
-  decryptor.final(take)
   return {sha256: h256.digest('hex'), sha512: h512.digest('hex'), size}
 }
 
