@@ -3,6 +3,7 @@ import {readIdentityFiles} from '../../src/age/key-files.js'
 import {CustodyError} from '../../src/errors.js'
 import {renderPurged, renderPurgePlan} from '../../src/render/purge.js'
 import {readCustodian} from '../../src/transfers/custodian.js'
+import {planFieldPurge} from '../../src/transfers/field-purge.js'
 import {executePurge, planPurge, type PurgeReport} from '../../src/transfers/purge.js'
 import {CustodyCommand, caseFlag, fieldIdentityFlag, passphraseFileFlag, prose} from '../_base.js'
 
@@ -28,21 +29,27 @@ It asks for confirmation on a terminal; a script gives --yes (without a terminal
 required). --dry-run lists what would go and changes nothing. A purge killed after it recorded
 its events is finished by running it again. With nothing acknowledged, it says so (exit 0).
 
-In a field case (\`init --field\`) the receipts and what they acknowledged are recorded where no
-key on the laptop opens them: give --identity FILE, an identity of one of the case's recipients
-(HQ's), as for \`transfer export\` and \`transfer receipt\`; the field passphrase still signs.`
+In a field case (\`init --field\`) the field passphrase is enough, and no key of HQ's need be on
+the laptop: what a purge needs is read from what the ledger says in clear (which field packages
+released which exhibits, which receipts were recorded for them and how many items each
+acknowledged, each exhibit's files as stored), and each kept receipt is checked as stored (its
+age file, byte for byte the one recorded). A testimony's statement and attachments that HQ
+acknowledged leave too (HQ keeps them in the package); witnesses' sealed identity records stay.
+The \`purged\` events then name no plaintext digest (the ingest events, which HQ opens, do). A
+receipt for a sealed package needs --identity FILE, an identity of one of the case's recipients
+(HQ's), which also checks each receipt's signatures again.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> --acknowledged-by hq.custodian --dry-run', description: "List what HQ's receipts allow to remove (hq.custodian holds HQ's `key show --public` line)"},
     {command: '<%= config.bin %> <%= command.id %> --acknowledged-by hq.custodian', description: 'Purge them, after confirming on the terminal'},
     {command: '<%= config.bin %> <%= command.id %> --acknowledged-by "custody-custodian1 eyJhZ2Ui…" --yes --json', description: 'From a script, with JSON output'},
-    {command: '<%= config.bin %> <%= command.id %> --acknowledged-by hq.custodian --identity hq.key --yes', description: "In a field case: HQ's identity opens the receipts"},
+    {command: '<%= config.bin %> <%= command.id %> --acknowledged-by hq.custodian --yes --case ~/field-case', description: 'In a field case, with the field passphrase alone: what HQ acknowledged leaves the laptop'},
   ]
 
   static override flags = {
     case: caseFlag,
     'passphrase-file': passphraseFileFlag,
-    identity: fieldIdentityFlag('the receipts'),
+    identity: fieldIdentityFlag('the receipts for sealed packages (not needed for field packages)'),
     'acknowledged-by': Flags.string({description: "the receiver whose receipts allow it: the line `custody key show --public` prints in its case, or a file holding it", required: true, helpValue: 'IDENTITY'}),
     yes: Flags.boolean({description: 'purge without asking for confirmation (for scripts)', default: false}),
     'dry-run': Flags.boolean({description: 'list what would be purged; change nothing', default: false}),
@@ -62,18 +69,17 @@ key on the laptop opens them: give --identity FILE, an identity of one of the ca
     // first), and open it once the passphrase has (one that is no recipient's is refused).
     const identities = await readIdentityFiles(flags.identity)
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer purge', {
-      // Before the passphrase: a field case's receipts open only with a recipient's identity.
-      needsContent: true,
       ...(identities === undefined ? {} : {identities}),
     })
-    const plan = await planPurge(kase, by)
+    // A field case opened with its passphrase alone reads no event body: the plan is made from the public facts.
+    const plan = kase.ledger.bodiesLocked ? await planFieldPurge(kase, by) : await planPurge(kase, by)
     if (flags['dry-run'] || plan.purged.length + plan.finished.length === 0) {
       this.log(renderPurgePlan(plan))
       return plan
     }
 
     if (!flags.yes) await this.confirmPurge(plan)
-    const report = await executePurge(kase, plan, flags.actor)
+    const report = await executePurge(kase, plan, by, flags.actor)
     this.log(renderPurged(report))
     return report
   }

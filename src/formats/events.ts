@@ -731,7 +731,12 @@ export interface CustodianDistrustedPayload {
 /** One vault object a purge removes: what it is to its exhibit, the plaintext's SHA-256, and its file as the case stores it. */
 export interface PurgedObject {
   role: 'original' | 'metadata-record'
-  sha256: string
+  /**
+   * Null when the purge was made where no key opens the case's events (a field laptop, whose
+   * passphrase opens no body: src/transfers/field-purge.ts): the exhibit's ingest event names it,
+   * and `vault` names the object.
+   */
+  sha256: string | null
   /** From the case's data folder, as the ingest event (or `objects-encrypted`) records it: vault/sha256/… or vault/objects/….age. */
   vault: string
 }
@@ -1237,7 +1242,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       transferId,
       by: custodianLine,
       receipt: object({sha256: hex64, seq: integer(1)}),
-      objects: list(object<PurgedObject>({role: oneOf(['original', 'metadata-record']), sha256: hex64, vault: vaultPath}), {max: 2}),
+      objects: list(object<PurgedObject>({role: oneOf(['original', 'metadata-record']), sha256: nullable(hex64), vault: vaultPath}), {max: 2}),
     }),
   },
 }

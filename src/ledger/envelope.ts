@@ -65,6 +65,14 @@ const TAG_NAMES = new Set(['action', 'content', 'source', 'file', 'batch', 'witn
 /** What an event says that is not evidence, read before or without a key (publicOf): plain values, and objects as stored. */
 export type PublicFacts = Record<string, string | number | boolean | string[] | StoredObject | StoredObject[] | TimestampPayload | ConfigPayload>
 
+/** An envelope's public facts as a ledger gives them out (Ledger.publicFacts): with the event's place, time and exhibit (the clear columns). */
+export interface PublicFactsRow {
+  seq: number
+  time: string
+  exhibit: string | null
+  facts: PublicFacts
+}
+
 export interface Envelope {
   v: typeof ENVELOPE_VERSION
   seq: number
@@ -227,8 +235,7 @@ export function publicOf(event: CustodyEvent): PublicFacts | undefined {
     case 'transfer-refused':
       return transferFacts(event)
     case 'purged':
-      // The objects a purge removed, as the disk shows anyway: verify tells them from missing ones with no key.
-      return {action: event.action, objects: event.payload.objects.map((o) => o.vault)}
+      return purgedFacts(event)
     default:
       return undefined
   }
@@ -253,6 +260,17 @@ function releaseFacts(event: EventOfKind<'transfer-released' | 'field-transfer-r
 }
 
 /**
+ * A purge's public facts: the objects it removed, as the disk shows anyway, so that verify tells
+ * them from missing ones with no key; and the transfer and the receipt it stands on (that
+ * acknowledgement's event and the receipt's SHA-256 in clear, which its envelope gives too), so
+ * that verify holds it to that receipt with no key, as a field laptop must.
+ */
+function purgedFacts(event: EventOfKind<'purged'>): PublicFacts {
+  const {transferId, receipt, objects} = event.payload
+  return {action: event.action, objects: objects.map((o) => o.vault), transferId, receiptInClear: receipt.sha256, receiptEvent: receipt.seq}
+}
+
+/**
  * The files a transfer event says the case keeps, by their paths and SHA-256, as the disk shows
  * them anyway: verify checks them kept with no key. `transfer-received`: the package kept under
  * custodians/ (an age file) and the receipt beside it (not the package's name as it was received,
@@ -266,13 +284,17 @@ function transferFacts(event: EventOfKind<'transfer-received' | 'transfer-acknow
   const asStored = receipt.stored?.sha256 ?? receipt.sha256
   if (event.action === 'transfer-received') return {action: event.action, transferId, kept: event.payload.kept, package: event.payload.package.sha256, receipt: asStored}
   const facts: PublicFacts = {action: event.action, transferId, kept: event.payload.receipt.kept, receipt: asStored}
-  // How many items the receipt acknowledged (none when it refused the package): what status counts with no key.
-  return event.action === 'transfer-acknowledged' ? {...facts, acknowledged: event.payload.acknowledged.length} : facts
+  if (event.action !== 'transfer-acknowledged') return facts
+  // How many items the receipt acknowledged (none when it refused the package): what status counts
+  // with no key. Of a receipt kept encrypted, its SHA-256 in clear too: what a purge on its word
+  // names, written with no key on a field laptop (the digests the receipt lists stay inside it).
+  const counted = {...facts, acknowledged: event.payload.acknowledged.length}
+  return receipt.stored === undefined ? counted : {...counted, receiptInClear: receipt.sha256}
 }
 
 /**
- * The public facts an envelope may hold for its event: publicOf's, and for the two transfer events
- * whose facts grew (a release's, an acknowledgement's count), those that development builds of
+ * The public facts an envelope may hold for its event: publicOf's, and for the events whose facts
+ * grew (a release's, an acknowledgement's count and receipt in clear, a purge's receipt), those that development builds of
  * schema 4 wrote before, which a chained envelope keeps: read as before, as an envelope without
  * `bodySha256` is. Nothing else.
  */
@@ -280,10 +302,13 @@ function factsAllowed(event: CustodyEvent): string[] {
   const now = canonicalize(publicOf(event) ?? null)
   if (event.action === 'transfer-released') return [now, 'null']
   if (event.action === 'transfer-acknowledged') {
-    const {acknowledged: _count, ...before} = transferFacts(event)
-    return [now, canonicalize(before)]
+    const {acknowledged: _count, receiptInClear: _clear, ...before} = transferFacts(event)
+    const {receiptInClear: _inClear, ...counted} = transferFacts(event)
+    return [now, canonicalize(counted), canonicalize(before)]
   }
 
+  // A purge's facts named only its objects before the transfer and receipt were added (2026-12-06).
+  if (event.action === 'purged') return [now, canonicalize({action: event.action, objects: event.payload.objects.map((o) => o.vault)})]
   return [now]
 }
 

@@ -35,7 +35,7 @@ import type {TreeHeadSource} from './head-file.js'
 import {ClearStore} from './clear-store.js'
 import {CLEAR_SCHEMA_VERSION, schemaSql, SEALED_SCHEMA_VERSION, TAGGED_SCHEMA_VERSION, type LedgerSchema} from './schema.js'
 import {SealedStore} from './sealed-store.js'
-import {forgedRow, publicOf, storedLeafHash, type PublicFacts} from './envelope.js'
+import {forgedRow, publicOf, storedLeafHash, type PublicFactsRow} from './envelope.js'
 import type {BatchTags, BodyKeys, EventStore, PagedRow, RawRow, StoreContext, TestimonyTags, UntrueIndex} from './store.js'
 import {TaggedStore} from './tagged-store.js'
 import type {TagKey} from './tags.js'
@@ -667,7 +667,7 @@ export class Ledger implements Disposable {
    * numbers), oldest first. Schema 4 reads it from the envelopes, with no key; the others from
    * the events, in clear.
    */
-  *publicFacts(): Generator<{seq: number; time: string; facts: PublicFacts}> {
+  *publicFacts(): Generator<PublicFactsRow> {
     if (this.store instanceof SealedStore) {
       yield* this.store.publicFacts()
       return
@@ -676,7 +676,7 @@ export class Ledger implements Disposable {
     const actions = ['create-case', 'key-created', 'key-rotated', 'recipient-added', 'case-encrypted', 'keys-destroyed', 'restore-accepted'] as const
     for (const {event} of this.eventsOfKind(...actions)) {
       const facts = publicOf(event)
-      if (facts !== undefined) yield {seq: event.seq, time: event.time, facts}
+      if (facts !== undefined) yield {seq: event.seq, time: event.time, exhibit: event.exhibit, facts}
     }
   }
 

@@ -13,7 +13,7 @@
  */
 import {CustodyError} from '../errors.js'
 import {parseEventText, type CustodyEvent, type EventAction, type ParsedEvent} from '../formats/events.js'
-import {carryRow, forgedRow, isCarried, openCarried, openRow, readStoredEnvelope, sealRow, type EnvelopeTags, type PublicFacts, type StoredEnvelope} from './envelope.js'
+import {carryRow, forgedRow, isCarried, openCarried, openRow, readStoredEnvelope, sealRow, type EnvelopeTags, type PublicFactsRow, type StoredEnvelope} from './envelope.js'
 import {newRunKey, RunKeyRing} from './run-keys.js'
 import {CarriedBlock, CarriedDigest} from './carried-block.js'
 import {SEALED_SCHEMA_VERSION} from './schema.js'
@@ -316,12 +316,12 @@ export class SealedStore extends TaggedStore {
     return highest
   }
 
-  /** Every envelope's public facts, oldest first, a page at a time: no key needed (publicOf, envelope.ts). */
-  *publicFacts(): Generator<{seq: number; time: string; facts: PublicFacts}> {
+  /** Every envelope's public facts, with its place, time and exhibit, oldest first, a page at a time: no key needed (publicOf, envelope.ts). */
+  *publicFacts(): Generator<PublicFactsRow> {
     const page = this.context.cached<[number], {seq: number; event: string}>('SELECT seq, envelope AS event FROM events WHERE seq > ? ORDER BY seq LIMIT 200')
     for (const row of keysetPages((after: number) => page.all(after), (r) => r.seq, -1)) {
       const envelope = this.envelopeAt(row.seq, row.event)
-      if (envelope.public !== undefined) yield {seq: row.seq, time: envelope.time, facts: envelope.public}
+      if (envelope.public !== undefined) yield {seq: row.seq, time: envelope.time, exhibit: envelope.exhibit, facts: envelope.public}
     }
   }
 

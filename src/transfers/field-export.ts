@@ -194,7 +194,7 @@ function releasedAndPurged(kase: Case): {released: Set<string>; purgedObjects: S
 }
 
 /** An item from its ingest envelope's public facts: its objects as stored, or undefined when the envelope states none (recorded in clear, before `custody encrypt`). */
-function itemOf(exhibit: string, seq: number, facts: Record<string, unknown> | undefined): FieldItem | undefined {
+export function itemOf(exhibit: string, seq: number, facts: Record<string, unknown> | undefined): FieldItem | undefined {
   const original = facts?.original as StoredObject | undefined
   if (original === undefined || facts?.action !== 'ingest') return undefined
   const record = facts.record as StoredObject | undefined

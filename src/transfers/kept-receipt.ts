@@ -64,6 +64,30 @@ export class KeptReceiptProblem extends Error {
   }
 }
 
+/** A kept receipt's file and its signature beside it, as they are; one missing or unreadable is a KeptReceiptProblem. */
+async function readKeptFiles(dataDir: string, kept: string): Promise<{file: Buffer; signature: Buffer}> {
+  const read = async (at: string, what: string): Promise<Buffer> => {
+    try {
+      return await readFile(at)
+    } catch (error) {
+      throw new KeptReceiptProblem(errnoOf(error) === 'ENOENT' ? `${what}is missing` : `${what}cannot be read (${messageOf(error)})`)
+    }
+  }
+
+  const path = join(dataDir, kept)
+  return {file: await read(path, ''), signature: await read(`${path}.sig`, `(its signature file, .custody/${kept}.sig) `)}
+}
+
+/**
+ * An encrypted kept receipt held, with no key, to the SHA-256 of its age file that its event's
+ * public facts give (a field laptop's purge and verify: field-purge.ts): the very file recorded,
+ * its signature beside it. Throws KeptReceiptProblem.
+ */
+export async function checkKeptAsStored(dataDir: string, kept: string, storedSha256: string): Promise<void> {
+  const {file} = await readKeptFiles(dataDir, kept)
+  if (sha256Hex(file) !== storedSha256) throw new KeptReceiptProblem(`is not the one recorded (the age file's SHA-256 is not ${storedSha256})`)
+}
+
 /**
  * The receipt kept at `kept`, held to what its event records: a receipt in clear to its SHA-256;
  * an encrypted one to its age file's SHA-256 and size first (a copy swapped for another
@@ -75,16 +99,7 @@ export class KeptReceiptProblem extends Error {
  */
 export async function readKeptReceipt(dataDir: string, kept: string, recorded: RecordedReceipt, identities: readonly AgeIdentity[]): Promise<KeptReceipt> {
   const path = join(dataDir, kept)
-  const read = async (at: string, what: string): Promise<Buffer> => {
-    try {
-      return await readFile(at)
-    } catch (error) {
-      throw new KeptReceiptProblem(errnoOf(error) === 'ENOENT' ? `${what}is missing` : `${what}cannot be read (${messageOf(error)})`)
-    }
-  }
-
-  const file = await read(path, '')
-  const signature = await read(`${path}.sig`, `(its signature file, .custody/${kept}.sig) `)
+  const {file, signature} = await readKeptFiles(dataDir, kept)
 
   const {stored} = recorded
   if (stored === undefined) {

@@ -23,7 +23,8 @@ import {CASE_FOLDER} from '../case/case.js'
 import {CustodyError, errnoOf} from '../errors.js'
 import type {CustodyEventDraft, EventOfKind, IngestPayload, PurgedObject} from '../formats/events.js'
 import {fsyncFolder} from '../io/files.js'
-import {parseCustodian, type Custodian} from './custodian.js'
+import {fieldReleaseOf} from './acknowledge.js'
+import {custodianLine, parseCustodian, type Custodian} from './custodian.js'
 import {receiverOf} from './export.js'
 import {KeptReceiptProblem, readKeptReceipt} from './kept-receipt.js'
 import {checkReceiptSignatures, parseReceipt} from './receipt.js'
@@ -91,8 +92,11 @@ async function checkKeptReceipt(kase: Case, event: EventOfKind<'transfer-acknowl
   if (receipt.receivedBy.case !== parseCustodian(event.payload.by, `event ${event.seq}`).case) throw refused('is signed by another custodian than the one it records')
 }
 
+/** A vault object purge.ts knows by its plaintext too (read with a key). */
+type KnownObject = PurgedObject & {sha256: string}
+
 /** An exhibit's own vault objects, by its ingest event, each as the case stores it. */
-export function objectsOf(kase: Case, payload: IngestPayload): PurgedObject[] {
+export function objectsOf(kase: Case, payload: IngestPayload): KnownObject[] {
   return [
     {role: 'original', sha256: payload.digests.sha256, vault: kase.vault.recordedFile(payload.digests.sha256, payload.stored)},
     {role: 'metadata-record', sha256: payload.metadata.record, vault: kase.vault.recordedFile(payload.metadata.record, payload.metadata.stored)},
@@ -101,19 +105,25 @@ export function objectsOf(kase: Case, payload: IngestPayload): PurgedObject[] {
 
 /**
  * Which exhibit needs each object (by its plaintext SHA-256) among those that stay: every exhibit
- * not purged, and every object a testimony names (statements, attachments, sealed identities).
+ * not purged, and every object a testimony names (statements, attachments, sealed identities),
+ * but for the exhibits a field package carried (`carried`): its receiver keeps a testimony's
+ * statement and attachments in the package it acknowledged, so they leave the laptop, as
+ * field-purge.ts purges them with no key; a sealed identity record is no exhibit's, and stays.
  */
-function neededObjects(kase: Case, leaving: ReadonlySet<string>): Map<string, string> {
+function neededObjects(kase: Case, leaving: ReadonlySet<string>, carried: ReadonlySet<string>): Map<string, string> {
   const needed = new Map<string, string>()
+  const carriedObjects = new Set<string>()
   for (const {event} of kase.ledger.eachIngestEvent()) {
-    if (event.exhibit === null || leaving.has(event.exhibit)) continue
-    for (const object of objectsOf(kase, event.payload)) needed.set(object.sha256, event.exhibit)
+    if (event.exhibit === null) continue
+    const objects = objectsOf(kase, event.payload)
+    if (carried.has(event.exhibit)) for (const object of objects) carriedObjects.add(object.sha256)
+    if (!leaving.has(event.exhibit)) for (const object of objects) needed.set(object.sha256, event.exhibit)
   }
 
   for (const {event} of kase.ledger.eventsOfKind('testimony', 'testimony-amended')) {
     const p = event.payload
     const named = 'attachments' in p ? [p.statement.sha256, ...p.attachments.map((a) => a.sha256), ...(p.identity === null ? [] : [p.identity.sealedRecord])] : [p.statement.sha256]
-    for (const sha256 of named) needed.set(sha256, event.exhibit ?? `event ${event.seq}`)
+    for (const sha256 of named) if (!carriedObjects.has(sha256)) needed.set(sha256, event.exhibit ?? `event ${event.seq}`)
   }
 
   return needed
@@ -141,7 +151,8 @@ export async function planPurge(kase: Case, by: Custodian): Promise<PurgeReport>
   }
 
   const leaving = new Set([...purgedBefore.keys(), ...acknowledged.keys()])
-  const needed = neededObjects(kase, leaving)
+  const carried = new Set([...acknowledged].filter(([, ack]) => fieldReleaseOf(kase, ack.payload.transferId) !== undefined).map(([exhibit]) => exhibit))
+  const needed = neededObjects(kase, leaving, carried)
   const checked = new Set<number>()
   for (const [exhibit, ack] of acknowledged) {
     if (purgedBefore.has(exhibit)) continue
@@ -186,14 +197,15 @@ async function removeObjects(kase: Case, objects: readonly PurgedObject[]): Prom
  * Steps 2 and 3 of a plan (planPurge): the `purged` events in one append, then the removals,
  * and the removals an earlier run recorded and did not finish.
  */
-export async function executePurge(kase: Case, plan: PurgeReport, actor?: string): Promise<PurgeReport> {
+export async function executePurge(kase: Case, plan: PurgeReport, by: Custodian, actor?: string): Promise<PurgeReport> {
   const report: PurgeReport = {...plan, dryRun: false}
   if (plan.purged.length > 0) {
     const drafts: CustodyEventDraft[] = plan.purged.map((item) => ({
       actor: actor?.trim() || kase.info.investigator,
       action: 'purged',
       exhibit: item.exhibit,
-      payload: {transferId: item.transferId, by: acknowledgedLine(kase, item.receipt.seq), receipt: item.receipt, objects: item.objects},
+      // With no key (a field laptop: field-purge.ts), the line given, whose case the receipt's kept file is filed under.
+      payload: {transferId: item.transferId, by: kase.ledger.bodiesLocked ? custodianLine(by) : acknowledgedLine(kase, item.receipt.seq), receipt: item.receipt, objects: item.objects},
     }))
     const {events} = kase.ledger.append(() => ({drafts, result: undefined}))
     await kase.recordHead()

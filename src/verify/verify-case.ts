@@ -109,7 +109,7 @@ function unlessLocked(check: CaseCheck): CaseCheck {
   return {
     name: check.name,
     async run(context): Promise<CaseCheckResult> {
-      if (check.readsBodies === true && context.unopenedBodies > 0) return check.withoutBodies?.(context) ?? unchecked
+      if (check.readsBodies === true && context.unopenedBodies > 0) return (await check.withoutBodies?.(context)) ?? unchecked
       try {
         return await check.run(context)
       } catch (error) {

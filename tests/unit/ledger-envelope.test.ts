@@ -192,19 +192,36 @@ describe('publicOf', () => {
     expect(refusal(row, RUN_KEY, {...envelope, public: {stored: []}}).message).toContain("public facts are not its event's")
   })
 
-  it("gives a kept receipt's SHA-256 as stored when it is kept encrypted (never its SHA-256 in clear), and as before when kept in clear; an envelope giving the clear one is refused", () => {
+  it("gives a kept receipt's SHA-256 as stored when it is kept encrypted, and in clear apart (what a purge with no key names); as before when kept in clear; an envelope swapping them is refused, one of an earlier build without the clear one opens", () => {
     const clear = '7'.repeat(64)
     const stored = {sha256: '8'.repeat(64), size: 1421}
     const kept = 'custodians/a6c4d560-307c-40d0-a6e0-2a6767f265b4/TRANSFER-963dee33cce2c047.receipt'
     const acknowledged = (receipt: Record<string, unknown>): CustodyEventDraft =>
       ({actor: 'A', action: 'transfer-acknowledged', exhibit: null, payload: {transferId: 'TRANSFER-963dee33cce2c047', by: 'custody-custodian1 x', receipt: {sha256: clear, receivedAt: '2026-12-04T22:20:14.209Z', kept, ...receipt}, condition: 'intact', acknowledged: ['EX-000001'], cosigned: {size: 4, root: '9'.repeat(64)}}}) as CustodyEventDraft
     const encrypted = eventOf(acknowledged({stored}), 3, GENESIS_HASH)
-    expect(publicOf(encrypted)).toEqual({action: 'transfer-acknowledged', transferId: 'TRANSFER-963dee33cce2c047', kept, receipt: stored.sha256, acknowledged: 1})
-    expect(JSON.stringify(publicOf(encrypted))).not.toContain(clear)
-    expect(publicOf(eventOf(acknowledged({}), 3, GENESIS_HASH))).toMatchObject({receipt: clear})
+    expect(publicOf(encrypted)).toEqual({action: 'transfer-acknowledged', transferId: 'TRANSFER-963dee33cce2c047', kept, receipt: stored.sha256, acknowledged: 1, receiptInClear: clear})
+    const inClear = publicOf(eventOf(acknowledged({}), 3, GENESIS_HASH))
+    expect(inClear).toMatchObject({receipt: clear})
+    expect(inClear).not.toHaveProperty('receiptInClear')
     const {row} = sealRow(encrypted, 0, TAGS, RUN_KEY)
     const envelope = envelopeOf(row)
     expect(refusal(row, RUN_KEY, {...envelope, public: {...envelope.public, receipt: clear}}).message).toContain("public facts are not its event's")
+    expect(refusal(row, RUN_KEY, {...envelope, public: {...envelope.public, receiptInClear: stored.sha256}}).message).toContain("public facts are not its event's")
+    const {receiptInClear: _clear, ...earlier} = envelope.public!
+    expect(openRow(row, {...envelope, public: earlier}, RUN_KEY).event).toEqual(encrypted)
+  })
+
+  it("gives a purge's objects as stored, its transfer and the receipt it stands on; an envelope of an earlier build with its objects only opens, no other change does", () => {
+    const objects = [{role: 'original', sha256: null, vault: `vault/objects/ab/ab${'1'.repeat(62)}.age`}]
+    const purged = eventOf({actor: 'A', action: 'purged', exhibit: 'EX-000001', payload: {transferId: 'TRANSFER-963dee33cce2c047', by: 'custody-custodian1 x', receipt: {sha256: '7'.repeat(64), seq: 5}, objects}} as CustodyEventDraft, 9, GENESIS_HASH)
+    expect(publicOf(purged)).toEqual({action: 'purged', objects: [objects[0]!.vault], transferId: 'TRANSFER-963dee33cce2c047', receiptInClear: '7'.repeat(64), receiptEvent: 5})
+    const {row} = sealRow(purged, 0, TAGS, RUN_KEY)
+    const envelope = envelopeOf(row)
+    expect(openRow(row, envelope, RUN_KEY).event).toEqual(purged)
+    expect(openRow(row, {...envelope, public: {action: 'purged', objects: [objects[0]!.vault]}}, RUN_KEY).event).toEqual(purged)
+    for (const forged of [{...envelope.public, receiptEvent: 4}, {...envelope.public, receiptInClear: '8'.repeat(64)}, {...envelope.public, objects: []}]) {
+      expect(refusal(row, RUN_KEY, {...envelope, public: forged}).message, JSON.stringify(forged)).toContain("public facts are not its event's")
+    }
   })
 
   it("gives a release's ID and item count and a receipt's count acknowledged, never to whom nor which; envelopes of earlier builds without them still open, no other change does", () => {

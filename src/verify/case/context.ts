@@ -48,7 +48,7 @@ export interface CaseCheck extends Check<CaseContext> {
   /** It reads what the events record: of a sealed ledger whose bodies were not opened, it is not run, and says so (verify-case.ts). */
   readonly readsBodies?: true
   /** Where it reads bodies and they were not opened: its result when the envelopes settle it (nothing to check), else undefined. */
-  withoutBodies?(context: CaseContext): CaseCheckResult | undefined
+  withoutBodies?(context: CaseContext): CaseCheckResult | undefined | Promise<CaseCheckResult | undefined>
 }
 
 export interface VerifyProgress {

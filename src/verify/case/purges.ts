@@ -7,12 +7,14 @@
  * with no such receipt is a problem: evidence removed with nothing to show that anyone holds it.
  */
 import {CASE_FOLDER} from '../../case/case.js'
-import type {EventOfKind} from '../../formats/events.js'
+import type {EventOfKind, PurgedObject} from '../../formats/events.js'
+import type {PublicFacts} from '../../ledger/envelope.js'
 import {plural} from '../../render/text.js'
 import {parseCustodian} from '../../transfers/custodian.js'
-import {KeptReceiptProblem, readKeptReceipt} from '../../transfers/kept-receipt.js'
+import {objectsByExhibit, purgeFactsOf, type PurgedFacts, type PurgeFacts} from '../../transfers/field-purge.js'
+import {checkKeptAsStored, KeptReceiptProblem, readKeptReceipt} from '../../transfers/kept-receipt.js'
 import {objectsOf} from '../../transfers/purge.js'
-import type {CaseCheck, CaseContext, CaseFinding} from './context.js'
+import type {CaseCheck, CaseCheckResult, CaseContext, CaseFinding} from './context.js'
 
 /** The receipts the case recorded, by their event's number, and what is wrong with each kept file, once read (undefined: nothing). */
 interface Receipts {
@@ -25,9 +27,15 @@ interface Receipts {
  * encrypted case its age file as stored, and its content too when an identity opened the case).
  */
 async function keptProblem(kase: CaseContext['kase'], ack: EventOfKind<'transfer-acknowledged'>): Promise<string | undefined> {
-  const where = `${CASE_FOLDER}/${ack.payload.receipt.kept}`
+  const {kept} = ack.payload.receipt
+  return keptFinding(kept, () => readKeptReceipt(kase.dataDir, kept, ack.payload.receipt, kase.vault.keys?.identities ?? []))
+}
+
+/** What is wrong with the receipt kept at `kept`, as `check` finds it (a KeptReceiptProblem), said as verify says it. */
+async function keptFinding(kept: string, check: () => Promise<unknown>): Promise<string | undefined> {
+  const where = `${CASE_FOLDER}/${kept}`
   try {
-    await readKeptReceipt(kase.dataDir, ack.payload.receipt.kept, ack.payload.receipt, kase.vault.keys?.identities ?? [])
+    await check()
     return undefined
   } catch (error) {
     if (!(error instanceof KeptReceiptProblem)) throw error
@@ -52,13 +60,69 @@ async function receiptProblem(kase: CaseContext['kase'], receipts: Receipts, pur
   return receipts.kept.get(kept)
 }
 
-/** What is wrong with the objects a `purged` event names: each must be one of its exhibit's own. */
+/**
+ * What is wrong with the objects a `purged` event names: each must be one of its exhibit's own
+ * (its plaintext SHA-256 too, unless the purge was made with no key: field-purge.ts).
+ */
 function objectsProblem(kase: CaseContext['kase'], purged: EventOfKind<'purged'>): string | undefined {
   const ingest = kase.ledger.ingestEvent(purged.exhibit!)?.event
   if (ingest === undefined) return 'it names an exhibit no ingest event created'
-  const own = new Set(objectsOf(kase, ingest.payload).map((o) => `${o.role} ${o.sha256} ${o.vault}`))
-  const other = purged.payload.objects.find((o) => !own.has(`${o.role} ${o.sha256} ${o.vault}`))
+  const own = objectsOf(kase, ingest.payload)
+  const other = purged.payload.objects.find((o) => !own.some((mine) => mine.role === o.role && mine.vault === o.vault && (o.sha256 === null || o.sha256 === mine.sha256)))
   return other === undefined ? undefined : `it names ${other.vault} as its ${other.role}, which is not the exhibit's (event ${ingest.seq})`
+}
+
+/** A purge whose envelope names the receipt it stands on. */
+type NamedPurge = PurgedFacts & {receipt: NonNullable<PurgedFacts['receipt']>}
+
+/**
+ * What is wrong with a `purged` envelope, by the public facts alone (no key opens the bodies: a
+ * field laptop): the envelope it names records a receipt of the same transfer and SHA-256 in
+ * clear; that transfer is a field package whose release lists the exhibit, and the receipt
+ * acknowledged it (its count is not zero); the kept receipt is the file recorded (as stored);
+ * the objects are among the exhibit's own as its ingest envelope lists them.
+ */
+async function inClearProblem(kase: CaseContext['kase'], facts: PurgeFacts, objects: Map<string, PurgedObject[]>, purged: NamedPurge, kept: Map<string, string | undefined>): Promise<string | undefined> {
+  const {transferId, sha256, seq} = purged.receipt
+  const ack = facts.acks.get(seq)
+  if (ack === undefined) return `it names event ${seq} as the receipt that acknowledged it, and that event records no receipt`
+  const inClear = ack.receiptInClear ?? ack.receipt
+  if (ack.transferId !== transferId || inClear !== sha256) return `it names the receipt sha256 ${sha256} of ${transferId}, and event ${seq} records ${String(inClear)} of ${String(ack.transferId)}`
+  if (!(facts.releases.get(transferId)?.includes(purged.exhibit) ?? false) || ack.acknowledged === 0) return `the receipt of ${transferId} (event ${seq}) does not acknowledge it`
+  const file = String(ack.kept)
+  if (!kept.has(file)) kept.set(file, await keptAsStoredProblem(kase, file, ack))
+  if (kept.get(file) !== undefined) return kept.get(file)
+  const own = objects.get(purged.exhibit) ?? []
+  const other = purged.objects.find((vault) => !own.some((o) => o.vault === vault))
+  return other === undefined ? undefined : `it names ${other}, which is not one of the exhibit's objects`
+}
+
+/** What is wrong with a kept receipt held to its envelope's facts: an age file to its SHA-256, a receipt in clear to its SHA-256 and signatures. */
+async function keptAsStoredProblem(kase: CaseContext['kase'], kept: string, ack: PublicFacts): Promise<string | undefined> {
+  const recorded = String(ack.receipt)
+  return keptFinding(kept, () => (typeof ack.receiptInClear === 'string' ? checkKeptAsStored(kase.dataDir, kept, recorded) : readKeptReceipt(kase.dataDir, kept, {sha256: recorded}, [])))
+}
+
+/**
+ * The check with no key: each purge held to its receipt by the public facts (inClearProblem).
+ * Undefined (not checked) when a purge's envelope does not name its receipt (written before
+ * 2026-12-06) or stands on a sealed package's receipt, whose items only its body lists.
+ */
+async function checkInClear(kase: CaseContext['kase']): Promise<CaseCheckResult | undefined> {
+  const facts = purgeFactsOf(kase)
+  if (facts.purged.length === 0) return {status: 'ok', detail: 'no exhibit purged'}
+  const named = facts.purged.filter((p): p is NamedPurge => p.receipt !== undefined && facts.releases.has(p.receipt.transferId))
+  if (named.length < facts.purged.length) return undefined
+  const objects = objectsByExhibit(kase)
+  const kept = new Map<string, string | undefined>()
+  const problems: CaseFinding[] = []
+  for (const purged of named) {
+    const problem = await inClearProblem(kase, facts, objects, purged, kept)
+    if (problem !== undefined) problems.push({check: 'purge', subject: purged.exhibit, message: `purged (event ${purged.seq}), but ${problem}`})
+  }
+
+  const detail = `${plural(facts.purged.length, 'exhibit')} purged, each acknowledged by a receipt the case keeps (held to it by the envelopes' public facts: no key given opens the bodies; the receipts checked as stored)`
+  return problems.length === 0 ? {status: 'ok', detail} : {status: 'failed', detail: `${plural(problems.length, 'purge')} not acknowledged by a kept receipt`, problems}
 }
 
 export const purgesCheck: CaseCheck = {
@@ -77,9 +141,6 @@ export const purgesCheck: CaseCheck = {
     const detail = `${plural(events.length, 'exhibit')} purged, each acknowledged by a receipt the case keeps`
     return problems.length === 0 ? {status: 'ok', detail} : {status: 'failed', detail: `${plural(problems.length, 'purge')} not acknowledged by a kept receipt`, problems}
   },
-  // A purge's envelope says so in clear (its objects as stored): with none, there is nothing to check.
-  withoutBodies({kase}) {
-    for (const {facts} of kase.ledger.publicFacts()) if (facts.action === 'purged') return undefined
-    return {status: 'ok', detail: 'no exhibit purged'}
-  },
+  // A purge's envelope says so in clear (its objects as stored, and the receipt it stands on).
+  withoutBodies: ({kase}) => checkInClear(kase),
 }

@@ -1,0 +1,188 @@
+/**
+ * `custody transfer purge` on a field laptop with no key (docs/design/transfers.md, "Purge on a
+ * field laptop"): a field case (`init --field`, encrypted to HQ) sends two photos and a testimony
+ * in a field package, HQ accepts, the field side records HQ's receipt and purges, all with the
+ * field passphrase alone, which opens no event body. What stays (an exhibit never sent) stays;
+ * `verify` with no key holds each purge to its receipt by the envelopes' public facts, and with
+ * HQ's identity by the sealed bodies. Then what must be refused or said: the kept receipt changed
+ * before a purge (exit 3, nothing recorded, nothing removed), another receiver named (nothing to
+ * purge), the kept receipt gone after a purge (verify fails with no key, naming it), and a purge
+ * killed by SIGKILL at its first unlink (verify warns; a run again with no key finishes it).
+ */
+import {spawn} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {BIN, caseEnv, copyCase, custody, custodyJson, loggedEvents, tempDir} from '../helpers/cli.js'
+import {ageWithPassphrase, listFiles} from '../helpers/field-forge.js'
+import {schemaErrors} from '../helpers/json-schemas.js'
+import {checker} from '../helpers/tools.js'
+import {eventCount, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
+
+const AGE = checker('age')
+const work = tempDir('custody-field-purge-')
+afterAll(() => work.remove())
+
+const at = (name: string): string => join(work.path, name)
+const [field, hq] = [at('field'), at('hq')]
+const hqKey = at('hq.key')
+
+interface PurgeJson {
+  nothingAcknowledged: boolean
+  dryRun: boolean
+  removed: number
+  alreadyPurged: number
+  purged: Array<{exhibit: string; transferId: string; receipt: {sha256: string; seq: number}; objects: Array<{role: string; sha256: string | null; vault: string}>; kept: unknown[]; seq?: number}>
+  finished: Array<{exhibit: string; objects: Array<{vault: string}>}>
+}
+
+interface VerifyJson {
+  ok: boolean
+  checks: Array<{name: string; ok: boolean; detail: string}>
+  problems: Array<{kind: string; subject: string; message: string}>
+  warnings: string[]
+}
+
+/** A purge with the field passphrase alone (no --identity), for HQ's receipts, as JSON. */
+async function purge(dir: string, ...more: string[]): Promise<ReturnType<typeof custodyJson<PurgeJson>>> {
+  const result = await custodyJson<PurgeJson>(['transfer', 'purge', '--acknowledged-by', at('hq.line'), '--case', dir, ...more])
+  if (result.code === 0) expect(schemaErrors('transfer-purge.schema.json', result.json)).toEqual([])
+  return result
+}
+
+async function verify(dir: string, ...keys: string[]): Promise<ReturnType<typeof custodyJson<VerifyJson>>> {
+  return custodyJson<VerifyJson>(['verify', '--case', dir, ...keys])
+}
+
+const detailOf = (report: VerifyJson, name: string): string => report.checks.find((c) => c.name === name)?.detail ?? ''
+/** The vault's age files, from the case's data folder. */
+const vaultFiles = (dir: string): string[] => listFiles(join(dir, '.custody', 'vault', 'objects'), join(dir, '.custody')).sort()
+/** The receipt the field case keeps for HQ (its age file), from the case's folder. */
+const keptReceipt = (dir: string): string => {
+  const folder = join(dir, '.custody', 'custodians')
+  const [hqCase] = readdirSync(folder)
+  const [file] = readdirSync(join(folder, hqCase!)).filter((f) => f.endsWith('.receipt'))
+  return join(folder, hqCase!, file!)
+}
+
+let sent: string[] = []
+let unsent: string[] = []
+
+beforeAll(async () => {
+  if (AGE === undefined) return
+  await initCase(hq, 'Crimea (HQ)', 'Olena Kovalenko', '--organisation', 'IPHR', '--role', 'hq')
+  const line = readFileSync(await writeIdentityLine(hq, at('hq.line')), 'utf8').trim()
+  const {age: recipient} = JSON.parse(Buffer.from(line.split(' ')[1]!, 'base64url').toString('utf8')) as {age: string}
+  ageWithPassphrase(AGE, join(hq, '.custody', 'keys', 'case-identity.age'), hqKey)
+  await initCase(field, 'Crimea (field)', 'Mykola', '--field', '--recipient', recipient)
+  await writeIdentityLine(field, at('field.line'))
+  await ingestSamples(field, 'Canon.jpg', 'Casio.jpg')
+  writeFileSync(at('statement.txt'), 'I saw the detention at the checkpoint on 5 March.\n')
+  const testimony = await custody([
+    ...['testimony', 'add', '--witness', 'W-001', '--interviewed-at', '2024-03-05T10:00+02:00', '--place', 'Kherson', '--interviewer', 'Mykola'],
+    ...['--consent', 'court', '--consent-method', 'signed-form', '--statement-file', at('statement.txt'), '--case', field],
+  ])
+  expect(testimony.code, testimony.stderr).toBe(0)
+  const before = vaultFiles(field)
+  const made = await custody(['transfer', 'export', '--to', at('hq.line'), '--out', at('p1.zip.age'), '--case', field])
+  expect(made.code, made.stderr).toBe(0)
+  const accepted = await custody(['transfer', 'accept', at('p1.zip.age'), '--from', at('field.line'), '--case', hq])
+  expect(accepted.code, accepted.stderr).toBe(0)
+  const recorded = await custody(['transfer', 'receipt', at('p1.zip.age.receipt'), '--case', field])
+  expect(recorded.code, recorded.stderr).toBe(0)
+  sent = before
+  // Taken in after the hand-over: HQ has not acknowledged it, and it stays.
+  await ingestSamples(field, 'FLIR.jpg')
+  unsent = vaultFiles(field).filter((f) => !sent.includes(f))
+  expect(unsent).toHaveLength(2)
+  for (const copy of ['changed', 'killed']) copyCase(field, at(copy))
+}, 180_000)
+
+describe.skipIf(AGE === undefined)('custody transfer purge in a field case, with no key', () => {
+  it('lists, then purges what HQ acknowledged (the testimony too); the rest stays; verify holds each purge to its receipt with no key and with HQ\'s', async () => {
+    const listed = await purge(field, '--dry-run')
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(listed.json).toMatchObject({dryRun: true, nothingAcknowledged: false, removed: 0})
+    expect(listed.json.purged.map((p) => p.exhibit)).toEqual(['EX-000001', 'EX-000002', 'EX-000003'])
+    expect(listed.json.purged.flatMap((p) => p.objects.map((o) => o.sha256))).toEqual(Array(6).fill(null))
+    expect(listed.json.purged.flatMap((p) => p.objects.map((o) => o.vault)).sort()).toEqual(sent)
+    expect(vaultFiles(field)).toEqual([...sent, ...unsent].sort())
+
+    const events = await eventCount(field)
+    const done = await purge(field, '--yes')
+    expect(done.code, done.stderr).toBe(0)
+    expect(done.json).toMatchObject({dryRun: false, removed: 6})
+    expect(await eventCount(field)).toBe(events + 3)
+    expect(vaultFiles(field)).toEqual(unsent)
+
+    // The events as HQ reads them: the receiver's line, the receipt in clear, no plaintext digest (the laptop has none).
+    const receiptSha = done.json.purged[0]!.receipt.sha256
+    expect(receiptSha).toBe(createHash('sha256').update(readFileSync(at('p1.zip.age.receipt'))).digest('hex'))
+    const purgedEvents = loggedEvents(field, ['purged'], {identity: hqKey})
+    expect(purgedEvents.map((e) => e.exhibit)).toEqual(['EX-000001', 'EX-000002', 'EX-000003'])
+    for (const event of purgedEvents) {
+      expect(event.payload.by).toBe(readFileSync(at('hq.line'), 'utf8').trim())
+      expect(event.payload.receipt.sha256).toBe(receiptSha)
+      expect(event.payload.objects.map((o: {sha256: unknown}) => o.sha256)).toEqual([null, null])
+    }
+
+    const inClear = await verify(field)
+    expect(inClear.code, JSON.stringify(inClear.json.problems)).toBe(0)
+    expect(detailOf(inClear.json, 'purges')).toMatch(/^3 exhibits purged, each acknowledged by a receipt the case keeps \(held to it by the envelopes' public facts/)
+    const withHq = await verify(field, '--identity', hqKey)
+    expect(withHq.code, JSON.stringify(withHq.json.problems)).toBe(0)
+    expect(detailOf(withHq.json, 'purges')).toBe('3 exhibits purged, each acknowledged by a receipt the case keeps')
+
+    // Again: nothing left to do, nothing recorded.
+    const again = await purge(field, '--yes')
+    expect(again.json).toMatchObject({purged: [], finished: [], alreadyPurged: 3, removed: 0})
+    expect(await eventCount(field)).toBe(events + 3)
+    // HQ's identity line names the receiver; another's acknowledged nothing here.
+    const other = await custodyJson<PurgeJson>(['transfer', 'purge', '--acknowledged-by', at('field.line'), '--yes', '--case', field])
+    expect(other.code, other.stderr).toBe(0)
+    expect(other.json.nothingAcknowledged).toBe(true)
+  })
+
+  it('refuses a kept receipt changed since it was recorded: exit 3, nothing recorded, nothing removed', async () => {
+    const dir = at('changed')
+    appendFileSync(keptReceipt(dir), 'x')
+    const events = await eventCount(dir)
+    const refused = await purge(dir, '--yes')
+    expect(refused.code, refused.stdout).toBe(3)
+    expect(refused.stdout + refused.stderr).toMatch(/the receipt of TRANSFER-[0-9a-f]{16} \(\.custody\/custodians\/.*\.receipt\), which event \d+ recorded, is not the one recorded \(the age file's SHA-256 is not [0-9a-f]{64}\): nothing was purged/)
+    expect(await eventCount(dir)).toBe(events)
+    expect(vaultFiles(dir)).toEqual([...sent, ...unsent].sort())
+  })
+
+  it('a kept receipt gone after the purge: verify with no key fails, naming it', async () => {
+    const dir = copyCase(field, at('receipt-gone'))
+    rmSync(keptReceipt(dir))
+    const verified = await verify(dir)
+    expect(verified.code).toBe(3)
+    const purges = verified.json.problems.filter((p) => p.kind === 'purge')
+    expect(purges.map((p) => p.subject)).toEqual(['EX-000001', 'EX-000002', 'EX-000003'])
+    expect(purges[0]!.message).toMatch(/purged \(event \d+\), but the receipt it stands on, \.custody\/custodians\/.*\.receipt, is missing/)
+  })
+
+  it('killed at its first unlink, after recording: verify warns, and a run again with no key finishes it', async () => {
+    const dir = at('killed')
+    const first = join(dir, '.custody', sent[0]!)
+    const args = ['-f', '-qq', '-o', '/dev/null', '-P', first, '-e', 'trace=unlink,unlinkat', '-e', 'inject=unlink,unlinkat:signal=SIGKILL', process.execPath, BIN, 'transfer', 'purge', '--acknowledged-by', at('hq.line'), '--yes', '--case', dir]
+    const events = await eventCount(dir)
+    const strace = spawn('strace', args, {stdio: 'ignore', env: caseEnv(dir)})
+    expect(await new Promise((resolve) => strace.on('close', (code, signal) => resolve(signal ?? code)))).toBe('SIGKILL')
+    expect(await eventCount(dir)).toBe(events + 3)
+    expect(existsSync(first)).toBe(true)
+    const verified = await verify(dir)
+    expect(verified.code, JSON.stringify(verified.json.problems)).toBe(0)
+    expect(verified.json.warnings.join('\n')).toMatch(/is recorded as purged, but its .* is still in the vault \(a purge was interrupted\): run `custody transfer purge` again/)
+    const rerun = await purge(dir, '--yes')
+    expect(rerun.code, rerun.stderr).toBe(0)
+    expect(rerun.json.purged).toEqual([])
+    expect(rerun.json.finished.length).toBeGreaterThan(0)
+    expect(await eventCount(dir)).toBe(events + 3)
+    expect(vaultFiles(dir)).toEqual(unsent)
+    expect((await verify(dir)).json.warnings.join('\n')).not.toMatch(/still in the vault/)
+  })
+})
