@@ -186,6 +186,14 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
     ...(options.onProgress === undefined ? {} : {onProgress: options.onProgress}),
     // A field package's roots at the heads this case saw of its senders (field-package.ts), for the split-view check.
     headsAt: seenHeads(kase).map((h) => h.size),
+    // A field package's parties, as soon as its signed statement is read (checkFieldPackage holds
+    // them again, and the signer's key, after): another receiver's or a stranger's package is
+    // refused before its ledger is read, whose runs and rows its sender could make as costly as it likes.
+    onFieldStatement: (statement) => {
+      if (acceptedBefore(kase, copy.sha256, statement.transferId) !== undefined) return
+      checkReceiver(kase, file, statement.to)
+      expectedSender(file, statement.from, [...options.from, ...trustedCustodians(kase)])
+    },
     afterChecks: async (context, verdict) => {
       if (verdict.kind === 'field-package') {
         checked = verdict.ok ? await checkFieldPackage(kase, file, context, verdict, copy.sha256, options, staged) : undefined

@@ -236,6 +236,22 @@ describe.skipIf(AGE === undefined)('custody transfer accept of a field package',
     await ingestSamples(other, 'Canon.jpg')
     const stranger = await fieldExport(other, 'stranger.zip.age')
     await refusedAccept(hq, stranger, [at('field.line')], /was released by Petro, .* who is neither among --from nor on the trust list/)
+    // Its ledger made as costly to read as its sender likes (rows cut, runs flooded): refused for who
+    // sent it, as soon as its signed statement is read, not for a ledger HQ never reads.
+    execFileSync(AGE!, ['-d', '-i', hqKey, '-o', at('stranger.zip'), stranger])
+    const pristine = at('stranger-pristine')
+    mkdirSync(pristine)
+    execFileSync('unzip', ['-q', at('stranger.zip'), '-d', pristine])
+    const flooded = forgePackage({age: AGE!, pristine, bag: readdirSync(pristine)[0]!, recipient: hqRecipient}, at('forged-stranger'), (dir) => {
+      const custodyDir = join(dir, 'data', 'custody')
+      writeFileSync(join(custodyDir, 'ledger-rows.jsonl'), readFileSync(join(custodyDir, 'ledger-rows.jsonl'), 'utf8').split('\n')[0]!.concat('\n'))
+      const [run] = readFileSync(join(custodyDir, 'ledger-runs.jsonl'), 'utf8').split('\n')
+      const {wrapped} = JSON.parse(run!) as {wrapped: string}
+      writeFileSync(join(custodyDir, 'ledger-runs.jsonl'), Array.from({length: 2000}, (_, id) => `${canonicalize({id, wrapped})}\n`).join(''))
+    })
+    const verified = await custodyJson<{ok: boolean}>(['verify', flooded, '--identity', hqKey])
+    expect(verified.json.ok).toBe(false)
+    await refusedAccept(hq, flooded, [at('field.line')], /was released by Petro, .* who is neither among --from nor on the trust list/)
     // Given, the same package is taken: its content is one HQ holds already, received as that exhibit.
     const taken = await accept(stranger, at('other.line'))
     expect(taken.items.map((i) => [i.exhibit, i.receivedAs])).toEqual([['EX-000001', 'HQ-000001']])

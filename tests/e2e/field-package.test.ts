@@ -418,6 +418,17 @@ describe.skipIf(AGE === undefined)('a forged field package is refused by verify'
     )
   })
 
+  it('ledger-runs.jsonl holding more runs than the ledger has rows: refused, not read to its end', async () => {
+    await refused(
+      forged('runs-flood', (dir) => {
+        const file = join(dir, 'data', 'custody', 'ledger-runs.jsonl')
+        const {wrapped} = JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!) as {wrapped: string}
+        writeFileSync(file, Array.from({length: 5000}, (_, id) => `${canonicalize({id, wrapped})}\n`).join(''))
+      }),
+      /ledger-runs.jsonl: cannot be read: more than \d+ lines, more runs than a ledger of \d+ events names/,
+    )
+  })
+
   it('a line of ledger-runs.jsonl longer than any genuine one: refused (exit 3), not a crash', async () => {
     await refused(
       forged('long-run', (dir) => writeFileSync(join(dir, 'data', 'custody', 'ledger-runs.jsonl'), `${randomBytes(150 * 1024).toString('base64')}\n`)),

@@ -17,6 +17,7 @@ import {smallFileLimit} from '../../seal/bag-layout.js'
 import type {CheckResult, Finding} from '../checklist.js'
 import {ProblemList} from '../problem-list.js'
 import {BagIndex} from './bag-index.js'
+import type {FieldTransferStatement} from '../../transfers/field-statement.js'
 import type {FieldPackageState} from './field-state.js'
 
 export interface VerifyArchiveOptions {
@@ -34,6 +35,13 @@ export interface VerifyArchiveOptions {
    * `rootsAt`), so that a receiver holds the heads it saw of the sender against them.
    */
   headsAt?: readonly number[]
+  /**
+   * For a field package: called once its transfer statement is read and signed by the key it names
+   * as the sender's, before its ledger and objects are read; what it throws stops the verification.
+   * `transfer accept` refuses there a sender or receiver it does not accept, so that a stranger's
+   * package, however large its ledger, costs it nothing more.
+   */
+  onFieldStatement?: (statement: FieldTransferStatement) => void
 }
 
 export interface ArchiveTrust {

@@ -28,6 +28,7 @@
 import {createHash} from 'node:crypto'
 import {canonicalize} from '../../canonical/jcs.js'
 import {decryptChunks} from '../../age/decrypt.js'
+import type {AgeIdentity} from '../../age/x25519.js'
 import {parseCheckpoint, type CheckpointBody} from '../../checkpoints/checkpoint.js'
 import {checkSignedCheckpoint, keyHistory, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import {messageOf} from '../../errors.js'
@@ -99,16 +100,18 @@ export const fieldManifestsCheck: Check<ArchiveContext> = {
 }
 
 /** The statement's signature and sender.pem, by the key `from` names. */
-async function checkSigned(context: ArchiveContext, statement: FieldTransferStatement, bytes: Buffer, found: ProblemList<Finding>): Promise<void> {
+async function checkSigned(context: ArchiveContext, statement: FieldTransferStatement, bytes: Buffer, found: ProblemList<Finding>): Promise<boolean> {
   const spki = Buffer.from(statement.from.signingKey, 'base64')
   const signature = await small(context, F.transferSignature, 64)
-  if (signature === undefined || !verifySignature(spki, bytes, signature)) {
+  const signed = signature !== undefined && verifySignature(spki, bytes, signature)
+  if (!signed) {
     found.push({subject: F.transferSignature, message: signature === undefined ? 'is missing from the bag' : `does not verify with the sender's key ${custodianFingerprint(statement.from)}: the statement or its signature was altered, or another key signed it`})
   }
 
   const pem = (await small(context, F.senderKey, 4096))?.toString('utf8')
   const der = pem === undefined ? undefined : Buffer.from(pem.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, '').replace(/\s+/g, ''), 'base64')
   if (der === undefined || !der.equals(spki)) found.push({subject: F.senderKey, message: pem === undefined ? 'is missing from the bag' : "is not the key transfer.json names as the sender's"})
+  return signed
 }
 
 /** The checkpoint: signed by the sender's key, of its case, over the head the statement gives. */
@@ -203,7 +206,8 @@ export const fieldStatementCheck: Check<ArchiveContext> = {
 
       const exhibits = new Set(read.items.map((i) => i.exhibit))
       if (exhibits.size !== read.items.length) found.push({subject: F.transfer, message: 'names an exhibit twice'})
-      await checkSigned(context, read, bytes!, found)
+      // Signed by the key it names: whoever reads it may refuse its parties now (VerifyArchiveOptions.onFieldStatement).
+      if (await checkSigned(context, read, bytes!, found)) context.options.onFieldStatement?.(read)
       state.checkpoint = await checkCheckpoint(context, read, found)
     }
 
@@ -234,20 +238,56 @@ export const fieldStatementCheck: Check<ArchiveContext> = {
   },
 }
 
-/** The run keys the identities given open, by run number (undefined: not for them); none without identities. */
-async function runKeys(context: ArchiveContext, found: ProblemList<Finding>): Promise<Map<number, Buffer | undefined>> {
-  const keys = new Map<number, Buffer | undefined>()
-  const identities = context.options.identities ?? []
-  let line = 0
-  try {
-    for await (const text of linesOf(context, F.runs, MAX_RUN_LINE, found)) readRun(text, ++line)
-  } catch (error) {
-    found.push({subject: F.runs, message: `cannot be read: ${messageOf(error)}`})
+/**
+ * The runs file's wrapped keys, by run number, each opened with the identities given only when a
+ * row first names its run (`key`): a run no row names is refused without an X25519 operation spent
+ * on it, and its stanzas, however many, cost nothing (a runs file is the sender's to fill).
+ */
+class RunKeys {
+  private readonly opened = new Map<number, Buffer | undefined>()
+
+  constructor(
+    private readonly wrapped: ReadonlyMap<number, string>,
+    private readonly identities: readonly AgeIdentity[],
+    private readonly found: ProblemList<Finding>,
+  ) {}
+
+  has(run: number): boolean {
+    return this.wrapped.has(run)
   }
 
-  return keys
+  /** Every run the file holds. */
+  ids(): Iterable<number> {
+    return this.wrapped.keys()
+  }
 
-  function readRun(text: string, line: number): void {
+  /** The run's key, opened the first time it is asked for; undefined when it is not in the file, or not for the identities given (none given: never opened). */
+  key(run: number): Buffer | undefined {
+    if (this.opened.has(run)) return this.opened.get(run)
+    const wrapped = this.wrapped.get(run)
+    let key: Buffer | undefined
+    try {
+      key = wrapped === undefined || this.identities.length === 0 ? undefined : openRunKey(Buffer.from(wrapped, 'base64'), this.identities, `run ${run} of the sender's ledger`)
+    } catch (error) {
+      this.found.push({subject: `run ${run}`, message: messageOf(error)})
+    }
+
+    this.opened.set(run, key)
+    return key
+  }
+}
+
+/**
+ * The runs file read (each line a run, once, canonical), its keys opened later as rows name them
+ * (RunKeys). A ledger of `size` events has at most that many runs (every run is named by a row,
+ * or refused): a file holding more is read no further.
+ */
+async function runKeys(context: ArchiveContext, size: number, found: ProblemList<Finding>): Promise<RunKeys> {
+  const wrapped = new Map<number, string>()
+  let line = 0
+  const take = (text: string): void => {
+    line++
+    if (line > size) throw new Error(`more than ${size} lines, more runs than a ledger of ${size} events names`)
     let run: unknown
     try {
       run = JSON.parse(text)
@@ -255,20 +295,21 @@ async function runKeys(context: ArchiveContext, found: ProblemList<Finding>): Pr
       run = undefined
     }
 
-    if (!isRecord(run) || !Number.isSafeInteger(run.id) || typeof run.wrapped !== 'string' || canonicalize(run) !== text || keys.has(run.id as number)) {
+    if (!isRecord(run) || !Number.isSafeInteger(run.id) || typeof run.wrapped !== 'string' || canonicalize(run) !== text || wrapped.has(run.id as number)) {
       found.push({subject: `${F.runs} line ${line}`, message: 'is not a run as custody writes it ({"id", "wrapped"}, canonical, each run once)'})
       return
     }
 
-    let key: Buffer | undefined
-    try {
-      key = identities.length === 0 ? undefined : openRunKey(Buffer.from(run.wrapped, 'base64'), identities, `run ${String(run.id)} of the sender's ledger`)
-    } catch (error) {
-      found.push({subject: `run ${String(run.id)}`, message: messageOf(error)})
-    }
-
-    keys.set(run.id as number, key)
+    wrapped.set(run.id as number, run.wrapped)
   }
+
+  try {
+    for await (const text of linesOf(context, F.runs, MAX_RUN_LINE, found)) take(text)
+  } catch (error) {
+    found.push({subject: F.runs, message: `cannot be read: ${messageOf(error)}`})
+  }
+
+  return new RunKeys(wrapped, context.options.identities ?? [], found)
 }
 
 /** A checkpoint of ledger-checkpoints.jsonl: its exact bytes, signature and document. */
@@ -400,7 +441,7 @@ class RowsReader {
   constructor(
     private readonly context: ArchiveContext,
     private readonly statement: FieldTransferStatement,
-    private readonly runs: Map<number, Buffer | undefined>,
+    private readonly runs: RunKeys,
     checkpoints: readonly CarriedCheckpoint[],
     private readonly found: ProblemList<Finding>,
   ) {
@@ -475,7 +516,7 @@ class RowsReader {
       this.found.push({subject: `run ${run}`, message: `it is wrapped to the receiver (a recipient since event ${since}), yet its key does not open with the identities given: the run's key in ${F.runs} was replaced, or the identity is not the receiver's`})
     }
 
-    for (const run of this.runs.keys()) if (!this.runFirst.has(run)) this.found.push({subject: `run ${run}`, message: `it is in ${F.runs}, but no row names it: nobody vouches for it`})
+    for (const run of this.runs.ids()) if (!this.runFirst.has(run)) this.found.push({subject: `run ${run}`, message: `it is in ${F.runs}, but no row names it: nobody vouches for it`})
   }
 
   /** The row's link, its hash over what it chains, the carried rows' rule, and its leaf. */
@@ -516,7 +557,7 @@ class RowsReader {
 
   /** With the run's key: the body opened and held to its envelope; an item's ingest event kept. */
   private open(row: RowLine, body: Buffer, envelope: StoredEnvelope, item: FieldItem | undefined, at: string): void {
-    const key = this.runs.get(row.run)
+    const key = this.runs.key(row.run)
     const state = this.context.field!
     if (!this.runs.has(row.run)) this.found.push({subject: at, message: `its run ${row.run} is not in ${F.runs}`})
     if (key === undefined) {
@@ -546,7 +587,7 @@ export const fieldLedgerCheck: Check<ArchiveContext> = {
     const state = context.field!
     const {statement, checkpoint} = state
     if (statement === undefined || checkpoint === undefined) return {status: 'failed', detail: 'not checked: the statement or the checkpoint does not hold', problems: []}
-    const runs = await runKeys(context, found)
+    const runs = await runKeys(context, statement.tree.size, found)
     const checkpoints = await readCheckpoints(context, statement.tree.size, found)
     const rows = new RowsReader(context, statement, runs, checkpoints, found)
     let line = 0
