@@ -3,9 +3,9 @@ import {readIdentityFiles} from '../../src/age/key-files.js'
 import {CustodyError} from '../../src/errors.js'
 import {renderPurged, renderPurgePlan} from '../../src/render/purge.js'
 import {readCustodian} from '../../src/transfers/custodian.js'
-import {planFieldPurge} from '../../src/transfers/field-purge.js'
+import {planFieldPurge, purgeNeedsKey} from '../../src/transfers/field-purge.js'
 import {executePurge, planPurge, type PurgeReport} from '../../src/transfers/purge.js'
-import {CustodyCommand, caseFlag, fieldIdentityFlag, passphraseFileFlag, prose} from '../_base.js'
+import {CustodyCommand, caseFlag, fieldIdentityFlag, passphraseFileFlag, prose, refuseFieldContent} from '../_base.js'
 
 export default class TransferPurge extends CustodyCommand {
   static override description = prose`Remove from this case's vault the exhibits a receiver has acknowledged (on the sender's side).
@@ -69,6 +69,10 @@ receipt for a sealed package needs --identity FILE, an identity of one of the ca
     // first), and open it once the passphrase has (one that is no recipient's is refused).
     const identities = await readIdentityFiles(flags.identity)
     using kase = await this.openCaseForWriting(flags.case, flags['passphrase-file'], 'transfer purge', {
+      // Before the passphrase: in a field case, a receipt for a seal is checked against what only a recipient's identity opens.
+      check: (kase) => {
+        if (identities === undefined && purgeNeedsKey(kase, by)) refuseFieldContent(kase, 'transfer purge')
+      },
       ...(identities === undefined ? {} : {identities}),
     })
     // A field case opened with its passphrase alone reads no event body: the plan is made from the public facts.

@@ -25,12 +25,12 @@ import {statSync} from 'node:fs'
 import {join} from 'node:path'
 import type {Case} from '../case/case.js'
 import {CASE_FOLDER} from '../case/case.js'
-import {CustodyError} from '../errors.js'
+import {CustodyError, given, said} from '../errors.js'
 import type {PurgedObject} from '../formats/events.js'
 import type {PublicFacts} from '../ledger/envelope.js'
 import {plural} from '../render/text.js'
 import type {Custodian} from './custodian.js'
-import {receiverOf} from './export.js'
+import {receiverOf, TRANSFER} from './export.js'
 import {itemOf} from './field-export.js'
 import {keptNames} from './incoming.js'
 import {checkKeptAsStored, KeptReceiptProblem} from './kept-receipt.js'
@@ -94,7 +94,7 @@ function acknowledgementsOf(by: Custodian, facts: PurgeFacts): FieldAcknowledgem
     if (!text(transferId) || kept !== keptNames(by.case, transferId).receipt) continue
     const released = facts.releases.get(transferId)
     const locked = (why: string): CustodyError =>
-      new CustodyError('CONTENT_LOCKED', `the receipt of ${transferId} (event ${seq}) ${why}: give --identity FILE, an identity of one of the case's recipients (HQ's), to purge on its word`, {subject: `event ${seq}`})
+      new CustodyError('CONTENT_LOCKED', said`the receipt of ${transferId} (event ${seq}) ${why}: give ${given(TRANSFER.identity)} to purge on its word`, {subject: `event ${seq}`})
     if (released === undefined) throw locked('acknowledges a package this case released sealed, whose release only a key opens')
     if (!text(receiptInClear) || !text(receipt)) throw locked('was recorded by an earlier custody, whose event says the receipt in clear only inside its sealed body')
     if (acknowledged !== 0 && acknowledged !== released.length) {
@@ -107,6 +107,23 @@ function acknowledgementsOf(by: Custodian, facts: PurgeFacts): FieldAcknowledgem
   }
 
   return found
+}
+
+/**
+ * Whether a purge for `by` in this case needs a key, read before the passphrase from the public
+ * facts: in a sealed ledger, a receipt of theirs for a seal, or one whose envelope does not give
+ * what a purge with no key reads (recorded by an earlier custody). The command then asks for
+ * --identity before anything else (a field case's passphrase would open none of it).
+ */
+export function purgeNeedsKey(kase: Case, by: Custodian): boolean {
+  if (kase.ledger.asStored() === undefined) return false
+  try {
+    acknowledgementsOf(by, purgeFactsOf(kase))
+    return false
+  } catch (error) {
+    if (error instanceof CustodyError && error.code === 'CONTENT_LOCKED') return true
+    throw error
+  }
 }
 
 /** Each exhibit's own objects as stored, from its ingest envelope (one pass); an exhibit recorded in clear before `custody encrypt` lists none. */

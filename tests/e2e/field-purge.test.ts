@@ -18,7 +18,7 @@ import {BIN, caseEnv, copyCase, custody, custodyJson, loggedEvents, tempDir} fro
 import {ageWithPassphrase, listFiles} from '../helpers/field-forge.js'
 import {schemaErrors} from '../helpers/json-schemas.js'
 import {checker} from '../helpers/tools.js'
-import {eventCount, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
+import {eventCount, ingestSamples, initCase, writeIdentityLine, type CaseVerifyJson, type PurgeJson} from '../helpers/transfers.js'
 
 const AGE = checker('age')
 const work = tempDir('custody-field-purge-')
@@ -28,21 +28,7 @@ const at = (name: string): string => join(work.path, name)
 const [field, hq] = [at('field'), at('hq')]
 const hqKey = at('hq.key')
 
-interface PurgeJson {
-  nothingAcknowledged: boolean
-  dryRun: boolean
-  removed: number
-  alreadyPurged: number
-  purged: Array<{exhibit: string; transferId: string; receipt: {sha256: string; seq: number}; objects: Array<{role: string; sha256: string | null; vault: string}>; kept: unknown[]; seq?: number}>
-  finished: Array<{exhibit: string; objects: Array<{vault: string}>}>
-}
 
-interface VerifyJson {
-  ok: boolean
-  checks: Array<{name: string; ok: boolean; detail: string}>
-  problems: Array<{kind: string; subject: string; message: string}>
-  warnings: string[]
-}
 
 /** A purge with the field passphrase alone (no --identity), for HQ's receipts, as JSON. */
 async function purge(dir: string, ...more: string[]): Promise<ReturnType<typeof custodyJson<PurgeJson>>> {
@@ -51,11 +37,11 @@ async function purge(dir: string, ...more: string[]): Promise<ReturnType<typeof 
   return result
 }
 
-async function verify(dir: string, ...keys: string[]): Promise<ReturnType<typeof custodyJson<VerifyJson>>> {
-  return custodyJson<VerifyJson>(['verify', '--case', dir, ...keys])
+async function verify(dir: string, ...keys: string[]): Promise<ReturnType<typeof custodyJson<CaseVerifyJson>>> {
+  return custodyJson<CaseVerifyJson>(['verify', '--case', dir, ...keys])
 }
 
-const detailOf = (report: VerifyJson, name: string): string => report.checks.find((c) => c.name === name)?.detail ?? ''
+const detailOf = (report: CaseVerifyJson, name: string): string => report.checks.find((c) => c.name === name)?.detail ?? ''
 /** The vault's age files, from the case's data folder. */
 const vaultFiles = (dir: string): string[] => listFiles(join(dir, '.custody', 'vault', 'objects'), join(dir, '.custody')).sort()
 /** The receipt the field case keeps for HQ (its age file), from the case's folder. */

@@ -12,7 +12,7 @@ import {appendFileSync, existsSync, readFileSync, rmSync, writeFileSync} from 'n
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BIN, caseEnv, copyCase, custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
-import {eventCount, exportPackage, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
+import {eventCount, exportPackage, ingestSamples, initCase, writeIdentityLine, type CaseVerifyJson, type PurgeJson} from '../helpers/transfers.js'
 import {Terminal} from '../helpers/terminal.js'
 
 const work = tempDir('custody-transfer-purge-')
@@ -21,21 +21,7 @@ afterAll(() => work.remove())
 const at = (name: string): string => join(work.path, name)
 const [field, plain, hq] = [at('field'), at('plain'), at('hq')]
 
-interface PurgeJson {
-  nothingAcknowledged: boolean
-  dryRun: boolean
-  removed: number
-  alreadyPurged: number
-  purged: Array<{exhibit: string; transferId: string; receipt: {sha256: string; seq: number}; objects: Array<{role: string; vault: string}>; seq?: number}>
-  finished: Array<{exhibit: string; objects: Array<{vault: string}>}>
-}
 
-interface VerifyJson {
-  ok: boolean
-  checks: Array<{name: string; ok: boolean; detail: string}>
-  problems: Array<{kind: string; subject: string; message: string}>
-  warnings: string[]
-}
 
 /** The field side's hand-over: export to HQ, HQ accepts, the field side records HQ's receipt. */
 async function handOver(dir: string, name: string): Promise<void> {
@@ -52,8 +38,8 @@ async function purge(dir: string, ...more: string[]): Promise<ReturnType<typeof 
 }
 
 /** `custody verify` of a case, with `keys` (such as --passphrase-file FILE) or none. */
-async function verify(dir: string, ...keys: string[]): Promise<ReturnType<typeof custodyJson<VerifyJson>>> {
-  return custodyJson<VerifyJson>(['verify', '--case', dir, ...keys])
+async function verify(dir: string, ...keys: string[]): Promise<ReturnType<typeof custodyJson<CaseVerifyJson>>> {
+  return custodyJson<CaseVerifyJson>(['verify', '--case', dir, ...keys])
 }
 
 /** The case passphrase in a file: the purges are checked from the purged events' sealed bodies. */

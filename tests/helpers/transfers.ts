@@ -59,3 +59,21 @@ export async function refusedAccept(hq: string, pkg: string, from: readonly stri
   expect(existsSync(`${pkg}.receipt`)).toBe(false)
   expect(existsSync(`${pkg}.receipt.sig`)).toBe(false)
 }
+
+/** `custody transfer purge --json`, as the purge tests read it. */
+export interface PurgeJson {
+  nothingAcknowledged: boolean
+  dryRun: boolean
+  removed: number
+  alreadyPurged: number
+  purged: Array<{exhibit: string; transferId: string; receipt: {sha256: string; seq: number}; objects: Array<{role: string; sha256: string | null; vault: string}>; kept: unknown[]; seq?: number}>
+  finished: Array<{exhibit: string; objects: Array<{vault: string}>}>
+}
+
+/** `custody verify --json` of a case, as the purge tests read it. */
+export interface CaseVerifyJson {
+  ok: boolean
+  checks: Array<{name: string; ok: boolean; detail: string}>
+  problems: Array<{kind: string; subject: string; message: string}>
+  warnings: string[]
+}

@@ -165,7 +165,7 @@ describe('testimony in a case with sealed event bodies', () => {
   it('lists each sealed identity record as stored in its testimony envelope, and nothing else of the testimony is in the ledger files', async () => {
     await using kase = Case.open({root: sealed.root, foundBy: 'flag'})
     const listed = [...kase.ledger.publicFacts()].filter(({facts}) => facts.stored !== undefined)
-    expect(listed).toEqual(sealed.testimonies.map(({seq, identity}) => ({seq, time: expect.any(String), facts: {stored: [identity]}})))
+    expect(listed).toEqual(sealed.testimonies.map(({seq, identity}) => ({seq, time: expect.any(String), exhibit: expect.any(String), facts: {stored: [identity]}})))
     for (const made of [sealed, field]) {
       const bytes = ledgerBytes(made.root)
       for (const secret of secrets(made.digests)) expect(bytes.includes(secret), secret).toBe(false)
