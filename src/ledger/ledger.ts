@@ -447,6 +447,30 @@ export class Ledger implements Disposable {
     }
   }
 
+  /**
+   * That the events are, to the byte, those the case's key signed: the newest checkpoint covers
+   * the whole ledger and is the case's key's (refuseUnsignedTail, with the key the passphrase
+   * opened), and the root of the events as stored now, recomputed from their content, is the one
+   * it signs. An event changed in place (its envelope or event text, its stored hash left as it
+   * was) passes the chain of stored hashes, not this. What a command that destroys on the word of
+   * the events (`transfer purge`) runs first; one pass over the events.
+   */
+  assertSignedContent(): void {
+    const signer = this.checkpointSigner
+    if (signer === undefined) throw new CustodyError('KEY_UNREADABLE', 'internal: the ledger was asked to check its signed content before the signing key was opened')
+    this.refuseUnsignedTail(signer.signer)
+    const latest = this.latestCheckpoint()
+    const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
+    if (body === undefined || 'problem' in body) return
+    const root = bytesToHex(this.tree(body.treeSize).root())
+    if (root !== body.rootHash) {
+      throw new CustodyError(
+        'INTEGRITY',
+        `the events of ${this.path} no longer have the root their last signed checkpoint gives (${body.treeSize} events, root ${body.rootHash}; now ${root}): an event was changed after it was recorded, by someone without the signing key; nothing was done. Run \`custody verify\`, and keep a copy of the case as it is`,
+      )
+    }
+  }
+
   /** A copy of the cached tree head state, brought up to `size` events by reading only those it lacks. */
   private caughtUpRange(size: number): CompactRange {
     const range = this.range.size <= size ? this.range.clone() : new CompactRange()

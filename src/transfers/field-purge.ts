@@ -151,6 +151,8 @@ async function checkKept(kase: Case, ack: FieldAcknowledgement): Promise<void> {
 
 /** purge.ts's step 1 with no key: what to purge for the receiver `by`, and what earlier runs left. */
 export async function planFieldPurge(kase: Case, by: Custodian): Promise<PurgeReport> {
+  // Nothing leaves on the word of envelopes changed since the case's key signed them (their public facts are all this reads).
+  kase.ledger.assertSignedContent()
   const facts = purgeFactsOf(kase)
   const purgedBefore = new Map(facts.purged.map((p) => [p.exhibit, p]))
   const acknowledged = new Map<string, FieldAcknowledgement>()

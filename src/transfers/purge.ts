@@ -140,6 +140,8 @@ function present(kase: Case, object: PurgedObject): boolean {
 
 /** Step 1: what to purge for the receiver `by`, and what earlier runs left. */
 export async function planPurge(kase: Case, by: Custodian): Promise<PurgeReport> {
+  // Nothing leaves on the word of events changed since the case's key signed them.
+  kase.ledger.assertSignedContent()
   const acknowledged = acknowledgements(kase, by.case)
   const report: PurgeReport = {by: receiverOf(by), nothingAcknowledged: acknowledged.size === 0, purged: [], finished: [], alreadyPurged: 0, dryRun: true, removed: 0}
   const purgedBefore = new Map(kase.ledger.eventsOfKind('purged').map(({event}) => [event.exhibit!, event]))

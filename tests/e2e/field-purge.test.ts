@@ -17,6 +17,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BIN, caseEnv, copyCase, custody, custodyJson, loggedEvents, tempDir} from '../helpers/cli.js'
 import {ageWithPassphrase, listFiles} from '../helpers/field-forge.js'
 import {schemaErrors} from '../helpers/json-schemas.js'
+import {editRowsInPlace, rechainLedger} from '../helpers/rechain.js'
 import {checker} from '../helpers/tools.js'
 import {eventCount, ingestSamples, initCase, writeIdentityLine, type CaseVerifyJson, type PurgeJson} from '../helpers/transfers.js'
 
@@ -82,7 +83,7 @@ beforeAll(async () => {
   await ingestSamples(field, 'FLIR.jpg')
   unsent = vaultFiles(field).filter((f) => !sent.includes(f))
   expect(unsent).toHaveLength(2)
-  for (const copy of ['changed', 'killed']) copyCase(field, at(copy))
+  for (const copy of ['changed', 'changed-pristine', 'killed']) copyCase(field, at(copy))
 }, 180_000)
 
 describe.skipIf(AGE === undefined)('custody transfer purge in a field case, with no key', () => {
@@ -139,6 +140,35 @@ describe.skipIf(AGE === undefined)('custody transfer purge in a field case, with
     expect(refused.stdout + refused.stderr).toMatch(/the receipt of TRANSFER-[0-9a-f]{16} \(\.custody\/custodians\/.*\.receipt\), which event \d+ recorded, is not the one recorded \(the age file's SHA-256 is not [0-9a-f]{64}\): nothing was purged/)
     expect(await eventCount(dir)).toBe(events)
     expect(vaultFiles(dir)).toEqual([...sent, ...unsent].sort())
+  })
+
+  it('refuses envelopes changed in place to have an exhibit never sent released and acknowledged: exit 3, nothing recorded, nothing removed; re-chained, refused too', async () => {
+    for (const [name, forge] of [
+      ['in-place', (dir: string) => {
+        // What the purge reads with no key, edited where it lies: the release lists EX-000004 (never sent), the receipt's count follows.
+        expect(editRowsInPlace(dir, `UPDATE events SET envelope = json_insert(envelope, '$.public.exhibits[#]', 'EX-000004') WHERE json_extract(envelope, '$.public.action') = 'field-transfer-released'`)).toBe(1)
+        expect(editRowsInPlace(dir, `UPDATE events SET envelope = json_set(envelope, '$.public.acknowledged', 4) WHERE json_extract(envelope, '$.public.action') = 'transfer-acknowledged'`)).toBe(1)
+      }],
+      ['rechained', (dir: string) => {
+        rechainLedger(dir, (_seq, envelope) => {
+          const facts = envelope.public as {action?: string; exhibits?: string[]; acknowledged?: number} | undefined
+          if (facts?.action === 'field-transfer-released') facts.exhibits = [...facts.exhibits!, 'EX-000004']
+          if (facts?.action === 'transfer-acknowledged') facts.acknowledged = 4
+        })
+      }],
+    ] as const) {
+      const dir = copyCase(at('changed-pristine'), at(`forged-${name}`))
+      forge(dir)
+      const events = await eventCount(dir)
+      for (const mode of ['--dry-run', '--yes']) {
+        const refused = await purge(dir, mode)
+        expect(refused.code, `${name} ${mode}: ${refused.stdout}`).toBe(3)
+        expect(refused.stdout + refused.stderr).toMatch(/no longer have the root their last signed checkpoint gives|which its last checkpoint does not sign/)
+      }
+
+      expect(await eventCount(dir)).toBe(events)
+      expect(vaultFiles(dir)).toEqual([...sent, ...unsent].sort())
+    }
   })
 
   it('a kept receipt gone after the purge: verify with no key fails, naming it', async () => {

@@ -13,6 +13,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BIN, caseEnv, copyCase, custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
 import {eventCount, exportPackage, ingestSamples, initCase, writeIdentityLine, type CaseVerifyJson, type PurgeJson} from '../helpers/transfers.js'
+import {editRowsInPlace} from '../helpers/rechain.js'
 import {Terminal} from '../helpers/terminal.js'
 
 const work = tempDir('custody-transfer-purge-')
@@ -173,8 +174,17 @@ describe('custody transfer purge', () => {
     expect(await eventCount(dir)).toBe(before + 1)
   })
 
-  it('purges a case in clear as well', async () => {
+  it('purges a case in clear as well; its receipt event edited in place to acknowledge an exhibit never sent is refused first', async () => {
     await handOver(plain, 'plain')
+    // A copy with an exhibit taken in after the hand-over, and the recorded receipt made to acknowledge it too.
+    const forged = copyCase(plain, at('plain-forged'))
+    await ingestSamples(forged, 'Casio.jpg')
+    expect(editRowsInPlace(forged, `UPDATE events SET event = json_insert(event, '$.payload.acknowledged[#]', 'EX-000003') WHERE json_extract(event, '$.action') = 'transfer-acknowledged'`)).toBe(1)
+    const events = await eventCount(forged)
+    const refused = await purge(forged, '--yes')
+    expect(refused.code, refused.stdout).toBe(3)
+    expect(refused.stdout + refused.stderr).toMatch(/no longer have the root their last signed checkpoint gives/)
+    expect(await eventCount(forged)).toBe(events)
     const result = await purge(plain, '--yes')
     expect(result.code, result.stderr).toBe(0)
     expect(result.json.purged.map((p) => p.exhibit)).toEqual(['EX-000001', 'EX-000002'])

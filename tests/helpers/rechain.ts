@@ -35,3 +35,18 @@ export function rechainLedger(dir: string, edit: (seq: number, envelope: Record<
   writeFileSync(join(dir, '.custody', 'head.json'), `${JSON.stringify({size: leaves.length, root, lastHash: prev, writtenAt: new Date().toISOString()}, null, 2)}\n`)
   return root
 }
+
+/**
+ * The quieter forgery: rows changed in place by an SQL `UPDATE events SET …` (its text given),
+ * their stored hashes, the chain and head.json left as they were, the append-only trigger dropped
+ * for it and put back. Only the content's root against the signed checkpoint tells.
+ */
+export function editRowsInPlace(dir: string, update: string): number {
+  const db = new Database(join(dir, '.custody', 'ledger.sqlite'))
+  const trigger = db.prepare<[], {sql: string}>("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'events_no_update'").get()!.sql
+  db.exec('DROP TRIGGER events_no_update')
+  const {changes} = db.prepare(update).run()
+  db.exec(trigger)
+  db.close()
+  return changes
+}
