@@ -153,7 +153,10 @@ export async function planPurge(kase: Case, by: Custodian): Promise<PurgeReport>
   }
 
   const leaving = new Set([...purgedBefore.keys(), ...acknowledged.keys()])
-  const carried = new Set([...acknowledged].filter(([, ack]) => fieldReleaseOf(kase, ack.payload.transferId) !== undefined).map(([exhibit]) => exhibit))
+  // Which transfers were field packages: each looked up once (a pass over the envelopes), not once an exhibit.
+  const fieldTransfers = new Map<string, boolean>()
+  const isField = (transferId: string): boolean => fieldTransfers.get(transferId) ?? fieldTransfers.set(transferId, fieldReleaseOf(kase, transferId) !== undefined).get(transferId)!
+  const carried = new Set([...acknowledged].filter(([, ack]) => isField(ack.payload.transferId)).map(([exhibit]) => exhibit))
   const needed = neededObjects(kase, leaving, carried)
   const checked = new Set<number>()
   for (const [exhibit, ack] of acknowledged) {
