@@ -54,6 +54,9 @@ export async function rotateSigningKey(kase: Case, options: {passphrase: string;
     result: undefined,
   }))
   kase.useSigner(next)
+  // The old key signed the rotation; the new one signs the same head at once, so that the ledger
+  // ends with a checkpoint of the key in use (what a purge asks for: Ledger.assertSignedContent).
+  kase.ledger.headSignedByCurrentKey()
   if (identityKey !== undefined) await rewrapIdentityKey(kase.dataDir, identityKey, options.passphrase)
   if (caseKeys !== undefined) await rewrapCaseKeys(kase.dataDir, caseKeys, options.passphrase)
   await kase.recordHead()

@@ -449,11 +449,14 @@ export class Ledger implements Disposable {
 
   /**
    * That the events are, to the byte, those the case's key signed: the newest checkpoint covers
-   * the whole ledger and is the case's key's (refuseUnsignedTail, with the key the passphrase
-   * opened), and the root of the events as stored now, recomputed from their content, is the one
+   * the whole ledger and is signed by the key the passphrase opened (refuseUnsignedTail, then the
+   * key itself), and the root of the events as stored now, recomputed from their content, is the one
    * it signs. An event changed in place (its envelope or event text, its stored hash left as it
-   * was) passes the chain of stored hashes, not this. What a command that destroys on the word of
-   * the events (`transfer purge`) runs first; one pass over the events.
+   * was) passes the chain of stored hashes, not this. The checkpoint must be the current key's:
+   * a forger can write a first key of their own and a rotation from it to this one into the
+   * ledger, and sign the rest with it (`key rotate` signs the head with the new key at once, so a
+   * genuine rotation leaves one). What a command that destroys on the word of the events
+   * (`transfer purge`) runs first; one pass over the events.
    */
   assertSignedContent(): void {
     const signer = this.checkpointSigner
@@ -462,6 +465,15 @@ export class Ledger implements Disposable {
     const latest = this.latestCheckpoint()
     const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
     if (body === undefined || 'problem' in body) return
+    // Not the key it replaced, which only the ledger's own key events name (a forger writes those
+    // too: a key of theirs made the first, rotated to this one): the key the passphrase opened.
+    if (body.keyFingerprint !== signer.signer.fingerprint) {
+      throw new CustodyError(
+        'INTEGRITY',
+        `the newest checkpoint of ${this.path} is signed by ${body.keyFingerprint}, not by this case's key ${signer.signer.fingerprint}, which the passphrase opened: a key rotation recorded by an earlier custody, or one someone wrote into the ledger; nothing was done. Run \`custody verify\` with an identity of the case's recipients. If you rotated the key yourself, a command that records an event (\`custody config set\`, for one) signs the head with this key; then run this again`,
+      )
+    }
+
     const root = bytesToHex(this.tree(body.treeSize).root())
     if (root !== body.rootHash) {
       throw new CustodyError(

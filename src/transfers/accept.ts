@@ -189,8 +189,9 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
     // A field package's parties, as soon as its signed statement is read (checkFieldPackage holds
     // them again, and the signer's key, after): another receiver's or a stranger's package is
     // refused before its ledger is read, whose runs and rows its sender could make as costly as it likes.
-    onFieldStatement: (statement) => {
+    onFieldStatement: (statement, signed) => {
       if (acceptedBefore(kase, copy.sha256, statement.transferId) !== undefined) return
+      if (!signed) throw new AcceptRefusal('INTEGRITY', `${file}: its transfer.json is not signed by the key it names as the sender's, so nothing in it is vouched for; nothing was accepted and no receipt was written. Ask the sender for the package again (custody verify with the identity that opens it gives the whole report)`, {subject: file})
       checkReceiver(kase, file, statement.to)
       expectedSender(file, statement.from, [...options.from, ...trustedCustodians(kase)])
     },

@@ -252,6 +252,12 @@ describe.skipIf(AGE === undefined)('custody transfer accept of a field package',
     const verified = await custodyJson<{ok: boolean}>(['verify', flooded, '--identity', hqKey])
     expect(verified.json.ok).toBe(false)
     await refusedAccept(hq, flooded, [at('field.line')], /was released by Petro, .* who is neither among --from nor on the trust list/)
+    // The same flood under a statement edited and not signed again, from the sender HQ accepts: refused on reading it, whatever it names.
+    const unsigned = forgePackage({age: AGE!, pristine: at('forged-stranger'), bag: readdirSync(pristine)[0]!, recipient: hqRecipient}, at('forged-unsigned'), (dir) => {
+      const file = join(dir, 'data', 'custody', 'transfer.json')
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/"purpose":(null|"[^"]*")/, '"purpose":"changed on the way"'))
+    })
+    await refusedAccept(hq, unsigned, [at('other.line')], /its transfer\.json is not signed by the key it names as the sender's, so nothing in it is vouched for; nothing was accepted/)
     // Given, the same package is taken: its content is one HQ holds already, received as that exhibit.
     const taken = await accept(stranger, at('other.line'))
     expect(taken.items.map((i) => [i.exhibit, i.receivedAs])).toEqual([['EX-000001', 'HQ-000001']])

@@ -13,11 +13,12 @@ import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BIN, caseEnv, copyCase, custody, custodyJson, loggedEvents, tempDir} from '../helpers/cli.js'
 import {ageWithPassphrase, listFiles} from '../helpers/field-forge.js'
 import {schemaErrors} from '../helpers/json-schemas.js'
-import {editRowsInPlace, rechainLedger} from '../helpers/rechain.js'
+import {editRowsInPlace, forgeFirstKey, rechainLedger} from '../helpers/rechain.js'
 import {checker} from '../helpers/tools.js'
 import {eventCount, ingestSamples, initCase, writeIdentityLine, type CaseVerifyJson, type PurgeJson} from '../helpers/transfers.js'
 
@@ -169,6 +170,41 @@ describe.skipIf(AGE === undefined)('custody transfer purge in a field case, with
       expect(await eventCount(dir)).toBe(events)
       expect(vaultFiles(dir)).toEqual([...sent, ...unsent].sort())
     }
+  })
+
+  it("refuses a ledger made again under a forger's first key, rotated at its end to the case's own, to release and acknowledge an exhibit never sent: exit 3, nothing removed", async () => {
+    const dir = copyCase(at('changed-pristine'), at('forged-first-key'))
+    forgeFirstKey(dir, (envelope) => {
+      const facts = envelope.public as {action?: string; exhibits?: string[]; items?: number; acknowledged?: number} | undefined
+      if (facts?.action === 'field-transfer-released') Object.assign(facts, {exhibits: [...facts.exhibits!, 'EX-000004'], items: 4})
+      if (facts?.action === 'transfer-acknowledged') facts.acknowledged = 4
+    })
+    for (const mode of ['--dry-run', '--yes']) {
+      const refused = await purge(dir, mode)
+      expect(refused.code, refused.stdout).toBe(3)
+      expect(refused.stdout + refused.stderr).toMatch(/the newest checkpoint of .* is signed by SHA256:[0-9a-f]{64}, not by this case's key SHA256:[0-9a-f]{64}, which the passphrase opened/)
+    }
+
+    expect(vaultFiles(dir)).toEqual([...sent, ...unsent].sort())
+  })
+
+  it("after `key rotate` the ledger ends with the new key's checkpoint, and the purge goes on; one an earlier custody left (the old key's last) is refused, saying what to do", async () => {
+    const dir = copyCase(at('changed-pristine'), at('rotated'))
+    const rotated = await custody(['key', 'rotate', '--reason', 'the laptop was out of sight at a checkpoint', '--case', dir])
+    expect(rotated.code, rotated.stderr).toBe(0)
+    const listed = await purge(dir, '--dry-run')
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(listed.json.purged.map((p) => p.exhibit)).toEqual(['EX-000001', 'EX-000002', 'EX-000003'])
+    // As an earlier custody left it: the rotation signed by the old key, nothing after.
+    const db = new Database(join(dir, '.custody', 'ledger.sqlite'))
+    const triggers = db.prepare<[], {name: string; sql: string}>("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'checkpoints'").all()
+    for (const t of triggers) db.exec(`DROP TRIGGER ${t.name}`)
+    expect(db.prepare('DELETE FROM checkpoints WHERE seq = (SELECT max(seq) FROM checkpoints)').run().changes).toBe(1)
+    for (const t of triggers) db.exec(t.sql)
+    db.close()
+    const refused = await purge(dir, '--dry-run')
+    expect(refused.code, refused.stdout).toBe(3)
+    expect(refused.stdout + refused.stderr).toMatch(/a key rotation recorded by an earlier custody, or one someone wrote into the ledger; nothing was done.*If you rotated the key yourself, a command that records an event \(`custody config set`, for one\) signs the head with this key/)
   })
 
   it('a kept receipt gone after the purge: verify with no key fails, naming it', async () => {

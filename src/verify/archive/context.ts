@@ -36,12 +36,13 @@ export interface VerifyArchiveOptions {
    */
   headsAt?: readonly number[]
   /**
-   * For a field package: called once its transfer statement is read and signed by the key it names
-   * as the sender's, before its ledger and objects are read; what it throws stops the verification.
-   * `transfer accept` refuses there a sender or receiver it does not accept, so that a stranger's
-   * package, however large its ledger, costs it nothing more.
+   * For a field package: called once its transfer statement is read, with whether it is signed by
+   * the key it names as the sender's, before its ledger and objects are read; what it throws stops
+   * the verification. `transfer accept` refuses there a statement not so signed and a sender or
+   * receiver it does not accept, so that such a package, however large its ledger, costs it
+   * nothing more.
    */
-  onFieldStatement?: (statement: FieldTransferStatement) => void
+  onFieldStatement?: (statement: FieldTransferStatement, signed: boolean) => void
 }
 
 export interface ArchiveTrust {

@@ -206,8 +206,8 @@ export const fieldStatementCheck: Check<ArchiveContext> = {
 
       const exhibits = new Set(read.items.map((i) => i.exhibit))
       if (exhibits.size !== read.items.length) found.push({subject: F.transfer, message: 'names an exhibit twice'})
-      // Signed by the key it names: whoever reads it may refuse its parties now (VerifyArchiveOptions.onFieldStatement).
-      if (await checkSigned(context, read, bytes!, found)) context.options.onFieldStatement?.(read)
+      // Whoever reads it may refuse it, or its parties, now (VerifyArchiveOptions.onFieldStatement).
+      context.options.onFieldStatement?.(read, await checkSigned(context, read, bytes!, found))
       state.checkpoint = await checkCheckpoint(context, read, found)
     }
 
