@@ -135,7 +135,21 @@ export async function receiptNeedsKey(kase: Case, file: string): Promise<boolean
     return false
   }
 
-  return fieldReleaseOf(kase, transferId) === undefined
+  return fieldReleaseOf(kase, transferId) === undefined && !neverReleased(kase, transferId)
+}
+
+/**
+ * Whether a sealed ledger says, with no key, that this case never released `transferId`: every
+ * release's envelope names its transfer (publicOf), so a receipt for another is refused for
+ * what it is, not for a key it does not need (another case's receipt, given by mistake).
+ */
+function neverReleased(kase: Case, transferId: string): boolean {
+  if (kase.ledger.asStored() === undefined) return false
+  for (const {facts} of kase.ledger.publicFacts()) {
+    if ((facts.action === 'transfer-released' || facts.action === 'field-transfer-released') && facts.transferId === transferId) return false
+  }
+
+  return true
 }
 
 /** A field package's release (field-export.ts), as its public facts give it with no key: the transfer, its package's SHA-256, its exhibits, its statement's time. */
@@ -230,6 +244,7 @@ export async function acknowledgeReceipt(kase: Case, file: string, actor?: strin
   checkReceiptSignatures(receipt, signed, file)
   const field = fieldReleaseOf(kase, receipt.transferId)
   if (field !== undefined) return acknowledgeField(kase, file, signed, receipt, field, actor)
+  if (kase.ledger.bodiesLocked && neverReleased(kase, receipt.transferId)) throw refused(file, `is a receipt for ${receipt.transferId}, which this case never released`)
   const released = kase.ledger.eventsOfKind('transfer-released').find(({event}) => event.payload.transferId === receipt.transferId)?.event
   if (released === undefined) throw refused(file, `is a receipt for ${receipt.transferId}, which this case never released`)
   const to = parseCustodian(released.payload.to, `event ${released.seq}`)

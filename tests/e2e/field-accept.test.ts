@@ -261,6 +261,12 @@ describe.skipIf(AGE === undefined)('custody transfer accept of a field package',
     // Given, the same package is taken: its content is one HQ holds already, received as that exhibit.
     const taken = await accept(stranger, at('other.line'))
     expect(taken.items.map((i) => [i.exhibit, i.receivedAs])).toEqual([['EX-000001', 'HQ-000001']])
+    // Its receipt given to the other field case by mistake: refused for what it is, with no key asked for.
+    const before = await eventCount(field)
+    const mistaken = await custody(['transfer', 'receipt', `${stranger}.receipt`, '--case', field])
+    expect(mistaken.code, mistaken.stderr).toBe(3)
+    expect(mistaken.stderr).toMatch(/stranger\.zip\.age\.receipt is a receipt for TRANSFER-[0-9a-f]{16}, which this case never released/)
+    expect(await eventCount(field)).toBe(before)
   })
 
   it('keeps testimony in the package only: a witness\'s consent governs it', async () => {

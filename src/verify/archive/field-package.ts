@@ -206,8 +206,9 @@ export const fieldStatementCheck: Check<ArchiveContext> = {
 
       const exhibits = new Set(read.items.map((i) => i.exhibit))
       if (exhibits.size !== read.items.length) found.push({subject: F.transfer, message: 'names an exhibit twice'})
+      const signed = await checkSigned(context, read, bytes!, found)
       // Whoever reads it may refuse it, or its parties, now (VerifyArchiveOptions.onFieldStatement).
-      context.options.onFieldStatement?.(read, await checkSigned(context, read, bytes!, found))
+      context.options.onFieldStatement?.(read, signed)
       state.checkpoint = await checkCheckpoint(context, read, found)
     }
 
