@@ -20,7 +20,7 @@
  */
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
+import {closeSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, openSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
 import {once} from 'node:events'
 import {basename, dirname, join, relative} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -223,9 +223,12 @@ function readIfThere(file: string): Buffer | undefined {
 /**
  * The files a process has open in these folders, removed ones too (a scratch database is unlinked
  * as soon as it is made, but its pages are on the disk while it runs, and its blocks after): each
- * file's path, and where its bytes are read (through /proc, which opens a removed file too).
+ * file's path and bytes, read through /proc (which opens a removed file too). The path is the one
+ * this process holds open once it has opened it, read again from its own descriptor: between a
+ * look at the other's descriptor and the opening, the other may close it and give its number to
+ * another file (a source it reads), whose bytes must not be taken for the first file's.
  */
-function openFiles(pid: number, places: readonly string[]): Array<{path: string; read: string}> {
+function openFiles(pid: number, places: readonly string[]): Array<{path: string; bytes: Buffer}> {
   const fds = `/proc/${pid}/fd`
   let entries: string[]
   try {
@@ -234,16 +237,26 @@ function openFiles(pid: number, places: readonly string[]): Array<{path: string;
     return []
   }
 
-  const open: Array<{path: string; read: string}> = []
+  const open: Array<{path: string; bytes: Buffer}> = []
+  const inPlaces = (path: string): boolean => places.some((dir) => path.startsWith(`${dir}/`))
   for (const fd of entries) {
-    let target: string
+    let ours: number
     try {
-      target = readlinkSync(join(fds, fd)).replace(/ \(deleted\)$/, '')
+      // Looked at first, so that nothing else (a pipe, a socket) is opened.
+      if (!inPlaces(readlinkSync(join(fds, fd)).replace(/ \(deleted\)$/, ''))) continue
+      ours = openSync(join(fds, fd), 'r')
     } catch {
       continue
     }
 
-    if (places.some((dir) => target.startsWith(`${dir}/`))) open.push({path: target, read: join(fds, fd)})
+    try {
+      const path = readlinkSync(`/proc/self/fd/${ours}`).replace(/ \(deleted\)$/, '')
+      if (inPlaces(path)) open.push({path, bytes: readFileSync(ours)})
+    } catch {
+      // A directory, or gone: nothing to search.
+    } finally {
+      closeSync(ours)
+    }
   }
 
   return open
@@ -350,9 +363,11 @@ async function matrix(kind: Kind): Promise<Found> {
     mkdirSync(tmp, {mode: 0o700})
     const places = [caseDir, state, tmp, outDir, home]
     const ran = await watched(args, {TMPDIR: tmp, XDG_STATE_HOME: state, HOME: home, XDG_CACHE_HOME: undefined, XDG_CONFIG_HOME: undefined, XDG_DATA_HOME: undefined}, (pid) => {
-      for (const {path, read} of [...places.flatMap((dir) => filesUnderNow(dir)).map((path) => ({path, read: path})), ...openFiles(pid, places)]) {
-        const bytes = readIfThere(read)
-        if (bytes === undefined) continue
+      const present = places.flatMap((dir) => filesUnderNow(dir)).flatMap((path) => {
+        const bytes = readIfThere(path)
+        return bytes === undefined ? [] : [{path, bytes}]
+      })
+      for (const {path, bytes} of [...present, ...openFiles(pid, places)]) {
         if (!archive(path)) search(`while ${step} ran`, path, bytes)
         else if (path !== zip && needles.some((n) => bytes.includes(n.bytes))) result.sawPartial = true
       }
