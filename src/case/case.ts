@@ -218,15 +218,25 @@ export class Case implements Disposable, AsyncDisposable {
    * behind or beside the newest checkpoint custody signed for the case on this account, or that
    * ends with events no signed checkpoint covers (Ledger.refuseUnsignedTail): appending would bury
    * the evidence under a new head, or vouch for what someone else added. One pass over the events computes the heads both
-   * need. Run before a command appends anything.
+   * need. Run before a command appends anything. A known head that holds the ledger as it is
+   * vouches for it to the ledger (Ledger.vouchFor).
    */
   async assertIntactHead(): Promise<void> {
     const known = this.knownHead()
     let tree: TreeHeadSource | undefined
     const head = await compareWithHead(this.dataDir, (recorded) => (tree = this.ledger.heads(recorded, knownSize(known))))
-    this.refuseConflict(compareFully(known, tree!), 'nothing was added')
+    const comparison = compareFully(known, tree!)
+    this.refuseConflict(comparison, 'nothing was added')
+    // This account's record holds the ledger as it is, root recomputed from the events: what
+    // vouches for a rotation whose new key has not signed yet (Ledger.rotationVouched).
+    if (comparison.status === 'matches' && comparison.behind === 0) this.ledger.vouchFor(comparison.head.checkpoint)
     if (head.status === 'matches') {
       this.ledger.refuseUnsignedTail()
+      // With the key open, or opening beside this check, the checks that need it too (a checkpoint
+      // of the key it replaced must be vouched for): refused here once, as the case, not at an
+      // append, which an ingest would count as one file's failure.
+      const opening = this.unlocked ?? this.unlocking
+      if (opening !== undefined) this.ledger.refuseUnsignedTail(await opening)
       return
     }
 

@@ -9,7 +9,7 @@
 import {closeSync, openSync} from 'node:fs'
 import Database from 'better-sqlite3'
 import {bytesToHex} from '@noble/hashes/utils.js'
-import {parseCheckpoint, signCheckpoint, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
+import {parseCheckpoint, signCheckpoint, type CheckpointBody, type SignedCheckpoint} from '../checkpoints/checkpoint.js'
 import {CustodyError, messageOf} from '../errors.js'
 import {PRIVATE_FILE} from '../io/files.js'
 import {keysetPages} from '../io/keyset-pages.js'
@@ -87,6 +87,8 @@ export class Ledger implements Disposable {
   private range = new CompactRange()
   /** The newest checkpoint this process signed and committed (what the known-heads record keeps). */
   private signed: {body: string; signature: string} | undefined
+  /** This account's known head, when it holds the ledger as it is: see vouchFor. */
+  private vouched: {treeSize: number; rootHash: string} | undefined
   /**
    * Statements of the hot paths (every file of an ingest), prepared once: each prepare holds a
    * native SQLite statement until the garbage collector finalises it, which on a batch of
@@ -436,6 +438,7 @@ export class Ledger implements Disposable {
       const spki = body.keyFingerprint === signer.fingerprint ? signer.spki : this.replacedKeyOf(signer.fingerprint, body.keyFingerprint)
       if (spki === undefined) what = `a checkpoint signed by ${body.keyFingerprint}, which is neither the case's key nor the one its key replaced`
       else if (!verifySignature(spki, Buffer.from(latest.body, 'utf8'), Buffer.from(latest.signature, 'hex'))) what = 'a checkpoint whose signature is not its key\'s'
+      else if (body.keyFingerprint !== signer.fingerprint && !this.rotationVouched(latest.body, body)) throw this.unvouchedRotation(body.keyFingerprint, signer.fingerprint)
     }
 
     if (what !== undefined) {
@@ -445,6 +448,37 @@ export class Ledger implements Disposable {
         {subject: `event ${head.seq}`},
       )
     }
+  }
+
+  /**
+   * Vouches for the ledger as it is now: this account's record of the case (its known head) holds
+   * this size and root, recomputed from the events (Case.assertIntactHead). What lets an append
+   * sign onward from a checkpoint of the key this key replaced (refuseUnsignedTail).
+   */
+  vouchFor(head: {treeSize: number; rootHash: string}): void {
+    this.vouched = {treeSize: head.treeSize, rootHash: head.rootHash}
+  }
+
+  /**
+   * Whether a checkpoint of the replaced key, last in the ledger, is vouched for by more than the
+   * ledger: this process signed it (`key rotate`, between the rotation and the new key's
+   * checkpoint), or this account's known head holds its size and root (vouchFor). The ledger's
+   * own key events are not enough: someone with the case folder but not its passphrase can write
+   * it again under a first key of their own, rotated at its end to the case's real key, every
+   * checkpoint signed by theirs; an append would then sign their history with the real key.
+   * custody signs the head with the new key as it rotates, so a genuine rotation leaves the old
+   * key's checkpoint last only if custody stopped in between, or an earlier custody rotated.
+   */
+  private rotationVouched(text: string, body: CheckpointBody): boolean {
+    if (this.signed?.body === text) return true
+    return this.vouched !== undefined && this.vouched.treeSize === body.treeSize && this.vouched.rootHash === body.rootHash
+  }
+
+  private unvouchedRotation(replaced: string, current: string): CustodyError {
+    return new CustodyError(
+      'INTEGRITY',
+      `the newest checkpoint of ${this.path} is signed by ${replaced}, the key this case's key ${current} replaced, and nothing on this account vouches for that rotation: custody signs the head with the new key as it rotates, and this account's record of the case does not hold the ledger as it is. A ledger written again under a first key of someone else's, rotated at its end to this one, ends so (a rotation by an earlier custody, on another account, does too); nothing was done. Run \`custody verify\` with an identity of the case's recipients (it opens only events the case wrote) and compare the case with a copy HQ holds. If you rotated the key yourself on another account, record an event there first`,
+    )
   }
 
   /**
@@ -461,19 +495,20 @@ export class Ledger implements Disposable {
   assertSignedContent(): void {
     const signer = this.checkpointSigner
     if (signer === undefined) throw new CustodyError('KEY_UNREADABLE', 'internal: the ledger was asked to check its signed content before the signing key was opened')
-    this.refuseUnsignedTail(signer.signer)
     const latest = this.latestCheckpoint()
     const body = latest === undefined ? undefined : parseCheckpoint(latest.body)
-    if (body === undefined || 'problem' in body) return
     // Not the key it replaced, which only the ledger's own key events name (a forger writes those
     // too: a key of theirs made the first, rotated to this one): the key the passphrase opened.
-    if (body.keyFingerprint !== signer.signer.fingerprint) {
+    // Asked before the tail's checks, which would take that key's checkpoint if vouched for.
+    if (body !== undefined && !('problem' in body) && body.keyFingerprint !== signer.signer.fingerprint) {
       throw new CustodyError(
         'INTEGRITY',
-        `the newest checkpoint of ${this.path} is signed by ${body.keyFingerprint}, not by this case's key ${signer.signer.fingerprint}, which the passphrase opened: a key rotation recorded by an earlier custody, or one someone wrote into the ledger; nothing was done. Run \`custody verify\` with an identity of the case's recipients. If you rotated the key yourself, a command that records an event (\`custody config set\`, for one) signs the head with this key; then run this again`,
+        `the newest checkpoint of ${this.path} is signed by ${body.keyFingerprint}, not by this case's key ${signer.signer.fingerprint}, which the passphrase opened: a key rotation recorded by an earlier custody, or one someone wrote into the ledger; nothing was done. Run \`custody verify\` with an identity of the case's recipients. If you rotated the key yourself, a command that records an event (\`custody config set\`, for one), run on the account where you rotated it, signs the head with this key; then run this again`,
       )
     }
 
+    this.refuseUnsignedTail(signer.signer)
+    if (body === undefined || 'problem' in body) return
     const root = bytesToHex(this.tree(body.treeSize).root())
     if (root !== body.rootHash) {
       throw new CustodyError(

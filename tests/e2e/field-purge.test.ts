@@ -15,7 +15,7 @@ import {appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFile
 import {join} from 'node:path'
 import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, caseEnv, copyCase, custody, custodyJson, loggedEvents, tempDir} from '../helpers/cli.js'
+import {BIN, caseEnv, copyCase, custody, custodyJson, loggedEvents, SAMPLES, tempDir} from '../helpers/cli.js'
 import {ageWithPassphrase, listFiles} from '../helpers/field-forge.js'
 import {schemaErrors} from '../helpers/json-schemas.js'
 import {editRowsInPlace, forgeFirstKey, rechainLedger} from '../helpers/rechain.js'
@@ -204,7 +204,32 @@ describe.skipIf(AGE === undefined)('custody transfer purge in a field case, with
     db.close()
     const refused = await purge(dir, '--dry-run')
     expect(refused.code, refused.stdout).toBe(3)
-    expect(refused.stdout + refused.stderr).toMatch(/a key rotation recorded by an earlier custody, or one someone wrote into the ledger; nothing was done.*If you rotated the key yourself, a command that records an event \(`custody config set`, for one\) signs the head with this key/)
+    expect(refused.stdout + refused.stderr).toMatch(/a key rotation recorded by an earlier custody, or one someone wrote into the ledger; nothing was done.*If you rotated the key yourself, a command that records an event \(`custody config set`, for one\), run on the account where you rotated it, signs the head with this key/)
+    // A copy on an account with no record of the case: nothing there vouches for the rotation, and
+    // an append would sign onward from the old key's checkpoint with the new key. Refused.
+    const elsewhere = copyCase(dir, at('rotated-elsewhere'))
+    const events = await eventCount(elsewhere)
+    const appended = await custody(['config', 'set', 'tsa', 'http://127.0.0.1:9/tsa', '--case', elsewhere])
+    expect(appended.code, appended.stderr).toBe(3)
+    expect(appended.stderr).toMatch(/is signed by SHA256:[0-9a-f]{64}, the key this case's key SHA256:[0-9a-f]{64} replaced, and nothing on this account vouches for that rotation.*nothing was done.*If you rotated the key yourself on another account, record an event there first/s)
+    expect(await eventCount(elsewhere)).toBe(events)
+    // On the account that rotated it, its record of the case vouches for the rotation: the append
+    // signs the head with the new key, and the purge goes on.
+    const recorded = await custody(['config', 'set', 'tsa', 'http://127.0.0.1:9/tsa', '--case', dir])
+    expect(recorded.code, recorded.stderr).toBe(0)
+    const after = await purge(dir, '--dry-run')
+    expect(after.code, after.stderr).toBe(0)
+    expect(after.json.purged.map((p) => p.exhibit)).toEqual(['EX-000001', 'EX-000002', 'EX-000003'])
+  })
+
+  it("refuses to append to a ledger made again under a forger's first key, rotated at its end to the case's own: the real key would sign the forger's history (exit 3, nothing added)", async () => {
+    const dir = copyCase(at('changed-pristine'), at('forged-then-appended'))
+    forgeFirstKey(dir, () => {})
+    const events = await eventCount(dir)
+    const ingested = await custody(['ingest', join(SAMPLES, 'Writer.jpg'), '--case', dir])
+    expect(ingested.code, ingested.stderr + ingested.stdout).toBe(3)
+    expect(ingested.stderr).toMatch(/is signed by SHA256:[0-9a-f]{64}, the key this case's key SHA256:[0-9a-f]{64} replaced, and nothing on this account vouches for that rotation/)
+    expect(await eventCount(dir)).toBe(events)
   })
 
   it('a kept receipt gone after the purge: verify with no key fails, naming it', async () => {
