@@ -662,12 +662,14 @@ def check_custodian(c, bag, r):
     wanted = {x['exhibit'] for x in r['items']} | {field(g, 'exhibit') for _, g, _ in bag.received if field(g, 'transferId') == tid}
     ingests = sender_events(c, bag, r, cp, key, wanted)
     t = parse(bag.small(at('transfer.json'), 1 << 20))
-    if field(t, 'type') != 'custody-transfer/v1':
-        c.fail(at('transfer.json'), 'is not a transfer statement (custody-transfer/v1)')
+    # A seal's transfer statement, or a field package's (custody-field-transfer/v1), whose tree head is "tree".
+    tree = {'custody-transfer/v1': 'archiveTree', 'custody-field-transfer/v1': 'tree'}.get(field(t, 'type'))
+    if tree is None:
+        c.fail(at('transfer.json'), 'is not a transfer statement (custody-transfer/v1 or custody-field-transfer/v1)')
     else:
         for what, stated, found in (('transfer ID', tid, t.get('transferId')), ("sender's case", sender.get('case'), field(t, 'from', 'case')),
                                     ('receiver (to.case), against this case', bag.case, field(t, 'to', 'case')),
-                                    ("tree head (archiveTree), against the sender's checkpoint.json", head, t.get('archiveTree')),
+                                    ("tree head (%s), against the sender's checkpoint.json" % tree, head, t.get(tree)),
                                     ('release time', r.get('releasedAt'), t.get('releasedAt'))):
             if stated != found:
                 c.fail(at('transfer.json'), 'its %s is not the one it must be' % what, stated, found)

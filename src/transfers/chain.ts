@@ -13,7 +13,7 @@ import {CustodyError} from '../errors.js'
 import type {CustodyEvent, EventOfKind} from '../formats/events.js'
 import {describeSigningKey} from '../keys/case-key.js'
 import {BAG_LIMITS, EVENTS_PATH} from '../seal/bag-layout.js'
-import type {ArchiveContext} from '../verify/archive/context.js'
+import type {ArchiveContext, VerifyArchiveOptions} from '../verify/archive/context.js'
 import {parseEventLine} from '../verify/archive/events.js'
 import {verifyArchive} from '../verify/verify-archive.js'
 import {listEvents, resolveExhibitId, type EventView} from '../exhibits/exhibits.js'
@@ -38,7 +38,7 @@ export interface CustodianPart {
 export function concerns(event: CustodyEvent, ids: ReadonlySet<string>): boolean {
   if (event.exhibit !== null && ids.has(event.exhibit)) return true
   if (event.action === 'sealed-exhibits') return event.payload.exhibits.some((x) => ids.has(x))
-  if (event.action === 'transfer-released') return event.payload.items.some((i) => ids.has(i.exhibit))
+  if (event.action === 'transfer-released' || event.action === 'field-transfer-released') return event.payload.items.some((i) => ids.has(i.exhibit))
   return false
 }
 
@@ -65,10 +65,16 @@ async function eventsOf(context: ArchiveContext, id: string): Promise<EventView[
  * records: signed by the sender's key, at the tree head recorded. Every reader of a sender's
  * record (this log, a seal of received exhibits) reads it so.
  */
-export async function readKeptPackage(kase: Case, event: EventOfKind<'transfer-received'>, identities: readonly AgeIdentity[], read: (context: ArchiveContext) => Promise<void>): Promise<Custodian> {
+export async function readKeptPackage(
+  kase: Case,
+  event: EventOfKind<'transfer-received'>,
+  identities: readonly AgeIdentity[],
+  read: (context: ArchiveContext) => Promise<void>,
+  more: Pick<VerifyArchiveOptions, 'onFieldRow'> = {},
+): Promise<Custodian> {
   const p = event.payload
   const sender = parseCustodian(p.from, `event ${event.seq}`)
-  const report = await verifyArchive(join(kase.dataDir, p.kept), {identities, afterChecks: read})
+  const report = await verifyArchive(join(kase.dataDir, p.kept), {...more, identities, afterChecks: read})
   const signer = report.trust?.signingKey ?? null
   if (!report.ok || signer !== custodianFingerprint(sender) || report.treeHead?.size !== p.treeHead.size || report.treeHead.root !== p.treeHead.root) {
     throw new CustodyError('INTEGRITY', `the kept package .custody/${p.kept} of ${p.transferId} does not verify as the one event ${event.seq} records (${report.problemCount} problems); run custody verify`, {subject: p.kept})

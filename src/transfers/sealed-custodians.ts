@@ -15,6 +15,7 @@
  * package each time, as `log --custodians` reads them.
  */
 import {createHash} from 'node:crypto'
+import {bytesToHex} from '@noble/hashes/utils.js'
 import {join} from 'node:path'
 import type {AgeIdentity} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
@@ -26,8 +27,14 @@ import {CHECKPOINT_PATH, KEY_PATH} from '../seal/trust-files.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import {parseEventLine} from '../verify/archive/events.js'
 import {identityNeeded} from '../vault/sealed-objects.js'
+import type {FieldRowRead} from '../verify/archive/field-state.js'
+import {readStoredEnvelope, storedLeafHash} from '../ledger/envelope.js'
+import {MerkleTree} from '../merkle/tree.js'
 import {bagFile} from '../verify/archive/trust.js'
+import {fieldPackageFile} from '../verify/archive/field-package.js'
 import {concerns, readKeptPackage} from './chain.js'
+import type {Custodian} from './custodian.js'
+import {FIELD_PACKAGE_FILES as F} from './field-layout.js'
 import {custodianFingerprint} from './custodian.js'
 import {keptReceiptOf} from './incoming.js'
 import {KeptReceiptProblem, readKeptReceipt} from './kept-receipt.js'
@@ -49,21 +56,6 @@ export interface CustodianRecords {
 const CASE_EVENTS: ReadonlySet<string> = new Set(['create-case', 'key-created', 'key-rotated', 'restore-accepted'])
 
 /**
- * Exhibits received in a field package (`sealId` null): a seal cannot carry their sender's record
- * yet (its events are rows as the sender stores them, whose bodies a court cannot open: they are
- * to go in as lines HQ opened, docs/design/transfers.md), and a seal without it would not verify.
- */
-function fieldReceived(event: EventOfKind<'transfer-received'>, items: ReadonlyArray<{receivedAs: string}>): CustodyError {
-  const ids = items.map((i) => i.receivedAs)
-  const shown = `${ids.slice(0, 3).join(', ')}${ids.length > 3 ? `, … (${ids.length})` : ''}`
-  return new CustodyError(
-    'INVALID_ARGUMENT',
-    `${shown} came in a field package (${event.payload.transferId}), and this version of custody cannot yet put the sender's record of a field package into a seal; nothing was sealed. They are kept, verified, in this case and its vault (custody verify checks the kept package); seal the other exhibits by naming them`,
-    {subject: ids[0]!},
-  )
-}
-
-/**
  * The hand-overs that brought an exhibit `sealed` holds, among the events of the sealed tree
  * (`treeSize`): each `transfer-received` with an item received as one of them. Read from the
  * ledger's events of that kind, which are few (one a package).
@@ -73,7 +65,6 @@ export function carriedTransfers(kase: Case, sealed: (id: string) => boolean, tr
   for (const {event} of kase.ledger.eventsOfKind('transfer-received')) {
     if (event.seq >= treeSize) continue
     const items = event.payload.items.flatMap((i) => (i.receivedAs !== undefined && sealed(i.receivedAs) ? [{exhibit: i.exhibit, receivedAs: i.receivedAs}] : []))
-    if (items.length > 0 && event.payload.sealId === null) throw fieldReceived(event, items)
     if (items.length > 0) carried.push({event, items})
   }
 
@@ -82,6 +73,52 @@ export function carriedTransfers(kase: Case, sealed: (id: string) => boolean, tr
   }
 
   return carried
+}
+
+/**
+ * A field package's rows as its ledger check reads them (VerifyArchiveOptions.onFieldRow): every
+ * row's leaf, and the rows whose events a seal carries (the sender's first, its key events, and
+ * those of the exhibits received), opened with this case's identity. Their lines are then made as
+ * a seal of an encrypted case makes its own (events-file.ts): the envelope as stored (the leaf),
+ * the event in clear and the salt that recomputes the envelope's commitment, the chain hash and
+ * the inclusion proof to the sender's checkpoint; a row carried in clear from before the sender's
+ * case was encrypted, as a case in clear writes it (its event is its leaf).
+ */
+class FieldRows {
+  private readonly leaves: Uint8Array[] = []
+  private readonly kept: FieldRowRead[] = []
+  /** The first row to carry whose body did not open (the hook throws nothing: the ledger check would take it for its own problem). */
+  private unopened: number | undefined
+
+  constructor(private readonly exhibits: ReadonlySet<string>) {}
+
+  readonly row = (row: FieldRowRead): void => {
+    this.leaves.push(storedLeafHash(row.envelope))
+    const read = readStoredEnvelope(row.envelope)
+    if (!('envelope' in read)) return
+    const {envelope} = read
+    const carried = row.seq === 0 || CASE_EVENTS.has(String(envelope.public?.action)) || (envelope.exhibit !== null && this.exhibits.has(envelope.exhibit))
+    const event = row.opened?.event
+    if (event !== undefined && (carried || concerns(event, this.exhibits))) this.kept.push(row)
+    if (event === undefined && carried) this.unopened ??= row.seq
+  }
+
+  /** The lines, proven against the first `size` rows (the sender's checkpoint). */
+  lines(size: number): string[] {
+    if (this.unopened !== undefined) {
+      const at = `event ${this.unopened}`
+      throw new CustodyError('WRONG_KEY', `${at} of the sender's ledger, which a seal of its exhibits carries, does not open with this case's identity (its run is wrapped to other recipients); nothing was sealed`, {subject: at})
+    }
+
+    if (this.leaves.length !== size) throw new CustodyError('INTEGRITY', `the kept field package holds ${this.leaves.length} rows, not the ${size} its checkpoint signs; run custody verify`)
+    const tree = new MerkleTree(this.leaves)
+    return this.kept.map(({seq, prev, hash, envelope, opened}) => {
+      const proof = tree.inclusionProof(seq).map((h) => `"${bytesToHex(h)}"`)
+      const chained = `"hash":"${hash}","inclusionProof":[${proof.join(',')}],"leafHash":"${bytesToHex(tree.leaf(seq))}","prev":"${prev}"`
+      const {canonical, salt} = opened!
+      return salt === undefined ? `{"event":${canonical},${chained},"seq":${seq}}\n` : `{"envelope":${envelope},"event":${canonical},${chained},"salt":"${salt.toString('hex')}","seq":${seq}}\n`
+    })
+  }
 }
 
 /** The sender's files of a package, read out of it while it is open (every check has passed). */
@@ -142,13 +179,59 @@ async function keptReceipt(kase: Case, event: EventOfKind<'transfer-received'>, 
   return {body, signature, receivedAt: receipt.receivedAt, receiverKey: Buffer.from(publicKeyPem(Buffer.from(receipt.receivedBy.signingKey, 'base64')))}
 }
 
+/**
+ * A field package's files (field-layout.ts), read out of it while it is open (every check has
+ * passed): its statement, checkpoint and key as they are, and the sender's events as lines a
+ * court reads (FieldRows).
+ */
+async function readFieldFiles(context: ArchiveContext, rows: FieldRows): Promise<PackageFiles> {
+  const whole = async (role: Parameters<typeof fieldPackageFile>[1]): Promise<Buffer> => {
+    const bytes = await fieldPackageFile(context, role)
+    if (bytes === undefined) throw new CustodyError('INTEGRITY', `the kept package ${context.path} has no readable ${F[role]}; run custody verify`, {subject: context.path})
+    return bytes
+  }
+
+  const lines = rows.lines(context.field?.checkpoint?.treeSize ?? -1)
+  return {
+    transfer: await whole('transfer'),
+    transferSignature: await whole('transferSignature'),
+    checkpoint: await whole('checkpoint'),
+    checkpointSignature: await whole('checkpointSignature'),
+    senderKey: await whole('senderKey'),
+    events: Buffer.from(lines.join('')),
+    eventCount: lines.length,
+  }
+}
+
+/** The sender's files of the hand-over's package: a seal's, or a field package's (`sealId` null). */
+async function packageFiles(kase: Case, carried: CarriedTransfer, identities: readonly AgeIdentity[]): Promise<{sender: Custodian; read: PackageFiles | undefined}> {
+  const {event, items} = carried
+  const exhibits = new Set(items.map((i) => i.exhibit))
+  let read: PackageFiles | undefined
+  if (event.payload.sealId !== null) {
+    const sender = await readKeptPackage(kase, event, identities, async (context) => {
+      read = await readPackageFiles(context, exhibits)
+    })
+    return {sender, read}
+  }
+
+  const rows = new FieldRows(exhibits)
+  const sender = await readKeptPackage(
+    kase,
+    event,
+    identities,
+    async (context) => {
+      read = await readFieldFiles(context, rows)
+    },
+    {onFieldRow: rows.row},
+  )
+  return {sender, read}
+}
+
 /** One hand-over's record: its files under its folder, and what the statement says of them. */
 async function recordOf(kase: Case, carried: CarriedTransfer, identities: readonly AgeIdentity[]): Promise<CustodianRecords> {
   const {event, items} = carried
-  let read: PackageFiles | undefined
-  const sender = await readKeptPackage(kase, event, identities, async (context) => {
-    read = await readPackageFiles(context, new Set(items.map((i) => i.exhibit)))
-  })
+  const {sender, read} = await packageFiles(kase, carried, identities)
   if (read === undefined) throw new CustodyError('INTEGRITY', `the kept package .custody/${event.payload.kept} could not be read; run custody verify`, {subject: event.payload.kept})
   const receipt = await keptReceipt(kase, event, identities)
   const folder = custodianFolder(sender.case, event.payload.transferId)

@@ -8,11 +8,14 @@
  * and the bag re-encrypted to HQ, the field ledger rolled back or rewritten after a hand-over, a
  * stranger's package, HQ's own package sent to another: each refused with exit 3, nothing
  * recorded, no receipt, nothing left in HQ's vault. A key rotation the field ledger proves is
- * followed; testimony stays in the package; a kill in the middle is finished by a run again.
+ * followed; testimony stays in the package; HQ seals what both field cases brought (the senders'
+ * events opened, checked by custody verify, verify-bag.py, bagit.py and openssl; a sender's event
+ * changed and another statement of the sender put in are refused); a kill in the middle is
+ * finished by a run again.
  */
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BIN, caseEnv, copyCase, custody, custodyJson, SAMPLES, tempDir} from '../helpers/cli.js'
@@ -21,6 +24,7 @@ import {schemaErrors} from '../helpers/json-schemas.js'
 import {forgerKey} from '../helpers/forge-archive.js'
 import {canonicalize} from '../../src/canonical/jcs.js'
 import {checker} from '../helpers/tools.js'
+import {rewriteManifests} from '../helpers/bag.js'
 import {eventCount, ingestSamples, initCase, refusedAccept, writeIdentityLine} from '../helpers/transfers.js'
 
 const AGE = checker('age')
@@ -284,11 +288,78 @@ describe.skipIf(AGE === undefined)('custody transfer accept of a field package',
     expect((await custody(['verify', '--case', hq])).code).toBe(0)
   })
 
-  it('refuses to seal exhibits received in a field package, saying why; nothing is sealed', async () => {
-    const sealed = await custody(['seal', '--out', at('court.zip'), '--case', hq])
-    expect(sealed.code).toBe(2)
-    expect(sealed.stderr).toMatch(/HQ-000001, HQ-000002 came in a field package \(TRANSFER-[0-9a-f]{16}\), and this version of custody cannot yet put the sender's record of a field package into a seal; nothing was sealed/)
-    expect(readdirSync(work.path).filter((f) => f.startsWith('court'))).toEqual([])
+  it("seals exhibits received in a field package with the sender's events opened and proven to its checkpoint: custody verify, verify-bag.py, bagit.py and openssl check it; a sender's event changed is refused", async () => {
+    const zip = at('court.zip')
+    // Every exhibit HQ holds: from both field cases, one of whose keys was rotated between its packages.
+    const sealed = await custody(['seal', '--out', zip, '--case', hq])
+    expect(sealed.code, sealed.stderr).toBe(0)
+    const verified = await custodyJson<{ok: boolean; custodians: Array<{transferId: string; from: {name: string; fingerprint: string}; items: number}>}>(['verify', zip, '--json'])
+    expect(verified.code, verified.stdout).toBe(0)
+    const handOvers = verified.json.custodians
+    expect(new Set(handOvers.map((h) => h.from.name))).toEqual(new Set(['Mykola', 'Petro']))
+    expect(handOvers.find((h) => h.transferId === first.transferId)).toMatchObject({items: 2})
+    // Unzipped, as a court's expert would: bagit.py, the bag's own verify-bag.py, and openssl on the sender's record.
+    const out = at('court-unzipped')
+    mkdirSync(out)
+    execFileSync('unzip', ['-q', zip, '-d', out])
+    const bag = join(out, readdirSync(out)[0]!)
+    const bagit = checker('bagit.py')
+    if (bagit !== undefined) expect(spawnSync('python3', [bagit, '--validate', bag]).status).toBe(0)
+    const script = spawnSync('python3', ['verify-bag.py'], {cwd: bag, encoding: 'utf8'})
+    expect(script.status, script.stdout).toBe(0)
+    expect(script.stdout).toMatch(new RegExp(`^custodians OK +${handOvers.length} hand-overs .*; \\d+ exhibits received$`, 'm'))
+    const sender = readdirSync(join(bag, 'data', 'custodians')).find((c) => readdirSync(join(bag, 'data', 'custodians', c)).includes(first.transferId))!
+    const record = join(bag, 'data', 'custodians', sender, first.transferId)
+    expect(openssl(join(record, 'sender.pem'), join(record, 'transfer.json'), join(record, 'transfer.json.sig'))).toBe(0)
+    expect(openssl(join(record, 'sender.pem'), join(record, 'checkpoint.json'), join(record, 'checkpoint.json.sig'))).toBe(0)
+    expect(JSON.parse(readFileSync(join(record, 'transfer.json'), 'utf8'))).toMatchObject({type: 'custody-field-transfer/v1', transferId: first.transferId})
+    // The sender's events a court reads: its first, its key, and its ingest of each exhibit, each
+    // an envelope (the leaf) beside the event in clear and the salt of the envelope's commitment.
+    const lines = readFileSync(join(record, 'events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as {envelope: {bodyCommitment: string}; event: {action: string; exhibit: string | null; payload: {digests?: {sha256: string}}}; salt: string; seq: number})
+    expect(lines.map((l) => [l.event.action, l.event.exhibit])).toEqual([['create-case', null], ['key-created', null], ['ingest', 'EX-000001'], ['ingest', 'EX-000002']])
+    for (const l of lines) expect(sha('sha256', Buffer.concat([Buffer.from(l.salt, 'hex'), Buffer.from(canonicalize(l.event as never))]))).toBe(l.envelope.bodyCommitment)
+    expect(lines[2]!.event.payload.digests!.sha256).toBe(sha('sha256', readFileSync(join(SAMPLES, 'Canon.jpg'))))
+    // A forger gives the sender's ingest of EX-000001 another file's digest, the envelope's
+    // commitment made to match, seal.json's SHA-256 of the file and the manifests made again.
+    const forged = at('court-forged')
+    cpSync(bag, forged, {recursive: true})
+    const events = join(forged, 'data', 'custodians', sender, first.transferId, 'events.jsonl')
+    const before = sha('sha256', readFileSync(events))
+    const edited = lines.map((l, i) => {
+      if (i !== 2) return canonicalize(l as never)
+      const event = {...l.event, payload: {...l.event.payload, digests: {...l.event.payload.digests, sha256: sha('sha256', Buffer.from('another file'))}}}
+      const envelope = {...l.envelope, bodyCommitment: sha('sha256', Buffer.concat([Buffer.from(l.salt, 'hex'), Buffer.from(canonicalize(event as never))]))}
+      return canonicalize({...l, event, envelope} as never)
+    })
+    writeFileSync(events, `${edited.join('\n')}\n`)
+    const statement = join(forged, 'data', 'custody', 'seal.json')
+    writeFileSync(statement, readFileSync(statement, 'utf8').replace(before, sha('sha256', readFileSync(events))))
+    rewriteManifests(forged)
+    const refused = await custodyJson<{ok: boolean; checks: Array<{name: string; status: string}>}>(['verify', forged, '--json'])
+    expect(refused.code).toBe(3)
+    expect(refused.json.checks.find((c) => c.name === 'custodians')?.status).toBe('failed')
+    const scriptRefused = spawnSync('python3', ['verify-bag.py'], {cwd: forged, encoding: 'utf8'})
+    expect(scriptRefused.status).not.toBe(0)
+    expect(scriptRefused.stdout).toMatch(/^custodians FAILED/m)
+    // Another genuine field statement of the same sender, signed by its key, in the record of the
+    // first package (the SHA-256s restated, the manifests made again): it names another transfer.
+    const other = readdirSync(join(bag, 'data', 'custodians', sender)).find((t) => t !== first.transferId)!
+    const swapped = at('court-swapped')
+    cpSync(bag, swapped, {recursive: true})
+    const into = join(swapped, 'data', 'custodians', sender, first.transferId)
+    let text = readFileSync(join(swapped, 'data', 'custody', 'seal.json'), 'utf8')
+    for (const name of ['transfer.json', 'transfer.json.sig']) {
+      const was = sha('sha256', readFileSync(join(into, name)))
+      cpSync(join(swapped, 'data', 'custodians', sender, other, name), join(into, name))
+      text = text.replace(was, sha('sha256', readFileSync(join(into, name))))
+    }
+
+    writeFileSync(join(swapped, 'data', 'custody', 'seal.json'), text)
+    rewriteManifests(swapped)
+    const swappedVerify = await custody(['verify', swapped])
+    expect(swappedVerify.code).toBe(3)
+    expect(swappedVerify.stdout).toMatch(/transfer\.json: names another transfer than the seal statement/)
+    expect(spawnSync('python3', ['verify-bag.py'], {cwd: swapped, encoding: 'utf8'}).stdout).toMatch(/^custodians FAILED/m)
   })
 
   it('killed as the received exhibits are stored: HQ verifies, and a run again numbers each once', async () => {

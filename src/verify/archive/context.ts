@@ -18,7 +18,7 @@ import type {CheckResult, Finding} from '../checklist.js'
 import {ProblemList} from '../problem-list.js'
 import {BagIndex} from './bag-index.js'
 import type {FieldTransferStatement} from '../../transfers/field-statement.js'
-import type {FieldPackageState} from './field-state.js'
+import type {FieldPackageState, FieldRowRead} from './field-state.js'
 
 export interface VerifyArchiveOptions {
   onProgress?: (done: number, total: number) => void
@@ -43,6 +43,12 @@ export interface VerifyArchiveOptions {
    * nothing more.
    */
   onFieldStatement?: (statement: FieldTransferStatement, signed: boolean) => void
+  /**
+   * For a field package: each row of its ledger once it is linked (and opened, with an identity
+   * that opens its run), in order. A seal of exhibits received in it keeps their events and every
+   * row's leaf (src/transfers/sealed-custodians.ts); what it throws stops the verification.
+   */
+  onFieldRow?: (row: FieldRowRead) => void
 }
 
 export interface ArchiveTrust {

@@ -29,6 +29,7 @@ import {verifySignature} from '../../keys/signing-key.js'
 import {BAG_LIMITS, CUSTODIAN_FILES, type CustodianFileRole, type SealedCustodian} from '../../seal/bag-layout.js'
 import {custodianFingerprint, parseCustodian} from '../../transfers/custodian.js'
 import {checkReceiptSignatures, parseReceipt, type ReceiptBody} from '../../transfers/receipt.js'
+import {FIELD_TRANSFER_TYPE, readFieldTransferStatement, type FieldTransferStatement} from '../../transfers/field-statement.js'
 import {readTransferStatement, type TransferStatement} from '../../transfers/transfer-statement.js'
 import type {Check, Finding} from '../checklist.js'
 import type {ProblemList} from '../problem-list.js'
@@ -146,12 +147,26 @@ function checkSender(record: SealedCustodian, bytes: Partial<Record<CustodianFil
   return {spki: pem.key.spki}
 }
 
+/** The `type` a JSON object gives, if it is one (the readers then read it strictly). */
+function typeOf(bytes: Buffer): unknown {
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'))
+    return isRecord(value) ? value.type : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** The sender's transfer statement: signed by the sender's key, from that sender to this case, on that checkpoint, listing the exhibits received. */
-function checkTransfer(context: ArchiveContext, record: SealedCustodian, bytes: Partial<Record<CustodianFileRole, Buffer>>, spki: Uint8Array, checkpoint: CheckpointBody, found: ProblemList<Finding>): TransferStatement | undefined {
+function checkTransfer(context: ArchiveContext, record: SealedCustodian, bytes: Partial<Record<CustodianFileRole, Buffer>>, spki: Uint8Array, checkpoint: CheckpointBody, found: ProblemList<Finding>): TransferStatement | FieldTransferStatement | undefined {
   const subject = record.files.transfer.path
   if (!verifySignature(spki, bytes.transfer!, bytes.transferSignature!)) found.push({subject, message: "its signature transfer.json.sig does not verify with sender.pem: the transfer statement or its signature was altered"})
-  const t = readTransferStatement(bytes.transfer!)
+  // A seal's statement (custody-transfer/v1) or, from a field package, a field statement
+  // (custody-field-transfer/v1): each is held to the same facts, its tree head named otherwise.
+  const field = typeOf(bytes.transfer!) === FIELD_TRANSFER_TYPE
+  const t = field ? readFieldTransferStatement(bytes.transfer!) : readTransferStatement(bytes.transfer!)
   if ('problem' in t) return void found.push({subject, message: `is not a transfer statement: ${t.problem}`})
+  const tree = 'archiveTree' in t ? t.archiveTree : t.tree
   const differ = (message: string, expected: string, actual: string): void => {
     if (expected !== actual) found.push({subject, message, expected, actual})
   }
@@ -159,7 +174,7 @@ function checkTransfer(context: ArchiveContext, record: SealedCustodian, bytes: 
   differ('names another transfer than the seal statement', record.transferId, t.transferId)
   differ('is released by another custodian than the seal statement names', `${record.from.case} ${record.from.fingerprint}`, `${t.from.case} ${custodianFingerprint(t.from)}`)
   differ('is released to another case than the one that sealed this archive', statedCaseId(context), t.to.case)
-  differ("names another tree head than the sender's checkpoint", `${checkpoint.treeSize} ${checkpoint.rootHash}`, `${t.archiveTree.size} ${t.archiveTree.root}`)
+  differ("names another tree head than the sender's checkpoint", `${checkpoint.treeSize} ${checkpoint.rootHash}`, `${tree.size} ${tree.root}`)
   differ('is released at another time than the seal statement says', record.releasedAt, t.releasedAt)
   const listed = new Set(t.items.map((i) => i.exhibit))
   for (const item of record.items) {
@@ -230,8 +245,9 @@ function checkOwnEvent(record: SealedCustodian, own: OwnRecord, receipt: Receipt
 }
 
 /** Each exhibit received in the hand-over is, in the sender's events, the exhibit its ingest here names, with the same SHA-256. */
-function checkReceivedExhibits(record: SealedCustodian, ingests: OwnRecord['ingests'], sender: SenderEvents, transfer: TransferStatement | undefined, found: ProblemList<Finding>): void {
-  const released = new Map((transfer?.items ?? []).map((i) => [i.exhibit, i]))
+function checkReceivedExhibits(record: SealedCustodian, ingests: OwnRecord['ingests'], sender: SenderEvents, transfer: TransferStatement | FieldTransferStatement | undefined, found: ProblemList<Finding>): void {
+  // A field statement names no digest of an item (its laptop opens no event): the sender's ingest event does.
+  const released = new Map<string, {sha256: string}>(transfer === undefined || !('archiveTree' in transfer) ? [] : transfer.items.map((i) => [i.exhibit, i]))
   const stated = new Set(record.items.map((i) => `${i.exhibit} ${i.receivedAs}`))
   for (const ingest of ingests) {
     const theirs = sender.ingests.get(ingest.from.exhibit)

@@ -50,6 +50,7 @@ import {fieldBagInfo} from '../../transfers/field-readme.js'
 import type {Check, Finding} from '../checklist.js'
 import type {ProblemList} from '../problem-list.js'
 import {concluded, findings, type ArchiveContext} from './context.js'
+import type {FieldRowRead} from './field-state.js'
 import {checkManifest} from './manifests.js'
 
 /** Whether the bag is a field package: it holds the ledger's rows and no seal statement. */
@@ -67,6 +68,14 @@ async function small(context: ArchiveContext, path: string, limit: number): Prom
   const file = context.files.get(path)
   if (file === undefined || file.size > limit) return undefined
   return context.source.readSmall(file.info, limit, file.sha256).catch(() => undefined)
+}
+
+/** The bounds of a field package's small files, as its checks read them. */
+const SMALL_FILES = {transfer: 1024 * 1024, transferSignature: 64, checkpoint: 4096, checkpointSignature: 64, senderKey: 4096} as const
+
+/** One of a field package's small files, read within its bound (undefined when missing or larger): for what reads the package after its checks (a seal of what it brought). */
+export async function fieldPackageFile(context: ArchiveContext, role: keyof typeof SMALL_FILES): Promise<Buffer | undefined> {
+  return small(context, F[role], SMALL_FILES[role])
 }
 
 /** Lines of a bag file, hashed as read: the problem when it is not the file first hashed. */
@@ -489,7 +498,8 @@ class RowsReader {
     if (!this.runFirst.has(row.run)) this.runFirst.set(row.run, row.seq)
     const item = this.items.get(row.seq)
     if (item !== undefined) this.checkItemRow(item, envelope)
-    if (stored === undefined) this.open(row, body, envelope, item, at)
+    const opened = stored === undefined ? this.open(row, body, envelope, item, at) : undefined
+    this.context.options.onFieldRow?.({seq: row.seq, prev: row.prev, hash: row.hash, envelope: row.envelope, opened})
   }
 
   /** The first event that made the receiver (transfer.json's `to`) a recipient of the sender's case: every run after it is wrapped to it. */
@@ -556,8 +566,8 @@ class RowsReader {
     }
   }
 
-  /** With the run's key: the body opened and held to its envelope; an item's ingest event kept. */
-  private open(row: RowLine, body: Buffer, envelope: StoredEnvelope, item: FieldItem | undefined, at: string): void {
+  /** With the run's key: the body opened and held to its envelope (returned); an item's ingest event kept. */
+  private open(row: RowLine, body: Buffer, envelope: StoredEnvelope, item: FieldItem | undefined, at: string): FieldRowRead['opened'] {
     const key = this.runs.key(row.run)
     const state = this.context.field!
     if (!this.runs.has(row.run)) this.found.push({subject: at, message: `its run ${row.run} is not in ${F.runs}`})
@@ -566,17 +576,20 @@ class RowsReader {
       const given = (this.context.options.identities ?? []).length > 0
       if (item !== undefined && given) this.found.push({subject: item.exhibit, message: `its ingest event (event ${row.seq}) does not open with the identities given: its run's key is wrapped to other recipients`})
       if (given && this.runs.has(row.run)) this.unopenedRuns.add(row.run)
-      return
+      return undefined
     }
 
     try {
       const sealed = {seq: row.seq, prev_hash: row.prev, hash: row.hash, envelope: row.envelope, body}
-      const {event} = isCarried(envelope) ? openCarried(sealed, envelope, key) : openRow(sealed, envelope, key)
+      const opened = isCarried(envelope) ? {...openCarried(sealed, envelope, key), salt: undefined} : openRow(sealed, envelope, key)
+      const {event} = opened
       state.opened++
       if (item !== undefined && event.action === 'ingest') state.ingests.set(row.seq, {...event, hash: row.hash})
       for (const exhibit of testimonyExhibitsOf(event)) if (this.exhibits.has(exhibit)) state.testimony.add(exhibit)
+      return opened
     } catch (error) {
       this.found.push({subject: at, message: messageOf(error).replace(/^event \d+ of the ledger /, 'it ').replace(/: the ledger was changed outside custody.*$/, '')})
+      return undefined
     }
   }
 }

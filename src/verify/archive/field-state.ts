@@ -1,8 +1,23 @@
 /** What a field package's checks (field-package.ts) establish for the ones after them, kept in the archive context (ArchiveContext.field). */
 import type {CheckpointBody} from '../../checkpoints/checkpoint.js'
 import type {RecordedKey} from '../../checkpoints/verify-checkpoints.js'
-import type {EventOfKind} from '../../formats/events.js'
+import type {CustodyEvent, EventOfKind} from '../../formats/events.js'
 import type {FieldTransferStatement} from '../../transfers/field-statement.js'
+
+/**
+ * A row of a field package's ledger as the ledger check read it, in order, once it linked: its
+ * chain, its envelope as stored, and, when its body opened under its run's key (an identity of a
+ * recipient given), the event in clear and the salt of its commitment (none for a row carried in
+ * clear from before the case was encrypted). What a seal of received exhibits makes the sender's
+ * event lines from (VerifyArchiveOptions.onFieldRow).
+ */
+export interface FieldRowRead {
+  seq: number
+  prev: string
+  hash: string
+  envelope: string
+  opened: {event: CustodyEvent; canonical: string; salt: Buffer | undefined} | undefined
+}
 
 export interface FieldPackageState {
   statement: FieldTransferStatement | undefined
