@@ -15,7 +15,7 @@
  * problem of `verify`, as before. Nothing is purged without a receipt: the command takes no
  * exhibit, only a receiver, and purges what that receiver's checked receipts acknowledge.
  */
-import {statSync} from 'node:fs'
+import {lstatSync, statSync} from 'node:fs'
 import {unlink} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import type {Case} from '../case/case.js'
@@ -178,8 +178,35 @@ export async function planPurge(kase: Case, by: Custodian): Promise<PurgeReport>
   return report
 }
 
+/**
+ * Refuses objects whose vault path holds something custody never stores there (a folder, a
+ * link, a device): unlink cannot remove a folder, and a purge that recorded it would fail at it
+ * every run and never reach the objects after it. Asked before anything is recorded, and again
+ * before each removal (an earlier run's left objects). One already gone is no error.
+ */
+function refuseNonFiles(kase: Case, objects: readonly PurgedObject[], done: string): void {
+  for (const object of objects) {
+    const path = join(kase.dataDir, object.vault)
+    let stat
+    try {
+      stat = lstatSync(path)
+    } catch {
+      continue
+    }
+
+    if (!stat.isFile()) {
+      throw new CustodyError(
+        'INTEGRITY',
+        `${path}, the vault object (${object.role}) to remove, is not a file but ${stat.isDirectory() ? 'a folder' : stat.isSymbolicLink() ? 'a symbolic link' : 'something else'}: custody never puts one there, so someone changed the vault; ${done}. Run \`custody verify\`, and keep a copy of the case as it is`,
+        {subject: path},
+      )
+    }
+  }
+}
+
 /** Step 3: removes the objects, each folder made durable; one already gone is no error. */
 async function removeObjects(kase: Case, objects: readonly PurgedObject[]): Promise<number> {
+  refuseNonFiles(kase, objects, 'nothing more was removed')
   let removed = 0
   for (const object of objects) {
     const path = join(kase.dataDir, object.vault)
@@ -204,6 +231,7 @@ async function removeObjects(kase: Case, objects: readonly PurgedObject[]): Prom
  */
 export async function executePurge(kase: Case, plan: PurgeReport, by: Custodian, actor?: string): Promise<PurgeReport> {
   const report: PurgeReport = {...plan, dryRun: false}
+  for (const item of [...plan.finished, ...plan.purged]) refuseNonFiles(kase, item.objects, 'nothing was recorded or removed')
   if (plan.purged.length > 0) {
     const drafts: CustodyEventDraft[] = plan.purged.map((item) => ({
       actor: actor?.trim() || kase.info.investigator,

@@ -8,7 +8,7 @@
  * killed by SIGKILL after its events were recorded (the case verifies, a run again finishes it).
  */
 import {spawn} from 'node:child_process'
-import {appendFileSync, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BIN, caseEnv, copyCase, custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
@@ -185,6 +185,18 @@ describe('custody transfer purge', () => {
     expect(refused.code, refused.stdout).toBe(3)
     expect(refused.stdout + refused.stderr).toMatch(/no longer have the root their last signed checkpoint gives/)
     expect(await eventCount(forged)).toBe(events)
+    // A copy whose vault has a folder where an object was: unlink cannot remove it, and a purge
+    // that recorded it would fail there at every run. Refused before anything is recorded.
+    const folder = copyCase(plain, at('plain-folder'))
+    const objects = readdirSync(join(folder, '.custody', 'vault', 'sha256'), {recursive: true, withFileTypes: true}).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort()
+    rmSync(objects[0]!)
+    mkdirSync(objects[0]!, {mode: 0o700})
+    const before = await eventCount(folder)
+    const stuck = await purge(folder, '--yes')
+    expect(stuck.code, stuck.stdout).toBe(3)
+    expect(stuck.stdout + stuck.stderr).toMatch(/the vault object \((original|metadata-record)\) to remove, is not a file but a folder: .*nothing was recorded or removed/)
+    expect(await eventCount(folder)).toBe(before)
+    expect(objects.slice(1).every((o) => existsSync(o))).toBe(true)
     const result = await purge(plain, '--yes')
     expect(result.code, result.stderr).toBe(0)
     expect(result.json.purged.map((p) => p.exhibit)).toEqual(['EX-000001', 'EX-000002'])
