@@ -14,6 +14,7 @@ import type {CustodyEvent, EventOfKind} from '../formats/events.js'
 import {describeSigningKey} from '../keys/case-key.js'
 import {BAG_LIMITS, EVENTS_PATH} from '../seal/bag-layout.js'
 import type {ArchiveContext, VerifyArchiveOptions} from '../verify/archive/context.js'
+import type {FieldRowRead} from '../verify/archive/field-state.js'
 import {parseEventLine} from '../verify/archive/events.js'
 import {verifyArchive} from '../verify/verify-archive.js'
 import {listEvents, resolveExhibitId, type EventView} from '../exhibits/exhibits.js'
@@ -44,8 +45,6 @@ export function concerns(event: CustodyEvent, ids: ReadonlySet<string>): boolean
 
 /** The events of `id` in the package's events.jsonl, each with its hash there (the verifier has checked every line); in a field package, its ingest event. */
 async function eventsOf(context: ArchiveContext, id: string): Promise<EventView[]> {
-  // A field package (src/transfers/field-export.ts): its item's ingest event, opened by the verifier; the sender's other events of it are not read yet.
-  if (context.field !== undefined) return [...context.field.ingests.values()].filter((e) => e.exhibit === id)
   const file = context.files.get(EVENTS_PATH)
   if (file === undefined) return []
   const found: EventView[] = []
@@ -95,9 +94,24 @@ async function senderPart(kase: Case, received: NonNullable<EventOfKind<'ingest'
   const event = receivedEvent(kase, received.transferId, received.exhibit)
   const p = event.payload
   let events: EventView[] = []
-  const sender = await readKeptPackage(kase, event, identities, async (context) => {
-    events = await eventsOf(context, received.exhibit)
-  })
+  // A field package (field-export.ts): the sender's events of the exhibit as the verifier opens
+  // its rows (with this case's identity), each with its row's chain hash.
+  const fromRows: EventView[] = []
+  const ids = new Set([received.exhibit])
+  const onFieldRow = (row: FieldRowRead): void => {
+    const opened = row.opened?.event
+    if (opened !== undefined && concerns(opened, ids)) fromRows.push({...opened, hash: row.hash})
+  }
+
+  const sender = await readKeptPackage(
+    kase,
+    event,
+    identities,
+    async (context) => {
+      events = context.field !== undefined ? fromRows : await eventsOf(context, received.exhibit)
+    },
+    {onFieldRow},
+  )
   return {
     ledger: 'sender',
     custodian: {case: sender.case, name: sender.name, organisation: sender.organisation, fingerprint: custodianFingerprint(sender)},
