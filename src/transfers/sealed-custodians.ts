@@ -12,7 +12,9 @@
  *     sender's checkpoint; this case's `transfer-received` event, in the seal's own events, names
  *     the receipt's SHA-256.
  * The sender's events are never copied into this case's ledger: they are read from the kept
- * package each time, as `log --custodians` reads them.
+ * package each time, as `log --custodians` reads them. From a field package (`sealId` null),
+ * whose rows a court cannot open, they are the rows this case opens with its identity as the
+ * verifier reads them (FieldRows), written as lines of an encrypted ledger are.
  */
 import {createHash} from 'node:crypto'
 import {bytesToHex} from '@noble/hashes/utils.js'
