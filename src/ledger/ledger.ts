@@ -444,7 +444,7 @@ export class Ledger implements Disposable {
     if (what !== undefined) {
       throw new CustodyError(
         'INTEGRITY',
-        `the ledger ${this.path} ends with ${what}: custody signs a checkpoint with every event it records, so someone added to it without the signing key; nothing was added. Run \`custody verify\`, and keep a copy of the case as it is`,
+        `the ledger ${this.path} ends with ${what}: custody signs a checkpoint with every event it records, so someone without the signing key changed it (added events, or removed or changed the checkpoint over them); nothing was added. Run \`custody verify\`, and keep a copy of the case as it is`,
         {subject: `event ${head.seq}`},
       )
     }
