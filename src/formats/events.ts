@@ -659,7 +659,8 @@ export interface KeptReceiptStored {
  */
 export interface TransferRefusedPayload {
   transferId: string
-  sealId: string
+  /** The package's seal ID; null for a field package (no seal was made: src/transfers/field-export.ts). */
+  sealId: string | null
   /** The sender, as the identity line of its transfer statement (src/transfers/custodian.ts). */
   from: string
   /** The package as received: its file name, SHA-256 and size. It is not kept. */
@@ -1200,7 +1201,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
     exhibit: 'none',
     payload: object<TransferRefusedPayload>({
       transferId,
-      sealId,
+      sealId: nullable(sealId),
       from: custodianLine,
       package: transferPackage,
       treeHead,

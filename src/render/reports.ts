@@ -233,7 +233,7 @@ const SEAL_SUMMARIES: Summaries<'seal' | 'sealed-exhibits' | 'transfer-released'
   'transfer-received': (p) =>
     `${p.transferId}: ${plural(p.items.length, 'exhibit')} received from ${receiverName(p.from)} (its ${p.sealId ?? 'field package'}, ${p.treeHead.size} events), as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…; receipt sha256:${p.receipt.sha256.slice(0, 16)}…`,
   'transfer-refused': (p) =>
-    `${p.transferId}: package from ${receiverName(p.from)} (its ${p.sealId}, ${p.treeHead.size} events) refused, as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…: ${plural(p.failed.length, 'item')} failed (${p.failed
+    `${p.transferId}: package from ${receiverName(p.from)} (its ${p.sealId ?? 'field package'}, ${p.treeHead.size} events) refused, as ${safeText(p.package.name)}  sha256:${p.package.sha256.slice(0, 16)}…: ${plural(p.failed.length, 'item')} failed (${p.failed
       .slice(0, 3)
       .map((f) => f.exhibit)
       .join(', ')}${p.failed.length > 3 ? ', …' : ''}), nothing taken in; receipt sha256:${p.receipt.sha256.slice(0, 16)}…`,

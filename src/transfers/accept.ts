@@ -62,7 +62,7 @@ import {arrivalOf, CUSTODIANS_FOLDER, incomingName, keptNames, staleCopies, type
 import {describeSplitView, splitViews, type Head, type SeenHead} from './split-view.js'
 import {followRotations, type FollowedRotation} from './rotations.js'
 import {readTransferStatement, type TransferStatement} from './transfer-statement.js'
-import {failedItems, refuseAgain, refusedBefore, refusePackage, type ReceiptGiving, type RefusedPackage} from './refused.js'
+import {failedFieldItems, failedItems, refuseAgain, refusedBefore, refusePackage, type ReceiptGiving, type RefusedPackage} from './refused.js'
 import {commitStaged, discardStaged, planIds, readSenderExhibits, receivedDrafts, receivedItems, sealReader, stageItems, type StagedItem} from './import.js'
 import {fieldArrival, fieldReader} from './field-accept.js'
 import type {FieldTransferStatement} from './field-statement.js'
@@ -197,7 +197,7 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
     },
     afterChecks: async (context, verdict) => {
       if (verdict.kind === 'field-package') {
-        checked = verdict.ok ? await checkFieldPackage(kase, file, context, verdict, copy.sha256, options, staged) : undefined
+        checked = verdict.ok ? await checkFieldPackage(kase, file, context, verdict, copy.sha256, options, staged) : await checkRefusedField(kase, file, context, verdict, options)
         return
       }
 
@@ -287,7 +287,26 @@ async function checkRefused(kase: Case, file: string, context: ArchiveContext, v
   const before = refusedBefore(kase, '', statement.transferId)
   if (before !== undefined) return {refusedAgain: before}
   await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
-  return {refused: {report: verdict, statement, checkpoint, failed}}
+  return {refused: {report: verdict, statement, checkpoint, failed, treeHead: verdict.treeHead!}}
+}
+
+/**
+ * A field package that does not verify only because of its items (refused.ts, failedFieldItems):
+ * every row, signature and statement held, so its sender and receiver are checked as for one
+ * accepted, and the receipt names each item's digests from its ingest event, opened.
+ */
+async function checkRefusedField(kase: Case, file: string, context: ArchiveContext, verdict: ArchiveReport, options: AcceptOptions): Promise<Checked | undefined> {
+  const statement = context.field?.statement
+  const failed = statement === undefined ? undefined : failedFieldItems(context, verdict, statement)
+  if (statement === undefined || failed === undefined || acceptedBefore(kase, '', statement.transferId) !== undefined) return undefined
+  const field = await fieldArrival(context, file)
+  checkReceiver(kase, file, statement.to)
+  checkFieldSender(file, statement, field.state.keys, [...options.from, ...trustedCustodians(kase)])
+  checkSplitView(kase, file, statement.from, statement.tree, [...field.state.rootsAt].map(([size, root]) => ({size, root})))
+  const before = refusedBefore(kase, '', statement.transferId)
+  if (before !== undefined) return {refusedAgain: before}
+  await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
+  return {refused: {report: verdict, statement: field.arrival, checkpoint: field.checkpoint, failed, treeHead: statement.tree}}
 }
 
 /** Step 4: sent to this case, by a sender the user accepts (given, or on the trust list), with the key its line gives or one it rotated to. */

@@ -181,15 +181,20 @@ function checkOpensForReceiver(kase: Case, to: Custodian, items: readonly FieldI
   }
 }
 
-/** What the public facts say of earlier field packages and purges: the exhibits released, and the objects purged (by vault path). */
+/** What the public facts say of earlier field packages and purges: the exhibits released (but in a package the receiver refused), and the objects purged (by vault path). */
 function releasedAndPurged(kase: Case): {released: Set<string>; purgedObjects: Set<string>} {
-  const released = new Set<string>()
+  const releases: Array<{transferId: unknown; exhibits: string[]}> = []
+  const refused = new Set<unknown>()
   const purgedObjects = new Set<string>()
   for (const {facts} of kase.ledger.publicFacts()) {
-    if (facts.action === 'field-transfer-released' && Array.isArray(facts.exhibits)) for (const id of facts.exhibits) if (typeof id === 'string') released.add(id)
+    if (facts.action === 'field-transfer-released' && Array.isArray(facts.exhibits)) releases.push({transferId: facts.transferId, exhibits: facts.exhibits.filter((id): id is string => typeof id === 'string')})
+    // A receipt that acknowledged none: the receiver refused the package (it takes one whole or
+    // not at all), so its exhibits are still to send, as the refusal tells the sender.
+    if (facts.action === 'transfer-acknowledged' && facts.acknowledged === 0) refused.add(facts.transferId)
     if (facts.action === 'purged' && Array.isArray(facts.objects)) for (const vault of facts.objects) if (typeof vault === 'string') purgedObjects.add(vault)
   }
 
+  const released = new Set(releases.flatMap((r) => (refused.has(r.transferId) ? [] : r.exhibits)))
   return {released, purgedObjects}
 }
 

@@ -28,15 +28,19 @@ import {identityNeeded} from '../vault/sealed-objects.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
 import {custodianOf} from './custodian.js'
-import {arrivalOf, keptNames} from './incoming.js'
+import {arrivalOf, keptNames, type Arrival} from './incoming.js'
 import {KeptReceiptProblem, readKeptReceipt, writeKeptReceipt} from './kept-receipt.js'
 import {signReceipt, type SignedReceipt} from './receipt.js'
 import type {TransferStatement} from './transfer-statement.js'
+import {packagePathOf, type FieldTransferStatement} from './field-statement.js'
 
 /** What accept hands over for a refused package: the verifier's verdict, the statement and checkpoint it verified, the failed items. */
 export interface RefusedPackage {
   report: ArchiveReport
-  statement: TransferStatement
+  /** The transfer as the receiver reads it: a seal's statement, or a field package's arrival (its items' digests from the opened ingest events). */
+  statement: Arrival
+  /** The sender's tree head the package's checkpoint signs (a field package's statement states it as `tree`). */
+  treeHead: {size: number; root: string}
   checkpoint: string
   failed: FailedItemRecord[]
 }
@@ -44,40 +48,79 @@ export interface RefusedPackage {
 /** The checks whose problems can be an item's, and the most said of one item in a receipt. */
 const ITEM_CHECKS = new Set(['zip', 'manifests', 'statement'])
 const MAX_PROBLEM = 4000
+/** A field package's checks that can find an item's problem (field-package.ts). */
+const FIELD_ITEM_CHECKS = new Set(['manifests', 'transfer', 'objects'])
+
+/** Which item a problem is of (its subject as in the bag), or undefined when it is no item's. */
+type ItemOf = (problem: ArchiveReport['problems'][number], subject: string) => string | undefined
 
 /**
  * The items that failed, each with its problems in words, when every problem of the report is an
- * item's (above); undefined when any is not, or when the report lists only the first of them.
+ * item's (`itemOf`) or the Payload-Oxum that an item changed in size changes (`oxum`); undefined
+ * when any is not, or when the report lists only the first of them.
  */
-export function failedItems(context: ArchiveContext, report: ArchiveReport, statement: TransferStatement): FailedItemRecord[] | undefined {
-  // The transfer check held (`transfer`), so no check halted before it: the signatures check ran, and a problem of it would be listed.
-  if (report.ok || report.problemCount > report.problems.length || report.transfer === null || report.treeHead === null) return undefined
-  const ids = new Set(statement.items.map((i) => i.exhibit))
+function itemFailures(context: ArchiveContext, report: ArchiveReport, items: ReadonlyArray<{exhibit: string}>, itemOf: ItemOf, oxum: (problem: ArchiveReport['problems'][number]) => boolean): FailedItemRecord[] | undefined {
+  if (report.ok || report.problemCount > report.problems.length || report.treeHead === null) return undefined
   const bagPrefix = context.bag === undefined ? undefined : `${context.bag}/`
   const said = new Map<string, string[]>()
   for (const p of report.problems) {
     const subject = bagPrefix !== undefined && p.subject.startsWith(bagPrefix) ? p.subject.slice(bagPrefix.length) : p.subject
-    const folder = /^data\/exhibits\/([^/]+)\//.exec(subject)?.[1]
-    const id = ITEM_CHECKS.has(p.check) ? (ids.has(subject) ? subject : folder !== undefined && ids.has(folder) ? folder : undefined) : undefined
+    const id = itemOf(p, subject)
     if (id !== undefined) {
       const words = subject === id ? p.message : `${subject}: ${p.message}`
       said.set(id, [...(said.get(id) ?? []), words])
       continue
     }
 
-    // An original changed in size changes the payload's: bag-info.txt's Payload-Oxum, and the line of it the statement makes, differ.
-    const oxum = p.subject === 'bag-info.txt' && ((p.check === 'oxum' && p.message === 'Payload-Oxum does not match the payload') || (p.check === 'contents' && p.expected?.startsWith('Payload-Oxum: ') === true && p.actual?.startsWith('Payload-Oxum: ') === true))
-    if (!oxum) return undefined
+    if (!oxum(p)) return undefined
   }
 
   // A Payload-Oxum differing with no item's problem: not an item's.
   if (said.size === 0) return undefined
-  return statement.items
+  return items
     .filter((i) => said.has(i.exhibit))
     .map((i) => {
       const problem = [...new Set(said.get(i.exhibit))].join('; ')
       return {exhibit: i.exhibit, problem: problem.length > MAX_PROBLEM ? `${problem.slice(0, MAX_PROBLEM - 1)}…` : problem}
     })
+}
+
+/**
+ * A seal's items that failed: a problem is an item's when the zip, manifests or statement check
+ * found it in the exhibit's own files (data/exhibits/<ID>/) or of the exhibit as stated.
+ */
+export function failedItems(context: ArchiveContext, report: ArchiveReport, statement: TransferStatement): FailedItemRecord[] | undefined {
+  // The transfer check held (`transfer`), so no check halted before it: the signatures check ran, and a problem of it would be listed.
+  if (report.transfer === null) return undefined
+  const ids = new Set(statement.items.map((i) => i.exhibit))
+  const itemOf: ItemOf = (p, subject) => {
+    if (!ITEM_CHECKS.has(p.check)) return undefined
+    const folder = /^data\/exhibits\/([^/]+)\//.exec(subject)?.[1]
+    return ids.has(subject) ? subject : folder !== undefined && ids.has(folder) ? folder : undefined
+  }
+
+  // An original changed in size changes the payload's: bag-info.txt's Payload-Oxum, and the line of it the statement makes, differ.
+  const oxum = (p: ArchiveReport['problems'][number]): boolean =>
+    p.subject === 'bag-info.txt' && ((p.check === 'oxum' && p.message === 'Payload-Oxum does not match the payload') || (p.check === 'contents' && p.expected?.startsWith('Payload-Oxum: ') === true && p.actual?.startsWith('Payload-Oxum: ') === true))
+  return itemFailures(context, report, statement.items, itemOf, oxum)
+}
+
+/**
+ * A field package's items that failed: a problem is an item's when the objects or transfer check
+ * found it of the exhibit (an object that does not decrypt, is not what its ingest event records,
+ * or is not the file transfer.json states), or the manifests check of one of its objects' files
+ * (data/objects/…); its Payload-Oxum follows an object changed in size. Every row, signature and statement held, or another problem is listed.
+ */
+export function failedFieldItems(context: ArchiveContext, report: ArchiveReport, statement: FieldTransferStatement): FailedItemRecord[] | undefined {
+  // Every check ran (none halted), and all but those that find an item's problems held: a check
+  // that fails with no problem listed (the ledger's, "not checked") leaves nothing to trust.
+  const ran = new Map(report.checks.map((c) => [c.name, c.ok]))
+  if (!ran.has('ledger') || !ran.has('objects') || [...ran].some(([name, ok]) => !ok && !FIELD_ITEM_CHECKS.has(name))) return undefined
+  const ids = new Set(statement.items.map((i) => i.exhibit))
+  const byFile = new Map(statement.items.flatMap((i) => i.objects.map((o) => [packagePathOf(o.vault), i.exhibit] as const)))
+  const itemOf: ItemOf = (p, subject) => ((p.check === 'objects' || p.check === 'transfer') && ids.has(subject) ? subject : p.check === 'manifests' ? byFile.get(subject) : undefined)
+  const oxum = (p: ArchiveReport['problems'][number]): boolean => p.subject === 'bag-info.txt' && p.check === 'manifests' && p.message === 'its Payload-Oxum is not the payload'
+  return itemFailures(context, report, statement.items, itemOf, oxum)
 }
 
 /** The `transfer-refused` event of this package (by its SHA-256) or of its transfer, if any. */
@@ -113,7 +156,7 @@ function refusal(file: string, event: EventOfKind<'transfer-refused'>, paths: {f
  * package as checked; `said` turns the verifier's subjects (the copy's path) into the package's.
  */
 export async function refusePackage(kase: Case, file: string, refused: RefusedPackage, copy: {sha256: string; size: number}, giving: ReceiptGiving, actor: string | undefined, said: (text: string) => string): Promise<never> {
-  const {statement, report, checkpoint, failed} = refused
+  const {statement, report, checkpoint, failed, treeHead} = refused
   const kept = keptNames(statement.from.case, statement.transferId)
   const signed = signReceipt(kase.signer(), {
     transferId: statement.transferId,
@@ -136,7 +179,7 @@ export async function refusePackage(kase: Case, file: string, refused: RefusedPa
         payload: {
           ...arrivalOf(statement, file, copy),
           sealId: statement.sealId,
-          treeHead: report.treeHead!,
+          treeHead,
           failed,
           receipt: {...recorded, kept: kept.receipt},
         },

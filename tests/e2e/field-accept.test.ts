@@ -378,4 +378,54 @@ describe.skipIf(AGE === undefined)('custody transfer accept of a field package',
     expect(after.code, after.stdout).toBe(0)
     expect(after.stdout).not.toMatch(/temp file/)
   })
+
+  it('refuses a new transfer whose objects were swapped with a receipt naming them (openssl checks it), recorded once; the field side records it with no key and sends them again', async () => {
+    const third = at('third')
+    await initCase(third, 'Crimea (third team)', 'Oksana', '--field', '--recipient', hqRecipient)
+    await writeIdentityLine(third, at('third.line'))
+    await ingestSamples(third, 'Canon.jpg', 'Olympus2.jpg')
+    const pkg = await fieldExport(third, 'third-1.zip.age')
+    execFileSync(AGE!, ['-d', '-i', hqKey, '-o', at('third-1.zip'), pkg])
+    const pristine = at('third-pristine')
+    mkdirSync(pristine)
+    execFileSync('unzip', ['-q', at('third-1.zip'), '-d', pristine])
+    const bench = {age: AGE!, pristine, bag: readdirSync(pristine)[0]!, recipient: hqRecipient}
+    // The two originals' age files swapped under each other's names (each item's first object, as transfer.json lists them).
+    const swapped = forgePackage(bench, at('third-swap'), (dir) => {
+      const statement = JSON.parse(readFileSync(join(dir, 'data', 'custody', 'transfer.json'), 'utf8')) as {items: Array<{objects: Array<{vault: string}>}>}
+      const [a, b] = statement.items.map((i) => join(dir, 'data', i.objects[0]!.vault.slice('vault/'.length)))
+      const [x, y] = [readFileSync(a!), readFileSync(b!)]
+      writeFileSync(a!, y)
+      writeFileSync(b!, x)
+    })
+    const vault = vaultFiles()
+    const events = await eventCount(hq)
+    const refused = await custody(['transfer', 'accept', swapped, '--from', at('third.line'), '--case', hq])
+    expect(refused.code, refused.stderr).toBe(3)
+    expect(refused.stderr).toMatch(/does not verify as a transfer package; nothing was accepted\. A receipt refusing it, naming the items that failed \(EX-000001, EX-000002\), was signed for the sender/)
+    expect(await eventCount(hq)).toBe(events + 1)
+    expect(vaultFiles()).toEqual(vault)
+    const receiptFile = `${swapped}.receipt`
+    expect(openssl(join(work.path, 'hq.pem'), receiptFile, `${receiptFile}.sig`)).toBe(0)
+    const receipt = JSON.parse(readFileSync(receiptFile, 'utf8')) as {condition: {failed: Array<{exhibit: string; problem: string}>}; items: Array<{exhibit: string; sha256: string; receivedAs: null}>}
+    expect(receipt.condition.failed.map((f) => f.exhibit)).toEqual(['EX-000001', 'EX-000002'])
+    expect(receipt.condition.failed[0]!.problem).toMatch(/decrypted, is not what its ingest event records/)
+    // The digests HQ read from the sender's ingest events: the originals'.
+    expect(receipt.items.map((i) => [i.exhibit, i.sha256, i.receivedAs])).toEqual([
+      ['EX-000001', sha('sha256', readFileSync(join(SAMPLES, 'Canon.jpg'))), null],
+      ['EX-000002', sha('sha256', readFileSync(join(SAMPLES, 'Olympus2.jpg'))), null],
+    ])
+    const logged = await custody(['log', '--case', hq])
+    expect(logged.stdout).toMatch(/transfer-refused .*package from Oksana, .*\(its field package, \d+ events\) refused/)
+    // The same package, or the genuine one of that transfer, again: the same receipt, nothing recorded.
+    const again = await custody(['transfer', 'accept', pkg, '--from', at('third.line'), '--case', hq])
+    expect(again.code).toBe(3)
+    expect(again.stderr).toMatch(/is of TRANSFER-[0-9a-f]{16}, which this case refused before/)
+    expect(await eventCount(hq)).toBe(events + 1)
+    // The field side records the refusal with no key: nothing acknowledged; its next package carries both again.
+    const recorded = await custody(['transfer', 'receipt', receiptFile, '--case', third])
+    expect(recorded.code, recorded.stderr).toBe(0)
+    const next = await accept(await fieldExport(third, 'third-2.zip.age'), at('third.line'))
+    expect(next.items.map((i) => i.exhibit)).toEqual(['EX-000001', 'EX-000002'])
+  })
 })
