@@ -622,7 +622,7 @@ def check_transfer(c, bag):
 def check_custodians(c, bag):
     """Each hand-over's record under data/custodians/ (the statement's "custodians") holds, and every
     exhibit this case says it received (its ingest's "received") is, in the sender's events, that exhibit."""
-    if not bag.custodians and not bag.received and field(bag.statement, 'custodians') is None:
+    if not bag.custodians and not bag.received and not bag.handed and field(bag.statement, 'custodians') is None:
         return 'none: no exhibit came from another custodian'
     senders, records, listed = {}, {}, {}  # by transfer ID: each looked up once, so the cost grows with the bag
     for r in bag.custodians:
@@ -642,6 +642,9 @@ def check_custodians(c, bag):
             c.fail(xid, "is not the file the sender ingested as %s: another SHA-256" % field(got, 'exhibit'), theirs[1], sha256)
         if r is not None and (field(got, 'exhibit'), xid) not in listed[tid]:
             c.fail(xid, "the statement's record of %s does not list it" % tid)
+    for tid in bag.handed:
+        if tid not in records:
+            c.fail(EVENTS, "this case's transfer-received event of %s is in it, but the bag holds no record of that hand-over" % tid)
     n = len(bag.custodians)
     return "%d hand-over%s (the sender's events, checkpoint and transfer statement, this case's receipt); " \
            '%d exhibit%s received' % (n, 's' * (n != 1), len(bag.received), 's' * (len(bag.received) != 1))
@@ -668,6 +671,8 @@ def check_custodian(c, bag, r):
         c.fail(at('transfer.json'), 'is not a transfer statement (custody-transfer/v1 or custody-field-transfer/v1)')
     else:
         for what, stated, found in (('transfer ID', tid, t.get('transferId')), ("sender's case", sender.get('case'), field(t, 'from', 'case')),
+                                    ("sender's name and organisation, as it signed them", [sender.get('name'), sender.get('organisation')],
+                                     [field(t, 'from', 'name'), field(t, 'from', 'organisation')]),
                                     ('receiver (to.case), against this case', bag.case, field(t, 'to', 'case')),
                                     ("tree head (%s), against the sender's checkpoint.json" % tree, head, t.get(tree)),
                                     ('release time', r.get('releasedAt'), t.get('releasedAt'))):

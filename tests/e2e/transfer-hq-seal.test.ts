@@ -335,6 +335,23 @@ describe("forgeries of the senders' records", () => {
     expect(messages.join('\n')).toMatch(/is not the key the seal statement names as the sender's|names another transfer than the seal statement/)
   })
 
+  it("refuses a sender renamed in the statement (the list a court reads of who released what), signed again by HQ: the name is the sender's, as it signed it", async () => {
+    const result = await forged('renamed', (_bagDir, s) => {
+      Object.assign(s.custodians![0]!.from, {name: 'Someone Else', organisation: 'Another organisation'})
+    })
+    expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', message: expect.stringMatching(/^names the sender otherwise than the seal statement/)}))
+  })
+
+  it("refuses a hand-over's record taken out while this case's transfer-received event of it stays: each such event needs its record", async () => {
+    const result = await forged('one-taken-out', (bagDir, s) => {
+      const [gone] = s.custodians!.splice(0, 1)
+      rmSync(join(bagDir, gone!.folder), {recursive: true})
+    })
+    expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', message: expect.stringMatching(/^records TRANSFER-[0-9a-f]{16} \(transfer-received\), but the archive does not carry the sender's record of that hand-over$/)}))
+  })
+
   it('refuses a hand-over carried twice, to count one custodian twice', async () => {
     const result = await forged('twice', (_bagDir, s) => {
       s.custodians!.push(structuredClone(s.custodians![0]!))

@@ -203,6 +203,16 @@ describe.skipIf(!hasPython)("verify-bag.py and README.txt on HQ's seal of exhibi
       says: [/sender\.pem: is not the sender's key that checkpoint\.json and the statement name/, /sender\.pem: is not a key that a key event of the sender's events records/],
     },
     {
+      name: "the sender renamed in seal.json (the list a court reads of who released what)",
+      change: (folder) => {
+        const statement = join(folder, '..', '..', '..', 'custody', 'seal.json')
+        const text = readFileSync(statement, 'utf8')
+        const name = /"from": \{[^}]*?"name": "([^"]+)"/s.exec(text)![1]!
+        writeFileSync(statement, text.replace(`"name": "${name}"`, '"name": "Someone Else"'))
+      },
+      says: [/transfer\.json: its sender's name and organisation, as it signed them is not the one it must be/],
+    },
+    {
       name: 'transfer.json naming another receiver',
       change: (folder) => {
         const transfer = join(folder, 'transfer.json')
@@ -248,5 +258,7 @@ describe.skipIf(!hasPython)("verify-bag.py and README.txt on HQ's seal of exhibi
     expect(run.status.statement).toBe('OK')
     expect(run.status.custodians).toBe('FAILED')
     expect(run.stdout).toMatch(/HQ-000001: was received in TRANSFER-[0-9a-f]{16}, but the bag holds no record of that hand-over that reads well/)
+    // This case's own transfer-received event of each hand-over is still in events.jsonl: it needs its record too.
+    expect(run.stdout).toMatch(/this case's transfer-received event of TRANSFER-[0-9a-f]{16} is in it, but the bag holds no record of that hand-over/)
   })
 })

@@ -173,6 +173,8 @@ function checkTransfer(context: ArchiveContext, record: SealedCustodian, bytes: 
 
   differ('names another transfer than the seal statement', record.transferId, t.transferId)
   differ('is released by another custodian than the seal statement names', `${record.from.case} ${record.from.fingerprint}`, `${t.from.case} ${custodianFingerprint(t.from)}`)
+  // The name and organisation a court reads in the list of hand-overs are the sender's own, as it signed them.
+  differ("names the sender otherwise than the seal statement (its name and organisation are the sender's, as it signed them)", JSON.stringify([record.from.name, record.from.organisation]), JSON.stringify([t.from.name, t.from.organisation]))
   differ('is released to another case than the one that sealed this archive', statedCaseId(context), t.to.case)
   differ("names another tree head than the sender's checkpoint", `${checkpoint.treeSize} ${checkpoint.rootHash}`, `${tree.size} ${tree.root}`)
   differ('is released at another time than the seal statement says', record.releasedAt, t.releasedAt)
@@ -289,7 +291,7 @@ export const custodiansCheck: Check<ArchiveContext> = {
     const own = context.handOverEvents
     const stated = 'custodians' in context.statement ? context.statement.custodians : []
     if (!Array.isArray(stated)) return {status: 'failed', detail: 'the seal statement names its hand-overs unreadably', problems: [{subject: 'data/custody/seal.json', message: 'its custodians is not a list'}]}
-    if (stated.length === 0 && own.ingests.length === 0) {
+    if (stated.length === 0 && own.ingests.length === 0 && own.received.size === 0) {
       context.handOvers = []
       return {status: 'ok', detail: 'none: no exhibit came from another custodian', problems: []}
     }
@@ -318,6 +320,12 @@ export const custodiansCheck: Check<ArchiveContext> = {
     const carried = new Set(stated.map((r) => (isRecord(r) ? r.transferId : undefined)))
     for (const ingest of own.ingests) {
       if (!carried.has(ingest.from.transferId)) found.push({subject: ingest.exhibit, message: `was received from another custodian (${ingest.from.transferId}), but the archive does not carry the sender's record of it`})
+    }
+
+    // Every hand-over this archive's own events record (a seal carries the transfer-received events
+    // that brought its exhibits, a second sender's of the same file too) has its sender's record.
+    for (const [transferId, event] of own.received) {
+      if (!carried.has(transferId)) found.push({subject: `event ${event.seq}`, message: `records ${transferId} (transfer-received), but the archive does not carry the sender's record of that hand-over`})
     }
 
     context.handOvers = found.length > 0 ? null : handOvers

@@ -22,7 +22,8 @@ function editEvent(bag: Bag, seq: number, change: (line: Line) => void): void {
         const line = JSON.parse(raw) as Line
         if (line.seq !== seq) return raw
         change(line)
-        return JSON.stringify(line)
+        // As custody lays a line out (canonical JSON): the forgery a careful forger makes.
+        return canonicalize(line as unknown as JsonValue)
       })
       .join('\n'),
   )
@@ -70,6 +71,19 @@ describe('the events check', () => {
     })
     // The key it records is not taken: no signature can be checked against it.
     expect(context.keys).toEqual([])
+  })
+
+  it('names a line that is not canonical JSON: a name given twice reads as one event here and another to a reader that keeps the first', async () => {
+    const {result} = await runAfterEarlier(eventsCheck, (bag) =>
+      editText(bag, EVENTS, (text) =>
+        text
+          .split('\n')
+          .map((raw) => (raw.includes('"seq":3}') ? raw.replace('"actor":', '"actor":"Someone Else","actor":') : raw))
+          .join('\n'),
+      ),
+    )
+    expect(result.status).toBe('failed')
+    expect(result.problems).toContainEqual({subject: expect.stringMatching(/^event line \d+$/), message: expect.stringMatching(/^is not laid out as custody writes it \(canonical JSON, each name once\)/)})
   })
 
   it('names an events file that is not the one the statement names, and a line that is not an event', async () => {
