@@ -79,7 +79,7 @@ export function parseEventLine(line: string, at: string): EventLine | Finding {
   // custody writes each line as canonical JSON: a line that is not (a name given twice, of which
   // JSON.parse keeps the last and another reader the first) says one thing here and another there.
   try {
-    if (canonicalize(entry) !== line) return {subject: at, message: 'is not laid out as custody writes it (canonical JSON, each name once), so another reader could read another event in it'}
+    if (canonicalize(entry) !== (line.endsWith('\n') ? line.slice(0, -1) : line)) return {subject: at, message: 'is not laid out as custody writes it (canonical JSON, each name once), so another reader could read another event in it'}
   } catch (error) {
     return {subject: at, message: `cannot be read: ${messageOf(error)}`}
   }
