@@ -46,7 +46,8 @@ export interface VerifyArchiveOptions {
   /**
    * For a field package: each row of its ledger once it is linked (and opened, with an identity
    * that opens its run), in order. A seal of exhibits received in it keeps their events and every
-   * row's leaf (src/transfers/sealed-custodians.ts); what it throws stops the verification.
+   * row's leaf (src/transfers/sealed-custodians.ts). It must throw nothing: the ledger check
+   * would take what it throws for a problem of the rows file (FieldRows keeps its own, for after).
    */
   onFieldRow?: (row: FieldRowRead) => void
 }
