@@ -32,7 +32,10 @@ Exit 0 when every check holds, 1 when any fails (each failure names its file, li
   custodians in a seal of exhibits received from other custodians, each hand-over's record,
              data/custodians/<sender's case>/<transfer>/: its events.jsonl, as the events check
              does this case's, against its checkpoint.json, as many as the statement says, the
-             first of the sender's case, a key event recording sender.pem, which checkpoint.json
+             first of the sender's case (from a field package, every row of the sender's tree in
+             order, whose leaves make the rootHash: each an event, or a row's envelope alone, its
+             hash and leaf over the envelope, never of an exhibit received, whose events must all
+             be there), a key event recording sender.pem, which checkpoint.json
              and the statement name; transfer.json of that transfer, from that case to this one,
              on that checkpoint's tree head, listing the exhibits received; receipt.json of that
              transfer, received by this case intact, its senderCheckpoint checkpoint.json's very
@@ -145,6 +148,23 @@ def inclusion_root(index, size, leaf, proof):
             r = node(r, p)
         fn, sn = fn >> 1, sn >> 1
     return r if sn == 0 else None
+
+class Range:
+    """RFC 6962 section 2.1: the root of a growing list of leaf hashes, in O(log n) memory (the roots of its
+    complete subtrees, largest first, folded from the right)."""
+    def __init__(self):
+        self.subtrees, self.size = [], 0
+    def push(self, leaf):
+        size, h = 1, leaf
+        while self.subtrees and self.subtrees[-1][0] == size:
+            size, h = size * 2, node(self.subtrees.pop()[1], h)
+        self.subtrees.append((size, h))
+        self.size += 1
+    def root(self):
+        h = self.subtrees[-1][1] if self.subtrees else hashlib.sha256(b'').digest()
+        for _, left in reversed(self.subtrees[:-1]):
+            h = node(left, h)
+        return h
 
 def consistent(m, n, old, new, proof):
     """RFC 9162 section 2.1.4.2: the tree of m leaves, root `old`, is the start of that of n, root `new`."""
@@ -322,6 +342,27 @@ def envelope_line(raw):
     wrong = [k for k in ('seq', 'prev', 'time', 'exhibit') if env.get(k, False) != e['event'].get(k, True)]
     if wrong:
         return 'its envelope and its event state another %s' % ', '.join(wrong)
+    return e
+
+def row_line(raw):
+    """A line of a field sender's record holding a row's envelope alone: its fields, the envelope's bytes under
+    'stored'; or its problem. Its hash is SHA-256(prev || envelope) and its leaf SHA-256(0x00 || envelope)."""
+    e = parse(raw)
+    if e is None or set(e) != {'envelope', 'hash', 'leafHash', 'prev', 'seq'} or not isinstance(e['envelope'], dict) \
+            or type(e['seq']) is not int or e['seq'] < 0 or not all(HEX64.match(str(e[k])) for k in ('hash', 'leafHash', 'prev')):
+        return 'is not an object of "envelope", "hash", "leafHash", "prev" and "seq", its hashes 64 hex digits'
+    tail = (',"hash":"%s","leafHash":"%s","prev":"%s","seq":%d}\n' % (e['hash'], e['leafHash'], e['prev'], e['seq'])).encode()
+    if not raw.startswith(b'{"envelope":') or not raw.endswith(tail):
+        return 'is not laid out as custody writes it, so its envelope cannot be told apart'
+    e['stored'], env = raw[len(b'{"envelope":'):-len(tail)], e['envelope']
+    if env.get('v') != 2 or 'carried' in env or not HEX64.match(str(env.get('bodyCommitment'))):
+        return 'its envelope is not one that is its own leaf (v 2, with a bodyCommitment, not carried)'
+    if (env.get('seq'), env.get('prev')) != (e['seq'], e['prev']):
+        return 'its envelope does not state the seq and prev written beside it'
+    if hashlib.sha256(bytes.fromhex(e['prev']) + e['stored']).hexdigest() != e['hash']:
+        return 'its hash does not match its envelope: the row was changed'
+    if hashlib.sha256(b'\x00' + e['stored']).hexdigest() != e['leafHash']:
+        return 'its leaf hash does not match its envelope'
     return e
 
 def event_line(raw):
@@ -663,8 +704,8 @@ def check_custodian(c, bag, r):
         c.fail(at('sender.pem'), "is not the sender's key that checkpoint.json and the statement name, or checkpoint.json is of another case",
                [sender.get('fingerprint'), sender.get('case')], [key and key[0], cp.get('keyFingerprint'), cp.get('case')])
     wanted = {x['exhibit'] for x in r['items']} | {field(g, 'exhibit') for _, g, _ in bag.received if field(g, 'transferId') == tid}
-    ingests = sender_events(c, bag, r, cp, key, wanted)
     t = parse(bag.small(at('transfer.json'), 1 << 20))
+    ingests = sender_events(c, bag, r, cp, key, wanted, field(t, 'type') == 'custody-field-transfer/v1')
     # A seal's transfer statement, or a field package's (custody-field-transfer/v1), whose tree head is "tree".
     tree = {'custody-transfer/v1': 'archiveTree', 'custody-field-transfer/v1': 'tree'}.get(field(t, 'type'))
     if tree is None:
@@ -694,24 +735,43 @@ def decoded(text):
     except ValueError:
         return b''
 
-def sender_events(c, bag, r, cp, key, wanted):
+def sender_events(c, bag, r, cp, key, wanted, whole):
     """The sender's events.jsonl against its checkpoint, as check_events does this case's; the first must
-    be of the sender's case, a key event must record sender.pem. Returns the ingests of `wanted` (exhibit: seq, SHA-256)."""
-    path, ingests, last, n, recorded = r['files']['events']['path'], {}, None, 0, False
+    be of the sender's case, a key event must record sender.pem. From a field package (`whole`), every row
+    of the sender's tree is there in order, each line's seq its place: an event, or a row's envelope alone
+    (row_line) which must not be of a `wanted` exhibit; their leaves make the checkpoint's rootHash.
+    Returns the ingests of `wanted` (exhibit: seq, SHA-256)."""
+    path, ingests, last, n, recorded, tree = r['files']['events']['path'], {}, None, 0, False, Range()
     for n, raw in bag.lines(path, EVENT_LINE):
-        e = event_line(raw)
+        e = row_line(raw) if whole and 'event' not in (parse(raw) or {'event': None}) else event_line(raw)
         if isinstance(e, str):
             c.fail('%s line %d' % (path, n), e)
             continue
-        event, at = e['event'], '%s event %d' % (path, e['seq'])
-        payload = event.get('payload') if isinstance(event.get('payload'), dict) else {}
-        last = check_chained(c, cp, e, last, at, "the sender's checkpoint.json")
+        at = '%s event %d' % (path, e['seq'])
+        if whole:
+            tree.push(bytes.fromhex(e['leafHash']))
+            if e['seq'] != n - 1:
+                c.fail('%s line %d' % (path, n), 'holds event %d where event %d should be: rows were removed, added or moved' % (e['seq'], n - 1))
+        if 'event' in e:
+            event = e['event']
+            payload = event.get('payload') if isinstance(event.get('payload'), dict) else {}
+            last = check_chained(c, cp, e, last, at, "the sender's checkpoint.json")
+        else:  # a row's envelope alone: its public facts are what the row says in clear
+            event, payload = dict(e['envelope'], action=field(e, 'envelope', 'public', 'action')), field(e, 'envelope', 'public') or {}
+            if last is not None and e['prev'] != last[1]:
+                c.fail(at, 'does not chain to event %d' % last[0], last[1], e['prev'])
+            if event.get('exhibit') in wanted:
+                c.fail(at, 'is of %s, which the record brought, yet holds its envelope alone: the event was left out' % event['exhibit'])
+            last = e['seq'], e['hash']
         if event.get('seq') == 0 and (event.get('action'), payload.get('caseId')) != ('create-case', r['from']['case']):
             c.fail(at, "is not the first event of the sender's case", r['from']['case'], payload.get('caseId'))
-        if event.get('action') == 'ingest' and event.get('exhibit') in wanted:
+        if 'event' in e and event.get('action') == 'ingest' and event.get('exhibit') in wanted:
             ingests[event['exhibit']] = (event.get('seq'), field(payload, 'digests', 'sha256'))
         if event.get('action') in ('key-created', 'key-rotated') and key is not None and payload.get('fingerprint') == key[0]:
             recorded = recorded or decoded(payload.get('publicKey')) == key[1]
+    if whole and (n, tree.root().hex(), last and last[1]) != (cp['treeSize'], cp['rootHash'], cp['lastEventHash']):
+        c.fail(path, "its rows are not the tree the sender's checkpoint.json signs (their number, Merkle root or last hash): "
+               'rows were removed, added or changed', [cp['treeSize'], cp['rootHash']], [n, tree.root().hex()])
     if n != r['eventCount']:
         c.fail(path, 'does not hold as many events as the statement says', r['eventCount'], n)
     if key is not None and not recorded:

@@ -13,8 +13,9 @@
  *     the receipt's SHA-256.
  * The sender's events are never copied into this case's ledger: they are read from the kept
  * package each time, as `log --custodians` reads them. From a field package (`sealId` null),
- * whose rows a court cannot open, they are the rows this case opens with its identity as the
- * verifier reads them (FieldRows), written as lines of an encrypted ledger are.
+ * whose rows a court cannot open, they are every row of the sender's tree: those of the exhibits
+ * opened with this case's identity as the verifier reads them, written as lines of an encrypted
+ * ledger are, the others as their envelopes alone (FieldRows), so that none can be left out.
  */
 import {createHash} from 'node:crypto'
 import {bytesToHex} from '@noble/hashes/utils.js'
@@ -30,7 +31,7 @@ import type {ArchiveContext} from '../verify/archive/context.js'
 import {parseEventLine} from '../verify/archive/events.js'
 import {identityNeeded} from '../vault/sealed-objects.js'
 import type {FieldRowRead} from '../verify/archive/field-state.js'
-import {readStoredEnvelope, storedLeafHash} from '../ledger/envelope.js'
+import {isCarried, readStoredEnvelope, storedLeafHash} from '../ledger/envelope.js'
 import {MerkleTree} from '../merkle/tree.js'
 import {bagFile} from '../verify/archive/trust.js'
 import {fieldPackageFile} from '../verify/archive/field-package.js'
@@ -78,46 +79,60 @@ export function carriedTransfers(kase: Case, sealed: (id: string) => boolean, tr
 }
 
 /**
- * A field package's rows as its ledger check reads them (VerifyArchiveOptions.onFieldRow): every
- * row's leaf, and the rows whose events a seal carries (the sender's first, its key events, and
- * those of the exhibits received), opened with this case's identity. Their lines are then made as
- * a seal of an encrypted case makes its own (events-file.ts): the envelope as stored (the leaf),
- * the event in clear and the salt that recomputes the envelope's commitment, the chain hash and
- * the inclusion proof to the sender's checkpoint; a row carried in clear from before the sender's
- * case was encrypted, as a case in clear writes it (its event is its leaf).
+ * A field package's rows as its ledger check reads them (VerifyArchiveOptions.onFieldRow), each
+ * made a line of the record's events.jsonl: the record holds every row of the sender's tree, in
+ * order, so that a court recomputes the checkpoint's root from them and finds none left out.
+ *   - The rows whose events a seal carries (the sender's first, its key events, those naming or
+ *     concerning the exhibits received), opened with this case's identity, are lines as a seal of
+ *     an encrypted case writes its own (events-file.ts): the envelope as stored (the leaf), the
+ *     event in clear and the salt that recomputes the envelope's commitment, the chain hash and
+ *     the inclusion proof to the sender's checkpoint; a row carried in clear from before the
+ *     sender's case was encrypted, as a case in clear writes it (its event is its leaf).
+ *   - Every other row is its envelope alone (its time, exhibit ID and public facts, which the
+ *     package showed in clear), with its chain hash and leaf: a row line. A row naming an exhibit
+ *     received must open (WRONG_KEY otherwise), and so must a carried one (its envelope is not its
+ *     leaf, so alone it would prove nothing of what it names).
+ * The leaves are kept (32 bytes a row) for the inclusion proofs, and the row lines until the end.
  */
 class FieldRows {
   private readonly leaves: Uint8Array[] = []
-  private readonly kept: FieldRowRead[] = []
-  /** The first row to carry whose body did not open (the hook throws nothing: the ledger check would take it for its own problem). */
+  private readonly rows: Array<FieldRowRead | string> = []
+  /** The first row that must open and did not (the hook throws nothing: the ledger check would take it for its own problem). */
   private unopened: number | undefined
 
   constructor(private readonly exhibits: ReadonlySet<string>) {}
 
   readonly row = (row: FieldRowRead): void => {
-    this.leaves.push(storedLeafHash(row.envelope))
+    const leaf = storedLeafHash(row.envelope)
+    this.leaves.push(leaf)
     const read = readStoredEnvelope(row.envelope)
     if (!('envelope' in read)) return
     const {envelope} = read
-    const carried = row.seq === 0 || CASE_EVENTS.has(String(envelope.public?.action)) || (envelope.exhibit !== null && this.exhibits.has(envelope.exhibit))
+    const named = envelope.exhibit !== null && this.exhibits.has(envelope.exhibit)
+    const carried = named || row.seq === 0 || CASE_EVENTS.has(String(envelope.public?.action))
     const event = row.opened?.event
-    if (event !== undefined && (carried || concerns(event, this.exhibits))) this.kept.push(row)
-    if (event === undefined && carried) this.unopened ??= row.seq
+    if (event !== undefined && (carried || concerns(event, this.exhibits))) this.rows.push(row)
+    else {
+      if (named || isCarried(envelope)) this.unopened ??= row.seq
+      this.rows.push(`{"envelope":${row.envelope},"hash":"${row.hash}","leafHash":"${bytesToHex(leaf)}","prev":"${row.prev}","seq":${row.seq}}\n`)
+    }
   }
 
   /** The lines, proven against the first `size` rows (the sender's checkpoint). */
   lines(size: number): string[] {
     if (this.unopened !== undefined) {
       const at = `event ${this.unopened}`
-      throw new CustodyError('WRONG_KEY', `${at} of the sender's ledger, which a seal of its exhibits carries, does not open with this case's identity (its run is wrapped to other recipients); nothing was sealed`, {subject: at})
+      throw new CustodyError('WRONG_KEY', `${at} of the sender's ledger, which a seal of its exhibits carries opened, does not open with this case's identity (its run is wrapped to other recipients); nothing was sealed`, {subject: at})
     }
 
-    if (this.leaves.length !== size) throw new CustodyError('INTEGRITY', `the kept field package holds ${this.leaves.length} rows, not the ${size} its checkpoint signs; run custody verify`)
+    if (this.leaves.length !== size || this.rows.length !== size) throw new CustodyError('INTEGRITY', `the kept field package holds ${this.leaves.length} rows, not the ${size} its checkpoint signs; run custody verify`)
     const tree = new MerkleTree(this.leaves)
-    return this.kept.map(({seq, prev, hash, envelope, opened}) => {
+    return this.rows.map((row) => {
+      if (typeof row === 'string') return row
+      const {seq, prev, hash, envelope} = row
       const proof = tree.inclusionProof(seq).map((h) => `"${bytesToHex(h)}"`)
       const chained = `"hash":"${hash}","inclusionProof":[${proof.join(',')}],"leafHash":"${bytesToHex(tree.leaf(seq))}","prev":"${prev}"`
-      const {canonical, salt} = opened!
+      const {canonical, salt} = row.opened!
       return salt === undefined ? `{"event":${canonical},${chained},"seq":${seq}}\n` : `{"envelope":${envelope},"event":${canonical},${chained},"salt":"${salt.toString('hex')}","seq":${seq}}\n`
     })
   }

@@ -313,22 +313,68 @@ describe.skipIf(AGE === undefined)('custody transfer accept of a field package',
     expect(openssl(join(record, 'sender.pem'), join(record, 'transfer.json'), join(record, 'transfer.json.sig'))).toBe(0)
     expect(openssl(join(record, 'sender.pem'), join(record, 'checkpoint.json'), join(record, 'checkpoint.json.sig'))).toBe(0)
     expect(JSON.parse(readFileSync(join(record, 'transfer.json'), 'utf8'))).toMatchObject({type: 'custody-field-transfer/v1', transferId: first.transferId})
-    // The sender's events a court reads: its first, its key, and its ingest of each exhibit, each
-    // an envelope (the leaf) beside the event in clear and the salt of the envelope's commitment.
-    const lines = readFileSync(join(record, 'events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as {envelope: {bodyCommitment: string}; event: {action: string; exhibit: string | null; payload: {digests?: {sha256: string}}}; salt: string; seq: number})
-    expect(lines.map((l) => [l.event.action, l.event.exhibit])).toEqual([['create-case', null], ['key-created', null], ['ingest', 'EX-000001'], ['ingest', 'EX-000002']])
-    for (const l of lines) expect(sha('sha256', Buffer.concat([Buffer.from(l.salt, 'hex'), Buffer.from(canonicalize(l.event as never))]))).toBe(l.envelope.bodyCommitment)
-    expect(lines[2]!.event.payload.digests!.sha256).toBe(sha('sha256', readFileSync(join(SAMPLES, 'Canon.jpg'))))
+    // The sender's events a court reads: every row of its tree up to the checkpoint, in order. Its
+    // first, its key, and its ingest of each exhibit are events, each an envelope (the leaf) beside
+    // the event in clear and the salt of the envelope's commitment; the others, their envelopes alone.
+    type Line = {envelope: {bodyCommitment: string; exhibit: string | null}; hash: string; leafHash: string; prev: string; event?: {action: string; exhibit: string | null; payload: {digests?: {sha256: string}}}; salt?: string; seq: number}
+    const rows = readFileSync(join(record, 'events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Line)
+    expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i))
+    expect(rows.length).toBe((JSON.parse(readFileSync(join(record, 'checkpoint.json'), 'utf8')) as {treeSize: number}).treeSize)
+    const lines = rows.filter((r) => r.event !== undefined)
+    expect(lines.map((l) => [l.event!.action, l.event!.exhibit])).toEqual([['create-case', null], ['key-created', null], ['ingest', 'EX-000001'], ['ingest', 'EX-000002']])
+    const alone = rows.filter((r) => r.event === undefined)
+    expect(alone.length).toBeGreaterThan(0)
+    for (const r of alone) expect(['EX-000001', 'EX-000002']).not.toContain(r.envelope.exhibit)
+    for (const l of lines) expect(sha('sha256', Buffer.concat([Buffer.from(l.salt!, 'hex'), Buffer.from(canonicalize(l.event as never))]))).toBe(l.envelope.bodyCommitment)
+    expect(lines[2]!.event!.payload.digests!.sha256).toBe(sha('sha256', readFileSync(join(SAMPLES, 'Canon.jpg'))))
+    // The record's events edited in a copy of the bag, seal.json's SHA-256 of the file (and its
+    // count) and the manifests made again, as an insider holding HQ's key would: the custodians
+    // check and verify-bag.py refuse each.
+    const forge = async (name: string, edit: (rows: Line[]) => Line[]): Promise<{verify: string; script: string}> => {
+      const copy = at(name)
+      cpSync(bag, copy, {recursive: true})
+      const events = join(copy, 'data', 'custodians', sender, first.transferId, 'events.jsonl')
+      const edited = edit(rows)
+      writeFileSync(events, edited.map((r) => `${canonicalize(r as never)}\n`).join(''))
+      const statement = join(copy, 'data', 'custody', 'seal.json')
+      const sealed = JSON.parse(readFileSync(statement, 'utf8')) as {custodians: Array<{transferId: string; eventCount: number; files: {events: {sha256: string}}}>}
+      const stated = sealed.custodians.find((c) => c.transferId === first.transferId)!
+      stated.eventCount = edited.length
+      stated.files.events.sha256 = sha('sha256', readFileSync(events))
+      writeFileSync(statement, `${JSON.stringify(sealed, null, 2)}\n`)
+      rewriteManifests(copy)
+      const verified = await custodyJson<{checks: Array<{name: string; status: string}>; problems: Array<{subject: string; message: string}>}>(['verify', copy, '--json'])
+      expect(verified.code).toBe(3)
+      expect(verified.json.checks.find((c) => c.name === 'custodians')!.status).toBe('failed')
+      const script = spawnSync('python3', ['verify-bag.py'], {cwd: copy, encoding: 'utf8'})
+      expect(script.status).not.toBe(0)
+      expect(script.stdout).toMatch(/^custodians FAILED/m)
+      return {verify: JSON.stringify(verified.json.problems), script: script.stdout}
+    }
+
+    // The ingest of EX-000002 left out, its envelope alone in its place (tree and count hold).
+    const ingest = lines[3]!
+    const hidden = await forge('court-hidden', (all) => all.map((r) => (r !== ingest ? r : {envelope: r.envelope, hash: r.hash, leafHash: r.leafHash, prev: r.prev, seq: r.seq})))
+    expect(hidden.verify).toMatch(/EX-000002, which the record brought, yet holds its envelope alone: the event was left out/)
+    expect(hidden.script).toMatch(/is of EX-000002, which the record brought, yet holds its envelope alone/)
+    // A row taken out (the count restated), and the record cut to its events alone as a seal of
+    // another package carries them: the rows are not the tree the sender's checkpoint signs.
+    const cut = await forge('court-cut', (all) => all.filter((r) => r !== alone[0]))
+    expect(cut.verify).toMatch(/rows were removed, added or moved|rows are not the tree the sender's checkpoint signs/)
+    expect(cut.script).toMatch(/rows are not the tree the sender's checkpoint.json signs/)
+    const selected = await forge('court-selected', () => lines)
+    expect(selected.verify).toMatch(/rows are not the tree the sender's checkpoint signs/)
+    expect(selected.script).toMatch(/rows are not the tree the sender's checkpoint.json signs/)
     // A forger gives the sender's ingest of EX-000001 another file's digest, the envelope's
     // commitment made to match, seal.json's SHA-256 of the file and the manifests made again.
     const forged = at('court-forged')
     cpSync(bag, forged, {recursive: true})
     const events = join(forged, 'data', 'custodians', sender, first.transferId, 'events.jsonl')
     const before = sha('sha256', readFileSync(events))
-    const edited = lines.map((l, i) => {
-      if (i !== 2) return canonicalize(l as never)
-      const event = {...l.event, payload: {...l.event.payload, digests: {...l.event.payload.digests, sha256: sha('sha256', Buffer.from('another file'))}}}
-      const envelope = {...l.envelope, bodyCommitment: sha('sha256', Buffer.concat([Buffer.from(l.salt, 'hex'), Buffer.from(canonicalize(event as never))]))}
+    const edited = rows.map((l) => {
+      if (l !== lines[2]) return canonicalize(l as never)
+      const event = {...l.event!, payload: {...l.event!.payload, digests: {...l.event!.payload.digests, sha256: sha('sha256', Buffer.from('another file'))}}}
+      const envelope = {...l.envelope, bodyCommitment: sha('sha256', Buffer.concat([Buffer.from(l.salt!, 'hex'), Buffer.from(canonicalize(event as never))]))}
       return canonicalize({...l, event, envelope} as never)
     })
     writeFileSync(events, `${edited.join('\n')}\n`)

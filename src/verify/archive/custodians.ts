@@ -19,13 +19,18 @@
  *
  * A seal of no received exhibit has no `custodians` in its statement: nothing to check.
  */
+import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
+import {canonicalize} from '../../canonical/jcs.js'
 import {parseCheckpoint, type CheckpointBody} from '../../checkpoints/checkpoint.js'
 import {checkSignedCheckpoint, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import {messageOf} from '../../errors.js'
 import type {CustodyEvent} from '../../formats/events.js'
-import {isRecord} from '../../formats/guards.js'
-import {isKeyEvent, readKeyEvent} from '../../keys/key-events.js'
+import {HEX64, isRecord} from '../../formats/guards.js'
+import {isKeyEvent, keyFromFacts, readKeyEvent} from '../../keys/key-events.js'
 import {verifySignature} from '../../keys/signing-key.js'
+import {isCarried, readStoredEnvelope, storedLeafHash, type StoredEnvelope} from '../../ledger/envelope.js'
+import {chainHash} from '../../ledger/event.js'
+import {CompactRange} from '../../merkle/compact-range.js'
 import {BAG_LIMITS, CUSTODIAN_FILES, type CustodianFileRole, type SealedCustodian} from '../../seal/bag-layout.js'
 import {custodianFingerprint, parseCustodian} from '../../transfers/custodian.js'
 import {checkReceiptSignatures, parseReceipt, type ReceiptBody} from '../../transfers/receipt.js'
@@ -82,29 +87,81 @@ interface SenderEvents {
   count: number
   /** The sender's exhibit IDs of the record's items: the only ingests kept. */
   wanted: ReadonlySet<string>
-  /** Whether event 0 is there, naming the sender's case. */
+  /** Whether event 0 is there, naming the sender's case (`from`). */
   genesis: boolean
+  from: string
 }
 
-/** The sender's events, each proven to its checkpoint's tree head `head`. */
-async function senderEvents(context: ArchiveContext, record: SealedCustodian, head: {size: number; root: string}, found: ProblemList<Finding>): Promise<SenderEvents> {
+/**
+ * A record's line that is a row of a field ledger with its envelope alone (sealed-custodians.ts
+ * FieldRows): canonical {envelope, hash, leafHash, prev, seq}, the envelope one custody writes,
+ * not carried (a carried envelope is not its leaf), stating the seq and previous hash beside it,
+ * its hash and leaf over it.
+ */
+function rowLine(entry: Record<string, unknown>, text: string, at: string): {seq: number; prev: string; hash: string; leaf: Uint8Array; envelope: StoredEnvelope} | Finding {
+  const names = Object.keys(entry).sort().join(',')
+  if (names !== 'envelope,hash,leafHash,prev,seq' || !isRecord(entry.envelope) || !Number.isSafeInteger(entry.seq) || ![entry.hash, entry.leafHash, entry.prev].every((h) => typeof h === 'string' && HEX64.test(h))) {
+    return {subject: at, message: 'is not a row as custody writes it ({"envelope", "hash", "leafHash", "prev", "seq"})'}
+  }
+
+  let stored: string
+  try {
+    stored = canonicalize(entry.envelope)
+    if (canonicalize(entry) !== text) return {subject: at, message: 'is not laid out as custody writes it (canonical JSON, each name once), so another reader could read another row in it'}
+  } catch (error) {
+    return {subject: at, message: `cannot be read: ${messageOf(error)}`}
+  }
+
+  const read = readStoredEnvelope(stored)
+  const seq = entry.seq as number
+  const prev = entry.prev as string
+  if (!('envelope' in read)) return {subject: at, message: `its envelope is not one custody writes: ${read.problem}`}
+  const {envelope} = read
+  if (isCarried(envelope)) return {subject: at, message: 'holds a carried envelope alone, which is not its leaf: its event must be there'}
+  if (envelope.seq !== seq || envelope.prev !== prev) return {subject: at, message: 'its envelope does not state the sequence number and previous hash beside it'}
+  const leaf = storedLeafHash(stored)
+  if (chainHash(prev, stored) !== entry.hash) return {subject: at, message: 'its hash does not match its envelope: the row was changed', expected: chainHash(prev, stored), actual: String(entry.hash)}
+  if (bytesToHex(leaf) !== entry.leafHash) return {subject: at, message: 'its leaf hash does not match its envelope', expected: bytesToHex(leaf), actual: String(entry.leafHash)}
+  return {seq, prev, hash: entry.hash as string, leaf, envelope}
+}
+
+/**
+ * The sender's events, each proven to its checkpoint `head`. From a field package (`whole`), the
+ * record holds every row of the sender's tree, in order (sealed-custodians.ts FieldRows): their
+ * leaves make the checkpoint's root, the last its last hash, and a row naming an exhibit the
+ * record brought holds its event, so that no event of it was left out.
+ */
+async function senderEvents(context: ArchiveContext, record: SealedCustodian, head: CheckpointBody, whole: boolean, found: ProblemList<Finding>): Promise<SenderEvents> {
   const path = record.files.events.path
-  const read: SenderEvents = {keys: [], ingests: new Map(), count: 0, wanted: new Set(record.items.map((i) => i.exhibit)), genesis: false}
+  const read: SenderEvents = {keys: [], ingests: new Map(), count: 0, wanted: new Set(record.items.map((i) => i.exhibit)), genesis: false, from: record.from.case}
   const file = context.files.get(path)
   if (file === undefined) return read
   let previous: {seq: number; hash: string} | undefined
+  const range = new CompactRange()
+  const proven = {size: head.treeSize, root: head.rootHash}
   const names = {event: `${record.from.name}'s event`, head: `the sender's checkpoint (${record.folder}/${CUSTODIAN_FILES.checkpoint})`}
   try {
     for await (const text of context.source.lines(file.info, BAG_LIMITS.eventLine)) {
       if (text === '') continue
       read.count++
-      const line = parseEventLine(text, `${path} line ${read.count}`)
+      const at = `${path} line ${read.count}`
+      if (whole) {
+        const row = wholeRow(text, at, previous, read, found, names.event)
+        if (row === undefined) continue
+        range.push(row.leaf)
+        if (row.event !== true) {
+          previous = row
+          continue
+        }
+      }
+
+      const line = parseEventLine(text, at)
       if (!('entry' in line)) {
         found.push(line)
         continue
       }
 
-      checkChainedTo(head, line, previous, found, names)
+      checkChainedTo(proven, line, previous, found, names)
       previous = {seq: line.seq, hash: String(line.entry.hash)}
       if ('problem' in line.parsed) found.push({subject: `${names.event} ${line.seq}`, message: `it cannot be read as a custody event: ${line.parsed.problem}`})
       else noteSenderEvent(line.parsed.event, record, read, found)
@@ -113,9 +170,65 @@ async function senderEvents(context: ArchiveContext, record: SealedCustodian, he
     found.push({subject: path, message: `cannot be read: ${messageOf(error)}`})
   }
 
+  if (whole && (read.count !== head.treeSize || bytesToHex(range.root()) !== head.rootHash || previous?.hash !== head.lastEventHash)) {
+    found.push({subject: path, message: "its rows are not the tree the sender's checkpoint signs (their number, Merkle root or last hash): rows were removed, added or changed", expected: `${head.treeSize} ${head.rootHash}`, actual: `${read.count} ${bytesToHex(range.root())}`})
+  }
+
   if (!read.genesis) found.push({subject: path, message: "the sender's first event, which names its case, is not in it"})
   if (read.count !== record.eventCount) found.push({subject: path, message: 'does not hold as many events as the seal statement states', expected: String(record.eventCount), actual: String(read.count)})
   return read
+}
+
+/**
+ * One line of a whole record: in its place (the line's number is its seq), and its leaf. A row
+ * line (its envelope alone) is checked here (rowLine) and must not name an exhibit the record
+ * brought; its key facts and the first row's case are read from its envelope. A line with its
+ * event is left to the caller, `event` set. Undefined when the line cannot be read.
+ */
+function wholeRow(text: string, at: string, previous: {seq: number; hash: string} | undefined, read: SenderEvents, found: ProblemList<Finding>, sender: string): {seq: number; hash: string; leaf: Uint8Array; event?: true} | undefined {
+  let entry: unknown
+  try {
+    entry = JSON.parse(text)
+  } catch (error) {
+    found.push({subject: at, message: `cannot be read: ${messageOf(error)}`})
+    return undefined
+  }
+
+  const seq = read.count - 1
+  const placed = (s: unknown): void => {
+    if (s !== seq) found.push({subject: at, message: `holds event ${String(s)} where event ${seq} should be: rows were removed, added or moved`})
+  }
+
+  if (isRecord(entry) && 'event' in entry) {
+    placed(entry.seq)
+    const leaf = typeof entry.leafHash === 'string' && HEX64.test(entry.leafHash) ? hexToBytes(entry.leafHash) : new Uint8Array(32)
+    return {seq, hash: String(entry.hash), leaf, event: true}
+  }
+
+  const row = isRecord(entry) ? rowLine(entry, text, at) : {subject: at, message: 'is not a row or an event as custody writes them'}
+  if (!('envelope' in row)) {
+    found.push(row)
+    return undefined
+  }
+
+  placed(row.seq)
+  const subject = `${sender} ${row.seq}`
+  if (previous !== undefined && row.prev !== previous.hash) found.push({subject, message: `it does not chain to event ${previous.seq}`, expected: previous.hash, actual: row.prev})
+  const {envelope} = row
+  if (envelope.exhibit !== null && read.wanted.has(envelope.exhibit)) {
+    found.push({subject, message: `it is of ${envelope.exhibit}, which the record brought, yet holds its envelope alone: the event was left out`})
+  }
+
+  const facts = envelope.public
+  if (row.seq === 0) {
+    if (facts?.action === 'create-case' && facts.caseId === read.from) read.genesis = true
+    else found.push({subject, message: "it is not the first event of the sender's case", expected: read.from, actual: String(facts?.caseId)})
+  }
+
+  const key = keyFromFacts(facts, row.seq, read.keys.at(-1))
+  if (key !== undefined && 'problem' in key) found.push({subject, message: `key event is refused: ${key.problem}`})
+  else if (key !== undefined) read.keys.push(key.key)
+  return {seq: row.seq, hash: row.hash, leaf: row.leaf}
 }
 
 function noteSenderEvent(event: CustodyEvent, record: SealedCustodian, read: SenderEvents, found: ProblemList<Finding>): void {
@@ -274,7 +387,7 @@ async function checkRecord(context: ArchiveContext, record: SealedCustodian, rec
   if (bytes === undefined) return undefined
   const checkpoint = parseCheckpoint(bytes.checkpoint!.toString('utf8'))
   if ('problem' in checkpoint) return void found.push({subject: record.files.checkpoint.path, message: `is not a checkpoint: ${checkpoint.problem}`})
-  const events = await senderEvents(context, record, {size: checkpoint.treeSize, root: checkpoint.rootHash}, found)
+  const events = await senderEvents(context, record, checkpoint, typeOf(bytes.transfer!) === FIELD_TRANSFER_TYPE, found)
   const key = checkSender(record, bytes, events.keys, found)
   const transfer = key === undefined ? undefined : checkTransfer(context, record, bytes, key.spki, checkpoint, found)
   const receipt = checkReceipt(context, record, bytes, found)
