@@ -56,6 +56,17 @@ export const CUSTODIAN_FILES = {
 } as const
 export type CustodianFileRole = keyof typeof CUSTODIAN_FILES
 
+/**
+ * In a field package's record whose sender's key events rotate its key: for each rotation, the
+ * sender's checkpoint over it signed by the key it replaced, as the package's
+ * ledger-checkpoints.jsonl holds it (one canonical {"body", "signature"} line, in order). It
+ * proves each new key was vouched for by the one before (the record's events are proven only
+ * under the newest). The statement names it as the record's `files.rotations`, only when present.
+ */
+export const ROTATIONS_FILE = 'rotations.jsonl'
+/** Its most lines: one a key event. */
+const ROTATION_LINE = 8 * 1024
+
 /** The folder of one hand-over's record: its two IDs are a UUID and TRANSFER- with 16 hex, safe as names. */
 export function custodianFolder(senderCase: string, transferId: string): string {
   return `${CUSTODIANS_DIR}/${senderCase}/${transferId}`
@@ -73,8 +84,8 @@ export interface SealedCustodian {
   /** The sender's exhibit IDs sealed here, each with this case's ID for it. */
   items: Array<{exhibit: string; receivedAs: string}>
   folder: string
-  /** Each file of the folder, by role, with its SHA-256. */
-  files: Record<CustodianFileRole, {path: string; sha256: string}>
+  /** Each file of the folder, by role, with its SHA-256 (`rotations`: ROTATIONS_FILE, when there is one). */
+  files: Record<CustodianFileRole, {path: string; sha256: string}> & {rotations?: {path: string; sha256: string}}
   /** How many lines the events file has. */
   eventCount: number
 }
@@ -145,6 +156,7 @@ function custodianFileLimit(name: string): number | undefined {
   if (name === CUSTODIAN_FILES.transfer) return BAG_LIMITS.transferStatement
   if (name === CUSTODIAN_FILES.receipt) return BAG_LIMITS.receipt
   if (name === CUSTODIAN_FILES.checkpoint || name === CUSTODIAN_FILES.senderKey || name === CUSTODIAN_FILES.receiverKey) return 4 * KiB
+  if (name === ROTATIONS_FILE) return BAG_LIMITS.keyEvents * ROTATION_LINE
   return undefined
 }
 
@@ -295,6 +307,11 @@ function statedCustodianFiles(stated: unknown, problems: string[]): string[] {
       if (isRecord(file) && file.path === path) files.push(path)
       else problems.push(`its custodians[${i}].files.${role} is not ${path}`)
     }
+
+    const rotations = `${record.folder}/${ROTATIONS_FILE}`
+    if (named.rotations === undefined) continue
+    if (isRecord(named.rotations) && named.rotations.path === rotations) files.push(rotations)
+    else problems.push(`its custodians[${i}].files.rotations is not ${rotations}`)
   }
 
   return files

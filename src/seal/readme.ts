@@ -1,5 +1,5 @@
 /** README.txt of a sealed bag: what each file is, and how to check it all without custody. */
-import {CUSTODIANS_DIR, type SealedCustodian} from './bag-layout.js'
+import {CUSTODIANS_DIR, ROTATIONS_FILE, type SealedCustodian} from './bag-layout.js'
 import type {DescribedSeal} from './statement.js'
 
 /**
@@ -156,6 +156,9 @@ function custodianFiles(custodians: readonly SealedCustodian[] | undefined): str
     '    receipt.json             this case\'s receipt of the hand-over, signed: receipt.json.sig; its',
     '                             "cosignature" is this case\'s signature of the sender\'s checkpoint.json',
     '    receiver.pem             the key that signed the receipt, one of this case\'s',
+    ...(custodians.some((c) => c.files.rotations !== undefined)
+      ? [`    ${ROTATIONS_FILE}          where the sender rotated its key: the checkpoint over each rotation,`, '                             signed by the key it replaced']
+      : []),
   ]
 }
 
@@ -368,6 +371,15 @@ function checkCustodians(custodians: readonly SealedCustodian[] | undefined): st
     '',
     ...listed,
     ...(custodians.length > LISTED_CUSTODIANS ? [`     ... and ${custodians.length - LISTED_CUSTODIANS} more, each named in seal.json's "custodians" (its "folder" and "from")`] : []),
+    ...(custodians.some((c) => c.files.rotations !== undefined)
+      ? [
+          '',
+          `   A sender that rotated its key has ${ROTATIONS_FILE} in its record: for each rotation, its checkpoint`,
+          '   over it signed by the key it replaced. verify-bag.py checks it against the events and prints',
+          '   the openssl commands that check its signature, each of which must print "Signature',
+          '   Verified Successfully".',
+        ]
+      : []),
     '',
   ]
 }

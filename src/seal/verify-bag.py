@@ -35,7 +35,9 @@ Exit 0 when every check holds, 1 when any fails (each failure names its file, li
              first of the sender's case (from a field package, every row of the sender's tree in
              order, whose leaves make the rootHash: each an event, or a row's envelope alone, its
              hash and leaf over the envelope, never of an exhibit received, whose events must all
-             be there), a key event recording sender.pem, which checkpoint.json
+             be there; and for each rotation of the sender's key, in rotations.jsonl, a checkpoint
+             of the key it replaced whose rootHash and lastEventHash are those rows'), a key event
+             recording sender.pem, which checkpoint.json
              and the statement name; transfer.json of that transfer, from that case to this one,
              on that checkpoint's tree head, listing the exhibits received; receipt.json of that
              transfer, received by this case intact, its senderCheckpoint checkpoint.json's very
@@ -202,6 +204,7 @@ class Bag:
     def __init__(self, root):
         self.root, self.files, self.ingested, self.keys, self.stated = root, {}, {}, {}, {}
         self.custodians, self.received, self.handed = [], [], {}  # the statement's hand-overs; this case's side of them
+        self.rotations = []  # each field sender's key rotation: (folder, checkpoint, signature, the replaced key's DER in base64)
         self.checkpoint = self.statement = self.key = self.events = self.case = None
 
     def has(self, name):
@@ -586,7 +589,8 @@ def stated_custodians(c, bag, stated):
                               'files, items and event count as custody writes them' % i)
             continue
         before = c.failed
-        for role, name in CUSTODIAN_FILES:
+        optional = (('rotations', 'rotations.jsonl'),) if field(r, 'files', 'rotations') is not None else ()
+        for role, name in CUSTODIAN_FILES + optional:
             path, f = '%s/%s' % (folder, name), bag.files.get('%s/%s' % (folder, name))
             if field(r, 'files', role, 'path') != path:
                 c.fail(STATEMENT, 'its custodians[%d].files.%s is not %s' % (i, role, path))
@@ -735,6 +739,23 @@ def decoded(text):
     except ValueError:
         return b''
 
+def read_rotations(c, bag, r):
+    """A field record's rotations.jsonl (when the statement names one): {tree size: (line, checkpoint)}, each line
+    canonical {"body", "signature"}, the body a checkpoint, in order of tree size."""
+    path, found = field(r, 'files', 'rotations', 'path'), {}
+    if path is None:
+        return found
+    for n, raw in bag.lines(path, 8 << 10):
+        e = parse(raw)
+        cp = parse(e['body'].encode('utf-8')) if e is not None and isinstance(e.get('body'), str) else None
+        if e is None or set(e) != {'body', 'signature'} or not re.match(r'[0-9a-f]{128}\Z', str(e['signature'])) \
+                or raw != (json.dumps(e, separators=(',', ':'), ensure_ascii=False, sort_keys=True) + '\n').encode('utf-8') \
+                or field(cp, 'type') != 'custody-checkpoint/v1' or type(cp.get('treeSize')) is not int or cp['treeSize'] <= max(found, default=0):
+            c.fail('%s line %d' % (path, n), 'is not a checkpoint as custody writes it ({"body", "signature"}, canonical, in order of tree size)')
+            continue
+        found[cp['treeSize']] = ('%s line %d' % (path, n), cp, e)
+    return found
+
 def sender_events(c, bag, r, cp, key, wanted, whole):
     """The sender's events.jsonl against its checkpoint, as check_events does this case's; the first must
     be of the sender's case, a key event must record sender.pem. From a field package (`whole`), every row
@@ -742,6 +763,7 @@ def sender_events(c, bag, r, cp, key, wanted, whole):
     (row_line) which must not be of a `wanted` exhibit; their leaves make the checkpoint's rootHash.
     Returns the ingests of `wanted` (exhibit: seq, SHA-256)."""
     path, ingests, last, n, recorded, tree = r['files']['events']['path'], {}, None, 0, False, Range()
+    rotations, keys = read_rotations(c, bag, r) if whole else {}, []  # the sender's keys: (seq, fingerprint)
     for n, raw in bag.lines(path, EVENT_LINE):
         e = row_line(raw) if whole and 'event' not in (parse(raw) or {'event': None}) else event_line(raw)
         if isinstance(e, str):
@@ -769,6 +791,21 @@ def sender_events(c, bag, r, cp, key, wanted, whole):
             ingests[event['exhibit']] = (event.get('seq'), field(payload, 'digests', 'sha256'))
         if event.get('action') in ('key-created', 'key-rotated') and key is not None and payload.get('fingerprint') == key[0]:
             recorded = recorded or decoded(payload.get('publicKey')) == key[1]
+        if whole and event.get('action') in ('key-created', 'key-rotated') and len(keys) < 1000:
+            keys.append((e['seq'], payload.get('fingerprint'), payload.get('publicKey')))
+        if whole and e['seq'] + 1 in rotations:
+            check_rotation(c, rotations[e['seq'] + 1], tree.root().hex(), e['hash'], r['from']['case'])
+    for (_, old, der), (seq, new, _) in zip(keys, keys[1:]):
+        at, checkpoint, line = rotations.pop(seq + 1, (None, None, None))
+        if field(checkpoint, 'keyFingerprint') != old:
+            c.fail('%s event %d' % (path, seq), "rotates the sender's key to %s, and rotations.jsonl holds no checkpoint of the key "
+                   'it replaces (%s) over it: nothing shows the sender made that rotation' % (new, old))
+        elif UNSHOWABLE.search(line['body']) or not re.match(r'[A-Za-z0-9+/]+=*\Z', str(der)):
+            c.fail(at, 'holds a checkpoint, or its key event a key, that custody never writes (a character it would not show)')
+        else:  # its signature, by the replaced key, is openssl's to check
+            bag.rotations.append((r['folder'], line['body'], line['signature'], der))
+    for at, _, _ in rotations.values():
+        c.fail(at, "vouches for no key rotation of the sender's events")
     if whole and (n, tree.root().hex(), last and last[1]) != (cp['treeSize'], cp['rootHash'], cp['lastEventHash']):
         c.fail(path, "its rows are not the tree the sender's checkpoint.json signs (their number, Merkle root or last hash): "
                'rows were removed, added or changed', [cp['treeSize'], cp['rootHash']], [n, tree.root().hex()])
@@ -777,6 +814,14 @@ def sender_events(c, bag, r, cp, key, wanted, whole):
     if key is not None and not recorded:
         c.fail(r['files']['senderKey']['path'], "is not a key that a key event of the sender's events records")
     return ingests
+
+def check_rotation(c, rotation, root, last, case):
+    """A rotation checkpoint against the sender's rows up to it (the root and last hash they give) and its case.
+    Its signature, by the key it names, the one the rotation replaced, is openssl's to check (README.txt, step 4)."""
+    at, cp, _ = rotation
+    if (cp.get('rootHash'), cp.get('lastEventHash'), cp.get('case')) != (root, last, case):
+        c.fail(at, "signs another tree than the sender's first rows, or another case: rows were changed",
+               [root, last, case], [cp.get('rootHash'), cp.get('lastEventHash'), cp.get('case')])
 
 def check_receipt(c, bag, r, cp):
     """This case's receipt of the hand-over: for this transfer, received by this case intact, cosigning the
@@ -813,6 +858,7 @@ def print_unchecked(bag):
     print('  and this must print %s, the fingerprint the investigator gave you by another way:' % fingerprint)
     print('    openssl pkey -pubin -in %s -outform DER | sha256sum' % KEY)
     print_custodians(bag.custodians)
+    print_rotations(bag.rotations)
     tokens = field(t, 'tokens') if isinstance(field(t, 'tokens'), list) else []
     if not tokens:
         return print('timestamps none: the events are signed, not timestamped')
@@ -847,6 +893,21 @@ def print_custodians(records):
         print('    %s/%s  from %s, fingerprint %s' % (r['from']['case'], r['transferId'], r['from'].get('name'), str(r['from'].get('fingerprint'))[7:]))
     if len(records) > SHOWN:
         print('    ... and %d more: the statement names each (its "custodians")' % (len(records) - SHOWN))
+
+def print_rotations(rotations):
+    """For each field sender's key rotation (its record's rotations.jsonl), the commands that check its checkpoint
+    was signed by the key it replaced (the key event's, whose fingerprint the checkpoint names)."""
+    if not rotations:
+        return
+    print("  and for each key rotation of a sender, its checkpoint signed by the key it replaced (typed anywhere):")
+    for folder, body, signature, der in rotations[:SHOWN]:
+        print("    # %s/rotations.jsonl, tree size %s" % (folder, field(parse(body.encode('utf-8')), 'treeSize')))
+        print("    printf '%%s' '%s' > /tmp/rotation.json" % body.replace("'", "'\\''"))
+        print('    echo %s | xxd -r -p > /tmp/rotation.sig' % signature)
+        print('    echo %s | base64 -d | openssl pkey -pubin -inform DER -out /tmp/replaced.pem' % der)
+        print('    openssl pkeyutl -verify -pubin -inkey /tmp/replaced.pem -rawin -in /tmp/rotation.json -sigfile /tmp/rotation.sig')
+    if len(rotations) > SHOWN:
+        print('    ... and %d more, one a line of a rotations.jsonl' % (len(rotations) - SHOWN))
 
 def run(bag, name, check):
     """One check and its line of the report. Whatever a hostile bag makes go wrong is a failure, never a traceback."""

@@ -25,7 +25,9 @@ import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
 import type {EventOfKind} from '../formats/events.js'
 import {publicKeyPem} from '../keys/signing-key.js'
-import {BAG_LIMITS, CUSTODIAN_FILES, custodianFolder, EVENTS_PATH, TRANSFER_PATH, TRANSFER_SIGNATURE_PATH, type CustodianFileRole, type SealedCustodian} from '../seal/bag-layout.js'
+import {parseCheckpoint} from '../checkpoints/checkpoint.js'
+import {keyHistory} from '../checkpoints/verify-checkpoints.js'
+import {BAG_LIMITS, CUSTODIAN_FILES, custodianFolder, EVENTS_PATH, ROTATIONS_FILE, TRANSFER_PATH, TRANSFER_SIGNATURE_PATH, type CustodianFileRole, type SealedCustodian} from '../seal/bag-layout.js'
 import {CHECKPOINT_PATH, KEY_PATH} from '../seal/trust-files.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import {parseEventLine} from '../verify/archive/events.js'
@@ -147,6 +149,8 @@ interface PackageFiles {
   senderKey: Buffer
   events: Buffer
   eventCount: number
+  /** From a field package whose sender rotated its key: the checkpoints that vouch each rotation (ROTATIONS_FILE). */
+  rotations?: Buffer
 }
 
 async function readPackageFiles(context: ArchiveContext, exhibits: ReadonlySet<string>): Promise<PackageFiles> {
@@ -209,6 +213,7 @@ async function readFieldFiles(context: ArchiveContext, rows: FieldRows): Promise
   }
 
   const lines = rows.lines(context.field?.checkpoint?.treeSize ?? -1)
+  const rotations = await rotationLines(context)
   return {
     transfer: await whole('transfer'),
     transferSignature: await whole('transferSignature'),
@@ -217,7 +222,30 @@ async function readFieldFiles(context: ArchiveContext, rows: FieldRows): Promise
     senderKey: await whole('senderKey'),
     events: Buffer.from(lines.join('')),
     eventCount: lines.length,
+    ...(rotations.length === 0 ? {} : {rotations: Buffer.from(rotations.join(''))}),
   }
+}
+
+/**
+ * The lines of the package's ledger-checkpoints.jsonl that vouch the sender's key rotations (the
+ * ledger check found one for each): for each key after the first, the checkpoint over the event
+ * that recorded it, signed by the key it replaced, as the package holds it.
+ */
+async function rotationLines(context: ArchiveContext): Promise<string[]> {
+  const history = keyHistory(context.field?.keys ?? [])
+  const wanted = new Map(history.slice(1).map((key, i) => [key.seq + 1, history[i]!.fingerprint]))
+  const lines = new Map<number, string>()
+  const file = context.files.get(F.checkpoints)
+  if (wanted.size === 0 || file === undefined) return []
+  for await (const text of context.source.lines(file.info, 16 * 1024)) {
+    const body = (JSON.parse(text) as {body: string}).body
+    const parsed = parseCheckpoint(body)
+    if ('problem' in parsed || wanted.get(parsed.treeSize) !== parsed.keyFingerprint || lines.has(parsed.treeSize)) continue
+    lines.set(parsed.treeSize, `${text}\n`)
+  }
+
+  if (lines.size !== wanted.size) throw new CustodyError('INTEGRITY', `the kept package ${context.path} does not hold a checkpoint of each key its sender rotated from; run custody verify`, {subject: context.path})
+  return [...lines.keys()].sort((a, b) => a - b).map((size) => lines.get(size)!)
 }
 
 /** The sender's files of the hand-over's package: a seal's, or a field package's (`sealId` null). */
@@ -259,6 +287,12 @@ async function recordOf(kase: Case, carried: CarriedTransfer, identities: readon
     const path = `${folder}/${name}`
     files.push([path, bytes[role]])
     stated[role] = {path, sha256: createHash('sha256').update(bytes[role]).digest('hex')}
+  }
+
+  if (read.rotations !== undefined) {
+    const path = `${folder}/${ROTATIONS_FILE}`
+    files.push([path, read.rotations])
+    stated.rotations = {path, sha256: createHash('sha256').update(read.rotations).digest('hex')}
   }
 
   const from = {case: sender.case, name: sender.name, organisation: sender.organisation, fingerprint: custodianFingerprint(sender)}

@@ -22,7 +22,7 @@
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {canonicalize} from '../../canonical/jcs.js'
 import {parseCheckpoint, type CheckpointBody} from '../../checkpoints/checkpoint.js'
-import {checkSignedCheckpoint, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
+import {checkSignedCheckpoint, keyHistory, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import {messageOf} from '../../errors.js'
 import type {CustodyEvent} from '../../formats/events.js'
 import {HEX64, isRecord} from '../../formats/guards.js'
@@ -54,15 +54,18 @@ function readStated(value: unknown): SealedCustodian | undefined {
   if (!text(from.case) || !text(from.name) || !text(from.fingerprint) || !(from.organisation === null || text(from.organisation))) return undefined
   if (!value.items.every((i) => isRecord(i) && text(i.exhibit) && text(i.receivedAs))) return undefined
   if (!Object.keys(CUSTODIAN_FILES).every((role) => isRecord(files[role]) && text(files[role].path) && text(files[role].sha256))) return undefined
+  if (files.rotations !== undefined && !(isRecord(files.rotations) && text(files.rotations.path) && text(files.rotations.sha256))) return undefined
   return value as unknown as SealedCustodian
 }
 
 /** One record's files, read whole (the events excepted), each the one the statement states. */
-async function readFiles(context: ArchiveContext, record: SealedCustodian, found: ProblemList<Finding>): Promise<Partial<Record<CustodianFileRole, Buffer>> | undefined> {
-  const bytes: Partial<Record<CustodianFileRole, Buffer>> = {}
+async function readFiles(context: ArchiveContext, record: SealedCustodian, found: ProblemList<Finding>): Promise<Partial<Record<CustodianFileRole | 'rotations', Buffer>> | undefined> {
+  const bytes: Partial<Record<CustodianFileRole | 'rotations', Buffer>> = {}
   let whole = true
-  for (const role of Object.keys(CUSTODIAN_FILES) as CustodianFileRole[]) {
-    const {path, sha256} = record.files[role]
+  const roles: Array<CustodianFileRole | 'rotations'> = Object.keys(CUSTODIAN_FILES) as CustodianFileRole[]
+  if (record.files.rotations !== undefined) roles.push('rotations')
+  for (const role of roles) {
+    const {path, sha256} = record.files[role]!
     const file = context.files.get(path)
     if (file === undefined) {
       found.push({subject: path, message: 'is missing from the bag'})
@@ -125,13 +128,76 @@ function rowLine(entry: Record<string, unknown>, text: string, at: string): {seq
   return {seq, prev, hash: entry.hash as string, leaf, envelope}
 }
 
+/** A line of a record's ROTATIONS_FILE: a checkpoint of the sender's and its signature. */
+interface RotationCheckpoint {
+  at: string
+  body: string
+  signature: Buffer
+  parsed: CheckpointBody
+}
+
+/** The record's rotation checkpoints, each line canonical {"body", "signature"}, in order of tree size. */
+function readRotations(record: SealedCustodian, bytes: Buffer | undefined, found: ProblemList<Finding>): RotationCheckpoint[] {
+  const list: RotationCheckpoint[] = []
+  if (bytes === undefined) return list
+  const path = record.files.rotations!.path
+  const lines = bytes.toString('utf8').split('\n')
+  if (lines.pop() !== '') found.push({subject: path, message: 'does not end with a line feed'})
+  for (const [i, text] of lines.entries()) {
+    const at = `${path} line ${i + 1}`
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch {
+      value = undefined
+    }
+
+    const {body, signature} = isRecord(value) ? value : {}
+    const parsed = typeof body === 'string' ? parseCheckpoint(body) : undefined
+    const canonical = isRecord(value) && Object.keys(value).length === 2 && canonicalize(value) === text
+    if (!canonical || typeof signature !== 'string' || !/^[0-9a-f]{128}$/.test(signature) || parsed === undefined || 'problem' in parsed || parsed.treeSize <= (list.at(-1)?.parsed.treeSize ?? 0)) {
+      found.push({subject: at, message: 'is not a checkpoint as custody writes it ({"body", "signature"}, canonical, in order of tree size)'})
+      continue
+    }
+
+    list.push({at, body: body as string, signature: Buffer.from(signature, 'hex'), parsed})
+  }
+
+  return list
+}
+
+/**
+ * A field record's key rotations vouched for: for each key the sender's events record after its
+ * first, a checkpoint of the record's rotations over the event that recorded it (its root and last
+ * hash checked as the rows were read), signed by the key it replaced; and no other line.
+ */
+function checkRotations(record: SealedCustodian, rotations: readonly RotationCheckpoint[], keys: readonly RecordedKey[], found: ProblemList<Finding>): void {
+  const history = keyHistory(keys)
+  const used = new Set<RotationCheckpoint>()
+  for (const [i, key] of history.entries()) {
+    const replaced = history[i - 1]
+    if (replaced === undefined) continue
+    const c = rotations.find((r) => r.parsed.treeSize === key.seq + 1 && r.parsed.keyFingerprint === replaced.fingerprint)
+    if (c === undefined) {
+      found.push({subject: `${record.from.name}'s event ${key.seq}`, message: `it rotates the sender's key to ${key.fingerprint}, and the record holds no checkpoint of the key it replaces (${replaced.fingerprint}) over it: nothing shows the sender made that rotation`})
+      continue
+    }
+
+    used.add(c)
+    for (const p of checkSignedCheckpoint(c.at, c.body, c.signature, {caseId: record.from.case, keys: history}).problems) found.push(p)
+  }
+
+  for (const c of rotations) if (!used.has(c)) found.push({subject: c.at, message: "vouches for no key rotation of the sender's events"})
+}
+
 /**
  * The sender's events, each proven to its checkpoint `head`. From a field package (`whole`), the
  * record holds every row of the sender's tree, in order (sealed-custodians.ts FieldRows): their
  * leaves make the checkpoint's root, the last its last hash, and a row naming an exhibit the
  * record brought holds its event, so that no event of it was left out.
  */
-async function senderEvents(context: ArchiveContext, record: SealedCustodian, head: CheckpointBody, whole: boolean, found: ProblemList<Finding>): Promise<SenderEvents> {
+async function senderEvents(context: ArchiveContext, record: SealedCustodian, head: CheckpointBody, rotations: readonly RotationCheckpoint[] | undefined, found: ProblemList<Finding>): Promise<SenderEvents> {
+  const whole = rotations !== undefined
   const path = record.files.events.path
   const read: SenderEvents = {keys: [], ingests: new Map(), count: 0, wanted: new Set(record.items.map((i) => i.exhibit)), genesis: false, from: record.from.case}
   const file = context.files.get(path)
@@ -149,6 +215,12 @@ async function senderEvents(context: ArchiveContext, record: SealedCustodian, he
         const row = wholeRow(text, at, previous, read, found, names.event)
         if (row === undefined) continue
         range.push(row.leaf)
+        for (const c of rotations!) {
+          if (c.parsed.treeSize === range.size && (c.parsed.rootHash !== bytesToHex(range.root()) || c.parsed.lastEventHash !== row.hash)) {
+            found.push({subject: c.at, message: "signs another tree than the sender's first rows: rows were changed", expected: bytesToHex(range.root()), actual: c.parsed.rootHash})
+          }
+        }
+
         if (row.event !== true) {
           previous = row
           continue
@@ -387,7 +459,10 @@ async function checkRecord(context: ArchiveContext, record: SealedCustodian, rec
   if (bytes === undefined) return undefined
   const checkpoint = parseCheckpoint(bytes.checkpoint!.toString('utf8'))
   if ('problem' in checkpoint) return void found.push({subject: record.files.checkpoint.path, message: `is not a checkpoint: ${checkpoint.problem}`})
-  const events = await senderEvents(context, record, checkpoint, typeOf(bytes.transfer!) === FIELD_TRANSFER_TYPE, found)
+  const field = typeOf(bytes.transfer!) === FIELD_TRANSFER_TYPE
+  const rotations = readRotations(record, bytes.rotations, found)
+  const events = await senderEvents(context, record, checkpoint, field ? rotations : undefined, found)
+  if (field) checkRotations(record, rotations, events.keys, found)
   const key = checkSender(record, bytes, events.keys, found)
   const transfer = key === undefined ? undefined : checkTransfer(context, record, bytes, key.spki, checkpoint, found)
   const receipt = checkReceipt(context, record, bytes, found)
