@@ -110,12 +110,13 @@ class FieldRows {
     const read = readStoredEnvelope(row.envelope)
     if (!('envelope' in read)) return
     const {envelope} = read
-    const named = envelope.exhibit !== null && this.exhibits.has(envelope.exhibit)
-    const carried = named || row.seq === 0 || CASE_EVENTS.has(String(envelope.public?.action))
+    // A row of an exhibit received, and a carried row (whose envelope is not its leaf), go with their event.
+    const mustOpen = (envelope.exhibit !== null && this.exhibits.has(envelope.exhibit)) || isCarried(envelope)
+    const carried = mustOpen || row.seq === 0 || CASE_EVENTS.has(String(envelope.public?.action))
     const event = row.opened?.event
     if (event !== undefined && (carried || concerns(event, this.exhibits))) this.rows.push(row)
     else {
-      if (named || isCarried(envelope)) this.unopened ??= row.seq
+      if (mustOpen) this.unopened ??= row.seq
       this.rows.push(`{"envelope":${row.envelope},"hash":"${row.hash}","leafHash":"${bytesToHex(leaf)}","prev":"${row.prev}","seq":${row.seq}}\n`)
     }
   }
