@@ -710,6 +710,8 @@ def check_custodian(c, bag, r):
     wanted = {x['exhibit'] for x in r['items']} | {field(g, 'exhibit') for _, g, _ in bag.received if field(g, 'transferId') == tid}
     t = parse(bag.small(at('transfer.json'), 1 << 20))
     ingests = sender_events(c, bag, r, cp, key, wanted, field(t, 'type') == 'custody-field-transfer/v1')
+    if field(t, 'type') != 'custody-field-transfer/v1' and field(r, 'files', 'rotations') is not None:
+        c.fail(at('rotations.jsonl'), 'is in the record of a sealed transfer package, whose transfer.json carries its rotations: custody never puts it there')
     # A seal's transfer statement, or a field package's (custody-field-transfer/v1), whose tree head is "tree".
     tree = {'custody-transfer/v1': 'archiveTree', 'custody-field-transfer/v1': 'tree'}.get(field(t, 'type'))
     if tree is None:

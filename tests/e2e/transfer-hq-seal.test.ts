@@ -352,6 +352,20 @@ describe("forgeries of the senders' records", () => {
     expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', message: expect.stringMatching(/^records TRANSFER-[0-9a-f]{16} \(transfer-received\), but the archive does not carry the sender's record of that hand-over$/)}))
   })
 
+  it("refuses a rotations.jsonl put in a sealed transfer package's record (whose transfer.json carries its rotations), signed again by HQ: custody and verify-bag.py", async () => {
+    const result = await forged('rotations-added', (bagDir, s) => {
+      const record = s.custodians![0]!
+      const line = {body: readFileSync(join(bagDir, record.folder, 'checkpoint.json'), 'utf8'), signature: readFileSync(join(bagDir, record.folder, 'checkpoint.json.sig')).toString('hex')}
+      writeFileSync(join(bagDir, record.folder, 'rotations.jsonl'), `${JSON.stringify(line)}\n`)
+      record.files.rotations = {path: `${record.folder}/rotations.jsonl`, sha256: ''}
+    })
+    expect(result.code).toBe(3)
+    expect(result.problems).toContainEqual(expect.objectContaining({check: 'custodians', message: expect.stringMatching(/^is in the record of a sealed transfer package, whose transfer.json carries its rotations/)}))
+    const script = spawnSync('python3', ['verify-bag.py'], {cwd: join(at('forged-rotations-added'), bag), encoding: 'utf8'})
+    expect(script.stdout).toMatch(/^custodians FAILED/m)
+    expect(script.stdout).toMatch(/rotations\.jsonl: is in the record of a sealed transfer package/)
+  })
+
   it('refuses a hand-over carried twice, to count one custodian twice', async () => {
     const result = await forged('twice', (_bagDir, s) => {
       s.custodians!.push(structuredClone(s.custodians![0]!))

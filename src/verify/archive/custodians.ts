@@ -297,7 +297,8 @@ function wholeRow(text: string, at: string, previous: {seq: number; hash: string
     else found.push({subject, message: "it is not the first event of the sender's case", expected: read.from, actual: String(facts?.caseId)})
   }
 
-  const key = keyFromFacts(facts, row.seq, read.keys.at(-1))
+  let key = keyFromFacts(facts, row.seq, read.keys.at(-1))
+  if (key !== undefined && read.keys.length >= BAG_LIMITS.keyEvents) key = {problem: `more than ${BAG_LIMITS.keyEvents} key events`}
   if (key !== undefined && 'problem' in key) found.push({subject, message: `key event is refused: ${key.problem}`})
   else if (key !== undefined) read.keys.push(key.key)
   return {seq: row.seq, hash: row.hash, leaf: row.leaf}
@@ -463,6 +464,7 @@ async function checkRecord(context: ArchiveContext, record: SealedCustodian, rec
   const rotations = readRotations(record, bytes.rotations, found)
   const events = await senderEvents(context, record, checkpoint, field ? rotations : undefined, found)
   if (field) checkRotations(record, rotations, events.keys, found)
+  else if (record.files.rotations !== undefined) found.push({subject: record.files.rotations.path, message: 'is in the record of a sealed transfer package, whose transfer.json carries its rotations: custody never puts it there'})
   const key = checkSender(record, bytes, events.keys, found)
   const transfer = key === undefined ? undefined : checkTransfer(context, record, bytes, key.spki, checkpoint, found)
   const receipt = checkReceipt(context, record, bytes, found)
