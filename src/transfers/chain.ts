@@ -75,8 +75,16 @@ export async function readKeptPackage(
   const sender = parseCustodian(p.from, `event ${event.seq}`)
   const report = await verifyArchive(join(kase.dataDir, p.kept), {...more, identities, afterChecks: read})
   const signer = report.trust?.signingKey ?? null
-  if (!report.ok || signer !== custodianFingerprint(sender) || report.treeHead?.size !== p.treeHead.size || report.treeHead.root !== p.treeHead.root) {
-    throw new CustodyError('INTEGRITY', `the kept package .custody/${p.kept} of ${p.transferId} does not verify as the one event ${event.seq} records (${report.problemCount} problems); run custody verify`, {subject: p.kept})
+  const head = report.treeHead
+  const why = !report.ok
+    ? `${report.problemCount} problem${report.problemCount === 1 ? '' : 's'} found in it`
+    : signer !== custodianFingerprint(sender)
+      ? `it is signed by ${signer ?? 'no key'}, not the sender's key ${custodianFingerprint(sender)}`
+      : head?.size !== p.treeHead.size || head.root !== p.treeHead.root
+        ? `its tree head is ${head?.size ?? '?'} ${head?.root ?? '?'}, not ${p.treeHead.size} ${p.treeHead.root}`
+        : undefined
+  if (why !== undefined) {
+    throw new CustodyError('INTEGRITY', `the kept package .custody/${p.kept} of ${p.transferId} does not verify as the one event ${event.seq} records (${why}); run custody verify`, {subject: p.kept})
   }
 
   return sender

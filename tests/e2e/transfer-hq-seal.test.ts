@@ -448,6 +448,8 @@ describe("HQ's seal refuses what it cannot vouch for", () => {
     const sealed = await custody(['seal', 'HQ-000002', '--out', at('swapped.zip'), '--case', hq])
     expect(sealed.code).toBe(3)
     expect(sealed.stderr).toMatch(/the kept package \.custody\/custodians\/[0-9a-f-]{36}\/TRANSFER-[0-9a-f]{16}\.zip\.age of TRANSFER-[0-9a-f]{16} does not verify as the one event \d+ records/)
+    // It says why: the package verifies, but as another sender's (it used to say "0 problems").
+    expect(sealed.stderr).toMatch(/records \(it is signed by SHA256:[0-9a-f]{64}, not the sender's key SHA256:[0-9a-f]{64}\)/)
     // HQ's own exhibit still seals: nothing of other custodians is read for it.
     expect((await custody(['seal', 'HQ-000005', '--out', at('own-again.zip'), '--case', hq])).code).toBe(0)
   })
