@@ -17,6 +17,7 @@
 import {createHash} from 'node:crypto'
 import {basename} from 'node:path'
 import type {Case} from '../case/case.js'
+import {checkDestination} from '../io/files.js'
 import {CustodyError, fields, said} from '../errors.js'
 import {MAX_TRANSFER_ITEMS, type CustodyEventDraft, type TransferItem} from '../formats/events.js'
 import {parseRecipient} from '../age/x25519.js'
@@ -174,12 +175,17 @@ function testimonyExhibits(kase: Case): Set<string> {
   return new Set(selectByConsent(kase, 'all', null, none).leftOut.map((l) => l.exhibit))
 }
 
-/** The package's file name: --out as given when it ends in .zip.age, or with .age added to a .zip. */
+/**
+ * The ZIP the seal writes, then encrypts to the package: --out without its .age (given a .zip, the
+ * package is it with .age added). The package's folder is checked here, so that a refusal names
+ * --out as given (the seal would name the .zip).
+ */
 export function packageOut(out: string): string {
   const lower = out.toLowerCase()
-  if (lower.endsWith('.zip.age')) return out.slice(0, -'.age'.length)
-  if (lower.endsWith('.zip')) return out
-  throw new CustodyError('INVALID_ARGUMENT', said`${TRANSFER.out} must name a .zip.age file (the package: a ZIP encrypted with age), got ${JSON.stringify(out)}`)
+  const zip = lower.endsWith('.zip.age') ? out.slice(0, -'.age'.length) : lower.endsWith('.zip') ? out : undefined
+  if (zip === undefined) throw new CustodyError('INVALID_ARGUMENT', said`${TRANSFER.out} must name a .zip.age file (the package: a ZIP encrypted with age), got ${JSON.stringify(out)}`)
+  checkDestination(`${zip}.age`, TRANSFER.out)
+  return zip
 }
 
 /** Step 2's attachment: transfer.json, its signature and the consistency proof, then step 3's event. */

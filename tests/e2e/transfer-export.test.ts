@@ -128,6 +128,8 @@ describe('custody transfer export', () => {
     await refused(['--to', own, '--out', out], /--to is this case itself/)
     await refused(['--to', hqLine, '--out', pkg], /to-hq\.zip\.age already exists; choose another --out, or add --force/)
     await refused(['--to', hqLine, '--out', join(work.path, 'x.tar')], /--out must name a \.zip\.age file/)
+    // A folder that is not there: named with the file as given (it used to say x.zip, without .age).
+    await refused(['--to', hqLine, '--out', join(work.path, 'no-such-folder', 'x.zip.age')], /--out \S+\/no-such-folder\/x\.zip\.age cannot be written: there is no folder/)
     const unknown = await custody(['transfer', 'export', 'EX-000099', '--to', hqLine, '--out', out, '--case', field])
     expect(unknown.code).not.toBe(0)
     expect(unknown.stderr).toMatch(/EX-000099/)
