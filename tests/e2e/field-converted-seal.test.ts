@@ -4,13 +4,12 @@
  * their leaf. The record carries each of them with its event (which HQ's identity opens), also
  * one of an exhibit not sealed; custody verify and verify-bag.py check the record.
  */
-import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdirSync, readdirSync, readFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {custody, custodyJson, tempDir} from '../helpers/cli.js'
 import {checker} from '../helpers/tools.js'
-import {acceptPackage, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
+import {acceptPackage, ingestSamples, initCase, recordOfSeal, writeIdentityLine} from '../helpers/transfers.js'
 
 const AGE = checker('age')
 const work = tempDir('custody-field-converted-')
@@ -41,15 +40,7 @@ describe.skipIf(AGE === undefined)("HQ's seal of a converted field case's exhibi
     expect(sealed.code, sealed.stderr).toBe(0)
     const verified = await custodyJson<{ok: boolean}>(['verify', zip, '--json'])
     expect(verified.code, verified.stdout).toBe(0)
-    const out = at('court')
-    mkdirSync(out)
-    execFileSync('unzip', ['-q', zip, '-d', out])
-    const bag = join(out, readdirSync(out)[0]!)
-    const script = spawnSync('python3', ['verify-bag.py'], {cwd: bag, encoding: 'utf8'})
-    expect(script.status, script.stdout).toBe(0)
-    const senders = join(bag, 'data', 'custodians')
-    const folder = join(senders, readdirSync(senders)[0]!)
-    const rows = readFileSync(join(folder, readdirSync(folder)[0]!, 'events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as {envelope?: unknown; event?: {action: string; exhibit: string | null}})
+    const {rows} = recordOfSeal<{envelope?: unknown; event?: {action: string; exhibit: string | null}}>(zip, at('court'))
     // The ingest of EX-000001, from before the conversion, is carried in clear (its event is its leaf).
     const before = rows.find((r) => r.event?.action === 'ingest' && r.event.exhibit === 'EX-000001')
     expect(before).toBeDefined()

@@ -7,13 +7,12 @@
  * custody verify and verify-bag.py check it. An exhibit recorded before it was added cannot be
  * sent to it (the field side says so).
  */
-import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdirSync, readdirSync, readFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {custody, custodyJson, tempDir} from '../helpers/cli.js'
 import {checker} from '../helpers/tools.js'
-import {acceptPackage, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
+import {acceptPackage, ingestSamples, initCase, recordOfSeal, writeIdentityLine} from '../helpers/transfers.js'
 
 const AGE = checker('age')
 const work = tempDir('custody-field-late-receiver-')
@@ -59,18 +58,9 @@ describe.skipIf(AGE === undefined)('a receiver added to a field case later', () 
     const verified = await custodyJson<{ok: boolean; custodians: Array<{from: {name: string}}>}>(['verify', zip, '--json'])
     expect(verified.code, verified.stdout).toBe(0)
     expect(verified.json.custodians.map((c) => c.from.name)).toEqual(['Mykola'])
-    const out = at('court')
-    mkdirSync(out)
-    execFileSync('unzip', ['-q', zip, '-d', out])
-    const bag = join(out, readdirSync(out)[0]!)
-    const script = spawnSync('python3', ['verify-bag.py'], {cwd: bag, encoding: 'utf8'})
-    expect(script.status, script.stdout).toBe(0)
-    expect(script.stdout).toMatch(/^custodians OK +1 hand-over /m)
-    const senders = join(bag, 'data', 'custodians')
-    const folder = join(senders, readdirSync(senders)[0]!)
-    const record = join(folder, readdirSync(folder)[0]!)
     type Line = {envelope?: {exhibit: string | null; public?: {action?: string}}; event?: {action: string; exhibit: string | null}; seq: number}
-    const rows = readFileSync(join(record, 'events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Line)
+    const {script, rows} = recordOfSeal<Line>(zip, at('court'))
+    expect(script).toMatch(/^custodians OK +1 hand-over /m)
     expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i))
     // The first and key events did not open with this receiver's identity: their envelopes name them.
     expect(rows[0]!.event).toBeUndefined()

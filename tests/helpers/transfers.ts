@@ -3,7 +3,8 @@
  * built CLI (cli.ts) on case folders, each step failing the test where custody refuses it, so that
  * a test's own lines are what it checks.
  */
-import {existsSync, writeFileSync} from 'node:fs'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect} from 'vitest'
 import {custody, custodyJson, SAMPLES} from './cli.js'
@@ -76,4 +77,20 @@ export interface CaseVerifyJson {
   checks: Array<{name: string; ok: boolean; detail: string}>
   problems: Array<{kind: string; subject: string; message: string}>
   warnings: string[]
+}
+
+/**
+ * A sealed archive `zip` of one hand-over, as a court's expert opens it: unzipped into `out`, the
+ * bag's verify-bag.py run (it must pass), and the lines of the one sender's record's events.jsonl.
+ */
+export function recordOfSeal<T>(zip: string, out: string): {script: string; rows: T[]} {
+  mkdirSync(out)
+  execFileSync('unzip', ['-q', zip, '-d', out])
+  const bag = join(out, readdirSync(out)[0]!)
+  const script = spawnSync('python3', ['verify-bag.py'], {cwd: bag, encoding: 'utf8'})
+  expect(script.status, script.stdout).toBe(0)
+  const senders = join(bag, 'data', 'custodians')
+  const folder = join(senders, readdirSync(senders)[0]!)
+  const events = readFileSync(join(folder, readdirSync(folder)[0]!, 'events.jsonl'), 'utf8')
+  return {script: script.stdout, rows: events.trimEnd().split('\n').map((l) => JSON.parse(l) as T)}
 }
