@@ -88,3 +88,23 @@ export function parseCheckpoint(body: string): CheckpointBody | {problem: string
   if (Object.keys(c).length !== 7) return {problem: 'it has fields a checkpoint does not have'}
   return c as CheckpointBody
 }
+
+/**
+ * A line of a file of signed checkpoints (a field package's ledger-checkpoints.jsonl, a record's
+ * rotations.jsonl): canonical {"body", "signature"}, the body a checkpoint, the signature 128 hex;
+ * undefined when it is not one. Their order is the caller's to check.
+ */
+export function readCheckpointLine(text: string): {body: string; signature: Buffer; parsed: CheckpointBody} | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length !== 2 || canonicalize(value) !== text) return undefined
+  const {body, signature} = value as Record<string, unknown>
+  if (typeof body !== 'string' || typeof signature !== 'string' || !/^[0-9a-f]{128}$/.test(signature)) return undefined
+  const parsed = parseCheckpoint(body)
+  return 'problem' in parsed ? undefined : {body, signature: Buffer.from(signature, 'hex'), parsed}
+}

@@ -25,7 +25,7 @@ import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
 import type {EventOfKind} from '../formats/events.js'
 import {publicKeyPem} from '../keys/signing-key.js'
-import {parseCheckpoint} from '../checkpoints/checkpoint.js'
+import {readCheckpointLine} from '../checkpoints/checkpoint.js'
 import {keyHistory} from '../checkpoints/verify-checkpoints.js'
 import {BAG_LIMITS, CUSTODIAN_FILES, custodianFolder, EVENTS_PATH, ROTATIONS_FILE, TRANSFER_PATH, TRANSFER_SIGNATURE_PATH, type CustodianFileRole, type SealedCustodian} from '../seal/bag-layout.js'
 import {CHECKPOINT_PATH, KEY_PATH} from '../seal/trust-files.js'
@@ -239,9 +239,8 @@ async function rotationLines(context: ArchiveContext): Promise<string[]> {
   const file = context.files.get(F.checkpoints)
   if (wanted.size === 0 || file === undefined) return []
   for await (const text of context.source.lines(file.info, 16 * 1024)) {
-    const body = (JSON.parse(text) as {body: string}).body
-    const parsed = parseCheckpoint(body)
-    if ('problem' in parsed || wanted.get(parsed.treeSize) !== parsed.keyFingerprint || lines.has(parsed.treeSize)) continue
+    const parsed = readCheckpointLine(text)?.parsed
+    if (parsed === undefined || wanted.get(parsed.treeSize) !== parsed.keyFingerprint || lines.has(parsed.treeSize)) continue
     lines.set(parsed.treeSize, `${text}\n`)
   }
 

@@ -21,7 +21,7 @@
  */
 import {bytesToHex, hexToBytes} from '@noble/hashes/utils.js'
 import {canonicalize} from '../../canonical/jcs.js'
-import {parseCheckpoint, type CheckpointBody} from '../../checkpoints/checkpoint.js'
+import {parseCheckpoint, readCheckpointLine, type CheckpointBody} from '../../checkpoints/checkpoint.js'
 import {checkSignedCheckpoint, keyHistory, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import {messageOf} from '../../errors.js'
 import type {CustodyEvent} from '../../formats/events.js'
@@ -145,22 +145,13 @@ function readRotations(record: SealedCustodian, bytes: Buffer | undefined, found
   if (lines.pop() !== '') found.push({subject: path, message: 'does not end with a line feed'})
   for (const [i, text] of lines.entries()) {
     const at = `${path} line ${i + 1}`
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch {
-      value = undefined
-    }
-
-    const {body, signature} = isRecord(value) ? value : {}
-    const parsed = typeof body === 'string' ? parseCheckpoint(body) : undefined
-    const canonical = isRecord(value) && Object.keys(value).length === 2 && canonicalize(value) === text
-    if (!canonical || typeof signature !== 'string' || !/^[0-9a-f]{128}$/.test(signature) || parsed === undefined || 'problem' in parsed || parsed.treeSize <= (list.at(-1)?.parsed.treeSize ?? 0)) {
+    const read = readCheckpointLine(text)
+    if (read === undefined || read.parsed.treeSize <= (list.at(-1)?.parsed.treeSize ?? 0)) {
       found.push({subject: at, message: 'is not a checkpoint as custody writes it ({"body", "signature"}, canonical, in order of tree size)'})
       continue
     }
 
-    list.push({at, body: body as string, signature: Buffer.from(signature, 'hex'), parsed})
+    list.push({at, ...read})
   }
 
   return list

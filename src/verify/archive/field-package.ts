@@ -29,7 +29,7 @@ import {createHash} from 'node:crypto'
 import {canonicalize} from '../../canonical/jcs.js'
 import {decryptChunks} from '../../age/decrypt.js'
 import type {AgeIdentity} from '../../age/x25519.js'
-import {parseCheckpoint, type CheckpointBody} from '../../checkpoints/checkpoint.js'
+import {parseCheckpoint, readCheckpointLine, type CheckpointBody} from '../../checkpoints/checkpoint.js'
 import {checkSignedCheckpoint, keyHistory, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import {messageOf} from '../../errors.js'
 import {MAX_EVENT_BYTES, type CustodyEvent, type EventOfKind, type StoredObject} from '../../formats/events.js'
@@ -343,23 +343,13 @@ async function readCheckpoints(context: ArchiveContext, size: number, found: Pro
   const take = (text: string): void => {
     line++
     if (line > most) throw new Error(`more than ${most} lines, more checkpoints than a ledger of ${size} events signs`)
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch {
-      value = undefined
-    }
-
-    const record = isRecord(value) ? value : {}
-    const {body, signature} = record
-    const parsed = typeof body === 'string' ? parseCheckpoint(body) : undefined
-    const wellFormed = typeof signature === 'string' && /^[0-9a-f]{128}$/.test(signature) && canonicalize(record) === text && Object.keys(record).length === 2
-    if (!wellFormed || typeof body !== 'string' || parsed === undefined || 'problem' in parsed || parsed.treeSize < (list.at(-1)?.parsed.treeSize ?? 0)) {
+    const read = readCheckpointLine(text)
+    if (read === undefined || read.parsed.treeSize < (list.at(-1)?.parsed.treeSize ?? 0)) {
       found.push({subject: `${F.checkpoints} line ${line}`, message: 'is not a checkpoint as custody writes it ({"body", "signature"}, canonical, in order of tree size)'})
       return
     }
 
-    list.push({line, body, signature: Buffer.from(signature, 'hex'), parsed})
+    list.push({line, ...read})
   }
 
   try {
