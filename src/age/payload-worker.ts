@@ -15,9 +15,10 @@
  */
 import {CHUNK_SIZE as READ_SIZE} from '../hashing/digests.js'
 import {WorkerThread} from '../io/worker-thread.js'
-import type {AgeFileStart} from './encrypt.js'
+import {startFileToRecipients, type AgeFileStart} from './encrypt.js'
 import {TAG_SIZE} from './key-wrap.js'
 import {CHUNK_SIZE, PayloadFramer, SEALED_CHUNK_SIZE, type FramedChunk} from './payload.js'
+import type {AgeRecipient} from './x25519.js'
 
 // Plain JavaScript evaluated in the worker (src/io/worker-thread.ts). A message's chunks are sealed
 // into `out` (shared memory the caller gave) when it is given, else into a new buffer moved back.
@@ -66,6 +67,16 @@ parentPort.on('message', (m) => {
 
 /** Writes `bytes` at offset `at` of the file; settles once they are written (their memory is free again). */
 export type PieceWriter = (bytes: Buffer, at: number) => Promise<unknown>
+
+/**
+ * A file encrypted to `recipients` on the worker: its head, to write first, and the sealer of
+ * what follows it (one file: the payload key is handed to the worker, and zeroed, by the first
+ * sealer made). What the ZIP writer takes to encrypt an archive as it writes it.
+ */
+export function encryptionOnWorker(recipients: readonly AgeRecipient[]): {head: Buffer; sealer: (write: PieceWriter) => WorkerPayloadSealer} {
+  const start = startFileToRecipients(recipients)
+  return {head: start.head, sealer: (write) => PayloadWorker.shared().sealer(start, write)}
+}
 
 /** The end of a file: the SHA-256 of the whole file (its head included), and its size. */
 export interface SealedFile {

@@ -46,7 +46,7 @@ import {recordSeal, recordedExhibits} from './seal-record.js'
 import {describeSeal, sealIdOf, statementExhibits, withExhibits, withReadme, type SealedExhibit, type SealParts, type SealStatementHead} from './statement.js'
 import {writeTags} from './tags.js'
 import {ZipWriter} from '../zip/writer.js'
-import {AgeEncryptor} from '../age/encrypt.js'
+import {encryptionOnWorker} from '../age/payload-worker.js'
 import type {AgeRecipient} from '../age/x25519.js'
 import {deliveredPath} from './transport.js'
 import type {TransferFiles} from './bag-layout.js'
@@ -247,7 +247,7 @@ export async function sealArchive(kase: Case, options: SealOptions): Promise<Sea
     const {sealId, bag, statement, readme} = describeBag(kase, basename(out), {sealer, sealedAt, purpose, note, treeHead, trust, events: proof.events.stated, earlierSeals, custodians: custodians.stated, selection, choice}, attach)
 
     // 4. payload, 5. custody files, 6. tags
-    const encrypt = options.encryptTo !== undefined && options.encryptTo.length > 0 ? AgeEncryptor.toRecipients(options.encryptTo) : undefined
+    const encrypt = options.encryptTo !== undefined && options.encryptTo.length > 0 ? encryptionOnWorker(options.encryptTo) : undefined
     await using zip = await ZipWriter.create(temp, sealedAt, encrypt === undefined ? {} : {encrypt})
     await writeBag(zip, kase, bag, {scratch, proof, statement, readme}, {onProgress: options.onProgress, interrupted})
 

@@ -18,14 +18,14 @@
  */
 import {createHash} from 'node:crypto'
 import {canonicalize} from '../canonical/jcs.js'
-import {createReadStream, readdirSync} from 'node:fs'
+import {readdirSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {parseRecipient} from '../age/x25519.js'
-import {AgeEncryptor} from '../age/encrypt.js'
+import {encryptionOnWorker} from '../age/payload-worker.js'
 import type {Case} from '../case/case.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
-import {CustodyError, said} from '../errors.js'
+import {CustodyError, messageOf, said} from '../errors.js'
 import {parseExhibitId} from '../formats/ids.js'
 import {MAX_TRANSFER_ITEMS, type StoredObject} from '../formats/events.js'
 import {caseKeyMode, recordedRecipients} from '../keys/case-keys.js'
@@ -37,6 +37,7 @@ import {publishArchive} from '../seal/publish.js'
 import {deliveredPath} from '../seal/transport.js'
 import {parseSealedAt, sealDestination} from '../seal/seal.js'
 import {ZipWriter} from '../zip/writer.js'
+import {ReadAhead} from '../io/read-ahead.js'
 import {isProcessRunning} from '../io/process-identity.js'
 import {digestFile} from '../hashing/digests.js'
 import {custodianLine, custodianOf, describeCustodian, type Custodian} from './custodian.js'
@@ -267,32 +268,48 @@ class FieldPackageWriter {
     this.payloadBytes += bytes.length
   }
 
-  /** An object as stored, copied from the vault byte for byte and checked as it goes against what its envelope states. */
-  async copyObject(kase: Case, object: FieldObject, interrupted: () => Error | undefined): Promise<void> {
-    const source = join(dirname(kase.vault.root), object.vault)
-    const path = packagePathOf(object.vault)
-    const entry = await this.zip.startFile(`${this.bag}/${path}`, object.size)
-    const hash = createHash('sha256')
-    let size = 0
+  /**
+   * The objects as stored, copied from the vault byte for byte (read ahead of the writer, so that
+   * reading one overlaps sealing the one before) and each checked as it goes against what its
+   * envelope states: its size as it is opened, its SHA-256 once read. `onObject` is told each
+   * object written.
+   */
+  async copyObjects(kase: Case, objects: readonly FieldObject[], interrupted: () => Error | undefined, onObject: (index: number) => void): Promise<void> {
+    const sourceOf = (object: FieldObject): string => join(dirname(kase.vault.root), object.vault)
+    const reader = new ReadAhead(
+      objects.map((object) => ({path: sourceOf(object), size: object.size})),
+      {
+        shared: true,
+        readError: (index, error) => {
+          const what = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing from the vault' : `cannot be read as its event records it (${messageOf(error)})`
+          return changedObject(sourceOf(objects[index]!), what)
+        },
+      },
+    )
     try {
-      for await (const chunk of createReadStream(source, {highWaterMark: 1024 * 1024}) as AsyncIterable<Buffer>) {
-        const stop = interrupted()
-        if (stop !== undefined) throw stop
-        size += chunk.length
-        if (size > object.size) break
-        hash.update(chunk)
-        await this.zip.writeChunk(entry, chunk)
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw changedObject(source, 'is missing from the vault')
-      throw error
-    }
+      for (const [index, object] of objects.entries()) {
+        const path = packagePathOf(object.vault)
+        const entry = await this.zip.startFile(`${this.bag}/${path}`, object.size)
+        const hash = createHash('sha256')
+        for (;;) {
+          const stop = interrupted()
+          if (stop !== undefined) throw stop
+          const chunk = await reader.next()
+          if (chunk?.source !== index) throw new Error(`the package read source ${chunk?.source ?? 'none'} where ${index} was due`)
+          hash.update(chunk.bytes)
+          await this.zip.writeChunk(entry, chunk.bytes, chunk.release)
+          if (chunk.last) break
+        }
 
-    const sha256 = hash.digest('hex')
-    if (size !== object.size || sha256 !== object.sha256) throw changedObject(source, size !== object.size ? `holds ${size > object.size ? 'more than' : String(size)} bytes, not the ${object.size} its event records` : 'is not the file its event records (its SHA-256 differs)')
-    await this.zip.endFile(entry)
-    this.lines.push({path, sha256})
-    this.payloadBytes += size
+        if (hash.digest('hex') !== object.sha256) throw changedObject(sourceOf(object), 'is not the file its event records (its SHA-256 differs)')
+        await this.zip.endFile(entry)
+        this.lines.push({path, sha256: object.sha256})
+        this.payloadBytes += object.size
+        onObject(index)
+      }
+    } finally {
+      await reader.close()
+    }
   }
 
   /** The payload manifest, bagit.txt, bag-info.txt, README.txt and the tag manifest. */
@@ -412,18 +429,27 @@ async function writeFieldPackage(
   statement: FieldTransferStatement,
   options: {checkpoint: {body: string; signature: string}; interrupted: () => Error | undefined; onProgress?: ((done: number, total: number) => void) | undefined},
 ): Promise<{sha256: string; size: number}> {
-  const encrypt = AgeEncryptor.toRecipients([parseRecipient(statement.to.age!, "the receiver's age recipient")])
+  const encrypt = encryptionOnWorker([parseRecipient(statement.to.age!, "the receiver's age recipient")])
   const date = new Date(statement.releasedAt)
-  const zip = await ZipWriter.create(temp, date, {encrypt})
+  // Only the age file's SHA-256 is recorded: the ZIP inside is not hashed whole.
+  const zip = await ZipWriter.create(temp, date, {encrypt, hashArchive: false})
   try {
     const out = new FieldPackageWriter(zip, fieldBagName(statement.transferId))
     const total = statement.items.length
-    // An object two exhibits share (the same metadata record) is one file of the bag.
+    // An object two exhibits share (the same metadata record) is one file of the bag; progress
+    // counts an item once its last new object is written.
+    const objects: FieldObject[] = []
+    const itemDone = new Map<number, number>()
     const written = new Set<string>()
     for (const [i, item] of statement.items.entries()) {
-      for (const object of item.objects) if (!written.has(object.vault) && written.add(object.vault)) await out.copyObject(kase, object, options.interrupted)
-      options.onProgress?.(i + 1, total)
+      for (const object of item.objects) if (!written.has(object.vault) && written.add(object.vault)) objects.push(object)
+      itemDone.set(objects.length - 1, i + 1)
     }
+
+    await out.copyObjects(kase, objects, options.interrupted, (index) => {
+      const done = itemDone.get(index)
+      if (done !== undefined) options.onProgress?.(done, total)
+    })
 
     await writeLedger(kase, out, statement.tree.size)
     await out.add(FIELD_PACKAGE_FILES.checkpoint, Buffer.from(options.checkpoint.body, 'utf8'))

@@ -13,16 +13,18 @@
  * entries, and only then. Names are UTF-8 (general purpose bit 11).
  *
  * The writer never seeks back: every byte is written once, after the ones before it. So the
- * archive can be encrypted as it is written (`encrypt`: an AgeEncryptor, for `custody seal
- * --encrypt-to`): each piece goes through the encryptor in archive order, the file holds only the
- * age file, and the ZIP's own SHA-256 is still that of the plaintext. No plaintext ZIP is ever on
- * disk.
+ * archive can be encrypted as it is written (`encrypt`, for `custody seal --encrypt-to` and
+ * transfer packages): each piece goes to the encryption in archive order, sealed on a worker
+ * thread (src/age/payload-worker.ts) while this one reads, hashes and frames what follows; the file
+ * holds only the age file, and the ZIP's own SHA-256 is still that of the plaintext (unless
+ * `hashArchive` is false: a field package records only its age file's). No plaintext ZIP is ever
+ * on disk.
  */
 import {createHash} from 'node:crypto'
 import {constants} from 'node:fs'
 import {open, rm, type FileHandle} from 'node:fs/promises'
 import {crc32} from 'node:zlib'
-import {PRIVATE_FILE, writeAll, writeAllPieces} from '../io/files.js'
+import {PRIVATE_FILE, writeAll} from '../io/files.js'
 import {SpillFile} from '../io/spill-file.js'
 
 const LOCAL_HEADER = 0x04034b50
@@ -57,17 +59,31 @@ export interface ZipWriterOptions {
   forceZip64?: boolean
   /** Bytes between flushes to disk while writing (default SYNC_STEP). */
   syncStep?: number
-  /** Encrypts the archive as it is written: the file then holds only what this gives (an age file). */
-  encrypt?: ArchiveEncryptor
+  /** Encrypts the archive as it is written: the file then holds only the age file it makes. */
+  encrypt?: ArchiveEncryption
+  /** Computes the ZIP's own SHA-256 (default true); when false, ZipResult.sha256 is empty. */
+  hashArchive?: boolean
 }
 
-/** What encrypts the archive's bytes in order: src/age/encrypt.ts's AgeEncryptor. */
-export interface ArchiveEncryptor {
-  /** What the file begins with. */
+/** Writes `bytes` at offset `at` of the file; settles once they are written. */
+export type PieceWriter = (bytes: Buffer, at: number) => Promise<unknown>
+
+/** How the archive is encrypted: src/age/payload-worker.ts's encryptionOnWorker. */
+export interface ArchiveEncryption {
+  /** What the file begins with (the writer writes it). */
   readonly head: Buffer
-  /** The ciphertext that these plaintext bytes complete; the plaintext may be reused at once. */
-  update(plaintext: Uint8Array): Buffer[]
-  final(): Buffer[]
+  /** The sealer of what follows the head, writing each sealed piece through `write`. */
+  sealer(write: PieceWriter): ArchiveSealer
+}
+
+/** Encrypts the archive's bytes, given in order, and writes them (payload-worker.ts's WorkerPayloadSealer). */
+export interface ArchiveSealer {
+  /** Settles once what `plaintext` completes is written and its memory is free again. */
+  update(plaintext: Uint8Array): Promise<unknown>
+  /** Seals and writes the end; the whole file's SHA-256 and size. */
+  final(): Promise<{sha256: string; size: number}>
+  /** Forgets a file that will not be finished. */
+  drop(): void
 }
 
 export interface ZipResult {
@@ -127,10 +143,9 @@ export class ZipWriter implements AsyncDisposable {
   private readonly syncStep: number
   /** Set once finish() has closed a complete archive, which disposal must leave alone. */
   private finished = false
-  private readonly encrypt: ArchiveEncryptor | undefined
-  /** When encrypting: the file's own hash, and where its next byte goes. */
-  private readonly encrypted = createHash('sha256')
-  private filePosition = 0
+  /** When encrypting: what seals the archive's bytes and writes them. */
+  private readonly sealer: ArchiveSealer | undefined
+  private readonly hashArchive: boolean
 
   private constructor(handle: FileHandle, central: SpillFile, date: Date, options: ZipWriterOptions) {
     this.handle = handle
@@ -138,8 +153,11 @@ export class ZipWriter implements AsyncDisposable {
     this.stamp = dosDateTime(date)
     this.forceZip64 = options.forceZip64 ?? false
     this.syncStep = options.syncStep ?? SYNC_STEP
-    this.encrypt = options.encrypt
-    if (this.encrypt !== undefined) void this.writeEncrypted([this.encrypt.head])
+    this.hashArchive = options.hashArchive ?? true
+    if (options.encrypt !== undefined) {
+      void this.writeAt(options.encrypt.head, 0)
+      this.sealer = options.encrypt.sealer((bytes, at) => writeAll(handle, bytes, at))
+    }
   }
 
   /** Creates the file, its owner's alone (it is evidence); never overwrites (the caller picks a fresh temp name). */
@@ -155,33 +173,10 @@ export class ZipWriter implements AsyncDisposable {
   }
 
   private write(bytes: Buffer, position: number, done?: () => void): Promise<void> {
-    if (this.encrypt !== undefined) {
-      // Called in the archive's order (staged pieces are flushed before a large one): the
-      // encryptor takes them in that order, and copies what it keeps.
-      const pieces = this.encrypt.update(bytes)
-      done?.()
-      return this.writeEncrypted(pieces)
-    }
-
+    // Called in the archive's order (staged pieces are flushed before a large one): the sealer
+    // takes them in that order, and reads shared memory in place until its promise settles.
+    if (this.sealer !== undefined) return this.track(this.sealer.update(bytes), done)
     return this.writeAt(bytes, position, done)
-  }
-
-  /**
-   * Appends ciphertext to the file, hashing it: the pieces one update gave (each chunk's
-   * ciphertext and its 16-byte tag, fresh memory) in one writev, not a write each, nor a copy
-   * of them all into one buffer (which took as long as encrypting them).
-   */
-  private writeEncrypted(pieces: readonly Buffer[]): Promise<void> {
-    if (pieces.length === 0) return Promise.resolve()
-    let size = 0
-    for (const piece of pieces) {
-      this.encrypted.update(piece)
-      size += piece.length
-    }
-
-    const at = this.filePosition
-    this.filePosition += size
-    return this.track(writeAllPieces(this.handle, pieces, at))
   }
 
   private writeAt(bytes: Buffer, position: number, done?: () => void): Promise<void> {
@@ -234,7 +229,7 @@ export class ZipWriter implements AsyncDisposable {
   private async append(bytes: Buffer, release?: () => void): Promise<void> {
     if (this.position - this.synced >= this.syncStep && !this.syncing) this.syncSoFar()
     if (this.failure !== undefined) throw this.failure
-    this.archive.update(bytes)
+    if (this.hashArchive) this.archive.update(bytes)
     if (bytes.length < SMALL) {
       if (this.staged + bytes.length > STAGE_SIZE) this.flushStage()
       if (this.staged === 0) this.stageStart = this.position
@@ -425,19 +420,22 @@ export class ZipWriter implements AsyncDisposable {
     tail.push(end)
     for (const piece of tail) await this.append(piece)
     this.flushStage()
-    if (this.encrypt !== undefined) void this.writeEncrypted(this.encrypt.final())
+    // The sealer seals in the order given: its end comes after every piece before it.
+    const encrypted = this.sealer === undefined ? undefined : this.sealer.final()
+    if (encrypted !== undefined) this.track(encrypted)
     await Promise.all(this.writes)
     if (this.failure !== undefined) throw this.failure
     await this.handle.sync()
     await this.handle.close()
     this.finished = true
     await this.central.remove()
-    const zip = {sha256: this.archive.digest('hex'), size: this.position}
-    return this.encrypt === undefined ? zip : {...zip, encrypted: {sha256: this.encrypted.digest('hex'), size: this.filePosition}}
+    const zip = {sha256: this.hashArchive ? this.archive.digest('hex') : '', size: this.position}
+    return encrypted === undefined ? zip : {...zip, encrypted: await encrypted}
   }
 
   /** Waits for the writes in flight and closes the file; the caller removes it. */
   async abort(): Promise<void> {
+    this.sealer?.drop()
     await Promise.all(this.writes)
     await this.handle.close().catch(() => undefined)
     await this.central.remove()
