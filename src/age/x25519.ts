@@ -42,8 +42,9 @@ function rawPublicKey(key: KeyObject): Buffer {
   return key.export({format: 'der', type: 'spki'}).subarray(SPKI_PREFIX.length)
 }
 
+/** As a JWK (RFC 8037 §2): OpenSSL takes its raw bytes as they are, about ten times faster than decoding DER (every stanza's share is one). */
 function publicKeyObject(bytes: Uint8Array): KeyObject {
-  return createPublicKey({key: Buffer.concat([SPKI_PREFIX, bytes]), format: 'der', type: 'spki'})
+  return createPublicKey({key: {kty: 'OKP', crv: 'X25519', x: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url')}, format: 'jwk'})
 }
 
 /** X25519(secret, public), or undefined when the result is all zeros (a low-order public key: OpenSSL refuses it). */
