@@ -226,6 +226,38 @@ describe.skipIf(AGE === undefined)('a field package, further', () => {
     rmSync(at('dangling.zip.age'))
   })
 
+  it('is refused, with nothing recorded or written, when a vault object is not as its event records it: a byte changed, cut short, missing', async () => {
+    const copy = at('field-changed-vault')
+    cpSync(field, copy, {recursive: true})
+    const objects = listFiles(join(copy, '.custody', 'vault', 'objects')).map((f) => join(copy, '.custody', 'vault', 'objects', f))
+    const original = objects.sort((a, b) => statSync(b).size - statSync(a).size)[0]!
+    const genuine = readFileSync(original)
+    const changed = Buffer.from(genuine)
+    changed[changed.length >> 1] ^= 1
+    const cases: Array<[string, () => void, RegExp]> = [
+      ['changed', () => writeFileSync(original, changed), /is not the file its event records \(its SHA-256 differs\)/],
+      ['cut', () => writeFileSync(original, genuine.subarray(0, genuine.length - 100)), new RegExp(`cannot be read as its event records it \\(it holds ${genuine.length - 100} bytes, not the ${genuine.length} expected\\)`)],
+      ['missing', () => rmSync(original), /is missing from the vault/],
+    ]
+    const before = await eventCount(copy)
+    for (const [name, change, message] of cases) {
+      change()
+      const out = at(`changed-${name}.zip.age`)
+      const result = await custody(['transfer', 'export', '--to', at('hq.line'), '--out', out, '--again', '--case', copy])
+      expect(result.code, `${name}: ${result.stderr}`).toBe(3)
+      expect(result.stderr).toContain(`the vault object ${original} `)
+      expect(result.stderr).toMatch(message)
+      expect(result.stderr).toMatch(/nothing was sent/)
+      expect(existsSync(out)).toBe(false)
+      expect(leftovers(`changed-${name}.zip.age`)).toEqual([])
+      expect(await eventCount(copy)).toBe(before)
+      writeFileSync(original, genuine)
+    }
+
+    // The copy records nothing (it shares the case's ID, and so its known head): gone before the next test.
+    rmSync(copy, {recursive: true})
+  })
+
   it("README.txt's Python finds a body swapped between two rows (each row's body against its envelope)", () => {
     const dir = at('hand-swap')
     cpSync(pristine, dir, {recursive: true})
