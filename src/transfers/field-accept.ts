@@ -15,7 +15,6 @@
  * seal's testimony items do): a witness's consent governs them, and this case takes in no
  * testimony yet.
  */
-import {ahead} from '../io/ahead.js'
 import {decryptChunks} from '../age/decrypt.js'
 import type {AgeIdentity} from '../age/x25519.js'
 import {CustodyError} from '../errors.js'
@@ -25,7 +24,7 @@ import {readSmallText} from '../verify/archive/context.js'
 import type {FieldPackageState} from '../verify/archive/field-state.js'
 import {FIELD_PACKAGE_FILES} from './field-layout.js'
 import {packagePathOf, type FieldTransferStatement} from './field-statement.js'
-import {bagFileOf, READ_AHEAD, type PackageReader, type SenderExhibit} from './import.js'
+import {bagFileOf, type PackageReader, type SenderExhibit} from './import.js'
 import type {Arrival} from './incoming.js'
 
 /** The pieces an object is decrypted in. */
@@ -75,8 +74,7 @@ export async function fieldArrival(context: ArchiveContext, file: string): Promi
 
 /** A field package's objects, decrypted with the identities that opened it as they are read. */
 export function fieldReader(context: ArchiveContext, file: string, identities: readonly AgeIdentity[]): PackageReader {
-  // Read and decrypted a few chunks ahead of the copy (each piece decrypted is memory of its own).
-  const chunks = (path: string): AsyncIterable<Buffer> => ahead(decryptChunks(context.source.chunks(bagFileOf(context, path, file).info, undefined, COPY_CHUNK), identities, {object: path}), READ_AHEAD)
+  const chunks = (path: string): AsyncIterable<Buffer> => decryptChunks(context.source.chunks(bagFileOf(context, path, file).info, undefined, COPY_CHUNK), identities, {object: path})
   return {
     chunks,
     async small(path, limit) {

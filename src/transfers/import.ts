@@ -14,7 +14,6 @@
  * stored again: the item is received as that exhibit.
  */
 import type {Case} from '../case/case.js'
-import {ahead} from '../io/ahead.js'
 import {CustodyError} from '../errors.js'
 import type {CustodyEventDraft, EventOfKind, IngestPayload, ReceivedItem, TransferItem} from '../formats/events.js'
 import {formatExhibitId} from '../formats/ids.js'
@@ -30,8 +29,6 @@ import {readStatement} from '../verify/archive/statement-reader.js'
 
 /** The pieces an original is copied out of a package in. */
 const COPY_CHUNK = 1024 * 1024
-/** Chunks of a package read ahead of the copy into the vault. */
-export const READ_AHEAD = 4
 
 /** An item of the package as its sender recorded it: its digests, its files in the bag (original, metadata record) and the sender's ingest event. */
 export interface SenderExhibit {
@@ -62,9 +59,8 @@ export function bagFileOf(context: ArchiveContext, path: string, file: string): 
 /** A seal's files, read as they are (`file` names the package in errors). */
 export function sealReader(context: ArchiveContext, file: string): PackageReader {
   return {
-    // A MiB at a time: each read of a package is a wait (and a decryption) of its own, so a few
-    // run ahead of the copy, each into memory of its own (the reader reuses its buffer).
-    chunks: (path) => ahead(context.source.chunks(bagFileOf(context, path, file).info, undefined, COPY_CHUNK), READ_AHEAD, (chunk) => Buffer.from(chunk)),
+    // A MiB at a time: each read of a package is a wait (and a decryption) of its own.
+    chunks: (path) => context.source.chunks(bagFileOf(context, path, file).info, undefined, COPY_CHUNK),
     small: async (path, limit) => {
       const entry = bagFileOf(context, path, file)
       return context.source.readSmall(entry.info, limit, entry.sha256)
@@ -144,14 +140,11 @@ export async function stageItems(kase: Case, exhibits: readonly SenderExhibit[],
       const item: StagedItem = {sender}
       staged.push(item)
       // Refused unless the bytes hash to the item's SHA-256, SHA-512 and size (stageChunks).
-      item.original = await kase.vault.stageChunks(reader.chunks(sender.files.original), {...sender.item}, `${file}: ${sender.files.original}`, {sync: false})
+      item.original = await kase.vault.stageChunks(reader.chunks(sender.files.original), {...sender.item}, `${file}: ${sender.files.original}`)
       const bytes = await reader.small(sender.files.record, BAG_LIMITS.statementRest)
       if (sha256Hex(bytes) !== sender.ingest.payload.metadata.record) throw new CustodyError('INTEGRITY', `${file}: ${sender.files.record} is not the metadata record ${sender.item.exhibit}'s ingest event names`, {subject: file})
       item.record = await kase.vault.putBytes(bytes)
     }
-
-    // Durable before anything records them (commit, then the ledger), all at once.
-    await kase.vault.syncStaged(staged.flatMap((item) => (item.original === undefined ? [] : [item.original])))
   } catch (error) {
     await discardStaged(kase, staged)
     throw error

@@ -16,7 +16,7 @@ import {mkdir, open, readdir, readFile, rm, stat, type FileHandle} from 'node:fs
 import {basename, dirname, join} from 'node:path'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import {digestChunks, digestFile, sha256Hex, type Digests} from '../hashing/digests.js'
-import {pumpHashed, quietly} from '../hashing/pump.js'
+import {pumpHashed} from '../hashing/pump.js'
 import {fsyncFolder, PRIVATE_FILE, PRIVATE_FOLDER, READ_ONLY_FILE, writeAll} from '../io/files.js'
 import {HEX64} from '../formats/guards.js'
 import type {StoredObject} from '../formats/events.js'
@@ -24,12 +24,7 @@ import {decryptBytes} from '../age/decrypt.js'
 import {encryptBytes} from '../age/encrypt.js'
 import {AgeRandomReader} from '../age/random-reader.js'
 import type {ReadSource} from '../io/read-ahead.js'
-import {identityNeeded, openSealed, sealingSink, SEALED_EXTENSION, type SealingSink, SEALED_FOLDER, sealedRelativePath, type StoredForm, type VaultKeys} from './sealed-objects.js'
-
-/** Writes of an encrypted copy (stageChunks) in flight while the next chunk is read. */
-const STAGE_WRITES = 4
-/** Copies made durable at once (syncStaged): libuv's pool has four threads, and reads need one. */
-const SYNCS_AT_ONCE = 3
+import {identityNeeded, openSealed, sealingSink, SEALED_EXTENSION, type SealingSink, SEALED_FOLDER, sealedRelativePath, type StoredForm, ThreadSealingSink, type VaultKeys} from './sealed-objects.js'
 
 
 export interface StagedObject {
@@ -328,31 +323,21 @@ export class Vault {
    * the verifier computed both over the bytes whose SHA-256 this copy matches. `subject` names it
    * in errors.
    */
-  async stageChunks(chunks: AsyncIterable<Buffer>, expected: Digests & {size: number}, subject: string, options: {sync?: boolean} = {}): Promise<ChunkStaged> {
+  async stageChunks(chunks: AsyncIterable<Buffer>, expected: Digests & {size: number}, subject: string): Promise<ChunkStaged> {
     this.checkWritable()
     const tempPath = this.tempPathFor(this.keys === undefined ? '.bin' : SEALED_EXTENSION)
     const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE)
     try {
-      const sealing = this.keys === undefined ? undefined : sealingSink(target, this.keys.recipients, expected.size)
+      const sealing = this.keys === undefined ? undefined : new ThreadSealingSink(target, this.keys.recipients)
       await sealing?.start()
       const sha256 = createHash('sha256')
       let size = 0
-      // The chunk may be the reader's reused buffer: written before the next is asked for, or
-      // encrypted, which takes its bytes at once: then a few writes run while the next is read.
-      const writes: Array<Promise<unknown>> = []
-      try {
-        for await (const chunk of chunks) {
-          sha256.update(chunk)
-          if (sealing === undefined) await writeAll(target, chunk, size)
-          else writes.push(quietly(sealing.take(chunk)))
-          size += chunk.length
-          if (writes.length >= STAGE_WRITES) await writes.shift()
-        }
-      } finally {
-        await Promise.allSettled(writes)
+      for await (const chunk of chunks) {
+        sha256.update(chunk)
+        // The chunk may be the reader's reused buffer: written (or encrypted) before the next is asked for.
+        await (sealing === undefined ? writeAll(target, chunk, size) : sealing.take(chunk))
+        size += chunk.length
       }
-
-      await Promise.all(writes)
 
       const digest = sha256.digest('hex')
       if (size !== expected.size || digest !== expected.sha256) {
@@ -360,7 +345,7 @@ export class Vault {
       }
 
       const stored = await sealing?.finish()
-      if (options.sync !== false) await target.sync()
+      await target.sync()
       return {tempPath, digests: {sha256: digest, sha512: expected.sha512}, size, ...(stored === undefined ? {} : {stored})}
     } catch (error) {
       await rm(tempPath, {force: true})
@@ -448,31 +433,6 @@ export class Vault {
       await rm(staged.tempPath, {force: true})
       throw storageError(error, `storing object ${staged.digests.sha256}`, this.root)
     }
-  }
-
-  /**
-   * Makes copies that stageChunks wrote without `sync` durable, a few at a time: one fsync after
-   * another, each a wait for the disk, took longer than copying many small objects.
-   */
-  async syncStaged(staged: readonly ChunkStaged[]): Promise<void> {
-    let next = 0
-    const worker = async (): Promise<void> => {
-      while (next < staged.length) {
-        const {tempPath} = staged[next++]!
-        const handle = await open(tempPath, constants.O_RDONLY).catch((error: unknown) => {
-          throw storageError(error, `making ${tempPath} durable`, this.root)
-        })
-        try {
-          await handle.sync()
-        } catch (error) {
-          throw storageError(error, `making ${tempPath} durable`, this.root)
-        } finally {
-          await handle.close()
-        }
-      }
-    }
-
-    await Promise.all(Array.from({length: Math.min(SYNCS_AT_ONCE, staged.length)}, worker))
   }
 
   async discard(staged: ChunkStaged): Promise<void> {

@@ -288,28 +288,4 @@ describe('the encrypted vault', () => {
     await expect(other.stageChunks(pieces(content.subarray(0, content.length - 1)), expected, 'cut')).rejects.toThrow(/^cut read/)
     expect(filesUnder(join(tmp.path, 'other'))).toEqual([])
   })
-
-  it('stores a large received file read through one reused buffer while its writes run (sealed on the worker), made durable afterwards', async () => {
-    const large = randomBytes(20 * 1024 * 1024 + 5)
-    async function* reused(): AsyncGenerator<Buffer> {
-      const buffer = Buffer.alloc(1024 * 1024)
-      for (let at = 0; at < large.length; at += buffer.length) {
-        const n = Math.min(buffer.length, large.length - at)
-        large.copy(buffer, 0, at, at + n)
-        yield buffer.subarray(0, n)
-        // Whatever the vault still had to read of it is gone once the next is asked for.
-        buffer.fill(0xee)
-      }
-    }
-
-    const expected = {sha256: sha256(large), sha512: sha512(large), size: large.length}
-    const staged = await vault.stageChunks(reused(), expected, 'package.zip.age: large.bin', {sync: false})
-    await vault.syncStaged([staged])
-    await vault.commit(staged)
-    expect((await collect(vault.openObject(expected.sha256))).equals(large)).toBe(true)
-
-    const gone = await vault.stageChunks(reused(), expected, 'again', {sync: false})
-    rmSync(gone.tempPath)
-    await expect(vault.syncStaged([gone])).rejects.toThrow(gone.tempPath)
-  })
 })
