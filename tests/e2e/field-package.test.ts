@@ -233,7 +233,7 @@ describe.skipIf(AGE === undefined)('a field package, further', () => {
     const original = objects.sort((a, b) => statSync(b).size - statSync(a).size)[0]!
     const genuine = readFileSync(original)
     const changed = Buffer.from(genuine)
-    changed[changed.length >> 1] ^= 1
+    changed[changed.length >> 1] = changed[changed.length >> 1]! ^ 1
     const cases: Array<[string, () => void, RegExp]> = [
       ['changed', () => writeFileSync(original, changed), /is not the file its event records \(its SHA-256 differs\)/],
       ['cut', () => writeFileSync(original, genuine.subarray(0, genuine.length - 100)), new RegExp(`cannot be read as its event records it \\(it holds ${genuine.length - 100} bytes, not the ${genuine.length} expected\\)`)],
