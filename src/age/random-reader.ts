@@ -69,15 +69,27 @@ function readFullySync(fd: number, buffer: Buffer, position: number): number {
   return done
 }
 
+/** As readFullySync, on libuv's pool: opening is not a wait of this thread (a vault object not in the page cache is a read from the disk). */
+async function readFully(fd: number, buffer: Buffer, position: number): Promise<number> {
+  let done = 0
+  while (done < buffer.length) {
+    const n = await readAt(fd, buffer, done, buffer.length - done, position + done)
+    if (n === 0) break
+    done += n
+  }
+
+  return done
+}
+
 /**
  * The header of the file open as `fd`: found in its first FIRST_HEADER_READ bytes (a
  * header to a few recipients takes a few hundred), else in as many as any header may take. Reading
  * a MiB to find it made opening each object of a vault read it whole, once more, on this thread.
  */
-function readHeader(fd: number, fileSize: number, object: string): Buffer {
+async function readHeader(fd: number, fileSize: number, object: string): Promise<Buffer> {
   for (const size of [FIRST_HEADER_READ, HEADER_READ]) {
     const head = Buffer.allocUnsafe(Math.min(size, fileSize))
-    const got = head.subarray(0, readFullySync(fd, head, 0))
+    const got = head.subarray(0, await readFully(fd, head, 0))
     if (got.length === 0) throw damaged(object, 'it is empty')
     const end = findHeaderEnd(got, object)
     if (end !== undefined) return got.subarray(0, end)
@@ -135,15 +147,15 @@ export class AgeRandomReader implements RandomAccess {
     const fd = openSync(path, 'r')
     try {
       const fileSize = fstatSync(fd).size
-      const header = readHeader(fd, fileSize, object)
+      const header = await readHeader(fd, fileSize, object)
       const end = header.length
       const fileKey = await unwrapFileKey(parseHeader(header, object), keys, object)
       const payloadStart = end + PAYLOAD_NONCE_SIZE
       if (fileSize < payloadStart) throw damaged(object, 'it ends before its 16-byte payload nonce: the file was cut short after its header')
       const nonce = Buffer.alloc(PAYLOAD_NONCE_SIZE)
-      readFullySync(fd, nonce, end)
+      await readFully(fd, nonce, end)
       const reader = new AgeRandomReader(fd, payloadKeyBytes(fileKey, nonce), layoutOf(fileSize, payloadStart, object), object)
-      reader.checkFinal()
+      await reader.checkFinal()
       return reader
     } catch (error) {
       closeSync(fd)
@@ -152,10 +164,10 @@ export class AgeRandomReader implements RandomAccess {
   }
 
   /** The last chunk must open as the final one: otherwise the file was cut at a chunk boundary, or changed at its end. */
-  private checkFinal(): void {
+  private async checkFinal(): Promise<void> {
     const index = this.layout.chunks - 1
     const sealed = this.sealedSpan(index, index)
-    if (readFullySync(this.fd, sealed.buffer, sealed.position) !== sealed.buffer.length) throw this.changedUnderfoot()
+    if ((await readFully(this.fd, sealed.buffer, sealed.position)) !== sealed.buffer.length) throw this.changedUnderfoot()
     const plaintext = this.open(sealed.buffer, index, true)
     if (plaintext !== undefined) {
       // Kept: the ZIP's end records are read first, from this chunk.
