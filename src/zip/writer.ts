@@ -65,15 +65,12 @@ export interface ZipWriterOptions {
   hashArchive?: boolean
 }
 
-/** Writes `bytes` at offset `at` of the file; settles once they are written. */
-export type PieceWriter = (bytes: Buffer, at: number) => Promise<unknown>
-
 /** How the archive is encrypted: src/age/payload-worker.ts's encryptionOnWorker. */
 export interface ArchiveEncryption {
   /** What the file begins with (the writer writes it). */
   readonly head: Buffer
-  /** The sealer of what follows the head, writing each sealed piece through `write`. */
-  sealer(write: PieceWriter): ArchiveSealer
+  /** The sealer of what follows the head, writing each sealed piece through `write` (at `at` in the file; settles once written). */
+  sealer(write: (bytes: Buffer, at: number) => Promise<unknown>): ArchiveSealer
 }
 
 /** Encrypts the archive's bytes, given in order, and writes them (payload-worker.ts's WorkerPayloadSealer). */
@@ -420,17 +417,16 @@ export class ZipWriter implements AsyncDisposable {
     tail.push(end)
     for (const piece of tail) await this.append(piece)
     this.flushStage()
-    // The sealer seals in the order given: its end comes after every piece before it.
-    const encrypted = this.sealer === undefined ? undefined : this.sealer.final()
-    if (encrypted !== undefined) this.track(encrypted)
     await Promise.all(this.writes)
     if (this.failure !== undefined) throw this.failure
+    // The end is sealed once every piece before it is written (the sealer then reuses its memory).
+    const encrypted = await this.sealer?.final()
     await this.handle.sync()
     await this.handle.close()
     this.finished = true
     await this.central.remove()
     const zip = {sha256: this.hashArchive ? this.archive.digest('hex') : '', size: this.position}
-    return encrypted === undefined ? zip : {...zip, encrypted: await encrypted}
+    return encrypted === undefined ? zip : {...zip, encrypted}
   }
 
   /** Waits for the writes in flight and closes the file; the caller removes it. */
