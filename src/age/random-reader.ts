@@ -167,7 +167,7 @@ export class AgeRandomReader implements RandomAccess {
   private async checkFinal(): Promise<void> {
     const index = this.layout.chunks - 1
     const sealed = this.sealedSpan(index, index)
-    if ((await readFully(this.fd, sealed.buffer, sealed.position)) !== sealed.buffer.length) throw this.changedUnderfoot()
+    await this.readSealed(sealed.buffer, sealed.position)
     const plaintext = this.open(sealed.buffer, index, true)
     if (plaintext !== undefined) {
       // Kept: the ZIP's end records are read first, from this chunk.
@@ -252,12 +252,7 @@ export class AgeRandomReader implements RandomAccess {
 
   /** Fills `buffer` from `position` of the file: fewer bytes mean the file became shorter. */
   private async readSealed(buffer: Buffer, position: number): Promise<void> {
-    let done = 0
-    while (done < buffer.length) {
-      const n = await readAt(this.fd, buffer, done, buffer.length - done, position + done)
-      if (n === 0) throw this.changedUnderfoot()
-      done += n
-    }
+    if ((await readFully(this.fd, buffer, position)) !== buffer.length) throw this.changedUnderfoot()
   }
 
   /** The chunks a read needs that are not kept decrypted: from the first missing to the last missing. */
