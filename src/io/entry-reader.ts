@@ -7,6 +7,7 @@
 import {hash} from 'node:crypto'
 import {StringDecoder} from 'node:string_decoder'
 import type {RandomAccess} from './random-access.js'
+import type {ReadAhead} from './read-ahead.js'
 
 /**
  * Text read line by line comes in chunks this size. The lines of a chunk are held while they are
@@ -78,6 +79,15 @@ export abstract class EntryReader<Entry extends EntryRef> {
     const rest = pieces.join('') + decoder.end()
     if (Buffer.byteLength(rest) > maxLineBytes) throw new Error(`${info.name}: line ${line} is longer than ${maxLineBytes} bytes, more than any genuine line`)
     if (rest !== '') yield rest
+  }
+
+  /**
+   * The entries, one after the other, read ahead of their consumer into shared memory (a worker
+   * can take each chunk in place: src/io/read-ahead.ts), when every one of them is stored as it
+   * is; otherwise undefined, and each is read with chunks(). `readError` names what failed.
+   */
+  readAhead(_infos: readonly Entry[], _readError: (index: number, error: unknown) => Error): ReadAhead | undefined {
+    return undefined
   }
 
   /**

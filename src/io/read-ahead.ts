@@ -256,6 +256,23 @@ export class ReadAhead {
     return item
   }
 
+  /**
+   * The chunks of source `index`, which must be the next to come: each is the consumer's to
+   * release. Read in the order the sources were given, one source's chunks after the other's.
+   */
+  async *chunksOf(index: number): AsyncGenerator<ReadChunk> {
+    for (;;) {
+      const chunk = await this.next()
+      if (chunk?.source !== index) {
+        chunk?.release()
+        throw new Error(`read source ${chunk?.source ?? 'none'} where ${index} was due`)
+      }
+
+      yield chunk
+      if (chunk.last) return
+    }
+  }
+
   /** Stops reading, waits for the reads in flight and closes every file. Always call it. */
   async close(): Promise<void> {
     this.stopped = true

@@ -14,9 +14,10 @@
  * stored again: the item is received as that exhibit.
  */
 import type {Case} from '../case/case.js'
-import {CustodyError} from '../errors.js'
+import {CustodyError, messageOf} from '../errors.js'
 import type {CustodyEventDraft, EventOfKind, IngestPayload, ReceivedItem, TransferItem} from '../formats/events.js'
 import {formatExhibitId} from '../formats/ids.js'
+import type {ReadAhead} from '../io/read-ahead.js'
 import {sha256Hex} from '../hashing/digests.js'
 import type {LedgerView} from '../ledger/ledger.js'
 import {BAG_LIMITS, EVENTS_PATH, STATEMENT_PATH} from '../seal/bag-layout.js'
@@ -47,6 +48,11 @@ export interface PackageReader {
   chunks(path: string): AsyncIterable<Buffer>
   /** A small file's plaintext, refused past `limit` bytes. */
   small(path: string, limit: number): Promise<Buffer>
+  /**
+   * The files at `paths`, read one after the other ahead of their copies, in shared memory; or
+   * undefined where they cannot be read so (then each is read with chunks()).
+   */
+  inOrder?(paths: readonly string[]): ReadAhead | undefined
 }
 
 /** A file of a verified package's bag, which must be there. */
@@ -64,6 +70,14 @@ export function sealReader(context: ArchiveContext, file: string): PackageReader
     small: async (path, limit) => {
       const entry = bagFileOf(context, path, file)
       return context.source.readSmall(entry.info, limit, entry.sha256)
+    },
+    inOrder: (paths) => {
+      const entries = paths.map((path) => bagFileOf(context, path, file))
+      return context.source.readAhead(
+        entries.map((entry) => entry.info),
+        // What the age reader refuses (a chunk that does not authenticate) says so itself.
+        (index, error) => (error instanceof CustodyError ? error : new CustodyError('INTEGRITY', `${file}: ${paths[index]!} cannot be read again as it was verified (${messageOf(error)})`, {subject: file})),
+      )
     },
   }
 }
@@ -128,19 +142,19 @@ export async function readSenderExhibits(context: ArchiveContext, items: readonl
 
 /** Stores each item's original and metadata record in the vault (staged originals, for commit()), unless this case holds its content already. */
 export async function stageItems(kase: Case, exhibits: readonly SenderExhibit[], file: string, reader: PackageReader): Promise<StagedItem[]> {
-  const staged: StagedItem[] = []
+  const staged: StagedItem[] = exhibits.map((sender) => {
+    const existing = kase.ledger.exhibitBySha256(sender.item.sha256)
+    return existing === undefined ? {sender} : {sender, existing}
+  })
+  const copied = staged.filter((item) => item.existing === undefined)
+  // The originals to copy, read ahead of the copies, in the order they are copied.
+  const ahead = copied.length === 0 ? undefined : reader.inOrder?.(copied.map((item) => item.sender.files.original))
   try {
-    for (const sender of exhibits) {
-      const existing = kase.ledger.exhibitBySha256(sender.item.sha256)
-      if (existing !== undefined) {
-        staged.push({sender, existing})
-        continue
-      }
-
-      const item: StagedItem = {sender}
-      staged.push(item)
+    for (const [index, item] of copied.entries()) {
+      const {sender} = item
+      const subject = `${file}: ${sender.files.original}`
       // Refused unless the bytes hash to the item's SHA-256, SHA-512 and size (stageChunks).
-      item.original = await kase.vault.stageChunks(reader.chunks(sender.files.original), {...sender.item}, `${file}: ${sender.files.original}`)
+      item.original = ahead === undefined ? await kase.vault.stageChunks(reader.chunks(sender.files.original), {...sender.item}, subject) : await kase.vault.stageShared(ahead.chunksOf(index), {...sender.item}, subject)
       const bytes = await reader.small(sender.files.record, BAG_LIMITS.statementRest)
       if (sha256Hex(bytes) !== sender.ingest.payload.metadata.record) throw new CustodyError('INTEGRITY', `${file}: ${sender.files.record} is not the metadata record ${sender.item.exhibit}'s ingest event names`, {subject: file})
       item.record = await kase.vault.putBytes(bytes)
@@ -148,6 +162,8 @@ export async function stageItems(kase: Case, exhibits: readonly SenderExhibit[],
   } catch (error) {
     await discardStaged(kase, staged)
     throw error
+  } finally {
+    await ahead?.close()
   }
 
   return staged

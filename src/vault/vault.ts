@@ -16,7 +16,7 @@ import {mkdir, open, readdir, readFile, rm, stat, type FileHandle} from 'node:fs
 import {basename, dirname, join} from 'node:path'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import {digestChunks, digestFile, sha256Hex, type Digests} from '../hashing/digests.js'
-import {pumpHashed} from '../hashing/pump.js'
+import {pumpHashed, quietly} from '../hashing/pump.js'
 import {fsyncFolder, PRIVATE_FILE, PRIVATE_FOLDER, READ_ONLY_FILE, writeAll} from '../io/files.js'
 import {HEX64} from '../formats/guards.js'
 import type {StoredObject} from '../formats/events.js'
@@ -24,8 +24,17 @@ import {decryptBytes} from '../age/decrypt.js'
 import {encryptBytes} from '../age/encrypt.js'
 import {AgeRandomReader} from '../age/random-reader.js'
 import type {ReadSource} from '../io/read-ahead.js'
-import {identityNeeded, openSealed, sealingSink, SEALED_EXTENSION, type SealingSink, SEALED_FOLDER, sealedRelativePath, type StoredForm, ThreadSealingSink, type VaultKeys} from './sealed-objects.js'
+import {identityNeeded, openSealed, sealingSink, SEALED_EXTENSION, type SealingSink, SEALED_FOLDER, sealedRelativePath, type StoredForm, ThreadSealingSink, type VaultKeys, WorkerSealingSink} from './sealed-objects.js'
 
+
+/** A chunk in shared memory, read ahead of the copy (ReadChunk): its memory is handed back with release() once its bytes are written. */
+export interface SharedChunk {
+  bytes: Buffer
+  release: () => void
+}
+
+/** Chunks of a stageShared copy being sealed and written at once: the reader reads ahead of them. */
+const SHARED_WRITES = 4
 
 export interface StagedObject {
   /** The temp file holding the copy (in clear, it keeps the source's extension so ExifTool can tell file types apart). */
@@ -324,20 +333,58 @@ export class Vault {
    * in errors.
    */
   async stageChunks(chunks: AsyncIterable<Buffer>, expected: Digests & {size: number}, subject: string): Promise<ChunkStaged> {
+    return this.stageFrom(expected, subject, false, async (take) => {
+      for await (const chunk of chunks) {
+        // The chunk may be the reader's reused buffer: written (or encrypted) before the next is asked for.
+        await take(chunk)
+      }
+    })
+  }
+
+  /**
+   * As stageChunks, from chunks in shared memory read ahead of the copy (ReadAhead), each released
+   * once its bytes are written: in an encrypted vault they are sealed on the payload worker, which
+   * reads them in place, while this thread hashes the next ones. A package's originals are copied
+   * so without a copy of their bytes on this thread, and without waiting for each chunk in turn.
+   */
+  async stageShared(chunks: AsyncIterable<SharedChunk>, expected: Digests & {size: number}, subject: string): Promise<ChunkStaged> {
+    return this.stageFrom(expected, subject, true, async (take) => {
+      const writing: Array<Promise<unknown>> = []
+      try {
+        for await (const chunk of chunks) {
+          writing.push(quietly(take(chunk.bytes).finally(chunk.release)))
+          if (writing.length >= SHARED_WRITES) await writing.shift()
+        }
+
+        await Promise.all(writing)
+      } finally {
+        // Nothing is left writing into the file, or holding the reader's memory, when this ends.
+        await Promise.allSettled(writing)
+      }
+    })
+  }
+
+  /**
+   * The copy's frame, for stageChunks and stageShared: the temp file, the age file around the
+   * bytes in an encrypted vault (sealed on the payload worker when `onWorker`), the SHA-256 of
+   * what `feed` gives to `take` (in order, synchronously with its calls), held to `expected`.
+   */
+  private async stageFrom(expected: Digests & {size: number}, subject: string, onWorker: boolean, feed: (take: (chunk: Buffer) => Promise<unknown>) => Promise<void>): Promise<ChunkStaged> {
     this.checkWritable()
     const tempPath = this.tempPathFor(this.keys === undefined ? '.bin' : SEALED_EXTENSION)
     const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE)
+    let sealing: SealingSink | undefined
     try {
-      const sealing = this.keys === undefined ? undefined : new ThreadSealingSink(target, this.keys.recipients)
+      sealing = this.keys === undefined ? undefined : onWorker ? new WorkerSealingSink(target, this.keys.recipients) : new ThreadSealingSink(target, this.keys.recipients)
       await sealing?.start()
       const sha256 = createHash('sha256')
       let size = 0
-      for await (const chunk of chunks) {
+      await feed((chunk) => {
         sha256.update(chunk)
-        // The chunk may be the reader's reused buffer: written (or encrypted) before the next is asked for.
-        await (sealing === undefined ? writeAll(target, chunk, size) : sealing.take(chunk))
+        const at = size
         size += chunk.length
-      }
+        return sealing === undefined ? writeAll(target, chunk, at) : sealing.take(chunk)
+      })
 
       const digest = sha256.digest('hex')
       if (size !== expected.size || digest !== expected.sha256) {
@@ -345,9 +392,11 @@ export class Vault {
       }
 
       const stored = await sealing?.finish()
+      sealing = undefined
       await target.sync()
       return {tempPath, digests: {sha256: digest, sha512: expected.sha512}, size, ...(stored === undefined ? {} : {stored})}
     } catch (error) {
+      sealing?.drop()
       await rm(tempPath, {force: true})
       throw error instanceof CustodyError ? error : storageError(error, `copying ${subject}`, this.root)
     } finally {

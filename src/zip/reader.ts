@@ -23,6 +23,7 @@ import {CHUNK_SIZE} from '../hashing/digests.js'
 import {digestReadAhead} from '../hashing/read-digests.js'
 import {EntryReader, LINE_CHUNK, rangeChunks, type EntryDigest, type EntryResult} from '../io/entry-reader.js'
 import {FileAccess, type RandomAccess} from '../io/random-access.js'
+import {ReadAhead} from '../io/read-ahead.js'
 import {readZipStructure, ZipStructureError, type ZipEntryInfo} from './structure.js'
 
 export {ZipStructureError, type ZipEntryInfo} from './structure.js'
@@ -200,6 +201,15 @@ export class SafeZip extends EntryReader<ZipEntryInfo> {
       const digest = await this.digest(info).catch((error: unknown) => ({error: messageOf(error)}))
       result(info, 'error' in digest ? digest : {digest})
     }
+  }
+
+  /** Stored entries, read in order from their places in the file: see EntryReader.readAhead. */
+  override readAhead(infos: readonly ZipEntryInfo[], readError: (index: number, error: unknown) => Error): ReadAhead | undefined {
+    if (!infos.every(isPlain)) return undefined
+    return new ReadAhead(
+      infos.map((info) => ({path: this.path, start: info.dataStart, size: info.uncompressedSize, from: this.source})),
+      {shared: true, readError},
+    )
   }
 
   /**

@@ -288,4 +288,80 @@ describe('the encrypted vault', () => {
     await expect(other.stageChunks(pieces(content.subarray(0, content.length - 1)), expected, 'cut')).rejects.toThrow(/^cut read/)
     expect(filesUnder(join(tmp.path, 'other'))).toEqual([])
   })
+
+  /**
+   * Two files read ahead into shared memory (as accept reads a package's originals), each chunk
+   * scribbled over (0xEE) the moment it is released: were one released before the worker had
+   * sealed and written it, the stored object would not decrypt to the content.
+   */
+  function sharedChunks(paths: string[]): {reader: ReadAhead; chunksOf: (index: number) => AsyncGenerator<{bytes: Buffer; release: () => void}>} {
+    const reader = new ReadAhead(
+      paths.map((path) => ({path})),
+      {shared: true, depth: 3, readError: (_, error) => error as Error},
+    )
+    async function* chunksOf(index: number): AsyncGenerator<{bytes: Buffer; release: () => void}> {
+      for await (const chunk of reader.chunksOf(index)) {
+        yield {
+          bytes: chunk.bytes,
+          release: () => {
+            chunk.bytes.fill(0xee)
+            chunk.release()
+          },
+        }
+      }
+    }
+
+    return {reader, chunksOf}
+  }
+
+  it('stores chunks read ahead in shared memory, sealed on the worker, each released only once written; two files in turn', async () => {
+    const second = Uint8Array.from(content.subarray(0, 1024 * 1024 + 5)).reverse()
+    writeFileSync(join(tmp.path, 'a'), content)
+    writeFileSync(join(tmp.path, 'b'), second)
+    const {reader, chunksOf} = sharedChunks([join(tmp.path, 'a'), join(tmp.path, 'b')])
+    try {
+      for (const [index, bytes] of [content, second].entries()) {
+        const expected = {sha256: sha256(bytes), sha512: sha512(bytes), size: bytes.length}
+        const staged = await vault.stageShared(chunksOf(index), expected, `item ${index}`)
+        expect(staged.digests).toEqual({sha256: expected.sha256, sha512: expected.sha512})
+        expect(staged.stored).toEqual({sha256: sha256(readFileSync(staged.tempPath)), size: statSync(staged.tempPath).size})
+        await vault.commit(staged)
+        expect((await collect(vault.openObject(expected.sha256))).equals(Buffer.from(bytes))).toBe(true)
+      }
+    } finally {
+      await reader.close()
+    }
+  })
+
+  it('keeps nothing of shared chunks that are not the content verified, and gives every chunk back; in a vault in clear too', async () => {
+    writeFileSync(join(tmp.path, 'a'), content)
+    const plain = new Vault(join(tmp.path, 'plain'))
+    await plain.create()
+    for (const target of [vault, plain]) {
+      const {reader, chunksOf} = sharedChunks([join(tmp.path, 'a'), join(tmp.path, 'a')])
+      try {
+        const wrong = {sha256: sha256(content.subarray(1)), sha512: sha512(content), size: content.length}
+        await expect(target.stageShared(chunksOf(0), wrong, 'package.zip.age: data/x')).rejects.toThrow(/^package\.zip\.age: data\/x read \d+ bytes of SHA-256 [0-9a-f]{64}, not the \d+ bytes of SHA-256 [0-9a-f]{64} verified; nothing of it was kept$/)
+        expect(filesUnder(join(target.root, 'tmp'))).toEqual([])
+        // The reader goes on with the next file: every buffer of the refused one came back (its depth is 3 MiB, the file 2.5).
+        const right = {sha256: sha256(content), sha512: sha512(content), size: content.length}
+        const staged = await target.stageShared(chunksOf(1), right, 'again')
+        await target.commit(staged)
+        expect((await collect(target.openObject(right.sha256))).equals(Buffer.from(content))).toBe(true)
+      } finally {
+        await reader.close()
+      }
+    }
+  })
+
+  it('refuses a chunk of another file than the one due, and gives it back', async () => {
+    writeFileSync(join(tmp.path, 'a'), content)
+    const reader = new ReadAhead([{path: join(tmp.path, 'a')}, {path: join(tmp.path, 'a')}], {shared: true, depth: 3, readError: (_, error) => error as Error})
+    try {
+      await expect(vault.stageShared(reader.chunksOf(1), {sha256: sha256(content), sha512: sha512(content), size: content.length}, 'x')).rejects.toThrow(/read source 0 where 1 was due/)
+      expect(filesUnder(join(vault.root, 'tmp'))).toEqual([])
+    } finally {
+      await reader.close()
+    }
+  })
 })
