@@ -38,13 +38,14 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdir, readFile, rm, stat} from 'node:fs/promises'
+import {mkdir, open, readFile, rm, stat} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {Transform} from 'node:stream'
 import type {AgeIdentity} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, said} from '../errors.js'
+import {quietly} from '../hashing/pump.js'
 import type {CustodyEventDraft, EventOfKind, ReceivedItem, TransferItem} from '../formats/events.js'
 import {fsyncFolder, moveIntoPlace, writeFileDurably} from '../io/files.js'
 import {describeSigningKey} from '../keys/case-key.js'
@@ -114,8 +115,21 @@ async function removeStaleCopies(dataDir: string): Promise<void> {
 
 const COPY_CHUNK = 1024 * 1024
 
-/** Step 1: the package copied to a temporary name in the case's custodians folder, with its SHA-256 and size. */
-async function copyIn(file: string, dataDir: string): Promise<{temp: string; sha256: string; size: number}> {
+/** The package's copy: its temporary name, SHA-256 and size, and the copy's fsync (started as the copy ends, awaited before it is kept). */
+interface PackageCopy {
+  temp: string
+  sha256: string
+  size: number
+  durable: Promise<void>
+}
+
+/**
+ * Step 1: the package copied to a temporary name in the case's custodians folder, with its SHA-256
+ * and size. The copy is made durable beside the checks that read it (the fsync of a large
+ * package's copy was seconds of waiting for the disk); keep() waits for it before the copy is put
+ * in place, so nothing records a package the disk may not hold.
+ */
+async function copyIn(file: string, dataDir: string): Promise<PackageCopy> {
   const folder = join(dataDir, CUSTODIANS_FOLDER)
   await mkdir(folder, {recursive: true, mode: 0o700})
   await removeStaleCopies(dataDir)
@@ -131,13 +145,23 @@ async function copyIn(file: string, dataDir: string): Promise<{temp: string; sha
   })
   try {
     // Read a MiB at a time: at the stream's 64 KiB, a large package's copy paid its per-chunk costs 16 times over.
-    await pipeline(createReadStream(file, {highWaterMark: COPY_CHUNK}), tap, createWriteStream(temp, {flags: 'wx', mode: 0o600, flush: true}))
+    await pipeline(createReadStream(file, {highWaterMark: COPY_CHUNK}), tap, createWriteStream(temp, {flags: 'wx', mode: 0o600}))
   } catch (error) {
     await rm(temp, {force: true})
     throw error
   }
 
-  return {temp, sha256: hash.digest('hex'), size}
+  return {temp, sha256: hash.digest('hex'), size, durable: quietly(syncFile(temp))}
+}
+
+/** Waits until the file at `path` is on the disk (fsync), then closes it. */
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
 }
 
 /** Step 2: the `transfer-received` event of this package (by its SHA-256) or of its transfer, if any. */
@@ -510,6 +534,8 @@ export async function acceptTransfer(kase: Case, file: string, options: AcceptOp
   } finally {
     // What was committed to the vault is no longer where it was staged: only the rest goes.
     await discardStaged(kase, staged)
+    // The copy's fsync is done (or failed: keep() said so) before the copy goes.
+    await copy.durable.catch(() => undefined)
     await rm(copy.temp, {force: true})
   }
 }
@@ -518,10 +544,11 @@ export async function acceptTransfer(kase: Case, file: string, options: AcceptOp
 class StalePlan extends Error {}
 
 /** Steps 6 and 7: keep the package and its receipt, number the items, record the hand-over, give the receipt. */
-async function keep(kase: Case, file: string, verified: VerifiedPackage, copy: {temp: string; sha256: string; size: number}, options: AcceptOptions): Promise<AcceptReport> {
+async function keep(kase: Case, file: string, verified: VerifiedPackage, copy: PackageCopy, options: AcceptOptions): Promise<AcceptReport> {
   const {statement} = verified
   const kept = keptNames(statement.from.case, statement.transferId)
   await mkdir(join(kase.dataDir, kept.folder), {recursive: true, mode: 0o700})
+  await copy.durable
   await moveIntoPlace(copy.temp, join(kase.dataDir, kept.pkg), true)
   await fsyncFolder(join(kase.dataDir, CUSTODIANS_FOLDER))
   await commitStaged(kase, verified.staged)
