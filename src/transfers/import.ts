@@ -19,6 +19,7 @@ import type {CustodyEventDraft, EventOfKind, IngestPayload, ReceivedItem, Transf
 import {formatExhibitId} from '../formats/ids.js'
 import type {ReadAhead} from '../io/read-ahead.js'
 import {sha256Hex} from '../hashing/digests.js'
+import {quietly} from '../hashing/pump.js'
 import type {LedgerView} from '../ledger/ledger.js'
 import {BAG_LIMITS, EVENTS_PATH, STATEMENT_PATH} from '../seal/bag-layout.js'
 import {parseSealedExhibit, type SealedExhibit} from '../seal/statement.js'
@@ -30,6 +31,8 @@ import {readStatement} from '../verify/archive/statement-reader.js'
 
 /** The pieces an original is copied out of a package in. */
 const COPY_CHUNK = 1024 * 1024
+/** Copies read ahead whose fsyncs may run beside the next copy (libuv's pool has four threads, and the reads need theirs). */
+const SYNCS_BESIDE = 2
 
 /** An item of the package as its sender recorded it: its digests, its files in the bag (original, metadata record) and the sender's ingest event. */
 export interface SenderExhibit {
@@ -149,17 +152,31 @@ export async function stageItems(kase: Case, exhibits: readonly SenderExhibit[],
   const copied = staged.filter((item) => item.existing === undefined)
   // The originals to copy, read ahead of the copies, in the order they are copied.
   const ahead = copied.length === 0 ? undefined : reader.inOrder?.(copied.map((item) => item.sender.files.original))
+  // The fsyncs of copies read ahead, each beside the copies after it (the disk writes one while the next is made).
+  const syncing: Array<Promise<void>> = []
   try {
     for (const [index, item] of copied.entries()) {
       const {sender} = item
       const subject = `${file}: ${sender.files.original}`
       // Refused unless the bytes hash to the item's SHA-256, SHA-512 and size (stageChunks).
-      item.original = ahead === undefined ? await kase.vault.stageChunks(reader.chunks(sender.files.original), {...sender.item}, subject) : await kase.vault.stageShared(ahead.chunksOf(index), {...sender.item}, subject)
+      if (ahead === undefined) {
+        item.original = await kase.vault.stageChunks(reader.chunks(sender.files.original), {...sender.item}, subject)
+      } else {
+        const original = await kase.vault.stageShared(ahead.chunksOf(index), {...sender.item}, subject)
+        item.original = original
+        syncing.push(quietly(kase.vault.syncStaged(original)))
+        if (syncing.length > SYNCS_BESIDE) await syncing.shift()
+      }
+
       const bytes = await reader.small(sender.files.record, BAG_LIMITS.statementRest)
       if (sha256Hex(bytes) !== sender.ingest.payload.metadata.record) throw new CustodyError('INTEGRITY', `${file}: ${sender.files.record} is not the metadata record ${sender.item.exhibit}'s ingest event names`, {subject: file})
       item.record = await kase.vault.putBytes(bytes)
     }
+
+    // Every copy is on the disk before anything commits or records it.
+    await Promise.all(syncing)
   } catch (error) {
+    await Promise.allSettled(syncing)
     await discardStaged(kase, staged)
     throw error
   } finally {

@@ -333,7 +333,7 @@ export class Vault {
    * in errors.
    */
   async stageChunks(chunks: AsyncIterable<Buffer>, expected: Digests & {size: number}, subject: string): Promise<ChunkStaged> {
-    return this.stageFrom(expected, subject, false, async (take) => {
+    return this.stageFrom(expected, subject, {onWorker: false, sync: true}, async (take) => {
       for await (const chunk of chunks) {
         // The chunk may be the reader's reused buffer: written (or encrypted) before the next is asked for.
         await take(chunk)
@@ -346,9 +346,10 @@ export class Vault {
    * once its bytes are written: in an encrypted vault they are sealed on the payload worker, which
    * reads them in place, while this thread hashes the next ones. A package's originals are copied
    * so without a copy of their bytes on this thread, and without waiting for each chunk in turn.
+   * The copy is not yet durable: syncStaged() makes it so, beside the next copies, before it is committed.
    */
   async stageShared(chunks: AsyncIterable<SharedChunk>, expected: Digests & {size: number}, subject: string): Promise<ChunkStaged> {
-    return this.stageFrom(expected, subject, true, async (take) => {
+    return this.stageFrom(expected, subject, {onWorker: true, sync: false}, async (take) => {
       const writing: Array<Promise<unknown>> = []
       try {
         for await (const chunk of chunks) {
@@ -365,11 +366,34 @@ export class Vault {
   }
 
   /**
+   * Waits until a copy stageShared() made is on the disk (its fsync). A staged copy the disk may
+   * not hold is never committed: call it, and wait for it, before commit().
+   */
+  async syncStaged(staged: ChunkStaged): Promise<void> {
+    try {
+      const handle = await open(staged.tempPath, constants.O_RDONLY)
+      try {
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+    } catch (error) {
+      throw storageError(error, `making ${staged.tempPath} durable`, this.root)
+    }
+  }
+
+  /**
    * The copy's frame, for stageChunks and stageShared: the temp file, the age file around the
    * bytes in an encrypted vault (sealed on the payload worker when `onWorker`), the SHA-256 of
-   * what `feed` gives to `take` (in order, synchronously with its calls), held to `expected`.
+   * what `feed` gives to `take` (in order, synchronously with its calls), held to `expected`;
+   * made durable before this returns when `sync`.
    */
-  private async stageFrom(expected: Digests & {size: number}, subject: string, onWorker: boolean, feed: (take: (chunk: Buffer) => Promise<unknown>) => Promise<void>): Promise<ChunkStaged> {
+  private async stageFrom(
+    expected: Digests & {size: number},
+    subject: string,
+    {onWorker, sync}: {onWorker: boolean; sync: boolean},
+    feed: (take: (chunk: Buffer) => Promise<unknown>) => Promise<void>,
+  ): Promise<ChunkStaged> {
     this.checkWritable()
     const tempPath = this.tempPathFor(this.keys === undefined ? '.bin' : SEALED_EXTENSION)
     const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE)
@@ -393,7 +417,7 @@ export class Vault {
 
       const stored = await sealing?.finish()
       sealing = undefined
-      await target.sync()
+      if (sync) await target.sync()
       return {tempPath, digests: {sha256: digest, sha512: expected.sha512}, size, ...(stored === undefined ? {} : {stored})}
     } catch (error) {
       sealing?.drop()

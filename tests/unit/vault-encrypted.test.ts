@@ -325,6 +325,7 @@ describe('the encrypted vault', () => {
         const staged = await vault.stageShared(chunksOf(index), expected, `item ${index}`)
         expect(staged.digests).toEqual({sha256: expected.sha256, sha512: expected.sha512})
         expect(staged.stored).toEqual({sha256: sha256(readFileSync(staged.tempPath)), size: statSync(staged.tempPath).size})
+        await vault.syncStaged(staged)
         await vault.commit(staged)
         expect((await collect(vault.openObject(expected.sha256))).equals(Buffer.from(bytes))).toBe(true)
       }
@@ -346,7 +347,10 @@ describe('the encrypted vault', () => {
         // The reader goes on with the next file: every buffer of the refused one came back (its depth is 3 MiB, the file 2.5).
         const right = {sha256: sha256(content), sha512: sha512(content), size: content.length}
         const staged = await target.stageShared(chunksOf(1), right, 'again')
+        await target.syncStaged(staged)
         await target.commit(staged)
+        // A copy that is no longer there cannot be made durable: said, naming it.
+        await expect(target.syncStaged(staged)).rejects.toThrow(staged.tempPath)
         expect((await collect(target.openObject(right.sha256))).equals(Buffer.from(content))).toBe(true)
       } finally {
         await reader.close()
