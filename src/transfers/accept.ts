@@ -145,7 +145,8 @@ async function copyIn(file: string, dataDir: string): Promise<PackageCopy> {
   })
   try {
     // Read a MiB at a time: at the stream's 64 KiB, a large package's copy paid its per-chunk costs 16 times over.
-    await pipeline(createReadStream(file, {highWaterMark: COPY_CHUNK}), tap, createWriteStream(temp, {flags: 'wx', mode: 0o600}))
+    // A few MiB may wait to be written: at the write stream's 16 KiB, each read waited for the write before it.
+    await pipeline(createReadStream(file, {highWaterMark: COPY_CHUNK}), tap, createWriteStream(temp, {flags: 'wx', mode: 0o600, highWaterMark: 4 * COPY_CHUNK}))
   } catch (error) {
     await rm(temp, {force: true})
     throw error
