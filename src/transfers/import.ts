@@ -31,8 +31,8 @@ import {readStatement} from '../verify/archive/statement-reader.js'
 
 /** The pieces an original is copied out of a package in. */
 const COPY_CHUNK = 1024 * 1024
-/** Copies read ahead whose fsyncs may run beside the next copy (libuv's pool has four threads, and the reads need theirs). */
-const SYNCS_BESIDE = 2
+/** Copies read ahead that may still be finishing (sealed, written, made durable) beside the next one. */
+const COPIES_BESIDE = 3
 
 /** An item of the package as its sender recorded it: its digests, its files in the bag (original, metadata record) and the sender's ingest event. */
 export interface SenderExhibit {
@@ -152,8 +152,9 @@ export async function stageItems(kase: Case, exhibits: readonly SenderExhibit[],
   const copied = staged.filter((item) => item.existing === undefined)
   // The originals to copy, read ahead of the copies, in the order they are copied.
   const ahead = copied.length === 0 ? undefined : reader.inOrder?.(copied.map((item) => item.sender.files.original))
-  // The fsyncs of copies read ahead, each beside the copies after it (the disk writes one while the next is made).
-  const syncing: Array<Promise<void>> = []
+  // Copies read ahead still being sealed, written and made durable, beside the next ones: a copy's
+  // last chunks and fsync no longer hold up the next copy (a package of many small files).
+  const finishing: Array<Promise<void>> = []
   try {
     for (const [index, item] of copied.entries()) {
       const {sender} = item
@@ -162,10 +163,16 @@ export async function stageItems(kase: Case, exhibits: readonly SenderExhibit[],
       if (ahead === undefined) {
         item.original = await kase.vault.stageChunks(reader.chunks(sender.files.original), {...sender.item}, subject)
       } else {
-        const original = await kase.vault.stageShared(ahead.chunksOf(index), {...sender.item}, subject)
-        item.original = original
-        syncing.push(quietly(kase.vault.syncStaged(original)))
-        if (syncing.length > SYNCS_BESIDE) await syncing.shift()
+        let taken!: () => void
+        const allTaken = new Promise<void>((resolve) => (taken = resolve))
+        const staging = kase.vault.stageShared(ahead.chunksOf(index), {...sender.item}, subject, taken).then(async (original) => {
+          item.original = original
+          await kase.vault.syncStaged(original)
+        })
+        finishing.push(quietly(staging))
+        // The reader is this copy's until every chunk of it is taken (or it failed).
+        await Promise.race([allTaken, staging])
+        if (finishing.length > COPIES_BESIDE) await finishing.shift()
       }
 
       const bytes = await reader.small(sender.files.record, BAG_LIMITS.statementRest)
@@ -174,9 +181,10 @@ export async function stageItems(kase: Case, exhibits: readonly SenderExhibit[],
     }
 
     // Every copy is on the disk before anything commits or records it.
-    await Promise.all(syncing)
+    await Promise.all(finishing)
   } catch (error) {
-    await Promise.allSettled(syncing)
+    // Nothing is left writing when the staged copies are discarded (a copy that ended is set on its item).
+    await Promise.allSettled(finishing)
     await discardStaged(kase, staged)
     throw error
   } finally {

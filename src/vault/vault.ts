@@ -347,8 +347,10 @@ export class Vault {
    * reads them in place, while this thread hashes the next ones. A package's originals are copied
    * so without a copy of their bytes on this thread, and without waiting for each chunk in turn.
    * The copy is not yet durable: syncStaged() makes it so, beside the next copies, before it is committed.
+   * `onTaken` is called once every chunk is taken (the reader may go on to the next file) while the
+   * last ones are still being sealed and written.
    */
-  async stageShared(chunks: AsyncIterable<SharedChunk>, expected: Digests & {size: number}, subject: string): Promise<ChunkStaged> {
+  async stageShared(chunks: AsyncIterable<SharedChunk>, expected: Digests & {size: number}, subject: string, onTaken?: () => void): Promise<ChunkStaged> {
     return this.stageFrom(expected, subject, {onWorker: true, sync: false}, async (take) => {
       const writing: Array<Promise<unknown>> = []
       try {
@@ -357,6 +359,7 @@ export class Vault {
           if (writing.length >= SHARED_WRITES) await writing.shift()
         }
 
+        onTaken?.()
         await Promise.all(writing)
       } finally {
         // Nothing is left writing into the file, or holding the reader's memory, when this ends.
