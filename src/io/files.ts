@@ -137,8 +137,8 @@ export function readAt(fd: number, buffer: Uint8Array, offset: number, length: n
   return new Promise((resolve, reject) => read(fd, buffer, offset, length, position, (error, n) => (error ? reject(error) : resolve(n))))
 }
 
-/** Makes a rename or a new name in `path` durable (POSIX: fsync the folder). */
-export async function fsyncFolder(path: string): Promise<void> {
+/** Waits until the file or folder at `path` is on the disk (fsync of it, opened for reading). */
+export async function fsyncPath(path: string): Promise<void> {
   // Opened and closed synchronously (microseconds); the fsync itself waits for the disk.
   const fd = openSync(path, 'r')
   try {
@@ -146,6 +146,11 @@ export async function fsyncFolder(path: string): Promise<void> {
   } finally {
     closeSync(fd)
   }
+}
+
+/** Makes a rename or a new name in `path` durable (POSIX: fsync the folder). */
+export async function fsyncFolder(path: string): Promise<void> {
+  await fsyncPath(path)
 }
 
 /**

@@ -38,7 +38,7 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdir, open, readFile, rm, stat} from 'node:fs/promises'
+import {mkdir, readFile, rm, stat} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {Transform} from 'node:stream'
@@ -47,7 +47,7 @@ import type {Case} from '../case/case.js'
 import {CustodyError, fields, said} from '../errors.js'
 import {quietly} from '../hashing/pump.js'
 import type {CustodyEventDraft, EventOfKind, ReceivedItem, TransferItem} from '../formats/events.js'
-import {fsyncFolder, moveIntoPlace, writeFileDurably} from '../io/files.js'
+import {fsyncFolder, fsyncPath, moveIntoPlace, writeFileDurably} from '../io/files.js'
 import {describeSigningKey} from '../keys/case-key.js'
 import {CHECKPOINT_PATH} from '../seal/trust-files.js'
 import {TRANSFER_PATH} from '../seal/bag-layout.js'
@@ -152,17 +152,7 @@ async function copyIn(file: string, dataDir: string): Promise<PackageCopy> {
     throw error
   }
 
-  return {temp, sha256: hash.digest('hex'), size, durable: quietly(syncFile(temp))}
-}
-
-/** Waits until the file at `path` is on the disk (fsync), then closes it. */
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
+  return {temp, sha256: hash.digest('hex'), size, durable: quietly(fsyncPath(temp))}
 }
 
 /** Step 2: the `transfer-received` event of this package (by its SHA-256) or of its transfer, if any. */

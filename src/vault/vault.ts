@@ -17,7 +17,7 @@ import {basename, dirname, join} from 'node:path'
 import {CustodyError, errnoOf, messageOf} from '../errors.js'
 import {digestChunks, digestFile, sha256Hex, type Digests} from '../hashing/digests.js'
 import {pumpHashed, quietly} from '../hashing/pump.js'
-import {fsyncFolder, PRIVATE_FILE, PRIVATE_FOLDER, READ_ONLY_FILE, writeAll} from '../io/files.js'
+import {fsyncFolder, fsyncPath, PRIVATE_FILE, PRIVATE_FOLDER, READ_ONLY_FILE, writeAll} from '../io/files.js'
 import {HEX64} from '../formats/guards.js'
 import type {StoredObject} from '../formats/events.js'
 import {decryptBytes} from '../age/decrypt.js'
@@ -373,16 +373,9 @@ export class Vault {
    * not hold is never committed: call it, and wait for it, before commit().
    */
   async syncStaged(staged: ChunkStaged): Promise<void> {
-    try {
-      const handle = await open(staged.tempPath, constants.O_RDONLY)
-      try {
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-    } catch (error) {
+    await fsyncPath(staged.tempPath).catch((error: unknown) => {
       throw storageError(error, `making ${staged.tempPath} durable`, this.root)
-    }
+    })
   }
 
   /**
