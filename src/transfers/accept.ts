@@ -4,8 +4,8 @@
  * and signs a receipt for the sender. In order:
  *
  *   1. copy     the package into the case (.custody/custodians/, a temporary name: incoming.ts),
- *               hashed as it is copied: what is checked is the copy, never a file someone else
- *               may change after it was checked
+ *               then hash the copy: what is checked is the copy, never a file someone else may
+ *               change after it was checked
  *   2. replay   a package already accepted (the same SHA-256, or the same transfer ID): nothing
  *               changes, said so, and its kept receipt is given again
  *   3. verify   the copy as `custody verify PACKAGE.zip.age` does (the archive verifier, with the
@@ -36,15 +36,14 @@
  * transaction. A crash before it leaves vault objects no event names, as an ingest killed after
  * storing does; the run again stores the same content at the same addresses.
  */
-import {createHash, randomBytes} from 'node:crypto'
-import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdir, readFile, rm, stat} from 'node:fs/promises'
+import {randomBytes} from 'node:crypto'
+import {constants} from 'node:fs'
+import {chmod, copyFile, mkdir, readFile, rm, stat} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
-import {pipeline} from 'node:stream/promises'
-import {Transform} from 'node:stream'
 import type {AgeIdentity} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, said} from '../errors.js'
+import {digestFile} from '../hashing/digests.js'
 import {quietly} from '../hashing/pump.js'
 import type {CustodyEventDraft, EventOfKind, ReceivedItem, TransferItem} from '../formats/events.js'
 import {fsyncFolder, fsyncPath, moveIntoPlace, writeFileDurably} from '../io/files.js'
@@ -113,8 +112,6 @@ async function removeStaleCopies(dataDir: string): Promise<void> {
   for (const name of await staleCopies(dataDir)) await rm(join(dataDir, CUSTODIANS_FOLDER, name), {force: true})
 }
 
-const COPY_CHUNK = 1024 * 1024
-
 /** The package's copy: its temporary name, SHA-256 and size, and the copy's fsync (started as the copy ends, awaited before it is kept). */
 interface PackageCopy {
   temp: string
@@ -124,35 +121,29 @@ interface PackageCopy {
 }
 
 /**
- * Step 1: the package copied to a temporary name in the case's custodians folder, with its SHA-256
- * and size. The copy is made durable beside the checks that read it (the fsync of a large
- * package's copy was seconds of waiting for the disk); keep() waits for it before the copy is put
- * in place, so nothing records a package the disk may not hold.
+ * Step 1: the package copied to a temporary name in the case's custodians folder, then the copy
+ * hashed (SHA-256) and measured: what every later step checks and records is that copy. The
+ * kernel copies (copy_file_range): a copy through this process, a MiB at a time, spent seconds of
+ * a large package's acceptance reading and writing. The copy is made durable beside the checks
+ * that read it (the fsync of a large package's copy was seconds of waiting for the disk); keep()
+ * waits for it before the copy is put in place, so nothing records a package the disk may not hold.
  */
 async function copyIn(file: string, dataDir: string): Promise<PackageCopy> {
   const folder = join(dataDir, CUSTODIANS_FOLDER)
   await mkdir(folder, {recursive: true, mode: 0o700})
   await removeStaleCopies(dataDir)
   const temp = join(folder, incomingName(randomBytes(4).toString('hex')))
-  const hash = createHash('sha256')
-  let size = 0
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk)
-      size += chunk.length
-      done(null, chunk)
-    },
-  })
   try {
-    // Read a MiB at a time: at the stream's 64 KiB, a large package's copy paid its per-chunk costs 16 times over.
-    // A few MiB may wait to be written: at the write stream's 16 KiB, each read waited for the write before it.
-    await pipeline(createReadStream(file, {highWaterMark: COPY_CHUNK}), tap, createWriteStream(temp, {flags: 'wx', mode: 0o600, highWaterMark: 4 * COPY_CHUNK}))
+    // The copy takes the package's mode; it is the case's alone (600), as the kept package is,
+    // before anything reads it (the package is an age file: its mode guards nothing its encryption does not).
+    await copyFile(file, temp, constants.COPYFILE_EXCL)
+    await chmod(temp, 0o600)
+    const {sha256, size} = await digestFile(temp, 'sha256')
+    return {temp, sha256, size, durable: quietly(fsyncPath(temp))}
   } catch (error) {
     await rm(temp, {force: true})
     throw error
   }
-
-  return {temp, sha256: hash.digest('hex'), size, durable: quietly(fsyncPath(temp))}
 }
 
 /** Step 2: the `transfer-received` event of this package (by its SHA-256) or of its transfer, if any. */
