@@ -14,7 +14,7 @@
 import {closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {CustodyError, messageOf} from '../errors.js'
-import {digestReadAhead} from '../hashing/read-digests.js'
+import {digestReadAhead, type ChunkKeeper} from '../hashing/read-digests.js'
 import {EntryReader, rangeChunks, type EntryResult} from '../io/entry-reader.js'
 import {readAt} from '../io/files.js'
 import type {ZipEntryInfo} from '../zip/structure.js'
@@ -199,9 +199,14 @@ export class SafeFolder extends EntryReader<ZipEntryInfo> {
   /**
    * Hashes the files (SHA-256 and SHA-512), several read ahead, each at the size it was listed
    * with, and hands each result to `onResult` (in any order). Once a read fails, the files after
-   * it are left unread.
+   * it are left unread. `keep` is given each file's bytes as they are hashed, if it wants them.
    */
-  async digestEach(entries: () => Iterable<ZipEntryInfo>, onResult: (info: ZipEntryInfo, result: EntryResult) => void, onEach?: (done: number) => void): Promise<void> {
+  async digestEach(
+    entries: () => Iterable<ZipEntryInfo>,
+    onResult: (info: ZipEntryInfo, result: EntryResult) => void,
+    onEach?: (done: number) => void,
+    keep?: (info: ZipEntryInfo) => ChunkKeeper | undefined,
+  ): Promise<void> {
     let done = 0
     await digestReadAhead(
       entries(),
@@ -210,7 +215,7 @@ export class SafeFolder extends EntryReader<ZipEntryInfo> {
         onResult(info, 'error' in read ? read : {digest: {sha256: read.sha256, sha512: read.sha512, size: read.size}})
         onEach?.(++done)
       },
-      {crc: false},
+      {crc: false, keep},
     )
   }
 

@@ -19,15 +19,28 @@ export interface ReadDigest {
 }
 
 /**
+ * Where an item's bytes go beside its hashes, as they are read (a copy of it being staged:
+ * src/transfers/accept.ts): each chunk's memory is held until take()'s promise settles, so the
+ * reading goes no faster than the keeper.
+ */
+export interface ChunkKeeper {
+  /** Called in order, synchronously, with every chunk of the item; must not reject. */
+  take(bytes: Buffer): Promise<unknown>
+  /** Once every chunk was taken: the item's digests (of exactly the bytes taken), or why it could not be read. */
+  end(result: ReadDigest | {error: string}): void
+}
+
+/**
  * Reads each item's source (`sourceOf`), several ahead, and hands its digests, or the error that
  * stopped it, to `onResult`: in any order, all of them before this resolves. Once a read fails,
- * the items after it are left unread (and not reported). `items` is read lazily.
+ * the items after it are left unread (and not reported). `items` is read lazily. `keep` gives
+ * an item's keeper, if its bytes are wanted beside the hashes; every keeper given is ended.
  */
 export async function digestReadAhead<T>(
   items: Iterable<T>,
   sourceOf: (item: T) => ReadSource,
   onResult: (item: T, result: ReadDigest | {error: string}) => void,
-  options: {crc: boolean},
+  options: {crc: boolean; keep?: ((item: T) => ChunkKeeper | undefined) | undefined},
 ): Promise<void> {
   // The reader takes its sources from this generator a few ahead of the loop below; `pending`
   // holds the items it has taken and the loop has not reached yet.
@@ -55,19 +68,25 @@ export async function digestReadAhead<T>(
 
       const item = pending.get(first.source)!
       pending.delete(first.source)
-      const digests = await hashChunks(reader, first, options.crc).catch((error: unknown) => ({error: messageOf(error)}))
+      const keeper = options.keep?.(item)
+      const result = (read: ReadDigest | {error: string}): void => {
+        keeper?.end(read)
+        onResult(item, read)
+      }
+
+      const digests = await hashChunks(reader, first, options.crc, keeper).catch((error: unknown) => ({error: messageOf(error)}))
       if ('error' in digests) {
-        onResult(item, digests)
+        result(digests)
         break
       }
 
       const {sha512, ...rest} = digests
       if (typeof sha512 === 'string') {
-        onResult(item, {...rest, sha512})
+        result({...rest, sha512})
       } else {
         const finished: Promise<void> = sha512.then(
-          (hex) => onResult(item, {...rest, sha512: hex}),
-          (error: unknown) => onResult(item, {error: messageOf(error)}),
+          (hex) => result({...rest, sha512: hex}),
+          (error: unknown) => result({error: messageOf(error)}),
         )
         finishing.add(finished)
         void finished.then(() => finishing.delete(finished))
@@ -79,14 +98,25 @@ export async function digestReadAhead<T>(
   }
 }
 
-/** One source from the reader, from its first chunk: SHA-256 and CRC-32 here, SHA-512 on the hash worker (a promise) when large. */
-async function hashChunks(reader: ReadAhead, first: ReadChunk, withCrc: boolean): Promise<Omit<ReadDigest, 'sha512'> & {sha512: string | Promise<string>}> {
+/** A chunk's memory, handed back once every use of it (`uses`: a worker's hash, a keeper's copy) has settled. */
+function releaseAfter(chunk: ReadChunk, uses: ReadonlyArray<Promise<unknown> | undefined>): void {
+  const pending = uses.filter((use) => use !== undefined)
+  if (pending.length === 0) chunk.release()
+  else void Promise.allSettled(pending).then(chunk.release)
+}
+
+/**
+ * One source from the reader, from its first chunk: SHA-256 and CRC-32 here, SHA-512 on the hash
+ * worker (a promise) when large; each chunk also given to `keeper`, if any.
+ */
+async function hashChunks(reader: ReadAhead, first: ReadChunk, withCrc: boolean, keeper?: ChunkKeeper): Promise<Omit<ReadDigest, 'sha512'> & {sha512: string | Promise<string>}> {
   const {source, size: expectedSize} = first
   if (first.last && expectedSize < WORKER_HASH_BYTES) {
     // A small source, whole in one chunk (most of a bag's files): one-shot digests, with no hash
     // objects to create and collect for each of many thousand files.
+    const kept = keeper?.take(first.bytes)
     const digests = {sha256: hash('sha256', first.bytes), sha512: hash('sha512', first.bytes), size: first.bytes.length, crc: withCrc ? crc32(first.bytes) : 0}
-    first.release()
+    releaseAfter(first, [kept])
     return digests
   }
 
@@ -100,12 +130,12 @@ async function hashChunks(reader: ReadAhead, first: ReadChunk, withCrc: boolean)
       h256.update(chunk.bytes)
       if (withCrc) crc = crc32(chunk.bytes, crc)
       size += chunk.bytes.length
+      const kept = keeper?.take(chunk.bytes)
       if (h512 instanceof WorkerHash) {
-        const hashed = h512.update(chunk.shared!.memory, chunk.shared!.offset, chunk.bytes.length)
-        hashed.then(chunk.release, chunk.release)
+        releaseAfter(chunk, [kept, h512.update(chunk.shared!.memory, chunk.shared!.offset, chunk.bytes.length)])
       } else {
         h512.update(chunk.bytes)
-        chunk.release()
+        releaseAfter(chunk, [kept])
       }
 
       if (chunk.last) break

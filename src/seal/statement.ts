@@ -158,6 +158,11 @@ export function withExhibits<T>(head: SealStatementHead, exhibits: T): SealState
   return {...before, exhibits, testimonies, custodyVersion}
 }
 
+/** Where a seal puts exhibits' originals (sealedExhibit's `path`): a file of the bag at such a path may be one. */
+export function mayBeOriginal(path: string): boolean {
+  return /^data\/exhibits\/[^/]+\/original\/[^/]+$/.test(path)
+}
+
 /** What the archive holds of an exhibit, from the ledger; asked for again whenever it is needed. */
 export function sealedExhibit(kase: Case, id: string): SealedExhibit {
   const x = kase.ledger.exhibitFile(id)

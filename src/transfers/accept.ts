@@ -31,9 +31,10 @@
  * receipt. The sender's events are never copied into this ledger: the kept package holds them,
  * with the sender's signatures.
  *
- * Each item is numbered in this case (import.ts): staged into the vault while the verified package
- * is open, committed once the package is kept, and recorded with `transfer-received` in one
- * transaction. A crash before it leaves vault objects no event names, as an ingest killed after
+ * Each item is numbered in this case (import.ts): its original staged into the vault as step 3
+ * reads and hashes it (or, if it was not, while the verified package is open), committed once the
+ * package is kept, and recorded with `transfer-received` in one transaction; a refused package's
+ * staged copies are removed. A crash before it leaves vault objects no event names, as an ingest killed after
  * storing does; the run again stores the same content at the same addresses.
  */
 import {randomBytes} from 'node:crypto'
@@ -63,7 +64,7 @@ import {describeSplitView, splitViews, type Head, type SeenHead} from './split-v
 import {followRotations, type FollowedRotation} from './rotations.js'
 import {readTransferStatement, type TransferStatement} from './transfer-statement.js'
 import {failedFieldItems, failedItems, refuseAgain, refusedBefore, refusePackage, type ReceiptGiving, type RefusedPackage} from './refused.js'
-import {commitStaged, discardStaged, planIds, readSenderExhibits, receivedDrafts, receivedItems, sealReader, stageItems, type StagedItem} from './import.js'
+import {commitStaged, discardStaged, planIds, readSenderExhibits, receivedDrafts, receivedItems, sealReader, StagedAhead, stageItems, type StagedItem} from './import.js'
 import {fieldArrival, fieldReader} from './field-accept.js'
 import type {FieldTransferStatement} from './field-statement.js'
 import type {RecordedKey} from '../checkpoints/verify-checkpoints.js'
@@ -184,7 +185,7 @@ type Checked = VerifiedPackage | {replay: EventOfKind<'transfer-received'>} | {r
  * the archive verifier's verdict on the copy (INTEGRITY with its problems unless it all holds),
  * then the transfer's parties and the sender's heads, then each item read again into the vault.
  */
-async function checkPackage(kase: Case, file: string, copy: {temp: string; sha256: string}, options: AcceptOptions, staged: StagedItem[]): Promise<Checked> {
+async function checkPackage(kase: Case, file: string, copy: {temp: string; sha256: string}, options: AcceptOptions, staged: StagedItem[], early: StagedAhead): Promise<Checked> {
   let read: {statement: TransferStatement | {problem: string} | undefined; checkpoint: string | undefined} = {statement: undefined, checkpoint: undefined}
   let checked: Checked | undefined
   const report = await verifyArchive(copy.temp, {
@@ -192,6 +193,8 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
     ...(options.onProgress === undefined ? {} : {onProgress: options.onProgress}),
     // A field package's roots at the heads this case saw of its senders (field-package.ts), for the split-view check.
     headsAt: seenHeads(kase).map((h) => h.size),
+    // A seal's originals, staged in the vault as they are verified: read and decrypted once.
+    keep: early.keep,
     // A field package's parties, as soon as its signed statement is read (checkFieldPackage holds
     // them again, and the signer's key, after): another receiver's or a stranger's package is
     // refused before its ledger is read, whose runs and rows its sender could make as costly as it likes.
@@ -232,7 +235,7 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
 
       await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
       const {exhibits, packageOnly} = await readSenderExhibits(context, statement.items)
-      staged.push(...(await stageItems(kase, exhibits, file, sealReader(context, file))))
+      staged.push(...(await stageItems(kase, exhibits, file, sealReader(context, file), early)))
       checked = {report: verdict, statement, checkpoint, staged, packageOnly, rotation}
     },
   }).catch((error: unknown) => {
@@ -501,13 +504,14 @@ export async function acceptTransfer(kase: Case, file: string, options: AcceptOp
   // What a killed accept (or ingest) staged in the vault and never committed.
   await kase.vault.removeStaleTempFiles()
   const staged: StagedItem[] = []
+  const early = new StagedAhead(kase.vault, file)
   try {
     const before = acceptedBefore(kase, copy.sha256)
     if (before !== undefined) return await replay(kase, file, before, options)
     const giving: ReceiptGiving = {paths: receiptPaths(file, options.receiptOut), give: giveReceipt}
     const refused = refusedBefore(kase, copy.sha256)
     if (refused !== undefined) return await refuseAgain(kase, file, refused, giving, copy.sha256, options.identities)
-    const checked = await checkPackage(kase, file, copy, options, staged)
+    const checked = await checkPackage(kase, file, copy, options, staged, early)
     if ('replay' in checked) return await replay(kase, file, checked.replay, options)
     if ('refusedAgain' in checked) return await refuseAgain(kase, file, checked.refusedAgain, giving, copy.sha256, options.identities)
     if ('refused' in checked) return await refusePackage(kase, file, checked.refused, copy, giving, options.actor, (text) => text.replaceAll(copy.temp, file))
@@ -515,6 +519,7 @@ export async function acceptTransfer(kase: Case, file: string, options: AcceptOp
     return checked.rotation === undefined ? report : {...report, rotation: checked.rotation}
   } finally {
     // What was committed to the vault is no longer where it was staged: only the rest goes.
+    await early.discardRest()
     await discardStaged(kase, staged)
     // The copy's fsync is done (or failed: keep() said so) before the copy goes.
     await copy.durable.catch(() => undefined)

@@ -7,11 +7,13 @@
  * sealing, reporting and verifying a received exhibit are what they are for any other, and its
  * file, collection, note and metadata are the sender's (its ingest event, verified in the package).
  *
- * Only bytes the archive verifier has checked are taken: each original is read again out of the
- * package (its chunks authenticated by the age reader) and must hash to the digests verified, or
- * nothing of it is kept; it is stored as ingest stores a file, encrypted to this case's keys in an
- * encrypted vault, and never written in clear. Content this case already holds as an exhibit is not
- * stored again: the item is received as that exhibit.
+ * Only bytes the archive verifier has checked are taken: each original is copied into the vault as
+ * the verifier reads and hashes it (StagedAhead), and taken only if the digests of those very bytes
+ * are the item's; else it is read again out of the package (its chunks authenticated by the age
+ * reader) and must hash to the digests verified, or nothing of it is kept. It is stored as ingest
+ * stores a file, encrypted to this case's keys in an encrypted vault, and never written in clear.
+ * Content this case already holds as an exhibit is not stored again: the item is received as that
+ * exhibit.
  */
 import type {Case} from '../case/case.js'
 import {CustodyError, messageOf} from '../errors.js'
@@ -22,8 +24,9 @@ import {sha256Hex} from '../hashing/digests.js'
 import {quietly} from '../hashing/pump.js'
 import type {LedgerView} from '../ledger/ledger.js'
 import {BAG_LIMITS, EVENTS_PATH, STATEMENT_PATH} from '../seal/bag-layout.js'
-import {parseSealedExhibit, type SealedExhibit} from '../seal/statement.js'
 import type {ChunkStaged} from '../vault/vault.js'
+import type {ChunkKeeper, ReadDigest} from '../hashing/read-digests.js'
+import {mayBeOriginal, parseSealedExhibit, type SealedExhibit} from '../seal/statement.js'
 import type {BagFile} from '../verify/archive/bag-index.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import {parseEventLine} from '../verify/archive/events.js'
@@ -85,6 +88,74 @@ export function sealReader(context: ArchiveContext, file: string): PackageReader
   }
 }
 
+/**
+ * The originals a package's verification staged as it read them (VerifyArchiveOptions.keep: the
+ * digest pass gives each file under a seal's originals' folders to a copy in the vault as it
+ * hashes it), by their paths in the bag: so that accept reads, decrypts and hashes each original
+ * once. stageItems takes the copy of an item whose path and digests are the item's; discardRest()
+ * removes every copy not taken (all of them, when the package is refused). Nothing here is
+ * committed: a copy is a temp file of the vault until commitStaged().
+ */
+export class StagedAhead {
+  private readonly copies = new Map<string, Promise<ChunkStaged | undefined>>()
+
+  constructor(
+    private readonly vault: Case['vault'],
+    private readonly file: string,
+  ) {}
+
+  /** The keeper of the bag's file at `path`, if it may be an original: its copy, made as it is hashed. */
+  readonly keep = (path: string): ChunkKeeper | undefined => {
+    if (!mayBeOriginal(path) || this.copies.has(path)) return undefined
+    const opened = this.vault.stageAlong(`${this.file}: ${path}`)
+    let ended!: (result: ReadDigest | {error: string}) => void
+    const end = new Promise<ReadDigest | {error: string}>((resolve) => (ended = resolve))
+    const copy = opened.then(async (along) => {
+      const result = await end
+      if ('error' in result) {
+        await along.drop()
+        return undefined
+      }
+
+      const staged = await along.finish(result)
+      try {
+        await this.vault.syncStaged(staged)
+      } catch (error) {
+        await this.vault.discard(staged)
+        throw error
+      }
+
+      return staged
+    })
+    // A copy that failed is said when it is taken (stageItems), and not at all when the package is refused.
+    this.copies.set(path, quietly(copy))
+    return {
+      // Never rejects: a chunk the copy could not take fails the copy's finish().
+      take: (bytes) => opened.then((along) => along.take(bytes)).catch(() => undefined),
+      end: ended,
+    }
+  }
+
+  /** The copy of the item whose original is at `path`, if one was made of its bytes (the digests verified). */
+  async take(path: string, item: TransferItem): Promise<ChunkStaged | undefined> {
+    const copy = this.copies.get(path)
+    if (copy === undefined) return undefined
+    this.copies.delete(path)
+    const staged = await copy
+    if (staged === undefined) return undefined
+    if (staged.size === item.size && staged.digests.sha256 === item.sha256 && staged.digests.sha512 === item.sha512) return staged
+    await this.vault.discard(staged)
+    return undefined
+  }
+
+  /** Removes every copy not taken, once none is being made. */
+  async discardRest(): Promise<void> {
+    const rest = [...this.copies.values()]
+    this.copies.clear()
+    for (const copy of await Promise.allSettled(rest)) if (copy.status === 'fulfilled' && copy.value !== undefined) await this.vault.discard(copy.value)
+  }
+}
+
 /** An item made ready to record: already an exhibit here (`existing`), or its original and record stored. */
 export interface StagedItem {
   sender: SenderExhibit
@@ -143,19 +214,31 @@ export async function readSenderExhibits(context: ArchiveContext, items: readonl
   return {exhibits, packageOnly}
 }
 
-/** Stores each item's original and metadata record in the vault (staged originals, for commit()), unless this case holds its content already. */
-export async function stageItems(kase: Case, exhibits: readonly SenderExhibit[], file: string, reader: PackageReader): Promise<StagedItem[]> {
+/**
+ * Stores each item's original and metadata record in the vault (staged originals, for commit()),
+ * unless this case holds its content already: an original staged as the package was verified
+ * (`early`) is taken, any other read again out of the package.
+ */
+export async function stageItems(kase: Case, exhibits: readonly SenderExhibit[], file: string, reader: PackageReader, early?: StagedAhead): Promise<StagedItem[]> {
   const staged: StagedItem[] = exhibits.map((sender) => {
     const existing = kase.ledger.exhibitBySha256(sender.item.sha256)
     return existing === undefined ? {sender} : {sender, existing}
   })
-  const copied = staged.filter((item) => item.existing === undefined)
-  // The originals to copy, read ahead of the copies, in the order they are copied.
-  const ahead = copied.length === 0 ? undefined : reader.inOrder?.(copied.map((item) => item.sender.files.original))
+  const toStore = staged.filter((item) => item.existing === undefined)
+  const copied: StagedItem[] = []
   // Copies read ahead still being sealed, written and made durable, beside the next ones: a copy's
   // last chunks and fsync no longer hold up the next copy (a package of many small files).
   const finishing: Array<Promise<void>> = []
+  let ahead: ReadAhead | undefined
   try {
+    for (const item of toStore) {
+      const original = await early?.take(item.sender.files.original, item.sender.item)
+      if (original === undefined) copied.push(item)
+      else item.original = original
+    }
+
+    // The originals to copy, read ahead of the copies, in the order they are copied.
+    ahead = copied.length === 0 ? undefined : reader.inOrder?.(copied.map((item) => item.sender.files.original))
     for (const [index, item] of copied.entries()) {
       const {sender} = item
       const subject = `${file}: ${sender.files.original}`
@@ -174,7 +257,10 @@ export async function stageItems(kase: Case, exhibits: readonly SenderExhibit[],
         await Promise.race([allTaken, staging])
         if (finishing.length > COPIES_BESIDE) await finishing.shift()
       }
+    }
 
+    for (const item of toStore) {
+      const {sender} = item
       const bytes = await reader.small(sender.files.record, BAG_LIMITS.statementRest)
       if (sha256Hex(bytes) !== sender.ingest.payload.metadata.record) throw new CustodyError('INTEGRITY', `${file}: ${sender.files.record} is not the metadata record ${sender.item.exhibit}'s ingest event names`, {subject: file})
       item.record = await kase.vault.putBytes(bytes)

@@ -58,6 +58,23 @@ export interface StagedObject {
 /** A copy stageChunks made: what commit() needs of a staged object. */
 export type ChunkStaged = Pick<StagedObject, 'tempPath' | 'digests' | 'size' | 'stored'>
 
+/** A copy stageAlong() opened: chunks taken in order, then finished with their digests, or dropped. */
+export interface AlongCopy {
+  /** Called in order, synchronously; the promise settles once the chunk's bytes are no longer read. */
+  take(chunk: Buffer): Promise<unknown>
+  /** Once every chunk was taken: the digests of exactly the bytes taken. */
+  finish(digests: Digests & {size: number}): Promise<ChunkStaged>
+  drop(): Promise<void>
+}
+
+/** A temp file being copied into (Vault.openCopy). */
+interface OpenCopy {
+  size(): number
+  take(chunk: Buffer): Promise<unknown>
+  finish(digests: Digests & {size: number}, sync: boolean): Promise<ChunkStaged>
+  drop(): Promise<void>
+}
+
 export interface StageOptions {
   signal?: AbortSignal | undefined
   /** Told the bytes of each chunk copied, as it is read. */
@@ -379,8 +396,34 @@ export class Vault {
   }
 
   /**
-   * The copy's frame, for stageChunks and stageShared: the temp file, the age file around the
-   * bytes in an encrypted vault (sealed on the payload worker when `onWorker`), the SHA-256 of
+   * A copy staged from chunks that another pass reads and hashes as it gives them: the archive
+   * verifier's digest pass, which `transfer accept` has keep a package's originals as they are
+   * verified (src/transfers/accept.ts), so that each is read and decrypted once. Sealed on the
+   * payload worker in an encrypted vault, which reads each chunk in place: take()'s promise settles
+   * once the chunk's bytes are no longer read. finish() is given the digests that pass computed of
+   * exactly the bytes taken (this copy does not hash them again) and refuses a size other than
+   * the one taken, or a take that failed; the copy is not yet durable: syncStaged(). What fails, or
+   * drop(), leaves nothing.
+   */
+  async stageAlong(subject: string): Promise<AlongCopy> {
+    const copy = await this.openCopy(subject, true)
+    return {
+      take: copy.take,
+      finish: async (digests) => {
+        try {
+          if (digests.size !== copy.size()) throw new CustodyError('INTEGRITY', `${subject}: ${copy.size()} bytes were copied, not the ${digests.size} hashed; nothing of it was kept`, {subject})
+          return await copy.finish(digests, false)
+        } catch (error) {
+          await copy.drop()
+          throw error instanceof CustodyError ? error : storageError(error, `copying ${subject}`, this.root)
+        }
+      },
+      drop: copy.drop,
+    }
+  }
+
+  /**
+   * The copy's frame, for stageChunks and stageShared: a copy opened (openCopy), the SHA-256 of
    * what `feed` gives to `take` (in order, synchronously with its calls), held to `expected`;
    * made durable before this returns when `sync`.
    */
@@ -390,37 +433,88 @@ export class Vault {
     {onWorker, sync}: {onWorker: boolean; sync: boolean},
     feed: (take: (chunk: Buffer) => Promise<unknown>) => Promise<void>,
   ): Promise<ChunkStaged> {
+    const copy = await this.openCopy(subject, onWorker)
+    try {
+      const sha256 = createHash('sha256')
+      await feed((chunk) => {
+        sha256.update(chunk)
+        return copy.take(chunk)
+      })
+
+      const digest = sha256.digest('hex')
+      if (copy.size() !== expected.size || digest !== expected.sha256) {
+        throw new CustodyError('INTEGRITY', `${subject} read ${copy.size()} bytes of SHA-256 ${digest}, not the ${expected.size} bytes of SHA-256 ${expected.sha256} verified; nothing of it was kept`, {subject})
+      }
+
+      return await copy.finish({sha256: digest, sha512: expected.sha512, size: copy.size()}, sync)
+    } catch (error) {
+      await copy.drop()
+      throw error instanceof CustodyError ? error : storageError(error, `copying ${subject}`, this.root)
+    }
+  }
+
+  /**
+   * A temp file of the vault to copy content into, chunk by chunk in order: written in clear at
+   * the offsets the chunks take, or into the age file around them in an encrypted vault (sealed on
+   * the payload worker when `onWorker`). A take that fails fails finish(); finish() waits for every
+   * take; drop() lets go of everything and removes the file, and may follow a failed finish().
+   */
+  private async openCopy(subject: string, onWorker: boolean): Promise<OpenCopy> {
     this.checkWritable()
     const tempPath = this.tempPathFor(this.keys === undefined ? '.bin' : SEALED_EXTENSION)
     const target = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE)
+    let closed: Promise<void> | undefined
+    const close = (): Promise<void> => (closed ??= target.close())
     let sealing: SealingSink | undefined
     try {
       sealing = this.keys === undefined ? undefined : onWorker ? new WorkerSealingSink(target, this.keys.recipients) : new ThreadSealingSink(target, this.keys.recipients)
       await sealing?.start()
-      const sha256 = createHash('sha256')
-      let size = 0
-      await feed((chunk) => {
-        sha256.update(chunk)
-        const at = size
-        size += chunk.length
-        return sealing === undefined ? writeAll(target, chunk, at) : sealing.take(chunk)
-      })
-
-      const digest = sha256.digest('hex')
-      if (size !== expected.size || digest !== expected.sha256) {
-        throw new CustodyError('INTEGRITY', `${subject} read ${size} bytes of SHA-256 ${digest}, not the ${expected.size} bytes of SHA-256 ${expected.sha256} verified; nothing of it was kept`, {subject})
-      }
-
-      const stored = await sealing?.finish()
-      sealing = undefined
-      if (sync) await target.sync()
-      return {tempPath, digests: {sha256: digest, sha512: expected.sha512}, size, ...(stored === undefined ? {} : {stored})}
     } catch (error) {
       sealing?.drop()
+      await close()
       await rm(tempPath, {force: true})
-      throw error instanceof CustodyError ? error : storageError(error, `copying ${subject}`, this.root)
-    } finally {
-      await target.close()
+      throw storageError(error, `copying ${subject}`, this.root)
+    }
+
+    let size = 0
+    const taking = new Set<Promise<unknown>>()
+    let failure: {error: unknown} | undefined
+    const settled = async (): Promise<void> => {
+      await Promise.allSettled(taking)
+      if (failure !== undefined) throw failure.error
+    }
+
+    return {
+      size: () => size,
+      take: (chunk) => {
+        const at = size
+        size += chunk.length
+        const taken = sealing === undefined ? writeAll(target, chunk, at) : sealing.take(chunk)
+        const held: Promise<unknown> = taken.then(
+          () => taking.delete(held),
+          (error: unknown) => {
+            taking.delete(held)
+            failure ??= {error}
+          },
+        )
+        taking.add(held)
+        return taken
+      },
+      finish: async (digests, sync) => {
+        await settled()
+        const stored = await sealing?.finish()
+        sealing = undefined
+        if (sync) await target.sync()
+        await close()
+        return {tempPath, digests: {sha256: digests.sha256, sha512: digests.sha512}, size, ...(stored === undefined ? {} : {stored})}
+      },
+      drop: async () => {
+        sealing?.drop()
+        sealing = undefined
+        await Promise.allSettled(taking)
+        await close()
+        await rm(tempPath, {force: true})
+      },
     }
   }
 

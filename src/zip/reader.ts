@@ -20,7 +20,7 @@ import {crc32, createInflateRaw} from 'node:zlib'
 import yauzl from 'yauzl'
 import {messageOf} from '../errors.js'
 import {CHUNK_SIZE} from '../hashing/digests.js'
-import {digestReadAhead} from '../hashing/read-digests.js'
+import {digestReadAhead, type ChunkKeeper} from '../hashing/read-digests.js'
 import {EntryReader, LINE_CHUNK, rangeChunks, type EntryDigest, type EntryResult} from '../io/entry-reader.js'
 import {FileAccess, type RandomAccess} from '../io/random-access.js'
 import {ReadAhead} from '../io/read-ahead.js'
@@ -171,9 +171,14 @@ export class SafeZip extends EntryReader<ZipEntryInfo> {
    * `entries` is called twice and must give the same entries each time: the stored ones are read
    * in the first pass, several ahead, and any other (deflated) in the second. Results may come in
    * any order; all have come when this resolves. Once a read fails, the stored entries after it
-   * are left unread.
+   * are left unread. `keep` is given each stored entry's bytes as they are hashed, if it wants them.
    */
-  async digestEach(entries: () => Iterable<ZipEntryInfo>, onResult: (info: ZipEntryInfo, result: EntryResult) => void, onEach?: (done: number) => void): Promise<void> {
+  async digestEach(
+    entries: () => Iterable<ZipEntryInfo>,
+    onResult: (info: ZipEntryInfo, result: EntryResult) => void,
+    onEach?: (done: number) => void,
+    keep?: (info: ZipEntryInfo) => ChunkKeeper | undefined,
+  ): Promise<void> {
     let done = 0
     const result = (info: ZipEntryInfo, outcome: EntryResult): void => {
       onResult(info, outcome)
@@ -193,7 +198,7 @@ export class SafeZip extends EntryReader<ZipEntryInfo> {
         const wrongCrc = crcError(info, crc)
         result(info, wrongCrc === undefined ? {digest} : {error: wrongCrc})
       },
-      {crc: true},
+      {crc: true, keep},
     )
 
     for (const info of entries()) {

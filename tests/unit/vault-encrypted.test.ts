@@ -12,6 +12,7 @@ import {generateIdentity, parseIdentity, parseRecipient} from '../../src/age/x25
 import {CustodyError} from '../../src/errors.js'
 import {ReadAhead} from '../../src/io/read-ahead.js'
 import type {VaultKeys} from '../../src/vault/sealed-objects.js'
+import {StagedAhead} from '../../src/transfers/import.js'
 import {Vault} from '../../src/vault/vault.js'
 import {tempDir} from '../helpers/cli.js'
 import {checker} from '../helpers/tools.js'
@@ -367,5 +368,74 @@ describe('the encrypted vault', () => {
     } finally {
       await reader.close()
     }
+  })
+
+  /** Gives `bytes` to a copy as the verifier's digest pass does: in chunks of a MiB, each a fresh buffer scribbled over once taken. */
+  async function takeAll(copy: {take: (chunk: Buffer) => Promise<unknown>}, bytes: Uint8Array): Promise<void> {
+    const taking: Array<Promise<unknown>> = []
+    for (let at = 0; at === 0 || at < bytes.length; at += 1024 * 1024) {
+      const chunk = Buffer.from(bytes.subarray(at, at + 1024 * 1024))
+      taking.push(copy.take(chunk).finally(() => chunk.fill(0xee)))
+    }
+
+    await Promise.all(taking)
+  }
+
+  it('stages a copy along another pass, finished with the digests that pass computed; refuses another size and leaves nothing; in a vault in clear too', async () => {
+    const plain = new Vault(join(tmp.path, 'plain'))
+    await plain.create()
+    const right = {sha256: sha256(content), sha512: sha512(content), size: content.length}
+    for (const target of [vault, plain]) {
+      const copy = await target.stageAlong('package.zip.age: data/exhibits/EX-000001/original/a.jpg')
+      await takeAll(copy, content)
+      const staged = await copy.finish(right)
+      expect(staged.digests).toEqual({sha256: right.sha256, sha512: right.sha512})
+      expect(staged.size).toBe(content.length)
+      await target.syncStaged(staged)
+      await target.commit(staged)
+      expect((await collect(target.openObject(right.sha256))).equals(Buffer.from(content))).toBe(true)
+
+      const short = await target.stageAlong('package.zip.age: data/exhibits/EX-000002/original/b.jpg')
+      await takeAll(short, content.subarray(0, 1000))
+      await expect(short.finish(right)).rejects.toThrow(/^package\.zip\.age: data\/exhibits\/EX-000002\/original\/b\.jpg: 1000 bytes were copied, not the \d+ hashed; nothing of it was kept$/)
+      const dropped = await target.stageAlong('x')
+      await takeAll(dropped, content)
+      await dropped.drop()
+      expect(filesUnder(join(target.root, 'tmp'))).toEqual([])
+    }
+  })
+
+  it('takes a copy staged along verification only for the item whose path and digests it has, and removes every other', async () => {
+    const other = Uint8Array.from(content.subarray(0, 5000)).reverse()
+    const early = new StagedAhead(vault, 'package.zip.age')
+    const digestsOf = (bytes: Uint8Array): {sha256: string; sha512: string; size: number; crc: number} => ({sha256: sha256(bytes), sha512: sha512(bytes), size: bytes.length, crc: 0})
+    // Only what may be an original is kept.
+    expect(early.keep('data/exhibits/EX-000001/metadata.json')).toBeUndefined()
+    expect(early.keep('manifest-sha256.txt')).toBeUndefined()
+    const paths = ['data/exhibits/EX-000001/original/a.jpg', 'data/exhibits/EX-000002/original/b.jpg', 'data/exhibits/EX-000003/original/c.jpg', 'data/exhibits/EX-000004/original/d.jpg']
+    for (const [i, path] of paths.entries()) {
+      const keeper = early.keep(path)!
+      expect(keeper).toBeDefined()
+      // The same path twice (never in a sound bag) is kept once.
+      expect(early.keep(path)).toBeUndefined()
+      const bytes = i === 1 ? other : content
+      await takeAll(keeper, bytes)
+      // The third could not be read to its end (a chunk that did not authenticate): nothing is kept of it.
+      keeper.end(i === 2 ? {error: 'chunk 3 does not authenticate'} : digestsOf(bytes))
+    }
+
+    const item = (exhibit: string, bytes: Uint8Array): {exhibit: string; sha256: string; sha512: string; size: number} => ({exhibit, sha256: sha256(bytes), sha512: sha512(bytes), size: bytes.length})
+    const first = await early.take(paths[0]!, item('EX-000001', content))
+    expect(first?.digests.sha256).toBe(sha256(content))
+    // Not the item's content (the statement names other digests for it): removed, and read again by the caller.
+    expect(await early.take(paths[1]!, item('EX-000002', content))).toBeUndefined()
+    expect(await early.take(paths[2]!, item('EX-000003', content))).toBeUndefined()
+    expect(await early.take('data/exhibits/EX-000009/original/z.jpg', item('EX-000009', content))).toBeUndefined()
+    expect(filesUnder(join(vault.root, 'tmp'))).toHaveLength(2)
+    await early.discardRest()
+    expect(filesUnder(join(vault.root, 'tmp')).map((f) => join(vault.root, 'tmp', f))).toEqual([first!.tempPath])
+    await vault.syncStaged(first!)
+    await vault.commit(first!)
+    expect((await collect(vault.openObject(sha256(content)))).equals(Buffer.from(content))).toBe(true)
   })
 })

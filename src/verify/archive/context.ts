@@ -8,6 +8,7 @@ import {SEALED, type ScratchCodec} from '../../io/scratch-seal.js'
 import type {AgeIdentity} from '../../age/x25519.js'
 import type {Certificate} from 'pkijs'
 import type {EntryReader, EntryResult} from '../../io/entry-reader.js'
+import type {ChunkKeeper} from '../../hashing/read-digests.js'
 import type {ZipEntryInfo} from '../../zip/structure.js'
 import type {CheckpointBody} from '../../checkpoints/checkpoint.js'
 import type {RecordedKey} from '../../checkpoints/verify-checkpoints.js'
@@ -50,6 +51,13 @@ export interface VerifyArchiveOptions {
    * would take what it throws for a problem of the rows file (FieldRows keeps its own, for after).
    */
   onFieldRow?: (row: FieldRowRead) => void
+  /**
+   * A file of the bag (its path in the bag, its size) whose bytes are wanted as they are read to
+   * be hashed, by the keeper returned: `transfer accept` stages the originals of a package while
+   * it is verified, so that it reads and decrypts them once. Whatever the keeper is given was
+   * read once and hashed as it was given; nothing in the verdict depends on it.
+   */
+  keep?: (path: string, size: number) => ChunkKeeper | undefined
 }
 
 export interface ArchiveTrust {
@@ -103,7 +111,12 @@ export type SourceKind = 'zip' | 'folder'
 export interface BagSource extends EntryReader<ZipEntryInfo> {
   /** `onAside`: a file left out of the listing as no part of the bag (a folder's Finder or Explorer litter), with what it is. */
   list(onEntry: (info: ZipEntryInfo) => void, onProblem: (subject: string, message: string) => void, onAside?: (name: string, what: string) => void): Promise<number>
-  digestEach(entries: () => Iterable<ZipEntryInfo>, onResult: (info: ZipEntryInfo, result: EntryResult) => void, onEach?: (done: number) => void): Promise<void>
+  digestEach(
+    entries: () => Iterable<ZipEntryInfo>,
+    onResult: (info: ZipEntryInfo, result: EntryResult) => void,
+    onEach?: (done: number) => void,
+    keep?: (info: ZipEntryInfo) => ChunkKeeper | undefined,
+  ): Promise<void>
   close(): void
 }
 

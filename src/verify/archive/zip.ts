@@ -118,6 +118,7 @@ function entriesCheck(kind: SourceKind): Check<ArchiveContext> {
       const inBag = (info: ZipEntryInfo): string | null => (info.name.startsWith(`${top}/`) ? info.name.slice(top.length + 1).normalize('NFC') : null)
       const unreadable: Array<{info: ZipEntryInfo; error: string}> = []
       const fileCount = files.fileCount()
+      const {keep} = options
       await context.source.digestEach(
         () => files.fileEntries(),
         (info, result) => {
@@ -125,6 +126,12 @@ function entriesCheck(kind: SourceKind): Check<ArchiveContext> {
           else unreadable.push({info, error: result.error})
         },
         (done) => options.onProgress?.(done, fileCount),
+        keep === undefined
+          ? undefined
+          : (info) => {
+              const path = inBag(info)
+              return path === null ? undefined : keep(path, info.uncompressedSize)
+            },
       )
       const found = findings()
       for (const {info, error} of unreadable.sort((a, b) => a.info.index - b.info.index)) found.push({subject: info.name, message: `cannot be read: ${error}`})
