@@ -36,6 +36,8 @@ import {readStatement} from '../verify/archive/statement-reader.js'
 const COPY_CHUNK = 1024 * 1024
 /** Copies read ahead that may still be finishing (sealed, written, made durable) beside the next one. */
 const COPIES_BESIDE = 3
+/** Metadata records stored at once: each is made durable on its own (its file, then its folder), most of its time a wait for the disk. */
+const RECORDS_AT_ONCE = 8
 
 /** An item of the package as its sender recorded it: its digests, its files in the bag (original, metadata record) and the sender's ingest event. */
 export interface SenderExhibit {
@@ -259,12 +261,12 @@ export async function stageItems(kase: Case, exhibits: readonly SenderExhibit[],
       }
     }
 
-    for (const item of toStore) {
+    await eachAtOnce(toStore, RECORDS_AT_ONCE, async (item) => {
       const {sender} = item
       const bytes = await reader.small(sender.files.record, BAG_LIMITS.statementRest)
       if (sha256Hex(bytes) !== sender.ingest.payload.metadata.record) throw new CustodyError('INTEGRITY', `${file}: ${sender.files.record} is not the metadata record ${sender.item.exhibit}'s ingest event names`, {subject: file})
       item.record = await kase.vault.putBytes(bytes)
-    }
+    })
 
     // Every copy is on the disk before anything commits or records it.
     await Promise.all(finishing)
@@ -278,6 +280,26 @@ export async function stageItems(kase: Case, exhibits: readonly SenderExhibit[],
   }
 
   return staged
+}
+
+/**
+ * Runs `task` on every item, `width` at a time. After a failure no task starts; the first failure
+ * is thrown once the tasks running have ended.
+ */
+async function eachAtOnce<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  let failed: {error: unknown} | undefined
+  const lane = async (): Promise<void> => {
+    while (failed === undefined && next < items.length) {
+      const item = items[next++]!
+      await task(item).catch((error: unknown) => {
+        failed ??= {error}
+      })
+    }
+  }
+
+  await Promise.all(Array.from({length: Math.min(width, items.length)}, lane))
+  if (failed !== undefined) throw failed.error
 }
 
 /** Drops the staged originals not yet committed (a refusal after staging). */
