@@ -36,6 +36,8 @@ import {readStatement} from '../verify/archive/statement-reader.js'
 const COPY_CHUNK = 1024 * 1024
 /** Copies read ahead that may still be finishing (sealed, written, made durable) beside the next one. */
 const COPIES_BESIDE = 3
+/** Originals copied at once as a package is verified (StagedAhead). */
+const COPIES_ALONG = 8
 /** Metadata records stored at once: each is made durable on its own (its file, then its folder), most of its time a wait for the disk. */
 const RECORDS_AT_ONCE = 8
 
@@ -100,16 +102,25 @@ export function sealReader(context: ArchiveContext, file: string): PackageReader
  */
 export class StagedAhead {
   private readonly copies = new Map<string, Promise<ChunkStaged | undefined>>()
+  /** Copies being made (opened, not yet durable or dropped), at most COPIES_ALONG. */
+  private making = 0
+  /** Copies waiting for one being made to end: each is handed its place. */
+  private readonly waiting: Array<() => void> = []
 
   constructor(
     private readonly vault: Case['vault'],
     private readonly file: string,
   ) {}
 
-  /** The keeper of the bag's file at `path`, if it may be an original: its copy, made as it is hashed. */
-  readonly keep = (path: string): ChunkKeeper | undefined => {
+  /**
+   * The keeper of the bag's file at `path` (of `size` bytes), if it may be an original: its copy,
+   * made as it is hashed. A copy waits to be opened while COPIES_ALONG are being made, and its
+   * first chunk with it: so the verifier reads no faster than the copies are made, and their
+   * memory (each one's file, and its sealer's memory on the worker) stays bounded.
+   */
+  readonly keep = (path: string, size: number): ChunkKeeper | undefined => {
     if (!mayBeOriginal(path) || this.copies.has(path)) return undefined
-    const opened = this.vault.stageAlong(`${this.file}: ${path}`)
+    const opened = this.place().then(() => this.vault.stageAlong(`${this.file}: ${path}`, size))
     let ended!: (result: ReadDigest | {error: string}) => void
     const end = new Promise<ReadDigest | {error: string}>((resolve) => (ended = resolve))
     const copy = opened.then(async (along) => {
@@ -130,12 +141,29 @@ export class StagedAhead {
       return staged
     })
     // A copy that failed is said when it is taken (stageItems), and not at all when the package is refused.
-    this.copies.set(path, quietly(copy))
+    this.copies.set(path, quietly(copy.finally(() => this.leave())))
     return {
       // Never rejects: a chunk the copy could not take fails the copy's finish().
       take: (bytes) => opened.then((along) => along.take(bytes)).catch(() => undefined),
       end: ended,
     }
+  }
+
+  /** A place among the copies being made, once there is one. */
+  private async place(): Promise<void> {
+    if (this.making < COPIES_ALONG) {
+      this.making++
+      return
+    }
+
+    await new Promise<void>((resolve) => this.waiting.push(resolve))
+  }
+
+  /** A copy ended (made durable, dropped, or failed): its place goes to the next waiting, if any. */
+  private leave(): void {
+    const next = this.waiting.shift()
+    if (next === undefined) this.making--
+    else next()
   }
 
   /** The copy of the item whose original is at `path`, if one was made of its bytes (the digests verified). */

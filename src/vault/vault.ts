@@ -19,6 +19,7 @@ import {digestChunks, digestFile, sha256Hex, type Digests} from '../hashing/dige
 import {pumpHashed, quietly} from '../hashing/pump.js'
 import {fsyncFolder, fsyncPath, PRIVATE_FILE, PRIVATE_FOLDER, READ_ONLY_FILE, writeAll} from '../io/files.js'
 import {HEX64} from '../formats/guards.js'
+import {WORKER_HASH_BYTES} from '../hashing/hash-worker.js'
 import type {StoredObject} from '../formats/events.js'
 import {decryptBytes} from '../age/decrypt.js'
 import {encryptBytes} from '../age/encrypt.js'
@@ -403,10 +404,12 @@ export class Vault {
    * once the chunk's bytes are no longer read. finish() is given the digests that pass computed of
    * exactly the bytes taken (this copy does not hash them again) and refuses a size other than
    * the one taken, or a take that failed; the copy is not yet durable: syncStaged(). What fails, or
-   * drop(), leaves nothing.
+   * drop(), leaves nothing. A copy of fewer than WORKER_HASH_BYTES (`size`) is sealed on this
+   * thread: the size below which that pass hashes on this thread too, a message to a worker and
+   * back costing more than the work.
    */
-  async stageAlong(subject: string): Promise<AlongCopy> {
-    const copy = await this.openCopy(subject, true)
+  async stageAlong(subject: string, size: number): Promise<AlongCopy> {
+    const copy = await this.openCopy(subject, size >= WORKER_HASH_BYTES)
     return {
       take: copy.take,
       finish: async (digests) => {

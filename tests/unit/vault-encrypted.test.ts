@@ -386,19 +386,23 @@ describe('the encrypted vault', () => {
     await plain.create()
     const right = {sha256: sha256(content), sha512: sha512(content), size: content.length}
     for (const target of [vault, plain]) {
-      const copy = await target.stageAlong('package.zip.age: data/exhibits/EX-000001/original/a.jpg')
-      await takeAll(copy, content)
-      const staged = await copy.finish(right)
-      expect(staged.digests).toEqual({sha256: right.sha256, sha512: right.sha512})
-      expect(staged.size).toBe(content.length)
-      await target.syncStaged(staged)
-      await target.commit(staged)
-      expect((await collect(target.openObject(right.sha256))).equals(Buffer.from(content))).toBe(true)
+      // Sealed on the payload worker, and a small file on this thread.
+      for (const bytes of [content, content.subarray(0, 3000)]) {
+        const digests = {sha256: sha256(bytes), sha512: sha512(bytes), size: bytes.length}
+        const copy = await target.stageAlong('package.zip.age: data/exhibits/EX-000001/original/a.jpg', bytes.length)
+        await takeAll(copy, bytes)
+        const staged = await copy.finish(digests)
+        expect(staged.digests).toEqual({sha256: digests.sha256, sha512: digests.sha512})
+        expect(staged.size).toBe(bytes.length)
+        await target.syncStaged(staged)
+        await target.commit(staged)
+        expect((await collect(target.openObject(digests.sha256))).equals(Buffer.from(bytes))).toBe(true)
+      }
 
-      const short = await target.stageAlong('package.zip.age: data/exhibits/EX-000002/original/b.jpg')
+      const short = await target.stageAlong('package.zip.age: data/exhibits/EX-000002/original/b.jpg', content.length)
       await takeAll(short, content.subarray(0, 1000))
       await expect(short.finish(right)).rejects.toThrow(/^package\.zip\.age: data\/exhibits\/EX-000002\/original\/b\.jpg: 1000 bytes were copied, not the \d+ hashed; nothing of it was kept$/)
-      const dropped = await target.stageAlong('x')
+      const dropped = await target.stageAlong('x', content.length)
       await takeAll(dropped, content)
       await dropped.drop()
       expect(filesUnder(join(target.root, 'tmp'))).toEqual([])
@@ -410,15 +414,15 @@ describe('the encrypted vault', () => {
     const early = new StagedAhead(vault, 'package.zip.age')
     const digestsOf = (bytes: Uint8Array): {sha256: string; sha512: string; size: number; crc: number} => ({sha256: sha256(bytes), sha512: sha512(bytes), size: bytes.length, crc: 0})
     // Only what may be an original is kept.
-    expect(early.keep('data/exhibits/EX-000001/metadata.json')).toBeUndefined()
-    expect(early.keep('manifest-sha256.txt')).toBeUndefined()
+    expect(early.keep('data/exhibits/EX-000001/metadata.json', 100)).toBeUndefined()
+    expect(early.keep('manifest-sha256.txt', 100)).toBeUndefined()
     const paths = ['data/exhibits/EX-000001/original/a.jpg', 'data/exhibits/EX-000002/original/b.jpg', 'data/exhibits/EX-000003/original/c.jpg', 'data/exhibits/EX-000004/original/d.jpg']
     for (const [i, path] of paths.entries()) {
-      const keeper = early.keep(path)!
+      const bytes = i === 1 ? other : content
+      const keeper = early.keep(path, bytes.length)!
       expect(keeper).toBeDefined()
       // The same path twice (never in a sound bag) is kept once.
-      expect(early.keep(path)).toBeUndefined()
-      const bytes = i === 1 ? other : content
+      expect(early.keep(path, bytes.length)).toBeUndefined()
       await takeAll(keeper, bytes)
       // The third could not be read to its end (a chunk that did not authenticate): nothing is kept of it.
       keeper.end(i === 2 ? {error: 'chunk 3 does not authenticate'} : digestsOf(bytes))
@@ -437,5 +441,26 @@ describe('the encrypted vault', () => {
     await vault.syncStaged(first!)
     await vault.commit(first!)
     expect((await collect(vault.openObject(sha256(content)))).equals(Buffer.from(content))).toBe(true)
+  })
+
+  it('makes at most eight copies along verification at once: the next is opened, and its chunk taken, only once one has ended', async () => {
+    const early = new StagedAhead(vault, 'package.zip.age')
+    const files = Array.from({length: 10}, (_, i) => Buffer.from(content.subarray(i * 100, i * 100 + 200 * 1024)))
+    const keepers = files.map((bytes, i) => early.keep(`data/exhibits/EX-${i}/original/x.bin`, bytes.length)!)
+    let taken = 0
+    const takes = keepers.map((keeper, i) => keeper.take(files[i]!).then(() => taken++))
+    await Promise.all(takes.slice(0, 8))
+    // The two last wait: nothing of them is open, and their chunks are still held.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(taken).toBe(8)
+    expect(filesUnder(join(vault.root, 'tmp'))).toHaveLength(8)
+    for (const [i, keeper] of keepers.entries()) keeper.end({sha256: sha256(files[i]!), sha512: sha512(files[i]!), size: files[i]!.length, crc: 0})
+    await Promise.all(takes)
+    for (const [i, bytes] of files.entries()) {
+      const staged = await early.take(`data/exhibits/EX-${i}/original/x.bin`, {exhibit: `EX-${i}`, sha256: sha256(bytes), sha512: sha512(bytes), size: bytes.length})
+      expect(staged?.size, `copy ${i}`).toBe(bytes.length)
+    }
+
+    expect(filesUnder(join(vault.root, 'tmp'))).toHaveLength(10)
   })
 })
