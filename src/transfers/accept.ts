@@ -34,8 +34,8 @@
  * Each item is numbered in this case (import.ts): its original staged into the vault as step 3
  * reads and hashes it (or, if it was not, while the verified package is open), committed once the
  * package is kept, and recorded with `transfer-received` in one transaction; a refused package's
- * staged copies are removed. A crash before it leaves vault objects no event names, as an ingest killed after
- * storing does; the run again stores the same content at the same addresses.
+ * staged copies are removed. A crash before it leaves vault objects no event names, as an ingest
+ * killed after storing does; the run again stores the same content at the same addresses.
  */
 import {randomBytes} from 'node:crypto'
 import {constants} from 'node:fs'

@@ -398,8 +398,8 @@ export class Vault {
 
   /**
    * A copy staged from chunks that another pass reads and hashes as it gives them: the archive
-   * verifier's digest pass, which `transfer accept` has keep a package's originals as they are
-   * verified (src/transfers/accept.ts), so that each is read and decrypted once. Sealed on the
+   * verifier's digest pass, through which `transfer accept` keeps a package's originals as they
+   * are verified (src/transfers/accept.ts), so that each is read and decrypted once. Sealed on the
    * payload worker in an encrypted vault, which reads each chunk in place: take()'s promise settles
    * once the chunk's bytes are no longer read. finish() is given the digests that pass computed of
    * exactly the bytes taken (this copy does not hash them again) and refuses a size other than

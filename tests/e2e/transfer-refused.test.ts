@@ -20,7 +20,7 @@ import {generateIdentity} from '../../src/age/x25519.js'
 import {custodianLine, parseCustodian} from '../../src/transfers/custodian.js'
 import {copyCase, custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
 import {schemaErrors} from '../helpers/json-schemas.js'
-import {eventCount, exportPackage, ingestSamples, initCase, writeIdentityLine} from '../helpers/transfers.js'
+import {eventCount, exportPackage, ingestSamples, initCase, vaultTempFiles, writeIdentityLine} from '../helpers/transfers.js'
 
 const work = tempDir('custody-transfer-refused-')
 afterAll(() => work.remove())
@@ -70,7 +70,8 @@ function tamper(pkg: string, out: string, edit: (bag: string) => void): string {
   execFileSync('unzip', ['-q', `${folder}.zip`, '-d', folder])
   edit(join(folder, readdirSync(folder)[0]!))
   rmSync(`${folder}.zip`)
-  execFileSync('zip', ['-q', '-r', '-X', `${folder}.zip`, '.'], {cwd: folder})
+  // Stored, as custody writes it: the verifier reads stored entries as it hashes them, and accept copies the originals then.
+  execFileSync('zip', ['-q', '-0', '-r', '-X', `${folder}.zip`, '.'], {cwd: folder})
   execFileSync('age', ['-r', recipient, '-o', out, `${folder}.zip`])
   return out
 }
@@ -133,6 +134,8 @@ describe('a package with an item changed inside it', () => {
     expect(result.stderr).toContain('data/exhibits/EX-000001/original/Canon.jpg: its SHA-256 does not match manifest-sha256.txt')
     expect(result.stderr).not.toContain('.incoming-')
     expect(await eventCount(hq)).toBe(before + 1)
+    // The intact item's original, copied into the vault as the package was verified, is not kept.
+    expect(vaultTempFiles(hq)).toEqual([])
 
     // The receipt, as the sender or a court checks it: openssl with HQ's key, over the receipt and over the cosigned checkpoint.
     expect(openssl(at('hq.pem'), `${bad}.receipt`, `${bad}.receipt.sig`)).toBe(0)

@@ -59,6 +59,13 @@ export async function refusedAccept(hq: string, pkg: string, from: readonly stri
   expect(await eventCount(hq)).toBe(before)
   expect(existsSync(`${pkg}.receipt`)).toBe(false)
   expect(existsSync(`${pkg}.receipt.sig`)).toBe(false)
+  expect(vaultTempFiles(hq), 'copies staged as the package was verified are removed').toEqual([])
+}
+
+/** What the case's vault holds staged and not committed (none once a command has ended). */
+export function vaultTempFiles(dir: string): string[] {
+  const tmp = join(dir, '.custody', 'vault', 'tmp')
+  return existsSync(tmp) ? readdirSync(tmp) : []
 }
 
 /** `custody transfer purge --json`, as the purge tests read it. */
