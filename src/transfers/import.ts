@@ -130,15 +130,8 @@ export class StagedAhead {
         return undefined
       }
 
-      const staged = await along.finish(result)
-      try {
-        await this.vault.syncStaged(staged)
-      } catch (error) {
-        await this.vault.discard(staged)
-        throw error
-      }
-
-      return staged
+      // Made durable before it is handed over (so before anything commits it).
+      return along.finish(result)
     })
     // A copy that failed is said when it is taken (stageItems), and not at all when the package is refused.
     this.copies.set(path, quietly(copy.finally(() => this.leave())))

@@ -63,7 +63,7 @@ export type ChunkStaged = Pick<StagedObject, 'tempPath' | 'digests' | 'size' | '
 export interface AlongCopy {
   /** Called in order, synchronously; the promise settles once the chunk's bytes are no longer read. */
   take(chunk: Buffer): Promise<unknown>
-  /** Once every chunk was taken: the digests of exactly the bytes taken. */
+  /** Once every chunk was taken: the digests of exactly the bytes taken. The copy is durable when this returns. */
   finish(digests: Digests & {size: number}): Promise<ChunkStaged>
   drop(): Promise<void>
 }
@@ -403,8 +403,8 @@ export class Vault {
    * payload worker in an encrypted vault, which reads each chunk in place: take()'s promise settles
    * once the chunk's bytes are no longer read. finish() is given the digests that pass computed of
    * exactly the bytes taken (this copy does not hash them again) and refuses a size other than
-   * the one taken, or a take that failed; the copy is not yet durable: syncStaged(). What fails, or
-   * drop(), leaves nothing. A copy of fewer than WORKER_HASH_BYTES (`size`) is sealed on this
+   * the one taken, or a take that failed, and makes the copy durable (its fsync, on the file still
+   * open) before it returns. What fails, or drop(), leaves nothing. A copy of fewer than WORKER_HASH_BYTES (`size`) is sealed on this
    * thread: the size below which that pass hashes on this thread too, a message to a worker and
    * back costing more than the work.
    */
@@ -415,7 +415,7 @@ export class Vault {
       finish: async (digests) => {
         try {
           if (digests.size !== copy.size()) throw new CustodyError('INTEGRITY', `${subject}: ${copy.size()} bytes were copied, not the ${digests.size} hashed; nothing of it was kept`, {subject})
-          return await copy.finish(digests, false)
+          return await copy.finish(digests, true)
         } catch (error) {
           await copy.drop()
           throw error instanceof CustodyError ? error : storageError(error, `copying ${subject}`, this.root)
