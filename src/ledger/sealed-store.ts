@@ -23,6 +23,7 @@ import {canonicalize} from '../canonical/jcs.js'
 import {TaggedStore} from './tagged-store.js'
 import {keysetPages} from '../io/keyset-pages.js'
 import {parseRecipient, type AgeRecipient} from '../age/x25519.js'
+import {createHash} from 'node:crypto'
 
 /**
  * A row as schema 4 reads it: the envelope in `event` until opened, then the canonical event, and
@@ -63,6 +64,46 @@ export function contentLocked(seq: number, field: boolean, identitiesGiven = fal
   return new CustodyError('CONTENT_LOCKED', `event ${seq} of the ledger is encrypted, and what it records needs ${needs}`, {subject: `event ${seq}`})
 }
 
+/**
+ * The rows this process has opened, by what was stored: a row read again with every byte the same
+ * (its envelope, body, run, hash and previous hash) opens to the same event, so it is not
+ * decrypted and checked again. A seal read each row of the exhibits it chose about ten times
+ * (choosing, checking, the statement, the payload), each time decrypting its body, hashing its
+ * commitment and putting its event and envelope in canonical form again. A row changed in any
+ * byte is a new key, and opened and checked as any other; the memory is bounded (oldest first
+ * out) and forgotten whenever the keys change.
+ */
+class OpenedRows {
+  private readonly rows = new Map<number, {stored: string; opened: {canonical: string; salt?: Buffer}}>()
+
+  constructor(private readonly limit: number) {}
+
+  /** What identifies a stored row's bytes: a SHA-256 over every column opening reads. */
+  static stored(row: SealedRawRow, body: Buffer, run: number): string {
+    const hash = createHash('sha256')
+    for (const part of [String(row.seq), String(run), String(row.prev_hash), String(row.hash), row.event]) hash.update(part).update('\0')
+    return hash.update(body).digest('base64')
+  }
+
+  get(seq: number, stored: string): {canonical: string; salt?: Buffer} | undefined {
+    const kept = this.rows.get(seq)
+    return kept?.stored === stored ? kept.opened : undefined
+  }
+
+  set(seq: number, stored: string, opened: {canonical: string; salt?: Buffer}): void {
+    this.rows.delete(seq)
+    this.rows.set(seq, {stored, opened})
+    if (this.rows.size > this.limit) this.rows.delete(this.rows.keys().next().value!)
+  }
+
+  clear(): void {
+    this.rows.clear()
+  }
+}
+
+/** How many opened rows a ledger keeps (about a KiB each): a package's thousand exhibits and their events, several times over. */
+const OPENED_ROWS_KEPT = 4096
+
 /** The envelope of a stored row (chained or carried), or INTEGRITY naming the event. Whether a carried one belongs is SealedStore.envelopeAt's. */
 function envelopeOfRow(seq: number, text: string): StoredEnvelope {
   const read = readStoredEnvelope(text)
@@ -79,6 +120,7 @@ export class SealedStore extends TaggedStore {
   protected override readonly tagNames = ENVELOPE_TAG_NAMES
   private recipients: readonly AgeRecipient[] = []
   private ring = new RunKeyRing([])
+  private readonly openedRows = new OpenedRows(OPENED_ROWS_KEPT)
   /** This process's run: its key, wrapped, and its number once its row was written. */
   private run: {key: Buffer; wrapped: Buffer; id?: number} | undefined
 
@@ -92,6 +134,7 @@ export class SealedStore extends TaggedStore {
 
   override useBodyKeys(keys: BodyKeys): void {
     this.ring.wipe()
+    this.openedRows.clear()
     this.recipients = keys.recipients
     this.ring = new RunKeyRing(keys.identities)
     if (this.run?.id !== undefined) this.ring.add(this.run.id, Buffer.from(this.run.key))
@@ -200,7 +243,11 @@ export class SealedStore extends TaggedStore {
     if (stored === undefined || !stored.wrapped.equals(this.run.wrapped)) {
       // A transaction that rolled back took the row with it: the run takes the next number again,
       // and the number it had may now be another run's.
-      if (this.run.id !== undefined) this.ring.forget(this.run.id)
+      if (this.run.id !== undefined) {
+        this.ring.forget(this.run.id)
+        this.openedRows.clear()
+      }
+
       const id = this.context.cached<[], {id: number}>('SELECT coalesce(max(id) + 1, 0) AS id FROM runs').get()!.id
       this.context.cached<[number, Buffer], unknown>('INSERT INTO runs (id, wrapped) VALUES (?, ?)').run(id, this.run.wrapped)
       this.run.id = id
@@ -229,13 +276,17 @@ export class SealedStore extends TaggedStore {
 
   /** The canonical event of a stored row, its body opened under its run's key and checked against its envelope (a carried row's: no salt). */
   private openedText(row: SealedRawRow): {canonical: string; salt?: Buffer} {
-    const envelope = this.envelopeAt(row.seq, row.event)
     let {body, run} = row
     if (body === undefined || run === undefined) {
       const stored = this.context.cached<[number], {body: Buffer; run: number}>('SELECT body, run FROM events WHERE seq = ?').get(row.seq)!
       ;({body, run} = stored)
     }
 
+    // Opened before in this process, from the same bytes: the same event (OpenedRows).
+    const stored = OpenedRows.stored(row, body, run)
+    const known = this.openedRows.get(row.seq, stored)
+    if (known !== undefined) return known
+    const envelope = this.envelopeAt(row.seq, row.event)
     if (run !== envelope.run) throw forgedRow(row.seq, `is stored as run ${run}'s, but its envelope says run ${envelope.run}`)
     const wrapped = (): Buffer | undefined => this.context.cached<[number], {wrapped: Buffer}>('SELECT wrapped FROM runs WHERE id = ?').get(run)?.wrapped
     if (!this.ring.canOpen && this.run?.id !== run) throw contentLocked(row.seq, this.field())
@@ -246,7 +297,10 @@ export class SealedStore extends TaggedStore {
     }
 
     const sealed = {...row, envelope: row.event, body}
-    return isCarried(envelope) ? openCarried(sealed, envelope, key) : openRow(sealed, envelope, key)
+    const {canonical, salt} = isCarried(envelope) ? {...openCarried(sealed, envelope, key), salt: undefined} : openRow(sealed, envelope, key)
+    const opened = salt === undefined ? {canonical} : {canonical, salt}
+    this.openedRows.set(row.seq, stored, opened)
+    return opened
   }
 
   /** Opens each row in place: `event` becomes its canonical event, `envelope` keeps what was stored. */
