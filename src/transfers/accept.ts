@@ -50,7 +50,8 @@ import type {CustodyEventDraft, EventOfKind, ReceivedItem, TransferItem} from '.
 import {fsyncFolder, fsyncPath, moveIntoPlace, writeFileDurably} from '../io/files.js'
 import {describeSigningKey} from '../keys/case-key.js'
 import {CHECKPOINT_PATH} from '../seal/trust-files.js'
-import {TRANSFER_PATH} from '../seal/bag-layout.js'
+import {smallFileLimit, TRANSFER_PATH, TRANSFER_SIGNATURE_PATH} from '../seal/bag-layout.js'
+import {verifySignature} from '../keys/signing-key.js'
 import {bagFile} from '../verify/archive/trust.js'
 import {identityNeeded} from '../vault/sealed-objects.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
@@ -147,6 +148,31 @@ async function copyIn(file: string, dataDir: string): Promise<PackageCopy> {
   }
 }
 
+/**
+ * Whether to stage a seal package's originals as its verification hashes them (StagedAhead.allow):
+ * only when its transfer statement, read before anything is hashed, is signed by the key it names
+ * as the sender's, is addressed to this case, from a sender it accepts (checkParties), and no
+ * transfer of its was received or refused before. Nothing read here is believed: the verification
+ * holds the whole package to its signatures after, and checkPackage checks the parties again. A
+ * package that fails here is not copied into the vault; a package that passes here but fails after
+ * has its copies removed (discardRest), and an item whose copy is not its own is read again.
+ */
+async function stageAlongIf(kase: Case, file: string, sha256: string, options: AcceptOptions, early: StagedAhead, read: (path: string, maxBytes: number) => Promise<Buffer | undefined>): Promise<void> {
+  try {
+    const bytes = await read(TRANSFER_PATH, smallFileLimit(TRANSFER_PATH) ?? 0)
+    const signature = await read(TRANSFER_SIGNATURE_PATH, smallFileLimit(TRANSFER_SIGNATURE_PATH) ?? 0)
+    if (bytes === undefined || signature === undefined) return
+    const statement = readTransferStatement(bytes)
+    if ('problem' in statement || !verifySignature(Buffer.from(statement.from.signingKey, 'base64'), bytes, signature)) return
+    if (acceptedBefore(kase, sha256, statement.transferId) !== undefined || refusedBefore(kase, sha256, statement.transferId) !== undefined) return
+    checkParties(kase, file, statement, options.from)
+    early.allow()
+  } catch {
+    // Whatever fails here (a refusal of the parties, a file that does not read) is met again
+    // after, by the verification or checkPackage, which say what it is: nothing is staged along.
+  }
+}
+
 /** Step 2: the `transfer-received` event of this package (by its SHA-256) or of its transfer, if any. */
 function acceptedBefore(kase: Case, sha256: string, transferId?: string): EventOfKind<'transfer-received'> | undefined {
   return kase.ledger.eventsOfKind('transfer-received').find(({event}) => event.payload.package.sha256 === sha256 || event.payload.transferId === transferId)?.event
@@ -193,8 +219,10 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
     ...(options.onProgress === undefined ? {} : {onProgress: options.onProgress}),
     // A field package's roots at the heads this case saw of its senders (field-package.ts), for the split-view check.
     headsAt: seenHeads(kase).map((h) => h.size),
-    // A seal's originals, staged in the vault as they are verified: read and decrypted once.
+    // A seal's originals, staged in the vault as they are verified: read and decrypted once; only
+    // for a package its statement says this case would take (stageAlongIf).
     keep: early.keep,
+    beforeDigests: (read) => stageAlongIf(kase, file, copy.sha256, options, early, read),
     // A field package's parties, as soon as its signed statement is read (checkFieldPackage holds
     // them again, and the signer's key, after): another receiver's or a stranger's package is
     // refused before its ledger is read, whose runs and rows its sender could make as costly as it likes.

@@ -98,10 +98,13 @@ export function sealReader(context: ArchiveContext, file: string): PackageReader
  * hashes it), by their paths in the bag: so that accept reads, decrypts and hashes each original
  * once. stageItems takes the copy of an item whose path and digests are the item's; discardRest()
  * removes every copy not taken (all of them, when the package is refused). Nothing here is
- * committed: a copy is a temp file of the vault until commitStaged().
+ * committed: a copy is a temp file of the vault until commitStaged(). Nothing is copied until
+ * allow(): accept allows it for a package whose statement, read before the digest pass, it would
+ * accept (a stranger's package is refused after its verification with nothing copied).
  */
 export class StagedAhead {
   private readonly copies = new Map<string, Promise<ChunkStaged | undefined>>()
+  private allowed = false
   /** Copies being made (opened, not yet durable or dropped), at most COPIES_ALONG. */
   private making = 0
   /** Copies waiting for one being made to end: each is handed its place. */
@@ -119,7 +122,7 @@ export class StagedAhead {
    * memory (each one's file, and its sealer's memory on the worker) stays bounded.
    */
   readonly keep = (path: string, size: number): ChunkKeeper | undefined => {
-    if (!mayBeOriginal(path) || this.copies.has(path)) return undefined
+    if (!this.allowed || !mayBeOriginal(path) || this.copies.has(path)) return undefined
     const opened = this.place().then(() => this.vault.stageAlong(`${this.file}: ${path}`, size))
     let ended!: (result: ReadDigest | {error: string}) => void
     const end = new Promise<ReadDigest | {error: string}>((resolve) => (ended = resolve))
@@ -140,6 +143,11 @@ export class StagedAhead {
       take: (bytes) => opened.then((along) => along.take(bytes)).catch(() => undefined),
       end: ended,
     }
+  }
+
+  /** From now on, the originals are copied as they are hashed. */
+  allow(): void {
+    this.allowed = true
   }
 
   /** A place among the copies being made, once there is one. */

@@ -413,6 +413,10 @@ describe('the encrypted vault', () => {
     const other = Uint8Array.from(content.subarray(0, 5000)).reverse()
     const early = new StagedAhead(vault, 'package.zip.age')
     const digestsOf = (bytes: Uint8Array): {sha256: string; sha512: string; size: number; crc: number} => ({sha256: sha256(bytes), sha512: sha512(bytes), size: bytes.length, crc: 0})
+    // Nothing is copied until accept allows it (it would take the package, by its statement).
+    expect(early.keep('data/exhibits/EX-000001/original/a.jpg', content.length)).toBeUndefined()
+    expect(filesUnder(join(vault.root, 'tmp'))).toHaveLength(0)
+    early.allow()
     // Only what may be an original is kept.
     expect(early.keep('data/exhibits/EX-000001/metadata.json', 100)).toBeUndefined()
     expect(early.keep('manifest-sha256.txt', 100)).toBeUndefined()
@@ -445,6 +449,7 @@ describe('the encrypted vault', () => {
 
   it('makes at most eight copies along verification at once: the next is opened, and its chunk taken, only once one has ended', async () => {
     const early = new StagedAhead(vault, 'package.zip.age')
+    early.allow()
     const files = Array.from({length: 10}, (_, i) => Buffer.from(content.subarray(i * 100, i * 100 + 200 * 1024)))
     const keepers = files.map((bytes, i) => early.keep(`data/exhibits/EX-${i}/original/x.bin`, bytes.length)!)
     let taken = 0

@@ -58,6 +58,14 @@ export interface VerifyArchiveOptions {
    * read once and hashed as it was given; nothing in the verdict depends on it.
    */
   keep?: (path: string, size: number) => ChunkKeeper | undefined
+  /**
+   * Called once the bag's files are listed, before any is read and hashed, with a reader of a
+   * small file of the bag by its path (undefined when it is not there or larger than `maxBytes`).
+   * What it reads is unchecked: nothing vouches for it yet. `transfer accept` decides there
+   * whether to stage the originals as they are hashed (`keep`): a package it would refuse after is
+   * not copied into its vault. What it throws stops the verification.
+   */
+  beforeDigests?: (read: (path: string, maxBytes: number) => Promise<Buffer | undefined>) => Promise<void>
 }
 
 export interface ArchiveTrust {

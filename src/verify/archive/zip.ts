@@ -119,6 +119,7 @@ function entriesCheck(kind: SourceKind): Check<ArchiveContext> {
       const unreadable: Array<{info: ZipEntryInfo; error: string}> = []
       const fileCount = files.fileCount()
       const {keep} = options
+      await options.beforeDigests?.((path, maxBytes) => readUnchecked(context, (info) => inBag(info) === path, maxBytes))
       await context.source.digestEach(
         () => files.fileEntries(),
         (info, result) => {
@@ -140,6 +141,31 @@ function entriesCheck(kind: SourceKind): Check<ArchiveContext> {
       return concluded(context, found, `${fileCount} files read and hashed`)
     },
   }
+}
+
+/**
+ * The first file of the bag that `matches`, read whole before anything is hashed (for
+ * `beforeDigests`): undefined when there is none, or when it is larger than `maxBytes` (as listed
+ * or as read).
+ */
+async function readUnchecked(context: ArchiveContext, matches: (info: ZipEntryInfo) => boolean, maxBytes: number): Promise<Buffer | undefined> {
+  let found: ZipEntryInfo | undefined
+  for (const info of context.files.fileEntries()) {
+    if (!matches(info)) continue
+    found = info
+    break
+  }
+
+  if (found === undefined || found.uncompressedSize > maxBytes) return undefined
+  const parts: Buffer[] = []
+  let size = 0
+  for await (const chunk of context.source.chunks(found)) {
+    size += chunk.length
+    if (size > maxBytes) return undefined
+    parts.push(Buffer.from(chunk))
+  }
+
+  return Buffer.concat(parts)
 }
 
 export const zipEntriesCheck = entriesCheck('zip')
