@@ -65,34 +65,29 @@ export function contentLocked(seq: number, field: boolean, identitiesGiven = fal
 }
 
 /**
- * The rows this process has opened, by what was stored: a row read again with every byte the same
- * (its envelope, body, run, hash and previous hash) opens to the same event, so it is not
- * decrypted and checked again. A seal read each row of the exhibits it chose about ten times
- * (choosing, checking, the statement, the payload), each time decrypting its body, hashing its
- * commitment and putting its event and envelope in canonical form again. A row changed in any
- * byte is a new key, and opened and checked as any other; the memory is bounded (oldest first
- * out) and forgotten whenever the keys change.
+ * What this process made of the rows it read, by what was stored: a row read again with every
+ * byte the same reads the same, so it is not read again. A seal read each row of the exhibits it
+ * chose about ten times (choosing, checking, the statement, the payload), and every envelope of
+ * the ledger in several walks (the key events, the events file), each time decrypting its body,
+ * hashing its commitment and putting its event and envelope in canonical form again. A row
+ * changed in any byte does not match what is kept, and is read and checked as any other; the
+ * memory is bounded (oldest first out), and the events opened are forgotten whenever the keys
+ * change. What is kept is shared: callers read it and never change it.
  */
-class OpenedRows {
-  private readonly rows = new Map<number, {stored: string; opened: {canonical: string; salt?: Buffer}}>()
+class KeptRows<T> {
+  private readonly rows = new Map<number, {stored: string; value: T}>()
 
   constructor(private readonly limit: number) {}
 
-  /** What identifies a stored row's bytes: a SHA-256 over every column opening reads. */
-  static stored(row: SealedRawRow, body: Buffer, run: number): string {
-    const hash = createHash('sha256')
-    for (const part of [String(row.seq), String(run), String(row.prev_hash), String(row.hash), row.event]) hash.update(part).update('\0')
-    return hash.update(body).digest('base64')
-  }
-
-  get(seq: number, stored: string): {canonical: string; salt?: Buffer} | undefined {
+  /** What was kept of row `seq` when it was stored as `stored`. */
+  get(seq: number, stored: string): T | undefined {
     const kept = this.rows.get(seq)
-    return kept?.stored === stored ? kept.opened : undefined
+    return kept?.stored === stored ? kept.value : undefined
   }
 
-  set(seq: number, stored: string, opened: {canonical: string; salt?: Buffer}): void {
+  set(seq: number, stored: string, value: T): void {
     this.rows.delete(seq)
-    this.rows.set(seq, {stored, opened})
+    this.rows.set(seq, {stored, value})
     if (this.rows.size > this.limit) this.rows.delete(this.rows.keys().next().value!)
   }
 
@@ -101,8 +96,18 @@ class OpenedRows {
   }
 }
 
-/** How many opened rows a ledger keeps (about a KiB each): a package's thousand exhibits and their events, several times over. */
-const OPENED_ROWS_KEPT = 4096
+/** What identifies a stored row's bytes for its opening: a SHA-256 over every column opening reads. */
+function storedRow(row: SealedRawRow, body: Buffer, run: number): string {
+  const hash = createHash('sha256')
+  for (const part of [String(row.seq), String(run), String(row.prev_hash), String(row.hash), row.event]) hash.update(part).update('\0')
+  return hash.update(body).digest('base64')
+}
+
+/**
+ * How many rows a ledger keeps of each (an opened event about a KiB, an envelope about as much):
+ * two walks of a ledger of 10,000 events, or a package's thousand exhibits many times over.
+ */
+const ROWS_KEPT = 16_384
 
 /** The envelope of a stored row (chained or carried), or INTEGRITY naming the event. Whether a carried one belongs is SealedStore.envelopeAt's. */
 function envelopeOfRow(seq: number, text: string): StoredEnvelope {
@@ -120,7 +125,9 @@ export class SealedStore extends TaggedStore {
   protected override readonly tagNames = ENVELOPE_TAG_NAMES
   private recipients: readonly AgeRecipient[] = []
   private ring = new RunKeyRing([])
-  private readonly openedRows = new OpenedRows(OPENED_ROWS_KEPT)
+  private readonly openedRows = new KeptRows<{canonical: string; salt?: Buffer}>(ROWS_KEPT)
+  /** Envelopes read (by their text as stored), for the walks over every row. */
+  private readonly envelopes = new KeptRows<StoredEnvelope>(ROWS_KEPT)
   /** This process's run: its key, wrapped, and its number once its row was written. */
   private run: {key: Buffer; wrapped: Buffer; id?: number} | undefined
 
@@ -160,8 +167,11 @@ export class SealedStore extends TaggedStore {
    * chained, so it is believed only once the envelopes of the block hash to what that event says.
    */
   private envelopeAt(seq: number, text: string): StoredEnvelope {
+    const known = this.envelopes.get(seq, text)
+    if (known !== undefined) return known
     const envelope = envelopeOfRow(seq, text)
     if (isCarried(envelope) && seq >= this.carriedCount()) throw forgedRow(seq, 'is stored as a carried row (one a converted case kept as written), but no ledger-converted event carries it')
+    this.envelopes.set(seq, text, envelope)
     return envelope
   }
 
@@ -282,8 +292,8 @@ export class SealedStore extends TaggedStore {
       ;({body, run} = stored)
     }
 
-    // Opened before in this process, from the same bytes: the same event (OpenedRows).
-    const stored = OpenedRows.stored(row, body, run)
+    // Opened before in this process, from the same bytes: the same event (KeptRows).
+    const stored = storedRow(row, body, run)
     const known = this.openedRows.get(row.seq, stored)
     if (known !== undefined) return known
     const envelope = this.envelopeAt(row.seq, row.event)
