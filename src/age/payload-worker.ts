@@ -75,7 +75,7 @@ export type PieceWriter = (bytes: Buffer, at: number) => Promise<unknown>
  */
 export function encryptionOnWorker(recipients: readonly AgeRecipient[]): {head: Buffer; sealer: (write: PieceWriter) => WorkerPayloadSealer} {
   const start = startFileToRecipients(recipients)
-  return {head: start.head, sealer: (write) => PayloadWorker.shared().sealer(start, write)}
+  return {head: start.head, sealer: (write) => PayloadWorker.shared().sealer(start, write, ARCHIVE_OUT_SLOTS)}
 }
 
 /** The end of a file: the SHA-256 of the whole file (its head included), and its size. */
@@ -110,14 +110,15 @@ export class PayloadWorker implements AsyncDisposable {
    * A sealer of the payload of the file `start` begins, writing through `write` from the end of
    * the head. The caller writes `start.head` itself; the worker hashes it first, so that the SHA-256
    * given at the end is the whole file's. The payload key is copied to the worker and zeroed here.
+   * `slots`: how many pieces sealed may wait for their writes before the next gets new memory.
    */
-  sealer(start: AgeFileStart, write: PieceWriter): WorkerPayloadSealer {
+  sealer(start: AgeFileStart, write: PieceWriter, slots = OUT_SLOTS): WorkerPayloadSealer {
     const job = this.nextJob++
     const key = new Uint8Array(start.payloadKey)
     start.payloadKey.fill(0)
     this.thread.post({type: 'start', job, key, head: new Uint8Array(start.head)})
     key.fill(0)
-    return new WorkerPayloadSealer(this.thread, job, write, start.head.length)
+    return new WorkerPayloadSealer(this.thread, job, write, start.head.length, slots)
   }
 
   /** Ends the thread (files still being sealed fail); the next shared() starts another. For tests. */
@@ -133,9 +134,15 @@ export class PayloadWorker implements AsyncDisposable {
  * message that finds no free slot large enough gets new memory, moved back.
  */
 const OUT_SLOTS = 4
+/**
+ * An archive's: one stream of pieces whose writes queue behind the disk (the ZIP writer lets 32
+ * run). With 4 slots, half the pieces of a 1 GiB transfer package found none free, and the new
+ * memory of each (1 MiB, moved back) kept the main thread's garbage collector busy.
+ */
+const ARCHIVE_OUT_SLOTS = 16
 const OUT_SLOT_SIZE = (READ_SIZE / CHUNK_SIZE + 1) * SEALED_CHUNK_SIZE
-/** Shared memory is slow to allocate and late to be freed: kept for the next file. */
-const freeOut: SharedArrayBuffer[] = []
+/** Shared memory is slow to allocate and late to be freed: kept for the next file (by its number of slots). */
+const freeOut = new Map<number, SharedArrayBuffer[]>()
 
 /** One file's payload, sealed in the worker and written in place: fed plaintext in order, as PayloadSealer is. */
 export class WorkerPayloadSealer {
@@ -143,16 +150,18 @@ export class WorkerPayloadSealer {
   private readonly thread: WorkerThread
   private readonly job: number
   private readonly write: PieceWriter
-  private readonly out = freeOut.pop() ?? new SharedArrayBuffer(OUT_SLOTS * OUT_SLOT_SIZE)
-  private readonly slotBusy: boolean[] = Array.from({length: OUT_SLOTS}, () => false)
+  private readonly out: SharedArrayBuffer
+  private readonly slotBusy: boolean[]
   private position: number
   private seq = 0
 
-  constructor(thread: WorkerThread, job: number, write: PieceWriter, position: number) {
+  constructor(thread: WorkerThread, job: number, write: PieceWriter, position: number, slots = OUT_SLOTS) {
     this.thread = thread
     this.job = job
     this.write = write
     this.position = position
+    this.out = freeOut.get(slots)?.pop() ?? new SharedArrayBuffer(slots * OUT_SLOT_SIZE)
+    this.slotBusy = Array.from({length: slots}, () => false)
   }
 
   /**
@@ -169,7 +178,9 @@ export class WorkerPayloadSealer {
   async final(): Promise<SealedFile> {
     const sha256 = await this.send([this.framer.final()], true)
     // Every reply is in, so the worker is done with the memory: the next file may use it.
-    if (freeOut.length < 4) freeOut.push(this.out)
+    const free = freeOut.get(this.slotBusy.length) ?? []
+    freeOut.set(this.slotBusy.length, free)
+    if (free.length < 4) free.push(this.out)
     return {sha256: sha256 ?? '', size: this.position}
   }
 

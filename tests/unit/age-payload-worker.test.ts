@@ -11,7 +11,7 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {open} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {PayloadWorker} from '../../src/age/payload-worker.js'
+import {encryptionOnWorker, PayloadWorker} from '../../src/age/payload-worker.js'
 import {generateIdentity, parseRecipient} from '../../src/age/x25519.js'
 import {pumpHashed} from '../../src/hashing/pump.js'
 import {sealingSink, WORKER_SEAL_BYTES, WorkerSealingSink, type StoredForm} from '../../src/vault/sealed-objects.js'
@@ -139,6 +139,39 @@ describe('the payload worker', () => {
     const {path} = await vault.commit(staged)
     const file = readFileSync(path)
     expect(staged.stored).toEqual({sha256: sha256(file), size: file.length})
+    expect(opened(path).equals(plaintext)).toBe(true)
+  })
+
+  it("seals an archive after a vault object, 20 pieces waiting for their writes at once: each file gets shared memory of its own size", async () => {
+    // A vault object's sealer has 4 slots for what comes back, an archive's 16; the memory of a
+    // finished file is kept for the next of the same size only (an archive given the vault's
+    // would have the worker write past its end).
+    const small = await sealWith('before-archive.age', (sink) => sink.take(patterned(3 * 64 * KiB + 1)).then(() => undefined))
+    expect(opened(small.path).equals(patterned(3 * 64 * KiB + 1))).toBe(true)
+
+    const plaintext = patterned(20 * MiB + 9)
+    const path = join(tmp.path, 'archive.age')
+    const target = await open(path, 'wx')
+    try {
+      const {head, sealer} = encryptionOnWorker(recipients)
+      await target.write(head, 0, head.length, 0)
+      let release!: () => void
+      const held = new Promise<void>((resolve) => (release = resolve))
+      const s = sealer(async (bytes, at) => {
+        await held
+        await target.write(bytes, 0, bytes.length, at)
+      })
+      const taken: Array<Promise<unknown>> = []
+      for (let at = 0; at < plaintext.length; at += MiB) taken.push(s.update(Buffer.from(plaintext.subarray(at, Math.min(plaintext.length, at + MiB)))))
+      release()
+      await Promise.all(taken)
+      const sealed = await s.final()
+      const file = readFileSync(path)
+      expect(sealed).toEqual({sha256: sha256(file), size: file.length})
+    } finally {
+      await target.close()
+    }
+
     expect(opened(path).equals(plaintext)).toBe(true)
   })
 
