@@ -6,7 +6,7 @@ import {unfinishedConversion} from './encrypt.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 import {tidySeals, type SealLeftovers} from '../seal/leftovers.js'
 import {timestampCoverage} from '../timestamps/stamp-case.js'
-import {releasedNotAcknowledged, type ReleasedTo} from '../transfers/export.js'
+import {releasedNotAcknowledged, type ReleasedTo} from '../transfers/released.js'
 import type {Case, CaseInfo} from './case.js'
 import {caseSettings, type CaseSettings} from './settings.js'
 

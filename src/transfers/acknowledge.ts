@@ -32,7 +32,7 @@ import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, par
 import {fieldTransferIdOf} from './field-statement.js'
 import {keptNames} from './incoming.js'
 import {writeKeptReceipt} from './kept-receipt.js'
-import {receiverOf} from './export.js'
+import {receiverOf} from './released.js'
 import {checkReceiptSignatures, MAX_RECEIPT_BYTES, parseReceipt, type FailedItem, type ReceiptBody} from './receipt.js'
 
 export interface AcknowledgeReport {

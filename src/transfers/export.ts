@@ -26,7 +26,8 @@ import {sealArchive, type AttachedSeal, type SealAttachment, type SealOptions, t
 import {purgedExhibits} from '../exhibits/exhibits.js'
 import {sealedExhibit} from '../seal/statement.js'
 import {selectByConsent} from '../testimony/consent-filter.js'
-import {custodianFingerprint, custodianLine, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
+import {custodianLine, custodianOf, describeCustodian, type Custodian} from './custodian.js'
+import {acknowledgedBy, receiverOf, releasedTo, type Receiver} from './released.js'
 import {consistencyBytes, transferBytes, transferIdOf, type TransferStatement, type TreeHead} from './transfer-statement.js'
 import {rotationProofs, type RotationProof} from './rotations.js'
 
@@ -45,7 +46,7 @@ export interface ExportOptions extends Omit<SealOptions, 'exhibits' | 'purpose' 
 
 export interface TransferReport {
   transferId: string
-  to: {case: string; name: string; organisation: string | null; fingerprint: string}
+  to: Receiver
   sealId: string
   /** The `transfer-released` event's number in the ledger. */
   seq: number
@@ -74,11 +75,6 @@ export interface NothingNew {
   purged: number
 }
 
-/** A receiver, as reports name it. */
-export function receiverOf(to: Custodian): TransferReport['to'] {
-  return {case: to.case, name: to.name, organisation: to.organisation, fingerprint: custodianFingerprint(to)}
-}
-
 /** What a receiver must be to be sent to: another case, with an age recipient. Checked before anything is asked. */
 export function checkReceiver(kase: Case, to: Custodian): void {
   refuseFieldReceiver(to)
@@ -94,43 +90,6 @@ export function refuseFieldReceiver(to: Custodian): void {
       {subject: to.case},
     )
   }
-}
-
-/**
- * The exhibits released to the receiver `caseId`, by the `transfer-released` events, less those of
- * a transfer it refused (a receipt recorded with the condition `refused`): it took none of them
- * in, so they are sent again, as never released.
- */
-export function releasedTo(kase: Case, caseId: string): Set<string> {
-  const refused = new Set<string>()
-  for (const {event} of kase.ledger.eventsOfKind('transfer-acknowledged')) {
-    if (event.payload.condition === 'refused' && parseCustodian(event.payload.by, `event ${event.seq}`).case === caseId) refused.add(event.payload.transferId)
-  }
-
-  const released = new Set<string>()
-  for (const {event} of kase.ledger.eventsOfKind('transfer-released')) {
-    if (parseCustodian(event.payload.to, `event ${event.seq}`).case !== caseId || refused.has(event.payload.transferId)) continue
-    for (const item of event.payload.items) released.add(item.exhibit)
-  }
-
-  return released
-}
-
-/**
- * The tree head of the receiver's last receipt (`transfer-acknowledged`, which `custody transfer
- * receipt` records), and every exhibit it acknowledged. None yet: a null head, and the next
- * package to it carries no consistency proof.
- */
-export function acknowledgedBy(kase: Case, caseId: string): {head: TreeHead | null; exhibits: Set<string>} {
-  let head: TreeHead | null = null
-  const exhibits = new Set<string>()
-  for (const {event} of kase.ledger.eventsOfKind('transfer-acknowledged')) {
-    if (parseCustodian(event.payload.by, `event ${event.seq}`).case !== caseId) continue
-    if (head === null || event.payload.cosigned.size >= head.size) head = event.payload.cosigned
-    for (const id of event.payload.acknowledged) exhibits.add(id)
-  }
-
-  return {head, exhibits}
 }
 
 /** Step 1: the exhibits to send, or none new. Named ones go as named (the seal resolves and checks them). */
@@ -302,37 +261,4 @@ export async function exportTransfer(kase: Case, options: ExportOptions): Promis
     purged: chosen.purged,
     seal,
   }
-}
-
-/** What is released and not acknowledged, per receiver (`custody status`). */
-export interface ReleasedTo {
-  receiver: TransferReport['to']
-  transfers: Array<{transferId: string; sealId: string; seq: number; releasedAt: string; package: string; items: number}>
-  /** The exhibits released to it and not acknowledged, in the order first released. */
-  unacknowledged: string[]
-}
-
-/** Every receiver the case has released to, with what it has not acknowledged. */
-export function releasedNotAcknowledged(kase: Case): ReleasedTo[] {
-  const receivers = new Map<string, ReleasedTo & {seen: Set<string>}>()
-  for (const {event} of kase.ledger.eventsOfKind('transfer-released')) {
-    const to = parseCustodian(event.payload.to, `event ${event.seq}`)
-    let entry = receivers.get(to.case)
-    if (entry === undefined) {
-      entry = {receiver: receiverOf(to), transfers: [], unacknowledged: [], seen: acknowledgedBy(kase, to.case).exhibits}
-      receivers.set(to.case, entry)
-    }
-
-    // A later line of the same case (its key rotated) names it as it is now.
-    entry.receiver = receiverOf(to)
-    const {payload} = event
-    entry.transfers.push({transferId: payload.transferId, sealId: payload.sealId, seq: event.seq, releasedAt: event.time, package: payload.package.name, items: payload.items.length})
-    for (const item of payload.items) {
-      if (entry.seen.has(item.exhibit)) continue
-      entry.seen.add(item.exhibit)
-      entry.unacknowledged.push(item.exhibit)
-    }
-  }
-
-  return [...receivers.values()].map(({seen: _seen, ...rest}) => rest)
 }

@@ -25,7 +25,7 @@ import type {CustodyEventDraft, EventOfKind, IngestPayload, PurgedObject} from '
 import {fsyncFolder} from '../io/files.js'
 import {fieldReleaseOf} from './acknowledge.js'
 import {custodianLine, parseCustodian, type Custodian} from './custodian.js'
-import {receiverOf} from './export.js'
+import {receiverOf} from './released.js'
 import {KeptReceiptProblem, readKeptReceipt} from './kept-receipt.js'
 import {checkReceiptSignatures, parseReceipt} from './receipt.js'
 

@@ -14,7 +14,7 @@
 import type {Case} from '../case/case.js'
 import {CustodyError, fields, said} from '../errors.js'
 import {custodianFingerprint, custodianLine, parseCustodian, type Custodian} from './custodian.js'
-import {receiverOf} from './export.js'
+import {receiverOf} from './released.js'
 
 /** The fields trust's errors name (the command has no flag for it: its words stand). */
 export const TRUST = fields({identity: 'the identity to trust'})
