@@ -16,7 +16,6 @@ import {BAG_LIMITS, EVENTS_PATH} from '../seal/bag-layout.js'
 import type {ArchiveContext, VerifyArchiveOptions} from '../verify/archive/context.js'
 import type {FieldRowRead} from '../verify/archive/field-state.js'
 import {parseEventLine} from '../verify/archive/events.js'
-import {verifyArchive} from '../verify/verify-archive.js'
 import {listEvents, resolveExhibitId, type EventView} from '../exhibits/exhibits.js'
 import {parseCheckpoint} from '../checkpoints/checkpoint.js'
 import {custodianFingerprint, parseCustodian, type Custodian} from './custodian.js'
@@ -73,6 +72,8 @@ export async function readKeptPackage(
 ): Promise<Custodian> {
   const p = event.payload
   const sender = parseCustodian(p.from, `event ${event.seq}`)
+  // Loaded here, not with this module: `custody log` of a case that received nothing never verifies.
+  const {verifyArchive} = await import('../verify/verify-archive.js')
   const report = await verifyArchive(join(kase.dataDir, p.kept), {...more, identities, afterChecks: read})
   const signer = report.trust?.signingKey ?? null
   const head = report.treeHead

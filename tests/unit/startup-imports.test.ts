@@ -1,11 +1,11 @@
 /**
- * What `custody status` loads before it does anything (README "Speed", row h: its start-up, aim
- * <= 4x `node -e 0`). Every module a command imports statically is read and compiled at each run,
- * so a light command must not reach sealing, verifying or their libraries through a helper it
- * imports: status once reached them all through the list of what was released (then in the
- * export, which is a seal), and its start-up went from 3.4x to 5x. Walks the built CLI's static
- * imports (dist/, as `npm test` builds it: with verbatimModuleSyntax an import of types only is
- * still an import there), from the command's module.
+ * What `custody status` and `custody log` load before they do anything (README "Speed", row h:
+ * status's start-up, aim <= 4x `node -e 0`). Every module a command imports statically is read
+ * and compiled at each run, so a light command must not reach sealing, verifying or their
+ * libraries through a helper it imports: status once reached them all through the list of what
+ * was released (then in the export, which is a seal), and its start-up went from 3.4x to 5x.
+ * Walks the built CLI's static imports (dist/, as `npm test` builds it: with
+ * verbatimModuleSyntax an import of types only is still an import there), from the command.
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {dirname, join, relative, resolve} from 'node:path'
@@ -39,12 +39,16 @@ function chainTo(reached: Map<string, string | null>, module: string): string {
 }
 
 describe('start-up: what a light command loads', () => {
-  it('custody status reaches no module of sealing, verifying, ZIP reading or timestamp tokens, nor pkijs or yauzl', () => {
-    const command = join(DIST, 'commands/status.js')
+  // `log` verifies a kept package again to show a sender's events (HQ), loading the verifier then.
+  it.each([
+    ['status', 'src/case/status.js'],
+    ['log', 'src/exhibits/exhibits.js'],
+  ])('custody %s reaches no module of sealing, verifying, ZIP reading or timestamp tokens, nor pkijs or yauzl', (name, own) => {
+    const command = join(DIST, `commands/${name}.js`)
     expect(existsSync(command), 'dist/ is built by `npm test` (npm run build)').toBe(true)
     const reached = staticImports(command)
     // The walk follows the command's imports: it reaches the ledger it reads.
-    expect(reached.has(join(DIST, 'src/case/status.js'))).toBe(true)
+    expect(reached.has(join(DIST, own))).toBe(true)
     expect(reached.has(join(DIST, 'src/ledger/ledger.js'))).toBe(true)
     const heavy = [join(DIST, 'src/seal/seal.js'), join(DIST, 'src/verify/verify-archive.js'), join(DIST, 'src/zip/reader.js'), join(DIST, 'src/timestamps/token.js'), 'package:pkijs', 'package:yauzl']
     const found = heavy.filter((module) => reached.has(module)).map((module) => chainTo(reached, module))
