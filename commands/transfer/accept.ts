@@ -30,6 +30,9 @@ leads to is refused, naming both; then get the sender's new line and compare its
 Split views are refused: every tree head of that sender's ledger this case accepted before must be
 this package's or proven a prefix of it (the package's earlier seals prove it). A sender whose
 ledger was cut back, put back or rewritten after an earlier hand-over is refused, naming both heads.
+A package older than one accepted, delivered after it, is accepted when a package accepted before
+proves its sender's ledger made it (that seal or transfer, at that head: the earlier seals of a
+sealed package, the release events of a field package); the output says which proved it.
 
 Any failure ends it with exit 3: nothing is imported and, as a rule, nothing is recorded and no
 receipt is written. The exception: a package this case opened, from a sender it accepts, released
@@ -57,7 +60,8 @@ the sender's ledger from the first, every body opened, every object decrypted an
 ingest event, as \`custody verify\` does with this case's identity). The digests in the receipt
 and in \`transfer-received\` (its sealId null) are the ones this case computed; a key rotation is
 followed when the sender's rows prove it, and the split-view check uses the rows' roots. Testimony
-it carries stays in the kept package, and a seal of the exhibits it brought is not built yet.`
+it carries stays in the kept package; a seal of the exhibits it brought (\`custody seal\`) carries
+the sender's ledger up to its checkpoint.`
 
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> to-hq-2024-05-01.zip.age --from petrenko.custodian', description: "Accept a package from the investigator whose identity line is in petrenko.custodian"},

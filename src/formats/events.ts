@@ -639,6 +639,22 @@ export interface TransferReceivedPayload {
    * and size (src/transfers/kept-receipt.ts); absent for a receipt kept in clear.
    */
   receipt: {sha256: string; stored?: KeptReceiptStored}
+  /** Earlier packages of the sender's that this one proves its ledger made (EarlierPackage); absent when it proves none not seen before. */
+  earlier?: EarlierPackage[]
+}
+
+/**
+ * An earlier package of a sender's, as a later package of the same sender proves its ledger made
+ * it (src/transfers/split-view.ts): a seal's ID and head, from the later seal's proven earlier
+ * seals, or a field package's transfer ID and head, from the release event in the later package's
+ * rows (at the head of a checkpoint it carries). A package delivered after a newer one is
+ * accepted when it is one of them: older, not rolled back.
+ */
+export interface EarlierPackage {
+  /** The seal ID (a sealed package) or the transfer ID (a field package). */
+  id: string
+  size: number
+  root: string
 }
 
 /**
@@ -674,6 +690,8 @@ export interface TransferRefusedPayload {
    * .custody/; in an encrypted case, the kept copy as stored (an age file: `stored`, as transfer-received's).
    */
   receipt: {sha256: string; kept: string; stored?: KeptReceiptStored}
+  /** As transfer-received's: the package's head was verified and cosigned, and so were its proofs. */
+  earlier?: EarlierPackage[]
 }
 
 /** An item of a refused package that did not verify, and why. */
@@ -958,6 +976,8 @@ const keptReceiptPath = text({pattern: KEPT_RECEIPT_PATH, expected: 'custodians/
 const transferPackage = object({name: nonEmpty, sha256: hex64, size: integer(1)})
 /** A tree head of a ledger: its size and Merkle root. */
 const treeHead = object({size: integer(1), root: hex64})
+/** The earlier packages a transfer's package proves (EarlierPackage): at most one per event of the sender's ledger. */
+const earlierPackages = optional(list(object<EarlierPackage>({id: text({pattern: /^(SEAL|TRANSFER)-[0-9a-f]{16}$/, expected: 'a seal or transfer ID'}), size: integer(1), root: hex64}), {min: 1, max: 1_000_000}))
 
 const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
   'create-case': {
@@ -1195,6 +1215,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
       purpose: nullable(nonEmpty),
       items: list(object<ReceivedItem>({exhibit: exhibitId, sha256: hex64, sha512: hex128, size: integer(1), receivedAs: optional(exhibitId)}), {min: 1, max: MAX_TRANSFER_ITEMS}),
       receipt: object<TransferReceivedPayload['receipt']>({sha256: hex64, stored: optional(keptReceiptStored)}),
+      earlier: earlierPackages,
     }),
   },
   'transfer-refused': {
@@ -1211,6 +1232,7 @@ const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
         kept: keptReceiptPath,
         stored: optional(keptReceiptStored),
       }),
+      earlier: earlierPackages,
     }),
   },
   'transfer-acknowledged': {

@@ -46,7 +46,7 @@ import type {Case} from '../case/case.js'
 import {CustodyError, fields, said} from '../errors.js'
 import {digestFile} from '../hashing/digests.js'
 import {quietly} from '../hashing/pump.js'
-import type {CustodyEventDraft, EventOfKind, ReceivedItem, TransferItem} from '../formats/events.js'
+import type {CustodyEventDraft, EarlierPackage, EventOfKind, ReceivedItem, TransferItem} from '../formats/events.js'
 import {fsyncFolder, fsyncPath, moveIntoPlace, writeFileDurably} from '../io/files.js'
 import {describeSigningKey} from '../keys/case-key.js'
 import {CHECKPOINT_PATH} from '../seal/trust-files.js'
@@ -61,12 +61,12 @@ import {receiverOf} from './released.js'
 import {KeptReceiptProblem, readKeptReceipt, writeKeptReceipt} from './kept-receipt.js'
 import {signReceipt, type SignedReceipt} from './receipt.js'
 import {arrivalOf, CUSTODIANS_FOLDER, incomingName, keptNames, staleCopies, type Arrival} from './incoming.js'
-import {describeSplitView, splitViews, type Head, type SeenHead} from './split-view.js'
+import {describeSplitView, earlierToRecord, provenEarlier, splitViews, type Head, type SeenHead} from './split-view.js'
 import {followRotations, type FollowedRotation} from './rotations.js'
 import {readTransferStatement, type TransferStatement} from './transfer-statement.js'
 import {failedFieldItems, failedItems, refuseAgain, refusedBefore, refusePackage, type ReceiptGiving, type RefusedPackage} from './refused.js'
 import {commitStaged, discardStaged, planIds, readSenderExhibits, receivedDrafts, receivedItems, sealReader, StagedAhead, stageItems, type StagedItem} from './import.js'
-import {fieldArrival, fieldReader} from './field-accept.js'
+import {fieldArrival, fieldReader, type FieldArrival} from './field-accept.js'
 import type {FieldTransferStatement} from './field-statement.js'
 import type {RecordedKey} from '../checkpoints/verify-checkpoints.js'
 import {trustedCustodians} from './trust.js'
@@ -107,6 +107,8 @@ export interface AcceptReport {
   receipt: {file: string; signature: string; sha256: string}
   /** The sender's key rotations followed on this run, from the key it was known by to the package's signer (absent when none was). */
   rotation?: FollowedRotation
+  /** A package older than one accepted before, delivered after it: the transfer whose package proved its sender made this one (absent otherwise). */
+  late?: {provenBy: string}
 }
 
 /** Removes the copies that accepts killed before they ended left (never a running one's). */
@@ -189,6 +191,8 @@ interface VerifiedPackage {
   packageOnly: TransferItem[]
   /** The sender's key rotations followed (checkParties), when the package is signed by a key the sender rotated to. */
   rotation: FollowedRotation | undefined
+  /** The earlier packages of its sender's it proves and this case had not seen proven (transfer-received's `earlier`). */
+  earlier: EarlierPackage[]
 }
 
 /**
@@ -254,7 +258,7 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
       }
 
       const rotation = checkParties(kase, file, statement, options.from)
-      checkSplitView(kase, file, statement.from, verdict.treeHead!, earlierHeads(verdict))
+      const earlier = checkSplitView(kase, file, statement.from, sealHeads(verdict))
       const refused = refusedBefore(kase, copy.sha256, statement.transferId)
       if (refused !== undefined) {
         checked = {refusedAgain: refused}
@@ -264,7 +268,7 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
       await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
       const {exhibits, packageOnly} = await readSenderExhibits(context, statement.items)
       staged.push(...(await stageItems(kase, exhibits, file, sealReader(context, file), early)))
-      checked = {report: verdict, statement, checkpoint, staged, packageOnly, rotation}
+      checked = {report: verdict, statement, checkpoint, staged, packageOnly, rotation, earlier}
     },
   }).catch((error: unknown) => {
     // What is refused before any check (not an age file, cut short, no identity opens it) names
@@ -302,12 +306,12 @@ async function checkFieldPackage(kase: Case, file: string, context: ArchiveConte
   if (again !== undefined) return {replay: again}
   checkReceiver(kase, file, statement.to)
   const rotation = checkFieldSender(file, statement, field.state.keys, [...options.from, ...trustedCustodians(kase)])
-  checkSplitView(kase, file, statement.from, statement.tree, [...field.state.rootsAt].map(([size, root]) => ({size, root})))
+  const earlier = checkSplitView(kase, file, statement.from, fieldHeads(field))
   const refused = refusedBefore(kase, sha256, arrival.transferId)
   if (refused !== undefined) return {refusedAgain: refused}
   await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
   staged.push(...(await stageItems(kase, field.exhibits, file, fieldReader(context, file, options.identities))))
-  return {report: verdict, statement: arrival, checkpoint: field.checkpoint, staged, packageOnly: field.packageOnly, rotation}
+  return {report: verdict, statement: arrival, checkpoint: field.checkpoint, staged, packageOnly: field.packageOnly, rotation, earlier}
 }
 
 /**
@@ -320,11 +324,11 @@ async function checkRefused(kase: Case, file: string, context: ArchiveContext, v
   const failed = failedItems(context, verdict, statement)
   if (failed === undefined || acceptedBefore(kase, '', statement.transferId) !== undefined) return undefined
   checkParties(kase, file, statement, options.from)
-  checkSplitView(kase, file, statement.from, verdict.treeHead!, earlierHeads(verdict))
+  const earlier = checkSplitView(kase, file, statement.from, sealHeads(verdict))
   const before = refusedBefore(kase, '', statement.transferId)
   if (before !== undefined) return {refusedAgain: before}
   await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
-  return {refused: {report: verdict, statement, checkpoint, failed, treeHead: verdict.treeHead!}}
+  return {refused: {report: verdict, statement, checkpoint, failed, treeHead: verdict.treeHead!, earlier}}
 }
 
 /**
@@ -339,11 +343,11 @@ async function checkRefusedField(kase: Case, file: string, context: ArchiveConte
   const field = await fieldArrival(context, file)
   checkReceiver(kase, file, statement.to)
   checkFieldSender(file, statement, field.state.keys, [...options.from, ...trustedCustodians(kase)])
-  checkSplitView(kase, file, statement.from, statement.tree, [...field.state.rootsAt].map(([size, root]) => ({size, root})))
+  const earlier = checkSplitView(kase, file, statement.from, fieldHeads(field))
   const before = refusedBefore(kase, '', statement.transferId)
   if (before !== undefined) return {refusedAgain: before}
   await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
-  return {refused: {report: verdict, statement: field.arrival, checkpoint: field.checkpoint, failed, treeHead: statement.tree}}
+  return {refused: {report: verdict, statement: field.arrival, checkpoint: field.checkpoint, failed, treeHead: statement.tree, earlier}}
 }
 
 /** Step 4: sent to this case, by a sender the user accepts (given, or on the trust list), with the key its line gives or one it rotated to. */
@@ -417,27 +421,61 @@ function checkFieldSender(file: string, statement: FieldTransferStatement, histo
   return {from: history[at]!.fingerprint, to: signer, events: history.slice(at + 1).map((k) => k.seq)}
 }
 
+/** This case's transfer-received and transfer-refused events of the sender `senderCase` (every sender's when undefined). */
+function transfersFrom(kase: Case, senderCase?: string): Array<{event: EventOfKind<'transfer-received'> | EventOfKind<'transfer-refused'>}> {
+  return kase.ledger.eventsOfKind('transfer-received', 'transfer-refused').filter(({event}) => senderCase === undefined || parseCustodian(event.payload.from, 'a recorded sender').case === senderCase)
+}
+
 /** Every head of a sender this case saw (`senderCase`, or every sender's): a package refused with a receipt had its head verified and cosigned, seen as an accepted one's. */
 function seenHeads(kase: Case, senderCase?: string): SeenHead[] {
-  return kase.ledger
-    .eventsOfKind('transfer-received', 'transfer-refused')
-    .filter(({event}) => senderCase === undefined || parseCustodian(event.payload.from, 'a recorded sender').case === senderCase)
-    .map(({event}) => ({...event.payload.treeHead, transferId: event.payload.transferId, ...(event.action === 'transfer-refused' ? {refused: true} : {})}))
+  return transfersFrom(kase, senderCase).map(({event}) => ({...event.payload.treeHead, transferId: event.payload.transferId, ...(event.action === 'transfer-refused' ? {refused: true} : {})}))
 }
 
-/** The heads a seal proves its head extends: its earlier seals'. */
-function earlierHeads(report: ArchiveReport): Head[] {
-  return (report.earlierSeals ?? []).map((s) => s.treeHead)
+/** The earlier packages this case's acceptances and refusals recorded as proven, of the sender `senderCase`. */
+function knownEarlier(kase: Case, senderCase: string): EarlierPackage[] {
+  return transfersFrom(kase, senderCase).flatMap(({event}) => event.payload.earlier ?? [])
 }
 
-/** Step 5: no head of the sender's accepted before is left unproven (a rolled-back or rewritten ledger), given the heads the package proves. */
-function checkSplitView(kase: Case, file: string, from: Custodian, head: Head, proven: readonly Head[]): void {
-  const views = splitViews(seenHeads(kase, from.case), head, proven)
+/**
+ * What a package says of its sender's ledger, for step 5: its ID (the seal's, or a field
+ * package's transfer ID), its head, the heads it proves its head extends, and the earlier
+ * packages it proves the ledger made (split-view.ts).
+ */
+interface PackageHeads {
+  id: string
+  head: Head
+  proven: Head[]
+  proves: EarlierPackage[]
+}
+
+/** A seal's: its earlier seals, each with its ID and the head the verifier proved a prefix of its own. */
+function sealHeads(report: ArchiveReport): PackageHeads {
+  const seals = report.earlierSeals ?? []
+  return {id: report.sealId!, head: report.treeHead!, proven: seals.map((s) => s.treeHead), proves: seals.map((s) => ({id: s.sealId, ...s.treeHead}))}
+}
+
+/** A field package's: its rows' roots at the heads this case saw (`headsAt`), and the releases its rows record at a head a carried checkpoint signs. */
+function fieldHeads(field: FieldArrival): PackageHeads {
+  const proven = [...field.state.rootsAt].map(([size, root]) => ({size, root}))
+  return {id: field.statement.transferId, head: field.statement.tree, proven, proves: field.state.releases}
+}
+
+/**
+ * Step 5: no head of the sender's accepted before is left unproven (a rolled-back or rewritten
+ * ledger), given the heads the package proves; unless the package is one an accepted package
+ * proved its sender made earlier (delivered late). Returns the earlier packages to record.
+ */
+function checkSplitView(kase: Case, file: string, from: Custodian, arrival: PackageHeads): EarlierPackage[] {
+  const seen = seenHeads(kase, from.case)
+  if (provenEarlier(knownEarlier(kase, from.case), arrival.id, arrival.head) !== undefined) return []
+  const views = splitViews(seen, arrival.head, arrival.proven)
   if (views.length > 0) {
     const sender = describeCustodian(from)
     const all = views.map((v) => describeSplitView(v, sender)).join('; ')
     throw new AcceptRefusal('INTEGRITY', `${file}: ${all}. Nothing was accepted; keep this package and the earlier ones: they are the evidence of it`, {subject: file})
   }
+
+  return earlierToRecord(arrival.proves, seen, arrival.head)
 }
 
 /** The receipt's path and its signature's, given or beside the package. */
@@ -498,13 +536,14 @@ async function replay(kase: Case, file: string, event: EventOfKind<'transfer-rec
 
   const paths = receiptPaths(file, options.receiptOut)
   await giveReceipt(signed, paths)
-  return reportOf(event, file, paths, false)
+  return reportOf(kase, event, file, paths, false)
 }
 
 /** The report of an acceptance, as its `transfer-received` event records it. */
-function reportOf(event: EventOfKind<'transfer-received'>, file: string, receipt: {file: string; signature: string}, accepted: boolean): AcceptReport {
+function reportOf(kase: Case, event: EventOfKind<'transfer-received'>, file: string, receipt: {file: string; signature: string}, accepted: boolean): AcceptReport {
   const p = event.payload
   const sender = parseCustodian(p.from, `event ${event.seq}`)
+  const provenBy = provingTransfer(kase, sender.case, p.sealId ?? p.transferId, p.treeHead)
   return {
     accepted,
     kind: p.sealId === null ? 'field-package' : 'seal',
@@ -519,7 +558,13 @@ function reportOf(event: EventOfKind<'transfer-received'>, file: string, receipt
     items: p.items,
     seq: event.seq,
     receipt: {...receipt, sha256: p.receipt.sha256},
+    ...(provenBy === undefined ? {} : {late: {provenBy}}),
   }
+}
+
+/** The transfer of the sender's, accepted or refused here, whose package proved the package `id` at `head` (a package delivered late); undefined for any other. */
+function provingTransfer(kase: Case, senderCase: string, id: string, head: Head): string | undefined {
+  return transfersFrom(kase, senderCase).find(({event}) => provenEarlier(event.payload.earlier ?? [], id, head) !== undefined)?.event.payload.transferId
 }
 
 /**
@@ -580,7 +625,7 @@ async function keep(kase: Case, file: string, verified: VerifiedPackage, copy: P
   const paths = receiptPaths(file, options.receiptOut)
   // The receipt as signed and kept (in an encrypted case the kept copy is its age file, kept-receipt.ts).
   await giveReceipt(signed, paths)
-  return reportOf(kase.ledger.eventsOfKind('transfer-received').at(-1)!.event, file, paths, true)
+  return reportOf(kase, kase.ledger.eventsOfKind('transfer-received').at(-1)!.event, file, paths, true)
 }
 
 /**
@@ -617,6 +662,7 @@ async function record(kase: Case, file: string, verified: VerifiedPackage, copy:
       purpose: statement.purpose,
       items,
       receipt,
+      ...(verified.earlier.length === 0 ? {} : {earlier: verified.earlier}),
     },
   }
   const exhibits = receivedDrafts(kase, staged, plan, {case: statement.from.case, transferId: statement.transferId}, actor)

@@ -23,7 +23,7 @@ import {join} from 'node:path'
 import type {AgeIdentity} from '../age/x25519.js'
 import type {Case} from '../case/case.js'
 import {CustodyError} from '../errors.js'
-import type {EventOfKind, FailedItemRecord} from '../formats/events.js'
+import type {EarlierPackage, EventOfKind, FailedItemRecord} from '../formats/events.js'
 import {identityNeeded} from '../vault/sealed-objects.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
 import type {ArchiveReport} from '../verify/verify-archive.js'
@@ -43,6 +43,8 @@ export interface RefusedPackage {
   treeHead: {size: number; root: string}
   checkpoint: string
   failed: FailedItemRecord[]
+  /** The earlier packages of its sender's it proves (transfer-refused's `earlier`, as transfer-received's). */
+  earlier: EarlierPackage[]
 }
 
 /** The checks whose problems can be an item's, and the most said of one item in a receipt. */
@@ -182,6 +184,7 @@ export async function refusePackage(kase: Case, file: string, refused: RefusedPa
           treeHead,
           failed,
           receipt: {...recorded, kept: kept.receipt},
+          ...(refused.earlier.length === 0 ? {} : {earlier: refused.earlier}),
         },
       },
     ],

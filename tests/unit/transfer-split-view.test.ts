@@ -4,7 +4,7 @@
  * package must prove and how a rollback and a fork are told apart and named.
  */
 import {describe, expect, it} from 'vitest'
-import {describeSplitView, splitViews, type SeenHead} from '../../src/transfers/split-view.js'
+import {describeSplitView, earlierToRecord, provenEarlier, splitViews, type SeenHead} from '../../src/transfers/split-view.js'
 
 const root = (c: string): string => c.repeat(64)
 const seen: SeenHead[] = [
@@ -24,11 +24,33 @@ describe('split views of a sender', () => {
     const views = splitViews(seen, {size: 20, root: root('e')}, [{size: 10, root: root('a')}])
     expect(views).toEqual([{seen: seen[1], package: {size: 20, root: root('e')}, why: 'rolled back'}])
     expect(describeSplitView(views[0]!, 'Iryna Melnyk')).toBe(
-      `Iryna Melnyk's ledger was rolled back: this package's head (20 events, root ${root('e')}) is shorter than one already accepted from it (25 events, root ${root('b')} (accepted in TRANSFER-000000000000000b)); unless this package is only older than that one (made before it, delivered after): then ask the sender to send its exhibits again in a new package (transfer export --again)`,
+      `Iryna Melnyk's ledger was rolled back: this package's head (20 events, root ${root('e')}) is shorter than one already accepted from it (25 events, root ${root('b')} (accepted in TRANSFER-000000000000000b)); unless this package is only older than that one (made before it, delivered after) and no package accepted proves it: then ask the sender to send its exhibits again in a new package (transfer export --again)`,
     )
     // Same sizes, another root for the first seal: a fork, both heads named.
     const forked = splitViews(seen, {size: 40, root: root('c')}, [{size: 10, root: root('f')}, {size: 25, root: root('b')}])
     expect(forked.map((v) => [v.seen.transferId, v.why])).toEqual([['TRANSFER-000000000000000a', 'forked']])
     expect(describeSplitView(forked[0]!, 'S')).toMatch(/does not extend one already accepted from it \(10 events, root a{64} .*and the package proves no path from it/)
+  })
+
+  it('takes a package an accepted one proved as older, by its ID and its head both', () => {
+    const known = [
+      {id: 'SEAL-0000000000000001', size: 10, root: root('a')},
+      {id: 'TRANSFER-0000000000000002', size: 18, root: root('c')},
+    ]
+    expect(provenEarlier(known, 'TRANSFER-0000000000000002', {size: 18, root: root('c')})).toBe(known[1])
+    // The same head under another ID: a package the sender's ledger never made there (a copy rolled back and sent again).
+    expect(provenEarlier(known, 'TRANSFER-0000000000000003', {size: 18, root: root('c')})).toBeUndefined()
+    // The ID with another head or root: not the package proved.
+    expect(provenEarlier(known, 'SEAL-0000000000000001', {size: 11, root: root('a')})).toBeUndefined()
+    expect(provenEarlier(known, 'SEAL-0000000000000001', {size: 10, root: root('b')})).toBeUndefined()
+    expect(provenEarlier([], 'SEAL-0000000000000001', {size: 10, root: root('a')})).toBeUndefined()
+  })
+
+  it('records only the earlier packages past the longest head seen of the sender, and before its own', () => {
+    const proves = [5, 10, 12, 25, 30, 40].map((size, i) => ({id: `SEAL-000000000000000${i}`, size, root: root('f')}))
+    expect(earlierToRecord(proves, [], {size: 40, root: root('g')}).map((p) => p.size)).toEqual([5, 10, 12, 25, 30])
+    expect(earlierToRecord(proves, seen, {size: 40, root: root('g')}).map((p) => p.size)).toEqual([30])
+    // A package older than a head seen records none.
+    expect(earlierToRecord(proves, seen, {size: 12, root: root('g')})).toEqual([])
   })
 })

@@ -32,7 +32,7 @@ import type {AgeIdentity} from '../../age/x25519.js'
 import {parseCheckpoint, readCheckpointLine, type CheckpointBody} from '../../checkpoints/checkpoint.js'
 import {checkSignedCheckpoint, keyHistory, type RecordedKey} from '../../checkpoints/verify-checkpoints.js'
 import {messageOf} from '../../errors.js'
-import {MAX_EVENT_BYTES, type CustodyEvent, type EventOfKind, type StoredObject} from '../../formats/events.js'
+import {MAX_EVENT_BYTES, type CustodyEvent, type EarlierPackage, type EventOfKind, type StoredObject} from '../../formats/events.js'
 import {isRecord} from '../../formats/guards.js'
 import {keyFromFacts} from '../../keys/key-events.js'
 import {fingerprintOf, verifySignature} from '../../keys/signing-key.js'
@@ -437,6 +437,8 @@ class RowsReader {
   /** The run of the event that made the receiver a recipient, and the runs whose key the identities given did not open. */
   private receiverRun: number | undefined
   private readonly unopenedRuns = new Set<number>()
+  /** The opened release events' transfer IDs and heads (FieldPackageState.releases, once held to the checkpoints). */
+  readonly releases: EarlierPackage[] = []
 
   constructor(
     private readonly context: ArchiveContext,
@@ -575,6 +577,7 @@ class RowsReader {
       const {event} = opened
       state.opened++
       if (item !== undefined && event.action === 'ingest') state.ingests.set(row.seq, {...event, hash: row.hash})
+      if (event.action === 'field-transfer-released') this.releases.push({id: event.payload.transferId, ...event.payload.treeHead})
       for (const exhibit of testimonyExhibitsOf(event)) if (this.exhibits.has(exhibit)) state.testimony.add(exhibit)
       return opened
     } catch (error) {
@@ -602,6 +605,9 @@ export const fieldLedgerCheck: Check<ArchiveContext> = {
     }
 
     rows.checkRuns()
+    // A release is proven at its head only when a checkpoint carried signs it: each was checked against the rows.
+    const signed = new Set(checkpoints.map((c) => `${c.parsed.treeSize} ${c.parsed.rootHash}`))
+    state.releases = rows.releases.filter((r) => signed.has(`${r.size} ${r.root}`))
     const end = rows.block.end()
     if (end !== undefined) found.push({subject: `event ${end.seq}`, message: `it ${end.message}`})
     const root = bytesToHex(rows.range.root())

@@ -1,7 +1,7 @@
 /** What a field package's checks (field-package.ts) establish for the ones after them, kept in the archive context (ArchiveContext.field). */
 import type {CheckpointBody} from '../../checkpoints/checkpoint.js'
 import type {RecordedKey} from '../../checkpoints/verify-checkpoints.js'
-import type {CustodyEvent, EventOfKind} from '../../formats/events.js'
+import type {CustodyEvent, EarlierPackage, EventOfKind} from '../../formats/events.js'
 import type {FieldTransferStatement} from '../../transfers/field-statement.js'
 
 /**
@@ -31,10 +31,16 @@ export interface FieldPackageState {
   keys: RecordedKey[]
   /** The RFC 6962 root (hex) of the first N rows, for each N the verifier was asked for (`headsAt`): a receiver's earlier heads of this sender. */
   rootsAt: Map<number, string>
+  /**
+   * The earlier packages the rows prove the sender's ledger made: each opened field-transfer-released
+   * event's transfer ID and head, when a checkpoint the package carries (checked against the rows)
+   * signs that head. A receiver records them, to take such a package delivered late (split-view.ts).
+   */
+  releases: EarlierPackage[]
   /** The items that are a testimony's statement or attachment, as the opened testimony events name them (witnesses' consent governs them). */
   testimony: Set<string>
 }
 
 export function newFieldState(): FieldPackageState {
-  return {statement: undefined, checkpoint: undefined, ingests: new Map(), rows: 0, opened: 0, notOpened: 0, keys: [], rootsAt: new Map(), testimony: new Set()}
+  return {statement: undefined, checkpoint: undefined, ingests: new Map(), rows: 0, opened: 0, notOpened: 0, keys: [], rootsAt: new Map(), releases: [], testimony: new Set()}
 }

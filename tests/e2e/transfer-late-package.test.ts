@@ -1,0 +1,187 @@
+/**
+ * A package delivered after a newer one of the same sender (docs/design/transfers.md, "A package
+ * delivered late"): two sticks, two couriers, the second one faster. HQ accepts the newer package,
+ * which proves its sender's ledger made the older one (a seal's earlier seals; a field package's
+ * release events at heads its carried checkpoints sign), and records that (`earlier` of
+ * transfer-received). The older package then arrives and is accepted: its head is shorter than one
+ * seen, but it is exactly a package proven. What the adversary makes from a copy of the sender's
+ * case taken before the older hand-over (the same head, another package) is still refused as a
+ * rollback: no accepted package proves it. Both kinds of sender: a keyed case (sealed packages)
+ * and a field case (field packages). A field sender that records a release at a head none of its
+ * checkpoints signs (to have a fork of its own taken later as a package delivered late) has that
+ * release not recorded as proven. HQ's seal of it all, late packages included, is checked by
+ * custody verify, the bag's verify-bag.py and bagit.py. The built CLI on real cases in temporary folders.
+ */
+import {spawnSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {Case} from '../../src/case/case.js'
+import {itemOf} from '../../src/transfers/field-export.js'
+import {copyCase, custody, custodyJson, PASSPHRASE, tempDir} from '../helpers/cli.js'
+import {sealedAndUnzipped} from '../helpers/bag.js'
+import {schemaErrors} from '../helpers/json-schemas.js'
+import {checker} from '../helpers/tools.js'
+import {acceptPackage, eventCount, ingestSamples, initCase, refusedAccept, writeIdentityLine} from '../helpers/transfers.js'
+
+const work = tempDir('custody-late-package-')
+afterAll(() => work.remove())
+
+const at = (name: string): string => join(work.path, name)
+const [keyed, keyedCopy, field, fieldCopy, hq] = [at('keyed'), at('keyed-copy'), at('field'), at('field-copy'), at('hq')]
+
+interface Accepted {
+  accepted: boolean
+  transferId: string
+  sealId: string | null
+  treeHead: {size: number; root: string}
+  items: Array<{exhibit: string; receivedAs?: string}>
+}
+
+interface Received {
+  action: string
+  payload: {transferId: string; treeHead: {size: number; root: string}; earlier?: Array<{id: string; size: number; root: string}>}
+}
+
+/** A package of what `dir` has not released to HQ (with `more` flags), at `out`: its transfer and seal IDs. */
+async function exportTo(dir: string, out: string, ...more: string[]): Promise<{file: string; transferId: string; sealId: string | null; treeHead: {size: number; root: string} | undefined}> {
+  const made = await custodyJson<{transferId: string; sealId?: string; treeHead?: {size: number; root: string}}>(['transfer', 'export', '--to', at('hq.line'), '--out', at(out), ...more, '--case', dir])
+  expect(made.code, made.stderr).toBe(0)
+  return {file: at(out), transferId: made.json.transferId, sealId: made.json.sealId ?? null, treeHead: made.json.treeHead}
+}
+
+/** HQ's transfer-received events, in order. */
+async function received(): Promise<Received[]> {
+  const log = await custodyJson<{events: Received[]}>(['log', '--case', hq])
+  expect(log.code, log.stderr).toBe(0)
+  return log.json.events.filter((e) => e.action === 'transfer-received')
+}
+
+beforeAll(async () => {
+  await initCase(hq, 'Crimea (HQ)', 'Olena Kovalenko', '--organisation', 'IPHR', '--role', 'hq')
+  const line = readFileSync(await writeIdentityLine(hq, at('hq.line')), 'utf8').trim()
+  const hqRecipient = (JSON.parse(Buffer.from(line.split(' ')[1]!, 'base64url').toString('utf8')) as {age: string}).age
+  await initCase(keyed, 'Crimea (keyed)', 'Iryna Melnyk', '--organisation', 'Kherson field team')
+  await writeIdentityLine(keyed, at('keyed.line'))
+  await initCase(field, 'Crimea (field)', 'Mykola', '--field', '--recipient', hqRecipient)
+  await writeIdentityLine(field, at('field.line'))
+  await ingestSamples(keyed, 'Canon.jpg')
+  await ingestSamples(field, 'Canon.jpg')
+  // The adversary's copies of each sender, as they were before their first hand-over.
+  copyCase(keyed, keyedCopy)
+  copyCase(field, fieldCopy)
+}, 120_000)
+
+describe.each([
+  {kind: 'sealed', sender: keyed, copy: keyedCopy, line: 'keyed.line', idOf: (p: {transferId: string; sealId: string | null}) => p.sealId!},
+  {kind: 'field', sender: field, copy: fieldCopy, line: 'field.line', idOf: (p: {transferId: string; sealId: string | null}) => p.transferId},
+])('a $kind package delivered after a newer one', ({kind, sender, copy, line, idOf}) => {
+  let older: {file: string; transferId: string; sealId: string | null}
+  let newer: {file: string; transferId: string; sealId: string | null}
+  let lateHead: {size: number; root: string}
+
+  it('records, with the newer package, the older one its ledger proves', async () => {
+    older = await exportTo(sender, `${kind}-1.zip.age`)
+    await ingestSamples(sender, 'Casio.jpg')
+    // By default a package carries what was never released to its receiver: the second holds only the new exhibit.
+    newer = await exportTo(sender, `${kind}-2.zip.age`)
+    const first = await acceptPackage<Accepted>(hq, newer.file, [at(line)])
+    expect(first.items.map((i) => i.exhibit)).toEqual(['EX-000002'])
+    expect(first).not.toHaveProperty('late')
+    const recorded = (await received()).at(-1)!
+    expect(recorded.payload.transferId).toBe(newer.transferId)
+    expect(recorded.payload.earlier).toContainEqual(expect.objectContaining({id: idOf(older)}))
+    for (const e of recorded.payload.earlier!) expect(e.size).toBeLessThan(first.treeHead.size)
+  })
+
+  it('accepts the older package delivered after it: the exhibit it alone holds reaches HQ, and the report says why', async () => {
+    const text = await custody(['transfer', 'accept', older.file, '--from', at(line), '--case', hq])
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toMatch(new RegExp(`^Accepted 1 exhibit from .*\\n(.*\\n)*  sender's head  \\d+ events, root [0-9a-f]{64}: an older package, delivered after a newer one; ${newer.transferId}, accepted before, proves its sender's ledger made this one at this head\\n`))
+    // The same package again changes nothing, and says the same of it.
+    const before = await eventCount(hq)
+    const again = await custodyJson<Accepted & {late?: {provenBy: string}}>(['transfer', 'accept', older.file, '--from', at(line), '--case', hq])
+    expect(again.code, again.stderr).toBe(0)
+    expect(schemaErrors('transfer-accept.schema.json', again.json)).toEqual([])
+    expect(again.json).toMatchObject({accepted: false, transferId: older.transferId, late: {provenBy: newer.transferId}})
+    expect(await eventCount(hq)).toBe(before)
+    const late = again.json
+    expect(late.items.map((i) => i.exhibit)).toEqual(['EX-000001'])
+    lateHead = late.treeHead
+    const events = await received()
+    const proven = events.find((e) => e.payload.transferId === newer.transferId)!.payload.earlier!
+    expect(proven).toContainEqual({id: idOf(older), ...late.treeHead})
+    // It proves nothing HQ had not seen: its record adds no earlier package.
+    expect(events.at(-1)!.payload).not.toHaveProperty('earlier')
+    expect((await custody(['verify', '--case', hq])).code).toBe(0)
+  })
+
+  it("lets the sender record HQ's receipts in the order they come back, the newer one first", async () => {
+    for (const [pkg, exhibit] of [[newer.file, 'EX-000002'], [older.file, 'EX-000001']] as const) {
+      const recorded = await custodyJson<{recorded: boolean; acknowledged: string[]}>(['transfer', 'receipt', `${pkg}.receipt`, '--case', sender])
+      expect(recorded.code, recorded.stderr).toBe(0)
+      expect(recorded.json).toMatchObject({recorded: true, acknowledged: [exhibit]})
+    }
+  })
+
+  it('still refuses a package made from a copy of the sender rolled back to before the older one: the same head, a package no accepted one proves', async () => {
+    const forged = await exportTo(copy, `${kind}-forged.zip.age`)
+    expect(idOf(forged)).not.toBe(idOf(older))
+    await refusedAccept(hq, forged.file, [at(line)], new RegExp(`ledger was rolled back: this package's head \\(${lateHead.size} events, root ${lateHead.root}\\) is shorter than one already accepted`))
+    // A copy grown on past the older head: another history, refused as before.
+    await ingestSamples(copy, 'Nikon.jpg', 'Sony.jpg', 'Ricoh2.jpg')
+    await refusedAccept(hq, (await exportTo(copy, `${kind}-forked.zip.age`, '--again')).file, [at(line)], /ledger was (rolled back|rewritten after an earlier hand-over)/)
+  })
+})
+
+describe("a field package's releases", () => {
+  it('are recorded as proven only at a head a checkpoint it carries signs: a release the sender wrote of a head of its own making is not', async () => {
+    await ingestSamples(field, 'Nikon.jpg')
+    const third = await exportTo(field, 'field-3.zip.age')
+    const treeHead = third.treeHead!
+    // The sender records, with its own key, a release of a head at the size of a genuine one with
+    // another root: the head of a fork it would send later as a package delivered late.
+    const forkRoot = 'e'.repeat(64)
+    {
+      await using kase = Case.open({root: field, foundBy: 'flag'})
+      await kase.unlock(PASSPHRASE, {writeOnly: true})
+      const ingest = [...kase.ledger.publicFacts()].find((row) => row.facts.action === 'ingest')!
+      const item = itemOf(ingest.exhibit!, ingest.seq, ingest.facts as Record<string, unknown>)!
+      kase.ledger.append(() => ({
+        drafts: [
+          {
+            actor: 'Mykola',
+            action: 'field-transfer-released',
+            exhibit: null,
+            payload: {transferId: 'TRANSFER-00000000000000f0', to: readFileSync(at('hq.line'), 'utf8').trim(), releasedAt: '2026-12-07T00:00:00.000Z', package: {name: 'fork.zip.age', sha256: 'f'.repeat(64), size: 1}, purpose: null, treeHead: {size: treeHead.size, root: forkRoot}, acknowledged: null, items: [item]},
+          },
+        ],
+        result: undefined,
+      }))
+      await kase.recordHead()
+    }
+
+    await ingestSamples(field, 'Olympus2.jpg')
+    await acceptPackage<Accepted>(hq, (await exportTo(field, 'field-4.zip.age')).file, [at('field.line')])
+    const earlier = (await received()).at(-1)!.payload.earlier ?? []
+    // The genuine packages made since the last head HQ saw are recorded; the release of the fork's head is not.
+    expect(earlier.map((e) => e.id)).toEqual(expect.arrayContaining([third.transferId]))
+    expect(earlier.find((e) => e.root === forkRoot)).toBeUndefined()
+    expect(earlier.find((e) => e.id === 'TRANSFER-00000000000000f0')).toBeUndefined()
+  })
+})
+
+describe("HQ's seal of packages delivered late", () => {
+  it("carries every hand-over, the late ones too: custody verify, verify-bag.py and bagit.py check it", async () => {
+    const {archive, bag, pristine} = await sealedAndUnzipped(hq, work.path, 'court')
+    const verified = await custodyJson<{ok: boolean; custodians: Array<{transferId: string}>}>(['verify', archive, '--json'])
+    expect(verified.code, verified.stdout).toBe(0)
+    const accepted = (await received()).map((e) => e.payload.transferId)
+    expect(verified.json.custodians.map((c) => c.transferId).sort()).toEqual([...accepted].sort())
+    const script = spawnSync('python3', ['verify-bag.py'], {cwd: join(pristine, bag), encoding: 'utf8'})
+    expect(script.status, script.stdout + script.stderr).toBe(0)
+    expect(script.stdout).toMatch(new RegExp(`^custodians OK +${accepted.length} hand-overs`, 'm'))
+    const bagit = checker('bagit.py')
+    if (bagit !== undefined) expect(spawnSync('python3', [bagit, '--validate', join(pristine, bag)]).status).toBe(0)
+  })
+})
