@@ -655,6 +655,8 @@ export interface EarlierPackage {
   id: string
   size: number
   root: string
+  /** Its SHA-256: a seal's ZIP (the later seal's earlier seals give it), a field package's age file as delivered (its release event gives it). */
+  sha256: string
 }
 
 /**
@@ -977,7 +979,7 @@ const transferPackage = object({name: nonEmpty, sha256: hex64, size: integer(1)}
 /** A tree head of a ledger: its size and Merkle root. */
 const treeHead = object({size: integer(1), root: hex64})
 /** The earlier packages a transfer's package proves (EarlierPackage): at most one per event of the sender's ledger. */
-const earlierPackages = optional(list(object<EarlierPackage>({id: text({pattern: /^(SEAL|TRANSFER)-[0-9a-f]{16}$/, expected: 'a seal or transfer ID'}), size: integer(1), root: hex64}), {min: 1, max: 1_000_000}))
+const earlierPackages = optional(list(object<EarlierPackage>({id: text({pattern: /^(SEAL|TRANSFER)-[0-9a-f]{16}$/, expected: 'a seal or transfer ID'}), size: integer(1), root: hex64, sha256: hex64}), {min: 1, max: 1_000_000}))
 
 const ACTIONS: {[A in EventAction]: ActionFormat<A>} = {
   'create-case': {

@@ -55,7 +55,7 @@ import {verifySignature} from '../keys/signing-key.js'
 import {bagFile} from '../verify/archive/trust.js'
 import {identityNeeded} from '../vault/sealed-objects.js'
 import type {ArchiveContext} from '../verify/archive/context.js'
-import {verifyArchive, type ArchiveReport} from '../verify/verify-archive.js'
+import {archiveZipSha256, verifyArchive, type ArchiveReport} from '../verify/verify-archive.js'
 import {custodianFingerprint, custodianOf, describeCustodian, parseCustodian, type Custodian} from './custodian.js'
 import {receiverOf} from './released.js'
 import {KeptReceiptProblem, readKeptReceipt, writeKeptReceipt} from './kept-receipt.js'
@@ -238,7 +238,7 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
     },
     afterChecks: async (context, verdict) => {
       if (verdict.kind === 'field-package') {
-        checked = verdict.ok ? await checkFieldPackage(kase, file, context, verdict, copy.sha256, options, staged) : await checkRefusedField(kase, file, context, verdict, options)
+        checked = verdict.ok ? await checkFieldPackage(kase, file, context, verdict, copy.sha256, options, staged) : await checkRefusedField(kase, file, copy.sha256, context, verdict, options)
         return
       }
 
@@ -247,18 +247,18 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
       const {statement, checkpoint} = read
       if (statement === undefined || 'problem' in statement || verdict.transfer === null || checkpoint === undefined) return
       if (!verdict.ok) {
-        checked = await checkRefused(kase, file, context, verdict, statement, checkpoint, options)
+        checked = await checkRefused(kase, file, copy.temp, context, verdict, statement, checkpoint, options)
         return
       }
 
-      const again = acceptedBefore(kase, copy.sha256, statement.transferId)
+      const again = sameTransferBefore(kase, file, copy.sha256, statement.transferId)
       if (again !== undefined) {
         checked = {replay: again}
         return
       }
 
       const rotation = checkParties(kase, file, statement, options.from)
-      const earlier = checkSplitView(kase, file, statement.from, sealHeads(verdict))
+      const earlier = await checkSplitView(kase, file, statement.from, sealHeads(verdict, copy.temp, options.identities))
       const refused = refusedBefore(kase, copy.sha256, statement.transferId)
       if (refused !== undefined) {
         checked = {refusedAgain: refused}
@@ -302,11 +302,11 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
 async function checkFieldPackage(kase: Case, file: string, context: ArchiveContext, verdict: ArchiveReport, sha256: string, options: AcceptOptions, staged: StagedItem[]): Promise<Checked> {
   const field = await fieldArrival(context, file)
   const {arrival, statement} = field
-  const again = acceptedBefore(kase, sha256, arrival.transferId)
+  const again = sameTransferBefore(kase, file, sha256, arrival.transferId)
   if (again !== undefined) return {replay: again}
   checkReceiver(kase, file, statement.to)
   const rotation = checkFieldSender(file, statement, field.state.keys, [...options.from, ...trustedCustodians(kase)])
-  const earlier = checkSplitView(kase, file, statement.from, fieldHeads(field))
+  const earlier = await checkSplitView(kase, file, statement.from, fieldHeads(field, sha256))
   const refused = refusedBefore(kase, sha256, arrival.transferId)
   if (refused !== undefined) return {refusedAgain: refused}
   await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
@@ -320,11 +320,11 @@ async function checkFieldPackage(kase: Case, file: string, context: ArchiveConte
  * with a receipt (or refused again, with the receipt given before). Anything else: undefined, the
  * refusal with no receipt.
  */
-async function checkRefused(kase: Case, file: string, context: ArchiveContext, verdict: ArchiveReport, statement: TransferStatement, checkpoint: string, options: AcceptOptions): Promise<Checked | undefined> {
+async function checkRefused(kase: Case, file: string, copy: string, context: ArchiveContext, verdict: ArchiveReport, statement: TransferStatement, checkpoint: string, options: AcceptOptions): Promise<Checked | undefined> {
   const failed = failedItems(context, verdict, statement)
   if (failed === undefined || acceptedBefore(kase, '', statement.transferId) !== undefined) return undefined
   checkParties(kase, file, statement, options.from)
-  const earlier = checkSplitView(kase, file, statement.from, sealHeads(verdict))
+  const earlier = await checkSplitView(kase, file, statement.from, sealHeads(verdict, copy, options.identities))
   const before = refusedBefore(kase, '', statement.transferId)
   if (before !== undefined) return {refusedAgain: before}
   await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
@@ -336,14 +336,14 @@ async function checkRefused(kase: Case, file: string, context: ArchiveContext, v
  * every row, signature and statement held, so its sender and receiver are checked as for one
  * accepted, and the receipt names each item's digests from its ingest event, opened.
  */
-async function checkRefusedField(kase: Case, file: string, context: ArchiveContext, verdict: ArchiveReport, options: AcceptOptions): Promise<Checked | undefined> {
+async function checkRefusedField(kase: Case, file: string, sha256: string, context: ArchiveContext, verdict: ArchiveReport, options: AcceptOptions): Promise<Checked | undefined> {
   const statement = context.field?.statement
   const failed = statement === undefined ? undefined : failedFieldItems(context, verdict, statement)
   if (statement === undefined || failed === undefined || acceptedBefore(kase, '', statement.transferId) !== undefined) return undefined
   const field = await fieldArrival(context, file)
   checkReceiver(kase, file, statement.to)
   checkFieldSender(file, statement, field.state.keys, [...options.from, ...trustedCustodians(kase)])
-  const earlier = checkSplitView(kase, file, statement.from, fieldHeads(field))
+  const earlier = await checkSplitView(kase, file, statement.from, fieldHeads(field, sha256))
   const before = refusedBefore(kase, '', statement.transferId)
   if (before !== undefined) return {refusedAgain: before}
   await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
@@ -431,6 +431,17 @@ function seenHeads(kase: Case, senderCase?: string): SeenHead[] {
   return transfersFrom(kase, senderCase).map(({event}) => ({...event.payload.treeHead, transferId: event.payload.transferId, ...(event.action === 'transfer-refused' ? {refused: true} : {})}))
 }
 
+/**
+ * The transfer accepted before that the package `sha256` of `transferId` is: the same bytes, or the
+ * same transfer. The same transfer in other bytes is refused: a transfer is released once, as one
+ * package, so it is another package made under that transfer's ID (from a copy of the sender's case).
+ */
+function sameTransferBefore(kase: Case, file: string, sha256: string, transferId: string): EventOfKind<'transfer-received'> | undefined {
+  const before = acceptedBefore(kase, sha256, transferId)
+  if (before === undefined || before.payload.package.sha256 === sha256) return before
+  throw new AcceptRefusal('INTEGRITY', `${file} is a package of ${transferId}, which this case accepted as another package (SHA-256 ${before.payload.package.sha256}, ledger event #${before.seq}), not this one (${sha256}): one transfer, two packages. Nothing was accepted; keep both: they are the evidence of it`, {subject: file})
+}
+
 /** The earlier packages this case's acceptances and refusals recorded as proven, of the sender `senderCase`. */
 function knownEarlier(kase: Case, senderCase: string): EarlierPackage[] {
   return transfersFrom(kase, senderCase).flatMap(({event}) => event.payload.earlier ?? [])
@@ -446,18 +457,24 @@ interface PackageHeads {
   head: Head
   proven: Head[]
   proves: EarlierPackage[]
+  /** Its SHA-256 as an earlier package's record gives it (EarlierPackage.sha256): asked for only when it is one. */
+  sha256: () => Promise<string | null>
 }
 
-/** A seal's: its earlier seals, each with its ID and the head the verifier proved a prefix of its own. */
-function sealHeads(report: ArchiveReport): PackageHeads {
+/**
+ * A seal's: its earlier seals, each with its ID, the head the verifier proved a prefix of its own
+ * and its ZIP's SHA-256; its own ZIP's SHA-256 read again through the decryption of the copy.
+ */
+function sealHeads(report: ArchiveReport, copy: string, identities: readonly AgeIdentity[]): PackageHeads {
   const seals = report.earlierSeals ?? []
-  return {id: report.sealId!, head: report.treeHead!, proven: seals.map((s) => s.treeHead), proves: seals.map((s) => ({id: s.sealId, ...s.treeHead}))}
+  const proves = seals.map((s) => ({id: s.sealId, ...s.treeHead, sha256: s.archiveSha256}))
+  return {id: report.sealId!, head: report.treeHead!, proven: seals.map((s) => s.treeHead), proves, sha256: () => archiveZipSha256(copy, identities)}
 }
 
-/** A field package's: its rows' roots at the heads this case saw (`headsAt`), and the releases its rows record at a head a carried checkpoint signs. */
-function fieldHeads(field: FieldArrival): PackageHeads {
+/** A field package's: its rows' roots at the heads this case saw (`headsAt`), the releases its rows record at a head a carried checkpoint signs, and the SHA-256 of the age file given. */
+function fieldHeads(field: FieldArrival, sha256: string): PackageHeads {
   const proven = [...field.state.rootsAt].map(([size, root]) => ({size, root}))
-  return {id: field.statement.transferId, head: field.statement.tree, proven, proves: field.state.releases}
+  return {id: field.statement.transferId, head: field.statement.tree, proven, proves: field.state.releases, sha256: () => Promise.resolve(sha256)}
 }
 
 /**
@@ -465,9 +482,16 @@ function fieldHeads(field: FieldArrival): PackageHeads {
  * ledger), given the heads the package proves; unless the package is one an accepted package
  * proved its sender made earlier (delivered late). Returns the earlier packages to record.
  */
-function checkSplitView(kase: Case, file: string, from: Custodian, arrival: PackageHeads): EarlierPackage[] {
+async function checkSplitView(kase: Case, file: string, from: Custodian, arrival: PackageHeads): Promise<EarlierPackage[]> {
   const seen = seenHeads(kase, from.case)
-  if (provenEarlier(knownEarlier(kase, from.case), arrival.id, arrival.head) !== undefined) return []
+  const earlier = provenEarlier(knownEarlier(kase, from.case), arrival.id, arrival.head)
+  if (earlier !== undefined) {
+    const sha256 = await arrival.sha256()
+    if (sha256 === earlier.sha256) return []
+    // Its ID and head, other bytes: a package made again from a copy of the sender's case put back to that point.
+    throw new AcceptRefusal('INTEGRITY', `${file} has the ID (${arrival.id}) and head (${arrival.head.size} events, root ${arrival.head.root}) of a package its sender made earlier, as a package accepted here proves, but not its bytes (SHA-256 ${sha256 ?? 'unread'}, that package's ${earlier.sha256}): it was made again from a copy of the sender's case put back to that point. Nothing was accepted; keep this package: it is the evidence of it`, {subject: file})
+  }
+
   const views = splitViews(seen, arrival.head, arrival.proven)
   if (views.length > 0) {
     const sender = describeCustodian(from)

@@ -22,7 +22,8 @@
  * older, not rolled back: every head the receiver accepted of that sender lies on one chain (each
  * was checked against all seen before it), and a prefix of one head of that chain is comparable to
  * every other. A rolled-back ledger cannot make one: its package would be a new seal or transfer,
- * with an ID no accepted package proves.
+ * with an ID no accepted package proves, or, made again at the same release time, the same ID in
+ * other bytes than the SHA-256 proven (accept.ts checks the bytes of a package found here).
  */
 
 import type {EarlierPackage} from '../formats/events.js'

@@ -29,6 +29,8 @@ afterAll(() => work.remove())
 
 const at = (name: string): string => join(work.path, name)
 const [keyed, keyedCopy, field, fieldCopy, hq] = [at('keyed'), at('keyed-copy'), at('field'), at('field-copy'), at('hq')]
+/** Second copies of the senders, before their first hand-over: for a package made again under the older one's ID. */
+const [keyedCopy2, fieldCopy2] = [at('keyed-copy-2'), at('field-copy-2')]
 
 interface Accepted {
   accepted: boolean
@@ -70,18 +72,23 @@ beforeAll(async () => {
   // The adversary's copies of each sender, as they were before their first hand-over.
   copyCase(keyed, keyedCopy)
   copyCase(field, fieldCopy)
+  copyCase(keyed, keyedCopy2)
+  copyCase(field, fieldCopy2)
 }, 120_000)
 
 describe.each([
-  {kind: 'sealed', sender: keyed, copy: keyedCopy, line: 'keyed.line', idOf: (p: {transferId: string; sealId: string | null}) => p.sealId!},
-  {kind: 'field', sender: field, copy: fieldCopy, line: 'field.line', idOf: (p: {transferId: string; sealId: string | null}) => p.transferId},
-])('a $kind package delivered after a newer one', ({kind, sender, copy, line, idOf}) => {
+  {kind: 'sealed', sender: keyed, copy: keyedCopy, copy2: keyedCopy2, line: 'keyed.line', idOf: (p: {transferId: string; sealId: string | null}) => p.sealId!},
+  {kind: 'field', sender: field, copy: fieldCopy, copy2: fieldCopy2, line: 'field.line', idOf: (p: {transferId: string; sealId: string | null}) => p.transferId},
+])('a $kind package delivered after a newer one', ({kind, sender, copy, copy2, line, idOf}) => {
   let older: {file: string; transferId: string; sealId: string | null}
   let newer: {file: string; transferId: string; sealId: string | null}
   let lateHead: {size: number; root: string}
+  let releasedAt: string
+  let madeAgain: {file: string; transferId: string; sealId: string | null}
 
   it('records, with the newer package, the older one its ledger proves', async () => {
-    older = await exportTo(sender, `${kind}-1.zip.age`)
+    releasedAt = new Date().toISOString()
+    older = await exportTo(sender, `${kind}-1.zip.age`, '--sealed-at', releasedAt)
     await ingestSamples(sender, 'Casio.jpg')
     // By default a package carries what was never released to its receiver: the second holds only the new exhibit.
     newer = await exportTo(sender, `${kind}-2.zip.age`)
@@ -95,6 +102,11 @@ describe.each([
   })
 
   it('accepts the older package delivered after it: the exhibit it alone holds reaches HQ, and the report says why', async () => {
+    // First, the older package made again from a copy, at its release time: its ID and head, another purpose (other bytes).
+    madeAgain = await exportTo(copy2, `${kind}-again.zip.age`, '--sealed-at', releasedAt, '--purpose', 'made again')
+    expect(idOf(madeAgain)).toBe(idOf(older))
+    expect(madeAgain.transferId).toBe(older.transferId)
+    await refusedAccept(hq, madeAgain.file, [at(line)], new RegExp(`${kind}-again\\.zip\\.age has the ID \\(${idOf(older)}\\) and head \\(\\d+ events, root [0-9a-f]{64}\\) of a package its sender made earlier, as a package accepted here proves, but not its bytes`))
     const text = await custody(['transfer', 'accept', older.file, '--from', at(line), '--case', hq])
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toMatch(new RegExp(`^Accepted 1 exhibit from .*\\n(.*\\n)*  sender's head  \\d+ events, root [0-9a-f]{64}: an older package, delivered after a newer one; ${newer.transferId}, accepted before, proves its sender's ledger made this one at this head\\n`))
@@ -110,7 +122,7 @@ describe.each([
     lateHead = late.treeHead
     const events = await received()
     const proven = events.find((e) => e.payload.transferId === newer.transferId)!.payload.earlier!
-    expect(proven).toContainEqual({id: idOf(older), ...late.treeHead})
+    expect(proven).toContainEqual(expect.objectContaining({id: idOf(older), ...late.treeHead}))
     // It proves nothing HQ had not seen: its record adds no earlier package.
     expect(events.at(-1)!.payload).not.toHaveProperty('earlier')
     expect((await custody(['verify', '--case', hq])).code).toBe(0)
@@ -128,6 +140,8 @@ describe.each([
     const forged = await exportTo(copy, `${kind}-forged.zip.age`)
     expect(idOf(forged)).not.toBe(idOf(older))
     await refusedAccept(hq, forged.file, [at(line)], new RegExp(`ledger was rolled back: this package's head \\(${lateHead.size} events, root ${lateHead.root}\\) is shorter than one already accepted`))
+    // The package made again under the older one's transfer, now that the genuine one is accepted: one transfer, two packages.
+    await refusedAccept(hq, madeAgain.file, [at(line)], new RegExp(`${kind}-again\\.zip\\.age is a package of ${older.transferId}, which this case accepted as another package \\(SHA-256 [0-9a-f]{64}, ledger event #\\d+\\), not this one`))
     // A copy grown on past the older head: another history, refused as before.
     await ingestSamples(copy, 'Nikon.jpg', 'Sony.jpg', 'Ricoh2.jpg')
     await refusedAccept(hq, (await exportTo(copy, `${kind}-forked.zip.age`, '--again')).file, [at(line)], /ledger was (rolled back|rewritten after an earlier hand-over)/)

@@ -34,8 +34,8 @@ describe('split views of a sender', () => {
 
   it('takes a package an accepted one proved as older, by its ID and its head both', () => {
     const known = [
-      {id: 'SEAL-0000000000000001', size: 10, root: root('a')},
-      {id: 'TRANSFER-0000000000000002', size: 18, root: root('c')},
+      {id: 'SEAL-0000000000000001', size: 10, root: root('a'), sha256: root('1')},
+      {id: 'TRANSFER-0000000000000002', size: 18, root: root('c'), sha256: root('2')},
     ]
     expect(provenEarlier(known, 'TRANSFER-0000000000000002', {size: 18, root: root('c')})).toBe(known[1])
     // The same head under another ID: a package the sender's ledger never made there (a copy rolled back and sent again).
@@ -47,7 +47,7 @@ describe('split views of a sender', () => {
   })
 
   it('records only the earlier packages past the longest head seen of the sender, and before its own', () => {
-    const proves = [5, 10, 12, 25, 30, 40].map((size, i) => ({id: `SEAL-000000000000000${i}`, size, root: root('f')}))
+    const proves = [5, 10, 12, 25, 30, 40].map((size, i) => ({id: `SEAL-000000000000000${i}`, size, root: root('f'), sha256: root(`${i}`)}))
     expect(earlierToRecord(proves, [], {size: 40, root: root('g')}).map((p) => p.size)).toEqual([5, 10, 12, 25, 30])
     expect(earlierToRecord(proves, seen, {size: 40, root: root('g')}).map((p) => p.size)).toEqual([30])
     // A package older than a head seen records none.

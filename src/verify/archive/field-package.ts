@@ -577,7 +577,7 @@ class RowsReader {
       const {event} = opened
       state.opened++
       if (item !== undefined && event.action === 'ingest') state.ingests.set(row.seq, {...event, hash: row.hash})
-      if (event.action === 'field-transfer-released') this.releases.push({id: event.payload.transferId, ...event.payload.treeHead})
+      if (event.action === 'field-transfer-released') this.releases.push({id: event.payload.transferId, ...event.payload.treeHead, sha256: event.payload.package.sha256})
       for (const exhibit of testimonyExhibitsOf(event)) if (this.exhibits.has(exhibit)) state.testimony.add(exhibit)
       return opened
     } catch (error) {
