@@ -33,7 +33,7 @@ ledger was cut back, put back or rewritten after an earlier hand-over is refused
 A package older than one accepted, delivered after it, is accepted when a package accepted before
 proves its sender's ledger made it (that seal or transfer, at that head, in those bytes: the
 earlier seals of a sealed package, the release events of a field package); the output says which
-proved it. A second package under the transfer ID of one accepted is refused (exit 3).
+proved it. Such a package may be signed by a key its sender has since rotated away from. A second package under the transfer ID of one accepted is refused (exit 3).
 
 Any failure ends it with exit 3: nothing is imported and, as a rule, nothing is recorded and no
 receipt is written. The exception: a package this case opened, from a sender it accepts, released

@@ -167,7 +167,8 @@ async function stageAlongIf(kase: Case, file: string, sha256: string, options: A
     const statement = readTransferStatement(bytes)
     if ('problem' in statement || !verifySignature(Buffer.from(statement.from.signingKey, 'base64'), bytes, signature)) return
     if (acceptedBefore(kase, sha256, statement.transferId) !== undefined || refusedBefore(kase, sha256, statement.transferId) !== undefined) return
-    checkParties(kase, file, statement, options.from)
+    // A package delivered late signed by a key its sender rotated away from is not staged along (its bytes are not read yet).
+    checkParties(kase, file, statement, options.from, undefined)
     early.allow()
   } catch {
     // Whatever fails here (a refusal of the parties, a file that does not read) is met again
@@ -257,8 +258,10 @@ async function checkPackage(kase: Case, file: string, copy: {temp: string; sha25
         return
       }
 
-      const rotation = checkParties(kase, file, statement, options.from)
-      const earlier = await checkSplitView(kase, file, statement.from, sealHeads(verdict, copy.temp, options.identities))
+      const heads = sealHeads(verdict, copy.temp, options.identities)
+      const late = await lateProof(kase, file, statement.from, heads)
+      const rotation = checkParties(kase, file, statement, options.from, late)
+      const earlier = checkSplitView(kase, file, statement.from, heads, late)
       const refused = refusedBefore(kase, copy.sha256, statement.transferId)
       if (refused !== undefined) {
         checked = {refusedAgain: refused}
@@ -305,8 +308,10 @@ async function checkFieldPackage(kase: Case, file: string, context: ArchiveConte
   const again = sameTransferBefore(kase, file, sha256, arrival.transferId)
   if (again !== undefined) return {replay: again}
   checkReceiver(kase, file, statement.to)
-  const rotation = checkFieldSender(file, statement, field.state.keys, [...options.from, ...trustedCustodians(kase)])
-  const earlier = await checkSplitView(kase, file, statement.from, fieldHeads(field, sha256))
+  const heads = fieldHeads(field, sha256)
+  const late = await lateProof(kase, file, statement.from, heads)
+  const rotation = checkFieldSender(file, statement, field.state.keys, [...options.from, ...trustedCustodians(kase)], late)
+  const earlier = checkSplitView(kase, file, statement.from, heads, late)
   const refused = refusedBefore(kase, sha256, arrival.transferId)
   if (refused !== undefined) return {refusedAgain: refused}
   await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
@@ -323,8 +328,10 @@ async function checkFieldPackage(kase: Case, file: string, context: ArchiveConte
 async function checkRefused(kase: Case, file: string, copy: string, context: ArchiveContext, verdict: ArchiveReport, statement: TransferStatement, checkpoint: string, options: AcceptOptions): Promise<Checked | undefined> {
   const failed = failedItems(context, verdict, statement)
   if (failed === undefined || acceptedBefore(kase, '', statement.transferId) !== undefined) return undefined
-  checkParties(kase, file, statement, options.from)
-  const earlier = await checkSplitView(kase, file, statement.from, sealHeads(verdict, copy, options.identities))
+  const heads = sealHeads(verdict, copy, options.identities)
+  const late = await lateProof(kase, file, statement.from, heads)
+  checkParties(kase, file, statement, options.from, late)
+  const earlier = checkSplitView(kase, file, statement.from, heads, late)
   const before = refusedBefore(kase, '', statement.transferId)
   if (before !== undefined) return {refusedAgain: before}
   await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
@@ -342,18 +349,24 @@ async function checkRefusedField(kase: Case, file: string, sha256: string, conte
   if (statement === undefined || failed === undefined || acceptedBefore(kase, '', statement.transferId) !== undefined) return undefined
   const field = await fieldArrival(context, file)
   checkReceiver(kase, file, statement.to)
-  checkFieldSender(file, statement, field.state.keys, [...options.from, ...trustedCustodians(kase)])
-  const earlier = await checkSplitView(kase, file, statement.from, fieldHeads(field, sha256))
+  const heads = fieldHeads(field, sha256)
+  const late = await lateProof(kase, file, statement.from, heads)
+  checkFieldSender(file, statement, field.state.keys, [...options.from, ...trustedCustodians(kase)], late)
+  const earlier = checkSplitView(kase, file, statement.from, heads, late)
   const before = refusedBefore(kase, '', statement.transferId)
   if (before !== undefined) return {refusedAgain: before}
   await refuseExistingReceipt(receiptPaths(file, options.receiptOut))
   return {refused: {report: verdict, statement: field.arrival, checkpoint: field.checkpoint, failed, treeHead: statement.tree, earlier}}
 }
 
-/** Step 4: sent to this case, by a sender the user accepts (given, or on the trust list), with the key its line gives or one it rotated to. */
-function checkParties(kase: Case, file: string, statement: TransferStatement, given: readonly Custodian[]): FollowedRotation | undefined {
+/**
+ * Step 4: sent to this case, by a sender the user accepts (given, or on the trust list), with the
+ * key its line gives or one it rotated to; or, for a package delivered late (`late`), with any key
+ * of that sender's case.
+ */
+function checkParties(kase: Case, file: string, statement: TransferStatement, given: readonly Custodian[], late: EarlierPackage | undefined): FollowedRotation | undefined {
   checkReceiver(kase, file, statement.to)
-  return checkSender(file, statement, [...given, ...trustedCustodians(kase)])
+  return checkSender(file, statement, [...given, ...trustedCustodians(kase)], late)
 }
 
 /** Step 4's first half: the package names this case as its receiver, with a key this case holds or held. */
@@ -373,15 +386,17 @@ function checkReceiver(kase: Case, file: string, to: Custodian): void {
  * The sender must be a case the user accepts, with a key a line of it gives, or one that key
  * rotated to as the package proves it: the checkpoint the known key signed over each rotation
  * (rotations.ts). The sender's own key events alone prove nothing: anyone can write a ledger
- * whose rotation names a key it never held.
+ * whose rotation names a key it never held. A package delivered late (`late`) may be signed by a
+ * key the sender has since rotated away from: its bytes are the ones a package signed by a key the
+ * user accepts records its sender released, which vouches for it whatever key signed it.
  */
-function checkSender(file: string, statement: TransferStatement, accepted: readonly Custodian[]): FollowedRotation | undefined {
+function checkSender(file: string, statement: TransferStatement, accepted: readonly Custodian[], late: EarlierPackage | undefined): FollowedRotation | undefined {
   const {expected, keys, signer} = expectedSender(file, statement.from, accepted)
   if (keys.includes(signer)) return undefined
   const tree = {case: statement.from.case, archiveTree: statement.archiveTree}
   const tries = expected.map((c) => followRotations(statement.rotations ?? [], {fingerprint: custodianFingerprint(c), spki: Buffer.from(c.signingKey, 'base64')}, signer, tree))
   const followed = tries.find((t): t is FollowedRotation => t !== undefined && !('problem' in t))
-  if (followed !== undefined) return followed
+  if (followed !== undefined || late !== undefined) return followed
   const broken = tries.find((t): t is {problem: string} => t !== undefined)
   const why = broken === undefined ? 'the package proves no rotation from it (the old key signs none in it)' : broken.problem
   throw unknownSigner(file, statement.from, keys, why)
@@ -411,13 +426,18 @@ function unknownSigner(file: string, sender: Custodian, keys: readonly string[],
  * A field package's sender: a key the user was given, or one it rotated to. The package carries
  * every row of the sender's ledger, and the verifier checked each rotation in it against the
  * checkpoint the replaced key signed over it (field-package.ts): so a given key in the sender's
- * key history, followed by the rotations after it, proves the signer.
+ * key history, followed by the rotations after it, proves the signer. A package delivered late
+ * (`late`) may be signed by a key the sender has since rotated away from, as checkSender says.
  */
-function checkFieldSender(file: string, statement: FieldTransferStatement, history: readonly RecordedKey[], accepted: readonly Custodian[]): FollowedRotation | undefined {
+function checkFieldSender(file: string, statement: FieldTransferStatement, history: readonly RecordedKey[], accepted: readonly Custodian[], late: EarlierPackage | undefined): FollowedRotation | undefined {
   const {keys, signer} = expectedSender(file, statement.from, accepted)
   if (keys.includes(signer)) return undefined
   const at = history.findIndex((k) => keys.includes(k.fingerprint))
-  if (at === -1 || history.at(-1)?.fingerprint !== signer) throw unknownSigner(file, statement.from, keys, "its ledger's key events hold none of them")
+  if (at === -1 || history.at(-1)?.fingerprint !== signer) {
+    if (late !== undefined) return undefined
+    throw unknownSigner(file, statement.from, keys, "its ledger's key events hold none of them")
+  }
+
   return {from: history[at]!.fingerprint, to: signer, events: history.slice(at + 1).map((k) => k.seq)}
 }
 
@@ -478,20 +498,29 @@ function fieldHeads(field: FieldArrival, sha256: string): PackageHeads {
 }
 
 /**
- * Step 5: no head of the sender's accepted before is left unproven (a rolled-back or rewritten
- * ledger), given the heads the package proves; unless the package is one an accepted package
- * proved its sender made earlier (delivered late). Returns the earlier packages to record.
+ * A package delivered late: one an accepted package proved its sender made earlier, its ID, head
+ * and bytes (the record it matches); undefined for any other. Its ID and head in other bytes are
+ * refused: a package made again from a copy of the sender's case put back to that point.
  */
-async function checkSplitView(kase: Case, file: string, from: Custodian, arrival: PackageHeads): Promise<EarlierPackage[]> {
-  const seen = seenHeads(kase, from.case)
+async function lateProof(kase: Case, file: string, from: Custodian, arrival: PackageHeads): Promise<EarlierPackage | undefined> {
   const earlier = provenEarlier(knownEarlier(kase, from.case), arrival.id, arrival.head)
   if (earlier !== undefined) {
     const sha256 = await arrival.sha256()
-    if (sha256 === earlier.sha256) return []
-    // Its ID and head, other bytes: a package made again from a copy of the sender's case put back to that point.
+    if (sha256 === earlier.sha256) return earlier
     throw new AcceptRefusal('INTEGRITY', `${file} has the ID (${arrival.id}) and head (${arrival.head.size} events, root ${arrival.head.root}) of a package its sender made earlier, as a package accepted here proves, but not its bytes (SHA-256 ${sha256 ?? 'unread'}, that package's ${earlier.sha256}): it was made again from a copy of the sender's case put back to that point. Nothing was accepted; keep this package: it is the evidence of it`, {subject: file})
   }
 
+  return undefined
+}
+
+/**
+ * Step 5: no head of the sender's accepted before is left unproven (a rolled-back or rewritten
+ * ledger), given the heads the package proves; unless the package is one delivered late
+ * (lateProof), which contradicts none. Returns the earlier packages to record.
+ */
+function checkSplitView(kase: Case, file: string, from: Custodian, arrival: PackageHeads, late: EarlierPackage | undefined): EarlierPackage[] {
+  if (late !== undefined) return []
+  const seen = seenHeads(kase, from.case)
   const views = splitViews(seen, arrival.head, arrival.proven)
   if (views.length > 0) {
     const sender = describeCustodian(from)

@@ -9,7 +9,10 @@
  * rollback: no accepted package proves it. Both kinds of sender: a keyed case (sealed packages)
  * and a field case (field packages). A field sender that records a release at a head none of its
  * checkpoints signs (to have a fork of its own taken later as a package delivered late) has that
- * release not recorded as proven. HQ's seal of it all, late packages included, is checked by
+ * release not recorded as proven. A late package signed by a key its sender has since rotated
+ * away from is taken (HQ given the new line only); the old key signing anything else is not. A
+ * copy exporting here under the ID and head of a seal its sender released to another HQ is refused
+ * for its bytes. HQ's seal of it all, late packages included, is checked by
  * custody verify, the bag's verify-bag.py and bagit.py. The built CLI on real cases in temporary folders.
  */
 import {spawnSync} from 'node:child_process'
@@ -31,6 +34,8 @@ const at = (name: string): string => join(work.path, name)
 const [keyed, keyedCopy, field, fieldCopy, hq] = [at('keyed'), at('keyed-copy'), at('field'), at('field-copy'), at('hq')]
 /** Second copies of the senders, before their first hand-over: for a package made again under the older one's ID. */
 const [keyedCopy2, fieldCopy2] = [at('keyed-copy-2'), at('field-copy-2')]
+/** Senders that rotate their key between two hand-overs, and the adversary's copies of them holding the old key. */
+const [keyedRotating, keyedRotatingCopy, fieldRotating, fieldRotatingCopy] = [at('keyed-r'), at('keyed-r-copy'), at('field-r'), at('field-r-copy')]
 
 interface Accepted {
   accepted: boolean
@@ -67,8 +72,12 @@ beforeAll(async () => {
   await writeIdentityLine(keyed, at('keyed.line'))
   await initCase(field, 'Crimea (field)', 'Mykola', '--field', '--recipient', hqRecipient)
   await writeIdentityLine(field, at('field.line'))
+  await initCase(keyedRotating, 'Crimea (keyed, rotating)', 'Petro Bondar', '--organisation', 'Kherson field team')
+  await initCase(fieldRotating, 'Crimea (field, rotating)', 'Halyna', '--field', '--recipient', hqRecipient)
   await ingestSamples(keyed, 'Canon.jpg')
   await ingestSamples(field, 'Canon.jpg')
+  await ingestSamples(keyedRotating, 'Canon.jpg')
+  await ingestSamples(fieldRotating, 'Canon.jpg')
   // The adversary's copies of each sender, as they were before their first hand-over.
   copyCase(keyed, keyedCopy)
   copyCase(field, fieldCopy)
@@ -182,6 +191,71 @@ describe("a field package's releases", () => {
     expect(earlier.map((e) => e.id)).toEqual(expect.arrayContaining([third.transferId]))
     expect(earlier.find((e) => e.root === forkRoot)).toBeUndefined()
     expect(earlier.find((e) => e.id === 'TRANSFER-00000000000000f0')).toBeUndefined()
+  })
+})
+
+describe.each([
+  {kind: 'sealed', sender: keyedRotating, copy: keyedRotatingCopy},
+  {kind: 'field', sender: fieldRotating, copy: fieldRotatingCopy},
+])('a $kind package delivered late, signed by a key its sender has since rotated away from', ({kind, sender, copy}) => {
+  it('is accepted on the proof of the newer package, signed by the new key HQ was given; a package the old key signs anew is not', async () => {
+    // The adversary's copy of the sender holds the old key (the laptop was seized before the rotation).
+    copyCase(sender, copy)
+    const releasedAt = new Date().toISOString()
+    const older = await exportTo(sender, `${kind}-r1.zip.age`, '--sealed-at', releasedAt)
+    const rotated = await custody(['key', 'rotate', '--reason', 'the laptop was out of her hands', '--case', sender])
+    expect(rotated.code, rotated.stderr).toBe(0)
+    const newLine = await writeIdentityLine(sender, at(`${kind}-r-new.line`))
+    await ingestSamples(sender, 'Casio.jpg')
+    const newer = await exportTo(sender, `${kind}-r2.zip.age`)
+    // Before the newer package proves it, the older one is refused: HQ was given the new line only.
+    await refusedAccept(hq, older.file, [newLine], /is signed by SHA256:[0-9a-f]{64} for .*'s case, but --from and the trust list hold SHA256:[0-9a-f]{64} for it/)
+    expect((await acceptPackage<Accepted>(hq, newer.file, [newLine])).items.map((i) => i.exhibit)).toEqual(['EX-000002'])
+
+    const late = await custodyJson<Accepted & {late?: {provenBy: string}}>(['transfer', 'accept', older.file, '--from', newLine, '--case', hq])
+    expect(late.code, late.stderr).toBe(0)
+    expect(late.json).toMatchObject({accepted: true, transferId: older.transferId, late: {provenBy: newer.transferId}})
+    expect(late.json.items.map((i) => i.exhibit)).toEqual(['EX-000001'])
+    expect(late.json).not.toHaveProperty('rotation')
+    expect((await custody(['verify', '--case', hq])).code).toBe(0)
+    // The sender records HQ's receipt of the package its old key signed.
+    const receipt = await custodyJson<{recorded: boolean; acknowledged: string[]}>(['transfer', 'receipt', `${older.file}.receipt`, '--case', sender])
+    expect(receipt.code, receipt.stderr).toBe(0)
+    expect(receipt.json).toMatchObject({recorded: true, acknowledged: ['EX-000001']})
+
+    // The old key, in the copy, makes the older package again (its transfer, other bytes): refused.
+    const again = await exportTo(copy, `${kind}-r-again.zip.age`, '--sealed-at', releasedAt, '--purpose', 'made again')
+    expect(again.transferId).toBe(older.transferId)
+    await refusedAccept(hq, again.file, [newLine], /, which this case accepted as another package \(SHA-256 [0-9a-f]{64}, ledger event #\d+\), not this one \([0-9a-f]{64}\): one transfer, two packages/)
+    // The old key signs a new package: no accepted package proves it, and HQ trusts the new key only.
+    await ingestSamples(copy, 'Nikon.jpg')
+    const forged = await exportTo(copy, `${kind}-r-forged.zip.age`)
+    await refusedAccept(hq, forged.file, [newLine], /is signed by SHA256:[0-9a-f]{64} for .*'s case, but --from and the trust list hold SHA256:[0-9a-f]{64} for it/)
+  })
+})
+
+describe('a seal released to another HQ', () => {
+  it("is not a package delivered late to this one: a copy of the sender exporting here under that seal's ID and head is refused", async () => {
+    // Another HQ case whose investigator has the same name as this one's: a seal ID names the
+    // sender's case, head, time and the receiver's name, so a seal to it and a package to this HQ
+    // made at the same time and head share it.
+    const [other, sender, copy] = [at('hq-other'), at('keyed-other'), at('keyed-other-copy')]
+    await initCase(other, 'Crimea (another HQ)', 'Olena Kovalenko', '--role', 'hq')
+    await initCase(sender, 'Crimea (keyed, two HQs)', 'Oksana Ivanenko')
+    await ingestSamples(sender, 'Canon.jpg')
+    copyCase(sender, copy)
+    const releasedAt = new Date().toISOString()
+    const made = await custodyJson<{sealId: string}>(['transfer', 'export', '--to', await writeIdentityLine(other, at('hq-other.line')), '--out', at('to-other.zip.age'), '--sealed-at', releasedAt, '--case', sender])
+    expect(made.code, made.stderr).toBe(0)
+    await ingestSamples(sender, 'Casio.jpg')
+    const line = await writeIdentityLine(sender, at('keyed-other.line'))
+    const here = await exportTo(sender, 'to-here.zip.age')
+    await acceptPackage<Accepted>(hq, here.file, [line])
+    expect((await received()).at(-1)!.payload.earlier).toContainEqual(expect.objectContaining({id: made.json.sealId}))
+    // The copy exports to this HQ at that time: the seal ID and head of the seal to the other HQ, other bytes.
+    const forged = await exportTo(copy, 'other-forged.zip.age', '--sealed-at', releasedAt)
+    expect(forged.sealId).toBe(made.json.sealId)
+    await refusedAccept(hq, forged.file, [line], new RegExp(`has the ID \\(${made.json.sealId}\\) and head \\(\\d+ events, root [0-9a-f]{64}\\) of a package its sender made earlier, as a package accepted here proves, but not its bytes`))
   })
 })
 
