@@ -144,7 +144,7 @@ export function renderAccepted(report: AcceptReport): string {
     `  kept as        .custody/${report.kept}`,
     report.late === undefined
       ? `  sender's head  ${report.treeHead.size} events, root ${report.treeHead.root}: consistent with every head of it accepted before`
-      : `  sender's head  ${report.treeHead.size} events, root ${report.treeHead.root}: an older package, delivered after a newer one; ${report.late.provenBy}, accepted before, proves its sender's ledger made this one at this head`,
+      : `  sender's head  ${report.treeHead.size} events, root ${report.treeHead.root}: an older package, delivered after a newer one; ${report.late.provenBy}, ${report.late.refused === true ? 'refused before for its items alone (its ledger verified)' : 'accepted before'}, proves its sender's ledger made this one at this head`,
     ...(report.kind === 'field-package' ? ['  a field package: every row of the sender\'s ledger checked from the first and opened, every object decrypted and held to its ingest event, stored here under this case\'s keys'] : []),
     ...rotationLines(report),
     ...receivedLines(report.items),

@@ -108,7 +108,7 @@ export interface AcceptReport {
   /** The sender's key rotations followed on this run, from the key it was known by to the package's signer (absent when none was). */
   rotation?: FollowedRotation
   /** A package older than one accepted before, delivered after it: the transfer whose package proved its sender made this one (absent otherwise). */
-  late?: {provenBy: string}
+  late?: {provenBy: string; refused?: true}
 }
 
 /** Removes the copies that accepts killed before they ended left (never a running one's). */
@@ -507,7 +507,7 @@ async function lateProof(kase: Case, file: string, from: Custodian, arrival: Pac
   if (earlier !== undefined) {
     const sha256 = await arrival.sha256()
     if (sha256 === earlier.sha256) return earlier
-    throw new AcceptRefusal('INTEGRITY', `${file} has the ID (${arrival.id}) and head (${arrival.head.size} events, root ${arrival.head.root}) of a package its sender made earlier, as a package accepted here proves, but not its bytes (SHA-256 ${sha256 ?? 'unread'}, that package's ${earlier.sha256}): it was made again from a copy of the sender's case put back to that point. Nothing was accepted; keep this package: it is the evidence of it`, {subject: file})
+    throw new AcceptRefusal('INTEGRITY', `${file} has the ID (${arrival.id}) and head (${arrival.head.size} events, root ${arrival.head.root}) of a package its sender made earlier, as a package accepted here proves, but not its bytes (SHA-256 ${sha256 ?? 'unread'}, that package's ${earlier.sha256}): it is not the package its sender made, but one changed since or made again from a copy of the sender's case put back to that point. Nothing was accepted; keep this package: it is the evidence of it`, {subject: file})
   }
 
   return undefined
@@ -596,7 +596,7 @@ async function replay(kase: Case, file: string, event: EventOfKind<'transfer-rec
 function reportOf(kase: Case, event: EventOfKind<'transfer-received'>, file: string, receipt: {file: string; signature: string}, accepted: boolean): AcceptReport {
   const p = event.payload
   const sender = parseCustodian(p.from, `event ${event.seq}`)
-  const provenBy = provingTransfer(kase, sender.case, p.sealId ?? p.transferId, p.treeHead)
+  const late = provingTransfer(kase, sender.case, p.sealId ?? p.transferId, p.treeHead)
   return {
     accepted,
     kind: p.sealId === null ? 'field-package' : 'seal',
@@ -611,13 +611,19 @@ function reportOf(kase: Case, event: EventOfKind<'transfer-received'>, file: str
     items: p.items,
     seq: event.seq,
     receipt: {...receipt, sha256: p.receipt.sha256},
-    ...(provenBy === undefined ? {} : {late: {provenBy}}),
+    ...(late === undefined ? {} : {late}),
   }
 }
 
-/** The transfer of the sender's, accepted or refused here, whose package proved the package `id` at `head` (a package delivered late); undefined for any other. */
-function provingTransfer(kase: Case, senderCase: string, id: string, head: Head): string | undefined {
-  return transfersFrom(kase, senderCase).find(({event}) => provenEarlier(event.payload.earlier ?? [], id, head) !== undefined)?.event.payload.transferId
+/**
+ * The transfer of the sender's whose package proved the package `id` at `head` (a package delivered
+ * late), and whether it was refused (for its items alone: its ledger and signatures verified, so
+ * what it proves holds); undefined for any other package.
+ */
+function provingTransfer(kase: Case, senderCase: string, id: string, head: Head): {provenBy: string; refused?: true} | undefined {
+  const proving = transfersFrom(kase, senderCase).find(({event}) => provenEarlier(event.payload.earlier ?? [], id, head) !== undefined)?.event
+  if (proving === undefined) return undefined
+  return {provenBy: proving.payload.transferId, ...(proving.action === 'transfer-refused' ? {refused: true as const} : {})}
 }
 
 /**

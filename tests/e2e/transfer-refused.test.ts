@@ -360,3 +360,31 @@ describe("a refused package's head counts in the split-view check", () => {
     expect(existsSync(`${forked}.receipt`)).toBe(false)
   })
 })
+
+describe('a package refused for its items, and the older package delivered after it', () => {
+  it('proves the older one its sender made (its ledger verified): the older one is accepted, and the report says the proof came from a refused package', async () => {
+    const sender = at('late-sender')
+    await initCase(sender, 'Transfers', 'Oksana Late', '--organisation', 'Kherson field team')
+    const line = await writeIdentityLine(sender, at('late-sender.line'))
+    const acceptFrom = (pkg: string, ...more: string[]): ReturnType<typeof custody> => custody(['transfer', 'accept', pkg, '--from', line, '--identity', at('test-identity.txt'), '--case', hq, ...more])
+    await ingestSamples(sender, 'Canon.jpg')
+    const older = await exportPackage(sender, at('hq.line'), at('late-1.zip.age'))
+    await ingestSamples(sender, 'Casio.jpg')
+    const newer = await exportPackage(sender, at('hq.line'), at('late-2.zip.age'))
+    // The newer package arrives first, changed in transit: refused with a receipt, its ledger and signatures verified.
+    const refused = await acceptFrom(tamper(newer, at('late-2-bad.zip.age'), flipOriginal('EX-000002')))
+    expect(refused.code, refused.stderr).toBe(3)
+    const log = await custodyJson<Logged>(['log', '--case', hq])
+    const event = log.json.events.filter((e) => e.action === 'transfer-refused').at(-1)!
+    const provenBy = event.payload.transferId as string
+    expect(event.payload.earlier).toHaveLength(1)
+
+    const text = await acceptFrom(older)
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toContain(`an older package, delivered after a newer one; ${provenBy}, refused before for its items alone (its ledger verified), proves its sender's ledger made this one at this head`)
+    const again = await custodyJson<{accepted: boolean; late?: {provenBy: string; refused?: boolean}}>(['transfer', 'accept', older, '--from', line, '--identity', at('test-identity.txt'), '--case', hq])
+    expect(again.code, again.stderr).toBe(0)
+    expect(schemaErrors('transfer-accept.schema.json', again.json)).toEqual([])
+    expect(again.json).toMatchObject({accepted: false, late: {provenBy, refused: true}})
+  })
+})
